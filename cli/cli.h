@@ -1,0 +1,26 @@
+/* The `kirchhoff` command: each subcommand parses its options and calls the library. */
+#ifndef KH_CLI_H
+#define KH_CLI_H
+
+#include "kirchhoff/kirchhoff.h"
+
+/* Exit codes (the README and docs/cli.md list them). */
+enum { KH_EXIT_OK = 0, KH_EXIT_USAGE = 1, KH_EXIT_INPUT = 2, KH_EXIT_NUMERIC = 3 };
+
+typedef struct {
+  const char *name, *summary;
+  int (*run)(int argc, char **argv);
+  void (*help)(void);
+} kh_command;
+
+/* Prints "kirchhoff: <message>" for the context's last error and returns its exit code. */
+int kh_cli_report(kh_context *ctx, kh_status st);
+/* "kirchhoff <cmd>: ..." usage error, returns KH_EXIT_USAGE. */
+int kh_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kh_cli_is_help(const char *arg);
+double kh_cli_now(void);
+
+int kh_cmd_op(int argc, char **argv);
+void kh_help_op(void);
+
+#endif

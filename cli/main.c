@@ -1,0 +1,72 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const kh_command commands[] = {
+    {"op", "DC operating point of a netlist (native solver, ngspice, or both compared)", kh_cmd_op,
+     kh_help_op},
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+int kh_cli_report(kh_context *ctx, kh_status st) {
+  const char *msg = kh_last_error(ctx);
+  fprintf(stderr, "kirchhoff: %s: %s\n", kh_status_text(st), msg[0] ? msg : "(no detail)");
+  return kh_status_exit_code(st);
+}
+
+int kh_cli_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "kirchhoff %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see 'kirchhoff %s --help')\n", cmd);
+  va_end(ap);
+  return KH_EXIT_USAGE;
+}
+
+int kh_cli_is_help(const char *arg) {
+  return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+double kh_cli_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: kirchhoff COMMAND [OPTIONS]\n\n"
+               "Simulate analog resistive networks and train them with equilibrium propagation.\n\n"
+               "commands:\n");
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'kirchhoff COMMAND --help' describes a command; 'kirchhoff --version' prints the "
+               "version.\nexit codes: 0 ok, 1 usage, 2 input error, 3 numerical failure, "
+               "4 environment (memory, missing ngspice)\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return KH_EXIT_USAGE;
+  }
+  if (kh_cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+    if (argc > 2)
+      for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (!strcmp(argv[2], commands[i].name)) return commands[i].help(), KH_EXIT_OK;
+    usage(stdout);
+    return KH_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("kirchhoff %s\n", kh_version());
+    return KH_EXIT_OK;
+  }
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "kirchhoff: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return KH_EXIT_USAGE;
+}

@@ -1,0 +1,18 @@
+/* Every kirchhoff allocation goes through these, so a test build can fail the k-th one
+ * (allocation-failure torture) and so CHOLMOD can be pointed at the same hooks. */
+#ifndef KH_CORE_ALLOC_H
+#define KH_CORE_ALLOC_H
+
+#include <stddef.h>
+
+void *kh_malloc(size_t size);
+void *kh_calloc(size_t count, size_t size);
+void *kh_realloc(void *ptr, size_t size);
+void kh_free(void *ptr);
+char *kh_strdup(const char *s);
+
+/* Ensures *items has room for `need` elements of `elem_size` bytes, growing geometrically.
+ * Returns 0 on success, -1 when out of memory (the array is left as it was). */
+int kh_reserve(void **items, size_t *capacity, size_t need, size_t elem_size);
+
+#endif

@@ -1,0 +1,30 @@
+/* Private helpers for recording errors into a kh_context. */
+#ifndef KH_CORE_CONTEXT_H
+#define KH_CORE_CONTEXT_H
+
+#include "kirchhoff/status.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define KH_ERROR_CAPACITY 1024
+
+struct kh_context {
+  kh_status status;
+  char message[KH_ERROR_CAPACITY];
+};
+
+#if defined(__GNUC__)
+#define KH_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define KH_PRINTF(a, b)
+#endif
+
+/* Records status and a formatted message; returns status so callers can `return kh_fail(...)`.
+ * ctx may be NULL (the message is then dropped). */
+kh_status kh_fail(kh_context *ctx, kh_status status, const char *fmt, ...) KH_PRINTF(3, 4);
+kh_status kh_vfail(kh_context *ctx, kh_status status, const char *fmt, va_list ap);
+/* The common out-of-memory report. */
+kh_status kh_fail_nomem(kh_context *ctx, const char *what);
+
+#endif

@@ -1,0 +1,35 @@
+/* Interning map from strings to dense ids 0, 1, 2, ... in insertion order. Names are kept in
+ * the caller's arena; ids index the caller's own arrays. Used for node and element names,
+ * where netlists with millions of lines need O(1) lookups. */
+#ifndef KH_CORE_STRMAP_H
+#define KH_CORE_STRMAP_H
+
+#include "arena.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KH_NOT_FOUND UINT32_MAX
+
+typedef struct {
+  kh_arena *arena;
+  uint32_t *slots; /* id + 1, 0 = empty */
+  size_t slot_count;
+  struct kh_strmap_entry {
+    const char *name;
+    uint32_t hash;
+  } * entries; /* by id */
+  size_t count, capacity;
+} kh_strmap;
+
+void kh_strmap_init(kh_strmap *m, kh_arena *arena);
+void kh_strmap_release(kh_strmap *m);
+/* Name of an existing id. */
+static inline const char *kh_strmap_name(const kh_strmap *m, uint32_t id) {
+  return m->entries[id].name;
+}
+uint32_t kh_strmap_find(const kh_strmap *m, const char *s, size_t len);
+/* Finds or adds s; *id receives its id, *added whether it was new. -1 on out of memory. */
+int kh_strmap_intern(kh_strmap *m, const char *s, size_t len, uint32_t *id, int *added);
+
+#endif

@@ -1,0 +1,91 @@
+/* Parsed netlists: a SPICE subset plus kirchhoff's learning cards (docs/netlist.md).
+ * Subcircuits are flattened at parse time with ngspice's naming: node `n2` of instance `x1`
+ * is `x1.n2`, and its resistor `r2` is `r.x1.r2`. All names are lower case. */
+#ifndef KIRCHHOFF_NETLIST_H
+#define KIRCHHOFF_NETLIST_H
+
+#include "kirchhoff/status.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kh_netlist kh_netlist;
+
+typedef enum {
+  KH_RESISTOR,  /* value: resistance in ohms (> 0) */
+  KH_CAPACITOR, /* value: capacitance in farads (>= 0); open circuit at DC */
+  KH_VSOURCE,   /* value: DC voltage v(pos) - v(neg) */
+  KH_ISOURCE,   /* value: DC current flowing from pos through the source to neg */
+  KH_DIODE      /* value: area factor; model: its .model name */
+} kh_element_kind;
+
+typedef struct {
+  kh_element_kind kind;
+  const char *name;          /* flattened, e.g. "r1" or "r.x1.r2" */
+  size_t node_pos, node_neg; /* node indices; 0 is ground */
+  double value;
+  const char *model; /* diode model name, else NULL */
+  const char *file;  /* where the element was written */
+  unsigned line, col;
+} kh_element;
+
+/* A read-out: v(node_pos) - v(node_neg); node_neg is 0 for a single node. */
+typedef struct {
+  size_t node_pos, node_neg;
+} kh_output;
+
+/* Parses a netlist file; `.include` paths are relative to the including file. */
+kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path);
+/* Parses netlist text; `name` is used in messages; `.include` is relative to the working dir. */
+kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
+                                  const char *name);
+void kh_netlist_free(kh_netlist *nl);
+
+const char *kh_netlist_title(const kh_netlist *nl);
+/* Nodes, ground (index 0, named "0") included. */
+size_t kh_netlist_node_count(const kh_netlist *nl);
+const char *kh_netlist_node_name(const kh_netlist *nl, size_t node);
+/* Index of a node by (case-insensitive) name, or (size_t)-1. "gnd" is ground. */
+size_t kh_netlist_find_node(const kh_netlist *nl, const char *name);
+
+size_t kh_netlist_element_count(const kh_netlist *nl);
+kh_element kh_netlist_element(const kh_netlist *nl, size_t index);
+/* Index of an element by (case-insensitive) flattened name, or (size_t)-1. */
+size_t kh_netlist_find_element(const kh_netlist *nl, const char *name);
+
+/* Looks up parameter `param` of model `model` (as written in .model). Returns 1 and sets *value
+ * if given there, 0 otherwise. */
+int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *param,
+                           double *value);
+/* Value of `.options name=value`, if given; returns 1 when found. */
+int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
+
+/* Learning cards. */
+size_t kh_netlist_input_count(const kh_netlist *nl);
+size_t kh_netlist_input(const kh_netlist *nl, size_t i); /* element index of a V or I source */
+size_t kh_netlist_output_count(const kh_netlist *nl);
+kh_output kh_netlist_output(const kh_netlist *nl, size_t i);
+size_t kh_netlist_trainable_count(const kh_netlist *nl);
+size_t kh_netlist_trainable(const kh_netlist *nl, size_t i); /* element index of an R or I */
+/* Conductance bounds from `.bounds`; returns 1 if the netlist has the card. */
+int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
+
+/* Notes about accepted-but-ignored input (skipped analysis cards, ...), as
+ * "file:line:col: note: ...". */
+size_t kh_netlist_note_count(const kh_netlist *nl);
+const char *kh_netlist_note(const kh_netlist *nl, size_t i);
+
+/* Writes the (flattened) circuit as a netlist ngspice accepts; learning cards are written in
+ * their `*kh ` comment form, numbers with 17 significant digits, so parsing the text gives
+ * back the same circuit. The caller frees *text with free(). */
+kh_status kh_netlist_write_string(kh_context *ctx, const kh_netlist *nl, char **text);
+kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+/* DC operating point solvers behind one interface. Backends: "native" (kirchhoff's sparse
+ * solver on CHOLMOD) and "ngspice" (the same circuit through libngspice, for validation). */
+#ifndef KIRCHHOFF_SOLVER_H
+#define KIRCHHOFF_SOLVER_H
+
+#include "kirchhoff/circuit.h"
+#include "kirchhoff/status.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kh_solver kh_solver;
+
+typedef struct {
+  double residual;          /* largest KCL imbalance over the unknown nodes, amperes */
+  double relative_residual; /* residual / largest current magnitude meeting at a node */
+  unsigned analyses;        /* symbolic analyses so far (native: 1 per circuit) */
+  unsigned factorizations;  /* numeric factorizations so far */
+  double seconds;           /* wall time of the last solve */
+} kh_solve_stats;
+
+/* backend: "native" or "ngspice". The circuit must outlive the solver. */
+kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const char *backend);
+void kh_solver_free(kh_solver *s);
+const char *kh_solver_name(const kh_solver *s);
+
+/* Solves for the DC operating point. voltages[node] for every netlist node (ground = 0).
+ * A result whose KCL residual is not small is a numerical failure, never returned silently. */
+kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_solve_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,195 @@
+/* Stage 3: the learning cards (.input, .output, .train, .bounds), resolved against the
+ * flattened circuit so every name they use is known to exist. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Shell-style glob with '*' and '?'. */
+static int glob_match(const char *pat, size_t plen, const char *s) {
+  size_t p = 0, star = (size_t)-1;
+  const char *mark = NULL;
+  while (*s) {
+    if (p < plen && (pat[p] == '?' || pat[p] == *s)) {
+      p++, s++;
+    } else if (p < plen && pat[p] == '*') {
+      star = p++;
+      mark = s;
+    } else if (star != (size_t)-1) {
+      p = star + 1;
+      s = ++mark;
+    } else {
+      return 0;
+    }
+  }
+  while (p < plen && pat[p] == '*') p++;
+  return p == plen;
+}
+
+static int has_wildcard(const kh_token *t) {
+  return memchr(t->s, '*', t->len) || memchr(t->s, '?', t->len);
+}
+
+static kh_status push_index(kh_parser *p, uint32_t **items, size_t *count, size_t *cap,
+                            uint32_t v) {
+  if (kh_reserve((void **)items, cap, *count + 1, sizeof **items))
+    return kh_fail_nomem(p->ctx, "storing learning cards");
+  (*items)[(*count)++] = v;
+  return KH_OK;
+}
+
+static kh_status input_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  if (tok->count < 2) return kh_token_fail(p, line, &tok->items[0], ".input needs source names");
+  for (size_t i = 1; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    uint32_t e = kh_strmap_find(&nl->element_names, t->s, t->len);
+    if (e == KH_NOT_FOUND)
+      return kh_token_fail(p, line, t, "unknown element '%.*s'", (int)t->len, t->s);
+    if (nl->elements[e].kind != KH_VSOURCE && nl->elements[e].kind != KH_ISOURCE)
+      return kh_token_fail(p, line, t, "'%.*s' is not a voltage or current source", (int)t->len,
+                           t->s);
+    for (size_t k = 0; k < nl->input_count; k++)
+      if (nl->inputs[k] == e)
+        return kh_token_fail(p, line, t, "'%.*s' is already an input", (int)t->len, t->s);
+    kh_status st = push_index(p, &nl->inputs, &nl->input_count, &nl->input_cap, e);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
+static kh_status output_node(kh_parser *p, uint32_t line, const kh_token *t, size_t *node) {
+  uint32_t id = kh_token_eq(t, "gnd") ? 0 : kh_strmap_find(&p->nl->nodes, t->s, t->len);
+  if (id == KH_NOT_FOUND)
+    return kh_token_fail(p, line, t, "unknown node '%.*s'", (int)t->len, t->s);
+  *node = id;
+  return KH_OK;
+}
+
+/* .output a b v(c) v(d,e): nodes against ground, or differential pairs. */
+static kh_status output_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  if (n < 2) return kh_token_fail(p, line, &t[0], ".output needs nodes");
+  for (size_t i = 1; i < n;) {
+    kh_output out = {0, 0};
+    const kh_token *at = &t[i];
+    kh_status st;
+    if (kh_token_eq(&t[i], "v") && i + 1 < n && kh_token_eq(&t[i + 1], "(")) {
+      size_t close = i + 2;
+      while (close < n && !kh_token_eq(&t[close], ")")) close++;
+      size_t args = close - (i + 2);
+      if (close == n) return kh_token_fail(p, line, &t[i + 1], "'(' is never closed");
+      if (args < 1 || args > 2)
+        return kh_token_fail(p, line, &t[i], "v(...) takes one node or two");
+      st = output_node(p, line, &t[i + 2], &out.node_pos);
+      if (st == KH_OK && args == 2) st = output_node(p, line, &t[i + 3], &out.node_neg);
+      i = close + 1;
+    } else {
+      st = output_node(p, line, &t[i], &out.node_pos);
+      i++;
+    }
+    if (st != KH_OK) return st;
+    if (out.node_pos == out.node_neg)
+      return kh_token_fail(p, line, at, "an output must be a voltage between two different nodes");
+    if (kh_reserve((void **)&nl->outputs, &nl->output_cap, nl->output_count + 1,
+                   sizeof *nl->outputs))
+      return kh_fail_nomem(p->ctx, "storing outputs");
+    nl->outputs[nl->output_count++] = out;
+  }
+  return KH_OK;
+}
+
+static int trainable_kind(uint8_t kind) {
+  return kind == KH_RESISTOR || kind == KH_ISOURCE;
+}
+
+static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                            unsigned char *marked) {
+  kh_netlist *nl = p->nl;
+  if (tok->count < 2)
+    return kh_token_fail(p, line, &tok->items[0], ".train needs element names or patterns");
+  for (size_t i = 1; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    if (!has_wildcard(t)) {
+      uint32_t e = kh_strmap_find(&nl->element_names, t->s, t->len);
+      if (e == KH_NOT_FOUND)
+        return kh_token_fail(p, line, t, "unknown element '%.*s'", (int)t->len, t->s);
+      if (!trainable_kind(nl->elements[e].kind))
+        return kh_token_fail(p, line, t,
+                             "'%.*s' cannot be trained: only resistors and current sources can",
+                             (int)t->len, t->s);
+    }
+    size_t matched = 0;
+    for (size_t e = 0; e < nl->element_count; e++) {
+      if (!trainable_kind(nl->elements[e].kind) ||
+          !glob_match(t->s, t->len, kh_strmap_name(&nl->element_names, (uint32_t)e)))
+        continue;
+      matched++;
+      if (marked[e]) continue;
+      marked[e] = 1;
+      kh_status st =
+          push_index(p, &nl->trainable, &nl->trainable_count, &nl->trainable_cap, (uint32_t)e);
+      if (st != KH_OK) return st;
+    }
+    if (!matched)
+      return kh_token_fail(p, line, t, "'%.*s' matches no resistor or current source", (int)t->len,
+                           t->s);
+  }
+  return KH_OK;
+}
+
+static kh_status bounds_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  if (nl->has_bounds) return kh_token_fail(p, line, &t[0], ".bounds is given twice");
+  kh_param_table table = {0};
+  kh_status st = kh_parse_assignments(p, line, tok, 1, tok->count, NULL, &table);
+  double gmin = 0, gmax = INFINITY;
+  for (size_t i = 0; st == KH_OK && i < table.count; i++) {
+    const kh_token *name = &t[1 + 3 * i];
+    double v = table.items[i].value;
+    if (strcmp(table.items[i].name, "gmin") == 0)
+      gmin = v;
+    else if (strcmp(table.items[i].name, "gmax") == 0)
+      gmax = v;
+    else
+      st = kh_token_fail(p, line, name, ".bounds takes gmin= and gmax=, not '%s'",
+                         table.items[i].name);
+  }
+  kh_param_release(&table);
+  if (st != KH_OK) return st;
+  if (!(gmin >= 0) || !(gmax > gmin))
+    return kh_token_fail(p, line, &t[0], ".bounds needs 0 <= gmin < gmax (got gmin=%g gmax=%g)",
+                         gmin, gmax);
+  nl->has_bounds = 1;
+  nl->gmin = gmin;
+  nl->gmax = gmax;
+  return KH_OK;
+}
+
+kh_status kh_resolve_cards(kh_parser *p) {
+  kh_status st = KH_OK;
+  kh_tokens *tok = &p->line_tokens[0];
+  unsigned char *marked = kh_calloc(p->nl->element_count, 1);
+  if (!marked) return kh_fail_nomem(p->ctx, "resolving learning cards");
+  for (size_t i = 0; st == KH_OK && i < p->card_count; i++) {
+    uint32_t line = p->cards[i];
+    st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    if (st != KH_OK) break;
+    const kh_token *t = &tok->items[0];
+    if (kh_token_eq(t, ".input"))
+      st = input_card(p, line, tok);
+    else if (kh_token_eq(t, ".output"))
+      st = output_card(p, line, tok);
+    else if (kh_token_eq(t, ".train"))
+      st = train_card(p, line, tok, marked);
+    else
+      st = bounds_card(p, line, tok);
+  }
+  kh_free(marked);
+  return st;
+}

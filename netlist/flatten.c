@@ -1,0 +1,338 @@
+/* Stage 2: expanding element lines into flat elements, instantiating subcircuits with
+ * ngspice's names (node `n` of instance `x1` is `x1.n`; its `r2` is `r.x1.r2`). */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope);
+
+/* scratch = prefix + "." + name (or just name when prefix is empty); letter: optional
+ * leading element letter and dot ("r." in "r.x1.r2"). */
+static kh_status qualify(kh_parser *p, char letter, const char *prefix, const char *name,
+                         size_t len, const char **out, size_t *out_len) {
+  size_t plen = strlen(prefix);
+  size_t need = len + plen + 4;
+  if (kh_reserve((void **)&p->scratch, &p->scratch_cap, need, 1))
+    return kh_fail_nomem(p->ctx, "naming elements");
+  size_t n = 0;
+  if (plen) {
+    if (letter) {
+      p->scratch[n++] = letter;
+      p->scratch[n++] = '.';
+    }
+    memcpy(p->scratch + n, prefix, plen);
+    n += plen;
+    p->scratch[n++] = '.';
+  }
+  memcpy(p->scratch + n, name, len);
+  n += len;
+  p->scratch[n] = '\0';
+  *out = p->scratch;
+  *out_len = n;
+  return KH_OK;
+}
+
+static int is_ground(const kh_token *t) {
+  return kh_token_eq(t, "0") || kh_token_eq(t, "gnd");
+}
+
+static kh_status resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *t,
+                              uint32_t *id) {
+  if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
+    return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
+  if (is_ground(t)) {
+    *id = 0;
+    return KH_OK;
+  }
+  for (size_t i = 0; i < s->port_count; i++)
+    if (s->ports[i].len == t->len && memcmp(s->ports[i].s, t->s, t->len) == 0) {
+      *id = s->port_nodes[i];
+      return KH_OK;
+    }
+  const char *name = NULL;
+  size_t len = 0;
+  kh_status st = qualify(p, 0, s->path, t->s, t->len, &name, &len);
+  if (st == KH_OK && kh_strmap_intern(&p->nl->nodes, name, len, id, NULL))
+    st = kh_fail_nomem(p->ctx, "naming nodes");
+  return st;
+}
+
+static kh_status add_element(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                             const kh_scope *s, kh_elem e) {
+  kh_netlist *nl = p->nl;
+  if (nl->element_count >= KH_MAX_ELEMENTS)
+    return kh_token_fail(p, line, name_tok, "more than %zu elements", (size_t)KH_MAX_ELEMENTS);
+  const char *name = NULL;
+  size_t len = 0;
+  kh_status st = qualify(p, name_tok->s[0], s->path, name_tok->s, name_tok->len, &name, &len);
+  if (st != KH_OK) return st;
+  uint32_t id;
+  int added;
+  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+                 sizeof *nl->elements) ||
+      kh_strmap_intern(&nl->element_names, name, len, &id, &added))
+    return kh_fail_nomem(p->ctx, "storing elements");
+  if (!added) {
+    kh_loc first = nl->elements[id].loc;
+    return kh_token_fail(p, line, name_tok, "duplicate element name '%s' (first at %s:%u:%u)", name,
+                         p->src.files[first.file], (unsigned)first.line, (unsigned)first.col);
+  }
+  e.loc = kh_token_loc(p, line, name_tok);
+  nl->elements[nl->element_count++] = e;
+  return KH_OK;
+}
+
+static int is_name_token(const kh_token *t) {
+  return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
+}
+
+/* R, C: name n1 n2 value */
+static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                              kh_element_kind kind) {
+  const kh_token *t = tok->items;
+  const char *what = kind == KH_RESISTOR ? "resistance" : "capacitance";
+  if (tok->count < 4)
+    return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a %s",
+                         (int)t[0].len, t[0].s, what);
+  if (tok->count > 4)
+    return kh_token_fail(p, line, &t[4], "unexpected '%.*s' after the %s", (int)t[4].len, t[4].s,
+                         what);
+  kh_elem e = {.kind = (uint8_t)kind, .model = KH_NOT_FOUND};
+  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  if (st == KH_OK) st = kh_eval_token(p, line, &t[3], s, &e.value);
+  if (st != KH_OK) return st;
+  if (kind == KH_RESISTOR && !(e.value > 0))
+    return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
+  if (kind == KH_CAPACITOR && !(e.value >= 0))
+    return kh_token_fail(p, line, &t[3], "capacitance must not be negative, got %g", e.value);
+  return add_element(p, line, &t[0], s, e);
+}
+
+/* V, I: name n+ n- [dc] value [ac mag [phase]] */
+static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                        kh_element_kind kind) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count, i = 3;
+  if (n < 3)
+    return kh_token_fail(p, line, &t[n - 1], "'%.*s' needs two nodes and a DC value", (int)t[0].len,
+                         t[0].s);
+  kh_elem e = {.kind = (uint8_t)kind, .model = KH_NOT_FOUND};
+  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  if (st != KH_OK) return st;
+  if (i < n && kh_token_eq(&t[i], "dc")) i++;
+  if (i >= n || kh_token_eq(&t[i], "ac"))
+    return kh_token_fail(p, line, &t[i < n ? i : n - 1], "'%.*s' needs a DC value", (int)t[0].len,
+                         t[0].s);
+  if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
+    return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
+                         (int)t[i].len, t[i].s);
+  st = kh_eval_token(p, line, &t[i++], s, &e.value);
+  if (st != KH_OK) return st;
+  if (i < n && kh_token_eq(&t[i], "ac")) {
+    kh_loc loc = kh_token_loc(p, line, &t[i]);
+    for (size_t k = 0; k < 2 && ++i < n; k++) {
+      double ignored;
+      st = kh_eval_token(p, line, &t[i], s, &ignored);
+      if (st != KH_OK) return st;
+    }
+    st = kh_source_note(p->ctx, &p->src, loc, "AC specification ignored (DC analysis)");
+    if (st != KH_OK) return st;
+  }
+  if (i < n)
+    return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'", (int)t[i].len,
+                         t[i].s, (int)t[0].len, t[0].s);
+  return add_element(p, line, &t[0], s, e);
+}
+
+/* D: name n+ n- model [area] */
+static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  const kh_token *t = tok->items;
+  if (tok->count < 4)
+    return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a model",
+                         (int)t[0].len, t[0].s);
+  if (tok->count > 5)
+    return kh_token_fail(p, line, &t[5], "unexpected '%.*s' after the diode area", (int)t[5].len,
+                         t[5].s);
+  kh_elem e = {.kind = KH_DIODE, .value = 1.0};
+  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  if (st != KH_OK) return st;
+  e.model = kh_strmap_find(&p->nl->model_names, t[3].s, t[3].len);
+  if (e.model == KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
+  if (strcmp(p->nl->models[e.model].type, "d") != 0)
+    return kh_token_fail(p, line, &t[3], "model '%.*s' is of type '%s', a diode needs type 'd'",
+                         (int)t[3].len, t[3].s, p->nl->models[e.model].type);
+  if (tok->count == 5) {
+    st = kh_eval_token(p, line, &t[4], s, &e.value);
+    if (st != KH_OK) return st;
+    if (!(e.value > 0))
+      return kh_token_fail(p, line, &t[4], "diode area must be positive, got %g", e.value);
+  }
+  return add_element(p, line, &t[0], s, e);
+}
+
+/* Splits "x1 a b name [params:] p=v ..." (or ".subckt name a b [params:] p=v"): returns the index
+ * of the first parameter token (or count), and the index just after the positional tokens. */
+static size_t split_params(const kh_tokens *tok, size_t from, size_t *params_at) {
+  size_t k = tok->count;
+  for (size_t i = from; i < tok->count; i++)
+    if (kh_token_eq(&tok->items[i], "params:") ||
+        (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "="))) {
+      k = i;
+      break;
+    }
+  *params_at = k < tok->count && kh_token_eq(&tok->items[k], "params:") ? k + 1 : k;
+  return k;
+}
+
+static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner,
+                             kh_param_table *table) {
+  kh_tokens *tok = &p->line_tokens[inner->depth];
+  for (uint32_t line = def->first; line < def->end; line++) {
+    kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    if (st != KH_OK) return st;
+    if (tok->count && kh_token_eq(&tok->items[0], ".param")) {
+      st = kh_parse_assignments(p, line, tok, 1, tok->count, inner, table);
+      if (st != KH_OK) return st;
+    }
+  }
+  return KH_OK;
+}
+
+static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                             const kh_scope *outer, kh_subckt *def, size_t positional,
+                             size_t params_at, kh_param_table *table, uint32_t *port_nodes) {
+  const kh_token *t = tok->items;
+  size_t depth = outer->depth + 1;
+  kh_tokens *head = &p->header_tokens[depth];
+  kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[def->line], head);
+  if (st != KH_OK) return st;
+  size_t def_params_at, ports_end = split_params(head, 2, &def_params_at);
+  size_t nports = ports_end - 2, nnodes = positional - 2;
+  if (nports != nnodes)
+    return kh_token_fail(p, line, &t[positional - 1],
+                         "'%.*s' connects %zu nodes but subcircuit '%s' has %zu ports",
+                         (int)t[0].len, t[0].s, nnodes, def->name, nports);
+  for (size_t i = 0; i < nnodes; i++) {
+    st = resolve_node(p, line, outer, &t[1 + i], &port_nodes[i]);
+    if (st != KH_OK) return st;
+  }
+  /* Defaults are evaluated with global parameters, overrides in the caller's scope. */
+  st = kh_parse_assignments(p, def->line, head, def_params_at, head->count, NULL, table);
+  if (st != KH_OK) return st;
+  for (size_t i = params_at; i < tok->count; i += 3) {
+    double unused;
+    if (!kh_param_get(table, t[i].s, t[i].len, &unused))
+      return kh_token_fail(p, line, &t[i], "subcircuit '%s' has no parameter '%.*s'", def->name,
+                           (int)t[i].len, t[i].s);
+  }
+  st = kh_parse_assignments(p, line, tok, params_at, tok->count, outer, table);
+  if (st != KH_OK) return st;
+  const char *path = NULL;
+  size_t path_len = 0;
+  st = qualify(p, 0, outer->path, t[0].s, t[0].len, &path, &path_len);
+  uint32_t id;
+  int added;
+  if (st == KH_OK && kh_strmap_intern(&p->instance_names, path, path_len, &id, &added))
+    st = kh_fail_nomem(p->ctx, "naming instances");
+  if (st != KH_OK) return st;
+  if (!added) return kh_token_fail(p, line, &t[0], "duplicate subcircuit instance '%s'", path);
+  kh_scope inner = {
+      kh_strmap_name(&p->instance_names, id), table, head->items + 2, port_nodes, nports, depth};
+  st = body_params(p, def, &inner, table);
+  def->active = 1;
+  for (uint32_t body = def->first; st == KH_OK && body < def->end; body++)
+    st = expand_line(p, body, &inner);
+  def->active = 0;
+  return st;
+}
+
+/* X: name nodes... subckt [params:] [p=v ...] */
+static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                          const kh_scope *outer) {
+  const kh_token *t = tok->items;
+  size_t params_at, positional = split_params(tok, 1, &params_at);
+  if (positional < 2)
+    return kh_token_fail(p, line, &t[0], "'%.*s' needs its nodes and a subcircuit name",
+                         (int)t[0].len, t[0].s);
+  const kh_token *name = &t[positional - 1];
+  uint32_t id = kh_strmap_find(&p->subckt_names, name->s, name->len);
+  if (id == KH_NOT_FOUND)
+    return kh_token_fail(p, line, name, "unknown subcircuit '%.*s'", (int)name->len, name->s);
+  kh_subckt *def = &p->subckts[id];
+  if (def->active)
+    return kh_token_fail(p, line, name, "subcircuit '%s' instantiates itself (recursion)",
+                         def->name);
+  if (outer->depth + 1 > KH_MAX_SUBCKT_DEPTH)
+    return kh_token_fail(p, line, &t[0], "subcircuits nested deeper than %d", KH_MAX_SUBCKT_DEPTH);
+  kh_param_table table = {0};
+  uint32_t *port_nodes = kh_calloc(positional, sizeof *port_nodes);
+  kh_status st =
+      port_nodes ? instantiate(p, line, tok, outer, def, positional, params_at, &table, port_nodes)
+                 : kh_fail_nomem(p->ctx, "instantiating");
+  kh_free(port_nodes);
+  kh_param_release(&table);
+  return st;
+}
+
+static const struct {
+  char letter;
+  const char *what;
+} unsupported[] = {{'e', "voltage-controlled voltage sources (E)"},
+                   {'f', "current-controlled current sources (F)"},
+                   {'g', "voltage-controlled current sources (G)"},
+                   {'h', "current-controlled voltage sources (H)"},
+                   {'b', "behavioral sources (B)"},
+                   {'l', "inductors (L)"},
+                   {'k', "coupled inductors (K)"},
+                   {'q', "bipolar transistors (Q)"},
+                   {'m', "MOSFETs (M)"},
+                   {'j', "JFETs (J)"},
+                   {'z', "MESFETs (Z)"},
+                   {'s', "switches (S)"},
+                   {'w', "switches (W)"},
+                   {'t', "transmission lines (T)"},
+                   {'o', "transmission lines (O)"},
+                   {'u', "transmission lines (U)"},
+                   {'a', "XSPICE code models (A)"},
+                   {'y', "transmission lines (Y)"},
+                   {'p', "coupled transmission lines (P)"},
+                   {'n', "OSDI devices (N)"}};
+
+static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope) {
+  kh_tokens *tok = &p->line_tokens[scope->depth];
+  kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+  if (st != KH_OK || tok->count == 0 || tok->items[0].s[0] == '.') return st;
+  switch (tok->items[0].s[0]) {
+  case 'r': return two_terminal(p, line, tok, scope, KH_RESISTOR);
+  case 'c': return two_terminal(p, line, tok, scope, KH_CAPACITOR);
+  case 'v': return source(p, line, tok, scope, KH_VSOURCE);
+  case 'i': return source(p, line, tok, scope, KH_ISOURCE);
+  case 'd': return diode(p, line, tok, scope);
+  case 'x': return instance(p, line, tok, scope);
+  default: break;
+  }
+  const kh_token *t = &tok->items[0];
+  for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
+    if (unsupported[i].letter == t->s[0])
+      return kh_token_fail(p, line, t, "element '%.*s': %s are not supported by kirchhoff",
+                           (int)t->len, t->s, unsupported[i].what);
+  return kh_token_fail(p, line, t, "unknown element type '%c' in '%.*s'", t->s[0], (int)t->len,
+                       t->s);
+}
+
+kh_status kh_flatten(kh_parser *p) {
+  kh_scope top = {.path = ""};
+  for (size_t i = 0; i < p->top_count; i++) {
+    kh_status st = expand_line(p, p->top[i], &top);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}

@@ -1,0 +1,167 @@
+#include "lexer.h"
+
+#include "core/alloc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kh_tokens_release(kh_tokens *t) {
+  kh_free(t->items);
+  t->items = NULL;
+  t->count = t->capacity = 0;
+}
+
+static int is_separator(char c) {
+  return c == ' ' || c == '\t' || c == ',' || c == '\f' || c == '\v';
+}
+static int is_single(char c) {
+  return c == '=' || c == '(' || c == ')';
+}
+
+kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out) {
+  const char *s = kh_line_text(src, line);
+  size_t n = line->len, i = 0;
+  out->count = 0;
+  while (i < n) {
+    if (is_separator(s[i])) {
+      i++;
+      continue;
+    }
+    size_t start = i;
+    if (s[i] == '{') {
+      int depth = 0;
+      for (; i < n; i++) {
+        if (s[i] == '{')
+          depth++;
+        else if (s[i] == '}' && --depth == 0)
+          break;
+      }
+      if (i == n)
+        return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, start),
+                              "'{' is never closed by '}'");
+      i++;
+    } else if (s[i] == '}') {
+      return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, i),
+                            "'}' without a matching '{'");
+    } else if (is_single(s[i])) {
+      i++;
+    } else {
+      while (i < n && !is_separator(s[i]) && !is_single(s[i]) && s[i] != '{' && s[i] != '}') i++;
+    }
+    if (kh_reserve((void **)&out->items, &out->capacity, out->count + 1, sizeof *out->items))
+      return kh_fail_nomem(ctx, "tokenizing");
+    out->items[out->count++] = (kh_token){s + start, (uint32_t)(i - start), (uint32_t)start};
+  }
+  return KH_OK;
+}
+
+static int is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+static int is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int letters_eq(const char *s, size_t n, const char *word) {
+  if (strlen(word) != n) return 0;
+  for (size_t i = 0; i < n; i++)
+    if ((s[i] | 0x20) != word[i]) return 0;
+  return 1;
+}
+
+/* Splits a run of letters into scale suffix and unit; returns the scale, or 0 when the
+ * run is invalid with *bad set to the offset of the first letter that does not fit. */
+static double suffix_scale(const char *s, size_t n, size_t *bad) {
+  static const char *const units[] = {"", "v", "a", "ohm", "f", "h", "s", "hz"};
+  static const struct {
+    const char *text;
+    double scale;
+  } suffixes[] = {{"meg", 1e6}, {"f", 1e-15}, {"p", 1e-12}, {"n", 1e-9}, {"u", 1e-6},
+                  {"m", 1e-3},  {"k", 1e3},   {"g", 1e9},   {"t", 1e12}};
+  double scale = 1.0;
+  size_t used = 0;
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    size_t len = strlen(suffixes[i].text);
+    if (len <= n && letters_eq(s, len, suffixes[i].text)) {
+      scale = suffixes[i].scale;
+      used = len;
+      break;
+    }
+  }
+  for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
+    if (letters_eq(s + used, n - used, units[u])) return scale;
+  *bad = used;
+  return 0;
+}
+
+kh_number_error kh_scan_number(const char *s, size_t len, double *out, size_t *used,
+                               size_t *bad_at) {
+  size_t i = 0;
+  *bad_at = 0;
+  if (i < len && (s[i] == '+' || s[i] == '-')) i++;
+  size_t digits = 0;
+  while (i < len && is_digit(s[i])) i++, digits++;
+  if (i < len && s[i] == '.') {
+    i++;
+    while (i < len && is_digit(s[i])) i++, digits++;
+  }
+  if (!digits) return KH_NUM_NOT_A_NUMBER;
+  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < len && (s[j] == '+' || s[j] == '-')) j++;
+    if (j < len && is_digit(s[j])) {
+      while (j < len && is_digit(s[j])) j++;
+      i = j;
+    }
+  }
+  char buf[72];
+  if (i >= sizeof buf) {
+    *bad_at = 0;
+    return KH_NUM_TOO_LONG;
+  }
+  memcpy(buf, s, i);
+  buf[i] = '\0';
+  errno = 0;
+  double v = strtod(buf, NULL);
+  if (errno == ERANGE && isinf(v)) return KH_NUM_RANGE;
+  size_t letters = i;
+  while (letters < len && is_letter(s[letters])) letters++;
+  if (letters > i) {
+    size_t bad = 0;
+    double scale = suffix_scale(s + i, letters - i, &bad);
+    if (scale == 0) {
+      *bad_at = i + bad;
+      return KH_NUM_BAD_SUFFIX;
+    }
+    v *= scale;
+    if (!isfinite(v)) return KH_NUM_RANGE;
+  }
+  *out = v;
+  *used = letters;
+  return KH_NUM_OK;
+}
+
+kh_number_error kh_parse_number(const char *s, size_t len, double *out, size_t *bad_at) {
+  size_t used = 0;
+  kh_number_error e = kh_scan_number(s, len, out, &used, bad_at);
+  if (e == KH_NUM_OK && used != len) {
+    *bad_at = used;
+    return KH_NUM_TRAILING;
+  }
+  return e;
+}
+
+const char *kh_number_error_text(kh_number_error e) {
+  switch (e) {
+  case KH_NUM_OK: return "ok";
+  case KH_NUM_NOT_A_NUMBER: return "expected a number";
+  case KH_NUM_BAD_SUFFIX:
+    return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm F H S Hz s)";
+  case KH_NUM_TRAILING: return "unexpected characters after the number";
+  case KH_NUM_RANGE: return "number out of range";
+  case KH_NUM_TOO_LONG: return "number too long";
+  }
+  return "bad number";
+}

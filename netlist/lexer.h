@@ -1,0 +1,53 @@
+/* Tokens of one logical line, and SPICE numbers with engineering suffixes and units. */
+#ifndef KH_NETLIST_LEXER_H
+#define KH_NETLIST_LEXER_H
+
+#include "source.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  const char *s; /* into the line's text; not NUL-terminated */
+  uint32_t len;
+  uint32_t off; /* byte offset within the logical line (for locations) */
+} kh_token;
+
+typedef struct {
+  kh_token *items;
+  size_t count, capacity;
+} kh_tokens;
+
+/* Splits a logical line: blanks and commas separate; '=', '(' and ')' are tokens of their own;
+ * '{...}' (nested braces allowed) is one token. */
+kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out);
+void kh_tokens_release(kh_tokens *t);
+
+static inline int kh_token_eq(const kh_token *t, const char *word) {
+  size_t i = 0;
+  for (; i < t->len; i++)
+    if (word[i] != t->s[i]) return 0;
+  return word[i] == '\0';
+}
+
+typedef enum {
+  KH_NUM_OK,
+  KH_NUM_NOT_A_NUMBER, /* does not start like a number */
+  KH_NUM_BAD_SUFFIX,   /* letters after the digits that are neither a suffix nor a unit */
+  KH_NUM_TRAILING,     /* something else after a valid number */
+  KH_NUM_RANGE,        /* overflows a double */
+  KH_NUM_TOO_LONG
+} kh_number_error;
+
+/* Parses a number that must fill all of s[0..len): digits, optional exponent, optional
+ * engineering suffix (f p n u m k meg g t) and optional unit (v a ohm f h s hz).
+ * On failure *bad_at is the offset of the offending character. */
+kh_number_error kh_parse_number(const char *s, size_t len, double *out, size_t *bad_at);
+/* Like kh_parse_number but stops after the number's letters; *used gets the bytes consumed.
+ * Used inside expressions, where an operator may follow. */
+kh_number_error kh_scan_number(const char *s, size_t len, double *out, size_t *used,
+                               size_t *bad_at);
+/* "unknown suffix", ... (for messages). */
+const char *kh_number_error_text(kh_number_error e);
+
+#endif

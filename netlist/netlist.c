@@ -1,0 +1,110 @@
+/* Read-only accessors of a parsed netlist. */
+#include "netlist_impl.h"
+
+#include <ctype.h>
+#include <string.h>
+
+const char *kh_netlist_title(const kh_netlist *nl) {
+  return nl->title;
+}
+
+size_t kh_netlist_node_count(const kh_netlist *nl) {
+  return nl->nodes.count;
+}
+
+const char *kh_netlist_node_name(const kh_netlist *nl, size_t node) {
+  return node < nl->nodes.count ? kh_strmap_name(&nl->nodes, (uint32_t)node) : NULL;
+}
+
+/* Names are stored lower case; lookups accept any case. */
+static size_t find_lower(const kh_strmap *m, const char *name) {
+  char buf[256];
+  size_t n = strlen(name);
+  if (n >= sizeof buf) return (size_t)-1;
+  for (size_t i = 0; i < n; i++) buf[i] = (char)tolower((unsigned char)name[i]);
+  uint32_t id = kh_strmap_find(m, buf, n);
+  return id == KH_NOT_FOUND ? (size_t)-1 : id;
+}
+
+size_t kh_netlist_find_node(const kh_netlist *nl, const char *name) {
+  if (strcmp(name, "gnd") == 0 || strcmp(name, "GND") == 0) return 0;
+  return find_lower(&nl->nodes, name);
+}
+
+size_t kh_netlist_element_count(const kh_netlist *nl) {
+  return nl->element_count;
+}
+
+kh_element kh_netlist_element(const kh_netlist *nl, size_t i) {
+  const kh_elem *e = &nl->elements[i];
+  kh_element out = {(kh_element_kind)e->kind,
+                    kh_strmap_name(&nl->element_names, (uint32_t)i),
+                    e->node[0],
+                    e->node[1],
+                    e->value,
+                    e->model == KH_NOT_FOUND ? NULL : nl->models[e->model].name,
+                    nl->files[e->loc.file],
+                    e->loc.line,
+                    e->loc.col};
+  return out;
+}
+
+size_t kh_netlist_find_element(const kh_netlist *nl, const char *name) {
+  return find_lower(&nl->element_names, name);
+}
+
+int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *param,
+                           double *value) {
+  size_t m = find_lower(&nl->model_names, model);
+  if (m == (size_t)-1) return 0;
+  const kh_model *md = &nl->models[m];
+  for (size_t i = 0; i < md->param_count; i++)
+    if (strcasecmp(md->params[i].name, param) == 0) {
+      *value = md->params[i].value;
+      return 1;
+    }
+  return 0;
+}
+
+int kh_netlist_option(const kh_netlist *nl, const char *name, double *value) {
+  int found = 0;
+  for (size_t i = 0; i < nl->option_count; i++) /* the last one given wins, as in SPICE */
+    if (nl->options[i].has_value && strcasecmp(nl->options[i].name, name) == 0) {
+      *value = nl->options[i].value;
+      found = 1;
+    }
+  return found;
+}
+
+size_t kh_netlist_input_count(const kh_netlist *nl) {
+  return nl->input_count;
+}
+size_t kh_netlist_input(const kh_netlist *nl, size_t i) {
+  return nl->inputs[i];
+}
+size_t kh_netlist_output_count(const kh_netlist *nl) {
+  return nl->output_count;
+}
+kh_output kh_netlist_output(const kh_netlist *nl, size_t i) {
+  return nl->outputs[i];
+}
+size_t kh_netlist_trainable_count(const kh_netlist *nl) {
+  return nl->trainable_count;
+}
+size_t kh_netlist_trainable(const kh_netlist *nl, size_t i) {
+  return nl->trainable[i];
+}
+
+int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax) {
+  if (!nl->has_bounds) return 0;
+  *gmin = nl->gmin;
+  *gmax = nl->gmax;
+  return 1;
+}
+
+size_t kh_netlist_note_count(const kh_netlist *nl) {
+  return nl->note_count;
+}
+const char *kh_netlist_note(const kh_netlist *nl, size_t i) {
+  return nl->notes[i];
+}

@@ -1,0 +1,65 @@
+/* The parsed netlist as the library keeps it (private). */
+#ifndef KH_NETLIST_IMPL_H
+#define KH_NETLIST_IMPL_H
+
+#include "core/arena.h"
+#include "core/strmap.h"
+#include "kirchhoff/netlist.h"
+#include "source.h"
+
+#include <stdint.h>
+
+typedef struct {
+  uint8_t kind; /* kh_element_kind */
+  uint32_t node[2];
+  uint32_t model; /* index into models, or KH_NOT_FOUND */
+  double value;
+  kh_loc loc;
+} kh_elem; /* its name is element_names' entry with the same index */
+
+typedef struct {
+  const char *name;
+  double value;
+} kh_model_param;
+
+typedef struct {
+  const char *name, *type;
+  kh_model_param *params;
+  size_t param_count;
+  kh_loc loc;
+} kh_model;
+
+typedef struct {
+  const char *name;
+  double value;
+  int has_value;
+} kh_option;
+
+struct kh_netlist {
+  kh_arena arena;
+  char *title;
+  const char **files;
+  size_t file_count;
+  kh_strmap nodes; /* id 0 is ground, "0" */
+  kh_strmap element_names;
+  kh_elem *elements;
+  size_t element_count, element_cap;
+  kh_model *models;
+  size_t model_count, model_cap;
+  kh_strmap model_names;
+  kh_option *options;
+  size_t option_count, option_cap;
+  char **notes;
+  size_t note_count;
+  /* learning cards */
+  uint32_t *inputs;
+  size_t input_count, input_cap;
+  kh_output *outputs;
+  size_t output_count, output_cap;
+  uint32_t *trainable;
+  size_t trainable_count, trainable_cap;
+  int has_bounds;
+  double gmin, gmax;
+};
+
+#endif

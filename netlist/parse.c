@@ -1,0 +1,356 @@
+/* Entry points and stage 1: sorting logical lines into directives, subcircuit bodies and
+ * top-level elements; global .param, .model and .options are evaluated here. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t) {
+  return kh_source_loc(&p->src, &p->src.lines[line], t->off);
+}
+
+kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_token_loc(p, line, t), "%s", msg);
+}
+
+int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v) {
+  for (size_t i = 0; i < t->count; i++)
+    if (strlen(t->items[i].name) == len && memcmp(t->items[i].name, name, len) == 0) {
+      t->items[i].value = v;
+      return 0;
+    }
+  if (kh_reserve((void **)&t->items, &t->capacity, t->count + 1, sizeof *t->items)) return -1;
+  const char *copy = kh_arena_strndup(arena, name, len);
+  if (!copy) return -1;
+  t->items[t->count++] = (struct kh_param){copy, v};
+  return 0;
+}
+
+void kh_param_release(kh_param_table *t) {
+  kh_free(t->items);
+  memset(t, 0, sizeof *t);
+}
+
+typedef struct {
+  const kh_parser *p;
+  const kh_scope *scope;
+} lookup_env;
+
+int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v) {
+  if (!t) return 0;
+  for (size_t i = 0; i < t->count; i++)
+    if (strlen(t->items[i].name) == len && memcmp(t->items[i].name, name, len) == 0) {
+      *v = t->items[i].value;
+      return 1;
+    }
+  return 0;
+}
+
+static int lookup(void *user, const char *name, size_t len, double *v) {
+  lookup_env *env = user;
+  if (env->scope && kh_param_get(env->scope->params, name, len, v)) return 1;
+  return kh_param_get(&env->p->globals, name, len, v);
+}
+
+static int starts_like_name(char c) {
+  return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                        double *out) {
+  const char *s = t->s;
+  size_t len = t->len, base = 0;
+  if (len >= 2 && s[0] == '{') {
+    s++;
+    len -= 2;
+    base = 1;
+  } else if (!starts_like_name(s[0])) {
+    size_t bad = 0;
+    kh_number_error e = kh_parse_number(s, len, out, &bad);
+    if (e == KH_NUM_OK) return KH_OK;
+    kh_token at = {t->s + bad, t->len - (uint32_t)bad, t->off + (uint32_t)bad};
+    return kh_token_fail(p, line, &at, "%s in '%.*s'", kh_number_error_text(e), (int)t->len, t->s);
+  }
+  lookup_env env = {p, scope};
+  kh_expr_error err;
+  if (kh_expr_eval(s, len, lookup, &env, out, &err) == 0) return KH_OK;
+  kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
+  return kh_token_fail(p, line, &at, "%s", err.message);
+}
+
+kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to, const kh_scope *scope, kh_param_table *table) {
+  for (size_t i = from; i < to; i += 3) {
+    const kh_token *name = &tok->items[i];
+    if (!starts_like_name(name->s[0]))
+      return kh_token_fail(p, line, name, "expected a parameter name, found '%.*s'", (int)name->len,
+                           name->s);
+    if (i + 1 >= to || !kh_token_eq(&tok->items[i + 1], "="))
+      return kh_token_fail(p, line, i + 1 < to ? &tok->items[i + 1] : name,
+                           "expected '=' after '%.*s'", (int)name->len, name->s);
+    if (i + 2 >= to) return kh_token_fail(p, line, &tok->items[i + 1], "missing value after '='");
+    double v;
+    kh_status st = kh_eval_token(p, line, &tok->items[i + 2], scope, &v);
+    if (st != KH_OK) return st;
+    if (kh_param_set(&p->nl->arena, table, name->s, name->len, v))
+      return kh_fail_nomem(p->ctx, "storing parameters");
+  }
+  return KH_OK;
+}
+
+static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t *cap,
+                           uint32_t line) {
+  if (kh_reserve((void **)items, cap, *count + 1, sizeof **items))
+    return kh_fail_nomem(p->ctx, "parsing");
+  (*items)[(*count)++] = line;
+  return KH_OK;
+}
+
+static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  if (tok->count < 3) return kh_token_fail(p, line, &t[0], ".model needs a name and a type");
+  if (kh_strmap_find(&nl->model_names, t[1].s, t[1].len) != KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[1], "model '%.*s' is defined twice", (int)t[1].len, t[1].s);
+  size_t end = tok->count;
+  if (tok->count > 3) {
+    if (!kh_token_eq(&t[3], "(") || !kh_token_eq(&t[end - 1], ")"))
+      return kh_token_fail(p, line, &t[3], "model parameters must be in parentheses: %.*s(...)",
+                           (int)t[2].len, t[2].s);
+    end--;
+  }
+  kh_param_table params = {0};
+  kh_status st = kh_parse_assignments(p, line, tok, tok->count > 3 ? 4 : 3, end, NULL, &params);
+  uint32_t id;
+  if (st == KH_OK &&
+      (kh_reserve((void **)&nl->models, &nl->model_cap, nl->model_count + 1, sizeof *nl->models) ||
+       kh_strmap_intern(&nl->model_names, t[1].s, t[1].len, &id, NULL)))
+    st = kh_fail_nomem(p->ctx, "storing a model");
+  if (st == KH_OK) {
+    kh_model *m = &nl->models[nl->model_count++];
+    m->name = kh_strmap_name(&nl->model_names, id);
+    m->type = kh_arena_strndup(&nl->arena, t[2].s, t[2].len);
+    m->loc = kh_token_loc(p, line, &t[1]);
+    m->param_count = params.count;
+    m->params = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *m->params);
+    if (!m->type || !m->params) st = kh_fail_nomem(p->ctx, "storing a model");
+    for (size_t i = 0; st == KH_OK && i < params.count; i++)
+      m->params[i] = (kh_model_param){params.items[i].name, params.items[i].value};
+  }
+  kh_param_release(&params);
+  return st;
+}
+
+static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  for (size_t i = 1; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    kh_option opt = {kh_arena_strndup(&nl->arena, t->s, t->len), 0, 0};
+    if (!opt.name) return kh_fail_nomem(p->ctx, "storing options");
+    if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=")) {
+      if (i + 2 >= tok->count) return kh_token_fail(p, line, &tok->items[i + 1], "missing value");
+      kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
+      if (st != KH_OK) return st;
+      opt.has_value = 1;
+      i += 2;
+    }
+    if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1,
+                   sizeof *nl->options))
+      return kh_fail_nomem(p->ctx, "storing options");
+    nl->options[nl->option_count++] = opt;
+  }
+  return KH_OK;
+}
+
+static const char *const skipped_cards[] = {
+    ".op",   ".dc",      ".tran",  ".ac",      ".print",   ".plot",  ".probe", ".save",
+    ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise", ".tf",    ".sens",
+    ".temp", ".width",   ".disto", ".pz",      ".csparam", ".title"};
+
+static int is_skipped_card(const kh_token *t) {
+  for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)
+    if (kh_token_eq(t, skipped_cards[i])) return 1;
+  return 0;
+}
+
+static int is_learning_card(const kh_token *t) {
+  return kh_token_eq(t, ".input") || kh_token_eq(t, ".output") || kh_token_eq(t, ".train") ||
+         kh_token_eq(t, ".bounds");
+}
+
+static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
+  const kh_token *t = tok->items;
+  if (*inside)
+    return kh_token_fail(p, line, &t[0],
+                         "nested .subckt definitions are not supported; define '%.*s' at top "
+                         "level",
+                         tok->count > 1 ? (int)t[1].len : 0, tok->count > 1 ? t[1].s : "");
+  if (tok->count < 2) return kh_token_fail(p, line, &t[0], ".subckt needs a name");
+  uint32_t id;
+  int added;
+  if (kh_strmap_intern(&p->subckt_names, t[1].s, t[1].len, &id, &added) ||
+      kh_reserve((void **)&p->subckts, &p->subckt_cap, p->subckt_count + 1, sizeof *p->subckts))
+    return kh_fail_nomem(p->ctx, "parsing .subckt");
+  if (!added)
+    return kh_token_fail(p, line, &t[1], "subcircuit '%.*s' is defined twice", (int)t[1].len,
+                         t[1].s);
+  p->subckts[p->subckt_count++] =
+      (kh_subckt){kh_strmap_name(&p->subckt_names, id), line, line + 1, line + 1, 0};
+  *inside = 1;
+  return KH_OK;
+}
+
+static kh_status close_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
+  const kh_token *t = tok->items;
+  if (!*inside) return kh_token_fail(p, line, &t[0], ".ends without .subckt");
+  kh_subckt *s = &p->subckts[p->subckt_count - 1];
+  if (tok->count > 1 && !kh_token_eq(&t[1], s->name))
+    return kh_token_fail(p, line, &t[1], ".ends '%.*s' closes .subckt '%s'", (int)t[1].len, t[1].s,
+                         s->name);
+  s->end = line;
+  *inside = 0;
+  return KH_OK;
+}
+
+static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
+  const kh_token *t = &tok->items[0];
+  if (kh_token_eq(t, ".subckt")) return open_subckt(p, line, tok, inside);
+  if (kh_token_eq(t, ".ends")) return close_subckt(p, line, tok, inside);
+  if (kh_token_eq(t, ".param")) {
+    if (*inside) return KH_OK; /* evaluated per instance */
+    return kh_parse_assignments(p, line, tok, 1, tok->count, NULL, &p->globals);
+  }
+  if (kh_token_eq(t, ".model")) return parse_model(p, line, tok);
+  if (is_learning_card(t)) {
+    if (*inside) return kh_token_fail(p, line, t, "learning cards belong at the top level");
+    return push_line(p, &p->cards, &p->card_count, &p->card_cap, line);
+  }
+  if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
+    return parse_options(p, line, tok);
+  if (is_skipped_card(t))
+    return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
+                          "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,
+                          t->s);
+  return kh_token_fail(p, line, t, "unsupported card '%.*s'", (int)t->len, t->s);
+}
+
+static kh_status scan(kh_parser *p) {
+  kh_tokens tok = {0};
+  kh_status st = KH_OK;
+  int inside = 0;
+  for (uint32_t line = 0; st == KH_OK && line < p->src.line_count; line++) {
+    st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], &tok);
+    if (st != KH_OK || tok.count == 0) continue;
+    char c = tok.items[0].s[0];
+    if (c == '.')
+      st = directive(p, line, &tok, &inside);
+    else if (c >= 'a' && c <= 'z') {
+      if (!inside) st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
+    } else
+      st = kh_token_fail(p, line, &tok.items[0],
+                         "expected an element name or a '.' card, found "
+                         "'%.*s'",
+                         (int)tok.items[0].len, tok.items[0].s);
+  }
+  if (st == KH_OK && inside) {
+    kh_subckt *s = &p->subckts[p->subckt_count - 1];
+    kh_loc loc = kh_source_loc(&p->src, &p->src.lines[s->line], 0);
+    st = kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, ".subckt '%s' is never closed by .ends",
+                        s->name);
+  }
+  kh_tokens_release(&tok);
+  return st;
+}
+
+void kh_netlist_free(kh_netlist *nl) {
+  if (!nl) return;
+  kh_strmap_release(&nl->nodes);
+  kh_strmap_release(&nl->element_names);
+  kh_strmap_release(&nl->model_names);
+  kh_free(nl->elements);
+  kh_free(nl->models);
+  kh_free(nl->options);
+  kh_free(nl->inputs);
+  kh_free(nl->outputs);
+  kh_free(nl->trainable);
+  kh_arena_release(&nl->arena);
+  kh_free(nl);
+}
+
+/* Moves what the netlist keeps (title, file names, notes) out of the source. */
+static kh_status adopt_source(kh_parser *p) {
+  kh_netlist *nl = p->nl;
+  kh_source *src = &p->src;
+  nl->title = src->title ? src->title : kh_arena_strdup(&nl->arena, "");
+  nl->files = kh_arena_alloc(&nl->arena, (src->file_count + 1) * sizeof *nl->files);
+  nl->notes = kh_arena_alloc(&nl->arena, (src->note_count + 1) * sizeof *nl->notes);
+  if (!nl->title || !nl->files || !nl->notes) return kh_fail_nomem(p->ctx, "parsing");
+  memcpy(nl->files, src->files, src->file_count * sizeof *nl->files);
+  nl->file_count = src->file_count;
+  for (size_t i = 0; i < src->note_count; i++) nl->notes[i] = src->notes[i].message;
+  nl->note_count = src->note_count;
+  return KH_OK;
+}
+
+static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
+                       const char *name) {
+  *out = NULL;
+  kh_netlist *nl = kh_calloc(1, sizeof *nl);
+  if (!nl) return kh_fail_nomem(ctx, "parsing");
+  kh_arena_init(&nl->arena);
+  kh_strmap_init(&nl->nodes, &nl->arena);
+  kh_strmap_init(&nl->element_names, &nl->arena);
+  kh_strmap_init(&nl->model_names, &nl->arena);
+  kh_parser p = {.ctx = ctx, .nl = nl};
+  kh_source_init(&p.src, &nl->arena);
+  kh_strmap_init(&p.subckt_names, &nl->arena);
+  kh_strmap_init(&p.instance_names, &nl->arena);
+  uint32_t ground;
+  kh_status st =
+      kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
+  if (st == KH_OK)
+    st = path ? kh_source_read_file(ctx, &p.src, path)
+              : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
+  if (st == KH_OK) st = scan(&p);
+  if (st == KH_OK) st = kh_flatten(&p);
+  if (st == KH_OK && nl->element_count == 0)
+    st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
+                        "netlist has no elements (line 1 is always the title)");
+  if (st == KH_OK) st = kh_resolve_cards(&p);
+  if (st == KH_OK) st = adopt_source(&p);
+  kh_source_release(&p.src);
+  kh_param_release(&p.globals);
+  kh_strmap_release(&p.subckt_names);
+  kh_strmap_release(&p.instance_names);
+  kh_free(p.subckts);
+  kh_free(p.top);
+  kh_free(p.cards);
+  kh_free(p.scratch);
+  for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
+    kh_tokens_release(&p.line_tokens[i]);
+    kh_tokens_release(&p.header_tokens[i]);
+  }
+  if (st != KH_OK) {
+    kh_netlist_free(nl);
+    return st;
+  }
+  *out = nl;
+  return KH_OK;
+}
+
+kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path) {
+  return parse(ctx, out, path, NULL, NULL);
+}
+
+kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
+                                  const char *name) {
+  return parse(ctx, out, NULL, text, name);
+}

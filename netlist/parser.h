@@ -1,0 +1,75 @@
+/* State shared by the parsing stages (private to netlist/). */
+#ifndef KH_NETLIST_PARSER_H
+#define KH_NETLIST_PARSER_H
+
+#include "expr.h"
+#include "lexer.h"
+#include "netlist_impl.h"
+
+#define KH_MAX_SUBCKT_DEPTH 64
+#define KH_MAX_ELEMENTS ((size_t)1 << 26)
+
+typedef struct {
+  const char *name;
+  uint32_t line;       /* the .subckt line */
+  uint32_t first, end; /* body: logical lines [first, end) */
+  int active;          /* being expanded: a second entry is recursion */
+} kh_subckt;
+
+typedef struct {
+  struct kh_param {
+    const char *name;
+    double value;
+  } * items;
+  size_t count, capacity;
+} kh_param_table;
+
+/* Where an element line is being expanded: the top level or one subcircuit instance. */
+typedef struct {
+  const char *path;             /* "" at top level, else "x1" or "x1.x2" */
+  const kh_param_table *params; /* the instance's own parameters (NULL at top level) */
+  const kh_token *ports;        /* formal port names of the subcircuit */
+  const uint32_t *port_nodes;   /* the nodes they are bound to */
+  size_t port_count;
+  size_t depth;
+} kh_scope;
+
+typedef struct {
+  kh_context *ctx;
+  kh_netlist *nl;
+  kh_source src;
+  kh_param_table globals;
+  kh_subckt *subckts;
+  size_t subckt_count, subckt_cap;
+  kh_strmap subckt_names;
+  kh_strmap instance_names;
+  uint32_t *top; /* element lines at top level */
+  size_t top_count, top_cap;
+  uint32_t *cards; /* learning-card lines */
+  size_t card_count, card_cap;
+  char *scratch; /* for building flattened names */
+  size_t scratch_cap;
+  kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
+  kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
+} kh_parser;
+
+kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t);
+kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const char *fmt, ...)
+    KH_PRINTF(4, 5);
+/* Evaluates a value token: a number, a {expression} or a bare parameter name. */
+kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                        double *out);
+/* Parses `name = value ...` assignments from tokens [from, to) into table (evaluated in scope). */
+kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to, const kh_scope *scope, kh_param_table *table);
+int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v);
+void kh_param_release(kh_param_table *t);
+/* Returns 1 and sets *v when the table defines name[0..len). */
+int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v);
+
+/* Stage 2: expands every top-level element, instantiating subcircuits. */
+kh_status kh_flatten(kh_parser *p);
+/* Stage 3: resolves .input/.output/.train/.bounds against the flattened circuit. */
+kh_status kh_resolve_cards(kh_parser *p);
+
+#endif

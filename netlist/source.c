@@ -1,0 +1,389 @@
+#include "source.h"
+
+#include "core/alloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void kh_source_init(kh_source *src, kh_arena *arena) {
+  memset(src, 0, sizeof *src);
+  src->arena = arena;
+}
+
+void kh_source_release(kh_source *src) {
+  kh_free(src->text);
+  kh_free(src->lines);
+  kh_free(src->segs);
+  kh_free(src->files);
+  kh_free(src->notes);
+  for (size_t i = 0; i < src->include_depth; i++) kh_free(src->include_stack[i]);
+  kh_source_init(src, src->arena);
+}
+
+kh_loc kh_source_loc(const kh_source *src, const kh_line *l, size_t offset) {
+  const kh_segment *s = src->segs + l->seg;
+  uint32_t i = 0;
+  while (i + 1 < l->nseg && s[i + 1].offset <= offset) i++;
+  kh_loc loc = {l->file, s[i].line, s[i].col + (uint32_t)(offset - s[i].offset)};
+  return loc;
+}
+
+static int format_loc(char *buf, size_t cap, const kh_source *src, kh_loc loc) {
+  const char *file = loc.file < src->file_count ? src->files[loc.file] : "?";
+  return snprintf(buf, cap, "%s:%u:%u: ", file, (unsigned)loc.line, (unsigned)loc.col);
+}
+
+kh_status kh_source_fail(kh_context *ctx, const kh_source *src, kh_status status, kh_loc loc,
+                         const char *fmt, ...) {
+  if (!ctx) return status;
+  int n = format_loc(ctx->message, sizeof ctx->message, src, loc);
+  if (n < 0 || (size_t)n >= sizeof ctx->message) n = 0;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->message + n, sizeof ctx->message - (size_t)n, fmt, ap);
+  va_end(ap);
+  ctx->status = status;
+  return status;
+}
+
+kh_status kh_source_note(kh_context *ctx, kh_source *src, kh_loc loc, const char *fmt, ...) {
+  char buf[512];
+  int n = format_loc(buf, sizeof buf, src, loc);
+  if (n < 0 || (size_t)n >= sizeof buf) n = 0;
+  n += snprintf(buf + n, sizeof buf - (size_t)n, "note: ");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (kh_reserve((void **)&src->notes, &src->note_cap, src->note_count + 1, sizeof *src->notes))
+    return kh_fail_nomem(ctx, "recording a note");
+  char *copy = kh_arena_strdup(src->arena, buf);
+  if (!copy) return kh_fail_nomem(ctx, "recording a note");
+  src->notes[src->note_count++].message = copy;
+  return KH_OK;
+}
+
+/* ---- building logical lines ---- */
+
+typedef struct {
+  kh_source *src;
+  kh_context *ctx;
+  uint32_t file;
+  const char *dir; /* directory for relative .include paths */
+  int can_continue;
+  int in_control;
+  kh_loc control_loc;
+} reader;
+
+static kh_status nomem(reader *r) {
+  return kh_fail_nomem(r->ctx, "reading the netlist");
+}
+
+static kh_status append_text(reader *r, const char *s, size_t n, uint32_t line, uint32_t col) {
+  kh_source *src = r->src;
+  kh_line *l = &src->lines[src->line_count - 1];
+  if (kh_reserve((void **)&src->text, &src->text_cap, src->text_len + n + 2, 1) ||
+      kh_reserve((void **)&src->segs, &src->seg_cap, src->seg_count + 1, sizeof *src->segs))
+    return nomem(r);
+  if ((size_t)l->len + n + 1 > UINT32_MAX)
+    return kh_source_fail(r->ctx, src, KH_ERR_INPUT, (kh_loc){r->file, line, col},
+                          "logical line too long");
+  if (l->nseg)
+    src->text[src->text_len - 1] = ' '; /* joins a '+' continuation */
+  else
+    src->text_len--; /* drop the placeholder NUL */
+  kh_segment *seg = &src->segs[src->seg_count++];
+  seg->offset = l->len + (l->nseg ? 1 : 0);
+  seg->line = line;
+  seg->col = col;
+  l->len = seg->offset;
+  char *dst = src->text + src->text_len;
+  for (size_t i = 0; i < n; i++) dst[i] = (char)tolower((unsigned char)s[i]);
+  src->text_len += n;
+  src->text[src->text_len++] = '\0';
+  l->len += (uint32_t)n;
+  l->nseg++;
+  return KH_OK;
+}
+
+static kh_status begin_line(reader *r) {
+  kh_source *src = r->src;
+  if (kh_reserve((void **)&src->lines, &src->line_cap, src->line_count + 1, sizeof *src->lines) ||
+      kh_reserve((void **)&src->text, &src->text_cap, src->text_len + 1, 1))
+    return nomem(r);
+  kh_line *l = &src->lines[src->line_count++];
+  l->text = src->text_len;
+  l->len = 0;
+  l->file = r->file;
+  l->seg = src->seg_count;
+  l->nseg = 0;
+  src->text[src->text_len++] = '\0'; /* placeholder, replaced by append_text */
+  return KH_OK;
+}
+
+static int is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+/* Length of s[0..n) once ';' comments and '$' comments (after a blank) are cut off. */
+static size_t strip_inline_comment(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == ';') return i;
+    if (s[i] == '$' && (i == 0 || is_blank(s[i - 1]))) return i;
+  }
+  return n;
+}
+
+static int word_is(const char *s, size_t n, const char *word) {
+  size_t w = strlen(word);
+  if (n < w) return 0;
+  for (size_t i = 0; i < w; i++)
+    if (tolower((unsigned char)s[i]) != word[i]) return 0;
+  return n == w || is_blank(s[w]);
+}
+
+static kh_status read_file_at(reader *parent, const char *path, kh_loc where);
+
+static kh_status include_file(reader *r, const char *s, size_t n, kh_loc loc) {
+  size_t i = 0;
+  while (i < n && !is_blank(s[i])) i++;
+  while (i < n && is_blank(s[i])) i++;
+  while (n > i && is_blank(s[n - 1])) n--;
+  if (n > i + 1 && (s[i] == '"' || s[i] == '\'') && s[n - 1] == s[i]) i++, n--;
+  if (i >= n)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".include needs a file name");
+  char path[PATH_MAX];
+  int len;
+  if (s[i] == '/' || !r->dir[0])
+    len = snprintf(path, sizeof path, "%.*s", (int)(n - i), s + i);
+  else
+    len = snprintf(path, sizeof path, "%s/%.*s", r->dir, (int)(n - i), s + i);
+  if (len < 0 || (size_t)len >= sizeof path)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".include path too long");
+  return read_file_at(r, path, loc);
+}
+
+/* Handles one physical line (without its newline). */
+static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t lineno) {
+  size_t i = 0;
+  while (i < n && is_blank(s[i])) i++;
+  if (i == n) return KH_OK;
+  if (r->in_control) {
+    if (word_is(s + i, n - i, ".endc")) r->in_control = 0;
+    return KH_OK;
+  }
+  if (s[i] == '*') {
+    /* "*kh .input V1": a learning card hidden from SPICE in a comment. */
+    if (n - i > 4 && tolower((unsigned char)s[i + 1]) == 'k' &&
+        tolower((unsigned char)s[i + 2]) == 'h' && is_blank(s[i + 3])) {
+      i += 4;
+      while (i < n && is_blank(s[i])) i++;
+      if (i == n) return KH_OK;
+    } else {
+      return KH_OK;
+    }
+  }
+  size_t end = i + strip_inline_comment(s + i, n - i);
+  while (end > i && is_blank(s[end - 1])) end--;
+  if (end == i) return KH_OK;
+  kh_loc loc = {r->file, lineno, (uint32_t)i + 1};
+  const char *c = s + i;
+  size_t m = end - i;
+  if (c[0] == '+') {
+    if (!r->can_continue)
+      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
+                            "continuation line '+' has no line to continue");
+    size_t j = 1;
+    while (j < m && is_blank(c[j])) j++;
+    if (j == m) return KH_OK;
+    return append_text(r, c + j, m - j, lineno, (uint32_t)(i + j + 1));
+  }
+  r->can_continue = 0;
+  if (word_is(c, m, ".include") || word_is(c, m, ".inc")) return include_file(r, c, m, loc);
+  if (word_is(c, m, ".control")) {
+    r->in_control = 1;
+    r->control_loc = loc;
+    return kh_source_note(r->ctx, r->src, loc, ".control block skipped (ngspice commands)");
+  }
+  if (word_is(c, m, ".endc"))
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".endc without .control");
+  kh_status st = begin_line(r);
+  if (st == KH_OK) st = append_text(r, c, m, lineno, loc.col);
+  r->can_continue = st == KH_OK;
+  return st;
+}
+
+/* Reads the lines of buf; the first line is the title when `titled`. Stops at .end. */
+static kh_status read_buffer(reader *r, const char *buf, size_t len, int titled) {
+  uint32_t lineno = 0;
+  size_t pos = 0;
+  while (pos < len) {
+    const char *nl = memchr(buf + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+    const char *s = buf + pos;
+    pos += n + (nl ? 1 : 0);
+    if (lineno == UINT32_MAX - 1)
+      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, (kh_loc){r->file, lineno, 1},
+                            "too many lines");
+    lineno++;
+    if (n && s[n - 1] == '\r') n--;
+    const char *nul = memchr(s, '\0', n);
+    if (nul)
+      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT,
+                            (kh_loc){r->file, lineno, (uint32_t)(nul - s) + 1},
+                            "NUL byte in netlist text");
+    if (titled && lineno == 1) {
+      while (n && is_blank(s[n - 1])) n--;
+      r->src->title = kh_arena_strndup(r->src->arena, s, n);
+      if (!r->src->title) return nomem(r);
+      continue;
+    }
+    size_t i = 0;
+    while (i < n && is_blank(s[i])) i++;
+    if (!r->in_control && word_is(s + i, n - i, ".end")) return KH_OK;
+    kh_status st = read_physical_line(r, s, n, lineno);
+    if (st != KH_OK) return st;
+  }
+  if (r->in_control)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, r->control_loc,
+                          ".control block is never closed by .endc");
+  return KH_OK;
+}
+
+static kh_status add_file(kh_context *ctx, kh_source *src, const char *name, uint32_t *index) {
+  if (kh_reserve((void **)&src->files, &src->file_cap, src->file_count + 1, sizeof *src->files))
+    return kh_fail_nomem(ctx, "reading the netlist");
+  const char *copy = kh_arena_strdup(src->arena, name);
+  if (!copy) return kh_fail_nomem(ctx, "reading the netlist");
+  *index = (uint32_t)src->file_count;
+  src->files[src->file_count++] = copy;
+  return KH_OK;
+}
+
+static kh_status fail_file(reader *parent, kh_context *ctx, kh_source *src, kh_loc where,
+                           kh_status status, const char *path, const char *why) {
+  if (parent) return kh_source_fail(ctx, src, status, where, "cannot include '%s': %s", path, why);
+  return kh_fail(ctx, status, "%s: cannot read netlist: %s", path, why);
+}
+
+/* Reads a whole regular file into memory (refusing devices, pipes and huge files). */
+static kh_status slurp(reader *parent, kh_context *ctx, kh_source *src, kh_loc where,
+                       const char *path, char **out, size_t *out_len) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "not a regular file");
+  if ((unsigned long long)st.st_size > KH_MAX_FILE_BYTES)
+    return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "file larger than 1 GiB");
+  FILE *f = fopen(path, "rb");
+  if (!f) return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
+  size_t cap = (size_t)st.st_size + 1, len = 0;
+  char *buf = kh_malloc(cap);
+  if (!buf) {
+    fclose(f);
+    return kh_fail_nomem(ctx, "reading the netlist");
+  }
+  size_t got;
+  while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+    len += got;
+    if (len == cap) break; /* the file grew while we read it: keep what stat promised */
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (err || len > (size_t)st.st_size) {
+    kh_free(buf);
+    return fail_file(parent, ctx, src, where, KH_ERR_IO, path,
+                     err ? "read error" : "file changed while being read");
+  }
+  *out = buf;
+  *out_len = len;
+  return KH_OK;
+}
+
+static void directory_of(const char *path, char dir[PATH_MAX]) {
+  snprintf(dir, PATH_MAX, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == dir)
+    dir[1] = '\0';
+  else if (slash)
+    *slash = '\0';
+  else
+    dir[0] = '\0';
+}
+
+static kh_status read_file_at(reader *parent, const char *path, kh_loc where) {
+  kh_source *src = parent->src;
+  kh_context *ctx = parent->ctx;
+  if (src->include_depth >= KH_MAX_INCLUDE_DEPTH)
+    return kh_source_fail(ctx, src, KH_ERR_INPUT, where, ".include nested deeper than %d files",
+                          KH_MAX_INCLUDE_DEPTH);
+  char canon[PATH_MAX];
+  if (!realpath(path, canon))
+    return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
+  for (size_t i = 0; i < src->include_depth; i++)
+    if (strcmp(src->include_stack[i], canon) == 0)
+      return kh_source_fail(ctx, src, KH_ERR_INPUT, where,
+                            "include cycle: '%s' is already being read", path);
+  char *buf;
+  size_t len;
+  kh_status st = slurp(parent, ctx, src, where, path, &buf, &len);
+  if (st != KH_OK) return st;
+  char *canon_copy = kh_strdup(canon);
+  if (!canon_copy) {
+    kh_free(buf);
+    return kh_fail_nomem(ctx, "reading the netlist");
+  }
+  src->include_stack[src->include_depth++] = canon_copy;
+  char dir[PATH_MAX];
+  directory_of(path, dir);
+  reader r = {.src = src, .ctx = ctx, .dir = dir};
+  st = add_file(ctx, src, path, &r.file);
+  if (st == KH_OK) st = read_buffer(&r, buf, len, 0);
+  kh_free(buf);
+  kh_free(src->include_stack[--src->include_depth]);
+  return st;
+}
+
+static kh_status read_top(kh_context *ctx, kh_source *src, const char *buf, size_t len,
+                          const char *name, const char *dir) {
+  if (len == 0)
+    return kh_fail(ctx, KH_ERR_INPUT, "%s:1:1: empty netlist (line 1 is the title)", name);
+  reader r = {.src = src, .ctx = ctx, .dir = dir};
+  kh_status st = add_file(ctx, src, name, &r.file);
+  return st == KH_OK ? read_buffer(&r, buf, len, 1) : st;
+}
+
+kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *text, size_t len,
+                                const char *name) {
+  return read_top(ctx, src, text, len, name ? name : "<string>", "");
+}
+
+kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path) {
+  char canon[PATH_MAX];
+  char *buf;
+  size_t len;
+  kh_status st = slurp(NULL, ctx, src, (kh_loc){0, 0, 0}, path, &buf, &len);
+  if (st != KH_OK) return st;
+  if (!realpath(path, canon)) {
+    kh_free(buf);
+    return kh_fail(ctx, KH_ERR_IO, "%s: cannot resolve path: %s", path, strerror(errno));
+  }
+  src->include_stack[0] = kh_strdup(canon);
+  if (!src->include_stack[0]) {
+    kh_free(buf);
+    return kh_fail_nomem(ctx, "reading the netlist");
+  }
+  src->include_depth = 1;
+  char dir[PATH_MAX];
+  directory_of(path, dir);
+  st = read_top(ctx, src, buf, len, path, dir);
+  kh_free(buf);
+  return st;
+}

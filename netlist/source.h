@@ -1,0 +1,74 @@
+/* Reading netlist text into logical lines: files and .include, comments, '+' continuations,
+ * `*kh ` learning cards and .control blocks. Every byte of a logical line maps back to its
+ * file:line:col through segments, so later stages can report exact locations. */
+#ifndef KH_NETLIST_SOURCE_H
+#define KH_NETLIST_SOURCE_H
+
+#include "core/arena.h"
+#include "core/context.h"
+#include "kirchhoff/status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest single input file; /dev/zero and other non-regular files are refused outright. */
+#define KH_MAX_FILE_BYTES ((size_t)1 << 30)
+#define KH_MAX_INCLUDE_DEPTH 32
+
+typedef struct {
+  uint32_t file, line, col; /* file index, 1-based line and column */
+} kh_loc;
+
+typedef struct {
+  uint32_t offset;    /* first byte of this piece within the logical line */
+  uint32_t line, col; /* where that byte sits in its file */
+} kh_segment;
+
+typedef struct {
+  size_t text;   /* offset of the NUL-terminated, lower-cased line in kh_source.text */
+  uint32_t len;  /* bytes, without the NUL */
+  uint32_t file; /* file index */
+  size_t seg;    /* first segment */
+  uint32_t nseg; /* segments (one per physical line joined by '+') */
+} kh_line;
+
+typedef struct {
+  char *message; /* "file:line:col: note: ..." */
+} kh_note;
+
+typedef struct {
+  kh_arena *arena; /* owner of file names, title and notes */
+  char *text;
+  size_t text_len, text_cap;
+  kh_line *lines;
+  size_t line_count, line_cap;
+  kh_segment *segs;
+  size_t seg_count, seg_cap;
+  const char **files; /* display names, by file index */
+  size_t file_count, file_cap;
+  char *title;
+  kh_note *notes;
+  size_t note_count, note_cap;
+  /* reader state */
+  char *include_stack[KH_MAX_INCLUDE_DEPTH + 1]; /* canonical paths being read: cycles */
+  size_t include_depth;
+} kh_source;
+
+void kh_source_init(kh_source *src, kh_arena *arena);
+void kh_source_release(kh_source *src);
+kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path);
+kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *text, size_t len,
+                                const char *name);
+
+static inline const char *kh_line_text(const kh_source *src, const kh_line *l) {
+  return src->text + l->text;
+}
+/* Location of byte `offset` of logical line l. */
+kh_loc kh_source_loc(const kh_source *src, const kh_line *l, size_t offset);
+/* Records "file:line:col: message" as the context's error and returns status. */
+kh_status kh_source_fail(kh_context *ctx, const kh_source *src, kh_status status, kh_loc loc,
+                         const char *fmt, ...) KH_PRINTF(5, 6);
+kh_status kh_source_note(kh_context *ctx, kh_source *src, kh_loc loc, const char *fmt, ...)
+    KH_PRINTF(4, 5);
+
+#endif

@@ -1,0 +1,203 @@
+/* Assembly: voltage-source elimination and the structural checks that make the reduced
+ * system positive definite (no voltage-source loops, no node without a DC path). */
+#include "circuit_impl.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  uint32_t *parent;
+} union_find;
+
+static uint32_t uf_find(union_find *u, uint32_t x) {
+  while (u->parent[x] != x) {
+    u->parent[x] = u->parent[u->parent[x]];
+    x = u->parent[x];
+  }
+  return x;
+}
+
+/* Joins the sets of a and b; prefers ground's set as the root. Returns 0 if already joined. */
+static int uf_union(union_find *u, uint32_t a, uint32_t b) {
+  a = uf_find(u, a);
+  b = uf_find(u, b);
+  if (a == b) return 0;
+  if (a < b)
+    u->parent[b] = a;
+  else
+    u->parent[a] = b;
+  return 1;
+}
+
+static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
+                         const char *fmt, const char *a, const char *b, const char *c) {
+  kh_element e = kh_netlist_element(nl, element);
+  char msg[600];
+  snprintf(msg, sizeof msg, fmt, a, b, c);
+  return kh_fail(ctx, st, "%s:%u:%u: %s", e.file, e.line, e.col, msg);
+}
+
+static int conducts_dc(kh_element_kind k) {
+  return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_DIODE;
+}
+
+/* Every node needs a DC path (resistor, diode or voltage source) to ground. */
+static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find *u) {
+  const kh_netlist *nl = c->nl;
+  for (size_t i = 0; i < c->node_count; i++) u->parent[i] = (uint32_t)i;
+  for (size_t i = 0; i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (conducts_dc(e.kind)) uf_union(u, (uint32_t)e.node_pos, (uint32_t)e.node_neg);
+  }
+  for (size_t n = 1; n < c->node_count; n++) {
+    uint32_t root = uf_find(u, (uint32_t)n);
+    if (root == 0) continue;
+    char names[400] = "";
+    size_t listed = 0, len = 0;
+    for (size_t m = n; m < c->node_count && listed < 6; m++)
+      if (uf_find(u, (uint32_t)m) == root) {
+        int w = snprintf(names + len, sizeof names - len, "%s%s", listed ? ", " : "",
+                         listed == 5 ? "..." : kh_netlist_node_name(nl, m));
+        if (w > 0 && len + (size_t)w < sizeof names) len += (size_t)w;
+        listed++;
+      }
+    for (size_t i = 0; i < c->element_count; i++) {
+      kh_element e = kh_netlist_element(nl, i);
+      if (e.node_pos == n || e.node_neg == n)
+        return fail_at(ctx, nl, i, KH_ERR_INPUT,
+                       "node '%s' (at '%s') has no DC path to ground; floating nodes: %s",
+                       kh_netlist_node_name(nl, n), e.name, names);
+    }
+  }
+  return KH_OK;
+}
+
+/* Voltage sources form a forest (a loop is an error); each tree's nodes share one unknown, or
+ * none when the tree holds ground. Records the trees parents-first for offset updates. */
+static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u) {
+  const kh_netlist *nl = c->nl;
+  size_t n = c->node_count, nv = 0;
+  for (size_t i = 0; i < n; i++) u->parent[i] = (uint32_t)i;
+  for (size_t i = 0; i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind != KH_VSOURCE) continue;
+    nv++;
+    if (!uf_union(u, (uint32_t)e.node_pos, (uint32_t)e.node_neg))
+      return fail_at(ctx, nl, i, KH_ERR_INPUT,
+                     "voltage source '%s' closes a loop of voltage sources (between nodes '%s' "
+                     "and '%s')",
+                     e.name, kh_netlist_node_name(nl, e.node_pos),
+                     kh_netlist_node_name(nl, e.node_neg));
+  }
+  /* Adjacency of the source forest, then a breadth-first walk from each tree's root. */
+  size_t *start = kh_calloc(n + 1, sizeof *start);
+  uint32_t *adj = kh_malloc((2 * nv + 1) * sizeof *adj);
+  uint32_t *queue = kh_malloc(n * sizeof *queue);
+  unsigned char *seen = kh_calloc(n, 1);
+  c->tree = kh_malloc((nv + 1) * sizeof *c->tree);
+  if (!start || !adj || !queue || !seen || !c->tree) {
+    kh_free(start), kh_free(adj), kh_free(queue), kh_free(seen);
+    return kh_fail_nomem(ctx, "assembling the circuit");
+  }
+  for (size_t i = 0; i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind == KH_VSOURCE) start[e.node_pos + 1]++, start[e.node_neg + 1]++;
+  }
+  for (size_t i = 0; i < n; i++) start[i + 1] += start[i];
+  size_t *fill = kh_malloc((n + 1) * sizeof *fill);
+  if (!fill) {
+    kh_free(start), kh_free(adj), kh_free(queue), kh_free(seen);
+    return kh_fail_nomem(ctx, "assembling the circuit");
+  }
+  memcpy(fill, start, (n + 1) * sizeof *fill);
+  for (size_t i = 0; i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind != KH_VSOURCE) continue;
+    adj[fill[e.node_pos]++] = (uint32_t)i;
+    adj[fill[e.node_neg]++] = (uint32_t)i;
+  }
+  kh_free(fill);
+  c->unknowns = 0;
+  for (size_t root = 0; root < n; root++) {
+    if (seen[root] || uf_find(u, (uint32_t)root) != root) continue;
+    int64_t unknown = root == 0 ? -1 : (int64_t)c->unknowns++;
+    size_t head = 0, tail = 0;
+    queue[tail++] = (uint32_t)root;
+    seen[root] = 1;
+    c->unknown_of[root] = unknown;
+    while (head < tail) {
+      uint32_t v = queue[head++];
+      for (size_t k = start[v]; k < start[v + 1]; k++) {
+        kh_element e = kh_netlist_element(nl, adj[k]);
+        uint32_t w = (uint32_t)(e.node_pos == v ? e.node_neg : e.node_pos);
+        if (seen[w]) continue;
+        seen[w] = 1;
+        c->unknown_of[w] = unknown;
+        queue[tail++] = w;
+        c->tree[c->tree_count++] = (kh_tree_step){w, v, adj[k], e.node_pos == w ? 1 : -1};
+      }
+    }
+  }
+  kh_free(start), kh_free(adj), kh_free(queue), kh_free(seen);
+  return KH_OK;
+}
+
+void kh_circuit_update_offsets(kh_circuit *c) {
+  for (size_t i = 0; i < c->node_count; i++) c->offset[i] = 0;
+  for (size_t i = 0; i < c->tree_count; i++) {
+    const kh_tree_step *s = &c->tree[i];
+    c->offset[s->node] = c->offset[s->parent] + s->sign * c->value[s->source];
+  }
+}
+
+void kh_circuit_free(kh_circuit *c) {
+  if (!c) return;
+  kh_free(c->unknown_of);
+  kh_free(c->offset);
+  kh_free(c->value);
+  kh_free(c->tree);
+  kh_free(c->resistors);
+  kh_free(c->colptr);
+  kh_free(c->rowidx);
+  kh_free(c->slot_a);
+  kh_free(c->slot_b);
+  kh_free(c->slot_ab);
+  kh_free(c);
+}
+
+kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl) {
+  *out = NULL;
+  kh_circuit *c = kh_calloc(1, sizeof *c);
+  if (!c) return kh_fail_nomem(ctx, "assembling the circuit");
+  c->nl = nl;
+  c->node_count = kh_netlist_node_count(nl);
+  c->element_count = kh_netlist_element_count(nl);
+  union_find u = {kh_malloc(c->node_count * sizeof *u.parent)};
+  c->unknown_of = kh_malloc(c->node_count * sizeof *c->unknown_of);
+  c->offset = kh_calloc(c->node_count, sizeof *c->offset);
+  c->value = kh_calloc(c->element_count, sizeof *c->value);
+  kh_status st = KH_OK;
+  if (!u.parent || !c->unknown_of || !c->offset || !c->value)
+    st = kh_fail_nomem(ctx, "assembling the circuit");
+  for (size_t i = 0; st == KH_OK && i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    c->value[i] = e.kind == KH_RESISTOR ? 1.0 / e.value : e.value;
+    if (!isfinite(c->value[i]))
+      st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value%s%s", e.name, "", "");
+  }
+  if (st == KH_OK) st = check_floating(ctx, c, &u);
+  if (st == KH_OK) st = eliminate_sources(ctx, c, &u);
+  kh_free(u.parent);
+  if (st == KH_OK) st = kh_circuit_build_pattern(ctx, c);
+  if (st != KH_OK) {
+    kh_circuit_free(c);
+    return st;
+  }
+  kh_circuit_update_offsets(c);
+  *out = c;
+  return KH_OK;
+}

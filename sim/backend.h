@@ -1,0 +1,24 @@
+/* The solver vtable every backend implements (private to sim/). */
+#ifndef KH_SIM_BACKEND_H
+#define KH_SIM_BACKEND_H
+
+#include "circuit_impl.h"
+#include "kirchhoff/solver.h"
+
+typedef struct {
+  const char *name;
+  /* Allocates backend state for circuit c into *impl. */
+  kh_status (*prepare)(kh_context *ctx, kh_circuit *c, void **impl);
+  /* Computes node voltages (all netlist nodes) and updates analysis/factorization counts. */
+  kh_status (*solve)(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
+                     kh_solve_stats *stats);
+  void (*destroy)(void *impl);
+  /* Largest relative KCL residual accepted from this backend (the native solver is held to
+   * round-off; ngspice to its own convergence tolerances). */
+  double max_relative_residual;
+} kh_backend;
+
+extern const kh_backend kh_backend_native;
+extern const kh_backend kh_backend_ngspice;
+
+#endif

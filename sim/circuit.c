@@ -1,0 +1,114 @@
+/* Values of an assembled circuit, the reduced right-hand side, and the KCL check that every
+ * solve's answer must pass. */
+#include "circuit_impl.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+const kh_netlist *kh_circuit_netlist(const kh_circuit *c) {
+  return c->nl;
+}
+size_t kh_circuit_unknowns(const kh_circuit *c) {
+  return c->unknowns;
+}
+
+static kh_status check_element(kh_context *ctx, const kh_circuit *c, size_t element,
+                               kh_element_kind a, kh_element_kind b, const char *what) {
+  if (element >= c->element_count)
+    return kh_fail(ctx, KH_ERR_USAGE, "element index %zu out of range (%zu elements)", element,
+                   c->element_count);
+  kh_element e = kh_netlist_element(c->nl, element);
+  if (e.kind != a && e.kind != b)
+    return kh_fail(ctx, KH_ERR_USAGE, "element '%s' is not a %s", e.name, what);
+  return KH_OK;
+}
+
+kh_status kh_circuit_set_conductance(kh_context *ctx, kh_circuit *c, size_t element, double g) {
+  kh_status st = check_element(ctx, c, element, KH_RESISTOR, KH_RESISTOR, "resistor");
+  if (st != KH_OK) return st;
+  if (!(g > 0) || !isfinite(g))
+    return kh_fail(ctx, KH_ERR_INPUT, "conductance of '%s' must be finite and > 0, got %g",
+                   kh_netlist_element(c->nl, element).name, g);
+  if (c->value[element] != g) c->conductance_version++;
+  c->value[element] = g;
+  return KH_OK;
+}
+
+double kh_circuit_conductance(const kh_circuit *c, size_t element) {
+  return c->value[element];
+}
+
+kh_status kh_circuit_set_source(kh_context *ctx, kh_circuit *c, size_t element, double value) {
+  kh_status st =
+      check_element(ctx, c, element, KH_VSOURCE, KH_ISOURCE, "voltage or current source");
+  if (st != KH_OK) return st;
+  if (!isfinite(value))
+    return kh_fail(ctx, KH_ERR_INPUT, "value of '%s' must be finite",
+                   kh_netlist_element(c->nl, element).name);
+  c->value[element] = value;
+  if (kh_netlist_element(c->nl, element).kind == KH_VSOURCE) kh_circuit_update_offsets(c);
+  return KH_OK;
+}
+
+double kh_circuit_source(const kh_circuit *c, size_t element) {
+  return c->value[element];
+}
+
+/* Known part of a node's voltage: its offset inside a supernode, or its fixed voltage. */
+void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
+  memset(b, 0, c->unknowns * sizeof *b);
+  for (size_t r = 0; r < c->resistor_count; r++) {
+    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    double g = c->value[c->resistors[r]];
+    int64_t ua = c->unknown_of[e.node_pos], ub = c->unknown_of[e.node_neg];
+    double oa = c->offset[e.node_pos], ob = c->offset[e.node_neg];
+    if (ua == ub) continue;
+    if (ua >= 0) b[ua] += g * (ob - oa);
+    if (ub >= 0) b[ub] += g * (oa - ob);
+  }
+  for (size_t i = 0; i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(c->nl, i);
+    if (e.kind != KH_ISOURCE) continue;
+    int64_t up = c->unknown_of[e.node_pos], un = c->unknown_of[e.node_neg];
+    if (up >= 0) b[up] -= c->value[i]; /* the source draws its current out of node_pos */
+    if (un >= 0) b[un] += c->value[i];
+  }
+}
+
+void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages) {
+  for (size_t n = 0; n < c->node_count; n++) {
+    int64_t u = c->unknown_of[n];
+    voltages[n] = c->offset[n] + (u >= 0 ? x[u] : 0.0);
+  }
+}
+
+void kh_circuit_kcl(const kh_circuit *c, const double *v, double *sum, double *scale,
+                    double *residual, double *relative) {
+  memset(sum, 0, c->unknowns * sizeof *sum);
+  memset(scale, 0, c->unknowns * sizeof *scale);
+  for (size_t r = 0; r < c->resistor_count; r++) {
+    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    double g = c->value[c->resistors[r]];
+    double i = g * (v[e.node_pos] - v[e.node_neg]);
+    double mag = g * (fabs(v[e.node_pos]) + fabs(v[e.node_neg]));
+    int64_t ua = c->unknown_of[e.node_pos], ub = c->unknown_of[e.node_neg];
+    if (ua >= 0) sum[ua] += i, scale[ua] += mag;
+    if (ub >= 0) sum[ub] -= i, scale[ub] += mag;
+  }
+  for (size_t k = 0; k < c->element_count; k++) {
+    kh_element e = kh_netlist_element(c->nl, k);
+    if (e.kind != KH_ISOURCE) continue;
+    int64_t up = c->unknown_of[e.node_pos], un = c->unknown_of[e.node_neg];
+    if (up >= 0) sum[up] += c->value[k], scale[up] += fabs(c->value[k]);
+    if (un >= 0) sum[un] -= c->value[k], scale[un] += fabs(c->value[k]);
+  }
+  double worst = 0, big = 0;
+  for (size_t u = 0; u < c->unknowns; u++) {
+    if (!(fabs(sum[u]) <= worst)) worst = fabs(sum[u]); /* NaN propagates as a failure */
+    if (scale[u] > big) big = scale[u];
+  }
+  *residual = worst;
+  *relative = big > 0 ? worst / big : worst;
+}

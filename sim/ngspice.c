@@ -1,0 +1,200 @@
+/* The ngspice backend: writes the circuit as a SPICE deck, runs `op` in libngspice and reads
+ * the node voltages back by name. libngspice is opened with dlopen() on first use (so that
+ * kirchhoff starts fast and runs where ngspice is absent) and, being one global, non-reentrant
+ * simulator per process, is used under a lock: the only global state kirchhoff has. */
+#include "backend.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <dlfcn.h>
+#include <stdbool.h> /* sharedspice.h uses bool without including it */
+#include <ngspice/sharedspice.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_CAPACITY 8192
+
+static pthread_mutex_t ng_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  void *lib;
+  int ready, exited;
+  int (*init)(SendChar *, SendStat *, ControlledExit *, SendData *, SendInitData *,
+              BGThreadRunning *, void *);
+  int (*command)(char *);
+  int (*circ)(char **);
+  char *(*cur_plot)(void);
+  char **(*all_vecs)(char *);
+  pvector_info (*vec_info)(char *);
+  char log[LOG_CAPACITY]; /* ngspice's recent output, for error messages */
+  size_t log_len;
+} ng;
+
+/* Keeps the last LOG_CAPACITY bytes of what ngspice prints instead of letting it reach stdout. */
+static int on_output(char *text, int id, void *user) {
+  (void)id, (void)user;
+  size_t n = strlen(text) + 1;
+  if (n >= LOG_CAPACITY) text += n - LOG_CAPACITY / 2, n = LOG_CAPACITY / 2;
+  if (ng.log_len + n >= LOG_CAPACITY) {
+    size_t drop = ng.log_len + n - LOG_CAPACITY + 1;
+    memmove(ng.log, ng.log + drop, ng.log_len - drop);
+    ng.log_len -= drop;
+  }
+  memcpy(ng.log + ng.log_len, text, n - 1);
+  ng.log_len += n - 1;
+  ng.log[ng.log_len++] = '\n';
+  ng.log[ng.log_len] = '\0';
+  return 0;
+}
+
+static int on_status(char *text, int id, void *user) {
+  return (void)text, (void)id, (void)user, 0;
+}
+
+static int on_exit_request(int status, NG_BOOL immediate, NG_BOOL quit, int id, void *user) {
+  (void)status, (void)immediate, (void)quit, (void)id, (void)user;
+  ng.exited = 1; /* ngspice hit a fatal error; it must not be used again in this process */
+  return 0;
+}
+
+static int on_thread(NG_BOOL running, int id, void *user) {
+  return (void)running, (void)id, (void)user, 0;
+}
+
+static void *symbol(const char *name, int *missing) {
+  void *p = dlsym(ng.lib, name);
+  if (!p) *missing = 1;
+  return p;
+}
+
+static kh_status load(kh_context *ctx) {
+  if (ng.ready) return KH_OK;
+  const char *env = getenv("KH_NGSPICE_LIBRARY");
+  const char *candidates[] = {env, "libngspice.so.0", "libngspice.so"};
+  for (size_t i = 0; i < 3 && !ng.lib; i++)
+    if (candidates[i]) ng.lib = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+  if (!ng.lib)
+    return kh_fail(ctx, KH_ERR_BACKEND,
+                   "cannot load libngspice (install libngspice0, or set KH_NGSPICE_LIBRARY): %s",
+                   dlerror());
+  int missing = 0;
+  *(void **)&ng.init = symbol("ngSpice_Init", &missing);
+  *(void **)&ng.command = symbol("ngSpice_Command", &missing);
+  *(void **)&ng.circ = symbol("ngSpice_Circ", &missing);
+  *(void **)&ng.cur_plot = symbol("ngSpice_CurPlot", &missing);
+  *(void **)&ng.all_vecs = symbol("ngSpice_AllVecs", &missing);
+  *(void **)&ng.vec_info = symbol("ngGet_Vec_Info", &missing);
+  if (missing) return kh_fail(ctx, KH_ERR_BACKEND, "libngspice lacks the shared-library API");
+  ng.init(on_output, on_status, on_exit_request, NULL, NULL, on_thread, NULL);
+  ng.ready = 1;
+  return KH_OK;
+}
+
+static kh_status log_failure(kh_context *ctx, const char *what) {
+  const char *tail = ng.log_len > 600 ? ng.log + ng.log_len - 600 : ng.log;
+  return kh_fail(ctx, KH_ERR_BACKEND, "ngspice %s; its output ends:\n%s", what, tail);
+}
+
+static int command(const char *cmd) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", cmd);
+  return ng.command(buf);
+}
+
+/* Splits the deck into the NULL-terminated line array ngSpice_Circ takes (in place). */
+static char **split_lines(char *text) {
+  size_t n = 1;
+  for (char *p = text; *p; p++) n += *p == '\n';
+  char **lines = kh_malloc((n + 1) * sizeof *lines);
+  if (!lines) return NULL;
+  size_t k = 0;
+  for (char *p = text; *p;) {
+    lines[k++] = p;
+    char *nl = strchr(p, '\n');
+    if (!nl) break;
+    *nl = '\0';
+    p = nl + 1;
+  }
+  lines[k] = NULL;
+  return lines;
+}
+
+static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *voltages) {
+  char *plot = ng.cur_plot();
+  if (!plot || strncmp(plot, "op", 2) != 0) return log_failure(ctx, "did not produce an op plot");
+  unsigned char *found = kh_calloc(c->node_count, 1);
+  if (!found) return kh_fail_nomem(ctx, "reading ngspice's answer");
+  char **vecs = ng.all_vecs(plot);
+  char full[512];
+  for (size_t i = 0; vecs && vecs[i]; i++) {
+    size_t node = kh_netlist_find_node(c->nl, vecs[i]);
+    if (node == (size_t)-1 || node == 0) continue; /* branch currents and the like */
+    snprintf(full, sizeof full, "%s.%s", plot, vecs[i]);
+    pvector_info info = ng.vec_info(full);
+    if (!info || info->v_length < 1 || !info->v_realdata) continue;
+    voltages[node] = info->v_realdata[0];
+    found[node] = 1;
+  }
+  voltages[0] = 0;
+  for (size_t n = 1; n < c->node_count; n++)
+    if (!found[n]) {
+      kh_free(found);
+      return kh_fail(ctx, KH_ERR_BACKEND, "ngspice reported no voltage for node '%s'",
+                     kh_netlist_node_name(c->nl, n));
+    }
+  kh_free(found);
+  return KH_OK;
+}
+
+static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) {
+  kh_status st = load(ctx);
+  if (st != KH_OK) return st;
+  if (ng.exited) return kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier in this process");
+  char *deck = NULL;
+  st = kh_netlist_write_string(ctx, c->nl, &deck);
+  if (st != KH_OK) return st;
+  char **lines = split_lines(deck);
+  if (!lines) {
+    free(deck);
+    return kh_fail_nomem(ctx, "passing the circuit to ngspice");
+  }
+  command("destroy all");
+  command("remcirc");
+  ng.log_len = 0;
+  ng.log[0] = '\0';
+  int bad = ng.circ(lines);
+  kh_free(lines);
+  free(deck);
+  if (bad || ng.exited) return log_failure(ctx, "rejected the circuit");
+  if (command("op") || ng.exited) return log_failure(ctx, "failed to find the operating point");
+  return read_voltages(ctx, c, voltages);
+}
+
+static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
+  (void)c;
+  *impl = NULL;
+  pthread_mutex_lock(&ng_lock);
+  kh_status st = load(ctx);
+  pthread_mutex_unlock(&ng_lock);
+  return st;
+}
+
+static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
+                       kh_solve_stats *stats) {
+  (void)impl;
+  pthread_mutex_lock(&ng_lock);
+  kh_status st = run_op(ctx, c, voltages);
+  pthread_mutex_unlock(&ng_lock);
+  if (st == KH_OK) stats->analyses++, stats->factorizations++;
+  return st;
+}
+
+static void destroy(void *impl) {
+  (void)impl;
+}
+
+/* ngspice stops iterating once its reltol/abstol are met, so its KCL residual is larger
+ * than round-off; what is checked here is only that it found an operating point. */
+const kh_backend kh_backend_ngspice = {"ngspice", prepare, solve, destroy, 1e-3};

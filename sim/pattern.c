@@ -1,0 +1,119 @@
+/* The reduced Laplacian's sparsity pattern (lower triangle, compressed columns, rows sorted,
+ * diagonal first), built once per circuit. Each resistor remembers the slots it adds to, so a
+ * new conductance vector refills values in O(nnz) without touching the pattern. */
+#include "circuit_impl.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  int64_t row;
+  size_t resistor;
+} entry;
+
+static int by_row(const void *a, const void *b) {
+  const entry *x = a, *y = b;
+  return (x->row > y->row) - (x->row < y->row);
+}
+
+static kh_status collect_resistors(kh_context *ctx, kh_circuit *c) {
+  const kh_netlist *nl = c->nl;
+  size_t count = 0;
+  for (size_t i = 0; i < c->element_count; i++)
+    if (kh_netlist_element(nl, i).kind == KH_RESISTOR) count++;
+  c->resistors = kh_malloc((count + 1) * sizeof *c->resistors);
+  c->slot_a = kh_malloc((count + 1) * sizeof *c->slot_a);
+  c->slot_b = kh_malloc((count + 1) * sizeof *c->slot_b);
+  c->slot_ab = kh_malloc((count + 1) * sizeof *c->slot_ab);
+  if (!c->resistors || !c->slot_a || !c->slot_b || !c->slot_ab)
+    return kh_fail_nomem(ctx, "building the Laplacian");
+  for (size_t i = 0; i < c->element_count; i++)
+    if (kh_netlist_element(nl, i).kind == KH_RESISTOR)
+      c->resistors[c->resistor_count++] = (uint32_t)i;
+  return KH_OK;
+}
+
+kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
+  kh_status st = collect_resistors(ctx, c);
+  if (st != KH_OK) return st;
+  size_t n = c->unknowns, nr = c->resistor_count;
+  size_t *count = kh_calloc(n + 1, sizeof *count);
+  entry *entries = kh_malloc((nr + n + 1) * sizeof *entries);
+  c->colptr = kh_malloc((n + 1) * sizeof *c->colptr);
+  if (!count || !entries || !c->colptr) {
+    kh_free(count), kh_free(entries);
+    return kh_fail_nomem(ctx, "building the Laplacian");
+  }
+  /* Bucket off-diagonal entries by column (the smaller unknown). */
+  for (size_t r = 0; r < nr; r++) {
+    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    int64_t a = c->unknown_of[e.node_pos], b = c->unknown_of[e.node_neg];
+    if (a >= 0 && b >= 0 && a != b) count[(a < b ? a : b) + 1]++;
+  }
+  for (size_t j = 0; j < n; j++) count[j + 1] += count[j] + 1; /* +1: the diagonal */
+  size_t total = count[n];
+  size_t *next = kh_malloc((n + 1) * sizeof *next);
+  if (!next) {
+    kh_free(count), kh_free(entries);
+    return kh_fail_nomem(ctx, "building the Laplacian");
+  }
+  for (size_t j = 0; j < n; j++) {
+    entries[count[j]] = (entry){(int64_t)j, (size_t)-1};
+    next[j] = count[j] + 1;
+  }
+  for (size_t r = 0; r < nr; r++) {
+    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    int64_t a = c->unknown_of[e.node_pos], b = c->unknown_of[e.node_neg];
+    if (a >= 0 && b >= 0 && a != b) {
+      int64_t col = a < b ? a : b, row = a < b ? b : a;
+      entries[next[col]++] = (entry){row, r};
+    }
+  }
+  kh_free(next);
+  /* Sort each column's rows, merge parallel resistors into one slot. */
+  c->rowidx = kh_malloc((total + 1) * sizeof *c->rowidx);
+  if (!c->rowidx) {
+    kh_free(count), kh_free(entries);
+    return kh_fail_nomem(ctx, "building the Laplacian");
+  }
+  size_t nnz = 0;
+  for (size_t j = 0; j < n; j++) {
+    size_t lo = count[j], hi = count[j + 1];
+    qsort(entries + lo + 1, hi - lo - 1, sizeof *entries, by_row);
+    c->colptr[j] = (int64_t)nnz;
+    int64_t diag_slot = (int64_t)nnz;
+    c->rowidx[nnz++] = (int64_t)j;
+    for (size_t k = lo + 1; k < hi; k++) {
+      if (c->rowidx[nnz - 1] != entries[k].row) c->rowidx[nnz++] = entries[k].row;
+      c->slot_ab[entries[k].resistor] = (int64_t)nnz - 1;
+    }
+    (void)diag_slot;
+  }
+  c->colptr[n] = (int64_t)nnz;
+  c->nnz = nnz;
+  kh_free(count), kh_free(entries);
+  /* Diagonal slots of each resistor's ends, and -1 where an end is fixed or both ends share
+   * an unknown (a resistor across a floating voltage source carries no unknown). */
+  for (size_t r = 0; r < nr; r++) {
+    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    int64_t a = c->unknown_of[e.node_pos], b = c->unknown_of[e.node_neg];
+    int coupled = a >= 0 && b >= 0 && a != b;
+    if (!coupled) c->slot_ab[r] = -1;
+    c->slot_a[r] = a >= 0 && a != b ? c->colptr[a] : -1;
+    c->slot_b[r] = b >= 0 && a != b ? c->colptr[b] : -1;
+  }
+  return KH_OK;
+}
+
+void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax) {
+  memset(ax, 0, c->nnz * sizeof *ax);
+  for (size_t r = 0; r < c->resistor_count; r++) {
+    double g = c->value[c->resistors[r]];
+    if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += g;
+    if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += g;
+    if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= g;
+  }
+}

@@ -1,0 +1,85 @@
+/* Backend dispatch, timing and the KCL certificate every answer must carry. */
+#include "backend.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct kh_solver {
+  const kh_backend *ops;
+  kh_circuit *c;
+  void *impl;
+  kh_solve_stats stats;
+  double *work; /* 2 * unknowns, for the KCL check */
+};
+
+static const kh_backend *const backends[] = {&kh_backend_native, &kh_backend_ngspice};
+
+kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const char *backend) {
+  *out = NULL;
+  const kh_backend *ops = NULL;
+  for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+    if (strcmp(backends[i]->name, backend) == 0) ops = backends[i];
+  if (!ops) return kh_fail(ctx, KH_ERR_USAGE, "unknown backend '%s' (native, ngspice)", backend);
+  kh_solver *s = kh_calloc(1, sizeof *s);
+  if (!s) return kh_fail_nomem(ctx, "creating a solver");
+  s->ops = ops;
+  s->c = c;
+  s->work = kh_malloc((2 * c->unknowns + 1) * sizeof *s->work);
+  kh_status st = s->work ? ops->prepare(ctx, c, &s->impl) : kh_fail_nomem(ctx, "creating a solver");
+  if (st != KH_OK) {
+    kh_free(s->work);
+    kh_free(s);
+    return st;
+  }
+  *out = s;
+  return KH_OK;
+}
+
+void kh_solver_free(kh_solver *s) {
+  if (!s) return;
+  if (s->impl) s->ops->destroy(s->impl);
+  kh_free(s->work);
+  kh_free(s);
+}
+
+const char *kh_solver_name(const kh_solver *s) {
+  return s->ops->name;
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Names the node with the largest KCL imbalance, for the failure message. */
+static const char *worst_node(const kh_circuit *c, const double *sum) {
+  size_t worst = 0;
+  double big = -1;
+  for (size_t u = 0; u < c->unknowns; u++)
+    if (!(fabs(sum[u]) <= big)) big = fabs(sum[u]), worst = u;
+  for (size_t n = 0; n < c->node_count; n++)
+    if (c->unknown_of[n] == (int64_t)worst) return kh_netlist_node_name(c->nl, n);
+  return "?";
+}
+
+kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_solve_stats *stats) {
+  double t0 = now();
+  kh_status st = s->ops->solve(ctx, s->c, s->impl, voltages, &s->stats);
+  if (st != KH_OK) return st;
+  double *sum = s->work, *scale = s->work + s->c->unknowns;
+  kh_circuit_kcl(s->c, voltages, sum, scale, &s->stats.residual, &s->stats.relative_residual);
+  s->stats.seconds = now() - t0;
+  if (stats) *stats = s->stats;
+  if (!(s->stats.relative_residual <= s->ops->max_relative_residual))
+    return kh_fail(ctx, KH_ERR_NUMERIC,
+                   "%s solve failed its KCL check: residual %.3g A (%.3g relative) at node '%s'",
+                   s->ops->name, s->stats.residual, s->stats.relative_residual,
+                   worst_node(s->c, sum));
+  return KH_OK;
+}
