@@ -136,7 +136,8 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (st != KH_OK) return st;
   if (i < n && kh_token_eq(&t[i], "ac")) {
     kh_loc loc = kh_token_loc(p, line, &t[i]);
-    for (size_t k = 0; k < 2 && ++i < n; k++) {
+    i++;
+    for (size_t k = 0; k < 2 && i < n; k++, i++) { /* magnitude, then optional phase */
       double ignored;
       st = kh_eval_token(p, line, &t[i], s, &ignored);
       if (st != KH_OK) return st;

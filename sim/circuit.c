@@ -2,6 +2,7 @@
  * solve's answer must pass. */
 #include "circuit_impl.h"
 
+#include "core/alloc.h"
 #include "core/context.h"
 
 #include <math.h>
@@ -75,6 +76,30 @@ void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
     if (up >= 0) b[up] -= c->value[i]; /* the source draws its current out of node_pos */
     if (un >= 0) b[un] += c->value[i];
   }
+}
+
+int kh_circuit_residual(const kh_circuit *c, const double *x, double *r) {
+  long double *sum = kh_calloc(c->unknowns, sizeof *sum);
+  if (!sum) return -1;
+  for (size_t k = 0; k < c->element_count; k++) {
+    kh_element e = kh_netlist_element(c->nl, k);
+    if (e.kind != KH_RESISTOR && e.kind != KH_ISOURCE) continue;
+    int64_t ua = c->unknown_of[e.node_pos], ub = c->unknown_of[e.node_neg];
+    long double i; /* current leaving node_pos through the element */
+    if (e.kind == KH_ISOURCE) {
+      i = c->value[k];
+    } else {
+      if (ua == ub) continue;
+      long double va = (long double)c->offset[e.node_pos] + (ua >= 0 ? x[ua] : 0.0);
+      long double vb = (long double)c->offset[e.node_neg] + (ub >= 0 ? x[ub] : 0.0);
+      i = (long double)c->value[k] * (va - vb);
+    }
+    if (ua >= 0) sum[ua] -= i;
+    if (ub >= 0) sum[ub] += i;
+  }
+  for (size_t u = 0; u < c->unknowns; u++) r[u] = (double)sum[u];
+  kh_free(sum);
+  return 0;
 }
 
 void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages) {

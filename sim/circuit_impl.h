@@ -39,6 +39,9 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c);
 void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax);
 /* Right-hand side of the reduced system (length unknowns). */
 void kh_circuit_fill_rhs(const kh_circuit *c, double *b);
+/* Residual of the reduced system at x, b - A x, summed element by element in long double (see
+ * refine() in sparse.c for why). Returns -1 when out of memory. */
+int kh_circuit_residual(const kh_circuit *c, const double *x, double *r);
 /* Node voltages from the reduced solution x. */
 void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
 /* KCL check of node voltages: largest imbalance (A) and that over the largest sum of current

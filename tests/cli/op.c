@@ -1,0 +1,74 @@
+/* The `kirchhoff op` command as a user runs it: output formats and exit codes. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int run(const char *args, char **out) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
+  return kh_test_run(cmd, out);
+}
+
+Test(cli, csv_output) {
+  const char *path = kh_test_write_temp("div.cir", "divider\nv1 in 0 1\nr1 in mid 1k\n"
+                                                   ".subckt s a\nr2 a 0 3k\n.ends\nx1 mid s\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --csv %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_str_eq(out, "node,voltage\nin,1\nmid,0.75\n");
+  free(out);
+}
+
+Test(cli, compare_reports_difference_and_times) {
+  const char *path = kh_test_write_temp("cmp.cir", "t\nv1 in 0 1\nr1 in mid 1k\nr2 mid 0 3k\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --compare %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert(strstr(out, "max |dV|: "), "%s", out);
+  cr_assert(strstr(out, "native: ") && strstr(out, "ngspice: "), "%s", out);
+  free(out);
+}
+
+Test(cli, exit_codes) {
+  char *out;
+  cr_assert_eq(run("", &out), 1);
+  free(out);
+  cr_assert_eq(run("frobnicate", &out), 1);
+  free(out);
+  cr_assert_eq(run("op --bogus x.cir", &out), 1);
+  free(out);
+  cr_assert_eq(run("op", &out), 1);
+  free(out);
+  cr_assert_eq(run("op --backend spice3 x.cir", &out), 1);
+  free(out);
+  cr_assert_eq(run("op /nonexistent/x.cir", &out), 2);
+  cr_assert(strstr(out, "/nonexistent/x.cir: cannot read netlist"), "%s", out);
+  free(out);
+  const char *bad = kh_test_write_temp("bad.cir", "t\nr1 a 0 1.5mk\nv1 a 0 1\n");
+  char args[600];
+  snprintf(args, sizeof args, "op %s", bad);
+  cr_assert_eq(run(args, &out), 2);
+  cr_assert(strstr(out, "bad.cir:2:12: unknown suffix"), "%s", out);
+  free(out);
+  const char *floating = kh_test_write_temp("float.cir", "t\nr1 a 0 1k\nv1 a 0 1\nr2 b c 1\n");
+  snprintf(args, sizeof args, "op %s", floating);
+  cr_assert_eq(run(args, &out), 2);
+  cr_assert(strstr(out, "float.cir:4:1: node 'b'"), "%s", out);
+  free(out);
+}
+
+Test(cli, help_and_version) {
+  char *out;
+  cr_assert_eq(run("--version", &out), 0);
+  cr_assert(strncmp(out, "kirchhoff ", 10) == 0, "%s", out);
+  free(out);
+  cr_assert_eq(run("op --help", &out), 0);
+  cr_assert(strstr(out, "usage: kirchhoff op FILE"), "%s", out);
+  free(out);
+  cr_assert_eq(run("--help", &out), 0);
+  cr_assert(strstr(out, "commands:"), "%s", out);
+  free(out);
+}

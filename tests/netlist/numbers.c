@@ -1,0 +1,113 @@
+/* Numbers with engineering suffixes and units, and .param expressions. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static double resistance_of(const char *value) {
+  char text[256];
+  snprintf(text, sizeof text, "t\nr1 a 0 %s\nv1 a 0 1\n", value);
+  kh_netlist *nl = kh_test_parse(text);
+  double r = kh_netlist_element(nl, 0).value;
+  kh_netlist_free(nl);
+  return r;
+}
+
+static void expect_close(double got, double want) {
+  cr_assert(fabs(got - want) <= 1e-15 * fabs(want), "got %.17g, want %.17g", got, want);
+}
+
+Test(numbers, suffixes) {
+  expect_close(resistance_of("1f"), 1e-15);
+  expect_close(resistance_of("2p"), 2e-12);
+  expect_close(resistance_of("3n"), 3e-9);
+  expect_close(resistance_of("4u"), 4e-6);
+  expect_close(resistance_of("5m"), 5e-3);
+  expect_close(resistance_of("6k"), 6e3);
+  expect_close(resistance_of("7meg"), 7e6);
+  expect_close(resistance_of("8g"), 8e9);
+  expect_close(resistance_of("9t"), 9e12);
+  expect_close(resistance_of("1.5K"), 1.5e3);
+  expect_close(resistance_of("2MEG"), 2e6);
+}
+
+Test(numbers, units_after_suffix) {
+  expect_close(resistance_of("10kOhm"), 1e4);
+  expect_close(resistance_of("10ohm"), 10);
+  expect_close(resistance_of("1megohm"), 1e6);
+  expect_close(resistance_of("3mV"), 3e-3);
+  expect_close(resistance_of("2uA"), 2e-6);
+  expect_close(resistance_of("4nF"), 4e-9);
+  expect_close(resistance_of("5mH"), 5e-3);
+  expect_close(resistance_of("6kS"), 6e3);
+  expect_close(resistance_of("7MHz"), 7e-3); /* SPICE: M is milli, even before Hz */
+  expect_close(resistance_of("8s"), 8);
+}
+
+Test(numbers, exponents_and_signs) {
+  expect_close(resistance_of("1e3"), 1e3);
+  expect_close(resistance_of("1.5e-3k"), 1.5);
+  expect_close(resistance_of("+.5"), 0.5);
+  expect_close(resistance_of("2.E2"), 200);
+}
+
+Test(numbers, letters_that_are_not_suffixes_are_errors) {
+  cr_assert_str_eq(kh_test_parse_error("t\nr1 a 0 1.5mk\n"),
+                   "test.cir:2:12: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
+                   "V A Ohm F H S Hz s) in '1.5mk'");
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 1x\n"), "test.cir:2:9:"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 1k5\n"), "test.cir:2:10: unexpected characters"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 0x10\n"), "test.cir:2:9:"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 1e999\n"), "out of range"));
+}
+
+static double param(const char *expr) {
+  char text[512];
+  snprintf(text, sizeof text, "t\n.param a=2 b=3 c={a*b}\nr1 x 0 {%s}\nv1 x 0 1\n", expr);
+  kh_netlist *nl = kh_test_parse(text);
+  double r = kh_netlist_element(nl, 0).value;
+  kh_netlist_free(nl);
+  return r;
+}
+
+Test(expressions, arithmetic) {
+  expect_close(param("1+2*3"), 7);
+  expect_close(param("(1+2)*3"), 9);
+  expect_close(param("2^3^2"), 512);
+  expect_close(param("2**10"), 1024);
+  expect_close(param("-2^2+10"), 6);
+  expect_close(param("c/a+b"), 6);
+  expect_close(param("--3"), 3);
+  expect_close(param("1k/4"), 250);
+  expect_close(param("10/4/5"), 0.5);
+  expect_close(param("a - b + c"), 5);
+}
+
+Test(expressions, bare_parameter_as_value) {
+  kh_netlist *nl = kh_test_parse("t\n.param r0=1.5k\nr1 x 0 r0\nv1 x 0 1\n");
+  expect_close(kh_netlist_element(nl, 0).value, 1500);
+  kh_netlist_free(nl);
+}
+
+Test(expressions, errors_point_into_the_expression) {
+  cr_assert_str_eq(kh_test_parse_error("t\nr1 x 0 {1/(2-2)}\n"), "test.cir:2:10: division by zero");
+  cr_assert_str_eq(kh_test_parse_error("t\nr1 x 0 {2*nope}\n"),
+                   "test.cir:2:11: unknown parameter 'nope'");
+  cr_assert_str_eq(kh_test_parse_error("t\nr1 x 0 {(1+2}\n"), "test.cir:2:13: expected ')'");
+  cr_assert(strstr(kh_test_parse_error("t\nr1 x 0 {sqrt(2)}\n"), "functions are not supported"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 x 0 {10^400}\n"), "not a finite"));
+}
+
+Test(expressions, deep_nesting_is_refused_not_crashed) {
+  size_t depth = 5000;
+  char *text = malloc(2 * depth + 64);
+  size_t n = (size_t)sprintf(text, "t\nr1 x 0 {");
+  for (size_t i = 0; i < depth; i++) text[n++] = '(';
+  text[n++] = '1';
+  for (size_t i = 0; i < depth; i++) text[n++] = ')';
+  sprintf(text + n, "}\n");
+  cr_assert(strstr(kh_test_parse_error(text), "nested too deeply"));
+  free(text);
+}

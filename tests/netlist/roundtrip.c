@@ -1,0 +1,88 @@
+/* Parse -> write -> parse gives back the same circuit, for every example netlist. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void assert_same(const kh_netlist *a, const kh_netlist *b, const char *what) {
+  cr_assert_eq(kh_netlist_element_count(a), kh_netlist_element_count(b), "%s", what);
+  cr_assert_eq(kh_netlist_node_count(a), kh_netlist_node_count(b), "%s", what);
+  for (size_t i = 0; i < kh_netlist_element_count(a); i++) {
+    kh_element x = kh_netlist_element(a, i), y = kh_netlist_element(b, i);
+    cr_assert_eq(x.kind, y.kind, "%s: %s", what, x.name);
+    cr_assert_str_eq(x.name, y.name, "%s", what);
+    cr_assert_str_eq(kh_netlist_node_name(a, x.node_pos), kh_netlist_node_name(b, y.node_pos));
+    cr_assert_str_eq(kh_netlist_node_name(a, x.node_neg), kh_netlist_node_name(b, y.node_neg));
+    cr_assert(x.value == y.value, "%s: %s value %.17g != %.17g", what, x.name, x.value, y.value);
+    cr_assert((x.model == NULL) == (y.model == NULL));
+    if (x.model) cr_assert_str_eq(x.model, y.model);
+  }
+  cr_assert_eq(kh_netlist_input_count(a), kh_netlist_input_count(b), "%s", what);
+  for (size_t i = 0; i < kh_netlist_input_count(a); i++)
+    cr_assert_eq(kh_netlist_input(a, i), kh_netlist_input(b, i));
+  cr_assert_eq(kh_netlist_output_count(a), kh_netlist_output_count(b), "%s", what);
+  for (size_t i = 0; i < kh_netlist_output_count(a); i++) {
+    kh_output x = kh_netlist_output(a, i), y = kh_netlist_output(b, i);
+    cr_assert_str_eq(kh_netlist_node_name(a, x.node_pos), kh_netlist_node_name(b, y.node_pos));
+    cr_assert_str_eq(kh_netlist_node_name(a, x.node_neg), kh_netlist_node_name(b, y.node_neg));
+  }
+  cr_assert_eq(kh_netlist_trainable_count(a), kh_netlist_trainable_count(b), "%s", what);
+  for (size_t i = 0; i < kh_netlist_trainable_count(a); i++)
+    cr_assert_eq(kh_netlist_trainable(a, i), kh_netlist_trainable(b, i));
+  double g0, g1, h0, h1;
+  int ba = kh_netlist_bounds(a, &g0, &g1), bb = kh_netlist_bounds(b, &h0, &h1);
+  cr_assert_eq(ba, bb);
+  if (ba) cr_assert(g0 == h0 && g1 == h1);
+}
+
+static void round_trip(const char *path) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *a = NULL, *b = NULL;
+  cr_assert_eq(kh_netlist_parse_file(ctx, &a, path), KH_OK, "%s", kh_last_error(ctx));
+  char *text = NULL;
+  cr_assert_eq(kh_netlist_write_string(ctx, a, &text), KH_OK);
+  cr_assert_eq(kh_netlist_parse_string(ctx, &b, text, "written.cir"), KH_OK,
+               "%s: written text does not parse: %s\n%s", path, kh_last_error(ctx), text);
+  assert_same(a, b, path);
+  char *again = NULL;
+  cr_assert_eq(kh_netlist_write_string(ctx, b, &again), KH_OK);
+  cr_assert_str_eq(text, again, "%s: writing is not a fixed point", path);
+  free(text), free(again);
+  kh_netlist_free(a), kh_netlist_free(b);
+  kh_context_free(ctx);
+}
+
+Test(roundtrip, every_example_netlist) {
+  const char *dirs[] = {kh_test_examples_dir(), NULL};
+  char good[1024];
+  snprintf(good, sizeof good, "%s/good", kh_test_data_dir());
+  dirs[1] = good;
+  size_t count = 0;
+  for (size_t k = 0; k < 2; k++) {
+    DIR *d = opendir(dirs[k]);
+    cr_assert_not_null(d, "cannot open %s", dirs[k]);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (!strstr(e->d_name, ".cir")) continue;
+      char path[2048];
+      snprintf(path, sizeof path, "%s/%s", dirs[k], e->d_name);
+      round_trip(path);
+      count++;
+    }
+    closedir(d);
+  }
+  cr_assert_geq(count, 5, "found only %zu example netlists", count);
+}
+
+Test(roundtrip, random_networks_keep_every_digit) {
+  for (uint64_t seed = 1; seed <= 5; seed++) {
+    char *text = kh_test_random_network(seed, 200, 1e-6, 1e3);
+    const char *path = kh_test_write_temp("random.cir", text);
+    round_trip(path);
+    free(text);
+  }
+}

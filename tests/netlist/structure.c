@@ -1,0 +1,157 @@
+/* Netlist structure: comments, continuations, subcircuits, includes and learning cards. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+static size_t element(const kh_netlist *nl, const char *name) {
+  size_t i = kh_netlist_find_element(nl, name);
+  cr_assert_neq(i, (size_t)-1, "no element '%s'", name);
+  return i;
+}
+
+Test(structure, title_comments_and_continuations) {
+  kh_netlist *nl = kh_test_parse("My Title Keeps Case\n"
+                                 "* a comment\n"
+                                 "R1 A 0 1k ; inline comment\n"
+                                 "r2 a b $ dollar comment\n"
+                                 "+ 2k\n"
+                                 "V1 b 0\n"
+                                 "* comment between a line and its continuation\n"
+                                 "+ DC 5\n");
+  cr_assert_str_eq(kh_netlist_title(nl), "My Title Keeps Case");
+  cr_assert_eq(kh_netlist_element_count(nl), 3);
+  kh_element r2 = kh_netlist_element(nl, element(nl, "R2"));
+  cr_assert_float_eq(r2.value, 2000, 0);
+  cr_assert_eq(r2.line, 4);
+  cr_assert_eq(r2.col, 1);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "v1")).value, 5, 0);
+  cr_assert_str_eq(kh_netlist_node_name(nl, kh_netlist_find_node(nl, "A")), "a");
+  kh_netlist_free(nl);
+}
+
+Test(structure, continuation_tokens_report_their_own_line) {
+  cr_assert_str_eq(kh_test_parse_error("t\nr1 a 0\n+   1q\n"),
+                   "test.cir:3:6: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
+                   "V A Ohm F H S Hz s) in '1q'");
+}
+
+Test(structure, ground_aliases) {
+  kh_netlist *nl = kh_test_parse("t\nr1 a gnd 1k\nv1 a GND 1\n");
+  cr_assert_eq(kh_netlist_node_count(nl), 2);
+  cr_assert_eq(kh_netlist_element(nl, 0).node_neg, 0);
+  kh_netlist_free(nl);
+}
+
+Test(structure, nested_subcircuits_use_ngspice_names) {
+  kh_netlist *nl = kh_test_parse("t\n"
+                                 ".subckt inner p q rv=1k\n"
+                                 "r1 p mid {rv}\n"
+                                 "r2 mid q {rv}\n"
+                                 ".ends inner\n"
+                                 ".subckt outer a b params: k=2\n"
+                                 "x1 a m inner rv={k*1k}\n"
+                                 "x2 m b inner\n"
+                                 ".ends\n"
+                                 "v1 in 0 1\n"
+                                 "xtop in 0 outer k=3\n");
+  cr_assert_eq(kh_netlist_element_count(nl), 5);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.xtop.x1.r1")).value, 3000, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.xtop.x2.r2")).value, 1000, 0);
+  cr_assert_neq(kh_netlist_find_node(nl, "xtop.m"), (size_t)-1);
+  cr_assert_neq(kh_netlist_find_node(nl, "xtop.x1.mid"), (size_t)-1);
+  cr_assert_eq(kh_netlist_find_node(nl, "m"), (size_t)-1);
+  kh_element r = kh_netlist_element(nl, element(nl, "r.xtop.x1.r1"));
+  cr_assert_eq(r.line, 3, "element keeps the line of its definition");
+  kh_netlist_free(nl);
+}
+
+Test(structure, local_params_and_global_params) {
+  kh_netlist *nl = kh_test_parse("t\n.param g=10\n"
+                                 ".subckt s a b w=1\n.param twice={2*w}\nr1 a b {twice*g}\n.ends\n"
+                                 "x1 n 0 s w=5\nx2 n 0 s\nv1 n 0 1\n");
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r1")).value, 100, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x2.r1")).value, 20, 0);
+  kh_netlist_free(nl);
+}
+
+Test(structure, skipped_cards_leave_notes) {
+  kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
+                                 ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
+  cr_assert_eq(kh_netlist_note_count(nl), 4);
+  const char *expected[] = {"test.cir:3:10: note: AC specification ignored",
+                            "test.cir:4:1: note: .op skipped", "test.cir:5:1: note: .tran skipped",
+                            "test.cir:6:1: note: .control block skipped"};
+  for (size_t k = 0; k < 4; k++) {
+    int found = 0;
+    for (size_t i = 0; i < kh_netlist_note_count(nl); i++)
+      found |= strstr(kh_netlist_note(nl, i), expected[k]) != NULL;
+    cr_assert(found, "missing note '%s'", expected[k]);
+  }
+  double gmin = 0;
+  cr_assert(kh_netlist_option(nl, "GMIN", &gmin));
+  cr_assert_float_eq(gmin, 1e-13, 0);
+  kh_netlist_free(nl);
+}
+
+Test(structure, end_stops_reading) {
+  kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1\n.end\nthis is not parsed\n");
+  cr_assert_eq(kh_netlist_element_count(nl), 2);
+  kh_netlist_free(nl);
+}
+
+Test(structure, learning_cards_in_kh_comments) {
+  kh_netlist *nl = kh_test_parse("t\n"
+                                 "v1 in1 0 0.5\nv2 in2 0 -0.5\n"
+                                 "rw1 in1 h 1k\nrw2 in2 h 2k\nrw3 h o 1k\nro o 0 1k\nrb o b 1k\n"
+                                 "ib 0 h 0\nrkeep b 0 1k\n"
+                                 "*kh .input v1 v2\n"
+                                 "*KH .output o v(o,b)\n"
+                                 "*kh .train rw* ib\n"
+                                 ".bounds gmin=1e-9 gmax=1\n");
+  cr_assert_eq(kh_netlist_input_count(nl), 2);
+  cr_assert_eq(kh_netlist_input(nl, 1), element(nl, "v2"));
+  cr_assert_eq(kh_netlist_output_count(nl), 2);
+  kh_output o = kh_netlist_output(nl, 1);
+  cr_assert_eq(o.node_pos, kh_netlist_find_node(nl, "o"));
+  cr_assert_eq(o.node_neg, kh_netlist_find_node(nl, "b"));
+  cr_assert_eq(kh_netlist_trainable_count(nl), 4);
+  double gmin, gmax;
+  cr_assert(kh_netlist_bounds(nl, &gmin, &gmax));
+  cr_assert_float_eq(gmax, 1, 0);
+  kh_netlist_free(nl);
+}
+
+Test(structure, include_is_relative_to_the_including_file) {
+  kh_test_write_temp("part.inc", "r2 mid 0 1k\n");
+  const char *top =
+      kh_test_write_temp("top.cir", "t\n.include part.inc\nr1 in mid 1k\nv1 in 0 2\n");
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = NULL;
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, top), KH_OK, "%s", kh_last_error(ctx));
+  kh_element r2 = kh_netlist_element(nl, element(nl, "r2"));
+  cr_assert(strstr(r2.file, "part.inc"));
+  cr_assert_eq(r2.line, 1);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}
+
+Test(structure, include_cycles_and_devices_are_refused) {
+  kh_test_write_temp("a.inc", "r1 a 0 1k\n.include b.inc\n");
+  kh_test_write_temp("b.inc", "r2 a 0 1k\n.include a.inc\n");
+  const char *top = kh_test_write_temp("cycle.cir", "t\n.include a.inc\nv1 a 0 1\n");
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = NULL;
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, top), KH_ERR_INPUT);
+  cr_assert(strstr(kh_last_error(ctx), "b.inc:2:1: include cycle"), "%s", kh_last_error(ctx));
+  const char *dev = kh_test_write_temp("dev.cir", "t\n.include /dev/zero\n");
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, dev), KH_ERR_INPUT);
+  cr_assert(strstr(kh_last_error(ctx), "dev.cir:2:1: cannot include '/dev/zero': not a regular"),
+            "%s", kh_last_error(ctx));
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, "/dev/zero"), KH_ERR_INPUT);
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, "/nonexistent/x.cir"), KH_ERR_IO);
+  kh_context_free(ctx);
+}

@@ -1,0 +1,167 @@
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return v && *v ? v : fallback;
+}
+
+const char *kh_test_data_dir(void) {
+  return env_or("KH_TEST_DATA", "tests/data");
+}
+const char *kh_test_examples_dir(void) {
+  return env_or("KH_EXAMPLES", "examples/circuits");
+}
+const char *kh_test_cli(void) {
+  return env_or("KH_CLI", "build/cli/kirchhoff");
+}
+
+char *kh_test_read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  if (buf) buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+static char temp_dir[256];
+
+const char *kh_test_write_temp(const char *name, const char *text) {
+  if (!temp_dir[0]) {
+    snprintf(temp_dir, sizeof temp_dir, "/tmp/kh-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(temp_dir));
+  }
+  static char path[512];
+  snprintf(path, sizeof path, "%s/%s", temp_dir, name);
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "cannot write %s", path);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+int kh_test_run(const char *command, char **out) {
+  FILE *p = popen(command, "r");
+  cr_assert_not_null(p);
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  size_t got;
+  while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+    len += got;
+    if (cap - len < 2) buf = realloc(buf, cap *= 2);
+  }
+  buf[len] = '\0';
+  int status = pclose(p);
+  if (out)
+    *out = buf;
+  else
+    free(buf);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+kh_netlist *kh_test_parse(const char *text) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = NULL;
+  kh_status st = kh_netlist_parse_string(ctx, &nl, text, "test.cir");
+  cr_assert_eq(st, KH_OK, "parse failed: %s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return nl;
+}
+
+const char *kh_test_parse_error(const char *text) {
+  static char message[1024];
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = NULL;
+  kh_status st = kh_netlist_parse_string(ctx, &nl, text, "test.cir");
+  cr_assert_neq(st, KH_OK, "expected a parse error for:\n%s", text);
+  cr_assert_null(nl);
+  snprintf(message, sizeof message, "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return message;
+}
+
+double *kh_test_solve(const kh_netlist *nl, const char *backend) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_circuit *c = NULL;
+  kh_solver *s = NULL;
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_status st = kh_circuit_new(ctx, &c, nl);
+  cr_assert_eq(st, KH_OK, "assembly failed: %s", kh_last_error(ctx));
+  st = kh_solver_new(ctx, &s, c, backend);
+  cr_assert_eq(st, KH_OK, "solver failed: %s", kh_last_error(ctx));
+  st = kh_solver_solve(ctx, s, v, NULL);
+  cr_assert_eq(st, KH_OK, "solve failed: %s", kh_last_error(ctx));
+  kh_solver_free(s);
+  kh_circuit_free(c);
+  kh_context_free(ctx);
+  return v;
+}
+
+double kh_test_node(const kh_netlist *nl, const double *v, const char *name) {
+  size_t i = kh_netlist_find_node(nl, name);
+  cr_assert_neq(i, (size_t)-1, "no node '%s'", name);
+  return v[i];
+}
+
+static uint64_t next(uint64_t *s) { /* splitmix64 */
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *s) {
+  return (double)(next(s) >> 11) * 0x1.0p-53;
+}
+
+char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gmax) {
+  size_t cap = 256 + nodes * 3 * 64, len = 0;
+  char *t = malloc(cap);
+  len +=
+      (size_t)snprintf(t + len, cap - len, "random network seed %llu\n", (unsigned long long)seed);
+  uint64_t s = seed;
+  double lo = log10(gmin), hi = log10(gmax);
+  size_t r = 0;
+  /* A random spanning tree over nodes 0..nodes keeps it connected; then ~1 extra edge per node. */
+  for (size_t k = 1; k <= nodes + nodes; k++) {
+    size_t a = k <= nodes ? k : 1 + next(&s) % nodes;
+    size_t b = k <= nodes ? next(&s) % k : next(&s) % (nodes + 1);
+    if (a == b) continue;
+    double g = pow(10.0, lo + (hi - lo) * uniform(&s));
+    len += (size_t)snprintf(t + len, cap - len, "r%zu n%zu n%zu %.17g\n", ++r, a, b, 1.0 / g);
+  }
+  /* node "n0" is a plain node; ground is "0" */
+  len += (size_t)snprintf(t + len, cap - len, "rg n0 0 %.17g\n",
+                          1.0 / pow(10.0, lo + (hi - lo) * uniform(&s)));
+  len += (size_t)snprintf(t + len, cap - len, "v1 n1 0 dc %.6f\n", 2 * uniform(&s) - 1);
+  if (nodes >= 3) {
+    size_t a = 2 + next(&s) % (nodes - 1), b = 2 + next(&s) % (nodes - 1);
+    if (a != b)
+      len += (size_t)snprintf(t + len, cap - len, "v2 n%zu n%zu dc %.6f\n", a, b, uniform(&s));
+  }
+  for (size_t k = 0; k < 3; k++) {
+    size_t a = next(&s) % (nodes + 1), b = next(&s) % (nodes + 1);
+    double i = (2 * uniform(&s) - 1) * gmin; /* keeps node voltages O(1) */
+    if (a != b) len += (size_t)snprintf(t + len, cap - len, "i%zu n%zu n%zu dc %.6g\n", k, a, b, i);
+  }
+  snprintf(t + len, cap - len, ".end\n");
+  return t;
+}

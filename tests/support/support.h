@@ -1,0 +1,38 @@
+/* Helpers shared by the Criterion suites. */
+#ifndef KH_TEST_SUPPORT_H
+#define KH_TEST_SUPPORT_H
+
+#include "kirchhoff/kirchhoff.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Directory of the test data (tests/data), the examples, and the built CLI (from meson). */
+const char *kh_test_data_dir(void);
+const char *kh_test_examples_dir(void);
+const char *kh_test_cli(void);
+
+/* Whole file as a NUL-terminated string (NULL if unreadable); free() it. */
+char *kh_test_read_file(const char *path);
+/* Writes text to a fresh file in a per-process temporary directory; returns its path. */
+const char *kh_test_write_temp(const char *name, const char *text);
+
+/* Runs a shell command; returns its exit code and (if out) its stdout, free()d by the caller. */
+int kh_test_run(const char *command, char **out);
+
+/* Parses text, asserting success; returns the netlist. */
+kh_netlist *kh_test_parse(const char *text);
+/* Parses text expecting failure; returns the error message (static buffer). */
+const char *kh_test_parse_error(const char *text);
+
+/* Solves a netlist with a backend into a new array of node voltages (free()). */
+double *kh_test_solve(const kh_netlist *nl, const char *backend);
+/* Voltage of a named node in a solution. */
+double kh_test_node(const kh_netlist *nl, const double *v, const char *name);
+
+/* A seeded random connected resistor network: `nodes` nodes, conductances log-uniform in
+ * [gmin, gmax], a grounded and a floating voltage source, and current sources. Returns
+ * netlist text (free()). */
+char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gmax);
+
+#endif
