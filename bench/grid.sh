@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Square resistor grids, n x n, sources at two corners: kirchhoff against the ngspice program
+# on the same file. Times are whole processes (parse included), peak memory from GNU time.
+# ngspice runs only for n <= NGSPICE_MAX_N (default 100: n = 300 takes it about 14 minutes
+# on a 2-core machine) and is stopped after NGSPICE_TIMEOUT seconds (default 300).
+# Usage: bench/grid.sh [KIRCHHOFF_BINARY] [N ...]      (default N: 100 300 1000)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kirchhoff=${1:-$here/../build/release/cli/kirchhoff}
+shift || true
+sizes=("$@")
+((${#sizes[@]})) || sizes=(100 300 1000)
+max_n=${NGSPICE_MAX_N:-100}
+timeout_s=${NGSPICE_TIMEOUT:-300}
+out=$here/out
+mkdir -p "$out"
+command -v /usr/bin/time >/dev/null || { echo "bench/grid.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
+
+measure() {  # measure LOG CMD...: runs CMD, prints "seconds peak_MiB" (or "- -" on failure)
+  local log=$1; shift
+  if /usr/bin/time -o "$log.time" -f "%e %M" "$@" >"$log" 2>&1; then
+    awk '{printf "%s %.0f\n", $1, $2 / 1024}' "$log.time"
+  else
+    echo "- -"
+  fi
+}
+
+printf '%-6s %9s %12s %10s %12s %10s %10s\n' n nodes kirchhoff_s MiB ngspice_s MiB ratio
+for n in "${sizes[@]}"; do
+  file=$out/grid$n.cir
+  [[ -s $file ]] || "$here/gen_grid.py" "$n" "$file"
+  read -r kt km < <(measure "$out/kirchhoff$n.log" "$kirchhoff" op --quiet --csv "$file")
+  nt=- nm=- ratio=-
+  if ((n <= max_n)); then
+    read -r nt nm < <(measure "$out/ngspice$n.log" timeout "$timeout_s" ngspice -b "$file")
+    [[ $nt == - ]] || ratio=$(awk -v a="$nt" -v b="$kt" 'BEGIN {printf "%.0fx", a / b}')
+  fi
+  printf '%-6s %9s %12s %10s %12s %10s %10s\n' "$n" $((n * n)) "$kt" "$km" "$nt" "$nm" "$ratio"
+done
+# Same answer: kirchhoff's solver against ngspice's .op, in one process, on the smallest grid.
+n=${sizes[0]}
+if ((n <= max_n)); then
+  echo "answer check on the ${n}x${n} grid (kirchhoff op --compare):"
+  "$kirchhoff" op --quiet --compare "$out/grid$n.cir" | sed 's/^/  /'
+fi

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# kirchhoff's entry points. Each installs what the machine lacks (scripts/setup.sh), builds,
+# then does its job:
+#   ./run.sh demo    build, then solve the example circuits with kirchhoff and with ngspice
+#   ./run.sh test    build and run the whole test suite, release and sanitizer builds
+#   ./run.sh bench   build, then run the benchmarks in bench/ (minutes; prints ratios)
+#   ./run.sh build   build only (build/release)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+setup() { scripts/setup.sh; }
+
+# configure DIR [meson options...]: set up a build directory once, reconfigure when asked.
+configure() {
+  local dir=$1; shift
+  if [[ -f $dir/build.ninja ]]; then meson configure "$dir" "$@" >/dev/null
+  else meson setup "$dir" "$@" >/dev/null; fi
+}
+
+build_release() {
+  configure build/release --buildtype=release
+  ninja -C build/release -j "$jobs"
+}
+
+case "${1:-}" in
+  demo)
+    setup
+    build_release
+    echo
+    echo "== kirchhoff op --compare: kirchhoff's solver against ngspice on the example circuits"
+    for f in examples/circuits/*.cir; do
+      echo "-- $f: $(head -n 1 "$f")"
+      build/release/cli/kirchhoff op --quiet "$f"
+      build/release/cli/kirchhoff op --quiet --compare "$f" | sed 's/^/   /'
+    done
+    ;;
+  test)
+    setup
+    build_release
+    meson test -C build/release --print-errorlogs
+    echo "== the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
+    configure build/sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+    ninja -C build/sanitize -j "$jobs"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+      LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      meson test -C build/sanitize --print-errorlogs
+    ;;
+  bench)
+    setup
+    build_release
+    bench/grid.sh build/release/cli/kirchhoff
+    ;;
+  build)
+    setup
+    build_release
+    ;;
+  *)
+    sed -n '2,8p' "$0"
+    exit 1
+    ;;
+esac
