@@ -13,7 +13,10 @@
 
 typedef struct {
   kh_arena *arena;
-  uint32_t *slots; /* id + 1, 0 = empty */
+  struct kh_strmap_slot {
+    uint32_t id1;  /* id + 1, 0 = empty */
+    uint32_t hash; /* kept here so a probe that misses never leaves the slot array */
+  } *slots;
   size_t slot_count;
   struct kh_strmap_entry {
     const char *name;
@@ -28,6 +31,8 @@ void kh_strmap_release(kh_strmap *m);
 static inline const char *kh_strmap_name(const kh_strmap *m, uint32_t id) {
   return m->entries[id].name;
 }
+/* Sizes the table for `count` names up front (a hint: no rehash until it is exceeded). */
+int kh_strmap_reserve(kh_strmap *m, size_t count);
 uint32_t kh_strmap_find(const kh_strmap *m, const char *s, size_t len);
 /* Finds or adds s; *id receives its id, *added whether it was new. -1 on out of memory. */
 int kh_strmap_intern(kh_strmap *m, const char *s, size_t len, uint32_t *id, int *added);

@@ -319,6 +319,10 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
+  /* Most lines are elements and each brings at most a node or two: size the maps once. */
+  if (st == KH_OK && (kh_strmap_reserve(&nl->element_names, p.src.line_count) ||
+                      kh_strmap_reserve(&nl->nodes, p.src.line_count)))
+    st = kh_fail_nomem(ctx, "parsing");
   if (st == KH_OK) st = scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
   if (st == KH_OK && nl->element_count == 0)
