@@ -16,7 +16,7 @@ typedef struct {
   struct kh_strmap_slot {
     uint32_t id1;  /* id + 1, 0 = empty */
     uint32_t hash; /* kept here so a probe that misses never leaves the slot array */
-  } *slots;
+  } * slots;
   size_t slot_count;
   struct kh_strmap_entry {
     const char *name;

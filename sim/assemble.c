@@ -159,6 +159,8 @@ void kh_circuit_free(kh_circuit *c) {
   kh_free(c->unknown_of);
   kh_free(c->offset);
   kh_free(c->value);
+  kh_free(c->kind);
+  kh_free(c->ends);
   kh_free(c->tree);
   kh_free(c->resistors);
   kh_free(c->colptr);
@@ -180,11 +182,16 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
   c->unknown_of = kh_malloc(c->node_count * sizeof *c->unknown_of);
   c->offset = kh_calloc(c->node_count, sizeof *c->offset);
   c->value = kh_calloc(c->element_count, sizeof *c->value);
+  c->kind = kh_malloc(c->element_count + 1);
+  c->ends = kh_malloc((c->element_count + 1) * sizeof *c->ends);
   kh_status st = KH_OK;
-  if (!u.parent || !c->unknown_of || !c->offset || !c->value)
+  if (!u.parent || !c->unknown_of || !c->offset || !c->value || !c->kind || !c->ends)
     st = kh_fail_nomem(ctx, "assembling the circuit");
   for (size_t i = 0; st == KH_OK && i < c->element_count; i++) {
     kh_element e = kh_netlist_element(nl, i);
+    c->kind[i] = (uint8_t)e.kind;
+    c->ends[i][0] = (uint32_t)e.node_pos;
+    c->ends[i][1] = (uint32_t)e.node_neg;
     c->value[i] = e.kind == KH_RESISTOR ? 1.0 / e.value : e.value;
     if (!isfinite(c->value[i]))
       st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value%s%s", e.name, "", "");

@@ -49,7 +49,7 @@ kh_status kh_circuit_set_source(kh_context *ctx, kh_circuit *c, size_t element, 
     return kh_fail(ctx, KH_ERR_INPUT, "value of '%s' must be finite",
                    kh_netlist_element(c->nl, element).name);
   c->value[element] = value;
-  if (kh_netlist_element(c->nl, element).kind == KH_VSOURCE) kh_circuit_update_offsets(c);
+  if (c->kind[element] == KH_VSOURCE) kh_circuit_update_offsets(c);
   return KH_OK;
 }
 
@@ -61,18 +61,17 @@ double kh_circuit_source(const kh_circuit *c, size_t element) {
 void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
   memset(b, 0, c->unknowns * sizeof *b);
   for (size_t r = 0; r < c->resistor_count; r++) {
-    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    const uint32_t *end = c->ends[c->resistors[r]];
     double g = c->value[c->resistors[r]];
-    int64_t ua = c->unknown_of[e.node_pos], ub = c->unknown_of[e.node_neg];
-    double oa = c->offset[e.node_pos], ob = c->offset[e.node_neg];
+    int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
+    double oa = c->offset[end[0]], ob = c->offset[end[1]];
     if (ua == ub) continue;
     if (ua >= 0) b[ua] += g * (ob - oa);
     if (ub >= 0) b[ub] += g * (oa - ob);
   }
   for (size_t i = 0; i < c->element_count; i++) {
-    kh_element e = kh_netlist_element(c->nl, i);
-    if (e.kind != KH_ISOURCE) continue;
-    int64_t up = c->unknown_of[e.node_pos], un = c->unknown_of[e.node_neg];
+    if (c->kind[i] != KH_ISOURCE) continue;
+    int64_t up = c->unknown_of[c->ends[i][0]], un = c->unknown_of[c->ends[i][1]];
     if (up >= 0) b[up] -= c->value[i]; /* the source draws its current out of node_pos */
     if (un >= 0) b[un] += c->value[i];
   }
@@ -82,16 +81,16 @@ int kh_circuit_residual(const kh_circuit *c, const double *x, double *r) {
   long double *sum = kh_calloc(c->unknowns, sizeof *sum);
   if (!sum) return -1;
   for (size_t k = 0; k < c->element_count; k++) {
-    kh_element e = kh_netlist_element(c->nl, k);
-    if (e.kind != KH_RESISTOR && e.kind != KH_ISOURCE) continue;
-    int64_t ua = c->unknown_of[e.node_pos], ub = c->unknown_of[e.node_neg];
+    if (c->kind[k] != KH_RESISTOR && c->kind[k] != KH_ISOURCE) continue;
+    uint32_t pos = c->ends[k][0], neg = c->ends[k][1];
+    int64_t ua = c->unknown_of[pos], ub = c->unknown_of[neg];
     long double i; /* current leaving node_pos through the element */
-    if (e.kind == KH_ISOURCE) {
+    if (c->kind[k] == KH_ISOURCE) {
       i = c->value[k];
     } else {
       if (ua == ub) continue;
-      long double va = (long double)c->offset[e.node_pos] + (ua >= 0 ? x[ua] : 0.0);
-      long double vb = (long double)c->offset[e.node_neg] + (ub >= 0 ? x[ub] : 0.0);
+      long double va = (long double)c->offset[pos] + (ua >= 0 ? x[ua] : 0.0);
+      long double vb = (long double)c->offset[neg] + (ub >= 0 ? x[ub] : 0.0);
       i = (long double)c->value[k] * (va - vb);
     }
     if (ua >= 0) sum[ua] -= i;
@@ -114,18 +113,17 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double *sum, double *s
   memset(sum, 0, c->unknowns * sizeof *sum);
   memset(scale, 0, c->unknowns * sizeof *scale);
   for (size_t r = 0; r < c->resistor_count; r++) {
-    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
+    const uint32_t *end = c->ends[c->resistors[r]];
     double g = c->value[c->resistors[r]];
-    double i = g * (v[e.node_pos] - v[e.node_neg]);
-    double mag = g * (fabs(v[e.node_pos]) + fabs(v[e.node_neg]));
-    int64_t ua = c->unknown_of[e.node_pos], ub = c->unknown_of[e.node_neg];
+    double i = g * (v[end[0]] - v[end[1]]);
+    double mag = g * (fabs(v[end[0]]) + fabs(v[end[1]]));
+    int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
     if (ua >= 0) sum[ua] += i, scale[ua] += mag;
     if (ub >= 0) sum[ub] -= i, scale[ub] += mag;
   }
   for (size_t k = 0; k < c->element_count; k++) {
-    kh_element e = kh_netlist_element(c->nl, k);
-    if (e.kind != KH_ISOURCE) continue;
-    int64_t up = c->unknown_of[e.node_pos], un = c->unknown_of[e.node_neg];
+    if (c->kind[k] != KH_ISOURCE) continue;
+    int64_t up = c->unknown_of[c->ends[k][0]], un = c->unknown_of[c->ends[k][1]];
     if (up >= 0) sum[up] += c->value[k], scale[up] += fabs(c->value[k]);
     if (un >= 0) sum[un] -= c->value[k], scale[un] += fabs(c->value[k]);
   }

@@ -20,6 +20,8 @@ struct kh_circuit {
   int64_t *unknown_of; /* per node: unknown index, or -1 for a fixed node */
   double *offset;      /* per node: see above, or the fixed voltage */
   double *value;       /* per element: conductance for R, volts/amperes for V/I */
+  uint8_t *kind;       /* per element: kh_element_kind (hot loops skip the netlist) */
+  uint32_t (*ends)[2]; /* per element: node_pos, node_neg */
   kh_tree_step *tree;  /* spanning forest of the voltage sources, parents first */
   size_t tree_count;
   /* resistors and the lower triangle of the reduced Laplacian (compressed columns) */

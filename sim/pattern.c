@@ -20,10 +20,9 @@ static int by_row(const void *a, const void *b) {
 }
 
 static kh_status collect_resistors(kh_context *ctx, kh_circuit *c) {
-  const kh_netlist *nl = c->nl;
   size_t count = 0;
   for (size_t i = 0; i < c->element_count; i++)
-    if (kh_netlist_element(nl, i).kind == KH_RESISTOR) count++;
+    if (c->kind[i] == KH_RESISTOR) count++;
   c->resistors = kh_malloc((count + 1) * sizeof *c->resistors);
   c->slot_a = kh_malloc((count + 1) * sizeof *c->slot_a);
   c->slot_b = kh_malloc((count + 1) * sizeof *c->slot_b);
@@ -31,8 +30,7 @@ static kh_status collect_resistors(kh_context *ctx, kh_circuit *c) {
   if (!c->resistors || !c->slot_a || !c->slot_b || !c->slot_ab)
     return kh_fail_nomem(ctx, "building the Laplacian");
   for (size_t i = 0; i < c->element_count; i++)
-    if (kh_netlist_element(nl, i).kind == KH_RESISTOR)
-      c->resistors[c->resistor_count++] = (uint32_t)i;
+    if (c->kind[i] == KH_RESISTOR) c->resistors[c->resistor_count++] = (uint32_t)i;
   return KH_OK;
 }
 
@@ -49,8 +47,8 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   }
   /* Bucket off-diagonal entries by column (the smaller unknown). */
   for (size_t r = 0; r < nr; r++) {
-    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
-    int64_t a = c->unknown_of[e.node_pos], b = c->unknown_of[e.node_neg];
+    const uint32_t *end = c->ends[c->resistors[r]];
+    int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     if (a >= 0 && b >= 0 && a != b) count[(a < b ? a : b) + 1]++;
   }
   for (size_t j = 0; j < n; j++) count[j + 1] += count[j] + 1; /* +1: the diagonal */
@@ -65,8 +63,8 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
     next[j] = count[j] + 1;
   }
   for (size_t r = 0; r < nr; r++) {
-    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
-    int64_t a = c->unknown_of[e.node_pos], b = c->unknown_of[e.node_neg];
+    const uint32_t *end = c->ends[c->resistors[r]];
+    int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     if (a >= 0 && b >= 0 && a != b) {
       int64_t col = a < b ? a : b, row = a < b ? b : a;
       entries[next[col]++] = (entry){row, r};
@@ -98,8 +96,8 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   /* Diagonal slots of each resistor's ends, and -1 where an end is fixed or both ends share
    * an unknown (a resistor across a floating voltage source carries no unknown). */
   for (size_t r = 0; r < nr; r++) {
-    kh_element e = kh_netlist_element(c->nl, c->resistors[r]);
-    int64_t a = c->unknown_of[e.node_pos], b = c->unknown_of[e.node_neg];
+    const uint32_t *end = c->ends[c->resistors[r]];
+    int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     int coupled = a >= 0 && b >= 0 && a != b;
     if (!coupled) c->slot_ab[r] = -1;
     c->slot_a[r] = a >= 0 && a != b ? c->colptr[a] : -1;

@@ -6,13 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static double resistance_of(const char *value) {
-  char text[256];
-  snprintf(text, sizeof text, "t\nr1 a 0 %s\nv1 a 0 1\n", value);
+/* Value of the first element of a netlist that `fmt` (with one %s) describes. */
+static double first_value(const char *fmt, const char *arg) {
+  char text[512];
+  snprintf(text, sizeof text, fmt, arg);
   kh_netlist *nl = kh_test_parse(text);
   double r = kh_netlist_element(nl, 0).value;
   kh_netlist_free(nl);
   return r;
+}
+
+static double resistance_of(const char *value) {
+  return first_value("t\nr1 a 0 %s\nv1 a 0 1\n", value);
 }
 
 static void expect_close(double got, double want) {
@@ -64,12 +69,7 @@ Test(numbers, letters_that_are_not_suffixes_are_errors) {
 }
 
 static double param(const char *expr) {
-  char text[512];
-  snprintf(text, sizeof text, "t\n.param a=2 b=3 c={a*b}\nr1 x 0 {%s}\nv1 x 0 1\n", expr);
-  kh_netlist *nl = kh_test_parse(text);
-  double r = kh_netlist_element(nl, 0).value;
-  kh_netlist_free(nl);
-  return r;
+  return first_value("t\n.param a=2 b=3 c={a*b}\nr1 x 0 {%s}\nv1 x 0 1\n", expr);
 }
 
 Test(expressions, arithmetic) {
