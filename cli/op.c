@@ -9,7 +9,8 @@
 void kh_help_op(void) {
   printf("usage: kirchhoff op FILE [--backend native|ngspice] [--csv] [--quiet]\n"
          "       kirchhoff op --compare FILE [--tol VOLTS]\n\n"
-         "Prints the DC node voltages of the netlist FILE.\n\n"
+         "Prints the DC node voltages of the netlist FILE, then the KCL residual of the\n"
+         "answer (largest current imbalance at a node; not in CSV output).\n\n"
          "  --backend NAME  native (default): kirchhoff's sparse solver (CHOLMOD);\n"
          "                  ngspice: the same circuit through libngspice's .op\n"
          "  --csv           CSV output: header 'node,voltage', one line per node (names as\n"
@@ -64,20 +65,21 @@ static int parse_options(int argc, char **argv, op_options *o) {
 
 /* Assembles and solves with one backend; *seconds covers both. */
 static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *backend,
-                            double *voltages, double *seconds) {
+                            double *voltages, double *seconds, kh_solve_stats *stats) {
   double t0 = kh_cli_now();
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
   kh_status st = kh_circuit_new(ctx, &c, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &s, c, backend);
-  if (st == KH_OK) st = kh_solver_solve(ctx, s, voltages, NULL);
+  if (st == KH_OK) st = kh_solver_solve(ctx, s, voltages, stats);
   kh_solver_free(s);
   kh_circuit_free(c);
   *seconds = kh_cli_now() - t0;
   return st;
 }
 
-static void print_voltages(const kh_netlist *nl, const double *v, int csv) {
+static void print_voltages(const kh_netlist *nl, const double *v, int csv,
+                           const kh_solve_stats *stats) {
   size_t n = kh_netlist_node_count(nl);
   if (csv) printf("node,voltage\n");
   for (size_t i = 1; i < n; i++) {
@@ -86,6 +88,8 @@ static void print_voltages(const kh_netlist *nl, const double *v, int csv) {
     else
       printf("%-24s %.10g\n", kh_netlist_node_name(nl, i), v[i]);
   }
+  if (!csv)
+    printf("# KCL residual %.3g A (%.3g relative)\n", stats->residual, stats->relative_residual);
 }
 
 static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, double parse_s) {
@@ -97,8 +101,9 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
     return 4;
   }
   double ta, tb;
-  kh_status st = solve_with(ctx, nl, "native", a, &ta);
-  if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, &tb);
+  kh_solve_stats sa, sb;
+  kh_status st = solve_with(ctx, nl, "native", a, &ta, &sa);
+  if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, &tb, &sb);
   if (st != KH_OK) {
     free(a), free(b);
     return kh_cli_report(ctx, st);
@@ -110,6 +115,7 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   printf("nodes: %zu\n", n - 1);
   printf("max |dV|: %.3e V%s%s\n", dv, worst ? " at node " : "",
          worst ? kh_netlist_node_name(nl, worst) : "");
+  printf("KCL residual: native %.3g A, ngspice %.3g A\n", sa.residual, sb.residual);
   printf("parse: %.6f s\nnative: %.6f s\nngspice: %.6f s\n", parse_s, ta, tb);
   free(a), free(b);
   if (!(dv <= o->tol)) {
@@ -140,9 +146,10 @@ int kh_cmd_op(int argc, char **argv) {
       rc = compare(ctx, nl, &o, parse_s);
     } else {
       double *v = calloc(kh_netlist_node_count(nl), sizeof *v), secs;
-      st = v ? solve_with(ctx, nl, o.backend, v, &secs) : KH_ERR_NOMEM;
+      kh_solve_stats stats;
+      st = v ? solve_with(ctx, nl, o.backend, v, &secs, &stats) : KH_ERR_NOMEM;
       if (st == KH_OK)
-        print_voltages(nl, v, o.csv);
+        print_voltages(nl, v, o.csv, &stats);
       else
         rc = kh_cli_report(ctx, st);
       free(v);

@@ -22,6 +22,15 @@ Test(cli, csv_output) {
   free(out);
 }
 
+Test(cli, plain_output_ends_with_the_kcl_residual) {
+  const char *path = kh_test_write_temp("res.cir", "t\nv1 in 0 1\nr1 in mid 1k\nr2 mid 0 3k\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert(strstr(out, "mid                      0.75\n# KCL residual "), "%s", out);
+  free(out);
+}
+
 Test(cli, compare_reports_difference_and_times) {
   const char *path = kh_test_write_temp("cmp.cir", "t\nv1 in 0 1\nr1 in mid 1k\nr2 mid 0 3k\n");
   char args[600], *out;
@@ -29,6 +38,7 @@ Test(cli, compare_reports_difference_and_times) {
   cr_assert_eq(run(args, &out), 0, "%s", out);
   cr_assert(strstr(out, "max |dV|: "), "%s", out);
   cr_assert(strstr(out, "native: ") && strstr(out, "ngspice: "), "%s", out);
+  cr_assert(strstr(out, "KCL residual: native "), "%s", out);
   free(out);
 }
 
