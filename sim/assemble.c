@@ -41,18 +41,22 @@ static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, 
   return kh_fail(ctx, st, "%s:%u:%u: %s", e.file, e.line, e.col, msg);
 }
 
-static int conducts_dc(kh_element_kind k) {
-  return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_DIODE;
+/* A DC path: resistors, sources, and diodes that conduct in both directions (Shockley diodes
+ * through GMIN, PWL diodes through goff > 0). An ideal diode that is off leaves a node floating. */
+static int conducts_dc(const kh_circuit *c, size_t element, const kh_diode **next) {
+  kh_element_kind k = (kh_element_kind)c->kind[element];
+  if (k != KH_DIODE) return k == KH_RESISTOR || k == KH_VSOURCE;
+  const kh_diode *d = (*next)++;
+  return d->kind == KH_DIODE_SHOCKLEY ? d->gmin > 0 : d->kind == KH_DIODE_PWL && d->goff > 0;
 }
 
 /* Every node needs a DC path (resistor, diode or voltage source) to ground. */
 static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find *u) {
   const kh_netlist *nl = c->nl;
   for (size_t i = 0; i < c->node_count; i++) u->parent[i] = (uint32_t)i;
-  for (size_t i = 0; i < c->element_count; i++) {
-    kh_element e = kh_netlist_element(nl, i);
-    if (conducts_dc(e.kind)) uf_union(u, (uint32_t)e.node_pos, (uint32_t)e.node_neg);
-  }
+  const kh_diode *next = c->diodes;
+  for (size_t i = 0; i < c->element_count; i++)
+    if (conducts_dc(c, i, &next)) uf_union(u, c->ends[i][0], c->ends[i][1]);
   for (size_t n = 1; n < c->node_count; n++) {
     uint32_t root = uf_find(u, (uint32_t)n);
     if (root == 0) continue;
@@ -162,7 +166,11 @@ void kh_circuit_free(kh_circuit *c) {
   kh_free(c->kind);
   kh_free(c->ends);
   kh_free(c->tree);
-  kh_free(c->resistors);
+  kh_free(c->diodes);
+  kh_free(c->ideal);
+  kh_free(c->ideal_unknown);
+  kh_free(c->ideal_sign);
+  kh_free(c->edges);
   kh_free(c->colptr);
   kh_free(c->rowidx);
   kh_free(c->slot_a);
@@ -196,8 +204,10 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
     if (!isfinite(c->value[i]))
       st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value%s%s", e.name, "", "");
   }
-  if (st == KH_OK) st = check_floating(ctx, c, &u);
   if (st == KH_OK) st = eliminate_sources(ctx, c, &u);
+  if (st == KH_OK) kh_circuit_update_offsets(c);
+  if (st == KH_OK) st = kh_circuit_build_diodes(ctx, c);
+  if (st == KH_OK) st = check_floating(ctx, c, &u);
   kh_free(u.parent);
   if (st == KH_OK) st = kh_circuit_build_pattern(ctx, c);
   if (st != KH_OK) {

@@ -16,6 +16,9 @@ typedef struct {
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */
   double max_relative_residual;
+  /* How close to its threshold an ideal diode must be to count as conducting, and how far past
+   * it it may be (native: exact by projection; ngspice: the steep exported model's gap). */
+  double ideal_tolerance;
 } kh_backend;
 
 extern const kh_backend kh_backend_native;

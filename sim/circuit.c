@@ -61,8 +61,8 @@ double kh_circuit_source(const kh_circuit *c, size_t element) {
 void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
   memset(b, 0, c->unknowns * sizeof *b);
   for (size_t r = 0; r < c->resistor_count; r++) {
-    const uint32_t *end = c->ends[c->resistors[r]];
-    double g = c->value[c->resistors[r]];
+    const uint32_t *end = c->ends[c->edges[r]];
+    double g = c->value[c->edges[r]];
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
     double oa = c->offset[end[0]], ob = c->offset[end[1]];
     if (ua == ub) continue;
@@ -108,13 +108,30 @@ void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages) {
   }
 }
 
-void kh_circuit_kcl(const kh_circuit *c, const double *v, double *sum, double *scale,
-                    double *residual, double *relative) {
+/* Ideal diodes balance their node with whatever forward current it needs, but only while
+ * they sit at their threshold (within vtol): there a one-signed imbalance is the diode's
+ * current, not an error. Returns the largest v - vth (feasibility). */
+static double ideal_diode_currents(const kh_circuit *c, const double *v, double vtol, double *sum) {
+  double violation = -INFINITY;
+  for (size_t k = 0; k < c->ideal_count; k++) {
+    const kh_diode *d = &c->diodes[c->ideal[k]];
+    double over = v[c->ends[d->element][0]] - v[c->ends[d->element][1]] - d->vth;
+    violation = fmax(violation, over);
+    int64_t u = c->ideal_unknown[k];
+    if (u < 0 || over < -vtol) continue;
+    /* anode free: the diode carries -sum[u] >= 0 out of it; cathode free: sum[u] >= 0 in */
+    if (c->ideal_sign[k] > 0 ? sum[u] <= 0 : sum[u] >= 0) sum[u] = 0;
+  }
+  return violation;
+}
+
+void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *sum, double *scale,
+                    double *residual, double *relative, double *violation) {
   memset(sum, 0, c->unknowns * sizeof *sum);
   memset(scale, 0, c->unknowns * sizeof *scale);
   for (size_t r = 0; r < c->resistor_count; r++) {
-    const uint32_t *end = c->ends[c->resistors[r]];
-    double g = c->value[c->resistors[r]];
+    const uint32_t *end = c->ends[c->edges[r]];
+    double g = c->value[c->edges[r]];
     double i = g * (v[end[0]] - v[end[1]]);
     double mag = g * (fabs(v[end[0]]) + fabs(v[end[1]]));
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
@@ -127,6 +144,16 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double *sum, double *s
     if (up >= 0) sum[up] += c->value[k], scale[up] += fabs(c->value[k]);
     if (un >= 0) sum[un] -= c->value[k], scale[un] += fabs(c->value[k]);
   }
+  for (size_t k = 0; k < c->diode_count; k++) {
+    const kh_diode *d = &c->diodes[k];
+    if (d->kind == KH_DIODE_IDEAL) continue;
+    double phi, i, g;
+    kh_diode_eval(d, v[c->ends[d->element][0]] - v[c->ends[d->element][1]], &phi, &i, &g);
+    int64_t ua = c->unknown_of[c->ends[d->element][0]], uk = c->unknown_of[c->ends[d->element][1]];
+    if (ua >= 0) sum[ua] += i, scale[ua] += fabs(i);
+    if (uk >= 0) sum[uk] -= i, scale[uk] += fabs(i);
+  }
+  *violation = ideal_diode_currents(c, v, vtol, sum);
   double worst = 0, big = 0;
   for (size_t u = 0; u < c->unknowns; u++) {
     if (!(fabs(sum[u]) <= worst)) worst = fabs(sum[u]); /* NaN propagates as a failure */

@@ -5,6 +5,7 @@
 #ifndef KH_SIM_CIRCUIT_IMPL_H
 #define KH_SIM_CIRCUIT_IMPL_H
 
+#include "diode.h"
 #include "kirchhoff/circuit.h"
 
 #include <stdint.h>
@@ -24,14 +25,31 @@ struct kh_circuit {
   uint32_t (*ends)[2]; /* per element: node_pos, node_neg */
   kh_tree_step *tree;  /* spanning forest of the voltage sources, parents first */
   size_t tree_count;
-  /* resistors and the lower triangle of the reduced Laplacian (compressed columns) */
-  uint32_t *resistors; /* element indices */
-  size_t resistor_count;
+  /* Edges of the reduced system: resistors first, then smooth (Shockley and PWL) diodes, whose
+   * conductance enters the Newton Hessian at the same places. Lower triangle of the reduced
+   * Laplacian's pattern in compressed columns. */
+  uint32_t *edges; /* element indices */
+  size_t resistor_count, edge_count;
   int64_t *colptr, *rowidx;
   size_t nnz;
-  int64_t *slot_a, *slot_b, *slot_ab; /* per resistor: diagonal/off-diagonal slots, or -1 */
-  unsigned conductance_version;       /* bumps when a conductance changes */
+  int64_t *slot_a, *slot_b, *slot_ab; /* per edge: diagonal/off-diagonal slots, or -1 */
+  /* Diodes: smooth ones are edges resistor_count.. in order; ideal ones bound one unknown. */
+  kh_diode *diodes;
+  size_t diode_count, smooth_count;
+  uint32_t *ideal;        /* indices into diodes of the ideal ones */
+  int64_t *ideal_unknown; /* per ideal diode: the bounded unknown, or -1 (both ends fixed) */
+  int8_t *ideal_sign;     /* +1: anode free (upper bound), -1: cathode free (lower bound) */
+  size_t ideal_count;
+  unsigned conductance_version; /* bumps when a conductance changes */
 };
+
+/* Builds the diode records (after eliminate_sources: ideal ones need unknown_of). */
+kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c);
+/* Junction voltage of diode d at reduced solution x (x may be NULL when d has no unknown). */
+double kh_circuit_diode_voltage(const kh_circuit *c, const kh_diode *d, const double *x);
+/* Bounds lo <= x <= hi from the ideal diodes (length unknowns; +-inf where none). Returns the
+ * first ideal diode whose bounds conflict or which is violated with both ends fixed, or -1. */
+long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi);
 
 /* Recomputes offsets of every node from the voltage-source values. */
 void kh_circuit_update_offsets(kh_circuit *c);
@@ -46,9 +64,11 @@ void kh_circuit_fill_rhs(const kh_circuit *c, double *b);
 int kh_circuit_residual(const kh_circuit *c, const double *x, double *r);
 /* Node voltages from the reduced solution x. */
 void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
-/* KCL check of node voltages: largest imbalance (A) and that over the largest sum of current
- * magnitudes at a node. work: `unknowns` doubles, two arrays. */
-void kh_circuit_kcl(const kh_circuit *c, const double *voltages, double *work_sum,
-                    double *work_scale, double *residual, double *relative);
+/* KCL check of node voltages, diodes included: largest imbalance (A) and that over the largest
+ * sum of current magnitudes at a node; *violation the largest v - vth of an ideal diode. Ideal
+ * diodes within vtol of their threshold may carry any forward current. work: two arrays of
+ * `unknowns` doubles. */
+void kh_circuit_kcl(const kh_circuit *c, const double *voltages, double vtol, double *work_sum,
+                    double *work_scale, double *residual, double *relative, double *violation);
 
 #endif

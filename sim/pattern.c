@@ -19,25 +19,29 @@ static int by_row(const void *a, const void *b) {
   return (x->row > y->row) - (x->row < y->row);
 }
 
-static kh_status collect_resistors(kh_context *ctx, kh_circuit *c) {
-  size_t count = 0;
+/* Edges: every resistor, then every smooth diode (in c->diodes order). */
+static kh_status collect_edges(kh_context *ctx, kh_circuit *c) {
+  size_t count = c->smooth_count;
   for (size_t i = 0; i < c->element_count; i++)
     if (c->kind[i] == KH_RESISTOR) count++;
-  c->resistors = kh_malloc((count + 1) * sizeof *c->resistors);
+  c->edges = kh_malloc((count + 1) * sizeof *c->edges);
   c->slot_a = kh_malloc((count + 1) * sizeof *c->slot_a);
   c->slot_b = kh_malloc((count + 1) * sizeof *c->slot_b);
   c->slot_ab = kh_malloc((count + 1) * sizeof *c->slot_ab);
-  if (!c->resistors || !c->slot_a || !c->slot_b || !c->slot_ab)
+  if (!c->edges || !c->slot_a || !c->slot_b || !c->slot_ab)
     return kh_fail_nomem(ctx, "building the Laplacian");
   for (size_t i = 0; i < c->element_count; i++)
-    if (c->kind[i] == KH_RESISTOR) c->resistors[c->resistor_count++] = (uint32_t)i;
+    if (c->kind[i] == KH_RESISTOR) c->edges[c->resistor_count++] = (uint32_t)i;
+  c->edge_count = c->resistor_count;
+  for (size_t d = 0; d < c->diode_count; d++)
+    if (c->diodes[d].kind != KH_DIODE_IDEAL) c->edges[c->edge_count++] = c->diodes[d].element;
   return KH_OK;
 }
 
 kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
-  kh_status st = collect_resistors(ctx, c);
+  kh_status st = collect_edges(ctx, c);
   if (st != KH_OK) return st;
-  size_t n = c->unknowns, nr = c->resistor_count;
+  size_t n = c->unknowns, nr = c->edge_count;
   size_t *count = kh_calloc(n + 1, sizeof *count);
   entry *entries = kh_malloc((nr + n + 1) * sizeof *entries);
   c->colptr = kh_malloc((n + 1) * sizeof *c->colptr);
@@ -47,7 +51,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   }
   /* Bucket off-diagonal entries by column (the smaller unknown). */
   for (size_t r = 0; r < nr; r++) {
-    const uint32_t *end = c->ends[c->resistors[r]];
+    const uint32_t *end = c->ends[c->edges[r]];
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     if (a >= 0 && b >= 0 && a != b) count[(a < b ? a : b) + 1]++;
   }
@@ -63,7 +67,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
     next[j] = count[j] + 1;
   }
   for (size_t r = 0; r < nr; r++) {
-    const uint32_t *end = c->ends[c->resistors[r]];
+    const uint32_t *end = c->ends[c->edges[r]];
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     if (a >= 0 && b >= 0 && a != b) {
       int64_t col = a < b ? a : b, row = a < b ? b : a;
@@ -71,7 +75,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
     }
   }
   kh_free(next);
-  /* Sort each column's rows, merge parallel resistors into one slot. */
+  /* Sort each column's rows, merge parallel edges into one slot. */
   c->rowidx = kh_malloc((total + 1) * sizeof *c->rowidx);
   if (!c->rowidx) {
     kh_free(count), kh_free(entries);
@@ -96,7 +100,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   /* Diagonal slots of each resistor's ends, and -1 where an end is fixed or both ends share
    * an unknown (a resistor across a floating voltage source carries no unknown). */
   for (size_t r = 0; r < nr; r++) {
-    const uint32_t *end = c->ends[c->resistors[r]];
+    const uint32_t *end = c->ends[c->edges[r]];
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     int coupled = a >= 0 && b >= 0 && a != b;
     if (!coupled) c->slot_ab[r] = -1;
@@ -109,7 +113,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
 void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax) {
   memset(ax, 0, c->nnz * sizeof *ax);
   for (size_t r = 0; r < c->resistor_count; r++) {
-    double g = c->value[c->resistors[r]];
+    double g = c->value[c->edges[r]];
     if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += g;
     if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += g;
     if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= g;

@@ -73,9 +73,13 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
   kh_status st = s->ops->solve(ctx, s->c, s->impl, voltages, &s->stats);
   if (st != KH_OK) return st;
   double *sum = s->work, *scale = s->work + s->c->unknowns;
-  kh_circuit_kcl(s->c, voltages, sum, scale, &s->stats.residual, &s->stats.relative_residual);
+  kh_circuit_kcl(s->c, voltages, s->ops->ideal_tolerance, sum, scale, &s->stats.residual,
+                 &s->stats.relative_residual, &s->stats.ideal_violation);
   s->stats.seconds = now() - t0;
   if (stats) *stats = s->stats;
+  if (s->c->ideal_count && !(s->stats.ideal_violation <= s->ops->ideal_tolerance))
+    return kh_fail(ctx, KH_ERR_NUMERIC, "%s solve leaves an ideal diode %.3g V past its threshold",
+                   s->ops->name, s->stats.ideal_violation);
   if (!(s->stats.relative_residual <= s->ops->max_relative_residual))
     return kh_fail(ctx, KH_ERR_NUMERIC,
                    "%s solve failed its KCL check: residual %.3g A (%.3g relative) at node '%s'",

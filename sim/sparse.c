@@ -1,22 +1,14 @@
 /* The native backend: the reduced Laplacian factored by CHOLMOD. Symbolic analysis (fill-reducing
  * ordering) happens once per circuit; a new conductance vector costs one numeric factorization,
  * new source values only a solve. */
-#include "backend.h"
+#include "sparse.h"
 
 #include "core/alloc.h"
 #include "core/context.h"
 
-#include <cholmod.h>
 #include <string.h>
 
-typedef struct {
-  cholmod_common cm;
-  cholmod_sparse *A;
-  cholmod_factor *L;
-  cholmod_dense *b;
-  unsigned factored_version;
-  int factored;
-} sparse_state;
+typedef kh_sparse sparse_state;
 
 static void destroy(void *impl) {
   sparse_state *s = impl;
@@ -24,6 +16,8 @@ static void destroy(void *impl) {
   cholmod_l_free_sparse(&s->A, &s->cm);
   cholmod_l_free_dense(&s->b, &s->cm);
   cholmod_l_finish(&s->cm);
+  kh_free(s->x), kh_free(s->lo), kh_free(s->hi), kh_free(s->grad), kh_free(s->step);
+  kh_free(s->trial), kh_free(s->fixed);
   kh_free(s);
 }
 
@@ -33,14 +27,6 @@ static kh_status cholmod_failure(kh_context *ctx, sparse_state *s, const char *d
 }
 
 static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
-  for (size_t i = 0; i < c->element_count; i++) {
-    kh_element e = kh_netlist_element(c->nl, i);
-    if (e.kind == KH_DIODE)
-      return kh_fail(ctx, KH_ERR_INPUT,
-                     "%s:%u:%u: diode '%s': the native solver handles linear circuits only so "
-                     "far; use --backend ngspice",
-                     e.file, e.line, e.col, e.name);
-  }
   sparse_state *s = kh_calloc(1, sizeof *s);
   if (!s) return kh_fail_nomem(ctx, "preparing the sparse solver");
   cholmod_l_start(&s->cm);
@@ -60,11 +46,28 @@ static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
   kh_circuit_fill_laplacian(c, s->A->x);
   s->L = cholmod_l_analyze(s->A, &s->cm);
   if (!s->L) return cholmod_failure(ctx, s, "analyzing the Laplacian");
+  if (c->diode_count) {
+    s->x = kh_calloc(n, sizeof *s->x);
+    s->lo = kh_malloc(n * sizeof *s->lo), s->hi = kh_malloc(n * sizeof *s->hi);
+    s->grad = kh_malloc(n * sizeof *s->grad), s->step = kh_malloc(n * sizeof *s->step);
+    s->trial = kh_malloc(n * sizeof *s->trial), s->fixed = kh_calloc(n, 1);
+    if (!s->x || !s->lo || !s->hi || !s->grad || !s->step || !s->trial || !s->fixed)
+      return kh_fail_nomem(ctx, "preparing the Newton solver");
+  }
   return KH_OK;
 }
 
-static kh_status factorize(kh_context *ctx, kh_circuit *c, sparse_state *s, kh_solve_stats *st) {
-  kh_circuit_fill_laplacian(c, s->A->x);
+kh_status kh_sparse_solve(kh_context *ctx, kh_sparse *s, const double *rhs, double *out) {
+  size_t n = s->A->nrow;
+  memcpy(s->b->x, rhs, n * sizeof(double));
+  cholmod_dense *x = cholmod_l_solve(CHOLMOD_A, s->L, s->b, &s->cm);
+  if (!x) return cholmod_failure(ctx, s, "solving");
+  memcpy(out, x->x, n * sizeof(double));
+  cholmod_l_free_dense(&x, &s->cm);
+  return KH_OK;
+}
+
+kh_status kh_sparse_factorize(kh_context *ctx, kh_sparse *s, kh_solve_stats *st) {
   if (!cholmod_l_factorize(s->A, s->L, &s->cm) || s->cm.status < CHOLMOD_OK)
     return cholmod_failure(ctx, s, "factorizing the Laplacian");
   st->factorizations++;
@@ -74,9 +77,15 @@ static kh_status factorize(kh_context *ctx, kh_circuit *c, sparse_state *s, kh_s
                    "the conductance matrix is not positive definite (pivot %zu of %zu): "
                    "conductances too far apart for double precision?",
                    (size_t)s->L->minor, (size_t)s->L->n);
-  s->factored = 1;
-  s->factored_version = c->conductance_version;
   return KH_OK;
+}
+
+static kh_status factorize(kh_context *ctx, kh_circuit *c, sparse_state *s, kh_solve_stats *st) {
+  kh_circuit_fill_laplacian(c, s->A->x);
+  kh_status status = kh_sparse_factorize(ctx, s, st);
+  s->factored = status == KH_OK;
+  s->factored_version = c->conductance_version;
+  return status;
 }
 
 /* One step of iterative refinement. The residual is summed element by element in long double
@@ -105,6 +114,7 @@ static kh_status refine(kh_context *ctx, kh_circuit *c, sparse_state *s, cholmod
 static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
                        kh_solve_stats *stats) {
   sparse_state *s = impl;
+  if (c->diode_count) return kh_newton_solve(ctx, c, s, voltages, stats);
   if (c->unknowns == 0) {
     kh_circuit_expand(c, NULL, voltages);
     return KH_OK;
@@ -123,4 +133,4 @@ static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *volta
   return st;
 }
 
-const kh_backend kh_backend_native = {"native", prepare, solve, destroy, 1e-9};
+const kh_backend kh_backend_native = {"native", prepare, solve, destroy, 1e-9, 1e-12};

@@ -19,6 +19,8 @@ typedef struct {
   double relative_residual; /* residual / largest current magnitude meeting at a node */
   unsigned analyses;        /* symbolic analyses so far (native: 1 per circuit) */
   unsigned factorizations;  /* numeric factorizations so far */
+  unsigned iterations;      /* Newton iterations of the last solve (0 for linear circuits) */
+  double ideal_violation;   /* largest v - vth over ideal diodes (V); <= 0 when feasible */
   double seconds;           /* wall time of the last solve */
 } kh_solve_stats;
 

@@ -1,0 +1,73 @@
+/* Diodes in an assembled circuit: their records, junction voltages, and ideal diodes as
+ * bounds. An ideal diode with one end held by sources bounds the unknown at its other end
+ * (anode free: an upper bound; cathode free: a lower bound), which the Newton solver enforces
+ * by projection without changing the matrix pattern. */
+#include "circuit_impl.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <math.h>
+
+kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c) {
+  for (size_t i = 0; i < c->element_count; i++) c->diode_count += c->kind[i] == KH_DIODE;
+  c->diodes = kh_malloc((c->diode_count + 1) * sizeof *c->diodes);
+  c->ideal = kh_malloc((c->diode_count + 1) * sizeof *c->ideal);
+  c->ideal_unknown = kh_malloc((c->diode_count + 1) * sizeof *c->ideal_unknown);
+  c->ideal_sign = kh_malloc(c->diode_count + 1);
+  if (!c->diodes || !c->ideal || !c->ideal_unknown || !c->ideal_sign)
+    return kh_fail_nomem(ctx, "assembling diodes");
+  size_t d = 0;
+  for (size_t i = 0; i < c->element_count; i++) {
+    if (c->kind[i] != KH_DIODE) continue;
+    kh_status st = kh_diode_from_netlist(ctx, c->nl, i, &c->diodes[d]);
+    if (st != KH_OK) return st;
+    if (c->diodes[d].kind != KH_DIODE_IDEAL) {
+      c->smooth_count++;
+    } else {
+      int64_t ua = c->unknown_of[c->ends[i][0]], uc = c->unknown_of[c->ends[i][1]];
+      size_t k = c->ideal_count++;
+      c->ideal[k] = (uint32_t)d;
+      c->ideal_unknown[k] = ua == uc ? -1 : ua >= 0 ? ua : uc;
+      c->ideal_sign[k] = ua >= 0 ? 1 : -1;
+      if (ua >= 0 && uc >= 0 && ua != uc) {
+        kh_element e = kh_netlist_element(c->nl, i);
+        return kh_fail(ctx, KH_ERR_INPUT,
+                       "%s:%u:%u: ideal diode '%s' joins two nodes that no source fixes; kirchhoff "
+                       "solves ideal diodes with one end held by a source or ground (use a "
+                       "kh_pwl model here)",
+                       e.file, e.line, e.col, e.name);
+      }
+    }
+    d++;
+  }
+  return KH_OK;
+}
+
+double kh_circuit_diode_voltage(const kh_circuit *c, const kh_diode *d, const double *x) {
+  uint32_t a = c->ends[d->element][0], k = c->ends[d->element][1];
+  int64_t ua = c->unknown_of[a], uk = c->unknown_of[k];
+  double va = c->offset[a] + (ua >= 0 ? x[ua] : 0.0);
+  double vk = c->offset[k] + (uk >= 0 ? x[uk] : 0.0);
+  return va - vk;
+}
+
+long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi) {
+  for (size_t u = 0; u < c->unknowns; u++) lo[u] = -INFINITY, hi[u] = INFINITY;
+  for (size_t k = 0; k < c->ideal_count; k++) {
+    const kh_diode *d = &c->diodes[c->ideal[k]];
+    int64_t u = c->ideal_unknown[k];
+    /* Junction voltage with the free end's unknown at 0: v = sign * x_u + v0 <= vth. */
+    double v0 = c->offset[c->ends[d->element][0]] - c->offset[c->ends[d->element][1]];
+    if (u < 0) {
+      if (!(v0 <= d->vth)) return (long)k; /* both ends fixed and forward biased past vth */
+      continue;
+    }
+    if (c->ideal_sign[k] > 0)
+      hi[u] = fmin(hi[u], d->vth - v0);
+    else
+      lo[u] = fmax(lo[u], v0 - d->vth);
+    if (!(lo[u] <= hi[u])) return (long)k;
+  }
+  return -1;
+}

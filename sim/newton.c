@@ -1,0 +1,177 @@
+/* DC operating point of circuits with diodes: minimize the co-content
+ *   E(x) = sum_R g/2 (va - vb)^2 + sum_I I (v+ - v-) + sum_D phi_D(vD)
+ * subject to the ideal diodes' bounds lo <= x <= hi, by projected Newton (Bertsekas 1982).
+ * Each iteration: the gradient (KCL imbalance) summed in long double; bounds that are reached
+ * with the gradient pushing outward are held (their rows and columns become identity, so the
+ * pattern and its symbolic analysis never change); one numeric factorization of the Hessian
+ * L + sum_D phi''(vD) a a^T; a Newton step, projected back into the bounds, shortened until the
+ * co-content decreases enough (Armijo). E is convex, so this converges from any start and
+ * needs no SPICE-style voltage limiting; for ideal and PWL diodes it terminates once the
+ * active set is right. */
+#include "sparse.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { MAX_ITERATIONS = 200 };
+
+static double voltage(const kh_circuit *c, uint32_t node, const double *x) {
+  int64_t u = c->unknown_of[node];
+  return c->offset[node] + (u >= 0 ? x[u] : 0.0);
+}
+
+/* The smooth diodes, in edge order. */
+#define FOR_SMOOTH(c, d)                                                                           \
+  for (const kh_diode *d = (c)->diodes; d < (c)->diodes + (c)->diode_count; d++)                   \
+    if (d->kind != KH_DIODE_IDEAL)
+
+static long double energy(const kh_circuit *c, const double *x) {
+  long double e = 0;
+  for (size_t r = 0; r < c->resistor_count; r++) {
+    const uint32_t *end = c->ends[c->edges[r]];
+    if (c->unknown_of[end[0]] == c->unknown_of[end[1]]) continue; /* constant */
+    long double dv = (long double)voltage(c, end[0], x) - voltage(c, end[1], x);
+    e += 0.5L * c->value[c->edges[r]] * dv * dv;
+  }
+  for (size_t k = 0; k < c->element_count; k++)
+    if (c->kind[k] == KH_ISOURCE)
+      e += (long double)c->value[k] *
+           ((long double)voltage(c, c->ends[k][0], x) - voltage(c, c->ends[k][1], x));
+  FOR_SMOOTH(c, d) {
+    double phi, i, g;
+    kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
+    if (!isfinite(phi)) return INFINITY;
+    e += phi;
+  }
+  return e;
+}
+
+/* grad = A x - b + diode currents, i.e. the current each unknown's node set sends out. */
+static int gradient(const kh_circuit *c, const double *x, double *grad) {
+  if (kh_circuit_residual(c, x, grad)) return -1;
+  for (size_t u = 0; u < c->unknowns; u++) grad[u] = -grad[u];
+  FOR_SMOOTH(c, d) {
+    double phi, i, g;
+    kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
+    if (!isfinite(i)) return 1;
+    int64_t ua = c->unknown_of[c->ends[d->element][0]], uk = c->unknown_of[c->ends[d->element][1]];
+    if (ua >= 0) grad[ua] += i;
+    if (uk >= 0) grad[uk] -= i;
+  }
+  return 0;
+}
+
+/* Hessian into the matrix values; held unknowns get identity rows and columns. */
+static void fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x, int any_fixed) {
+  double *ax = s->A->x;
+  kh_circuit_fill_laplacian(c, ax);
+  size_t edge = c->resistor_count;
+  FOR_SMOOTH(c, d) {
+    double phi, i, g;
+    kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
+    if (c->slot_a[edge] >= 0) ax[c->slot_a[edge]] += g;
+    if (c->slot_b[edge] >= 0) ax[c->slot_b[edge]] += g;
+    if (c->slot_ab[edge] >= 0) ax[c->slot_ab[edge]] -= g;
+    edge++;
+  }
+  if (!any_fixed) return;
+  for (size_t j = 0; j < c->unknowns; j++)
+    for (int64_t k = c->colptr[j]; k < c->colptr[j + 1]; k++) {
+      size_t i = (size_t)c->rowidx[k];
+      if (s->fixed[i] || s->fixed[j]) ax[k] = i == j ? 1.0 : 0.0;
+    }
+}
+
+static int at_upper(double x, double hi) {
+  return x >= hi - 1e-12 * (1 + fabs(hi));
+}
+static int at_lower(double x, double lo) {
+  return x <= lo + 1e-12 * (1 + fabs(lo));
+}
+
+/* Marks the unknowns held at a bound (reached, gradient pushing outward); returns how many. */
+static size_t hold_bounds(const kh_circuit *c, kh_sparse *s, const double *x) {
+  size_t held = 0;
+  for (size_t u = 0; u < c->unknowns; u++) {
+    s->fixed[u] = (at_upper(x[u], s->hi[u]) && s->grad[u] < 0) ||
+                  (at_lower(x[u], s->lo[u]) && s->grad[u] > 0);
+    held += s->fixed[u];
+  }
+  return held;
+}
+
+static double project(double v, double lo, double hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Armijo search along the projection arc x(a) = P(x + a step); x becomes the accepted point. */
+static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *x) {
+  size_t n = c->unknowns;
+  long double e0 = energy(c, x);
+  for (double a = 1.0; a > 1e-30; a *= 0.5) {
+    long double predicted = 0;
+    for (size_t u = 0; u < n; u++) {
+      s->trial[u] = project(x[u] + a * s->step[u], s->lo[u], s->hi[u]);
+      predicted += (long double)s->grad[u] * (s->trial[u] - x[u]);
+    }
+    long double e1 = energy(c, s->trial);
+    int decrease = isfinite((double)e1) && e1 <= e0 + 1e-4L * (predicted < 0 ? predicted : 0);
+    /* Near the minimum E changes below its own rounding: a full Newton step is then taken. */
+    int rounding = a == 1.0 && isfinite((double)e1) && fabsl(e1 - e0) <= 1e-15L * fabsl(e0);
+    if (decrease || rounding) {
+      memcpy(x, s->trial, n * sizeof *x);
+      return KH_OK;
+    }
+  }
+  return kh_fail(ctx, KH_ERR_NUMERIC, "Newton line search found no decrease of the co-content");
+}
+
+static kh_status check_bounds(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
+  long bad = kh_circuit_bounds(c, s->lo, s->hi);
+  if (bad < 0) return KH_OK;
+  kh_element e = kh_netlist_element(c->nl, c->diodes[c->ideal[bad]].element);
+  return kh_fail(ctx, KH_ERR_INPUT,
+                 "%s:%u:%u: ideal diode '%s' cannot be satisfied: the sources hold it forward "
+                 "biased past its threshold, or it conflicts with another clamp on the same node",
+                 e.file, e.line, e.col, e.name);
+}
+
+kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
+                          kh_solve_stats *stats) {
+  size_t n = c->unknowns;
+  kh_status st = check_bounds(ctx, c, s);
+  if (st != KH_OK) return st;
+  double *x = s->x;
+  if (!s->have_x) memset(x, 0, n * sizeof *x);
+  for (size_t u = 0; u < n; u++) x[u] = project(x[u], s->lo[u], s->hi[u]);
+  stats->analyses = 1;
+  stats->iterations = 0;
+  for (;;) {
+    if (stats->iterations >= MAX_ITERATIONS)
+      return kh_fail(ctx, KH_ERR_NUMERIC, "Newton did not converge in %d iterations",
+                     MAX_ITERATIONS);
+    if (n == 0) break;
+    int bad = gradient(c, x, s->grad);
+    if (bad)
+      return bad < 0 ? kh_fail_nomem(ctx, "computing the gradient")
+                     : kh_fail(ctx, KH_ERR_NUMERIC, "diode current overflowed during Newton");
+    size_t held = hold_bounds(c, s, x);
+    fill_hessian(c, s, x, held > 0);
+    if ((st = kh_sparse_factorize(ctx, s, stats)) != KH_OK) return st;
+    for (size_t u = 0; u < n; u++) s->step[u] = s->fixed[u] ? 0.0 : -s->grad[u];
+    if ((st = kh_sparse_solve(ctx, s, s->step, s->step)) != KH_OK) return st;
+    stats->iterations++;
+    double big_step = 0, big_x = 0;
+    for (size_t u = 0; u < n; u++) {
+      big_step = fmax(big_step, fabs(s->step[u]));
+      big_x = fmax(big_x, fabs(x[u]));
+    }
+    if (!(big_step > 4e-16 * (1 + big_x))) break; /* the step no longer changes x */
+    if ((st = line_search(ctx, c, s, x)) != KH_OK) return st;
+  }
+  s->have_x = 1;
+  kh_circuit_expand(c, x, voltages);
+  return KH_OK;
+}

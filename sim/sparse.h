@@ -1,0 +1,33 @@
+/* The native backend's CHOLMOD state, shared by the linear solve (sparse.c) and the projected
+ * Newton method for diodes (newton.c). Private to sim/. */
+#ifndef KH_SIM_SPARSE_H
+#define KH_SIM_SPARSE_H
+
+#include "backend.h"
+
+#include <cholmod.h>
+
+typedef struct {
+  cholmod_common cm;
+  cholmod_sparse *A; /* pattern fixed at prepare(); values refilled before each factorization */
+  cholmod_factor *L;
+  cholmod_dense *b;
+  unsigned factored_version; /* linear circuits: refactor only when conductances change */
+  int factored;
+  /* Newton state, allocated when the circuit has diodes */
+  double *x; /* last solution: the warm start of the next solve */
+  int have_x;
+  double *lo, *hi, *grad, *step, *trial;
+  unsigned char *fixed;
+} kh_sparse;
+
+/* Numeric factorization of s->A as filled by the caller; counts it in stats. */
+kh_status kh_sparse_factorize(kh_context *ctx, kh_sparse *s, kh_solve_stats *stats);
+/* Solves A out = rhs with the current factor (rhs and out: length n, may alias). */
+kh_status kh_sparse_solve(kh_context *ctx, kh_sparse *s, const double *rhs, double *out);
+
+/* The nonlinear solve (circuits with diodes). */
+kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
+                          kh_solve_stats *stats);
+
+#endif
