@@ -19,9 +19,61 @@ static const char *elem_name(const kh_netlist *nl, size_t i) {
   return kh_strmap_name(&nl->element_names, (uint32_t)i);
 }
 
-static void write_element(const kh_netlist *nl, size_t i, FILE *out) {
+static double model_param(const kh_model *m, const char *name, double fallback) {
+  for (size_t i = 0; i < m->param_count; i++)
+    if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;
+  return fallback;
+}
+
+/* The steep Shockley diode that stands in for an ideal one in ngspice (see netlist.h). */
+#define STEEP_IS 1e-15
+#define STEEP_N 0.001
+
+/* A diode as ngspice must see it: ideal ones through a steep model (plus a source for vth),
+ * PWL ones as a B source with the same current. */
+static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
+  const kh_elem *e = &nl->elements[i];
+  const kh_model *m = &nl->models[e->model];
+  const char *name = elem_name(nl, i), *a = node(nl, e->node[0]), *b = node(nl, e->node[1]);
+  double vth = model_param(m, "kh_vth", 0), area = e->value;
+  if (model_param(m, "kh_pwl", 0) != 0) {
+    double gon = model_param(m, "kh_gon", 1.0) * area,
+           goff = model_param(m, "kh_goff", 1e-12) * area;
+    fprintf(out, "b%s %s %s i = %.17g*v(%s,%s) + %.17g*max(v(%s,%s)-(%.17g),0)\n", name, a, b, goff,
+            a, b, gon - goff, a, b, vth);
+    return;
+  }
+  const char *anode = a;
+  if (model_param(m, "kh_ideal", 0) != 0 && vth != 0) {
+    fprintf(out, "vkh.%s %s kh.%s dc %.17g\n", name, a, name, vth);
+    fprintf(out, "%s kh.%s %s %s", name, name, b, m->name);
+  } else {
+    fprintf(out, "%s %s %s %s", name, anode, b, m->name);
+  }
+  if (area != 1.0) fprintf(out, " %.17g", area);
+  fputc('\n', out);
+}
+
+static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
+  for (size_t k = 0; k < nl->model_count; k++) {
+    const kh_model *m = &nl->models[k];
+    if (strcmp(m->type, "d") != 0 || model_param(m, "kh_pwl", 0) != 0) continue;
+    if (model_param(m, "kh_ideal", 0) != 0)
+      fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
+              m->name, m->name, STEEP_IS, STEEP_N);
+    else
+      fprintf(out, ".model %s d(is=%.17g n=%.17g)\n", m->name, model_param(m, "is", 1e-14),
+              model_param(m, "n", 1.0));
+  }
+}
+
+static void write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor) {
   const kh_elem *e = &nl->elements[i];
   const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]);
+  if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
+    write_diode_for_ngspice(nl, i, out);
+    return;
+  }
   switch ((kh_element_kind)e->kind) {
   case KH_RESISTOR:
   case KH_CAPACITOR: fprintf(out, "%s %s %s %.17g\n", elem_name(nl, i), a, b, e->value); break;
@@ -78,8 +130,10 @@ static int write_cards(const kh_netlist *nl, FILE *out) {
   return 0;
 }
 
-kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out) {
-  fprintf(out, "%s\n* written by kirchhoff %s\n", nl->title, kh_version());
+kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
+                              kh_write_flavor flavor) {
+  fprintf(out, "%s\n* written by kirchhoff %s%s\n", nl->title, kh_version(),
+          flavor == KH_WRITE_NGSPICE ? " for ngspice" : "");
   for (size_t i = 0; i < nl->option_count; i++) {
     const kh_option *o = &nl->options[i];
     if (o->has_value)
@@ -87,14 +141,18 @@ kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out) {
     else
       fprintf(out, ".options %s\n", o->name);
   }
-  for (size_t m = 0; m < nl->model_count; m++) {
+  for (size_t m = 0; flavor == KH_WRITE_KIRCHHOFF && m < nl->model_count; m++) {
     const kh_model *md = &nl->models[m];
     fprintf(out, ".model %s %s(", md->name, md->type);
     for (size_t i = 0; i < md->param_count; i++)
       fprintf(out, "%s%s=%.17g", i ? " " : "", md->params[i].name, md->params[i].value);
     fprintf(out, ")\n");
   }
-  for (size_t i = 0; i < nl->element_count; i++) write_element(nl, i, out);
+  if (flavor == KH_WRITE_NGSPICE) {
+    write_models_for_ngspice(nl, out);
+    fprintf(out, ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n");
+  }
+  for (size_t i = 0; i < nl->element_count; i++) write_element(nl, i, out, flavor);
   if (write_cards(nl, out)) return kh_fail_nomem(ctx, "writing the netlist");
   fprintf(out, ".end\n");
   if (fflush(out) != 0 || ferror(out))
@@ -102,12 +160,21 @@ kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out) {
   return KH_OK;
 }
 
+kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out) {
+  return kh_netlist_write_as(ctx, nl, out, KH_WRITE_KIRCHHOFF);
+}
+
 kh_status kh_netlist_write_string(kh_context *ctx, const kh_netlist *nl, char **text) {
+  return kh_netlist_write_string_as(ctx, nl, text, KH_WRITE_KIRCHHOFF);
+}
+
+kh_status kh_netlist_write_string_as(kh_context *ctx, const kh_netlist *nl, char **text,
+                                     kh_write_flavor flavor) {
   size_t size = 0;
   *text = NULL;
   FILE *f = open_memstream(text, &size);
   if (!f) return kh_fail_nomem(ctx, "writing the netlist");
-  kh_status st = kh_netlist_write(ctx, nl, f);
+  kh_status st = kh_netlist_write_as(ctx, nl, f, flavor);
   if (fclose(f) != 0 && st == KH_OK) st = kh_fail_nomem(ctx, "writing the netlist");
   if (st != KH_OK) {
     free(*text);

@@ -153,7 +153,7 @@ static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) 
   if (st != KH_OK) return st;
   if (ng.exited) return kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier in this process");
   char *deck = NULL;
-  st = kh_netlist_write_string(ctx, c->nl, &deck);
+  st = kh_netlist_write_string_as(ctx, c->nl, &deck, KH_WRITE_NGSPICE);
   if (st != KH_OK) return st;
   char **lines = split_lines(deck);
   if (!lines) {

@@ -17,7 +17,7 @@ static void destroy(void *impl) {
   cholmod_l_free_dense(&s->b, &s->cm);
   cholmod_l_finish(&s->cm);
   kh_free(s->x), kh_free(s->lo), kh_free(s->hi), kh_free(s->grad), kh_free(s->step);
-  kh_free(s->trial), kh_free(s->fixed);
+  kh_free(s->trial), kh_free(s->trial_grad), kh_free(s->fixed);
   kh_free(s);
 }
 
@@ -51,7 +51,9 @@ static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
     s->lo = kh_malloc(n * sizeof *s->lo), s->hi = kh_malloc(n * sizeof *s->hi);
     s->grad = kh_malloc(n * sizeof *s->grad), s->step = kh_malloc(n * sizeof *s->step);
     s->trial = kh_malloc(n * sizeof *s->trial), s->fixed = kh_calloc(n, 1);
-    if (!s->x || !s->lo || !s->hi || !s->grad || !s->step || !s->trial || !s->fixed)
+    s->trial_grad = kh_malloc(n * sizeof *s->trial_grad);
+    if (!s->x || !s->lo || !s->hi || !s->grad || !s->step || !s->trial || !s->fixed ||
+        !s->trial_grad)
       return kh_fail_nomem(ctx, "preparing the Newton solver");
   }
   return KH_OK;

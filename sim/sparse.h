@@ -17,7 +17,7 @@ typedef struct {
   /* Newton state, allocated when the circuit has diodes */
   double *x; /* last solution: the warm start of the next solve */
   int have_x;
-  double *lo, *hi, *grad, *step, *trial;
+  double *lo, *hi, *grad, *step, *trial, *trial_grad;
   unsigned char *fixed;
 } kh_sparse;
 

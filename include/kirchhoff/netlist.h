@@ -79,6 +79,22 @@ int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
 size_t kh_netlist_note_count(const kh_netlist *nl);
 const char *kh_netlist_note(const kh_netlist *nl, size_t i);
 
+typedef enum {
+  /* kirchhoff's own text: parses back to exactly this netlist (diode models keep their kh_
+   * parameters, which ngspice would ignore with a warning) */
+  KH_WRITE_KIRCHHOFF,
+  /* for ngspice: Shockley models keep only IS and N; ideal diodes become a steep Shockley diode
+   * (IS=1e-15, N=0.001: forward drop N Vt ln(I/IS), 0.74 mV at 3 mA, 0.83 mV at 100 mA) in
+   * series with a source of vth; PWL diodes become B sources with the same i(v); and
+   * `.options reltol=1e-9 abstol=1e-15 vntol=1e-12` tightens ngspice's convergence */
+  KH_WRITE_NGSPICE
+} kh_write_flavor;
+
+kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
+                              kh_write_flavor flavor);
+kh_status kh_netlist_write_string_as(kh_context *ctx, const kh_netlist *nl, char **text,
+                                     kh_write_flavor flavor);
+
 /* Writes the (flattened) circuit as a netlist ngspice accepts; learning cards are written in
  * their `*kh ` comment form, numbers with 17 significant digits, so parsing the text gives
  * back the same circuit. The caller frees *text with free(). */

@@ -165,3 +165,48 @@ char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gm
   snprintf(t + len, cap - len, ".end\n");
   return t;
 }
+
+char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal) {
+  size_t cap = 512 + nodes * 4 * 64, len = 0;
+  char *t = malloc(cap);
+  uint64_t s = seed;
+  len += (size_t)snprintf(t + len, cap - len, "random diode network seed %llu\n",
+                          (unsigned long long)seed);
+  if (ideal)
+    len += (size_t)snprintf(t + len, cap - len, ".model dk d(kh_ideal=1)\n");
+  else
+    len += (size_t)snprintf(t + len, cap - len, ".model dk d(is=%.3g n=%.3f)\n",
+                            1e-15 * pow(10, 3 * uniform(&s)), 1 + uniform(&s));
+  size_t r = 0;
+  for (size_t k = 1; k <= 2 * nodes; k++) {
+    size_t a = k <= nodes ? k : 1 + next(&s) % nodes;
+    size_t b = k <= nodes ? next(&s) % k : next(&s) % (nodes + 1);
+    if (a == b) continue;
+    double ohms = pow(10.0, 2 + 2 * uniform(&s));
+    if (b == 0)
+      len += (size_t)snprintf(t + len, cap - len, "r%zu n%zu 0 %.6g\n", ++r, a, ohms);
+    else
+      len += (size_t)snprintf(t + len, cap - len, "r%zu n%zu n%zu %.6g\n", ++r, a, b, ohms);
+  }
+  len += (size_t)snprintf(t + len, cap - len, "rg n0 0 1k\nv1 n1 0 dc %.4f\n", 4 * uniform(&s) - 2);
+  for (size_t k = 0; k < 3; k++)
+    len += (size_t)snprintf(t + len, cap - len, "i%zu 0 n%zu dc %.4g\n", k, 1 + next(&s) % nodes,
+                            (2 * uniform(&s) - 1) * 2e-3);
+  if (ideal) /* bias rails, and clamps from random nodes to them */
+    len += (size_t)snprintf(t + len, cap - len, "vhi hi 0 0.5\nvlo lo 0 -0.5\n");
+  /* about one diode per five nodes, never on n1 (which v1 holds) */
+  for (size_t k = 0; k < nodes / 5 + 1; k++) {
+    size_t a = 2 + next(&s) % (nodes - 1), b = 2 + next(&s) % (nodes - 1);
+    int choice = (int)(next(&s) % 3);
+    if (ideal) /* upper clamp at +0.5 V or lower clamp at -0.5 V */
+      len += (size_t)snprintf(t + len, cap - len,
+                              choice ? "d%zu n%zu hi dk\n" : "d%zu lo n%zu dk\n", k, a);
+    else if (choice == 0 && a != b)
+      len += (size_t)snprintf(t + len, cap - len, "d%zu n%zu n%zu dk\n", k, a, b);
+    else
+      len += (size_t)snprintf(t + len, cap - len,
+                              choice == 1 ? "d%zu n%zu 0 dk\n" : "d%zu 0 n%zu dk\n", k, a);
+  }
+  snprintf(t + len, cap - len, ".end\n");
+  return t;
+}

@@ -35,4 +35,9 @@ double kh_test_node(const kh_netlist *nl, const double *v, const char *name);
  * netlist text (free()). */
 char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gmax);
 
+/* A seeded random resistor network (100 ohm .. 10 kohm) with diodes: `ideal` = 0 gives Shockley
+ * diodes from nodes to ground and between nodes; 1 gives ideal diodes clamping nodes to bias
+ * sources. Returns netlist text (free()). */
+char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal);
+
 #endif

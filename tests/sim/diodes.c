@@ -1,0 +1,166 @@
+/* Diodes: closed forms, the certificate, warm starts, and agreement with ngspice. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double VT = 1.38064852e-23 * 300.15 / 1.6021766208e-19;
+
+static double solve_node(const char *text, const char *node, const char *backend) {
+  kh_netlist *nl = kh_test_parse(text);
+  double *v = kh_test_solve(nl, backend);
+  double x = kh_test_node(nl, v, node);
+  free(v);
+  kh_netlist_free(nl);
+  return x;
+}
+
+/* Principal branch of Lambert W for large z, from w + ln w = ln z (Newton in log space). */
+static double lambert_w_of_log(double log_z) {
+  double w = log_z - log(log_z);
+  for (int i = 0; i < 50; i++) w -= (w + log(w) - log_z) / (1 + 1 / w);
+  return w;
+}
+
+Test(diodes, shockley_and_resistor_match_lambert_w) {
+  /* V = R I + v, I = IS (exp(v/nVt) - 1), no GMIN:
+   * v = V + R IS - nVt W((R IS / nVt) exp((V + R IS) / nVt)) */
+  const double V = 5, R = 1e3, IS = 1e-14, N = 1.5, nvt = N * VT;
+  double log_z = log(R * IS / nvt) + (V + R * IS) / nvt;
+  double expected = V + R * IS - nvt * lambert_w_of_log(log_z);
+  double got =
+      solve_node("lambert\n.options gmin=0\n.model dd d(is=1e-14 n=1.5)\nv1 in 0 5\nr1 in a 1k\n"
+                 "d1 a 0 dd\n",
+                 "a", "native");
+  cr_assert_float_eq(got, expected, 1e-12, "got %.17g want %.17g", got, expected);
+}
+
+Test(diodes, ideal_clipper_clamps_to_its_bias_sources) {
+  const double inputs[] = {-5, -1.5, -0.25, 0, 0.7, 3};
+  for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "clipper\n.model di d(kh_ideal=1)\nvin in 0 %g\nr1 in out 1k\nr2 out 0 1meg\n"
+             "vhi hi 0 1\nvlo lo 0 -1\nd1 out hi di\nd2 lo out di\n",
+             inputs[k]);
+    double open = inputs[k] * 1e6 / (1e6 + 1e3);
+    double want = open > 1 ? 1 : open < -1 ? -1 : open;
+    cr_assert_float_eq(solve_node(text, "out", "native"), want, 1e-12, "input %g", inputs[k]);
+  }
+}
+
+Test(diodes, thresholds_shift_the_clamp) {
+  const char *t = "t\n.model dv d(kh_ideal=1 kh_vth=0.3)\nv1 in 0 5\nr1 in a 1k\nd1 a 0 dv\n";
+  cr_assert_float_eq(solve_node(t, "a", "native"), 0.3, 1e-15);
+}
+
+Test(diodes, pwl_diode_closed_form) {
+  /* (5 - v)/1k = goff vth + gon (v - vth)  =>  v = (5/1k - goff vth + gon vth) / (1/1k + gon) */
+  const char *t = "t\n.model dp d(kh_pwl=1 kh_gon=0.01 kh_goff=1e-6 kh_vth=0.5)\n"
+                  "v1 in 0 5\nr1 in a 1k\nd1 a 0 dp\n";
+  double want = (5e-3 - 1e-6 * 0.5 + 0.01 * 0.5) / (1e-3 + 0.01);
+  cr_assert_float_eq(solve_node(t, "a", "native"), want, 1e-15);
+}
+
+Test(diodes, degenerate_diode_exactly_at_threshold) {
+  /* the divider puts `a` at exactly 1 V, where the clamp sits: no current either way */
+  const char *t =
+      "t\n.model di d(kh_ideal=1)\nv1 in 0 2\nr1 in a 1k\nr2 a 0 1k\nvb b 0 1\nd1 a b di\n";
+  cr_assert_float_eq(solve_node(t, "a", "native"), 1.0, 1e-15);
+}
+
+Test(diodes, certificate_reports_complementarity) {
+  kh_netlist *nl = kh_test_parse("t\n.model di d(kh_ideal=1)\nv1 in 0 5\nr1 in a 1k\nr2 a 0 1k\n"
+                                 "vb b 0 1\nd1 a b di\nr3 in c 1k\nr4 c 0 1k\nd2 c b2 di\n"
+                                 "vb2 b2 0 4\n");
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_circuit *c;
+  kh_solver *s;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK, "%s", kh_last_error(ctx));
+  cr_assert_eq(kh_solver_new(ctx, &s, c, "native"), KH_OK);
+  double v[8];
+  kh_solve_stats st;
+  cr_assert_eq(kh_solver_solve(ctx, s, v, &st), KH_OK, "%s", kh_last_error(ctx));
+  cr_assert_float_eq(v[kh_netlist_find_node(nl, "a")], 1.0, 1e-15); /* d1 conducts */
+  cr_assert_float_eq(v[kh_netlist_find_node(nl, "c")], 2.5, 1e-15); /* d2 is off */
+  cr_assert_leq(st.ideal_violation, 0.0, "v - vth = %g", st.ideal_violation);
+  cr_assert_lt(st.relative_residual, 1e-14);
+  kh_solver_free(s);
+  kh_circuit_free(c);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
+Test(diodes, warm_start_gives_the_cold_answer) {
+  const char *t = "t\n.model dd d(is=1e-14)\n.model di d(kh_ideal=1)\nv1 in 0 3\nr1 in a 1k\n"
+                  "d1 a 0 dd\nr2 a b 2k\nd2 b m di\nvm m 0 0.2\nr3 b 0 5k\n";
+  kh_netlist *nl = kh_test_parse(t);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_circuit *c;
+  kh_solver *warm, *cold;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK, "%s", kh_last_error(ctx));
+  cr_assert_eq(kh_solver_new(ctx, &warm, c, "native"), KH_OK);
+  double vw[8], vc[8];
+  kh_solve_stats sw, sc;
+  cr_assert_eq(kh_solver_solve(ctx, warm, vw, &sw), KH_OK, "%s", kh_last_error(ctx));
+  unsigned cold_iterations = sw.iterations;
+  cr_assert_eq(kh_circuit_set_source(ctx, c, kh_netlist_find_element(nl, "v1"), 3.1), KH_OK);
+  cr_assert_eq(kh_solver_solve(ctx, warm, vw, &sw), KH_OK);
+  cr_assert_eq(kh_solver_new(ctx, &cold, c, "native"), KH_OK);
+  cr_assert_eq(kh_solver_solve(ctx, cold, vc, &sc), KH_OK);
+  for (size_t i = 0; i < kh_netlist_node_count(nl); i++)
+    cr_assert_float_eq(vw[i], vc[i], 1e-13, "node %s", kh_netlist_node_name(nl, i));
+  cr_assert_lt(sw.iterations, cold_iterations, "warm %u vs cold %u iterations", sw.iterations,
+               cold_iterations);
+  kh_solver_free(warm);
+  kh_solver_free(cold);
+  kh_circuit_free(c);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
+static kh_status build_error(const char *text, char *message, size_t cap) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_circuit *c = NULL;
+  kh_solver *s = NULL;
+  double v[16];
+  kh_status st = kh_circuit_new(ctx, &c, nl);
+  if (st == KH_OK) st = kh_solver_new(ctx, &s, c, "native");
+  if (st == KH_OK) st = kh_solver_solve(ctx, s, v, NULL);
+  snprintf(message, cap, "%s", kh_last_error(ctx));
+  kh_solver_free(s);
+  kh_circuit_free(c);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+  return st;
+}
+
+Test(diodes, impossible_clamps_are_input_errors) {
+  char msg[1024];
+  cr_assert_eq(build_error("t\n.model di d(kh_ideal=1)\nv1 a 0 2\nv2 b 0 1\nd1 a b di\n"
+                           "r1 a 0 1k\n",
+                           msg, sizeof msg),
+               KH_ERR_INPUT);
+  cr_assert(strstr(msg, "test.cir:5:1: ideal diode 'd1' cannot be satisfied"), "%s", msg);
+  cr_assert_eq(build_error("t\n.model di d(kh_ideal=1)\nvh h 0 -1\nvl l 0 1\nr1 x 0 1k\n"
+                           "d1 x h di\nd2 l x di\n",
+                           msg, sizeof msg),
+               KH_ERR_INPUT);
+  cr_assert(strstr(msg, "cannot be satisfied"), "%s", msg);
+  cr_assert_eq(build_error("t\n.model di d(kh_ideal=1)\nv1 a 0 1\nr1 a b 1k\nr2 b c 1k\n"
+                           "r3 c 0 1k\nd1 b c di\n",
+                           msg, sizeof msg),
+               KH_ERR_INPUT);
+  cr_assert(strstr(msg, "test.cir:7:1: ideal diode 'd1' joins two nodes"), "%s", msg);
+  cr_assert_eq(build_error("t\n.model dr d(is=1e-14 rs=10)\nv1 a 0 1\nr1 a b 1k\nd1 b 0 dr\n", msg,
+                           sizeof msg),
+               KH_ERR_INPUT);
+  cr_assert(strstr(msg, "has RS"), "%s", msg);
+}
