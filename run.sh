@@ -52,6 +52,7 @@ case "${1:-}" in
     setup
     build_release
     bench/grid.sh build/release/cli/kirchhoff
+    bench/diodes.sh build/release/cli/kirchhoff
     ;;
   build)
     setup

@@ -90,6 +90,9 @@ static void print_voltages(const kh_netlist *nl, const double *v, int csv,
   }
   if (!csv)
     printf("# KCL residual %.3g A (%.3g relative)\n", stats->residual, stats->relative_residual);
+  if (!csv && stats->iterations)
+    printf("# Newton iterations %u (factorizations %u)\n", stats->iterations,
+           stats->factorizations);
 }
 
 static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, double parse_s) {
@@ -116,6 +119,8 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   printf("max |dV|: %.3e V%s%s\n", dv, worst ? " at node " : "",
          worst ? kh_netlist_node_name(nl, worst) : "");
   printf("KCL residual: native %.3g A, ngspice %.3g A\n", sa.residual, sb.residual);
+  if (sa.iterations)
+    printf("native Newton iterations: %u (factorizations %u)\n", sa.iterations, sa.factorizations);
   printf("parse: %.6f s\nnative: %.6f s\nngspice: %.6f s\n", parse_s, ta, tb);
   free(a), free(b);
   if (!(dv <= o->tol)) {
