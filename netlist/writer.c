@@ -43,12 +43,11 @@ static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
             a, b, gon - goff, a, b, vth);
     return;
   }
-  const char *anode = a;
   if (model_param(m, "kh_ideal", 0) != 0 && vth != 0) {
     fprintf(out, "vkh.%s %s kh.%s dc %.17g\n", name, a, name, vth);
     fprintf(out, "%s kh.%s %s %s", name, name, b, m->name);
   } else {
-    fprintf(out, "%s %s %s %s", name, anode, b, m->name);
+    fprintf(out, "%s %s %s %s", name, a, b, m->name);
   }
   if (area != 1.0) fprintf(out, " %.17g", area);
   fputc('\n', out);

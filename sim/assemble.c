@@ -6,6 +6,7 @@
 #include "core/context.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,10 +35,17 @@ static int uf_union(union_find *u, uint32_t a, uint32_t b) {
 }
 
 static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
-                         const char *fmt, const char *a, const char *b, const char *c) {
+                         const char *fmt, ...) KH_PRINTF(5, 6);
+
+/* Fails with "file:line:col: message" at the element's location. */
+static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
+                         const char *fmt, ...) {
   kh_element e = kh_netlist_element(nl, element);
   char msg[600];
-  snprintf(msg, sizeof msg, fmt, a, b, c);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
   return kh_fail(ctx, st, "%s:%u:%u: %s", e.file, e.line, e.col, msg);
 }
 
@@ -202,7 +210,7 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
     c->ends[i][1] = (uint32_t)e.node_neg;
     c->value[i] = e.kind == KH_RESISTOR ? 1.0 / e.value : e.value;
     if (!isfinite(c->value[i]))
-      st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value%s%s", e.name, "", "");
+      st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value", e.name);
   }
   if (st == KH_OK) st = eliminate_sources(ctx, c, &u);
   if (st == KH_OK) kh_circuit_update_offsets(c);

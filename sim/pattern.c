@@ -86,13 +86,11 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
     size_t lo = count[j], hi = count[j + 1];
     qsort(entries + lo + 1, hi - lo - 1, sizeof *entries, by_row);
     c->colptr[j] = (int64_t)nnz;
-    int64_t diag_slot = (int64_t)nnz;
     c->rowidx[nnz++] = (int64_t)j;
     for (size_t k = lo + 1; k < hi; k++) {
       if (c->rowidx[nnz - 1] != entries[k].row) c->rowidx[nnz++] = entries[k].row;
       c->slot_ab[entries[k].resistor] = (int64_t)nnz - 1;
     }
-    (void)diag_slot;
   }
   c->colptr[n] = (int64_t)nnz;
   c->nnz = nnz;
