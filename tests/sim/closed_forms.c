@@ -108,13 +108,12 @@ Test(closed_forms, all_nodes_fixed_needs_no_factorization) {
 }
 
 Test(closed_forms, new_values_reuse_the_analysis) {
-  kh_netlist *nl = kh_test_parse("t\nv1 in 0 10\nr1 in mid 1k\nr2 mid 0 1k\ni1 0 mid 0\n");
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_circuit *c;
-  kh_solver *s;
-  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK);
-  cr_assert_eq(kh_solver_new(ctx, &s, c, "native"), KH_OK);
+  kh_test_rig r;
+  kh_test_rig_open(&r, "t\nv1 in 0 10\nr1 in mid 1k\nr2 mid 0 1k\ni1 0 mid 0\n", "native");
+  kh_context *ctx = r.ctx;
+  kh_netlist *nl = r.nl;
+  kh_circuit *c = r.c;
+  kh_solver *s = r.s;
   double v[3];
   kh_solve_stats st;
   size_t mid = kh_netlist_find_node(nl, "mid");
@@ -134,10 +133,7 @@ Test(closed_forms, new_values_reuse_the_analysis) {
   cr_assert_lt(st.relative_residual, 1e-14);
   cr_assert_eq(kh_circuit_set_conductance(ctx, c, 0, 1.0), KH_ERR_USAGE); /* v1 is no resistor */
   cr_assert_eq(kh_circuit_set_conductance(ctx, c, 1, -1.0), KH_ERR_INPUT);
-  kh_solver_free(s);
-  kh_circuit_free(c);
-  kh_context_free(ctx);
-  kh_netlist_free(nl);
+  kh_test_rig_close(&r);
 }
 
 Test(closed_forms, unknown_backend_is_a_usage_error) {

@@ -9,16 +9,13 @@
 
 static double agreement(uint64_t seed, size_t nodes, int ideal, unsigned *iterations) {
   char *text = kh_test_random_diode_network(seed, nodes, ideal);
-  kh_netlist *nl = kh_test_parse(text);
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_circuit *c;
-  kh_solver *s;
-  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK, "%s", kh_last_error(ctx));
-  cr_assert_eq(kh_solver_new(ctx, &s, c, "native"), KH_OK);
+  kh_test_rig r;
+  kh_test_rig_open(&r, text, "native");
+  kh_context *ctx = r.ctx;
+  kh_netlist *nl = r.nl;
   double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
   kh_solve_stats st;
-  cr_assert_eq(kh_solver_solve(ctx, s, v, &st), KH_OK, "seed %llu: %s", (unsigned long long)seed,
+  cr_assert_eq(kh_solver_solve(ctx, r.s, v, &st), KH_OK, "seed %llu: %s", (unsigned long long)seed,
                kh_last_error(ctx));
   cr_assert_lt(st.relative_residual, 1e-12, "seed %llu", (unsigned long long)seed);
   if (ideal) cr_assert_leq(st.ideal_violation, 0.0);
@@ -26,15 +23,12 @@ static double agreement(uint64_t seed, size_t nodes, int ideal, unsigned *iterat
   double *w = kh_test_solve(nl, "ngspice"), worst = 0;
   for (size_t i = 0; i < kh_netlist_node_count(nl); i++) worst = fmax(worst, fabs(v[i] - w[i]));
   free(v), free(w), free(text);
-  kh_solver_free(s);
-  kh_circuit_free(c);
-  kh_context_free(ctx);
-  kh_netlist_free(nl);
+  kh_test_rig_close(&r);
   return worst;
 }
 
 Test(diode_agreement, shockley_networks, .timeout = 600) {
-  /* 5,000 nodes agree too (1.4e-13 V) but ngspice needs 137 s there: see docs/benchmarks.md */
+  /* 5,000 nodes agree too (1.4e-13 V) but ngspice needs 137 s there: docs/benchmarks.md */
   const size_t sizes[] = {10, 30, 100, 300, 1000};
   double worst = 0;
   unsigned circuits = 0, total_iterations = 0;

@@ -73,15 +73,15 @@ Test(diodes, degenerate_diode_exactly_at_threshold) {
 }
 
 Test(diodes, certificate_reports_complementarity) {
-  kh_netlist *nl = kh_test_parse("t\n.model di d(kh_ideal=1)\nv1 in 0 5\nr1 in a 1k\nr2 a 0 1k\n"
-                                 "vb b 0 1\nd1 a b di\nr3 in c 1k\nr4 c 0 1k\nd2 c b2 di\n"
-                                 "vb2 b2 0 4\n");
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_circuit *c;
-  kh_solver *s;
-  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK, "%s", kh_last_error(ctx));
-  cr_assert_eq(kh_solver_new(ctx, &s, c, "native"), KH_OK);
+  kh_test_rig r;
+  kh_test_rig_open(&r,
+                   "t\n.model di d(kh_ideal=1)\nv1 in 0 5\nr1 in a 1k\nr2 a 0 1k\n"
+                   "vb b 0 1\nd1 a b di\nr3 in c 1k\nr4 c 0 1k\nd2 c b2 di\n"
+                   "vb2 b2 0 4\n",
+                   "native");
+  kh_context *ctx = r.ctx;
+  kh_netlist *nl = r.nl;
+  kh_solver *s = r.s;
   double v[8];
   kh_solve_stats st;
   cr_assert_eq(kh_solver_solve(ctx, s, v, &st), KH_OK, "%s", kh_last_error(ctx));
@@ -89,22 +89,19 @@ Test(diodes, certificate_reports_complementarity) {
   cr_assert_float_eq(v[kh_netlist_find_node(nl, "c")], 2.5, 1e-15); /* d2 is off */
   cr_assert_leq(st.ideal_violation, 0.0, "v - vth = %g", st.ideal_violation);
   cr_assert_lt(st.relative_residual, 1e-14);
-  kh_solver_free(s);
-  kh_circuit_free(c);
-  kh_context_free(ctx);
-  kh_netlist_free(nl);
+  kh_test_rig_close(&r);
 }
 
 Test(diodes, warm_start_gives_the_cold_answer) {
   const char *t = "t\n.model dd d(is=1e-14)\n.model di d(kh_ideal=1)\nv1 in 0 3\nr1 in a 1k\n"
                   "d1 a 0 dd\nr2 a b 2k\nd2 b m di\nvm m 0 0.2\nr3 b 0 5k\n";
-  kh_netlist *nl = kh_test_parse(t);
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_circuit *c;
-  kh_solver *warm, *cold;
-  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK, "%s", kh_last_error(ctx));
-  cr_assert_eq(kh_solver_new(ctx, &warm, c, "native"), KH_OK);
+  kh_test_rig r;
+  kh_test_rig_open(&r, t, "native");
+  kh_context *ctx = r.ctx;
+  kh_netlist *nl = r.nl;
+  kh_circuit *c = r.c;
+  kh_solver *warm = r.s;
+  kh_solver *cold;
   double vw[8], vc[8];
   kh_solve_stats sw, sc;
   cr_assert_eq(kh_solver_solve(ctx, warm, vw, &sw), KH_OK, "%s", kh_last_error(ctx));
@@ -117,11 +114,8 @@ Test(diodes, warm_start_gives_the_cold_answer) {
     cr_assert_float_eq(vw[i], vc[i], 1e-13, "node %s", kh_netlist_node_name(nl, i));
   cr_assert_lt(sw.iterations, cold_iterations, "warm %u vs cold %u iterations", sw.iterations,
                cold_iterations);
-  kh_solver_free(warm);
   kh_solver_free(cold);
-  kh_circuit_free(c);
-  kh_context_free(ctx);
-  kh_netlist_free(nl);
+  kh_test_rig_close(&r);
 }
 
 static kh_status build_error(const char *text, char *message, size_t cap) {

@@ -97,21 +97,36 @@ const char *kh_test_parse_error(const char *text) {
   return message;
 }
 
+void kh_test_rig_attach(kh_test_rig *r, const kh_netlist *nl, const char *backend) {
+  *r = (kh_test_rig){0};
+  kh_context_new(&r->ctx);
+  kh_status st = kh_circuit_new(r->ctx, &r->c, nl);
+  cr_assert_eq(st, KH_OK, "assembly failed: %s", kh_last_error(r->ctx));
+  st = kh_solver_new(r->ctx, &r->s, r->c, backend);
+  cr_assert_eq(st, KH_OK, "solver failed: %s", kh_last_error(r->ctx));
+}
+
+void kh_test_rig_open(kh_test_rig *r, const char *text, const char *backend) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_test_rig_attach(r, nl, backend);
+  r->nl = nl;
+}
+
+void kh_test_rig_close(kh_test_rig *r) {
+  kh_solver_free(r->s);
+  kh_circuit_free(r->c);
+  kh_context_free(r->ctx);
+  kh_netlist_free(r->nl);
+  *r = (kh_test_rig){0};
+}
+
 double *kh_test_solve(const kh_netlist *nl, const char *backend) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_circuit *c = NULL;
-  kh_solver *s = NULL;
+  kh_test_rig r;
+  kh_test_rig_attach(&r, nl, backend);
   double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
-  kh_status st = kh_circuit_new(ctx, &c, nl);
-  cr_assert_eq(st, KH_OK, "assembly failed: %s", kh_last_error(ctx));
-  st = kh_solver_new(ctx, &s, c, backend);
-  cr_assert_eq(st, KH_OK, "solver failed: %s", kh_last_error(ctx));
-  st = kh_solver_solve(ctx, s, v, NULL);
-  cr_assert_eq(st, KH_OK, "solve failed: %s", kh_last_error(ctx));
-  kh_solver_free(s);
-  kh_circuit_free(c);
-  kh_context_free(ctx);
+  kh_status st = kh_solver_solve(r.ctx, r.s, v, NULL);
+  cr_assert_eq(st, KH_OK, "solve failed: %s", kh_last_error(r.ctx));
+  kh_test_rig_close(&r);
   return v;
 }
 

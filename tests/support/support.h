@@ -25,6 +25,18 @@ kh_netlist *kh_test_parse(const char *text);
 /* Parses text expecting failure; returns the error message (static buffer). */
 const char *kh_test_parse_error(const char *text);
 
+/* A parsed netlist with its context, circuit and solver, each step asserted. */
+typedef struct {
+  kh_context *ctx;
+  kh_netlist *nl;
+  kh_circuit *c;
+  kh_solver *s;
+} kh_test_rig;
+void kh_test_rig_open(kh_test_rig *r, const char *text, const char *backend);
+/* The same for a netlist the caller keeps (not freed by close). */
+void kh_test_rig_attach(kh_test_rig *r, const kh_netlist *nl, const char *backend);
+void kh_test_rig_close(kh_test_rig *r);
+
 /* Solves a netlist with a backend into a new array of node voltages (free()). */
 double *kh_test_solve(const kh_netlist *nl, const char *backend);
 /* Voltage of a named node in a solution. */
