@@ -40,22 +40,62 @@ static kh_status push_index(kh_parser *p, uint32_t **items, size_t *count, size_
   return KH_OK;
 }
 
+static kh_status input_source(kh_parser *p, uint32_t line, const kh_token *t, uint32_t *out) {
+  kh_netlist *nl = p->nl;
+  uint32_t e = kh_strmap_find(&nl->element_names, t->s, t->len);
+  if (e == KH_NOT_FOUND)
+    return kh_token_fail(p, line, t, "unknown element '%.*s'", (int)t->len, t->s);
+  if (nl->elements[e].kind != KH_VSOURCE && nl->elements[e].kind != KH_ISOURCE)
+    return kh_token_fail(p, line, t, "'%.*s' is not a voltage or current source", (int)t->len,
+                         t->s);
+  for (size_t k = 0; k < nl->input_count; k++)
+    if (nl->inputs[k].pos == e || nl->inputs[k].neg == e)
+      return kh_token_fail(p, line, t, "'%.*s' is already an input", (int)t->len, t->s);
+  *out = e;
+  return KH_OK;
+}
+
+/* .input [gain=A] V1 (V2P V2N) ...: one item per feature; a pair in parentheses is driven with
+ * +A x and -A x, so that weights to it can act with either sign. */
 static kh_status input_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
-  if (tok->count < 2) return kh_token_fail(p, line, &tok->items[0], ".input needs source names");
-  for (size_t i = 1; i < tok->count; i++) {
-    const kh_token *t = &tok->items[i];
-    uint32_t e = kh_strmap_find(&nl->element_names, t->s, t->len);
-    if (e == KH_NOT_FOUND)
-      return kh_token_fail(p, line, t, "unknown element '%.*s'", (int)t->len, t->s);
-    if (nl->elements[e].kind != KH_VSOURCE && nl->elements[e].kind != KH_ISOURCE)
-      return kh_token_fail(p, line, t, "'%.*s' is not a voltage or current source", (int)t->len,
-                           t->s);
-    for (size_t k = 0; k < nl->input_count; k++)
-      if (nl->inputs[k] == e)
-        return kh_token_fail(p, line, t, "'%.*s' is already an input", (int)t->len, t->s);
-    kh_status st = push_index(p, &nl->inputs, &nl->input_count, &nl->input_cap, e);
+  const kh_token *t = tok->items;
+  size_t n = tok->count, i = 1;
+  if (n >= 4 && kh_token_eq(&t[2], "=")) {
+    kh_param_table table = {0};
+    kh_status st = kh_parse_assignments(p, line, tok, 1, 4, NULL, &table);
+    if (st == KH_OK && strcmp(table.items[0].name, "gain") != 0)
+      st = kh_token_fail(p, line, &t[1], ".input takes gain=, not '%s'", table.items[0].name);
+    double gain = st == KH_OK ? table.items[0].value : 0;
+    kh_param_release(&table);
     if (st != KH_OK) return st;
+    if (!(gain != 0) || !isfinite(gain))
+      return kh_token_fail(p, line, &t[3], "input gain must be finite and non-zero");
+    if (nl->input_count || nl->input_gain != 1.0)
+      return kh_token_fail(p, line, &t[1], "gain= must come on the first .input card");
+    nl->input_gain = gain;
+    i = 4;
+  }
+  if (i >= n) return kh_token_fail(p, line, &t[0], ".input needs source names");
+  while (i < n) {
+    kh_input_pair in = {KH_NOT_FOUND, KH_NOT_FOUND};
+    kh_status st;
+    if (kh_token_eq(&t[i], "(")) {
+      if (i + 3 >= n || !kh_token_eq(&t[i + 3], ")"))
+        return kh_token_fail(p, line, &t[i], "'(' must hold two sources: (POSITIVE NEGATIVE)");
+      st = input_source(p, line, &t[i + 1], &in.pos);
+      if (st == KH_OK) st = input_source(p, line, &t[i + 2], &in.neg);
+      if (st == KH_OK && in.pos == in.neg)
+        st = kh_token_fail(p, line, &t[i + 2], "a pair needs two different sources");
+      i += 4;
+    } else {
+      st = input_source(p, line, &t[i], &in.pos);
+      i++;
+    }
+    if (st != KH_OK) return st;
+    if (kh_reserve((void **)&nl->inputs, &nl->input_cap, nl->input_count + 1, sizeof *nl->inputs))
+      return kh_fail_nomem(p->ctx, "storing inputs");
+    nl->inputs[nl->input_count++] = in;
   }
   return KH_OK;
 }

@@ -79,8 +79,13 @@ int kh_netlist_option(const kh_netlist *nl, const char *name, double *value) {
 size_t kh_netlist_input_count(const kh_netlist *nl) {
   return nl->input_count;
 }
-size_t kh_netlist_input(const kh_netlist *nl, size_t i) {
-  return nl->inputs[i];
+kh_input kh_netlist_input(const kh_netlist *nl, size_t i) {
+  kh_input in = {nl->inputs[i].pos, (size_t)-1};
+  if (nl->inputs[i].neg != KH_NOT_FOUND) in.negated = nl->inputs[i].neg;
+  return in;
+}
+double kh_netlist_input_gain(const kh_netlist *nl) {
+  return nl->input_gain;
 }
 size_t kh_netlist_output_count(const kh_netlist *nl) {
   return nl->output_count;

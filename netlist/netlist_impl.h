@@ -35,6 +35,10 @@ typedef struct {
   int has_value;
 } kh_option;
 
+typedef struct {
+  uint32_t pos, neg; /* element indices; neg is KH_NOT_FOUND for a single source */
+} kh_input_pair;
+
 struct kh_netlist {
   kh_arena arena;
   char *title;
@@ -52,8 +56,9 @@ struct kh_netlist {
   char **notes;
   size_t note_count;
   /* learning cards */
-  uint32_t *inputs;
+  kh_input_pair *inputs;
   size_t input_count, input_cap;
+  double input_gain; /* 1 unless .input gain= says otherwise */
   kh_output *outputs;
   size_t output_count, output_cap;
   uint32_t *trainable;

@@ -306,6 +306,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_netlist *nl = kh_calloc(1, sizeof *nl);
   if (!nl) return kh_fail_nomem(ctx, "parsing");
   kh_arena_init(&nl->arena);
+  nl->input_gain = 1.0;
   kh_strmap_init(&nl->nodes, &nl->arena);
   kh_strmap_init(&nl->element_names, &nl->arena);
   kh_strmap_init(&nl->model_names, &nl->arena);

@@ -96,14 +96,23 @@ static void write_card_list(FILE *out, const char *card, const char *const *word
   fputc('\n', out);
 }
 
-static int write_cards(const kh_netlist *nl, FILE *out) {
-  size_t n = nl->input_count > nl->trainable_count ? nl->input_count : nl->trainable_count;
-  const char **words = malloc((n + 1) * sizeof *words);
-  if (!words) return -1;
-  if (nl->input_count) {
-    for (size_t i = 0; i < nl->input_count; i++) words[i] = elem_name(nl, nl->inputs[i]);
-    write_card_list(out, ".input", words, nl->input_count);
+static void write_inputs(const kh_netlist *nl, FILE *out) {
+  fprintf(out, "*kh .input");
+  if (nl->input_gain != 1.0) fprintf(out, " gain=%.17g", nl->input_gain);
+  for (size_t i = 0; i < nl->input_count; i++) {
+    if (i && i % 8 == 0) fprintf(out, "\n*kh +");
+    if (nl->inputs[i].neg == KH_NOT_FOUND)
+      fprintf(out, " %s", elem_name(nl, nl->inputs[i].pos));
+    else
+      fprintf(out, " (%s %s)", elem_name(nl, nl->inputs[i].pos), elem_name(nl, nl->inputs[i].neg));
   }
+  fputc('\n', out);
+}
+
+static int write_cards(const kh_netlist *nl, FILE *out) {
+  if (nl->input_count) write_inputs(nl, out);
+  const char **words = malloc((nl->trainable_count + 1) * sizeof *words);
+  if (!words) return -1;
   if (nl->output_count) {
     fprintf(out, "*kh .output");
     for (size_t i = 0; i < nl->output_count; i++) {

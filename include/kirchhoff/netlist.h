@@ -66,7 +66,14 @@ int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
 
 /* Learning cards. */
 size_t kh_netlist_input_count(const kh_netlist *nl);
-size_t kh_netlist_input(const kh_netlist *nl, size_t i); /* element index of a V or I source */
+/* Feature i drives source `source` with gain * x and, for a pair, source `negated` with
+ * -gain * x (else negated is (size_t)-1). Element indices of V or I sources. */
+typedef struct {
+  size_t source, negated;
+} kh_input;
+kh_input kh_netlist_input(const kh_netlist *nl, size_t i);
+/* The input gain from `.input gain=A` (1 when not given). */
+double kh_netlist_input_gain(const kh_netlist *nl);
 size_t kh_netlist_output_count(const kh_netlist *nl);
 kh_output kh_netlist_output(const kh_netlist *nl, size_t i);
 size_t kh_netlist_trainable_count(const kh_netlist *nl);

@@ -111,7 +111,8 @@ Test(structure, learning_cards_in_kh_comments) {
                                  "*kh .train rw* ib\n"
                                  ".bounds gmin=1e-9 gmax=1\n");
   cr_assert_eq(kh_netlist_input_count(nl), 2);
-  cr_assert_eq(kh_netlist_input(nl, 1), element(nl, "v2"));
+  cr_assert_eq(kh_netlist_input(nl, 1).source, element(nl, "v2"));
+  cr_assert_eq(kh_netlist_input(nl, 1).negated, (size_t)-1);
   cr_assert_eq(kh_netlist_output_count(nl), 2);
   kh_output o = kh_netlist_output(nl, 1);
   cr_assert_eq(o.node_pos, kh_netlist_find_node(nl, "o"));
