@@ -184,6 +184,8 @@ void kh_circuit_free(kh_circuit *c) {
   kh_free(c->slot_a);
   kh_free(c->slot_b);
   kh_free(c->slot_ab);
+  kh_free(c->out_ends);
+  kh_free(c->target);
   kh_free(c);
 }
 
@@ -200,9 +202,18 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
   c->value = kh_calloc(c->element_count, sizeof *c->value);
   c->kind = kh_malloc(c->element_count + 1);
   c->ends = kh_malloc((c->element_count + 1) * sizeof *c->ends);
+  c->output_count = kh_netlist_output_count(nl);
+  c->out_ends = kh_malloc((c->output_count + 1) * sizeof *c->out_ends);
+  c->target = kh_calloc(c->output_count + 1, sizeof *c->target);
   kh_status st = KH_OK;
-  if (!u.parent || !c->unknown_of || !c->offset || !c->value || !c->kind || !c->ends)
+  if (!u.parent || !c->unknown_of || !c->offset || !c->value || !c->kind || !c->ends ||
+      !c->out_ends || !c->target)
     st = kh_fail_nomem(ctx, "assembling the circuit");
+  for (size_t k = 0; st == KH_OK && k < c->output_count; k++) {
+    kh_output o = kh_netlist_output(nl, k);
+    c->out_ends[k][0] = (uint32_t)o.node_pos;
+    c->out_ends[k][1] = (uint32_t)o.node_neg;
+  }
   for (size_t i = 0; st == KH_OK && i < c->element_count; i++) {
     kh_element e = kh_netlist_element(nl, i);
     c->kind[i] = (uint8_t)e.kind;

@@ -12,6 +12,9 @@ typedef struct {
   /* Computes node voltages (all netlist nodes) and updates analysis/factorization counts. */
   kh_status (*solve)(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
                      kh_solve_stats *stats);
+  /* Solves H lambda = rhs (length unknowns) with the Hessian of the last solve, held ideal
+   * diodes' unknowns fixed (lambda = 0 there). NULL where the backend has no such factor. */
+  kh_status (*adjoint)(kh_context *ctx, kh_circuit *c, void *impl, double *rhs_lambda);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */

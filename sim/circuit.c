@@ -57,6 +57,44 @@ double kh_circuit_source(const kh_circuit *c, size_t element) {
   return c->value[element];
 }
 
+kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta,
+                               const double *targets) {
+  if (!isfinite(beta)) return kh_fail(ctx, KH_ERR_USAGE, "the nudge strength must be finite");
+  if (beta != 0 && c->output_count == 0)
+    return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
+  for (size_t k = 0; targets && k < c->output_count; k++) {
+    if (!isfinite(targets[k]))
+      return kh_fail(ctx, KH_ERR_INPUT, "target %zu of the nudge is not finite", k);
+    c->target[k] = targets[k];
+  }
+  if (c->beta != beta) c->conductance_version++;
+  c->beta = beta;
+  return KH_OK;
+}
+
+double kh_circuit_nudge(const kh_circuit *c) {
+  return c->beta;
+}
+
+kh_status kh_circuit_set_sources(kh_context *ctx, kh_circuit *c, size_t count,
+                                 const size_t *elements, const double *values) {
+  int any_voltage = 0;
+  for (size_t k = 0; k < count; k++) {
+    kh_status st =
+        check_element(ctx, c, elements[k], KH_VSOURCE, KH_ISOURCE, "voltage or current source");
+    if (st != KH_OK) return st;
+    if (!isfinite(values[k]))
+      return kh_fail(ctx, KH_ERR_INPUT, "value of '%s' must be finite",
+                     kh_netlist_element(c->nl, elements[k]).name);
+  }
+  for (size_t k = 0; k < count; k++) {
+    c->value[elements[k]] = values[k];
+    any_voltage |= c->kind[elements[k]] == KH_VSOURCE;
+  }
+  if (any_voltage) kh_circuit_update_offsets(c);
+  return KH_OK;
+}
+
 /* Known part of a node's voltage: its offset inside a supernode, or its fixed voltage. */
 void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
   memset(b, 0, c->unknowns * sizeof *b);
@@ -74,6 +112,14 @@ void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
     int64_t up = c->unknown_of[c->ends[i][0]], un = c->unknown_of[c->ends[i][1]];
     if (up >= 0) b[up] -= c->value[i]; /* the source draws its current out of node_pos */
     if (un >= 0) b[un] += c->value[i];
+  }
+  for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
+    const uint32_t *end = c->out_ends[k];
+    int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
+    if (ua == ub) continue;
+    double i = kh_circuit_nudge_current(c, k, c->offset[end[0]], c->offset[end[1]]);
+    if (ua >= 0) b[ua] -= i;
+    if (ub >= 0) b[ub] += i;
   }
 }
 
@@ -93,6 +139,16 @@ int kh_circuit_residual(const kh_circuit *c, const double *x, double *r) {
       long double vb = (long double)c->offset[neg] + (ub >= 0 ? x[ub] : 0.0);
       i = (long double)c->value[k] * (va - vb);
     }
+    if (ua >= 0) sum[ua] -= i;
+    if (ub >= 0) sum[ub] += i;
+  }
+  for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
+    const uint32_t *end = c->out_ends[k];
+    int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
+    if (ua == ub) continue;
+    long double va = (long double)c->offset[end[0]] + (ua >= 0 ? x[ua] : 0.0);
+    long double vb = (long double)c->offset[end[1]] + (ub >= 0 ? x[ub] : 0.0);
+    long double i = (long double)c->beta * (va - vb - c->target[k]);
     if (ua >= 0) sum[ua] -= i;
     if (ub >= 0) sum[ub] += i;
   }
@@ -152,6 +208,13 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *s
     int64_t ua = c->unknown_of[c->ends[d->element][0]], uk = c->unknown_of[c->ends[d->element][1]];
     if (ua >= 0) sum[ua] += i, scale[ua] += fabs(i);
     if (uk >= 0) sum[uk] -= i, scale[uk] += fabs(i);
+  }
+  for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
+    const uint32_t *end = c->out_ends[k];
+    double i = kh_circuit_nudge_current(c, k, v[end[0]], v[end[1]]);
+    int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
+    if (ua >= 0) sum[ua] += i, scale[ua] += fabs(i);
+    if (ub >= 0) sum[ub] -= i, scale[ub] += fabs(i);
   }
   *violation = ideal_diode_currents(c, v, vtol, sum);
   double worst = 0, big = 0;

@@ -40,8 +40,24 @@ struct kh_circuit {
   int64_t *ideal_unknown; /* per ideal diode: the bounded unknown, or -1 (both ends fixed) */
   int8_t *ideal_sign;     /* +1: anode free (upper bound), -1: cathode free (lower bound) */
   size_t ideal_count;
-  unsigned conductance_version; /* bumps when a conductance changes */
+  unsigned conductance_version; /* bumps when a conductance (or the nudge strength) changes */
+  /* The nudge of equilibrium propagation: E += beta/2 sum_k (v(out_k) - target_k)^2, a
+   * conductance beta from each read-out to its target voltage. The outputs' Laplacian slots
+   * follow the edges' in slot_a/slot_b/slot_ab (index edge_count + k). */
+  size_t output_count;
+  uint32_t (*out_ends)[2];
+  double beta, *target;
 };
+
+/* The two nodes of pattern entry r: an edge (r < edge_count) or an output. */
+static inline const uint32_t *kh_circuit_pattern_ends(const kh_circuit *c, size_t r) {
+  return r < c->edge_count ? c->ends[c->edges[r]] : c->out_ends[r - c->edge_count];
+}
+/* Current the nudge draws out of output k's positive node at node voltages va, vb. */
+static inline double kh_circuit_nudge_current(const kh_circuit *c, size_t k, double va,
+                                              double vb) {
+  return c->beta * (va - vb - c->target[k]);
+}
 
 /* Builds the diode records (after eliminate_sources: ideal ones need unknown_of). */
 kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c);

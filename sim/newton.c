@@ -1,5 +1,6 @@
 /* DC operating point of circuits with diodes: minimize the co-content
  *   E(x) = sum_R g/2 (va - vb)^2 + sum_I I (v+ - v-) + sum_D phi_D(vD)
+ *          + beta/2 sum_out (v_out - target)^2        (the nudge; 0 outside learning)
  * subject to the ideal diodes' bounds lo <= x <= hi, by projected Newton (Bertsekas 1982).
  * Each iteration: the gradient (KCL imbalance) summed in long double; bounds that are reached
  * with the gradient pushing outward are held (their rows and columns become identity, so the
@@ -43,6 +44,10 @@ static long double energy(const kh_circuit *c, const double *x) {
     kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     if (!isfinite(phi)) return INFINITY;
     e += phi;
+  }
+  for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
+    long double dv = voltage(c, c->out_ends[k][0], x) - voltage(c, c->out_ends[k][1], x);
+    e += 0.5L * c->beta * (dv - c->target[k]) * (dv - c->target[k]);
   }
   return e;
 }
@@ -162,6 +167,7 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
   size_t n = c->unknowns;
   kh_status st = check_bounds(ctx, c, s);
   if (st != KH_OK) return st;
+  s->factored = 0; /* until this solve succeeds: the adjoint needs the factor at the solution */
   double *x = s->x;
   if (!s->have_x) memset(x, 0, n * sizeof *x);
   for (size_t u = 0; u < n; u++) x[u] = project(x[u], s->lo[u], s->hi[u]);
@@ -191,6 +197,7 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
     if ((st = line_search(ctx, c, s, x)) != KH_OK) return st;
   }
   s->have_x = 1;
+  s->factored = n > 0;
   kh_circuit_expand(c, x, voltages);
   return KH_OK;
 }

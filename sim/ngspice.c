@@ -184,6 +184,8 @@ static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
 static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
                        kh_solve_stats *stats) {
   (void)impl;
+  if (c->beta != 0)
+    return kh_fail(ctx, KH_ERR_USAGE, "the ngspice backend does not apply nudges (native does)");
   pthread_mutex_lock(&ng_lock);
   kh_status st = run_op(ctx, c, voltages);
   pthread_mutex_unlock(&ng_lock);
@@ -197,4 +199,4 @@ static void destroy(void *impl) {
 
 /* ngspice stops iterating once its reltol/abstol are met, so its KCL residual is larger
  * than round-off; what is checked here is only that it found an operating point. */
-const kh_backend kh_backend_ngspice = {"ngspice", prepare, solve, destroy, 1e-3, 5e-3};
+const kh_backend kh_backend_ngspice = {"ngspice", prepare, solve, NULL, destroy, 1e-3, 5e-3};

@@ -19,9 +19,10 @@ static int by_row(const void *a, const void *b) {
   return (x->row > y->row) - (x->row < y->row);
 }
 
-/* Edges: every resistor, then every smooth diode (in c->diodes order). */
+/* Edges: every resistor, then every smooth diode (in c->diodes order); the slot arrays also
+ * hold the outputs' (for the nudge). */
 static kh_status collect_edges(kh_context *ctx, kh_circuit *c) {
-  size_t count = c->smooth_count;
+  size_t count = c->smooth_count + c->output_count;
   for (size_t i = 0; i < c->element_count; i++)
     if (c->kind[i] == KH_RESISTOR) count++;
   c->edges = kh_malloc((count + 1) * sizeof *c->edges);
@@ -41,7 +42,7 @@ static kh_status collect_edges(kh_context *ctx, kh_circuit *c) {
 kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   kh_status st = collect_edges(ctx, c);
   if (st != KH_OK) return st;
-  size_t n = c->unknowns, nr = c->edge_count;
+  size_t n = c->unknowns, nr = c->edge_count + c->output_count;
   size_t *count = kh_calloc(n + 1, sizeof *count);
   entry *entries = kh_malloc((nr + n + 1) * sizeof *entries);
   c->colptr = kh_malloc((n + 1) * sizeof *c->colptr);
@@ -51,7 +52,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   }
   /* Bucket off-diagonal entries by column (the smaller unknown). */
   for (size_t r = 0; r < nr; r++) {
-    const uint32_t *end = c->ends[c->edges[r]];
+    const uint32_t *end = kh_circuit_pattern_ends(c, r);
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     if (a >= 0 && b >= 0 && a != b) count[(a < b ? a : b) + 1]++;
   }
@@ -67,7 +68,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
     next[j] = count[j] + 1;
   }
   for (size_t r = 0; r < nr; r++) {
-    const uint32_t *end = c->ends[c->edges[r]];
+    const uint32_t *end = kh_circuit_pattern_ends(c, r);
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     if (a >= 0 && b >= 0 && a != b) {
       int64_t col = a < b ? a : b, row = a < b ? b : a;
@@ -98,7 +99,7 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   /* Diagonal slots of each resistor's ends, and -1 where an end is fixed or both ends share
    * an unknown (a resistor across a floating voltage source carries no unknown). */
   for (size_t r = 0; r < nr; r++) {
-    const uint32_t *end = c->ends[c->edges[r]];
+    const uint32_t *end = kh_circuit_pattern_ends(c, r);
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
     int coupled = a >= 0 && b >= 0 && a != b;
     if (!coupled) c->slot_ab[r] = -1;
@@ -115,5 +116,11 @@ void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax) {
     if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += g;
     if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += g;
     if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= g;
+  }
+  if (c->beta == 0) return;
+  for (size_t r = c->edge_count; r < c->edge_count + c->output_count; r++) {
+    if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += c->beta;
+    if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += c->beta;
+    if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= c->beta;
   }
 }

@@ -87,3 +87,19 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
                    worst_node(s->c, sum));
   return KH_OK;
 }
+
+kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
+                            double *node_lambda) {
+  const kh_circuit *c = s->c;
+  if (!s->ops->adjoint)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no adjoint solve", s->ops->name);
+  double *r = s->work;
+  memset(r, 0, c->unknowns * sizeof *r);
+  for (size_t n = 0; n < c->node_count; n++)
+    if (c->unknown_of[n] >= 0) r[c->unknown_of[n]] += node_rhs[n];
+  kh_status st = s->ops->adjoint(ctx, s->c, s->impl, r);
+  if (st != KH_OK) return st;
+  for (size_t n = 0; n < c->node_count; n++)
+    node_lambda[n] = c->unknown_of[n] >= 0 ? r[c->unknown_of[n]] : 0.0;
+  return KH_OK;
+}

@@ -135,4 +135,18 @@ static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *volta
   return st;
 }
 
-const kh_backend kh_backend_native = {"native", prepare, solve, destroy, 1e-9, 1e-12};
+/* The last solve left its Hessian factored: the Laplacian (linear circuits), or Newton's last
+ * Hessian with held bounds as identity rows, evaluated at the solution (Newton stops on a step
+ * that no longer moves x, computed from that very factor). */
+static kh_status adjoint(kh_context *ctx, kh_circuit *c, void *impl, double *rhs_lambda) {
+  sparse_state *s = impl;
+  if (c->unknowns == 0) return KH_OK;
+  if (!s->factored)
+    return kh_fail(ctx, KH_ERR_USAGE, "adjoint solve before any successful solve");
+  if (s->fixed)
+    for (size_t u = 0; u < c->unknowns; u++)
+      if (s->fixed[u]) rhs_lambda[u] = 0;
+  return kh_sparse_solve(ctx, s, rhs_lambda, rhs_lambda);
+}
+
+const kh_backend kh_backend_native = {"native", prepare, solve, adjoint, destroy, 1e-9, 1e-12};

@@ -32,6 +32,17 @@ double kh_circuit_conductance(const kh_circuit *c, size_t element);
 /* DC value of voltage or current source `element` (volts or amperes). */
 kh_status kh_circuit_set_source(kh_context *ctx, kh_circuit *c, size_t element, double value);
 double kh_circuit_source(const kh_circuit *c, size_t element);
+/* Sets several sources at once (input features): one update of the node offsets instead of one
+ * per source. Nothing changes when a value is invalid. */
+kh_status kh_circuit_set_sources(kh_context *ctx, kh_circuit *c, size_t count,
+                                 const size_t *elements, const double *values);
+/* Nudges the read-outs (.output) toward targets: adds beta/2 sum_k (v_k - targets[k])^2 to the
+ * co-content, i.e. injects the current -beta (v_k - targets[k]) into each output, as
+ * equilibrium propagation's nudged phase does. beta = 0 switches it off (targets may be NULL:
+ * keep the last ones). A negative beta subtracts conductance and can make the problem
+ * non-convex; the solver then reports a non-positive-definite matrix. */
+kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta, const double *targets);
+double kh_circuit_nudge(const kh_circuit *c);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,13 @@ const char *kh_solver_name(const kh_solver *s);
  * A result whose KCL residual is not small is a numerical failure, never returned silently. */
 kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_solve_stats *stats);
 
+/* The adjoint of the last solve, for exact gradients: solves H lambda = rhs, where H is the
+ * Hessian of the co-content at the solution just found (the Laplacian plus the smooth diodes'
+ * conductances; nodes held by ideal diodes are fixed and get lambda = 0). rhs and lambda are per
+ * netlist node; nodes that sources fix get lambda = 0. Reuses the solve's factorization (native
+ * backend only). Call it before anything changes the circuit. */
+kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
+                            double *node_lambda);
 #ifdef __cplusplus
 }
 #endif
