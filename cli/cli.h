@@ -26,5 +26,11 @@ void kh_cli_prefer_huge_pages(const char *input_file, long long bytes_threshold)
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);
+int kh_cmd_net(int argc, char **argv);
+void kh_help_net(void);
+int kh_cmd_grad(int argc, char **argv);
+void kh_help_grad(void);
+int kh_cmd_train(int argc, char **argv);
+void kh_help_train(void);
 
 #endif

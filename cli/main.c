@@ -27,6 +27,9 @@ void kh_cli_prefer_huge_pages(const char *input_file, long long bytes_threshold)
 static const kh_command commands[] = {
     {"op", "DC operating point of a netlist (native solver, ngspice, or both compared)", kh_cmd_op,
      kh_help_op},
+    {"net", "write a layered deep resistive network as a netlist", kh_cmd_net, kh_help_net},
+    {"train", "train a network with equilibrium propagation on a data set", kh_cmd_train,
+     kh_help_train},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

@@ -67,6 +67,20 @@ kh_status kh_fail(kh_context *ctx, kh_status status, const char *fmt, ...) {
   return status;
 }
 
+void kh_context_prefix(kh_context *ctx, const char *fmt, ...) {
+  if (!ctx) return;
+  char prefix[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  size_t lp = strlen(prefix), lm = strnlen(ctx->message, sizeof ctx->message - 1);
+  if (lp + lm > sizeof ctx->message - 1) lm = sizeof ctx->message - 1 - lp; /* truncate the tail */
+  memmove(ctx->message + lp, ctx->message, lm);
+  memcpy(ctx->message, prefix, lp);
+  ctx->message[lp + lm] = '\0';
+}
+
 kh_status kh_fail_nomem(kh_context *ctx, const char *what) {
   return kh_fail(ctx, KH_ERR_NOMEM, "out of memory while %s", what);
 }

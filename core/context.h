@@ -24,6 +24,9 @@ struct kh_context {
  * ctx may be NULL (the message is then dropped). */
 kh_status kh_fail(kh_context *ctx, kh_status status, const char *fmt, ...) KH_PRINTF(3, 4);
 kh_status kh_vfail(kh_context *ctx, kh_status status, const char *fmt, va_list ap);
+/* Puts a formatted prefix in front of the recorded message (context for an error raised deeper
+ * down, e.g. "nudged phase (beta = 0.1): "). */
+void kh_context_prefix(kh_context *ctx, const char *fmt, ...) KH_PRINTF(2, 3);
 /* The common out-of-memory report. */
 kh_status kh_fail_nomem(kh_context *ctx, const char *what);
 

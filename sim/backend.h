@@ -15,6 +15,10 @@ typedef struct {
   /* Solves H lambda = rhs (length unknowns) with the Hessian of the last solve, held ideal
    * diodes' unknowns fixed (lambda = 0 there). NULL where the backend has no such factor. */
   kh_status (*adjoint)(kh_context *ctx, kh_circuit *c, void *impl, double *rhs_lambda);
+  /* The warm start of the next solve, as reduced unknowns: copy it out (returns 0 when there is
+   * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
+  int (*get_warm)(const kh_circuit *c, const void *impl, double *x);
+  void (*set_warm)(const kh_circuit *c, void *impl, const double *x);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */

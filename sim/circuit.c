@@ -57,8 +57,7 @@ double kh_circuit_source(const kh_circuit *c, size_t element) {
   return c->value[element];
 }
 
-kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta,
-                               const double *targets) {
+kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta, const double *targets) {
   if (!isfinite(beta)) return kh_fail(ctx, KH_ERR_USAGE, "the nudge strength must be finite");
   if (beta != 0 && c->output_count == 0)
     return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");

@@ -54,8 +54,7 @@ static inline const uint32_t *kh_circuit_pattern_ends(const kh_circuit *c, size_
   return r < c->edge_count ? c->ends[c->edges[r]] : c->out_ends[r - c->edge_count];
 }
 /* Current the nudge draws out of output k's positive node at node voltages va, vb. */
-static inline double kh_circuit_nudge_current(const kh_circuit *c, size_t k, double va,
-                                              double vb) {
+static inline double kh_circuit_nudge_current(const kh_circuit *c, size_t k, double va, double vb) {
   return c->beta * (va - vb - c->target[k]);
 }
 

@@ -103,3 +103,15 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
     node_lambda[n] = c->unknown_of[n] >= 0 ? r[c->unknown_of[n]] : 0.0;
   return KH_OK;
 }
+
+int kh_solver_get_warm_start(const kh_solver *s, double *x) {
+  return s->ops->get_warm ? s->ops->get_warm(s->c, s->impl, x) : 0;
+}
+
+void kh_solver_set_warm_start(kh_solver *s, const double *x) {
+  if (s->ops->set_warm) s->ops->set_warm(s->c, s->impl, x);
+}
+
+void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats) {
+  *stats = s->stats;
+}

@@ -141,12 +141,27 @@ static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *volta
 static kh_status adjoint(kh_context *ctx, kh_circuit *c, void *impl, double *rhs_lambda) {
   sparse_state *s = impl;
   if (c->unknowns == 0) return KH_OK;
-  if (!s->factored)
-    return kh_fail(ctx, KH_ERR_USAGE, "adjoint solve before any successful solve");
+  if (!s->factored) return kh_fail(ctx, KH_ERR_USAGE, "adjoint solve before any successful solve");
   if (s->fixed)
     for (size_t u = 0; u < c->unknowns; u++)
       if (s->fixed[u]) rhs_lambda[u] = 0;
   return kh_sparse_solve(ctx, s, rhs_lambda, rhs_lambda);
 }
 
-const kh_backend kh_backend_native = {"native", prepare, solve, adjoint, destroy, 1e-9, 1e-12};
+/* Only the Newton solve (circuits with diodes) starts from a previous state. */
+static int get_warm(const kh_circuit *c, const void *impl, double *x) {
+  const sparse_state *s = impl;
+  if (!s->x || !s->have_x) return 0;
+  memcpy(x, s->x, c->unknowns * sizeof *x);
+  return 1;
+}
+
+static void set_warm(const kh_circuit *c, void *impl, const double *x) {
+  sparse_state *s = impl;
+  if (!s->x) return;
+  s->have_x = x != NULL;
+  if (x) memcpy(s->x, x, c->unknowns * sizeof *x);
+}
+
+const kh_backend kh_backend_native = {"native", prepare, solve, adjoint, get_warm,
+                                      set_warm, destroy, 1e-9,  1e-12};

@@ -3,8 +3,13 @@
 #define KIRCHHOFF_H
 
 #include "kirchhoff/circuit.h"
+#include "kirchhoff/dataset.h"
+#include "kirchhoff/model.h"
+#include "kirchhoff/netgen.h"
 #include "kirchhoff/netlist.h"
 #include "kirchhoff/solver.h"
 #include "kirchhoff/status.h"
+#include "kirchhoff/trace.h"
+#include "kirchhoff/train.h"
 
 #endif

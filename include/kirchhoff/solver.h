@@ -33,6 +33,8 @@ const char *kh_solver_name(const kh_solver *s);
  * A result whose KCL residual is not small is a numerical failure, never returned silently. */
 kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_solve_stats *stats);
 
+/* Statistics of the last solve (as kh_solver_solve returned them). */
+void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats);
 /* The adjoint of the last solve, for exact gradients: solves H lambda = rhs, where H is the
  * Hessian of the co-content at the solution just found (the Laplacian plus the smooth diodes'
  * conductances; nodes held by ideal diodes are fixed and get lambda = 0). rhs and lambda are per
@@ -40,6 +42,13 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
  * backend only). Call it before anything changes the circuit. */
 kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
                             double *node_lambda);
+/* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
+ * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
+ * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL
+ * makes the next solve start cold (from 0 V). Saving and restoring it makes runs reproducible
+ * bit for bit. */
+int kh_solver_get_warm_start(const kh_solver *s, double *x);
+void kh_solver_set_warm_start(kh_solver *s, const double *x);
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,24 @@
+/* Table-driven option parsing for the subcommands: each command lists its options once, with
+ * where the value goes; numbers are checked whole (no trailing junk, finite). */
+#ifndef KH_CLI_OPTIONS_H
+#define KH_CLI_OPTIONS_H
+
+#include <stddef.h>
+
+typedef enum { KH_OPT_FLAG, KH_OPT_DOUBLE, KH_OPT_SIZE, KH_OPT_U64, KH_OPT_STRING } kh_opt_type;
+
+typedef struct {
+  const char *name; /* "--beta" */
+  kh_opt_type type;
+  void *value; /* int*, double*, size_t*, uint64_t*, const char** */
+  int *seen;   /* set to 1 when given (may be NULL) */
+} kh_opt;
+
+/* Parses argv[1..argc) against opts; positional arguments go to positional[0..max_positional)
+ * (their count into *positional_count). Prints the usage error itself and returns 1 on a bad
+ * command line; --help calls help() and exits 0. */
+int kh_parse_options(const char *cmd, int argc, char **argv, const kh_opt *opts, size_t count,
+                     const char **positional, size_t max_positional, size_t *positional_count,
+                     void (*help)(void));
+
+#endif

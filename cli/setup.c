@@ -1,0 +1,151 @@
+#include "setup.h"
+
+#include "cli.h"
+#include "core/context.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PROBE_SAMPLES = 16 };
+
+void kh_train_setup_init(kh_train_setup *s) {
+  memset(s, 0, sizeof *s);
+  s->net = (kh_netgen_options)KH_NETGEN_OPTIONS_INIT;
+  s->net.input_gain = 4.0;
+  s->train = (kh_train_options)KH_TRAIN_OPTIONS_INIT;
+  s->epochs = 20;
+  s->threads = 1;
+  s->first_epoch = 1;
+}
+
+static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
+  kh_status st = kh_dataset_load(ctx, &s->train_set, s->data, 0);
+  if (st != KH_OK) return st;
+  int idx_folder = kh_dataset_is_images(s->train_set);
+  if (s->test) {
+    FILE *probe = fopen(s->test, "r");
+    int is_dir = !probe; /* a folder cannot be fopen'ed for reading as a file stream on Linux */
+    if (probe) fclose(probe);
+    st = kh_dataset_load(ctx, &s->test_set, s->test, is_dir && idx_folder);
+    s->test_note = "from --test";
+  } else if (idx_folder) {
+    st = kh_dataset_load(ctx, &s->test_set, s->data, 1);
+    s->test_note = "the folder's t10k set";
+  } else {
+    st = kh_dataset_split(ctx, s->train_set, 0.2, s->train.seed, &s->test_set);
+    s->test_note = "a seeded 20 % held out";
+  }
+  if (st != KH_OK) return st;
+  kh_scaling kind = s->scaling_given ? s->scaling
+                    : idx_folder     ? KH_SCALE_PIXELS
+                                     : KH_SCALE_STANDARDIZE;
+  st = kh_scaler_fit(ctx, &s->scaler, kind, s->train_set);
+  if (st == KH_OK) st = kh_scaler_apply(ctx, &s->scaler, s->train_set);
+  if (st == KH_OK) st = kh_scaler_apply(ctx, &s->scaler, s->test_set);
+  return st;
+}
+
+static kh_status generate(kh_context *ctx, kh_train_setup *s, char **text) {
+  size_t size = 0;
+  FILE *mem = open_memstream(text, &size);
+  if (!mem) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory while generating the network");
+  s->net.seed = s->train.seed;
+  kh_status st = kh_netgen_parse_arch(ctx, &s->net, s->arch);
+  if (st == KH_OK) st = kh_netgen_write(ctx, &s->net, mem);
+  fclose(mem);
+  if (st == KH_OK && s->save_net) {
+    FILE *f = fopen(s->save_net, "w");
+    if (!f || fputs(*text, f) < 0) st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", s->save_net);
+    if (f && fclose(f) != 0 && st == KH_OK)
+      st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", s->save_net);
+  }
+  return st;
+}
+
+static kh_status load_network(kh_context *ctx, kh_train_setup *s, char *resumed_text) {
+  kh_status st;
+  if (resumed_text) {
+    st = kh_netlist_parse_string(ctx, &s->nl, resumed_text, s->resume);
+  } else if (s->arch) {
+    char *text = NULL;
+    st = generate(ctx, s, &text);
+    if (st == KH_OK) st = kh_netlist_parse_string(ctx, &s->nl, text, "generated network");
+    free(text);
+  } else {
+    st = kh_netlist_parse_file(ctx, &s->nl, s->netlist);
+  }
+  /* the trace keeps the canonical text: parsing it gives back exactly this circuit */
+  if (st == KH_OK) st = kh_netlist_write_string(ctx, s->nl, &s->netlist_text);
+  return st;
+}
+
+kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
+  char *resumed_text = NULL;
+  kh_status st = KH_OK;
+  if (s->resume) {
+    size_t planned = 0, done = 0;
+    int threads = s->train.threads;
+    st = kh_trace_read_config(ctx, s->resume, &resumed_text, &s->train, &planned, &done);
+    s->train.threads = threads; /* the one option a resumed run may change */
+    if (st == KH_OK && s->epochs == 20) s->epochs = planned;
+    s->first_epoch = done + 1;
+  }
+  if (st == KH_OK) st = load_data(ctx, s);
+  if (st == KH_OK) st = load_network(ctx, s, resumed_text);
+  free(resumed_text);
+  if (st == KH_OK) st = kh_trainer_new(ctx, &s->trainer, s->nl, &s->train, s->train_set);
+  if (st != KH_OK) return st;
+  if (s->resume) return kh_trace_resume(ctx, &s->tracer, s->resume, s->trainer);
+  if (!s->trace) return KH_OK;
+  kh_trace_config cfg = {s->netlist_text, s->command, s->data,   s->test ? s->test : "",
+                         &s->train,       s->epochs,  &s->scaler};
+  return kh_trace_create(ctx, &s->tracer, s->trace, &cfg, s->trainer);
+}
+
+/* Estimator against the exact gradient on the first training samples, per layer. */
+static kh_status probe(kh_context *ctx, kh_train_setup *s, double *cosine, double *rel) {
+  kh_model *m = kh_trainer_model(s->trainer);
+  size_t n = kh_model_param_count(m), outs = kh_model_output_count(m);
+  size_t count = kh_dataset_count(s->train_set) < PROBE_SAMPLES ? kh_dataset_count(s->train_set)
+                                                                : PROBE_SAMPLES;
+  double *g = calloc(4 * n + outs + 1, sizeof *g), *est = g + n, *ex = g + 2 * n, *ref = g + 3 * n,
+         *target = g + 4 * n;
+  if (!g) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory while probing gradients");
+  kh_status st = KH_OK;
+  for (size_t i = 0; st == KH_OK && i < count; i++) {
+    kh_trainer_target(s->trainer, kh_dataset_label(s->train_set, i), target);
+    st = kh_model_set_input(ctx, m, kh_dataset_sample(s->train_set, i));
+    if (st == KH_OK)
+      st = kh_model_gradient(ctx, m, s->train.estimator, s->train.beta, target, g, NULL);
+    for (size_t k = 0; st == KH_OK && k < n; k++) est[k] += g[k];
+    if (st == KH_OK) st = kh_model_gradient(ctx, m, KH_EST_EXACT, 0, target, g, NULL);
+    for (size_t k = 0; st == KH_OK && k < n; k++) ref[k] += g[k];
+  }
+  (void)ex;
+  if (st == KH_OK) kh_grad_compare(m, est, ref, cosine, rel);
+  free(g);
+  return st;
+}
+
+kh_status kh_train_setup_record(kh_context *ctx, kh_train_setup *s, const kh_epoch_report *r,
+                                double test_loss, double test_error) {
+  if (!s->tracer) return KH_OK;
+  unsigned layers = kh_model_layer_count(kh_trainer_model(s->trainer));
+  double cosine[layers], rel[layers];
+  kh_status st = probe(ctx, s, cosine, rel);
+  if (st != KH_OK) return st;
+  kh_trace_epoch e = {r, test_loss, test_error, s->train.beta, cosine, rel, layers};
+  return kh_trace_append(ctx, s->tracer, s->trainer, &e);
+}
+
+void kh_train_setup_close(kh_train_setup *s) {
+  kh_trace_free(s->tracer);
+  kh_trainer_free(s->trainer);
+  kh_netlist_free(s->nl);
+  free(s->netlist_text);
+  kh_scaler_release(&s->scaler);
+  kh_dataset_free(s->train_set);
+  kh_dataset_free(s->test_set);
+}

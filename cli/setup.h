@@ -1,0 +1,35 @@
+/* What `kirchhoff train` (and `grad`) set up before the first epoch: data sets and their scaling,
+ * the network (generated or parsed), the trainer, and the trace (new or resumed). */
+#ifndef KH_CLI_SETUP_H
+#define KH_CLI_SETUP_H
+
+#include "kirchhoff/kirchhoff.h"
+#include "kirchhoff/trace.h"
+
+typedef struct {
+  /* options */
+  const char *arch, *netlist, *data, *test, *trace, *resume, *save_net, *command;
+  kh_netgen_options net;
+  kh_train_options train;
+  kh_scaling scaling; /* used when scaling_given; else pixels for IDX, standardize for CSV */
+  int scaling_given, quiet;
+  size_t epochs, threads;
+  /* state */
+  kh_dataset *train_set, *test_set;
+  kh_scaler scaler;
+  char *netlist_text;
+  kh_netlist *nl;
+  kh_trainer *trainer;
+  kh_trace *tracer;
+  size_t first_epoch;
+  const char *test_note;
+} kh_train_setup;
+
+void kh_train_setup_init(kh_train_setup *s);
+kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s);
+/* After each epoch: appends to the trace (if any). */
+kh_status kh_train_setup_record(kh_context *ctx, kh_train_setup *s, const kh_epoch_report *r,
+                                double test_loss, double test_error);
+void kh_train_setup_close(kh_train_setup *s);
+
+#endif

@@ -1,0 +1,163 @@
+/* kirchhoff train: trains a network's conductances and bias currents with equilibrium
+ * propagation on a labelled data set, printing per-epoch losses and errors. */
+#include "cli.h"
+#include "options.h"
+#include "setup.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void kh_help_train(void) {
+  printf("usage: kirchhoff train (--arch A-B-..-Z | NETLIST) --data PATH [options]\n\n"
+         "Trains the network's trainable conductances and currents with equilibrium\n"
+         "propagation and prints, per epoch, the training loss/error (measured in the free\n"
+         "phases of the epoch) and the test loss/error. docs/training.md has the details.\n\n"
+         "data:\n"
+         "  --data PATH         CSV file (features, then the class) or IDX folder (MNIST)\n"
+         "  --test PATH         test set; default: the IDX folder's t10k-* files, or a seeded\n"
+         "                      20 %% of a CSV file held out (and reported as test)\n"
+         "  --scale KIND        standardize (CSV default; training-set statistics), pixels\n"
+         "                      (x/255, IDX default) or none\n"
+         "network (with --arch; see 'kirchhoff net --help'):\n"
+         "  --arch WIDTHS       generate a deep resistive network, e.g. 64-64-10\n"
+         "  --gain A            input gain (default 4)\n"
+         "  --init-scale C      initial conductances +-C/sqrt(fan_in) (default 1)\n"
+         "  --save-net FILE     also write the generated (untrained) netlist\n"
+         "learning:\n"
+         "  --epochs N          passes over the training set (default 20)\n"
+         "  --batch B           samples per update (default 8)\n"
+         "  --estimator NAME    centered (default), plus, minus, forward2..forward5, exact\n"
+         "  --beta B            nudge strength (default 0.5)\n"
+         "  --optimizer NAME    adam (default), momentum or sgd\n"
+         "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
+         "  --momentum M        momentum / Adam beta1 (default 0.9)\n"
+         "  --lr-decay D        learning rates times D after each epoch (default 1)\n"
+         "  --target-on V       output target of the right class (default 1 V)\n"
+         "  --target-off V      output target of the other classes (default 0 V)\n"
+         "  --seed S            seed of initialization, split and shuffles (default 1)\n"
+         "  --threads T         worker threads over a batch's samples (default 1)\n"
+         "output:\n"
+         "  --trace FILE        HDF5 trace of the run (docs/traces.md)\n"
+         "  --resume FILE       continue the run traced in FILE from its last epoch\n"
+         "  --quiet             only the final line\n");
+}
+
+static int parse_rates(const char *s, kh_train_options *o) {
+  o->lr_count = 0;
+  while (*s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v >= 0) || !isfinite(v) || o->lr_count == KH_MAX_LAYER_RATES) return -1;
+    o->lr[o->lr_count++] = v;
+    if (*end == ',')
+      end++;
+    else if (*end)
+      return -1;
+    s = end;
+  }
+  return o->lr_count ? 0 : -1;
+}
+
+static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, double test_loss,
+                     double test_error, int tty) {
+  if (tty) fprintf(stderr, "\r\033[K");
+  printf("epoch %3zu/%zu  train loss %.4f error %6.2f %%  test loss %.4f error %6.2f %%  "
+         "(%.2f s, %.1f Newton iterations per solve)\n",
+         epoch, epochs, r->train_loss, 100 * r->train_error, test_loss, 100 * test_error,
+         r->seconds, r->solves ? (double)r->newton_iterations / (double)r->solves : 0.0);
+  fflush(stdout);
+}
+
+int kh_cmd_train(int argc, char **argv) {
+  kh_train_setup s;
+  kh_train_setup_init(&s);
+  const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL;
+  const kh_opt opts[] = {
+      {"--arch", KH_OPT_STRING, &s.arch, NULL},
+      {"--data", KH_OPT_STRING, &s.data, NULL},
+      {"--test", KH_OPT_STRING, &s.test, NULL},
+      {"--scale", KH_OPT_STRING, &scale, NULL},
+      {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
+      {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
+      {"--save-net", KH_OPT_STRING, &s.save_net, NULL},
+      {"--epochs", KH_OPT_SIZE, &s.epochs, NULL},
+      {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
+      {"--estimator", KH_OPT_STRING, &estimator, NULL},
+      {"--beta", KH_OPT_DOUBLE, &s.train.beta, NULL},
+      {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
+      {"--lr", KH_OPT_STRING, &lr, NULL},
+      {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},
+      {"--lr-decay", KH_OPT_DOUBLE, &s.train.lr_decay, NULL},
+      {"--target-on", KH_OPT_DOUBLE, &s.train.target_on, NULL},
+      {"--target-off", KH_OPT_DOUBLE, &s.train.target_off, NULL},
+      {"--seed", KH_OPT_U64, &s.train.seed, NULL},
+      {"--threads", KH_OPT_SIZE, &s.threads, NULL},
+      {"--trace", KH_OPT_STRING, &s.trace, NULL},
+      {"--resume", KH_OPT_STRING, &s.resume, NULL},
+      {"--quiet", KH_OPT_FLAG, &s.quiet, NULL},
+  };
+  const char *pos[1];
+  size_t npos;
+  if (kh_parse_options("train", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
+                       kh_help_train))
+    return KH_EXIT_USAGE;
+  s.netlist = npos ? pos[0] : NULL;
+  if (lr && parse_rates(lr, &s.train))
+    return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
+  int e = kh_estimator_from_name(estimator);
+  if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
+  s.train.estimator = (kh_estimator)e;
+  if (!strcmp(optimizer, "adam"))
+    s.train.optimizer = KH_OPT_ADAM;
+  else if (!strcmp(optimizer, "momentum"))
+    s.train.optimizer = KH_OPT_MOMENTUM;
+  else if (!strcmp(optimizer, "sgd"))
+    s.train.optimizer = KH_OPT_SGD;
+  else
+    return kh_cli_usage("train", "unknown optimizer '%s' (adam, momentum, sgd)", optimizer);
+  if (scale) {
+    s.scaling_given = 1;
+    if (!strcmp(scale, "standardize"))
+      s.scaling = KH_SCALE_STANDARDIZE;
+    else if (!strcmp(scale, "pixels"))
+      s.scaling = KH_SCALE_PIXELS;
+    else if (!strcmp(scale, "none"))
+      s.scaling = KH_SCALE_NONE;
+    else
+      return kh_cli_usage("train", "--scale: standardize, pixels or none");
+  }
+  if (!s.data) return kh_cli_usage("train", "--data is required");
+  if (!s.arch == !s.netlist && !s.resume)
+    return kh_cli_usage("train", "give either --arch or a NETLIST");
+  if (s.threads < 1 || s.threads > 1024) return kh_cli_usage("train", "--threads must be 1..1024");
+  s.train.threads = (int)s.threads;
+
+  char command[4096];
+  size_t used = (size_t)snprintf(command, sizeof command, "kirchhoff");
+  for (int i = 0; i < argc && used < sizeof command; i++)
+    used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[i]);
+  s.command = command;
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) return 4;
+  kh_status st = kh_train_setup_open(ctx, &s);
+  int tty = isatty(STDERR_FILENO);
+  double test_loss = NAN, test_error = NAN;
+  for (size_t epoch = s.first_epoch; st == KH_OK && epoch <= s.epochs; epoch++) {
+    kh_epoch_report r;
+    if (tty && !s.quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s.epochs);
+    st = kh_trainer_epoch(ctx, s.trainer, &r);
+    if (st == KH_OK) st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
+    if (st == KH_OK) st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
+    if (st == KH_OK && !s.quiet) progress(epoch, s.epochs, &r, test_loss, test_error, tty);
+  }
+  if (st == KH_OK)
+    printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
+           kh_dataset_count(s.test_set), s.test_note);
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  kh_train_setup_close(&s);
+  kh_context_free(ctx);
+  return rc;
+}

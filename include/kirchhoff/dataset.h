@@ -1,0 +1,42 @@
+/* Labelled data sets: CSV files (features then an integer class per line; an optional first line
+ * that is not all numbers, such as scikit-learn's "150,4,setosa,...", is a header) and IDX
+ * files (MNIST, Fashion-MNIST; gzip or raw). docs/training.md describes the formats. */
+#ifndef KIRCHHOFF_DATASET_H
+#define KIRCHHOFF_DATASET_H
+#include "kirchhoff/status.h"
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef struct kh_dataset kh_dataset;
+/* A CSV file, or an IDX folder's training set (train-images-idx3-ubyte[.gz] and
+ * train-labels-idx1-ubyte[.gz]); with test = 1, the folder's t10k-* files instead. */
+kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test);
+void kh_dataset_free(kh_dataset *d);
+size_t kh_dataset_count(const kh_dataset *d);
+size_t kh_dataset_features(const kh_dataset *d);
+size_t kh_dataset_classes(const kh_dataset *d); /* largest label + 1 */
+int kh_dataset_is_images(const kh_dataset *d);  /* IDX: pixel values 0..255 */
+const double *kh_dataset_sample(const kh_dataset *d, size_t i);
+unsigned kh_dataset_label(const kh_dataset *d, size_t i);
+/* Splits off a seeded random `fraction` of d as a held-out set: *held gets those samples, d
+ * keeps the rest (order otherwise kept). */
+kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint64_t seed,
+                           kh_dataset **held);
+/* Scaling of features to input voltages, fitted on a training set and applied to any set with
+ * the same features: standardize (x - mean) / std per feature (std 0: x - mean), or divide by
+ * 255 (images, as Scellier's reference does). */
+typedef enum { KH_SCALE_NONE, KH_SCALE_STANDARDIZE, KH_SCALE_PIXELS } kh_scaling;
+typedef struct {
+  kh_scaling kind;
+  size_t features;
+  double *mean, *inv_std; /* standardize only */
+} kh_scaler;
+kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind, const kh_dataset *train);
+kh_status kh_scaler_apply(kh_context *ctx, const kh_scaler *s, kh_dataset *d);
+void kh_scaler_release(kh_scaler *s);
+#ifdef __cplusplus
+}
+#endif
+#endif

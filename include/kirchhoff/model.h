@@ -1,0 +1,73 @@
+/* A trainable circuit: a netlist's learning cards (.input, .output, .train, .bounds) bound to an
+ * assembled circuit and the native solver, and the gradient estimators of equilibrium
+ * propagation (docs/learning.md). */
+#ifndef KIRCHHOFF_MODEL_H
+#define KIRCHHOFF_MODEL_H
+#include "kirchhoff/netlist.h"
+#include "kirchhoff/solver.h"
+#include "kirchhoff/status.h"
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef struct kh_model kh_model;
+/* The netlist needs .input, .output and .train cards, and must outlive the model. */
+kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl);
+void kh_model_free(kh_model *m);
+size_t kh_model_input_count(const kh_model *m);  /* features */
+size_t kh_model_output_count(const kh_model *m); /* read-outs */
+size_t kh_model_param_count(const kh_model *m);  /* trainable parameters, .train order */
+const kh_netlist *kh_model_netlist(const kh_model *m);
+kh_solver *kh_model_solver(kh_model *m);
+/* Parameter i: a conductance (siemens) or a current (amperes), its name and its layer (from the
+ * generator's names r<l>_... and i<l>_...; 1 for any other name). */
+int kh_model_param_is_conductance(const kh_model *m, size_t i);
+const char *kh_model_param_name(const kh_model *m, size_t i);
+unsigned kh_model_param_layer(const kh_model *m, size_t i);
+/* Conductance bounds from .bounds (default 0 < g < inf). */
+void kh_model_bounds(const kh_model *m, double *gmin, double *gmax);
+void kh_model_get_params(const kh_model *m, double *theta);
+/* Conductances must lie in (0, inf) and be finite; currents finite. */
+kh_status kh_model_set_params(kh_context *ctx, kh_model *m, const double *theta);
+/* Drives the inputs with features x (times the input gain; pairs get +- gain x). */
+kh_status kh_model_set_input(kh_context *ctx, kh_model *m, const double *x);
+/* Free phase: solves at beta = 0 and reads the outputs (kh_model_output_count values). */
+kh_status kh_model_predict(kh_context *ctx, kh_model *m, double *outputs);
+
+/* Gradient estimators of the loss L = 1/2 |outputs - target|^2 with respect to the parameters. */
+typedef enum {
+  KH_EST_EXACT,    /* implicit differentiation: one adjoint solve with the free-phase factor */
+  KH_EST_PLUS,     /* one-sided, +beta */
+  KH_EST_MINUS,    /* one-sided, -beta */
+  KH_EST_CENTERED, /* +-beta, error O(beta^2) */
+  KH_EST_FORWARD2, /* p-point forward differences at 0, beta, .., (p-1) beta: O(beta^(p-1)) */
+  KH_EST_FORWARD3,
+  KH_EST_FORWARD4,
+  KH_EST_FORWARD5,
+  KH_EST_COUNT
+} kh_estimator;
+/* By name: exact, plus, minus, centered, forward2..forward5. Returns -1 for an unknown name. */
+int kh_estimator_from_name(const char *name);
+const char *kh_estimator_name(kh_estimator e);
+typedef struct {
+  double loss;         /* L at the free equilibrium */
+  double *outputs;     /* free-phase outputs, if not NULL */
+  unsigned phases;     /* solves done */
+  unsigned iterations; /* Newton iterations over all phases */
+  unsigned factorizations;
+} kh_grad_info;
+/* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
+ * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free
+ * phase warm-starts from this sample's free state. */
+kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
+                            const double *target, double *grad, kh_grad_info *info);
+/* Largest layer number of any parameter (kh_model_param_layer). */
+unsigned kh_model_layer_count(const kh_model *m);
+/* Per layer l (index l - 1): cosine similarity of estimate and reference over the layer's
+ * parameters, and |estimate - reference| / |reference| (Euclidean norms). */
+void kh_grad_compare(const kh_model *m, const double *estimate, const double *reference,
+                     double *cosine, double *relative_error);
+#ifdef __cplusplus
+}
+#endif
+#endif

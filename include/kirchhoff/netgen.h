@@ -1,0 +1,39 @@
+/* The layered-network generator: deep resistive networks (DRN) as in Kendall et al. 2020 and
+ * Scellier 2024, written as an ordinary netlist with learning cards (docs/networks.md). */
+#ifndef KIRCHHOFF_NETGEN_H
+#define KIRCHHOFF_NETGEN_H
+#include "kirchhoff/status.h"
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+enum { KH_NETGEN_MAX_LAYERS = 16 };
+typedef struct {
+  unsigned version;
+  /* Layer widths, inputs first, outputs last (at least 2 layers). Each input feature becomes a
+   * pair of voltage sources (+A x, -A x). */
+  size_t layers[KH_NETGEN_MAX_LAYERS];
+  size_t layer_count;
+  double input_gain; /* A (default 1) */
+  /* Initial conductances: uniform in +-init_scale/sqrt(fan_in), clamped at gmin (Scellier's
+   * code); or, when init_high > 0, uniform in [init_low, init_high]. */
+  double init_scale, init_low, init_high;
+  double gmin, gmax;        /* bounds (.bounds card); gmax = INFINITY for none */
+  double bias_voltage;      /* V_b: hidden nodes clamped at v >= V_b (first half), <= -V_b */
+  int differential_outputs; /* each output is a node pair read as v(p) - v(n) */
+  uint64_t seed;
+} kh_netgen_options;
+#define KH_NETGEN_OPTIONS_VERSION 1
+#define KH_NETGEN_OPTIONS_INIT                                                                     \
+  { KH_NETGEN_OPTIONS_VERSION, {0}, 0, 1.0, 1.0, 0.0, 0.0, 1e-9, INFINITY, 0.0, 0, 1 }
+/* Parses "784-100-10" into o->layers. */
+kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch);
+/* Writes the network as a netlist (parseable by kirchhoff and by ngspice). */
+kh_status kh_netgen_write(kh_context *ctx, const kh_netgen_options *o, FILE *out);
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,43 @@
+/* HDF5 traces of training runs (layout: docs/traces.md). The file is opened, appended to and
+ * closed at every epoch end, so between epochs it is a complete HDF5 file that h5py can read
+ * (even while the run goes on), and a run killed mid-epoch loses only that epoch. */
+#ifndef KIRCHHOFF_TRACE_H
+#define KIRCHHOFF_TRACE_H
+#include "kirchhoff/train.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef struct kh_trace kh_trace;
+typedef struct {
+  const char *netlist_text; /* the network as trained (before training) */
+  const char *command;      /* the command line */
+  const char *data, *test;  /* data paths */
+  const kh_train_options *options;
+  size_t epochs;           /* planned */
+  const kh_scaler *scaler; /* feature scaling fitted on the training set */
+} kh_trace_config;
+typedef struct {
+  const kh_epoch_report *report;
+  double test_loss, test_error, beta;
+  /* estimator vs exact gradient on a fixed probe of training samples, per layer (may be NULL) */
+  const double *grad_cosine, *grad_relative_error;
+  size_t grad_layers;
+} kh_trace_epoch;
+/* Creates (replaces) the trace: /config and the initial parameters (row 0 of the /params datasets).
+ */
+kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
+                          const kh_trace_config *cfg, kh_trainer *t);
+/* Appends one epoch: metrics, parameters and the checkpoint; then closes the file again. */
+kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh_trace_epoch *e);
+/* Reads a trace's netlist text and options back (the caller frees *netlist_text with free()).
+ * epochs_done: the last complete epoch. */
+kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
+                               kh_train_options *options, size_t *epochs_planned,
+                               size_t *epochs_done);
+/* Opens an existing trace for appending and restores the trainer from its checkpoint. */
+kh_status kh_trace_resume(kh_context *ctx, kh_trace **out, const char *path, kh_trainer *t);
+void kh_trace_free(kh_trace *tr);
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,65 @@
+/* Training a model's parameters with equilibrium propagation (docs/training.md). */
+#ifndef KIRCHHOFF_TRAIN_H
+#define KIRCHHOFF_TRAIN_H
+#include "kirchhoff/dataset.h"
+#include "kirchhoff/model.h"
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+enum { KH_MAX_LAYER_RATES = 16 };
+typedef enum { KH_OPT_SGD, KH_OPT_MOMENTUM, KH_OPT_ADAM } kh_optimizer_kind;
+typedef struct {
+  unsigned version;
+  size_t batch;                  /* samples per update (default 8) */
+  double beta;                   /* nudge strength (default 0.5) */
+  kh_estimator estimator;        /* default centered */
+  kh_optimizer_kind optimizer;   /* default adam */
+  double lr[KH_MAX_LAYER_RATES]; /* learning rate per layer; lr_count = 1: one for all */
+  size_t lr_count;
+  double momentum;              /* momentum and Adam's beta1 (default 0.9) */
+  double lr_decay;              /* learning rates times this after every epoch (default 1) */
+  double target_on, target_off; /* output target voltages for the right class and the others */
+  uint64_t seed;
+  int threads; /* workers over the samples of a batch (default 1) */
+} kh_train_options;
+#define KH_TRAIN_OPTIONS_VERSION 1
+#define KH_TRAIN_OPTIONS_INIT                                                                      \
+  {                                                                                                \
+    KH_TRAIN_OPTIONS_VERSION, 8, 0.5, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 1.0, 1.0, 0.0, \
+        1, 1                                                                                       \
+  }
+typedef struct kh_trainer kh_trainer;
+typedef struct {
+  size_t epoch;                   /* 1-based, of the epoch just finished */
+  double train_loss, train_error; /* means over the epoch's samples, measured in their free phase */
+  double seconds;
+  unsigned long newton_iterations, solves;
+  double max_relative_residual; /* worst KCL certificate of the epoch's solves */
+} kh_epoch_report;
+/* The trainer keeps its own models (one per thread) built from nl, which must outlive it. */
+kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,
+                         const kh_train_options *o, const kh_dataset *train);
+void kh_trainer_free(kh_trainer *t);
+kh_model *kh_trainer_model(kh_trainer *t); /* the first worker's model: holds the parameters */
+/* One pass over the training set in a seeded random order. */
+kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *report);
+/* Mean loss and error fraction over d (free phases only). */
+kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
+                              double *error);
+/* Target vector of a class (kh_model_output_count values). */
+void kh_trainer_target(const kh_trainer *t, unsigned label, double *target);
+/* Everything a bitwise resume needs, as flat arrays (sizes from kh_trainer_state_sizes):
+ * parameters, optimizer moments, and the random-number state and counters. */
+typedef struct {
+  size_t epoch, step;
+  uint64_t rng[4];
+  double lr_scale;
+  double *theta, *moment1, *moment2; /* param_count each */
+} kh_trainer_state;
+void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s); /* pointers into t */
+kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_state *s);
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,149 @@
+/* Data set objects: loading by kind, held-out splits, and feature scaling. */
+#include "dataset_impl.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+#include "core/rng.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+kh_status kh_dataset_alloc(kh_context *ctx, kh_dataset **out, size_t count, size_t features) {
+  *out = NULL;
+  kh_dataset *d = kh_calloc(1, sizeof *d);
+  if (!d || (features && count > SIZE_MAX / sizeof(double) / features)) {
+    kh_free(d);
+    return kh_fail_nomem(ctx, "allocating a data set");
+  }
+  d->count = count, d->features = features;
+  d->x = kh_malloc(count * features * sizeof *d->x + 1);
+  d->label = kh_malloc(count * sizeof *d->label + 1);
+  if (!d->x || !d->label) {
+    kh_dataset_free(d);
+    return kh_fail_nomem(ctx, "allocating a data set");
+  }
+  *out = d;
+  return KH_OK;
+}
+
+kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test) {
+  struct stat st;
+  *out = NULL;
+  if (stat(path, &st) != 0) return kh_fail(ctx, KH_ERR_IO, "cannot open data '%s'", path);
+  if (S_ISDIR(st.st_mode)) return kh_dataset_load_idx(ctx, out, path, test);
+  if (test)
+    return kh_fail(ctx, KH_ERR_USAGE, "'%s' is a file: only IDX folders hold their own test set",
+                   path);
+  return kh_dataset_load_csv(ctx, out, path);
+}
+
+void kh_dataset_free(kh_dataset *d) {
+  if (!d) return;
+  kh_free(d->x);
+  kh_free(d->label);
+  kh_free(d);
+}
+
+size_t kh_dataset_count(const kh_dataset *d) {
+  return d->count;
+}
+size_t kh_dataset_features(const kh_dataset *d) {
+  return d->features;
+}
+size_t kh_dataset_classes(const kh_dataset *d) {
+  return d->classes;
+}
+int kh_dataset_is_images(const kh_dataset *d) {
+  return d->images;
+}
+const double *kh_dataset_sample(const kh_dataset *d, size_t i) {
+  return d->x + i * d->features;
+}
+unsigned kh_dataset_label(const kh_dataset *d, size_t i) {
+  return d->label[i];
+}
+
+kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint64_t seed,
+                           kh_dataset **held) {
+  *held = NULL;
+  if (!(fraction > 0 && fraction < 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "a held-out fraction must lie in (0, 1)");
+  size_t n = d->count, k = (size_t)llround(fraction * (double)n);
+  if (k == 0 || k == n)
+    return kh_fail(ctx, KH_ERR_INPUT, "%zu samples are too few to hold out %g of them", n,
+                   fraction);
+  unsigned char *pick = kh_calloc(n, 1);
+  size_t *order = kh_malloc(n * sizeof *order);
+  kh_status st = pick && order ? kh_dataset_alloc(ctx, held, k, d->features)
+                               : kh_fail_nomem(ctx, "splitting a data set");
+  if (st == KH_OK) {
+    kh_rng rng;
+    kh_rng_seed(&rng, seed ^ 0x5eedda7aULL);
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    for (size_t i = 0; i < k; i++) { /* partial Fisher-Yates: the first k are held out */
+      size_t j = i + (size_t)kh_rng_below(&rng, n - i), t = order[i];
+      order[i] = order[j], order[j] = t;
+      pick[order[i]] = 1;
+    }
+    size_t h = 0, r = 0, f = d->features;
+    for (size_t i = 0; i < n; i++) {
+      kh_dataset *to = pick[i] ? *held : d;
+      size_t at = pick[i] ? h++ : r++;
+      memmove(to->x + at * f, d->x + i * f, f * sizeof *d->x);
+      to->label[at] = d->label[i];
+    }
+    d->count = r;
+    (*held)->classes = d->classes;
+    (*held)->images = d->images;
+  }
+  kh_free(pick);
+  kh_free(order);
+  return st;
+}
+
+kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind, const kh_dataset *d) {
+  *s = (kh_scaler){kind, d->features, NULL, NULL};
+  if (kind != KH_SCALE_STANDARDIZE) return KH_OK;
+  s->mean = kh_calloc(d->features + 1, sizeof *s->mean);
+  s->inv_std = kh_calloc(d->features + 1, sizeof *s->inv_std);
+  if (!s->mean || !s->inv_std) {
+    kh_scaler_release(s);
+    return kh_fail_nomem(ctx, "fitting the feature scaling");
+  }
+  for (size_t j = 0; j < d->features; j++) {
+    long double sum = 0, sq = 0;
+    for (size_t i = 0; i < d->count; i++) sum += d->x[i * d->features + j];
+    long double mean = d->count ? sum / d->count : 0;
+    for (size_t i = 0; i < d->count; i++) {
+      long double e = d->x[i * d->features + j] - mean;
+      sq += e * e;
+    }
+    double sd = d->count ? (double)sqrtl(sq / d->count) : 0;
+    s->mean[j] = (double)mean;
+    s->inv_std[j] = sd > 0 ? 1.0 / sd : 1.0;
+  }
+  return KH_OK;
+}
+
+kh_status kh_scaler_apply(kh_context *ctx, const kh_scaler *s, kh_dataset *d) {
+  if (d->features != s->features)
+    return kh_fail(ctx, KH_ERR_INPUT, "data set has %zu features, the scaling was fitted on %zu",
+                   d->features, s->features);
+  size_t f = d->features;
+  for (size_t i = 0; i < d->count; i++)
+    for (size_t j = 0; j < f; j++) {
+      double *x = &d->x[i * f + j];
+      if (s->kind == KH_SCALE_STANDARDIZE)
+        *x = (*x - s->mean[j]) * s->inv_std[j];
+      else if (s->kind == KH_SCALE_PIXELS)
+        *x /= 255.0;
+    }
+  return KH_OK;
+}
+
+void kh_scaler_release(kh_scaler *s) {
+  kh_free(s->mean);
+  kh_free(s->inv_std);
+  s->mean = s->inv_std = NULL;
+}

@@ -1,0 +1,138 @@
+/* Gradient estimators: equilibrium propagation's contrasts of dE/dtheta between phases, and the
+ * exact gradient by implicit differentiation. With E the co-content and C = 1/2 |o - y|^2, the
+ * nudged equilibrium v_b minimizes E + b C, and dL/dtheta = d/db dE/dtheta(v_b) at b = 0
+ * (Scellier & Bengio 2017); the estimators are finite differences of that derivative. */
+#include "model_impl.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const names[KH_EST_COUNT] = {"exact",    "plus",     "minus",    "centered",
+                                                "forward2", "forward3", "forward4", "forward5"};
+
+int kh_estimator_from_name(const char *name) {
+  for (int e = 0; e < KH_EST_COUNT; e++)
+    if (strcmp(names[e], name) == 0) return e;
+  return -1;
+}
+
+const char *kh_estimator_name(kh_estimator e) {
+  return (unsigned)e < KH_EST_COUNT ? names[e] : "?";
+}
+
+/* Nudges (multiples of beta) and weights: dL/dtheta ~ (1/beta) sum_k w_k dE/dtheta(v_{s_k beta}).
+ * Forward differences: the one-sided derivative formulas of order p - 1 (Fornberg). */
+typedef struct {
+  unsigned count;
+  double step[5], weight[5];
+} kh_stencil;
+
+static const kh_stencil stencils[KH_EST_COUNT] = {
+    [KH_EST_PLUS] = {2, {0, 1}, {-1, 1}},
+    [KH_EST_MINUS] = {2, {-1, 0}, {-1, 1}},
+    [KH_EST_CENTERED] = {2, {-1, 1}, {-0.5, 0.5}},
+    [KH_EST_FORWARD2] = {2, {0, 1}, {-1, 1}},
+    [KH_EST_FORWARD3] = {3, {0, 1, 2}, {-1.5, 2, -0.5}},
+    [KH_EST_FORWARD4] = {4, {0, 1, 2, 3}, {-11.0 / 6, 3, -1.5, 1.0 / 3}},
+    [KH_EST_FORWARD5] = {5, {0, 1, 2, 3, 4}, {-25.0 / 12, 4, -3, 4.0 / 3, -0.25}},
+};
+
+/* dE/dtheta at node voltages v: 1/2 (va - vb)^2 for a conductance, v+ - v- for a current source
+ * (its co-content term is I (v+ - v-)). */
+static void dE_dtheta(const kh_model *m, const double *v, double *out) {
+  for (size_t i = 0; i < m->params; i++) {
+    const kh_param *p = &m->param[i];
+    double dv = v[p->node_pos] - v[p->node_neg];
+    out[i] = p->conductance ? 0.5 * dv * dv : dv;
+  }
+}
+
+/* Adjoint: lambda = H^-1 dC/dv, then dL/dtheta = -lambda^T d(grad_v E)/dtheta. */
+static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outputs, double *grad) {
+  double *r = m->node_work;
+  memset(r, 0, m->nodes * sizeof *r);
+  for (size_t k = 0; k < m->outputs; k++) {
+    double e = outputs[k] - m->target[k];
+    r[m->out[k].node_pos] += e;
+    r[m->out[k].node_neg] -= e;
+  }
+  r[0] = 0;
+  kh_status st = kh_solver_adjoint(ctx, m->solver, r, r);
+  if (st != KH_OK) return st;
+  for (size_t i = 0; i < m->params; i++) {
+    const kh_param *p = &m->param[i];
+    double dl = r[p->node_pos] - r[p->node_neg];
+    grad[i] = p->conductance ? -dl * (m->v_free[p->node_pos] - m->v_free[p->node_neg]) : -dl;
+  }
+  return KH_OK;
+}
+
+kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
+                            const double *target, double *grad, kh_grad_info *info) {
+  if ((unsigned)est >= KH_EST_COUNT) return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
+  if (est != KH_EST_EXACT && !(beta > 0))
+    return kh_fail(ctx, KH_ERR_USAGE, "the nudge beta must be > 0 (got %g)", beta);
+  kh_grad_info local = {0};
+  if (!info) info = &local;
+  double *outputs = info->outputs ? info->outputs : m->node_work;
+  info->phases = 1;
+  info->iterations = 0;
+  memcpy(m->target, target, m->outputs * sizeof *target);
+  kh_status st = kh_model_solve(ctx, m, 0.0, m->v_free, &info->iterations, NULL);
+  if (st != KH_OK) return st;
+  double outs[m->outputs];
+  kh_model_read_outputs(m, m->v_free, outs);
+  info->loss = 0;
+  for (size_t k = 0; k < m->outputs; k++)
+    info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
+  if (info->outputs) memcpy(outputs, outs, sizeof outs);
+  if (est == KH_EST_EXACT) {
+    st = exact_gradient(ctx, m, outs, grad);
+    kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);
+    return st;
+  }
+  int have_warm = kh_solver_get_warm_start(m->solver, m->warm);
+  const kh_stencil *s = &stencils[est];
+  memset(grad, 0, m->params * sizeof *grad);
+  for (unsigned k = 0; k < s->count && st == KH_OK; k++) {
+    const double *v = m->v_free;
+    if (s->step[k] != 0) {
+      kh_solver_set_warm_start(m->solver, have_warm ? m->warm : NULL);
+      st = kh_model_solve(ctx, m, s->step[k] * beta, m->v_nudged, &info->iterations, NULL);
+      info->phases++;
+      v = m->v_nudged;
+    }
+    dE_dtheta(m, v, m->dedtheta);
+    for (size_t i = 0; i < m->params; i++) grad[i] += s->weight[k] / beta * m->dedtheta[i];
+  }
+  /* The next sample starts from this sample's free state, not from the last nudged one. */
+  if (have_warm) kh_solver_set_warm_start(m->solver, m->warm);
+  if (st == KH_OK) st = kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);
+  return st;
+}
+
+unsigned kh_model_layer_count(const kh_model *m) {
+  unsigned top = 1;
+  for (size_t i = 0; i < m->params; i++)
+    if (m->param[i].layer > top) top = m->param[i].layer;
+  return top;
+}
+
+void kh_grad_compare(const kh_model *m, const double *est, const double *ref, double *cosine,
+                     double *relative_error) {
+  unsigned layers = kh_model_layer_count(m);
+  for (unsigned l = 1; l <= layers; l++) {
+    long double dot = 0, ee = 0, rr = 0, dd = 0;
+    for (size_t i = 0; i < m->params; i++) {
+      if (m->param[i].layer != l) continue;
+      dot += (long double)est[i] * ref[i];
+      ee += (long double)est[i] * est[i];
+      rr += (long double)ref[i] * ref[i];
+      dd += ((long double)est[i] - ref[i]) * ((long double)est[i] - ref[i]);
+    }
+    cosine[l - 1] = ee > 0 && rr > 0 ? (double)(dot / sqrtl(ee * rr)) : (ee == rr ? 1.0 : 0.0);
+    relative_error[l - 1] = rr > 0 ? (double)sqrtl(dd / rr) : (double)sqrtl(dd);
+  }
+}

@@ -1,0 +1,99 @@
+/* IDX data (MNIST, Fashion-MNIST): big-endian headers, images as bytes; gzip-compressed or raw
+ * (zlib reads both). A folder holds train-* and t10k-* (the test set). */
+#include "dataset_impl.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+enum { IMAGES_MAGIC = 0x00000803, LABELS_MAGIC = 0x00000801, MAX_SAMPLES = 100000000 };
+
+/* Finds DIR/PREFIX-KIND-idxN-ubyte[.gz] into path. */
+static int find(const char *dir, const char *prefix, const char *kind, char *path, size_t size) {
+  static const char *const suffixes[] = {".gz", ""};
+  struct stat st;
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, size, "%s/%s-%s-ubyte%s", dir, prefix, kind, suffixes[i]);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) return 1;
+  }
+  return 0;
+}
+
+static int read_exact(gzFile f, void *buf, size_t n) {
+  unsigned char *p = buf;
+  while (n) {
+    unsigned chunk = n > (1u << 30) ? 1u << 30 : (unsigned)n;
+    int got = gzread(f, p, chunk);
+    if (got <= 0) return -1;
+    p += got, n -= (size_t)got;
+  }
+  return 0;
+}
+
+static kh_status read_header(kh_context *ctx, gzFile f, const char *path, uint32_t magic,
+                             uint32_t *dims, int ndims) {
+  unsigned char h[16];
+  if (read_exact(f, h, 4 * (size_t)(ndims + 1)))
+    return kh_fail(ctx, KH_ERR_INPUT, "%s: truncated IDX header", path);
+  uint32_t m = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+  if (m != magic)
+    return kh_fail(ctx, KH_ERR_INPUT, "%s: IDX magic 0x%08x, expected 0x%08x", path, m, magic);
+  for (int i = 0; i < ndims; i++) {
+    const unsigned char *b = h + 4 * (i + 1);
+    dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    if (dims[i] == 0 || dims[i] > MAX_SAMPLES)
+      return kh_fail(ctx, KH_ERR_INPUT, "%s: IDX dimension %d is %u", path, i, dims[i]);
+  }
+  return KH_OK;
+}
+
+static kh_status load(kh_context *ctx, kh_dataset **out, const char *images, const char *labels) {
+  gzFile fi = gzopen(images, "rb"), fl = gzopen(labels, "rb");
+  uint32_t idim[3] = {0}, ldim[1] = {0};
+  kh_status st = KH_OK;
+  if (!fi || !fl) st = kh_fail(ctx, KH_ERR_IO, "cannot open '%s'", fi ? labels : images);
+  if (st == KH_OK) st = read_header(ctx, fi, images, IMAGES_MAGIC, idim, 3);
+  if (st == KH_OK) st = read_header(ctx, fl, labels, LABELS_MAGIC, ldim, 1);
+  if (st == KH_OK && idim[0] != ldim[0])
+    st = kh_fail(ctx, KH_ERR_INPUT, "%s holds %u images but %s %u labels", images, idim[0], labels,
+                 ldim[0]);
+  if (st == KH_OK && (uint64_t)idim[1] * idim[2] > 1u << 24)
+    st = kh_fail(ctx, KH_ERR_INPUT, "%s: images of %ux%u are too large", images, idim[1], idim[2]);
+  size_t n = idim[0], f = (size_t)idim[1] * idim[2];
+  unsigned char *buf = NULL;
+  if (st == KH_OK) st = kh_dataset_alloc(ctx, out, n, f);
+  if (st == KH_OK && !(buf = kh_malloc(n * f + 1))) st = kh_fail_nomem(ctx, "reading IDX");
+  if (st == KH_OK && read_exact(fi, buf, n * f))
+    st = kh_fail(ctx, KH_ERR_INPUT, "%s: truncated (fewer than %zu images)", images, n);
+  for (size_t i = 0; st == KH_OK && i < n * f; i++) (*out)->x[i] = buf[i];
+  if (st == KH_OK && read_exact(fl, buf, n))
+    st = kh_fail(ctx, KH_ERR_INPUT, "%s: truncated (fewer than %zu labels)", labels, n);
+  for (size_t i = 0; st == KH_OK && i < n; i++) {
+    (*out)->label[i] = buf[i];
+    if (buf[i] + 1u > (*out)->classes) (*out)->classes = buf[i] + 1u;
+  }
+  if (st == KH_OK) (*out)->images = 1;
+  kh_free(buf);
+  if (fi) gzclose(fi);
+  if (fl) gzclose(fl);
+  if (st != KH_OK) {
+    kh_dataset_free(*out);
+    *out = NULL;
+  }
+  return st;
+}
+
+kh_status kh_dataset_load_idx(kh_context *ctx, kh_dataset **out, const char *dir, int test) {
+  char images[4096], labels[4096];
+  const char *prefix = test ? "t10k" : "train";
+  *out = NULL;
+  if (!find(dir, prefix, "images-idx3", images, sizeof images) ||
+      !find(dir, prefix, "labels-idx1", labels, sizeof labels))
+    return kh_fail(ctx, KH_ERR_IO, "%s: no %s-images-idx3-ubyte[.gz] and %s-labels-idx1-ubyte[.gz]",
+                   dir, prefix, prefix);
+  return load(ctx, out, images, labels);
+}

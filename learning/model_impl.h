@@ -1,0 +1,36 @@
+/* The model as learning/ keeps it (private). */
+#ifndef KH_LEARNING_MODEL_IMPL_H
+#define KH_LEARNING_MODEL_IMPL_H
+
+#include "kirchhoff/circuit.h"
+#include "kirchhoff/model.h"
+
+typedef struct {
+  size_t element, node_pos, node_neg;
+  int conductance; /* resistor (else a current source) */
+  unsigned layer;
+} kh_param;
+
+struct kh_model {
+  const kh_netlist *nl;
+  kh_circuit *circuit;
+  kh_solver *solver;
+  size_t inputs, outputs, params, nodes;
+  double gain, gmin, gmax;
+  size_t *source, source_count; /* input sources in drive order (pairs: positive first) */
+  double *source_value;
+  kh_output *out;
+  kh_param *param;
+  double *target;                        /* the current sample's target (outputs) */
+  double *v_free, *v_nudged, *node_work; /* node voltages */
+  double *warm;                          /* the free state, the nudged phases' warm start */
+  double *dedtheta;                      /* dE/dtheta at one phase */
+};
+
+void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
+/* Solves at nudge beta toward m->target into v (all nodes); adds Newton iterations and records
+ * the solver's factorization count. */
+kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, unsigned *iterations,
+                         unsigned *factorizations);
+
+#endif

@@ -1,0 +1,168 @@
+/* Reading traces back: the configuration (for --resume and export) and the checkpoint. */
+#include "core/alloc.h"
+#include "core/context.h"
+#include "kirchhoff/trace.h"
+
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+static kh_status fail(kh_context *ctx, const char *path, const char *what) {
+  return kh_fail(ctx, KH_ERR_INPUT, "trace '%s': %s", path, what);
+}
+
+/* Reads a scalar or vector numeric attribute of exactly n values. */
+static int read_numbers(hid_t loc, const char *name, hid_t type, void *out, size_t n) {
+  if (H5Aexists(loc, name) <= 0) return -1;
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  hid_t space = H5Aget_space(a);
+  hssize_t count = H5Sget_simple_extent_npoints(space);
+  herr_t st = count == (hssize_t)n ? H5Aread(a, type, out) : -1;
+  H5Sclose(space), H5Aclose(a);
+  return st < 0 ? -1 : 0;
+}
+
+/* A variable-length string attribute, copied with malloc (the caller frees). */
+static char *read_string(hid_t loc, const char *name) {
+  if (H5Aexists(loc, name) <= 0) return NULL;
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT), type = H5Aget_type(a);
+  char *value = NULL, *copy = NULL;
+  if (H5Tis_variable_str(type) > 0 && H5Aread(a, type, &value) >= 0 && value) {
+    copy = malloc(strlen(value) + 1);
+    if (copy) strcpy(copy, value);
+    H5free_memory(value);
+  }
+  H5Tclose(type), H5Aclose(a);
+  return copy;
+}
+
+static int read_vector(hid_t loc, const char *name, double *out, size_t n) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t space = H5Dget_space(d);
+  herr_t st = H5Sget_simple_extent_npoints(space) == (hssize_t)n
+                  ? H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out)
+                  : -1;
+  H5Sclose(space), H5Dclose(d);
+  return st < 0 ? -1 : 0;
+}
+
+static int lookup(const char *s, const char *const *names, int count) {
+  for (int i = 0; s && i < count; i++)
+    if (!strcmp(s, names[i])) return i;
+  return -1;
+}
+
+kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
+                               kh_train_options *o, size_t *epochs_planned, size_t *epochs_done) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  *netlist_text = NULL;
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
+  hid_t g = H5Gopen2(file, "config", H5P_DEFAULT), c = H5Gopen2(file, "checkpoint", H5P_DEFAULT);
+  kh_status st = g < 0 || c < 0 ? fail(ctx, path, "no /config or /checkpoint group") : KH_OK;
+  static const char *const opts[] = {"sgd", "momentum", "adam"};
+  uint64_t batch = 0, seed = 0, threads = 0, planned = 0, done = 0;
+  char *est = NULL, *opt = NULL;
+  if (st == KH_OK) {
+    *netlist_text = read_string(g, "netlist");
+    est = read_string(g, "estimator"), opt = read_string(g, "optimizer");
+    int bad = !*netlist_text || read_numbers(g, "beta", H5T_NATIVE_DOUBLE, &o->beta, 1) ||
+              read_numbers(g, "batch", H5T_NATIVE_UINT64, &batch, 1) ||
+              read_numbers(g, "momentum", H5T_NATIVE_DOUBLE, &o->momentum, 1) ||
+              read_numbers(g, "lr_decay", H5T_NATIVE_DOUBLE, &o->lr_decay, 1) ||
+              read_numbers(g, "target_on", H5T_NATIVE_DOUBLE, &o->target_on, 1) ||
+              read_numbers(g, "target_off", H5T_NATIVE_DOUBLE, &o->target_off, 1) ||
+              read_numbers(g, "seed", H5T_NATIVE_UINT64, &seed, 1) ||
+              read_numbers(g, "threads", H5T_NATIVE_UINT64, &threads, 1) ||
+              read_numbers(g, "epochs", H5T_NATIVE_UINT64, &planned, 1) ||
+              read_numbers(c, "epoch", H5T_NATIVE_UINT64, &done, 1);
+    hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);
+    if (a >= 0) {
+      hid_t space = H5Aget_space(a);
+      hssize_t n = H5Sget_simple_extent_npoints(space);
+      H5Sclose(space), H5Aclose(a);
+      if (n < 1 || n > KH_MAX_LAYER_RATES)
+        bad = 1;
+      else
+        o->lr_count = (size_t)n,
+        bad |= read_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count);
+    } else {
+      bad = 1;
+    }
+    int e = kh_estimator_from_name(est ? est : ""), k = lookup(opt, opts, 3);
+    if (bad || e < 0 || k < 0 || batch == 0 || threads == 0 || threads > 1024)
+      st = fail(ctx, path, "/config is incomplete or invalid (not written by kirchhoff train?)");
+    else {
+      o->estimator = (kh_estimator)e, o->optimizer = (kh_optimizer_kind)k;
+      o->batch = (size_t)batch, o->seed = seed, o->threads = (int)threads;
+      *epochs_planned = (size_t)planned, *epochs_done = (size_t)done;
+    }
+  }
+  free(est), free(opt);
+  if (g >= 0) H5Gclose(g);
+  if (c >= 0) H5Gclose(c);
+  H5Fclose(file);
+  if (st != KH_OK) free(*netlist_text), *netlist_text = NULL;
+  return st;
+}
+
+/* Cuts a growing dataset back to `rows` rows (an epoch appended after the last checkpoint). */
+static int truncate_rows(hid_t loc, const char *name, hsize_t rows) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hsize_t dims[2];
+  hid_t space = H5Dget_space(d);
+  int rank = H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Sclose(space);
+  herr_t st = 0;
+  if (rank >= 1 && dims[0] > rows) dims[0] = rows, st = H5Dset_extent(d, dims);
+  H5Dclose(d);
+  return st < 0 || rank < 1 ? -1 : 0;
+}
+
+kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t, size_t n) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' for appending", path);
+  kh_trainer_state s = {0};
+  double *buf = kh_malloc((3 * n + 1) * sizeof *buf);
+  kh_status st = buf ? KH_OK : kh_fail_nomem(ctx, "resuming");
+  hid_t c = H5Gopen2(file, "checkpoint", H5P_DEFAULT);
+  uint64_t epoch = 0, step = 0;
+  if (st == KH_OK) {
+    s.theta = buf, s.moment1 = buf + n, s.moment2 = buf + 2 * n;
+    if (c < 0 || read_vector(c, "theta", s.theta, n) || read_vector(c, "moment1", s.moment1, n) ||
+        read_vector(c, "moment2", s.moment2, n) ||
+        read_numbers(c, "epoch", H5T_NATIVE_UINT64, &epoch, 1) ||
+        read_numbers(c, "step", H5T_NATIVE_UINT64, &step, 1) ||
+        read_numbers(c, "rng", H5T_NATIVE_UINT64, s.rng, 4) ||
+        read_numbers(c, "lr_scale", H5T_NATIVE_DOUBLE, &s.lr_scale, 1))
+      st = fail(ctx, path, "/checkpoint is incomplete or does not fit this network");
+  }
+  if (st == KH_OK) {
+    s.epoch = (size_t)epoch, s.step = (size_t)step;
+    st = kh_trainer_set_state(ctx, t, &s);
+  }
+  if (st == KH_OK) {
+    static const char *const rows_e[] = {"metrics/train_loss",
+                                         "metrics/test_loss",
+                                         "metrics/train_error",
+                                         "metrics/test_error",
+                                         "metrics/epoch_seconds",
+                                         "metrics/beta",
+                                         "metrics/newton_iterations",
+                                         "metrics/max_relative_residual",
+                                         "grad/cosine",
+                                         "grad/relative_error"};
+    int bad = truncate_rows(file, "params/g", epoch + 1) |
+              truncate_rows(file, "params/i_bias", epoch + 1);
+    for (size_t k = 0; k < sizeof rows_e / sizeof rows_e[0]; k++)
+      bad |= truncate_rows(file, rows_e[k], epoch);
+    if (bad) st = fail(ctx, path, "its datasets do not have the layout kirchhoff writes");
+  }
+  if (c >= 0) H5Gclose(c);
+  if (H5Fclose(file) < 0 && st == KH_OK) st = kh_fail(ctx, KH_ERR_IO, "closing '%s'", path);
+  kh_free(buf);
+  return st;
+}

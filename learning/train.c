@@ -1,0 +1,313 @@
+/* The training loop: seeded shuffles, minibatches spread over worker models (OpenMP), the
+ * per-sample gradients summed in sample order so the result does not depend on the number of
+ * threads beyond the solver's round-off, then an optimizer step projected onto the bounds.
+ * Each epoch starts every worker cold, so a run resumed at an epoch boundary repeats the
+ * uninterrupted run bit for bit. */
+#include "model_impl.h"
+#include "optimizer.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+#include "core/rng.h"
+#include "kirchhoff/train.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+typedef struct {
+  kh_context *ctx;
+  kh_model *model;
+  double *target, *outputs;
+} kh_worker;
+
+struct kh_trainer {
+  kh_train_options o;
+  const kh_dataset *train;
+  kh_worker *workers;
+  int nworkers;
+  size_t params, outputs, epoch;
+  kh_optimizer opt;
+  kh_rng rng;
+  size_t *order;
+  double *grads;                     /* batch * params: one row per sample of the batch */
+  double *theta;                     /* the parameters (the master copy) */
+  double *loss, *correct, *residual; /* per sample of the batch */
+  unsigned *iterations;
+};
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
+  if (o->version != KH_TRAIN_OPTIONS_VERSION)
+    return kh_fail(ctx, KH_ERR_USAGE, "kh_train_options: version %u, expected %d", o->version,
+                   KH_TRAIN_OPTIONS_VERSION);
+  if (o->batch == 0) return kh_fail(ctx, KH_ERR_USAGE, "the batch size must be >= 1");
+  if ((unsigned)o->estimator >= KH_EST_COUNT)
+    return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
+  if (o->estimator != KH_EST_EXACT && !(o->beta > 0 && isfinite(o->beta)))
+    return kh_fail(ctx, KH_ERR_USAGE, "beta must be finite and > 0 (got %g)", o->beta);
+  if (o->lr_count < 1 || o->lr_count > KH_MAX_LAYER_RATES)
+    return kh_fail(ctx, KH_ERR_USAGE, "1..%d learning rates, got %zu", KH_MAX_LAYER_RATES,
+                   o->lr_count);
+  for (size_t l = 0; l < o->lr_count; l++)
+    if (!(o->lr[l] >= 0 && isfinite(o->lr[l])))
+      return kh_fail(ctx, KH_ERR_USAGE, "learning rates must be finite and >= 0");
+  if (!(o->momentum >= 0 && o->momentum < 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "momentum must lie in [0, 1)");
+  if (!(o->lr_decay > 0 && o->lr_decay <= 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "the learning-rate decay must lie in (0, 1]");
+  if (!isfinite(o->target_on) || !isfinite(o->target_off))
+    return kh_fail(ctx, KH_ERR_USAGE, "target voltages must be finite");
+  if (o->threads < 1 || o->threads > 1024)
+    return kh_fail(ctx, KH_ERR_USAGE, "threads must be 1..1024");
+  return KH_OK;
+}
+
+static kh_status check_shapes(kh_context *ctx, const kh_model *m, const kh_dataset *d) {
+  if (kh_dataset_features(d) != kh_model_input_count(m))
+    return kh_fail(ctx, KH_ERR_INPUT, "the data has %zu features but the network %zu inputs",
+                   kh_dataset_features(d), kh_model_input_count(m));
+  if (kh_dataset_classes(d) > kh_model_output_count(m))
+    return kh_fail(ctx, KH_ERR_INPUT, "the data has %zu classes but the network %zu outputs",
+                   kh_dataset_classes(d), kh_model_output_count(m));
+  return KH_OK;
+}
+
+void kh_trainer_free(kh_trainer *t) {
+  if (!t) return;
+  for (int w = 0; t->workers && w < t->nworkers; w++) {
+    kh_model_free(t->workers[w].model);
+    kh_context_free(t->workers[w].ctx);
+    kh_free(t->workers[w].target);
+    kh_free(t->workers[w].outputs);
+  }
+  kh_free(t->workers);
+  kh_optimizer_release(&t->opt);
+  kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
+  kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
+  kh_free(t);
+}
+
+static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *nl) {
+  t->workers = kh_calloc((size_t)t->nworkers, sizeof *t->workers);
+  if (!t->workers) return kh_fail_nomem(ctx, "creating the trainer");
+  for (int w = 0; w < t->nworkers; w++) {
+    kh_worker *k = &t->workers[w];
+    if (kh_context_new(&k->ctx) != KH_OK) return kh_fail_nomem(ctx, "creating the trainer");
+    kh_status st = kh_model_new(ctx, &k->model, nl);
+    if (st != KH_OK) return st;
+    k->target = kh_malloc((kh_model_output_count(k->model) + 1) * sizeof *k->target);
+    k->outputs = kh_malloc((kh_model_output_count(k->model) + 1) * sizeof *k->outputs);
+    if (!k->target || !k->outputs) return kh_fail_nomem(ctx, "creating the trainer");
+  }
+  return KH_OK;
+}
+
+kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,
+                         const kh_train_options *o, const kh_dataset *train) {
+  *out = NULL;
+  kh_status st = check_options(ctx, o);
+  if (st != KH_OK) return st;
+  kh_trainer *t = kh_calloc(1, sizeof *t);
+  if (!t) return kh_fail_nomem(ctx, "creating the trainer");
+  t->o = *o;
+  t->train = train;
+  t->nworkers = o->threads;
+  st = new_workers(ctx, t, nl);
+  kh_model *m = st == KH_OK ? t->workers[0].model : NULL;
+  if (st == KH_OK) st = check_shapes(ctx, m, train);
+  if (st == KH_OK) {
+    t->params = kh_model_param_count(m);
+    t->outputs = kh_model_output_count(m);
+    size_t n = kh_dataset_count(train), b = o->batch;
+    t->order = kh_malloc((n + 1) * sizeof *t->order);
+    t->grads = kh_malloc(b * t->params * sizeof *t->grads);
+    t->theta = kh_malloc(t->params * sizeof *t->theta);
+    t->loss = kh_malloc(b * sizeof *t->loss), t->correct = kh_malloc(b * sizeof *t->correct);
+    t->residual = kh_malloc(b * sizeof *t->residual);
+    t->iterations = kh_malloc(b * sizeof *t->iterations);
+    if (!t->order || !t->grads || !t->theta || !t->loss || !t->correct || !t->residual ||
+        !t->iterations)
+      st = kh_fail_nomem(ctx, "creating the trainer");
+  }
+  if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
+  if (st == KH_OK) {
+    kh_model_get_params(m, t->theta);
+    kh_optimizer_project(&t->opt, t->theta);
+    kh_rng_seed(&t->rng, o->seed);
+  }
+  if (st != KH_OK) {
+    kh_trainer_free(t);
+    return st;
+  }
+  *out = t;
+  return KH_OK;
+}
+
+kh_model *kh_trainer_model(kh_trainer *t) {
+  return t->workers[0].model;
+}
+
+void kh_trainer_target(const kh_trainer *t, unsigned label, double *target) {
+  for (size_t k = 0; k < t->outputs; k++) target[k] = k == label ? t->o.target_on : t->o.target_off;
+}
+
+static size_t argmax(const double *v, size_t n) {
+  size_t best = 0;
+  for (size_t k = 1; k < n; k++)
+    if (v[k] > v[best]) best = k;
+  return best;
+}
+
+/* Pushes the master parameters into every worker's circuit. */
+static kh_status sync_params(kh_context *ctx, kh_trainer *t) {
+  for (int w = 0; w < t->nworkers; w++) {
+    kh_status st = kh_model_set_params(ctx, t->workers[w].model, t->theta);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
+/* Sample b of a batch on worker k: its gradient row, loss and correctness. */
+static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, size_t sample,
+                            size_t b, int with_grad) {
+  kh_status st = kh_model_set_input(k->ctx, k->model, kh_dataset_sample(d, sample));
+  unsigned label = kh_dataset_label(d, sample);
+  kh_trainer_target(t, label, k->target);
+  kh_grad_info info = {0};
+  info.outputs = k->outputs;
+  if (st == KH_OK && with_grad) {
+    st = kh_model_gradient(k->ctx, k->model, t->o.estimator, t->o.beta, k->target,
+                           t->grads + b * t->params, &info);
+  } else if (st == KH_OK) {
+    st = kh_model_predict(k->ctx, k->model, k->outputs);
+    info.loss = 0;
+    for (size_t j = 0; j < t->outputs; j++)
+      info.loss += 0.5 * (k->outputs[j] - k->target[j]) * (k->outputs[j] - k->target[j]);
+  }
+  if (st != KH_OK) return st;
+  t->loss[b] = info.loss;
+  t->correct[b] = argmax(k->outputs, t->outputs) == label;
+  t->iterations[b] = info.iterations;
+  kh_solve_stats s;
+  kh_solver_last_stats(kh_model_solver(k->model), &s);
+  t->residual[b] = s.relative_residual;
+  return KH_OK;
+}
+
+/* Runs samples idx[0..count) (count <= batch) over the workers; the first failure wins. */
+static kh_status run_batch(kh_context *ctx, kh_trainer *t, const kh_dataset *d, const size_t *idx,
+                           size_t count, int with_grad) {
+  kh_status first = KH_OK;
+  int failed_worker = -1;
+#pragma omp parallel for schedule(static) num_threads(t->nworkers) if (t->nworkers > 1)
+  for (size_t b = 0; b < count; b++) {
+    int w = 0;
+#ifdef _OPENMP
+    w = omp_get_thread_num();
+#endif
+    kh_status st = one_sample(t, &t->workers[w], d, idx[b], b, with_grad);
+    if (st != KH_OK) {
+#pragma omp critical
+      if (first == KH_OK) first = st, failed_worker = w;
+    }
+  }
+  if (first != KH_OK)
+    return kh_fail(ctx, first, "%s", kh_last_error(t->workers[failed_worker].ctx));
+  return KH_OK;
+}
+
+static void cold_start(kh_trainer *t) {
+  for (int w = 0; w < t->nworkers; w++)
+    kh_solver_set_warm_start(kh_model_solver(t->workers[w].model), NULL);
+}
+
+kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
+  double t0 = now();
+  size_t n = kh_dataset_count(t->train), B = t->o.batch;
+  memset(r, 0, sizeof *r);
+  for (size_t i = 0; i < n; i++) t->order[i] = i;
+  for (size_t i = n - 1; i > 0; i--) {
+    size_t j = (size_t)kh_rng_below(&t->rng, i + 1), tmp = t->order[i];
+    t->order[i] = t->order[j], t->order[j] = tmp;
+  }
+  cold_start(t);
+  long double loss = 0, correct = 0;
+  for (size_t start = 0; start < n; start += B) {
+    size_t count = n - start < B ? n - start : B;
+    kh_status st = sync_params(ctx, t);
+    if (st == KH_OK) st = run_batch(ctx, t, t->train, t->order + start, count, 1);
+    if (st != KH_OK) return st;
+    for (size_t b = 0; b < count; b++) {
+      loss += t->loss[b], correct += t->correct[b];
+      r->newton_iterations += t->iterations[b];
+      if (t->residual[b] > r->max_relative_residual) r->max_relative_residual = t->residual[b];
+    }
+    /* the mean over the batch, summed in sample order */
+    for (size_t b = 1; b < count; b++)
+      for (size_t i = 0; i < t->params; i++) t->grads[i] += t->grads[b * t->params + i];
+    for (size_t i = 0; i < t->params; i++) t->grads[i] /= (double)count;
+    kh_optimizer_step(&t->opt, t->theta, t->grads);
+  }
+  if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t) != KH_OK)
+    return kh_last_status(ctx);
+  t->epoch++;
+  r->epoch = t->epoch;
+  r->train_loss = (double)(loss / n);
+  r->train_error = 1.0 - (double)(correct / n);
+  r->seconds = now() - t0;
+  return KH_OK;
+}
+
+kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
+                              double *error) {
+  kh_status st = check_shapes(ctx, t->workers[0].model, d);
+  if (st == KH_OK) st = sync_params(ctx, t);
+  if (st != KH_OK) return st;
+  size_t n = kh_dataset_count(d), B = t->o.batch, idx[B];
+  long double sum = 0, correct = 0;
+  cold_start(t);
+  for (size_t start = 0; start < n; start += B) {
+    size_t count = n - start < B ? n - start : B;
+    for (size_t b = 0; b < count; b++) idx[b] = start + b;
+    if ((st = run_batch(ctx, t, d, idx, count, 0)) != KH_OK) return st;
+    for (size_t b = 0; b < count; b++) sum += t->loss[b], correct += t->correct[b];
+  }
+  cold_start(t); /* training continues exactly as it would have without this evaluation */
+  *loss = (double)(sum / n);
+  *error = 1.0 - (double)(correct / n);
+  return KH_OK;
+}
+
+void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s) {
+  s->epoch = t->epoch;
+  s->step = t->opt.step;
+  memcpy(s->rng, t->rng.s, sizeof s->rng);
+  s->lr_scale = t->opt.lr_scale;
+  s->theta = t->theta;
+  s->moment1 = t->opt.m1;
+  s->moment2 = t->opt.m2;
+}
+
+kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_state *s) {
+  for (size_t i = 0; i < t->params; i++)
+    if (!isfinite(s->theta[i]) || (s->moment1 && !isfinite(s->moment1[i])) ||
+        (s->moment2 && !(s->moment2[i] >= 0 && isfinite(s->moment2[i]))))
+      return kh_fail(ctx, KH_ERR_INPUT, "checkpoint value %zu is not valid", i);
+  memcpy(t->theta, s->theta, t->params * sizeof *t->theta);
+  if (s->moment1) memcpy(t->opt.m1, s->moment1, t->params * sizeof *t->theta);
+  if (s->moment2) memcpy(t->opt.m2, s->moment2, t->params * sizeof *t->theta);
+  t->epoch = s->epoch;
+  t->opt.step = s->step;
+  t->opt.lr_scale = s->lr_scale;
+  memcpy(t->rng.s, s->rng, sizeof s->rng);
+  return sync_params(ctx, t);
+}

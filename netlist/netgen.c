@@ -1,0 +1,150 @@
+/* Writes layered deep resistive networks as netlists. Names (stable, documented in
+ * docs/networks.md): input feature i is the source pair vx<i>p/vx<i>n on nodes x<i>p/x<i>n;
+ * hidden node j of layer l is h<l>_<j>; output j is o<j> (or o<j>p/o<j>n); the conductance from
+ * node k of the layer below to node j of layer l is r<l>_<j>_<k>; the bias current into a node is
+ * i<l>_<j>; its clamping diode d<l>_<j>. */
+#include "core/context.h"
+#include "core/rng.h"
+#include "kirchhoff/netgen.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch) {
+  const char *p = arch;
+  o->layer_count = 0;
+  while (*p) {
+    char *end;
+    errno = 0;
+    unsigned long long w = strtoull(p, &end, 10);
+    if (end == p || errno || w == 0 || w > 1000000 || *p == '-' || *p == '+')
+      return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': layer %zu is not a width in 1..1000000", arch,
+                     o->layer_count + 1);
+    if (o->layer_count == KH_NETGEN_MAX_LAYERS)
+      return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': more than %d layers", arch,
+                     KH_NETGEN_MAX_LAYERS);
+    o->layers[o->layer_count++] = (size_t)w;
+    if (*end == '-' && end[1])
+      end++;
+    else if (*end)
+      return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': expected widths joined by '-'", arch);
+    p = end;
+  }
+  if (o->layer_count < 2)
+    return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': needs inputs and outputs, e.g. 64-32-10", arch);
+  return KH_OK;
+}
+
+static kh_status check(kh_context *ctx, const kh_netgen_options *o) {
+  if (o->version != KH_NETGEN_OPTIONS_VERSION)
+    return kh_fail(ctx, KH_ERR_USAGE, "kh_netgen_options: version %u, expected %d", o->version,
+                   KH_NETGEN_OPTIONS_VERSION);
+  if (o->layer_count < 2 || o->layer_count > KH_NETGEN_MAX_LAYERS)
+    return kh_fail(ctx, KH_ERR_USAGE, "a network needs 2..%d layers", KH_NETGEN_MAX_LAYERS);
+  for (size_t l = 0; l < o->layer_count; l++)
+    if (o->layers[l] == 0) return kh_fail(ctx, KH_ERR_USAGE, "layer %zu has no nodes", l);
+  if (!(o->gmin > 0) || !(o->gmax > o->gmin) || !isfinite(o->gmin))
+    return kh_fail(ctx, KH_ERR_USAGE, "bounds need 0 < gmin < gmax (got %g, %g)", o->gmin, o->gmax);
+  if (!(o->input_gain != 0) || !isfinite(o->input_gain))
+    return kh_fail(ctx, KH_ERR_USAGE, "the input gain must be finite and non-zero");
+  if (!(o->bias_voltage >= 0) || !isfinite(o->bias_voltage))
+    return kh_fail(ctx, KH_ERR_USAGE, "the bias voltage V_b must be finite and >= 0");
+  if (o->init_high > 0 ? !(o->init_low >= 0 && o->init_high >= o->init_low)
+                       : !(o->init_scale > 0 && isfinite(o->init_scale)))
+    return kh_fail(ctx, KH_ERR_USAGE, "bad initialization range");
+  return KH_OK;
+}
+
+/* Node name of node k of layer l (l = 0: the input nodes, two per feature). */
+static void node_name(const kh_netgen_options *o, size_t l, size_t k, char *buf, size_t size) {
+  size_t last = o->layer_count - 1;
+  if (l == 0)
+    snprintf(buf, size, "x%zu%c", k / 2, k % 2 ? 'n' : 'p');
+  else if (l < last)
+    snprintf(buf, size, "h%zu_%zu", l, k);
+  else if (o->differential_outputs)
+    snprintf(buf, size, "o%zu%c", k / 2, k % 2 ? 'n' : 'p');
+  else
+    snprintf(buf, size, "o%zu", k);
+}
+
+static size_t width(const kh_netgen_options *o, size_t l) {
+  int doubled = l == 0 || (l == o->layer_count - 1 && o->differential_outputs);
+  return o->layers[l] * (doubled ? 2 : 1);
+}
+
+static double initial_conductance(const kh_netgen_options *o, kh_rng *rng, size_t fan_in) {
+  double g;
+  if (o->init_high > 0) {
+    g = o->init_low + (o->init_high - o->init_low) * kh_rng_uniform(rng);
+  } else {
+    double c = o->init_scale / sqrt((double)fan_in);
+    g = c * (2 * kh_rng_uniform(rng) - 1);
+  }
+  return fmin(fmax(g, o->gmin), o->gmax);
+}
+
+static void write_header(const kh_netgen_options *o, FILE *out) {
+  fprintf(out, "deep resistive network");
+  for (size_t l = 0; l < o->layer_count; l++) fprintf(out, "%s%zu", l ? "-" : " ", o->layers[l]);
+  fprintf(out, "\n* written by kirchhoff %s: kirchhoff net, seed %llu, input gain %.17g\n",
+          kh_version(), (unsigned long long)o->seed, o->input_gain);
+  fprintf(out, ".model dclamp d(kh_ideal=1)\n");
+  if (o->layer_count > 2) {
+    fprintf(out, "vbias_hi bias_hi 0 dc %.17g\n", o->bias_voltage);
+    fprintf(out, "vbias_lo bias_lo 0 dc %.17g\n", 0.0 - o->bias_voltage);
+  }
+  for (size_t i = 0; i < o->layers[0]; i++)
+    fprintf(out, "vx%zup x%zup 0 dc 0\nvx%zun x%zun 0 dc 0\n", i, i, i, i);
+}
+
+static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE *out) {
+  char a[64], b[64];
+  size_t below = width(o, l - 1), last = o->layer_count - 1;
+  for (size_t j = 0; j < width(o, l); j++) {
+    node_name(o, l, j, a, sizeof a);
+    for (size_t k = 0; k < below; k++) {
+      node_name(o, l - 1, k, b, sizeof b);
+      fprintf(out, "r%zu_%zu_%zu %s %s %.17g\n", l, j, k, a, b,
+              1.0 / initial_conductance(o, rng, below));
+    }
+    fprintf(out, "i%zu_%zu 0 %s dc 0\n", l, j, a); /* flows from 0 through the source into a */
+    if (l == last) continue;
+    if (j < width(o, l) / 2 + width(o, l) % 2)
+      fprintf(out, "d%zu_%zu bias_hi %s dclamp\n", l, j, a); /* v >= V_b */
+    else
+      fprintf(out, "d%zu_%zu %s bias_lo dclamp\n", l, j, a); /* v <= -V_b */
+  }
+}
+
+static void write_cards(const kh_netgen_options *o, FILE *out) {
+  fprintf(out, "*kh .input gain=%.17g", o->input_gain);
+  for (size_t i = 0; i < o->layers[0]; i++) {
+    if (i && i % 8 == 0) fprintf(out, "\n*kh +");
+    fprintf(out, " (vx%zup vx%zun)", i, i);
+  }
+  fprintf(out, "\n*kh .output");
+  for (size_t j = 0; j < o->layers[o->layer_count - 1]; j++) {
+    if (j && j % 8 == 0) fprintf(out, "\n*kh +");
+    if (o->differential_outputs)
+      fprintf(out, " v(o%zup,o%zun)", j, j);
+    else
+      fprintf(out, " o%zu", j);
+  }
+  fprintf(out, "\n*kh .train r* i*\n*kh .bounds gmin=%.17g", o->gmin);
+  if (isfinite(o->gmax)) fprintf(out, " gmax=%.17g", o->gmax);
+  fprintf(out, "\n.end\n");
+}
+
+kh_status kh_netgen_write(kh_context *ctx, const kh_netgen_options *o, FILE *out) {
+  kh_status st = check(ctx, o);
+  if (st != KH_OK) return st;
+  kh_rng rng;
+  kh_rng_seed(&rng, o->seed);
+  write_header(o, out);
+  for (size_t l = 1; l < o->layer_count; l++) write_layer(o, l, &rng, out);
+  write_cards(o, out);
+  if (ferror(out)) return kh_fail(ctx, KH_ERR_IO, "writing the network failed");
+  return KH_OK;
+}
