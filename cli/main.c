@@ -28,6 +28,7 @@ static const kh_command commands[] = {
     {"op", "DC operating point of a netlist (native solver, ngspice, or both compared)", kh_cmd_op,
      kh_help_op},
     {"net", "write a layered deep resistive network as a netlist", kh_cmd_net, kh_help_net},
+    {"grad", "compare EP gradient estimators with the exact gradient", kh_cmd_grad, kh_help_grad},
     {"train", "train a network with equilibrium propagation on a data set", kh_cmd_train,
      kh_help_train},
 };

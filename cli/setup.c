@@ -81,6 +81,11 @@ static kh_status load_network(kh_context *ctx, kh_train_setup *s, char *resumed_
   return st;
 }
 
+kh_status kh_train_setup_open_network(kh_context *ctx, kh_train_setup *s) {
+  kh_status st = s->data ? load_data(ctx, s) : KH_OK;
+  return st == KH_OK ? load_network(ctx, s, NULL) : st;
+}
+
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
   char *resumed_text = NULL;
   kh_status st = KH_OK;

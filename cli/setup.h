@@ -27,6 +27,8 @@ typedef struct {
 
 void kh_train_setup_init(kh_train_setup *s);
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s);
+/* For kirchhoff grad: the data (if --data) and the network only. */
+kh_status kh_train_setup_open_network(kh_context *ctx, kh_train_setup *s);
 /* After each epoch: appends to the trace (if any). */
 kh_status kh_train_setup_record(kh_context *ctx, kh_train_setup *s, const kh_epoch_report *r,
                                 double test_loss, double test_error);

@@ -36,7 +36,7 @@ struct kh_trainer {
   double *grads;                     /* batch * params: one row per sample of the batch */
   double *theta;                     /* the parameters (the master copy) */
   double *loss, *correct, *residual; /* per sample of the batch */
-  unsigned *iterations;
+  unsigned *iterations, *phases;
 };
 
 static double now(void) {
@@ -93,6 +93,7 @@ void kh_trainer_free(kh_trainer *t) {
   kh_optimizer_release(&t->opt);
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
+  kh_free(t->phases);
   kh_free(t);
 }
 
@@ -134,8 +135,9 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     t->loss = kh_malloc(b * sizeof *t->loss), t->correct = kh_malloc(b * sizeof *t->correct);
     t->residual = kh_malloc(b * sizeof *t->residual);
     t->iterations = kh_malloc(b * sizeof *t->iterations);
+    t->phases = kh_malloc(b * sizeof *t->phases);
     if (!t->order || !t->grads || !t->theta || !t->loss || !t->correct || !t->residual ||
-        !t->iterations)
+        !t->iterations || !t->phases)
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
@@ -197,6 +199,7 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   t->loss[b] = info.loss;
   t->correct[b] = argmax(k->outputs, t->outputs) == label;
   t->iterations[b] = info.iterations;
+  t->phases[b] = with_grad ? info.phases : 1;
   kh_solve_stats s;
   kh_solver_last_stats(kh_model_solver(k->model), &s);
   t->residual[b] = s.relative_residual;
@@ -249,6 +252,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     for (size_t b = 0; b < count; b++) {
       loss += t->loss[b], correct += t->correct[b];
       r->newton_iterations += t->iterations[b];
+      r->solves += t->phases[b];
       if (t->residual[b] > r->max_relative_residual) r->max_relative_residual = t->residual[b];
     }
     /* the mean over the batch, summed in sample order */

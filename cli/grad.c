@@ -1,0 +1,192 @@
+/* kirchhoff grad: compares EP's gradient estimators with the exact gradient on given samples. */
+#include "cli.h"
+#include "options.h"
+#include "setup.h"
+
+#include "core/context.h"
+#include "core/rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kh_help_grad(void) {
+  printf("usage: kirchhoff grad (--arch A-B-..-Z | NETLIST) [--data PATH] [options]\n\n"
+         "Compares gradient estimators with the exact gradient (implicit differentiation) on\n"
+         "the same samples: per layer, the cosine similarity and the relative error\n"
+         "|estimate - exact| / |exact| of the gradient summed over the samples; then the cost\n"
+         "of each estimator relative to a free phase alone.\n\n"
+         "  --data PATH          samples from a data set (scaled as 'kirchhoff train' does);\n"
+         "                       default: random features uniform in [-1, 1], random classes\n"
+         "  --samples N          samples to use (default 16)\n"
+         "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
+         "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
+         "  --arch, --gain, --init-scale, --seed: as for 'kirchhoff train'\n");
+}
+
+static int parse_list(const char *s, double *out, int max) {
+  int n = 0;
+  while (*s && n < max) {
+    char *end;
+    out[n] = strtod(s, &end);
+    if (end == s || !(out[n] > 0) || !isfinite(out[n])) return -1;
+    n++;
+    s = *end == ',' ? end + 1 : end;
+    if (*end && *end != ',') return -1;
+  }
+  return *s ? -1 : n;
+}
+
+static int parse_estimators(const char *s, int *out, int max) {
+  int n = 0;
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", s);
+  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    int e = kh_estimator_from_name(tok);
+    if (e < 0 || e == KH_EST_EXACT || n == max) return -1;
+    out[n++] = e;
+  }
+  return n;
+}
+
+typedef struct {
+  kh_model *m;
+  size_t n, params, outs, count;
+  double *x, *target; /* count samples */
+} probe_set;
+
+static kh_status make_samples(kh_context *ctx, kh_train_setup *s, probe_set *p, uint64_t seed) {
+  size_t f = kh_model_input_count(p->m);
+  p->x = calloc(p->count * f + 1, sizeof *p->x);
+  p->target = calloc(p->count * p->outs + 1, sizeof *p->target);
+  if (!p->x || !p->target) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+  kh_rng rng;
+  kh_rng_seed(&rng, seed);
+  for (size_t i = 0; i < p->count; i++) {
+    unsigned label;
+    if (s->train_set) {
+      size_t k = i % kh_dataset_count(s->train_set);
+      memcpy(p->x + i * f, kh_dataset_sample(s->train_set, k), f * sizeof *p->x);
+      label = kh_dataset_label(s->train_set, k);
+    } else {
+      for (size_t j = 0; j < f; j++) p->x[i * f + j] = 2 * kh_rng_uniform(&rng) - 1;
+      label = (unsigned)kh_rng_below(&rng, p->outs);
+    }
+    for (size_t k = 0; k < p->outs; k++)
+      p->target[i * p->outs + k] = k == label ? s->train.target_on : s->train.target_off;
+  }
+  return KH_OK;
+}
+
+/* Sum over the samples of one estimator's gradient; *seconds the time it took. */
+static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
+                        double *work, double *seconds) {
+  size_t f = kh_model_input_count(p->m);
+  memset(grad, 0, p->params * sizeof *grad);
+  kh_solver_set_warm_start(kh_model_solver(p->m), NULL);
+  double t0 = kh_cli_now();
+  for (size_t i = 0; i < p->count; i++) {
+    kh_status st = kh_model_set_input(ctx, p->m, p->x + i * f);
+    if (st == KH_OK) {
+      if (est < 0)
+        st = kh_model_predict(ctx, p->m, work);
+      else
+        st = kh_model_gradient(ctx, p->m, (kh_estimator)est, beta, p->target + i * p->outs, work,
+                               NULL);
+    }
+    if (st != KH_OK) return st;
+    if (est >= 0)
+      for (size_t k = 0; k < p->params; k++) grad[k] += work[k];
+  }
+  *seconds = kh_cli_now() - t0;
+  return KH_OK;
+}
+
+int kh_cmd_grad(int argc, char **argv) {
+  kh_train_setup s;
+  kh_train_setup_init(&s);
+  const char *betas = "1,0.5,0.25,0.125,0.0625",
+             *ests = "plus,minus,centered,forward2,forward3,forward4,forward5";
+  size_t samples = 16;
+  const kh_opt opts[] = {
+      {"--arch", KH_OPT_STRING, &s.arch, NULL},
+      {"--data", KH_OPT_STRING, &s.data, NULL},
+      {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
+      {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
+      {"--seed", KH_OPT_U64, &s.train.seed, NULL},
+      {"--samples", KH_OPT_SIZE, &samples, NULL},
+      {"--beta", KH_OPT_STRING, &betas, NULL},
+      {"--estimators", KH_OPT_STRING, &ests, NULL},
+  };
+  const char *pos[1];
+  size_t npos;
+  if (kh_parse_options("grad", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
+                       kh_help_grad))
+    return KH_EXIT_USAGE;
+  s.netlist = npos ? pos[0] : NULL;
+  double beta[16];
+  int est[KH_EST_COUNT];
+  int nb = parse_list(betas, beta, 16), ne = parse_estimators(ests, est, KH_EST_COUNT);
+  if (nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
+  if (ne <= 0)
+    return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
+                                "forward2..forward5");
+  if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
+  if (samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
+
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) return 4;
+  kh_status st = kh_train_setup_open_network(ctx, &s);
+  probe_set p = {0};
+  double *g = NULL;
+  if (st == KH_OK) st = kh_model_new(ctx, &p.m, s.nl);
+  if (st == KH_OK) {
+    p.params = kh_model_param_count(p.m), p.outs = kh_model_output_count(p.m), p.count = samples;
+    st = make_samples(ctx, &s, &p, s.train.seed);
+    g = calloc(3 * p.params + p.outs + 1, sizeof *g);
+    if (st == KH_OK && !g) st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+  }
+  unsigned layers = st == KH_OK ? kh_model_layer_count(p.m) : 1;
+  double *exact = g, *estimate = g ? g + p.params : NULL, *work = g ? g + 2 * p.params : NULL;
+  double t_free = 0, t_exact = 0, t_est[KH_EST_COUNT] = {0}, cosine[64], rel[64];
+  if (st == KH_OK) st = summed(ctx, &p, -1, 0, estimate, work, &t_free);
+  if (st == KH_OK) st = summed(ctx, &p, KH_EST_EXACT, 0, exact, work, &t_exact);
+  if (st == KH_OK) {
+    printf("%zu samples, %zu parameters, %u layer%s\n", samples, p.params, layers,
+           layers > 1 ? "s" : "");
+    printf("%-10s %-9s", "estimator", "beta");
+    for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
+    printf("\n");
+  }
+  for (int e = 0; st == KH_OK && e < ne; e++)
+    for (int b = 0; st == KH_OK && b < nb; b++) {
+      double secs;
+      st = summed(ctx, &p, est[e], beta[b], estimate, work, &secs);
+      if (st == KH_ERR_NUMERIC) { /* e.g. a negative nudge without a minimum: say so, go on */
+        printf("%-10s %-9.4g  failed: %s\n", kh_estimator_name((kh_estimator)est[e]), beta[b],
+               kh_last_error(ctx));
+        st = KH_OK;
+        continue;
+      }
+      if (st != KH_OK) break;
+      t_est[est[e]] += secs / nb;
+      kh_grad_compare(p.m, estimate, exact, cosine, rel);
+      printf("%-10s %-9.4g", kh_estimator_name((kh_estimator)est[e]), beta[b]);
+      for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
+      printf("\n");
+    }
+  if (st == KH_OK) {
+    printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
+           1e3 * t_free / (double)samples);
+    printf("  %-10s %.2fx\n", "exact", t_exact / t_free);
+    for (int e = 0; e < ne; e++)
+      printf("  %-10s %.2fx\n", kh_estimator_name((kh_estimator)est[e]), t_est[est[e]] / t_free);
+  }
+  free(p.x), free(p.target), free(g);
+  kh_model_free(p.m);
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  kh_train_setup_close(&s);
+  kh_context_free(ctx);
+  return rc;
+}
