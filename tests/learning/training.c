@@ -1,0 +1,165 @@
+/* The training loop: it learns (synthetic, well separated classes), it is deterministic, a run
+ * resumed from its state repeats the uninterrupted run bit for bit, threads change results only
+ * at round-off, and bad shapes are errors. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Three Gaussian-ish blobs in 4 dimensions, deterministic. */
+static const char *blobs_csv(void) {
+  static char *text;
+  if (!text) {
+    size_t cap = 1 << 16, used = 0;
+    text = malloc(cap);
+    uint64_t s = 12345;
+    for (int i = 0; i < 150; i++) {
+      int c = i % 3;
+      used += (size_t)snprintf(text + used, cap - used, "%s", "");
+      for (int j = 0; j < 4; j++) {
+        double noise = 0;
+        for (int k = 0; k < 4; k++) {
+          s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+          noise += (double)(s >> 11) * 0x1.0p-53 - 0.5;
+        }
+        double center = (j == c) ? 2.0 : (j == 3 && c == 2 ? -2.0 : 0.0);
+        used += (size_t)snprintf(text + used, cap - used, "%.6f,", center + 0.6 * noise);
+      }
+      used += (size_t)snprintf(text + used, cap - used, "%d\n", c);
+    }
+  }
+  return kh_test_write_temp("blobs.csv", text);
+}
+
+typedef struct {
+  kh_context *ctx;
+  kh_dataset *train, *test;
+  kh_netlist *nl;
+} setup;
+
+static void open_setup(setup *s, const char *arch) {
+  kh_context_new(&s->ctx);
+  cr_assert_eq(kh_dataset_load(s->ctx, &s->train, blobs_csv(), 0), KH_OK, "%s",
+               kh_last_error(s->ctx));
+  cr_assert_eq(kh_dataset_split(s->ctx, s->train, 0.2, 1, &s->test), KH_OK);
+  kh_scaler sc;
+  kh_scaler_fit(s->ctx, &sc, KH_SCALE_STANDARDIZE, s->train);
+  kh_scaler_apply(s->ctx, &sc, s->train);
+  kh_scaler_apply(s->ctx, &sc, s->test);
+  kh_scaler_release(&sc);
+  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
+  o.input_gain = 4;
+  cr_assert_eq(kh_netgen_parse_arch(s->ctx, &o, arch), KH_OK);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&text, &size);
+  cr_assert_eq(kh_netgen_write(s->ctx, &o, mem), KH_OK);
+  fclose(mem);
+  s->nl = kh_test_parse(text);
+  free(text);
+}
+
+static void close_setup(setup *s) {
+  kh_netlist_free(s->nl);
+  kh_dataset_free(s->train);
+  kh_dataset_free(s->test);
+  kh_context_free(s->ctx);
+}
+
+static kh_trainer *trainer(setup *s, int threads) {
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.threads = threads;
+  kh_trainer *t;
+  cr_assert_eq(kh_trainer_new(s->ctx, &t, s->nl, &o, s->train), KH_OK, "%s",
+               kh_last_error(s->ctx));
+  return t;
+}
+
+static void epochs(setup *s, kh_trainer *t, int n) {
+  for (int i = 0; i < n; i++) {
+    kh_epoch_report r;
+    cr_assert_eq(kh_trainer_epoch(s->ctx, t, &r), KH_OK, "%s", kh_last_error(s->ctx));
+    cr_assert(r.max_relative_residual <= 1e-9);
+  }
+}
+
+Test(training, learns_separable_classes) {
+  setup s;
+  open_setup(&s, "4-8-3");
+  kh_trainer *t = trainer(&s, 1);
+  double loss0, err0, loss, err;
+  cr_assert_eq(kh_trainer_evaluate(s.ctx, t, s.test, &loss0, &err0), KH_OK);
+  epochs(&s, t, 5);
+  cr_assert_eq(kh_trainer_evaluate(s.ctx, t, s.test, &loss, &err), KH_OK);
+  cr_log_info("test loss %.4f -> %.4f, error %.3f -> %.3f", loss0, loss, err0, err);
+  cr_expect(loss < 0.5 * loss0, "loss %.4f -> %.4f", loss0, loss);
+  cr_expect(err <= 0.1, "test error %.3f", err);
+  kh_trainer_free(t);
+  close_setup(&s);
+}
+
+static void params(kh_trainer *t, double *out) {
+  kh_trainer_state st;
+  kh_trainer_get_state(t, &st);
+  memcpy(out, st.theta, kh_model_param_count(kh_trainer_model(t)) * sizeof *out);
+}
+
+Test(training, resume_from_state_is_bitwise) {
+  setup s;
+  open_setup(&s, "4-8-3");
+  kh_trainer *a = trainer(&s, 1), *b = trainer(&s, 1), *c = trainer(&s, 1);
+  size_t n = kh_model_param_count(kh_trainer_model(a));
+  epochs(&s, a, 3);
+  epochs(&s, b, 1);
+  double loss, err;
+  cr_assert_eq(kh_trainer_evaluate(s.ctx, b, s.test, &loss, &err), KH_OK); /* must not matter */
+  kh_trainer_state st;
+  kh_trainer_get_state(b, &st);
+  cr_assert_eq(kh_trainer_set_state(s.ctx, c, &st), KH_OK);
+  epochs(&s, c, 2);
+  double *pa = malloc(n * sizeof *pa), *pc = malloc(n * sizeof *pc);
+  params(a, pa), params(c, pc);
+  cr_expect(memcmp(pa, pc, n * sizeof *pa) == 0, "resumed parameters differ");
+  free(pa), free(pc);
+  kh_trainer_free(a), kh_trainer_free(b), kh_trainer_free(c);
+  close_setup(&s);
+}
+
+/* Gradients are summed in sample order whatever the threads; only the warm starts differ (each
+ * worker starts from its own previous sample), which moves equilibria by round-off. */
+Test(training, threads_agree_to_round_off) {
+  setup s;
+  open_setup(&s, "4-8-3");
+  kh_trainer *one = trainer(&s, 1), *two = trainer(&s, 2);
+  size_t n = kh_model_param_count(kh_trainer_model(one));
+  epochs(&s, one, 2), epochs(&s, two, 2);
+  double *p1 = malloc(n * sizeof *p1), *p2 = malloc(n * sizeof *p2), worst = 0;
+  params(one, p1), params(two, p2);
+  for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(p1[i] - p2[i]) / (fabs(p1[i]) + 1e-3));
+  cr_log_info("threads 1 vs 2: largest relative parameter difference %.3g", worst);
+  cr_expect(worst <= 1e-9, "threads 1 vs 2 differ by %.3g", worst);
+  free(p1), free(p2);
+  kh_trainer_free(one), kh_trainer_free(two);
+  close_setup(&s);
+}
+
+Test(training, shape_mismatches_are_input_errors) {
+  setup s;
+  open_setup(&s, "5-8-3");
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  kh_trainer *t = NULL;
+  cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(s.ctx), "4 features but the network 5 inputs"), "%s",
+            kh_last_error(s.ctx));
+  close_setup(&s);
+  open_setup(&s, "4-8-2");
+  cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(s.ctx), "3 classes but the network 2 outputs"), "%s",
+            kh_last_error(s.ctx));
+  o.batch = 0;
+  cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_ERR_USAGE);
+  close_setup(&s);
+}
