@@ -94,7 +94,7 @@ kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
     int threads = s->train.threads;
     st = kh_trace_read_config(ctx, s->resume, &resumed_text, &s->train, &planned, &done);
     s->train.threads = threads; /* the one option a resumed run may change */
-    if (st == KH_OK && s->epochs == 20) s->epochs = planned;
+    if (st == KH_OK && !s->epochs_given) s->epochs = planned;
     s->first_epoch = done + 1;
   }
   if (st == KH_OK) st = load_data(ctx, s);

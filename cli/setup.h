@@ -12,7 +12,7 @@ typedef struct {
   kh_netgen_options net;
   kh_train_options train;
   kh_scaling scaling; /* used when scaling_given; else pixels for IDX, standardize for CSV */
-  int scaling_given, quiet;
+  int scaling_given, epochs_given, quiet;
   size_t epochs, threads;
   /* state */
   kh_dataset *train_set, *test_set;

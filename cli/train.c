@@ -83,7 +83,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
       {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
       {"--save-net", KH_OPT_STRING, &s.save_net, NULL},
-      {"--epochs", KH_OPT_SIZE, &s.epochs, NULL},
+      {"--epochs", KH_OPT_SIZE, &s.epochs, &s.epochs_given},
       {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &estimator, NULL},
       {"--beta", KH_OPT_DOUBLE, &s.train.beta, NULL},

@@ -3,7 +3,7 @@
  * (HDF5 1.10 refuses files that a writer holds open) and after a crash. */
 #include "core/alloc.h"
 #include "core/context.h"
-#include "kirchhoff/trace.h"
+#include "trace_impl.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -110,10 +110,10 @@ static int write_names(hid_t loc, const char *name, const char **names, hsize_t 
   return st;
 }
 
-static const char *const metrics[] = {
-    "train_loss",    "test_loss", "train_error",       "test_error",
-    "epoch_seconds", "beta",      "newton_iterations", "max_relative_residual"};
-enum { METRIC_COUNT = sizeof metrics / sizeof metrics[0] };
+const char *const kh_trace_scalars[KH_TRACE_SCALARS] = {
+    "metrics/train_loss",       "metrics/test_loss",     "metrics/train_error",
+    "metrics/test_error",       "metrics/epoch_seconds", "metrics/beta",
+    "solver/newton_iterations", "solver/solves",         "solver/max_relative_residual"};
 
 static void split_params(const kh_trace *tr, kh_model *m, const double *theta) {
   size_t a = 0, b = 0;
@@ -204,10 +204,11 @@ kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
       else
         in[b++] = kh_model_param_name(m, i);
     hid_t g = H5Gcreate2(file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    for (int k = 0; g >= 0 && k < METRIC_COUNT; k++) bad |= create_growing(g, metrics[k], 0);
+    hid_t s = H5Gcreate2(file, "solver", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (int k = 0; g >= 0 && s >= 0 && k < KH_TRACE_SCALARS; k++)
+      bad |= create_growing(file, kh_trace_scalars[k], 0);
     if (g >= 0) H5Gclose(g);
     hid_t p = H5Gcreate2(file, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t s = H5Gcreate2(file, "solver", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t gr = H5Gcreate2(file, "grad", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     bad |= g < 0 || p < 0 || s < 0 || gr < 0;
     if (!bad)
@@ -242,18 +243,18 @@ kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh
   hid_t file = H5Fopen(tr->path, H5F_ACC_RDWR, H5P_DEFAULT);
   if (file < 0) return h5_fail(ctx, tr->path, "reopening");
   const kh_epoch_report *r = e->report;
-  double values[METRIC_COUNT] = {r->train_loss,
-                                 e->test_loss,
-                                 r->train_error,
-                                 e->test_error,
-                                 r->seconds,
-                                 e->beta,
-                                 (double)r->newton_iterations,
-                                 r->max_relative_residual};
-  hid_t g = H5Gopen2(file, "metrics", H5P_DEFAULT);
-  int bad = g < 0;
-  for (int k = 0; !bad && k < METRIC_COUNT; k++) bad |= append_row(g, metrics[k], &values[k], 0);
-  if (g >= 0) H5Gclose(g);
+  double values[KH_TRACE_SCALARS] = {r->train_loss,
+                                     e->test_loss,
+                                     r->train_error,
+                                     e->test_error,
+                                     r->seconds,
+                                     e->beta,
+                                     (double)r->newton_iterations,
+                                     (double)r->solves,
+                                     r->max_relative_residual};
+  int bad = 0;
+  for (int k = 0; !bad && k < KH_TRACE_SCALARS; k++)
+    bad |= append_row(file, kh_trace_scalars[k], &values[k], 0);
   kh_model *m = kh_trainer_model(t);
   kh_trainer_state s;
   kh_trainer_get_state(t, &s);
@@ -281,8 +282,6 @@ void kh_trace_free(kh_trace *tr) {
   kh_free(tr->path), kh_free(tr->row_g), kh_free(tr->row_i);
   kh_free(tr);
 }
-
-kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t, size_t n);
 
 kh_status kh_trace_resume(kh_context *ctx, kh_trace **out, const char *path, kh_trainer *t) {
   *out = NULL;

@@ -1,7 +1,7 @@
 /* Reading traces back: the configuration (for --resume and export) and the checkpoint. */
 #include "core/alloc.h"
 #include "core/context.h"
-#include "kirchhoff/trace.h"
+#include "trace_impl.h"
 
 #include <hdf5.h>
 #include <stdlib.h>
@@ -145,20 +145,12 @@ kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t,
     st = kh_trainer_set_state(ctx, t, &s);
   }
   if (st == KH_OK) {
-    static const char *const rows_e[] = {"metrics/train_loss",
-                                         "metrics/test_loss",
-                                         "metrics/train_error",
-                                         "metrics/test_error",
-                                         "metrics/epoch_seconds",
-                                         "metrics/beta",
-                                         "metrics/newton_iterations",
-                                         "metrics/max_relative_residual",
-                                         "grad/cosine",
-                                         "grad/relative_error"};
     int bad = truncate_rows(file, "params/g", epoch + 1) |
-              truncate_rows(file, "params/i_bias", epoch + 1);
-    for (size_t k = 0; k < sizeof rows_e / sizeof rows_e[0]; k++)
-      bad |= truncate_rows(file, rows_e[k], epoch);
+              truncate_rows(file, "params/i_bias", epoch + 1) |
+              truncate_rows(file, "grad/cosine", epoch) |
+              truncate_rows(file, "grad/relative_error", epoch);
+    for (size_t k = 0; k < KH_TRACE_SCALARS; k++)
+      bad |= truncate_rows(file, kh_trace_scalars[k], epoch);
     if (bad) st = fail(ctx, path, "its datasets do not have the layout kirchhoff writes");
   }
   if (c >= 0) H5Gclose(c);

@@ -16,7 +16,9 @@ static kh_dataset *load_text(const char *name, const char *text, kh_status want,
   kh_dataset *d = NULL;
   kh_status st = kh_dataset_load(ctx, &d, kh_test_write_temp(name, text), 0);
   cr_assert_eq(st, want, "%s: %s", name, kh_last_error(ctx));
-  if (msg) cr_assert(strstr(kh_last_error(ctx), msg), "%s: '%s' not in: %s", name, msg, kh_last_error(ctx));
+  if (msg)
+    cr_assert(strstr(kh_last_error(ctx), msg), "%s: '%s' not in: %s", name, msg,
+              kh_last_error(ctx));
   kh_context_free(ctx);
   return d;
 }

@@ -73,8 +73,7 @@ static kh_trainer *trainer(setup *s, int threads) {
   kh_train_options o = KH_TRAIN_OPTIONS_INIT;
   o.threads = threads;
   kh_trainer *t;
-  cr_assert_eq(kh_trainer_new(s->ctx, &t, s->nl, &o, s->train), KH_OK, "%s",
-               kh_last_error(s->ctx));
+  cr_assert_eq(kh_trainer_new(s->ctx, &t, s->nl, &o, s->train), KH_OK, "%s", kh_last_error(s->ctx));
   return t;
 }
 
