@@ -3,6 +3,7 @@
  * (HDF5 1.10 refuses files that a writer holds open) and after a crash. */
 #include "core/alloc.h"
 #include "core/context.h"
+#include "atomic_file.h"
 #include "trace_impl.h"
 
 #include <hdf5.h>
@@ -194,7 +195,14 @@ kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
   if (st != KH_OK) return st;
   size_t n = kh_model_param_count(m);
   const char **gn = kh_malloc((n + 1) * sizeof *gn), **in = kh_malloc((n + 1) * sizeof *in);
-  hid_t file = gn && in ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  char tmp[4200];
+  st = kh_atomic_begin(ctx, path, 0, tmp, sizeof tmp);
+  if (st != KH_OK) {
+    kh_free(gn), kh_free(in);
+    kh_trace_free(tr);
+    return st;
+  }
+  hid_t file = gn && in ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT) : -1;
   int bad = file < 0;
   if (!bad) {
     size_t a = 0, b = 0;
@@ -230,7 +238,12 @@ kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
   }
   if (file >= 0 && H5Fclose(file) < 0) bad = 1;
   kh_free(gn), kh_free(in);
+  if (!bad && (st = kh_atomic_commit(ctx, tmp, path, 1)) != KH_OK) {
+    kh_trace_free(tr);
+    return st;
+  }
   if (bad) {
+    kh_atomic_commit(ctx, tmp, path, 0);
     kh_trace_free(tr);
     return gn && in ? h5_fail(ctx, path, "creating the file") : kh_fail_nomem(ctx, "tracing");
   }
@@ -240,8 +253,14 @@ kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
 
 kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh_trace_epoch *e) {
   quiet_hdf5();
-  hid_t file = H5Fopen(tr->path, H5F_ACC_RDWR, H5P_DEFAULT);
-  if (file < 0) return h5_fail(ctx, tr->path, "reopening");
+  char tmp[4200];
+  kh_status st = kh_atomic_begin(ctx, tr->path, 1, tmp, sizeof tmp);
+  if (st != KH_OK) return st;
+  hid_t file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (file < 0) {
+    kh_atomic_commit(ctx, tmp, tr->path, 0);
+    return h5_fail(ctx, tr->path, "reopening");
+  }
   const kh_epoch_report *r = e->report;
   double values[KH_TRACE_SCALARS] = {r->train_loss,
                                      e->test_loss,
@@ -274,7 +293,8 @@ kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh
    * recognizes by its epoch number */
   if (!bad) bad |= write_checkpoint(file, t, kh_model_param_count(m));
   if (H5Fclose(file) < 0) bad = 1;
-  return bad ? h5_fail(ctx, tr->path, "appending an epoch") : KH_OK;
+  st = kh_atomic_commit(ctx, tmp, tr->path, !bad);
+  return bad ? h5_fail(ctx, tr->path, "appending an epoch") : st;
 }
 
 void kh_trace_free(kh_trace *tr) {

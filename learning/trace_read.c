@@ -1,6 +1,7 @@
 /* Reading traces back: the configuration (for --resume and export) and the checkpoint. */
 #include "core/alloc.h"
 #include "core/context.h"
+#include "atomic_file.h"
 #include "trace_impl.h"
 
 #include <hdf5.h>
@@ -123,8 +124,14 @@ static int truncate_rows(hid_t loc, const char *name, hsize_t rows) {
 
 kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t, size_t n) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-  if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' for appending", path);
+  char tmp[4200];
+  kh_status copied = kh_atomic_begin(ctx, path, 1, tmp, sizeof tmp);
+  if (copied != KH_OK) return copied;
+  hid_t file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (file < 0) {
+    kh_atomic_commit(ctx, tmp, path, 0);
+    return kh_fail(ctx, KH_ERR_INPUT, "cannot open trace '%s' as HDF5", path);
+  }
   kh_trainer_state s = {0};
   double *buf = kh_malloc((3 * n + 1) * sizeof *buf);
   kh_status st = buf ? KH_OK : kh_fail_nomem(ctx, "resuming");
@@ -155,6 +162,8 @@ kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t,
   }
   if (c >= 0) H5Gclose(c);
   if (H5Fclose(file) < 0 && st == KH_OK) st = kh_fail(ctx, KH_ERR_IO, "closing '%s'", path);
+  kh_status done = kh_atomic_commit(ctx, tmp, path, st == KH_OK);
+  if (st == KH_OK) st = done;
   kh_free(buf);
   return st;
 }

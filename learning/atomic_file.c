@@ -1,0 +1,65 @@
+/* Crash-safe edits of a whole file: work on a copy next to it, then rename the copy over the
+ * original. rename() is atomic on POSIX file systems, so a process killed at any moment leaves
+ * either the old complete file or the new one, never a half-written HDF5 file (HDF5 has no
+ * journal; a file killed mid-write may not open at all). */
+#include "atomic_file.h"
+
+#include "core/context.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+kh_status kh_atomic_begin(kh_context *ctx, const char *path, int copy, char *tmp, size_t size) {
+  if ((size_t)snprintf(tmp, size, "%s.kh-tmp", path) >= size)
+    return kh_fail(ctx, KH_ERR_IO, "path too long: '%s'", path);
+  if (!copy) {
+    remove(tmp);
+    return KH_OK;
+  }
+  int in = open(path, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    int e = errno;
+    close(in);
+    return kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(e));
+  }
+  static __thread char buf[1 << 16];
+  ssize_t got;
+  int bad = 0;
+  while (!bad && (got = read(in, buf, sizeof buf)) != 0) {
+    if (got < 0) {
+      bad = errno != EINTR;
+      continue;
+    }
+    for (ssize_t done = 0; !bad && done < got;) {
+      ssize_t w = write(out, buf + done, (size_t)(got - done));
+      if (w < 0 && errno != EINTR) bad = 1;
+      if (w > 0) done += w;
+    }
+  }
+  close(in);
+  if (close(out) != 0) bad = 1;
+  if (bad) {
+    remove(tmp);
+    return kh_fail(ctx, KH_ERR_IO, "copying '%s' to '%s' failed", path, tmp);
+  }
+  return KH_OK;
+}
+
+kh_status kh_atomic_commit(kh_context *ctx, const char *tmp, const char *path, int ok) {
+  if (!ok) {
+    remove(tmp);
+    return KH_OK;
+  }
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    remove(tmp);
+    return kh_fail(ctx, KH_ERR_IO, "cannot replace '%s': %s", path, strerror(e));
+  }
+  return KH_OK;
+}
