@@ -1,0 +1,244 @@
+/* kirchhoff net/train/grad as a user runs them: output, traces that h5py reads during and after
+ * a run, killed runs that resume to the uninterrupted run's exact parameters, the notebook and
+ * plotting script, and every bad input an error with its exit code. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int run(const char *args, char **out) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
+  return kh_test_run(cmd, out);
+}
+
+static char dir[256];
+
+/* 4 classes in 8 dimensions, 600 samples: epochs of a few tens of milliseconds. */
+static const char *blobs(void) {
+  static char path[700];
+  if (path[0]) return path;
+  size_t cap = 1 << 20, used = 0;
+  char *text = malloc(cap);
+  uint64_t s = 99;
+  for (int i = 0; i < 600; i++) {
+    int c = i % 4;
+    for (int j = 0; j < 8; j++) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      double u = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+      used += (size_t)snprintf(text + used, cap - used, "%.5f,", (j % 4 == c ? 1.5 : 0) + u);
+    }
+    used += (size_t)snprintf(text + used, cap - used, "%d\n", c);
+  }
+  snprintf(path, sizeof path, "%s", kh_test_write_temp("blobs.csv", text));
+  free(text);
+  size_t n = (size_t)(strrchr(path, '/') - path);
+  cr_assert(n < sizeof dir);
+  memcpy(dir, path, n);
+  dir[n] = '\0';
+  return path;
+}
+
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static int python(const char *script_and_args, char **out) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s 2>&1", script_and_args);
+  return kh_test_run(cmd, out);
+}
+
+Test(train_cli, trains_traces_and_plots) {
+  char args[4096], *out;
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --epochs 3 --trace %s/run.h5",
+           blobs(), dir);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "epoch   3/3  train loss"), "%s", out);
+  double acc = 0;
+  const char *line = strstr(out, "test accuracy: ");
+  cr_assert_not_null(line, "%s", out);
+  sscanf(line, "test accuracy: %lf", &acc);
+  cr_expect(acc >= 90, "accuracy %.2f", acc);
+  free(out);
+  snprintf(args, sizeof args, "%s/plot_trace.py %s/run.h5 %s/plots", getenv("KH_NOTEBOOKS"),
+           dir, dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  free(out);
+  const char *pngs[] = {"learning_curves", "conductances", "gradient_agreement"};
+  char path[1024];
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/plots/%s.png", dir, pngs[i]);
+    cr_expect(exists(path), "%s missing", path);
+  }
+  /* the notebook runs on the same trace */
+  snprintf(args, sizeof args,
+           "cd %s && KH_TRACE=%s/run.h5 KH_PLOTS=%s/nbplots /usr/bin/python3 -m nbconvert "
+           "--to notebook --execute trace.ipynb --output %s/executed.ipynb 2>&1",
+           getenv("KH_NOTEBOOKS"), dir, dir, dir);
+  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(path, sizeof path, "%s/nbplots/gradient_agreement.png", dir);
+  cr_expect(exists(path));
+}
+
+static pid_t spawn_train(const char *trace, const char *extra) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "exec %s train --arch 8-16-4 --data %s --trace %s --quiet %s",
+           kh_test_cli(), blobs(), trace, extra);
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  pid_t pid;
+  cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
+  return pid;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+Test(train_cli, trace_is_readable_while_training_runs) {
+  char trace[800], args[2400], *out = NULL;
+  blobs();
+  snprintf(trace, sizeof trace, "%s/live.h5", dir);
+  pid_t pid = spawn_train(trace, "--epochs 1000");
+  int read_while_running = 0;
+  for (int i = 0; i < 400 && !read_while_running; i++) {
+    sleep_ms(50);
+    if (!exists(trace)) continue;
+    snprintf(args, sizeof args, "%s/trace_check.py %s", getenv("KH_CLI_TESTS"), trace);
+    int rc = python(args, &out);
+    int epochs = 0;
+    if (rc == 0) sscanf(out, "epochs %d", &epochs);
+    free(out);
+    int status;
+    read_while_running = rc == 0 && epochs >= 1 && waitpid(pid, &status, WNOHANG) == 0;
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  cr_expect(read_while_running, "h5py never read the trace of the running process");
+}
+
+/* SIGKILL at seeded random moments; each trace must open, hold only complete epochs that match
+ * the uninterrupted run, and --resume must end with exactly its final parameters. */
+Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 300) {
+  char ref[800], trace[800], args[3000], *out;
+  blobs();
+  snprintf(ref, sizeof ref, "%s/reference.h5", dir);
+  double t0 = 0;
+  {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace %s --quiet --epochs 6",
+             blobs(), ref);
+    cr_assert_eq(run(args, &out), 0, "%s", out);
+    free(out);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    t0 = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+  }
+  uint64_t s = 2026;
+  int resumed = 0;
+  for (int trial = 0; trial < 10; trial++) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    long delay = (long)((double)(s >> 11) * 0x1.0p-53 * t0 * 1000);
+    snprintf(trace, sizeof trace, "%s/killed%d.h5", dir, trial);
+    pid_t pid = spawn_train(trace, "--epochs 6");
+    sleep_ms(delay);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    if (!exists(trace)) continue; /* killed before the trace was first written */
+    snprintf(args, sizeof args, "%s/trace_check.py %s %s", getenv("KH_CLI_TESTS"), trace, ref);
+    cr_assert_eq(python(args, &out), 0, "trial %d (kill after %ld ms): %s", trial, delay, out);
+    int epochs, checkpoint;
+    cr_assert_eq(sscanf(out, "epochs %d checkpoint %d", &epochs, &checkpoint), 2, "%s", out);
+    cr_expect_eq(epochs, checkpoint, "%s", out);
+    cr_expect(strstr(out, "prefix same"), "trial %d: %s", trial, out);
+    free(out);
+    snprintf(args, sizeof args, "train --data %s --resume %s --quiet", blobs(), trace);
+    cr_assert_eq(run(args, &out), 0, "trial %d: %s", trial, out);
+    free(out);
+    snprintf(args, sizeof args, "%s/trace_check.py %s %s", getenv("KH_CLI_TESTS"), trace, ref);
+    cr_assert_eq(python(args, &out), 0, "%s", out);
+    cr_expect(strstr(out, "epochs 6 checkpoint 6 prefix same final same"), "trial %d: %s", trial,
+              out);
+    free(out);
+    resumed++;
+  }
+  cr_log_info("%d of 10 killed runs had a trace and resumed to the reference", resumed);
+  cr_expect(resumed >= 5, "only %d trials had a trace to resume", resumed);
+}
+
+static void expect_failure(const char *args, int code, const char *message) {
+  char *out;
+  int rc = run(args, &out);
+  cr_expect_eq(rc, code, "'%s' exited %d: %s", args, rc, out);
+  cr_expect(strstr(out, message), "'%s': '%s' not in: %s", args, message, out);
+  free(out);
+}
+
+Test(train_cli, bad_inputs_are_clear_errors) {
+  char args[2048];
+  blobs();
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace /nonexistent/x/t.h5",
+           blobs());
+  expect_failure(args, 2, "/nonexistent/x/t.h5");
+  cr_expect(!exists("/nonexistent/x/t.h5"));
+  snprintf(args, sizeof args, "train --arch 9-16-4 --data %s", blobs());
+  expect_failure(args, 2, "8 features but the network 9 inputs");
+  snprintf(args, sizeof args, "train --arch 8-16-3 --data %s", blobs());
+  expect_failure(args, 2, "4 classes but the network 3 outputs");
+  const char *nan = kh_test_write_temp("nan.csv", "1,2,0\n3,nan,1\n");
+  snprintf(args, sizeof args, "train --arch 2-4-2 --data %s", nan);
+  expect_failure(args, 2, "nan.csv:2:3: not a finite number");
+  snprintf(args, sizeof args, "train --data %s --resume %s", blobs(), nan);
+  expect_failure(args, 2, "cannot open trace");
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator best", blobs());
+  expect_failure(args, 1, "unknown estimator 'best'");
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --lr fast", blobs());
+  expect_failure(args, 1, "--lr needs rates");
+  expect_failure("train --arch 8-16-4", 1, "--data is required");
+  expect_failure("net --arch 8", 1, "needs inputs and outputs");
+  expect_failure("net --arch 8-x-2", 1, "is not a width");
+}
+
+/* The generated network as ngspice sees it: same operating point within the gap between ideal
+ * diodes and their steep exported model. */
+Test(train_cli, generated_network_runs_in_ngspice) {
+  char args[4096], *out;
+  blobs();
+  char path[1024];
+  snprintf(path, sizeof path, "%s/net.cir", dir);
+  snprintf(args, sizeof args, "net --arch 3-6-2 --seed 4 -o %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  free(out);
+  /* drive the inputs and bias currents away from 0 */
+  char *text = kh_test_read_file(path);
+  size_t len = strlen(text);
+  char *patched = malloc(2 * len + 1), *w = patched;
+  int k = 0;
+  for (const char *line = text; *line;) {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    if ((line[0] == 'v' && line[1] == 'x') || line[0] == 'i')
+      w += sprintf(w, "%.*s dc %.3f\n", (int)(n - 5), line, 0.8 * sin(1.3 * ++k));
+    else
+      w += sprintf(w, "%.*s\n", (int)n, line);
+    line = end ? end + 1 : line + n;
+  }
+  kh_test_write_temp("net_driven.cir", patched);
+  snprintf(args, sizeof args, "op --quiet --compare --tol 2e-3 %s/net_driven.cir", dir);
+  cr_expect_eq(run(args, &out), 0, "%s", out);
+  free(out), free(text), free(patched);
+}
