@@ -12,13 +12,13 @@ typedef enum { KH_OPT_SGD, KH_OPT_MOMENTUM, KH_OPT_ADAM } kh_optimizer_kind;
 typedef struct {
   unsigned version;
   size_t batch;                  /* samples per update (default 8) */
-  double beta;                   /* nudge strength (default 0.5) */
+  double beta;                   /* nudge strength (default 0.1) */
   kh_estimator estimator;        /* default centered */
   kh_optimizer_kind optimizer;   /* default adam */
   double lr[KH_MAX_LAYER_RATES]; /* learning rate per layer; lr_count = 1: one for all */
   size_t lr_count;
   double momentum;              /* momentum and Adam's beta1 (default 0.9) */
-  double lr_decay;              /* learning rates times this after every epoch (default 1) */
+  double lr_decay;              /* learning rates times this after every epoch (default 0.9) */
   double target_on, target_off; /* output target voltages for the right class and the others */
   uint64_t seed;
   int threads; /* workers over the samples of a batch (default 1) */
@@ -26,7 +26,7 @@ typedef struct {
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
-    KH_TRAIN_OPTIONS_VERSION, 8, 0.5, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 1.0, 1.0, 0.0, \
+    KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
         1, 1                                                                                       \
   }
 typedef struct kh_trainer kh_trainer;
