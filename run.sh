@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kirchhoff's entry points. Each installs what the machine lacks (scripts/setup.sh), builds,
 # then does its job:
-#   ./run.sh demo    build, then solve the example circuits with kirchhoff and with ngspice
+#   ./run.sh demo    build, fetch the small data sets, train a network on digits with equilibrium
+#                    propagation (prints its test accuracy and plots the run), then solve the
+#                    example circuits with kirchhoff and with ngspice
 #   ./run.sh test    build and run the whole test suite, release and sanitizer builds
 #   ./run.sh bench   build, then run the benchmarks in bench/ (minutes; prints ratios)
 #   ./run.sh build   build only (build/release)
@@ -28,6 +30,13 @@ case "${1:-}" in
   demo)
     setup
     build_release
+    scripts/fetch-data.sh --small data
+    mkdir -p build/demo
+    echo
+    echo "== kirchhoff train: a 64-64-10 deep resistive network on the digits data set"
+    build/release/cli/kirchhoff train --arch 64-64-10 --data data/digits.csv --seed 1 \
+      --threads "$jobs" --trace build/demo/digits.h5
+    /usr/bin/python3 examples/notebooks/plot_trace.py build/demo/digits.h5 build/demo
     echo
     echo "== kirchhoff op --compare: kirchhoff's solver against ngspice on the example circuits"
     for f in examples/circuits/*.cir; do
@@ -53,6 +62,8 @@ case "${1:-}" in
     build_release
     bench/grid.sh build/release/cli/kirchhoff
     bench/diodes.sh build/release/cli/kirchhoff
+    scripts/fetch-data.sh --small data
+    bench/train.sh build/release/cli/kirchhoff data
     ;;
   build)
     setup

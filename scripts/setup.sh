@@ -6,7 +6,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-  build-essential meson ninja-build pkg-config clang clang-format
+  build-essential meson ninja-build pkg-config clang clang-format time
   libsuitesparse-dev libopenblas-dev libopenblas0-pthread
   libngspice0-dev ngspice
   libhdf5-dev hdf5-tools zlib1g-dev
