@@ -32,7 +32,7 @@ kh_status kh_circuit_set_conductance(kh_context *ctx, kh_circuit *c, size_t elem
   if (!(g > 0) || !isfinite(g))
     return kh_fail(ctx, KH_ERR_INPUT, "conductance of '%s' must be finite and > 0, got %g",
                    kh_netlist_element(c->nl, element).name, g);
-  if (c->value[element] != g) c->conductance_version++;
+  if (c->value[element] != g) c->conductance_version++, c->param_version++;
   c->value[element] = g;
   return KH_OK;
 }
@@ -49,6 +49,7 @@ kh_status kh_circuit_set_source(kh_context *ctx, kh_circuit *c, size_t element, 
     return kh_fail(ctx, KH_ERR_INPUT, "value of '%s' must be finite",
                    kh_netlist_element(c->nl, element).name);
   c->value[element] = value;
+  c->param_version++;
   if (c->kind[element] == KH_VSOURCE) kh_circuit_update_offsets(c);
   return KH_OK;
 }
@@ -90,6 +91,7 @@ kh_status kh_circuit_set_sources(kh_context *ctx, kh_circuit *c, size_t count,
     c->value[elements[k]] = values[k];
     any_voltage |= c->kind[elements[k]] == KH_VSOURCE;
   }
+  c->param_version++;
   if (any_voltage) kh_circuit_update_offsets(c);
   return KH_OK;
 }

@@ -41,6 +41,7 @@ struct kh_circuit {
   int8_t *ideal_sign;     /* +1: anode free (upper bound), -1: cathode free (lower bound) */
   size_t ideal_count;
   unsigned conductance_version; /* bumps when a conductance (or the nudge strength) changes */
+  unsigned param_version;       /* bumps when a conductance or a source value changes */
   /* The nudge of equilibrium propagation: E += beta/2 sum_k (v(out_k) - target_k)^2, a
    * conductance beta from each read-out to its target voltage. The outputs' Laplacian slots
    * follow the edges' in slot_a/slot_b/slot_ab (index edge_count + k). */

@@ -18,6 +18,7 @@ static void destroy(void *impl) {
   cholmod_l_finish(&s->cm);
   kh_free(s->x), kh_free(s->lo), kh_free(s->hi), kh_free(s->grad), kh_free(s->step);
   kh_free(s->trial), kh_free(s->trial_grad), kh_free(s->fixed);
+  kh_nudge_release(s);
   kh_free(s);
 }
 
@@ -113,10 +114,8 @@ static kh_status refine(kh_context *ctx, kh_circuit *c, sparse_state *s, cholmod
   return KH_OK;
 }
 
-static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
-                       kh_solve_stats *stats) {
-  sparse_state *s = impl;
-  if (c->diode_count) return kh_newton_solve(ctx, c, s, voltages, stats);
+static kh_status linear_solve(kh_context *ctx, kh_circuit *c, sparse_state *s, double *voltages,
+                              kh_solve_stats *stats) {
   if (c->unknowns == 0) {
     kh_circuit_expand(c, NULL, voltages);
     return KH_OK;
@@ -131,7 +130,28 @@ static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *volta
   if (!x) return cholmod_failure(ctx, s, "solving");
   kh_status st = refine(ctx, c, s, x);
   if (st == KH_OK) kh_circuit_expand(c, x->x, voltages);
+  if (st == KH_OK && c->beta == 0) st = kh_nudge_remember_free(ctx, c, s, x->x);
   cholmod_l_free_dense(&x, &s->cm);
+  return st;
+}
+
+static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
+                       kh_solve_stats *stats) {
+  sparse_state *s = impl;
+  if (c->beta != 0) { /* first try the free phase's factor (nudge.c) */
+    int done;
+    kh_status st = kh_nudge_solve(ctx, c, s, voltages, stats, &done);
+    if (st != KH_OK || done) return st;
+    if (s->free_valid && s->x && s->free_version == c->param_version) {
+      memcpy(s->x, s->x_free, c->unknowns * sizeof *s->x); /* Newton starts from the free state */
+      s->have_x = 1;
+    }
+    s->free_valid = 0; /* the factor is about to change */
+  }
+  if (!c->diode_count) return linear_solve(ctx, c, s, voltages, stats);
+  kh_status st = kh_newton_solve(ctx, c, s, voltages, stats);
+  if (st == KH_OK && c->beta == 0) st = kh_nudge_remember_free(ctx, c, s, s->x);
+  if (st != KH_OK) s->free_valid = 0;
   return st;
 }
 

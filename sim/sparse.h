@@ -19,12 +19,25 @@ typedef struct {
   int have_x;
   double *lo, *hi, *grad, *step, *trial, *trial_grad;
   unsigned char *fixed;
+  /* The last free (beta = 0) solution and Z = H^-1 P, for nudged solves without refactoring */
+  double *x_free, *z, *dense, *nudge_work;
+  int free_valid, z_valid;
+  unsigned free_version; /* c->param_version at the free solve */
 } kh_sparse;
 
 /* Numeric factorization of s->A as filled by the caller; counts it in stats. */
 kh_status kh_sparse_factorize(kh_context *ctx, kh_sparse *s, kh_solve_stats *stats);
 /* Solves A out = rhs with the current factor (rhs and out: length n, may alias). */
 kh_status kh_sparse_solve(kh_context *ctx, kh_sparse *s, const double *rhs, double *out);
+
+/* nudge.c: after a successful free solve (beta = 0) at reduced solution x, remember it; a later
+ * nudged solve with the same parameters then tries kh_nudge_solve first (*done = 1: voltages
+ * hold the certified-to-KKT answer; 0: take the usual path). */
+kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse *s,
+                                 const double *x);
+kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
+                         kh_solve_stats *stats, int *done);
+void kh_nudge_release(kh_sparse *s);
 
 /* The nonlinear solve (circuits with diodes). */
 kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,

@@ -1,0 +1,176 @@
+/* Nudged phases from the free phase's factor. The nudge adds beta P P^T to the Hessian H of the
+ * free equilibrium x0 (P: one column per output, +1 at its positive node's unknown, -1 at its
+ * negative one's), a rank-m change. While the ideal diodes' active set stays as it is, the
+ * nudged equilibrium solves
+ *   (H + beta P P^T) d = -beta P r,   r = outputs(x0) - targets,   x = x0 + d
+ * exactly (the co-content is quadratic there and its gradient vanishes at x0 on the free
+ * unknowns), and Woodbury's identity gives d = -beta Z (I + beta P^T Z)^-1 r with Z = H^-1 P:
+ * m solves with the existing factor, once per free phase, and an m x m system per nudge; no
+ * factorization. The result is accepted only if it is a KKT point of the nudged problem (free
+ * unknowns inside their bounds, held ones still pushed outward), after one step of iterative
+ * refinement against the elements; otherwise the caller runs projected Newton from x0. Circuits
+ * with Shockley or PWL diodes (whose Hessian moves with x) always take the Newton path. */
+#include "sparse.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+void kh_nudge_release(kh_sparse *s) {
+  kh_free(s->x_free), kh_free(s->z), kh_free(s->dense), kh_free(s->nudge_work);
+  s->x_free = s->z = s->dense = s->nudge_work = NULL;
+}
+
+kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse *s,
+                                 const double *x) {
+  size_t n = c->unknowns, m = c->output_count;
+  s->free_valid = 0;
+  if (m == 0 || c->smooth_count > 0) return KH_OK;
+  if (!s->x_free) {
+    s->x_free = kh_malloc((n + 1) * sizeof *s->x_free);
+    s->z = kh_malloc((n * m + 1) * sizeof *s->z);
+    s->dense = kh_malloc((m * m + 2 * m + 1) * sizeof *s->dense);
+    s->nudge_work = kh_malloc((3 * n + 1) * sizeof *s->nudge_work);
+    if (!s->x_free || !s->z || !s->dense || !s->nudge_work) {
+      kh_nudge_release(s);
+      return kh_fail_nomem(ctx, "preparing nudged solves");
+    }
+  }
+  memcpy(s->x_free, x, n * sizeof *x);
+  s->free_valid = 1;
+  s->z_valid = 0;
+  s->free_version = c->param_version;
+  return KH_OK;
+}
+
+static int held(const kh_sparse *s, int64_t u) {
+  return u < 0 || (s->fixed && s->fixed[u]);
+}
+
+/* Z = H^-1 P, column by column. */
+static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
+  size_t n = c->unknowns;
+  for (size_t k = 0; k < c->output_count; k++) {
+    double *col = s->z + k * n;
+    memset(col, 0, n * sizeof *col);
+    int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
+    if (a != b) {
+      if (!held(s, a)) col[a] += 1;
+      if (!held(s, b)) col[b] -= 1;
+    }
+    kh_status st = kh_sparse_solve(ctx, s, col, col);
+    if (st != KH_OK) return st;
+  }
+  s->z_valid = 1;
+  return KH_OK;
+}
+
+/* P^T v for output k (v over unknowns; held unknowns do not count). */
+static double project_out(const kh_circuit *c, const kh_sparse *s, size_t k, const double *v) {
+  int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
+  if (a == b) return 0;
+  return (held(s, a) ? 0 : v[a]) - (held(s, b) ? 0 : v[b]);
+}
+
+/* Solves the m x m system a w = w in place (Gaussian elimination, partial pivoting).
+ * Returns -1 when a pivot vanishes. */
+static int dense_solve(double *a, double *w, size_t m) {
+  for (size_t j = 0; j < m; j++) {
+    size_t p = j;
+    for (size_t i = j + 1; i < m; i++)
+      if (fabs(a[i * m + j]) > fabs(a[p * m + j])) p = i;
+    if (!(fabs(a[p * m + j]) > 1e-300)) return -1;
+    if (p != j) {
+      for (size_t k = 0; k < m; k++) {
+        double t = a[j * m + k];
+        a[j * m + k] = a[p * m + k], a[p * m + k] = t;
+      }
+      double t = w[j];
+      w[j] = w[p], w[p] = t;
+    }
+    for (size_t i = j + 1; i < m; i++) {
+      double f = a[i * m + j] / a[j * m + j];
+      for (size_t k = j; k < m; k++) a[i * m + k] -= f * a[j * m + k];
+      w[i] -= f * w[j];
+    }
+  }
+  for (size_t j = m; j-- > 0;) {
+    for (size_t k = j + 1; k < m; k++) w[j] -= a[j * m + k] * w[k];
+    w[j] /= a[j * m + j];
+  }
+  return 0;
+}
+
+/* d = (H + beta P P^T)^-1 rhs for rhs over the free unknowns (zero at held ones), in place. */
+static kh_status woodbury(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *rhs,
+                          int *ok) {
+  size_t n = c->unknowns, m = c->output_count;
+  double beta = c->beta, *a = s->dense, *w = s->dense + m * m;
+  kh_status st = kh_sparse_solve(ctx, s, rhs, rhs); /* H^-1 rhs */
+  if (st != KH_OK) return st;
+  for (size_t i = 0; i < m; i++) {
+    for (size_t j = 0; j < m; j++)
+      a[i * m + j] = (i == j) + beta * project_out(c, s, i, s->z + j * n);
+    w[i] = project_out(c, s, i, rhs);
+  }
+  if (dense_solve(a, w, m)) {
+    *ok = 0;
+    return KH_OK;
+  }
+  for (size_t j = 0; j < m; j++)
+    for (size_t u = 0; u < n; u++) rhs[u] -= beta * w[j] * s->z[j * n + u];
+  *ok = 1;
+  return KH_OK;
+}
+
+/* KKT check: free unknowns inside their bounds, held ones still pushed outward by the
+ * gradient -r. Zeroes r at held unknowns (what refinement may correct). */
+static int kkt_holds(const kh_circuit *c, const kh_sparse *s, const double *x, double *r) {
+  for (size_t u = 0; u < c->unknowns; u++) {
+    if (s->fixed && s->fixed[u]) {
+      int upper = x[u] >= s->hi[u];
+      if (upper ? r[u] < 0 : r[u] > 0) return 0; /* the diode would stop conducting */
+      r[u] = 0;
+    } else if (s->lo && (x[u] < s->lo[u] || x[u] > s->hi[u])) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
+                         kh_solve_stats *stats, int *done) {
+  size_t n = c->unknowns, m = c->output_count;
+  *done = 0;
+  if (!s->free_valid || s->free_version != c->param_version || c->smooth_count > 0 || n == 0)
+    return KH_OK;
+  kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
+  if (st != KH_OK) return st;
+  double *x = s->nudge_work, *r = s->nudge_work + n;
+  memset(r, 0, n * sizeof *r);
+  for (size_t k = 0; k < m; k++) { /* rhs = -beta P r0, r0 = outputs(x0) - targets */
+    const uint32_t *end = c->out_ends[k];
+    int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
+    double va = c->offset[end[0]] + (a >= 0 ? s->x_free[a] : 0);
+    double vb = c->offset[end[1]] + (b >= 0 ? s->x_free[b] : 0);
+    double e = -c->beta * (va - vb - c->target[k]);
+    if (a != b && !held(s, a)) r[a] += e;
+    if (a != b && !held(s, b)) r[b] -= e;
+  }
+  int ok;
+  if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;
+  for (size_t u = 0; u < n; u++) x[u] = s->x_free[u] + r[u];
+  /* one step of refinement against the elements (as the linear solve does), then the check */
+  if (kh_circuit_residual(c, x, r)) return kh_fail_nomem(ctx, "refining a nudged solve");
+  if (!kkt_holds(c, s, x, r)) return KH_OK;
+  if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;
+  for (size_t u = 0; u < n; u++) x[u] += r[u];
+  if (kh_circuit_residual(c, x, r)) return kh_fail_nomem(ctx, "checking a nudged solve");
+  if (!kkt_holds(c, s, x, r)) return KH_OK;
+  stats->iterations = 0;
+  kh_circuit_expand(c, x, voltages);
+  *done = 1;
+  return KH_OK;
+}
