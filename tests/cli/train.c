@@ -63,8 +63,8 @@ static int python(const char *script_and_args, char **out) {
 
 Test(train_cli, trains_traces_and_plots) {
   char args[4096], *out;
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --epochs 3 --trace %s/run.h5",
-           blobs(), dir);
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --epochs 3 --trace %s/run.h5", blobs(),
+           dir);
   cr_assert_eq(run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "epoch   3/3  train loss"), "%s", out);
   double acc = 0;
@@ -73,8 +73,8 @@ Test(train_cli, trains_traces_and_plots) {
   sscanf(line, "test accuracy: %lf", &acc);
   cr_expect(acc >= 90, "accuracy %.2f", acc);
   free(out);
-  snprintf(args, sizeof args, "%s/plot_trace.py %s/run.h5 %s/plots", getenv("KH_NOTEBOOKS"),
-           dir, dir);
+  snprintf(args, sizeof args, "%s/plot_trace.py %s/run.h5 %s/plots", getenv("KH_NOTEBOOKS"), dir,
+           dir);
   cr_assert_eq(python(args, &out), 0, "%s", out);
   free(out);
   const char *pngs[] = {"learning_curves", "conductances", "gradient_agreement"};
@@ -191,8 +191,7 @@ static void expect_failure(const char *args, int code, const char *message) {
 Test(train_cli, bad_inputs_are_clear_errors) {
   char args[2048];
   blobs();
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace /nonexistent/x/t.h5",
-           blobs());
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace /nonexistent/x/t.h5", blobs());
   expect_failure(args, 2, "/nonexistent/x/t.h5");
   cr_expect(!exists("/nonexistent/x/t.h5"));
   snprintf(args, sizeof args, "train --arch 9-16-4 --data %s", blobs());
@@ -241,4 +240,20 @@ Test(train_cli, generated_network_runs_in_ngspice) {
   snprintf(args, sizeof args, "op --quiet --compare --tol 2e-3 %s/net_driven.cir", dir);
   cr_expect_eq(run(args, &out), 0, "%s", out);
   free(out), free(text), free(patched);
+}
+
+Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
+  char *out;
+  cr_assert_eq(
+      run("grad --arch 4-6-3 --samples 4 --beta 0.1,0.01 --estimators centered,plus", &out), 0,
+      "%s", out);
+  /* one row per estimator and beta: cosine and relative error for each of the 2 layers */
+  double b, c1, e1, c2, e2;
+  const char *row = strstr(out, "\ncentered   0.01");
+  cr_assert_not_null(row, "%s", out);
+  cr_assert_eq(sscanf(row, "\ncentered %lf %lf %lf %lf %lf", &b, &c1, &e1, &c2, &e2), 5, "%s", out);
+  cr_expect(c1 > 0.999 && c2 > 0.999 && e2 < 0.05, "%s", out);
+  cr_expect(strstr(out, "cost relative to the free phase"), "%s", out);
+  free(out);
+  expect_failure("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
 }
