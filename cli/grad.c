@@ -25,19 +25,6 @@ void kh_help_grad(void) {
          "  --arch, --gain, --init-scale, --seed: as for 'kirchhoff train'\n");
 }
 
-static int parse_list(const char *s, double *out, int max) {
-  int n = 0;
-  while (*s && n < max) {
-    char *end;
-    out[n] = strtod(s, &end);
-    if (end == s || !(out[n] > 0) || !isfinite(out[n])) return -1;
-    n++;
-    s = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return -1;
-  }
-  return *s ? -1 : n;
-}
-
 static int parse_estimators(const char *s, int *out, int max) {
   int n = 0;
   char buf[256];
@@ -127,7 +114,7 @@ int kh_cmd_grad(int argc, char **argv) {
   s.netlist = npos ? pos[0] : NULL;
   double beta[16];
   int est[KH_EST_COUNT];
-  int nb = parse_list(betas, beta, 16), ne = parse_estimators(ests, est, KH_EST_COUNT);
+  int nb = kh_parse_number_list(betas, beta, 16, 1), ne = parse_estimators(ests, est, KH_EST_COUNT);
   if (nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
   if (ne <= 0)
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "

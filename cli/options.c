@@ -67,3 +67,19 @@ int kh_parse_options(const char *cmd, int argc, char **argv, const kh_opt *opts,
   }
   return 0;
 }
+
+int kh_parse_number_list(const char *s, double *out, size_t max, int positive) {
+  size_t n = 0;
+  while (*s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || !(positive ? v > 0 : v >= 0) || n == max) return -1;
+    out[n++] = v;
+    if (*end == ',' && end[1])
+      end++;
+    else if (*end)
+      return -1;
+    s = end;
+  }
+  return n ? (int)n : -1;
+}

@@ -45,22 +45,6 @@ void kh_help_train(void) {
          "  --quiet             only the final line\n");
 }
 
-static int parse_rates(const char *s, kh_train_options *o) {
-  o->lr_count = 0;
-  while (*s) {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !(v >= 0) || !isfinite(v) || o->lr_count == KH_MAX_LAYER_RATES) return -1;
-    o->lr[o->lr_count++] = v;
-    if (*end == ',')
-      end++;
-    else if (*end)
-      return -1;
-    s = end;
-  }
-  return o->lr_count ? 0 : -1;
-}
-
 static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, double test_loss,
                      double test_error, int tty) {
   if (tty) fprintf(stderr, "\r\033[K");
@@ -105,8 +89,9 @@ int kh_cmd_train(int argc, char **argv) {
                        kh_help_train))
     return KH_EXIT_USAGE;
   s.netlist = npos ? pos[0] : NULL;
-  if (lr && parse_rates(lr, &s.train))
-    return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
+  int rates = lr ? kh_parse_number_list(lr, s.train.lr, KH_MAX_LAYER_RATES, 0) : 1;
+  if (rates > 0 && lr) s.train.lr_count = (size_t)rates;
+  if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
   int e = kh_estimator_from_name(estimator);
   if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
   s.train.estimator = (kh_estimator)e;
