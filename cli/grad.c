@@ -22,7 +22,7 @@ void kh_help_grad(void) {
          "  --samples N          samples to use (default 16)\n"
          "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
          "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
-         "  --arch, --gain, --init-scale, --seed: as for 'kirchhoff train'\n");
+         "  --arch, --gain, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
 static int parse_estimators(const char *s, int *out, int max) {
@@ -96,11 +96,13 @@ int kh_cmd_grad(int argc, char **argv) {
   const char *betas = "1,0.5,0.25,0.125,0.0625",
              *ests = "plus,minus,centered,forward2,forward3,forward4,forward5";
   size_t samples = 16;
+  const char *amps = NULL;
   const kh_opt opts[] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
       {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
       {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
+      {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--seed", KH_OPT_U64, &s.train.seed, NULL},
       {"--samples", KH_OPT_SIZE, &samples, NULL},
       {"--beta", KH_OPT_STRING, &betas, NULL},
@@ -121,6 +123,8 @@ int kh_cmd_grad(int argc, char **argv) {
                                 "forward2..forward5");
   if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
+  if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
+    return kh_cli_usage("grad", "--amp-gain needs gains >= 0: G1,G2,...");
 
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;

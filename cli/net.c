@@ -25,13 +25,15 @@ void kh_help_net(void) {
          "  --gmax G            upper conductance bound (default none)\n"
          "  --bias-voltage VB   diode clamp voltage V_b (default 0)\n"
          "  --differential      read each output as a node pair v(p) - v(n)\n"
+         "  --amp-gain G1,G2..  bidirectional amplifiers of gain Gl after hidden layer l\n"
+         "                      (0: none; default none)\n"
          "  --seed S            initialization seed (default 1)\n"
          "  -o FILE             write to FILE (default: standard output)\n");
 }
 
 int kh_cmd_net(int argc, char **argv) {
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
-  const char *arch = NULL, *path = NULL, *pos[2];
+  const char *arch = NULL, *path = NULL, *amps = NULL, *pos[2];
   double range[2] = {0, 0};
   int have_range = 0;
   /* --init-range takes two values: split it off before the table parser sees it */
@@ -56,6 +58,7 @@ int kh_cmd_net(int argc, char **argv) {
       {"--gmax", KH_OPT_DOUBLE, &o.gmax, NULL},
       {"--bias-voltage", KH_OPT_DOUBLE, &o.bias_voltage, NULL},
       {"--differential", KH_OPT_FLAG, &o.differential_outputs, NULL},
+      {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--seed", KH_OPT_U64, &o.seed, NULL},
       {"-o", KH_OPT_STRING, &path, NULL},
   };
@@ -64,6 +67,8 @@ int kh_cmd_net(int argc, char **argv) {
                        kh_help_net))
     return KH_EXIT_USAGE;
   if (!arch) return kh_cli_usage("net", "--arch is required");
+  if (amps && kh_parse_number_list(amps, o.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
+    return kh_cli_usage("net", "--amp-gain needs gains >= 0: G1,G2,...");
   if (have_range) {
     if (!(range[1] > 0 && range[1] >= range[0] && range[0] >= 0))
       return kh_cli_usage("net", "--init-range needs 0 <= LO <= HI, HI > 0");

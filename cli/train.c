@@ -25,6 +25,7 @@ void kh_help_train(void) {
          "  --arch WIDTHS       generate a deep resistive network, e.g. 64-64-10\n"
          "  --gain A            input gain (default 4)\n"
          "  --init-scale C      initial conductances +-C/sqrt(fan_in) (default 1)\n"
+         "  --amp-gain G1,G2..  bidirectional amplifiers after hidden layer l (0: none)\n"
          "  --save-net FILE     also write the generated (untrained) netlist\n"
          "learning:\n"
          "  --epochs N          passes over the training set (default 20)\n"
@@ -58,7 +59,7 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
 int kh_cmd_train(int argc, char **argv) {
   kh_train_setup s;
   kh_train_setup_init(&s);
-  const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL;
+  const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
   const kh_opt opts[] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
@@ -66,6 +67,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--scale", KH_OPT_STRING, &scale, NULL},
       {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
       {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
+      {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--save-net", KH_OPT_STRING, &s.save_net, NULL},
       {"--epochs", KH_OPT_SIZE, &s.epochs, &s.epochs_given},
       {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
@@ -92,6 +94,8 @@ int kh_cmd_train(int argc, char **argv) {
   int rates = lr ? kh_parse_number_list(lr, s.train.lr, KH_MAX_LAYER_RATES, 0) : 1;
   if (rates > 0 && lr) s.train.lr_count = (size_t)rates;
   if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
+  if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
+    return kh_cli_usage("train", "--amp-gain needs gains >= 0: G1,G2,...");
   int e = kh_estimator_from_name(estimator);
   if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
   s.train.estimator = (kh_estimator)e;

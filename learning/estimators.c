@@ -40,12 +40,13 @@ static const kh_stencil stencils[KH_EST_COUNT] = {
 };
 
 /* dE/dtheta at node voltages v: 1/2 (va - vb)^2 for a conductance, v+ - v- for a current source
- * (its co-content term is I (v+ - v-)). */
+ * (its co-content term is I (v+ - v-)), times the element's weight in the energy (behind
+ * amplifiers: 1/A^2 per stage). */
 static void dE_dtheta(const kh_model *m, const double *v, double *out) {
   for (size_t i = 0; i < m->params; i++) {
     const kh_param *p = &m->param[i];
     double dv = v[p->node_pos] - v[p->node_neg];
-    out[i] = p->conductance ? 0.5 * dv * dv : dv;
+    out[i] = p->weight * (p->conductance ? 0.5 * dv * dv : dv);
   }
 }
 
@@ -63,7 +64,7 @@ static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outp
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m->params; i++) {
     const kh_param *p = &m->param[i];
-    double dl = r[p->node_pos] - r[p->node_neg];
+    double dl = p->weight * (r[p->node_pos] - r[p->node_neg]);
     grad[i] = p->conductance ? -dl * (m->v_free[p->node_pos] - m->v_free[p->node_neg]) : -dl;
   }
   return KH_OK;

@@ -44,8 +44,8 @@ static kh_status bind_cards(kh_context *ctx, kh_model *m) {
   for (size_t k = 0; k < m->outputs; k++) m->out[k] = kh_netlist_output(nl, k);
   for (size_t i = 0; i < m->params; i++) {
     kh_element e = kh_netlist_element(nl, kh_netlist_trainable(nl, i));
-    m->param[i] = (kh_param){kh_netlist_trainable(nl, i), e.node_pos, e.node_neg,
-                             e.kind == KH_RESISTOR, layer_of(e.name)};
+    m->param[i] = (kh_param){kh_netlist_trainable(nl, i), e.node_pos,       e.node_neg,
+                             e.kind == KH_RESISTOR,       layer_of(e.name), 1.0};
   }
   return KH_OK;
 }
@@ -58,6 +58,8 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   kh_status st = bind_cards(ctx, m);
   if (st == KH_OK) st = kh_circuit_new(ctx, &m->circuit, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &m->solver, m->circuit, "native");
+  for (size_t i = 0; st == KH_OK && i < m->params; i++)
+    m->param[i].weight = kh_circuit_element_weight(m->circuit, m->param[i].element);
   if (st == KH_OK) {
     size_t n = m->nodes, u = kh_circuit_unknowns(m->circuit) + 1;
     m->v_free = kh_malloc(n * sizeof *m->v_free);

@@ -9,6 +9,7 @@ typedef struct {
   size_t element, node_pos, node_neg;
   int conductance; /* resistor (else a current source) */
   unsigned layer;
+  double weight; /* the element's weight in the energy (amplifier stages: 1/A^2 each) */
 } kh_param;
 
 struct kh_model {

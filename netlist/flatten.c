@@ -179,6 +179,40 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   return add_element(p, line, &t[0], s, e);
 }
 
+/* E: name n+ n- nc+ nc- gain;  F: name n+ n- vcontrol gain. Whether they form an amplifier is
+ * checked once the whole circuit is known (amplifiers.c). */
+static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  const kh_token *t = tok->items;
+  int vcvs = t[0].s[0] == 'e';
+  size_t want = vcvs ? 6 : 5;
+  if (tok->count < want)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         vcvs
+                             ? "'%.*s' needs output nodes, controlling nodes and a gain"
+                             : "'%.*s' needs output nodes, a controlling voltage source and a gain",
+                         (int)t[0].len, t[0].s);
+  if (tok->count > want)
+    return kh_token_fail(p, line, &t[want],
+                         "unexpected '%.*s' after the gain (kirchhoff reads "
+                         "linear controlled sources only)",
+                         (int)t[want].len, t[want].s);
+  kh_elem e = {.kind = (uint8_t)(vcvs ? KH_VCVS : KH_CCCS), .model = KH_NOT_FOUND};
+  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  if (st == KH_OK && vcvs) st = resolve_node(p, line, s, &t[3], &e.ctrl[0]);
+  if (st == KH_OK && vcvs) st = resolve_node(p, line, s, &t[4], &e.ctrl[1]);
+  if (st == KH_OK && !vcvs) {
+    const char *name;
+    size_t len;
+    st = qualify(p, 'v', s->path, t[3].s, t[3].len, &name, &len);
+    if (st == KH_OK && !(e.control = kh_arena_strndup(&p->nl->arena, name, len)))
+      st = kh_fail_nomem(p->ctx, "storing elements");
+  }
+  if (st == KH_OK) st = kh_eval_token(p, line, &t[want - 1], s, &e.value);
+  if (st != KH_OK) return st;
+  return add_element(p, line, &t[0], s, e);
+}
+
 /* Splits "x1 a b name [params:] p=v ..." (or ".subckt name a b [params:] p=v"): returns the index
  * of the first parameter token (or count), and the index just after the positional tokens. */
 static size_t split_params(const kh_tokens *tok, size_t from, size_t *params_at) {
@@ -286,9 +320,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static const struct {
   char letter;
   const char *what;
-} unsupported[] = {{'e', "voltage-controlled voltage sources (E)"},
-                   {'f', "current-controlled current sources (F)"},
-                   {'g', "voltage-controlled current sources (G)"},
+} unsupported[] = {{'g', "voltage-controlled current sources (G)"},
                    {'h', "current-controlled voltage sources (H)"},
                    {'b', "behavioral sources (B)"},
                    {'l', "inductors (L)"},
@@ -317,6 +349,8 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'v': return source(p, line, tok, scope, KH_VSOURCE);
   case 'i': return source(p, line, tok, scope, KH_ISOURCE);
   case 'd': return diode(p, line, tok, scope);
+  case 'e':
+  case 'f': return controlled(p, line, tok, scope);
   case 'x': return instance(p, line, tok, scope);
   default: break;
   }

@@ -2,7 +2,9 @@
  * docs/networks.md): input feature i is the source pair vx<i>p/vx<i>n on nodes x<i>p/x<i>n;
  * hidden node j of layer l is h<l>_<j>; output j is o<j> (or o<j>p/o<j>n); the conductance from
  * node k of the layer below to node j of layer l is r<l>_<j>_<k>; the bias current into a node is
- * i<l>_<j>; its clamping diode d<l>_<j>. */
+ * i<l>_<j>; its clamping diode d<l>_<j>. An amplifier after hidden node h<l>_<j> is ea<l>_<j>
+ * (output node ao<l>_<j>), its sensing source vsa<l>_<j> (to node ab<l>_<j>, which the next
+ * layer's conductances meet) and fa<l>_<j>. */
 #include "core/context.h"
 #include "core/rng.h"
 #include "kirchhoff/netgen.h"
@@ -50,10 +52,17 @@ static kh_status check(kh_context *ctx, const kh_netgen_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the input gain must be finite and non-zero");
   if (!(o->bias_voltage >= 0) || !isfinite(o->bias_voltage))
     return kh_fail(ctx, KH_ERR_USAGE, "the bias voltage V_b must be finite and >= 0");
+  for (size_t l = 0; l < KH_NETGEN_MAX_LAYERS; l++)
+    if (!(o->amp_gain[l] >= 0) || !isfinite(o->amp_gain[l]))
+      return kh_fail(ctx, KH_ERR_USAGE, "amplifier gains must be finite and > 0 (0: none)");
   if (o->init_high > 0 ? !(o->init_low >= 0 && o->init_high >= o->init_low)
                        : !(o->init_scale > 0 && isfinite(o->init_scale)))
     return kh_fail(ctx, KH_ERR_USAGE, "bad initialization range");
   return KH_OK;
+}
+
+static int amplified(const kh_netgen_options *o, size_t l) {
+  return l >= 1 && l + 1 < o->layer_count && o->amp_gain[l - 1] > 0;
 }
 
 /* Node name of node k of layer l (l = 0: the input nodes, two per feature). */
@@ -99,13 +108,29 @@ static void write_header(const kh_netgen_options *o, FILE *out) {
     fprintf(out, "vx%zup x%zup 0 dc 0\nvx%zun x%zun 0 dc 0\n", i, i, i, i);
 }
 
+/* The node the next layer's conductances meet: the node itself, or its amplifier's output. */
+static void source_name(const kh_netgen_options *o, size_t l, size_t k, char *buf, size_t size) {
+  if (amplified(o, l))
+    snprintf(buf, size, "ab%zu_%zu", l, k);
+  else
+    node_name(o, l, k, buf, size);
+}
+
+static void write_amplifier(const kh_netgen_options *o, size_t l, size_t j, FILE *out) {
+  double A = o->amp_gain[l - 1];
+  fprintf(out, "ea%zu_%zu ao%zu_%zu 0 h%zu_%zu 0 %.17g\n", l, j, l, j, l, j, A);
+  fprintf(out, "vsa%zu_%zu ao%zu_%zu ab%zu_%zu 0\n", l, j, l, j, l, j);
+  fprintf(out, "fa%zu_%zu h%zu_%zu 0 vsa%zu_%zu %.17g\n", l, j, l, j, l, j, 1.0 / A);
+}
+
 static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE *out) {
   char a[64], b[64];
   size_t below = width(o, l - 1), last = o->layer_count - 1;
   for (size_t j = 0; j < width(o, l); j++) {
     node_name(o, l, j, a, sizeof a);
+    if (amplified(o, l)) write_amplifier(o, l, j, out);
     for (size_t k = 0; k < below; k++) {
-      node_name(o, l - 1, k, b, sizeof b);
+      source_name(o, l - 1, k, b, sizeof b);
       fprintf(out, "r%zu_%zu_%zu %s %s %.17g\n", l, j, k, a, b,
               1.0 / initial_conductance(o, rng, below));
     }

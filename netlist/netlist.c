@@ -113,3 +113,10 @@ size_t kh_netlist_note_count(const kh_netlist *nl) {
 const char *kh_netlist_note(const kh_netlist *nl, size_t i) {
   return nl->notes[i];
 }
+
+size_t kh_netlist_amplifier_count(const kh_netlist *nl) {
+  return nl->amplifier_count;
+}
+kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
+  return nl->amplifiers[i];
+}

@@ -15,7 +15,9 @@ typedef struct {
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;
   kh_loc loc;
-} kh_elem; /* its name is element_names' entry with the same index */
+  uint32_t ctrl[2];    /* E: the controlling nodes */
+  const char *control; /* F: the flattened name of the controlling voltage source */
+} kh_elem;             /* its name is element_names' entry with the same index */
 
 typedef struct {
   const char *name;
@@ -65,6 +67,8 @@ struct kh_netlist {
   size_t trainable_count, trainable_cap;
   int has_bounds;
   double gmin, gmax;
+  kh_amplifier *amplifiers;
+  size_t amplifier_count;
 };
 
 #endif

@@ -279,6 +279,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->models);
   kh_free(nl->options);
   kh_free(nl->inputs);
+  kh_free(nl->amplifiers);
   kh_free(nl->outputs);
   kh_free(nl->trainable);
   kh_arena_release(&nl->arena);
@@ -329,6 +330,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)");
+  if (st == KH_OK) st = kh_resolve_amplifiers(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);
   if (st == KH_OK) st = adopt_source(&p);
   kh_source_release(&p.src);

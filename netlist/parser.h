@@ -49,6 +49,7 @@ typedef struct {
   size_t card_count, card_cap;
   char *scratch; /* for building flattened names */
   size_t scratch_cap;
+  size_t amplifier_cap;
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
@@ -69,6 +70,8 @@ int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *
 
 /* Stage 2: expands every top-level element, instantiating subcircuits. */
 kh_status kh_flatten(kh_parser *p);
+/* Stage 2b: pairs E and F elements into amplifiers (or fails). */
+kh_status kh_resolve_amplifiers(kh_parser *p);
 /* Stage 3: resolves .input/.output/.train/.bounds against the flattened circuit. */
 kh_status kh_resolve_cards(kh_parser *p);
 

@@ -83,6 +83,13 @@ static void write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_fl
     if (e->value != 1.0) fprintf(out, " %.17g", e->value);
     fputc('\n', out);
     break;
+  case KH_VCVS:
+    fprintf(out, "%s %s %s %s %s %.17g\n", elem_name(nl, i), a, b, node(nl, e->ctrl[0]),
+            node(nl, e->ctrl[1]), e->value);
+    break;
+  case KH_CCCS:
+    fprintf(out, "%s %s %s %s %.17g\n", elem_name(nl, i), a, b, e->control, e->value);
+    break;
   }
 }
 

@@ -53,7 +53,7 @@ static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, 
  * through GMIN, PWL diodes through goff > 0). An ideal diode that is off leaves a node floating. */
 static int conducts_dc(const kh_circuit *c, size_t element, const kh_diode **next) {
   kh_element_kind k = (kh_element_kind)c->kind[element];
-  if (k != KH_DIODE) return k == KH_RESISTOR || k == KH_VSOURCE;
+  if (k != KH_DIODE) return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_VCVS;
   const kh_diode *d = (*next)++;
   return d->kind == KH_DIODE_SHOCKLEY ? d->gmin > 0 : d->kind == KH_DIODE_PWL && d->goff > 0;
 }
@@ -88,24 +88,43 @@ static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find
   return KH_OK;
 }
 
-/* Voltage sources form a forest (a loop is an error); each tree's nodes share one unknown, or
- * none when the tree holds ground. Records the trees parents-first for offset updates. */
+/* The two nodes an element ties by a fixed relation: a voltage source's ends, or an amplifier's
+ * output and input (its E element); 0 for other elements. */
+static int ties(const kh_circuit *c, size_t element, uint32_t *a, uint32_t *b, double *gain) {
+  if (c->kind[element] == KH_VSOURCE) {
+    *a = c->ends[element][0], *b = c->ends[element][1], *gain = 1;
+    return 1;
+  }
+  if (c->kind[element] != KH_VCVS) return 0;
+  for (size_t i = 0; i < kh_netlist_amplifier_count(c->nl); i++) {
+    kh_amplifier amp = kh_netlist_amplifier(c->nl, i);
+    if (amp.vcvs != element) continue;
+    *a = (uint32_t)amp.out, *b = (uint32_t)amp.in, *gain = amp.gain;
+    return 1;
+  }
+  return 0;
+}
+
+/* Voltage sources and amplifiers form a forest (a loop is an error); each tree's nodes share one
+ * unknown, or none when the tree holds ground. Records the trees parents-first for offset
+ * updates, and each node's coefficient on its unknown. */
 static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u) {
   const kh_netlist *nl = c->nl;
   size_t n = c->node_count, nv = 0;
+  uint32_t a = 0, b = 0;
+  double gain = 1;
   for (size_t i = 0; i < n; i++) u->parent[i] = (uint32_t)i;
   for (size_t i = 0; i < c->element_count; i++) {
-    kh_element e = kh_netlist_element(nl, i);
-    if (e.kind != KH_VSOURCE) continue;
+    if (!ties(c, i, &a, &b, &gain)) continue;
     nv++;
-    if (!uf_union(u, (uint32_t)e.node_pos, (uint32_t)e.node_neg))
+    if (!uf_union(u, a, b))
       return fail_at(ctx, nl, i, KH_ERR_INPUT,
-                     "voltage source '%s' closes a loop of voltage sources (between nodes '%s' "
-                     "and '%s')",
-                     e.name, kh_netlist_node_name(nl, e.node_pos),
-                     kh_netlist_node_name(nl, e.node_neg));
+                     "%s '%s' closes a loop of voltage sources%s (between nodes '%s' and '%s')",
+                     c->kind[i] == KH_VCVS ? "amplifier" : "voltage source",
+                     kh_netlist_element(nl, i).name, c->kind[i] == KH_VCVS ? " and amplifiers" : "",
+                     kh_netlist_node_name(nl, a), kh_netlist_node_name(nl, b));
   }
-  /* Adjacency of the source forest, then a breadth-first walk from each tree's root. */
+  /* Adjacency of the forest, then a breadth-first walk from each tree's root. */
   size_t *start = kh_calloc(n + 1, sizeof *start);
   uint32_t *adj = kh_malloc((2 * nv + 1) * sizeof *adj);
   uint32_t *queue = kh_malloc(n * sizeof *queue);
@@ -115,10 +134,8 @@ static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u
     kh_free(start), kh_free(adj), kh_free(queue), kh_free(seen);
     return kh_fail_nomem(ctx, "assembling the circuit");
   }
-  for (size_t i = 0; i < c->element_count; i++) {
-    kh_element e = kh_netlist_element(nl, i);
-    if (e.kind == KH_VSOURCE) start[e.node_pos + 1]++, start[e.node_neg + 1]++;
-  }
+  for (size_t i = 0; i < c->element_count; i++)
+    if (ties(c, i, &a, &b, &gain)) start[a + 1]++, start[b + 1]++;
   for (size_t i = 0; i < n; i++) start[i + 1] += start[i];
   size_t *fill = kh_malloc((n + 1) * sizeof *fill);
   if (!fill) {
@@ -126,12 +143,8 @@ static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u
     return kh_fail_nomem(ctx, "assembling the circuit");
   }
   memcpy(fill, start, (n + 1) * sizeof *fill);
-  for (size_t i = 0; i < c->element_count; i++) {
-    kh_element e = kh_netlist_element(nl, i);
-    if (e.kind != KH_VSOURCE) continue;
-    adj[fill[e.node_pos]++] = (uint32_t)i;
-    adj[fill[e.node_neg]++] = (uint32_t)i;
-  }
+  for (size_t i = 0; i < c->element_count; i++)
+    if (ties(c, i, &a, &b, &gain)) adj[fill[a]++] = (uint32_t)i, adj[fill[b]++] = (uint32_t)i;
   kh_free(fill);
   c->unknowns = 0;
   for (size_t root = 0; root < n; root++) {
@@ -141,16 +154,21 @@ static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u
     queue[tail++] = (uint32_t)root;
     seen[root] = 1;
     c->unknown_of[root] = unknown;
+    c->coef[root] = 1;
     while (head < tail) {
       uint32_t v = queue[head++];
       for (size_t k = start[v]; k < start[v + 1]; k++) {
-        kh_element e = kh_netlist_element(nl, adj[k]);
-        uint32_t w = (uint32_t)(e.node_pos == v ? e.node_neg : e.node_pos);
+        ties(c, adj[k], &a, &b, &gain);
+        uint32_t w = a == v ? b : a;
         if (seen[w]) continue;
         seen[w] = 1;
         c->unknown_of[w] = unknown;
         queue[tail++] = w;
-        c->tree[c->tree_count++] = (kh_tree_step){w, v, adj[k], e.node_pos == w ? 1 : -1};
+        kh_tree_step step = {w, v, adj[k], a == w ? 1 : -1, 1.0};
+        if (c->kind[adj[k]] == KH_VCVS) /* a: the output, b: the input; v(a) = gain v(b) */
+          step.sign = 0, step.mult = a == w ? gain : 1 / gain;
+        c->coef[w] = step.mult * c->coef[v];
+        c->tree[c->tree_count++] = step;
       }
     }
   }
@@ -162,7 +180,8 @@ void kh_circuit_update_offsets(kh_circuit *c) {
   for (size_t i = 0; i < c->node_count; i++) c->offset[i] = 0;
   for (size_t i = 0; i < c->tree_count; i++) {
     const kh_tree_step *s = &c->tree[i];
-    c->offset[s->node] = c->offset[s->parent] + s->sign * c->value[s->source];
+    c->offset[s->node] =
+        s->mult * c->offset[s->parent] + (s->sign ? s->sign * c->value[s->source] : 0);
   }
 }
 
@@ -185,6 +204,7 @@ void kh_circuit_free(kh_circuit *c) {
   kh_free(c->slot_b);
   kh_free(c->slot_ab);
   kh_free(c->out_ends);
+  kh_free(c->coef), kh_free(c->weight), kh_free(c->kw), kh_free(c->kf);
   kh_free(c->target);
   kh_free(c);
 }
@@ -199,6 +219,10 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
   union_find u = {kh_malloc(c->node_count * sizeof *u.parent)};
   c->unknown_of = kh_malloc(c->node_count * sizeof *c->unknown_of);
   c->offset = kh_calloc(c->node_count, sizeof *c->offset);
+  c->coef = kh_malloc((c->node_count + 1) * sizeof *c->coef);
+  c->weight = kh_malloc((c->node_count + 1) * sizeof *c->weight);
+  c->kw = kh_malloc((c->node_count + 1) * sizeof *c->kw);
+  c->kf = kh_malloc((c->node_count + 1) * sizeof *c->kf);
   c->value = kh_calloc(c->element_count, sizeof *c->value);
   c->kind = kh_malloc(c->element_count + 1);
   c->ends = kh_malloc((c->element_count + 1) * sizeof *c->ends);
@@ -207,7 +231,7 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
   c->target = kh_calloc(c->output_count + 1, sizeof *c->target);
   kh_status st = KH_OK;
   if (!u.parent || !c->unknown_of || !c->offset || !c->value || !c->kind || !c->ends ||
-      !c->out_ends || !c->target)
+      !c->out_ends || !c->target || !c->coef || !c->weight || !c->kw || !c->kf)
     st = kh_fail_nomem(ctx, "assembling the circuit");
   for (size_t k = 0; st == KH_OK && k < c->output_count; k++) {
     kh_output o = kh_netlist_output(nl, k);
@@ -223,7 +247,9 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
     if (!isfinite(c->value[i]))
       st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value", e.name);
   }
+  for (size_t i = 0; st == KH_OK && i < c->node_count; i++) c->coef[i] = 1;
   if (st == KH_OK) st = eliminate_sources(ctx, c, &u);
+  if (st == KH_OK) st = kh_circuit_build_weights(ctx, c);
   if (st == KH_OK) kh_circuit_update_offsets(c);
   if (st == KH_OK) st = kh_circuit_build_diodes(ctx, c);
   if (st == KH_OK) st = check_floating(ctx, c, &u);

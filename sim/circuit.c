@@ -105,22 +105,22 @@ void kh_circuit_fill_rhs(const kh_circuit *c, double *b) {
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
     double oa = c->offset[end[0]], ob = c->offset[end[1]];
     if (ua == ub) continue;
-    if (ua >= 0) b[ua] += g * (ob - oa);
-    if (ub >= 0) b[ub] += g * (oa - ob);
+    if (ua >= 0) b[ua] += c->kw[end[0]] * g * (ob - oa);
+    if (ub >= 0) b[ub] += c->kw[end[1]] * g * (oa - ob);
   }
   for (size_t i = 0; i < c->element_count; i++) {
     if (c->kind[i] != KH_ISOURCE) continue;
     int64_t up = c->unknown_of[c->ends[i][0]], un = c->unknown_of[c->ends[i][1]];
-    if (up >= 0) b[up] -= c->value[i]; /* the source draws its current out of node_pos */
-    if (un >= 0) b[un] += c->value[i];
+    if (up >= 0) b[up] -= c->kw[c->ends[i][0]] * c->value[i]; /* drawn out of node_pos */
+    if (un >= 0) b[un] += c->kw[c->ends[i][1]] * c->value[i];
   }
   for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
     const uint32_t *end = c->out_ends[k];
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
     if (ua == ub) continue;
     double i = kh_circuit_nudge_current(c, k, c->offset[end[0]], c->offset[end[1]]);
-    if (ua >= 0) b[ua] -= i;
-    if (ub >= 0) b[ub] += i;
+    if (ua >= 0) b[ua] -= c->coef[end[0]] * i; /* the nudge is a term of the energy itself */
+    if (ub >= 0) b[ub] += c->coef[end[1]] * i;
   }
 }
 
@@ -136,22 +136,22 @@ int kh_circuit_residual(const kh_circuit *c, const double *x, double *r) {
       i = c->value[k];
     } else {
       if (ua == ub) continue;
-      long double va = (long double)c->offset[pos] + (ua >= 0 ? x[ua] : 0.0);
-      long double vb = (long double)c->offset[neg] + (ub >= 0 ? x[ub] : 0.0);
+      long double va = (long double)c->offset[pos] + (ua >= 0 ? c->coef[pos] * x[ua] : 0.0);
+      long double vb = (long double)c->offset[neg] + (ub >= 0 ? c->coef[neg] * x[ub] : 0.0);
       i = (long double)c->value[k] * (va - vb);
     }
-    if (ua >= 0) sum[ua] -= i;
-    if (ub >= 0) sum[ub] += i;
+    if (ua >= 0) sum[ua] -= c->kw[pos] * i;
+    if (ub >= 0) sum[ub] += c->kw[neg] * i;
   }
   for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
     const uint32_t *end = c->out_ends[k];
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
     if (ua == ub) continue;
-    long double va = (long double)c->offset[end[0]] + (ua >= 0 ? x[ua] : 0.0);
-    long double vb = (long double)c->offset[end[1]] + (ub >= 0 ? x[ub] : 0.0);
+    long double va = (long double)c->offset[end[0]] + (ua >= 0 ? c->coef[end[0]] * x[ua] : 0.0);
+    long double vb = (long double)c->offset[end[1]] + (ub >= 0 ? c->coef[end[1]] * x[ub] : 0.0);
     long double i = (long double)c->beta * (va - vb - c->target[k]);
-    if (ua >= 0) sum[ua] -= i;
-    if (ub >= 0) sum[ub] += i;
+    if (ua >= 0) sum[ua] -= c->coef[end[0]] * i;
+    if (ub >= 0) sum[ub] += c->coef[end[1]] * i;
   }
   for (size_t u = 0; u < c->unknowns; u++) r[u] = (double)sum[u];
   kh_free(sum);
@@ -161,7 +161,7 @@ int kh_circuit_residual(const kh_circuit *c, const double *x, double *r) {
 void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages) {
   for (size_t n = 0; n < c->node_count; n++) {
     int64_t u = c->unknown_of[n];
-    voltages[n] = c->offset[n] + (u >= 0 ? x[u] : 0.0);
+    voltages[n] = c->offset[n] + (u >= 0 ? c->coef[n] * x[u] : 0.0);
   }
 }
 
@@ -192,30 +192,35 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *s
     double i = g * (v[end[0]] - v[end[1]]);
     double mag = g * (fabs(v[end[0]]) + fabs(v[end[1]]));
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
-    if (ua >= 0) sum[ua] += i, scale[ua] += mag;
-    if (ub >= 0) sum[ub] -= i, scale[ub] += mag;
+    double fa = c->kf[end[0]], fb = c->kf[end[1]];
+    if (ua >= 0) sum[ua] += fa * i, scale[ua] += fa * mag;
+    if (ub >= 0) sum[ub] -= fb * i, scale[ub] += fb * mag;
   }
   for (size_t k = 0; k < c->element_count; k++) {
     if (c->kind[k] != KH_ISOURCE) continue;
     int64_t up = c->unknown_of[c->ends[k][0]], un = c->unknown_of[c->ends[k][1]];
-    if (up >= 0) sum[up] += c->value[k], scale[up] += fabs(c->value[k]);
-    if (un >= 0) sum[un] -= c->value[k], scale[un] += fabs(c->value[k]);
+    double fp = c->kf[c->ends[k][0]], fn = c->kf[c->ends[k][1]], i = c->value[k];
+    if (up >= 0) sum[up] += fp * i, scale[up] += fp * fabs(i);
+    if (un >= 0) sum[un] -= fn * i, scale[un] += fn * fabs(i);
   }
   for (size_t k = 0; k < c->diode_count; k++) {
     const kh_diode *d = &c->diodes[k];
     if (d->kind == KH_DIODE_IDEAL) continue;
     double phi, i, g;
     kh_diode_eval(d, v[c->ends[d->element][0]] - v[c->ends[d->element][1]], &phi, &i, &g);
-    int64_t ua = c->unknown_of[c->ends[d->element][0]], uk = c->unknown_of[c->ends[d->element][1]];
-    if (ua >= 0) sum[ua] += i, scale[ua] += fabs(i);
-    if (uk >= 0) sum[uk] -= i, scale[uk] += fabs(i);
+    uint32_t a = c->ends[d->element][0], kn = c->ends[d->element][1];
+    int64_t ua = c->unknown_of[a], uk = c->unknown_of[kn];
+    if (ua >= 0) sum[ua] += c->kf[a] * i, scale[ua] += c->kf[a] * fabs(i);
+    if (uk >= 0) sum[uk] -= c->kf[kn] * i, scale[uk] += c->kf[kn] * fabs(i);
   }
   for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
     const uint32_t *end = c->out_ends[k];
+    /* physical current: the energy's nudge term over the node's weight */
     double i = kh_circuit_nudge_current(c, k, v[end[0]], v[end[1]]);
+    double fa = c->kf[end[0]] / c->weight[end[0]], fb = c->kf[end[1]] / c->weight[end[1]];
     int64_t ua = c->unknown_of[end[0]], ub = c->unknown_of[end[1]];
-    if (ua >= 0) sum[ua] += i, scale[ua] += fabs(i);
-    if (ub >= 0) sum[ub] -= i, scale[ub] += fabs(i);
+    if (ua >= 0) sum[ua] += fa * i, scale[ua] += fa * fabs(i);
+    if (ub >= 0) sum[ub] -= fb * i, scale[ub] += fb * fabs(i);
   }
   *violation = ideal_diode_currents(c, v, vtol, sum);
   double worst = 0, big = 0;

@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 typedef struct {
-  uint32_t node, parent, source; /* v(node) = v(parent) + sign * value(source) */
-  int sign;
+  uint32_t node, parent, source; /* v(node) = mult * v(parent) + sign * value(source) */
+  int sign;                      /* 0 for an amplifier's step (source unused) */
+  double mult;                   /* 1 across a voltage source; A or 1/A across an amplifier */
 } kh_tree_step;
 
 struct kh_circuit {
@@ -20,6 +21,13 @@ struct kh_circuit {
   size_t node_count, element_count, unknowns;
   int64_t *unknown_of; /* per node: unknown index, or -1 for a fixed node */
   double *offset;      /* per node: see above, or the fixed voltage */
+  /* Amplifiers (kh_amplifier) slave their output to their input: v(node) = coef * x[u] + offset,
+   * coef = 1 except behind amplifiers. They also make the circuit non-reciprocal; the energy the
+   * solver minimizes weighs each element by its domain's weight (1/A^2 per amplifier stage,
+   * docs/algorithms.md). kw = weight * coef is the factor by which a current leaving a node
+   * enters its unknown's gradient; kf = kw / (weight of the unknown's own node) turns that back
+   * into a physical current for the KCL certificate (1/A at an amplifier's output). */
+  double *coef, *weight, *kw, *kf;
   double *value;       /* per element: conductance for R, volts/amperes for V/I */
   uint8_t *kind;       /* per element: kh_element_kind (hot loops skip the netlist) */
   uint32_t (*ends)[2]; /* per element: node_pos, node_neg */
@@ -50,6 +58,15 @@ struct kh_circuit {
   double beta, *target;
 };
 
+/* Voltage of a node at reduced solution x (x may be NULL when the node is fixed). */
+static inline double kh_circuit_node_voltage(const kh_circuit *c, uint32_t node, const double *x) {
+  int64_t u = c->unknown_of[node];
+  return c->offset[node] + (u >= 0 ? c->coef[node] * x[u] : 0.0);
+}
+
+/* Domains and energy weights of the amplifiers' stages (after eliminate_sources). */
+kh_status kh_circuit_build_weights(kh_context *ctx, kh_circuit *c);
+
 /* The two nodes of pattern entry r: an edge (r < edge_count) or an output. */
 static inline const uint32_t *kh_circuit_pattern_ends(const kh_circuit *c, size_t r) {
   return r < c->edge_count ? c->ends[c->edges[r]] : c->out_ends[r - c->edge_count];
@@ -71,6 +88,9 @@ long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi);
 void kh_circuit_update_offsets(kh_circuit *c);
 /* Builds the Laplacian's pattern (colptr, rowidx, slots); called once by kh_circuit_new. */
 kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c);
+/* Adds conductance g across pattern entry r (an edge), weighted and scaled by the nodes'
+ * coefficients. */
+void kh_circuit_add_edge(const kh_circuit *c, double *ax, size_t r, double g);
 /* Writes the Laplacian's values into ax (nnz entries, pattern order). */
 void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax);
 /* Right-hand side of the reduced system (length unknowns). */

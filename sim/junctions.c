@@ -45,11 +45,8 @@ kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c) {
 }
 
 double kh_circuit_diode_voltage(const kh_circuit *c, const kh_diode *d, const double *x) {
-  uint32_t a = c->ends[d->element][0], k = c->ends[d->element][1];
-  int64_t ua = c->unknown_of[a], uk = c->unknown_of[k];
-  double va = c->offset[a] + (ua >= 0 ? x[ua] : 0.0);
-  double vk = c->offset[k] + (uk >= 0 ? x[uk] : 0.0);
-  return va - vk;
+  return kh_circuit_node_voltage(c, c->ends[d->element][0], x) -
+         kh_circuit_node_voltage(c, c->ends[d->element][1], x);
 }
 
 long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi) {
@@ -57,16 +54,18 @@ long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi) {
   for (size_t k = 0; k < c->ideal_count; k++) {
     const kh_diode *d = &c->diodes[c->ideal[k]];
     int64_t u = c->ideal_unknown[k];
-    /* Junction voltage with the free end's unknown at 0: v = sign * x_u + v0 <= vth. */
+    /* Junction voltage with the free end's unknown at 0: v = sign * coef * x_u + v0 <= vth
+     * (coef > 0: amplifier gains are positive). */
+    uint32_t free_end = c->ends[d->element][c->ideal_sign[k] > 0 ? 0 : 1];
     double v0 = c->offset[c->ends[d->element][0]] - c->offset[c->ends[d->element][1]];
     if (u < 0) {
       if (!(v0 <= d->vth)) return (long)k; /* both ends fixed and forward biased past vth */
       continue;
     }
     if (c->ideal_sign[k] > 0)
-      hi[u] = fmin(hi[u], d->vth - v0);
+      hi[u] = fmin(hi[u], (d->vth - v0) / c->coef[free_end]);
     else
-      lo[u] = fmax(lo[u], v0 - d->vth);
+      lo[u] = fmax(lo[u], (v0 - d->vth) / c->coef[free_end]);
     if (!(lo[u] <= hi[u])) return (long)k;
   }
   return -1;

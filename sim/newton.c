@@ -20,7 +20,13 @@ enum { MAX_ITERATIONS = 200 };
 
 static long double voltage(const kh_circuit *c, uint32_t node, const double *x) {
   int64_t u = c->unknown_of[node];
-  return (long double)c->offset[node] + (u >= 0 ? x[u] : 0.0);
+  return (long double)c->offset[node] + (u >= 0 ? (long double)c->coef[node] * x[u] : 0.0L);
+}
+
+/* An element's weight in the energy (1 without amplifiers). */
+static long double weight(const kh_circuit *c, uint32_t element) {
+  uint32_t a = c->ends[element][0];
+  return c->unknown_of[a] >= 0 ? c->weight[a] : c->weight[c->ends[element][1]];
 }
 
 /* The smooth diodes, in edge order. */
@@ -34,16 +40,17 @@ static long double energy(const kh_circuit *c, const double *x) {
     const uint32_t *end = c->ends[c->edges[r]];
     if (c->unknown_of[end[0]] == c->unknown_of[end[1]]) continue; /* constant */
     long double dv = voltage(c, end[0], x) - voltage(c, end[1], x);
-    e += 0.5L * c->value[c->edges[r]] * dv * dv;
+    e += 0.5L * weight(c, c->edges[r]) * c->value[c->edges[r]] * dv * dv;
   }
   for (size_t k = 0; k < c->element_count; k++)
     if (c->kind[k] == KH_ISOURCE)
-      e += (long double)c->value[k] * (voltage(c, c->ends[k][0], x) - voltage(c, c->ends[k][1], x));
+      e += weight(c, (uint32_t)k) * c->value[k] *
+           (voltage(c, c->ends[k][0], x) - voltage(c, c->ends[k][1], x));
   FOR_SMOOTH(c, d) {
     double phi, i, g;
     kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     if (!isfinite(phi)) return INFINITY;
-    e += phi;
+    e += weight(c, d->element) * phi;
   }
   for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
     long double dv = voltage(c, c->out_ends[k][0], x) - voltage(c, c->out_ends[k][1], x);
@@ -60,9 +67,10 @@ static int gradient(const kh_circuit *c, const double *x, double *grad) {
     double phi, i, g;
     kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     if (!isfinite(i)) return 1;
-    int64_t ua = c->unknown_of[c->ends[d->element][0]], uk = c->unknown_of[c->ends[d->element][1]];
-    if (ua >= 0) grad[ua] += i;
-    if (uk >= 0) grad[uk] -= i;
+    uint32_t a = c->ends[d->element][0], k = c->ends[d->element][1];
+    int64_t ua = c->unknown_of[a], uk = c->unknown_of[k];
+    if (ua >= 0) grad[ua] += c->kw[a] * i;
+    if (uk >= 0) grad[uk] -= c->kw[k] * i;
   }
   return 0;
 }
@@ -75,10 +83,7 @@ static void fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x, int
   FOR_SMOOTH(c, d) {
     double phi, i, g;
     kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
-    if (c->slot_a[edge] >= 0) ax[c->slot_a[edge]] += g;
-    if (c->slot_b[edge] >= 0) ax[c->slot_b[edge]] += g;
-    if (c->slot_ab[edge] >= 0) ax[c->slot_ab[edge]] -= g;
-    edge++;
+    kh_circuit_add_edge(c, ax, edge++, g);
   }
   if (!any_fixed) return;
   for (size_t j = 0; j < c->unknowns; j++)
@@ -125,8 +130,10 @@ static double kkt_error(const kh_sparse *s, const double *x, const double *grad,
  * Close to the minimum the co-content changes by less than the rounding of its own evaluation
  * (1e-27 against 1e-20, seen on random networks) and stops telling good steps from bad: a full
  * Newton step is then accepted when it at least halves the KKT error, the measure Newton's
- * quadratic convergence is about. */
-static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *x) {
+ * quadratic convergence is about. *moved says whether x changed at all: a step of a few ulps
+ * that rounds back to the same point means the solve is done. */
+static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *x,
+                             int *moved) {
   size_t n = c->unknowns;
   long double e0 = energy(c, x);
   double kkt0 = kkt_error(s, x, s->grad, n);
@@ -145,6 +152,7 @@ static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s,
       kkt_halved = !bad && kkt_error(s, s->trial, s->trial_grad, n) <= 0.5 * kkt0;
     }
     if (decrease || kkt_halved) {
+      *moved = memcmp(x, s->trial, n * sizeof *x) != 0;
       memcpy(x, s->trial, n * sizeof *x);
       return KH_OK;
     }
@@ -173,6 +181,7 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
   for (size_t u = 0; u < n; u++) x[u] = project(x[u], s->lo[u], s->hi[u]);
   stats->analyses = 1;
   stats->iterations = 0;
+  double last_kkt = INFINITY;
   for (;;) {
     if (stats->iterations >= MAX_ITERATIONS)
       return kh_fail(ctx, KH_ERR_NUMERIC, "Newton did not converge in %d iterations",
@@ -194,7 +203,15 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
       big_x = fmax(big_x, fabs(x[u]));
     }
     if (!(big_step > 4e-16 * (1 + big_x))) break; /* the step no longer changes x */
-    if ((st = line_search(ctx, c, s, x)) != KH_OK) return st;
+    /* At round-off, steps of a few ulps can cycle between neighbouring points without
+     * reducing the KKT error; once they are that small and stop helping, x is as good as
+     * double precision makes it. */
+    double kkt = kkt_error(s, x, s->grad, n);
+    if (big_step <= 1e-13 * (1 + big_x) && !(kkt < last_kkt)) break;
+    last_kkt = kkt;
+    int moved = 1;
+    if ((st = line_search(ctx, c, s, x, &moved)) != KH_OK) return st;
+    if (!moved) break; /* converged as far as double precision can tell */
   }
   s->have_x = 1;
   s->factored = n > 0;

@@ -57,8 +57,8 @@ static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
     memset(col, 0, n * sizeof *col);
     int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
     if (a != b) {
-      if (!held(s, a)) col[a] += 1;
-      if (!held(s, b)) col[b] -= 1;
+      if (!held(s, a)) col[a] += c->coef[c->out_ends[k][0]];
+      if (!held(s, b)) col[b] -= c->coef[c->out_ends[k][1]];
     }
     kh_status st = kh_sparse_solve(ctx, s, col, col);
     if (st != KH_OK) return st;
@@ -71,7 +71,8 @@ static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
 static double project_out(const kh_circuit *c, const kh_sparse *s, size_t k, const double *v) {
   int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
   if (a == b) return 0;
-  return (held(s, a) ? 0 : v[a]) - (held(s, b) ? 0 : v[b]);
+  return (held(s, a) ? 0 : c->coef[c->out_ends[k][0]] * v[a]) -
+         (held(s, b) ? 0 : c->coef[c->out_ends[k][1]] * v[b]);
 }
 
 /* Solves the m x m system a w = w in place (Gaussian elimination, partial pivoting).
@@ -153,11 +154,11 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   for (size_t k = 0; k < m; k++) { /* rhs = -beta P r0, r0 = outputs(x0) - targets */
     const uint32_t *end = c->out_ends[k];
     int64_t a = c->unknown_of[end[0]], b = c->unknown_of[end[1]];
-    double va = c->offset[end[0]] + (a >= 0 ? s->x_free[a] : 0);
-    double vb = c->offset[end[1]] + (b >= 0 ? s->x_free[b] : 0);
+    double va = kh_circuit_node_voltage(c, end[0], s->x_free);
+    double vb = kh_circuit_node_voltage(c, end[1], s->x_free);
     double e = -c->beta * (va - vb - c->target[k]);
-    if (a != b && !held(s, a)) r[a] += e;
-    if (a != b && !held(s, b)) r[b] -= e;
+    if (a != b && !held(s, a)) r[a] += c->coef[end[0]] * e;
+    if (a != b && !held(s, b)) r[b] -= c->coef[end[1]] * e;
   }
   int ok;
   if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;

@@ -109,18 +109,27 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c) {
   return KH_OK;
 }
 
+/* Adds conductance g (weighted: see circuit_impl.h) of pattern entry r to the matrix values. */
+static inline void add_edge(const kh_circuit *c, double *ax, size_t r, double g) {
+  const uint32_t *end = kh_circuit_pattern_ends(c, r);
+  if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += g * c->kw[end[0]] * c->coef[end[0]];
+  if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += g * c->kw[end[1]] * c->coef[end[1]];
+  if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= g * c->kw[end[0]] * c->coef[end[1]];
+}
+
+void kh_circuit_add_edge(const kh_circuit *c, double *ax, size_t r, double g) {
+  add_edge(c, ax, r, g);
+}
+
 void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax) {
   memset(ax, 0, c->nnz * sizeof *ax);
-  for (size_t r = 0; r < c->resistor_count; r++) {
-    double g = c->value[c->edges[r]];
-    if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += g;
-    if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += g;
-    if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= g;
-  }
+  for (size_t r = 0; r < c->resistor_count; r++) add_edge(c, ax, r, c->value[c->edges[r]]);
   if (c->beta == 0) return;
+  /* the nudge is unweighted (a term of the energy itself): beta coef_a coef_b */
   for (size_t r = c->edge_count; r < c->edge_count + c->output_count; r++) {
-    if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += c->beta;
-    if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += c->beta;
-    if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= c->beta;
+    const uint32_t *end = kh_circuit_pattern_ends(c, r);
+    if (c->slot_a[r] >= 0) ax[c->slot_a[r]] += c->beta * c->coef[end[0]] * c->coef[end[0]];
+    if (c->slot_b[r] >= 0) ax[c->slot_b[r]] += c->beta * c->coef[end[1]] * c->coef[end[1]];
+    if (c->slot_ab[r] >= 0) ax[c->slot_ab[r]] -= c->beta * c->coef[end[0]] * c->coef[end[1]];
   }
 }

@@ -96,11 +96,11 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
   double *r = s->work;
   memset(r, 0, c->unknowns * sizeof *r);
   for (size_t n = 0; n < c->node_count; n++)
-    if (c->unknown_of[n] >= 0) r[c->unknown_of[n]] += node_rhs[n];
+    if (c->unknown_of[n] >= 0) r[c->unknown_of[n]] += c->coef[n] * node_rhs[n];
   kh_status st = s->ops->adjoint(ctx, s->c, s->impl, r);
   if (st != KH_OK) return st;
   for (size_t n = 0; n < c->node_count; n++)
-    node_lambda[n] = c->unknown_of[n] >= 0 ? r[c->unknown_of[n]] : 0.0;
+    node_lambda[n] = c->unknown_of[n] >= 0 ? c->coef[n] * r[c->unknown_of[n]] : 0.0;
   return KH_OK;
 }
 

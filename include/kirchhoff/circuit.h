@@ -43,6 +43,11 @@ kh_status kh_circuit_set_sources(kh_context *ctx, kh_circuit *c, size_t count,
  * non-convex; the solver then reports a non-positive-definite matrix. */
 kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta, const double *targets);
 double kh_circuit_nudge(const kh_circuit *c);
+/* The weight of an element's term in the energy the solver minimizes: 1 without amplifiers;
+ * with bidirectional amplifiers, A^2 per amplifier stage between the element and the
+ * read-outs (.output), whose weight is 1 (docs/algorithms.md). dE/dtheta of a trainable
+ * element carries this factor, and the nudge stays the physical current -beta (v - y). */
+double kh_circuit_element_weight(const kh_circuit *c, size_t element);
 
 #ifdef __cplusplus
 }

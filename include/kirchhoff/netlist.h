@@ -20,7 +20,9 @@ typedef enum {
   KH_CAPACITOR, /* value: capacitance in farads (>= 0); open circuit at DC */
   KH_VSOURCE,   /* value: DC voltage v(pos) - v(neg) */
   KH_ISOURCE,   /* value: DC current flowing from pos through the source to neg */
-  KH_DIODE      /* value: area factor; model: its .model name */
+  KH_DIODE,     /* value: area factor; model: its .model name */
+  KH_VCVS,      /* E: value: voltage gain; only as half of an amplifier (below) */
+  KH_CCCS       /* F: value: current gain; only as half of an amplifier (below) */
 } kh_element_kind;
 
 typedef struct {
@@ -81,6 +83,20 @@ size_t kh_netlist_trainable(const kh_netlist *nl, size_t i); /* element index of
 /* Conductance bounds from `.bounds`; returns 1 if the netlist has the card. */
 int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
 
+/* Bidirectional amplifiers (Kendall et al. 2020): E drives `out` with gain * v(in), a 0 V
+ * source `sense` from `out` carries its output current i, and F draws i / gain out of `in`:
+ *   e1 out 0 in 0 A
+ *   vs1 out next 0
+ *   f1 in 0 vs1 1/A
+ * Both references are ground and A > 0. Any E or F that is not half of such a pair is an input
+ * error. */
+typedef struct {
+  size_t vcvs, cccs, sense; /* element indices */
+  size_t in, out;           /* nodes */
+  double gain;              /* A */
+} kh_amplifier;
+size_t kh_netlist_amplifier_count(const kh_netlist *nl);
+kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
 /* Notes about accepted-but-ignored input (skipped analysis cards, ...), as
  * "file:line:col: note: ...". */
 size_t kh_netlist_note_count(const kh_netlist *nl);

@@ -9,13 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A generated DRN; smooth = 1 swaps the ideal clamps for Shockley diodes. */
+/* A generated DRN; smooth = 1 swaps the ideal clamps for Shockley diodes; amp > 0 puts
+ * bidirectional amplifiers of that gain after every hidden layer. */
+static double amp_gain = 0;
+
 static kh_netlist *network(const char *arch, int smooth, uint64_t seed) {
   kh_context *ctx;
   kh_context_new(&ctx);
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   o.seed = seed;
   o.input_gain = 2;
+  for (int l = 0; l < KH_NETGEN_MAX_LAYERS; l++) o.amp_gain[l] = amp_gain;
   cr_assert_eq(kh_netgen_parse_arch(ctx, &o, arch), KH_OK);
   char *text = NULL;
   size_t size = 0;
@@ -131,6 +135,37 @@ Test(gradients, exact_matches_finite_differences_with_smooth_diodes) {
 Test(gradients, exact_matches_finite_differences_with_ideal_diodes) {
   check_exact_against_fd("5-8-3", 0, 5);
   check_exact_against_fd("4-6-6-2", 0, 6);
+}
+
+static double slope(const double *beta, const double *err, int n);
+
+/* With amplifiers the solver minimizes a weighted co-content (1/A^2 per stage); the exact
+ * gradient and EP must still be the derivatives of the physical circuit's loss. */
+Test(gradients, exact_matches_finite_differences_with_amplifiers) {
+  amp_gain = 3;
+  check_exact_against_fd("4-6-6-2", 1, 11);
+  check_exact_against_fd("4-6-6-2", 0, 12);
+  amp_gain = 0;
+}
+
+Test(gradients, centered_ep_converges_with_amplifiers) {
+  amp_gain = 2;
+  fixture f;
+  open_fixture(&f, "4-6-6-2", 1, 13);
+  double *exact = malloc(f.n * sizeof *exact), *g = malloc(f.n * sizeof *g), err[3];
+  const double beta[] = {0.04, 0.02, 0.01};
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_EXACT, 0, f.target, exact, NULL), KH_OK);
+  for (int b = 0; b < 3; b++) {
+    cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, beta[b], f.target, g, NULL), KH_OK,
+                 "%s", kh_last_error(f.ctx));
+    err[b] = rel_error(g, exact, f.n);
+  }
+  cr_log_info("centered EP with amplifiers: errors %.2e %.2e %.2e", err[0], err[1], err[2]);
+  cr_expect(err[2] < 1e-3 && fabs(slope(beta, err, 3) - 2) <= 0.3, "errors %.2e %.2e %.2e", err[0],
+            err[1], err[2]);
+  free(exact), free(g);
+  close_fixture(&f);
+  amp_gain = 0;
 }
 
 /* Least-squares slope of log(error) against log(beta). */
