@@ -63,6 +63,7 @@ case "${1:-}" in
     bench/grid.sh build/release/cli/kirchhoff
     bench/diodes.sh build/release/cli/kirchhoff
     scripts/fetch-data.sh --small data
+    bench/layered.sh build/release/cli/kirchhoff data
     bench/train.sh build/release/cli/kirchhoff data
     ;;
   build)

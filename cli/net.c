@@ -25,6 +25,7 @@ void kh_help_net(void) {
          "  --gmax G            upper conductance bound (default none)\n"
          "  --bias-voltage VB   diode clamp voltage V_b (default 0)\n"
          "  --differential      read each output as a node pair v(p) - v(n)\n"
+         "  --diode-pairs       clamp every hidden node to [-VB, VB] with two diodes instead\n"
          "  --amp-gain G1,G2..  bidirectional amplifiers of gain Gl after hidden layer l\n"
          "                      (0: none; default none)\n"
          "  --seed S            initialization seed (default 1)\n"
@@ -58,6 +59,7 @@ int kh_cmd_net(int argc, char **argv) {
       {"--gmax", KH_OPT_DOUBLE, &o.gmax, NULL},
       {"--bias-voltage", KH_OPT_DOUBLE, &o.bias_voltage, NULL},
       {"--differential", KH_OPT_FLAG, &o.differential_outputs, NULL},
+      {"--diode-pairs", KH_OPT_FLAG, &o.clamp_pairs, NULL},
       {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--seed", KH_OPT_U64, &o.seed, NULL},
       {"-o", KH_OPT_STRING, &path, NULL},

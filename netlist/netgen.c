@@ -52,6 +52,8 @@ static kh_status check(kh_context *ctx, const kh_netgen_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the input gain must be finite and non-zero");
   if (!(o->bias_voltage >= 0) || !isfinite(o->bias_voltage))
     return kh_fail(ctx, KH_ERR_USAGE, "the bias voltage V_b must be finite and >= 0");
+  if (o->clamp_pairs && !(o->bias_voltage > 0))
+    return kh_fail(ctx, KH_ERR_USAGE, "diode pairs clamp to [-V_b, V_b] and need V_b > 0");
   for (size_t l = 0; l < KH_NETGEN_MAX_LAYERS; l++)
     if (!(o->amp_gain[l] >= 0) || !isfinite(o->amp_gain[l]))
       return kh_fail(ctx, KH_ERR_USAGE, "amplifier gains must be finite and > 0 (0: none)");
@@ -136,7 +138,10 @@ static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE 
     }
     fprintf(out, "i%zu_%zu 0 %s dc 0\n", l, j, a); /* flows from 0 through the source into a */
     if (l == last) continue;
-    if (j < width(o, l) / 2 + width(o, l) % 2)
+    if (o->clamp_pairs) { /* -V_b <= v <= V_b: a window, like Kendall's diode pairs */
+      fprintf(out, "d%zu_%zu %s bias_hi dclamp\n", l, j, a);
+      fprintf(out, "dl%zu_%zu bias_lo %s dclamp\n", l, j, a);
+    } else if (j < width(o, l) / 2 + width(o, l) % 2)
       fprintf(out, "d%zu_%zu bias_hi %s dclamp\n", l, j, a); /* v >= V_b */
     else
       fprintf(out, "d%zu_%zu %s bias_lo dclamp\n", l, j, a); /* v <= -V_b */

@@ -158,3 +158,62 @@ Test(diodes, impossible_clamps_are_input_errors) {
                KH_ERR_INPUT);
   cr_assert(strstr(msg, "has RS"), "%s", msg);
 }
+
+/* Lambert W for any z > 0: Halley's iteration on w e^w = z, started in log space for large z. */
+static double lambert_w(double z) {
+  double w = z < 3 ? log1p(z) : log(z) - log(log(z));
+  for (int i = 0; i < 100; i++) {
+    double e = exp(w), f = w * e - z;
+    double step = f / (e * (w + 1) - (w + 2) * f / (2 * w + 2));
+    w -= step;
+    if (fabs(step) <= 1e-16 * (1 + fabs(w))) break;
+  }
+  return w;
+}
+
+/* Half-wave rectifier: source, series 100 ohm, Shockley diode, 1k load. Bias points over the
+ * input range from reverse to strong forward, against the Lambert-W solution. */
+Test(diodes, half_wave_rectifier_bias_points) {
+  const double IS = 1e-12, N = 1.2, nvt = N * VT, RS = 100, RL = 1000, R = RS + RL;
+  const double inputs[] = {-5, -0.2, 0.1, 0.45, 0.7, 2, 10};
+  for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+    double V = inputs[k];
+    double z = (R * IS / nvt) * exp((V + R * IS) / nvt);
+    double w = z > 1e300 ? lambert_w_of_log(log(R * IS / nvt) + (V + R * IS) / nvt) : lambert_w(z);
+    double vd = V + R * IS - nvt * w, want = RL * (V - vd) / R;
+    char text[512];
+    snprintf(text, sizeof text,
+             "half-wave\n.options gmin=0\n.model dr d(is=1e-12 n=1.2)\nvin in 0 %g\n"
+             "rs in a 100\nd1 a out dr\nrl out 0 1k\n",
+             V);
+    double got = solve_node(text, "out", "native");
+    cr_expect(fabs(got - want) <= 1e-12 * (1 + fabs(want)), "V = %g: got %.17g want %.17g", V, got,
+              want);
+  }
+}
+
+/* Full-wave bridge with ideal diodes (threshold 0.5 V), 1k load between c and d, 1 Mohm leaks
+ * to ground: |v(c) - v(d)| = |V| - 2 vth once both diodes of a path conduct. */
+Test(diodes, ideal_diode_bridge) {
+  const double RL = 1e3, RG = 1e6, k = RG / (RL + RG);
+  const struct {
+    double v, c, d;
+  } cases[] = {{3, 2.5, 0.5},          {-3, -0.5, -2.5}, {0.7, 0.2, 0.2 * k},
+               {-0.7, -0.2 * k, -0.2}, {0.2, 0, 0},      {1.0, 0.5, 0.5 * k}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char text[600];
+    snprintf(text, sizeof text,
+             "bridge\n.model di d(kh_ideal=1 kh_vth=0.5)\nvin a 0 %g\n"
+             "d1 a c di\nd2 0 c di\nd3 d a di\nd4 d 0 di\nrl c d 1k\nrgc c 0 1meg\n"
+             "rgd d 0 1meg\n",
+             cases[i].v);
+    kh_netlist *nl = kh_test_parse(text);
+    double *v = kh_test_solve(nl, "native");
+    double c = kh_test_node(nl, v, "c"), d = kh_test_node(nl, v, "d");
+    cr_expect(fabs(c - cases[i].c) <= 1e-12 && fabs(d - cases[i].d) <= 1e-12,
+              "V = %g: c %.17g (want %.17g), d %.17g (want %.17g)", cases[i].v, c, cases[i].c, d,
+              cases[i].d);
+    free(v);
+    kh_netlist_free(nl);
+  }
+}
