@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Nonlinear DC solve of a layered network: 784-500-10 (784 input pairs, 500 hidden nodes each
+# Nonlinear DC solve of a layered network: 784-500-10 (784 input pairs at gain 20, 500 hidden nodes each
 # clamped to [-0.5, 0.5] V by a diode pair, 10 outputs; 397,000 resistors) driven by one
 # MNIST-sized input (the first MNIST training image when data/mnist exists, else a fixed
 # synthetic pattern). With Shockley diodes (the same circuit in both programs): kirchhoff and
@@ -13,7 +13,7 @@ data=${2:-$here/../data}
 out=$here/out
 mkdir -p "$out"
 net=$out/layered784.cir
-[[ -s $net ]] || "$kirchhoff" net --arch 784-500-10 --diode-pairs --bias-voltage 0.5 -o "$net"
+[[ -s $net ]] || "$kirchhoff" net --arch 784-500-10 --diode-pairs --bias-voltage 0.5 --gain 20 -o "$net"
 "$here/gen_layered.py" "$net" "$out/layered784_shockley.cir" "$data/mnist" --shockley
 "$here/gen_layered.py" "$net" "$out/layered784_ideal.cir" "$data/mnist"
 

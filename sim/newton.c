@@ -43,10 +43,15 @@ static long double energy(const kh_circuit *c, const double *x) {
     e += 0.5L * weight(c, c->edges[r]) * c->value[c->edges[r]] * dv * dv;
   }
   for (size_t k = 0; k < c->element_count; k++)
-    if (c->kind[k] == KH_ISOURCE)
+    if (c->kind[k] == KH_ISOURCE &&
+        (c->unknown_of[c->ends[k][0]] >= 0 || c->unknown_of[c->ends[k][1]] >= 0))
       e += weight(c, (uint32_t)k) * c->value[k] *
            (voltage(c, c->ends[k][0], x) - voltage(c, c->ends[k][1], x));
   FOR_SMOOTH(c, d) {
+    /* a junction between two fixed nodes adds a constant, which can be ~1e68 (a diode across a
+     * 5 V source) and would drown every change of E in rounding: leave it out */
+    if (c->unknown_of[c->ends[d->element][0]] < 0 && c->unknown_of[c->ends[d->element][1]] < 0)
+      continue;
     double phi, i, g;
     kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     if (!isfinite(phi)) return INFINITY;
@@ -170,18 +175,13 @@ static kh_status check_bounds(kh_context *ctx, const kh_circuit *c, kh_sparse *s
                  e.file, e.line, e.col, e.name);
 }
 
-kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
-                          kh_solve_stats *stats) {
+/* Projected Newton from x to a KKT point of the co-content within s->lo/hi. */
+static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *x,
+                         kh_solve_stats *stats) {
   size_t n = c->unknowns;
-  kh_status st = check_bounds(ctx, c, s);
-  if (st != KH_OK) return st;
-  s->factored = 0; /* until this solve succeeds: the adjoint needs the factor at the solution */
-  double *x = s->x;
-  if (!s->have_x) memset(x, 0, n * sizeof *x);
-  for (size_t u = 0; u < n; u++) x[u] = project(x[u], s->lo[u], s->hi[u]);
-  stats->analyses = 1;
-  stats->iterations = 0;
+  kh_status st;
   double last_kkt = INFINITY;
+  for (size_t u = 0; u < n; u++) x[u] = project(x[u], s->lo[u], s->hi[u]);
   for (;;) {
     if (stats->iterations >= MAX_ITERATIONS)
       return kh_fail(ctx, KH_ERR_NUMERIC, "Newton did not converge in %d iterations",
@@ -213,6 +213,20 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
     if ((st = line_search(ctx, c, s, x, &moved)) != KH_OK) return st;
     if (!moved) break; /* converged as far as double precision can tell */
   }
+  return KH_OK;
+}
+
+kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
+                          kh_solve_stats *stats) {
+  size_t n = c->unknowns;
+  kh_status st = check_bounds(ctx, c, s);
+  if (st != KH_OK) return st;
+  s->factored = 0; /* until this solve succeeds: the adjoint needs the factor at the solution */
+  double *x = s->x;
+  stats->analyses = 1;
+  stats->iterations = 0;
+  if (!s->have_x) memset(x, 0, n * sizeof *x);
+  if ((st = iterate(ctx, c, s, x, stats)) != KH_OK) return st;
   s->have_x = 1;
   s->factored = n > 0;
   kh_circuit_expand(c, x, voltages);
