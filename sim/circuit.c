@@ -182,6 +182,27 @@ static double ideal_diode_currents(const kh_circuit *c, const double *v, double 
   return violation;
 }
 
+/* Ideal diodes between two free nodes carry what their anode's node leaves unbalanced, if that
+ * is a forward current and they sit at their threshold (within vtol); the cathode's node must
+ * then balance with it. Returns the largest v - vth. */
+static double between_free_nodes(const kh_circuit *c, const double *v, double vtol, double *sum,
+                                 double *scale) {
+  double violation = -INFINITY;
+  for (size_t k = 0; c->augmented_count && k < c->diode_count; k++) {
+    const kh_diode *d = &c->diodes[k];
+    if (!d->augmented) continue;
+    uint32_t a = c->ends[d->element][0], kn = c->ends[d->element][1];
+    double over = v[a] - v[kn] - d->vth0;
+    violation = fmax(violation, over);
+    int64_t ua = c->unknown_of[a], uk = c->unknown_of[kn];
+    double i = -sum[ua] / c->kf[a];
+    if (over < -vtol || !(i >= 0)) continue;
+    sum[ua] += c->kf[a] * i, scale[ua] += c->kf[a] * i;
+    sum[uk] -= c->kf[kn] * i, scale[uk] += c->kf[kn] * i;
+  }
+  return violation;
+}
+
 void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *sum, double *scale,
                     double *residual, double *relative, double *violation) {
   memset(sum, 0, c->unknowns * sizeof *sum);
@@ -205,7 +226,7 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *s
   }
   for (size_t k = 0; k < c->diode_count; k++) {
     const kh_diode *d = &c->diodes[k];
-    if (d->kind == KH_DIODE_IDEAL) continue;
+    if (d->kind == KH_DIODE_IDEAL || d->augmented) continue;
     double phi, i, g;
     kh_diode_eval(d, v[c->ends[d->element][0]] - v[c->ends[d->element][1]], &phi, &i, &g);
     uint32_t a = c->ends[d->element][0], kn = c->ends[d->element][1];
@@ -222,7 +243,8 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *s
     if (ua >= 0) sum[ua] += fa * i, scale[ua] += fa * fabs(i);
     if (ub >= 0) sum[ub] -= fb * i, scale[ub] += fb * fabs(i);
   }
-  *violation = ideal_diode_currents(c, v, vtol, sum);
+  *violation =
+      fmax(ideal_diode_currents(c, v, vtol, sum), between_free_nodes(c, v, vtol, sum, scale));
   double worst = 0, big = 0;
   for (size_t u = 0; u < c->unknowns; u++) {
     if (!(fabs(sum[u]) <= worst)) worst = fabs(sum[u]); /* NaN propagates as a failure */

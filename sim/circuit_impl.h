@@ -48,6 +48,7 @@ struct kh_circuit {
   int64_t *ideal_unknown; /* per ideal diode: the bounded unknown, or -1 (both ends fixed) */
   int8_t *ideal_sign;     /* +1: anode free (upper bound), -1: cathode free (lower bound) */
   size_t ideal_count;
+  size_t augmented_count;       /* ideal diodes between two free nodes (diode.h: augmented) */
   unsigned conductance_version; /* bumps when a conductance (or the nudge strength) changes */
   unsigned param_version;       /* bumps when a conductance or a source value changes */
   /* The nudge of equilibrium propagation: E += beta/2 sum_k (v(out_k) - target_k)^2, a
@@ -78,6 +79,9 @@ static inline double kh_circuit_nudge_current(const kh_circuit *c, size_t k, dou
 
 /* Builds the diode records (after eliminate_sources: ideal ones need unknown_of). */
 kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c);
+/* Sets the penalty of the ideal diodes between free nodes: factor times the largest conductance
+ * at their ends. */
+kh_status kh_circuit_augment_rho(kh_context *ctx, kh_circuit *c, double factor);
 /* Junction voltage of diode d at reduced solution x (x may be NULL when d has no unknown). */
 double kh_circuit_diode_voltage(const kh_circuit *c, const kh_diode *d, const double *x);
 /* Bounds lo <= x <= hi from the ideal diodes (length unknowns; +-inf where none). Returns the

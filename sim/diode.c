@@ -23,7 +23,11 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
                     gmin,
                     0,
                     0,
-                    param(nl, m, "kh_vth", 0.0)};
+                    param(nl, m, "kh_vth", 0.0),
+                    0,
+                    0,
+                    0,
+                    0};
   int ideal = param(nl, m, "kh_ideal", 0) != 0, pwl = param(nl, m, "kh_pwl", 0) != 0;
   if (param(nl, m, "rs", 0.0) != 0)
     return kh_fail(ctx, KH_ERR_INPUT,

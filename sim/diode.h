@@ -20,6 +20,11 @@ typedef struct {
   double is, nvt, gmin; /* Shockley: saturation current (times area), N*Vt, junction GMIN */
   double gon, goff;     /* PWL conductances */
   double vth;           /* PWL and ideal threshold */
+  /* An ideal diode between two free nodes, solved by the augmented Lagrangian method: it acts
+   * as a PWL diode (goff 0, gon rho) whose threshold vth = vth0 - lambda / rho moves with the
+   * multiplier lambda (its current) until v <= vth0 holds to round-off (newton.c). */
+  int augmented;
+  double vth0, lambda, rho;
 } kh_diode;
 
 /* ngspice 39's constants, so that both simulators model the same junction. */

@@ -11,7 +11,7 @@
 
 kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c) {
   for (size_t i = 0; i < c->element_count; i++) c->diode_count += c->kind[i] == KH_DIODE;
-  c->diodes = kh_malloc((c->diode_count + 1) * sizeof *c->diodes);
+  c->diodes = kh_calloc(c->diode_count + 1, sizeof *c->diodes);
   c->ideal = kh_malloc((c->diode_count + 1) * sizeof *c->ideal);
   c->ideal_unknown = kh_malloc((c->diode_count + 1) * sizeof *c->ideal_unknown);
   c->ideal_sign = kh_malloc(c->diode_count + 1);
@@ -22,22 +22,20 @@ kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c) {
     if (c->kind[i] != KH_DIODE) continue;
     kh_status st = kh_diode_from_netlist(ctx, c->nl, i, &c->diodes[d]);
     if (st != KH_OK) return st;
+    int64_t ua = c->unknown_of[c->ends[i][0]], uc = c->unknown_of[c->ends[i][1]];
+    if (c->diodes[d].kind == KH_DIODE_IDEAL && ua >= 0 && uc >= 0 && ua != uc) {
+      kh_diode *dd = &c->diodes[d]; /* both ends free: a constraint on a difference */
+      dd->kind = KH_DIODE_PWL, dd->augmented = 1, dd->vth0 = dd->vth, dd->lambda = 0;
+      dd->goff = 0, dd->gon = dd->rho = 1.0; /* rho: kh_circuit_augment_rho, once values exist */
+      c->augmented_count++;
+    }
     if (c->diodes[d].kind != KH_DIODE_IDEAL) {
       c->smooth_count++;
     } else {
-      int64_t ua = c->unknown_of[c->ends[i][0]], uc = c->unknown_of[c->ends[i][1]];
       size_t k = c->ideal_count++;
       c->ideal[k] = (uint32_t)d;
       c->ideal_unknown[k] = ua == uc ? -1 : ua >= 0 ? ua : uc;
       c->ideal_sign[k] = ua >= 0 ? 1 : -1;
-      if (ua >= 0 && uc >= 0 && ua != uc) {
-        kh_element e = kh_netlist_element(c->nl, i);
-        return kh_fail(ctx, KH_ERR_INPUT,
-                       "%s:%u:%u: ideal diode '%s' joins two nodes that no source fixes; kirchhoff "
-                       "solves ideal diodes with one end held by a source or ground (use a "
-                       "kh_pwl model here)",
-                       e.file, e.line, e.col, e.name);
-      }
     }
     d++;
   }
@@ -69,4 +67,26 @@ long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi) {
     if (!(lo[u] <= hi[u])) return (long)k;
   }
   return -1;
+}
+
+kh_status kh_circuit_augment_rho(kh_context *ctx, kh_circuit *c, double factor) {
+  if (!c->augmented_count) return KH_OK;
+  /* rho: factor times the largest conductance at either end. Recomputed per solve: training
+   * changes the conductances. */
+  double *gmax = kh_calloc(c->node_count + 1, sizeof *gmax);
+  if (!gmax) return kh_fail_nomem(ctx, "preparing ideal diodes");
+  for (size_t r = 0; r < c->resistor_count; r++)
+    for (int e = 0; e < 2; e++) {
+      uint32_t node = c->ends[c->edges[r]][e];
+      gmax[node] = fmax(gmax[node], c->value[c->edges[r]]);
+    }
+  for (size_t k = 0; k < c->diode_count; k++) {
+    kh_diode *d = &c->diodes[k];
+    if (!d->augmented) continue;
+    double g = fmax(gmax[c->ends[d->element][0]], gmax[c->ends[d->element][1]]);
+    d->rho = d->gon = factor * (g > 0 ? g : 1.0);
+    d->vth = d->vth0 - d->lambda / d->rho;
+  }
+  kh_free(gmax);
+  return KH_OK;
 }

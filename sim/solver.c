@@ -77,7 +77,8 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
                  &s->stats.relative_residual, &s->stats.ideal_violation);
   s->stats.seconds = now() - t0;
   if (stats) *stats = s->stats;
-  if (s->c->ideal_count && !(s->stats.ideal_violation <= s->ops->ideal_tolerance))
+  if ((s->c->ideal_count || s->c->augmented_count) &&
+      !(s->stats.ideal_violation <= s->ops->ideal_tolerance))
     return kh_fail(ctx, KH_ERR_NUMERIC, "%s solve leaves an ideal diode %.3g V past its threshold",
                    s->ops->name, s->stats.ideal_violation);
   if (!(s->stats.relative_residual <= s->ops->max_relative_residual))
