@@ -165,7 +165,7 @@ static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
     }
     size_t matched = 0;
     for (size_t e = 0; e < nl->element_count; e++) {
-      if (!trainable_kind(nl->elements[e].kind) ||
+      if (!trainable_kind(nl->elements[e].kind) || nl->elements[e].synthetic ||
           !glob_match(t->s, t->len, kh_strmap_name(&nl->element_names, (uint32_t)e)))
         continue;
       matched++;

@@ -151,6 +151,44 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   return add_element(p, line, &t[0], s, e);
 }
 
+/* A diode with series resistance RS: the junction sits on an internal node "<name>#rs" behind a
+ * resistor "rs#<name>" from the anode, as ngspice builds it. Both are marked synthetic: the
+ * writer puts the diode back on its anode for kirchhoff's own text (RS stays in the model), and
+ * writes them out as they are for ngspice, whose op vectors then include the internal node. */
+static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                               const kh_scope *s, kh_elem e, double r) {
+  kh_netlist *nl = p->nl;
+  kh_status st = add_element(p, line, name_tok, s, e);
+  if (st != KH_OK) return st;
+  uint32_t d = (uint32_t)nl->element_count - 1;
+  const char *dname = kh_strmap_name(&nl->element_names, d);
+  size_t dlen = strlen(dname);
+  char *node = kh_arena_alloc(&nl->arena, dlen + 4), *rname = kh_arena_alloc(&nl->arena, dlen + 4);
+  if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a diode's series resistance");
+  snprintf(node, dlen + 4, "%s#rs", dname);
+  snprintf(rname, dlen + 4, "rs#%s", dname);
+  uint32_t internal, id;
+  int added;
+  if (kh_strmap_intern(&nl->nodes, node, dlen + 3, &internal, NULL) ||
+      kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+                 sizeof *nl->elements) ||
+      kh_strmap_intern(&nl->element_names, rname, dlen + 3, &id, &added))
+    return kh_fail_nomem(p->ctx, "adding a diode's series resistance");
+  if (!added) return kh_token_fail(p, line, name_tok, "element name '%s' is taken", rname);
+  kh_elem *diode = &nl->elements[d];
+  kh_elem res = {.kind = KH_RESISTOR,
+                 .node = {diode->node[0], internal},
+                 .model = KH_NOT_FOUND,
+                 .value = r,
+                 .loc = diode->loc,
+                 .synthetic = 1};
+  diode->ctrl[0] = diode->node[0];
+  diode->node[0] = internal;
+  diode->synthetic = 2;
+  nl->elements[nl->element_count++] = res;
+  return KH_OK;
+}
+
 /* D: name n+ n- model [area] */
 static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
@@ -176,7 +214,15 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     if (!(e.value > 0))
       return kh_token_fail(p, line, &t[4], "diode area must be positive, got %g", e.value);
   }
-  return add_element(p, line, &t[0], s, e);
+  const kh_model *model = &p->nl->models[e.model];
+  double rs = kh_model_value(model, "rs", 0);
+  if (rs == 0) return add_element(p, line, &t[0], s, e);
+  if (!(rs > 0) || !isfinite(rs))
+    return kh_token_fail(p, line, &t[3], "model '%s': RS must be >= 0, got %g", model->name, rs);
+  if (kh_model_value(model, "kh_ideal", 0) != 0 || kh_model_value(model, "kh_pwl", 0) != 0)
+    return kh_token_fail(p, line, &t[3], "model '%s': RS applies to Shockley diodes only",
+                         model->name);
+  return diode_with_rs(p, line, &t[0], s, e, rs / e.value); /* ngspice scales RS by 1/area */
 }
 
 /* E: name n+ n- nc+ nc- gain;  F: name n+ n- vcontrol gain. Whether they form an amplifier is

@@ -120,3 +120,9 @@ size_t kh_netlist_amplifier_count(const kh_netlist *nl) {
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
   return nl->amplifiers[i];
 }
+
+double kh_model_value(const kh_model *m, const char *name, double fallback) {
+  for (size_t i = 0; i < m->param_count; i++)
+    if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;
+  return fallback;
+}

@@ -15,7 +15,9 @@ typedef struct {
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;
   kh_loc loc;
-  uint32_t ctrl[2];    /* E: the controlling nodes */
+  uint32_t ctrl[2];    /* E: the controlling nodes; a diode with RS: ctrl[0] its anode */
+  uint8_t synthetic;   /* 1: the series resistor that a diode's RS adds (never written back);
+                        * 2: a diode moved behind it onto the internal node "<name>#rs" */
   const char *control; /* F: the flattened name of the controlling voltage source */
 } kh_elem;             /* its name is element_names' entry with the same index */
 
@@ -70,5 +72,8 @@ struct kh_netlist {
   kh_amplifier *amplifiers;
   size_t amplifier_count;
 };
+
+/* A .model parameter's value, or fallback. */
+double kh_model_value(const kh_model *m, const char *name, double fallback);
 
 #endif

@@ -19,12 +19,6 @@ static const char *elem_name(const kh_netlist *nl, size_t i) {
   return kh_strmap_name(&nl->element_names, (uint32_t)i);
 }
 
-static double model_param(const kh_model *m, const char *name, double fallback) {
-  for (size_t i = 0; i < m->param_count; i++)
-    if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;
-  return fallback;
-}
-
 /* The steep Shockley diode that stands in for an ideal one in ngspice (see netlist.h). */
 #define STEEP_IS 1e-15
 #define STEEP_N 0.001
@@ -35,40 +29,44 @@ static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_elem *e = &nl->elements[i];
   const kh_model *m = &nl->models[e->model];
   const char *name = elem_name(nl, i), *a = node(nl, e->node[0]), *b = node(nl, e->node[1]);
-  double vth = model_param(m, "kh_vth", 0), area = e->value;
-  if (model_param(m, "kh_pwl", 0) != 0) {
-    double gon = model_param(m, "kh_gon", 1.0) * area,
-           goff = model_param(m, "kh_goff", 1e-12) * area;
+  double vth = kh_model_value(m, "kh_vth", 0), area = e->value;
+  if (kh_model_value(m, "kh_pwl", 0) != 0) {
+    double gon = kh_model_value(m, "kh_gon", 1.0) * area,
+           goff = kh_model_value(m, "kh_goff", 1e-12) * area;
     fprintf(out, "b%s %s %s i = %.17g*v(%s,%s) + %.17g*max(v(%s,%s)-(%.17g),0)\n", name, a, b, goff,
             a, b, gon - goff, a, b, vth);
     return;
   }
-  if (model_param(m, "kh_ideal", 0) != 0 && vth != 0) {
+  if (kh_model_value(m, "kh_ideal", 0) != 0 && vth != 0) {
     fprintf(out, "vkh.%s %s kh.%s dc %.17g\n", name, a, name, vth);
     fprintf(out, "%s kh.%s %s %s", name, name, b, m->name);
   } else {
     fprintf(out, "%s %s %s %s", name, a, b, m->name);
   }
-  if (area != 1.0) fprintf(out, " %.17g", area);
+  /* ngspice 39 rejects a positional area after the model ("could not find a valid
+   * modelname"); area= is what it reads */
+  if (area != 1.0) fprintf(out, " area=%.17g", area);
   fputc('\n', out);
 }
 
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
-    if (strcmp(m->type, "d") != 0 || model_param(m, "kh_pwl", 0) != 0) continue;
-    if (model_param(m, "kh_ideal", 0) != 0)
+    if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
+    if (kh_model_value(m, "kh_ideal", 0) != 0)
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
               m->name, m->name, STEEP_IS, STEEP_N);
     else
-      fprintf(out, ".model %s d(is=%.17g n=%.17g)\n", m->name, model_param(m, "is", 1e-14),
-              model_param(m, "n", 1.0));
+      fprintf(out, ".model %s d(is=%.17g n=%.17g)\n", m->name, kh_model_value(m, "is", 1e-14),
+              kh_model_value(m, "n", 1.0));
   }
 }
 
 static void write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor) {
   const kh_elem *e = &nl->elements[i];
   const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]);
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
     write_diode_for_ngspice(nl, i, out);
     return;

@@ -29,11 +29,6 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
                     0,
                     0};
   int ideal = param(nl, m, "kh_ideal", 0) != 0, pwl = param(nl, m, "kh_pwl", 0) != 0;
-  if (param(nl, m, "rs", 0.0) != 0)
-    return kh_fail(ctx, KH_ERR_INPUT,
-                   "%s:%u:%u: diode '%s': model '%s' has RS, which kirchhoff does not model yet "
-                   "(write the series resistor as an R)",
-                   e.file, e.line, e.col, e.name, m);
   if (ideal && pwl)
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: model '%s' sets both kh_ideal and kh_pwl", e.file,
                    e.line, e.col, m);
