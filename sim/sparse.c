@@ -184,4 +184,4 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
 }
 
 const kh_backend kh_backend_native = {"native", prepare, solve, adjoint, get_warm,
-                                      set_warm, destroy, 1e-9,  1e-12};
+                                      set_warm, destroy, 1e-10, 1e-12};
