@@ -321,9 +321,10 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
-  /* Most lines are elements and each brings at most a node or two: size the maps once. */
-  if (st == KH_OK && (kh_strmap_reserve(&nl->element_names, p.src.line_count) ||
-                      kh_strmap_reserve(&nl->nodes, p.src.line_count)))
+  /* Most lines are elements: size the name map once. Nodes are far fewer than lines in the
+   * networks that matter (784-500-10: 2,080 nodes, 397,000 elements) and their map grows as
+   * needed; sized by lines it would spread 2,000 hot entries over megabytes of slots. */
+  if (st == KH_OK && kh_strmap_reserve(&nl->element_names, p.src.line_count))
     st = kh_fail_nomem(ctx, "parsing");
   if (st == KH_OK) st = scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
