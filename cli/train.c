@@ -30,7 +30,9 @@ void kh_help_train(void) {
          "learning:\n"
          "  --epochs N          passes over the training set (default 20)\n"
          "  --batch B           samples per update (default 8)\n"
-         "  --estimator NAME    centered (default), plus, minus, forward2..forward5, exact\n"
+         "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
+         "                      holomorphic (complex nudges), exact\n"
+         "  --points N          points of the holomorphic estimator (default 4)\n"
          "  --beta B            nudge strength (default 0.1)\n"
          "  --optimizer NAME    adam (default), momentum or sgd\n"
          "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
@@ -60,6 +62,7 @@ int kh_cmd_train(int argc, char **argv) {
   kh_train_setup s;
   kh_train_setup_init(&s);
   const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
+  size_t points = 4;
   const kh_opt opts[] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
@@ -73,6 +76,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &estimator, NULL},
       {"--beta", KH_OPT_DOUBLE, &s.train.beta, NULL},
+      {"--points", KH_OPT_SIZE, &points, NULL},
       {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
       {"--lr", KH_OPT_STRING, &lr, NULL},
       {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},
@@ -99,6 +103,8 @@ int kh_cmd_train(int argc, char **argv) {
   int e = kh_estimator_from_name(estimator);
   if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
   s.train.estimator = (kh_estimator)e;
+  if (points < 2 || points > 64) return kh_cli_usage("train", "--points must be 2..64");
+  s.train.holomorphic_points = (unsigned)points;
   if (!strcmp(optimizer, "adam"))
     s.train.optimizer = KH_OPT_ADAM;
   else if (!strcmp(optimizer, "momentum"))

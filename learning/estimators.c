@@ -6,11 +6,14 @@
 
 #include "core/context.h"
 
+#include <complex.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *const names[KH_EST_COUNT] = {"exact",    "plus",     "minus",    "centered",
-                                                "forward2", "forward3", "forward4", "forward5"};
+static const char *const names[KH_EST_COUNT] = {"exact",    "plus",     "minus",
+                                                "centered", "forward2", "forward3",
+                                                "forward4", "forward5", "holomorphic"};
 
 int kh_estimator_from_name(const char *name) {
   for (int e = 0; e < KH_EST_COUNT; e++)
@@ -70,6 +73,36 @@ static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outp
   return KH_OK;
 }
 
+/* Holomorphic EP: the first Fourier coefficient of dE/dtheta on the circle |beta'| = |beta|. */
+static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *grad,
+                             kh_grad_info *info) {
+  unsigned N = m->holo_points;
+  double *b = malloc(2 * N * sizeof *b), *v = malloc(2 * N * m->nodes * sizeof *v);
+  if (!b || !v) {
+    free(b), free(v);
+    return kh_fail(ctx, KH_ERR_NOMEM, "out of memory for holomorphic nudges");
+  }
+  for (unsigned k = 0; k < N; k++) {
+    double t = 2 * M_PI * k / N;
+    b[2 * k] = beta * cos(t), b[2 * k + 1] = beta * sin(t);
+  }
+  kh_status st = kh_solver_nudge_complex(ctx, m->solver, N, b, m->target, v);
+  memset(grad, 0, m->params * sizeof *grad);
+  for (unsigned k = 0; st == KH_OK && k < N; k++) {
+    const double complex *vk = (const double complex *)(const void *)(v + 2 * k * m->nodes);
+    double complex phase = cexp(-2 * M_PI * I * k / N) / (N * beta);
+    for (size_t i = 0; i < m->params; i++) {
+      const kh_param *p = &m->param[i];
+      double complex dv = vk[p->node_pos] - vk[p->node_neg];
+      double complex f = p->weight * (p->conductance ? 0.5 * dv * dv : dv);
+      grad[i] += creal(phase * f);
+    }
+  }
+  info->phases += N;
+  free(b), free(v);
+  return st;
+}
+
 kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
                             const double *target, double *grad, kh_grad_info *info) {
   if ((unsigned)est >= KH_EST_COUNT) return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
@@ -89,8 +122,9 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   for (size_t k = 0; k < m->outputs; k++)
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
-  if (est == KH_EST_EXACT) {
-    st = exact_gradient(ctx, m, outs, grad);
+  if (est == KH_EST_EXACT || est == KH_EST_HOLOMORPHIC) {
+    st = est == KH_EST_EXACT ? exact_gradient(ctx, m, outs, grad)
+                             : holomorphic(ctx, m, beta, grad, info);
     kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);
     return st;
   }

@@ -55,6 +55,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   kh_model *m = kh_calloc(1, sizeof *m);
   if (!m) return kh_fail_nomem(ctx, "creating a model");
   m->nl = nl;
+  m->holo_points = 4;
   kh_status st = bind_cards(ctx, m);
   if (st == KH_OK) st = kh_circuit_new(ctx, &m->circuit, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &m->solver, m->circuit, "native");
@@ -163,4 +164,11 @@ kh_status kh_model_predict(kh_context *ctx, kh_model *m, double *outputs) {
   kh_status st = kh_model_solve(ctx, m, 0.0, m->v_free, NULL, NULL);
   if (st == KH_OK) kh_model_read_outputs(m, m->v_free, outputs);
   return st;
+}
+
+kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points) {
+  if (points < 2 || points > 64)
+    return kh_fail(ctx, KH_ERR_USAGE, "holomorphic EP takes 2..64 points, got %u", points);
+  m->holo_points = points;
+  return KH_OK;
 }

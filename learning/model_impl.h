@@ -26,6 +26,7 @@ struct kh_model {
   double *v_free, *v_nudged, *node_work; /* node voltages */
   double *warm;                          /* the free state, the nudged phases' warm start */
   double *dedtheta;                      /* dE/dtheta at one phase */
+  unsigned holo_points;                  /* N of the holomorphic estimator */
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);

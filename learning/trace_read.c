@@ -78,6 +78,10 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
               read_numbers(g, "threads", H5T_NATIVE_UINT64, &threads, 1) ||
               read_numbers(g, "epochs", H5T_NATIVE_UINT64, &planned, 1) ||
               read_numbers(c, "epoch", H5T_NATIVE_UINT64, &done, 1);
+    uint64_t points = 4; /* traces before this attribute existed ran with the default */
+    if (!bad && H5Aexists(g, "holomorphic_points") > 0)
+      bad |= read_numbers(g, "holomorphic_points", H5T_NATIVE_UINT64, &points, 1);
+    o->holomorphic_points = (unsigned)points;
     hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);
     if (a >= 0) {
       hid_t space = H5Aget_space(a);

@@ -19,6 +19,9 @@ typedef struct {
    * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
   int (*get_warm)(const kh_circuit *c, const void *impl, double *x);
   void (*set_warm)(const kh_circuit *c, void *impl, const double *x);
+  /* Complex nudges from the last (free) solve; NULL where unsupported (solver.h). */
+  kh_status (*nudge_complex)(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
+                             const double _Complex *beta, double _Complex *voltages);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */

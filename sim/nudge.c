@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/context.h"
 
+#include <complex.h>
 #include <math.h>
 #include <string.h>
 
@@ -174,4 +175,104 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   kh_circuit_expand(c, x, voltages);
   *done = 1;
   return KH_OK;
+}
+
+/* Complex nudges (holomorphic EP). With the free phase's active set held, the nudged
+ * equilibrium is a rational function of beta, and the same Woodbury identity continues it to
+ * complex beta: x(beta) = x0 - beta Z (I + beta P^T Z)^-1 r0, a complex m x m system per nudge.
+ * The continuation is only valid while the active set stays as it is for |beta'| <= |beta|;
+ * the real nudges +-|beta| are solved and checked as KKT points first. */
+static int complex_solve(double complex *a, double complex *w, size_t m) {
+  for (size_t j = 0; j < m; j++) {
+    size_t p = j;
+    for (size_t i = j + 1; i < m; i++)
+      if (cabs(a[i * m + j]) > cabs(a[p * m + j])) p = i;
+    if (!(cabs(a[p * m + j]) > 1e-300)) return -1;
+    if (p != j) {
+      for (size_t k = 0; k < m; k++) {
+        double complex t = a[j * m + k];
+        a[j * m + k] = a[p * m + k], a[p * m + k] = t;
+      }
+      double complex t = w[j];
+      w[j] = w[p], w[p] = t;
+    }
+    for (size_t i = j + 1; i < m; i++) {
+      double complex f = a[i * m + j] / a[j * m + j];
+      for (size_t k = j; k < m; k++) a[i * m + k] -= f * a[j * m + k];
+      w[i] -= f * w[j];
+    }
+  }
+  for (size_t j = m; j-- > 0;) {
+    for (size_t k = j + 1; k < m; k++) w[j] -= a[j * m + k] * w[k];
+    w[j] /= a[j * m + j];
+  }
+  return 0;
+}
+
+kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
+                           const double complex *beta, double complex *voltages) {
+  size_t n = c->unknowns, m = c->output_count;
+  if (c->smooth_count)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "complex nudges of circuits with Shockley or PWL diodes need a complex sparse "
+                   "factorization per Newton step, which kirchhoff does not have yet; linear and "
+                   "ideal-diode circuits are supported");
+  if (!s->free_valid || s->free_version != c->param_version)
+    return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
+  kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
+  if (st != KH_OK) return st;
+  double complex *a = kh_malloc((m * m + m + n + 1) * sizeof *a), *w = a + m * m, *d = w + m;
+  double *r0 = kh_malloc((m + 1) * sizeof *r0);
+  if (!a || !r0) {
+    kh_free(a), kh_free(r0);
+    return kh_fail_nomem(ctx, "solving complex nudges");
+  }
+  for (size_t k = 0; k < m; k++)
+    r0[k] = kh_circuit_node_voltage(c, c->out_ends[k][0], s->x_free) -
+            kh_circuit_node_voltage(c, c->out_ends[k][1], s->x_free) - c->target[k];
+  for (size_t q = 0; q < count && st == KH_OK; q++) {
+    for (size_t i = 0; i < m; i++) {
+      for (size_t j = 0; j < m; j++)
+        a[i * m + j] = (i == j) + beta[q] * project_out(c, s, i, s->z + j * n);
+      w[i] = r0[i];
+    }
+    if (complex_solve(a, w, m)) {
+      st = kh_fail(ctx, KH_ERR_NUMERIC, "the complex nudge %g%+gi is singular", creal(beta[q]),
+                   cimag(beta[q]));
+      break;
+    }
+    for (size_t u = 0; u < n; u++) d[u] = s->x_free[u];
+    for (size_t j = 0; j < m; j++)
+      for (size_t u = 0; u < n; u++) d[u] -= beta[q] * w[j] * s->z[j * n + u];
+    double complex *v = voltages + q * c->node_count;
+    for (size_t node = 0; node < c->node_count; node++) {
+      int64_t u = c->unknown_of[node];
+      v[node] = c->offset[node] + (u >= 0 ? c->coef[node] * d[u] : 0);
+    }
+  }
+  kh_free(a), kh_free(r0);
+  return st;
+}
+
+kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius) {
+  if (!c->ideal_count) return KH_OK;
+  double beta0 = c->beta, scratch_v[1];
+  (void)scratch_v;
+  double *v = kh_malloc((c->node_count + 1) * sizeof *v);
+  if (!v) return kh_fail_nomem(ctx, "checking the active set");
+  kh_status st = KH_OK;
+  for (int sign = -1; sign <= 1 && st == KH_OK; sign += 2) {
+    c->beta = sign * radius;
+    kh_solve_stats stats = {0};
+    int done = 0;
+    st = kh_nudge_solve(ctx, c, s, v, &stats, &done);
+    if (st == KH_OK && !done)
+      st = kh_fail(ctx, KH_ERR_NUMERIC,
+                   "an ideal diode changes state within a nudge of %g: the analytic continuation "
+                   "behind holomorphic EP does not hold there; use a smaller |beta|",
+                   sign * radius);
+  }
+  c->beta = beta0;
+  kh_free(v);
+  return st;
 }

@@ -6,6 +6,8 @@
 #include "core/alloc.h"
 #include "core/context.h"
 
+#include <complex.h>
+#include <math.h>
 #include <string.h>
 
 typedef kh_sparse sparse_state;
@@ -183,5 +185,15 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
   if (x) memcpy(s->x, x, c->unknowns * sizeof *x);
 }
 
-const kh_backend kh_backend_native = {"native", prepare, solve, adjoint, get_warm,
-                                      set_warm, destroy, 1e-10, 1e-12};
+static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
+                               const double _Complex *beta, double _Complex *voltages) {
+  sparse_state *s = impl;
+  if (c->smooth_count) return kh_nudge_complex(ctx, c, s, count, beta, voltages); /* refuses */
+  double radius = 0;
+  for (size_t q = 0; q < count; q++) radius = fmax(radius, cabs(beta[q]));
+  kh_status st = kh_nudge_check_active_set(ctx, c, s, radius);
+  return st == KH_OK ? kh_nudge_complex(ctx, c, s, count, beta, voltages) : st;
+}
+
+const kh_backend kh_backend_native = {"native", prepare,       solve,   adjoint, get_warm,
+                                      set_warm, nudge_complex, destroy, 1e-10,   1e-12};

@@ -38,6 +38,12 @@ kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse
 kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
                          kh_solve_stats *stats, int *done);
 void kh_nudge_release(kh_sparse *s);
+/* Complex nudges beta[0..count) from the free factor: node voltages, count x node_count. Linear
+ * and ideal-diode circuits only. */
+kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
+                           const double _Complex *beta, double _Complex *voltages);
+/* Checks that the real nudges +-radius keep the free phase's active set (ideal diodes). */
+kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius);
 
 /* The nonlinear solve (circuits with diodes). */
 kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,

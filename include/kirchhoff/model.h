@@ -44,9 +44,11 @@ typedef enum {
   KH_EST_FORWARD3,
   KH_EST_FORWARD4,
   KH_EST_FORWARD5,
+  KH_EST_HOLOMORPHIC, /* N complex nudges |beta| e^(2 pi i k / N): error O(|beta|^N) (below) */
   KH_EST_COUNT
 } kh_estimator;
-/* By name: exact, plus, minus, centered, forward2..forward5. Returns -1 for an unknown name. */
+/* By name: exact, plus, minus, centered, forward2..forward5, holomorphic. Returns -1 for an
+ * unknown name. */
 int kh_estimator_from_name(const char *name);
 const char *kh_estimator_name(kh_estimator e);
 typedef struct {
@@ -61,6 +63,11 @@ typedef struct {
  * phase warm-starts from this sample's free state. */
 kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
                             const double *target, double *grad, kh_grad_info *info);
+/* Points N >= 2 of the holomorphic estimator (default 4; N = 2 is the centered estimator):
+ * Re( 1/(N |beta|) sum_k e^(-2 pi i k/N) dE/dtheta(v_k) ) at the equilibria v_k of the complex
+ * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
+ * factorization (kh_solver_nudge_complex: linear and ideal-diode circuits). */
+kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
 /* Largest layer number of any parameter (kh_model_param_layer). */
 unsigned kh_model_layer_count(const kh_model *m);
 /* Per layer l (index l - 1): cosine similarity of estimate and reference over the layer's

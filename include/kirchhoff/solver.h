@@ -42,6 +42,15 @@ void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats);
  * backend only). Call it before anything changes the circuit. */
 kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
                             double *node_lambda);
+/* Holomorphic EP: the nudged equilibria at complex nudges beta_q (pairs re, im), continued
+ * analytically from the last solve, which must be the free phase (beta = 0) with the same
+ * parameters, using its factorization (Woodbury on the outputs' rank-m change). voltages gets
+ * count x nodes pairs (re, im). Native backend; linear and ideal-diode circuits (Shockley and
+ * PWL diodes would need a complex factorization per Newton step: KH_ERR_USAGE). Fails with
+ * KH_ERR_NUMERIC when an ideal diode would change state within max |beta_q|, where the
+ * continuation breaks down. */
+kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
+                                  const double *targets, double *voltages);
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL

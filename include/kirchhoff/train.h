@@ -21,13 +21,14 @@ typedef struct {
   double lr_decay;              /* learning rates times this after every epoch (default 0.9) */
   double target_on, target_off; /* output target voltages for the right class and the others */
   uint64_t seed;
-  int threads; /* workers over the samples of a batch (default 1) */
+  int threads;                 /* workers over the samples of a batch (default 1) */
+  unsigned holomorphic_points; /* N of the holomorphic estimator (default 4) */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1                                                                                       \
+        1, 1, 4                                                                                    \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {

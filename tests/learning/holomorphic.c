@@ -1,0 +1,121 @@
+/* Holomorphic EP: N = 2 is the centered estimator; the error against the exact gradient falls
+ * as |beta|^N; the continuation refuses Shockley circuits (no complex factorization yet) and
+ * nudges under which an ideal diode would switch. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static kh_netlist *drn(const char *arch, uint64_t seed, const char *model) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
+  o.seed = seed, o.input_gain = 2;
+  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, arch), KH_OK);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&text, &size);
+  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK);
+  fclose(mem);
+  if (model) memcpy(strstr(text, "d(kh_ideal=1)"), model, 13);
+  kh_netlist *nl = kh_test_parse(text);
+  free(text);
+  kh_context_free(ctx);
+  return nl;
+}
+
+typedef struct {
+  kh_context *ctx;
+  kh_netlist *nl;
+  kh_model *m;
+  size_t n;
+  double target[8], *exact, *g;
+} fixture;
+
+static void open_fixture(fixture *f, kh_netlist *nl) {
+  kh_context_new(&f->ctx);
+  f->nl = nl;
+  cr_assert_eq(kh_model_new(f->ctx, &f->m, nl), KH_OK, "%s", kh_last_error(f->ctx));
+  f->n = kh_model_param_count(f->m);
+  double x[16];
+  for (size_t i = 0; i < kh_model_input_count(f->m); i++) x[i] = cos(1.3 * (double)i + 0.4);
+  cr_assert_eq(kh_model_set_input(f->ctx, f->m, x), KH_OK);
+  for (size_t k = 0; k < kh_model_output_count(f->m); k++) f->target[k] = k == 0;
+  f->exact = malloc(f->n * sizeof *f->exact);
+  f->g = malloc(f->n * sizeof *f->g);
+  cr_assert_eq(kh_model_gradient(f->ctx, f->m, KH_EST_EXACT, 0, f->target, f->exact, NULL), KH_OK);
+}
+
+static void close_fixture(fixture *f) {
+  free(f->exact), free(f->g);
+  kh_model_free(f->m);
+  kh_netlist_free(f->nl);
+  kh_context_free(f->ctx);
+}
+
+static double rel_error(const double *a, const double *b, size_t n) {
+  double d = 0, r = 0;
+  for (size_t i = 0; i < n; i++) d += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
+  return sqrt(d / r);
+}
+
+Test(holomorphic, two_points_are_the_centered_estimator) {
+  fixture f;
+  open_fixture(&f, drn("5-8-3", 3, NULL));
+  double *centered = malloc(f.n * sizeof *centered);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.01, f.target, centered, NULL),
+               KH_OK);
+  cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 2), KH_OK);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL), KH_OK,
+               "%s", kh_last_error(f.ctx));
+  double e = rel_error(f.g, centered, f.n);
+  cr_expect(e <= 1e-9, "holomorphic N = 2 vs centered: %.3g", e);
+  free(centered);
+  close_fixture(&f);
+}
+
+/* With the active set fixed, dE/dtheta(v_beta) is analytic in beta (rational: its nearest pole
+ * sits at |beta| ~ 0.6 here), and the N-point estimator's error falls as (|beta| / 0.6)^N. */
+Test(holomorphic, error_falls_with_the_number_of_points) {
+  fixture f;
+  open_fixture(&f, drn("5-8-3", 4, NULL));
+  const unsigned points[] = {2, 3, 4, 6};
+  double err[4];
+  for (int i = 0; i < 4; i++) {
+    cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, points[i]), KH_OK);
+    cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.05, f.target, f.g, NULL),
+                 KH_OK, "%s", kh_last_error(f.ctx));
+    err[i] = rel_error(f.g, f.exact, f.n);
+  }
+  cr_log_info("|beta| = 0.05: relative error N=2 %.2e, N=3 %.2e, N=4 %.2e, N=6 %.2e", err[0],
+              err[1], err[2], err[3]);
+  cr_expect(err[0] > 1e-3 && err[1] < err[0] / 5 && err[2] < err[1] / 5 && err[3] < 1e-5,
+            "errors %.2e %.2e %.2e %.2e", err[0], err[1], err[2], err[3]);
+  close_fixture(&f);
+}
+
+Test(holomorphic, refuses_what_it_cannot_continue) {
+  fixture f;
+  open_fixture(&f, drn("5-8-3", 5, "d(is=1u n=1) "));
+  cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL),
+               KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(f.ctx), "complex sparse factorization"), "%s",
+            kh_last_error(f.ctx));
+  close_fixture(&f);
+  /* h sits at 0.067 V above its clamp (h >= 0); a nudge of -1.5 toward the target 1 pushes the
+   * output, and h with it, below 0: the clamp engages inside the circle */
+  open_fixture(&f, kh_test_parse("t\n.model di d(kh_ideal=1)\nv1 in 0 0.1\nr1 in h 1\n"
+                                 "d1 0 h di\nr2 h o 1\nr3 o 0 1\n.input v1\n.output o\n"
+                                 ".train r1 r2 r3\n"));
+  kh_status st = kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 1.5, f.target, f.g, NULL);
+  cr_expect_eq(st, KH_ERR_NUMERIC, "%s", kh_last_error(f.ctx));
+  cr_expect(strstr(kh_last_error(f.ctx), "changes state within a nudge of"), "%s",
+            kh_last_error(f.ctx));
+  cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL), KH_OK,
+               "%s", kh_last_error(f.ctx));
+  cr_expect_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 1), KH_ERR_USAGE);
+  close_fixture(&f);
+}
