@@ -176,6 +176,16 @@ int kh_cmd_grad(int argc, char **argv) {
       for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
       printf("\n");
     }
+  for (int e = 0; st == KH_OK && e < ne; e++)
+    if (est[e] == KH_EST_HOLOMORPHIC) {
+      kh_solve_stats stats;
+      kh_solver_last_stats(kh_model_solver(p.m), &stats);
+      if (stats.complex_factorizations)
+        printf("\nholomorphic path: complex Newton, %u complex LU factorizations (KLU)\n",
+               stats.complex_factorizations);
+      else
+        printf("\nholomorphic path: the free phase's real factor (Woodbury), no complex LU\n");
+    }
   if (st == KH_OK) {
     printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
            1e3 * t_free / (double)samples);

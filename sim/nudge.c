@@ -28,7 +28,7 @@ kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse
                                  const double *x) {
   size_t n = c->unknowns, m = c->output_count;
   s->free_valid = 0;
-  if (m == 0 || c->smooth_count > 0) return KH_OK;
+  if (m == 0) return KH_OK;
   if (!s->x_free) {
     s->x_free = kh_malloc((n + 1) * sizeof *s->x_free);
     s->z = kh_malloc((n * m + 1) * sizeof *s->z);

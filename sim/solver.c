@@ -124,7 +124,7 @@ kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, c
   kh_status st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets); /* targets only */
   if (st != KH_OK) return st;
   /* double[2] and double complex share their layout (C11 6.2.5p13) */
-  return s->ops->nudge_complex(ctx, s->c, s->impl, count,
-                               (const double _Complex *)(const void *)beta,
-                               (double _Complex *)(void *)voltages);
+  return s->ops->nudge_complex(
+      ctx, s->c, s->impl, count, (const double _Complex *)(const void *)beta,
+      (double _Complex *)(void *)voltages, &s->stats.complex_factorizations);
 }

@@ -186,9 +186,16 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
 }
 
 static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
-                               const double _Complex *beta, double _Complex *voltages) {
+                               const double _Complex *beta, double _Complex *voltages,
+                               unsigned *complex_factorizations) {
   sparse_state *s = impl;
-  if (c->smooth_count) return kh_nudge_complex(ctx, c, s, count, beta, voltages); /* refuses */
+  if (c->smooth_count) {
+    if (c->ideal_count)
+      return kh_fail(ctx, KH_ERR_USAGE,
+                     "complex nudges of circuits with both ideal and Shockley diodes are not "
+                     "supported (no check that the clamps hold within the circle)");
+    return kh_complex_newton(ctx, c, s, count, beta, voltages, complex_factorizations);
+  }
   double radius = 0;
   for (size_t q = 0; q < count; q++) radius = fmax(radius, cabs(beta[q]));
   kh_status st = kh_nudge_check_active_set(ctx, c, s, radius);

@@ -42,6 +42,11 @@ void kh_nudge_release(kh_sparse *s);
  * and ideal-diode circuits only. */
 kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                            const double _Complex *beta, double _Complex *voltages);
+/* complex_newton.c: complex nudges of circuits with Shockley diodes (one KLU factorization per
+ * Newton step; *factorizations counts them). */
+kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
+                            const double _Complex *beta, double _Complex *voltages,
+                            unsigned *factorizations);
 /* Checks that the real nudges +-radius keep the free phase's active set (ideal diodes). */
 kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius);
 

@@ -22,6 +22,9 @@ typedef struct {
   unsigned iterations;      /* Newton iterations of the last solve (0 for linear circuits) */
   double ideal_violation;   /* largest v - vth over ideal diodes (V); <= 0 when feasible */
   double seconds;           /* wall time of the last solve */
+  /* complex sparse LU factorizations of complex nudges so far (kh_solver_nudge_complex: 0 while
+   * every complex nudge came from the free phase's real factor) */
+  unsigned complex_factorizations;
 } kh_solve_stats;
 
 /* backend: "native" or "ngspice". The circuit must outlive the solver. */
@@ -45,10 +48,11 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
 /* Holomorphic EP: the nudged equilibria at complex nudges beta_q (pairs re, im), continued
  * analytically from the last solve, which must be the free phase (beta = 0) with the same
  * parameters, using its factorization (Woodbury on the outputs' rank-m change). voltages gets
- * count x nodes pairs (re, im). Native backend; linear and ideal-diode circuits (Shockley and
- * PWL diodes would need a complex factorization per Newton step: KH_ERR_USAGE). Fails with
- * KH_ERR_NUMERIC when an ideal diode would change state within max |beta_q|, where the
- * continuation breaks down. */
+ * count x nodes pairs (re, im). Native backend. Linear and ideal-diode circuits: from the free
+ * factor (Woodbury), failing with KH_ERR_NUMERIC when an ideal diode would change state within
+ * max |beta_q|, where the continuation breaks down. Shockley circuits: complex Newton from the
+ * free solution, one KLU factorization per step (counted in the stats). PWL diodes, and ideal
+ * diodes mixed with Shockley ones: KH_ERR_USAGE. */
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
                                   const double *targets, double *voltages);
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced

@@ -99,11 +99,10 @@ Test(holomorphic, error_falls_with_the_number_of_points) {
 
 Test(holomorphic, refuses_what_it_cannot_continue) {
   fixture f;
-  open_fixture(&f, drn("5-8-3", 5, "d(is=1u n=1) "));
+  open_fixture(&f, drn("5-8-3", 5, "d(kh_pwl=1)  "));
   cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL),
                KH_ERR_USAGE);
-  cr_expect(strstr(kh_last_error(f.ctx), "complex sparse factorization"), "%s",
-            kh_last_error(f.ctx));
+  cr_expect(strstr(kh_last_error(f.ctx), "PWL diodes"), "%s", kh_last_error(f.ctx));
   close_fixture(&f);
   /* h sits at 0.067 V above its clamp (h >= 0); a nudge of -1.5 toward the target 1 pushes the
    * output, and h with it, below 0: the clamp engages inside the circle */
@@ -117,5 +116,35 @@ Test(holomorphic, refuses_what_it_cannot_continue) {
   cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL), KH_OK,
                "%s", kh_last_error(f.ctx));
   cr_expect_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 1), KH_ERR_USAGE);
+  close_fixture(&f);
+}
+
+/* Shockley diodes: no Woodbury shortcut; complex Newton with one KLU factorization per step. */
+Test(holomorphic, shockley_networks_through_complex_lu) {
+  fixture f;
+  open_fixture(&f, drn("5-8-3", 6, "d(is=1u n=1) "));
+  double *centered = malloc(f.n * sizeof *centered), err[3];
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.01, f.target, centered, NULL),
+               KH_OK);
+  cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 2), KH_OK);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL), KH_OK,
+               "%s", kh_last_error(f.ctx));
+  cr_expect(rel_error(f.g, centered, f.n) <= 1e-8, "N = 2 vs centered: %.3g",
+            rel_error(f.g, centered, f.n));
+  const unsigned points[] = {2, 3, 4};
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, points[i]), KH_OK);
+    cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.05, f.target, f.g, NULL),
+                 KH_OK, "%s", kh_last_error(f.ctx));
+    err[i] = rel_error(f.g, f.exact, f.n);
+  }
+  kh_solve_stats st;
+  kh_solver_last_stats(kh_model_solver(f.m), &st);
+  cr_log_info("Shockley, |beta| = 0.05: N=2 %.2e, N=3 %.2e, N=4 %.2e; %u KLU factorizations",
+              err[0], err[1], err[2], st.complex_factorizations);
+  cr_expect(err[1] < err[0] / 5 && err[2] < err[1] / 5, "errors %.2e %.2e %.2e", err[0], err[1],
+            err[2]);
+  cr_expect(st.complex_factorizations > 0);
+  free(centered);
   close_fixture(&f);
 }
