@@ -18,6 +18,7 @@ static const char *const names[KH_EST_COUNT] = {"exact",    "plus",     "minus",
 int kh_estimator_from_name(const char *name) {
   for (int e = 0; e < KH_EST_COUNT; e++)
     if (strcmp(names[e], name) == 0) return e;
+  if (strcmp(name, "holo") == 0) return KH_EST_HOLOMORPHIC;
   return -1;
 }
 
