@@ -21,7 +21,8 @@
 
 void kh_nudge_release(kh_sparse *s) {
   kh_free(s->x_free), kh_free(s->z), kh_free(s->dense), kh_free(s->nudge_work);
-  s->x_free = s->z = s->dense = s->nudge_work = NULL;
+  s->x_free = s->z = s->nudge_work = NULL;
+  s->dense = NULL;
 }
 
 kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse *s,
@@ -32,7 +33,7 @@ kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse
   if (!s->x_free) {
     s->x_free = kh_malloc((n + 1) * sizeof *s->x_free);
     s->z = kh_malloc((n * m + 1) * sizeof *s->z);
-    s->dense = kh_malloc((m * m + 2 * m + 1) * sizeof *s->dense);
+    s->dense = kh_malloc((m * m + m + 1) * sizeof *s->dense);
     s->nudge_work = kh_malloc((3 * n + 1) * sizeof *s->nudge_work);
     if (!s->x_free || !s->z || !s->dense || !s->nudge_work) {
       kh_nudge_release(s);
@@ -76,24 +77,25 @@ static double project_out(const kh_circuit *c, const kh_sparse *s, size_t k, con
          (held(s, b) ? 0 : c->coef[c->out_ends[k][1]] * v[b]);
 }
 
-/* Solves the m x m system a w = w in place (Gaussian elimination, partial pivoting).
+/* Solves the m x m system a w = w in place (Gaussian elimination, partial pivoting); complex,
+ * for the holomorphic nudges, and real nudges use it too (m is the number of outputs).
  * Returns -1 when a pivot vanishes. */
-static int dense_solve(double *a, double *w, size_t m) {
+static int complex_solve(double complex *a, double complex *w, size_t m) {
   for (size_t j = 0; j < m; j++) {
     size_t p = j;
     for (size_t i = j + 1; i < m; i++)
-      if (fabs(a[i * m + j]) > fabs(a[p * m + j])) p = i;
-    if (!(fabs(a[p * m + j]) > 1e-300)) return -1;
+      if (cabs(a[i * m + j]) > cabs(a[p * m + j])) p = i;
+    if (!(cabs(a[p * m + j]) > 1e-300)) return -1;
     if (p != j) {
       for (size_t k = 0; k < m; k++) {
-        double t = a[j * m + k];
+        double complex t = a[j * m + k];
         a[j * m + k] = a[p * m + k], a[p * m + k] = t;
       }
-      double t = w[j];
+      double complex t = w[j];
       w[j] = w[p], w[p] = t;
     }
     for (size_t i = j + 1; i < m; i++) {
-      double f = a[i * m + j] / a[j * m + j];
+      double complex f = a[i * m + j] / a[j * m + j];
       for (size_t k = j; k < m; k++) a[i * m + k] -= f * a[j * m + k];
       w[i] -= f * w[j];
     }
@@ -109,7 +111,8 @@ static int dense_solve(double *a, double *w, size_t m) {
 static kh_status woodbury(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *rhs,
                           int *ok) {
   size_t n = c->unknowns, m = c->output_count;
-  double beta = c->beta, *a = s->dense, *w = s->dense + m * m;
+  double beta = c->beta;
+  double complex *a = s->dense, *w = s->dense + m * m;
   kh_status st = kh_sparse_solve(ctx, s, rhs, rhs); /* H^-1 rhs */
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m; i++) {
@@ -117,12 +120,12 @@ static kh_status woodbury(kh_context *ctx, const kh_circuit *c, kh_sparse *s, do
       a[i * m + j] = (i == j) + beta * project_out(c, s, i, s->z + j * n);
     w[i] = project_out(c, s, i, rhs);
   }
-  if (dense_solve(a, w, m)) {
+  if (complex_solve(a, w, m)) {
     *ok = 0;
     return KH_OK;
   }
   for (size_t j = 0; j < m; j++)
-    for (size_t u = 0; u < n; u++) rhs[u] -= beta * w[j] * s->z[j * n + u];
+    for (size_t u = 0; u < n; u++) rhs[u] -= beta * creal(w[j]) * s->z[j * n + u];
   *ok = 1;
   return KH_OK;
 }
@@ -182,33 +185,6 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
  * complex beta: x(beta) = x0 - beta Z (I + beta P^T Z)^-1 r0, a complex m x m system per nudge.
  * The continuation is only valid while the active set stays as it is for |beta'| <= |beta|;
  * the real nudges +-|beta| are solved and checked as KKT points first. */
-static int complex_solve(double complex *a, double complex *w, size_t m) {
-  for (size_t j = 0; j < m; j++) {
-    size_t p = j;
-    for (size_t i = j + 1; i < m; i++)
-      if (cabs(a[i * m + j]) > cabs(a[p * m + j])) p = i;
-    if (!(cabs(a[p * m + j]) > 1e-300)) return -1;
-    if (p != j) {
-      for (size_t k = 0; k < m; k++) {
-        double complex t = a[j * m + k];
-        a[j * m + k] = a[p * m + k], a[p * m + k] = t;
-      }
-      double complex t = w[j];
-      w[j] = w[p], w[p] = t;
-    }
-    for (size_t i = j + 1; i < m; i++) {
-      double complex f = a[i * m + j] / a[j * m + j];
-      for (size_t k = j; k < m; k++) a[i * m + k] -= f * a[j * m + k];
-      w[i] -= f * w[j];
-    }
-  }
-  for (size_t j = m; j-- > 0;) {
-    for (size_t k = j + 1; k < m; k++) w[j] -= a[j * m + k] * w[k];
-    w[j] /= a[j * m + j];
-  }
-  return 0;
-}
-
 kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                            const double complex *beta, double complex *voltages) {
   size_t n = c->unknowns, m = c->output_count;
@@ -221,10 +197,10 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
     return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
   kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
   if (st != KH_OK) return st;
-  double complex *a = kh_malloc((m * m + m + n + 1) * sizeof *a), *w = a + m * m, *d = w + m;
+  double complex *a = s->dense, *w = a + m * m, *d = kh_malloc((n + 1) * sizeof *d);
   double *r0 = kh_malloc((m + 1) * sizeof *r0);
-  if (!a || !r0) {
-    kh_free(a), kh_free(r0);
+  if (!d || !r0) {
+    kh_free(d), kh_free(r0);
     return kh_fail_nomem(ctx, "solving complex nudges");
   }
   for (size_t k = 0; k < m; k++)
@@ -250,7 +226,7 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
       v[node] = c->offset[node] + (u >= 0 ? c->coef[node] * d[u] : 0);
     }
   }
-  kh_free(a), kh_free(r0);
+  kh_free(d), kh_free(r0);
   return st;
 }
 

@@ -20,7 +20,8 @@ typedef struct {
   double *lo, *hi, *grad, *step, *trial, *trial_grad;
   unsigned char *fixed;
   /* The last free (beta = 0) solution and Z = H^-1 P, for nudged solves without refactoring */
-  double *x_free, *z, *dense, *nudge_work;
+  double *x_free, *z, *nudge_work;
+  double _Complex *dense; /* m x m system and its right-hand side */
   int free_valid, z_valid;
   unsigned free_version; /* c->param_version at the free solve */
 } kh_sparse;
