@@ -14,27 +14,7 @@
 static double amp_gain = 0;
 
 static kh_netlist *network(const char *arch, int smooth, uint64_t seed) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
-  o.seed = seed;
-  o.input_gain = 2;
-  for (int l = 0; l < KH_NETGEN_MAX_LAYERS; l++) o.amp_gain[l] = amp_gain;
-  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, arch), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK, "%s", kh_last_error(ctx));
-  fclose(mem);
-  if (smooth) { /* same length as "d(kh_ideal=1)", so the text can be patched in place */
-    char *at = strstr(text, "d(kh_ideal=1)");
-    cr_assert_not_null(at);
-    memcpy(at, "d(is=1u n=1) ", 13);
-  }
-  kh_netlist *nl = kh_test_parse(text);
-  free(text);
-  kh_context_free(ctx);
-  return nl;
+  return kh_test_drn(arch, seed, 2, amp_gain, smooth ? "d(is=1u n=1) " : NULL);
 }
 
 typedef struct {

@@ -10,21 +10,7 @@
 #include <string.h>
 
 static kh_netlist *drn(const char *arch, uint64_t seed, const char *model) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
-  o.seed = seed, o.input_gain = 2;
-  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, arch), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK);
-  fclose(mem);
-  if (model) memcpy(strstr(text, "d(kh_ideal=1)"), model, 13);
-  kh_netlist *nl = kh_test_parse(text);
-  free(text);
-  kh_context_free(ctx);
-  return nl;
+  return kh_test_drn(arch, seed, 2, 0, model);
 }
 
 typedef struct {

@@ -50,16 +50,7 @@ static void open_setup(setup *s, const char *arch) {
   kh_scaler_apply(s->ctx, &sc, s->train);
   kh_scaler_apply(s->ctx, &sc, s->test);
   kh_scaler_release(&sc);
-  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
-  o.input_gain = 4;
-  cr_assert_eq(kh_netgen_parse_arch(s->ctx, &o, arch), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  cr_assert_eq(kh_netgen_write(s->ctx, &o, mem), KH_OK);
-  fclose(mem);
-  s->nl = kh_test_parse(text);
-  free(text);
+  s->nl = kh_test_drn(arch, 1, 4, 0, NULL);
 }
 
 static void close_setup(setup *s) {

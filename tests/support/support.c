@@ -225,3 +225,28 @@ char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal) {
   snprintf(t + len, cap - len, ".end\n");
   return t;
 }
+
+kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp,
+                        const char *clamp) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
+  o.seed = seed, o.input_gain = gain;
+  for (int l = 0; l < KH_NETGEN_MAX_LAYERS; l++) o.amp_gain[l] = amp;
+  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, arch), KH_OK);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&text, &size);
+  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK, "%s", kh_last_error(ctx));
+  fclose(mem);
+  if (clamp) { /* same length as "d(kh_ideal=1)": patched in place */
+    char *at = strstr(text, "d(kh_ideal=1)");
+    cr_assert_not_null(at);
+    cr_assert_eq(strlen(clamp), 13);
+    memcpy(at, clamp, 13);
+  }
+  kh_netlist *nl = kh_test_parse(text);
+  free(text);
+  kh_context_free(ctx);
+  return nl;
+}

@@ -51,5 +51,11 @@ char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gm
  * diodes from nodes to ground and between nodes; 1 gives ideal diodes clamping nodes to bias
  * sources. Returns netlist text (free()). */
 char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal);
+/* A generated deep resistive network (kirchhoff net) with the given arch, seed and input gain,
+ * amplifiers of gain `amp` after every hidden layer (0: none), and, unless clamp is NULL, the
+ * ideal clamps' model "d(kh_ideal=1)" replaced by the 13-character `clamp` (e.g.
+ * "d(is=1u n=1) "). */
+kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp,
+                        const char *clamp);
 
 #endif
