@@ -55,6 +55,10 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
          "(%.2f s, %.1f Newton iterations per solve)\n",
          epoch, epochs, r->train_loss, 100 * r->train_error, test_loss, 100 * test_error,
          r->seconds, r->solves ? (double)r->newton_iterations / (double)r->solves : 0.0);
+  if (r->holomorphic_frozen)
+    printf("          holomorphic EP: %lu samples had a clamp switching within |beta|; their "
+           "active set was continued\n",
+           r->holomorphic_frozen);
   fflush(stdout);
 }
 

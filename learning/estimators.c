@@ -88,6 +88,10 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
     b[2 * k] = beta * cos(t), b[2 * k + 1] = beta * sin(t);
   }
   kh_status st = kh_solver_nudge_complex(ctx, m->solver, N, b, m->target, v);
+  if (st == KH_ERR_NUMERIC && !m->holo_strict) {
+    st = kh_solver_nudge_complex_frozen(ctx, m->solver, N, b, m->target, v);
+    info->frozen = st == KH_OK;
+  }
   memset(grad, 0, m->params * sizeof *grad);
   for (unsigned k = 0; st == KH_OK && k < N; k++) {
     const double complex *vk = (const double complex *)(const void *)(v + 2 * k * m->nodes);

@@ -56,6 +56,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   if (!m) return kh_fail_nomem(ctx, "creating a model");
   m->nl = nl;
   m->holo_points = 4;
+  m->holo_strict = 1;
   kh_status st = bind_cards(ctx, m);
   if (st == KH_OK) st = kh_circuit_new(ctx, &m->circuit, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &m->solver, m->circuit, "native");
@@ -171,4 +172,8 @@ kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned
     return kh_fail(ctx, KH_ERR_USAGE, "holomorphic EP takes 2..64 points, got %u", points);
   m->holo_points = points;
   return KH_OK;
+}
+
+void kh_model_set_holomorphic_strict(kh_model *m, int strict) {
+  m->holo_strict = strict;
 }

@@ -27,6 +27,7 @@ struct kh_model {
   double *warm;                          /* the free state, the nudged phases' warm start */
   double *dedtheta;                      /* dE/dtheta at one phase */
   unsigned holo_points;                  /* N of the holomorphic estimator */
+  int holo_strict;                       /* refuse nudges under which a clamp would switch */
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);

@@ -36,7 +36,7 @@ struct kh_trainer {
   double *grads;                     /* batch * params: one row per sample of the batch */
   double *theta;                     /* the parameters (the master copy) */
   double *loss, *correct, *residual; /* per sample of the batch */
-  unsigned *iterations, *phases;
+  unsigned *iterations, *phases, *frozen;
 };
 
 static double now(void) {
@@ -93,7 +93,7 @@ void kh_trainer_free(kh_trainer *t) {
   kh_optimizer_release(&t->opt);
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
-  kh_free(t->phases);
+  kh_free(t->phases), kh_free(t->frozen);
   kh_free(t);
 }
 
@@ -105,6 +105,7 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
     if (kh_context_new(&k->ctx) != KH_OK) return kh_fail_nomem(ctx, "creating the trainer");
     kh_status st = kh_model_new(ctx, &k->model, nl);
     if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, k->model, t->o.holomorphic_points);
+    if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
     if (st != KH_OK) return st;
     k->target = kh_malloc((kh_model_output_count(k->model) + 1) * sizeof *k->target);
     k->outputs = kh_malloc((kh_model_output_count(k->model) + 1) * sizeof *k->outputs);
@@ -137,8 +138,9 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     t->residual = kh_malloc(b * sizeof *t->residual);
     t->iterations = kh_malloc(b * sizeof *t->iterations);
     t->phases = kh_malloc(b * sizeof *t->phases);
+    t->frozen = kh_malloc(b * sizeof *t->frozen);
     if (!t->order || !t->grads || !t->theta || !t->loss || !t->correct || !t->residual ||
-        !t->iterations || !t->phases)
+        !t->iterations || !t->phases || !t->frozen)
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
@@ -201,6 +203,7 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   t->correct[b] = argmax(k->outputs, t->outputs) == label;
   t->iterations[b] = info.iterations;
   t->phases[b] = with_grad ? info.phases : 1;
+  t->frozen[b] = info.frozen;
   kh_solve_stats s;
   kh_solver_last_stats(kh_model_solver(k->model), &s);
   t->residual[b] = s.relative_residual;
@@ -254,6 +257,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
       loss += t->loss[b], correct += t->correct[b];
       r->newton_iterations += t->iterations[b];
       r->solves += t->phases[b];
+      r->holomorphic_frozen += t->frozen[b];
       if (t->residual[b] > r->max_relative_residual) r->max_relative_residual = t->residual[b];
     }
     /* the mean over the batch, summed in sample order */

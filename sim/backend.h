@@ -22,7 +22,7 @@ typedef struct {
   /* Complex nudges from the last (free) solve; NULL where unsupported (solver.h). */
   kh_status (*nudge_complex)(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
                              const double _Complex *beta, double _Complex *voltages,
-                             unsigned *complex_factorizations);
+                             int check_switching, unsigned *complex_factorizations);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */

@@ -117,8 +117,8 @@ void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats) {
   *stats = s->stats;
 }
 
-kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
-                                  const double *targets, double *voltages) {
+static kh_status nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
+                               const double *targets, double *voltages, int check_switching) {
   if (!s->ops->nudge_complex)
     return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no complex nudges", s->ops->name);
   kh_status st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets); /* targets only */
@@ -126,5 +126,16 @@ kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, c
   /* double[2] and double complex share their layout (C11 6.2.5p13) */
   return s->ops->nudge_complex(
       ctx, s->c, s->impl, count, (const double _Complex *)(const void *)beta,
-      (double _Complex *)(void *)voltages, &s->stats.complex_factorizations);
+      (double _Complex *)(void *)voltages, check_switching, &s->stats.complex_factorizations);
+}
+
+kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
+                                  const double *targets, double *voltages) {
+  return nudge_complex(ctx, s, count, beta, targets, voltages, 1);
+}
+
+kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
+                                         const double *beta, const double *targets,
+                                         double *voltages) {
+  return nudge_complex(ctx, s, count, beta, targets, voltages, 0);
 }

@@ -187,7 +187,7 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
 
 static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
                                const double _Complex *beta, double _Complex *voltages,
-                               unsigned *complex_factorizations) {
+                               int check_switching, unsigned *complex_factorizations) {
   sparse_state *s = impl;
   if (c->smooth_count) {
     if (c->ideal_count)
@@ -198,7 +198,7 @@ static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_
   }
   double radius = 0;
   for (size_t q = 0; q < count; q++) radius = fmax(radius, cabs(beta[q]));
-  kh_status st = kh_nudge_check_active_set(ctx, c, s, radius);
+  kh_status st = check_switching ? kh_nudge_check_active_set(ctx, c, s, radius) : KH_OK;
   return st == KH_OK ? kh_nudge_complex(ctx, c, s, count, beta, voltages) : st;
 }
 

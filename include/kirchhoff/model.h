@@ -57,6 +57,8 @@ typedef struct {
   unsigned phases;     /* solves done */
   unsigned iterations; /* Newton iterations over all phases */
   unsigned factorizations;
+  unsigned frozen; /* holomorphic, not strict: 1 when a clamp would switch within |beta| and the
+                    * free phase's active set was continued instead */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free
@@ -68,6 +70,10 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
  * factorization (kh_solver_nudge_complex: linear and ideal-diode circuits). */
 kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
+/* strict (the default): a clamp that would switch within |beta| is an error. Not strict: the
+ * free phase's active set is continued (the gradient is the derivative at beta = 0, which that
+ * continuation gives exactly) and kh_grad_info.frozen says so. */
+void kh_model_set_holomorphic_strict(kh_model *m, int strict);
 /* Largest layer number of any parameter (kh_model_param_layer). */
 unsigned kh_model_layer_count(const kh_model *m);
 /* Per layer l (index l - 1): cosine similarity of estimate and reference over the layer's

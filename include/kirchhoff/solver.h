@@ -55,6 +55,12 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
  * diodes mixed with Shockley ones: KH_ERR_USAGE. */
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
                                   const double *targets, double *voltages);
+/* The same without the switching check: the continuation of the free phase's active set, which
+ * is what dE/dtheta's derivative at beta = 0 (the gradient) is about even where a finite real
+ * nudge would switch a clamp. */
+kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
+                                         const double *beta, const double *targets,
+                                         double *voltages);
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL

@@ -36,7 +36,9 @@ typedef struct {
   double train_loss, train_error; /* means over the epoch's samples, measured in their free phase */
   double seconds;
   unsigned long newton_iterations, solves;
-  double max_relative_residual; /* worst KCL certificate of the epoch's solves */
+  double max_relative_residual;     /* worst KCL certificate of the epoch's solves */
+  unsigned long holomorphic_frozen; /* samples whose clamps would switch within |beta| (the
+                                     * holomorphic estimator continued their active set) */
 } kh_epoch_report;
 /* The trainer keeps its own models (one per thread) built from nl, which must outlive it. */
 kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,

@@ -153,3 +153,27 @@ Test(training, shape_mismatches_are_input_errors) {
   cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_ERR_USAGE);
   close_setup(&s);
 }
+
+/* Holomorphic EP trains too; samples whose clamps switch within |beta| continue the free
+ * phase's active set and are counted, not dropped. */
+Test(training, holomorphic_estimator_learns) {
+  setup s;
+  open_setup(&s, "4-8-3");
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.estimator = KH_EST_HOLOMORPHIC;
+  o.beta = 0.05;
+  kh_trainer *t;
+  cr_assert_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_OK, "%s", kh_last_error(s.ctx));
+  unsigned long frozen = 0;
+  for (int i = 0; i < 5; i++) {
+    kh_epoch_report r;
+    cr_assert_eq(kh_trainer_epoch(s.ctx, t, &r), KH_OK, "%s", kh_last_error(s.ctx));
+    frozen += r.holomorphic_frozen;
+  }
+  double loss, err;
+  cr_assert_eq(kh_trainer_evaluate(s.ctx, t, s.test, &loss, &err), KH_OK);
+  cr_log_info("holomorphic EP: test error %.3f, %lu samples continued past a switch", err, frozen);
+  cr_expect(err <= 0.1, "test error %.3f", err);
+  kh_trainer_free(t);
+  close_setup(&s);
+}
