@@ -33,6 +33,8 @@ void kh_help_train(void) {
          "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
          "                      holomorphic (complex nudges), exact\n"
          "  --points N          points of the holomorphic estimator (default 4)\n"
+         "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
+         "                      voltage measured in training phases (default 0)\n"
          "  --beta B            nudge strength (default 0.1)\n"
          "  --optimizer NAME    adam (default), momentum or sgd\n"
          "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
@@ -81,6 +83,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--estimator", KH_OPT_STRING, &estimator, NULL},
       {"--beta", KH_OPT_DOUBLE, &s.train.beta, NULL},
       {"--points", KH_OPT_SIZE, &points, NULL},
+      {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
       {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
       {"--lr", KH_OPT_STRING, &lr, NULL},
       {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},

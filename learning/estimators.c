@@ -94,7 +94,8 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
   }
   memset(grad, 0, m->params * sizeof *grad);
   for (unsigned k = 0; st == KH_OK && k < N; k++) {
-    const double complex *vk = (const double complex *)(const void *)(v + 2 * k * m->nodes);
+    const double complex *vk =
+        (const double complex *)(const void *)kh_model_measure(m, v + 2 * k * m->nodes, 2 * m->nodes);
     double complex phase = cexp(-2 * M_PI * I * k / N) / (N * beta);
     for (size_t i = 0; i < m->params; i++) {
       const kh_param *p = &m->param[i];
@@ -144,7 +145,7 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
       info->phases++;
       v = m->v_nudged;
     }
-    dE_dtheta(m, v, m->dedtheta);
+    dE_dtheta(m, kh_model_measure(m, v, m->nodes), m->dedtheta);
     for (size_t i = 0; i < m->params; i++) grad[i] += s->weight[k] / beta * m->dedtheta[i];
   }
   /* The next sample starts from this sample's free state, not from the last nudged one. */

@@ -67,10 +67,12 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
     m->v_free = kh_malloc(n * sizeof *m->v_free);
     m->v_nudged = kh_malloc(n * sizeof *m->v_nudged);
     m->node_work = kh_malloc(n * sizeof *m->node_work);
+    m->v_measured = kh_malloc(2 * n * sizeof *m->v_measured);
     m->warm = kh_malloc(u * sizeof *m->warm);
     m->dedtheta = kh_malloc(m->params * sizeof *m->dedtheta);
     m->target = kh_calloc(m->outputs, sizeof *m->target);
-    if (!m->v_free || !m->v_nudged || !m->node_work || !m->warm || !m->dedtheta || !m->target)
+    if (!m->v_free || !m->v_nudged || !m->node_work || !m->warm || !m->dedtheta || !m->target ||
+        !m->v_measured)
       st = kh_fail_nomem(ctx, "creating a model");
   }
   if (st != KH_OK) {
@@ -87,7 +89,7 @@ void kh_model_free(kh_model *m) {
   kh_circuit_free(m->circuit);
   kh_free(m->source), kh_free(m->source_value), kh_free(m->out), kh_free(m->param);
   kh_free(m->v_free), kh_free(m->v_nudged), kh_free(m->node_work), kh_free(m->warm);
-  kh_free(m->dedtheta), kh_free(m->target);
+  kh_free(m->dedtheta), kh_free(m->target), kh_free(m->v_measured);
   kh_free(m);
 }
 
@@ -176,4 +178,21 @@ kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned
 
 void kh_model_set_holomorphic_strict(kh_model *m, int strict) {
   m->holo_strict = strict;
+}
+
+void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed) {
+  m->noise_sigma = sigma_volts > 0 && isfinite(sigma_volts) ? sigma_volts : 0;
+  kh_rng_seed(&m->noise_rng, seed);
+}
+
+/* A standard normal deviate (Box-Muller). */
+static double gaussian(kh_rng *r) {
+  double u = kh_rng_uniform(r), v = kh_rng_uniform(r);
+  return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
+}
+
+const double *kh_model_measure(kh_model *m, const double *v, size_t values) {
+  if (m->noise_sigma == 0) return v;
+  for (size_t i = 0; i < values; i++) m->v_measured[i] = v[i] + m->noise_sigma * gaussian(&m->noise_rng);
+  return m->v_measured;
 }

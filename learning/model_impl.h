@@ -5,6 +5,8 @@
 #include "kirchhoff/circuit.h"
 #include "kirchhoff/model.h"
 
+#include "core/rng.h"
+
 typedef struct {
   size_t element, node_pos, node_neg;
   int conductance; /* resistor (else a current source) */
@@ -27,12 +29,18 @@ struct kh_model {
   double *warm;                          /* the free state, the nudged phases' warm start */
   double *dedtheta;                      /* dE/dtheta at one phase */
   unsigned holo_points;                  /* N of the holomorphic estimator */
-  int holo_strict;                       /* refuse nudges under which a clamp would switch */
+  int holo_strict;
+  double noise_sigma;                    /* read noise (V), 0: none */
+  kh_rng noise_rng;
+  double *v_measured;                    /* a phase's voltages as measured (with noise) */                       /* refuse nudges under which a clamp would switch */
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
 /* Solves at nudge beta toward m->target into v (all nodes); adds Newton iterations and records
  * the solver's factorization count. */
+/* v as a measurement sees it: v itself, or a copy with read noise (values doubles; at most
+ * 2 * nodes). */
+const double *kh_model_measure(kh_model *m, const double *v, size_t values);
 kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, unsigned *iterations,
                          unsigned *factorizations);
 

@@ -82,6 +82,9 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
     if (!bad && H5Aexists(g, "holomorphic_points") > 0)
       bad |= read_numbers(g, "holomorphic_points", H5T_NATIVE_UINT64, &points, 1);
     o->holomorphic_points = (unsigned)points;
+    o->read_noise = 0;
+    if (!bad && H5Aexists(g, "read_noise") > 0)
+      bad |= read_numbers(g, "read_noise", H5T_NATIVE_DOUBLE, &o->read_noise, 1);
     hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);
     if (a >= 0) {
       hid_t space = H5Aget_space(a);

@@ -37,6 +37,7 @@ struct kh_trainer {
   double *theta;                     /* the parameters (the master copy) */
   double *loss, *correct, *residual; /* per sample of the batch */
   unsigned *iterations, *phases, *frozen;
+  double noise_volts; /* read_noise * V_in */
 };
 
 static double now(void) {
@@ -66,6 +67,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the learning-rate decay must lie in (0, 1]");
   if (!isfinite(o->target_on) || !isfinite(o->target_off))
     return kh_fail(ctx, KH_ERR_USAGE, "target voltages must be finite");
+  if (!(o->read_noise >= 0) || !isfinite(o->read_noise))
+    return kh_fail(ctx, KH_ERR_USAGE, "read noise must be finite and >= 0");
   if (o->threads < 1 || o->threads > 1024)
     return kh_fail(ctx, KH_ERR_USAGE, "threads must be 1..1024");
   return KH_OK;
@@ -144,6 +147,13 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
+  if (st == KH_OK && o->read_noise > 0) {
+    double vin = 0, gain = fabs(kh_netlist_input_gain(nl));
+    for (size_t i = 0; i < kh_dataset_count(train); i++)
+      for (size_t j = 0; j < kh_dataset_features(train); j++)
+        vin = fmax(vin, fabs(kh_dataset_sample(train, i)[j]) * gain);
+    t->noise_volts = o->read_noise * vin;
+  }
   if (st == KH_OK) {
     kh_model_get_params(m, t->theta);
     kh_optimizer_project(&t->opt, t->theta);
@@ -189,6 +199,10 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   kh_trainer_target(t, label, k->target);
   kh_grad_info info = {0};
   info.outputs = k->outputs;
+  if (with_grad && t->noise_volts > 0) { /* seeded per sample: independent of the threads */
+    uint64_t z = t->o.seed ^ (0x9e3779b97f4a7c15ULL * (t->epoch + 1)) ^ ((uint64_t)sample << 20);
+    kh_model_set_read_noise(k->model, t->noise_volts, kh_splitmix64(&z));
+  }
   if (st == KH_OK && with_grad) {
     st = kh_model_gradient(k->ctx, k->model, t->o.estimator, t->o.beta, k->target,
                            t->grads + b * t->params, &info);

@@ -7,6 +7,7 @@
 #include "kirchhoff/solver.h"
 #include "kirchhoff/status.h"
 #include <stddef.h>
+#include <stdint.h>
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -70,6 +71,12 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
  * factorization (kh_solver_nudge_complex: linear and ideal-diode circuits). */
 kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
+/* Read noise: every node voltage an estimator measures (free and nudged phases; for complex
+ * nudges the real and imaginary parts alike) gets independent Gaussian noise of standard
+ * deviation sigma_volts, drawn from a generator seeded with `seed` (set it per sample for
+ * results that do not depend on threads). sigma_volts = 0 switches it off. The exact gradient
+ * and kh_model_predict stay noise-free. */
+void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
 /* strict (the default): a clamp that would switch within |beta| is an error. Not strict: the
  * free phase's active set is continued (the gradient is the derivative at beta = 0, which that
  * continuation gives exactly) and kh_grad_info.frozen says so. */

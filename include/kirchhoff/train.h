@@ -23,12 +23,16 @@ typedef struct {
   uint64_t seed;
   int threads;                 /* workers over the samples of a batch (default 1) */
   unsigned holomorphic_points; /* N of the holomorphic estimator (default 4) */
+  /* read noise: every measured voltage of every training phase gets Gaussian noise of standard
+   * deviation read_noise * V_in, V_in the largest input-voltage magnitude over the training set
+   * (input gain included); 0 (default): none */
+  double read_noise;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4                                                                                    \
+        1, 1, 4, 0.0                                                                               \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {
