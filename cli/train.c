@@ -35,7 +35,8 @@ void kh_help_train(void) {
          "  --points N          points of the holomorphic estimator (default 4)\n"
          "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
          "                      voltage measured in training phases (default 0)\n"
-         "  --beta B            nudge strength (default 0.1)\n"
+         "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
+         "                      sample's nudge radius, the outputs' effective conductance)\n"
          "  --optimizer NAME    adam (default), momentum or sgd\n"
          "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
          "  --momentum M        momentum / Adam beta1 (default 0.9)\n"
@@ -69,6 +70,7 @@ int kh_cmd_train(int argc, char **argv) {
   kh_train_setup_init(&s);
   const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
   size_t points = 4;
+  int beta_given = 0;
   const kh_opt opts[] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
@@ -81,7 +83,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--epochs", KH_OPT_SIZE, &s.epochs, &s.epochs_given},
       {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &estimator, NULL},
-      {"--beta", KH_OPT_DOUBLE, &s.train.beta, NULL},
+      {"--beta", KH_OPT_DOUBLE, &s.train.beta, &beta_given},
       {"--points", KH_OPT_SIZE, &points, NULL},
       {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
       {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
@@ -111,6 +113,8 @@ int kh_cmd_train(int argc, char **argv) {
   if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
   s.train.estimator = (kh_estimator)e;
   if (points < 2 || points > 64) return kh_cli_usage("train", "--points must be 2..64");
+  if (s.train.estimator == KH_EST_HOLOMORPHIC && !beta_given) /* a quarter of the radius */
+    s.train.beta = 0.25, s.train.beta_relative = 1;
   s.train.holomorphic_points = (unsigned)points;
   if (!strcmp(optimizer, "adam"))
     s.train.optimizer = KH_OPT_ADAM;

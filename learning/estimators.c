@@ -78,6 +78,14 @@ static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outp
 static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *grad,
                              kh_grad_info *info) {
   unsigned N = m->holo_points;
+  if (m->holo_relative) {
+    double radius;
+    kh_status st = kh_solver_nudge_radius(ctx, m->solver, &radius);
+    if (st != KH_OK) return st;
+    if (!isfinite(radius))
+      return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
+    beta *= radius;
+  }
   double *b = malloc(2 * N * sizeof *b), *v = malloc(2 * N * m->nodes * sizeof *v);
   if (!b || !v) {
     free(b), free(v);
@@ -94,8 +102,8 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
   }
   memset(grad, 0, m->params * sizeof *grad);
   for (unsigned k = 0; st == KH_OK && k < N; k++) {
-    const double complex *vk =
-        (const double complex *)(const void *)kh_model_measure(m, v + 2 * k * m->nodes, 2 * m->nodes);
+    const double complex *vk = (const double complex *)(const void *)kh_model_measure(
+        m, v + 2 * k * m->nodes, 2 * m->nodes);
     double complex phase = cexp(-2 * M_PI * I * k / N) / (N * beta);
     for (size_t i = 0; i < m->params; i++) {
       const kh_param *p = &m->param[i];

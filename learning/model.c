@@ -193,6 +193,11 @@ static double gaussian(kh_rng *r) {
 
 const double *kh_model_measure(kh_model *m, const double *v, size_t values) {
   if (m->noise_sigma == 0) return v;
-  for (size_t i = 0; i < values; i++) m->v_measured[i] = v[i] + m->noise_sigma * gaussian(&m->noise_rng);
+  for (size_t i = 0; i < values; i++)
+    m->v_measured[i] = v[i] + m->noise_sigma * gaussian(&m->noise_rng);
   return m->v_measured;
+}
+
+void kh_model_set_holomorphic_relative(kh_model *m, int relative) {
+  m->holo_relative = relative;
 }

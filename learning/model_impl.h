@@ -29,10 +29,11 @@ struct kh_model {
   double *warm;                          /* the free state, the nudged phases' warm start */
   double *dedtheta;                      /* dE/dtheta at one phase */
   unsigned holo_points;                  /* N of the holomorphic estimator */
-  int holo_strict;
-  double noise_sigma;                    /* read noise (V), 0: none */
+  int holo_strict, holo_relative;
+  double noise_sigma; /* read noise (V), 0: none */
   kh_rng noise_rng;
-  double *v_measured;                    /* a phase's voltages as measured (with noise) */                       /* refuse nudges under which a clamp would switch */
+  double *v_measured; /* a phase's voltages as measured (with noise) */ /* refuse nudges under which
+                                                                           a clamp would switch */
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);

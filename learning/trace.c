@@ -144,6 +144,7 @@ static int write_config(hid_t file, const kh_trace_config *c) {
             attr_u64(g, "threads", (uint64_t)o->threads) | attr_u64(g, "epochs", c->epochs) |
             attr_u64(g, "holomorphic_points", o->holomorphic_points) |
             attr_double(g, "read_noise", o->read_noise) |
+            attr_u64(g, "beta_relative", (uint64_t)o->beta_relative) |
             attr_string(g, "scaling", scale_names[c->scaler->kind]);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |

@@ -83,6 +83,10 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
       bad |= read_numbers(g, "holomorphic_points", H5T_NATIVE_UINT64, &points, 1);
     o->holomorphic_points = (unsigned)points;
     o->read_noise = 0;
+    uint64_t relative = 0;
+    if (!bad && H5Aexists(g, "beta_relative") > 0)
+      bad |= read_numbers(g, "beta_relative", H5T_NATIVE_UINT64, &relative, 1);
+    o->beta_relative = (int)relative;
     if (!bad && H5Aexists(g, "read_noise") > 0)
       bad |= read_numbers(g, "read_noise", H5T_NATIVE_DOUBLE, &o->read_noise, 1);
     hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);

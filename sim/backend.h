@@ -23,6 +23,7 @@ typedef struct {
   kh_status (*nudge_complex)(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
                              const double _Complex *beta, double _Complex *voltages,
                              int check_switching, unsigned *complex_factorizations);
+  kh_status (*nudge_radius)(kh_context *ctx, kh_circuit *c, void *impl, double *radius);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */

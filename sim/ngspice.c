@@ -199,5 +199,5 @@ static void destroy(void *impl) {
 
 /* ngspice stops iterating once its reltol/abstol are met, so its KCL residual is larger
  * than round-off; what is checked here is only that it found an operating point. */
-const kh_backend kh_backend_ngspice = {"ngspice", prepare, solve,   NULL, NULL,
+const kh_backend kh_backend_ngspice = {"ngspice", prepare, solve,   NULL, NULL, NULL,
                                        NULL,      NULL,    destroy, 1e-3, 5e-3};

@@ -17,6 +17,8 @@
 
 #include <complex.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void kh_nudge_release(kh_sparse *s) {
@@ -185,6 +187,47 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
  * complex beta: x(beta) = x0 - beta Z (I + beta P^T Z)^-1 r0, a complex m x m system per nudge.
  * The continuation is only valid while the active set stays as it is for |beta'| <= |beta|;
  * the real nudges +-|beta| are solved and checked as KKT points first. */
+/* The nudged response (I + beta P^T Z)^-1 has its poles at beta = -1/lambda for the eigenvalues
+ * lambda of the symmetric positive semidefinite P^T Z (the outputs' effective resistances), so
+ * the continuation in beta converges for |beta| < 1/lambda_max: the outputs' smallest effective
+ * conductance. Power iteration on the m x m matrix. */
+kh_status kh_nudge_radius(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *radius) {
+  size_t n = c->unknowns, m = c->output_count;
+  if (!s->free_valid || s->free_version != c->param_version)
+    return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
+  kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
+  if (st != KH_OK) return st;
+  double *mat = kh_malloc((m * m + 2 * m + 1) * sizeof *mat), *v = mat + m * m, *w = v + m;
+  if (!mat) return kh_fail_nomem(ctx, "bounding complex nudges");
+  for (size_t i = 0; i < m; i++) {
+    v[i] = 1;
+    for (size_t j = 0; j < m; j++) mat[i * m + j] = project_out(c, s, i, s->z + j * n);
+  }
+  double lambda = 0;
+  for (int it = 0; it < 200; it++) {
+    double norm = 0, dot = 0;
+    for (size_t i = 0; i < m; i++) {
+      w[i] = 0;
+      for (size_t j = 0; j < m; j++) w[i] += mat[i * m + j] * v[j];
+      dot += w[i] * v[i], norm += w[i] * w[i];
+    }
+    double vv = 0;
+    for (size_t i = 0; i < m; i++) vv += v[i] * v[i];
+    double next = vv > 0 ? dot / vv : 0;
+    norm = sqrt(norm);
+    if (!(norm > 0)) break;
+    for (size_t i = 0; i < m; i++) v[i] = w[i] / norm;
+    if (fabs(next - lambda) <= 1e-12 * fabs(next)) {
+      lambda = next;
+      break;
+    }
+    lambda = next;
+  }
+  kh_free(mat);
+  *radius = lambda > 0 ? 1 / lambda : INFINITY;
+  return KH_OK;
+}
+
 kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                            const double complex *beta, double complex *voltages) {
   size_t n = c->unknowns, m = c->output_count;
@@ -195,7 +238,16 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
                    "ideal-diode circuits are supported");
   if (!s->free_valid || s->free_version != c->param_version)
     return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
-  kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
+  double radius;
+  kh_status st = kh_nudge_radius(ctx, c, s, &radius);
+  for (size_t q = 0; st == KH_OK && q < count; q++)
+    if (!(cabs(beta[q]) < radius))
+      st = kh_fail(ctx, KH_ERR_NUMERIC,
+                   "|beta| = %g reaches a pole of the nudged response at %g S (the outputs' "
+                   "smallest effective conductance): the complex continuation diverges there; "
+                   "holomorphic EP needs |beta| well below it (its error falls like "
+                   "(|beta| / %g)^N)",
+                   cabs(beta[q]), radius, radius);
   if (st != KH_OK) return st;
   double complex *a = s->dense, *w = a + m * m, *d = kh_malloc((n + 1) * sizeof *d);
   double *r0 = kh_malloc((m + 1) * sizeof *r0);

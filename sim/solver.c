@@ -139,3 +139,9 @@ kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t c
                                          double *voltages) {
   return nudge_complex(ctx, s, count, beta, targets, voltages, 0);
 }
+
+kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius) {
+  if (!s->ops->nudge_radius)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no complex nudges", s->ops->name);
+  return s->ops->nudge_radius(ctx, s->c, s->impl, radius);
+}

@@ -202,5 +202,10 @@ static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_
   return st == KH_OK ? kh_nudge_complex(ctx, c, s, count, beta, voltages) : st;
 }
 
-const kh_backend kh_backend_native = {"native", prepare,       solve,   adjoint, get_warm,
-                                      set_warm, nudge_complex, destroy, 1e-10,   1e-12};
+static kh_status nudge_radius(kh_context *ctx, kh_circuit *c, void *impl, double *radius) {
+  return kh_nudge_radius(ctx, c, impl, radius);
+}
+
+const kh_backend kh_backend_native = {"native", prepare,  solve,         adjoint,
+                                      get_warm, set_warm, nudge_complex, nudge_radius,
+                                      destroy,  1e-10,    1e-12};

@@ -43,6 +43,9 @@ void kh_nudge_release(kh_sparse *s);
  * and ideal-diode circuits only. */
 kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                            const double _Complex *beta, double _Complex *voltages);
+/* 1 / the largest eigenvalue of P^T H^-1 P at the free solution: the radius within which the
+ * nudged response is analytic in beta (for linear and ideal-diode circuits). */
+kh_status kh_nudge_radius(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *radius);
 /* complex_newton.c: complex nudges of circuits with Shockley diodes (one KLU factorization per
  * Newton step; *factorizations counts them). */
 kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,

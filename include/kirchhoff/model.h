@@ -81,6 +81,10 @@ void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
  * free phase's active set is continued (the gradient is the derivative at beta = 0, which that
  * continuation gives exactly) and kh_grad_info.frozen says so. */
 void kh_model_set_holomorphic_strict(kh_model *m, int strict);
+/* relative = 1: the holomorphic estimator reads beta as a fraction of each sample's
+ * kh_solver_nudge_radius (the outputs' smallest effective conductance), so that its error
+ * (beta)^N stays the same as conductances change in training. */
+void kh_model_set_holomorphic_relative(kh_model *m, int relative);
 /* Largest layer number of any parameter (kh_model_param_layer). */
 unsigned kh_model_layer_count(const kh_model *m);
 /* Per layer l (index l - 1): cosine similarity of estimate and reference over the layer's

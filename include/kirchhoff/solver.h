@@ -55,6 +55,10 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
  * diodes mixed with Shockley ones: KH_ERR_USAGE. */
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
                                   const double *targets, double *voltages);
+/* The radius in beta within which the nudged response of the last (free) solve is analytic:
+ * 1 / the largest eigenvalue of P^T H^-1 P, the outputs' smallest effective conductance. The
+ * holomorphic estimator's error falls like (|beta| / radius)^N; |beta| >= radius is refused. */
+kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius);
 /* The same without the switching check: the continuation of the free phase's active set, which
  * is what dE/dtheta's derivative at beta = 0 (the gradient) is about even where a finite real
  * nudge would switch a clamp. */

@@ -27,12 +27,13 @@ typedef struct {
    * deviation read_noise * V_in, V_in the largest input-voltage magnitude over the training set
    * (input gain included); 0 (default): none */
   double read_noise;
+  int beta_relative; /* holomorphic: beta is a fraction of each sample's nudge radius */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0                                                                               \
+        1, 1, 4, 0.0, 0                                                                            \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {

@@ -134,3 +134,52 @@ Test(holomorphic, shockley_networks_through_complex_lu) {
   free(centered);
   close_fixture(&f);
 }
+
+/* Read noise perturbs every measured voltage, reproducibly per seed; the holomorphic average
+ * over N points with 1/(N |beta|) feels it less than a centered difference at a small beta. */
+Test(holomorphic, read_noise_is_seeded_and_averaged) {
+  fixture f;
+  open_fixture(&f, drn("5-8-3", 7, NULL));
+  double *a = malloc(f.n * sizeof *a), *b = malloc(f.n * sizeof *b);
+  kh_model_set_read_noise(f.m, 1e-3, 42);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.001, f.target, a, NULL), KH_OK);
+  kh_model_set_read_noise(f.m, 1e-3, 42);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.001, f.target, b, NULL), KH_OK);
+  cr_expect(memcmp(a, b, f.n * sizeof *a) == 0, "same seed, different noise");
+  double centered = rel_error(a, f.exact, f.n);
+  cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 10), KH_OK);
+  kh_model_set_holomorphic_strict(f.m, 0);
+  kh_model_set_holomorphic_relative(f.m, 1); /* beta: a quarter of the nudge radius */
+  kh_model_set_read_noise(f.m, 1e-3, 42);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.25, f.target, b, NULL), KH_OK,
+               "%s", kh_last_error(f.ctx));
+  double holo = rel_error(b, f.exact, f.n);
+  cr_log_info("1 mV read noise: centered (beta 0.001) error %.3g, holomorphic (N 10, radius/4) "
+              "%.3g",
+              centered, holo);
+  cr_expect(centered > 0.1 && holo < centered / 10, "centered %.3g, holomorphic %.3g", centered,
+            holo);
+  kh_model_set_read_noise(f.m, 0, 0);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.001, f.target, a, NULL), KH_OK);
+  cr_expect(rel_error(a, f.exact, f.n) < 1e-3, "noise off: %.3g", rel_error(a, f.exact, f.n));
+  free(a), free(b);
+  close_fixture(&f);
+}
+
+/* Beyond the outputs' effective conductance the continuation has a pole: refused. */
+Test(holomorphic, refuses_nudges_past_the_radius) {
+  fixture f;
+  open_fixture(&f, drn("5-8-3", 7, NULL));
+  double radius;
+  double *g = malloc(f.n * sizeof *g);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_EXACT, 0, f.target, g, NULL), KH_OK);
+  cr_assert_eq(kh_solver_nudge_radius(f.ctx, kh_model_solver(f.m), &radius), KH_OK);
+  cr_log_info("nudge radius %.4g S", radius);
+  cr_expect(radius > 0 && isfinite(radius));
+  kh_model_set_holomorphic_strict(f.m, 0);
+  cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 1.01 * radius, f.target, g, NULL),
+               KH_ERR_NUMERIC);
+  cr_expect(strstr(kh_last_error(f.ctx), "reaches a pole"), "%s", kh_last_error(f.ctx));
+  free(g);
+  close_fixture(&f);
+}
