@@ -62,13 +62,16 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   }
 }
 
-static void write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor) {
-  const kh_elem *e = &nl->elements[i];
+static void write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
+                          const double *values) {
+  kh_elem copy = nl->elements[i];
+  if (values) copy.value = values[i];
+  const kh_elem *e = &copy;
   const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
-    write_diode_for_ngspice(nl, i, out);
+    write_diode_for_ngspice(nl, i, out); /* diode areas are not overridden */
     return;
   }
   switch ((kh_element_kind)e->kind) {
@@ -145,6 +148,11 @@ static int write_cards(const kh_netlist *nl, FILE *out) {
 
 kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
                               kh_write_flavor flavor) {
+  return kh_netlist_write_values(ctx, nl, out, flavor, NULL);
+}
+
+kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *out,
+                                  kh_write_flavor flavor, const double *values) {
   fprintf(out, "%s\n* written by kirchhoff %s%s\n", nl->title, kh_version(),
           flavor == KH_WRITE_NGSPICE ? " for ngspice" : "");
   for (size_t i = 0; i < nl->option_count; i++) {
@@ -165,7 +173,7 @@ kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
     write_models_for_ngspice(nl, out);
     fprintf(out, ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n");
   }
-  for (size_t i = 0; i < nl->element_count; i++) write_element(nl, i, out, flavor);
+  for (size_t i = 0; i < nl->element_count; i++) write_element(nl, i, out, flavor, values);
   if (write_cards(nl, out)) return kh_fail_nomem(ctx, "writing the netlist");
   fprintf(out, ".end\n");
   if (fflush(out) != 0 || ferror(out))
@@ -183,11 +191,16 @@ kh_status kh_netlist_write_string(kh_context *ctx, const kh_netlist *nl, char **
 
 kh_status kh_netlist_write_string_as(kh_context *ctx, const kh_netlist *nl, char **text,
                                      kh_write_flavor flavor) {
+  return kh_netlist_write_string_values(ctx, nl, text, flavor, NULL);
+}
+
+kh_status kh_netlist_write_string_values(kh_context *ctx, const kh_netlist *nl, char **text,
+                                         kh_write_flavor flavor, const double *values) {
   size_t size = 0;
   *text = NULL;
   FILE *f = open_memstream(text, &size);
   if (!f) return kh_fail_nomem(ctx, "writing the netlist");
-  kh_status st = kh_netlist_write_as(ctx, nl, f, flavor);
+  kh_status st = kh_netlist_write_values(ctx, nl, f, flavor, values);
   if (fclose(f) != 0 && st == KH_OK) st = kh_fail_nomem(ctx, "writing the netlist");
   if (st != KH_OK) {
     free(*text);

@@ -152,8 +152,14 @@ static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) 
   kh_status st = load(ctx);
   if (st != KH_OK) return st;
   if (ng.exited) return kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier in this process");
+  /* the circuit as it stands (trained conductances, driven inputs), not as it was parsed */
+  double *values = kh_malloc((c->element_count + 1) * sizeof *values);
+  if (!values) return kh_fail_nomem(ctx, "writing the deck");
+  for (size_t i = 0; i < c->element_count; i++)
+    values[i] = c->kind[i] == KH_RESISTOR ? 1.0 / c->value[i] : c->value[i];
   char *deck = NULL;
-  st = kh_netlist_write_string_as(ctx, c->nl, &deck, KH_WRITE_NGSPICE);
+  st = kh_netlist_write_string_values(ctx, c->nl, &deck, KH_WRITE_NGSPICE, values);
+  kh_free(values);
   if (st != KH_OK) return st;
   char **lines = split_lines(deck);
   if (!lines) {

@@ -117,6 +117,13 @@ kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
                               kh_write_flavor flavor);
 kh_status kh_netlist_write_string_as(kh_context *ctx, const kh_netlist *nl, char **text,
                                      kh_write_flavor flavor);
+/* The same with element values replaced by values[element] (netlist units: ohms for
+ * resistors, volts and amperes for sources; diode areas are kept): a trained or re-driven
+ * circuit written out. */
+kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *out,
+                                  kh_write_flavor flavor, const double *values);
+kh_status kh_netlist_write_string_values(kh_context *ctx, const kh_netlist *nl, char **text,
+                                         kh_write_flavor flavor, const double *values);
 
 /* Writes the (flattened) circuit as a netlist ngspice accepts; learning cards are written in
  * their `*kh ` comment form, numbers with 17 significant digits, so parsing the text gives

@@ -148,3 +148,20 @@ Test(closed_forms, unknown_backend_is_a_usage_error) {
   kh_context_free(ctx);
   kh_netlist_free(nl);
 }
+
+/* The ngspice backend solves the circuit as it stands, not as it was parsed: new conductances
+ * and source values reach its deck. */
+Test(closed_forms, ngspice_sees_changed_values) {
+  kh_test_rig r;
+  kh_test_rig_open(&r, "t\nv1 in 0 1\nr1 in mid 1k\nr2 mid 0 1k\n", "ngspice");
+  kh_netlist *nl = r.nl;
+  cr_assert_eq(kh_circuit_set_conductance(r.ctx, r.c, kh_netlist_find_element(nl, "r2"), 3e-3),
+               KH_OK);
+  cr_assert_eq(kh_circuit_set_source(r.ctx, r.c, kh_netlist_find_element(nl, "v1"), 2.0), KH_OK);
+  double v[3];
+  cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, NULL), KH_OK, "%s", kh_last_error(r.ctx));
+  /* 2 V over 1k and 333.3 ohm: mid = 2 * (1/3e-3) / (1e3 + 1/3e-3) = 0.5 V */
+  cr_expect(fabs(kh_test_node(nl, v, "mid") - 0.5) <= 1e-9, "mid %.12g",
+            kh_test_node(nl, v, "mid"));
+  kh_test_rig_close(&r);
+}
