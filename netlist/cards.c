@@ -211,6 +211,45 @@ static kh_status bounds_card(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   return KH_OK;
 }
 
+/* .scale none | pixels | standardize (MEAN INV_STD) ... (one pair per feature, in order) */
+static kh_status scale_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  if (nl->scale_kind) return kh_token_fail(p, line, &t[0], ".scale is given twice");
+  if (n < 2) return kh_token_fail(p, line, &t[0], ".scale needs none, pixels or standardize");
+  if (kh_token_eq(&t[1], "none") || kh_token_eq(&t[1], "pixels")) {
+    if (n > 2) return kh_token_fail(p, line, &t[2], "unexpected '%.*s'", (int)t[2].len, t[2].s);
+    nl->scale_kind = kh_token_eq(&t[1], "none") ? KH_NETLIST_SCALE_NONE : KH_NETLIST_SCALE_PIXELS;
+    return KH_OK;
+  }
+  if (!kh_token_eq(&t[1], "standardize"))
+    return kh_token_fail(p, line, &t[1], ".scale takes none, pixels or standardize, not '%.*s'",
+                         (int)t[1].len, t[1].s);
+  if ((n - 2) % 4 != 0)
+    return kh_token_fail(p, line, &t[n - 1], "standardize takes (MEAN INV_STD) pairs");
+  size_t count = (n - 2) / 4;
+  nl->scale_mean = kh_malloc((count + 1) * sizeof *nl->scale_mean);
+  nl->scale_inv_std = kh_malloc((count + 1) * sizeof *nl->scale_inv_std);
+  if (!nl->scale_mean || !nl->scale_inv_std) return kh_fail_nomem(p->ctx, "reading .scale");
+  for (size_t k = 0; k < count; k++) {
+    const kh_token *q = &t[2 + 4 * k];
+    if (!kh_token_eq(&q[0], "(") || !kh_token_eq(&q[3], ")"))
+      return kh_token_fail(p, line, &q[0], "expected (MEAN INV_STD)");
+    double v[2];
+    for (int j = 0; j < 2; j++) {
+      size_t bad;
+      if (kh_parse_number(q[1 + j].s, q[1 + j].len, &v[j], &bad) != KH_NUM_OK || !isfinite(v[j]))
+        return kh_token_fail(p, line, &q[1 + j], "not a finite number: '%.*s'", (int)q[1 + j].len,
+                             q[1 + j].s);
+    }
+    nl->scale_mean[k] = v[0], nl->scale_inv_std[k] = v[1];
+  }
+  nl->scale_count = count;
+  nl->scale_kind = KH_NETLIST_SCALE_STANDARDIZE;
+  return KH_OK;
+}
+
 kh_status kh_resolve_cards(kh_parser *p) {
   kh_status st = KH_OK;
   kh_tokens *tok = &p->line_tokens[0];
@@ -227,6 +266,8 @@ kh_status kh_resolve_cards(kh_parser *p) {
       st = output_card(p, line, tok);
     else if (kh_token_eq(t, ".train"))
       st = train_card(p, line, tok, marked);
+    else if (kh_token_eq(t, ".scale"))
+      st = scale_card(p, line, tok);
     else
       st = bounds_card(p, line, tok);
   }

@@ -126,3 +126,11 @@ double kh_model_value(const kh_model *m, const char *name, double fallback) {
     if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;
   return fallback;
 }
+
+kh_netlist_scale_kind kh_netlist_scale(const kh_netlist *nl, size_t *count, const double **mean,
+                                       const double **inv_std) {
+  *count = nl->scale_count;
+  *mean = nl->scale_mean;
+  *inv_std = nl->scale_inv_std;
+  return (kh_netlist_scale_kind)nl->scale_kind;
+}

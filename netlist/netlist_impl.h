@@ -71,6 +71,10 @@ struct kh_netlist {
   double gmin, gmax;
   kh_amplifier *amplifiers;
   size_t amplifier_count;
+  /* .scale: how raw features become the x of .input (kh_netlist_scale) */
+  int scale_kind; /* kh_netlist_scale_kind; 0: no card */
+  double *scale_mean, *scale_inv_std;
+  size_t scale_count;
 };
 
 /* A .model parameter's value, or fallback. */

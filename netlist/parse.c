@@ -183,7 +183,7 @@ static int is_skipped_card(const kh_token *t) {
 
 static int is_learning_card(const kh_token *t) {
   return kh_token_eq(t, ".input") || kh_token_eq(t, ".output") || kh_token_eq(t, ".train") ||
-         kh_token_eq(t, ".bounds");
+         kh_token_eq(t, ".bounds") || kh_token_eq(t, ".scale");
 }
 
 static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
@@ -280,6 +280,8 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->options);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);
+  kh_free(nl->scale_mean);
+  kh_free(nl->scale_inv_std);
   kh_free(nl->outputs);
   kh_free(nl->trainable);
   kh_arena_release(&nl->arena);

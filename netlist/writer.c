@@ -138,6 +138,16 @@ static int write_cards(const kh_netlist *nl, FILE *out) {
     write_card_list(out, ".train", words, nl->trainable_count);
   }
   free(words);
+  if (nl->scale_kind == KH_NETLIST_SCALE_NONE) fprintf(out, "*kh .scale none\n");
+  if (nl->scale_kind == KH_NETLIST_SCALE_PIXELS) fprintf(out, "*kh .scale pixels\n");
+  if (nl->scale_kind == KH_NETLIST_SCALE_STANDARDIZE) {
+    fprintf(out, "*kh .scale standardize");
+    for (size_t k = 0; k < nl->scale_count; k++) {
+      if (k && k % 4 == 0) fprintf(out, "\n*kh +");
+      fprintf(out, " (%.17g %.17g)", nl->scale_mean[k], nl->scale_inv_std[k]);
+    }
+    fputc('\n', out);
+  }
   if (nl->has_bounds) {
     fprintf(out, "*kh .bounds gmin=%.17g", nl->gmin);
     if (isfinite(nl->gmax)) fprintf(out, " gmax=%.17g", nl->gmax);

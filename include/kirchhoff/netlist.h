@@ -80,6 +80,16 @@ size_t kh_netlist_output_count(const kh_netlist *nl);
 kh_output kh_netlist_output(const kh_netlist *nl, size_t i);
 size_t kh_netlist_trainable_count(const kh_netlist *nl);
 size_t kh_netlist_trainable(const kh_netlist *nl, size_t i); /* element index of an R or I */
+/* Feature scaling from `.scale` (written by `kirchhoff export`): how raw data become the x that
+ * .input multiplies by its gain. */
+typedef enum {
+  KH_NETLIST_SCALE_ABSENT,     /* no card */
+  KH_NETLIST_SCALE_NONE,       /* x = raw */
+  KH_NETLIST_SCALE_PIXELS,     /* x = raw / 255 */
+  KH_NETLIST_SCALE_STANDARDIZE /* x = (raw - mean) * inv_std, per feature */
+} kh_netlist_scale_kind;
+kh_netlist_scale_kind kh_netlist_scale(const kh_netlist *nl, size_t *count, const double **mean,
+                                       const double **inv_std);
 /* Conductance bounds from `.bounds`; returns 1 if the netlist has the card. */
 int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
 

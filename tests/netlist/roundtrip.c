@@ -26,6 +26,11 @@ static void assert_same(const kh_netlist *a, const kh_netlist *b, const char *wh
     cr_assert_eq(kh_netlist_input(a, i).negated, kh_netlist_input(b, i).negated);
   }
   cr_assert_eq(kh_netlist_input_gain(a), kh_netlist_input_gain(b));
+  size_t na, nb;
+  const double *ma, *sa, *mb, *sb;
+  cr_assert_eq(kh_netlist_scale(a, &na, &ma, &sa), kh_netlist_scale(b, &nb, &mb, &sb), "%s", what);
+  cr_assert_eq(na, nb, "%s", what);
+  for (size_t k = 0; k < na; k++) cr_assert(ma[k] == mb[k] && sa[k] == sb[k], "%s", what);
   cr_assert_eq(kh_netlist_output_count(a), kh_netlist_output_count(b), "%s", what);
   for (size_t i = 0; i < kh_netlist_output_count(a); i++) {
     kh_output x = kh_netlist_output(a, i), y = kh_netlist_output(b, i);
