@@ -30,6 +30,10 @@ int kh_cmd_net(int argc, char **argv);
 void kh_help_net(void);
 int kh_cmd_grad(int argc, char **argv);
 void kh_help_grad(void);
+int kh_cmd_export(int argc, char **argv);
+void kh_help_export(void);
+int kh_cmd_validate(int argc, char **argv);
+void kh_help_validate(void);
 int kh_cmd_train(int argc, char **argv);
 void kh_help_train(void);
 

@@ -29,6 +29,10 @@ static const kh_command commands[] = {
      kh_help_op},
     {"net", "write a layered deep resistive network as a netlist", kh_cmd_net, kh_help_net},
     {"grad", "compare EP gradient estimators with the exact gradient", kh_cmd_grad, kh_help_grad},
+    {"export", "write a trained network from a trace as a netlist for ngspice", kh_cmd_export,
+     kh_help_export},
+    {"validate", "compare an exported network in ngspice and kirchhoff on data", kh_cmd_validate,
+     kh_help_validate},
     {"train", "train a network with equilibrium propagation on a data set", kh_cmd_train,
      kh_help_train},
 };

@@ -5,6 +5,7 @@
 #include "trace_impl.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,4 +178,93 @@ kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t,
   if (st == KH_OK) st = done;
   kh_free(buf);
   return st;
+}
+
+/* One row of a growing 2-D dataset (row < 0: the last), into a new array. */
+static int read_row(hid_t file, const char *name, long row, double **out, size_t *cols,
+                    size_t *rows) {
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hsize_t dims[2] = {0, 0};
+  hid_t space = H5Dget_space(d);
+  int rank = H5Sget_simple_extent_dims(space, dims, NULL);
+  int bad = rank != 2 || dims[0] == 0;
+  *rows = (size_t)dims[0], *cols = (size_t)dims[1];
+  hsize_t r = row < 0 ? dims[0] - 1 : (hsize_t)row;
+  if (!bad && r >= dims[0]) bad = 2;
+  *out = bad ? NULL : malloc((dims[1] + 1) * sizeof **out);
+  if (!bad && !*out) bad = 1;
+  if (!bad && dims[1]) {
+    hsize_t start[2] = {r, 0}, count[2] = {1, dims[1]};
+    hid_t mem = H5Screate_simple(1, &dims[1], NULL);
+    bad = H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+          H5Dread(d, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, *out) < 0;
+    H5Sclose(mem);
+  }
+  H5Sclose(space), H5Dclose(d);
+  return bad;
+}
+
+kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
+                                 kh_trace_snapshot *s) {
+  memset(s, 0, sizeof *s);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
+  hid_t g = H5Gopen2(file, "config", H5P_DEFAULT);
+  kh_status st = g < 0 ? fail(ctx, path, "no /config group") : KH_OK;
+  size_t rows = 0, rows_i = 0;
+  if (st == KH_OK) {
+    s->netlist_text = read_string(g, "netlist");
+    char *scaling = read_string(g, "scaling");
+    static const char *const kinds[] = {"none", "standardize", "pixels"};
+    int k = lookup(scaling, kinds, 3);
+    free(scaling);
+    if (!s->netlist_text || k < 0) st = fail(ctx, path, "/config lacks the netlist or scaling");
+    s->scaling = (kh_scaling)(k < 0 ? 0 : k);
+  }
+  if (st == KH_OK) {
+    int bad = read_row(file, "params/g", epoch, &s->g, &s->n_g, &rows);
+    if (!bad) bad = read_row(file, "params/i_bias", epoch, &s->i_bias, &s->n_i, &rows_i);
+    if (bad == 2 || (!bad && rows != rows_i))
+      st = kh_fail(ctx, KH_ERR_USAGE, "trace '%s' holds epochs 0..%zu, not %ld", path,
+                   rows ? rows - 1 : 0, epoch);
+    else if (bad)
+      st = fail(ctx, path, "its /params datasets do not have the layout kirchhoff writes");
+    s->epoch = epoch < 0 ? rows - 1 : (size_t)epoch;
+  }
+  if (st == KH_OK && s->scaling == KH_SCALE_STANDARDIZE) {
+    hid_t d = H5Dopen2(g, "scale_mean", H5P_DEFAULT);
+    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    s->features = n > 0 ? (size_t)n : 0;
+    s->mean = malloc((s->features + 1) * sizeof *s->mean);
+    s->inv_std = malloc((s->features + 1) * sizeof *s->inv_std);
+    if (n <= 0 || !s->mean || !s->inv_std || read_vector(g, "scale_mean", s->mean, s->features) ||
+        read_vector(g, "scale_inv_std", s->inv_std, s->features))
+      st = fail(ctx, path, "/config lacks its standardization statistics");
+  }
+  s->test_error = NAN;
+  if (st == KH_OK && s->epoch > 0) {
+    hid_t d = H5Dopen2(file, "metrics/test_error", H5P_DEFAULT);
+    if (d >= 0) {
+      hsize_t at = s->epoch - 1, one = 1;
+      hid_t space = H5Dget_space(d), mem = H5Screate_simple(1, &one, NULL);
+      if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &at, NULL, &one, NULL) < 0 ||
+          H5Dread(d, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, &s->test_error) < 0)
+        s->test_error = NAN;
+      H5Sclose(mem), H5Sclose(space), H5Dclose(d);
+    }
+  }
+  if (g >= 0) H5Gclose(g);
+  H5Fclose(file);
+  if (st != KH_OK) kh_trace_snapshot_release(s);
+  return st;
+}
+
+void kh_trace_snapshot_release(kh_trace_snapshot *s) {
+  free(s->netlist_text), free(s->g), free(s->i_bias), free(s->mean), free(s->inv_std);
+  memset(s, 0, sizeof *s);
 }

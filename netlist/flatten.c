@@ -195,7 +195,9 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (tok->count < 4)
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a model",
                          (int)t[0].len, t[0].s);
-  if (tok->count > 5)
+  /* the area positionally, or as area=A (what ngspice 39 needs; kirchhoff export writes it) */
+  int named = tok->count == 7 && kh_token_eq(&t[4], "area") && kh_token_eq(&t[5], "=");
+  if (tok->count > 5 && !named)
     return kh_token_fail(p, line, &t[5], "unexpected '%.*s' after the diode area", (int)t[5].len,
                          t[5].s);
   kh_elem e = {.kind = KH_DIODE, .value = 1.0};
@@ -208,11 +210,12 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (strcmp(p->nl->models[e.model].type, "d") != 0)
     return kh_token_fail(p, line, &t[3], "model '%.*s' is of type '%s', a diode needs type 'd'",
                          (int)t[3].len, t[3].s, p->nl->models[e.model].type);
-  if (tok->count == 5) {
-    st = kh_eval_token(p, line, &t[4], s, &e.value);
+  if (tok->count == 5 || named) {
+    const kh_token *at = &t[named ? 6 : 4];
+    st = kh_eval_token(p, line, at, s, &e.value);
     if (st != KH_OK) return st;
     if (!(e.value > 0))
-      return kh_token_fail(p, line, &t[4], "diode area must be positive, got %g", e.value);
+      return kh_token_fail(p, line, at, "diode area must be positive, got %g", e.value);
   }
   const kh_model *model = &p->nl->models[e.model];
   double rs = kh_model_value(model, "rs", 0);

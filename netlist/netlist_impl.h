@@ -77,6 +77,10 @@ struct kh_netlist {
   size_t scale_count;
 };
 
+/* The learning cards as *kh comments; scale_kind 0 writes the netlist's own .scale, otherwise
+ * the given one. Returns -1 when out of memory. */
+int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size_t scale_count,
+                           const double *scale_mean, const double *scale_inv_std);
 /* A .model parameter's value, or fallback. */
 double kh_model_value(const kh_model *m, const char *name, double fallback);
 

@@ -117,7 +117,12 @@ static void write_inputs(const kh_netlist *nl, FILE *out) {
   fputc('\n', out);
 }
 
-static int write_cards(const kh_netlist *nl, FILE *out) {
+int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size_t scale_count,
+                           const double *scale_mean, const double *scale_inv_std) {
+  if (!scale_kind) {
+    scale_kind = nl->scale_kind, scale_count = nl->scale_count;
+    scale_mean = nl->scale_mean, scale_inv_std = nl->scale_inv_std;
+  }
   if (nl->input_count) write_inputs(nl, out);
   const char **words = malloc((nl->trainable_count + 1) * sizeof *words);
   if (!words) return -1;
@@ -138,13 +143,13 @@ static int write_cards(const kh_netlist *nl, FILE *out) {
     write_card_list(out, ".train", words, nl->trainable_count);
   }
   free(words);
-  if (nl->scale_kind == KH_NETLIST_SCALE_NONE) fprintf(out, "*kh .scale none\n");
-  if (nl->scale_kind == KH_NETLIST_SCALE_PIXELS) fprintf(out, "*kh .scale pixels\n");
-  if (nl->scale_kind == KH_NETLIST_SCALE_STANDARDIZE) {
+  if (scale_kind == KH_NETLIST_SCALE_NONE) fprintf(out, "*kh .scale none\n");
+  if (scale_kind == KH_NETLIST_SCALE_PIXELS) fprintf(out, "*kh .scale pixels\n");
+  if (scale_kind == KH_NETLIST_SCALE_STANDARDIZE) {
     fprintf(out, "*kh .scale standardize");
-    for (size_t k = 0; k < nl->scale_count; k++) {
+    for (size_t k = 0; k < scale_count; k++) {
       if (k && k % 4 == 0) fprintf(out, "\n*kh +");
-      fprintf(out, " (%.17g %.17g)", nl->scale_mean[k], nl->scale_inv_std[k]);
+      fprintf(out, " (%.17g %.17g)", scale_mean[k], scale_inv_std[k]);
     }
     fputc('\n', out);
   }
@@ -184,7 +189,8 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
     fprintf(out, ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n");
   }
   for (size_t i = 0; i < nl->element_count; i++) write_element(nl, i, out, flavor, values);
-  if (write_cards(nl, out)) return kh_fail_nomem(ctx, "writing the netlist");
+  if (kh_netlist_write_cards(nl, out, 0, 0, NULL, NULL))
+    return kh_fail_nomem(ctx, "writing the netlist");
   fprintf(out, ".end\n");
   if (fflush(out) != 0 || ferror(out))
     return kh_fail(ctx, KH_ERR_IO, "writing the netlist failed: %s", strerror(errno));

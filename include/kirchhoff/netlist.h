@@ -135,6 +135,21 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
 kh_status kh_netlist_write_string_values(kh_context *ctx, const kh_netlist *nl, char **text,
                                          kh_write_flavor flavor, const double *values);
 
+/* A trained network for both programs (kirchhoff export): values[element] replace the element
+ * values (netlist units; NULL: keep), header (comment lines, each ending in a newline) follows
+ * the title, the inputs become `.param kh_in<i>` driven sources, ideal diodes the steep Shockley
+ * model (IS=1e-15, N=0.001) with kh_ideal=1 kept for kirchhoff, and a .scale card (kind != 0)
+ * replaces the netlist's own. PWL diodes and ideal diodes with a threshold are not exportable
+ * yet (KH_ERR_USAGE). */
+typedef struct {
+  const double *values;
+  const char *header;
+  kh_netlist_scale_kind scale_kind;
+  size_t scale_count;
+  const double *scale_mean, *scale_inv_std;
+} kh_export_options;
+kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
+                            const kh_export_options *o);
 /* Writes the (flattened) circuit as a netlist ngspice accepts; learning cards are written in
  * their `*kh ` comment form, numbers with 17 significant digits, so parsing the text gives
  * back the same circuit. The caller frees *text with free(). */

@@ -37,6 +37,22 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
 /* Opens an existing trace for appending and restores the trainer from its checkpoint. */
 kh_status kh_trace_resume(kh_context *ctx, kh_trace **out, const char *path, kh_trainer *t);
 void kh_trace_free(kh_trace *tr);
+/* What `kirchhoff export` needs from a trace: the network, the parameters after one epoch (in
+ * .train order, conductances and currents apart) and the feature scaling. */
+typedef struct {
+  char *netlist_text;
+  size_t epoch;       /* the epoch read (0: before training) */
+  double *g, *i_bias; /* /params/g and /params/i_bias at that epoch */
+  size_t n_g, n_i;
+  kh_scaling scaling;
+  double *mean, *inv_std; /* standardize only */
+  size_t features;
+  double test_error; /* /metrics/test_error of that epoch (NaN for epoch 0) */
+} kh_trace_snapshot;
+/* epoch < 0: the last one. */
+kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
+                                 kh_trace_snapshot *s);
+void kh_trace_snapshot_release(kh_trace_snapshot *s);
 #ifdef __cplusplus
 }
 #endif

@@ -257,3 +257,34 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   free(out);
   expect_failure("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
 }
+
+/* A trained run exported: kirchhoff reads the file back, ngspice runs it unchanged, and both
+ * classify the same samples alike. */
+Test(train_cli, export_and_validate) {
+  char args[4096], *out;
+  snprintf(args, sizeof args, "train --arch 8-12-4 --data %s --epochs 2 --trace %s/ex.h5 --quiet",
+           blobs(), dir);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "export %s/ex.h5 -o %s/trained.cir", dir, dir);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "cd %s && ngspice -b trained.cir 2>&1", dir);
+  int rc = kh_test_run(args, &out);
+  cr_expect_eq(rc, 0, "%s", out);
+  cr_expect(!strstr(out, "rror"), "ngspice: %s", out);
+  free(out);
+  snprintf(args, sizeof args, "validate %s/trained.cir --data %s --samples 60", dir, blobs());
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "class agreement: 100.00 %"), "%s", out);
+  double diff = 1;
+  const char *at = strstr(out, "largest output difference: ");
+  cr_assert_not_null(at, "%s", out);
+  sscanf(at, "largest output difference: %lf", &diff);
+  cr_expect(diff < 5e-3, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "export %s/ex.h5 --epoch 9 -o %s/nine.cir", dir, dir);
+  expect_failure(args, 1, "holds epochs 0..2, not 9");
+  snprintf(args, sizeof args, "validate %s/trained.cir --data %s/ex.h5", dir, dir);
+  expect_failure(args, 2, "ex.h5:");
+}

@@ -1,0 +1,96 @@
+/* kirchhoff export: a trained network from a trace, as a netlist ngspice runs unchanged. */
+#include "cli.h"
+#include "options.h"
+
+#include "core/context.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kh_help_export(void) {
+  printf("usage: kirchhoff export TRACE.h5 [--epoch N] -o FILE\n\n"
+         "Writes the network of a training run with the conductances and bias currents of\n"
+         "epoch N (default: the last; 0: before training) as a standalone netlist that the\n"
+         "ngspice program runs unchanged and kirchhoff reads back as the same circuit:\n"
+         "ideal diodes as ngspice's steep Shockley stand-in (IS=1e-15, N=0.001) with\n"
+         "kh_ideal=1 kept for kirchhoff, inputs driven by .param kh_in<i> (the feature after\n"
+         "the run's scaling, which the *kh .scale card records), learning cards as *kh\n"
+         "comments, and a header saying where it came from (docs/export.md).\n");
+}
+
+static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_trace_snapshot *s,
+                             double *values) {
+  size_t ig = 0, ii = 0;
+  for (size_t e = 0; e < kh_netlist_element_count(nl); e++)
+    values[e] = kh_netlist_element(nl, e).value;
+  for (size_t i = 0; i < kh_netlist_trainable_count(nl); i++) {
+    size_t e = kh_netlist_trainable(nl, i);
+    if (kh_netlist_element(nl, e).kind == KH_RESISTOR) {
+      if (ig >= s->n_g || !(s->g[ig] > 0)) break;
+      values[e] = 1.0 / s->g[ig++];
+    } else {
+      if (ii >= s->n_i || !isfinite(s->i_bias[ii])) break;
+      values[e] = s->i_bias[ii++];
+    }
+  }
+  if (ig != s->n_g || ii != s->n_i)
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "the trace's parameters (%zu conductances, %zu currents) do not fit its network",
+                   s->n_g, s->n_i);
+  return KH_OK;
+}
+
+int kh_cmd_export(int argc, char **argv) {
+  const char *path = NULL, *pos[1];
+  size_t npos, epoch = 0;
+  int epoch_given = 0;
+  const kh_opt opts[] = {{"-o", KH_OPT_STRING, &path, NULL},
+                         {"--epoch", KH_OPT_SIZE, &epoch, &epoch_given}};
+  if (kh_parse_options("export", argc, argv, opts, 2, pos, 1, &npos, kh_help_export))
+    return KH_EXIT_USAGE;
+  if (!npos) return kh_cli_usage("export", "missing the trace file");
+  if (!path) return kh_cli_usage("export", "-o FILE is required");
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) return 4;
+  kh_trace_snapshot s = {0};
+  kh_netlist *nl = NULL;
+  double *values = NULL;
+  kh_status st = kh_trace_read_snapshot(ctx, pos[0], epoch_given ? (long)epoch : -1, &s);
+  if (st == KH_OK) st = kh_netlist_parse_string(ctx, &nl, s.netlist_text, pos[0]);
+  if (st == KH_OK && !(values = malloc((kh_netlist_element_count(nl) + 1) * sizeof *values)))
+    st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+  if (st == KH_OK) st = values_from(ctx, nl, &s, values);
+  char header[1024], tmp[4200];
+  if (st == KH_OK) {
+    char err[64] = "";
+    if (isfinite(s.test_error))
+      snprintf(err, sizeof err, ", test error %.2f %%", 100 * s.test_error);
+    snprintf(
+        header, sizeof header,
+        "* exported by kirchhoff %s from %s, epoch %zu%s\n"
+        "* ngspice: ideal diodes run as a steep Shockley diode (IS=1e-15 N=0.001, ~1 mV forward\n"
+        "* drop at mA currents); set the inputs with .param kh_in<i> (feature i after .scale)\n",
+        kh_version(), pos[0], s.epoch, err);
+    static const kh_netlist_scale_kind kinds[] = {
+        KH_NETLIST_SCALE_NONE, KH_NETLIST_SCALE_STANDARDIZE, KH_NETLIST_SCALE_PIXELS};
+    kh_export_options o = {values, header, kinds[s.scaling], s.features, s.mean, s.inv_std};
+    snprintf(tmp, sizeof tmp, "%s.kh-tmp", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out) st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+    if (st == KH_OK) st = kh_netlist_export(ctx, nl, out, &o);
+    if (out && fclose(out) != 0 && st == KH_OK)
+      st = kh_fail(ctx, KH_ERR_IO, "writing '%s' failed", tmp);
+    if (st == KH_OK && rename(tmp, path) != 0)
+      st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    if (st != KH_OK) remove(tmp);
+  }
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  free(values);
+  kh_netlist_free(nl);
+  kh_trace_snapshot_release(&s);
+  kh_context_free(ctx);
+  return rc;
+}
