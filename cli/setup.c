@@ -18,6 +18,7 @@ void kh_train_setup_init(kh_train_setup *s) {
   s->epochs = 20;
   s->threads = 1;
   s->first_epoch = 1;
+  s->hw = (kh_hw_options)KH_HW_OPTIONS_INIT;
 }
 
 static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
@@ -101,6 +102,10 @@ kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
   if (st == KH_OK) st = load_network(ctx, s, resumed_text);
   free(resumed_text);
   if (st == KH_OK) st = kh_trainer_new(ctx, &s->trainer, s->nl, &s->train, s->train_set);
+  if (st == KH_OK && (s->hw.bits || s->hw.prog_noise > 0 || s->hw.stuck_rate > 0)) {
+    s->hw.seed = s->train.seed;
+    st = kh_hw_attach(ctx, s->trainer, &s->hw, s->hw_aware);
+  }
   if (st != KH_OK) return st;
   if (s->resume) return kh_trace_resume(ctx, &s->tracer, s->resume, s->trainer);
   if (!s->trace) return KH_OK;

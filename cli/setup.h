@@ -14,6 +14,8 @@ typedef struct {
   kh_scaling scaling; /* used when scaling_given; else pixels for IDX, standardize for CSV */
   int scaling_given, epochs_given, quiet;
   size_t epochs, threads;
+  kh_hw_options hw; /* device model (bits, noise, stuck devices) */
+  int hw_aware;
   /* state */
   kh_dataset *train_set, *test_set;
   kh_scaler scaler;

@@ -27,6 +27,13 @@ void kh_help_train(void) {
          "  --init-scale C      initial conductances +-C/sqrt(fan_in) (default 1)\n"
          "  --amp-gain G1,G2..  bidirectional amplifiers after hidden layer l (0: none)\n"
          "  --save-net FILE     also write the generated (untrained) netlist\n"
+         "  --gmax G            upper conductance bound of the generated network (default none)\n"
+         "devices (docs/hardware.md):\n"
+         "  --quantize-bits B   conductances take 2^B levels in [gmin, gmax] (needs a gmax)\n"
+         "  --prog-noise S      multiplicative programming noise, per write (default 0)\n"
+         "  --stuck-rate R      fraction of devices stuck at gmin or gmax (default 0)\n"
+         "  --hw-aware          train on the device's conductances (straight-through); without\n"
+         "                      it, only evaluation sees the device\n"
          "learning:\n"
          "  --epochs N          passes over the training set (default 20)\n"
          "  --batch B           samples per update (default 8)\n"
@@ -71,6 +78,7 @@ int kh_cmd_train(int argc, char **argv) {
   const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
   size_t points = 4;
   int beta_given = 0;
+  size_t bits = 0;
   const kh_opt opts[] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
@@ -86,6 +94,11 @@ int kh_cmd_train(int argc, char **argv) {
       {"--beta", KH_OPT_DOUBLE, &s.train.beta, &beta_given},
       {"--points", KH_OPT_SIZE, &points, NULL},
       {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
+      {"--gmax", KH_OPT_DOUBLE, &s.net.gmax, NULL},
+      {"--quantize-bits", KH_OPT_SIZE, &bits, NULL},
+      {"--prog-noise", KH_OPT_DOUBLE, &s.hw.prog_noise, NULL},
+      {"--stuck-rate", KH_OPT_DOUBLE, &s.hw.stuck_rate, NULL},
+      {"--hw-aware", KH_OPT_FLAG, &s.hw_aware, NULL},
       {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
       {"--lr", KH_OPT_STRING, &lr, NULL},
       {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},
@@ -113,6 +126,8 @@ int kh_cmd_train(int argc, char **argv) {
   if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
   s.train.estimator = (kh_estimator)e;
   if (points < 2 || points > 64) return kh_cli_usage("train", "--points must be 2..64");
+  if (bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
+  s.hw.bits = (unsigned)bits;
   if (s.train.estimator == KH_EST_HOLOMORPHIC && !beta_given) /* a quarter of the radius */
     s.train.beta = 0.25, s.train.beta_relative = 1;
   s.train.holomorphic_points = (unsigned)points;

@@ -38,6 +38,12 @@ struct kh_trainer {
   double *loss, *correct, *residual; /* per sample of the batch */
   unsigned *iterations, *phases, *frozen;
   double noise_volts; /* read_noise * V_in */
+  kh_device_map device;
+  void *device_state;
+  int hardware_aware;
+  uint64_t writes;
+  double *mapped; /* the device's conductances */
+  void *owned;    /* kh_trainer_own */
 };
 
 static double now(void) {
@@ -96,7 +102,7 @@ void kh_trainer_free(kh_trainer *t) {
   kh_optimizer_release(&t->opt);
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
-  kh_free(t->phases), kh_free(t->frozen);
+  kh_free(t->phases), kh_free(t->frozen), kh_free(t->mapped), kh_free(t->owned);
   kh_free(t);
 }
 
@@ -183,10 +189,28 @@ static size_t argmax(const double *v, size_t n) {
   return best;
 }
 
-/* Pushes the master parameters into every worker's circuit. */
-static kh_status sync_params(kh_context *ctx, kh_trainer *t) {
+void kh_trainer_own(kh_trainer *t, void *allocation) {
+  kh_free(t->owned);
+  t->owned = allocation;
+}
+
+void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, int hardware_aware) {
+  t->device = map, t->device_state = state, t->hardware_aware = hardware_aware;
+}
+
+/* Pushes the master parameters into every worker's circuit: as the device holds them when a
+ * device model is attached and the phases are to see it (evaluation, or hardware-aware
+ * training). */
+static kh_status sync_params(kh_context *ctx, kh_trainer *t, int evaluating) {
+  const double *theta = t->theta;
+  if (t->device && (evaluating || t->hardware_aware)) {
+    if (!t->mapped && !(t->mapped = kh_malloc((t->params + 1) * sizeof *t->mapped)))
+      return kh_fail_nomem(ctx, "mapping parameters to the device");
+    t->device(t->device_state, t->workers[0].model, t->theta, t->mapped, t->writes++);
+    theta = t->mapped;
+  }
   for (int w = 0; w < t->nworkers; w++) {
-    kh_status st = kh_model_set_params(ctx, t->workers[w].model, t->theta);
+    kh_status st = kh_model_set_params(ctx, t->workers[w].model, theta);
     if (st != KH_OK) return st;
   }
   return KH_OK;
@@ -265,7 +289,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
   long double loss = 0, correct = 0;
   for (size_t start = 0; start < n; start += B) {
     size_t count = n - start < B ? n - start : B;
-    kh_status st = sync_params(ctx, t);
+    kh_status st = sync_params(ctx, t, 0);
     if (st == KH_OK) st = run_batch(ctx, t, t->train, t->order + start, count, 1);
     if (st != KH_OK) return st;
     for (size_t b = 0; b < count; b++) {
@@ -281,7 +305,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     for (size_t i = 0; i < t->params; i++) t->grads[i] /= (double)count;
     kh_optimizer_step(&t->opt, t->theta, t->grads);
   }
-  if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t) != KH_OK)
+  if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
     return kh_last_status(ctx);
   t->epoch++;
   r->epoch = t->epoch;
@@ -294,7 +318,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
 kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
                               double *error) {
   kh_status st = check_shapes(ctx, t->workers[0].model, d);
-  if (st == KH_OK) st = sync_params(ctx, t);
+  if (st == KH_OK) st = sync_params(ctx, t, 1);
   if (st != KH_OK) return st;
   size_t n = kh_dataset_count(d), B = t->o.batch, idx[B];
   long double sum = 0, correct = 0;
@@ -333,5 +357,5 @@ kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_
   t->opt.step = s->step;
   t->opt.lr_scale = s->lr_scale;
   memcpy(t->rng.s, s->rng, sizeof s->rng);
-  return sync_params(ctx, t);
+  return sync_params(ctx, t, 0);
 }

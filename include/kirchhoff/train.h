@@ -55,6 +55,15 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *repo
 /* Mean loss and error fraction over d (free phases only). */
 kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
                               double *error);
+/* A device model (hw/ implements one): fills device[i] with what the hardware holds for the
+ * requested parameters theta (conductances and currents, .train order); `write` counts the
+ * calls, so that per-write noise is reproducible. */
+typedef void (*kh_device_map)(void *state, const kh_model *m, const double *theta, double *device,
+                              uint64_t write);
+/* hardware_aware = 1: training phases see the device too; evaluation always does. */
+void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, int hardware_aware);
+/* Hands the trainer an allocation (kh_malloc'ed) to free with it. */
+void kh_trainer_own(kh_trainer *t, void *allocation);
 /* Target vector of a class (kh_model_output_count values). */
 void kh_trainer_target(const kh_trainer *t, unsigned label, double *target);
 /* Everything a bitwise resume needs, as flat arrays (sizes from kh_trainer_state_sizes):

@@ -1,0 +1,29 @@
+/* Device non-idealities of trainable conductances (docs/hardware.md): what the hardware stores
+ * when training asks for conductance g. */
+#ifndef KIRCHHOFF_HW_H
+#define KIRCHHOFF_HW_H
+#include "kirchhoff/train.h"
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef struct {
+  unsigned bits;     /* quantization to 2^bits levels in [gmin, gmax] (0: continuous) */
+  double prog_noise; /* programming noise: g (1 + prog_noise xi), xi ~ N(0, 1), per write */
+  double stuck_rate; /* fraction of devices stuck (half at gmin, half at gmax), fixed */
+  uint64_t seed;
+} kh_hw_options;
+#define KH_HW_OPTIONS_INIT                                                                         \
+  { 0, 0.0, 0.0, 1 }
+/* Attaches the device model to a trainer's conductances (bounds from the network's .bounds card,
+ * gmax must be finite when quantizing or sticking devices on). hardware_aware = 1: the training
+ * phases run on the device's conductances while the optimizer keeps its own continuous copy
+ * (straight-through); 0: training is ideal and only evaluation sees the device. */
+kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, int hardware_aware);
+/* What the device stores for conductance g of device `index` at write number `write`. */
+double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uint64_t index,
+                 uint64_t write);
+#ifdef __cplusplus
+}
+#endif
+#endif
