@@ -288,3 +288,24 @@ Test(train_cli, export_and_validate) {
   snprintf(args, sizeof args, "validate %s/trained.cir --data %s/ex.h5", dir, dir);
   expect_failure(args, 2, "ex.h5:");
 }
+
+/* The device study script on a small case: one CSV row per point and the plot. */
+Test(train_cli, hardware_study_script) {
+  char args[4096], *out;
+  snprintf(args, sizeof args,
+           "%s/hardware_study.py %s %s %s/study --arch 8-8-4 --epochs 1 --bits 2,4 --noise 0.1 "
+           "--stuck 0.05",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  free(out);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/study/hardware_study.png", dir);
+  cr_expect(exists(path), "%s missing", path);
+  snprintf(path, sizeof path, "%s/study/hardware_study.csv", dir);
+  char *csv = kh_test_read_file(path);
+  cr_assert_not_null(csv);
+  size_t lines = 0;
+  for (char *p = csv; *p; p++) lines += *p == '\n';
+  cr_expect_eq(lines, 1 + 8, "%s", csv); /* header + (2 bits + 1 noise + 1 stuck) x 2 */
+  free(csv);
+}
