@@ -159,7 +159,14 @@ kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, u
   if (st == KH_OK) st = kh_solver_solve(ctx, m->solver, v, &stats);
   if (st == KH_OK && iterations) *iterations += stats.iterations;
   if (st == KH_OK && factorizations) *factorizations = stats.factorizations;
-  if (st != KH_OK && beta != 0) kh_context_prefix(ctx, "nudged phase (beta = %g): ", beta);
+  if (st != KH_OK && beta < 0)
+    kh_context_prefix(ctx,
+                      "nudged phase (beta = %g; a negative nudge subtracts conductance at the "
+                      "outputs and can leave the co-content without a minimum: try a smaller beta "
+                      "or a forward estimator): ",
+                      beta);
+  else if (st != KH_OK && beta != 0)
+    kh_context_prefix(ctx, "nudged phase (beta = %g): ", beta);
   return st;
 }
 

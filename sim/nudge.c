@@ -155,6 +155,14 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
     return KH_OK;
   kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
   if (st != KH_OK) return st;
+  if (c->beta < 0) {
+    /* -beta subtracts conductance at the outputs; past their smallest effective conductance
+     * the quadratic on this face has no minimum and its stationary point means nothing. Only
+     * the bounds can then hold the problem: leave it to projected Newton. */
+    double radius;
+    if ((st = kh_nudge_radius(ctx, c, s, &radius)) != KH_OK) return st;
+    if (!(-c->beta < radius)) return KH_OK;
+  }
   double *x = s->nudge_work, *r = s->nudge_work + n;
   memset(r, 0, n * sizeof *r);
   for (size_t k = 0; k < m; k++) { /* rhs = -beta P r0, r0 = outputs(x0) - targets */

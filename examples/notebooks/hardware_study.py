@@ -24,8 +24,11 @@ import matplotlib.pyplot as plt
 def accuracy(kirchhoff, data, arch, epochs, extra):
     cmd = [kirchhoff, "train", "--arch", arch, "--data", data, "--seed", "1", "--gmax", "0.5",
            "--epochs", str(epochs), "--threads", "2", "--quiet"] + extra
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"test accuracy: ([0-9.]+) %", out).group(1))
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:  # e.g. a -beta nudge past an output's conductance: say so, go on
+        print("  failed: %s" % run.stderr.strip().splitlines()[-1], flush=True)
+        return float("nan")
+    return float(re.search(r"test accuracy: ([0-9.]+) %", run.stdout).group(1))
 
 
 def study(kirchhoff, data, arch, epochs, bits, noise, stuck):
