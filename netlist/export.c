@@ -15,13 +15,6 @@
 #define STEEP_IS 1e-15
 #define STEEP_N 0.001
 
-static const char *node(const kh_netlist *nl, uint32_t id) {
-  return kh_strmap_name(&nl->nodes, id);
-}
-static const char *elem(const kh_netlist *nl, size_t i) {
-  return kh_strmap_name(&nl->element_names, (uint32_t)i);
-}
-
 static kh_status write_models(kh_context *ctx, const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
@@ -45,15 +38,6 @@ static kh_status write_models(kh_context *ctx, const kh_netlist *nl, FILE *out) 
   return KH_OK;
 }
 
-/* Feature f drives which element with which sign (0: not an input). */
-static int input_of(const kh_netlist *nl, size_t e, size_t *feature) {
-  for (size_t f = 0; f < nl->input_count; f++) {
-    if (nl->inputs[f].pos == e) return *feature = f, 1;
-    if (nl->inputs[f].neg == e) return *feature = f, -1;
-  }
-  return 0;
-}
-
 kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
                             const kh_export_options *o) {
   fprintf(out, "%s\n", nl->title);
@@ -66,36 +50,8 @@ kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
   if (st != KH_OK) return st;
   for (size_t f = 0; f < nl->input_count; f++)
     fprintf(out, "%s kh_in%zu=0\n", f % 8 ? "+" : ".param", f);
-  for (size_t i = 0; i < nl->element_count; i++) {
-    const kh_elem *e = &nl->elements[i];
-    double v = o->values ? o->values[i] : e->value;
-    const char *a = node(nl, e->synthetic == 2 ? e->ctrl[0] : e->node[0]),
-               *b = node(nl, e->node[1]);
-    size_t f;
-    int sign;
-    if (e->synthetic == 1) continue; /* RS: in the model */
-    switch ((kh_element_kind)e->kind) {
-    case KH_RESISTOR:
-    case KH_CAPACITOR: fprintf(out, "%s %s %s %.17g\n", elem(nl, i), a, b, v); break;
-    case KH_VSOURCE:
-    case KH_ISOURCE:
-      if ((sign = input_of(nl, i, &f)))
-        fprintf(out, "%s %s %s dc {%.17g*kh_in%zu}\n", elem(nl, i), a, b, sign * nl->input_gain, f);
-      else
-        fprintf(out, "%s %s %s dc %.17g\n", elem(nl, i), a, b, v);
-      break;
-    case KH_DIODE:
-      fprintf(out, "%s %s %s %s", elem(nl, i), a, b, nl->models[e->model].name);
-      if (e->value != 1.0) fprintf(out, " area=%.17g", e->value);
-      fputc('\n', out);
-      break;
-    case KH_VCVS:
-      fprintf(out, "%s %s %s %s %s %.17g\n", elem(nl, i), a, b, node(nl, e->ctrl[0]),
-              node(nl, e->ctrl[1]), v);
-      break;
-    case KH_CCCS: fprintf(out, "%s %s %s %s %.17g\n", elem(nl, i), a, b, e->control, v); break;
-    }
-  }
+  for (size_t i = 0; i < nl->element_count; i++)
+    kh_netlist_write_element(nl, i, out, KH_WRITE_KIRCHHOFF, o->values, 1);
   kh_netlist_write_cards(nl, out, o->scale_kind, o->scale_count, o->scale_mean, o->scale_inv_std);
   fprintf(out, ".op\n.end\n");
   if (fflush(out) != 0 || ferror(out))

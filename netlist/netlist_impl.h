@@ -77,6 +77,10 @@ struct kh_netlist {
   size_t scale_count;
 };
 
+/* One element line; values overrides element values (or NULL); exporting = 1 writes input
+ * sources as .param kh_in<f> expressions and diode areas as area= (netlist/export.c). */
+void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
+                              const double *values, int exporting);
 /* The learning cards as *kh comments; scale_kind 0 writes the netlist's own .scale, otherwise
  * the given one. Returns -1 when out of memory. */
 int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size_t scale_count,

@@ -62,35 +62,49 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   }
 }
 
-static void write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
-                          const double *values) {
+/* Feature f drives element e with sign +-1 (0: e is no input). */
+static int input_of(const kh_netlist *nl, size_t e, size_t *feature) {
+  for (size_t f = 0; f < nl->input_count; f++) {
+    if (nl->inputs[f].pos == e) return *feature = f, 1;
+    if (nl->inputs[f].neg == e) return *feature = f, -1;
+  }
+  return 0;
+}
+
+void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
+                              const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
   if (values) copy.value = values[i];
   const kh_elem *e = &copy;
-  const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]);
+  const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]), *name = elem_name(nl, i);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
     write_diode_for_ngspice(nl, i, out); /* diode areas are not overridden */
     return;
   }
+  size_t f;
+  int sign;
   switch ((kh_element_kind)e->kind) {
   case KH_RESISTOR:
-  case KH_CAPACITOR: fprintf(out, "%s %s %s %.17g\n", elem_name(nl, i), a, b, e->value); break;
+  case KH_CAPACITOR: fprintf(out, "%s %s %s %.17g\n", name, a, b, e->value); break;
   case KH_VSOURCE:
-  case KH_ISOURCE: fprintf(out, "%s %s %s dc %.17g\n", elem_name(nl, i), a, b, e->value); break;
-  case KH_DIODE:
-    fprintf(out, "%s %s %s %s", elem_name(nl, i), a, b, nl->models[e->model].name);
-    if (e->value != 1.0) fprintf(out, " %.17g", e->value);
+  case KH_ISOURCE:
+    if (exporting && (sign = input_of(nl, i, &f))) /* driven by .param kh_in<f> */
+      fprintf(out, "%s %s %s dc {%.17g*kh_in%zu}\n", name, a, b, sign * nl->input_gain, f);
+    else
+      fprintf(out, "%s %s %s dc %.17g\n", name, a, b, e->value);
+    break;
+  case KH_DIODE: /* ngspice 39 reads only area= after the model; kirchhoff reads both */
+    fprintf(out, "%s %s %s %s", name, a, b, nl->models[e->model].name);
+    if (e->value != 1.0) fprintf(out, exporting ? " area=%.17g" : " %.17g", e->value);
     fputc('\n', out);
     break;
   case KH_VCVS:
-    fprintf(out, "%s %s %s %s %s %.17g\n", elem_name(nl, i), a, b, node(nl, e->ctrl[0]),
-            node(nl, e->ctrl[1]), e->value);
+    fprintf(out, "%s %s %s %s %s %.17g\n", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]),
+            e->value);
     break;
-  case KH_CCCS:
-    fprintf(out, "%s %s %s %s %.17g\n", elem_name(nl, i), a, b, e->control, e->value);
-    break;
+  case KH_CCCS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
   }
 }
 
@@ -188,7 +202,8 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
     write_models_for_ngspice(nl, out);
     fprintf(out, ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n");
   }
-  for (size_t i = 0; i < nl->element_count; i++) write_element(nl, i, out, flavor, values);
+  for (size_t i = 0; i < nl->element_count; i++)
+    kh_netlist_write_element(nl, i, out, flavor, values, 0);
   if (kh_netlist_write_cards(nl, out, 0, 0, NULL, NULL))
     return kh_fail_nomem(ctx, "writing the netlist");
   fprintf(out, ".end\n");
