@@ -11,18 +11,27 @@
 #include <string.h>
 
 void kh_help_export(void) {
-  printf("usage: kirchhoff export TRACE.h5 [--epoch N] -o FILE\n\n"
+  printf("usage: kirchhoff export TRACE.h5 [--epoch N] [--quantize-bits B] [--stuck-rate R]\n"
+         "                        [--prog-noise S] [--seed S] -o FILE\n\n"
          "Writes the network of a training run with the conductances and bias currents of\n"
          "epoch N (default: the last; 0: before training) as a standalone netlist that the\n"
          "ngspice program runs unchanged and kirchhoff reads back as the same circuit:\n"
          "ideal diodes as ngspice's steep Shockley stand-in (IS=1e-15, N=0.001) with\n"
          "kh_ideal=1 kept for kirchhoff, inputs driven by .param kh_in<i> (the feature after\n"
          "the run's scaling, which the *kh .scale card records), learning cards as *kh\n"
-         "comments, and a header saying where it came from (docs/export.md).\n");
+         "comments, and a header saying where it came from (docs/export.md). The device\n"
+         "options write what hardware would hold instead of the trained conductances (the\n"
+         "same device model and seed as `kirchhoff train`, docs/hardware.md).\n");
 }
 
 static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_trace_snapshot *s,
-                             double *values) {
+                             const kh_hw_options *hw, double *values) {
+  double gmin = 0, gmax = INFINITY;
+  int device = hw->bits || hw->prog_noise > 0 || hw->stuck_rate > 0;
+  kh_netlist_bounds(nl, &gmin, &gmax);
+  if (!(gmin > 0)) gmin = 1e-12;
+  if (device && (hw->bits || hw->stuck_rate > 0) && !isfinite(gmax))
+    return kh_fail(ctx, KH_ERR_USAGE, "quantized or stuck devices need the network's gmax");
   size_t ig = 0, ii = 0;
   for (size_t e = 0; e < kh_netlist_element_count(nl); e++)
     values[e] = kh_netlist_element(nl, e).value;
@@ -30,7 +39,8 @@ static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_tra
     size_t e = kh_netlist_trainable(nl, i);
     if (kh_netlist_element(nl, e).kind == KH_RESISTOR) {
       if (ig >= s->n_g || !(s->g[ig] > 0)) break;
-      values[e] = 1.0 / s->g[ig++];
+      double g = s->g[ig++];
+      values[e] = 1.0 / (device ? kh_hw_map(hw, g, gmin, gmax, i, 0) : g);
     } else {
       if (ii >= s->n_i || !isfinite(s->i_bias[ii])) break;
       values[e] = s->i_bias[ii++];
@@ -47,10 +57,19 @@ int kh_cmd_export(int argc, char **argv) {
   const char *path = NULL, *pos[1];
   size_t npos, epoch = 0;
   int epoch_given = 0;
+  kh_hw_options hw = KH_HW_OPTIONS_INIT;
+  size_t bits = 0;
   const kh_opt opts[] = {{"-o", KH_OPT_STRING, &path, NULL},
-                         {"--epoch", KH_OPT_SIZE, &epoch, &epoch_given}};
-  if (kh_parse_options("export", argc, argv, opts, 2, pos, 1, &npos, kh_help_export))
+                         {"--epoch", KH_OPT_SIZE, &epoch, &epoch_given},
+                         {"--quantize-bits", KH_OPT_SIZE, &bits, NULL},
+                         {"--prog-noise", KH_OPT_DOUBLE, &hw.prog_noise, NULL},
+                         {"--stuck-rate", KH_OPT_DOUBLE, &hw.stuck_rate, NULL},
+                         {"--seed", KH_OPT_U64, &hw.seed, NULL}};
+  if (kh_parse_options("export", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
+                       kh_help_export))
     return KH_EXIT_USAGE;
+  if (bits > 24) return kh_cli_usage("export", "--quantize-bits must be 0..24");
+  hw.bits = (unsigned)bits;
   if (!npos) return kh_cli_usage("export", "missing the trace file");
   if (!path) return kh_cli_usage("export", "-o FILE is required");
   kh_context *ctx;
@@ -62,7 +81,7 @@ int kh_cmd_export(int argc, char **argv) {
   if (st == KH_OK) st = kh_netlist_parse_string(ctx, &nl, s.netlist_text, pos[0]);
   if (st == KH_OK && !(values = malloc((kh_netlist_element_count(nl) + 1) * sizeof *values)))
     st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
-  if (st == KH_OK) st = values_from(ctx, nl, &s, values);
+  if (st == KH_OK) st = values_from(ctx, nl, &s, &hw, values);
   char header[1024], tmp[4200];
   if (st == KH_OK) {
     char err[64] = "";
