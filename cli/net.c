@@ -26,6 +26,7 @@ void kh_help_net(void) {
          "  --bias-voltage VB   diode clamp voltage V_b (default 0)\n"
          "  --differential      read each output as a node pair v(p) - v(n)\n"
          "  --diode-pairs       clamp every hidden node to [-VB, VB] with two diodes instead\n"
+         "  --wire-resistance R crossbar layout with R ohms per wire segment (IR drop)\n"
          "  --amp-gain G1,G2..  bidirectional amplifiers of gain Gl after hidden layer l\n"
          "                      (0: none; default none)\n"
          "  --seed S            initialization seed (default 1)\n"
@@ -60,6 +61,7 @@ int kh_cmd_net(int argc, char **argv) {
       {"--bias-voltage", KH_OPT_DOUBLE, &o.bias_voltage, NULL},
       {"--differential", KH_OPT_FLAG, &o.differential_outputs, NULL},
       {"--diode-pairs", KH_OPT_FLAG, &o.clamp_pairs, NULL},
+      {"--wire-resistance", KH_OPT_DOUBLE, &o.wire_resistance, NULL},
       {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--seed", KH_OPT_U64, &o.seed, NULL},
       {"-o", KH_OPT_STRING, &path, NULL},

@@ -28,6 +28,7 @@ void kh_help_train(void) {
          "  --amp-gain G1,G2..  bidirectional amplifiers after hidden layer l (0: none)\n"
          "  --save-net FILE     also write the generated (untrained) netlist\n"
          "  --gmax G            upper conductance bound of the generated network (default none)\n"
+         "  --wire-resistance R crossbar layout, R ohms per wire segment (IR drop; default 0)\n"
          "devices (docs/hardware.md):\n"
          "  --quantize-bits B   conductances take 2^B levels in [gmin, gmax] (needs a gmax)\n"
          "  --prog-noise S      multiplicative programming noise, per write (default 0)\n"
@@ -95,6 +96,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--points", KH_OPT_SIZE, &points, NULL},
       {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
       {"--gmax", KH_OPT_DOUBLE, &s.net.gmax, NULL},
+      {"--wire-resistance", KH_OPT_DOUBLE, &s.net.wire_resistance, NULL},
       {"--quantize-bits", KH_OPT_SIZE, &bits, NULL},
       {"--prog-noise", KH_OPT_DOUBLE, &s.hw.prog_noise, NULL},
       {"--stuck-rate", KH_OPT_DOUBLE, &s.hw.stuck_rate, NULL},

@@ -4,7 +4,9 @@
  * node k of the layer below to node j of layer l is r<l>_<j>_<k>; the bias current into a node is
  * i<l>_<j>; its clamping diode d<l>_<j>. An amplifier after hidden node h<l>_<j> is ea<l>_<j>
  * (output node ao<l>_<j>), its sensing source vsa<l>_<j> (to node ab<l>_<j>, which the next
- * layer's conductances meet) and fa<l>_<j>. */
+ * layer's conductances meet) and fa<l>_<j>. With wire resistance, device r<l>_<j>_<k> joins the
+ * crosspoint nodes xr<l>_<j>_<k> (row wire from the neuron) and xc<l>_<j>_<k> (column wire from
+ * the input), and the wire segments are rwr<l>_<j>_<k> and rwc<l>_<j>_<k>. */
 #include "core/context.h"
 #include "core/rng.h"
 #include "kirchhoff/netgen.h"
@@ -50,6 +52,8 @@ static kh_status check(kh_context *ctx, const kh_netgen_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "bounds need 0 < gmin < gmax (got %g, %g)", o->gmin, o->gmax);
   if (!(o->input_gain != 0) || !isfinite(o->input_gain))
     return kh_fail(ctx, KH_ERR_USAGE, "the input gain must be finite and non-zero");
+  if (!(o->wire_resistance >= 0) || !isfinite(o->wire_resistance))
+    return kh_fail(ctx, KH_ERR_USAGE, "the wire resistance must be finite and >= 0");
   if (!(o->bias_voltage >= 0) || !isfinite(o->bias_voltage))
     return kh_fail(ctx, KH_ERR_USAGE, "the bias voltage V_b must be finite and >= 0");
   if (o->clamp_pairs && !(o->bias_voltage > 0))
@@ -133,8 +137,27 @@ static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE 
     if (amplified(o, l)) write_amplifier(o, l, j, out);
     for (size_t k = 0; k < below; k++) {
       source_name(o, l - 1, k, b, sizeof b);
-      fprintf(out, "r%zu_%zu_%zu %s %s %.17g\n", l, j, k, a, b,
-              1.0 / initial_conductance(o, rng, below));
+      double r = 1.0 / initial_conductance(o, rng, below);
+      if (o->wire_resistance > 0) { /* crossbar: the device sits between row and column wires */
+        char row[80], col[80];
+        snprintf(row, sizeof row, "xr%zu_%zu_%zu", l, j, k);
+        snprintf(col, sizeof col, "xc%zu_%zu_%zu", l, j, k);
+        fprintf(out, "r%zu_%zu_%zu %s %s %.17g\n", l, j, k, row, col, r);
+        /* row wire: neuron a, then crosspoints k = 0, 1, ...; column wire: the input b, then
+         * crosspoints j = 0, 1, ... of the layer */
+        if (k == 0)
+          fprintf(out, "rwr%zu_%zu_%zu %s %s %.17g\n", l, j, k, a, row, o->wire_resistance);
+        else
+          fprintf(out, "rwr%zu_%zu_%zu xr%zu_%zu_%zu %s %.17g\n", l, j, k, l, j, k - 1, row,
+                  o->wire_resistance);
+        if (j == 0)
+          fprintf(out, "rwc%zu_%zu_%zu %s %s %.17g\n", l, j, k, b, col, o->wire_resistance);
+        else
+          fprintf(out, "rwc%zu_%zu_%zu xc%zu_%zu_%zu %s %.17g\n", l, j, k, l, j - 1, k, col,
+                  o->wire_resistance);
+      } else {
+        fprintf(out, "r%zu_%zu_%zu %s %s %.17g\n", l, j, k, a, b, r);
+      }
     }
     fprintf(out, "i%zu_%zu 0 %s dc 0\n", l, j, a); /* flows from 0 through the source into a */
     if (l == last) continue;
@@ -162,7 +185,9 @@ static void write_cards(const kh_netgen_options *o, FILE *out) {
     else
       fprintf(out, " o%zu", j);
   }
-  fprintf(out, "\n*kh .train r* i*\n*kh .bounds gmin=%.17g", o->gmin);
+  fprintf(out, "\n*kh .train");
+  for (size_t l = 1; l < o->layer_count; l++) fprintf(out, " r%zu_*", l); /* not the wires */
+  fprintf(out, " i*\n*kh .bounds gmin=%.17g", o->gmin);
   if (isfinite(o->gmax)) fprintf(out, " gmax=%.17g", o->gmax);
   fprintf(out, "\n.end\n");
 }

@@ -23,6 +23,7 @@ typedef struct {
   double init_scale, init_low, init_high;
   double gmin, gmax;        /* bounds (.bounds card); gmax = INFINITY for none */
   double bias_voltage;      /* V_b: hidden nodes clamped at v >= V_b (first half), <= -V_b */
+  double wire_resistance;   /* crossbar layout: this resistance per wire segment (0: ideal wires) */
   int clamp_pairs;          /* instead: two diodes per hidden node, -V_b <= v <= V_b (V_b > 0) */
   int differential_outputs; /* each output is a node pair read as v(p) - v(n) */
   /* Bidirectional amplifiers (Kendall et al. 2020) after hidden layer l (amp_gain[l - 1] > 0):
@@ -32,7 +33,7 @@ typedef struct {
 } kh_netgen_options;
 #define KH_NETGEN_OPTIONS_VERSION 1
 #define KH_NETGEN_OPTIONS_INIT                                                                     \
-  { KH_NETGEN_OPTIONS_VERSION, {0}, 0, 1.0, 1.0, 0.0, 0.0, 1e-9, INFINITY, 0.0, 0, 0, {0}, 1 }
+  { KH_NETGEN_OPTIONS_VERSION, {0}, 0, 1.0, 1.0, 0.0, 0.0, 1e-9, INFINITY, 0.0, 0.0, 0, 0, {0}, 1 }
 /* Parses "784-100-10" into o->layers. */
 kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch);
 /* Writes the network as a netlist (parseable by kirchhoff and by ngspice). */
