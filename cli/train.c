@@ -35,6 +35,9 @@ void kh_help_train(void) {
          "  --stuck-rate R      fraction of devices stuck at gmin or gmax (default 0)\n"
          "  --hw-aware          train on the device's conductances (straight-through); without\n"
          "                      it, only evaluation sees the device\n"
+         "  --sign-updates      each conductance moves by lr in its update's direction (a pulse)\n"
+         "  --soft-bounds       updates shrink near the bounds, as memristive devices saturate\n"
+         "  --depression D      decreases D times as strong as increases (with --soft-bounds)\n"
          "learning:\n"
          "  --epochs N          passes over the training set (default 20)\n"
          "  --batch B           samples per update (default 8)\n"
@@ -101,6 +104,9 @@ int kh_cmd_train(int argc, char **argv) {
       {"--prog-noise", KH_OPT_DOUBLE, &s.hw.prog_noise, NULL},
       {"--stuck-rate", KH_OPT_DOUBLE, &s.hw.stuck_rate, NULL},
       {"--hw-aware", KH_OPT_FLAG, &s.hw_aware, NULL},
+      {"--sign-updates", KH_OPT_FLAG, &s.train.sign_updates, NULL},
+      {"--soft-bounds", KH_OPT_FLAG, &s.train.soft_bounds, NULL},
+      {"--depression", KH_OPT_DOUBLE, &s.train.depression, NULL},
       {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
       {"--lr", KH_OPT_STRING, &lr, NULL},
       {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},

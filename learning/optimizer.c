@@ -8,8 +8,21 @@
 kh_status kh_optimizer_init(kh_context *ctx, kh_optimizer *o, const kh_model *m,
                             const kh_train_options *opts) {
   size_t n = kh_model_param_count(m);
-  *o = (kh_optimizer){
-      opts->optimizer, n, 0, opts->momentum, 0.999, 1e-8, 1.0, NULL, NULL, NULL, NULL, NULL};
+  *o = (kh_optimizer){opts->optimizer,
+                      n,
+                      0,
+                      opts->momentum,
+                      0.999,
+                      1e-8,
+                      1.0,
+                      NULL,
+                      NULL,
+                      NULL,
+                      NULL,
+                      NULL,
+                      opts->sign_updates,
+                      opts->soft_bounds,
+                      opts->depression};
   o->rate = kh_malloc(n * sizeof *o->rate);
   o->lo = kh_malloc(n * sizeof *o->lo), o->hi = kh_malloc(n * sizeof *o->hi);
   o->m1 = kh_calloc(n, sizeof *o->m1), o->m2 = kh_calloc(n, sizeof *o->m2);
@@ -60,7 +73,16 @@ void kh_optimizer_step(kh_optimizer *o, double *theta, const double *grad) {
       break;
     default: d = g; break;
     }
-    theta[i] -= lr * d;
+    double delta = -lr * d;
+    if (isfinite(o->hi[i]) && o->hi[i] > o->lo[i]) { /* a conductance with a range: a device */
+      if (o->sign_updates) delta = d > 0 ? -lr : d < 0 ? lr : 0;
+      if (o->soft_bounds) {
+        double span = o->hi[i] - o->lo[i];
+        delta *=
+            delta > 0 ? (o->hi[i] - theta[i]) / span : o->depression * (theta[i] - o->lo[i]) / span;
+      }
+    }
+    theta[i] += delta;
   }
   kh_optimizer_project(o, theta);
 }

@@ -12,6 +12,8 @@ typedef struct {
   double *rate;    /* per parameter: its layer's learning rate */
   double *lo, *hi; /* per parameter bounds (+-inf for currents) */
   double *m1, *m2; /* momentum / Adam moments */
+  int sign_updates, soft_bounds;
+  double depression;
 } kh_optimizer;
 
 kh_status kh_optimizer_init(kh_context *ctx, kh_optimizer *o, const kh_model *m,

@@ -28,12 +28,18 @@ typedef struct {
    * (input gain included); 0 (default): none */
   double read_noise;
   int beta_relative; /* holomorphic: beta is a fraction of each sample's nudge radius */
+  /* Hardware update rules for conductances (docs/hardware.md): sign_updates = 1 moves each by
+   * lr in the direction its update asks (a programming pulse, decided locally from the device's
+   * own two phases); soft_bounds = 1 scales increases by (gmax - g)/(gmax - gmin) and decreases
+   * by depression * (g - gmin)/(gmax - gmin), as memristive devices saturate. */
+  int sign_updates, soft_bounds;
+  double depression;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0                                                                            \
+        1, 1, 4, 0.0, 0, 0, 0, 1.0                                                                 \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {

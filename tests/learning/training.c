@@ -177,3 +177,61 @@ Test(training, holomorphic_estimator_learns) {
   kh_trainer_free(t);
   close_setup(&s);
 }
+
+/* Device update rules on one optimizer step (a single batch): sign updates move every
+ * conductance by exactly lr (or clip at a bound); soft bounds scale the plain step by the distance
+ * to the bound it heads for. */
+static void one_step(setup *s, int sign, int soft, double *before, double *after) {
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.batch = kh_dataset_count(s->train); /* one step per epoch */
+  o.sign_updates = sign, o.soft_bounds = soft, o.lr[0] = 1e-3;
+  kh_trainer *t;
+  cr_assert_eq(kh_trainer_new(s->ctx, &t, s->nl, &o, s->train), KH_OK, "%s", kh_last_error(s->ctx));
+  params(t, before);
+  kh_epoch_report r;
+  cr_assert_eq(kh_trainer_epoch(s->ctx, t, &r), KH_OK, "%s", kh_last_error(s->ctx));
+  params(t, after);
+  kh_trainer_free(t);
+}
+
+Test(training, sign_updates_and_soft_bounds) {
+  setup s;
+  kh_context_new(&s.ctx);
+  cr_assert_eq(kh_dataset_load(s.ctx, &s.train, blobs_csv(), 0), KH_OK);
+  s.test = NULL;
+  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
+  o.gmax = 1, o.input_gain = 4, o.init_low = 0.2, o.init_high = 0.8;
+  cr_assert_eq(kh_netgen_parse_arch(s.ctx, &o, "4-8-3"), KH_OK);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&text, &size);
+  kh_netgen_write(s.ctx, &o, mem);
+  fclose(mem);
+  s.nl = kh_test_parse(text);
+  free(text);
+  kh_model *m;
+  cr_assert_eq(kh_model_new(s.ctx, &m, s.nl), KH_OK);
+  size_t n = kh_model_param_count(m);
+  double *b = malloc(n * sizeof *b), *a = malloc(n * sizeof *a);
+  one_step(&s, 1, 0, b, a);
+  for (size_t i = 0; i < n; i++)
+    if (kh_model_param_is_conductance(m, i))
+      cr_expect(fabs(fabs(a[i] - b[i]) - 1e-3) < 1e-12 || a[i] - b[i] == 0, "param %zu moved %.3g",
+                i, a[i] - b[i]);
+  double *plain = malloc(n * sizeof *plain);
+  one_step(&s, 0, 0, b, plain);
+  one_step(&s, 0, 1, b, a);
+  for (size_t i = 0; i < n; i++) {
+    double step = plain[i] - b[i];
+    if (!kh_model_param_is_conductance(m, i) || step == 0) continue;
+    double want = step * (step > 0 ? (1 - b[i]) / (1 - 1e-9) : (b[i] - 1e-9) / (1 - 1e-9));
+    cr_expect(fabs((a[i] - b[i]) - want) <= 1e-12 * fabs(want), "param %zu: %.9g, want %.9g", i,
+              a[i] - b[i], want);
+  }
+  free(plain);
+  free(a), free(b);
+  kh_model_free(m);
+  kh_netlist_free(s.nl);
+  kh_dataset_free(s.train);
+  kh_context_free(s.ctx);
+}
