@@ -18,14 +18,20 @@ static double uniform(uint64_t seed, uint64_t a, uint64_t b, uint64_t salt) {
   return (double)(kh_splitmix64(&z) >> 11) * 0x1.0p-53;
 }
 
+/* A standard normal deviate from two hashed uniforms (Box-Muller). */
+static double normal(uint64_t seed, uint64_t a, uint64_t b, uint64_t salt_u, uint64_t salt_v) {
+  double u = uniform(seed, a, b, salt_u), v = uniform(seed, a, b, salt_v);
+  return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
+}
+
 double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uint64_t index,
                  uint64_t write) {
   double stuck = uniform(o->seed, index, 0, 0x57c4);
   if (stuck < o->stuck_rate) return stuck < 0.5 * o->stuck_rate ? gmin : gmax;
-  if (o->prog_noise > 0) { /* Box-Muller from two hashed uniforms */
-    double u = uniform(o->seed, index, write, 0x9a1), v = uniform(o->seed, index, write, 0x9a2);
-    g *= 1 + o->prog_noise * sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
-  }
+  if (o->variation > 0) /* this device's own, every write */
+    g *= 1 + o->variation * normal(o->seed, index, 0, 0xd2d, 0xd2e);
+  if (o->prog_noise > 0) /* this write's */
+    g *= 1 + o->prog_noise * normal(o->seed, index, write, 0x9a1, 0x9a2);
   g = fmin(fmax(g, gmin), gmax);
   if (o->bits) {
     double levels = ldexp(1.0, (int)o->bits) - 1, step = (gmax - gmin) / levels;
@@ -44,7 +50,8 @@ static void map(void *state, const kh_model *m, const double *theta, double *dev
 }
 
 kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, int hardware_aware) {
-  if (o->bits > 24 || !(o->prog_noise >= 0) || !(o->stuck_rate >= 0 && o->stuck_rate <= 1))
+  if (o->bits > 24 || !(o->prog_noise >= 0) || !(o->variation >= 0) ||
+      !(o->stuck_rate >= 0 && o->stuck_rate <= 1))
     return kh_fail(ctx, KH_ERR_USAGE, "device model: bits 0..24, noise >= 0, stuck rate in [0, 1]");
   device_state *s = kh_calloc(1, sizeof *s);
   if (!s) return kh_fail_nomem(ctx, "attaching a device model");

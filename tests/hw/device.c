@@ -47,6 +47,20 @@ Test(device, stuck_devices_and_noise_are_reproducible) {
   cr_expect(fabs(m) < 0.002 && fabs(sd - 0.05) < 0.002);
 }
 
+/* Device-to-device variation is the same at every write; programming noise is not. */
+Test(device, variation_is_per_device_noise_per_write) {
+  kh_hw_options v = KH_HW_OPTIONS_INIT, p = KH_HW_OPTIONS_INIT;
+  v.variation = 0.1, p.prog_noise = 0.1;
+  int v_same = 1, p_same = 1, v_spread = 0;
+  for (uint64_t i = 0; i < 100; i++) {
+    double a = kh_hw_map(&v, 0.5, 1e-3, 1, i, 1), b = kh_hw_map(&v, 0.5, 1e-3, 1, i, 2);
+    v_same &= a == b, v_spread |= fabs(a - 0.5) > 1e-3;
+    p_same &= kh_hw_map(&p, 0.5, 1e-3, 1, i, 1) == kh_hw_map(&p, 0.5, 1e-3, 1, i, 2);
+  }
+  cr_expect(v_same && v_spread, "variation must differ by device and not by write");
+  cr_expect(!p_same, "programming noise must differ by write");
+}
+
 Test(device, hardware_aware_training_learns_at_four_bits) {
   kh_context *ctx;
   kh_context_new(&ctx);
