@@ -39,6 +39,17 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
     s->test_note = "a seeded 20 % held out";
   }
   if (st != KH_OK) return st;
+  if (s->save_test) { /* raw, before scaling: what `kirchhoff validate --data` reads */
+    FILE *f = fopen(s->save_test, "w");
+    const kh_dataset *d = s->test_set;
+    for (size_t i = 0; f && i < kh_dataset_count(d); i++) {
+      for (size_t j = 0; j < kh_dataset_features(d); j++)
+        fprintf(f, "%.17g,", kh_dataset_sample(d, i)[j]);
+      fprintf(f, "%u\n", kh_dataset_label(d, i));
+    }
+    if (!f || ferror(f) | (fclose(f) != 0))
+      return kh_fail(ctx, KH_ERR_IO, "cannot write the test set to '%s'", s->save_test);
+  }
   kh_scaling kind = s->scaling_given ? s->scaling
                     : idx_folder     ? KH_SCALE_PIXELS
                                      : KH_SCALE_STANDARDIZE;

@@ -8,7 +8,7 @@
 
 typedef struct {
   /* options */
-  const char *arch, *netlist, *data, *test, *trace, *resume, *save_net, *command;
+  const char *arch, *netlist, *data, *test, *trace, *resume, *save_net, *save_test, *command;
   kh_netgen_options net;
   kh_train_options train;
   kh_scaling scaling; /* used when scaling_given; else pixels for IDX, standardize for CSV */

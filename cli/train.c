@@ -19,6 +19,7 @@ void kh_help_train(void) {
          "  --data PATH         CSV file (features, then the class) or IDX folder (MNIST)\n"
          "  --test PATH         test set; default: the IDX folder's t10k-* files, or a seeded\n"
          "                      20 %% of a CSV file held out (and reported as test)\n"
+         "  --save-test FILE    write the test set (raw features, CSV) for kirchhoff validate\n"
          "  --scale KIND        standardize (CSV default; training-set statistics), pixels\n"
          "                      (x/255, IDX default) or none\n"
          "network (with --arch; see 'kirchhoff net --help'):\n"
@@ -93,6 +94,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
       {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--save-net", KH_OPT_STRING, &s.save_net, NULL},
+      {"--save-test", KH_OPT_STRING, &s.save_test, NULL},
       {"--epochs", KH_OPT_SIZE, &s.epochs, &s.epochs_given},
       {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &estimator, NULL},
