@@ -40,6 +40,7 @@ void kh_help_train(void) {
          "  --sign-updates      each conductance moves by lr in its update's direction (a pulse)\n"
          "  --soft-bounds       updates shrink near the bounds, as memristive devices saturate\n"
          "  --depression D      decreases D times as strong as increases (with --soft-bounds)\n"
+         "  --pulse P           updates in whole pulses of P siemens (pulse-count rule)\n"
          "learning:\n"
          "  --epochs N          passes over the training set (default 20)\n"
          "  --batch B           samples per update (default 8)\n"
@@ -111,6 +112,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--sign-updates", KH_OPT_FLAG, &s.train.sign_updates, NULL},
       {"--soft-bounds", KH_OPT_FLAG, &s.train.soft_bounds, NULL},
       {"--depression", KH_OPT_DOUBLE, &s.train.depression, NULL},
+      {"--pulse", KH_OPT_DOUBLE, &s.train.pulse, NULL},
       {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
       {"--lr", KH_OPT_STRING, &lr, NULL},
       {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},

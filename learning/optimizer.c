@@ -22,7 +22,8 @@ kh_status kh_optimizer_init(kh_context *ctx, kh_optimizer *o, const kh_model *m,
                       NULL,
                       opts->sign_updates,
                       opts->soft_bounds,
-                      opts->depression};
+                      opts->depression,
+                      opts->pulse};
   o->rate = kh_malloc(n * sizeof *o->rate);
   o->lo = kh_malloc(n * sizeof *o->lo), o->hi = kh_malloc(n * sizeof *o->hi);
   o->m1 = kh_calloc(n, sizeof *o->m1), o->m2 = kh_calloc(n, sizeof *o->m2);
@@ -76,6 +77,7 @@ void kh_optimizer_step(kh_optimizer *o, double *theta, const double *grad) {
     double delta = -lr * d;
     if (isfinite(o->hi[i]) && o->hi[i] > o->lo[i]) { /* a conductance with a range: a device */
       if (o->sign_updates) delta = d > 0 ? -lr : d < 0 ? lr : 0;
+      if (o->pulse > 0) delta = o->pulse * round(delta / o->pulse); /* whole pulses */
       if (o->soft_bounds) {
         double span = o->hi[i] - o->lo[i];
         delta *=

@@ -13,7 +13,7 @@ typedef struct {
   double *lo, *hi; /* per parameter bounds (+-inf for currents) */
   double *m1, *m2; /* momentum / Adam moments */
   int sign_updates, soft_bounds;
-  double depression;
+  double depression, pulse;
 } kh_optimizer;
 
 kh_status kh_optimizer_init(kh_context *ctx, kh_optimizer *o, const kh_model *m,

@@ -73,6 +73,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the learning-rate decay must lie in (0, 1]");
   if (!isfinite(o->target_on) || !isfinite(o->target_off))
     return kh_fail(ctx, KH_ERR_USAGE, "target voltages must be finite");
+  if (!(o->pulse >= 0) || !isfinite(o->pulse))
+    return kh_fail(ctx, KH_ERR_USAGE, "the pulse size must be finite and >= 0");
   if (!(o->depression > 0) || !isfinite(o->depression))
     return kh_fail(ctx, KH_ERR_USAGE, "the depression factor must be finite and > 0");
   if (!(o->read_noise >= 0) || !isfinite(o->read_noise))

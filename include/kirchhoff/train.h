@@ -34,12 +34,13 @@ typedef struct {
    * by depression * (g - gmin)/(gmax - gmin), as memristive devices saturate. */
   int sign_updates, soft_bounds;
   double depression;
+  double pulse; /* > 0: updates become whole numbers of pulses of this size (siemens), rounded */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0, 0, 0, 1.0                                                                 \
+        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0                                                            \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {

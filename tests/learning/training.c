@@ -181,8 +181,11 @@ Test(training, holomorphic_estimator_learns) {
 /* Device update rules on one optimizer step (a single batch): sign updates move every
  * conductance by exactly lr (or clip at a bound); soft bounds scale the plain step by the distance
  * to the bound it heads for. */
+static double pulse_size = 0;
+
 static void one_step(setup *s, int sign, int soft, double *before, double *after) {
   kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.pulse = pulse_size;
   o.batch = kh_dataset_count(s->train); /* one step per epoch */
   o.sign_updates = sign, o.soft_bounds = soft, o.lr[0] = 1e-3;
   kh_trainer *t;
@@ -229,6 +232,15 @@ Test(training, sign_updates_and_soft_bounds) {
               a[i] - b[i], want);
   }
   free(plain);
+  pulse_size = 3e-4; /* Adam's first step is ~1e-3: rounds to 3 pulses */
+  one_step(&s, 0, 0, b, a);
+  for (size_t i = 0; i < n; i++) {
+    if (!kh_model_param_is_conductance(m, i) || a[i] == b[i] || a[i] <= 1e-9 || a[i] >= 1) continue;
+    double pulses = (a[i] - b[i]) / pulse_size;
+    cr_expect(fabs(pulses - round(pulses)) < 1e-6 && fabs(round(pulses)) == 3,
+              "param %zu moved %.4g pulses", i, pulses);
+  }
+  pulse_size = 0;
   free(a), free(b);
   kh_model_free(m);
   kh_netlist_free(s.nl);
