@@ -27,7 +27,8 @@ void kh_help_export(void) {
 static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_trace_snapshot *s,
                              const kh_hw_options *hw, double *values) {
   double gmin = 0, gmax = INFINITY;
-  int device = hw->bits || hw->prog_noise > 0 || hw->stuck_rate > 0 || hw->variation > 0;
+  int device = hw->bits || hw->prog_noise > 0 || hw->stuck_rate > 0 || hw->variation > 0 ||
+               hw->prog_noise_add > 0;
   kh_netlist_bounds(nl, &gmin, &gmax);
   if (!(gmin > 0)) gmin = 1e-12;
   if (device && (hw->bits || hw->stuck_rate > 0) && !isfinite(gmax))
@@ -65,6 +66,7 @@ int kh_cmd_export(int argc, char **argv) {
                          {"--prog-noise", KH_OPT_DOUBLE, &hw.prog_noise, NULL},
                          {"--stuck-rate", KH_OPT_DOUBLE, &hw.stuck_rate, NULL},
                          {"--variation", KH_OPT_DOUBLE, &hw.variation, NULL},
+                         {"--prog-noise-add", KH_OPT_DOUBLE, &hw.prog_noise_add, NULL},
                          {"--seed", KH_OPT_U64, &hw.seed, NULL}};
   if (kh_parse_options("export", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
                        kh_help_export))

@@ -113,8 +113,8 @@ kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
   if (st == KH_OK) st = load_network(ctx, s, resumed_text);
   free(resumed_text);
   if (st == KH_OK) st = kh_trainer_new(ctx, &s->trainer, s->nl, &s->train, s->train_set);
-  if (st == KH_OK &&
-      (s->hw.bits || s->hw.prog_noise > 0 || s->hw.stuck_rate > 0 || s->hw.variation > 0)) {
+  if (st == KH_OK && (s->hw.bits || s->hw.prog_noise > 0 || s->hw.stuck_rate > 0 ||
+                      s->hw.variation > 0 || s->hw.prog_noise_add > 0)) {
     s->hw.seed = s->train.seed;
     st = kh_hw_attach(ctx, s->trainer, &s->hw, s->hw_aware);
   }

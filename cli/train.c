@@ -35,6 +35,7 @@ void kh_help_train(void) {
          "  --prog-noise S      multiplicative programming noise, per write (default 0)\n"
          "  --stuck-rate R      fraction of devices stuck at gmin or gmax (default 0)\n"
          "  --variation V       device-to-device spread: g (1 + V zeta), zeta fixed per device\n"
+         "  --prog-noise-add A  additive programming noise of A siemens, per write\n"
          "  --hw-aware          train on the device's conductances (straight-through); without\n"
          "                      it, only evaluation sees the device\n"
          "  --sign-updates      each conductance moves by lr in its update's direction (a pulse)\n"
@@ -108,6 +109,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--prog-noise", KH_OPT_DOUBLE, &s.hw.prog_noise, NULL},
       {"--stuck-rate", KH_OPT_DOUBLE, &s.hw.stuck_rate, NULL},
       {"--variation", KH_OPT_DOUBLE, &s.hw.variation, NULL},
+      {"--prog-noise-add", KH_OPT_DOUBLE, &s.hw.prog_noise_add, NULL},
       {"--hw-aware", KH_OPT_FLAG, &s.hw_aware, NULL},
       {"--sign-updates", KH_OPT_FLAG, &s.train.sign_updates, NULL},
       {"--soft-bounds", KH_OPT_FLAG, &s.train.soft_bounds, NULL},

@@ -32,6 +32,7 @@ double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uin
     g *= 1 + o->variation * normal(o->seed, index, 0, 0xd2d, 0xd2e);
   if (o->prog_noise > 0) /* this write's */
     g *= 1 + o->prog_noise * normal(o->seed, index, write, 0x9a1, 0x9a2);
+  if (o->prog_noise_add > 0) g += o->prog_noise_add * normal(o->seed, index, write, 0xadd, 0xade);
   g = fmin(fmax(g, gmin), gmax);
   if (o->bits) {
     double levels = ldexp(1.0, (int)o->bits) - 1, step = (gmax - gmin) / levels;
@@ -50,7 +51,7 @@ static void map(void *state, const kh_model *m, const double *theta, double *dev
 }
 
 kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, int hardware_aware) {
-  if (o->bits > 24 || !(o->prog_noise >= 0) || !(o->variation >= 0) ||
+  if (o->bits > 24 || !(o->prog_noise >= 0) || !(o->prog_noise_add >= 0) || !(o->variation >= 0) ||
       !(o->stuck_rate >= 0 && o->stuck_rate <= 1))
     return kh_fail(ctx, KH_ERR_USAGE, "device model: bits 0..24, noise >= 0, stuck rate in [0, 1]");
   device_state *s = kh_calloc(1, sizeof *s);

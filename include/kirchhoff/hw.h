@@ -8,15 +8,16 @@
 extern "C" {
 #endif
 typedef struct {
-  unsigned bits;     /* quantization to 2^bits levels in [gmin, gmax] (0: continuous) */
-  double prog_noise; /* programming noise: g (1 + prog_noise xi), xi ~ N(0, 1), per write */
+  unsigned bits;         /* quantization to 2^bits levels in [gmin, gmax] (0: continuous) */
+  double prog_noise;     /* programming noise: g (1 + prog_noise xi), xi ~ N(0, 1), per write */
+  double prog_noise_add; /* additive programming noise (siemens): + prog_noise_add xi', per write */
   double variation;  /* device-to-device: g (1 + variation zeta), zeta ~ N(0, 1) fixed per device
                       * (cycle-to-cycle is prog_noise) */
   double stuck_rate; /* fraction of devices stuck (half at gmin, half at gmax), fixed */
   uint64_t seed;
 } kh_hw_options;
 #define KH_HW_OPTIONS_INIT                                                                         \
-  { 0, 0.0, 0.0, 0.0, 1 }
+  { 0, 0.0, 0.0, 0.0, 0.0, 1 }
 /* Attaches the device model to a trainer's conductances (bounds from the network's .bounds card,
  * gmax must be finite when quantizing or sticking devices on). hardware_aware = 1: the training
  * phases run on the device's conductances while the optimizer keeps its own continuous copy

@@ -59,6 +59,15 @@ Test(device, variation_is_per_device_noise_per_write) {
   }
   cr_expect(v_same && v_spread, "variation must differ by device and not by write");
   cr_expect(!p_same, "programming noise must differ by write");
+  kh_hw_options a = KH_HW_OPTIONS_INIT;
+  a.prog_noise_add = 0.01;
+  double sum = 0, sq = 0;
+  for (uint64_t i = 0; i < 20000; i++) {
+    double d = kh_hw_map(&a, 0.5, 1e-3, 1, i, 1) - 0.5;
+    sum += d, sq += d * d;
+  }
+  double sd = sqrt(sq / 20000 - (sum / 20000) * (sum / 20000));
+  cr_expect(fabs(sd - 0.01) < 5e-4 && fabs(sum / 20000) < 5e-4, "additive noise sd %.4g", sd);
 }
 
 Test(device, hardware_aware_training_learns_at_four_bits) {
