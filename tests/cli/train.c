@@ -262,9 +262,14 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
  * classify the same samples alike. */
 Test(train_cli, export_and_validate) {
   char args[4096], *out;
-  snprintf(args, sizeof args, "train --arch 8-12-4 --data %s --epochs 2 --trace %s/ex.h5 --quiet",
-           blobs(), dir);
+  snprintf(args, sizeof args,
+           "train --arch 8-12-4 --data %s --epochs 2 --trace %s/ex.h5 --save-test %s/held.csv",
+           blobs(), dir, dir);
   cr_assert_eq(run(args, &out), 0, "%s", out);
+  double trained = -1;
+  const char *acc = strstr(out, "test accuracy: ");
+  cr_assert_not_null(acc, "%s", out);
+  sscanf(acc, "test accuracy: %lf", &trained);
   free(out);
   snprintf(args, sizeof args, "export %s/ex.h5 -o %s/trained.cir", dir, dir);
   cr_assert_eq(run(args, &out), 0, "%s", out);
@@ -282,6 +287,15 @@ Test(train_cli, export_and_validate) {
   cr_assert_not_null(at, "%s", out);
   sscanf(at, "largest output difference: %lf", &diff);
   cr_expect(diff < 5e-3, "%s", out);
+  free(out);
+  /* on the run's own held-out samples kirchhoff's accuracy is the training run's */
+  snprintf(args, sizeof args, "validate %s/trained.cir --data %s/held.csv", dir, dir);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  double validated = -2;
+  acc = strstr(out, "kirchhoff accuracy: ");
+  cr_assert_not_null(acc, "%s", out);
+  sscanf(acc, "kirchhoff accuracy: %lf", &validated);
+  cr_expect(fabs(validated - trained) < 1e-9, "train %.2f vs validate %.2f", trained, validated);
   free(out);
   snprintf(args, sizeof args, "export %s/ex.h5 --epoch 9 -o %s/nine.cir", dir, dir);
   expect_failure(args, 1, "holds epochs 0..2, not 9");
