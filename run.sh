@@ -2,8 +2,9 @@
 # kirchhoff's entry points. Each installs what the machine lacks (scripts/setup.sh), builds,
 # then does its job:
 #   ./run.sh demo    build, fetch the small data sets, train a network on digits with equilibrium
-#                    propagation (prints its test accuracy and plots the run), then solve the
-#                    example circuits with kirchhoff and with ngspice
+#                    propagation (prints its test accuracy and plots the run), export it and
+#                    check it in ngspice on the test set, then solve the example circuits with
+#                    kirchhoff and with ngspice
 #   ./run.sh test    build and run the whole test suite, release and sanitizer builds
 #   ./run.sh bench   build, then run the benchmarks in bench/ (minutes; prints ratios)
 #   ./run.sh build   build only (build/release)
@@ -35,8 +36,13 @@ case "${1:-}" in
     echo
     echo "== kirchhoff train: a 64-64-10 deep resistive network on the digits data set"
     build/release/cli/kirchhoff train --arch 64-64-10 --data data/digits.csv --seed 1 \
-      --threads "$jobs" --trace build/demo/digits.h5
+      --threads "$jobs" --trace build/demo/digits.h5 --save-test build/demo/digits_test.csv
     /usr/bin/python3 examples/notebooks/plot_trace.py build/demo/digits.h5 build/demo
+    echo
+    echo "== the trained network exported for ngspice, checked sample by sample on the test set"
+    build/release/cli/kirchhoff export build/demo/digits.h5 -o build/demo/digits_trained.cir
+    build/release/cli/kirchhoff validate build/demo/digits_trained.cir \
+      --data build/demo/digits_test.csv
     echo
     echo "== kirchhoff op --compare: kirchhoff's solver against ngspice on the example circuits"
     for f in examples/circuits/*.cir; do
