@@ -47,19 +47,7 @@ static kh_netlist *amplified_network(uint64_t seed, int smooth) {
   FILE *mem = open_memstream(&text, &size);
   cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK, "%s", kh_last_error(ctx));
   fclose(mem);
-  /* drive the inputs: "vx.. dc 0" becomes "dc 0.k" (a copy: the text grows) */
-  size_t len = strlen(text), k = 0;
-  char *driven = malloc(2 * len + 1), *w = driven;
-  for (const char *p = text; *p;) {
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
-    if (p[0] == 'v' && p[1] == 'x')
-      w += sprintf(w, "%.*s.%d\n", (int)(n - 1), p, (int)(1 + k++ % 5));
-    else
-      memcpy(w, p, n), w += n;
-    p += n;
-  }
-  *w = '\0';
+  char *driven = kh_test_drive_inputs(text, 1);
   free(text);
   text = driven;
   if (smooth) memcpy(strstr(text, "d(kh_ideal=1)"), "d(is=1u n=1) ", 13);

@@ -250,3 +250,20 @@ kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp
   kh_context_free(ctx);
   return nl;
 }
+
+char *kh_test_drive_inputs(const char *text, int first) {
+  size_t len = strlen(text), k = 0;
+  char *driven = malloc(2 * len + 1), *w = driven;
+  cr_assert_not_null(driven);
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+    if (p[0] == 'v' && p[1] == 'x')
+      w += sprintf(w, "%.*s.%d\n", (int)(n - 1), p, (int)(first + k++ % 5));
+    else
+      memcpy(w, p, n), w += n;
+    p += n;
+  }
+  *w = '\0';
+  return driven;
+}

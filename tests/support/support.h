@@ -57,5 +57,8 @@ char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal);
  * "d(is=1u n=1) "). */
 kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp,
                         const char *clamp);
+/* Generated network text (kirchhoff net) with its input sources driven: the k-th "vx... dc 0"
+ * line becomes "dc 0.d", d = first + k mod 5. Returns a new string (free()). */
+char *kh_test_drive_inputs(const char *text, int first);
 
 #endif
