@@ -90,12 +90,7 @@ Test(device, hardware_aware_training_learns_at_four_bits) {
   cr_assert_eq(kh_dataset_split(ctx, train, 0.25, 1, &test), KH_OK);
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   o.gmax = 1, o.input_gain = 2;
-  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, "3-6-2"), KH_OK);
-  char *net = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&net, &size);
-  kh_netgen_write(ctx, &o, mem);
-  fclose(mem);
+  char *net = kh_test_netgen(&o, "3-6-2");
   kh_netlist *nl = kh_test_parse(net);
   free(net);
   kh_train_options to = KH_TRAIN_OPTIONS_INIT;

@@ -117,8 +117,6 @@ Test(gradients, exact_matches_finite_differences_with_ideal_diodes) {
   check_exact_against_fd("4-6-6-2", 0, 6);
 }
 
-static double slope(const double *beta, const double *err, int n);
-
 /* With amplifiers the solver minimizes a weighted co-content (1/A^2 per stage); the exact
  * gradient and EP must still be the derivatives of the physical circuit's loss. */
 Test(gradients, exact_matches_finite_differences_with_amplifiers) {
@@ -141,21 +139,11 @@ Test(gradients, centered_ep_converges_with_amplifiers) {
     err[b] = rel_error(g, exact, f.n);
   }
   cr_log_info("centered EP with amplifiers: errors %.2e %.2e %.2e", err[0], err[1], err[2]);
-  cr_expect(err[2] < 1e-3 && fabs(slope(beta, err, 3) - 2) <= 0.3, "errors %.2e %.2e %.2e", err[0],
-            err[1], err[2]);
+  cr_expect(err[2] < 1e-3 && fabs(kh_test_loglog_slope(beta, err, 3) - 2) <= 0.3,
+            "errors %.2e %.2e %.2e", err[0], err[1], err[2]);
   free(exact), free(g);
   close_fixture(&f);
   amp_gain = 0;
-}
-
-/* Least-squares slope of log(error) against log(beta). */
-static double slope(const double *beta, const double *err, int n) {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (int i = 0; i < n; i++) {
-    double x = log(beta[i]), y = log(err[i]);
-    sx += x, sy += y, sxx += x * x, sxy += x * y;
-  }
-  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
 Test(gradients, estimators_converge_at_their_order) {
@@ -177,7 +165,7 @@ Test(gradients, estimators_converge_at_their_order) {
                    "%s", kh_last_error(f.ctx));
       err[b] = rel_error(g, exact, f.n);
     }
-    double s = slope(beta, err, 4);
+    double s = kh_test_loglog_slope(beta, err, 4);
     cr_log_info("%-9s errors %.2e %.2e %.2e %.2e: slope %.2f (order %.0f)",
                 kh_estimator_name(cases[c].e), err[0], err[1], err[2], err[3], s, cases[c].order);
     cr_expect(fabs(s - cases[c].order) <= 0.3, "%s: slope %.2f, expected %.0f +- 0.3",

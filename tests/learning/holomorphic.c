@@ -199,15 +199,6 @@ static double g_out(const fixture *f, size_t k) {
   return g;
 }
 
-static double fitted_slope(const double *x, const double *y, int n) {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (int i = 0; i < n; i++) {
-    double a = log(x[i]), b = log(y[i]);
-    sx += a, sy += b, sxx += a * a, sxy += a * b;
-  }
-  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
-
 /* On a Shockley network (complex Newton path): the error falls like |beta|^N (fitted slopes
  * 3.00 and 3.99 for N = 3, 4), and N = 6 at |beta| = 0.05 G_out lands at 1.9e-7 here: its
  * radius is 0.77 G_out, and (0.05 / 0.77)^6 = 7.5e-8 times a constant of about 2.5 (the issue
@@ -227,7 +218,7 @@ Test(holomorphic, error_order_on_smooth_networks) {
                    KH_OK, "%s", kh_last_error(f.ctx));
       err[b] = rel_error(f.g, f.exact, f.n);
     }
-    double s = fitted_slope(beta, err, 3);
+    double s = kh_test_loglog_slope(beta, err, 3);
     cr_log_info("N = %u: errors %.2e %.2e %.2e, slope %.2f", points[p], err[0], err[1], err[2], s);
     cr_expect(fabs(s - points[p]) <= 0.5, "N = %u: slope %.2f", points[p], s);
   }

@@ -204,12 +204,7 @@ Test(training, sign_updates_and_soft_bounds) {
   s.test = NULL;
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   o.gmax = 1, o.input_gain = 4, o.init_low = 0.2, o.init_high = 0.8;
-  cr_assert_eq(kh_netgen_parse_arch(s.ctx, &o, "4-8-3"), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  kh_netgen_write(s.ctx, &o, mem);
-  fclose(mem);
+  char *text = kh_test_netgen(&o, "4-8-3");
   s.nl = kh_test_parse(text);
   free(text);
   kh_model *m;

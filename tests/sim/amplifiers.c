@@ -36,24 +36,16 @@ Test(amplifiers, closed_form_native_and_ngspice) {
 /* A generated 3-layer network with amplifiers after both hidden layers, inputs driven; smooth
  * = 1 swaps the ideal clamps for Shockley diodes. */
 static kh_netlist *amplified_network(uint64_t seed, int smooth) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   o.seed = seed, o.input_gain = 1;
   o.amp_gain[0] = 2.5, o.amp_gain[1] = 4;
-  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, "5-7-6-3"), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK, "%s", kh_last_error(ctx));
-  fclose(mem);
+  char *text = kh_test_netgen(&o, "5-7-6-3");
   char *driven = kh_test_drive_inputs(text, 1);
   free(text);
   text = driven;
   if (smooth) memcpy(strstr(text, "d(kh_ideal=1)"), "d(is=1u n=1) ", 13);
   kh_netlist *nl = kh_test_parse(text);
   free(text);
-  kh_context_free(ctx);
   return nl;
 }
 

@@ -9,20 +9,12 @@
 #include <string.h>
 
 static kh_netlist *crossbar(double wire) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   o.seed = 3, o.wire_resistance = wire;
-  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, "3-4-2"), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK, "%s", kh_last_error(ctx));
-  fclose(mem);
+  char *text = kh_test_netgen(&o, "3-4-2");
   char *driven = kh_test_drive_inputs(text, 3);
   kh_netlist *net = kh_test_parse(driven);
   free(text), free(driven);
-  kh_context_free(ctx);
   return net;
 }
 

@@ -54,12 +54,7 @@ Test(nudge, free_factor_path_equals_a_cold_solve) {
   for (uint64_t seed = 1; seed <= 6; seed++) {
     kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
     o.seed = seed, o.input_gain = 3;
-    cr_assert_eq(kh_netgen_parse_arch(ctx, &o, "6-12-8-4"), KH_OK);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *mem = open_memstream(&text, &size);
-    kh_netgen_write(ctx, &o, mem);
-    fclose(mem);
+    char *text = kh_test_netgen(&o, "6-12-8-4");
     /* drive the inputs */
     for (char *p = text; (p = strstr(p, "vx")); p++) {
       char *dc = strstr(p, " dc 0\n");

@@ -228,17 +228,10 @@ char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal) {
 
 kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp,
                         const char *clamp) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   o.seed = seed, o.input_gain = gain;
   for (int l = 0; l < KH_NETGEN_MAX_LAYERS; l++) o.amp_gain[l] = amp;
-  cr_assert_eq(kh_netgen_parse_arch(ctx, &o, arch), KH_OK);
-  char *text = NULL;
-  size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  cr_assert_eq(kh_netgen_write(ctx, &o, mem), KH_OK, "%s", kh_last_error(ctx));
-  fclose(mem);
+  char *text = kh_test_netgen(&o, arch);
   if (clamp) { /* same length as "d(kh_ideal=1)": patched in place */
     char *at = strstr(text, "d(kh_ideal=1)");
     cr_assert_not_null(at);
@@ -247,7 +240,6 @@ kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp
   }
   kh_netlist *nl = kh_test_parse(text);
   free(text);
-  kh_context_free(ctx);
   return nl;
 }
 
@@ -266,4 +258,27 @@ char *kh_test_drive_inputs(const char *text, int first) {
   }
   *w = '\0';
   return driven;
+}
+
+char *kh_test_netgen(kh_netgen_options *o, const char *arch) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  cr_assert_eq(kh_netgen_parse_arch(ctx, o, arch), KH_OK, "%s", kh_last_error(ctx));
+  char *text = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&text, &size);
+  cr_assert_not_null(mem);
+  cr_assert_eq(kh_netgen_write(ctx, o, mem), KH_OK, "%s", kh_last_error(ctx));
+  fclose(mem);
+  kh_context_free(ctx);
+  return text;
+}
+
+double kh_test_loglog_slope(const double *x, const double *y, int n) {
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (int i = 0; i < n; i++) {
+    double a = log(x[i]), b = log(y[i]);
+    sx += a, sy += b, sxx += a * a, sxy += a * b;
+  }
+  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }

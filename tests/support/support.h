@@ -57,6 +57,10 @@ char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal);
  * "d(is=1u n=1) "). */
 kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp,
                         const char *clamp);
+/* The text kirchhoff net writes for o with layers `arch` (free()). */
+char *kh_test_netgen(kh_netgen_options *o, const char *arch);
+/* Least-squares slope of log(y) against log(x): a fitted convergence order. */
+double kh_test_loglog_slope(const double *x, const double *y, int n);
 /* Generated network text (kirchhoff net) with its input sources driven: the k-th "vx... dc 0"
  * line becomes "dc 0.d", d = first + k mod 5. Returns a new string (free()). */
 char *kh_test_drive_inputs(const char *text, int first);
