@@ -5,6 +5,7 @@
 #include "kirchhoff/circuit.h"
 #include "kirchhoff/dataset.h"
 #include "kirchhoff/hw.h"
+#include "kirchhoff/layered.h"
 #include "kirchhoff/model.h"
 #include "kirchhoff/netgen.h"
 #include "kirchhoff/netlist.h"

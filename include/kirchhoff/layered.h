@@ -1,0 +1,65 @@
+/* The layered solver backend: exact block-coordinate descent on layered circuits (docs/layered.md).
+ *
+ * A circuit is layered when its free nodes split into layers 1..L such that every resistor
+ * between two free nodes joins consecutive layers, the input sources (layer 0) meet only layer
+ * 1, and the rest is what one node can carry on its own: ideal diodes to fixed nodes (bounds),
+ * resistors to fixed nodes (a leak), current sources. Deep resistive networks (kirchhoff net)
+ * are. Restricted to every other layer the co-content is then separable, each node's exact
+ * minimizer given its neighbours is a conductance-weighted average clipped to its bounds, and a
+ * half-sweep over the odd (or even) layers of a whole minibatch is one matrix product per
+ * layer (BLAS). Alternating odd and even half-sweeps descends monotonically to the equilibrium
+ * (Scellier 2024). */
+#ifndef KIRCHHOFF_LAYERED_H
+#define KIRCHHOFF_LAYERED_H
+
+#include "kirchhoff/circuit.h"
+#include "kirchhoff/status.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kh_layered kh_layered;
+typedef enum { KH_PRECISION_DOUBLE, KH_PRECISION_SINGLE } kh_precision;
+
+/* Detects the layers of c (whose netlist needs .input and .output cards: the inputs are layer 0,
+ * the outputs must lie in the last layer). A circuit that is not layered is KH_ERR_INPUT, with
+ * the reason (amplifiers, Shockley diodes, a resistor skipping a layer, ...). The circuit's
+ * element values are read now; later changes go through kh_layered_set_params. c must outlive
+ * the handle. rows: the most samples one solve takes (the handle allocates for that once). */
+kh_status kh_layered_new(kh_context *ctx, kh_layered **out, const kh_circuit *c,
+                         kh_precision precision, size_t rows);
+void kh_layered_free(kh_layered *lay);
+size_t kh_layered_depth(const kh_layered *lay);               /* L: node layers are 0..L */
+size_t kh_layered_width(const kh_layered *lay, size_t layer); /* nodes of layer 0..L */
+kh_precision kh_layered_precision(const kh_layered *lay);
+/* The trainable parameters in .train order (conductances and currents, as kh_model has them). */
+size_t kh_layered_param_count(const kh_layered *lay);
+kh_status kh_layered_set_params(kh_context *ctx, kh_layered *lay, const double *theta);
+void kh_layered_get_params(const kh_layered *lay, double *theta);
+
+typedef struct {
+  unsigned sweeps;          /* sweeps done (one sweep: the odd layers, then the even ones) */
+  double change;            /* largest voltage change of the last sweep (V) */
+  double relative_residual; /* KKT residual of the result: largest net current into a node
+                             * that its bounds do not explain, over the largest current
+                             * magnitude meeting at a node */
+} kh_layered_stats;
+
+/* Solves `rows` independent samples at once: row r has features x[r * F ..] (F = inputs, times
+ * the input gain as kh_model_set_input does) and, when beta != 0, the nudge beta toward targets
+ * [r * outputs ..]. Starts from `voltages` when warm (as the last call left them) or from 0 V;
+ * sweeps until the largest change in a sweep is below tol times the largest input voltage, or,
+ * with tol = 0, exactly max_sweeps sweeps; not converging within max_sweeps when tol > 0 is
+ * KH_ERR_NUMERIC. voltages: rows x node_count (netlist nodes, ground and fixed nodes
+ * included), may be NULL (the handle keeps its own state for warm starts). */
+kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                           double beta, const double *targets, unsigned max_sweeps, double tol,
+                           int warm, double *voltages, kh_layered_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
