@@ -60,6 +60,16 @@ void kh_help_train(void) {
          "  --target-off V      output target of the other classes (default 0 V)\n"
          "  --seed S            seed of initialization, split and shuffles (default 1)\n"
          "  --threads T         worker threads over a batch's samples (default 1)\n"
+         "solver (docs/layered.md):\n"
+         "  --backend NAME      sparse (default: any circuit, one sample at a time) or layered\n"
+         "                      (layered networks: a minibatch at a time, block-coordinate\n"
+         "                      descent; SGD with the centered, plus or minus estimator)\n"
+         "  --precision P       layered: double (default) or single\n"
+         "  --sweeps K          layered: K sweeps per phase (default 0: until converged)\n"
+         "  --layered-tol T     layered: converged when no voltage moves more than T times\n"
+         "                      the largest input voltage in a sweep (default 1e-9)\n"
+         "  --preset NAME       drn-xs, drn-1h or drn-2h: Scellier 2024's MNIST networks and\n"
+         "                      hyperparameters (docs/layered.md); later options override\n"
          "output:\n"
          "  --trace FILE        HDF5 trace of the run (docs/traces.md)\n"
          "  --resume FILE       continue the run traced in FILE from its last epoch\n"
@@ -69,10 +79,15 @@ void kh_help_train(void) {
 static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, double test_loss,
                      double test_error, int tty) {
   if (tty) fprintf(stderr, "\r\033[K");
+  double per =
+      r->solves ? (double)(r->sweeps ? r->sweeps : r->newton_iterations) / (double)r->solves : 0.0;
   printf("epoch %3zu/%zu  train loss %.4f error %6.2f %%  test loss %.4f error %6.2f %%  "
-         "(%.2f s, %.1f Newton iterations per solve)\n",
+         "(%.2f s, %.1f %s per solve)\n",
          epoch, epochs, r->train_loss, 100 * r->train_error, test_loss, 100 * test_error,
-         r->seconds, r->solves ? (double)r->newton_iterations / (double)r->solves : 0.0);
+         r->seconds, per, r->sweeps ? "sweeps" : "Newton iterations");
+  if (r->sweeps)
+    printf("          layered: %.2f s in phases, %.2f s in updates\n", r->phase_seconds,
+           r->update_seconds);
   if (r->holomorphic_frozen)
     printf("          holomorphic EP: %lu samples had a clamp switching within |beta|; their "
            "active set was continued\n",
@@ -80,12 +95,53 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
   fflush(stdout);
 }
 
+/* Scellier 2024's deep resistive networks on MNIST (papers/fast-drn/drn.py of
+ * rain-neuromorphics/energy-based-learning): layers, input gain, sweeps per phase, per-layer
+ * learning rates (biases and weights alike); all: centered EP with beta = 1, SGD, batch 4, decay
+ * 0.99 per epoch, squared error on one-hot targets, pixels / 255. */
+typedef struct {
+  const char *name, *arch, *lr;
+  double gain;
+  size_t sweeps, epochs;
+} kh_preset;
+static const kh_preset presets[] = {
+    {"drn-xs", "784-100-10", "0.006", 100, 4, 10},
+    {"drn-1h", "784-1024-10", "0.006", 480, 4, 50},
+    {"drn-2h", "784-1024-1024-10", "0.002,0.006,0.018", 2000, 5, 50},
+};
+
+/* Applies --preset NAME (wherever it stands) before the other options, which then override. */
+static int apply_preset(int argc, char **argv, kh_train_setup *s, const char **lr,
+                        const char **optimizer, const char **backend, size_t *sweeps) {
+  const char *name = NULL;
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--preset")) name = argv[i + 1];
+  if (!name) return 0;
+  for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++) {
+    const kh_preset *p = &presets[k];
+    if (strcmp(p->name, name)) continue;
+    s->arch = p->arch, *lr = p->lr, *optimizer = "sgd", *backend = "layered";
+    *sweeps = p->sweeps;
+    s->net.input_gain = p->gain, s->net.init_scale = 1;
+    s->epochs = p->epochs;
+    s->train.beta = 1, s->train.batch = 4, s->train.lr_decay = 0.99, s->train.momentum = 0;
+    s->train.target_on = 1, s->train.target_off = 0;
+    s->train.estimator = KH_EST_CENTERED;
+    s->scaling = KH_SCALE_PIXELS, s->scaling_given = 1;
+    return 0;
+  }
+  kh_cli_usage("train", "unknown preset '%s' (drn-xs, drn-1h, drn-2h)", name);
+  return 1;
+}
+
 int kh_cmd_train(int argc, char **argv) {
   kh_train_setup s;
   kh_train_setup_init(&s);
   const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
-  size_t points = 4;
+  size_t points = 4, sweeps = 0;
   int beta_given = 0;
+  const char *backend = "sparse", *precision = "double", *preset = NULL;
+  if (apply_preset(argc, argv, &s, &lr, &optimizer, &backend, &sweeps)) return KH_EXIT_USAGE;
   size_t bits = 0;
   const kh_opt opts[] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
@@ -93,6 +149,12 @@ int kh_cmd_train(int argc, char **argv) {
       {"--test", KH_OPT_STRING, &s.test, NULL},
       {"--scale", KH_OPT_STRING, &scale, NULL},
       {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
+      {"--input-gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
+      {"--backend", KH_OPT_STRING, &backend, NULL},
+      {"--precision", KH_OPT_STRING, &precision, NULL},
+      {"--sweeps", KH_OPT_SIZE, &sweeps, NULL},
+      {"--layered-tol", KH_OPT_DOUBLE, &s.train.layered_tol, NULL},
+      {"--preset", KH_OPT_STRING, &preset, NULL},
       {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
       {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--save-net", KH_OPT_STRING, &s.save_net, NULL},
@@ -166,6 +228,17 @@ int kh_cmd_train(int argc, char **argv) {
     else
       return kh_cli_usage("train", "--scale: standardize, pixels or none");
   }
+  if (!strcmp(backend, "layered"))
+    s.train.backend = KH_BACKEND_LAYERED;
+  else if (strcmp(backend, "sparse"))
+    return kh_cli_usage("train", "--backend: sparse or layered");
+  if (!strcmp(precision, "single"))
+    s.train.precision = KH_PRECISION_SINGLE;
+  else if (strcmp(precision, "double"))
+    return kh_cli_usage("train", "--precision: double or single");
+  if (sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
+  s.train.sweeps = (unsigned)sweeps;
+  if (!(s.train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");
   if (!s.data) return kh_cli_usage("train", "--data is required");
   if (!s.arch == !s.netlist && !s.resume)
     return kh_cli_usage("train", "give either --arch or a NETLIST");

@@ -20,6 +20,23 @@ void kh_free(void *ptr) {
   free(ptr);
 }
 
+/* The raw block's address sits just before the aligned pointer. */
+void *kh_aligned_calloc(size_t count, size_t size) {
+  if (size && count > (SIZE_MAX - 128) / size) return NULL;
+  unsigned char *raw = kh_calloc(1, count * size + 64 + sizeof(void *));
+  if (!raw) return NULL;
+  uintptr_t at = ((uintptr_t)(raw + sizeof(void *)) + 63) & ~(uintptr_t)63;
+  memcpy((void *)(at - sizeof(void *)), &raw, sizeof raw);
+  return (void *)at;
+}
+
+void kh_aligned_free(void *ptr) {
+  if (!ptr) return;
+  void *raw;
+  memcpy(&raw, (unsigned char *)ptr - sizeof raw, sizeof raw);
+  kh_free(raw);
+}
+
 char *kh_strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *p = kh_malloc(n);

@@ -10,6 +10,10 @@ void *kh_calloc(size_t count, size_t size);
 void *kh_realloc(void *ptr, size_t size);
 void kh_free(void *ptr);
 char *kh_strdup(const char *s);
+/* Zeroed and aligned to a cache line (64 bytes), so that threads working on different lines of
+ * an array never share one; freed with kh_aligned_free. */
+void *kh_aligned_calloc(size_t count, size_t size);
+void kh_aligned_free(void *ptr);
 
 /* Ensures *items has room for `need` elements of `elem_size` bytes, growing geometrically.
  * Returns 0 on success, -1 when out of memory (the array is left as it was). */

@@ -145,6 +145,12 @@ static int write_config(hid_t file, const kh_trace_config *c) {
             attr_u64(g, "holomorphic_points", o->holomorphic_points) |
             attr_double(g, "read_noise", o->read_noise) |
             attr_u64(g, "beta_relative", (uint64_t)o->beta_relative) |
+            attr_u64(g, "sign_updates", (uint64_t)o->sign_updates) |
+            attr_u64(g, "soft_bounds", (uint64_t)o->soft_bounds) |
+            attr_double(g, "depression", o->depression) | attr_double(g, "pulse", o->pulse) |
+            attr_string(g, "backend", o->backend == KH_BACKEND_LAYERED ? "layered" : "sparse") |
+            attr_string(g, "precision", o->precision == KH_PRECISION_SINGLE ? "single" : "double") |
+            attr_u64(g, "sweeps", o->sweeps) | attr_double(g, "layered_tol", o->layered_tol) |
             attr_string(g, "scaling", scale_names[c->scaler->kind]);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |

@@ -55,6 +55,30 @@ static int lookup(const char *s, const char *const *names, int count) {
   return -1;
 }
 
+/* Options added after the first traces: absent ones keep their defaults. */
+static int read_later_options(hid_t g, kh_train_options *o) {
+  uint64_t sign = 0, soft = 0, sweeps = 0;
+  int bad = 0;
+  if (H5Aexists(g, "sign_updates") > 0)
+    bad |= read_numbers(g, "sign_updates", H5T_NATIVE_UINT64, &sign, 1) |
+           read_numbers(g, "soft_bounds", H5T_NATIVE_UINT64, &soft, 1) |
+           read_numbers(g, "depression", H5T_NATIVE_DOUBLE, &o->depression, 1) |
+           read_numbers(g, "pulse", H5T_NATIVE_DOUBLE, &o->pulse, 1);
+  o->sign_updates = (int)sign, o->soft_bounds = (int)soft;
+  if (H5Aexists(g, "backend") > 0) {
+    char *backend = read_string(g, "backend"), *precision = read_string(g, "precision");
+    bad |= !backend || !precision || read_numbers(g, "sweeps", H5T_NATIVE_UINT64, &sweeps, 1) ||
+           read_numbers(g, "layered_tol", H5T_NATIVE_DOUBLE, &o->layered_tol, 1) ||
+           sweeps > 1000000;
+    o->backend = backend && !strcmp(backend, "layered") ? KH_BACKEND_LAYERED : KH_BACKEND_SPARSE;
+    o->precision =
+        precision && !strcmp(precision, "single") ? KH_PRECISION_SINGLE : KH_PRECISION_DOUBLE;
+    o->sweeps = (unsigned)sweeps;
+    free(backend), free(precision);
+  }
+  return bad;
+}
+
 kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
                                kh_train_options *o, size_t *epochs_planned, size_t *epochs_done) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -90,6 +114,7 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
     o->beta_relative = (int)relative;
     if (!bad && H5Aexists(g, "read_noise") > 0)
       bad |= read_numbers(g, "read_noise", H5T_NATIVE_DOUBLE, &o->read_noise, 1);
+    if (!bad) bad |= read_later_options(g, o);
     hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);
     if (a >= 0) {
       hid_t space = H5Aget_space(a);

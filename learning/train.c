@@ -3,6 +3,7 @@
  * threads beyond the solver's round-off, then an optimizer step projected onto the bounds.
  * Each epoch starts every worker cold, so a run resumed at an epoch boundary repeats the
  * uninterrupted run bit for bit. */
+#include "layered_train.h"
 #include "model_impl.h"
 #include "optimizer.h"
 
@@ -42,8 +43,9 @@ struct kh_trainer {
   void *device_state;
   int hardware_aware;
   uint64_t writes;
-  double *mapped; /* the device's conductances */
-  void *owned;    /* kh_trainer_own */
+  double *mapped;           /* the device's conductances */
+  kh_layered_trainer *fast; /* the layered backend's trainer, when it runs the phases */
+  void *owned;              /* kh_trainer_own */
 };
 
 static double now(void) {
@@ -107,6 +109,7 @@ void kh_trainer_free(kh_trainer *t) {
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
   kh_free(t->phases), kh_free(t->frozen), kh_free(t->mapped), kh_free(t->owned);
+  kh_layered_trainer_free(t->fast);
   kh_free(t);
 }
 
@@ -137,7 +140,8 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
   if (!t) return kh_fail_nomem(ctx, "creating the trainer");
   t->o = *o;
   t->train = train;
-  t->nworkers = o->threads;
+  t->nworkers = o->backend == KH_BACKEND_LAYERED ? 1 : o->threads; /* layered: one model, for
+                                                                    * the parameters' names */
   st = new_workers(ctx, t, nl);
   kh_model *m = st == KH_OK ? t->workers[0].model : NULL;
   if (st == KH_OK) st = check_shapes(ctx, m, train);
@@ -158,6 +162,8 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
+  if (st == KH_OK && o->backend == KH_BACKEND_LAYERED)
+    st = kh_layered_trainer_new(ctx, &t->fast, m, &t->opt, o);
   if (st == KH_OK && o->read_noise > 0) {
     double vin = 0, gain = fabs(kh_netlist_input_gain(nl));
     for (size_t i = 0; i < kh_dataset_count(train); i++)
@@ -169,6 +175,7 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     kh_model_get_params(m, t->theta);
     kh_optimizer_project(&t->opt, t->theta);
     kh_rng_seed(&t->rng, o->seed);
+    if (t->fast) st = kh_layered_trainer_set_params(ctx, t->fast, t->theta);
   }
   if (st != KH_OK) {
     kh_trainer_free(t);
@@ -207,6 +214,10 @@ void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, int ha
  * training). */
 static kh_status sync_params(kh_context *ctx, kh_trainer *t, int evaluating) {
   const double *theta = t->theta;
+  if (t->fast && t->device)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the layered backend has no device models; use --backend "
+                   "sparse");
   if (t->device && (evaluating || t->hardware_aware)) {
     if (!t->mapped && !(t->mapped = kh_malloc((t->params + 1) * sizeof *t->mapped)))
       return kh_fail_nomem(ctx, "mapping parameters to the device");
@@ -289,6 +300,16 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     size_t j = (size_t)kh_rng_below(&t->rng, i + 1), tmp = t->order[i];
     t->order[i] = t->order[j], t->order[j] = tmp;
   }
+  if (t->fast) {
+    kh_status st = kh_layered_trainer_epoch(ctx, t->fast, t->train, t->order, t->opt.lr_scale, r);
+    if (st != KH_OK) return st;
+    kh_layered_trainer_get_params(t->fast, t->theta);
+    kh_optimizer_scale_rates(&t->opt, t->o.lr_decay);
+    if (sync_params(ctx, t, 0) != KH_OK) return kh_last_status(ctx);
+    r->epoch = ++t->epoch;
+    r->seconds = now() - t0;
+    return KH_OK;
+  }
   cold_start(t);
   long double loss = 0, correct = 0;
   for (size_t start = 0; start < n; start += B) {
@@ -324,6 +345,7 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   kh_status st = check_shapes(ctx, t->workers[0].model, d);
   if (st == KH_OK) st = sync_params(ctx, t, 1);
   if (st != KH_OK) return st;
+  if (t->fast) return kh_layered_trainer_evaluate(ctx, t->fast, d, loss, error);
   size_t n = kh_dataset_count(d), B = t->o.batch, idx[B];
   long double sum = 0, correct = 0;
   cold_start(t);
@@ -361,5 +383,6 @@ kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_
   t->opt.step = s->step;
   t->opt.lr_scale = s->lr_scale;
   memcpy(t->rng.s, s->rng, sizeof s->rng);
-  return sync_params(ctx, t, 0);
+  kh_status st = t->fast ? kh_layered_trainer_set_params(ctx, t->fast, t->theta) : KH_OK;
+  return st == KH_OK ? sync_params(ctx, t, 0) : st;
 }

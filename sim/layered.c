@@ -19,15 +19,22 @@ static const char *element_name(const kh_circuit *c, size_t e) {
 void kh_layered_free(kh_layered *lay) {
   if (!lay) return;
   for (size_t l = 0; l <= KH_LAYERED_MAX; l++) {
-    kh_free(lay->node[l]), kh_free(lay->leak[l]), kh_free(lay->fixed[l]), kh_free(lay->W[l]);
-    kh_free(lay->colsum[l]), kh_free(lay->rowsum[l]), kh_free(lay->diag[l]);
-    kh_free(lay->cst[l]), kh_free(lay->lo[l]), kh_free(lay->hi[l]), kh_free(lay->V[l]);
+    kh_free(lay->node[l]), kh_free(lay->leak[l]), kh_free(lay->fixed[l]);
+    kh_aligned_free(lay->W[l]), kh_aligned_free(lay->colsum[l]), kh_aligned_free(lay->rowsum[l]);
+    kh_aligned_free(lay->diag[l]), kh_aligned_free(lay->cst[l]), kh_aligned_free(lay->lo[l]);
+    kh_aligned_free(lay->hi[l]), kh_aligned_free(lay->V[l]);
   }
   kh_free(lay->drive_feature), kh_free(lay->drive_gain), kh_free(lay->out_of);
-  kh_free(lay->out_index), kh_free(lay->elements), kh_free(lay->param), kh_free(lay->P);
-  kh_free(lay->work), kh_free(lay->rowsum_blocks), kh_free(lay->beta_row);
-  kh_free(lay->target_row);
+  kh_free(lay->out_index), kh_free(lay->elements), kh_free(lay->param), kh_free(lay->bias);
+  kh_aligned_free(lay->P), kh_aligned_free(lay->work);
+  kh_free(lay->beta_row), kh_free(lay->target_row);
   kh_free(lay);
+}
+
+/* Row stride for width n (see ld in layered_impl.h). */
+static size_t padded(size_t n, size_t real) {
+  size_t line = 64 / real, ld = (n + line - 1) / line * line;
+  return ld * real % 4096 == 0 ? ld + line : ld;
 }
 
 /* Scratch of the detection, per netlist node. */
@@ -152,6 +159,10 @@ static kh_status assign_layers(kh_context *ctx, kh_layered *lay, scan *s) {
       lay->depth = (size_t)s->layer[node] > lay->depth ? (size_t)s->layer[node] : lay->depth;
   for (size_t node = 0; node < N; node++) /* node order within a layer */
     if (s->layer[node] > 0) s->index[node] = (int32_t)lay->width[s->layer[node]]++;
+  for (size_t l = 0; l <= lay->depth; l++) {
+    lay->ld[l] = padded(lay->width[l], lay->real);
+    lay->max_ld = lay->ld[l] > lay->max_ld ? lay->ld[l] : lay->max_ld;
+  }
   for (size_t l = 1; l <= lay->depth; l++) {
     lay->node[l] = kh_malloc(lay->width[l] * sizeof *lay->node[l]);
     lay->leak[l] = kh_calloc(lay->width[l], sizeof *lay->leak[l]);
@@ -196,7 +207,7 @@ static kh_status place_resistor(kh_context *ctx, kh_layered *lay, scan *s, size_
                    element_name(c, e), la, lb);
   size_t i = la ? (size_t)s->index[a] : (size_t)s->input[a], j = (size_t)s->index[b];
   lay->elements[lay->element_count++] =
-      (kh_layered_element){{(uint32_t)lb, 0, 0, i * lay->width[lb] + j}, g, param};
+      (kh_layered_element){{(uint32_t)lb, 0, 0, i * lay->ld[lb] + j}, g, param};
   return KH_OK;
 }
 
@@ -259,7 +270,7 @@ static kh_status map_params(kh_context *ctx, kh_layered *lay) {
   uint8_t *count[KH_LAYERED_MAX + 1] = {0};
   kh_status st = KH_OK;
   for (size_t l = 1; st == KH_OK && l <= lay->depth; l++)
-    if (!(count[l] = kh_calloc(lay->width[l - 1] * lay->width[l] + 1, 1)))
+    if (!(count[l] = kh_calloc(lay->width[l - 1] * lay->ld[l] + 1, 1)))
       st = kh_fail_nomem(ctx, "detecting layers");
   for (size_t e = 0; st == KH_OK && e < lay->element_count; e++) {
     const kh_layered_element *el = &lay->elements[e];
@@ -270,10 +281,16 @@ static kh_status map_params(kh_context *ctx, kh_layered *lay) {
     if (*n < 255) (*n)++;
   }
   for (size_t l = 1; l <= lay->depth; l++) {
-    for (size_t i = 0; st == KH_OK && i < lay->width[l - 1] * lay->width[l]; i++)
-      if (!count[l][i]) lay->full[l] = 0;
+    for (size_t i = 0; st == KH_OK && i < lay->width[l - 1]; i++)
+      for (size_t j = 0; j < lay->width[l]; j++)
+        if (!count[l][i * lay->ld[l] + j]) lay->full[l] = 0;
     kh_free(count[l]);
   }
+  if (st == KH_OK && !(lay->bias = kh_malloc((lay->params + 1) * sizeof *lay->bias)))
+    st = kh_fail_nomem(ctx, "detecting layers");
+  for (size_t l = 1; st == KH_OK && l <= lay->depth; l++)
+    for (size_t p = 0; p < lay->params; p++)
+      if (lay->param[p].bias && lay->param[p].layer == l) lay->bias[lay->bias_count++] = p;
   return st;
 }
 
@@ -306,19 +323,18 @@ static kh_status allocate(kh_context *ctx, kh_layered *lay, size_t rows) {
   lay->rows_max = rows;
   int ok = 1;
   for (size_t l = 0; l <= L; l++) {
-    size_t n = lay->width[l];
-    ok = ok && (lay->V[l] = kh_calloc(rows * n + 1, R));
+    size_t n = lay->width[l], ld = lay->ld[l];
+    ok = ok && (lay->V[l] = kh_aligned_calloc(rows * ld, R));
     if (l == 0) continue;
     size_t m = lay->width[l - 1];
-    ok = ok && (lay->W[l] = kh_calloc(m * n + 1, R)) && (lay->colsum[l] = kh_calloc(n, R)) &&
-         (lay->rowsum[l] = kh_calloc(m, R)) && (lay->diag[l] = kh_calloc(n, R)) &&
-         (lay->cst[l] = kh_calloc(n, R)) && (lay->lo[l] = kh_calloc(n, R)) &&
-         (lay->hi[l] = kh_calloc(n, R));
+    ok = ok && (lay->W[l] = kh_aligned_calloc(m * ld, R)) &&
+         (lay->colsum[l] = kh_aligned_calloc(ld, R)) &&
+         (lay->rowsum[l] = kh_aligned_calloc(m, R)) && (lay->diag[l] = kh_aligned_calloc(n, R)) &&
+         (lay->cst[l] = kh_aligned_calloc(n, R)) && (lay->lo[l] = kh_aligned_calloc(n, R)) &&
+         (lay->hi[l] = kh_aligned_calloc(n, R));
   }
-  size_t blocks = (wmax + KH_LAYERED_BLOCK - 1) / KH_LAYERED_BLOCK;
-  ok = ok && (lay->P = kh_calloc(rows * lay->width[1] + 1, R)) &&
-       (lay->work = kh_calloc(rows * wmax + 1, R)) &&
-       (lay->rowsum_blocks = kh_calloc(blocks * wmax + 1, R)) &&
+  ok = ok && (lay->P = kh_aligned_calloc(rows * lay->ld[1], R)) &&
+       (lay->work = kh_aligned_calloc(rows * lay->max_ld, R)) &&
        (lay->beta_row = kh_calloc(rows, sizeof *lay->beta_row)) &&
        (lay->target_row = kh_calloc(rows * lay->outputs + 1, sizeof *lay->target_row));
   return ok ? KH_OK : kh_fail_nomem(ctx, "allocating the layered solver");
@@ -426,7 +442,7 @@ void kh_layered_get_params(const kh_layered *lay, double *theta) {
 }
 
 /* A nudge of -|beta| must leave every output node a positive conductance. */
-static kh_status check_nudge(kh_context *ctx, const kh_layered *lay, double beta) {
+kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta) {
   size_t L = lay->depth;
   for (size_t k = 0; beta < 0 && k < lay->outputs; k++) {
     size_t j = lay->out_index[k];
@@ -453,25 +469,25 @@ kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const 
     if (!isfinite(x[i]))
       return kh_fail(ctx, KH_ERR_INPUT, "row %zu: input feature %zu is not finite",
                      i / lay->features + 1, i % lay->features);
-  kh_status st = check_nudge(ctx, lay, beta);
+  kh_status st = kh_layered_check_nudge(ctx, lay, beta);
   if (st != KH_OK) return st;
   for (size_t r = 0; r < rows; r++) {
     lay->beta_row[r] = beta;
     for (size_t k = 0; k < lay->outputs; k++)
       lay->target_row[r * lay->outputs + k] = beta != 0 ? targets[r * lay->outputs + k] : 0;
   }
-  KH_LAYERED_CALL(lay, drive, lay, rows, x);
+  KH_LAYERED_CALL(lay, drive, lay, rows, x, 1);
   for (size_t l = 1; !warm && l <= lay->depth; l++)
-    memset(lay->V[l], 0, rows * lay->width[l] * lay->real);
+    memset(lay->V[l], 0, rows * lay->ld[l] * lay->real);
   double scale = lay->input_scale > 0 ? lay->input_scale : 1.0, change = INFINITY;
   unsigned sweeps = 0;
   while (sweeps < max_sweeps && !(tol > 0 && change <= tol * scale)) {
-    change = KH_LAYERED_CALL(lay, sweep, lay, rows);
+    change = KH_LAYERED_CALL(lay, sweep, lay, 0, rows);
     sweeps++;
   }
   if (stats) {
     stats->sweeps = sweeps, stats->change = change;
-    stats->relative_residual = KH_LAYERED_CALL(lay, residual, lay, rows);
+    stats->relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, rows);
   }
   if (tol > 0 && !(change <= tol * scale))
     return kh_fail(ctx, KH_ERR_NUMERIC,

@@ -9,15 +9,14 @@
 #include <stdint.h>
 
 enum { KH_LAYERED_MAX = 16 };
-/* Columns per block of the fused update: a block's rows of the gradient factors and of the next
- * input product stay in L1. */
-enum { KH_LAYERED_BLOCK = 256 };
+/* Rows per block of the fused update (kh_layered_update). */
+enum { KH_LAYERED_BLOCK = 128 };
 
 typedef struct {
   uint32_t layer; /* l >= 1: conductance entry of W_l; bias: the node's layer */
   int bias;       /* a current source (else a resistor) */
   int sign;       /* bias: +1 when the source pushes its current into the node */
-  size_t entry;   /* W_l index (i * width[l] + j), or the node's index in its layer */
+  size_t entry;   /* W_l index (i * ld[l] + j), or the node's index in its layer */
 } kh_layered_slot;
 
 typedef struct {
@@ -31,6 +30,11 @@ struct kh_layered {
   kh_precision precision;
   size_t real; /* sizeof the working type */
   size_t depth, width[KH_LAYERED_MAX + 1], features, outputs, rows_max, max_width;
+  /* Row stride of every array whose rows run over a layer's nodes (W_l, V[l], P, work, the
+   * gradient factors): the width rounded up to whole cache lines, and not a multiple of 4 KiB,
+   * so that the rows a kernel walks at once do not contend for the same cache sets. The
+   * arrays start on a cache line: threads given different column blocks share no line. */
+  size_t ld[KH_LAYERED_MAX + 1], max_ld;
   uint32_t *node[KH_LAYERED_MAX + 1]; /* netlist node of each layer node (layers 0..L) */
   uint32_t *drive_feature;            /* per input node: its feature and signed gain */
   double *drive_gain;
@@ -42,12 +46,12 @@ struct kh_layered {
   size_t element_count;
   kh_layered_slot *param; /* per parameter */
   size_t params;
+  size_t *bias, bias_count;     /* the parameters that are currents, by layer */
   int full[KH_LAYERED_MAX + 1]; /* every entry of W_l is exactly one trainable resistor */
   /* Working precision (float or double): W_l (width[l-1] x width[l], row-major), and per
    * node of layers 1..L: diag (sum of conductances), cst (current in), lo and hi (bounds). */
   void *W[KH_LAYERED_MAX + 1];
   void *colsum[KH_LAYERED_MAX + 1], *rowsum[KH_LAYERED_MAX + 1]; /* of W_l */
-  void *rowsum_blocks; /* partial row sums of one update, per column block */
   void *diag[KH_LAYERED_MAX + 1], *cst[KH_LAYERED_MAX + 1];
   void *lo[KH_LAYERED_MAX + 1], *hi[KH_LAYERED_MAX + 1];
   /* State, rows_max rows per layer: V[0] the input voltages, V[l] the node voltages. P holds
@@ -57,31 +61,42 @@ struct kh_layered {
   double input_scale;            /* largest input voltage magnitude of the last drive */
 };
 
+/* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
+kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
+
 /* Kernels, one set per precision (suffix _f32, _f64). rows <= rows_max. */
 #define KH_LAYERED_KERNELS(S)                                                                      \
-  /* V[0] <- input voltages of features x (rows x features); P <- V[0] W_1. */                     \
-  void kh_layered_drive_##S(kh_layered *lay, size_t rows, const double *x);                        \
-  /* One sweep (odd layers, then even ones) with per-row nudges beta_row / target_row. Returns     \
-   * the largest voltage change. */                                                                \
-  double kh_layered_sweep_##S(kh_layered *lay, size_t rows);                                       \
-  /* KKT residual of the state (kh_layered_stats.relative_residual). */                            \
-  double kh_layered_residual_##S(kh_layered *lay, size_t rows);                                    \
+  /* V[0] <- input voltages of features x (rows x features); P <- V[0] W_1 when product. */        \
+  void kh_layered_drive_##S(kh_layered *lay, size_t rows, const double *x, int product);           \
+  /* The same input voltages, transposed (Ut[i rows + r]), for kh_layered_update. */               \
+  void kh_layered_inputs_t_##S(const kh_layered *lay, size_t rows, const double *x, void *Ut);     \
+  /* The factors of kh_layered_update for layer l from phase rows [a, a + count) and [b, ..):      \
+   * l = 1: At = the inputs of rows [0, count) transposed, C = V_1(a) - V_1(b); l >= 2:            \
+   * At = [V_l-1(a), V_l-1(b)] transposed, C = [V_l(a); -V_l(b)], rt_i = 1/2 sum (a^2 - b^2).      \
+   * ct_j = 1/2 sum_r (V_l(a)^2 - V_l(b)^2), dsum_j = sum_r V_l(a) - V_l(b). */                    \
+  void kh_layered_factors_##S(const kh_layered *lay, size_t l, size_t a, size_t b, size_t count,   \
+                              void *At, void *C, void *rt, void *ct, double *dsum);                \
+  /* One sweep (odd layers, then even ones) of rows [first, first + rows), per-row nudges beta_row \
+   * / target_row. Returns the largest voltage change. */                                          \
+  double kh_layered_sweep_##S(kh_layered *lay, size_t first, size_t rows);                         \
+  /* KKT residual of those rows (kh_layered_stats.relative_residual). */                           \
+  double kh_layered_residual_##S(kh_layered *lay, size_t first, size_t rows);                      \
   /* diag and cst of every layer from the sums of W (recomputed first when sums = 1), leak,        \
    * fixed and the bias parameters theta. */                                                       \
   void kh_layered_refresh_##S(kh_layered *lay, const double *theta, int sums);                     \
   /* SGD step on W_l, fused: W_l -= step * G clipped to [lo, hi], G_ij = rt_i + ct_j -             \
-   * sum_r At[i k + r] C[r w + j] (rt may be NULL); updates colsum[l] and rowsum[l]; and, when     \
+   * sum_r At[i k + r] C[r ld + j] (rt may be NULL); updates colsum[l] and rowsum[l]; and, when    \
    * next_rows > 0 (l = 1), P <- U W_1 for the next inputs U (next_rows rows, given transposed:    \
-   * Ut[i next_rows + r]). Columns go to threads in fixed blocks: the result does not depend on    \
-   * the number of threads. */                                                                     \
+   * Ut[i next_rows + r]). workspace: update_workspace(next_rows) bytes, cache-line aligned. */    \
   void kh_layered_update_##S(kh_layered *lay, size_t l, size_t k, const void *At, const void *C,   \
                              const void *rt, const void *ct, double step, double lo, double hi,    \
-                             size_t next_rows, const void *Ut, int threads);                       \
+                             size_t next_rows, const void *Ut, void *workspace, int threads);      \
+  size_t kh_layered_update_workspace_##S(const kh_layered *lay, size_t next_rows);                 \
   /* W from the elements (parameters from theta); then refresh. */                                 \
   void kh_layered_load_##S(kh_layered *lay, const double *theta);                                  \
-  /* Conductance parameters back from W. */                                                        \
+  /* Conductance parameters of fully trainable layers back from W. */                              \
   void kh_layered_store_##S(const kh_layered *lay, double *theta);                                 \
-  /* Copies the state of rows [from, from + rows) to [to, ..) in every layer. */                   \
+  /* Copies rows [from, from + rows) to [to, ..) in every layer and in P. */                       \
   void kh_layered_copy_rows_##S(kh_layered *lay, size_t from, size_t to, size_t rows);             \
   /* Row r's node voltages into voltages (node_count values, fixed nodes from the circuit). */     \
   void kh_layered_export_##S(const kh_layered *lay, size_t r, double *voltages);                   \

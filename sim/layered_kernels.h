@@ -22,35 +22,75 @@ static REAL *layer(void *p) {
   return (REAL *)p;
 }
 
-void FN(drive)(kh_layered *lay, size_t rows, const double *x) {
+void FN(drive)(kh_layered *lay, size_t rows, const double *x, int product) {
   size_t n0 = lay->width[0], n1 = lay->width[1], F = lay->features;
+  size_t ld0 = lay->ld[0], ld1 = lay->ld[1];
   REAL *U = layer(lay->V[0]);
   double scale = 0;
   for (size_t r = 0; r < rows; r++)
     for (size_t i = 0; i < n0; i++) {
       double v = lay->drive_gain[i] * x[r * F + lay->drive_feature[i]];
-      U[r * n0 + i] = (REAL)v;
+      U[r * ld0 + i] = (REAL)v;
       scale = fmax(scale, fabs(v));
     }
   lay->input_scale = scale;
-  GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n1, (int)n0, 1, U, (int)n0,
-       layer(lay->W[1]), (int)n1, 0, layer(lay->P), (int)n1);
+  if (product)
+    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n1, (int)n0, 1, U, (int)ld0,
+         layer(lay->W[1]), (int)ld1, 0, layer(lay->P), (int)ld1);
+}
+
+void FN(inputs_t)(const kh_layered *lay, size_t rows, const double *x, void *Ut) {
+  size_t n0 = lay->width[0], F = lay->features;
+  REAL *u = Ut;
+  for (size_t i = 0; i < n0; i++)
+    for (size_t r = 0; r < rows; r++)
+      u[i * rows + r] = (REAL)(lay->drive_gain[i] * x[r * F + lay->drive_feature[i]]);
+}
+
+void FN(factors)(const kh_layered *lay, size_t l, size_t a, size_t b, size_t count, void *At,
+                 void *C, void *rt, void *ct, double *dsum) {
+  size_t m = lay->width[l - 1], n = lay->width[l], k = l == 1 ? count : 2 * count;
+  size_t ldm = lay->ld[l - 1], ld = lay->ld[l];
+  const REAL *below = layer(lay->V[l - 1]), *V = layer(lay->V[l]);
+  REAL *at = At, *c = C, *rterm = rt, *cterm = ct;
+  for (size_t j = 0; j < n; j++) cterm[j] = 0, dsum[j] = 0;
+  for (size_t r = 0; r < count; r++)
+    for (size_t j = 0; j < n; j++) {
+      REAL va = V[(a + r) * ld + j], vb = V[(b + r) * ld + j];
+      cterm[j] += (REAL)0.5 * (va * va - vb * vb);
+      dsum[j] += (double)va - (double)vb;
+      if (l == 1)
+        c[r * ld + j] = va - vb;
+      else
+        c[r * ld + j] = va, c[(count + r) * ld + j] = -vb;
+    }
+  for (size_t i = 0; i < m; i++) {
+    REAL t = 0;
+    for (size_t r = 0; r < count; r++) {
+      REAL ua = below[(l == 1 ? r : a + r) * ldm + i], ub = below[(l == 1 ? r : b + r) * ldm + i];
+      at[i * k + r] = ua;
+      if (l > 1) at[i * k + count + r] = ub;
+      t += (REAL)0.5 * (ua * ua - ub * ub);
+    }
+    if (l > 1) rterm[i] = t;
+  }
 }
 
 /* S = what the neighbours of layer l push into it: sum_k g_jk v_k over both adjacent layers. */
-static void neighbour_sums(kh_layered *lay, size_t l, size_t rows, REAL *S) {
-  size_t L = lay->depth, n = lay->width[l];
+static void neighbour_sums(kh_layered *lay, size_t l, size_t first, size_t rows, REAL *S) {
+  size_t L = lay->depth, n = lay->width[l], ld = lay->ld[l];
   if (l == 1) {
-    memcpy(S, lay->P, rows * n * sizeof *S);
+    memcpy(S, layer(lay->P) + first * ld, rows * ld * sizeof *S);
   } else {
-    size_t m = lay->width[l - 1];
+    size_t m = lay->width[l - 1], ldm = lay->ld[l - 1];
     GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1,
-         layer(lay->V[l - 1]), (int)m, layer(lay->W[l]), (int)n, 0, S, (int)n);
+         layer(lay->V[l - 1]) + first * ldm, (int)ldm, layer(lay->W[l]), (int)ld, 0, S, (int)ld);
   }
   if (l < L) {
-    size_t m = lay->width[l + 1];
+    size_t m = lay->width[l + 1], ldm = lay->ld[l + 1];
     GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)m, 1,
-         layer(lay->V[l + 1]), (int)m, layer(lay->W[l + 1]), (int)m, 1, S, (int)n);
+         layer(lay->V[l + 1]) + first * ldm, (int)ldm, layer(lay->W[l + 1]), (int)ldm, 1, S,
+         (int)ld);
   }
 }
 
@@ -68,19 +108,20 @@ static void node_terms(const kh_layered *lay, size_t l, size_t r, size_t j, REAL
   }
 }
 
-static double update_layer(kh_layered *lay, size_t l, size_t rows) {
-  size_t n = lay->width[l];
+static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows) {
+  size_t n = lay->width[l], ld = lay->ld[l];
   REAL *S = layer(lay->work), *V = layer(lay->V[l]);
   const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
-  neighbour_sums(lay, l, rows, S);
+  neighbour_sums(lay, l, first, rows, S);
   double change = 0;
-  for (size_t r = 0; r < rows; r++) {
-    REAL *v = V + r * n;
-    const REAL *s = S + r * n;
-    if (l == lay->depth && lay->beta_row[r] != 0) { /* the nudged output layer */
+  for (size_t row = first; row < first + rows; row++) {
+    size_t r = row - first;
+    REAL *v = V + row * ld;
+    const REAL *s = S + r * ld;
+    if (l == lay->depth && lay->beta_row[row] != 0) { /* the nudged output layer */
       for (size_t j = 0; j < n; j++) {
         double num, den;
-        node_terms(lay, l, r, j, s[j], &num, &den);
+        node_terms(lay, l, row, j, s[j], &num, &den);
         REAL x = (REAL)(num / den);
         x = x < lo[j] ? lo[j] : x > hi[j] ? hi[j] : x;
         change = fmax(change, fabs((double)(x - v[j])));
@@ -102,25 +143,25 @@ static double update_layer(kh_layered *lay, size_t l, size_t rows) {
   return change;
 }
 
-double FN(sweep)(kh_layered *lay, size_t rows) {
+double FN(sweep)(kh_layered *lay, size_t first, size_t rows) {
   double change = 0;
   for (size_t parity = 1; parity <= 2; parity++)
     for (size_t l = parity; l <= lay->depth; l += 2)
-      change = fmax(change, update_layer(lay, l, rows));
+      change = fmax(change, update_layer(lay, l, first, rows));
   return change;
 }
 
-double FN(residual)(kh_layered *lay, size_t rows) {
+double FN(residual)(kh_layered *lay, size_t first, size_t rows) {
   double worst = 0, scale = 0;
   for (size_t l = 1; l <= lay->depth; l++) {
-    size_t n = lay->width[l];
+    size_t n = lay->width[l], ld = lay->ld[l];
     REAL *S = layer(lay->work), *V = layer(lay->V[l]);
     const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
-    neighbour_sums(lay, l, rows, S);
-    for (size_t r = 0; r < rows; r++)
+    neighbour_sums(lay, l, first, rows, S);
+    for (size_t row = first; row < first + rows; row++)
       for (size_t j = 0; j < n; j++) {
-        double num, den, v = (double)V[r * n + j];
-        node_terms(lay, l, r, j, S[r * n + j], &num, &den);
+        double num, den, v = (double)V[row * ld + j];
+        node_terms(lay, l, row, j, S[(row - first) * ld + j], &num, &den);
         double f = num - den * v;               /* net current into the node, diodes aside */
         if (v <= (double)lo[j]) f = fmax(f, 0); /* a diode may push current in at the bound */
         if (v >= (double)hi[j]) f = fmin(f, 0); /* or draw it out */
@@ -132,13 +173,13 @@ double FN(residual)(kh_layered *lay, size_t rows) {
 }
 
 static void sums(kh_layered *lay, size_t l) {
-  size_t m = lay->width[l - 1], n = lay->width[l];
+  size_t m = lay->width[l - 1], n = lay->width[l], ld = lay->ld[l];
   const REAL *W = layer(lay->W[l]);
   REAL *cs = layer(lay->colsum[l]), *rs = layer(lay->rowsum[l]);
   memset(cs, 0, n * sizeof *cs);
   for (size_t i = 0; i < m; i++) {
     REAL t = 0;
-    for (size_t j = 0; j < n; j++) t += W[i * n + j], cs[j] += W[i * n + j];
+    for (size_t j = 0; j < n; j++) t += W[i * ld + j], cs[j] += W[i * ld + j];
     rs[i] = t;
   }
 }
@@ -154,15 +195,15 @@ void FN(refresh)(kh_layered *lay, const double *theta, int recompute) {
       cst[j] = (REAL)lay->fixed[l][j];
     }
   }
-  for (size_t p = 0; p < lay->params; p++) {
-    const kh_layered_slot *s = &lay->param[p];
-    if (s->bias) layer(lay->cst[s->layer])[s->entry] += (REAL)(s->sign * theta[p]);
+  for (size_t b = 0; b < lay->bias_count; b++) {
+    const kh_layered_slot *s = &lay->param[lay->bias[b]];
+    layer(lay->cst[s->layer])[s->entry] += (REAL)(s->sign * theta[lay->bias[b]]);
   }
 }
 
 void FN(load)(kh_layered *lay, const double *theta) {
   for (size_t l = 1; l <= lay->depth; l++)
-    memset(lay->W[l], 0, lay->width[l - 1] * lay->width[l] * sizeof(REAL));
+    memset(lay->W[l], 0, lay->width[l - 1] * lay->ld[l] * sizeof(REAL));
   for (size_t e = 0; e < lay->element_count; e++) {
     const kh_layered_element *el = &lay->elements[e];
     if (el->slot.bias) continue;
@@ -181,9 +222,11 @@ void FN(store)(const kh_layered *lay, double *theta) {
 
 void FN(copy_rows)(kh_layered *lay, size_t from, size_t to, size_t rows) {
   for (size_t l = 1; l <= lay->depth; l++) {
-    size_t n = lay->width[l];
-    memmove(layer(lay->V[l]) + to * n, layer(lay->V[l]) + from * n, rows * n * sizeof(REAL));
+    size_t ld = lay->ld[l];
+    memmove(layer(lay->V[l]) + to * ld, layer(lay->V[l]) + from * ld, rows * ld * sizeof(REAL));
   }
+  size_t ld1 = lay->ld[1];
+  memmove(layer(lay->P) + to * ld1, layer(lay->P) + from * ld1, rows * ld1 * sizeof(REAL));
 }
 
 void FN(export)(const kh_layered *lay, size_t r, double *voltages) {
@@ -191,13 +234,13 @@ void FN(export)(const kh_layered *lay, size_t r, double *voltages) {
   for (size_t node = 0; node < c->node_count; node++) voltages[node] = c->offset[node];
   for (size_t l = 0; l <= lay->depth; l++)
     for (size_t j = 0; j < lay->width[l]; j++)
-      voltages[lay->node[l][j]] = (double)layer(lay->V[l])[r * lay->width[l] + j];
+      voltages[lay->node[l][j]] = (double)layer(lay->V[l])[r * lay->ld[l] + j];
 }
 
 void FN(outputs)(const kh_layered *lay, size_t r, double *outputs) {
-  size_t L = lay->depth, n = lay->width[L];
+  size_t L = lay->depth, ld = lay->ld[L];
   for (size_t k = 0; k < lay->outputs; k++)
-    outputs[k] = (double)layer(lay->V[L])[r * n + lay->out_index[k]];
+    outputs[k] = (double)layer(lay->V[L])[r * ld + lay->out_index[k]];
 }
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) &&                  \
@@ -208,61 +251,94 @@ void FN(outputs)(const kh_layered *lay, size_t r, double *outputs) {
 #define CLONES
 #endif
 
-/* Columns [j0, j1) of the fused update (see layered_impl.h). */
-CLONES static void update_block(REAL *restrict W, size_t m, size_t n, size_t j0, size_t j1,
-                                size_t k, const REAL *restrict At, const REAL *restrict C,
-                                const REAL *restrict rt, const REAL *restrict ct, REAL step,
-                                REAL lo, REAL hi, REAL *restrict colsum, REAL *restrict rowsum,
-                                size_t next_rows, const REAL *restrict Ut, REAL *restrict P) {
-  REAL g[BLOCK];
-  size_t w = j1 - j0;
-  for (size_t j = 0; j < w; j++) colsum[j0 + j] = 0;
-  for (size_t r = 0; r < next_rows; r++)
-    for (size_t j = 0; j < w; j++) P[r * n + j0 + j] = 0;
-  for (size_t i = 0; i < m; i++) {
-    REAL *restrict wi = W + i * n + j0, base = rt ? rt[i] : 0, total = 0;
-#pragma omp simd
-    for (size_t j = 0; j < w; j++) g[j] = ct[j0 + j] + base;
-    for (size_t r = 0; r < k; r++) {
-      REAL a = At[i * k + r];
-      const REAL *restrict cr = C + r * n + j0;
-#pragma omp simd
-      for (size_t j = 0; j < w; j++) g[j] -= a * cr[j];
-    }
+/* One row of the fused update: k and next are constants in the common cases (update_rows'
+ * switch), so that the loop over the columns keeps every factor in registers and makes one pass
+ * over the row. */
+static inline __attribute__((always_inline)) REAL
+update_row(REAL *restrict wi, size_t ld, size_t n, size_t k, const REAL *restrict a,
+           const REAL *restrict C, REAL base, const REAL *restrict ct, REAL step, REAL lo, REAL hi,
+           int bounded, int row_sum, REAL *restrict colsum, size_t next, const REAL *restrict u,
+           REAL *restrict P) {
+  REAL total = 0;
 #pragma omp simd reduction(+ : total)
-    for (size_t j = 0; j < w; j++) {
-      REAL x = wi[j] - step * g[j];
-      x = x < lo ? lo : x;
-      x = x > hi ? hi : x;
-      wi[j] = x;
-      colsum[j0 + j] += x;
-      total += x;
-    }
-    rowsum[i] = total;
-    for (size_t r = 0; r < next_rows; r++) {
-      REAL u = Ut[i * next_rows + r];
-      REAL *restrict pr = P + r * n + j0;
-#pragma omp simd
-      for (size_t j = 0; j < w; j++) pr[j] += u * wi[j];
-    }
+  for (size_t j = 0; j < n; j++) {
+    REAL g = ct[j] + base;
+    for (size_t r = 0; r < k; r++) g -= a[r] * C[r * ld + j];
+    REAL x = wi[j] - step * g;
+    x = x < lo ? lo : x;
+    if (bounded) x = x > hi ? hi : x;
+    wi[j] = x;
+    colsum[j] += x;
+    if (row_sum) total += x;
+    for (size_t r = 0; r < next; r++) P[r * ld + j] += u[r] * x;
   }
+  return total;
 }
 
+#define ROWS_LOOP(K, NEXT, BOUNDED, ROW_SUM)                                                       \
+  for (size_t i = i0; i < i1; i++) {                                                               \
+    REAL t = update_row(W + i * ld, ld, n, K, At + i * (K), C, rt ? rt[i] : 0, ct, step, lo, hi,   \
+                        BOUNDED, ROW_SUM, part, NEXT, Ut + i * (NEXT), part + ld);                 \
+    if (ROW_SUM) rowsum[i] = t;                                                                    \
+  }
+
+/* Rows [i0, i1) of the fused update (see layered_impl.h); part gets the rows' column sums and,
+ * after them, their share of the next input product (next_rows rows), each ld long. The first
+ * layer's update (k = batch, next = batch, no upper bound, row sums unused: layer 0 is clamped)
+ * is the hot loop of training; it and the deeper layers' get their own compiled copies. */
+CLONES static void update_rows(REAL *restrict W, size_t ld, size_t n, size_t i0, size_t i1,
+                               size_t k, const REAL *restrict At, const REAL *restrict C,
+                               const REAL *restrict rt, const REAL *restrict ct, REAL step, REAL lo,
+                               REAL hi, REAL *restrict rowsum, size_t next_rows,
+                               const REAL *restrict Ut, REAL *restrict part) {
+  memset(part, 0, (1 + next_rows) * ld * sizeof *part);
+  int bounded = isfinite(hi), sums = rowsum != NULL;
+  if (k == 4 && next_rows == 4 && !bounded && !sums)
+    ROWS_LOOP(4, 4, 0, 0)
+  else if (k == 8 && next_rows == 0 && !bounded && sums)
+    ROWS_LOOP(8, 0, 0, 1)
+  else
+    ROWS_LOOP(k, next_rows, bounded, sums)
+}
+
+size_t FN(update_workspace)(const kh_layered *lay, size_t next_rows) {
+  size_t blocks = (lay->max_width + BLOCK - 1) / BLOCK;
+  return blocks * (1 + next_rows) * lay->max_ld * sizeof(REAL);
+}
+
+/* Rows go to threads in fixed blocks, each with its own partial sums, added in block order:
+ * the result does not depend on the number of threads. (Splitting the columns instead makes
+ * two cores write neighbouring parts of the same rows, which costs them several times the
+ * update itself here.) */
 void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void *C, const void *rt,
                 const void *ct, double step, double lo, double hi, size_t next_rows, const void *Ut,
-                int threads) {
-  size_t m = lay->width[l - 1], n = lay->width[l], blocks = (n + BLOCK - 1) / BLOCK;
-  REAL *partial = layer(lay->rowsum_blocks), *rs = layer(lay->rowsum[l]);
+                void *workspace, int threads) {
+  size_t m = lay->width[l - 1], n = lay->width[l], ld = lay->ld[l];
+  size_t blocks = (m + BLOCK - 1) / BLOCK, stride = (1 + next_rows) * ld;
+  REAL *part = workspace, *colsum = layer(lay->colsum[l]), *P = layer(lay->P);
   REAL rlo = (REAL)lo, rhi = isfinite(hi) ? (REAL)hi : (REAL)INFINITY;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && blocks > 1)
-  for (size_t b = 0; b < blocks; b++) {
-    size_t j0 = b * BLOCK, j1 = j0 + BLOCK < n ? j0 + BLOCK : n;
-    update_block(layer(lay->W[l]), m, n, j0, j1, k, At, C, rt, ct, (REAL)step, rlo, rhi,
-                 layer(lay->colsum[l]), partial + b * m, next_rows, Ut, layer(lay->P));
-  }
-  for (size_t i = 0; i < m; i++) { /* blocks summed in a fixed order */
-    REAL t = 0;
-    for (size_t b = 0; b < blocks; b++) t += partial[b * m + i];
-    rs[i] = t;
+  int team = threads > 1 && blocks > 1;
+#pragma omp parallel num_threads(threads) if (team)
+  {
+#pragma omp for schedule(static, 1)
+    for (size_t b = 0; b < blocks; b++) {
+      size_t i0 = b * BLOCK, i1 = i0 + BLOCK < m ? i0 + BLOCK : m;
+      update_rows(layer(lay->W[l]), ld, n, i0, i1, k, At, C, rt, ct, (REAL)step, rlo, rhi,
+                  l > 1 ? layer(lay->rowsum[l]) : NULL, next_rows, Ut, part + b * stride);
+    }
+    /* the blocks' sums, in block order; columns in halves of whole cache lines */
+    size_t half = (n / 2 + 63) / 64 * 64;
+#pragma omp for schedule(static)
+    for (size_t c = 0; c < 2; c++) {
+      size_t j0 = c ? half : 0, j1 = c ? n : (half < n ? half : n);
+      for (size_t q = 0; q <= next_rows; q++) {
+        REAL *out = q ? P + (q - 1) * ld : colsum;
+        for (size_t j = j0; j < j1; j++) {
+          REAL t = 0;
+          for (size_t b = 0; b < blocks; b++) t += part[b * stride + q * ld + j];
+          out[j] = t;
+        }
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@
 #ifndef KIRCHHOFF_TRAIN_H
 #define KIRCHHOFF_TRAIN_H
 #include "kirchhoff/dataset.h"
+#include "kirchhoff/layered.h"
 #include "kirchhoff/model.h"
 #include <stdint.h>
 #ifdef __cplusplus
@@ -9,6 +10,9 @@ extern "C" {
 #endif
 enum { KH_MAX_LAYER_RATES = 16 };
 typedef enum { KH_OPT_SGD, KH_OPT_MOMENTUM, KH_OPT_ADAM } kh_optimizer_kind;
+/* What solves the training phases: the sparse backend, one sample at a time (any circuit), or
+ * the layered backend, a whole minibatch at once (layered circuits; docs/layered.md). */
+typedef enum { KH_BACKEND_SPARSE, KH_BACKEND_LAYERED } kh_backend;
 typedef struct {
   unsigned version;
   size_t batch;                  /* samples per update (default 8) */
@@ -35,12 +39,20 @@ typedef struct {
   int sign_updates, soft_bounds;
   double depression;
   double pulse; /* > 0: updates become whole numbers of pulses of this size (siemens), rounded */
+  /* The layered backend (needs a layered circuit, SGD without momentum, the centered, plus or
+   * minus estimator, and no device model or read noise): */
+  kh_backend backend;     /* default sparse */
+  kh_precision precision; /* working precision (default double) */
+  /* sweeps per phase; 0 (default): sweep until the largest change of a sweep is below
+   * layered_tol times the largest input voltage (default 1e-9) */
+  unsigned sweeps;
+  double layered_tol;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0                                                            \
+        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9           \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {
@@ -48,9 +60,12 @@ typedef struct {
   double train_loss, train_error; /* means over the epoch's samples, measured in their free phase */
   double seconds;
   unsigned long newton_iterations, solves;
-  double max_relative_residual;     /* worst KCL certificate of the epoch's solves */
-  unsigned long holomorphic_frozen; /* samples whose clamps would switch within |beta| (the
-                                     * holomorphic estimator continued their active set) */
+  double max_relative_residual;         /* worst KCL certificate of the epoch's solves (layered
+                                         * backend: the KKT residual of the last batch's free phase) */
+  unsigned long sweeps;                 /* layered backend: sweeps, per sample and phase */
+  double phase_seconds, update_seconds; /* layered backend: time in the phases, in the updates */
+  unsigned long holomorphic_frozen;     /* samples whose clamps would switch within |beta| (the
+                                         * holomorphic estimator continued their active set) */
 } kh_epoch_report;
 /* The trainer keeps its own models (one per thread) built from nl, which must outlive it. */
 kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,

@@ -1,0 +1,339 @@
+/* Training on the layered backend. Row layout of the handle's state: the batch's free phase in
+ * rows [0, n), the nudged phases in [n, 2n) and, for the centered estimator, [2n, 3n) (n the
+ * batch's size). The free rows keep their state from batch to batch (the next free phase's warm
+ * start, as in Scellier's code); the nudged rows start from the free state. */
+#include "layered_train.h"
+
+#include "model_impl.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+#include "sim/layered_impl.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+enum { EVAL_ROWS = 256, MAX_SWEEPS = 100000 };
+
+struct kh_layered_trainer {
+  kh_layered *lay;
+  kh_train_options o;
+  size_t batch, params, outputs;
+  double *theta; /* the parameters; the handle's W holds the conductances while training */
+  double *rate;  /* per parameter */
+  double layer_rate[KH_LAYERED_MAX + 1], gmin, gmax;
+  double *x, *x_next, *target, *out, *dsum;
+  void *At, *C, *rt, *ct, *Ut, *workspace;
+  int product_ready; /* P holds the current batch's input product (from the last update) */
+};
+
+void kh_layered_trainer_free(kh_layered_trainer *lt) {
+  if (!lt) return;
+  kh_layered_free(lt->lay);
+  kh_free(lt->theta), kh_free(lt->rate), kh_free(lt->x), kh_free(lt->x_next);
+  kh_free(lt->target), kh_free(lt->out), kh_free(lt->dsum), kh_aligned_free(lt->At);
+  kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
+  kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
+  kh_free(lt);
+}
+
+static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
+  const char *why = NULL;
+  if (o->optimizer != KH_OPT_SGD)
+    why = "runs plain SGD (--optimizer sgd)";
+  else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
+           o->estimator != KH_EST_MINUS)
+    why = "runs the centered, plus and minus estimators";
+  else if (o->read_noise > 0 || o->sign_updates || o->soft_bounds || o->pulse > 0)
+    why = "has no read noise or device update rules";
+  else if (o->sweeps == 0 && !(o->layered_tol > 0 && isfinite(o->layered_tol)))
+    why = "needs sweeps > 0 or a tolerance > 0";
+  if (why)
+    return kh_fail(ctx, KH_ERR_USAGE, "the layered backend %s; use --backend sparse otherwise",
+                   why);
+  return KH_OK;
+}
+
+/* Rates: one per conductance matrix (its parameters must agree), one per bias. */
+static kh_status take_rates(kh_context *ctx, kh_layered_trainer *lt, const kh_optimizer *opt) {
+  const kh_layered *lay = lt->lay;
+  for (size_t l = 1; l <= lay->depth; l++) {
+    lt->layer_rate[l] = NAN;
+    if (!lay->full[l])
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "the layered backend trains networks whose every conductance between "
+                     "layers %zu and %zu is one trainable resistor; use --backend sparse",
+                     l - 1, l);
+  }
+  for (size_t p = 0; p < lt->params; p++) {
+    const kh_layered_slot *s = &lay->param[p];
+    lt->rate[p] = opt->rate[p];
+    if (s->bias) continue;
+    double *r = &lt->layer_rate[s->layer];
+    if (isnan(*r)) *r = opt->rate[p];
+    if (*r != opt->rate[p])
+      return kh_fail(ctx, KH_ERR_USAGE,
+                     "the layered backend needs one learning rate for all conductances of "
+                     "layer %u",
+                     s->layer);
+  }
+  for (size_t p = 0; p < lt->params; p++)
+    if (!lay->param[p].bias) lt->gmin = opt->lo[p], lt->gmax = opt->hi[p];
+  return KH_OK;
+}
+
+kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_model *m,
+                                 const kh_optimizer *opt, const kh_train_options *o) {
+  *out = NULL;
+  kh_status st = check_options(ctx, o);
+  if (st != KH_OK) return st;
+  kh_layered_trainer *lt = kh_calloc(1, sizeof *lt);
+  if (!lt) return kh_fail_nomem(ctx, "creating the layered trainer");
+  lt->o = *o;
+  lt->batch = o->batch;
+  lt->gmin = 1e-12, lt->gmax = INFINITY;
+  size_t rows = 3 * o->batch > EVAL_ROWS ? 3 * o->batch : EVAL_ROWS;
+  st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);
+  if (st == KH_OK) {
+    kh_layered *lay = lt->lay;
+    size_t R = lay->real, F = lay->features, B = o->batch, wmax = lay->max_width;
+    size_t ldmax = lay->max_ld;
+    lt->params = lay->params, lt->outputs = lay->outputs;
+    lt->theta = kh_malloc((lt->params + 1) * sizeof *lt->theta);
+    lt->rate = kh_malloc((lt->params + 1) * sizeof *lt->rate);
+    lt->x = kh_malloc(rows * F * sizeof *lt->x);
+    lt->x_next = kh_malloc(B * F * sizeof *lt->x_next);
+    lt->target = kh_malloc(rows * lt->outputs * sizeof *lt->target);
+    lt->out = kh_malloc((lt->outputs + 1) * sizeof *lt->out);
+    lt->dsum = kh_malloc(wmax * sizeof *lt->dsum);
+    lt->At = kh_aligned_calloc(wmax * 2 * B, R), lt->C = kh_aligned_calloc(2 * B * ldmax, R);
+    lt->rt = kh_aligned_calloc(wmax, R), lt->ct = kh_aligned_calloc(ldmax, R);
+    lt->Ut = kh_aligned_calloc(lay->width[0] * B, R);
+    lt->workspace = kh_aligned_calloc(KH_LAYERED_CALL(lay, update_workspace, lay, B), 1);
+    if (!lt->theta || !lt->rate || !lt->x || !lt->x_next || !lt->target || !lt->out || !lt->dsum ||
+        !lt->At || !lt->C || !lt->rt || !lt->ct || !lt->Ut || !lt->workspace)
+      st = kh_fail_nomem(ctx, "creating the layered trainer");
+  }
+  if (st == KH_OK) st = take_rates(ctx, lt, opt);
+  if (st == KH_OK) kh_layered_get_params(lt->lay, lt->theta);
+  if (st != KH_OK) {
+    kh_layered_trainer_free(lt);
+    return st;
+  }
+  *out = lt;
+  return KH_OK;
+}
+
+kh_status kh_layered_trainer_set_params(kh_context *ctx, kh_layered_trainer *lt,
+                                        const double *theta) {
+  kh_status st = kh_layered_set_params(ctx, lt->lay, theta);
+  if (st == KH_OK) memcpy(lt->theta, theta, lt->params * sizeof *theta);
+  return st;
+}
+
+void kh_layered_trainer_get_params(const kh_layered_trainer *lt, double *theta) {
+  memcpy(theta, lt->theta, lt->params * sizeof *theta); /* the biases */
+  KH_LAYERED_CALL(lt->lay, store, lt->lay, theta);      /* the conductances, from W */
+}
+
+static void set_targets(kh_layered_trainer *lt, const kh_dataset *d, const size_t *idx,
+                        size_t count) {
+  for (size_t r = 0; r < count; r++) {
+    unsigned label = kh_dataset_label(d, idx[r]);
+    for (size_t k = 0; k < lt->outputs; k++)
+      lt->target[r * lt->outputs + k] = k == label ? lt->o.target_on : lt->o.target_off;
+  }
+}
+
+static void gather(const kh_layered_trainer *lt, const kh_dataset *d, const size_t *idx,
+                   size_t count, double *x) {
+  size_t F = lt->lay->features;
+  for (size_t r = 0; r < count; r++) memcpy(x + r * F, kh_dataset_sample(d, idx[r]), F * sizeof *x);
+}
+
+/* Phase rows [first, first + count): nudge beta toward the targets of the batch's samples. */
+static void nudge_rows(kh_layered_trainer *lt, size_t first, size_t count, double beta) {
+  kh_layered *lay = lt->lay;
+  for (size_t r = 0; r < count; r++) {
+    lay->beta_row[first + r] = beta;
+    memcpy(lay->target_row + (first + r) * lt->outputs, lt->target + r * lt->outputs,
+           lt->outputs * sizeof *lt->target);
+  }
+}
+
+/* Sweeps rows [first, first + count): a fixed number, or to the tolerance. */
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static kh_status relax(kh_context *ctx, kh_layered_trainer *lt, size_t first, size_t count,
+                       unsigned long *sweeps) {
+  kh_layered *lay = lt->lay;
+  double tol = lt->o.layered_tol * (lay->input_scale > 0 ? lay->input_scale : 1.0), change = 0;
+  unsigned k = 0, limit = lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS;
+  do {
+    change = KH_LAYERED_CALL(lay, sweep, lay, first, count);
+    k++;
+  } while (k < limit && !(lt->o.sweeps == 0 && change <= tol));
+  *sweeps += (unsigned long)k * count; /* per sample and phase, like solves */
+  if (lt->o.sweeps == 0 && !(change <= tol))
+    return kh_fail(ctx, KH_ERR_NUMERIC,
+                   "the layered solver did not converge in %u sweeps (last change %.3g V)", k,
+                   change);
+  return KH_OK;
+}
+
+static size_t argmax(const double *v, size_t n) {
+  size_t best = 0;
+  for (size_t k = 1; k < n; k++)
+    if (v[k] > v[best]) best = k;
+  return best;
+}
+
+/* Loss and correctness of free rows [0, count). */
+static void score(kh_layered_trainer *lt, const kh_dataset *d, const size_t *idx, size_t count,
+                  long double *loss, long double *correct) {
+  for (size_t r = 0; r < count; r++) {
+    KH_LAYERED_CALL(lt->lay, outputs, lt->lay, r, lt->out);
+    const double *y = lt->target + r * lt->outputs;
+    double l = 0;
+    for (size_t k = 0; k < lt->outputs; k++) l += 0.5 * (lt->out[k] - y[k]) * (lt->out[k] - y[k]);
+    *loss += l;
+    *correct += argmax(lt->out, lt->outputs) == kh_dataset_label(d, idx[r]);
+  }
+}
+
+/* SGD on every layer from phase rows a and b (count each), gradient scale coef; the first
+ * layer's pass also forms the next batch's input product when next > 0. */
+static void update(kh_layered_trainer *lt, size_t a, size_t b, size_t count, double coef,
+                   double lr_scale, size_t next) {
+  kh_layered *lay = lt->lay;
+  for (size_t l = lay->depth; l >= 1; l--) {
+    KH_LAYERED_CALL(lay, factors, lay, l, a, b, count, lt->At, lt->C, lt->rt, lt->ct, lt->dsum);
+    double step = lt->layer_rate[l] * lr_scale * coef;
+    KH_LAYERED_CALL(lay, update, lay, l, l == 1 ? count : 2 * count, lt->At, lt->C,
+                    l == 1 ? NULL : lt->rt, lt->ct, step, lt->gmin, lt->gmax, l == 1 ? next : 0,
+                    lt->Ut, lt->workspace, lt->o.threads);
+    for (size_t k = 0; k < lay->bias_count; k++) { /* dE/dI = -sign v: the biases' gradients */
+      size_t p = lay->bias[k];
+      const kh_layered_slot *s = &lay->param[p];
+      if (s->layer == l)
+        lt->theta[p] += lt->rate[p] * lr_scale * coef * s->sign * lt->dsum[s->entry];
+    }
+  }
+  KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 0);
+}
+
+/* OpenBLAS runs single-threaded while the layered backend works: its products here are small
+ * (a minibatch's rows), threads only add overhead to them, and a fixed thread count keeps the
+ * results independent of OPENBLAS_NUM_THREADS. The fused updates are threaded instead. */
+static int blas_serial(void) {
+  int before = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  return before;
+}
+
+static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                       const size_t *order, double lr_scale, kh_epoch_report *r);
+static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                          double *loss, double *error);
+
+kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                                   const size_t *order, double lr_scale, kh_epoch_report *r) {
+  int threads = blas_serial();
+  kh_status st = epoch(ctx, lt, d, order, lr_scale, r);
+  openblas_set_num_threads(threads);
+  return st;
+}
+
+kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                                      double *loss, double *error) {
+  int threads = blas_serial();
+  kh_status st = evaluate(ctx, lt, d, loss, error);
+  openblas_set_num_threads(threads);
+  return st;
+}
+
+static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                       const size_t *order, double lr_scale, kh_epoch_report *r) {
+  kh_layered *lay = lt->lay;
+  size_t n = kh_dataset_count(d), B = lt->batch;
+  kh_estimator est = lt->o.estimator;
+  double beta = lt->o.beta;
+  long double loss = 0, correct = 0;
+  lt->product_ready = 0;
+  for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, B * lay->ld[l] * lay->real);
+  for (size_t start = 0; start < n; start += B) {
+    size_t count = n - start < B ? n - start : B, next_start = start + count;
+    size_t next = next_start < n ? (n - next_start < B ? n - next_start : B) : 0;
+    gather(lt, d, order + start, count, lt->x);
+    set_targets(lt, d, order + start, count);
+    double t0 = now();
+    KH_LAYERED_CALL(lay, drive, lay, count, lt->x, !lt->product_ready);
+    for (size_t i = 0; i < count; i++) lay->beta_row[i] = 0;
+    kh_status st = relax(ctx, lt, 0, count, &r->sweeps);
+    if (st != KH_OK) return st;
+    score(lt, d, order + start, count, &loss, &correct);
+    if (next == 0) /* how far from equilibrium the epoch's phases end (fixed sweeps) */
+      r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, count);
+    /* nudged phases from the free state: +beta in [count, 2 count), -beta after it */
+    size_t phases = est == KH_EST_CENTERED ? 2 : 1;
+    for (size_t ph = 0; ph < phases; ph++) {
+      KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * count, count);
+      nudge_rows(lt, (1 + ph) * count, count, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
+    }
+    if ((st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta)) != KH_OK ||
+        (st = relax(ctx, lt, count, phases * count, &r->sweeps)) != KH_OK)
+      return st;
+    r->solves += (1 + phases) * count;
+    double t1 = now();
+    r->phase_seconds += t1 - t0;
+    if (next) {
+      gather(lt, d, order + next_start, next, lt->x_next);
+      KH_LAYERED_CALL(lay, inputs_t, lay, next, lt->x_next, lt->Ut);
+    }
+    /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b) */
+    size_t a = est == KH_EST_MINUS ? 0 : count, b = est == KH_EST_PLUS ? 0 : phases * count;
+    double spread = est == KH_EST_CENTERED ? 2 * beta : beta;
+    update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
+    r->update_seconds += now() - t1;
+    lt->product_ready = next > 0;
+  }
+  r->train_loss = (double)(loss / n);
+  r->train_error = 1.0 - (double)(correct / n);
+  return KH_OK;
+}
+
+static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                          double *loss, double *error) {
+  kh_layered *lay = lt->lay;
+  size_t n = kh_dataset_count(d), R = lay->rows_max;
+  long double sum = 0, correct = 0;
+  unsigned long sweeps = 0;
+  size_t *order = kh_malloc(R * sizeof *order);
+  if (!order) return kh_fail_nomem(ctx, "evaluating");
+  for (size_t start = 0; start < n; start += R) {
+    size_t count = n - start < R ? n - start : R;
+    for (size_t r = 0; r < count; r++) order[r] = start + r;
+    gather(lt, d, order, count, lt->x);
+    set_targets(lt, d, order, count);
+    KH_LAYERED_CALL(lay, drive, lay, count, lt->x, 1);
+    for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, count * lay->ld[l] * lay->real);
+    for (size_t r = 0; r < count; r++) lay->beta_row[r] = 0;
+    kh_status st = relax(ctx, lt, 0, count, &sweeps);
+    if (st != KH_OK) {
+      kh_free(order);
+      return st;
+    }
+    score(lt, d, order, count, &sum, &correct);
+  }
+  kh_free(order);
+  lt->product_ready = 0;
+  *loss = (double)(sum / n);
+  *error = 1.0 - (double)(correct / n);
+  return KH_OK;
+}
