@@ -303,6 +303,9 @@ static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset
     r->update_seconds += now() - t1;
     lt->product_ready = next > 0;
   }
+  /* the sums of W in their canonical order (the updates' blocked order differs in round-off):
+   * a run resumed from this epoch's parameters starts from exactly this state */
+  KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 1);
   r->train_loss = (double)(loss / n);
   r->train_error = 1.0 - (double)(correct / n);
   return KH_OK;

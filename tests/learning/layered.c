@@ -1,0 +1,187 @@
+/* Training on the layered backend: with phases solved to convergence it trains exactly as the
+ * sparse backend does (same parameters after two epochs, to round-off), for the centered, plus
+ * and minus estimators and a network with two hidden layers; its threads change nothing; a run
+ * resumed from its state is bitwise the uninterrupted one; and what it cannot run is refused. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Three noisy blobs in 4 dimensions, standardized. */
+static void blobs(kh_context *ctx, kh_dataset **train) {
+  char *text = malloc(1 << 16);
+  size_t used = 0;
+  uint64_t s = 99;
+  for (int i = 0; i < 96; i++) {
+    int c = i % 3;
+    for (int j = 0; j < 4; j++) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      double noise = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+      used += (size_t)sprintf(text + used, "%.6f,", (j == c ? 1.5 : 0.0) + noise);
+    }
+    used += (size_t)sprintf(text + used, "%d\n", c);
+  }
+  cr_assert_eq(kh_dataset_load(ctx, train, kh_test_write_temp("blobs.csv", text), 0), KH_OK);
+  free(text);
+  kh_scaler sc;
+  kh_scaler_fit(ctx, &sc, KH_SCALE_STANDARDIZE, *train);
+  kh_scaler_apply(ctx, &sc, *train);
+  kh_scaler_release(&sc);
+}
+
+/* A generated network whose conductances start in [0.2, 1] S: every output carries more than
+ * the nudge's -beta. */
+static kh_netlist *network(const char *arch) {
+  kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
+  o.seed = 3, o.input_gain = 2, o.init_low = 0.2, o.init_high = 1;
+  char *text = kh_test_netgen(&o, arch);
+  kh_netlist *nl = kh_test_parse(text);
+  free(text);
+  return nl;
+}
+
+static kh_train_options sgd(kh_backend backend, kh_estimator est) {
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.optimizer = KH_OPT_SGD, o.lr[0] = 0.05, o.batch = 8, o.beta = 0.2, o.estimator = est;
+  o.backend = backend, o.layered_tol = 1e-13, o.lr_decay = 0.9;
+  return o;
+}
+
+/* Parameters after n epochs. */
+static double *train(kh_context *ctx, const kh_netlist *nl, const kh_dataset *d, kh_train_options o,
+                     int n, double *train_loss) {
+  kh_trainer *t;
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_OK, "%s", kh_last_error(ctx));
+  kh_epoch_report r;
+  for (int e = 0; e < n; e++)
+    cr_assert_eq(kh_trainer_epoch(ctx, t, &r), KH_OK, "%s", kh_last_error(ctx));
+  if (train_loss) *train_loss = r.train_loss;
+  size_t P = kh_model_param_count(kh_trainer_model(t));
+  double *theta = malloc(P * sizeof *theta);
+  kh_trainer_state st;
+  kh_trainer_get_state(t, &st);
+  memcpy(theta, st.theta, P * sizeof *theta);
+  kh_trainer_free(t);
+  return theta;
+}
+
+static double max_relative_difference(const double *a, const double *b, size_t n) {
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < n; i++)
+    worst = fmax(worst, fabs(a[i] - b[i])), scale = fmax(scale, fabs(b[i]));
+  return worst / scale;
+}
+
+Test(layered_training, trains_exactly_as_the_sparse_backend) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS, KH_EST_MINUS};
+  const char *arch[] = {"4-8-3", "4-8-6-3"};
+  for (int a = 0; a < 2; a++) {
+    kh_netlist *nl = network(arch[a]);
+    size_t P = kh_netlist_trainable_count(nl);
+    for (int e = 0; e < 3; e++) {
+      double ls, ll;
+      double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_SPARSE, est[e]), 2, &ls);
+      double *layered = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, &ll);
+      double diff = max_relative_difference(layered, sparse, P);
+      cr_expect(diff <= 1e-8, "%s %s: parameters differ by %.3g", arch[a],
+                kh_estimator_name(est[e]), diff);
+      cr_expect(fabs(ls - ll) <= 1e-8 * ls, "%s: train loss %.12g vs %.12g", arch[a], ls, ll);
+      free(sparse), free(layered);
+    }
+    kh_netlist_free(nl);
+  }
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
+Test(layered_training, single_precision_stays_close) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = network("4-8-6-3");
+  kh_train_options o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  double *dbl = train(ctx, nl, d, o, 2, NULL);
+  o.precision = KH_PRECISION_SINGLE, o.layered_tol = 1e-6;
+  double *sgl = train(ctx, nl, d, o, 2, NULL);
+  double diff = max_relative_difference(sgl, dbl, kh_netlist_trainable_count(nl));
+  cr_expect(diff <= 1e-3 && diff > 0, "single vs double: %.3g", diff);
+  free(dbl), free(sgl);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
+/* Fixed sweeps (as the reference runs) learn; threads and resuming change no bit. */
+Test(layered_training, threads_and_resume_are_bitwise) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = kh_test_drn("4-300-3", 3, 2, 0, NULL); /* 3 row blocks of the update */
+  kh_train_options o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.sweeps = 4, o.batch = 4, o.lr[0] = 0.02;
+  size_t P = kh_netlist_trainable_count(nl);
+  double l0, l1;
+  double *first = train(ctx, nl, d, o, 1, &l0);
+  double *one = train(ctx, nl, d, o, 3, &l1);
+  cr_expect(l1 < 0.7 * l0, "train loss %.3f after 1 epoch, %.3f after 3", l0, l1);
+  o.threads = 2;
+  double *two = train(ctx, nl, d, o, 3, &l1);
+  cr_expect(memcmp(one, two, P * sizeof *one) == 0, "threads changed the result");
+  free(first);
+
+  kh_trainer *t;
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_OK);
+  kh_epoch_report r;
+  cr_assert_eq(kh_trainer_epoch(ctx, t, &r), KH_OK);
+  cr_expect(r.sweeps == 4 * r.solves, "%lu sweeps for %lu solves", r.sweeps, r.solves);
+  cr_expect(r.max_relative_residual > 1e-9, "4 sweeps reported as converged");
+  kh_trainer_state st;
+  kh_trainer_get_state(t, &st);
+  kh_trainer *u;
+  cr_assert_eq(kh_trainer_new(ctx, &u, nl, &o, d), KH_OK);
+  cr_assert_eq(kh_trainer_set_state(ctx, u, &st), KH_OK);
+  for (int e = 0; e < 2; e++) cr_assert_eq(kh_trainer_epoch(ctx, u, &r), KH_OK);
+  kh_trainer_get_state(u, &st);
+  cr_expect(memcmp(st.theta, one, P * sizeof *one) == 0, "resumed run differs");
+  kh_trainer_free(t), kh_trainer_free(u);
+  free(one), free(two);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
+Test(layered_training, refuses_what_it_cannot_run) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = kh_test_drn("4-8-3", 3, 2, 0, NULL);
+  kh_trainer *t = NULL;
+  kh_train_options o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.optimizer = KH_OPT_ADAM;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(ctx), "SGD"), "%s", kh_last_error(ctx));
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_HOLOMORPHIC);
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.read_noise = 0.01;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  kh_netlist_free(nl);
+  nl = kh_test_drn("4-8-3", 3, 2, 2.0, NULL); /* amplifiers */
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "not layered"), "%s", kh_last_error(ctx));
+  cr_expect_null(t);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
