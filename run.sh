@@ -54,6 +54,7 @@ case "${1:-}" in
   test)
     setup
     build_release
+    scripts/fetch-data.sh --mnist data  # the small DRN test trains on MNIST images
     meson test -C build/release --print-errorlogs
     echo "== the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
     configure build/sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false

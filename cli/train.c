@@ -20,6 +20,7 @@ void kh_help_train(void) {
          "  --test PATH         test set; default: the IDX folder's t10k-* files, or a seeded\n"
          "                      20 %% of a CSV file held out (and reported as test)\n"
          "  --save-test FILE    write the test set (raw features, CSV) for kirchhoff validate\n"
+         "  --limit N           train on the first N training samples only\n"
          "  --scale KIND        standardize (CSV default; training-set statistics), pixels\n"
          "                      (x/255, IDX default) or none\n"
          "network (with --arch; see 'kirchhoff net --help'):\n"
@@ -148,6 +149,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--data", KH_OPT_STRING, &s.data, NULL},
       {"--test", KH_OPT_STRING, &s.test, NULL},
       {"--scale", KH_OPT_STRING, &scale, NULL},
+      {"--limit", KH_OPT_SIZE, &s.train.samples, NULL},
       {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
       {"--input-gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
       {"--backend", KH_OPT_STRING, &backend, NULL},

