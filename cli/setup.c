@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PROBE_SAMPLES = 16 };
-
 void kh_train_setup_init(kh_train_setup *s) {
   memset(s, 0, sizeof *s);
   s->net = (kh_netgen_options)KH_NETGEN_OPTIONS_INIT;
@@ -17,6 +15,7 @@ void kh_train_setup_init(kh_train_setup *s) {
   s->train = (kh_train_options)KH_TRAIN_OPTIONS_INIT;
   s->epochs = 20;
   s->threads = 1;
+  s->trace_grad = 16;
   s->first_epoch = 1;
   s->hw = (kh_hw_options)KH_HW_OPTIONS_INIT;
 }
@@ -130,8 +129,8 @@ kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
 static kh_status probe(kh_context *ctx, kh_train_setup *s, double *cosine, double *rel) {
   kh_model *m = kh_trainer_model(s->trainer);
   size_t n = kh_model_param_count(m), outs = kh_model_output_count(m);
-  size_t count = kh_dataset_count(s->train_set) < PROBE_SAMPLES ? kh_dataset_count(s->train_set)
-                                                                : PROBE_SAMPLES;
+  size_t count = kh_dataset_count(s->train_set) < s->trace_grad ? kh_dataset_count(s->train_set)
+                                                                : s->trace_grad;
   double *g = calloc(4 * n + outs + 1, sizeof *g), *est = g + n, *ex = g + 2 * n, *ref = g + 3 * n,
          *target = g + 4 * n;
   if (!g) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory while probing gradients");
@@ -156,9 +155,16 @@ kh_status kh_train_setup_record(kh_context *ctx, kh_train_setup *s, const kh_epo
   if (!s->tracer) return KH_OK;
   unsigned layers = kh_model_layer_count(kh_trainer_model(s->trainer));
   double cosine[layers], rel[layers];
-  kh_status st = probe(ctx, s, cosine, rel);
+  if (!s->trace_grad_given && s->train.backend == KH_BACKEND_LAYERED) s->trace_grad = 0;
+  kh_status st = s->trace_grad ? probe(ctx, s, cosine, rel) : KH_OK;
   if (st != KH_OK) return st;
-  kh_trace_epoch e = {r, test_loss, test_error, s->train.beta, cosine, rel, layers};
+  kh_trace_epoch e = {r,
+                      test_loss,
+                      test_error,
+                      s->train.beta,
+                      s->trace_grad ? cosine : NULL,
+                      s->trace_grad ? rel : NULL,
+                      layers};
   return kh_trace_append(ctx, s->tracer, s->trainer, &e);
 }
 

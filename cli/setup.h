@@ -14,6 +14,10 @@ typedef struct {
   kh_scaling scaling; /* used when scaling_given; else pixels for IDX, standardize for CSV */
   int scaling_given, epochs_given, quiet;
   size_t epochs, threads;
+  /* training samples of the per-epoch gradient check in the trace (0: none); default 16, or 0
+   * with the layered backend (the check solves them on the sparse backend) */
+  size_t trace_grad;
+  int trace_grad_given;
   kh_hw_options hw; /* device model (bits, noise, stuck devices) */
   int hw_aware;
   /* state */

@@ -8,84 +8,94 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void kh_help_train(void) {
-  printf("usage: kirchhoff train (--arch A-B-..-Z | NETLIST) --data PATH [options]\n\n"
-         "Trains the network's trainable conductances and currents with equilibrium\n"
-         "propagation and prints, per epoch, the training loss/error (measured in the free\n"
-         "phases of the epoch) and the test loss/error. docs/training.md has the details.\n\n"
-         "data:\n"
-         "  --data PATH         CSV file (features, then the class) or IDX folder (MNIST)\n"
-         "  --test PATH         test set; default: the IDX folder's t10k-* files, or a seeded\n"
-         "                      20 %% of a CSV file held out (and reported as test)\n"
-         "  --save-test FILE    write the test set (raw features, CSV) for kirchhoff validate\n"
-         "  --limit N           train on the first N training samples only\n"
-         "  --scale KIND        standardize (CSV default; training-set statistics), pixels\n"
-         "                      (x/255, IDX default) or none\n"
-         "network (with --arch; see 'kirchhoff net --help'):\n"
-         "  --arch WIDTHS       generate a deep resistive network, e.g. 64-64-10\n"
-         "  --gain A            input gain (default 4)\n"
-         "  --init-scale C      initial conductances +-C/sqrt(fan_in) (default 1)\n"
-         "  --amp-gain G1,G2..  bidirectional amplifiers after hidden layer l (0: none)\n"
-         "  --save-net FILE     also write the generated (untrained) netlist\n"
-         "  --gmax G            upper conductance bound of the generated network (default none)\n"
-         "  --wire-resistance R crossbar layout, R ohms per wire segment (IR drop; default 0)\n"
-         "devices (docs/hardware.md):\n"
-         "  --quantize-bits B   conductances take 2^B levels in [gmin, gmax] (needs a gmax)\n"
-         "  --prog-noise S      multiplicative programming noise, per write (default 0)\n"
-         "  --stuck-rate R      fraction of devices stuck at gmin or gmax (default 0)\n"
-         "  --variation V       device-to-device spread: g (1 + V zeta), zeta fixed per device\n"
-         "  --prog-noise-add A  additive programming noise of A siemens, per write\n"
-         "  --hw-aware          train on the device's conductances (straight-through); without\n"
-         "                      it, only evaluation sees the device\n"
-         "  --sign-updates      each conductance moves by lr in its update's direction (a pulse)\n"
-         "  --soft-bounds       updates shrink near the bounds, as memristive devices saturate\n"
-         "  --depression D      decreases D times as strong as increases (with --soft-bounds)\n"
-         "  --pulse P           updates in whole pulses of P siemens (pulse-count rule)\n"
-         "learning:\n"
-         "  --epochs N          passes over the training set (default 20)\n"
-         "  --batch B           samples per update (default 8)\n"
-         "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
-         "                      holomorphic (complex nudges), exact\n"
-         "  --points N          points of the holomorphic estimator (default 4)\n"
-         "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
-         "                      voltage measured in training phases (default 0)\n"
-         "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
-         "                      sample's nudge radius, the outputs' effective conductance)\n"
-         "  --optimizer NAME    adam (default), momentum or sgd\n"
-         "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
-         "  --momentum M        momentum / Adam beta1 (default 0.9)\n"
-         "  --lr-decay D        learning rates times D after each epoch (default 0.9)\n"
-         "  --target-on V       output target of the right class (default 1 V)\n"
-         "  --target-off V      output target of the other classes (default 0 V)\n"
-         "  --seed S            seed of initialization, split and shuffles (default 1)\n"
-         "  --threads T         worker threads over a batch's samples (default 1)\n"
-         "solver (docs/layered.md):\n"
-         "  --backend NAME      sparse (default: any circuit, one sample at a time) or layered\n"
-         "                      (layered networks: a minibatch at a time, block-coordinate\n"
-         "                      descent; SGD with the centered, plus or minus estimator)\n"
-         "  --precision P       layered: double (default) or single\n"
-         "  --sweeps K          layered: K sweeps per phase (default 0: until converged)\n"
-         "  --layered-tol T     layered: converged when no voltage moves more than T times\n"
-         "                      the largest input voltage in a sweep (default 1e-9)\n"
-         "  --preset NAME       drn-xs, drn-1h or drn-2h: Scellier 2024's MNIST networks and\n"
-         "                      hyperparameters (docs/layered.md); later options override\n"
-         "output:\n"
-         "  --trace FILE        HDF5 trace of the run (docs/traces.md)\n"
-         "  --resume FILE       continue the run traced in FILE from its last epoch\n"
-         "  --quiet             only the final line\n");
+  printf(
+      "usage: kirchhoff train (--arch A-B-..-Z | NETLIST) --data PATH [options]\n\n"
+      "Trains the network's trainable conductances and currents with equilibrium\n"
+      "propagation and prints, per epoch, the training loss/error (measured in the free\n"
+      "phases of the epoch) and the test loss/error. docs/training.md has the details.\n\n"
+      "data:\n"
+      "  --data PATH         CSV file (features, then the class) or IDX folder (MNIST)\n"
+      "  --test PATH         test set; default: the IDX folder's t10k-* files, or a seeded\n"
+      "                      20 %% of a CSV file held out (and reported as test)\n"
+      "  --save-test FILE    write the test set (raw features, CSV) for kirchhoff validate\n"
+      "  --limit N           train on the first N training samples only\n"
+      "  --scale KIND        standardize (CSV default; training-set statistics), pixels\n"
+      "                      (x/255, IDX default) or none\n"
+      "network (with --arch; see 'kirchhoff net --help'):\n"
+      "  --arch WIDTHS       generate a deep resistive network, e.g. 64-64-10\n"
+      "  --gain A            input gain (default 4)\n"
+      "  --init-scale C      initial conductances +-C/sqrt(fan_in) (default 1)\n"
+      "  --amp-gain G1,G2..  bidirectional amplifiers after hidden layer l (0: none)\n"
+      "  --save-net FILE     also write the generated (untrained) netlist\n"
+      "  --gmax G            upper conductance bound of the generated network (default none)\n"
+      "  --wire-resistance R crossbar layout, R ohms per wire segment (IR drop; default 0)\n"
+      "devices (docs/hardware.md):\n"
+      "  --quantize-bits B   conductances take 2^B levels in [gmin, gmax] (needs a gmax)\n"
+      "  --prog-noise S      multiplicative programming noise, per write (default 0)\n"
+      "  --stuck-rate R      fraction of devices stuck at gmin or gmax (default 0)\n"
+      "  --variation V       device-to-device spread: g (1 + V zeta), zeta fixed per device\n"
+      "  --prog-noise-add A  additive programming noise of A siemens, per write\n"
+      "  --hw-aware          train on the device's conductances (straight-through); without\n"
+      "                      it, only evaluation sees the device\n"
+      "  --sign-updates      each conductance moves by lr in its update's direction (a pulse)\n"
+      "  --soft-bounds       updates shrink near the bounds, as memristive devices saturate\n"
+      "  --depression D      decreases D times as strong as increases (with --soft-bounds)\n"
+      "  --pulse P           updates in whole pulses of P siemens (pulse-count rule)\n"
+      "learning:\n"
+      "  --epochs N          passes over the training set (default 20)\n"
+      "  --batch B           samples per update (default 8)\n"
+      "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
+      "                      holomorphic (complex nudges), exact\n"
+      "  --points N          points of the holomorphic estimator (default 4)\n"
+      "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
+      "                      voltage measured in training phases (default 0)\n"
+      "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
+      "                      sample's nudge radius, the outputs' effective conductance)\n"
+      "  --optimizer NAME    adam (default), momentum or sgd\n"
+      "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
+      "  --momentum M        momentum / Adam beta1 (default 0.9)\n"
+      "  --lr-decay D        learning rates times D after each epoch (default 0.9)\n"
+      "  --target-on V       output target of the right class (default 1 V)\n"
+      "  --target-off V      output target of the other classes (default 0 V)\n"
+      "  --seed S            seed of initialization, split and shuffles (default 1)\n"
+      "  --threads T         worker threads over a batch's samples (default 1)\n"
+      "solver (docs/layered.md):\n"
+      "  --backend NAME      sparse (default: any circuit, one sample at a time) or layered\n"
+      "                      (layered networks: a minibatch at a time, block-coordinate\n"
+      "                      descent; SGD with the centered, plus or minus estimator)\n"
+      "  --precision P       layered: double (default) or single\n"
+      "  --sweeps K          layered: K sweeps per phase (default 0: until converged)\n"
+      "  --layered-tol T     layered: converged when no voltage moves more than T times\n"
+      "                      the largest input voltage in a sweep (default 1e-9)\n"
+      "  --preset NAME       drn-xs, drn-1h or drn-2h: Scellier 2024's MNIST networks and\n"
+      "                      hyperparameters (docs/layered.md); later options override\n"
+      "output:\n"
+      "  --trace FILE        HDF5 trace of the run (docs/traces.md)\n"
+      "  --trace-grad N      per epoch, the estimator against the exact gradient on the first N\n"
+      "                      training samples, in the trace (default 16; layered backend: 0)\n"
+      "  --resume FILE       continue the run traced in FILE from its last epoch\n"
+      "  --quiet             only the final line\n");
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, double test_loss,
-                     double test_error, int tty) {
+                     double test_error, double test_seconds, int tty) {
   if (tty) fprintf(stderr, "\r\033[K");
   double per =
       r->solves ? (double)(r->sweeps ? r->sweeps : r->newton_iterations) / (double)r->solves : 0.0;
   printf("epoch %3zu/%zu  train loss %.4f error %6.2f %%  test loss %.4f error %6.2f %%  "
-         "(%.2f s, %.1f %s per solve)\n",
+         "(%.2f s + test %.2f s, %.1f %s per solve)\n",
          epoch, epochs, r->train_loss, 100 * r->train_error, test_loss, 100 * test_error,
-         r->seconds, per, r->sweeps ? "sweeps" : "Newton iterations");
+         r->seconds, test_seconds, per, r->sweeps ? "sweeps" : "Newton iterations");
   if (r->sweeps)
     printf("          layered: %.2f s in phases, %.2f s in updates\n", r->phase_seconds,
            r->update_seconds);
@@ -188,6 +198,7 @@ int kh_cmd_train(int argc, char **argv) {
       {"--seed", KH_OPT_U64, &s.train.seed, NULL},
       {"--threads", KH_OPT_SIZE, &s.threads, NULL},
       {"--trace", KH_OPT_STRING, &s.trace, NULL},
+      {"--trace-grad", KH_OPT_SIZE, &s.trace_grad, &s.trace_grad_given},
       {"--resume", KH_OPT_STRING, &s.resume, NULL},
       {"--quiet", KH_OPT_FLAG, &s.quiet, NULL},
   };
@@ -261,9 +272,12 @@ int kh_cmd_train(int argc, char **argv) {
     kh_epoch_report r;
     if (tty && !s.quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s.epochs);
     st = kh_trainer_epoch(ctx, s.trainer, &r);
+    double t0 = now();
     if (st == KH_OK) st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
+    double test_seconds = now() - t0;
     if (st == KH_OK) st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
-    if (st == KH_OK && !s.quiet) progress(epoch, s.epochs, &r, test_loss, test_error, tty);
+    if (st == KH_OK && !s.quiet)
+      progress(epoch, s.epochs, &r, test_loss, test_error, test_seconds, tty);
   }
   if (st == KH_OK)
     printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),

@@ -111,7 +111,8 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
     lt->At = kh_aligned_calloc(wmax * 2 * B, R), lt->C = kh_aligned_calloc(2 * B * ldmax, R);
     lt->rt = kh_aligned_calloc(wmax, R), lt->ct = kh_aligned_calloc(ldmax, R);
     lt->Ut = kh_aligned_calloc(lay->width[0] * B, R);
-    lt->workspace = kh_aligned_calloc(KH_LAYERED_CALL(lay, update_workspace, lay, B), 1);
+    lt->workspace =
+        kh_aligned_calloc(KH_LAYERED_CALL(lay, update_workspace, lay, B, o->threads), 1);
     if (!lt->theta || !lt->rate || !lt->x || !lt->x_next || !lt->target || !lt->out || !lt->dsum ||
         !lt->At || !lt->C || !lt->rt || !lt->ct || !lt->Ut || !lt->workspace)
       st = kh_fail_nomem(ctx, "creating the layered trainer");

@@ -92,22 +92,38 @@ static int append_row(hid_t file, const char *name, const double *row, hsize_t c
   return st < 0 ? -1 : 0;
 }
 
-/* A fixed vector, replaced if present. */
+/* A fixed vector, replaced if present; long ones chunked and deflated (the optimizer moments
+ * of SGD are all zeros, and many conductances sit at a bound). */
 static int write_vector(hid_t loc, const char *name, hid_t type, const void *data, hsize_t n) {
   if (H5Lexists(loc, name, H5P_DEFAULT) > 0) H5Ldelete(loc, name, H5P_DEFAULT);
-  hid_t space = H5Screate_simple(1, &n, NULL);
-  hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(1, &n, NULL), plist = H5Pcreate(H5P_DATASET_CREATE);
+  if (n > 4096) {
+    hsize_t chunk = n < (1 << 18) ? n : (1 << 18);
+    H5Pset_chunk(plist, 1, &chunk);
+    H5Pset_deflate(plist, 1);
+  }
+  hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
   herr_t st = d < 0 ? -1 : n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
   if (d >= 0) H5Dclose(d);
-  H5Sclose(space);
+  H5Pclose(plist), H5Sclose(space);
   return st < 0 ? -1 : 0;
 }
 
+/* Names as fixed-length strings (h5py reads bytes): a million variable-length strings would
+ * cost HDF5's global heap several times their size. */
 static int write_names(hid_t loc, const char *name, const char **names, hsize_t n) {
+  size_t width = 1;
+  for (hsize_t i = 0; i < n; i++)
+    width = strlen(names[i]) + 1 > width ? strlen(names[i]) + 1 : width;
+  char *packed = kh_calloc(n ? n : 1, width);
+  if (!packed) return -1;
+  for (hsize_t i = 0; i < n; i++) memcpy(packed + i * width, names[i], strlen(names[i]));
   hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, H5T_VARIABLE);
-  int st = write_vector(loc, name, type, names, n);
+  H5Tset_size(type, width);
+  H5Tset_strpad(type, H5T_STR_NULLTERM);
+  int st = write_vector(loc, name, type, packed, n);
   H5Tclose(type);
+  kh_free(packed);
   return st;
 }
 
@@ -125,34 +141,49 @@ static void split_params(const kh_trace *tr, kh_model *m, const double *theta) {
       tr->row_i[b++] = theta[i];
 }
 
+/* Text too long for an attribute (generated networks run to tens of megabytes): a deflated
+ * byte dataset of that name instead. */
+static int write_text(hid_t loc, const char *name, const char *text) {
+  hsize_t n = strlen(text);
+  if (n < 60000) return attr_string(loc, name, text);
+  hsize_t chunk = 1 << 20;
+  hid_t space = H5Screate_simple(1, &n, NULL), plist = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(plist, 1, &chunk);
+  H5Pset_deflate(plist, 6);
+  hid_t d = H5Dcreate2(loc, name, H5T_NATIVE_UCHAR, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+  herr_t st = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text);
+  if (d >= 0) H5Dclose(d);
+  H5Pclose(plist), H5Sclose(space);
+  return st < 0 ? -1 : 0;
+}
+
 static int write_config(hid_t file, const kh_trace_config *c) {
   hid_t g = H5Gcreate2(file, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return -1;
   const kh_train_options *o = c->options;
   static const char *const opt_names[] = {"sgd", "momentum", "adam"};
   static const char *const scale_names[] = {"none", "standardize", "pixels"};
-  int bad = attr_string(g, "netlist", c->netlist_text) | attr_string(g, "command", c->command) |
-            attr_string(g, "version", kh_version()) | attr_string(g, "data", c->data) |
-            attr_string(g, "test", c->test) |
-            attr_string(g, "estimator", kh_estimator_name(o->estimator)) |
-            attr_string(g, "optimizer", opt_names[o->optimizer]) | attr_double(g, "beta", o->beta) |
-            attr_u64(g, "batch", o->batch) |
-            attr_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count) |
-            attr_double(g, "momentum", o->momentum) | attr_double(g, "lr_decay", o->lr_decay) |
-            attr_double(g, "target_on", o->target_on) |
-            attr_double(g, "target_off", o->target_off) | attr_u64(g, "seed", o->seed) |
-            attr_u64(g, "threads", (uint64_t)o->threads) | attr_u64(g, "epochs", c->epochs) |
-            attr_u64(g, "holomorphic_points", o->holomorphic_points) |
-            attr_double(g, "read_noise", o->read_noise) |
-            attr_u64(g, "beta_relative", (uint64_t)o->beta_relative) |
-            attr_u64(g, "sign_updates", (uint64_t)o->sign_updates) |
-            attr_u64(g, "soft_bounds", (uint64_t)o->soft_bounds) |
-            attr_double(g, "depression", o->depression) | attr_double(g, "pulse", o->pulse) |
-            attr_string(g, "backend", o->backend == KH_BACKEND_LAYERED ? "layered" : "sparse") |
-            attr_string(g, "precision", o->precision == KH_PRECISION_SINGLE ? "single" : "double") |
-            attr_u64(g, "sweeps", o->sweeps) | attr_double(g, "layered_tol", o->layered_tol) |
-            attr_u64(g, "samples", o->samples) |
-            attr_string(g, "scaling", scale_names[c->scaler->kind]);
+  int bad =
+      write_text(g, "netlist", c->netlist_text) | attr_string(g, "command", c->command) |
+      attr_string(g, "version", kh_version()) | attr_string(g, "data", c->data) |
+      attr_string(g, "test", c->test) |
+      attr_string(g, "estimator", kh_estimator_name(o->estimator)) |
+      attr_string(g, "optimizer", opt_names[o->optimizer]) | attr_double(g, "beta", o->beta) |
+      attr_u64(g, "batch", o->batch) |
+      attr_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count) |
+      attr_double(g, "momentum", o->momentum) | attr_double(g, "lr_decay", o->lr_decay) |
+      attr_double(g, "target_on", o->target_on) | attr_double(g, "target_off", o->target_off) |
+      attr_u64(g, "seed", o->seed) | attr_u64(g, "threads", (uint64_t)o->threads) |
+      attr_u64(g, "epochs", c->epochs) | attr_u64(g, "holomorphic_points", o->holomorphic_points) |
+      attr_double(g, "read_noise", o->read_noise) |
+      attr_u64(g, "beta_relative", (uint64_t)o->beta_relative) |
+      attr_u64(g, "sign_updates", (uint64_t)o->sign_updates) |
+      attr_u64(g, "soft_bounds", (uint64_t)o->soft_bounds) |
+      attr_double(g, "depression", o->depression) | attr_double(g, "pulse", o->pulse) |
+      attr_string(g, "backend", o->backend == KH_BACKEND_LAYERED ? "layered" : "sparse") |
+      attr_string(g, "precision", o->precision == KH_PRECISION_SINGLE ? "single" : "double") |
+      attr_u64(g, "sweeps", o->sweeps) | attr_double(g, "layered_tol", o->layered_tol) |
+      attr_u64(g, "samples", o->samples) | attr_string(g, "scaling", scale_names[c->scaler->kind]);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |
           write_vector(g, "scale_inv_std", H5T_NATIVE_DOUBLE, c->scaler->inv_std,

@@ -38,6 +38,24 @@ static char *read_string(hid_t loc, const char *name) {
   return copy;
 }
 
+/* Text written by write_text: an attribute, or a byte dataset when long (malloc'ed copy). */
+static char *read_text(hid_t loc, const char *name) {
+  char *text = read_string(loc, name);
+  if (text || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return text;
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), space = d >= 0 ? H5Dget_space(d) : -1;
+  hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+  text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (text && H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) >= 0) {
+    text[n] = '\0';
+    if (strlen(text) != (size_t)n) free(text), text = NULL; /* a NUL inside: not our text */
+  } else {
+    free(text), text = NULL;
+  }
+  if (space >= 0) H5Sclose(space);
+  if (d >= 0) H5Dclose(d);
+  return text;
+}
+
 static int read_vector(hid_t loc, const char *name, double *out, size_t n) {
   hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
   if (d < 0) return -1;
@@ -94,7 +112,7 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
   uint64_t batch = 0, seed = 0, threads = 0, planned = 0, done = 0;
   char *est = NULL, *opt = NULL;
   if (st == KH_OK) {
-    *netlist_text = read_string(g, "netlist");
+    *netlist_text = read_text(g, "netlist");
     est = read_string(g, "estimator"), opt = read_string(g, "optimizer");
     int bad = !*netlist_text || read_numbers(g, "beta", H5T_NATIVE_DOUBLE, &o->beta, 1) ||
               read_numbers(g, "batch", H5T_NATIVE_UINT64, &batch, 1) ||
@@ -243,7 +261,7 @@ kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
   kh_status st = g < 0 ? fail(ctx, path, "no /config group") : KH_OK;
   size_t rows = 0, rows_i = 0;
   if (st == KH_OK) {
-    s->netlist_text = read_string(g, "netlist");
+    s->netlist_text = read_text(g, "netlist");
     char *scaling = read_string(g, "scaling");
     static const char *const kinds[] = {"none", "standardize", "pixels"};
     int k = lookup(scaling, kinds, 3);

@@ -87,11 +87,11 @@ kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double 
   /* SGD step on W_l, fused: W_l -= step * G clipped to [lo, hi], G_ij = rt_i + ct_j -             \
    * sum_r At[i k + r] C[r ld + j] (rt may be NULL); updates colsum[l] and rowsum[l]; and, when    \
    * next_rows > 0 (l = 1), P <- U W_1 for the next inputs U (next_rows rows, given transposed:    \
-   * Ut[i next_rows + r]). workspace: update_workspace(next_rows) bytes, cache-line aligned. */    \
+   * Ut[i next_rows + r]). workspace: update_workspace(next_rows, threads) bytes, aligned. */      \
   void kh_layered_update_##S(kh_layered *lay, size_t l, size_t k, const void *At, const void *C,   \
                              const void *rt, const void *ct, double step, double lo, double hi,    \
                              size_t next_rows, const void *Ut, void *workspace, int threads);      \
-  size_t kh_layered_update_workspace_##S(const kh_layered *lay, size_t next_rows);                 \
+  size_t kh_layered_update_workspace_##S(const kh_layered *lay, size_t next_rows, int threads);    \
   /* W from the elements (parameters from theta); then refresh. */                                 \
   void kh_layered_load_##S(kh_layered *lay, const double *theta);                                  \
   /* Conductance parameters of fully trainable layers back from W. */                              \

@@ -11,6 +11,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -301,9 +304,50 @@ CLONES static void update_rows(REAL *restrict W, size_t ld, size_t n, size_t i0,
     ROWS_LOOP(k, next_rows, bounded, sums)
 }
 
-size_t FN(update_workspace)(const kh_layered *lay, size_t next_rows) {
+/* The same for a large rank k (minibatches of 16 and more): the rank-k product and the next
+ * input product are BLAS GEMMs on the block, which run near the machine's peak at that size,
+ * and the step is one elementwise pass. G: BLOCK x ld scratch. */
+CLONES static void apply_rows(REAL *restrict W, size_t ld, size_t n, size_t rows,
+                              const REAL *restrict G, const REAL *restrict rt,
+                              const REAL *restrict ct, REAL step, REAL lo, REAL hi,
+                              REAL *restrict rowsum, REAL *restrict colsum) {
+  for (size_t i = 0; i < rows; i++) {
+    REAL *restrict wi = W + i * ld, base = rt ? rt[i] : 0, total = 0;
+    const REAL *restrict gi = G + i * ld;
+#pragma omp simd reduction(+ : total)
+    for (size_t j = 0; j < n; j++) {
+      REAL x = wi[j] - step * (ct[j] + base - gi[j]);
+      x = x < lo ? lo : x;
+      x = x > hi ? hi : x;
+      wi[j] = x;
+      colsum[j] += x;
+      total += x;
+    }
+    if (rowsum) rowsum[i] = total;
+  }
+}
+
+static void update_rows_gemm(REAL *W, size_t ld, size_t n, size_t i0, size_t i1, size_t k,
+                             const REAL *At, const REAL *C, const REAL *rt, const REAL *ct,
+                             REAL step, REAL lo, REAL hi, REAL *rowsum, size_t next_rows,
+                             const REAL *Ut, REAL *part, REAL *G) {
+  size_t rows = i1 - i0;
+  memset(part, 0, (1 + next_rows) * ld * sizeof *part);
+  GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)k, 1, At + i0 * k, (int)k,
+       C, (int)ld, 0, G, (int)ld);
+  apply_rows(W + i0 * ld, ld, n, rows, G, rt ? rt + i0 : NULL, ct, step, lo, hi,
+             rowsum ? rowsum + i0 : NULL, part);
+  if (next_rows)
+    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)next_rows, (int)n, (int)rows, 1,
+         Ut + i0 * next_rows, (int)next_rows, W + i0 * ld, (int)ld, 1, part + ld, (int)ld);
+}
+
+enum { GEMM_RANK = 16 }; /* from this rank on, the update's products go to BLAS */
+
+size_t FN(update_workspace)(const kh_layered *lay, size_t next_rows, int threads) {
   size_t blocks = (lay->max_width + BLOCK - 1) / BLOCK;
-  return blocks * (1 + next_rows) * lay->max_ld * sizeof(REAL);
+  return (blocks * (1 + next_rows) + (size_t)(threads > 0 ? threads : 1) * BLOCK) * lay->max_ld *
+         sizeof(REAL);
 }
 
 /* Rows go to threads in fixed blocks, each with its own partial sums, added in block order:
@@ -315,16 +359,28 @@ void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void 
                 void *workspace, int threads) {
   size_t m = lay->width[l - 1], n = lay->width[l], ld = lay->ld[l];
   size_t blocks = (m + BLOCK - 1) / BLOCK, stride = (1 + next_rows) * ld;
+  size_t all_blocks = (lay->max_width + BLOCK - 1) / BLOCK;
   REAL *part = workspace, *colsum = layer(lay->colsum[l]), *P = layer(lay->P);
+  REAL *scratch = part + all_blocks * (1 + next_rows) * lay->max_ld; /* per thread: G */
   REAL rlo = (REAL)lo, rhi = isfinite(hi) ? (REAL)hi : (REAL)INFINITY;
+  REAL *rowsum = l > 1 ? layer(lay->rowsum[l]) : NULL;
   int team = threads > 1 && blocks > 1;
 #pragma omp parallel num_threads(threads) if (team)
   {
+    int me = 0;
+#ifdef _OPENMP
+    me = omp_get_thread_num();
+#endif
 #pragma omp for schedule(static, 1)
     for (size_t b = 0; b < blocks; b++) {
       size_t i0 = b * BLOCK, i1 = i0 + BLOCK < m ? i0 + BLOCK : m;
-      update_rows(layer(lay->W[l]), ld, n, i0, i1, k, At, C, rt, ct, (REAL)step, rlo, rhi,
-                  l > 1 ? layer(lay->rowsum[l]) : NULL, next_rows, Ut, part + b * stride);
+      if (k >= GEMM_RANK)
+        update_rows_gemm(layer(lay->W[l]), ld, n, i0, i1, k, At, C, rt, ct, (REAL)step, rlo, rhi,
+                         rowsum, next_rows, Ut, part + b * stride,
+                         scratch + (size_t)me * BLOCK * lay->max_ld);
+      else
+        update_rows(layer(lay->W[l]), ld, n, i0, i1, k, At, C, rt, ct, (REAL)step, rlo, rhi, rowsum,
+                    next_rows, Ut, part + b * stride);
     }
     /* the blocks' sums, in block order; columns in halves of whole cache lines */
     size_t half = (n / 2 + 63) / 64 * 64;

@@ -95,6 +95,13 @@ Test(layered_training, trains_exactly_as_the_sparse_backend) {
       cr_expect(fabs(ls - ll) <= 1e-8 * ls, "%s: train loss %.12g vs %.12g", arch[a], ls, ll);
       free(sparse), free(layered);
     }
+    /* batch 16: the first layer's update takes the BLAS path too (rank >= 16) */
+    kh_train_options os = sgd(KH_BACKEND_SPARSE, KH_EST_CENTERED), ol = os;
+    os.batch = ol.batch = 16, ol.backend = KH_BACKEND_LAYERED;
+    double *sparse = train(ctx, nl, d, os, 2, NULL), *layered = train(ctx, nl, d, ol, 2, NULL);
+    double diff = max_relative_difference(layered, sparse, P);
+    cr_expect(diff <= 1e-8, "%s batch 16: parameters differ by %.3g", arch[a], diff);
+    free(sparse), free(layered);
     kh_netlist_free(nl);
   }
   kh_dataset_free(d);
