@@ -6,7 +6,8 @@
 #                    check it in ngspice on the test set, then solve the example circuits with
 #                    kirchhoff and with ngspice
 #   ./run.sh test    build and run the whole test suite, release and sanitizer builds
-#   ./run.sh bench   build, then run the benchmarks in bench/ (minutes; prints ratios)
+#   ./run.sh bench   build, then run the benchmarks in bench/ (minutes; prints ratios; fetches
+#                    MNIST for bench/drn.sh)
 #   ./run.sh build   build only (build/release)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -72,6 +73,7 @@ case "${1:-}" in
     scripts/fetch-data.sh --small data
     bench/layered.sh build/release/cli/kirchhoff data
     bench/train.sh build/release/cli/kirchhoff data
+    bench/drn.sh build/release/cli/kirchhoff data
     ;;
   build)
     setup

@@ -12,19 +12,22 @@
 # products per sweep in each of the 3 phases and its update, (3 K 2 + 2) * 2 n_l-1 n_l. Per
 # test sample: 2 n0 n1 + K * 2 * 2 n_l-1 n_l over the deeper matrices.
 #
-# Usage: bench/drn.sh [KIRCHHOFF] [DATA_DIR] [--full] [--samples N] [--presets "drn-xs drn-1h"]
+# Usage: bench/drn.sh [KIRCHHOFF] [DATA_DIR] [--full] [--samples N] [--batch B]
+#                     [--presets "drn-xs drn-1h"] [--precisions "single double"]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kirchhoff=$here/../build/release/cli/kirchhoff
 peak=$here/../build/release/bench/gemm_peak
 data=$here/../data
-full=0 samples=6000 presets="drn-xs drn-1h"
+full=0 samples=6000 presets="drn-xs drn-1h" precisions="single double" batch=()
 positional=()
 while (($#)); do
   case $1 in
     --full) full=1 ;;
     --samples) samples=$2; shift ;;
     --presets) presets=$2; shift ;;
+    --precisions) precisions=$2; shift ;;
+    --batch) batch=(--batch "$2"); shift ;;
     *) positional+=("$1") ;;
   esac
   shift
@@ -57,11 +60,11 @@ printf '%-7s %-6s %9s %9s %9s %10s %9s %8s %7s %9s\n' preset prec train_s test_s
 for preset in $presets; do
   arch=$(arch_of "$preset") K=$(sweeps_of "$preset")
   read -r f_train f_test < <(flops "$arch" "$K")
-  for precision in single double; do
+  for precision in $precisions; do
     limit=() scale=1
     if ((!full)); then limit=(--limit "$samples"); scale=$(awk -v n="$samples" 'BEGIN {print 60000 / n}'); fi
     out=$("$kirchhoff" train --preset "$preset" --data "$data" --epochs 1 --precision "$precision" \
-      --threads "$threads" "${limit[@]}" | tee "$here/out-drn-$preset-$precision.log" || true)
+      --threads "$threads" "${limit[@]}" "${batch[@]}" | tee "$here/out-drn-$preset-$precision.log" || true)
     mkdir -p "$here/out" && mv -f "$here/out-drn-$preset-$precision.log" "$here/out/"
     line=$(echo "$out" | grep '^epoch ')
     train=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) s + test \([0-9.]*\) s.*/\1/p')

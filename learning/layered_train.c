@@ -25,6 +25,7 @@ struct kh_layered_trainer {
   double *rate;  /* per parameter */
   double layer_rate[KH_LAYERED_MAX + 1], gmin, gmax;
   double *x, *x_next, *target, *out, *dsum;
+  size_t *order; /* evaluation: the samples of one chunk */
   void *At, *C, *rt, *ct, *Ut, *workspace;
   int product_ready; /* P holds the current batch's input product (from the last update) */
 };
@@ -32,7 +33,7 @@ struct kh_layered_trainer {
 void kh_layered_trainer_free(kh_layered_trainer *lt) {
   if (!lt) return;
   kh_layered_free(lt->lay);
-  kh_free(lt->theta), kh_free(lt->rate), kh_free(lt->x), kh_free(lt->x_next);
+  kh_free(lt->theta), kh_free(lt->rate), kh_free(lt->x), kh_free(lt->x_next), kh_free(lt->order);
   kh_free(lt->target), kh_free(lt->out), kh_free(lt->dsum), kh_aligned_free(lt->At);
   kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
   kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
@@ -108,6 +109,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
     lt->target = kh_malloc(rows * lt->outputs * sizeof *lt->target);
     lt->out = kh_malloc((lt->outputs + 1) * sizeof *lt->out);
     lt->dsum = kh_malloc(wmax * sizeof *lt->dsum);
+    lt->order = kh_malloc(rows * sizeof *lt->order);
     lt->At = kh_aligned_calloc(wmax * 2 * B, R), lt->C = kh_aligned_calloc(2 * B * ldmax, R);
     lt->rt = kh_aligned_calloc(wmax, R), lt->ct = kh_aligned_calloc(ldmax, R);
     lt->Ut = kh_aligned_calloc(lay->width[0] * B, R);
@@ -319,8 +321,7 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
   size_t n = kh_dataset_count(d), R = lay->rows_max;
   long double sum = 0, correct = 0;
   unsigned long sweeps = 0;
-  size_t *order = kh_malloc(R * sizeof *order);
-  if (!order) return kh_fail_nomem(ctx, "evaluating");
+  size_t *order = lt->order;
   for (size_t start = 0; start < n; start += R) {
     size_t count = n - start < R ? n - start : R;
     for (size_t r = 0; r < count; r++) order[r] = start + r;
@@ -330,13 +331,9 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
     for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, count * lay->ld[l] * lay->real);
     for (size_t r = 0; r < count; r++) lay->beta_row[r] = 0;
     kh_status st = relax(ctx, lt, 0, count, &sweeps);
-    if (st != KH_OK) {
-      kh_free(order);
-      return st;
-    }
+    if (st != KH_OK) return st;
     score(lt, d, order, count, &sum, &correct);
   }
-  kh_free(order);
   lt->product_ready = 0;
   *loss = (double)(sum / n);
   *error = 1.0 - (double)(correct / n);

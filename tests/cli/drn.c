@@ -68,20 +68,20 @@ Test(drn_cli, resumed_run_ends_where_the_uninterrupted_one_does) {
   free(full), free(part);
 }
 
+/* args fails with exit code `code` and a message containing `text`. */
+static void expect_refusal(const char *args, int code, const char *text) {
+  char *out = NULL;
+  cr_expect_eq(run(args, &out), code, "%s: %s", args, out);
+  cr_expect(strstr(out, text), "%s: %s", args, out);
+  free(out);
+}
+
 Test(drn_cli, what_the_layered_backend_cannot_run) {
-  char args[1024], *out = NULL;
+  char args[1024];
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --optimizer adam", mnist());
-  cr_expect_eq(run(args, &out), 1, "%s", out);
-  cr_expect(strstr(out, "layered backend runs plain SGD"), "%s", out);
-  free(out);
-  cr_expect_eq(run("train --preset drn-xl --data x", &out), 1);
-  cr_expect(strstr(out, "unknown preset 'drn-xl'"), "%s", out);
-  free(out);
+  expect_refusal(args, 1, "layered backend runs plain SGD");
+  expect_refusal("train --preset drn-xl --data x", 1, "unknown preset 'drn-xl'");
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --amp-gain 2", mnist());
-  cr_expect_eq(run(args, &out), 2, "%s", out);
-  cr_expect(strstr(out, "not layered: the circuit has amplifiers"), "%s", out);
-  free(out);
-  cr_expect_eq(run("train --arch 4-3 --data x --backend dense", &out), 1);
-  cr_expect(strstr(out, "--backend: sparse or layered"), "%s", out);
-  free(out);
+  expect_refusal(args, 2, "not layered: the circuit has amplifiers");
+  expect_refusal("train --arch 4-3 --data x --backend dense", 1, "--backend: sparse or layered");
 }

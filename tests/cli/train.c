@@ -29,20 +29,7 @@ static char dir[256];
 static const char *blobs(void) {
   static char path[700];
   if (path[0]) return path;
-  size_t cap = 1 << 20, used = 0;
-  char *text = malloc(cap);
-  uint64_t s = 99;
-  for (int i = 0; i < 600; i++) {
-    int c = i % 4;
-    for (int j = 0; j < 8; j++) {
-      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-      double u = (double)(s >> 11) * 0x1.0p-53 - 0.5;
-      used += (size_t)snprintf(text + used, cap - used, "%.5f,", (j % 4 == c ? 1.5 : 0) + u);
-    }
-    used += (size_t)snprintf(text + used, cap - used, "%d\n", c);
-  }
-  snprintf(path, sizeof path, "%s", kh_test_write_temp("blobs.csv", text));
-  free(text);
+  snprintf(path, sizeof path, "%s", kh_test_blobs_csv("blobs.csv", 600, 4, 8));
   size_t n = (size_t)(strrchr(path, '/') - path);
   cr_assert(n < sizeof dir);
   memcpy(dir, path, n);

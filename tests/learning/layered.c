@@ -12,20 +12,7 @@
 
 /* Three noisy blobs in 4 dimensions, standardized. */
 static void blobs(kh_context *ctx, kh_dataset **train) {
-  char *text = malloc(1 << 16);
-  size_t used = 0;
-  uint64_t s = 99;
-  for (int i = 0; i < 96; i++) {
-    int c = i % 3;
-    for (int j = 0; j < 4; j++) {
-      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-      double noise = (double)(s >> 11) * 0x1.0p-53 - 0.5;
-      used += (size_t)sprintf(text + used, "%.6f,", (j == c ? 1.5 : 0.0) + noise);
-    }
-    used += (size_t)sprintf(text + used, "%d\n", c);
-  }
-  cr_assert_eq(kh_dataset_load(ctx, train, kh_test_write_temp("blobs.csv", text), 0), KH_OK);
-  free(text);
+  cr_assert_eq(kh_dataset_load(ctx, train, kh_test_blobs_csv("blobs.csv", 96, 3, 4), 0), KH_OK);
   kh_scaler sc;
   kh_scaler_fit(ctx, &sc, KH_SCALE_STANDARDIZE, *train);
   kh_scaler_apply(ctx, &sc, *train);

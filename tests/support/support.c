@@ -282,3 +282,22 @@ double kh_test_loglog_slope(const double *x, const double *y, int n) {
   }
   return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
+
+const char *kh_test_blobs_csv(const char *name, size_t samples, int classes, int features) {
+  size_t cap = samples * (size_t)(features + 1) * 12 + 64, used = 0;
+  char *text = malloc(cap);
+  cr_assert_not_null(text);
+  uint64_t s = 99;
+  for (size_t i = 0; i < samples; i++) {
+    int c = (int)(i % (size_t)classes);
+    for (int j = 0; j < features; j++) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      double u = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+      used += (size_t)snprintf(text + used, cap - used, "%.5f,", (j % classes == c ? 1.5 : 0) + u);
+    }
+    used += (size_t)snprintf(text + used, cap - used, "%d\n", c);
+  }
+  const char *path = kh_test_write_temp(name, text);
+  free(text);
+  return path;
+}

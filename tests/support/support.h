@@ -59,6 +59,10 @@ kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp
                         const char *clamp);
 /* The text kirchhoff net writes for o with layers `arch` (free()). */
 char *kh_test_netgen(kh_netgen_options *o, const char *arch);
+/* A CSV of `samples` noisy blobs (sample i in class i mod classes; feature j is 1.5 plus uniform
+ * noise in [-0.5, 0.5) when j mod classes is the class, else the noise alone), written to a
+ * temporary file `name`; returns its path (static buffer). */
+const char *kh_test_blobs_csv(const char *name, size_t samples, int classes, int features);
 /* Least-squares slope of log(y) against log(x): a fitted convergence order. */
 double kh_test_loglog_slope(const double *x, const double *y, int n);
 /* Generated network text (kirchhoff net) with its input sources driven: the k-th "vx... dc 0"
