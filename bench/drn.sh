@@ -63,10 +63,11 @@ for preset in $presets; do
   for precision in $precisions; do
     limit=() scale=1
     if ((!full)); then limit=(--limit "$samples"); scale=$(awk -v n="$samples" 'BEGIN {print 60000 / n}'); fi
-    out=$("$kirchhoff" train --preset "$preset" --data "$data" --epochs 1 --precision "$precision" \
+    out=$("$kirchhoff" train --preset "$preset" --data "$data/mnist" --epochs 1 --precision "$precision" \
       --threads "$threads" "${limit[@]}" "${batch[@]}" | tee "$here/out-drn-$preset-$precision.log" || true)
     mkdir -p "$here/out" && mv -f "$here/out-drn-$preset-$precision.log" "$here/out/"
-    line=$(echo "$out" | grep '^epoch ')
+    line=$(echo "$out" | grep '^epoch ' || true)
+    if [[ -z $line ]]; then echo "$preset $precision: failed: $out"; continue; fi
     train=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) s + test \([0-9.]*\) s.*/\1/p')
     test=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) s + test \([0-9.]*\) s.*/\2/p')
     err=$(echo "$line" | sed -n 's/.*test loss [0-9.]* error *\([0-9.]*\) %.*/\1/p')

@@ -36,7 +36,8 @@ static double rate(int single, int m, int k, int n) {
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
   openblas_set_num_threads(threads > 0 ? threads : 1);
-  printf("sgemm_peak %.1f\ndgemm_peak %.1f\n", rate(1, 1024, 1024, 1024), rate(0, 1024, 1024, 1024));
+  printf("sgemm_peak %.1f\ndgemm_peak %.1f\n", rate(1, 1024, 1024, 1024),
+         rate(0, 1024, 1024, 1024));
   for (int i = 2; i < argc; i++) {
     int B = atoi(argv[i]);
     printf("sgemm_batch%d %.1f\ndgemm_batch%d %.1f\n", B, rate(1, B, 1568, 1024), B,

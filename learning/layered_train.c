@@ -120,6 +120,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
       st = kh_fail_nomem(ctx, "creating the layered trainer");
   }
   if (st == KH_OK) st = take_rates(ctx, lt, opt);
+  if (st == KH_OK) lt->lay->threads = o->threads;
   if (st == KH_OK) kh_layered_get_params(lt->lay, lt->theta);
   if (st != KH_OK) {
     kh_layered_trainer_free(lt);

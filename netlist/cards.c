@@ -163,8 +163,14 @@ static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              "'%.*s' cannot be trained: only resistors and current sources can",
                              (int)t->len, t->s);
     }
-    size_t matched = 0;
-    for (size_t e = 0; e < nl->element_count; e++) {
+    /* a plain name is one element (found above); only patterns scan them all, so that the
+     * canonical text's card of a million names parses in linear time */
+    size_t matched = 0, first = 0, last = nl->element_count;
+    if (!has_wildcard(t)) {
+      first = kh_strmap_find(&nl->element_names, t->s, t->len);
+      last = first + 1;
+    }
+    for (size_t e = first; e < last; e++) {
       if (!trainable_kind(nl->elements[e].kind) || nl->elements[e].synthetic ||
           !glob_match(t->s, t->len, kh_strmap_name(&nl->element_names, (uint32_t)e)))
         continue;

@@ -59,6 +59,7 @@ struct kh_layered {
   void *V[KH_LAYERED_MAX + 1], *P, *work;
   double *beta_row, *target_row; /* per row: nudge and targets (outputs each) */
   double input_scale;            /* largest input voltage magnitude of the last drive */
+  int threads;                   /* for the sweeps (row chunks); <= 1: one */
 };
 
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */

@@ -37,9 +37,15 @@ void FN(drive)(kh_layered *lay, size_t rows, const double *x, int product) {
       scale = fmax(scale, fabs(v));
     }
   lay->input_scale = scale;
-  if (product)
-    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n1, (int)n0, 1, U, (int)ld0,
-         layer(lay->W[1]), (int)ld1, 0, layer(lay->P), (int)ld1);
+  if (!product) return;
+  size_t chunks = (rows + 31) / 32; /* fixed chunks, as in the sweeps */
+  int threads = lay->threads > 1 && chunks > 1 ? lay->threads : 1;
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+  for (size_t c = 0; c < chunks; c++) {
+    size_t r0 = c * 32, count = rows - r0 < 32 ? rows - r0 : 32;
+    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)n1, (int)n0, 1, U + r0 * ld0,
+         (int)ld0, layer(lay->W[1]), (int)ld1, 0, layer(lay->P) + r0 * ld1, (int)ld1);
+  }
 }
 
 void FN(inputs_t)(const kh_layered *lay, size_t rows, const double *x, void *Ut) {
@@ -111,9 +117,10 @@ static void node_terms(const kh_layered *lay, size_t l, size_t r, size_t j, REAL
   }
 }
 
-static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows) {
+/* Layer l of rows [first, first + rows); S: scratch for those rows' sums. */
+static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows, REAL *S) {
   size_t n = lay->width[l], ld = lay->ld[l];
-  REAL *S = layer(lay->work), *V = layer(lay->V[l]);
+  REAL *V = layer(lay->V[l]);
   const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
   neighbour_sums(lay, l, first, rows, S);
   double change = 0;
@@ -146,11 +153,26 @@ static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows)
   return change;
 }
 
+enum { ROW_CHUNK = 32 };
+
+/* Rows go to threads in fixed chunks (each its own products): a row's result does not depend
+ * on the number of threads. Minibatches of 4 are one chunk; evaluation and large batches
+ * spread. */
 double FN(sweep)(kh_layered *lay, size_t first, size_t rows) {
   double change = 0;
+  size_t chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
+  int threads = lay->threads > 1 && chunks > 1 ? lay->threads : 1;
   for (size_t parity = 1; parity <= 2; parity++)
-    for (size_t l = parity; l <= lay->depth; l += 2)
-      change = fmax(change, update_layer(lay, l, first, rows));
+    for (size_t l = parity; l <= lay->depth; l += 2) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)                    \
+    reduction(max                                                                                  \
+              : change)
+      for (size_t c = 0; c < chunks; c++) {
+        size_t r0 = c * ROW_CHUNK, count = rows - r0 < ROW_CHUNK ? rows - r0 : ROW_CHUNK;
+        double d = update_layer(lay, l, first + r0, count, layer(lay->work) + r0 * lay->ld[l]);
+        change = d > change ? d : change;
+      }
+    }
   return change;
 }
 

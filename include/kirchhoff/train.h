@@ -53,7 +53,7 @@ typedef struct {
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0          \
+        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0        \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {
