@@ -167,13 +167,13 @@ static void nudge_rows(kh_layered_trainer *lt, size_t first, size_t count, doubl
   }
 }
 
-/* Sweeps rows [first, first + count): a fixed number, or to the tolerance. */
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Sweeps rows [first, first + count): a fixed number, or to the tolerance. */
 static kh_status relax(kh_context *ctx, kh_layered_trainer *lt, size_t first, size_t count,
                        unsigned long *sweeps) {
   kh_layered *lay = lt->lay;
@@ -198,17 +198,26 @@ static size_t argmax(const double *v, size_t n) {
   return best;
 }
 
-/* Loss and correctness of free rows [0, count). */
-static void score(kh_layered_trainer *lt, const kh_dataset *d, const size_t *idx, size_t count,
-                  long double *loss, long double *correct) {
+/* Loss and correctness of free rows [0, count). A non-finite output (parameters that diverged)
+ * is a numerical failure: fixed sweeps have no convergence test that would catch it. */
+static kh_status score(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                       const size_t *idx, size_t count, long double *loss, long double *correct) {
   for (size_t r = 0; r < count; r++) {
     KH_LAYERED_CALL(lt->lay, outputs, lt->lay, r, lt->out);
     const double *y = lt->target + r * lt->outputs;
     double l = 0;
-    for (size_t k = 0; k < lt->outputs; k++) l += 0.5 * (lt->out[k] - y[k]) * (lt->out[k] - y[k]);
+    for (size_t k = 0; k < lt->outputs; k++) {
+      if (!isfinite(lt->out[k]))
+        return kh_fail(ctx, KH_ERR_NUMERIC,
+                       "sample %zu: output %zu is %g after the free phase (the parameters "
+                       "diverged: try a smaller learning rate)",
+                       idx[r], k + 1, lt->out[k]);
+      l += 0.5 * (lt->out[k] - y[k]) * (lt->out[k] - y[k]);
+    }
     *loss += l;
     *correct += argmax(lt->out, lt->outputs) == kh_dataset_label(d, idx[r]);
   }
+  return KH_OK;
 }
 
 /* SGD on every layer from phase rows a and b (count each), gradient scale coef; the first
@@ -281,8 +290,8 @@ static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset
     KH_LAYERED_CALL(lay, drive, lay, count, lt->x, !lt->product_ready);
     for (size_t i = 0; i < count; i++) lay->beta_row[i] = 0;
     kh_status st = relax(ctx, lt, 0, count, &r->sweeps);
+    if (st == KH_OK) st = score(ctx, lt, d, order + start, count, &loss, &correct);
     if (st != KH_OK) return st;
-    score(lt, d, order + start, count, &loss, &correct);
     if (next == 0) /* how far from equilibrium the epoch's phases end (fixed sweeps) */
       r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, count);
     /* nudged phases from the free state: +beta in [count, 2 count), -beta after it */
@@ -332,8 +341,8 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
     for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, count * lay->ld[l] * lay->real);
     for (size_t r = 0; r < count; r++) lay->beta_row[r] = 0;
     kh_status st = relax(ctx, lt, 0, count, &sweeps);
+    if (st == KH_OK) st = score(ctx, lt, d, order, count, &sum, &correct);
     if (st != KH_OK) return st;
-    score(lt, d, order, count, &sum, &correct);
   }
   lt->product_ready = 0;
   *loss = (double)(sum / n);

@@ -494,7 +494,16 @@ kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const 
                    "the layered solver did not converge in %u sweeps (last change %.3g V, "
                    "tolerance %.3g V)",
                    sweeps, change, tol * scale);
-  for (size_t r = 0; voltages && r < rows; r++)
+  double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
+  if (!out) return kh_fail_nomem(ctx, "checking the layered solution");
+  for (size_t r = 0; st == KH_OK && r < rows; r++) {
+    KH_LAYERED_CALL(lay, outputs, lay, r, out);
+    for (size_t k = 0; st == KH_OK && k < lay->outputs; k++)
+      if (!isfinite(out[k]))
+        st = kh_fail(ctx, KH_ERR_NUMERIC, "row %zu: output %zu is %g", r + 1, k + 1, out[k]);
+  }
+  kh_free(out);
+  for (size_t r = 0; st == KH_OK && voltages && r < rows; r++)
     KH_LAYERED_CALL(lay, export, lay, r, voltages + r * lay->c->node_count);
-  return KH_OK;
+  return st;
 }

@@ -179,3 +179,40 @@ Test(layered_training, refuses_what_it_cannot_run) {
   kh_dataset_free(d);
   kh_context_free(ctx);
 }
+
+/* Fixed sweeps have no convergence test: a solve that overflows (inputs of 1e200 V: their
+ * squares in the gradient are infinite) must stop the run with a numerical failure, not train
+ * on NaN; and the public solve checks its own result the same way. */
+Test(layered_training, overflow_is_a_numerical_failure) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  cr_assert_eq(kh_dataset_load(ctx, &d,
+                               kh_test_write_temp("huge.csv", "1e200,0,0,0,0\n0,1e200,0,0,1\n"
+                                                              "0,0,1e200,0,2\n1e200,1e200,0,0,0\n"),
+                               0),
+               KH_OK);
+  kh_netlist *nl = network("4-8-3");
+  kh_train_options o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.sweeps = 4, o.batch = 2;
+  kh_trainer *t;
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_OK);
+  kh_epoch_report r;
+  kh_status st = KH_OK;
+  for (int e = 0; e < 3 && st == KH_OK; e++) st = kh_trainer_epoch(ctx, t, &r);
+  cr_expect_eq(st, KH_ERR_NUMERIC, "%s", kh_last_error(ctx));
+  cr_expect(strstr(kh_last_error(ctx), "diverged"), "%s", kh_last_error(ctx));
+  kh_trainer_free(t);
+
+  kh_circuit *c;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK);
+  kh_layered *lay;
+  cr_assert_eq(kh_layered_new(ctx, &lay, c, KH_PRECISION_DOUBLE, 1), KH_OK);
+  double x[4] = {1e308, -1e308, 1e308, 0};
+  cr_expect_eq(kh_layered_solve(ctx, lay, 1, x, 0, NULL, 4, 0, 0, NULL, NULL), KH_ERR_NUMERIC);
+  kh_layered_free(lay);
+  kh_circuit_free(c);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
