@@ -5,7 +5,8 @@
 #                    propagation (prints its test accuracy and plots the run), export it and
 #                    check it in ngspice on the test set, then solve the example circuits with
 #                    kirchhoff and with ngspice
-#   ./run.sh test    build and run the whole test suite, release and sanitizer builds
+#   ./run.sh test    build and run the whole test suite, release and sanitizer builds, then
+#                    fuzz the parsers and readers for a minute each
 #   ./run.sh bench   build, then run the benchmarks in bench/ (minutes; prints ratios; fetches
 #                    MNIST for bench/drn.sh)
 #   ./run.sh build   build only (build/release)
@@ -64,6 +65,8 @@ case "${1:-}" in
       LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       meson test -C build/sanitize --print-errorlogs
+    echo "== libFuzzer on the parsers and readers, 60 s each under ASan/UBSan (docs/reliability.md)"
+    scripts/fuzz.sh 60
     ;;
   bench)
     setup

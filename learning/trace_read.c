@@ -278,6 +278,12 @@ kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
     else if (bad)
       st = fail(ctx, path, "its /params datasets do not have the layout kirchhoff writes");
     s->epoch = epoch < 0 ? rows - 1 : (size_t)epoch;
+    for (size_t i = 0; st == KH_OK && i < s->n_g; i++)
+      if (!(s->g[i] > 0) || !isfinite(s->g[i]))
+        st = fail(ctx, path, "a conductance in /params/g is not finite and positive");
+    for (size_t i = 0; st == KH_OK && i < s->n_i; i++)
+      if (!isfinite(s->i_bias[i]))
+        st = fail(ctx, path, "a current in /params/i_bias is not finite");
   }
   if (st == KH_OK && s->scaling == KH_SCALE_STANDARDIZE) {
     hid_t d = H5Dopen2(g, "scale_mean", H5P_DEFAULT);

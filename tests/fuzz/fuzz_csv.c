@@ -1,0 +1,27 @@
+/* libFuzzer harness: the CSV reader (through a file, as users give it). Accepted data sets hold
+ * only finite features and labels below the class count; rejected ones come with a message. */
+#include "fuzz_datasets.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static char path[64];
+  if (!path[0]) snprintf(path, sizeof path, "/tmp/kh-fuzz-csv-%d.csv", (int)getpid());
+  FILE *f = fopen(path, "wb");
+  if (!f) return 0;
+  fwrite(data, 1, size, f);
+  fclose(f);
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) abort();
+  kh_dataset *d = NULL;
+  if (kh_dataset_load(ctx, &d, path, 0) == KH_OK)
+    kh_fuzz_check_dataset(d);
+  else if (!kh_last_error(ctx)[0])
+    abort();
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+  return 0;
+}
