@@ -156,3 +156,30 @@ Test(datasets, split_and_scaling) {
   kh_dataset_free(held);
   kh_context_free(ctx);
 }
+
+/* A header that claims far more than the file holds (found by libFuzzer: 32 bytes asking for
+ * 4 GB) is a truncated file, refused before anything of the claimed size is allocated. */
+Test(datasets, idx_header_claiming_more_than_the_file) {
+  const char *dir = write_idx("idx_claims", "train", 2, 2, 2, 0, 2, 0x803);
+  char path[600];
+  snprintf(path, sizeof path, "%s/train-images-idx3-ubyte", dir);
+  FILE *f = fopen(path, "wb");
+  const unsigned char header[] = {
+      0, 0,  8, 3, 3, 0x93, 0x87, 0, 0, 0, 16, 0, 0,
+      0, 16, 0, 1, 2, 3,    4,    5, 6, 7, 8,  9, 10}; /* 6e7 of 4096x4096 */
+  fwrite(header, 1, sizeof header, f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/train-labels-idx1-ubyte", dir);
+  f = fopen(path, "wb");
+  const unsigned char labels[] = {0, 0, 8, 1, 3, 0x93, 0x87, 0, 1, 2, 3};
+  fwrite(labels, 1, sizeof labels, f);
+  fclose(f);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d = NULL;
+  cr_expect_eq(kh_dataset_load(ctx, &d, dir, 0), KH_ERR_INPUT, "%s", kh_last_error(ctx));
+  cr_expect(strstr(kh_last_error(ctx), "truncated (fewer than 60000000 images)"), "%s",
+            kh_last_error(ctx));
+  cr_expect_null(d);
+  kh_context_free(ctx);
+}
