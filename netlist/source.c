@@ -131,11 +131,13 @@ static int is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\f' || c == '\v';
 }
 
-/* Length of s[0..n) once ';' comments and '$' comments (after a blank) are cut off. */
+/* Length of s[0..n) once ';' comments and '$' comments (after a blank or a comma, which the
+ * tokenizer also takes as a separator: "a,$" must not be the node "$", which written back as
+ * "a $" would read as a comment) are cut off. */
 static size_t strip_inline_comment(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (s[i] == ';') return i;
-    if (s[i] == '$' && (i == 0 || is_blank(s[i - 1]))) return i;
+    if (s[i] == '$' && (i == 0 || is_blank(s[i - 1]) || s[i - 1] == ',')) return i;
   }
   return n;
 }

@@ -94,3 +94,12 @@ Test(roundtrip, random_networks_keep_every_digit) {
     free(text);
   }
 }
+
+/* Found by libFuzzer: "r0 a,,$ 2" read "$" as a node (commas separate tokens), and its canonical
+ * text "r0 a $ 2" then read "$ 2" as a comment. A '$' after a comma starts a comment too. */
+Test(roundtrip, dollar_after_a_comma_is_a_comment) {
+  kh_netlist *nl = kh_test_parse("t\nr0 a,b,1,$ note\nr1 b 0 1\nv1 a 0 1\n");
+  cr_expect_eq(kh_netlist_element(nl, 0).value, 1.0);
+  kh_netlist_free(nl);
+  cr_expect(strstr(kh_test_parse_error("t\nr0 a,,$ ,,,, ,,,,2\n"), "needs two nodes"));
+}
