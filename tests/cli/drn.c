@@ -33,9 +33,7 @@ static int run(const char *args, char **out) {
 #define SMALL "train --preset drn-xs --arch 784-32-10 --beta 0.5 --limit 2000 --data "
 
 static double accuracy(const char *out) {
-  const char *at = strstr(out, "test accuracy: ");
-  cr_assert_not_null(at, "%s", out);
-  return atof(at + strlen("test accuracy: "));
+  return kh_test_number_after(out, "test accuracy: ");
 }
 
 Test(drn_cli, small_network_learns_mnist) {

@@ -54,10 +54,7 @@ Test(train_cli, trains_traces_and_plots) {
            dir);
   cr_assert_eq(run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "epoch   3/3  train loss"), "%s", out);
-  double acc = 0;
-  const char *line = strstr(out, "test accuracy: ");
-  cr_assert_not_null(line, "%s", out);
-  sscanf(line, "test accuracy: %lf", &acc);
+  double acc = kh_test_number_after(out, "test accuracy: ");
   cr_expect(acc >= 90, "accuracy %.2f", acc);
   free(out);
   snprintf(args, sizeof args, "%s/plot_trace.py %s/run.h5 %s/plots", getenv("KH_NOTEBOOKS"), dir,
@@ -269,10 +266,7 @@ Test(train_cli, export_and_validate) {
   snprintf(args, sizeof args, "validate %s/trained.cir --data %s --samples 60", dir, blobs());
   cr_assert_eq(run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "class agreement: 100.00 %"), "%s", out);
-  double diff = 1;
-  const char *at = strstr(out, "largest output difference: ");
-  cr_assert_not_null(at, "%s", out);
-  sscanf(at, "largest output difference: %lf", &diff);
+  double diff = kh_test_number_after(out, "largest output difference: ");
   cr_expect(diff < 5e-3, "%s", out);
   free(out);
   /* on the run's own held-out samples kirchhoff's accuracy is the training run's */

@@ -14,14 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!f) return 0;
   fwrite(data, 1, size, f);
   fclose(f);
-  kh_context *ctx;
-  if (kh_context_new(&ctx) != KH_OK) abort();
-  kh_dataset *d = NULL;
-  if (kh_dataset_load(ctx, &d, path, 0) == KH_OK)
-    kh_fuzz_check_dataset(d);
-  else if (!kh_last_error(ctx)[0])
-    abort();
-  kh_dataset_free(d);
-  kh_context_free(ctx);
+  kh_fuzz_load_and_check(path);
   return 0;
 }

@@ -17,4 +17,18 @@ static inline void kh_fuzz_check_dataset(const kh_dataset *d) {
   }
 }
 
+/* Loads path as kh_dataset_load does (test = 0) and checks what it accepts; a refusal must
+ * come with a message. */
+static inline void kh_fuzz_load_and_check(const char *path) {
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) abort();
+  kh_dataset *d = NULL;
+  if (kh_dataset_load(ctx, &d, path, 0) == KH_OK)
+    kh_fuzz_check_dataset(d);
+  else if (!kh_last_error(ctx)[0])
+    abort();
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
 #endif

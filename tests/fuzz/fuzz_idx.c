@@ -29,14 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (write_file(dir, "train-images-idx3-ubyte", data + 1, split) ||
       write_file(dir, "train-labels-idx1-ubyte", data + 1 + split, rest - split))
     return 0;
-  kh_context *ctx;
-  if (kh_context_new(&ctx) != KH_OK) abort();
-  kh_dataset *d = NULL;
-  if (kh_dataset_load(ctx, &d, dir, 0) == KH_OK)
-    kh_fuzz_check_dataset(d);
-  else if (!kh_last_error(ctx)[0])
-    abort();
-  kh_dataset_free(d);
-  kh_context_free(ctx);
+  kh_fuzz_load_and_check(dir);
   return 0;
 }

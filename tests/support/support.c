@@ -301,3 +301,9 @@ const char *kh_test_blobs_csv(const char *name, size_t samples, int classes, int
   free(text);
   return path;
 }
+
+double kh_test_number_after(const char *out, const char *label) {
+  const char *at = strstr(out, label);
+  cr_assert_not_null(at, "no '%s' in: %s", label, out);
+  return atof(at + strlen(label));
+}

@@ -20,6 +20,9 @@ const char *kh_test_write_temp(const char *name, const char *text);
 /* Runs a shell command; returns its exit code and (if out) its stdout, free()d by the caller. */
 int kh_test_run(const char *command, char **out);
 
+/* The number printed after `label` in a command's output (asserting the label is there). */
+double kh_test_number_after(const char *out, const char *label);
+
 /* Parses text, asserting success; returns the netlist. */
 kh_netlist *kh_test_parse(const char *text);
 /* Parses text expecting failure; returns the error message (static buffer). */
