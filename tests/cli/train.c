@@ -117,7 +117,7 @@ Test(train_cli, trace_is_readable_while_training_runs) {
 
 /* SIGKILL at seeded random moments; each trace must open, hold only complete epochs that match
  * the uninterrupted run, and --resume must end with exactly its final parameters. */
-Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 300) {
+Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
   char ref[800], trace[800], args[3000], *out;
   blobs();
   snprintf(ref, sizeof ref, "%s/reference.h5", dir);
@@ -134,7 +134,8 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 300) {
   }
   uint64_t s = 2026;
   int resumed = 0;
-  for (int trial = 0; trial < 10; trial++) {
+  enum { TRIALS = 20 }; /* issue 9: at least 20 seeded kills */
+  for (int trial = 0; trial < TRIALS; trial++) {
     s = s * 6364136223846793005ULL + 1442695040888963407ULL;
     long delay = (long)((double)(s >> 11) * 0x1.0p-53 * t0 * 1000);
     snprintf(trace, sizeof trace, "%s/killed%d.h5", dir, trial);
@@ -160,8 +161,8 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 300) {
     free(out);
     resumed++;
   }
-  cr_log_info("%d of 10 killed runs had a trace and resumed to the reference", resumed);
-  cr_expect(resumed >= 5, "only %d trials had a trace to resume", resumed);
+  cr_log_info("%d of %d killed runs had a trace and resumed to the reference", resumed, TRIALS);
+  cr_expect(resumed >= TRIALS / 2, "only %d trials had a trace to resume", resumed);
 }
 
 static void expect_failure(const char *args, int code, const char *message) {
