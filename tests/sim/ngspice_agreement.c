@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,4 +110,58 @@ Test(ngspice_agreement, example_circuits) {
   }
   closedir(d);
   kh_context_free(ctx);
+}
+
+/* libngspice is one simulator per process, used under kirchhoff's lock: four threads solving
+ * different circuits through it at once each get their own circuit's answer (issue 9). */
+typedef struct {
+  int id;
+  double worst;
+  int failures;
+} ng_job;
+
+static void *ng_worker(void *arg) {
+  ng_job *job = arg;
+  for (int round = 0; round < 5; round++) {
+    char text[512];
+    double volts = 1 + job->id + 0.1 * round, r1 = 1e3 * (job->id + 1), r2 = 2.2e3;
+    snprintf(text, sizeof text,
+             "thread %d\nv1 in 0 %.17g\nr1 in mid %.17g\nr2 mid 0 %.17g\n"
+             "r3 mid out 470\nr4 out 0 1k\n",
+             job->id, volts, r1, r2);
+    kh_context *ctx;
+    kh_context_new(&ctx);
+    kh_netlist *nl = NULL;
+    kh_circuit *c = NULL;
+    kh_solver *s = NULL;
+    double v[8];
+    kh_solve_stats st;
+    if (kh_netlist_parse_string(ctx, &nl, text, "t") || kh_circuit_new(ctx, &c, nl) ||
+        kh_solver_new(ctx, &s, c, "ngspice") || kh_solver_solve(ctx, s, v, &st)) {
+      job->failures++;
+    } else {
+      /* mid: r1 against r2 || (r3 + r4) */
+      double rl = 1 / (1 / r2 + 1 / 1470.0), mid = volts * rl / (r1 + rl);
+      size_t m = 0;
+      for (size_t n = 0; n < kh_netlist_node_count(nl); n++)
+        if (!strcmp(kh_netlist_node_name(nl, n), "mid")) m = n;
+      job->worst = fmax(job->worst, fabs(v[m] - mid));
+    }
+    kh_solver_free(s), kh_circuit_free(c), kh_netlist_free(nl), kh_context_free(ctx);
+  }
+  return NULL;
+}
+
+Test(ngspice_agreement, threads_share_the_simulator_safely) {
+  pthread_t threads[4];
+  ng_job jobs[4];
+  for (int t = 0; t < 4; t++) {
+    jobs[t] = (ng_job){t, 0, 0};
+    cr_assert_eq(pthread_create(&threads[t], NULL, ng_worker, &jobs[t]), 0);
+  }
+  for (int t = 0; t < 4; t++) {
+    pthread_join(threads[t], NULL);
+    cr_expect_eq(jobs[t].failures, 0, "thread %d: %d failed solves", t, jobs[t].failures);
+    cr_expect(jobs[t].worst <= 1e-9, "thread %d: |dV| %.3g", t, jobs[t].worst);
+  }
 }
