@@ -176,19 +176,13 @@ static double now(void) {
 /* Sweeps rows [first, first + count): a fixed number, or to the tolerance. */
 static kh_status relax(kh_context *ctx, kh_layered_trainer *lt, size_t first, size_t count,
                        unsigned long *sweeps) {
-  kh_layered *lay = lt->lay;
-  double tol = lt->o.layered_tol * (lay->input_scale > 0 ? lay->input_scale : 1.0), change = 0;
-  unsigned k = 0, limit = lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS;
-  do {
-    change = KH_LAYERED_CALL(lay, sweep, lay, first, count);
-    k++;
-  } while (k < limit && !(lt->o.sweeps == 0 && change <= tol));
+  unsigned k = 0;
+  double change;
+  kh_status st =
+      kh_layered_relax(ctx, lt->lay, first, count, lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
+                       lt->o.sweeps ? 0 : lt->o.layered_tol, &k, &change);
   *sweeps += (unsigned long)k * count; /* per sample and phase, like solves */
-  if (lt->o.sweeps == 0 && !(change <= tol))
-    return kh_fail(ctx, KH_ERR_NUMERIC,
-                   "the layered solver did not converge in %u sweeps (last change %.3g V)", k,
-                   change);
-  return KH_OK;
+  return st;
 }
 
 static size_t argmax(const double *v, size_t n) {

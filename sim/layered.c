@@ -457,6 +457,22 @@ kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double 
   return KH_OK;
 }
 
+kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_t rows,
+                           unsigned max_sweeps, double tol, unsigned *sweeps, double *change) {
+  double scale = lay->input_scale > 0 ? lay->input_scale : 1.0;
+  *sweeps = 0, *change = INFINITY;
+  while (*sweeps < max_sweeps && !(tol > 0 && *change <= tol * scale)) {
+    *change = KH_LAYERED_CALL(lay, sweep, lay, first, rows);
+    ++*sweeps;
+  }
+  if (tol > 0 && !(*change <= tol * scale))
+    return kh_fail(ctx, KH_ERR_NUMERIC,
+                   "the layered solver did not converge in %u sweeps (last change %.3g V, "
+                   "tolerance %.3g V)",
+                   *sweeps, *change, tol * scale);
+  return KH_OK;
+}
+
 kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                            double beta, const double *targets, unsigned max_sweeps, double tol,
                            int warm, double *voltages, kh_layered_stats *stats) {
@@ -479,21 +495,14 @@ kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const 
   KH_LAYERED_CALL(lay, drive, lay, rows, x, 1);
   for (size_t l = 1; !warm && l <= lay->depth; l++)
     memset(lay->V[l], 0, rows * lay->ld[l] * lay->real);
-  double scale = lay->input_scale > 0 ? lay->input_scale : 1.0, change = INFINITY;
   unsigned sweeps = 0;
-  while (sweeps < max_sweeps && !(tol > 0 && change <= tol * scale)) {
-    change = KH_LAYERED_CALL(lay, sweep, lay, 0, rows);
-    sweeps++;
-  }
+  double change = INFINITY;
+  st = kh_layered_relax(ctx, lay, 0, rows, max_sweeps, tol, &sweeps, &change);
   if (stats) {
     stats->sweeps = sweeps, stats->change = change;
     stats->relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, rows);
   }
-  if (tol > 0 && !(change <= tol * scale))
-    return kh_fail(ctx, KH_ERR_NUMERIC,
-                   "the layered solver did not converge in %u sweeps (last change %.3g V, "
-                   "tolerance %.3g V)",
-                   sweeps, change, tol * scale);
+  if (st != KH_OK) return st;
   double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
   if (!out) return kh_fail_nomem(ctx, "checking the layered solution");
   for (size_t r = 0; st == KH_OK && r < rows; r++) {

@@ -65,6 +65,12 @@ struct kh_layered {
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
 
+/* Sweeps rows [first, first + rows): until the largest change of a sweep is below tol times the
+ * largest input voltage (KH_ERR_NUMERIC when max_sweeps do not get there), or, with tol = 0,
+ * exactly max_sweeps. */
+kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_t rows,
+                           unsigned max_sweeps, double tol, unsigned *sweeps, double *change);
+
 /* Kernels, one set per precision (suffix _f32, _f64). rows <= rows_max. */
 #define KH_LAYERED_KERNELS(S)                                                                      \
   /* V[0] <- input voltages of features x (rows x features); P <- V[0] W_1 when product. */        \
