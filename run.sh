@@ -59,7 +59,8 @@ case "${1:-}" in
     scripts/fetch-data.sh --mnist data  # the small DRN test trains on MNIST images
     meson test -C build/release --print-errorlogs
     echo "== the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
-    configure build/sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+    configure build/sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dalloc_torture=true
     ninja -C build/sanitize -j "$jobs"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
       LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \

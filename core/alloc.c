@@ -4,22 +4,72 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef KH_ALLOC_TORTURE
+#include <execinfo.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+/* Test builds only (meson -Dalloc_torture=true): the one piece of global state the library
+ * has besides the ngspice backend, so that a test can fail any single allocation. */
+static atomic_long torture_calls, torture_fail_at, torture_live;
+static atomic_int torture_persistent;
+
+void kh_alloc_torture_arm(long k, int persistent) {
+  atomic_store(&torture_calls, 0);
+  atomic_store(&torture_persistent, persistent);
+  atomic_store(&torture_fail_at, k);
+}
+
+long kh_alloc_torture_calls(void) {
+  return atomic_load(&torture_calls);
+}
+
+long kh_alloc_torture_live(void) {
+  return atomic_load(&torture_live);
+}
+
+static int refuse(void) {
+  long k = atomic_load(&torture_fail_at), call = atomic_fetch_add(&torture_calls, 1) + 1;
+  if (k > 0 && call == k && getenv("KH_TORTURE_BACKTRACE")) { /* where is allocation k? */
+    void *frames[32];
+    backtrace_symbols_fd(frames, backtrace(frames, 32), STDERR_FILENO);
+  }
+  return k > 0 && (call == k || (call > k && atomic_load(&torture_persistent)));
+}
+
+static void *counted(void *p) {
+  if (p) atomic_fetch_add(&torture_live, 1);
+  return p;
+}
+#define REFUSE() refuse()
+#define COUNTED(p) counted(p)
+#define UNCOUNT(p) (p ? (void)atomic_fetch_sub(&torture_live, 1) : (void)0)
+#else
+#define REFUSE() 0
+#define COUNTED(p) (p)
+#define UNCOUNT(p) ((void)0)
+#endif
+
 void *kh_malloc(size_t size) {
-  return malloc(size ? size : 1);
+  if (REFUSE()) return NULL;
+  return COUNTED(malloc(size ? size : 1));
 }
 
 void *kh_calloc(size_t count, size_t size) {
-  return calloc(count ? count : 1, size ? size : 1);
+  if (REFUSE()) return NULL;
+  return COUNTED(calloc(count ? count : 1, size ? size : 1));
 }
 
 void *kh_realloc(void *ptr, size_t size) {
-  return realloc(ptr, size ? size : 1);
+  if (REFUSE()) return NULL;
+  void *p = realloc(ptr, size ? size : 1);
+  return ptr ? p : COUNTED(p);
 }
 
 void kh_free(void *ptr) {
+  UNCOUNT(ptr);
   free(ptr);
 }
-
 /* The raw block's address sits just before the aligned pointer. */
 void *kh_aligned_calloc(size_t count, size_t size) {
   if (size && count > (SIZE_MAX - 128) / size) return NULL;

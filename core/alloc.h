@@ -19,4 +19,12 @@ void kh_aligned_free(void *ptr);
  * Returns 0 on success, -1 when out of memory (the array is left as it was). */
 int kh_reserve(void **items, size_t *capacity, size_t need, size_t elem_size);
 
+/* Allocation-failure torture, compiled in only with meson -Dalloc_torture=true (tests/core/
+ * alloc_torture.c): arm(k, persistent) makes the k-th allocation from now fail (k = 0: none),
+ * and every later one too when persistent; calls counts allocations since arm; live counts the
+ * blocks allocated and not yet freed, so a test can see leaks on each error path. */
+void kh_alloc_torture_arm(long k, int persistent);
+long kh_alloc_torture_calls(void);
+long kh_alloc_torture_live(void);
+
 #endif

@@ -1,5 +1,7 @@
 #include "context.h"
 
+#include "alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +31,12 @@ int kh_status_exit_code(kh_status s) {
 }
 
 kh_status kh_context_new(kh_context **out) {
-  *out = calloc(1, sizeof **out);
+  *out = kh_calloc(1, sizeof **out);
   return *out ? KH_OK : KH_ERR_NOMEM;
 }
 
 void kh_context_free(kh_context *ctx) {
-  free(ctx);
+  kh_free(ctx);
 }
 
 const char *kh_last_error(const kh_context *ctx) {

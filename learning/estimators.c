@@ -4,6 +4,7 @@
  * (Scellier & Bengio 2017); the estimators are finite differences of that derivative. */
 #include "model_impl.h"
 
+#include "core/alloc.h"
 #include "core/context.h"
 
 #include <complex.h>
@@ -86,9 +87,9 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
       return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
     beta *= radius;
   }
-  double *b = malloc(2 * N * sizeof *b), *v = malloc(2 * N * m->nodes * sizeof *v);
+  double *b = kh_malloc(2 * N * sizeof *b), *v = kh_malloc(2 * N * m->nodes * sizeof *v);
   if (!b || !v) {
-    free(b), free(v);
+    kh_free(b), kh_free(v);
     return kh_fail(ctx, KH_ERR_NOMEM, "out of memory for holomorphic nudges");
   }
   for (unsigned k = 0; k < N; k++) {
@@ -113,7 +114,7 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
     }
   }
   info->phases += N;
-  free(b), free(v);
+  kh_free(b), kh_free(v);
   return st;
 }
 

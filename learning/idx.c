@@ -23,45 +23,67 @@ static int find(const char *dir, const char *prefix, const char *kind, char *pat
   return 0;
 }
 
-static int read_exact(gzFile f, void *buf, size_t n) {
+/* Reads n bytes; *got (if given) counts those read. Returns 0, -1 when the file ends first, -2
+ * when zlib reports a corrupt stream. */
+static int read_exact(gzFile f, void *buf, size_t n, size_t *got) {
   unsigned char *p = buf;
   while (n) {
     unsigned chunk = n > (1u << 30) ? 1u << 30 : (unsigned)n;
-    int got = gzread(f, p, chunk);
-    if (got <= 0) return -1;
-    p += got, n -= (size_t)got;
+    int r = gzread(f, p, chunk);
+    if (r < 0) return -2;
+    if (r == 0) return -1;
+    p += r, n -= (size_t)r;
+    if (got) *got += (size_t)r;
   }
   return 0;
 }
 
 /* Exactly `want` bytes into a buffer grown as they arrive: a header that claims more than the
  * file holds costs no more memory than the file (libFuzzer found a 4 GB allocation from a
- * 32-byte file). Returns 0, -1 when the file ends first, -3 when out of memory. */
-static int read_growing(gzFile f, size_t want, unsigned char **out) {
+ * 32-byte file). Returns read_exact's codes, or -3 when out of memory; *have: bytes read. */
+static int read_growing(gzFile f, size_t want, unsigned char **out, size_t *have) {
   unsigned char *buf = NULL;
-  size_t cap = 0, have = 0;
-  *out = NULL;
-  while (have < want) {
-    size_t chunk = want - have < ((size_t)1 << 20) ? want - have : ((size_t)1 << 20);
-    if (kh_reserve((void **)&buf, &cap, have + chunk, 1)) {
+  size_t cap = 0;
+  *out = NULL, *have = 0;
+  while (*have < want) {
+    size_t chunk = want - *have < ((size_t)1 << 20) ? want - *have : ((size_t)1 << 20);
+    if (kh_reserve((void **)&buf, &cap, *have + chunk, 1)) {
       kh_free(buf);
       return -3;
     }
-    if (read_exact(f, buf + have, chunk)) {
+    int r = read_exact(f, buf + *have, chunk, have);
+    if (r) {
       kh_free(buf);
-      return -1;
+      return r;
     }
-    have += chunk;
   }
   *out = buf;
   return 0;
 }
 
+/* The error for a payload that read_growing could not read whole. */
+static kh_status payload_error(kh_context *ctx, gzFile f, const char *path, int code, size_t header,
+                               size_t have, size_t want, const char *what) {
+  if (code == -3) return kh_fail_nomem(ctx, "reading IDX");
+  if (code == -2) {
+    int zerr = 0;
+    const char *why = gzerror(f, &zerr);
+    return kh_fail(ctx, KH_ERR_INPUT, "%s: corrupt data after byte %zu (%s)", path, header + have,
+                   why && *why ? why : "zlib error");
+  }
+  size_t len = strlen(path);
+  int gz = len > 3 && strcmp(path + len - 3, ".gz") == 0;
+  return kh_fail(ctx, KH_ERR_INPUT,
+                 "%s: truncated at byte %zu%s: the header promises %s (%zu bytes after the header)",
+                 path, header + have, gz ? " of the decompressed data" : "", what, want);
+}
+
 static kh_status read_header(kh_context *ctx, gzFile f, const char *path, uint32_t magic,
                              uint32_t *dims, int ndims) {
   unsigned char h[16];
-  if (read_exact(f, h, 4 * (size_t)(ndims + 1)))
-    return kh_fail(ctx, KH_ERR_INPUT, "%s: truncated IDX header", path);
+  int r = read_exact(f, h, 4 * (size_t)(ndims + 1), NULL);
+  if (r == -2) return kh_fail(ctx, KH_ERR_INPUT, "%s: corrupt compressed data in the header", path);
+  if (r) return kh_fail(ctx, KH_ERR_INPUT, "%s: truncated IDX header", path);
   uint32_t m = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
   if (m != magic)
     return kh_fail(ctx, KH_ERR_INPUT, "%s: IDX magic 0x%08x, expected 0x%08x", path, m, magic);
@@ -88,14 +110,18 @@ static kh_status load(kh_context *ctx, kh_dataset **out, const char *images, con
     st = kh_fail(ctx, KH_ERR_INPUT, "%s: images of %ux%u are too large", images, idim[1], idim[2]);
   size_t n = idim[0], f = (size_t)idim[1] * idim[2];
   unsigned char *pixels = NULL, *classes = NULL;
-  int gi = st == KH_OK ? read_growing(fi, n * f, &pixels) : 0;
-  int gl = st == KH_OK && gi == 0 ? read_growing(fl, n, &classes) : 0;
-  if (gi == -3 || gl == -3)
-    st = kh_fail_nomem(ctx, "reading IDX");
-  else if (gi == -1)
-    st = kh_fail(ctx, KH_ERR_INPUT, "%s: truncated (fewer than %zu images)", images, n);
-  else if (gl == -1)
-    st = kh_fail(ctx, KH_ERR_INPUT, "%s: truncated (fewer than %zu labels)", labels, n);
+  size_t have = 0;
+  char what[96];
+  int code = st == KH_OK ? read_growing(fi, n * f, &pixels, &have) : 0;
+  if (code) {
+    snprintf(what, sizeof what, "%zu images of %ux%u", n, idim[1], idim[2]);
+    st = payload_error(ctx, fi, images, code, 16, have, n * f, what);
+  }
+  code = st == KH_OK ? read_growing(fl, n, &classes, &have) : 0;
+  if (code) {
+    snprintf(what, sizeof what, "%zu labels", n);
+    st = payload_error(ctx, fl, labels, code, 8, have, n, what);
+  }
   if (st == KH_OK) st = kh_dataset_alloc(ctx, out, n, f);
   for (size_t i = 0; st == KH_OK && i < n * f; i++) (*out)->x[i] = pixels[i];
   for (size_t i = 0; st == KH_OK && i < n; i++) {

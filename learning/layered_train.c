@@ -116,6 +116,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
     lt->workspace =
         kh_aligned_calloc(KH_LAYERED_CALL(lay, update_workspace, lay, B, o->threads), 1);
     if (!lt->theta || !lt->rate || !lt->x || !lt->x_next || !lt->target || !lt->out || !lt->dsum ||
+        !lt->order ||
         !lt->At || !lt->C || !lt->rt || !lt->ct || !lt->Ut || !lt->workspace)
       st = kh_fail_nomem(ctx, "creating the layered trainer");
   }

@@ -3,6 +3,7 @@
  * cards hidden from SPICE as `*kh ` comments. */
 #include "netlist_impl.h"
 
+#include "core/alloc.h"
 #include "core/context.h"
 
 #include <errno.h>
@@ -138,7 +139,7 @@ int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size
     scale_mean = nl->scale_mean, scale_inv_std = nl->scale_inv_std;
   }
   if (nl->input_count) write_inputs(nl, out);
-  const char **words = malloc((nl->trainable_count + 1) * sizeof *words);
+  const char **words = kh_malloc((nl->trainable_count + 1) * sizeof *words);
   if (!words) return -1;
   if (nl->output_count) {
     fprintf(out, "*kh .output");
@@ -156,7 +157,7 @@ int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size
     for (size_t i = 0; i < nl->trainable_count; i++) words[i] = elem_name(nl, nl->trainable[i]);
     write_card_list(out, ".train", words, nl->trainable_count);
   }
-  free(words);
+  kh_free(words);
   if (scale_kind == KH_NETLIST_SCALE_NONE) fprintf(out, "*kh .scale none\n");
   if (scale_kind == KH_NETLIST_SCALE_PIXELS) fprintf(out, "*kh .scale pixels\n");
   if (scale_kind == KH_NETLIST_SCALE_STANDARDIZE) {

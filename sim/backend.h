@@ -7,7 +7,8 @@
 
 typedef struct {
   const char *name;
-  /* Allocates backend state for circuit c into *impl. */
+  /* Allocates backend state for circuit c into *impl; on failure *impl may hold what was built
+   * so far, which destroy frees. */
   kh_status (*prepare)(kh_context *ctx, kh_circuit *c, void **impl);
   /* Computes node voltages (all netlist nodes) and updates analysis/factorization counts. */
   kh_status (*solve)(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,

@@ -158,6 +158,13 @@ static void jacobian(const kh_circuit *c, kh_sparse *s, double complex beta,
     }
 }
 
+/* Out of memory is not a numeric failure: callers retry those another way. */
+static kh_status klu_failure(kh_context *ctx, const klu_l_common *common, const char *during) {
+  if (common->status == KLU_OUT_OF_MEMORY) return kh_fail_nomem(ctx, during);
+  return kh_fail(ctx, KH_ERR_NUMERIC, "KLU failed while %s (status %ld)", during,
+                 (long)common->status);
+}
+
 kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                             const double complex *beta, double complex *voltages,
                             unsigned *factorizations) {
@@ -176,7 +183,7 @@ kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t
   size_t n = c->unknowns;
   if (st == KH_OK && n) {
     sym = klu_l_analyze((SuiteSparse_long)n, fm.colptr, fm.rowidx, &common);
-    if (!sym) st = kh_fail(ctx, KH_ERR_NUMERIC, "KLU could not analyze the matrix");
+    if (!sym) st = klu_failure(ctx, &common, "analyzing the complex Hessian");
   }
   for (size_t q = 0; q < count && st == KH_OK; q++) {
     for (size_t u = 0; u < n; u++) fm.x[u] = s->x_free[u];
@@ -187,8 +194,7 @@ kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t
       klu_l_numeric *num = klu_zl_factor(fm.colptr, fm.rowidx, (double *)fm.ax, sym, &common);
       if (!num || common.status != KLU_OK) {
         if (num) klu_zl_free_numeric(&num, &common);
-        st = kh_fail(ctx, KH_ERR_NUMERIC, "KLU could not factor the complex Hessian (status %ld)",
-                     (long)common.status);
+        st = klu_failure(ctx, &common, "factoring the complex Hessian");
         break;
       }
       (*factorizations)++;

@@ -32,8 +32,7 @@ kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const c
   s->work = kh_malloc((2 * c->unknowns + 1) * sizeof *s->work);
   kh_status st = s->work ? ops->prepare(ctx, c, &s->impl) : kh_fail_nomem(ctx, "creating a solver");
   if (st != KH_OK) {
-    kh_free(s->work);
-    kh_free(s);
+    kh_solver_free(s); /* prepare may have built part of its state before failing */
     return st;
   }
   *out = s;

@@ -41,9 +41,11 @@ static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
   *impl = s;
   size_t n = c->unknowns;
   if (n == 0) return KH_OK; /* every node fixed by sources: nothing to factor */
+  /* Checked one at a time: every CHOLMOD call resets cm.status, which says why one failed. */
   s->A = cholmod_l_allocate_sparse(n, n, c->nnz, 1, 1, -1, CHOLMOD_REAL, &s->cm);
+  if (!s->A) return cholmod_failure(ctx, s, "allocating the Laplacian");
   s->b = cholmod_l_allocate_dense(n, 1, n, CHOLMOD_REAL, &s->cm);
-  if (!s->A || !s->b) return cholmod_failure(ctx, s, "allocating the Laplacian");
+  if (!s->b) return cholmod_failure(ctx, s, "allocating the Laplacian");
   memcpy(s->A->p, c->colptr, (n + 1) * sizeof(int64_t));
   memcpy(s->A->i, c->rowidx, c->nnz * sizeof(int64_t));
   kh_circuit_fill_laplacian(c, s->A->x);
