@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "core/context.h"
+#include "learning/atomic_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,48 @@ void kh_train_setup_init(kh_train_setup *s) {
   s->trace_grad = 16;
   s->first_epoch = 1;
   s->hw = (kh_hw_options)KH_HW_OPTIONS_INIT;
+}
+
+/* The files a run writes besides its trace (--save-test, --save-net) go to PATH.kh-tmp and are
+ * renamed into place only once the whole setup has succeeded: a bad input leaves nothing. */
+static kh_status write_pending(kh_context *ctx, const char *path, char *tmp, size_t size,
+                               void (*write)(FILE *, const void *), const void *what) {
+  kh_status st = kh_atomic_begin(ctx, path, 0, tmp, size);
+  if (st != KH_OK) return tmp[0] = '\0', st;
+  FILE *f = fopen(tmp, "w");
+  if (f) write(f, what);
+  if (!f || ferror(f) | (fclose(f) != 0)) {
+    remove(tmp), tmp[0] = '\0';
+    return kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", path);
+  }
+  return KH_OK;
+}
+
+/* Renames the pending files into place (ok) or removes them; keeps an earlier error. */
+static kh_status commit_pending(kh_context *ctx, kh_train_setup *s, kh_status st) {
+  char *tmp[2] = {s->save_test_tmp, s->save_net_tmp};
+  const char *path[2] = {s->save_test, s->save_net};
+  for (int i = 0; i < 2; i++) {
+    if (!tmp[i][0]) continue;
+    kh_status done = kh_atomic_commit(ctx, tmp[i], path[i], st == KH_OK);
+    if (st == KH_OK) st = done;
+    tmp[i][0] = '\0';
+  }
+  return st;
+}
+
+/* Raw, before scaling: what `kirchhoff validate --data` reads. */
+static void write_samples(FILE *f, const void *data) {
+  const kh_dataset *d = data;
+  for (size_t i = 0; i < kh_dataset_count(d); i++) {
+    for (size_t j = 0; j < kh_dataset_features(d); j++)
+      fprintf(f, "%.17g,", kh_dataset_sample(d, i)[j]);
+    fprintf(f, "%u\n", kh_dataset_label(d, i));
+  }
+}
+
+static void write_text(FILE *f, const void *text) {
+  fputs(text, f);
 }
 
 static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
@@ -38,17 +81,14 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
     s->test_note = "a seeded 20 % held out";
   }
   if (st != KH_OK) return st;
-  if (s->save_test) { /* raw, before scaling: what `kirchhoff validate --data` reads */
-    FILE *f = fopen(s->save_test, "w");
-    const kh_dataset *d = s->test_set;
-    for (size_t i = 0; f && i < kh_dataset_count(d); i++) {
-      for (size_t j = 0; j < kh_dataset_features(d); j++)
-        fprintf(f, "%.17g,", kh_dataset_sample(d, i)[j]);
-      fprintf(f, "%u\n", kh_dataset_label(d, i));
-    }
-    if (!f || ferror(f) | (fclose(f) != 0))
-      return kh_fail(ctx, KH_ERR_IO, "cannot write the test set to '%s'", s->save_test);
-  }
+  if (kh_dataset_features(s->test_set) != kh_dataset_features(s->train_set))
+    return kh_fail(ctx, KH_ERR_INPUT, "%s has %zu features but the training data %s %zu",
+                   kh_dataset_name(s->test_set), kh_dataset_features(s->test_set),
+                   kh_dataset_name(s->train_set), kh_dataset_features(s->train_set));
+  if (s->save_test)
+    st = write_pending(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp, write_samples,
+                       s->test_set);
+  if (st != KH_OK) return st;
   kh_scaling kind = s->scaling_given ? s->scaling
                     : idx_folder     ? KH_SCALE_PIXELS
                                      : KH_SCALE_STANDARDIZE;
@@ -66,12 +106,9 @@ static kh_status generate(kh_context *ctx, kh_train_setup *s, char **text) {
   kh_status st = kh_netgen_parse_arch(ctx, &s->net, s->arch);
   if (st == KH_OK) st = kh_netgen_write(ctx, &s->net, mem);
   fclose(mem);
-  if (st == KH_OK && s->save_net) {
-    FILE *f = fopen(s->save_net, "w");
-    if (!f || fputs(*text, f) < 0) st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", s->save_net);
-    if (f && fclose(f) != 0 && st == KH_OK)
-      st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", s->save_net);
-  }
+  if (st == KH_OK && s->save_net)
+    st =
+        write_pending(ctx, s->save_net, s->save_net_tmp, sizeof s->save_net_tmp, write_text, *text);
   return st;
 }
 
@@ -94,10 +131,11 @@ static kh_status load_network(kh_context *ctx, kh_train_setup *s, char *resumed_
 
 kh_status kh_train_setup_open_network(kh_context *ctx, kh_train_setup *s) {
   kh_status st = s->data ? load_data(ctx, s) : KH_OK;
-  return st == KH_OK ? load_network(ctx, s, NULL) : st;
+  if (st == KH_OK) st = load_network(ctx, s, NULL);
+  return commit_pending(ctx, s, st);
 }
 
-kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
+static kh_status open_trainer(kh_context *ctx, kh_train_setup *s) {
   char *resumed_text = NULL;
   kh_status st = KH_OK;
   if (s->resume) {
@@ -112,6 +150,7 @@ kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
   if (st == KH_OK) st = load_network(ctx, s, resumed_text);
   free(resumed_text);
   if (st == KH_OK) st = kh_trainer_new(ctx, &s->trainer, s->nl, &s->train, s->train_set);
+  if (st == KH_OK) st = kh_trainer_check_data(ctx, s->trainer, s->test_set);
   if (st == KH_OK && (s->hw.bits || s->hw.prog_noise > 0 || s->hw.stuck_rate > 0 ||
                       s->hw.variation > 0 || s->hw.prog_noise_add > 0)) {
     s->hw.seed = s->train.seed;
@@ -123,6 +162,10 @@ kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
   kh_trace_config cfg = {s->netlist_text, s->command, s->data,   s->test ? s->test : "",
                          &s->train,       s->epochs,  &s->scaler};
   return kh_trace_create(ctx, &s->tracer, s->trace, &cfg, s->trainer);
+}
+
+kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
+  return commit_pending(ctx, s, open_trainer(ctx, s));
 }
 
 /* Estimator against the exact gradient on the first training samples, per layer. */

@@ -29,6 +29,7 @@ typedef struct {
   kh_trace *tracer;
   size_t first_epoch;
   const char *test_note;
+  char save_test_tmp[4096], save_net_tmp[4096]; /* written, renamed when the setup succeeds */
 } kh_train_setup;
 
 void kh_train_setup_init(kh_train_setup *s);

@@ -6,6 +6,7 @@
 #include "core/rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -27,21 +28,40 @@ kh_status kh_dataset_alloc(kh_context *ctx, kh_dataset **out, size_t count, size
   return KH_OK;
 }
 
+/* d->name = a followed by b. */
+static kh_status name(kh_context *ctx, kh_dataset *d, const char *a, const char *b) {
+  size_t n = strlen(a) + strlen(b) + 1;
+  kh_free(d->name);
+  d->name = kh_malloc(n);
+  if (!d->name) return kh_fail_nomem(ctx, "naming a data set");
+  snprintf(d->name, n, "%s%s", a, b);
+  return KH_OK;
+}
+
 kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test) {
-  struct stat st;
+  struct stat info;
   *out = NULL;
-  if (stat(path, &st) != 0) return kh_fail(ctx, KH_ERR_IO, "cannot open data '%s'", path);
-  if (S_ISDIR(st.st_mode)) return kh_dataset_load_idx(ctx, out, path, test);
-  if (test)
+  if (stat(path, &info) != 0) return kh_fail(ctx, KH_ERR_IO, "cannot open data '%s'", path);
+  int dir = S_ISDIR(info.st_mode);
+  if (test && !dir)
     return kh_fail(ctx, KH_ERR_USAGE, "'%s' is a file: only IDX folders hold their own test set",
                    path);
-  return kh_dataset_load_csv(ctx, out, path);
+  kh_status st =
+      dir ? kh_dataset_load_idx(ctx, out, path, test) : kh_dataset_load_csv(ctx, out, path);
+  if (st == KH_OK) st = name(ctx, *out, path, dir ? (test ? " (t10k set)" : " (train set)") : "");
+  if (st != KH_OK) kh_dataset_free(*out), *out = NULL;
+  return st;
+}
+
+const char *kh_dataset_name(const kh_dataset *d) {
+  return d->name ? d->name : "the data";
 }
 
 void kh_dataset_free(kh_dataset *d) {
   if (!d) return;
   kh_free(d->x);
   kh_free(d->label);
+  kh_free(d->name);
   kh_free(d);
 }
 
@@ -96,7 +116,9 @@ kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint
     d->count = r;
     (*held)->classes = d->classes;
     (*held)->images = d->images;
+    st = name(ctx, *held, kh_dataset_name(d), " (held-out part)");
   }
+  if (st != KH_OK) kh_dataset_free(*held), *held = NULL;
   kh_free(pick);
   kh_free(order);
   return st;
@@ -128,8 +150,9 @@ kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind, const kh
 
 kh_status kh_scaler_apply(kh_context *ctx, const kh_scaler *s, kh_dataset *d) {
   if (d->features != s->features)
-    return kh_fail(ctx, KH_ERR_INPUT, "data set has %zu features, the scaling was fitted on %zu",
-                   d->features, s->features);
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s has %zu features, the training data the scaling was fitted on %zu",
+                   kh_dataset_name(d), d->features, s->features);
   size_t f = d->features;
   for (size_t i = 0; i < d->count; i++)
     for (size_t j = 0; j < f; j++) {

@@ -9,6 +9,7 @@ struct kh_dataset {
   double *x; /* count * features */
   unsigned *label;
   int images;
+  char *name; /* where the samples came from, for messages */
 };
 
 /* An empty data set of the given shape (x and label allocated). */

@@ -88,12 +88,16 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
 
 static kh_status check_shapes(kh_context *ctx, const kh_model *m, const kh_dataset *d) {
   if (kh_dataset_features(d) != kh_model_input_count(m))
-    return kh_fail(ctx, KH_ERR_INPUT, "the data has %zu features but the network %zu inputs",
-                   kh_dataset_features(d), kh_model_input_count(m));
+    return kh_fail(ctx, KH_ERR_INPUT, "%s has %zu features but the network %zu inputs",
+                   kh_dataset_name(d), kh_dataset_features(d), kh_model_input_count(m));
   if (kh_dataset_classes(d) > kh_model_output_count(m))
-    return kh_fail(ctx, KH_ERR_INPUT, "the data has %zu classes but the network %zu outputs",
-                   kh_dataset_classes(d), kh_model_output_count(m));
+    return kh_fail(ctx, KH_ERR_INPUT, "%s has %zu classes but the network %zu outputs",
+                   kh_dataset_name(d), kh_dataset_classes(d), kh_model_output_count(m));
   return KH_OK;
+}
+
+kh_status kh_trainer_check_data(kh_context *ctx, const kh_trainer *t, const kh_dataset *d) {
+  return check_shapes(ctx, t->workers[0].model, d);
 }
 
 void kh_trainer_free(kh_trainer *t) {

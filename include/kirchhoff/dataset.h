@@ -14,6 +14,8 @@ typedef struct kh_dataset kh_dataset;
  * train-labels-idx1-ubyte[.gz]); with test = 1, the folder's t10k-* files instead. */
 kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test);
 void kh_dataset_free(kh_dataset *d);
+/* Where the samples came from (the path, with " (t10k set)" and the like), for messages. */
+const char *kh_dataset_name(const kh_dataset *d);
 size_t kh_dataset_count(const kh_dataset *d);
 size_t kh_dataset_features(const kh_dataset *d);
 size_t kh_dataset_classes(const kh_dataset *d); /* largest label + 1 */

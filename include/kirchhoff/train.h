@@ -75,6 +75,9 @@ void kh_trainer_free(kh_trainer *t);
 kh_model *kh_trainer_model(kh_trainer *t); /* the first worker's model: holds the parameters */
 /* One pass over the training set in a seeded random order. */
 kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *report);
+/* Whether d fits the network: its features are the inputs, its classes at most the outputs
+ * (an error naming d otherwise). Evaluation checks this too; callers check before writing. */
+kh_status kh_trainer_check_data(kh_context *ctx, const kh_trainer *t, const kh_dataset *d);
 /* Mean loss and error fraction over d (free phases only). */
 kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
                               double *error);
