@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "processes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,8 +76,7 @@ static void usage(FILE *out) {
                "4 environment (memory, missing ngspice)\n");
 }
 
-int main(int argc, char **argv) {
-  original_argv = argv;
+static int run(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return KH_EXIT_USAGE;
@@ -97,4 +97,12 @@ int main(int argc, char **argv) {
   fprintf(stderr, "kirchhoff: unknown command '%s'\n\n", argv[1]);
   usage(stderr);
   return KH_EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+  original_argv = argv;
+  kh_cli_mpi_start(&argc, &argv);
+  int rc = run(argc, argv);
+  kh_cli_mpi_stop();
+  return rc;
 }

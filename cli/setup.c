@@ -19,6 +19,8 @@ void kh_train_setup_init(kh_train_setup *s) {
   s->trace_grad = 16;
   s->first_epoch = 1;
   s->hw = (kh_hw_options)KH_HW_OPTIONS_INIT;
+  s->writer = 1;
+  s->mpi_size = 1;
 }
 
 /* The files a run writes besides its trace (--save-test, --save-net) go to PATH.kh-tmp and are
@@ -85,7 +87,7 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
     return kh_fail(ctx, KH_ERR_INPUT, "%s has %zu features but the training data %s %zu",
                    kh_dataset_name(s->test_set), kh_dataset_features(s->test_set),
                    kh_dataset_name(s->train_set), kh_dataset_features(s->train_set));
-  if (s->save_test)
+  if (s->save_test && s->writer)
     st = write_pending(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp, write_samples,
                        s->test_set);
   if (st != KH_OK) return st;
@@ -106,7 +108,7 @@ static kh_status generate(kh_context *ctx, kh_train_setup *s, char **text) {
   kh_status st = kh_netgen_parse_arch(ctx, &s->net, s->arch);
   if (st == KH_OK) st = kh_netgen_write(ctx, &s->net, mem);
   fclose(mem);
-  if (st == KH_OK && s->save_net)
+  if (st == KH_OK && s->save_net && s->writer)
     st =
         write_pending(ctx, s->save_net, s->save_net_tmp, sizeof s->save_net_tmp, write_text, *text);
   return st;
@@ -157,10 +159,11 @@ static kh_status open_trainer(kh_context *ctx, kh_train_setup *s) {
     st = kh_hw_attach(ctx, s->trainer, &s->hw, s->hw_aware);
   }
   if (st != KH_OK) return st;
+  if (!s->writer) return KH_OK; /* the others get the state from the first (cli/processes.h) */
   if (s->resume) return kh_trace_resume(ctx, &s->tracer, s->resume, s->trainer);
   if (!s->trace) return KH_OK;
-  kh_trace_config cfg = {s->netlist_text, s->command, s->data,   s->test ? s->test : "",
-                         &s->train,       s->epochs,  &s->scaler};
+  kh_trace_config cfg = {s->netlist_text, s->command, s->data,    s->test ? s->test : "",
+                         &s->train,       s->epochs,  &s->scaler, s->mpi_size};
   return kh_trace_create(ctx, &s->tracer, s->trace, &cfg, s->trainer);
 }
 

@@ -20,6 +20,9 @@ typedef struct {
   int trace_grad_given;
   kh_hw_options hw; /* device model (bits, noise, stuck devices) */
   int hw_aware;
+  /* 0 on every process but the first under mpirun: it writes no trace or files */
+  int writer;
+  int mpi_size; /* recorded in the trace */
   /* state */
   kh_dataset *train_set, *test_set;
   kh_scaler scaler;

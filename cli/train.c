@@ -1,6 +1,7 @@
 /* kirchhoff train: trains a network's conductances and bias currents with equilibrium
  * propagation on a labelled data set, printing per-epoch losses and errors. */
 #include "cli.h"
+#include "processes.h"
 #include "options.h"
 #include "setup.h"
 
@@ -265,24 +266,46 @@ int kh_cmd_train(int argc, char **argv) {
   s.command = command;
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
-  kh_status st = kh_train_setup_open(ctx, &s);
-  int tty = isatty(STDERR_FILENO);
+  /* under mpirun: every process sets up the same trainer, the first alone writes, and all
+   * start from its state (a resumed run's checkpoint, whatever P it was written with) */
+  int first = kh_cli_mpi_rank() == 0, processes = kh_cli_mpi_size();
+  s.writer = first, s.mpi_size = processes;
+  if (!first) s.quiet = 1;
+  kh_status st = kh_train_setup_open(ctx, &s), own = st;
+  st = kh_cli_mpi_agree(ctx, st);
+  if (st == KH_OK && processes > 1) {
+    kh_partition part;
+    kh_cli_mpi_partition(&part);
+    own = st = kh_trainer_set_partition(ctx, s.trainer, &part);
+    st = kh_cli_mpi_agree(ctx, st);
+    if (st == KH_OK) own = st = kh_cli_mpi_share_state(ctx, s.trainer);
+  }
+  int tty = first && isatty(STDERR_FILENO);
   double test_loss = NAN, test_error = NAN;
   for (size_t epoch = s.first_epoch; st == KH_OK && epoch <= s.epochs; epoch++) {
     kh_epoch_report r;
     if (tty && !s.quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s.epochs);
-    st = kh_trainer_epoch(ctx, s.trainer, &r);
+    double sent = kh_cli_mpi_bytes();
+    own = st = kh_trainer_epoch(ctx, s.trainer, &r);
     double t0 = now();
-    if (st == KH_OK) st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
+    if (st == KH_OK)
+      own = st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
     double test_seconds = now() - t0;
-    if (st == KH_OK) st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
+    if (st == KH_OK) own = st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
+    st = kh_cli_mpi_agree(ctx, st); /* a failed trace write stops every process */
     if (st == KH_OK && !s.quiet)
       progress(epoch, s.epochs, &r, test_loss, test_error, test_seconds, tty);
+    if (st == KH_OK && !s.quiet && processes > 1)
+      printf("          mpi: %d processes, %.3g MB reduced per process\n", processes,
+             (kh_cli_mpi_bytes() - sent) / 1e6);
   }
-  if (st == KH_OK)
+  if (st == KH_OK && first)
     printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
            kh_dataset_count(s.test_set), s.test_note);
-  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  /* each failure is reported once, by the process it happened in */
+  int rc = st == KH_OK             ? KH_EXIT_OK
+           : own != KH_OK || first ? kh_cli_report(ctx, st)
+                                   : kh_status_exit_code(st);
   kh_train_setup_close(&s);
   kh_context_free(ctx);
   return rc;

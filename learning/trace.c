@@ -174,6 +174,7 @@ static int write_config(hid_t file, const kh_trace_config *c) {
       attr_double(g, "momentum", o->momentum) | attr_double(g, "lr_decay", o->lr_decay) |
       attr_double(g, "target_on", o->target_on) | attr_double(g, "target_off", o->target_off) |
       attr_u64(g, "seed", o->seed) | attr_u64(g, "threads", (uint64_t)o->threads) |
+      attr_u64(g, "mpi_size", (uint64_t)(c->mpi_size > 1 ? c->mpi_size : 1)) |
       attr_u64(g, "epochs", c->epochs) | attr_u64(g, "holomorphic_points", o->holomorphic_points) |
       attr_double(g, "read_noise", o->read_noise) |
       attr_u64(g, "beta_relative", (uint64_t)o->beta_relative) |

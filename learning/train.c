@@ -45,6 +45,7 @@ struct kh_trainer {
   uint64_t writes;
   double *mapped;           /* the device's conductances */
   kh_layered_trainer *fast; /* the layered backend's trainer, when it runs the phases */
+  kh_partition part;        /* this process's share of every batch (rank 0 of 1: all) */
   void *owned;              /* kh_trainer_own */
 };
 
@@ -144,6 +145,7 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
   if (!t) return kh_fail_nomem(ctx, "creating the trainer");
   t->o = *o;
   t->train = train;
+  t->part = (kh_partition){0, 1, NULL, NULL, NULL};
   t->nworkers = o->backend == KH_BACKEND_LAYERED ? 1 : o->threads; /* layered: one model, for
                                                                     * the parameters' names */
   st = new_workers(ctx, t, nl);
@@ -154,7 +156,7 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     t->outputs = kh_model_output_count(m);
     size_t n = kh_dataset_count(train), b = o->batch;
     t->order = kh_malloc((n + 1) * sizeof *t->order);
-    t->grads = kh_malloc(b * t->params * sizeof *t->grads);
+    t->grads = kh_malloc((b * t->params + 1) * sizeof *t->grads); /* + 1: a failure flag */
     t->theta = kh_malloc(t->params * sizeof *t->theta);
     t->loss = kh_malloc(b * sizeof *t->loss), t->correct = kh_malloc(b * sizeof *t->correct);
     t->residual = kh_malloc(b * sizeof *t->residual);
@@ -295,6 +297,49 @@ static void cold_start(kh_trainer *t) {
     kh_solver_set_warm_start(kh_model_solver(t->workers[w].model), NULL);
 }
 
+/* This process's share [lo, hi) of `count` items: contiguous, in rank order. */
+static void share(const kh_trainer *t, size_t count, size_t *lo, size_t *hi) {
+  size_t r = (size_t)t->part.rank, p = (size_t)t->part.size;
+  *lo = count * r / p, *hi = count * (r + 1) / p;
+}
+
+/* Sums (and the maximum, when given) across the processes. */
+static kh_status combine(kh_context *ctx, kh_trainer *t, double *sums, size_t count, double *max) {
+  if (t->part.size == 1) return KH_OK;
+  kh_status st = t->part.sum(t->part.state, sums, count);
+  if (st == KH_OK && max) st = t->part.max(t->part.state, max, 1);
+  return st == KH_OK ? KH_OK : kh_fail(ctx, st, "combining results across processes");
+}
+
+/* Every process must hold the same parameters after an epoch (the reduction gives every
+ * process the same sum; this checks it, bit for bit, rather than trusting it). */
+static kh_status replicas_agree(kh_context *ctx, kh_trainer *t) {
+  if (t->part.size == 1) return KH_OK;
+  uint64_t h = 0xcbf29ce484222325ULL;
+  const unsigned char *bytes = (const unsigned char *)t->theta;
+  for (size_t i = 0; i < t->params * sizeof *t->theta; i++) h = (h ^ bytes[i]) * 0x100000001b3ULL;
+  double range[2] = {(double)(h >> 12), -(double)(h >> 12)}; /* 52 bits: exact as doubles */
+  kh_status st = t->part.max(t->part.state, range, 2);
+  if (st != KH_OK) return kh_fail(ctx, st, "comparing parameters across processes");
+  if (range[0] != -range[1])
+    return kh_fail(ctx, KH_ERR_NUMERIC,
+                   "the processes' parameters differ after epoch %zu: the reduction did not "
+                   "give every process the same sum",
+                   t->epoch);
+  return KH_OK;
+}
+
+kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p) {
+  if (p->size < 1 || p->rank < 0 || p->rank >= p->size || (p->size > 1 && (!p->sum || !p->max)))
+    return kh_fail(ctx, KH_ERR_USAGE, "a partition needs 0 <= rank < size and sum/max functions");
+  if (p->size > 1 && t->fast)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the layered backend does not train across processes yet; use --backend "
+                   "sparse under mpirun");
+  t->part = *p;
+  return KH_OK;
+}
+
 kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
   double t0 = now();
   size_t n = kh_dataset_count(t->train), B = t->o.batch;
@@ -317,33 +362,45 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     return KH_OK;
   }
   cold_start(t);
-  long double loss = 0, correct = 0;
+  /* the epoch's sums: loss, correct, Newton iterations, solves, frozen samples; then the
+   * worst residual (a maximum) */
+  double sums[5] = {0, 0, 0, 0, 0}, worst = 0;
   for (size_t start = 0; start < n; start += B) {
-    size_t count = n - start < B ? n - start : B;
+    size_t count = n - start < B ? n - start : B, lo, hi;
+    share(t, count, &lo, &hi);
     kh_status st = sync_params(ctx, t, 0);
-    if (st == KH_OK) st = run_batch(ctx, t, t->train, t->order + start, count, 1);
+    if (st == KH_OK && hi > lo) st = run_batch(ctx, t, t->train, t->order + start + lo, hi - lo, 1);
+    /* this share's gradient, summed in sample order, then across the shares */
+    double *g = t->grads;
+    if (st != KH_OK || hi == lo) memset(g, 0, t->params * sizeof *g);
+    for (size_t b = 1; st == KH_OK && b < hi - lo; b++)
+      for (size_t i = 0; i < t->params; i++) g[i] += g[b * t->params + i];
+    g[t->params] = st != KH_OK; /* every process learns of a failure and stops with it */
+    kh_status shared = t->part.size > 1 ? t->part.sum(t->part.state, g, t->params + 1) : KH_OK;
     if (st != KH_OK) return st;
-    for (size_t b = 0; b < count; b++) {
-      loss += t->loss[b], correct += t->correct[b];
-      r->newton_iterations += t->iterations[b];
-      r->solves += t->phases[b];
-      r->holomorphic_frozen += t->frozen[b];
-      if (t->residual[b] > r->max_relative_residual) r->max_relative_residual = t->residual[b];
+    if (shared != KH_OK) return kh_fail(ctx, shared, "combining the gradient across processes");
+    if (g[t->params] != 0)
+      return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in the same minibatch");
+    for (size_t b = 0; b < hi - lo; b++) {
+      sums[0] += t->loss[b], sums[1] += t->correct[b], sums[2] += t->iterations[b];
+      sums[3] += t->phases[b], sums[4] += t->frozen[b];
+      if (t->residual[b] > worst) worst = t->residual[b];
     }
-    /* the mean over the batch, summed in sample order */
-    for (size_t b = 1; b < count; b++)
-      for (size_t i = 0; i < t->params; i++) t->grads[i] += t->grads[b * t->params + i];
-    for (size_t i = 0; i < t->params; i++) t->grads[i] /= (double)count;
-    kh_optimizer_step(&t->opt, t->theta, t->grads);
+    for (size_t i = 0; i < t->params; i++) g[i] /= (double)count; /* the mean over the batch */
+    kh_optimizer_step(&t->opt, t->theta, g);
   }
+  kh_status st = combine(ctx, t, sums, 5, &worst);
+  if (st != KH_OK) return st;
   if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
     return kh_last_status(ctx);
   t->epoch++;
   r->epoch = t->epoch;
-  r->train_loss = (double)(loss / n);
-  r->train_error = 1.0 - (double)(correct / n);
+  r->train_loss = sums[0] / (double)n;
+  r->train_error = 1.0 - sums[1] / (double)n;
+  r->newton_iterations = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
+  r->holomorphic_frozen = (unsigned long)sums[4], r->max_relative_residual = worst;
   r->seconds = now() - t0;
-  return KH_OK;
+  return replicas_agree(ctx, t);
 }
 
 kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
@@ -352,18 +409,26 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   if (st == KH_OK) st = sync_params(ctx, t, 1);
   if (st != KH_OK) return st;
   if (t->fast) return kh_layered_trainer_evaluate(ctx, t->fast, d, loss, error);
-  size_t n = kh_dataset_count(d), B = t->o.batch, idx[B];
-  long double sum = 0, correct = 0;
+  size_t n = kh_dataset_count(d), B = t->o.batch, idx[B], first, last;
+  double sums[2] = {0, 0}; /* loss, correct */
+  share(t, n, &first, &last);
   cold_start(t);
-  for (size_t start = 0; start < n; start += B) {
-    size_t count = n - start < B ? n - start : B;
+  for (size_t start = first; st == KH_OK && start < last; start += B) {
+    size_t count = last - start < B ? last - start : B;
     for (size_t b = 0; b < count; b++) idx[b] = start + b;
-    if ((st = run_batch(ctx, t, d, idx, count, 0)) != KH_OK) return st;
-    for (size_t b = 0; b < count; b++) sum += t->loss[b], correct += t->correct[b];
+    st = run_batch(ctx, t, d, idx, count, 0);
+    for (size_t b = 0; st == KH_OK && b < count; b++)
+      sums[0] += t->loss[b], sums[1] += t->correct[b];
   }
   cold_start(t); /* training continues exactly as it would have without this evaluation */
-  *loss = (double)(sum / n);
-  *error = 1.0 - (double)(correct / n);
+  double failed = st != KH_OK;
+  kh_status shared = combine(ctx, t, &failed, 1, NULL);
+  if (st != KH_OK) return st;
+  if (shared != KH_OK) return shared;
+  if (failed != 0) return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in evaluation");
+  if ((st = combine(ctx, t, sums, 2, NULL)) != KH_OK) return st;
+  *loss = sums[0] / (double)n;
+  *error = 1.0 - sums[1] / (double)n;
   return KH_OK;
 }
 

@@ -15,6 +15,7 @@ typedef struct {
   const kh_train_options *options;
   size_t epochs;           /* planned */
   const kh_scaler *scaler; /* feature scaling fitted on the training set */
+  int mpi_size;            /* processes that trained (mpirun -np); 0 means 1 */
 } kh_trace_config;
 typedef struct {
   const kh_epoch_report *report;

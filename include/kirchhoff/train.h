@@ -75,6 +75,20 @@ void kh_trainer_free(kh_trainer *t);
 kh_model *kh_trainer_model(kh_trainer *t); /* the first worker's model: holds the parameters */
 /* One pass over the training set in a seeded random order. */
 kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *report);
+/* Data-parallel training over several processes (docs/scaling.md): each minibatch and each
+ * evaluated data set is split into `size` contiguous shares, this process solves share `rank`,
+ * and `sum` adds the partial sums across the processes (in place, every process getting the
+ * same result: kirchhoff's CLI passes MPI_Allreduce; the library itself has no MPI). `max`
+ * likewise. Every process must run the same trainer from the same state; the gradient then
+ * equals the one-process gradient up to the order of the floating-point additions. Sparse
+ * backend only. */
+typedef struct {
+  int rank, size;
+  kh_status (*sum)(void *state, double *values, size_t count);
+  kh_status (*max)(void *state, double *values, size_t count);
+  void *state;
+} kh_partition;
+kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p);
 /* Whether d fits the network: its features are the inputs, its classes at most the outputs
  * (an error naming d otherwise). Evaluation checks this too; callers check before writing. */
 kh_status kh_trainer_check_data(kh_context *ctx, const kh_trainer *t, const kh_dataset *d);

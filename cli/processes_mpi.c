@@ -1,0 +1,120 @@
+/* MPI for the command-line tool (see processes.h). The one process-wide state is MPI's own, plus
+ * whether this process started it and how many bytes it has reduced. */
+#include "processes.h"
+
+#include "core/context.h"
+
+#include <mpi.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int started, rank, size = 1;
+static double bytes;
+
+void kh_cli_mpi_start(int *argc, char ***argv) {
+  /* mpirun (Open MPI, or a PMI/PMIx launcher) leaves these; a plain run does not pay for
+   * MPI_Init. */
+  if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK")) return;
+  if (MPI_Init(argc, argv) != MPI_SUCCESS) return;
+  started = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+}
+
+void kh_cli_mpi_stop(void) {
+  if (started) MPI_Finalize();
+  started = 0;
+}
+
+int kh_cli_mpi_rank(void) {
+  return rank;
+}
+
+int kh_cli_mpi_size(void) {
+  return size;
+}
+
+static kh_status allreduce(double *values, size_t count, MPI_Op op) {
+  for (size_t done = 0; done < count;) { /* MPI counts are ints */
+    int n = count - done > (size_t)INT32_MAX ? INT32_MAX : (int)(count - done);
+    if (MPI_Allreduce(MPI_IN_PLACE, values + done, n, MPI_DOUBLE, op, MPI_COMM_WORLD) !=
+        MPI_SUCCESS)
+      return KH_ERR_IO;
+    done += (size_t)n;
+  }
+  bytes += (double)count * sizeof *values;
+  return KH_OK;
+}
+
+static kh_status sum(void *state, double *values, size_t count) {
+  (void)state;
+  return allreduce(values, count, MPI_SUM);
+}
+
+static kh_status max(void *state, double *values, size_t count) {
+  (void)state;
+  return allreduce(values, count, MPI_MAX);
+}
+
+void kh_cli_mpi_partition(kh_partition *p) {
+  *p = (kh_partition){rank, size, sum, max, NULL};
+}
+
+kh_status kh_cli_mpi_agree(kh_context *ctx, kh_status st) {
+  if (size == 1) return st;
+  double failed = st != KH_OK;
+  if (allreduce(&failed, 1, MPI_MAX) != KH_OK)
+    return kh_fail(ctx, KH_ERR_IO, "MPI_Allreduce failed");
+  if (st == KH_OK && failed != 0)
+    return kh_fail(ctx, KH_ERR_IO, "another process failed (its message is above)");
+  return st;
+}
+
+static kh_status bcast(void *data, size_t count, MPI_Datatype type, size_t elem) {
+  unsigned char *p = data;
+  for (size_t done = 0; done < count;) {
+    int n = count - done > (size_t)INT32_MAX ? INT32_MAX : (int)(count - done);
+    if (MPI_Bcast(p + done * elem, n, type, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return KH_ERR_IO;
+    done += (size_t)n;
+  }
+  bytes += (double)(count * elem);
+  return KH_OK;
+}
+
+kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
+  if (size == 1) return KH_OK;
+  kh_trainer_state s;
+  kh_trainer_get_state(t, &s);
+  size_t n = kh_model_param_count(kh_trainer_model(t));
+  uint64_t head[7] = {s.epoch, s.step, s.rng[0], s.rng[1], s.rng[2], s.rng[3], 0};
+  memcpy(&head[6], &s.lr_scale, sizeof s.lr_scale);
+  /* set_state copies from these, so rank > 0 receives into copies of its own arrays */
+  double *copy = rank ? malloc((3 * n + 1) * sizeof *copy) : NULL;
+  if (rank && !copy) return kh_fail_nomem(ctx, "sharing the trainer state");
+  double *theta = rank ? copy : s.theta, *m1 = rank ? copy + n : s.moment1,
+         *m2 = rank ? copy + 2 * n : s.moment2;
+  int have[2] = {s.moment1 != NULL, s.moment2 != NULL};
+  kh_status st = bcast(head, 7, MPI_UINT64_T, sizeof *head);
+  if (st == KH_OK) st = bcast(theta, n, MPI_DOUBLE, sizeof *theta);
+  if (st == KH_OK && have[0]) st = bcast(m1, n, MPI_DOUBLE, sizeof *m1);
+  if (st == KH_OK && have[1]) st = bcast(m2, n, MPI_DOUBLE, sizeof *m2);
+  if (st != KH_OK) st = kh_fail(ctx, KH_ERR_IO, "MPI_Bcast of the trainer state failed");
+  if (st == KH_OK && rank) {
+    kh_trainer_state r = {head[0],
+                          head[1],
+                          {head[2], head[3], head[4], head[5]},
+                          0,
+                          theta,
+                          have[0] ? m1 : NULL,
+                          have[1] ? m2 : NULL};
+    memcpy(&r.lr_scale, &head[6], sizeof r.lr_scale);
+    st = kh_trainer_set_state(ctx, t, &r);
+  }
+  free(copy);
+  return st;
+}
+
+double kh_cli_mpi_bytes(void) {
+  return bytes;
+}

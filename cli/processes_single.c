@@ -1,0 +1,34 @@
+/* The build without MPI: one process, nothing to communicate. */
+#include "processes.h"
+
+void kh_cli_mpi_start(int *argc, char ***argv) {
+  (void)argc, (void)argv;
+}
+
+void kh_cli_mpi_stop(void) {}
+
+int kh_cli_mpi_rank(void) {
+  return 0;
+}
+
+int kh_cli_mpi_size(void) {
+  return 1;
+}
+
+void kh_cli_mpi_partition(kh_partition *p) {
+  *p = (kh_partition){0, 1, NULL, NULL, NULL};
+}
+
+kh_status kh_cli_mpi_agree(kh_context *ctx, kh_status st) {
+  (void)ctx;
+  return st;
+}
+
+kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
+  (void)ctx, (void)t;
+  return KH_OK;
+}
+
+double kh_cli_mpi_bytes(void) {
+  return 0;
+}

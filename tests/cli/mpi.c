@@ -1,0 +1,140 @@
+/* Data-parallel training under mpirun (docs/scaling.md), oversubscribed on one machine: P = 2
+ * and 3 give the one-process parameters to the documented tolerance (the sums are regrouped,
+ * nothing else changes), the trace records mpi_size, a run resumed with another P ends where
+ * the uninterrupted run does, and a backend that cannot run across processes says so. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Relative difference allowed between the parameters of runs with different P: the partial
+ * sums of each minibatch gradient are grouped per process, which changes their rounding
+ * (1e-16 relative per step); Adam magnifies that over epochs: 2e-11..3e-11 after three
+ * epochs here, 1.5e-9 after four with the process count changed twice. */
+#define P_TOLERANCE 1e-7
+
+static char dir[512];
+
+static const char *blobs(void) {
+  static char path[700];
+  if (!path[0]) {
+    snprintf(path, sizeof path, "%s", kh_test_blobs_csv("mpi_blobs.csv", 400, 4, 8));
+    size_t n = (size_t)(strrchr(path, '/') - path);
+    memcpy(dir, path, n);
+  }
+  return path;
+}
+
+/* Runs `kirchhoff ARGS` on P processes (P = 0: without mpirun); returns the exit code. */
+static int train(int P, const char *args, char **out) {
+  char cmd[4096];
+  const char *mpirun = getenv("KH_MPIRUN");
+  cr_assert_not_null(mpirun, "KH_MPIRUN is not set (meson sets it when MPI was found)");
+  if (P)
+    snprintf(cmd, sizeof cmd,
+             "ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 "
+             "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader %s --oversubscribe -np %d "
+             "%s %s 2>&1",
+             mpirun, P, kh_test_cli(), args);
+  else
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
+  return kh_test_run(cmd, out);
+}
+
+/* The last epoch's conductances of a trace. */
+static kh_trace_snapshot last_params(const char *trace) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_trace_snapshot s;
+  cr_assert_eq(kh_trace_read_snapshot(ctx, trace, -1, &s), KH_OK, "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return s;
+}
+
+static double max_relative_difference(const char *a, const char *b) {
+  kh_trace_snapshot x = last_params(a), y = last_params(b);
+  cr_assert_eq(x.n_g, y.n_g);
+  cr_assert_eq(x.epoch, y.epoch);
+  double worst = 0;
+  for (size_t i = 0; i < x.n_g; i++) worst = fmax(worst, fabs(x.g[i] - y.g[i]) / fabs(x.g[i]));
+  kh_trace_snapshot_release(&x), kh_trace_snapshot_release(&y);
+  return worst;
+}
+
+static const char *trace_path(const char *name) {
+  static char path[4][700];
+  static int next;
+  char *p = path[next++ % 4];
+  snprintf(p, sizeof path[0], "%s/%s", dir, name);
+  remove(p);
+  return p;
+}
+
+Test(mpi, processes_give_the_one_process_parameters, .timeout = 300) {
+  char args[2048], *out;
+  const char *common = "train --arch 8-12-4 --epochs 3 --seed 4 --batch 8 --trace-grad 0";
+  blobs();
+  const char *one = trace_path("p1.h5");
+  snprintf(args, sizeof args, "%s --data %s --trace %s", common, blobs(), one);
+  cr_assert_eq(train(0, args, &out), 0, "%s", out);
+  free(out);
+  for (int P = 2; P <= 3; P++) {
+    const char *many = trace_path(P == 2 ? "p2.h5" : "p3.h5");
+    snprintf(args, sizeof args, "%s --data %s --trace %s", common, blobs(), many);
+    cr_assert_eq(train(P, args, &out), 0, "P = %d: %s", P, out);
+    cr_expect(strstr(out, "mpi: ") && strstr(out, " processes, "), "%s", out);
+    /* one process prints: a single final line */
+    const char *line = strstr(out, "test accuracy:");
+    cr_expect(line && !strstr(line + 1, "test accuracy:"), "P = %d printed twice: %s", P, out);
+    free(out);
+    double d = max_relative_difference(one, many);
+    cr_log_info("P = %d: largest relative difference from P = 1: %.3g", P, d);
+    cr_expect(d <= P_TOLERANCE, "P = %d: parameters differ by %.3g", P, d);
+    char cmd[2048];
+    snprintf(
+        cmd, sizeof cmd,
+        "/usr/bin/python3 -c \"import h5py; print(h5py.File('%s')['config'].attrs['mpi_size'])\"",
+        many);
+    cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+    cr_expect_eq(atoi(out), P, "mpi_size %s", out);
+    free(out);
+  }
+}
+
+Test(mpi, resume_with_another_process_count, .timeout = 300) {
+  char args[2048], *out;
+  const char *common = "train --arch 8-12-4 --seed 5 --batch 8 --trace-grad 0";
+  blobs();
+  const char *whole = trace_path("whole.h5"), *split = trace_path("split.h5");
+  snprintf(args, sizeof args, "%s --epochs 4 --data %s --trace %s", common, blobs(), whole);
+  cr_assert_eq(train(0, args, &out), 0, "%s", out);
+  free(out);
+  /* two epochs on two processes, then the rest on one, then on three */
+  snprintf(args, sizeof args, "%s --epochs 2 --data %s --trace %s", common, blobs(), split);
+  cr_assert_eq(train(2, args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "train --data %s --resume %s --epochs 3", blobs(), split);
+  cr_assert_eq(train(0, args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "train --data %s --resume %s --epochs 4", blobs(), split);
+  cr_assert_eq(train(3, args, &out), 0, "%s", out);
+  free(out);
+  double d = max_relative_difference(whole, split);
+  cr_log_info("resumed with P = 2, 1, 3 vs P = 1 throughout: %.3g", d);
+  cr_expect(d <= P_TOLERANCE, "resumed run differs by %.3g", d);
+}
+
+Test(mpi, layered_backend_refuses_clearly) {
+  char args[2048], *out;
+  snprintf(args, sizeof args,
+           "train --arch 8-12-4 --epochs 1 --data %s --backend layered "
+           "--optimizer sgd --momentum 0",
+           blobs());
+  int rc = train(2, args, &out);
+  cr_expect_eq(rc, 1, "exit %d: %s", rc, out);
+  cr_expect(strstr(out, "does not train across processes"), "%s", out);
+  free(out);
+}
