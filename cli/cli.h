@@ -36,5 +36,12 @@ int kh_cmd_validate(int argc, char **argv);
 void kh_help_validate(void);
 int kh_cmd_train(int argc, char **argv);
 void kh_help_train(void);
+/* kirchhoff train as a function. KH_TRAIN_DISTRIBUTED: the processes of mpirun share each
+ * minibatch (else this process trains alone: a sweep's point); KH_TRAIN_SILENT: no output but
+ * errors. *final_test_error (if given): the last epoch's test error. */
+enum { KH_TRAIN_DISTRIBUTED = 1, KH_TRAIN_SILENT = 2 };
+int kh_cli_train(int argc, char **argv, int flags, double *final_test_error);
+int kh_cmd_sweep(int argc, char **argv);
+void kh_help_sweep(void);
 
 #endif

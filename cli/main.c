@@ -36,6 +36,8 @@ static const kh_command commands[] = {
      kh_help_validate},
     {"train", "train a network with equilibrium propagation on a data set", kh_cmd_train,
      kh_help_train},
+    {"sweep", "train once per point of a hyperparameter grid (across mpirun's processes)",
+     kh_cmd_sweep, kh_help_sweep},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

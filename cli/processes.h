@@ -20,6 +20,8 @@ void kh_cli_mpi_partition(kh_partition *p);
 kh_status kh_cli_mpi_agree(kh_context *ctx, kh_status st);
 /* Rank 0's trainer state (parameters, optimizer moments, random state) to every process. */
 kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t);
+/* Sums values across the processes, in place (collective). */
+kh_status kh_cli_mpi_sum(kh_context *ctx, double *values, size_t count);
 /* Bytes this process has passed to collective operations so far. */
 double kh_cli_mpi_bytes(void);
 

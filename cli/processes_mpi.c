@@ -115,6 +115,11 @@ kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
   return st;
 }
 
+kh_status kh_cli_mpi_sum(kh_context *ctx, double *values, size_t count) {
+  if (size == 1 || allreduce(values, count, MPI_SUM) == KH_OK) return KH_OK;
+  return kh_fail(ctx, KH_ERR_IO, "MPI_Allreduce failed");
+}
+
 double kh_cli_mpi_bytes(void) {
   return bytes;
 }

@@ -146,7 +146,16 @@ static int apply_preset(int argc, char **argv, kh_train_setup *s, const char **l
   return 1;
 }
 
+/* Collective only when the processes train together (a sweep's point trains alone). */
+static kh_status agree(kh_context *ctx, kh_status st, int distributed) {
+  return distributed ? kh_cli_mpi_agree(ctx, st) : st;
+}
+
 int kh_cmd_train(int argc, char **argv) {
+  return kh_cli_train(argc, argv, KH_TRAIN_DISTRIBUTED, NULL);
+}
+
+int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   kh_train_setup s;
   kh_train_setup_init(&s);
   const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
@@ -268,16 +277,18 @@ int kh_cmd_train(int argc, char **argv) {
   if (kh_context_new(&ctx) != KH_OK) return 4;
   /* under mpirun: every process sets up the same trainer, the first alone writes, and all
    * start from its state (a resumed run's checkpoint, whatever P it was written with) */
-  int first = kh_cli_mpi_rank() == 0, processes = kh_cli_mpi_size();
+  int distributed = flags & KH_TRAIN_DISTRIBUTED;
+  int first = !distributed || kh_cli_mpi_rank() == 0;
+  int processes = distributed ? kh_cli_mpi_size() : 1;
   s.writer = first, s.mpi_size = processes;
-  if (!first) s.quiet = 1;
+  if (!first || (flags & KH_TRAIN_SILENT)) s.quiet = 1;
   kh_status st = kh_train_setup_open(ctx, &s), own = st;
-  st = kh_cli_mpi_agree(ctx, st);
+  st = agree(ctx, st, distributed);
   if (st == KH_OK && processes > 1) {
     kh_partition part;
     kh_cli_mpi_partition(&part);
     own = st = kh_trainer_set_partition(ctx, s.trainer, &part);
-    st = kh_cli_mpi_agree(ctx, st);
+    st = agree(ctx, st, distributed);
     if (st == KH_OK) own = st = kh_cli_mpi_share_state(ctx, s.trainer);
   }
   int tty = first && isatty(STDERR_FILENO);
@@ -292,16 +303,17 @@ int kh_cmd_train(int argc, char **argv) {
       own = st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
     double test_seconds = now() - t0;
     if (st == KH_OK) own = st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
-    st = kh_cli_mpi_agree(ctx, st); /* a failed trace write stops every process */
+    st = agree(ctx, st, distributed); /* a failed trace write stops every process */
     if (st == KH_OK && !s.quiet)
       progress(epoch, s.epochs, &r, test_loss, test_error, test_seconds, tty);
     if (st == KH_OK && !s.quiet && processes > 1)
       printf("          mpi: %d processes, %.3g MB reduced per process\n", processes,
              (kh_cli_mpi_bytes() - sent) / 1e6);
   }
-  if (st == KH_OK && first)
+  if (st == KH_OK && first && !(flags & KH_TRAIN_SILENT))
     printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
            kh_dataset_count(s.test_set), s.test_note);
+  if (final_test_error) *final_test_error = test_error;
   /* each failure is reported once, by the process it happened in */
   int rc = st == KH_OK             ? KH_EXIT_OK
            : own != KH_OK || first ? kh_cli_report(ctx, st)

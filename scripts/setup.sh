@@ -11,6 +11,7 @@ packages=(
   libngspice0-dev ngspice
   libhdf5-dev hdf5-tools zlib1g-dev
   libcriterion-dev valgrind
+  libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy python3-matplotlib python3-nbconvert python3-ipykernel
 )
 
@@ -41,10 +42,10 @@ fi
 
 # Check what the build actually uses, so a broken install fails here and not in meson.
 [[ -r /usr/include/suitesparse/cholmod.h ]] || fail "cholmod.h missing (libsuitesparse-dev)"
-for pc in hdf5 criterion ngspice; do
+for pc in hdf5 criterion ngspice mpi-c; do
   pkg-config --exists "$pc" || fail "pkg-config cannot find $pc"
 done
-for tool in meson ninja ngspice h5dump clang valgrind; do
+for tool in meson ninja ngspice h5dump clang valgrind mpirun; do
   command -v "$tool" >/dev/null || fail "$tool is not on PATH"
 done
 /usr/bin/python3 -c 'import h5py, numpy, matplotlib' 2>/dev/null \
