@@ -3,11 +3,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
 void kh_help_op(void) {
-  printf("usage: kirchhoff op FILE [--backend native|ngspice] [--csv] [--quiet]\n"
+  printf("usage: kirchhoff op FILE [--backend native|ngspice] [--csv | --timing] [--quiet]\n"
          "       kirchhoff op --compare FILE [--tol VOLTS]\n\n"
          "Prints the DC node voltages of the netlist FILE, then the KCL residual of the\n"
          "answer (largest current imbalance at a node; not in CSV output).\n\n"
@@ -18,17 +19,19 @@ void kh_help_op(void) {
          "                  values with 17 significant digits\n"
          "  --compare       solve with both backends; print the largest |dV| and each time;\n"
          "                  exit 3 when |dV| exceeds --tol (default 1e-6 V)\n"
+         "  --timing        instead of the voltages: parse, assembly and solve times, peak\n"
+         "                  memory and the KCL residual (large circuits; bench/large.sh)\n"
          "  --quiet         no notes about skipped cards on stderr\n");
 }
 
 typedef struct {
   const char *file, *backend;
-  int csv, compare, quiet;
+  int csv, compare, quiet, timing;
   double tol;
 } op_options;
 
 static int parse_options(int argc, char **argv, op_options *o) {
-  *o = (op_options){NULL, "native", 0, 0, 0, 1e-6};
+  *o = (op_options){NULL, "native", 0, 0, 0, 0, 1e-6};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (kh_cli_is_help(a)) {
@@ -36,6 +39,8 @@ static int parse_options(int argc, char **argv, op_options *o) {
       exit(KH_EXIT_OK);
     } else if (!strcmp(a, "--csv"))
       o->csv = 1;
+    else if (!strcmp(a, "--timing"))
+      o->timing = 1;
     else if (!strcmp(a, "--compare"))
       o->compare = 1;
     else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
@@ -64,18 +69,32 @@ static int parse_options(int argc, char **argv, op_options *o) {
 }
 
 /* Assembles and solves with one backend; *seconds covers both. */
+/* seconds[0]: assembly and symbolic analysis; seconds[1]: the solve (factorization, solve,
+ * refinement and the KCL certificate). */
 static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *backend,
-                            double *voltages, double *seconds, kh_solve_stats *stats) {
+                            double *voltages, double seconds[2], kh_solve_stats *stats) {
   double t0 = kh_cli_now();
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
   kh_status st = kh_circuit_new(ctx, &c, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &s, c, backend);
+  double t1 = kh_cli_now();
   if (st == KH_OK) st = kh_solver_solve(ctx, s, voltages, stats);
+  seconds[0] = t1 - t0, seconds[1] = kh_cli_now() - t1;
   kh_solver_free(s);
   kh_circuit_free(c);
-  *seconds = kh_cli_now() - t0;
   return st;
+}
+
+/* --timing: where the time and memory went, instead of the voltages (large circuits). */
+static void print_timing(const kh_netlist *nl, double parse_s, const double seconds[2],
+                         const kh_solve_stats *stats) {
+  struct rusage use;
+  getrusage(RUSAGE_SELF, &use);
+  printf("nodes %zu  elements %zu\nparse %.3f s  assemble+analyze %.3f s  solve %.3f s\n"
+         "peak memory %.0f MiB  KCL residual %.3g A (%.3g relative)\n",
+         kh_netlist_node_count(nl), kh_netlist_element_count(nl), parse_s, seconds[0], seconds[1],
+         (double)use.ru_maxrss / 1024, stats->residual, stats->relative_residual);
 }
 
 static void print_voltages(const kh_netlist *nl, const double *v, int csv,
@@ -103,10 +122,10 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
     fprintf(stderr, "kirchhoff: out of memory\n");
     return 4;
   }
-  double ta, tb;
+  double ta[2], tb[2];
   kh_solve_stats sa, sb;
-  kh_status st = solve_with(ctx, nl, "native", a, &ta, &sa);
-  if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, &tb, &sb);
+  kh_status st = solve_with(ctx, nl, "native", a, ta, &sa);
+  if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, tb, &sb);
   if (st != KH_OK) {
     free(a), free(b);
     return kh_cli_report(ctx, st);
@@ -121,7 +140,7 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   printf("KCL residual: native %.3g A, ngspice %.3g A\n", sa.residual, sb.residual);
   if (sa.iterations)
     printf("native Newton iterations: %u (factorizations %u)\n", sa.iterations, sa.factorizations);
-  printf("parse: %.6f s\nnative: %.6f s\nngspice: %.6f s\n", parse_s, ta, tb);
+  printf("parse: %.6f s\nnative: %.6f s\nngspice: %.6f s\n", parse_s, ta[0] + ta[1], tb[0] + tb[1]);
   free(a), free(b);
   if (!(dv <= o->tol)) {
     fprintf(stderr, "kirchhoff: backends disagree by %.3e V (> --tol %.3g V)\n", dv, o->tol);
@@ -150,10 +169,12 @@ int kh_cmd_op(int argc, char **argv) {
     if (o.compare) {
       rc = compare(ctx, nl, &o, parse_s);
     } else {
-      double *v = calloc(kh_netlist_node_count(nl), sizeof *v), secs;
+      double *v = calloc(kh_netlist_node_count(nl), sizeof *v), secs[2];
       kh_solve_stats stats;
-      st = v ? solve_with(ctx, nl, o.backend, v, &secs, &stats) : KH_ERR_NOMEM;
-      if (st == KH_OK)
+      st = v ? solve_with(ctx, nl, o.backend, v, secs, &stats) : KH_ERR_NOMEM;
+      if (st == KH_OK && o.timing)
+        print_timing(nl, parse_s, secs, &stats);
+      else if (st == KH_OK)
         print_voltages(nl, v, o.csv, &stats);
       else
         rc = kh_cli_report(ctx, st);
