@@ -78,6 +78,8 @@ case "${1:-}" in
     bench/layered.sh build/release/cli/kirchhoff data
     bench/train.sh build/release/cli/kirchhoff data
     bench/drn.sh build/release/cli/kirchhoff data
+    bench/mpi.sh build/release/cli/kirchhoff data
+    bench/large.sh build/release/cli/kirchhoff 1e5 1e6 3e6  # 1e7 by hand: minutes, ~GBs
     ;;
   build)
     setup

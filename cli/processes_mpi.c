@@ -10,7 +10,7 @@
 #include <string.h>
 
 static int started, rank, size = 1;
-static double bytes;
+static double bytes_moved;
 
 void kh_cli_mpi_start(int *argc, char ***argv) {
   /* mpirun (Open MPI, or a PMI/PMIx launcher) leaves these; a plain run does not pay for
@@ -43,7 +43,7 @@ static kh_status allreduce(double *values, size_t count, MPI_Op op) {
       return KH_ERR_IO;
     done += (size_t)n;
   }
-  bytes += (double)count * sizeof *values;
+  bytes_moved += (double)count * sizeof *values;
   return KH_OK;
 }
 
@@ -57,8 +57,28 @@ static kh_status max(void *state, double *values, size_t count) {
   return allreduce(values, count, MPI_MAX);
 }
 
+/* MPI_Allgatherv of bytes[p] bytes from each process p, in process order. */
+static kh_status gather(void *state, const void *mine, void *all, const size_t *bytes) {
+  (void)state;
+  int *counts = malloc(2 * (size_t)size * sizeof *counts), *at = counts + size;
+  if (!counts) return KH_ERR_NOMEM;
+  size_t offset = 0;
+  kh_status st = KH_OK;
+  for (int p = 0; p < size; p++) {
+    if (bytes[p] > (size_t)INT32_MAX || offset > (size_t)INT32_MAX) st = KH_ERR_IO;
+    counts[p] = (int)bytes[p], at[p] = (int)offset;
+    offset += bytes[p];
+  }
+  if (st == KH_OK && MPI_Allgatherv(mine, counts[rank], MPI_BYTE, all, counts, at, MPI_BYTE,
+                                    MPI_COMM_WORLD) != MPI_SUCCESS)
+    st = KH_ERR_IO;
+  if (st == KH_OK) bytes_moved += (double)offset;
+  free(counts);
+  return st;
+}
+
 void kh_cli_mpi_partition(kh_partition *p) {
-  *p = (kh_partition){rank, size, sum, max, NULL};
+  *p = (kh_partition){rank, size, sum, max, gather, NULL};
 }
 
 kh_status kh_cli_mpi_agree(kh_context *ctx, kh_status st) {
@@ -78,7 +98,7 @@ static kh_status bcast(void *data, size_t count, MPI_Datatype type, size_t elem)
     if (MPI_Bcast(p + done * elem, n, type, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return KH_ERR_IO;
     done += (size_t)n;
   }
-  bytes += (double)(count * elem);
+  bytes_moved += (double)(count * elem);
   return KH_OK;
 }
 
@@ -121,5 +141,5 @@ kh_status kh_cli_mpi_sum(kh_context *ctx, double *values, size_t count) {
 }
 
 double kh_cli_mpi_bytes(void) {
-  return bytes;
+  return bytes_moved;
 }

@@ -16,7 +16,7 @@ int kh_cli_mpi_size(void) {
 }
 
 void kh_cli_mpi_partition(kh_partition *p) {
-  *p = (kh_partition){0, 1, NULL, NULL, NULL};
+  *p = (kh_partition){0, 1, NULL, NULL, NULL, NULL};
 }
 
 kh_status kh_cli_mpi_agree(kh_context *ctx, kh_status st) {

@@ -28,6 +28,8 @@ struct kh_layered_trainer {
   size_t *order; /* evaluation: the samples of one chunk */
   void *At, *C, *rt, *ct, *Ut, *workspace;
   int product_ready; /* P holds the current batch's input product (from the last update) */
+  kh_partition part; /* this process's share of each batch (rank 0 of 1: all of it) */
+  unsigned char *pack, *packed; /* data parallel: this share's phase rows, and every share's */
 };
 
 void kh_layered_trainer_free(kh_layered_trainer *lt) {
@@ -37,6 +39,7 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
   kh_free(lt->target), kh_free(lt->out), kh_free(lt->dsum), kh_aligned_free(lt->At);
   kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
   kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
+  kh_free(lt->pack), kh_free(lt->packed);
   kh_free(lt);
 }
 
@@ -94,6 +97,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
   if (!lt) return kh_fail_nomem(ctx, "creating the layered trainer");
   lt->o = *o;
   lt->batch = o->batch;
+  lt->part = (kh_partition){0, 1, NULL, NULL, NULL, NULL};
   lt->gmin = 1e-12, lt->gmax = INFINITY;
   size_t rows = 3 * o->batch > EVAL_ROWS ? 3 * o->batch : EVAL_ROWS;
   st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);
@@ -116,8 +120,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
     lt->workspace =
         kh_aligned_calloc(KH_LAYERED_CALL(lay, update_workspace, lay, B, o->threads), 1);
     if (!lt->theta || !lt->rate || !lt->x || !lt->x_next || !lt->target || !lt->out || !lt->dsum ||
-        !lt->order ||
-        !lt->At || !lt->C || !lt->rt || !lt->ct || !lt->Ut || !lt->workspace)
+        !lt->order || !lt->At || !lt->C || !lt->rt || !lt->ct || !lt->Ut || !lt->workspace)
       st = kh_fail_nomem(ctx, "creating the layered trainer");
   }
   if (st == KH_OK) st = take_rates(ctx, lt, opt);
@@ -267,6 +270,86 @@ kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, c
   return st;
 }
 
+/* This process's share [lo, lo + count) of a batch of n rows: contiguous, in rank order. */
+static size_t share(const kh_layered_trainer *lt, size_t n, size_t *count) {
+  size_t r = (size_t)lt->part.rank, p = (size_t)lt->part.size, lo = n * r / p;
+  *count = n * (r + 1) / p - lo;
+  return lo;
+}
+
+/* Bytes of one row of every array share_rows exchanges: the inputs (free phase only) and each
+ * layer's voltages in each of the 1 + phases phases. */
+static size_t row_bytes(const kh_layered_trainer *lt, size_t phases) {
+  const kh_layered *lay = lt->lay;
+  size_t bytes = lay->ld[0];
+  for (size_t l = 1; l <= lay->depth; l++) bytes += (1 + phases) * lay->ld[l];
+  return bytes * lay->real;
+}
+
+kh_status kh_layered_trainer_set_partition(kh_context *ctx, kh_layered_trainer *lt,
+                                           const kh_partition *p) {
+  kh_free(lt->pack), kh_free(lt->packed);
+  lt->pack = lt->packed = NULL;
+  lt->part = *p;
+  if (p->size == 1) return KH_OK;
+  size_t bytes = 8 + lt->batch * row_bytes(lt, 2); /* + a status word */
+  lt->pack = kh_malloc(bytes),
+  lt->packed = kh_malloc((size_t)p->size * 8 + lt->batch * row_bytes(lt, 2));
+  if (!lt->pack || !lt->packed) return kh_fail_nomem(ctx, "preparing data-parallel training");
+  return KH_OK;
+}
+
+/* Data parallel: every process's phase rows (c of each phase, here in rows [ph c, ph c + c))
+ * go to rows [ph count + lo, ..) of every process, the layout one process would have had for
+ * the whole batch of `count`; and every process learns whether any failed (failed = this one
+ * did). */
+static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t count, size_t phases,
+                            int failed) {
+  kh_layered *lay = lt->lay;
+  size_t P = (size_t)lt->part.size, R = lay->real, c, lo = share(lt, count, &c);
+  size_t bytes[P], row = row_bytes(lt, phases);
+  (void)lo;
+  unsigned char *w = lt->pack;
+  memcpy(w, &(uint64_t){(uint64_t)failed}, 8), w += 8;
+  for (size_t l = 0; l <= lay->depth; l++)
+    for (size_t ph = 0; ph < (l ? 1 + phases : 1); ph++) {
+      size_t block = c * lay->ld[l] * R;
+      memcpy(w, (unsigned char *)lay->V[l] + ph * c * lay->ld[l] * R, block), w += block;
+    }
+  for (size_t p = 0; p < P; p++) {
+    size_t cp = count * (p + 1) / P - count * p / P;
+    bytes[p] = 8 + cp * row;
+  }
+  kh_status st = lt->part.gather(lt->part.state, lt->pack, lt->packed, bytes);
+  if (st != KH_OK) return kh_fail(ctx, st, "exchanging the phases across processes");
+  const unsigned char *from = lt->packed;
+  int others = 0;
+  for (size_t p = 0; p < P; p++) {
+    size_t cp = count * (p + 1) / P - count * p / P, lp = count * p / P;
+    uint64_t flag;
+    memcpy(&flag, from, 8), from += 8;
+    others |= flag != 0;
+    for (size_t l = 0; l <= lay->depth; l++)
+      for (size_t ph = 0; ph < (l ? 1 + phases : 1); ph++) {
+        size_t block = cp * lay->ld[l] * R;
+        memcpy((unsigned char *)lay->V[l] + (ph * count + lp) * lay->ld[l] * R, from, block);
+        from += block;
+      }
+  }
+  if (others && !failed)
+    return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in the same minibatch");
+  return KH_OK;
+}
+
+/* Epoch sums across the processes: loss, correct, sweeps, solves; the worst residual. */
+static kh_status combine(kh_context *ctx, kh_layered_trainer *lt, double *sums, size_t count,
+                         double *worst) {
+  if (lt->part.size == 1) return KH_OK;
+  kh_status st = lt->part.sum(lt->part.state, sums, count);
+  if (st == KH_OK && worst) st = lt->part.max(lt->part.state, worst, 1);
+  return st == KH_OK ? KH_OK : kh_fail(ctx, st, "combining results across processes");
+}
+
 static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                        const size_t *order, size_t n, double lr_scale, kh_epoch_report *r) {
   kh_layered *lay = lt->lay;
@@ -274,73 +357,95 @@ static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset
   kh_estimator est = lt->o.estimator;
   double beta = lt->o.beta;
   long double loss = 0, correct = 0;
+  int parallel = lt->part.size > 1;
   lt->product_ready = 0;
   for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, B * lay->ld[l] * lay->real);
   for (size_t start = 0; start < n; start += B) {
     size_t count = n - start < B ? n - start : B, next_start = start + count;
     size_t next = next_start < n ? (n - next_start < B ? n - next_start : B) : 0;
-    gather(lt, d, order + start, count, lt->x);
-    set_targets(lt, d, order + start, count);
+    /* this process's rows of this batch and of the next (all of them in one process) */
+    size_t c, lo = share(lt, count, &c), nc, nlo = share(lt, next, &nc);
+    gather(lt, d, order + start + lo, c, lt->x);
+    set_targets(lt, d, order + start + lo, c);
     double t0 = now();
-    KH_LAYERED_CALL(lay, drive, lay, count, lt->x, !lt->product_ready);
-    for (size_t i = 0; i < count; i++) lay->beta_row[i] = 0;
-    kh_status st = relax(ctx, lt, 0, count, &r->sweeps);
-    if (st == KH_OK) st = score(ctx, lt, d, order + start, count, &loss, &correct);
-    if (st != KH_OK) return st;
-    if (next == 0) /* how far from equilibrium the epoch's phases end (fixed sweeps) */
-      r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, count);
-    /* nudged phases from the free state: +beta in [count, 2 count), -beta after it */
+    KH_LAYERED_CALL(lay, drive, lay, c, lt->x, !lt->product_ready);
+    for (size_t i = 0; i < c; i++) lay->beta_row[i] = 0;
+    kh_status st = relax(ctx, lt, 0, c, &r->sweeps);
+    if (st == KH_OK) st = score(ctx, lt, d, order + start + lo, c, &loss, &correct);
+    if (st == KH_OK && next == 0) /* how far from equilibrium the epoch's phases end */
+      r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, c);
+    /* nudged phases from the free state: +beta in [c, 2 c), -beta after it */
     size_t phases = est == KH_EST_CENTERED ? 2 : 1;
-    for (size_t ph = 0; ph < phases; ph++) {
-      KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * count, count);
-      nudge_rows(lt, (1 + ph) * count, count, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
+    for (size_t ph = 0; st == KH_OK && ph < phases; ph++) {
+      KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * c, c);
+      nudge_rows(lt, (1 + ph) * c, c, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
     }
-    if ((st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta)) != KH_OK ||
-        (st = relax(ctx, lt, count, phases * count, &r->sweeps)) != KH_OK)
-      return st;
-    r->solves += (1 + phases) * count;
+    if (st == KH_OK) st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
+    if (st == KH_OK) st = relax(ctx, lt, c, phases * c, &r->sweeps);
+    /* every process's phases to every process (and a failure anywhere stops them all) */
+    if (parallel) {
+      kh_status shared = share_rows(ctx, lt, count, phases, st != KH_OK);
+      if (st == KH_OK) st = shared;
+    }
+    if (st != KH_OK) return st;
+    r->solves += (1 + phases) * c;
     double t1 = now();
     r->phase_seconds += t1 - t0;
     if (next) {
-      gather(lt, d, order + next_start, next, lt->x_next);
-      KH_LAYERED_CALL(lay, inputs_t, lay, next, lt->x_next, lt->Ut);
+      gather(lt, d, order + next_start + nlo, nc, lt->x_next);
+      KH_LAYERED_CALL(lay, inputs_t, lay, nc, lt->x_next, lt->Ut);
     }
     /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b) */
     size_t a = est == KH_EST_MINUS ? 0 : count, b = est == KH_EST_PLUS ? 0 : phases * count;
     double spread = est == KH_EST_CENTERED ? 2 * beta : beta;
-    update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
+    update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, nc);
+    /* the next free phases start where this batch's rows of the same samples' places ended
+     * (one process: rows [0, next) stay where they are) */
+    for (size_t l = 1; parallel && nc && l <= lay->depth; l++) {
+      size_t row = lay->ld[l] * lay->real;
+      memmove(lay->V[l], (unsigned char *)lay->V[l] + nlo * row, nc * row);
+    }
     r->update_seconds += now() - t1;
     lt->product_ready = next > 0;
   }
   /* the sums of W in their canonical order (the updates' blocked order differs in round-off):
    * a run resumed from this epoch's parameters starts from exactly this state */
   KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 1);
-  r->train_loss = (double)(loss / n);
-  r->train_error = 1.0 - (double)(correct / n);
+  double sums[4] = {(double)loss, (double)correct, (double)r->sweeps, (double)r->solves};
+  kh_status st = combine(ctx, lt, sums, 4, &r->max_relative_residual);
+  if (st != KH_OK) return st;
+  r->sweeps = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
+  r->train_loss = sums[0] / (double)n;
+  r->train_error = 1.0 - sums[1] / (double)n;
   return KH_OK;
 }
 
 static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                           double *loss, double *error) {
   kh_layered *lay = lt->lay;
-  size_t n = kh_dataset_count(d), R = lay->rows_max;
+  size_t n = kh_dataset_count(d), R = lay->rows_max, mine, first = share(lt, n, &mine);
   long double sum = 0, correct = 0;
   unsigned long sweeps = 0;
   size_t *order = lt->order;
-  for (size_t start = 0; start < n; start += R) {
-    size_t count = n - start < R ? n - start : R;
+  kh_status st = KH_OK;
+  for (size_t start = first; st == KH_OK && start < first + mine; start += R) {
+    size_t count = first + mine - start < R ? first + mine - start : R;
     for (size_t r = 0; r < count; r++) order[r] = start + r;
     gather(lt, d, order, count, lt->x);
     set_targets(lt, d, order, count);
     KH_LAYERED_CALL(lay, drive, lay, count, lt->x, 1);
     for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, count * lay->ld[l] * lay->real);
     for (size_t r = 0; r < count; r++) lay->beta_row[r] = 0;
-    kh_status st = relax(ctx, lt, 0, count, &sweeps);
+    st = relax(ctx, lt, 0, count, &sweeps);
     if (st == KH_OK) st = score(ctx, lt, d, order, count, &sum, &correct);
-    if (st != KH_OK) return st;
   }
   lt->product_ready = 0;
-  *loss = (double)(sum / n);
-  *error = 1.0 - (double)(correct / n);
+  double sums[3] = {(double)sum, (double)correct, st != KH_OK};
+  kh_status shared = combine(ctx, lt, sums, 3, NULL);
+  if (st != KH_OK) return st;
+  if (shared != KH_OK) return shared;
+  if (sums[2] != 0) return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in evaluation");
+  *loss = sums[0] / (double)n;
+  *error = 1.0 - sums[1] / (double)n;
   return KH_OK;
 }

@@ -17,6 +17,11 @@ void kh_layered_trainer_free(kh_layered_trainer *lt);
 kh_status kh_layered_trainer_set_params(kh_context *ctx, kh_layered_trainer *lt,
                                         const double *theta);
 void kh_layered_trainer_get_params(const kh_layered_trainer *lt, double *theta);
+/* Data-parallel training (kh_trainer_set_partition): this process relaxes its share of every
+ * batch's rows; the phases' voltages of all shares are gathered so that every process applies
+ * the whole batch's update. */
+kh_status kh_layered_trainer_set_partition(kh_context *ctx, kh_layered_trainer *lt,
+                                           const kh_partition *p);
 /* One epoch over the n samples order[0..n) of d, learning rates times lr_scale. */
 kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                    const size_t *order, size_t n, double lr_scale,

@@ -145,7 +145,7 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
   if (!t) return kh_fail_nomem(ctx, "creating the trainer");
   t->o = *o;
   t->train = train;
-  t->part = (kh_partition){0, 1, NULL, NULL, NULL};
+  t->part = (kh_partition){0, 1, NULL, NULL, NULL, NULL};
   t->nworkers = o->backend == KH_BACKEND_LAYERED ? 1 : o->threads; /* layered: one model, for
                                                                     * the parameters' names */
   st = new_workers(ctx, t, nl);
@@ -330,14 +330,13 @@ static kh_status replicas_agree(kh_context *ctx, kh_trainer *t) {
 }
 
 kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p) {
-  if (p->size < 1 || p->rank < 0 || p->rank >= p->size || (p->size > 1 && (!p->sum || !p->max)))
-    return kh_fail(ctx, KH_ERR_USAGE, "a partition needs 0 <= rank < size and sum/max functions");
-  if (p->size > 1 && t->fast)
+  if (p->size < 1 || p->rank < 0 || p->rank >= p->size ||
+      (p->size > 1 && (!p->sum || !p->max || !p->gather)))
     return kh_fail(ctx, KH_ERR_USAGE,
-                   "the layered backend does not train across processes yet; use --backend "
-                   "sparse under mpirun");
-  t->part = *p;
-  return KH_OK;
+                   "a partition needs 0 <= rank < size and sum, max and gather functions");
+  kh_status st = t->fast ? kh_layered_trainer_set_partition(ctx, t->fast, p) : KH_OK;
+  if (st == KH_OK) t->part = *p;
+  return st;
 }
 
 kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
@@ -359,7 +358,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     if (sync_params(ctx, t, 0) != KH_OK) return kh_last_status(ctx);
     r->epoch = ++t->epoch;
     r->seconds = now() - t0;
-    return KH_OK;
+    return replicas_agree(ctx, t);
   }
   cold_start(t);
   /* the epoch's sums: loss, correct, Newton iterations, solves, frozen samples; then the

@@ -79,13 +79,17 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *repo
  * evaluated data set is split into `size` contiguous shares, this process solves share `rank`,
  * and `sum` adds the partial sums across the processes (in place, every process getting the
  * same result: kirchhoff's CLI passes MPI_Allreduce; the library itself has no MPI). `max`
- * likewise. Every process must run the same trainer from the same state; the gradient then
- * equals the one-process gradient up to the order of the floating-point additions. Sparse
- * backend only. */
+ * likewise. `gather` concatenates every process's `mine` (bytes[p] bytes from process p) into
+ * `all`, in process order, on every process (MPI_Allgatherv): the layered backend exchanges its
+ * phases' node voltages, from which every process forms the whole batch's update. Every process
+ * must run the same trainer from the same state; the result then equals the one-process result
+ * up to the order of floating-point additions (sparse backend) or of the sweeps' products
+ * (layered backend). */
 typedef struct {
   int rank, size;
   kh_status (*sum)(void *state, double *values, size_t count);
   kh_status (*max)(void *state, double *values, size_t count);
+  kh_status (*gather)(void *state, const void *mine, void *all, const size_t *bytes);
   void *state;
 } kh_partition;
 kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p);

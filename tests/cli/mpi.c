@@ -1,7 +1,7 @@
 /* Data-parallel training under mpirun (docs/scaling.md), oversubscribed on one machine: P = 2
  * and 3 give the one-process parameters to the documented tolerance (the sums are regrouped,
  * nothing else changes), the trace records mpi_size, a run resumed with another P ends where
- * the uninterrupted run does, and a backend that cannot run across processes says so. */
+ * the uninterrupted run does, and the layered backend agrees too. */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -127,14 +127,30 @@ Test(mpi, resume_with_another_process_count, .timeout = 300) {
   cr_expect(d <= P_TOLERANCE, "resumed run differs by %.3g", d);
 }
 
-Test(mpi, layered_backend_refuses_clearly) {
+/* The layered backend exchanges the phases' node voltages and applies the whole batch's update
+ * in every process. With a fixed number of sweeps each row relaxes as it would in one process;
+ * only BLAS's products over fewer rows may round differently (measured: P = 2 bitwise equal,
+ * P = 3 2.9e-11 after three epochs). With a tolerance instead, each share stops sweeping on its
+ * own rows' changes, so P moves the result within the solver's tolerance (3e-6 relative after
+ * three epochs at the default 1e-9; docs/scaling.md). */
+#define LAYERED_TOLERANCE 1e-9
+
+Test(mpi, layered_backend_gives_the_one_process_parameters, .timeout = 300) {
   char args[2048], *out;
-  snprintf(args, sizeof args,
-           "train --arch 8-12-4 --epochs 1 --data %s --backend layered "
-           "--optimizer sgd --momentum 0",
-           blobs());
-  int rc = train(2, args, &out);
-  cr_expect_eq(rc, 1, "exit %d: %s", rc, out);
-  cr_expect(strstr(out, "does not train across processes"), "%s", out);
+  const char *common = "train --arch 8-12-4 --epochs 3 --seed 6 --batch 8 --backend layered "
+                       "--optimizer sgd --momentum 0 --lr 0.05 --sweeps 4";
+  blobs();
+  const char *one = trace_path("l1.h5");
+  snprintf(args, sizeof args, "%s --data %s --trace %s", common, blobs(), one);
+  cr_assert_eq(train(0, args, &out), 0, "%s", out);
   free(out);
+  for (int P = 2; P <= 3; P++) {
+    const char *many = trace_path(P == 2 ? "l2.h5" : "l3.h5");
+    snprintf(args, sizeof args, "%s --data %s --trace %s", common, blobs(), many);
+    cr_assert_eq(train(P, args, &out), 0, "P = %d: %s", P, out);
+    free(out);
+    double d = max_relative_difference(one, many);
+    cr_log_info("layered, P = %d: largest relative difference from P = 1: %.3g", P, d);
+    cr_expect(d <= LAYERED_TOLERANCE, "P = %d: parameters differ by %.3g", P, d);
+  }
 }
