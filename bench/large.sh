@@ -5,7 +5,8 @@
 # threads, solve, refinement, KCL certificate), peak memory, and per kind the fitted exponent
 # of the solve time and of the whole time against the node count. A size that fails (memory) or
 # runs past LARGE_TIMEOUT seconds (default 1200) ends that kind: where one machine stops.
-# Usage: bench/large.sh [KIRCHHOFF_BINARY] [NODES ...]   (default: 1e5 1e6 3e6 1e7)
+# Usage: [LARGE_KINDS="grid rgg crossbar"] bench/large.sh [KIRCHHOFF_BINARY] [NODES ...]
+#        (default NODES: 1e5 1e6 3e6 1e7)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kirchhoff=${1:-$here/../build/release/cli/kirchhoff}
@@ -17,7 +18,7 @@ out=${LARGE_OUT:-$here/out/large}
 mkdir -p "$out"
 printf '%-9s %10s %10s %9s %9s %9s %9s %9s\n' kind nodes elements parse_s setup_s solve_s \
   total_s MiB
-for kind in grid rgg crossbar; do
+for kind in ${LARGE_KINDS:-grid rgg crossbar}; do
   fit=()
   for n in "${sizes[@]}"; do
     file=$out/$kind.$n.cir

@@ -283,7 +283,7 @@ static kh_status slurp(reader *parent, kh_context *ctx, kh_source *src, kh_loc w
   if (!S_ISREG(st.st_mode))
     return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "not a regular file");
   if ((unsigned long long)st.st_size > KH_MAX_FILE_BYTES)
-    return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "file larger than 1 GiB");
+    return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "file larger than 8 GiB");
   FILE *f = fopen(path, "rb");
   if (!f) return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
   size_t cap = (size_t)st.st_size + 1, len = 0;
