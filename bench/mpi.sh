@@ -33,3 +33,24 @@ for P in "${procs[@]}"; do
   speed=$(awk -v a="$base" -v b="$epoch" 'BEGIN {printf "%.2fx", a / b}')
   printf '%-3s %14s %14s %10s %14s %12s\n' "$P" "$epoch" "$rate" "$speed" "$mb" "$err %"
 done
+
+# The layered backend (DRN-XS on 30,000 MNIST images, single precision) when MNIST is there:
+# processes against one process, and against one process with as many threads.
+[[ -d $data/mnist ]] || { echo "(no $data/mnist: layered case skipped)"; exit 0; }
+echo
+echo "kirchhoff train --preset drn-xs --precision single --limit 30000 --epochs 1 (layered backend)"
+printf '%-5s %-22s %10s %10s %10s %14s %10s\n' batch run epoch_s phases_s updates_s MB/epoch/proc test_err
+for batch in 4 64; do
+  for run in "P=1" "P=1,threads=2" "P=2"; do
+    P=1 threads=1
+    [[ $run == P=2 ]] && P=2
+    [[ $run == *threads=2 ]] && threads=2
+    log=$here/out/mpi.layered.$batch.$P.$threads.log
+    mpirun --oversubscribe -np "$P" "$kirchhoff" train --preset drn-xs --data "$data/mnist" \
+      --precision single --limit 30000 --epochs 1 --batch "$batch" --threads "$threads" >"$log" 2>&1
+    read -r epoch err < <(awk '/^epoch/ {gsub(/[(]/, ""); for (i = 1; i <= NF; i++) { if ($(i + 1) == "s" && $(i + 2) == "+") t = $i; if ($i == "test" && $(i + 1) == "loss") e = $(i + 4) } } END {print t, e}' "$log")
+    read -r ph up < <(awk '/layered:/ {print $2, $6}' "$log")
+    mb=$(awk '/mpi:/ {v = $(NF - 4)} END {print v ? v : 0}' "$log")
+    printf '%-5s %-22s %10s %10s %10s %14s %10s\n' "$batch" "$run" "$epoch" "$ph" "$up" "$mb" "$err %"
+  done
+done

@@ -391,19 +391,22 @@ static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset
     r->solves += (1 + phases) * c;
     double t1 = now();
     r->phase_seconds += t1 - t0;
+    /* the whole next batch's input product, in every process: the update's fused loop is
+     * compiled for whole batches, and this keeps it the one-process update bit for bit */
     if (next) {
-      gather(lt, d, order + next_start + nlo, nc, lt->x_next);
-      KH_LAYERED_CALL(lay, inputs_t, lay, nc, lt->x_next, lt->Ut);
+      gather(lt, d, order + next_start, next, lt->x_next);
+      KH_LAYERED_CALL(lay, inputs_t, lay, next, lt->x_next, lt->Ut);
     }
     /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b) */
     size_t a = est == KH_EST_MINUS ? 0 : count, b = est == KH_EST_PLUS ? 0 : phases * count;
     double spread = est == KH_EST_CENTERED ? 2 * beta : beta;
-    update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, nc);
-    /* the next free phases start where this batch's rows of the same samples' places ended
-     * (one process: rows [0, next) stay where they are) */
+    update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
+    /* this process's rows of the next batch: their input products, and the free phases'
+     * warm starts (the rows of the same places in this batch, as in one process) */
     for (size_t l = 1; parallel && nc && l <= lay->depth; l++) {
       size_t row = lay->ld[l] * lay->real;
       memmove(lay->V[l], (unsigned char *)lay->V[l] + nlo * row, nc * row);
+      if (l == 1) memmove(lay->P, (unsigned char *)lay->P + nlo * row, nc * row);
     }
     r->update_seconds += now() - t1;
     lt->product_ready = next > 0;
