@@ -34,14 +34,12 @@ static void route_suitesparse(void) {
   SuiteSparse_config.free_func = kh_free;
 }
 
-/* parse -> assemble -> solve (a Newton solve: Shockley diodes between random nodes). */
-static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
-  static char *text;
-  if (!text) text = kh_test_random_diode_network(7, 40, 0);
+/* parse -> assemble -> solve of a netlist text. */
+static kh_status solve_text(kh_context *ctx, const char *text, double *result, size_t *n) {
   kh_netlist *nl = NULL;
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
-  kh_status st = kh_netlist_parse_string(ctx, &nl, text, "shockley.cir");
+  kh_status st = kh_netlist_parse_string(ctx, &nl, text, "torture.cir");
   if (st == KH_OK) st = kh_circuit_new(ctx, &c, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &s, c, "native");
   if (st == KH_OK) {
@@ -52,22 +50,18 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
   return st;
 }
 
-/* The same for ideal diodes clamping nodes to bias sources: the active-set solver. */
+/* A Newton solve: Shockley diodes between random nodes. */
+static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
+  static char *text;
+  if (!text) text = kh_test_random_diode_network(7, 40, 0);
+  return solve_text(ctx, text, result, n);
+}
+
+/* The active-set solver: ideal diodes clamping nodes to bias sources. */
 static kh_status solve_ideal(kh_context *ctx, double *result, size_t *n) {
   static char *text;
   if (!text) text = kh_test_random_diode_network(8, 40, 1);
-  kh_netlist *nl = NULL;
-  kh_circuit *c = NULL;
-  kh_solver *s = NULL;
-  kh_status st = kh_netlist_parse_string(ctx, &nl, text, "ideal.cir");
-  if (st == KH_OK) st = kh_circuit_new(ctx, &c, nl);
-  if (st == KH_OK) st = kh_solver_new(ctx, &s, c, "native");
-  if (st == KH_OK) {
-    *n = kh_netlist_node_count(nl);
-    st = kh_solver_solve(ctx, s, result, NULL);
-  }
-  kh_solver_free(s), kh_circuit_free(c), kh_netlist_free(nl);
-  return st;
+  return solve_text(ctx, text, result, n);
 }
 
 /* Data file -> scaling -> parse -> trainer -> one epoch of EP steps -> trace -> evaluation ->
