@@ -1,8 +1,21 @@
 /* The build without MPI: one process, nothing to communicate. */
 #include "processes.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Under mpirun every process would train the whole run and write the same files: refuse. */
 void kh_cli_mpi_start(int *argc, char ***argv) {
   (void)argc, (void)argv;
+  const char *size = getenv("OMPI_COMM_WORLD_SIZE");
+  if (!size) size = getenv("PMI_SIZE");
+  if (size && atoi(size) > 1) {
+    fprintf(stderr,
+            "kirchhoff: started by mpirun with %s processes, but built without MPI "
+            "(meson setup -Dmpi=enabled needs libopenmpi-dev)\n",
+            size);
+    exit(1);
+  }
 }
 
 void kh_cli_mpi_stop(void) {}
