@@ -31,6 +31,7 @@ struct kh_trainer {
   kh_worker *workers;
   int nworkers;
   size_t params, outputs, epoch;
+  size_t rows; /* samples the per-sample buffers hold: the batch, or the data set if smaller */
   kh_optimizer opt;
   kh_rng rng;
   size_t *order;
@@ -55,11 +56,16 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Far beyond any useful minibatch; a bound keeps batch x parameters from overflowing (a fuzzed
+ * trace asked for a batch of 2^62, whose gradient rows wrapped to an 8-byte allocation). */
+enum { KH_MAX_BATCH = 1 << 20 };
+
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   if (o->version != KH_TRAIN_OPTIONS_VERSION)
     return kh_fail(ctx, KH_ERR_USAGE, "kh_train_options: version %u, expected %d", o->version,
                    KH_TRAIN_OPTIONS_VERSION);
-  if (o->batch == 0) return kh_fail(ctx, KH_ERR_USAGE, "the batch size must be >= 1");
+  if (o->batch == 0 || o->batch > KH_MAX_BATCH)
+    return kh_fail(ctx, KH_ERR_USAGE, "the batch size must be 1..%d", KH_MAX_BATCH);
   if ((unsigned)o->estimator >= KH_EST_COUNT)
     return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
   if (o->estimator != KH_EST_EXACT && !(o->beta > 0 && isfinite(o->beta)))
@@ -154,7 +160,9 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
   if (st == KH_OK) {
     t->params = kh_model_param_count(m);
     t->outputs = kh_model_output_count(m);
-    size_t n = kh_dataset_count(train), b = o->batch;
+    /* a batch never holds more samples than the data set */
+    size_t n = kh_dataset_count(train), b = o->batch < n ? o->batch : n;
+    t->rows = b;
     t->order = kh_malloc((n + 1) * sizeof *t->order);
     t->grads = kh_malloc((b * t->params + 1) * sizeof *t->grads); /* + 1: a failure flag */
     t->theta = kh_malloc(t->params * sizeof *t->theta);
@@ -408,7 +416,8 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   if (st == KH_OK) st = sync_params(ctx, t, 1);
   if (st != KH_OK) return st;
   if (t->fast) return kh_layered_trainer_evaluate(ctx, t->fast, d, loss, error);
-  size_t n = kh_dataset_count(d), B = t->o.batch, idx[B], first, last;
+  /* in chunks the per-sample buffers hold (and a stack array of indices can) */
+  size_t n = kh_dataset_count(d), B = t->rows < 256 ? t->rows : 256, idx[256], first, last;
   double sums[2] = {0, 0}; /* loss, correct */
   share(t, n, &first, &last);
   cold_start(t);

@@ -152,6 +152,18 @@ Test(training, shape_mismatches_are_input_errors) {
   o.batch = 0;
   cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_ERR_USAGE);
   close_setup(&s);
+  /* found by fuzzing traces: a batch whose rows times the parameters wrapped around to a
+   * one-element gradient buffer, overrun by the first epoch */
+  open_setup(&s, "4-8-3");
+  o.batch = ((size_t)1 << 62) + 1;
+  cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(s.ctx), "batch size must be 1.."), "%s", kh_last_error(s.ctx));
+  o.batch = 1000000; /* larger than the data set: fine, and allocates only what it holds */
+  cr_expect_eq(kh_trainer_new(s.ctx, &t, s.nl, &o, s.train), KH_OK, "%s", kh_last_error(s.ctx));
+  kh_epoch_report r;
+  cr_expect_eq(kh_trainer_epoch(s.ctx, t, &r), KH_OK, "%s", kh_last_error(s.ctx));
+  kh_trainer_free(t);
+  close_setup(&s);
 }
 
 /* Holomorphic EP trains too; samples whose clamps switch within |beta| continue the free
