@@ -146,7 +146,7 @@ static void split_params(const kh_trace *tr, kh_model *m, const double *theta) {
 static int write_text(hid_t loc, const char *name, const char *text) {
   hsize_t n = strlen(text);
   if (n < 60000) return attr_string(loc, name, text);
-  hsize_t chunk = 1 << 20;
+  hsize_t chunk = n < (1 << 20) ? n : (1 << 20); /* no larger than the (fixed) extent */
   hid_t space = H5Screate_simple(1, &n, NULL), plist = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(plist, 1, &chunk);
   H5Pset_deflate(plist, 6);

@@ -78,6 +78,25 @@ Test(train_cli, trains_traces_and_plots) {
   cr_expect(exists(path));
 }
 
+/* The trace keeps the network's text as an attribute below 60 kB and as a deflated dataset
+ * above; a text between 60 kB and the 1 MiB chunk once failed to be written at all (the demo's
+ * 64-64-10 network, 431 kB: HDF5 refuses a chunk larger than a fixed extent). */
+Test(train_cli, traces_networks_of_every_size) {
+  char args[4096], *out;
+  blobs(); /* sets dir */
+  const char *data = kh_test_blobs_csv("blobs64.csv", 100, 10, 64);
+  const char *arch[] = {"64-4-10", "64-64-10"}; /* 30 kB and 431 kB of netlist */
+  for (int i = 0; i < 2; i++) {
+    snprintf(args, sizeof args, "train --arch %s --data %s --epochs 1 --trace %s/size%d.h5",
+             arch[i], data, dir, i);
+    cr_assert_eq(run(args, &out), 0, "%s: %s", arch[i], out);
+    free(out);
+    snprintf(args, sizeof args, "export %s/size%d.h5 -o %s/size%d.cir", dir, i, dir, i);
+    cr_expect_eq(run(args, &out), 0, "%s: %s", arch[i], out);
+    free(out);
+  }
+}
+
 static pid_t spawn_train(const char *trace, const char *extra) {
   char cmd[2048];
   snprintf(cmd, sizeof cmd, "exec %s train --arch 8-16-4 --data %s --trace %s --quiet %s",
