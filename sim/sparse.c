@@ -231,4 +231,4 @@ static kh_status nudge_radius(kh_context *ctx, kh_circuit *c, void *impl, double
 
 const kh_backend kh_backend_native = {"native", prepare,  solve,         adjoint,
                                       get_warm, set_warm, nudge_complex, nudge_radius,
-                                      destroy,  1e-9,     1e-12};
+                                      destroy,  1e-10,    1e-12};
