@@ -3,6 +3,7 @@
  * batch's size). The free rows keep their state from batch to batch (the next free phase's warm
  * start, as in Scellier's code); the nudged rows start from the free state. */
 #include "layered_train.h"
+#include "partition.h"
 
 #include "model_impl.h"
 
@@ -270,11 +271,9 @@ kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, c
   return st;
 }
 
-/* This process's share [lo, lo + count) of a batch of n rows: contiguous, in rank order. */
+/* This process's share [lo, lo + count) of a batch of n rows. */
 static size_t share(const kh_layered_trainer *lt, size_t n, size_t *count) {
-  size_t r = (size_t)lt->part.rank, p = (size_t)lt->part.size, lo = n * r / p;
-  *count = n * (r + 1) / p - lo;
-  return lo;
+  return kh_partition_share(&lt->part, lt->part.rank, n, count);
 }
 
 /* Bytes of one row of every array share_rows exchanges: the inputs (free phase only) and each
@@ -306,9 +305,9 @@ kh_status kh_layered_trainer_set_partition(kh_context *ctx, kh_layered_trainer *
 static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t count, size_t phases,
                             int failed) {
   kh_layered *lay = lt->lay;
-  size_t P = (size_t)lt->part.size, R = lay->real, c, lo = share(lt, count, &c);
+  size_t P = (size_t)lt->part.size, R = lay->real, c;
+  share(lt, count, &c);
   size_t bytes[P], row = row_bytes(lt, phases);
-  (void)lo;
   unsigned char *w = lt->pack;
   memcpy(w, &(uint64_t){(uint64_t)failed}, 8), w += 8;
   for (size_t l = 0; l <= lay->depth; l++)
@@ -317,7 +316,8 @@ static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t coun
       memcpy(w, (unsigned char *)lay->V[l] + ph * c * lay->ld[l] * R, block), w += block;
     }
   for (size_t p = 0; p < P; p++) {
-    size_t cp = count * (p + 1) / P - count * p / P;
+    size_t cp;
+    kh_partition_share(&lt->part, (int)p, count, &cp);
     bytes[p] = 8 + cp * row;
   }
   kh_status st = lt->part.gather(lt->part.state, lt->pack, lt->packed, bytes);
@@ -325,7 +325,7 @@ static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t coun
   const unsigned char *from = lt->packed;
   int others = 0;
   for (size_t p = 0; p < P; p++) {
-    size_t cp = count * (p + 1) / P - count * p / P, lp = count * p / P;
+    size_t cp, lp = kh_partition_share(&lt->part, (int)p, count, &cp);
     uint64_t flag;
     memcpy(&flag, from, 8), from += 8;
     others |= flag != 0;
@@ -339,15 +339,6 @@ static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t coun
   if (others && !failed)
     return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in the same minibatch");
   return KH_OK;
-}
-
-/* Epoch sums across the processes: loss, correct, sweeps, solves; the worst residual. */
-static kh_status combine(kh_context *ctx, kh_layered_trainer *lt, double *sums, size_t count,
-                         double *worst) {
-  if (lt->part.size == 1) return KH_OK;
-  kh_status st = lt->part.sum(lt->part.state, sums, count);
-  if (st == KH_OK && worst) st = lt->part.max(lt->part.state, worst, 1);
-  return st == KH_OK ? KH_OK : kh_fail(ctx, st, "combining results across processes");
 }
 
 static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
@@ -415,7 +406,7 @@ static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset
    * a run resumed from this epoch's parameters starts from exactly this state */
   KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 1);
   double sums[4] = {(double)loss, (double)correct, (double)r->sweeps, (double)r->solves};
-  kh_status st = combine(ctx, lt, sums, 4, &r->max_relative_residual);
+  kh_status st = kh_partition_combine(ctx, &lt->part, sums, 4, &r->max_relative_residual);
   if (st != KH_OK) return st;
   r->sweeps = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
   r->train_loss = sums[0] / (double)n;
@@ -444,7 +435,7 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
   }
   lt->product_ready = 0;
   double sums[3] = {(double)sum, (double)correct, st != KH_OK};
-  kh_status shared = combine(ctx, lt, sums, 3, NULL);
+  kh_status shared = kh_partition_combine(ctx, &lt->part, sums, 3, NULL);
   if (st != KH_OK) return st;
   if (shared != KH_OK) return shared;
   if (sums[2] != 0) return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in evaluation");

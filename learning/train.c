@@ -6,6 +6,7 @@
 #include "layered_train.h"
 #include "model_impl.h"
 #include "optimizer.h"
+#include "partition.h"
 
 #include "core/alloc.h"
 #include "core/context.h"
@@ -305,18 +306,10 @@ static void cold_start(kh_trainer *t) {
     kh_solver_set_warm_start(kh_model_solver(t->workers[w].model), NULL);
 }
 
-/* This process's share [lo, hi) of `count` items: contiguous, in rank order. */
+/* This process's share [lo, hi) of `count` items. */
 static void share(const kh_trainer *t, size_t count, size_t *lo, size_t *hi) {
-  size_t r = (size_t)t->part.rank, p = (size_t)t->part.size;
-  *lo = count * r / p, *hi = count * (r + 1) / p;
-}
-
-/* Sums (and the maximum, when given) across the processes. */
-static kh_status combine(kh_context *ctx, kh_trainer *t, double *sums, size_t count, double *max) {
-  if (t->part.size == 1) return KH_OK;
-  kh_status st = t->part.sum(t->part.state, sums, count);
-  if (st == KH_OK && max) st = t->part.max(t->part.state, max, 1);
-  return st == KH_OK ? KH_OK : kh_fail(ctx, st, "combining results across processes");
+  size_t mine;
+  *lo = kh_partition_share(&t->part, t->part.rank, count, &mine), *hi = *lo + mine;
 }
 
 /* Every process must hold the same parameters after an epoch (the reduction gives every
@@ -396,7 +389,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     for (size_t i = 0; i < t->params; i++) g[i] /= (double)count; /* the mean over the batch */
     kh_optimizer_step(&t->opt, t->theta, g);
   }
-  kh_status st = combine(ctx, t, sums, 5, &worst);
+  kh_status st = kh_partition_combine(ctx, &t->part, sums, 5, &worst);
   if (st != KH_OK) return st;
   if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
     return kh_last_status(ctx);
@@ -430,11 +423,11 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   }
   cold_start(t); /* training continues exactly as it would have without this evaluation */
   double failed = st != KH_OK;
-  kh_status shared = combine(ctx, t, &failed, 1, NULL);
+  kh_status shared = kh_partition_combine(ctx, &t->part, &failed, 1, NULL);
   if (st != KH_OK) return st;
   if (shared != KH_OK) return shared;
   if (failed != 0) return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in evaluation");
-  if ((st = combine(ctx, t, sums, 2, NULL)) != KH_OK) return st;
+  if ((st = kh_partition_combine(ctx, &t->part, sums, 2, NULL)) != KH_OK) return st;
   *loss = sums[0] / (double)n;
   *error = 1.0 - sums[1] / (double)n;
   return KH_OK;
