@@ -23,22 +23,10 @@ void kh_train_setup_init(kh_train_setup *s) {
   s->mpi_size = 1;
 }
 
-/* The files a run writes besides its trace (--save-test, --save-net) go to PATH.kh-tmp and are
- * renamed into place only once the whole setup has succeeded: a bad input leaves nothing. */
-static kh_status write_pending(kh_context *ctx, const char *path, char *tmp, size_t size,
-                               void (*write)(FILE *, const void *), const void *what) {
-  kh_status st = kh_atomic_begin(ctx, path, 0, tmp, size);
-  if (st != KH_OK) return tmp[0] = '\0', st;
-  FILE *f = fopen(tmp, "w");
-  if (f) write(f, what);
-  if (!f || ferror(f) | (fclose(f) != 0)) {
-    remove(tmp), tmp[0] = '\0';
-    return kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", path);
-  }
-  return KH_OK;
-}
-
-/* Renames the pending files into place (ok) or removes them; keeps an earlier error. */
+/* The files a run writes besides its trace (--save-test, --save-net) go to PATH.kh-tmp
+ * (kh_atomic_write) and are renamed into place only once the whole setup has succeeded: a bad
+ * input leaves nothing. Renames the pending files into place (ok) or removes them; keeps an
+ * earlier error. */
 static kh_status commit_pending(kh_context *ctx, kh_train_setup *s, kh_status st) {
   char *tmp[2] = {s->save_test_tmp, s->save_net_tmp};
   const char *path[2] = {s->save_test, s->save_net};
@@ -88,8 +76,8 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
                    kh_dataset_name(s->test_set), kh_dataset_features(s->test_set),
                    kh_dataset_name(s->train_set), kh_dataset_features(s->train_set));
   if (s->save_test && s->writer)
-    st = write_pending(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp, write_samples,
-                       s->test_set);
+    st = kh_atomic_write(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp,
+                         write_samples, s->test_set);
   if (st != KH_OK) return st;
   kh_scaling kind = s->scaling_given ? s->scaling
                     : idx_folder     ? KH_SCALE_PIXELS
@@ -109,8 +97,8 @@ static kh_status generate(kh_context *ctx, kh_train_setup *s, char **text) {
   if (st == KH_OK) st = kh_netgen_write(ctx, &s->net, mem);
   fclose(mem);
   if (st == KH_OK && s->save_net && s->writer)
-    st =
-        write_pending(ctx, s->save_net, s->save_net_tmp, sizeof s->save_net_tmp, write_text, *text);
+    st = kh_atomic_write(ctx, s->save_net, s->save_net_tmp, sizeof s->save_net_tmp, write_text,
+                         *text);
   return st;
 }
 

@@ -63,30 +63,34 @@ static size_t value_of(const grid *g, size_t p, size_t k) {
   return p % g->counts[k];
 }
 
-static kh_status write_index(kh_context *ctx, const char *dir, const grid *g, const double *code,
-                             const double *error, const double *seconds) {
-  char path[4096], tmp[4200];
-  snprintf(path, sizeof path, "%s/index.csv", dir);
-  kh_status st = kh_atomic_begin(ctx, path, 0, tmp, sizeof tmp);
-  FILE *f = st == KH_OK ? fopen(tmp, "w") : NULL;
-  if (st == KH_OK && !f) return kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", path);
-  if (!f) return st;
+typedef struct {
+  const grid *g;
+  const double *code, *error, *seconds;
+} sweep_results;
+
+static void write_rows(FILE *f, const void *what) {
+  const sweep_results *r = what;
+  const grid *g = r->g;
   fprintf(f, "point");
   for (size_t k = 0; k < g->keys; k++) fprintf(f, ",%s", g->names[k]);
   fprintf(f, ",exit_code,test_error,seconds,trace\n");
   for (size_t p = 0; p < g->points; p++) {
     fprintf(f, "%zu", p);
     for (size_t k = 0; k < g->keys; k++) fprintf(f, ",%s", g->values[k][value_of(g, p, k)]);
-    fprintf(f, ",%d,", (int)code[p]);
-    if (code[p] == 0) fprintf(f, "%.17g", error[p]);
-    fprintf(f, ",%.3f,", seconds[p]);
-    if (code[p] == 0) fprintf(f, "point-%04zu.h5", p);
+    fprintf(f, ",%d,", (int)r->code[p]);
+    if (r->code[p] == 0) fprintf(f, "%.17g", r->error[p]);
+    fprintf(f, ",%.3f,", r->seconds[p]);
+    if (r->code[p] == 0) fprintf(f, "point-%04zu.h5", p);
     fprintf(f, "\n");
   }
-  int bad = ferror(f) | (fclose(f) != 0);
-  return kh_atomic_commit(ctx, tmp, path, !bad) == KH_OK && !bad
-             ? KH_OK
-             : kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", path);
+}
+
+/* DIR/index.csv, whole or not at all. */
+static kh_status write_index(kh_context *ctx, const char *dir, const sweep_results *r) {
+  char path[4096], tmp[4200];
+  snprintf(path, sizeof path, "%s/index.csv", dir);
+  kh_status st = kh_atomic_write(ctx, path, tmp, sizeof tmp, write_rows, r);
+  return st == KH_OK ? kh_atomic_commit(ctx, tmp, path, 1) : st;
 }
 
 int kh_cmd_sweep(int argc, char **argv) {
@@ -158,7 +162,8 @@ int kh_cmd_sweep(int argc, char **argv) {
     fflush(stdout);
   }
   if (st == KH_OK) st = kh_cli_mpi_sum(ctx, results, 3 * g.points);
-  if (st == KH_OK && rank == 0) st = write_index(ctx, dir, &g, code, error, seconds);
+  sweep_results r = {&g, code, error, seconds};
+  if (st == KH_OK && rank == 0) st = write_index(ctx, dir, &r);
   int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
   for (size_t p = 0; rc == KH_EXIT_OK && p < g.points; p++)
     if (code[p] != 0) rc = (int)code[p];

@@ -71,3 +71,16 @@ kh_status kh_atomic_commit(kh_context *ctx, const char *tmp, const char *path, i
   }
   return KH_OK;
 }
+
+kh_status kh_atomic_write(kh_context *ctx, const char *path, char *tmp, size_t size,
+                          void (*write)(FILE *, const void *), const void *what) {
+  kh_status st = kh_atomic_begin(ctx, path, 0, tmp, size);
+  if (st != KH_OK) return tmp[0] = '\0', st;
+  FILE *f = fopen(tmp, "w");
+  if (f) write(f, what);
+  if (!f || ferror(f) | (fclose(f) != 0)) {
+    remove(tmp), tmp[0] = '\0';
+    return kh_fail(ctx, KH_ERR_IO, "cannot write '%s'", path);
+  }
+  return KH_OK;
+}

@@ -411,7 +411,7 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   if (t->fast) return kh_layered_trainer_evaluate(ctx, t->fast, d, loss, error);
   /* in chunks the per-sample buffers hold (and a stack array of indices can) */
   size_t n = kh_dataset_count(d), B = t->rows < 256 ? t->rows : 256, idx[256], first, last;
-  double sums[2] = {0, 0}; /* loss, correct */
+  double sums[3] = {0, 0, 0}; /* loss, correct, failed: one reduction for all three */
   share(t, n, &first, &last);
   cold_start(t);
   for (size_t start = first; st == KH_OK && start < last; start += B) {
@@ -422,12 +422,11 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
       sums[0] += t->loss[b], sums[1] += t->correct[b];
   }
   cold_start(t); /* training continues exactly as it would have without this evaluation */
-  double failed = st != KH_OK;
-  kh_status shared = kh_partition_combine(ctx, &t->part, &failed, 1, NULL);
+  sums[2] = st != KH_OK;
+  kh_status shared = kh_partition_combine(ctx, &t->part, sums, 3, NULL);
   if (st != KH_OK) return st;
   if (shared != KH_OK) return shared;
-  if (failed != 0) return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in evaluation");
-  if ((st = kh_partition_combine(ctx, &t->part, sums, 2, NULL)) != KH_OK) return st;
+  if (sums[2] != 0) return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in evaluation");
   *loss = sums[0] / (double)n;
   *error = 1.0 - sums[1] / (double)n;
   return KH_OK;
