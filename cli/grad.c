@@ -22,8 +22,12 @@ void kh_help_grad(void) {
          "  --samples N          samples to use (default 16)\n"
          "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
          "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
-         "                       (also: holomorphic)\n"
+         "                       (also: holomorphic or holo, oscillating or osc); --estimator\n"
+         "                       is the same option\n"
          "  --points N           points of the holomorphic estimator (default 4)\n"
+         KH_CLI_OSCILLATION_HELP
+         "  --osc-backend B      where the oscillation runs: native (default) or ngspice\n"
+         "                       (.tran of the same circuit, for checking)\n"
          "  --arch, --gain, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
@@ -98,8 +102,10 @@ int kh_cmd_grad(int argc, char **argv) {
   const char *betas = "1,0.5,0.25,0.125,0.0625",
              *ests = "plus,minus,centered,forward2,forward3,forward4,forward5";
   size_t samples = 16, points = 4;
-  const char *amps = NULL;
-  const kh_opt opts[] = {
+  const char *amps = NULL, *osc_backend = "native";
+  kh_cli_oscillation osc;
+  kh_cli_oscillation_init(&osc);
+  kh_opt opts[32] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
       {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
@@ -109,12 +115,19 @@ int kh_cmd_grad(int argc, char **argv) {
       {"--samples", KH_OPT_SIZE, &samples, NULL},
       {"--beta", KH_OPT_STRING, &betas, NULL},
       {"--estimators", KH_OPT_STRING, &ests, NULL},
+      {"--estimator", KH_OPT_STRING, &ests, NULL},
       {"--points", KH_OPT_SIZE, &points, NULL},
+      {"--osc-backend", KH_OPT_STRING, &osc_backend, NULL},
   };
+  size_t nopts = 0;
+  while (opts[nopts].name) nopts++;
+  nopts += kh_cli_oscillation_opts(&osc, opts + nopts);
   const char *pos[1];
   size_t npos;
-  if (kh_parse_options("grad", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                       kh_help_grad))
+  kh_oscillation oscillation;
+  unsigned harmonics;
+  if (kh_parse_options("grad", argc, argv, opts, nopts, pos, 1, &npos, kh_help_grad) ||
+      kh_cli_oscillation_apply("grad", &osc, &oscillation, &harmonics))
     return KH_EXIT_USAGE;
   s.netlist = npos ? pos[0] : NULL;
   double beta[16];
@@ -123,7 +136,7 @@ int kh_cmd_grad(int argc, char **argv) {
   if (nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
   if (ne <= 0)
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
-                                "forward2..forward5");
+                                "forward2..forward5, holomorphic, oscillating");
   if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
   if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
@@ -137,6 +150,11 @@ int kh_cmd_grad(int argc, char **argv) {
   if (points < 2 || points > 64) return kh_cli_usage("grad", "--points must be 2..64");
   if (st == KH_OK) st = kh_model_new(ctx, &p.m, s.nl);
   if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p.m, (unsigned)points);
+  for (int e = 0; st == KH_OK && e < ne; e++)
+    if (est[e] == KH_EST_OSCILLATING) {
+      st = kh_model_set_oscillation(ctx, p.m, &oscillation, harmonics, osc_backend);
+      break;
+    }
   if (st == KH_OK) {
     p.params = kh_model_param_count(p.m), p.outs = kh_model_output_count(p.m), p.count = samples;
     st = make_samples(ctx, &s, &p, s.train.seed);
@@ -185,6 +203,15 @@ int kh_cmd_grad(int argc, char **argv) {
                stats.complex_factorizations);
       else
         printf("\nholomorphic path: the free phase's real factor (Woodbury), no complex LU\n");
+    }
+  for (int e = 0; st == KH_OK && e < ne; e++)
+    if (est[e] == KH_EST_OSCILLATING) {
+      printf("\noscillation (%s): period %g s, %u periods after %u settling, %u steps per "
+             "period, %u odd harmonic%s (%s)\n",
+             osc_backend, oscillation.period, oscillation.periods, oscillation.settle,
+             oscillation.steps, harmonics, harmonics > 1 ? "s" : "",
+             harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
+      break;
     }
   if (st == KH_OK) {
     printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",

@@ -211,3 +211,36 @@ void kh_train_setup_close(kh_train_setup *s) {
   kh_dataset_free(s->train_set);
   kh_dataset_free(s->test_set);
 }
+
+void kh_cli_oscillation_init(kh_cli_oscillation *o) {
+  kh_oscillation d = KH_OSCILLATION_INIT;
+  *o = (kh_cli_oscillation){d.period, d.node_capacitance, d.periods, d.settle, d.steps, 3};
+}
+
+size_t kh_cli_oscillation_opts(kh_cli_oscillation *o, kh_opt *opts) {
+  const kh_opt add[] = {
+      {"--period", KH_OPT_DOUBLE, &o->period, NULL},
+      {"--periods", KH_OPT_SIZE, &o->periods, NULL},
+      {"--settle", KH_OPT_SIZE, &o->settle, NULL},
+      {"--steps", KH_OPT_SIZE, &o->steps, NULL},
+      {"--harmonics", KH_OPT_SIZE, &o->harmonics, NULL},
+      {"--node-capacitance", KH_OPT_DOUBLE, &o->node_capacitance, NULL},
+  };
+  memcpy(opts, add, sizeof add);
+  return sizeof add / sizeof add[0];
+}
+
+int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_oscillation *out,
+                             unsigned *harmonics) {
+  if (!(in->period > 0)) return kh_cli_usage(cmd, "--period must be > 0 (seconds)");
+  if (in->periods < 1 || in->periods > 100000 || in->settle > 100000)
+    return kh_cli_usage(cmd, "--periods must be 1..100000 and --settle 0..100000");
+  if (in->steps < 8 || in->steps > 1000000) return kh_cli_usage(cmd, "--steps must be 8..1000000");
+  if (in->harmonics < 1 || in->harmonics > 64 || 2 * in->harmonics - 1 > in->steps / 2)
+    return kh_cli_usage(cmd, "--harmonics must be 1..64 with 2H - 1 <= steps / 2");
+  if (!(in->node_capacitance >= 0)) return kh_cli_usage(cmd, "--node-capacitance must be >= 0");
+  *out = (kh_oscillation){in->period, (unsigned)in->periods, (unsigned)in->settle,
+                          (unsigned)in->steps, in->node_capacitance};
+  *harmonics = (unsigned)in->harmonics;
+  return 0;
+}

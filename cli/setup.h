@@ -5,6 +5,7 @@
 
 #include "kirchhoff/kirchhoff.h"
 #include "kirchhoff/trace.h"
+#include "options.h"
 
 typedef struct {
   /* options */
@@ -34,6 +35,25 @@ typedef struct {
   const char *test_note;
   char save_test_tmp[4096], save_net_tmp[4096]; /* written, renamed when the setup succeeds */
 } kh_train_setup;
+
+/* The oscillating estimator's options, shared by train and grad. */
+typedef struct {
+  double period, node_capacitance;
+  size_t periods, settle, steps, harmonics;
+} kh_cli_oscillation;
+#define KH_CLI_OSCILLATION_HELP                                                                    \
+  "  --period T          oscillating estimator: period of the nudge (s, default 1e-6)\n"          \
+  "  --periods M         periods measured (default 4), after --settle S (default 1)\n"            \
+  "  --steps N           time steps per period (default 64)\n"                                    \
+  "  --harmonics H       odd harmonics 1..2H-1 in the Chebyshev estimate (default 3;\n"          \
+  "                      1: the first harmonic alone)\n"                                           \
+  "  --node-capacitance C  farads from every free node to ground, besides C elements\n"
+void kh_cli_oscillation_init(kh_cli_oscillation *o);
+/* Appends the 6 options to opts (returns 6). */
+size_t kh_cli_oscillation_opts(kh_cli_oscillation *o, kh_opt *opts);
+/* Checks and converts; prints a usage error and returns 1 when out of range. */
+int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_oscillation *out,
+                             unsigned *harmonics);
 
 void kh_train_setup_init(kh_train_setup *s);
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s);

@@ -14,12 +14,14 @@
 
 static const char *const names[KH_EST_COUNT] = {"exact",    "plus",     "minus",
                                                 "centered", "forward2", "forward3",
-                                                "forward4", "forward5", "holomorphic"};
+                                                "forward4", "forward5", "holomorphic",
+                                                "oscillating"};
 
 int kh_estimator_from_name(const char *name) {
   for (int e = 0; e < KH_EST_COUNT; e++)
     if (strcmp(names[e], name) == 0) return e;
   if (strcmp(name, "holo") == 0) return KH_EST_HOLOMORPHIC;
+  if (strcmp(name, "osc") == 0) return KH_EST_OSCILLATING;
   return -1;
 }
 
@@ -128,6 +130,7 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   double *outputs = info->outputs ? info->outputs : m->node_work;
   info->phases = 1;
   info->iterations = 0;
+  info->time_steps = 0;
   memcpy(m->target, target, m->outputs * sizeof *target);
   kh_status st = kh_model_solve(ctx, m, 0.0, m->v_free, &info->iterations, NULL);
   if (st != KH_OK) return st;
@@ -137,9 +140,10 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   for (size_t k = 0; k < m->outputs; k++)
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
-  if (est == KH_EST_EXACT || est == KH_EST_HOLOMORPHIC) {
-    st = est == KH_EST_EXACT ? exact_gradient(ctx, m, outs, grad)
-                             : holomorphic(ctx, m, beta, grad, info);
+  if (est == KH_EST_EXACT || est == KH_EST_HOLOMORPHIC || est == KH_EST_OSCILLATING) {
+    st = est == KH_EST_EXACT         ? exact_gradient(ctx, m, outs, grad)
+         : est == KH_EST_HOLOMORPHIC ? holomorphic(ctx, m, beta, grad, info)
+                                     : kh_model_oscillating(ctx, m, beta, grad, info);
     kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);
     return st;
   }

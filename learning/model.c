@@ -57,6 +57,8 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   m->nl = nl;
   m->holo_points = 4;
   m->holo_strict = 1;
+  m->osc = (kh_oscillation)KH_OSCILLATION_INIT;
+  m->osc_harmonics = 3;
   kh_status st = bind_cards(ctx, m);
   if (st == KH_OK) st = kh_circuit_new(ctx, &m->circuit, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &m->solver, m->circuit, "native");
@@ -85,8 +87,10 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
 
 void kh_model_free(kh_model *m) {
   if (!m) return;
+  kh_solver_free(m->osc_solver);
   kh_solver_free(m->solver);
   kh_circuit_free(m->circuit);
+  kh_free(m->osc_sum);
   kh_free(m->source), kh_free(m->source_value), kh_free(m->out), kh_free(m->param);
   kh_free(m->v_free), kh_free(m->v_nudged), kh_free(m->node_work), kh_free(m->warm);
   kh_free(m->dedtheta), kh_free(m->target), kh_free(m->v_measured);

@@ -32,8 +32,11 @@ struct kh_model {
   int holo_strict, holo_relative;
   double noise_sigma; /* read noise (V), 0: none */
   kh_rng noise_rng;
-  double *v_measured; /* a phase's voltages as measured (with noise) */ /* refuse nudges under which
-                                                                           a clamp would switch */
+  double *v_measured;  /* a phase's voltages as measured (with noise) */
+  kh_oscillation osc;  /* the oscillating estimator's run */
+  unsigned osc_harmonics;
+  kh_solver *osc_solver; /* where it runs: NULL for the model's own (native) solver */
+  double *osc_sum;       /* params x harmonics: the Fourier sums */
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
@@ -42,6 +45,9 @@ void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
 /* v as a measurement sees it: v itself, or a copy with read noise (values doubles; at most
  * 2 * nodes). */
 const double *kh_model_measure(kh_model *m, const double *v, size_t values);
+/* The oscillating estimator (oscillating.c), after the free phase. */
+kh_status kh_model_oscillating(kh_context *ctx, kh_model *m, double beta, double *grad,
+                               kh_grad_info *info);
 kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, unsigned *iterations,
                          unsigned *factorizations);
 

@@ -184,7 +184,13 @@ static int write_config(hid_t file, const kh_trace_config *c) {
       attr_string(g, "backend", o->backend == KH_BACKEND_LAYERED ? "layered" : "sparse") |
       attr_string(g, "precision", o->precision == KH_PRECISION_SINGLE ? "single" : "double") |
       attr_u64(g, "sweeps", o->sweeps) | attr_double(g, "layered_tol", o->layered_tol) |
-      attr_u64(g, "samples", o->samples) | attr_string(g, "scaling", scale_names[c->scaler->kind]);
+      attr_u64(g, "samples", o->samples) | attr_string(g, "scaling", scale_names[c->scaler->kind]) |
+      attr_double(g, "osc_period", o->oscillation.period) |
+      attr_u64(g, "osc_periods", o->oscillation.periods) |
+      attr_u64(g, "osc_settle", o->oscillation.settle) |
+      attr_u64(g, "osc_steps", o->oscillation.steps) |
+      attr_double(g, "osc_node_capacitance", o->oscillation.node_capacitance) |
+      attr_u64(g, "osc_harmonics", o->osc_harmonics);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |
           write_vector(g, "scale_inv_std", H5T_NATIVE_DOUBLE, c->scaler->inv_std,

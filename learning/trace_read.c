@@ -97,6 +97,19 @@ static int read_later_options(hid_t g, kh_train_options *o) {
     o->samples = (size_t)samples;
     free(backend), free(precision);
   }
+  if (H5Aexists(g, "osc_period") > 0) {
+    uint64_t v[4] = {0};
+    bad |= read_numbers(g, "osc_period", H5T_NATIVE_DOUBLE, &o->oscillation.period, 1) |
+           read_numbers(g, "osc_periods", H5T_NATIVE_UINT64, &v[0], 1) |
+           read_numbers(g, "osc_settle", H5T_NATIVE_UINT64, &v[1], 1) |
+           read_numbers(g, "osc_steps", H5T_NATIVE_UINT64, &v[2], 1) |
+           read_numbers(g, "osc_harmonics", H5T_NATIVE_UINT64, &v[3], 1) |
+           read_numbers(g, "osc_node_capacitance", H5T_NATIVE_DOUBLE,
+                        &o->oscillation.node_capacitance, 1);
+    bad |= v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[2] > UINT32_MAX || v[3] > 64;
+    o->oscillation.periods = (unsigned)v[0], o->oscillation.settle = (unsigned)v[1];
+    o->oscillation.steps = (unsigned)v[2], o->osc_harmonics = (unsigned)v[3];
+  }
   return bad;
 }
 

@@ -135,6 +135,8 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
     if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, k->model, t->o.holomorphic_points);
     if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
     if (st == KH_OK) kh_model_set_holomorphic_relative(k->model, t->o.beta_relative);
+    if (st == KH_OK && t->o.estimator == KH_EST_OSCILLATING)
+      st = kh_model_set_oscillation(ctx, k->model, &t->o.oscillation, t->o.osc_harmonics, NULL);
     if (st != KH_OK) return st;
     k->target = kh_malloc((kh_model_output_count(k->model) + 1) * sizeof *k->target);
     k->outputs = kh_malloc((kh_model_output_count(k->model) + 1) * sizeof *k->outputs);

@@ -25,6 +25,10 @@ typedef struct {
                              const double _Complex *beta, double _Complex *voltages,
                              int check_switching, unsigned *complex_factorizations);
   kh_status (*nudge_radius)(kh_context *ctx, kh_circuit *c, void *impl, double *radius);
+  /* The oscillating nudge in time (solver.h: kh_solver_oscillate; targets already set). */
+  kh_status (*oscillate)(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,
+                         double amplitude, kh_oscillation_sample sample, void *user,
+                         kh_oscillation_stats *stats);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */

@@ -65,7 +65,7 @@ static long double energy(const kh_circuit *c, const double *x) {
 }
 
 /* grad = A x - b + diode currents, i.e. the current each unknown's node set sends out. */
-static int gradient(const kh_circuit *c, const double *x, double *grad) {
+int kh_newton_gradient(const kh_circuit *c, const double *x, double *grad) {
   if (kh_circuit_residual(c, x, grad)) return -1;
   for (size_t u = 0; u < c->unknowns; u++) grad[u] = -grad[u];
   FOR_SMOOTH(c, d) {
@@ -81,7 +81,7 @@ static int gradient(const kh_circuit *c, const double *x, double *grad) {
 }
 
 /* Hessian into the matrix values; held unknowns get identity rows and columns. */
-static void fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x) {
+void kh_newton_fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x) {
   double *ax = s->A->x;
   kh_circuit_fill_laplacian(c, ax);
   size_t edge = c->resistor_count;
@@ -171,7 +171,7 @@ static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s,
     int decrease = isfinite((double)e1) && e1 <= e0 + 1e-4L * (predicted < 0 ? predicted : 0);
     int kkt_halved = 0;
     if (!decrease && a == 1.0 && isfinite((double)e1)) {
-      int bad = gradient(c, s->trial, s->trial_grad);
+      int bad = kh_newton_gradient(c, s->trial, s->trial_grad);
       if (bad < 0) return kh_fail_nomem(ctx, "computing the gradient");
       kkt_halved = !bad && kkt_error(s, s->trial, s->trial_grad, n) <= 0.5 * kkt0;
     }
@@ -206,11 +206,11 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
       return kh_fail(ctx, KH_ERR_NUMERIC, "Newton did not converge in %d iterations",
                      MAX_ITERATIONS);
     if (n == 0) break;
-    int bad = gradient(c, x, s->grad);
+    int bad = kh_newton_gradient(c, x, s->grad);
     if (bad)
       return bad < 0 ? kh_fail_nomem(ctx, "computing the gradient")
                      : kh_fail(ctx, KH_ERR_NUMERIC, "diode current overflowed during Newton");
-    fill_hessian(c, s, x);
+    kh_newton_fill_hessian(c, s, x);
     double *diag = s->trial; /* free until the line search */
     for (size_t u = 0; u < n; u++) diag[u] = ((const double *)s->A->x)[c->colptr[u]];
     if (hold_bounds(c, s, x)) hold_rows(c, s);

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <stdbool.h> /* sharedspice.h uses bool without including it */
 #include <ngspice/sharedspice.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,11 +149,12 @@ static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *vol
   return KH_OK;
 }
 
-static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) {
+/* The circuit as it stands (trained conductances, driven inputs), not as it was parsed, as a
+ * deck; `extra` goes in before its .end line. */
+static kh_status load_circuit(kh_context *ctx, const kh_circuit *c, const char *extra) {
   kh_status st = load(ctx);
   if (st != KH_OK) return st;
   if (ng.exited) return kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier in this process");
-  /* the circuit as it stands (trained conductances, driven inputs), not as it was parsed */
   double *values = kh_malloc((c->element_count + 1) * sizeof *values);
   if (!values) return kh_fail_nomem(ctx, "writing the deck");
   for (size_t i = 0; i < c->element_count; i++)
@@ -161,9 +163,22 @@ static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) 
   st = kh_netlist_write_string_values(ctx, c->nl, &deck, KH_WRITE_NGSPICE, values);
   kh_free(values);
   if (st != KH_OK) return st;
-  char **lines = split_lines(deck);
-  if (!lines) {
+  size_t len = strlen(deck), more = extra ? strlen(extra) : 0;
+  char *full = kh_malloc(len + more + 8);
+  if (!full) {
     free(deck);
+    return kh_fail_nomem(ctx, "passing the circuit to ngspice");
+  }
+  memcpy(full, deck, len + 1);
+  free(deck);
+  if (extra) { /* the writer ends with ".end\n" */
+    len -= strlen(".end\n");
+    memcpy(full + len, extra, more);
+    memcpy(full + len + more, ".end\n", strlen(".end\n") + 1);
+  }
+  char **lines = split_lines(full);
+  if (!lines) {
+    kh_free(full);
     return kh_fail_nomem(ctx, "passing the circuit to ngspice");
   }
   command("destroy all");
@@ -172,10 +187,128 @@ static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) 
   ng.log[0] = '\0';
   int bad = ng.circ(lines);
   kh_free(lines);
-  free(deck);
+  kh_free(full);
   if (bad || ng.exited) return log_failure(ctx, "rejected the circuit");
+  return KH_OK;
+}
+
+static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) {
+  kh_status st = load_circuit(ctx, c, NULL);
+  if (st != KH_OK) return st;
   if (command("op") || ng.exited) return log_failure(ctx, "failed to find the operating point");
   return read_voltages(ctx, c, voltages);
+}
+
+/* The oscillating nudge for ngspice: a SIN oscillator at node kh_osc whose voltage is the
+ * nudge's conductance b(t) in siemens, and per output a behavioural current source drawing
+ * b(t) (v(out+) - v(out-) - target) out of its positive node, as a multiplier would. */
+static char *oscillator_cards(const kh_circuit *c, const kh_oscillation *o, double amplitude) {
+  size_t cap = 512, len = 0; /* room for every card below, names at their full length */
+  for (size_t n = 1; o->node_capacitance > 0 && n < c->node_count; n++)
+    cap += strlen(kh_netlist_node_name(c->nl, n)) + 64;
+  for (size_t k = 0; k < c->output_count; k++)
+    cap += 2 * (strlen(kh_netlist_node_name(c->nl, c->out_ends[k][0])) +
+                strlen(kh_netlist_node_name(c->nl, c->out_ends[k][1]))) +
+           128;
+  char *text = kh_malloc(cap);
+  if (!text) return NULL;
+  double h = o->period / o->steps;
+  len += (size_t)snprintf(text + len, cap - len,
+                          "* kirchhoff: the oscillating nudge\n"
+                          "vkh_osc kh_osc 0 dc 0 sin(0 %.17g %.17g 0 0 90)\n",
+                          amplitude, 1 / o->period);
+  for (size_t n = 1; o->node_capacitance > 0 && n < c->node_count; n++)
+    if (c->unknown_of[n] >= 0) /* as the native solver: every node sources do not hold */
+      len += (size_t)snprintf(text + len, cap - len, "ckh_node%zu %s 0 %.17g\n", n,
+                              kh_netlist_node_name(c->nl, n), o->node_capacitance);
+  for (size_t k = 0; k < c->output_count; k++) {
+    const char *a = kh_netlist_node_name(c->nl, c->out_ends[k][0]);
+    const char *b = kh_netlist_node_name(c->nl, c->out_ends[k][1]);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "bkh_nudge%zu %s %s i = v(kh_osc) * (v(%s) - v(%s) - %.17g)\n", k, a, b,
+                            a, c->out_ends[k][1] ? b : "0", c->target[k]);
+  }
+  /* steps no longer than an eighth of the sample step, for the interpolation below */
+  snprintf(text + len, cap - len, ".tran %.17g %.17g 0 %.17g\n", h,
+           (o->settle + o->periods) * o->period, h / 8);
+  return text;
+}
+
+/* Cubic (4-point Lagrange) interpolation of y at t on the increasing grid x[0..n). */
+static double interpolate(const double *x, const double *y, size_t n, size_t *hint, double t) {
+  size_t i = *hint;
+  while (i + 1 < n && x[i + 1] < t) i++;
+  *hint = i;
+  size_t lo = i >= 1 ? i - 1 : 0;
+  if (lo + 4 > n) lo = n >= 4 ? n - 4 : 0;
+  size_t count = n < 4 ? n : 4;
+  double sum = 0;
+  for (size_t a = lo; a < lo + count; a++) {
+    double w = 1;
+    for (size_t b = lo; b < lo + count; b++)
+      if (b != a) w *= (t - x[b]) / (x[a] - x[b]);
+    sum += w * y[a];
+  }
+  return sum;
+}
+
+static kh_status run_tran(kh_context *ctx, const kh_circuit *c, const kh_oscillation *o,
+                          double amplitude, kh_oscillation_sample sample, void *user,
+                          kh_oscillation_stats *stats) {
+  char *cards = oscillator_cards(c, o, amplitude);
+  if (!cards) return kh_fail_nomem(ctx, "writing the oscillation for ngspice");
+  kh_status st = load_circuit(ctx, c, cards);
+  kh_free(cards);
+  if (st != KH_OK) return st;
+  if (command("run") || ng.exited) return log_failure(ctx, "failed in the transient analysis");
+  char *plot = ng.cur_plot(), full[512];
+  if (!plot || strncmp(plot, "tran", 4) != 0)
+    return log_failure(ctx, "did not produce a transient plot");
+  snprintf(full, sizeof full, "%s.time", plot);
+  pvector_info time = ng.vec_info(full);
+  if (!time || !time->v_realdata || time->v_length < 4)
+    return log_failure(ctx, "produced no time points");
+  size_t points = (size_t)time->v_length, nodes = c->node_count;
+  const double **wave = kh_calloc(nodes, sizeof *wave);
+  double *v = kh_calloc(nodes, sizeof *v);
+  size_t *hint = kh_calloc(nodes, sizeof *hint);
+  if (!wave || !v || !hint) st = kh_fail_nomem(ctx, "reading ngspice's waveforms");
+  for (size_t n = 1; st == KH_OK && n < nodes; n++) {
+    snprintf(full, sizeof full, "%s.%s", plot, kh_netlist_node_name(c->nl, n));
+    pvector_info info = ng.vec_info(full);
+    if (!info || !info->v_realdata || (size_t)info->v_length != points)
+      st = kh_fail(ctx, KH_ERR_BACKEND, "ngspice reported no waveform for node '%s'",
+                   kh_netlist_node_name(c->nl, n));
+    else
+      wave[n] = info->v_realdata;
+  }
+  double h = o->period / o->steps, t0 = o->settle * o->period;
+  for (unsigned j = 1; st == KH_OK && j <= o->periods * o->steps; j++) {
+    for (size_t n = 1; n < nodes; n++)
+      v[n] = interpolate(time->v_realdata, wave[n], points, &hint[n], t0 + j * h);
+    if (sample(user, j * h, v))
+      st = kh_fail(ctx, KH_ERR_USAGE, "the oscillation was stopped by its reader");
+  }
+  stats->steps = (unsigned)points;
+  kh_free(wave), kh_free(v), kh_free(hint);
+  return st;
+}
+
+static kh_status oscillate(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,
+                           double amplitude, kh_oscillation_sample sample, void *user,
+                           kh_oscillation_stats *stats) {
+  (void)impl;
+  if (!(o->period > 0) || !isfinite(o->period) || o->periods < 1 || o->steps < 8)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "an oscillation needs a period > 0, >= 1 periods and >= 8 steps per period");
+  if (!(o->node_capacitance >= 0) || !isfinite(o->node_capacitance))
+    return kh_fail(ctx, KH_ERR_USAGE, "the node capacitance must be finite and >= 0");
+  if (c->output_count == 0)
+    return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
+  pthread_mutex_lock(&ng_lock);
+  kh_status st = run_tran(ctx, c, o, amplitude, sample, user, stats);
+  pthread_mutex_unlock(&ng_lock);
+  return st;
 }
 
 static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
@@ -205,5 +338,10 @@ static void destroy(void *impl) {
 
 /* ngspice stops iterating once its reltol/abstol are met, so its KCL residual is larger
  * than round-off; what is checked here is only that it found an operating point. */
-const kh_backend kh_backend_ngspice = {"ngspice", prepare, solve,   NULL, NULL, NULL,
-                                       NULL,      NULL,    destroy, 1e-3, 5e-3};
+const kh_backend kh_backend_ngspice = {.name = "ngspice",
+                                       .prepare = prepare,
+                                       .solve = solve,
+                                       .oscillate = oscillate,
+                                       .destroy = destroy,
+                                       .max_relative_residual = 1e-3,
+                                       .ideal_tolerance = 5e-3};

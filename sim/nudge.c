@@ -82,7 +82,7 @@ static double project_out(const kh_circuit *c, const kh_sparse *s, size_t k, con
 /* Solves the m x m system a w = w in place (Gaussian elimination, partial pivoting); complex,
  * for the holomorphic nudges, and real nudges use it too (m is the number of outputs).
  * Returns -1 when a pivot vanishes. */
-static int complex_solve(double complex *a, double complex *w, size_t m) {
+int kh_dense_solve_complex(double complex *a, double complex *w, size_t m) {
   for (size_t j = 0; j < m; j++) {
     size_t p = j;
     for (size_t i = j + 1; i < m; i++)
@@ -122,7 +122,7 @@ static kh_status woodbury(kh_context *ctx, const kh_circuit *c, kh_sparse *s, do
       a[i * m + j] = (i == j) + beta * project_out(c, s, i, s->z + j * n);
     w[i] = project_out(c, s, i, rhs);
   }
-  if (complex_solve(a, w, m)) {
+  if (kh_dense_solve_complex(a, w, m)) {
     *ok = 0;
     return KH_OK;
   }
@@ -272,7 +272,7 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
         a[i * m + j] = (i == j) + beta[q] * project_out(c, s, i, s->z + j * n);
       w[i] = r0[i];
     }
-    if (complex_solve(a, w, m)) {
+    if (kh_dense_solve_complex(a, w, m)) {
       st = kh_fail(ctx, KH_ERR_NUMERIC, "the complex nudge %g%+gi is singular", creal(beta[q]),
                    cimag(beta[q]));
       break;

@@ -144,3 +144,22 @@ kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius) 
     return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no complex nudges", s->ops->name);
   return s->ops->nudge_radius(ctx, s->c, s->impl, radius);
 }
+
+kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
+                              double amplitude, const double *targets, kh_oscillation_sample sample,
+                              void *user, kh_oscillation_stats *stats) {
+  kh_oscillation_stats local = {0};
+  if (!stats) stats = &local;
+  *stats = (kh_oscillation_stats){0};
+  if (!s->ops->oscillate)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no oscillating nudge", s->ops->name);
+  if (!isfinite(amplitude) || !(amplitude >= 0))
+    return kh_fail(ctx, KH_ERR_USAGE, "the oscillation's amplitude must be finite and >= 0");
+  kh_status st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets); /* targets only */
+  if (st != KH_OK) return st;
+  double t0 = now();
+  st = s->ops->oscillate(ctx, s->c, s->impl, o, amplitude, sample, user, stats);
+  s->stats.factorizations += stats->factorizations;
+  s->stats.seconds = now() - t0;
+  return st;
+}

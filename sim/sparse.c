@@ -14,6 +14,7 @@ typedef kh_sparse sparse_state;
 
 static void destroy(void *impl) {
   sparse_state *s = impl;
+  kh_transient_release(s->transient, &s->cm);
   cholmod_l_free_factor(&s->L, &s->cm);
   cholmod_l_free_sparse(&s->A, &s->cm);
   cholmod_l_free_dense(&s->b, &s->cm);
@@ -229,6 +230,21 @@ static kh_status nudge_radius(kh_context *ctx, kh_circuit *c, void *impl, double
   return kh_nudge_radius(ctx, c, impl, radius);
 }
 
-const kh_backend kh_backend_native = {"native", prepare,  solve,         adjoint,
-                                      get_warm, set_warm, nudge_complex, nudge_radius,
-                                      destroy,  1e-10,    1e-12};
+static kh_status oscillate(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,
+                           double amplitude, kh_oscillation_sample sample, void *user,
+                           kh_oscillation_stats *stats) {
+  return kh_transient_run(ctx, c, impl, o, amplitude, sample, user, stats);
+}
+
+const kh_backend kh_backend_native = {.name = "native",
+                                      .prepare = prepare,
+                                      .solve = solve,
+                                      .adjoint = adjoint,
+                                      .get_warm = get_warm,
+                                      .set_warm = set_warm,
+                                      .nudge_complex = nudge_complex,
+                                      .nudge_radius = nudge_radius,
+                                      .oscillate = oscillate,
+                                      .destroy = destroy,
+                                      .max_relative_residual = 1e-10,
+                                      .ideal_tolerance = 1e-12};

@@ -24,6 +24,7 @@ typedef struct {
   double _Complex *dense; /* m x m system and its right-hand side */
   int free_valid, z_valid;
   unsigned free_version; /* c->param_version at the free solve */
+  struct kh_transient *transient; /* oscillation.c: its matrix pattern and symbolic factor */
 } kh_sparse;
 
 /* Numeric factorization of s->A as filled by the caller; counts it in stats. */
@@ -53,6 +54,22 @@ kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t
                             unsigned *factorizations);
 /* Checks that the real nudges +-radius keep the free phase's active set (ideal diodes). */
 kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius);
+
+/* Solves the m x m system a w = w in place (partial pivoting); -1 when a pivot vanishes. */
+int kh_dense_solve_complex(double _Complex *a, double _Complex *w, size_t m);
+
+/* newton.c: grad E at x (the current each unknown's node set sends out; 1 when a diode current
+ * overflows, -1 out of memory), and the Hessian at x into s->A->x (no held rows). */
+int kh_newton_gradient(const kh_circuit *c, const double *x, double *grad);
+void kh_newton_fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x);
+
+/* oscillation.c: the oscillating nudge in time from the free solution (solver.h), and its
+ * cached state (released with the solver). */
+struct kh_transient;
+kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const kh_oscillation *o,
+                           double amplitude, kh_oscillation_sample sample, void *user,
+                           kh_oscillation_stats *stats);
+void kh_transient_release(struct kh_transient *t, cholmod_common *cm);
 
 /* The nonlinear solve (circuits with diodes). */
 kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,

@@ -46,10 +46,11 @@ typedef enum {
   KH_EST_FORWARD4,
   KH_EST_FORWARD5,
   KH_EST_HOLOMORPHIC, /* N complex nudges |beta| e^(2 pi i k / N): error O(|beta|^N) (below) */
+  KH_EST_OSCILLATING, /* a nudge beta cos(2 pi t / T) in time, read through its harmonics (below) */
   KH_EST_COUNT
 } kh_estimator;
-/* By name: exact, plus, minus, centered, forward2..forward5, holomorphic. Returns -1 for an
- * unknown name. */
+/* By name: exact, plus, minus, centered, forward2..forward5, holomorphic (or holo), oscillating
+ * (or osc). Returns -1 for an unknown name. */
 int kh_estimator_from_name(const char *name);
 const char *kh_estimator_name(kh_estimator e);
 typedef struct {
@@ -60,6 +61,7 @@ typedef struct {
   unsigned factorizations;
   unsigned frozen; /* holomorphic, not strict: 1 when a clamp would switch within |beta| and the
                     * free phase's active set was continued instead */
+  unsigned time_steps; /* oscillating: time steps integrated (ngspice: its time points) */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free
@@ -85,6 +87,19 @@ void kh_model_set_holomorphic_strict(kh_model *m, int strict);
  * kh_solver_nudge_radius (the outputs' smallest effective conductance), so that its error
  * (beta)^N stays the same as conductances change in training. */
 void kh_model_set_holomorphic_relative(kh_model *m, int relative);
+/* The oscillating estimator: the circuit runs kh_solver_oscillate's dynamics (o: period,
+ * periods, settling, steps, node capacitance) with the nudge beta(t) = |beta| cos(2 pi t / T);
+ * each parameter's dE/dtheta(v(t)) (1/2 dv^2 for a conductance, as the other estimators) is
+ * read at every measured step and its odd Fourier cosine coefficients c_1, c_3, .. c_(2H-1)
+ * taken, as lock-in amplifiers would. The estimate is (c_1 - 3 c_3 + 5 c_5 - ..) / |beta|: in
+ * the adiabatic limit (T much longer than the circuit's time constants) dE/dtheta follows
+ * F(|beta| cos wt), F(b cos s) = sum c_n T_n(cos s) (Chebyshev), and F'(0) = sum n (-1)^((n-1)/2)
+ * c_n over odd n, so H harmonics leave an error O(|beta|^(2H+1)); H = 1, the first harmonic
+ * alone, is biased O(|beta|^2) like the centered estimator. backend: "native" (default) or
+ * "ngspice" (the same oscillation in ngspice's .tran, for checking). Read noise applies to every
+ * measured step. */
+kh_status kh_model_set_oscillation(kh_context *ctx, kh_model *m, const kh_oscillation *o,
+                                   unsigned harmonics, const char *backend);
 /* Largest layer number of any parameter (kh_model_param_layer). */
 unsigned kh_model_layer_count(const kh_model *m);
 /* Per layer l (index l - 1): cosine similarity of estimate and reference over the layer's

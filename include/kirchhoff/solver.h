@@ -65,6 +65,42 @@ kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius);
 kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
                                          const double *beta, const double *targets,
                                          double *voltages);
+/* The oscillating nudge of equilibrium propagation in time: from the free equilibrium of the last
+ * solve, the circuit's dynamics  C dv/dt = -(grad E(v) + beta(t) grad_v 1/2 |outputs - targets|^2)
+ * with beta(t) = amplitude cos(2 pi t / period): a conductance to each target that oscillates,
+ * as a multiplier driven by a SIN oscillator would make it. C: the netlist's capacitors plus
+ * node_capacitance from every free node to ground. `settle` periods are integrated first (the
+ * start-up transient), then `periods` more, each in `steps` equal time steps, whose node voltages
+ * go to `sample` (times t in (0, periods * period], measured from the first measured step's
+ * period start, so that t = period * k / steps). */
+typedef struct {
+  double period;           /* T, seconds (> 0) */
+  unsigned periods;        /* M: periods measured (>= 1) */
+  unsigned settle;         /* periods integrated before measuring */
+  unsigned steps;          /* time steps per period (>= 8) */
+  double node_capacitance; /* farads from every free node to ground, added to the C elements */
+} kh_oscillation;
+#define KH_OSCILLATION_INIT                                                                        \
+  { 1e-6, 4, 1, 64, 0.0 }
+/* Receives one time step's node voltages (all netlist nodes); a non-zero return stops the run
+ * with KH_ERR_USAGE. */
+typedef int (*kh_oscillation_sample)(void *user, double t, const double *voltages);
+typedef struct {
+  unsigned steps;          /* time steps integrated (settling included) */
+  unsigned iterations;     /* fixed-matrix (chord) iterations over all steps */
+  unsigned factorizations; /* of C 3/(2h) + H (native: 1 per run; 0 for ngspice) */
+} kh_oscillation_stats;
+/* Native: BDF2 with a constant step (L-stable enough for circuits whose nodes have no
+ * capacitance), one CHOLMOD factorization of 3 C / (2h) + H at the free state per run, the
+ * oscillating nudge through Woodbury (rank = outputs) and Shockley diodes through chord
+ * iterations on that factor. The last solve must be the free phase with the same parameters.
+ * Circuits with amplifiers are refused (their energy's weights are not the physical dynamics), and
+ * so is an ideal diode that changes state during the run. ngspice: the same circuit with a SIN
+ * oscillator and one behavioural current source (B) per output, `.tran` at the given step,
+ * interpolated to the same sample times. */
+kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
+                              double amplitude, const double *targets, kh_oscillation_sample sample,
+                              void *user, kh_oscillation_stats *stats);
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL

@@ -48,12 +48,16 @@ typedef struct {
   unsigned sweeps;
   double layered_tol;
   size_t samples; /* > 0: epochs use only the first `samples` training samples (default 0: all) */
+  /* the oscillating estimator (model.h: kh_model_set_oscillation) */
+  kh_oscillation oscillation;
+  unsigned osc_harmonics; /* default 3 */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0        \
+        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0,       \
+        KH_OSCILLATION_INIT, 3                                                                     \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {
