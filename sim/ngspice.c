@@ -176,6 +176,11 @@ static kh_status load_circuit(kh_context *ctx, const kh_circuit *c, const char *
     memcpy(full + len, extra, more);
     memcpy(full + len + more, ".end\n", strlen(".end\n") + 1);
   }
+  const char *dump = getenv("KH_NGSPICE_DECK"); /* for debugging: the deck as ngspice gets it */
+  if (dump) {
+    FILE *f = fopen(dump, "w");
+    if (f) fputs(full, f), fclose(f);
+  }
   char **lines = split_lines(full);
   if (!lines) {
     kh_free(full);
@@ -268,7 +273,9 @@ static kh_status run_tran(kh_context *ctx, const kh_circuit *c, const kh_oscilla
   pvector_info time = ng.vec_info(full);
   if (!time || !time->v_realdata || time->v_length < 4)
     return log_failure(ctx, "produced no time points");
+  /* ngGet_Vec_Info answers in one static record that the next call overwrites: keep the data */
   size_t points = (size_t)time->v_length, nodes = c->node_count;
+  const double *times = time->v_realdata;
   const double **wave = kh_calloc(nodes, sizeof *wave);
   double *v = kh_calloc(nodes, sizeof *v);
   size_t *hint = kh_calloc(nodes, sizeof *hint);
@@ -285,7 +292,7 @@ static kh_status run_tran(kh_context *ctx, const kh_circuit *c, const kh_oscilla
   double h = o->period / o->steps, t0 = o->settle * o->period;
   for (unsigned j = 1; st == KH_OK && j <= o->periods * o->steps; j++) {
     for (size_t n = 1; n < nodes; n++)
-      v[n] = interpolate(time->v_realdata, wave[n], points, &hint[n], t0 + j * h);
+      v[n] = interpolate(times, wave[n], points, &hint[n], t0 + j * h);
     if (sample(user, j * h, v))
       st = kh_fail(ctx, KH_ERR_USAGE, "the oscillation was stopped by its reader");
   }

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_CHORD = 60 };
+enum { MAX_CHORD = 60, MAX_REFORMS = 8 };
 
 struct kh_transient {
   cholmod_sparse *K; /* lower triangle: the Laplacian's pattern plus the capacitors' entries */
@@ -170,14 +170,15 @@ static void apply_c(const run_state *r, const double *v, double *out) {
   }
 }
 
-/* K = alpha C + H(x0), held unknowns as identity rows and columns; then its factorization. */
-static kh_status factor_k(kh_context *ctx, run_state *r, kh_oscillation_stats *stats) {
+/* K = alpha C + H(at), held unknowns as identity rows and columns; then its factorization. */
+static kh_status factor_k(kh_context *ctx, run_state *r, const double *at,
+                          kh_oscillation_stats *stats) {
   const kh_circuit *c = r->c;
   kh_sparse *s = r->s;
   struct kh_transient *t = r->t;
   double *kx = t->K->x, *hx = s->A->x; /* s->A is scratch here: the solver's factor stays */
   memset(kx, 0, t->K->nzmax * sizeof *kx);
-  kh_newton_fill_hessian(c, s, r->x_now);
+  kh_newton_fill_hessian(c, s, at);
   for (size_t q = 0; q < c->nnz; q++) kx[t->from_h[q]] += hx[q];
   for (size_t u = 0; u < r->n; u++)
     kx[t->from_h[c->colptr[u]]] += r->alpha * r->ground_c[u];
@@ -288,7 +289,9 @@ static kh_status check_clamps(kh_context *ctx, const run_state *r, double t) {
   return KH_OK;
 }
 
-/* One BDF2 step to time t: chord iterations from the extrapolated state. */
+/* One BDF2 step to time t: chord iterations from the extrapolated state. When they stop
+ * contracting (the diodes have moved far from where K was formed), K is formed again at the
+ * current iterate (a Newton step) and kept for the steps that follow. */
 static kh_status step(kh_context *ctx, run_state *r, double t, double b,
                       kh_oscillation_stats *stats) {
   for (size_t u = 0; u < r->n; u++) r->x[u] = 2 * r->x_now[u] - r->x_before[u];
@@ -296,6 +299,7 @@ static kh_status step(kh_context *ctx, run_state *r, double t, double b,
     for (size_t u = 0; u < r->n; u++)
       if (r->s->fixed[u]) r->x[u] = r->x_now[u];
   double last = INFINITY;
+  int reforms = 0;
   for (int it = 0;; it++) {
     kh_status st = residual(ctx, r, b);
     if (st != KH_OK) return st;
@@ -304,18 +308,23 @@ static kh_status step(kh_context *ctx, run_state *r, double t, double b,
     for (size_t u = 0; u < r->n; u++) d[u] = held(r, (int64_t)u) ? 0 : -r->r[u];
     if ((st = woodbury(ctx, r, b, d)) != KH_OK) return st;
     double big = 0, size = 0;
-    for (size_t u = 0; u < r->n; u++) {
-      r->x[u] += d[u];
-      big = fmax(big, fabs(d[u])), size = fmax(size, fabs(r->x[u]));
-    }
+    for (size_t u = 0; u < r->n; u++)
+      big = fmax(big, fabs(d[u])), size = fmax(size, fabs(r->x[u] + d[u]));
     stats->iterations++;
+    if (it > 0 && !(big < 0.5 * last) && !(big <= 1e-12 * (1 + size)) && reforms < MAX_REFORMS) {
+      /* slow or diverging: re-form K here and redo this iteration with it */
+      if ((st = factor_k(ctx, r, r->x, stats)) != KH_OK || (st = make_z(ctx, r)) != KH_OK)
+        return st;
+      reforms++, last = INFINITY;
+      continue;
+    }
+    for (size_t u = 0; u < r->n; u++) r->x[u] += d[u];
     if (!(big > 1e-14 * (1 + size)) || (it > 0 && big <= 1e-12 * (1 + size) && big >= last / 2))
       break; /* converged, or creeping at round-off */
     if (it == MAX_CHORD || !isfinite(big))
       return kh_fail(ctx, KH_ERR_NUMERIC,
-                     "the oscillation's step at t = %.3g s did not converge: the nudge moves the "
-                     "diodes too far from their free state for the fixed matrix (a smaller "
-                     "amplitude, or more steps per period)",
+                     "the oscillation's step at t = %.3g s did not converge: the nudge drives "
+                     "the diodes too hard (a smaller amplitude, or more steps per period)",
                      t);
     last = big;
   }
@@ -368,7 +377,7 @@ kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const k
   r.t = s->transient;
   double saved_beta = c->beta;
   c->beta = 0; /* grad E without the static nudge; the oscillating one is added here */
-  if (st == KH_OK && n) st = factor_k(ctx, &r, stats);
+  if (st == KH_OK && n) st = factor_k(ctx, &r, r.x_now, stats);
   if (st == KH_OK && n) st = make_z(ctx, &r);
   unsigned total = (o->settle + o->periods) * o->steps;
   for (unsigned j = 1; st == KH_OK && j <= total; j++) {
