@@ -24,8 +24,8 @@ void kh_help_grad(void) {
          "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
          "                       (also: holomorphic or holo, oscillating or osc); --estimator\n"
          "                       is the same option\n"
-         "  --points N           points of the holomorphic estimator (default 4)\n"
-         KH_CLI_OSCILLATION_HELP
+         "  --points N           points of the holomorphic estimator (default "
+         "4)\n" KH_CLI_OSCILLATION_HELP
          "  --osc-backend B      where the oscillation runs: native (default) or ngspice\n"
          "                       (.tran of the same circuit, for checking)\n"
          "  --arch, --gain, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");

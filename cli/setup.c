@@ -239,8 +239,8 @@ int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_o
   if (in->harmonics < 1 || in->harmonics > 64 || 2 * in->harmonics - 1 > in->steps / 2)
     return kh_cli_usage(cmd, "--harmonics must be 1..64 with 2H - 1 <= steps / 2");
   if (!(in->node_capacitance >= 0)) return kh_cli_usage(cmd, "--node-capacitance must be >= 0");
-  *out = (kh_oscillation){in->period, (unsigned)in->periods, (unsigned)in->settle,
-                          (unsigned)in->steps, in->node_capacitance};
+  *out = (kh_oscillation){in->period,          (unsigned)in->periods, (unsigned)in->settle,
+                          (unsigned)in->steps, in->node_capacitance,  0};
   *harmonics = (unsigned)in->harmonics;
   return 0;
 }

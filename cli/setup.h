@@ -42,10 +42,10 @@ typedef struct {
   size_t periods, settle, steps, harmonics;
 } kh_cli_oscillation;
 #define KH_CLI_OSCILLATION_HELP                                                                    \
-  "  --period T          oscillating estimator: period of the nudge (s, default 1e-6)\n"          \
-  "  --periods M         periods measured (default 4), after --settle S (default 1)\n"            \
-  "  --steps N           time steps per period (default 64)\n"                                    \
-  "  --harmonics H       odd harmonics 1..2H-1 in the Chebyshev estimate (default 3;\n"          \
+  "  --period T          oscillating estimator: period of the nudge (s, default 1e-6)\n"           \
+  "  --periods M         periods measured (default 4), after --settle S (default 1)\n"             \
+  "  --steps N           time steps per period (default 64)\n"                                     \
+  "  --harmonics H       odd harmonics 1..2H-1 in the Chebyshev estimate (default 3;\n"            \
   "                      1: the first harmonic alone)\n"                                           \
   "  --node-capacitance C  farads from every free node to ground, besides C elements\n"
 void kh_cli_oscillation_init(kh_cli_oscillation *o);

@@ -52,8 +52,10 @@ void kh_help_train(void) {
       "  --epochs N          passes over the training set (default 20)\n"
       "  --batch B           samples per update (default 8)\n"
       "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
-      "                      holomorphic (complex nudges), exact\n"
-      "  --points N          points of the holomorphic estimator (default 4)\n"
+      "                      holomorphic (complex nudges), oscillating (a nudge oscillating\n"
+      "                      in time, read through its odd harmonics), exact\n"
+      "  --points N          points of the holomorphic estimator (default "
+      "4)\n" KH_CLI_OSCILLATION_HELP
       "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
       "                      voltage measured in training phases (default 0)\n"
       "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
@@ -103,8 +105,8 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
     printf("          layered: %.2f s in phases, %.2f s in updates\n", r->phase_seconds,
            r->update_seconds);
   if (r->holomorphic_frozen)
-    printf("          holomorphic EP: %lu samples had a clamp switching within |beta|; their "
-           "active set was continued\n",
+    printf("          %lu samples had a clamp switching under the nudge (within |beta|, or during "
+           "the oscillation); their free phase's active set was continued\n",
            r->holomorphic_frozen);
   fflush(stdout);
 }
@@ -166,7 +168,9 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   const char *backend = "sparse", *precision = "double", *preset = NULL;
   if (apply_preset(argc, argv, &s, &lr, &optimizer, &backend, &sweeps)) return KH_EXIT_USAGE;
   size_t bits = 0;
-  const kh_opt opts[] = {
+  kh_cli_oscillation osc;
+  kh_cli_oscillation_init(&osc);
+  kh_opt opts[64] = {
       {"--arch", KH_OPT_STRING, &s.arch, NULL},
       {"--data", KH_OPT_STRING, &s.data, NULL},
       {"--test", KH_OPT_STRING, &s.test, NULL},
@@ -214,10 +218,13 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       {"--resume", KH_OPT_STRING, &s.resume, NULL},
       {"--quiet", KH_OPT_FLAG, &s.quiet, NULL},
   };
+  size_t nopts = 0;
+  while (opts[nopts].name) nopts++;
+  nopts += kh_cli_oscillation_opts(&osc, opts + nopts);
   const char *pos[1];
   size_t npos;
-  if (kh_parse_options("train", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                       kh_help_train))
+  if (kh_parse_options("train", argc, argv, opts, nopts, pos, 1, &npos, kh_help_train) ||
+      kh_cli_oscillation_apply("train", &osc, &s.train.oscillation, &s.train.osc_harmonics))
     return KH_EXIT_USAGE;
   s.netlist = npos ? pos[0] : NULL;
   int rates = lr ? kh_parse_number_list(lr, s.train.lr, KH_MAX_LAYER_RATES, 0) : 1;

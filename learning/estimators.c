@@ -12,10 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[KH_EST_COUNT] = {"exact",    "plus",     "minus",
-                                                "centered", "forward2", "forward3",
-                                                "forward4", "forward5", "holomorphic",
-                                                "oscillating"};
+static const char *const names[KH_EST_COUNT] = {"exact",       "plus",       "minus",    "centered",
+                                                "forward2",    "forward3",   "forward4", "forward5",
+                                                "holomorphic", "oscillating"};
 
 int kh_estimator_from_name(const char *name) {
   for (int e = 0; e < KH_EST_COUNT; e++)

@@ -32,8 +32,8 @@ struct kh_model {
   int holo_strict, holo_relative;
   double noise_sigma; /* read noise (V), 0: none */
   kh_rng noise_rng;
-  double *v_measured;  /* a phase's voltages as measured (with noise) */
-  kh_oscillation osc;  /* the oscillating estimator's run */
+  double *v_measured; /* a phase's voltages as measured (with noise) */
+  kh_oscillation osc; /* the oscillating estimator's run */
   unsigned osc_harmonics;
   kh_solver *osc_solver; /* where it runs: NULL for the model's own (native) solver */
   double *osc_sum;       /* params x harmonics: the Fourier sums */

@@ -16,10 +16,11 @@ kh_status kh_model_set_oscillation(kh_context *ctx, kh_model *m, const kh_oscill
                    "an oscillation needs a period > 0, >= 1 periods, >= 8 steps per period and "
                    "a node capacitance >= 0");
   if (harmonics < 1 || harmonics > 64 || 2 * harmonics - 1 > o->steps / 2)
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "the oscillating estimator takes 1 .. min(64, %u) harmonics at %u steps per period "
-                   "(the highest, 2H - 1, must stay below half the sampling rate), got %u",
-                   (o->steps / 2 + 1) / 2, o->steps, harmonics);
+    return kh_fail(
+        ctx, KH_ERR_USAGE,
+        "the oscillating estimator takes 1 .. min(64, %u) harmonics at %u steps per period "
+        "(the highest, 2H - 1, must stay below half the sampling rate), got %u",
+        (o->steps / 2 + 1) / 2, o->steps, harmonics);
   if (backend && strcmp(backend, "native") && strcmp(backend, "ngspice"))
     return kh_fail(ctx, KH_ERR_USAGE, "unknown oscillation backend '%s' (native, ngspice)",
                    backend);
@@ -75,6 +76,15 @@ kh_status kh_model_oscillating(kh_context *ctx, kh_model *m, double beta, double
   kh_oscillation_stats stats;
   kh_solver *s = m->osc_solver ? m->osc_solver : m->solver;
   kh_status st = kh_solver_oscillate(ctx, s, &m->osc, beta, m->target, read_step, &r, &stats);
+  if (st == KH_ERR_NUMERIC && !m->holo_strict && !m->osc_solver && !m->osc.keep_clamps &&
+      strstr(kh_last_error(ctx), "ideal diode changes state")) {
+    /* as the holomorphic estimator: continue the free phase's active set, and say so */
+    kh_oscillation keep = m->osc;
+    keep.keep_clamps = 1;
+    memset(m->osc_sum, 0, m->params * H * sizeof *m->osc_sum);
+    st = kh_solver_oscillate(ctx, s, &keep, beta, m->target, read_step, &r, &stats);
+    info->frozen = st == KH_OK;
+  }
   info->phases += 1;
   info->time_steps += stats.steps;
   info->iterations += stats.iterations;

@@ -139,12 +139,12 @@ typedef struct {
   struct kh_transient *t;
   const kh_oscillation *o;
   size_t n, m;
-  double alpha;             /* 3 / (2h) */
-  double *z;                /* K^-1 P, m columns */
-  double *pz;               /* P^T Z, m x m */
+  double alpha; /* 3 / (2h) */
+  double *z;    /* K^-1 P, m columns */
+  double *pz;   /* P^T Z, m x m */
   double *x, *x_now, *x_before, *r, *y, *v;
-  double *ground_c;         /* per unknown: node capacitance times the nodes it stands for */
-  double complex *dense;    /* m x m + m */
+  double *ground_c;      /* per unknown: node capacitance times the nodes it stands for */
+  double complex *dense; /* m x m + m */
 } run_state;
 
 static int held(const run_state *r, int64_t u) {
@@ -180,8 +180,7 @@ static kh_status factor_k(kh_context *ctx, run_state *r, const double *at,
   memset(kx, 0, t->K->nzmax * sizeof *kx);
   kh_newton_fill_hessian(c, s, at);
   for (size_t q = 0; q < c->nnz; q++) kx[t->from_h[q]] += hx[q];
-  for (size_t u = 0; u < r->n; u++)
-    kx[t->from_h[c->colptr[u]]] += r->alpha * r->ground_c[u];
+  for (size_t u = 0; u < r->n; u++) kx[t->from_h[c->colptr[u]]] += r->alpha * r->ground_c[u];
   for (size_t k = 0; k < t->cap_count; k++) {
     double g = r->alpha * c->value[t->cap_element[k]];
     const int64_t *pos = t->cap_pos + 3 * k;
@@ -204,8 +203,13 @@ static kh_status factor_k(kh_context *ctx, run_state *r, const double *at,
 }
 
 static kh_status solve_k(kh_context *ctx, run_state *r, double *v) {
-  cholmod_dense b = {.nrow = r->n, .ncol = 1, .nzmax = r->n, .d = r->n, .x = v,
-                     .xtype = CHOLMOD_REAL, .dtype = CHOLMOD_DOUBLE};
+  cholmod_dense b = {.nrow = r->n,
+                     .ncol = 1,
+                     .nzmax = r->n,
+                     .d = r->n,
+                     .x = v,
+                     .xtype = CHOLMOD_REAL,
+                     .dtype = CHOLMOD_DOUBLE};
   cholmod_dense *x = cholmod_l_solve(CHOLMOD_A, r->t->L, &b, &r->s->cm);
   if (!x) return kh_fail_nomem(ctx, "solving the oscillation's step");
   memcpy(v, x->x, r->n * sizeof *v);
@@ -237,8 +241,9 @@ static kh_status residual(kh_context *ctx, run_state *r, double b) {
   int bad = kh_newton_gradient(c, r->x, r->r);
   if (bad)
     return bad < 0 ? kh_fail_nomem(ctx, "the oscillation's residual")
-                   : kh_fail(ctx, KH_ERR_NUMERIC, "a diode current overflowed during the "
-                                                  "oscillation: the nudge is too large");
+                   : kh_fail(ctx, KH_ERR_NUMERIC,
+                             "a diode current overflowed during the "
+                             "oscillation: the nudge is too large");
   for (size_t u = 0; u < r->n; u++) r->y[u] = r->x[u] - r->x_now[u];
   for (size_t u = 0; u < r->n; u++) r->y[u] = 3 * r->y[u] - (r->x_now[u] - r->x_before[u]);
   apply_c(r, r->y, r->v);
@@ -276,6 +281,7 @@ static kh_status woodbury(kh_context *ctx, run_state *r, double b, double *rhs) 
  * inside theirs. */
 static kh_status check_clamps(kh_context *ctx, const run_state *r, double t) {
   const kh_sparse *s = r->s;
+  if (r->o->keep_clamps) return KH_OK;
   for (size_t u = 0; s->fixed && u < r->n; u++) {
     int bad = s->fixed[u] ? (r->x[u] >= s->hi[u] ? r->r[u] > 0 : r->r[u] < 0)
                           : r->x[u] > s->hi[u] + 1e-12 * (1 + fabs(s->hi[u])) ||

@@ -59,8 +59,8 @@ typedef struct {
   unsigned phases;     /* solves done */
   unsigned iterations; /* Newton iterations over all phases */
   unsigned factorizations;
-  unsigned frozen; /* holomorphic, not strict: 1 when a clamp would switch within |beta| and the
-                    * free phase's active set was continued instead */
+  unsigned frozen;     /* holomorphic, not strict: 1 when a clamp would switch within |beta| and the
+                        * free phase's active set was continued instead */
   unsigned time_steps; /* oscillating: time steps integrated (ngspice: its time points) */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
@@ -79,9 +79,10 @@ kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned
  * results that do not depend on threads). sigma_volts = 0 switches it off. The exact gradient
  * and kh_model_predict stay noise-free. */
 void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
-/* strict (the default): a clamp that would switch within |beta| is an error. Not strict: the
- * free phase's active set is continued (the gradient is the derivative at beta = 0, which that
- * continuation gives exactly) and kh_grad_info.frozen says so. */
+/* strict (the default): a clamp that would switch within |beta| (holomorphic) or during the
+ * oscillation (oscillating, native) is an error. Not strict: the free phase's active set is
+ * continued (the gradient is the derivative at beta = 0, which that continuation gives exactly)
+ * and kh_grad_info.frozen says so. */
 void kh_model_set_holomorphic_strict(kh_model *m, int strict);
 /* relative = 1: the holomorphic estimator reads beta as a fraction of each sample's
  * kh_solver_nudge_radius (the outputs' smallest effective conductance), so that its error

@@ -79,9 +79,13 @@ typedef struct {
   unsigned settle;         /* periods integrated before measuring */
   unsigned steps;          /* time steps per period (>= 8) */
   double node_capacitance; /* farads from every free node to ground, added to the C elements */
+  /* 0 (default): an ideal diode that changes state during the run is an error (KH_ERR_NUMERIC);
+   * 1: ideal diodes keep the free phase's state throughout (native; the continuation of the
+   * free phase's active set that the gradient at beta = 0 is about) */
+  int keep_clamps;
 } kh_oscillation;
 #define KH_OSCILLATION_INIT                                                                        \
-  { 1e-6, 4, 1, 64, 0.0 }
+  { 1e-6, 4, 1, 64, 0.0, 0 }
 /* Receives one time step's node voltages (all netlist nodes); a non-zero return stops the run
  * with KH_ERR_USAGE. */
 typedef int (*kh_oscillation_sample)(void *user, double t, const double *voltages);

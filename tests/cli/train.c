@@ -262,6 +262,54 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   expect_failure("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
 }
 
+/* The oscillating estimator from the command line: grad (native and ngspice), and train with
+ * its settings in the trace, resumed with them. */
+Test(train_cli, oscillating_estimator_in_grad_and_train) {
+  char *out, args[2048];
+  cr_assert_eq(run("grad --arch 4-6-3 --samples 2 --beta 0.01 --estimator osc --period 1e-6 "
+                   "--periods 2 --steps 32 --harmonics 2",
+                   &out),
+               0, "%s", out);
+  double b, c1, e1, c2, e2;
+  const char *row = strstr(out, "\noscillating 0.01");
+  cr_assert_not_null(row, "%s", out);
+  cr_assert_eq(sscanf(row, "\noscillating %lf %lf %lf %lf %lf", &b, &c1, &e1, &c2, &e2), 5, "%s",
+               out);
+  cr_expect(e1 < 1e-4 && e2 < 1e-4, "%s", out); /* no capacitance: adiabatic, bias O(beta^5) */
+  cr_expect(strstr(out, "2 periods after 1 settling, 32 steps per period, 2 odd harmonics"), "%s",
+            out);
+  free(out);
+  cr_assert_eq(run("grad --arch 4-6-3 --samples 1 --beta 0.01 --estimator osc --steps 16 "
+                   "--node-capacitance 1e-12 --osc-backend ngspice",
+                   &out),
+               0, "%s", out);
+  cr_expect(strstr(out, "oscillation (ngspice)"), "%s", out);
+  free(out);
+  expect_failure("grad --arch 4-6-3 --estimator osc --steps 8 --harmonics 3", 1, "--harmonics");
+  expect_failure("grad --arch 4-6-3 --estimator osc --period 0", 1, "--period");
+  char trace[1024];
+  blobs(); /* before the next: both come from one static buffer */
+  snprintf(trace, sizeof trace, "%s", kh_test_write_temp("osc.h5", ""));
+  snprintf(args, sizeof args,
+           "train --arch 8-6-4 --data %s --epochs 1 --estimator osc --beta 0.05 --periods 1 "
+           "--steps 16 --harmonics 2 --node-capacitance 1e-12 --period 1e-9 --trace %s --quiet",
+           blobs(), trace);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "train --data %s --resume %s --epochs 2 --quiet", blobs(), trace);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(
+      args, sizeof args,
+      "-c \"import h5py; c = h5py.File('%s')['config'].attrs; "
+      "print(c['estimator'].decode() if hasattr(c['estimator'], 'decode') else c['estimator'], "
+      "c['osc_period'], c['osc_steps'], c['osc_harmonics'], c['osc_node_capacitance'])\"",
+      trace);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "oscillating 1e-09 16 2 1e-12"), "%s", out);
+  free(out);
+}
+
 /* A trained run exported: kirchhoff reads the file back, ngspice runs it unchanged, and both
  * classify the same samples alike. */
 Test(train_cli, export_and_validate) {

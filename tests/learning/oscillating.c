@@ -91,7 +91,8 @@ Test(oscillating, harmonics_remove_the_bias) {
   double err[4];
   for (unsigned h = 1; h <= 4; h++) err[h - 1] = estimate(&f, 1e-6, h, 0.1, NULL);
   cr_log_info("beta = 0.1, harmonics 1..4: %.2e %.2e %.2e %.2e", err[0], err[1], err[2], err[3]);
-  for (int k = 0; k < 3; k++) cr_expect(err[k + 1] < err[k] / 5, "%.2e then %.2e", err[k], err[k + 1]);
+  for (int k = 0; k < 3; k++)
+    cr_expect(err[k + 1] < err[k] / 5, "%.2e then %.2e", err[k], err[k + 1]);
   close_fixture(&f);
 }
 
@@ -157,8 +158,7 @@ Test(oscillating, ideal_diodes_while_the_clamps_hold) {
   cr_assert_eq(kh_model_set_oscillation(f.ctx, f.m, &o, 3, NULL), KH_OK);
   kh_status st = kh_model_gradient(f.ctx, f.m, KH_EST_OSCILLATING, 1.5, f.target, f.g, NULL);
   cr_expect_eq(st, KH_ERR_NUMERIC);
-  cr_expect(strstr(kh_last_error(f.ctx), "ideal diode changes state"), "%s",
-            kh_last_error(f.ctx));
+  cr_expect(strstr(kh_last_error(f.ctx), "ideal diode changes state"), "%s", kh_last_error(f.ctx));
   close_fixture(&f);
 }
 

@@ -40,8 +40,7 @@ static recording run(const char *backend, const kh_oscillation *o, double amplit
   kh_test_rig_open(&rig, rc_network, "native");
   kh_solver *s = rig.s;
   if (strcmp(backend, "native"))
-    cr_assert_eq(kh_solver_new(rig.ctx, &s, rig.c, backend), KH_OK, "%s",
-                 kh_last_error(rig.ctx));
+    cr_assert_eq(kh_solver_new(rig.ctx, &s, rig.c, backend), KH_OK, "%s", kh_last_error(rig.ctx));
   recording r = {kh_netlist_node_count(rig.nl), 0, (size_t)o->periods * o->steps, NULL};
   r.v = malloc(r.cap * r.nodes * sizeof *r.v);
   double *free_v = malloc(r.nodes * sizeof *free_v), targets[2] = {0.1, 0.2};
@@ -61,7 +60,8 @@ static double max_difference(const recording *a, const recording *b, size_t rati
   double worst = 0;
   for (size_t j = 0; j < a->count; j++)
     for (size_t n = 0; n < a->nodes; n++)
-      worst = fmax(worst, fabs(a->v[j * a->nodes + n] - b->v[((j + 1) * ratio - 1) * b->nodes + n]));
+      worst =
+          fmax(worst, fabs(a->v[j * a->nodes + n] - b->v[((j + 1) * ratio - 1) * b->nodes + n]));
   return worst;
 }
 
@@ -77,8 +77,7 @@ Test(oscillation, bdf2_converges_at_second_order) {
     err[k] = max_difference(&r, &ref, 1024 / o.steps);
     free(r.v);
   }
-  cr_log_info("BDF2 against 1024 steps: 32 %.3g V, 64 %.3g V, 128 %.3g V", err[0], err[1],
-              err[2]);
+  cr_log_info("BDF2 against 1024 steps: 32 %.3g V, 64 %.3g V, 128 %.3g V", err[0], err[1], err[2]);
   for (int k = 0; k < 2; k++)
     cr_expect(err[k] / err[k + 1] > 3.2 && err[k] / err[k + 1] < 5, "ratio %.3g",
               err[k] / err[k + 1]);
@@ -144,8 +143,7 @@ Test(oscillation, refuses_what_it_cannot_run) {
   /* the reader stops it (its buffer holds nothing) */
   cr_expect_eq(kh_solver_oscillate(rig.ctx, rig.s, &o, 1e-3, targets, record, &r, NULL),
                KH_ERR_USAGE);
-  cr_expect(strstr(kh_last_error(rig.ctx), "stopped by its reader"), "%s",
-            kh_last_error(rig.ctx));
+  cr_expect(strstr(kh_last_error(rig.ctx), "stopped by its reader"), "%s", kh_last_error(rig.ctx));
   free(v);
   kh_test_rig_close(&rig);
   /* amplifiers: the energy's weights are not the physical dynamics */
