@@ -77,6 +77,7 @@ case "${1:-}" in
     scripts/fetch-data.sh --small data
     bench/layered.sh build/release/cli/kirchhoff data
     bench/train.sh build/release/cli/kirchhoff data
+    bench/oscillation.sh build/release/cli/kirchhoff
     bench/drn.sh build/release/cli/kirchhoff data
     bench/mpi.sh build/release/cli/kirchhoff data
     bench/large.sh build/release/cli/kirchhoff 1e5 1e6 3e6  # 1e7 by hand: minutes, ~GBs

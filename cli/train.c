@@ -60,6 +60,8 @@ void kh_help_train(void) {
       "                      voltage measured in training phases (default 0)\n"
       "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
       "                      sample's nudge radius, the outputs' effective conductance)\n"
+      "  --beta-relative     B is a fraction of each sample's nudge radius G_out, for every\n"
+      "                      estimator (siemens otherwise)\n"
       "  --optimizer NAME    adam (default), momentum or sgd\n"
       "  --lr R[,R2,...]     learning rate, or one per layer (default 0.01)\n"
       "  --momentum M        momentum / Adam beta1 (default 0.9)\n"
@@ -191,6 +193,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &estimator, NULL},
       {"--beta", KH_OPT_DOUBLE, &s.train.beta, &beta_given},
+      {"--beta-relative", KH_OPT_FLAG, &s.train.beta_relative, NULL},
       {"--points", KH_OPT_SIZE, &points, NULL},
       {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
       {"--gmax", KH_OPT_DOUBLE, &s.net.gmax, NULL},

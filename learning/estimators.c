@@ -80,14 +80,6 @@ static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outp
 static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *grad,
                              kh_grad_info *info) {
   unsigned N = m->holo_points;
-  if (m->holo_relative) {
-    double radius;
-    kh_status st = kh_solver_nudge_radius(ctx, m->solver, &radius);
-    if (st != KH_OK) return st;
-    if (!isfinite(radius))
-      return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
-    beta *= radius;
-  }
   double *b = kh_malloc(2 * N * sizeof *b), *v = kh_malloc(2 * N * m->nodes * sizeof *v);
   if (!b || !v) {
     kh_free(b), kh_free(v);
@@ -139,6 +131,13 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   for (size_t k = 0; k < m->outputs; k++)
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
+  if (m->beta_relative && est != KH_EST_EXACT) {
+    double radius;
+    if ((st = kh_solver_nudge_radius(ctx, m->solver, &radius)) != KH_OK) return st;
+    if (!isfinite(radius))
+      return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
+    beta *= radius;
+  }
   if (est == KH_EST_EXACT || est == KH_EST_HOLOMORPHIC || est == KH_EST_OSCILLATING) {
     st = est == KH_EST_EXACT         ? exact_gradient(ctx, m, outs, grad)
          : est == KH_EST_HOLOMORPHIC ? holomorphic(ctx, m, beta, grad, info)

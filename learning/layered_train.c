@@ -53,6 +53,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     why = "runs the centered, plus and minus estimators";
   else if (o->read_noise > 0 || o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no read noise or device update rules";
+  else if (o->beta_relative)
+    why = "takes beta in siemens (no --beta-relative)";
   else if (o->sweeps == 0 && !(o->layered_tol > 0 && isfinite(o->layered_tol)))
     why = "needs sweeps > 0 or a tolerance > 0";
   if (why)

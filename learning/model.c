@@ -209,6 +209,6 @@ const double *kh_model_measure(kh_model *m, const double *v, size_t values) {
   return m->v_measured;
 }
 
-void kh_model_set_holomorphic_relative(kh_model *m, int relative) {
-  m->holo_relative = relative;
+void kh_model_set_beta_relative(kh_model *m, int relative) {
+  m->beta_relative = relative;
 }

@@ -29,7 +29,7 @@ struct kh_model {
   double *warm;                          /* the free state, the nudged phases' warm start */
   double *dedtheta;                      /* dE/dtheta at one phase */
   unsigned holo_points;                  /* N of the holomorphic estimator */
-  int holo_strict, holo_relative;
+  int holo_strict, beta_relative;
   double noise_sigma; /* read noise (V), 0: none */
   kh_rng noise_rng;
   double *v_measured; /* a phase's voltages as measured (with noise) */

@@ -134,7 +134,7 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
     kh_status st = kh_model_new(ctx, &k->model, nl);
     if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, k->model, t->o.holomorphic_points);
     if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
-    if (st == KH_OK) kh_model_set_holomorphic_relative(k->model, t->o.beta_relative);
+    if (st == KH_OK) kh_model_set_beta_relative(k->model, t->o.beta_relative);
     if (st == KH_OK && t->o.estimator == KH_EST_OSCILLATING)
       st = kh_model_set_oscillation(ctx, k->model, &t->o.oscillation, t->o.osc_harmonics, NULL);
     if (st != KH_OK) return st;

@@ -84,10 +84,11 @@ void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
  * continued (the gradient is the derivative at beta = 0, which that continuation gives exactly)
  * and kh_grad_info.frozen says so. */
 void kh_model_set_holomorphic_strict(kh_model *m, int strict);
-/* relative = 1: the holomorphic estimator reads beta as a fraction of each sample's
- * kh_solver_nudge_radius (the outputs' smallest effective conductance), so that its error
- * (beta)^N stays the same as conductances change in training. */
-void kh_model_set_holomorphic_relative(kh_model *m, int relative);
+/* relative = 1: every estimator but the exact one reads beta as a fraction of each sample's
+ * kh_solver_nudge_radius (the outputs' smallest effective conductance, G_out), so that the
+ * nudge stays as strong relative to the circuit as conductances change in training (the
+ * holomorphic error falls like (beta / G_out)^N). */
+void kh_model_set_beta_relative(kh_model *m, int relative);
 /* The oscillating estimator: the circuit runs kh_solver_oscillate's dynamics (o: period,
  * periods, settling, steps, node capacitance) with the nudge beta(t) = |beta| cos(2 pi t / T);
  * each parameter's dE/dtheta(v(t)) (1/2 dv^2 for a conductance, as the other estimators) is

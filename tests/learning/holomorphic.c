@@ -149,7 +149,7 @@ Test(holomorphic, read_noise_is_seeded_and_averaged) {
   double centered = rel_error(a, f.exact, f.n);
   cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 10), KH_OK);
   kh_model_set_holomorphic_strict(f.m, 0);
-  kh_model_set_holomorphic_relative(f.m, 1); /* beta: a quarter of the nudge radius */
+  kh_model_set_beta_relative(f.m, 1); /* beta: a quarter of the nudge radius */
   kh_model_set_read_noise(f.m, 1e-3, 42);
   cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.25, f.target, b, NULL), KH_OK,
                "%s", kh_last_error(f.ctx));
