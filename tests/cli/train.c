@@ -372,3 +372,38 @@ Test(train_cli, hardware_study_script) {
   cr_expect_eq(lines, 1 + 8, "%s", csv); /* header + (2 bits + 1 noise + 1 stuck) x 2 */
   free(csv);
 }
+
+/* The read-noise study script on a small case: one CSV row per estimator, sigma and epoch, from
+ * the traces, and the plot. */
+Test(train_cli, noise_study_script) {
+  char args[4096], *out;
+  snprintf(args, sizeof args, "%s/noise_study.py %s %s %s/noise --arch 8-6-4 --epochs 2",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "oscillating  sigma 0.04"), "%s", out);
+  free(out);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/noise/noise_study.png", dir);
+  cr_expect(exists(path), "%s missing", path);
+  snprintf(path, sizeof path, "%s/noise/noise_study.csv", dir);
+  char *csv = kh_test_read_file(path);
+  cr_assert_not_null(csv);
+  size_t lines = 0;
+  for (char *p = csv; *p; p++) lines += *p == '\n';
+  cr_expect_eq(lines, 1 + 3 * 2 * 2, "%s", csv); /* 3 estimators x 2 sigmas x 2 epochs */
+  free(csv);
+  /* the notebook, executed on the same small case */
+  snprintf(args, sizeof args,
+           "cd %s && KH_CLI=%s KH_DATA=%s KH_STUDY_QUICK=1 KH_STUDY_ARCH=8-6-4 "
+           "KH_PLOTS=%s/noise_nb /usr/bin/python3 -m nbconvert --to notebook --execute "
+           "noise_study.ipynb --output %s/noise_executed.ipynb 2>&1",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir, dir);
+  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(path, sizeof path, "%s/noise_nb/noise_study.png", dir);
+  cr_expect(exists(path), "%s missing", path);
+  snprintf(args, sizeof args, "%s/noise_study.py %s %s %s/noise --only bogus",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
+  cr_expect_neq(python(args, &out), 0, "%s", out);
+  free(out);
+}
