@@ -30,12 +30,15 @@ struct kh_transient {
   int64_t *cap_pos; /* per capacitor: places of (a,a), (b,b), (a,b) in K, or -1 */
   size_t cap_count;
   uint32_t *cap_element;
+  cholmod_dense *x, *y, *e; /* cholmod_l_solve2's workspace, kept between solves */
 };
 
 void kh_transient_release(struct kh_transient *t, cholmod_common *cm) {
   if (!t) return;
   cholmod_l_free_sparse(&t->K, cm);
   cholmod_l_free_factor(&t->L, cm);
+  cholmod_l_free_dense(&t->x, cm), cholmod_l_free_dense(&t->y, cm);
+  cholmod_l_free_dense(&t->e, cm);
   kh_free(t->from_h), kh_free(t->cap_pos), kh_free(t->cap_element);
   kh_free(t);
 }
@@ -210,10 +213,12 @@ static kh_status solve_k(kh_context *ctx, run_state *r, double *v) {
                      .x = v,
                      .xtype = CHOLMOD_REAL,
                      .dtype = CHOLMOD_DOUBLE};
-  cholmod_dense *x = cholmod_l_solve(CHOLMOD_A, r->t->L, &b, &r->s->cm);
-  if (!x) return kh_fail_nomem(ctx, "solving the oscillation's step");
-  memcpy(v, x->x, r->n * sizeof *v);
-  cholmod_l_free_dense(&x, &r->s->cm);
+  struct kh_transient *t = r->t; /* solve2 allocates its workspace once, then reuses it */
+  if (!cholmod_l_solve2(CHOLMOD_A, t->L, &b, NULL, &t->x, NULL, &t->y, &t->e, &r->s->cm))
+    return r->s->cm.status == CHOLMOD_OUT_OF_MEMORY
+               ? kh_fail_nomem(ctx, "solving the oscillation's step")
+               : kh_fail(ctx, KH_ERR_NUMERIC, "CHOLMOD failed solving the oscillation's step");
+  memcpy(v, t->x->x, r->n * sizeof *v);
   return KH_OK;
 }
 
@@ -379,7 +384,10 @@ kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const k
     if (c->unknown_of[node] >= 0) r.ground_c[c->unknown_of[node]] += o->node_capacitance;
   memcpy(r.x_now, s->x_free, n * sizeof *r.x);
   memcpy(r.x_before, s->x_free, n * sizeof *r.x);
-  if (n && !s->transient) st = build(ctx, c, s);
+  if (n && !s->transient && (st = build(ctx, c, s)) != KH_OK) {
+    kh_transient_release(s->transient, &s->cm); /* half built: the next run starts over */
+    s->transient = NULL;
+  }
   r.t = s->transient;
   double saved_beta = c->beta;
   c->beta = 0; /* grad E without the static nudge; the oscillating one is added here */

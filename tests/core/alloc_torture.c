@@ -125,6 +125,16 @@ static kh_status train_holomorphic(kh_context *ctx, double *result, size_t *n) {
   return train_one_epoch(ctx, "d(is=1u n=1) ", &o, result, n);
 }
 
+/* The oscillating nudge: BDF2 from one factorization, chord iterations (Shockley clamps); one
+ * batch (every step allocates in the residual, and the points multiply). */
+static kh_status train_oscillating(kh_context *ctx, double *result, size_t *n) {
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.batch = 4, o.samples = 4, o.estimator = KH_EST_OSCILLATING, o.osc_harmonics = 2;
+  o.oscillation.period = 1e-9, o.oscillation.periods = 1, o.oscillation.settle = 0;
+  o.oscillation.steps = 8, o.oscillation.node_capacitance = 1e-12;
+  return train_one_epoch(ctx, "d(is=1u n=1) ", &o, result, n);
+}
+
 static kh_status train_layered(kh_context *ctx, double *result, size_t *n) {
   kh_train_options o = KH_TRAIN_OPTIONS_INIT;
   o.batch = 4, o.backend = KH_BACKEND_LAYERED, o.optimizer = KH_OPT_SGD, o.momentum = 0;
@@ -231,6 +241,10 @@ Test(alloc_torture, ep_epoch) {
 
 Test(alloc_torture, holomorphic_epoch) {
   torture(train_holomorphic, "holomorphic EP epoch through KLU");
+}
+
+Test(alloc_torture, oscillating_epoch) {
+  torture(train_oscillating, "oscillating EP epoch (BDF2, one factorization per run)");
 }
 
 Test(alloc_torture, layered_epoch) {
