@@ -9,49 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-  kh_context *ctx;
-  kh_netlist *nl;
-  kh_model *m;
-  size_t n;
-  double target[8], *exact, *g;
-} fixture;
-
-static void open_fixture(fixture *f, kh_netlist *nl) {
-  kh_context_new(&f->ctx);
-  f->nl = nl;
-  cr_assert_eq(kh_model_new(f->ctx, &f->m, nl), KH_OK, "%s", kh_last_error(f->ctx));
-  f->n = kh_model_param_count(f->m);
-  double x[16];
-  for (size_t i = 0; i < kh_model_input_count(f->m); i++) x[i] = cos(1.3 * (double)i + 0.4);
-  cr_assert_eq(kh_model_set_input(f->ctx, f->m, x), KH_OK);
-  for (size_t k = 0; k < kh_model_output_count(f->m); k++) f->target[k] = k == 0;
-  f->exact = malloc(f->n * sizeof *f->exact);
-  f->g = malloc(f->n * sizeof *f->g);
-  cr_assert_eq(kh_model_gradient(f->ctx, f->m, KH_EST_EXACT, 0, f->target, f->exact, NULL), KH_OK);
-}
-
-static void close_fixture(fixture *f) {
-  free(f->exact), free(f->g);
-  kh_model_free(f->m);
-  kh_netlist_free(f->nl);
-  kh_context_free(f->ctx);
-}
-
-static double rel_error(const double *a, const double *b, size_t n) {
-  double d = 0, r = 0;
-  for (size_t i = 0; i < n; i++) d += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
-  return sqrt(d / r);
-}
-
 /* Conductances near 1 S in these networks: 1 pF per node gives time constants of picoseconds
  * (the slowest modes, through small conductances, ~3 ps). */
 static kh_netlist *shockley(uint64_t seed) {
   return kh_test_drn("5-8-3", seed, 2, 0, "d(is=1u n=1) ");
 }
 
-static double estimate_steps(fixture *f, double period, unsigned steps, unsigned harmonics,
-                             double beta, const char *backend) {
+static double estimate_steps(kh_test_gradient_fixture *f, double period, unsigned steps,
+                             unsigned harmonics, double beta, const char *backend) {
   kh_oscillation o = KH_OSCILLATION_INIT;
   o.period = period, o.node_capacitance = 1e-12, o.steps = steps, o.settle = 2;
   cr_assert_eq(kh_model_set_oscillation(f->ctx, f->m, &o, harmonics, backend), KH_OK, "%s",
@@ -60,10 +25,10 @@ static double estimate_steps(fixture *f, double period, unsigned steps, unsigned
   cr_assert_eq(kh_model_gradient(f->ctx, f->m, KH_EST_OSCILLATING, beta, f->target, f->g, &info),
                KH_OK, "%s", kh_last_error(f->ctx));
   cr_assert_gt(info.time_steps, 0);
-  return rel_error(f->g, f->exact, f->n);
+  return kh_test_relative_error(f->g, f->exact, f->n);
 }
 
-static double estimate(fixture *f, double period, unsigned harmonics, double beta,
+static double estimate(kh_test_gradient_fixture *f, double period, unsigned harmonics, double beta,
                        const char *backend) {
   return estimate_steps(f, period, 128, harmonics, beta, backend);
 }
@@ -72,8 +37,8 @@ static double estimate(fixture *f, double period, unsigned harmonics, double bet
  * amplitude ~ (w tau)^2 / 2: the error falls like 1 / T^2 until the beta^7 floor of three
  * harmonics. */
 Test(oscillating, chebyshev_converges_to_the_exact_gradient_as_the_period_grows) {
-  fixture f;
-  open_fixture(&f, shockley(11));
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, shockley(11));
   double T[4] = {1e-9, 2e-9, 4e-9, 8e-9}, err[4];
   for (int k = 0; k < 4; k++) err[k] = estimate(&f, T[k], 3, 0.01, NULL);
   double slope = kh_test_loglog_slope(T, err, 4), slow = estimate(&f, 1e-6, 3, 0.01, NULL);
@@ -81,27 +46,27 @@ Test(oscillating, chebyshev_converges_to_the_exact_gradient_as_the_period_grows)
               err[0], err[1], err[2], err[3], slope, slow);
   cr_expect(slope < -1.9 && slope > -2.1, "slope %.2f", slope);
   cr_expect(slow < 1e-8, "at 1 us: %.2e", slow);
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
 }
 
 /* Adiabatic (T = 10^5 tau): the bias is the Chebyshev series' truncation, O(beta^(2H+1)). */
 Test(oscillating, harmonics_remove_the_bias) {
-  fixture f;
-  open_fixture(&f, shockley(12));
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, shockley(12));
   double err[4];
   for (unsigned h = 1; h <= 4; h++) err[h - 1] = estimate(&f, 1e-6, h, 0.1, NULL);
   cr_log_info("beta = 0.1, harmonics 1..4: %.2e %.2e %.2e %.2e", err[0], err[1], err[2], err[3]);
   for (int k = 0; k < 3; k++)
     cr_expect(err[k + 1] < err[k] / 5, "%.2e then %.2e", err[k], err[k + 1]);
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
 }
 
 /* F(b) = dE/dtheta(v_b) = F0 + a1 b + a2 b^2 + a3 b^3 + ..: the centered estimator is
  * a1 + a3 beta^2 + .., the first harmonic (2/pi) int F(beta cos s) cos s ds / beta is
  * a1 + (3/4) a3 beta^2 + .. */
 Test(oscillating, first_harmonic_is_biased_like_the_centered_estimator) {
-  fixture f;
-  open_fixture(&f, shockley(13));
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, shockley(13));
   double *centered = malloc(f.n * sizeof *centered), beta[3] = {0.1, 0.05, 0.025}, bias[3];
   for (int k = 0; k < 3; k++) {
     double first = estimate(&f, 1e-6, 1, beta[k], NULL);
@@ -115,56 +80,57 @@ Test(oscillating, first_harmonic_is_biased_like_the_centered_estimator) {
     bias[k] = first;
     double ratio = dot / cc; /* the first harmonic's bias projected on the centered one's */
     cr_log_info("beta %.3g: first harmonic %.3e, centered %.3e, bias ratio %.4f", beta[k], first,
-                rel_error(centered, f.exact, f.n), ratio);
+                kh_test_relative_error(centered, f.exact, f.n), ratio);
     cr_expect(fabs(ratio - 0.75) < 0.03, "ratio %.4f", ratio);
   }
   double slope = kh_test_loglog_slope(beta, bias, 3);
   cr_expect(slope > 1.8 && slope < 2.2, "bias slope %.2f", slope);
   free(centered);
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
 }
 
 /* Device-level check: the same oscillation through ngspice's .tran (SIN oscillator, B-source
  * multipliers, waveforms interpolated to the same sample times). */
 Test(oscillating, ngspice_waveforms_give_the_same_estimate) {
-  fixture f;
-  open_fixture(&f, shockley(14));
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, shockley(14));
   estimate_steps(&f, 2e-10, 512, 3, 0.02, NULL);
   double *native = malloc(f.n * sizeof *native);
   memcpy(native, f.g, f.n * sizeof *native);
-  double err_native = rel_error(native, f.exact, f.n);
+  double err_native = kh_test_relative_error(native, f.exact, f.n);
   double err_ng = estimate_steps(&f, 2e-10, 128, 3, 0.02, "ngspice");
-  double d = rel_error(f.g, native, f.n);
+  double d = kh_test_relative_error(f.g, native, f.n);
   cr_log_info("T = 200 ps: native %.3e, ngspice %.3e from exact; ngspice vs native %.3e",
               err_native, err_ng, d);
   cr_expect(d < 1e-4, "ngspice vs native %.3e", d);
   cr_expect(d < err_native / 10, "the check must resolve the non-adiabatic error");
   free(native);
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
 }
 
 /* Ideal diodes: the clamps hold their state for small nudges (then the estimate is that of the
  * free phase's active set); a nudge that switches one is an error, not a silent wrong answer. */
 Test(oscillating, ideal_diodes_while_the_clamps_hold) {
-  fixture f;
-  open_fixture(&f, kh_test_drn("5-8-3", 15, 2, 0, NULL));
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, kh_test_drn("5-8-3", 15, 2, 0, NULL));
   double err = estimate(&f, 1e-6, 3, 0.01, NULL);
   cr_expect(err < 1e-8, "relative error %.3e", err);
-  close_fixture(&f);
-  open_fixture(&f, kh_test_parse("t\n.model di d(kh_ideal=1)\nv1 in 0 0.1\nr1 in h 1\n"
-                                 "d1 0 h di\nr2 h o 1\nr3 o 0 1\nc1 h 0 1p\n.input v1\n.output o\n"
-                                 ".train r1 r2 r3\n"));
+  kh_test_gradient_close(&f);
+  kh_test_gradient_open(
+      &f, kh_test_parse("t\n.model di d(kh_ideal=1)\nv1 in 0 0.1\nr1 in h 1\n"
+                        "d1 0 h di\nr2 h o 1\nr3 o 0 1\nc1 h 0 1p\n.input v1\n.output o\n"
+                        ".train r1 r2 r3\n"));
   kh_oscillation o = KH_OSCILLATION_INIT;
   cr_assert_eq(kh_model_set_oscillation(f.ctx, f.m, &o, 3, NULL), KH_OK);
   kh_status st = kh_model_gradient(f.ctx, f.m, KH_EST_OSCILLATING, 1.5, f.target, f.g, NULL);
   cr_expect_eq(st, KH_ERR_NUMERIC);
   cr_expect(strstr(kh_last_error(f.ctx), "ideal diode changes state"), "%s", kh_last_error(f.ctx));
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
 }
 
 Test(oscillating, refuses_bad_settings) {
-  fixture f;
-  open_fixture(&f, shockley(16));
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, shockley(16));
   kh_oscillation o = KH_OSCILLATION_INIT;
   cr_expect_eq(kh_model_set_oscillation(f.ctx, f.m, &o, 0, NULL), KH_ERR_USAGE);
   cr_expect_eq(kh_model_set_oscillation(f.ctx, f.m, &o, 17, NULL), KH_ERR_USAGE); /* 33 > 32 */
@@ -174,13 +140,13 @@ Test(oscillating, refuses_bad_settings) {
   o = (kh_oscillation)KH_OSCILLATION_INIT;
   o.node_capacitance = NAN;
   cr_expect_eq(kh_model_set_oscillation(f.ctx, f.m, &o, 3, NULL), KH_ERR_USAGE);
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
   /* amplifiers */
-  open_fixture(&f, kh_test_drn("5-8-3", 17, 2, 2, "d(is=1u n=1) "));
+  kh_test_gradient_open(&f, kh_test_drn("5-8-3", 17, 2, 2, "d(is=1u n=1) "));
   o = (kh_oscillation)KH_OSCILLATION_INIT;
   cr_assert_eq(kh_model_set_oscillation(f.ctx, f.m, &o, 3, NULL), KH_OK);
   cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_OSCILLATING, 0.01, f.target, f.g, NULL),
                KH_ERR_USAGE);
   cr_expect(strstr(kh_last_error(f.ctx), "amplifiers"), "%s", kh_last_error(f.ctx));
-  close_fixture(&f);
+  kh_test_gradient_close(&f);
 }

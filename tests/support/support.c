@@ -307,3 +307,31 @@ double kh_test_number_after(const char *out, const char *label) {
   cr_assert_not_null(at, "no '%s' in: %s", label, out);
   return atof(at + strlen(label));
 }
+
+void kh_test_gradient_open(kh_test_gradient_fixture *f, kh_netlist *nl) {
+  kh_context_new(&f->ctx);
+  f->nl = nl;
+  cr_assert_eq(kh_model_new(f->ctx, &f->m, nl), KH_OK, "%s", kh_last_error(f->ctx));
+  f->n = kh_model_param_count(f->m);
+  double x[16];
+  cr_assert(kh_model_input_count(f->m) <= 16 && kh_model_output_count(f->m) <= 8);
+  for (size_t i = 0; i < kh_model_input_count(f->m); i++) x[i] = cos(1.3 * (double)i + 0.4);
+  cr_assert_eq(kh_model_set_input(f->ctx, f->m, x), KH_OK);
+  for (size_t k = 0; k < kh_model_output_count(f->m); k++) f->target[k] = k == 0;
+  f->exact = malloc(f->n * sizeof *f->exact);
+  f->g = malloc(f->n * sizeof *f->g);
+  cr_assert_eq(kh_model_gradient(f->ctx, f->m, KH_EST_EXACT, 0, f->target, f->exact, NULL), KH_OK);
+}
+
+void kh_test_gradient_close(kh_test_gradient_fixture *f) {
+  free(f->exact), free(f->g);
+  kh_model_free(f->m);
+  kh_netlist_free(f->nl);
+  kh_context_free(f->ctx);
+}
+
+double kh_test_relative_error(const double *a, const double *b, size_t n) {
+  double d = 0, r = 0;
+  for (size_t i = 0; i < n; i++) d += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
+  return sqrt(d / r);
+}

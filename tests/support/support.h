@@ -68,6 +68,19 @@ char *kh_test_netgen(kh_netgen_options *o, const char *arch);
 const char *kh_test_blobs_csv(const char *name, size_t samples, int classes, int features);
 /* Least-squares slope of log(y) against log(x): a fitted convergence order. */
 double kh_test_loglog_slope(const double *x, const double *y, int n);
+/* A model on a netlist (taken over, freed by close) with inputs x_i = cos(1.3 i + 0.4), targets
+ * one-hot on output 0, and its exact gradient; g is scratch for estimates. Each step asserted. */
+typedef struct {
+  kh_context *ctx;
+  kh_netlist *nl;
+  kh_model *m;
+  size_t n;
+  double target[8], *exact, *g;
+} kh_test_gradient_fixture;
+void kh_test_gradient_open(kh_test_gradient_fixture *f, kh_netlist *nl);
+void kh_test_gradient_close(kh_test_gradient_fixture *f);
+/* |a - b| / |b| (Euclidean). */
+double kh_test_relative_error(const double *a, const double *b, size_t n);
 /* Generated network text (kirchhoff net) with its input sources driven: the k-th "vx... dc 0"
  * line becomes "dc 0.d", d = first + k mod 5. Returns a new string (free()). */
 char *kh_test_drive_inputs(const char *text, int first);
