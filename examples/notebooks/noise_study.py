@@ -66,7 +66,7 @@ def plot(rows, out):
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 100)
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "noise_study.png"), dpi=100)
     plt.close(fig)
