@@ -223,7 +223,7 @@ static char *oscillator_cards(const kh_circuit *c, const kh_oscillation *o, doub
                           "vkh_osc kh_osc 0 dc 0 sin(0 %.17g %.17g 0 0 90)\n",
                           amplitude, 1 / o->period);
   for (size_t n = 1; o->node_capacitance > 0 && n < c->node_count; n++)
-    if (c->unknown_of[n] >= 0) /* as the native solver: every node sources do not hold */
+    if (c->unknown_of[n] >= 0) /* as the native solver: every node the sources do not hold */
       len += (size_t)snprintf(text + len, cap - len, "ckh_node%zu %s 0 %.17g\n", n,
                               kh_netlist_node_name(c->nl, n), o->node_capacitance);
   for (size_t k = 0; k < c->output_count; k++) {
@@ -231,7 +231,7 @@ static char *oscillator_cards(const kh_circuit *c, const kh_oscillation *o, doub
     const char *b = kh_netlist_node_name(c->nl, c->out_ends[k][1]);
     len += (size_t)snprintf(text + len, cap - len,
                             "bkh_nudge%zu %s %s i = v(kh_osc) * (v(%s) - v(%s) - %.17g)\n", k, a, b,
-                            a, c->out_ends[k][1] ? b : "0", c->target[k]);
+                            a, b, c->target[k]);
   }
   /* steps no longer than an eighth of the sample step, for the interpolation below */
   snprintf(text + len, cap - len, ".tran %.17g %.17g 0 %.17g\n", h,
@@ -247,6 +247,12 @@ static double interpolate(const double *x, const double *y, size_t n, size_t *hi
   size_t lo = i >= 1 ? i - 1 : 0;
   if (lo + 4 > n) lo = n >= 4 ? n - 4 : 0;
   size_t count = n < 4 ? n : 4;
+  for (size_t a = lo; a + 1 < lo + count; a++)
+    if (!(x[a + 1] > x[a])) { /* a repeated time point (a breakpoint): linear, or the value */
+      if (i + 1 < n && x[i + 1] > x[i])
+        return y[i] + (y[i + 1] - y[i]) * (t - x[i]) / (x[i + 1] - x[i]);
+      return y[i];
+    }
   double sum = 0;
   for (size_t a = lo; a < lo + count; a++) {
     double w = 1;

@@ -279,12 +279,22 @@ Test(train_cli, oscillating_estimator_in_grad_and_train) {
   cr_expect(strstr(out, "2 periods after 1 settling, 32 steps per period, 2 odd harmonics"), "%s",
             out);
   free(out);
-  cr_assert_eq(run("grad --arch 4-6-3 --samples 1 --beta 0.01 --estimator osc --steps 16 "
-                   "--node-capacitance 1e-12 --osc-backend ngspice",
-                   &out),
-               0, "%s", out);
+  char deck[1024];
+  blobs(); /* sets dir */
+  snprintf(deck, sizeof deck, "%s/osc_deck.cir", dir);
+  snprintf(args, sizeof args,
+           "KH_NGSPICE_DECK=%s %s grad --arch 4-6-3 --samples 1 --beta 0.01 --estimator osc "
+           "--steps 16 --node-capacitance 1e-12 --osc-backend ngspice 2>&1",
+           deck, kh_test_cli());
+  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "oscillation (ngspice)"), "%s", out);
   free(out);
+  char *text = kh_test_read_file(deck); /* the deck as ngspice got it */
+  cr_assert_not_null(text, "%s missing", deck);
+  cr_expect(strstr(text, "vkh_osc kh_osc 0 dc 0 sin(0 0.01") && strstr(text, "bkh_nudge0 o0 0 i") &&
+                strstr(text, ".tran "),
+            "%s", text);
+  free(text);
   expect_failure("grad --arch 4-6-3 --estimator osc --steps 8 --harmonics 3", 1, "--harmonics");
   expect_failure("grad --arch 4-6-3 --estimator osc --period 0", 1, "--period");
   char trace[1024];
