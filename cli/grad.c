@@ -28,7 +28,14 @@ void kh_help_grad(void) {
          "4)\n" KH_CLI_OSCILLATION_HELP
          "  --osc-backend B      where the oscillation runs: native (default) or ngspice\n"
          "                       (.tran of the same circuit, for checking)\n"
-         "  --arch, --gain, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
+         "  --beta-relative      each beta is a fraction of each sample's nudge radius G_out\n"
+         "  --keep-clamps        an ideal diode that would switch under a holomorphic or\n"
+         "                       oscillating nudge keeps the free phase's state instead of\n"
+         "                       failing (as 'kirchhoff train' does)\n"
+         "  --read-noise S       Gaussian noise of S times the largest input voltage on every\n"
+         "                       voltage the estimators measure (as 'kirchhoff train'; seeded\n"
+         "                       per sample, the same draws for every estimator)\n"
+         "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
 static int parse_estimators(const char *s, int *out, int max) {
@@ -47,6 +54,8 @@ typedef struct {
   kh_model *m;
   size_t n, params, outs, count;
   double *x, *target; /* count samples */
+  double noise_volts; /* read noise, V (0: none) */
+  uint64_t seed;
 } probe_set;
 
 static kh_status make_samples(kh_context *ctx, kh_train_setup *s, probe_set *p, uint64_t seed) {
@@ -81,6 +90,7 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
   double t0 = kh_cli_now();
   for (size_t i = 0; i < p->count; i++) {
     kh_status st = kh_model_set_input(ctx, p->m, p->x + i * f);
+    kh_model_set_read_noise(p->m, p->noise_volts, p->seed + 0x9e3779b97f4a7c15ULL * (i + 1));
     if (st == KH_OK) {
       if (est < 0)
         st = kh_model_predict(ctx, p->m, work);
@@ -103,6 +113,9 @@ int kh_cmd_grad(int argc, char **argv) {
              *ests = "plus,minus,centered,forward2,forward3,forward4,forward5";
   size_t samples = 16, points = 4;
   const char *amps = NULL, *osc_backend = "native";
+  int beta_relative = 0, keep_clamps = 0;
+  const char *scale = NULL;
+  double read_noise = 0;
   kh_cli_oscillation osc;
   kh_cli_oscillation_init(&osc);
   kh_opt opts[32] = {
@@ -118,6 +131,10 @@ int kh_cmd_grad(int argc, char **argv) {
       {"--estimator", KH_OPT_STRING, &ests, NULL},
       {"--points", KH_OPT_SIZE, &points, NULL},
       {"--osc-backend", KH_OPT_STRING, &osc_backend, NULL},
+      {"--beta-relative", KH_OPT_FLAG, &beta_relative, NULL},
+      {"--read-noise", KH_OPT_DOUBLE, &read_noise, NULL},
+      {"--scale", KH_OPT_STRING, &scale, NULL},
+      {"--keep-clamps", KH_OPT_FLAG, &keep_clamps, NULL},
   };
   size_t nopts = 0;
   while (opts[nopts].name) nopts++;
@@ -138,6 +155,11 @@ int kh_cmd_grad(int argc, char **argv) {
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
                                 "forward2..forward5, holomorphic, oscillating");
   if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
+  if (points < 2 || points > 64) return kh_cli_usage("grad", "--points must be 2..64");
+  if (!(read_noise >= 0)) return kh_cli_usage("grad", "--read-noise must be >= 0");
+  if (scale && kh_cli_parse_scaling(scale, &s.scaling))
+    return kh_cli_usage("grad", "--scale: standardize, pixels or none");
+  s.scaling_given = scale != NULL;
   if (samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
   if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
     return kh_cli_usage("grad", "--amp-gain needs gains >= 0: G1,G2,...");
@@ -147,9 +169,10 @@ int kh_cmd_grad(int argc, char **argv) {
   kh_status st = kh_train_setup_open_network(ctx, &s);
   probe_set p = {0};
   double *g = NULL;
-  if (points < 2 || points > 64) return kh_cli_usage("grad", "--points must be 2..64");
   if (st == KH_OK) st = kh_model_new(ctx, &p.m, s.nl);
   if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p.m, (unsigned)points);
+  if (st == KH_OK) kh_model_set_beta_relative(p.m, beta_relative);
+  if (st == KH_OK) kh_model_set_holomorphic_strict(p.m, !keep_clamps);
   for (int e = 0; st == KH_OK && e < ne; e++)
     if (est[e] == KH_EST_OSCILLATING) {
       st = kh_model_set_oscillation(ctx, p.m, &oscillation, harmonics, osc_backend);
@@ -158,6 +181,12 @@ int kh_cmd_grad(int argc, char **argv) {
   if (st == KH_OK) {
     p.params = kh_model_param_count(p.m), p.outs = kh_model_output_count(p.m), p.count = samples;
     st = make_samples(ctx, &s, &p, s.train.seed);
+    if (read_noise > 0) { /* V_in: the largest input voltage, as kirchhoff train takes it */
+      double vin = 0, gain = fabs(kh_netlist_input_gain(s.nl));
+      for (size_t i = 0; i < p.count * kh_model_input_count(p.m); i++)
+        vin = fmax(vin, fabs(p.x[i]) * gain);
+      p.noise_volts = read_noise * vin, p.seed = s.train.seed;
+    }
     g = calloc(3 * p.params + p.outs + 1, sizeof *g);
     if (st == KH_OK && !g) st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
   }

@@ -244,3 +244,14 @@ int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_o
   *harmonics = (unsigned)in->harmonics;
   return 0;
 }
+
+int kh_cli_parse_scaling(const char *name, kh_scaling *out) {
+  static const struct {
+    const char *name;
+    kh_scaling scaling;
+  } names[] = {
+      {"standardize", KH_SCALE_STANDARDIZE}, {"pixels", KH_SCALE_PIXELS}, {"none", KH_SCALE_NONE}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(name, names[i].name)) return *out = names[i].scaling, 0;
+  return 1;
+}

@@ -55,6 +55,9 @@ size_t kh_cli_oscillation_opts(kh_cli_oscillation *o, kh_opt *opts);
 int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_oscillation *out,
                              unsigned *harmonics);
 
+/* --scale NAME: standardize, pixels or none; returns 1 for another name. */
+int kh_cli_parse_scaling(const char *name, kh_scaling *out);
+
 void kh_train_setup_init(kh_train_setup *s);
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s);
 /* For kirchhoff grad: the data (if --data) and the network only. */

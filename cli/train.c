@@ -252,17 +252,9 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
     s.train.optimizer = KH_OPT_SGD;
   else
     return kh_cli_usage("train", "unknown optimizer '%s' (adam, momentum, sgd)", optimizer);
-  if (scale) {
-    s.scaling_given = 1;
-    if (!strcmp(scale, "standardize"))
-      s.scaling = KH_SCALE_STANDARDIZE;
-    else if (!strcmp(scale, "pixels"))
-      s.scaling = KH_SCALE_PIXELS;
-    else if (!strcmp(scale, "none"))
-      s.scaling = KH_SCALE_NONE;
-    else
-      return kh_cli_usage("train", "--scale: standardize, pixels or none");
-  }
+  if (scale && kh_cli_parse_scaling(scale, &s.scaling))
+    return kh_cli_usage("train", "--scale: standardize, pixels or none");
+  s.scaling_given = scale != NULL;
   if (!strcmp(backend, "layered"))
     s.train.backend = KH_BACKEND_LAYERED;
   else if (strcmp(backend, "sparse"))

@@ -260,6 +260,23 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   cr_expect(strstr(out, "cost relative to the free phase"), "%s", out);
   free(out);
   expect_failure("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
+  /* read noise: seeded (the same run twice gives the same row) and it moves the estimate */
+  const char *noisy = "grad --arch 4-6-3 --samples 4 --beta 0.1 --beta-relative --estimators "
+                      "holo --keep-clamps --read-noise 0.01";
+  char *again;
+  cr_assert_eq(run(noisy, &out), 0, "%s", out);
+  cr_assert_eq(run(noisy, &again), 0, "%s", again);
+  row = strstr(out, "\nholomorphic 0.1");
+  cr_assert_not_null(row, "%s", out);
+  char line[256];
+  snprintf(line, sizeof line, "%.*s", (int)strcspn(row + 1, "\n") + 1, row);
+  cr_expect(strstr(again, line) != NULL, "'%s' not in:\n%s", line, again);
+  cr_assert_eq(sscanf(row, "\nholomorphic %lf %lf %lf %lf %lf", &b, &c1, &e1, &c2, &e2), 5, "%s",
+               out);
+  cr_expect(e1 > 1e-4 && c1 > 0.5, "noise 0.01: %s", out); /* noisy, still informative */
+  free(out), free(again);
+  expect_failure("grad --arch 4-6-3 --read-noise -1", 1, "--read-noise");
+  expect_failure("grad --arch 4-6-3 --scale bogus", 1, "--scale");
 }
 
 /* The oscillating estimator from the command line: grad (native and ngspice), and train with
