@@ -92,9 +92,11 @@ static void print_timing(const kh_netlist *nl, double parse_s, const double seco
   struct rusage use;
   getrusage(RUSAGE_SELF, &use);
   printf("nodes %zu  elements %zu\nparse %.3f s  assemble+analyze %.3f s  solve %.3f s\n"
-         "peak memory %.0f MiB  KCL residual %.3g A (%.3g relative)\n",
+         "peak memory %.0f MiB  KCL residual %.3g A (%.3g relative)\n"
+         "Newton iterations %u  factorizations %u  CG iterations %u\n",
          kh_netlist_node_count(nl), kh_netlist_element_count(nl), parse_s, seconds[0], seconds[1],
-         (double)use.ru_maxrss / 1024, stats->residual, stats->relative_residual);
+         (double)use.ru_maxrss / 1024, stats->residual, stats->relative_residual, stats->iterations,
+         stats->factorizations, stats->krylov_iterations);
 }
 
 static void print_voltages(const kh_netlist *nl, const double *v, int csv,

@@ -199,7 +199,8 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
                          kh_solve_stats *stats) {
   size_t n = c->unknowns;
   kh_status st;
-  double last_kkt = INFINITY;
+  double last_kkt = INFINITY, last_gnorm = 0;
+  int exact_next = 0; /* the next step from a fresh factorization */
   for (size_t u = 0; u < n; u++) x[u] = project(x[u], s->lo[u], s->hi[u]);
   for (;;) {
     if (stats->iterations >= MAX_ITERATIONS)
@@ -214,9 +215,23 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
     double *diag = s->trial; /* free until the line search */
     for (size_t u = 0; u < n; u++) diag[u] = ((const double *)s->A->x)[c->colptr[u]];
     if (hold_bounds(c, s, x)) hold_rows(c, s);
-    if ((st = kh_sparse_factorize(ctx, s, stats)) != KH_OK) return st;
     for (size_t u = 0; u < n; u++) s->step[u] = s->fixed[u] ? -s->grad[u] / diag[u] : -s->grad[u];
-    if ((st = kh_sparse_solve(ctx, s, s->step, s->step)) != KH_OK) return st;
+    /* Inexact Newton (Eisenstat & Walker 1996, choice 2): loose steps while the gradient falls
+     * slowly, 1e-10 once Newton converges quadratically */
+    double gnorm = 0; /* over the free unknowns: held ones keep their clamp's current */
+    for (size_t u = 0; u < n; u++)
+      if (!s->fixed[u]) gnorm += s->step[u] * s->step[u];
+    gnorm = sqrt(gnorm);
+    double ratio = last_gnorm > 0 ? gnorm / last_gnorm : 1;
+    double forcing = fmax(1e-10, fmin(0.1, 0.9 * ratio * ratio));
+    last_gnorm = gnorm;
+    int solved = 0; /* by CG with the last factor (lagged.c), or with a new one */
+    if (!exact_next && (st = kh_lagged_solve(ctx, c, s, s->step, forcing, &solved, stats)) != KH_OK)
+      return st;
+    exact_next = 0;
+    if (!solved && ((st = kh_sparse_factorize(ctx, s, stats)) != KH_OK ||
+                    (st = kh_sparse_solve(ctx, s, s->step, s->step)) != KH_OK))
+      return st;
     stats->iterations++;
     double big_step = 0, big_x = 0;
     for (size_t u = 0; u < n; u++) {
@@ -232,9 +247,25 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
     last_kkt = kkt;
     int moved = 1;
     if ((st = line_search(ctx, c, s, x, &moved)) != KH_OK) return st;
+    if (!moved && solved) { /* an inexact step found nothing: judge with an exact one */
+      exact_next = 1;
+      continue;
+    }
     if (!moved) break; /* converged as far as double precision can tell */
   }
   return KH_OK;
+}
+
+kh_status kh_newton_refresh(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
+  if (!s->stale) return KH_OK;
+  kh_newton_fill_hessian(c, s, s->x);
+  for (size_t u = 0; u < c->unknowns; u++)
+    if (s->fixed[u]) {
+      hold_rows(c, s);
+      break;
+    }
+  kh_solve_stats none = {0};
+  return kh_sparse_factorize(ctx, s, s->counts ? s->counts : &none);
 }
 
 /* Ideal diodes between two free nodes: the augmented Lagrangian method. Each inner solve

@@ -56,6 +56,8 @@ static int held(const kh_sparse *s, int64_t u) {
 /* Z = H^-1 P, column by column. */
 static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
   size_t n = c->unknowns;
+  kh_status refreshed = kh_newton_refresh(ctx, c, s);
+  if (refreshed != KH_OK) return refreshed;
   for (size_t k = 0; k < c->output_count; k++) {
     double *col = s->z + k * n;
     memset(col, 0, n * sizeof *col);

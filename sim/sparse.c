@@ -20,8 +20,9 @@ static void destroy(void *impl) {
   cholmod_l_free_dense(&s->b, &s->cm);
   cholmod_l_finish(&s->cm);
   kh_free(s->x), kh_free(s->lo), kh_free(s->hi), kh_free(s->grad), kh_free(s->step);
-  kh_free(s->trial), kh_free(s->trial_grad), kh_free(s->fixed);
+  kh_free(s->trial), kh_free(s->trial_grad), kh_free(s->fixed), kh_free(s->fixed_factored);
   kh_nudge_release(s);
+  kh_lagged_release(s);
   kh_free(s);
 }
 
@@ -57,9 +58,10 @@ static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
     s->lo = kh_malloc(n * sizeof *s->lo), s->hi = kh_malloc(n * sizeof *s->hi);
     s->grad = kh_malloc(n * sizeof *s->grad), s->step = kh_malloc(n * sizeof *s->step);
     s->trial = kh_malloc(n * sizeof *s->trial), s->fixed = kh_calloc(n, 1);
+    s->fixed_factored = kh_calloc(n, 1);
     s->trial_grad = kh_malloc(n * sizeof *s->trial_grad);
     if (!s->x || !s->lo || !s->hi || !s->grad || !s->step || !s->trial || !s->fixed ||
-        !s->trial_grad)
+        !s->trial_grad || !s->fixed_factored)
       return kh_fail_nomem(ctx, "preparing the Newton solver");
   }
   return KH_OK;
@@ -76,6 +78,7 @@ kh_status kh_sparse_solve(kh_context *ctx, kh_sparse *s, const double *rhs, doub
 }
 
 kh_status kh_sparse_factorize(kh_context *ctx, kh_sparse *s, kh_solve_stats *st) {
+  s->has_numeric = 0;
   if (!cholmod_l_factorize(s->A, s->L, &s->cm) || s->cm.status < CHOLMOD_OK)
     return cholmod_failure(ctx, s, "factorizing the Laplacian");
   st->factorizations++;
@@ -85,6 +88,8 @@ kh_status kh_sparse_factorize(kh_context *ctx, kh_sparse *s, kh_solve_stats *st)
                    "the conductance matrix is not positive definite (pivot %zu of %zu): "
                    "conductances too far apart for double precision?",
                    (size_t)s->L->minor, (size_t)s->L->n);
+  s->has_numeric = 1, s->stale = 0;
+  if (s->fixed && s->fixed_factored) memcpy(s->fixed_factored, s->fixed, s->A->nrow);
   return KH_OK;
 }
 
@@ -164,6 +169,7 @@ static kh_status linear_solve(kh_context *ctx, kh_circuit *c, sparse_state *s, d
 static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *voltages,
                        kh_solve_stats *stats) {
   sparse_state *s = impl;
+  s->counts = stats;
   if (c->beta != 0) { /* first try the free phase's factor (nudge.c) */
     int done;
     kh_status st = kh_nudge_solve(ctx, c, s, voltages, stats, &done);
@@ -188,6 +194,8 @@ static kh_status adjoint(kh_context *ctx, kh_circuit *c, void *impl, double *rhs
   sparse_state *s = impl;
   if (c->unknowns == 0) return KH_OK;
   if (!s->factored) return kh_fail(ctx, KH_ERR_USAGE, "adjoint solve before any successful solve");
+  kh_status st = kh_newton_refresh(ctx, c, s);
+  if (st != KH_OK) return st;
   if (s->fixed)
     for (size_t u = 0; u < c->unknowns; u++)
       if (s->fixed[u]) rhs_lambda[u] = 0;

@@ -25,6 +25,12 @@ typedef struct {
   int free_valid, z_valid;
   unsigned free_version;          /* c->param_version at the free solve */
   struct kh_transient *transient; /* oscillation.c: its matrix pattern and symbolic factor */
+  /* lagged.c: L holds some numeric factor (a preconditioner), and it is not the factor of the
+   * last Newton iterate's Hessian (a CG step was taken with it); CG's workspace */
+  int has_numeric, stale;
+  double *cg;
+  unsigned char *fixed_factored; /* the held unknowns when L was factored */
+  kh_solve_stats *counts; /* the solver's statistics (set by every solve): refreshes count there */
 } kh_sparse;
 
 /* Numeric factorization of s->A as filled by the caller; counts it in stats. */
@@ -70,6 +76,16 @@ kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const k
                            double amplitude, kh_oscillation_sample sample, void *user,
                            kh_oscillation_stats *stats);
 void kh_transient_release(struct kh_transient *t, cholmod_common *cm);
+
+/* lagged.c: the Newton step A step = step (in place) by CG preconditioned with whatever factor L
+ * holds, to a relative residual `tolerance` (circuits with smooth diodes; *solved = 0: factorize
+ * instead). */
+kh_status kh_lagged_solve(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *step,
+                          double tolerance, int *solved, kh_solve_stats *stats);
+void kh_lagged_release(kh_sparse *s);
+/* newton.c: makes L the factor of the Hessian at the last solution if a lagged step left it
+ * stale (the adjoint and the free-factor nudges need that factor). */
+kh_status kh_newton_refresh(kh_context *ctx, const kh_circuit *c, kh_sparse *s);
 
 /* The nonlinear solve (circuits with diodes). */
 kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,

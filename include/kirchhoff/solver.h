@@ -25,6 +25,10 @@ typedef struct {
   /* complex sparse LU factorizations of complex nudges so far (kh_solver_nudge_complex: 0 while
    * every complex nudge came from the free phase's real factor) */
   unsigned complex_factorizations;
+  /* Newton steps on Shockley circuits first try conjugate gradients preconditioned with the
+   * previous factorization: its iterations so far (each a product and a pair of triangular
+   * solves; a step that converges saves a factorization) */
+  unsigned krylov_iterations;
 } kh_solve_stats;
 
 /* backend: "native" or "ngspice". The circuit must outlive the solver. */
