@@ -31,7 +31,8 @@ typedef struct {
    * deviation read_noise * V_in, V_in the largest input-voltage magnitude over the training set
    * (input gain included); 0 (default): none */
   double read_noise;
-  int beta_relative; /* beta is a fraction of each sample's nudge radius (kh_model_set_beta_relative) */
+  int beta_relative; /* beta is a fraction of each sample's nudge radius
+                        (kh_model_set_beta_relative) */
   /* Hardware update rules for conductances (docs/hardware.md): sign_updates = 1 moves each by
    * lr in the direction its update asks (a programming pulse, decided locally from the device's
    * own two phases); soft_bounds = 1 scales increases by (gmax - g)/(gmax - gmin) and decreases
