@@ -379,6 +379,20 @@ Test(train_cli, export_and_validate) {
   expect_failure(args, 2, "ex.h5:");
 }
 
+/* A study script's outputs in dir/sub: NAME.png, and NAME.csv with a header and `rows` rows. */
+static void expect_study(const char *sub, const char *name, size_t rows) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s/%s.png", dir, sub, name);
+  cr_expect(exists(path), "%s missing", path);
+  snprintf(path, sizeof path, "%s/%s/%s.csv", dir, sub, name);
+  char *csv = kh_test_read_file(path);
+  cr_assert_not_null(csv, "%s missing", path);
+  size_t lines = 0;
+  for (char *p = csv; *p; p++) lines += *p == '\n';
+  cr_expect_eq(lines, 1 + rows, "%s", csv);
+  free(csv);
+}
+
 /* The device study script on a small case: one CSV row per point and the plot. */
 Test(train_cli, hardware_study_script) {
   char args[4096], *out;
@@ -388,16 +402,7 @@ Test(train_cli, hardware_study_script) {
            getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
   cr_assert_eq(python(args, &out), 0, "%s", out);
   free(out);
-  char path[1024];
-  snprintf(path, sizeof path, "%s/study/hardware_study.png", dir);
-  cr_expect(exists(path), "%s missing", path);
-  snprintf(path, sizeof path, "%s/study/hardware_study.csv", dir);
-  char *csv = kh_test_read_file(path);
-  cr_assert_not_null(csv);
-  size_t lines = 0;
-  for (char *p = csv; *p; p++) lines += *p == '\n';
-  cr_expect_eq(lines, 1 + 8, "%s", csv); /* header + (2 bits + 1 noise + 1 stuck) x 2 */
-  free(csv);
+  expect_study("study", "hardware_study", 8); /* (2 bits + 1 noise + 1 stuck) x 2 */
 }
 
 /* The read-noise study script on a small case: one CSV row per estimator, sigma and epoch, from
@@ -409,16 +414,8 @@ Test(train_cli, noise_study_script) {
   cr_assert_eq(python(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "oscillating  sigma 0.04"), "%s", out);
   free(out);
+  expect_study("noise", "noise_study", 3 * 2 * 2); /* 3 estimators x 2 sigmas x 2 epochs */
   char path[1024];
-  snprintf(path, sizeof path, "%s/noise/noise_study.png", dir);
-  cr_expect(exists(path), "%s missing", path);
-  snprintf(path, sizeof path, "%s/noise/noise_study.csv", dir);
-  char *csv = kh_test_read_file(path);
-  cr_assert_not_null(csv);
-  size_t lines = 0;
-  for (char *p = csv; *p; p++) lines += *p == '\n';
-  cr_expect_eq(lines, 1 + 3 * 2 * 2, "%s", csv); /* 3 estimators x 2 sigmas x 2 epochs */
-  free(csv);
   /* the notebook, executed on the same small case */
   snprintf(args, sizeof args,
            "cd %s && KH_CLI=%s KH_DATA=%s KH_STUDY_QUICK=1 KH_STUDY_ARCH=8-6-4 "
