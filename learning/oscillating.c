@@ -76,9 +76,9 @@ kh_status kh_model_oscillating(kh_context *ctx, kh_model *m, double beta, double
   kh_oscillation_stats stats;
   kh_solver *s = m->osc_solver ? m->osc_solver : m->solver;
   kh_status st = kh_solver_oscillate(ctx, s, &m->osc, beta, m->target, read_step, &r, &stats);
-  if (st == KH_ERR_NUMERIC && !m->holo_strict && !m->osc_solver && !m->osc.keep_clamps &&
-      strstr(kh_last_error(ctx), "ideal diode changes state")) {
-    /* as the holomorphic estimator: continue the free phase's active set, and say so */
+  if (st == KH_ERR_NUMERIC && !m->holo_strict && !m->osc_solver && !m->osc.keep_clamps) {
+    /* as the holomorphic estimator: continue the free phase's active set, and say so (a run
+     * that only failed for another reason fails again) */
     kh_oscillation keep = m->osc;
     keep.keep_clamps = 1;
     memset(m->osc_sum, 0, m->params * H * sizeof *m->osc_sum);
