@@ -131,13 +131,14 @@ static int is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\f' || c == '\v';
 }
 
-/* Length of s[0..n) once ';' comments and '$' comments (after a blank or a comma, which the
- * tokenizer also takes as a separator: "a,$" must not be the node "$", which written back as
- * "a $" would read as a comment) are cut off. */
+/* Length of s[0..n) once ';' comments and '$' comments (after a blank, a comma or a leading
+ * continuation '+', which all separate words: "a,$" or "+$x" must not give the node "$" or
+ * "$x", which written back after a blank would read as a comment) are cut off. */
 static size_t strip_inline_comment(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (s[i] == ';') return i;
-    if (s[i] == '$' && (i == 0 || is_blank(s[i - 1]) || s[i - 1] == ',')) return i;
+    if (s[i] == '$' && (i == 0 || is_blank(s[i - 1]) || s[i - 1] == ',' || (i == 1 && s[0] == '+')))
+      return i;
   }
   return n;
 }

@@ -103,3 +103,14 @@ Test(roundtrip, dollar_after_a_comma_is_a_comment) {
   kh_netlist_free(nl);
   cr_expect(strstr(kh_test_parse_error("t\nr0 a,,$ ,,,, ,,,,2\n"), "needs two nodes"));
 }
+
+/* Found by libFuzzer: "iv 0" continued by "+$dc 2.5" read "$dc" as a node (the '+' separates
+ * like a blank), and its canonical text "iv 0 $dc dc 2.5" then read "$dc dc 2.5" as a comment.
+ * A '$' right after a continuation's '+' starts a comment too. */
+Test(roundtrip, dollar_after_a_continuation_plus_is_a_comment) {
+  kh_netlist *nl = kh_test_parse("t\nr0 a b\n+$ a comment\n+ 2\nr1 b 0 1\nv1 a 0 1\n");
+  cr_expect_eq(kh_netlist_element(nl, 0).value, 2.0);
+  kh_netlist_free(nl);
+  cr_expect(strstr(kh_test_parse_error("3nnts ase 0\nIVN 0\n+$DC 2.5"), "needs two nodes"), "%s",
+            kh_test_parse_error("3nnts ase 0\nIVN 0\n+$DC 2.5"));
+}
