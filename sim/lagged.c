@@ -8,7 +8,7 @@
  * When CG would not get there within MAX_CG iterations (judged from its rate after 3), the
  * caller factorizes as before. A solve that ends on such a step leaves the factor stale; the
  * adjoint and the free-factor nudges need the factor of the final Hessian and call
- * kh_lagged_refresh, which factorizes it then and only then. */
+ * kh_newton_refresh, which factorizes it then and only then. */
 #include "sparse.h"
 
 #include "core/alloc.h"
@@ -24,18 +24,22 @@ void kh_lagged_release(kh_sparse *s) {
   s->cg = NULL;
 }
 
-/* y = A x for the symmetric matrix stored as its lower triangle. */
-static void multiply(const cholmod_sparse *A, const double *x, double *y) {
-  const int64_t *p = A->p, *i = A->i;
-  const double *a = A->x;
-  size_t n = A->ncol;
-  memset(y, 0, n * sizeof *y);
-  for (size_t j = 0; j < n; j++)
-    for (int64_t k = p[j]; k < p[j + 1]; k++) {
-      size_t r = (size_t)i[k];
-      y[r] += a[k] * x[j];
-      if (r != j) y[j] += a[k] * x[r];
-    }
+/* y = A x (A symmetric, its lower triangle stored). */
+static kh_status multiply(kh_context *ctx, kh_sparse *s, double *x, double *y) {
+  size_t n = s->A->nrow;
+  cholmod_dense X = {.nrow = n,
+                     .ncol = 1,
+                     .nzmax = n,
+                     .d = n,
+                     .x = x,
+                     .xtype = CHOLMOD_REAL,
+                     .dtype = CHOLMOD_DOUBLE};
+  cholmod_dense Y = X;
+  Y.x = y;
+  double one[2] = {1, 0}, zero[2] = {0, 0};
+  if (!cholmod_l_sdmult(s->A, 0, one, zero, &X, &Y, &s->cm))
+    return kh_fail(ctx, KH_ERR_NUMERIC, "CHOLMOD failed multiplying by the Hessian");
+  return KH_OK;
 }
 
 static double dot(const double *a, const double *b, size_t n) {
@@ -72,7 +76,7 @@ kh_status kh_lagged_solve(kh_context *ctx, const kh_circuit *c, kh_sparse *s, do
   memcpy(p, z, n * sizeof *p);
   double rz = dot(r, z, n);
   for (int k = 0; k < MAX_CG; k++) {
-    multiply(s->A, p, q);
+    if ((st = multiply(ctx, s, p, q)) != KH_OK) return st;
     double pq = dot(p, q, n);
     if (!(pq > 0)) return KH_OK; /* not positive definite along p: leave it to the factor */
     double alpha = rz / pq;

@@ -259,11 +259,7 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
 kh_status kh_newton_refresh(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
   if (!s->stale) return KH_OK;
   kh_newton_fill_hessian(c, s, s->x);
-  for (size_t u = 0; u < c->unknowns; u++)
-    if (s->fixed[u]) {
-      hold_rows(c, s);
-      break;
-    }
+  hold_rows(c, s);
   kh_solve_stats none = {0};
   return kh_sparse_factorize(ctx, s, s->counts ? s->counts : &none);
 }

@@ -311,13 +311,6 @@ static kh_status oscillate(kh_context *ctx, kh_circuit *c, void *impl, const kh_
                            double amplitude, kh_oscillation_sample sample, void *user,
                            kh_oscillation_stats *stats) {
   (void)impl;
-  if (!(o->period > 0) || !isfinite(o->period) || o->periods < 1 || o->steps < 8)
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "an oscillation needs a period > 0, >= 1 periods and >= 8 steps per period");
-  if (!(o->node_capacitance >= 0) || !isfinite(o->node_capacitance))
-    return kh_fail(ctx, KH_ERR_USAGE, "the node capacitance must be finite and >= 0");
-  if (c->output_count == 0)
-    return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
   pthread_mutex_lock(&ng_lock);
   kh_status st = run_tran(ctx, c, o, amplitude, sample, user, stats);
   pthread_mutex_unlock(&ng_lock);

@@ -53,28 +53,27 @@ static int held(const kh_sparse *s, int64_t u) {
   return u < 0 || (s->fixed && s->fixed[u]);
 }
 
-/* Z = H^-1 P, column by column. */
-static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
-  size_t n = c->unknowns;
-  kh_status refreshed = kh_newton_refresh(ctx, c, s);
-  if (refreshed != KH_OK) return refreshed;
-  for (size_t k = 0; k < c->output_count; k++) {
-    double *col = s->z + k * n;
-    memset(col, 0, n * sizeof *col);
-    int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
-    if (a != b) {
-      if (!held(s, a)) col[a] += c->coef[c->out_ends[k][0]];
-      if (!held(s, b)) col[b] -= c->coef[c->out_ends[k][1]];
-    }
-    kh_status st = kh_sparse_solve(ctx, s, col, col);
-    if (st != KH_OK) return st;
-  }
-  s->z_valid = 1;
-  return KH_OK;
+void kh_nudge_output_column(const kh_circuit *c, const kh_sparse *s, size_t k, double *col) {
+  memset(col, 0, c->unknowns * sizeof *col);
+  int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
+  if (a == b) return;
+  if (!held(s, a)) col[a] += c->coef[c->out_ends[k][0]];
+  if (!held(s, b)) col[b] -= c->coef[c->out_ends[k][1]];
 }
 
-/* P^T v for output k (v over unknowns; held unknowns do not count). */
-static double project_out(const kh_circuit *c, const kh_sparse *s, size_t k, const double *v) {
+/* Z = H^-1 P, column by column. */
+static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
+  kh_status st = kh_newton_refresh(ctx, c, s);
+  for (size_t k = 0; st == KH_OK && k < c->output_count; k++) {
+    double *col = s->z + k * c->unknowns;
+    kh_nudge_output_column(c, s, k, col);
+    st = kh_sparse_solve(ctx, s, col, col);
+  }
+  s->z_valid = st == KH_OK;
+  return st;
+}
+
+double kh_nudge_project_out(const kh_circuit *c, const kh_sparse *s, size_t k, const double *v) {
   int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
   if (a == b) return 0;
   return (held(s, a) ? 0 : c->coef[c->out_ends[k][0]] * v[a]) -
@@ -121,8 +120,8 @@ static kh_status woodbury(kh_context *ctx, const kh_circuit *c, kh_sparse *s, do
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m; i++) {
     for (size_t j = 0; j < m; j++)
-      a[i * m + j] = (i == j) + beta * project_out(c, s, i, s->z + j * n);
-    w[i] = project_out(c, s, i, rhs);
+      a[i * m + j] = (i == j) + beta * kh_nudge_project_out(c, s, i, s->z + j * n);
+    w[i] = kh_nudge_project_out(c, s, i, rhs);
   }
   if (kh_dense_solve_complex(a, w, m)) {
     *ok = 0;
@@ -211,7 +210,7 @@ kh_status kh_nudge_radius(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
   if (!mat) return kh_fail_nomem(ctx, "bounding complex nudges");
   for (size_t i = 0; i < m; i++) {
     v[i] = 1;
-    for (size_t j = 0; j < m; j++) mat[i * m + j] = project_out(c, s, i, s->z + j * n);
+    for (size_t j = 0; j < m; j++) mat[i * m + j] = kh_nudge_project_out(c, s, i, s->z + j * n);
   }
   double lambda = 0;
   for (int it = 0; it < 200; it++) {
@@ -271,7 +270,7 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
   for (size_t q = 0; q < count && st == KH_OK; q++) {
     for (size_t i = 0; i < m; i++) {
       for (size_t j = 0; j < m; j++)
-        a[i * m + j] = (i == j) + beta[q] * project_out(c, s, i, s->z + j * n);
+        a[i * m + j] = (i == j) + beta[q] * kh_nudge_project_out(c, s, i, s->z + j * n);
       w[i] = r0[i];
     }
     if (kh_dense_solve_complex(a, w, m)) {

@@ -150,16 +150,6 @@ typedef struct {
   double complex *dense; /* m x m + m */
 } run_state;
 
-static int held(const run_state *r, int64_t u) {
-  return u < 0 || (r->s->fixed && r->s->fixed[u]);
-}
-
-static double project_out(const run_state *r, size_t k, const double *v) {
-  int64_t a = r->c->unknown_of[r->c->out_ends[k][0]], b = r->c->unknown_of[r->c->out_ends[k][1]];
-  if (a == b) return 0;
-  return (held(r, a) ? 0 : v[a]) - (held(r, b) ? 0 : v[b]);
-}
-
 /* C v (length n), capacitors and node capacitance; held unknowns do not move and get 0. */
 static void apply_c(const run_state *r, const double *v, double *out) {
   const kh_circuit *c = r->c;
@@ -227,15 +217,13 @@ static kh_status make_z(kh_context *ctx, run_state *r) {
   const kh_circuit *c = r->c;
   for (size_t k = 0; k < r->m; k++) {
     double *col = r->z + k * r->n;
-    memset(col, 0, r->n * sizeof *col);
-    int64_t a = c->unknown_of[c->out_ends[k][0]], b = c->unknown_of[c->out_ends[k][1]];
-    if (a != b && !held(r, a)) col[a] += 1;
-    if (a != b && !held(r, b)) col[b] -= 1;
+    kh_nudge_output_column(c, r->s, k, col);
     kh_status st = solve_k(ctx, r, col);
     if (st != KH_OK) return st;
   }
   for (size_t i = 0; i < r->m; i++)
-    for (size_t j = 0; j < r->m; j++) r->pz[i * r->m + j] = project_out(r, i, r->z + j * r->n);
+    for (size_t j = 0; j < r->m; j++)
+      r->pz[i * r->m + j] = kh_nudge_project_out(c, r->s, i, r->z + j * r->n);
   return KH_OK;
 }
 
@@ -302,7 +290,7 @@ static kh_status woodbury(kh_context *ctx, run_state *r, double b, double *rhs) 
   double complex *a = r->dense, *w = a + r->m * r->m;
   for (size_t i = 0; i < r->m; i++) {
     for (size_t j = 0; j < r->m; j++) a[i * r->m + j] = (i == j) + b * r->pz[i * r->m + j];
-    w[i] = project_out(r, i, rhs);
+    w[i] = kh_nudge_project_out(r->c, r->s, i, rhs);
   }
   if (kh_dense_solve_complex(a, w, r->m))
     return kh_fail(ctx, KH_ERR_NUMERIC, "the oscillating nudge %g S made the step singular", b);
@@ -345,7 +333,7 @@ static kh_status step(kh_context *ctx, run_state *r, double t, double b,
     if (st != KH_OK) return st;
     if (it > 0 && (st = check_clamps(ctx, r, t)) != KH_OK) return st;
     double *d = r->v;
-    for (size_t u = 0; u < r->n; u++) d[u] = held(r, (int64_t)u) ? 0 : -r->r[u];
+    for (size_t u = 0; u < r->n; u++) d[u] = r->s->fixed && r->s->fixed[u] ? 0 : -r->r[u];
     if ((st = woodbury(ctx, r, b, d)) != KH_OK) return st;
     double big = 0, size = 0;
     for (size_t u = 0; u < r->n; u++)
@@ -371,15 +359,8 @@ static kh_status step(kh_context *ctx, run_state *r, double t, double b,
   return KH_OK;
 }
 
-static kh_status check_request(kh_context *ctx, const kh_circuit *c, const kh_sparse *s,
-                               const kh_oscillation *o) {
-  if (!(o->period > 0) || !isfinite(o->period) || o->periods < 1 || o->steps < 8 ||
-      !(o->node_capacitance >= 0) || !isfinite(o->node_capacitance))
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "an oscillation needs a period > 0, >= 1 periods, >= 8 steps per period and "
-                   "a node capacitance >= 0");
-  if (c->output_count == 0)
-    return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
+/* What kh_solver_oscillate has not checked already: the free phase, and no amplifiers. */
+static kh_status check_request(kh_context *ctx, const kh_circuit *c, const kh_sparse *s) {
   if (!s->free_valid || s->free_version != c->param_version)
     return kh_fail(ctx, KH_ERR_USAGE, "the oscillation starts from the free phase: solve it first");
   for (size_t node = 0; node < c->node_count; node++)
@@ -393,7 +374,7 @@ static kh_status check_request(kh_context *ctx, const kh_circuit *c, const kh_sp
 kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const kh_oscillation *o,
                            double amplitude, kh_oscillation_sample sample, void *user,
                            kh_oscillation_stats *stats) {
-  kh_status st = check_request(ctx, c, s, o);
+  kh_status st = check_request(ctx, c, s);
   if (st != KH_OK) return st;
   size_t n = c->unknowns, m = c->output_count, nodes = c->node_count;
   double h = o->period / o->steps;

@@ -61,6 +61,10 @@ kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t
 /* Checks that the real nudges +-radius keep the free phase's active set (ideal diodes). */
 kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius);
 
+/* The nudge's P: column k (output k's +1 / -1 at its ends' unknowns, times their coefficients;
+ * held unknowns and fixed nodes left out), and P^T v for output k. */
+void kh_nudge_output_column(const kh_circuit *c, const kh_sparse *s, size_t k, double *col);
+double kh_nudge_project_out(const kh_circuit *c, const kh_sparse *s, size_t k, const double *v);
 /* Solves the m x m system a w = w in place (partial pivoting); -1 when a pivot vanishes. */
 int kh_dense_solve_complex(double _Complex *a, double _Complex *w, size_t m);
 
