@@ -107,3 +107,13 @@ int kh_reserve(void **items, size_t *capacity, size_t need, size_t elem_size) {
   *capacity = cap;
   return 0;
 }
+
+int kh_reserve_exact(void **items, size_t *capacity, size_t need, size_t elem_size) {
+  if (need <= *capacity) return 0;
+  if (need > SIZE_MAX / elem_size) return -1;
+  void *p = kh_realloc(*items, need * elem_size);
+  if (!p) return -1;
+  *items = p;
+  *capacity = need;
+  return 0;
+}

@@ -18,6 +18,8 @@ void kh_aligned_free(void *ptr);
 /* Ensures *items has room for `need` elements of `elem_size` bytes, growing geometrically.
  * Returns 0 on success, -1 when out of memory (the array is left as it was). */
 int kh_reserve(void **items, size_t *capacity, size_t need, size_t elem_size);
+/* The same, growing to exactly `need` (for callers that know the final size up front). */
+int kh_reserve_exact(void **items, size_t *capacity, size_t need, size_t elem_size);
 
 /* Allocation-failure torture, compiled in only with meson -Dalloc_torture=true (tests/core/
  * alloc_torture.c): arm(k, persistent) makes the k-th allocation from now fail (k = 0: none),
