@@ -173,11 +173,10 @@ int kh_cmd_grad(int argc, char **argv) {
   if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p.m, (unsigned)points);
   if (st == KH_OK) kh_model_set_beta_relative(p.m, beta_relative);
   if (st == KH_OK) kh_model_set_holomorphic_strict(p.m, !keep_clamps);
-  for (int e = 0; st == KH_OK && e < ne; e++)
-    if (est[e] == KH_EST_OSCILLATING) {
-      st = kh_model_set_oscillation(ctx, p.m, &oscillation, harmonics, osc_backend);
-      break;
-    }
+  int oscillating = 0;
+  for (int e = 0; e < ne; e++) oscillating |= est[e] == KH_EST_OSCILLATING;
+  if (st == KH_OK && oscillating)
+    st = kh_model_set_oscillation(ctx, p.m, &oscillation, harmonics, osc_backend);
   if (st == KH_OK) {
     p.params = kh_model_param_count(p.m), p.outs = kh_model_output_count(p.m), p.count = samples;
     st = make_samples(ctx, &s, &p, s.train.seed);
@@ -233,15 +232,12 @@ int kh_cmd_grad(int argc, char **argv) {
       else
         printf("\nholomorphic path: the free phase's real factor (Woodbury), no complex LU\n");
     }
-  for (int e = 0; st == KH_OK && e < ne; e++)
-    if (est[e] == KH_EST_OSCILLATING) {
-      printf("\noscillation (%s): period %g s, %u periods after %u settling, %u steps per "
-             "period, %u odd harmonic%s (%s)\n",
-             osc_backend, oscillation.period, oscillation.periods, oscillation.settle,
-             oscillation.steps, harmonics, harmonics > 1 ? "s" : "",
-             harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
-      break;
-    }
+  if (st == KH_OK && oscillating)
+    printf("\noscillation (%s): period %g s, %u periods after %u settling, %u steps per "
+           "period, %u odd harmonic%s (%s)\n",
+           osc_backend, oscillation.period, oscillation.periods, oscillation.settle,
+           oscillation.steps, harmonics, harmonics > 1 ? "s" : "",
+           harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
   if (st == KH_OK) {
     printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
            1e3 * t_free / (double)samples);

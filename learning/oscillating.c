@@ -10,11 +10,8 @@
 
 kh_status kh_model_set_oscillation(kh_context *ctx, kh_model *m, const kh_oscillation *o,
                                    unsigned harmonics, const char *backend) {
-  if (!(o->period > 0) || !isfinite(o->period) || o->periods < 1 || o->steps < 8 ||
-      !(o->node_capacitance >= 0) || !isfinite(o->node_capacitance))
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "an oscillation needs a period > 0, >= 1 periods, >= 8 steps per period and "
-                   "a node capacitance >= 0");
+  kh_status checked = kh_oscillation_check(ctx, o);
+  if (checked != KH_OK) return checked;
   if (harmonics < 1 || harmonics > 64 || 2 * harmonics - 1 > o->steps / 2)
     return kh_fail(
         ctx, KH_ERR_USAGE,

@@ -145,6 +145,15 @@ kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius) 
   return s->ops->nudge_radius(ctx, s->c, s->impl, radius);
 }
 
+kh_status kh_oscillation_check(kh_context *ctx, const kh_oscillation *o) {
+  if (!(o->period > 0) || !isfinite(o->period) || o->periods < 1 || o->steps < 8 ||
+      !(o->node_capacitance >= 0) || !isfinite(o->node_capacitance))
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "an oscillation needs a period > 0, >= 1 periods, >= 8 steps per period and "
+                   "a node capacitance >= 0");
+  return KH_OK;
+}
+
 kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
                               double amplitude, const double *targets, kh_oscillation_sample sample,
                               void *user, kh_oscillation_stats *stats) {
@@ -155,15 +164,11 @@ kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillatio
     return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no oscillating nudge", s->ops->name);
   if (!isfinite(amplitude) || !(amplitude >= 0))
     return kh_fail(ctx, KH_ERR_USAGE, "the oscillation's amplitude must be finite and >= 0");
-  if (!(o->period > 0) || !isfinite(o->period) || o->periods < 1 || o->steps < 8 ||
-      !(o->node_capacitance >= 0) || !isfinite(o->node_capacitance))
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "an oscillation needs a period > 0, >= 1 periods, >= 8 steps per period and "
-                   "a node capacitance >= 0");
+  kh_status st = kh_oscillation_check(ctx, o);
+  if (st != KH_OK) return st;
   if (s->c->output_count == 0)
     return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
-  kh_status st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets); /* targets only */
-  if (st != KH_OK) return st;
+  if ((st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets)) != KH_OK) return st; /* targets only */
   double t0 = now();
   st = s->ops->oscillate(ctx, s->c, s->impl, o, amplitude, sample, user, stats);
   s->stats.factorizations += stats->factorizations;

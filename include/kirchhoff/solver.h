@@ -90,6 +90,9 @@ typedef struct {
 } kh_oscillation;
 #define KH_OSCILLATION_INIT                                                                        \
   { 1e-6, 4, 1, 64, 0.0, 0 }
+/* KH_ERR_USAGE unless period > 0, periods >= 1, steps >= 8 and node_capacitance >= 0, all finite
+ * (what every backend and the oscillating estimator need). */
+kh_status kh_oscillation_check(kh_context *ctx, const kh_oscillation *o);
 /* Receives one time step's node voltages (all netlist nodes); a non-zero return stops the run
  * with KH_ERR_USAGE. */
 typedef int (*kh_oscillation_sample)(void *user, double t, const double *voltages);
