@@ -43,6 +43,10 @@ uint32_t kh_strmap_find(const kh_strmap *m, const char *s, size_t len) {
   return id1 ? id1 - 1 : KH_NOT_FOUND;
 }
 
+void kh_strmap_prefetch(const kh_strmap *m, const char *s, size_t len) {
+  if (m->slot_count) __builtin_prefetch(&m->slots[hash_bytes(s, len) & (m->slot_count - 1)]);
+}
+
 static int rehash(kh_strmap *m, size_t slot_count) {
   struct kh_strmap_slot *slots = kh_calloc(slot_count, sizeof *slots);
   if (!slots) return -1;

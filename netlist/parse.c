@@ -247,6 +247,14 @@ static kh_status scan(kh_parser *p) {
   kh_status st = KH_OK;
   int inside = 0;
   for (uint32_t line = 0; st == KH_OK && line < p->src.line_count; line++) {
+    /* A logical line starts at its first word. Element lines (nearly all of them) are split
+     * into tokens when they are expanded; here only braces can make tokenizing fail, so a
+     * line without them is filed as it is, even in a subcircuit never instantiated. */
+    const char *text = kh_line_text(&p->src, &p->src.lines[line]);
+    if (text[0] >= 'a' && text[0] <= 'z' && !strpbrk(text, "{}")) {
+      if (!inside) st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
+      continue;
+    }
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], &tok);
     if (st != KH_OK || tok.count == 0) continue;
     char c = tok.items[0].s[0];

@@ -222,51 +222,134 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
   return st;
 }
 
-/* Reads the lines of buf; the first line is the title when `titled`. Stops at .end. */
-static kh_status read_buffer(reader *r, const char *buf, size_t len, int titled) {
-  uint32_t lineno = 0;
-  size_t pos = 0, lines = 1;
-  /* Size the logical lines' text, records and segments once: grown by doubling, a 33 MB netlist
-   * moved and touched twice its text in reallocations. */
-  for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))) != NULL; p++) lines++;
+/* One physical line s[0..n) (without its newline), line number lineno of the file; the first
+ * line is the title when `titled`. *done is set at .end, after which nothing more is read. */
+static kh_status read_line(reader *r, const char *s, size_t n, uint32_t lineno, int titled,
+                           int *done) {
+  if (n && s[n - 1] == '\r') n--;
+  const char *nul = memchr(s, '\0', n);
+  if (nul)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT,
+                          (kh_loc){r->file, lineno, (uint32_t)(nul - s) + 1},
+                          "NUL byte in netlist text");
+  if (titled && lineno == 1) {
+    while (n && is_blank(s[n - 1])) n--;
+    r->src->title = kh_arena_strndup(r->src->arena, s, n);
+    return r->src->title ? KH_OK : nomem(r);
+  }
+  size_t i = 0;
+  while (i < n && is_blank(s[i])) i++;
+  if (!r->in_control && word_is(s + i, n - i, ".end")) {
+    *done = 1;
+    return KH_OK;
+  }
+  return read_physical_line(r, s, n, lineno);
+}
+
+static kh_status next_line_number(reader *r, uint32_t *lineno) {
+  if (*lineno == UINT32_MAX - 1)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, (kh_loc){r->file, *lineno, 1},
+                          "too many lines");
+  ++*lineno;
+  return KH_OK;
+}
+
+static kh_status finish_reading(reader *r) {
+  if (r->in_control)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, r->control_loc,
+                          ".control block is never closed by .endc");
+  return KH_OK;
+}
+
+/* Sizes the logical lines' text, records and segments once for `bytes` more input holding about
+ * `lines` lines: grown by doubling, a 33 MB netlist moved and touched twice its text. The text
+ * bound is exact (a line's text is never longer than its bytes plus the newline); the line
+ * count is an estimate, and kh_reserve grows past it if the estimate was short. */
+static kh_status reserve_for(reader *r, size_t bytes, size_t lines) {
   kh_source *src = r->src;
-  if (kh_reserve_exact((void **)&src->text, &src->text_cap, src->text_len + len + lines + 2, 1) ||
+  if (kh_reserve_exact((void **)&src->text, &src->text_cap, src->text_len + bytes + 2, 1) ||
       kh_reserve_exact((void **)&src->lines, &src->line_cap, src->line_count + lines,
                        sizeof *src->lines) ||
       kh_reserve_exact((void **)&src->segs, &src->seg_cap, src->seg_count + lines,
                        sizeof *src->segs))
     return nomem(r);
-  while (pos < len) {
+  return KH_OK;
+}
+
+static size_t count_lines(const char *buf, size_t len) {
+  size_t lines = 1;
+  for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))) != NULL; p++) lines++;
+  return lines;
+}
+
+/* Reads the lines of buf (a string given in memory). */
+static kh_status read_buffer(reader *r, const char *buf, size_t len, int titled) {
+  kh_status st = reserve_for(r, len, count_lines(buf, len));
+  uint32_t lineno = 0;
+  size_t pos = 0;
+  int done = 0;
+  while (st == KH_OK && !done && pos < len) {
     const char *nl = memchr(buf + pos, '\n', len - pos);
     size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
     const char *s = buf + pos;
     pos += n + (nl ? 1 : 0);
-    if (lineno == UINT32_MAX - 1)
-      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, (kh_loc){r->file, lineno, 1},
-                            "too many lines");
-    lineno++;
-    if (n && s[n - 1] == '\r') n--;
-    const char *nul = memchr(s, '\0', n);
-    if (nul)
-      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT,
-                            (kh_loc){r->file, lineno, (uint32_t)(nul - s) + 1},
-                            "NUL byte in netlist text");
-    if (titled && lineno == 1) {
-      while (n && is_blank(s[n - 1])) n--;
-      r->src->title = kh_arena_strndup(r->src->arena, s, n);
-      if (!r->src->title) return nomem(r);
+    st = next_line_number(r, &lineno);
+    if (st == KH_OK) st = read_line(r, s, n, lineno, titled, &done);
+  }
+  return st == KH_OK && !done ? finish_reading(r) : st;
+}
+
+/* Reads the lines of an open file of `size` bytes (as stat saw it) a chunk at a time: the whole
+ * file is never held twice, as raw bytes and as logical lines. A chunk grows only to hold a
+ * physical line longer than itself. */
+enum { READ_CHUNK = 1 << 20 };
+
+static kh_status read_stream(reader *r, FILE *f, size_t size, int titled, const char **why) {
+  size_t cap = READ_CHUNK, have = 0, start = 0, total = 0;
+  char *buf = kh_malloc(cap);
+  if (!buf) return nomem(r);
+  kh_status st = KH_OK;
+  uint32_t lineno = 0;
+  int done = 0, eof = 0, sized = 0;
+  while (st == KH_OK && !done) {
+    const char *nl = memchr(buf + start, '\n', have - start);
+    if (nl || (eof && start < have)) {
+      size_t n = nl ? (size_t)(nl - (buf + start)) : have - start;
+      const char *s = buf + start;
+      start += n + (nl ? 1 : 0);
+      st = next_line_number(r, &lineno);
+      if (st == KH_OK) st = read_line(r, s, n, lineno, titled, &done);
       continue;
     }
-    size_t i = 0;
-    while (i < n && is_blank(s[i])) i++;
-    if (!r->in_control && word_is(s + i, n - i, ".end")) return KH_OK;
-    kh_status st = read_physical_line(r, s, n, lineno);
-    if (st != KH_OK) return st;
+    if (eof) break;
+    memmove(buf, buf + start, have - start);
+    have -= start, start = 0;
+    if (have == cap) {
+      if (kh_reserve((void **)&buf, &cap, cap + 1, 1)) {
+        st = nomem(r);
+        break;
+      }
+    }
+    size_t got = fread(buf + have, 1, cap - have, f);
+    if (got == 0) {
+      if (ferror(f)) *why = "read error", st = KH_ERR_IO;
+      eof = 1;
+      continue;
+    }
+    total += got;
+    if (total > size) {
+      *why = "file changed while being read", st = KH_ERR_IO;
+      break;
+    }
+    if (!sized) { /* the first chunk's line length, with an eighth to spare, sizes the rest */
+      sized = 1;
+      size_t lines = count_lines(buf + have, got);
+      st = reserve_for(r, size, (size_t)((double)size / (double)got * lines * 1.125) + 16);
+    }
+    have += got;
   }
-  if (r->in_control)
-    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, r->control_loc,
-                          ".control block is never closed by .endc");
-  return KH_OK;
+  kh_free(buf);
+  return st == KH_OK && !done ? finish_reading(r) : st;
 }
 
 static kh_status add_file(kh_context *ctx, kh_source *src, const char *name, uint32_t *index) {
@@ -285,9 +368,9 @@ static kh_status fail_file(reader *parent, kh_context *ctx, kh_source *src, kh_l
   return kh_fail(ctx, status, "%s: cannot read netlist: %s", path, why);
 }
 
-/* Reads a whole regular file into memory (refusing devices, pipes and huge files). */
-static kh_status slurp(reader *parent, kh_context *ctx, kh_source *src, kh_loc where,
-                       const char *path, char **out, size_t *out_len) {
+/* Opens a regular file (refusing devices, pipes and huge files); *size: its length by stat. */
+static kh_status open_file(reader *parent, kh_context *ctx, kh_source *src, kh_loc where,
+                           const char *path, FILE **out, size_t *size) {
   struct stat st;
   if (stat(path, &st) != 0)
     return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
@@ -295,29 +378,20 @@ static kh_status slurp(reader *parent, kh_context *ctx, kh_source *src, kh_loc w
     return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "not a regular file");
   if ((unsigned long long)st.st_size > KH_MAX_FILE_BYTES)
     return fail_file(parent, ctx, src, where, KH_ERR_INPUT, path, "file larger than 8 GiB");
-  FILE *f = fopen(path, "rb");
-  if (!f) return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
-  size_t cap = (size_t)st.st_size + 1, len = 0;
-  char *buf = kh_malloc(cap);
-  if (!buf) {
-    fclose(f);
-    return kh_fail_nomem(ctx, "reading the netlist");
-  }
-  size_t got;
-  while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) break; /* the file grew while we read it: keep what stat promised */
-  }
-  int err = ferror(f);
-  fclose(f);
-  if (err || len > (size_t)st.st_size) {
-    kh_free(buf);
-    return fail_file(parent, ctx, src, where, KH_ERR_IO, path,
-                     err ? "read error" : "file changed while being read");
-  }
-  *out = buf;
-  *out_len = len;
+  *out = fopen(path, "rb");
+  if (!*out) return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
+  *size = (size_t)st.st_size;
   return KH_OK;
+}
+
+/* Reads an opened file into r's source and closes it; read errors name the file as opened. */
+static kh_status read_opened(reader *parent, reader *r, kh_loc where, const char *path, FILE *f,
+                             size_t size, int titled) {
+  const char *why = NULL;
+  kh_status st = read_stream(r, f, size, titled, &why);
+  fclose(f);
+  if (why) return fail_file(parent, r->ctx, r->src, where, KH_ERR_IO, path, why);
+  return st;
 }
 
 static void directory_of(const char *path, char dir[PATH_MAX]) {
@@ -344,13 +418,13 @@ static kh_status read_file_at(reader *parent, const char *path, kh_loc where) {
     if (strcmp(src->include_stack[i], canon) == 0)
       return kh_source_fail(ctx, src, KH_ERR_INPUT, where,
                             "include cycle: '%s' is already being read", path);
-  char *buf;
-  size_t len;
-  kh_status st = slurp(parent, ctx, src, where, path, &buf, &len);
+  FILE *f = NULL;
+  size_t size = 0;
+  kh_status st = open_file(parent, ctx, src, where, path, &f, &size);
   if (st != KH_OK) return st;
   char *canon_copy = kh_strdup(canon);
   if (!canon_copy) {
-    kh_free(buf);
+    fclose(f);
     return kh_fail_nomem(ctx, "reading the netlist");
   }
   src->include_stack[src->include_depth++] = canon_copy;
@@ -358,45 +432,50 @@ static kh_status read_file_at(reader *parent, const char *path, kh_loc where) {
   directory_of(path, dir);
   reader r = {.src = src, .ctx = ctx, .dir = dir};
   st = add_file(ctx, src, path, &r.file);
-  if (st == KH_OK) st = read_buffer(&r, buf, len, 0);
-  kh_free(buf);
+  if (st == KH_OK)
+    st = read_opened(parent, &r, where, path, f, size, 0);
+  else
+    fclose(f);
   kh_free(src->include_stack[--src->include_depth]);
   return st;
 }
 
-static kh_status read_top(kh_context *ctx, kh_source *src, const char *buf, size_t len,
-                          const char *name, const char *dir) {
-  if (len == 0)
-    return kh_fail(ctx, KH_ERR_INPUT, "%s:1:1: empty netlist (line 1 is the title)", name);
-  reader r = {.src = src, .ctx = ctx, .dir = dir};
-  kh_status st = add_file(ctx, src, name, &r.file);
-  return st == KH_OK ? read_buffer(&r, buf, len, 1) : st;
+static kh_status empty_netlist(kh_context *ctx, const char *name) {
+  return kh_fail(ctx, KH_ERR_INPUT, "%s:1:1: empty netlist (line 1 is the title)", name);
 }
 
 kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *text, size_t len,
                                 const char *name) {
-  return read_top(ctx, src, text, len, name ? name : "<string>", "");
+  if (!name) name = "<string>";
+  if (len == 0) return empty_netlist(ctx, name);
+  reader r = {.src = src, .ctx = ctx, .dir = ""};
+  kh_status st = add_file(ctx, src, name, &r.file);
+  return st == KH_OK ? read_buffer(&r, text, len, 1) : st;
 }
 
 kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path) {
   char canon[PATH_MAX];
-  char *buf;
-  size_t len;
-  kh_status st = slurp(NULL, ctx, src, (kh_loc){0, 0, 0}, path, &buf, &len);
+  FILE *f = NULL;
+  size_t size = 0;
+  kh_status st = open_file(NULL, ctx, src, (kh_loc){0, 0, 0}, path, &f, &size);
   if (st != KH_OK) return st;
-  if (!realpath(path, canon)) {
-    kh_free(buf);
-    return kh_fail(ctx, KH_ERR_IO, "%s: cannot resolve path: %s", path, strerror(errno));
-  }
-  src->include_stack[0] = kh_strdup(canon);
-  if (!src->include_stack[0]) {
-    kh_free(buf);
-    return kh_fail_nomem(ctx, "reading the netlist");
+  if (size == 0) st = empty_netlist(ctx, path);
+  if (st == KH_OK && !realpath(path, canon))
+    st = kh_fail(ctx, KH_ERR_IO, "%s: cannot resolve path: %s", path, strerror(errno));
+  if (st == KH_OK && !(src->include_stack[0] = kh_strdup(canon)))
+    st = kh_fail_nomem(ctx, "reading the netlist");
+  if (st != KH_OK) {
+    fclose(f);
+    return st;
   }
   src->include_depth = 1;
   char dir[PATH_MAX];
   directory_of(path, dir);
-  st = read_top(ctx, src, buf, len, path, dir);
-  kh_free(buf);
-  return st;
+  reader r = {.src = src, .ctx = ctx, .dir = dir};
+  st = add_file(ctx, src, path, &r.file);
+  if (st != KH_OK) {
+    fclose(f);
+    return st;
+  }
+  return read_opened(NULL, &r, (kh_loc){0, 0, 0}, path, f, size, 1);
 }
