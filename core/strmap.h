@@ -20,7 +20,6 @@ typedef struct {
   size_t slot_count;
   struct kh_strmap_entry {
     const char *name;
-    uint32_t hash;
   } * entries; /* by id */
   size_t count, capacity;
 } kh_strmap;

@@ -68,6 +68,7 @@ static kh_status pair(kh_parser *p, uint32_t f, unsigned char *used) {
 
 kh_status kh_resolve_amplifiers(kh_parser *p) {
   kh_netlist *nl = p->nl;
+  if (!p->controlled_count) return KH_OK;
   unsigned char *used = kh_calloc(nl->element_count + 1, 1);
   if (!used) return kh_fail_nomem(p->ctx, "checking amplifiers");
   kh_status st = KH_OK;

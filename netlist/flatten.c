@@ -258,8 +258,9 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
       st = kh_fail_nomem(p->ctx, "storing elements");
   }
   if (st == KH_OK) st = kh_eval_token(p, line, &t[want - 1], s, &e.value);
-  if (st != KH_OK) return st;
-  return add_element(p, line, &t[0], s, e);
+  if (st == KH_OK) st = add_element(p, line, &t[0], s, e);
+  if (st == KH_OK) p->controlled_count++;
+  return st;
 }
 
 /* Splits "x1 a b name [params:] p=v ..." (or ".subckt name a b [params:] p=v"): returns the index

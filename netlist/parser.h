@@ -50,6 +50,7 @@ typedef struct {
   char *scratch; /* for building flattened names */
   size_t scratch_cap;
   size_t amplifier_cap;
+  size_t controlled_count; /* E and F elements: amplifiers are paired only when there are any */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;

@@ -1,0 +1,94 @@
+/* The fast decimal conversion against strtod, bit for bit: whatever it accepts it must convert
+ * exactly as strtod does, and it must hand every case it cannot guarantee back to strtod. */
+#include "core/decimal.h"
+
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t next(uint64_t *state) { /* splitmix64 */
+  uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+
+/* Returns whether the fast path took s; fails the test if it took it and strtod disagrees. */
+static int agrees(const char *s) {
+  double fast = 0;
+  if (!kh_decimal_fast(s, strlen(s), &fast)) return 0;
+  double slow = strtod(s, NULL);
+  cr_assert(memcmp(&fast, &slow, sizeof fast) == 0, "%s: fast %.17g, strtod %.17g", s, fast, slow);
+  return 1;
+}
+
+Test(decimal, random_numbers_match_strtod_bit_for_bit) {
+  uint64_t state = 7;
+  size_t taken = 0, total = 400000;
+  char text[96];
+  for (size_t k = 0; k < total; k++) {
+    int digits = 1 + (int)(next(&state) % 20), point = (int)(next(&state) % (digits + 2));
+    size_t n = 0;
+    if (next(&state) % 4 == 0) text[n++] = '-';
+    for (int d = 0; d < digits; d++) {
+      if (d == point) text[n++] = '.';
+      text[n++] = (char)('0' + next(&state) % 10);
+    }
+    if (next(&state) % 2)
+      n += (size_t)snprintf(text + n, sizeof text - n, "e%d", (int)(next(&state) % 61) - 30);
+    text[n] = '\0';
+    taken += (size_t)agrees(text);
+  }
+  /* the "%.17g" shape of written netlists must nearly always take the fast path */
+  size_t shaped = 0;
+  for (size_t k = 0; k < 100000; k++) {
+    double v = (double)(next(&state) >> 11) / 9007199254740992.0 * 1e3;
+    snprintf(text, sizeof text, "%.17g", v);
+    shaped += (size_t)agrees(text);
+  }
+  cr_expect_gt(taken, total / 2, "fast path took only %zu of %zu", taken, total);
+  cr_expect_gt(shaped, 99000, "fast path took only %zu of 100000 %%.17g numbers", shaped);
+}
+
+Test(decimal, halfway_cases_go_to_strtod) {
+  /* 2^53 + 1 lies exactly between two doubles; ties go to even, which only strtod settles */
+  double v;
+  cr_assert_not(kh_decimal_fast("9007199254740993", 16, &v));
+  /* one digit either side of the tie is decided correctly by the fast path */
+  cr_assert(agrees("9007199254740992"));
+  cr_assert(agrees("90071992547409931e-1"));
+  cr_assert(agrees("90071992547409929e-1"));
+}
+
+Test(decimal, what_it_refuses) {
+  double v = 42;
+  const char *refused[] = {"",
+                           "-",
+                           ".",
+                           "e5",
+                           "1e",
+                           "1e+",
+                           "1.5x",
+                           "1e400",
+                           "1e-28",
+                           "1e28",
+                           "12345678901234567890",
+                           "0x10",
+                           "inf",
+                           "nan",
+                           "1.2.3",
+                           " 1"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    cr_assert_not(kh_decimal_fast(refused[i], strlen(refused[i]), &v), "took '%s'", refused[i]);
+  cr_assert_eq(v, 42);
+  cr_assert(agrees("0"));
+  cr_assert(agrees("-0.000"));
+  cr_assert(agrees("000000000000000000000000000001.5"));
+  cr_assert(agrees("1e27"));
+  cr_assert(agrees("1e-27"));
+  cr_assert(agrees("9999999999999999999"));
+  cr_assert(agrees(".5"));
+  cr_assert(agrees("5."));
+}
