@@ -171,8 +171,9 @@ static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
       last = first + 1;
     }
     for (size_t e = first; e < last; e++) {
-      if (!trainable_kind(nl->elements[e].kind) || nl->elements[e].synthetic ||
-          !glob_match(t->s, t->len, kh_strmap_name(&nl->element_names, (uint32_t)e)))
+      /* the name first: a pattern such as "i*" then never touches a resistor's record */
+      if (!glob_match(t->s, t->len, kh_strmap_name(&nl->element_names, (uint32_t)e)) ||
+          !trainable_kind(nl->elements[e].kind) || nl->elements[e].synthetic)
         continue;
       matched++;
       if (marked[e]) continue;
