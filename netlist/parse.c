@@ -248,11 +248,12 @@ static kh_status scan(kh_parser *p) {
   int inside = 0;
   for (uint32_t line = 0; st == KH_OK && line < p->src.line_count; line++) {
     /* A logical line starts at its first word. Element lines (nearly all of them) are split
-     * into tokens when they are expanded; here only braces can make tokenizing fail, so a
-     * line without them is filed as it is, even in a subcircuit never instantiated. */
+     * into tokens when they are expanded; only braces can make that fail, so lines with braces
+     * are tokenized here too, to report it even in a subcircuit never instantiated. */
     const char *text = kh_line_text(&p->src, &p->src.lines[line]);
-    if (text[0] >= 'a' && text[0] <= 'z' && !strpbrk(text, "{}")) {
-      if (!inside) st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
+    if (text[0] >= 'a' && text[0] <= 'z') {
+      if (strpbrk(text, "{}")) st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], &tok);
+      if (st == KH_OK && !inside) st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
       continue;
     }
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], &tok);
@@ -260,9 +261,7 @@ static kh_status scan(kh_parser *p) {
     char c = tok.items[0].s[0];
     if (c == '.')
       st = directive(p, line, &tok, &inside);
-    else if (c >= 'a' && c <= 'z') {
-      if (!inside) st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
-    } else
+    else
       st = kh_token_fail(p, line, &tok.items[0],
                          "expected an element name or a '.' card, found "
                          "'%.*s'",
