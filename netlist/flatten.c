@@ -420,8 +420,7 @@ enum { PREFETCH_LINES = 4 };
 
 static void prefetch_name(kh_parser *p, uint32_t line) {
   const char *s = kh_line_text(&p->src, &p->src.lines[line]);
-  size_t n = strcspn(s, " \t\f\v,=(){}");
-  kh_strmap_prefetch(&p->nl->element_names, s, n);
+  kh_strmap_prefetch(&p->nl->element_names, s, kh_first_word_length(s));
 }
 
 kh_status kh_flatten(kh_parser *p) {

@@ -25,6 +25,12 @@ static unsigned class_of(char c) {
   return byte_class[(unsigned char)c];
 }
 
+size_t kh_first_word_length(const char *s) {
+  size_t n = 0;
+  while (s[n] && !class_of(s[n])) n++;
+  return n;
+}
+
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out) {
   const char *s = kh_line_text(src, line);
   size_t n = line->len, i = 0;

@@ -22,6 +22,9 @@ typedef struct {
  * '{...}' (nested braces allowed) is one token. */
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out);
 void kh_tokens_release(kh_tokens *t);
+/* Length of the word at the start of NUL-terminated s, as kh_tokenize would end it (the element
+ * name of a logical line, which starts at its first word). */
+size_t kh_first_word_length(const char *s);
 
 static inline int kh_token_eq(const kh_token *t, const char *word) {
   size_t i = 0;
