@@ -19,10 +19,9 @@ int kh_cli_report(kh_context *ctx, kh_status st);
 int kh_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kh_cli_is_help(const char *arg);
 double kh_cli_now(void);
-/* For inputs of at least `bytes_threshold` bytes: re-executes the process once with glibc told
- * to back large allocations with transparent huge pages (see main.c). Returns only when it did
- * not re-execute. */
-void kh_cli_prefer_huge_pages(const char *input_file, long long bytes_threshold);
+/* Moves the heap onto transparent huge pages, with a reserve sized from the input file (NULL:
+ * the minimum); call before the input is read (memory.c). */
+void kh_cli_prefer_huge_pages(const char *input_file);
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);

@@ -5,25 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-static char **original_argv;
-
-/* A million-node circuit's factor takes hundreds of MB; first-touch faults on 4 KiB pages then
- * cost seconds on virtual machines (measured: 10.5 s -> 7.4 s for the 1000x1000 grid). glibc
- * backs large allocations with transparent huge pages when GLIBC_TUNABLES says so, which it
- * reads only at start-up: hence one re-exec, for large inputs only, never over a setting of
- * the user's, and not when KH_NO_HUGEPAGES is set (valgrind would not follow the exec). */
-void kh_cli_prefer_huge_pages(const char *input_file, long long bytes_threshold) {
-  struct stat st;
-  if (!original_argv || getenv("GLIBC_TUNABLES") || getenv("KH_NO_HUGEPAGES")) return;
-  if (stat(input_file, &st) != 0 || (long long)st.st_size < bytes_threshold) return;
-  if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) != 0) return;
-  execv("/proc/self/exe", original_argv);
-  unsetenv("GLIBC_TUNABLES"); /* exec failed: carry on without */
-}
 
 static const kh_command commands[] = {
     {"op", "DC operating point of a netlist (native solver, ngspice, or both compared)", kh_cmd_op,
@@ -102,7 +84,6 @@ static int run(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  original_argv = argv;
   kh_cli_mpi_start(&argc, &argv);
   int rc = run(argc, argv);
   kh_cli_mpi_stop();

@@ -155,7 +155,7 @@ int kh_cmd_op(int argc, char **argv) {
   op_options o;
   int rc = parse_options(argc, argv, &o);
   if (rc != KH_EXIT_OK) return rc;
-  kh_cli_prefer_huge_pages(o.file, 8ll << 20);
+  kh_cli_prefer_huge_pages(o.file);
   kh_context *ctx = NULL;
   if (kh_context_new(&ctx) != KH_OK) return fprintf(stderr, "kirchhoff: out of memory\n"), 4;
   kh_netlist *nl = NULL;
