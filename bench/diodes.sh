@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Nonlinear DC solve: a 100x100 resistor grid with 2,500 Shockley diodes to ground, kirchhoff's
-# projected Newton against the ngspice program on the same file (whole processes, median of 3),
+# projected Newton against the ngspice program on the same file (whole processes, medians of 5
+# and 3),
 # then the answers compared in one process (kirchhoff op --compare, ngspice at tight tolerances).
 # Usage: bench/diodes.sh [KIRCHHOFF_BINARY]
 set -euo pipefail
@@ -9,7 +10,7 @@ kirchhoff=${1:-$here/../build/release/cli/kirchhoff}
 out=$here/out
 mkdir -p "$out"
 file=$out/grid100_diodes.cir
-[[ -s $file ]] || "$here/gen_grid.py" 100 "$file" 2500
+[[ -s $file ]] || { "$here/gen_grid.py" 100 "$file" 2500 && sync; }
 
 median_seconds() {  # median_seconds RUNS CMD...
   local runs=$1 t0 t1 i
@@ -22,7 +23,7 @@ median_seconds() {  # median_seconds RUNS CMD...
   done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 
-kt=$(median_seconds 3 "$kirchhoff" op --quiet --csv "$file")
+kt=$(median_seconds 5 "$kirchhoff" op --quiet --csv "$file")
 nt=$(median_seconds 3 ngspice -b "$file")
 printf '%-34s %12s %12s %8s\n' circuit kirchhoff_s ngspice_s ratio
 printf '%-34s %12s %12s %8s\n' "100x100 grid + 2500 diodes" "$kt" "$nt" \

@@ -17,13 +17,27 @@ net=$out/layered784.cir
 "$here/gen_layered.py" "$net" "$out/layered784_shockley.cir" "$data/mnist" --shockley
 "$here/gen_layered.py" "$net" "$out/layered784_ideal.cir" "$data/mnist"
 
+sync # the files were just written: their writeback must not land inside a measurement
+
+median_seconds() {  # median_seconds RUNS CMD...: wall time of whole processes
+  local runs=$1 t0 t1 i
+  shift
+  for ((i = 0; i < runs; i++)); do
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || { echo -; return; }
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
+  done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
 echo "== 784-500-10, Shockley diode pairs: kirchhoff vs ngspice in one process"
 "$kirchhoff" op --quiet --compare "$out/layered784_shockley.cir" | tee "$out/layered_compare.txt"
-awk '/^native:/ {n = $2} /^ngspice:/ {g = $2} /^parse:/ {p = $2}
-     END {printf "solve ratio ngspice/native: %.0fx; with kirchhoff'"'"'s parse included: %.0fx\n",
-          g / n, g / (n + p)}' "$out/layered_compare.txt"
+whole=$(median_seconds 5 "$kirchhoff" op --quiet --csv "$out/layered784_shockley.cir")
+echo "kirchhoff op, whole process (start-up, parse, solve, output), median of 5: $whole s"
+awk -v w="$whole" '/^native:/ {n = $2} /^ngspice:/ {g = $2} /^parse:/ {p = $2}
+     END {printf "ngspice (parse and .op, in process) / kirchhoff: solve %.0fx; parse + solve " \
+          "%.0fx; kirchhoff'"'"'s whole process %.0fx\n", g / n, g / (n + p), g / w}' \
+  "$out/layered_compare.txt"
 echo "== 784-500-10, ideal diode pairs: kirchhoff op (projected Newton), whole process"
-t0=$(date +%s.%N)
-"$kirchhoff" op --quiet --csv "$out/layered784_ideal.cir" >/dev/null
-t1=$(date +%s.%N)
-awk -v a="$t0" -v b="$t1" 'BEGIN {printf "kirchhoff op: %.3f s (parse included)\n", b - a}'
+echo "kirchhoff op, median of 5: $(median_seconds 5 "$kirchhoff" op --quiet --csv \
+  "$out/layered784_ideal.cir") s (parse included)"
