@@ -26,20 +26,27 @@ void kh_strmap_release(kh_strmap *m) {
   kh_strmap_init(m, arena);
 }
 
+#define ID_MASK ((1u << KH_STRMAP_ID_BITS) - 1)
+
+/* The hash's top bits, above the id; the slot index comes from its low bits. */
+static uint32_t tag_of(uint32_t h) {
+  return h & ~ID_MASK;
+}
+
 static size_t probe(const kh_strmap *m, const char *s, size_t len, uint32_t h) {
   size_t mask = m->slot_count - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const struct kh_strmap_slot *slot = &m->slots[i];
-    if (!slot->id1) return i;
-    if (slot->hash != h) continue;
-    const char *name = m->entries[slot->id1 - 1].name;
+    uint32_t slot = m->slots[i];
+    if (!slot) return i;
+    if ((slot & ~ID_MASK) != tag_of(h)) continue;
+    const char *name = m->entries[(slot & ID_MASK) - 1].name;
     if (strncmp(name, s, len) == 0 && name[len] == '\0') return i;
   }
 }
 
 uint32_t kh_strmap_find(const kh_strmap *m, const char *s, size_t len) {
   if (!m->slot_count) return KH_NOT_FOUND;
-  uint32_t id1 = m->slots[probe(m, s, len, hash_bytes(s, len))].id1;
+  uint32_t id1 = m->slots[probe(m, s, len, hash_bytes(s, len))] & ID_MASK;
   return id1 ? id1 - 1 : KH_NOT_FOUND;
 }
 
@@ -48,14 +55,14 @@ void kh_strmap_prefetch(const kh_strmap *m, const char *s, size_t len) {
 }
 
 static int rehash(kh_strmap *m, size_t slot_count) {
-  struct kh_strmap_slot *slots = kh_calloc(slot_count, sizeof *slots);
+  uint32_t *slots = kh_calloc(slot_count, sizeof *slots);
   if (!slots) return -1;
   for (size_t id = 0; id < m->count; id++) {
     const char *name = m->entries[id].name;
     uint32_t h = hash_bytes(name, strlen(name));
     size_t i = h & (slot_count - 1);
-    while (slots[i].id1) i = (i + 1) & (slot_count - 1);
-    slots[i] = (struct kh_strmap_slot){(uint32_t)id + 1, h};
+    while (slots[i]) i = (i + 1) & (slot_count - 1);
+    slots[i] = tag_of(h) | (uint32_t)(id + 1);
   }
   kh_free(m->slots);
   m->slots = slots;
@@ -82,17 +89,17 @@ int kh_strmap_intern(kh_strmap *m, const char *s, size_t len, uint32_t *id, int 
     return -1;
   uint32_t h = hash_bytes(s, len);
   size_t i = probe(m, s, len, h);
-  if (m->slots[i].id1) {
-    *id = m->slots[i].id1 - 1;
+  if (m->slots[i]) {
+    *id = (m->slots[i] & ID_MASK) - 1;
     if (added) *added = 0;
     return 0;
   }
-  if (m->count >= KH_NOT_FOUND - 1) return -1;
+  if (m->count >= ID_MASK - 1) return -1;
   if (kh_reserve((void **)&m->entries, &m->capacity, m->count + 1, sizeof *m->entries)) return -1;
   char *copy = kh_arena_strndup(m->arena, s, len);
   if (!copy) return -1;
   m->entries[m->count].name = copy;
-  m->slots[i] = (struct kh_strmap_slot){(uint32_t)m->count + 1, h};
+  m->slots[i] = tag_of(h) | (uint32_t)(m->count + 1);
   *id = (uint32_t)m->count++;
   if (added) *added = 1;
   return 0;

@@ -205,6 +205,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
   e.model = kh_strmap_find(&p->nl->model_names, t[3].s, t[3].len);
+  if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (e.model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
   if (strcmp(p->nl->models[e.model].type, "d") != 0)
@@ -423,12 +424,34 @@ static void prefetch_name(kh_parser *p, uint32_t line) {
   kh_strmap_prefetch(&p->nl->element_names, s, kh_first_word_length(s));
 }
 
+kh_status kh_flatten_ahead(kh_parser *p, uint32_t from, uint32_t end, uint32_t *flattened) {
+  kh_scope top = {.path = ""};
+  kh_status st = KH_OK;
+  uint32_t line = from;
+  for (; line < end; line++) {
+    if (line + PREFETCH_LINES < end) prefetch_name(p, line + PREFETCH_LINES);
+    /* R, C, V, I and D add their element last, after every lookup: a line that fails on a
+     * lookup has changed nothing but interned its nodes, as kh_flatten would have next */
+    p->speculative = 1, p->missed = 0;
+    st = expand_line(p, line, &top);
+    p->speculative = 0;
+    if (st != KH_OK) break;
+  }
+  *flattened = line - from;
+  if (st != KH_OK && p->missed) { /* defined further down, maybe: kh_flatten will tell */
+    p->ctx->status = KH_OK;
+    p->ctx->message[0] = '\0';
+    return KH_OK;
+  }
+  return st;
+}
+
 kh_status kh_flatten(kh_parser *p) {
   kh_scope top = {.path = ""};
   /* One element per top-level line, more only where subcircuits expand: sized once, the array
    * is not copied while it doubles (784-500-10: 44 MB, where doubling touched 73 MB) */
   kh_netlist *nl = p->nl;
-  if (kh_reserve_exact((void **)&nl->elements, &nl->element_cap, p->top_count,
+  if (kh_reserve_exact((void **)&nl->elements, &nl->element_cap, nl->element_count + p->top_count,
                        sizeof *nl->elements))
     return kh_fail_nomem(p->ctx, "storing elements");
   for (size_t i = 0; i < p->top_count; i++) {

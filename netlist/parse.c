@@ -40,7 +40,7 @@ void kh_param_release(kh_param_table *t) {
 }
 
 typedef struct {
-  const kh_parser *p;
+  kh_parser *p;
   const kh_scope *scope;
 } lookup_env;
 
@@ -57,7 +57,9 @@ int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
   if (env->scope && kh_param_get(env->scope->params, name, len, v)) return 1;
-  return kh_param_get(&env->p->globals, name, len, v);
+  if (kh_param_get(&env->p->globals, name, len, v)) return 1;
+  if (env->p->speculative) env->p->missed = 1; /* a .param further down, maybe */
+  return 0;
 }
 
 static int starts_like_name(char c) {
@@ -242,38 +244,87 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   return kh_token_fail(p, line, t, "unsupported card '%.*s'", (int)t->len, t->s);
 }
 
-static kh_status scan(kh_parser *p) {
-  kh_tokens tok = {0};
+/* Sorts one logical line: directives are evaluated, element lines kept for flattening. A
+ * logical line starts at its first word. Element lines (nearly all of them) are split into
+ * tokens when they are expanded; only braces can make that fail, so lines with braces are
+ * tokenized here too, to report it even in a subcircuit never instantiated. */
+static kh_status scan_line(kh_parser *p, uint32_t line) {
+  kh_tokens *tok = &p->scan_tokens;
+  const char *text = kh_line_text(&p->src, &p->src.lines[line]);
   kh_status st = KH_OK;
-  int inside = 0;
-  for (uint32_t line = 0; st == KH_OK && line < p->src.line_count; line++) {
-    /* A logical line starts at its first word. Element lines (nearly all of them) are split
-     * into tokens when they are expanded; only braces can make that fail, so lines with braces
-     * are tokenized here too, to report it even in a subcircuit never instantiated. */
-    const char *text = kh_line_text(&p->src, &p->src.lines[line]);
-    if (text[0] >= 'a' && text[0] <= 'z') {
-      if (strpbrk(text, "{}")) st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], &tok);
-      if (st == KH_OK && !inside) st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
-      continue;
-    }
-    st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], &tok);
-    if (st != KH_OK || tok.count == 0) continue;
-    char c = tok.items[0].s[0];
-    if (c == '.')
-      st = directive(p, line, &tok, &inside);
-    else
-      st = kh_token_fail(p, line, &tok.items[0],
-                         "expected an element name or a '.' card, found "
-                         "'%.*s'",
-                         (int)tok.items[0].len, tok.items[0].s);
+  if (text[0] >= 'a' && text[0] <= 'z') {
+    if (strpbrk(text, "{}")) st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    if (st != KH_OK || p->inside) return st;
+    p->streaming = 0; /* elements keep the file's order: none may stream past this one */
+    return push_line(p, &p->top, &p->top_count, &p->top_cap, line);
   }
-  if (st == KH_OK && inside) {
+  st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+  if (st != KH_OK || tok->count == 0) return st;
+  if (tok->items[0].s[0] == '.') return directive(p, line, tok, &p->inside);
+  return kh_token_fail(p, line, &tok->items[0],
+                       "expected an element name or a '.' card, found '%.*s'",
+                       (int)tok->items[0].len, tok->items[0].s);
+}
+
+/* Streamed lines are flattened in batches, so that each name's hash slot can be fetched a few
+ * lines ahead (flatten.c), and then dropped from the source. */
+enum { STREAM_BATCH = 64 };
+
+static int streamable(const kh_parser *p, uint32_t line) {
+  const char *text = kh_line_text(&p->src, &p->src.lines[line]);
+  return p->streaming && !p->inside && text[0] && strchr("rcvid", text[0]) && !strpbrk(text, "{}");
+}
+
+/* Flattens the waiting streamed lines and removes them from the source; a line that must wait
+ * for definitions further down ends streaming and, with the lines after it, is kept. Lines
+ * after the waiting ones (the line being offered) move down. */
+static kh_status flush_streamed(kh_parser *p) {
+  uint32_t from = p->pending_from, count = p->pending, done = 0;
+  p->pending = 0;
+  if (!count) return KH_OK;
+  kh_status st = kh_flatten_ahead(p, from, from + count, &done);
+  if (st != KH_OK) return st;
+  kh_source_remove_lines(&p->src, from, from + done);
+  if (done < count) p->streaming = 0;
+  for (uint32_t line = from; st == KH_OK && line < from + count - done; line++)
+    st = push_line(p, &p->top, &p->top_count, &p->top_cap, line);
+  return st;
+}
+
+/* Sizes the element storage for the lines the source expects, before they arrive: the name
+ * map is then never rehashed and the elements never copied while they stream in. */
+static kh_status reserve_elements(kh_parser *p) {
+  size_t lines = p->src.line_estimate;
+  if (lines <= p->reserved_lines) return KH_OK;
+  p->reserved_lines = lines;
+  if (kh_strmap_reserve(&p->nl->element_names, lines) ||
+      kh_reserve_exact((void **)&p->nl->elements, &p->nl->element_cap, lines,
+                       sizeof *p->nl->elements))
+    return kh_fail_nomem(p->ctx, "parsing");
+  return KH_OK;
+}
+
+/* The source's on_line: each complete logical line, in order, while the file is read. */
+static kh_status take_line(void *user, uint32_t line) {
+  kh_parser *p = user;
+  kh_status st = reserve_elements(p);
+  if (st != KH_OK) return st;
+  if (streamable(p, line)) {
+    if (!p->pending) p->pending_from = line;
+    return ++p->pending == STREAM_BATCH ? flush_streamed(p) : KH_OK;
+  }
+  st = flush_streamed(p);
+  return st == KH_OK ? scan_line(p, p->src.line_count - 1) : st; /* the line moved down */
+}
+
+static kh_status finish_scan(kh_parser *p) {
+  kh_status st = flush_streamed(p);
+  if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
     kh_loc loc = kh_source_loc(&p->src, &p->src.lines[s->line], 0);
     st = kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, ".subckt '%s' is never closed by .ends",
                         s->name);
   }
-  kh_tokens_release(&tok);
   return st;
 }
 
@@ -320,8 +371,10 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_init(&nl->nodes, &nl->arena);
   kh_strmap_init(&nl->element_names, &nl->arena);
   kh_strmap_init(&nl->model_names, &nl->arena);
-  kh_parser p = {.ctx = ctx, .nl = nl};
+  kh_parser p = {.ctx = ctx, .nl = nl, .streaming = 1};
   kh_source_init(&p.src, &nl->arena);
+  p.src.on_line = take_line;
+  p.src.on_line_user = &p;
   kh_strmap_init(&p.subckt_names, &nl->arena);
   kh_strmap_init(&p.instance_names, &nl->arena);
   uint32_t ground;
@@ -330,12 +383,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
-  /* Most lines are elements: size the name map once. Nodes are far fewer than lines in the
-   * networks that matter (784-500-10: 2,080 nodes, 397,000 elements) and their map grows as
-   * needed; sized by lines it would spread 2,000 hot entries over megabytes of slots. */
-  if (st == KH_OK && kh_strmap_reserve(&nl->element_names, p.src.line_count))
-    st = kh_fail_nomem(ctx, "parsing");
-  if (st == KH_OK) st = scan(&p);
+  if (st == KH_OK) st = finish_scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
@@ -351,6 +399,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.top);
   kh_free(p.cards);
   kh_free(p.scratch);
+  kh_tokens_release(&p.scan_tokens);
   for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
     kh_tokens_release(&p.line_tokens[i]);
     kh_tokens_release(&p.header_tokens[i]);

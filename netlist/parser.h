@@ -51,6 +51,15 @@ typedef struct {
   size_t scratch_cap;
   size_t amplifier_cap;
   size_t controlled_count; /* E and F elements: amplifiers are paired only when there are any */
+  int inside;              /* scanning a .subckt body */
+  kh_tokens scan_tokens;   /* the line being scanned */
+  /* Top-level element lines are flattened as they stream in, while they come in a leading run
+   * that needs nothing defined later in the file (parse.c, kh_flatten_ahead). */
+  int streaming;           /* still in that run */
+  uint32_t pending_from;   /* streamed lines waiting at the end of the source: */
+  uint32_t pending;        /* [pending_from, pending_from + pending) */
+  size_t reserved_lines;   /* element storage is sized for this many lines */
+  int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
@@ -69,8 +78,13 @@ void kh_param_release(kh_param_table *t);
 /* Returns 1 and sets *v when the table defines name[0..len). */
 int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v);
 
-/* Stage 2: expands every top-level element, instantiating subcircuits. */
+/* Stage 2: expands every top-level element line held back in p->top, instantiating
+ * subcircuits. */
 kh_status kh_flatten(kh_parser *p);
+/* Flattens the top-level R, C, V, I and D lines [from, end) while the file is still being read.
+ * *flattened: how many were; fewer than end - from means the next one names a parameter or a
+ * model the file has not defined yet (no error then: it waits for kh_flatten). */
+kh_status kh_flatten_ahead(kh_parser *p, uint32_t from, uint32_t end, uint32_t *flattened);
 /* Stage 2b: pairs E and F elements into amplifiers (or fails). */
 kh_status kh_resolve_amplifiers(kh_parser *p);
 /* Stage 3: resolves .input/.output/.train/.bounds against the flattened circuit. */

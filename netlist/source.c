@@ -16,6 +16,37 @@ void kh_source_init(kh_source *src, kh_arena *arena) {
   src->arena = arena;
 }
 
+void kh_source_remove_lines(kh_source *src, uint32_t from, uint32_t to) {
+  if (from >= to) return;
+  const kh_line *first = &src->lines[from], *next = to < src->line_count ? &src->lines[to] : NULL;
+  size_t text_cut = (next ? next->text : src->text_len) - first->text;
+  size_t seg_cut = (next ? next->seg : src->seg_count) - first->seg;
+  size_t text_at = first->text, seg_at = first->seg;
+  memmove(src->text + text_at, src->text + text_at + text_cut, src->text_len - text_at - text_cut);
+  memmove(src->segs + seg_at, src->segs + seg_at + seg_cut,
+          (src->seg_count - seg_at - seg_cut) * sizeof *src->segs);
+  for (size_t i = to; i < src->line_count; i++) {
+    kh_line l = src->lines[i];
+    l.text -= text_cut, l.seg -= seg_cut;
+    src->lines[i - (to - from)] = l;
+  }
+  src->line_count -= to - from;
+  src->text_len -= text_cut;
+  src->seg_count -= seg_cut;
+  src->offered = src->offered >= to    ? src->offered - (to - from)
+                 : src->offered > from ? from
+                                       : src->offered;
+}
+
+/* Hands every complete line not yet offered to on_line. */
+static kh_status offer_lines(kh_source *src) {
+  while (src->on_line && src->offered < src->line_count) {
+    kh_status st = src->on_line(src->on_line_user, src->offered++);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
 void kh_source_release(kh_source *src) {
   kh_free(src->text);
   kh_free(src->lines);
@@ -114,6 +145,8 @@ static kh_status append_text(reader *r, const char *s, size_t n, uint32_t line, 
 
 static kh_status begin_line(reader *r) {
   kh_source *src = r->src;
+  kh_status st = offer_lines(src); /* a new line begins: the last one is complete */
+  if (st != KH_OK) return st;
   if (kh_reserve((void **)&src->lines, &src->line_cap, src->line_count + 1, sizeof *src->lines) ||
       kh_reserve((void **)&src->text, &src->text_cap, src->text_len + 1, 1))
     return nomem(r);
@@ -267,6 +300,7 @@ static kh_status finish_reading(reader *r) {
  * count is an estimate, and kh_reserve grows past it if the estimate was short. */
 static kh_status reserve_for(reader *r, size_t bytes, size_t lines) {
   kh_source *src = r->src;
+  src->line_estimate += lines;
   if (kh_reserve_exact((void **)&src->text, &src->text_cap, src->text_len + bytes + 2, 1) ||
       kh_reserve_exact((void **)&src->lines, &src->line_cap, src->line_count + lines,
                        sizeof *src->lines) ||
@@ -450,7 +484,8 @@ kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *tex
   if (len == 0) return empty_netlist(ctx, name);
   reader r = {.src = src, .ctx = ctx, .dir = ""};
   kh_status st = add_file(ctx, src, name, &r.file);
-  return st == KH_OK ? read_buffer(&r, text, len, 1) : st;
+  if (st == KH_OK) st = read_buffer(&r, text, len, 1);
+  return st == KH_OK ? offer_lines(src) : st;
 }
 
 kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path) {
@@ -477,5 +512,6 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
     fclose(f);
     return st;
   }
-  return read_opened(NULL, &r, (kh_loc){0, 0, 0}, path, f, size, 1);
+  st = read_opened(NULL, &r, (kh_loc){0, 0, 0}, path, f, size, 1);
+  return st == KH_OK ? offer_lines(src) : st;
 }

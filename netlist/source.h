@@ -51,6 +51,14 @@ typedef struct {
   char *title;
   kh_note *notes;
   size_t note_count, note_cap;
+  /* Called with each logical line once it is complete (no '+' line can extend it any more),
+   * every line exactly once and in order, the last one before reading returns. It may remove
+   * lines from the end with kh_source_remove_lines (parse.c flattens element lines as they
+   * stream in, so a large netlist's text is never held whole). */
+  kh_status (*on_line)(void *user, uint32_t line);
+  void *on_line_user;
+  uint32_t offered;     /* lines handed to on_line so far */
+  size_t line_estimate; /* lines the input read so far is expected to hold in all */
   /* reader state */
   char *include_stack[KH_MAX_INCLUDE_DEPTH + 1]; /* canonical paths being read: cycles */
   size_t include_depth;
@@ -61,6 +69,9 @@ void kh_source_release(kh_source *src);
 kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path);
 kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *text, size_t len,
                                 const char *name);
+
+/* Removes logical lines [from, to); later lines move down (only cheap near the end). */
+void kh_source_remove_lines(kh_source *src, uint32_t from, uint32_t to);
 
 static inline const char *kh_line_text(const kh_source *src, const kh_line *l) {
   return src->text + l->text;

@@ -219,3 +219,110 @@ Test(structure, files_read_in_chunks_match_the_text_in_memory) {
   kh_context_free(ctx);
   free(text);
 }
+
+/* Builds a netlist of `blocks` repetitions of every kind of line the streaming parser meets
+ * (R, C, V, I and D lines, continuations, comments, a .param, a subcircuit and its instances);
+ * `first` is the first element line after the title. */
+static char *mixed_netlist(const char *first, int blocks) {
+  size_t cap = (size_t)blocks * 400 + 1024, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used,
+                           "mixed\n%s\n.model dm d(is=1e-14 n=1.5)\nvin in 0 dc 1\n", first);
+  for (int i = 0; i < blocks; i++) {
+    used += (size_t)snprintf(text + used, cap - used,
+                             "r%d in m%d %d.25k\n* comment\nc%d m%d 0\n+ 1p\nd%d m%d 0 dm\n"
+                             "i%d 0 m%d 1u\n",
+                             i, i, i + 1, i, i, i, i, i, i);
+    if (i % 37 == 5)
+      used += (size_t)snprintf(text + used, cap - used,
+                               ".param p%d=%d\n.subckt s%d a b\nrs a b 1k\n.ends\nx%d m%d 0 s%d\n",
+                               i, i, i, i, i, i);
+  }
+  return text;
+}
+
+/* Element lines at the top of a file are flattened while the file is read and their text
+ * dropped; a first line with braces makes every line wait for the whole file, as before.
+ * Both must give the same elements, nodes and locations. */
+Test(structure, streamed_lines_match_lines_that_wait_for_the_whole_file) {
+  enum { BLOCKS = 300 };
+  char *streamed_text = mixed_netlist("rfirst in 0 2k", BLOCKS);
+  char *held_text = mixed_netlist("rfirst in 0 {2k}", BLOCKS);
+  kh_netlist *streamed = kh_test_parse(streamed_text), *held = kh_test_parse(held_text);
+  size_t count = kh_netlist_element_count(held);
+  cr_assert_eq(count, 2 + 4 * BLOCKS + (BLOCKS + 31) / 37); /* x instances: one rs each */
+  cr_assert_eq(kh_netlist_element_count(streamed), count);
+  cr_assert_eq(kh_netlist_node_count(streamed), kh_netlist_node_count(held));
+  for (size_t i = 0; i < kh_netlist_node_count(held); i++)
+    cr_assert_str_eq(kh_netlist_node_name(streamed, i), kh_netlist_node_name(held, i));
+  for (size_t i = 0; i < count; i++) {
+    kh_element a = kh_netlist_element(streamed, i), b = kh_netlist_element(held, i);
+    cr_assert_str_eq(a.name, b.name);
+    cr_assert(a.kind == b.kind && a.node_pos == b.node_pos && a.node_neg == b.node_neg &&
+                  a.value == b.value && a.line == b.line && a.col == b.col,
+              "%s: %g at %u:%u vs %g at %u:%u", a.name, a.value, a.line, a.col, b.value, b.line,
+              b.col);
+  }
+  kh_element c = kh_netlist_element(streamed, element(streamed, "c299"));
+  cr_assert(c.value == 1e-12 && c.col == 1);
+  cr_assert_str_eq(kh_netlist_element(streamed, element(streamed, "d150")).model, "dm");
+  kh_netlist_free(streamed);
+  kh_netlist_free(held);
+  free(streamed_text);
+  free(held_text);
+}
+
+/* A streamed line that names a parameter or a model defined further down waits for it; the
+ * elements keep the file's order. The deferral falls in the middle of a batch. */
+Test(structure, lines_that_need_later_definitions_wait_for_them) {
+  kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\nr1 a b rv\nr2 b 0 1k\nd1 b 0 dm\n.param rv=2k\n"
+                                 ".model dm d(is=1e-14)\n");
+  cr_assert_eq(kh_netlist_element_count(nl), 4);
+  const char *order[] = {"v1", "r1", "r2", "d1"};
+  for (size_t i = 0; i < 4; i++) cr_assert_str_eq(kh_netlist_element(nl, i).name, order[i]);
+  cr_assert_float_eq(kh_netlist_element(nl, 1).value, 2000, 0);
+  cr_assert_str_eq(kh_netlist_node_name(nl, 1), "a");
+  cr_assert_str_eq(kh_netlist_node_name(nl, 2), "b");
+  kh_netlist_free(nl);
+
+  enum { N = 200, LATE = 90 };
+  size_t cap = N * 32 + 64, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used, "t\n");
+  for (int i = 0; i < N; i++)
+    used += i == LATE ? (size_t)snprintf(text + used, cap - used, "r%d n%d 0 later\n", i, i)
+                      : (size_t)snprintf(text + used, cap - used, "r%d n%d 0 %d\n", i, i, i + 1);
+  used += (size_t)snprintf(text + used, cap - used, ".param later=7\n");
+  nl = kh_test_parse(text);
+  cr_assert_eq(kh_netlist_element_count(nl), N);
+  for (size_t i = 0; i < N; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    char name[16];
+    snprintf(name, sizeof name, "r%zu", i);
+    cr_assert_str_eq(e.name, name);
+    cr_assert_eq(e.line, i + 2);
+    cr_assert_float_eq(e.value, i == LATE ? 7 : (double)i + 1, 0);
+  }
+  kh_netlist_free(nl);
+  free(text);
+}
+
+/* Errors in lines flattened while streaming point at their own line, and a duplicate name
+ * points back at a line whose text is long gone. */
+Test(structure, streamed_lines_report_exact_locations) {
+  enum { N = 300 };
+  size_t cap = N * 32 + 64;
+  char *text = malloc(cap);
+  size_t used = (size_t)snprintf(text, cap, "t\n");
+  for (int i = 0; i < N; i++)
+    used += i == 250 ? (size_t)snprintf(text + used, cap - used, "r%d a 0 2q\n", i)
+                     : (size_t)snprintf(text + used, cap - used, "r%d a 0 1k\n", i);
+  cr_assert_str_eq(kh_test_parse_error(text),
+                   "test.cir:252:11: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
+                   "V A Ohm F H S Hz s) in '2q'");
+  snprintf(text + used, cap - used, "r3 b 0 1k\n");
+  strstr(text, "2q")[1] = 'k';
+  cr_assert_str_eq(kh_test_parse_error(text),
+                   "test.cir:302:1: duplicate element name 'r3' (first at test.cir:5:1)");
+  free(text);
+}
