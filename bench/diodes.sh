@@ -12,16 +12,8 @@ mkdir -p "$out"
 file=$out/grid100_diodes.cir
 [[ -s $file ]] || { "$here/gen_grid.py" 100 "$file" 2500 && sync; }
 
-median_seconds() {  # median_seconds RUNS CMD...
-  local runs=$1 t0 t1 i
-  shift
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo -; return; }
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
-  done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
-}
+# shellcheck source=bench/timing.sh
+source "$here/timing.sh"
 
 kt=$(median_seconds 5 "$kirchhoff" op --quiet --csv "$file")
 nt=$(median_seconds 3 ngspice -b "$file")

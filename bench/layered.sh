@@ -19,16 +19,8 @@ net=$out/layered784.cir
 
 sync # the files were just written: their writeback must not land inside a measurement
 
-median_seconds() {  # median_seconds RUNS CMD...: wall time of whole processes
-  local runs=$1 t0 t1 i
-  shift
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo -; return; }
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
-  done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
-}
+# shellcheck source=bench/timing.sh
+source "$here/timing.sh"
 
 echo "== 784-500-10, Shockley diode pairs: kirchhoff vs ngspice in one process"
 "$kirchhoff" op --quiet --compare "$out/layered784_shockley.cir" | tee "$out/layered_compare.txt"
