@@ -53,7 +53,7 @@ typedef struct {
   size_t note_count, note_cap;
   /* Called with each logical line once it is complete (no '+' line can extend it any more),
    * every line exactly once and in order, the last one before reading returns. It may remove
-   * lines from the end with kh_source_remove_lines (parse.c flattens element lines as they
+   * lines near the end with kh_source_remove_lines (parse.c flattens element lines as they
    * stream in, so a large netlist's text is never held whole). */
   kh_status (*on_line)(void *user, uint32_t line);
   void *on_line_user;
