@@ -33,8 +33,9 @@ void kh_help_grad(void) {
          "                       oscillating nudge keeps the free phase's state instead of\n"
          "                       failing (as 'kirchhoff train' does)\n"
          "  --read-noise S       Gaussian noise of S times the largest input voltage on every\n"
-         "                       voltage the estimators measure (as 'kirchhoff train'; seeded\n"
-         "                       per sample, the same draws for every estimator)\n"
+         "                       node voltage the estimators measure (the solved-for nodes,\n"
+         "                       as 'kirchhoff train'; seeded per sample, the same draws for\n"
+         "                       every estimator)\n"
          "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 

@@ -57,7 +57,8 @@ void kh_help_train(void) {
       "  --points N          points of the holomorphic estimator (default "
       "4)\n" KH_CLI_OSCILLATION_HELP
       "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
-      "                      voltage measured in training phases (default 0)\n"
+      "                      node voltage measured in training phases (the solved-for\n"
+      "                      nodes; those sources set stay exact; default 0)\n"
       "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
       "                      sample's nudge radius, the outputs' effective conductance)\n"
       "  --beta-relative     B is a fraction of each sample's nudge radius G_out, for every\n"

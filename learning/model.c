@@ -204,8 +204,11 @@ static double gaussian(kh_rng *r) {
 
 const double *kh_model_measure(kh_model *m, const double *v, size_t values) {
   if (m->noise_sigma == 0) return v;
+  size_t per_node = values / m->nodes;
   for (size_t i = 0; i < values; i++)
-    m->v_measured[i] = v[i] + m->noise_sigma * gaussian(&m->noise_rng);
+    m->v_measured[i] = kh_circuit_node_fixed(m->circuit, i / per_node)
+                           ? v[i]
+                           : v[i] + m->noise_sigma * gaussian(&m->noise_rng);
   return m->v_measured;
 }
 

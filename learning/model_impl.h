@@ -42,8 +42,9 @@ struct kh_model {
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
 /* Solves at nudge beta toward m->target into v (all nodes); adds Newton iterations and records
  * the solver's factorization count. */
-/* v as a measurement sees it: v itself, or a copy with read noise (values doubles; at most
- * 2 * nodes). */
+/* v as a measurement sees it: v itself, or a copy with read noise on the nodes the circuit
+ * solves for (values: nodes, or 2 * nodes for complex voltages). Ground and the nodes sources
+ * fix are set, not measured: their voltages stay exact. */
 const double *kh_model_measure(kh_model *m, const double *v, size_t values);
 /* The oscillating estimator (oscillating.c), after the free phase. */
 kh_status kh_model_oscillating(kh_context *ctx, kh_model *m, double beta, double *grad,

@@ -14,6 +14,9 @@ const kh_netlist *kh_circuit_netlist(const kh_circuit *c) {
 size_t kh_circuit_unknowns(const kh_circuit *c) {
   return c->unknowns;
 }
+int kh_circuit_node_fixed(const kh_circuit *c, size_t node) {
+  return c->unknown_of[node] < 0;
+}
 
 static kh_status check_element(kh_context *ctx, const kh_circuit *c, size_t element,
                                kh_element_kind a, kh_element_kind b, const char *what) {

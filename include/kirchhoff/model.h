@@ -75,9 +75,10 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
 kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
 /* Read noise: every node voltage an estimator measures (free and nudged phases; for complex
  * nudges the real and imaginary parts alike) gets independent Gaussian noise of standard
- * deviation sigma_volts, drawn from a generator seeded with `seed` (set it per sample for
- * results that do not depend on threads). sigma_volts = 0 switches it off. The exact gradient
- * and kh_model_predict stay noise-free. */
+ * deviation sigma_volts. Measured are the nodes the circuit solves for: ground and the nodes
+ * sources fix are set, not read, and stay exact. The draws come from a generator seeded with
+ * `seed` (set it per sample for results that do not depend on threads). sigma_volts = 0 switches it
+ * off. The exact gradient and kh_model_predict stay noise-free. */
 void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
 /* strict (the default): a clamp that would switch within |beta| (holomorphic) or during the
  * oscillation (oscillating, native) is an error. Not strict: the free phase's active set is

@@ -27,8 +27,9 @@ typedef struct {
   uint64_t seed;
   int threads;                 /* workers over the samples of a batch (default 1) */
   unsigned holomorphic_points; /* N of the holomorphic estimator (default 4) */
-  /* read noise: every measured voltage of every training phase gets Gaussian noise of standard
-   * deviation read_noise * V_in, V_in the largest input-voltage magnitude over the training set
+  /* read noise: every measured node voltage of every training phase (the nodes the circuit
+   * solves for: sources set the others) gets Gaussian noise of standard deviation
+   * read_noise * V_in, V_in the largest input-voltage magnitude over the training set
    * (input gain included); 0 (default): none */
   double read_noise;
   int beta_relative; /* beta is a fraction of each sample's nudge radius

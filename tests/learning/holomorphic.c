@@ -132,6 +132,27 @@ Test(holomorphic, read_noise_is_seeded_and_averaged) {
   kh_test_gradient_close(&f);
 }
 
+/* Ground and the nodes sources fix are set, not measured: a trainable resistor between them
+ * reads the same drop in every phase, so its estimate stays exactly 0 under read noise, while
+ * the resistors at the solved node o feel it. */
+Test(holomorphic, read_noise_spares_the_voltages_sources_set) {
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, kh_test_parse("t\nv1 in 0 1\nr0 in 0 2\nr1 in o 1\nr2 o 0 1\n"
+                                          ".input v1\n.output o\n.train r0 r1 r2\n"));
+  kh_model_set_beta_relative(f.m, 1);
+  cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 6), KH_OK);
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_HOLOMORPHIC};
+  for (int e = 0; e < 2; e++) {
+    kh_model_set_read_noise(f.m, 0.05, 7);
+    cr_assert_eq(kh_model_gradient(f.ctx, f.m, est[e], 0.25, f.target, f.g, NULL), KH_OK, "%s",
+                 kh_last_error(f.ctx));
+    cr_expect_eq(f.g[0], 0.0, "estimator %d: r0 between fixed nodes got %.3g", e, f.g[0]);
+    cr_expect(fabs(f.g[1] - f.exact[1]) > 1e-3 && fabs(f.g[2] - f.exact[2]) > 1e-3,
+              "estimator %d: r1, r2 at the solved node do not feel the noise", e);
+  }
+  kh_test_gradient_close(&f);
+}
+
 /* Beyond the outputs' effective conductance the continuation has a pole: refused. */
 Test(holomorphic, refuses_nudges_past_the_radius) {
   kh_test_gradient_fixture f;
