@@ -6,7 +6,7 @@ usage: noise_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20] 
                       [--only NAME,...]
 
 Every run: `kirchhoff train --scale none --gain 0.25 --seed 1 --threads 2` (bounded inputs, so
-V_in = 4 V and --read-noise sigma adds sigma * 4 V to every measured voltage), traced to
+V_in = 4 V and --read-noise sigma adds sigma * 4 V to every measured node voltage), traced to
 OUTDIR/<name>-<sigma>.h5; the curves come from the traces' /metrics/test_error. Writes
 OUTDIR/noise_study.csv (name, sigma, epoch, accuracy) and OUTDIR/noise_study.png. The full
 study on digits takes about half an hour on two cores (the oscillating runs dominate).
@@ -26,6 +26,9 @@ import matplotlib.pyplot as plt
 ESTIMATORS = {
     "centered": ["--estimator", "centered", "--beta", "0.01", "--beta-relative"],
     "holomorphic": ["--estimator", "holo", "--points", "10"],
+    # a larger circle: the noise shrinks like 1/|beta|, the bias grows like (|beta| / G_out)^N
+    "holomorphic-0.7": ["--estimator", "holo", "--points", "10", "--beta", "0.7",
+                        "--beta-relative"],
     "oscillating": ["--estimator", "osc", "--beta", "0.25", "--beta-relative", "--harmonics", "1",
                     "--periods", "4", "--steps", "32", "--settle", "0"],
 }
@@ -58,7 +61,7 @@ def study(kirchhoff, data, arch, epochs, sigma, names, out):
 
 def plot(rows, out):
     fig, ax = plt.subplots(figsize=(8, 5))
-    for name, color in zip(ESTIMATORS, ("tab:red", "tab:blue", "tab:green")):
+    for name, color in zip(ESTIMATORS, ("tab:red", "tab:blue", "tab:purple", "tab:green")):
         for s, style in sorted({(r[1], "-" if r[1] == 0 else "--") for r in rows if r[0] == name}):
             pts = [(r[2], r[3]) for r in rows if r[0] == name and r[1] == s]
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color,
@@ -66,7 +69,7 @@ def plot(rows, out):
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 100)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=4, fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "noise_study.png"), dpi=100)
     plt.close(fig)

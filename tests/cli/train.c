@@ -414,7 +414,7 @@ Test(train_cli, noise_study_script) {
   cr_assert_eq(python(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "oscillating  sigma 0.04"), "%s", out);
   free(out);
-  expect_study("noise", "noise_study", 3 * 2 * 2); /* 3 estimators x 2 sigmas x 2 epochs */
+  expect_study("noise", "noise_study", 4 * 2 * 2); /* 4 estimators x 2 sigmas x 2 epochs */
   char path[1024];
   /* the notebook, executed on the same small case */
   snprintf(args, sizeof args,
