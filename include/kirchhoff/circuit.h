@@ -25,7 +25,8 @@ const kh_netlist *kh_circuit_netlist(const kh_circuit *c);
 /* Unknowns of the reduced system (nodes whose voltage no source fixes; nodes tied by floating
  * voltage sources count once). */
 size_t kh_circuit_unknowns(const kh_circuit *c);
-/* Whether sources fix node's voltage (ground included): it is set, not solved for. */
+/* Whether sources fix the voltage of node (< the netlist's node count; ground included): it is
+ * set, not solved for. */
 int kh_circuit_node_fixed(const kh_circuit *c, size_t node);
 
 /* Conductance (siemens) of resistor `element`; must be finite and > 0. */
