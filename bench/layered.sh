@@ -26,7 +26,9 @@ echo "== 784-500-10, Shockley diode pairs: kirchhoff vs ngspice in one process"
 "$kirchhoff" op --quiet --compare "$out/layered784_shockley.cir" | tee "$out/layered_compare.txt"
 whole=$(median_seconds 5 "$kirchhoff" op --quiet --csv "$out/layered784_shockley.cir")
 echo "kirchhoff op, whole process (start-up, parse, solve, output), median of 5: $whole s"
-awk -v w="$whole" '/^native:/ {n = $2} /^ngspice:/ {g = $2} /^parse:/ {p = $2}
+read -r parse solve < <(median_timing 5 "$kirchhoff" "$out/layered784_shockley.cir")
+echo "kirchhoff in process, medians of 5 (op --timing): parse $parse s, assembly + solve $solve s"
+awk -v w="$whole" -v p="$parse" -v n="$solve" '/^ngspice:/ {g = $2}
      END {printf "ngspice (parse and .op, in process) / kirchhoff: solve %.0fx; parse + solve " \
           "%.0fx; kirchhoff'"'"'s whole process %.0fx\n", g / n, g / (n + p), g / w}' \
   "$out/layered_compare.txt"

@@ -11,3 +11,16 @@ median_seconds() {
     awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
   done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
+
+# median_timing RUNS KIRCHHOFF FILE: "PARSE SOLVE", the medians of RUNS `kirchhoff op --timing`
+# runs (SOLVE: assembly, analysis and solve). One run varies by 1.5x with the machine's page
+# clearing, so in-process figures take the median too.
+median_timing() {
+  local runs=$1 kirchhoff=$2 file=$3 i rows
+  rows=$(for ((i = 0; i < runs; i++)); do
+    "$kirchhoff" op --quiet --timing "$file" || exit 1
+  done | awk '/^parse/ {print $2, $5 + $8}')
+  [[ -n $rows ]] || { echo "- -"; return; }
+  echo "$(cut -d' ' -f1 <<<"$rows" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" \
+    "$(cut -d' ' -f2 <<<"$rows" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
+}
