@@ -13,7 +13,7 @@ median_seconds() {
 }
 
 # median_timing RUNS KIRCHHOFF FILE: "PARSE SOLVE", the medians of RUNS `kirchhoff op --timing`
-# runs (SOLVE: assembly, analysis and solve). One run varies by 1.5x with the machine's page
+# runs (SOLVE: assembly, analysis and solve). One run varies up to 2x with the machine's page
 # clearing, so in-process figures take the median too.
 median_timing() {
   local runs=$1 kirchhoff=$2 file=$3 i rows
