@@ -15,6 +15,8 @@ max_n=${NGSPICE_MAX_N:-100}
 timeout_s=${NGSPICE_TIMEOUT:-300}
 out=$here/out
 mkdir -p "$out"
+# shellcheck source=bench/timing.sh
+source "$here/timing.sh"
 command -v /usr/bin/time >/dev/null || { echo "bench/grid.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 
 # measure RUNS LOG CMD...: runs CMD RUNS times; prints "median_seconds peak_MiB" ("- -" on
@@ -29,7 +31,7 @@ measure() {
     t1=$(date +%s.%N)
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
   done
-  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" \
+  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | median)" \
     "$(awk '{printf "%.0f", $1 / 1024}' "$log.time")"
 }
 

@@ -5,6 +5,8 @@
 # Usage: bench/mpi.sh [KIRCHHOFF_BINARY] [DATA_DIR] [P ...]       (default P: 1 2 4)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/timing.sh
+source "$here/timing.sh"
 kirchhoff=${1:-$here/../build/release/cli/kirchhoff}
 data=${2:-$here/../data}
 shift 2 || true
@@ -22,8 +24,7 @@ for P in "${procs[@]}"; do
   mkdir -p "$here/out"
   mpirun --oversubscribe -np "$P" "$kirchhoff" "${args[@]}" >"$log" 2>&1
   # the median epoch's training seconds, the last epoch's communication and test error
-  epoch=$(awk '/^epoch/ {gsub(/[(]/, ""); for (i = 1; i <= NF; i++) if ($(i + 1) == "s" && $(i + 2) == "+") print $i}' "$log" |
-    sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+  epoch=$(awk '/^epoch/ {gsub(/[(]/, ""); for (i = 1; i <= NF; i++) if ($(i + 1) == "s" && $(i + 2) == "+") print $i}' "$log" | median)
   mb=$(awk '/mpi:/ {v = $(NF - 4)} END {print v ? v : 0}' "$log")
   err=$(awk '/^epoch/ {for (i = 1; i < NF; i++) if ($i == "test" && $(i + 1) == "loss") e = $(i + 4)} END {print e}' "$log")
   # training samples: the CSV's lines less the seeded 20 % held out
