@@ -2,7 +2,9 @@
 # Nonlinear DC solve: a 100x100 resistor grid with 2,500 Shockley diodes to ground, kirchhoff's
 # projected Newton against the ngspice program on the same file (whole processes, medians of 5
 # and 3),
-# then the answers compared in one process (kirchhoff op --compare, ngspice at tight tolerances).
+# then the answers compared in one process (kirchhoff op --compare, ngspice at tight tolerances),
+# whose ngspice time (parse and .op, without the program's start-up) is set against kirchhoff's
+# own in-process times as bench/layered.sh does.
 # Usage: bench/diodes.sh [KIRCHHOFF_BINARY]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,5 +22,8 @@ nt=$(median_seconds 3 ngspice -b "$file")
 printf '%-34s %12s %12s %8s\n' circuit kirchhoff_s ngspice_s ratio
 printf '%-34s %12s %12s %8s\n' "100x100 grid + 2500 diodes" "$kt" "$nt" \
   "$(awk -v a="$nt" -v b="$kt" 'BEGIN {printf "%.0fx", a / b}')"
-echo "same answer (kirchhoff op --compare):"
-"$kirchhoff" op --quiet --compare "$file" | sed 's/^/  /'
+echo "same answer, and ngspice in process (kirchhoff op --compare):"
+"$kirchhoff" op --quiet --compare "$file" | tee "$out/diodes_compare.txt" | sed 's/^/  /'
+read -r parse solve < <(median_timing 5 "$kirchhoff" "$file")
+echo "kirchhoff in process, medians of 5 (op --timing): parse $parse s, assembly + solve $solve s"
+in_process_ratios "$out/diodes_compare.txt" "$kt" "$parse" "$solve"

@@ -28,10 +28,7 @@ whole=$(median_seconds 5 "$kirchhoff" op --quiet --csv "$out/layered784_shockley
 echo "kirchhoff op, whole process (start-up, parse, solve, output), median of 5: $whole s"
 read -r parse solve < <(median_timing 5 "$kirchhoff" "$out/layered784_shockley.cir")
 echo "kirchhoff in process, medians of 5 (op --timing): parse $parse s, assembly + solve $solve s"
-awk -v w="$whole" -v p="$parse" -v n="$solve" '/^ngspice:/ {g = $2}
-     END {printf "ngspice (parse and .op, in process) / kirchhoff: solve %.0fx; parse + solve " \
-          "%.0fx; kirchhoff'"'"'s whole process %.0fx\n", g / n, g / (n + p), g / w}' \
-  "$out/layered_compare.txt"
+in_process_ratios "$out/layered_compare.txt" "$whole" "$parse" "$solve"
 echo "== 784-500-10, ideal diode pairs: kirchhoff op (projected Newton), whole process"
 echo "kirchhoff op, median of 5: $(median_seconds 5 "$kirchhoff" op --quiet --csv \
   "$out/layered784_ideal.cir") s (parse included)"

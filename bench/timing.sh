@@ -1,20 +1,28 @@
+# shellcheck shell=bash
 # Shared by the bench scripts (sourced, not run).
+
+# $EPOCHREALTIME and awk must agree on the decimal point
+export LC_ALL=C
 
 # median: the median of the numbers on stdin, one per line
 median() {
   sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 
-# median_seconds RUNS CMD...: the median wall time of RUNS whole runs of CMD ("-" if one fails)
+# median_seconds RUNS CMD...: the median wall time of RUNS whole runs of CMD ("-" if one fails).
+# The clock is bash's $EPOCHREALTIME, read without starting a process: with `date` before and
+# after, each run also timed the start of a `date` (and the `awk` of the run before competed for
+# the two cores), which added 5-30 ms to a 75 ms kirchhoff run.
 median_seconds() {
-  local runs=$1 t0 t1 i
+  local runs=$1 t0 t1 i spans=()
   shift
   for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s.%N)
+    t0=$EPOCHREALTIME
     "$@" >/dev/null 2>&1 || { echo -; return; }
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
-  done | median
+    t1=$EPOCHREALTIME
+    spans+=("$t0 $t1")
+  done
+  printf '%s\n' "${spans[@]}" | awk '{printf "%.3f\n", $2 - $1}' | median
 }
 
 # median_timing RUNS KIRCHHOFF FILE: "PARSE SOLVE", the medians of RUNS `kirchhoff op --timing`
@@ -27,4 +35,12 @@ median_timing() {
   done | awk '/^parse/ {print $2, $5 + $8}')
   [[ -n $rows ]] || { echo "- -"; return; }
   echo "$(cut -d' ' -f1 <<<"$rows" | median)" "$(cut -d' ' -f2 <<<"$rows" | median)"
+}
+
+# in_process_ratios COMPARE_OUTPUT WHOLE PARSE SOLVE: ngspice's in-process time (the "ngspice:"
+# line of `kirchhoff op --compare`) over kirchhoff's solve, parse + solve, and whole process
+in_process_ratios() {
+  awk -v w="$2" -v p="$3" -v n="$4" '/^ngspice:/ {g = $2}
+     END {printf "ngspice (parse and .op, in process) / kirchhoff: solve %.0fx; parse + solve " \
+          "%.0fx; kirchhoff'"'"'s whole process %.0fx\n", g / n, g / (n + p), g / w}' "$1"
 }
