@@ -9,20 +9,28 @@ median() {
   sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 
-# median_seconds RUNS CMD...: the median wall time of RUNS whole runs of CMD ("-" if one fails).
-# The clock is bash's $EPOCHREALTIME, read without starting a process: with `date` before and
-# after, each run also timed the start of a `date` (and the `awk` of the run before competed for
-# the two cores), which added 5-30 ms to a 75 ms kirchhoff run.
+# seconds CMD...: the wall time of one whole run of CMD ("-" if it fails). The clock is bash's
+# $EPOCHREALTIME, read without starting a process: with `date` before and after, each run also
+# timed the start of a `date` (and the `awk` of the run before competed for the two cores),
+# which added 5-30 ms to a 75 ms kirchhoff run.
+seconds() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || { echo -; return; }
+  t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
+}
+
+# median_seconds RUNS CMD...: the median of RUNS `seconds CMD...` ("-" if one fails)
 median_seconds() {
-  local runs=$1 t0 t1 i spans=()
+  local runs=$1 i t times=()
   shift
   for ((i = 0; i < runs; i++)); do
-    t0=$EPOCHREALTIME
-    "$@" >/dev/null 2>&1 || { echo -; return; }
-    t1=$EPOCHREALTIME
-    spans+=("$t0 $t1")
+    t=$(seconds "$@")
+    [[ $t != - ]] || { echo -; return; }
+    times+=("$t")
   done
-  printf '%s\n' "${spans[@]}" | awk '{printf "%.3f\n", $2 - $1}' | median
+  printf '%s\n' "${times[@]}" | median
 }
 
 # median_timing RUNS KIRCHHOFF FILE: "PARSE SOLVE", the medians of RUNS `kirchhoff op --timing`
