@@ -20,15 +20,16 @@ source "$here/timing.sh"
 command -v /usr/bin/time >/dev/null || { echo "bench/grid.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 
 # measure RUNS LOG CMD...: runs CMD RUNS times; prints "median_seconds peak_MiB" ("- -" on
-# failure). Wall time from a nanosecond clock: GNU time's %e has 10 ms steps, as coarse as
-# kirchhoff's whole run on small grids.
+# failure). Wall time from bash's $EPOCHREALTIME, as `seconds` in timing.sh (GNU time's %e has
+# 10 ms steps, as coarse as kirchhoff's whole run on small grids; a `date` before and after
+# would add its own start to every run); the log keeps each run's output for inspection.
 measure() {
   local runs=$1 log=$2 times=() t0 t1 i
   shift 2
   for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s.%N)
+    t0=$EPOCHREALTIME
     /usr/bin/time -o "$log.time" -f "%M" "$@" >"$log" 2>&1 || { echo "- -"; return; }
-    t1=$(date +%s.%N)
+    t1=$EPOCHREALTIME
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
   done
   printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | median)" \
