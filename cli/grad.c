@@ -25,7 +25,10 @@ void kh_help_grad(void) {
          "                       (also: holomorphic or holo, oscillating or osc); --estimator\n"
          "                       is the same option\n"
          "  --points N           points of the holomorphic estimator (default "
-         "4)\n" KH_CLI_OSCILLATION_HELP
+         "4)\n"
+         "  --contour NAME       holomorphic points on the circle (default) or the slit\n"
+         "                       contour, whose betas are rho in (0, 1) "
+         "(docs/algorithms.md)\n" KH_CLI_OSCILLATION_HELP
          "  --osc-backend B      where the oscillation runs: native (default) or ngspice\n"
          "                       (.tran of the same circuit, for checking)\n"
          "  --beta-relative      each beta is a fraction of each sample's nudge radius G_out\n"
@@ -113,7 +116,7 @@ int kh_cmd_grad(int argc, char **argv) {
   const char *betas = "1,0.5,0.25,0.125,0.0625",
              *ests = "plus,minus,centered,forward2,forward3,forward4,forward5";
   size_t samples = 16, points = 4;
-  const char *amps = NULL, *osc_backend = "native";
+  const char *amps = NULL, *osc_backend = "native", *contour = "circle";
   int beta_relative = 0, keep_clamps = 0;
   const char *scale = NULL;
   double read_noise = 0;
@@ -131,6 +134,7 @@ int kh_cmd_grad(int argc, char **argv) {
       {"--estimators", KH_OPT_STRING, &ests, NULL},
       {"--estimator", KH_OPT_STRING, &ests, NULL},
       {"--points", KH_OPT_SIZE, &points, NULL},
+      {"--contour", KH_OPT_STRING, &contour, NULL},
       {"--osc-backend", KH_OPT_STRING, &osc_backend, NULL},
       {"--beta-relative", KH_OPT_FLAG, &beta_relative, NULL},
       {"--read-noise", KH_OPT_DOUBLE, &read_noise, NULL},
@@ -157,6 +161,9 @@ int kh_cmd_grad(int argc, char **argv) {
                                 "forward2..forward5, holomorphic, oscillating");
   if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (points < 2 || points > 64) return kh_cli_usage("grad", "--points must be 2..64");
+  kh_contour where;
+  if (kh_cli_parse_contour(contour, &where))
+    return kh_cli_usage("grad", "--contour: circle or slit");
   if (!(read_noise >= 0)) return kh_cli_usage("grad", "--read-noise must be >= 0");
   if (scale && kh_cli_parse_scaling(scale, &s.scaling))
     return kh_cli_usage("grad", "--scale: standardize, pixels or none");
@@ -172,6 +179,7 @@ int kh_cmd_grad(int argc, char **argv) {
   double *g = NULL;
   if (st == KH_OK) st = kh_model_new(ctx, &p.m, s.nl);
   if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p.m, (unsigned)points);
+  if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, p.m, where);
   if (st == KH_OK) kh_model_set_beta_relative(p.m, beta_relative);
   if (st == KH_OK) kh_model_set_holomorphic_strict(p.m, !keep_clamps);
   int oscillating = 0;
@@ -232,6 +240,7 @@ int kh_cmd_grad(int argc, char **argv) {
                stats.complex_factorizations);
       else
         printf("\nholomorphic path: the free phase's real factor (Woodbury), no complex LU\n");
+      printf("holomorphic contour: %s\n", kh_contour_name(where));
     }
   if (st == KH_OK && oscillating)
     printf("\noscillation (%s): period %g s, %u periods after %u settling, %u steps per "

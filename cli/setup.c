@@ -255,3 +255,9 @@ int kh_cli_parse_scaling(const char *name, kh_scaling *out) {
     if (!strcmp(name, names[i].name)) return *out = names[i].scaling, 0;
   return 1;
 }
+
+int kh_cli_parse_contour(const char *name, kh_contour *out) {
+  for (kh_contour c = KH_CONTOUR_CIRCLE; c <= KH_CONTOUR_SLIT; c++)
+    if (!strcmp(name, kh_contour_name(c))) return *out = c, 0;
+  return 1;
+}

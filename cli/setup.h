@@ -57,6 +57,8 @@ int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_o
 
 /* --scale NAME: standardize, pixels or none; returns 1 for another name. */
 int kh_cli_parse_scaling(const char *name, kh_scaling *out);
+/* --contour NAME: circle or slit; returns 1 for another name. */
+int kh_cli_parse_contour(const char *name, kh_contour *out);
 
 void kh_train_setup_init(kh_train_setup *s);
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s);

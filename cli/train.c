@@ -59,8 +59,13 @@ void kh_help_train(void) {
       "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
       "                      node voltage measured in training phases (the solved-for\n"
       "                      nodes; those sources set stay exact; default 0)\n"
-      "  --beta B            nudge strength (default 0.1; holomorphic: a quarter of each\n"
-      "                      sample's nudge radius, the outputs' effective conductance)\n"
+      "  --contour NAME      where the holomorphic points lie: circle (|beta| e^(2 pi i k/N))\n"
+      "                      or slit (the plane slit along the poles, docs/algorithms.md;\n"
+      "                      linear and ideal-diode circuits); default: slit with\n"
+      "                      --read-noise, circle without\n"
+      "  --beta B            nudge strength (default 0.1; holomorphic on the circle: a\n"
+      "                      quarter of each sample's nudge radius, the outputs' effective\n"
+      "                      conductance; on the slit: rho in (0, 1), default 0.5)\n"
       "  --beta-relative     B is a fraction of each sample's nudge radius G_out, for every\n"
       "                      estimator (siemens otherwise)\n"
       "  --optimizer NAME    adam (default), momentum or sgd\n"
@@ -165,7 +170,8 @@ int kh_cmd_train(int argc, char **argv) {
 int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   kh_train_setup s;
   kh_train_setup_init(&s);
-  const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL;
+  const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL,
+             *contour = NULL;
   size_t points = 4, sweeps = 0;
   int beta_given = 0;
   const char *backend = "sparse", *precision = "double", *preset = NULL;
@@ -196,6 +202,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       {"--beta", KH_OPT_DOUBLE, &s.train.beta, &beta_given},
       {"--beta-relative", KH_OPT_FLAG, &s.train.beta_relative, NULL},
       {"--points", KH_OPT_SIZE, &points, NULL},
+      {"--contour", KH_OPT_STRING, &contour, NULL},
       {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
       {"--gmax", KH_OPT_DOUBLE, &s.net.gmax, NULL},
       {"--wire-resistance", KH_OPT_DOUBLE, &s.net.wire_resistance, NULL},
@@ -242,8 +249,17 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   if (points < 2 || points > 64) return kh_cli_usage("train", "--points must be 2..64");
   if (bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
   s.hw.bits = (unsigned)bits;
-  if (s.train.estimator == KH_EST_HOLOMORPHIC && !beta_given) /* a quarter of the radius */
-    s.train.beta = 0.25, s.train.beta_relative = 1;
+  /* With read noise, the slit contour: its points reach past the radius, which divides the
+   * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
+  if (!contour) contour = s.train.read_noise > 0 ? "slit" : "circle";
+  if (kh_cli_parse_contour(contour, &s.train.holomorphic_contour))
+    return kh_cli_usage("train", "--contour: circle or slit");
+  if (s.train.estimator == KH_EST_HOLOMORPHIC && !beta_given) {
+    if (s.train.holomorphic_contour == KH_CONTOUR_SLIT)
+      s.train.beta = 0.5; /* rho */
+    else
+      s.train.beta = 0.25, s.train.beta_relative = 1; /* a quarter of the radius */
+  }
   s.train.holomorphic_points = (unsigned)points;
   if (!strcmp(optimizer, "adam"))
     s.train.optimizer = KH_OPT_ADAM;

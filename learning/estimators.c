@@ -76,7 +76,50 @@ static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outp
   return KH_OK;
 }
 
-/* Holomorphic EP: the first Fourier coefficient of dE/dtheta on the circle |beta'| = |beta|. */
+/* Where the N points lie: on the circle |beta'| = beta, or on the slit contour's image of the
+ * circle |w| = rho = beta (model.h). *scale: the derivative's factor, 1 / (dbeta/dw at 0 times
+ * the circle's radius); lo, hi: the real segment the contour encloses. */
+static kh_status contour_points(kh_context *ctx, kh_model *m, double beta, double *b, double *scale,
+                                double *lo, double *hi) {
+  unsigned N = m->holo_points;
+  int rational = kh_solver_nudge_rational(m->solver);
+  double R = INFINITY;
+  kh_status st = rational ? kh_solver_nudge_radius(ctx, m->solver, &R) : KH_OK;
+  if (st != KH_OK) return st;
+  if (m->holo_contour == KH_CONTOUR_CIRCLE) {
+    if (!(beta < R))
+      return kh_fail(ctx, KH_ERR_NUMERIC,
+                     "|beta| = %g reaches a pole of the nudged response at %g S (the outputs' "
+                     "smallest effective conductance): the circle would enclose it; holomorphic EP "
+                     "on a circle needs |beta| well below it (its error falls like "
+                     "(|beta| / %g)^N)",
+                     beta, R, R);
+    for (unsigned k = 0; k < N; k++) {
+      double t = 2 * M_PI * k / N;
+      b[2 * k] = beta * cos(t), b[2 * k + 1] = beta * sin(t);
+    }
+    *scale = 1 / beta, *lo = -beta, *hi = beta;
+    return KH_OK;
+  }
+  if (!rational)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the slit contour needs a nudged response that is rational in beta (linear "
+                   "and ideal-diode circuits); with Shockley or PWL diodes use the circle");
+  if (!(beta > 0 && beta < 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "the slit contour's rho (--beta) must lie in (0, 1), got %g",
+                   beta);
+  if (!isfinite(R))
+    return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
+  for (unsigned k = 0; k < N; k++) {
+    double complex w = beta * cexp(2 * M_PI * I * k / N), z = 4 * R * w / ((1 - w) * (1 - w));
+    b[2 * k] = creal(z), b[2 * k + 1] = cimag(z);
+  }
+  *scale = 1 / (4 * R * beta);
+  *lo = -4 * R * beta / ((1 + beta) * (1 + beta)), *hi = 4 * R * beta / ((1 - beta) * (1 - beta));
+  return KH_OK;
+}
+
+/* Holomorphic EP: the first Fourier coefficient of dE/dtheta around the contour. */
 static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *grad,
                              kh_grad_info *info) {
   unsigned N = m->holo_points;
@@ -85,20 +128,24 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
     kh_free(b), kh_free(v);
     return kh_fail(ctx, KH_ERR_NOMEM, "out of memory for holomorphic nudges");
   }
-  for (unsigned k = 0; k < N; k++) {
-    double t = 2 * M_PI * k / N;
-    b[2 * k] = beta * cos(t), b[2 * k + 1] = beta * sin(t);
-  }
-  kh_status st = kh_solver_nudge_complex(ctx, m->solver, N, b, m->target, v);
-  if (st == KH_ERR_NUMERIC && !m->holo_strict) {
+  double scale = 0, lo = 0, hi = 0;
+  kh_status st = contour_points(ctx, m, beta, b, &scale, &lo, &hi);
+  /* Not strict, the slit contour continues the free phase's active set unchecked: its real
+   * nudges reach 4 R rho / (1 - rho)^2, where a clamp will switch in most samples. */
+  if (st == KH_OK && !m->holo_strict && m->holo_contour == KH_CONTOUR_SLIT)
     st = kh_solver_nudge_complex_frozen(ctx, m->solver, N, b, m->target, v);
-    info->frozen = st == KH_OK;
+  else if (st == KH_OK) {
+    st = kh_solver_nudge_complex_within(ctx, m->solver, N, b, m->target, v, lo, hi);
+    if (st == KH_ERR_NUMERIC && !m->holo_strict) {
+      st = kh_solver_nudge_complex_frozen(ctx, m->solver, N, b, m->target, v);
+      info->frozen = st == KH_OK;
+    }
   }
   memset(grad, 0, m->params * sizeof *grad);
   for (unsigned k = 0; st == KH_OK && k < N; k++) {
     const double complex *vk = (const double complex *)(const void *)kh_model_measure(
         m, v + 2 * k * m->nodes, 2 * m->nodes);
-    double complex phase = cexp(-2 * M_PI * I * k / N) / (N * beta);
+    double complex phase = cexp(-2 * M_PI * I * k / N) * scale / N;
     for (size_t i = 0; i < m->params; i++) {
       const kh_param *p = &m->param[i];
       double complex dv = vk[p->node_pos] - vk[p->node_neg];
@@ -131,7 +178,8 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   for (size_t k = 0; k < m->outputs; k++)
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
-  if (m->beta_relative && est != KH_EST_EXACT) {
+  int slit = est == KH_EST_HOLOMORPHIC && m->holo_contour == KH_CONTOUR_SLIT;
+  if (m->beta_relative && est != KH_EST_EXACT && !slit) {
     double radius;
     if ((st = kh_solver_nudge_radius(ctx, m->solver, &radius)) != KH_OK) return st;
     if (!isfinite(radius))

@@ -187,6 +187,17 @@ kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned
   return KH_OK;
 }
 
+kh_status kh_model_set_holomorphic_contour(kh_context *ctx, kh_model *m, kh_contour contour) {
+  if (contour != KH_CONTOUR_CIRCLE && contour != KH_CONTOUR_SLIT)
+    return kh_fail(ctx, KH_ERR_USAGE, "unknown holomorphic contour %d", (int)contour);
+  m->holo_contour = contour;
+  return KH_OK;
+}
+
+const char *kh_contour_name(kh_contour contour) {
+  return contour == KH_CONTOUR_SLIT ? "slit" : contour == KH_CONTOUR_CIRCLE ? "circle" : "?";
+}
+
 void kh_model_set_holomorphic_strict(kh_model *m, int strict) {
   m->holo_strict = strict;
 }

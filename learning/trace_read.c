@@ -110,6 +110,13 @@ static int read_later_options(hid_t g, kh_train_options *o) {
     o->oscillation.periods = (unsigned)v[0], o->oscillation.settle = (unsigned)v[1];
     o->oscillation.steps = (unsigned)v[2], o->osc_harmonics = (unsigned)v[3];
   }
+  o->holomorphic_contour = KH_CONTOUR_CIRCLE; /* traces before the attribute: the circle */
+  if (H5Aexists(g, "holomorphic_contour") > 0) {
+    char *contour = read_string(g, "holomorphic_contour");
+    bad |= !contour || (strcmp(contour, "circle") && strcmp(contour, "slit"));
+    if (contour && !strcmp(contour, "slit")) o->holomorphic_contour = KH_CONTOUR_SLIT;
+    free(contour);
+  }
   return bad;
 }
 

@@ -91,6 +91,9 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "read noise must be finite and >= 0");
   if (o->threads < 1 || o->threads > 1024)
     return kh_fail(ctx, KH_ERR_USAGE, "threads must be 1..1024");
+  if (o->estimator == KH_EST_HOLOMORPHIC && o->holomorphic_contour == KH_CONTOUR_SLIT &&
+      !(o->beta < 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "on the slit contour beta is rho, which must lie in (0, 1)");
   return KH_OK;
 }
 
@@ -133,6 +136,14 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
     if (kh_context_new(&k->ctx) != KH_OK) return kh_fail_nomem(ctx, "creating the trainer");
     kh_status st = kh_model_new(ctx, &k->model, nl);
     if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, k->model, t->o.holomorphic_points);
+    if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, k->model, t->o.holomorphic_contour);
+    if (st == KH_OK && t->o.estimator == KH_EST_HOLOMORPHIC &&
+        t->o.holomorphic_contour == KH_CONTOUR_SLIT &&
+        !kh_solver_nudge_rational(kh_model_solver(k->model)))
+      st = kh_fail(ctx, KH_ERR_USAGE,
+                   "the slit contour needs a nudged response that is rational in beta (linear and "
+                   "ideal-diode circuits); this circuit has Shockley or PWL diodes: use the circle "
+                   "(--contour circle)");
     if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
     if (st == KH_OK) kh_model_set_beta_relative(k->model, t->o.beta_relative);
     if (st == KH_OK && t->o.estimator == KH_EST_OSCILLATING)

@@ -20,10 +20,11 @@ typedef struct {
    * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
   int (*get_warm)(const kh_circuit *c, const void *impl, double *x);
   void (*set_warm)(const kh_circuit *c, void *impl, const double *x);
-  /* Complex nudges from the last (free) solve; NULL where unsupported (solver.h). */
+  /* Complex nudges from the last (free) solve; NULL where unsupported (solver.h). check: NULL,
+   * or the real nudges {lo, hi} at which the free phase's active set must still hold. */
   kh_status (*nudge_complex)(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
                              const double _Complex *beta, double _Complex *voltages,
-                             int check_switching, unsigned *complex_factorizations);
+                             const double *check, unsigned *complex_factorizations);
   kh_status (*nudge_radius)(kh_context *ctx, kh_circuit *c, void *impl, double *radius);
   /* The oscillating nudge in time (solver.h: kh_solver_oscillate; targets already set). */
   kh_status (*oscillate)(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,

@@ -44,7 +44,7 @@ kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse
   }
   memcpy(s->x_free, x, n * sizeof *x);
   s->free_valid = 1;
-  s->z_valid = 0;
+  s->z_valid = s->radius_valid = 0;
   s->free_version = c->param_version;
   return KH_OK;
 }
@@ -194,8 +194,9 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
 /* Complex nudges (holomorphic EP). With the free phase's active set held, the nudged
  * equilibrium is a rational function of beta, and the same Woodbury identity continues it to
  * complex beta: x(beta) = x0 - beta Z (I + beta P^T Z)^-1 r0, a complex m x m system per nudge.
- * The continuation is only valid while the active set stays as it is for |beta'| <= |beta|;
- * the real nudges +-|beta| are solved and checked as KKT points first. */
+ * It describes the circuit only while the active set stays as it is; the caller's real nudges
+ * (the ends of the real segment its contour encloses) are solved and checked as KKT points
+ * first. */
 /* The nudged response (I + beta P^T Z)^-1 has its poles at beta = -1/lambda for the eigenvalues
  * lambda of the symmetric positive semidefinite P^T Z (the outputs' effective resistances), so
  * the continuation in beta converges for |beta| < 1/lambda_max: the outputs' smallest effective
@@ -204,6 +205,10 @@ kh_status kh_nudge_radius(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
   size_t n = c->unknowns, m = c->output_count;
   if (!s->free_valid || s->free_version != c->param_version)
     return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
+  if (s->radius_valid) {
+    *radius = s->radius;
+    return KH_OK;
+  }
   kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
   if (st != KH_OK) return st;
   double *mat = kh_malloc((m * m + 2 * m + 1) * sizeof *mat), *v = mat + m * m, *w = v + m;
@@ -233,7 +238,8 @@ kh_status kh_nudge_radius(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
     lambda = next;
   }
   kh_free(mat);
-  *radius = lambda > 0 ? 1 / lambda : INFINITY;
+  *radius = s->radius = lambda > 0 ? 1 / lambda : INFINITY;
+  s->radius_valid = 1;
   return KH_OK;
 }
 
@@ -247,16 +253,14 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
                    "ideal-diode circuits are supported");
   if (!s->free_valid || s->free_version != c->param_version)
     return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
-  double radius;
+  double radius; /* the poles, -1 / the eigenvalues of P^T Z, lie on (-inf, -radius] */
   kh_status st = kh_nudge_radius(ctx, c, s, &radius);
   for (size_t q = 0; st == KH_OK && q < count; q++)
-    if (!(cabs(beta[q]) < radius))
+    if (!(cimag(beta[q]) != 0 || creal(beta[q]) > -radius) || !isfinite(cabs(beta[q])))
       st = kh_fail(ctx, KH_ERR_NUMERIC,
-                   "|beta| = %g reaches a pole of the nudged response at %g S (the outputs' "
-                   "smallest effective conductance): the complex continuation diverges there; "
-                   "holomorphic EP needs |beta| well below it (its error falls like "
-                   "(|beta| / %g)^N)",
-                   cabs(beta[q]), radius, radius);
+                   "the nudge %g%+gi lies on the half-line (-inf, -%g] that holds the nudged "
+                   "response's poles (%g S: the outputs' smallest effective conductance)",
+                   creal(beta[q]), cimag(beta[q]), radius, radius);
   if (st != KH_OK) return st;
   double complex *a = s->dense, *w = a + m * m, *d = kh_malloc((n + 1) * sizeof *d);
   double *r0 = kh_malloc((m + 1) * sizeof *r0);
@@ -291,15 +295,15 @@ kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t 
   return st;
 }
 
-kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius) {
+kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double lo,
+                                    double hi) {
   if (!c->ideal_count) return KH_OK;
-  double beta0 = c->beta, scratch_v[1];
-  (void)scratch_v;
+  double beta0 = c->beta, ends[2] = {lo, hi};
   double *v = kh_malloc((c->node_count + 1) * sizeof *v);
   if (!v) return kh_fail_nomem(ctx, "checking the active set");
   kh_status st = KH_OK;
-  for (int sign = -1; sign <= 1 && st == KH_OK; sign += 2) {
-    c->beta = sign * radius;
+  for (int e = 0; e < 2 && st == KH_OK; e++) {
+    c->beta = ends[e];
     kh_solve_stats stats = {0};
     int done = 0;
     st = kh_nudge_solve(ctx, c, s, v, &stats, &done);
@@ -307,7 +311,7 @@ kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s
       st = kh_fail(ctx, KH_ERR_NUMERIC,
                    "an ideal diode changes state within a nudge of %g: the analytic continuation "
                    "behind holomorphic EP does not hold there; use a smaller |beta|",
-                   sign * radius);
+                   ends[e]);
   }
   c->beta = beta0;
   kh_free(v);

@@ -117,7 +117,7 @@ void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats) {
 }
 
 static kh_status nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
-                               const double *targets, double *voltages, int check_switching) {
+                               const double *targets, double *voltages, const double *check) {
   if (!s->ops->nudge_complex)
     return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no complex nudges", s->ops->name);
   kh_status st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets); /* targets only */
@@ -125,18 +125,30 @@ static kh_status nudge_complex(kh_context *ctx, kh_solver *s, size_t count, cons
   /* double[2] and double complex share their layout (C11 6.2.5p13) */
   return s->ops->nudge_complex(
       ctx, s->c, s->impl, count, (const double _Complex *)(const void *)beta,
-      (double _Complex *)(void *)voltages, check_switching, &s->stats.complex_factorizations);
+      (double _Complex *)(void *)voltages, check, &s->stats.complex_factorizations);
 }
 
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
                                   const double *targets, double *voltages) {
-  return nudge_complex(ctx, s, count, beta, targets, voltages, 1);
+  double r = 0;
+  for (size_t q = 0; q < count; q++) r = fmax(r, hypot(beta[2 * q], beta[2 * q + 1]));
+  return nudge_complex(ctx, s, count, beta, targets, voltages, (double[2]){-r, r});
+}
+
+kh_status kh_solver_nudge_complex_within(kh_context *ctx, kh_solver *s, size_t count,
+                                         const double *beta, const double *targets,
+                                         double *voltages, double lo, double hi) {
+  return nudge_complex(ctx, s, count, beta, targets, voltages, (double[2]){lo, hi});
+}
+
+int kh_solver_nudge_rational(const kh_solver *s) {
+  return s->ops->nudge_complex && s->c->smooth_count == 0;
 }
 
 kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
                                          const double *beta, const double *targets,
                                          double *voltages) {
-  return nudge_complex(ctx, s, count, beta, targets, voltages, 0);
+  return nudge_complex(ctx, s, count, beta, targets, voltages, NULL);
 }
 
 kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius) {

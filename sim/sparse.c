@@ -219,7 +219,7 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
 
 static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
                                const double _Complex *beta, double _Complex *voltages,
-                               int check_switching, unsigned *complex_factorizations) {
+                               const double *check, unsigned *complex_factorizations) {
   sparse_state *s = impl;
   if (c->smooth_count) {
     if (c->ideal_count)
@@ -228,9 +228,7 @@ static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_
                      "supported (no check that the clamps hold within the circle)");
     return kh_complex_newton(ctx, c, s, count, beta, voltages, complex_factorizations);
   }
-  double radius = 0;
-  for (size_t q = 0; q < count; q++) radius = fmax(radius, cabs(beta[q]));
-  kh_status st = check_switching ? kh_nudge_check_active_set(ctx, c, s, radius) : KH_OK;
+  kh_status st = check ? kh_nudge_check_active_set(ctx, c, s, check[0], check[1]) : KH_OK;
   return st == KH_OK ? kh_nudge_complex(ctx, c, s, count, beta, voltages) : st;
 }
 

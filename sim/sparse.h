@@ -22,7 +22,8 @@ typedef struct {
   /* The last free (beta = 0) solution and Z = H^-1 P, for nudged solves without refactoring */
   double *x_free, *z, *nudge_work;
   double _Complex *dense; /* m x m system and its right-hand side */
-  int free_valid, z_valid;
+  int free_valid, z_valid, radius_valid;
+  double radius; /* kh_nudge_radius's answer for this free solution */
   unsigned free_version;          /* c->param_version at the free solve */
   struct kh_transient *transient; /* oscillation.c: its matrix pattern and symbolic factor */
   /* lagged.c: L holds some numeric factor (a preconditioner), and it is not the factor of the
@@ -47,7 +48,7 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
                          kh_solve_stats *stats, int *done);
 void kh_nudge_release(kh_sparse *s);
 /* Complex nudges beta[0..count) from the free factor: node voltages, count x node_count. Linear
- * and ideal-diode circuits only. */
+ * and ideal-diode circuits only; any beta off the poles' half-line (-inf, -radius]. */
 kh_status kh_nudge_complex(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                            const double _Complex *beta, double _Complex *voltages);
 /* 1 / the largest eigenvalue of P^T H^-1 P at the free solution: the radius within which the
@@ -58,8 +59,9 @@ kh_status kh_nudge_radius(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
 kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t count,
                             const double _Complex *beta, double _Complex *voltages,
                             unsigned *factorizations);
-/* Checks that the real nudges +-radius keep the free phase's active set (ideal diodes). */
-kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double radius);
+/* Checks that the real nudges lo and hi keep the free phase's active set (ideal diodes). */
+kh_status kh_nudge_check_active_set(kh_context *ctx, kh_circuit *c, kh_sparse *s, double lo,
+                                    double hi);
 
 /* The nudge's P: column k (output k's +1 / -1 at its ends' unknowns, times their coefficients;
  * held unknowns and fixed nodes left out), and P^T v for output k. */

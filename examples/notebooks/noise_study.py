@@ -25,10 +25,11 @@ import matplotlib.pyplot as plt
 # name -> estimator options; beta relative to each sample's G_out (the nudge radius)
 ESTIMATORS = {
     "centered": ["--estimator", "centered", "--beta", "0.01", "--beta-relative"],
+    # its defaults: the circle at G_out / 4 without read noise, the slit contour at rho = 0.5
+    # with it (docs/algorithms.md: noise divided by 2 G_out instead of G_out / 4)
     "holomorphic": ["--estimator", "holo", "--points", "10"],
-    # a larger circle: the noise shrinks like 1/|beta|, the bias grows like (|beta| / G_out)^N
-    "holomorphic-0.7": ["--estimator", "holo", "--points", "10", "--beta", "0.7",
-                        "--beta-relative"],
+    # the circle at G_out / 4 with read noise too
+    "holomorphic-circle": ["--estimator", "holo", "--points", "10", "--contour", "circle"],
     "oscillating": ["--estimator", "osc", "--beta", "0.25", "--beta-relative", "--harmonics", "1",
                     "--periods", "4", "--steps", "32", "--settle", "0"],
 }

@@ -73,6 +73,23 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
  * factorization (kh_solver_nudge_complex: linear and ideal-diode circuits). */
 kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
+/* Where the holomorphic estimator's N points lie (docs/algorithms.md, "The slit contour").
+ * KH_CONTOUR_CIRCLE (default): beta_k = |beta| e^(2 pi i k/N), as above; |beta| must stay below
+ * kh_solver_nudge_radius R where the response is rational (kh_solver_nudge_rational), and the
+ * error falls like (|beta| / R)^N. KH_CONTOUR_SLIT: beta is rho in (0, 1), and the points are
+ * beta_k = 4 R w_k / (1 - w_k)^2 at w_k = rho e^(2 pi i k/N), R the sample's radius: the Koebe
+ * map of the unit disk onto the plane slit along (-inf, -R], where a rational response is
+ * analytic. The estimate is Re( 1/(4 R rho N) sum_k e^(-2 pi i k/N) dE/dtheta(v_k) ): read
+ * noise is divided by 4 R rho instead of |beta| (2 R at rho = 0.5, 8 times the circle's default
+ * R/4), the error falls like rho^N times a constant that grows with N (the nearest pole becomes
+ * a fourfold one at w = -1). Rational responses only (KH_ERR_USAGE otherwise); beta_relative
+ * does not apply (rho is relative already). The check of strict mode solves the real nudges at
+ * the contour's ends on the real axis, beta(-rho) = -4 R rho / (1 + rho)^2 and
+ * beta(rho) = 4 R rho / (1 - rho)^2 (8 R at rho = 0.5), where an ideal diode will often switch:
+ * the slit contour is meant for the continuation of the free phase's active set (not strict). */
+typedef enum { KH_CONTOUR_CIRCLE, KH_CONTOUR_SLIT } kh_contour;
+kh_status kh_model_set_holomorphic_contour(kh_context *ctx, kh_model *m, kh_contour contour);
+const char *kh_contour_name(kh_contour contour);
 /* Read noise: every node voltage an estimator measures (free and nudged phases; for complex
  * nudges the real and imaginary parts alike) gets independent Gaussian noise of standard
  * deviation sigma_volts. Measured are the nodes the circuit solves for: ground and the nodes

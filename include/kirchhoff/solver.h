@@ -53,22 +53,34 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
  * analytically from the last solve, which must be the free phase (beta = 0) with the same
  * parameters, using its factorization (Woodbury on the outputs' rank-m change). voltages gets
  * count x nodes pairs (re, im). Native backend. Linear and ideal-diode circuits: from the free
- * factor (Woodbury), failing with KH_ERR_NUMERIC when an ideal diode would change state within
- * max |beta_q|, where the continuation breaks down. Shockley circuits: complex Newton from the
- * free solution, one KLU factorization per step (counted in the stats). PWL diodes, and ideal
- * diodes mixed with Shockley ones: KH_ERR_USAGE. */
+ * factor (Woodbury), failing with KH_ERR_NUMERIC when an ideal diode would change state at the
+ * real nudges +-max |beta_q|, where the continuation stops describing the circuit, or when a
+ * beta_q lies on the poles' half-line (kh_solver_nudge_rational). Shockley circuits: complex
+ * Newton from the free solution, one KLU factorization per step (counted in the stats). PWL
+ * diodes, and ideal diodes mixed with Shockley ones: KH_ERR_USAGE. */
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
                                   const double *targets, double *voltages);
-/* The radius in beta within which the nudged response of the last (free) solve is analytic:
- * 1 / the largest eigenvalue of P^T H^-1 P, the outputs' smallest effective conductance. The
- * holomorphic estimator's error falls like (|beta| / radius)^N; |beta| >= radius is refused. */
-kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius);
-/* The same without the switching check: the continuation of the free phase's active set, which
- * is what dE/dtheta's derivative at beta = 0 (the gradient) is about even where a finite real
- * nudge would switch a clamp. */
+/* The same, checking the real nudges lo and hi (the ends of the real segment a contour other
+ * than a circle encloses) instead of +-max |beta_q|. */
+kh_status kh_solver_nudge_complex_within(kh_context *ctx, kh_solver *s, size_t count,
+                                         const double *beta, const double *targets,
+                                         double *voltages, double lo, double hi);
+/* kh_solver_nudge_complex without the switching check: the continuation of the free phase's active
+ * set, which is what dE/dtheta's derivative at beta = 0 (the gradient) is about even where a finite
+ * real nudge would switch a clamp. */
 kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
                                          const double *beta, const double *targets,
                                          double *voltages);
+/* The radius in beta within which the nudged response of the last (free) solve is analytic:
+ * 1 / the largest eigenvalue of P^T H^-1 P, the outputs' smallest effective conductance. The
+ * holomorphic estimator's error on a circle falls like (|beta| / radius)^N. */
+kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius);
+/* 1 when complex nudges take the Woodbury path (no Shockley or PWL diodes, native backend): the
+ * nudged response, with the free phase's active set held, is then a rational function of beta
+ * whose poles (-1 / the eigenvalues of P^T H^-1 P) all lie on (-inf, -radius], so it is
+ * analytic off that half-line, and nudges there are refused. 0: complex Newton, whose
+ * singularities can lie anywhere beyond the radius. */
+int kh_solver_nudge_rational(const kh_solver *s);
 /* The oscillating nudge of equilibrium propagation in time: from the free equilibrium of the last
  * solve, the circuit's dynamics  C dv/dt = -(grad E(v) + beta(t) grad_v 1/2 |outputs - targets|^2)
  * with beta(t) = amplitude cos(2 pi t / period): a conductance to each target that oscillates,

@@ -53,13 +53,16 @@ typedef struct {
   /* the oscillating estimator (model.h: kh_model_set_oscillation) */
   kh_oscillation oscillation;
   unsigned osc_harmonics; /* default 3 */
+  /* where the holomorphic estimator's points lie (model.h; default the circle); on the slit
+   * contour, beta is rho in (0, 1) */
+  kh_contour holomorphic_contour;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
     KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
         1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0,       \
-        KH_OSCILLATION_INIT, 3                                                                     \
+        KH_OSCILLATION_INIT, 3, KH_CONTOUR_CIRCLE                                                  \
   }
 typedef struct kh_trainer kh_trainer;
 typedef struct {

@@ -211,6 +211,12 @@ Test(train_cli, bad_inputs_are_clear_errors) {
   expect_failure(args, 1, "unknown estimator 'best'");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --lr fast", blobs());
   expect_failure(args, 1, "--lr needs rates");
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator holo --contour oval",
+           blobs());
+  expect_failure(args, 1, "--contour: circle or slit");
+  snprintf(args, sizeof args,
+           "train --arch 8-16-4 --data %s --estimator holo --contour slit --beta 1.5", blobs());
+  expect_failure(args, 1, "must lie in (0, 1)");
   expect_failure("train --arch 8-16-4", 1, "--data is required");
   expect_failure("net --arch 8", 1, "needs inputs and outputs");
   expect_failure("net --arch 8-x-2", 1, "is not a width");
