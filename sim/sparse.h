@@ -23,7 +23,7 @@ typedef struct {
   double *x_free, *z, *nudge_work;
   double _Complex *dense; /* m x m system and its right-hand side */
   int free_valid, z_valid, radius_valid;
-  double radius; /* kh_nudge_radius's answer for this free solution */
+  double radius;                  /* kh_nudge_radius's answer for this free solution */
   unsigned free_version;          /* c->param_version at the free solve */
   struct kh_transient *transient; /* oscillation.c: its matrix pattern and symbolic factor */
   /* lagged.c: L holds some numeric factor (a preconditioner), and it is not the factor of the
