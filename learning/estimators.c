@@ -101,10 +101,7 @@ static kh_status contour_points(kh_context *ctx, kh_model *m, double beta, doubl
     *scale = 1 / beta, *lo = -beta, *hi = beta;
     return KH_OK;
   }
-  if (!rational)
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "the slit contour needs a nudged response that is rational in beta (linear "
-                   "and ideal-diode circuits); with Shockley or PWL diodes use the circle");
+  if (!rational) return kh_model_require_rational(ctx, m);
   if (!(beta > 0 && beta < 1))
     return kh_fail(ctx, KH_ERR_USAGE, "the slit contour's rho (--beta) must lie in (0, 1), got %g",
                    beta);
@@ -135,7 +132,7 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
   if (st == KH_OK && !m->holo_strict && m->holo_contour == KH_CONTOUR_SLIT)
     st = kh_solver_nudge_complex_frozen(ctx, m->solver, N, b, m->target, v);
   else if (st == KH_OK) {
-    st = kh_solver_nudge_complex_within(ctx, m->solver, N, b, m->target, v, lo, hi);
+    st = kh_solver_nudge_complex(ctx, m->solver, N, b, m->target, v, lo, hi);
     if (st == KH_ERR_NUMERIC && !m->holo_strict) {
       st = kh_solver_nudge_complex_frozen(ctx, m->solver, N, b, m->target, v);
       info->frozen = st == KH_OK;

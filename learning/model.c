@@ -194,6 +194,14 @@ kh_status kh_model_set_holomorphic_contour(kh_context *ctx, kh_model *m, kh_cont
   return KH_OK;
 }
 
+kh_status kh_model_require_rational(kh_context *ctx, const kh_model *m) {
+  if (kh_solver_nudge_rational(m->solver)) return KH_OK;
+  return kh_fail(ctx, KH_ERR_USAGE,
+                 "the slit contour needs a nudged response that is rational in beta (linear and "
+                 "ideal-diode circuits); with Shockley or PWL diodes use the circle (--contour "
+                 "circle)");
+}
+
 const char *kh_contour_name(kh_contour contour) {
   return contour == KH_CONTOUR_SLIT ? "slit" : contour == KH_CONTOUR_CIRCLE ? "circle" : "?";
 }

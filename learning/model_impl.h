@@ -52,5 +52,8 @@ kh_status kh_model_oscillating(kh_context *ctx, kh_model *m, double beta, double
                                kh_grad_info *info);
 kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, unsigned *iterations,
                          unsigned *factorizations);
+/* KH_ERR_USAGE, saying why, unless the model's nudged response is rational in beta
+ * (kh_solver_nudge_rational), as the slit contour needs. */
+kh_status kh_model_require_rational(kh_context *ctx, const kh_model *m);
 
 #endif

@@ -138,12 +138,8 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
     if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, k->model, t->o.holomorphic_points);
     if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, k->model, t->o.holomorphic_contour);
     if (st == KH_OK && t->o.estimator == KH_EST_HOLOMORPHIC &&
-        t->o.holomorphic_contour == KH_CONTOUR_SLIT &&
-        !kh_solver_nudge_rational(kh_model_solver(k->model)))
-      st = kh_fail(ctx, KH_ERR_USAGE,
-                   "the slit contour needs a nudged response that is rational in beta (linear and "
-                   "ideal-diode circuits); this circuit has Shockley or PWL diodes: use the circle "
-                   "(--contour circle)");
+        t->o.holomorphic_contour == KH_CONTOUR_SLIT)
+      st = kh_model_require_rational(ctx, k->model);
     if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
     if (st == KH_OK) kh_model_set_beta_relative(k->model, t->o.beta_relative);
     if (st == KH_OK && t->o.estimator == KH_EST_OSCILLATING)

@@ -129,15 +129,7 @@ static kh_status nudge_complex(kh_context *ctx, kh_solver *s, size_t count, cons
 }
 
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
-                                  const double *targets, double *voltages) {
-  double r = 0;
-  for (size_t q = 0; q < count; q++) r = fmax(r, hypot(beta[2 * q], beta[2 * q + 1]));
-  return nudge_complex(ctx, s, count, beta, targets, voltages, (double[2]){-r, r});
-}
-
-kh_status kh_solver_nudge_complex_within(kh_context *ctx, kh_solver *s, size_t count,
-                                         const double *beta, const double *targets,
-                                         double *voltages, double lo, double hi) {
+                                  const double *targets, double *voltages, double lo, double hi) {
   return nudge_complex(ctx, s, count, beta, targets, voltages, (double[2]){lo, hi});
 }
 

@@ -54,17 +54,13 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
  * parameters, using its factorization (Woodbury on the outputs' rank-m change). voltages gets
  * count x nodes pairs (re, im). Native backend. Linear and ideal-diode circuits: from the free
  * factor (Woodbury), failing with KH_ERR_NUMERIC when an ideal diode would change state at the
- * real nudges +-max |beta_q|, where the continuation stops describing the circuit, or when a
+ * real nudges lo or hi (the ends of the real segment the caller's contour encloses: -|beta|
+ * and |beta| for a circle), where the continuation stops describing the circuit, or when a
  * beta_q lies on the poles' half-line (kh_solver_nudge_rational). Shockley circuits: complex
  * Newton from the free solution, one KLU factorization per step (counted in the stats). PWL
  * diodes, and ideal diodes mixed with Shockley ones: KH_ERR_USAGE. */
 kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
-                                  const double *targets, double *voltages);
-/* The same, checking the real nudges lo and hi (the ends of the real segment a contour other
- * than a circle encloses) instead of +-max |beta_q|. */
-kh_status kh_solver_nudge_complex_within(kh_context *ctx, kh_solver *s, size_t count,
-                                         const double *beta, const double *targets,
-                                         double *voltages, double lo, double hi);
+                                  const double *targets, double *voltages, double lo, double hi);
 /* kh_solver_nudge_complex without the switching check: the continuation of the free phase's active
  * set, which is what dE/dtheta's derivative at beta = 0 (the gradient) is about even where a finite
  * real nudge would switch a clamp. */
