@@ -189,17 +189,12 @@ static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name
   return KH_OK;
 }
 
-/* D: name n+ n- model [area] */
+/* D: name n+ n- model [area] [off] [area=A] [m=M] [pj=P] [temp=T] [dtemp=T] [ic=V] */
 static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   if (tok->count < 4)
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a model",
                          (int)t[0].len, t[0].s);
-  /* the area positionally, or as area=A (what ngspice 39 needs; kirchhoff export writes it) */
-  int named = tok->count == 7 && kh_token_eq(&t[4], "area") && kh_token_eq(&t[5], "=");
-  if (tok->count > 5 && !named)
-    return kh_token_fail(p, line, &t[5], "unexpected '%.*s' after the diode area", (int)t[5].len,
-                         t[5].s);
   kh_elem e = {.kind = KH_DIODE, .value = 1.0};
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
@@ -208,25 +203,28 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (e.model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
-  if (strcmp(p->nl->models[e.model].type, "d") != 0)
-    return kh_token_fail(p, line, &t[3], "model '%.*s' is of type '%s', a diode needs type 'd'",
-                         (int)t[3].len, t[3].s, p->nl->models[e.model].type);
-  if (tok->count == 5 || named) {
-    const kh_token *at = &t[named ? 6 : 4];
-    st = kh_eval_token(p, line, at, s, &e.value);
-    if (st != KH_OK) return st;
-    if (!(e.value > 0))
-      return kh_token_fail(p, line, at, "diode area must be positive, got %g", e.value);
-  }
   const kh_model *model = &p->nl->models[e.model];
+  if (strcmp(model->type, "d") != 0)
+    return kh_token_fail(p, line, &t[3], "model '%.*s' is of type '%s', a diode needs type 'd'",
+                         (int)t[3].len, t[3].s, model->type);
+  e.value = kh_model_value(model, "area", 1.0);
+  kh_diode_inst inst = {.m = 1.0};
+  st = kh_parse_diode_instance(p, line, tok, 4, s, &e.value, &inst);
+  if (st != KH_OK) return st;
+  if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0) {
+    kh_netlist *nl = p->nl;
+    if (kh_reserve((void **)&nl->diode_inst, &nl->diode_inst_cap, nl->diode_inst_count + 1,
+                   sizeof *nl->diode_inst))
+      return kh_fail_nomem(p->ctx, "storing a diode");
+    nl->diode_inst[nl->diode_inst_count++] = inst;
+    e.ctrl[1] = (uint32_t)nl->diode_inst_count;
+  }
   double rs = kh_model_value(model, "rs", 0);
   if (rs == 0) return add_element(p, line, &t[0], s, e);
   if (!(rs > 0) || !isfinite(rs))
     return kh_token_fail(p, line, &t[3], "model '%s': RS must be >= 0, got %g", model->name, rs);
-  if (kh_model_value(model, "kh_ideal", 0) != 0 || kh_model_value(model, "kh_pwl", 0) != 0)
-    return kh_token_fail(p, line, &t[3], "model '%s': RS applies to Shockley diodes only",
-                         model->name);
-  return diode_with_rs(p, line, &t[0], s, e, rs / e.value); /* ngspice scales RS by 1/area */
+  /* valued by kh_finish_diodes, once .temp and .options are known */
+  return diode_with_rs(p, line, &t[0], s, e, rs);
 }
 
 /* E: name n+ n- nc+ nc- gain;  F: name n+ n- vcontrol gain. Whether they form an amplifier is

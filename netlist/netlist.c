@@ -58,7 +58,7 @@ int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *
   size_t m = find_lower(&nl->model_names, model);
   if (m == (size_t)-1) return 0;
   const kh_model *md = &nl->models[m];
-  for (size_t i = 0; i < md->param_count; i++)
+  for (size_t i = md->param_count; i-- > 0;)
     if (strcasecmp(md->params[i].name, param) == 0) {
       *value = md->params[i].value;
       return 1;
@@ -122,7 +122,7 @@ kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
 }
 
 double kh_model_value(const kh_model *m, const char *name, double fallback) {
-  for (size_t i = 0; i < m->param_count; i++)
+  for (size_t i = m->param_count; i-- > 0;) /* the last one given wins (aliases: is= js=) */
     if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;
   return fallback;
 }

@@ -18,7 +18,8 @@ typedef struct {
   double value;
   kh_loc loc;
   union {                /* 48 bytes in all: a million-line netlist touches 8 MB less */
-    uint32_t ctrl[2];    /* E: the controlling nodes; a diode with RS: ctrl[0] its anode */
+    uint32_t ctrl[2];    /* E: the controlling nodes; a diode: ctrl[0] its anode when RS moved
+                          * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults) */
     const char *control; /* F: the flattened name of the controlling voltage source */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
@@ -46,6 +47,13 @@ typedef struct {
   uint32_t pos, neg; /* element indices; neg is KH_NOT_FOUND for a single source */
 } kh_input_pair;
 
+/* A diode instance's words beyond its area (m=, temp=, dtemp=); the element's ctrl[1] is its
+ * index + 1, or 0 for the defaults. */
+typedef struct {
+  double m, temp, dtemp; /* temp in degrees Celsius, as written */
+  int has_temp;
+} kh_diode_inst;
+
 struct kh_netlist {
   kh_arena arena;
   char *title;
@@ -60,6 +68,8 @@ struct kh_netlist {
   kh_strmap model_names;
   kh_option *options;
   size_t option_count, option_cap;
+  kh_diode_inst *diode_inst;
+  size_t diode_inst_count, diode_inst_cap;
   char **notes;
   size_t note_count;
   /* learning cards */

@@ -129,8 +129,12 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
                            (int)t[2].len, t[2].s);
     end--;
   }
+  size_t from = tok->count > 3 ? 4 : 3;
+  int diode = kh_token_eq(&t[2], "d");
+  kh_status st = diode ? kh_check_diode_model(p, line, tok, from, end) : KH_OK;
+  if (st != KH_OK) return st;
   kh_param_table params = {0};
-  kh_status st = kh_parse_assignments(p, line, tok, tok->count > 3 ? 4 : 3, end, NULL, &params);
+  st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
   uint32_t id;
   if (st == KH_OK &&
       (kh_reserve((void **)&nl->models, &nl->model_cap, nl->model_count + 1, sizeof *nl->models) ||
@@ -145,16 +149,35 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
     m->params = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *m->params);
     if (!m->type || !m->params) st = kh_fail_nomem(p->ctx, "storing a model");
     for (size_t i = 0; st == KH_OK && i < params.count; i++)
-      m->params[i] = (kh_model_param){params.items[i].name, params.items[i].value};
+      m->params[i] = (kh_model_param){diode ? kh_diode_param_canonical(params.items[i].name)
+                                            : params.items[i].name,
+                                      params.items[i].value};
   }
   kh_param_release(&params);
   return st;
 }
 
+static kh_status add_option(kh_parser *p, kh_option opt) {
+  kh_netlist *nl = p->nl;
+  if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1, sizeof *nl->options))
+    return kh_fail_nomem(p->ctx, "storing options");
+  nl->options[nl->option_count++] = opt;
+  return KH_OK;
+}
+
+/* Options that change a DC answer in ngspice and that kirchhoff does not model yet: refused
+ * rather than ignored (docs/netlist.md). */
+static const char *const refused_options[] = {"rshunt", "rseries"};
+
 static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   for (size_t i = 1; i < tok->count; i++) {
     const kh_token *t = &tok->items[i];
+    for (size_t k = 0; k < sizeof refused_options / sizeof refused_options[0]; k++)
+      if (kh_token_eq(t, refused_options[k]))
+        return kh_token_fail(p, line, t,
+                             "option '%s' changes the DC answer and is not implemented yet",
+                             refused_options[k]);
     kh_option opt = {kh_arena_strndup(&nl->arena, t->s, t->len), 0, 0};
     if (!opt.name) return kh_fail_nomem(p->ctx, "storing options");
     if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=")) {
@@ -164,18 +187,30 @@ static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok
       opt.has_value = 1;
       i += 2;
     }
-    if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1,
-                   sizeof *nl->options))
-      return kh_fail_nomem(p->ctx, "storing options");
-    nl->options[nl->option_count++] = opt;
+    kh_status st = add_option(p, opt);
+    if (st != KH_OK) return st;
   }
   return KH_OK;
 }
 
+/* .temp T: the circuit temperature in degrees Celsius, as `.options temp=T`. */
+static kh_status parse_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  if (tok->count != 2)
+    return kh_token_fail(p, line, &t[tok->count > 2 ? 2 : 0],
+                         ".temp takes one temperature in degrees Celsius");
+  kh_option opt = {"temp", 0, 1};
+  kh_status st = kh_eval_token(p, line, &t[1], NULL, &opt.value);
+  if (st == KH_OK && !(opt.value > -273.15))
+    st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
+                       opt.value);
+  return st == KH_OK ? add_option(p, opt) : st;
+}
+
 static const char *const skipped_cards[] = {
-    ".op",   ".dc",      ".tran",  ".ac",      ".print",   ".plot",  ".probe", ".save",
-    ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise", ".tf",    ".sens",
-    ".temp", ".width",   ".disto", ".pz",      ".csparam", ".title"};
+    ".op",   ".dc",   ".tran",    ".ac",    ".print",   ".plot",    ".probe",
+    ".save", ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise",
+    ".tf",   ".sens", ".width",   ".disto", ".pz",      ".csparam", ".title"};
 
 static int is_skipped_card(const kh_token *t) {
   for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)
@@ -237,6 +272,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   }
   if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
     return parse_options(p, line, tok);
+  if (kh_token_eq(t, ".temp")) return parse_temp(p, line, tok);
   if (is_skipped_card(t))
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                           "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,
@@ -338,6 +374,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->elements);
   kh_free(nl->models);
   kh_free(nl->options);
+  kh_free(nl->diode_inst);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);
   kh_free(nl->scale_mean);
@@ -390,6 +427,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)");
+  if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);
   if (st == KH_OK) st = adopt_source(&p);

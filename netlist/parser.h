@@ -81,6 +81,16 @@ int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *
 /* Stage 2: expands every top-level element line held back in p->top, instantiating
  * subcircuits. */
 kh_status kh_flatten(kh_parser *p);
+/* Diodes (diode_model.c): a .model of type d checked, name by name, over tokens [from, to);
+ * an instance's words after its model from token `from` (a positional area, off, area= m= pj=
+ * temp= dtemp= ic=); the series resistors of diodes with RS valued once every card is read
+ * (temperature, TRS, m and area). */
+kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to);
+const char *kh_diode_param_canonical(const char *name);
+kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                  const kh_scope *s, double *area, kh_diode_inst *inst);
+kh_status kh_finish_diodes(kh_parser *p);
 /* Flattens the top-level R, C, V, I and D lines [from, end) while the file is still being read.
  * *flattened: how many were; fewer than end - from means the next one names a parameter or a
  * model the file has not defined yet (no error then: it waits for kh_flatten). */

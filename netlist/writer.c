@@ -24,6 +24,16 @@ static const char *elem_name(const kh_netlist *nl, size_t i) {
 #define STEEP_IS 1e-15
 #define STEEP_N 0.001
 
+/* A diode's m=, temp= and dtemp=, as given. */
+static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
+  uint32_t k = nl->elements[i].ctrl[1];
+  if (!k) return;
+  const kh_diode_inst *in = &nl->diode_inst[k - 1];
+  if (in->m != 1.0) fprintf(out, " m=%.17g", in->m);
+  if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
+  if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
+}
+
 /* A diode as ngspice must see it: ideal ones through a steep model (plus a source for vth),
  * PWL ones as a B source with the same current. */
 static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
@@ -45,9 +55,18 @@ static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
     fprintf(out, "%s %s %s %s", name, a, b, m->name);
   }
   /* ngspice 39 rejects a positional area after the model ("could not find a valid
-   * modelname"); area= is what it reads */
+   * modelname"); area= is what it reads. The model's own AREA is not written (below). */
   if (area != 1.0) fprintf(out, " area=%.17g", area);
+  write_diode_instance(nl, i, out);
   fputc('\n', out);
+}
+
+/* Model parameters that the ngspice deck carries elsewhere: RS and its temperature
+ * coefficients are the series resistor kirchhoff added (valued at temperature), AREA is written
+ * on each instance, and the kh_ parameters mean nothing to ngspice. */
+static int written_elsewhere(const char *param) {
+  return strcmp(param, "rs") == 0 || strcmp(param, "trs") == 0 || strcmp(param, "trs2") == 0 ||
+         strcmp(param, "area") == 0 || strncmp(param, "kh_", 3) == 0;
 }
 
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
@@ -57,9 +76,16 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (kh_model_value(m, "kh_ideal", 0) != 0)
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
               m->name, m->name, STEEP_IS, STEEP_N);
-    else
-      fprintf(out, ".model %s d(is=%.17g n=%.17g)\n", m->name, kh_model_value(m, "is", 1e-14),
-              kh_model_value(m, "n", 1.0));
+    else { /* every parameter, so that a model difference shows in --compare */
+      fprintf(out, ".model %s d(", m->name);
+      const char *sep = "";
+      for (size_t i = 0; i < m->param_count; i++) {
+        if (written_elsewhere(m->params[i].name)) continue;
+        fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
+        sep = " ";
+      }
+      fprintf(out, ")\n");
+    }
   }
 }
 
@@ -98,7 +124,9 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     break;
   case KH_DIODE: /* ngspice 39 reads only area= after the model; kirchhoff reads both */
     fprintf(out, "%s %s %s %s", name, a, b, nl->models[e->model].name);
-    if (e->value != 1.0) fprintf(out, exporting ? " area=%.17g" : " %.17g", e->value);
+    if (e->value != kh_model_value(&nl->models[e->model], "area", 1.0))
+      fprintf(out, exporting ? " area=%.17g" : " %.17g", e->value);
+    write_diode_instance(nl, i, out);
     fputc('\n', out);
     break;
   case KH_VCVS:

@@ -78,11 +78,31 @@ static double complex node_v(const kh_circuit *c, uint32_t node, const double co
   return c->offset[node] + (u >= 0 ? c->coef[node] * x[u] : 0);
 }
 
-/* Shockley current and conductance at a complex junction voltage. */
+/* The junction's current and conductance at a complex voltage: the analytic continuation of
+ * the branch its real part lies on (diode.h). The contour is small against the branches'
+ * widths (several N Vt), so the nudged voltages stay on the free phase's branch. */
 static void shockley(const kh_diode *d, double complex v, double complex *i, double complex *g) {
-  double complex e = cexp(v / d->nvt);
-  *i = d->is * (e - 1) + d->gmin * v;
-  *g = d->is * e / d->nvt + d->gmin;
+  switch (kh_diode_branch(d, creal(v))) {
+  case 1: {
+    double complex e = cexp(v / d->vte);
+    *i = d->csat * (e - 1);
+    *g = d->csat * e / d->vte;
+    break;
+  }
+  case 0: {
+    double complex a = 3 * d->vte / 2.718281828459045 / v, a3 = a * a * a;
+    *i = -d->csat * (1 + a3);
+    *g = 3 * d->csat * a3 / v;
+    break;
+  }
+  default: {
+    double complex e = cexp(-(d->bv + v) / d->vtb);
+    *i = -d->csat * e;
+    *g = d->csat * e / d->vtb;
+  }
+  }
+  *i += d->gmin * v;
+  *g += d->gmin;
 }
 
 /* f = grad E(x) + beta grad C(x) (weighted as the real solver's gradient); zero where held. */

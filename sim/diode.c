@@ -4,9 +4,74 @@
 
 #include <math.h>
 
+#define KH_E 2.718281828459045 /* CONSTe in ngspice's reverse branch */
+#define NGSPICE_EPSMIN 1e-28   /* ngspice raises IS below this to it (CKTepsmin) */
+#define NGSPICE_BREAKDOWN_ITERATIONS 25
+
 static double param(const kh_netlist *nl, const char *model, const char *name, double fallback) {
   double v;
   return kh_netlist_model_param(nl, model, name, &v) ? v : fallback;
+}
+
+static int given(const kh_netlist *nl, const char *model, const char *name) {
+  double v;
+  return kh_netlist_model_param(nl, model, name, &v);
+}
+
+/* ngspice's diotemp.c: the breakdown voltage at which the reverse current reaches IBV, found by
+ * the same fixed-point iteration and stopping test (reltol), so that both programs hold the
+ * same junction. */
+static double breakdown_voltage(double tbv, double cbv, double csat, double vt, double nbv,
+                                double reltol) {
+  if (cbv < csat * tbv / vt) return tbv;
+  double tol = reltol * cbv, xbv = tbv - nbv * vt * log(1 + cbv / csat);
+  for (int k = 0; k < NGSPICE_BREAKDOWN_ITERATIONS; k++) {
+    xbv = tbv - nbv * vt * log(cbv / csat + 1 - xbv / vt);
+    double xcbv = csat * (exp((tbv - xbv) / (nbv * vt)) - 1 + xbv / vt);
+    if (fabs(xcbv - cbv) <= tol) break;
+  }
+  return xbv;
+}
+
+static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element, kh_diode *out) {
+  kh_element e = kh_netlist_element(nl, element);
+  const char *m = e.model;
+  kh_diode_instance in = kh_netlist_diode_instance(nl, element);
+  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
+  double vt = KH_BOLTZMANN / KH_CHARGE * t, n = param(nl, m, "n", 1.0);
+  double is = fmax(param(nl, m, "is", 1e-14), NGSPICE_EPSMIN);
+  double eg = param(nl, m, "eg", 1.11), xti = param(nl, m, "xti", 3.0);
+  if (!(n > 0) || !(is > 0) || !isfinite(n) || !isfinite(is) || !(t > 0) || !(tnom > 0))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: diode '%s': model '%s' needs IS > 0, N > 0 and temperatures above "
+                   "absolute zero",
+                   e.file, e.line, e.col, e.name, m);
+  out->vte = n * vt;
+  out->csat = in.m * is * in.area * exp((t / tnom - 1) * eg / out->vte + xti / n * log(t / tnom));
+  out->vtb = param(nl, m, "nbv", n) * vt;
+  out->bv = INFINITY;
+  if (given(nl, m, "bv")) {
+    double dt = t - tnom, bv = param(nl, m, "bv", 0), tcv = param(nl, m, "tcv", 0);
+    double tbv = param(nl, m, "tlev", 0) == 0 ? bv - tcv * dt : bv * (1 - tcv * dt);
+    double reltol = 1e-3;
+    kh_netlist_option(nl, "reltol", &reltol);
+    out->bv = breakdown_voltage(tbv, in.m * param(nl, m, "ibv", 1e-3), out->csat, vt, out->vtb / vt,
+                                reltol);
+  }
+  /* Below 3 N Vt the breakdown branch starts at -3 N Vt with a jump in the current (of
+   * csat exp((3 vte - bv) / vtb), 8.9 mA for IS=1e-9 BV=0.02): no voltage then satisfies KCL
+   * in a circuit that drives the junction there, and ngspice's Newton stalls on it too */
+  if (out->bv < 3 * out->vte)
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: diode '%s': model '%s' puts the breakdown voltage at %g V at %.2f "
+                   "K, below 3 N Vt = %g V, where its current would jump; check BV and IBV",
+                   e.file, e.line, e.col, e.name, m, out->bv, t, 3 * out->vte);
+  if (!isfinite(out->csat) || !(out->csat > 0) || !(out->vtb > 0) || isnan(out->bv))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: diode '%s': model '%s' gives a saturation current of %g A and a "
+                   "breakdown voltage of %g V at %.2f K",
+                   e.file, e.line, e.col, e.name, m, out->csat, out->bv, t);
+  return KH_OK;
 }
 
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,
@@ -15,19 +80,12 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
   const char *m = e.model;
   double gmin = 1e-12;
   kh_netlist_option(nl, "gmin", &gmin);
-  double vt = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE;
-  *out = (kh_diode){(uint32_t)element,
-                    KH_DIODE_SHOCKLEY,
-                    param(nl, m, "is", 1e-14) * e.value,
-                    param(nl, m, "n", 1.0) * vt,
-                    gmin,
-                    0,
-                    0,
-                    param(nl, m, "kh_vth", 0.0),
-                    0,
-                    0,
-                    0,
-                    0};
+  *out = (kh_diode){.element = (uint32_t)element,
+                    .kind = KH_DIODE_SHOCKLEY,
+                    .gmin = gmin,
+                    .vlo = -INFINITY,
+                    .vhi = INFINITY,
+                    .vth = param(nl, m, "kh_vth", 0.0)};
   int ideal = param(nl, m, "kh_ideal", 0) != 0, pwl = param(nl, m, "kh_pwl", 0) != 0;
   if (ideal && pwl)
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: model '%s' sets both kh_ideal and kh_pwl", e.file,
@@ -42,27 +100,74 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
                      "%s:%u:%u: model '%s' needs 0 <= kh_goff <= kh_gon (a convex diode)", e.file,
                      e.line, e.col, m);
   }
-  if (out->kind == KH_DIODE_SHOCKLEY && (!(out->is > 0) || !(out->nvt > 0)))
-    return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: model '%s' needs IS > 0 and N > 0", e.file, e.line,
-                   e.col, m);
   if (!isfinite(out->vth))
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: model '%s': kh_vth must be finite", e.file, e.line,
                    e.col, m);
-  return KH_OK;
+  return out->kind == KH_DIODE_SHOCKLEY ? shockley(ctx, nl, element, out) : KH_OK;
+}
+
+int kh_diode_branch(const kh_diode *d, double v) {
+  if (v >= -3 * d->vte) return 1;
+  return v >= -d->bv ? 0 : -1;
+}
+
+/* The junction alone (no GMIN, no trust region): phi, i and di/dv; *curve is d2i/dv2. Each
+ * branch's phi is its primitive, joined to the branch above it at their boundary. */
+static void junction(const kh_diode *d, double v, double *phi, double *i, double *g,
+                     double *curve) {
+  double vte = d->vte, cs = d->csat, r3 = -3 * vte;
+  double u = v / vte;
+  if (v >= r3) {
+    if (u > 700) { /* exp overflows: infinitely costly, the line search must back off */
+      *phi = *i = *g = *curve = INFINITY;
+      return;
+    }
+    double em1 = expm1(u);
+    *phi = cs * (vte * em1 - v);
+    *i = cs * em1;
+    *g = cs * (em1 + 1) / vte;
+    *curve = *g / vte;
+    return;
+  }
+  double a3 = pow(3 * vte / KH_E, 3);
+#define REVERSE_PRIMITIVE(x) (-cs * ((x)-a3 / (2 * (x) * (x))))
+  double phi_r3 = cs * (vte * expm1(-3.0) - r3);
+  if (v >= -d->bv) {
+    *phi = phi_r3 + REVERSE_PRIMITIVE(v) - REVERSE_PRIMITIVE(r3);
+    *i = -cs * (1 + a3 / (v * v * v));
+    *g = 3 * cs * a3 / (v * v * v * v);
+    *curve = -12 * cs * a3 / (v * v * v * v * v);
+    return;
+  }
+  double top = fmin(r3, -d->bv); /* where breakdown starts */
+  double phi_top = top < r3 ? phi_r3 + REVERSE_PRIMITIVE(top) - REVERSE_PRIMITIVE(r3) : phi_r3;
+#undef REVERSE_PRIMITIVE
+  double w = -(d->bv + v) / d->vtb, w_top = -(d->bv + top) / d->vtb;
+  if (w > 700) {
+    *phi = *i = *g = *curve = INFINITY;
+    return;
+  }
+  double e = exp(w);
+  *phi = phi_top + cs * d->vtb * (e - exp(w_top));
+  *i = -cs * e;
+  *g = cs * e / d->vtb;
+  *curve = -*g / d->vtb;
 }
 
 void kh_diode_eval(const kh_diode *d, double v, double *phi, double *i, double *g) {
   switch (d->kind) {
   case KH_DIODE_SHOCKLEY: {
-    double u = v / d->nvt;
-    if (u > 700) { /* exp overflows: infinitely costly, the line search must back off */
-      *phi = INFINITY, *i = INFINITY, *g = INFINITY;
-      return;
+    double edge = v > d->vhi ? d->vhi : v < d->vlo ? d->vlo : v, c;
+    junction(d, edge, phi, i, g, &c);
+    if (edge != v) { /* Taylor continuation of the current to second order */
+      double h = v - edge;
+      *phi += *i * h + 0.5 * *g * h * h + c * h * h * h / 6;
+      *i += *g * h + 0.5 * c * h * h;
+      *g += c * h;
     }
-    double e = exp(u), em1 = expm1(u);
-    *phi = d->is * (d->nvt * em1 - v) + 0.5 * d->gmin * v * v;
-    *i = d->is * em1 + d->gmin * v;
-    *g = d->is * e / d->nvt + d->gmin;
+    *phi += 0.5 * d->gmin * v * v;
+    *i += d->gmin * v;
+    *g += d->gmin;
     return;
   }
   case KH_DIODE_PWL: {

@@ -9,17 +9,29 @@
 #include <stdint.h>
 
 typedef enum {
-  KH_DIODE_SHOCKLEY, /* i = IS (exp(v / (N Vt)) - 1) + GMIN v: smooth, convex co-content */
+  KH_DIODE_SHOCKLEY, /* ngspice 39's level-1 junction at DC (below): smooth, convex co-content */
   KH_DIODE_PWL,      /* i = goff v below vth, slope gon above: convex while gon >= goff */
   KH_DIODE_IDEAL     /* i >= 0, v <= vth, i (v - vth) = 0: a constraint, no co-content */
 } kh_diode_kind;
 
+/* The Shockley junction's current, as ngspice's dioload.c computes it (docs/algorithms.md):
+ *   v >= -3 vte:             i = csat (exp(v / vte) - 1)
+ *   -bv <= v < -3 vte:       i = -csat (1 + (3 vte / (e v))^3)
+ *   v < min(-3 vte, -bv):    i = -csat exp(-(bv + v) / vtb)
+ * plus GMIN v. The current never decreases with v, so its integral (the co-content term) is
+ * convex. Beyond [vlo, vhi], a trust region that Newton moves outwards (newton.c), the current
+ * continues as the quadratic with the same value, slope and curvature: still convex, never
+ * overflowing, and equal to the junction wherever a solution is accepted. */
 typedef struct {
   uint32_t element;
   kh_diode_kind kind;
-  double is, nvt, gmin; /* Shockley: saturation current (times area), N*Vt, junction GMIN */
-  double gon, goff;     /* PWL conductances */
-  double vth;           /* PWL and ideal threshold */
+  double csat;      /* Shockley: saturation current at temperature, times area and m */
+  double vte, vtb;  /* N Vt and NBV Vt */
+  double bv;        /* breakdown voltage at temperature; +inf without BV */
+  double gmin;      /* across the junction */
+  double vlo, vhi;  /* the trust region (+-inf: none) */
+  double gon, goff; /* PWL conductances */
+  double vth;       /* PWL and ideal threshold */
   /* An ideal diode between two free nodes, solved by the augmented Lagrangian method: it acts
    * as a PWL diode (goff 0, gon rho) whose threshold vth = vth0 - lambda / rho moves with the
    * multiplier lambda (its current) until v <= vth0 holds to round-off (newton.c). */
@@ -30,7 +42,7 @@ typedef struct {
 /* ngspice 39's constants, so that both simulators model the same junction. */
 #define KH_BOLTZMANN 1.38064852e-23
 #define KH_CHARGE 1.6021766208e-19
-#define KH_TEMPERATURE 300.15
+#define KH_TEMPERATURE 300.15 /* 27 degrees Celsius: ngspice's default and REFTEMP */
 
 /* Reads element `element`'s model; errors name the .model parameter at fault. */
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,
@@ -39,5 +51,8 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
 /* Co-content phi(v) = integral of i from 0 to v, current i(v) and conductance di/dv. phi is
  * +inf where exp overflows, so that a line search backs off instead of reading garbage. */
 void kh_diode_eval(const kh_diode *d, double v, double *phi, double *i, double *g);
+
+/* Which of the junction's three branches v is on: 1 forward, 0 reverse, -1 breakdown. */
+int kh_diode_branch(const kh_diode *d, double v);
 
 #endif

@@ -6,9 +6,15 @@
  * with the gradient pushing outward are held (their rows and columns become identity, so the
  * pattern and its symbolic analysis never change); one numeric factorization of the Hessian
  * L + sum_D phi''(vD) a a^T; a Newton step, projected back into the bounds, shortened until the
- * co-content decreases enough (Armijo). E is convex, so this converges from any start and
- * needs no SPICE-style voltage limiting; for ideal and PWL diodes it terminates once the
- * active set is right. */
+ * co-content decreases enough (Armijo). E is convex, so this converges from any start; for
+ * ideal and PWL diodes it terminates once the active set is right. Exponentials make "any
+ * start" slow, though: far up an exponential a Newton step moves about one N Vt (12 V across a
+ * diode is 440 steps), and past 700 N Vt it overflows. So Shockley junctions are solved inside a
+ * trust region (diode.h): beyond it their current continues as a quadratic, whose minimizer
+ * Newton finds in a few steps; a junction that ends up outside has its region moved out to
+ * where its exponential carries the current it was found to carry, and Newton continues. A
+ * minimizer with every junction inside is the circuit's own (the modified co-content agrees
+ * with E around it, and E is convex). */
 #include "sparse.h"
 
 #include "core/context.h"
@@ -256,6 +262,56 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
   return KH_OK;
 }
 
+/* The trust region on the exponentials (diode.h). It starts where a junction carries 1 mA and
+ * only ever widens. */
+#define TRUST_START_AMPS 1e-3
+#define TRUST_MARGIN 2.0 /* N Vt beyond the voltage that carries the current found */
+
+static double forward_edge(const kh_diode *d, double amps) {
+  return d->vte * log1p(amps / d->csat);
+}
+static double breakdown_edge(const kh_diode *d, double amps) {
+  double top = fmin(-3 * d->vte, -d->bv); /* where the breakdown branch starts */
+  return fmin(top, -d->bv - d->vtb * log(amps / d->csat));
+}
+
+static void start_trust_regions(kh_circuit *c) {
+  for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++) {
+    if (d->kind != KH_DIODE_SHOCKLEY) continue;
+    if (d->vhi == INFINITY) d->vhi = forward_edge(d, TRUST_START_AMPS);
+    if (d->vlo == -INFINITY && isfinite(d->bv)) d->vlo = breakdown_edge(d, TRUST_START_AMPS);
+  }
+}
+
+/* Moves out the region of every junction that x puts beyond it; returns how many moved. */
+static size_t widen_trust_regions(kh_circuit *c, const double *x) {
+  size_t moved = 0;
+  for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++) {
+    if (d->kind != KH_DIODE_SHOCKLEY) continue;
+    double v = kh_circuit_diode_voltage(c, d, x), phi, i, g;
+    if (v <= d->vhi && v >= d->vlo) continue;
+    kh_diode_eval(d, v, &phi, &i, &g);
+    double amps = fabs(i - d->gmin * v);
+    if (v > d->vhi)
+      d->vhi = fmax(d->vhi + d->vte, forward_edge(d, amps) + TRUST_MARGIN * d->vte);
+    else
+      d->vlo = fmin(d->vlo - d->vtb, breakdown_edge(d, amps) - TRUST_MARGIN * d->vtb);
+    moved++;
+  }
+  return moved;
+}
+
+/* iterate() until no junction lies outside its trust region. */
+static kh_status minimize(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *x,
+                          kh_solve_stats *stats) {
+  start_trust_regions(c);
+  kh_status st;
+  do {
+    if ((st = iterate(ctx, c, s, x, stats)) != KH_OK) return st;
+  } while (widen_trust_regions(c, x));
+  return KH_OK;
+}
+
 kh_status kh_newton_refresh(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
   if (!s->stale) return KH_OK;
   kh_newton_fill_hessian(c, s, s->x);
@@ -304,7 +360,7 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
   if (!s->have_x) memset(x, 0, n * sizeof *x);
   double rho = s->have_x ? RHO_LAST : RHO_FIRST; /* a warm start is already close */
   if ((st = kh_circuit_augment_rho(ctx, c, rho)) != KH_OK) return st;
-  if ((st = iterate(ctx, c, s, x, stats)) != KH_OK) return st;
+  if ((st = minimize(ctx, c, s, x, stats)) != KH_OK) return st;
   for (int k = 0; c->augmented_count; k++) {
     double scale, viol = update_multipliers(c, x, &scale);
     if (viol <= 1e-14 * scale && rho >= RHO_LAST) break;
@@ -317,7 +373,7 @@ kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *
                      "ideal diodes between free nodes still %.3g V past their threshold after %d "
                      "multiplier updates",
                      viol, MAX_MULTIPLIER_UPDATES);
-    if ((st = iterate(ctx, c, s, x, stats)) != KH_OK) return st;
+    if ((st = minimize(ctx, c, s, x, stats)) != KH_OK) return st;
   }
   s->have_x = 1;
   s->factored = n > 0;

@@ -122,6 +122,18 @@ static char **split_lines(char *text) {
   return lines;
 }
 
+/* The node a vector of the op plot names: ngspice calls most node vectors by the node's name,
+ * but a name that starts with a digit `V(1)` (it would read as a number). */
+static const char *node_of_vector(const char *vec, char *buf, size_t size) {
+  size_t len = strlen(vec);
+  if (len < 4 || (vec[0] != 'v' && vec[0] != 'V') || vec[1] != '(' || vec[len - 1] != ')' ||
+      len - 3 >= size)
+    return vec;
+  memcpy(buf, vec + 2, len - 3);
+  buf[len - 3] = '\0';
+  return buf;
+}
+
 static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *voltages) {
   char *plot = ng.cur_plot();
   if (!plot || strncmp(plot, "op", 2) != 0) return log_failure(ctx, "did not produce an op plot");
@@ -130,7 +142,7 @@ static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *vol
   char **vecs = ng.all_vecs(plot);
   char full[512];
   for (size_t i = 0; vecs && vecs[i]; i++) {
-    size_t node = kh_netlist_find_node(c->nl, vecs[i]);
+    size_t node = kh_netlist_find_node(c->nl, node_of_vector(vecs[i], full, sizeof full));
     if (node == (size_t)-1 || node == 0) continue; /* branch currents and the like */
     snprintf(full, sizeof full, "%s.%s", plot, vecs[i]);
     pvector_info info = ng.vec_info(full);

@@ -66,6 +66,19 @@ int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *
 /* Value of `.options name=value`, if given; returns 1 when found. */
 int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
 
+/* The circuit temperature in kelvins: `.temp` or `.options temp=` (degrees Celsius, 27 by
+ * default, as in ngspice). */
+double kh_netlist_temperature(const kh_netlist *nl);
+/* The temperature a model's parameters were measured at, in kelvins: its TNOM, else `.options
+ * tnom=`, else 27 degrees Celsius. model may be NULL. */
+double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
+/* A diode instance as ngspice reads it: area (positional or area=, else the model's AREA, else
+ * 1), multiplier m=, and its temperature in kelvins (temp=, else the circuit's plus dtemp=). */
+typedef struct {
+  double area, m, dtemp, temperature;
+} kh_diode_instance;
+kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element);
+
 /* Learning cards. */
 size_t kh_netlist_input_count(const kh_netlist *nl);
 /* Feature i drives source `source` with gain * x and, for a pair, source `negated` with

@@ -1,0 +1,253 @@
+/* Diode .model and instance parameters: every name ngspice 39 knows is either implemented at DC,
+ * accepted because it has no DC effect (capacitances, transit time, noise), or refused at its
+ * token. An unknown name is refused too: ngspice would ignore it with a warning, and a typo
+ * (`ISS=`) must not silently leave a default in place. docs/netlist.md has the same table. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef enum { DC, NO_DC, REFUSED } param_class;
+
+typedef struct {
+  const char *name, *canonical; /* aliases map to the name kirchhoff stores */
+  param_class what;
+} param_row;
+
+static const param_row model_params[] = {
+    /* implemented at DC (sim/diode.c) */
+    {"level", "level", DC}, /* 1 only; checked below */
+    {"is", "is", DC},
+    {"js", "is", DC},
+    {"n", "n", DC},
+    {"rs", "rs", DC},
+    {"trs", "trs", DC},
+    {"trs1", "trs", DC},
+    {"trs2", "trs2", DC},
+    {"bv", "bv", DC},
+    {"ibv", "ibv", DC},
+    {"ib", "ibv", DC},
+    {"nbv", "nbv", DC},
+    {"tcv", "tcv", DC},
+    {"tlev", "tlev", DC},
+    {"eg", "eg", DC},
+    {"xti", "xti", DC},
+    {"tnom", "tnom", DC},
+    {"tref", "tnom", DC},
+    {"area", "area", DC}, /* the instances' default area */
+    {"kh_ideal", "kh_ideal", DC},
+    {"kh_pwl", "kh_pwl", DC},
+    {"kh_gon", "kh_gon", DC},
+    {"kh_goff", "kh_goff", DC},
+    {"kh_vth", "kh_vth", DC},
+    /* no DC effect: charge storage, noise, safe-operating-area warnings */
+    {"tt", "tt", NO_DC},
+    {"ttt1", "ttt1", NO_DC},
+    {"ttt2", "ttt2", NO_DC},
+    {"cjo", "cjo", NO_DC},
+    {"cj0", "cjo", NO_DC},
+    {"cj", "cjo", NO_DC},
+    {"vj", "vj", NO_DC},
+    {"pb", "vj", NO_DC},
+    {"m", "m", NO_DC},
+    {"mj", "m", NO_DC},
+    {"tm1", "tm1", NO_DC},
+    {"tm2", "tm2", NO_DC},
+    {"cjp", "cjp", NO_DC},
+    {"cjsw", "cjp", NO_DC},
+    {"php", "php", NO_DC},
+    {"vjsw", "php", NO_DC},
+    {"mjsw", "mjsw", NO_DC},
+    {"fc", "fc", NO_DC},
+    {"fcs", "fcs", NO_DC},
+    {"cta", "cta", NO_DC},
+    {"ctc", "cta", NO_DC},
+    {"ctp", "ctp", NO_DC},
+    {"tpb", "tpb", NO_DC},
+    {"tvj", "tpb", NO_DC},
+    {"tphp", "tphp", NO_DC},
+    {"tlevc", "tlevc", NO_DC},
+    {"kf", "kf", NO_DC},
+    {"af", "af", NO_DC},
+    {"pj", "pj", NO_DC}, /* scales JSW and CJSW; JSW is refused */
+    {"fv_max", "fv_max", NO_DC},
+    {"bv_max", "bv_max", NO_DC},
+    {"id_max", "id_max", NO_DC},
+    {"pd_max", "pd_max", NO_DC},
+    {"te_max", "te_max", NO_DC},
+    {"lm", "lm", NO_DC}, /* LEVEL=3 overlap capacitances; LEVEL=3 itself is refused */
+    {"lp", "lp", NO_DC},
+    {"wm", "wm", NO_DC},
+    {"wp", "wp", NO_DC},
+    {"xom", "xom", NO_DC},
+    {"xoi", "xoi", NO_DC},
+    {"xm", "xm", NO_DC},
+    {"xp", "xp", NO_DC},
+    /* change the DC current, not implemented yet */
+    {"ikf", "ikf", REFUSED},
+    {"ik", "ikf", REFUSED},
+    {"ikr", "ikr", REFUSED},
+    {"isr", "isr", REFUSED},
+    {"nr", "nr", REFUSED},
+    {"jsw", "jsw", REFUSED},
+    {"isw", "jsw", REFUSED},
+    {"ns", "ns", REFUSED},
+    {"jtun", "jtun", REFUSED},
+    {"jtunsw", "jtunsw", REFUSED},
+    {"ntun", "ntun", REFUSED},
+    {"xtitun", "xtitun", REFUSED},
+    {"keg", "keg", REFUSED},
+    {"rth0", "rth0", REFUSED},
+    {"cth0", "cth0", REFUSED},
+};
+
+static const param_row *find_param(const char *s, size_t len) {
+  for (size_t i = 0; i < sizeof model_params / sizeof model_params[0]; i++)
+    if (strlen(model_params[i].name) == len && memcmp(model_params[i].name, s, len) == 0)
+      return &model_params[i];
+  return NULL;
+}
+
+const char *kh_diode_param_canonical(const char *name) {
+  const param_row *r = find_param(name, strlen(name));
+  return r ? r->canonical : name;
+}
+
+/* Shockley parameters that an ideal or PWL diode would silently ignore. IS and N may stay:
+ * kirchhoff export writes an ideal diode as the steep Shockley junction ngspice runs
+ * (IS=1e-15 N=0.001) with kh_ideal=1 for kirchhoff (docs/export.md). */
+static int shockley_only(const char *canonical) {
+  return strncmp(canonical, "kh_", 3) != 0 && strcmp(canonical, "area") != 0 &&
+         strcmp(canonical, "is") != 0 && strcmp(canonical, "n") != 0;
+}
+
+kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to) {
+  const kh_token *t = tok->items;
+  int ideal_or_pwl = 0;
+  for (size_t i = from; i + 2 < to; i += 3)
+    if ((kh_token_eq(&t[i], "kh_ideal") || kh_token_eq(&t[i], "kh_pwl")) &&
+        !kh_token_eq(&t[i + 2], "0"))
+      ideal_or_pwl = 1;
+  for (size_t i = from; i < to; i += 3) {
+    const param_row *r = find_param(t[i].s, t[i].len);
+    if (!r)
+      return kh_token_fail(p, line, &t[i],
+                           "unknown diode model parameter '%.*s' (docs/netlist.md lists them)",
+                           (int)t[i].len, t[i].s);
+    if (r->what == REFUSED)
+      return kh_token_fail(p, line, &t[i],
+                           "diode model parameter '%.*s' changes the DC current and is not "
+                           "implemented yet; remove it, or use ngspice for this deck",
+                           (int)t[i].len, t[i].s);
+    if (ideal_or_pwl && r->what == DC && shockley_only(r->canonical))
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' applies to Shockley diodes only, not with kh_ideal or kh_pwl",
+                           (int)t[i].len, t[i].s);
+    if (strcmp(r->canonical, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "diode LEVEL %.*s is not implemented (LEVEL=1 is, the default)",
+                           (int)t[i + 2].len, t[i + 2].s);
+  }
+  return KH_OK;
+}
+
+/* Instance words after the model: a positional area, `off`, and name=value pairs. */
+kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                  const kh_scope *s, double *area, kh_diode_inst *inst) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count, i = from;
+  kh_status st = KH_OK;
+  if (i < n && !kh_token_eq(&t[i], "off") && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
+    st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
+    if (st != KH_OK) return st;
+    if (!(*area > 0))
+      return kh_token_fail(p, line, &t[i], "diode area must be positive, got %g", *area);
+    i++;
+  }
+  for (; i < n; i++) {
+    if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only: the answer is unique */
+    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in diode '%.*s'", (int)t[i].len,
+                           t[i].s, (int)t[0].len, t[0].s);
+    double v;
+    st = kh_eval_token(p, line, &t[i + 2], s, &v);
+    if (st != KH_OK) return st;
+    const kh_token *name = &t[i];
+    i += 2;
+    if (kh_token_eq(name, "area")) {
+      if (!(v > 0)) return kh_token_fail(p, line, &t[i], "diode area must be positive, got %g", v);
+      *area = v;
+    } else if (kh_token_eq(name, "m")) {
+      if (!(v > 0) || !isfinite(v))
+        return kh_token_fail(p, line, &t[i], "diode multiplier m must be positive, got %g", v);
+      inst->m = v;
+    } else if (kh_token_eq(name, "temp")) {
+      inst->temp = v;
+      inst->has_temp = 1;
+    } else if (kh_token_eq(name, "dtemp")) {
+      inst->dtemp = v;
+    } else if (!kh_token_eq(name, "ic") && !kh_token_eq(name, "pj")) { /* no DC effect */
+      return kh_token_fail(p, line, name,
+                           "unknown diode instance parameter '%.*s' (area, m, pj, "
+                           "temp, dtemp, ic and off are known)",
+                           (int)name->len, name->s);
+    }
+    if (!isfinite(v))
+      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
+  }
+  return KH_OK;
+}
+
+/* ngspice's constants (const.h): temperatures in kelvins, the options in degrees Celsius. */
+#define CELSIUS_TO_KELVIN 273.15
+#define DEFAULT_CELSIUS 27.0
+
+double kh_netlist_temperature(const kh_netlist *nl) {
+  double t = DEFAULT_CELSIUS;
+  kh_netlist_option(nl, "temp", &t);
+  return t + CELSIUS_TO_KELVIN;
+}
+
+double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
+  double t = DEFAULT_CELSIUS;
+  kh_netlist_option(nl, "tnom", &t);
+  if (model) kh_netlist_model_param(nl, model, "tnom", &t);
+  return t + CELSIUS_TO_KELVIN;
+}
+
+kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
+  const kh_elem *e = &nl->elements[element];
+  kh_diode_instance d = {e->value, 1.0, 0.0, 0};
+  if (e->ctrl[1]) {
+    const kh_diode_inst *in = &nl->diode_inst[e->ctrl[1] - 1];
+    d.m = in->m, d.dtemp = in->dtemp;
+    if (in->has_temp) d.temperature = in->temp + CELSIUS_TO_KELVIN;
+  }
+  if (!d.temperature) d.temperature = kh_netlist_temperature(nl) + d.dtemp;
+  return d;
+}
+
+kh_status kh_finish_diodes(kh_parser *p) {
+  kh_netlist *nl = p->nl;
+  for (size_t k = 0; k < nl->element_count; k++) {
+    kh_elem *r = &nl->elements[k];
+    if (r->synthetic != 1) continue;
+    /* the series resistor comes right after its diode (flatten.c) */
+    const kh_elem *d = &nl->elements[k - 1];
+    const kh_model *m = &nl->models[d->model];
+    kh_diode_instance in = kh_netlist_diode_instance(nl, k - 1);
+    double dt = in.temperature - kh_netlist_nominal_temperature(nl, m->name);
+    double factor = 1 + kh_model_value(m, "trs", 0) * dt + kh_model_value(m, "trs2", 0) * dt * dt;
+    r->value = kh_model_value(m, "rs", 0) * factor / (in.area * in.m);
+    if (!(r->value > 0) || !isfinite(r->value))
+      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, d->loc,
+                            "diode '%s': its series resistance at %.2f K is %g ohms (RS, TRS and "
+                            "TRS2 of model '%s'); it must be positive",
+                            kh_strmap_name(&nl->element_names, (uint32_t)(k - 1)), in.temperature,
+                            r->value, m->name);
+  }
+  return KH_OK;
+}
