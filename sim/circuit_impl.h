@@ -104,11 +104,13 @@ void kh_circuit_fill_rhs(const kh_circuit *c, double *b);
 int kh_circuit_residual(const kh_circuit *c, const double *x, double *r);
 /* Node voltages from the reduced solution x. */
 void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
-/* KCL check of node voltages, diodes included: largest imbalance (A) and that over the largest
- * sum of current magnitudes at a node; *violation the largest v - vth of an ideal diode. Ideal
- * diodes within vtol of their threshold may carry any forward current. work: two arrays of
- * `unknowns` doubles. */
+/* KCL check of node voltages, diodes included: largest imbalance (A) and, over the largest
+ * sum of current magnitudes at a node, the largest imbalance above the node's round-off floor
+ * (circuit.c: 1e-12 of (1 V + the largest |v|) through the node's conductances); *violation the
+ * largest v - vth of an ideal diode. Ideal diodes within vtol of their threshold may carry any
+ * forward current. work: three arrays of `unknowns` doubles. */
 void kh_circuit_kcl(const kh_circuit *c, const double *voltages, double vtol, double *work_sum,
-                    double *work_scale, double *residual, double *relative, double *violation);
+                    double *work_scale, double *work_conductance, double *residual,
+                    double *relative, double *violation);
 
 #endif

@@ -156,6 +156,20 @@ static double kkt_error(const kh_sparse *s, const double *x, const double *grad,
   return worst;
 }
 
+/* Whether every free node's imbalance is one that moving it by 1e-13 of the voltage scale
+ * would make through its own conductance: a step can then be large where a node is tied to the
+ * rest only weakly (a common mode held by a 1 Mohm leak: 1e-18 A of round-off asks for 1e-12 V),
+ * yet it only chases rounding (the certificate's floor, circuit.c, is 10 times looser). */
+static int at_round_off(const kh_sparse *s, const double *x, const double *diag, size_t n,
+                        double big_x) {
+  for (size_t u = 0; u < n; u++) {
+    double g = s->grad[u];
+    if ((at_upper(x[u], s->hi[u]) && g < 0) || (at_lower(x[u], s->lo[u]) && g > 0)) continue;
+    if (!(fabs(g) <= 1e-13 * (1 + big_x) * diag[u])) return 0;
+  }
+  return 1;
+}
+
 /* Armijo search along the projection arc x(a) = P(x + a step); x becomes the accepted point.
  * Close to the minimum the co-content changes by less than the rounding of its own evaluation
  * (1e-27 against 1e-20, seen on random networks) and stops telling good steps from bad: a full
@@ -249,7 +263,9 @@ static kh_status iterate(kh_context *ctx, const kh_circuit *c, kh_sparse *s, dou
      * the KKT error at least halving as Newton's would; once they are that small and stop
      * helping, x is as good as double precision makes it. */
     double kkt = kkt_error(s, x, s->grad, n);
-    if (big_step <= 1e-13 * (1 + big_x) && !(kkt < 0.5 * last_kkt)) break;
+    if ((big_step <= 1e-13 * (1 + big_x) || at_round_off(s, x, diag, n, big_x)) &&
+        !(kkt < 0.5 * last_kkt))
+      break;
     last_kkt = kkt;
     int moved = 1;
     if ((st = line_search(ctx, c, s, x, &moved)) != KH_OK) return st;

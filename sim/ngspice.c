@@ -151,6 +151,12 @@ static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *vol
     found[node] = 1;
   }
   voltages[0] = 0;
+  size_t any = 0;
+  for (size_t n = 1; n < c->node_count; n++) any += found[n];
+  if (!any && c->node_count > 1) { /* an empty op plot: ngspice gave up (gmin, source stepping) */
+    kh_free(found);
+    return log_failure(ctx, "found no operating point (it did not converge)");
+  }
   for (size_t n = 1; n < c->node_count; n++)
     if (!found[n]) {
       kh_free(found);

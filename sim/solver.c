@@ -14,7 +14,7 @@ struct kh_solver {
   kh_circuit *c;
   void *impl;
   kh_solve_stats stats;
-  double *work; /* 2 * unknowns, for the KCL check */
+  double *work; /* 3 * unknowns, for the KCL check */
 };
 
 static const kh_backend *const backends[] = {&kh_backend_native, &kh_backend_ngspice};
@@ -29,7 +29,7 @@ kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const c
   if (!s) return kh_fail_nomem(ctx, "creating a solver");
   s->ops = ops;
   s->c = c;
-  s->work = kh_malloc((2 * c->unknowns + 1) * sizeof *s->work);
+  s->work = kh_malloc((3 * c->unknowns + 1) * sizeof *s->work);
   kh_status st = s->work ? ops->prepare(ctx, c, &s->impl) : kh_fail_nomem(ctx, "creating a solver");
   if (st != KH_OK) {
     kh_solver_free(s); /* prepare may have built part of its state before failing */
@@ -71,8 +71,8 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
   double t0 = now();
   kh_status st = s->ops->solve(ctx, s->c, s->impl, voltages, &s->stats);
   if (st != KH_OK) return st;
-  double *sum = s->work, *scale = s->work + s->c->unknowns;
-  kh_circuit_kcl(s->c, voltages, s->ops->ideal_tolerance, sum, scale, &s->stats.residual,
+  double *sum = s->work, *scale = s->work + s->c->unknowns, *cond = scale + s->c->unknowns;
+  kh_circuit_kcl(s->c, voltages, s->ops->ideal_tolerance, sum, scale, cond, &s->stats.residual,
                  &s->stats.relative_residual, &s->stats.ideal_violation);
   s->stats.seconds = now() - t0;
   if (stats) *stats = s->stats;
