@@ -58,32 +58,35 @@ static int conducts_dc(const kh_circuit *c, size_t element, const kh_diode **nex
   return d->kind == KH_DIODE_SHOCKLEY ? d->gmin > 0 : d->kind == KH_DIODE_PWL && d->goff > 0;
 }
 
-/* Every node needs a DC path (resistor, diode or voltage source) to ground. */
+/* Every node needs a DC path (resistor, diode or voltage source) to ground. One error names
+ * every floating node (the first 20 of them, and how many there are), at the first one's
+ * element, so that a deck with several islands needs one run to learn them all. */
+enum { FLOATING_NAMES = 20 };
+
 static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find *u) {
   const kh_netlist *nl = c->nl;
   for (size_t i = 0; i < c->node_count; i++) u->parent[i] = (uint32_t)i;
   const kh_diode *next = c->diodes;
   for (size_t i = 0; i < c->element_count; i++)
     if (conducts_dc(c, i, &next)) uf_union(u, c->ends[i][0], c->ends[i][1]);
+  char names[600] = "";
+  size_t floating = 0, len = 0, first = 0;
   for (size_t n = 1; n < c->node_count; n++) {
-    uint32_t root = uf_find(u, (uint32_t)n);
-    if (root == 0) continue;
-    char names[400] = "";
-    size_t listed = 0, len = 0;
-    for (size_t m = n; m < c->node_count && listed < 6; m++)
-      if (uf_find(u, (uint32_t)m) == root) {
-        int w = snprintf(names + len, sizeof names - len, "%s%s", listed ? ", " : "",
-                         listed == 5 ? "..." : kh_netlist_node_name(nl, m));
-        if (w > 0 && len + (size_t)w < sizeof names) len += (size_t)w;
-        listed++;
-      }
-    for (size_t i = 0; i < c->element_count; i++) {
-      kh_element e = kh_netlist_element(nl, i);
-      if (e.node_pos == n || e.node_neg == n)
-        return fail_at(ctx, nl, i, KH_ERR_INPUT,
-                       "node '%s' (at '%s') has no DC path to ground; floating nodes: %s",
-                       kh_netlist_node_name(nl, n), e.name, names);
-    }
+    if (uf_find(u, (uint32_t)n) == 0) continue;
+    if (!floating++) first = n;
+    if (floating > FLOATING_NAMES) continue;
+    int w = snprintf(names + len, sizeof names - len, "%s%s", floating > 1 ? ", " : "",
+                     kh_netlist_node_name(nl, n));
+    if (w > 0 && len + (size_t)w < sizeof names) len += (size_t)w;
+  }
+  if (!floating) return KH_OK;
+  for (size_t i = 0; i < c->element_count; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.node_pos == first || e.node_neg == first)
+      return fail_at(ctx, nl, i, KH_ERR_INPUT,
+                     "node '%s' (at '%s') has no DC path to ground; %zu floating node%s: %s%s",
+                     kh_netlist_node_name(nl, first), e.name, floating, floating > 1 ? "s" : "",
+                     names, floating > FLOATING_NAMES ? ", ..." : "");
   }
   return KH_OK;
 }

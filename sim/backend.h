@@ -34,6 +34,10 @@ typedef struct {
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */
   double max_relative_residual;
+  /* An imbalance accepted at any node whatever the relative test says (amperes): ngspice's
+   * ABSTOL, 1e-12 A, where its Newton stops; 0 for the native solver, whose own floor is the
+   * round-off of its node voltages (circuit.c). */
+  double absolute_residual;
   /* How close to its threshold an ideal diode must be to count as conducting, and how far past
    * it it may be (native: exact by projection; ngspice: the steep exported model's gap). */
   double ideal_tolerance;

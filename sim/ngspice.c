@@ -368,4 +368,5 @@ const kh_backend kh_backend_ngspice = {.name = "ngspice",
                                        .oscillate = oscillate,
                                        .destroy = destroy,
                                        .max_relative_residual = 1e-3,
+                                       .absolute_residual = 1e-12,
                                        .ideal_tolerance = 5e-3};

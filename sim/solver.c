@@ -80,7 +80,8 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
       !(s->stats.ideal_violation <= s->ops->ideal_tolerance))
     return kh_fail(ctx, KH_ERR_NUMERIC, "%s solve leaves an ideal diode %.3g V past its threshold",
                    s->ops->name, s->stats.ideal_violation);
-  if (!(s->stats.relative_residual <= s->ops->max_relative_residual))
+  if (!(s->stats.relative_residual <= s->ops->max_relative_residual) &&
+      !(s->stats.residual <= s->ops->absolute_residual))
     return kh_fail(ctx, KH_ERR_NUMERIC,
                    "%s solve failed its KCL check: residual %.3g A (%.3g relative) at node '%s'",
                    s->ops->name, s->stats.residual, s->stats.relative_residual,

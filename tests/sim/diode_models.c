@@ -1,0 +1,160 @@
+/* The level-1 diode at DC as ngspice 39 computes it: forward, reverse and breakdown branches,
+ * temperature, instance words; every model parameter either implemented, listed as without DC
+ * effect, or refused at its token. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A zener-style test circuit: a source through 1k into a junction (either polarity), a second
+ * junction in series with a load, all from one model at one temperature. */
+static char *deck(const char *model, double celsius, double volts) {
+  static char text[1024];
+  snprintf(text, sizeof text,
+           "sweep\n.options reltol=1e-9\n.model dz d(%s)\n.temp %g\nv1 a 0 %g\nr1 a k 1k\n"
+           "d1 0 k dz\nd2 k b dz m=2\nr2 b 0 100\nd3 b c dz 3 dtemp=20\nr3 c 0 10k\n",
+           model, celsius, volts);
+  return text;
+}
+
+static double largest_difference(const char *text) {
+  kh_netlist *nl = kh_test_parse(text);
+  double *a = kh_test_solve(nl, "native"), *b = kh_test_solve(nl, "ngspice"), worst = 0;
+  for (size_t i = 1; i < kh_netlist_node_count(nl); i++)
+    worst = fmax(worst, fabs(a[i] - b[i]) / fmax(1, fabs(b[i])));
+  free(a), free(b);
+  kh_netlist_free(nl);
+  return worst;
+}
+
+/* Published-style model cards: a small-signal switching diode, a rectifier with RS and its
+ * temperature coefficients, zeners with NBV and TCV under both TLEV, and EG/XTI/TNOM. */
+static const char *const models[] = {
+    "is=2.52n n=1.752 rs=0.568 bv=100 ibv=100u",
+    "is=14.11n n=1.984 rs=33.89m trs=0.01 trs2=1e-4 bv=1000 ibv=10u eg=1.11 xti=3",
+    "is=1e-14 bv=5.1 ibv=1m",
+    "is=1e-14 bv=5.1 ibv=1m nbv=2 tcv=0.002",
+    "is=1e-14 bv=5.1 ibv=1m tcv=0.002 tlev=1",
+    "is=1e-14 xti=2 eg=0.7 tnom=50 n=1.3",
+    "is=1e-14 area=3 rs=2 trs=0.01 cjo=2p vj=0.7 m=0.4 tt=5n fc=0.5 kf=1e-16 af=1"};
+
+Test(diode_models, forward_reverse_and_breakdown_match_ngspice_at_three_temperatures,
+     .timeout = 300) {
+  const double celsius[] = {-40, 27, 125}, volts[] = {-1000, -10, -0.5, 0.5, 10};
+  double worst = 0;
+  for (size_t m = 0; m < sizeof models / sizeof models[0]; m++)
+    for (size_t t = 0; t < 3; t++)
+      for (size_t v = 0; v < sizeof volts / sizeof volts[0]; v++) {
+        double d = largest_difference(deck(models[m], celsius[t], volts[v]));
+        cr_expect_leq(d, 1e-9, "model %s at %g C, %g V: %.3g", models[m], celsius[t], volts[v], d);
+        worst = fmax(worst, d);
+      }
+  cr_log_info("diode models vs ngspice over -40/27/125 C and -1000..10 V: %.3g max(1, |V|) V",
+              worst);
+}
+
+/* ngspice's reverse branch, independently: v1 through r into the cathode of a grounded junction
+ * (gmin 0): v1 - r i = v at the cathode, i = IS (1 + (3 N Vt / (e v_d))^3) with v_d = -v. */
+Test(diode_models, reverse_branch_against_bisection) {
+  const double is = 1e-9, n = 1.5, vt = 1.38064852e-23 * 300.15 / 1.6021766208e-19, r = 1e8;
+  const double a = 3 * n * vt / exp(1.0);
+  const double supplies[] = {0.2, 1, 5};
+  for (size_t k = 0; k < 3; k++) {
+    long double lo = 0, hi = supplies[k]; /* the cathode voltage */
+    for (int it = 0; it < 200; it++) {
+      long double v = (lo + hi) / 2, vd = -v;
+      long double i = v > 3 * n * vt ? is * (1 + powl(a / vd, 3)) : -is * expm1l(vd / (n * vt));
+      if (supplies[k] - r * i > v)
+        lo = v;
+      else
+        hi = v;
+    }
+    char text[512];
+    snprintf(text, sizeof text,
+             "reverse\n.options gmin=0\n.model dr d(is=1e-9 n=1.5)\nv1 a 0 %g\nr1 a k 100meg\n"
+             "d1 0 k dr\n",
+             supplies[k]);
+    kh_netlist *nl = kh_test_parse(text);
+    double *v = kh_test_solve(nl, "native");
+    double got = kh_test_node(nl, v, "k"), want = (double)lo;
+    cr_expect(fabs(got - want) <= 1e-12 * (1 + fabs(want)), "%g V: got %.17g want %.17g",
+              supplies[k], got, want);
+    free(v);
+    kh_netlist_free(nl);
+  }
+}
+
+static void refused(const char *text, const char *message) {
+  const char *got = kh_test_parse_error(text);
+  cr_expect(strstr(got, message), "expected '%s', got '%s'", message, got);
+}
+
+Test(diode_models, parameters_that_change_the_current_and_are_not_implemented_are_refused) {
+  const char *const names[] = {"ikf",  "ik",     "ikr",  "isr",    "nr",  "jsw", "ns",
+                               "jtun", "jtunsw", "ntun", "xtitun", "keg", "rth0"};
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    char text[256], message[256];
+    snprintf(text, sizeof text, "t\n.model dx d(is=1e-14 %s=2)\nv1 a 0 1\nd1 a 0 dx\n", names[k]);
+    snprintf(message, sizeof message,
+             "test.cir:2:22: diode model parameter '%s' changes the DC current and is not "
+             "implemented yet",
+             names[k]);
+    refused(text, message);
+  }
+  refused("t\n.model dx d(is=1e-14 iss=2)\nv1 a 0 1\nd1 a 0 dx\n",
+          "test.cir:2:22: unknown diode model parameter 'iss'");
+  refused("t\n.model dx d(level=3)\nv1 a 0 1\nd1 a 0 dx\n",
+          "test.cir:2:19: diode LEVEL 3 is not implemented");
+  refused("t\n.model dx d(kh_ideal=1 bv=5)\nv1 a 0 1\nd1 a 0 dx\n",
+          "test.cir:2:24: 'bv' applies to Shockley diodes only");
+  refused("t\n.model dx d(is=1e-14)\nv1 a 0 1\nd1 a 0 dx w=2\n",
+          "test.cir:4:11: unknown diode instance parameter 'w'");
+  refused("t\n.options rshunt=1e3\nv1 a 0 1\nr1 a 0 1\n",
+          "test.cir:2:10: option 'rshunt' changes the DC answer and is not implemented yet");
+  refused("t\n.temp -300\nv1 a 0 1\nr1 a 0 1\n", "test.cir:2:7: temperature -300 degrees Celsius");
+}
+
+Test(diode_models, a_breakdown_voltage_below_three_thermal_voltages_is_refused) {
+  kh_context *ctx = NULL;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  kh_netlist *nl = kh_test_parse("t\n.model dz d(is=1e-9 bv=0.02)\nv1 a 0 1\nr1 a k 1k\n"
+                                 "d1 0 k dz\n");
+  kh_circuit *c = NULL;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "test.cir:5:1: diode 'd1': model 'dz' puts the breakdown "
+                                       "voltage at -0.33"),
+            "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
+/* The deck kirchhoff writes back (its own flavour) parses to the same diodes: area (model
+ * default or per instance), m, temp and dtemp survive. */
+Test(diode_models, instance_words_survive_writing_back) {
+  const char *text = deck(models[6], 60, 3);
+  kh_netlist *nl = kh_test_parse(text);
+  kh_context *ctx = NULL;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  char *written = NULL;
+  cr_assert_eq(kh_netlist_write_string(ctx, nl, &written), KH_OK);
+  kh_netlist *back = kh_test_parse(written);
+  for (size_t i = 0; i < kh_netlist_element_count(nl); i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind != KH_DIODE) continue;
+    kh_diode_instance x = kh_netlist_diode_instance(nl, i),
+                      y = kh_netlist_diode_instance(back, kh_netlist_find_element(back, e.name));
+    cr_expect(x.area == y.area && x.m == y.m && x.temperature == y.temperature,
+              "%s: area %g/%g m %g/%g T %g/%g", e.name, x.area, y.area, x.m, y.m, x.temperature,
+              y.temperature);
+  }
+  double *a = kh_test_solve(nl, "native"), *b = kh_test_solve(back, "native");
+  for (size_t n = 1; n < kh_netlist_node_count(nl); n++)
+    cr_expect_eq(a[n], b[kh_netlist_find_node(back, kh_netlist_node_name(nl, n))]);
+  free(a), free(b), free(written);
+  kh_netlist_free(back);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}
