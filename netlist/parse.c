@@ -122,14 +122,14 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   if (tok->count < 3) return kh_token_fail(p, line, &t[0], ".model needs a name and a type");
   if (kh_strmap_find(&nl->model_names, t[1].s, t[1].len) != KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[1], "model '%.*s' is defined twice", (int)t[1].len, t[1].s);
-  size_t end = tok->count;
-  if (tok->count > 3) {
-    if (!kh_token_eq(&t[3], "(") || !kh_token_eq(&t[end - 1], ")"))
-      return kh_token_fail(p, line, &t[3], "model parameters must be in parentheses: %.*s(...)",
-                           (int)t[2].len, t[2].s);
-    end--;
+  /* parameters in parentheses, or (as ngspice also reads them) without */
+  size_t end = tok->count, from = 3;
+  if (tok->count > 3 && kh_token_eq(&t[3], "(")) {
+    if (!kh_token_eq(&t[end - 1], ")"))
+      return kh_token_fail(p, line, &t[end - 1], "')' missing at the end of model '%.*s'",
+                           (int)t[1].len, t[1].s);
+    end--, from = 4;
   }
-  size_t from = tok->count > 3 ? 4 : 3;
   int diode = kh_token_eq(&t[2], "d");
   kh_status st = diode ? kh_check_diode_model(p, line, tok, from, end) : KH_OK;
   if (st != KH_OK) return st;

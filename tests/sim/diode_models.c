@@ -158,3 +158,17 @@ Test(diode_models, instance_words_survive_writing_back) {
   kh_netlist_free(nl);
   kh_context_free(ctx);
 }
+
+/* ngspice reads model parameters with or without parentheses. */
+Test(diode_models, model_parameters_without_parentheses) {
+  const char *with =
+      "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 12\nd1 a p dd\nrl p m 470\nd2 m 0 dd\n";
+  const char *without = "t\n.model dd d is=1e-12 n=1.05\nvs a 0 12\nd1 a p dd\nrl p m 470\n"
+                        "d2 m 0 dd\n";
+  kh_netlist *a = kh_test_parse(with), *b = kh_test_parse(without);
+  double *va = kh_test_solve(a, "native"), *vb = kh_test_solve(b, "native");
+  cr_expect_eq(kh_test_node(a, va, "m"), kh_test_node(b, vb, "m"));
+  cr_expect(fabs(kh_test_node(a, va, "m") - 0.6476940236749492) < 1e-12); /* ngspice's */
+  free(va), free(vb);
+  kh_netlist_free(a), kh_netlist_free(b);
+}
