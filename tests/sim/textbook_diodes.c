@@ -14,17 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t next(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-static double uniform(uint64_t *s) {
-  return (double)(next(s) >> 11) * 0x1.0p-53;
-}
 static double log_uniform(uint64_t *s, double lo, double hi) {
-  return lo * pow(hi / lo, uniform(s));
+  return lo * pow(hi / lo, kh_test_uniform(s));
 }
 
 typedef struct {
@@ -53,14 +44,14 @@ static const char *textbook_circuit(uint64_t seed, const char **topology) {
   uint64_t s = seed * 7919 + 17;
   int kind = (int)(seed % TOPOLOGIES);
   *topology = topology_names[kind];
-  double supply = log_uniform(&s, 0.1, 1000) * (next(&s) % 4 == 0 ? -1 : 1);
-  double is = log_uniform(&s, 1e-18, 1e-6), n = 0.5 + 2.5 * uniform(&s);
+  double supply = log_uniform(&s, 0.1, 1000) * (kh_test_next(&s) % 4 == 0 ? -1 : 1);
+  double is = log_uniform(&s, 1e-18, 1e-6), n = 0.5 + 2.5 * kh_test_uniform(&s);
   double r = log_uniform(&s, 10, 1e5);
   put(&b, "%s seed %llu\n", *topology, (unsigned long long)seed);
   put(&b, ".model dm d(is=%.6g n=%.6g)\n", is, n);
   switch (kind) {
   case 0: { /* 1-4 diodes and a resistor in one loop, the resistor at any position */
-    int diodes = 1 + (int)(next(&s) % 4), at = (int)(next(&s) % (diodes + 1));
+    int diodes = 1 + (int)(kh_test_next(&s) % 4), at = (int)(kh_test_next(&s) % (diodes + 1));
     put(&b, "vs n0 0 %.9g\n", supply);
     int node = 0;
     for (int k = 0; k <= diodes; k++) {
@@ -94,7 +85,7 @@ static const char *textbook_circuit(uint64_t seed, const char **topology) {
     break;
   }
   case 4: { /* LEDs in series from a supply through a resistor */
-    int leds = 1 + (int)(next(&s) % 3);
+    int leds = 1 + (int)(kh_test_next(&s) % 3);
     b.len = 0;
     put(&b, "%s seed %llu\n.model dm d(is=1e-20 n=2 rs=%.4g)\n", *topology,
         (unsigned long long)seed, log_uniform(&s, 0.1, 10));
@@ -123,7 +114,7 @@ static const char *textbook_circuit(uint64_t seed, const char **topology) {
     break;
   }
   case 6: { /* a voltage multiplier at DC: the capacitors are open, diodes chain to the load */
-    int stages = 2 + (int)(next(&s) % 4);
+    int stages = 2 + (int)(kh_test_next(&s) % 4);
     put(&b, "vs in 0 %.9g\nrs in c0 %.6g\n", supply, log_uniform(&s, 1, 1e3));
     for (int k = 0; k < stages; k++) {
       put(&b, "d%d c%d c%d dm\n", k, k, k + 1);
@@ -138,10 +129,10 @@ static const char *textbook_circuit(uint64_t seed, const char **topology) {
         (unsigned long long)seed, is, n, log_uniform(&s, 0.01, 100));
     put(&b, "vs n1 0 %.9g\n", supply);
     for (int k = 2; k <= 6; k++) {
-      int to = (int)(next(&s) % (unsigned)k); /* 0 is ground */
+      int to = (int)(kh_test_next(&s) % (unsigned)k); /* 0 is ground */
       char peer[16];
       snprintf(peer, sizeof peer, to ? "n%d" : "0", to);
-      if (next(&s) % 2)
+      if (kh_test_next(&s) % 2)
         put(&b, "r%d n%d %s %.6g\n", k, k, peer, log_uniform(&s, 10, 1e5));
       else
         put(&b, "d%d %s n%d dm\nrp%d n%d 0 %.6g\n", k, peer, k, k, k, log_uniform(&s, 1e3, 1e6));

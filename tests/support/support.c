@@ -136,15 +136,15 @@ double kh_test_node(const kh_netlist *nl, const double *v, const char *name) {
   return v[i];
 }
 
-static uint64_t next(uint64_t *s) { /* splitmix64 */
+uint64_t kh_test_next(uint64_t *s) { /* splitmix64 */
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
 
-static double uniform(uint64_t *s) {
-  return (double)(next(s) >> 11) * 0x1.0p-53;
+double kh_test_uniform(uint64_t *s) {
+  return (double)(kh_test_next(s) >> 11) * 0x1.0p-53;
 }
 
 char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gmax) {
@@ -157,24 +157,25 @@ char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gm
   size_t r = 0;
   /* A random spanning tree over nodes 0..nodes keeps it connected; then ~1 extra edge per node. */
   for (size_t k = 1; k <= nodes + nodes; k++) {
-    size_t a = k <= nodes ? k : 1 + next(&s) % nodes;
-    size_t b = k <= nodes ? next(&s) % k : next(&s) % (nodes + 1);
+    size_t a = k <= nodes ? k : 1 + kh_test_next(&s) % nodes;
+    size_t b = k <= nodes ? kh_test_next(&s) % k : kh_test_next(&s) % (nodes + 1);
     if (a == b) continue;
-    double g = pow(10.0, lo + (hi - lo) * uniform(&s));
+    double g = pow(10.0, lo + (hi - lo) * kh_test_uniform(&s));
     len += (size_t)snprintf(t + len, cap - len, "r%zu n%zu n%zu %.17g\n", ++r, a, b, 1.0 / g);
   }
   /* node "n0" is a plain node; ground is "0" */
   len += (size_t)snprintf(t + len, cap - len, "rg n0 0 %.17g\n",
-                          1.0 / pow(10.0, lo + (hi - lo) * uniform(&s)));
-  len += (size_t)snprintf(t + len, cap - len, "v1 n1 0 dc %.6f\n", 2 * uniform(&s) - 1);
+                          1.0 / pow(10.0, lo + (hi - lo) * kh_test_uniform(&s)));
+  len += (size_t)snprintf(t + len, cap - len, "v1 n1 0 dc %.6f\n", 2 * kh_test_uniform(&s) - 1);
   if (nodes >= 3) {
-    size_t a = 2 + next(&s) % (nodes - 1), b = 2 + next(&s) % (nodes - 1);
+    size_t a = 2 + kh_test_next(&s) % (nodes - 1), b = 2 + kh_test_next(&s) % (nodes - 1);
     if (a != b)
-      len += (size_t)snprintf(t + len, cap - len, "v2 n%zu n%zu dc %.6f\n", a, b, uniform(&s));
+      len +=
+          (size_t)snprintf(t + len, cap - len, "v2 n%zu n%zu dc %.6f\n", a, b, kh_test_uniform(&s));
   }
   for (size_t k = 0; k < 3; k++) {
-    size_t a = next(&s) % (nodes + 1), b = next(&s) % (nodes + 1);
-    double i = (2 * uniform(&s) - 1) * gmin; /* keeps node voltages O(1) */
+    size_t a = kh_test_next(&s) % (nodes + 1), b = kh_test_next(&s) % (nodes + 1);
+    double i = (2 * kh_test_uniform(&s) - 1) * gmin; /* keeps node voltages O(1) */
     if (a != b) len += (size_t)snprintf(t + len, cap - len, "i%zu n%zu n%zu dc %.6g\n", k, a, b, i);
   }
   snprintf(t + len, cap - len, ".end\n");
@@ -191,28 +192,29 @@ char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal) {
     len += (size_t)snprintf(t + len, cap - len, ".model dk d(kh_ideal=1)\n");
   else
     len += (size_t)snprintf(t + len, cap - len, ".model dk d(is=%.3g n=%.3f)\n",
-                            1e-15 * pow(10, 3 * uniform(&s)), 1 + uniform(&s));
+                            1e-15 * pow(10, 3 * kh_test_uniform(&s)), 1 + kh_test_uniform(&s));
   size_t r = 0;
   for (size_t k = 1; k <= 2 * nodes; k++) {
-    size_t a = k <= nodes ? k : 1 + next(&s) % nodes;
-    size_t b = k <= nodes ? next(&s) % k : next(&s) % (nodes + 1);
+    size_t a = k <= nodes ? k : 1 + kh_test_next(&s) % nodes;
+    size_t b = k <= nodes ? kh_test_next(&s) % k : kh_test_next(&s) % (nodes + 1);
     if (a == b) continue;
-    double ohms = pow(10.0, 2 + 2 * uniform(&s));
+    double ohms = pow(10.0, 2 + 2 * kh_test_uniform(&s));
     if (b == 0)
       len += (size_t)snprintf(t + len, cap - len, "r%zu n%zu 0 %.6g\n", ++r, a, ohms);
     else
       len += (size_t)snprintf(t + len, cap - len, "r%zu n%zu n%zu %.6g\n", ++r, a, b, ohms);
   }
-  len += (size_t)snprintf(t + len, cap - len, "rg n0 0 1k\nv1 n1 0 dc %.4f\n", 4 * uniform(&s) - 2);
+  len += (size_t)snprintf(t + len, cap - len, "rg n0 0 1k\nv1 n1 0 dc %.4f\n",
+                          4 * kh_test_uniform(&s) - 2);
   for (size_t k = 0; k < 3; k++)
-    len += (size_t)snprintf(t + len, cap - len, "i%zu 0 n%zu dc %.4g\n", k, 1 + next(&s) % nodes,
-                            (2 * uniform(&s) - 1) * 2e-3);
+    len += (size_t)snprintf(t + len, cap - len, "i%zu 0 n%zu dc %.4g\n", k,
+                            1 + kh_test_next(&s) % nodes, (2 * kh_test_uniform(&s) - 1) * 2e-3);
   if (ideal) /* bias rails, and clamps from random nodes to them */
     len += (size_t)snprintf(t + len, cap - len, "vhi hi 0 0.5\nvlo lo 0 -0.5\n");
   /* about one diode per five nodes, never on n1 (which v1 holds) */
   for (size_t k = 0; k < nodes / 5 + 1; k++) {
-    size_t a = 2 + next(&s) % (nodes - 1), b = 2 + next(&s) % (nodes - 1);
-    int choice = (int)(next(&s) % 3);
+    size_t a = 2 + kh_test_next(&s) % (nodes - 1), b = 2 + kh_test_next(&s) % (nodes - 1);
+    int choice = (int)(kh_test_next(&s) % 3);
     if (ideal) /* upper clamp at +0.5 V or lower clamp at -0.5 V */
       len += (size_t)snprintf(t + len, cap - len,
                               choice ? "d%zu n%zu hi dk\n" : "d%zu lo n%zu dk\n", k, a);

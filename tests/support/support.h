@@ -45,6 +45,10 @@ double *kh_test_solve(const kh_netlist *nl, const char *backend);
 /* Voltage of a named node in a solution. */
 double kh_test_node(const kh_netlist *nl, const double *v, const char *name);
 
+/* A seeded splitmix64 stream: the next 64 bits, and a double uniform in [0, 1). */
+uint64_t kh_test_next(uint64_t *state);
+double kh_test_uniform(uint64_t *state);
+
 /* A seeded random connected resistor network: `nodes` nodes, conductances log-uniform in
  * [gmin, gmax], a grounded and a floating voltage source, and current sources. Returns
  * netlist text (free()). */
