@@ -221,7 +221,7 @@ double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
   kh_diode_instance d = {e->value, 1.0, 0.0, 0};
-  if (e->ctrl[1]) {
+  if (e->kind == KH_DIODE && e->ctrl[1]) { /* other kinds use ctrl for their own nodes */
     const kh_diode_inst *in = &nl->diode_inst[e->ctrl[1] - 1];
     d.m = in->m, d.dtemp = in->dtemp;
     if (in->has_temp) d.temperature = in->temp + CELSIUS_TO_KELVIN;

@@ -155,9 +155,18 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
 }
 
 void kh_diode_eval(const kh_diode *d, double v, double *phi, double *i, double *g) {
+  kh_diode_eval_within(d, -INFINITY, INFINITY, v, phi, i, g);
+}
+
+void kh_diode_eval_trusted(const kh_diode *d, double v, double *phi, double *i, double *g) {
+  kh_diode_eval_within(d, d->vlo, d->vhi, v, phi, i, g);
+}
+
+void kh_diode_eval_within(const kh_diode *d, double vlo, double vhi, double v, double *phi,
+                          double *i, double *g) {
   switch (d->kind) {
   case KH_DIODE_SHOCKLEY: {
-    double edge = v > d->vhi ? d->vhi : v < d->vlo ? d->vlo : v, c;
+    double edge = v > vhi ? vhi : v < vlo ? vlo : v, c;
     junction(d, edge, phi, i, g, &c);
     if (edge != v) { /* Taylor continuation of the current to second order */
       double h = v - edge;

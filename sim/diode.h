@@ -19,9 +19,10 @@ typedef enum {
  *   -bv <= v < -3 vte:       i = -csat (1 + (3 vte / (e v))^3)
  *   v < min(-3 vte, -bv):    i = -csat exp(-(bv + v) / vtb)
  * plus GMIN v. The current never decreases with v, so its integral (the co-content term) is
- * convex. Beyond [vlo, vhi], a trust region that Newton moves outwards (newton.c), the current
- * continues as the quadratic with the same value, slope and curvature: still convex, never
- * overflowing, and equal to the junction wherever a solution is accepted. */
+ * convex. Newton sees it inside a trust region [vlo, vhi] that it moves outwards (newton.c):
+ * beyond, the current continues as the quadratic with the same value, slope and curvature,
+ * still convex, never overflowing, and equal to the junction wherever a solution is accepted.
+ * Everything else (the KCL certificate, the oscillating nudge) sees the junction itself. */
 typedef struct {
   uint32_t element;
   kh_diode_kind kind;
@@ -48,9 +49,15 @@ typedef struct {
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,
                                 kh_diode *out);
 
-/* Co-content phi(v) = integral of i from 0 to v, current i(v) and conductance di/dv. phi is
- * +inf where exp overflows, so that a line search backs off instead of reading garbage. */
+/* Co-content phi(v) = integral of i from 0 to v, current i(v) and conductance di/dv: the
+ * junction itself. phi is +inf where exp overflows, so that a line search backs off instead of
+ * reading garbage. */
 void kh_diode_eval(const kh_diode *d, double v, double *phi, double *i, double *g);
+/* The same continued beyond the trust region [vlo, vhi] (Newton's own view, newton.c), and
+ * beyond any given one. */
+void kh_diode_eval_trusted(const kh_diode *d, double v, double *phi, double *i, double *g);
+void kh_diode_eval_within(const kh_diode *d, double vlo, double vhi, double v, double *phi,
+                          double *i, double *g);
 
 /* Which of the junction's three branches v is on: 1 forward, 0 reverse, -1 breakdown. */
 int kh_diode_branch(const kh_diode *d, double v);

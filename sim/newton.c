@@ -59,7 +59,7 @@ static long double energy(const kh_circuit *c, const double *x) {
     if (c->unknown_of[c->ends[d->element][0]] < 0 && c->unknown_of[c->ends[d->element][1]] < 0)
       continue;
     double phi, i, g;
-    kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
+    kh_diode_eval_trusted(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     if (!isfinite(phi)) return INFINITY;
     e += weight(c, d->element) * phi;
   }
@@ -76,7 +76,7 @@ int kh_newton_gradient(const kh_circuit *c, const double *x, double *grad) {
   for (size_t u = 0; u < c->unknowns; u++) grad[u] = -grad[u];
   FOR_SMOOTH(c, d) {
     double phi, i, g;
-    kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
+    kh_diode_eval_trusted(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     if (!isfinite(i)) return 1;
     uint32_t a = c->ends[d->element][0], k = c->ends[d->element][1];
     int64_t ua = c->unknown_of[a], uk = c->unknown_of[k];
@@ -93,7 +93,7 @@ void kh_newton_fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x) 
   size_t edge = c->resistor_count;
   FOR_SMOOTH(c, d) {
     double phi, i, g;
-    kh_diode_eval(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
+    kh_diode_eval_trusted(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
     kh_circuit_add_edge(c, ax, edge++, g);
   }
 }
@@ -306,7 +306,7 @@ static size_t widen_trust_regions(kh_circuit *c, const double *x) {
     if (d->kind != KH_DIODE_SHOCKLEY) continue;
     double v = kh_circuit_diode_voltage(c, d, x), phi, i, g;
     if (v <= d->vhi && v >= d->vlo) continue;
-    kh_diode_eval(d, v, &phi, &i, &g);
+    kh_diode_eval_trusted(d, v, &phi, &i, &g);
     double amps = fabs(i - d->gmin * v);
     if (v > d->vhi)
       d->vhi = fmax(d->vhi + d->vte, forward_edge(d, amps) + TRUST_MARGIN * d->vte);
