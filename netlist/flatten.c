@@ -113,7 +113,26 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return add_element(p, line, &t[0], s, e);
 }
 
-/* V, I: name n+ n- [dc] value [ac mag [phase]] */
+/* A source's `ac [=] mag [phase]`, from token i (the word ac): evaluated for its errors, noted
+ * as ignored; returns the index after it. */
+static kh_status ac_spec(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         size_t *i) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  kh_loc loc = kh_token_loc(p, line, &t[*i]);
+  (*i)++;
+  if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
+  for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc"); k++, (*i)++) {
+    double ignored; /* the magnitude, then an optional phase */
+    kh_status st = kh_eval_token(p, line, &t[*i], s, &ignored);
+    if (st != KH_OK) return st;
+  }
+  return kh_source_note(p->ctx, &p->src, loc, "AC specification ignored (DC analysis)");
+}
+
+/* V, I: name n+ n- followed, in any order ngspice accepts, by the DC value (bare, `dc value`,
+ * `dc=value`, `dc = value`) and an AC specification (`ac mag [phase]`, `ac=mag`). Without a DC
+ * value (only AC) the DC value is 0, as in ngspice. */
 static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                         kh_element_kind kind) {
   const kh_token *t = tok->items;
@@ -125,25 +144,28 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
-  if (i < n && kh_token_eq(&t[i], "dc")) i++;
-  if (i >= n || kh_token_eq(&t[i], "ac"))
-    return kh_token_fail(p, line, &t[i < n ? i : n - 1], "'%.*s' needs a DC value", (int)t[0].len,
-                         t[0].s);
-  if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
-    return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
-                         (int)t[i].len, t[i].s);
-  st = kh_eval_token(p, line, &t[i++], s, &e.value);
-  if (st != KH_OK) return st;
-  if (i < n && kh_token_eq(&t[i], "ac")) {
-    kh_loc loc = kh_token_loc(p, line, &t[i]);
-    i++;
-    for (size_t k = 0; k < 2 && i < n; k++, i++) { /* magnitude, then optional phase */
-      double ignored;
-      st = kh_eval_token(p, line, &t[i], s, &ignored);
-      if (st != KH_OK) return st;
+  if (n == 3)
+    return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
+  int have_dc = 0, have_ac = 0;
+  while (i < n) {
+    if (kh_token_eq(&t[i], "ac") && !have_ac) {
+      have_ac = 1;
+      if ((st = ac_spec(p, line, tok, s, &i)) != KH_OK) return st;
+      continue;
     }
-    st = kh_source_note(p->ctx, &p->src, loc, "AC specification ignored (DC analysis)");
-    if (st != KH_OK) return st;
+    if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
+      return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
+                           (int)t[i].len, t[i].s);
+    if (have_dc) break;
+    if (kh_token_eq(&t[i], "dc")) {
+      i++;
+      if (i < n && kh_token_eq(&t[i], "=")) i++;
+      if (i >= n)
+        return kh_token_fail(p, line, &t[n - 1], "'%.*s' needs a DC value after 'dc'",
+                             (int)t[0].len, t[0].s);
+    }
+    if ((st = kh_eval_token(p, line, &t[i++], s, &e.value)) != KH_OK) return st;
+    have_dc = 1;
   }
   if (i < n)
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'", (int)t[i].len,

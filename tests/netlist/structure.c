@@ -326,3 +326,22 @@ Test(structure, streamed_lines_report_exact_locations) {
                    "test.cir:302:1: duplicate element name 'r3' (first at test.cir:5:1)");
   free(text);
 }
+
+/* A source's DC value in every order ngspice accepts it (ngspice 39's v(a) on each line, checked
+ * by hand: 5, 5, 5, 5, 0, 0). */
+Test(structure, source_values_in_ngspice_orders) {
+  const char *lines[] = {"v1 a 0 dc=5",      "v1 a 0 dc = 5", "v1 a 0 ac 1 dc 5",
+                         "v1 a 0 dc=5 ac=1", "v1 a 0 ac=1 5", "v1 a 0 ac 1"};
+  const double want[] = {5, 5, 5, 5, 0, 0};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    char text[128];
+    snprintf(text, sizeof text, "t\n%s\nr1 a 0 1k\n", lines[k]);
+    kh_netlist *nl = kh_test_parse(text);
+    cr_expect_eq(kh_netlist_element(nl, element(nl, "v1")).value, want[k], "%s", lines[k]);
+    kh_netlist_free(nl);
+  }
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 dc\nr1 a 0 1k\n"),
+                   "test.cir:2:8: 'v1' needs a DC value after 'dc'"));
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 5 6\nr1 a 0 1k\n"),
+                   "test.cir:2:10: unexpected '6' in source 'v1'"));
+}
