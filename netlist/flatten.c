@@ -122,7 +122,8 @@ static kh_status ac_spec(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   kh_loc loc = kh_token_loc(p, line, &t[*i]);
   (*i)++;
   if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
-  for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc"); k++, (*i)++) {
+  for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc") && !kh_waveform_name(&t[*i]);
+       k++, (*i)++) {
     double ignored; /* the magnitude, then an optional phase */
     kh_status st = kh_eval_token(p, line, &t[*i], s, &ignored);
     if (st != KH_OK) return st;
@@ -146,11 +147,19 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (st != KH_OK) return st;
   if (n == 3)
     return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
-  int have_dc = 0, have_ac = 0;
+  int have_dc = 0, have_ac = 0, have_wave = 0;
+  double at_zero = 0; /* a waveform's value at t = 0: the DC value when none is given */
+  kh_loc wave_loc = {0, 0, 0};
   while (i < n) {
     if (kh_token_eq(&t[i], "ac") && !have_ac) {
       have_ac = 1;
       if ((st = ac_spec(p, line, tok, s, &i)) != KH_OK) return st;
+      continue;
+    }
+    if (kh_waveform_name(&t[i]) && !have_wave) {
+      have_wave = 1;
+      wave_loc = kh_token_loc(p, line, &t[i]);
+      if ((st = kh_parse_waveform(p, line, tok, s, &i, &at_zero)) != KH_OK) return st;
       continue;
     }
     if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
@@ -170,6 +179,13 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (i < n)
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'", (int)t[i].len,
                          t[i].s, (int)t[0].len, t[0].s);
+  if (!have_dc) e.value = at_zero;
+  if (have_wave &&
+      (st = kh_source_note(p->ctx, &p->src, wave_loc,
+                           "transient specification: the DC operating point uses %s "
+                           "(%g), as ngspice does",
+                           have_dc ? "the DC value" : "its value at t = 0", e.value)) != KH_OK)
+    return st;
   return add_element(p, line, &t[0], s, e);
 }
 

@@ -91,6 +91,12 @@ const char *kh_diode_param_canonical(const char *name);
 kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   const kh_scope *s, double *area, kh_diode_inst *inst);
 kh_status kh_finish_diodes(kh_parser *p);
+/* Source waveforms (waveform.c): whether t names one (sin pulse pwl exp sffm am trnoise
+ * trrandom), and the one at token *i parsed, with or without parentheses, to its value at
+ * t = 0 (ngspice's DC value for a source given no DC value); *i moves past it. */
+int kh_waveform_name(const kh_token *t);
+kh_status kh_parse_waveform(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            size_t *i, double *at_zero);
 /* Flattens the top-level R, C, V, I and D lines [from, end) while the file is still being read.
  * *flattened: how many were; fewer than end - from means the next one names a parameter or a
  * model the file has not defined yet (no error then: it waits for kh_flatten). */

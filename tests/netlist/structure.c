@@ -2,6 +2,7 @@
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,4 +345,35 @@ Test(structure, source_values_in_ngspice_orders) {
                    "test.cir:2:8: 'v1' needs a DC value after 'dc'"));
   cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 5 6\nr1 a 0 1k\n"),
                    "test.cir:2:10: unexpected '6' in source 'v1'"));
+}
+
+/* Waveforms at t = 0 when no DC value is given, as ngspice 39 answered each line by hand (v(a)
+ * of `<line>` into 1k): the DC value where given, else the value at t = 0. */
+Test(structure, waveforms_give_their_value_at_time_zero) {
+  const struct {
+    const char *line;
+    double v;
+  } cases[] = {{"v1 a 0 sin(0.5 1 1k)", 0.5},
+               {"v1 a 0 sin(0.5 1 1k 0 0 30)", 1.0},
+               {"v1 a 0 sin 0.5 1 1k", 0.5},
+               {"v1 a 0 dc 2 sin(0.5 1 1k)", 2},
+               {"v1 a 0 pulse(1 5 0 1n 1n 1u 2u)", 1},
+               {"v1 a 0 pulse 1 5 0 1n 1n 1u 2u", 1},
+               {"v1 a 0 pwl(0 3 1m 5)", 3},
+               {"v1 a 0 pwl(1m 3 2m 5)", 3},
+               {"v1 a 0 pwl(-1m 3 1m 5)", 4},
+               {"v1 a 0 exp(1 5 0 1n)", 1},
+               {"v1 a 0 sffm(0.5 1 1k 2 1k)", 0.5},
+               {"v1 a 0 am(1 0.5 1k 10k 0)", 0},
+               {"v1 a 0 0.7 ac 1 sin(0 1 1k)", 0.7},
+               {"v1 a 0 sin(0 1 1k) ac 1", 0}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char text[128];
+    snprintf(text, sizeof text, "t\n%s\nr1 a 0 1k\n", cases[k].line);
+    kh_netlist *nl = kh_test_parse(text);
+    double got = kh_netlist_element(nl, element(nl, "v1")).value;
+    cr_expect(fabs(got - cases[k].v) <= 1e-15, "%s: %.17g, ngspice %g", cases[k].line, got,
+              cases[k].v);
+    kh_netlist_free(nl);
+  }
 }

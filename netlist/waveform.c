@@ -1,0 +1,141 @@
+/* Time-dependent source specifications (SIN, PULSE, PWL, EXP, SFFM, AM) at DC. ngspice's DC
+ * operating point uses a source's DC value when one is given, and otherwise its waveform at
+ * t = 0 (vsrcload.c, isrcload.c). The value at t = 0 is exact where it does not depend on the
+ * transient analysis (delays >= 0); a waveform whose value at t = 0 would need .tran's step or
+ * stop time (a PULSE or SIN that starts before 0, a PWL with td=) is refused. */
+#include "parser.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { MAX_COEFFS = 64 };
+
+typedef enum { SIN, PULSE, PWL, EXP, SFFM, AM, NOISE } waveform;
+
+static const struct {
+  const char *name;
+  waveform kind;
+} waveforms[] = {{"sin", SIN},   {"pulse", PULSE}, {"pwl", PWL},       {"exp", EXP},
+                 {"sffm", SFFM}, {"am", AM},       {"trnoise", NOISE}, {"trrandom", NOISE}};
+
+int kh_waveform_name(const kh_token *t) {
+  for (size_t k = 0; k < sizeof waveforms / sizeof waveforms[0]; k++)
+    if (kh_token_eq(t, waveforms[k].name)) return 1;
+  return 0;
+}
+
+static waveform kind_of(const kh_token *t) {
+  for (size_t k = 0; k < sizeof waveforms / sizeof waveforms[0]; k++)
+    if (kh_token_eq(t, waveforms[k].name)) return waveforms[k].kind;
+  return NOISE;
+}
+
+static int stops_arguments(const kh_token *t) {
+  return kh_token_eq(t, "dc") || kh_token_eq(t, "ac") || kh_token_eq(t, ")") ||
+         kh_token_eq(t, "distof1") || kh_token_eq(t, "distof2") || kh_waveform_name(t) ||
+         kh_token_eq(t, "=");
+}
+
+#define DEG (3.14159265358979323846 / 180.0)
+
+/* The waveform's value at t = 0 from its coefficients c[0..n). */
+static kh_status value_at_zero(kh_parser *p, uint32_t line, const kh_token *name, waveform kind,
+                               const double *c, size_t n, double td, double *out) {
+  static const size_t needed[] = {
+      [SIN] = 2, [PULSE] = 2, [PWL] = 2, [EXP] = 2, [SFFM] = 2, [AM] = 2};
+  if (kind == NOISE)
+    return kh_token_fail(p, line, name,
+                         "'%.*s' noise sources are random at t = 0 in ngspice and not supported",
+                         (int)name->len, name->s);
+  if (n < needed[kind])
+    return kh_token_fail(p, line, name, "'%.*s' needs at least %zu values", (int)name->len, name->s,
+                         needed[kind]);
+  double delay = 0; /* the coefficient that shifts the waveform in time */
+  switch (kind) {
+  case SIN: /* VO VA FREQ TD THETA PHASE: VO + VA sin(PHASE) until TD */
+    delay = n > 3 ? c[3] : 0;
+    *out = c[0] + c[1] * sin((n > 5 ? c[5] : 0) * DEG);
+    break;
+  case PULSE: /* V1 V2 TD TR TF PW PER PHASE: V1 until TD */
+    delay = n > 2 ? c[2] : 0;
+    if (n > 7 && c[7] != 0) delay = -1; /* a phase shifts it back: needs PER's position */
+    *out = c[0];
+    break;
+  case EXP: /* V1 V2 TD1 TAU1 TD2 TAU2: V1 until TD1 */
+    delay = n > 2 ? c[2] : 0;
+    *out = c[0];
+    break;
+  case SFFM: /* VO VA FC MDI FS PHASEC PHASES */
+    *out = c[0] + c[1] * sin((n > 5 ? c[5] : 0) * DEG +
+                             (n > 3 ? c[3] : 0) * sin((n > 6 ? c[6] : 0) * DEG));
+    break;
+  case AM: /* VA VO MF FC TD: 0 until TD */
+    delay = n > 4 ? c[4] : 0;
+    *out = 0;
+    break;
+  case PWL: { /* t1 v1 t2 v2 ...: v1 before t1, linear between points, the last after */
+    if (n % 2)
+      return kh_token_fail(p, line, name, "'pwl' needs time-value pairs, got %zu values", n);
+    double t = -td;
+    *out = c[n - 1];
+    if (t <= c[0]) *out = c[1];
+    for (size_t k = 0; k + 3 < n; k += 2)
+      if (t > c[k] && t < c[k + 2])
+        *out = c[k + 1] + (t - c[k]) / (c[k + 2] - c[k]) * (c[k + 3] - c[k + 1]);
+    break;
+  }
+  case NOISE: break;
+  }
+  if (!(delay >= 0))
+    return kh_token_fail(p, line, name,
+                         "'%.*s' starts before t = 0 (a negative delay or a phase): its DC value "
+                         "would depend on the transient analysis; give the source a DC value",
+                         (int)name->len, name->s);
+  if (!isfinite(*out))
+    return kh_token_fail(p, line, name, "'%.*s' is not finite at t = 0", (int)name->len, name->s);
+  return KH_OK;
+}
+
+kh_status kh_parse_waveform(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            size_t *i, double *at_zero) {
+  const kh_token *t = tok->items, *name = &t[*i];
+  size_t n = tok->count, k = *i + 1, count = 0;
+  double c[MAX_COEFFS];
+  int parens = k < n && kh_token_eq(&t[k], "(");
+  if (parens) k++;
+  for (; k < n && !stops_arguments(&t[k]) && !(k + 1 < n && kh_token_eq(&t[k + 1], "=")); k++) {
+    if (count == MAX_COEFFS)
+      return kh_token_fail(p, line, &t[k], "'%.*s' has more than %d values", (int)name->len,
+                           name->s, MAX_COEFFS);
+    kh_status st = kh_eval_token(p, line, &t[k], s, &c[count++]);
+    if (st != KH_OK) return st;
+  }
+  if (parens) {
+    if (k >= n || !kh_token_eq(&t[k], ")"))
+      return kh_token_fail(p, line, k < n ? &t[k] : &t[n - 1], "')' missing after '%.*s('",
+                           (int)name->len, name->s);
+    k++;
+  }
+  double td = 0; /* PWL's own words: r= (repeat after the last point) and td= (delay) */
+  int repeats = 0;
+  while (kind_of(name) == PWL && k + 2 < n && kh_token_eq(&t[k + 1], "=") &&
+         (kh_token_eq(&t[k], "r") || kh_token_eq(&t[k], "td"))) {
+    double v;
+    kh_status st = kh_eval_token(p, line, &t[k + 2], s, &v);
+    if (st != KH_OK) return st;
+    if (kh_token_eq(&t[k], "td")) {
+      td = v;
+    } else {
+      repeats = 0; /* as ngspice: r= must be one of the time points */
+      for (size_t j = 0; j + 1 < count; j += 2) repeats |= c[j] == v;
+      if (!repeats)
+        return kh_token_fail(p, line, &t[k + 2], "'pwl' repeat time %g is none of its time points",
+                             v);
+    }
+    k += 3;
+  }
+  if (repeats && count >= 2 && -td > c[count - 2])
+    return kh_token_fail(p, line, name, "'pwl' repeats before t = 0; give the source a DC value");
+  *i = k;
+  return value_at_zero(p, line, name, kind_of(name), c, count, td, at_zero);
+}
