@@ -90,17 +90,42 @@ static int is_name_token(const kh_token *t) {
   return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
 }
 
-/* R, C: name n1 n2 value */
+/* Words after a C or L value that only the transient analysis reads: ic= (the initial
+ * voltage or current) and m= (parallel copies: a capacitor stays open and an inductor a short at
+ * DC). Returns the index of the first other token. */
+static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                 const kh_scope *s, size_t *i) {
+  const kh_token *t = tok->items;
+  while (*i + 2 < tok->count + 0 && kh_token_eq(&t[*i + 1], "=") &&
+         (kh_token_eq(&t[*i], "ic") || kh_token_eq(&t[*i], "m"))) {
+    double v;
+    kh_status st = kh_eval_token(p, line, &t[*i + 2], s, &v);
+    if (st != KH_OK) return st;
+    if (kh_token_eq(&t[*i], "m") && !(v > 0))
+      return kh_token_fail(p, line, &t[*i + 2], "m must be positive, got %g", v);
+    *i += 3;
+  }
+  return KH_OK;
+}
+
+/* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
   const kh_token *t = tok->items;
-  const char *what = kind == KH_RESISTOR ? "resistance" : "capacitance";
+  const char *what = kind == KH_RESISTOR    ? "resistance"
+                     : kind == KH_CAPACITOR ? "capacitance"
+                                            : "inductance";
   if (tok->count < 4)
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a %s",
                          (int)t[0].len, t[0].s, what);
-  if (tok->count > 4)
-    return kh_token_fail(p, line, &t[4], "unexpected '%.*s' after the %s", (int)t[4].len, t[4].s,
-                         what);
+  size_t end = 4;
+  if (kind != KH_RESISTOR) {
+    kh_status st = transient_words(p, line, tok, s, &end);
+    if (st != KH_OK) return st;
+  }
+  if (tok->count > end)
+    return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s", (int)t[end].len,
+                         t[end].s, what);
   kh_elem e = {.kind = (uint8_t)kind, .model = KH_NOT_FOUND};
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
@@ -108,8 +133,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (st != KH_OK) return st;
   if (kind == KH_RESISTOR && !(e.value > 0))
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
-  if (kind == KH_CAPACITOR && !(e.value >= 0))
-    return kh_token_fail(p, line, &t[3], "capacitance must not be negative, got %g", e.value);
+  if (kind != KH_RESISTOR && !(e.value >= 0))
+    return kh_token_fail(p, line, &t[3], "%s must not be negative, got %g", what, e.value);
   return add_element(p, line, &t[0], s, e);
 }
 
@@ -410,7 +435,6 @@ static const struct {
 } unsupported[] = {{'g', "voltage-controlled current sources (G)"},
                    {'h', "current-controlled voltage sources (H)"},
                    {'b', "behavioral sources (B)"},
-                   {'l', "inductors (L)"},
                    {'k', "coupled inductors (K)"},
                    {'q', "bipolar transistors (Q)"},
                    {'m', "MOSFETs (M)"},
@@ -433,6 +457,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   switch (tok->items[0].s[0]) {
   case 'r': return two_terminal(p, line, tok, scope, KH_RESISTOR);
   case 'c': return two_terminal(p, line, tok, scope, KH_CAPACITOR);
+  case 'l': return two_terminal(p, line, tok, scope, KH_INDUCTOR);
   case 'v': return source(p, line, tok, scope, KH_VSOURCE);
   case 'i': return source(p, line, tok, scope, KH_ISOURCE);
   case 'd': return diode(p, line, tok, scope);

@@ -53,7 +53,8 @@ static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, 
  * through GMIN, PWL diodes through goff > 0). An ideal diode that is off leaves a node floating. */
 static int conducts_dc(const kh_circuit *c, size_t element, const kh_diode **next) {
   kh_element_kind k = (kh_element_kind)c->kind[element];
-  if (k != KH_DIODE) return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_VCVS;
+  if (k != KH_DIODE)
+    return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_VCVS || k == KH_INDUCTOR;
   const kh_diode *d = (*next)++;
   return d->kind == KH_DIODE_SHOCKLEY ? d->gmin > 0 : d->kind == KH_DIODE_PWL && d->goff > 0;
 }
@@ -91,10 +92,11 @@ static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find
   return KH_OK;
 }
 
-/* The two nodes an element ties by a fixed relation: a voltage source's ends, or an amplifier's
- * output and input (its E element); 0 for other elements. */
+/* The two nodes an element ties by a fixed relation: a voltage source's ends, an inductor's (a
+ * short at DC: a 0 V source), or an amplifier's output and input (its E element); 0 for other
+ * elements. */
 static int ties(const kh_circuit *c, size_t element, uint32_t *a, uint32_t *b, double *gain) {
-  if (c->kind[element] == KH_VSOURCE) {
+  if (c->kind[element] == KH_VSOURCE || c->kind[element] == KH_INDUCTOR) {
     *a = c->ends[element][0], *b = c->ends[element][1], *gain = 1;
     return 1;
   }
@@ -123,7 +125,9 @@ static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u
     if (!uf_union(u, a, b))
       return fail_at(ctx, nl, i, KH_ERR_INPUT,
                      "%s '%s' closes a loop of voltage sources%s (between nodes '%s' and '%s')",
-                     c->kind[i] == KH_VCVS ? "amplifier" : "voltage source",
+                     c->kind[i] == KH_VCVS       ? "amplifier"
+                     : c->kind[i] == KH_INDUCTOR ? "inductor (a short at DC)"
+                                                 : "voltage source",
                      kh_netlist_element(nl, i).name, c->kind[i] == KH_VCVS ? " and amplifiers" : "",
                      kh_netlist_node_name(nl, a), kh_netlist_node_name(nl, b));
   }
@@ -170,6 +174,7 @@ static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u
         kh_tree_step step = {w, v, adj[k], a == w ? 1 : -1, 1.0};
         if (c->kind[adj[k]] == KH_VCVS) /* a: the output, b: the input; v(a) = gain v(b) */
           step.sign = 0, step.mult = a == w ? gain : 1 / gain;
+        if (c->kind[adj[k]] == KH_INDUCTOR) step.sign = 0; /* 0 V across */
         c->coef[w] = step.mult * c->coef[v];
         c->tree[c->tree_count++] = step;
       }

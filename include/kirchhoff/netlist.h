@@ -22,7 +22,8 @@ typedef enum {
   KH_ISOURCE,   /* value: DC current flowing from pos through the source to neg */
   KH_DIODE,     /* value: area factor; model: its .model name */
   KH_VCVS,      /* E: value: voltage gain; only as half of an amplifier (below) */
-  KH_CCCS       /* F: value: current gain; only as half of an amplifier (below) */
+  KH_CCCS,      /* F: value: current gain; only as half of an amplifier (below) */
+  KH_INDUCTOR   /* L: value: inductance in henries; a short circuit at DC */
 } kh_element_kind;
 
 typedef struct {

@@ -165,3 +165,18 @@ Test(closed_forms, ngspice_sees_changed_values) {
   cr_expect(fabs(mid - 0.4) <= 1e-7, "mid %.17g", mid);
   kh_test_rig_close(&r);
 }
+
+/* At DC an inductor is a short (a 0 V source: its ends share one unknown) and a capacitor is
+ * open, whatever ic= and m= say: 10 V over 1k and 3k in series through two inductors. */
+Test(closed_forms, inductors_short_and_capacitors_open) {
+  kh_netlist *nl = kh_test_parse("rl\nv1 a 0 10\nl1 a b 10u ic=1m\nr1 b c 1k\nl2 c d 1m m=2\n"
+                                 "r2 d 0 3k\nc1 d 0 1u ic=0.5\nc2 b 0 1n\n");
+  double *v = kh_test_solve(nl, "native");
+  cr_expect_eq(kh_test_node(nl, v, "b"), 10.0);
+  cr_expect(fabs(kh_test_node(nl, v, "c") - 7.5) <= 1e-14);
+  cr_expect_eq(kh_test_node(nl, v, "c"), kh_test_node(nl, v, "d"));
+  free(v);
+  kh_netlist_free(nl);
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nl1 a b -1u\nr1 b 0 1\n"),
+                   "test.cir:3:8: inductance must not be negative"));
+}
