@@ -86,12 +86,14 @@ static int letters_eq(const char *s, size_t n, const char *word) {
 /* Splits a run of letters into scale suffix and unit; returns the scale, or 0 when the
  * run is invalid with *bad set to the offset of the first letter that does not fit. */
 static double suffix_scale(const char *s, size_t n, size_t *bad) {
-  static const char *const units[] = {"", "v", "a", "ohm", "f", "h", "s", "hz"};
+  /* unit words ngspice reads and ignores after the scale (10ohms is 10, 1.5volts is 1.5) */
+  static const char *const units[] = {"",     "v",    "a",     "ohm", "f",    "h",   "s",   "hz",
+                                      "ohms", "volt", "volts", "amp", "amps", "sec", "secs"};
   static const struct {
     const char *text;
     double scale;
-  } suffixes[] = {{"meg", 1e6}, {"f", 1e-15}, {"p", 1e-12}, {"n", 1e-9}, {"u", 1e-6},
-                  {"m", 1e-3},  {"k", 1e3},   {"g", 1e9},   {"t", 1e12}};
+  } suffixes[] = {{"meg", 1e6}, {"mil", 25.4e-6}, {"f", 1e-15}, {"p", 1e-12}, {"n", 1e-9},
+                  {"u", 1e-6},  {"m", 1e-3},      {"k", 1e3},   {"g", 1e9},   {"t", 1e12}};
   double scale = 1.0;
   size_t used = 0;
   for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
@@ -163,7 +165,8 @@ kh_number_error kh_parse_number(const char *s, size_t len, double *out, size_t *
   kh_number_error e = kh_scan_number(s, len, out, &used, bad_at);
   if (e == KH_NUM_OK && used != len) {
     *bad_at = used;
-    return KH_NUM_TRAILING;
+    /* 4k7: resistor-code (RKM) notation, which ngspice 39 reads as 4k, dropping the 7 */
+    return used > 0 && is_letter(s[used - 1]) && is_digit(s[used]) ? KH_NUM_RKM : KH_NUM_TRAILING;
   }
   return e;
 }
@@ -175,6 +178,9 @@ const char *kh_number_error_text(kh_number_error e) {
   case KH_NUM_BAD_SUFFIX:
     return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm F H S Hz s)";
   case KH_NUM_TRAILING: return "unexpected characters after the number";
+  case KH_NUM_RKM:
+    return "resistor-code notation (4k7): ngspice 39 reads it as 4k, dropping the digits after "
+           "the letter; write 4.7k";
   case KH_NUM_RANGE: return "number out of range";
   case KH_NUM_TOO_LONG: return "number too long";
   }

@@ -38,6 +38,7 @@ typedef enum {
   KH_NUM_NOT_A_NUMBER, /* does not start like a number */
   KH_NUM_BAD_SUFFIX,   /* letters after the digits that are neither a suffix nor a unit */
   KH_NUM_TRAILING,     /* something else after a valid number */
+  KH_NUM_RKM,          /* digits after the suffix letter: 4k7 */
   KH_NUM_RANGE,        /* overflows a double */
   KH_NUM_TOO_LONG
 } kh_number_error;
