@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 enum { MAX_DEPTH = 200 }; /* bounds recursion on inputs like "((((((..." */
 
@@ -41,6 +42,77 @@ static int is_ident(int c) {
 static int parse_sum(parser *p, double *out);
 static int parse_unary(parser *p, double *out);
 
+/* ngspice's expression functions, with its semantics where they differ from C's (checked
+ * against ngspice 39's .param values): log is the natural logarithm, int truncates, nint rounds
+ * halves to even, pwr(x, y) = |x|^y. */
+static double sgn(double x) {
+  return (x > 0) - (x < 0);
+}
+static double pwr(double x, double y) {
+  return pow(fabs(x), y);
+}
+static double ternary(double c, double a, double b) {
+  return c != 0 ? a : b;
+}
+
+static const struct {
+  const char *name;
+  int arity;
+  double (*f1)(double);
+  double (*f2)(double, double);
+  double (*f3)(double, double, double);
+} functions[] = {{"sqrt", 1, sqrt, 0, 0},   {"exp", 1, exp, 0, 0},
+                 {"ln", 1, log, 0, 0},      {"log", 1, log, 0, 0},
+                 {"log10", 1, log10, 0, 0}, {"abs", 1, fabs, 0, 0},
+                 {"sin", 1, sin, 0, 0},     {"cos", 1, cos, 0, 0},
+                 {"tan", 1, tan, 0, 0},     {"asin", 1, asin, 0, 0},
+                 {"acos", 1, acos, 0, 0},   {"atan", 1, atan, 0, 0},
+                 {"sinh", 1, sinh, 0, 0},   {"cosh", 1, cosh, 0, 0},
+                 {"tanh", 1, tanh, 0, 0},   {"asinh", 1, asinh, 0, 0},
+                 {"acosh", 1, acosh, 0, 0}, {"atanh", 1, atanh, 0, 0},
+                 {"floor", 1, floor, 0, 0}, {"ceil", 1, ceil, 0, 0},
+                 {"int", 1, trunc, 0, 0},   {"nint", 1, rint, 0, 0},
+                 {"sgn", 1, sgn, 0, 0},     {"pow", 2, 0, pow, 0},
+                 {"pwr", 2, 0, pwr, 0},     {"min", 2, 0, fmin, 0},
+                 {"max", 2, 0, fmax, 0},    {"ternary_fcn", 3, 0, 0, ternary}};
+
+/* name(args) with the name at [at, end); p->pos is at the '('. */
+static int parse_call(parser *p, size_t at, size_t end, double *out) {
+  size_t k = 0, nf = sizeof functions / sizeof functions[0];
+  while (k < nf && !(strlen(functions[k].name) == end - at &&
+                     memcmp(functions[k].name, p->s + at, end - at) == 0))
+    k++;
+  if (k == nf) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "unknown function '%.*s' (docs/netlist.md lists them)",
+             (int)(end - at > 60 ? 60 : end - at), p->s + at);
+    return fail(p, at, msg);
+  }
+  double arg[3];
+  int n = 0;
+  p->pos++; /* '(' */
+  for (;;) {
+    if (n == 3) return fail(p, p->pos, "too many arguments");
+    if (parse_sum(p, &arg[n++])) return -1;
+    int c = peek(p);
+    if (c == ')') break;
+    if (c != ',') return fail(p, p->pos, "expected ',' or ')'");
+    p->pos++;
+  }
+  p->pos++;
+  if (n != functions[k].arity) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "'%s' takes %d argument%s, got %d", functions[k].name,
+             functions[k].arity, functions[k].arity > 1 ? "s" : "", n);
+    return fail(p, at, msg);
+  }
+  *out = n == 1   ? functions[k].f1(arg[0])
+         : n == 2 ? functions[k].f2(arg[0], arg[1])
+                  : functions[k].f3(arg[0], arg[1], arg[2]);
+  if (!isfinite(*out)) return fail(p, at, "function value is not a finite number");
+  return 0;
+}
+
 static int parse_primary(parser *p, double *out) {
   int c = peek(p);
   size_t at = p->pos;
@@ -62,7 +134,7 @@ static int parse_primary(parser *p, double *out) {
     size_t end = at;
     while (end < p->len && is_ident(p->s[end])) end++;
     p->pos = end;
-    if (peek(p) == '(') return fail(p, at, "functions are not supported in expressions");
+    if (peek(p) == '(') return parse_call(p, at, end, out);
     if (!p->lookup || !p->lookup(p->user, p->s + at, end - at, out)) {
       char msg[120];
       snprintf(msg, sizeof msg, "unknown parameter '%.*s'", (int)(end - at > 60 ? 60 : end - at),

@@ -19,7 +19,7 @@ enum { SEPARATOR = 1, SINGLE = 2, BRACE = 4 };
 static const unsigned char byte_class[256] = {
     [' '] = SEPARATOR,  ['\t'] = SEPARATOR, [','] = SEPARATOR, ['\f'] = SEPARATOR,
     ['\v'] = SEPARATOR, ['='] = SINGLE,     ['('] = SINGLE,    [')'] = SINGLE,
-    ['{'] = BRACE,      ['}'] = BRACE};
+    ['{'] = BRACE,      ['}'] = BRACE,      ['\''] = BRACE};
 
 static unsigned class_of(char c) {
   return byte_class[(unsigned char)c];
@@ -52,6 +52,13 @@ kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line
       if (i == n)
         return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, start),
                               "'{' is never closed by '}'");
+      i++;
+    } else if (s[i] == '\'') { /* 'expr', as ngspice writes {expr} too */
+      for (i++; i < n && s[i] != '\''; i++) {
+      }
+      if (i == n)
+        return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, start),
+                              "quote is never closed");
       i++;
     } else if (s[i] == '}') {
       return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, i),

@@ -19,7 +19,7 @@ typedef struct {
 } kh_tokens;
 
 /* Splits a logical line: blanks and commas separate; '=', '(' and ')' are tokens of their own;
- * '{...}' (nested braces allowed) is one token. */
+ * '{...}' (nested braces allowed) and a quoted '...' are one token each. */
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out);
 void kh_tokens_release(kh_tokens *t);
 /* Length of the word at the start of NUL-terminated s, as kh_tokenize would end it (the element

@@ -70,7 +70,7 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
                         double *out) {
   const char *s = t->s;
   size_t len = t->len, base = 0;
-  if (len >= 2 && s[0] == '{') {
+  if (len >= 2 && (s[0] == '{' || s[0] == '\'')) { /* {expr} or 'expr' */
     s++;
     len -= 2;
     base = 1;
@@ -289,7 +289,7 @@ static kh_status scan_line(kh_parser *p, uint32_t line) {
   const char *text = kh_line_text(&p->src, &p->src.lines[line]);
   kh_status st = KH_OK;
   if (text[0] >= 'a' && text[0] <= 'z') {
-    if (strpbrk(text, "{}")) st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    if (strpbrk(text, "{}'")) st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK || p->inside) return st;
     p->streaming = 0; /* elements keep the file's order: none may stream past this one */
     return push_line(p, &p->top, &p->top_count, &p->top_cap, line);
@@ -308,7 +308,7 @@ enum { STREAM_BATCH = 64 };
 
 static int streamable(const kh_parser *p, uint32_t line) {
   const char *text = kh_line_text(&p->src, &p->src.lines[line]);
-  return p->streaming && !p->inside && text[0] && strchr("rcvid", text[0]) && !strpbrk(text, "{}");
+  return p->streaming && !p->inside && text[0] && strchr("rcvid", text[0]) && !strpbrk(text, "{}'");
 }
 
 /* Flattens the waiting streamed lines and removes them from the source; a line that must wait

@@ -108,7 +108,7 @@ Test(expressions, errors_point_into_the_expression) {
   cr_assert_str_eq(kh_test_parse_error("t\nr1 x 0 {2*nope}\n"),
                    "test.cir:2:11: unknown parameter 'nope'");
   cr_assert_str_eq(kh_test_parse_error("t\nr1 x 0 {(1+2}\n"), "test.cir:2:13: expected ')'");
-  cr_assert(strstr(kh_test_parse_error("t\nr1 x 0 {sqrt(2)}\n"), "functions are not supported"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 x 0 {sqrt(2, 3)}\n"), "takes 1 argument, got 2"));
   cr_assert(strstr(kh_test_parse_error("t\nr1 x 0 {10^400}\n"), "not a finite"));
 }
 
@@ -122,4 +122,36 @@ Test(expressions, deep_nesting_is_refused_not_crashed) {
   sprintf(text + n, "}\n");
   cr_assert(strstr(kh_test_parse_error(text), "nested too deeply"));
   free(text);
+}
+
+/* ngspice's functions, with the values ngspice 39 gives for the same .param lines. */
+Test(expressions, ngspice_functions) {
+  expect_close(param("log(100)"), 4.605170185988092);
+  expect_close(param("ln(100)"), 4.605170185988092);
+  expect_close(param("log10(100)"), 2);
+  expect_close(param("int(-2.7)+10"), 8);
+  expect_close(param("nint(2.5)"), 2);
+  expect_close(param("nint(-2.5)+10"), 8);
+  expect_close(param("floor(-2.5)+10"), 7);
+  expect_close(param("ceil(2.2)"), 3);
+  expect_close(param("sgn(-3)+10"), 9);
+  expect_close(param("pwr(-2,3)"), 8);
+  expect_close(param("pow(-2,3)+10"), 2);
+  expect_close(param("sqrt(16)*abs(-1)"), 4);
+  expect_close(param("min(a,b)+max(a,b)"), 5);
+  expect_close(param("ternary_fcn(1,2,3)"), 2);
+  expect_close(param("exp(1)"), 2.718281828459045);
+  expect_close(param("atan(1)*4"), 3.141592653589793);
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 {foo(1)}\nv1 a 0 1\n"),
+                   "test.cir:2:9: unknown function 'foo'"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 {min(1)}\nv1 a 0 1\n"),
+                   "'min' takes 2 arguments, got 1"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 {sqrt(-1)}\nv1 a 0 1\n"), "not a finite number"));
+}
+
+/* 'expr' is {expr}, as ngspice reads it. */
+Test(expressions, quoted_expressions) {
+  expect_close(first_value("t\n.param r0=1k r2='2*r0'\nr1 x 0 'r2+1'\nv1 x 0 1\n", ""), 2001);
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 '2*3\nv1 a 0 1\n"),
+                   "test.cir:2:8: quote is never closed"));
 }
