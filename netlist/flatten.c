@@ -108,6 +108,24 @@ static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *t
   return KH_OK;
 }
 
+static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                     const kh_scope *s, kh_elem e) {
+  kh_resistor_temp rt = {0};
+  kh_status st = kh_parse_resistor(p, line, tok, s, &e, &rt);
+  if (st != KH_OK) return st;
+  if (!(e.value > 0))
+    return kh_token_fail(p, line, &tok->items[3], "resistance must be positive, got %g", e.value);
+  if (rt.given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE)) {
+    kh_netlist *nl = p->nl;
+    if (kh_reserve((void **)&nl->resistor_temp, &nl->resistor_temp_cap, nl->resistor_temp_count + 1,
+                   sizeof *nl->resistor_temp))
+      return kh_fail_nomem(p->ctx, "storing a resistor");
+    nl->resistor_temp[nl->resistor_temp_count++] = rt;
+    e.ctrl[1] = (uint32_t)nl->resistor_temp_count;
+  }
+  return add_element(p, line, &tok->items[0], s, e);
+}
+
 /* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
@@ -118,19 +136,18 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (tok->count < 4)
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a %s",
                          (int)t[0].len, t[0].s, what);
-  size_t end = 4;
-  if (kind != KH_RESISTOR) {
-    kh_status st = transient_words(p, line, tok, s, &end);
-    if (st != KH_OK) return st;
-  }
-  if (tok->count > end)
-    return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s", (int)t[end].len,
-                         t[end].s, what);
   kh_elem e = {.kind = (uint8_t)kind, .model = KH_NOT_FOUND};
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
-  if (st == KH_OK) st = kh_eval_token(p, line, &t[3], s, &e.value);
   if (st != KH_OK) return st;
+  if (kind == KH_RESISTOR && tok->count > 4) /* instance words or a model: resistor.c */
+    return resistor_with_words(p, line, tok, s, e);
+  size_t end = 4;
+  if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end)) != KH_OK) return st;
+  if (tok->count > end)
+    return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s", (int)t[end].len,
+                         t[end].s, what);
+  if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
   if (kind == KH_RESISTOR && !(e.value > 0))
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
   if (kind != KH_RESISTOR && !(e.value >= 0))

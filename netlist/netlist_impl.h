@@ -19,7 +19,8 @@ typedef struct {
   kh_loc loc;
   union {                /* 48 bytes in all: a million-line netlist touches 8 MB less */
     uint32_t ctrl[2];    /* E: the controlling nodes; a diode: ctrl[0] its anode when RS moved
-                          * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults) */
+                          * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults); a
+                          * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none) */
     const char *control; /* F: the flattened name of the controlling voltage source */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
@@ -47,6 +48,14 @@ typedef struct {
   uint32_t pos, neg; /* element indices; neg is KH_NOT_FOUND for a single source */
 } kh_input_pair;
 
+/* A resistor's temperature dependence (netlist/resistor.c); the element's ctrl[1] is its index
+ * + 1, or 0 for none. Temperatures in degrees Celsius, as written. */
+enum { KH_RT_TC1 = 1, KH_RT_TC2 = 2, KH_RT_TCE = 4, KH_RT_TEMP = 8, KH_RT_TNOM = 16 };
+typedef struct {
+  double tc1, tc2, tce, temp, dtemp, tnom;
+  unsigned given; /* KH_RT_ flags */
+} kh_resistor_temp;
+
 /* A diode instance's words beyond its area (m=, temp=, dtemp=); the element's ctrl[1] is its
  * index + 1, or 0 for the defaults. */
 typedef struct {
@@ -70,6 +79,8 @@ struct kh_netlist {
   size_t option_count, option_cap;
   kh_diode_inst *diode_inst;
   size_t diode_inst_count, diode_inst_cap;
+  kh_resistor_temp *resistor_temp;
+  size_t resistor_temp_count, resistor_temp_cap;
   char **notes;
   size_t note_count;
   /* learning cards */

@@ -132,6 +132,8 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   }
   int diode = kh_token_eq(&t[2], "d");
   kh_status st = diode ? kh_check_diode_model(p, line, tok, from, end) : KH_OK;
+  if (st == KH_OK && (kh_token_eq(&t[2], "r") || kh_token_eq(&t[2], "res")))
+    st = kh_check_resistor_model(p, line, tok, from, end);
   if (st != KH_OK) return st;
   kh_param_table params = {0};
   st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
@@ -375,6 +377,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->models);
   kh_free(nl->options);
   kh_free(nl->diode_inst);
+  kh_free(nl->resistor_temp);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);
   kh_free(nl->scale_mean);
@@ -427,6 +430,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)");
+  if (st == KH_OK) st = kh_finish_resistors(&p);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);

@@ -91,6 +91,14 @@ const char *kh_diode_param_canonical(const char *name);
 kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   const kh_scope *s, double *area, kh_diode_inst *inst);
 kh_status kh_finish_diodes(kh_parser *p);
+/* Resistors (resistor.c): an R model checked over tokens [from, to); an R line with more than
+ * its value parsed into e->value (m and scale folded in) and its temperature dependence; the
+ * temperature factor folded in once every card is read. */
+kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                  size_t to);
+kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            kh_elem *e, kh_resistor_temp *rt);
+kh_status kh_finish_resistors(kh_parser *p);
 /* Source waveforms (waveform.c): whether t names one (sin pulse pwl exp sffm am trnoise
  * trrandom), and the one at token *i parsed, with or without parentheses, to its value at
  * t = 0 (ngspice's DC value for a source given no DC value); *i moves past it. */

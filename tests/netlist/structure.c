@@ -377,3 +377,49 @@ Test(structure, waveforms_give_their_value_at_time_zero) {
     kh_netlist_free(nl);
   }
 }
+
+/* Resistor instance words and R models at .temp 40, each resistance as ngspice 39 reports it
+ * (1/i(v1) with 1 V across): tc1/tc2/tce with the instance over the model, temp=/dtemp=, m= and
+ * scale=, and words without DC effect. */
+Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
+  const struct {
+    const char *words;
+    double ohms;
+  } cases[] = {{"1k", 1000},
+               {"r=1k", 1000},
+               {"1k tc1=0.01", 1130},
+               {"1k tc1=0.01 tc2=1e-4", 1146.9},
+               {"1k m=2", 500},
+               {"1k scale=3", 3000},
+               {"1k temp=50 tc1=0.01", 1230},
+               {"1k dtemp=10 tc1=0.01", 1230},
+               {"1k ac=2k noisy=0 w=1u l=2u", 1000},
+               {"1k rmod", 1200},
+               {"rmod 1k", 1200},
+               {"1k rmod2", 1000},
+               {"1k tce=1", 1138.0932804338456},
+               {"1k tc1=0.01 m=2 scale=3", 1695},
+               {"1k tce=1 tc1=0.01", 1138.0932804338456},
+               {"1k rmod tc1=0.02", 1400},
+               {"1k rmod3", 1066.8145482854181},
+               {"1k rmod4", 1000}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "t\n.model rmod r(tc1=0.01 tnom=20)\n.model rmod2 r(rsh=10)\n"
+             ".model rmod3 r(tc2=1e-4 tce=0.5)\n.model rmod4 r(r=5k)\n.temp 40\nv1 a 0 1\n"
+             "r1 a 0 %s\n",
+             cases[k].words);
+    kh_netlist *nl = kh_test_parse(text);
+    double got = kh_netlist_element(nl, element(nl, "r1")).value;
+    cr_expect(fabs(got - cases[k].ohms) <= 1e-9 * cases[k].ohms, "%s: %.17g, ngspice %.17g",
+              cases[k].words, got, cases[k].ohms);
+    kh_netlist_free(nl);
+  }
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k foo=2\n"),
+                   "test.cir:3:11: unknown resistor parameter 'foo'"));
+  cr_expect(strstr(kh_test_parse_error("t\n.model rx r(xyz=1)\nv1 a 0 1\nr1 a 0 1k rx\n"),
+                   "test.cir:2:13: resistor model parameter 'xyz' is not supported"));
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k 2k\n"),
+                   "test.cir:3:11: unexpected '2k' after the resistance"));
+}

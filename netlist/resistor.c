@@ -1,0 +1,158 @@
+/* Resistors with more than a value, as ngspice 39 reads them at DC: a model name (before or
+ * after the value), r=, the temperature coefficients tc1= tc2= tce= (instance over model),
+ * temp= dtemp=, m= (parallel copies) and scale=; ac=, noisy=, w= and l= have no DC effect once
+ * the resistance is given. The element keeps its DC resistance at the circuit temperature:
+ * m and scale fold in at once, the temperature factor once every card is read
+ * (kh_finish_resistors). Each rule was checked against ngspice 39's answer. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CELSIUS_TO_KELVIN 273.15
+
+/* An R model's parameters: the DC ones, and those without DC effect when the instance gives
+ * its resistance (geometry, noise). Anything else is refused at its token. */
+static const char *const model_dc[] = {"tc1", "tc2", "tce", "tnom", "r", "res"};
+static const char *const model_no_dc[] = {"rsh", "narrow", "short",  "defw", "defl", "dlr",
+                                          "dw",  "dl",     "kf",     "af",   "lf",   "wf",
+                                          "ef",  "noisy",  "bv_max", "lmin", "wmin"};
+
+static int listed(const kh_token *t, const char *const *names, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (kh_token_eq(t, names[k])) return 1;
+  return 0;
+}
+
+kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                  size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3)
+    if (!listed(&t[i], model_dc, sizeof model_dc / sizeof *model_dc) &&
+        !listed(&t[i], model_no_dc, sizeof model_no_dc / sizeof *model_no_dc))
+      return kh_token_fail(p, line, &t[i], "resistor model parameter '%.*s' is not supported",
+                           (int)t[i].len, t[i].s);
+  return KH_OK;
+}
+
+/* The instance's own words; model parameters fill what the instance leaves out. */
+typedef struct {
+  double value, m, scale;
+  int has_value;
+  kh_resistor_temp temp;
+} words;
+
+static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name,
+                               const kh_token *at, double v, words *w) {
+  kh_resistor_temp *rt = &w->temp;
+  if (kh_token_eq(name, "r") || kh_token_eq(name, "resistance")) {
+    w->value = v, w->has_value = 1;
+  } else if (kh_token_eq(name, "tc1")) {
+    rt->tc1 = v, rt->given |= KH_RT_TC1;
+  } else if (kh_token_eq(name, "tc2")) {
+    rt->tc2 = v, rt->given |= KH_RT_TC2;
+  } else if (kh_token_eq(name, "tce")) {
+    rt->tce = v, rt->given |= KH_RT_TCE;
+  } else if (kh_token_eq(name, "temp")) {
+    rt->temp = v, rt->given |= KH_RT_TEMP;
+  } else if (kh_token_eq(name, "dtemp")) {
+    rt->dtemp = v;
+  } else if (kh_token_eq(name, "m")) {
+    if (!(v > 0)) return kh_token_fail(p, line, at, "m must be positive, got %g", v);
+    w->m = v;
+  } else if (kh_token_eq(name, "scale")) {
+    if (!(v > 0)) return kh_token_fail(p, line, at, "scale must be positive, got %g", v);
+    w->scale = v;
+  } else if (!kh_token_eq(name, "ac") && !kh_token_eq(name, "noisy") && !kh_token_eq(name, "w") &&
+             !kh_token_eq(name, "l")) {
+    return kh_token_fail(p, line, name,
+                         "unknown resistor parameter '%.*s' (r tc1 tc2 tce temp dtemp m scale ac "
+                         "noisy w l are known)",
+                         (int)name->len, name->s);
+  }
+  return KH_OK;
+}
+
+/* Model parameters the instance did not give. */
+static void from_model(const kh_model *m, words *w) {
+  kh_resistor_temp *rt = &w->temp;
+  double v;
+  if (!w->has_value && !isnan(v = kh_model_value(m, "r", kh_model_value(m, "res", NAN))))
+    w->value = v, w->has_value = 1;
+  if (!(rt->given & KH_RT_TC1) && !isnan(v = kh_model_value(m, "tc1", NAN)))
+    rt->tc1 = v, rt->given |= KH_RT_TC1;
+  if (!(rt->given & KH_RT_TC2) && !isnan(v = kh_model_value(m, "tc2", NAN)))
+    rt->tc2 = v, rt->given |= KH_RT_TC2;
+  if (!(rt->given & KH_RT_TCE) && !isnan(v = kh_model_value(m, "tce", NAN)))
+    rt->tce = v, rt->given |= KH_RT_TCE;
+  if (!isnan(v = kh_model_value(m, "tnom", NAN))) rt->tnom = v, rt->given |= KH_RT_TNOM;
+}
+
+kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            kh_elem *e, kh_resistor_temp *rt) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  words w = {.m = 1, .scale = 1};
+  const kh_model *model = NULL;
+  kh_status st;
+  for (size_t i = 3; i < n; i++) {
+    if (i + 2 < n && kh_token_eq(&t[i + 1], "=")) { /* name = value */
+      double v;
+      if ((st = kh_eval_token(p, line, &t[i + 2], s, &v)) != KH_OK ||
+          (st = instance_word(p, line, &t[i], &t[i + 2], v, &w)) != KH_OK)
+        return st;
+      i += 2;
+      continue;
+    }
+    uint32_t id = t[i].len ? kh_strmap_find(&p->nl->model_names, t[i].s, t[i].len) : KH_NOT_FOUND;
+    if (id != KH_NOT_FOUND && !model) {
+      model = &p->nl->models[id];
+      if (strcmp(model->type, "r") != 0 && strcmp(model->type, "res") != 0)
+        return kh_token_fail(p, line, &t[i],
+                             "model '%s' is of type '%s', a resistor needs type "
+                             "'r'",
+                             model->name, model->type);
+      continue;
+    }
+    int name = t[i].s[0] >= 'a' && t[i].s[0] <= 'z';
+    if (name && p->speculative) p->missed = 1; /* a model defined further down, maybe */
+    if (w.has_value)
+      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' after the resistance", (int)t[i].len,
+                           t[i].s);
+    if ((st = kh_eval_token(p, line, &t[i], s, &w.value)) != KH_OK) return st;
+    w.has_value = 1;
+  }
+  if (model) from_model(model, &w);
+  if (!w.has_value)
+    return kh_token_fail(p, line, &t[n - 1],
+                         "'%.*s' needs a resistance (from its geometry it is not supported)",
+                         (int)t[0].len, t[0].s);
+  e->value = w.value * w.scale / w.m;
+  *rt = w.temp;
+  return KH_OK;
+}
+
+kh_status kh_finish_resistors(kh_parser *p) {
+  kh_netlist *nl = p->nl;
+  for (size_t k = 0; k < nl->element_count; k++) {
+    kh_elem *r = &nl->elements[k];
+    if (r->kind != KH_RESISTOR || !r->ctrl[1]) continue;
+    const kh_resistor_temp *rt = &nl->resistor_temp[r->ctrl[1] - 1];
+    double t = rt->given & KH_RT_TEMP ? rt->temp + CELSIUS_TO_KELVIN
+                                      : kh_netlist_temperature(nl) + rt->dtemp;
+    double tnom = rt->given & KH_RT_TNOM ? rt->tnom + CELSIUS_TO_KELVIN
+                                         : kh_netlist_nominal_temperature(nl, NULL);
+    double dt = t - tnom;
+    double factor =
+        rt->given & KH_RT_TCE ? pow(1.01, rt->tce * dt) : 1 + rt->tc1 * dt + rt->tc2 * dt * dt;
+    r->value *= factor;
+    if (!(r->value > 0) || !isfinite(r->value))
+      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
+                            "resistor '%s' is %g ohms at %.2f K (its temperature coefficients); "
+                            "it must be positive",
+                            kh_strmap_name(&nl->element_names, (uint32_t)k), r->value, t);
+  }
+  return KH_OK;
+}
