@@ -110,6 +110,12 @@ typedef struct {
   int can_continue;
   int in_control;
   kh_loc control_loc;
+  /* .lib sections: the one this file is read for (NULL: the whole file), whether it was seen,
+   * and where a .lib block being read or skipped began */
+  const char *section;
+  int section_found;
+  enum { OUTSIDE_LIB, IN_SECTION, SKIPPING_SECTION } lib_state;
+  kh_loc lib_loc;
 } reader;
 
 static kh_status nomem(reader *r) {
@@ -184,25 +190,75 @@ static int word_is(const char *s, size_t n, const char *word) {
   return n == w || is_blank(s[w]);
 }
 
-static kh_status read_file_at(reader *parent, const char *path, kh_loc where);
+static kh_status read_file_at(reader *parent, const char *path, const char *section, kh_loc where);
 
-static kh_status include_file(reader *r, const char *s, size_t n, kh_loc loc) {
-  size_t i = 0;
+/* The words of a card line after its keyword: up to two, quotes removed. */
+static size_t card_words(const char *s, size_t n, const char *word[2], size_t len[2]) {
+  size_t i = 0, count = 0;
   while (i < n && !is_blank(s[i])) i++;
-  while (i < n && is_blank(s[i])) i++;
-  while (n > i && is_blank(s[n - 1])) n--;
-  if (n > i + 1 && (s[i] == '"' || s[i] == '\'') && s[n - 1] == s[i]) i++, n--;
-  if (i >= n)
-    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".include needs a file name");
-  char path[PATH_MAX];
+  while (count < 3) {
+    while (i < n && is_blank(s[i])) i++;
+    if (i >= n) break;
+    size_t start = i;
+    char quote = s[i] == '"' || s[i] == '\'' ? s[i] : 0;
+    if (quote) {
+      start = ++i;
+      while (i < n && s[i] != quote) i++;
+    } else {
+      while (i < n && !is_blank(s[i])) i++;
+    }
+    if (count < 2) word[count] = s + start, len[count] = i - start;
+    count++;
+    if (quote && i < n) i++;
+  }
+  return count;
+}
+
+/* .include FILE, or .lib FILE SECTION (the lines of FILE between `.lib SECTION` and `.endl`). */
+static kh_status include_file(reader *r, const char *file, size_t n, const char *section,
+                              size_t section_len, kh_loc loc) {
+  char path[PATH_MAX], wanted[256];
   int len;
-  if (s[i] == '/' || !r->dir[0])
-    len = snprintf(path, sizeof path, "%.*s", (int)(n - i), s + i);
+  if (file[0] == '/' || !r->dir[0])
+    len = snprintf(path, sizeof path, "%.*s", (int)n, file);
   else
-    len = snprintf(path, sizeof path, "%s/%.*s", r->dir, (int)(n - i), s + i);
+    len = snprintf(path, sizeof path, "%s/%.*s", r->dir, (int)n, file);
   if (len < 0 || (size_t)len >= sizeof path)
     return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".include path too long");
-  return read_file_at(r, path, loc);
+  if (section && section_len >= sizeof wanted)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".lib section name too long");
+  if (section) {
+    for (size_t k = 0; k < section_len; k++) wanted[k] = (char)tolower((unsigned char)section[k]);
+    wanted[section_len] = '\0';
+  }
+  return read_file_at(r, path, section ? wanted : NULL, loc);
+}
+
+/* .lib FILE SECTION includes a section; .lib SECTION opens one, read when this file is read
+ * for it and skipped otherwise, up to .endl. */
+static kh_status lib_card(reader *r, const char *c, size_t m, kh_loc loc) {
+  const char *word[2] = {0};
+  size_t len[2] = {0};
+  size_t count = card_words(c, m, word, len);
+  if (count == 2) {
+    if (r->lib_state == SKIPPING_SECTION || (r->section && r->lib_state != IN_SECTION))
+      return KH_OK;
+    return include_file(r, word[0], len[0], word[1], len[1], loc);
+  }
+  if (count != 1)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
+                          ".lib takes a file and a section (.lib FILE SECTION) or opens a "
+                          "section (.lib SECTION ... .endl)");
+  if (r->lib_state != OUTSIDE_LIB)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
+                          ".lib section inside another section (missing .endl?)");
+  int wanted = r->section && strlen(r->section) == len[0];
+  for (size_t k = 0; wanted && k < len[0]; k++)
+    wanted = tolower((unsigned char)word[0][k]) == r->section[k];
+  r->lib_state = wanted ? IN_SECTION : SKIPPING_SECTION;
+  r->section_found |= wanted;
+  r->lib_loc = loc;
+  return KH_OK;
 }
 
 /* Handles one physical line (without its newline). */
@@ -240,8 +296,27 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
     if (j == m) return KH_OK;
     return append_text(r, c + j, m - j, lineno, (uint32_t)(i + j + 1));
   }
+  if (word_is(c, m, ".lib")) return r->can_continue = 0, lib_card(r, c, m, loc);
+  if (word_is(c, m, ".endl")) {
+    if (r->lib_state == OUTSIDE_LIB)
+      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".endl without .lib");
+    r->lib_state = OUTSIDE_LIB;
+    r->can_continue = 0;
+    return KH_OK;
+  }
+  /* a section not asked for, or (in a file read for a section) lines outside every section */
+  if (r->lib_state == SKIPPING_SECTION || (r->section && r->lib_state == OUTSIDE_LIB)) {
+    r->can_continue = 0;
+    return KH_OK;
+  }
   r->can_continue = 0;
-  if (word_is(c, m, ".include") || word_is(c, m, ".inc")) return include_file(r, c, m, loc);
+  if (word_is(c, m, ".include") || word_is(c, m, ".inc")) {
+    const char *word[2] = {0};
+    size_t len[2] = {0};
+    if (card_words(c, m, word, len) != 1)
+      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".include needs one file name");
+    return include_file(r, word[0], len[0], NULL, 0, loc);
+  }
   if (word_is(c, m, ".control")) {
     r->in_control = 1;
     r->control_loc = loc;
@@ -291,6 +366,9 @@ static kh_status finish_reading(reader *r) {
   if (r->in_control)
     return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, r->control_loc,
                           ".control block is never closed by .endc");
+  if (r->lib_state != OUTSIDE_LIB)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, r->lib_loc,
+                          ".lib section is never closed by .endl");
   return KH_OK;
 }
 
@@ -439,15 +517,17 @@ static void directory_of(const char *path, char dir[PATH_MAX]) {
     dir[0] = '\0';
 }
 
-static kh_status read_file_at(reader *parent, const char *path, kh_loc where) {
+static kh_status read_file_at(reader *parent, const char *path, const char *section, kh_loc where) {
   kh_source *src = parent->src;
   kh_context *ctx = parent->ctx;
   if (src->include_depth >= KH_MAX_INCLUDE_DEPTH)
     return kh_source_fail(ctx, src, KH_ERR_INPUT, where, ".include nested deeper than %d files",
                           KH_MAX_INCLUDE_DEPTH);
-  char canon[PATH_MAX];
+  char canon[PATH_MAX + 260];
   if (!realpath(path, canon))
     return fail_file(parent, ctx, src, where, KH_ERR_IO, path, strerror(errno));
+  if (section) /* one file may include its own other sections: a cycle is file and section */
+    snprintf(canon + strlen(canon), sizeof canon - strlen(canon), " .lib %s", section);
   for (size_t i = 0; i < src->include_depth; i++)
     if (strcmp(src->include_stack[i], canon) == 0)
       return kh_source_fail(ctx, src, KH_ERR_INPUT, where,
@@ -464,12 +544,15 @@ static kh_status read_file_at(reader *parent, const char *path, kh_loc where) {
   src->include_stack[src->include_depth++] = canon_copy;
   char dir[PATH_MAX];
   directory_of(path, dir);
-  reader r = {.src = src, .ctx = ctx, .dir = dir};
+  reader r = {.src = src, .ctx = ctx, .dir = dir, .section = section};
   st = add_file(ctx, src, path, &r.file);
   if (st == KH_OK)
     st = read_opened(parent, &r, where, path, f, size, 0);
   else
     fclose(f);
+  if (st == KH_OK && section && !r.section_found)
+    st = kh_source_fail(ctx, src, KH_ERR_INPUT, where, "'%s' has no .lib section '%s'", path,
+                        section);
   kh_free(src->include_stack[--src->include_depth]);
   return st;
 }
