@@ -55,7 +55,8 @@ static kh_status resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, co
     }
   const char *name = NULL;
   size_t len = 0;
-  kh_status st = qualify(p, 0, s->path, t->s, t->len, &name, &len);
+  int global = s->path[0] && kh_strmap_find(&p->global_nodes, t->s, t->len) != KH_NOT_FOUND;
+  kh_status st = qualify(p, 0, global ? "" : s->path, t->s, t->len, &name, &len);
   if (st == KH_OK && kh_strmap_intern(&p->nl->nodes, name, len, id, NULL))
     st = kh_fail_nomem(p->ctx, "naming nodes");
   return st;

@@ -195,6 +195,20 @@ static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok
   return KH_OK;
 }
 
+/* .global n1 n2 ...: nodes that keep their name inside every subcircuit instance. */
+static kh_status parse_global(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  if (tok->count < 2) return kh_token_fail(p, line, &tok->items[0], ".global needs node names");
+  for (size_t i = 1; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
+      return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
+    uint32_t id;
+    if (kh_strmap_intern(&p->global_nodes, t->s, t->len, &id, NULL))
+      return kh_fail_nomem(p->ctx, "storing .global");
+  }
+  return KH_OK;
+}
+
 /* .temp T: the circuit temperature in degrees Celsius, as `.options temp=T`. */
 static kh_status parse_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   const kh_token *t = tok->items;
@@ -275,6 +289,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
     return parse_options(p, line, tok);
   if (kh_token_eq(t, ".temp")) return parse_temp(p, line, tok);
+  if (kh_token_eq(t, ".global")) return parse_global(p, line, tok);
   if (is_skipped_card(t))
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                           "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,
@@ -419,6 +434,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   p.src.on_line_user = &p;
   kh_strmap_init(&p.subckt_names, &nl->arena);
   kh_strmap_init(&p.instance_names, &nl->arena);
+  kh_strmap_init(&p.global_nodes, &nl->arena);
   uint32_t ground;
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
@@ -439,6 +455,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_param_release(&p.globals);
   kh_strmap_release(&p.subckt_names);
   kh_strmap_release(&p.instance_names);
+  kh_strmap_release(&p.global_nodes);
   kh_free(p.subckts);
   kh_free(p.top);
   kh_free(p.cards);

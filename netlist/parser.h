@@ -43,6 +43,7 @@ typedef struct {
   size_t subckt_count, subckt_cap;
   kh_strmap subckt_names;
   kh_strmap instance_names;
+  kh_strmap global_nodes; /* .global: node names that subcircuits share with the top level */
   uint32_t *top; /* element lines at top level */
   size_t top_count, top_cap;
   uint32_t *cards; /* learning-card lines */

@@ -460,3 +460,14 @@ Test(structure, lib_sections) {
   cr_expect_eq(parse_path(deck, &nl, msg, sizeof msg), KH_ERR_INPUT);
   cr_expect(strstr(msg, "lib_open.cir:4:1: .lib section is never closed by .endl"), "%s", msg);
 }
+
+/* .global: a subcircuit's vdd is the top level's vdd (ngspice gives a = b = 2.5 V). */
+Test(structure, global_nodes) {
+  kh_netlist *nl = kh_test_parse("t\n.global vdd\n.subckt load out\nr1 vdd out 1k\nr2 out 0 1k\n"
+                                 ".ends\nvdd vdd 0 5\nx1 a load\nx2 b load\nr3 a b 1k\n");
+  cr_expect_eq(kh_netlist_find_node(nl, "x1.vdd"), (size_t)-1);
+  double *v = kh_test_solve(nl, "native");
+  cr_expect(fabs(kh_test_node(nl, v, "a") - 2.5) <= 1e-15);
+  free(v);
+  kh_netlist_free(nl);
+}
