@@ -15,7 +15,27 @@ typedef struct {
   kh_param_lookup lookup;
   void *user;
   kh_expr_error *err;
+  kh_function_lookup functions;
+  void *function_user; /* what `functions` is asked with (the outermost user) */
 } parser;
+
+/* A user function's arguments bound to its parameter names, in front of the caller's scope. */
+typedef struct {
+  const kh_user_function *f;
+  const double *args;
+  kh_param_lookup outer;
+  void *outer_user;
+} binding;
+
+static int bound_lookup(void *user, const char *name, size_t len, double *value) {
+  const binding *b = user;
+  for (size_t k = 0; k < b->f->arity; k++)
+    if (strlen(b->f->params[k]) == len && memcmp(b->f->params[k], name, len) == 0) {
+      *value = b->args[k];
+      return 1;
+    }
+  return b->outer && b->outer(b->outer_user, name, len, value);
+}
 
 static int fail(parser *p, size_t at, const char *what) {
   p->err->offset = at;
@@ -76,8 +96,55 @@ static const struct {
                  {"pwr", 2, 0, pwr, 0},     {"min", 2, 0, fmin, 0},
                  {"max", 2, 0, fmax, 0},    {"ternary_fcn", 3, 0, 0, ternary}};
 
+enum { MAX_ARGS = 16 };
+
+/* Arguments of a call, p->pos at the '(': up to MAX_ARGS, into arg; returns their count or -1. */
+static int parse_arguments(parser *p, double *arg) {
+  int n = 0;
+  p->pos++; /* '(' */
+  for (;;) {
+    if (n == MAX_ARGS) return fail(p, p->pos, "too many arguments");
+    if (parse_sum(p, &arg[n++])) return -1;
+    int c = peek(p);
+    if (c == ')') break;
+    if (c != ',') return fail(p, p->pos, "expected ',' or ')'");
+    p->pos++;
+  }
+  p->pos++;
+  return n;
+}
+
+/* A .func call: its body evaluated with the arguments bound to its parameter names. */
+static int call_user(parser *p, size_t at, const kh_user_function *f, double *out) {
+  double arg[MAX_ARGS];
+  int n = parse_arguments(p, arg);
+  if (n < 0) return -1;
+  if ((size_t)n != f->arity) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "function takes %zu argument%s, got %d", f->arity,
+             f->arity == 1 ? "" : "s", n);
+    return fail(p, at, msg);
+  }
+  binding b = {f, arg, p->lookup, p->user};
+  kh_expr_error inner;
+  parser q = {f->body,      f->body_len,     0, p->depth + 8, bound_lookup, &b, &inner,
+              p->functions, p->function_user};
+  if (q.depth > MAX_DEPTH) return fail(p, at, "functions call each other too deeply");
+  if (parse_sum(&q, out) || (peek(&q) >= 0 && fail(&q, q.pos, "unexpected character"))) {
+    char msg[160];
+    const char *prefix = "in its body: "; /* once, however deep the calls went */
+    snprintf(msg, sizeof msg, "%s%.120s",
+             strncmp(inner.message, prefix, strlen(prefix)) == 0 ? "" : prefix, inner.message);
+    return fail(p, at, msg);
+  }
+  return 0;
+}
+
 /* name(args) with the name at [at, end); p->pos is at the '('. */
 static int parse_call(parser *p, size_t at, size_t end, double *out) {
+  kh_user_function user;
+  if (p->functions && p->functions(p->function_user, p->s + at, end - at, &user))
+    return call_user(p, at, &user, out);
   size_t k = 0, nf = sizeof functions / sizeof functions[0];
   while (k < nf && !(strlen(functions[k].name) == end - at &&
                      memcmp(functions[k].name, p->s + at, end - at) == 0))
@@ -88,18 +155,9 @@ static int parse_call(parser *p, size_t at, size_t end, double *out) {
              (int)(end - at > 60 ? 60 : end - at), p->s + at);
     return fail(p, at, msg);
   }
-  double arg[3];
-  int n = 0;
-  p->pos++; /* '(' */
-  for (;;) {
-    if (n == 3) return fail(p, p->pos, "too many arguments");
-    if (parse_sum(p, &arg[n++])) return -1;
-    int c = peek(p);
-    if (c == ')') break;
-    if (c != ',') return fail(p, p->pos, "expected ',' or ')'");
-    p->pos++;
-  }
-  p->pos++;
+  double arg[MAX_ARGS];
+  int n = parse_arguments(p, arg);
+  if (n < 0) return -1;
   if (n != functions[k].arity) {
     char msg[120];
     snprintf(msg, sizeof msg, "'%s' takes %d argument%s, got %d", functions[k].name,
@@ -209,7 +267,13 @@ static int parse_sum(parser *p, double *out) {
 
 int kh_expr_eval(const char *s, size_t len, kh_param_lookup lookup, void *user, double *out,
                  kh_expr_error *err) {
-  parser p = {s, len, 0, 0, lookup, user, err};
+  return kh_expr_eval_functions(s, len, lookup, NULL, user, out, err);
+}
+
+int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
+                           kh_function_lookup functions, void *user, double *out,
+                           kh_expr_error *err) {
+  parser p = {s, len, 0, 0, lookup, user, err, functions, user};
   if (parse_sum(&p, out)) return -1;
   if (peek(&p) >= 0) return fail(&p, p.pos, "unexpected character in expression");
   return 0;

@@ -13,8 +13,22 @@ typedef struct {
   char message[160]; /* what is wrong */
 } kh_expr_error;
 
-/* Evaluates s[0..len) (without braces). Returns 0 on success, -1 with *err filled. */
+/* A user function (.func name(a, b) = {body}): its parameter names and body text. */
+typedef struct {
+  const char *body;
+  size_t body_len;
+  const char *const *params; /* NUL-terminated names */
+  size_t arity;
+} kh_user_function;
+/* Returns 1 and fills *f when `name[0..len)` is a user function, else 0. */
+typedef int (*kh_function_lookup)(void *user, const char *name, size_t len, kh_user_function *f);
+
+/* Evaluates s[0..len) (without braces). Returns 0 on success, -1 with *err filled. functions
+ * may be NULL (no user functions). */
 int kh_expr_eval(const char *s, size_t len, kh_param_lookup lookup, void *user, double *out,
                  kh_expr_error *err);
+int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
+                           kh_function_lookup functions, void *user, double *out,
+                           kh_expr_error *err);
 
 #endif

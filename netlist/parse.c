@@ -62,6 +62,17 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   return 0;
 }
 
+static int function(void *user, const char *name, size_t len, kh_user_function *f) {
+  lookup_env *env = user;
+  for (size_t k = 0; k < env->p->func_count; k++) {
+    const struct kh_func *u = &env->p->funcs[k];
+    if (strlen(u->name) != len || memcmp(u->name, name, len) != 0) continue;
+    *f = (kh_user_function){u->body, strlen(u->body), u->params, u->arity};
+    return 1;
+  }
+  return 0;
+}
+
 static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
@@ -83,7 +94,7 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
   }
   lookup_env env = {p, scope};
   kh_expr_error err;
-  if (kh_expr_eval(s, len, lookup, &env, out, &err) == 0) return KH_OK;
+  if (kh_expr_eval_functions(s, len, lookup, function, &env, out, &err) == 0) return KH_OK;
   kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
   return kh_token_fail(p, line, &at, "%s", err.message);
 }
@@ -195,6 +206,42 @@ static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok
   return KH_OK;
 }
 
+/* .func name(a, b) [=] {body} (or 'body', or a bare body token): a function of its parameters
+ * and the global parameters, usable in every expression after it. */
+static kh_status parse_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count, i = 3;
+  if (n < 4 || !starts_like_name(t[1].s[0]) || !kh_token_eq(&t[2], "("))
+    return kh_token_fail(p, line, &t[n > 1 ? 1 : 0], ".func needs name(parameters) and a body");
+  for (size_t k = 0; k < p->func_count; k++)
+    if (strlen(p->funcs[k].name) == t[1].len && !memcmp(p->funcs[k].name, t[1].s, t[1].len))
+      return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len,
+                           t[1].s);
+  kh_arena *a = &p->nl->arena;
+  const char **params = kh_arena_alloc(a, (n + 1) * sizeof *params);
+  size_t arity = 0;
+  for (; i < n && !kh_token_eq(&t[i], ")"); i++) {
+    if (!starts_like_name(t[i].s[0]))
+      return kh_token_fail(p, line, &t[i], "expected a parameter name, found '%.*s'", (int)t[i].len,
+                           t[i].s);
+    if (params && !(params[arity++] = kh_arena_strndup(a, t[i].s, t[i].len))) params = NULL;
+  }
+  if (i >= n) return kh_token_fail(p, line, &t[n - 1], "')' missing in .func");
+  i++;
+  if (i < n && kh_token_eq(&t[i], "=")) i++;
+  if (i + 1 != n) return kh_token_fail(p, line, &t[i < n ? i : n - 1], ".func needs one body");
+  const kh_token *body = &t[i];
+  size_t skip = body->s[0] == '{' || body->s[0] == '\'' ? 1 : 0;
+  const char *text = kh_arena_strndup(a, body->s + skip, body->len - 2 * skip);
+  if (!params || !text ||
+      kh_reserve((void **)&p->funcs, &p->func_cap, p->func_count + 1, sizeof *p->funcs))
+    return kh_fail_nomem(p->ctx, "storing .func");
+  const char *name = kh_arena_strndup(a, t[1].s, t[1].len);
+  if (!name) return kh_fail_nomem(p->ctx, "storing .func");
+  p->funcs[p->func_count++] = (struct kh_func){name, text, params, arity};
+  return KH_OK;
+}
+
 /* .global n1 n2 ...: nodes that keep their name inside every subcircuit instance. */
 static kh_status parse_global(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   if (tok->count < 2) return kh_token_fail(p, line, &tok->items[0], ".global needs node names");
@@ -290,6 +337,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
     return parse_options(p, line, tok);
   if (kh_token_eq(t, ".temp")) return parse_temp(p, line, tok);
   if (kh_token_eq(t, ".global")) return parse_global(p, line, tok);
+  if (kh_token_eq(t, ".func")) return parse_func(p, line, tok);
   if (is_skipped_card(t))
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                           "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,
@@ -457,6 +505,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_release(&p.instance_names);
   kh_strmap_release(&p.global_nodes);
   kh_free(p.subckts);
+  kh_free(p.funcs);
   kh_free(p.top);
   kh_free(p.cards);
   kh_free(p.scratch);

@@ -44,6 +44,12 @@ typedef struct {
   kh_strmap subckt_names;
   kh_strmap instance_names;
   kh_strmap global_nodes; /* .global: node names that subcircuits share with the top level */
+  struct kh_func {        /* .func name(params) = {body} */
+    const char *name, *body;
+    const char **params;
+    size_t arity;
+  } * funcs;
+  size_t func_count, func_cap;
   uint32_t *top; /* element lines at top level */
   size_t top_count, top_cap;
   uint32_t *cards; /* learning-card lines */

@@ -155,3 +155,25 @@ Test(expressions, quoted_expressions) {
   cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 '2*3\nv1 a 0 1\n"),
                    "test.cir:2:8: quote is never closed"));
 }
+
+/* .func: user functions of their parameters and the global ones, calling each other (ngspice
+ * 39 gives v(b) = 2 for the deck below). */
+Test(expressions, user_functions) {
+  kh_netlist *nl = kh_test_parse("t\n.param k=2\n.func sq(x) {x*x}\n.func hyp(a, b) = "
+                                 "'sqrt(sq(a)+sq(b))'\n.func scaled(x) {k*x}\n"
+                                 ".param r0={hyp(3,4)*200}\nv1 a 0 {sq(2)}\nr1 a b r0\n"
+                                 "r2 b 0 {hyp(600, 800)}\nr3 b 0 {scaled(k)}\n");
+  cr_expect_float_eq(kh_netlist_element(nl, 0).value, 4, 0);
+  cr_expect_float_eq(kh_netlist_element(nl, 1).value, 1000, 1e-12);
+  cr_expect_float_eq(kh_netlist_element(nl, 2).value, 1000, 1e-12);
+  cr_expect_float_eq(kh_netlist_element(nl, 3).value, 4, 0);
+  kh_netlist_free(nl);
+  cr_assert(strstr(kh_test_parse_error("t\n.func f(x) {x+y}\nr1 a 0 {f(1)}\nv1 a 0 1\n"),
+                   "test.cir:3:9: in its body: unknown parameter 'y'"));
+  cr_assert(strstr(kh_test_parse_error("t\n.func f(x) {x}\nr1 a 0 {f(1, 2)}\nv1 a 0 1\n"),
+                   "function takes 1 argument, got 2"));
+  cr_assert(
+      strstr(kh_test_parse_error("t\n.func f(x) {f(x)}\nr1 a 0 {f(1)}\nv1 a 0 1\n"), "too deeply"));
+  cr_assert(strstr(kh_test_parse_error("t\n.func f(x) {x}\n.func f(y) {y}\nr1 a 0 1\n"),
+                   "test.cir:3:7: function 'f' is defined twice"));
+}
