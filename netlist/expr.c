@@ -60,6 +60,7 @@ static int is_ident(int c) {
 }
 
 static int parse_sum(parser *p, double *out);
+static int parse_expr(parser *p, double *out);
 static int parse_unary(parser *p, double *out);
 
 /* ngspice's expression functions, with its semantics where they differ from C's (checked
@@ -104,7 +105,7 @@ static int parse_arguments(parser *p, double *arg) {
   p->pos++; /* '(' */
   for (;;) {
     if (n == MAX_ARGS) return fail(p, p->pos, "too many arguments");
-    if (parse_sum(p, &arg[n++])) return -1;
+    if (parse_expr(p, &arg[n++])) return -1;
     int c = peek(p);
     if (c == ')') break;
     if (c != ',') return fail(p, p->pos, "expected ',' or ')'");
@@ -130,7 +131,7 @@ static int call_user(parser *p, size_t at, const kh_user_function *f, double *ou
   parser q = {f->body,      f->body_len,     0, p->depth + 8, bound_lookup, &b, &inner,
               p->functions, p->function_user};
   if (q.depth > MAX_DEPTH) return fail(p, at, "functions call each other too deeply");
-  if (parse_sum(&q, out) || (peek(&q) >= 0 && fail(&q, q.pos, "unexpected character"))) {
+  if (parse_expr(&q, out) || (peek(&q) >= 0 && fail(&q, q.pos, "unexpected character"))) {
     char msg[160];
     const char *prefix = "in its body: "; /* once, however deep the calls went */
     snprintf(msg, sizeof msg, "%s%.120s",
@@ -176,7 +177,7 @@ static int parse_primary(parser *p, double *out) {
   size_t at = p->pos;
   if (c == '(') {
     p->pos++;
-    if (parse_sum(p, out)) return -1;
+    if (parse_expr(p, out)) return -1;
     if (peek(p) != ')') return fail(p, p->pos, "expected ')'");
     p->pos++;
     return 0;
@@ -270,11 +271,78 @@ int kh_expr_eval(const char *s, size_t len, kh_param_lookup lookup, void *user, 
   return kh_expr_eval_functions(s, len, lookup, NULL, user, out, err);
 }
 
+/* Comparisons and logic, as ngspice's .if and ?: read them: 1 for true, 0 for false. */
+static int match(parser *p, const char *op) {
+  size_t n = strlen(op);
+  peek(p);
+  if (p->pos + n > p->len || memcmp(p->s + p->pos, op, n) != 0) return 0;
+  if (n == 1 && (op[0] == '<' || op[0] == '>') && p->pos + 1 < p->len && p->s[p->pos + 1] == '=')
+    return 0; /* '<' of '<=' */
+  p->pos += n;
+  return 1;
+}
+
+static int parse_comparison(parser *p, double *out) {
+  if (parse_sum(p, out)) return -1;
+  static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">"};
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    if (!match(p, ops[k])) continue;
+    double rhs;
+    if (parse_sum(p, &rhs)) return -1;
+    double a = *out;
+    *out = k == 0   ? a == rhs
+           : k == 1 ? a != rhs
+           : k == 2 ? a <= rhs
+           : k == 3 ? a >= rhs
+           : k == 4 ? a < rhs
+                    : a > rhs;
+    return 0;
+  }
+  return 0;
+}
+
+static int parse_and(parser *p, double *out) {
+  if (parse_comparison(p, out)) return -1;
+  while (match(p, "&&")) {
+    double rhs;
+    if (parse_comparison(p, &rhs)) return -1;
+    *out = *out != 0 && rhs != 0;
+  }
+  return 0;
+}
+
+static int parse_or(parser *p, double *out) {
+  if (parse_and(p, out)) return -1;
+  while (match(p, "||")) {
+    double rhs;
+    if (parse_and(p, &rhs)) return -1;
+    *out = *out != 0 || rhs != 0;
+  }
+  return 0;
+}
+
+/* c ? a : b, right-associative; both branches are evaluated (they must be valid). */
+static int parse_expr(parser *p, double *out) {
+  if (++p->depth > MAX_DEPTH) return fail(p, p->pos, "expression nested too deeply");
+  if (parse_or(p, out)) return -1;
+  if (peek(p) == '?') {
+    p->pos++;
+    double a, b;
+    if (parse_expr(p, &a)) return -1;
+    if (peek(p) != ':') return fail(p, p->pos, "expected ':'");
+    p->pos++;
+    if (parse_expr(p, &b)) return -1;
+    *out = *out != 0 ? a : b;
+  }
+  p->depth--;
+  return 0;
+}
+
 int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
                            kh_function_lookup functions, void *user, double *out,
                            kh_expr_error *err) {
   parser p = {s, len, 0, 0, lookup, user, err, functions, user};
-  if (parse_sum(&p, out)) return -1;
+  if (parse_expr(&p, out)) return -1;
   if (peek(&p) >= 0) return fail(&p, p.pos, "unexpected character in expression");
   return 0;
 }

@@ -408,10 +408,111 @@ static kh_status reserve_elements(kh_parser *p) {
 }
 
 /* The source's on_line: each complete logical line, in order, while the file is read. */
+/* Which conditional card a line is: 1 .if, 2 .elseif, 3 .else, 4 .endif, 0 none; *expr gets
+ * the offset of what follows the keyword. */
+static int conditional(const char *text, size_t *expr) {
+  static const char *const cards[] = {".if", ".elseif", ".else", ".endif"};
+  for (int k = 0; k < 4; k++) {
+    size_t n = strlen(cards[k]);
+    if (strncmp(text, cards[k], n) == 0 &&
+        (text[n] == '\0' || text[n] == ' ' || text[n] == '(' || text[n] == '\t')) {
+      *expr = n;
+      return k + 1;
+    }
+  }
+  return 0;
+}
+
+static int reading(const kh_parser *p) {
+  for (size_t k = 0; k < p->if_depth; k++)
+    if (!p->ifs[k].active) return 0;
+  return 1;
+}
+
+/* .if and .elseif conditions: an expression of the global parameters (ngspice's comparisons,
+ * && and ||), true when not 0. */
+static kh_status condition(kh_parser *p, uint32_t line, size_t at, int *value) {
+  const kh_line *l = &p->src.lines[line];
+  const char *text = kh_line_text(&p->src, l);
+  size_t len = strlen(text);
+  lookup_env env = {p, NULL};
+  kh_expr_error err;
+  double v;
+  while (at < len && text[at] == ' ') at++;
+  if (at == len)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, 0),
+                          "a condition is missing");
+  if (kh_expr_eval_functions(text + at, len - at, lookup, function, &env, &v, &err) != 0)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, at + err.offset),
+                          "%s", err.message);
+  *value = v != 0;
+  return KH_OK;
+}
+
+static kh_status if_card(kh_parser *p, uint32_t line, int card, size_t at) {
+  kh_loc loc = kh_source_loc(&p->src, &p->src.lines[line], 0);
+  if (p->inside) /* a body is expanded per instance from its lines, every branch included */
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc,
+                          "conditionals inside .subckt are not supported; put the .if around "
+                          "the subcircuit or its instances");
+  if (card == 1) {
+    if (p->if_depth == KH_MAX_IF_DEPTH)
+      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, ".if nested deeper than %d",
+                            KH_MAX_IF_DEPTH);
+    int value = 0, outer = reading(p);
+    kh_status st = outer ? condition(p, line, at, &value) : KH_OK;
+    if (st != KH_OK) return st;
+    p->ifs[p->if_depth++] = (struct kh_if){value || !outer, value, 0, line};
+    return KH_OK;
+  }
+  if (!p->if_depth)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, "%s without .if",
+                          card == 2   ? ".elseif"
+                          : card == 3 ? ".else"
+                                      : ".endif");
+  struct kh_if *f = &p->ifs[p->if_depth - 1];
+  if (card == 4) {
+    p->if_depth--;
+    return KH_OK;
+  }
+  if (f->seen_else)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, "%s after .else",
+                          card == 2 ? ".elseif" : ".else");
+  if (card == 3) {
+    f->seen_else = 1;
+    f->active = !f->taken;
+    f->taken = 1;
+    return KH_OK;
+  }
+  int value = 0;
+  f->active = 0;
+  p->if_depth--; /* the condition is read only where the .if's surroundings are */
+  kh_status st = !f->taken && reading(p) ? condition(p, line, at, &value) : KH_OK;
+  p->if_depth++;
+  if (st != KH_OK) return st;
+  f->active = value;
+  f->taken |= value;
+  return KH_OK;
+}
+
 static kh_status take_line(void *user, uint32_t line) {
   kh_parser *p = user;
   kh_status st = reserve_elements(p);
   if (st != KH_OK) return st;
+  size_t at;
+  int card = conditional(kh_line_text(&p->src, &p->src.lines[line]), &at);
+  if (card || p->if_depth) {
+    if ((st = flush_streamed(p)) != KH_OK) return st;
+    line = p->src.line_count - 1; /* the line moved down */
+    if (card) return if_card(p, line, card, at);
+    if (!strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6))
+      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
+                            kh_source_loc(&p->src, &p->src.lines[line], 0),
+                            ".param inside .if: ngspice 39 applies it whichever branch is taken; "
+                            "define the parameter outside, with ?: if it depends on the "
+                            "condition");
+    if (!reading(p)) return KH_OK; /* a branch not taken */
+  }
   if (streamable(p, line)) {
     if (!p->pending) p->pending_from = line;
     return ++p->pending == STREAM_BATCH ? flush_streamed(p) : KH_OK;
@@ -422,6 +523,12 @@ static kh_status take_line(void *user, uint32_t line) {
 
 static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
+  if (st == KH_OK && p->if_depth) {
+    const struct kh_if *f = &p->ifs[p->if_depth - 1];
+    st = kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
+                        kh_source_loc(&p->src, &p->src.lines[f->line], 0),
+                        ".if is never closed by .endif");
+  }
   if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
     kh_loc loc = kh_source_loc(&p->src, &p->src.lines[s->line], 0);

@@ -8,6 +8,7 @@
 
 #define KH_MAX_SUBCKT_DEPTH 64
 #define KH_MAX_ELEMENTS ((size_t)1 << 26)
+#define KH_MAX_IF_DEPTH 32
 
 typedef struct {
   const char *name;
@@ -50,6 +51,13 @@ typedef struct {
     size_t arity;
   } * funcs;
   size_t func_count, func_cap;
+  /* .if/.elseif/.else/.endif: per open .if, whether a branch was taken and whether the current
+   * one is; lines are read only while every open level's current branch is */
+  struct kh_if {
+    int taken, active, seen_else;
+    uint32_t line;
+  } ifs[KH_MAX_IF_DEPTH];
+  size_t if_depth;
   uint32_t *top; /* element lines at top level */
   size_t top_count, top_cap;
   uint32_t *cards; /* learning-card lines */

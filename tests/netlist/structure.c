@@ -471,3 +471,27 @@ Test(structure, global_nodes) {
   free(v);
   kh_netlist_free(nl);
 }
+
+/* .if/.elseif/.else/.endif on parameters, nested, around elements and models (ngspice 39
+ * gives v(b) = 1.413084056 V for this deck); .param inside a branch is refused, since ngspice
+ * applies it whichever branch is taken. */
+Test(structure, conditionals) {
+  kh_netlist *nl = kh_test_parse(
+      "t\n.param corner=2 r0=1k rl={corner == 1 ? 1k : 2k}\n.if (corner == 1)\nr2 b 0 1k\n"
+      ".elseif (corner == 2 && r0 > 500)\nr2 b 0 {rl}\n.if (r0 < 10)\nr9 a 0 1\n.endif\n.else\n"
+      "r2 b 0 3k\n.endif\n.if (corner != 2)\n.model dd d(is=1e-14)\n.else\n"
+      ".model dd d(is=1e-12)\n.endif\nv1 a 0 3\nr1 a b r0\nd1 b c dd\nr3 c 0 1k\n");
+  cr_expect_eq(kh_netlist_find_element(nl, "r9"), (size_t)-1);
+  double *v = kh_test_solve(nl, "native");
+  cr_expect(fabs(kh_test_node(nl, v, "b") - 1.413084056) <= 1e-9, "%.12g",
+            kh_test_node(nl, v, "b"));
+  free(v);
+  kh_netlist_free(nl);
+  cr_expect(strstr(kh_test_parse_error("t\n.if (1)\n.param x=1\n.endif\nr1 a 0 1\n"),
+                   "test.cir:3:1: .param inside .if"));
+  cr_expect(strstr(kh_test_parse_error("t\n.if (1)\nr1 a 0 1\n"),
+                   "test.cir:2:1: .if is never closed by .endif"));
+  cr_expect(strstr(kh_test_parse_error("t\nr1 a 0 1\n.else\n"), "test.cir:3:1: .else without .if"));
+  cr_expect(strstr(kh_test_parse_error("t\n.if (nope > 1)\nr1 a 0 1\n.endif\n"),
+                   "test.cir:2:6: unknown parameter 'nope'"));
+}
