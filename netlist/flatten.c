@@ -280,7 +280,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
-  e.model = kh_strmap_find(&p->nl->model_names, t[3].s, t[3].len);
+  e.model = kh_find_model(p, s, &t[3]);
   if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (e.model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
@@ -360,7 +360,7 @@ static size_t split_params(const kh_tokens *tok, size_t from, size_t *params_at)
 static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner,
                              kh_param_table *table) {
   kh_tokens *tok = &p->line_tokens[inner->depth];
-  for (uint32_t line = def->first; line < def->end; line++) {
+  for (uint32_t line = def->first; line < def->end; line = kh_next_body_line(p, line)) {
     kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK) return st;
     if (tok->count && kh_token_eq(&tok->items[0], ".param")) {
@@ -409,11 +409,17 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
     st = kh_fail_nomem(p->ctx, "naming instances");
   if (st != KH_OK) return st;
   if (!added) return kh_token_fail(p, line, &t[0], "duplicate subcircuit instance '%s'", path);
-  kh_scope inner = {
-      kh_strmap_name(&p->instance_names, id), table, head->items + 2, port_nodes, nports, depth};
+  kh_scope inner = {kh_strmap_name(&p->instance_names, id),
+                    table,
+                    head->items + 2,
+                    port_nodes,
+                    nports,
+                    depth,
+                    def};
   st = body_params(p, def, &inner, table);
   def->active = 1;
-  for (uint32_t body = def->first; st == KH_OK && body < def->end; body++)
+  for (uint32_t body = def->first; st == KH_OK && body < def->end;
+       body = kh_next_body_line(p, body))
     st = expand_line(p, body, &inner);
   def->active = 0;
   return st;
@@ -428,7 +434,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[0], "'%.*s' needs its nodes and a subcircuit name",
                          (int)t[0].len, t[0].s);
   const kh_token *name = &t[positional - 1];
-  uint32_t id = kh_strmap_find(&p->subckt_names, name->s, name->len);
+  uint32_t id = kh_find_subckt(p, outer, name);
   if (id == KH_NOT_FOUND)
     return kh_token_fail(p, line, name, "unknown subcircuit '%.*s'", (int)name->len, name->s);
   kh_subckt *def = &p->subckts[id];

@@ -127,11 +127,29 @@ static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t
   return KH_OK;
 }
 
+/* key = prefix "." name (or name when prefix is NULL), in the arena */
+static const char *scoped_key(kh_parser *p, const char *prefix, const char *name, size_t len) {
+  size_t plen = prefix ? strlen(prefix) + 1 : 0;
+  char *key = kh_arena_alloc(&p->nl->arena, plen + len + 1);
+  if (!key) return NULL;
+  if (prefix) memcpy(key, prefix, plen - 1), key[plen - 1] = '.';
+  memcpy(key + plen, name, len);
+  key[plen + len] = '\0';
+  return key;
+}
+
 static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
   if (tok->count < 3) return kh_token_fail(p, line, &t[0], ".model needs a name and a type");
-  if (kh_strmap_find(&nl->model_names, t[1].s, t[1].len) != KH_NOT_FOUND)
+  /* a model inside a .subckt body is that definition's own: "sub.name" */
+  const char *key =
+      p->inside ? scoped_key(p, p->subckts[p->open[p->inside - 1]].key, t[1].s, (size_t)t[1].len)
+                : NULL;
+  if (p->inside && !key) return kh_fail_nomem(p->ctx, "storing a model");
+  const char *mname = key ? key : t[1].s;
+  size_t mlen = key ? strlen(key) : t[1].len;
+  if (kh_strmap_find(&nl->model_names, mname, mlen) != KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[1], "model '%.*s' is defined twice", (int)t[1].len, t[1].s);
   /* parameters in parentheses, or (as ngspice also reads them) without */
   size_t end = tok->count, from = 3;
@@ -151,7 +169,7 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   uint32_t id;
   if (st == KH_OK &&
       (kh_reserve((void **)&nl->models, &nl->model_cap, nl->model_count + 1, sizeof *nl->models) ||
-       kh_strmap_intern(&nl->model_names, t[1].s, t[1].len, &id, NULL)))
+       kh_strmap_intern(&nl->model_names, mname, mlen, &id, NULL)))
     st = kh_fail_nomem(p->ctx, "storing a model");
   if (st == KH_OK) {
     kh_model *m = &nl->models[nl->model_count++];
@@ -288,36 +306,65 @@ static int is_learning_card(const kh_token *t) {
 
 static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
   const kh_token *t = tok->items;
-  if (*inside)
-    return kh_token_fail(p, line, &t[0],
-                         "nested .subckt definitions are not supported; define '%.*s' at top "
-                         "level",
-                         tok->count > 1 ? (int)t[1].len : 0, tok->count > 1 ? t[1].s : "");
   if (tok->count < 2) return kh_token_fail(p, line, &t[0], ".subckt needs a name");
+  if (*inside > KH_MAX_SUBCKT_DEPTH)
+    return kh_token_fail(p, line, &t[0], ".subckt definitions nested deeper than %d",
+                         KH_MAX_SUBCKT_DEPTH);
+  uint32_t parent = *inside ? p->open[*inside - 1] : KH_NOT_FOUND;
+  const char *key =
+      scoped_key(p, *inside ? p->subckts[parent].key : NULL, t[1].s, (size_t)t[1].len);
   uint32_t id;
   int added;
-  if (kh_strmap_intern(&p->subckt_names, t[1].s, t[1].len, &id, &added) ||
+  if (!key || kh_strmap_intern(&p->subckt_names, key, strlen(key), &id, &added) ||
       kh_reserve((void **)&p->subckts, &p->subckt_cap, p->subckt_count + 1, sizeof *p->subckts))
     return kh_fail_nomem(p->ctx, "parsing .subckt");
   if (!added)
     return kh_token_fail(p, line, &t[1], "subcircuit '%.*s' is defined twice", (int)t[1].len,
                          t[1].s);
-  p->subckts[p->subckt_count++] =
-      (kh_subckt){kh_strmap_name(&p->subckt_names, id), line, line + 1, line + 1, 0};
-  *inside = 1;
+  const char *name = kh_arena_strndup(&p->nl->arena, t[1].s, t[1].len);
+  if (!name) return kh_fail_nomem(p->ctx, "parsing .subckt");
+  p->subckts[p->subckt_count++] = (kh_subckt){name, line, line + 1, line + 1, 0, parent, key};
+  p->open[(*inside)++] = id;
   return KH_OK;
 }
 
 static kh_status close_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
   const kh_token *t = tok->items;
   if (!*inside) return kh_token_fail(p, line, &t[0], ".ends without .subckt");
-  kh_subckt *s = &p->subckts[p->subckt_count - 1];
+  kh_subckt *s = &p->subckts[p->open[*inside - 1]];
   if (tok->count > 1 && !kh_token_eq(&t[1], s->name))
     return kh_token_fail(p, line, &t[1], ".ends '%.*s' closes .subckt '%s'", (int)t[1].len, t[1].s,
                          s->name);
   s->end = line;
-  *inside = 0;
+  (*inside)--;
   return KH_OK;
+}
+
+static uint32_t find_scoped(const kh_parser *p, const kh_strmap *names, const kh_scope *scope,
+                            const kh_token *name) {
+  char key[512];
+  for (const kh_subckt *d = scope ? scope->def : NULL; d;
+       d = d->parent == KH_NOT_FOUND ? NULL : &p->subckts[d->parent]) {
+    int n = snprintf(key, sizeof key, "%s.%.*s", d->key, (int)name->len, name->s);
+    if (n < 0 || (size_t)n >= sizeof key) continue;
+    uint32_t id = kh_strmap_find(names, key, (size_t)n);
+    if (id != KH_NOT_FOUND) return id;
+  }
+  return kh_strmap_find(names, name->s, name->len);
+}
+
+uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token *name) {
+  return find_scoped(p, &p->nl->model_names, scope, name);
+}
+
+uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_token *name) {
+  return find_scoped(p, &p->subckt_names, scope, name);
+}
+
+uint32_t kh_next_body_line(const kh_parser *p, uint32_t line) {
+  for (size_t k = 0; k < p->subckt_count; k++)
+    if (p->subckts[k].line == line) return p->subckts[k].end + 1;
+  return line + 1;
 }
 
 static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {

@@ -11,10 +11,12 @@
 #define KH_MAX_IF_DEPTH 32
 
 typedef struct {
-  const char *name;
+  const char *name;    /* as written */
   uint32_t line;       /* the .subckt line */
-  uint32_t first, end; /* body: logical lines [first, end) */
+  uint32_t first, end; /* body: logical lines [first, end), nested definitions included */
   int active;          /* being expanded: a second entry is recursion */
+  uint32_t parent;     /* the definition it is nested in, or KH_NOT_FOUND */
+  const char *key;     /* its name in subckt_names: "outer.inner" when nested */
 } kh_subckt;
 
 typedef struct {
@@ -33,6 +35,8 @@ typedef struct {
   const uint32_t *port_nodes;   /* the nodes they are bound to */
   size_t port_count;
   size_t depth;
+  const kh_subckt *def; /* the definition being expanded (NULL at top level): its own nested
+                         * subcircuits and models come first */
 } kh_scope;
 
 typedef struct {
@@ -66,8 +70,9 @@ typedef struct {
   size_t scratch_cap;
   size_t amplifier_cap;
   size_t controlled_count; /* E and F elements: amplifiers are paired only when there are any */
-  int inside;              /* scanning a .subckt body */
-  kh_tokens scan_tokens;   /* the line being scanned */
+  int inside;              /* how many .subckt bodies the scan is in */
+  uint32_t open[KH_MAX_SUBCKT_DEPTH + 1]; /* their definitions, innermost last */
+  kh_tokens scan_tokens;                  /* the line being scanned */
   /* Top-level element lines are flattened as they stream in, while they come in a leading run
    * that needs nothing defined later in the file (parse.c, kh_flatten_ahead). */
   int streaming;           /* still in that run */
@@ -85,6 +90,13 @@ kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const ch
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
+/* Scoped names: the model or subcircuit `name` as seen from scope (its definition's own, then
+ * each enclosing definition's, then the top level's); KH_NOT_FOUND when none. */
+uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token *name);
+uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_token *name);
+/* The line after `line` of a body, stepping over nested .subckt definitions. */
+uint32_t kh_next_body_line(const kh_parser *p, uint32_t line);
+
 /* Parses `name = value ...` assignments from tokens [from, to) into table (evaluated in scope). */
 kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to, const kh_scope *scope, kh_param_table *table);

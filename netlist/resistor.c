@@ -106,7 +106,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
       i += 2;
       continue;
     }
-    uint32_t id = t[i].len ? kh_strmap_find(&p->nl->model_names, t[i].s, t[i].len) : KH_NOT_FOUND;
+    uint32_t id = t[i].len ? kh_find_model(p, s, &t[i]) : KH_NOT_FOUND;
     if (id != KH_NOT_FOUND && !model) {
       model = &p->nl->models[id];
       if (strcmp(model->type, "r") != 0 && strcmp(model->type, "res") != 0)

@@ -495,3 +495,19 @@ Test(structure, conditionals) {
   cr_expect(strstr(kh_test_parse_error("t\n.if (nope > 1)\nr1 a 0 1\n.endif\n"),
                    "test.cir:2:6: unknown parameter 'nope'"));
 }
+
+/* Nested .subckt definitions and models, each scoped to the definition that holds it: two
+ * definitions hold their own 'half' and 'dloc' (ngspice 39: v(b) = 0.6928875986, v(c) =
+ * 0.5566525017). */
+Test(structure, nested_definitions_and_local_models) {
+  kh_netlist *nl = kh_test_parse(
+      "t\n.subckt stage in out\n.model dloc d(is=1e-14)\n.subckt half a b\nr1 a b 500\n"
+      ".ends half\nx1 in mid half\nx2 mid out half\nd1 out 0 dloc\n.ends stage\n"
+      ".subckt other in out\n.model dloc d(is=1e-12)\n.subckt half a b\nr1 a b 2k\n.ends\n"
+      "x1 in out half\nd1 out 0 dloc\n.ends other\nv1 a 0 5\nxa a b stage\nxb a c other\n");
+  double *v = kh_test_solve(nl, "native");
+  cr_expect(fabs(kh_test_node(nl, v, "b") - 0.6928875986) <= 1e-9);
+  cr_expect(fabs(kh_test_node(nl, v, "c") - 0.5566525017) <= 1e-9);
+  free(v);
+  kh_netlist_free(nl);
+}
