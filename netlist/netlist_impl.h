@@ -12,7 +12,8 @@
 typedef struct {
   uint8_t kind;      /* kh_element_kind */
   uint8_t synthetic; /* 1: the series resistor that a diode's RS adds (never written back);
-                      * 2: a diode moved behind it onto the internal node "<name>#rs" */
+                      * 2: a diode moved behind it onto the internal node "<name>#rs";
+                      * 3: a shunt to ground that .options rshunt= adds at a node */
   uint32_t node[2];
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t) {
@@ -198,7 +199,7 @@ static kh_status add_option(kh_parser *p, kh_option opt) {
 
 /* Options that change a DC answer in ngspice and that kirchhoff does not model yet: refused
  * rather than ignored (docs/netlist.md). */
-static const char *const refused_options[] = {"rshunt", "rseries"};
+static const char *const refused_options[] = {"rseries"};
 
 static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
@@ -605,6 +606,36 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl);
 }
 
+/* .options rshunt=R: a resistor R from every node to ground, as ngspice adds one (internal
+ * nodes such as a diode's RS node included), named "rshunt#<node>". */
+static kh_status add_shunts(kh_parser *p) {
+  kh_netlist *nl = p->nl;
+  double r = 0;
+  if (!kh_netlist_option(nl, "rshunt", &r) || r == 0) return KH_OK; /* 0: none, as in ngspice */
+  if (!(r > 0) || !isfinite(r))
+    return kh_fail(p->ctx, KH_ERR_INPUT, "%s: .options rshunt=%g must be positive", nl->files[0],
+                   r);
+  size_t nodes = nl->nodes.count;
+  if (kh_reserve_exact((void **)&nl->elements, &nl->element_cap, nl->element_count + nodes,
+                       sizeof *nl->elements))
+    return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
+  for (uint32_t n = 1; n < nodes; n++) {
+    const char *node = kh_strmap_name(&nl->nodes, n);
+    char *name = kh_arena_alloc(&nl->arena, strlen(node) + 8);
+    uint32_t id;
+    int added;
+    if (!name) return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
+    snprintf(name, strlen(node) + 8, "rshunt#%s", node);
+    if (kh_strmap_intern(&nl->element_names, name, strlen(name), &id, &added))
+      return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
+    if (!added)
+      return kh_fail(p->ctx, KH_ERR_INPUT, "%s: element name '%s' is taken", nl->files[0], name);
+    nl->elements[nl->element_count++] = (kh_elem){
+        .kind = KH_RESISTOR, .synthetic = 3, .node = {n, 0}, .model = KH_NOT_FOUND, .value = r};
+  }
+  return KH_OK;
+}
+
 /* Moves what the netlist keeps (title, file names, notes) out of the source. */
 static kh_status adopt_source(kh_parser *p) {
   kh_netlist *nl = p->nl;
@@ -649,6 +680,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)");
   if (st == KH_OK) st = kh_finish_resistors(&p);
+  if (st == KH_OK) st = add_shunts(&p);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);

@@ -105,6 +105,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   const kh_elem *e = &copy;
   const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]), *name = elem_name(nl, i);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
+  if (e->synthetic == 3) return; /* rshunt: the .options line adds it again, in both programs */
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
     write_diode_for_ngspice(nl, i, out); /* diode areas are not overridden */

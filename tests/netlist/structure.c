@@ -511,3 +511,24 @@ Test(structure, nested_definitions_and_local_models) {
   free(v);
   kh_netlist_free(nl);
 }
+
+/* .options rshunt=R: R from every node to ground, a diode's RS node included (ngspice 39 at
+ * reltol 1e-9: v(b) = 2.5074594033, v(e) = 40/19). */
+Test(structure, rshunt_resistors) {
+  kh_netlist *nl =
+      kh_test_parse("t\n.options rshunt=1e4\n.model dd d(is=1e-14 rs=10)\nv1 a 0 5\n"
+                    "r1 a b 1k\nd1 b c dd\nr2 c 0 1k\ni1 0 e 1m\nr3 e f 1k\nr4 f 0 2k\n");
+  double *v = kh_test_solve(nl, "native");
+  cr_expect(fabs(kh_test_node(nl, v, "b") - 2.5074594033) <= 1e-9, "%.12g",
+            kh_test_node(nl, v, "b"));
+  cr_expect(fabs(kh_test_node(nl, v, "e") - 40.0 / 19) <= 1e-14);
+  free(v);
+  kh_context *ctx = NULL;
+  char *text = NULL;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  cr_assert_eq(kh_netlist_write_string(ctx, nl, &text), KH_OK);
+  cr_expect(!strstr(text, "rshunt#") && strstr(text, ".options rshunt="), "%s", text);
+  free(text);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}

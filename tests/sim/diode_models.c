@@ -112,8 +112,8 @@ Test(diode_models, parameters_that_change_the_current_and_are_not_implemented_ar
           "test.cir:2:24: 'bv' applies to Shockley diodes only");
   refused("t\n.model dx d(is=1e-14)\nv1 a 0 1\nd1 a 0 dx w=2\n",
           "test.cir:4:11: unknown diode instance parameter 'w'");
-  refused("t\n.options rshunt=1e3\nv1 a 0 1\nr1 a 0 1\n",
-          "test.cir:2:10: option 'rshunt' changes the DC answer and is not implemented yet");
+  refused("t\n.options rseries=1e3\nv1 a 0 1\nr1 a 0 1\n",
+          "test.cir:2:10: option 'rseries' changes the DC answer and is not implemented yet");
   refused("t\n.temp -300\nv1 a 0 1\nr1 a 0 1\n", "test.cir:2:7: temperature -300 degrees Celsius");
 }
 
