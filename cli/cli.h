@@ -25,6 +25,8 @@ void kh_cli_prefer_huge_pages(const char *input_file);
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);
+int kh_cmd_dc(int argc, char **argv);
+void kh_help_dc(void);
 int kh_cmd_net(int argc, char **argv);
 void kh_help_net(void);
 int kh_cmd_grad(int argc, char **argv);

@@ -10,6 +10,7 @@
 static const kh_command commands[] = {
     {"op", "DC operating point of a netlist (native solver, ngspice, or both compared)", kh_cmd_op,
      kh_help_op},
+    {"dc", "the deck's .dc sweep: one operating point per row (CSV)", kh_cmd_dc, kh_help_dc},
     {"net", "write a layered deep resistive network as a netlist", kh_cmd_net, kh_help_net},
     {"grad", "compare EP gradient estimators with the exact gradient", kh_cmd_grad, kh_help_grad},
     {"export", "write a trained network from a trace as a netlist for ngspice", kh_cmd_export,

@@ -80,6 +80,9 @@ struct kh_netlist {
   size_t option_count, option_cap;
   kh_diode_inst *diode_inst;
   size_t diode_inst_count, diode_inst_cap;
+  kh_dc_sweep dc[2]; /* the .dc card (dc_count 0: none) */
+  size_t dc_count;
+  kh_loc dc_loc;
   kh_resistor_temp *resistor_temp;
   size_t resistor_temp_count, resistor_temp_cap;
   char **notes;

@@ -225,6 +225,38 @@ static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok
   return KH_OK;
 }
 
+/* .dc SRC START STOP STEP [SRC2 START2 STOP2 STEP2]: kept for kirchhoff dc (op ignores it,
+ * with a note). The sources are checked there, where a sweep of anything else is refused. */
+static kh_status parse_dc(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  kh_netlist *nl = p->nl;
+  if (tok->count != 5 && tok->count != 9)
+    return kh_token_fail(p, line, &t[0],
+                         ".dc takes SOURCE START STOP STEP, once or twice (%zu words given)",
+                         tok->count - 1);
+  if (nl->dc_count) return kh_token_fail(p, line, &t[0], "a second .dc card");
+  for (size_t k = 0; k * 4 + 1 < tok->count; k++) {
+    kh_dc_sweep *w = &nl->dc[k];
+    const kh_token *src = &t[1 + 4 * k];
+    w->source = kh_arena_strndup(&nl->arena, src->s, src->len);
+    if (!w->source) return kh_fail_nomem(p->ctx, "storing .dc");
+    double *v[3] = {&w->start, &w->stop, &w->step};
+    for (int j = 0; j < 3; j++) {
+      kh_status st = kh_eval_token(p, line, &t[2 + 4 * k + j], NULL, v[j]);
+      if (st != KH_OK) return st;
+    }
+    if (!(w->step != 0) || (w->stop - w->start) / w->step < 0)
+      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc step %g never reaches %g from %g",
+                           w->step, w->stop, w->start);
+    if ((w->stop - w->start) / w->step > 1e7)
+      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc sweep of more than 1e7 points");
+  }
+  nl->dc_count = tok->count == 9 ? 2 : 1;
+  nl->dc_loc = kh_token_loc(p, line, &t[0]);
+  return kh_source_note(p->ctx, &p->src, nl->dc_loc,
+                        ".dc kept for 'kirchhoff dc' (op computes the operating point)");
+}
+
 /* .func name(a, b) [=] {body} (or 'body', or a bare body token): a function of its parameters
  * and the global parameters, usable in every expression after it. */
 static kh_status parse_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
@@ -290,7 +322,7 @@ static kh_status parse_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
 }
 
 static const char *const skipped_cards[] = {
-    ".op",   ".dc",   ".tran",    ".ac",    ".print",   ".plot",    ".probe",
+    ".op",   ".tran",    ".ac",    ".print",   ".plot",    ".probe",
     ".save", ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise",
     ".tf",   ".sens", ".width",   ".disto", ".pz",      ".csparam", ".title"};
 
@@ -384,6 +416,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
     return parse_options(p, line, tok);
   if (kh_token_eq(t, ".temp")) return parse_temp(p, line, tok);
+  if (kh_token_eq(t, ".dc")) return parse_dc(p, line, tok);
   if (kh_token_eq(t, ".global")) return parse_global(p, line, tok);
   if (kh_token_eq(t, ".func")) return parse_func(p, line, tok);
   if (is_skipped_card(t))

@@ -122,6 +122,16 @@ typedef struct {
 } kh_amplifier;
 size_t kh_netlist_amplifier_count(const kh_netlist *nl);
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
+/* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
+ * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
+ * card is. */
+typedef struct {
+  const char *source;
+  double start, stop, step;
+} kh_dc_sweep;
+size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file,
+                     unsigned *line, unsigned *col);
+
 /* Notes about accepted-but-ignored input (skipped analysis cards, ...), as
  * "file:line:col: note: ...". */
 size_t kh_netlist_note_count(const kh_netlist *nl);

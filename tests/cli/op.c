@@ -2,6 +2,7 @@
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,5 +81,31 @@ Test(cli, help_and_version) {
   free(out);
   cr_assert_eq(run("--help", &out), 0);
   cr_assert(strstr(out, "commands:"), "%s", out);
+  free(out);
+}
+
+/* kirchhoff dc: the deck's .dc with two sources, the first varying fastest; 27 rows as
+ * ngspice 39 gives them, v(p) at VS = 0.25 V, I1 = 0 matching its 0.125000023235465 V. A sweep
+ * of anything but a source is refused at the card. */
+Test(cli, dc_sweeps) {
+  const char *path = kh_test_write_temp(
+      "sweep.cir", "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 0\nd1 a p dd\nrl p m 470\n"
+                   "d2 m 0 dd\ni1 0 m 0\n.dc vs 0 2 0.25 i1 0 1m 0.5m\n");
+  char cmd[1024], *out = NULL;
+  snprintf(cmd, sizeof cmd, "%s dc --quiet %s", kh_test_cli(), path);
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  cr_expect(strncmp(out, "v-sweep,i1,a,p,m\n", 17) == 0, "%s", out);
+  size_t rows = 0;
+  for (const char *c = out; *c; c++) rows += *c == '\n';
+  cr_expect_eq(rows, 28);
+  const char *row = strstr(out, "\n0.25,0,0.25,");
+  cr_assert(row, "%s", out);
+  double vp = strtod(row + strlen("\n0.25,0,0.25,"), NULL);
+  cr_expect(fabs(vp - 0.125000023235465) <= 1e-12, "%.17g", vp);
+  free(out);
+  path = kh_test_write_temp("sweep_temp.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.dc temp 0 100 10\n");
+  snprintf(cmd, sizeof cmd, "%s dc --quiet %s 2>&1", kh_test_cli(), path);
+  cr_expect_eq(kh_test_run(cmd, &out), 2);
+  cr_expect(strstr(out, "sweep_temp.cir:4:1: .dc sweeps 'temp'"), "%s", out);
   free(out);
 }
