@@ -8,7 +8,8 @@
 #include <string.h>
 
 void kh_help_op(void) {
-  printf("usage: kirchhoff op FILE [--backend native|ngspice] [--csv | --timing] [--quiet]\n"
+  printf("usage: kirchhoff op FILE [--backend native|ngspice] [--csv | --timing] [--currents]\n"
+         "                    [--quiet]\n"
          "       kirchhoff op --compare FILE [--tol VOLTS]\n\n"
          "Prints the DC node voltages of the netlist FILE, then the KCL residual of the\n"
          "answer (largest current imbalance at a node; not in CSV output).\n\n"
@@ -21,17 +22,21 @@ void kh_help_op(void) {
          "                  exit 3 when |dV| exceeds --tol (default 1e-6 V)\n"
          "  --timing        instead of the voltages: parse, assembly and solve times, peak\n"
          "                  memory and the KCL residual (large circuits; bench/large.sh)\n"
+         "  --currents      also each element's current (from its + node through it to its -\n"
+         "                  node, as ngspice's i(name): a supplying source is negative) and\n"
+         "                  the power it absorbs; with --csv a second block\n"
+         "                  'element,current,power'\n"
          "  --quiet         no notes about skipped cards on stderr\n");
 }
 
 typedef struct {
   const char *file, *backend;
-  int csv, compare, quiet, timing;
+  int csv, compare, quiet, timing, currents;
   double tol;
 } op_options;
 
 static int parse_options(int argc, char **argv, op_options *o) {
-  *o = (op_options){NULL, "native", 0, 0, 0, 0, 1e-6};
+  *o = (op_options){NULL, "native", 0, 0, 0, 0, 0, 1e-6};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (kh_cli_is_help(a)) {
@@ -41,6 +46,8 @@ static int parse_options(int argc, char **argv, op_options *o) {
       o->csv = 1;
     else if (!strcmp(a, "--timing"))
       o->timing = 1;
+    else if (!strcmp(a, "--currents"))
+      o->currents = 1;
     else if (!strcmp(a, "--compare"))
       o->compare = 1;
     else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
@@ -70,9 +77,10 @@ static int parse_options(int argc, char **argv, op_options *o) {
 
 /* Assembles and solves with one backend; *seconds covers both. */
 /* seconds[0]: assembly and symbolic analysis; seconds[1]: the solve (factorization, solve,
- * refinement and the KCL certificate). */
+ * refinement and the KCL certificate). currents (or NULL): each element's, from the answer. */
 static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *backend,
-                            double *voltages, double seconds[2], kh_solve_stats *stats) {
+                            double *voltages, double seconds[2], kh_solve_stats *stats,
+                            double *currents) {
   double t0 = kh_cli_now();
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
@@ -81,6 +89,7 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
   double t1 = kh_cli_now();
   if (st == KH_OK) st = kh_solver_solve(ctx, s, voltages, stats);
   seconds[0] = t1 - t0, seconds[1] = kh_cli_now() - t1;
+  if (st == KH_OK && currents) st = kh_circuit_currents(ctx, c, voltages, currents);
   kh_solver_free(s);
   kh_circuit_free(c);
   return st;
@@ -116,6 +125,19 @@ static void print_voltages(const kh_netlist *nl, const double *v, int csv,
            stats->factorizations);
 }
 
+/* --currents: every element's current and the power it absorbs. */
+static void print_currents(const kh_netlist *nl, const double *v, const double *i, int csv) {
+  printf(csv ? "\nelement,current,power\n" : "# element currents (A) and absorbed power (W)\n");
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    double p = (v[e.node_pos] - v[e.node_neg]) * i[k];
+    if (csv)
+      printf("%s,%.17g,%.17g\n", e.name, i[k], p);
+    else
+      printf("%-24s %-18.10g %.10g\n", e.name, i[k], p);
+  }
+}
+
 static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, double parse_s) {
   size_t n = kh_netlist_node_count(nl);
   double *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
@@ -126,8 +148,8 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   }
   double ta[2], tb[2];
   kh_solve_stats sa, sb;
-  kh_status st = solve_with(ctx, nl, "native", a, ta, &sa);
-  if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, tb, &sb);
+  kh_status st = solve_with(ctx, nl, "native", a, ta, &sa, NULL);
+  if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, tb, &sb, NULL);
   if (st != KH_OK) {
     free(a), free(b);
     return kh_cli_report(ctx, st);
@@ -172,15 +194,18 @@ int kh_cmd_op(int argc, char **argv) {
       rc = compare(ctx, nl, &o, parse_s);
     } else {
       double *v = calloc(kh_netlist_node_count(nl), sizeof *v), secs[2];
+      double *i = o.currents ? calloc(kh_netlist_element_count(nl) + 1, sizeof *i) : NULL;
       kh_solve_stats stats;
-      st = v ? solve_with(ctx, nl, o.backend, v, secs, &stats) : KH_ERR_NOMEM;
+      st = v && (i || !o.currents) ? solve_with(ctx, nl, o.backend, v, secs, &stats, i)
+                                   : KH_ERR_NOMEM;
       if (st == KH_OK && o.timing)
         print_timing(nl, parse_s, secs, &stats);
       else if (st == KH_OK)
         print_voltages(nl, v, o.csv, &stats);
       else
         rc = kh_cli_report(ctx, st);
-      free(v);
+      if (st == KH_OK && i) print_currents(nl, v, i, o.csv);
+      free(v), free(i);
     }
   }
   kh_netlist_free(nl);

@@ -52,6 +52,14 @@ double kh_circuit_nudge(const kh_circuit *c);
  * element carries this factor, and the nudge stays the physical current -beta (v - y). */
 double kh_circuit_element_weight(const kh_circuit *c, size_t element);
 
+/* Element currents at node voltages `voltages` (a solve's answer): current[element] for every
+ * element, flowing from its positive node through it to its negative node (ngspice's i(name):
+ * a source delivering power has a negative current). Voltage sources and inductors get what
+ * their nodes leave unbalanced; capacitors 0. Circuits with ideal diodes or amplifiers are
+ * refused (KH_ERR_USAGE) for now. */
+kh_status kh_circuit_currents(kh_context *ctx, const kh_circuit *c, const double *voltages,
+                              double *current);
+
 #ifdef __cplusplus
 }
 #endif

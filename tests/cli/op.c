@@ -109,3 +109,31 @@ Test(cli, dc_sweeps) {
   cr_expect(strstr(out, "sweep_temp.cir:4:1: .dc sweeps 'temp'"), "%s", out);
   free(out);
 }
+
+/* op --currents: element currents as ngspice 39 reports them for the same deck (v1#branch
+ * -2.66666798406e-3, l1#branch 3.952185484914e-9, v2#branch 2.666664031876e-3, @d1[id]). */
+Test(cli, element_currents) {
+  const char *path = kh_test_write_temp(
+      "currents.cir", "t\n.model dd d(is=1e-14 rs=5)\nv1 a 0 5\nr1 a b 1k\nd1 b c dd\nl1 c e 1u\n"
+                      "r2 e 0 2k\ni1 0 e 1m\nv2 b f 1\nr3 f 0 500\nc1 f 0 1u\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --csv --currents --quiet %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  const struct {
+    const char *name;
+    double amps;
+  } want[] = {{"\nv1,", -2.66666798406e-3},
+              {"\nl1,", 3.952185484914e-9},
+              {"\nv2,", 2.666664031876e-3},
+              {"\nd1,", 3.952185484914e-9},
+              {"\nc1,", 0}};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    const char *row = strstr(out, want[k].name);
+    cr_assert(row, "%s missing in %s", want[k].name, out);
+    double got = strtod(row + strlen(want[k].name), NULL);
+    cr_expect(fabs(got - want[k].amps) <= 1e-9 * fabs(want[k].amps) + 1e-20, "%s %.17g",
+              want[k].name, got);
+  }
+  cr_expect(strstr(out, "\nelement,current,power\n"), "%s", out);
+  free(out);
+}
