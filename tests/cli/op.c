@@ -91,9 +91,9 @@ Test(cli, dc_sweeps) {
   const char *path = kh_test_write_temp(
       "sweep.cir", "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 0\nd1 a p dd\nrl p m 470\n"
                    "d2 m 0 dd\ni1 0 m 0\n.dc vs 0 2 0.25 i1 0 1m 0.5m\n");
-  char cmd[1024], *out = NULL;
-  snprintf(cmd, sizeof cmd, "%s dc --quiet %s", kh_test_cli(), path);
-  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  char args[600], *out = NULL;
+  snprintf(args, sizeof args, "dc --quiet %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
   cr_expect(strncmp(out, "v-sweep,i1,a,p,m\n", 17) == 0, "%s", out);
   size_t rows = 0;
   for (const char *c = out; *c; c++) rows += *c == '\n';
@@ -104,8 +104,8 @@ Test(cli, dc_sweeps) {
   cr_expect(fabs(vp - 0.125000023235465) <= 1e-12, "%.17g", vp);
   free(out);
   path = kh_test_write_temp("sweep_temp.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.dc temp 0 100 10\n");
-  snprintf(cmd, sizeof cmd, "%s dc --quiet %s 2>&1", kh_test_cli(), path);
-  cr_expect_eq(kh_test_run(cmd, &out), 2);
+  snprintf(args, sizeof args, "dc --quiet %s", path);
+  cr_expect_eq(run(args, &out), 2);
   cr_expect(strstr(out, "sweep_temp.cir:4:1: .dc sweeps 'temp'"), "%s", out);
   free(out);
 }
