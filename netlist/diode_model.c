@@ -86,8 +86,8 @@ static const param_row model_params[] = {
     {"xm", "xm", NO_DC},
     {"xp", "xp", NO_DC},
     /* change the DC current, not implemented yet */
-    {"ikf", "ikf", REFUSED},
-    {"ik", "ikf", REFUSED},
+    {"ikf", "ikf", DC},
+    {"ik", "ikf", DC},
     {"ikr", "ikr", REFUSED},
     {"isr", "isr", REFUSED},
     {"nr", "nr", REFUSED},

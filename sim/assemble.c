@@ -53,8 +53,7 @@ static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, 
  * through GMIN, PWL diodes through goff > 0). An ideal diode that is off leaves a node floating. */
 static int conducts_dc(const kh_circuit *c, size_t element, const kh_diode **next) {
   kh_element_kind k = (kh_element_kind)c->kind[element];
-  if (k != KH_DIODE)
-    return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_VCVS || k == KH_INDUCTOR;
+  if (k != KH_DIODE) return k == KH_RESISTOR || k == KH_VSOURCE || k == KH_VCVS || k == KH_INDUCTOR;
   const kh_diode *d = (*next)++;
   return d->kind == KH_DIODE_SHOCKLEY ? d->gmin > 0 : d->kind == KH_DIODE_PWL && d->goff > 0;
 }

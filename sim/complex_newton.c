@@ -193,6 +193,11 @@ kh_status kh_complex_newton(kh_context *ctx, kh_circuit *c, kh_sparse *s, size_t
       return kh_fail(ctx, KH_ERR_USAGE,
                      "complex nudges of circuits with PWL diodes (or ideal diodes between two free "
                      "nodes) are not supported: their segments have no analytic continuation");
+  for (const kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++)
+    if (d->kind == KH_DIODE_SHOCKLEY && d->ikf > 0)
+      return kh_fail(ctx, KH_ERR_USAGE,
+                     "complex nudges of diodes with IKF are not supported: ngspice's knee "
+                     "switches on at 1e-18 A, which has no analytic continuation");
   if (!s->free_valid || s->free_version != c->param_version)
     return kh_fail(ctx, KH_ERR_USAGE, "complex nudges need the free phase solved just before");
   full_matrix fm = {0};

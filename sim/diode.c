@@ -49,6 +49,10 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
   out->vte = n * vt;
   out->csat = in.m * is * in.area * exp((t / tnom - 1) * eg / out->vte + xti / n * log(t / tnom));
   out->vtb = param(nl, m, "nbv", n) * vt;
+  out->ikf = param(nl, m, "ikf", 0) * in.area * in.m;
+  if (!(out->ikf >= 0) || !isfinite(out->ikf))
+    return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs IKF >= 0", e.file,
+                   e.line, e.col, e.name, m);
   out->bv = INFINITY;
   if (given(nl, m, "bv")) {
     double dt = t - tnom, bv = param(nl, m, "bv", 0), tcv = param(nl, m, "tcv", 0);
@@ -111,6 +115,32 @@ int kh_diode_branch(const kh_diode *d, double v) {
   return v >= -d->bv ? 0 : -1;
 }
 
+#define IKF_FLOOR 1e-18 /* ngspice applies IKF above this current only */
+
+/* The primitive of the IKF-limited forward current c / (1 + s), s = sqrt(c / ikf): with
+ * c = cs (e^{v/vte} - 1) and a = cs / ikf, the integral over v is 2 ikf vte F(s) with
+ * F(s) = s - ln(1 + s) / (1 + a) - (a / (2 (1 + a))) ln(s^2 + a)
+ *        - (a^2 / ((1 + a) sqrt a)) atan(s / sqrt a)          (docs/algorithms.md). */
+static double knee_primitive(double s, double a) {
+  double ra = sqrt(a);
+  return s - log1p(s) / (1 + a) - a / (2 * (1 + a)) * log(s * s + a) -
+         a * a / ((1 + a) * ra) * atan(s / ra);
+}
+
+/* The forward branch above IKF_FLOOR, where the knee applies: c and dc/dv in, phi continued
+ * from phi_floor, the plain branch's value where the knee starts. */
+static void forward_knee(const kh_diode *d, double c, double gc, double phi_floor, double *phi,
+                         double *i, double *g, double *curve) {
+  double k = d->ikf, s = sqrt(c / k), a = d->csat / k;
+  double dfdc = (2 + s) / (2 * (1 + s) * (1 + s)); /* d/dc of c / (1 + s) */
+  double d2fdc2 = -(3 + s) / (4 * s * k * (1 + s) * (1 + s) * (1 + s));
+  *i = c / (1 + s);
+  *g = dfdc * gc;
+  *curve = d2fdc2 * gc * gc + dfdc * gc / d->vte;
+  *phi =
+      phi_floor + 2 * k * d->vte * (knee_primitive(s, a) - knee_primitive(sqrt(IKF_FLOOR / k), a));
+}
+
 /* The junction alone (no GMIN, no trust region): phi, i and di/dv; *curve is d2i/dv2. Each
  * branch's phi is its primitive, joined to the branch above it at their boundary. */
 static void junction(const kh_diode *d, double v, double *phi, double *i, double *g,
@@ -123,9 +153,14 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
       return;
     }
     double em1 = expm1(u);
-    *phi = cs * (vte * em1 - v);
     *i = cs * em1;
     *g = cs * (em1 + 1) / vte;
+    if (d->ikf > 0 && *i > IKF_FLOOR) {
+      double ef = IKF_FLOOR / cs, vf = vte * log1p(ef); /* where the knee starts */
+      forward_knee(d, *i, *g, cs * (vte * ef - vf), phi, i, g, curve);
+      return;
+    }
+    *phi = cs * (vte * em1 - v);
     *curve = *g / vte;
     return;
   }

@@ -15,7 +15,8 @@ typedef enum {
 } kh_diode_kind;
 
 /* The Shockley junction's current, as ngspice's dioload.c computes it (docs/algorithms.md):
- *   v >= -3 vte:             i = csat (exp(v / vte) - 1)
+ *   v >= -3 vte:             i = csat (exp(v / vte) - 1), then with IKF, where i > 1e-18 A,
+ *                            i / (1 + sqrt(i / ikf))
  *   -bv <= v < -3 vte:       i = -csat (1 + (3 vte / (e v))^3)
  *   v < min(-3 vte, -bv):    i = -csat exp(-(bv + v) / vtb)
  * plus GMIN v. The current never decreases with v, so its integral (the co-content term) is
@@ -30,6 +31,7 @@ typedef struct {
   double vte, vtb;  /* N Vt and NBV Vt */
   double bv;        /* breakdown voltage at temperature; +inf without BV */
   double gmin;      /* across the junction */
+  double ikf;       /* forward knee current IKF times area and m (0: none) */
   double vlo, vhi;  /* the trust region (+-inf: none) */
   double gon, goff; /* PWL conductances */
   double vth;       /* PWL and ideal threshold */

@@ -21,6 +21,7 @@ static void destroy(void *impl) {
   cholmod_l_finish(&s->cm);
   kh_free(s->x), kh_free(s->lo), kh_free(s->hi), kh_free(s->grad), kh_free(s->step);
   kh_free(s->trial), kh_free(s->trial_grad), kh_free(s->fixed), kh_free(s->fixed_factored);
+  kh_free(s->diag);
   kh_nudge_release(s);
   kh_lagged_release(s);
   kh_free(s);
@@ -60,8 +61,9 @@ static kh_status prepare(kh_context *ctx, kh_circuit *c, void **impl) {
     s->trial = kh_malloc(n * sizeof *s->trial), s->fixed = kh_calloc(n, 1);
     s->fixed_factored = kh_calloc(n, 1);
     s->trial_grad = kh_malloc(n * sizeof *s->trial_grad);
+    s->diag = kh_malloc(n * sizeof *s->diag);
     if (!s->x || !s->lo || !s->hi || !s->grad || !s->step || !s->trial || !s->fixed ||
-        !s->trial_grad || !s->fixed_factored)
+        !s->trial_grad || !s->fixed_factored || !s->diag)
       return kh_fail_nomem(ctx, "preparing the Newton solver");
   }
   return KH_OK;

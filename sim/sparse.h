@@ -18,6 +18,7 @@ typedef struct {
   double *x; /* last solution: the warm start of the next solve */
   int have_x;
   double *lo, *hi, *grad, *step, *trial, *trial_grad;
+  double *diag; /* the Hessian's diagonal at the last Newton point (newton.c's KKT scale) */
   unsigned char *fixed;
   /* The last free (beta = 0) solution and Z = H^-1 P, for nudged solves without refactoring */
   double *x_free, *z, *nudge_work;

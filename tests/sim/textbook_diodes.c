@@ -2,8 +2,9 @@
  * loop), full-wave bridges with a grounded or a floating source, clamps to bias rails, LED
  * drivers (IS = 1e-20, N = 2), zener regulators, DC multiplier ladders (capacitors open) and
  * diodes with series resistance, at supplies from 0.1 to 1000 V of either sign, IS from 1e-18 to
- * 1e-6 A and N from 0.5 to 3. Every seed must converge within 50 Newton iterations with its KCL
- * certificate, and the first ones must match ngspice on the same deck. */
+ * 1e-6 A, N from 0.5 to 3, and a third of the models with a forward knee IKF (1e-4 to 10 A). Every
+ * seed must converge within 50 Newton iterations with its KCL certificate, and the first ones must
+ * match ngspice on the same deck. */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -48,7 +49,11 @@ static const char *textbook_circuit(uint64_t seed, const char **topology) {
   double is = log_uniform(&s, 1e-18, 1e-6), n = 0.5 + 2.5 * kh_test_uniform(&s);
   double r = log_uniform(&s, 10, 1e5);
   put(&b, "%s seed %llu\n", *topology, (unsigned long long)seed);
-  put(&b, ".model dm d(is=%.6g n=%.6g)\n", is, n);
+  double ikf = log_uniform(&s, 1e-4, 10); /* a forward knee on a third of the models */
+  if (kh_test_next(&s) % 3 == 0)
+    put(&b, ".model dm d(is=%.6g n=%.6g ikf=%.6g)\n", is, n, ikf);
+  else
+    put(&b, ".model dm d(is=%.6g n=%.6g)\n", is, n);
   switch (kind) {
   case 0: { /* 1-4 diodes and a resistor in one loop, the resistor at any position */
     int diodes = 1 + (int)(kh_test_next(&s) % 4), at = (int)(kh_test_next(&s) % (diodes + 1));
