@@ -360,8 +360,13 @@ static size_t split_params(const kh_tokens *tok, size_t from, size_t *params_at)
 static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner,
                              kh_param_table *table) {
   kh_tokens *tok = &p->line_tokens[inner->depth];
+  kh_if_state branches = {0};
   for (uint32_t line = def->first; line < def->end; line = kh_next_body_line(p, line)) {
-    kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    int read;
+    kh_status st = kh_body_line(p, line, inner, &branches, &read);
+    if (st != KH_OK) return st;
+    if (!read) continue;
+    st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK) return st;
     if (tok->count && kh_token_eq(&tok->items[0], ".param")) {
       st = kh_parse_assignments(p, line, tok, 1, tok->count, inner, table);
@@ -418,9 +423,14 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     def};
   st = body_params(p, def, &inner, table);
   def->active = 1;
+  kh_if_state branches = {0};
   for (uint32_t body = def->first; st == KH_OK && body < def->end;
-       body = kh_next_body_line(p, body))
-    st = expand_line(p, body, &inner);
+       body = kh_next_body_line(p, body)) {
+    int read = 0;
+    st = kh_body_line(p, body, &inner, &branches, &read);
+    if (st == KH_OK && read) st = expand_line(p, body, &inner);
+  }
+  if (st == KH_OK) st = kh_body_done(p, &branches);
   def->active = 0;
   return st;
 }

@@ -135,8 +135,8 @@ kh_netlist_scale_kind kh_netlist_scale(const kh_netlist *nl, size_t *count, cons
   return (kh_netlist_scale_kind)nl->scale_kind;
 }
 
-size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file,
-                     unsigned *line, unsigned *col) {
+size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file, unsigned *line,
+                     unsigned *col) {
   for (size_t k = 0; k < nl->dc_count; k++) sweeps[k] = nl->dc[k];
   if (nl->dc_count) {
     *file = nl->files[nl->dc_loc.file];

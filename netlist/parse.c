@@ -246,8 +246,8 @@ static kh_status parse_dc(kh_parser *p, uint32_t line, const kh_tokens *tok) {
       if (st != KH_OK) return st;
     }
     if (!(w->step != 0) || (w->stop - w->start) / w->step < 0)
-      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc step %g never reaches %g from %g",
-                           w->step, w->stop, w->start);
+      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc step %g never reaches %g from %g", w->step,
+                           w->stop, w->start);
     if ((w->stop - w->start) / w->step > 1e7)
       return kh_token_fail(p, line, &t[4 + 4 * k], ".dc sweep of more than 1e7 points");
   }
@@ -321,10 +321,10 @@ static kh_status parse_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   return st == KH_OK ? add_option(p, opt) : st;
 }
 
-static const char *const skipped_cards[] = {
-    ".op",   ".tran",    ".ac",    ".print",   ".plot",    ".probe",
-    ".save", ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise",
-    ".tf",   ".sens", ".width",   ".disto", ".pz",      ".csparam", ".title"};
+static const char *const skipped_cards[] = {".op",      ".tran",  ".ac",    ".print",   ".plot",
+                                            ".probe",   ".save",  ".ic",    ".nodeset", ".meas",
+                                            ".measure", ".four",  ".noise", ".tf",      ".sens",
+                                            ".width",   ".disto", ".pz",    ".csparam", ".title"};
 
 static int is_skipped_card(const kh_token *t) {
   for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)
@@ -504,19 +504,20 @@ static int conditional(const char *text, size_t *expr) {
   return 0;
 }
 
-static int reading(const kh_parser *p) {
-  for (size_t k = 0; k < p->if_depth; k++)
-    if (!p->ifs[k].active) return 0;
+static int reading(const kh_if_state *s) {
+  for (size_t k = 0; k < s->depth; k++)
+    if (!s->ifs[k].active) return 0;
   return 1;
 }
 
-/* .if and .elseif conditions: an expression of the global parameters (ngspice's comparisons,
+/* .if and .elseif conditions: an expression of the parameters in scope (ngspice's comparisons,
  * && and ||), true when not 0. */
-static kh_status condition(kh_parser *p, uint32_t line, size_t at, int *value) {
+static kh_status condition(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope,
+                           int *value) {
   const kh_line *l = &p->src.lines[line];
   const char *text = kh_line_text(&p->src, l);
   size_t len = strlen(text);
-  lookup_env env = {p, NULL};
+  lookup_env env = {p, scope};
   kh_expr_error err;
   double v;
   while (at < len && text[at] == ' ') at++;
@@ -530,30 +531,27 @@ static kh_status condition(kh_parser *p, uint32_t line, size_t at, int *value) {
   return KH_OK;
 }
 
-static kh_status if_card(kh_parser *p, uint32_t line, int card, size_t at) {
+static kh_status if_card(kh_parser *p, kh_if_state *s, const kh_scope *scope, uint32_t line,
+                         int card, size_t at) {
   kh_loc loc = kh_source_loc(&p->src, &p->src.lines[line], 0);
-  if (p->inside) /* a body is expanded per instance from its lines, every branch included */
-    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc,
-                          "conditionals inside .subckt are not supported; put the .if around "
-                          "the subcircuit or its instances");
   if (card == 1) {
-    if (p->if_depth == KH_MAX_IF_DEPTH)
+    if (s->depth == KH_MAX_IF_DEPTH)
       return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, ".if nested deeper than %d",
                             KH_MAX_IF_DEPTH);
-    int value = 0, outer = reading(p);
-    kh_status st = outer ? condition(p, line, at, &value) : KH_OK;
+    int value = 0, outer = reading(s);
+    kh_status st = outer ? condition(p, line, at, scope, &value) : KH_OK;
     if (st != KH_OK) return st;
-    p->ifs[p->if_depth++] = (struct kh_if){value || !outer, value, 0, line};
+    s->ifs[s->depth++] = (struct kh_if){value || !outer, value, 0, line};
     return KH_OK;
   }
-  if (!p->if_depth)
+  if (!s->depth)
     return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, "%s without .if",
                           card == 2   ? ".elseif"
                           : card == 3 ? ".else"
                                       : ".endif");
-  struct kh_if *f = &p->ifs[p->if_depth - 1];
+  struct kh_if *f = &s->ifs[s->depth - 1];
   if (card == 4) {
-    p->if_depth--;
+    s->depth--;
     return KH_OK;
   }
   if (f->seen_else)
@@ -567,13 +565,45 @@ static kh_status if_card(kh_parser *p, uint32_t line, int card, size_t at) {
   }
   int value = 0;
   f->active = 0;
-  p->if_depth--; /* the condition is read only where the .if's surroundings are */
-  kh_status st = !f->taken && reading(p) ? condition(p, line, at, &value) : KH_OK;
-  p->if_depth++;
+  s->depth--; /* the condition is read only where the .if's surroundings are */
+  kh_status st = !f->taken && reading(s) ? condition(p, line, at, scope, &value) : KH_OK;
+  s->depth++;
   if (st != KH_OK) return st;
   f->active = value;
   f->taken |= value;
   return KH_OK;
+}
+
+/* ngspice 39 applies a .param line inside an .if branch whichever branch is taken (measured):
+ * refused, so that no deck means one thing to ngspice and another to kirchhoff. */
+static kh_status param_in_branch(kh_parser *p, uint32_t line) {
+  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
+                        kh_source_loc(&p->src, &p->src.lines[line], 0),
+                        ".param inside .if: ngspice 39 applies it whichever branch is taken; "
+                        "define the parameter outside, with ?: if it depends on the condition");
+}
+
+kh_status kh_body_line(kh_parser *p, uint32_t line, const kh_scope *scope, kh_if_state *state,
+                       int *read) {
+  const char *text = kh_line_text(&p->src, &p->src.lines[line]);
+  size_t at;
+  int card = conditional(text, &at);
+  *read = 0;
+  if (card) return if_card(p, state, scope, line, card, at);
+  if (state->depth && !strncmp(text, ".param", 6)) return param_in_branch(p, line);
+  *read = reading(state);
+  return KH_OK;
+}
+
+static kh_status unclosed(kh_parser *p, const kh_if_state *s) {
+  const struct kh_if *f = &s->ifs[s->depth - 1];
+  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
+                        kh_source_loc(&p->src, &p->src.lines[f->line], 0),
+                        ".if is never closed by .endif");
+}
+
+kh_status kh_body_done(kh_parser *p, const kh_if_state *state) {
+  return state->depth ? unclosed(p, state) : KH_OK;
 }
 
 static kh_status take_line(void *user, uint32_t line) {
@@ -582,17 +612,15 @@ static kh_status take_line(void *user, uint32_t line) {
   if (st != KH_OK) return st;
   size_t at;
   int card = conditional(kh_line_text(&p->src, &p->src.lines[line]), &at);
-  if (card || p->if_depth) {
+  if (card && p->inside && reading(&p->top_if))
+    return KH_OK; /* a body's own: evaluated per instance (kh_body_line) */
+  if (card || p->top_if.depth) {
     if ((st = flush_streamed(p)) != KH_OK) return st;
     line = p->src.line_count - 1; /* the line moved down */
-    if (card) return if_card(p, line, card, at);
+    if (card) return if_card(p, &p->top_if, NULL, line, card, at);
     if (!strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6))
-      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
-                            kh_source_loc(&p->src, &p->src.lines[line], 0),
-                            ".param inside .if: ngspice 39 applies it whichever branch is taken; "
-                            "define the parameter outside, with ?: if it depends on the "
-                            "condition");
-    if (!reading(p)) return KH_OK; /* a branch not taken */
+      return param_in_branch(p, line);
+    if (!reading(&p->top_if)) return KH_OK; /* a branch not taken */
   }
   if (streamable(p, line)) {
     if (!p->pending) p->pending_from = line;
@@ -604,12 +632,7 @@ static kh_status take_line(void *user, uint32_t line) {
 
 static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
-  if (st == KH_OK && p->if_depth) {
-    const struct kh_if *f = &p->ifs[p->if_depth - 1];
-    st = kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
-                        kh_source_loc(&p->src, &p->src.lines[f->line], 0),
-                        ".if is never closed by .endif");
-  }
+  if (st == KH_OK && p->top_if.depth) st = unclosed(p, &p->top_if);
   if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
     kh_loc loc = kh_source_loc(&p->src, &p->src.lines[s->line], 0);

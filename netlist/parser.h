@@ -27,6 +27,16 @@ typedef struct {
   size_t count, capacity;
 } kh_param_table;
 
+/* .if/.elseif/.else/.endif: per open .if, whether a branch was taken and whether the current
+ * one is; lines are read only while every open level's current branch is. */
+typedef struct {
+  struct kh_if {
+    int taken, active, seen_else;
+    uint32_t line;
+  } ifs[KH_MAX_IF_DEPTH];
+  size_t depth;
+} kh_if_state;
+
 /* Where an element line is being expanded: the top level or one subcircuit instance. */
 typedef struct {
   const char *path;             /* "" at top level, else "x1" or "x1.x2" */
@@ -55,14 +65,8 @@ typedef struct {
     size_t arity;
   } * funcs;
   size_t func_count, func_cap;
-  /* .if/.elseif/.else/.endif: per open .if, whether a branch was taken and whether the current
-   * one is; lines are read only while every open level's current branch is */
-  struct kh_if {
-    int taken, active, seen_else;
-    uint32_t line;
-  } ifs[KH_MAX_IF_DEPTH];
-  size_t if_depth;
-  uint32_t *top; /* element lines at top level */
+  kh_if_state top_if; /* .if/.elseif/.else/.endif around top-level lines */
+  uint32_t *top;      /* element lines at top level */
   size_t top_count, top_cap;
   uint32_t *cards; /* learning-card lines */
   size_t card_count, card_cap;
@@ -90,6 +94,13 @@ kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const ch
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
+/* A line of a subcircuit body as an instance expands it: conditional cards are evaluated with
+ * the instance's parameters and *read says whether to read the line; kh_body_done checks that
+ * every .if was closed. */
+kh_status kh_body_line(kh_parser *p, uint32_t line, const kh_scope *scope, kh_if_state *state,
+                       int *read);
+kh_status kh_body_done(kh_parser *p, const kh_if_state *state);
+
 /* Scoped names: the model or subcircuit `name` as seen from scope (its definition's own, then
  * each enclosing definition's, then the top level's); KH_NOT_FOUND when none. */
 uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token *name);

@@ -532,3 +532,21 @@ Test(structure, rshunt_resistors) {
   kh_context_free(ctx);
   kh_netlist_free(nl);
 }
+
+/* .if inside a .subckt body, on the instance's parameters (ngspice 39: x = 2, y = 1.5,
+ * z = 2.25); an unclosed one is an error when the body expands. */
+Test(structure, conditionals_inside_subcircuits) {
+  kh_netlist *nl = kh_test_parse(
+      "t\n.subckt load a b mode=1\n.if (mode == 1)\nr1 a b 1k\n.elseif (mode == 2)\nr1 a b 2k\n"
+      ".else\nr1 a b 3k\n.endif\n.ends\nv1 in 0 3\nr0 in x 1k\nx1 x 0 load mode=2\nr9 in y 1k\n"
+      "x2 y 0 load\nr8 in z 1k\nx3 z 0 load mode=5\n");
+  double *v = kh_test_solve(nl, "native");
+  cr_expect(fabs(kh_test_node(nl, v, "x") - 2) <= 1e-14);
+  cr_expect(fabs(kh_test_node(nl, v, "y") - 1.5) <= 1e-14);
+  cr_expect(fabs(kh_test_node(nl, v, "z") - 2.25) <= 1e-14);
+  free(v);
+  kh_netlist_free(nl);
+  cr_expect(strstr(kh_test_parse_error("t\n.subckt s a b\n.if (1)\nr1 a b 1\n.ends\nx1 n 0 s\n"
+                                       "v1 n 0 1\n"),
+                   "test.cir:3:1: .if is never closed by .endif"));
+}
