@@ -23,6 +23,10 @@ double kh_cli_now(void);
  * the minimum); call before the input is read (memory.c). */
 void kh_cli_prefer_huge_pages(const char *input_file);
 
+/* Says on stderr which nodes float in islands the circuit holds at 0 V (kh_circuit_floating_nodes):
+ * ngspice solves such decks the same way, but they are often a mistyped node name. */
+void kh_cli_warn_floating(const kh_circuit *c);
+
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);
 int kh_cmd_dc(int argc, char **argv);

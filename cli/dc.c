@@ -67,6 +67,7 @@ static int run(kh_context *ctx, const kh_netlist *nl) {
   size_t n = kh_netlist_node_count(nl);
   double *v = calloc(n, sizeof *v), failed_at = NAN;
   kh_status st = v ? kh_circuit_new(ctx, &c, nl) : KH_ERR_NOMEM;
+  if (st == KH_OK) kh_cli_warn_floating(c);
   if (st == KH_OK) st = kh_solver_new(ctx, &s, c, "native");
   if (st == KH_OK) {
     printf("%s", kh_netlist_element(nl, ax[0].element).kind == KH_VSOURCE ? "v-sweep" : "i-sweep");

@@ -24,6 +24,17 @@ static const kh_command commands[] = {
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
+void kh_cli_warn_floating(const kh_circuit *c) {
+  size_t first = 0, n = kh_circuit_floating_nodes(c, &first);
+  if (!n) return;
+  const kh_netlist *nl = kh_circuit_netlist(c);
+  fprintf(stderr,
+          "kirchhoff: warning: %zu node%s with no DC path to ground and no current into %s "
+          "(first '%s') held at 0 V, as ngspice's GMIN holds %s; a mistyped node name?\n",
+          n, n > 1 ? "s" : "", n > 1 ? "them" : "it", kh_netlist_node_name(nl, first),
+          n > 1 ? "them" : "it");
+}
+
 int kh_cli_report(kh_context *ctx, kh_status st) {
   const char *msg = kh_last_error(ctx);
   fprintf(stderr, "kirchhoff: %s: %s\n", kh_status_text(st), msg[0] ? msg : "(no detail)");

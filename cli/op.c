@@ -85,6 +85,7 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
   kh_status st = kh_circuit_new(ctx, &c, nl);
+  if (st == KH_OK) kh_cli_warn_floating(c);
   if (st == KH_OK) st = kh_solver_new(ctx, &s, c, backend);
   double t1 = kh_cli_now();
   if (st == KH_OK) st = kh_solver_solve(ctx, s, voltages, stats);

@@ -58,12 +58,51 @@ static int conducts_dc(const kh_circuit *c, size_t element, const kh_diode **nex
   return d->kind == KH_DIODE_SHOCKLEY ? d->gmin > 0 : d->kind == KH_DIODE_PWL && d->goff > 0;
 }
 
+/* Whether every node without a DC path to ground sits in an island that no current can enter:
+ * only resistors, capacitors, inductors and 0 A current sources touch it. ngspice solves such
+ * decks (GMIN holds the island at 0 V); any other element (a source with a value, a diode that
+ * is off, an amplifier) makes the island's voltage meaningless, and that stays an error. */
+static int islands_are_inert(const kh_circuit *c, union_find *u) {
+  for (size_t i = 0; i < c->element_count; i++) {
+    int touches = uf_find(u, c->ends[i][0]) != 0 || uf_find(u, c->ends[i][1]) != 0;
+    if (!touches) continue;
+    kh_element_kind k = (kh_element_kind)c->kind[i];
+    int inert = k == KH_RESISTOR || k == KH_CAPACITOR || k == KH_INDUCTOR ||
+                (k == KH_ISOURCE && c->value[i] == 0);
+    if (!inert) return 0;
+  }
+  return 1;
+}
+
+/* Holds every inert island's nodes at 0 V, as ngspice's GMIN does: they stop being unknowns,
+ * and the other unknowns close up. */
+static kh_status pin_islands(kh_context *ctx, kh_circuit *c, union_find *u) {
+  int64_t *renumber = kh_malloc((c->unknowns + 1) * sizeof *renumber);
+  if (!renumber) return kh_fail_nomem(ctx, "assembling the circuit");
+  for (size_t k = 0; k < c->unknowns; k++) renumber[k] = 0;
+  for (size_t n = 0; n < c->node_count; n++) {
+    if (uf_find(u, (uint32_t)n) == 0) continue;
+    if (!c->pinned_count++) c->first_pinned = (uint32_t)n;
+    if (c->unknown_of[n] >= 0) renumber[c->unknown_of[n]] = -1;
+  }
+  size_t kept = 0;
+  for (size_t k = 0; k < c->unknowns; k++)
+    if (renumber[k] == 0) renumber[k] = (int64_t)kept++;
+  for (size_t n = 0; n < c->node_count; n++)
+    if (c->unknown_of[n] >= 0) c->unknown_of[n] = renumber[c->unknown_of[n]];
+  for (size_t k = 0; k < c->ideal_count; k++)
+    if (c->ideal_unknown[k] >= 0) c->ideal_unknown[k] = renumber[c->ideal_unknown[k]];
+  c->unknowns = kept;
+  kh_free(renumber);
+  return KH_OK;
+}
+
 /* Every node needs a DC path (resistor, diode or voltage source) to ground. One error names
  * every floating node (the first 20 of them, and how many there are), at the first one's
  * element, so that a deck with several islands needs one run to learn them all. */
 enum { FLOATING_NAMES = 20 };
 
-static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find *u) {
+static kh_status check_floating(kh_context *ctx, kh_circuit *c, union_find *u) {
   const kh_netlist *nl = c->nl;
   for (size_t i = 0; i < c->node_count; i++) u->parent[i] = (uint32_t)i;
   const kh_diode *next = c->diodes;
@@ -80,6 +119,7 @@ static kh_status check_floating(kh_context *ctx, const kh_circuit *c, union_find
     if (w > 0 && len + (size_t)w < sizeof names) len += (size_t)w;
   }
   if (!floating) return KH_OK;
+  if (islands_are_inert(c, u)) return pin_islands(ctx, c, u);
   for (size_t i = 0; i < c->element_count; i++) {
     kh_element e = kh_netlist_element(nl, i);
     if (e.node_pos == first || e.node_neg == first)

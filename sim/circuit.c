@@ -269,3 +269,8 @@ void kh_circuit_kcl(const kh_circuit *c, const double *v, double vtol, double *s
   *residual = worst;
   *relative = big > 0 ? beyond / big : beyond;
 }
+
+size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first) {
+  if (c->pinned_count && first) *first = c->first_pinned;
+  return c->pinned_count;
+}

@@ -48,6 +48,8 @@ struct kh_circuit {
   int64_t *ideal_unknown; /* per ideal diode: the bounded unknown, or -1 (both ends fixed) */
   int8_t *ideal_sign;     /* +1: anode free (upper bound), -1: cathode free (lower bound) */
   size_t ideal_count;
+  size_t pinned_count; /* nodes of inert islands held at 0 V (assemble.c) */
+  uint32_t first_pinned;
   size_t augmented_count;       /* ideal diodes between two free nodes (diode.h: augmented) */
   unsigned conductance_version; /* bumps when a conductance (or the nudge strength) changes */
   unsigned param_version;       /* bumps when a conductance or a source value changes */

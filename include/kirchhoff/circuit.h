@@ -52,6 +52,12 @@ double kh_circuit_nudge(const kh_circuit *c);
  * element carries this factor, and the nudge stays the physical current -beta (v - y). */
 double kh_circuit_element_weight(const kh_circuit *c, size_t element);
 
+/* Nodes with no DC path to ground in islands that no current can enter (only resistors,
+ * capacitors, inductors and 0 A current sources touch them): held at 0 V, as ngspice's GMIN
+ * holds them. Returns how many, and the first's node index in *first (may be NULL). Any other
+ * floating node is an input error of kh_circuit_new. */
+size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first);
+
 /* Element currents at node voltages `voltages` (a solve's answer): current[element] for every
  * element, flowing from its positive node through it to its negative node (ngspice's i(name):
  * a source delivering power has a negative current). Voltage sources and inductors get what

@@ -64,7 +64,8 @@ Test(cli, exit_codes) {
   cr_assert_eq(run(args, &out), 2);
   cr_assert(strstr(out, "bad.cir:2:12: unknown suffix"), "%s", out);
   free(out);
-  const char *floating = kh_test_write_temp("float.cir", "t\nr1 a 0 1k\nv1 a 0 1\nr2 b c 1\n");
+  const char *floating =
+      kh_test_write_temp("float.cir", "t\nr1 a 0 1k\nv1 a 0 1\nr2 b c 1\ni1 0 c 1m\n");
   snprintf(args, sizeof args, "op %s", floating);
   cr_assert_eq(run(args, &out), 2);
   cr_assert(strstr(out, "float.cir:4:1: node 'b'"), "%s", out);
@@ -135,5 +136,20 @@ Test(cli, element_currents) {
               want[k].name, got);
   }
   cr_expect(strstr(out, "\nelement,current,power\n"), "%s", out);
+  free(out);
+}
+
+/* An island no current can enter (a resistor and a 0 A source with no path to ground) is held
+ * at 0 V, as ngspice holds it, with a warning naming it; a current into it stays an error. */
+Test(cli, inert_islands_held_at_zero) {
+  const char *path = kh_test_write_temp(
+      "island.cir", "t\nv1 a 0 1\nr1 a 0 1k\ni1 b 0 0\nr2 b c 1k\nl1 c d 1u\nc1 d 0 1n\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --csv --quiet %s", path);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "warning: 3 nodes with no DC path to ground and no current into them "
+                        "(first 'b') held at 0 V"),
+            "%s", out);
+  cr_expect(strstr(out, "\nb,0\nc,0\nd,0\n"), "%s", out);
   free(out);
 }
