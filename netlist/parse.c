@@ -74,6 +74,22 @@ static int function(void *user, const char *name, size_t len, kh_user_function *
   return 0;
 }
 
+kh_status kh_eval_line(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope, double *out) {
+  const kh_line *l = &p->src.lines[line];
+  const char *text = kh_line_text(&p->src, l);
+  size_t len = strlen(text);
+  lookup_env env = {p, scope};
+  kh_expr_error err;
+  while (at < len && text[at] == ' ') at++;
+  if (at == len)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, 0),
+                          "a condition is missing");
+  if (kh_expr_eval_functions(text + at, len - at, lookup, function, &env, out, &err) != 0)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, at + err.offset),
+                          "%s", err.message);
+  return KH_OK;
+}
+
 static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
@@ -189,138 +205,6 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   return st;
 }
 
-static kh_status add_option(kh_parser *p, kh_option opt) {
-  kh_netlist *nl = p->nl;
-  if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1, sizeof *nl->options))
-    return kh_fail_nomem(p->ctx, "storing options");
-  nl->options[nl->option_count++] = opt;
-  return KH_OK;
-}
-
-/* Options that change a DC answer in ngspice and that kirchhoff does not model yet: refused
- * rather than ignored (docs/netlist.md). */
-static const char *const refused_options[] = {"rseries"};
-
-static kh_status parse_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
-  kh_netlist *nl = p->nl;
-  for (size_t i = 1; i < tok->count; i++) {
-    const kh_token *t = &tok->items[i];
-    for (size_t k = 0; k < sizeof refused_options / sizeof refused_options[0]; k++)
-      if (kh_token_eq(t, refused_options[k]))
-        return kh_token_fail(p, line, t,
-                             "option '%s' changes the DC answer and is not implemented yet",
-                             refused_options[k]);
-    kh_option opt = {kh_arena_strndup(&nl->arena, t->s, t->len), 0, 0};
-    if (!opt.name) return kh_fail_nomem(p->ctx, "storing options");
-    if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=")) {
-      if (i + 2 >= tok->count) return kh_token_fail(p, line, &tok->items[i + 1], "missing value");
-      kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
-      if (st != KH_OK) return st;
-      opt.has_value = 1;
-      i += 2;
-    }
-    kh_status st = add_option(p, opt);
-    if (st != KH_OK) return st;
-  }
-  return KH_OK;
-}
-
-/* .dc SRC START STOP STEP [SRC2 START2 STOP2 STEP2]: kept for kirchhoff dc (op ignores it,
- * with a note). The sources are checked there, where a sweep of anything else is refused. */
-static kh_status parse_dc(kh_parser *p, uint32_t line, const kh_tokens *tok) {
-  const kh_token *t = tok->items;
-  kh_netlist *nl = p->nl;
-  if (tok->count != 5 && tok->count != 9)
-    return kh_token_fail(p, line, &t[0],
-                         ".dc takes SOURCE START STOP STEP, once or twice (%zu words given)",
-                         tok->count - 1);
-  if (nl->dc_count) return kh_token_fail(p, line, &t[0], "a second .dc card");
-  for (size_t k = 0; k * 4 + 1 < tok->count; k++) {
-    kh_dc_sweep *w = &nl->dc[k];
-    const kh_token *src = &t[1 + 4 * k];
-    w->source = kh_arena_strndup(&nl->arena, src->s, src->len);
-    if (!w->source) return kh_fail_nomem(p->ctx, "storing .dc");
-    double *v[3] = {&w->start, &w->stop, &w->step};
-    for (int j = 0; j < 3; j++) {
-      kh_status st = kh_eval_token(p, line, &t[2 + 4 * k + j], NULL, v[j]);
-      if (st != KH_OK) return st;
-    }
-    if (!(w->step != 0) || (w->stop - w->start) / w->step < 0)
-      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc step %g never reaches %g from %g", w->step,
-                           w->stop, w->start);
-    if ((w->stop - w->start) / w->step > 1e7)
-      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc sweep of more than 1e7 points");
-  }
-  nl->dc_count = tok->count == 9 ? 2 : 1;
-  nl->dc_loc = kh_token_loc(p, line, &t[0]);
-  return kh_source_note(p->ctx, &p->src, nl->dc_loc,
-                        ".dc kept for 'kirchhoff dc' (op computes the operating point)");
-}
-
-/* .func name(a, b) [=] {body} (or 'body', or a bare body token): a function of its parameters
- * and the global parameters, usable in every expression after it. */
-static kh_status parse_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
-  const kh_token *t = tok->items;
-  size_t n = tok->count, i = 3;
-  if (n < 4 || !starts_like_name(t[1].s[0]) || !kh_token_eq(&t[2], "("))
-    return kh_token_fail(p, line, &t[n > 1 ? 1 : 0], ".func needs name(parameters) and a body");
-  for (size_t k = 0; k < p->func_count; k++)
-    if (strlen(p->funcs[k].name) == t[1].len && !memcmp(p->funcs[k].name, t[1].s, t[1].len))
-      return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len,
-                           t[1].s);
-  kh_arena *a = &p->nl->arena;
-  const char **params = kh_arena_alloc(a, (n + 1) * sizeof *params);
-  size_t arity = 0;
-  for (; i < n && !kh_token_eq(&t[i], ")"); i++) {
-    if (!starts_like_name(t[i].s[0]))
-      return kh_token_fail(p, line, &t[i], "expected a parameter name, found '%.*s'", (int)t[i].len,
-                           t[i].s);
-    if (params && !(params[arity++] = kh_arena_strndup(a, t[i].s, t[i].len))) params = NULL;
-  }
-  if (i >= n) return kh_token_fail(p, line, &t[n - 1], "')' missing in .func");
-  i++;
-  if (i < n && kh_token_eq(&t[i], "=")) i++;
-  if (i + 1 != n) return kh_token_fail(p, line, &t[i < n ? i : n - 1], ".func needs one body");
-  const kh_token *body = &t[i];
-  size_t skip = body->s[0] == '{' || body->s[0] == '\'' ? 1 : 0;
-  const char *text = kh_arena_strndup(a, body->s + skip, body->len - 2 * skip);
-  if (!params || !text ||
-      kh_reserve((void **)&p->funcs, &p->func_cap, p->func_count + 1, sizeof *p->funcs))
-    return kh_fail_nomem(p->ctx, "storing .func");
-  const char *name = kh_arena_strndup(a, t[1].s, t[1].len);
-  if (!name) return kh_fail_nomem(p->ctx, "storing .func");
-  p->funcs[p->func_count++] = (struct kh_func){name, text, params, arity};
-  return KH_OK;
-}
-
-/* .global n1 n2 ...: nodes that keep their name inside every subcircuit instance. */
-static kh_status parse_global(kh_parser *p, uint32_t line, const kh_tokens *tok) {
-  if (tok->count < 2) return kh_token_fail(p, line, &tok->items[0], ".global needs node names");
-  for (size_t i = 1; i < tok->count; i++) {
-    const kh_token *t = &tok->items[i];
-    if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
-      return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
-    uint32_t id;
-    if (kh_strmap_intern(&p->global_nodes, t->s, t->len, &id, NULL))
-      return kh_fail_nomem(p->ctx, "storing .global");
-  }
-  return KH_OK;
-}
-
-/* .temp T: the circuit temperature in degrees Celsius, as `.options temp=T`. */
-static kh_status parse_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
-  const kh_token *t = tok->items;
-  if (tok->count != 2)
-    return kh_token_fail(p, line, &t[tok->count > 2 ? 2 : 0],
-                         ".temp takes one temperature in degrees Celsius");
-  kh_option opt = {"temp", 0, 1};
-  kh_status st = kh_eval_token(p, line, &t[1], NULL, &opt.value);
-  if (st == KH_OK && !(opt.value > -273.15))
-    st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
-                       opt.value);
-  return st == KH_OK ? add_option(p, opt) : st;
-}
-
 static const char *const skipped_cards[] = {".op",      ".tran",  ".ac",    ".print",   ".plot",
                                             ".probe",   ".save",  ".ic",    ".nodeset", ".meas",
                                             ".measure", ".four",  ".noise", ".tf",      ".sens",
@@ -414,11 +298,11 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
     return push_line(p, &p->cards, &p->card_count, &p->card_cap, line);
   }
   if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
-    return parse_options(p, line, tok);
-  if (kh_token_eq(t, ".temp")) return parse_temp(p, line, tok);
-  if (kh_token_eq(t, ".dc")) return parse_dc(p, line, tok);
-  if (kh_token_eq(t, ".global")) return parse_global(p, line, tok);
-  if (kh_token_eq(t, ".func")) return parse_func(p, line, tok);
+    return kh_card_options(p, line, tok);
+  if (kh_token_eq(t, ".temp")) return kh_card_temp(p, line, tok);
+  if (kh_token_eq(t, ".dc")) return kh_card_dc(p, line, tok);
+  if (kh_token_eq(t, ".global")) return kh_card_global(p, line, tok);
+  if (kh_token_eq(t, ".func")) return kh_card_func(p, line, tok);
   if (is_skipped_card(t))
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                           "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,
@@ -489,138 +373,15 @@ static kh_status reserve_elements(kh_parser *p) {
 }
 
 /* The source's on_line: each complete logical line, in order, while the file is read. */
-/* Which conditional card a line is: 1 .if, 2 .elseif, 3 .else, 4 .endif, 0 none; *expr gets
- * the offset of what follows the keyword. */
-static int conditional(const char *text, size_t *expr) {
-  static const char *const cards[] = {".if", ".elseif", ".else", ".endif"};
-  for (int k = 0; k < 4; k++) {
-    size_t n = strlen(cards[k]);
-    if (strncmp(text, cards[k], n) == 0 &&
-        (text[n] == '\0' || text[n] == ' ' || text[n] == '(' || text[n] == '\t')) {
-      *expr = n;
-      return k + 1;
-    }
-  }
-  return 0;
-}
-
-static int reading(const kh_if_state *s) {
-  for (size_t k = 0; k < s->depth; k++)
-    if (!s->ifs[k].active) return 0;
-  return 1;
-}
-
-/* .if and .elseif conditions: an expression of the parameters in scope (ngspice's comparisons,
- * && and ||), true when not 0. */
-static kh_status condition(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope,
-                           int *value) {
-  const kh_line *l = &p->src.lines[line];
-  const char *text = kh_line_text(&p->src, l);
-  size_t len = strlen(text);
-  lookup_env env = {p, scope};
-  kh_expr_error err;
-  double v;
-  while (at < len && text[at] == ' ') at++;
-  if (at == len)
-    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, 0),
-                          "a condition is missing");
-  if (kh_expr_eval_functions(text + at, len - at, lookup, function, &env, &v, &err) != 0)
-    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, at + err.offset),
-                          "%s", err.message);
-  *value = v != 0;
-  return KH_OK;
-}
-
-static kh_status if_card(kh_parser *p, kh_if_state *s, const kh_scope *scope, uint32_t line,
-                         int card, size_t at) {
-  kh_loc loc = kh_source_loc(&p->src, &p->src.lines[line], 0);
-  if (card == 1) {
-    if (s->depth == KH_MAX_IF_DEPTH)
-      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, ".if nested deeper than %d",
-                            KH_MAX_IF_DEPTH);
-    int value = 0, outer = reading(s);
-    kh_status st = outer ? condition(p, line, at, scope, &value) : KH_OK;
-    if (st != KH_OK) return st;
-    s->ifs[s->depth++] = (struct kh_if){value || !outer, value, 0, line};
-    return KH_OK;
-  }
-  if (!s->depth)
-    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, "%s without .if",
-                          card == 2   ? ".elseif"
-                          : card == 3 ? ".else"
-                                      : ".endif");
-  struct kh_if *f = &s->ifs[s->depth - 1];
-  if (card == 4) {
-    s->depth--;
-    return KH_OK;
-  }
-  if (f->seen_else)
-    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, loc, "%s after .else",
-                          card == 2 ? ".elseif" : ".else");
-  if (card == 3) {
-    f->seen_else = 1;
-    f->active = !f->taken;
-    f->taken = 1;
-    return KH_OK;
-  }
-  int value = 0;
-  f->active = 0;
-  s->depth--; /* the condition is read only where the .if's surroundings are */
-  kh_status st = !f->taken && reading(s) ? condition(p, line, at, scope, &value) : KH_OK;
-  s->depth++;
-  if (st != KH_OK) return st;
-  f->active = value;
-  f->taken |= value;
-  return KH_OK;
-}
-
-/* ngspice 39 applies a .param line inside an .if branch whichever branch is taken (measured):
- * refused, so that no deck means one thing to ngspice and another to kirchhoff. */
-static kh_status param_in_branch(kh_parser *p, uint32_t line) {
-  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
-                        kh_source_loc(&p->src, &p->src.lines[line], 0),
-                        ".param inside .if: ngspice 39 applies it whichever branch is taken; "
-                        "define the parameter outside, with ?: if it depends on the condition");
-}
-
-kh_status kh_body_line(kh_parser *p, uint32_t line, const kh_scope *scope, kh_if_state *state,
-                       int *read) {
-  const char *text = kh_line_text(&p->src, &p->src.lines[line]);
-  size_t at;
-  int card = conditional(text, &at);
-  *read = 0;
-  if (card) return if_card(p, state, scope, line, card, at);
-  if (state->depth && !strncmp(text, ".param", 6)) return param_in_branch(p, line);
-  *read = reading(state);
-  return KH_OK;
-}
-
-static kh_status unclosed(kh_parser *p, const kh_if_state *s) {
-  const struct kh_if *f = &s->ifs[s->depth - 1];
-  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT,
-                        kh_source_loc(&p->src, &p->src.lines[f->line], 0),
-                        ".if is never closed by .endif");
-}
-
-kh_status kh_body_done(kh_parser *p, const kh_if_state *state) {
-  return state->depth ? unclosed(p, state) : KH_OK;
-}
-
 static kh_status take_line(void *user, uint32_t line) {
   kh_parser *p = user;
   kh_status st = reserve_elements(p);
   if (st != KH_OK) return st;
-  size_t at;
-  int card = conditional(kh_line_text(&p->src, &p->src.lines[line]), &at);
-  if (card && p->inside && reading(&p->top_if))
-    return KH_OK; /* a body's own: evaluated per instance (kh_body_line) */
-  if (card || p->top_if.depth) {
+  if (kh_is_conditional(kh_line_text(&p->src, &p->src.lines[line])) || p->top_if.depth) {
     if ((st = flush_streamed(p)) != KH_OK) return st;
+    int read;
     line = p->src.line_count - 1; /* the line moved down */
-    if (card) return if_card(p, &p->top_if, NULL, line, card, at);
-    if (!strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6))
-      return param_in_branch(p, line);
-    if (!reading(&p->top_if)) return KH_OK; /* a branch not taken */
+    if ((st = kh_top_line(p, line, &read)) != KH_OK || !read) return st;
   }
   if (streamable(p, line)) {
     if (!p->pending) p->pending_from = line;
@@ -632,7 +393,7 @@ static kh_status take_line(void *user, uint32_t line) {
 
 static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
-  if (st == KH_OK && p->top_if.depth) st = unclosed(p, &p->top_if);
+  if (st == KH_OK) st = kh_body_done(p, &p->top_if);
   if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
     kh_loc loc = kh_source_loc(&p->src, &p->src.lines[s->line], 0);
@@ -660,36 +421,6 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->trainable);
   kh_arena_release(&nl->arena);
   kh_free(nl);
-}
-
-/* .options rshunt=R: a resistor R from every node to ground, as ngspice adds one (internal
- * nodes such as a diode's RS node included), named "rshunt#<node>". */
-static kh_status add_shunts(kh_parser *p) {
-  kh_netlist *nl = p->nl;
-  double r = 0;
-  if (!kh_netlist_option(nl, "rshunt", &r) || r == 0) return KH_OK; /* 0: none, as in ngspice */
-  if (!(r > 0) || !isfinite(r))
-    return kh_fail(p->ctx, KH_ERR_INPUT, "%s: .options rshunt=%g must be positive", nl->files[0],
-                   r);
-  size_t nodes = nl->nodes.count;
-  if (kh_reserve_exact((void **)&nl->elements, &nl->element_cap, nl->element_count + nodes,
-                       sizeof *nl->elements))
-    return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
-  for (uint32_t n = 1; n < nodes; n++) {
-    const char *node = kh_strmap_name(&nl->nodes, n);
-    char *name = kh_arena_alloc(&nl->arena, strlen(node) + 8);
-    uint32_t id;
-    int added;
-    if (!name) return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
-    snprintf(name, strlen(node) + 8, "rshunt#%s", node);
-    if (kh_strmap_intern(&nl->element_names, name, strlen(name), &id, &added))
-      return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
-    if (!added)
-      return kh_fail(p->ctx, KH_ERR_INPUT, "%s: element name '%s' is taken", nl->files[0], name);
-    nl->elements[nl->element_count++] = (kh_elem){
-        .kind = KH_RESISTOR, .synthetic = 3, .node = {n, 0}, .model = KH_NOT_FOUND, .value = r};
-  }
-  return KH_OK;
 }
 
 /* Moves what the netlist keeps (title, file names, notes) out of the source. */
@@ -736,7 +467,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)");
   if (st == KH_OK) st = kh_finish_resistors(&p);
-  if (st == KH_OK) st = add_shunts(&p);
+  if (st == KH_OK) st = kh_add_shunts(&p);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);

@@ -94,6 +94,21 @@ kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const ch
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
+/* Directive cards (directives.c): each parses its logical line's tokens into the netlist;
+ * kh_add_shunts adds .options rshunt's resistors once every card is read. */
+kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok);
+kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok);
+kh_status kh_card_global(kh_parser *p, uint32_t line, const kh_tokens *tok);
+kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok);
+kh_status kh_card_dc(kh_parser *p, uint32_t line, const kh_tokens *tok);
+kh_status kh_add_shunts(kh_parser *p);
+
+/* Evaluates the expression that starts at byte `at` of logical line `line` (a .if condition). */
+kh_status kh_eval_line(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope, double *out);
+/* Conditionals (conditionals.c): whether a line is .if/.elseif/.else/.endif; a top-level line
+ * as the scan meets it (*read: whether to read it); */
+int kh_is_conditional(const char *text);
+kh_status kh_top_line(kh_parser *p, uint32_t line, int *read);
 /* A line of a subcircuit body as an instance expands it: conditional cards are evaluated with
  * the instance's parameters and *read says whether to read the line; kh_body_done checks that
  * every .if was closed. */

@@ -129,8 +129,8 @@ typedef struct {
   const char *source;
   double start, stop, step;
 } kh_dc_sweep;
-size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file,
-                     unsigned *line, unsigned *col);
+size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file, unsigned *line,
+                     unsigned *col);
 
 /* Notes about accepted-but-ignored input (skipped analysis cards, ...), as
  * "file:line:col: note: ...". */

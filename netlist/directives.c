@@ -1,0 +1,175 @@
+/* Directive cards beyond models and subcircuits: .options, .temp, .global, .func and .dc
+ * (kept for kirchhoff dc), and the resistors .options rshunt adds once the file is read. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int starts_like_name(char c) {
+  return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static kh_status add_option(kh_parser *p, kh_option opt) {
+  kh_netlist *nl = p->nl;
+  if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1, sizeof *nl->options))
+    return kh_fail_nomem(p->ctx, "storing options");
+  nl->options[nl->option_count++] = opt;
+  return KH_OK;
+}
+
+/* Options that change a DC answer in ngspice and that kirchhoff does not model yet: refused
+ * rather than ignored (docs/netlist.md). */
+static const char *const refused_options[] = {"rseries"};
+
+kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  for (size_t i = 1; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    for (size_t k = 0; k < sizeof refused_options / sizeof refused_options[0]; k++)
+      if (kh_token_eq(t, refused_options[k]))
+        return kh_token_fail(p, line, t,
+                             "option '%s' changes the DC answer and is not implemented yet",
+                             refused_options[k]);
+    kh_option opt = {kh_arena_strndup(&nl->arena, t->s, t->len), 0, 0};
+    if (!opt.name) return kh_fail_nomem(p->ctx, "storing options");
+    if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=")) {
+      if (i + 2 >= tok->count) return kh_token_fail(p, line, &tok->items[i + 1], "missing value");
+      kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
+      if (st != KH_OK) return st;
+      opt.has_value = 1;
+      i += 2;
+    }
+    kh_status st = add_option(p, opt);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
+/* .dc SRC START STOP STEP [SRC2 START2 STOP2 STEP2]: kept for kirchhoff dc (op ignores it,
+ * with a note). The sources are checked there, where a sweep of anything else is refused. */
+kh_status kh_card_dc(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  kh_netlist *nl = p->nl;
+  if (tok->count != 5 && tok->count != 9)
+    return kh_token_fail(p, line, &t[0],
+                         ".dc takes SOURCE START STOP STEP, once or twice (%zu words given)",
+                         tok->count - 1);
+  if (nl->dc_count) return kh_token_fail(p, line, &t[0], "a second .dc card");
+  for (size_t k = 0; k * 4 + 1 < tok->count; k++) {
+    kh_dc_sweep *w = &nl->dc[k];
+    const kh_token *src = &t[1 + 4 * k];
+    w->source = kh_arena_strndup(&nl->arena, src->s, src->len);
+    if (!w->source) return kh_fail_nomem(p->ctx, "storing .dc");
+    double *v[3] = {&w->start, &w->stop, &w->step};
+    for (int j = 0; j < 3; j++) {
+      kh_status st = kh_eval_token(p, line, &t[2 + 4 * k + j], NULL, v[j]);
+      if (st != KH_OK) return st;
+    }
+    if (!(w->step != 0) || (w->stop - w->start) / w->step < 0)
+      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc step %g never reaches %g from %g", w->step,
+                           w->stop, w->start);
+    if ((w->stop - w->start) / w->step > 1e7)
+      return kh_token_fail(p, line, &t[4 + 4 * k], ".dc sweep of more than 1e7 points");
+  }
+  nl->dc_count = tok->count == 9 ? 2 : 1;
+  nl->dc_loc = kh_token_loc(p, line, &t[0]);
+  return kh_source_note(p->ctx, &p->src, nl->dc_loc,
+                        ".dc kept for 'kirchhoff dc' (op computes the operating point)");
+}
+
+/* .func name(a, b) [=] {body} (or 'body', or a bare body token): a function of its parameters
+ * and the global parameters, usable in every expression after it. */
+kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count, i = 3;
+  if (n < 4 || !starts_like_name(t[1].s[0]) || !kh_token_eq(&t[2], "("))
+    return kh_token_fail(p, line, &t[n > 1 ? 1 : 0], ".func needs name(parameters) and a body");
+  for (size_t k = 0; k < p->func_count; k++)
+    if (strlen(p->funcs[k].name) == t[1].len && !memcmp(p->funcs[k].name, t[1].s, t[1].len))
+      return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len,
+                           t[1].s);
+  kh_arena *a = &p->nl->arena;
+  const char **params = kh_arena_alloc(a, (n + 1) * sizeof *params);
+  size_t arity = 0;
+  for (; i < n && !kh_token_eq(&t[i], ")"); i++) {
+    if (!starts_like_name(t[i].s[0]))
+      return kh_token_fail(p, line, &t[i], "expected a parameter name, found '%.*s'", (int)t[i].len,
+                           t[i].s);
+    if (params && !(params[arity++] = kh_arena_strndup(a, t[i].s, t[i].len))) params = NULL;
+  }
+  if (i >= n) return kh_token_fail(p, line, &t[n - 1], "')' missing in .func");
+  i++;
+  if (i < n && kh_token_eq(&t[i], "=")) i++;
+  if (i + 1 != n) return kh_token_fail(p, line, &t[i < n ? i : n - 1], ".func needs one body");
+  const kh_token *body = &t[i];
+  size_t skip = body->s[0] == '{' || body->s[0] == '\'' ? 1 : 0;
+  const char *text = kh_arena_strndup(a, body->s + skip, body->len - 2 * skip);
+  if (!params || !text ||
+      kh_reserve((void **)&p->funcs, &p->func_cap, p->func_count + 1, sizeof *p->funcs))
+    return kh_fail_nomem(p->ctx, "storing .func");
+  const char *name = kh_arena_strndup(a, t[1].s, t[1].len);
+  if (!name) return kh_fail_nomem(p->ctx, "storing .func");
+  p->funcs[p->func_count++] = (struct kh_func){name, text, params, arity};
+  return KH_OK;
+}
+
+/* .global n1 n2 ...: nodes that keep their name inside every subcircuit instance. */
+kh_status kh_card_global(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  if (tok->count < 2) return kh_token_fail(p, line, &tok->items[0], ".global needs node names");
+  for (size_t i = 1; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
+      return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
+    uint32_t id;
+    if (kh_strmap_intern(&p->global_nodes, t->s, t->len, &id, NULL))
+      return kh_fail_nomem(p->ctx, "storing .global");
+  }
+  return KH_OK;
+}
+
+/* .temp T: the circuit temperature in degrees Celsius, as `.options temp=T`. */
+kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  if (tok->count != 2)
+    return kh_token_fail(p, line, &t[tok->count > 2 ? 2 : 0],
+                         ".temp takes one temperature in degrees Celsius");
+  kh_option opt = {"temp", 0, 1};
+  kh_status st = kh_eval_token(p, line, &t[1], NULL, &opt.value);
+  if (st == KH_OK && !(opt.value > -273.15))
+    st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
+                       opt.value);
+  return st == KH_OK ? add_option(p, opt) : st;
+}
+
+/* .options rshunt=R: a resistor R from every node to ground, as ngspice adds one (internal
+ * nodes such as a diode's RS node included), named "rshunt#<node>". */
+kh_status kh_add_shunts(kh_parser *p) {
+  kh_netlist *nl = p->nl;
+  double r = 0;
+  if (!kh_netlist_option(nl, "rshunt", &r) || r == 0) return KH_OK; /* 0: none, as in ngspice */
+  if (!(r > 0) || !isfinite(r))
+    return kh_fail(p->ctx, KH_ERR_INPUT, "%s: .options rshunt=%g must be positive", nl->files[0],
+                   r);
+  size_t nodes = nl->nodes.count;
+  if (kh_reserve_exact((void **)&nl->elements, &nl->element_cap, nl->element_count + nodes,
+                       sizeof *nl->elements))
+    return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
+  for (uint32_t n = 1; n < nodes; n++) {
+    const char *node = kh_strmap_name(&nl->nodes, n);
+    char *name = kh_arena_alloc(&nl->arena, strlen(node) + 8);
+    uint32_t id;
+    int added;
+    if (!name) return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
+    snprintf(name, strlen(node) + 8, "rshunt#%s", node);
+    if (kh_strmap_intern(&nl->element_names, name, strlen(name), &id, &added))
+      return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
+    if (!added)
+      return kh_fail(p->ctx, KH_ERR_INPUT, "%s: element name '%s' is taken", nl->files[0], name);
+    nl->elements[nl->element_count++] = (kh_elem){
+        .kind = KH_RESISTOR, .synthetic = 3, .node = {n, 0}, .model = KH_NOT_FOUND, .value = r};
+  }
+  return KH_OK;
+}
