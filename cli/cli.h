@@ -23,6 +23,8 @@ double kh_cli_now(void);
  * the minimum); call before the input is read (memory.c). */
 void kh_cli_prefer_huge_pages(const char *input_file);
 
+/* The netlist's notes (skipped cards, ignored AC specifications) on stderr, unless quiet. */
+void kh_cli_print_notes(const kh_netlist *nl, int quiet);
 /* Says on stderr which nodes float in islands the circuit holds at 0 V (kh_circuit_floating_nodes):
  * ngspice solves such decks the same way, but they are often a mistyped node name. */
 void kh_cli_warn_floating(const kh_circuit *c);

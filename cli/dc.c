@@ -128,8 +128,7 @@ int kh_cmd_dc(int argc, char **argv) {
   if (st != KH_OK) {
     rc = kh_cli_report(ctx, st);
   } else {
-    for (size_t i = 0; !quiet && i < kh_netlist_note_count(nl); i++)
-      fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
+    kh_cli_print_notes(nl, quiet);
     rc = run(ctx, nl);
   }
   kh_netlist_free(nl);

@@ -24,6 +24,11 @@ static const kh_command commands[] = {
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
+void kh_cli_print_notes(const kh_netlist *nl, int quiet) {
+  for (size_t i = 0; !quiet && i < kh_netlist_note_count(nl); i++)
+    fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
+}
+
 void kh_cli_warn_floating(const kh_circuit *c) {
   size_t first = 0, n = kh_circuit_floating_nodes(c, &first);
   if (!n) return;

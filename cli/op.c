@@ -188,9 +188,7 @@ int kh_cmd_op(int argc, char **argv) {
   if (st != KH_OK) {
     rc = kh_cli_report(ctx, st);
   } else {
-    if (!o.quiet)
-      for (size_t i = 0; i < kh_netlist_note_count(nl); i++)
-        fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
+    kh_cli_print_notes(nl, o.quiet);
     if (o.compare) {
       rc = compare(ctx, nl, &o, parse_s);
     } else {

@@ -90,7 +90,7 @@ static void shockley(const kh_diode *d, double complex v, double complex *i, dou
     break;
   }
   case 0: {
-    double complex a = 3 * d->vte / 2.718281828459045 / v, a3 = a * a * a;
+    double complex a = 3 * d->vte / KH_E / v, a3 = a * a * a;
     *i = -d->csat * (1 + a3);
     *g = 3 * d->csat * a3 / v;
     break;

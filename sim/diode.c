@@ -4,8 +4,7 @@
 
 #include <math.h>
 
-#define KH_E 2.718281828459045 /* CONSTe in ngspice's reverse branch */
-#define NGSPICE_EPSMIN 1e-28   /* ngspice raises IS below this to it (CKTepsmin) */
+#define NGSPICE_EPSMIN 1e-28 /* ngspice raises IS below this to it (CKTepsmin) */
 #define NGSPICE_BREAKDOWN_ITERATIONS 25
 
 static double param(const kh_netlist *nl, const char *model, const char *name, double fallback) {
@@ -174,7 +173,7 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
     *curve = -12 * cs * a3 / (v * v * v * v * v);
     return;
   }
-  double top = fmin(r3, -d->bv); /* where breakdown starts */
+  double top = kh_diode_breakdown_start(d);
   double phi_top = top < r3 ? phi_r3 + REVERSE_PRIMITIVE(top) - REVERSE_PRIMITIVE(r3) : phi_r3;
 #undef REVERSE_PRIMITIVE
   double w = -(d->bv + v) / d->vtb, w_top = -(d->bv + top) / d->vtb;

@@ -63,5 +63,12 @@ void kh_diode_eval_within(const kh_diode *d, double vlo, double vhi, double v, d
 
 /* Which of the junction's three branches v is on: 1 forward, 0 reverse, -1 breakdown. */
 int kh_diode_branch(const kh_diode *d, double v);
+/* The voltage below which the breakdown branch holds: -BV, or -3 N Vt if that is lower. */
+static inline double kh_diode_breakdown_start(const kh_diode *d) {
+  double r3 = -3 * d->vte;
+  return r3 < -d->bv ? r3 : -d->bv;
+}
+
+#define KH_E 2.718281828459045 /* CONSTe in ngspice's reverse branch */
 
 #endif

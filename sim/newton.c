@@ -302,7 +302,7 @@ static double forward_edge(const kh_diode *d, double amps) {
   return d->vte * log1p(amps / d->csat);
 }
 static double breakdown_edge(const kh_diode *d, double amps) {
-  double top = fmin(-3 * d->vte, -d->bv); /* where the breakdown branch starts */
+  double top = kh_diode_breakdown_start(d);
   return fmin(top, -d->bv - d->vtb * log(amps / d->csat));
 }
 
