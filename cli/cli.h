@@ -19,6 +19,10 @@ int kh_cli_report(kh_context *ctx, kh_status st);
 int kh_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kh_cli_is_help(const char *arg);
 double kh_cli_now(void);
+/* A status line on stderr, rewritten in place, when stderr is a terminal (else nothing); done
+ * clears it before the command's own output. */
+void kh_cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kh_cli_progress_done(void);
 /* Moves the heap onto transparent huge pages, with a reserve sized from the input file (NULL:
  * the minimum); call before the input is read (memory.c). */
 void kh_cli_prefer_huge_pages(const char *input_file);

@@ -1,6 +1,7 @@
 /* kirchhoff dc: the deck's .dc sweep, one operating point per row, each solve warm-started
  * from the last. */
 #include "cli.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ int kh_cmd_dc(int argc, char **argv) {
     if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
       quiet = 1;
     else if (argv[i][0] == '-' && argv[i][1])
-      return kh_cli_usage("dc", "unknown option '%s'", argv[i]);
+      return kh_cli_unknown("dc", "option", argv[i], (const char *const[]){"--quiet"}, 1);
     else if (path)
       return kh_cli_usage("dc", "only one FILE, got '%s' and '%s'", path, argv[i]);
     else

@@ -1,5 +1,6 @@
 /* kirchhoff export: a trained network from a trace, as a netlist ngspice runs unchanged. */
 #include "cli.h"
+#include "files.h"
 #include "options.h"
 
 #include "core/context.h"
@@ -12,7 +13,7 @@
 
 void kh_help_export(void) {
   printf("usage: kirchhoff export TRACE.h5 [--epoch N] [--quantize-bits B] [--stuck-rate R]\n"
-         "                        [--prog-noise S] [--seed S] -o FILE\n\n"
+         "                        [--prog-noise S] [--seed S] [--force] -o FILE\n\n"
          "Writes the network of a training run with the conductances and bias currents of\n"
          "epoch N (default: the last; 0: before training) as a standalone netlist that the\n"
          "ngspice program runs unchanged and kirchhoff reads back as the same circuit:\n"
@@ -21,7 +22,9 @@ void kh_help_export(void) {
          "the run's scaling, which the *kh .scale card records), learning cards as *kh\n"
          "comments, and a header saying where it came from (docs/export.md). The device\n"
          "options write what hardware would hold instead of the trained conductances (the\n"
-         "same device model and seed as `kirchhoff train`, docs/hardware.md).\n");
+         "same device model and seed as `kirchhoff train`, docs/hardware.md). FILE is never\n"
+         "the trace, and an existing FILE is replaced only when kirchhoff wrote it (or with\n"
+         "--force).\n");
 }
 
 static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_trace_snapshot *s,
@@ -57,7 +60,7 @@ static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_tra
 int kh_cmd_export(int argc, char **argv) {
   const char *path = NULL, *pos[1];
   size_t npos, epoch = 0;
-  int epoch_given = 0;
+  int epoch_given = 0, force = 0;
   kh_hw_options hw = KH_HW_OPTIONS_INIT;
   size_t bits = 0;
   const kh_opt opts[] = {{"-o", KH_OPT_STRING, &path, NULL},
@@ -67,7 +70,8 @@ int kh_cmd_export(int argc, char **argv) {
                          {"--stuck-rate", KH_OPT_DOUBLE, &hw.stuck_rate, NULL},
                          {"--variation", KH_OPT_DOUBLE, &hw.variation, NULL},
                          {"--prog-noise-add", KH_OPT_DOUBLE, &hw.prog_noise_add, NULL},
-                         {"--seed", KH_OPT_U64, &hw.seed, NULL}};
+                         {"--seed", KH_OPT_U64, &hw.seed, NULL},
+                         {"--force", KH_OPT_FLAG, &force, NULL}};
   if (kh_parse_options("export", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
                        kh_help_export))
     return KH_EXIT_USAGE;
@@ -75,11 +79,14 @@ int kh_cmd_export(int argc, char **argv) {
   hw.bits = (unsigned)bits;
   if (!npos) return kh_cli_usage("export", "missing the trace file");
   if (!path) return kh_cli_usage("export", "-o FILE is required");
+  const kh_cli_file files[] = {{"TRACE", pos[0], KH_FILE_INPUT}, {"-o", path, KH_FILE_NETLIST}};
+  if (kh_cli_check_files("export", files, 2, force)) return KH_EXIT_USAGE;
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
   kh_trace_snapshot s = {0};
   kh_netlist *nl = NULL;
   double *values = NULL;
+  kh_cli_progress("export: reading %s", pos[0]);
   kh_status st = kh_trace_read_snapshot(ctx, pos[0], epoch_given ? (long)epoch : -1, &s);
   if (st == KH_OK) st = kh_netlist_parse_string(ctx, &nl, s.netlist_text, pos[0]);
   if (st == KH_OK && !(values = malloc((kh_netlist_element_count(nl) + 1) * sizeof *values)))
@@ -100,6 +107,7 @@ int kh_cmd_export(int argc, char **argv) {
         KH_NETLIST_SCALE_NONE, KH_NETLIST_SCALE_STANDARDIZE, KH_NETLIST_SCALE_PIXELS};
     kh_export_options o = {values, header, kinds[s.scaling], s.features, s.mean, s.inv_std};
     snprintf(tmp, sizeof tmp, "%s.kh-tmp", path);
+    kh_cli_progress("export: writing %s", path);
     FILE *out = fopen(tmp, "w");
     if (!out) st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
     if (st == KH_OK) st = kh_netlist_export(ctx, nl, out, &o);
@@ -109,6 +117,7 @@ int kh_cmd_export(int argc, char **argv) {
       st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     if (st != KH_OK) remove(tmp);
   }
+  kh_cli_progress_done();
   int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
   free(values);
   kh_netlist_free(nl);

@@ -1,5 +1,6 @@
 /* kirchhoff grad: compares EP's gradient estimators with the exact gradient on given samples. */
 #include "cli.h"
+#include "names.h"
 #include "options.h"
 #include "setup.h"
 
@@ -42,16 +43,24 @@ void kh_help_grad(void) {
          "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
+/* "plus,centered,..." (the exact gradient is the reference, not a choice); an unknown name is
+ * reported with the valid ones. */
 static int parse_estimators(const char *s, int *out, int max) {
   int n = 0;
   char buf[256];
   snprintf(buf, sizeof buf, "%s", s);
   for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
     int e = kh_estimator_from_name(tok);
-    if (e < 0 || e == KH_EST_EXACT || n == max) return -1;
+    if (e < 0 || e == KH_EST_EXACT) {
+      const char *names[KH_EST_COUNT - 1];
+      for (int k = 1; k < KH_EST_COUNT; k++) names[k - 1] = kh_estimator_name((kh_estimator)k);
+      kh_cli_unknown("grad", "--estimators", tok, names, KH_EST_COUNT - 1);
+      return 0;
+    }
+    if (n == max) return -1;
     out[n++] = e;
   }
-  return n;
+  return n ? n : -1;
 }
 
 typedef struct {
@@ -156,17 +165,16 @@ int kh_cmd_grad(int argc, char **argv) {
   int est[KH_EST_COUNT];
   int nb = kh_parse_number_list(betas, beta, 16, 1), ne = parse_estimators(ests, est, KH_EST_COUNT);
   if (nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
-  if (ne <= 0)
+  if (ne == 0) return KH_EXIT_USAGE;
+  if (ne < 0)
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
                                 "forward2..forward5, holomorphic, oscillating");
   if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (points < 2 || points > 64) return kh_cli_usage("grad", "--points must be 2..64");
   kh_contour where;
-  if (kh_cli_parse_contour(contour, &where))
-    return kh_cli_usage("grad", "--contour: circle or slit");
+  if (kh_cli_parse_contour("grad", contour, &where)) return KH_EXIT_USAGE;
   if (!(read_noise >= 0)) return kh_cli_usage("grad", "--read-noise must be >= 0");
-  if (scale && kh_cli_parse_scaling(scale, &s.scaling))
-    return kh_cli_usage("grad", "--scale: standardize, pixels or none");
+  if (scale && kh_cli_parse_scaling("grad", scale, &s.scaling)) return KH_EXIT_USAGE;
   s.scaling_given = scale != NULL;
   if (samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
   if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "names.h"
 #include "processes.h"
 
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const kh_command commands[] = {
     {"op", "DC operating point of a netlist (native solver, ngspice, or both compared)", kh_cmd_op,
@@ -66,6 +68,20 @@ double kh_cli_now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+void kh_cli_progress(const char *fmt, ...) {
+  if (!isatty(STDERR_FILENO)) return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "\r\033[K");
+  vfprintf(stderr, fmt, ap);
+  fflush(stderr);
+  va_end(ap);
+}
+
+void kh_cli_progress_done(void) {
+  if (isatty(STDERR_FILENO)) fprintf(stderr, "\r\033[K"), fflush(stderr);
+}
+
 static void usage(FILE *out) {
   fprintf(out, "usage: kirchhoff COMMAND [OPTIONS]\n\n"
                "Simulate analog resistive networks and train them with equilibrium propagation.\n\n"
@@ -95,14 +111,55 @@ static int run(int argc, char **argv) {
   }
   for (size_t i = 0; i < COMMAND_COUNT; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "kirchhoff: unknown command '%s'\n\n", argv[1]);
+  const char *names[COMMAND_COUNT];
+  for (size_t i = 0; i < COMMAND_COUNT; i++) names[i] = commands[i].name;
+  const char *near = kh_cli_closest(argv[1], names, COMMAND_COUNT);
+  fprintf(stderr, "kirchhoff: unknown command '%s'", argv[1]);
+  if (near) fprintf(stderr, " (did you mean '%s'?)", near);
+  fprintf(stderr, "\n\n");
   usage(stderr);
   return KH_EXIT_USAGE;
 }
 
+/* Every "--name=value" becomes "--name" "value" before any command parses its options, so the
+ * form works for every option of every command. *split keeps the allocation (freed by main). */
+static char **split_equals(int *argc, char **argv, char **split) {
+  size_t n = 0, extra = 0;
+  for (int i = 0; i < *argc; i++) extra += !strncmp(argv[i], "--", 2) && strchr(argv[i], '=');
+  char **out = malloc(((size_t)*argc + extra + 1) * sizeof *out);
+  *split = NULL;
+  if (!out) return argv;
+  size_t bytes = 0;
+  for (int i = 0; i < *argc; i++) bytes += strlen(argv[i]) + 1;
+  char *names = malloc(bytes + 1), *at = names;
+  if (!names) return free(out), argv;
+  for (int i = 0; i < *argc; i++) {
+    char *eq = strncmp(argv[i], "--", 2) ? NULL : strchr(argv[i], '=');
+    if (!eq) {
+      out[n++] = argv[i];
+      continue;
+    }
+    size_t len = (size_t)(eq - argv[i]);
+    memcpy(at, argv[i], len);
+    at[len] = '\0';
+    out[n++] = at, at += len + 1;
+    out[n++] = eq + 1;
+  }
+  out[n] = NULL;
+  *argc = (int)n;
+  *split = names;
+  return out;
+}
+
+/* Static so that a command exiting early (--help) leaves them reachable, not leaked. */
+static char **split_args, *split_names;
+
 int main(int argc, char **argv) {
   kh_cli_mpi_start(&argc, &argv);
-  int rc = run(argc, argv);
+  split_args = split_equals(&argc, argv, &split_names);
+  int rc = run(argc, split_args);
+  if (split_args != argv) free(split_args);
+  free(split_names);
   kh_cli_mpi_stop();
   return rc;
 }

@@ -1,5 +1,6 @@
 /* kirchhoff net: writes a layered deep resistive network as a netlist. */
 #include "cli.h"
+#include "files.h"
 #include "options.h"
 
 #include "core/context.h"
@@ -30,14 +31,16 @@ void kh_help_net(void) {
          "  --amp-gain G1,G2..  bidirectional amplifiers of gain Gl after hidden layer l\n"
          "                      (0: none; default none)\n"
          "  --seed S            initialization seed (default 1)\n"
-         "  -o FILE             write to FILE (default: standard output)\n");
+         "  -o FILE             write to FILE (default: standard output); an existing FILE is\n"
+         "                      replaced only when kirchhoff wrote it\n"
+         "  --force             replace FILE whoever wrote it\n");
 }
 
 int kh_cmd_net(int argc, char **argv) {
   kh_netgen_options o = KH_NETGEN_OPTIONS_INIT;
   const char *arch = NULL, *path = NULL, *amps = NULL, *pos[2];
   double range[2] = {0, 0};
-  int have_range = 0;
+  int have_range = 0, force = 0;
   /* --init-range takes two values: split it off before the table parser sees it */
   char *rest[argc + 1];
   int n = 0;
@@ -65,12 +68,15 @@ int kh_cmd_net(int argc, char **argv) {
       {"--amp-gain", KH_OPT_STRING, &amps, NULL},
       {"--seed", KH_OPT_U64, &o.seed, NULL},
       {"-o", KH_OPT_STRING, &path, NULL},
+      {"--force", KH_OPT_FLAG, &force, NULL},
   };
   size_t npos;
   if (kh_parse_options("net", n, rest, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
                        kh_help_net))
     return KH_EXIT_USAGE;
   if (!arch) return kh_cli_usage("net", "--arch is required");
+  const kh_cli_file files[] = {{"-o", path, KH_FILE_NETLIST}};
+  if (kh_cli_check_files("net", files, 1, force)) return KH_EXIT_USAGE;
   if (amps && kh_parse_number_list(amps, o.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
     return kh_cli_usage("net", "--amp-gain needs gains >= 0: G1,G2,...");
   if (have_range) {

@@ -1,5 +1,6 @@
 /* kirchhoff op: the DC operating point of a netlist. */
 #include "cli.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -62,16 +63,18 @@ static int parse_options(int argc, char **argv, op_options *o) {
         o->tol = strtod(v, &end);
         if (*end || !(o->tol >= 0)) return kh_cli_usage("op", "--tol needs a voltage >= 0");
       }
-    } else if (a[0] == '-' && a[1])
-      return kh_cli_usage("op", "unknown option '%s'", a);
-    else if (o->file)
+    } else if (a[0] == '-' && a[1]) {
+      static const char *const names[] = {"--backend", "--csv",   "--timing", "--currents",
+                                          "--compare", "--quiet", "--tol"};
+      return kh_cli_unknown("op", "option", a, names, sizeof names / sizeof names[0]);
+    } else if (o->file)
       return kh_cli_usage("op", "only one FILE, got '%s' and '%s'", o->file, a);
     else
       o->file = a;
   }
   if (!o->file) return kh_cli_usage("op", "missing netlist FILE");
-  if (strcmp(o->backend, "native") && strcmp(o->backend, "ngspice"))
-    return kh_cli_usage("op", "unknown backend '%s' (native, ngspice)", o->backend);
+  static const char *const backends[] = {"native", "ngspice"};
+  if (kh_cli_choose("op", "--backend", o->backend, backends, 2) < 0) return KH_EXIT_USAGE;
   return KH_EXIT_OK;
 }
 

@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include "cli.h"
+#include "names.h"
 
 #include <errno.h>
 #include <math.h>
@@ -51,7 +52,11 @@ int kh_parse_options(const char *cmd, int argc, char **argv, const kh_opt *opts,
       const kh_opt *o = NULL;
       for (size_t k = 0; k < count; k++)
         if (!strcmp(opts[k].name, a)) o = &opts[k];
-      if (!o) return kh_cli_usage(cmd, "unknown option '%s'", a);
+      if (!o) {
+        const char *names[count ? count : 1];
+        for (size_t k = 0; k < count; k++) names[k] = opts[k].name;
+        return kh_cli_unknown(cmd, "option", a, names, count);
+      }
       if (o->seen) *o->seen = 1;
       if (o->type == KH_OPT_FLAG) {
         *(int *)o->value = 1;
@@ -82,4 +87,19 @@ int kh_parse_number_list(const char *s, double *out, size_t max, int positive) {
     s = end;
   }
   return n ? (int)n : -1;
+}
+
+const char *kh_option_given_outside(int argc, char **argv, const kh_opt *opts, size_t count,
+                                    const char *const *allowed, size_t allowed_count) {
+  for (int i = 1; i < argc; i++) {
+    const kh_opt *o = NULL;
+    for (size_t k = 0; k < count; k++)
+      if (!strcmp(opts[k].name, argv[i])) o = &opts[k];
+    if (!o) continue;
+    int ok = 0;
+    for (size_t k = 0; k < allowed_count; k++) ok |= !strcmp(allowed[k], o->name);
+    if (!ok) return o->name;
+    if (o->type != KH_OPT_FLAG) i++; /* its value */
+  }
+  return NULL;
 }

@@ -21,6 +21,10 @@ int kh_parse_options(const char *cmd, int argc, char **argv, const kh_opt *opts,
                      const char **positional, size_t max_positional, size_t *positional_count,
                      void (*help)(void));
 
+/* The first option of opts given in argv (already parsed) that is not among allowed, or NULL. */
+const char *kh_option_given_outside(int argc, char **argv, const kh_opt *opts, size_t count,
+                                    const char *const *allowed, size_t allowed_count);
+
 /* "1,0.5,0.25" into out (at most max values, each finite and > 0, or >= 0 when positive is 0).
  * Returns the count, or -1 for a malformed or empty list. */
 int kh_parse_number_list(const char *s, double *out, size_t max, int positive);

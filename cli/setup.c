@@ -1,6 +1,8 @@
 #include "setup.h"
 
 #include "cli.h"
+#include "files.h"
+#include "names.h"
 #include "core/context.h"
 #include "learning/atomic_file.h"
 
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void kh_train_setup_init(kh_train_setup *s) {
   memset(s, 0, sizeof *s);
@@ -39,9 +42,12 @@ static kh_status commit_pending(kh_context *ctx, kh_train_setup *s, kh_status st
   return st;
 }
 
-/* Raw, before scaling: what `kirchhoff validate --data` reads. */
+/* Raw, before scaling: what `kirchhoff validate --data` reads; the first line, a comment the
+ * reader skips, says kirchhoff wrote it (cli/files.h). */
 static void write_samples(FILE *f, const void *data) {
   const kh_dataset *d = data;
+  fprintf(f, KH_CSV_SIGNATURE "%s test set: %zu samples of %zu features, then the class\n",
+          kh_version(), kh_dataset_count(d), kh_dataset_features(d));
   for (size_t i = 0; i < kh_dataset_count(d); i++) {
     for (size_t j = 0; j < kh_dataset_features(d); j++)
       fprintf(f, "%.17g,", kh_dataset_sample(d, i)[j]);
@@ -56,19 +62,18 @@ static void write_text(FILE *f, const void *text) {
 static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
   kh_status st = kh_dataset_load(ctx, &s->train_set, s->data, 0);
   if (st != KH_OK) return st;
-  int idx_folder = kh_dataset_is_images(s->train_set);
+  struct stat info;
+  int idx_folder = stat(s->data, &info) == 0 && S_ISDIR(info.st_mode);
   if (s->test) {
-    FILE *probe = fopen(s->test, "r");
-    int is_dir = !probe; /* a folder cannot be fopen'ed for reading as a file stream on Linux */
-    if (probe) fclose(probe);
-    st = kh_dataset_load(ctx, &s->test_set, s->test, is_dir && idx_folder);
+    int is_dir = stat(s->test, &info) == 0 && S_ISDIR(info.st_mode);
+    st = kh_dataset_load(ctx, &s->test_set, s->test, is_dir);
     s->test_note = "from --test";
   } else if (idx_folder) {
     st = kh_dataset_load(ctx, &s->test_set, s->data, 1);
     s->test_note = "the folder's t10k set";
   } else {
     st = kh_dataset_split(ctx, s->train_set, 0.2, s->train.seed, &s->test_set);
-    s->test_note = "a seeded 20 % held out";
+    s->test_note = "a seeded 20 % held out", s->held_out = 1;
   }
   if (st != KH_OK) return st;
   if (kh_dataset_features(s->test_set) != kh_dataset_features(s->train_set))
@@ -79,9 +84,9 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
     st = kh_atomic_write(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp,
                          write_samples, s->test_set);
   if (st != KH_OK) return st;
-  kh_scaling kind = s->scaling_given ? s->scaling
-                    : idx_folder     ? KH_SCALE_PIXELS
-                                     : KH_SCALE_STANDARDIZE;
+  kh_scaling kind = s->scaling_given                     ? s->scaling
+                    : kh_dataset_is_images(s->train_set) ? KH_SCALE_PIXELS
+                                                         : KH_SCALE_STANDARDIZE;
   st = kh_scaler_fit(ctx, &s->scaler, kind, s->train_set);
   if (st == KH_OK) st = kh_scaler_apply(ctx, &s->scaler, s->train_set);
   if (st == KH_OK) st = kh_scaler_apply(ctx, &s->scaler, s->test_set);
@@ -125,18 +130,73 @@ kh_status kh_train_setup_open_network(kh_context *ctx, kh_train_setup *s) {
   return commit_pending(ctx, s, st);
 }
 
+/* The options of a device model (docs/hardware.md) in a trace's command line. */
+static const char *device_option(const char *command) {
+  static const char *const names[] = {"--quantize-bits", "--prog-noise", "--stuck-rate",
+                                      "--variation"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strstr(command, names[i])) return names[i];
+  return NULL;
+}
+
+/* What --resume needs from the trace before the data is read: the options (kh_trace_read_config),
+ * the scaling the run used, and whether anything is left to train. */
+static kh_status read_resumed(kh_context *ctx, kh_train_setup *s, char **text, kh_trace_run *run) {
+  size_t planned = 0, done = 0;
+  int threads = s->train.threads;
+  kh_status st = kh_trace_read_config(ctx, s->resume, text, &s->train, &planned, &done);
+  s->train.threads = threads; /* one of the options a resumed run may change (cli/train.c) */
+  if (st == KH_OK) st = kh_trace_read_run(ctx, s->resume, run);
+  if (st != KH_OK) return st;
+  const char *device = device_option(run->command);
+  if (device)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "%s was trained with a device model (%s): --resume cannot continue it exactly "
+                   "(the devices' write history is not in the trace); train it again",
+                   s->resume, device);
+  if (!s->epochs_given) s->epochs = planned;
+  s->first_epoch = done + 1;
+  kh_trace_snapshot last = {0};
+  st = kh_trace_read_snapshot(ctx, s->resume, -1, &last);
+  if (st != KH_OK) return st;
+  s->scaling = last.scaling, s->scaling_given = 1; /* the run's own, refitted on the same data */
+  s->resumed_test_error = last.test_error;
+  s->nothing_left = done >= s->epochs;
+  kh_trace_snapshot_release(&last);
+  return KH_OK;
+}
+
+/* --resume continues on the data the run started with, split the same way. */
+static kh_status check_resumed_data(kh_context *ctx, const kh_train_setup *s,
+                                    const kh_trace_run *run) {
+  if (!run->has_fingerprints) return KH_OK; /* traces before fingerprints: nothing to check */
+  const kh_dataset *set[2] = {s->train_set, s->test_set};
+  const uint64_t want[2] = {run->train_fingerprint, run->test_fingerprint};
+  const size_t count[2] = {run->train_samples, run->test_samples};
+  for (int i = 0; i < 2; i++)
+    if (kh_dataset_fingerprint(set[i]) != want[i] || kh_dataset_count(set[i]) != count[i])
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "%s is not the %s set %s was trained on: it has %zu samples with fingerprint "
+                     "%016llx, the run %zu with %016llx; --resume continues a run on its own data "
+                     "(the same --data, --test and --seed)",
+                     kh_dataset_name(set[i]), i ? "test" : "training", s->resume,
+                     kh_dataset_count(set[i]), (unsigned long long)kh_dataset_fingerprint(set[i]),
+                     count[i], (unsigned long long)want[i]);
+  return KH_OK;
+}
+
 static kh_status open_trainer(kh_context *ctx, kh_train_setup *s) {
   char *resumed_text = NULL;
-  kh_status st = KH_OK;
-  if (s->resume) {
-    size_t planned = 0, done = 0;
-    int threads = s->train.threads;
-    st = kh_trace_read_config(ctx, s->resume, &resumed_text, &s->train, &planned, &done);
-    s->train.threads = threads; /* the one option a resumed run may change */
-    if (st == KH_OK && !s->epochs_given) s->epochs = planned;
-    s->first_epoch = done + 1;
+  kh_trace_run run = {0};
+  kh_status st = s->resume ? read_resumed(ctx, s, &resumed_text, &run) : KH_OK;
+  if (st != KH_OK || s->nothing_left) {
+    free(resumed_text);
+    kh_trace_run_release(&run);
+    return st;
   }
   if (st == KH_OK) st = load_data(ctx, s);
+  if (st == KH_OK && s->resume) st = check_resumed_data(ctx, s, &run);
+  kh_trace_run_release(&run);
   if (st == KH_OK) st = load_network(ctx, s, resumed_text);
   free(resumed_text);
   if (st == KH_OK) st = kh_trainer_new(ctx, &s->trainer, s->nl, &s->train, s->train_set);
@@ -150,13 +210,39 @@ static kh_status open_trainer(kh_context *ctx, kh_train_setup *s) {
   if (!s->writer) return KH_OK; /* the others get the state from the first (cli/processes.h) */
   if (s->resume) return kh_trace_resume(ctx, &s->tracer, s->resume, s->trainer);
   if (!s->trace) return KH_OK;
-  kh_trace_config cfg = {s->netlist_text, s->command, s->data,    s->test ? s->test : "",
-                         &s->train,       s->epochs,  &s->scaler, s->mpi_size};
+  kh_trace_config cfg = {s->netlist_text,
+                         s->command,
+                         s->data,
+                         s->test ? s->test : "",
+                         &s->train,
+                         s->epochs,
+                         &s->scaler,
+                         s->mpi_size,
+                         kh_dataset_fingerprint(s->train_set),
+                         kh_dataset_fingerprint(s->test_set),
+                         kh_dataset_count(s->train_set),
+                         kh_dataset_count(s->test_set)};
   return kh_trace_create(ctx, &s->tracer, s->trace, &cfg, s->trainer);
 }
 
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s) {
   return commit_pending(ctx, s, open_trainer(ctx, s));
+}
+
+void kh_train_setup_describe_data(const kh_train_setup *s, FILE *out) {
+  const kh_dataset *d = s->train_set;
+  size_t seen = 0, classes = kh_dataset_classes(d);
+  unsigned char present[65536] = {0};
+  for (size_t i = 0; i < kh_dataset_count(d); i++) present[kh_dataset_label(d, i)] = 1;
+  for (size_t k = 0; k < classes; k++) seen += present[k];
+  static const char *const scalings[] = {"none", "standardize (training-set mean and deviation)",
+                                         "pixels (x / 255)"};
+  size_t train = kh_dataset_count(d), test = kh_dataset_count(s->test_set);
+  fprintf(out, "data: %s (%s): %zu samples, %zu features, %zu classes", s->data,
+          kh_dataset_format(d), train + (s->held_out ? test : 0), kh_dataset_features(d), classes);
+  if (seen < classes) fprintf(out, " (%zu of them without a training sample)", classes - seen);
+  fprintf(out, "; training on %zu, testing on %zu (%s); scaling %s\n", train, test, s->test_note,
+          scalings[s->scaler.kind]);
 }
 
 /* Estimator against the exact gradient on the first training samples, per layer. */
@@ -245,19 +331,19 @@ int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_o
   return 0;
 }
 
-int kh_cli_parse_scaling(const char *name, kh_scaling *out) {
-  static const struct {
-    const char *name;
-    kh_scaling scaling;
-  } names[] = {
-      {"standardize", KH_SCALE_STANDARDIZE}, {"pixels", KH_SCALE_PIXELS}, {"none", KH_SCALE_NONE}};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i].name)) return *out = names[i].scaling, 0;
-  return 1;
+int kh_cli_parse_scaling(const char *cmd, const char *name, kh_scaling *out) {
+  static const char *const names[] = {"standardize", "pixels", "none"};
+  static const kh_scaling kinds[] = {KH_SCALE_STANDARDIZE, KH_SCALE_PIXELS, KH_SCALE_NONE};
+  int k = kh_cli_choose(cmd, "--scale", name, names, 3);
+  if (k < 0) return 1;
+  *out = kinds[k];
+  return 0;
 }
 
-int kh_cli_parse_contour(const char *name, kh_contour *out) {
-  for (kh_contour c = KH_CONTOUR_CIRCLE; c <= KH_CONTOUR_SLIT; c++)
-    if (!strcmp(name, kh_contour_name(c))) return *out = c, 0;
-  return 1;
+int kh_cli_parse_contour(const char *cmd, const char *name, kh_contour *out) {
+  const char *names[] = {kh_contour_name(KH_CONTOUR_CIRCLE), kh_contour_name(KH_CONTOUR_SLIT)};
+  int k = kh_cli_choose(cmd, "--contour", name, names, 2);
+  if (k < 0) return 1;
+  *out = k ? KH_CONTOUR_SLIT : KH_CONTOUR_CIRCLE;
+  return 0;
 }

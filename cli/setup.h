@@ -7,13 +7,15 @@
 #include "kirchhoff/trace.h"
 #include "options.h"
 
+#include <stdio.h>
+
 typedef struct {
   /* options */
   const char *arch, *netlist, *data, *test, *trace, *resume, *save_net, *save_test, *command;
   kh_netgen_options net;
   kh_train_options train;
   kh_scaling scaling; /* used when scaling_given; else pixels for IDX, standardize for CSV */
-  int scaling_given, epochs_given, quiet;
+  int scaling_given, epochs_given, quiet, force;
   size_t epochs, threads;
   /* training samples of the per-epoch gradient check in the trace (0: none); default 16, or 0
    * with the layered backend (the check solves them on the sparse backend) */
@@ -32,7 +34,12 @@ typedef struct {
   kh_trainer *trainer;
   kh_trace *tracer;
   size_t first_epoch;
+  /* --resume of a run that already has its epochs: no trainer is set up; the trace's last
+   * test error is reported */
+  int nothing_left;
+  double resumed_test_error;
   const char *test_note;
+  int held_out;                                 /* the test set was split off the training data */
   char save_test_tmp[4096], save_net_tmp[4096]; /* written, renamed when the setup succeeds */
 } kh_train_setup;
 
@@ -55,15 +62,17 @@ size_t kh_cli_oscillation_opts(kh_cli_oscillation *o, kh_opt *opts);
 int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_oscillation *out,
                              unsigned *harmonics);
 
-/* --scale NAME: standardize, pixels or none; returns 1 for another name. */
-int kh_cli_parse_scaling(const char *name, kh_scaling *out);
-/* --contour NAME: circle or slit; returns 1 for another name. */
-int kh_cli_parse_contour(const char *name, kh_contour *out);
+/* --scale NAME: standardize, pixels or none; another name: a usage error for cmd, returns 1. */
+int kh_cli_parse_scaling(const char *cmd, const char *name, kh_scaling *out);
+/* --contour NAME: circle or slit; another name: a usage error for cmd, returns 1. */
+int kh_cli_parse_contour(const char *cmd, const char *name, kh_contour *out);
 
 void kh_train_setup_init(kh_train_setup *s);
 kh_status kh_train_setup_open(kh_context *ctx, kh_train_setup *s);
 /* For kirchhoff grad: the data (if --data) and the network only. */
 kh_status kh_train_setup_open_network(kh_context *ctx, kh_train_setup *s);
+/* One line on what was loaded: samples, features, classes, header, split and scaling. */
+void kh_train_setup_describe_data(const kh_train_setup *s, FILE *out);
 /* After each epoch: appends to the trace (if any). */
 kh_status kh_train_setup_record(kh_context *ctx, kh_train_setup *s, const kh_epoch_report *r,
                                 double test_loss, double test_error);

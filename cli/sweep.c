@@ -2,6 +2,7 @@
  * are dealt to the processes round-robin, each trained by its process alone; the first process
  * writes DIR/index.csv listing every point with its values, status, test error and trace. */
 #include "cli.h"
+#include "files.h"
 #include "core/context.h"
 #include "learning/atomic_file.h"
 #include "processes.h"
@@ -113,6 +114,12 @@ int kh_cmd_sweep(int argc, char **argv) {
   }
   if (!spec || !dir)
     return free(train_argv), kh_cli_usage("sweep", "--grid and --out are required");
+  char index[4096];
+  snprintf(index, sizeof index, "%s/index.csv", dir);
+  int force = 0;
+  for (int i = 1; i < rest; i++) force |= !strcmp(train_argv[i], "--force");
+  const kh_cli_file files[] = {{"--out's", index, KH_FILE_CSV}};
+  if (kh_cli_check_files("sweep", files, 1, force)) return free(train_argv), KH_EXIT_USAGE;
   char *spec_copy = strdup(spec);
   grid g;
   if (!spec_copy || parse_grid(spec_copy, &g)) {
@@ -150,7 +157,9 @@ int kh_cmd_sweep(int argc, char **argv) {
     train_argv[n++] = "--trace";
     train_argv[n++] = trace;
     double t0 = kh_cli_now(), test_error = 0;
+    kh_cli_progress("sweep: training point %zu/%zu (process %d) ...", p + 1, g.points, rank);
     code[p] = kh_cli_train(n, train_argv, KH_TRAIN_SILENT, &test_error);
+    kh_cli_progress_done();
     error[p] = test_error, seconds[p] = kh_cli_now() - t0;
     printf("point %zu/%zu", p + 1, g.points);
     for (size_t k = 0; k < g.keys; k++)

@@ -1,6 +1,9 @@
 /* kirchhoff train: trains a network's conductances and bias currents with equilibrium
  * propagation on a labelled data set, printing per-epoch losses and errors. */
 #include "cli.h"
+#include "files.h"
+#include "interrupt.h"
+#include "names.h"
 #include "processes.h"
 #include "options.h"
 #include "setup.h"
@@ -90,7 +93,12 @@ void kh_help_train(void) {
       "  --trace FILE        HDF5 trace of the run (docs/traces.md)\n"
       "  --trace-grad N      per epoch, the estimator against the exact gradient on the first N\n"
       "                      training samples, in the trace (default 16; layered backend: 0)\n"
-      "  --resume FILE       continue the run traced in FILE from its last epoch\n"
+      "  --resume FILE       continue the run traced in FILE from its last epoch, on the same\n"
+      "                      data (checked); it keeps the run's options: only --data, --test,\n"
+      "                      --epochs (a new total), --threads, --trace-grad, --save-test,\n"
+      "                      --quiet and --force may be given with it\n"
+      "  --force             replace existing output files that kirchhoff did not write\n"
+      "                      (outputs never replace an input of the run)\n"
       "  --quiet             only the final line\n");
 }
 
@@ -154,7 +162,8 @@ static int apply_preset(int argc, char **argv, kh_train_setup *s, const char **l
     s->scaling = KH_SCALE_PIXELS, s->scaling_given = 1;
     return 0;
   }
-  kh_cli_usage("train", "unknown preset '%s' (drn-xs, drn-1h, drn-2h)", name);
+  const char *names[] = {presets[0].name, presets[1].name, presets[2].name};
+  kh_cli_unknown("train", "--preset", name, names, 3);
   return 1;
 }
 
@@ -165,6 +174,30 @@ static kh_status agree(kh_context *ctx, kh_status st, int distributed) {
 
 int kh_cmd_train(int argc, char **argv) {
   return kh_cli_train(argc, argv, KH_TRAIN_DISTRIBUTED, NULL);
+}
+
+/* What --resume lets a user give: the run's data again (checked against the trace), how long
+ * and how fast to go on, and output that does not change the training. */
+static const char *const resumable[] = {"--resume",    "--data",    "--test",
+                                        "--epochs",    "--threads", "--trace-grad",
+                                        "--save-test", "--quiet",   "--force"};
+
+/* What an interruption in epoch `epoch` leaves, for kh_cli_interrupt_say. */
+static void say_saved(const kh_train_setup *s, size_t kept, const char *when) {
+  char m[1024];
+  const char *trace = s->resume ? s->resume : s->trace;
+  if (!trace)
+    snprintf(m, sizeof m, "kirchhoff train: interrupted %s; nothing was saved (no --trace)", when);
+  else if (kept == 0)
+    snprintf(m, sizeof m, "kirchhoff train: interrupted %s; %s holds the untrained network only",
+             when, trace);
+  else
+    snprintf(m, sizeof m,
+             "kirchhoff train: interrupted %s; %s keeps epoch%s %s%zu (continue with: kirchhoff "
+             "train --resume %s --data %s%s%s)",
+             when, trace, kept > 1 ? "s" : "", kept > 1 ? "1.." : "", kept, trace, s->data,
+             s->test ? " --test " : "", s->test ? s->test : "");
+  kh_cli_interrupt_say(m);
 }
 
 int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
@@ -228,6 +261,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       {"--trace-grad", KH_OPT_SIZE, &s.trace_grad, &s.trace_grad_given},
       {"--resume", KH_OPT_STRING, &s.resume, NULL},
       {"--quiet", KH_OPT_FLAG, &s.quiet, NULL},
+      {"--force", KH_OPT_FLAG, &s.force, NULL},
   };
   size_t nopts = 0;
   while (opts[nopts].name) nopts++;
@@ -244,7 +278,11 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
     return kh_cli_usage("train", "--amp-gain needs gains >= 0: G1,G2,...");
   int e = kh_estimator_from_name(estimator);
-  if (e < 0) return kh_cli_usage("train", "unknown estimator '%s'", estimator);
+  if (e < 0) {
+    const char *names[KH_EST_COUNT];
+    for (int k = 0; k < KH_EST_COUNT; k++) names[k] = kh_estimator_name((kh_estimator)k);
+    return kh_cli_unknown("train", "--estimator", estimator, names, KH_EST_COUNT);
+  }
   s.train.estimator = (kh_estimator)e;
   if (points < 2 || points > 64) return kh_cli_usage("train", "--points must be 2..64");
   if (bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
@@ -252,8 +290,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   /* With read noise, the slit contour: its points reach past the radius, which divides the
    * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
   if (!contour) contour = s.train.read_noise > 0 ? "slit" : "circle";
-  if (kh_cli_parse_contour(contour, &s.train.holomorphic_contour))
-    return kh_cli_usage("train", "--contour: circle or slit");
+  if (kh_cli_parse_contour("train", contour, &s.train.holomorphic_contour)) return KH_EXIT_USAGE;
   if (s.train.estimator == KH_EST_HOLOMORPHIC && !beta_given) {
     if (s.train.holomorphic_contour == KH_CONTOUR_SLIT)
       s.train.beta = 0.5; /* rho */
@@ -261,25 +298,20 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       s.train.beta = 0.25, s.train.beta_relative = 1; /* a quarter of the radius */
   }
   s.train.holomorphic_points = (unsigned)points;
-  if (!strcmp(optimizer, "adam"))
-    s.train.optimizer = KH_OPT_ADAM;
-  else if (!strcmp(optimizer, "momentum"))
-    s.train.optimizer = KH_OPT_MOMENTUM;
-  else if (!strcmp(optimizer, "sgd"))
-    s.train.optimizer = KH_OPT_SGD;
-  else
-    return kh_cli_usage("train", "unknown optimizer '%s' (adam, momentum, sgd)", optimizer);
-  if (scale && kh_cli_parse_scaling(scale, &s.scaling))
-    return kh_cli_usage("train", "--scale: standardize, pixels or none");
+  static const char *const optimizers[] = {"adam", "momentum", "sgd"};
+  static const kh_optimizer_kind optimizer_kinds[] = {KH_OPT_ADAM, KH_OPT_MOMENTUM, KH_OPT_SGD};
+  int k = kh_cli_choose("train", "--optimizer", optimizer, optimizers, 3);
+  if (k < 0) return KH_EXIT_USAGE;
+  s.train.optimizer = optimizer_kinds[k];
+  if (scale && kh_cli_parse_scaling("train", scale, &s.scaling)) return KH_EXIT_USAGE;
   s.scaling_given = scale != NULL;
-  if (!strcmp(backend, "layered"))
-    s.train.backend = KH_BACKEND_LAYERED;
-  else if (strcmp(backend, "sparse"))
-    return kh_cli_usage("train", "--backend: sparse or layered");
-  if (!strcmp(precision, "single"))
-    s.train.precision = KH_PRECISION_SINGLE;
-  else if (strcmp(precision, "double"))
-    return kh_cli_usage("train", "--precision: double or single");
+  static const char *const backends[] = {"sparse", "layered"}, *const precisions[] = {"double",
+                                                                                      "single"};
+  if ((k = kh_cli_choose("train", "--backend", backend, backends, 2)) < 0) return KH_EXIT_USAGE;
+  s.train.backend = k ? KH_BACKEND_LAYERED : KH_BACKEND_SPARSE;
+  if ((k = kh_cli_choose("train", "--precision", precision, precisions, 2)) < 0)
+    return KH_EXIT_USAGE;
+  s.train.precision = k ? KH_PRECISION_SINGLE : KH_PRECISION_DOUBLE;
   if (sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
   s.train.sweeps = (unsigned)sweeps;
   if (!(s.train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");
@@ -288,6 +320,25 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
     return kh_cli_usage("train", "give either --arch or a NETLIST");
   if (s.threads < 1 || s.threads > 1024) return kh_cli_usage("train", "--threads must be 1..1024");
   s.train.threads = (int)s.threads;
+  if (s.resume) {
+    const char *fixed = kh_option_given_outside(argc, argv, opts, nopts, resumable,
+                                                sizeof resumable / sizeof resumable[0]);
+    if (fixed)
+      return kh_cli_usage("train",
+                          "%s cannot be given with --resume: the run continues with the options "
+                          "its trace recorded; only --data, --test, --epochs, --threads, "
+                          "--trace-grad, --save-test, --quiet and --force apply",
+                          fixed);
+  } else if (s.epochs < 1) {
+    return kh_cli_usage("train", "--epochs must be >= 1");
+  }
+  const kh_cli_file files[] = {
+      {"--data", s.data, KH_FILE_INPUT},          {"--test", s.test, KH_FILE_INPUT},
+      {"NETLIST", s.netlist, KH_FILE_INPUT},      {"--resume", s.resume, KH_FILE_INPUT},
+      {"--trace", s.trace, KH_FILE_TRACE},        {"--save-test", s.save_test, KH_FILE_CSV},
+      {"--save-net", s.save_net, KH_FILE_NETLIST}};
+  if (kh_cli_check_files("train", files, sizeof files / sizeof files[0], s.force))
+    return KH_EXIT_USAGE;
 
   char command[4096];
   size_t used = (size_t)snprintf(command, sizeof command, "kirchhoff");
@@ -305,7 +356,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   if (!first || (flags & KH_TRAIN_SILENT)) s.quiet = 1;
   kh_status st = kh_train_setup_open(ctx, &s), own = st;
   st = agree(ctx, st, distributed);
-  if (st == KH_OK && processes > 1) {
+  if (st == KH_OK && processes > 1 && !s.nothing_left) {
     kh_partition part;
     kh_cli_mpi_partition(&part);
     own = st = kh_trainer_set_partition(ctx, s.trainer, &part);
@@ -314,8 +365,21 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   }
   int tty = first && isatty(STDERR_FILENO);
   double test_loss = NAN, test_error = NAN;
-  for (size_t epoch = s.first_epoch; st == KH_OK && epoch <= s.epochs; epoch++) {
+  if (st == KH_OK && s.nothing_left) {
+    test_error = s.resumed_test_error;
+    if (first && !(flags & KH_TRAIN_SILENT))
+      printf("nothing left to train: %s holds %zu epochs (--epochs %zu); its last test accuracy: "
+             "%.2f %%\n",
+             s.resume, s.first_epoch - 1, s.epochs, 100 * (1 - test_error));
+  } else if (st == KH_OK && first && !s.quiet) {
+    kh_train_setup_describe_data(&s, stdout);
+  }
+  if (st == KH_OK && first && !s.nothing_left) kh_cli_interrupt_arm();
+  for (size_t epoch = s.first_epoch; st == KH_OK && !s.nothing_left && epoch <= s.epochs; epoch++) {
     kh_epoch_report r;
+    char when[64];
+    snprintf(when, sizeof when, "in epoch %zu", epoch);
+    if (first) say_saved(&s, epoch - 1, when);
     if (tty && !s.quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s.epochs);
     double sent = kh_cli_mpi_bytes();
     own = st = kh_trainer_epoch(ctx, s.trainer, &r);
@@ -323,7 +387,10 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
     if (st == KH_OK)
       own = st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
     double test_seconds = now() - t0;
+    if (first) kh_cli_interrupt_hold(1); /* the epoch's trace write finishes whole */
     if (st == KH_OK) own = st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
+    snprintf(when, sizeof when, "after epoch %zu", epoch);
+    if (first) say_saved(&s, st == KH_OK ? epoch : epoch - 1, when), kh_cli_interrupt_hold(0);
     st = agree(ctx, st, distributed); /* a failed trace write stops every process */
     if (st == KH_OK && !s.quiet)
       progress(epoch, s.epochs, &r, test_loss, test_error, test_seconds, tty);
@@ -331,7 +398,8 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       printf("          mpi: %d processes, %.3g MB reduced per process\n", processes,
              (kh_cli_mpi_bytes() - sent) / 1e6);
   }
-  if (st == KH_OK && first && !(flags & KH_TRAIN_SILENT))
+  if (first) kh_cli_interrupt_disarm();
+  if (st == KH_OK && first && !(flags & KH_TRAIN_SILENT) && !s.nothing_left)
     printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
            kh_dataset_count(s.test_set), s.test_note);
   if (final_test_error) *final_test_error = test_error;

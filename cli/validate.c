@@ -54,6 +54,7 @@ int kh_cmd_validate(int argc, char **argv) {
   kh_model *m = NULL;
   kh_circuit *c = NULL;
   kh_solver *ng = NULL;
+  kh_cli_progress("validate: reading %s and %s", pos[0], data);
   kh_status st = kh_netlist_parse_file(ctx, &nl, pos[0]);
   if (st == KH_OK) st = kh_dataset_load(ctx, &d, data, 0);
   if (st == KH_OK) st = kh_model_new(ctx, &m, nl);
@@ -73,7 +74,11 @@ int kh_cmd_validate(int argc, char **argv) {
     st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
   size_t agree = 0, kright = 0, nright = 0;
   double worst = 0, gain = nl ? kh_netlist_input_gain(nl) : 1;
+  double shown = 0;
   for (size_t i = 0; st == KH_OK && i < n; i++) {
+    if (kh_cli_now() - shown > 0.25)
+      kh_cli_progress("validate: sample %zu/%zu in ngspice and kirchhoff", i + 1, n),
+          shown = kh_cli_now();
     scaled(nl, d, i, x);
     size_t k = 0;
     for (size_t f = 0; f < nin; f++) {
@@ -94,6 +99,7 @@ int kh_cmd_validate(int argc, char **argv) {
     size_t kc = argmax(ko, nout), nc = argmax(no, nout), label = kh_dataset_label(d, i);
     agree += kc == nc, kright += kc == label, nright += nc == label;
   }
+  kh_cli_progress_done();
   if (st == KH_OK) {
     printf("samples: %zu (%s)\n", n, data);
     printf("class agreement: %.2f %%\n", 100.0 * (double)agree / (double)n);

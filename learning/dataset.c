@@ -38,6 +38,14 @@ static kh_status name(kh_context *ctx, kh_dataset *d, const char *a, const char 
   return KH_OK;
 }
 
+static int gzipped(const char *path) {
+  FILE *f = fopen(path, "rb");
+  unsigned char m[2] = {0};
+  size_t n = f ? fread(m, 1, 2, f) : 0;
+  if (f) fclose(f);
+  return n == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
 kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test) {
   struct stat info;
   *out = NULL;
@@ -46,8 +54,15 @@ kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, i
   if (test && !dir)
     return kh_fail(ctx, KH_ERR_USAGE, "'%s' is a file: only IDX folders hold their own test set",
                    path);
-  kh_status st =
-      dir ? kh_dataset_load_idx(ctx, out, path, test) : kh_dataset_load_csv(ctx, out, path);
+  /* the kind comes from the content, whatever the name says */
+  int idx = dir ? 0 : kh_idx_sniff(path);
+  kh_status st = dir             ? kh_dataset_load_idx(ctx, out, path, test)
+                 : idx           ? kh_dataset_load_idx_file(ctx, out, path, idx)
+                 : gzipped(path) ? kh_fail(ctx, KH_ERR_INPUT,
+                                           "%s:1:1: gzip-compressed data that is not IDX; "
+                                           "decompress it (gunzip -k) and give the CSV",
+                                           path)
+                                 : kh_dataset_load_csv(ctx, out, path);
   if (st == KH_OK) st = name(ctx, *out, path, dir ? (test ? " (t10k set)" : " (train set)") : "");
   if (st != KH_OK) kh_dataset_free(*out), *out = NULL;
   return st;
@@ -76,6 +91,24 @@ size_t kh_dataset_classes(const kh_dataset *d) {
 }
 int kh_dataset_is_images(const kh_dataset *d) {
   return d->images;
+}
+uint64_t kh_dataset_fingerprint(const kh_dataset *d) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  const unsigned char *x = (const unsigned char *)d->x;
+  for (size_t i = 0; i < d->count * d->features * sizeof *d->x; i++)
+    h = (h ^ x[i]) * 0x100000001b3ULL;
+  for (size_t i = 0; i < d->count; i++) {
+    uint32_t label = d->label[i];
+    for (int b = 0; b < 4; b++) h = (h ^ ((label >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+  }
+  return h;
+}
+
+const char *kh_dataset_format(const kh_dataset *d) {
+  return d->images        ? "IDX"
+         : d->header == 2 ? "CSV with scikit-learn's header line"
+         : d->header      ? "CSV with a header line"
+                          : "CSV without a header";
 }
 const double *kh_dataset_sample(const kh_dataset *d, size_t i) {
   return d->x + i * d->features;
@@ -115,7 +148,7 @@ kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint
     }
     d->count = r;
     (*held)->classes = d->classes;
-    (*held)->images = d->images;
+    (*held)->images = d->images, (*held)->header = d->header;
     st = name(ctx, *held, kh_dataset_name(d), " (held-out part)");
   }
   if (st != KH_OK) kh_dataset_free(*held), *held = NULL;

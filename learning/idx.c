@@ -139,6 +139,51 @@ static kh_status load(kh_context *ctx, kh_dataset **out, const char *images, con
   return st;
 }
 
+int kh_idx_sniff(const char *path) {
+  gzFile f = gzopen(path, "rb");
+  if (!f) return 0;
+  unsigned char h[4];
+  int got = read_exact(f, h, 4, NULL);
+  gzclose(f);
+  if (got) return 0;
+  uint32_t m = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+  return m == IMAGES_MAGIC ? 1 : m == LABELS_MAGIC ? 2 : 0;
+}
+
+/* The other file of an images/labels pair: the same name with images-idx3 and labels-idx1
+ * swapped, compressed or not. */
+static int partner(const char *path, int kind, char *out, size_t size) {
+  const char *from = kind == 1 ? "images-idx3" : "labels-idx1",
+             *to = kind == 1 ? "labels-idx1" : "images-idx3";
+  const char *at = strstr(path, from);
+  if (!at) return 0;
+  struct stat st;
+  for (int gz = 0; gz < 2; gz++) {
+    size_t len = strlen(at + strlen(from));
+    const char *rest = at + strlen(from);
+    /* with or without the ".gz" the given file has */
+    int has_gz = len >= 3 && !strcmp(rest + len - 3, ".gz");
+    int cut = has_gz && gz == 0 ? 3 : 0;
+    snprintf(out, size, "%.*s%s%.*s%s", (int)(at - path), path, to, (int)(len - (size_t)cut), rest,
+             !has_gz && gz == 1 ? ".gz" : "");
+    if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) return 1;
+  }
+  return 0;
+}
+
+kh_status kh_dataset_load_idx_file(kh_context *ctx, kh_dataset **out, const char *path, int kind) {
+  char other[4096];
+  *out = NULL;
+  if (!partner(path, kind, other, sizeof other))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s: an IDX %s file, whose %s file was not found beside it (named as it is, "
+                   "with %s for %s); or give the folder that holds both",
+                   path, kind == 1 ? "images" : "labels", kind == 1 ? "labels" : "images",
+                   kind == 1 ? "labels-idx1" : "images-idx3",
+                   kind == 1 ? "images-idx3" : "labels-idx1");
+  return kind == 1 ? load(ctx, out, path, other) : load(ctx, out, other, path);
+}
+
 kh_status kh_dataset_load_idx(kh_context *ctx, kh_dataset **out, const char *dir, int test) {
   char images[4096], labels[4096];
   const char *prefix = test ? "t10k" : "train";

@@ -192,6 +192,11 @@ static int write_config(hid_t file, const kh_trace_config *c) {
       attr_double(g, "osc_node_capacitance", o->oscillation.node_capacitance) |
       attr_u64(g, "osc_harmonics", o->osc_harmonics) |
       attr_string(g, "holomorphic_contour", kh_contour_name(o->holomorphic_contour));
+  if (!bad && (c->train_samples || c->test_samples))
+    bad = attr_u64(g, "train_fingerprint", c->train_fingerprint) |
+          attr_u64(g, "test_fingerprint", c->test_fingerprint) |
+          attr_u64(g, "train_samples", c->train_samples) |
+          attr_u64(g, "test_samples", c->test_samples);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |
           write_vector(g, "scale_inv_std", H5T_NATIVE_DOUBLE, c->scaler->inv_std,

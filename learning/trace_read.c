@@ -6,6 +6,7 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,55 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
   H5Fclose(file);
   if (st != KH_OK) free(*netlist_text), *netlist_text = NULL;
   return st;
+}
+
+kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *r) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  memset(r, 0, sizeof *r);
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
+  hid_t g = H5Gopen2(file, "config", H5P_DEFAULT);
+  kh_status st = g < 0 ? fail(ctx, path, "no /config group") : KH_OK;
+  if (st == KH_OK) {
+    r->command = H5Aexists(g, "command") > 0 ? read_string(g, "command") : calloc(1, 1);
+    if (!r->command) st = fail(ctx, path, "/config/command is unreadable");
+  }
+  if (st == KH_OK && H5Aexists(g, "train_fingerprint") > 0) {
+    uint64_t n[2] = {0};
+    if (read_numbers(g, "train_fingerprint", H5T_NATIVE_UINT64, &r->train_fingerprint, 1) ||
+        read_numbers(g, "test_fingerprint", H5T_NATIVE_UINT64, &r->test_fingerprint, 1) ||
+        read_numbers(g, "train_samples", H5T_NATIVE_UINT64, &n[0], 1) ||
+        read_numbers(g, "test_samples", H5T_NATIVE_UINT64, &n[1], 1))
+      st = fail(ctx, path, "/config's data fingerprints are unreadable");
+    r->train_samples = (size_t)n[0], r->test_samples = (size_t)n[1];
+    r->has_fingerprints = st == KH_OK;
+  }
+  if (g >= 0) H5Gclose(g);
+  H5Fclose(file);
+  if (st != KH_OK) kh_trace_run_release(r);
+  return st;
+}
+
+void kh_trace_run_release(kh_trace_run *r) {
+  free(r->command);
+  r->command = NULL;
+}
+
+int kh_trace_recognize(const char *path) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  FILE *f = fopen(path, "rb");
+  unsigned char magic[8] = {0};
+  size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
+  if (f) fclose(f);
+  /* HDF5's signature, checked first so that HDF5 never opens a file that is not one */
+  if (n != 8 || memcmp(magic, "\x89HDF\r\n\x1a\n", 8)) return 0;
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return 0;
+  hid_t g = H5Lexists(file, "config", H5P_DEFAULT) > 0 ? H5Gopen2(file, "config", H5P_DEFAULT) : -1;
+  int ok = g >= 0 && H5Aexists(g, "version") > 0;
+  if (g >= 0) H5Gclose(g);
+  H5Fclose(file);
+  return ok;
 }
 
 /* Cuts a growing dataset back to `rows` rows (an epoch appended after the last checkpoint). */

@@ -1,6 +1,7 @@
-/* Labelled data sets: CSV files (features then an integer class per line; an optional first line
- * that is not all numbers, such as scikit-learn's "150,4,setosa,...", is a header) and IDX
- * files (MNIST, Fashion-MNIST; gzip or raw). docs/training.md describes the formats. */
+/* Labelled data sets: CSV files (features then an integer class per line; a first line with no
+ * number among its fields is a header; '#' lines are comments) and IDX files (MNIST,
+ * Fashion-MNIST; gzip or raw). The kind comes from the content, not the name.
+ * docs/training.md describes the formats. */
 #ifndef KIRCHHOFF_DATASET_H
 #define KIRCHHOFF_DATASET_H
 #include "kirchhoff/status.h"
@@ -10,8 +11,9 @@
 extern "C" {
 #endif
 typedef struct kh_dataset kh_dataset;
-/* A CSV file, or an IDX folder's training set (train-images-idx3-ubyte[.gz] and
- * train-labels-idx1-ubyte[.gz]); with test = 1, the folder's t10k-* files instead. */
+/* A CSV file, an IDX images or labels file (with the other file of its pair beside it), or an
+ * IDX folder's training set (train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]);
+ * with test = 1, the folder's t10k-* files instead. */
 kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test);
 void kh_dataset_free(kh_dataset *d);
 /* Where the samples came from (the path, with " (t10k set)" and the like), for messages. */
@@ -20,6 +22,11 @@ size_t kh_dataset_count(const kh_dataset *d);
 size_t kh_dataset_features(const kh_dataset *d);
 size_t kh_dataset_classes(const kh_dataset *d); /* largest label + 1 */
 int kh_dataset_is_images(const kh_dataset *d);  /* IDX: pixel values 0..255 */
+/* "IDX", "CSV with a header line" or "CSV without a header", for messages. */
+const char *kh_dataset_format(const kh_dataset *d);
+/* A 64-bit hash of the samples and labels in order (FNV-1a over their bytes): --resume checks
+ * that a run continues on the data it started with. */
+uint64_t kh_dataset_fingerprint(const kh_dataset *d);
 const double *kh_dataset_sample(const kh_dataset *d, size_t i);
 unsigned kh_dataset_label(const kh_dataset *d, size_t i);
 /* Splits off a seeded random `fraction` of d as a held-out set: *held gets those samples, d

@@ -16,6 +16,10 @@ typedef struct {
   size_t epochs;           /* planned */
   const kh_scaler *scaler; /* feature scaling fitted on the training set */
   int mpi_size;            /* processes that trained (mpirun -np); 0 means 1 */
+  /* the data the run trains and tests on, after any hold-out split (kh_dataset_fingerprint):
+   * --resume refuses other data */
+  uint64_t train_fingerprint, test_fingerprint;
+  size_t train_samples, test_samples;
 } kh_trace_config;
 typedef struct {
   const kh_epoch_report *report;
@@ -35,6 +39,15 @@ kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh
 kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
                                kh_train_options *options, size_t *epochs_planned,
                                size_t *epochs_done);
+/* What a trace says about the run's data and command line (kh_trace_read_run). */
+typedef struct {
+  int has_fingerprints; /* 0: a trace written before kirchhoff recorded them */
+  uint64_t train_fingerprint, test_fingerprint;
+  size_t train_samples, test_samples;
+  char *command; /* the command line that started the run (malloc'ed; "" when absent) */
+} kh_trace_run;
+kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *out);
+void kh_trace_run_release(kh_trace_run *r);
 /* Opens an existing trace for appending and restores the trainer from its checkpoint. */
 kh_status kh_trace_resume(kh_context *ctx, kh_trace **out, const char *path, kh_trainer *t);
 void kh_trace_free(kh_trace *tr);
@@ -50,6 +63,8 @@ typedef struct {
   size_t features;
   double test_error; /* /metrics/test_error of that epoch (NaN for epoch 0) */
 } kh_trace_snapshot;
+/* 1 when path is an HDF5 file with the /config group and version kirchhoff train writes. */
+int kh_trace_recognize(const char *path);
 /* epoch < 0: the last one. */
 kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
                                  kh_trace_snapshot *s);

@@ -67,10 +67,12 @@ Test(bad_data, csv_values_rows_and_labels) {
       {"inf.csv", "1,2,0\n-inf,2,1\n", "inf.csv:2:1: not a finite number"},
       {"overflow.csv", "1,2,0\n1,1e999,1\n", "overflow.csv:2:3: not a finite number"},
       {"word.csv", "1,2,0\n1,two,1\n", "word.csv:2:3: not a number"},
-      {"short_row.csv", "1,2,0\n1,1\n", "short_row.csv:2:1: 2 fields, expected 3"},
-      {"long_row.csv", "1,2,0\n1,2,3,1\n", "long_row.csv:2:1: 4 fields, expected 3"},
-      {"fraction.csv", "1,2,0\n1,2,1.5\n", "fraction.csv:2:5: the label must be"},
-      {"negative.csv", "1,2,0\n1,2,-1\n", "negative.csv:2:5: the label must be"},
+      {"short_row.csv", "1,2,0\n1,1\n",
+       "short_row.csv:2:4: 2 fields, but 3 on the first data line"},
+      {"long_row.csv", "1,2,0\n1,2,3,1\n",
+       "long_row.csv:2:7: 4 fields, but 3 on the first data line"},
+      {"fraction.csv", "1,2,0\n1,2,1.5\n", "fraction.csv:2:5: the label (last field) must be"},
+      {"negative.csv", "1,2,0\n1,2,-1\n", "negative.csv:2:5: the label (last field) must be"},
       {"empty.csv", "", "empty.csv: no samples"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

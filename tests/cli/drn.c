@@ -78,8 +78,11 @@ Test(drn_cli, what_the_layered_backend_cannot_run) {
   char args[1024];
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --optimizer adam", mnist());
   expect_refusal(args, 1, "layered backend runs plain SGD");
-  expect_refusal("train --preset drn-xl --data x", 1, "unknown preset 'drn-xl'");
+  expect_refusal(
+      "train --preset drn-xl --data x", 1,
+      "--preset: unknown name 'drn-xl' (did you mean 'drn-xs'?); valid: drn-xs, drn-1h, drn-2h");
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --amp-gain 2", mnist());
   expect_refusal(args, 2, "not layered: the circuit has amplifiers");
-  expect_refusal("train --arch 4-3 --data x --backend dense", 1, "--backend: sparse or layered");
+  expect_refusal("train --arch 4-3 --data x --backend dense", 1,
+                 "--backend: unknown name 'dense'; valid: sparse, layered");
 }

@@ -208,12 +208,12 @@ Test(train_cli, bad_inputs_are_clear_errors) {
   snprintf(args, sizeof args, "train --data %s --resume %s", blobs(), nan);
   expect_failure(args, 2, "cannot open trace");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator best", blobs());
-  expect_failure(args, 1, "unknown estimator 'best'");
+  expect_failure(args, 1, "--estimator: unknown name 'best'; valid: exact, plus, minus, centered");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --lr fast", blobs());
   expect_failure(args, 1, "--lr needs rates");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator holo --contour oval",
            blobs());
-  expect_failure(args, 1, "--contour: circle or slit");
+  expect_failure(args, 1, "--contour: unknown name 'oval'; valid: circle, slit");
   snprintf(args, sizeof args,
            "train --arch 8-16-4 --data %s --estimator holo --contour slit --beta 1.5", blobs());
   expect_failure(args, 1, "must lie in (0, 1)");

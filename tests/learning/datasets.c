@@ -41,9 +41,11 @@ Test(datasets, csv_with_and_without_header) {
 Test(datasets, csv_errors_name_line_and_column) {
   load_text("nan.csv", "1,2,0\n1,nan,1\n", KH_ERR_INPUT, "nan.csv:2:3: not a finite number");
   load_text("inf.csv", "1,2,0\n1,2,0\ninf,2,1\n", KH_ERR_INPUT, "inf.csv:3:1: not a finite number");
-  load_text("short.csv", "1,2,0\n1,1\n", KH_ERR_INPUT, "short.csv:2:1: 2 fields, expected 3");
-  load_text("label.csv", "1,2,0\n1,2,1.5\n", KH_ERR_INPUT, "label.csv:2:5: the label must be");
-  load_text("neg.csv", "1,2,-1\n", KH_ERR_INPUT, "neg.csv:1:5: the label must be");
+  load_text("short.csv", "1,2,0\n1,1\n", KH_ERR_INPUT,
+            "short.csv:2:4: 2 fields, but 3 on the first data line");
+  load_text("label.csv", "1,2,0\n1,2,1.5\n", KH_ERR_INPUT,
+            "label.csv:2:5: the label (last field) must be");
+  load_text("neg.csv", "1,2,-1\n", KH_ERR_INPUT, "neg.csv:1:5: the label (last field) must be");
   load_text("word.csv", "1,2,0\n1,x,0\n", KH_ERR_INPUT, "word.csv:2:3: not a number");
   load_text("empty.csv", "", KH_ERR_INPUT, "no samples");
   load_text("header_only.csv", "a,b,c\n", KH_ERR_INPUT, "no samples");
