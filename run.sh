@@ -34,6 +34,7 @@ case "${1:-}" in
     setup
     build_release
     scripts/fetch-data.sh --small data
+    rm -rf build/demo  # the demo's own outputs, made afresh each time
     mkdir -p build/demo
     echo
     echo "== kirchhoff train: a 64-64-10 deep resistive network on the digits data set"
@@ -87,7 +88,11 @@ case "${1:-}" in
     build_release
     ;;
   *)
-    sed -n '2,8p' "$0"
+    # the whole comment block at the top, whatever its length
+    echo "usage: ./run.sh demo | test | bench | build"
+    sed -n '2,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p'
+    [[ -z ${1:-} || $1 == help || $1 == -h || $1 == --help ]] && exit 0
+    echo "run.sh: unknown command '$1'" >&2
     exit 1
     ;;
 esac

@@ -15,6 +15,9 @@ typedef struct {
 
 /* Prints "kirchhoff: <message>" for the context's last error and returns its exit code. */
 int kh_cli_report(kh_context *ctx, kh_status st);
+/* kh_cli_report, for a command that read `files`: an input error whose message names none of
+ * them is said to be in files[0] (the netlist, say, for a circuit the solver refuses). */
+int kh_cli_report_in(kh_context *ctx, kh_status st, const char *const *files, size_t count);
 /* "kirchhoff <cmd>: ..." usage error, returns KH_EXIT_USAGE. */
 int kh_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kh_cli_is_help(const char *arg);

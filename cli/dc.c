@@ -49,7 +49,7 @@ static int resolve(const kh_netlist *nl, const kh_dc_sweep *w, axis *a, const ch
   return KH_EXIT_OK;
 }
 
-static int run(kh_context *ctx, const kh_netlist *nl) {
+static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   kh_dc_sweep sweeps[2];
   const char *file = NULL;
   unsigned line = 0, col = 0;
@@ -93,7 +93,7 @@ static int run(kh_context *ctx, const kh_netlist *nl) {
       printf("\n");
     }
   }
-  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, &path, 1);
   if (!isnan(failed_at))
     fprintf(stderr, "kirchhoff: the sweep stopped at %s = %.17g; the rows printed are complete\n",
             ax[0].sweep.source, failed_at);
@@ -130,7 +130,7 @@ int kh_cmd_dc(int argc, char **argv) {
     rc = kh_cli_report(ctx, st);
   } else {
     kh_cli_print_notes(nl, quiet);
-    rc = run(ctx, nl);
+    rc = run(ctx, nl, path);
   }
   kh_netlist_free(nl);
   kh_context_free(ctx);

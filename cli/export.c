@@ -118,7 +118,7 @@ int kh_cmd_export(int argc, char **argv) {
     if (st != KH_OK) remove(tmp);
   }
   kh_cli_progress_done();
-  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, pos, 1);
   free(values);
   kh_netlist_free(nl);
   kh_trace_snapshot_release(&s);

@@ -267,7 +267,10 @@ int kh_cmd_grad(int argc, char **argv) {
   }
   free(p.x), free(p.target), free(g);
   kh_model_free(p.m);
-  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  char generated[256];
+  snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
+  const char *inputs[] = {s.netlist ? s.netlist : generated, s.data};
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, inputs, 2);
   kh_train_setup_close(&s);
   kh_context_free(ctx);
   return rc;

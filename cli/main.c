@@ -48,6 +48,16 @@ int kh_cli_report(kh_context *ctx, kh_status st) {
   return kh_status_exit_code(st);
 }
 
+int kh_cli_report_in(kh_context *ctx, kh_status st, const char *const *files, size_t count) {
+  const char *msg = kh_last_error(ctx);
+  int named = 0;
+  for (size_t i = 0; i < count; i++) named |= files[i] && strstr(msg, files[i]) != NULL;
+  if (st != KH_ERR_INPUT || named || !count || !files[0]) return kh_cli_report(ctx, st);
+  fprintf(stderr, "kirchhoff: %s: %s: %s\n", kh_status_text(st), files[0],
+          msg[0] ? msg : "(no detail)");
+  return kh_status_exit_code(st);
+}
+
 int kh_cli_usage(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

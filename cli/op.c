@@ -156,7 +156,7 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   if (st == KH_OK) st = solve_with(ctx, nl, "ngspice", b, tb, &sb, NULL);
   if (st != KH_OK) {
     free(a), free(b);
-    return kh_cli_report(ctx, st);
+    return kh_cli_report_in(ctx, st, &o->file, 1);
   }
   size_t worst = 0;
   double dv = 0;
@@ -205,7 +205,7 @@ int kh_cmd_op(int argc, char **argv) {
       else if (st == KH_OK)
         print_voltages(nl, v, o.csv, &stats);
       else
-        rc = kh_cli_report(ctx, st);
+        rc = kh_cli_report_in(ctx, st, &o.file, 1);
       if (st == KH_OK && i) print_currents(nl, v, i, o.csv);
       free(v), free(i);
     }

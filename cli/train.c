@@ -403,9 +403,14 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
     printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
            kh_dataset_count(s.test_set), s.test_note);
   if (final_test_error) *final_test_error = test_error;
-  /* each failure is reported once, by the process it happened in */
+  /* each failure is reported once, by the process it happened in; a circuit the solver refuses
+   * is the netlist's, or the trace's, or the network --arch generated */
+  char generated[256];
+  snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
+  const char *inputs[] = {s.resume ? s.resume : s.netlist ? s.netlist : generated, s.data, s.test,
+                          s.resume};
   int rc = st == KH_OK             ? KH_EXIT_OK
-           : own != KH_OK || first ? kh_cli_report(ctx, st)
+           : own != KH_OK || first ? kh_cli_report_in(ctx, st, inputs, 4)
                                    : kh_status_exit_code(st);
   kh_train_setup_close(&s);
   kh_context_free(ctx);

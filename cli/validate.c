@@ -107,7 +107,8 @@ int kh_cmd_validate(int argc, char **argv) {
     printf("kirchhoff accuracy: %.2f %%\n", 100.0 * (double)kright / (double)n);
     printf("largest output difference: %.3g V\n", worst);
   }
-  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report(ctx, st);
+  const char *inputs[] = {pos[0], data};
+  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, inputs, 2);
   free(x), free(src), free(ko), free(no), free(v), free(el);
   kh_solver_free(ng), kh_circuit_free(c), kh_model_free(m), kh_dataset_free(d), kh_netlist_free(nl);
   kh_context_free(ctx);

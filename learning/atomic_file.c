@@ -17,8 +17,12 @@
 kh_status kh_atomic_begin(kh_context *ctx, const char *path, int copy, char *tmp, size_t size) {
   if ((size_t)snprintf(tmp, size, "%s.kh-tmp", path) >= size)
     return kh_fail(ctx, KH_ERR_IO, "path too long: '%s'", path);
-  if (!copy) {
-    remove(tmp);
+  if (!copy) { /* made empty here, so that a path that cannot be written says why */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return kh_fail(ctx, KH_ERR_IO, "cannot write '%s' (written as '%s' first): %s", path, tmp,
+                     strerror(errno));
+    close(fd);
     return KH_OK;
   }
   int in = open(path, O_RDONLY | O_CLOEXEC);
