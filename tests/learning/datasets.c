@@ -113,6 +113,42 @@ Test(datasets, idx_raw_and_gzip) {
   kh_context_free(ctx);
 }
 
+/* The kind comes from the content: an IDX images or labels file given as a file loads with the
+ * other file of its pair; a CSV named like IDX is read as CSV; a lone IDX file says what is
+ * missing. */
+Test(datasets, kind_from_content) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  for (int gz = 0; gz < 2; gz++) {
+    const char *dir = write_idx(gz ? "sniff_gz" : "sniff_raw", "train", 12, 3, 2, gz, 12, 0x803);
+    for (int labels = 0; labels < 2; labels++) {
+      char path[700];
+      snprintf(path, sizeof path, "%s/train-%s%s", dir,
+               labels ? "labels-idx1-ubyte" : "images-idx3-ubyte", gz ? ".gz" : "");
+      kh_dataset *d;
+      cr_assert_eq(kh_dataset_load(ctx, &d, path, 0), KH_OK, "%s", kh_last_error(ctx));
+      cr_expect_eq(kh_dataset_count(d), 12);
+      cr_expect_eq(kh_dataset_features(d), 6);
+      cr_expect(kh_dataset_is_images(d));
+      cr_expect_str_eq(kh_dataset_format(d), "IDX");
+      kh_dataset_free(d);
+    }
+    char path[700];
+    snprintf(path, sizeof path, "%s/train-labels-idx1-ubyte%s", dir, gz ? ".gz" : "");
+    cr_assert_eq(remove(path), 0);
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte%s", dir, gz ? ".gz" : "");
+    kh_dataset *d;
+    cr_expect_eq(kh_dataset_load(ctx, &d, path, 0), KH_ERR_INPUT);
+    cr_expect(strstr(kh_last_error(ctx), "an IDX images file, whose labels file was not found"),
+              "%s", kh_last_error(ctx));
+  }
+  kh_dataset *d = load_text("t10k-images-idx3-ubyte", "1,2,0\n3,4,1\n", KH_OK, NULL);
+  cr_expect_eq(kh_dataset_count(d), 2);
+  cr_expect_str_eq(kh_dataset_format(d), "CSV without a header");
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
 Test(datasets, idx_errors) {
   kh_context *ctx;
   kh_context_new(&ctx);
