@@ -5,7 +5,8 @@ usage: plot_trace.py TRACE.h5 [OUTDIR]
 
 Writes OUTDIR/learning_curves.png (loss and error per epoch, train and test),
 OUTDIR/conductances.png (histograms of the trained conductances per layer) and
-OUTDIR/gradient_agreement.png (the EP estimator against the exact gradient per layer).
+OUTDIR/gradient_agreement.png (the EP estimator against the exact gradient per layer; a trace
+without that check, such as a layered run's, gets a figure saying so instead of empty axes).
 Needs h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib).
 The trace may belong to a run that is still going: kirchhoff closes the file between epochs.
 """
@@ -75,6 +76,15 @@ def conductances(g, names, out):
 
 
 def gradient_agreement(cosine, relerr, config, out):
+    if cosine.shape[0] == 0:  # --trace-grad 0, the layered backend's default: nothing to draw
+        fig, ax = plt.subplots(figsize=(10, 4))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "This trace holds no gradient check (the run had --trace-grad 0,\n"
+                "the layered backend's default): rerun with --trace-grad N to record one.",
+                ha="center", va="center", fontsize=12)
+        fig.savefig(os.path.join(out, "gradient_agreement.png"), dpi=100)
+        plt.close(fig)
+        return False
     epochs = np.arange(1, cosine.shape[0] + 1)
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     for l in range(cosine.shape[1]):
@@ -91,6 +101,7 @@ def gradient_agreement(cosine, relerr, config, out):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "gradient_agreement.png"), dpi=100)
     plt.close(fig)
+    return True
 
 
 def main(argv):
@@ -105,7 +116,9 @@ def main(argv):
         return 1
     learning_curves(metrics, config, out)
     conductances(g, names, out)
-    gradient_agreement(cosine, relerr, config, out)
+    if not gradient_agreement(cosine, relerr, config, out):
+        print("plot_trace.py: %s holds no gradient check (--trace-grad 0); "
+              "gradient_agreement.png says so" % argv[1])
     print("final test error %.2f %% after %d epochs; plots in %s"
           % (100 * metrics["test_error"][-1], len(metrics["test_error"]), out))
     return 0

@@ -67,15 +67,28 @@ Test(train_cli, trains_traces_and_plots) {
     snprintf(path, sizeof path, "%s/plots/%s.png", dir, pngs[i]);
     cr_expect(exists(path), "%s missing", path);
   }
-  /* the notebook runs on the same trace */
+  /* the notebook runs on the same trace, started from another folder; its plots land beside
+   * the trace */
   snprintf(args, sizeof args,
-           "cd %s && KH_TRACE=%s/run.h5 KH_PLOTS=%s/nbplots /usr/bin/python3 -m nbconvert "
-           "--to notebook --execute trace.ipynb --output %s/executed.ipynb 2>&1",
-           getenv("KH_NOTEBOOKS"), dir, dir, dir);
+           "cd %s && KH_TRACE=%s/run.h5 /usr/bin/python3 -m nbconvert --to notebook --execute "
+           "%s/trace.ipynb --output %s/executed.ipynb 2>&1",
+           dir, dir, getenv("KH_NOTEBOOKS"), dir);
   cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
   free(out);
-  snprintf(path, sizeof path, "%s/nbplots/gradient_agreement.png", dir);
+  snprintf(path, sizeof path, "%s/plots/gradient_agreement.png", dir);
   cr_expect(exists(path));
+  /* a trace without the gradient check (the layered backend's default) says so */
+  snprintf(args, sizeof args,
+           "train --arch 8-16-4 --data %s --epochs 1 --backend layered --optimizer sgd "
+           "--trace %s/layered.h5 --quiet",
+           blobs(), dir);
+  cr_assert_eq(run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "%s/plot_trace.py %s/layered.h5 %s/lplots", getenv("KH_NOTEBOOKS"),
+           dir, dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "holds no gradient check"), "%s", out);
+  free(out);
 }
 
 /* The trace keeps the network's text as an attribute below 60 kB and as a deflated dataset
