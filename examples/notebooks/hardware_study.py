@@ -45,6 +45,8 @@ def study(kirchhoff, data, arch, epochs, bits, noise, stuck):
 
 
 def plot(rows, out):
+    if not any(a == a for _, _, _, a in rows):  # every run failed: no empty axes
+        raise RuntimeError("hardware_study: every run failed (messages above); nothing to plot")
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     labels = {"bits": "quantization bits", "noise": "programming noise σ", "stuck": "stuck-device rate"}
     for ax, kind in zip(axes, ("bits", "noise", "stuck")):

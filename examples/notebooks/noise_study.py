@@ -61,6 +61,8 @@ def study(kirchhoff, data, arch, epochs, sigma, names, out):
 
 
 def plot(rows, out):
+    if not rows:  # every run failed: no empty axes
+        raise RuntimeError("noise_study: every run failed (messages above); nothing to plot")
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, color in zip(ESTIMATORS, ("tab:red", "tab:blue", "tab:purple", "tab:green")):
         for s, style in sorted({(r[1], "-" if r[1] == 0 else "--") for r in rows if r[0] == name}):

@@ -450,3 +450,28 @@ Test(train_cli, noise_study_script) {
   cr_expect_neq(python(args, &out), 0, "%s", out);
   free(out);
 }
+
+/* The study notebooks in their quick mode, started from another folder: they find the checkout
+ * and their scripts themselves. Quick mode trains 8-8-4 (the device study: blobs) and 64-8-10
+ * (the noise study: digits). */
+Test(train_cli, study_notebooks_run_from_any_folder) {
+  char digits[1024];
+  snprintf(digits, sizeof digits, "%s/../../data/digits.csv", getenv("KH_NOTEBOOKS"));
+  if (!exists(digits)) {
+    cr_log_info("no data/digits.csv (scripts/fetch-data.sh --small data): skipped");
+    return;
+  }
+  const char *names[] = {"hardware_study", "noise_study"}, *data[] = {blobs(), digits};
+  for (int i = 0; i < 2; i++) {
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && KH_STUDY_QUICK=1 KH_CLI=%s KH_DATA=%s KH_PLOTS=%s/nb_%s /usr/bin/python3 -m "
+             "nbconvert --to notebook --execute %s/%s.ipynb --output %s/nb_%s.ipynb 2>&1",
+             dir, kh_test_cli(), data[i], dir, names[i], getenv("KH_NOTEBOOKS"), names[i], dir,
+             names[i]);
+    cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s/nb_%s/%s.png", dir, names[i], names[i]);
+    cr_expect(exists(cmd), "%s missing", cmd);
+  }
+}
