@@ -183,6 +183,7 @@ int kh_cmd_grad(int argc, char **argv) {
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
   kh_status st = kh_train_setup_open_network(ctx, &s);
+  if (st == KH_OK && s.data) kh_train_setup_describe_data(&s, stdout);
   probe_set p = {0};
   double *g = NULL;
   if (st == KH_OK) st = kh_model_new(ctx, &p.m, s.nl);

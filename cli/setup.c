@@ -169,7 +169,14 @@ static kh_status read_resumed(kh_context *ctx, kh_train_setup *s, char **text, k
 /* --resume continues on the data the run started with, split the same way. */
 static kh_status check_resumed_data(kh_context *ctx, const kh_train_setup *s,
                                     const kh_trace_run *run) {
-  if (!run->has_fingerprints) return KH_OK; /* traces before fingerprints: nothing to check */
+  if (!run->has_fingerprints) { /* traces written before fingerprints: say what is unchecked */
+    if (s->writer)
+      fprintf(stderr,
+              "kirchhoff train: warning: %s predates data fingerprints; that %s is the run's "
+              "own data (same file, order and --seed) cannot be checked\n",
+              s->resume, s->data);
+    return KH_OK;
+  }
   const kh_dataset *set[2] = {s->train_set, s->test_set};
   const uint64_t want[2] = {run->train_fingerprint, run->test_fingerprint};
   const size_t count[2] = {run->train_samples, run->test_samples};

@@ -21,12 +21,6 @@ static const char *mnist(void) {
   return path;
 }
 
-static int run(const char *args, char **out) {
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
-  return kh_test_run(cmd, out);
-}
-
 /* (Single and double runs part ways over 1500 updates: within 2 points, not bitwise.)
  * 784x2-32-10 on the first 2000 training images, the preset's other settings (beta 0.5: a
  * 32-node layer gives some outputs less than 1 S at initialization). */
@@ -39,13 +33,13 @@ static double accuracy(const char *out) {
 Test(drn_cli, small_network_learns_mnist) {
   char args[1024], *out = NULL;
   snprintf(args, sizeof args, SMALL "%s --epochs 3", mnist());
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double dbl = accuracy(out);
   cr_expect(dbl >= 80, "double: %.2f %%\n%s", dbl, out);
   cr_expect(strstr(out, "4.0 sweeps per solve"), "%s", out);
   free(out);
   snprintf(args, sizeof args, SMALL "%s --epochs 3 --precision single --threads 2", mnist());
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double sgl = accuracy(out);
   cr_expect(sgl >= dbl - 2 && sgl <= dbl + 2, "single %.2f %% vs double %.2f %%", sgl, dbl);
   free(out);
@@ -56,33 +50,25 @@ Test(drn_cli, resumed_run_ends_where_the_uninterrupted_one_does) {
   snprintf(trace, sizeof trace, "%s", kh_test_write_temp("drn.h5", ""));
   unlink(trace);
   snprintf(args, sizeof args, SMALL "%s --epochs 3 --quiet", mnist());
-  cr_assert_eq(run(args, &full), 0, "%s", full);
+  cr_assert_eq(kh_test_cli_run(args, &full), 0, "%s", full);
   snprintf(args, sizeof args, SMALL "%s --epochs 2 --quiet --trace %s", mnist(), trace);
-  cr_assert_eq(run(args, &part), 0, "%s", part);
+  cr_assert_eq(kh_test_cli_run(args, &part), 0, "%s", part);
   free(part);
   snprintf(args, sizeof args, "train --resume %s --epochs 3 --data %s --quiet", trace, mnist());
-  cr_assert_eq(run(args, &part), 0, "%s", part);
+  cr_assert_eq(kh_test_cli_run(args, &part), 0, "%s", part);
   cr_expect_str_eq(strstr(part, "test accuracy"), strstr(full, "test accuracy"));
   free(full), free(part);
-}
-
-/* args fails with exit code `code` and a message containing `text`. */
-static void expect_refusal(const char *args, int code, const char *text) {
-  char *out = NULL;
-  cr_expect_eq(run(args, &out), code, "%s: %s", args, out);
-  cr_expect(strstr(out, text), "%s: %s", args, out);
-  free(out);
 }
 
 Test(drn_cli, what_the_layered_backend_cannot_run) {
   char args[1024];
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --optimizer adam", mnist());
-  expect_refusal(args, 1, "layered backend runs plain SGD");
-  expect_refusal(
+  kh_test_cli_expect(args, 1, "layered backend runs plain SGD");
+  kh_test_cli_expect(
       "train --preset drn-xl --data x", 1,
       "--preset: unknown name 'drn-xl' (did you mean 'drn-xs'?); valid: drn-xs, drn-1h, drn-2h");
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --amp-gain 2", mnist());
-  expect_refusal(args, 2, "not layered: the circuit has amplifiers");
-  expect_refusal("train --arch 4-3 --data x --backend dense", 1,
-                 "--backend: unknown name 'dense'; valid: sparse, layered");
+  kh_test_cli_expect(args, 2, "not layered: the circuit has amplifiers");
+  kh_test_cli_expect("train --arch 4-3 --data x --backend dense", 1,
+                     "--backend: unknown name 'dense'; valid: sparse, layered");
 }

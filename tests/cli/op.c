@@ -7,18 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int run(const char *args, char **out) {
-  char cmd[2048];
-  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
-  return kh_test_run(cmd, out);
-}
-
 Test(cli, csv_output) {
   const char *path = kh_test_write_temp("div.cir", "divider\nv1 in 0 1\nr1 in mid 1k\n"
                                                    ".subckt s a\nr2 a 0 3k\n.ends\nx1 mid s\n");
   char args[600], *out;
   snprintf(args, sizeof args, "op --csv %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_assert_str_eq(out, "node,voltage\nin,1\nmid,0.75\n");
   free(out);
 }
@@ -27,7 +21,7 @@ Test(cli, plain_output_ends_with_the_kcl_residual) {
   const char *path = kh_test_write_temp("res.cir", "t\nv1 in 0 1\nr1 in mid 1k\nr2 mid 0 3k\n");
   char args[600], *out;
   snprintf(args, sizeof args, "op %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_assert(strstr(out, "mid                      0.75\n# KCL residual "), "%s", out);
   free(out);
 }
@@ -36,7 +30,7 @@ Test(cli, compare_reports_difference_and_times) {
   const char *path = kh_test_write_temp("cmp.cir", "t\nv1 in 0 1\nr1 in mid 1k\nr2 mid 0 3k\n");
   char args[600], *out;
   snprintf(args, sizeof args, "op --compare %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_assert(strstr(out, "max |dV|: "), "%s", out);
   cr_assert(strstr(out, "native: ") && strstr(out, "ngspice: "), "%s", out);
   cr_assert(strstr(out, "KCL residual: native "), "%s", out);
@@ -45,42 +39,42 @@ Test(cli, compare_reports_difference_and_times) {
 
 Test(cli, exit_codes) {
   char *out;
-  cr_assert_eq(run("", &out), 1);
+  cr_assert_eq(kh_test_cli_run("", &out), 1);
   free(out);
-  cr_assert_eq(run("frobnicate", &out), 1);
+  cr_assert_eq(kh_test_cli_run("frobnicate", &out), 1);
   free(out);
-  cr_assert_eq(run("op --bogus x.cir", &out), 1);
+  cr_assert_eq(kh_test_cli_run("op --bogus x.cir", &out), 1);
   free(out);
-  cr_assert_eq(run("op", &out), 1);
+  cr_assert_eq(kh_test_cli_run("op", &out), 1);
   free(out);
-  cr_assert_eq(run("op --backend spice3 x.cir", &out), 1);
+  cr_assert_eq(kh_test_cli_run("op --backend spice3 x.cir", &out), 1);
   free(out);
-  cr_assert_eq(run("op /nonexistent/x.cir", &out), 2);
+  cr_assert_eq(kh_test_cli_run("op /nonexistent/x.cir", &out), 2);
   cr_assert(strstr(out, "/nonexistent/x.cir: cannot read netlist"), "%s", out);
   free(out);
   const char *bad = kh_test_write_temp("bad.cir", "t\nr1 a 0 1.5mk\nv1 a 0 1\n");
   char args[600];
   snprintf(args, sizeof args, "op %s", bad);
-  cr_assert_eq(run(args, &out), 2);
+  cr_assert_eq(kh_test_cli_run(args, &out), 2);
   cr_assert(strstr(out, "bad.cir:2:12: unknown suffix"), "%s", out);
   free(out);
   const char *floating =
       kh_test_write_temp("float.cir", "t\nr1 a 0 1k\nv1 a 0 1\nr2 b c 1\ni1 0 c 1m\n");
   snprintf(args, sizeof args, "op %s", floating);
-  cr_assert_eq(run(args, &out), 2);
+  cr_assert_eq(kh_test_cli_run(args, &out), 2);
   cr_assert(strstr(out, "float.cir:4:1: node 'b'"), "%s", out);
   free(out);
 }
 
 Test(cli, help_and_version) {
   char *out;
-  cr_assert_eq(run("--version", &out), 0);
+  cr_assert_eq(kh_test_cli_run("--version", &out), 0);
   cr_assert(strncmp(out, "kirchhoff ", 10) == 0, "%s", out);
   free(out);
-  cr_assert_eq(run("op --help", &out), 0);
+  cr_assert_eq(kh_test_cli_run("op --help", &out), 0);
   cr_assert(strstr(out, "usage: kirchhoff op FILE"), "%s", out);
   free(out);
-  cr_assert_eq(run("--help", &out), 0);
+  cr_assert_eq(kh_test_cli_run("--help", &out), 0);
   cr_assert(strstr(out, "commands:"), "%s", out);
   free(out);
 }
@@ -94,7 +88,7 @@ Test(cli, dc_sweeps) {
                    "d2 m 0 dd\ni1 0 m 0\n.dc vs 0 2 0.25 i1 0 1m 0.5m\n");
   char args[600], *out = NULL;
   snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strncmp(out, "v-sweep,i1,a,p,m\n", 17) == 0, "%s", out);
   size_t rows = 0;
   for (const char *c = out; *c; c++) rows += *c == '\n';
@@ -106,7 +100,7 @@ Test(cli, dc_sweeps) {
   free(out);
   path = kh_test_write_temp("sweep_temp.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.dc temp 0 100 10\n");
   snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_expect_eq(run(args, &out), 2);
+  cr_expect_eq(kh_test_cli_run(args, &out), 2);
   cr_expect(strstr(out, "sweep_temp.cir:4:1: .dc sweeps 'temp'"), "%s", out);
   free(out);
 }
@@ -119,7 +113,7 @@ Test(cli, element_currents) {
                       "r2 e 0 2k\ni1 0 e 1m\nv2 b f 1\nr3 f 0 500\nc1 f 0 1u\n");
   char args[600], *out;
   snprintf(args, sizeof args, "op --csv --currents --quiet %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   const struct {
     const char *name;
     double amps;
@@ -146,7 +140,7 @@ Test(cli, inert_islands_held_at_zero) {
       "island.cir", "t\nv1 a 0 1\nr1 a 0 1k\ni1 b 0 0\nr2 b c 1k\nl1 c d 1u\nc1 d 0 1n\n");
   char args[600], *out;
   snprintf(args, sizeof args, "op --csv --quiet %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "warning: 3 nodes with no DC path to ground and no current into them "
                         "(first 'b') held at 0 V"),
             "%s", out);

@@ -14,21 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int run(const char *args, char **out) {
-  char cmd[8192];
-  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
-  return kh_test_run(cmd, out);
-}
-
-/* args exits with `code` and says `text`. */
-static void expect(const char *args, int code, const char *text) {
-  char *out;
-  int rc = run(args, &out);
-  cr_expect_eq(rc, code, "'%s' exited %d: %s", args, rc, out);
-  cr_expect(strstr(out, text), "'%s': '%s' not in: %s", args, text, out);
-  free(out);
-}
-
 static char *slurp(const char *path) {
   char *text = kh_test_read_file(path);
   cr_assert_not_null(text, "%s unreadable", path);
@@ -57,11 +42,11 @@ Test(safety, outputs_never_replace_inputs) {
   char args[4096], link[1200];
   char *before = slurp(data);
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 --trace %s", data, data);
-  expect(args, 1, "--trace");
+  kh_test_cli_expect(args, 1, "--trace");
   expect_unchanged(data, before);
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 --save-test %s --force",
            data, data);
-  expect(args, 1, "is the --data file");
+  kh_test_cli_expect(args, 1, "is the --data file");
   expect_unchanged(data, before);
   /* through a link, and a path spelled another way */
   snprintf(link, sizeof link, "%s/link.csv", dir);
@@ -69,22 +54,22 @@ Test(safety, outputs_never_replace_inputs) {
   cr_assert_eq(symlink(data, link), 0);
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 --save-test %s/./../%s/%s",
            link, dir, strrchr(dir, '/') + 1, "safety.csv");
-  expect(args, 1, "is the --data file");
+  kh_test_cli_expect(args, 1, "is the --data file");
   expect_unchanged(data, before);
   /* two outputs on one file */
   snprintf(args, sizeof args,
            "train --arch 8-6-4 --data %s --epochs 1 --trace %s/same.h5 --save-test %s/same.h5",
            data, dir, dir);
-  expect(args, 1, "are the same file");
+  kh_test_cli_expect(args, 1, "are the same file");
   free(before);
   /* export onto its own trace */
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 --trace %s/run.h5 --quiet",
            data, dir);
-  expect(args, 0, "test accuracy");
+  kh_test_cli_expect(args, 0, "test accuracy");
   snprintf(args, sizeof args, "export %s/run.h5 -o %s/run.h5", dir, dir);
-  expect(args, 1, "is the TRACE file");
+  kh_test_cli_expect(args, 1, "is the TRACE file");
   snprintf(args, sizeof args, "export %s/run.h5 -o %s/run.cir", dir, dir);
-  expect(args, 0, "");
+  kh_test_cli_expect(args, 0, "");
 }
 
 Test(safety, existing_files_are_replaced_only_when_kirchhoff_wrote_them) {
@@ -94,21 +79,21 @@ Test(safety, existing_files_are_replaced_only_when_kirchhoff_wrote_them) {
   for (int i = 0; i < 3; i++) {
     snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 %s %s", data, flags[i],
              notes);
-    expect(args, 1, "exists and is not");
+    kh_test_cli_expect(args, 1, "exists and is not");
     expect_unchanged(notes, "my notes\n");
   }
   snprintf(args, sizeof args, "net --arch 2-2 -o %s", notes);
-  expect(args, 1, "exists and is not a netlist that kirchhoff wrote");
+  kh_test_cli_expect(args, 1, "exists and is not a netlist that kirchhoff wrote");
   expect_unchanged(notes, "my notes\n");
   /* kirchhoff's own files are replaced; --force replaces anything */
   snprintf(args, sizeof args,
            "train --arch 8-6-4 --data %s --epochs 1 --trace %s/own.h5 --save-test %s/own.csv "
            "--save-net %s/own.cir --quiet",
            data, dir, dir, dir);
-  expect(args, 0, "test accuracy");
-  expect(args, 0, "test accuracy");
+  kh_test_cli_expect(args, 0, "test accuracy");
+  kh_test_cli_expect(args, 0, "test accuracy");
   snprintf(args, sizeof args, "net --arch 2-2 -o %s --force", notes);
-  expect(args, 0, "");
+  kh_test_cli_expect(args, 0, "");
   char *text = slurp(notes);
   cr_expect(strstr(text, "* written by kirchhoff"), "%s", text);
   free(text);
@@ -120,13 +105,13 @@ Test(safety, resume_checks_data_options_and_what_is_left) {
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 2 --trace %s --quiet", data,
            trace);
   char *out;
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double accuracy = kh_test_number_after(out, "test accuracy: ");
   free(out);
   /* nothing left: says so, with the trace's own final accuracy, exit 0 */
   for (int epochs = 0; epochs <= 2; epochs += 2) {
     snprintf(args, sizeof args, "train --resume %s --data %s --epochs %d", trace, data, epochs);
-    cr_assert_eq(run(args, &out), 0, "%s", out);
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
     cr_expect(strstr(out, "nothing left to train"), "%s", out);
     cr_expect(!strstr(out, "nan"), "%s", out);
     cr_expect_float_eq(kh_test_number_after(out, "last test accuracy: "), accuracy, 1e-9, "%s",
@@ -146,18 +131,18 @@ Test(safety, resume_checks_data_options_and_what_is_left) {
   snprintf(shuffled, sizeof shuffled, "%s", kh_test_write_temp("reversed.csv", reversed));
   free(reversed), free(text);
   snprintf(args, sizeof args, "train --resume %s --data %s --epochs 3", trace, shuffled);
-  expect(args, 2, "is not the training set");
+  kh_test_cli_expect(args, 2, "is not the training set");
   /* options the trace fixes are refused by name, not dropped */
   snprintf(args, sizeof args, "train --resume %s --data %s --epochs 3 --lr 0.5", trace, data);
-  expect(args, 1, "--lr cannot be given with --resume");
+  kh_test_cli_expect(args, 1, "--lr cannot be given with --resume");
   snprintf(args, sizeof args, "train --resume %s --data %s --epochs 3 --trace %s/other.h5", trace,
            data, dir);
-  expect(args, 1, "--trace cannot be given with --resume");
+  kh_test_cli_expect(args, 1, "--trace cannot be given with --resume");
   /* and what may change, does */
   snprintf(args, sizeof args, "train --resume %s --data %s --epochs=3 --threads 2", trace, data);
-  expect(args, 0, "epoch   3/3");
+  kh_test_cli_expect(args, 0, "epoch   3/3");
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 0", data);
-  expect(args, 1, "--epochs must be >= 1");
+  kh_test_cli_expect(args, 1, "--epochs must be >= 1");
 }
 
 /* SIGINT or SIGTERM in the middle of a run: it stops at once, exits 128 + the signal, says which
@@ -196,7 +181,7 @@ static void interrupt_with(int sig) {
   cr_expect(strstr(text, "--resume"), "%s", text);
   free(text);
   snprintf(cmd, sizeof cmd, "train --resume %s --data %s --epochs 1", trace, data);
-  expect(cmd, 0, "nothing left to train");
+  kh_test_cli_expect(cmd, 0, "nothing left to train");
 }
 
 Test(safety, interrupted_runs_say_what_they_kept) {
@@ -224,7 +209,7 @@ Test(safety, csv_mistakes_are_errors_where_they_are) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     snprintf(args, sizeof args, "train --arch 2-4-2 --data %s --epochs 1",
              kh_test_write_temp(cases[i].name, cases[i].text));
-    expect(args, 2, cases[i].message);
+    kh_test_cli_expect(args, 2, cases[i].message);
   }
   /* a gzip file that is not IDX */
   char gz[1200];
@@ -232,38 +217,40 @@ Test(safety, csv_mistakes_are_errors_where_they_are) {
   snprintf(args, sizeof args, "gzip -c %s > %s", data, gz);
   cr_assert_eq(system(args), 0);
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1", gz);
-  expect(args, 2, "data.csv.gz:1:1: gzip-compressed data that is not IDX");
+  kh_test_cli_expect(args, 2, "data.csv.gz:1:1: gzip-compressed data that is not IDX");
   /* the summary: samples, features, classes, header, split, scaling */
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1", data);
-  expect(args, 0,
-         "(CSV without a header): 300 samples, 8 features, 4 classes; training on 240, testing "
-         "on 60 (a seeded 20 % held out); scaling standardize");
+  kh_test_cli_expect(
+      args, 0,
+      "(CSV without a header): 300 samples, 8 features, 4 classes; training on 240, testing "
+      "on 60 (a seeded 20 % held out); scaling standardize");
   snprintf(args, sizeof args, "train --arch 2-4-3 --data %s --epochs 1",
            kh_test_write_temp("named.csv", "x,y,class\n# a comment\n1,2,0\n2,1,2\n3,1,0\n1,3,"
                                            "2\n2,2,0\n"));
-  expect(args, 0,
-         "(CSV with a header line): 5 samples, 2 features, 3 classes (1 of them "
-         "without a training sample)");
+  kh_test_cli_expect(args, 0,
+                     "(CSV with a header line): 5 samples, 2 features, 3 classes (1 of them "
+                     "without a training sample)");
 }
 
 Test(safety, names_and_options_as_users_type_them) {
   char args[4096];
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --estimator centred", data);
-  expect(args, 1, "--estimator: unknown name 'centred' (did you mean 'centered'?); valid: exact");
+  kh_test_cli_expect(
+      args, 1, "--estimator: unknown name 'centred' (did you mean 'centered'?); valid: exact");
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epoch 2", data);
-  expect(args, 1, "unknown option '--epoch' (did you mean '--epochs'?)");
+  kh_test_cli_expect(args, 1, "unknown option '--epoch' (did you mean '--epochs'?)");
   snprintf(args, sizeof args, "train --arch=8-6-4 --data=%s --epochs=1 --optimizer=sgd --quiet",
            data);
-  expect(args, 0, "test accuracy");
-  expect("trian", 1, "unknown command 'trian' (did you mean 'train'?)");
-  expect("op --backend=ngspic x.cir", 1, "did you mean 'ngspice'?");
+  kh_test_cli_expect(args, 0, "test accuracy");
+  kh_test_cli_expect("trian", 1, "unknown command 'trian' (did you mean 'train'?)");
+  kh_test_cli_expect("op --backend=ngspic x.cir", 1, "did you mean 'ngspice'?");
   /* an input error with no line names the file it is about */
   const char *deck = kh_test_write_temp("no_cards.cir", "r1 1 0 1k\nv1 1 0 1\n");
   snprintf(args, sizeof args, "train %s --data %s --epochs 1", deck, data);
-  expect(args, 2, "no_cards.cir: a trainable netlist needs");
+  kh_test_cli_expect(args, 2, "no_cards.cir: a trainable netlist needs");
   /* a trace that cannot be created says why */
   snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --trace /nonexistent/t.h5", data);
-  expect(args, 2, "No such file or directory");
+  kh_test_cli_expect(args, 2, "No such file or directory");
 }
 
 Test(safety, run_sh_without_a_command_prints_its_whole_usage) {

@@ -17,12 +17,6 @@
 
 extern char **environ;
 
-static int run(const char *args, char **out) {
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
-  return kh_test_run(cmd, out);
-}
-
 static char dir[256];
 
 /* 4 classes in 8 dimensions, 600 samples: epochs of a few tens of milliseconds. */
@@ -52,7 +46,7 @@ Test(train_cli, trains_traces_and_plots) {
   char args[4096], *out;
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --epochs 3 --trace %s/run.h5", blobs(),
            dir);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "epoch   3/3  train loss"), "%s", out);
   double acc = kh_test_number_after(out, "test accuracy: ");
   cr_expect(acc >= 90, "accuracy %.2f", acc);
@@ -82,7 +76,7 @@ Test(train_cli, trains_traces_and_plots) {
            "train --arch 8-16-4 --data %s --epochs 1 --backend layered --optimizer sgd "
            "--trace %s/layered.h5 --quiet",
            blobs(), dir);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   snprintf(args, sizeof args, "%s/plot_trace.py %s/layered.h5 %s/lplots", getenv("KH_NOTEBOOKS"),
            dir, dir);
@@ -102,10 +96,10 @@ Test(train_cli, traces_networks_of_every_size) {
   for (int i = 0; i < 2; i++) {
     snprintf(args, sizeof args, "train --arch %s --data %s --epochs 1 --trace %s/size%d.h5",
              arch[i], data, dir, i);
-    cr_assert_eq(run(args, &out), 0, "%s: %s", arch[i], out);
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s: %s", arch[i], out);
     free(out);
     snprintf(args, sizeof args, "export %s/size%d.h5 -o %s/size%d.cir", dir, i, dir, i);
-    cr_expect_eq(run(args, &out), 0, "%s: %s", arch[i], out);
+    cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s: %s", arch[i], out);
     free(out);
   }
 }
@@ -159,7 +153,7 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
     clock_gettime(CLOCK_MONOTONIC, &a);
     snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace %s --quiet --epochs 6",
              blobs(), ref);
-    cr_assert_eq(run(args, &out), 0, "%s", out);
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
     free(out);
     clock_gettime(CLOCK_MONOTONIC, &b);
     t0 = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
@@ -184,7 +178,7 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
     cr_expect(strstr(out, "prefix same"), "trial %d: %s", trial, out);
     free(out);
     snprintf(args, sizeof args, "train --data %s --resume %s --quiet", blobs(), trace);
-    cr_assert_eq(run(args, &out), 0, "trial %d: %s", trial, out);
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "trial %d: %s", trial, out);
     free(out);
     snprintf(args, sizeof args, "%s/trace_check.py %s %s", getenv("KH_CLI_TESTS"), trace, ref);
     cr_assert_eq(python(args, &out), 0, "%s", out);
@@ -197,42 +191,35 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
   cr_expect(resumed >= TRIALS / 2, "only %d trials had a trace to resume", resumed);
 }
 
-static void expect_failure(const char *args, int code, const char *message) {
-  char *out;
-  int rc = run(args, &out);
-  cr_expect_eq(rc, code, "'%s' exited %d: %s", args, rc, out);
-  cr_expect(strstr(out, message), "'%s': '%s' not in: %s", args, message, out);
-  free(out);
-}
-
 Test(train_cli, bad_inputs_are_clear_errors) {
   char args[2048];
   blobs();
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace /nonexistent/x/t.h5", blobs());
-  expect_failure(args, 2, "/nonexistent/x/t.h5");
+  kh_test_cli_expect(args, 2, "/nonexistent/x/t.h5");
   cr_expect(!exists("/nonexistent/x/t.h5"));
   snprintf(args, sizeof args, "train --arch 9-16-4 --data %s", blobs());
-  expect_failure(args, 2, "8 features but the network 9 inputs");
+  kh_test_cli_expect(args, 2, "8 features but the network 9 inputs");
   snprintf(args, sizeof args, "train --arch 8-16-3 --data %s", blobs());
-  expect_failure(args, 2, "4 classes but the network 3 outputs");
+  kh_test_cli_expect(args, 2, "4 classes but the network 3 outputs");
   const char *nan = kh_test_write_temp("nan.csv", "1,2,0\n3,nan,1\n");
   snprintf(args, sizeof args, "train --arch 2-4-2 --data %s", nan);
-  expect_failure(args, 2, "nan.csv:2:3: not a finite number");
+  kh_test_cli_expect(args, 2, "nan.csv:2:3: not a finite number");
   snprintf(args, sizeof args, "train --data %s --resume %s", blobs(), nan);
-  expect_failure(args, 2, "cannot open trace");
+  kh_test_cli_expect(args, 2, "cannot open trace");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator best", blobs());
-  expect_failure(args, 1, "--estimator: unknown name 'best'; valid: exact, plus, minus, centered");
+  kh_test_cli_expect(args, 1,
+                     "--estimator: unknown name 'best'; valid: exact, plus, minus, centered");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --lr fast", blobs());
-  expect_failure(args, 1, "--lr needs rates");
+  kh_test_cli_expect(args, 1, "--lr needs rates");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator holo --contour oval",
            blobs());
-  expect_failure(args, 1, "--contour: unknown name 'oval'; valid: circle, slit");
+  kh_test_cli_expect(args, 1, "--contour: unknown name 'oval'; valid: circle, slit");
   snprintf(args, sizeof args,
            "train --arch 8-16-4 --data %s --estimator holo --contour slit --beta 1.5", blobs());
-  expect_failure(args, 1, "must lie in (0, 1)");
-  expect_failure("train --arch 8-16-4", 1, "--data is required");
-  expect_failure("net --arch 8", 1, "needs inputs and outputs");
-  expect_failure("net --arch 8-x-2", 1, "is not a width");
+  kh_test_cli_expect(args, 1, "must lie in (0, 1)");
+  kh_test_cli_expect("train --arch 8-16-4", 1, "--data is required");
+  kh_test_cli_expect("net --arch 8", 1, "needs inputs and outputs");
+  kh_test_cli_expect("net --arch 8-x-2", 1, "is not a width");
 }
 
 /* The generated network as ngspice sees it: same operating point within the gap between ideal
@@ -243,7 +230,7 @@ Test(train_cli, generated_network_runs_in_ngspice) {
   char path[1024];
   snprintf(path, sizeof path, "%s/net.cir", dir);
   snprintf(args, sizeof args, "net --arch 3-6-2 --seed 4 -o %s", path);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   /* drive the inputs and bias currents away from 0 */
   char *text = kh_test_read_file(path);
@@ -261,15 +248,16 @@ Test(train_cli, generated_network_runs_in_ngspice) {
   }
   kh_test_write_temp("net_driven.cir", patched);
   snprintf(args, sizeof args, "op --quiet --compare --tol 2e-3 %s/net_driven.cir", dir);
-  cr_expect_eq(run(args, &out), 0, "%s", out);
+  cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out), free(text), free(patched);
 }
 
 Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   char *out;
   cr_assert_eq(
-      run("grad --arch 4-6-3 --samples 4 --beta 0.1,0.01 --estimators centered,plus", &out), 0,
-      "%s", out);
+      kh_test_cli_run("grad --arch 4-6-3 --samples 4 --beta 0.1,0.01 --estimators centered,plus",
+                      &out),
+      0, "%s", out);
   /* one row per estimator and beta: cosine and relative error for each of the 2 layers */
   double b, c1, e1, c2, e2;
   const char *row = strstr(out, "\ncentered   0.01");
@@ -278,13 +266,13 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   cr_expect(c1 > 0.999 && c2 > 0.999 && e2 < 0.05, "%s", out);
   cr_expect(strstr(out, "cost relative to the free phase"), "%s", out);
   free(out);
-  expect_failure("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
+  kh_test_cli_expect("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
   /* read noise: seeded (the same run twice gives the same row) and it moves the estimate */
   const char *noisy = "grad --arch 4-6-3 --samples 4 --beta 0.1 --beta-relative --estimators "
                       "holo --keep-clamps --read-noise 0.01";
   char *again;
-  cr_assert_eq(run(noisy, &out), 0, "%s", out);
-  cr_assert_eq(run(noisy, &again), 0, "%s", again);
+  cr_assert_eq(kh_test_cli_run(noisy, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(noisy, &again), 0, "%s", again);
   row = strstr(out, "\nholomorphic 0.1");
   cr_assert_not_null(row, "%s", out);
   char line[256];
@@ -294,18 +282,19 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
                out);
   cr_expect(e1 > 1e-4 && c1 > 0.5, "noise 0.01: %s", out); /* noisy, still informative */
   free(out), free(again);
-  expect_failure("grad --arch 4-6-3 --read-noise -1", 1, "--read-noise");
-  expect_failure("grad --arch 4-6-3 --scale bogus", 1, "--scale");
+  kh_test_cli_expect("grad --arch 4-6-3 --read-noise -1", 1, "--read-noise");
+  kh_test_cli_expect("grad --arch 4-6-3 --scale bogus", 1, "--scale");
 }
 
 /* The oscillating estimator from the command line: grad (native and ngspice), and train with
  * its settings in the trace, resumed with them. */
 Test(train_cli, oscillating_estimator_in_grad_and_train) {
   char *out, args[2048];
-  cr_assert_eq(run("grad --arch 4-6-3 --samples 2 --beta 0.01 --estimator osc --period 1e-6 "
-                   "--periods 2 --steps 32 --harmonics 2",
-                   &out),
-               0, "%s", out);
+  cr_assert_eq(
+      kh_test_cli_run("grad --arch 4-6-3 --samples 2 --beta 0.01 --estimator osc --period 1e-6 "
+                      "--periods 2 --steps 32 --harmonics 2",
+                      &out),
+      0, "%s", out);
   double b, c1, e1, c2, e2;
   const char *row = strstr(out, "\noscillating 0.01");
   cr_assert_not_null(row, "%s", out);
@@ -331,8 +320,8 @@ Test(train_cli, oscillating_estimator_in_grad_and_train) {
                 strstr(text, ".tran "),
             "%s", text);
   free(text);
-  expect_failure("grad --arch 4-6-3 --estimator osc --steps 8 --harmonics 3", 1, "--harmonics");
-  expect_failure("grad --arch 4-6-3 --estimator osc --period 0", 1, "--period");
+  kh_test_cli_expect("grad --arch 4-6-3 --estimator osc --steps 8 --harmonics 3", 1, "--harmonics");
+  kh_test_cli_expect("grad --arch 4-6-3 --estimator osc --period 0", 1, "--period");
   char trace[1024];
   blobs(); /* before the next: both come from one static buffer */
   snprintf(trace, sizeof trace, "%s", kh_test_write_temp("osc.h5", ""));
@@ -340,10 +329,10 @@ Test(train_cli, oscillating_estimator_in_grad_and_train) {
            "train --arch 8-6-4 --data %s --epochs 1 --estimator osc --beta 0.05 --periods 1 "
            "--steps 16 --harmonics 2 --node-capacitance 1e-12 --period 1e-9 --trace %s --quiet",
            blobs(), trace);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   snprintf(args, sizeof args, "train --data %s --resume %s --epochs 2 --quiet", blobs(), trace);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   snprintf(
       args, sizeof args,
@@ -363,14 +352,14 @@ Test(train_cli, export_and_validate) {
   snprintf(args, sizeof args,
            "train --arch 8-12-4 --data %s --epochs 2 --trace %s/ex.h5 --save-test %s/held.csv",
            blobs(), dir, dir);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double trained = -1;
   const char *acc = strstr(out, "test accuracy: ");
   cr_assert_not_null(acc, "%s", out);
   sscanf(acc, "test accuracy: %lf", &trained);
   free(out);
   snprintf(args, sizeof args, "export %s/ex.h5 -o %s/trained.cir", dir, dir);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   snprintf(args, sizeof args, "cd %s && ngspice -b trained.cir 2>&1", dir);
   int rc = kh_test_run(args, &out);
@@ -378,14 +367,14 @@ Test(train_cli, export_and_validate) {
   cr_expect(!strstr(out, "rror"), "ngspice: %s", out);
   free(out);
   snprintf(args, sizeof args, "validate %s/trained.cir --data %s --samples 60", dir, blobs());
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "class agreement: 100.00 %"), "%s", out);
   double diff = kh_test_number_after(out, "largest output difference: ");
   cr_expect(diff < 5e-3, "%s", out);
   free(out);
   /* on the run's own held-out samples kirchhoff's accuracy is the training run's */
   snprintf(args, sizeof args, "validate %s/trained.cir --data %s/held.csv", dir, dir);
-  cr_assert_eq(run(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double validated = -2;
   acc = strstr(out, "kirchhoff accuracy: ");
   cr_assert_not_null(acc, "%s", out);
@@ -393,9 +382,9 @@ Test(train_cli, export_and_validate) {
   cr_expect(fabs(validated - trained) < 1e-9, "train %.2f vs validate %.2f", trained, validated);
   free(out);
   snprintf(args, sizeof args, "export %s/ex.h5 --epoch 9 -o %s/nine.cir", dir, dir);
-  expect_failure(args, 1, "holds epochs 0..2, not 9");
+  kh_test_cli_expect(args, 1, "holds epochs 0..2, not 9");
   snprintf(args, sizeof args, "validate %s/trained.cir --data %s/ex.h5", dir, dir);
-  expect_failure(args, 2, "ex.h5:");
+  kh_test_cli_expect(args, 2, "ex.h5:");
 }
 
 /* A study script's outputs in dir/sub: NAME.png, and NAME.csv with a header and `rows` rows. */

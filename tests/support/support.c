@@ -74,6 +74,24 @@ int kh_test_run(const char *command, char **out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int kh_test_cli_run(const char *args, char **out) {
+  size_t n = strlen(kh_test_cli()) + strlen(args) + 16;
+  char *cmd = malloc(n);
+  cr_assert_not_null(cmd);
+  snprintf(cmd, n, "%s %s 2>&1", kh_test_cli(), args);
+  int rc = kh_test_run(cmd, out);
+  free(cmd);
+  return rc;
+}
+
+void kh_test_cli_expect(const char *args, int code, const char *text) {
+  char *out;
+  int rc = kh_test_cli_run(args, &out);
+  cr_expect_eq(rc, code, "'%s' exited %d: %s", args, rc, out);
+  cr_expect(strstr(out, text), "'%s': '%s' not in: %s", args, text, out);
+  free(out);
+}
+
 kh_netlist *kh_test_parse(const char *text) {
   kh_context *ctx;
   kh_context_new(&ctx);

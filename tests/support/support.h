@@ -20,6 +20,11 @@ const char *kh_test_write_temp(const char *name, const char *text);
 /* Runs a shell command; returns its exit code and (if out) its stdout, free()d by the caller. */
 int kh_test_run(const char *command, char **out);
 
+/* Runs `kirchhoff ARGS` (stderr merged into stdout); returns its exit code and output. */
+int kh_test_cli_run(const char *args, char **out);
+/* `kirchhoff ARGS` exits with `code` and its output contains `text` (Criterion expectations). */
+void kh_test_cli_expect(const char *args, int code, const char *text);
+
 /* The number printed after `label` in a command's output (asserting the label is there). */
 double kh_test_number_after(const char *out, const char *label);
 
