@@ -200,6 +200,7 @@ kh_status kh_dataset_load_csv(kh_context *ctx, kh_dataset **out, const char *pat
   size_t max_fields = 0;
   reader r = {path, 0, 0, 0, 0, 0, 0, NULL};
   const char *p = text, *end = text + size;
+  if (size >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) p += 3; /* the byte-order mark Excel writes */
   while (st == KH_OK && p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
     r.line++;

@@ -31,6 +31,10 @@ Test(datasets, csv_with_and_without_header) {
   cr_expect_eq(kh_dataset_sample(d, 1)[1], 0.4);
   cr_expect_eq(kh_dataset_label(d, 2), 1);
   kh_dataset_free(d);
+  d = load_text("bom.csv", "\xef\xbb\xbfx,y,label\r\n1,2,0\r\n", KH_OK, NULL);
+  cr_expect_eq(kh_dataset_count(d), 1);
+  cr_expect_str_eq(kh_dataset_format(d), "CSV with a header line");
+  kh_dataset_free(d);
   d = load_text("n.csv", "1, 2 ,3\r\n4,5,0\r\n", KH_OK, NULL);
   cr_expect_eq(kh_dataset_count(d), 2);
   cr_expect_eq(kh_dataset_classes(d), 4);
