@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Runs the README's "A short tour" block as written, on small data.
+"""Runs the README's "A short tour" block, then every complete command in docs/*.md, as
+written, on small data.
 
 usage: readme_tour.py ROOT KIRCHHOFF WORKDIR
 
@@ -7,9 +8,14 @@ WORKDIR becomes a stand-in for the checkout: build/release/cli/kirchhoff is KIRC
 examples/ is ROOT's, data/digits.csv holds the first 200 digits and data/mnist the first 600
 training and 200 test images of ROOT/data/mnist, and scripts/fetch-data.sh says the data is in
 place (the tour's download). Every other line runs unchanged, in order, under `set -e`, except
-`./run.sh bench` (minutes of benchmarks; `./run.sh bench` has its own run). Exits with the
-failing command's status, having printed it.
+`./run.sh bench` (minutes of benchmarks; `./run.sh bench` has its own run). Then the docs' code
+blocks: each line that starts with `kirchhoff`, `mpirun` or `ngspice` and has no placeholder (a
+`[option]`, `a|b` or an upper-case NAME) runs as written too, with kirchhoff on the PATH and Open
+MPI allowed to run as root and to oversubscribe the cores (environment only; skipped without
+mpirun). Exits with the failing command's status, having printed it.
 """
+import glob
+import re
 import gzip
 import os
 import shutil
@@ -24,6 +30,32 @@ def tour(readme):
     begin = next(i for i in range(start, len(lines)) if lines[i].startswith("```sh"))
     end = next(i for i in range(begin + 1, len(lines)) if lines[i].startswith("```"))
     return lines[begin + 1:end]
+
+
+PLACEHOLDER = re.compile(r"\[|\||\.\.\.|\b[A-Z][A-Z0-9_]*\b")
+
+
+def documented_commands(root):
+    """(doc, command) for every complete command in a ``` block of docs/*.md."""
+    found = []
+    for doc in sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
+        inside, pending = False, ""
+        for line in open(doc, encoding="utf-8").read().split("\n"):
+            if line.startswith("```"):
+                inside, pending = not inside, ""
+                continue
+            if not inside:
+                continue
+            line = pending + line.split("  #")[0].rstrip()
+            if line.endswith("\\"):
+                pending = line[:-1] + " "
+                continue
+            pending = ""
+            words = line.split()
+            if words and words[0] in ("kirchhoff", "mpirun", "ngspice") \
+                    and not PLACEHOLDER.search(line):
+                found.append((os.path.relpath(doc, root), line.strip()))
+    return found
 
 
 def idx_head(src, dst, count, header):
@@ -42,6 +74,8 @@ def sandbox(root, kirchhoff, work):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, "build", "release", "cli"))
     os.symlink(kirchhoff, os.path.join(work, "build", "release", "cli", "kirchhoff"))
+    os.makedirs(os.path.join(work, "bin"))
+    os.symlink(kirchhoff, os.path.join(work, "bin", "kirchhoff"))
     os.symlink(os.path.join(root, "examples"), os.path.join(work, "examples"))
     os.makedirs(os.path.join(work, "scripts"))
     stub = os.path.join(work, "scripts", "fetch-data.sh")
@@ -71,8 +105,18 @@ def main(argv):
         if line.strip().startswith("./run.sh bench"):
             line = "echo 'skipped: ./run.sh bench (minutes; it has its own run)'"
         script.append(line)
-    done = subprocess.run(["bash", "-x", "-c", "\n".join(script)], cwd=work)
-    print("readme_tour.py: %s" % ("the tour ran as written" if done.returncode == 0 else
+    have_mpirun = shutil.which("mpirun") is not None
+    for doc, command in documented_commands(root):
+        if command.startswith("mpirun") and not have_mpirun:
+            command = "echo 'skipped (no mpirun): %s'" % command.replace("'", "")
+        script.append("echo '== %s'" % doc)
+        script.append(command)
+    env = dict(os.environ, PATH=os.path.join(work, "bin") + ":" + os.environ.get("PATH", ""),
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_btl="self,vader", OMPI_MCA_rmaps_base_oversubscribe="1",
+               ASAN_OPTIONS="detect_leaks=0")
+    done = subprocess.run(["bash", "-x", "-c", "\n".join(script)], cwd=work, env=env)
+    print("readme_tour.py: %s" % ("the tour and the docs' commands ran as written" if done.returncode == 0 else
                                   "the tour stopped with exit code %d" % done.returncode))
     return done.returncode
 
