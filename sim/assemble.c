@@ -34,12 +34,8 @@ static int uf_union(union_find *u, uint32_t a, uint32_t b) {
   return 1;
 }
 
-static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
-                         const char *fmt, ...) KH_PRINTF(5, 6);
-
-/* Fails with "file:line:col: message" at the element's location. */
-static kh_status fail_at(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
-                         const char *fmt, ...) {
+kh_status kh_fail_at_element(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
+                             const char *fmt, ...) {
   kh_element e = kh_netlist_element(nl, element);
   char msg[600];
   va_list ap;
@@ -123,10 +119,11 @@ static kh_status check_floating(kh_context *ctx, kh_circuit *c, union_find *u) {
   for (size_t i = 0; i < c->element_count; i++) {
     kh_element e = kh_netlist_element(nl, i);
     if (e.node_pos == first || e.node_neg == first)
-      return fail_at(ctx, nl, i, KH_ERR_INPUT,
-                     "node '%s' (at '%s') has no DC path to ground; %zu floating node%s: %s%s",
-                     kh_netlist_node_name(nl, first), e.name, floating, floating > 1 ? "s" : "",
-                     names, floating > FLOATING_NAMES ? ", ..." : "");
+      return kh_fail_at_element(
+          ctx, nl, i, KH_ERR_INPUT,
+          "node '%s' (at '%s') has no DC path to ground; %zu floating node%s: %s%s",
+          kh_netlist_node_name(nl, first), e.name, floating, floating > 1 ? "s" : "", names,
+          floating > FLOATING_NAMES ? ", ..." : "");
   }
   return KH_OK;
 }
@@ -162,13 +159,14 @@ static kh_status eliminate_sources(kh_context *ctx, kh_circuit *c, union_find *u
     if (!ties(c, i, &a, &b, &gain)) continue;
     nv++;
     if (!uf_union(u, a, b))
-      return fail_at(ctx, nl, i, KH_ERR_INPUT,
-                     "%s '%s' closes a loop of voltage sources%s (between nodes '%s' and '%s')",
-                     c->kind[i] == KH_VCVS       ? "amplifier"
-                     : c->kind[i] == KH_INDUCTOR ? "inductor (a short at DC)"
-                                                 : "voltage source",
-                     kh_netlist_element(nl, i).name, c->kind[i] == KH_VCVS ? " and amplifiers" : "",
-                     kh_netlist_node_name(nl, a), kh_netlist_node_name(nl, b));
+      return kh_fail_at_element(
+          ctx, nl, i, KH_ERR_INPUT,
+          "%s '%s' closes a loop of voltage sources%s (between nodes '%s' and '%s')",
+          c->kind[i] == KH_VCVS       ? "amplifier"
+          : c->kind[i] == KH_INDUCTOR ? "inductor (a short at DC)"
+                                      : "voltage source",
+          kh_netlist_element(nl, i).name, c->kind[i] == KH_VCVS ? " and amplifiers" : "",
+          kh_netlist_node_name(nl, a), kh_netlist_node_name(nl, b));
   }
   /* Adjacency of the forest, then a breadth-first walk from each tree's root. */
   size_t *start = kh_calloc(n + 1, sizeof *start);
@@ -292,7 +290,7 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
     c->ends[i][1] = (uint32_t)e.node_neg;
     c->value[i] = e.kind == KH_RESISTOR ? 1.0 / e.value : e.value;
     if (!isfinite(c->value[i]))
-      st = fail_at(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value", e.name);
+      st = kh_fail_at_element(ctx, nl, i, KH_ERR_INPUT, "'%s' has a non-finite value", e.name);
   }
   for (size_t i = 0; st == KH_OK && i < c->node_count; i++) c->coef[i] = 1;
   if (st == KH_OK) st = eliminate_sources(ctx, c, &u);

@@ -5,6 +5,7 @@
 #ifndef KH_SIM_CIRCUIT_IMPL_H
 #define KH_SIM_CIRCUIT_IMPL_H
 
+#include "core/context.h"
 #include "diode.h"
 #include "kirchhoff/circuit.h"
 
@@ -114,5 +115,9 @@ void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
 void kh_circuit_kcl(const kh_circuit *c, const double *voltages, double vtol, double *work_sum,
                     double *work_scale, double *work_conductance, double *residual,
                     double *relative, double *violation);
+
+/* Fails with "file:line:col: message" at the element's card (assemble.c). */
+kh_status kh_fail_at_element(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
+                             const char *fmt, ...) KH_PRINTF(5, 6);
 
 #endif

@@ -104,8 +104,9 @@ static kh_status find_inputs(kh_context *ctx, kh_layered *lay, scan *s) {
       size_t node = e.node_neg == 0 ? e.node_pos : e.node_neg;
       double sign = e.node_neg == 0 ? 1.0 : -1.0;
       if ((e.node_pos != 0) == (e.node_neg != 0) || s->layer[node] == 0)
-        return kh_fail(ctx, KH_ERR_INPUT,
-                       "not layered: input source %s must drive its own node from ground", e.name);
+        return kh_fail_at_element(
+            ctx, c->nl, sources[k], KH_ERR_INPUT,
+            "not layered: input source %s must drive its own node from ground", e.name);
       s->layer[node] = 0, s->input[node] = (int32_t)n0;
       lay->node[0][n0] = (uint32_t)node;
       lay->drive_feature[n0] = (uint32_t)i;
@@ -189,22 +190,24 @@ static kh_status place_resistor(kh_context *ctx, kh_layered *lay, scan *s, size_
   double g = c->value[e];
   if (lb <= 0) { /* no free end */
     if (param >= 0)
-      return kh_fail(ctx, KH_ERR_INPUT, "not layered: trainable resistor %s has no free node",
-                     element_name(c, e));
+      return kh_fail_at_element(ctx, c->nl, e, KH_ERR_INPUT,
+                                "not layered: trainable resistor %s has no free node",
+                                element_name(c, e));
     return KH_OK;
   }
   if (la < 0) { /* a fixed node that is not an input: a leak */
     if (param >= 0)
-      return kh_fail(ctx, KH_ERR_INPUT,
-                     "not layered: trainable resistor %s joins node %s to a fixed node",
-                     element_name(c, e), node_name(c, b));
+      return kh_fail_at_element(ctx, c->nl, e, KH_ERR_INPUT,
+                                "not layered: trainable resistor %s joins node %s to a fixed node",
+                                element_name(c, e), node_name(c, b));
     lay->leak[lb][s->index[b]] += g;
     lay->fixed[lb][s->index[b]] += g * c->offset[a];
     return KH_OK;
   }
   if (lb != la + 1)
-    return kh_fail(ctx, KH_ERR_INPUT, "not layered: resistor %s joins layers %d and %d",
-                   element_name(c, e), la, lb);
+    return kh_fail_at_element(ctx, c->nl, e, KH_ERR_INPUT,
+                              "not layered: resistor %s joins layers %d and %d", element_name(c, e),
+                              la, lb);
   size_t i = la ? (size_t)s->index[a] : (size_t)s->input[a], j = (size_t)s->index[b];
   lay->elements[lay->element_count++] =
       (kh_layered_element){{(uint32_t)lb, 0, 0, i * lay->ld[lb] + j}, g, param};
@@ -216,9 +219,9 @@ static kh_status place_current(kh_context *ctx, kh_layered *lay, scan *s, size_t
   size_t pos = c->ends[e][0], neg = c->ends[e][1];
   double I = c->value[e]; /* flows from pos through the source into neg */
   if (is_free(c, pos) && is_free(c, neg) && param >= 0)
-    return kh_fail(ctx, KH_ERR_INPUT,
-                   "not layered: trainable current source %s joins two free nodes",
-                   element_name(c, e));
+    return kh_fail_at_element(ctx, c->nl, e, KH_ERR_INPUT,
+                              "not layered: trainable current source %s joins two free nodes",
+                              element_name(c, e));
   for (int k = 0; k < 2; k++) {
     size_t node = k ? neg : pos;
     if (!is_free(c, node)) continue;
@@ -257,8 +260,9 @@ static kh_status place_elements(kh_context *ctx, kh_layered *lay, scan *s) {
     const kh_diode *d = &c->diodes[c->ideal[k]];
     for (int end = 0; end < 2; end++)
       if (s->layer[c->ends[d->element][end]] == 0 && c->ends[d->element][end] != 0)
-        st = kh_fail(ctx, KH_ERR_INPUT, "not layered: diode %s touches an input node",
-                     element_name(c, d->element));
+        st = kh_fail_at_element(ctx, c->nl, d->element, KH_ERR_INPUT,
+                                "not layered: diode %s touches an input node",
+                                element_name(c, d->element));
   }
   return st;
 }
@@ -354,8 +358,9 @@ static kh_status load_bounds(kh_context *ctx, kh_layered *lay) {
   kh_status st = lo && hi ? KH_OK : kh_fail_nomem(ctx, "detecting layers");
   long bad = st == KH_OK ? kh_circuit_bounds(c, lo, hi) : -1;
   if (bad >= 0)
-    st = kh_fail(ctx, KH_ERR_INPUT, "diode %s: its bounds leave no voltage",
-                 element_name(c, c->diodes[c->ideal[bad]].element));
+    st = kh_fail_at_element(ctx, c->nl, c->diodes[c->ideal[bad]].element, KH_ERR_INPUT,
+                            "diode %s: its bounds leave no voltage",
+                            element_name(c, c->diodes[c->ideal[bad]].element));
   for (size_t l = 1; st == KH_OK && l <= lay->depth; l++)
     for (size_t j = 0; j < lay->width[l]; j++) {
       int64_t u = c->unknown_of[lay->node[l][j]];
