@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Runs the README's "A short tour" block, then every complete command in docs/*.md, as
-written, on small data.
+"""Checks that README.md and docs/*.md name only files that exist, then runs the README's "A
+short tour" block and every complete command in docs/*.md, as written, on small data.
 
 usage: readme_tour.py ROOT KIRCHHOFF WORKDIR
 
@@ -58,6 +58,30 @@ def documented_commands(root):
     return found
 
 
+PATH_IN_TEXT = re.compile(r"(?<![\w./-])((?:docs|tests|sim|cli|learning|netlist|core|hw|bench|"
+                          r"scripts|examples|include)/[\w./-]*[\w/])")
+LINK = re.compile(r"\]\(([^)#\s]+)")
+
+
+def missing_files(root):
+    """(doc, line, path) for every repository path or relative link in README.md and docs/*.md
+    that names no file."""
+    missing = []
+    for doc in ["README.md"] + sorted(os.path.relpath(d, root) for d in
+                                      glob.glob(os.path.join(root, "docs", "*.md"))):
+        for n, line in enumerate(open(os.path.join(root, doc), encoding="utf-8"), 1):
+            for m in PATH_IN_TEXT.finditer(line):
+                if not any(c in m.group(1) for c in "<*{") and \
+                        not os.path.exists(os.path.join(root, m.group(1))):
+                    missing.append((doc, n, m.group(1)))
+            for m in LINK.finditer(line):
+                target = m.group(1)
+                if "://" not in target and not os.path.exists(
+                        os.path.join(root, os.path.dirname(doc), target)):
+                    missing.append((doc, n, target))
+    return missing
+
+
 def idx_head(src, dst, count, header):
     """The first `count` records of a gzip IDX file (header bytes, then records)."""
     with gzip.open(src, "rb") as f:
@@ -99,6 +123,11 @@ def main(argv):
         print(__doc__)
         return 1
     root, kirchhoff, work = (os.path.abspath(a) for a in argv[1:])
+    missing = missing_files(root)
+    for doc, line, path in missing:
+        print("%s:%d: names %s, which is not in the checkout" % (doc, line, path))
+    if missing:
+        return 1
     sandbox(root, kirchhoff, work)
     script = ["set -euo pipefail", "PS4='+ [${SECONDS} s] '"]
     for line in tour(os.path.join(root, "README.md")):
