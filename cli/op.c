@@ -134,7 +134,7 @@ static void print_currents(const kh_netlist *nl, const double *v, const double *
   printf(csv ? "\nelement,current,power\n" : "# element currents (A) and absorbed power (W)\n");
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
-    double p = (v[e.node_pos] - v[e.node_neg]) * i[k];
+    double p = (v[e.node_pos] - v[e.node_neg]) * i[k] + 0.0; /* + 0.0: no "-0" */
     if (csv)
       printf("%s,%.17g,%.17g\n", e.name, i[k], p);
     else

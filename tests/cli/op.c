@@ -133,6 +133,48 @@ Test(cli, element_currents) {
   free(out);
 }
 
+/* The current of a row of op --csv --currents's second block. */
+static double current_of(const char *out, const char *element) {
+  char key[64];
+  snprintf(key, sizeof key, "\n%s,", element);
+  const char *row = strstr(out, key);
+  cr_assert(row, "%s missing in %s", element, out);
+  return strtod(row + strlen(key), NULL);
+}
+
+/* Ideal diodes carry what KCL leaves when they conduct and nothing when they do not (closed
+ * forms: a 5 V source through 1 kOhm into a clamp at 2 V carries 3 mA; a clamp at 8 V is off),
+ * as a deep resistive network's clamp pairs do. */
+Test(cli, element_currents_with_ideal_diodes) {
+  const char *path = kh_test_write_temp(
+      "ideal_currents.cir", "t\n.model id d(kh_ideal=1)\nv1 a 0 5\nr1 a b 1k\nd1 b c id\nv2 c 0 2\n"
+                            "r2 a e 1k\nd2 e f id\nv3 f 0 8\nr3 e 0 1k\n"
+                            "r4 a h 1k\ndhi h g id\nvhi g 0 1\ndlo k h id\nvlo k 0 -1\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --csv --currents --quiet %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  const struct {
+    const char *name;
+    double amps;
+  } want[] = {{"d1", 3e-3},
+              {"v2", 3e-3},
+              {"r1", 3e-3},
+              {"d2", 0},
+              {"v3", 0},
+              {"r3", 2.5e-3},
+              {"dhi", 4e-3},
+              {"vhi", 4e-3},
+              {"dlo", 0},
+              {"vlo", 0},
+              {"v1", -(3e-3 + 2.5e-3 + 4e-3)}};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    double got = current_of(out, want[k].name);
+    cr_expect(fabs(got - want[k].amps) <= 1e-12, "%s: %.17g, want %g\n%s", want[k].name, got,
+              want[k].amps, out);
+  }
+  free(out);
+}
+
 /* An island no current can enter (a resistor and a 0 A source with no path to ground) is held
  * at 0 V, as ngspice holds it, with a warning naming it; a current into it stays an error. */
 Test(cli, inert_islands_held_at_zero) {
