@@ -308,11 +308,12 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   return diode_with_rs(p, line, &t[0], s, e, rs);
 }
 
-/* E: name n+ n- nc+ nc- gain;  F: name n+ n- vcontrol gain. Whether they form an amplifier is
- * checked once the whole circuit is known (amplifiers.c). */
+/* E and G: name n+ n- nc+ nc- gain; F and H: name n+ n- vcontrol gain. Whether E and F form an
+ * amplifier is checked once the whole circuit is known (amplifiers.c). */
 static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
-  int vcvs = t[0].s[0] == 'e';
+  char letter = t[0].s[0];
+  int vcvs = letter == 'e' || letter == 'g'; /* controlled by two nodes */
   size_t want = vcvs ? 6 : 5;
   if (tok->count < want)
     return kh_token_fail(p, line, &t[tok->count - 1],
@@ -325,7 +326,13 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                          "unexpected '%.*s' after the gain (kirchhoff reads "
                          "linear controlled sources only)",
                          (int)t[want].len, t[want].s);
-  kh_elem e = {.kind = (uint8_t)(vcvs ? KH_VCVS : KH_CCCS), .model = KH_NOT_FOUND};
+  static const struct {
+    char letter;
+    kh_element_kind kind;
+  } kinds[] = {{'e', KH_VCVS}, {'f', KH_CCCS}, {'g', KH_VCCS}, {'h', KH_CCVS}};
+  kh_elem e = {.kind = KH_VCVS, .model = KH_NOT_FOUND};
+  for (size_t k = 0; k < 4; k++)
+    if (kinds[k].letter == letter) e.kind = (uint8_t)kinds[k].kind;
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st == KH_OK && vcvs) st = resolve_node(p, line, s, &t[3], &e.ctrl[0]);
@@ -466,9 +473,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static const struct {
   char letter;
   const char *what;
-} unsupported[] = {{'g', "voltage-controlled current sources (G)"},
-                   {'h', "current-controlled voltage sources (H)"},
-                   {'b', "behavioral sources (B)"},
+} unsupported[] = {{'b', "behavioral sources (B)"},
                    {'k', "coupled inductors (K)"},
                    {'q', "bipolar transistors (Q)"},
                    {'m', "MOSFETs (M)"},
@@ -496,7 +501,9 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'i': return source(p, line, tok, scope, KH_ISOURCE);
   case 'd': return diode(p, line, tok, scope);
   case 'e':
-  case 'f': return controlled(p, line, tok, scope);
+  case 'f':
+  case 'g':
+  case 'h': return controlled(p, line, tok, scope);
   case 'x': return instance(p, line, tok, scope);
   default: break;
   }

@@ -120,6 +120,23 @@ size_t kh_netlist_amplifier_count(const kh_netlist *nl) {
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
   return nl->amplifiers[i];
 }
+size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
+  if (first) *first = nl->general_count ? nl->first_general : (size_t)-1;
+  return nl->general_count;
+}
+int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
+                       size_t *source) {
+  const kh_elem *e = &nl->elements[element];
+  *pos = *neg = 0, *source = (size_t)-1;
+  if (e->kind == KH_VCVS || e->kind == KH_VCCS) {
+    *pos = e->ctrl[0], *neg = e->ctrl[1];
+    return 0;
+  }
+  if (e->kind != KH_CCCS && e->kind != KH_CCVS) return -1;
+  uint32_t v = kh_strmap_find(&nl->element_names, e->control, strlen(e->control));
+  *source = v == KH_NOT_FOUND ? (size_t)-1 : v;
+  return 0;
+}
 
 double kh_model_value(const kh_model *m, const char *name, double fallback) {
   for (size_t i = m->param_count; i-- > 0;) /* the last one given wins (aliases: is= js=) */

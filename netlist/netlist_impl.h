@@ -19,10 +19,10 @@ typedef struct {
   double value;
   kh_loc loc;
   union {                /* 48 bytes in all: a million-line netlist touches 8 MB less */
-    uint32_t ctrl[2];    /* E: the controlling nodes; a diode: ctrl[0] its anode when RS moved
+    uint32_t ctrl[2];    /* E, G: the controlling nodes; a diode: ctrl[0] its anode when RS moved
                           * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults); a
                           * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none) */
-    const char *control; /* F: the flattened name of the controlling voltage source */
+    const char *control; /* F, H: the flattened name of the controlling voltage source */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
 _Static_assert(sizeof(kh_elem) <= 48, "kh_elem grew");
@@ -99,6 +99,7 @@ struct kh_netlist {
   double gmin, gmax;
   kh_amplifier *amplifiers;
   size_t amplifier_count;
+  size_t general_count, first_general; /* kh_netlist_general_count */
   /* .scale: how raw features become the x of .input (kh_netlist_scale) */
   int scale_kind; /* kh_netlist_scale_kind; 0: no card */
   double *scale_mean, *scale_inv_std;

@@ -132,10 +132,12 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     fputc('\n', out);
     break;
   case KH_VCVS:
+  case KH_VCCS:
     fprintf(out, "%s %s %s %s %s %.17g\n", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]),
             e->value);
     break;
-  case KH_CCCS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
+  case KH_CCCS:
+  case KH_CCVS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
   }
 }
 

@@ -134,15 +134,16 @@ static const char *node_of_vector(const char *vec, char *buf, size_t size) {
   return buf;
 }
 
-static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *voltages) {
+static kh_status read_voltages(kh_context *ctx, const kh_netlist *nl, double *voltages) {
+  size_t node_count = kh_netlist_node_count(nl);
   char *plot = ng.cur_plot();
   if (!plot || strncmp(plot, "op", 2) != 0) return log_failure(ctx, "did not produce an op plot");
-  unsigned char *found = kh_calloc(c->node_count, 1);
+  unsigned char *found = kh_calloc(node_count, 1);
   if (!found) return kh_fail_nomem(ctx, "reading ngspice's answer");
   char **vecs = ng.all_vecs(plot);
   char full[512];
   for (size_t i = 0; vecs && vecs[i]; i++) {
-    size_t node = kh_netlist_find_node(c->nl, node_of_vector(vecs[i], full, sizeof full));
+    size_t node = kh_netlist_find_node(nl, node_of_vector(vecs[i], full, sizeof full));
     if (node == (size_t)-1 || node == 0) continue; /* branch currents and the like */
     snprintf(full, sizeof full, "%s.%s", plot, vecs[i]);
     pvector_info info = ng.vec_info(full);
@@ -152,34 +153,30 @@ static kh_status read_voltages(kh_context *ctx, const kh_circuit *c, double *vol
   }
   voltages[0] = 0;
   size_t any = 0;
-  for (size_t n = 1; n < c->node_count; n++) any += found[n];
-  if (!any && c->node_count > 1) { /* an empty op plot: ngspice gave up (gmin, source stepping) */
+  for (size_t n = 1; n < node_count; n++) any += found[n];
+  if (!any && node_count > 1) { /* an empty op plot: ngspice gave up (gmin, source stepping) */
     kh_free(found);
     return log_failure(ctx, "found no operating point (it did not converge)");
   }
-  for (size_t n = 1; n < c->node_count; n++)
+  for (size_t n = 1; n < node_count; n++)
     if (!found[n]) {
       kh_free(found);
       return kh_fail(ctx, KH_ERR_BACKEND, "ngspice reported no voltage for node '%s'",
-                     kh_netlist_node_name(c->nl, n));
+                     kh_netlist_node_name(nl, n));
     }
   kh_free(found);
   return KH_OK;
 }
 
-/* The circuit as it stands (trained conductances, driven inputs), not as it was parsed, as a
- * deck; `extra` goes in before its .end line. */
-static kh_status load_circuit(kh_context *ctx, const kh_circuit *c, const char *extra) {
+/* The netlist with element values `values` (NULL: as parsed) as a deck; `extra` goes in before
+ * its .end line. */
+static kh_status load_netlist(kh_context *ctx, const kh_netlist *nl, const double *values,
+                              const char *extra) {
   kh_status st = load(ctx);
   if (st != KH_OK) return st;
   if (ng.exited) return kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier in this process");
-  double *values = kh_malloc((c->element_count + 1) * sizeof *values);
-  if (!values) return kh_fail_nomem(ctx, "writing the deck");
-  for (size_t i = 0; i < c->element_count; i++)
-    values[i] = c->kind[i] == KH_RESISTOR ? 1.0 / c->value[i] : c->value[i];
   char *deck = NULL;
-  st = kh_netlist_write_string_values(ctx, c->nl, &deck, KH_WRITE_NGSPICE, values);
-  kh_free(values);
+  st = kh_netlist_write_string_values(ctx, nl, &deck, KH_WRITE_NGSPICE, values);
   if (st != KH_OK) return st;
   size_t len = strlen(deck), more = extra ? strlen(extra) : 0;
   char *full = kh_malloc(len + more + 8);
@@ -215,11 +212,33 @@ static kh_status load_circuit(kh_context *ctx, const kh_circuit *c, const char *
   return KH_OK;
 }
 
+/* The circuit as it stands (trained conductances, driven inputs), not as it was parsed. */
+static kh_status load_circuit(kh_context *ctx, const kh_circuit *c, const char *extra) {
+  double *values = kh_malloc((c->element_count + 1) * sizeof *values);
+  if (!values) return kh_fail_nomem(ctx, "writing the deck");
+  for (size_t i = 0; i < c->element_count; i++)
+    values[i] = c->kind[i] == KH_RESISTOR ? 1.0 / c->value[i] : c->value[i];
+  kh_status st = load_netlist(ctx, c->nl, values, extra);
+  kh_free(values);
+  return st;
+}
+
+static kh_status op_loaded(kh_context *ctx, const kh_netlist *nl, double *voltages) {
+  if (command("op") || ng.exited) return log_failure(ctx, "failed to find the operating point");
+  return read_voltages(ctx, nl, voltages);
+}
+
 static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) {
   kh_status st = load_circuit(ctx, c, NULL);
-  if (st != KH_OK) return st;
-  if (command("op") || ng.exited) return log_failure(ctx, "failed to find the operating point");
-  return read_voltages(ctx, c, voltages);
+  return st == KH_OK ? op_loaded(ctx, c->nl, voltages) : st;
+}
+
+kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages) {
+  pthread_mutex_lock(&ng_lock);
+  kh_status st = load_netlist(ctx, nl, NULL, NULL);
+  if (st == KH_OK) st = op_loaded(ctx, nl, voltages);
+  pthread_mutex_unlock(&ng_lock);
+  return st;
 }
 
 /* The oscillating nudge for ngspice: a SIN oscillator at node kh_osc whose voltage is the

@@ -4,6 +4,7 @@
 
 #include "kirchhoff/circuit.h"
 #include "kirchhoff/dataset.h"
+#include "kirchhoff/general.h"
 #include "kirchhoff/hw.h"
 #include "kirchhoff/layered.h"
 #include "kirchhoff/model.h"

@@ -21,9 +21,11 @@ typedef enum {
   KH_VSOURCE,   /* value: DC voltage v(pos) - v(neg) */
   KH_ISOURCE,   /* value: DC current flowing from pos through the source to neg */
   KH_DIODE,     /* value: area factor; model: its .model name */
-  KH_VCVS,      /* E: value: voltage gain; only as half of an amplifier (below) */
-  KH_CCCS,      /* F: value: current gain; only as half of an amplifier (below) */
-  KH_INDUCTOR   /* L: value: inductance in henries; a short circuit at DC */
+  KH_VCVS,      /* E: value: voltage gain v(pos) - v(neg) = gain (v(c+) - v(c-)) */
+  KH_CCCS,      /* F: value: current gain; gain i(control) flows from pos through it to neg */
+  KH_INDUCTOR,  /* L: value: inductance in henries; a short circuit at DC */
+  KH_VCCS,      /* G: value: transconductance; gm (v(c+) - v(c-)) from pos through it to neg */
+  KH_CCVS       /* H: value: transresistance; v(pos) - v(neg) = r i(control) */
 } kh_element_kind;
 
 typedef struct {
@@ -113,8 +115,8 @@ int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
  *   e1 out 0 in 0 A
  *   vs1 out next 0
  *   f1 in 0 vs1 1/A
- * Both references are ground and A > 0. Any E or F that is not half of such a pair is an input
- * error. */
+ * Both references are ground and A > 0. An E or F that is not half of such a pair, and every G
+ * and H, is a controlled source without a co-content (kh_netlist_general_count). */
 typedef struct {
   size_t vcvs, cccs, sense; /* element indices */
   size_t in, out;           /* nodes */
@@ -122,6 +124,15 @@ typedef struct {
 } kh_amplifier;
 size_t kh_netlist_amplifier_count(const kh_netlist *nl);
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
+/* Controlled sources that are not half of an amplifier (lone E or F, every G and H): no
+ * co-content describes them, so only kirchhoff op's general Newton path (kh_general_op) solves
+ * circuits that have them. The count, and the first one's element index ((size_t)-1: none). */
+size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
+/* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or
+ * the controlling voltage source's element index (F, H; nodes 0). Returns 0, or -1 for another
+ * kind. */
+int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
+                       size_t *source);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
  * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
  * card is. */

@@ -1,0 +1,28 @@
+/* The DC operating point of circuits that no co-content describes: controlled sources that are
+ * not amplifier pairs (G, H, lone E or F; kh_netlist_general_count). Newton on the full modified
+ * nodal equations (node voltages and the currents of V, L, E and H), factored by KLU, with
+ * ngspice's junction limiting, then gmin and source stepping when Newton alone fails; the answer
+ * carries the same KCL certificate as the native solver's. Without a co-content a circuit may
+ * have several operating points: this finds one. docs/algorithms.md, "General Newton". */
+#ifndef KIRCHHOFF_GENERAL_H
+#define KIRCHHOFF_GENERAL_H
+#include "kirchhoff/netlist.h"
+#include "kirchhoff/solver.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Solves nl (its own element values). guess: node voltages to start from (length
+ * kh_netlist_node_count; NULL: all 0). voltages: the answer, ground included. currents (or NULL):
+ * every element's current from its + node through it to its - node. stats: Newton iterations,
+ * factorizations and the certificate's residuals. Resistors, sources, inductors (shorts),
+ * capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H; ideal diodes are
+ * refused (they need the projected solver). */
+kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *guess,
+                        double *voltages, double *currents, kh_solve_stats *stats);
+/* ngspice's .op of nl as parsed (libngspice, loaded on first use): the cross-check for circuits
+ * kh_circuit_new refuses. voltages: ground included. */
+kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);
+#ifdef __cplusplus
+}
+#endif
+#endif

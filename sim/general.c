@@ -1,0 +1,380 @@
+/* General Newton (kirchhoff/general.h): SPICE's own method, for the circuits the co-content
+ * cannot take. Unknowns: the voltages of nodes 1.. and the branch currents of V, L, E and H
+ * elements. Each iteration linearizes every diode at its (limited) junction voltage and solves
+ * the whole system with KLU; the pattern is analyzed once. Convergence asks for corrections at
+ * round-off, then the KCL certificate is checked on the unlimited equations. */
+#include "kirchhoff/general.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+#include "diode.h"
+
+#include <klu.h>
+#include <math.h>
+#include <string.h>
+
+enum { MAX_ITERATIONS = 150 };
+
+typedef struct {
+  const kh_netlist *nl;
+  size_t nodes, elements, n; /* n: unknowns */
+  long *branch;              /* per element: its branch current's unknown, or -1 */
+  long *control;             /* per element (F, H): the controlling source's branch unknown */
+  long *diode;               /* per element: index into diodes, or -1 */
+  kh_diode *diodes;
+  double *vd; /* per diode: the junction voltage of the last linearization */
+  size_t diode_count;
+  /* the matrix: entries in the order stamp() sees them, scattered into CSC through `slot` */
+  size_t entries, entry_cap;
+  long *ti, *tj, *slot;
+  double *tx;
+  long *ap, *ai;
+  double *ax, *rhs, *x;
+  size_t nnz;
+  klu_l_common common;
+  klu_l_symbolic *sym;
+  klu_l_numeric *num;
+  double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
+  int limited;          /* a junction voltage was limited in the last linearization */
+} general;
+
+/* Unknown of node k (ground: -1). */
+static long at(size_t node) {
+  return (long)node - 1;
+}
+
+static int stamp(general *g, long i, long j, double v) {
+  if (i < 0 || j < 0) return 0;
+  if (g->entries == g->entry_cap) {
+    size_t cap = g->entry_cap ? 2 * g->entry_cap : 256;
+    long *ti = kh_realloc(g->ti, cap * sizeof *ti),
+         *tj = ti ? kh_realloc(g->tj, cap * sizeof *tj) : NULL;
+    if (ti) g->ti = ti;
+    if (tj) g->tj = tj;
+    double *tx = tj ? kh_realloc(g->tx, cap * sizeof *tx) : NULL;
+    if (!tx) return -1;
+    g->tx = tx, g->entry_cap = cap;
+  }
+  g->ti[g->entries] = i, g->tj[g->entries] = j, g->tx[g->entries++] = v;
+  return 0;
+}
+
+static void add_rhs(general *g, long i, double v) {
+  if (i >= 0) g->rhs[i] += v;
+}
+
+/* ngspice's pnjlim (devsup.c): a junction voltage may not jump far up the exponential. */
+static double pnjlim(double vnew, double vold, double vt, double vcrit, int *limited) {
+  if (vnew > vcrit && fabs(vnew - vold) > vt + vt) {
+    if (vold > 0) {
+      double arg = 1 + (vnew - vold) / vt;
+      vnew = arg > 0 ? vold + vt * log(arg) : vcrit;
+    } else {
+      vnew = vt * log(vnew / vt);
+    }
+    *limited = 1;
+  } else if (vnew < 0) {
+    double arg = vold > 0 ? -vold - 1 : 2 * vold - 1;
+    if (vnew < arg) vnew = arg, *limited = 1;
+  }
+  return vnew;
+}
+
+/* The junction voltage to linearize at: v limited against the last one, on the forward and, with
+ * BV, on the breakdown exponential (ngspice's dioload.c). */
+static double limit(const kh_diode *d, double v, double vold, int *limited) {
+  if (d->kind != KH_DIODE_SHOCKLEY) return v;
+  double vcrit = d->vte * log(d->vte / (M_SQRT2 * d->csat));
+  if (isfinite(d->bv) && v < fmin(0, -d->bv + 10 * d->vtb)) {
+    double vcb = d->vtb * log(d->vtb / (M_SQRT2 * d->csat));
+    double u = pnjlim(-(v + d->bv), -(vold + d->bv), d->vtb, vcb, limited);
+    return -(u + d->bv);
+  }
+  return pnjlim(v, vold, d->vte, vcrit, limited);
+}
+
+/* The linear system at x (node voltages and branch currents); linearize = 0 evaluates the
+ * diodes where x puts them (the certificate), 1 limits them first. */
+static int assemble(general *g, const double *x, int linearize) {
+  const kh_netlist *nl = g->nl;
+  g->entries = 0, g->limited = 0;
+  memset(g->rhs, 0, g->n * sizeof *g->rhs);
+  int bad = 0;
+  for (size_t k = 0; k < g->elements; k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    long a = at(e.node_pos), b = at(e.node_neg), j = g->branch[k];
+    double va = a >= 0 ? x[a] : 0, vb = b >= 0 ? x[b] : 0, w = e.value;
+    size_t cp, cn, src;
+    switch (e.kind) {
+    case KH_RESISTOR:
+      bad |= stamp(g, a, a, 1 / w) | stamp(g, b, b, 1 / w) | stamp(g, a, b, -1 / w) |
+             stamp(g, b, a, -1 / w);
+      break;
+    case KH_ISOURCE: add_rhs(g, a, -g->scale * w), add_rhs(g, b, g->scale * w); break;
+    case KH_VSOURCE:
+    case KH_INDUCTOR:
+      bad |= stamp(g, a, j, 1) | stamp(g, b, j, -1) | stamp(g, j, a, 1) | stamp(g, j, b, -1);
+      g->rhs[j] = e.kind == KH_VSOURCE ? g->scale * w : 0;
+      break;
+    case KH_DIODE: {
+      long d = g->diode[k];
+      const kh_diode *dd = &g->diodes[d];
+      double v = va - vb, phi, i, gd;
+      if (linearize) v = limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
+      kh_diode_eval(dd, v, &phi, &i, &gd);
+      bad |= stamp(g, a, a, gd) | stamp(g, b, b, gd) | stamp(g, a, b, -gd) | stamp(g, b, a, -gd);
+      add_rhs(g, a, -(i - gd * v)), add_rhs(g, b, i - gd * v);
+      break;
+    }
+    case KH_VCVS:
+    case KH_CCVS:
+      kh_netlist_control(nl, k, &cp, &cn, &src);
+      bad |= stamp(g, a, j, 1) | stamp(g, b, j, -1) | stamp(g, j, a, 1) | stamp(g, j, b, -1);
+      if (e.kind == KH_VCVS)
+        bad |= stamp(g, j, at(cp), -w) | stamp(g, j, at(cn), w);
+      else
+        bad |= stamp(g, j, g->control[k], -w);
+      break;
+    case KH_VCCS:
+      kh_netlist_control(nl, k, &cp, &cn, &src);
+      bad |= stamp(g, a, at(cp), w) | stamp(g, a, at(cn), -w) | stamp(g, b, at(cp), -w) |
+             stamp(g, b, at(cn), w);
+      break;
+    case KH_CCCS: bad |= stamp(g, a, g->control[k], w) | stamp(g, b, g->control[k], -w); break;
+    case KH_CAPACITOR: break; /* open at DC */
+    }
+  }
+  for (size_t v = 1; v < g->nodes; v++) bad |= stamp(g, at(v), at(v), g->gshunt);
+  return bad;
+}
+
+/* Stable counting sort of the entries in `in` by key[e] (0..n-1) into `out`. */
+static void sort_by(const long *key, size_t n, const long *in, long *out, size_t m, long *count) {
+  memset(count, 0, (n + 1) * sizeof *count);
+  for (size_t p = 0; p < m; p++) count[key[in[p]] + 1]++;
+  for (size_t k = 0; k < n; k++) count[k + 1] += count[k];
+  for (size_t p = 0; p < m; p++) out[count[key[in[p]]]++] = in[p];
+}
+
+/* The CSC pattern from the first assembly's entries (columns, rows sorted within, duplicates
+ * merged); later assemblies emit the same entries in the same order, and `slot` maps each to
+ * its place. */
+static kh_status build_pattern(kh_context *ctx, general *g) {
+  size_t n = g->n, m = g->entries;
+  long *a = kh_malloc((m + 1) * sizeof *a), *b = kh_malloc((m + 1) * sizeof *b),
+       *count = kh_malloc((n + 2) * sizeof *count);
+  g->ap = kh_calloc(n + 2, sizeof *g->ap);
+  g->ai = kh_malloc((m + 1) * sizeof *g->ai);
+  g->ax = kh_malloc((m + 1) * sizeof *g->ax);
+  g->slot = kh_malloc((m + 1) * sizeof *g->slot);
+  if (!a || !b || !count || !g->ap || !g->ai || !g->ax || !g->slot) {
+    kh_free(a), kh_free(b), kh_free(count);
+    return kh_fail_nomem(ctx, "the general Newton matrix");
+  }
+  for (size_t e = 0; e < m; e++) a[e] = (long)e;
+  sort_by(g->ti, n, a, b, m, count); /* by row, */
+  sort_by(g->tj, n, b, a, m, count); /* then stably by column */
+  size_t nnz = 0;
+  for (size_t p = 0; p < m; p++) {
+    long e = a[p];
+    int same = p > 0 && g->tj[a[p - 1]] == g->tj[e] && g->ti[a[p - 1]] == g->ti[e];
+    if (!same) g->ai[nnz] = g->ti[e], g->ap[g->tj[e] + 1]++, nnz++;
+    g->slot[e] = (long)nnz - 1;
+  }
+  for (size_t c = 0; c < n; c++) g->ap[c + 1] += g->ap[c];
+  g->nnz = nnz;
+  kh_free(a), kh_free(b), kh_free(count);
+  g->sym = klu_l_analyze((long)n, g->ap, g->ai, &g->common);
+  return g->sym ? KH_OK
+                : kh_fail(ctx, KH_ERR_INPUT,
+                          "the nodal equations are structurally singular: a node no DC path "
+                          "fixes, or a loop of voltage sources");
+}
+
+/* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix. */
+static int factor_solve(general *g, kh_solve_stats *stats) {
+  memset(g->ax, 0, g->nnz * sizeof *g->ax);
+  for (size_t e = 0; e < g->entries; e++) g->ax[g->slot[e]] += g->tx[e];
+  int ok = g->num ? klu_l_refactor(g->ap, g->ai, g->ax, g->sym, g->num, &g->common) : 0;
+  if (!ok) {
+    if (g->num) klu_l_free_numeric(&g->num, &g->common);
+    g->num = klu_l_factor(g->ap, g->ai, g->ax, g->sym, &g->common);
+  }
+  stats->factorizations++;
+  if (!g->num || g->common.status == KLU_SINGULAR) return 1;
+  klu_l_solve(g->sym, g->num, (long)g->n, 1, g->rhs, &g->common);
+  return g->common.status != KLU_OK;
+}
+
+/* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
+static int newton(general *g, kh_solve_stats *stats, int *singular) {
+  for (int it = 0; it < MAX_ITERATIONS; it++) {
+    if (assemble(g, g->x, 1)) return -1;
+    stats->iterations++;
+    if (factor_solve(g, stats)) {
+      *singular = 1;
+      return 1;
+    }
+    double change = 0, size = 1;
+    for (size_t k = 0; k < g->n; k++) {
+      if (!isfinite(g->rhs[k])) return 1;
+      change = fmax(change, fabs(g->rhs[k] - g->x[k]));
+      size = fmax(size, fabs(g->rhs[k]));
+    }
+    memcpy(g->x, g->rhs, g->n * sizeof *g->x);
+    if (!g->limited && change <= 1e-13 * size) return 0;
+  }
+  return 1;
+}
+
+/* KCL at every node and every branch equation, at x, without limiting: the certificate. */
+static void certify(general *g, kh_solve_stats *stats, double *current) {
+  const kh_netlist *nl = g->nl;
+  long double *sum = kh_calloc(g->nodes, sizeof *sum);
+  double *mag = kh_calloc(g->nodes, sizeof *mag);
+  double worst = 0, rel = 0;
+  for (size_t k = 0; sum && mag && k < g->elements; k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    double va = e.node_pos ? g->x[at(e.node_pos)] : 0, vb = e.node_neg ? g->x[at(e.node_neg)] : 0;
+    double i = 0, phi, gd;
+    size_t cp, cn, src;
+    switch (e.kind) {
+    case KH_RESISTOR: i = (va - vb) / e.value; break;
+    case KH_ISOURCE: i = e.value; break;
+    case KH_DIODE: kh_diode_eval(&g->diodes[g->diode[k]], va - vb, &phi, &i, &gd); break;
+    case KH_VCCS:
+      kh_netlist_control(nl, k, &cp, &cn, &src);
+      i = e.value * ((cp ? g->x[at(cp)] : 0) - (cn ? g->x[at(cn)] : 0));
+      break;
+    case KH_CCCS: i = e.value * g->x[g->control[k]]; break;
+    case KH_CAPACITOR: i = 0; break;
+    default: i = g->x[g->branch[k]]; break; /* V, L, E, H: their branch currents */
+    }
+    if (current) current[k] = i;
+    sum[e.node_pos] += i, sum[e.node_neg] -= i;
+    mag[e.node_pos] = fmax(mag[e.node_pos], fabs(i)),
+    mag[e.node_neg] = fmax(mag[e.node_neg], fabs(i));
+  }
+  for (size_t v = 1; sum && mag && v < g->nodes; v++) {
+    double r = fabs((double)sum[v]);
+    worst = fmax(worst, r);
+    if (mag[v] > 0) rel = fmax(rel, r / mag[v]);
+  }
+  stats->residual = worst, stats->relative_residual = rel;
+  kh_free(sum), kh_free(mag);
+}
+
+static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
+  g->nl = nl, g->nodes = kh_netlist_node_count(nl), g->elements = kh_netlist_element_count(nl);
+  g->branch = kh_malloc((g->elements + 1) * sizeof *g->branch);
+  g->control = kh_malloc((g->elements + 1) * sizeof *g->control);
+  g->diode = kh_malloc((g->elements + 1) * sizeof *g->diode);
+  g->diodes = kh_calloc(g->elements + 1, sizeof *g->diodes);
+  g->vd = kh_calloc(g->elements + 1, sizeof *g->vd);
+  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd)
+    return kh_fail_nomem(ctx, "general Newton");
+  size_t n = g->nodes - 1;
+  for (size_t k = 0; k < g->elements; k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    int has_branch =
+        e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS;
+    g->branch[k] = has_branch ? (long)n++ : -1;
+    g->diode[k] = -1, g->control[k] = -1;
+    if (e.kind == KH_DIODE) {
+      kh_diode *d = &g->diodes[g->diode_count];
+      kh_status st = kh_diode_from_netlist(ctx, nl, k, d);
+      if (st != KH_OK) return st;
+      if (d->kind == KH_DIODE_IDEAL)
+        return kh_fail(ctx, KH_ERR_INPUT,
+                       "%s:%u:%u: '%s' is an ideal diode, which the general Newton path of "
+                       "circuits with controlled sources cannot take (use a Shockley model)",
+                       e.file, e.line, e.col, e.name);
+      g->diode[k] = (long)g->diode_count++;
+    }
+  }
+  g->n = n;
+  for (size_t k = 0; k < g->elements; k++) {
+    size_t cp, cn, src;
+    if (kh_netlist_control(nl, k, &cp, &cn, &src) == 0 && src != (size_t)-1)
+      g->control[k] = g->branch[src];
+  }
+  g->rhs = kh_calloc(n + 1, sizeof *g->rhs);
+  g->x = kh_calloc(n + 1, sizeof *g->x);
+  if (!g->rhs || !g->x) return kh_fail_nomem(ctx, "general Newton");
+  klu_l_defaults(&g->common);
+  g->scale = 1;
+  if (assemble(g, g->x, 0)) return kh_fail_nomem(ctx, "general Newton");
+  return build_pattern(ctx, g);
+}
+
+static void release(general *g) {
+  if (g->num) klu_l_free_numeric(&g->num, &g->common);
+  if (g->sym) klu_l_free_symbolic(&g->sym, &g->common);
+  kh_free(g->branch), kh_free(g->control), kh_free(g->diode), kh_free(g->diodes), kh_free(g->vd);
+  kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
+  kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
+}
+
+/* Newton; then gmin stepping (a conductance from every node to ground, 1e-3 S down to none);
+ * then source stepping (every independent source scaled up from 0). */
+static int solve(general *g, kh_solve_stats *stats, int *singular) {
+  double *start = kh_malloc((g->n + 1) * sizeof *start);
+  if (!start) return -1;
+  memcpy(start, g->x, g->n * sizeof *start);
+  int rc = newton(g, stats, singular);
+  for (int pass = 0; rc == 1 && pass < 2; pass++) {
+    memcpy(g->x, start, g->n * sizeof *g->x);
+    rc = 0;
+    for (int s = 0; rc == 0 && s <= 20; s++) {
+      if (pass == 0)
+        g->gshunt = s < 20 ? pow(10, -3 - 0.5 * s) : 0;
+      else
+        g->scale = s < 20 ? (s + 1) / 20.0 : 1, g->gshunt = 0;
+      *singular = 0;
+      rc = newton(g, stats, singular);
+    }
+    g->gshunt = 0, g->scale = 1;
+  }
+  kh_free(start);
+  return rc;
+}
+
+kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *guess,
+                        double *voltages, double *currents, kh_solve_stats *stats) {
+  general g;
+  memset(&g, 0, sizeof g);
+  memset(stats, 0, sizeof *stats);
+  kh_status st = setup(ctx, &g, nl);
+  if (st == KH_OK && guess)
+    for (size_t v = 1; v < g.nodes; v++) g.x[at(v)] = guess[v];
+  for (size_t k = 0; st == KH_OK && k < g.elements; k++)
+    if (g.diode[k] >= 0) {
+      kh_element e = kh_netlist_element(nl, k);
+      g.vd[g.diode[k]] =
+          (e.node_pos ? g.x[at(e.node_pos)] : 0) - (e.node_neg ? g.x[at(e.node_neg)] : 0);
+    }
+  int singular = 0;
+  int rc = st == KH_OK ? solve(&g, stats, &singular) : 0;
+  stats->analyses = 1;
+  if (st == KH_OK && rc < 0) st = kh_fail_nomem(ctx, "general Newton");
+  if (st == KH_OK && rc && singular)
+    st = kh_fail(ctx, KH_ERR_INPUT,
+                 "the nodal equations are singular: a node no DC path fixes (only capacitors or "
+                 "controlled outputs reach it) or a loop of voltage sources");
+  if (st == KH_OK && rc)
+    st = kh_fail(ctx, KH_ERR_NUMERIC,
+                 "general Newton found no operating point (Newton, then gmin and source "
+                 "stepping, %u iterations)",
+                 stats->iterations);
+  if (st == KH_OK) {
+    certify(&g, stats, currents);
+    voltages[0] = 0;
+    for (size_t v = 1; v < g.nodes; v++) voltages[v] = g.x[at(v)];
+    if (!(stats->residual <= 1e-12 || stats->relative_residual <= 1e-9))
+      st = kh_fail(ctx, KH_ERR_NUMERIC,
+                   "general Newton's answer failed its KCL check: residual %.3g A (%.3g relative)",
+                   stats->residual, stats->relative_residual);
+  }
+  release(&g);
+  return st;
+}

@@ -1,0 +1,151 @@
+/* General Newton (kirchhoff/general.h) for controlled sources without a co-content: closed forms,
+ * ngspice on seeded random circuits with E, F, G, H and diodes, several operating points of a
+ * bistable circuit, and refusals by name everywhere a co-content is needed. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double *general(const kh_netlist *nl, const double *guess, kh_solve_stats *stats) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_status st = kh_general_op(ctx, nl, guess, v, NULL, stats);
+  cr_assert_eq(st, KH_OK, "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return v;
+}
+
+static double *ngspice(const kh_netlist *nl) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_status st = kh_ngspice_op(ctx, nl, v);
+  cr_assert_eq(st, KH_OK, "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return v;
+}
+
+/* Each controlled source in a circuit a hand can solve: G turns 2 V into 1 mA through 2 kOhm,
+ * E multiplies by -3, H turns a current into a voltage, F mirrors it. */
+Test(general, closed_forms) {
+  kh_netlist *nl = kh_test_parse("t\nv1 1 0 2\ng1 3 0 1 0 1m\nr2 3 0 2k\ne1 4 0 3 0 -3\n"
+                                 "r3 4 5 1k\nvs 5 0 0\nh1 7 0 vs 500\nr5 7 0 1k\nf1 0 8 vs 2\n"
+                                 "r6 8 0 3k\n");
+  kh_solve_stats stats;
+  double *v = general(nl, NULL, &stats);
+  /* v3 = -gm v1 R2; v4 = -3 v3; i(vs) = v4 / 1k; v7 = 500 i(vs); f1 pushes 2 i(vs) into 8 */
+  double v3 = -1e-3 * 2 * 2e3, v4 = -3 * v3, is = v4 / 1e3;
+  double want[] = {v3, v4, 0, 500 * is, 2 * is * 3e3};
+  const char *names[] = {"3", "4", "5", "7", "8"};
+  for (int k = 0; k < 5; k++)
+    cr_expect(fabs(kh_test_node(nl, v, names[k]) - want[k]) <= 1e-12 * (1 + fabs(want[k])),
+              "v(%s) = %.17g, want %.17g", names[k], kh_test_node(nl, v, names[k]), want[k]);
+  cr_expect(stats.residual <= 1e-15, "residual %g", stats.residual);
+  free(v);
+  kh_netlist_free(nl);
+}
+
+/* A seeded random circuit: a resistor tree to ground plus random resistors, two sources, a diode
+ * with its series resistance, and one controlled source of each kind with gains small enough
+ * that the operating point is unique. */
+static char *random_circuit(uint64_t seed) {
+  uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1;
+  size_t n = 6 + (size_t)(kh_test_uniform(&s) * 10), cap = 8192, len = 0;
+  char *t = malloc(cap);
+  len += (size_t)snprintf(t + len, cap - len,
+                          "random %llu\n.options reltol=1e-9\n"
+                          ".model dd d(is=%.3g n=%.3g rs=%.3g)\n",
+                          (unsigned long long)seed, pow(10, -16 + 6 * kh_test_uniform(&s)),
+                          1 + kh_test_uniform(&s), 10 * kh_test_uniform(&s));
+#define NODE(k) ((k) == 0 ? 0 : (k))
+  for (size_t k = 1; k <= n; k++) /* a tree: every node reaches ground */
+    len += (size_t)snprintf(t + len, cap - len, "rt%zu %zu %zu %.6g\n", k, k,
+                            (size_t)(kh_test_uniform(&s) * (double)k),
+                            pow(10, 2 + 3 * kh_test_uniform(&s)));
+  for (size_t k = 0; k < n; k++)
+    len += (size_t)snprintf(t + len, cap - len, "rx%zu %zu %zu %.6g\n", k,
+                            1 + (size_t)(kh_test_uniform(&s) * (double)n),
+                            (size_t)(kh_test_uniform(&s) * (double)(n + 1)),
+                            pow(10, 2 + 3 * kh_test_uniform(&s)));
+  size_t a = 1 + (size_t)(kh_test_uniform(&s) * (double)n);
+  len += (size_t)snprintf(t + len, cap - len, "v1 %zu 0 %.6g\nvs %zu s 0\nrs s 0 1k\n", a,
+                          20 * kh_test_uniform(&s) - 10, 1 + (size_t)(kh_test_uniform(&s) * n));
+  len += (size_t)snprintf(t + len, cap - len, "i1 0 %zu %.6g\nd1 %zu 0 dd\n",
+                          1 + (size_t)(kh_test_uniform(&s) * n), 1e-3 * kh_test_uniform(&s),
+                          1 + (size_t)(kh_test_uniform(&s) * n));
+  size_t p = 1 + (size_t)(kh_test_uniform(&s) * n), q = 1 + (size_t)(kh_test_uniform(&s) * n);
+  len += (size_t)snprintf(t + len, cap - len,
+                          "g1 %zu 0 %zu 0 %.6g\ne1 eo 0 %zu 0 %.6g\nre eo %zu 1k\n"
+                          "f1 %zu 0 vs %.6g\nh1 ho 0 vs %.6g\nrh ho %zu 2k\n",
+                          p, q, 1e-4 * kh_test_uniform(&s), q, 0.5 * kh_test_uniform(&s), p,
+                          1 + (size_t)(kh_test_uniform(&s) * n), 0.5 * kh_test_uniform(&s),
+                          100 * kh_test_uniform(&s), q);
+  return t;
+}
+
+/* 60 seeded circuits against ngspice's .op on the same deck (reltol 1e-9): the same operating
+ * point to 1e-6 max(1, |V|) V, as issue 23 asks of circuits with diodes, and certified. */
+Test(general, random_circuits_match_ngspice) {
+  double worst = 0;
+  for (uint64_t seed = 1; seed <= 60; seed++) {
+    char *text = random_circuit(seed);
+    kh_netlist *nl = kh_test_parse(text);
+    kh_solve_stats stats;
+    double *a = general(nl, NULL, &stats), *b = ngspice(nl);
+    for (size_t i = 1; i < kh_netlist_node_count(nl); i++) {
+      double d = fabs(a[i] - b[i]) / fmax(1, fabs(b[i]));
+      worst = fmax(worst, d);
+      cr_expect(d <= 1e-6, "seed %llu node %s: %.12g vs ngspice %.12g\n%s",
+                (unsigned long long)seed, kh_netlist_node_name(nl, i), a[i], b[i], text);
+    }
+    cr_expect(stats.relative_residual <= 1e-9 || stats.residual <= 1e-12, "seed %llu: %g",
+              (unsigned long long)seed, stats.relative_residual);
+    free(a), free(b), free(text);
+    kh_netlist_free(nl);
+  }
+  cr_log_info("60 random circuits with E F G H and a diode: worst difference from ngspice %.3g "
+              "(relative to max(1, |V|))",
+              worst);
+}
+
+/* A bistable circuit (a G of negative conductance, a resistor, antiparallel diodes): three
+ * operating points, 0 and +-v*. Started near each, Newton finds that one, certified. */
+Test(general, several_operating_points) {
+  kh_netlist *nl = kh_test_parse("latch\n.model dd d(is=1e-12)\nr1 a 0 1k\ng1 a 0 a 0 -2m\n"
+                                 "d1 a 0 dd\nd2 0 a dd\n");
+  double guess[2] = {0, 1}, low[2] = {0, -1};
+  kh_solve_stats stats;
+  double *zero = general(nl, NULL, &stats), *up = general(nl, guess, &stats),
+         *down = general(nl, low, &stats);
+  cr_expect_eq(zero[1], 0);
+  cr_expect(up[1] > 0.4 && fabs(up[1] + down[1]) <= 1e-12, "%.17g %.17g", up[1], down[1]);
+  /* at v*: the diode carries what the negative conductance leaves, 1 mS v* */
+  cr_expect(stats.residual <= 1e-15, "%g", stats.residual);
+  free(zero), free(up), free(down);
+  kh_netlist_free(nl);
+}
+
+/* Training, gradients and the co-content solver refuse them by name and card. */
+Test(general, refused_where_a_co_content_is_needed) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = kh_test_parse("t\nv1 1 0 1\nr1 1 2 1k\nr2 2 0 1k\nh1 3 0 v1 10\nr3 3 0 1k\n");
+  kh_circuit *c = NULL;
+  cr_expect_eq(kh_circuit_new(ctx, &c, nl), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "test.cir:5:1: 'h1' is a controlled source without a "
+                                       "co-content"),
+            "%s", kh_last_error(ctx));
+  kh_netlist_free(nl);
+  nl = kh_test_parse("t\n.model id d(kh_ideal=1)\nv1 1 0 1\nr1 1 2 1k\nd1 2 0 id\n"
+                     "g1 2 0 1 0 1m\n");
+  double v[4];
+  kh_solve_stats stats;
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "'d1' is an ideal diode"), "%s", kh_last_error(ctx));
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}
