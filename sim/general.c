@@ -191,17 +191,20 @@ static kh_status build_pattern(kh_context *ctx, general *g) {
                           "fixes, or a loop of voltage sources");
 }
 
-/* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix. */
+/* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
+ * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
+ * factorization's pivots, so an exact zero can come back as a tiny one). */
 static int factor_solve(general *g, kh_solve_stats *stats) {
   memset(g->ax, 0, g->nnz * sizeof *g->ax);
   for (size_t e = 0; e < g->entries; e++) g->ax[g->slot[e]] += g->tx[e];
   int ok = g->num ? klu_l_refactor(g->ap, g->ai, g->ax, g->sym, g->num, &g->common) : 0;
-  if (!ok) {
+  if (!ok || g->common.status != KLU_OK) {
     if (g->num) klu_l_free_numeric(&g->num, &g->common);
     g->num = klu_l_factor(g->ap, g->ai, g->ax, g->sym, &g->common);
   }
   stats->factorizations++;
   if (!g->num || g->common.status == KLU_SINGULAR) return 1;
+  if (!klu_l_rcond(g->sym, g->num, &g->common) || !(g->common.rcond > 1e-15)) return 1;
   klu_l_solve(g->sym, g->num, (long)g->n, 1, g->rhs, &g->common);
   return g->common.status != KLU_OK;
 }
@@ -298,6 +301,7 @@ static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
     if (kh_netlist_control(nl, k, &cp, &cn, &src) == 0 && src != (size_t)-1)
       g->control[k] = g->branch[src];
   }
+  if (n == 0) return kh_fail(ctx, KH_ERR_INPUT, "the circuit has no node besides ground");
   g->rhs = kh_calloc(n + 1, sizeof *g->rhs);
   g->x = kh_calloc(n + 1, sizeof *g->x);
   if (!g->rhs || !g->x) return kh_fail_nomem(ctx, "general Newton");

@@ -147,5 +147,11 @@ Test(general, refused_where_a_co_content_is_needed) {
   cr_expect_eq(kh_general_op(ctx, nl, NULL, v, NULL, &stats), KH_ERR_INPUT);
   cr_expect(strstr(kh_last_error(ctx), "'d1' is an ideal diode"), "%s", kh_last_error(ctx));
   kh_netlist_free(nl);
+  /* a node only a capacitor and a G reach: no DC path fixes it */
+  nl = kh_test_parse("t\nv1 1 0 1\ng1 2 0 1 0 1m\nc1 2 0 1n\n");
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "the nodal equations are singular"), "%s",
+            kh_last_error(ctx));
+  kh_netlist_free(nl);
   kh_context_free(ctx);
 }
