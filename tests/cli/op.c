@@ -105,74 +105,74 @@ Test(cli, dc_sweeps) {
   free(out);
 }
 
-/* op --currents: element currents as ngspice 39 reports them for the same deck (v1#branch
- * -2.66666798406e-3, l1#branch 3.952185484914e-9, v2#branch 2.666664031876e-3, @d1[id]). */
-Test(cli, element_currents) {
-  const char *path = kh_test_write_temp(
-      "currents.cir", "t\n.model dd d(is=1e-14 rs=5)\nv1 a 0 5\nr1 a b 1k\nd1 b c dd\nl1 c e 1u\n"
-                      "r2 e 0 2k\ni1 0 e 1m\nv2 b f 1\nr3 f 0 500\nc1 f 0 1u\n");
-  char args[600], *out;
-  snprintf(args, sizeof args, "op --csv --currents --quiet %s", path);
+typedef struct {
+  const char *name;
+  double amps;
+} named_current;
+
+/* op --csv --currents on `deck`: each element's current within rel |amps| + abs. */
+static void expect_currents(const char *file, const char *deck, const named_current *want,
+                            size_t count, double rel, double abs) {
+  char args[600], *out, key[64];
+  snprintf(args, sizeof args, "op --csv --currents --quiet %s", kh_test_write_temp(file, deck));
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
-  const struct {
-    const char *name;
-    double amps;
-  } want[] = {{"\nv1,", -2.66666798406e-3},
-              {"\nl1,", 3.952185484914e-9},
-              {"\nv2,", 2.666664031876e-3},
-              {"\nd1,", 3.952185484914e-9},
-              {"\nc1,", 0}};
-  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-    const char *row = strstr(out, want[k].name);
-    cr_assert(row, "%s missing in %s", want[k].name, out);
-    double got = strtod(row + strlen(want[k].name), NULL);
-    cr_expect(fabs(got - want[k].amps) <= 1e-9 * fabs(want[k].amps) + 1e-20, "%s %.17g",
-              want[k].name, got);
-  }
   cr_expect(strstr(out, "\nelement,current,power\n"), "%s", out);
+  for (size_t k = 0; k < count; k++) {
+    snprintf(key, sizeof key, "\n%s,", want[k].name);
+    const char *row = strstr(out, key);
+    cr_assert(row, "%s missing in %s", want[k].name, out);
+    double got = strtod(row + strlen(key), NULL);
+    cr_expect(fabs(got - want[k].amps) <= rel * fabs(want[k].amps) + abs,
+              "%s: %.17g, want %.17g\n%s", want[k].name, got, want[k].amps, out);
+  }
   free(out);
 }
 
-/* The current of a row of op --csv --currents's second block. */
-static double current_of(const char *out, const char *element) {
-  char key[64];
-  snprintf(key, sizeof key, "\n%s,", element);
-  const char *row = strstr(out, key);
-  cr_assert(row, "%s missing in %s", element, out);
-  return strtod(row + strlen(key), NULL);
+/* op --currents: element currents as ngspice 39 reports them for the same deck (v1#branch
+ * -2.66666798406e-3, l1#branch 3.952185484914e-9, v2#branch 2.666664031876e-3, @d1[id]). */
+Test(cli, element_currents) {
+  const named_current want[] = {{"v1", -2.66666798406e-3},
+                                {"l1", 3.952185484914e-9},
+                                {"v2", 2.666664031876e-3},
+                                {"d1", 3.952185484914e-9},
+                                {"c1", 0}};
+  expect_currents("currents.cir",
+                  "t\n.model dd d(is=1e-14 rs=5)\nv1 a 0 5\nr1 a b 1k\nd1 b c dd\nl1 c e 1u\n"
+                  "r2 e 0 2k\ni1 0 e 1m\nv2 b f 1\nr3 f 0 500\nc1 f 0 1u\n",
+                  want, sizeof want / sizeof want[0], 1e-9, 1e-20);
 }
 
 /* Ideal diodes carry what KCL leaves when they conduct and nothing when they do not (closed
  * forms: a 5 V source through 1 kOhm into a clamp at 2 V carries 3 mA; a clamp at 8 V is off),
  * as a deep resistive network's clamp pairs do. */
 Test(cli, element_currents_with_ideal_diodes) {
-  const char *path = kh_test_write_temp(
-      "ideal_currents.cir", "t\n.model id d(kh_ideal=1)\nv1 a 0 5\nr1 a b 1k\nd1 b c id\nv2 c 0 2\n"
-                            "r2 a e 1k\nd2 e f id\nv3 f 0 8\nr3 e 0 1k\n"
-                            "r4 a h 1k\ndhi h g id\nvhi g 0 1\ndlo k h id\nvlo k 0 -1\n");
-  char args[600], *out;
-  snprintf(args, sizeof args, "op --csv --currents --quiet %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
-  const struct {
-    const char *name;
-    double amps;
-  } want[] = {{"d1", 3e-3},
-              {"v2", 3e-3},
-              {"r1", 3e-3},
-              {"d2", 0},
-              {"v3", 0},
-              {"r3", 2.5e-3},
-              {"dhi", 4e-3},
-              {"vhi", 4e-3},
-              {"dlo", 0},
-              {"vlo", 0},
-              {"v1", -(3e-3 + 2.5e-3 + 4e-3)}};
-  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-    double got = current_of(out, want[k].name);
-    cr_expect(fabs(got - want[k].amps) <= 1e-12, "%s: %.17g, want %g\n%s", want[k].name, got,
-              want[k].amps, out);
-  }
-  free(out);
+  const named_current want[] = {{"d1", 3e-3},
+                                {"v2", 3e-3},
+                                {"r1", 3e-3},
+                                {"d2", 0},
+                                {"v3", 0},
+                                {"r3", 2.5e-3},
+                                {"dhi", 4e-3},
+                                {"vhi", 4e-3},
+                                {"dlo", 0},
+                                {"vlo", 0},
+                                {"v1", -(3e-3 + 2.5e-3 + 4e-3)}};
+  expect_currents("ideal_currents.cir",
+                  "t\n.model id d(kh_ideal=1)\nv1 a 0 5\nr1 a b 1k\nd1 b c id\nv2 c 0 2\n"
+                  "r2 a e 1k\nd2 e f id\nv3 f 0 8\nr3 e 0 1k\n"
+                  "r4 a h 1k\ndhi h g id\nvhi g 0 1\ndlo k h id\nvlo k 0 -1\n",
+                  want, sizeof want / sizeof want[0], 0, 1e-12);
+}
+
+/* Controlled sources without a co-content go through general Newton, currents included (closed
+ * forms): g1 turns v(a) = 2 V into 2 mA out of b (v(b) = -2 V across 1 kOhm); h1 holds c at
+ * 1 kOhm times i(v1) = -1 mA, so r3 carries -0.5 mA and h1 +0.5 mA. */
+Test(cli, element_currents_through_general_newton) {
+  const named_current want[] = {
+      {"g1", 2e-3}, {"r2", -2e-3}, {"v1", -1e-3}, {"r3", -0.5e-3}, {"h1", 0.5e-3}};
+  expect_currents("general_currents.cir",
+                  "t\nv1 a 0 2\nr1 a 0 2k\ng1 b 0 a 0 1m\nr2 b 0 1k\nh1 c 0 v1 1k\nr3 c 0 2k\n",
+                  want, sizeof want / sizeof want[0], 1e-12, 1e-18);
 }
 
 /* An island no current can enter (a resistor and a 0 A source with no path to ground) is held
