@@ -102,6 +102,25 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
   kh_status st = kh_circuit_new(ctx, &c, nl);
+  if (st == KH_ERR_INPUT && kh_netlist_amplifier_count(nl) && strcmp(backend, "ngspice")) {
+    /* amplifier pairs whose loop gains leave no energy: general Newton takes them; if it
+     * cannot either, the co-content solver's reason stands */
+    char reason[1024];
+    snprintf(reason, sizeof reason, "%s", kh_last_error(ctx));
+    if (kh_general_op(ctx, nl, NULL, voltages, currents, stats) == KH_OK) {
+      fprintf(stderr, "kirchhoff: note: %s; solved by general Newton instead\n", reason);
+      seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
+      return KH_OK;
+    }
+    return kh_fail(ctx, KH_ERR_INPUT, "%s", reason);
+  }
+  if (st == KH_ERR_INPUT && kh_netlist_amplifier_count(nl) && !strcmp(backend, "ngspice")) {
+    kh_circuit_free(c);
+    memset(stats, 0, sizeof *stats);
+    st = kh_ngspice_op(ctx, nl, voltages), stats->residual = NAN;
+    seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
+    return st;
+  }
   if (st == KH_OK) kh_cli_warn_floating(c);
   if (st == KH_OK) st = kh_solver_new(ctx, &s, c, backend);
   double t1 = kh_cli_now();

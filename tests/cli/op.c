@@ -189,3 +189,22 @@ Test(cli, inert_islands_held_at_zero) {
   cr_expect(strstr(out, "\nb,0\nc,0\nd,0\n"), "%s", out);
   free(out);
 }
+
+/* Amplifier pairs in a loop whose gains do not multiply to 1 have no energy: op says so and
+ * solves them by general Newton (closed form: v(a) = 2/3 V), ngspice agreeing. */
+Test(cli, amplifier_loops_without_energy_go_to_general_newton) {
+  const char *path =
+      kh_test_write_temp("feedback.cir", "t\nv1 in 0 1\nr1 in a 1\ne1 p 0 a 0 2\nvs p q 0\n"
+                                         "r2 q a 1\nr3 q 0 1\nf1 a 0 vs 0.5\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --csv %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "has no energy to minimize; solved by general Newton instead"), "%s", out);
+  const char *row = strstr(out, "\na,");
+  cr_assert(row, "%s", out);
+  cr_expect(fabs(strtod(row + 3, NULL) - 2.0 / 3) <= 1e-15, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "op --compare --quiet %s", path);
+  cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  free(out);
+}
