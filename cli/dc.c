@@ -65,11 +65,14 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   }
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
-  size_t n = kh_netlist_node_count(nl);
-  double *v = calloc(n, sizeof *v), failed_at = NAN;
-  kh_status st = v ? kh_circuit_new(ctx, &c, nl) : KH_ERR_NOMEM;
-  if (st == KH_OK) kh_cli_warn_floating(c);
-  if (st == KH_OK) st = kh_solver_new(ctx, &s, c, "native");
+  size_t n = kh_netlist_node_count(nl), m = kh_netlist_element_count(nl);
+  /* controlled sources without a co-content: general Newton, each point from the last */
+  int general = kh_netlist_general_count(nl, NULL) > 0;
+  double *v = calloc(n, sizeof *v), failed_at = NAN, *values = calloc(m + 1, sizeof *values);
+  for (size_t k = 0; values && k < m; k++) values[k] = kh_netlist_element(nl, k).value;
+  kh_status st = !v || !values ? KH_ERR_NOMEM : general ? KH_OK : kh_circuit_new(ctx, &c, nl);
+  if (st == KH_OK && !general) kh_cli_warn_floating(c);
+  if (st == KH_OK && !general) st = kh_solver_new(ctx, &s, c, "native");
   if (st == KH_OK) {
     printf("%s", kh_netlist_element(nl, ax[0].element).kind == KH_VSOURCE ? "v-sweep" : "i-sweep");
     if (count == 2) printf(",%s", ax[1].sweep.source);
@@ -78,11 +81,17 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   }
   for (size_t j = 0; st == KH_OK && j < ax[1].points; j++) {
     double outer = ax[1].sweep.start + (double)j * ax[1].sweep.step;
-    if (count == 2) st = kh_circuit_set_source(ctx, c, ax[1].element, outer);
+    if (count == 2 && !general) st = kh_circuit_set_source(ctx, c, ax[1].element, outer);
+    if (count == 2) values[ax[1].element] = outer;
     for (size_t i = 0; st == KH_OK && i < ax[0].points; i++) {
       double value = ax[0].sweep.start + (double)i * ax[0].sweep.step;
-      st = kh_circuit_set_source(ctx, c, ax[0].element, value);
-      if (st == KH_OK) st = kh_solver_solve(ctx, s, v, NULL);
+      kh_solve_stats stats;
+      values[ax[0].element] = value;
+      if (general)
+        st = kh_general_op(ctx, nl, values, i + j ? v : NULL, v, NULL, &stats);
+      else
+        st = kh_circuit_set_source(ctx, c, ax[0].element, value);
+      if (st == KH_OK && !general) st = kh_solver_solve(ctx, s, v, NULL);
       if (st != KH_OK) {
         failed_at = value;
         break;
@@ -99,7 +108,7 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
             ax[0].sweep.source, failed_at);
   kh_solver_free(s);
   kh_circuit_free(c);
-  free(v);
+  free(v), free(values);
   return rc;
 }
 

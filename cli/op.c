@@ -93,7 +93,7 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
     if (!strcmp(backend, "ngspice"))
       st = kh_ngspice_op(ctx, nl, voltages), stats->residual = NAN;
     else
-      st = kh_general_op(ctx, nl, NULL, voltages, currents, stats);
+      st = kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
     seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
     if (st == KH_OK && currents && !strcmp(backend, "ngspice"))
       st = kh_fail(ctx, KH_ERR_USAGE, "--currents comes from the native backend only here");
@@ -107,7 +107,7 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
      * cannot either, the co-content solver's reason stands */
     char reason[1024];
     snprintf(reason, sizeof reason, "%s", kh_last_error(ctx));
-    if (kh_general_op(ctx, nl, NULL, voltages, currents, stats) == KH_OK) {
+    if (kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats) == KH_OK) {
       fprintf(stderr, "kirchhoff: note: %s; solved by general Newton instead\n", reason);
       seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
       return KH_OK;
@@ -201,7 +201,7 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   if (!(dv <= o->tol) && kh_netlist_general_count(nl, NULL)) {
     double *c = calloc(n, sizeof *c), moved = 0;
     kh_solve_stats sc;
-    if (c && kh_general_op(ctx, nl, b, c, NULL, &sc) == KH_OK) {
+    if (c && kh_general_op(ctx, nl, NULL, b, c, NULL, &sc) == KH_OK) {
       for (size_t i = 1; i < n; i++) moved = fmax(moved, fabs(c[i] - b[i]));
       another = moved <= o->tol;
     }

@@ -17,6 +17,7 @@ enum { MAX_ITERATIONS = 150 };
 
 typedef struct {
   const kh_netlist *nl;
+  const double *values;      /* element values in place of the netlist's, or NULL */
   size_t nodes, elements, n; /* n: unknowns */
   long *branch;              /* per element: its branch current's unknown, or -1 */
   long *control;             /* per element (F, H): the controlling source's branch unknown */
@@ -103,7 +104,7 @@ static int assemble(general *g, const double *x, int linearize) {
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
     long a = at(e.node_pos), b = at(e.node_neg), j = g->branch[k];
-    double va = a >= 0 ? x[a] : 0, vb = b >= 0 ? x[b] : 0, w = e.value;
+    double va = a >= 0 ? x[a] : 0, vb = b >= 0 ? x[b] : 0, w = g->values ? g->values[k] : e.value;
     size_t cp, cn, src;
     switch (e.kind) {
     case KH_RESISTOR:
@@ -239,17 +240,17 @@ static void certify(general *g, kh_solve_stats *stats, double *current) {
   for (size_t k = 0; sum && mag && k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
     double va = e.node_pos ? g->x[at(e.node_pos)] : 0, vb = e.node_neg ? g->x[at(e.node_neg)] : 0;
-    double i = 0, phi, gd;
+    double i = 0, phi, gd, w = g->values ? g->values[k] : e.value;
     size_t cp, cn, src;
     switch (e.kind) {
-    case KH_RESISTOR: i = (va - vb) / e.value; break;
-    case KH_ISOURCE: i = e.value; break;
+    case KH_RESISTOR: i = (va - vb) / w; break;
+    case KH_ISOURCE: i = w; break;
     case KH_DIODE: kh_diode_eval(&g->diodes[g->diode[k]], va - vb, &phi, &i, &gd); break;
     case KH_VCCS:
       kh_netlist_control(nl, k, &cp, &cn, &src);
-      i = e.value * ((cp ? g->x[at(cp)] : 0) - (cn ? g->x[at(cn)] : 0));
+      i = w * ((cp ? g->x[at(cp)] : 0) - (cn ? g->x[at(cn)] : 0));
       break;
-    case KH_CCCS: i = e.value * g->x[g->control[k]]; break;
+    case KH_CCCS: i = w * g->x[g->control[k]]; break;
     case KH_CAPACITOR: i = 0; break;
     default: i = g->x[g->branch[k]]; break; /* V, L, E, H: their branch currents */
     }
@@ -343,10 +344,12 @@ static int solve(general *g, kh_solve_stats *stats, int *singular) {
   return rc;
 }
 
-kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *guess,
-                        double *voltages, double *currents, kh_solve_stats *stats) {
+kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
+                        const double *guess, double *voltages, double *currents,
+                        kh_solve_stats *stats) {
   general g;
   memset(&g, 0, sizeof g);
+  g.values = values;
   memset(stats, 0, sizeof *stats);
   kh_status st = setup(ctx, &g, nl);
   if (st == KH_OK && guess)

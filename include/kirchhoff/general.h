@@ -11,14 +11,16 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* Solves nl (its own element values). guess: node voltages to start from (length
- * kh_netlist_node_count; NULL: all 0). voltages: the answer, ground included. currents (or NULL):
- * every element's current from its + node through it to its - node. stats: Newton iterations,
- * factorizations and the certificate's residuals. Resistors, sources, inductors (shorts),
- * capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H; ideal diodes are
- * refused (they need the projected solver). */
-kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *guess,
-                        double *voltages, double *currents, kh_solve_stats *stats);
+/* Solves nl with element values `values` (per element, as kh_element.value; NULL: the
+ * netlist's own: kirchhoff dc sweeps a source this way). guess: node voltages to start from
+ * (length kh_netlist_node_count; NULL: all 0). voltages: the answer, ground included. currents (or
+ * NULL): every element's current from its + node through it to its - node. stats: Newton
+ * iterations, factorizations and the certificate's residuals. Resistors, sources, inductors
+ * (shorts), capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H; ideal diodes
+ * are refused (they need the projected solver). */
+kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
+                        const double *guess, double *voltages, double *currents,
+                        kh_solve_stats *stats);
 /* ngspice's .op of nl as parsed (libngspice, loaded on first use): the cross-check for circuits
  * kh_circuit_new refuses. voltages: ground included. */
 kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);

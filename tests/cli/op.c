@@ -208,3 +208,26 @@ Test(cli, amplifier_loops_without_energy_go_to_general_newton) {
   cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
 }
+
+/* kirchhoff dc through general Newton (a G drives a diode clamp), each point from the last:
+ * v(3) as ngspice 39 prints it for the same deck at reltol 1e-12. */
+Test(cli, dc_sweep_through_general_newton) {
+  const char *path = kh_test_write_temp(
+      "general_dc.cir", "t\n.model dd d(is=1e-14)\nv1 1 0 0\nr1 1 2 1k\ng1 3 0 2 0 1m\n"
+                        "r2 3 0 1k\nd1 0 3 dd\nr3 2 0 1k\n.dc v1 0 10 2.5\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "dc --quiet %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  const double want[] = {-6.42237897577e-01, -6.70738044471e-01, -6.84095465136e-01,
+                         -6.92887598599e-01};
+  const char *row = strstr(out, "\n2.5,");
+  for (int k = 0; k < 4; k++) {
+    cr_assert(row, "row %d missing: %s", k, out);
+    const char *last = row + 1, *comma;
+    while ((comma = strchr(last, ',')) && comma < strchr(row + 1, '\n')) last = comma + 1;
+    double got = strtod(last, NULL);
+    cr_expect(fabs(got - want[k]) <= 1e-11, "row %d: %.17g, want %.12g\n%s", k, got, want[k], out);
+    row = strchr(row + 1, '\n');
+  }
+  free(out);
+}

@@ -104,8 +104,8 @@ Test(amplifiers, anything_but_an_amplifier_pair_goes_to_general_newton) {
               kh_last_error(ctx));
     double v[8];
     kh_solve_stats stats;
-    cr_expect_eq(kh_general_op(ctx, nl, NULL, v, NULL, &stats), KH_OK, "%s: %s", near_misses[k],
-                 kh_last_error(ctx));
+    cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_OK, "%s: %s",
+                 near_misses[k], kh_last_error(ctx));
     kh_netlist_free(nl);
   }
   kh_context_free(ctx);

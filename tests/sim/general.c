@@ -13,7 +13,7 @@ static double *general(const kh_netlist *nl, const double *guess, kh_solve_stats
   kh_context *ctx;
   kh_context_new(&ctx);
   double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
-  kh_status st = kh_general_op(ctx, nl, guess, v, NULL, stats);
+  kh_status st = kh_general_op(ctx, nl, NULL, guess, v, NULL, stats);
   cr_assert_eq(st, KH_OK, "%s", kh_last_error(ctx));
   kh_context_free(ctx);
   return v;
@@ -144,12 +144,12 @@ Test(general, refused_where_a_co_content_is_needed) {
                      "g1 2 0 1 0 1m\n");
   double v[4];
   kh_solve_stats stats;
-  cr_expect_eq(kh_general_op(ctx, nl, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_INPUT);
   cr_expect(strstr(kh_last_error(ctx), "'d1' is an ideal diode"), "%s", kh_last_error(ctx));
   kh_netlist_free(nl);
   /* a node only a capacitor and a G reach: no DC path fixes it */
   nl = kh_test_parse("t\nv1 1 0 1\ng1 2 0 1 0 1m\nc1 2 0 1n\n");
-  cr_expect_eq(kh_general_op(ctx, nl, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_INPUT);
   cr_expect(strstr(kh_last_error(ctx), "the nodal equations are singular"), "%s",
             kh_last_error(ctx));
   kh_netlist_free(nl);
