@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
+#include "kirchhoff/general.h"
 
 #include <math.h>
 #include <string.h>
@@ -63,11 +64,25 @@ static size_t peel(const kh_circuit *c, const unsigned char *open, long double *
   return (size_t)-1;
 }
 
+/* Amplifiers' currents depend on each other (F carries a multiple of its sensing source's), so
+ * general Newton, started at the answer, gives them with every branch current: one or two
+ * iterations, and its own certificate. Ideal diodes it refuses by name. */
+static kh_status amplifier_currents(kh_context *ctx, const kh_circuit *c, const double *v,
+                                    double *current) {
+  double *values = kh_malloc((c->element_count + 1) * sizeof *values),
+         *w = kh_malloc((c->node_count + 1) * sizeof *w);
+  kh_status st = values && w ? KH_OK : kh_fail_nomem(ctx, "computing element currents");
+  for (size_t k = 0; st == KH_OK && k < c->element_count; k++) /* as the circuit stands */
+    values[k] = c->kind[k] == KH_RESISTOR ? 1 / c->value[k] : c->value[k];
+  kh_solve_stats stats;
+  if (st == KH_OK) st = kh_general_op(ctx, c->nl, values, v, w, current, &stats);
+  kh_free(values), kh_free(w);
+  return st;
+}
+
 kh_status kh_circuit_currents(kh_context *ctx, const kh_circuit *c, const double *v,
                               double *current) {
-  if (kh_netlist_amplifier_count(c->nl))
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "element currents are not available for circuits with amplifiers yet");
+  if (kh_netlist_amplifier_count(c->nl)) return amplifier_currents(ctx, c, v, current);
   size_t n = c->node_count, m = c->element_count;
   /* out[v]: the current leaving node v through the elements whose current is known */
   long double *out = kh_calloc(n + 1, sizeof *out);

@@ -60,9 +60,10 @@ size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first);
 
 /* Element currents at node voltages `voltages` (a solve's answer): current[element] for every
  * element, flowing from its positive node through it to its negative node (ngspice's i(name):
- * a source delivering power has a negative current). Voltage sources and inductors get what
- * their nodes leave unbalanced; capacitors 0. Circuits with ideal diodes or amplifiers are
- * refused (KH_ERR_USAGE) for now. */
+ * a source delivering power has a negative current). Voltage sources, inductors and conducting
+ * ideal diodes get what their nodes leave unbalanced (a loop of them is refused, KH_ERR_USAGE);
+ * capacitors 0. Circuits with amplifiers get theirs from general Newton started at the answer
+ * (kirchhoff/general.h; with ideal diodes too, refused). */
 kh_status kh_circuit_currents(kh_context *ctx, const kh_circuit *c, const double *voltages,
                               double *current);
 

@@ -231,3 +231,13 @@ Test(cli, dc_sweep_through_general_newton) {
   }
   free(out);
 }
+
+/* Amplifier circuits' currents come from general Newton started at the answer (closed forms: 1 V
+ * through 1 kOhm into an amplifier of gain 2 whose F draws half the 1 mA output current). */
+Test(cli, element_currents_with_amplifiers) {
+  const named_current want[] = {{"v1", -0.5e-3}, {"r1", 0.5e-3}, {"e1", -1e-3},
+                                {"vs", 1e-3},    {"r2", 1e-3},   {"f1", 0.5e-3}};
+  expect_currents("amplifier_currents.cir",
+                  "t\nv1 in 0 1\nr1 in a 1k\ne1 p 0 a 0 2\nvs p q 0\nr2 q 0 1k\nf1 a 0 vs 0.5\n",
+                  want, sizeof want / sizeof want[0], 1e-12, 1e-18);
+}
