@@ -88,7 +88,7 @@ static const param_row model_params[] = {
     /* change the DC current, not implemented yet */
     {"ikf", "ikf", DC},
     {"ik", "ikf", DC},
-    {"ikr", "ikr", REFUSED},
+    {"ikr", "ikr", DC}, /* no co-content: op's general Newton (kirchhoff/general.h) */
     {"isr", "isr", REFUSED},
     {"nr", "nr", REFUSED},
     {"jsw", "jsw", REFUSED},

@@ -121,8 +121,17 @@ kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
   return nl->amplifiers[i];
 }
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
-  if (first) *first = nl->general_count ? nl->first_general : (size_t)-1;
-  return nl->general_count;
+  size_t count = nl->general_count, at = count ? nl->first_general : (size_t)-1;
+  for (size_t i = 0; i < nl->element_count; i++) { /* diodes whose IKR steps the current */
+    const kh_elem *e = &nl->elements[i];
+    if (e->kind != KH_DIODE || e->model == KH_NOT_FOUND ||
+        !(kh_model_value(&nl->models[e->model], "ikr", 0) > 0))
+      continue;
+    count++;
+    if (i < at) at = i;
+  }
+  if (first) *first = at;
+  return count;
 }
 int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
                        size_t *source) {

@@ -257,6 +257,13 @@ void kh_circuit_free(kh_circuit *c) {
 kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl) {
   *out = NULL;
   size_t general;
+  if (kh_netlist_general_count(nl, &general) && kh_netlist_element(nl, general).kind == KH_DIODE)
+    return kh_fail_at_element(
+        ctx, nl, general, KH_ERR_INPUT,
+        "diode '%s': its model's IKR makes the current step at -3 N Vt (ngspice's reverse knee), "
+        "so the circuit has no co-content: kirchhoff op solves it by general Newton; training, "
+        "gradients and the other analyses need a co-content",
+        kh_netlist_element(nl, general).name);
   if (kh_netlist_general_count(nl, &general))
     return kh_fail_at_element(
         ctx, nl, general, KH_ERR_INPUT,

@@ -49,9 +49,10 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
   out->csat = in.m * is * in.area * exp((t / tnom - 1) * eg / out->vte + xti / n * log(t / tnom));
   out->vtb = param(nl, m, "nbv", n) * vt;
   out->ikf = param(nl, m, "ikf", 0) * in.area * in.m;
-  if (!(out->ikf >= 0) || !isfinite(out->ikf))
-    return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs IKF >= 0", e.file,
-                   e.line, e.col, e.name, m);
+  out->ikr = param(nl, m, "ikr", 0) * in.area * in.m;
+  if (!(out->ikf >= 0) || !isfinite(out->ikf) || !(out->ikr >= 0) || !isfinite(out->ikr))
+    return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs IKF, IKR >= 0",
+                   e.file, e.line, e.col, e.name, m);
   out->bv = INFINITY;
   if (given(nl, m, "bv")) {
     double dt = t - tnom, bv = param(nl, m, "bv", 0), tcv = param(nl, m, "tcv", 0);
@@ -114,7 +115,8 @@ int kh_diode_branch(const kh_diode *d, double v) {
   return v >= -d->bv ? 0 : -1;
 }
 
-#define IKF_FLOOR 1e-18 /* ngspice applies IKF above this current only */
+#define IKF_FLOOR 1e-18  /* ngspice applies IKF above this current only */
+#define KNEE_FLOOR 1e-18 /* and IKR below minus this one */
 
 /* The primitive of the IKF-limited forward current c / (1 + s), s = sqrt(c / ikf): with
  * c = cs (e^{v/vte} - 1) and a = cs / ikf, the integral over v is 2 ikf vte F(s) with
@@ -164,6 +166,26 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
     return;
   }
   double a3 = pow(3 * vte / KH_E, 3);
+  if (d->ikr > 0) { /* general Newton only (diode.h): no co-content to continue */
+    double e = 0, c;
+    if (v >= -d->bv) {
+      *i = -cs * (1 + a3 / (v * v * v));
+      *g = 3 * cs * a3 / (v * v * v * v);
+    } else {
+      double w = -(d->bv + v) / d->vtb;
+      e = w > 700 ? INFINITY : exp(w);
+      *i = -cs * e;
+      *g = cs * e / d->vtb;
+    }
+    if (*i < -KNEE_FLOOR && isfinite(*i)) { /* ngspice's dioload.c: the reverse knee */
+      double k = d->ikr, s = sqrt(-*i / k);
+      c = *i;
+      *g = ((1 + s) * *g + c * *g / (2 * s * k)) / (1 + 2 * s - c / k);
+      *i = c / (1 + s);
+    }
+    *phi = NAN, *curve = 0;
+    return;
+  }
 #define REVERSE_PRIMITIVE(x) (-cs * ((x)-a3 / (2 * (x) * (x))))
   double phi_r3 = cs * (vte * expm1(-3.0) - r3);
   if (v >= -d->bv) {

@@ -32,6 +32,9 @@ typedef struct {
   double bv;        /* breakdown voltage at temperature; +inf without BV */
   double gmin;      /* across the junction */
   double ikf;       /* forward knee current IKF times area and m (0: none) */
+  double ikr;       /* reverse knee current IKR times area and m (0: none): below -3 vte, where
+                     * the current is under -1e-18 A, i / (1 + sqrt(-i / ikr)); the current then
+                     * steps at -3 vte, so no co-content: general Newton only */
   double vlo, vhi;  /* the trust region (+-inf: none) */
   double gon, goff; /* PWL conductances */
   double vth;       /* PWL and ideal threshold */

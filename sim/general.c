@@ -212,6 +212,7 @@ static int factor_solve(general *g, kh_solve_stats *stats) {
 
 /* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
 static int newton(general *g, kh_solve_stats *stats, int *singular) {
+  double last = INFINITY;
   for (int it = 0; it < MAX_ITERATIONS; it++) {
     if (assemble(g, g->x, 1)) return -1;
     stats->iterations++;
@@ -226,7 +227,12 @@ static int newton(general *g, kh_solve_stats *stats, int *singular) {
       size = fmax(size, fabs(g->rhs[k]));
     }
     memcpy(g->x, g->rhs, g->n * sizeof *g->x);
-    if (!g->limited && change <= 1e-13 * size) return 0;
+    /* done at round-off: corrections this small, or small and no longer shrinking (stiff
+     * circuits, gigaohms beside a diode in breakdown, stall a few ulps above it); the
+     * certificate then judges the answer */
+    if (!g->limited && (change <= 1e-13 * size || (change <= 1e-9 * size && change >= 0.5 * last)))
+      return 0;
+    last = g->limited ? INFINITY : change;
   }
   return 1;
 }

@@ -124,8 +124,9 @@ typedef struct {
 } kh_amplifier;
 size_t kh_netlist_amplifier_count(const kh_netlist *nl);
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
-/* Controlled sources that are not half of an amplifier (lone E or F, every G and H): no
- * co-content describes them, so only kirchhoff op's general Newton path (kh_general_op) solves
+/* Controlled sources that are not half of an amplifier (lone E or F, every G and H), and diodes
+ * whose model has IKR (its reverse knee makes the current step at -3 N Vt): no co-content
+ * describes them, so only kirchhoff op's general Newton path (kh_general_op) solves
  * circuits that have them. The count, and the first one's element index ((size_t)-1: none). */
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
 /* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or

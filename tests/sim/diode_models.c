@@ -95,8 +95,8 @@ static void refused(const char *text, const char *message) {
 }
 
 Test(diode_models, parameters_that_change_the_current_and_are_not_implemented_are_refused) {
-  const char *const names[] = {"ikr",    "isr",  "nr",     "jsw", "ns",  "jtun",
-                               "jtunsw", "ntun", "xtitun", "keg", "rth0"};
+  const char *const names[] = {"isr",    "nr",   "jsw",    "ns",  "jtun",
+                               "jtunsw", "ntun", "xtitun", "keg", "rth0"}; /* IKR: general.c */
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
     char text[256], message[256];
     snprintf(text, sizeof text, "t\n.model dx d(is=1e-14 %s=2)\nv1 a 0 1\nd1 a 0 dx\n", names[k]);
