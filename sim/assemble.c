@@ -257,20 +257,18 @@ void kh_circuit_free(kh_circuit *c) {
 kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl) {
   *out = NULL;
   size_t general;
-  if (kh_netlist_general_count(nl, &general) && kh_netlist_element(nl, general).kind == KH_DIODE)
+  if (kh_netlist_general_count(nl, &general)) {
+    kh_element e = kh_netlist_element(nl, general);
     return kh_fail_at_element(
         ctx, nl, general, KH_ERR_INPUT,
-        "diode '%s': its model's IKR makes the current step at -3 N Vt (ngspice's reverse knee), "
-        "so the circuit has no co-content: kirchhoff op solves it by general Newton; training, "
+        "%s%s%s has no co-content (%s): kirchhoff op solves it by general Newton; training, "
         "gradients and the other analyses need a co-content",
-        kh_netlist_element(nl, general).name);
-  if (kh_netlist_general_count(nl, &general))
-    return kh_fail_at_element(
-        ctx, nl, general, KH_ERR_INPUT,
-        "'%s' is a controlled source without a co-content (a G or H, or an E or F that is not "
-        "half of a bidirectional amplifier, docs/netlist.md): kirchhoff op solves it by general "
-        "Newton; training, gradients and the other analyses need a co-content",
-        kh_netlist_element(nl, general).name);
+        e.kind == KH_DIODE ? "diode '" : "'", e.name,
+        e.kind == KH_DIODE ? "' with IKR" : "', a controlled source,",
+        e.kind == KH_DIODE ? "ngspice's reverse knee makes its current step at -3 N Vt"
+                           : "a G or H, or an E or F that is not half of a bidirectional "
+                             "amplifier, docs/netlist.md");
+  }
   kh_circuit *c = kh_calloc(1, sizeof *c);
   if (!c) return kh_fail_nomem(ctx, "assembling the circuit");
   c->nl = nl;
