@@ -71,7 +71,7 @@ static const param_row model_params[] = {
     {"tlevc", "tlevc", NO_DC},
     {"kf", "kf", NO_DC},
     {"af", "af", NO_DC},
-    {"pj", "pj", NO_DC}, /* scales JSW and CJSW; JSW is refused */
+    {"pj", "pj", DC}, /* the instances' default perimeter factor (scales JSW, CJSW) */
     {"fv_max", "fv_max", NO_DC},
     {"bv_max", "bv_max", NO_DC},
     {"id_max", "id_max", NO_DC},
@@ -91,8 +91,8 @@ static const param_row model_params[] = {
     {"ikr", "ikr", DC}, /* no co-content: op's general Newton (kirchhoff/general.h) */
     {"isr", "isr", REFUSED},
     {"nr", "nr", REFUSED},
-    {"jsw", "jsw", REFUSED},
-    {"isw", "jsw", REFUSED},
+    {"jsw", "jsw", DC},
+    {"isw", "jsw", DC},
     {"ns", "ns", REFUSED},
     {"jtun", "jtun", REFUSED},
     {"jtunsw", "jtunsw", REFUSED},
@@ -189,7 +189,11 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
       inst->has_temp = 1;
     } else if (kh_token_eq(name, "dtemp")) {
       inst->dtemp = v;
-    } else if (!kh_token_eq(name, "ic") && !kh_token_eq(name, "pj")) { /* no DC effect */
+    } else if (kh_token_eq(name, "pj")) {
+      if (!(v >= 0))
+        return kh_token_fail(p, line, &t[i], "diode perimeter factor pj must be >= 0, got %g", v);
+      inst->pj = v, inst->has_pj = 1;
+    } else if (!kh_token_eq(name, "ic")) { /* no DC effect */
       return kh_token_fail(p, line, name,
                            "unknown diode instance parameter '%.*s' (area, m, pj, "
                            "temp, dtemp, ic and off are known)",
@@ -220,10 +224,11 @@ double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
 
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
-  kh_diode_instance d = {e->value, 1.0, 0.0, 0};
+  kh_diode_instance d = {e->value, 1.0, 0.0, 0, -1};
   if (e->kind == KH_DIODE && e->ctrl[1]) { /* other kinds use ctrl for their own nodes */
     const kh_diode_inst *in = &nl->diode_inst[e->ctrl[1] - 1];
     d.m = in->m, d.dtemp = in->dtemp;
+    if (in->has_pj) d.pj = in->pj;
     if (in->has_temp) d.temperature = in->temp + CELSIUS_TO_KELVIN;
   }
   if (!d.temperature) d.temperature = kh_netlist_temperature(nl) + d.dtemp;

@@ -292,7 +292,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   kh_diode_inst inst = {.m = 1.0};
   st = kh_parse_diode_instance(p, line, tok, 4, s, &e.value, &inst);
   if (st != KH_OK) return st;
-  if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0) {
+  if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0 || inst.has_pj) {
     kh_netlist *nl = p->nl;
     if (kh_reserve((void **)&nl->diode_inst, &nl->diode_inst_cap, nl->diode_inst_count + 1,
                    sizeof *nl->diode_inst))

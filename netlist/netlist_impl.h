@@ -62,6 +62,8 @@ typedef struct {
 typedef struct {
   double m, temp, dtemp; /* temp in degrees Celsius, as written */
   int has_temp;
+  double pj; /* perimeter factor (scales JSW); has_pj 0: the model's PJ, else 0 */
+  int has_pj;
 } kh_diode_inst;
 
 struct kh_netlist {

@@ -32,6 +32,7 @@ static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   if (in->m != 1.0) fprintf(out, " m=%.17g", in->m);
   if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
   if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
+  if (in->has_pj) fprintf(out, " pj=%.17g", in->pj);
 }
 
 /* A diode as ngspice must see it: ideal ones through a steep model (plus a source for vth),

@@ -62,6 +62,15 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
     out->bv = breakdown_voltage(tbv, in.m * param(nl, m, "ibv", 1e-3), out->csat, vt, out->vtb / vt,
                                 reltol);
   }
+  /* JSW: the sidewall current, perimeter pj times JSW, scaled to temperature with emission
+   * coefficient 1 (NS is refused) and merged into the bottom junction's saturation current, as
+   * ngspice 39 computes it without NS; after the breakdown voltage, which ngspice finds from
+   * the bottom current alone */
+  double pj = in.pj >= 0 ? in.pj : param(nl, m, "pj", 0), jsw = param(nl, m, "jsw", 0);
+  if (!(pj >= 0) || !(jsw >= 0) || !isfinite(jsw))
+    return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs JSW, PJ >= 0", e.file,
+                   e.line, e.col, e.name, m);
+  out->csat += in.m * jsw * pj * exp((t / tnom - 1) * eg / vt + xti * log(t / tnom));
   /* Below 3 N Vt the breakdown branch starts at -3 N Vt with a jump in the current (of
    * csat exp((3 vte - bv) / vtb), 8.9 mA for IS=1e-9 BV=0.02): no voltage then satisfies KCL
    * in a circuit that drives the junction there, and ngspice's Newton stalls on it too */

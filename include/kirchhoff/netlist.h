@@ -76,10 +76,11 @@ double kh_netlist_temperature(const kh_netlist *nl);
  * tnom=`, else 27 degrees Celsius. model may be NULL. */
 double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
 /* A diode instance as ngspice reads it: area (positional or area=, else the model's AREA, else
- * 1), multiplier m=, and its temperature in kelvins (temp=, else the circuit's plus dtemp=).
- * For any other element: its value as area, m = 1 and the circuit's temperature. */
+ * 1), multiplier m=, its temperature in kelvins (temp=, else the circuit's plus dtemp=) and its
+ * perimeter factor pj= (-1 when not given: the model's PJ, else 0). For any other element: its
+ * value as area, m = 1 and the circuit's temperature. */
 typedef struct {
-  double area, m, dtemp, temperature;
+  double area, m, dtemp, temperature, pj;
 } kh_diode_instance;
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element);
 
