@@ -93,7 +93,7 @@ static const param_row model_params[] = {
     {"nr", "nr", REFUSED},
     {"jsw", "jsw", DC},
     {"isw", "jsw", DC},
-    {"ns", "ns", REFUSED},
+    {"ns", "ns", DC}, /* a sidewall exponential of its own: op's general Newton */
     {"jtun", "jtun", REFUSED},
     {"jtunsw", "jtunsw", REFUSED},
     {"ntun", "ntun", REFUSED},

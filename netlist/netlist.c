@@ -122,10 +122,12 @@ kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
 }
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
   size_t count = nl->general_count, at = count ? nl->first_general : (size_t)-1;
-  for (size_t i = 0; i < nl->element_count; i++) { /* diodes whose IKR steps the current */
+  for (size_t i = 0; i < nl->element_count; i++) { /* diodes with IKR (a step) or NS */
     const kh_elem *e = &nl->elements[i];
-    if (e->kind != KH_DIODE || e->model == KH_NOT_FOUND ||
-        !(kh_model_value(&nl->models[e->model], "ikr", 0) > 0))
+    if (e->kind != KH_DIODE || e->model == KH_NOT_FOUND) continue;
+    const kh_model *m = &nl->models[e->model];
+    if (!(kh_model_value(m, "ikr", 0) > 0) &&
+        !(kh_model_value(m, "ns", 0) > 0 && kh_model_value(m, "jsw", 0) > 0))
       continue;
     count++;
     if (i < at) at = i;

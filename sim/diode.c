@@ -70,7 +70,15 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
   if (!(pj >= 0) || !(jsw >= 0) || !isfinite(jsw))
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs JSW, PJ >= 0", e.file,
                    e.line, e.col, e.name, m);
-  out->csat += in.m * jsw * pj * exp((t / tnom - 1) * eg / vt + xti * log(t / tnom));
+  double ns = param(nl, m, "ns", 1), sw = in.m * jsw * pj;
+  if (!(ns > 0) || !isfinite(ns))
+    return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs NS > 0", e.file,
+                   e.line, e.col, e.name, m);
+  sw *= exp((t / tnom - 1) * eg / (ns * vt) + xti / ns * log(t / tnom));
+  if (given(nl, m, "ns")) /* its own exponential (ngspice's dioload.c), beside the bottom one */
+    out->csatsw = sw, out->vtesw = ns * vt;
+  else
+    out->csat += sw;
   /* Below 3 N Vt the breakdown branch starts at -3 N Vt with a jump in the current (of
    * csat exp((3 vte - bv) / vtb), 8.9 mA for IS=1e-9 BV=0.02): no voltage then satisfies KCL
    * in a circuit that drives the junction there, and ngspice's Newton stalls on it too */
@@ -153,8 +161,50 @@ static void forward_knee(const kh_diode *d, double c, double gc, double phi_floo
 
 /* The junction alone (no GMIN, no trust region): phi, i and di/dv; *curve is d2i/dv2. Each
  * branch's phi is its primitive, joined to the branch above it at their boundary. */
+/* One exponential junction as ngspice's dioload.c writes each: forward above -3 vte, its reverse
+ * branch, breakdown below -bv on the breakdown exponential. */
+static void plain_junction(double cs, double vte, double bv, double vtb, double v, double *i,
+                           double *g) {
+  if (v >= -3 * vte) {
+    double e = exp(fmin(v / vte, 700));
+    *i = cs * (e - 1), *g = cs * e / vte;
+  } else if (v >= -bv) {
+    double a = 3 * vte / (v * KH_E);
+    a = a * a * a;
+    *i = -cs * (1 + a), *g = cs * 3 * a / v;
+  } else {
+    double e = exp(fmin(-(bv + v) / vtb, 700));
+    *i = -cs * e, *g = cs * e / vtb;
+  }
+}
+
+/* With a sidewall of its own (NS): the bottom and sidewall currents, then the forward knee (IKF)
+ * or the reverse one (IKR) on their sum, decided by the bottom junction's -3 vte, as ngspice
+ * does. No co-content is kept: general Newton only (diode.h). */
+static void junction_with_sidewall(const kh_diode *d, double v, double *phi, double *i, double *g,
+                                   double *curve) {
+  double ib, gb, is, gs;
+  plain_junction(d->csat, d->vte, d->bv, d->vtb, v, &ib, &gb);
+  plain_junction(d->csatsw, d->vtesw, d->bv, d->vtb, v, &is, &gs);
+  double c = ib + is, gd = gb + gs;
+  if (v >= -3 * d->vte && d->ikf > 0 && c > IKF_FLOOR) {
+    double k = d->ikf, s = sqrt(c / k);
+    gd = ((1 + s) * gd - c * gd / (2 * s * k)) / (1 + 2 * s + c / k);
+    c = c / (1 + s);
+  } else if (v < -3 * d->vte && d->ikr > 0 && c < -KNEE_FLOOR) {
+    double k = d->ikr, s = sqrt(-c / k);
+    gd = ((1 + s) * gd + c * gd / (2 * s * k)) / (1 + 2 * s - c / k);
+    c = c / (1 + s);
+  }
+  *i = c, *g = gd, *phi = NAN, *curve = 0;
+}
+
 static void junction(const kh_diode *d, double v, double *phi, double *i, double *g,
                      double *curve) {
+  if (d->csatsw > 0) {
+    junction_with_sidewall(d, v, phi, i, g, curve);
+    return;
+  }
   double vte = d->vte, cs = d->csat, r3 = -3 * vte;
   double u = v / vte;
   if (v >= r3) {

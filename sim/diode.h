@@ -27,17 +27,19 @@ typedef enum {
 typedef struct {
   uint32_t element;
   kh_diode_kind kind;
-  double csat;      /* Shockley: saturation current at temperature, times area and m */
-  double vte, vtb;  /* N Vt and NBV Vt */
-  double bv;        /* breakdown voltage at temperature; +inf without BV */
-  double gmin;      /* across the junction */
-  double ikf;       /* forward knee current IKF times area and m (0: none) */
-  double ikr;       /* reverse knee current IKR times area and m (0: none): below -3 vte, where
-                     * the current is under -1e-18 A, i / (1 + sqrt(-i / ikr)); the current then
-                     * steps at -3 vte, so no co-content: general Newton only */
-  double vlo, vhi;  /* the trust region (+-inf: none) */
-  double gon, goff; /* PWL conductances */
-  double vth;       /* PWL and ideal threshold */
+  double csat;          /* Shockley: saturation current at temperature, times area and m */
+  double vte, vtb;      /* N Vt and NBV Vt */
+  double bv;            /* breakdown voltage at temperature; +inf without BV */
+  double gmin;          /* across the junction */
+  double ikf;           /* forward knee current IKF times area and m (0: none) */
+  double ikr;           /* reverse knee current IKR times area and m (0: none): below -3 vte, where
+                         * the current is under -1e-18 A, i / (1 + sqrt(-i / ikr)); the current then
+                         * steps at -3 vte, so no co-content: general Newton only */
+  double csatsw, vtesw; /* with NS: the sidewall junction's saturation current and NS Vt (0: the
+                         * sidewall merged into csat); general Newton only, for now */
+  double vlo, vhi;      /* the trust region (+-inf: none) */
+  double gon, goff;     /* PWL conductances */
+  double vth;           /* PWL and ideal threshold */
   /* An ideal diode between two free nodes, solved by the augmented Lagrangian method: it acts
    * as a PWL diode (goff 0, gon rho) whose threshold vth = vth0 - lambda / rho moves with the
    * multiplier lambda (its current) until v <= vth0 holds to round-off (newton.c). */

@@ -95,9 +95,8 @@ static void refused(const char *text, const char *message) {
 }
 
 Test(diode_models, parameters_that_change_the_current_and_are_not_implemented_are_refused) {
-  /* IKR: tests/sim/general.c; JSW: below */
-  const char *const names[] = {"isr",  "nr",     "ns",  "jtun", "jtunsw",
-                               "ntun", "xtitun", "keg", "rth0"}; /* IKR: general.c */
+  /* IKR and NS: tests/sim/general.c; JSW: below */
+  const char *const names[] = {"isr", "nr", "jtun", "jtunsw", "ntun", "xtitun", "keg", "rth0"};
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
     char text[256], message[256];
     snprintf(text, sizeof text, "t\n.model dx d(is=1e-14 %s=2)\nv1 a 0 1\nd1 a 0 dx\n", names[k]);

@@ -159,6 +159,36 @@ Test(general, reverse_knee_matches_ngspice) {
   cr_log_info("IKR against ngspice: worst |dV| %.3g V over 12 decks", worst);
 }
 
+/* NS: the sidewall junction with an exponential of its own beside the bottom one, under the IKF
+ * or IKR knee on their sum, as ngspice 39 computes it: forward, reverse and breakdown at -40, 27
+ * and 125 degrees C, with and without the knees. */
+Test(general, sidewall_with_its_own_emission_matches_ngspice) {
+  const double temps[] = {-40, 27, 125}, supplies[] = {0.8, -3, -12};
+  const char *const knees[] = {"", " ikf=1e-4", " ikr=1e-9"};
+  double worst = 0;
+  for (int t = 0; t < 3; t++)
+    for (int v = 0; v < 3; v++)
+      for (int k = 0; k < 3; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "ns\n.temp %g\n.options reltol=1e-12 abstol=1e-18 vntol=1e-14\n"
+                 ".model dn d(is=1e-14 n=1.2 jsw=1e-11 ns=2 eg=1.2 xti=2.5 bv=10 ibv=1e-5%s)\n"
+                 "v1 1 0 %g\nr1 1 2 1k\nd1 2 0 dn pj=2\n",
+                 temps[t], knees[k], supplies[v]);
+        kh_netlist *nl = kh_test_parse(text);
+        kh_solve_stats stats;
+        double *a = general(nl, NULL, &stats), *b = ngspice(nl);
+        for (size_t i = 1; i < kh_netlist_node_count(nl); i++) {
+          worst = fmax(worst, fabs(a[i] - b[i]));
+          cr_expect(fabs(a[i] - b[i]) <= 1e-9 * fmax(1, fabs(b[i])), "%s: %s %.15g vs %.15g", text,
+                    kh_netlist_node_name(nl, i), a[i], b[i]);
+        }
+        free(a), free(b);
+        kh_netlist_free(nl);
+      }
+  cr_log_info("NS against ngspice: worst |dV| %.3g V over 27 decks", worst);
+}
+
 /* Training, gradients and the co-content solver refuse them by name and card. */
 Test(general, refused_where_a_co_content_is_needed) {
   kh_context *ctx;
@@ -172,8 +202,8 @@ Test(general, refused_where_a_co_content_is_needed) {
   kh_netlist_free(nl);
   nl = kh_test_parse("t\n.model dk d(ikr=1m)\nv1 1 0 -1\nr1 1 2 1k\nd1 2 0 dk\n");
   cr_expect_eq(kh_circuit_new(ctx, &c, nl), KH_ERR_INPUT);
-  cr_expect(strstr(kh_last_error(ctx), "test.cir:5:1: diode 'd1' with IKR has no co-content"), "%s",
-            kh_last_error(ctx));
+  cr_expect(strstr(kh_last_error(ctx), "test.cir:5:1: diode 'd1' with IKR or NS has no co-content"),
+            "%s", kh_last_error(ctx));
   kh_netlist_free(nl);
   nl = kh_test_parse("t\n.model id d(kh_ideal=1)\nv1 1 0 1\nr1 1 2 1k\nd1 2 0 id\n"
                      "g1 2 0 1 0 1m\n");
