@@ -407,8 +407,10 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
    * is the netlist's, or the trace's, or the network --arch generated */
   char generated[256];
   snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
-  const char *inputs[] = {s.resume ? s.resume : s.netlist ? s.netlist : generated, s.data, s.test,
-                          s.resume};
+  const char *inputs[] = {s.resume    ? s.resume
+                          : s.netlist ? s.netlist
+                                      : generated,
+                          s.data, s.test, s.resume};
   int rc = st == KH_OK             ? KH_EXIT_OK
            : own != KH_OK || first ? kh_cli_report_in(ctx, st, inputs, 4)
                                    : kh_status_exit_code(st);
