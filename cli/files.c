@@ -34,6 +34,7 @@ static int same_file(const char *a, const char *b) {
 
 /* The first bytes of a file, NUL-terminated. */
 static size_t head(const char *path, char *buf, size_t size) {
+  buf[0] = '\0';
   FILE *f = fopen(path, "rb");
   if (!f) return 0;
   size_t n = fread(buf, 1, size - 1, f);

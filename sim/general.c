@@ -95,7 +95,7 @@ static double limit(const kh_diode *d, double v, double vold, int *limited) {
 }
 
 /* The linear system at x (node voltages and branch currents); linearize = 0 evaluates the
- * diodes where x puts them (the certificate), 1 limits them first. */
+ * diodes where x puts them (the pattern's first pass), 1 limits them first. */
 static int assemble(general *g, const double *x, int linearize) {
   const kh_netlist *nl = g->nl;
   g->entries = 0, g->limited = 0;
@@ -210,7 +210,6 @@ static int factor_solve(general *g, kh_solve_stats *stats) {
   return g->common.status != KLU_OK;
 }
 
-/* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
 /* KCL at every node and every branch equation, at x, without limiting: the certificate. */
 static void certify(general *g, kh_solve_stats *stats, double *current) {
   const kh_netlist *nl = g->nl;
@@ -251,22 +250,25 @@ static void certify(general *g, kh_solve_stats *stats, double *current) {
   kh_free(sum), kh_free(mag);
 }
 
-/* The certificate: every node's KCL imbalance at most 1e-12 A (ngspice's ABSTOL) or 1e-9 of what
- * rounding allows there. */
+/* The certificate's verdict on certify's residuals: every node's KCL imbalance at most 1e-12 A
+ * (ngspice's ABSTOL) or 1e-9 of what rounding allows there. */
+static int certified(const kh_solve_stats *stats) {
+  return stats->residual <= 1e-12 || stats->relative_residual <= 1e-9;
+}
+
 static int passes(general *g, kh_solve_stats *stats) {
   certify(g, stats, NULL);
-  return stats->residual <= 1e-12 || stats->relative_residual <= 1e-9;
+  return certified(stats);
 }
 
 /* The linearized system's residual at x, rhs - A x, summed stamp by stamp in long double: solving
  * for the correction against it makes every Newton step an iterative refinement too, so the
  * answer is exact for the elements as given even where conductances span twelve decades (GMIN
  * beside an ohm of RS), not only backward stable. */
-static int residual(general *g, long double *acc) {
+static void residual(general *g, long double *acc) {
   for (size_t i = 0; i < g->n; i++) acc[i] = g->rhs[i];
   for (size_t e = 0; e < g->entries; e++) acc[g->ti[e]] -= (long double)g->tx[e] * g->x[g->tj[e]];
   for (size_t i = 0; i < g->n; i++) g->rhs[i] = (double)acc[i];
-  return 0;
 }
 
 /* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
@@ -276,10 +278,11 @@ static int newton(general *g, kh_solve_stats *stats, int *singular) {
   if (!acc) return -1;
   int rc = 1;
   for (int it = 0; it < MAX_ITERATIONS; it++) {
-    if (assemble(g, g->x, 1) || residual(g, acc)) {
+    if (assemble(g, g->x, 1)) {
       rc = -1;
       break;
     }
+    residual(g, acc);
     stats->iterations++;
     if (factor_solve(g, stats)) {
       *singular = 1;
@@ -418,7 +421,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
     certify(&g, stats, currents);
     voltages[0] = 0;
     for (size_t v = 1; v < g.nodes; v++) voltages[v] = g.x[at(v)];
-    if (!passes(&g, stats))
+    if (!certified(stats))
       st = kh_fail(ctx, KH_ERR_NUMERIC,
                    "general Newton's answer failed its KCL check: residual %.3g A (%.3g relative)",
                    stats->residual, stats->relative_residual);
