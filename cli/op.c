@@ -80,6 +80,19 @@ static int parse_options(int argc, char **argv, op_options *o) {
   return KH_EXIT_OK;
 }
 
+/* A circuit without a co-content: ngspice's .op on the netlist itself, or general Newton. */
+static kh_status solve_general(kh_context *ctx, const kh_netlist *nl, const char *backend,
+                               double *voltages, kh_solve_stats *stats, double *currents) {
+  memset(stats, 0, sizeof *stats);
+  if (strcmp(backend, "ngspice"))
+    return kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
+  stats->residual = NAN; /* the general path certifies its own answers only */
+  kh_status st = kh_ngspice_op(ctx, nl, voltages);
+  if (st == KH_OK && currents)
+    st = kh_fail(ctx, KH_ERR_USAGE, "--currents comes from the native backend only here");
+  return st;
+}
+
 /* Assembles and solves with one backend; *seconds covers both. */
 /* seconds[0]: assembly and symbolic analysis; seconds[1]: the solve (factorization, solve,
  * refinement and the KCL certificate). currents (or NULL): each element's, from the answer. */
@@ -87,37 +100,25 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
                             double *voltages, double seconds[2], kh_solve_stats *stats,
                             double *currents) {
   double t0 = kh_cli_now();
+  kh_status st;
   if (kh_netlist_general_count(nl, NULL)) { /* controlled sources without a co-content */
-    kh_status st;
-    memset(stats, 0, sizeof *stats);
-    if (!strcmp(backend, "ngspice"))
-      st = kh_ngspice_op(ctx, nl, voltages), stats->residual = NAN;
-    else
-      st = kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
+    st = solve_general(ctx, nl, backend, voltages, stats, currents);
     seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
-    if (st == KH_OK && currents && !strcmp(backend, "ngspice"))
-      st = kh_fail(ctx, KH_ERR_USAGE, "--currents comes from the native backend only here");
     return st;
   }
   kh_circuit *c = NULL;
   kh_solver *s = NULL;
-  kh_status st = kh_circuit_new(ctx, &c, nl);
-  if (st == KH_ERR_INPUT && kh_netlist_amplifier_count(nl) && strcmp(backend, "ngspice")) {
-    /* amplifier pairs whose loop gains leave no energy: general Newton takes them; if it
-     * cannot either, the co-content solver's reason stands */
+  st = kh_circuit_new(ctx, &c, nl);
+  if (st == KH_ERR_INPUT && kh_netlist_amplifier_count(nl)) {
+    /* amplifier pairs whose loop gains leave no energy: the general path takes them; if native
+     * general Newton cannot either, the co-content solver's reason stands */
     char reason[1024];
+    int native = strcmp(backend, "ngspice") != 0;
     snprintf(reason, sizeof reason, "%s", kh_last_error(ctx));
-    if (kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats) == KH_OK) {
+    st = solve_general(ctx, nl, backend, voltages, stats, currents);
+    if (st == KH_OK && native)
       fprintf(stderr, "kirchhoff: note: %s; solved by general Newton instead\n", reason);
-      seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
-      return KH_OK;
-    }
-    return kh_fail(ctx, KH_ERR_INPUT, "%s", reason);
-  }
-  if (st == KH_ERR_INPUT && kh_netlist_amplifier_count(nl) && !strcmp(backend, "ngspice")) {
-    kh_circuit_free(c);
-    memset(stats, 0, sizeof *stats);
-    st = kh_ngspice_op(ctx, nl, voltages), stats->residual = NAN;
+    if (st != KH_OK && native) st = kh_fail(ctx, KH_ERR_INPUT, "%s", reason);
     seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
     return st;
   }
