@@ -274,3 +274,8 @@ size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first) {
   if (c->pinned_count && first) *first = c->first_pinned;
   return c->pinned_count;
 }
+
+void kh_circuit_element_values(const kh_circuit *c, double *values) {
+  for (size_t i = 0; i < c->element_count; i++)
+    values[i] = c->kind[i] == KH_RESISTOR ? 1.0 / c->value[i] : c->value[i];
+}

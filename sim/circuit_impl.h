@@ -120,4 +120,8 @@ void kh_circuit_kcl(const kh_circuit *c, const double *voltages, double vtol, do
 kh_status kh_fail_at_element(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
                              const char *fmt, ...) KH_PRINTF(5, 6);
 
+/* Every element's value as the circuit stands (trained conductances, driven inputs), in the
+ * netlist's units (ohms for resistors): what a netlist writer or general Newton reads. */
+void kh_circuit_element_values(const kh_circuit *c, double *values);
+
 #endif

@@ -72,8 +72,7 @@ static kh_status amplifier_currents(kh_context *ctx, const kh_circuit *c, const 
   double *values = kh_malloc((c->element_count + 1) * sizeof *values),
          *w = kh_malloc((c->node_count + 1) * sizeof *w);
   kh_status st = values && w ? KH_OK : kh_fail_nomem(ctx, "computing element currents");
-  for (size_t k = 0; st == KH_OK && k < c->element_count; k++) /* as the circuit stands */
-    values[k] = c->kind[k] == KH_RESISTOR ? 1 / c->value[k] : c->value[k];
+  if (st == KH_OK) kh_circuit_element_values(c, values); /* as the circuit stands */
   kh_solve_stats stats;
   if (st == KH_OK) st = kh_general_op(ctx, c->nl, values, v, w, current, &stats);
   kh_free(values), kh_free(w);

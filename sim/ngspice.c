@@ -216,8 +216,7 @@ static kh_status load_netlist(kh_context *ctx, const kh_netlist *nl, const doubl
 static kh_status load_circuit(kh_context *ctx, const kh_circuit *c, const char *extra) {
   double *values = kh_malloc((c->element_count + 1) * sizeof *values);
   if (!values) return kh_fail_nomem(ctx, "writing the deck");
-  for (size_t i = 0; i < c->element_count; i++)
-    values[i] = c->kind[i] == KH_RESISTOR ? 1.0 / c->value[i] : c->value[i];
+  kh_circuit_element_values(c, values);
   kh_status st = load_netlist(ctx, c->nl, values, extra);
   kh_free(values);
   return st;
