@@ -35,6 +35,10 @@ void kh_cli_print_notes(const kh_netlist *nl, int quiet);
 /* Says on stderr which nodes float in islands the circuit holds at 0 V (kh_circuit_floating_nodes):
  * ngspice solves such decks the same way, but they are often a mistyped node name. */
 void kh_cli_warn_floating(const kh_circuit *c);
+/* Says on stderr when general Newton's operating point need not be the only one: a diode whose
+ * current steps or falls (IKR, ISR), or controlled sources acting with diodes (a latch has
+ * three). */
+void kh_cli_note_other_operating_points(const kh_netlist *nl);
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);

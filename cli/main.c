@@ -31,6 +31,27 @@ void kh_cli_print_notes(const kh_netlist *nl, int quiet) {
     fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
 }
 
+void kh_cli_note_other_operating_points(const kh_netlist *nl) {
+  int diodes = 0, controlled = 0;
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    int monotone;
+    const char *why = kh_netlist_diode_general_reason(nl, k, &monotone);
+    if (why && !monotone) {
+      fprintf(stderr,
+              "kirchhoff: note: diode '%s': %s, so general Newton's operating point may not be "
+              "the only one\n",
+              e.name, why);
+      return;
+    }
+    diodes |= e.kind == KH_DIODE;
+    controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
+  }
+  if (diodes && controlled)
+    fprintf(stderr, "kirchhoff: note: controlled sources with diodes can have several operating "
+                    "points; general Newton found this one\n");
+}
+
 void kh_cli_warn_floating(const kh_circuit *c) {
   size_t first = 0, n = kh_circuit_floating_nodes(c, &first);
   if (!n) return;

@@ -84,8 +84,10 @@ static int parse_options(int argc, char **argv, op_options *o) {
 static kh_status solve_general(kh_context *ctx, const kh_netlist *nl, const char *backend,
                                double *voltages, kh_solve_stats *stats, double *currents) {
   memset(stats, 0, sizeof *stats);
-  if (strcmp(backend, "ngspice"))
+  if (strcmp(backend, "ngspice")) {
+    kh_cli_note_other_operating_points(nl);
     return kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
+  }
   stats->residual = NAN; /* the general path certifies its own answers only */
   kh_status st = kh_ngspice_op(ctx, nl, voltages);
   if (st == KH_OK && currents)

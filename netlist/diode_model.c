@@ -1,6 +1,7 @@
-/* Diode .model and instance parameters: every name ngspice 39 knows is either implemented at DC,
- * accepted because it has no DC effect (capacitances, transit time, noise), or refused at its
- * token. An unknown name is refused too: ngspice would ignore it with a warning, and a typo
+/* Diode .model and instance parameters: every name ngspice 39 knows is either implemented at DC
+ * or accepted because it has no DC effect (capacitances, transit time, noise); what is not
+ * implemented (LEVEL 2, self-heating's thermal node) is refused at its token. An unknown name is
+ * refused too: ngspice would ignore it with a warning, and a typo
  * (`ISS=`) must not silently leave a default in place. docs/netlist.md has the same table. */
 #include "parser.h"
 
@@ -9,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-typedef enum { DC, NO_DC, REFUSED } param_class;
+typedef enum { DC, NO_DC } param_class;
 
 typedef struct {
   const char *name, *canonical; /* aliases map to the name kirchhoff stores */
@@ -18,7 +19,7 @@ typedef struct {
 
 static const param_row model_params[] = {
     /* implemented at DC (sim/diode.c) */
-    {"level", "level", DC}, /* 1 only; checked below */
+    {"level", "level", DC}, /* 1 or 3 (geometry from W and L); checked below */
     {"is", "is", DC},
     {"js", "is", DC},
     {"n", "n", DC},
@@ -37,11 +38,36 @@ static const param_row model_params[] = {
     {"tnom", "tnom", DC},
     {"tref", "tnom", DC},
     {"area", "area", DC}, /* the instances' default area */
+    {"ikf", "ikf", DC},
+    {"ik", "ikf", DC},
+    {"ikr", "ikr", DC}, /* no co-content: op's general Newton (kirchhoff/general.h) */
+    {"jsw", "jsw", DC},
+    {"isw", "jsw", DC},
+    {"pj", "pj", DC}, /* the instances' default perimeter factor (scales JSW, JTUNSW, CJSW) */
+    {"ns", "ns", DC}, /* a sidewall exponential of its own: op's general Newton */
+    {"jtun", "jtun", DC},
+    {"jtunsw", "jtunsw", DC},
+    {"ntun", "ntun", DC},
+    {"xtitun", "xtitun", DC},
+    {"keg", "keg", DC},
+    {"isr", "isr", DC}, /* no co-content: op's general Newton */
+    {"nr", "nr", DC},   /* 1 by default, as in ngspice 39 (its manual says 2) */
     {"kh_ideal", "kh_ideal", DC},
     {"kh_pwl", "kh_pwl", DC},
     {"kh_gon", "kh_gon", DC},
     {"kh_goff", "kh_goff", DC},
     {"kh_vth", "kh_vth", DC},
+    /* capacitance parameters that ISR's generation factor reads at DC too */
+    {"vj", "vj", DC},
+    {"pb", "vj", DC},
+    {"m", "m", DC},
+    {"mj", "m", DC},
+    {"tm1", "tm1", DC},
+    {"tm2", "tm2", DC},
+    {"fc", "fc", DC},
+    {"tpb", "tpb", DC},
+    {"tvj", "tpb", DC},
+    {"tlevc", "tlevc", DC},
     /* no DC effect: charge storage, noise, safe-operating-area warnings */
     {"tt", "tt", NO_DC},
     {"ttt1", "ttt1", NO_DC},
@@ -49,35 +75,24 @@ static const param_row model_params[] = {
     {"cjo", "cjo", NO_DC},
     {"cj0", "cjo", NO_DC},
     {"cj", "cjo", NO_DC},
-    {"vj", "vj", NO_DC},
-    {"pb", "vj", NO_DC},
-    {"m", "m", NO_DC},
-    {"mj", "m", NO_DC},
-    {"tm1", "tm1", NO_DC},
-    {"tm2", "tm2", NO_DC},
     {"cjp", "cjp", NO_DC},
     {"cjsw", "cjp", NO_DC},
     {"php", "php", NO_DC},
     {"vjsw", "php", NO_DC},
     {"mjsw", "mjsw", NO_DC},
-    {"fc", "fc", NO_DC},
     {"fcs", "fcs", NO_DC},
     {"cta", "cta", NO_DC},
     {"ctc", "cta", NO_DC},
     {"ctp", "ctp", NO_DC},
-    {"tpb", "tpb", NO_DC},
-    {"tvj", "tpb", NO_DC},
     {"tphp", "tphp", NO_DC},
-    {"tlevc", "tlevc", NO_DC},
     {"kf", "kf", NO_DC},
     {"af", "af", NO_DC},
-    {"pj", "pj", DC}, /* the instances' default perimeter factor (scales JSW, CJSW) */
     {"fv_max", "fv_max", NO_DC},
     {"bv_max", "bv_max", NO_DC},
     {"id_max", "id_max", NO_DC},
     {"pd_max", "pd_max", NO_DC},
     {"te_max", "te_max", NO_DC},
-    {"lm", "lm", NO_DC}, /* LEVEL=3 overlap capacitances; LEVEL=3 itself is refused */
+    {"lm", "lm", NO_DC}, /* LEVEL=3 metal and poly capacitances */
     {"lp", "lp", NO_DC},
     {"wm", "wm", NO_DC},
     {"wp", "wp", NO_DC},
@@ -85,22 +100,9 @@ static const param_row model_params[] = {
     {"xoi", "xoi", NO_DC},
     {"xm", "xm", NO_DC},
     {"xp", "xp", NO_DC},
-    /* change the DC current, not implemented yet */
-    {"ikf", "ikf", DC},
-    {"ik", "ikf", DC},
-    {"ikr", "ikr", DC}, /* no co-content: op's general Newton (kirchhoff/general.h) */
-    {"isr", "isr", REFUSED},
-    {"nr", "nr", REFUSED},
-    {"jsw", "jsw", DC},
-    {"isw", "jsw", DC},
-    {"ns", "ns", DC}, /* a sidewall exponential of its own: op's general Newton */
-    {"jtun", "jtun", REFUSED},
-    {"jtunsw", "jtunsw", REFUSED},
-    {"ntun", "ntun", REFUSED},
-    {"xtitun", "xtitun", REFUSED},
-    {"keg", "keg", REFUSED},
-    {"rth0", "rth0", REFUSED},
-    {"cth0", "cth0", REFUSED},
+    /* self-heating: only on a diode with a thermal node and 'thermal', refused in the instance */
+    {"rth0", "rth0", NO_DC},
+    {"cth0", "cth0", NO_DC},
 };
 
 static const param_row *find_param(const char *s, size_t len) {
@@ -137,18 +139,14 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
       return kh_token_fail(p, line, &t[i],
                            "unknown diode model parameter '%.*s' (docs/netlist.md lists them)",
                            (int)t[i].len, t[i].s);
-    if (r->what == REFUSED)
-      return kh_token_fail(p, line, &t[i],
-                           "diode model parameter '%.*s' changes the DC current and is not "
-                           "implemented yet; remove it, or use ngspice for this deck",
-                           (int)t[i].len, t[i].s);
     if (ideal_or_pwl && r->what == DC && shockley_only(r->canonical))
       return kh_token_fail(p, line, &t[i],
                            "'%.*s' applies to Shockley diodes only, not with kh_ideal or kh_pwl",
                            (int)t[i].len, t[i].s);
-    if (strcmp(r->canonical, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
+    if (strcmp(r->canonical, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1") &&
+        !kh_token_eq(&t[i + 2], "3"))
       return kh_token_fail(p, line, &t[i + 2],
-                           "diode LEVEL %.*s is not implemented (LEVEL=1 is, the default)",
+                           "diode LEVEL %.*s is not implemented (LEVEL=1, the default, and 3 are)",
                            (int)t[i + 2].len, t[i + 2].s);
   }
   return KH_OK;
@@ -160,15 +158,21 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
   const kh_token *t = tok->items;
   size_t n = tok->count, i = from;
   kh_status st = KH_OK;
-  if (i < n && !kh_token_eq(&t[i], "off") && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
+  if (i < n && !kh_token_eq(&t[i], "off") && !kh_token_eq(&t[i], "thermal") &&
+      !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
     st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
     if (st != KH_OK) return st;
+    inst->has_area = 1;
     if (!(*area > 0))
       return kh_token_fail(p, line, &t[i], "diode area must be positive, got %g", *area);
     i++;
   }
   for (; i < n; i++) {
     if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only: the answer is unique */
+    if (kh_token_eq(&t[i], "thermal"))
+      return kh_token_fail(p, line, &t[i],
+                           "'thermal' (ngspice's self-heating diode, with RTH0 and a thermal "
+                           "node) changes the DC current and is not implemented");
     if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
       return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in diode '%.*s'", (int)t[i].len,
                            t[i].s, (int)t[0].len, t[0].s);
@@ -179,7 +183,7 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
     i += 2;
     if (kh_token_eq(name, "area")) {
       if (!(v > 0)) return kh_token_fail(p, line, &t[i], "diode area must be positive, got %g", v);
-      *area = v;
+      *area = v, inst->has_area = 1;
     } else if (kh_token_eq(name, "m")) {
       if (!(v > 0) || !isfinite(v))
         return kh_token_fail(p, line, &t[i], "diode multiplier m must be positive, got %g", v);
@@ -189,14 +193,21 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
       inst->has_temp = 1;
     } else if (kh_token_eq(name, "dtemp")) {
       inst->dtemp = v;
+    } else if (kh_token_eq(name, "w") || kh_token_eq(name, "l")) {
+      if (!(v > 0))
+        return kh_token_fail(p, line, &t[i], "diode %.*s must be positive, got %g", (int)name->len,
+                             name->s, v);
+      *(kh_token_eq(name, "w") ? &inst->w : &inst->l) = v;
     } else if (kh_token_eq(name, "pj")) {
       if (!(v >= 0))
         return kh_token_fail(p, line, &t[i], "diode perimeter factor pj must be >= 0, got %g", v);
       inst->pj = v, inst->has_pj = 1;
-    } else if (!kh_token_eq(name, "ic")) { /* no DC effect */
+    } else if (!kh_token_eq(name, "ic") && !kh_token_eq(name, "lm") && !kh_token_eq(name, "lp") &&
+               !kh_token_eq(name, "wm") &&
+               !kh_token_eq(name, "wp")) { /* no DC effect: these set capacitances */
       return kh_token_fail(p, line, name,
-                           "unknown diode instance parameter '%.*s' (area, m, pj, "
-                           "temp, dtemp, ic and off are known)",
+                           "unknown diode instance parameter '%.*s' (area, m, pj, w, l, "
+                           "temp, dtemp, ic, lm, lp, wm, wp and off are known)",
                            (int)name->len, name->s);
     }
     if (!isfinite(v))
@@ -224,12 +235,25 @@ double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
 
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
-  kh_diode_instance d = {e->value, 1.0, 0.0, 0, -1};
-  if (e->kind == KH_DIODE && e->ctrl[1]) { /* other kinds use ctrl for their own nodes */
-    const kh_diode_inst *in = &nl->diode_inst[e->ctrl[1] - 1];
+  kh_diode_instance d = {e->value, 1.0, 0.0, 0, 0};
+  if (e->kind != KH_DIODE) {
+    d.temperature = kh_netlist_temperature(nl);
+    return d;
+  }
+  const kh_model *model = e->model == KH_NOT_FOUND ? NULL : &nl->models[e->model];
+  const kh_diode_inst *in = e->ctrl[1] ? &nl->diode_inst[e->ctrl[1] - 1] : NULL;
+  int geometry = in && (in->w > 0 || in->l > 0); /* W or L: AREA and PJ default to 1 and 0 */
+  d.pj = model && !geometry ? kh_model_value(model, "pj", 0) : 0;
+  if (in) {
     d.m = in->m, d.dtemp = in->dtemp;
     if (in->has_pj) d.pj = in->pj;
     if (in->has_temp) d.temperature = in->temp + CELSIUS_TO_KELVIN;
+  }
+  if (model && kh_model_value(model, "level", 1) == 3) { /* ngspice's diosetup.c */
+    if (in && in->w > 0 && in->l > 0) d.area = in->w * in->l, d.pj = 2 * (in->w + in->l);
+    double scale = 1;
+    kh_netlist_option(nl, "scale", &scale);
+    d.area *= scale * scale, d.pj *= scale;
   }
   if (!d.temperature) d.temperature = kh_netlist_temperature(nl) + d.dtemp;
   return d;

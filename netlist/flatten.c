@@ -270,7 +270,7 @@ static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name
   return KH_OK;
 }
 
-/* D: name n+ n- model [area] [off] [area=A] [m=M] [pj=P] [temp=T] [dtemp=T] [ic=V] */
+/* D: name n+ n- model [area] [off] [area=A] [m=M] [pj=P] [w=W l=L] [temp=T] [dtemp=T] [ic=V] */
 static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   if (tok->count < 4)
@@ -281,6 +281,12 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
   e.model = kh_find_model(p, s, &t[3]);
+  if (e.model == KH_NOT_FOUND && tok->count > 4 && kh_find_model(p, s, &t[4]) != KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[3],
+                         "'%.*s' stands where ngspice's self-heating diode has its thermal node "
+                         "(Dname n+ n- tj model thermal, with RTH0): self-heating changes the DC "
+                         "current and is not implemented",
+                         (int)t[3].len, t[3].s);
   if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (e.model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
@@ -292,7 +298,9 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   kh_diode_inst inst = {.m = 1.0};
   st = kh_parse_diode_instance(p, line, tok, 4, s, &e.value, &inst);
   if (st != KH_OK) return st;
-  if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0 || inst.has_pj) {
+  if ((inst.w > 0 || inst.l > 0) && !inst.has_area) e.value = 1; /* ngspice's default with W, L */
+  if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0 || inst.has_pj || inst.w > 0 ||
+      inst.l > 0) {
     kh_netlist *nl = p->nl;
     if (kh_reserve((void **)&nl->diode_inst, &nl->diode_inst_cap, nl->diode_inst_count + 1,
                    sizeof *nl->diode_inst))

@@ -120,15 +120,33 @@ size_t kh_netlist_amplifier_count(const kh_netlist *nl) {
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i) {
   return nl->amplifiers[i];
 }
+const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element, int *monotone) {
+  const kh_elem *e = &nl->elements[element];
+  if (monotone) *monotone = 1;
+  if (e->kind != KH_DIODE || e->model == KH_NOT_FOUND) return NULL;
+  const kh_model *m = &nl->models[e->model];
+#define SET(name) (kh_model_value(m, name, 0) > 0)
+  const char *why = NULL;
+  int steps = 0;
+  if (SET("ikr"))
+    why = "IKR's reverse knee makes the current step at -3 N Vt", steps = 1;
+  else if (SET("isr"))
+    why = "ISR's recombination current steps at -3 N Vt, and its generation factor can make the "
+          "current fall",
+    steps = 1;
+  else if (SET("ns") && SET("jsw"))
+    why = "NS gives the sidewall an exponential of its own, whose co-content is not derived yet";
+  else if ((SET("jtun") || SET("jtunsw")) && SET("ikf"))
+    why = "IKF's knee acts on the tunnelling current too, whose co-content is not derived yet";
+#undef SET
+  if (monotone) *monotone = !steps;
+  return why;
+}
+
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
   size_t count = nl->general_count, at = count ? nl->first_general : (size_t)-1;
-  for (size_t i = 0; i < nl->element_count; i++) { /* diodes with IKR (a step) or NS */
-    const kh_elem *e = &nl->elements[i];
-    if (e->kind != KH_DIODE || e->model == KH_NOT_FOUND) continue;
-    const kh_model *m = &nl->models[e->model];
-    if (!(kh_model_value(m, "ikr", 0) > 0) &&
-        !(kh_model_value(m, "ns", 0) > 0 && kh_model_value(m, "jsw", 0) > 0))
-      continue;
+  for (size_t i = 0; i < nl->element_count; i++) {
+    if (!kh_netlist_diode_general_reason(nl, i, NULL)) continue;
     count++;
     if (i < at) at = i;
   }

@@ -57,13 +57,15 @@ typedef struct {
   unsigned given; /* KH_RT_ flags */
 } kh_resistor_temp;
 
-/* A diode instance's words beyond its area (m=, temp=, dtemp=); the element's ctrl[1] is its
- * index + 1, or 0 for the defaults. */
+/* A diode instance's words beyond its area (m=, temp=, dtemp=, pj=, w=, l=); the element's ctrl[1]
+ * is its index + 1, or 0 for the defaults. */
 typedef struct {
   double m, temp, dtemp; /* temp in degrees Celsius, as written */
   int has_temp;
   double pj; /* perimeter factor (scales JSW); has_pj 0: the model's PJ, else 0 */
   int has_pj;
+  double w, l;  /* LEVEL=3 geometry (0: not given); either one makes AREA and PJ default to 1, 0 */
+  int has_area; /* the area was given on the instance (positionally or area=) */
 } kh_diode_inst;
 
 struct kh_netlist {

@@ -24,7 +24,7 @@ static const char *elem_name(const kh_netlist *nl, size_t i) {
 #define STEEP_IS 1e-15
 #define STEEP_N 0.001
 
-/* A diode's m=, temp= and dtemp=, as given. */
+/* A diode's m=, temp=, dtemp=, pj=, w= and l=, as given. */
 static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   uint32_t k = nl->elements[i].ctrl[1];
   if (!k) return;
@@ -33,6 +33,8 @@ static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
   if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
   if (in->has_pj) fprintf(out, " pj=%.17g", in->pj);
+  if (in->w > 0) fprintf(out, " w=%.17g", in->w);
+  if (in->l > 0) fprintf(out, " l=%.17g", in->l);
 }
 
 /* A diode as ngspice must see it: ideal ones through a steep model (plus a source for vth),

@@ -264,9 +264,8 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
         "%s%s%s has no co-content (%s): kirchhoff op solves it by general Newton; training, "
         "gradients and the other analyses need a co-content",
         e.kind == KH_DIODE ? "diode '" : "'", e.name,
-        e.kind == KH_DIODE ? "' with IKR or NS" : "', a controlled source,",
-        e.kind == KH_DIODE ? "IKR's reverse knee makes the current step at -3 N Vt; NS's own "
-                             "sidewall exponential is solved by general Newton for now"
+        e.kind == KH_DIODE ? "'" : "', a controlled source,",
+        e.kind == KH_DIODE ? kh_netlist_diode_general_reason(nl, general, NULL)
                            : "a G or H, or an E or F that is not half of a bidirectional "
                              "amplifier, docs/netlist.md");
   }

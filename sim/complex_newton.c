@@ -101,6 +101,11 @@ static void shockley(const kh_diode *d, double complex v, double complex *i, dou
     *g = d->csat * e / d->vtb;
   }
   }
+  if (d->ctun > 0) { /* the tunnelling current, analytic everywhere */
+    double complex e = cexp(-v / d->vtetun);
+    *i -= d->ctun * (e - 1);
+    *g += d->ctun * e / d->vtetun;
+  }
   *i += d->gmin * v;
   *g += d->gmin;
 }

@@ -32,6 +32,80 @@ static double breakdown_voltage(double tbv, double cbv, double csat, double vt, 
   return xbv;
 }
 
+/* ngspice's diotemp.c: a saturation current's scaling to temperature, for emission coefficient
+ * n and activation energy eg. */
+static double at_temperature(double t, double tnom, double eg, double xti, double n) {
+  double vt = KH_BOLTZMANN / KH_CHARGE * t;
+  return exp((t / tnom - 1) * eg / (n * vt) + xti / n * log(t / tnom));
+}
+
+/* ngspice's diotemp.c: the junction potential at temperature (TLEVC 0: through the band gap's
+ * temperature dependence; 1: linear in TPB), at most 1/FC. */
+static double junction_potential(const kh_netlist *nl, const char *m, double t, double tnom) {
+  double vj = param(nl, m, "vj", 1.0), fc = param(nl, m, "fc", 0.5);
+  if (param(nl, m, "tlevc", 0) == 1) {
+    vj -= param(nl, m, "tpb", 0) * (t - KH_TEMPERATURE);
+  } else {
+    double k = KH_BOLTZMANN, q = KH_CHARGE, ref = KH_TEMPERATURE;
+    double egfet = 1.16 - 7.02e-4 * t * t / (t + 1108);
+    double pbfact = -2 * k * t / q *
+                    (1.5 * log(t / ref) + q * (-egfet / (2 * k * t) + 1.1150877 / (2 * k * ref)));
+    double egnom = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108);
+    double pbfact1 =
+        -2 * k * tnom / q *
+        (1.5 * log(tnom / ref) + q * (-egnom / (2 * k * tnom) + 1.1150877 / (2 * k * ref)));
+    double pbo = (vj - pbfact1) / (tnom / ref);
+    vj = pbfact + t / ref * pbo;
+  }
+  return fc * vj > 1 ? 1 / fc : vj;
+}
+
+#define NGSPICE_GRADING_MAX 0.9 /* diotemp.c limits the grading coefficient to this */
+
+/* ISR and the tunnelling set (ngspice 39's dioload.c and diotemp.c; NR defaults to 1 there). */
+static kh_status recombination_and_tunnelling(kh_context *ctx, const kh_netlist *nl, size_t element,
+                                              kh_diode *out) {
+  kh_element e = kh_netlist_element(nl, element);
+  const char *m = e.model;
+  kh_diode_instance in = kh_netlist_diode_instance(nl, element);
+  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
+  double vt = KH_BOLTZMANN / KH_CHARGE * t, eg = param(nl, m, "eg", 1.11);
+  double xti = param(nl, m, "xti", 3.0), nr = param(nl, m, "nr", 1.0);
+  double isr = param(nl, m, "isr", 0), ntun = param(nl, m, "ntun", 30);
+  double jtun = param(nl, m, "jtun", 0), jtunsw = param(nl, m, "jtunsw", 0);
+  double pj = in.pj;
+  if (!(isr >= 0) || !(nr > 0) || !(jtun >= 0) || !(jtunsw >= 0) || !(ntun > 0) ||
+      !isfinite(isr + nr + jtun + jtunsw + ntun))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: diode '%s': model '%s' needs ISR, JTUN, JTUNSW >= 0 and NR, NTUN > 0",
+                   e.file, e.line, e.col, e.name, m);
+  if (isr > 0) {
+    out->csatrec = in.m * isr * in.area * at_temperature(t, tnom, eg, xti, nr);
+    out->vterec = nr * vt;
+    out->vj = junction_potential(nl, m, t, tnom);
+    double tm1 = param(nl, m, "tm1", 0), tm2 = param(nl, m, "tm2", 0);
+    out->mj = fmin(param(nl, m, "m", 0.5) * (1 + tm1 * dt + tm2 * dt * dt), NGSPICE_GRADING_MAX);
+    if (out->vj == 0 || !isfinite(out->vj) || !isfinite(out->mj) || !isfinite(out->csatrec))
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "%s:%u:%u: diode '%s': model '%s' gives a junction potential of %g V, a "
+                     "grading coefficient of %g and a recombination current of %g A at %.2f K",
+                     e.file, e.line, e.col, e.name, m, out->vj, out->mj, out->csatrec, t);
+  }
+  double tun = in.m * (jtun * in.area + jtunsw * pj);
+  if (tun > 0) {
+    out->vtetun = ntun * vt;
+    out->ctun = tun * at_temperature(t, tnom, param(nl, m, "keg", 1.0) * eg,
+                                     param(nl, m, "xtitun", 3.0), ntun);
+    if (!isfinite(out->ctun))
+      return kh_fail(
+          ctx, KH_ERR_INPUT,
+          "%s:%u:%u: diode '%s': model '%s' gives a tunnelling current of %g A at %.2f K", e.file,
+          e.line, e.col, e.name, m, out->ctun, t);
+  }
+  out->general = kh_netlist_diode_general_reason(nl, element, NULL) != NULL;
+  return KH_OK;
+}
+
 static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element, kh_diode *out) {
   kh_element e = kh_netlist_element(nl, element);
   const char *m = e.model;
@@ -46,7 +120,7 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
                    "absolute zero",
                    e.file, e.line, e.col, e.name, m);
   out->vte = n * vt;
-  out->csat = in.m * is * in.area * exp((t / tnom - 1) * eg / out->vte + xti / n * log(t / tnom));
+  out->csat = in.m * is * in.area * at_temperature(t, tnom, eg, xti, n);
   out->vtb = param(nl, m, "nbv", n) * vt;
   out->ikf = param(nl, m, "ikf", 0) * in.area * in.m;
   out->ikr = param(nl, m, "ikr", 0) * in.area * in.m;
@@ -59,14 +133,15 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
     double tbv = param(nl, m, "tlev", 0) == 0 ? bv - tcv * dt : bv * (1 - tcv * dt);
     double reltol = 1e-3;
     kh_netlist_option(nl, "reltol", &reltol);
-    out->bv = breakdown_voltage(tbv, in.m * param(nl, m, "ibv", 1e-3), out->csat, vt, out->vtb / vt,
-                                reltol);
+    double ibv = in.m * param(nl, m, "ibv", 1e-3); /* LEVEL=3 scales IBV with the area too */
+    if (param(nl, m, "level", 1) == 3) ibv *= in.area;
+    out->bv = breakdown_voltage(tbv, ibv, out->csat, vt, out->vtb / vt, reltol);
   }
   /* JSW: the sidewall current, perimeter pj times JSW, scaled to temperature with emission
-   * coefficient 1 (NS is refused) and merged into the bottom junction's saturation current, as
-   * ngspice 39 computes it without NS; after the breakdown voltage, which ngspice finds from
+   * coefficient NS (default 1); without NS merged into the bottom junction's saturation
+   * current, as ngspice 39 computes it; after the breakdown voltage, which ngspice finds from
    * the bottom current alone */
-  double pj = in.pj >= 0 ? in.pj : param(nl, m, "pj", 0), jsw = param(nl, m, "jsw", 0);
+  double pj = in.pj, jsw = param(nl, m, "jsw", 0);
   if (!(pj >= 0) || !(jsw >= 0) || !isfinite(jsw))
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs JSW, PJ >= 0", e.file,
                    e.line, e.col, e.name, m);
@@ -74,7 +149,7 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
   if (!(ns > 0) || !isfinite(ns))
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: diode '%s': model '%s' needs NS > 0", e.file,
                    e.line, e.col, e.name, m);
-  sw *= exp((t / tnom - 1) * eg / (ns * vt) + xti / ns * log(t / tnom));
+  sw *= at_temperature(t, tnom, eg, xti, ns);
   if (given(nl, m, "ns")) /* its own exponential (ngspice's dioload.c), beside the bottom one */
     out->csatsw = sw, out->vtesw = ns * vt;
   else
@@ -92,7 +167,7 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
                    "%s:%u:%u: diode '%s': model '%s' gives a saturation current of %g A and a "
                    "breakdown voltage of %g V at %.2f K",
                    e.file, e.line, e.col, e.name, m, out->csat, out->bv, t);
-  return KH_OK;
+  return recombination_and_tunnelling(ctx, nl, element, out);
 }
 
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,
@@ -159,8 +234,6 @@ static void forward_knee(const kh_diode *d, double c, double gc, double phi_floo
       phi_floor + 2 * k * d->vte * (knee_primitive(s, a) - knee_primitive(sqrt(IKF_FLOOR / k), a));
 }
 
-/* The junction alone (no GMIN, no trust region): phi, i and di/dv; *curve is d2i/dv2. Each
- * branch's phi is its primitive, joined to the branch above it at their boundary. */
 /* One exponential junction as ngspice's dioload.c writes each: forward above -3 vte, its reverse
  * branch, breakdown below -bv on the breakdown exponential. */
 static void plain_junction(double cs, double vte, double bv, double vtb, double v, double *i,
@@ -178,33 +251,60 @@ static void plain_junction(double cs, double vte, double bv, double vtb, double 
   }
 }
 
-/* With a sidewall of its own (NS): the bottom and sidewall currents, then the forward knee (IKF)
- * or the reverse one (IKR) on their sum, decided by the bottom junction's -3 vte, as ngspice
- * does. No co-content is kept: general Newton only (diode.h). */
-static void junction_with_sidewall(const kh_diode *d, double v, double *phi, double *i, double *g,
-                                   double *curve) {
-  double ib, gb, is, gs;
-  plain_junction(d->csat, d->vte, d->bv, d->vtb, v, &ib, &gb);
-  plain_junction(d->csatsw, d->vtesw, d->bv, d->vtb, v, &is, &gs);
-  double c = ib + is, gd = gb + gs;
-  if (v >= -3 * d->vte && d->ikf > 0 && c > IKF_FLOOR) {
+/* The junction as ngspice 39's dioload.c sums it, for junctions without a co-content: the bottom
+ * current, the sidewall's own (NS), ISR's recombination current above the bottom junction's
+ * -3 vte, the tunnelling current, then the forward knee (IKF) or the reverse one (IKR) on the
+ * sum, on the side of -3 vte the bottom junction decides. */
+static void ngspice_sum(const kh_diode *d, double v, double *i, double *g) {
+  double c, gd, is = 0, gs = 0;
+  plain_junction(d->csat, d->vte, d->bv, d->vtb, v, &c, &gd);
+  if (d->csatsw > 0) plain_junction(d->csatsw, d->vtesw, d->bv, d->vtb, v, &is, &gs);
+  c += is, gd += gs;
+  int forward = v >= -3 * d->vte;
+  if (forward && d->csatrec > 0) {
+    double e = exp(fmin(v / d->vterec, 700)), u = 1 - v / d->vj, t1 = u * u + 0.005;
+    double gen = pow(t1, d->mj / 2), dgen = -d->mj / d->vj * u * pow(t1, d->mj / 2 - 1);
+    double rec = d->csatrec * (e - 1);
+    c += rec * gen;
+    gd += d->csatrec * e / d->vterec * gen + rec * dgen;
+  }
+  if (d->ctun > 0) {
+    double e = exp(fmin(-v / d->vtetun, 700));
+    c -= d->ctun * (e - 1);
+    gd += d->ctun * e / d->vtetun;
+  }
+  if (forward && d->ikf > 0 && c > IKF_FLOOR) {
     double k = d->ikf, s = sqrt(c / k);
     gd = ((1 + s) * gd - c * gd / (2 * s * k)) / (1 + 2 * s + c / k);
     c = c / (1 + s);
-  } else if (v < -3 * d->vte && d->ikr > 0 && c < -KNEE_FLOOR) {
+  } else if (!forward && d->ikr > 0 && c < -KNEE_FLOOR) {
     double k = d->ikr, s = sqrt(-c / k);
     gd = ((1 + s) * gd + c * gd / (2 * s * k)) / (1 + 2 * s - c / k);
     c = c / (1 + s);
   }
-  *i = c, *g = gd, *phi = NAN, *curve = 0;
+  *i = c, *g = gd;
 }
 
-static void junction(const kh_diode *d, double v, double *phi, double *i, double *g,
-                     double *curve) {
-  if (d->csatsw > 0) {
-    junction_with_sidewall(d, v, phi, i, g, curve);
+/* The tunnelling current -ctun (e^{-v/vtetun} - 1), increasing in v, and its co-content
+ * ctun (vtetun (e^{-v/vtetun} - 1) + v), added to the junction's. */
+static void add_tunnelling(const kh_diode *d, double v, double *phi, double *i, double *g,
+                           double *curve) {
+  double w = -v / d->vtetun;
+  if (w > 700) {
+    *phi = *i = *g = *curve = INFINITY;
     return;
   }
+  double em1 = expm1(w), k = d->ctun;
+  *phi += k * (d->vtetun * em1 + v);
+  *i -= k * em1;
+  *g += k * (em1 + 1) / d->vtetun;
+  *curve -= k * (em1 + 1) / (d->vtetun * d->vtetun);
+}
+
+/* The bottom junction with its co-content (the sidewall merged into csat, IKF's knee): each
+ * branch's phi is its primitive, joined to the branch above it at their boundary. */
+static void bottom_junction(const kh_diode *d, double v, double *phi, double *i, double *g,
+                            double *curve) {
   double vte = d->vte, cs = d->csat, r3 = -3 * vte;
   double u = v / vte;
   if (v >= r3) {
@@ -225,26 +325,6 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
     return;
   }
   double a3 = pow(3 * vte / KH_E, 3);
-  if (d->ikr > 0) { /* general Newton only (diode.h): no co-content to continue */
-    double e = 0, c;
-    if (v >= -d->bv) {
-      *i = -cs * (1 + a3 / (v * v * v));
-      *g = 3 * cs * a3 / (v * v * v * v);
-    } else {
-      double w = -(d->bv + v) / d->vtb;
-      e = w > 700 ? INFINITY : exp(w);
-      *i = -cs * e;
-      *g = cs * e / d->vtb;
-    }
-    if (*i < -KNEE_FLOOR && isfinite(*i)) { /* ngspice's dioload.c: the reverse knee */
-      double k = d->ikr, s = sqrt(-*i / k);
-      c = *i;
-      *g = ((1 + s) * *g + c * *g / (2 * s * k)) / (1 + 2 * s - c / k);
-      *i = c / (1 + s);
-    }
-    *phi = NAN, *curve = 0;
-    return;
-  }
 #define REVERSE_PRIMITIVE(x) (-cs * ((x)-a3 / (2 * (x) * (x))))
   double phi_r3 = cs * (vte * expm1(-3.0) - r3);
   if (v >= -d->bv) {
@@ -267,6 +347,18 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
   *i = -cs * e;
   *g = cs * e / d->vtb;
   *curve = -*g / d->vtb;
+}
+
+/* The junction alone (no GMIN, no trust region): phi, i and di/dv; *curve is d2i/dv2. */
+static void junction(const kh_diode *d, double v, double *phi, double *i, double *g,
+                     double *curve) {
+  if (d->general) {
+    ngspice_sum(d, v, i, g);
+    *phi = NAN, *curve = 0;
+    return;
+  }
+  bottom_junction(d, v, phi, i, g, curve);
+  if (d->ctun > 0 && isfinite(*phi)) add_tunnelling(d, v, phi, i, g, curve);
 }
 
 void kh_diode_eval(const kh_diode *d, double v, double *phi, double *i, double *g) {

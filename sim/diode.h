@@ -19,8 +19,9 @@ typedef enum {
  *                            i / (1 + sqrt(i / ikf))
  *   -bv <= v < -3 vte:       i = -csat (1 + (3 vte / (e v))^3)
  *   v < min(-3 vte, -bv):    i = -csat exp(-(bv + v) / vtb)
- * plus GMIN v. The current never decreases with v, so its integral (the co-content term) is
- * convex. Newton sees it inside a trust region [vlo, vhi] that it moves outwards (newton.c):
+ * plus the tunnelling current -ctun (exp(-v / vtetun) - 1) and GMIN v. The current never
+ * decreases with v, so its integral (the co-content term) is convex. A junction marked general
+ * adds what has no co-content (the fields below) and is for general Newton only. Newton sees it inside a trust region [vlo, vhi] that it moves outwards (newton.c):
  * beyond, the current continues as the quadratic with the same value, slope and curvature,
  * still convex, never overflowing, and equal to the junction wherever a solution is accepted.
  * Everything else (the KCL certificate, the oscillating nudge) sees the junction itself. */
@@ -33,10 +34,16 @@ typedef struct {
   double gmin;          /* across the junction */
   double ikf;           /* forward knee current IKF times area and m (0: none) */
   double ikr;           /* reverse knee current IKR times area and m (0: none): below -3 vte, where
-                         * the current is under -1e-18 A, i / (1 + sqrt(-i / ikr)); the current then
-                         * steps at -3 vte, so no co-content: general Newton only */
+                         * the current is under -1e-18 A, i / (1 + sqrt(-i / ikr)) */
   double csatsw, vtesw; /* with NS: the sidewall junction's saturation current and NS Vt (0: the
-                         * sidewall merged into csat); general Newton only, for now */
+                         * sidewall merged into csat) */
+  double csatrec, vterec; /* ISR's recombination current at temperature and NR Vt (0: none):
+                           * above -3 vte, csatrec (e^{v/vterec} - 1) ((1 - v/vj)^2 + 0.005)^{mj/2} */
+  double vj, mj;          /* the junction potential and grading coefficient at temperature */
+  double ctun, vtetun;    /* the tunnelling current's saturation current (JTUN area + JTUNSW pj,
+                           * times m, at temperature) and NTUN Vt: -ctun (e^{-v/vtetun} - 1) */
+  int general;            /* 1: no co-content (IKR, ISR, NS, or tunnelling under IKF): the
+                           * current as ngspice sums it, for general Newton only (general.h) */
   double vlo, vhi;      /* the trust region (+-inf: none) */
   double gon, goff;     /* PWL conductances */
   double vth;           /* PWL and ideal threshold */

@@ -301,16 +301,25 @@ static double forward_edge(const kh_diode *d, double amps) {
   }
   return d->vte * log1p(amps / d->csat);
 }
-static double breakdown_edge(const kh_diode *d, double amps) {
-  double top = kh_diode_breakdown_start(d);
-  return fmin(top, -d->bv - d->vtb * log(amps / d->csat));
+/* The reverse voltage that carries the current, on the breakdown exponential or the tunnelling
+ * one, whichever gets there first; -inf without either. */
+static double reverse_edge(const kh_diode *d, double amps) {
+  double edge = -INFINITY;
+  if (isfinite(d->bv))
+    edge = fmin(kh_diode_breakdown_start(d), -d->bv - d->vtb * log(amps / d->csat));
+  if (d->ctun > 0) edge = fmax(edge, -d->vtetun * log1p(amps / d->ctun));
+  return edge;
+}
+/* The width of a step of the reverse exponentials */
+static double reverse_scale(const kh_diode *d) {
+  return d->ctun > 0 && d->vtetun > d->vtb ? d->vtetun : d->vtb;
 }
 
 static void start_trust_regions(kh_circuit *c) {
   for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++) {
     if (d->kind != KH_DIODE_SHOCKLEY) continue;
     if (d->vhi == INFINITY) d->vhi = forward_edge(d, TRUST_START_AMPS);
-    if (d->vlo == -INFINITY && isfinite(d->bv)) d->vlo = breakdown_edge(d, TRUST_START_AMPS);
+    if (d->vlo == -INFINITY) d->vlo = reverse_edge(d, TRUST_START_AMPS);
   }
 }
 
@@ -326,7 +335,8 @@ static size_t widen_trust_regions(kh_circuit *c, const double *x) {
     if (v > d->vhi)
       d->vhi = fmax(d->vhi + d->vte, forward_edge(d, amps) + TRUST_MARGIN * d->vte);
     else
-      d->vlo = fmin(d->vlo - d->vtb, breakdown_edge(d, amps) - TRUST_MARGIN * d->vtb);
+      d->vlo =
+          fmin(d->vlo - reverse_scale(d), reverse_edge(d, amps) - TRUST_MARGIN * reverse_scale(d));
     moved++;
   }
   return moved;

@@ -75,10 +75,12 @@ double kh_netlist_temperature(const kh_netlist *nl);
 /* The temperature a model's parameters were measured at, in kelvins: its TNOM, else `.options
  * tnom=`, else 27 degrees Celsius. model may be NULL. */
 double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
-/* A diode instance as ngspice reads it: area (positional or area=, else the model's AREA, else
- * 1), multiplier m=, its temperature in kelvins (temp=, else the circuit's plus dtemp=) and its
- * perimeter factor pj= (-1 when not given: the model's PJ, else 0). For any other element: its
- * value as area, m = 1 and the circuit's temperature. */
+/* A diode instance as ngspice 39 reads it: area (positional or area=, else the model's AREA,
+ * else 1), multiplier m=, its temperature in kelvins (temp=, else the circuit's plus dtemp=) and
+ * its perimeter factor (pj=, else the model's PJ, else 0). An instance with w= or l= defaults to
+ * area 1 and pj 0; at LEVEL=3, with both, area = w l and pj = 2 (w + l), and the area and pj are
+ * scaled by `.options scale` (squared for the area). For any other element: its value as area,
+ * m = 1 and the circuit's temperature. */
 typedef struct {
   double area, m, dtemp, temperature, pj;
 } kh_diode_instance;
@@ -126,10 +128,15 @@ typedef struct {
 size_t kh_netlist_amplifier_count(const kh_netlist *nl);
 kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
 /* Controlled sources that are not half of an amplifier (lone E or F, every G and H), and diodes
- * whose model has IKR (its reverse knee makes the current step at -3 N Vt): no co-content
- * describes them, so only kirchhoff op's general Newton path (kh_general_op) solves
- * circuits that have them. The count, and the first one's element index ((size_t)-1: none). */
+ * whose current no co-content describes (kh_netlist_diode_general_reason): only kirchhoff op's
+ * general Newton path (kh_general_op) solves circuits that have them. The count, and the first
+ * one's element index ((size_t)-1: none). */
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
+/* Why diode `element`'s current has no co-content (IKR, ISR, NS, tunnelling under IKF), as a
+ * sentence; NULL when it has one, or for another element. *monotone (if not NULL): 1 when its
+ * current still never decreases with its voltage (so it cannot make the operating point
+ * ambiguous), 0 when it steps or falls (IKR, ISR). */
+const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element, int *monotone);
 /* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or
  * the controlling voltage source's element index (F, H; nodes 0). Returns 0, or -1 for another
  * kind. */

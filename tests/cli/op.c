@@ -241,3 +241,21 @@ Test(cli, element_currents_with_amplifiers) {
                   "t\nv1 in 0 1\nr1 in a 1k\ne1 p 0 a 0 2\nvs p q 0\nr2 q 0 1k\nf1 a 0 vs 0.5\n",
                   want, sizeof want / sizeof want[0], 1e-12, 1e-18);
 }
+
+/* A diode whose current can fall (ISR) goes to general Newton, and op says the operating point
+ * may not be the only one; the answer agrees with ngspice. */
+Test(cli, recombination_diodes_say_the_answer_may_not_be_unique) {
+  const char *path = kh_test_write_temp(
+      "isr.cir", "t\n.model dr d(is=1e-30 isr=1e-9 nr=4 vj=0.3 m=0.9)\nv1 1 0 0.6\n"
+                 "r1 1 2 100k\nd1 2 0 dr\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "note: diode 'd1': ISR's recombination current steps at -3 N Vt"), "%s",
+            out);
+  cr_expect(strstr(out, "may not be the only one"), "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "op --compare --quiet %s", path);
+  cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  free(out);
+}

@@ -100,6 +100,25 @@ Test(holomorphic, shockley_networks_through_complex_lu) {
   kh_test_gradient_close(&f);
 }
 
+/* The tunnelling current (JTUN) continues analytically like the junction: two complex points
+ * are the centered estimator, the real nudges having gone through the co-content solver. */
+Test(holomorphic, tunnelling_diodes_continue_too) {
+  kh_test_gradient_fixture f;
+  kh_test_gradient_open(&f, drn("5-8-3", 6, "d(is=1u n=1 jtun=1u ntun=2) "));
+  double *centered = malloc(f.n * sizeof *centered);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.01, f.target, centered, NULL),
+               KH_OK);
+  cr_assert_eq(kh_model_set_holomorphic_points(f.ctx, f.m, 2), KH_OK);
+  cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_HOLOMORPHIC, 0.01, f.target, f.g, NULL), KH_OK,
+               "%s", kh_last_error(f.ctx));
+  cr_expect(kh_test_relative_error(f.g, centered, f.n) <= 1e-8, "N = 2 vs centered: %.3g",
+            kh_test_relative_error(f.g, centered, f.n));
+  cr_expect(kh_test_relative_error(f.g, f.exact, f.n) <= 1e-2, "vs exact: %.3g",
+            kh_test_relative_error(f.g, f.exact, f.n));
+  free(centered);
+  kh_test_gradient_close(&f);
+}
+
 /* Read noise perturbs every measured voltage, reproducibly per seed; the holomorphic average
  * over N points with 1/(N |beta|) feels it less than a centered difference at a small beta. */
 Test(holomorphic, read_noise_is_seeded_and_averaged) {

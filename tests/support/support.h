@@ -65,8 +65,7 @@ char *kh_test_random_network(uint64_t seed, size_t nodes, double gmin, double gm
 char *kh_test_random_diode_network(uint64_t seed, size_t nodes, int ideal);
 /* A generated deep resistive network (kirchhoff net) with the given arch, seed and input gain,
  * amplifiers of gain `amp` after every hidden layer (0: none), and, unless clamp is NULL, the
- * ideal clamps' model "d(kh_ideal=1)" replaced by the 13-character `clamp` (e.g.
- * "d(is=1u n=1) "). */
+ * ideal clamps' model "d(kh_ideal=1)" replaced by `clamp` (e.g. "d(is=1u n=1)"). */
 kh_netlist *kh_test_drn(const char *arch, uint64_t seed, double gain, double amp,
                         const char *clamp);
 /* The text kirchhoff net writes for o with layers `arch` (free()). */
