@@ -21,10 +21,11 @@ typedef enum {
  *   v < min(-3 vte, -bv):    i = -csat exp(-(bv + v) / vtb)
  * plus the tunnelling current -ctun (exp(-v / vtetun) - 1) and GMIN v. The current never
  * decreases with v, so its integral (the co-content term) is convex. A junction marked general
- * adds what has no co-content (the fields below) and is for general Newton only. Newton sees it inside a trust region [vlo, vhi] that it moves outwards (newton.c):
- * beyond, the current continues as the quadratic with the same value, slope and curvature,
- * still convex, never overflowing, and equal to the junction wherever a solution is accepted.
- * Everything else (the KCL certificate, the oscillating nudge) sees the junction itself. */
+ * adds what has no co-content (the fields below) and is for general Newton only. Newton sees it
+ * inside a trust region [vlo, vhi] that it moves outwards (newton.c): beyond, the current continues
+ * as the quadratic with the same value, slope and curvature, still convex, never overflowing, and
+ * equal to the junction wherever a solution is accepted. Everything else (the KCL certificate, the
+ * oscillating nudge) sees the junction itself. */
 typedef struct {
   uint32_t element;
   kh_diode_kind kind;
@@ -37,16 +38,17 @@ typedef struct {
                          * the current is under -1e-18 A, i / (1 + sqrt(-i / ikr)) */
   double csatsw, vtesw; /* with NS: the sidewall junction's saturation current and NS Vt (0: the
                          * sidewall merged into csat) */
-  double csatrec, vterec; /* ISR's recombination current at temperature and NR Vt (0: none):
-                           * above -3 vte, csatrec (e^{v/vterec} - 1) ((1 - v/vj)^2 + 0.005)^{mj/2} */
-  double vj, mj;          /* the junction potential and grading coefficient at temperature */
-  double ctun, vtetun;    /* the tunnelling current's saturation current (JTUN area + JTUNSW pj,
-                           * times m, at temperature) and NTUN Vt: -ctun (e^{-v/vtetun} - 1) */
-  int general;            /* 1: no co-content (IKR, ISR, NS, or tunnelling under IKF): the
-                           * current as ngspice sums it, for general Newton only (general.h) */
-  double vlo, vhi;      /* the trust region (+-inf: none) */
-  double gon, goff;     /* PWL conductances */
-  double vth;           /* PWL and ideal threshold */
+  double csatrec,
+      vterec;          /* ISR's recombination current at temperature and NR Vt (0: none):
+                        * above -3 vte, csatrec (e^{v/vterec} - 1) ((1 - v/vj)^2 + 0.005)^{mj/2} */
+  double vj, mj;       /* the junction potential and grading coefficient at temperature */
+  double ctun, vtetun; /* the tunnelling current's saturation current (JTUN area + JTUNSW pj,
+                        * times m, at temperature) and NTUN Vt: -ctun (e^{-v/vtetun} - 1) */
+  int general;         /* 1: no co-content (IKR, ISR, NS, or tunnelling under IKF): the
+                        * current as ngspice sums it, for general Newton only (general.h) */
+  double vlo, vhi;     /* the trust region (+-inf: none) */
+  double gon, goff;    /* PWL conductances */
+  double vth;          /* PWL and ideal threshold */
   /* An ideal diode between two free nodes, solved by the augmented Lagrangian method: it acts
    * as a PWL diode (goff 0, gon rho) whose threshold vth = vth0 - lambda / rho moves with the
    * multiplier lambda (its current) until v <= vth0 holds to round-off (newton.c). */
