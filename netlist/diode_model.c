@@ -44,7 +44,7 @@ static const param_row model_params[] = {
     {"jsw", "jsw", DC},
     {"isw", "jsw", DC},
     {"pj", "pj", DC}, /* the instances' default perimeter factor (scales JSW, JTUNSW, CJSW) */
-    {"ns", "ns", DC}, /* a sidewall exponential of its own: op's general Newton */
+    {"ns", "ns", DC}, /* a sidewall exponential of its own */
     {"jtun", "jtun", DC},
     {"jtunsw", "jtunsw", DC},
     {"ntun", "ntun", DC},

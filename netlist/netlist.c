@@ -134,10 +134,9 @@ const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element
     why = "ISR's recombination current steps at -3 N Vt, and its generation factor can make the "
           "current fall",
     steps = 1;
-  else if (SET("ns") && SET("jsw"))
-    why = "NS gives the sidewall an exponential of its own, whose co-content is not derived yet";
-  else if ((SET("jtun") || SET("jtunsw")) && SET("ikf"))
-    why = "IKF's knee acts on the tunnelling current too, whose co-content is not derived yet";
+  else if (SET("ikf") && ((SET("ns") && SET("jsw")) || SET("jtun") || SET("jtunsw")))
+    why = "IKF's knee acts on the sum of the bottom current and the sidewall's own (NS) or the "
+          "tunnelling current, whose co-content is not derived yet";
 #undef SET
   if (monotone) *monotone = !steps;
   return why;

@@ -78,29 +78,34 @@ static double complex node_v(const kh_circuit *c, uint32_t node, const double co
   return c->offset[node] + (u >= 0 ? c->coef[node] * x[u] : 0);
 }
 
-/* The junction's current and conductance at a complex voltage: the analytic continuation of
- * the branch its real part lies on (diode.h). The contour is small against the branches'
- * widths (several N Vt), so the nudged voltages stay on the free phase's branch. */
+/* One exponential junction (saturation current cs, emission vte) at a complex voltage: the
+ * analytic continuation of the branch its real part lies on (diode.h). The contour is small
+ * against the branches' widths (several N Vt), so the nudged voltages stay on the free phase's
+ * branch. */
+static void exponential(double cs, double vte, double bv, double vtb, double complex v,
+                        double complex *i, double complex *g) {
+  double re = creal(v);
+  if (re >= -3 * vte) {
+    double complex e = cexp(v / vte);
+    *i += cs * (e - 1);
+    *g += cs * e / vte;
+  } else if (re >= -bv) {
+    double complex a = 3 * vte / KH_E / v, a3 = a * a * a;
+    *i -= cs * (1 + a3);
+    *g += 3 * cs * a3 / v;
+  } else {
+    double complex e = cexp(-(bv + v) / vtb);
+    *i -= cs * e;
+    *g += cs * e / vtb;
+  }
+}
+
+/* The junction's current and conductance at a complex voltage: bottom, sidewall (NS) and
+ * tunnelling currents, each continued analytically. */
 static void shockley(const kh_diode *d, double complex v, double complex *i, double complex *g) {
-  switch (kh_diode_branch(d, creal(v))) {
-  case 1: {
-    double complex e = cexp(v / d->vte);
-    *i = d->csat * (e - 1);
-    *g = d->csat * e / d->vte;
-    break;
-  }
-  case 0: {
-    double complex a = 3 * d->vte / KH_E / v, a3 = a * a * a;
-    *i = -d->csat * (1 + a3);
-    *g = 3 * d->csat * a3 / v;
-    break;
-  }
-  default: {
-    double complex e = cexp(-(d->bv + v) / d->vtb);
-    *i = -d->csat * e;
-    *g = d->csat * e / d->vtb;
-  }
-  }
+  *i = 0, *g = 0;
+  exponential(d->csat, d->vte, d->bv, d->vtb, v, i, g);
+  if (d->csatsw > 0) exponential(d->csatsw, d->vtesw, d->bv, d->vtb, v, i, g);
   if (d->ctun > 0) { /* the tunnelling current, analytic everywhere */
     double complex e = cexp(-v / d->vtetun);
     *i -= d->ctun * (e - 1);

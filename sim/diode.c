@@ -157,11 +157,12 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
   /* Below 3 N Vt the breakdown branch starts at -3 N Vt with a jump in the current (of
    * csat exp((3 vte - bv) / vtb), 8.9 mA for IS=1e-9 BV=0.02): no voltage then satisfies KCL
    * in a circuit that drives the junction there, and ngspice's Newton stalls on it too */
-  if (out->bv < 3 * out->vte)
+  if (out->bv < 3 * fmax(out->vte, out->vtesw))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: diode '%s': model '%s' puts the breakdown voltage at %g V at %.2f "
-                   "K, below 3 N Vt = %g V, where its current would jump; check BV and IBV",
-                   e.file, e.line, e.col, e.name, m, out->bv, t, 3 * out->vte);
+                   "K, below 3 N Vt = %g V (N or NS), where its current would jump; check BV "
+                   "and IBV",
+                   e.file, e.line, e.col, e.name, m, out->bv, t, 3 * fmax(out->vte, out->vtesw));
   if (!isfinite(out->csat) || !(out->csat > 0) || !(out->vtb > 0) || isnan(out->bv))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: diode '%s': model '%s' gives a saturation current of %g A and a "
@@ -358,6 +359,12 @@ static void junction(const kh_diode *d, double v, double *phi, double *i, double
     return;
   }
   bottom_junction(d, v, phi, i, g, curve);
+  if (d->csatsw > 0 && isfinite(*phi)) { /* NS without a knee: a junction of its own */
+    kh_diode sw = {.csat = d->csatsw, .vte = d->vtesw, .bv = d->bv, .vtb = d->vtb};
+    double p2, i2, g2, c2;
+    bottom_junction(&sw, v, &p2, &i2, &g2, &c2);
+    *phi += p2, *i += i2, *g += g2, *curve += c2;
+  }
   if (d->ctun > 0 && isfinite(*phi)) add_tunnelling(d, v, phi, i, g, curve);
 }
 

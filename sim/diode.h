@@ -44,7 +44,7 @@ typedef struct {
   double vj, mj;       /* the junction potential and grading coefficient at temperature */
   double ctun, vtetun; /* the tunnelling current's saturation current (JTUN area + JTUNSW pj,
                         * times m, at temperature) and NTUN Vt: -ctun (e^{-v/vtetun} - 1) */
-  int general;         /* 1: no co-content (IKR, ISR, NS, or tunnelling under IKF): the
+  int general;         /* 1: no co-content (IKR, ISR, or IKF over NS or tunnelling): the
                         * current as ngspice sums it, for general Newton only (general.h) */
   double vlo, vhi;     /* the trust region (+-inf: none) */
   double gon, goff;    /* PWL conductances */

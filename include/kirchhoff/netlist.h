@@ -132,7 +132,7 @@ kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
  * general Newton path (kh_general_op) solves circuits that have them. The count, and the first
  * one's element index ((size_t)-1: none). */
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
-/* Why diode `element`'s current has no co-content (IKR, ISR, NS, tunnelling under IKF), as a
+/* Why diode `element`'s current has no co-content (IKR, ISR, IKF over NS or tunnelling), as a
  * sentence; NULL when it has one, or for another element. *monotone (if not NULL): 1 when its
  * current still never decreases with its voltage (so it cannot make the operating point
  * ambiguous), 0 when it steps or falls (IKR, ISR). */

@@ -100,11 +100,12 @@ Test(holomorphic, shockley_networks_through_complex_lu) {
   kh_test_gradient_close(&f);
 }
 
-/* The tunnelling current (JTUN) continues analytically like the junction: two complex points
- * are the centered estimator, the real nudges having gone through the co-content solver. */
-Test(holomorphic, tunnelling_diodes_continue_too) {
+/* The tunnelling current (JTUN) and a sidewall of its own (NS) continue analytically like the
+ * junction: two complex points are the centered estimator, the real nudges having gone through
+ * the co-content solver. */
+static void continues_like_centered(const char *clamp) {
   kh_test_gradient_fixture f;
-  kh_test_gradient_open(&f, drn("5-8-3", 6, "d(is=1u n=1 jtun=1u ntun=2) "));
+  kh_test_gradient_open(&f, drn("5-8-3", 6, clamp));
   double *centered = malloc(f.n * sizeof *centered);
   cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, 0.01, f.target, centered, NULL),
                KH_OK);
@@ -117,6 +118,11 @@ Test(holomorphic, tunnelling_diodes_continue_too) {
             kh_test_relative_error(f.g, f.exact, f.n));
   free(centered);
   kh_test_gradient_close(&f);
+}
+
+Test(holomorphic, tunnelling_and_sidewall_diodes_continue_too) {
+  continues_like_centered("d(is=1u n=1 jtun=1u ntun=2)");
+  continues_like_centered("d(is=1u n=1 jsw=1u ns=2 pj=1)");
 }
 
 /* Read noise perturbs every measured voltage, reproducibly per seed; the holomorphic average
