@@ -130,7 +130,10 @@ static int call_user(parser *p, size_t at, const kh_user_function *f, double *ou
   kh_expr_error inner;
   parser q = {f->body,      f->body_len,     0, p->depth + 8, bound_lookup, &b, &inner,
               p->functions, p->function_user};
-  if (q.depth > MAX_DEPTH) return fail(p, at, "functions call each other too deeply");
+  /* checked with room to spare, so that a recursive .func ends here rather than in the nesting
+   * check of the expressions between its calls */
+  if (q.depth > MAX_DEPTH - 16)
+    return fail(p, at, "functions call each other too deeply (a .func that calls itself?)");
   if (parse_expr(&q, out) || (peek(&q) >= 0 && fail(&q, q.pos, "unexpected character"))) {
     char msg[160];
     const char *prefix = "in its body: "; /* once, however deep the calls went */

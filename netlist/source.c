@@ -234,8 +234,8 @@ static kh_status include_file(reader *r, const char *file, size_t n, const char 
   return read_file_at(r, path, section ? wanted : NULL, loc);
 }
 
-/* .lib FILE SECTION includes a section; .lib SECTION opens one, read when this file is read
- * for it and skipped otherwise, up to .endl. */
+/* .lib FILE SECTION includes a section; .lib SECTION opens one in a file read for a section,
+ * read when it is the one asked for and skipped otherwise, up to .endl. */
 static kh_status lib_card(reader *r, const char *c, size_t m, kh_loc loc) {
   const char *word[2] = {0};
   size_t len[2] = {0};
@@ -249,6 +249,10 @@ static kh_status lib_card(reader *r, const char *c, size_t m, kh_loc loc) {
     return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
                           ".lib takes a file and a section (.lib FILE SECTION) or opens a "
                           "section (.lib SECTION ... .endl)");
+  if (!r->section) /* measured: ngspice 39 stops with "unimplemented control card" */
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
+                          ".lib SECTION outside a library file: ngspice 39 refuses it (sections "
+                          "are read from a file with .lib FILE SECTION)");
   if (r->lib_state != OUTSIDE_LIB)
     return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
                           ".lib section inside another section (missing .endl?)");
@@ -331,9 +335,8 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
 }
 
 /* One physical line s[0..n) (without its newline), line number lineno of the file; the first
- * line is the title when `titled`. *done is set at .end, after which nothing more is read. */
-static kh_status read_line(reader *r, const char *s, size_t n, uint32_t lineno, int titled,
-                           int *done) {
+ * line is the title when `titled`. */
+static kh_status read_line(reader *r, const char *s, size_t n, uint32_t lineno, int titled) {
   if (n && s[n - 1] == '\r') n--;
   const char *nul = memchr(s, '\0', n);
   if (nul)
@@ -347,10 +350,9 @@ static kh_status read_line(reader *r, const char *s, size_t n, uint32_t lineno, 
   }
   size_t i = 0;
   while (i < n && is_blank(s[i])) i++;
-  if (!r->in_control && word_is(s + i, n - i, ".end")) {
-    *done = 1;
-    return KH_OK;
-  }
+  /* ngspice 39 turns .end into a comment and reads on (measured: a resistor after .end is part
+   * of its circuit), so .end ends nothing here either */
+  if (!r->in_control && word_is(s + i, n - i, ".end")) return KH_OK;
   return read_physical_line(r, s, n, lineno);
 }
 
@@ -399,16 +401,15 @@ static kh_status read_buffer(reader *r, const char *buf, size_t len, int titled)
   kh_status st = reserve_for(r, len, count_lines(buf, len));
   uint32_t lineno = 0;
   size_t pos = 0;
-  int done = 0;
-  while (st == KH_OK && !done && pos < len) {
+  while (st == KH_OK && pos < len) {
     const char *nl = memchr(buf + pos, '\n', len - pos);
     size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
     const char *s = buf + pos;
     pos += n + (nl ? 1 : 0);
     st = next_line_number(r, &lineno);
-    if (st == KH_OK) st = read_line(r, s, n, lineno, titled, &done);
+    if (st == KH_OK) st = read_line(r, s, n, lineno, titled);
   }
-  return st == KH_OK && !done ? finish_reading(r) : st;
+  return st == KH_OK ? finish_reading(r) : st;
 }
 
 /* Reads the lines of an open file of `size` bytes (as stat saw it) a chunk at a time: the whole
@@ -422,15 +423,15 @@ static kh_status read_stream(reader *r, FILE *f, size_t size, int titled, const 
   if (!buf) return nomem(r);
   kh_status st = KH_OK;
   uint32_t lineno = 0;
-  int done = 0, eof = 0, sized = 0;
-  while (st == KH_OK && !done) {
+  int eof = 0, sized = 0;
+  while (st == KH_OK) {
     const char *nl = memchr(buf + start, '\n', have - start);
     if (nl || (eof && start < have)) {
       size_t n = nl ? (size_t)(nl - (buf + start)) : have - start;
       const char *s = buf + start;
       start += n + (nl ? 1 : 0);
       st = next_line_number(r, &lineno);
-      if (st == KH_OK) st = read_line(r, s, n, lineno, titled, &done);
+      if (st == KH_OK) st = read_line(r, s, n, lineno, titled);
       continue;
     }
     if (eof) break;
@@ -461,7 +462,7 @@ static kh_status read_stream(reader *r, FILE *f, size_t size, int titled, const 
     have += got;
   }
   kh_free(buf);
-  return st == KH_OK && !done ? finish_reading(r) : st;
+  return st == KH_OK ? finish_reading(r) : st;
 }
 
 static kh_status add_file(kh_context *ctx, kh_source *src, const char *name, uint32_t *index) {

@@ -1,0 +1,234 @@
+/* The compatibility corpus (tests/data/compat): decks the project writes, one per row of
+ * docs/netlist.md's tables. The title line says what each must do:
+ *   accepted: ...           kirchhoff op agrees with ngspice 39 run on the same file (its own
+ *                           .op, read from an ASCII rawfile), both with tight tolerances
+ *                           (a copy of the deck with `.options reltol=1e-12 abstol=1e-18
+ *                           vntol=1e-14` after its title; a deck's own options still win):
+ *                           every node within 1e-9 max(1, |V|) V, 1e-6 max(1, |V|) V with
+ *                           diodes, and the same node names on both sides;
+ *   refused at L:C: text    kirchhoff op exits 2 with "<file>:L:C: text".
+ * The counts and both programs' times are logged (the issue's closing figures). */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_NODES 64
+
+typedef struct {
+  char name[MAX_NODES][64];
+  double v[MAX_NODES];
+  size_t count;
+} node_values;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void lower(char *s) {
+  for (; *s; s++)
+    if (*s >= 'A' && *s <= 'Z') *s = (char)(*s - 'A' + 'a');
+}
+
+/* ngspice 39's own .op on the file, as an ASCII rawfile: its node voltages v(name). */
+static int ngspice_op(const char *dir, const char *file, node_values *out) {
+  const char *raw = kh_test_write_temp("compat.raw", "");
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "cd '%s' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '%s' '%s' 2>&1", dir,
+           raw, file);
+  char *log;
+  int rc = kh_test_run(cmd, &log);
+  free(log);
+  if (rc != 0) return -1;
+  FILE *f = fopen(raw, "r");
+  if (!f) return -1;
+  char line[512], names[MAX_NODES][64];
+  size_t vars = 0, value = 0;
+  int in_vars = 0, in_values = 0, op = 0;
+  out->count = 0;
+  while (fgets(line, sizeof line, f)) {
+    if (!strncmp(line, "Plotname:", 9)) { /* .dc, .tran and the like write plots of their own */
+      op = strstr(line, "Operating Point") != NULL, in_vars = in_values = 0;
+      continue;
+    }
+    if (!op) continue;
+    if (!strncmp(line, "Variables:", 10)) {
+      in_vars = 1;
+      continue;
+    }
+    if (!strncmp(line, "Values:", 7)) {
+      in_vars = 0, in_values = 1;
+      continue;
+    }
+    if (in_vars && vars < MAX_NODES) {
+      unsigned index;
+      char name[64];
+      if (sscanf(line, "%u %63s", &index, name) == 2) snprintf(names[vars++], 64, "%s", name);
+    } else if (in_values && value < vars) {
+      char *p = line;
+      if (value == 0) strtoul(p, &p, 10); /* the point's index */
+      double v = strtod(p, NULL);
+      const char *n = names[value++];
+      if (!strncmp(n, "v(", 2)) { /* a node; i(...) are branch currents */
+        snprintf(out->name[out->count], 64, "%.*s", (int)strlen(n) - 3, n + 2);
+        lower(out->name[out->count]);
+        out->v[out->count++] = v;
+      }
+    }
+  }
+  fclose(f);
+  return value == vars && vars > 0 ? 0 : -1;
+}
+
+/* kirchhoff op --csv on the file: its node voltages (RS nodes, with '#', left out: ngspice keeps
+ * its internal nodes out of the rawfile too). */
+static int kirchhoff_op(const char *path, node_values *out, char **text) {
+  char args[2048];
+  snprintf(args, sizeof args, "op --csv --quiet '%s'", path);
+  int rc = kh_test_cli_run(args, text);
+  out->count = 0;
+  char *p = strstr(*text, "node,voltage\n");
+  for (p = p ? strchr(p, '\n') + 1 : NULL; p && *p && out->count < MAX_NODES;) {
+    char *end = strchr(p, '\n'), *comma = strchr(p, ',');
+    if (!end || !comma || comma > end) break;
+    if (!memchr(p, '#', (size_t)(comma - p))) {
+      snprintf(out->name[out->count], 64, "%.*s", (int)(comma - p), p);
+      out->v[out->count++] = strtod(comma + 1, NULL);
+    }
+    p = end + 1;
+  }
+  return rc;
+}
+
+static int has_diodes(const char *path) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  int diodes = 0;
+  while (f && fgets(line, sizeof line, f)) diodes |= line[0] == 'd' || line[0] == 'D';
+  if (f) fclose(f);
+  return diodes;
+}
+
+typedef struct {
+  unsigned matched, refused, wrong, failed;
+  double kirchhoff_s, ngspice_s, worst;
+} tally;
+
+/* The deck with tight tolerances right after its title, beside the original's neighbours (its
+ * .include and .lib files) in the staged copy of the corpus. */
+static void tighten(const char *from, const char *to) {
+  FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+  cr_assert(in && out, "cannot copy %s to %s", from, to);
+  char line[4096];
+  for (int first = 1; fgets(line, sizeof line, in); first = 0) {
+    fputs(line, out);
+    if (first) fputs(".options reltol=1e-12 abstol=1e-18 vntol=1e-14\n", out);
+  }
+  fclose(in), fclose(out);
+}
+
+static void accepted(const char *dir, const char *file, const char *original, tally *t) {
+  node_values a, b;
+  char *text, path[2048];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  tighten(original, path);
+  double t0 = now();
+  int rc = kirchhoff_op(path, &a, &text);
+  double t1 = now();
+  int ng = ngspice_op(dir, file, &b);
+  t->kirchhoff_s += t1 - t0, t->ngspice_s += now() - t1;
+  if (rc != 0 || ng != 0) {
+    t->failed++;
+    cr_expect(0, "%s: kirchhoff exited %d, ngspice %s: %s", file, rc, ng ? "failed" : "ran", text);
+    free(text);
+    return;
+  }
+  double tol = has_diodes(path) ? 1e-6 : 1e-9, worst = 0;
+  int wrong = a.count != b.count;
+  cr_expect_eq(a.count, b.count, "%s: kirchhoff has %zu nodes, ngspice %zu", file, a.count,
+               b.count);
+  for (size_t i = 0; i < a.count; i++) {
+    size_t j = 0;
+    while (j < b.count && strcmp(a.name[i], b.name[j])) j++;
+    if (j == b.count) {
+      wrong = 1;
+      cr_expect(0, "%s: node '%s' is not in ngspice's answer", file, a.name[i]);
+      continue;
+    }
+    double d = fabs(a.v[i] - b.v[j]) / fmax(1, fabs(b.v[j]));
+    worst = fmax(worst, d);
+    if (!(d <= tol)) wrong = 1;
+    cr_expect(d <= tol, "%s: v(%s) = %.15g, ngspice %.15g", file, a.name[i], a.v[i], b.v[j]);
+  }
+  t->worst = fmax(t->worst, worst);
+  if (wrong)
+    t->wrong++;
+  else
+    t->matched++;
+  free(text);
+}
+
+static void refused(const char *file, const char *path, const char *title, tally *t) {
+  unsigned line, col;
+  int at = 0;
+  cr_assert_eq(sscanf(title, "refused at %u:%u: %n", &line, &col, &at), 2, "%s: title", file);
+  char want[1024], args[2048], *out;
+  snprintf(want, sizeof want, "%s:%u:%u: %s", file, line, col, title + at);
+  snprintf(args, sizeof args, "op --quiet '%s'", path);
+  int rc = kh_test_cli_run(args, &out);
+  int ok = rc == 2 && strstr(out, want);
+  cr_expect(ok, "%s: exit %d, want 2 and '%s' in: %s", file, rc, want, out);
+  if (ok)
+    t->refused++;
+  else
+    t->failed++;
+  free(out);
+}
+
+Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token, .timeout = 300) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/compat", kh_test_data_dir());
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d, "cannot open %s", dir);
+  /* a scratch copy of the corpus, for the tightened decks beside their include files */
+  const char *stamp = kh_test_write_temp("compat.stamp", "");
+  char *staged = malloc(strlen(stamp) + 16), cmd[4096], *log;
+  cr_assert_not_null(staged);
+  snprintf(staged, strlen(stamp) + 16, "%.*s/compat", (int)(strrchr(stamp, '/') - stamp), stamp);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", staged, dir, staged);
+  cr_assert_eq(kh_test_run(cmd, &log), 0, "%s", log);
+  free(log);
+  tally t = {0};
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (len < 5 || strcmp(e->d_name + len - 4, ".cir")) continue;
+    char path[2048], title[1024] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    if (!fgets(title, sizeof title, f)) title[0] = 0;
+    fclose(f);
+    title[strcspn(title, "\r\n")] = 0;
+    if (!strncmp(title, "accepted:", 9))
+      accepted(staged, e->d_name, path, &t);
+    else if (!strncmp(title, "refused at ", 11))
+      refused(e->d_name, path, title, &t);
+    else
+      cr_expect(0, "%s: the title must say 'accepted:' or 'refused at L:C: message'", e->d_name);
+  }
+  closedir(d);
+  free(staged);
+  cr_log_info("compatibility corpus: %u accepted and matching ngspice (worst %.2g max(1, |V|) V), "
+              "%u refused at their token, %u wrong, %u failed; kirchhoff %.3f s, ngspice %.3f s "
+              "as whole processes",
+              t.matched, t.worst, t.refused, t.wrong, t.failed, t.kirchhoff_s, t.ngspice_s);
+  cr_expect_geq(t.matched + t.refused, 40, "the corpus shrank");
+}
