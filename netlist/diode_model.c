@@ -216,21 +216,19 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
   return KH_OK;
 }
 
-/* ngspice's constants (const.h): temperatures in kelvins, the options in degrees Celsius. */
-#define CELSIUS_TO_KELVIN 273.15
-#define DEFAULT_CELSIUS 27.0
+#define DEFAULT_CELSIUS 27.0 /* ngspice's default circuit and nominal temperature */
 
 double kh_netlist_temperature(const kh_netlist *nl) {
   double t = DEFAULT_CELSIUS;
   kh_netlist_option(nl, "temp", &t);
-  return t + CELSIUS_TO_KELVIN;
+  return t + KH_CELSIUS_TO_KELVIN;
 }
 
 double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
   double t = DEFAULT_CELSIUS;
   kh_netlist_option(nl, "tnom", &t);
   if (model) kh_netlist_model_param(nl, model, "tnom", &t);
-  return t + CELSIUS_TO_KELVIN;
+  return t + KH_CELSIUS_TO_KELVIN;
 }
 
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
@@ -247,7 +245,7 @@ kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element
   if (in) {
     d.m = in->m, d.dtemp = in->dtemp;
     if (in->has_pj) d.pj = in->pj;
-    if (in->has_temp) d.temperature = in->temp + CELSIUS_TO_KELVIN;
+    if (in->has_temp) d.temperature = in->temp + KH_CELSIUS_TO_KELVIN;
   }
   if (model && kh_model_value(model, "level", 1) == 3) { /* ngspice's diosetup.c */
     if (in && in->w > 0 && in->l > 0) d.area = in->w * in->l, d.pj = 2 * (in->w + in->l);

@@ -12,6 +12,16 @@ static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
 
+/* A circuit temperature that an expression's `temper` has already read otherwise: ngspice reads
+ * the whole deck first, kirchhoff in order, so such a deck is refused rather than split. */
+static kh_status check_temper(kh_parser *p, uint32_t line, const kh_token *at, double celsius) {
+  if (!p->temper_used || celsius == p->temper) return KH_OK;
+  return kh_token_fail(p, line, at,
+                       "the temperature changes to %g degrees C after an expression above read "
+                       "'temper' as %g; put .temp or .options temp= before the first 'temper'",
+                       celsius, p->temper);
+}
+
 static kh_status add_option(kh_parser *p, kh_option opt) {
   kh_netlist *nl = p->nl;
   if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1, sizeof *nl->options))
@@ -40,6 +50,8 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
       kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
       if (st != KH_OK) return st;
       opt.has_value = 1;
+      if (!strcmp(opt.name, "temp")) st = check_temper(p, line, &tok->items[i + 2], opt.value);
+      if (st != KH_OK) return st;
       i += 2;
     }
     kh_status st = add_option(p, opt);
@@ -141,6 +153,7 @@ kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   if (st == KH_OK && !(opt.value > -273.15))
     st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
                        opt.value);
+  if (st == KH_OK) st = check_temper(p, line, &t[1], opt.value);
   return st == KH_OK ? add_option(p, opt) : st;
 }
 

@@ -287,18 +287,19 @@ static int match(parser *p, const char *op) {
 
 static int parse_comparison(parser *p, double *out) {
   if (parse_sum(p, out)) return -1;
-  static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">"};
+  /* a lone '=' is equality too, as ngspice reads it (its own tests write .elseif (x = 2)) */
+  static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">", "="};
   for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
     if (!match(p, ops[k])) continue;
     double rhs;
     if (parse_sum(p, &rhs)) return -1;
     double a = *out;
-    *out = k == 0   ? a == rhs
-           : k == 1 ? a != rhs
-           : k == 2 ? a <= rhs
-           : k == 3 ? a >= rhs
-           : k == 4 ? a < rhs
-                    : a > rhs;
+    *out = k == 0 || k == 6 ? a == rhs
+           : k == 1         ? a != rhs
+           : k == 2         ? a <= rhs
+           : k == 3         ? a >= rhs
+           : k == 4         ? a < rhs
+                            : a > rhs;
     return 0;
   }
   return 0;

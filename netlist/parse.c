@@ -59,6 +59,11 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
   if (env->scope && kh_param_get(env->scope->params, name, len, v)) return 1;
   if (kh_param_get(&env->p->globals, name, len, v)) return 1;
+  if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
+    *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
+    env->p->temper_used = 1, env->p->temper = *v;
+    return 1;
+  }
   if (env->p->speculative) env->p->missed = 1; /* a .param further down, maybe */
   return 0;
 }

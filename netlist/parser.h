@@ -84,9 +84,14 @@ typedef struct {
   uint32_t pending;        /* [pending_from, pending_from + pending) */
   size_t reserved_lines;   /* element storage is sized for this many lines */
   int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
+  int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
+  double temper;           /* ... as it was then; a later .temp may not change it */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
+
+/* ngspice's const.h: degrees Celsius to kelvins */
+#define KH_CELSIUS_TO_KELVIN 273.15
 
 kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t);
 kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const char *fmt, ...)

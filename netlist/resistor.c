@@ -11,8 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#define CELSIUS_TO_KELVIN 273.15
-
 /* An R model's parameters: the DC ones, and those without DC effect when the instance gives
  * its resistance (geometry, noise). Anything else is refused at its token. */
 static const char *const model_dc[] = {"tc1", "tc2", "tce", "tnom", "r", "res"};
@@ -140,9 +138,9 @@ kh_status kh_finish_resistors(kh_parser *p) {
     kh_elem *r = &nl->elements[k];
     if (r->kind != KH_RESISTOR || !r->ctrl[1]) continue;
     const kh_resistor_temp *rt = &nl->resistor_temp[r->ctrl[1] - 1];
-    double t = rt->given & KH_RT_TEMP ? rt->temp + CELSIUS_TO_KELVIN
+    double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
                                       : kh_netlist_temperature(nl) + rt->dtemp;
-    double tnom = rt->given & KH_RT_TNOM ? rt->tnom + CELSIUS_TO_KELVIN
+    double tnom = rt->given & KH_RT_TNOM ? rt->tnom + KH_CELSIUS_TO_KELVIN
                                          : kh_netlist_nominal_temperature(nl, NULL);
     double dt = t - tnom;
     double factor =

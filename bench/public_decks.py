@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""kirchhoff op against ngspice 39 on decks people publish (not in this repository).
+
+Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep]
+
+Every *.cir, *.sp, *.spi and *.net file under DIR is classified by the elements it uses. Decks
+made only of R L C V I D E F G H X (subcircuit bodies included) are solved twice, on a copy of
+DIR (so that .include and .lib find their files) where each deck has its .control blocks
+removed, `.options reltol=1e-12 abstol=1e-18 vntol=1e-14` after its title and `.op` at its end:
+by `kirchhoff op --csv` and by ngspice's own .op (ngspice -b, read from an ASCII rawfile).
+
+A deck ngspice cannot solve at DC is left out (counted as such). Of the rest, each is
+  matching  every node within 1e-9 max(1, |V|) V, 1e-6 max(1, |V|) V with diodes, same names;
+  refused   kirchhoff exits 2 with file:line:col (the message is printed);
+  wrong     kirchhoff answers and differs from ngspice;
+  failed    kirchhoff exits otherwise.
+The issue's target: at least 90 % matching, none wrong. Prints one line per deck, the counts
+and both programs' whole-process times. Exit status 0 unless a deck is wrong or failed.
+
+Where to get decks: ngspice-39's examples/ and tests/ (the source tarball), vendor diode model
+cards (.lib files wrapped in a test circuit), power-grid benchmarks (IBM PG, ISPD). None are
+committed here.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ELEMENTS = set("rlcvidefghx")
+DECK_SUFFIXES = (".cir", ".sp", ".spi", ".net")
+TIGHT = ".options reltol=1e-12 abstol=1e-18 vntol=1e-14\n"
+
+
+def logical_lines(text):
+    """The deck's cards after its title: continuations joined, comments and .control dropped."""
+    lines, control = [], False
+    for raw in text.splitlines()[1:]:
+        s = raw.strip()
+        low = s.lower()
+        if control:
+            control = not low.startswith(".endc")
+            continue
+        if low.startswith(".control"):
+            control = True
+            continue
+        if not s or s[0] == "*":
+            continue
+        if s[0] == "+" and lines:
+            lines[-1] += " " + s[1:]
+        else:
+            lines.append(s)
+    return lines
+
+
+def element_kinds(path, seen=None):
+    """The element letters a deck uses, following .include and .lib files it names."""
+    seen = seen if seen is not None else set()
+    if path in seen or not os.path.isfile(path):
+        return set()
+    seen.add(path)
+    with open(path, errors="replace") as f:
+        text = f.read()
+    if not os.path.splitext(path)[1].lower() in DECK_SUFFIXES:
+        text = "title\n" + text  # a library file has no title line
+    kinds = set()
+    for line in logical_lines(text):
+        low = line.lower()
+        words = low.split()
+        if low.startswith((".include", ".inc ", ".lib")) and len(words) >= 2:
+            name = words[1].strip("'\"")
+            kinds |= element_kinds(os.path.join(os.path.dirname(path), name), seen)
+        elif low[0].isalpha():
+            kinds.add(low[0])
+    return kinds
+
+
+def dc_copy(path):
+    """The deck as both programs solve it (see the module's docstring)."""
+    with open(path, errors="replace") as f:
+        lines = f.read().splitlines()
+    out, control = [lines[0] if lines else "", TIGHT.rstrip("\n")], False
+    for raw in lines[1:]:
+        low = raw.strip().lower()
+        if control:
+            control = not low.startswith(".endc")
+            continue
+        if low.startswith(".control"):
+            control = True
+            continue
+        if re.match(r"\.end\s*$", low):
+            continue
+        out.append(raw)
+    out += [".op", ".end", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def ngspice_op(deck, work):
+    raw = os.path.join(work, "op.raw")
+    if os.path.exists(raw):
+        os.remove(raw)
+    env = dict(os.environ, SPICE_ASCIIRAWFILE="1")
+    t0 = time.monotonic()
+    r = subprocess.run(["ngspice", "-b", "-r", raw, os.path.basename(deck)],
+                       cwd=os.path.dirname(deck), env=env, capture_output=True, text=True,
+                       timeout=120)
+    seconds = time.monotonic() - t0
+    if not os.path.exists(raw):
+        return None, seconds
+    nodes, names, values, plot_op, section = {}, [], [], False, None
+    with open(raw, errors="replace") as f:
+        for line in f:
+            if line.startswith(("Title:", "Date:")):  # the next plot's header
+                section = None
+                continue
+            if line.startswith("Plotname:"):
+                plot_op, section, names, values = "Operating Point" in line, None, [], []
+                continue
+            if not plot_op:
+                continue
+            if line.startswith("Variables:"):
+                section = "vars"
+                continue
+            if line.startswith("Values:"):
+                section = "values"
+                continue
+            words = line.split()
+            if section == "vars" and len(words) >= 2:
+                names.append(words[1].lower())
+            elif section == "values" and words and len(values) < len(names):
+                values.append(float(words[-1]))
+                if len(values) == len(names):
+                    for n, v in zip(names, values):
+                        if n.startswith("v(") and n.endswith(")"):
+                            nodes[n[2:-1]] = v
+    if r.returncode != 0 and not nodes:
+        return None, seconds
+    return nodes or None, seconds
+
+
+def kirchhoff_op(deck, exe):
+    t0 = time.monotonic()
+    r = subprocess.run([exe, "op", "--csv", "--quiet", os.path.basename(deck)],
+                       cwd=os.path.dirname(deck), capture_output=True, text=True, timeout=120)
+    seconds = time.monotonic() - t0
+    nodes, reading = {}, False
+    for line in r.stdout.splitlines():
+        if line == "node,voltage":
+            reading = True
+            continue
+        if reading and "," in line:
+            name, value = line.rsplit(",", 1)
+            if "#" not in name:  # RS nodes: ngspice keeps its internal nodes out of the rawfile
+                nodes[name] = float(value)
+    return r.returncode, nodes, r.stderr.strip().splitlines(), seconds
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if args else 2
+    root = os.path.abspath(args[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    exe = os.path.join(here, "..", "build", "release", "cli", "kirchhoff")
+    if "--kirchhoff" in args:
+        exe = args[args.index("--kirchhoff") + 1]
+    exe = os.path.abspath(exe)
+    work = tempfile.mkdtemp(prefix="kh-public-")
+    copy = os.path.join(work, "decks")
+    shutil.copytree(root, copy)
+    counts = dict(matching=0, refused=0, wrong=0, failed=0, not_dc=0, other_elements=0)
+    times = [0.0, 0.0]
+    worst = 0.0
+    for folder, _, files in sorted(os.walk(copy)):
+        for name in sorted(files):
+            if not name.lower().endswith(DECK_SUFFIXES):
+                continue
+            deck = os.path.join(folder, name)
+            shown = os.path.relpath(deck, copy)
+            kinds = element_kinds(deck)
+            if not kinds or not kinds <= ELEMENTS:
+                counts["other_elements"] += 1
+                print(f"{'other':9} {shown}: {' '.join(sorted(kinds - ELEMENTS)) or 'no elements'}")
+                continue
+            dc_copy(deck)
+            ng, ng_s = ngspice_op(deck, work)
+            if ng is None:
+                counts["not_dc"] += 1
+                print(f"{'not-dc':9} {shown}: ngspice finds no operating point")
+                continue
+            rc, kh, err, kh_s = kirchhoff_op(deck, exe)
+            times[0] += kh_s
+            times[1] += ng_s
+            if rc == 2 and err and re.search(r":\d+:\d+: ", err[-1]):
+                counts["refused"] += 1
+                print(f"{'refused':9} {shown}: {err[-1]}")
+                continue
+            if rc != 0:
+                counts["failed"] += 1
+                print(f"{'failed':9} {shown}: exit {rc}: {err[-1] if err else ''}")
+                continue
+            tol = 1e-6 if "d" in kinds else 1e-9
+            bad = sorted(set(kh) ^ set(ng))
+            diff = max((abs(kh[n] - ng[n]) / max(1, abs(ng[n])) for n in kh if n in ng),
+                       default=0.0)
+            if bad or not diff <= tol:
+                counts["wrong"] += 1
+                print(f"{'WRONG':9} {shown}: largest difference {diff:.3g}"
+                      + (f", nodes on one side only: {' '.join(bad[:6])}" if bad else ""))
+                continue
+            worst = max(worst, diff)
+            counts["matching"] += 1
+            print(f"{'matching':9} {shown}: {len(kh)} nodes, largest difference {diff:.2g}")
+    shutil.rmtree(work)
+    solved = counts["matching"] + counts["refused"] + counts["wrong"] + counts["failed"]
+    share = 100.0 * counts["matching"] / solved if solved else 0.0
+    print(f"\ndecks of R L C V I D E F G H X with an operating point: {solved}")
+    print(f"  matching ngspice: {counts['matching']} ({share:.1f} %; worst difference "
+          f"{worst:.2g} max(1, |V|) V)")
+    print(f"  refused at file:line:col: {counts['refused']}")
+    print(f"  wrong: {counts['wrong']}   failed: {counts['failed']}")
+    print(f"left out: {counts['other_elements']} with other elements, {counts['not_dc']} that "
+          f"ngspice cannot solve at DC")
+    print(f"whole-process time: kirchhoff {times[0]:.2f} s, ngspice {times[1]:.2f} s")
+    return 1 if counts["wrong"] or counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
