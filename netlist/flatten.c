@@ -116,7 +116,7 @@ static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_token
   if (st != KH_OK) return st;
   if (!(e.value > 0))
     return kh_token_fail(p, line, &tok->items[3], "resistance must be positive, got %g", e.value);
-  if (rt.given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE)) {
+  if (rt.given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY)) {
     kh_netlist *nl = p->nl;
     if (kh_reserve((void **)&nl->resistor_temp, &nl->resistor_temp_cap, nl->resistor_temp_count + 1,
                    sizeof *nl->resistor_temp))
@@ -141,8 +141,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
-  if (kind == KH_RESISTOR && tok->count > 4) /* instance words or a model: resistor.c */
-    return resistor_with_words(p, line, tok, s, e);
+  if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
+    return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
   size_t end = 4;
   if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end)) != KH_OK) return st;
   if (tok->count > end)
@@ -156,22 +156,33 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return add_element(p, line, &t[0], s, e);
 }
 
-/* A source's `ac [=] mag [phase]`, from token i (the word ac): evaluated for its errors, noted
- * as ignored; returns the index after it. */
-static kh_status ac_spec(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                         size_t *i) {
+/* Which small-signal word t is, as a bit (each may appear once): 0 for anything else. */
+static int small_signal_word(const kh_token *t) {
+  return kh_token_eq(t, "ac")        ? 1
+         : kh_token_eq(t, "distof1") ? 2
+         : kh_token_eq(t, "distof2") ? 4
+                                     : 0;
+}
+
+/* A source's `ac [=] mag [phase]` or distortion input `distof1|distof2 [mag [phase]]`, from token
+ * i (the word): evaluated for its errors, noted as ignored; returns the index after it. */
+static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                   const kh_scope *s, size_t *i) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
   kh_loc loc = kh_token_loc(p, line, &t[*i]);
+  int ac = kh_token_eq(&t[*i], "ac");
   (*i)++;
   if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
-  for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc") && !kh_waveform_name(&t[*i]);
+  for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc") && !kh_waveform_name(&t[*i]) &&
+                     !small_signal_word(&t[*i]);
        k++, (*i)++) {
     double ignored; /* the magnitude, then an optional phase */
     kh_status st = kh_eval_token(p, line, &t[*i], s, &ignored);
     if (st != KH_OK) return st;
   }
-  return kh_source_note(p->ctx, &p->src, loc, "AC specification ignored (DC analysis)");
+  return kh_source_note(p->ctx, &p->src, loc, "%s ignored (DC analysis)",
+                        ac ? "AC specification" : "distortion input");
 }
 
 /* V, I: name n+ n- followed, in any order ngspice accepts, by the DC value (bare, `dc value`,
@@ -190,13 +201,13 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (st != KH_OK) return st;
   if (n == 3)
     return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
-  int have_dc = 0, have_ac = 0, have_wave = 0;
+  int have_dc = 0, have_small_signal = 0, have_wave = 0;
   double at_zero = 0; /* a waveform's value at t = 0: the DC value when none is given */
   kh_loc wave_loc = {0, 0, 0};
   while (i < n) {
-    if (kh_token_eq(&t[i], "ac") && !have_ac) {
-      have_ac = 1;
-      if ((st = ac_spec(p, line, tok, s, &i)) != KH_OK) return st;
+    if (small_signal_word(&t[i]) & ~have_small_signal) {
+      have_small_signal |= small_signal_word(&t[i]);
+      if ((st = small_signal_spec(p, line, tok, s, &i)) != KH_OK) return st;
       continue;
     }
     if (kh_waveform_name(&t[i]) && !have_wave) {

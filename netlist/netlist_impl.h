@@ -51,10 +51,23 @@ typedef struct {
 
 /* A resistor's temperature dependence (netlist/resistor.c); the element's ctrl[1] is its index
  * + 1, or 0 for none. Temperatures in degrees Celsius, as written. */
-enum { KH_RT_TC1 = 1, KH_RT_TC2 = 2, KH_RT_TCE = 4, KH_RT_TEMP = 8, KH_RT_TNOM = 16 };
+enum {
+  KH_RT_TC1 = 1,
+  KH_RT_TC2 = 2,
+  KH_RT_TCE = 4,
+  KH_RT_TEMP = 8,
+  KH_RT_TNOM = 16,
+  KH_RT_GEOMETRY = 32,
+  KH_RT_L = 64, /* l= given on the instance: scaled by .options scale (defaults are not) */
+  KH_RT_W = 128
+};
 typedef struct {
   double tc1, tc2, tce, temp, dtemp, tnom;
   unsigned given; /* KH_RT_ flags */
+  /* KH_RT_GEOMETRY: the resistance comes from the model's sheet resistance once .options scale
+   * is known (kh_finish_resistors): rsh (l - 2 short) / (w - 2 narrow), l and w scaled where
+   * the instance gave them */
+  double l, w, rsh, shrink_l, shrink_w, model_r; /* model_r NAN: none */
 } kh_resistor_temp;
 
 /* A diode instance's words beyond its area (m=, temp=, dtemp=, pj=, w=, l=); the element's ctrl[1]

@@ -1,9 +1,11 @@
 /* Resistors with more than a value, as ngspice 39 reads them at DC: a model name (before or
  * after the value), r=, the temperature coefficients tc1= tc2= tce= (instance over model),
- * temp= dtemp=, m= (parallel copies) and scale=; ac=, noisy=, w= and l= have no DC effect once
- * the resistance is given. The element keeps its DC resistance at the circuit temperature:
- * m and scale fold in at once, the temperature factor once every card is read
- * (kh_finish_resistors). Each rule was checked against ngspice 39's answer. */
+ * temp= dtemp=, m= (parallel copies) and scale=; ac= and noisy= have no DC effect. Without a
+ * value, a model with a sheet resistance RSH gives rsh (l - 2 short) / (w - 2 narrow) from the
+ * instance's l= and w= (each times .options scale) or the defaults (10 um, w the model's DEFW,
+ * not scaled), wherever l w rsh > 0; else the model's R. The element keeps its DC resistance at the
+ * circuit temperature: m and scale fold in at once, geometry and the temperature factor once every
+ * card is read (kh_finish_resistors). Each rule was checked against ngspice 39's answer. */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -13,10 +15,13 @@
 
 /* An R model's parameters: the DC ones, and those without DC effect when the instance gives
  * its resistance (geometry, noise). Anything else is refused at its token. */
-static const char *const model_dc[] = {"tc1", "tc2", "tce", "tnom", "r", "res"};
-static const char *const model_no_dc[] = {"rsh", "narrow", "short",  "defw", "defl", "dlr",
-                                          "dw",  "dl",     "kf",     "af",   "lf",   "wf",
-                                          "ef",  "noisy",  "bv_max", "lmin", "wmin"};
+static const char *const model_dc[] = {"tc1", "tc2",   "tce", "tnom",   "r",  "res",
+                                       "rsh", "short", "dlr", "narrow", "dw", "defw"};
+static const char *const model_no_dc[] = {"kf",    "af",     "lf",   "wf",  "ef",
+                                          "noisy", "bv_max", "lmin", "wmin"};
+/* names ngspice 39 does not know for R models: it warns ("Model issue") and ignores them */
+static const char *const model_ignored[] = {"defl", "dl"};
+#define DEFAULT_SIZE 10e-6 /* ngspice's default length and width, in metres */
 
 static int listed(const kh_token *t, const char *const *names, size_t n) {
   for (size_t k = 0; k < n; k++)
@@ -27,17 +32,26 @@ static int listed(const kh_token *t, const char *const *names, size_t n) {
 kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   size_t to) {
   const kh_token *t = tok->items;
-  for (size_t i = from; i < to; i += 3)
+  for (size_t i = from; i < to; i += 3) {
+    if (listed(&t[i], model_ignored, sizeof model_ignored / sizeof *model_ignored)) {
+      kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[i]),
+                                    "'%.*s' ignored, as ngspice 39 ignores it (not one of its R "
+                                    "model parameters)",
+                                    (int)t[i].len, t[i].s);
+      if (st != KH_OK) return st;
+      continue;
+    }
     if (!listed(&t[i], model_dc, sizeof model_dc / sizeof *model_dc) &&
         !listed(&t[i], model_no_dc, sizeof model_no_dc / sizeof *model_no_dc))
       return kh_token_fail(p, line, &t[i], "resistor model parameter '%.*s' is not supported",
                            (int)t[i].len, t[i].s);
+  }
   return KH_OK;
 }
 
 /* The instance's own words; model parameters fill what the instance leaves out. */
 typedef struct {
-  double value, m, scale;
+  double value, m, scale, l, w; /* l, w: NAN when not given */
   int has_value;
   kh_resistor_temp temp;
 } words;
@@ -63,8 +77,9 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
   } else if (kh_token_eq(name, "scale")) {
     if (!(v > 0)) return kh_token_fail(p, line, at, "scale must be positive, got %g", v);
     w->scale = v;
-  } else if (!kh_token_eq(name, "ac") && !kh_token_eq(name, "noisy") && !kh_token_eq(name, "w") &&
-             !kh_token_eq(name, "l")) {
+  } else if (kh_token_eq(name, "l") || kh_token_eq(name, "w")) {
+    *(kh_token_eq(name, "l") ? &w->l : &w->w) = v;
+  } else if (!kh_token_eq(name, "ac") && !kh_token_eq(name, "noisy")) {
     return kh_token_fail(p, line, name,
                          "unknown resistor parameter '%.*s' (r tc1 tc2 tce temp dtemp m scale ac "
                          "noisy w l are known)",
@@ -76,9 +91,18 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
 /* Model parameters the instance did not give. */
 static void from_model(const kh_model *m, words *w) {
   kh_resistor_temp *rt = &w->temp;
-  double v;
-  if (!w->has_value && !isnan(v = kh_model_value(m, "r", kh_model_value(m, "res", NAN))))
-    w->value = v, w->has_value = 1;
+  double v, model_r = kh_model_value(m, "r", kh_model_value(m, "res", NAN));
+  if (!w->has_value && kh_model_value(m, "rsh", 0) > 0) { /* the geometry, once scale is known */
+    rt->given |= KH_RT_GEOMETRY;
+    rt->rsh = kh_model_value(m, "rsh", 0), rt->model_r = model_r;
+    rt->l = !isnan(w->l) ? w->l : DEFAULT_SIZE;
+    rt->w = !isnan(w->w) ? w->w : kh_model_value(m, "defw", DEFAULT_SIZE);
+    rt->given |= (isnan(w->l) ? 0 : KH_RT_L) | (isnan(w->w) ? 0 : KH_RT_W);
+    rt->shrink_l = kh_model_value(m, "short", kh_model_value(m, "dlr", 0));
+    rt->shrink_w = kh_model_value(m, "narrow", kh_model_value(m, "dw", 0));
+    w->value = 1, w->has_value = 1; /* the factor scale / m, to multiply */
+  }
+  if (!w->has_value && !isnan(model_r)) w->value = model_r, w->has_value = 1;
   if (!(rt->given & KH_RT_TC1) && !isnan(v = kh_model_value(m, "tc1", NAN)))
     rt->tc1 = v, rt->given |= KH_RT_TC1;
   if (!(rt->given & KH_RT_TC2) && !isnan(v = kh_model_value(m, "tc2", NAN)))
@@ -92,7 +116,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                             kh_elem *e, kh_resistor_temp *rt) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
-  words w = {.m = 1, .scale = 1};
+  words w = {.m = 1, .scale = 1, .l = NAN, .w = NAN};
   const kh_model *model = NULL;
   kh_status st;
   for (size_t i = 3; i < n; i++) {
@@ -125,7 +149,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   if (model) from_model(model, &w);
   if (!w.has_value)
     return kh_token_fail(p, line, &t[n - 1],
-                         "'%.*s' needs a resistance (from its geometry it is not supported)",
+                         "'%.*s' needs a resistance: a value, r=, or a model with R or RSH",
                          (int)t[0].len, t[0].s);
   e->value = w.value * w.scale / w.m;
   *rt = w.temp;
@@ -138,6 +162,25 @@ kh_status kh_finish_resistors(kh_parser *p) {
     kh_elem *r = &nl->elements[k];
     if (r->kind != KH_RESISTOR || !r->ctrl[1]) continue;
     const kh_resistor_temp *rt = &nl->resistor_temp[r->ctrl[1] - 1];
+    if (rt->given & KH_RT_GEOMETRY) { /* ngspice 39's ressetup.c, l and w times .options scale */
+      double scale = 1, l, w;
+      kh_netlist_option(nl, "scale", &scale);
+      l = rt->l * (rt->given & KH_RT_L ? scale : 1), w = rt->w * (rt->given & KH_RT_W ? scale : 1);
+      if (l * w * rt->rsh > 0)
+        r->value *= rt->rsh * (l - 2 * rt->shrink_l) / (w - 2 * rt->shrink_w);
+      else if (!isnan(rt->model_r))
+        r->value *= rt->model_r;
+      else /* ngspice would warn and use 1 mOhm */
+        return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
+                              "resistor '%s': its geometry gives no resistance (l w RSH = %g) and "
+                              "its model has no R",
+                              kh_strmap_name(&nl->element_names, (uint32_t)k), l * w * rt->rsh);
+      if (!(r->value > 0) || !isfinite(r->value)) /* w = 2 narrow: ngspice leaves it open */
+        return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
+                              "resistor '%s': its geometry gives %g ohms (RSH (l - 2 SHORT) / "
+                              "(w - 2 NARROW) with l = %g, w = %g); it must be positive and finite",
+                              kh_strmap_name(&nl->element_names, (uint32_t)k), r->value, l, w);
+    }
     double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
                                       : kh_netlist_temperature(nl) + rt->dtemp;
     double tnom = rt->given & KH_RT_TNOM ? rt->tnom + KH_CELSIUS_TO_KELVIN
