@@ -66,6 +66,10 @@ static int parse_unary(parser *p, double *out);
 /* ngspice's expression functions, with its semantics where they differ from C's (checked
  * against ngspice 39's .param values): log is the natural logarithm, int truncates, nint rounds
  * halves to even, pwr(x, y) = |x|^y. */
+static double square(double x) {
+  return x * x;
+}
+
 static double sgn(double x) {
   return (x > 0) - (x < 0);
 }
@@ -82,20 +86,17 @@ static const struct {
   double (*f1)(double);
   double (*f2)(double, double);
   double (*f3)(double, double, double);
-} functions[] = {{"sqrt", 1, sqrt, 0, 0},   {"exp", 1, exp, 0, 0},
-                 {"ln", 1, log, 0, 0},      {"log", 1, log, 0, 0},
-                 {"log10", 1, log10, 0, 0}, {"abs", 1, fabs, 0, 0},
-                 {"sin", 1, sin, 0, 0},     {"cos", 1, cos, 0, 0},
-                 {"tan", 1, tan, 0, 0},     {"asin", 1, asin, 0, 0},
-                 {"acos", 1, acos, 0, 0},   {"atan", 1, atan, 0, 0},
-                 {"sinh", 1, sinh, 0, 0},   {"cosh", 1, cosh, 0, 0},
-                 {"tanh", 1, tanh, 0, 0},   {"asinh", 1, asinh, 0, 0},
-                 {"acosh", 1, acosh, 0, 0}, {"atanh", 1, atanh, 0, 0},
-                 {"floor", 1, floor, 0, 0}, {"ceil", 1, ceil, 0, 0},
-                 {"int", 1, trunc, 0, 0},   {"nint", 1, rint, 0, 0},
-                 {"sgn", 1, sgn, 0, 0},     {"pow", 2, 0, pow, 0},
-                 {"pwr", 2, 0, pwr, 0},     {"min", 2, 0, fmin, 0},
-                 {"max", 2, 0, fmax, 0},    {"ternary_fcn", 3, 0, 0, ternary}};
+} functions[] = {
+    {"sqrt", 1, sqrt, 0, 0},   {"exp", 1, exp, 0, 0},     {"ln", 1, log, 0, 0},
+    {"log", 1, log, 0, 0},     {"log10", 1, log10, 0, 0}, {"abs", 1, fabs, 0, 0},
+    {"sin", 1, sin, 0, 0},     {"cos", 1, cos, 0, 0},     {"tan", 1, tan, 0, 0},
+    {"asin", 1, asin, 0, 0},   {"acos", 1, acos, 0, 0},   {"atan", 1, atan, 0, 0},
+    {"arctan", 1, atan, 0, 0}, {"sqr", 1, square, 0, 0},  {"sinh", 1, sinh, 0, 0},
+    {"cosh", 1, cosh, 0, 0},   {"tanh", 1, tanh, 0, 0},   {"asinh", 1, asinh, 0, 0},
+    {"acosh", 1, acosh, 0, 0}, {"atanh", 1, atanh, 0, 0}, {"floor", 1, floor, 0, 0},
+    {"ceil", 1, ceil, 0, 0},   {"int", 1, trunc, 0, 0},   {"nint", 1, rint, 0, 0},
+    {"sgn", 1, sgn, 0, 0},     {"pow", 2, 0, pow, 0},     {"pwr", 2, 0, pwr, 0},
+    {"min", 2, 0, fmin, 0},    {"max", 2, 0, fmax, 0},    {"ternary_fcn", 3, 0, 0, ternary}};
 
 enum { MAX_ARGS = 16 };
 
@@ -226,10 +227,11 @@ static int parse_power(parser *p, double *out) {
 static int parse_unary(parser *p, double *out) {
   if (++p->depth > MAX_DEPTH) return fail(p, p->pos, "expression nested too deeply");
   int c = peek(p), r;
-  if (c == '-' || c == '+') {
+  if (c == '-' || c == '+' || c == '!') { /* '!' is logical not: 1 for 0, else 0 */
     p->pos++;
     r = parse_unary(p, out);
     if (c == '-') *out = -*out;
+    if (c == '!') *out = *out == 0;
   } else {
     r = parse_power(p, out);
   }

@@ -175,7 +175,7 @@ static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens 
   (*i)++;
   if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
   for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc") && !kh_waveform_name(&t[*i]) &&
-                     !small_signal_word(&t[*i]);
+                     !small_signal_word(&t[*i]) && !kh_token_eq(&t[*i], "portnum");
        k++, (*i)++) {
     double ignored; /* the magnitude, then an optional phase */
     kh_status st = kh_eval_token(p, line, &t[*i], s, &ignored);
@@ -219,6 +219,10 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
       return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
                            (int)t[i].len, t[i].s);
+    if (kh_token_eq(&t[i], "portnum") || kh_token_eq(&t[i], "z0"))
+      return kh_token_fail(p, line, &t[i],
+                           "RF port sources (portnum, z0) are not supported: ngspice puts z0 in "
+                           "series with the source");
     if (have_dc) break;
     if (kh_token_eq(&t[i], "dc")) {
       i++;

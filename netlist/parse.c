@@ -210,10 +210,10 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   return st;
 }
 
-static const char *const skipped_cards[] = {".op",      ".tran",  ".ac",    ".print",   ".plot",
-                                            ".probe",   ".save",  ".ic",    ".nodeset", ".meas",
-                                            ".measure", ".four",  ".noise", ".tf",      ".sens",
-                                            ".width",   ".disto", ".pz",    ".csparam", ".title"};
+static const char *const skipped_cards[] = {
+    ".op",   ".tran",    ".ac",    ".print",   ".plot",    ".probe", ".save",
+    ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise", ".tf",
+    ".sens", ".width",   ".disto", ".pz",      ".csparam", ".title", ".sp"};
 
 static int is_skipped_card(const kh_token *t) {
   for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)
