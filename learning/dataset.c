@@ -38,6 +38,35 @@ static kh_status name(kh_context *ctx, kh_dataset *d, const char *a, const char 
   return KH_OK;
 }
 
+kh_status kh_dataset_from_arrays(kh_context *ctx, kh_dataset **out, const char *what,
+                                 const double *x, const unsigned *labels, size_t count,
+                                 size_t features) {
+  *out = NULL;
+  if (!what) what = "arrays";
+  if (!count || !features || !x || !labels)
+    return kh_fail(ctx, KH_ERR_USAGE, "%s: a data set needs at least one sample and one feature",
+                   what);
+  for (size_t k = 0; k < count * features; k++)
+    if (!isfinite(x[k]))
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "%s: feature %zu of sample %zu is %g; features must be "
+                     "finite",
+                     what, k % features, k / features, x[k]);
+  kh_dataset *d;
+  kh_status st = kh_dataset_alloc(ctx, &d, count, features);
+  if (st != KH_OK) return st;
+  memcpy(d->x, x, count * features * sizeof *x);
+  memcpy(d->label, labels, count * sizeof *labels);
+  for (size_t k = 0; k < count; k++)
+    if (labels[k] + (size_t)1 > d->classes) d->classes = labels[k] + (size_t)1;
+  if ((st = name(ctx, d, what, "")) != KH_OK) {
+    kh_dataset_free(d);
+    return st;
+  }
+  *out = d;
+  return KH_OK;
+}
+
 static int gzipped(const char *path) {
   FILE *f = fopen(path, "rb");
   unsigned char m[2] = {0};

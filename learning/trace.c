@@ -157,7 +157,15 @@ static int write_text(hid_t loc, const char *name, const char *text) {
   return st < 0 ? -1 : 0;
 }
 
-static int write_config(hid_t file, const kh_trace_config *c) {
+static int write_config(hid_t file, const kh_trace_config *given) {
+  /* what a library caller may leave out: no scaling, empty strings */
+  static const kh_scaler unscaled = {KH_SCALE_NONE, 0, NULL, NULL};
+  kh_trace_config filled = *given;
+  const kh_trace_config *c = &filled;
+  if (!filled.scaler) filled.scaler = &unscaled;
+  if (!filled.command) filled.command = "";
+  if (!filled.data) filled.data = "";
+  if (!filled.test) filled.test = "";
   hid_t g = H5Gcreate2(file, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return -1;
   const kh_train_options *o = c->options;

@@ -3,6 +3,7 @@
  * kirchhoff starts fast and runs where ngspice is absent) and, being one global, non-reentrant
  * simulator per process, is used under a lock: the only global state kirchhoff has. */
 #include "backend.h"
+#include "kirchhoff/general.h"
 
 #include "core/alloc.h"
 #include "core/context.h"

@@ -18,45 +18,48 @@ typedef struct kh_circuit kh_circuit;
 /* Checks and assembles: nodes with no DC path to ground or a voltage source, loops of voltage
  * sources and the like are input errors at the offending element. The netlist must outlive the
  * circuit. */
-kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl);
-void kh_circuit_free(kh_circuit *c);
-const kh_netlist *kh_circuit_netlist(const kh_circuit *c);
+KH_API kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl);
+KH_API void kh_circuit_free(kh_circuit *c);
+KH_API const kh_netlist *kh_circuit_netlist(const kh_circuit *c);
 
 /* Unknowns of the reduced system (nodes whose voltage no source fixes; nodes tied by floating
  * voltage sources count once). */
-size_t kh_circuit_unknowns(const kh_circuit *c);
+KH_API size_t kh_circuit_unknowns(const kh_circuit *c);
 /* Whether sources fix the voltage of node (< the netlist's node count; ground included): it is
  * set, not solved for. */
-int kh_circuit_node_fixed(const kh_circuit *c, size_t node);
+KH_API int kh_circuit_node_fixed(const kh_circuit *c, size_t node);
 
 /* Conductance (siemens) of resistor `element`; must be finite and > 0. */
-kh_status kh_circuit_set_conductance(kh_context *ctx, kh_circuit *c, size_t element, double g);
-double kh_circuit_conductance(const kh_circuit *c, size_t element);
+KH_API kh_status kh_circuit_set_conductance(kh_context *ctx, kh_circuit *c, size_t element,
+                                            double g);
+KH_API double kh_circuit_conductance(const kh_circuit *c, size_t element);
 /* DC value of voltage or current source `element` (volts or amperes). */
-kh_status kh_circuit_set_source(kh_context *ctx, kh_circuit *c, size_t element, double value);
-double kh_circuit_source(const kh_circuit *c, size_t element);
+KH_API kh_status kh_circuit_set_source(kh_context *ctx, kh_circuit *c, size_t element,
+                                       double value);
+KH_API double kh_circuit_source(const kh_circuit *c, size_t element);
 /* Sets several sources at once (input features): one update of the node offsets instead of one
  * per source. Nothing changes when a value is invalid. */
-kh_status kh_circuit_set_sources(kh_context *ctx, kh_circuit *c, size_t count,
-                                 const size_t *elements, const double *values);
+KH_API kh_status kh_circuit_set_sources(kh_context *ctx, kh_circuit *c, size_t count,
+                                        const size_t *elements, const double *values);
 /* Nudges the read-outs (.output) toward targets: adds beta/2 sum_k (v_k - targets[k])^2 to the
  * co-content, i.e. injects the current -beta (v_k - targets[k]) into each output, as
  * equilibrium propagation's nudged phase does. beta = 0 switches it off (targets may be NULL:
  * keep the last ones). A negative beta subtracts conductance and can make the problem
  * non-convex; the solver then reports a non-positive-definite matrix. */
-kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta, const double *targets);
-double kh_circuit_nudge(const kh_circuit *c);
+KH_API kh_status kh_circuit_set_nudge(kh_context *ctx, kh_circuit *c, double beta,
+                                      const double *targets);
+KH_API double kh_circuit_nudge(const kh_circuit *c);
 /* The weight of an element's term in the energy the solver minimizes: 1 without amplifiers;
  * with bidirectional amplifiers, A^2 per amplifier stage between the element and the
  * read-outs (.output), whose weight is 1 (docs/algorithms.md). dE/dtheta of a trainable
  * element carries this factor, and the nudge stays the physical current -beta (v - y). */
-double kh_circuit_element_weight(const kh_circuit *c, size_t element);
+KH_API double kh_circuit_element_weight(const kh_circuit *c, size_t element);
 
 /* Nodes with no DC path to ground in islands that no current can enter (only resistors,
  * capacitors, inductors and 0 A current sources touch them): held at 0 V, as ngspice's GMIN
  * holds them. Returns how many, and the first's node index in *first (may be NULL). Any other
  * floating node is an input error of kh_circuit_new. */
-size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first);
+KH_API size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first);
 
 /* Element currents at node voltages `voltages` (a solve's answer): current[element] for every
  * element, flowing from its positive node through it to its negative node (ngspice's i(name):
@@ -64,8 +67,8 @@ size_t kh_circuit_floating_nodes(const kh_circuit *c, size_t *first);
  * ideal diodes get what their nodes leave unbalanced (a loop of them is refused, KH_ERR_USAGE);
  * capacitors 0. Circuits with amplifiers get theirs from general Newton started at the answer
  * (kirchhoff/general.h; with ideal diodes too, refused). */
-kh_status kh_circuit_currents(kh_context *ctx, const kh_circuit *c, const double *voltages,
-                              double *current);
+KH_API kh_status kh_circuit_currents(kh_context *ctx, const kh_circuit *c, const double *voltages,
+                                     double *current);
 
 #ifdef __cplusplus
 }

@@ -14,25 +14,31 @@ typedef struct kh_dataset kh_dataset;
 /* A CSV file, an IDX images or labels file (with the other file of its pair beside it), or an
  * IDX folder's training set (train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]);
  * with test = 1, the folder's t10k-* files instead. */
-kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test);
-void kh_dataset_free(kh_dataset *d);
+KH_API kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test);
+/* A data set from arrays in memory, copied: x holds count rows of `features` values (row-major),
+ * labels one class per sample. name says where the samples came from, in messages (NULL:
+ * "arrays"). Every feature must be finite; there must be at least one sample and one feature. */
+KH_API kh_status kh_dataset_from_arrays(kh_context *ctx, kh_dataset **out, const char *name,
+                                        const double *x, const unsigned *labels, size_t count,
+                                        size_t features);
+KH_API void kh_dataset_free(kh_dataset *d);
 /* Where the samples came from (the path, with " (t10k set)" and the like), for messages. */
-const char *kh_dataset_name(const kh_dataset *d);
-size_t kh_dataset_count(const kh_dataset *d);
-size_t kh_dataset_features(const kh_dataset *d);
-size_t kh_dataset_classes(const kh_dataset *d); /* largest label + 1 */
-int kh_dataset_is_images(const kh_dataset *d);  /* IDX: pixel values 0..255 */
+KH_API const char *kh_dataset_name(const kh_dataset *d);
+KH_API size_t kh_dataset_count(const kh_dataset *d);
+KH_API size_t kh_dataset_features(const kh_dataset *d);
+KH_API size_t kh_dataset_classes(const kh_dataset *d); /* largest label + 1 */
+KH_API int kh_dataset_is_images(const kh_dataset *d);  /* IDX: pixel values 0..255 */
 /* "IDX", "CSV with a header line" or "CSV without a header", for messages. */
-const char *kh_dataset_format(const kh_dataset *d);
+KH_API const char *kh_dataset_format(const kh_dataset *d);
 /* A 64-bit hash of the samples and labels in order (FNV-1a over their bytes): --resume checks
  * that a run continues on the data it started with. */
-uint64_t kh_dataset_fingerprint(const kh_dataset *d);
-const double *kh_dataset_sample(const kh_dataset *d, size_t i);
-unsigned kh_dataset_label(const kh_dataset *d, size_t i);
+KH_API uint64_t kh_dataset_fingerprint(const kh_dataset *d);
+KH_API const double *kh_dataset_sample(const kh_dataset *d, size_t i);
+KH_API unsigned kh_dataset_label(const kh_dataset *d, size_t i);
 /* Splits off a seeded random `fraction` of d as a held-out set: *held gets those samples, d
  * keeps the rest (order otherwise kept). */
-kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint64_t seed,
-                           kh_dataset **held);
+KH_API kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint64_t seed,
+                                  kh_dataset **held);
 /* Scaling of features to input voltages, fitted on a training set and applied to any set with
  * the same features: standardize (x - mean) / std per feature (std 0: x - mean), or divide by
  * 255 (images, as Scellier's reference does). */
@@ -42,9 +48,10 @@ typedef struct {
   size_t features;
   double *mean, *inv_std; /* standardize only */
 } kh_scaler;
-kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind, const kh_dataset *train);
-kh_status kh_scaler_apply(kh_context *ctx, const kh_scaler *s, kh_dataset *d);
-void kh_scaler_release(kh_scaler *s);
+KH_API kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind,
+                               const kh_dataset *train);
+KH_API kh_status kh_scaler_apply(kh_context *ctx, const kh_scaler *s, kh_dataset *d);
+KH_API void kh_scaler_release(kh_scaler *s);
 #ifdef __cplusplus
 }
 #endif

@@ -18,12 +18,12 @@ extern "C" {
  * iterations, factorizations and the certificate's residuals. Resistors, sources, inductors
  * (shorts), capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H; ideal diodes
  * are refused (they need the projected solver). */
-kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
-                        const double *guess, double *voltages, double *currents,
-                        kh_solve_stats *stats);
+KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
+                               const double *guess, double *voltages, double *currents,
+                               kh_solve_stats *stats);
 /* ngspice's .op of nl as parsed (libngspice, loaded on first use): the cross-check for circuits
  * kh_circuit_new refuses. voltages: ground included. */
-kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);
+KH_API kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);
 #ifdef __cplusplus
 }
 #endif

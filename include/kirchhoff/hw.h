@@ -22,10 +22,11 @@ typedef struct {
  * gmax must be finite when quantizing or sticking devices on). hardware_aware = 1: the training
  * phases run on the device's conductances while the optimizer keeps its own continuous copy
  * (straight-through); 0: training is ideal and only evaluation sees the device. */
-kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, int hardware_aware);
+KH_API kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o,
+                              int hardware_aware);
 /* What the device stores for conductance g of device `index` at write number `write`. */
-double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uint64_t index,
-                 uint64_t write);
+KH_API double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uint64_t index,
+                        uint64_t write);
 #ifdef __cplusplus
 }
 #endif

@@ -29,16 +29,16 @@ typedef enum { KH_PRECISION_DOUBLE, KH_PRECISION_SINGLE } kh_precision;
  * the reason (amplifiers, Shockley diodes, a resistor skipping a layer, ...). The circuit's
  * element values are read now; later changes go through kh_layered_set_params. c must outlive
  * the handle. rows: the most samples one solve takes (the handle allocates for that once). */
-kh_status kh_layered_new(kh_context *ctx, kh_layered **out, const kh_circuit *c,
-                         kh_precision precision, size_t rows);
-void kh_layered_free(kh_layered *lay);
-size_t kh_layered_depth(const kh_layered *lay);               /* L: node layers are 0..L */
-size_t kh_layered_width(const kh_layered *lay, size_t layer); /* nodes of layer 0..L */
-kh_precision kh_layered_precision(const kh_layered *lay);
+KH_API kh_status kh_layered_new(kh_context *ctx, kh_layered **out, const kh_circuit *c,
+                                kh_precision precision, size_t rows);
+KH_API void kh_layered_free(kh_layered *lay);
+KH_API size_t kh_layered_depth(const kh_layered *lay);               /* L: node layers are 0..L */
+KH_API size_t kh_layered_width(const kh_layered *lay, size_t layer); /* nodes of layer 0..L */
+KH_API kh_precision kh_layered_precision(const kh_layered *lay);
 /* The trainable parameters in .train order (conductances and currents, as kh_model has them). */
-size_t kh_layered_param_count(const kh_layered *lay);
-kh_status kh_layered_set_params(kh_context *ctx, kh_layered *lay, const double *theta);
-void kh_layered_get_params(const kh_layered *lay, double *theta);
+KH_API size_t kh_layered_param_count(const kh_layered *lay);
+KH_API kh_status kh_layered_set_params(kh_context *ctx, kh_layered *lay, const double *theta);
+KH_API void kh_layered_get_params(const kh_layered *lay, double *theta);
 
 typedef struct {
   unsigned sweeps;          /* sweeps done (one sweep: the odd layers, then the even ones) */
@@ -55,9 +55,9 @@ typedef struct {
  * with tol = 0, exactly max_sweeps sweeps; not converging within max_sweeps when tol > 0 is
  * KH_ERR_NUMERIC. voltages: rows x node_count (netlist nodes, ground and fixed nodes
  * included), may be NULL (the handle keeps its own state for warm starts). */
-kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
-                           double beta, const double *targets, unsigned max_sweeps, double tol,
-                           int warm, double *voltages, kh_layered_stats *stats);
+KH_API kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                                  double beta, const double *targets, unsigned max_sweeps,
+                                  double tol, int warm, double *voltages, kh_layered_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -13,27 +13,27 @@ extern "C" {
 #endif
 typedef struct kh_model kh_model;
 /* The netlist needs .input, .output and .train cards, and must outlive the model. */
-kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl);
-void kh_model_free(kh_model *m);
-size_t kh_model_input_count(const kh_model *m);  /* features */
-size_t kh_model_output_count(const kh_model *m); /* read-outs */
-size_t kh_model_param_count(const kh_model *m);  /* trainable parameters, .train order */
-const kh_netlist *kh_model_netlist(const kh_model *m);
-kh_solver *kh_model_solver(kh_model *m);
+KH_API kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl);
+KH_API void kh_model_free(kh_model *m);
+KH_API size_t kh_model_input_count(const kh_model *m);  /* features */
+KH_API size_t kh_model_output_count(const kh_model *m); /* read-outs */
+KH_API size_t kh_model_param_count(const kh_model *m);  /* trainable parameters, .train order */
+KH_API const kh_netlist *kh_model_netlist(const kh_model *m);
+KH_API kh_solver *kh_model_solver(kh_model *m);
 /* Parameter i: a conductance (siemens) or a current (amperes), its name and its layer (from the
  * generator's names r<l>_... and i<l>_...; 1 for any other name). */
-int kh_model_param_is_conductance(const kh_model *m, size_t i);
-const char *kh_model_param_name(const kh_model *m, size_t i);
-unsigned kh_model_param_layer(const kh_model *m, size_t i);
+KH_API int kh_model_param_is_conductance(const kh_model *m, size_t i);
+KH_API const char *kh_model_param_name(const kh_model *m, size_t i);
+KH_API unsigned kh_model_param_layer(const kh_model *m, size_t i);
 /* Conductance bounds from .bounds (default 0 < g < inf). */
-void kh_model_bounds(const kh_model *m, double *gmin, double *gmax);
-void kh_model_get_params(const kh_model *m, double *theta);
+KH_API void kh_model_bounds(const kh_model *m, double *gmin, double *gmax);
+KH_API void kh_model_get_params(const kh_model *m, double *theta);
 /* Conductances must lie in (0, inf) and be finite; currents finite. */
-kh_status kh_model_set_params(kh_context *ctx, kh_model *m, const double *theta);
+KH_API kh_status kh_model_set_params(kh_context *ctx, kh_model *m, const double *theta);
 /* Drives the inputs with features x (times the input gain; pairs get +- gain x). */
-kh_status kh_model_set_input(kh_context *ctx, kh_model *m, const double *x);
+KH_API kh_status kh_model_set_input(kh_context *ctx, kh_model *m, const double *x);
 /* Free phase: solves at beta = 0 and reads the outputs (kh_model_output_count values). */
-kh_status kh_model_predict(kh_context *ctx, kh_model *m, double *outputs);
+KH_API kh_status kh_model_predict(kh_context *ctx, kh_model *m, double *outputs);
 
 /* Gradient estimators of the loss L = 1/2 |outputs - target|^2 with respect to the parameters. */
 typedef enum {
@@ -51,8 +51,8 @@ typedef enum {
 } kh_estimator;
 /* By name: exact, plus, minus, centered, forward2..forward5, holomorphic (or holo), oscillating
  * (or osc). Returns -1 for an unknown name. */
-int kh_estimator_from_name(const char *name);
-const char *kh_estimator_name(kh_estimator e);
+KH_API int kh_estimator_from_name(const char *name);
+KH_API const char *kh_estimator_name(kh_estimator e);
 typedef struct {
   double loss;         /* L at the free equilibrium */
   double *outputs;     /* free-phase outputs, if not NULL */
@@ -66,13 +66,13 @@ typedef struct {
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free
  * phase warm-starts from this sample's free state. */
-kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
-                            const double *target, double *grad, kh_grad_info *info);
+KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
+                                   const double *target, double *grad, kh_grad_info *info);
 /* Points N >= 2 of the holomorphic estimator (default 4; N = 2 is the centered estimator):
  * Re( 1/(N |beta|) sum_k e^(-2 pi i k/N) dE/dtheta(v_k) ) at the equilibria v_k of the complex
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
  * factorization (kh_solver_nudge_complex: linear and ideal-diode circuits). */
-kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
+KH_API kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
 /* Where the holomorphic estimator's N points lie (docs/algorithms.md, "The slit contour").
  * KH_CONTOUR_CIRCLE (default): beta_k = |beta| e^(2 pi i k/N), as above; |beta| must stay below
  * kh_solver_nudge_radius R where the response is rational (kh_solver_nudge_rational), and the
@@ -88,25 +88,25 @@ kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned
  * beta(rho) = 4 R rho / (1 - rho)^2 (8 R at rho = 0.5), where an ideal diode will often switch:
  * the slit contour is meant for the continuation of the free phase's active set (not strict). */
 typedef enum { KH_CONTOUR_CIRCLE, KH_CONTOUR_SLIT } kh_contour;
-kh_status kh_model_set_holomorphic_contour(kh_context *ctx, kh_model *m, kh_contour contour);
-const char *kh_contour_name(kh_contour contour);
+KH_API kh_status kh_model_set_holomorphic_contour(kh_context *ctx, kh_model *m, kh_contour contour);
+KH_API const char *kh_contour_name(kh_contour contour);
 /* Read noise: every node voltage an estimator measures (free and nudged phases; for complex
  * nudges the real and imaginary parts alike) gets independent Gaussian noise of standard
  * deviation sigma_volts. Measured are the nodes the circuit solves for: ground and the nodes
  * sources fix are set, not read, and stay exact. The draws come from a generator seeded with
  * `seed` (set it per sample for results that do not depend on threads). sigma_volts = 0 switches it
  * off. The exact gradient and kh_model_predict stay noise-free. */
-void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
+KH_API void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
 /* strict (the default): a clamp that would switch within |beta| (holomorphic) or during the
  * oscillation (oscillating, native) is an error. Not strict: the free phase's active set is
  * continued (the gradient is the derivative at beta = 0, which that continuation gives exactly)
  * and kh_grad_info.frozen says so. */
-void kh_model_set_holomorphic_strict(kh_model *m, int strict);
+KH_API void kh_model_set_holomorphic_strict(kh_model *m, int strict);
 /* relative = 1: every estimator but the exact one reads beta as a fraction of each sample's
  * kh_solver_nudge_radius (the outputs' smallest effective conductance, G_out), so that the
  * nudge stays as strong relative to the circuit as conductances change in training (the
  * holomorphic error falls like (beta / G_out)^N). */
-void kh_model_set_beta_relative(kh_model *m, int relative);
+KH_API void kh_model_set_beta_relative(kh_model *m, int relative);
 /* The oscillating estimator: the circuit runs kh_solver_oscillate's dynamics (o: period,
  * periods, settling, steps, node capacitance) with the nudge beta(t) = |beta| cos(2 pi t / T);
  * each parameter's dE/dtheta(v(t)) (1/2 dv^2 for a conductance, as the other estimators) is
@@ -118,14 +118,14 @@ void kh_model_set_beta_relative(kh_model *m, int relative);
  * alone, is biased O(|beta|^2) like the centered estimator. backend: "native" (default) or
  * "ngspice" (the same oscillation in ngspice's .tran, for checking). Read noise applies to every
  * measured step. */
-kh_status kh_model_set_oscillation(kh_context *ctx, kh_model *m, const kh_oscillation *o,
-                                   unsigned harmonics, const char *backend);
+KH_API kh_status kh_model_set_oscillation(kh_context *ctx, kh_model *m, const kh_oscillation *o,
+                                          unsigned harmonics, const char *backend);
 /* Largest layer number of any parameter (kh_model_param_layer). */
-unsigned kh_model_layer_count(const kh_model *m);
+KH_API unsigned kh_model_layer_count(const kh_model *m);
 /* Per layer l (index l - 1): cosine similarity of estimate and reference over the layer's
  * parameters, and |estimate - reference| / |reference| (Euclidean norms). */
-void kh_grad_compare(const kh_model *m, const double *estimate, const double *reference,
-                     double *cosine, double *relative_error);
+KH_API void kh_grad_compare(const kh_model *m, const double *estimate, const double *reference,
+                            double *cosine, double *relative_error);
 #ifdef __cplusplus
 }
 #endif

@@ -35,9 +35,9 @@ typedef struct {
 #define KH_NETGEN_OPTIONS_INIT                                                                     \
   { KH_NETGEN_OPTIONS_VERSION, {0}, 0, 1.0, 1.0, 0.0, 0.0, 1e-9, INFINITY, 0.0, 0.0, 0, 0, {0}, 1 }
 /* Parses "784-100-10" into o->layers. */
-kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch);
+KH_API kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch);
 /* Writes the network as a netlist (parseable by kirchhoff and by ngspice). */
-kh_status kh_netgen_write(kh_context *ctx, const kh_netgen_options *o, FILE *out);
+KH_API kh_status kh_netgen_write(kh_context *ctx, const kh_netgen_options *o, FILE *out);
 #ifdef __cplusplus
 }
 #endif

@@ -44,37 +44,37 @@ typedef struct {
 } kh_output;
 
 /* Parses a netlist file; `.include` paths are relative to the including file. */
-kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path);
+KH_API kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path);
 /* Parses netlist text; `name` is used in messages; `.include` is relative to the working dir. */
-kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
-                                  const char *name);
-void kh_netlist_free(kh_netlist *nl);
+KH_API kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
+                                         const char *name);
+KH_API void kh_netlist_free(kh_netlist *nl);
 
-const char *kh_netlist_title(const kh_netlist *nl);
+KH_API const char *kh_netlist_title(const kh_netlist *nl);
 /* Nodes, ground (index 0, named "0") included. */
-size_t kh_netlist_node_count(const kh_netlist *nl);
-const char *kh_netlist_node_name(const kh_netlist *nl, size_t node);
+KH_API size_t kh_netlist_node_count(const kh_netlist *nl);
+KH_API const char *kh_netlist_node_name(const kh_netlist *nl, size_t node);
 /* Index of a node by (case-insensitive) name, or (size_t)-1. "gnd" is ground. */
-size_t kh_netlist_find_node(const kh_netlist *nl, const char *name);
+KH_API size_t kh_netlist_find_node(const kh_netlist *nl, const char *name);
 
-size_t kh_netlist_element_count(const kh_netlist *nl);
-kh_element kh_netlist_element(const kh_netlist *nl, size_t index);
+KH_API size_t kh_netlist_element_count(const kh_netlist *nl);
+KH_API kh_element kh_netlist_element(const kh_netlist *nl, size_t index);
 /* Index of an element by (case-insensitive) flattened name, or (size_t)-1. */
-size_t kh_netlist_find_element(const kh_netlist *nl, const char *name);
+KH_API size_t kh_netlist_find_element(const kh_netlist *nl, const char *name);
 
 /* Looks up parameter `param` of model `model` (as written in .model). Returns 1 and sets *value
  * if given there, 0 otherwise. */
-int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *param,
-                           double *value);
+KH_API int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *param,
+                                  double *value);
 /* Value of `.options name=value`, if given; returns 1 when found. */
-int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
+KH_API int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
 
 /* The circuit temperature in kelvins: `.temp` or `.options temp=` (degrees Celsius, 27 by
  * default, as in ngspice). */
-double kh_netlist_temperature(const kh_netlist *nl);
+KH_API double kh_netlist_temperature(const kh_netlist *nl);
 /* The temperature a model's parameters were measured at, in kelvins: its TNOM, else `.options
  * tnom=`, else 27 degrees Celsius. model may be NULL. */
-double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
+KH_API double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
 /* A diode instance as ngspice 39 reads it: area (positional or area=, else the model's AREA,
  * else 1), multiplier m=, its temperature in kelvins (temp=, else the circuit's plus dtemp=) and
  * its perimeter factor (pj=, else the model's PJ, else 0). An instance with w= or l= defaults to
@@ -84,22 +84,22 @@ double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
 typedef struct {
   double area, m, dtemp, temperature, pj;
 } kh_diode_instance;
-kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element);
+KH_API kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element);
 
 /* Learning cards. */
-size_t kh_netlist_input_count(const kh_netlist *nl);
+KH_API size_t kh_netlist_input_count(const kh_netlist *nl);
 /* Feature i drives source `source` with gain * x and, for a pair, source `negated` with
  * -gain * x (else negated is (size_t)-1). Element indices of V or I sources. */
 typedef struct {
   size_t source, negated;
 } kh_input;
-kh_input kh_netlist_input(const kh_netlist *nl, size_t i);
+KH_API kh_input kh_netlist_input(const kh_netlist *nl, size_t i);
 /* The input gain from `.input gain=A` (1 when not given). */
-double kh_netlist_input_gain(const kh_netlist *nl);
-size_t kh_netlist_output_count(const kh_netlist *nl);
-kh_output kh_netlist_output(const kh_netlist *nl, size_t i);
-size_t kh_netlist_trainable_count(const kh_netlist *nl);
-size_t kh_netlist_trainable(const kh_netlist *nl, size_t i); /* element index of an R or I */
+KH_API double kh_netlist_input_gain(const kh_netlist *nl);
+KH_API size_t kh_netlist_output_count(const kh_netlist *nl);
+KH_API kh_output kh_netlist_output(const kh_netlist *nl, size_t i);
+KH_API size_t kh_netlist_trainable_count(const kh_netlist *nl);
+KH_API size_t kh_netlist_trainable(const kh_netlist *nl, size_t i); /* element index of an R or I */
 /* Feature scaling from `.scale` (written by `kirchhoff export`): how raw data become the x that
  * .input multiplies by its gain. */
 typedef enum {
@@ -108,10 +108,10 @@ typedef enum {
   KH_NETLIST_SCALE_PIXELS,     /* x = raw / 255 */
   KH_NETLIST_SCALE_STANDARDIZE /* x = (raw - mean) * inv_std, per feature */
 } kh_netlist_scale_kind;
-kh_netlist_scale_kind kh_netlist_scale(const kh_netlist *nl, size_t *count, const double **mean,
-                                       const double **inv_std);
+KH_API kh_netlist_scale_kind kh_netlist_scale(const kh_netlist *nl, size_t *count,
+                                              const double **mean, const double **inv_std);
 /* Conductance bounds from `.bounds`; returns 1 if the netlist has the card. */
-int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
+KH_API int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax);
 
 /* Bidirectional amplifiers (Kendall et al. 2020): E drives `out` with gain * v(in), a 0 V
  * source `sense` from `out` carries its output current i, and F draws i / gain out of `in`:
@@ -125,23 +125,24 @@ typedef struct {
   size_t in, out;           /* nodes */
   double gain;              /* A */
 } kh_amplifier;
-size_t kh_netlist_amplifier_count(const kh_netlist *nl);
-kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
+KH_API size_t kh_netlist_amplifier_count(const kh_netlist *nl);
+KH_API kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
 /* Controlled sources that are not half of an amplifier (lone E or F, every G and H), and diodes
  * whose current no co-content describes (kh_netlist_diode_general_reason): only kirchhoff op's
  * general Newton path (kh_general_op) solves circuits that have them. The count, and the first
  * one's element index ((size_t)-1: none). */
-size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
+KH_API size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
 /* Why diode `element`'s current has no co-content (IKR, ISR, IKF over NS or tunnelling), as a
  * sentence; NULL when it has one, or for another element. *monotone (if not NULL): 1 when its
  * current still never decreases with its voltage (so it cannot make the operating point
  * ambiguous), 0 when it steps or falls (IKR, ISR). */
-const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element, int *monotone);
+KH_API const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element,
+                                                   int *monotone);
 /* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or
  * the controlling voltage source's element index (F, H; nodes 0). Returns 0, or -1 for another
  * kind. */
-int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
-                       size_t *source);
+KH_API int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
+                              size_t *source);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
  * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
  * card is. */
@@ -149,13 +150,13 @@ typedef struct {
   const char *source;
   double start, stop, step;
 } kh_dc_sweep;
-size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file, unsigned *line,
-                     unsigned *col);
+KH_API size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const char **file,
+                            unsigned *line, unsigned *col);
 
 /* Notes about accepted-but-ignored input (skipped analysis cards, ...), as
  * "file:line:col: note: ...". */
-size_t kh_netlist_note_count(const kh_netlist *nl);
-const char *kh_netlist_note(const kh_netlist *nl, size_t i);
+KH_API size_t kh_netlist_note_count(const kh_netlist *nl);
+KH_API const char *kh_netlist_note(const kh_netlist *nl, size_t i);
 
 typedef enum {
   /* kirchhoff's own text: parses back to exactly this netlist (diode models keep their kh_
@@ -168,17 +169,17 @@ typedef enum {
   KH_WRITE_NGSPICE
 } kh_write_flavor;
 
-kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
-                              kh_write_flavor flavor);
-kh_status kh_netlist_write_string_as(kh_context *ctx, const kh_netlist *nl, char **text,
+KH_API kh_status kh_netlist_write_as(kh_context *ctx, const kh_netlist *nl, FILE *out,
                                      kh_write_flavor flavor);
+KH_API kh_status kh_netlist_write_string_as(kh_context *ctx, const kh_netlist *nl, char **text,
+                                            kh_write_flavor flavor);
 /* The same with element values replaced by values[element] (netlist units: ohms for
  * resistors, volts and amperes for sources; diode areas are kept): a trained or re-driven
  * circuit written out. */
-kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *out,
-                                  kh_write_flavor flavor, const double *values);
-kh_status kh_netlist_write_string_values(kh_context *ctx, const kh_netlist *nl, char **text,
+KH_API kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *out,
                                          kh_write_flavor flavor, const double *values);
+KH_API kh_status kh_netlist_write_string_values(kh_context *ctx, const kh_netlist *nl, char **text,
+                                                kh_write_flavor flavor, const double *values);
 
 /* A trained network for both programs (kirchhoff export): values[element] replace the element
  * values (netlist units; NULL: keep), header (comment lines, each ending in a newline) follows
@@ -193,13 +194,13 @@ typedef struct {
   size_t scale_count;
   const double *scale_mean, *scale_inv_std;
 } kh_export_options;
-kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
-                            const kh_export_options *o);
+KH_API kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
+                                   const kh_export_options *o);
 /* Writes the (flattened) circuit as a netlist ngspice accepts; learning cards are written in
  * their `*kh ` comment form, numbers with 17 significant digits, so parsing the text gives
  * back the same circuit. The caller frees *text with free(). */
-kh_status kh_netlist_write_string(kh_context *ctx, const kh_netlist *nl, char **text);
-kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out);
+KH_API kh_status kh_netlist_write_string(kh_context *ctx, const kh_netlist *nl, char **text);
+KH_API kh_status kh_netlist_write(kh_context *ctx, const kh_netlist *nl, FILE *out);
 
 #ifdef __cplusplus
 }

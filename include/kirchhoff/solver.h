@@ -32,23 +32,25 @@ typedef struct {
 } kh_solve_stats;
 
 /* backend: "native" or "ngspice". The circuit must outlive the solver. */
-kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const char *backend);
-void kh_solver_free(kh_solver *s);
-const char *kh_solver_name(const kh_solver *s);
+KH_API kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c,
+                               const char *backend);
+KH_API void kh_solver_free(kh_solver *s);
+KH_API const char *kh_solver_name(const kh_solver *s);
 
 /* Solves for the DC operating point. voltages[node] for every netlist node (ground = 0).
  * A result whose KCL residual is not small is a numerical failure, never returned silently. */
-kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_solve_stats *stats);
+KH_API kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages,
+                                 kh_solve_stats *stats);
 
 /* Statistics of the last solve (as kh_solver_solve returned them). */
-void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats);
+KH_API void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats);
 /* The adjoint of the last solve, for exact gradients: solves H lambda = rhs, where H is the
  * Hessian of the co-content at the solution just found (the Laplacian plus the smooth diodes'
  * conductances; nodes held by ideal diodes are fixed and get lambda = 0). rhs and lambda are per
  * netlist node; nodes that sources fix get lambda = 0. Reuses the solve's factorization (native
  * backend only). Call it before anything changes the circuit. */
-kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
-                            double *node_lambda);
+KH_API kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
+                                   double *node_lambda);
 /* Holomorphic EP: the nudged equilibria at complex nudges beta_q (pairs re, im), continued
  * analytically from the last solve, which must be the free phase (beta = 0) with the same
  * parameters, using its factorization (Woodbury on the outputs' rank-m change). voltages gets
@@ -59,24 +61,25 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
  * beta_q lies on the poles' half-line (kh_solver_nudge_rational). Shockley circuits: complex
  * Newton from the free solution, one KLU factorization per step (counted in the stats). PWL
  * diodes, and ideal diodes mixed with Shockley ones: KH_ERR_USAGE. */
-kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count, const double *beta,
-                                  const double *targets, double *voltages, double lo, double hi);
+KH_API kh_status kh_solver_nudge_complex(kh_context *ctx, kh_solver *s, size_t count,
+                                         const double *beta, const double *targets,
+                                         double *voltages, double lo, double hi);
 /* kh_solver_nudge_complex without the switching check: the continuation of the free phase's active
  * set, which is what dE/dtheta's derivative at beta = 0 (the gradient) is about even where a finite
  * real nudge would switch a clamp. */
-kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
-                                         const double *beta, const double *targets,
-                                         double *voltages);
+KH_API kh_status kh_solver_nudge_complex_frozen(kh_context *ctx, kh_solver *s, size_t count,
+                                                const double *beta, const double *targets,
+                                                double *voltages);
 /* The radius in beta within which the nudged response of the last (free) solve is analytic:
  * 1 / the largest eigenvalue of P^T H^-1 P, the outputs' smallest effective conductance. The
  * holomorphic estimator's error on a circle falls like (|beta| / radius)^N. */
-kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius);
+KH_API kh_status kh_solver_nudge_radius(kh_context *ctx, kh_solver *s, double *radius);
 /* 1 when complex nudges take the Woodbury path (no Shockley or PWL diodes, native backend): the
  * nudged response, with the free phase's active set held, is then a rational function of beta
  * whose poles (-1 / the eigenvalues of P^T H^-1 P) all lie on (-inf, -radius], so it is
  * analytic off that half-line, and nudges there are refused. 0: complex Newton, whose
  * singularities can lie anywhere beyond the radius. */
-int kh_solver_nudge_rational(const kh_solver *s);
+KH_API int kh_solver_nudge_rational(const kh_solver *s);
 /* The oscillating nudge of equilibrium propagation in time: from the free equilibrium of the last
  * solve, the circuit's dynamics  C dv/dt = -(grad E(v) + beta(t) grad_v 1/2 |outputs - targets|^2)
  * with beta(t) = amplitude cos(2 pi t / period): a conductance to each target that oscillates,
@@ -100,7 +103,7 @@ typedef struct {
   { 1e-6, 4, 1, 64, 0.0, 0 }
 /* KH_ERR_USAGE unless period > 0, periods >= 1, steps >= 8 and node_capacitance >= 0, all finite
  * (what every backend and the oscillating estimator need). */
-kh_status kh_oscillation_check(kh_context *ctx, const kh_oscillation *o);
+KH_API kh_status kh_oscillation_check(kh_context *ctx, const kh_oscillation *o);
 /* Receives one time step's node voltages (all netlist nodes); a non-zero return stops the run
  * with KH_ERR_USAGE. */
 typedef int (*kh_oscillation_sample)(void *user, double t, const double *voltages);
@@ -117,16 +120,17 @@ typedef struct {
  * so is an ideal diode that changes state during the run. ngspice: the same circuit with a SIN
  * oscillator and one behavioural current source (B) per output, `.tran` at the given step,
  * interpolated to the same sample times. */
-kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
-                              double amplitude, const double *targets, kh_oscillation_sample sample,
-                              void *user, kh_oscillation_stats *stats);
+KH_API kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
+                                     double amplitude, const double *targets,
+                                     kh_oscillation_sample sample, void *user,
+                                     kh_oscillation_stats *stats);
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL
  * makes the next solve start cold (from 0 V). Saving and restoring it makes runs reproducible
  * bit for bit. */
-int kh_solver_get_warm_start(const kh_solver *s, double *x);
-void kh_solver_set_warm_start(kh_solver *s, const double *x);
+KH_API int kh_solver_get_warm_start(const kh_solver *s, double *x);
+KH_API void kh_solver_set_warm_start(kh_solver *s, const double *x);
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,8 @@
 #ifndef KIRCHHOFF_STATUS_H
 #define KIRCHHOFF_STATUS_H
 
+#include "kirchhoff/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,27 +26,27 @@ typedef enum {
 } kh_status;
 
 /* "KH_ERR_INPUT" etc. */
-const char *kh_status_name(kh_status status);
+KH_API const char *kh_status_name(kh_status status);
 /* A short human description ("input error"). */
-const char *kh_status_text(kh_status status);
+KH_API const char *kh_status_text(kh_status status);
 /* The exit code the command-line tool uses for this status: 0 ok, 1 usage, 2 input,
  * 3 numerical failure, 4 environment (memory, missing backend). */
-int kh_status_exit_code(kh_status status);
+KH_API int kh_status_exit_code(kh_status status);
 
 /* Per-caller error context: holds the message of the last failed call. Not shared between
  * threads; give each thread its own. */
 typedef struct kh_context kh_context;
 
-kh_status kh_context_new(kh_context **out);
-void kh_context_free(kh_context *ctx);
+KH_API kh_status kh_context_new(kh_context **out);
+KH_API void kh_context_free(kh_context *ctx);
 /* Message of the last failure ("file:line:col: message" for input errors); "" if none. */
-const char *kh_last_error(const kh_context *ctx);
+KH_API const char *kh_last_error(const kh_context *ctx);
 /* Status of the last failure recorded in ctx (KH_OK if none since the last clear). */
-kh_status kh_last_status(const kh_context *ctx);
-void kh_clear_error(kh_context *ctx);
+KH_API kh_status kh_last_status(const kh_context *ctx);
+KH_API void kh_clear_error(kh_context *ctx);
 
 /* Library version as "MAJOR.MINOR.PATCH". */
-const char *kh_version(void);
+KH_API const char *kh_version(void);
 
 #ifdef __cplusplus
 }

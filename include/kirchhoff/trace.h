@@ -10,11 +10,11 @@ extern "C" {
 typedef struct kh_trace kh_trace;
 typedef struct {
   const char *netlist_text; /* the network as trained (before training) */
-  const char *command;      /* the command line */
-  const char *data, *test;  /* data paths */
+  const char *command;      /* the command line (NULL: "") */
+  const char *data, *test;  /* data paths, or what the data was (NULL: "") */
   const kh_train_options *options;
   size_t epochs;           /* planned */
-  const kh_scaler *scaler; /* feature scaling fitted on the training set */
+  const kh_scaler *scaler; /* feature scaling fitted on the training set (NULL: none) */
   int mpi_size;            /* processes that trained (mpirun -np); 0 means 1 */
   /* the data the run trains and tests on, after any hold-out split (kh_dataset_fingerprint):
    * --resume refuses other data */
@@ -30,15 +30,16 @@ typedef struct {
 } kh_trace_epoch;
 /* Creates (replaces) the trace: /config and the initial parameters (row 0 of the /params datasets).
  */
-kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
-                          const kh_trace_config *cfg, kh_trainer *t);
+KH_API kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
+                                 const kh_trace_config *cfg, kh_trainer *t);
 /* Appends one epoch: metrics, parameters and the checkpoint; then closes the file again. */
-kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh_trace_epoch *e);
+KH_API kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t,
+                                 const kh_trace_epoch *e);
 /* Reads a trace's netlist text and options back (the caller frees *netlist_text with free()).
  * epochs_done: the last complete epoch. */
-kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
-                               kh_train_options *options, size_t *epochs_planned,
-                               size_t *epochs_done);
+KH_API kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
+                                      kh_train_options *options, size_t *epochs_planned,
+                                      size_t *epochs_done);
 /* What a trace says about the run's data and command line (kh_trace_read_run). */
 typedef struct {
   int has_fingerprints; /* 0: a trace written before kirchhoff recorded them */
@@ -46,11 +47,11 @@ typedef struct {
   size_t train_samples, test_samples;
   char *command; /* the command line that started the run (malloc'ed; "" when absent) */
 } kh_trace_run;
-kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *out);
-void kh_trace_run_release(kh_trace_run *r);
+KH_API kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *out);
+KH_API void kh_trace_run_release(kh_trace_run *r);
 /* Opens an existing trace for appending and restores the trainer from its checkpoint. */
-kh_status kh_trace_resume(kh_context *ctx, kh_trace **out, const char *path, kh_trainer *t);
-void kh_trace_free(kh_trace *tr);
+KH_API kh_status kh_trace_resume(kh_context *ctx, kh_trace **out, const char *path, kh_trainer *t);
+KH_API void kh_trace_free(kh_trace *tr);
 /* What `kirchhoff export` needs from a trace: the network, the parameters after one epoch (in
  * .train order, conductances and currents apart) and the feature scaling. */
 typedef struct {
@@ -63,12 +64,22 @@ typedef struct {
   size_t features;
   double test_error; /* /metrics/test_error of that epoch (NaN for epoch 0) */
 } kh_trace_snapshot;
+/* A run's learning curves, one value per epoch done (index e - 1 for epoch e): the means over
+ * the epoch's training samples (free phase), the test set's after the epoch, the epoch's
+ * seconds and the nudge strength it used. Arrays are malloc'ed (kh_trace_metrics_release). */
+typedef struct {
+  size_t epochs;
+  double *train_loss, *train_error, *test_loss, *test_error, *seconds, *beta;
+} kh_trace_metrics;
+KH_API kh_status kh_trace_read_metrics(kh_context *ctx, const char *path, kh_trace_metrics *out);
+KH_API void kh_trace_metrics_release(kh_trace_metrics *m);
+
 /* 1 when path is an HDF5 file with the /config group and version kirchhoff train writes. */
-int kh_trace_recognize(const char *path);
+KH_API int kh_trace_recognize(const char *path);
 /* epoch < 0: the last one. */
-kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
-                                 kh_trace_snapshot *s);
-void kh_trace_snapshot_release(kh_trace_snapshot *s);
+KH_API kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
+                                        kh_trace_snapshot *s);
+KH_API void kh_trace_snapshot_release(kh_trace_snapshot *s);
 #ifdef __cplusplus
 }
 #endif

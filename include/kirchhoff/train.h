@@ -78,12 +78,13 @@ typedef struct {
                                          * holomorphic estimator continued their active set) */
 } kh_epoch_report;
 /* The trainer keeps its own models (one per thread) built from nl, which must outlive it. */
-kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,
-                         const kh_train_options *o, const kh_dataset *train);
-void kh_trainer_free(kh_trainer *t);
-kh_model *kh_trainer_model(kh_trainer *t); /* the first worker's model: holds the parameters */
+KH_API kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,
+                                const kh_train_options *o, const kh_dataset *train);
+KH_API void kh_trainer_free(kh_trainer *t);
+KH_API kh_model *
+kh_trainer_model(kh_trainer *t); /* the first worker's model: holds the parameters */
 /* One pass over the training set in a seeded random order. */
-kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *report);
+KH_API kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *report);
 /* Data-parallel training over several processes (docs/scaling.md): each minibatch and each
  * evaluated data set is split into `size` contiguous shares, this process solves share `rank`,
  * and `sum` adds the partial sums across the processes (in place, every process getting the
@@ -101,24 +102,25 @@ typedef struct {
   kh_status (*gather)(void *state, const void *mine, void *all, const size_t *bytes);
   void *state;
 } kh_partition;
-kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p);
+KH_API kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p);
 /* Whether d fits the network: its features are the inputs, its classes at most the outputs
  * (an error naming d otherwise). Evaluation checks this too; callers check before writing. */
-kh_status kh_trainer_check_data(kh_context *ctx, const kh_trainer *t, const kh_dataset *d);
+KH_API kh_status kh_trainer_check_data(kh_context *ctx, const kh_trainer *t, const kh_dataset *d);
 /* Mean loss and error fraction over d (free phases only). */
-kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d, double *loss,
-                              double *error);
+KH_API kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *d,
+                                     double *loss, double *error);
 /* A device model (hw/ implements one): fills device[i] with what the hardware holds for the
  * requested parameters theta (conductances and currents, .train order); `write` counts the
  * calls, so that per-write noise is reproducible. */
 typedef void (*kh_device_map)(void *state, const kh_model *m, const double *theta, double *device,
                               uint64_t write);
 /* hardware_aware = 1: training phases see the device too; evaluation always does. */
-void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, int hardware_aware);
+KH_API void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state,
+                                  int hardware_aware);
 /* Hands the trainer an allocation (kh_malloc'ed) to free with it. */
-void kh_trainer_own(kh_trainer *t, void *allocation);
+KH_API void kh_trainer_own(kh_trainer *t, void *allocation);
 /* Target vector of a class (kh_model_output_count values). */
-void kh_trainer_target(const kh_trainer *t, unsigned label, double *target);
+KH_API void kh_trainer_target(const kh_trainer *t, unsigned label, double *target);
 /* Everything a bitwise resume needs, as flat arrays (sizes from kh_trainer_state_sizes):
  * parameters, optimizer moments, and the random-number state and counters. */
 typedef struct {
@@ -127,8 +129,8 @@ typedef struct {
   double lr_scale;
   double *theta, *moment1, *moment2; /* param_count each */
 } kh_trainer_state;
-void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s); /* pointers into t */
-kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_state *s);
+KH_API void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s); /* pointers into t */
+KH_API kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_state *s);
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,80 @@
+/* The library API a program uses without the CLI: data sets from arrays in memory, and a run's
+ * learning curves read back from its trace (kh_trace_read_metrics) equal to what each epoch
+ * reported. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+Test(library, data_sets_from_arrays_are_copies_with_their_shape) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  double x[] = {1, 2, 3, 4, 5, 6};
+  unsigned y[] = {0, 3, 1};
+  kh_dataset *d = NULL;
+  cr_assert_eq(kh_dataset_from_arrays(ctx, &d, NULL, x, y, 3, 2), KH_OK, "%s", kh_last_error(ctx));
+  x[0] = 99; /* a copy: the caller's array may change or go */
+  cr_expect_eq(kh_dataset_count(d), 3);
+  cr_expect_eq(kh_dataset_features(d), 2);
+  cr_expect_eq(kh_dataset_classes(d), 4);
+  cr_expect_eq(kh_dataset_sample(d, 0)[0], 1.0);
+  cr_expect_eq(kh_dataset_sample(d, 2)[1], 6.0);
+  cr_expect_eq(kh_dataset_label(d, 1), 3u);
+  cr_expect_str_eq(kh_dataset_name(d), "arrays");
+  kh_dataset_free(d);
+  x[3] = NAN;
+  cr_expect_eq(kh_dataset_from_arrays(ctx, &d, "mine", x, y, 3, 2), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "mine: feature 1 of sample 1 is nan"), "%s",
+            kh_last_error(ctx));
+  cr_expect_null(d);
+  cr_expect_eq(kh_dataset_from_arrays(ctx, &d, "mine", x, y, 0, 2), KH_ERR_USAGE);
+  kh_context_free(ctx);
+}
+
+Test(library, learning_curves_read_back_from_the_trace) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  char *csv = strdup(kh_test_blobs_csv("blobs.csv", 60, 2, 3)); /* its buffer is reused */
+  kh_dataset *train = NULL;
+  cr_assert_eq(kh_dataset_load(ctx, &train, csv, 0), KH_OK, "%s", kh_last_error(ctx));
+  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
+  char *text = kh_test_netgen(&no, "3-4-2");
+  kh_netlist *nl = kh_test_parse(text);
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  kh_trainer *t = NULL;
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, train), KH_OK, "%s", kh_last_error(ctx));
+  const char *path = kh_test_write_temp("curves.h5", "");
+  kh_trace_config cfg = {.netlist_text = text, .options = &o, .epochs = 3}; /* the rest left out */
+  kh_trace *tr = NULL;
+  cr_assert_eq(kh_trace_create(ctx, &tr, path, &cfg, t), KH_OK, "%s", kh_last_error(ctx));
+  kh_epoch_report reports[3];
+  for (int e = 0; e < 3; e++) {
+    kh_trace_epoch row = {.report = &reports[e], .beta = o.beta, .test_loss = e, .test_error = NAN};
+    cr_assert_eq(kh_trainer_epoch(ctx, t, &reports[e]), KH_OK, "%s", kh_last_error(ctx));
+    cr_assert_eq(kh_trace_append(ctx, tr, t, &row), KH_OK, "%s", kh_last_error(ctx));
+  }
+  kh_trace_free(tr);
+  kh_trace_metrics m;
+  cr_assert_eq(kh_trace_read_metrics(ctx, path, &m), KH_OK, "%s", kh_last_error(ctx));
+  cr_expect_eq(m.epochs, 3);
+  for (int e = 0; e < 3; e++) {
+    cr_expect_eq(m.train_loss[e], reports[e].train_loss);
+    cr_expect_eq(m.train_error[e], reports[e].train_error);
+    cr_expect_eq(m.seconds[e], reports[e].seconds);
+    cr_expect_eq(m.test_loss[e], e);
+    cr_expect(isnan(m.test_error[e]));
+    cr_expect_eq(m.beta[e], o.beta);
+  }
+  kh_trace_metrics_release(&m);
+  cr_expect_null(m.train_loss);
+  /* not a trace: an error that names the file */
+  cr_expect_eq(kh_trace_read_metrics(ctx, csv, &m), KH_ERR_IO);
+  cr_expect(strstr(kh_last_error(ctx), "blobs.csv"), "%s", kh_last_error(ctx));
+  kh_trainer_free(t);
+  kh_netlist_free(nl);
+  kh_dataset_free(train);
+  free(text), free(csv);
+  kh_context_free(ctx);
+}
