@@ -62,8 +62,8 @@ kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, i
   if ((o->bits || o->stuck_rate > 0) && !isfinite(s->gmax)) {
     kh_free(s);
     return kh_fail(ctx, KH_ERR_USAGE,
-                   "quantized or stuck devices need an upper conductance bound (.bounds gmax=, "
-                   "or --gmax for generated networks)");
+                   "quantized or stuck devices need an upper conductance bound (.bounds gmax= in "
+                   "the netlist)");
   }
   kh_trainer_set_device(t, map, s, hardware_aware);
   kh_trainer_own(t, s); /* freed with the trainer */

@@ -103,7 +103,7 @@ static kh_status contour_points(kh_context *ctx, kh_model *m, double beta, doubl
   }
   if (!rational) return kh_model_require_rational(ctx, m);
   if (!(beta > 0 && beta < 1))
-    return kh_fail(ctx, KH_ERR_USAGE, "the slit contour's rho (--beta) must lie in (0, 1), got %g",
+    return kh_fail(ctx, KH_ERR_USAGE, "the slit contour's rho (beta) must lie in (0, 1), got %g",
                    beta);
   if (!isfinite(R))
     return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");

@@ -47,18 +47,18 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   const char *why = NULL;
   if (o->optimizer != KH_OPT_SGD)
-    why = "runs plain SGD (--optimizer sgd)";
+    why = "runs plain SGD";
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
            o->estimator != KH_EST_MINUS)
     why = "runs the centered, plus and minus estimators";
   else if (o->read_noise > 0 || o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no read noise or device update rules";
   else if (o->beta_relative)
-    why = "takes beta in siemens (no --beta-relative)";
+    why = "takes beta in siemens (not relative)";
   else if (o->sweeps == 0 && !(o->layered_tol > 0 && isfinite(o->layered_tol)))
     why = "needs sweeps > 0 or a tolerance > 0";
   if (why)
-    return kh_fail(ctx, KH_ERR_USAGE, "the layered backend %s; use --backend sparse otherwise",
+    return kh_fail(ctx, KH_ERR_USAGE, "the layered backend %s; use the sparse backend otherwise",
                    why);
   return KH_OK;
 }
@@ -71,7 +71,7 @@ static kh_status take_rates(kh_context *ctx, kh_layered_trainer *lt, const kh_op
     if (!lay->full[l])
       return kh_fail(ctx, KH_ERR_INPUT,
                      "the layered backend trains networks whose every conductance between "
-                     "layers %zu and %zu is one trainable resistor; use --backend sparse",
+                     "layers %zu and %zu is one trainable resistor; use the sparse backend",
                      l - 1, l);
   }
   for (size_t p = 0; p < lt->params; p++) {

@@ -198,8 +198,7 @@ kh_status kh_model_require_rational(kh_context *ctx, const kh_model *m) {
   if (kh_solver_nudge_rational(m->solver)) return KH_OK;
   return kh_fail(ctx, KH_ERR_USAGE,
                  "the slit contour needs a nudged response that is rational in beta (linear and "
-                 "ideal-diode circuits); with Shockley or PWL diodes use the circle (--contour "
-                 "circle)");
+                 "ideal-diode circuits); with Shockley or PWL diodes use the circle contour");
 }
 
 const char *kh_contour_name(kh_contour contour) {

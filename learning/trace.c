@@ -6,6 +6,8 @@
 #include "atomic_file.h"
 #include "trace_impl.h"
 
+#include "hdf5_errors.h"
+
 #include <hdf5.h>
 #include <math.h>
 #include <string.h>
@@ -20,10 +22,6 @@ struct kh_trace {
  * messages go through the context only. */
 static kh_status h5_fail(kh_context *ctx, const char *path, const char *what) {
   return kh_fail(ctx, KH_ERR_IO, "HDF5 trace '%s': %s failed", path, what);
-}
-
-static void quiet_hdf5(void) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
 static int attr_string(hid_t loc, const char *name, const char *value) {
@@ -247,10 +245,9 @@ static int write_checkpoint(hid_t file, kh_trainer *t, size_t n) {
   return bad ? -1 : 0;
 }
 
-kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
-                          const kh_trace_config *cfg, kh_trainer *t) {
+static kh_status kh_trace_create_quietly(kh_context *ctx, kh_trace **out, const char *path,
+                                         const kh_trace_config *cfg, kh_trainer *t) {
   *out = NULL;
-  quiet_hdf5();
   kh_model *m = kh_trainer_model(t);
   kh_trace *tr;
   kh_status st = new_trace(ctx, &tr, path, m);
@@ -313,8 +310,16 @@ kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
   return KH_OK;
 }
 
-kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh_trace_epoch *e) {
-  quiet_hdf5();
+kh_status kh_trace_create(kh_context *ctx, kh_trace **out, const char *path,
+                          const kh_trace_config *cfg, kh_trainer *t) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result = kh_trace_create_quietly(ctx, out, path, cfg, t);
+  kh_hdf5_errors_restore(saved);
+  return result;
+}
+
+static kh_status kh_trace_append_quietly(kh_context *ctx, kh_trace *tr, kh_trainer *t,
+                                         const kh_trace_epoch *e) {
   char tmp[4200];
   kh_status st = kh_atomic_begin(ctx, tr->path, 1, tmp, sizeof tmp);
   if (st != KH_OK) return st;
@@ -357,6 +362,13 @@ kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh
   if (H5Fclose(file) < 0) bad = 1;
   st = kh_atomic_commit(ctx, tmp, tr->path, !bad);
   return bad ? h5_fail(ctx, tr->path, "appending an epoch") : st;
+}
+
+kh_status kh_trace_append(kh_context *ctx, kh_trace *tr, kh_trainer *t, const kh_trace_epoch *e) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result = kh_trace_append_quietly(ctx, tr, t, e);
+  kh_hdf5_errors_restore(saved);
+  return result;
 }
 
 void kh_trace_free(kh_trace *tr) {

@@ -3,6 +3,8 @@
 #include "core/context.h"
 #include "kirchhoff/trace.h"
 
+#include "hdf5_errors.h"
+
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,9 @@ static int read_column(hid_t file, const char *name, size_t *rows, double **out)
   return bad ? -1 : 0;
 }
 
-kh_status kh_trace_read_metrics(kh_context *ctx, const char *path, kh_trace_metrics *m) {
+static kh_status kh_trace_read_metrics_quietly(kh_context *ctx, const char *path,
+                                               kh_trace_metrics *m) {
   memset(m, 0, sizeof *m);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
   struct {
@@ -43,6 +45,13 @@ kh_status kh_trace_read_metrics(kh_context *ctx, const char *path, kh_trace_metr
   H5Fclose(file);
   if (st != KH_OK) kh_trace_metrics_release(m);
   return st;
+}
+
+kh_status kh_trace_read_metrics(kh_context *ctx, const char *path, kh_trace_metrics *m) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result = kh_trace_read_metrics_quietly(ctx, path, m);
+  kh_hdf5_errors_restore(saved);
+  return result;
 }
 
 void kh_trace_metrics_release(kh_trace_metrics *m) {

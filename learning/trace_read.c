@@ -4,6 +4,8 @@
 #include "atomic_file.h"
 #include "trace_impl.h"
 
+#include "hdf5_errors.h"
+
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -121,9 +123,9 @@ static int read_later_options(hid_t g, kh_train_options *o) {
   return bad;
 }
 
-kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
-                               kh_train_options *o, size_t *epochs_planned, size_t *epochs_done) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+static kh_status kh_trace_read_config_quietly(kh_context *ctx, const char *path,
+                                              char **netlist_text, kh_train_options *o,
+                                              size_t *epochs_planned, size_t *epochs_done) {
   *netlist_text = NULL;
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
@@ -187,8 +189,16 @@ kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist
   return st;
 }
 
-kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *r) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+kh_status kh_trace_read_config(kh_context *ctx, const char *path, char **netlist_text,
+                               kh_train_options *o, size_t *epochs_planned, size_t *epochs_done) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result =
+      kh_trace_read_config_quietly(ctx, path, netlist_text, o, epochs_planned, epochs_done);
+  kh_hdf5_errors_restore(saved);
+  return result;
+}
+
+static kh_status kh_trace_read_run_quietly(kh_context *ctx, const char *path, kh_trace_run *r) {
   memset(r, 0, sizeof *r);
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
@@ -214,13 +224,19 @@ kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *r) 
   return st;
 }
 
+kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *r) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result = kh_trace_read_run_quietly(ctx, path, r);
+  kh_hdf5_errors_restore(saved);
+  return result;
+}
+
 void kh_trace_run_release(kh_trace_run *r) {
   free(r->command);
   r->command = NULL;
 }
 
-int kh_trace_recognize(const char *path) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+static int kh_trace_recognize_quietly(const char *path) {
   FILE *f = fopen(path, "rb");
   unsigned char magic[8] = {0};
   size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
@@ -234,6 +250,13 @@ int kh_trace_recognize(const char *path) {
   if (g >= 0) H5Gclose(g);
   H5Fclose(file);
   return ok;
+}
+
+int kh_trace_recognize(const char *path) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  int result = kh_trace_recognize_quietly(path);
+  kh_hdf5_errors_restore(saved);
+  return result;
 }
 
 /* Cuts a growing dataset back to `rows` rows (an epoch appended after the last checkpoint). */
@@ -250,8 +273,8 @@ static int truncate_rows(hid_t loc, const char *name, hsize_t rows) {
   return st < 0 || rank < 1 ? -1 : 0;
 }
 
-kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t, size_t n) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+static kh_status kh_trace_resume_file_quietly(kh_context *ctx, const char *path, kh_trainer *t,
+                                              size_t n) {
   char tmp[4200];
   kh_status copied = kh_atomic_begin(ctx, path, 1, tmp, sizeof tmp);
   if (copied != KH_OK) return copied;
@@ -296,6 +319,13 @@ kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t,
   return st;
 }
 
+kh_status kh_trace_resume_file(kh_context *ctx, const char *path, kh_trainer *t, size_t n) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result = kh_trace_resume_file_quietly(ctx, path, t, n);
+  kh_hdf5_errors_restore(saved);
+  return result;
+}
+
 /* One row of a growing 2-D dataset (row < 0: the last), into a new array. */
 static int read_row(hid_t file, const char *name, long row, double **out, size_t *cols,
                     size_t *rows) {
@@ -321,10 +351,9 @@ static int read_row(hid_t file, const char *name, long row, double **out, size_t
   return bad;
 }
 
-kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
-                                 kh_trace_snapshot *s) {
+static kh_status kh_trace_read_snapshot_quietly(kh_context *ctx, const char *path, long epoch,
+                                                kh_trace_snapshot *s) {
   memset(s, 0, sizeof *s);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
   hid_t g = H5Gopen2(file, "config", H5P_DEFAULT);
@@ -384,6 +413,14 @@ kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
   H5Fclose(file);
   if (st != KH_OK) kh_trace_snapshot_release(s);
   return st;
+}
+
+kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
+                                 kh_trace_snapshot *s) {
+  kh_hdf5_errors saved = kh_hdf5_errors_off();
+  kh_status result = kh_trace_read_snapshot_quietly(ctx, path, epoch, s);
+  kh_hdf5_errors_restore(saved);
+  return result;
 }
 
 void kh_trace_snapshot_release(kh_trace_snapshot *s) {

@@ -240,8 +240,7 @@ static kh_status sync_params(kh_context *ctx, kh_trainer *t, int evaluating) {
   const double *theta = t->theta;
   if (t->fast && t->device)
     return kh_fail(ctx, KH_ERR_USAGE,
-                   "the layered backend has no device models; use --backend "
-                   "sparse");
+                   "the layered backend has no device models; use the sparse backend");
   if (t->device && (evaluating || t->hardware_aware)) {
     if (!t->mapped && !(t->mapped = kh_malloc((t->params + 1) * sizeof *t->mapped)))
       return kh_fail_nomem(ctx, "mapping parameters to the device");

@@ -23,20 +23,21 @@ kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char
     errno = 0;
     unsigned long long w = strtoull(p, &end, 10);
     if (end == p || errno || w == 0 || w > 1000000 || *p == '-' || *p == '+')
-      return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': layer %zu is not a width in 1..1000000", arch,
-                     o->layer_count + 1);
+      return kh_fail(ctx, KH_ERR_USAGE, "architecture '%s': layer %zu is not a width in 1..1000000",
+                     arch, o->layer_count + 1);
     if (o->layer_count == KH_NETGEN_MAX_LAYERS)
-      return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': more than %d layers", arch,
+      return kh_fail(ctx, KH_ERR_USAGE, "architecture '%s': more than %d layers", arch,
                      KH_NETGEN_MAX_LAYERS);
     o->layers[o->layer_count++] = (size_t)w;
     if (*end == '-' && end[1])
       end++;
     else if (*end)
-      return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': expected widths joined by '-'", arch);
+      return kh_fail(ctx, KH_ERR_USAGE, "architecture '%s': expected widths joined by '-'", arch);
     p = end;
   }
   if (o->layer_count < 2)
-    return kh_fail(ctx, KH_ERR_USAGE, "--arch '%s': needs inputs and outputs, e.g. 64-32-10", arch);
+    return kh_fail(ctx, KH_ERR_USAGE, "architecture '%s': needs inputs and outputs, e.g. 64-32-10",
+                   arch);
   return KH_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
+#include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,5 +77,32 @@ Test(library, learning_curves_read_back_from_the_trace) {
   kh_netlist_free(nl);
   kh_dataset_free(train);
   free(text), free(csv);
+  kh_context_free(ctx);
+}
+
+static herr_t count_reports(hid_t stack, void *data) {
+  (void)stack;
+  ++*(int *)data;
+  return 0;
+}
+
+/* The library silences HDF5's error printing only while it works: a program's own setting (here
+ * a counting handler) is back after every call, failing or not. */
+Test(library, hdf5_error_printing_is_left_as_the_program_set_it) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  int reports = 0;
+  H5Eset_auto2(H5E_DEFAULT, count_reports, &reports);
+  const char *path = kh_test_write_temp("not_a_trace.h5", "plain text\n");
+  kh_trace_metrics m;
+  cr_expect_eq(kh_trace_read_metrics(ctx, path, &m), KH_ERR_IO);
+  cr_expect_eq(kh_trace_recognize(path), 0);
+  cr_expect_eq(reports, 0, "kirchhoff's own failures reached the program's handler");
+  H5E_auto2_t print = NULL;
+  void *data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &print, &data);
+  cr_expect(print == count_reports && data == &reports, "the handler was not restored");
+  H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); /* the program's own failing call reports */
+  cr_expect_gt(reports, 0);
   kh_context_free(ctx);
 }
