@@ -107,7 +107,7 @@ kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
   kh_trainer_state s;
   kh_trainer_get_state(t, &s);
   size_t n = kh_model_param_count(kh_trainer_model(t));
-  uint64_t head[7] = {s.epoch, s.step, s.rng[0], s.rng[1], s.rng[2], s.rng[3], 0};
+  uint64_t head[8] = {s.epoch, s.step, s.rng[0], s.rng[1], s.rng[2], s.rng[3], 0, s.device_writes};
   memcpy(&head[6], &s.lr_scale, sizeof s.lr_scale);
   /* set_state copies from these, so rank > 0 receives into copies of its own arrays */
   double *copy = rank ? malloc((3 * n + 1) * sizeof *copy) : NULL;
@@ -115,19 +115,19 @@ kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
   double *theta = rank ? copy : s.theta, *m1 = rank ? copy + n : s.moment1,
          *m2 = rank ? copy + 2 * n : s.moment2;
   int have[2] = {s.moment1 != NULL, s.moment2 != NULL};
-  kh_status st = bcast(head, 7, MPI_UINT64_T, sizeof *head);
+  kh_status st = bcast(head, 8, MPI_UINT64_T, sizeof *head);
   if (st == KH_OK) st = bcast(theta, n, MPI_DOUBLE, sizeof *theta);
   if (st == KH_OK && have[0]) st = bcast(m1, n, MPI_DOUBLE, sizeof *m1);
   if (st == KH_OK && have[1]) st = bcast(m2, n, MPI_DOUBLE, sizeof *m2);
   if (st != KH_OK) st = kh_fail(ctx, KH_ERR_IO, "MPI_Bcast of the trainer state failed");
   if (st == KH_OK && rank) {
-    kh_trainer_state r = {head[0],
-                          head[1],
-                          {head[2], head[3], head[4], head[5]},
-                          0,
-                          theta,
-                          have[0] ? m1 : NULL,
-                          have[1] ? m2 : NULL};
+    kh_trainer_state r = {.epoch = head[0],
+                          .step = head[1],
+                          .rng = {head[2], head[3], head[4], head[5]},
+                          .theta = theta,
+                          .moment1 = have[0] ? m1 : NULL,
+                          .moment2 = have[1] ? m2 : NULL,
+                          .device_writes = head[7]};
     memcpy(&r.lr_scale, &head[6], sizeof r.lr_scale);
     st = kh_trainer_set_state(ctx, t, &r);
   }

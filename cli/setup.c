@@ -130,6 +130,11 @@ kh_status kh_train_setup_open_network(kh_context *ctx, kh_train_setup *s) {
   return commit_pending(ctx, s, st);
 }
 
+static int has_device_model(const kh_train_setup *s) {
+  return s->hw.bits || s->hw.prog_noise > 0 || s->hw.stuck_rate > 0 || s->hw.variation > 0 ||
+         s->hw.prog_noise_add > 0;
+}
+
 /* The options of a device model (docs/hardware.md) in a trace's command line. */
 static const char *device_option(const char *command) {
   static const char *const names[] = {"--quantize-bits", "--prog-noise", "--stuck-rate",
@@ -149,10 +154,12 @@ static kh_status read_resumed(kh_context *ctx, kh_train_setup *s, char **text, k
   if (st == KH_OK) st = kh_trace_read_run(ctx, s->resume, run);
   if (st != KH_OK) return st;
   const char *device = device_option(run->command);
-  if (device)
+  if (run->has_hw) /* the device model and its write count come back with the run */
+    s->hw = run->hw, s->hw_aware = run->hw_aware;
+  else if (device)
     return kh_fail(ctx, KH_ERR_USAGE,
-                   "%s was trained with a device model (%s): --resume cannot continue it exactly "
-                   "(the devices' write history is not in the trace); train it again",
+                   "%s was trained with a device model (%s) by a kirchhoff that did not trace it: "
+                   "--resume cannot continue it exactly; train it again",
                    s->resume, device);
   if (!s->epochs_given) s->epochs = planned;
   s->first_epoch = done + 1;
@@ -208,27 +215,33 @@ static kh_status open_trainer(kh_context *ctx, kh_train_setup *s) {
   free(resumed_text);
   if (st == KH_OK) st = kh_trainer_new(ctx, &s->trainer, s->nl, &s->train, s->train_set);
   if (st == KH_OK) st = kh_trainer_check_data(ctx, s->trainer, s->test_set);
-  if (st == KH_OK && (s->hw.bits || s->hw.prog_noise > 0 || s->hw.stuck_rate > 0 ||
-                      s->hw.variation > 0 || s->hw.prog_noise_add > 0)) {
+  if (st == KH_OK && has_device_model(s)) {
     s->hw.seed = s->train.seed;
     st = kh_hw_attach(ctx, s->trainer, &s->hw, s->hw_aware);
+    if (st == KH_ERR_USAGE && s->arch && strstr(kh_last_error(ctx), "upper conductance bound")) {
+      char why[512]; /* the context's own message, copied before it is rewritten */
+      snprintf(why, sizeof why, "%s", kh_last_error(ctx));
+      st = kh_fail(ctx, st, "%s; for a generated network, give --gmax", why);
+    }
   }
   if (st != KH_OK) return st;
   if (!s->writer) return KH_OK; /* the others get the state from the first (cli/processes.h) */
   if (s->resume) return kh_trace_resume(ctx, &s->tracer, s->resume, s->trainer);
   if (!s->trace) return KH_OK;
-  kh_trace_config cfg = {s->netlist_text,
-                         s->command,
-                         s->data,
-                         s->test ? s->test : "",
-                         &s->train,
-                         s->epochs,
-                         &s->scaler,
-                         s->mpi_size,
-                         kh_dataset_fingerprint(s->train_set),
-                         kh_dataset_fingerprint(s->test_set),
-                         kh_dataset_count(s->train_set),
-                         kh_dataset_count(s->test_set)};
+  kh_trace_config cfg = {.netlist_text = s->netlist_text,
+                         .command = s->command,
+                         .data = s->data,
+                         .test = s->test ? s->test : "",
+                         .options = &s->train,
+                         .epochs = s->epochs,
+                         .scaler = &s->scaler,
+                         .mpi_size = s->mpi_size,
+                         .train_fingerprint = kh_dataset_fingerprint(s->train_set),
+                         .test_fingerprint = kh_dataset_fingerprint(s->test_set),
+                         .train_samples = kh_dataset_count(s->train_set),
+                         .test_samples = kh_dataset_count(s->test_set),
+                         .hw = has_device_model(s) ? &s->hw : NULL,
+                         .hw_aware = s->hw_aware};
   return kh_trace_create(ctx, &s->tracer, s->trace, &cfg, s->trainer);
 }
 

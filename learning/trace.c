@@ -203,6 +203,12 @@ static int write_config(hid_t file, const kh_trace_config *given) {
           attr_u64(g, "test_fingerprint", c->test_fingerprint) |
           attr_u64(g, "train_samples", c->train_samples) |
           attr_u64(g, "test_samples", c->test_samples);
+  if (!bad && c->hw)
+    bad = attr_u64(g, "hw_bits", c->hw->bits) | attr_double(g, "hw_prog_noise", c->hw->prog_noise) |
+          attr_double(g, "hw_prog_noise_add", c->hw->prog_noise_add) |
+          attr_double(g, "hw_variation", c->hw->variation) |
+          attr_double(g, "hw_stuck_rate", c->hw->stuck_rate) |
+          attr_u64(g, "hw_aware", (uint64_t)c->hw_aware);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |
           write_vector(g, "scale_inv_std", H5T_NATIVE_DOUBLE, c->scaler->inv_std,
@@ -240,7 +246,7 @@ static int write_checkpoint(hid_t file, kh_trainer *t, size_t n) {
             write_vector(g, "moment2", H5T_NATIVE_DOUBLE, s.moment2, n) |
             attr_u64(g, "epoch", s.epoch) | attr_u64(g, "step", s.step) |
             attr_numbers(g, "rng", H5T_NATIVE_UINT64, s.rng, 4) |
-            attr_double(g, "lr_scale", s.lr_scale);
+            attr_double(g, "lr_scale", s.lr_scale) | attr_u64(g, "device_writes", s.device_writes);
   H5Gclose(g);
   return bad ? -1 : 0;
 }

@@ -218,6 +218,19 @@ static kh_status kh_trace_read_run_quietly(kh_context *ctx, const char *path, kh
     r->train_samples = (size_t)n[0], r->test_samples = (size_t)n[1];
     r->has_fingerprints = st == KH_OK;
   }
+  if (st == KH_OK && H5Aexists(g, "hw_prog_noise") > 0) {
+    uint64_t bits = 0, aware = 0;
+    kh_hw_options hw = KH_HW_OPTIONS_INIT;
+    if (read_numbers(g, "hw_bits", H5T_NATIVE_UINT64, &bits, 1) ||
+        read_numbers(g, "hw_prog_noise", H5T_NATIVE_DOUBLE, &hw.prog_noise, 1) ||
+        read_numbers(g, "hw_prog_noise_add", H5T_NATIVE_DOUBLE, &hw.prog_noise_add, 1) ||
+        read_numbers(g, "hw_variation", H5T_NATIVE_DOUBLE, &hw.variation, 1) ||
+        read_numbers(g, "hw_stuck_rate", H5T_NATIVE_DOUBLE, &hw.stuck_rate, 1) ||
+        read_numbers(g, "hw_aware", H5T_NATIVE_UINT64, &aware, 1) || bits > 64)
+      st = fail(ctx, path, "/config's device model is unreadable");
+    hw.bits = (unsigned)bits;
+    r->hw = hw, r->hw_aware = aware != 0, r->has_hw = st == KH_OK;
+  }
   if (g >= 0) H5Gclose(g);
   H5Fclose(file);
   if (st != KH_OK) kh_trace_run_release(r);
@@ -298,6 +311,9 @@ static kh_status kh_trace_resume_file_quietly(kh_context *ctx, const char *path,
         read_numbers(c, "lr_scale", H5T_NATIVE_DOUBLE, &s.lr_scale, 1))
       st = fail(ctx, path, "/checkpoint is incomplete or does not fit this network");
   }
+  if (st == KH_OK && H5Aexists(c, "device_writes") > 0 && /* absent before device models resumed */
+      read_numbers(c, "device_writes", H5T_NATIVE_UINT64, &s.device_writes, 1))
+    st = fail(ctx, path, "/checkpoint/device_writes is unreadable");
   if (st == KH_OK) {
     s.epoch = (size_t)epoch, s.step = (size_t)step;
     st = kh_trainer_set_state(ctx, t, &s);

@@ -448,6 +448,7 @@ void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s) {
   s->theta = t->theta;
   s->moment1 = t->opt.m1;
   s->moment2 = t->opt.m2;
+  s->device_writes = t->writes;
 }
 
 kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_state *s) {
@@ -462,6 +463,11 @@ kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_
   t->opt.step = s->step;
   t->opt.lr_scale = s->lr_scale;
   memcpy(t->rng.s, s->rng, sizeof s->rng);
+  /* the device's write count, so that its noise continues where the run left it; training on
+   * the device's conductances redoes the last write below (sync_params), as the uninterrupted
+   * run still holds that write's conductances */
+  t->writes = s->device_writes;
+  if (t->device && t->hardware_aware && t->writes) t->writes--;
   kh_status st = t->fast ? kh_layered_trainer_set_params(ctx, t->fast, t->theta) : KH_OK;
   return st == KH_OK ? sync_params(ctx, t, 0) : st;
 }

@@ -3,6 +3,7 @@
  * (even while the run goes on), and a run killed mid-epoch loses only that epoch. */
 #ifndef KIRCHHOFF_TRACE_H
 #define KIRCHHOFF_TRACE_H
+#include "kirchhoff/hw.h"
 #include "kirchhoff/train.h"
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +21,10 @@ typedef struct {
    * --resume refuses other data */
   uint64_t train_fingerprint, test_fingerprint;
   size_t train_samples, test_samples;
+  /* the device model the run trained with (NULL: none), and whether training saw its
+   * conductances: traced so that --resume continues it exactly */
+  const kh_hw_options *hw;
+  int hw_aware;
 } kh_trace_config;
 typedef struct {
   const kh_epoch_report *report;
@@ -46,6 +51,9 @@ typedef struct {
   uint64_t train_fingerprint, test_fingerprint;
   size_t train_samples, test_samples;
   char *command; /* the command line that started the run (malloc'ed; "" when absent) */
+  int has_hw;    /* 1: the run traced its device model (hw, hw_aware; seed is the run's) */
+  kh_hw_options hw;
+  int hw_aware;
 } kh_trace_run;
 KH_API kh_status kh_trace_read_run(kh_context *ctx, const char *path, kh_trace_run *out);
 KH_API void kh_trace_run_release(kh_trace_run *r);

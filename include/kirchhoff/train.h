@@ -128,6 +128,7 @@ typedef struct {
   uint64_t rng[4];
   double lr_scale;
   double *theta, *moment1, *moment2; /* param_count each */
+  uint64_t device_writes;            /* writes the device model has seen (hw.h; 0: none) */
 } kh_trainer_state;
 KH_API void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s); /* pointers into t */
 KH_API kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_state *s);

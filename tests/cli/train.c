@@ -191,6 +191,50 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
   cr_expect(resumed >= TRIALS / 2, "only %d trials had a trace to resume", resumed);
 }
 
+/* A finished run extended with --resume --epochs N equals one N-epoch run, bit for bit, with a
+ * device model too (programming noise, quantization, variation): the trace keeps the device
+ * model and its write count, so the noise continues where the run left it, whether training
+ * sees the device (--hw-aware) or only evaluation does. */
+Test(train_cli, extending_a_finished_run_equals_one_longer_run, .timeout = 300) {
+  const char *const devices[] = {"",
+                                 "--gmax 0.5 --prog-noise 0.05 --quantize-bits 6 --variation 0.02",
+                                 "--gmax 0.5 --prog-noise 0.05 --variation 0.02 --hw-aware"};
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  for (int k = 0; k < 3; k++) {
+    char one[800], two[800], args[3000], *out;
+    snprintf(one, sizeof one, "%s/extend_one_%d.h5", dir, k);
+    snprintf(two, sizeof two, "%s/extend_two_%d.h5", dir, k);
+    snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 2 --trace %s --quiet %s",
+             blobs(), two, devices[k]);
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 --trace %s --quiet %s",
+             blobs(), one, devices[k]);
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "train --resume %s --data %s --epochs 2 --quiet", one, blobs());
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+    free(out);
+    kh_trace_snapshot a, b;
+    kh_trace_metrics ma, mb;
+    cr_assert_eq(kh_trace_read_snapshot(ctx, one, -1, &a), KH_OK, "%s", kh_last_error(ctx));
+    cr_assert_eq(kh_trace_read_snapshot(ctx, two, -1, &b), KH_OK, "%s", kh_last_error(ctx));
+    cr_assert_eq(kh_trace_read_metrics(ctx, one, &ma), KH_OK, "%s", kh_last_error(ctx));
+    cr_assert_eq(kh_trace_read_metrics(ctx, two, &mb), KH_OK, "%s", kh_last_error(ctx));
+    cr_expect_eq(a.epoch, 2);
+    cr_expect_eq(a.n_g, b.n_g);
+    cr_expect(a.n_g == b.n_g && !memcmp(a.g, b.g, a.n_g * sizeof *a.g),
+              "'%s': the extended run's conductances differ", devices[k]);
+    cr_expect(ma.epochs == 2 && mb.epochs == 2 && ma.test_loss[1] == mb.test_loss[1],
+              "'%s': test loss %.17g extended, %.17g in one run", devices[k], ma.test_loss[1],
+              mb.test_loss[1]);
+    kh_trace_snapshot_release(&a), kh_trace_snapshot_release(&b);
+    kh_trace_metrics_release(&ma), kh_trace_metrics_release(&mb);
+  }
+  kh_context_free(ctx);
+}
+
 Test(train_cli, bad_inputs_are_clear_errors) {
   char args[2048];
   blobs();
