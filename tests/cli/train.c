@@ -235,6 +235,43 @@ Test(train_cli, extending_a_finished_run_equals_one_longer_run, .timeout = 300) 
   kh_context_free(ctx);
 }
 
+/* A trace an older kirchhoff wrote (tests/data/traces) still resumes, ending where one run of
+ * today's does, and still exports to a netlist that validates. */
+Test(train_cli, traces_from_an_older_version_resume_export_and_validate, .timeout = 300) {
+  char data[800], old[800], trace[800], fresh[800], net[800], args[4000], *out;
+  snprintf(data, sizeof data, "%s/traces/two_blobs.csv", kh_test_data_dir());
+  snprintf(old, sizeof old, "%s/traces/two_epochs_by_570f4c4.h5", kh_test_data_dir());
+  blobs();
+  snprintf(trace, sizeof trace, "%s/older.h5", dir);
+  snprintf(fresh, sizeof fresh, "%s/today.h5", dir);
+  snprintf(net, sizeof net, "%s/older.cir", dir);
+  snprintf(args, sizeof args, "cp '%s' '%s'", old, trace); /* resume appends: work on a copy */
+  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "train --resume %s --data %s --epochs 3 --quiet", trace, data);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "train --data %s --arch 2-3-2 --epochs 3 --trace %s --quiet", data,
+           fresh);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  free(out);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_trace_snapshot a, b;
+  cr_assert_eq(kh_trace_read_snapshot(ctx, trace, -1, &a), KH_OK, "%s", kh_last_error(ctx));
+  cr_assert_eq(kh_trace_read_snapshot(ctx, fresh, -1, &b), KH_OK, "%s", kh_last_error(ctx));
+  cr_expect(a.epoch == 3 && a.n_g == b.n_g && !memcmp(a.g, b.g, a.n_g * sizeof *a.g),
+            "the resumed old trace does not end where today's 3-epoch run does");
+  kh_trace_snapshot_release(&a), kh_trace_snapshot_release(&b);
+  kh_context_free(ctx);
+  snprintf(args, sizeof args, "export %s -o %s", old, net);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "validate %s --data %s --samples 20", net, data);
+  cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  free(out);
+}
+
 Test(train_cli, bad_inputs_are_clear_errors) {
   char args[2048];
   blobs();
