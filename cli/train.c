@@ -298,20 +298,21 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
       s.train.beta = 0.25, s.train.beta_relative = 1; /* a quarter of the radius */
   }
   s.train.holomorphic_points = (unsigned)points;
-  static const char *const optimizers[] = {"adam", "momentum", "sgd"};
-  static const kh_optimizer_kind optimizer_kinds[] = {KH_OPT_ADAM, KH_OPT_MOMENTUM, KH_OPT_SGD};
-  int k = kh_cli_choose("train", "--optimizer", optimizer, optimizers, 3);
+  /* the names, in each enum's order, from the options table (kirchhoff/train.h) */
+  size_t count;
+  const char *const *names = kh_train_option_names("optimizer", &count);
+  int k = kh_cli_choose("train", "--optimizer", optimizer, names, count);
   if (k < 0) return KH_EXIT_USAGE;
-  s.train.optimizer = optimizer_kinds[k];
+  s.train.optimizer = (kh_optimizer_kind)k;
   if (scale && kh_cli_parse_scaling("train", scale, &s.scaling)) return KH_EXIT_USAGE;
   s.scaling_given = scale != NULL;
-  static const char *const backends[] = {"sparse", "layered"}, *const precisions[] = {"double",
-                                                                                      "single"};
-  if ((k = kh_cli_choose("train", "--backend", backend, backends, 2)) < 0) return KH_EXIT_USAGE;
-  s.train.backend = k ? KH_BACKEND_LAYERED : KH_BACKEND_SPARSE;
-  if ((k = kh_cli_choose("train", "--precision", precision, precisions, 2)) < 0)
+  names = kh_train_option_names("backend", &count);
+  if ((k = kh_cli_choose("train", "--backend", backend, names, count)) < 0) return KH_EXIT_USAGE;
+  s.train.backend = (kh_backend)k;
+  names = kh_train_option_names("precision", &count);
+  if ((k = kh_cli_choose("train", "--precision", precision, names, count)) < 0)
     return KH_EXIT_USAGE;
-  s.train.precision = k ? KH_PRECISION_SINGLE : KH_PRECISION_DOUBLE;
+  s.train.precision = (kh_precision)k;
   if (sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
   s.train.sweeps = (unsigned)sweeps;
   if (!(s.train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");

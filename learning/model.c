@@ -1,5 +1,6 @@
 /* A trainable circuit: the learning cards bound to a circuit and its native solver. */
 #include "model_impl.h"
+#include "kirchhoff/train.h"
 
 #include "core/alloc.h"
 #include "core/context.h"
@@ -202,7 +203,9 @@ kh_status kh_model_require_rational(kh_context *ctx, const kh_model *m) {
 }
 
 const char *kh_contour_name(kh_contour contour) {
-  return contour == KH_CONTOUR_SLIT ? "slit" : contour == KH_CONTOUR_CIRCLE ? "circle" : "?";
+  size_t count;
+  const char *const *names = kh_train_option_names("holomorphic_contour", &count);
+  return (size_t)contour < count ? names[contour] : "?";
 }
 
 void kh_model_set_holomorphic_strict(kh_model *m, int strict) {

@@ -56,4 +56,7 @@ kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, u
  * (kh_solver_nudge_rational), as the slit contour needs. */
 kh_status kh_model_require_rational(kh_context *ctx, const kh_model *m);
 
+/* The estimators' names, in kh_estimator order (kh_estimator_name, the trace, the CLI). */
+extern const char *const kh_estimator_names[KH_EST_COUNT];
+
 #endif

@@ -5,6 +5,7 @@
 #include "core/context.h"
 #include "atomic_file.h"
 #include "trace_impl.h"
+#include "train_options.h"
 
 #include "hdf5_errors.h"
 
@@ -155,6 +156,35 @@ static int write_text(hid_t loc, const char *name, const char *text) {
   return st < 0 ? -1 : 0;
 }
 
+/* Every option of KH_TRAIN_OPTIONS_TABLE as the attribute the table names. */
+static int write_options(hid_t g, const kh_train_options *o) {
+  int bad = 0;
+  for (size_t k = 0; k < kh_train_field_count; k++) {
+    const kh_train_field *f = &kh_train_fields[k];
+    const char *at = (const char *)o + f->offset;
+    double d;
+    uint64_t u = 0;
+    size_t z;
+    unsigned n;
+    int i;
+    switch (f->kind) {
+    case KH_FIELD_DOUBLE:
+      memcpy(&d, at, sizeof d), bad |= attr_double(g, f->attribute, d);
+      continue;
+    case KH_FIELD_SIZE: memcpy(&z, at, sizeof z), u = z; break;
+    case KH_FIELD_UNSIGNED: memcpy(&n, at, sizeof n), u = n; break;
+    case KH_FIELD_INT: memcpy(&i, at, sizeof i), u = (uint64_t)i; break;
+    case KH_FIELD_U64: memcpy(&u, at, sizeof u); break;
+    case KH_FIELD_ENUM:
+      memcpy(&i, at, sizeof i); /* enums are int-sized */
+      bad |= i < 0 || (size_t)i >= f->name_count || attr_string(g, f->attribute, f->names[i]);
+      continue;
+    }
+    bad |= attr_u64(g, f->attribute, u);
+  }
+  return bad;
+}
+
 static int write_config(hid_t file, const kh_trace_config *given) {
   /* what a library caller may leave out: no scaling, empty strings */
   static const kh_scaler unscaled = {KH_SCALE_NONE, 0, NULL, NULL};
@@ -167,37 +197,14 @@ static int write_config(hid_t file, const kh_trace_config *given) {
   hid_t g = H5Gcreate2(file, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return -1;
   const kh_train_options *o = c->options;
-  static const char *const opt_names[] = {"sgd", "momentum", "adam"};
   static const char *const scale_names[] = {"none", "standardize", "pixels"};
-  int bad =
-      write_text(g, "netlist", c->netlist_text) | attr_string(g, "command", c->command) |
-      attr_string(g, "version", kh_version()) | attr_string(g, "data", c->data) |
-      attr_string(g, "test", c->test) |
-      attr_string(g, "estimator", kh_estimator_name(o->estimator)) |
-      attr_string(g, "optimizer", opt_names[o->optimizer]) | attr_double(g, "beta", o->beta) |
-      attr_u64(g, "batch", o->batch) |
-      attr_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count) |
-      attr_double(g, "momentum", o->momentum) | attr_double(g, "lr_decay", o->lr_decay) |
-      attr_double(g, "target_on", o->target_on) | attr_double(g, "target_off", o->target_off) |
-      attr_u64(g, "seed", o->seed) | attr_u64(g, "threads", (uint64_t)o->threads) |
-      attr_u64(g, "mpi_size", (uint64_t)(c->mpi_size > 1 ? c->mpi_size : 1)) |
-      attr_u64(g, "epochs", c->epochs) | attr_u64(g, "holomorphic_points", o->holomorphic_points) |
-      attr_double(g, "read_noise", o->read_noise) |
-      attr_u64(g, "beta_relative", (uint64_t)o->beta_relative) |
-      attr_u64(g, "sign_updates", (uint64_t)o->sign_updates) |
-      attr_u64(g, "soft_bounds", (uint64_t)o->soft_bounds) |
-      attr_double(g, "depression", o->depression) | attr_double(g, "pulse", o->pulse) |
-      attr_string(g, "backend", o->backend == KH_BACKEND_LAYERED ? "layered" : "sparse") |
-      attr_string(g, "precision", o->precision == KH_PRECISION_SINGLE ? "single" : "double") |
-      attr_u64(g, "sweeps", o->sweeps) | attr_double(g, "layered_tol", o->layered_tol) |
-      attr_u64(g, "samples", o->samples) | attr_string(g, "scaling", scale_names[c->scaler->kind]) |
-      attr_double(g, "osc_period", o->oscillation.period) |
-      attr_u64(g, "osc_periods", o->oscillation.periods) |
-      attr_u64(g, "osc_settle", o->oscillation.settle) |
-      attr_u64(g, "osc_steps", o->oscillation.steps) |
-      attr_double(g, "osc_node_capacitance", o->oscillation.node_capacitance) |
-      attr_u64(g, "osc_harmonics", o->osc_harmonics) |
-      attr_string(g, "holomorphic_contour", kh_contour_name(o->holomorphic_contour));
+  int bad = write_text(g, "netlist", c->netlist_text) | attr_string(g, "command", c->command) |
+            attr_string(g, "version", kh_version()) | attr_string(g, "data", c->data) |
+            attr_string(g, "test", c->test) |
+            attr_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count) |
+            attr_u64(g, "mpi_size", (uint64_t)(c->mpi_size > 1 ? c->mpi_size : 1)) |
+            attr_u64(g, "epochs", c->epochs) |
+            attr_string(g, "scaling", scale_names[c->scaler->kind]) | write_options(g, o);
   if (!bad && (c->train_samples || c->test_samples))
     bad = attr_u64(g, "train_fingerprint", c->train_fingerprint) |
           attr_u64(g, "test_fingerprint", c->test_fingerprint) |

@@ -3,10 +3,12 @@
 #include "core/context.h"
 #include "atomic_file.h"
 #include "trace_impl.h"
+#include "train_options.h"
 
 #include "hdf5_errors.h"
 
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,49 +78,43 @@ static int lookup(const char *s, const char *const *names, int count) {
   return -1;
 }
 
-/* Options added after the first traces: absent ones keep their defaults. */
-static int read_later_options(hid_t g, kh_train_options *o) {
-  uint64_t sign = 0, soft = 0, sweeps = 0;
+/* Every option of KH_TRAIN_OPTIONS_TABLE from the attribute the table names; an option added
+ * after the first traces keeps its default when the trace predates it. */
+static int read_options(hid_t g, kh_train_options *o) {
   int bad = 0;
-  if (H5Aexists(g, "sign_updates") > 0)
-    bad |= read_numbers(g, "sign_updates", H5T_NATIVE_UINT64, &sign, 1) |
-           read_numbers(g, "soft_bounds", H5T_NATIVE_UINT64, &soft, 1) |
-           read_numbers(g, "depression", H5T_NATIVE_DOUBLE, &o->depression, 1) |
-           read_numbers(g, "pulse", H5T_NATIVE_DOUBLE, &o->pulse, 1);
-  o->sign_updates = (int)sign, o->soft_bounds = (int)soft;
-  if (H5Aexists(g, "backend") > 0) {
-    char *backend = read_string(g, "backend"), *precision = read_string(g, "precision");
-    bad |= !backend || !precision || read_numbers(g, "sweeps", H5T_NATIVE_UINT64, &sweeps, 1) ||
-           read_numbers(g, "layered_tol", H5T_NATIVE_DOUBLE, &o->layered_tol, 1) ||
-           sweeps > 1000000;
-    o->backend = backend && !strcmp(backend, "layered") ? KH_BACKEND_LAYERED : KH_BACKEND_SPARSE;
-    o->precision =
-        precision && !strcmp(precision, "single") ? KH_PRECISION_SINGLE : KH_PRECISION_DOUBLE;
-    o->sweeps = (unsigned)sweeps;
-    uint64_t samples = 0;
-    bad |= read_numbers(g, "samples", H5T_NATIVE_UINT64, &samples, 1);
-    o->samples = (size_t)samples;
-    free(backend), free(precision);
-  }
-  if (H5Aexists(g, "osc_period") > 0) {
-    uint64_t v[4] = {0};
-    bad |= read_numbers(g, "osc_period", H5T_NATIVE_DOUBLE, &o->oscillation.period, 1) |
-           read_numbers(g, "osc_periods", H5T_NATIVE_UINT64, &v[0], 1) |
-           read_numbers(g, "osc_settle", H5T_NATIVE_UINT64, &v[1], 1) |
-           read_numbers(g, "osc_steps", H5T_NATIVE_UINT64, &v[2], 1) |
-           read_numbers(g, "osc_harmonics", H5T_NATIVE_UINT64, &v[3], 1) |
-           read_numbers(g, "osc_node_capacitance", H5T_NATIVE_DOUBLE,
-                        &o->oscillation.node_capacitance, 1);
-    bad |= v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[2] > UINT32_MAX || v[3] > 64;
-    o->oscillation.periods = (unsigned)v[0], o->oscillation.settle = (unsigned)v[1];
-    o->oscillation.steps = (unsigned)v[2], o->osc_harmonics = (unsigned)v[3];
-  }
-  o->holomorphic_contour = KH_CONTOUR_CIRCLE; /* traces before the attribute: the circle */
-  if (H5Aexists(g, "holomorphic_contour") > 0) {
-    char *contour = read_string(g, "holomorphic_contour");
-    bad |= !contour || (strcmp(contour, "circle") && strcmp(contour, "slit"));
-    if (contour && !strcmp(contour, "slit")) o->holomorphic_contour = KH_CONTOUR_SLIT;
-    free(contour);
+  for (size_t k = 0; !bad && k < kh_train_field_count; k++) {
+    const kh_train_field *f = &kh_train_fields[k];
+    char *at = (char *)o + f->offset;
+    if (H5Aexists(g, f->attribute) <= 0) {
+      bad = f->required;
+      continue;
+    }
+    double d = 0;
+    uint64_t u = 0;
+    size_t z;
+    unsigned n;
+    int i;
+    switch (f->kind) {
+    case KH_FIELD_DOUBLE:
+      bad = read_numbers(g, f->attribute, H5T_NATIVE_DOUBLE, &d, 1);
+      memcpy(at, &d, sizeof d);
+      continue;
+    case KH_FIELD_ENUM: {
+      char *name = read_string(g, f->attribute);
+      i = name ? lookup(name, f->names, (int)f->name_count) : -1;
+      free(name);
+      bad = i < 0;
+      memcpy(at, &i, sizeof i); /* enums are int-sized (train_options.c) */
+      continue;
+    }
+    default: bad = read_numbers(g, f->attribute, H5T_NATIVE_UINT64, &u, 1);
+    }
+    switch (f->kind) {
+    case KH_FIELD_SIZE: z = (size_t)u, memcpy(at, &z, sizeof z); break;
+    case KH_FIELD_UNSIGNED: bad |= u > UINT_MAX, n = (unsigned)u, memcpy(at, &n, sizeof n); break;
+    case KH_FIELD_INT: bad |= u > INT_MAX, i = (int)u, memcpy(at, &i, sizeof i); break;
+    default: memcpy(at, &u, sizeof u);
+    }
   }
   return bad;
 }
@@ -131,34 +127,13 @@ static kh_status kh_trace_read_config_quietly(kh_context *ctx, const char *path,
   if (file < 0) return kh_fail(ctx, KH_ERR_IO, "cannot open trace '%s' as HDF5", path);
   hid_t g = H5Gopen2(file, "config", H5P_DEFAULT), c = H5Gopen2(file, "checkpoint", H5P_DEFAULT);
   kh_status st = g < 0 || c < 0 ? fail(ctx, path, "no /config or /checkpoint group") : KH_OK;
-  static const char *const opts[] = {"sgd", "momentum", "adam"};
-  uint64_t batch = 0, seed = 0, threads = 0, planned = 0, done = 0;
-  char *est = NULL, *opt = NULL;
+  uint64_t planned = 0, done = 0;
   if (st == KH_OK) {
+    kh_train_options_init(o); /* what a trace that predates an option ran with */
     *netlist_text = read_text(g, "netlist");
-    est = read_string(g, "estimator"), opt = read_string(g, "optimizer");
-    int bad = !*netlist_text || read_numbers(g, "beta", H5T_NATIVE_DOUBLE, &o->beta, 1) ||
-              read_numbers(g, "batch", H5T_NATIVE_UINT64, &batch, 1) ||
-              read_numbers(g, "momentum", H5T_NATIVE_DOUBLE, &o->momentum, 1) ||
-              read_numbers(g, "lr_decay", H5T_NATIVE_DOUBLE, &o->lr_decay, 1) ||
-              read_numbers(g, "target_on", H5T_NATIVE_DOUBLE, &o->target_on, 1) ||
-              read_numbers(g, "target_off", H5T_NATIVE_DOUBLE, &o->target_off, 1) ||
-              read_numbers(g, "seed", H5T_NATIVE_UINT64, &seed, 1) ||
-              read_numbers(g, "threads", H5T_NATIVE_UINT64, &threads, 1) ||
+    int bad = !*netlist_text || read_options(g, o) ||
               read_numbers(g, "epochs", H5T_NATIVE_UINT64, &planned, 1) ||
               read_numbers(c, "epoch", H5T_NATIVE_UINT64, &done, 1);
-    uint64_t points = 4; /* traces before this attribute existed ran with the default */
-    if (!bad && H5Aexists(g, "holomorphic_points") > 0)
-      bad |= read_numbers(g, "holomorphic_points", H5T_NATIVE_UINT64, &points, 1);
-    o->holomorphic_points = (unsigned)points;
-    o->read_noise = 0;
-    uint64_t relative = 0;
-    if (!bad && H5Aexists(g, "beta_relative") > 0)
-      bad |= read_numbers(g, "beta_relative", H5T_NATIVE_UINT64, &relative, 1);
-    o->beta_relative = (int)relative;
-    if (!bad && H5Aexists(g, "read_noise") > 0)
-      bad |= read_numbers(g, "read_noise", H5T_NATIVE_DOUBLE, &o->read_noise, 1);
-    if (!bad) bad |= read_later_options(g, o);
     hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);
     if (a >= 0) {
       hid_t space = H5Aget_space(a);
@@ -172,16 +147,12 @@ static kh_status kh_trace_read_config_quietly(kh_context *ctx, const char *path,
     } else {
       bad = 1;
     }
-    int e = kh_estimator_from_name(est ? est : ""), k = lookup(opt, opts, 3);
-    if (bad || e < 0 || k < 0 || batch == 0 || threads == 0 || threads > 1024)
+    if (bad || o->batch == 0 || o->threads <= 0 || o->threads > 1024 || o->sweeps > 1000000 ||
+        o->osc_harmonics > 64)
       st = fail(ctx, path, "/config is incomplete or invalid (not written by kirchhoff train?)");
-    else {
-      o->estimator = (kh_estimator)e, o->optimizer = (kh_optimizer_kind)k;
-      o->batch = (size_t)batch, o->seed = seed, o->threads = (int)threads;
+    else
       *epochs_planned = (size_t)planned, *epochs_done = (size_t)done;
-    }
   }
-  free(est), free(opt);
   if (g >= 0) H5Gclose(g);
   if (c >= 0) H5Gclose(c);
   H5Fclose(file);

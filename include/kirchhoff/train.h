@@ -58,12 +58,56 @@ typedef struct {
   kh_contour holomorphic_contour;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
+/* The options that are one value each, in one table: X(field, trace name, kind, default, since).
+ * It generates KH_TRAIN_OPTIONS_INIT's defaults, the trace's /config attributes (written and
+ * read back by learning/, docs/traces.md) and every name<->enum conversion
+ * (kh_train_option_names). kind: DOUBLE, SIZE, UNSIGNED, INT, U64, or ENUM (an enum whose values
+ * are 0, 1, ... in the order of its names). since: FIRST (traced from the first version: a trace
+ * without it is refused) or LATER (a trace that predates it gets the default). */
+#define KH_TRAIN_OPTIONS_TABLE(X)                                                                  \
+  X(batch, "batch", SIZE, 8, FIRST)                                                                \
+  X(beta, "beta", DOUBLE, 0.1, FIRST)                                                              \
+  X(estimator, "estimator", ENUM, KH_EST_CENTERED, FIRST)                                          \
+  X(optimizer, "optimizer", ENUM, KH_OPT_ADAM, FIRST)                                              \
+  X(momentum, "momentum", DOUBLE, 0.9, FIRST)                                                      \
+  X(lr_decay, "lr_decay", DOUBLE, 0.9, FIRST)                                                      \
+  X(target_on, "target_on", DOUBLE, 1.0, FIRST)                                                    \
+  X(target_off, "target_off", DOUBLE, 0.0, FIRST)                                                  \
+  X(seed, "seed", U64, 1, FIRST)                                                                   \
+  X(threads, "threads", INT, 1, FIRST)                                                             \
+  X(holomorphic_points, "holomorphic_points", UNSIGNED, 4, LATER)                                  \
+  X(read_noise, "read_noise", DOUBLE, 0.0, LATER)                                                  \
+  X(beta_relative, "beta_relative", INT, 0, LATER)                                                 \
+  X(sign_updates, "sign_updates", INT, 0, LATER)                                                   \
+  X(soft_bounds, "soft_bounds", INT, 0, LATER)                                                     \
+  X(depression, "depression", DOUBLE, 1.0, LATER)                                                  \
+  X(pulse, "pulse", DOUBLE, 0.0, LATER)                                                            \
+  X(backend, "backend", ENUM, KH_BACKEND_SPARSE, LATER)                                            \
+  X(precision, "precision", ENUM, KH_PRECISION_DOUBLE, LATER)                                      \
+  X(sweeps, "sweeps", UNSIGNED, 0, LATER)                                                          \
+  X(layered_tol, "layered_tol", DOUBLE, 1e-9, LATER)                                               \
+  X(samples, "samples", SIZE, 0, LATER)                                                            \
+  X(osc_harmonics, "osc_harmonics", UNSIGNED, 3, LATER)                                            \
+  X(holomorphic_contour, "holomorphic_contour", ENUM, KH_CONTOUR_CIRCLE, LATER)
+/* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
+#define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \
+  X(oscillation.period, "osc_period", DOUBLE, 0, LATER)                                            \
+  X(oscillation.periods, "osc_periods", UNSIGNED, 0, LATER)                                        \
+  X(oscillation.settle, "osc_settle", UNSIGNED, 0, LATER)                                          \
+  X(oscillation.steps, "osc_steps", UNSIGNED, 0, LATER)                                            \
+  X(oscillation.node_capacitance, "osc_node_capacitance", DOUBLE, 0, LATER)
+#define KH_TRAIN_OPTION_DEFAULT(field, name, kind, value, since) .field = value,
 #define KH_TRAIN_OPTIONS_INIT                                                                      \
   {                                                                                                \
-    KH_TRAIN_OPTIONS_VERSION, 8, 0.1, KH_EST_CENTERED, KH_OPT_ADAM, {0.01}, 1, 0.9, 0.9, 1.0, 0.0, \
-        1, 1, 4, 0.0, 0, 0, 0, 1.0, 0.0, KH_BACKEND_SPARSE, KH_PRECISION_DOUBLE, 0, 1e-9, 0,       \
-        KH_OSCILLATION_INIT, 3, KH_CONTOUR_CIRCLE                                                  \
+    .version = KH_TRAIN_OPTIONS_VERSION,                                                           \
+    KH_TRAIN_OPTIONS_TABLE(KH_TRAIN_OPTION_DEFAULT).lr = {0.01}, .lr_count = 1,                    \
+    .oscillation = KH_OSCILLATION_INIT                                                             \
   }
+/* The defaults, for code that cannot use the macro. */
+KH_API void kh_train_options_init(kh_train_options *o);
+/* An ENUM option's names, by its field name ("optimizer": "sgd", "momentum", "adam", in the
+ * enum's order): NULL and *count 0 for anything else. */
+KH_API const char *const *kh_train_option_names(const char *field, size_t *count);
 typedef struct kh_trainer kh_trainer;
 typedef struct {
   size_t epoch;                   /* 1-based, of the epoch just finished */

@@ -106,3 +106,56 @@ Test(library, hdf5_error_printing_is_left_as_the_program_set_it) {
   cr_expect_gt(reports, 0);
   kh_context_free(ctx);
 }
+
+/* Every option of the table goes into the trace and comes back as it was, non-default values
+ * included; the two ways to get the defaults agree. */
+Test(library, every_tabled_option_round_trips_through_a_trace) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_train_options defaults = KH_TRAIN_OPTIONS_INIT, init, o = KH_TRAIN_OPTIONS_INIT, back;
+  kh_train_options_init(&init);
+  cr_expect(!memcmp(&defaults, &init, sizeof init), "kh_train_options_init differs from the macro");
+  o.batch = 5, o.beta = 0.3, o.estimator = KH_EST_FORWARD3, o.optimizer = KH_OPT_MOMENTUM;
+  o.momentum = 0.7, o.lr_decay = 0.5, o.target_on = 0.8, o.target_off = 0.1, o.seed = 99;
+  o.threads = 3, o.holomorphic_points = 6, o.read_noise = 0.02, o.beta_relative = 1;
+  o.sign_updates = 1, o.soft_bounds = 1, o.depression = 0.4, o.pulse = 1e-4;
+  o.backend = KH_BACKEND_LAYERED, o.precision = KH_PRECISION_SINGLE, o.sweeps = 7;
+  o.layered_tol = 1e-6, o.samples = 11, o.osc_harmonics = 5;
+  o.holomorphic_contour = KH_CONTOUR_SLIT, o.oscillation.period = 2e-6;
+  o.oscillation.periods = 3, o.oscillation.settle = 2, o.oscillation.steps = 32;
+  o.oscillation.node_capacitance = 1e-12, o.lr[0] = 0.2, o.lr[1] = 0.1, o.lr_count = 2;
+  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
+  char *text = kh_test_netgen(&no, "2-3-2");
+  kh_netlist *nl = kh_test_parse(text);
+  double x[] = {0, 1, 1, 0};
+  unsigned y[] = {0, 1};
+  kh_dataset *d = NULL;
+  kh_trainer *t = NULL;
+  kh_trace *tr = NULL;
+  cr_assert_eq(kh_dataset_from_arrays(ctx, &d, NULL, x, y, 2, 2), KH_OK);
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &defaults, d), KH_OK, "%s", kh_last_error(ctx));
+  const char *path = kh_test_write_temp("options.h5", "");
+  kh_trace_config cfg = {.netlist_text = text, .options = &o, .epochs = 1};
+  cr_assert_eq(kh_trace_create(ctx, &tr, path, &cfg, t), KH_OK, "%s", kh_last_error(ctx));
+  kh_trace_free(tr);
+  char *read_text = NULL;
+  size_t planned = 0, done = 9;
+  cr_assert_eq(kh_trace_read_config(ctx, path, &read_text, &back, &planned, &done), KH_OK, "%s",
+               kh_last_error(ctx));
+#define SAME(field, name, kind, value, since)                                                      \
+  cr_expect(!memcmp(&o.field, &back.field, sizeof o.field), "option %s did not come back", #field);
+  KH_TRAIN_OPTIONS_TABLE(SAME)
+  KH_TRAIN_OPTIONS_NESTED_TABLE(SAME)
+#undef SAME
+  cr_expect(back.lr_count == 2 && back.lr[0] == 0.2 && back.lr[1] == 0.1);
+  cr_expect(planned == 1 && done == 0);
+  size_t count;
+  const char *const *names = kh_train_option_names("optimizer", &count);
+  cr_expect(count == 3 && !strcmp(names[KH_OPT_MOMENTUM], "momentum"));
+  cr_expect_null(kh_train_option_names("batch", &count));
+  free(read_text), free(text);
+  kh_trainer_free(t);
+  kh_dataset_free(d);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}

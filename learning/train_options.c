@@ -1,0 +1,61 @@
+/* KH_TRAIN_OPTIONS_TABLE as data (train_options.h), and what is generated from it. */
+#include "train_options.h"
+
+#include "model_impl.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const optimizer_names[] = {"sgd", "momentum", "adam"};
+static const char *const backend_names[] = {"sparse", "layered"};
+static const char *const precision_names[] = {"double", "single"};
+static const char *const contour_names[] = {"circle", "slit"};
+_Static_assert(KH_OPT_SGD == 0 && KH_OPT_MOMENTUM == 1 && KH_OPT_ADAM == 2, "optimizer order");
+_Static_assert(KH_BACKEND_SPARSE == 0 && KH_BACKEND_LAYERED == 1, "backend order");
+_Static_assert(KH_PRECISION_DOUBLE == 0 && KH_PRECISION_SINGLE == 1, "precision order");
+_Static_assert(KH_CONTOUR_CIRCLE == 0 && KH_CONTOUR_SLIT == 1, "contour order");
+_Static_assert(sizeof(kh_optimizer_kind) == sizeof(int) && sizeof(kh_backend) == sizeof(int) &&
+                   sizeof(kh_precision) == sizeof(int) && sizeof(kh_contour) == sizeof(int) &&
+                   sizeof(kh_estimator) == sizeof(int),
+               "the trace reads and writes enums as int");
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
+/* each ENUM field's names, found by the field's name */
+#define NAMES_estimator kh_estimator_names, KH_EST_COUNT
+#define NAMES_optimizer optimizer_names, COUNT(optimizer_names)
+#define NAMES_backend backend_names, COUNT(backend_names)
+#define NAMES_precision precision_names, COUNT(precision_names)
+#define NAMES_holomorphic_contour contour_names, COUNT(contour_names)
+#define NAMES_DOUBLE(field) NULL, 0
+#define NAMES_SIZE(field) NULL, 0
+#define NAMES_UNSIGNED(field) NULL, 0
+#define NAMES_INT(field) NULL, 0
+#define NAMES_U64(field) NULL, 0
+#define NAMES_ENUM(field) NAMES_##field
+#define SINCE_FIRST 1
+#define SINCE_LATER 0
+#define FIELD(field, name, kind, value, since)                                                     \
+  {#field,          name,                                                                          \
+   KH_FIELD_##kind, offsetof(kh_train_options, field),                                             \
+   SINCE_##since,   NAMES_##kind(field)},
+#define NESTED(field, name, kind, value, since)                                                    \
+  {#field, name, KH_FIELD_##kind, offsetof(kh_train_options, field), SINCE_##since, NULL, 0},
+
+const kh_train_field kh_train_fields[] = {KH_TRAIN_OPTIONS_TABLE(FIELD)
+                                              KH_TRAIN_OPTIONS_NESTED_TABLE(NESTED)};
+const size_t kh_train_field_count = COUNT(kh_train_fields);
+
+void kh_train_options_init(kh_train_options *o) {
+  kh_train_options defaults = KH_TRAIN_OPTIONS_INIT;
+  *o = defaults;
+}
+
+const char *const *kh_train_option_names(const char *field, size_t *count) {
+  for (size_t k = 0; field && k < kh_train_field_count; k++)
+    if (kh_train_fields[k].kind == KH_FIELD_ENUM && !strcmp(kh_train_fields[k].field, field)) {
+      *count = kh_train_fields[k].name_count;
+      return kh_train_fields[k].names;
+    }
+  *count = 0;
+  return NULL;
+}
