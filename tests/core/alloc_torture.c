@@ -92,7 +92,13 @@ static kh_status train_one_epoch(kh_context *ctx, const char *clamp, kh_train_op
   if (st == KH_OK) st = kh_scaler_apply(ctx, &scaler, train);
   if (st == KH_OK) st = kh_netlist_parse_string(ctx, &nl, text, "drn.cir");
   if (st == KH_OK) st = kh_trainer_new(ctx, &t, nl, o, train);
-  kh_trace_config cfg = {text, "torture", csv, NULL, o, 1, &scaler, 1, 0, 0, 0, 0};
+  kh_trace_config cfg = {.netlist_text = text,
+                         .command = "torture",
+                         .data = csv,
+                         .options = o,
+                         .epochs = 1,
+                         .scaler = &scaler,
+                         .mpi_size = 1};
   if (st == KH_OK) st = kh_trace_create(ctx, &tr, trace_path, &cfg, t);
   if (st == KH_OK) st = kh_trainer_epoch(ctx, t, &report);
   kh_trace_epoch e = {&report, 0.0, 0.0, o->beta, NULL, NULL, 0};

@@ -50,7 +50,14 @@ static void make_base(void) {
       kh_scaler_fit(ctx, &sc, KH_SCALE_STANDARDIZE, d) || kh_scaler_apply(ctx, &sc, d) ||
       kh_trainer_new(ctx, &t, nl, &opt, d))
     abort();
-  kh_trace_config cfg = {netlist_text, "fuzz", csv, "", &opt, 3, &sc, 1, 0, 0, 0, 0};
+  kh_trace_config cfg = {.netlist_text = netlist_text,
+                         .command = "fuzz",
+                         .data = csv,
+                         .test = "",
+                         .options = &opt,
+                         .epochs = 3,
+                         .scaler = &sc,
+                         .mpi_size = 1};
   kh_epoch_report r;
   if (kh_trace_create(ctx, &tr, base, &cfg, t) || kh_trainer_epoch(ctx, t, &r)) abort();
   kh_trace_epoch e = {&r, 0.1, 0.2, opt.beta, NULL, NULL, 0};
