@@ -200,147 +200,248 @@ static void say_saved(const kh_train_setup *s, size_t kept, const char *when) {
   kh_cli_interrupt_say(m);
 }
 
-int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
-  kh_train_setup s;
-  kh_train_setup_init(&s);
-  const char *lr = NULL, *estimator = "centered", *optimizer = "adam", *scale = NULL, *amps = NULL,
-             *contour = NULL;
-  size_t points = 4, sweeps = 0;
-  int beta_given = 0;
-  const char *backend = "sparse", *precision = "double", *preset = NULL;
-  if (apply_preset(argc, argv, &s, &lr, &optimizer, &backend, &sweeps)) return KH_EXIT_USAGE;
-  size_t bits = 0;
+/* The words of a train command line that are not fields of the setup itself. */
+typedef struct {
+  const char *lr, *estimator, *optimizer, *scale, *amps, *contour, *backend, *precision, *preset;
+  size_t points, sweeps, bits;
+  int beta_given;
   kh_cli_oscillation osc;
-  kh_cli_oscillation_init(&osc);
-  kh_opt opts[64] = {
-      {"--arch", KH_OPT_STRING, &s.arch, NULL},
-      {"--data", KH_OPT_STRING, &s.data, NULL},
-      {"--test", KH_OPT_STRING, &s.test, NULL},
-      {"--scale", KH_OPT_STRING, &scale, NULL},
-      {"--limit", KH_OPT_SIZE, &s.train.samples, NULL},
-      {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
-      {"--input-gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
-      {"--backend", KH_OPT_STRING, &backend, NULL},
-      {"--precision", KH_OPT_STRING, &precision, NULL},
-      {"--sweeps", KH_OPT_SIZE, &sweeps, NULL},
-      {"--layered-tol", KH_OPT_DOUBLE, &s.train.layered_tol, NULL},
-      {"--preset", KH_OPT_STRING, &preset, NULL},
-      {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
-      {"--amp-gain", KH_OPT_STRING, &amps, NULL},
-      {"--save-net", KH_OPT_STRING, &s.save_net, NULL},
-      {"--save-test", KH_OPT_STRING, &s.save_test, NULL},
-      {"--epochs", KH_OPT_SIZE, &s.epochs, &s.epochs_given},
-      {"--batch", KH_OPT_SIZE, &s.train.batch, NULL},
-      {"--estimator", KH_OPT_STRING, &estimator, NULL},
-      {"--beta", KH_OPT_DOUBLE, &s.train.beta, &beta_given},
-      {"--beta-relative", KH_OPT_FLAG, &s.train.beta_relative, NULL},
-      {"--points", KH_OPT_SIZE, &points, NULL},
-      {"--contour", KH_OPT_STRING, &contour, NULL},
-      {"--read-noise", KH_OPT_DOUBLE, &s.train.read_noise, NULL},
-      {"--gmax", KH_OPT_DOUBLE, &s.net.gmax, NULL},
-      {"--wire-resistance", KH_OPT_DOUBLE, &s.net.wire_resistance, NULL},
-      {"--quantize-bits", KH_OPT_SIZE, &bits, NULL},
-      {"--prog-noise", KH_OPT_DOUBLE, &s.hw.prog_noise, NULL},
-      {"--stuck-rate", KH_OPT_DOUBLE, &s.hw.stuck_rate, NULL},
-      {"--variation", KH_OPT_DOUBLE, &s.hw.variation, NULL},
-      {"--prog-noise-add", KH_OPT_DOUBLE, &s.hw.prog_noise_add, NULL},
-      {"--hw-aware", KH_OPT_FLAG, &s.hw_aware, NULL},
-      {"--sign-updates", KH_OPT_FLAG, &s.train.sign_updates, NULL},
-      {"--soft-bounds", KH_OPT_FLAG, &s.train.soft_bounds, NULL},
-      {"--depression", KH_OPT_DOUBLE, &s.train.depression, NULL},
-      {"--pulse", KH_OPT_DOUBLE, &s.train.pulse, NULL},
-      {"--optimizer", KH_OPT_STRING, &optimizer, NULL},
-      {"--lr", KH_OPT_STRING, &lr, NULL},
-      {"--momentum", KH_OPT_DOUBLE, &s.train.momentum, NULL},
-      {"--lr-decay", KH_OPT_DOUBLE, &s.train.lr_decay, NULL},
-      {"--target-on", KH_OPT_DOUBLE, &s.train.target_on, NULL},
-      {"--target-off", KH_OPT_DOUBLE, &s.train.target_off, NULL},
-      {"--seed", KH_OPT_U64, &s.train.seed, NULL},
-      {"--threads", KH_OPT_SIZE, &s.threads, NULL},
-      {"--trace", KH_OPT_STRING, &s.trace, NULL},
-      {"--trace-grad", KH_OPT_SIZE, &s.trace_grad, &s.trace_grad_given},
-      {"--resume", KH_OPT_STRING, &s.resume, NULL},
-      {"--quiet", KH_OPT_FLAG, &s.quiet, NULL},
-      {"--force", KH_OPT_FLAG, &s.force, NULL},
+  kh_opt opts[64];
+  size_t nopts;
+} train_words;
+
+/* Parses the command line into s and w (defaults, then a --preset's, then what was given). */
+static int read_words(int argc, char **argv, kh_train_setup *s, train_words *w) {
+  *w = (train_words){.estimator = "centered",
+                     .optimizer = "adam",
+                     .points = 4,
+                     .backend = "sparse",
+                     .precision = "double"};
+  if (apply_preset(argc, argv, s, &w->lr, &w->optimizer, &w->backend, &w->sweeps))
+    return KH_EXIT_USAGE;
+  kh_cli_oscillation_init(&w->osc);
+  const kh_opt table[] = {
+      {"--arch", KH_OPT_STRING, &s->arch, NULL},
+      {"--data", KH_OPT_STRING, &s->data, NULL},
+      {"--test", KH_OPT_STRING, &s->test, NULL},
+      {"--scale", KH_OPT_STRING, &w->scale, NULL},
+      {"--limit", KH_OPT_SIZE, &s->train.samples, NULL},
+      {"--gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
+      {"--input-gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
+      {"--backend", KH_OPT_STRING, &w->backend, NULL},
+      {"--precision", KH_OPT_STRING, &w->precision, NULL},
+      {"--sweeps", KH_OPT_SIZE, &w->sweeps, NULL},
+      {"--layered-tol", KH_OPT_DOUBLE, &s->train.layered_tol, NULL},
+      {"--preset", KH_OPT_STRING, &w->preset, NULL},
+      {"--init-scale", KH_OPT_DOUBLE, &s->net.init_scale, NULL},
+      {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
+      {"--save-net", KH_OPT_STRING, &s->save_net, NULL},
+      {"--save-test", KH_OPT_STRING, &s->save_test, NULL},
+      {"--epochs", KH_OPT_SIZE, &s->epochs, &s->epochs_given},
+      {"--batch", KH_OPT_SIZE, &s->train.batch, NULL},
+      {"--estimator", KH_OPT_STRING, &w->estimator, NULL},
+      {"--beta", KH_OPT_DOUBLE, &s->train.beta, &w->beta_given},
+      {"--beta-relative", KH_OPT_FLAG, &s->train.beta_relative, NULL},
+      {"--points", KH_OPT_SIZE, &w->points, NULL},
+      {"--contour", KH_OPT_STRING, &w->contour, NULL},
+      {"--read-noise", KH_OPT_DOUBLE, &s->train.read_noise, NULL},
+      {"--gmax", KH_OPT_DOUBLE, &s->net.gmax, NULL},
+      {"--wire-resistance", KH_OPT_DOUBLE, &s->net.wire_resistance, NULL},
+      {"--quantize-bits", KH_OPT_SIZE, &w->bits, NULL},
+      {"--prog-noise", KH_OPT_DOUBLE, &s->hw.prog_noise, NULL},
+      {"--stuck-rate", KH_OPT_DOUBLE, &s->hw.stuck_rate, NULL},
+      {"--variation", KH_OPT_DOUBLE, &s->hw.variation, NULL},
+      {"--prog-noise-add", KH_OPT_DOUBLE, &s->hw.prog_noise_add, NULL},
+      {"--hw-aware", KH_OPT_FLAG, &s->hw_aware, NULL},
+      {"--sign-updates", KH_OPT_FLAG, &s->train.sign_updates, NULL},
+      {"--soft-bounds", KH_OPT_FLAG, &s->train.soft_bounds, NULL},
+      {"--depression", KH_OPT_DOUBLE, &s->train.depression, NULL},
+      {"--pulse", KH_OPT_DOUBLE, &s->train.pulse, NULL},
+      {"--optimizer", KH_OPT_STRING, &w->optimizer, NULL},
+      {"--lr", KH_OPT_STRING, &w->lr, NULL},
+      {"--momentum", KH_OPT_DOUBLE, &s->train.momentum, NULL},
+      {"--lr-decay", KH_OPT_DOUBLE, &s->train.lr_decay, NULL},
+      {"--target-on", KH_OPT_DOUBLE, &s->train.target_on, NULL},
+      {"--target-off", KH_OPT_DOUBLE, &s->train.target_off, NULL},
+      {"--seed", KH_OPT_U64, &s->train.seed, NULL},
+      {"--threads", KH_OPT_SIZE, &s->threads, NULL},
+      {"--trace", KH_OPT_STRING, &s->trace, NULL},
+      {"--trace-grad", KH_OPT_SIZE, &s->trace_grad, &s->trace_grad_given},
+      {"--resume", KH_OPT_STRING, &s->resume, NULL},
+      {"--quiet", KH_OPT_FLAG, &s->quiet, NULL},
+      {"--force", KH_OPT_FLAG, &s->force, NULL},
   };
-  size_t nopts = 0;
-  while (opts[nopts].name) nopts++;
-  nopts += kh_cli_oscillation_opts(&osc, opts + nopts);
+  memcpy(w->opts, table, sizeof table);
+  w->nopts = sizeof table / sizeof table[0];
+  w->nopts += kh_cli_oscillation_opts(&w->osc, w->opts + w->nopts);
   const char *pos[1];
   size_t npos;
-  if (kh_parse_options("train", argc, argv, opts, nopts, pos, 1, &npos, kh_help_train) ||
-      kh_cli_oscillation_apply("train", &osc, &s.train.oscillation, &s.train.osc_harmonics))
+  if (kh_parse_options("train", argc, argv, w->opts, w->nopts, pos, 1, &npos, kh_help_train) ||
+      kh_cli_oscillation_apply("train", &w->osc, &s->train.oscillation, &s->train.osc_harmonics))
     return KH_EXIT_USAGE;
-  s.netlist = npos ? pos[0] : NULL;
-  int rates = lr ? kh_parse_number_list(lr, s.train.lr, KH_MAX_LAYER_RATES, 0) : 1;
-  if (rates > 0 && lr) s.train.lr_count = (size_t)rates;
+  s->netlist = npos ? pos[0] : NULL;
+  return KH_EXIT_OK;
+}
+
+/* Turns the words into the setup's options, checking each, and checks the files. */
+static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w) {
+  int rates = w->lr ? kh_parse_number_list(w->lr, s->train.lr, KH_MAX_LAYER_RATES, 0) : 1;
+  if (rates > 0 && w->lr) s->train.lr_count = (size_t)rates;
   if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
-  if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
+  if (w->amps && kh_parse_number_list(w->amps, s->net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
     return kh_cli_usage("train", "--amp-gain needs gains >= 0: G1,G2,...");
-  int e = kh_estimator_from_name(estimator);
+  int e = kh_estimator_from_name(w->estimator);
   if (e < 0) {
     const char *names[KH_EST_COUNT];
     for (int k = 0; k < KH_EST_COUNT; k++) names[k] = kh_estimator_name((kh_estimator)k);
-    return kh_cli_unknown("train", "--estimator", estimator, names, KH_EST_COUNT);
+    return kh_cli_unknown("train", "--estimator", w->estimator, names, KH_EST_COUNT);
   }
-  s.train.estimator = (kh_estimator)e;
-  if (points < 2 || points > 64) return kh_cli_usage("train", "--points must be 2..64");
-  if (bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
-  s.hw.bits = (unsigned)bits;
+  s->train.estimator = (kh_estimator)e;
+  if (w->points < 2 || w->points > 64) return kh_cli_usage("train", "--points must be 2..64");
+  if (w->bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
+  s->hw.bits = (unsigned)w->bits;
   /* With read noise, the slit contour: its points reach past the radius, which divides the
    * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
-  if (!contour) contour = s.train.read_noise > 0 ? "slit" : "circle";
-  if (kh_cli_parse_contour("train", contour, &s.train.holomorphic_contour)) return KH_EXIT_USAGE;
-  if (s.train.estimator == KH_EST_HOLOMORPHIC && !beta_given) {
-    if (s.train.holomorphic_contour == KH_CONTOUR_SLIT)
-      s.train.beta = 0.5; /* rho */
+  if (!w->contour) w->contour = s->train.read_noise > 0 ? "slit" : "circle";
+  if (kh_cli_parse_contour("train", w->contour, &s->train.holomorphic_contour))
+    return KH_EXIT_USAGE;
+  if (s->train.estimator == KH_EST_HOLOMORPHIC && !w->beta_given) {
+    if (s->train.holomorphic_contour == KH_CONTOUR_SLIT)
+      s->train.beta = 0.5; /* rho */
     else
-      s.train.beta = 0.25, s.train.beta_relative = 1; /* a quarter of the radius */
+      s->train.beta = 0.25, s->train.beta_relative = 1; /* a quarter of the radius */
   }
-  s.train.holomorphic_points = (unsigned)points;
+  s->train.holomorphic_points = (unsigned)w->points;
   /* the names, in each enum's order, from the options table (kirchhoff/train.h) */
   size_t count;
   const char *const *names = kh_train_option_names("optimizer", &count);
-  int k = kh_cli_choose("train", "--optimizer", optimizer, names, count);
+  int k = kh_cli_choose("train", "--optimizer", w->optimizer, names, count);
   if (k < 0) return KH_EXIT_USAGE;
-  s.train.optimizer = (kh_optimizer_kind)k;
-  if (scale && kh_cli_parse_scaling("train", scale, &s.scaling)) return KH_EXIT_USAGE;
-  s.scaling_given = scale != NULL;
+  s->train.optimizer = (kh_optimizer_kind)k;
+  if (w->scale && kh_cli_parse_scaling("train", w->scale, &s->scaling)) return KH_EXIT_USAGE;
+  s->scaling_given = w->scale != NULL;
   names = kh_train_option_names("backend", &count);
-  if ((k = kh_cli_choose("train", "--backend", backend, names, count)) < 0) return KH_EXIT_USAGE;
-  s.train.backend = (kh_backend)k;
+  if ((k = kh_cli_choose("train", "--backend", w->backend, names, count)) < 0) return KH_EXIT_USAGE;
+  s->train.backend = (kh_backend)k;
   names = kh_train_option_names("precision", &count);
-  if ((k = kh_cli_choose("train", "--precision", precision, names, count)) < 0)
+  if ((k = kh_cli_choose("train", "--precision", w->precision, names, count)) < 0)
     return KH_EXIT_USAGE;
-  s.train.precision = (kh_precision)k;
-  if (sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
-  s.train.sweeps = (unsigned)sweeps;
-  if (!(s.train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");
-  if (!s.data) return kh_cli_usage("train", "--data is required");
-  if (!s.arch == !s.netlist && !s.resume)
+  s->train.precision = (kh_precision)k;
+  if (w->sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
+  s->train.sweeps = (unsigned)w->sweeps;
+  if (!(s->train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");
+  if (!s->data) return kh_cli_usage("train", "--data is required");
+  if (!s->arch == !s->netlist && !s->resume)
     return kh_cli_usage("train", "give either --arch or a NETLIST");
-  if (s.threads < 1 || s.threads > 1024) return kh_cli_usage("train", "--threads must be 1..1024");
-  s.train.threads = (int)s.threads;
-  if (s.resume) {
-    const char *fixed = kh_option_given_outside(argc, argv, opts, nopts, resumable,
+  if (s->threads < 1 || s->threads > 1024)
+    return kh_cli_usage("train", "--threads must be 1..1024");
+  s->train.threads = (int)s->threads;
+  if (s->resume) {
+    const char *fixed = kh_option_given_outside(argc, argv, w->opts, w->nopts, resumable,
                                                 sizeof resumable / sizeof resumable[0]);
-    if (fixed)
+    if (fixed) {
+      char allowed[256] = "";
+      for (size_t k = 1; k < sizeof resumable / sizeof resumable[0]; k++) /* [0] is --resume */
+        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
+                 k == 1 ? "" : ", ", resumable[k]);
       return kh_cli_usage("train",
                           "%s cannot be given with --resume: the run continues with the options "
-                          "its trace recorded; only --data, --test, --epochs, --threads, "
-                          "--trace-grad, --save-test, --quiet and --force apply",
-                          fixed);
-  } else if (s.epochs < 1) {
+                          "its trace recorded; only %s apply",
+                          fixed, allowed);
+    }
+  } else if (s->epochs < 1) {
     return kh_cli_usage("train", "--epochs must be >= 1");
   }
   const kh_cli_file files[] = {
-      {"--data", s.data, KH_FILE_INPUT},          {"--test", s.test, KH_FILE_INPUT},
-      {"NETLIST", s.netlist, KH_FILE_INPUT},      {"--resume", s.resume, KH_FILE_INPUT},
-      {"--trace", s.trace, KH_FILE_TRACE},        {"--save-test", s.save_test, KH_FILE_CSV},
-      {"--save-net", s.save_net, KH_FILE_NETLIST}};
-  if (kh_cli_check_files("train", files, sizeof files / sizeof files[0], s.force))
+      {"--data", s->data, KH_FILE_INPUT},          {"--test", s->test, KH_FILE_INPUT},
+      {"NETLIST", s->netlist, KH_FILE_INPUT},      {"--resume", s->resume, KH_FILE_INPUT},
+      {"--trace", s->trace, KH_FILE_TRACE},        {"--save-test", s->save_test, KH_FILE_CSV},
+      {"--save-net", s->save_net, KH_FILE_NETLIST}};
+  if (kh_cli_check_files("train", files, sizeof files / sizeof files[0], s->force))
     return KH_EXIT_USAGE;
 
+  return KH_EXIT_OK;
+}
+
+/* Trains: every process under mpirun sets up the same trainer, the first alone writes, and all
+ * start from its state (a resumed run's checkpoint, whatever P it was written with). */
+static int run(kh_context *ctx, kh_train_setup *s, int flags, double *final_test_error) {
+  int distributed = flags & KH_TRAIN_DISTRIBUTED;
+  int first = !distributed || kh_cli_mpi_rank() == 0;
+  int processes = distributed ? kh_cli_mpi_size() : 1;
+  s->writer = first, s->mpi_size = processes;
+  if (!first || (flags & KH_TRAIN_SILENT)) s->quiet = 1;
+  kh_status st = kh_train_setup_open(ctx, s), own = st;
+  st = agree(ctx, st, distributed);
+  if (st == KH_OK && processes > 1 && !s->nothing_left) {
+    kh_partition part;
+    kh_cli_mpi_partition(&part);
+    own = st = kh_trainer_set_partition(ctx, s->trainer, &part);
+    st = agree(ctx, st, distributed);
+    if (st == KH_OK) own = st = kh_cli_mpi_share_state(ctx, s->trainer);
+  }
+  int tty = first && isatty(STDERR_FILENO);
+  double test_loss = NAN, test_error = NAN;
+  if (st == KH_OK && s->nothing_left) {
+    test_error = s->resumed_test_error;
+    if (first && !(flags & KH_TRAIN_SILENT))
+      printf("nothing left to train: %s holds %zu epochs (--epochs %zu); its last test accuracy: "
+             "%.2f %%\n",
+             s->resume, s->first_epoch - 1, s->epochs, 100 * (1 - test_error));
+  } else if (st == KH_OK && first && !s->quiet) {
+    kh_train_setup_describe_data(s, stdout);
+  }
+  if (st == KH_OK && first && !s->nothing_left) kh_cli_interrupt_arm();
+  for (size_t epoch = s->first_epoch; st == KH_OK && !s->nothing_left && epoch <= s->epochs;
+       epoch++) {
+    kh_epoch_report r;
+    char when[64];
+    snprintf(when, sizeof when, "in epoch %zu", epoch);
+    if (first) say_saved(s, epoch - 1, when);
+    if (tty && !s->quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s->epochs);
+    double sent = kh_cli_mpi_bytes();
+    own = st = kh_trainer_epoch(ctx, s->trainer, &r);
+    double t0 = now();
+    if (st == KH_OK)
+      own = st = kh_trainer_evaluate(ctx, s->trainer, s->test_set, &test_loss, &test_error);
+    double test_seconds = now() - t0;
+    if (first) kh_cli_interrupt_hold(1); /* the epoch's trace write finishes whole */
+    if (st == KH_OK) own = st = kh_train_setup_record(ctx, s, &r, test_loss, test_error);
+    snprintf(when, sizeof when, "after epoch %zu", epoch);
+    if (first) say_saved(s, st == KH_OK ? epoch : epoch - 1, when), kh_cli_interrupt_hold(0);
+    st = agree(ctx, st, distributed); /* a failed trace write stops every process */
+    if (st == KH_OK && !s->quiet)
+      progress(epoch, s->epochs, &r, test_loss, test_error, test_seconds, tty);
+    if (st == KH_OK && !s->quiet && processes > 1)
+      printf("          mpi: %d processes, %.3g MB reduced per process\n", processes,
+             (kh_cli_mpi_bytes() - sent) / 1e6);
+  }
+  if (first) kh_cli_interrupt_disarm();
+  if (st == KH_OK && first && !(flags & KH_TRAIN_SILENT) && !s->nothing_left)
+    printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
+           kh_dataset_count(s->test_set), s->test_note);
+  if (final_test_error) *final_test_error = test_error;
+  /* each failure is reported once, by the process it happened in; a circuit the solver refuses
+   * is the netlist's, or the trace's, or the network --arch generated */
+  char generated[256];
+  snprintf(generated, sizeof generated, "the network --arch %s generated", s->arch ? s->arch : "");
+  const char *inputs[] = {s->resume    ? s->resume
+                          : s->netlist ? s->netlist
+                                       : generated,
+                          s->data, s->test, s->resume};
+  int rc = st == KH_OK             ? KH_EXIT_OK
+           : own != KH_OK || first ? kh_cli_report_in(ctx, st, inputs, 4)
+                                   : kh_status_exit_code(st);
+  return rc;
+}
+
+int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
+  kh_train_setup s;
+  kh_train_setup_init(&s);
+  train_words w;
+  int rc = read_words(argc, argv, &s, &w);
+  if (rc == KH_EXIT_OK) rc = apply_words(argc, argv, &s, &w);
+  if (rc != KH_EXIT_OK) return rc;
   char command[4096];
   size_t used = (size_t)snprintf(command, sizeof command, "kirchhoff");
   for (int i = 0; i < argc && used < sizeof command; i++)
@@ -348,73 +449,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   s.command = command;
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
-  /* under mpirun: every process sets up the same trainer, the first alone writes, and all
-   * start from its state (a resumed run's checkpoint, whatever P it was written with) */
-  int distributed = flags & KH_TRAIN_DISTRIBUTED;
-  int first = !distributed || kh_cli_mpi_rank() == 0;
-  int processes = distributed ? kh_cli_mpi_size() : 1;
-  s.writer = first, s.mpi_size = processes;
-  if (!first || (flags & KH_TRAIN_SILENT)) s.quiet = 1;
-  kh_status st = kh_train_setup_open(ctx, &s), own = st;
-  st = agree(ctx, st, distributed);
-  if (st == KH_OK && processes > 1 && !s.nothing_left) {
-    kh_partition part;
-    kh_cli_mpi_partition(&part);
-    own = st = kh_trainer_set_partition(ctx, s.trainer, &part);
-    st = agree(ctx, st, distributed);
-    if (st == KH_OK) own = st = kh_cli_mpi_share_state(ctx, s.trainer);
-  }
-  int tty = first && isatty(STDERR_FILENO);
-  double test_loss = NAN, test_error = NAN;
-  if (st == KH_OK && s.nothing_left) {
-    test_error = s.resumed_test_error;
-    if (first && !(flags & KH_TRAIN_SILENT))
-      printf("nothing left to train: %s holds %zu epochs (--epochs %zu); its last test accuracy: "
-             "%.2f %%\n",
-             s.resume, s.first_epoch - 1, s.epochs, 100 * (1 - test_error));
-  } else if (st == KH_OK && first && !s.quiet) {
-    kh_train_setup_describe_data(&s, stdout);
-  }
-  if (st == KH_OK && first && !s.nothing_left) kh_cli_interrupt_arm();
-  for (size_t epoch = s.first_epoch; st == KH_OK && !s.nothing_left && epoch <= s.epochs; epoch++) {
-    kh_epoch_report r;
-    char when[64];
-    snprintf(when, sizeof when, "in epoch %zu", epoch);
-    if (first) say_saved(&s, epoch - 1, when);
-    if (tty && !s.quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s.epochs);
-    double sent = kh_cli_mpi_bytes();
-    own = st = kh_trainer_epoch(ctx, s.trainer, &r);
-    double t0 = now();
-    if (st == KH_OK)
-      own = st = kh_trainer_evaluate(ctx, s.trainer, s.test_set, &test_loss, &test_error);
-    double test_seconds = now() - t0;
-    if (first) kh_cli_interrupt_hold(1); /* the epoch's trace write finishes whole */
-    if (st == KH_OK) own = st = kh_train_setup_record(ctx, &s, &r, test_loss, test_error);
-    snprintf(when, sizeof when, "after epoch %zu", epoch);
-    if (first) say_saved(&s, st == KH_OK ? epoch : epoch - 1, when), kh_cli_interrupt_hold(0);
-    st = agree(ctx, st, distributed); /* a failed trace write stops every process */
-    if (st == KH_OK && !s.quiet)
-      progress(epoch, s.epochs, &r, test_loss, test_error, test_seconds, tty);
-    if (st == KH_OK && !s.quiet && processes > 1)
-      printf("          mpi: %d processes, %.3g MB reduced per process\n", processes,
-             (kh_cli_mpi_bytes() - sent) / 1e6);
-  }
-  if (first) kh_cli_interrupt_disarm();
-  if (st == KH_OK && first && !(flags & KH_TRAIN_SILENT) && !s.nothing_left)
-    printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
-           kh_dataset_count(s.test_set), s.test_note);
-  if (final_test_error) *final_test_error = test_error;
-  /* each failure is reported once, by the process it happened in; a circuit the solver refuses
-   * is the netlist's, or the trace's, or the network --arch generated */
-  char generated[256];
-  snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
-  const char *inputs[] = {s.resume    ? s.resume
-                          : s.netlist ? s.netlist
-                                      : generated,
-                          s.data, s.test, s.resume};
-  int rc = st == KH_OK             ? KH_EXIT_OK
-           : own != KH_OK || first ? kh_cli_report_in(ctx, st, inputs, 4)
-                                   : kh_status_exit_code(st);
+  rc = run(ctx, &s, flags, final_test_error);
   kh_train_setup_close(&s);
   kh_context_free(ctx);
   return rc;
