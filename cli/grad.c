@@ -119,159 +119,187 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
   return KH_OK;
 }
 
-int kh_cmd_grad(int argc, char **argv) {
-  kh_train_setup s;
-  kh_train_setup_init(&s);
-  const char *betas = "1,0.5,0.25,0.125,0.0625",
-             *ests = "plus,minus,centered,forward2,forward3,forward4,forward5";
-  size_t samples = 16, points = 4;
-  const char *amps = NULL, *osc_backend = "native", *contour = "circle";
-  int beta_relative = 0, keep_clamps = 0;
-  const char *scale = NULL;
-  double read_noise = 0;
+/* What a grad command line asks for, beyond the setup's own fields. */
+typedef struct {
+  const char *betas, *ests, *amps, *osc_backend, *contour, *scale;
+  size_t samples, points;
+  int beta_relative, keep_clamps;
+  double read_noise;
   kh_cli_oscillation osc;
-  kh_cli_oscillation_init(&osc);
+  kh_oscillation oscillation;
+  unsigned harmonics;
+  double beta[16];
+  int nb, est[KH_EST_COUNT], ne, oscillating;
+  kh_contour where;
+} grad_words;
+
+static int read_grad_words(int argc, char **argv, kh_train_setup *s, grad_words *w) {
+  *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
+                    .ests = "plus,minus,centered,forward2,forward3,forward4,forward5",
+                    .osc_backend = "native",
+                    .contour = "circle",
+                    .samples = 16,
+                    .points = 4};
+  kh_cli_oscillation_init(&w->osc);
   kh_opt opts[32] = {
-      {"--arch", KH_OPT_STRING, &s.arch, NULL},
-      {"--data", KH_OPT_STRING, &s.data, NULL},
-      {"--gain", KH_OPT_DOUBLE, &s.net.input_gain, NULL},
-      {"--init-scale", KH_OPT_DOUBLE, &s.net.init_scale, NULL},
-      {"--amp-gain", KH_OPT_STRING, &amps, NULL},
-      {"--seed", KH_OPT_U64, &s.train.seed, NULL},
-      {"--samples", KH_OPT_SIZE, &samples, NULL},
-      {"--beta", KH_OPT_STRING, &betas, NULL},
-      {"--estimators", KH_OPT_STRING, &ests, NULL},
-      {"--estimator", KH_OPT_STRING, &ests, NULL},
-      {"--points", KH_OPT_SIZE, &points, NULL},
-      {"--contour", KH_OPT_STRING, &contour, NULL},
-      {"--osc-backend", KH_OPT_STRING, &osc_backend, NULL},
-      {"--beta-relative", KH_OPT_FLAG, &beta_relative, NULL},
-      {"--read-noise", KH_OPT_DOUBLE, &read_noise, NULL},
-      {"--scale", KH_OPT_STRING, &scale, NULL},
-      {"--keep-clamps", KH_OPT_FLAG, &keep_clamps, NULL},
+      {"--arch", KH_OPT_STRING, &s->arch, NULL},
+      {"--data", KH_OPT_STRING, &s->data, NULL},
+      {"--gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
+      {"--init-scale", KH_OPT_DOUBLE, &s->net.init_scale, NULL},
+      {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
+      {"--seed", KH_OPT_U64, &s->train.seed, NULL},
+      {"--samples", KH_OPT_SIZE, &w->samples, NULL},
+      {"--beta", KH_OPT_STRING, &w->betas, NULL},
+      {"--estimators", KH_OPT_STRING, &w->ests, NULL},
+      {"--estimator", KH_OPT_STRING, &w->ests, NULL},
+      {"--points", KH_OPT_SIZE, &w->points, NULL},
+      {"--contour", KH_OPT_STRING, &w->contour, NULL},
+      {"--osc-backend", KH_OPT_STRING, &w->osc_backend, NULL},
+      {"--beta-relative", KH_OPT_FLAG, &w->beta_relative, NULL},
+      {"--read-noise", KH_OPT_DOUBLE, &w->read_noise, NULL},
+      {"--scale", KH_OPT_STRING, &w->scale, NULL},
+      {"--keep-clamps", KH_OPT_FLAG, &w->keep_clamps, NULL},
   };
   size_t nopts = 0;
   while (opts[nopts].name) nopts++;
-  nopts += kh_cli_oscillation_opts(&osc, opts + nopts);
+  nopts += kh_cli_oscillation_opts(&w->osc, opts + nopts);
   const char *pos[1];
   size_t npos;
-  kh_oscillation oscillation;
-  unsigned harmonics;
   if (kh_parse_options("grad", argc, argv, opts, nopts, pos, 1, &npos, kh_help_grad) ||
-      kh_cli_oscillation_apply("grad", &osc, &oscillation, &harmonics))
+      kh_cli_oscillation_apply("grad", &w->osc, &w->oscillation, &w->harmonics))
     return KH_EXIT_USAGE;
-  s.netlist = npos ? pos[0] : NULL;
-  double beta[16];
-  int est[KH_EST_COUNT];
-  int nb = kh_parse_number_list(betas, beta, 16, 1), ne = parse_estimators(ests, est, KH_EST_COUNT);
-  if (nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
-  if (ne == 0) return KH_EXIT_USAGE;
-  if (ne < 0)
+  s->netlist = npos ? pos[0] : NULL;
+  w->nb = kh_parse_number_list(w->betas, w->beta, 16, 1);
+  w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
+  if (w->nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
+  if (w->ne == 0) return KH_EXIT_USAGE;
+  if (w->ne < 0)
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
                                 "forward2..forward5, holomorphic, oscillating");
-  if (!s.arch == !s.netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
-  if (points < 2 || points > 64) return kh_cli_usage("grad", "--points must be 2..64");
-  kh_contour where;
-  if (kh_cli_parse_contour("grad", contour, &where)) return KH_EXIT_USAGE;
-  if (!(read_noise >= 0)) return kh_cli_usage("grad", "--read-noise must be >= 0");
-  if (scale && kh_cli_parse_scaling("grad", scale, &s.scaling)) return KH_EXIT_USAGE;
-  s.scaling_given = scale != NULL;
-  if (samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
-  if (amps && kh_parse_number_list(amps, s.net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
+  if (!s->arch == !s->netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
+  if (w->points < 2 || w->points > 64) return kh_cli_usage("grad", "--points must be 2..64");
+  if (kh_cli_parse_contour("grad", w->contour, &w->where)) return KH_EXIT_USAGE;
+  if (!(w->read_noise >= 0)) return kh_cli_usage("grad", "--read-noise must be >= 0");
+  if (w->scale && kh_cli_parse_scaling("grad", w->scale, &s->scaling)) return KH_EXIT_USAGE;
+  s->scaling_given = w->scale != NULL;
+  if (w->samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
+  if (w->amps && kh_parse_number_list(w->amps, s->net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
     return kh_cli_usage("grad", "--amp-gain needs gains >= 0: G1,G2,...");
+  for (int e = 0; e < w->ne; e++) w->oscillating |= w->est[e] == KH_EST_OSCILLATING;
+  return KH_EXIT_OK;
+}
 
-  kh_context *ctx;
-  if (kh_context_new(&ctx) != KH_OK) return 4;
-  kh_status st = kh_train_setup_open_network(ctx, &s);
-  if (st == KH_OK && s.data) kh_train_setup_describe_data(&s, stdout);
-  probe_set p = {0};
-  double *g = NULL;
-  if (st == KH_OK) st = kh_model_new(ctx, &p.m, s.nl);
-  if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p.m, (unsigned)points);
-  if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, p.m, where);
-  if (st == KH_OK) kh_model_set_beta_relative(p.m, beta_relative);
-  if (st == KH_OK) kh_model_set_holomorphic_strict(p.m, !keep_clamps);
-  int oscillating = 0;
-  for (int e = 0; e < ne; e++) oscillating |= est[e] == KH_EST_OSCILLATING;
-  if (st == KH_OK && oscillating)
-    st = kh_model_set_oscillation(ctx, p.m, &oscillation, harmonics, osc_backend);
-  if (st == KH_OK) {
-    p.params = kh_model_param_count(p.m), p.outs = kh_model_output_count(p.m), p.count = samples;
-    st = make_samples(ctx, &s, &p, s.train.seed);
-    if (read_noise > 0) { /* V_in: the largest input voltage, as kirchhoff train takes it */
-      double vin = 0, gain = fabs(kh_netlist_input_gain(s.nl));
-      for (size_t i = 0; i < p.count * kh_model_input_count(p.m); i++)
-        vin = fmax(vin, fabs(p.x[i]) * gain);
-      p.noise_volts = read_noise * vin, p.seed = s.train.seed;
-    }
-    g = calloc(3 * p.params + p.outs + 1, sizeof *g);
-    if (st == KH_OK && !g) st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+/* The model and its probe samples, with read noise as kirchhoff train takes it. */
+static kh_status open_probe(kh_context *ctx, kh_train_setup *s, const grad_words *w, probe_set *p) {
+  kh_status st = kh_model_new(ctx, &p->m, s->nl);
+  if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p->m, (unsigned)w->points);
+  if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, p->m, w->where);
+  if (st == KH_OK) kh_model_set_beta_relative(p->m, w->beta_relative);
+  if (st == KH_OK) kh_model_set_holomorphic_strict(p->m, !w->keep_clamps);
+  if (st == KH_OK && w->oscillating)
+    st = kh_model_set_oscillation(ctx, p->m, &w->oscillation, w->harmonics, w->osc_backend);
+  if (st != KH_OK) return st;
+  p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
+  p->count = w->samples;
+  st = make_samples(ctx, s, p, s->train.seed);
+  if (w->read_noise > 0) { /* V_in: the largest input voltage, as kirchhoff train takes it */
+    double vin = 0, gain = fabs(kh_netlist_input_gain(s->nl));
+    for (size_t i = 0; i < p->count * kh_model_input_count(p->m); i++)
+      vin = fmax(vin, fabs(p->x[i]) * gain);
+    p->noise_volts = w->read_noise * vin, p->seed = s->train.seed;
   }
-  unsigned layers = st == KH_OK ? kh_model_layer_count(p.m) : 1;
-  double *exact = g, *estimate = g ? g + p.params : NULL, *work = g ? g + 2 * p.params : NULL;
-  double t_free = 0, t_exact = 0, t_est[KH_EST_COUNT] = {0}, cosine[64], rel[64];
-  int runs[KH_EST_COUNT] = {0}; /* successful betas per estimator: the cost is their mean */
+  return st;
+}
+
+/* Each estimator at each beta against the exact gradient, a row each; times into t_*. */
+static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_words *w, double *g,
+                                    double *t_free, double *t_exact, double *t_est, int *runs) {
+  double *exact = g, *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
+  unsigned layers = kh_model_layer_count(p->m);
   /* a first pass pays for one-time set-up (allocations, the first factorizations); time the
    * second */
-  if (st == KH_OK) st = summed(ctx, &p, -1, 0, estimate, work, &t_free);
-  if (st == KH_OK) st = summed(ctx, &p, -1, 0, estimate, work, &t_free);
-  if (st == KH_OK) st = summed(ctx, &p, KH_EST_EXACT, 0, exact, work, &t_exact);
-  if (st == KH_OK) {
-    printf("%zu samples, %zu parameters, %u layer%s\n", samples, p.params, layers,
-           layers > 1 ? "s" : "");
-    printf("%-10s %-9s", "estimator", "beta");
-    for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
-    printf("\n");
-  }
-  for (int e = 0; st == KH_OK && e < ne; e++)
-    for (int b = 0; st == KH_OK && b < nb; b++) {
+  kh_status st = summed(ctx, p, -1, 0, estimate, work, t_free);
+  if (st == KH_OK) st = summed(ctx, p, -1, 0, estimate, work, t_free);
+  if (st == KH_OK) st = summed(ctx, p, KH_EST_EXACT, 0, exact, work, t_exact);
+  if (st != KH_OK) return st;
+  printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
+         layers > 1 ? "s" : "");
+  printf("%-10s %-9s", "estimator", "beta");
+  for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
+  printf("\n");
+  for (int e = 0; st == KH_OK && e < w->ne; e++)
+    for (int b = 0; st == KH_OK && b < w->nb; b++) {
       double secs;
-      st = summed(ctx, &p, est[e], beta[b], estimate, work, &secs);
+      const char *name = kh_estimator_name((kh_estimator)w->est[e]);
+      st = summed(ctx, p, w->est[e], w->beta[b], estimate, work, &secs);
       if (st == KH_ERR_NUMERIC) { /* e.g. a negative nudge without a minimum: say so, go on */
-        printf("%-10s %-9.4g  failed: %s\n", kh_estimator_name((kh_estimator)est[e]), beta[b],
-               kh_last_error(ctx));
+        printf("%-10s %-9.4g  failed: %s\n", name, w->beta[b], kh_last_error(ctx));
         st = KH_OK;
         continue;
       }
       if (st != KH_OK) break;
-      t_est[est[e]] += secs, runs[est[e]]++;
-      kh_grad_compare(p.m, estimate, exact, cosine, rel);
-      printf("%-10s %-9.4g", kh_estimator_name((kh_estimator)est[e]), beta[b]);
+      t_est[w->est[e]] += secs, runs[w->est[e]]++;
+      kh_grad_compare(p->m, estimate, exact, cosine, rel);
+      printf("%-10s %-9.4g", name, w->beta[b]);
       for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
       printf("\n");
     }
-  for (int e = 0; st == KH_OK && e < ne; e++)
-    if (est[e] == KH_EST_HOLOMORPHIC) {
+  return st;
+}
+
+/* How the estimators ran (the holomorphic path, the oscillation) and what each cost. */
+static void print_costs(const probe_set *p, const grad_words *w, double t_free, double t_exact,
+                        const double *t_est, const int *runs) {
+  for (int e = 0; e < w->ne; e++)
+    if (w->est[e] == KH_EST_HOLOMORPHIC) {
       kh_solve_stats stats;
-      kh_solver_last_stats(kh_model_solver(p.m), &stats);
+      kh_solver_last_stats(kh_model_solver(p->m), &stats);
       if (stats.complex_factorizations)
         printf("\nholomorphic path: complex Newton, %u complex LU factorizations (KLU)\n",
                stats.complex_factorizations);
       else
         printf("\nholomorphic path: the free phase's real factor (Woodbury), no complex LU\n");
-      printf("holomorphic contour: %s\n", kh_contour_name(where));
+      printf("holomorphic contour: %s\n", kh_contour_name(w->where));
     }
-  if (st == KH_OK && oscillating)
+  if (w->oscillating)
     printf("\noscillation (%s): period %g s, %u periods after %u settling, %u steps per "
            "period, %u odd harmonic%s (%s)\n",
-           osc_backend, oscillation.period, oscillation.periods, oscillation.settle,
-           oscillation.steps, harmonics, harmonics > 1 ? "s" : "",
-           harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
-  if (st == KH_OK) {
-    printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
-           1e3 * t_free / (double)samples);
-    printf("  %-11s %.2fx\n", "exact", t_exact / t_free);
-    for (int e = 0; e < ne; e++)
-      if (runs[est[e]])
-        printf("  %-11s %.2fx\n", kh_estimator_name((kh_estimator)est[e]),
-               t_est[est[e]] / runs[est[e]] / t_free);
-  }
+           w->osc_backend, w->oscillation.period, w->oscillation.periods, w->oscillation.settle,
+           w->oscillation.steps, w->harmonics, w->harmonics > 1 ? "s" : "",
+           w->harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
+  printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
+         1e3 * t_free / (double)p->count);
+  printf("  %-11s %.2fx\n", "exact", t_exact / t_free);
+  for (int e = 0; e < w->ne; e++)
+    if (runs[w->est[e]])
+      printf("  %-11s %.2fx\n", kh_estimator_name((kh_estimator)w->est[e]),
+             t_est[w->est[e]] / runs[w->est[e]] / t_free);
+}
+
+int kh_cmd_grad(int argc, char **argv) {
+  kh_train_setup s;
+  kh_train_setup_init(&s);
+  grad_words w;
+  int rc = read_grad_words(argc, argv, &s, &w);
+  if (rc != KH_EXIT_OK) return rc;
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) return 4;
+  kh_status st = kh_train_setup_open_network(ctx, &s);
+  if (st == KH_OK && s.data) kh_train_setup_describe_data(&s, stdout);
+  probe_set p = {0};
+  double *g = NULL, t_free = 0, t_exact = 0, t_est[KH_EST_COUNT] = {0};
+  int runs[KH_EST_COUNT] = {0}; /* successful betas per estimator: the cost is their mean */
+  if (st == KH_OK) st = open_probe(ctx, &s, &w, &p);
+  if (st == KH_OK && !(g = calloc(3 * p.params + p.outs + 1, sizeof *g)))
+    st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+  if (st == KH_OK) st = compare_estimators(ctx, &p, &w, g, &t_free, &t_exact, t_est, runs);
+  if (st == KH_OK) print_costs(&p, &w, t_free, t_exact, t_est, runs);
   free(p.x), free(p.target), free(g);
   kh_model_free(p.m);
   char generated[256];
   snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
   const char *inputs[] = {s.netlist ? s.netlist : generated, s.data};
-  int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, inputs, 2);
+  rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, inputs, 2);
   kh_train_setup_close(&s);
   kh_context_free(ctx);
   return rc;

@@ -94,6 +94,35 @@ static kh_status write_index(kh_context *ctx, const char *dir, const sweep_resul
   return st == KH_OK ? kh_atomic_commit(ctx, tmp, path, 1) : st;
 }
 
+/* Trains point p of the grid, its trace in dir, and fills its exit code, test error and
+ * seconds; train_argv holds the command's own words in [0, rest). */
+static void train_point(const grid *g, size_t p, char **train_argv, int rest, const char *dir,
+                        int rank, double *code, double *error, double *seconds) {
+  char names[MAX_KEYS][128], trace[4096];
+  int n = rest;
+  for (size_t k = 0; k < g->keys; k++) {
+    snprintf(names[k], sizeof names[k], "--%s", g->names[k]);
+    train_argv[n++] = names[k];
+    train_argv[n++] = g->values[k][value_of(g, p, k)];
+  }
+  snprintf(trace, sizeof trace, "%s/point-%04zu.h5", dir, p);
+  train_argv[n++] = "--trace";
+  train_argv[n++] = trace;
+  double t0 = kh_cli_now(), test_error = 0;
+  kh_cli_progress("sweep: training point %zu/%zu (process %d) ...", p + 1, g->points, rank);
+  code[p] = kh_cli_train(n, train_argv, KH_TRAIN_SILENT, &test_error);
+  kh_cli_progress_done();
+  error[p] = test_error, seconds[p] = kh_cli_now() - t0;
+  printf("point %zu/%zu", p + 1, g->points);
+  for (size_t k = 0; k < g->keys; k++)
+    printf(" %s=%s", g->names[k], g->values[k][value_of(g, p, k)]);
+  if (code[p] == 0)
+    printf(": test error %.2f %% (%.1f s, process %d)\n", 100 * test_error, seconds[p], rank);
+  else
+    printf(": failed with exit code %d (process %d)\n", (int)code[p], rank);
+  fflush(stdout);
+}
+
 int kh_cmd_sweep(int argc, char **argv) {
   const char *spec = NULL, *dir = NULL;
   int rest = 0;
@@ -145,31 +174,8 @@ int kh_cmd_sweep(int argc, char **argv) {
     return 4;
   }
   double *code = results, *error = results + g.points, *seconds = results + 2 * g.points;
-  char names[MAX_KEYS][128], trace[4096];
-  for (size_t p = (size_t)rank; st == KH_OK && p < g.points; p += (size_t)size) {
-    int n = rest;
-    for (size_t k = 0; k < g.keys; k++) {
-      snprintf(names[k], sizeof names[k], "--%s", g.names[k]);
-      train_argv[n++] = names[k];
-      train_argv[n++] = g.values[k][value_of(&g, p, k)];
-    }
-    snprintf(trace, sizeof trace, "%s/point-%04zu.h5", dir, p);
-    train_argv[n++] = "--trace";
-    train_argv[n++] = trace;
-    double t0 = kh_cli_now(), test_error = 0;
-    kh_cli_progress("sweep: training point %zu/%zu (process %d) ...", p + 1, g.points, rank);
-    code[p] = kh_cli_train(n, train_argv, KH_TRAIN_SILENT, &test_error);
-    kh_cli_progress_done();
-    error[p] = test_error, seconds[p] = kh_cli_now() - t0;
-    printf("point %zu/%zu", p + 1, g.points);
-    for (size_t k = 0; k < g.keys; k++)
-      printf(" %s=%s", g.names[k], g.values[k][value_of(&g, p, k)]);
-    if (code[p] == 0)
-      printf(": test error %.2f %% (%.1f s, process %d)\n", 100 * test_error, seconds[p], rank);
-    else
-      printf(": failed with exit code %d (process %d)\n", (int)code[p], rank);
-    fflush(stdout);
-  }
+  for (size_t p = (size_t)rank; st == KH_OK && p < g.points; p += (size_t)size)
+    train_point(&g, p, train_argv, rest, dir, rank, code, error, seconds);
   if (st == KH_OK) st = kh_cli_mpi_sum(ctx, results, 3 * g.points);
   sweep_results r = {&g, code, error, seconds};
   if (st == KH_OK && rank == 0) st = write_index(ctx, dir, &r);
