@@ -65,7 +65,6 @@ kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, i
                    "quantized or stuck devices need an upper conductance bound (.bounds gmax= in "
                    "the netlist)");
   }
-  kh_trainer_set_device(t, map, s, hardware_aware);
-  kh_trainer_own(t, s); /* freed with the trainer */
+  kh_trainer_set_device(t, map, s, kh_free, hardware_aware); /* freed with the trainer */
   return KH_OK;
 }

@@ -45,10 +45,10 @@ struct kh_trainer {
   void *device_state;
   int hardware_aware;
   uint64_t writes;
-  double *mapped;           /* the device's conductances */
-  kh_layered_trainer *fast; /* the layered backend's trainer, when it runs the phases */
-  kh_partition part;        /* this process's share of every batch (rank 0 of 1: all) */
-  void *owned;              /* kh_trainer_own */
+  double *mapped;                   /* the device's conductances */
+  kh_layered_trainer *fast;         /* the layered backend's trainer, when it runs the phases */
+  kh_partition part;                /* this process's share of every batch (rank 0 of 1: all) */
+  kh_device_destroy device_destroy; /* frees device_state (kh_trainer_set_device) */
 };
 
 static double now(void) {
@@ -123,7 +123,8 @@ void kh_trainer_free(kh_trainer *t) {
   kh_optimizer_release(&t->opt);
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
-  kh_free(t->phases), kh_free(t->frozen), kh_free(t->mapped), kh_free(t->owned);
+  kh_free(t->phases), kh_free(t->frozen), kh_free(t->mapped);
+  if (t->device_destroy) t->device_destroy(t->device_state);
   kh_layered_trainer_free(t->fast);
   kh_free(t);
 }
@@ -224,13 +225,11 @@ static size_t argmax(const double *v, size_t n) {
   return best;
 }
 
-void kh_trainer_own(kh_trainer *t, void *allocation) {
-  kh_free(t->owned);
-  t->owned = allocation;
-}
-
-void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, int hardware_aware) {
-  t->device = map, t->device_state = state, t->hardware_aware = hardware_aware;
+void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, kh_device_destroy destroy,
+                           int hardware_aware) {
+  if (t->device_destroy) t->device_destroy(t->device_state);
+  t->device = map, t->device_state = state, t->device_destroy = destroy;
+  t->hardware_aware = hardware_aware;
 }
 
 /* Pushes the master parameters into every worker's circuit: as the device holds them when a

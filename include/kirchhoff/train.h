@@ -158,11 +158,12 @@ KH_API kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_da
  * calls, so that per-write noise is reproducible. */
 typedef void (*kh_device_map)(void *state, const kh_model *m, const double *theta, double *device,
                               uint64_t write);
-/* hardware_aware = 1: training phases see the device too; evaluation always does. */
+/* hardware_aware = 1: training phases see the device too; evaluation always does. destroy (may
+ * be NULL) is called with state when the trainer is freed or another device replaces it, so
+ * the state can be allocated any way its owner likes. */
+typedef void (*kh_device_destroy)(void *state);
 KH_API void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state,
-                                  int hardware_aware);
-/* Hands the trainer an allocation (kh_malloc'ed) to free with it. */
-KH_API void kh_trainer_own(kh_trainer *t, void *allocation);
+                                  kh_device_destroy destroy, int hardware_aware);
 /* Target vector of a class (kh_model_output_count values). */
 KH_API void kh_trainer_target(const kh_trainer *t, unsigned label, double *target);
 /* Everything a bitwise resume needs, as flat arrays (sizes from kh_trainer_state_sizes):

@@ -159,3 +159,44 @@ Test(library, every_tabled_option_round_trips_through_a_trace) {
   kh_netlist_free(nl);
   kh_context_free(ctx);
 }
+
+static void identity_device(void *state, const kh_model *m, const double *theta, double *device,
+                            uint64_t write) {
+  (void)state, (void)write;
+  memcpy(device, theta, kh_model_param_count(m) * sizeof *device);
+}
+
+static void count_destroy(void *state) {
+  ++*(int *)state;
+}
+
+/* A device model's state is handed back to its owner's destroy callback exactly once: when
+ * another device replaces it, or when the trainer is freed. */
+Test(library, device_state_goes_back_to_its_owner) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
+  char *text = kh_test_netgen(&no, "2-3-2");
+  kh_netlist *nl = kh_test_parse(text);
+  double x[] = {0, 1, 1, 0};
+  unsigned y[] = {0, 1};
+  kh_dataset *d = NULL;
+  kh_trainer *t = NULL;
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  cr_assert_eq(kh_dataset_from_arrays(ctx, &d, NULL, x, y, 2, 2), KH_OK);
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_OK, "%s", kh_last_error(ctx));
+  int first = 0, second = 0;
+  kh_trainer_set_device(t, identity_device, &first, count_destroy, 1);
+  kh_trainer_set_device(t, identity_device, &second, count_destroy, 1);
+  cr_expect_eq(first, 1);
+  cr_expect_eq(second, 0);
+  kh_epoch_report r;
+  cr_expect_eq(kh_trainer_epoch(ctx, t, &r), KH_OK, "%s", kh_last_error(ctx));
+  kh_trainer_free(t);
+  cr_expect_eq(first, 1);
+  cr_expect_eq(second, 1);
+  kh_dataset_free(d);
+  kh_netlist_free(nl);
+  free(text);
+  kh_context_free(ctx);
+}
