@@ -34,18 +34,25 @@ DECK_SUFFIXES = (".cir", ".sp", ".spi", ".net")
 TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n"
 
 
-def logical_lines(text):
-    """The deck's cards after its title: continuations joined, comments and .control dropped."""
-    lines, control = [], False
-    for raw in text.splitlines()[1:]:
-        s = raw.strip()
-        low = s.lower()
+def without_control(lines):
+    """The lines outside .control ... .endc blocks (ngspice commands, not the circuit)."""
+    out, control = [], False
+    for raw in lines:
+        low = raw.strip().lower()
         if control:
             control = not low.startswith(".endc")
-            continue
-        if low.startswith(".control"):
+        elif low.startswith(".control"):
             control = True
-            continue
+        else:
+            out.append(raw)
+    return out
+
+
+def logical_lines(text):
+    """The deck's cards after its title: continuations joined, comments and .control dropped."""
+    lines = []
+    for raw in without_control(text.splitlines()[1:]):
+        s = raw.strip()
         if not s or s[0] == "*":
             continue
         if s[0] == "+" and lines:
@@ -81,18 +88,8 @@ def dc_copy(path):
     """The deck as both programs solve it (see the module's docstring)."""
     with open(path, errors="replace") as f:
         lines = f.read().splitlines()
-    out, control = [lines[0] if lines else "", TIGHT.rstrip("\n")], False
-    for raw in lines[1:]:
-        low = raw.strip().lower()
-        if control:
-            control = not low.startswith(".endc")
-            continue
-        if low.startswith(".control"):
-            control = True
-            continue
-        if re.match(r"\.end\s*$", low):
-            continue
-        out.append(raw)
+    out = [lines[0] if lines else "", TIGHT.rstrip("\n")]
+    out += [raw for raw in without_control(lines[1:]) if not re.match(r"\.end\s*$", raw.strip(), re.I)]
     out += [".op", ".end", ""]
     with open(path, "w") as f:
         f.write("\n".join(out))

@@ -107,11 +107,37 @@ Test(library, hdf5_error_printing_is_left_as_the_program_set_it) {
   kh_context_free(ctx);
 }
 
+/* A trainer of a generated 2-3-2 network on two samples, with what it needs kept alive. */
+typedef struct {
+  kh_context *ctx;
+  char *text;
+  kh_netlist *nl;
+  kh_dataset *d;
+  kh_trainer *t;
+} small_run;
+
+static void small_run_open(small_run *r, const kh_train_options *o) {
+  kh_context_new(&r->ctx);
+  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
+  r->text = kh_test_netgen(&no, "2-3-2");
+  r->nl = kh_test_parse(r->text);
+  double x[] = {0, 1, 1, 0};
+  unsigned y[] = {0, 1};
+  cr_assert_eq(kh_dataset_from_arrays(r->ctx, &r->d, NULL, x, y, 2, 2), KH_OK);
+  cr_assert_eq(kh_trainer_new(r->ctx, &r->t, r->nl, o, r->d), KH_OK, "%s", kh_last_error(r->ctx));
+}
+
+static void small_run_close(small_run *r) {
+  kh_trainer_free(r->t);
+  kh_dataset_free(r->d);
+  kh_netlist_free(r->nl);
+  free(r->text);
+  kh_context_free(r->ctx);
+}
+
 /* Every option of the table goes into the trace and comes back as it was, non-default values
  * included; the two ways to get the defaults agree. */
 Test(library, every_tabled_option_round_trips_through_a_trace) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
   kh_train_options defaults = KH_TRAIN_OPTIONS_INIT, init, o = KH_TRAIN_OPTIONS_INIT, back;
   kh_train_options_init(&init);
   cr_expect(!memcmp(&defaults, &init, sizeof init), "kh_train_options_init differs from the macro");
@@ -124,19 +150,13 @@ Test(library, every_tabled_option_round_trips_through_a_trace) {
   o.holomorphic_contour = KH_CONTOUR_SLIT, o.oscillation.period = 2e-6;
   o.oscillation.periods = 3, o.oscillation.settle = 2, o.oscillation.steps = 32;
   o.oscillation.node_capacitance = 1e-12, o.lr[0] = 0.2, o.lr[1] = 0.1, o.lr_count = 2;
-  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
-  char *text = kh_test_netgen(&no, "2-3-2");
-  kh_netlist *nl = kh_test_parse(text);
-  double x[] = {0, 1, 1, 0};
-  unsigned y[] = {0, 1};
-  kh_dataset *d = NULL;
-  kh_trainer *t = NULL;
+  small_run r;
+  small_run_open(&r, &defaults);
+  kh_context *ctx = r.ctx;
   kh_trace *tr = NULL;
-  cr_assert_eq(kh_dataset_from_arrays(ctx, &d, NULL, x, y, 2, 2), KH_OK);
-  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &defaults, d), KH_OK, "%s", kh_last_error(ctx));
   const char *path = kh_test_write_temp("options.h5", "");
-  kh_trace_config cfg = {.netlist_text = text, .options = &o, .epochs = 1};
-  cr_assert_eq(kh_trace_create(ctx, &tr, path, &cfg, t), KH_OK, "%s", kh_last_error(ctx));
+  kh_trace_config cfg = {.netlist_text = r.text, .options = &o, .epochs = 1};
+  cr_assert_eq(kh_trace_create(ctx, &tr, path, &cfg, r.t), KH_OK, "%s", kh_last_error(ctx));
   kh_trace_free(tr);
   char *read_text = NULL;
   size_t planned = 0, done = 9;
@@ -153,11 +173,8 @@ Test(library, every_tabled_option_round_trips_through_a_trace) {
   const char *const *names = kh_train_option_names("optimizer", &count);
   cr_expect(count == 3 && !strcmp(names[KH_OPT_MOMENTUM], "momentum"));
   cr_expect_null(kh_train_option_names("batch", &count));
-  free(read_text), free(text);
-  kh_trainer_free(t);
-  kh_dataset_free(d);
-  kh_netlist_free(nl);
-  kh_context_free(ctx);
+  free(read_text);
+  small_run_close(&r);
 }
 
 static void identity_device(void *state, const kh_model *m, const double *theta, double *device,
@@ -173,30 +190,19 @@ static void count_destroy(void *state) {
 /* A device model's state is handed back to its owner's destroy callback exactly once: when
  * another device replaces it, or when the trainer is freed. */
 Test(library, device_state_goes_back_to_its_owner) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
-  char *text = kh_test_netgen(&no, "2-3-2");
-  kh_netlist *nl = kh_test_parse(text);
-  double x[] = {0, 1, 1, 0};
-  unsigned y[] = {0, 1};
-  kh_dataset *d = NULL;
-  kh_trainer *t = NULL;
   kh_train_options o = KH_TRAIN_OPTIONS_INIT;
-  cr_assert_eq(kh_dataset_from_arrays(ctx, &d, NULL, x, y, 2, 2), KH_OK);
-  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_OK, "%s", kh_last_error(ctx));
+  small_run r;
+  small_run_open(&r, &o);
   int first = 0, second = 0;
-  kh_trainer_set_device(t, identity_device, &first, count_destroy, 1);
-  kh_trainer_set_device(t, identity_device, &second, count_destroy, 1);
+  kh_trainer_set_device(r.t, identity_device, &first, count_destroy, 1);
+  kh_trainer_set_device(r.t, identity_device, &second, count_destroy, 1);
   cr_expect_eq(first, 1);
   cr_expect_eq(second, 0);
-  kh_epoch_report r;
-  cr_expect_eq(kh_trainer_epoch(ctx, t, &r), KH_OK, "%s", kh_last_error(ctx));
-  kh_trainer_free(t);
+  kh_epoch_report report;
+  cr_expect_eq(kh_trainer_epoch(r.ctx, r.t, &report), KH_OK, "%s", kh_last_error(r.ctx));
+  kh_trainer_free(r.t);
+  r.t = NULL;
   cr_expect_eq(first, 1);
   cr_expect_eq(second, 1);
-  kh_dataset_free(d);
-  kh_netlist_free(nl);
-  free(text);
-  kh_context_free(ctx);
+  small_run_close(&r);
 }
