@@ -1,6 +1,7 @@
 #include "files.h"
 
 #include "cli.h"
+#include "core/file_head.h"
 #include "kirchhoff/trace.h"
 
 #include <limits.h>
@@ -34,11 +35,7 @@ static int same_file(const char *a, const char *b) {
 
 /* The first bytes of a file, NUL-terminated. */
 static size_t head(const char *path, char *buf, size_t size) {
-  buf[0] = '\0';
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, size - 1, f);
-  fclose(f);
+  size_t n = kh_file_head(path, buf, size - 1);
   buf[n] = '\0';
   return n;
 }

@@ -1,6 +1,7 @@
 /* Data set objects: loading by kind, held-out splits, and feature scaling. */
 #include "dataset_impl.h"
 
+#include "core/file_head.h"
 #include "core/alloc.h"
 #include "core/context.h"
 #include "core/rng.h"
@@ -68,11 +69,8 @@ kh_status kh_dataset_from_arrays(kh_context *ctx, kh_dataset **out, const char *
 }
 
 static int gzipped(const char *path) {
-  FILE *f = fopen(path, "rb");
   unsigned char m[2] = {0};
-  size_t n = f ? fread(m, 1, 2, f) : 0;
-  if (f) fclose(f);
-  return n == 2 && m[0] == 0x1f && m[1] == 0x8b;
+  return kh_file_head(path, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
 kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test) {

@@ -1,4 +1,5 @@
 /* Reading traces back: the configuration (for --resume and export) and the checkpoint. */
+#include "core/file_head.h"
 #include "core/alloc.h"
 #include "core/context.h"
 #include "atomic_file.h"
@@ -221,12 +222,9 @@ void kh_trace_run_release(kh_trace_run *r) {
 }
 
 static int kh_trace_recognize_quietly(const char *path) {
-  FILE *f = fopen(path, "rb");
   unsigned char magic[8] = {0};
-  size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
-  if (f) fclose(f);
   /* HDF5's signature, checked first so that HDF5 never opens a file that is not one */
-  if (n != 8 || memcmp(magic, "\x89HDF\r\n\x1a\n", 8)) return 0;
+  if (kh_file_head(path, magic, 8) != 8 || memcmp(magic, "\x89HDF\r\n\x1a\n", 8)) return 0;
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return 0;
   hid_t g = H5Lexists(file, "config", H5P_DEFAULT) > 0 ? H5Gopen2(file, "config", H5P_DEFAULT) : -1;
