@@ -187,6 +187,8 @@ static char **split_args, *split_names;
 
 int main(int argc, char **argv) {
   kh_cli_mpi_start(&argc, &argv);
+  /* the environment is the CLI's to read; the library takes settings (docs/cli.md) */
+  kh_ngspice_configure(getenv("KH_NGSPICE_LIBRARY"), getenv("KH_NGSPICE_DECK"));
   split_args = split_equals(&argc, argv, &split_names);
   int rc = run(argc, split_args);
   if (split_args != argv) free(split_args);

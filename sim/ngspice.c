@@ -32,7 +32,15 @@ static struct {
   pvector_info (*vec_info)(char *);
   char log[LOG_CAPACITY]; /* ngspice's recent output, for error messages */
   size_t log_len;
+  char library[4096], dump[4096]; /* kh_ngspice_configure ("": the default, none) */
 } ng;
+
+void kh_ngspice_configure(const char *library, const char *deck_dump) {
+  pthread_mutex_lock(&ng_lock);
+  snprintf(ng.library, sizeof ng.library, "%s", library ? library : "");
+  snprintf(ng.dump, sizeof ng.dump, "%s", deck_dump ? deck_dump : "");
+  pthread_mutex_unlock(&ng_lock);
+}
 
 /* Keeps the last LOG_CAPACITY bytes of what ngspice prints instead of letting it reach stdout. */
 static int on_output(char *text, int id, void *user) {
@@ -73,13 +81,14 @@ static void *symbol(const char *name, int *missing) {
 
 static kh_status load(kh_context *ctx) {
   if (ng.ready) return KH_OK;
-  const char *env = getenv("KH_NGSPICE_LIBRARY");
-  const char *candidates[] = {env, "libngspice.so.0", "libngspice.so"};
+  const char *candidates[] = {ng.library[0] ? ng.library : NULL, "libngspice.so.0",
+                              "libngspice.so"};
   for (size_t i = 0; i < 3 && !ng.lib; i++)
     if (candidates[i]) ng.lib = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
   if (!ng.lib)
     return kh_fail(ctx, KH_ERR_BACKEND,
-                   "cannot load libngspice (install libngspice0, or set KH_NGSPICE_LIBRARY): %s",
+                   "cannot load libngspice (install libngspice0, or give its path to "
+                   "kh_ngspice_configure; the CLI reads KH_NGSPICE_LIBRARY): %s",
                    dlerror());
   int missing = 0;
   *(void **)&ng.init = symbol("ngSpice_Init", &missing);
@@ -192,9 +201,8 @@ static kh_status load_netlist(kh_context *ctx, const kh_netlist *nl, const doubl
     memcpy(full + len, extra, more);
     memcpy(full + len + more, ".end\n", strlen(".end\n") + 1);
   }
-  const char *dump = getenv("KH_NGSPICE_DECK"); /* for debugging: the deck as ngspice gets it */
-  if (dump) {
-    FILE *f = fopen(dump, "w");
+  if (ng.dump[0]) { /* for debugging: the deck as ngspice gets it */
+    FILE *f = fopen(ng.dump, "w");
     if (f) fputs(full, f), fclose(f);
   }
   char **lines = split_lines(full);

@@ -23,6 +23,11 @@ KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const doub
                                kh_solve_stats *stats);
 /* ngspice's .op of nl as parsed (libngspice, loaded on first use): the cross-check for circuits
  * kh_circuit_new refuses. voltages: ground included. */
+/* The ngspice backend's settings for the process (libngspice is one simulator per process):
+ * where libngspice is (NULL: the system's libngspice.so.0), taking effect when ngspice is first
+ * loaded, and a file that receives every deck handed to ngspice (NULL: none), for debugging. The
+ * CLI sets them from KH_NGSPICE_LIBRARY and KH_NGSPICE_DECK. */
+KH_API void kh_ngspice_configure(const char *library, const char *deck_dump);
 KH_API kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);
 #ifdef __cplusplus
 }
