@@ -1,4 +1,5 @@
-/* The solver vtable every backend implements (private to sim/). */
+/* The solver ops table every backend implements (kh_solver_ops; private to sim/ for now: issue
+ * 24 makes it public so that a user can add a backend). */
 #ifndef KH_SIM_BACKEND_H
 #define KH_SIM_BACKEND_H
 
@@ -41,9 +42,9 @@ typedef struct {
   /* How close to its threshold an ideal diode must be to count as conducting, and how far past
    * it it may be (native: exact by projection; ngspice: the steep exported model's gap). */
   double ideal_tolerance;
-} kh_backend;
+} kh_solver_ops;
 
-extern const kh_backend kh_backend_native;
-extern const kh_backend kh_backend_ngspice;
+extern const kh_solver_ops kh_solver_ops_native;
+extern const kh_solver_ops kh_solver_ops_ngspice;
 
 #endif

@@ -389,11 +389,11 @@ static void destroy(void *impl) {
 
 /* ngspice stops iterating once its reltol/abstol are met, so its KCL residual is larger
  * than round-off; what is checked here is only that it found an operating point. */
-const kh_backend kh_backend_ngspice = {.name = "ngspice",
-                                       .prepare = prepare,
-                                       .solve = solve,
-                                       .oscillate = oscillate,
-                                       .destroy = destroy,
-                                       .max_relative_residual = 1e-3,
-                                       .absolute_residual = 1e-12,
-                                       .ideal_tolerance = 5e-3};
+const kh_solver_ops kh_solver_ops_ngspice = {.name = "ngspice",
+                                             .prepare = prepare,
+                                             .solve = solve,
+                                             .oscillate = oscillate,
+                                             .destroy = destroy,
+                                             .max_relative_residual = 1e-3,
+                                             .absolute_residual = 1e-12,
+                                             .ideal_tolerance = 5e-3};

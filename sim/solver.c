@@ -10,18 +10,18 @@
 #include <time.h>
 
 struct kh_solver {
-  const kh_backend *ops;
+  const kh_solver_ops *ops;
   kh_circuit *c;
   void *impl;
   kh_solve_stats stats;
   double *work; /* 3 * unknowns, for the KCL check */
 };
 
-static const kh_backend *const backends[] = {&kh_backend_native, &kh_backend_ngspice};
+static const kh_solver_ops *const backends[] = {&kh_solver_ops_native, &kh_solver_ops_ngspice};
 
 kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const char *backend) {
   *out = NULL;
-  const kh_backend *ops = NULL;
+  const kh_solver_ops *ops = NULL;
   for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
     if (strcmp(backends[i]->name, backend) == 0) ops = backends[i];
   if (!ops) return kh_fail(ctx, KH_ERR_USAGE, "unknown backend '%s' (native, ngspice)", backend);

@@ -244,15 +244,15 @@ static kh_status oscillate(kh_context *ctx, kh_circuit *c, void *impl, const kh_
   return kh_transient_run(ctx, c, impl, o, amplitude, sample, user, stats);
 }
 
-const kh_backend kh_backend_native = {.name = "native",
-                                      .prepare = prepare,
-                                      .solve = solve,
-                                      .adjoint = adjoint,
-                                      .get_warm = get_warm,
-                                      .set_warm = set_warm,
-                                      .nudge_complex = nudge_complex,
-                                      .nudge_radius = nudge_radius,
-                                      .oscillate = oscillate,
-                                      .destroy = destroy,
-                                      .max_relative_residual = 1e-10,
-                                      .ideal_tolerance = 1e-12};
+const kh_solver_ops kh_solver_ops_native = {.name = "native",
+                                            .prepare = prepare,
+                                            .solve = solve,
+                                            .adjoint = adjoint,
+                                            .get_warm = get_warm,
+                                            .set_warm = set_warm,
+                                            .nudge_complex = nudge_complex,
+                                            .nudge_radius = nudge_radius,
+                                            .oscillate = oscillate,
+                                            .destroy = destroy,
+                                            .max_relative_residual = 1e-10,
+                                            .ideal_tolerance = 1e-12};
