@@ -134,7 +134,7 @@ def ngspice_op(deck, work):
                 values.append(float(words[-1]))
                 if len(values) == len(names):
                     for n, v in zip(names, values):
-                        if n.startswith("v(") and n.endswith(")"):
+                        if n.startswith("v(") and n.endswith(")") and "#" not in n:
                             nodes[n[2:-1]] = v
     if r.returncode != 0 and not nodes:
         return None, seconds

@@ -185,6 +185,44 @@ static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens 
                         ac ? "AC specification" : "distortion input");
 }
 
+/* An RF port (portnum N [z0 Z], ngspice 39): the source sits on an internal node "<name>#res"
+ * behind a resistor "res#<name>" of Z ohms (50 by default) from n+, the node ngspice names the
+ * same way. Marked synthetic like a diode's RS: kirchhoff's own text writes the source back on
+ * n+ with its portnum and z0, ngspice's gets the two elements as they are. */
+static kh_status port_source(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                             const kh_scope *s, kh_elem e, double z0, uint32_t port) {
+  kh_netlist *nl = p->nl;
+  kh_status st = add_element(p, line, name_tok, s, e);
+  if (st != KH_OK) return st;
+  uint32_t v = (uint32_t)nl->element_count - 1;
+  const char *vname = kh_strmap_name(&nl->element_names, v);
+  size_t vlen = strlen(vname);
+  char *node = kh_arena_alloc(&nl->arena, vlen + 5), *rname = kh_arena_alloc(&nl->arena, vlen + 5);
+  if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a port's impedance");
+  snprintf(node, vlen + 5, "%s#res", vname);
+  snprintf(rname, vlen + 5, "res#%s", vname);
+  uint32_t internal, id;
+  int added;
+  if (kh_strmap_intern(&nl->nodes, node, vlen + 4, &internal, NULL) ||
+      kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+                 sizeof *nl->elements) ||
+      kh_strmap_intern(&nl->element_names, rname, vlen + 4, &id, &added))
+    return kh_fail_nomem(p->ctx, "adding a port's impedance");
+  if (!added) return kh_token_fail(p, line, name_tok, "element name '%s' is taken", rname);
+  kh_elem *source = &nl->elements[v];
+  kh_elem res = {.kind = KH_RESISTOR,
+                 .node = {source->node[0], internal},
+                 .model = KH_NOT_FOUND,
+                 .value = z0,
+                 .loc = source->loc,
+                 .synthetic = 4};
+  source->ctrl[0] = source->node[0], source->ctrl[1] = port;
+  source->node[0] = internal;
+  source->synthetic = 5;
+  nl->elements[nl->element_count++] = res;
+  return KH_OK;
+}
+
 /* V, I: name n+ n- followed, in any order ngspice accepts, by the DC value (bare, `dc value`,
  * `dc=value`, `dc = value`) and an AC specification (`ac mag [phase]`, `ac=mag`). Without a DC
  * value (only AC) the DC value is 0, as in ngspice. */
@@ -202,6 +240,8 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (n == 3)
     return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
   int have_dc = 0, have_small_signal = 0, have_wave = 0;
+  double port = 0, z0 = 50; /* ngspice's default port impedance */
+  const kh_token *z0_at = NULL;
   double at_zero = 0; /* a waveform's value at t = 0: the DC value when none is given */
   kh_loc wave_loc = {0, 0, 0};
   while (i < n) {
@@ -219,10 +259,18 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
       return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
                            (int)t[i].len, t[i].s);
-    if (kh_token_eq(&t[i], "portnum") || kh_token_eq(&t[i], "z0"))
-      return kh_token_fail(p, line, &t[i],
-                           "RF port sources (portnum, z0) are not supported: ngspice puts z0 in "
-                           "series with the source");
+    if ((kh_token_eq(&t[i], "portnum") || kh_token_eq(&t[i], "z0")) && kind == KH_VSOURCE &&
+        i + 1 < n) { /* an RF port: z0 in series (port_source) */
+      double v;
+      size_t at = i + 1 + (kh_token_eq(&t[i + 1], "=") && i + 2 < n);
+      if ((st = kh_eval_token(p, line, &t[at], s, &v)) != KH_OK) return st;
+      if (kh_token_eq(&t[i], "portnum"))
+        port = v;
+      else
+        z0 = v, z0_at = &t[at];
+      i = at + 1;
+      continue;
+    }
     if (have_dc) break;
     if (kh_token_eq(&t[i], "dc")) {
       i++;
@@ -244,6 +292,13 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
                            "(%g), as ngspice does",
                            have_dc ? "the DC value" : "its value at t = 0", e.value)) != KH_OK)
     return st;
+  if (z0_at && !(port >= 1)) return kh_token_fail(p, line, z0_at, "z0 needs portnum (an RF port)");
+  if (port >= 1) {
+    if (!(z0 > 0) || !isfinite(z0) || port != floor(port) || port > 1e6)
+      return kh_token_fail(p, line, z0_at ? z0_at : &t[0],
+                           "an RF port needs a whole portnum >= 1 and z0 > 0 ohms");
+    return port_source(p, line, &t[0], s, e, z0, (uint32_t)port);
+  }
   return add_element(p, line, &t[0], s, e);
 }
 

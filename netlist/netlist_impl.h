@@ -13,7 +13,9 @@ typedef struct {
   uint8_t kind;      /* kh_element_kind */
   uint8_t synthetic; /* 1: the series resistor that a diode's RS adds (never written back);
                       * 2: a diode moved behind it onto the internal node "<name>#rs";
-                      * 3: a shunt to ground that .options rshunt= adds at a node */
+                      * 3: a shunt to ground that .options rshunt= adds at a node;
+                      * 4: an RF port's z0 in series with its source (from n+ to "<name>#res");
+                      * 5: that source, on "<name>#res"; ctrl[0] its n+, ctrl[1] its portnum */
   uint32_t node[2];
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;

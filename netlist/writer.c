@@ -110,6 +110,12 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
   if (e->synthetic == 3) return; /* rshunt: the .options line adds it again, in both programs */
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 4) return; /* a port's z0: on its source */
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) {       /* an RF port, as it was given */
+    fprintf(out, "%s %s %s dc %.17g portnum %u z0 %.17g\n", name, node(nl, e->ctrl[0]), b, e->value,
+            e->ctrl[1], nl->elements[i + 1].value);
+    return;
+  }
   if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
     write_diode_for_ngspice(nl, i, out); /* diode areas are not overridden */
     return;

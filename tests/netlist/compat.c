@@ -76,7 +76,8 @@ static int ngspice_op(const char *dir, const char *file, node_values *out) {
       if (value == 0) strtoul(p, &p, 10); /* the point's index */
       double v = strtod(p, NULL);
       const char *n = names[value++];
-      if (!strncmp(n, "v(", 2)) { /* a node; i(...) are branch currents */
+      if (!strncmp(n, "v(", 2) && !strchr(n, '#')) { /* a node (not an internal one); i(...) are
+                                                      * branch currents */
         snprintf(out->name[out->count], 64, "%.*s", (int)strlen(n) - 3, n + 2);
         lower(out->name[out->count]);
         out->v[out->count++] = v;

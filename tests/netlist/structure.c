@@ -560,3 +560,31 @@ Test(structure, conditionals_inside_subcircuits) {
                                        "v1 n 0 1\n"),
                    "test.cir:3:1: .if is never closed by .endif"));
 }
+
+/* An RF port (portnum, z0; ngspice 39) puts z0 in series with its source, on an internal node
+ * "<name>#res" as ngspice names it (closed form: two ports into a T of resistors; ngspice's own
+ * rawfile writer crashes on port decks, so the corpus cannot hold this one). Written back, the
+ * source keeps its portnum and z0. */
+Test(structure, rf_ports_put_z0_in_series) {
+  kh_netlist *nl = kh_test_parse("t\nV1 in 0 dc 0.8 ac 1 portnum 1 z0 50\nR1 in mid 100\n"
+                                 "R2 mid 0 50\nV2 out 0 dc 2 portnum 2\nR3 out mid 75\n");
+  double *v = kh_test_solve(nl, "native");
+  double mid = 16.0 / 26, in = 0.8 - (0.8 - mid) / 3, out = 2 - 0.4 * (2 - mid);
+  cr_expect(fabs(kh_test_node(nl, v, "mid") - mid) <= 1e-15, "%.17g", kh_test_node(nl, v, "mid"));
+  cr_expect(fabs(kh_test_node(nl, v, "in") - in) <= 1e-15, "%.17g", kh_test_node(nl, v, "in"));
+  cr_expect(fabs(kh_test_node(nl, v, "out") - out) <= 1e-15, "%.17g", kh_test_node(nl, v, "out"));
+  cr_expect_eq(kh_test_node(nl, v, "v1#res"), 0.8);
+  free(v);
+  char *text = NULL;
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  cr_assert_eq(kh_netlist_write_string(ctx, nl, &text), KH_OK);
+  cr_expect(strstr(text, "v1 in 0 dc 0.80000000000000004 portnum 1 z0 50\n"), "%s", text);
+  cr_expect(strstr(text, "v2 out 0 dc 2 portnum 2 z0 50\n"), "%s", text);
+  cr_expect(!strstr(text, "res#"), "%s", text);
+  free(text);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+  cr_expect(strstr(kh_test_parse_error("t\nV1 in 0 1 z0 50\nR1 in 0 50\n"),
+                   "test.cir:2:14: z0 needs portnum"));
+}
