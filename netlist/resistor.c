@@ -15,7 +15,9 @@
 
 /* An R model's parameters: the DC ones, and those without DC effect when the instance gives
  * its resistance (geometry, noise). Anything else is refused at its token. */
-static const char *const model_dc[] = {"tc1", "tc2",   "tce", "tnom",   "r",  "res",
+/* r, res and resistance: the instances' default resistance (ngspice 39 takes instance
+ * parameters as model defaults) */
+static const char *const model_dc[] = {"tc1", "tc2",   "tce", "tnom",   "r",  "res", "resistance",
                                        "rsh", "short", "dlr", "narrow", "dw", "defw"};
 static const char *const model_no_dc[] = {"kf",    "af",     "lf",   "wf",  "ef",
                                           "noisy", "bv_max", "lmin", "wmin"};
@@ -91,7 +93,9 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
 /* Model parameters the instance did not give. */
 static void from_model(const kh_model *m, words *w) {
   kh_resistor_temp *rt = &w->temp;
-  double v, model_r = kh_model_value(m, "r", kh_model_value(m, "res", NAN));
+  double v,
+      model_r =
+          kh_model_value(m, "r", kh_model_value(m, "res", kh_model_value(m, "resistance", NAN)));
   if (!w->has_value && kh_model_value(m, "rsh", 0) > 0) { /* the geometry, once scale is known */
     rt->given |= KH_RT_GEOMETRY;
     rt->rsh = kh_model_value(m, "rsh", 0), rt->model_r = model_r;
