@@ -39,24 +39,23 @@ static double at_temperature(double t, double tnom, double eg, double xti, doubl
   return exp((t / tnom - 1) * eg / (n * vt) + xti / n * log(t / tnom));
 }
 
+/* ngspice's diotemp.c: the band gap's share of the junction potential at temperature t
+ * (pbfact), relative to REFTEMP. */
+static double band_gap_potential(double t) {
+  double k = KH_BOLTZMANN, q = KH_CHARGE, ref = KH_TEMPERATURE;
+  double egfet = 1.16 - 7.02e-4 * t * t / (t + 1108);
+  return -2 * k * t / q *
+         (1.5 * log(t / ref) + q * (-egfet / (2 * k * t) + 1.1150877 / (2 * k * ref)));
+}
+
 /* ngspice's diotemp.c: the junction potential at temperature (TLEVC 0: through the band gap's
  * temperature dependence; 1: linear in TPB), at most 1/FC. */
 static double junction_potential(const kh_netlist *nl, const char *m, double t, double tnom) {
-  double vj = param(nl, m, "vj", 1.0), fc = param(nl, m, "fc", 0.5);
-  if (param(nl, m, "tlevc", 0) == 1) {
-    vj -= param(nl, m, "tpb", 0) * (t - KH_TEMPERATURE);
-  } else {
-    double k = KH_BOLTZMANN, q = KH_CHARGE, ref = KH_TEMPERATURE;
-    double egfet = 1.16 - 7.02e-4 * t * t / (t + 1108);
-    double pbfact = -2 * k * t / q *
-                    (1.5 * log(t / ref) + q * (-egfet / (2 * k * t) + 1.1150877 / (2 * k * ref)));
-    double egnom = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108);
-    double pbfact1 =
-        -2 * k * tnom / q *
-        (1.5 * log(tnom / ref) + q * (-egnom / (2 * k * tnom) + 1.1150877 / (2 * k * ref)));
-    double pbo = (vj - pbfact1) / (tnom / ref);
-    vj = pbfact + t / ref * pbo;
-  }
+  double vj = param(nl, m, "vj", 1.0), fc = param(nl, m, "fc", 0.5), ref = KH_TEMPERATURE;
+  if (param(nl, m, "tlevc", 0) == 1)
+    vj -= param(nl, m, "tpb", 0) * (t - ref);
+  else /* the potential at tnom less its band-gap part, scaled to t, plus t's band-gap part */
+    vj = band_gap_potential(t) + t / tnom * (vj - band_gap_potential(tnom));
   return fc * vj > 1 ? 1 / fc : vj;
 }
 
