@@ -218,11 +218,6 @@ static kh_status open_trainer(kh_context *ctx, kh_train_setup *s) {
   if (st == KH_OK && has_device_model(s)) {
     s->hw.seed = s->train.seed;
     st = kh_hw_attach(ctx, s->trainer, &s->hw, s->hw_aware);
-    if (st == KH_ERR_USAGE && s->arch && strstr(kh_last_error(ctx), "upper conductance bound")) {
-      char why[512]; /* the context's own message, copied before it is rewritten */
-      snprintf(why, sizeof why, "%s", kh_last_error(ctx));
-      st = kh_fail(ctx, st, "%s; for a generated network, give --gmax", why);
-    }
   }
   if (st != KH_OK) return st;
   if (!s->writer) return KH_OK; /* the others get the state from the first (cli/processes.h) */

@@ -290,13 +290,8 @@ static int read_words(int argc, char **argv, kh_train_setup *s, train_words *w) 
   return KH_EXIT_OK;
 }
 
-/* Turns the words into the setup's options, checking each, and checks the files. */
-static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w) {
-  int rates = w->lr ? kh_parse_number_list(w->lr, s->train.lr, KH_MAX_LAYER_RATES, 0) : 1;
-  if (rates > 0 && w->lr) s->train.lr_count = (size_t)rates;
-  if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
-  if (w->amps && kh_parse_number_list(w->amps, s->net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
-    return kh_cli_usage("train", "--amp-gain needs gains >= 0: G1,G2,...");
+/* The estimator and its points, contour and default beta. */
+static int apply_estimator(kh_train_setup *s, train_words *w) {
   int e = kh_estimator_from_name(w->estimator);
   if (e < 0) {
     const char *names[KH_EST_COUNT];
@@ -305,8 +300,6 @@ static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w)
   }
   s->train.estimator = (kh_estimator)e;
   if (w->points < 2 || w->points > 64) return kh_cli_usage("train", "--points must be 2..64");
-  if (w->bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
-  s->hw.bits = (unsigned)w->bits;
   /* With read noise, the slit contour: its points reach past the radius, which divides the
    * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
   if (!w->contour) w->contour = s->train.read_noise > 0 ? "slit" : "circle";
@@ -319,6 +312,24 @@ static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w)
       s->train.beta = 0.25, s->train.beta_relative = 1; /* a quarter of the radius */
   }
   s->train.holomorphic_points = (unsigned)w->points;
+  return KH_EXIT_OK;
+}
+
+/* Turns the words into the setup's options, checking each, and checks the files. */
+static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w) {
+  int rates = w->lr ? kh_parse_number_list(w->lr, s->train.lr, KH_MAX_LAYER_RATES, 0) : 1;
+  if (rates > 0 && w->lr) s->train.lr_count = (size_t)rates;
+  if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
+  if (w->amps && kh_parse_number_list(w->amps, s->net.amp_gain, KH_NETGEN_MAX_LAYERS, 0) < 0)
+    return kh_cli_usage("train", "--amp-gain needs gains >= 0: G1,G2,...");
+  int rc = apply_estimator(s, w);
+  if (rc != KH_EXIT_OK) return rc;
+  if (w->bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
+  s->hw.bits = (unsigned)w->bits;
+  /* the generated network's bound is the CLI's to name (the library asks for .bounds gmax=) */
+  if (s->arch && !isfinite(s->net.gmax) && (s->hw.bits || s->hw.stuck_rate > 0))
+    return kh_cli_usage("train", "--quantize-bits and --stuck-rate need an upper conductance "
+                                 "bound: give --gmax");
   /* the names, in each enum's order, from the options table (kirchhoff/train.h) */
   size_t count;
   const char *const *names = kh_train_option_names("optimizer", &count);

@@ -63,10 +63,10 @@ static double junction_potential(const kh_netlist *nl, const char *m, double t, 
 
 /* ISR and the tunnelling set (ngspice 39's dioload.c and diotemp.c; NR defaults to 1 there). */
 static kh_status recombination_and_tunnelling(kh_context *ctx, const kh_netlist *nl, size_t element,
-                                              kh_diode *out) {
+                                              const kh_diode_instance *instance, kh_diode *out) {
   kh_element e = kh_netlist_element(nl, element);
   const char *m = e.model;
-  kh_diode_instance in = kh_netlist_diode_instance(nl, element);
+  kh_diode_instance in = *instance; /* shockley()'s, read once */
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
   double vt = KH_BOLTZMANN / KH_CHARGE * t, eg = param(nl, m, "eg", 1.11);
   double xti = param(nl, m, "xti", 3.0), nr = param(nl, m, "nr", 1.0);
@@ -167,7 +167,7 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
                    "%s:%u:%u: diode '%s': model '%s' gives a saturation current of %g A and a "
                    "breakdown voltage of %g V at %.2f K",
                    e.file, e.line, e.col, e.name, m, out->csat, out->bv, t);
-  return recombination_and_tunnelling(ctx, nl, element, out);
+  return recombination_and_tunnelling(ctx, nl, element, &in, out);
 }
 
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,

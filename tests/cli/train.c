@@ -282,6 +282,8 @@ Test(train_cli, bad_inputs_are_clear_errors) {
   kh_test_cli_expect(args, 2, "8 features but the network 9 inputs");
   snprintf(args, sizeof args, "train --arch 8-16-3 --data %s", blobs());
   kh_test_cli_expect(args, 2, "4 classes but the network 3 outputs");
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --quantize-bits 4", blobs());
+  kh_test_cli_expect(args, 1, "need an upper conductance bound: give --gmax");
   const char *nan = kh_test_write_temp("nan.csv", "1,2,0\n3,nan,1\n");
   snprintf(args, sizeof args, "train --arch 2-4-2 --data %s", nan);
   kh_test_cli_expect(args, 2, "nan.csv:2:3: not a finite number");
