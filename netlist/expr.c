@@ -156,17 +156,28 @@ static int parse_call(parser *p, size_t at, size_t end, double *out) {
     k++;
   if (k == nf) {
     char msg[160];
-    snprintf(msg, sizeof msg, "unknown function '%.*s' (docs/netlist.md lists them)",
-             (int)(end - at > 60 ? 60 : end - at), p->s + at);
+    if (end - at == 1 && (p->s[at] == 'v' || p->s[at] == 'i'))
+      /* ngspice turns such an element into a behavioural source (B) */
+      snprintf(msg, sizeof msg,
+               "'%c(...)': a value that depends on the solution is a behavioural element, "
+               "which kirchhoff does not model",
+               p->s[at]);
+    else
+      snprintf(msg, sizeof msg, "unknown function '%.*s' (docs/netlist.md lists them)",
+               (int)(end - at > 60 ? 60 : end - at), p->s + at);
     return fail(p, at, msg);
   }
   double arg[MAX_ARGS];
   int n = parse_arguments(p, arg);
   if (n < 0) return -1;
   if (n != functions[k].arity) {
-    char msg[120];
-    snprintf(msg, sizeof msg, "'%s' takes %d argument%s, got %d", functions[k].name,
-             functions[k].arity, functions[k].arity > 1 ? "s" : "", n);
+    /* ngspice 39 does not refuse a wrong count: it reads the first and the last argument, and
+     * a lone one with 1 (measured: max(3,5,2) = 3, max(0.5) = 1, sqrt(4,9) = 3) */
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "'%s' takes %d argument%s, got %d (ngspice 39 reads another count quietly and "
+             "oddly: max(3,5,2) is 3 there, max(0.5) is 1)",
+             functions[k].name, functions[k].arity, functions[k].arity > 1 ? "s" : "", n);
     return fail(p, at, msg);
   }
   *out = n == 1   ? functions[k].f1(arg[0])

@@ -461,6 +461,44 @@ static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner
   return KH_OK;
 }
 
+static struct kh_param *param_entry(kh_param_table *table, const kh_token *name) {
+  for (size_t k = 0; k < table->count; k++)
+    if (strlen(table->items[k].name) == name->len &&
+        memcmp(table->items[k].name, name->s, name->len) == 0)
+      return &table->items[k];
+  return NULL;
+}
+
+/* The values an X line gives stand against the subcircuit's own .param lines (ngspice: `x1 a b
+ * sub r=7` wins over `.param r=5` inside sub). Those the header declares are known to be used. */
+static void mark_given(kh_param_table *table, const kh_tokens *tok, size_t params_at,
+                       size_t header_count) {
+  for (size_t i = params_at; i < tok->count; i += 3) {
+    struct kh_param *e = param_entry(table, &tok->items[i]);
+    if (e)
+      e->given =
+          (size_t)(e - table->items) < header_count ? KH_PARAM_GIVEN_DECLARED : KH_PARAM_GIVEN;
+  }
+}
+
+/* A value for a parameter the subcircuit never declares changes nothing; ngspice ignores it
+ * silently, kirchhoff says so, since it is often a misspelt name. */
+static kh_status note_unused_given(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                   size_t params_at, kh_param_table *table, const kh_subckt *def) {
+  for (size_t i = params_at; i < tok->count; i += 3) {
+    const kh_token *name = &tok->items[i];
+    struct kh_param *e = param_entry(table, name);
+    if (!e || e->given != KH_PARAM_GIVEN) continue;
+    e->given = KH_PARAM_GIVEN_DECLARED; /* one note per instance line */
+    kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, name),
+                                  "subcircuit '%s' has no parameter '%.*s'; the value is "
+                                  "ignored, as ngspice ignores it",
+                                  def->name, (int)name->len, name->s);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
 static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              const kh_scope *outer, kh_subckt *def, size_t positional,
                              size_t params_at, kh_param_table *table, uint32_t *port_nodes) {
@@ -482,14 +520,10 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
   /* Defaults are evaluated with global parameters, overrides in the caller's scope. */
   st = kh_parse_assignments(p, def->line, head, def_params_at, head->count, NULL, table);
   if (st != KH_OK) return st;
-  for (size_t i = params_at; i < tok->count; i += 3) {
-    double unused;
-    if (!kh_param_get(table, t[i].s, t[i].len, &unused))
-      return kh_token_fail(p, line, &t[i], "subcircuit '%s' has no parameter '%.*s'", def->name,
-                           (int)t[i].len, t[i].s);
-  }
+  size_t header_count = table->count;
   st = kh_parse_assignments(p, line, tok, params_at, tok->count, outer, table);
   if (st != KH_OK) return st;
+  mark_given(table, tok, params_at, header_count);
   const char *path = NULL;
   size_t path_len = 0;
   st = qualify(p, 0, outer->path, t[0].s, t[0].len, &path, &path_len);
@@ -507,6 +541,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     depth,
                     def};
   st = body_params(p, def, &inner, table);
+  if (st == KH_OK) st = note_unused_given(p, line, tok, params_at, table, def);
   def->active = 1;
   kh_if_state branches = {0};
   for (uint32_t body = def->first; st == KH_OK && body < def->end;

@@ -25,13 +25,16 @@ kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const ch
 int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v) {
   for (size_t i = 0; i < t->count; i++)
     if (strlen(t->items[i].name) == len && memcmp(t->items[i].name, name, len) == 0) {
-      t->items[i].value = v;
+      if (t->items[i].given) /* the instance's value stands */
+        t->items[i].given = KH_PARAM_GIVEN_DECLARED;
+      else
+        t->items[i].value = v;
       return 0;
     }
   if (kh_reserve((void **)&t->items, &t->capacity, t->count + 1, sizeof *t->items)) return -1;
   const char *copy = kh_arena_strndup(arena, name, len);
   if (!copy) return -1;
-  t->items[t->count++] = (struct kh_param){copy, v};
+  t->items[t->count++] = (struct kh_param){copy, v, 0};
   return 0;
 }
 

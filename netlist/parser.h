@@ -23,9 +23,15 @@ typedef struct {
   struct kh_param {
     const char *name;
     double value;
+    /* Set on an instance's table for a value the X line gives: the subcircuit's own .param of
+     * that name does not replace it, as in ngspice (KH_PARAM_GIVEN until something declares it,
+     * then KH_PARAM_GIVEN_DECLARED). */
+    unsigned char given;
   } * items;
   size_t count, capacity;
 } kh_param_table;
+
+enum { KH_PARAM_GIVEN = 1, KH_PARAM_GIVEN_DECLARED = 2 };
 
 /* .if/.elseif/.else/.endif: per open .if, whether a branch was taken and whether the current
  * one is; lines are read only while every open level's current branch is. */

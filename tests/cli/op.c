@@ -259,3 +259,16 @@ Test(cli, recombination_diodes_say_the_answer_may_not_be_unique) {
   cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
 }
+
+/* ngspice ignores a value an X line gives for a name the subcircuit never declares; kirchhoff
+ * ignores it too and says where, since it is usually a misspelt parameter. */
+Test(cli, an_unused_instance_parameter_is_noted) {
+  const char *path = kh_test_write_temp(
+      "unused_param.cir", "t\n.subckt leg a b r=1\nr1 a b {r}\n.ends\nv1 1 0 1\nx1 1 0 leg rr=2\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "unused_param.cir:6:12: note: subcircuit 'leg' has no parameter 'rr'"),
+            "%s", out);
+  free(out);
+}
