@@ -156,7 +156,16 @@ static int parse_call(parser *p, size_t at, size_t end, double *out) {
     k++;
   if (k == nf) {
     char msg[160];
-    if (end - at == 1 && (p->s[at] == 'v' || p->s[at] == 'i'))
+    static const char *const random[] = {"agauss", "gauss", "aunif", "unif", "limit"};
+    int is_random = 0;
+    for (size_t r = 0; r < sizeof random / sizeof random[0]; r++)
+      is_random |= strlen(random[r]) == end - at && memcmp(random[r], p->s + at, end - at) == 0;
+    if (is_random)
+      snprintf(msg, sizeof msg,
+               "'%.*s' draws a random value (ngspice: a new one per run); kirchhoff does not "
+               "draw parameters, write the value",
+               (int)(end - at), p->s + at);
+    else if (end - at == 1 && (p->s[at] == 'v' || p->s[at] == 'i'))
       /* ngspice turns such an element into a behavioural source (B) */
       snprintf(msg, sizeof msg,
                "'%c(...)': a value that depends on the solution is a behavioural element, "

@@ -454,7 +454,7 @@ static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK) return st;
     if (tok->count && kh_token_eq(&tok->items[0], ".param")) {
-      st = kh_parse_assignments(p, line, tok, 1, tok->count, inner, table);
+      st = kh_parse_param_card(p, line, tok, inner, table);
       if (st != KH_OK) return st;
     }
   }
@@ -473,7 +473,7 @@ static struct kh_param *param_entry(kh_param_table *table, const kh_token *name)
  * sub r=7` wins over `.param r=5` inside sub). Those the header declares are known to be used. */
 static void mark_given(kh_param_table *table, const kh_tokens *tok, size_t params_at,
                        size_t header_count) {
-  for (size_t i = params_at; i < tok->count; i += 3) {
+  for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
     struct kh_param *e = param_entry(table, &tok->items[i]);
     if (e)
       e->given =
@@ -485,7 +485,7 @@ static void mark_given(kh_param_table *table, const kh_tokens *tok, size_t param
  * silently, kirchhoff says so, since it is often a misspelt name. */
 static kh_status note_unused_given(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                    size_t params_at, kh_param_table *table, const kh_subckt *def) {
-  for (size_t i = params_at; i < tok->count; i += 3) {
+  for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
     const kh_token *name = &tok->items[i];
     struct kh_param *e = param_entry(table, name);
     if (!e || e->given != KH_PARAM_GIVEN) continue;

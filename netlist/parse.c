@@ -102,6 +102,17 @@ static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
 
+/* Evaluates t's text from base for len bytes as an expression; errors point into t. */
+static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t, size_t base,
+                                 size_t len, const kh_scope *scope, double *out) {
+  lookup_env env = {p, scope};
+  kh_expr_error err;
+  if (kh_expr_eval_functions(t->s + base, len, lookup, function, &env, out, &err) == 0)
+    return KH_OK;
+  kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
+  return kh_token_fail(p, line, &at, "%s", err.message);
+}
+
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out) {
   const char *s = t->s;
@@ -117,16 +128,42 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
     kh_token at = {t->s + bad, t->len - (uint32_t)bad, t->off + (uint32_t)bad};
     return kh_token_fail(p, line, &at, "%s in '%.*s'", kh_number_error_text(e), (int)t->len, t->s);
   }
-  lookup_env env = {p, scope};
-  kh_expr_error err;
-  if (kh_expr_eval_functions(s, len, lookup, function, &env, out, &err) == 0) return KH_OK;
-  kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
-  return kh_token_fail(p, line, &at, "%s", err.message);
+  return eval_expression(p, line, t, base, len, scope, out);
 }
 
-kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                               size_t to, const kh_scope *scope, kh_param_table *table) {
-  for (size_t i = from; i < to; i += 3) {
+size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
+  size_t k = value_at + 1;
+  while (k < to && !(k + 1 < to && starts_like_name(tok->items[k].s[0]) &&
+                     kh_token_eq(&tok->items[k + 1], "=") &&
+                     !(k + 2 < to && kh_token_eq(&tok->items[k + 2], "="))))
+    k++;
+  return k;
+}
+
+/* The value of `name = value` from tokens [at, end): one token as kh_eval_token reads it, or,
+ * where the card allows it, several as the expression their text spells. ngspice 39 reads a
+ * value without braces or quotes whole only when it is a .param line's one assignment
+ * (`.param y = 2k + 500`); beside another assignment, or on an X or .subckt line, it reads the
+ * first word and drops the rest silently (measured: `.param a = 1k * 2 b=3` and `.param b=3 a =
+ * 2k + 500` both give a = the first word), so that is refused. */
+static kh_status eval_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
+                            size_t end, size_t to, size_t first_value, int whole_at_end,
+                            const kh_scope *scope, double *out) {
+  const kh_token *first = &tok->items[at], *last = &tok->items[end - 1];
+  if (end == at + 1) return kh_eval_token(p, line, first, scope, out);
+  if (!whole_at_end || end != to || at != first_value)
+    return kh_token_fail(p, line, &tok->items[at + 1],
+                         "ngspice 39 reads only '%.*s' as this value and drops the rest "
+                         "silently; write the expression in braces: {...}",
+                         (int)first->len, first->s);
+  kh_token span = {first->s, (uint32_t)(last->s + last->len - first->s), first->off};
+  return eval_expression(p, line, &span, 0, span.len, scope, out);
+}
+
+static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to, int whole_at_end, const kh_scope *scope,
+                             kh_param_table *table) {
+  for (size_t i = from, end; i < to; i = end) {
     const kh_token *name = &tok->items[i];
     if (!starts_like_name(name->s[0]))
       return kh_token_fail(p, line, name, "expected a parameter name, found '%.*s'", (int)name->len,
@@ -136,12 +173,23 @@ kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "expected '=' after '%.*s'", (int)name->len, name->s);
     if (i + 2 >= to) return kh_token_fail(p, line, &tok->items[i + 1], "missing value after '='");
     double v;
-    kh_status st = kh_eval_token(p, line, &tok->items[i + 2], scope, &v);
+    end = kh_assignment_end(tok, i + 2, to);
+    kh_status st = eval_value(p, line, tok, i + 2, end, to, from + 2, whole_at_end, scope, &v);
     if (st != KH_OK) return st;
     if (kh_param_set(&p->nl->arena, table, name->s, name->len, v))
       return kh_fail_nomem(p->ctx, "storing parameters");
   }
   return KH_OK;
+}
+
+kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to, const kh_scope *scope, kh_param_table *table) {
+  return assignments(p, line, tok, from, to, 0, scope, table);
+}
+
+kh_status kh_parse_param_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                              const kh_scope *scope, kh_param_table *table) {
+  return assignments(p, line, tok, 1, tok->count, 1, scope, table);
 }
 
 static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t *cap,
@@ -298,7 +346,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".ends")) return close_subckt(p, line, tok, inside);
   if (kh_token_eq(t, ".param")) {
     if (*inside) return KH_OK; /* evaluated per instance */
-    return kh_parse_assignments(p, line, tok, 1, tok->count, NULL, &p->globals);
+    return kh_parse_param_card(p, line, tok, NULL, &p->globals);
   }
   if (kh_token_eq(t, ".model")) return parse_model(p, line, tok);
   if (is_learning_card(t)) {

@@ -135,8 +135,14 @@ uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_toke
 uint32_t kh_next_body_line(const kh_parser *p, uint32_t line);
 
 /* Parses `name = value ...` assignments from tokens [from, to) into table (evaluated in scope). */
+/* The index just after the value of `name = value ...` whose value starts at value_at: the next
+ * `name =` or to (a value may be several tokens, as in `.param y = max(1, 2) + 3`). */
+size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to);
 kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to, const kh_scope *scope, kh_param_table *table);
+/* A .param line's assignments: a line with one may write it without braces, spaces included. */
+kh_status kh_parse_param_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                              const kh_scope *scope, kh_param_table *table);
 int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v);
 void kh_param_release(kh_param_table *t);
 /* Returns 1 and sets *v when the table defines name[0..len). */
