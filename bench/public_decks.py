@@ -62,25 +62,48 @@ def logical_lines(text):
     return lines
 
 
-def element_kinds(path, seen=None):
-    """The element letters a deck uses, following .include and .lib files it names."""
-    seen = seen if seen is not None else set()
+def read_cards(path, seen, top, subckts):
+    """Adds the element letters and subcircuit references of path's cards, following .include
+    and .lib files, to top (outside .subckt) or to the subcircuit they are defined in."""
     if path in seen or not os.path.isfile(path):
-        return set()
+        return
     seen.add(path)
     with open(path, errors="replace") as f:
         text = f.read()
     if not os.path.splitext(path)[1].lower() in DECK_SUFFIXES:
         text = "title\n" + text  # a library file has no title line
-    kinds = set()
+    stack = []
     for line in logical_lines(text):
         low = line.lower()
         words = low.split()
+        where = subckts[stack[-1]] if stack else top
         if low.startswith((".include", ".inc ", ".lib")) and len(words) >= 2:
             name = words[1].strip("'\"")
-            kinds |= element_kinds(os.path.join(os.path.dirname(path), name), seen)
+            read_cards(os.path.join(os.path.dirname(path), name), seen, top, subckts)
+        elif low.startswith(".subckt") and len(words) >= 2:
+            stack.append(words[1])
+            subckts.setdefault(words[1], (set(), set()))
+        elif low.startswith(".ends"):
+            stack = stack[:-1]
         elif low[0].isalpha():
-            kinds.add(low[0])
+            where[0].add(low[0])
+            if low[0] == "x":
+                where[1].update(words[1:])  # node names too: the lookup below keeps subcircuits
+
+
+def element_kinds(path):
+    """The element letters of the circuit a deck builds: its own cards and those of the
+    subcircuits it instantiates (a library's unused subcircuits do not count)."""
+    top, subckts = (set(), set()), {}
+    read_cards(path, set(), top, subckts)
+    kinds, todo, done = set(top[0]), [w for w in top[1] if w in subckts], set()
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        done.add(name)
+        kinds |= subckts[name][0]
+        todo += [w for w in subckts[name][1] if w in subckts]
     return kinds
 
 

@@ -186,8 +186,8 @@ const char *kh_number_error_text(kh_number_error e) {
     return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm F H S Hz s)";
   case KH_NUM_TRAILING: return "unexpected characters after the number";
   case KH_NUM_RKM:
-    return "resistor-code notation (4k7): ngspice 39 reads it as 4k, dropping the digits after "
-           "the letter; write 4.7k";
+    return "resistor-code notation (4k7 for 4.7k): ngspice 39 drops the digits after the "
+           "letter (reads 4k7 as 4k); write the decimal point";
   case KH_NUM_RANGE: return "number out of range";
   case KH_NUM_TOO_LONG: return "number too long";
   }

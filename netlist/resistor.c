@@ -179,11 +179,19 @@ kh_status kh_finish_resistors(kh_parser *p) {
                               "resistor '%s': its geometry gives no resistance (l w RSH = %g) and "
                               "its model has no R",
                               kh_strmap_name(&nl->element_names, (uint32_t)k), l * w * rt->rsh);
-      if (!(r->value > 0) || !isfinite(r->value)) /* w = 2 narrow: ngspice leaves it open */
+      if (!(r->value > 0))
         return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
                               "resistor '%s': its geometry gives %g ohms (RSH (l - 2 SHORT) / "
-                              "(w - 2 NARROW) with l = %g, w = %g); it must be positive and finite",
+                              "(w - 2 NARROW) with l = %g, w = %g); it must be positive",
                               kh_strmap_name(&nl->element_names, (uint32_t)k), r->value, l, w);
+      if (isinf(r->value)) { /* w = 2 NARROW: ngspice's conductance 1/R is 0, an open */
+        kh_status st = kh_source_note(p->ctx, &p->src, r->loc,
+                                      "resistor '%s': w = 2 NARROW gives infinite resistance; it "
+                                      "is open, as in ngspice",
+                                      kh_strmap_name(&nl->element_names, (uint32_t)k));
+        if (st != KH_OK) return st;
+        continue;
+      }
     }
     double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
                                       : kh_netlist_temperature(nl) + rt->dtemp;

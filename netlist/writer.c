@@ -125,7 +125,12 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   switch ((kh_element_kind)e->kind) {
   case KH_RESISTOR:
   case KH_CAPACITOR:
-  case KH_INDUCTOR: fprintf(out, "%s %s %s %.17g\n", name, a, b, e->value); break;
+  case KH_INDUCTOR:
+    if (isinf(e->value)) /* an open resistor (w = 2 NARROW): no card a reader would misread */
+      fprintf(out, "* %s %s %s open (infinite resistance)\n", name, a, b);
+    else
+      fprintf(out, "%s %s %s %.17g\n", name, a, b, e->value);
+    break;
   case KH_VSOURCE:
   case KH_ISOURCE:
     if (exporting && (sign = input_of(nl, i, &f))) /* driven by .param kh_in<f> */
