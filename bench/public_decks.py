@@ -30,7 +30,7 @@ import tempfile
 import time
 
 ELEMENTS = set("rlcvidefghx")
-DECK_SUFFIXES = (".cir", ".sp", ".spi", ".net")
+DECK_SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".ckt", ".net")
 TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n"
 
 

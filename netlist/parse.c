@@ -227,10 +227,8 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   /* parameters in parentheses, or (as ngspice also reads them) without */
   size_t end = tok->count, from = 3;
   if (tok->count > 3 && kh_token_eq(&t[3], "(")) {
-    if (!kh_token_eq(&t[end - 1], ")"))
-      return kh_token_fail(p, line, &t[end - 1], "')' missing at the end of model '%.*s'",
-                           (int)t[1].len, t[1].s);
-    end--, from = 4;
+    from = 4; /* ngspice reads a model whose ')' never comes (a ")" line is a comment there) */
+    if (kh_token_eq(&t[end - 1], ")")) end--;
   }
   int diode = kh_token_eq(&t[2], "d");
   kh_status st = diode ? kh_check_diode_model(p, line, tok, from, end) : KH_OK;

@@ -285,6 +285,9 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
       return KH_OK;
     }
   }
+  if (strchr(")(=[]?&%!:,\f", s[i])) /* ngspice 39 turns such a line into a comment */
+    return kh_source_note(r->ctx, r->src, (kh_loc){r->file, lineno, (uint32_t)i + 1},
+                          "a line starting with '%c' is a comment, as ngspice reads it", s[i]);
   size_t end = i + strip_inline_comment(s + i, n - i);
   while (end > i && is_blank(s[end - 1])) end--;
   if (end == i) return KH_OK;
