@@ -30,7 +30,7 @@ import tempfile
 import time
 
 ELEMENTS = set("rlcvidefghx")
-DECK_SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".ckt", ".net")
+DECK_SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".ckt", ".net")  # compared lower-cased
 TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n"
 
 
@@ -112,7 +112,9 @@ def dc_copy(path):
     with open(path, errors="replace") as f:
         lines = f.read().splitlines()
     out = [lines[0] if lines else "", TIGHT.rstrip("\n")]
-    out += [raw for raw in without_control(lines[1:]) if not re.match(r"\.end\s*$", raw.strip(), re.I)]
+    # .save would keep the other nodes out of ngspice's rawfile
+    out += [raw for raw in without_control(lines[1:])
+            if not re.match(r"\.end\s*$|\.save\b", raw.strip(), re.I)]
     out += [".op", ".end", ""]
     with open(path, "w") as f:
         f.write("\n".join(out))

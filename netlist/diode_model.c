@@ -125,6 +125,14 @@ static int shockley_only(const char *canonical) {
          strcmp(canonical, "is") != 0 && strcmp(canonical, "n") != 0;
 }
 
+/* LTspice's libraries (standard.dio) tag each card with its rating and maker. */
+static int is_ltspice_metadata(const kh_token *t) {
+  static const char *const words[] = {"iave", "vpk", "mfg", "type"};
+  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+    if (kh_token_eq(t, words[k])) return 1;
+  return 0;
+}
+
 kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to) {
   const kh_token *t = tok->items;
@@ -135,6 +143,11 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
       ideal_or_pwl = 1;
   for (size_t i = from; i < to; i += 3) {
     const param_row *r = find_param(t[i].s, t[i].len);
+    if (!r && is_ltspice_metadata(&t[i]))
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' is LTspice's part data, which ngspice 39 does not read "
+                           "either (it stops at mfg= or type=); remove it from the card",
+                           (int)t[i].len, t[i].s);
     if (!r)
       return kh_token_fail(p, line, &t[i],
                            "unknown diode model parameter '%.*s' (docs/netlist.md lists them)",
