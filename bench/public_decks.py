@@ -3,13 +3,18 @@
 
 Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep]
 
-Every *.cir, *.sp, *.spi and *.net file under DIR is classified by the elements it uses. Decks
-made only of R L C V I D E F G H X (subcircuit bodies included) are solved twice, on a copy of
-DIR (so that .include and .lib find their files) where each deck has its .control blocks
-removed, `.options reltol=1e-9 abstol=1e-15 vntol=1e-12` after its title and `.op` at its end:
-by `kirchhoff op --csv` and by ngspice's own .op (ngspice -b, read from an ASCII rawfile).
+Every *.cir, *.sp, *.spi, *.spice, *.ckt and *.net file under DIR (any case) is classified by
+the elements of the circuit it builds (its own cards and the subcircuits it instantiates, so an
+included library's unused MOSFET cells do not count). Decks made only of R L C V I D E F G H X
+are solved twice, on a copy of DIR (so that .include and .lib find their files) where each deck
+has its .control blocks and .save cards removed, `.options reltol=1e-9 abstol=1e-15
+vntol=1e-12` after its title and `.op` at its end: by `kirchhoff op --csv` and by ngspice's own
+.op (ngspice -b, read from an ASCII rawfile). ngspice's pa_NN nodes, which it adds to evaluate
+par('...') in .measure and .probe, are not the deck's and are dropped.
 
-A deck ngspice cannot solve at DC is left out (counted as such). Of the rest, each is
+A deck ngspice cannot solve at DC is left out (counted as such), including one where gmin and
+source stepping fail and ngspice reports its "transient op" fallback instead (a current source
+into a capacitor: 1 A through it). Of the rest, each is
   matching  every node within 1e-9 max(1, |V|) V, 1e-6 max(1, |V|) V with diodes, same names;
   refused   kirchhoff exits 2 with file:line:col (the message is printed);
   wrong     kirchhoff answers and differs from ngspice;
@@ -162,6 +167,10 @@ def ngspice_op(deck, work):
                         if n.startswith("v(") and n.endswith(")") and "#" not in n:
                             nodes[n[2:-1]] = v
     if r.returncode != 0 and not nodes:
+        return None, seconds
+    if "source stepping failed" in r.stdout + r.stderr:
+        # gmin and source stepping failed; ngspice's "transient op" fallback then reports where
+        # a short pseudo-transient run ended (1 A through a capacitor), not a DC solution
         return None, seconds
     return nodes or None, seconds
 
