@@ -43,10 +43,11 @@ static kh_status value_at_zero(kh_parser *p, uint32_t line, const kh_token *name
                                const double *c, size_t n, double td, double *out) {
   static const size_t needed[] = {
       [SIN] = 2, [PULSE] = 2, [PWL] = 2, [EXP] = 2, [SFFM] = 2, [AM] = 2};
-  if (kind == NOISE)
-    return kh_token_fail(p, line, name,
-                         "'%.*s' noise sources are random at t = 0 in ngspice and not supported",
-                         (int)name->len, name->s);
+  if (kind == NOISE) { /* ngspice 39's operating point (measured): TRNOISE contributes 0, and */
+    /* TRRANDOM (TYPE TS TD PARAM1 PARAM2) its offset or mean PARAM2, whatever the type */
+    *out = kh_token_eq(name, "trrandom") && n > 4 ? c[4] : 0;
+    return KH_OK;
+  }
   if (n < needed[kind])
     return kh_token_fail(p, line, name, "'%.*s' needs at least %zu values", (int)name->len, name->s,
                          needed[kind]);
