@@ -7,7 +7,7 @@ Every *.cir, *.sp, *.spi, *.spice, *.ckt and *.net file under DIR (any case) is 
 the elements of the circuit it builds (its own cards and the subcircuits it instantiates, so an
 included library's unused MOSFET cells do not count). Decks made only of R L C V I D E F G H X
 are solved twice, on a copy of DIR (so that .include and .lib find their files) where each deck
-has its .control blocks and .save cards removed, `.options reltol=1e-9 abstol=1e-15
+has its .control blocks, .save and its other analyses (.tran .ac .dc .meas ...) removed, `.options reltol=1e-9 abstol=1e-15
 vntol=1e-12` after its title and `.op` at its end: by `kirchhoff op --csv` and by ngspice's own
 .op (ngspice -b, read from an ASCII rawfile). ngspice's pa_NN nodes, which it adds to evaluate
 par('...') in .measure and .probe, are not the deck's and are dropped.
@@ -117,9 +117,11 @@ def dc_copy(path):
     with open(path, errors="replace") as f:
         lines = f.read().splitlines()
     out = [lines[0] if lines else "", TIGHT.rstrip("\n")]
-    # .save would keep the other nodes out of ngspice's rawfile
-    out += [raw for raw in without_control(lines[1:])
-            if not re.match(r"\.end\s*$|\.save\b", raw.strip(), re.I)]
+    # .save would keep the other nodes out of ngspice's rawfile, and the other analyses would
+    # count their time as the operating point's
+    out += [raw for raw in without_control(lines[1:]) if not re.match(
+        r"\.end\s*$|\.(save|tran|ac|dc|noise|pz|tf|sens|disto|four|meas|measure|print|plot|probe)\b",
+        raw.strip(), re.I)]
     out += [".op", ".end", ""]
     with open(path, "w") as f:
         f.write("\n".join(out))
