@@ -3,8 +3,6 @@
 #include "files.h"
 #include "options.h"
 
-#include "core/context.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -35,7 +33,7 @@ static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_tra
   kh_netlist_bounds(nl, &gmin, &gmax);
   if (!(gmin > 0)) gmin = 1e-12;
   if (device && (hw->bits || hw->stuck_rate > 0) && !isfinite(gmax))
-    return kh_fail(ctx, KH_ERR_USAGE, "quantized or stuck devices need the network's gmax");
+    return kh_set_error(ctx, KH_ERR_USAGE, "quantized or stuck devices need the network's gmax");
   size_t ig = 0, ii = 0;
   for (size_t e = 0; e < kh_netlist_element_count(nl); e++)
     values[e] = kh_netlist_element(nl, e).value;
@@ -51,9 +49,10 @@ static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_tra
     }
   }
   if (ig != s->n_g || ii != s->n_i)
-    return kh_fail(ctx, KH_ERR_INPUT,
-                   "the trace's parameters (%zu conductances, %zu currents) do not fit its network",
-                   s->n_g, s->n_i);
+    return kh_set_error(
+        ctx, KH_ERR_INPUT,
+        "the trace's parameters (%zu conductances, %zu currents) do not fit its network", s->n_g,
+        s->n_i);
   return KH_OK;
 }
 
@@ -90,7 +89,7 @@ int kh_cmd_export(int argc, char **argv) {
   kh_status st = kh_trace_read_snapshot(ctx, pos[0], epoch_given ? (long)epoch : -1, &s);
   if (st == KH_OK) st = kh_netlist_parse_string(ctx, &nl, s.netlist_text, pos[0]);
   if (st == KH_OK && !(values = malloc((kh_netlist_element_count(nl) + 1) * sizeof *values)))
-    st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+    st = kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   if (st == KH_OK) st = values_from(ctx, nl, &s, &hw, values);
   char header[1024], tmp[4200];
   if (st == KH_OK) {
@@ -109,12 +108,12 @@ int kh_cmd_export(int argc, char **argv) {
     snprintf(tmp, sizeof tmp, "%s.kh-tmp", path);
     kh_cli_progress("export: writing %s", path);
     FILE *out = fopen(tmp, "w");
-    if (!out) st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+    if (!out) st = kh_set_error(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
     if (st == KH_OK) st = kh_netlist_export(ctx, nl, out, &o);
     if (out && fclose(out) != 0 && st == KH_OK)
-      st = kh_fail(ctx, KH_ERR_IO, "writing '%s' failed", tmp);
+      st = kh_set_error(ctx, KH_ERR_IO, "writing '%s' failed", tmp);
     if (st == KH_OK && rename(tmp, path) != 0)
-      st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+      st = kh_set_error(ctx, KH_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     if (st != KH_OK) remove(tmp);
   }
   kh_cli_progress_done();

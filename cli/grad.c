@@ -4,9 +4,6 @@
 #include "options.h"
 #include "setup.h"
 
-#include "core/context.h"
-#include "core/rng.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,22 +72,21 @@ static kh_status make_samples(kh_context *ctx, kh_train_setup *s, probe_set *p, 
   size_t f = kh_model_input_count(p->m);
   p->x = calloc(p->count * f + 1, sizeof *p->x);
   p->target = calloc(p->count * p->outs + 1, sizeof *p->target);
-  if (!p->x || !p->target) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
-  kh_rng rng;
-  kh_rng_seed(&rng, seed);
-  for (size_t i = 0; i < p->count; i++) {
-    unsigned label;
-    if (s->train_set) {
-      size_t k = i % kh_dataset_count(s->train_set);
-      memcpy(p->x + i * f, kh_dataset_sample(s->train_set, k), f * sizeof *p->x);
-      label = kh_dataset_label(s->train_set, k);
-    } else {
-      for (size_t j = 0; j < f; j++) p->x[i * f + j] = 2 * kh_rng_uniform(&rng) - 1;
-      label = (unsigned)kh_rng_below(&rng, p->outs);
-    }
-    for (size_t k = 0; k < p->outs; k++)
-      p->target[i * p->outs + k] = k == label ? s->train.target_on : s->train.target_off;
+  if (!p->x || !p->target) return kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
+  kh_dataset *random = NULL; /* without data: uniform random inputs and labels */
+  if (!s->train_set) {
+    kh_status st = kh_dataset_random(ctx, &random, p->count, f, p->outs, seed);
+    if (st != KH_OK) return st;
   }
+  const kh_dataset *from = s->train_set ? s->train_set : random;
+  for (size_t i = 0; i < p->count; i++) {
+    size_t k = i % kh_dataset_count(from);
+    memcpy(p->x + i * f, kh_dataset_sample(from, k), f * sizeof *p->x);
+    unsigned label = kh_dataset_label(from, k);
+    for (size_t c = 0; c < p->outs; c++)
+      p->target[i * p->outs + c] = c == label ? s->train.target_on : s->train.target_off;
+  }
+  kh_dataset_free(random);
   return KH_OK;
 }
 
@@ -291,7 +287,7 @@ int kh_cmd_grad(int argc, char **argv) {
   int runs[KH_EST_COUNT] = {0}; /* successful betas per estimator: the cost is their mean */
   if (st == KH_OK) st = open_probe(ctx, &s, &w, &p);
   if (st == KH_OK && !(g = calloc(3 * p.params + p.outs + 1, sizeof *g)))
-    st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+    st = kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   if (st == KH_OK) st = compare_estimators(ctx, &p, &w, g, &t_free, &t_exact, t_est, runs);
   if (st == KH_OK) print_costs(&p, &w, t_free, t_exact, t_est, runs);
   free(p.x), free(p.target), free(g);

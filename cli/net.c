@@ -3,8 +3,6 @@
 #include "files.h"
 #include "options.h"
 
-#include "core/context.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,12 +90,12 @@ int kh_cmd_net(int argc, char **argv) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     out = fopen(tmp, "w");
-    if (!out) st = kh_fail(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+    if (!out) st = kh_set_error(ctx, KH_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
     if (st == KH_OK) st = kh_netgen_write(ctx, &o, out);
     if (out && fclose(out) != 0 && st == KH_OK)
-      st = kh_fail(ctx, KH_ERR_IO, "writing '%s' failed", tmp);
+      st = kh_set_error(ctx, KH_ERR_IO, "writing '%s' failed", tmp);
     if (st == KH_OK && rename(tmp, path) != 0)
-      st = kh_fail(ctx, KH_ERR_IO, "cannot rename to '%s': %s", path, strerror(errno));
+      st = kh_set_error(ctx, KH_ERR_IO, "cannot rename to '%s': %s", path, strerror(errno));
     if (st != KH_OK) remove(tmp);
   } else if (st == KH_OK) {
     st = kh_netgen_write(ctx, &o, out);

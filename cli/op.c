@@ -2,8 +2,6 @@
 #include "cli.h"
 #include "names.h"
 
-#include "core/context.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -91,7 +89,7 @@ static kh_status solve_general(kh_context *ctx, const kh_netlist *nl, const char
   stats->residual = NAN; /* the general path certifies its own answers only */
   kh_status st = kh_ngspice_op(ctx, nl, voltages);
   if (st == KH_OK && currents)
-    st = kh_fail(ctx, KH_ERR_USAGE, "--currents comes from the native backend only here");
+    st = kh_set_error(ctx, KH_ERR_USAGE, "--currents comes from the native backend only here");
   return st;
 }
 
@@ -120,7 +118,7 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
     st = solve_general(ctx, nl, backend, voltages, stats, currents);
     if (st == KH_OK && native)
       fprintf(stderr, "kirchhoff: note: %s; solved by general Newton instead\n", reason);
-    if (st != KH_OK && native) st = kh_fail(ctx, KH_ERR_INPUT, "%s", reason);
+    if (st != KH_OK && native) st = kh_set_error(ctx, KH_ERR_INPUT, "%s", reason);
     seconds[0] = 0, seconds[1] = kh_cli_now() - t0;
     return st;
   }

@@ -2,8 +2,6 @@
  * whether this process started it and how many bytes it has reduced. */
 #include "processes.h"
 
-#include "core/context.h"
-
 #include <mpi.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,9 +83,9 @@ kh_status kh_cli_mpi_agree(kh_context *ctx, kh_status st) {
   if (size == 1) return st;
   double failed = st != KH_OK;
   if (allreduce(&failed, 1, MPI_MAX) != KH_OK)
-    return kh_fail(ctx, KH_ERR_IO, "MPI_Allreduce failed");
+    return kh_set_error(ctx, KH_ERR_IO, "MPI_Allreduce failed");
   if (st == KH_OK && failed != 0)
-    return kh_fail(ctx, KH_ERR_IO, "another process failed (its message is above)");
+    return kh_set_error(ctx, KH_ERR_IO, "another process failed (its message is above)");
   return st;
 }
 
@@ -111,7 +109,8 @@ kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
   memcpy(&head[6], &s.lr_scale, sizeof s.lr_scale);
   /* set_state copies from these, so rank > 0 receives into copies of its own arrays */
   double *copy = rank ? malloc((3 * n + 1) * sizeof *copy) : NULL;
-  if (rank && !copy) return kh_fail_nomem(ctx, "sharing the trainer state");
+  if (rank && !copy)
+    return kh_set_error(ctx, KH_ERR_NOMEM, "out of memory while sharing the trainer state");
   double *theta = rank ? copy : s.theta, *m1 = rank ? copy + n : s.moment1,
          *m2 = rank ? copy + 2 * n : s.moment2;
   int have[2] = {s.moment1 != NULL, s.moment2 != NULL};
@@ -119,7 +118,7 @@ kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
   if (st == KH_OK) st = bcast(theta, n, MPI_DOUBLE, sizeof *theta);
   if (st == KH_OK && have[0]) st = bcast(m1, n, MPI_DOUBLE, sizeof *m1);
   if (st == KH_OK && have[1]) st = bcast(m2, n, MPI_DOUBLE, sizeof *m2);
-  if (st != KH_OK) st = kh_fail(ctx, KH_ERR_IO, "MPI_Bcast of the trainer state failed");
+  if (st != KH_OK) st = kh_set_error(ctx, KH_ERR_IO, "MPI_Bcast of the trainer state failed");
   if (st == KH_OK && rank) {
     kh_trainer_state r = {.epoch = head[0],
                           .step = head[1],
@@ -137,7 +136,7 @@ kh_status kh_cli_mpi_share_state(kh_context *ctx, kh_trainer *t) {
 
 kh_status kh_cli_mpi_sum(kh_context *ctx, double *values, size_t count) {
   if (size == 1 || allreduce(values, count, MPI_SUM) == KH_OK) return KH_OK;
-  return kh_fail(ctx, KH_ERR_IO, "MPI_Allreduce failed");
+  return kh_set_error(ctx, KH_ERR_IO, "MPI_Allreduce failed");
 }
 
 double kh_cli_mpi_bytes(void) {

@@ -3,8 +3,7 @@
 #include "cli.h"
 #include "files.h"
 #include "names.h"
-#include "core/context.h"
-#include "learning/atomic_file.h"
+#include "kirchhoff/atomic_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -77,9 +76,9 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
   }
   if (st != KH_OK) return st;
   if (kh_dataset_features(s->test_set) != kh_dataset_features(s->train_set))
-    return kh_fail(ctx, KH_ERR_INPUT, "%s has %zu features but the training data %s %zu",
-                   kh_dataset_name(s->test_set), kh_dataset_features(s->test_set),
-                   kh_dataset_name(s->train_set), kh_dataset_features(s->train_set));
+    return kh_set_error(ctx, KH_ERR_INPUT, "%s has %zu features but the training data %s %zu",
+                        kh_dataset_name(s->test_set), kh_dataset_features(s->test_set),
+                        kh_dataset_name(s->train_set), kh_dataset_features(s->train_set));
   if (s->save_test && s->writer)
     st = kh_atomic_write(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp,
                          write_samples, s->test_set);
@@ -96,7 +95,7 @@ static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
 static kh_status generate(kh_context *ctx, kh_train_setup *s, char **text) {
   size_t size = 0;
   FILE *mem = open_memstream(text, &size);
-  if (!mem) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory while generating the network");
+  if (!mem) return kh_set_error(ctx, KH_ERR_NOMEM, "out of memory while generating the network");
   s->net.seed = s->train.seed;
   kh_status st = kh_netgen_parse_arch(ctx, &s->net, s->arch);
   if (st == KH_OK) st = kh_netgen_write(ctx, &s->net, mem);
@@ -157,10 +156,11 @@ static kh_status read_resumed(kh_context *ctx, kh_train_setup *s, char **text, k
   if (run->has_hw) /* the device model and its write count come back with the run */
     s->hw = run->hw, s->hw_aware = run->hw_aware;
   else if (device)
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "%s was trained with a device model (%s) by a kirchhoff that did not trace it: "
-                   "--resume cannot continue it exactly; train it again",
-                   s->resume, device);
+    return kh_set_error(
+        ctx, KH_ERR_USAGE,
+        "%s was trained with a device model (%s) by a kirchhoff that did not trace it: "
+        "--resume cannot continue it exactly; train it again",
+        s->resume, device);
   if (!s->epochs_given) s->epochs = planned;
   s->first_epoch = done + 1;
   kh_trace_snapshot last = {0};
@@ -189,13 +189,14 @@ static kh_status check_resumed_data(kh_context *ctx, const kh_train_setup *s,
   const size_t count[2] = {run->train_samples, run->test_samples};
   for (int i = 0; i < 2; i++)
     if (kh_dataset_fingerprint(set[i]) != want[i] || kh_dataset_count(set[i]) != count[i])
-      return kh_fail(ctx, KH_ERR_INPUT,
-                     "%s is not the %s set %s was trained on: it has %zu samples with fingerprint "
-                     "%016llx, the run %zu with %016llx; --resume continues a run on its own data "
-                     "(the same --data, --test and --seed)",
-                     kh_dataset_name(set[i]), i ? "test" : "training", s->resume,
-                     kh_dataset_count(set[i]), (unsigned long long)kh_dataset_fingerprint(set[i]),
-                     count[i], (unsigned long long)want[i]);
+      return kh_set_error(
+          ctx, KH_ERR_INPUT,
+          "%s is not the %s set %s was trained on: it has %zu samples with fingerprint "
+          "%016llx, the run %zu with %016llx; --resume continues a run on its own data "
+          "(the same --data, --test and --seed)",
+          kh_dataset_name(set[i]), i ? "test" : "training", s->resume, kh_dataset_count(set[i]),
+          (unsigned long long)kh_dataset_fingerprint(set[i]), count[i],
+          (unsigned long long)want[i]);
   return KH_OK;
 }
 
@@ -268,7 +269,7 @@ static kh_status probe(kh_context *ctx, kh_train_setup *s, double *cosine, doubl
                                                                 : s->trace_grad;
   double *g = calloc(4 * n + outs + 1, sizeof *g), *est = g + n, *ex = g + 2 * n, *ref = g + 3 * n,
          *target = g + 4 * n;
-  if (!g) return kh_fail(ctx, KH_ERR_NOMEM, "out of memory while probing gradients");
+  if (!g) return kh_set_error(ctx, KH_ERR_NOMEM, "out of memory while probing gradients");
   kh_status st = KH_OK;
   for (size_t i = 0; st == KH_OK && i < count; i++) {
     kh_trainer_target(s->trainer, kh_dataset_label(s->train_set, i), target);

@@ -3,8 +3,7 @@
  * writes DIR/index.csv listing every point with its values, status, test error and trace. */
 #include "cli.h"
 #include "files.h"
-#include "core/context.h"
-#include "learning/atomic_file.h"
+#include "kirchhoff/atomic_file.h"
 #include "processes.h"
 
 #include <errno.h>
@@ -163,7 +162,7 @@ int kh_cmd_sweep(int argc, char **argv) {
   int rank = kh_cli_mpi_rank(), size = kh_cli_mpi_size();
   kh_status st = KH_OK;
   if (rank == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST)
-    st = kh_fail(ctx, KH_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
+    st = kh_set_error(ctx, KH_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
   st = kh_cli_mpi_agree(ctx, st);
   /* per point: exit code, test error, seconds; each process fills its own points, zeros
    * elsewhere, and the sums give every process all of them */

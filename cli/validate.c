@@ -2,8 +2,6 @@
 #include "cli.h"
 #include "options.h"
 
-#include "core/context.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +57,8 @@ int kh_cmd_validate(int argc, char **argv) {
   if (st == KH_OK) st = kh_dataset_load(ctx, &d, data, 0);
   if (st == KH_OK) st = kh_model_new(ctx, &m, nl);
   if (st == KH_OK && kh_dataset_features(d) != kh_model_input_count(m))
-    st = kh_fail(ctx, KH_ERR_INPUT, "the data has %zu features but the network %zu inputs",
-                 kh_dataset_features(d), kh_model_input_count(m));
+    st = kh_set_error(ctx, KH_ERR_INPUT, "the data has %zu features but the network %zu inputs",
+                      kh_dataset_features(d), kh_model_input_count(m));
   if (st == KH_OK) st = kh_circuit_new(ctx, &c, nl);
   if (st == KH_OK) st = kh_solver_new(ctx, &ng, c, "ngspice");
   size_t nin = st == KH_OK ? kh_netlist_input_count(nl) : 0,
@@ -71,7 +69,7 @@ int kh_cmd_validate(int argc, char **argv) {
          *v = nl ? calloc(kh_netlist_node_count(nl) + 1, sizeof *v) : NULL;
   size_t *el = calloc(2 * nin + 1, sizeof *el);
   if (st == KH_OK && (!x || !src || !ko || !no || !v || !el))
-    st = kh_fail(ctx, KH_ERR_NOMEM, "out of memory");
+    st = kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   size_t agree = 0, kright = 0, nright = 0;
   double worst = 0, gain = nl ? kh_netlist_input_gain(nl) : 1;
   double shown = 0;

@@ -61,7 +61,7 @@ kh_status kh_vfail(kh_context *ctx, kh_status status, const char *fmt, va_list a
   return status;
 }
 
-kh_status kh_fail(kh_context *ctx, kh_status status, const char *fmt, ...) {
+kh_status kh_set_error(kh_context *ctx, kh_status status, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   kh_vfail(ctx, status, fmt, ap);

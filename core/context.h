@@ -22,7 +22,7 @@ struct kh_context {
 
 /* Records status and a formatted message; returns status so callers can `return kh_fail(...)`.
  * ctx may be NULL (the message is then dropped). */
-kh_status kh_fail(kh_context *ctx, kh_status status, const char *fmt, ...) KH_PRINTF(3, 4);
+#define kh_fail kh_set_error /* the public name (kirchhoff/status.h); kh_fail reads shorter */
 kh_status kh_vfail(kh_context *ctx, kh_status status, const char *fmt, va_list ap);
 /* Puts a formatted prefix in front of the recorded message (context for an error raised deeper
  * down, e.g. "nudged phase (beta = 0.1): "). */

@@ -68,6 +68,31 @@ kh_status kh_dataset_from_arrays(kh_context *ctx, kh_dataset **out, const char *
   return KH_OK;
 }
 
+kh_status kh_dataset_random(kh_context *ctx, kh_dataset **out, size_t count, size_t features,
+                            size_t classes, uint64_t seed) {
+  *out = NULL;
+  if (!count || !features || !classes)
+    return kh_fail(ctx, KH_ERR_USAGE, "a random data set needs samples, features and classes");
+  kh_dataset *d;
+  kh_status st = kh_dataset_alloc(ctx, &d, count, features);
+  if (st != KH_OK) return st;
+  kh_rng rng;
+  kh_rng_seed(&rng, seed);
+  for (size_t i = 0; i < count; i++) { /* features, then the label, sample by sample */
+    for (size_t j = 0; j < features; j++) d->x[i * features + j] = 2 * kh_rng_uniform(&rng) - 1;
+    d->label[i] = (unsigned)kh_rng_below(&rng, classes);
+  }
+  d->classes = classes;
+  char what[64];
+  snprintf(what, sizeof what, "random samples (seed %llu)", (unsigned long long)seed);
+  if ((st = name(ctx, d, what, "")) != KH_OK) {
+    kh_dataset_free(d);
+    return st;
+  }
+  *out = d;
+  return KH_OK;
+}
+
 static int gzipped(const char *path) {
   unsigned char m[2] = {0};
   return kh_file_head(path, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;

@@ -21,6 +21,11 @@ KH_API kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *
 KH_API kh_status kh_dataset_from_arrays(kh_context *ctx, kh_dataset **out, const char *name,
                                         const double *x, const unsigned *labels, size_t count,
                                         size_t features);
+/* count samples of `features` values drawn uniformly from [-1, 1) and labels drawn uniformly
+ * from 0..classes-1, from seed (the same seed gives the same set on every machine): the probe
+ * set `kirchhoff grad` uses when no data is given. classes is taken as the set's class count. */
+KH_API kh_status kh_dataset_random(kh_context *ctx, kh_dataset **out, size_t count, size_t features,
+                                   size_t classes, uint64_t seed);
 KH_API void kh_dataset_free(kh_dataset *d);
 /* Where the samples came from (the path, with " (t10k set)" and the like), for messages. */
 KH_API const char *kh_dataset_name(const kh_dataset *d);

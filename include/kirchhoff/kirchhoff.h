@@ -2,6 +2,7 @@
 #ifndef KIRCHHOFF_H
 #define KIRCHHOFF_H
 
+#include "kirchhoff/atomic_file.h"
 #include "kirchhoff/circuit.h"
 #include "kirchhoff/dataset.h"
 #include "kirchhoff/general.h"

@@ -44,6 +44,14 @@ KH_API const char *kh_last_error(const kh_context *ctx);
 /* Status of the last failure recorded in ctx (KH_OK if none since the last clear). */
 KH_API kh_status kh_last_status(const kh_context *ctx);
 KH_API void kh_clear_error(kh_context *ctx);
+/* Records status and a printf-style message in ctx, as the library does for its own failures,
+ * and returns status (`return kh_set_error(ctx, KH_ERR_USAGE, "...")`): for programs built on
+ * the library that report their own errors the same way. ctx may be NULL. */
+KH_API kh_status kh_set_error(kh_context *ctx, kh_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* Library version as "MAJOR.MINOR.PATCH". */
 KH_API const char *kh_version(void);
