@@ -29,8 +29,7 @@ kh_status kh_dataset_alloc(kh_context *ctx, kh_dataset **out, size_t count, size
   return KH_OK;
 }
 
-/* d->name = a followed by b. */
-static kh_status name(kh_context *ctx, kh_dataset *d, const char *a, const char *b) {
+kh_status kh_dataset_set_name(kh_context *ctx, kh_dataset *d, const char *a, const char *b) {
   size_t n = strlen(a) + strlen(b) + 1;
   kh_free(d->name);
   d->name = kh_malloc(n);
@@ -60,7 +59,7 @@ kh_status kh_dataset_from_arrays(kh_context *ctx, kh_dataset **out, const char *
   memcpy(d->label, labels, count * sizeof *labels);
   for (size_t k = 0; k < count; k++)
     if (labels[k] + (size_t)1 > d->classes) d->classes = labels[k] + (size_t)1;
-  if ((st = name(ctx, d, what, "")) != KH_OK) {
+  if ((st = kh_dataset_set_name(ctx, d, what, "")) != KH_OK) {
     kh_dataset_free(d);
     return st;
   }
@@ -85,39 +84,12 @@ kh_status kh_dataset_random(kh_context *ctx, kh_dataset **out, size_t count, siz
   d->classes = classes;
   char what[64];
   snprintf(what, sizeof what, "random samples (seed %llu)", (unsigned long long)seed);
-  if ((st = name(ctx, d, what, "")) != KH_OK) {
+  if ((st = kh_dataset_set_name(ctx, d, what, "")) != KH_OK) {
     kh_dataset_free(d);
     return st;
   }
   *out = d;
   return KH_OK;
-}
-
-static int gzipped(const char *path) {
-  unsigned char m[2] = {0};
-  return kh_file_head(path, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
-}
-
-kh_status kh_dataset_load(kh_context *ctx, kh_dataset **out, const char *path, int test) {
-  struct stat info;
-  *out = NULL;
-  if (stat(path, &info) != 0) return kh_fail(ctx, KH_ERR_IO, "cannot open data '%s'", path);
-  int dir = S_ISDIR(info.st_mode);
-  if (test && !dir)
-    return kh_fail(ctx, KH_ERR_USAGE, "'%s' is a file: only IDX folders hold their own test set",
-                   path);
-  /* the kind comes from the content, whatever the name says */
-  int idx = dir ? 0 : kh_idx_sniff(path);
-  kh_status st = dir             ? kh_dataset_load_idx(ctx, out, path, test)
-                 : idx           ? kh_dataset_load_idx_file(ctx, out, path, idx)
-                 : gzipped(path) ? kh_fail(ctx, KH_ERR_INPUT,
-                                           "%s:1:1: gzip-compressed data that is not IDX; "
-                                           "decompress it (gunzip -k) and give the CSV",
-                                           path)
-                                 : kh_dataset_load_csv(ctx, out, path);
-  if (st == KH_OK) st = name(ctx, *out, path, dir ? (test ? " (t10k set)" : " (train set)") : "");
-  if (st != KH_OK) kh_dataset_free(*out), *out = NULL;
-  return st;
 }
 
 const char *kh_dataset_name(const kh_dataset *d) {
@@ -201,7 +173,7 @@ kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint
     d->count = r;
     (*held)->classes = d->classes;
     (*held)->images = d->images, (*held)->header = d->header;
-    st = name(ctx, *held, kh_dataset_name(d), " (held-out part)");
+    st = kh_dataset_set_name(ctx, *held, kh_dataset_name(d), " (held-out part)");
   }
   if (st != KH_OK) kh_dataset_free(*held), *held = NULL;
   kh_free(pick);

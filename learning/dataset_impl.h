@@ -15,6 +15,8 @@ struct kh_dataset {
 
 /* An empty data set of the given shape (x and label allocated). */
 kh_status kh_dataset_alloc(kh_context *ctx, kh_dataset **out, size_t count, size_t features);
+/* d->name = a followed by b. */
+kh_status kh_dataset_set_name(kh_context *ctx, kh_dataset *d, const char *a, const char *b);
 kh_status kh_dataset_load_csv(kh_context *ctx, kh_dataset **out, const char *path);
 kh_status kh_dataset_load_idx(kh_context *ctx, kh_dataset **out, const char *dir, int test);
 /* What a file's (decompressed) first bytes say: 1 IDX images, 2 IDX labels, 0 neither. */

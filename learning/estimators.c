@@ -12,22 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kh_estimator_names[KH_EST_COUNT] = {
-    "exact",    "plus",     "minus",    "centered",    "forward2",
-    "forward3", "forward4", "forward5", "holomorphic", "oscillating"};
-
-int kh_estimator_from_name(const char *name) {
-  for (int e = 0; e < KH_EST_COUNT; e++)
-    if (strcmp(kh_estimator_names[e], name) == 0) return e;
-  if (strcmp(name, "holo") == 0) return KH_EST_HOLOMORPHIC;
-  if (strcmp(name, "osc") == 0) return KH_EST_OSCILLATING;
-  return -1;
-}
-
-const char *kh_estimator_name(kh_estimator e) {
-  return (unsigned)e < KH_EST_COUNT ? kh_estimator_names[e] : "?";
-}
-
 /* Nudges (multiples of beta) and weights: dL/dtheta ~ (1/beta) sum_k w_k dE/dtheta(v_{s_k beta}).
  * Forward differences: the one-sided derivative formulas of order p - 1 (Fornberg). */
 typedef struct {

@@ -126,11 +126,6 @@ static int write_names(hid_t loc, const char *name, const char **names, hsize_t 
   return st;
 }
 
-const char *const kh_trace_scalars[KH_TRACE_SCALARS] = {
-    "metrics/train_loss",       "metrics/test_loss",     "metrics/train_error",
-    "metrics/test_error",       "metrics/epoch_seconds", "metrics/beta",
-    "solver/newton_iterations", "solver/solves",         "solver/max_relative_residual"};
-
 static void split_params(const kh_trace *tr, kh_model *m, const double *theta) {
   size_t a = 0, b = 0;
   for (size_t i = 0; i < kh_model_param_count(m); i++)

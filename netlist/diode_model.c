@@ -229,21 +229,6 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
   return KH_OK;
 }
 
-#define DEFAULT_CELSIUS 27.0 /* ngspice's default circuit and nominal temperature */
-
-double kh_netlist_temperature(const kh_netlist *nl) {
-  double t = DEFAULT_CELSIUS;
-  kh_netlist_option(nl, "temp", &t);
-  return t + KH_CELSIUS_TO_KELVIN;
-}
-
-double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
-  double t = DEFAULT_CELSIUS;
-  kh_netlist_option(nl, "tnom", &t);
-  if (model) kh_netlist_model_param(nl, model, "tnom", &t);
-  return t + KH_CELSIUS_TO_KELVIN;
-}
-
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
   kh_diode_instance d = {e->value, 1.0, 0.0, 0, 0};

@@ -76,6 +76,21 @@ int kh_netlist_option(const kh_netlist *nl, const char *name, double *value) {
   return found;
 }
 
+#define DEFAULT_CELSIUS 27.0 /* ngspice's default circuit and nominal temperature */
+
+double kh_netlist_temperature(const kh_netlist *nl) {
+  double t = DEFAULT_CELSIUS;
+  kh_netlist_option(nl, "temp", &t);
+  return t + KH_CELSIUS_TO_KELVIN;
+}
+
+double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
+  double t = DEFAULT_CELSIUS;
+  kh_netlist_option(nl, "tnom", &t);
+  if (model) kh_netlist_model_param(nl, model, "tnom", &t);
+  return t + KH_CELSIUS_TO_KELVIN;
+}
+
 size_t kh_netlist_input_count(const kh_netlist *nl) {
   return nl->input_count;
 }

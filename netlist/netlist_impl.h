@@ -133,6 +133,10 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
  * the given one. Returns -1 when out of memory. */
 int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size_t scale_count,
                            const double *scale_mean, const double *scale_inv_std);
+
+/* ngspice's const.h: degrees Celsius to kelvins */
+#define KH_CELSIUS_TO_KELVIN 273.15
+
 /* A .model parameter's value, or fallback. */
 double kh_model_value(const kh_model *m, const char *name, double fallback);
 

@@ -96,9 +96,6 @@ typedef struct {
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
 
-/* ngspice's const.h: degrees Celsius to kelvins */
-#define KH_CELSIUS_TO_KELVIN 273.15
-
 kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t);
 kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const char *fmt, ...)
     KH_PRINTF(4, 5);

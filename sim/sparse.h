@@ -39,6 +39,8 @@ typedef struct {
 kh_status kh_sparse_factorize(kh_context *ctx, kh_sparse *s, kh_solve_stats *stats);
 /* Solves A out = rhs with the current factor (rhs and out: length n, may alias). */
 kh_status kh_sparse_solve(kh_context *ctx, kh_sparse *s, const double *rhs, double *out);
+/* Records why CHOLMOD failed (its status) while `during`; out of memory as such. */
+kh_status kh_sparse_failure(kh_context *ctx, kh_sparse *s, const char *during);
 
 /* nudge.c: after a successful free solve (beta = 0) at reduced solution x, remember it; a later
  * nudged solve with the same parameters then tries kh_nudge_solve first (*done = 1: voltages

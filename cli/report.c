@@ -1,0 +1,98 @@
+/* What every command reports through: netlist notes, errors with their exit codes, usage
+ * errors, the progress line, the clock. Kept apart from main.c, which dispatches to the
+ * commands, so that no command calls back into the dispatcher. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void kh_cli_print_notes(const kh_netlist *nl, int quiet) {
+  for (size_t i = 0; !quiet && i < kh_netlist_note_count(nl); i++)
+    fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
+}
+
+void kh_cli_note_other_operating_points(const kh_netlist *nl) {
+  int diodes = 0, controlled = 0;
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    int monotone;
+    const char *why = kh_netlist_diode_general_reason(nl, k, &monotone);
+    if (why && !monotone) {
+      fprintf(stderr,
+              "kirchhoff: note: diode '%s': %s, so general Newton's operating point may not be "
+              "the only one\n",
+              e.name, why);
+      return;
+    }
+    diodes |= e.kind == KH_DIODE;
+    controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
+  }
+  if (diodes && controlled)
+    fprintf(stderr, "kirchhoff: note: controlled sources with diodes can have several operating "
+                    "points; general Newton found this one\n");
+}
+
+void kh_cli_warn_floating(const kh_circuit *c) {
+  size_t first = 0, n = kh_circuit_floating_nodes(c, &first);
+  if (!n) return;
+  const kh_netlist *nl = kh_circuit_netlist(c);
+  fprintf(stderr,
+          "kirchhoff: warning: %zu node%s with no DC path to ground and no current into %s "
+          "(first '%s') held at 0 V, as ngspice's GMIN holds %s; a mistyped node name?\n",
+          n, n > 1 ? "s" : "", n > 1 ? "them" : "it", kh_netlist_node_name(nl, first),
+          n > 1 ? "them" : "it");
+}
+
+int kh_cli_report(kh_context *ctx, kh_status st) {
+  const char *msg = kh_last_error(ctx);
+  fprintf(stderr, "kirchhoff: %s: %s\n", kh_status_text(st), msg[0] ? msg : "(no detail)");
+  return kh_status_exit_code(st);
+}
+
+int kh_cli_report_in(kh_context *ctx, kh_status st, const char *const *files, size_t count) {
+  const char *msg = kh_last_error(ctx);
+  int named = 0;
+  for (size_t i = 0; i < count; i++) named |= files[i] && strstr(msg, files[i]) != NULL;
+  if (st != KH_ERR_INPUT || named || !count || !files[0]) return kh_cli_report(ctx, st);
+  fprintf(stderr, "kirchhoff: %s: %s: %s\n", kh_status_text(st), files[0],
+          msg[0] ? msg : "(no detail)");
+  return kh_status_exit_code(st);
+}
+
+int kh_cli_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "kirchhoff %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see 'kirchhoff %s --help')\n", cmd);
+  va_end(ap);
+  return KH_EXIT_USAGE;
+}
+
+int kh_cli_is_help(const char *arg) {
+  return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+double kh_cli_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void kh_cli_progress(const char *fmt, ...) {
+  if (!isatty(STDERR_FILENO)) return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "\r\033[K");
+  vfprintf(stderr, fmt, ap);
+  fflush(stderr);
+  va_end(ap);
+}
+
+void kh_cli_progress_done(void) {
+  if (isatty(STDERR_FILENO)) fprintf(stderr, "\r\033[K"), fflush(stderr);
+}

@@ -1,0 +1,222 @@
+/* The parser's shared vocabulary: errors at a token, parameter tables, expression and value
+ * evaluation (`name = value` lists included), and model and subcircuit lookup through nested
+ * definitions. Used by every stage (parse.c sorts the lines, the card and element readers
+ * evaluate them), so kept apart from parse.c, which calls those stages. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <math.h>
+#include <string.h>
+
+kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t) {
+  return kh_source_loc(&p->src, &p->src.lines[line], t->off);
+}
+
+kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_token_loc(p, line, t), "%s", msg);
+}
+
+int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v) {
+  for (size_t i = 0; i < t->count; i++)
+    if (strlen(t->items[i].name) == len && memcmp(t->items[i].name, name, len) == 0) {
+      if (t->items[i].given) /* the instance's value stands */
+        t->items[i].given = KH_PARAM_GIVEN_DECLARED;
+      else
+        t->items[i].value = v;
+      return 0;
+    }
+  if (kh_reserve((void **)&t->items, &t->capacity, t->count + 1, sizeof *t->items)) return -1;
+  const char *copy = kh_arena_strndup(arena, name, len);
+  if (!copy) return -1;
+  t->items[t->count++] = (struct kh_param){copy, v, 0};
+  return 0;
+}
+
+void kh_param_release(kh_param_table *t) {
+  kh_free(t->items);
+  memset(t, 0, sizeof *t);
+}
+
+typedef struct {
+  kh_parser *p;
+  const kh_scope *scope;
+} lookup_env;
+
+int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v) {
+  if (!t) return 0;
+  for (size_t i = 0; i < t->count; i++)
+    if (strlen(t->items[i].name) == len && memcmp(t->items[i].name, name, len) == 0) {
+      *v = t->items[i].value;
+      return 1;
+    }
+  return 0;
+}
+
+static int lookup(void *user, const char *name, size_t len, double *v) {
+  lookup_env *env = user;
+  if (env->scope && kh_param_get(env->scope->params, name, len, v)) return 1;
+  if (kh_param_get(&env->p->globals, name, len, v)) return 1;
+  if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
+    *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
+    env->p->temper_used = 1, env->p->temper = *v;
+    return 1;
+  }
+  if (env->p->speculative) env->p->missed = 1; /* a .param further down, maybe */
+  return 0;
+}
+
+static int function(void *user, const char *name, size_t len, kh_user_function *f) {
+  lookup_env *env = user;
+  for (size_t k = 0; k < env->p->func_count; k++) {
+    const struct kh_func *u = &env->p->funcs[k];
+    if (strlen(u->name) != len || memcmp(u->name, name, len) != 0) continue;
+    *f = (kh_user_function){u->body, strlen(u->body), u->params, u->arity};
+    return 1;
+  }
+  return 0;
+}
+
+kh_status kh_eval_line(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope, double *out) {
+  const kh_line *l = &p->src.lines[line];
+  const char *text = kh_line_text(&p->src, l);
+  size_t len = strlen(text);
+  lookup_env env = {p, scope};
+  kh_expr_error err;
+  while (at < len && text[at] == ' ') at++;
+  if (at == len)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, 0),
+                          "a condition is missing");
+  if (kh_expr_eval_functions(text + at, len - at, lookup, function, &env, out, &err) != 0)
+    return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, at + err.offset),
+                          "%s", err.message);
+  return KH_OK;
+}
+
+static int starts_like_name(char c) {
+  return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* Evaluates t's text from base for len bytes as an expression; errors point into t. */
+static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t, size_t base,
+                                 size_t len, const kh_scope *scope, double *out) {
+  lookup_env env = {p, scope};
+  kh_expr_error err;
+  if (kh_expr_eval_functions(t->s + base, len, lookup, function, &env, out, &err) == 0)
+    return KH_OK;
+  kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
+  return kh_token_fail(p, line, &at, "%s", err.message);
+}
+
+kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                        double *out) {
+  const char *s = t->s;
+  size_t len = t->len, base = 0;
+  if (len >= 2 && (s[0] == '{' || s[0] == '\'')) { /* {expr} or 'expr' */
+    s++;
+    len -= 2;
+    base = 1;
+  } else if (!starts_like_name(s[0])) {
+    size_t bad = 0;
+    kh_number_error e = kh_parse_number(s, len, out, &bad);
+    if (e == KH_NUM_OK) return KH_OK;
+    kh_token at = {t->s + bad, t->len - (uint32_t)bad, t->off + (uint32_t)bad};
+    return kh_token_fail(p, line, &at, "%s in '%.*s'", kh_number_error_text(e), (int)t->len, t->s);
+  }
+  return eval_expression(p, line, t, base, len, scope, out);
+}
+
+size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
+  size_t k = value_at + 1;
+  while (k < to && !(k + 1 < to && starts_like_name(tok->items[k].s[0]) &&
+                     kh_token_eq(&tok->items[k + 1], "=") &&
+                     !(k + 2 < to && kh_token_eq(&tok->items[k + 2], "="))))
+    k++;
+  return k;
+}
+
+/* The value of `name = value` from tokens [at, end): one token as kh_eval_token reads it, or,
+ * where the card allows it, several as the expression their text spells. ngspice 39 reads a
+ * value without braces or quotes whole only when it is a .param line's one assignment
+ * (`.param y = 2k + 500`); beside another assignment, or on an X or .subckt line, it reads the
+ * first word and drops the rest silently (measured: `.param a = 1k * 2 b=3` and `.param b=3 a =
+ * 2k + 500` both give a = the first word), so that is refused. */
+static kh_status eval_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
+                            size_t end, size_t to, size_t first_value, int whole_at_end,
+                            const kh_scope *scope, double *out) {
+  const kh_token *first = &tok->items[at], *last = &tok->items[end - 1];
+  if (end == at + 1) return kh_eval_token(p, line, first, scope, out);
+  if (!whole_at_end || end != to || at != first_value)
+    return kh_token_fail(p, line, &tok->items[at + 1],
+                         "ngspice 39 reads only '%.*s' as this value and drops the rest "
+                         "silently; write the expression in braces: {...}",
+                         (int)first->len, first->s);
+  kh_token span = {first->s, (uint32_t)(last->s + last->len - first->s), first->off};
+  return eval_expression(p, line, &span, 0, span.len, scope, out);
+}
+
+static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to, int whole_at_end, const kh_scope *scope,
+                             kh_param_table *table) {
+  for (size_t i = from, end; i < to; i = end) {
+    const kh_token *name = &tok->items[i];
+    if (!starts_like_name(name->s[0]))
+      return kh_token_fail(p, line, name, "expected a parameter name, found '%.*s'", (int)name->len,
+                           name->s);
+    if (i + 1 >= to || !kh_token_eq(&tok->items[i + 1], "="))
+      return kh_token_fail(p, line, i + 1 < to ? &tok->items[i + 1] : name,
+                           "expected '=' after '%.*s'", (int)name->len, name->s);
+    if (i + 2 >= to) return kh_token_fail(p, line, &tok->items[i + 1], "missing value after '='");
+    double v;
+    end = kh_assignment_end(tok, i + 2, to);
+    kh_status st = eval_value(p, line, tok, i + 2, end, to, from + 2, whole_at_end, scope, &v);
+    if (st != KH_OK) return st;
+    if (kh_param_set(&p->nl->arena, table, name->s, name->len, v))
+      return kh_fail_nomem(p->ctx, "storing parameters");
+  }
+  return KH_OK;
+}
+
+kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to, const kh_scope *scope, kh_param_table *table) {
+  return assignments(p, line, tok, from, to, 0, scope, table);
+}
+
+kh_status kh_parse_param_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                              const kh_scope *scope, kh_param_table *table) {
+  return assignments(p, line, tok, 1, tok->count, 1, scope, table);
+}
+
+static uint32_t find_scoped(const kh_parser *p, const kh_strmap *names, const kh_scope *scope,
+                            const kh_token *name) {
+  char key[512];
+  for (const kh_subckt *d = scope ? scope->def : NULL; d;
+       d = d->parent == KH_NOT_FOUND ? NULL : &p->subckts[d->parent]) {
+    int n = snprintf(key, sizeof key, "%s.%.*s", d->key, (int)name->len, name->s);
+    if (n < 0 || (size_t)n >= sizeof key) continue;
+    uint32_t id = kh_strmap_find(names, key, (size_t)n);
+    if (id != KH_NOT_FOUND) return id;
+  }
+  return kh_strmap_find(names, name->s, name->len);
+}
+
+uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token *name) {
+  return find_scoped(p, &p->nl->model_names, scope, name);
+}
+
+uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_token *name) {
+  return find_scoped(p, &p->subckt_names, scope, name);
+}
+
+uint32_t kh_next_body_line(const kh_parser *p, uint32_t line) {
+  for (size_t k = 0; k < p->subckt_count; k++)
+    if (p->subckts[k].line == line) return p->subckts[k].end + 1;
+  return line + 1;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""No include or call circles between the files of one module (issue 24's rule), a header and
+its source counting as one file. A circle means two files can only be understood, and changed,
+together: kirchhoff breaks it by moving what both use into a file of its own (netlist/values.c,
+sim/sparse.c against sim/native.c, cli/report.c against cli/main.c).
+
+Includes are read from the sources; calls from the object files the build made (nm: the symbols
+a file needs that another file of its module defines).
+
+Usage: tests/api/circles.py SOURCE_ROOT BUILD_ROOT
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+MODULES = ("core", "netlist", "sim", "learning", "hw", "cli")
+
+
+def circles(edges):
+    """The strongly connected components of more than one node (Tarjan, iterative)."""
+    index, low, on, stack, found, counter = {}, {}, set(), [], [], [0]
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, children = work[-1]
+            w = next(children, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(edges.get(w, ())))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    found.append(sorted(comp))
+    return found
+
+
+def include_edges(root, module):
+    edges = {}
+    folder = os.path.join(root, module)
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith((".c", ".h")):
+            continue
+        unit = os.path.splitext(name)[0]
+        with open(os.path.join(folder, name)) as f:
+            for inc in re.findall(r'^#include "([^"]+)"', f.read(), re.M):
+                target = os.path.normpath(os.path.join(module, inc))
+                if not os.path.isfile(os.path.join(root, target)):
+                    target = os.path.normpath(inc)
+                if target.split(os.sep)[0] != module or not os.path.isfile(os.path.join(root, target)):
+                    continue
+                other = os.path.splitext(os.path.basename(target))[0]
+                if other != unit:
+                    edges.setdefault(unit, set()).add(other)
+    return edges
+
+
+def call_edges(build, module):
+    defined, needed = {}, {}
+    objects = glob.glob(os.path.join(build, module, "*.p", "*.o"))
+    for obj in objects:
+        unit = os.path.basename(obj).split(".")[0]
+        out = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "TDBRC":
+                defined[parts[2]] = unit
+            elif len(parts) == 2 and parts[0] == "U":
+                needed.setdefault(unit, set()).add(parts[1])
+    return {u: {defined[s] for s in syms if defined.get(s, u) != u} for u, syms in needed.items()}, \
+        len(objects)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    root, build = sys.argv[1], sys.argv[2]
+    bad = 0
+    for module in MODULES:
+        calls, objects = call_edges(build, module)
+        if not objects:
+            print(f"{module}: no object files under {build}/{module}: build first")
+            bad += 1
+        for kind, edges in (("include", include_edges(root, module)), ("call", calls)):
+            for comp in circles(edges):
+                bad += 1
+                print(f"{module}: {kind} circle: " + " ".join(comp))
+                for a in comp:
+                    for b in sorted(edges.get(a, ())):
+                        if b in comp:
+                            print(f"    {a} -> {b}")
+    print(f"{bad} circles" if bad else "no include or call circles in " + ", ".join(MODULES))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
