@@ -1,7 +1,6 @@
 /* Data set objects: loading by kind, held-out splits, and feature scaling. */
 #include "dataset_impl.h"
 
-#include "core/file_head.h"
 #include "core/alloc.h"
 #include "core/context.h"
 #include "core/rng.h"
@@ -9,7 +8,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 kh_status kh_dataset_alloc(kh_context *ctx, kh_dataset **out, size_t count, size_t features) {
   *out = NULL;
