@@ -1,17 +1,35 @@
 #include "alloc.h"
 
+#include "kirchhoff/status.h" /* kh_live_allocations */
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
+/* Blocks allocated and not yet freed, for kh_live_allocations: a diagnostic counter (relaxed
+ * atomics, a few cycles per allocation), the one piece of process-wide state the library keeps
+ * besides the ngspice backend. */
+static atomic_long live;
+
+long kh_live_allocations(void) {
+  return atomic_load_explicit(&live, memory_order_relaxed);
+}
+
+static void *counted(void *p) {
+  if (p) atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+  return p;
+}
+#define COUNTED(p) counted(p)
+#define UNCOUNT(p) (p ? (void)atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed) : (void)0)
+
 #ifdef KH_ALLOC_TORTURE
 #include <execinfo.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
-/* Test builds only (meson -Dalloc_torture=true): the one piece of global state the library
- * has besides the ngspice backend, so that a test can fail any single allocation. */
-static atomic_long torture_calls, torture_fail_at, torture_live;
+/* Test builds only (meson -Dalloc_torture=true): a test can fail any single allocation. */
+static atomic_long torture_calls, torture_fail_at;
 static atomic_int torture_persistent;
 
 void kh_alloc_torture_arm(long k, int persistent) {
@@ -25,7 +43,7 @@ long kh_alloc_torture_calls(void) {
 }
 
 long kh_alloc_torture_live(void) {
-  return atomic_load(&torture_live);
+  return kh_live_allocations();
 }
 
 static int refuse(void) {
@@ -36,18 +54,9 @@ static int refuse(void) {
   }
   return k > 0 && (call == k || (call > k && atomic_load(&torture_persistent)));
 }
-
-static void *counted(void *p) {
-  if (p) atomic_fetch_add(&torture_live, 1);
-  return p;
-}
 #define REFUSE() refuse()
-#define COUNTED(p) counted(p)
-#define UNCOUNT(p) (p ? (void)atomic_fetch_sub(&torture_live, 1) : (void)0)
 #else
 #define REFUSE() 0
-#define COUNTED(p) (p)
-#define UNCOUNT(p) ((void)0)
 #endif
 
 void *kh_malloc(size_t size) {

@@ -53,6 +53,13 @@ KH_API kh_status kh_set_error(kh_context *ctx, kh_status status, const char *fmt
 #endif
     ;
 
+/* Blocks kirchhoff has allocated and not yet freed, in the whole process (its own allocations;
+ * CHOLMOD's, HDF5's and ngspice's are theirs to count): equal before and after a
+ * create/free cycle unless something leaked, which is how tests in other languages check for
+ * leaks. A relaxed atomic counter; the one process-wide value the library keeps besides the
+ * ngspice backend. */
+KH_API long kh_live_allocations(void);
+
 /* Library version as "MAJOR.MINOR.PATCH". */
 KH_API const char *kh_version(void);
 

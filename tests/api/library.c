@@ -206,3 +206,32 @@ Test(library, device_state_goes_back_to_its_owner) {
   cr_expect_eq(second, 1);
   small_run_close(&r);
 }
+
+/* kh_live_allocations: back where it was after a parse-assemble-solve-free cycle, and one
+ * higher for each object left alive (what a leak check from another language sees). */
+Test(library, live_allocations_return_to_where_they_were) {
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  long before = kh_live_allocations();
+  kh_netlist *nl;
+  cr_assert_eq(kh_netlist_parse_string(ctx, &nl,
+                                       "t\n.model d d(is=1e-14)\nv1 a 0 5\nr1 a b 1k\n"
+                                       "d1 b 0 d\nr2 b 0 2k\n",
+                                       "live.cir"),
+               KH_OK, "%s", kh_last_error(ctx));
+  long with_netlist = kh_live_allocations();
+  cr_expect_gt(with_netlist, before, "a netlist is counted while it lives");
+  kh_circuit *c;
+  kh_solver *s;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK, "%s", kh_last_error(ctx));
+  cr_assert_eq(kh_solver_new(ctx, &s, c, "native"), KH_OK, "%s", kh_last_error(ctx));
+  double v[8];
+  cr_assert_eq(kh_solver_solve(ctx, s, v, NULL), KH_OK, "%s", kh_last_error(ctx));
+  kh_solver_free(s);
+  kh_circuit_free(c);
+  cr_expect_eq(kh_live_allocations(), with_netlist, "the solver and circuit freed everything");
+  kh_netlist_free(nl);
+  cr_expect_eq(kh_live_allocations(), before, "%ld blocks left after freeing the netlist",
+               kh_live_allocations() - before);
+  kh_context_free(ctx);
+}
