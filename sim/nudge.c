@@ -178,7 +178,8 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   int ok;
   if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;
   for (size_t u = 0; u < n; u++) x[u] = s->x_free[u] + r[u];
-  /* one step of refinement against the elements (as the linear solve does), then the check */
+  /* one step of refinement against the elements, then the check (the KKT test accepts the
+   * answer only at round-off, so one step is enough here) */
   if (kh_circuit_residual(c, x, r)) return kh_fail_nomem(ctx, "refining a nudged solve");
   if (!kkt_holds(c, s, x, r)) return KH_OK;
   if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;
