@@ -178,8 +178,7 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   int ok;
   if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;
   for (size_t u = 0; u < n; u++) x[u] = s->x_free[u] + r[u];
-  /* one step of refinement against the elements, then the check (the KKT test accepts the
-   * answer only at round-off, so one step is enough here) */
+  /* the residual against the elements: the KKT check first, then one refinement step with it */
   if (kh_circuit_residual(c, x, r)) return kh_fail_nomem(ctx, "refining a nudged solve");
   if (!kkt_holds(c, s, x, r)) return KH_OK;
   if ((st = woodbury(ctx, c, s, r, &ok)) != KH_OK || !ok) return st;
