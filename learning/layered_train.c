@@ -445,3 +445,36 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
   *error = 1.0 - sums[1] / (double)n;
   return KH_OK;
 }
+
+static kh_status layered_set_params(kh_context *ctx, void *impl, const double *theta) {
+  return kh_layered_trainer_set_params(ctx, impl, theta);
+}
+
+static kh_status layered_set_partition(kh_context *ctx, void *impl, const kh_partition *p) {
+  return kh_layered_trainer_set_partition(ctx, impl, p);
+}
+
+static kh_status layered_epoch(kh_context *ctx, void *impl, const kh_dataset *d,
+                               const size_t *order, size_t n, double lr_scale, double *theta,
+                               kh_epoch_report *r) {
+  kh_status st = kh_layered_trainer_epoch(ctx, impl, d, order, n, lr_scale, r);
+  if (st == KH_OK) kh_layered_trainer_get_params(impl, theta);
+  return st;
+}
+
+static kh_status layered_evaluate(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
+                                  double *error) {
+  return kh_layered_trainer_evaluate(ctx, impl, d, loss, error);
+}
+
+static void layered_destroy(void *impl) {
+  kh_layered_trainer_free(impl);
+}
+
+const kh_engine_ops kh_engine_layered = {.name = "layered",
+                                         .device_models = 0,
+                                         .set_params = layered_set_params,
+                                         .set_partition = layered_set_partition,
+                                         .epoch = layered_epoch,
+                                         .evaluate = layered_evaluate,
+                                         .destroy = layered_destroy};

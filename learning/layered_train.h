@@ -4,6 +4,7 @@
 #ifndef KH_LEARNING_LAYERED_TRAIN_H
 #define KH_LEARNING_LAYERED_TRAIN_H
 
+#include "engine.h"
 #include "optimizer.h"
 
 #include "kirchhoff/train.h"

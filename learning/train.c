@@ -46,7 +46,8 @@ struct kh_trainer {
   int hardware_aware;
   uint64_t writes;
   double *mapped;                   /* the device's conductances */
-  kh_layered_trainer *fast;         /* the layered backend's trainer, when it runs the phases */
+  const kh_engine_ops *engine;      /* runs the phases and updates (engine.h) */
+  void *engine_state;               /* the engine's own (the trainer itself for the sparse one) */
   kh_partition part;                /* this process's share of every batch (rank 0 of 1: all) */
   kh_device_destroy device_destroy; /* frees device_state (kh_trainer_set_device) */
 };
@@ -125,7 +126,7 @@ void kh_trainer_free(kh_trainer *t) {
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
   kh_free(t->phases), kh_free(t->frozen), kh_free(t->mapped);
   if (t->device_destroy) t->device_destroy(t->device_state);
-  kh_layered_trainer_free(t->fast);
+  if (t->engine && t->engine->destroy) t->engine->destroy(t->engine_state);
   kh_free(t);
 }
 
@@ -187,8 +188,12 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
-  if (st == KH_OK && o->backend == KH_BACKEND_LAYERED)
-    st = kh_layered_trainer_new(ctx, &t->fast, m, &t->opt, o);
+  t->engine = &kh_engine_sparse, t->engine_state = t;
+  if (st == KH_OK && o->backend == KH_BACKEND_LAYERED) {
+    kh_layered_trainer *lt = NULL;
+    st = kh_layered_trainer_new(ctx, &lt, m, &t->opt, o);
+    if (st == KH_OK) t->engine = &kh_engine_layered, t->engine_state = lt;
+  }
   if (st == KH_OK && o->read_noise > 0) {
     double vin = 0, gain = fabs(kh_netlist_input_gain(nl));
     for (size_t i = 0; i < kh_dataset_count(train); i++)
@@ -200,7 +205,7 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     kh_model_get_params(m, t->theta);
     kh_optimizer_project(&t->opt, t->theta);
     kh_rng_seed(&t->rng, o->seed);
-    if (t->fast) st = kh_layered_trainer_set_params(ctx, t->fast, t->theta);
+    st = t->engine->set_params(ctx, t->engine_state, t->theta);
   }
   if (st != KH_OK) {
     kh_trainer_free(t);
@@ -237,9 +242,9 @@ void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, kh_dev
  * training). */
 static kh_status sync_params(kh_context *ctx, kh_trainer *t, int evaluating) {
   const double *theta = t->theta;
-  if (t->fast && t->device)
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "the layered backend has no device models; use the sparse backend");
+  if (t->device && !t->engine->device_models)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no device models; use the sparse backend",
+                   t->engine->name);
   if (t->device && (evaluating || t->hardware_aware)) {
     if (!t->mapped && !(t->mapped = kh_malloc((t->params + 1) * sizeof *t->mapped)))
       return kh_fail_nomem(ctx, "mapping parameters to the device");
@@ -342,32 +347,19 @@ kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_part
       (p->size > 1 && (!p->sum || !p->max || !p->gather)))
     return kh_fail(ctx, KH_ERR_USAGE,
                    "a partition needs 0 <= rank < size and sum, max and gather functions");
-  kh_status st = t->fast ? kh_layered_trainer_set_partition(ctx, t->fast, p) : KH_OK;
+  kh_status st = t->engine->set_partition(ctx, t->engine_state, p);
   if (st == KH_OK) t->part = *p;
   return st;
 }
 
-kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
-  double t0 = now();
-  size_t n = kh_dataset_count(t->train), B = t->o.batch;
-  if (t->o.samples && t->o.samples < n) n = t->o.samples;
-  memset(r, 0, sizeof *r);
-  for (size_t i = 0; i < n; i++) t->order[i] = i;
-  for (size_t i = n - 1; i > 0; i--) {
-    size_t j = (size_t)kh_rng_below(&t->rng, i + 1), tmp = t->order[i];
-    t->order[i] = t->order[j], t->order[j] = tmp;
-  }
-  if (t->fast) {
-    kh_status st =
-        kh_layered_trainer_epoch(ctx, t->fast, t->train, t->order, n, t->opt.lr_scale, r);
-    if (st != KH_OK) return st;
-    kh_layered_trainer_get_params(t->fast, t->theta);
-    kh_optimizer_scale_rates(&t->opt, t->o.lr_decay);
-    if (sync_params(ctx, t, 0) != KH_OK) return kh_last_status(ctx);
-    r->epoch = ++t->epoch;
-    r->seconds = now() - t0;
-    return replicas_agree(ctx, t);
-  }
+/* The sparse engine's epoch (impl: the trainer): minibatches of per-sample solves on the worker
+ * models, every share's gradient summed in sample order and across processes, one optimizer
+ * step per minibatch. */
+static kh_status sparse_epoch(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *order,
+                              size_t n, double lr_scale, double *theta, kh_epoch_report *r) {
+  kh_trainer *t = impl;
+  (void)lr_scale, (void)theta; /* t->opt's own scale; the steps update t->theta in place */
+  size_t B = t->o.batch;
   cold_start(t);
   /* the epoch's sums: loss, correct, Newton iterations, solves, frozen samples; then the
    * worst residual (a maximum) */
@@ -376,7 +368,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     size_t count = n - start < B ? n - start : B, lo, hi;
     share(t, count, &lo, &hi);
     kh_status st = sync_params(ctx, t, 0);
-    if (st == KH_OK && hi > lo) st = run_batch(ctx, t, t->train, t->order + start + lo, hi - lo, 1);
+    if (st == KH_OK && hi > lo) st = run_batch(ctx, t, d, order + start + lo, hi - lo, 1);
     /* this share's gradient, summed in sample order, then across the shares */
     double *g = t->grads;
     if (st != KH_OK || hi == lo) memset(g, 0, t->params * sizeof *g);
@@ -398,14 +390,29 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
   }
   kh_status st = kh_partition_combine(ctx, &t->part, sums, 5, &worst);
   if (st != KH_OK) return st;
-  if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
-    return kh_last_status(ctx);
-  t->epoch++;
-  r->epoch = t->epoch;
   r->train_loss = sums[0] / (double)n;
   r->train_error = 1.0 - sums[1] / (double)n;
   r->newton_iterations = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
   r->holomorphic_frozen = (unsigned long)sums[4], r->max_relative_residual = worst;
+  return KH_OK;
+}
+
+kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
+  double t0 = now();
+  size_t n = kh_dataset_count(t->train);
+  if (t->o.samples && t->o.samples < n) n = t->o.samples;
+  memset(r, 0, sizeof *r);
+  for (size_t i = 0; i < n; i++) t->order[i] = i;
+  for (size_t i = n - 1; i > 0; i--) {
+    size_t j = (size_t)kh_rng_below(&t->rng, i + 1), tmp = t->order[i];
+    t->order[i] = t->order[j], t->order[j] = tmp;
+  }
+  kh_status st =
+      t->engine->epoch(ctx, t->engine_state, t->train, t->order, n, t->opt.lr_scale, t->theta, r);
+  if (st != KH_OK) return st;
+  if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
+    return kh_last_status(ctx);
+  r->epoch = ++t->epoch;
   r->seconds = now() - t0;
   return replicas_agree(ctx, t);
 }
@@ -414,8 +421,15 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
                               double *error) {
   kh_status st = check_shapes(ctx, t->workers[0].model, d);
   if (st == KH_OK) st = sync_params(ctx, t, 1);
-  if (st != KH_OK) return st;
-  if (t->fast) return kh_layered_trainer_evaluate(ctx, t->fast, d, loss, error);
+  return st == KH_OK ? t->engine->evaluate(ctx, t->engine_state, d, loss, error) : st;
+}
+
+/* The sparse engine's evaluation (impl: the trainer): free phases in chunks the per-sample
+ * buffers hold, each process its share, the sums combined. */
+static kh_status sparse_evaluate(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
+                                 double *error) {
+  kh_trainer *t = impl;
+  kh_status st = KH_OK;
   /* in chunks the per-sample buffers hold (and a stack array of indices can) */
   size_t n = kh_dataset_count(d), B = t->rows < 256 ? t->rows : 256, idx[256], first, last;
   double sums[3] = {0, 0, 0}; /* loss, correct, failed: one reduction for all three */
@@ -438,6 +452,24 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   *error = 1.0 - sums[1] / (double)n;
   return KH_OK;
 }
+
+static kh_status sparse_set_params(kh_context *ctx, void *impl, const double *theta) {
+  (void)ctx, (void)impl, (void)theta; /* sync_params pushes the trainer's parameters */
+  return KH_OK;
+}
+
+static kh_status sparse_set_partition(kh_context *ctx, void *impl, const kh_partition *p) {
+  (void)ctx, (void)impl, (void)p; /* share() reads the trainer's partition */
+  return KH_OK;
+}
+
+const kh_engine_ops kh_engine_sparse = {.name = "sparse",
+                                        .device_models = 1,
+                                        .set_params = sparse_set_params,
+                                        .set_partition = sparse_set_partition,
+                                        .epoch = sparse_epoch,
+                                        .evaluate = sparse_evaluate,
+                                        .destroy = NULL};
 
 void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s) {
   s->epoch = t->epoch;
@@ -467,6 +499,6 @@ kh_status kh_trainer_set_state(kh_context *ctx, kh_trainer *t, const kh_trainer_
    * run still holds that write's conductances */
   t->writes = s->device_writes;
   if (t->device && t->hardware_aware && t->writes) t->writes--;
-  kh_status st = t->fast ? kh_layered_trainer_set_params(ctx, t->fast, t->theta) : KH_OK;
+  kh_status st = t->engine->set_params(ctx, t->engine_state, t->theta);
   return st == KH_OK ? sync_params(ctx, t, 0) : st;
 }
