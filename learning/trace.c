@@ -151,11 +151,12 @@ static int write_text(hid_t loc, const char *name, const char *text) {
   return st < 0 ? -1 : 0;
 }
 
-/* Every option of KH_TRAIN_OPTIONS_TABLE as the attribute the table names. */
-static int write_options(hid_t g, const kh_train_options *o) {
+/* Every option of a table (KH_TRAIN_OPTIONS_TABLE, KH_HW_OPTIONS_TABLE) as the attribute it names.
+ */
+static int write_fields(hid_t g, const kh_train_field *fields, size_t count, const void *o) {
   int bad = 0;
-  for (size_t k = 0; k < kh_train_field_count; k++) {
-    const kh_train_field *f = &kh_train_fields[k];
+  for (size_t k = 0; k < count; k++) {
+    const kh_train_field *f = &fields[k];
     const char *at = (const char *)o + f->offset;
     double d;
     uint64_t u = 0;
@@ -199,17 +200,15 @@ static int write_config(hid_t file, const kh_trace_config *given) {
             attr_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count) |
             attr_u64(g, "mpi_size", (uint64_t)(c->mpi_size > 1 ? c->mpi_size : 1)) |
             attr_u64(g, "epochs", c->epochs) |
-            attr_string(g, "scaling", scale_names[c->scaler->kind]) | write_options(g, o);
+            attr_string(g, "scaling", scale_names[c->scaler->kind]) |
+            write_fields(g, kh_train_fields, kh_train_field_count, o);
   if (!bad && (c->train_samples || c->test_samples))
     bad = attr_u64(g, "train_fingerprint", c->train_fingerprint) |
           attr_u64(g, "test_fingerprint", c->test_fingerprint) |
           attr_u64(g, "train_samples", c->train_samples) |
           attr_u64(g, "test_samples", c->test_samples);
   if (!bad && c->hw)
-    bad = attr_u64(g, "hw_bits", c->hw->bits) | attr_double(g, "hw_prog_noise", c->hw->prog_noise) |
-          attr_double(g, "hw_prog_noise_add", c->hw->prog_noise_add) |
-          attr_double(g, "hw_variation", c->hw->variation) |
-          attr_double(g, "hw_stuck_rate", c->hw->stuck_rate) |
+    bad = write_fields(g, kh_hw_fields, kh_hw_field_count, c->hw) |
           attr_u64(g, "hw_aware", (uint64_t)c->hw_aware);
   if (!bad && c->scaler->kind == KH_SCALE_STANDARDIZE)
     bad = write_vector(g, "scale_mean", H5T_NATIVE_DOUBLE, c->scaler->mean, c->scaler->features) |

@@ -81,10 +81,12 @@ static int lookup(const char *s, const char *const *names, int count) {
 
 /* Every option of KH_TRAIN_OPTIONS_TABLE from the attribute the table names; an option added
  * after the first traces keeps its default when the trace predates it. */
-static int read_options(hid_t g, kh_train_options *o) {
+/* Every option of a table (KH_TRAIN_OPTIONS_TABLE, KH_HW_OPTIONS_TABLE) from the attribute it
+ * names; one missing keeps its default unless the table says it was always traced. */
+static int read_fields(hid_t g, const kh_train_field *fields, size_t count, void *o) {
   int bad = 0;
-  for (size_t k = 0; !bad && k < kh_train_field_count; k++) {
-    const kh_train_field *f = &kh_train_fields[k];
+  for (size_t k = 0; !bad && k < count; k++) {
+    const kh_train_field *f = &fields[k];
     char *at = (char *)o + f->offset;
     if (H5Aexists(g, f->attribute) <= 0) {
       bad = f->required;
@@ -132,7 +134,7 @@ static kh_status kh_trace_read_config_quietly(kh_context *ctx, const char *path,
   if (st == KH_OK) {
     kh_train_options_init(o); /* what a trace that predates an option ran with */
     *netlist_text = read_text(g, "netlist");
-    int bad = !*netlist_text || read_options(g, o) ||
+    int bad = !*netlist_text || read_fields(g, kh_train_fields, kh_train_field_count, o) ||
               read_numbers(g, "epochs", H5T_NATIVE_UINT64, &planned, 1) ||
               read_numbers(c, "epoch", H5T_NATIVE_UINT64, &done, 1);
     hid_t a = bad ? -1 : H5Aopen(g, "lr", H5P_DEFAULT);
@@ -191,16 +193,11 @@ static kh_status kh_trace_read_run_quietly(kh_context *ctx, const char *path, kh
     r->has_fingerprints = st == KH_OK;
   }
   if (st == KH_OK && H5Aexists(g, "hw_prog_noise") > 0) {
-    uint64_t bits = 0, aware = 0;
+    uint64_t aware = 0;
     kh_hw_options hw = KH_HW_OPTIONS_INIT;
-    if (read_numbers(g, "hw_bits", H5T_NATIVE_UINT64, &bits, 1) ||
-        read_numbers(g, "hw_prog_noise", H5T_NATIVE_DOUBLE, &hw.prog_noise, 1) ||
-        read_numbers(g, "hw_prog_noise_add", H5T_NATIVE_DOUBLE, &hw.prog_noise_add, 1) ||
-        read_numbers(g, "hw_variation", H5T_NATIVE_DOUBLE, &hw.variation, 1) ||
-        read_numbers(g, "hw_stuck_rate", H5T_NATIVE_DOUBLE, &hw.stuck_rate, 1) ||
-        read_numbers(g, "hw_aware", H5T_NATIVE_UINT64, &aware, 1) || bits > 64)
+    if (read_fields(g, kh_hw_fields, kh_hw_field_count, &hw) ||
+        read_numbers(g, "hw_aware", H5T_NATIVE_UINT64, &aware, 1) || hw.bits > 64)
       st = fail(ctx, path, "/config's device model is unreadable");
-    hw.bits = (unsigned)bits;
     r->hw = hw, r->hw_aware = aware != 0, r->has_hw = st == KH_OK;
   }
   if (g >= 0) H5Gclose(g);

@@ -3,6 +3,8 @@
 
 #include "model_impl.h"
 
+#include "kirchhoff/hw.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -44,6 +46,11 @@ _Static_assert(sizeof(kh_optimizer_kind) == sizeof(int) && sizeof(kh_backend) ==
 const kh_train_field kh_train_fields[] = {KH_TRAIN_OPTIONS_TABLE(FIELD)
                                               KH_TRAIN_OPTIONS_NESTED_TABLE(NESTED)};
 const size_t kh_train_field_count = COUNT(kh_train_fields);
+
+#define HW_FIELD(field, name, kind, value, since)                                                  \
+  {#field, name, KH_FIELD_##kind, offsetof(kh_hw_options, field), SINCE_##since, NULL, 0},
+const kh_train_field kh_hw_fields[] = {KH_HW_OPTIONS_TABLE(HW_FIELD)};
+const size_t kh_hw_field_count = COUNT(kh_hw_fields);
 
 void kh_train_options_init(kh_train_options *o) {
   kh_train_options defaults = KH_TRAIN_OPTIONS_INIT;

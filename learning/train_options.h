@@ -28,5 +28,8 @@ typedef struct {
 
 extern const kh_train_field kh_train_fields[];
 extern const size_t kh_train_field_count;
+/* KH_HW_OPTIONS_TABLE (kirchhoff/hw.h) the same way: offsets into kh_hw_options. */
+extern const kh_train_field kh_hw_fields[];
+extern const size_t kh_hw_field_count;
 
 #endif

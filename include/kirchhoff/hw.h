@@ -16,8 +16,19 @@ typedef struct {
   double stuck_rate; /* fraction of devices stuck (half at gmin, half at gmax), fixed */
   uint64_t seed;
 } kh_hw_options;
+/* The device model's traced options in one table, as KH_TRAIN_OPTIONS_TABLE (kirchhoff/train.h):
+ * X(field, trace attribute, kind, default, since). It generates KH_HW_OPTIONS_INIT and the
+ * trace's /config hw_* attributes, written and read back (a resumed run gets the same device).
+ * seed is not in it: the CLI takes the run's seed, which the trace keeps. */
+#define KH_HW_OPTIONS_TABLE(X)                                                                     \
+  X(bits, "hw_bits", UNSIGNED, 0, FIRST)                                                           \
+  X(prog_noise, "hw_prog_noise", DOUBLE, 0.0, FIRST)                                               \
+  X(prog_noise_add, "hw_prog_noise_add", DOUBLE, 0.0, FIRST)                                       \
+  X(variation, "hw_variation", DOUBLE, 0.0, FIRST)                                                 \
+  X(stuck_rate, "hw_stuck_rate", DOUBLE, 0.0, FIRST)
+#define KH_HW_OPTION_DEFAULT(field, name, kind, value, since) .field = value,
 #define KH_HW_OPTIONS_INIT                                                                         \
-  { 0, 0.0, 0.0, 0.0, 0.0, 1 }
+  { KH_HW_OPTIONS_TABLE(KH_HW_OPTION_DEFAULT).seed = 1 }
 /* Attaches the device model to a trainer's conductances (bounds from the network's .bounds card,
  * gmax must be finite when quantizing or sticking devices on). hardware_aware = 1: the training
  * phases run on the device's conductances while the optimizer keeps its own continuous copy
