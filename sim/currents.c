@@ -16,10 +16,6 @@
 
 /* An ideal diode conducts when its voltage sits at the threshold (the solver projects it there
  * exactly; round-off is all that separates them). */
-static int conducting(const kh_diode *d, double v) {
-  double vth = d->augmented ? d->vth0 : d->vth; /* diode.h: an augmented one's vth moves */
-  return fabs(v - vth) <= 1e-9 * (1 + fabs(v) + fabs(vth));
-}
 
 typedef struct {
   size_t *first, *edge; /* per node: its incident undetermined elements, CSR */
@@ -66,7 +62,8 @@ static size_t peel(const kh_circuit *c, const unsigned char *open, long double *
 
 /* Amplifiers' currents depend on each other (F carries a multiple of its sensing source's), so
  * general Newton, started at the answer, gives them with every branch current: one or two
- * iterations, and its own certificate. Ideal diodes it refuses by name. */
+ * iterations, and its own certificate; an ideal diode there is the 0 V offset source or the open
+ * it is at the answer. */
 static kh_status amplifier_currents(kh_context *ctx, const kh_circuit *c, const double *v,
                                     double *current) {
   double *values = kh_malloc((c->element_count + 1) * sizeof *values),
@@ -103,7 +100,7 @@ kh_status kh_circuit_currents(kh_context *ctx, const kh_circuit *c, const double
       if (d->kind != KH_DIODE_IDEAL)
         kh_diode_eval(d, v[a] - v[b], &phi, &i, &g);
       else
-        open[k] = conducting(d, v[a] - v[b]);
+        open[k] = kh_diode_ideal_conducting(d, v[a] - v[b]);
       d++;
       break;
     case KH_VSOURCE:

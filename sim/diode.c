@@ -408,3 +408,8 @@ void kh_diode_eval_within(const kh_diode *d, double vlo, double vhi, double v, d
   case KH_DIODE_IDEAL: *phi = 0, *i = 0, *g = 0; return;
   }
 }
+
+int kh_diode_ideal_conducting(const kh_diode *d, double v) {
+  double vth = d->augmented ? d->vth0 : d->vth;
+  return fabs(v - vth) <= 1e-9 * (1 + fabs(v) + fabs(vth));
+}

@@ -68,6 +68,10 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
 /* Co-content phi(v) = integral of i from 0 to v, current i(v) and conductance di/dv: the
  * junction itself. phi is +inf where exp overflows, so that a line search backs off instead of
  * reading garbage. */
+/* An ideal diode at junction voltage v sits on its threshold (within round-off): it conducts,
+ * and its current is whatever KCL leaves it. An augmented one's threshold is vth0 (its vth
+ * moves with the multiplier). */
+int kh_diode_ideal_conducting(const kh_diode *d, double v);
 void kh_diode_eval(const kh_diode *d, double v, double *phi, double *i, double *g);
 /* The same continued beyond the trust region [vlo, vhi] (Newton's own view, newton.c), and
  * beyond any given one. */

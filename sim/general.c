@@ -24,6 +24,9 @@ typedef struct {
   long *diode;               /* per element: index into diodes, or -1 */
   kh_diode *diodes;
   double *vd; /* per diode: the junction voltage of the last linearization */
+  /* per diode: an ideal diode's state, taken from the starting point: 1 conducting (a source
+   * of its threshold, its current a branch unknown), 0 blocking (that current is 0) */
+  unsigned char *on;
   size_t diode_count;
   /* the matrix: entries in the order stamp() sees them, scattered into CSC through `slot` */
   size_t entries, entry_cap;
@@ -121,6 +124,13 @@ static int assemble(general *g, const double *x, int linearize) {
       long d = g->diode[k];
       const kh_diode *dd = &g->diodes[d];
       double v = va - vb, phi, i, gd;
+      if (dd->kind == KH_DIODE_IDEAL) { /* the same five entries in either state (the pattern) */
+        int on = g->on[d];
+        bad |= stamp(g, a, j, 1) | stamp(g, b, j, -1) | stamp(g, j, a, on) | stamp(g, j, b, -on) |
+               stamp(g, j, j, !on);
+        g->rhs[j] = on ? g->scale * dd->vth : 0;
+        break;
+      }
       if (linearize) v = limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
       kh_diode_eval(dd, v, &phi, &i, &gd);
       bad |= stamp(g, a, a, gd) | stamp(g, b, b, gd) | stamp(g, a, b, -gd) | stamp(g, b, a, -gd);
@@ -224,7 +234,12 @@ static void certify(general *g, kh_solve_stats *stats, double *current) {
     switch (e.kind) {
     case KH_RESISTOR: i = (va - vb) / w, gd = 1 / w; break;
     case KH_ISOURCE: i = w; break;
-    case KH_DIODE: kh_diode_eval(&g->diodes[g->diode[k]], va - vb, &phi, &i, &gd); break;
+    case KH_DIODE:
+      if (g->diodes[g->diode[k]].kind == KH_DIODE_IDEAL)
+        i = g->x[g->branch[k]];
+      else
+        kh_diode_eval(&g->diodes[g->diode[k]], va - vb, &phi, &i, &gd);
+      break;
     case KH_VCCS:
       kh_netlist_control(nl, k, &cp, &cn, &src);
       i = w * ((cp ? g->x[at(cp)] : 0) - (cn ? g->x[at(cn)] : 0));
@@ -319,7 +334,8 @@ static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
   g->diode = kh_malloc((g->elements + 1) * sizeof *g->diode);
   g->diodes = kh_calloc(g->elements + 1, sizeof *g->diodes);
   g->vd = kh_calloc(g->elements + 1, sizeof *g->vd);
-  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd)
+  g->on = kh_calloc(g->elements + 1, 1);
+  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on)
     return kh_fail_nomem(ctx, "general Newton");
   size_t n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
@@ -332,11 +348,7 @@ static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
       kh_diode *d = &g->diodes[g->diode_count];
       kh_status st = kh_diode_from_netlist(ctx, nl, k, d);
       if (st != KH_OK) return st;
-      if (d->kind == KH_DIODE_IDEAL)
-        return kh_fail(ctx, KH_ERR_INPUT,
-                       "%s:%u:%u: '%s' is an ideal diode, which the general Newton path of "
-                       "circuits with controlled sources cannot take (use a Shockley model)",
-                       e.file, e.line, e.col, e.name);
+      if (d->kind == KH_DIODE_IDEAL) g->branch[k] = (long)n++;
       g->diode[k] = (long)g->diode_count++;
     }
   }
@@ -360,6 +372,7 @@ static void release(general *g) {
   if (g->num) klu_l_free_numeric(&g->num, &g->common);
   if (g->sym) klu_l_free_symbolic(&g->sym, &g->common);
   kh_free(g->branch), kh_free(g->control), kh_free(g->diode), kh_free(g->diodes), kh_free(g->vd);
+  kh_free(g->on);
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
 }
@@ -401,8 +414,15 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   for (size_t k = 0; st == KH_OK && k < g.elements; k++)
     if (g.diode[k] >= 0) {
       kh_element e = kh_netlist_element(nl, k);
-      g.vd[g.diode[k]] =
-          (e.node_pos ? g.x[at(e.node_pos)] : 0) - (e.node_neg ? g.x[at(e.node_neg)] : 0);
+      long d = g.diode[k];
+      g.vd[d] = (e.node_pos ? g.x[at(e.node_pos)] : 0) - (e.node_neg ? g.x[at(e.node_neg)] : 0);
+      if (g.diodes[d].kind != KH_DIODE_IDEAL) continue;
+      if (!guess) /* its state cannot be found by Newton: it comes from a known answer */
+        st = kh_fail(ctx, KH_ERR_INPUT,
+                     "%s:%u:%u: '%s' is an ideal diode, which the general Newton path of "
+                     "circuits with controlled sources cannot take (use a Shockley model)",
+                     e.file, e.line, e.col, e.name);
+      g.on[d] = (unsigned char)kh_diode_ideal_conducting(&g.diodes[d], g.vd[d]);
     }
   int singular = 0;
   int rc = st == KH_OK ? solve(&g, stats, &singular) : 0;

@@ -242,6 +242,18 @@ Test(cli, element_currents_with_amplifiers) {
                   want, sizeof want / sizeof want[0], 1e-12, 1e-18);
 }
 
+/* With ideal diodes too: each is, at the answer, the source of its threshold (conducting) or an
+ * open (blocking), which general Newton takes as such. d1 clamps a to 0 V, so the amplifier
+ * sees 0 V and carries nothing, and r1's 1 mA all flows in d1; d2 is reverse-biased by 1 V. */
+Test(cli, element_currents_with_amplifiers_and_ideal_diodes) {
+  const named_current want[] = {{"v1", -1e-3}, {"r1", 1e-3}, {"e1", 0},    {"vs", 0},
+                                {"r2", 0},     {"f1", 0},    {"d1", 1e-3}, {"d2", 0}};
+  expect_currents("amplifier_ideal_currents.cir",
+                  "t\n.model di d(kh_ideal=1)\nv1 in 0 1\nr1 in a 1k\ne1 p 0 a 0 2\nvs p q 0\n"
+                  "r2 q 0 1k\nf1 a 0 vs 0.5\nd1 a 0 di\nd2 0 in di\n",
+                  want, sizeof want / sizeof want[0], 1e-12, 1e-18);
+}
+
 /* A diode whose current can fall (ISR) goes to general Newton, and op says the operating point
  * may not be the only one; the answer agrees with ngspice. */
 Test(cli, recombination_diodes_say_the_answer_may_not_be_unique) {
