@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void kh_train_setup_init(kh_train_setup *s) {
   memset(s, 0, sizeof *s);
@@ -58,37 +57,25 @@ static void write_text(FILE *f, const void *text) {
   fputs(text, f);
 }
 
+/* The library's data policy (kirchhoff/dataset.h): the sets, then --save-test of the test set
+ * as read, then the scaling. */
 static kh_status load_data(kh_context *ctx, kh_train_setup *s) {
-  kh_status st = kh_dataset_load(ctx, &s->train_set, s->data, 0);
+  kh_data_policy policy = KH_DATA_POLICY_INIT;
+  policy.data = s->data, policy.test = s->test, policy.seed = s->train.seed;
+  policy.scaling_given = s->scaling_given, policy.scaling = s->scaling;
+  kh_data_sets sets;
+  kh_status st = kh_data_load(ctx, &policy, &sets);
   if (st != KH_OK) return st;
-  struct stat info;
-  int idx_folder = stat(s->data, &info) == 0 && S_ISDIR(info.st_mode);
-  if (s->test) {
-    int is_dir = stat(s->test, &info) == 0 && S_ISDIR(info.st_mode);
-    st = kh_dataset_load(ctx, &s->test_set, s->test, is_dir);
-    s->test_note = "from --test";
-  } else if (idx_folder) {
-    st = kh_dataset_load(ctx, &s->test_set, s->data, 1);
-    s->test_note = "the folder's t10k set";
-  } else {
-    st = kh_dataset_split(ctx, s->train_set, 0.2, s->train.seed, &s->test_set);
-    s->test_note = "a seeded 20 % held out", s->held_out = 1;
-  }
-  if (st != KH_OK) return st;
-  if (kh_dataset_features(s->test_set) != kh_dataset_features(s->train_set))
-    return kh_set_error(ctx, KH_ERR_INPUT, "%s has %zu features but the training data %s %zu",
-                        kh_dataset_name(s->test_set), kh_dataset_features(s->test_set),
-                        kh_dataset_name(s->train_set), kh_dataset_features(s->train_set));
+  s->train_set = sets.train, s->test_set = sets.test; /* the setup frees them (close) */
+  static const char *const notes[] = {"from --test", "the folder's t10k set",
+                                      "a seeded 20 % held out"};
+  s->test_note = notes[sets.test_source];
+  s->held_out = sets.test_source == KH_TEST_HELD_OUT;
   if (s->save_test && s->writer)
     st = kh_atomic_write(ctx, s->save_test, s->save_test_tmp, sizeof s->save_test_tmp,
                          write_samples, s->test_set);
-  if (st != KH_OK) return st;
-  kh_scaling kind = s->scaling_given                     ? s->scaling
-                    : kh_dataset_is_images(s->train_set) ? KH_SCALE_PIXELS
-                                                         : KH_SCALE_STANDARDIZE;
-  st = kh_scaler_fit(ctx, &s->scaler, kind, s->train_set);
-  if (st == KH_OK) st = kh_scaler_apply(ctx, &s->scaler, s->train_set);
-  if (st == KH_OK) st = kh_scaler_apply(ctx, &s->scaler, s->test_set);
+  if (st == KH_OK) st = kh_data_scale(ctx, &policy, &sets);
+  s->scaler = sets.scaler;
   return st;
 }
 

@@ -57,6 +57,33 @@ KH_API kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind,
                                const kh_dataset *train);
 KH_API kh_status kh_scaler_apply(kh_context *ctx, const kh_scaler *s, kh_dataset *d);
 KH_API void kh_scaler_release(kh_scaler *s);
+
+/* kirchhoff train's data policy, for programs that want the same sets from the same files:
+ *   the test set: `test` when given (a CSV file, an IDX file or an IDX folder's t10k set); else
+ *   an IDX folder's own t10k set; else a seeded `hold_out` fraction of the training data;
+ *   the scaling: `scaling` when scaling_given; else pixels (x / 255) for IDX images and
+ *   standardize for the rest, fitted on the training set and applied to both. */
+typedef struct {
+  const char *data;  /* CSV file or IDX folder */
+  const char *test;  /* or NULL */
+  double hold_out;   /* fraction held out when no test set is found (kirchhoff train: 0.2) */
+  uint64_t seed;     /* the hold-out split's */
+  int scaling_given; /* 0: the default above */
+  kh_scaling scaling;
+} kh_data_policy;
+#define KH_DATA_POLICY_INIT                                                                        \
+  { NULL, NULL, 0.2, 1, 0, KH_SCALE_NONE }
+typedef enum { KH_TEST_GIVEN, KH_TEST_IDX_T10K, KH_TEST_HELD_OUT } kh_test_source;
+typedef struct {
+  kh_dataset *train, *test;
+  kh_test_source test_source;
+  kh_scaler scaler; /* filled by kh_data_scale */
+} kh_data_sets;
+/* Loads both sets as the policy says, unscaled (a caller may save the test set as read). */
+KH_API kh_status kh_data_load(kh_context *ctx, const kh_data_policy *p, kh_data_sets *out);
+/* Fits the policy's scaling on sets->train and applies it to both sets. */
+KH_API kh_status kh_data_scale(kh_context *ctx, const kh_data_policy *p, kh_data_sets *sets);
+KH_API void kh_data_sets_release(kh_data_sets *sets);
 #ifdef __cplusplus
 }
 #endif

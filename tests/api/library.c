@@ -235,3 +235,43 @@ Test(library, live_allocations_return_to_where_they_were) {
                kh_live_allocations() - before);
   kh_context_free(ctx);
 }
+
+/* kh_data_load and kh_data_scale give exactly the sets the policy describes: here a seeded
+ * quarter held out of a CSV file and standardized on the rest, as the calls they stand for give
+ * them. No fraction and no test set is a usage error. */
+Test(library, the_data_policy_is_the_calls_it_stands_for) {
+  char csv[2048] = "";
+  for (int i = 0; i < 20; i++) {
+    char row[64];
+    snprintf(row, sizeof row, "%g,%g,%d\n", 0.5 * i, 3.0 - 0.25 * i * i, i % 3);
+    strcat(csv, row);
+  }
+  char *path = strdup(kh_test_write_temp("policy.csv", csv));
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  kh_data_policy policy = KH_DATA_POLICY_INIT;
+  policy.data = path, policy.hold_out = 0.25, policy.seed = 7;
+  kh_data_sets sets;
+  cr_assert_eq(kh_data_load(ctx, &policy, &sets), KH_OK, "%s", kh_last_error(ctx));
+  cr_expect_eq(sets.test_source, KH_TEST_HELD_OUT);
+  cr_assert_eq(kh_data_scale(ctx, &policy, &sets), KH_OK, "%s", kh_last_error(ctx));
+  kh_dataset *train, *test;
+  kh_scaler scaler = {0};
+  cr_assert_eq(kh_dataset_load(ctx, &train, path, 0), KH_OK);
+  cr_assert_eq(kh_dataset_split(ctx, train, 0.25, 7, &test), KH_OK);
+  cr_assert_eq(kh_scaler_fit(ctx, &scaler, KH_SCALE_STANDARDIZE, train), KH_OK);
+  cr_assert_eq(kh_scaler_apply(ctx, &scaler, train), KH_OK);
+  cr_assert_eq(kh_scaler_apply(ctx, &scaler, test), KH_OK);
+  cr_expect_eq(sets.scaler.kind, KH_SCALE_STANDARDIZE);
+  cr_expect_eq(kh_dataset_count(sets.train), 15);
+  cr_expect_eq(kh_dataset_count(sets.test), 5);
+  cr_expect_eq(kh_dataset_fingerprint(sets.train), kh_dataset_fingerprint(train));
+  cr_expect_eq(kh_dataset_fingerprint(sets.test), kh_dataset_fingerprint(test));
+  kh_dataset_free(train), kh_dataset_free(test), kh_scaler_release(&scaler);
+  kh_data_sets_release(&sets);
+  policy.hold_out = 0;
+  cr_expect_eq(kh_data_load(ctx, &policy, &sets), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(ctx), "held-out fraction"), "%s", kh_last_error(ctx));
+  free(path);
+  kh_context_free(ctx);
+}
