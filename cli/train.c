@@ -115,6 +115,20 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* The line a terminal shows during an epoch: redrawn at each whole percent of its samples. */
+typedef struct {
+  size_t epoch, epochs;
+  int shown; /* the percent on screen */
+} epoch_line;
+
+static void show_epoch_progress(void *user, size_t done, size_t total) {
+  epoch_line *l = user;
+  int percent = total ? (int)(100 * done / total) : 100;
+  if (percent == l->shown) return;
+  l->shown = percent;
+  kh_cli_progress("epoch %zu/%zu ... %d %%", l->epoch, l->epochs, percent);
+}
+
 static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, double test_loss,
                      double test_error, double test_seconds, int tty) {
   if (tty) fprintf(stderr, "\r\033[K");
@@ -416,9 +430,14 @@ static int run(kh_context *ctx, kh_train_setup *s, int flags, double *final_test
     char when[64];
     snprintf(when, sizeof when, "in epoch %zu", epoch);
     if (first) say_saved(s, epoch - 1, when);
-    if (tty && !s->quiet) fprintf(stderr, "epoch %zu/%zu ...", epoch, s->epochs);
+    epoch_line line = {epoch, s->epochs, -1};
+    if (tty && !s->quiet) {
+      show_epoch_progress(&line, 0, 1);
+      kh_trainer_set_progress(s->trainer, show_epoch_progress, &line);
+    }
     double sent = kh_cli_mpi_bytes();
     own = st = kh_trainer_epoch(ctx, s->trainer, &r);
+    kh_trainer_set_progress(s->trainer, NULL, NULL); /* line lives in this iteration only */
     double t0 = now();
     if (st == KH_OK)
       own = st = kh_trainer_evaluate(ctx, s->trainer, s->test_set, &test_loss, &test_error);

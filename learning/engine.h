@@ -23,9 +23,11 @@ typedef struct {
   /* this process's share of every minibatch (data-parallel training) */
   kh_status (*set_partition)(kh_context *ctx, void *impl, const kh_partition *p);
   /* One epoch over the samples order[0..n) of d, learning rates times lr_scale; theta gets the
-   * parameters after it; r its loss, error and solver counts (epoch and seconds: the trainer). */
+   * parameters after it; r its loss, error and solver counts (epoch and seconds: the trainer).
+   * progress (may be NULL) after every minibatch: samples done, n. */
   kh_status (*epoch)(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *order,
-                     size_t n, double lr_scale, double *theta, kh_epoch_report *r);
+                     size_t n, double lr_scale, double *theta, kh_epoch_report *r,
+                     kh_progress_fn progress, void *user);
   /* Mean loss and error over d's free phases, every process's share combined. */
   kh_status (*evaluate)(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
                         double *error);

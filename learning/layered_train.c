@@ -252,15 +252,16 @@ static int blas_serial(void) {
 }
 
 static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r);
+                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r,
+                       kh_progress_fn progress, void *user);
 static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                           double *loss, double *error);
 
 kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                    const size_t *order, size_t n, double lr_scale,
-                                   kh_epoch_report *r) {
+                                   kh_epoch_report *r, kh_progress_fn progress, void *user) {
   int threads = blas_serial();
-  kh_status st = epoch(ctx, lt, d, order, n, lr_scale, r);
+  kh_status st = epoch(ctx, lt, d, order, n, lr_scale, r, progress, user);
   openblas_set_num_threads(threads);
   return st;
 }
@@ -344,7 +345,8 @@ static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t coun
 }
 
 static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r) {
+                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r,
+                       kh_progress_fn progress, void *user) {
   kh_layered *lay = lt->lay;
   size_t B = lt->batch;
   kh_estimator est = lt->o.estimator;
@@ -403,6 +405,7 @@ static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset
     }
     r->update_seconds += now() - t1;
     lt->product_ready = next > 0;
+    if (progress) progress(user, start + count, n);
   }
   /* the sums of W in their canonical order (the updates' blocked order differs in round-off):
    * a run resumed from this epoch's parameters starts from exactly this state */
@@ -456,8 +459,8 @@ static kh_status layered_set_partition(kh_context *ctx, void *impl, const kh_par
 
 static kh_status layered_epoch(kh_context *ctx, void *impl, const kh_dataset *d,
                                const size_t *order, size_t n, double lr_scale, double *theta,
-                               kh_epoch_report *r) {
-  kh_status st = kh_layered_trainer_epoch(ctx, impl, d, order, n, lr_scale, r);
+                               kh_epoch_report *r, kh_progress_fn progress, void *user) {
+  kh_status st = kh_layered_trainer_epoch(ctx, impl, d, order, n, lr_scale, r, progress, user);
   if (st == KH_OK) kh_layered_trainer_get_params(impl, theta);
   return st;
 }

@@ -50,6 +50,8 @@ struct kh_trainer {
   void *engine_state;               /* the engine's own (the trainer itself for the sparse one) */
   kh_partition part;                /* this process's share of every batch (rank 0 of 1: all) */
   kh_device_destroy device_destroy; /* frees device_state (kh_trainer_set_device) */
+  kh_progress_fn progress;          /* after every minibatch (kh_trainer_set_progress) */
+  void *progress_user;
 };
 
 static double now(void) {
@@ -230,6 +232,10 @@ static size_t argmax(const double *v, size_t n) {
   return best;
 }
 
+void kh_trainer_set_progress(kh_trainer *t, kh_progress_fn fn, void *user) {
+  t->progress = fn, t->progress_user = user;
+}
+
 void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, kh_device_destroy destroy,
                            int hardware_aware) {
   if (t->device_destroy) t->device_destroy(t->device_state);
@@ -356,7 +362,8 @@ kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_part
  * models, every share's gradient summed in sample order and across processes, one optimizer
  * step per minibatch. */
 static kh_status sparse_epoch(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *order,
-                              size_t n, double lr_scale, double *theta, kh_epoch_report *r) {
+                              size_t n, double lr_scale, double *theta, kh_epoch_report *r,
+                              kh_progress_fn progress, void *user) {
   kh_trainer *t = impl;
   (void)lr_scale, (void)theta; /* t->opt's own scale; the steps update t->theta in place */
   size_t B = t->o.batch;
@@ -387,6 +394,7 @@ static kh_status sparse_epoch(kh_context *ctx, void *impl, const kh_dataset *d, 
     }
     for (size_t i = 0; i < t->params; i++) g[i] /= (double)count; /* the mean over the batch */
     kh_optimizer_step(&t->opt, t->theta, g);
+    if (progress) progress(user, start + count, n);
   }
   kh_status st = kh_partition_combine(ctx, &t->part, sums, 5, &worst);
   if (st != KH_OK) return st;
@@ -407,8 +415,8 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     size_t j = (size_t)kh_rng_below(&t->rng, i + 1), tmp = t->order[i];
     t->order[i] = t->order[j], t->order[j] = tmp;
   }
-  kh_status st =
-      t->engine->epoch(ctx, t->engine_state, t->train, t->order, n, t->opt.lr_scale, t->theta, r);
+  kh_status st = t->engine->epoch(ctx, t->engine_state, t->train, t->order, n, t->opt.lr_scale,
+                                  t->theta, r, t->progress, t->progress_user);
   if (st != KH_OK) return st;
   if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
     return kh_last_status(ctx);

@@ -129,6 +129,12 @@ KH_API kh_model *
 kh_trainer_model(kh_trainer *t); /* the first worker's model: holds the parameters */
 /* One pass over the training set in a seeded random order. */
 KH_API kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *report);
+/* Called after every minibatch of kh_trainer_epoch, on the calling thread, with the samples done
+ * so far and the epoch's total (this process's count of the whole batches, under a partition):
+ * for a progress display within long epochs. fn NULL: none. An epoch runs to its end either way
+ * (stopping between epochs keeps a run resumable). */
+typedef void (*kh_progress_fn)(void *user, size_t done, size_t total);
+KH_API void kh_trainer_set_progress(kh_trainer *t, kh_progress_fn fn, void *user);
 /* Data-parallel training over several processes (docs/scaling.md): each minibatch and each
  * evaluated data set is split into `size` contiguous shares, this process solves share `rank`,
  * and `sum` adds the partial sums across the processes (in place, every process getting the

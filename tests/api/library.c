@@ -275,3 +275,38 @@ Test(library, the_data_policy_is_the_calls_it_stands_for) {
   free(path);
   kh_context_free(ctx);
 }
+
+typedef struct {
+  size_t calls, last, total, backwards;
+} progress_log;
+
+static void log_progress(void *user, size_t done, size_t total) {
+  progress_log *l = user;
+  l->backwards += done <= l->last;
+  l->calls++, l->last = done, l->total = total;
+}
+
+/* kh_trainer_set_progress: once per minibatch, counting up to the epoch's samples, on both
+ * engines (the sparse one and the layered one). */
+Test(library, progress_is_reported_after_every_minibatch) {
+  for (int layered = 0; layered <= 1; layered++) {
+    kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+    o.batch = 1;
+    if (layered) o.backend = KH_BACKEND_LAYERED, o.optimizer = KH_OPT_SGD;
+    small_run r;
+    small_run_open(&r, &o);
+    progress_log log = {0, 0, 0, 0};
+    kh_trainer_set_progress(r.t, log_progress, &log);
+    kh_epoch_report report;
+    cr_assert_eq(kh_trainer_epoch(r.ctx, r.t, &report), KH_OK, "%s", kh_last_error(r.ctx));
+    cr_expect_eq(log.calls, 2, "%s engine: %zu calls for 2 minibatches",
+                 layered ? "layered" : "sparse", log.calls);
+    cr_expect_eq(log.last, 2);
+    cr_expect_eq(log.total, 2);
+    cr_expect_eq(log.backwards, 0);
+    kh_trainer_set_progress(r.t, NULL, NULL);
+    cr_assert_eq(kh_trainer_epoch(r.ctx, r.t, &report), KH_OK, "%s", kh_last_error(r.ctx));
+    cr_expect_eq(log.calls, 2, "no hook: no calls");
+    small_run_close(&r);
+  }
+}
