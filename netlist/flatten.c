@@ -189,6 +189,12 @@ static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens 
  * behind a resistor "res#<name>" of Z ohms (50 by default) from n+, the node ngspice names the
  * same way. Marked synthetic like a diode's RS: kirchhoff's own text writes the source back on
  * n+ with its portnum and z0, ngspice's gets the two elements as they are. */
+/* The words of an RF port on a V line: portnum, z0, and .sp's pwr and freq. */
+static int port_word(const kh_token *t) {
+  return kh_token_eq(t, "portnum") || kh_token_eq(t, "z0") || kh_token_eq(t, "pwr") ||
+         kh_token_eq(t, "freq");
+}
+
 static kh_status port_source(kh_parser *p, uint32_t line, const kh_token *name_tok,
                              const kh_scope *s, kh_elem e, double z0, uint32_t port) {
   kh_netlist *nl = p->nl;
@@ -259,15 +265,17 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
       return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
                            (int)t[i].len, t[i].s);
-    if ((kh_token_eq(&t[i], "portnum") || kh_token_eq(&t[i], "z0")) && kind == KH_VSOURCE &&
-        i + 1 < n) { /* an RF port: z0 in series (port_source) */
+    if (port_word(&t[i]) && kind == KH_VSOURCE && i + 1 < n) {
+      /* an RF port: z0 in series (port_source); its pwr and freq drive .sp's large-signal
+       * source and leave the operating point as it is (measured, ngspice 39) */
       double v;
       size_t at = i + 1 + (kh_token_eq(&t[i + 1], "=") && i + 2 < n);
       if ((st = kh_eval_token(p, line, &t[at], s, &v)) != KH_OK) return st;
       if (kh_token_eq(&t[i], "portnum"))
         port = v;
-      else
-        z0 = v, z0_at = &t[at];
+      else if (!z0_at || kh_token_eq(&t[i], "z0"))
+        z0_at = &t[at]; /* what needs portnum */
+      if (kh_token_eq(&t[i], "z0")) z0 = v;
       i = at + 1;
       continue;
     }
@@ -292,7 +300,8 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
                            "(%g), as ngspice does",
                            have_dc ? "the DC value" : "its value at t = 0", e.value)) != KH_OK)
     return st;
-  if (z0_at && !(port >= 1)) return kh_token_fail(p, line, z0_at, "z0 needs portnum (an RF port)");
+  if (z0_at && !(port >= 1))
+    return kh_token_fail(p, line, z0_at, "z0, pwr and freq need portnum (an RF port)");
   if (port >= 1) {
     if (!(z0 > 0) || !isfinite(z0) || port != floor(port) || port > 1e6)
       return kh_token_fail(p, line, z0_at ? z0_at : &t[0],

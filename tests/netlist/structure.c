@@ -586,5 +586,5 @@ Test(structure, rf_ports_put_z0_in_series) {
   kh_context_free(ctx);
   kh_netlist_free(nl);
   cr_expect(strstr(kh_test_parse_error("t\nV1 in 0 1 z0 50\nR1 in 0 50\n"),
-                   "test.cir:2:14: z0 needs portnum"));
+                   "test.cir:2:14: z0, pwr and freq need portnum"));
 }
