@@ -66,6 +66,12 @@ kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line
     } else if (class_of(s[i]) == SINGLE) {
       i++;
     } else {
+      /* '$' after a blank starts a comment; glued to a quote or a parenthesis it would start
+       * a word that, written back after a blank, reads as one */
+      if (s[i] == '$')
+        return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, i),
+                              "a word starting with '$' (after a blank, '$' starts a comment): "
+                              "put a blank before it or rename it");
       while (i < n && !class_of(s[i])) i++;
     }
     if (out->count == out->capacity &&
