@@ -401,6 +401,27 @@ static int solve(general *g, kh_solve_stats *stats, int *singular) {
   return rc;
 }
 
+/* The ideal diodes' states came from the guess: the answer must agree with them, to round-off
+ * (a conducting one carries current forward, a blocking one stays at or below its threshold). */
+static kh_status ideal_states_hold(kh_context *ctx, general *g) {
+  for (size_t k = 0; k < g->elements; k++) {
+    long d = g->diode[k];
+    if (d < 0 || g->diodes[d].kind != KH_DIODE_IDEAL) continue;
+    kh_element e = kh_netlist_element(g->nl, k);
+    double va = e.node_pos ? g->x[at(e.node_pos)] : 0, vb = e.node_neg ? g->x[at(e.node_neg)] : 0;
+    double v = va - vb, i = g->x[g->branch[k]], vth = g->diodes[d].vth;
+    int broken =
+        g->on[d] ? i < -1e-12 - 1e-9 * fabs(i) : v > vth + 1e-9 * (1 + fabs(v) + fabs(vth));
+    if (broken)
+      return kh_fail(ctx, KH_ERR_NUMERIC,
+                     "ideal diode '%s': the answer from the guess contradicts its state there "
+                     "(%s), so the guess was not an operating point; solve with the projected "
+                     "solver first",
+                     e.name, g->on[d] ? "current backwards" : "forward-biased");
+  }
+  return KH_OK;
+}
+
 kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                         const double *guess, double *voltages, double *currents,
                         kh_solve_stats *stats) {
@@ -437,6 +458,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
                  "general Newton found no operating point (Newton, then gmin and source "
                  "stepping, %u iterations)",
                  stats->iterations);
+  if (st == KH_OK) st = ideal_states_hold(ctx, &g);
   if (st == KH_OK) {
     certify(&g, stats, currents);
     voltages[0] = 0;

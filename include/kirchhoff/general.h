@@ -16,8 +16,11 @@ extern "C" {
  * (length kh_netlist_node_count; NULL: all 0). voltages: the answer, ground included. currents (or
  * NULL): every element's current from its + node through it to its - node. stats: Newton
  * iterations, factorizations and the certificate's residuals. Resistors, sources, inductors
- * (shorts), capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H; ideal diodes
- * are refused (they need the projected solver). */
+ * (shorts), capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H. Ideal diodes
+ * need a guess: each is taken as it stands there (at its threshold: conducting, a source of it;
+ * else an open), and an answer that contradicts a state (a blocking diode forward-biased past
+ * its threshold, a conducting one carrying current backwards) is a numerical failure, never
+ * returned; without a guess they are refused (they need the projected solver). */
 KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                                const double *guess, double *voltages, double *currents,
                                kh_solve_stats *stats);
