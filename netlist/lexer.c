@@ -31,6 +31,33 @@ size_t kh_first_word_length(const char *s) {
   return n;
 }
 
+static int identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The end of the word at s[i]. A '(' glued to a word that cannot name a function (it holds a
+ * '-', '/' or the like: KiCad's net names, Net-(D1-Pad2)) is part of it through its ')', as
+ * ngspice reads such node names; sin(, v(, max( and every other call still split there. */
+static size_t word_end(const char *s, size_t n, size_t i) {
+  size_t start = i;
+  for (;;) {
+    while (i < n && !class_of(s[i])) i++;
+    if (i == n || s[i] != '(' || i == start) return i;
+    int named = 1;
+    for (size_t k = start; k < i; k++) named &= identifier_char(s[k]);
+    if (named) return i;
+    size_t k = i + 1;
+    int depth = 1;
+    for (; k < n && depth > 0; k++) {
+      if (s[k] == '(') depth++;
+      if (s[k] == ')') depth--;
+      if (class_of(s[k]) == SEPARATOR || class_of(s[k]) == BRACE) break;
+    }
+    if (depth > 0) return i; /* not closed within the word: the '(' stands alone */
+    i = k;
+  }
+}
+
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out) {
   const char *s = kh_line_text(src, line);
   size_t n = line->len, i = 0;
@@ -72,7 +99,7 @@ kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line
         return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, line, i),
                               "a word starting with '$' (after a blank, '$' starts a comment): "
                               "put a blank before it or rename it");
-      while (i < n && !class_of(s[i])) i++;
+      i = word_end(s, n, i);
     }
     if (out->count == out->capacity &&
         kh_reserve((void **)&out->items, &out->capacity, out->count + 1, sizeof *out->items))

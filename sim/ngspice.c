@@ -133,14 +133,19 @@ static char **split_lines(char *text) {
 }
 
 /* The node a vector of the op plot names: ngspice calls most node vectors by the node's name,
- * but a name that starts with a digit `V(1)` (it would read as a number). */
+ * but a name that starts with a digit `V(1)` (it would read as a number); and a name that ends
+ * in a ')' of its own loses it, `net-(d1-pad2` or `V(net-(d1-pad2)` (measured, ngspice 39). */
 static const char *node_of_vector(const char *vec, char *buf, size_t size) {
-  size_t len = strlen(vec);
-  if (len < 4 || (vec[0] != 'v' && vec[0] != 'V') || vec[1] != '(' || vec[len - 1] != ')' ||
-      len - 3 >= size)
-    return vec;
-  memcpy(buf, vec + 2, len - 3);
-  buf[len - 3] = '\0';
+  size_t len = strlen(vec), from = 0;
+  if (len >= 4 && (vec[0] == 'v' || vec[0] == 'V') && vec[1] == '(' && vec[len - 1] == ')')
+    from = 2, len--; /* the wrapper */
+  long depth = 0;
+  for (size_t k = from; k < len; k++) depth += (vec[k] == '(') - (vec[k] == ')');
+  if (len - from + (size_t)(depth > 0 ? depth : 0) >= size) return vec;
+  memcpy(buf, vec + from, len - from);
+  size_t n = len - from;
+  for (; depth > 0; depth--) buf[n++] = ')'; /* the ')' ngspice dropped */
+  buf[n] = '\0';
   return buf;
 }
 

@@ -284,3 +284,16 @@ Test(cli, an_unused_instance_parameter_is_noted) {
             "%s", out);
   free(out);
 }
+
+/* KiCad's net names keep their parentheses (Net-(R1-Pad2)); libngspice names such a node's
+ * vector without its last ')', and --compare still finds it. */
+Test(cli, compare_finds_nodes_named_as_kicad_names_them) {
+  const char *path =
+      kh_test_write_temp("kicad.cir", "t\nV1 Net-(J1-Pad1) 0 5\nR1 Net-(J1-Pad1) Net-(R1-Pad2) 1k\n"
+                                      "R2 Net-(R1-Pad2) 0 3k\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --compare %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "nodes: 2") && strstr(out, "max |dV|: 0.000e+00 V"), "%s", out);
+  free(out);
+}

@@ -78,7 +78,9 @@ static int ngspice_op(const char *dir, const char *file, node_values *out) {
       const char *n = names[value++];
       if (!strncmp(n, "v(", 2) && !strchr(n, '#')) { /* a node (not an internal one); i(...) are
                                                       * branch currents */
-        snprintf(out->name[out->count], 64, "%.*s", (int)strlen(n) - 3, n + 2);
+        long depth = 0; /* ngspice writes v(net-(a)) as v(net-(a): its ')' serves both */
+        for (const char *c = n + 2; *c; c++) depth += (*c == '(') - (*c == ')');
+        snprintf(out->name[out->count], 64, "%.*s", (int)strlen(n) - (depth < 0 ? 3 : 2), n + 2);
         lower(out->name[out->count]);
         out->v[out->count++] = v;
       }
