@@ -221,7 +221,7 @@ static int compare(kh_context *ctx, const kh_netlist *nl, const op_options *o, d
   free(a), free(b);
   if (another) {
     printf("another operating point: ngspice's answer is one too (Newton started there stays "
-           "and certifies it); circuits with controlled sources can have several\n");
+           "and certifies it); circuits without a co-content can have several\n");
     return KH_EXIT_OK;
   }
   if (!(dv <= o->tol)) {

@@ -1,6 +1,6 @@
 /* Diode .model and instance parameters: every name ngspice 39 knows is either implemented at DC
  * or accepted because it has no DC effect (capacitances, transit time, noise); what is not
- * implemented (LEVEL 2, self-heating's thermal node) is refused at its token. An unknown name is
+ * implemented (LEVEL 2) is refused at its token. An unknown name is
  * refused too: ngspice would ignore it with a warning, and a typo
  * (`ISS=`) must not silently leave a default in place. docs/netlist.md has the same table. */
 #include "parser.h"
@@ -100,8 +100,8 @@ static const param_row model_params[] = {
     {"xoi", "xoi", NO_DC},
     {"xm", "xm", NO_DC},
     {"xp", "xp", NO_DC},
-    /* self-heating: only on a diode with a thermal node and 'thermal', refused in the instance */
-    {"rth0", "rth0", NO_DC},
+    /* self-heating: RTH0 acts only on a diode with a thermal node and 'thermal' (flatten.c) */
+    {"rth0", "rth0", DC},
     {"cth0", "cth0", NO_DC},
 };
 
@@ -182,10 +182,14 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
   }
   for (; i < n; i++) {
     if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only: the answer is unique */
-    if (kh_token_eq(&t[i], "thermal"))
+    if (kh_token_eq(&t[i], "thermal") && !inst->has_thermal_node)
       return kh_token_fail(p, line, &t[i],
-                           "'thermal' (ngspice's self-heating diode, with RTH0 and a thermal "
-                           "node) changes the DC current and is not implemented");
+                           "'thermal' needs the thermal node before the model (Dname n+ n- tj "
+                           "model thermal), else ngspice 39 heats nothing");
+    if (kh_token_eq(&t[i], "thermal")) {
+      inst->thermal = 1;
+      continue;
+    }
     if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
       return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in diode '%.*s'", (int)t[i].len,
                            t[i].s, (int)t[0].len, t[0].s);
@@ -231,7 +235,7 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
 
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
-  kh_diode_instance d = {e->value, 1.0, 0.0, 0, 0};
+  kh_diode_instance d = {e->value, 1.0, 0.0, 0, 0, 0};
   if (e->kind != KH_DIODE) {
     d.temperature = kh_netlist_temperature(nl);
     return d;
@@ -244,6 +248,7 @@ kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element
     d.m = in->m, d.dtemp = in->dtemp;
     if (in->has_pj) d.pj = in->pj;
     if (in->has_temp) d.temperature = in->temp + KH_CELSIUS_TO_KELVIN;
+    d.thermal_node = in->thermal_node;
   }
   if (model && kh_model_value(model, "level", 1) == 3) { /* ngspice's diosetup.c */
     if (in && in->w > 0 && in->l > 0) d.area = in->w * in->l, d.pj = 2 * (in->w + in->l);
@@ -255,6 +260,16 @@ kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element
   return d;
 }
 
+double kh_netlist_diode_series_resistance(const kh_netlist *nl, size_t element, double kelvins) {
+  const kh_elem *e = &nl->elements[element];
+  if (e->kind != KH_DIODE || e->model == KH_NOT_FOUND) return 0;
+  const kh_model *m = &nl->models[e->model];
+  kh_diode_instance in = kh_netlist_diode_instance(nl, element);
+  double dt = kelvins - kh_netlist_nominal_temperature(nl, m->name);
+  double factor = 1 + kh_model_value(m, "trs", 0) * dt + kh_model_value(m, "trs2", 0) * dt * dt;
+  return kh_model_value(m, "rs", 0) * factor / (in.area * in.m);
+}
+
 kh_status kh_finish_diodes(kh_parser *p) {
   kh_netlist *nl = p->nl;
   for (size_t k = 0; k < nl->element_count; k++) {
@@ -264,9 +279,7 @@ kh_status kh_finish_diodes(kh_parser *p) {
     const kh_elem *d = &nl->elements[k - 1];
     const kh_model *m = &nl->models[d->model];
     kh_diode_instance in = kh_netlist_diode_instance(nl, k - 1);
-    double dt = in.temperature - kh_netlist_nominal_temperature(nl, m->name);
-    double factor = 1 + kh_model_value(m, "trs", 0) * dt + kh_model_value(m, "trs2", 0) * dt * dt;
-    r->value = kh_model_value(m, "rs", 0) * factor / (in.area * in.m);
+    r->value = kh_netlist_diode_series_resistance(nl, k - 1, in.temperature);
     if (!(r->value > 0) || !isfinite(r->value))
       return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, d->loc,
                             "diode '%s': its series resistance at %.2f K is %g ohms (RS, TRS and "

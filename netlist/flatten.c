@@ -349,37 +349,66 @@ static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name
   return KH_OK;
 }
 
-/* D: name n+ n- model [area] [off] [area=A] [m=M] [pj=P] [w=W l=L] [temp=T] [dtemp=T] [ic=V] */
+/* The self-heating diode's checks, once its words are read: ngspice 39 heats a junction only
+ * with 'thermal', RTH0 and a thermal node other than ground; short of that the node would sit
+ * there unconnected, so such a card is refused rather than read another way. */
+static kh_status thermal_diode(kh_parser *p, uint32_t line, const kh_token *node, const kh_token *m,
+                               const kh_diode_inst *inst, const kh_model *model) {
+  if (!inst->thermal)
+    return kh_token_fail(p, line, node,
+                         "thermal node '%.*s' without 'thermal' after the model: ngspice 39 then "
+                         "leaves the junction unheated and the node unconnected to it",
+                         (int)node->len, node->s);
+  if (inst->thermal_node == 0)
+    return kh_token_fail(p, line, node,
+                         "the thermal node is ground: ngspice 39 then heats nothing; name a node");
+  double rth0 = kh_model_value(model, "rth0", 0);
+  if (!(rth0 > 0) || !isfinite(rth0))
+    return kh_token_fail(p, line, m,
+                         "model '%s' needs RTH0 > 0 (the junction's thermal resistance) for a "
+                         "self-heating diode; without it ngspice 39 heats nothing",
+                         model->name);
+  if (kh_model_value(model, "kh_ideal", 0) != 0 || kh_model_value(model, "kh_pwl", 0) != 0)
+    return kh_token_fail(p, line, m, "a self-heating diode needs a Shockley model, not '%s'",
+                         model->name);
+  return KH_OK;
+}
+
+/* D: name n+ n- [tj] model [area] [off] [area=A] [m=M] [pj=P] [w=W l=L] [temp=T] [dtemp=T] [ic=V]
+ * [thermal] */
 static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   if (tok->count < 4)
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a model",
                          (int)t[0].len, t[0].s);
   kh_elem e = {.kind = KH_DIODE, .value = 1.0};
+  kh_diode_inst inst = {.m = 1.0};
   kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
+  size_t at = 3; /* the model's token */
   e.model = kh_find_model(p, s, &t[3]);
-  if (e.model == KH_NOT_FOUND && tok->count > 4 && kh_find_model(p, s, &t[4]) != KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[3],
-                         "'%.*s' stands where ngspice's self-heating diode has its thermal node "
-                         "(Dname n+ n- tj model thermal, with RTH0): self-heating changes the DC "
-                         "current and is not implemented",
-                         (int)t[3].len, t[3].s);
+  if (e.model == KH_NOT_FOUND && tok->count > 4 && kh_find_model(p, s, &t[4]) != KH_NOT_FOUND) {
+    st = resolve_node(p, line, s, &t[3], &inst.thermal_node); /* Dname n+ n- tj model */
+    if (st != KH_OK) return st;
+    inst.has_thermal_node = 1, at = 4;
+    e.model = kh_find_model(p, s, &t[4]);
+  }
   if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (e.model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
   const kh_model *model = &p->nl->models[e.model];
   if (strcmp(model->type, "d") != 0)
-    return kh_token_fail(p, line, &t[3], "model '%.*s' is of type '%s', a diode needs type 'd'",
-                         (int)t[3].len, t[3].s, model->type);
+    return kh_token_fail(p, line, &t[at], "model '%.*s' is of type '%s', a diode needs type 'd'",
+                         (int)t[at].len, t[at].s, model->type);
   e.value = kh_model_value(model, "area", 1.0);
-  kh_diode_inst inst = {.m = 1.0};
-  st = kh_parse_diode_instance(p, line, tok, 4, s, &e.value, &inst);
+  st = kh_parse_diode_instance(p, line, tok, at + 1, s, &e.value, &inst);
+  if (st == KH_OK && inst.has_thermal_node)
+    st = thermal_diode(p, line, &t[3], &t[at], &inst, model);
   if (st != KH_OK) return st;
   if ((inst.w > 0 || inst.l > 0) && !inst.has_area) e.value = 1; /* ngspice's default with W, L */
   if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0 || inst.has_pj || inst.w > 0 ||
-      inst.l > 0) {
+      inst.l > 0 || inst.has_thermal_node) {
     kh_netlist *nl = p->nl;
     if (kh_reserve((void **)&nl->diode_inst, &nl->diode_inst_cap, nl->diode_inst_count + 1,
                    sizeof *nl->diode_inst))
@@ -388,9 +417,11 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     e.ctrl[1] = (uint32_t)nl->diode_inst_count;
   }
   double rs = kh_model_value(model, "rs", 0);
-  if (rs == 0) return add_element(p, line, &t[0], s, e);
-  if (!(rs > 0) || !isfinite(rs))
-    return kh_token_fail(p, line, &t[3], "model '%s': RS must be >= 0, got %g", model->name, rs);
+  if (!(rs >= 0) || !isfinite(rs))
+    return kh_token_fail(p, line, &t[at], "model '%s': RS must be >= 0, got %g", model->name, rs);
+  /* a heated diode keeps RS inside: its resistance follows the junction's temperature, and the
+   * power in it heats the junction (general Newton, sim/general.c) */
+  if (rs == 0 || inst.has_thermal_node) return add_element(p, line, &t[0], s, e);
   /* valued by kh_finish_diodes, once .temp and .options are known */
   return diode_with_rs(p, line, &t[0], s, e, rs);
 }

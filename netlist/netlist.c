@@ -143,7 +143,11 @@ const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element
 #define SET(name) (kh_model_value(m, name, 0) > 0)
   const char *why = NULL;
   int steps = 0;
-  if (SET("ikr"))
+  if (e->ctrl[1] && nl->diode_inst[e->ctrl[1] - 1].has_thermal_node)
+    why = "self-heating: the junction's temperature follows the power it dissipates, through "
+          "RTH0 and its thermal node (several operating points are possible: thermal runaway)",
+    steps = 1;
+  else if (SET("ikr"))
     why = "IKR's reverse knee makes the current step at -3 N Vt", steps = 1;
   else if (SET("isr"))
     why = "ISR's recombination current steps at -3 N Vt, and its generation factor can make the "

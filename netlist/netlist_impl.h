@@ -81,6 +81,10 @@ typedef struct {
   int has_pj;
   double w, l;  /* LEVEL=3 geometry (0: not given); either one makes AREA and PJ default to 1, 0 */
   int has_area; /* the area was given on the instance (positionally or area=) */
+  /* self-heating (Dname n+ n- tj model ... thermal): the thermal node tj, whose voltage is the
+   * junction's rise above its temperature in kelvins; RS then stays in the diode (no split) */
+  uint32_t thermal_node;
+  uint8_t has_thermal_node, thermal;
 } kh_diode_inst;
 
 struct kh_netlist {

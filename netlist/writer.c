@@ -35,7 +35,19 @@ static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   if (in->has_pj) fprintf(out, " pj=%.17g", in->pj);
   if (in->w > 0) fprintf(out, " w=%.17g", in->w);
   if (in->l > 0) fprintf(out, " l=%.17g", in->l);
+  if (in->thermal) fprintf(out, " thermal");
 }
+
+/* A self-heating diode's thermal node, written between its nodes and its model. */
+static const kh_diode_inst *heated(const kh_netlist *nl, size_t i) {
+  uint32_t k = nl->elements[i].ctrl[1];
+  return k && nl->diode_inst[k - 1].has_thermal_node ? &nl->diode_inst[k - 1] : NULL;
+}
+
+/* ngspice must see a heated diode's RS inside its model (it heats the junction), while the
+ * other diodes of the model carry theirs as kirchhoff's series resistor: a copy of the model
+ * under this suffix keeps RS. */
+#define HEATED_MODEL_SUFFIX "_kh_heated"
 
 /* A diode as ngspice must see it: ideal ones through a steep model (plus a source for vth),
  * PWL ones as a B source with the same current. */
@@ -51,7 +63,11 @@ static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
             a, b, gon - goff, a, b, vth);
     return;
   }
-  if (kh_model_value(m, "kh_ideal", 0) != 0 && vth != 0) {
+  const kh_diode_inst *th = heated(nl, i);
+  if (th) {
+    fprintf(out, "%s %s %s %s %s" HEATED_MODEL_SUFFIX, name, a, b, node(nl, th->thermal_node),
+            m->name);
+  } else if (kh_model_value(m, "kh_ideal", 0) != 0 && vth != 0) {
     fprintf(out, "vkh.%s %s kh.%s dc %.17g\n", name, a, name, vth);
     fprintf(out, "%s kh.%s %s %s", name, name, b, m->name);
   } else {
@@ -72,23 +88,38 @@ static int written_elsewhere(const char *param) {
          strcmp(param, "area") == 0 || strncmp(param, "kh_", 3) == 0;
 }
 
+/* Every parameter, so that a model difference shows in --compare; RS only for heated diodes. */
+static void write_model_card(const kh_model *m, int heated_copy, FILE *out) {
+  fprintf(out, ".model %s%s d(", m->name, heated_copy ? HEATED_MODEL_SUFFIX : "");
+  const char *sep = "";
+  for (size_t i = 0; i < m->param_count; i++) {
+    const char *p = m->params[i].name;
+    int series = !strcmp(p, "rs") || !strcmp(p, "trs") || !strcmp(p, "trs2");
+    if (written_elsewhere(p) && !(heated_copy && series)) continue;
+    fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
+    sep = " ";
+  }
+  fprintf(out, ")\n");
+}
+
+static int model_heats(const kh_netlist *nl, uint32_t model) {
+  for (size_t i = 0; i < nl->element_count; i++)
+    if (nl->elements[i].kind == KH_DIODE && nl->elements[i].model == model && heated(nl, i))
+      return 1;
+  return 0;
+}
+
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
-    if (kh_model_value(m, "kh_ideal", 0) != 0)
+    if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
               m->name, m->name, STEEP_IS, STEEP_N);
-    else { /* every parameter, so that a model difference shows in --compare */
-      fprintf(out, ".model %s d(", m->name);
-      const char *sep = "";
-      for (size_t i = 0; i < m->param_count; i++) {
-        if (written_elsewhere(m->params[i].name)) continue;
-        fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
-        sep = " ";
-      }
-      fprintf(out, ")\n");
+      continue;
     }
+    write_model_card(m, 0, out);
+    if (model_heats(nl, (uint32_t)k)) write_model_card(m, 1, out);
   }
 }
 
@@ -139,7 +170,9 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
       fprintf(out, "%s %s %s dc %.17g\n", name, a, b, e->value);
     break;
   case KH_DIODE: /* ngspice 39 reads only area= after the model; kirchhoff reads both */
-    fprintf(out, "%s %s %s %s", name, a, b, nl->models[e->model].name);
+    fprintf(out, "%s %s %s", name, a, b);
+    if (heated(nl, i)) fprintf(out, " %s", node(nl, heated(nl, i)->thermal_node));
+    fprintf(out, " %s", nl->models[e->model].name);
     if (e->value != kh_model_value(&nl->models[e->model], "area", 1.0))
       fprintf(out, exporting ? " area=%.17g" : " %.17g", e->value);
     write_diode_instance(nl, i, out);

@@ -105,10 +105,12 @@ static kh_status recombination_and_tunnelling(kh_context *ctx, const kh_netlist 
   return KH_OK;
 }
 
-static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element, kh_diode *out) {
+static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element, double rise,
+                          kh_diode *out) {
   kh_element e = kh_netlist_element(nl, element);
   const char *m = e.model;
   kh_diode_instance in = kh_netlist_diode_instance(nl, element);
+  in.temperature += rise;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   double vt = KH_BOLTZMANN / KH_CHARGE * t, n = param(nl, m, "n", 1.0);
   double is = fmax(param(nl, m, "is", 1e-14), NGSPICE_EPSMIN);
@@ -172,6 +174,11 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
 
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,
                                 kh_diode *out) {
+  return kh_diode_heated(ctx, nl, element, 0, out);
+}
+
+kh_status kh_diode_heated(kh_context *ctx, const kh_netlist *nl, size_t element, double rise,
+                          kh_diode *out) {
   kh_element e = kh_netlist_element(nl, element);
   const char *m = e.model;
   double gmin = 1e-12;
@@ -199,7 +206,7 @@ kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t el
   if (!isfinite(out->vth))
     return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: model '%s': kh_vth must be finite", e.file, e.line,
                    e.col, m);
-  return out->kind == KH_DIODE_SHOCKLEY ? shockley(ctx, nl, element, out) : KH_OK;
+  return out->kind == KH_DIODE_SHOCKLEY ? shockley(ctx, nl, element, rise, out) : KH_OK;
 }
 
 int kh_diode_branch(const kh_diode *d, double v) {
@@ -412,4 +419,34 @@ void kh_diode_eval_within(const kh_diode *d, double vlo, double vhi, double v, d
 int kh_diode_ideal_conducting(const kh_diode *d, double v) {
   double vth = d->augmented ? d->vth0 : d->vth;
   return fabs(v - vth) <= 1e-9 * (1 + fabs(v) + fabs(vth));
+}
+
+/* ngspice's pnjlim (devsup.c): a junction voltage may not jump far up the exponential. */
+static double pnjlim(double vnew, double vold, double vt, double vcrit, int *limited) {
+  if (vnew > vcrit && fabs(vnew - vold) > vt + vt) {
+    if (vold > 0) {
+      double arg = 1 + (vnew - vold) / vt;
+      vnew = arg > 0 ? vold + vt * log(arg) : vcrit;
+    } else {
+      vnew = vt * log(vnew / vt);
+    }
+    *limited = 1;
+  } else if (vnew < 0) {
+    double arg = vold > 0 ? -vold - 1 : 2 * vold - 1;
+    if (vnew < arg) vnew = arg, *limited = 1;
+  }
+  return vnew;
+}
+
+/* The junction voltage to linearize at: v limited against the last one, on the forward and, with
+ * BV, on the breakdown exponential (ngspice's dioload.c). */
+double kh_diode_limit(const kh_diode *d, double v, double vold, int *limited) {
+  if (d->kind != KH_DIODE_SHOCKLEY) return v;
+  double vcrit = d->vte * log(d->vte / (M_SQRT2 * d->csat));
+  if (isfinite(d->bv) && v < fmin(0, -d->bv + 10 * d->vtb)) {
+    double vcb = d->vtb * log(d->vtb / (M_SQRT2 * d->csat));
+    double u = pnjlim(-(v + d->bv), -(vold + d->bv), d->vtb, vcb, limited);
+    return -(u + d->bv);
+  }
+  return pnjlim(v, vold, d->vte, vcrit, limited);
 }

@@ -64,6 +64,9 @@ typedef struct {
 /* Reads element `element`'s model; errors name the .model parameter at fault. */
 kh_status kh_diode_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t element,
                                 kh_diode *out);
+/* The same with the junction `rise` kelvins above its instance temperature (self-heating). */
+kh_status kh_diode_heated(kh_context *ctx, const kh_netlist *nl, size_t element, double rise,
+                          kh_diode *out);
 
 /* Co-content phi(v) = integral of i from 0 to v, current i(v) and conductance di/dv: the
  * junction itself. phi is +inf where exp overflows, so that a line search backs off instead of
@@ -86,6 +89,11 @@ static inline double kh_diode_breakdown_start(const kh_diode *d) {
   double r3 = -3 * d->vte;
   return r3 < -d->bv ? r3 : -d->bv;
 }
+
+/* The junction voltage for Newton to linearize at: v limited against the last one vold, on the
+ * forward and, with BV, on the breakdown exponential (ngspice's pnjlim, devsup.c, as dioload.c
+ * applies it); *limited set when it was. Non-Shockley diodes: v. */
+double kh_diode_limit(const kh_diode *d, double v, double vold, int *limited);
 
 #define KH_E 2.718281828459045 /* CONSTe in ngspice's reverse branch */
 

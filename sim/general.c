@@ -7,155 +7,88 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
-#include "diode.h"
+#include "general_impl.h"
 
 #include <klu.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { MAX_ITERATIONS = 150 };
 
-typedef struct {
-  const kh_netlist *nl;
-  const double *values;      /* element values in place of the netlist's, or NULL */
-  size_t nodes, elements, n; /* n: unknowns */
-  long *branch;              /* per element: its branch current's unknown, or -1 */
-  long *control;             /* per element (F, H): the controlling source's branch unknown */
-  long *diode;               /* per element: index into diodes, or -1 */
-  kh_diode *diodes;
-  double *vd; /* per diode: the junction voltage of the last linearization */
-  /* per diode: an ideal diode's state, taken from the starting point: 1 conducting (a source
-   * of its threshold, its current a branch unknown), 0 blocking (that current is 0) */
-  unsigned char *on;
-  size_t diode_count;
-  /* the matrix: entries in the order stamp() sees them, scattered into CSC through `slot` */
-  size_t entries, entry_cap;
-  long *ti, *tj, *slot;
-  double *tx;
-  long *ap, *ai;
-  double *ax, *rhs, *x;
-  size_t nnz;
-  klu_l_common common;
-  klu_l_symbolic *sym;
-  klu_l_numeric *num;
-  double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
-  int limited;          /* a junction voltage was limited in the last linearization */
-} general;
-
-/* Unknown of node k (ground: -1). */
-static long at(size_t node) {
-  return (long)node - 1;
-}
-
-static int stamp(general *g, long i, long j, double v) {
-  if (i < 0 || j < 0) return 0;
-  if (g->entries == g->entry_cap) {
-    size_t cap = g->entry_cap ? 2 * g->entry_cap : 256;
-    long *ti = kh_realloc(g->ti, cap * sizeof *ti),
-         *tj = ti ? kh_realloc(g->tj, cap * sizeof *tj) : NULL;
-    if (ti) g->ti = ti;
-    if (tj) g->tj = tj;
-    double *tx = tj ? kh_realloc(g->tx, cap * sizeof *tx) : NULL;
-    if (!tx) return -1;
-    g->tx = tx, g->entry_cap = cap;
-  }
-  g->ti[g->entries] = i, g->tj[g->entries] = j, g->tx[g->entries++] = v;
-  return 0;
-}
-
-static void add_rhs(general *g, long i, double v) {
-  if (i >= 0) g->rhs[i] += v;
-}
-
-/* ngspice's pnjlim (devsup.c): a junction voltage may not jump far up the exponential. */
-static double pnjlim(double vnew, double vold, double vt, double vcrit, int *limited) {
-  if (vnew > vcrit && fabs(vnew - vold) > vt + vt) {
-    if (vold > 0) {
-      double arg = 1 + (vnew - vold) / vt;
-      vnew = arg > 0 ? vold + vt * log(arg) : vcrit;
-    } else {
-      vnew = vt * log(vnew / vt);
-    }
-    *limited = 1;
-  } else if (vnew < 0) {
-    double arg = vold > 0 ? -vold - 1 : 2 * vold - 1;
-    if (vnew < arg) vnew = arg, *limited = 1;
-  }
-  return vnew;
-}
-
-/* The junction voltage to linearize at: v limited against the last one, on the forward and, with
- * BV, on the breakdown exponential (ngspice's dioload.c). */
-static double limit(const kh_diode *d, double v, double vold, int *limited) {
-  if (d->kind != KH_DIODE_SHOCKLEY) return v;
-  double vcrit = d->vte * log(d->vte / (M_SQRT2 * d->csat));
-  if (isfinite(d->bv) && v < fmin(0, -d->bv + 10 * d->vtb)) {
-    double vcb = d->vtb * log(d->vtb / (M_SQRT2 * d->csat));
-    double u = pnjlim(-(v + d->bv), -(vold + d->bv), d->vtb, vcb, limited);
-    return -(u + d->bv);
-  }
-  return pnjlim(v, vold, d->vte, vcrit, limited);
-}
-
 /* The linear system at x (node voltages and branch currents); linearize = 0 evaluates the
  * diodes where x puts them (the pattern's first pass), 1 limits them first. */
-static int assemble(general *g, const double *x, int linearize) {
+static int assemble(kh_general *g, const double *x, int linearize) {
   const kh_netlist *nl = g->nl;
   g->entries = 0, g->limited = 0;
   memset(g->rhs, 0, g->n * sizeof *g->rhs);
   int bad = 0;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
-    long a = at(e.node_pos), b = at(e.node_neg), j = g->branch[k];
+    long a = kh_general_at(e.node_pos), b = kh_general_at(e.node_neg), j = g->branch[k];
     double va = a >= 0 ? x[a] : 0, vb = b >= 0 ? x[b] : 0, w = g->values ? g->values[k] : e.value;
     size_t cp, cn, src;
     switch (e.kind) {
     case KH_RESISTOR:
-      bad |= stamp(g, a, a, 1 / w) | stamp(g, b, b, 1 / w) | stamp(g, a, b, -1 / w) |
-             stamp(g, b, a, -1 / w);
+      bad |= kh_general_stamp(g, a, a, 1 / w) | kh_general_stamp(g, b, b, 1 / w) |
+             kh_general_stamp(g, a, b, -1 / w) | kh_general_stamp(g, b, a, -1 / w);
       break;
-    case KH_ISOURCE: add_rhs(g, a, -g->scale * w), add_rhs(g, b, g->scale * w); break;
+    case KH_ISOURCE: kh_general_rhs(g, a, -g->scale * w), kh_general_rhs(g, b, g->scale * w); break;
     case KH_VSOURCE:
     case KH_INDUCTOR:
-      bad |= stamp(g, a, j, 1) | stamp(g, b, j, -1) | stamp(g, j, a, 1) | stamp(g, j, b, -1);
+      bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
+             kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
       g->rhs[j] = e.kind == KH_VSOURCE ? g->scale * w : 0;
       break;
     case KH_DIODE: {
       long d = g->diode[k];
+      if (g->heat[d].tj >= 0) {
+        bad |= kh_heat_stamp(g, k, d, x, linearize);
+        break;
+      }
       const kh_diode *dd = &g->diodes[d];
       double v = va - vb, phi, i, gd;
       if (dd->kind == KH_DIODE_IDEAL) { /* the same five entries in either state (the pattern) */
         int on = g->on[d];
-        bad |= stamp(g, a, j, 1) | stamp(g, b, j, -1) | stamp(g, j, a, on) | stamp(g, j, b, -on) |
-               stamp(g, j, j, !on);
+        bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
+               kh_general_stamp(g, j, a, on) | kh_general_stamp(g, j, b, -on) |
+               kh_general_stamp(g, j, j, !on);
         g->rhs[j] = on ? g->scale * dd->vth : 0;
         break;
       }
-      if (linearize) v = limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
+      if (linearize) v = kh_diode_limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
       kh_diode_eval(dd, v, &phi, &i, &gd);
-      bad |= stamp(g, a, a, gd) | stamp(g, b, b, gd) | stamp(g, a, b, -gd) | stamp(g, b, a, -gd);
-      add_rhs(g, a, -(i - gd * v)), add_rhs(g, b, i - gd * v);
+      bad |= kh_general_stamp(g, a, a, gd) | kh_general_stamp(g, b, b, gd) |
+             kh_general_stamp(g, a, b, -gd) | kh_general_stamp(g, b, a, -gd);
+      kh_general_rhs(g, a, -(i - gd * v)), kh_general_rhs(g, b, i - gd * v);
       break;
     }
     case KH_VCVS:
     case KH_CCVS:
       kh_netlist_control(nl, k, &cp, &cn, &src);
-      bad |= stamp(g, a, j, 1) | stamp(g, b, j, -1) | stamp(g, j, a, 1) | stamp(g, j, b, -1);
+      bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
+             kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
       if (e.kind == KH_VCVS)
-        bad |= stamp(g, j, at(cp), -w) | stamp(g, j, at(cn), w);
+        bad |= kh_general_stamp(g, j, kh_general_at(cp), -w) |
+               kh_general_stamp(g, j, kh_general_at(cn), w);
       else
-        bad |= stamp(g, j, g->control[k], -w);
+        bad |= kh_general_stamp(g, j, g->control[k], -w);
       break;
     case KH_VCCS:
       kh_netlist_control(nl, k, &cp, &cn, &src);
-      bad |= stamp(g, a, at(cp), w) | stamp(g, a, at(cn), -w) | stamp(g, b, at(cp), -w) |
-             stamp(g, b, at(cn), w);
+      bad |= kh_general_stamp(g, a, kh_general_at(cp), w) |
+             kh_general_stamp(g, a, kh_general_at(cn), -w) |
+             kh_general_stamp(g, b, kh_general_at(cp), -w) |
+             kh_general_stamp(g, b, kh_general_at(cn), w);
       break;
-    case KH_CCCS: bad |= stamp(g, a, g->control[k], w) | stamp(g, b, g->control[k], -w); break;
+    case KH_CCCS:
+      bad |= kh_general_stamp(g, a, g->control[k], w) | kh_general_stamp(g, b, g->control[k], -w);
+      break;
     case KH_CAPACITOR: break; /* open at DC */
     }
   }
-  for (size_t v = 1; v < g->nodes; v++) bad |= stamp(g, at(v), at(v), g->gshunt);
+  for (size_t v = 1; v < g->nodes; v++)
+    bad |= kh_general_stamp(g, kh_general_at(v), kh_general_at(v), g->gshunt);
   return bad;
 }
 
@@ -170,7 +103,7 @@ static void sort_by(const long *key, size_t n, const long *in, long *out, size_t
 /* The CSC pattern from the first assembly's entries (columns, rows sorted within, duplicates
  * merged); later assemblies emit the same entries in the same order, and `slot` maps each to
  * its place. */
-static kh_status build_pattern(kh_context *ctx, general *g) {
+static kh_status build_pattern(kh_context *ctx, kh_general *g) {
   size_t n = g->n, m = g->entries;
   long *a = kh_malloc((m + 1) * sizeof *a), *b = kh_malloc((m + 1) * sizeof *b),
        *count = kh_malloc((n + 2) * sizeof *count);
@@ -205,7 +138,7 @@ static kh_status build_pattern(kh_context *ctx, general *g) {
 /* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
  * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
  * factorization's pivots, so an exact zero can come back as a tiny one). */
-static int factor_solve(general *g, kh_solve_stats *stats) {
+static int factor_solve(kh_general *g, kh_solve_stats *stats) {
   memset(g->ax, 0, g->nnz * sizeof *g->ax);
   for (size_t e = 0; e < g->entries; e++) g->ax[g->slot[e]] += g->tx[e];
   int ok = g->num ? klu_l_refactor(g->ap, g->ai, g->ax, g->sym, g->num, &g->common) : 0;
@@ -221,20 +154,29 @@ static int factor_solve(general *g, kh_solve_stats *stats) {
 }
 
 /* KCL at every node and every branch equation, at x, without limiting: the certificate. */
-static void certify(general *g, kh_solve_stats *stats, double *current) {
+static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
   const kh_netlist *nl = g->nl;
-  long double *sum = kh_calloc(g->nodes, sizeof *sum);
-  double *mag = kh_calloc(g->nodes, sizeof *mag);
+  /* indexed by unknown + 1: node v at v, then the heated diodes' inner nodes (branch rows stay
+   * 0: their equations are linear, solved exactly by each step) */
+  long double *sum = kh_calloc(g->n + 1, sizeof *sum);
+  double *mag = kh_calloc(g->n + 1, sizeof *mag);
   double worst = 0, rel = 0;
+  int failed = 0;
   for (size_t k = 0; sum && mag && k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
-    double va = e.node_pos ? g->x[at(e.node_pos)] : 0, vb = e.node_neg ? g->x[at(e.node_neg)] : 0;
+    double va = e.node_pos ? g->x[kh_general_at(e.node_pos)] : 0,
+           vb = e.node_neg ? g->x[kh_general_at(e.node_neg)] : 0;
     double i = 0, phi, gd = 0, w = g->values ? g->values[k] : e.value, cv = 0;
     size_t cp, cn, src;
     switch (e.kind) {
     case KH_RESISTOR: i = (va - vb) / w, gd = 1 / w; break;
     case KH_ISOURCE: i = w; break;
     case KH_DIODE:
+      if (g->heat[g->diode[k]].tj >= 0) { /* its KCL terms, inner and thermal nodes included */
+        i = kh_heat_certify(g, k, g->diode[k], sum, mag, &failed);
+        if (current) current[k] = i;
+        continue;
+      }
       if (g->diodes[g->diode[k]].kind == KH_DIODE_IDEAL)
         i = g->x[g->branch[k]];
       else
@@ -242,8 +184,9 @@ static void certify(general *g, kh_solve_stats *stats, double *current) {
       break;
     case KH_VCCS:
       kh_netlist_control(nl, k, &cp, &cn, &src);
-      i = w * ((cp ? g->x[at(cp)] : 0) - (cn ? g->x[at(cn)] : 0));
-      cv = fabs(w) * (fabs(cp ? g->x[at(cp)] : 0) + fabs(cn ? g->x[at(cn)] : 0));
+      i = w * ((cp ? g->x[kh_general_at(cp)] : 0) - (cn ? g->x[kh_general_at(cn)] : 0));
+      cv = fabs(w) *
+           (fabs(cp ? g->x[kh_general_at(cp)] : 0) + fabs(cn ? g->x[kh_general_at(cn)] : 0));
       break;
     case KH_CCCS: i = w * g->x[g->control[k]]; break;
     case KH_CAPACITOR: i = 0; break;
@@ -256,11 +199,12 @@ static void certify(general *g, kh_solve_stats *stats, double *current) {
     double scale = fmax(fmax(fabs(i), fabs(gd) * (fabs(va) + fabs(vb))), cv);
     mag[e.node_pos] = fmax(mag[e.node_pos], scale), mag[e.node_neg] = fmax(mag[e.node_neg], scale);
   }
-  for (size_t v = 1; sum && mag && v < g->nodes; v++) {
+  for (size_t v = 1; sum && mag && v <= g->n; v++) {
     double r = fabs((double)sum[v]);
     worst = fmax(worst, r);
     if (mag[v] > 0) rel = fmax(rel, r / mag[v]);
   }
+  if (failed) worst = rel = INFINITY; /* a heated model failed at the temperature reached */
   stats->residual = worst, stats->relative_residual = rel;
   kh_free(sum), kh_free(mag);
 }
@@ -271,7 +215,7 @@ static int certified(const kh_solve_stats *stats) {
   return stats->residual <= 1e-12 || stats->relative_residual <= 1e-9;
 }
 
-static int passes(general *g, kh_solve_stats *stats) {
+static int passes(kh_general *g, kh_solve_stats *stats) {
   certify(g, stats, NULL);
   return certified(stats);
 }
@@ -280,27 +224,28 @@ static int passes(general *g, kh_solve_stats *stats) {
  * for the correction against it makes every Newton step an iterative refinement too, so the
  * answer is exact for the elements as given even where conductances span twelve decades (GMIN
  * beside an ohm of RS), not only backward stable. */
-static void residual(general *g, long double *acc) {
+static void residual(kh_general *g, long double *acc) {
   for (size_t i = 0; i < g->n; i++) acc[i] = g->rhs[i];
   for (size_t e = 0; e < g->entries; e++) acc[g->ti[e]] -= (long double)g->tx[e] * g->x[g->tj[e]];
   for (size_t i = 0; i < g->n; i++) g->rhs[i] = (double)acc[i];
 }
 
 /* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
-static int newton(general *g, kh_solve_stats *stats, int *singular) {
+static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
   double last = INFINITY;
   long double *acc = kh_malloc((g->n + 1) * sizeof *acc);
   if (!acc) return -1;
   int rc = 1;
   for (int it = 0; it < MAX_ITERATIONS; it++) {
-    if (assemble(g, g->x, 1)) {
-      rc = -1;
+    int bad = assemble(g, g->x, 1);
+    if (bad) {
+      rc = bad == -2 ? 2 : -1; /* a heated model failed at the temperature this step reached */
       break;
     }
     residual(g, acc);
     stats->iterations++;
-    if (factor_solve(g, stats)) {
-      *singular = 1;
+    if (factor_solve(g, stats)) { /* with heating, 1/RTH0 - dP/dT can vanish at an iterate */
+      *singular = !g->heated;
       break;
     }
     double change = 0, size = 1;
@@ -316,8 +261,12 @@ static int newton(general *g, kh_solve_stats *stats, int *singular) {
      * answer the certificate accepts. Where GMIN (1e-12 S) holds a node beside an ohm of RS,
      * one ulp of the voltage across the RS moves that node by millivolts: the corrections
      * settle into a sign-alternating plateau there that no tolerance on them would tell from
-     * divergence, while the KCL certificate, scaled as rounding allows, can. */
-    if (!g->limited && (change <= 1e-15 * size || (change >= 0.5 * last && passes(g, stats)))) {
+     * divergence, while the KCL certificate, scaled as rounding allows, can. A gmin or source
+     * step is only a way to the answer, and the certificate does not describe its equations: a
+     * plateau under 1e-9 of the solution ends it. */
+    int stepping = g->gshunt > 0 || g->scale < 1, stalled = change >= 0.5 * last;
+    if (!g->limited && (change <= 1e-15 * size ||
+                        (stalled && (stepping ? change <= 1e-9 * size : passes(g, stats))))) {
       rc = 0;
       break;
     }
@@ -327,7 +276,7 @@ static int newton(general *g, kh_solve_stats *stats, int *singular) {
   return rc;
 }
 
-static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
+static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->nl = nl, g->nodes = kh_netlist_node_count(nl), g->elements = kh_netlist_element_count(nl);
   g->branch = kh_malloc((g->elements + 1) * sizeof *g->branch);
   g->control = kh_malloc((g->elements + 1) * sizeof *g->control);
@@ -335,7 +284,8 @@ static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
   g->diodes = kh_calloc(g->elements + 1, sizeof *g->diodes);
   g->vd = kh_calloc(g->elements + 1, sizeof *g->vd);
   g->on = kh_calloc(g->elements + 1, 1);
-  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on)
+  g->heat = kh_calloc(g->elements + 1, sizeof *g->heat);
+  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat)
     return kh_fail_nomem(ctx, "general Newton");
   size_t n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
@@ -349,6 +299,15 @@ static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
       kh_status st = kh_diode_from_netlist(ctx, nl, k, d);
       if (st != KH_OK) return st;
       if (d->kind == KH_DIODE_IDEAL) g->branch[k] = (long)n++;
+      kh_heat *h = &g->heat[g->diode_count];
+      kh_diode_instance in = kh_netlist_diode_instance(nl, k);
+      h->tj = in.thermal_node ? kh_general_at(in.thermal_node) : -1, h->inner = -1;
+      if (in.thermal_node) {
+        kh_netlist_model_param(nl, e.model, "rth0", &h->rth0);
+        h->t0 = in.temperature;
+        if (kh_netlist_diode_series_resistance(nl, k, in.temperature) != 0) h->inner = (long)n++;
+        g->heated++;
+      }
       g->diode[k] = (long)g->diode_count++;
     }
   }
@@ -368,47 +327,99 @@ static kh_status setup(kh_context *ctx, general *g, const kh_netlist *nl) {
   return build_pattern(ctx, g);
 }
 
-static void release(general *g) {
+static void release(kh_general *g) {
   if (g->num) klu_l_free_numeric(&g->num, &g->common);
   if (g->sym) klu_l_free_symbolic(&g->sym, &g->common);
   kh_free(g->branch), kh_free(g->control), kh_free(g->diode), kh_free(g->diodes), kh_free(g->vd);
-  kh_free(g->on);
+  kh_free(g->on), kh_free(g->heat);
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
 }
 
-/* Newton; then gmin stepping (a conductance from every node to ground, 1e-3 S down to none);
- * then source stepping (every independent source scaled up from 0). */
-static int solve(general *g, kh_solve_stats *stats, int *singular) {
-  double *start = kh_malloc((g->n + 1) * sizeof *start);
-  if (!start) return -1;
+/* Restarts from x: the junction voltages and rises that limiting compares against follow it. */
+static void restart(kh_general *g, const double *x) {
+  memcpy(g->x, x, g->n * sizeof *g->x);
+  for (size_t k = 0; k < g->elements; k++) {
+    long d = g->diode[k];
+    if (d < 0) continue;
+    kh_element e = kh_netlist_element(g->nl, k);
+    long inner = g->heat[d].inner;
+    g->vd[d] = kh_general_value(x, inner >= 0 ? inner : kh_general_at(e.node_pos)) -
+               kh_general_value(x, kh_general_at(e.node_neg));
+    if (g->heat[d].tj >= 0) g->heat[d].rise = x[g->heat[d].tj];
+  }
+}
+
+/* ngspice's dynamic gmin stepping (cktop.c): a conductance from every node to ground, 1e-3 S
+ * first, divided by an adaptive factor after each Newton that converges (by more when it
+ * converged fast, less when slowly), multiplied back part of the way after one that fails, from
+ * the last answer; down to 1e-12 S, then none. Returns newton's code. */
+static int gmin_stepping(kh_general *g, kh_solve_stats *stats, int *singular, double *good) {
+  double factor = 10, old = 1e-2, target = 1e-12;
+  g->gshunt = old / factor;
+  memcpy(good, g->x, g->n * sizeof *good);
+  for (int step = 0; step < 200; step++) {
+    unsigned before = stats->iterations;
+    *singular = 0;
+    int rc = newton(g, stats, singular);
+    if (rc < 0) return rc;
+    if (rc == 0 && g->gshunt <= target) break;
+    if (rc == 0) {
+      unsigned used = stats->iterations - before;
+      memcpy(good, g->x, g->n * sizeof *good);
+      if (used <= MAX_ITERATIONS / 4) factor = fmin(factor * sqrt(factor), 10);
+      if (used > 3 * MAX_ITERATIONS / 4) factor = sqrt(factor);
+      old = g->gshunt;
+      if (g->gshunt < factor * target)
+        g->gshunt = target;
+      else
+        g->gshunt /= factor;
+      continue;
+    }
+    if (factor < 1.00005) return rc;
+    factor = sqrt(sqrt(factor)), g->gshunt = old / factor;
+    restart(g, good);
+  }
+  g->gshunt = 0;
+  *singular = 0;
+  return newton(g, stats, singular);
+}
+
+/* Newton; then gmin stepping; then source stepping (every independent source scaled up from 0). */
+static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
+  double *start = kh_malloc((g->n + 1) * sizeof *start),
+         *good = kh_malloc((g->n + 1) * sizeof *good);
+  if (!start || !good) return kh_free(start), kh_free(good), -1;
   memcpy(start, g->x, g->n * sizeof *start);
   int rc = newton(g, stats, singular);
-  for (int pass = 0; rc == 1 && pass < 2; pass++) {
-    memcpy(g->x, start, g->n * sizeof *g->x);
-    rc = 0;
+  if (rc > 0) {
+    restart(g, start);
+    rc = gmin_stepping(g, stats, singular, good);
+  }
+  if (rc > 0) {
+    restart(g, start);
+    rc = 0, g->gshunt = 0;
     for (int s = 0; rc == 0 && s <= 20; s++) {
-      if (pass == 0)
-        g->gshunt = s < 20 ? pow(10, -3 - 0.5 * s) : 0;
-      else
-        g->scale = s < 20 ? (s + 1) / 20.0 : 1, g->gshunt = 0;
+      g->scale = s < 20 ? (s + 1) / 20.0 : 1;
       *singular = 0;
       rc = newton(g, stats, singular);
     }
-    g->gshunt = 0, g->scale = 1;
+    g->scale = 1;
   }
-  kh_free(start);
+  g->gshunt = 0;
+  kh_free(start), kh_free(good);
   return rc;
 }
 
 /* The ideal diodes' states came from the guess: the answer must agree with them, to round-off
  * (a conducting one carries current forward, a blocking one stays at or below its threshold). */
-static kh_status ideal_states_hold(kh_context *ctx, general *g) {
+static kh_status ideal_states_hold(kh_context *ctx, kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) {
     long d = g->diode[k];
     if (d < 0 || g->diodes[d].kind != KH_DIODE_IDEAL) continue;
     kh_element e = kh_netlist_element(g->nl, k);
-    double va = e.node_pos ? g->x[at(e.node_pos)] : 0, vb = e.node_neg ? g->x[at(e.node_neg)] : 0;
+    double va = e.node_pos ? g->x[kh_general_at(e.node_pos)] : 0,
+           vb = e.node_neg ? g->x[kh_general_at(e.node_neg)] : 0;
     double v = va - vb, i = g->x[g->branch[k]], vth = g->diodes[d].vth;
     int broken =
         g->on[d] ? i < -1e-12 - 1e-9 * fabs(i) : v > vth + 1e-9 * (1 + fabs(v) + fabs(vth));
@@ -425,18 +436,20 @@ static kh_status ideal_states_hold(kh_context *ctx, general *g) {
 kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                         const double *guess, double *voltages, double *currents,
                         kh_solve_stats *stats) {
-  general g;
+  kh_general g;
   memset(&g, 0, sizeof g);
-  g.values = values;
+  g.ctx = ctx, g.values = values;
   memset(stats, 0, sizeof *stats);
   kh_status st = setup(ctx, &g, nl);
   if (st == KH_OK && guess)
-    for (size_t v = 1; v < g.nodes; v++) g.x[at(v)] = guess[v];
+    for (size_t v = 1; v < g.nodes; v++) g.x[kh_general_at(v)] = guess[v];
   for (size_t k = 0; st == KH_OK && k < g.elements; k++)
     if (g.diode[k] >= 0) {
       kh_element e = kh_netlist_element(nl, k);
-      long d = g.diode[k];
-      g.vd[d] = (e.node_pos ? g.x[at(e.node_pos)] : 0) - (e.node_neg ? g.x[at(e.node_neg)] : 0);
+      long d = g.diode[k], inner = g.heat[d].inner;
+      if (g.heat[d].tj >= 0 && kh_heat_start(&g, k, d)) st = KH_ERR_INPUT; /* message: ctx */
+      g.vd[d] = kh_general_value(g.x, inner >= 0 ? inner : kh_general_at(e.node_pos)) -
+                kh_general_value(g.x, kh_general_at(e.node_neg));
       if (g.diodes[d].kind != KH_DIODE_IDEAL) continue;
       if (!guess) /* its state cannot be found by Newton: it comes from a known answer */
         st = kh_fail(ctx, KH_ERR_INPUT,
@@ -453,6 +466,14 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
     st = kh_fail(ctx, KH_ERR_INPUT,
                  "the nodal equations are singular: a node no DC path fixes (only capacitors or "
                  "controlled outputs reach it) or a loop of voltage sources");
+  if (st == KH_OK && rc == 2) { /* the model's own message, from the last step that failed */
+    char why[512];
+    snprintf(why, sizeof why, "%s", kh_last_error(ctx));
+    st = kh_fail(ctx, KH_ERR_NUMERIC,
+                 "general Newton found no operating point: at the temperature a self-heating "
+                 "diode reached, %s",
+                 why);
+  }
   if (st == KH_OK && rc)
     st = kh_fail(ctx, KH_ERR_NUMERIC,
                  "general Newton found no operating point (Newton, then gmin and source "
@@ -462,7 +483,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   if (st == KH_OK) {
     certify(&g, stats, currents);
     voltages[0] = 0;
-    for (size_t v = 1; v < g.nodes; v++) voltages[v] = g.x[at(v)];
+    for (size_t v = 1; v < g.nodes; v++) voltages[v] = g.x[kh_general_at(v)];
     if (!certified(stats))
       st = kh_fail(ctx, KH_ERR_NUMERIC,
                    "general Newton's answer failed its KCL check: residual %.3g A (%.3g relative)",

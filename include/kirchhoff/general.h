@@ -1,8 +1,10 @@
 /* The DC operating point of circuits that no co-content describes: controlled sources that are
- * not amplifier pairs (G, H, lone E or F; kh_netlist_general_count). Newton on the full modified
- * nodal equations (node voltages and the currents of V, L, E and H), factored by KLU, with
- * ngspice's junction limiting, then gmin and source stepping when Newton alone fails; the answer
- * carries the same KCL certificate as the native solver's. Without a co-content a circuit may
+ * not amplifier pairs (G, H, lone E or F) and diodes without one (IKR, ISR, self-heating;
+ * kh_netlist_general_count). Newton on the full modified nodal equations (node voltages, the
+ * currents of V, L, E and H, a self-heating diode's inner node), factored by KLU, with ngspice's
+ * junction and temperature limiting, then ngspice's dynamic gmin stepping and source stepping
+ * when Newton alone fails; the answer carries the same KCL certificate as the native solver's
+ * (thermal nodes: the power balance). Without a co-content a circuit may
  * have several operating points: this finds one. docs/algorithms.md, "General Newton". */
 #ifndef KIRCHHOFF_GENERAL_H
 #define KIRCHHOFF_GENERAL_H

@@ -81,10 +81,18 @@ KH_API double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *m
  * area 1 and pj 0; at LEVEL=3, with both, area = w l and pj = 2 (w + l), and the area and pj are
  * scaled by `.options scale` (squared for the area). For any other element: its value as area,
  * m = 1 and the circuit's temperature. */
+/* thermal_node: a self-heating diode's thermal node (`Dname n+ n- tj model thermal`, its model
+ * with RTH0), else 0: the junction then sits at temperature + v(tj), the power it dissipates
+ * (junction and RS) flows into tj, and RTH0 joins tj to ground, as in ngspice 39. */
 typedef struct {
   double area, m, dtemp, temperature, pj;
+  size_t thermal_node;
 } kh_diode_instance;
 KH_API kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element);
+/* A Shockley diode's series resistance at `kelvins` (ngspice 39's diotemp.c): RS (1 + TRS dt +
+ * TRS2 dt^2) / (area m), dt from the model's nominal temperature; 0 without RS. */
+KH_API double kh_netlist_diode_series_resistance(const kh_netlist *nl, size_t element,
+                                                 double kelvins);
 
 /* Learning cards. */
 KH_API size_t kh_netlist_input_count(const kh_netlist *nl);
@@ -132,10 +140,11 @@ KH_API kh_amplifier kh_netlist_amplifier(const kh_netlist *nl, size_t i);
  * general Newton path (kh_general_op) solves circuits that have them. The count, and the first
  * one's element index ((size_t)-1: none). */
 KH_API size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
-/* Why diode `element`'s current has no co-content (IKR, ISR, IKF over NS or tunnelling), as a
- * sentence; NULL when it has one, or for another element. *monotone (if not NULL): 1 when its
- * current still never decreases with its voltage (so it cannot make the operating point
- * ambiguous), 0 when it steps or falls (IKR, ISR). */
+/* Why diode `element`'s current has no co-content (self-heating, IKR, ISR, IKF over NS or
+ * tunnelling), as a sentence; NULL when it has one, or for another element. *monotone (if not
+ * NULL): 1 when its current still never decreases with its voltage (so it cannot make the
+ * operating point ambiguous), 0 when it steps or falls, or heats itself (IKR, ISR, self-heating).
+ */
 KH_API const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element,
                                                    int *monotone);
 /* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or

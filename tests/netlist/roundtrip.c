@@ -19,6 +19,11 @@ static void assert_same(const kh_netlist *a, const kh_netlist *b, const char *wh
     cr_assert(x.value == y.value, "%s: %s value %.17g != %.17g", what, x.name, x.value, y.value);
     cr_assert((x.model == NULL) == (y.model == NULL));
     if (x.model) cr_assert_str_eq(x.model, y.model);
+    kh_diode_instance dx = kh_netlist_diode_instance(a, i), dy = kh_netlist_diode_instance(b, i);
+    cr_assert(dx.m == dy.m && dx.temperature == dy.temperature && dx.pj == dy.pj, "%s: %s", what,
+              x.name);
+    cr_assert_str_eq(kh_netlist_node_name(a, dx.thermal_node),
+                     kh_netlist_node_name(b, dy.thermal_node), "%s: %s", what, x.name);
   }
   cr_assert_eq(kh_netlist_input_count(a), kh_netlist_input_count(b), "%s", what);
   for (size_t i = 0; i < kh_netlist_input_count(a); i++) {

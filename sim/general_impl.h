@@ -1,0 +1,90 @@
+/* General Newton's state (sim/general.c), shared with the self-heating diode's stamps
+ * (sim/general_heat.c). Private. */
+#ifndef KH_SIM_GENERAL_IMPL_H
+#define KH_SIM_GENERAL_IMPL_H
+
+#include "core/alloc.h"
+#include "diode.h"
+
+#include <klu.h>
+
+/* A self-heating diode (ngspice 39's dioload.c with a thermal node): its junction sits at t0 +
+ * v(tj) kelvins; the power of junction and RS flows into tj, RTH0 joins tj to ground. */
+typedef struct {
+  long tj;     /* the thermal node's unknown (-1: not heated) */
+  long inner;  /* the node between RS and the junction (-1: no RS; the anode then) */
+  double t0;   /* the instance temperature, kelvins */
+  double rth0; /* ohms of the thermal resistance to ground (kelvins per watt) */
+  double rise; /* the temperature rise of the last linearization */
+} kh_heat;
+
+typedef struct {
+  kh_context *ctx;
+  const kh_netlist *nl;
+  const double *values;      /* element values in place of the netlist's, or NULL */
+  size_t nodes, elements, n; /* n: unknowns */
+  long *branch;              /* per element: its branch current's unknown, or -1 */
+  long *control;             /* per element (F, H): the controlling source's branch unknown */
+  long *diode;               /* per element: index into diodes, or -1 */
+  kh_diode *diodes;          /* a heated one: as at its last linearization's temperature */
+  kh_heat *heat;             /* per diode */
+  double *vd;                /* per diode: the junction voltage of the last linearization */
+  /* per diode: an ideal diode's state, taken from the starting point: 1 conducting (a source
+   * of its threshold, its current a branch unknown), 0 blocking (that current is 0) */
+  unsigned char *on;
+  size_t diode_count, heated; /* heated: self-heating diodes among them */
+  /* the matrix: entries in the order stamp() sees them, scattered into CSC through `slot` */
+  size_t entries, entry_cap;
+  long *ti, *tj, *slot;
+  double *tx;
+  long *ap, *ai;
+  double *ax, *rhs, *x;
+  size_t nnz;
+  klu_l_common common;
+  klu_l_symbolic *sym;
+  klu_l_numeric *num;
+  double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
+  int limited;          /* a junction voltage was limited in the last linearization */
+} kh_general;
+
+/* Unknown of node k (ground: -1). */
+static inline long kh_general_at(size_t node) {
+  return (long)node - 1;
+}
+
+static inline double kh_general_value(const double *x, long unknown) {
+  return unknown >= 0 ? x[unknown] : 0;
+}
+
+/* Adds v at (i, j) (nothing for ground); -1 when out of memory. */
+static inline int kh_general_stamp(kh_general *g, long i, long j, double v) {
+  if (i < 0 || j < 0) return 0;
+  if (g->entries == g->entry_cap) {
+    size_t cap = g->entry_cap ? 2 * g->entry_cap : 256;
+    long *ti = kh_realloc(g->ti, cap * sizeof *ti),
+         *tj = ti ? kh_realloc(g->tj, cap * sizeof *tj) : NULL;
+    if (ti) g->ti = ti;
+    if (tj) g->tj = tj;
+    double *tx = tj ? kh_realloc(g->tx, cap * sizeof *tx) : NULL;
+    if (!tx) return -1;
+    g->tx = tx, g->entry_cap = cap;
+  }
+  g->ti[g->entries] = i, g->tj[g->entries] = j, g->tx[g->entries++] = v;
+  return 0;
+}
+
+static inline void kh_general_rhs(kh_general *g, long i, double v) {
+  if (i >= 0) g->rhs[i] += v;
+}
+
+/* Stamps heated diode d (element k) linearized at x (limited when `linearize`): -1 out of
+ * memory, -2 its model fails at the temperature reached (the message in g->ctx). */
+int kh_heat_stamp(kh_general *g, size_t k, long d, const double *x, int linearize);
+/* Starts heated diode d (element k) from g->x: its rise from the thermal node, its inner node
+ * where RS's current meets the junction's (-2: the model fails there). */
+int kh_heat_start(kh_general *g, size_t k, long d);
+/* Its currents at g->x for the certificate: KCL terms added to sum (indexed unknown + 1) with
+ * their rounding scales in mag; returns the junction's current (-1 status in *failed). */
+double kh_heat_certify(kh_general *g, size_t k, long d, long double *sum, double *mag, int *failed);
+
+#endif
