@@ -433,6 +433,23 @@ static kh_status ideal_states_hold(kh_context *ctx, kh_general *g) {
   return KH_OK;
 }
 
+/* For a failure message: the hottest self-heating junction at the last iterate, which tells a
+ * thermal runaway (thousands of kelvins) from a hard circuit; "" without heating. */
+static void hottest(kh_general *g, char *text, size_t size) {
+  double hot = -INFINITY;
+  size_t at = 0;
+  text[0] = '\0';
+  for (size_t k = 0; k < g->elements; k++) {
+    long d = g->diode[k];
+    if (d < 0 || g->heat[d].tj < 0) continue;
+    double t = g->heat[d].t0 + g->x[g->heat[d].tj];
+    if (t > hot) hot = t, at = k;
+  }
+  if (hot > -INFINITY)
+    snprintf(text, size, "; the last step put self-heating diode '%s' at %.4g K",
+             kh_netlist_element(g->nl, at).name, hot);
+}
+
 kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                         const double *guess, double *voltages, double *currents,
                         kh_solve_stats *stats) {
@@ -474,11 +491,13 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
                  "diode reached, %s",
                  why);
   }
+  char heat[160] = "";
+  if (st == KH_OK && rc) hottest(&g, heat, sizeof heat);
   if (st == KH_OK && rc)
     st = kh_fail(ctx, KH_ERR_NUMERIC,
                  "general Newton found no operating point (Newton, then gmin and source "
-                 "stepping, %u iterations)",
-                 stats->iterations);
+                 "stepping, %u iterations)%s",
+                 stats->iterations, heat);
   if (st == KH_OK) st = ideal_states_hold(ctx, &g);
   if (st == KH_OK) {
     certify(&g, stats, currents);
