@@ -17,8 +17,8 @@ typedef struct {
 /* Returns 0, or prints a usage error naming both files and returns 1. */
 int kh_cli_check_files(const char *cmd, const kh_cli_file *files, size_t count, int force);
 
-/* The first line kirchhoff writes in the CSV files it makes (a comment the CSV reader skips):
- * how kh_cli_check_files recognizes them. */
-#define KH_CSV_SIGNATURE "# kirchhoff "
+/* KH_CSV_SIGNATURE (kirchhoff/run.h), the first line of the CSV files kirchhoff writes, is how
+ * kh_cli_check_files recognizes them. */
+#include "kirchhoff/run.h"
 
 #endif

@@ -2,7 +2,7 @@
 #include "cli.h"
 #include "names.h"
 #include "options.h"
-#include "setup.h"
+#include "learning_options.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,17 +68,18 @@ typedef struct {
   uint64_t seed;
 } probe_set;
 
-static kh_status make_samples(kh_context *ctx, kh_train_setup *s, probe_set *p, uint64_t seed) {
+static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh_dataset *data,
+                              probe_set *p, uint64_t seed) {
   size_t f = kh_model_input_count(p->m);
   p->x = calloc(p->count * f + 1, sizeof *p->x);
   p->target = calloc(p->count * p->outs + 1, sizeof *p->target);
   if (!p->x || !p->target) return kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   kh_dataset *random = NULL; /* without data: uniform random inputs and labels */
-  if (!s->train_set) {
+  if (!data) {
     kh_status st = kh_dataset_random(ctx, &random, p->count, f, p->outs, seed);
     if (st != KH_OK) return st;
   }
-  const kh_dataset *from = s->train_set ? s->train_set : random;
+  const kh_dataset *from = data ? data : random;
   for (size_t i = 0; i < p->count; i++) {
     size_t k = i % kh_dataset_count(from);
     memcpy(p->x + i * f, kh_dataset_sample(from, k), f * sizeof *p->x);
@@ -129,7 +130,7 @@ typedef struct {
   kh_contour where;
 } grad_words;
 
-static int read_grad_words(int argc, char **argv, kh_train_setup *s, grad_words *w) {
+static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words *w) {
   *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
                     .ests = "plus,minus,centered,forward2,forward3,forward4,forward5",
                     .osc_backend = "native",
@@ -186,8 +187,9 @@ static int read_grad_words(int argc, char **argv, kh_train_setup *s, grad_words 
 }
 
 /* The model and its probe samples, with read noise as kirchhoff train takes it. */
-static kh_status open_probe(kh_context *ctx, kh_train_setup *s, const grad_words *w, probe_set *p) {
-  kh_status st = kh_model_new(ctx, &p->m, s->nl);
+static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_options *s,
+                            const grad_words *w, probe_set *p) {
+  kh_status st = kh_model_new(ctx, &p->m, kh_run_netlist(run));
   if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p->m, (unsigned)w->points);
   if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, p->m, w->where);
   if (st == KH_OK) kh_model_set_beta_relative(p->m, w->beta_relative);
@@ -197,9 +199,9 @@ static kh_status open_probe(kh_context *ctx, kh_train_setup *s, const grad_words
   if (st != KH_OK) return st;
   p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
   p->count = w->samples;
-  st = make_samples(ctx, s, p, s->train.seed);
+  st = make_samples(ctx, s, kh_run_train_set(run), p, s->train.seed);
   if (w->read_noise > 0) { /* V_in: the largest input voltage, as kirchhoff train takes it */
-    double vin = 0, gain = fabs(kh_netlist_input_gain(s->nl));
+    double vin = 0, gain = fabs(kh_netlist_input_gain(kh_run_netlist(run)));
     for (size_t i = 0; i < p->count * kh_model_input_count(p->m); i++)
       vin = fmax(vin, fabs(p->x[i]) * gain);
     p->noise_volts = w->read_noise * vin, p->seed = s->train.seed;
@@ -273,19 +275,21 @@ static void print_costs(const probe_set *p, const grad_words *w, double t_free, 
 }
 
 int kh_cmd_grad(int argc, char **argv) {
-  kh_train_setup s;
-  kh_train_setup_init(&s);
+  kh_run_options s;
+  kh_run_options_init(&s);
+  s.network_only = 1;
   grad_words w;
   int rc = read_grad_words(argc, argv, &s, &w);
   if (rc != KH_EXIT_OK) return rc;
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
-  kh_status st = kh_train_setup_open_network(ctx, &s);
-  if (st == KH_OK && s.data) kh_train_setup_describe_data(&s, stdout);
+  kh_run *run = NULL;
+  kh_status st = kh_run_open(ctx, &run, &s);
+  if (st == KH_OK && s.data) kh_run_describe_data(run, stdout);
   probe_set p = {0};
   double *g = NULL, t_free = 0, t_exact = 0, t_est[KH_EST_COUNT] = {0};
   int runs[KH_EST_COUNT] = {0}; /* successful betas per estimator: the cost is their mean */
-  if (st == KH_OK) st = open_probe(ctx, &s, &w, &p);
+  if (st == KH_OK) st = open_probe(ctx, run, &s, &w, &p);
   if (st == KH_OK && !(g = calloc(3 * p.params + p.outs + 1, sizeof *g)))
     st = kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   if (st == KH_OK) st = compare_estimators(ctx, &p, &w, g, &t_free, &t_exact, t_est, runs);
@@ -296,7 +300,7 @@ int kh_cmd_grad(int argc, char **argv) {
   snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
   const char *inputs[] = {s.netlist ? s.netlist : generated, s.data};
   rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, inputs, 2);
-  kh_train_setup_close(&s);
+  kh_run_free(run);
   kh_context_free(ctx);
   return rc;
 }

@@ -6,13 +6,12 @@
 #include "names.h"
 #include "processes.h"
 #include "options.h"
-#include "setup.h"
+#include "learning_options.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static void help_learning_and_output(void);
@@ -109,12 +108,6 @@ static void help_learning_and_output(void) {
       "  --quiet             only the final line\n");
 }
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* The line a terminal shows during an epoch: redrawn at each whole percent of its samples. */
 typedef struct {
   size_t epoch, epochs;
@@ -164,7 +157,7 @@ static const kh_preset presets[] = {
 };
 
 /* Applies --preset NAME (wherever it stands) before the other options, which then override. */
-static int apply_preset(int argc, char **argv, kh_train_setup *s, const char **lr,
+static int apply_preset(int argc, char **argv, kh_run_options *s, const char **lr,
                         const char **optimizer, const char **backend, size_t *sweeps) {
   const char *name = NULL;
   for (int i = 1; i + 1 < argc; i++)
@@ -204,7 +197,7 @@ static const char *const resumable[] = {"--resume",    "--data",    "--test",
                                         "--save-test", "--quiet",   "--force"};
 
 /* What an interruption in epoch `epoch` leaves, for kh_cli_interrupt_say. */
-static void say_saved(const kh_train_setup *s, size_t kept, const char *when) {
+static void say_saved(const kh_run_options *s, size_t kept, const char *when) {
   char m[1024];
   const char *trace = s->resume ? s->resume : s->trace;
   if (!trace)
@@ -229,15 +222,18 @@ typedef struct {
   kh_cli_oscillation osc;
   kh_opt opts[64];
   size_t nopts;
+  size_t threads;
+  int epochs_given, quiet, force;
 } train_words;
 
 /* Parses the command line into s and w (defaults, then a --preset's, then what was given). */
-static int read_words(int argc, char **argv, kh_train_setup *s, train_words *w) {
+static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) {
   *w = (train_words){.estimator = "centered",
                      .optimizer = "adam",
                      .points = 4,
                      .backend = "sparse",
-                     .precision = "double"};
+                     .precision = "double",
+                     .threads = 1};
   if (apply_preset(argc, argv, s, &w->lr, &w->optimizer, &w->backend, &w->sweeps))
     return KH_EXIT_USAGE;
   kh_cli_oscillation_init(&w->osc);
@@ -258,7 +254,7 @@ static int read_words(int argc, char **argv, kh_train_setup *s, train_words *w) 
       {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
       {"--save-net", KH_OPT_STRING, &s->save_net, NULL},
       {"--save-test", KH_OPT_STRING, &s->save_test, NULL},
-      {"--epochs", KH_OPT_SIZE, &s->epochs, &s->epochs_given},
+      {"--epochs", KH_OPT_SIZE, &s->epochs, &w->epochs_given},
       {"--batch", KH_OPT_SIZE, &s->train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &w->estimator, NULL},
       {"--beta", KH_OPT_DOUBLE, &s->train.beta, &w->beta_given},
@@ -285,12 +281,12 @@ static int read_words(int argc, char **argv, kh_train_setup *s, train_words *w) 
       {"--target-on", KH_OPT_DOUBLE, &s->train.target_on, NULL},
       {"--target-off", KH_OPT_DOUBLE, &s->train.target_off, NULL},
       {"--seed", KH_OPT_U64, &s->train.seed, NULL},
-      {"--threads", KH_OPT_SIZE, &s->threads, NULL},
+      {"--threads", KH_OPT_SIZE, &w->threads, NULL},
       {"--trace", KH_OPT_STRING, &s->trace, NULL},
-      {"--trace-grad", KH_OPT_SIZE, &s->trace_grad, &s->trace_grad_given},
+      {"--trace-grad", KH_OPT_SIZE, &s->trace_grad, NULL},
       {"--resume", KH_OPT_STRING, &s->resume, NULL},
-      {"--quiet", KH_OPT_FLAG, &s->quiet, NULL},
-      {"--force", KH_OPT_FLAG, &s->force, NULL},
+      {"--quiet", KH_OPT_FLAG, &w->quiet, NULL},
+      {"--force", KH_OPT_FLAG, &w->force, NULL},
   };
   memcpy(w->opts, table, sizeof table);
   w->nopts = sizeof table / sizeof table[0];
@@ -305,7 +301,7 @@ static int read_words(int argc, char **argv, kh_train_setup *s, train_words *w) 
 }
 
 /* The estimator and its points, contour and default beta. */
-static int apply_estimator(kh_train_setup *s, train_words *w) {
+static int apply_estimator(kh_run_options *s, train_words *w) {
   int e = kh_estimator_from_name(w->estimator);
   if (e < 0) {
     const char *names[KH_EST_COUNT];
@@ -330,7 +326,7 @@ static int apply_estimator(kh_train_setup *s, train_words *w) {
 }
 
 /* Turns the words into the setup's options, checking each, and checks the files. */
-static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w) {
+static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w) {
   int rates = w->lr ? kh_parse_number_list(w->lr, s->train.lr, KH_MAX_LAYER_RATES, 0) : 1;
   if (rates > 0 && w->lr) s->train.lr_count = (size_t)rates;
   if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
@@ -365,9 +361,9 @@ static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w)
   if (!s->data) return kh_cli_usage("train", "--data is required");
   if (!s->arch == !s->netlist && !s->resume)
     return kh_cli_usage("train", "give either --arch or a NETLIST");
-  if (s->threads < 1 || s->threads > 1024)
+  if (w->threads < 1 || w->threads > 1024)
     return kh_cli_usage("train", "--threads must be 1..1024");
-  s->train.threads = (int)s->threads;
+  s->train.threads = (int)w->threads;
   if (s->resume) {
     const char *fixed = kh_option_given_outside(argc, argv, w->opts, w->nopts, resumable,
                                                 sizeof resumable / sizeof resumable[0]);
@@ -381,6 +377,7 @@ static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w)
                           "its trace recorded; only %s apply",
                           fixed, allowed);
     }
+    if (!w->epochs_given) s->epochs = 0; /* the trace's own */
   } else if (s->epochs < 1) {
     return kh_cli_usage("train", "--epochs must be >= 1");
   }
@@ -389,75 +386,93 @@ static int apply_words(int argc, char **argv, kh_train_setup *s, train_words *w)
       {"NETLIST", s->netlist, KH_FILE_INPUT},      {"--resume", s->resume, KH_FILE_INPUT},
       {"--trace", s->trace, KH_FILE_TRACE},        {"--save-test", s->save_test, KH_FILE_CSV},
       {"--save-net", s->save_net, KH_FILE_NETLIST}};
-  if (kh_cli_check_files("train", files, sizeof files / sizeof files[0], s->force))
+  if (kh_cli_check_files("train", files, sizeof files / sizeof files[0], w->force))
     return KH_EXIT_USAGE;
 
   return KH_EXIT_OK;
 }
 
-/* Trains: every process under mpirun sets up the same trainer, the first alone writes, and all
- * start from its state (a resumed run's checkpoint, whatever P it was written with). */
-static int run(kh_context *ctx, kh_train_setup *s, int flags, double *final_test_error) {
-  int distributed = flags & KH_TRAIN_DISTRIBUTED;
-  int first = !distributed || kh_cli_mpi_rank() == 0;
+/* The run's opening: under mpirun every process sets up the same run and the first alone
+ * writes; all then start from its state (a resumed run's checkpoint, whatever P it was written
+ * with). Sets *own to the status of this process's own part. */
+static kh_status open_run(kh_context *ctx, kh_run_options *s, int distributed, kh_run **r,
+                          kh_status *own) {
   int processes = distributed ? kh_cli_mpi_size() : 1;
-  s->writer = first, s->mpi_size = processes;
-  if (!first || (flags & KH_TRAIN_SILENT)) s->quiet = 1;
-  kh_status st = kh_train_setup_open(ctx, s), own = st;
+  s->writer = !distributed || kh_cli_mpi_rank() == 0, s->mpi_size = processes;
+  kh_status st = *own = kh_run_open(ctx, r, s);
   st = agree(ctx, st, distributed);
-  if (st == KH_OK && processes > 1 && !s->nothing_left) {
+  if (st == KH_OK && s->writer && kh_run_warning(*r))
+    fprintf(stderr, "kirchhoff train: warning: %s\n", kh_run_warning(*r));
+  if (st == KH_OK && processes > 1 && kh_run_trainer(*r)) {
     kh_partition part;
     kh_cli_mpi_partition(&part);
-    own = st = kh_trainer_set_partition(ctx, s->trainer, &part);
+    *own = st = kh_trainer_set_partition(ctx, kh_run_trainer(*r), &part);
     st = agree(ctx, st, distributed);
-    if (st == KH_OK) own = st = kh_cli_mpi_share_state(ctx, s->trainer);
+    if (st == KH_OK) *own = st = kh_cli_mpi_share_state(ctx, kh_run_trainer(*r));
   }
-  int tty = first && isatty(STDERR_FILENO);
-  double test_loss = NAN, test_error = NAN;
-  if (st == KH_OK && s->nothing_left) {
-    test_error = s->resumed_test_error;
-    if (first && !(flags & KH_TRAIN_SILENT))
-      printf("nothing left to train: %s holds %zu epochs (--epochs %zu); its last test accuracy: "
-             "%.2f %%\n",
-             s->resume, s->first_epoch - 1, s->epochs, 100 * (1 - test_error));
-  } else if (st == KH_OK && first && !s->quiet) {
-    kh_train_setup_describe_data(s, stdout);
+  return st;
+}
+
+/* One epoch: trained and tested, its trace row written whole (an interruption waits for it),
+ * then printed. */
+static kh_status epoch_of(kh_context *ctx, kh_run *r, const kh_run_options *s, int quiet,
+                          int distributed, kh_status *own, kh_run_epoch *e) {
+  size_t next, last;
+  kh_run_epochs(r, &next, &last, NULL);
+  int first = s->writer, tty = first && isatty(STDERR_FILENO);
+  char when[64];
+  snprintf(when, sizeof when, "in epoch %zu", next);
+  if (first) say_saved(s, next - 1, when);
+  epoch_line line = {next, last, -1};
+  if (tty && !quiet) {
+    show_epoch_progress(&line, 0, 1);
+    kh_trainer_set_progress(kh_run_trainer(r), show_epoch_progress, &line);
   }
-  if (st == KH_OK && first && !s->nothing_left) kh_cli_interrupt_arm();
-  for (size_t epoch = s->first_epoch; st == KH_OK && !s->nothing_left && epoch <= s->epochs;
-       epoch++) {
-    kh_epoch_report r;
-    char when[64];
-    snprintf(when, sizeof when, "in epoch %zu", epoch);
-    if (first) say_saved(s, epoch - 1, when);
-    epoch_line line = {epoch, s->epochs, -1};
-    if (tty && !s->quiet) {
-      show_epoch_progress(&line, 0, 1);
-      kh_trainer_set_progress(s->trainer, show_epoch_progress, &line);
-    }
-    double sent = kh_cli_mpi_bytes();
-    own = st = kh_trainer_epoch(ctx, s->trainer, &r);
-    kh_trainer_set_progress(s->trainer, NULL, NULL); /* line lives in this iteration only */
-    double t0 = now();
-    if (st == KH_OK)
-      own = st = kh_trainer_evaluate(ctx, s->trainer, s->test_set, &test_loss, &test_error);
-    double test_seconds = now() - t0;
-    if (first) kh_cli_interrupt_hold(1); /* the epoch's trace write finishes whole */
-    if (st == KH_OK) own = st = kh_train_setup_record(ctx, s, &r, test_loss, test_error);
-    snprintf(when, sizeof when, "after epoch %zu", epoch);
-    if (first) say_saved(s, st == KH_OK ? epoch : epoch - 1, when), kh_cli_interrupt_hold(0);
-    st = agree(ctx, st, distributed); /* a failed trace write stops every process */
-    if (st == KH_OK && !s->quiet)
-      progress(epoch, s->epochs, &r, test_loss, test_error, test_seconds, tty);
-    if (st == KH_OK && !s->quiet && processes > 1)
-      printf("          mpi: %d processes, %.3g MB reduced per process\n", processes,
-             (kh_cli_mpi_bytes() - sent) / 1e6);
+  double sent = kh_cli_mpi_bytes();
+  kh_status st = *own = kh_run_train_epoch(ctx, r, e);
+  kh_trainer_set_progress(kh_run_trainer(r), NULL, NULL); /* line lives in this call only */
+  if (first) kh_cli_interrupt_hold(1); /* the epoch's trace write finishes whole */
+  if (st == KH_OK) *own = st = kh_run_record(ctx, r, e);
+  snprintf(when, sizeof when, "after epoch %zu", next);
+  if (first) say_saved(s, st == KH_OK ? next : next - 1, when), kh_cli_interrupt_hold(0);
+  st = agree(ctx, st, distributed); /* a failed trace write stops every process */
+  if (st == KH_OK && !quiet)
+    progress(e->epoch, last, &e->report, e->test_loss, e->test_error, e->test_seconds, tty);
+  if (st == KH_OK && !quiet && distributed && kh_cli_mpi_size() > 1)
+    printf("          mpi: %d processes, %.3g MB reduced per process\n", kh_cli_mpi_size(),
+           (kh_cli_mpi_bytes() - sent) / 1e6);
+  return st;
+}
+
+/* Trains, printing as it goes (nothing when quiet or silent, and only the first process). */
+static int run(kh_context *ctx, kh_run_options *s, int quiet, int flags, double *final_error) {
+  int distributed = flags & KH_TRAIN_DISTRIBUTED, silent = flags & KH_TRAIN_SILENT;
+  kh_run *r = NULL;
+  kh_status own, st = open_run(ctx, s, distributed, &r, &own);
+  int first = s->writer;
+  if (!first || silent) quiet = 1;
+  size_t next = 1, last = 0;
+  double test_error = NAN;
+  if (st == KH_OK) kh_run_epochs(r, &next, &last, &test_error);
+  if (st == KH_OK && next > last && first && !silent)
+    printf("nothing left to train: %s holds %zu epochs, the run ends at %zu (--epochs N goes on "
+           "to N); its last test accuracy: %.2f %%\n",
+           s->resume, next - 1, last, 100 * (1 - test_error));
+  else if (st == KH_OK && !quiet)
+    kh_run_describe_data(r, stdout);
+  int training = st == KH_OK && next <= last;
+  if (training && first) kh_cli_interrupt_arm();
+  for (; st == KH_OK && next <= last; next++) {
+    kh_run_epoch e;
+    st = epoch_of(ctx, r, s, quiet, distributed, &own, &e);
+    test_error = e.test_error;
   }
-  if (first) kh_cli_interrupt_disarm();
-  if (st == KH_OK && first && !(flags & KH_TRAIN_SILENT) && !s->nothing_left)
+  if (training && first) kh_cli_interrupt_disarm();
+  if (st == KH_OK && training && first && !silent)
     printf("test accuracy: %.2f %% (%zu test samples, %s)\n", 100 * (1 - test_error),
-           kh_dataset_count(s->test_set), s->test_note);
-  if (final_test_error) *final_test_error = test_error;
+           kh_dataset_count(kh_run_test_set(r)), kh_run_test_source(r));
+  if (final_error) *final_error = test_error;
+  kh_run_free(r);
   /* each failure is reported once, by the process it happened in; a circuit the solver refuses
    * is the netlist's, or the trace's, or the network --arch generated */
   char generated[256];
@@ -466,15 +481,14 @@ static int run(kh_context *ctx, kh_train_setup *s, int flags, double *final_test
                           : s->netlist ? s->netlist
                                        : generated,
                           s->data, s->test, s->resume};
-  int rc = st == KH_OK             ? KH_EXIT_OK
-           : own != KH_OK || first ? kh_cli_report_in(ctx, st, inputs, 4)
-                                   : kh_status_exit_code(st);
-  return rc;
+  return st == KH_OK             ? KH_EXIT_OK
+         : own != KH_OK || first ? kh_cli_report_in(ctx, st, inputs, 4)
+                                 : kh_status_exit_code(st);
 }
 
 int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
-  kh_train_setup s;
-  kh_train_setup_init(&s);
+  kh_run_options s;
+  kh_run_options_init(&s);
   train_words w;
   int rc = read_words(argc, argv, &s, &w);
   if (rc == KH_EXIT_OK) rc = apply_words(argc, argv, &s, &w);
@@ -486,8 +500,7 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   s.command = command;
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
-  rc = run(ctx, &s, flags, final_test_error);
-  kh_train_setup_close(&s);
+  rc = run(ctx, &s, w.quiet, flags, final_test_error);
   kh_context_free(ctx);
   return rc;
 }

@@ -11,6 +11,7 @@
 #include "kirchhoff/model.h"
 #include "kirchhoff/netgen.h"
 #include "kirchhoff/netlist.h"
+#include "kirchhoff/run.h"
 #include "kirchhoff/solver.h"
 #include "kirchhoff/status.h"
 #include "kirchhoff/trace.h"
