@@ -1,6 +1,7 @@
-/* How a trainer runs its phases and updates (private to learning/): the trainer shuffles,
- * decays the rates, keeps the parameters and the device model, and calls one of these engines
- * for the rest, never asking which one it has.
+/* How a trainer runs its phases and updates (private to learning/): the trainer shuffles, cuts
+ * the epoch into minibatches, reports progress, decays the rates, keeps the parameters and the
+ * device model, and calls one of these engines for each minibatch's phases and update, never
+ * asking which one it has.
  *   kh_engine_sparse  (train.c): any circuit; each sample of a minibatch solved on one of the
  *                     worker models (OpenMP), gradients summed in sample order, one optimizer
  *                     step per minibatch;
@@ -22,12 +23,20 @@ typedef struct {
   kh_status (*set_params)(kh_context *ctx, void *impl, const double *theta);
   /* this process's share of every minibatch (data-parallel training) */
   kh_status (*set_partition)(kh_context *ctx, void *impl, const kh_partition *p);
-  /* One epoch over the samples order[0..n) of d, learning rates times lr_scale; theta gets the
-   * parameters after it; r its loss, error and solver counts (epoch and seconds: the trainer).
-   * progress (may be NULL) after every minibatch: samples done, n. */
-  kh_status (*epoch)(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *order,
-                     size_t n, double lr_scale, double *theta, kh_epoch_report *r,
-                     kh_progress_fn progress, void *user);
+  /* An epoch, as the trainer runs it: begin_epoch, then minibatch for each minibatch of the
+   * shuffled samples, then end_epoch (always, also after a failure, with its status). */
+  void (*begin_epoch)(void *impl);
+  /* Samples batch[0..count) of d, every process's (the engine takes its own share): the phases
+   * and the parameter update, learning rates times lr_scale, and the epoch's sums. next[0..
+   * next_count) is the minibatch after it (0: none), for an engine that prepares it during the
+   * update. */
+  kh_status (*minibatch)(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *batch,
+                         size_t count, const size_t *next, size_t next_count, double lr_scale);
+  /* The epoch's sums over its n samples into r (loss, error, solver counts; epoch and seconds
+   * are the trainer's), combined across processes, and the parameters after it into theta;
+   * `failed` is the first minibatch's failure (then nothing is combined, and it is returned). */
+  kh_status (*end_epoch)(kh_context *ctx, void *impl, kh_status failed, size_t n, double *theta,
+                         kh_epoch_report *r);
   /* Mean loss and error over d's free phases, every process's share combined. */
   kh_status (*evaluate)(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
                         double *error);

@@ -31,6 +31,11 @@ struct kh_layered_trainer {
   int product_ready; /* P holds the current batch's input product (from the last update) */
   kh_partition part; /* this process's share of each batch (rank 0 of 1: all of it) */
   unsigned char *pack, *packed; /* data parallel: this share's phase rows, and every share's */
+  /* the epoch in progress: its sums (loss, correct) and counts, and OpenBLAS's thread count to
+   * give back at its end */
+  long double loss, correct;
+  kh_epoch_report acc;
+  int blas_threads;
 };
 
 void kh_layered_trainer_free(kh_layered_trainer *lt) {
@@ -251,20 +256,8 @@ static int blas_serial(void) {
   return before;
 }
 
-static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r,
-                       kh_progress_fn progress, void *user);
 static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                           double *loss, double *error);
-
-kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                                   const size_t *order, size_t n, double lr_scale,
-                                   kh_epoch_report *r, kh_progress_fn progress, void *user) {
-  int threads = blas_serial();
-  kh_status st = epoch(ctx, lt, d, order, n, lr_scale, r, progress, user);
-  openblas_set_num_threads(threads);
-  return st;
-}
 
 kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                       double *loss, double *error) {
@@ -344,78 +337,101 @@ static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t coun
   return KH_OK;
 }
 
-static kh_status epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                       const size_t *order, size_t n, double lr_scale, kh_epoch_report *r,
-                       kh_progress_fn progress, void *user) {
+/* An epoch: OpenBLAS serial for its length, the free rows from 0 V, the sums zeroed. */
+static void layered_begin(void *impl) {
+  kh_layered_trainer *lt = impl;
   kh_layered *lay = lt->lay;
-  size_t B = lt->batch;
+  lt->blas_threads = blas_serial();
+  lt->product_ready = 0;
+  for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, lt->batch * lay->ld[l] * lay->real);
+  lt->loss = lt->correct = 0;
+  memset(&lt->acc, 0, sizeof lt->acc);
+}
+
+/* The free phase of this process's rows, then the nudged phases from it: +beta in [c, 2 c),
+ * -beta after it; every process's rows to every process (a failure anywhere stops them all). */
+static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                           const size_t *rows, size_t c, size_t count, int last) {
+  kh_layered *lay = lt->lay;
   kh_estimator est = lt->o.estimator;
   double beta = lt->o.beta;
-  long double loss = 0, correct = 0;
-  int parallel = lt->part.size > 1;
-  lt->product_ready = 0;
-  for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, B * lay->ld[l] * lay->real);
-  for (size_t start = 0; start < n; start += B) {
-    size_t count = n - start < B ? n - start : B, next_start = start + count;
-    size_t next = next_start < n ? (n - next_start < B ? n - next_start : B) : 0;
-    /* this process's rows of this batch and of the next (all of them in one process) */
-    size_t c, lo = share(lt, count, &c), nc, nlo = share(lt, next, &nc);
-    gather(lt, d, order + start + lo, c, lt->x);
-    set_targets(lt, d, order + start + lo, c);
-    double t0 = now();
-    KH_LAYERED_CALL(lay, drive, lay, c, lt->x, !lt->product_ready);
-    for (size_t i = 0; i < c; i++) lay->beta_row[i] = 0;
-    kh_status st = relax(ctx, lt, 0, c, &r->sweeps);
-    if (st == KH_OK) st = score(ctx, lt, d, order + start + lo, c, &loss, &correct);
-    if (st == KH_OK && next == 0) /* how far from equilibrium the epoch's phases end */
-      r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, c);
-    /* nudged phases from the free state: +beta in [c, 2 c), -beta after it */
-    size_t phases = est == KH_EST_CENTERED ? 2 : 1;
-    for (size_t ph = 0; st == KH_OK && ph < phases; ph++) {
-      KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * c, c);
-      nudge_rows(lt, (1 + ph) * c, c, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
-    }
-    if (st == KH_OK) st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
-    if (st == KH_OK) st = relax(ctx, lt, c, phases * c, &r->sweeps);
-    /* every process's phases to every process (and a failure anywhere stops them all) */
-    if (parallel) {
-      kh_status shared = share_rows(ctx, lt, count, phases, st != KH_OK);
-      if (st == KH_OK) st = shared;
-    }
-    if (st != KH_OK) return st;
-    r->solves += (1 + phases) * c;
-    double t1 = now();
-    r->phase_seconds += t1 - t0;
-    /* the whole next batch's input product, in every process: the update's fused loop is
-     * compiled for whole batches, and this keeps it the one-process update bit for bit */
-    if (next) {
-      gather(lt, d, order + next_start, next, lt->x_next);
-      KH_LAYERED_CALL(lay, inputs_t, lay, next, lt->x_next, lt->Ut);
-    }
-    /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b) */
-    size_t a = est == KH_EST_MINUS ? 0 : count, b = est == KH_EST_PLUS ? 0 : phases * count;
-    double spread = est == KH_EST_CENTERED ? 2 * beta : beta;
-    update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
-    /* this process's rows of the next batch: their input products, and the free phases'
-     * warm starts (the rows of the same places in this batch, as in one process) */
-    for (size_t l = 1; parallel && nc && l <= lay->depth; l++) {
-      size_t row = lay->ld[l] * lay->real;
-      memmove(lay->V[l], (unsigned char *)lay->V[l] + nlo * row, nc * row);
-      if (l == 1) memmove(lay->P, (unsigned char *)lay->P + nlo * row, nc * row);
-    }
-    r->update_seconds += now() - t1;
-    lt->product_ready = next > 0;
-    if (progress) progress(user, start + count, n);
+  kh_epoch_report *r = &lt->acc;
+  gather(lt, d, rows, c, lt->x);
+  set_targets(lt, d, rows, c);
+  KH_LAYERED_CALL(lay, drive, lay, c, lt->x, !lt->product_ready);
+  for (size_t i = 0; i < c; i++) lay->beta_row[i] = 0;
+  kh_status st = relax(ctx, lt, 0, c, &r->sweeps);
+  if (st == KH_OK) st = score(ctx, lt, d, rows, c, &lt->loss, &lt->correct);
+  if (st == KH_OK && last) /* how far from equilibrium the epoch's phases end */
+    r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, c);
+  size_t phases = est == KH_EST_CENTERED ? 2 : 1;
+  for (size_t ph = 0; st == KH_OK && ph < phases; ph++) {
+    KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * c, c);
+    nudge_rows(lt, (1 + ph) * c, c, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
   }
+  if (st == KH_OK) st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
+  if (st == KH_OK) st = relax(ctx, lt, c, phases * c, &r->sweeps);
+  if (lt->part.size > 1) {
+    kh_status shared = share_rows(ctx, lt, count, phases, st != KH_OK);
+    if (st == KH_OK) st = shared;
+  }
+  if (st == KH_OK) r->solves += (1 + phases) * c;
+  return st;
+}
+
+static kh_status layered_minibatch(kh_context *ctx, void *impl, const kh_dataset *d,
+                                   const size_t *batch, size_t count, const size_t *next_rows,
+                                   size_t next, double lr_scale) {
+  kh_layered_trainer *lt = impl;
+  kh_layered *lay = lt->lay;
+  kh_estimator est = lt->o.estimator;
+  double beta = lt->o.beta, t0 = now();
+  /* this process's rows of this batch and of the next (all of them in one process) */
+  size_t c, lo = share(lt, count, &c), nc, nlo = share(lt, next, &nc);
+  size_t phases = est == KH_EST_CENTERED ? 2 : 1;
+  kh_status st = phases_of(ctx, lt, d, batch + lo, c, count, next == 0);
+  if (st != KH_OK) return st;
+  double t1 = now();
+  lt->acc.phase_seconds += t1 - t0;
+  /* the whole next batch's input product, in every process: the update's fused loop is
+   * compiled for whole batches, and this keeps it the one-process update bit for bit */
+  if (next) {
+    gather(lt, d, next_rows, next, lt->x_next);
+    KH_LAYERED_CALL(lay, inputs_t, lay, next, lt->x_next, lt->Ut);
+  }
+  /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b) */
+  size_t a = est == KH_EST_MINUS ? 0 : count, b = est == KH_EST_PLUS ? 0 : phases * count;
+  double spread = est == KH_EST_CENTERED ? 2 * beta : beta;
+  update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
+  /* this process's rows of the next batch: their input products, and the free phases' warm
+   * starts (the rows of the same places in this batch, as in one process) */
+  for (size_t l = 1; lt->part.size > 1 && nc && l <= lay->depth; l++) {
+    size_t row = lay->ld[l] * lay->real;
+    memmove(lay->V[l], (unsigned char *)lay->V[l] + nlo * row, nc * row);
+    if (l == 1) memmove(lay->P, (unsigned char *)lay->P + nlo * row, nc * row);
+  }
+  lt->acc.update_seconds += now() - t1;
+  lt->product_ready = next > 0;
+  return KH_OK;
+}
+
+static kh_status layered_end(kh_context *ctx, void *impl, kh_status failed, size_t n, double *theta,
+                             kh_epoch_report *r) {
+  kh_layered_trainer *lt = impl;
+  kh_layered *lay = lt->lay;
+  openblas_set_num_threads(lt->blas_threads);
+  if (failed != KH_OK) return failed;
   /* the sums of W in their canonical order (the updates' blocked order differs in round-off):
    * a run resumed from this epoch's parameters starts from exactly this state */
   KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 1);
-  double sums[4] = {(double)loss, (double)correct, (double)r->sweeps, (double)r->solves};
+  *r = lt->acc;
+  double sums[4] = {(double)lt->loss, (double)lt->correct, (double)r->sweeps, (double)r->solves};
   kh_status st = kh_partition_combine(ctx, &lt->part, sums, 4, &r->max_relative_residual);
   if (st != KH_OK) return st;
   r->sweeps = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
   r->train_loss = sums[0] / (double)n;
   r->train_error = 1.0 - sums[1] / (double)n;
+  kh_layered_trainer_get_params(lt, theta);
   return KH_OK;
 }
 
@@ -457,14 +473,6 @@ static kh_status layered_set_partition(kh_context *ctx, void *impl, const kh_par
   return kh_layered_trainer_set_partition(ctx, impl, p);
 }
 
-static kh_status layered_epoch(kh_context *ctx, void *impl, const kh_dataset *d,
-                               const size_t *order, size_t n, double lr_scale, double *theta,
-                               kh_epoch_report *r, kh_progress_fn progress, void *user) {
-  kh_status st = kh_layered_trainer_epoch(ctx, impl, d, order, n, lr_scale, r, progress, user);
-  if (st == KH_OK) kh_layered_trainer_get_params(impl, theta);
-  return st;
-}
-
 static kh_status layered_evaluate(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
                                   double *error) {
   return kh_layered_trainer_evaluate(ctx, impl, d, loss, error);
@@ -478,6 +486,8 @@ const kh_engine_ops kh_engine_layered = {.name = "layered",
                                          .device_models = 0,
                                          .set_params = layered_set_params,
                                          .set_partition = layered_set_partition,
-                                         .epoch = layered_epoch,
+                                         .begin_epoch = layered_begin,
+                                         .minibatch = layered_minibatch,
+                                         .end_epoch = layered_end,
                                          .evaluate = layered_evaluate,
                                          .destroy = layered_destroy};

@@ -23,11 +23,6 @@ void kh_layered_trainer_get_params(const kh_layered_trainer *lt, double *theta);
  * the whole batch's update. */
 kh_status kh_layered_trainer_set_partition(kh_context *ctx, kh_layered_trainer *lt,
                                            const kh_partition *p);
-/* One epoch over the n samples order[0..n) of d, learning rates times lr_scale; progress (may be
- * NULL) after every minibatch. */
-kh_status kh_layered_trainer_epoch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
-                                   const size_t *order, size_t n, double lr_scale,
-                                   kh_epoch_report *r, kh_progress_fn progress, void *user);
 /* Free phases from 0 V, as many samples at once as the handle holds. */
 kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                       double *loss, double *error);

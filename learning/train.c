@@ -52,6 +52,9 @@ struct kh_trainer {
   kh_device_destroy device_destroy; /* frees device_state (kh_trainer_set_device) */
   kh_progress_fn progress;          /* after every minibatch (kh_trainer_set_progress) */
   void *progress_user;
+  /* the sparse engine's epoch sums: loss, correct, Newton iterations, solves, frozen samples;
+   * and the worst residual (a maximum) */
+  double sums[5], worst;
 };
 
 static double now(void) {
@@ -358,51 +361,74 @@ kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_part
   return st;
 }
 
-/* The sparse engine's epoch (impl: the trainer): minibatches of per-sample solves on the worker
- * models, every share's gradient summed in sample order and across processes, one optimizer
- * step per minibatch. */
-static kh_status sparse_epoch(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *order,
-                              size_t n, double lr_scale, double *theta, kh_epoch_report *r,
-                              kh_progress_fn progress, void *user) {
+/* The sparse engine (impl: the trainer): per-sample solves on the worker models, every share's
+ * gradient summed in sample order and across processes, one optimizer step per minibatch. Each
+ * epoch starts every worker cold. */
+static void sparse_begin(void *impl) {
   kh_trainer *t = impl;
-  (void)lr_scale, (void)theta; /* t->opt's own scale; the steps update t->theta in place */
-  size_t B = t->o.batch;
   cold_start(t);
-  /* the epoch's sums: loss, correct, Newton iterations, solves, frozen samples; then the
-   * worst residual (a maximum) */
-  double sums[5] = {0, 0, 0, 0, 0}, worst = 0;
-  for (size_t start = 0; start < n; start += B) {
-    size_t count = n - start < B ? n - start : B, lo, hi;
-    share(t, count, &lo, &hi);
-    kh_status st = sync_params(ctx, t, 0);
-    if (st == KH_OK && hi > lo) st = run_batch(ctx, t, d, order + start + lo, hi - lo, 1);
-    /* this share's gradient, summed in sample order, then across the shares */
-    double *g = t->grads;
-    if (st != KH_OK || hi == lo) memset(g, 0, t->params * sizeof *g);
-    for (size_t b = 1; st == KH_OK && b < hi - lo; b++)
-      for (size_t i = 0; i < t->params; i++) g[i] += g[b * t->params + i];
-    g[t->params] = st != KH_OK; /* every process learns of a failure and stops with it */
-    kh_status shared = t->part.size > 1 ? t->part.sum(t->part.state, g, t->params + 1) : KH_OK;
-    if (st != KH_OK) return st;
-    if (shared != KH_OK) return kh_fail(ctx, shared, "combining the gradient across processes");
-    if (g[t->params] != 0)
-      return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in the same minibatch");
-    for (size_t b = 0; b < hi - lo; b++) {
-      sums[0] += t->loss[b], sums[1] += t->correct[b], sums[2] += t->iterations[b];
-      sums[3] += t->phases[b], sums[4] += t->frozen[b];
-      if (t->residual[b] > worst) worst = t->residual[b];
-    }
-    for (size_t i = 0; i < t->params; i++) g[i] /= (double)count; /* the mean over the batch */
-    kh_optimizer_step(&t->opt, t->theta, g);
-    if (progress) progress(user, start + count, n);
+  memset(t->sums, 0, sizeof t->sums), t->worst = 0;
+}
+
+static kh_status sparse_minibatch(kh_context *ctx, void *impl, const kh_dataset *d,
+                                  const size_t *batch, size_t count, const size_t *next,
+                                  size_t next_count, double lr_scale) {
+  kh_trainer *t = impl;
+  (void)next, (void)next_count, (void)lr_scale; /* t->opt's own scale */
+  size_t lo, hi;
+  share(t, count, &lo, &hi);
+  kh_status st = sync_params(ctx, t, 0);
+  if (st == KH_OK && hi > lo) st = run_batch(ctx, t, d, batch + lo, hi - lo, 1);
+  /* this share's gradient, summed in sample order, then across the shares */
+  double *g = t->grads;
+  if (st != KH_OK || hi == lo) memset(g, 0, t->params * sizeof *g);
+  for (size_t b = 1; st == KH_OK && b < hi - lo; b++)
+    for (size_t i = 0; i < t->params; i++) g[i] += g[b * t->params + i];
+  g[t->params] = st != KH_OK; /* every process learns of a failure and stops with it */
+  kh_status shared = t->part.size > 1 ? t->part.sum(t->part.state, g, t->params + 1) : KH_OK;
+  if (st != KH_OK) return st;
+  if (shared != KH_OK) return kh_fail(ctx, shared, "combining the gradient across processes");
+  if (g[t->params] != 0)
+    return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in the same minibatch");
+  for (size_t b = 0; b < hi - lo; b++) {
+    t->sums[0] += t->loss[b], t->sums[1] += t->correct[b], t->sums[2] += t->iterations[b];
+    t->sums[3] += t->phases[b], t->sums[4] += t->frozen[b];
+    if (t->residual[b] > t->worst) t->worst = t->residual[b];
   }
-  kh_status st = kh_partition_combine(ctx, &t->part, sums, 5, &worst);
+  for (size_t i = 0; i < t->params; i++) g[i] /= (double)count; /* the mean over the batch */
+  kh_optimizer_step(&t->opt, t->theta, g);
+  return KH_OK;
+}
+
+static kh_status sparse_end(kh_context *ctx, void *impl, kh_status failed, size_t n, double *theta,
+                            kh_epoch_report *r) {
+  kh_trainer *t = impl;
+  (void)theta; /* the steps updated t->theta in place */
+  if (failed != KH_OK) return failed;
+  double *sums = t->sums;
+  kh_status st = kh_partition_combine(ctx, &t->part, sums, 5, &t->worst);
   if (st != KH_OK) return st;
   r->train_loss = sums[0] / (double)n;
   r->train_error = 1.0 - sums[1] / (double)n;
   r->newton_iterations = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
-  r->holomorphic_frozen = (unsigned long)sums[4], r->max_relative_residual = worst;
+  r->holomorphic_frozen = (unsigned long)sums[4], r->max_relative_residual = t->worst;
   return KH_OK;
+}
+
+/* The epoch's minibatches of order[0..n), through the engine. */
+static kh_status minibatches(kh_context *ctx, kh_trainer *t, size_t n, kh_epoch_report *r) {
+  const kh_engine_ops *e = t->engine;
+  size_t B = t->o.batch;
+  kh_status st = KH_OK;
+  e->begin_epoch(t->engine_state);
+  for (size_t start = 0; st == KH_OK && start < n; start += B) {
+    size_t count = n - start < B ? n - start : B, next = start + count;
+    size_t next_count = next < n ? (n - next < B ? n - next : B) : 0;
+    st = e->minibatch(ctx, t->engine_state, t->train, t->order + start, count, t->order + next,
+                      next_count, t->opt.lr_scale);
+    if (st == KH_OK && t->progress) t->progress(t->progress_user, start + count, n);
+  }
+  return e->end_epoch(ctx, t->engine_state, st, n, t->theta, r);
 }
 
 kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
@@ -415,8 +441,7 @@ kh_status kh_trainer_epoch(kh_context *ctx, kh_trainer *t, kh_epoch_report *r) {
     size_t j = (size_t)kh_rng_below(&t->rng, i + 1), tmp = t->order[i];
     t->order[i] = t->order[j], t->order[j] = tmp;
   }
-  kh_status st = t->engine->epoch(ctx, t->engine_state, t->train, t->order, n, t->opt.lr_scale,
-                                  t->theta, r, t->progress, t->progress_user);
+  kh_status st = minibatches(ctx, t, n, r);
   if (st != KH_OK) return st;
   if (kh_optimizer_scale_rates(&t->opt, t->o.lr_decay), sync_params(ctx, t, 0) != KH_OK)
     return kh_last_status(ctx);
@@ -475,7 +500,9 @@ const kh_engine_ops kh_engine_sparse = {.name = "sparse",
                                         .device_models = 1,
                                         .set_params = sparse_set_params,
                                         .set_partition = sparse_set_partition,
-                                        .epoch = sparse_epoch,
+                                        .begin_epoch = sparse_begin,
+                                        .minibatch = sparse_minibatch,
+                                        .end_epoch = sparse_end,
                                         .evaluate = sparse_evaluate,
                                         .destroy = NULL};
 
