@@ -9,7 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
-#include "sim/layered_impl.h"
+#include "sim/layered/layered_impl.h"
 
 #include <cblas.h>
 #include <math.h>

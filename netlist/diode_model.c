@@ -18,7 +18,7 @@ typedef struct {
 } param_row;
 
 static const param_row model_params[] = {
-    /* implemented at DC (sim/diode.c) */
+    /* implemented at DC (sim/circuit/diode.c) */
     {"level", "level", DC}, /* 1 or 3 (geometry from W and L); checked below */
     {"is", "is", DC},
     {"js", "is", DC},

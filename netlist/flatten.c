@@ -420,7 +420,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (!(rs >= 0) || !isfinite(rs))
     return kh_token_fail(p, line, &t[at], "model '%s': RS must be >= 0, got %g", model->name, rs);
   /* a heated diode keeps RS inside: its resistance follows the junction's temperature, and the
-   * power in it heats the junction (general Newton, sim/general.c) */
+   * power in it heats the junction (general Newton, sim/general/general.c) */
   if (rs == 0 || inst.has_thermal_node) return add_element(p, line, &t[0], s, e);
   /* valued by kh_finish_diodes, once .temp and .options are known */
   return diode_with_rs(p, line, &t[0], s, e, rs);

@@ -3,7 +3,7 @@
 #ifndef KH_SIM_BACKEND_H
 #define KH_SIM_BACKEND_H
 
-#include "circuit_impl.h"
+#include "circuit/circuit_impl.h"
 #include "kirchhoff/solver.h"
 
 typedef struct {

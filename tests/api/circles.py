@@ -2,7 +2,7 @@
 """No include or call circles between the files of one module (issue 24's rule), a header and
 its source counting as one file. A circle means two files can only be understood, and changed,
 together: kirchhoff breaks it by moving what both use into a file of its own (netlist/values.c,
-sim/sparse.c against sim/native.c, cli/report.c against cli/main.c).
+sim/native/sparse.c against sim/native/native.c, cli/report.c against cli/main.c).
 
 Includes are read from the sources; calls from the object files the build made (nm: the symbols
 a file needs that another file of its module defines).
@@ -59,20 +59,26 @@ def circles(edges):
 
 
 def include_edges(root, module):
+    """Edges between the module's files, subfolders included (sim/circuit/diode.c is
+    circuit/diode); an include resolves against the including file's folder, then the root."""
     edges = {}
     folder = os.path.join(root, module)
-    for name in sorted(os.listdir(folder)):
-        if not name.endswith((".c", ".h")):
-            continue
-        unit = os.path.splitext(name)[0]
-        with open(os.path.join(folder, name)) as f:
-            for inc in re.findall(r'^#include "([^"]+)"', f.read(), re.M):
-                target = os.path.normpath(os.path.join(module, inc))
-                if not os.path.isfile(os.path.join(root, target)):
-                    target = os.path.normpath(inc)
-                if target.split(os.sep)[0] != module or not os.path.isfile(os.path.join(root, target)):
+    for where, _, names in sorted(os.walk(folder)):
+        for name in sorted(names):
+            if not name.endswith((".c", ".h")):
+                continue
+            path = os.path.join(where, name)
+            unit = os.path.splitext(os.path.relpath(path, folder))[0]
+            with open(path) as f:
+                includes = re.findall(r'^#include "([^"]+)"', f.read(), re.M)
+            for inc in includes:
+                target = os.path.normpath(os.path.join(where, inc))
+                if not os.path.isfile(target):
+                    target = os.path.normpath(os.path.join(root, inc))
+                inside = os.path.relpath(target, folder)
+                if inside.startswith("..") or not os.path.isfile(target):
                     continue
-                other = os.path.splitext(os.path.basename(target))[0]
+                other = os.path.splitext(inside)[0]
                 if other != unit:
                     edges.setdefault(unit, set()).add(other)
     return edges

@@ -22,7 +22,7 @@ static double *general(const kh_netlist *nl, const double *guess, kh_solve_stats
 /* A current I into the diode: all the power, junction and RS, is I v(k), so the rise is
  * RTH0 I v(k); at T = 300.15 K + rise the junction carries I at v(k) - I RS(T) with ngspice's
  * saturation current IS (T/TNOM)^(XTI/N) exp((T/TNOM - 1) EG / (N Vt)). Both are checked at
- * general Newton's answer, written out here rather than taken from sim/diode.c. */
+ * general Newton's answer, written out here rather than taken from sim/circuit/diode.c. */
 Test(self_heating, closed_form_at_the_answer) {
   const double currents[] = {1e-3, 0.1, 2};
   for (int c = 0; c < 3; c++) {

@@ -1,10 +1,10 @@
-/* General Newton's state (sim/general.c), shared with the self-heating diode's stamps
- * (sim/general_heat.c). Private. */
+/* General Newton's state (sim/general/general.c), shared with the self-heating diode's stamps
+ * (sim/general/general_heat.c). Private. */
 #ifndef KH_SIM_GENERAL_IMPL_H
 #define KH_SIM_GENERAL_IMPL_H
 
 #include "core/alloc.h"
-#include "diode.h"
+#include "../circuit/diode.h"
 
 #include <klu.h>
 

@@ -6,7 +6,7 @@
  * arithmetic (docs/layered.md has the measurements). */
 #include "layered_impl.h"
 
-#include "circuit_impl.h"
+#include "../circuit/circuit_impl.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -3,8 +3,9 @@
  * an inner node, and the power of both, vd i + vrs^2 / rs, flows into tj, which RTH0 joins to
  * ground. Newton linearizes the three in the voltages and the rise. The rise's derivatives come
  * from central differences of the model evaluated at neighbouring temperatures, so that the
- * model's many temperature laws stay in one place (sim/diode.c); a derivative off by round-off
- * slows Newton, it cannot move the answer, which the certificate checks on the exact equations. */
+ * model's many temperature laws stay in one place (sim/circuit/diode.c); a derivative off by
+ * round-off slows Newton, it cannot move the answer, which the certificate checks on the exact
+ * equations. */
 #include "core/context.h"
 #include "general_impl.h"
 

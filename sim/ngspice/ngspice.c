@@ -2,7 +2,7 @@
  * the node voltages back by name. libngspice is opened with dlopen() on first use (so that
  * kirchhoff starts fast and runs where ngspice is absent) and, being one global, non-reentrant
  * simulator per process, is used under a lock: the only global state kirchhoff has. */
-#include "backend.h"
+#include "../backend.h"
 #include "kirchhoff/general.h"
 
 #include "core/alloc.h"

@@ -2,7 +2,7 @@
  * solves minibatches by exact block-coordinate descent (kernels in layered_kernels.h). */
 #include "layered_impl.h"
 
-#include "circuit_impl.h"
+#include "../circuit/circuit_impl.h"
 #include "core/alloc.h"
 #include "core/context.h"
 

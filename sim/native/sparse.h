@@ -3,7 +3,7 @@
 #ifndef KH_SIM_SPARSE_H
 #define KH_SIM_SPARSE_H
 
-#include "backend.h"
+#include "../backend.h"
 
 #include <cholmod.h>
 
