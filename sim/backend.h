@@ -27,10 +27,10 @@ typedef struct {
                              const double _Complex *beta, double _Complex *voltages,
                              const double *check, unsigned *complex_factorizations);
   kh_status (*nudge_radius)(kh_context *ctx, kh_circuit *c, void *impl, double *radius);
-  /* The oscillating nudge in time (solver.h: kh_solver_oscillate; targets already set). */
-  kh_status (*oscillate)(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,
-                         double amplitude, kh_oscillation_sample sample, void *user,
-                         kh_oscillation_stats *stats);
+  /* The transient analysis (solver.h: kh_solver_transient; targets already set). */
+  kh_status (*transient)(kh_context *ctx, kh_circuit *c, void *impl, const kh_transient_options *o,
+                         kh_forcing forcing, void *forcing_user, kh_oscillation_sample sample,
+                         void *user, kh_oscillation_stats *stats);
   void (*destroy)(void *impl);
   /* Largest relative KCL residual accepted from this backend (the native solver is held to
    * round-off; ngspice to its own convergence tolerances). */
@@ -43,6 +43,14 @@ typedef struct {
    * it it may be (native: exact by projection; ngspice: the steep exported model's gap). */
   double ideal_tolerance;
 } kh_solver_ops;
+
+/* The oscillating nudge's forcing (solver.c): amplitude cos(2 pi (j mod steps) / steps) at step
+ * j, steps per period; a backend that cannot integrate any forcing recognizes this one. */
+typedef struct {
+  double amplitude, period;
+  unsigned steps;
+} kh_oscillation_drive;
+double kh_oscillation_forcing(void *drive, unsigned step, double t);
 
 extern const kh_solver_ops kh_solver_ops_native;
 extern const kh_solver_ops kh_solver_ops_ngspice;

@@ -159,24 +159,44 @@ kh_status kh_oscillation_check(kh_context *ctx, const kh_oscillation *o) {
   return KH_OK;
 }
 
-kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
-                              double amplitude, const double *targets, kh_oscillation_sample sample,
-                              void *user, kh_oscillation_stats *stats) {
+kh_status kh_solver_transient(kh_context *ctx, kh_solver *s, const kh_transient_options *o,
+                              const double *targets, kh_forcing forcing, void *forcing_user,
+                              kh_oscillation_sample sample, void *user,
+                              kh_oscillation_stats *stats) {
   kh_oscillation_stats local = {0};
   if (!stats) stats = &local;
   *stats = (kh_oscillation_stats){0};
-  if (!s->ops->oscillate)
-    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no oscillating nudge", s->ops->name);
+  if (!s->ops->transient)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no transient analysis", s->ops->name);
+  if (!(o->step > 0) || !isfinite(o->step) || o->steps < 1 || o->skip >= o->steps ||
+      !(o->node_capacitance >= 0) || !isfinite(o->node_capacitance) || !forcing || !sample)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "a transient run needs a step > 0, steps >= 1 and more than it skips, a node "
+                   "capacitance >= 0, a forcing and a reader");
+  if (s->c->output_count == 0)
+    return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
+  kh_status st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets); /* targets only */
+  if (st != KH_OK) return st;
+  double t0 = now();
+  st = s->ops->transient(ctx, s->c, s->impl, o, forcing, forcing_user, sample, user, stats);
+  s->stats.factorizations += stats->factorizations;
+  s->stats.seconds = now() - t0;
+  return st;
+}
+
+kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_oscillation *o,
+                              double amplitude, const double *targets, kh_oscillation_sample sample,
+                              void *user, kh_oscillation_stats *stats) {
   if (!isfinite(amplitude) || !(amplitude >= 0))
     return kh_fail(ctx, KH_ERR_USAGE, "the oscillation's amplitude must be finite and >= 0");
   kh_status st = kh_oscillation_check(ctx, o);
   if (st != KH_OK) return st;
-  if (s->c->output_count == 0)
-    return kh_fail(ctx, KH_ERR_USAGE, "cannot nudge a circuit without .output read-outs");
-  if ((st = kh_circuit_set_nudge(ctx, s->c, 0.0, targets)) != KH_OK) return st; /* targets only */
-  double t0 = now();
-  st = s->ops->oscillate(ctx, s->c, s->impl, o, amplitude, sample, user, stats);
-  s->stats.factorizations += stats->factorizations;
-  s->stats.seconds = now() - t0;
-  return st;
+  kh_transient_options t = {.step = o->period / o->steps,
+                            .steps = (o->settle + o->periods) * o->steps,
+                            .skip = o->settle * o->steps,
+                            .node_capacitance = o->node_capacitance,
+                            .keep_clamps = o->keep_clamps};
+  kh_oscillation_drive drive = {amplitude, o->period, o->steps};
+  return kh_solver_transient(ctx, s, &t, targets, kh_oscillation_forcing, &drive, sample, user,
+                             stats);
 }

@@ -124,6 +124,26 @@ KH_API kh_status kh_solver_oscillate(kh_context *ctx, kh_solver *s, const kh_osc
                                      double amplitude, const double *targets,
                                      kh_oscillation_sample sample, void *user,
                                      kh_oscillation_stats *stats);
+/* A transient analysis of its own: from the free equilibrium of the last solve, the circuit's
+ * dynamics  C dv/dt = -(grad E(v) + beta(t) grad_v 1/2 |outputs - targets|^2)  in `steps` equal
+ * steps of `step` seconds, with C as for the oscillation (the capacitors plus node_capacitance)
+ * and beta(t), a conductance to each target, set by a forcing callback at every step j (time
+ * t = j step). The first `skip` steps are not sampled; the others' node voltages go to `sample`
+ * at times (j - skip) step. The oscillating nudge is one such forcing (kh_solver_oscillate). The
+ * native backend integrates any forcing as it integrates the oscillation (BDF2, one factorization,
+ * Woodbury); the ngspice backend runs the oscillation only (a SIN source), and refuses others. */
+typedef double (*kh_forcing)(void *user, unsigned step, double t);
+typedef struct {
+  double step;             /* seconds (> 0) */
+  unsigned steps;          /* steps integrated (>= 1) */
+  unsigned skip;           /* the first steps, not sampled (< steps) */
+  double node_capacitance; /* farads from every free node to ground, added to the C elements */
+  int keep_clamps;         /* as kh_oscillation's */
+} kh_transient_options;
+KH_API kh_status kh_solver_transient(kh_context *ctx, kh_solver *s, const kh_transient_options *o,
+                                     const double *targets, kh_forcing forcing, void *forcing_user,
+                                     kh_oscillation_sample sample, void *user,
+                                     kh_oscillation_stats *stats);
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL

@@ -2,7 +2,7 @@
  * ordering) happens once per circuit; a new conductance vector costs one numeric factorization,
  * new source values only a solve. This file is the backend's table (kh_solver_ops_native):
  * linear circuits are solved here, diodes by newton.c, nudges by nudge.c, the oscillating nudge
- * by oscillation.c. */
+ * by transient.c. */
 #include "sparse.h"
 
 #include "core/alloc.h"
@@ -209,10 +209,10 @@ static kh_status nudge_radius(kh_context *ctx, kh_circuit *c, void *impl, double
   return kh_nudge_radius(ctx, c, impl, radius);
 }
 
-static kh_status oscillate(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,
-                           double amplitude, kh_oscillation_sample sample, void *user,
-                           kh_oscillation_stats *stats) {
-  return kh_transient_run(ctx, c, impl, o, amplitude, sample, user, stats);
+static kh_status transient(kh_context *ctx, kh_circuit *c, void *impl,
+                           const kh_transient_options *o, kh_forcing forcing, void *forcing_user,
+                           kh_oscillation_sample sample, void *user, kh_oscillation_stats *stats) {
+  return kh_transient_run(ctx, c, impl, o, forcing, forcing_user, sample, user, stats);
 }
 
 const kh_solver_ops kh_solver_ops_native = {.name = "native",
@@ -223,7 +223,7 @@ const kh_solver_ops kh_solver_ops_native = {.name = "native",
                                             .set_warm = set_warm,
                                             .nudge_complex = nudge_complex,
                                             .nudge_radius = nudge_radius,
-                                            .oscillate = oscillate,
+                                            .transient = transient,
                                             .destroy = destroy,
                                             .max_relative_residual = 1e-10,
                                             .ideal_tolerance = 1e-12};

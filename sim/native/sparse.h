@@ -26,7 +26,7 @@ typedef struct {
   int free_valid, z_valid, radius_valid;
   double radius;                  /* kh_nudge_radius's answer for this free solution */
   unsigned free_version;          /* c->param_version at the free solve */
-  struct kh_transient *transient; /* oscillation.c: its matrix pattern and symbolic factor */
+  struct kh_transient *transient; /* transient.c: its matrix pattern and symbolic factor */
   /* lagged.c: L holds some numeric factor (a preconditioner), and it is not the factor of the
    * last Newton iterate's Hessian (a CG step was taken with it); CG's workspace */
   int has_numeric, stale;
@@ -78,12 +78,12 @@ int kh_dense_solve_complex(double _Complex *a, double _Complex *w, size_t m);
 int kh_newton_gradient(const kh_circuit *c, const double *x, double *grad);
 void kh_newton_fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x);
 
-/* oscillation.c: the oscillating nudge in time from the free solution (solver.h), and its
- * cached state (released with the solver). */
+/* transient.c: the transient analysis from the free solution (solver.h: the oscillating
+ * nudge and any other forcing), and its cached state (released with the solver). */
 struct kh_transient;
-kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const kh_oscillation *o,
-                           double amplitude, kh_oscillation_sample sample, void *user,
-                           kh_oscillation_stats *stats);
+kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s,
+                           const kh_transient_options *o, kh_forcing forcing, void *forcing_user,
+                           kh_oscillation_sample sample, void *user, kh_oscillation_stats *stats);
 void kh_transient_release(struct kh_transient *t, cholmod_common *cm);
 
 /* lagged.c: the Newton step A step = step (in place) by CG preconditioned with whatever factor L

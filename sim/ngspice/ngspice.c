@@ -357,12 +357,22 @@ static kh_status run_tran(kh_context *ctx, const kh_circuit *c, const kh_oscilla
   return st;
 }
 
-static kh_status oscillate(kh_context *ctx, kh_circuit *c, void *impl, const kh_oscillation *o,
-                           double amplitude, kh_oscillation_sample sample, void *user,
-                           kh_oscillation_stats *stats) {
+/* The oscillating nudge only: ngspice's SIN source is that forcing; others would need their
+ * own source cards. */
+static kh_status transient(kh_context *ctx, kh_circuit *c, void *impl,
+                           const kh_transient_options *t, kh_forcing forcing, void *forcing_user,
+                           kh_oscillation_sample sample, void *user, kh_oscillation_stats *stats) {
   (void)impl;
+  if (forcing != kh_oscillation_forcing)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the ngspice backend runs the oscillating nudge only (a SIN source); another "
+                   "forcing needs the native backend");
+  const kh_oscillation_drive *d = forcing_user;
+  kh_oscillation o = {d->period,           (t->steps - t->skip) / d->steps,
+                      t->skip / d->steps,  d->steps,
+                      t->node_capacitance, t->keep_clamps};
   pthread_mutex_lock(&ng_lock);
-  kh_status st = run_tran(ctx, c, o, amplitude, sample, user, stats);
+  kh_status st = run_tran(ctx, c, &o, d->amplitude, sample, user, stats);
   pthread_mutex_unlock(&ng_lock);
   return st;
 }
@@ -397,7 +407,7 @@ static void destroy(void *impl) {
 const kh_solver_ops kh_solver_ops_ngspice = {.name = "ngspice",
                                              .prepare = prepare,
                                              .solve = solve,
-                                             .oscillate = oscillate,
+                                             .transient = transient,
                                              .destroy = destroy,
                                              .max_relative_residual = 1e-3,
                                              .absolute_residual = 1e-12,

@@ -1,4 +1,5 @@
-/* The oscillating nudge in time (kh_solver_oscillate): BDF2's order, rest without a nudge,
+/* The transient analysis (kh_solver_transient) and the oscillating nudge it runs
+ * (kh_solver_oscillate): BDF2's order, rest without a nudge, a forcing of the caller's,
  * agreement with ngspice's .tran of the same circuit (a SIN oscillator and B multipliers),
  * and what it refuses. */
 #include "../support/support.h"
@@ -157,5 +158,64 @@ Test(oscillation, refuses_what_it_cannot_run) {
                KH_ERR_USAGE);
   cr_expect(strstr(kh_last_error(rig.ctx), "amplifiers"), "%s", kh_last_error(rig.ctx));
   free(v);
+  kh_test_rig_close(&rig);
+}
+
+/* The transient analysis with a forcing of the caller's: a step of b0 at t = 0+ on an RC node
+ * at rest at 1 V, target 0 V, relaxes to G / (G + b0) with time constant C / (G + b0). The
+ * forcing jumps where the history (at rest) is smooth, so BDF2 starts half a step late: its error
+ * is that lag, first order in the step (halving the step halves it), under 0.6 (1 - v_inf) h /
+ * tau. ngspice runs the oscillation only. */
+static double step_forcing(void *user, unsigned step, double t) {
+  (void)step, (void)t;
+  return *(const double *)user;
+}
+
+typedef struct {
+  double worst, g, b0, tau, skipped; /* skipped: the seconds before the first sample */
+} closed_form;
+
+static int compare(void *user, double t, const double *voltages) {
+  closed_form *f = user;
+  double inf = f->g / (f->g + f->b0), want = inf + (1 - inf) * exp(-(t + f->skipped) / f->tau);
+  f->worst = fmax(f->worst, fabs(voltages[2] - want));
+  return 0;
+}
+
+/* The worst difference from the closed form with `per_tau` steps per time constant. */
+static double run_step(kh_test_rig *rig, double per_tau) {
+  double b0 = 2e-3, target = 0;
+  closed_form f = {0, 1e-3, b0, 1e-6 / (1e-3 + b0), 0};
+  kh_transient_options o = {.step = f.tau / per_tau, .steps = (unsigned)(5 * per_tau), .skip = 10};
+  f.skipped = o.skip * o.step;
+  kh_oscillation_stats os;
+  cr_assert_eq(
+      kh_solver_transient(rig->ctx, rig->s, &o, &target, step_forcing, &b0, compare, &f, &os),
+      KH_OK, "%s", kh_last_error(rig->ctx));
+  cr_expect_eq(os.steps, o.steps);
+  double inf = f.g / (f.g + b0);
+  cr_expect(f.worst <= 0.6 * (1 - inf) / per_tau, "%g steps per tau: worst %.3g V", per_tau,
+            f.worst);
+  return f.worst;
+}
+
+Test(oscillation, a_transient_run_with_its_own_forcing) {
+  const char *rc = "rc\nv1 in 0 1\nr1 in out 1k\nc1 out 0 1u\n.output v(out)\n";
+  kh_test_rig rig;
+  kh_test_rig_open(&rig, rc, "native");
+  double v[3], target = 0, b0 = 2e-3;
+  kh_solve_stats stats;
+  cr_assert_eq(kh_solver_solve(rig.ctx, rig.s, v, &stats), KH_OK, "%s", kh_last_error(rig.ctx));
+  double coarse = run_step(&rig, 1000), fine = run_step(&rig, 2000);
+  cr_expect(coarse / fine > 1.8 && coarse / fine < 2.2, "errors %.3g and %.3g", coarse, fine);
+  kh_test_rig_close(&rig);
+  kh_test_rig_open(&rig, rc, "ngspice");
+  cr_assert_eq(kh_solver_solve(rig.ctx, rig.s, v, &stats), KH_OK, "%s", kh_last_error(rig.ctx));
+  kh_transient_options o = {.step = 1e-7, .steps = 10};
+  closed_form f = {0};
+  cr_expect_eq(
+      kh_solver_transient(rig.ctx, rig.s, &o, &target, step_forcing, &b0, compare, &f, NULL),
+      KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(rig.ctx), "oscillating nudge only"), "%s", kh_last_error(rig.ctx));
   kh_test_rig_close(&rig);
 }

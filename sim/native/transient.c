@@ -1,6 +1,7 @@
-/* The oscillating nudge in time (solver.h: kh_solver_oscillate). From the free equilibrium x0,
+/* The transient analysis (solver.h: kh_solver_transient; the oscillating nudge is its forcing
+ * b(t) = amplitude cos(2 pi t / T), kh_solver_oscillate). From the free equilibrium x0,
  * integrate
- *   C x' = -(grad E(x) + b(t) P (P^T x - y)),   b(t) = amplitude cos(2 pi t / T),
+ *   C x' = -(grad E(x) + b(t) P (P^T x - y)),   b(t) from the forcing at each step,
  * C the capacitance matrix (capacitors stamped like conductances, plus a capacitance to ground at
  * every free node), with BDF2 at a constant step h:
  *   C (3 x_{n+1} - 4 x_n + x_{n-1}) / (2h) + grad E(x_{n+1}) + b_{n+1} P (P^T x_{n+1} - y) = 0.
@@ -140,7 +141,7 @@ typedef struct {
   const kh_circuit *c;
   kh_sparse *s;
   struct kh_transient *t;
-  const kh_oscillation *o;
+  const kh_transient_options *o;
   size_t n, m;
   double alpha; /* 3 / (2h) */
   double *z;    /* K^-1 P, m columns */
@@ -311,7 +312,7 @@ static kh_status check_clamps(kh_context *ctx, const run_state *r, double t) {
     if (bad)
       return kh_fail(ctx, KH_ERR_NUMERIC,
                      "an ideal diode changes state %.3g s into the oscillation: the oscillating "
-                     "nudge needs the free phase's clamps to hold (a smaller amplitude)",
+                     "nudge needs the free phase's clamps to hold (a smaller forcing)",
                      t);
   }
   return KH_OK;
@@ -352,7 +353,7 @@ static kh_status step(kh_context *ctx, run_state *r, double t, double b,
     if (it == MAX_CHORD || !isfinite(big))
       return kh_fail(ctx, KH_ERR_NUMERIC,
                      "the oscillation's step at t = %.3g s did not converge: the nudge drives "
-                     "the diodes too hard (a smaller amplitude, or more steps per period)",
+                     "the diodes too hard (a smaller forcing, or a smaller step)",
                      t);
     last = big;
   }
@@ -371,19 +372,19 @@ static kh_status check_request(kh_context *ctx, const kh_circuit *c, const kh_sp
   return KH_OK;
 }
 
-kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const kh_oscillation *o,
-                           double amplitude, kh_oscillation_sample sample, void *user,
-                           kh_oscillation_stats *stats) {
+kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s,
+                           const kh_transient_options *o, kh_forcing forcing, void *forcing_user,
+                           kh_oscillation_sample sample, void *user, kh_oscillation_stats *stats) {
   kh_status st = check_request(ctx, c, s);
   if (st != KH_OK) return st;
   size_t n = c->unknowns, m = c->output_count, nodes = c->node_count;
-  double h = o->period / o->steps;
+  double h = o->step;
   run_state r = {.c = c, .s = s, .o = o, .n = n, .m = m, .alpha = 1.5 / h};
   double *buf = kh_malloc((n * m + m * m + 7 * n + nodes + 1) * sizeof *buf);
   r.dense = kh_malloc((m * m + m + 1) * sizeof *r.dense);
   if (!buf || !r.dense) {
     kh_free(buf), kh_free(r.dense);
-    return kh_fail_nomem(ctx, "running the oscillation");
+    return kh_fail_nomem(ctx, "running the transient analysis");
   }
   r.z = buf, r.pz = r.z + n * m, r.x = r.pz + m * m, r.x_now = r.x + n, r.x_before = r.x_now + n;
   r.r = r.x_before + n, r.y = r.r + n, r.v = r.y + n;
@@ -403,18 +404,17 @@ kh_status kh_transient_run(kh_context *ctx, kh_circuit *c, kh_sparse *s, const k
   c->beta = 0; /* grad E without the static nudge; the oscillating one is added here */
   if (st == KH_OK && n) st = factor_k(ctx, &r, r.x_now, stats);
   if (st == KH_OK && n) st = make_z(ctx, &r);
-  unsigned total = (o->settle + o->periods) * o->steps;
-  for (unsigned j = 1; st == KH_OK && j <= total; j++) {
-    double t = j * h, b = amplitude * cos(2 * M_PI * (double)(j % o->steps) / o->steps);
+  for (unsigned j = 1; st == KH_OK && j <= o->steps; j++) {
+    double t = j * h, b = forcing(forcing_user, j, t);
     if (n) st = step(ctx, &r, t, b, stats);
     if (st != KH_OK) break;
     stats->steps++;
     memcpy(r.x_before, r.x_now, n * sizeof *r.x);
     memcpy(r.x_now, r.x, n * sizeof *r.x);
-    if (j <= o->settle * o->steps) continue;
+    if (j <= o->skip) continue;
     kh_circuit_expand(c, r.x_now, voltages);
-    if (sample(user, (j - o->settle * o->steps) * h, voltages))
-      st = kh_fail(ctx, KH_ERR_USAGE, "the oscillation was stopped by its reader");
+    if (sample(user, (j - o->skip) * h, voltages))
+      st = kh_fail(ctx, KH_ERR_USAGE, "the transient run was stopped by its reader");
   }
   c->beta = saved_beta;
   kh_free(buf), kh_free(r.dense);
