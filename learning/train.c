@@ -361,6 +361,19 @@ kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_part
   return st;
 }
 
+kh_status kh_trainer_set_engine(kh_context *ctx, kh_trainer *t, const kh_engine_ops *ops,
+                                void *impl) {
+  if (!ops || !ops->name || !ops->set_params || !ops->set_partition || !ops->begin_epoch ||
+      !ops->minibatch || !ops->end_epoch || !ops->evaluate)
+    return kh_fail(ctx, KH_ERR_USAGE, "an engine needs a name and every operation but destroy");
+  kh_status st = ops->set_params(ctx, impl, t->theta);
+  if (st == KH_OK) st = ops->set_partition(ctx, impl, &t->part);
+  if (st != KH_OK) return st;
+  if (t->engine->destroy) t->engine->destroy(t->engine_state);
+  t->engine = ops, t->engine_state = impl;
+  return KH_OK;
+}
+
 /* The sparse engine (impl: the trainer): per-sample solves on the worker models, every share's
  * gradient summed in sample order and across processes, one optimizer step per minibatch. Each
  * epoch starts every worker cold. */

@@ -153,6 +153,44 @@ typedef struct {
   void *state;
 } kh_partition;
 KH_API kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p);
+/* How a trainer runs each minibatch's phases and its update: an engine. The trainer shuffles,
+ * cuts the epoch into minibatches, reports progress, decays the learning rates and keeps the
+ * parameters, the device model and the checkpoints; kirchhoff's own engines are the sparse one
+ * (each sample solved on a worker model) and the layered one (whole minibatches at once). A
+ * program adds its own with kh_trainer_set_engine; impl is its state. */
+typedef struct {
+  const char *name;
+  /* 1 when the phases can run on a device model's conductances (kh_trainer_set_device) */
+  int device_models;
+  /* the parameters the next epoch or evaluation starts from */
+  kh_status (*set_params)(kh_context *ctx, void *impl, const double *theta);
+  /* this process's share of every minibatch (data-parallel training) */
+  kh_status (*set_partition)(kh_context *ctx, void *impl, const kh_partition *p);
+  /* An epoch, as the trainer runs it: begin_epoch, then minibatch for each minibatch of the
+   * shuffled samples, then end_epoch (always, also after a failure, with its status). */
+  void (*begin_epoch)(void *impl);
+  /* Samples batch[0..count) of d, every process's (the engine takes its own share): the phases
+   * and the parameter update, learning rates times lr_scale, and the epoch's sums. next[0..
+   * next_count) is the minibatch after it (0: none), for an engine that prepares it during the
+   * update. */
+  kh_status (*minibatch)(kh_context *ctx, void *impl, const kh_dataset *d, const size_t *batch,
+                         size_t count, const size_t *next, size_t next_count, double lr_scale);
+  /* The epoch's sums over its n samples into r (loss, error, solver counts; epoch and seconds
+   * are the trainer's), combined across processes, and the parameters after it into theta;
+   * `failed` is the first minibatch's failure (then nothing is combined, and it is returned). */
+  kh_status (*end_epoch)(kh_context *ctx, void *impl, kh_status failed, size_t n, double *theta,
+                         kh_epoch_report *r);
+  /* Mean loss and error over d's free phases, every process's share combined. */
+  kh_status (*evaluate)(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
+                        double *error);
+  void (*destroy)(void *impl); /* may be NULL */
+} kh_engine_ops;
+/* Hands the trainer's minibatches to `ops` from the next epoch on: the engine first gets the
+ * present parameters and partition (set_params, set_partition), then every epoch and evaluation.
+ * The trainer frees the engine it replaces (its destroy), and this one when it is freed or
+ * replaced. On failure nothing changes and the caller keeps impl. */
+KH_API kh_status kh_trainer_set_engine(kh_context *ctx, kh_trainer *t, const kh_engine_ops *ops,
+                                       void *impl);
 /* Whether d fits the network: its features are the inputs, its classes at most the outputs
  * (an error naming d otherwise). Evaluation checks this too; callers check before writing. */
 KH_API kh_status kh_trainer_check_data(kh_context *ctx, const kh_trainer *t, const kh_dataset *d);
