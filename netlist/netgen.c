@@ -15,6 +15,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+void kh_netgen_options_init(kh_netgen_options *o) {
+  *o = (kh_netgen_options)KH_NETGEN_OPTIONS_INIT;
+}
+
 kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch) {
   const char *p = arch;
   o->layer_count = 0;

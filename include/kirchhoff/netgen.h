@@ -32,8 +32,25 @@ typedef struct {
   uint64_t seed;
 } kh_netgen_options;
 #define KH_NETGEN_OPTIONS_VERSION 1
+/* The options that are one value each, with their defaults (field, default): the one place a
+ * default is written; KH_NETGEN_OPTIONS_INIT and kh_netgen_options_init() come from it. */
+#define KH_NETGEN_OPTIONS_TABLE(X)                                                                 \
+  X(input_gain, 1.0)                                                                               \
+  X(init_scale, 1.0)                                                                               \
+  X(init_low, 0.0)                                                                                 \
+  X(init_high, 0.0)                                                                                \
+  X(gmin, 1e-9)                                                                                    \
+  X(gmax, INFINITY)                                                                                \
+  X(bias_voltage, 0.0)                                                                             \
+  X(wire_resistance, 0.0)                                                                          \
+  X(clamp_pairs, 0)                                                                                \
+  X(differential_outputs, 0)                                                                       \
+  X(seed, 1)
+#define KH_NETGEN_OPTION_DEFAULT(field, value) .field = value,
 #define KH_NETGEN_OPTIONS_INIT                                                                     \
-  { KH_NETGEN_OPTIONS_VERSION, {0}, 0, 1.0, 1.0, 0.0, 0.0, 1e-9, INFINITY, 0.0, 0.0, 0, 0, {0}, 1 }
+  { .version = KH_NETGEN_OPTIONS_VERSION, KH_NETGEN_OPTIONS_TABLE(KH_NETGEN_OPTION_DEFAULT) }
+/* The defaults, for code that cannot use the macro. */
+KH_API void kh_netgen_options_init(kh_netgen_options *o);
 /* Parses "784-100-10" into o->layers. */
 KH_API kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch);
 /* Writes the network as a netlist (parseable by kirchhoff and by ngspice). */

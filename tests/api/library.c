@@ -338,3 +338,18 @@ Test(library, general_newton_checks_the_ideal_diodes_it_was_given) {
   kh_netlist_free(nl);
   kh_context_free(ctx);
 }
+
+/* The network-generation options' defaults come from one table: the macro and the function agree,
+ * and the values are the documented ones. */
+Test(library, netgen_defaults_come_from_their_table) {
+  kh_netgen_options a = KH_NETGEN_OPTIONS_INIT, b;
+  memset(&b, 0xff, sizeof b);
+  kh_netgen_options_init(&b);
+#define SAME(field, value)                                                                         \
+  cr_expect(memcmp(&a.field, &b.field, sizeof a.field) == 0, "%s differs", #field);
+  KH_NETGEN_OPTIONS_TABLE(SAME)
+#undef SAME
+  cr_expect(a.version == b.version && a.layer_count == b.layer_count);
+  cr_expect(a.version == KH_NETGEN_OPTIONS_VERSION && a.input_gain == 1.0 && a.init_scale == 1.0);
+  cr_expect(a.gmin == 1e-9 && isinf(a.gmax) && a.seed == 1 && a.layer_count == 0);
+}
