@@ -114,8 +114,9 @@ KH_API void kh_model_set_beta_relative(kh_model *m, int relative);
  * taken, as lock-in amplifiers would. The estimate is (c_1 - 3 c_3 + 5 c_5 - ..) / |beta|: in
  * the adiabatic limit (T much longer than the circuit's time constants) dE/dtheta follows
  * F(|beta| cos wt), F(b cos s) = sum c_n T_n(cos s) (Chebyshev), and F'(0) = sum n (-1)^((n-1)/2)
- * c_n over odd n, so H harmonics leave an error O(|beta|^(2H+1)); H = 1, the first harmonic
- * alone, is biased O(|beta|^2) like the centered estimator. backend: "native" (default) or
+ * c_n over odd n; the first dropped coefficient, c_(2H+1), is O(|beta|^(2H+1)) and is divided by
+ * |beta|, so H harmonics leave an error O(|beta|^(2H)); H = 1, the first harmonic alone, is
+ * biased O(|beta|^2) like the centered estimator. backend: "native" (default) or
  * "ngspice" (the same oscillation in ngspice's .tran, for checking). Read noise applies to every
  * measured step. */
 KH_API kh_status kh_model_set_oscillation(kh_context *ctx, kh_model *m, const kh_oscillation *o,

@@ -49,7 +49,8 @@ Test(oscillating, chebyshev_converges_to_the_exact_gradient_as_the_period_grows)
   kh_test_gradient_close(&f);
 }
 
-/* Adiabatic (T = 10^5 tau): the bias is the Chebyshev series' truncation, O(beta^(2H+1)). */
+/* Adiabatic (T = 10^5 tau): the bias is the Chebyshev series' truncation, the dropped
+ * c_(2H+1) = O(beta^(2H+1)) divided by beta: O(beta^(2H)). */
 Test(oscillating, harmonics_remove_the_bias) {
   kh_test_gradient_fixture f;
   kh_test_gradient_open(&f, shockley(12));
