@@ -6,6 +6,7 @@
 #include "names.h"
 #include "processes.h"
 #include "options.h"
+#include "train_rows.h"
 #include "learning_options.h"
 
 #include <math.h>
@@ -220,7 +221,8 @@ typedef struct {
   size_t points, sweeps, bits;
   int beta_given;
   kh_cli_oscillation osc;
-  kh_opt opts[64];
+  kh_opt opts[96];
+  char flags[KH_CLI_TRAIN_ROWS][KH_CLI_FLAG_LEN]; /* the generated rows' names */
   size_t nopts;
   size_t threads;
   int epochs_given, quiet, force;
@@ -248,20 +250,15 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--backend", KH_OPT_STRING, &w->backend, NULL},
       {"--precision", KH_OPT_STRING, &w->precision, NULL},
       {"--sweeps", KH_OPT_SIZE, &w->sweeps, NULL},
-      {"--layered-tol", KH_OPT_DOUBLE, &s->train.layered_tol, NULL},
       {"--preset", KH_OPT_STRING, &w->preset, NULL},
       {"--init-scale", KH_OPT_DOUBLE, &s->net.init_scale, NULL},
       {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
       {"--save-net", KH_OPT_STRING, &s->save_net, NULL},
       {"--save-test", KH_OPT_STRING, &s->save_test, NULL},
       {"--epochs", KH_OPT_SIZE, &s->epochs, &w->epochs_given},
-      {"--batch", KH_OPT_SIZE, &s->train.batch, NULL},
       {"--estimator", KH_OPT_STRING, &w->estimator, NULL},
-      {"--beta", KH_OPT_DOUBLE, &s->train.beta, &w->beta_given},
-      {"--beta-relative", KH_OPT_FLAG, &s->train.beta_relative, NULL},
       {"--points", KH_OPT_SIZE, &w->points, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
-      {"--read-noise", KH_OPT_DOUBLE, &s->train.read_noise, NULL},
       {"--gmax", KH_OPT_DOUBLE, &s->net.gmax, NULL},
       {"--wire-resistance", KH_OPT_DOUBLE, &s->net.wire_resistance, NULL},
       {"--quantize-bits", KH_OPT_SIZE, &w->bits, NULL},
@@ -270,17 +267,8 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--variation", KH_OPT_DOUBLE, &s->hw.variation, NULL},
       {"--prog-noise-add", KH_OPT_DOUBLE, &s->hw.prog_noise_add, NULL},
       {"--hw-aware", KH_OPT_FLAG, &s->hw_aware, NULL},
-      {"--sign-updates", KH_OPT_FLAG, &s->train.sign_updates, NULL},
-      {"--soft-bounds", KH_OPT_FLAG, &s->train.soft_bounds, NULL},
-      {"--depression", KH_OPT_DOUBLE, &s->train.depression, NULL},
-      {"--pulse", KH_OPT_DOUBLE, &s->train.pulse, NULL},
       {"--optimizer", KH_OPT_STRING, &w->optimizer, NULL},
       {"--lr", KH_OPT_STRING, &w->lr, NULL},
-      {"--momentum", KH_OPT_DOUBLE, &s->train.momentum, NULL},
-      {"--lr-decay", KH_OPT_DOUBLE, &s->train.lr_decay, NULL},
-      {"--target-on", KH_OPT_DOUBLE, &s->train.target_on, NULL},
-      {"--target-off", KH_OPT_DOUBLE, &s->train.target_off, NULL},
-      {"--seed", KH_OPT_U64, &s->train.seed, NULL},
       {"--threads", KH_OPT_SIZE, &w->threads, NULL},
       {"--trace", KH_OPT_STRING, &s->trace, NULL},
       {"--trace-grad", KH_OPT_SIZE, &s->trace_grad, NULL},
@@ -290,6 +278,11 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
   };
   memcpy(w->opts, table, sizeof table);
   w->nopts = sizeof table / sizeof table[0];
+  /* the training options' own rows, from their table; --beta says whether it was given */
+  size_t from = w->nopts;
+  w->nopts += kh_cli_train_option_rows(&s->train, w->opts + w->nopts, w->flags);
+  for (size_t k = from; k < w->nopts; k++)
+    if (!strcmp(w->opts[k].name, "--beta")) w->opts[k].seen = &w->beta_given;
   w->nopts += kh_cli_oscillation_opts(&w->osc, w->opts + w->nopts);
   const char *pos[1];
   size_t npos;
