@@ -20,8 +20,11 @@ void kh_help_grad(void) {
          "  --samples N          samples to use (default 16)\n"
          "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
          "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
-         "                       (also: holomorphic or holo, oscillating or osc); --estimator\n"
-         "                       is the same option\n"
+         "                       (also: holomorphic or holo, oscillating or osc; implicit\n"
+         "                       differentiation with an approximate adjoint: first-order,\n"
+         "                       rbp or neumann, cg, cg-jacobi, which take no beta: their row\n"
+         "                       is the first beta's); --estimator is the same option\n"
+         "  --k K1,K2,...        Hessian-vector products of rbp and cg (default 10)\n"
          "  --points N           points of the holomorphic estimator (default "
          "4)\n"
          "  --contour NAME       holomorphic points on the circle (default) or the slit\n"
@@ -118,8 +121,10 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
 
 /* What a grad command line asks for, beyond the setup's own fields. */
 typedef struct {
-  const char *betas, *ests, *amps, *osc_backend, *contour, *scale;
+  const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks;
   size_t samples, points;
+  double k[16]; /* the iterative adjoints' products */
+  int nk;
   int beta_relative, keep_clamps;
   double read_noise;
   kh_cli_oscillation osc;
@@ -132,6 +137,7 @@ typedef struct {
 
 static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words *w) {
   *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
+                    .ks = "10",
                     .ests = "plus,minus,centered,forward2,forward3,forward4,forward5",
                     .osc_backend = "native",
                     .contour = "circle",
@@ -150,6 +156,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--estimators", KH_OPT_STRING, &w->ests, NULL},
       {"--estimator", KH_OPT_STRING, &w->ests, NULL},
       {"--points", KH_OPT_SIZE, &w->points, NULL},
+      {"--k", KH_OPT_STRING, &w->ks, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
       {"--osc-backend", KH_OPT_STRING, &w->osc_backend, NULL},
       {"--beta-relative", KH_OPT_FLAG, &w->beta_relative, NULL},
@@ -167,12 +174,17 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
     return KH_EXIT_USAGE;
   s->netlist = npos ? pos[0] : NULL;
   w->nb = kh_parse_number_list(w->betas, w->beta, 16, 1);
+  w->nk = kh_parse_number_list(w->ks, w->k, 16, 1);
+  for (int i = 0; i < w->nk; i++)
+    if (w->k[i] != floor(w->k[i]) || w->k[i] > 1000000) w->nk = -1;
+  if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");
   w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
   if (w->nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
   if (w->ne == 0) return KH_EXIT_USAGE;
   if (w->ne < 0)
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
-                                "forward2..forward5, holomorphic, oscillating");
+                                "forward2..forward5, holomorphic, oscillating, first-order, "
+                                "rbp, cg, cg-jacobi");
   if (!s->arch == !s->netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (w->points < 2 || w->points > 64) return kh_cli_usage("grad", "--points must be 2..64");
   if (kh_cli_parse_contour("grad", w->contour, &w->where)) return KH_EXIT_USAGE;
@@ -222,26 +234,36 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
   if (st != KH_OK) return st;
   printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
          layers > 1 ? "s" : "");
-  printf("%-10s %-9s", "estimator", "beta");
+  printf("%-10s %-9s", "estimator", "beta / k");
   for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
   printf("\n");
-  for (int e = 0; st == KH_OK && e < w->ne; e++)
-    for (int b = 0; st == KH_OK && b < w->nb; b++) {
-      double secs;
+  for (int e = 0; st == KH_OK && e < w->ne; e++) {
+    /* the iterative adjoints take no beta: a row per k (first-order: one) */
+    int adjoint = w->est[e] >= KH_EST_FIRST_ORDER;
+    int rows = !adjoint ? w->nb : w->est[e] == KH_EST_FIRST_ORDER ? 1 : w->nk;
+    for (int b = 0; st == KH_OK && b < rows; b++) {
+      double secs, setting = adjoint ? w->k[b] : w->beta[b];
       const char *name = kh_estimator_name((kh_estimator)w->est[e]);
-      st = summed(ctx, p, w->est[e], w->beta[b], estimate, work, &secs);
+      if (adjoint) st = kh_model_set_adjoint_iterations(ctx, p->m, (unsigned)setting);
+      if (st == KH_OK) st = summed(ctx, p, w->est[e], adjoint ? 0 : setting, estimate, work, &secs);
       if (st == KH_ERR_NUMERIC) { /* e.g. a negative nudge without a minimum: say so, go on */
-        printf("%-10s %-9.4g  failed: %s\n", name, w->beta[b], kh_last_error(ctx));
+        printf("%-10s %-9.4g  failed: %s\n", name, setting, kh_last_error(ctx));
         st = KH_OK;
         continue;
       }
       if (st != KH_OK) break;
       t_est[w->est[e]] += secs, runs[w->est[e]]++;
       kh_grad_compare(p->m, estimate, exact, cosine, rel);
-      printf("%-10s %-9.4g", name, w->beta[b]);
+      char label[32];
+      if (w->est[e] == KH_EST_FIRST_ORDER)
+        snprintf(label, sizeof label, "-");
+      else
+        snprintf(label, sizeof label, adjoint ? "k=%.0f" : "%.4g", setting);
+      printf("%-10s %-9s", name, label);
       for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
       printf("\n");
     }
+  }
   return st;
 }
 

@@ -63,7 +63,10 @@ static void help_learning_and_output(void) {
       "  --batch B           samples per update (default 8)\n"
       "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
       "                      holomorphic (complex nudges), oscillating (a nudge oscillating\n"
-      "                      in time, read through its odd harmonics), exact\n"
+      "                      in time, read through its odd harmonics), exact, or implicit\n"
+      "                      differentiation with an approximate adjoint: first-order (H as\n"
+      "                      I), rbp (or neumann), cg, cg-jacobi\n"
+      "  --k K               Hessian-vector products of rbp and cg (default 10)\n"
       "  --points N          points of the holomorphic estimator (default "
       "4)\n" KH_CLI_OSCILLATION_HELP
       "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
@@ -218,7 +221,7 @@ static void say_saved(const kh_run_options *s, size_t kept, const char *when) {
 /* The words of a train command line that are not fields of the setup itself. */
 typedef struct {
   const char *lr, *estimator, *optimizer, *scale, *amps, *contour, *backend, *precision, *preset;
-  size_t points, sweeps, bits;
+  size_t points, sweeps, bits, k;
   int beta_given;
   kh_cli_oscillation osc;
   kh_opt opts[96];
@@ -233,6 +236,7 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
   *w = (train_words){.estimator = "centered",
                      .optimizer = "adam",
                      .points = 4,
+                     .k = 10,
                      .backend = "sparse",
                      .precision = "double",
                      .threads = 1};
@@ -258,6 +262,7 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--epochs", KH_OPT_SIZE, &s->epochs, &w->epochs_given},
       {"--estimator", KH_OPT_STRING, &w->estimator, NULL},
       {"--points", KH_OPT_SIZE, &w->points, NULL},
+      {"--k", KH_OPT_SIZE, &w->k, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
       {"--gmax", KH_OPT_DOUBLE, &s->net.gmax, NULL},
       {"--wire-resistance", KH_OPT_DOUBLE, &s->net.wire_resistance, NULL},
@@ -315,6 +320,8 @@ static int apply_estimator(kh_run_options *s, train_words *w) {
       s->train.beta = 0.25, s->train.beta_relative = 1; /* a quarter of the radius */
   }
   s->train.holomorphic_points = (unsigned)w->points;
+  if (w->k < 1 || w->k > 1000000) return kh_cli_usage("train", "--k must be 1..1000000");
+  s->train.adjoint_iterations = (unsigned)w->k;
   return KH_EXIT_OK;
 }
 

@@ -40,8 +40,10 @@ static void dE_dtheta(const kh_model *m, const double *v, double *out) {
   }
 }
 
-/* Adjoint: lambda = H^-1 dC/dv, then dL/dtheta = -lambda^T d(grad_v E)/dtheta. */
-static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outputs, double *grad) {
+/* Adjoint: lambda = H^-1 dC/dv (exactly, or approximately: the estimators after
+ * KH_EST_OSCILLATING), then dL/dtheta = -lambda^T d(grad_v E)/dtheta. */
+static kh_status adjoint_gradient(kh_context *ctx, kh_model *m, kh_estimator est,
+                                  const double *outputs, double *grad) {
   double *r = m->node_work;
   memset(r, 0, m->nodes * sizeof *r);
   for (size_t k = 0; k < m->outputs; k++) {
@@ -50,7 +52,13 @@ static kh_status exact_gradient(kh_context *ctx, kh_model *m, const double *outp
     r[m->out[k].node_neg] -= e;
   }
   r[0] = 0;
-  kh_status st = kh_solver_adjoint(ctx, m->solver, r, r);
+  static const kh_adjoint_method methods[] = {KH_ADJOINT_IDENTITY, KH_ADJOINT_RICHARDSON,
+                                              KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI};
+  kh_status st =
+      est == KH_EST_EXACT
+          ? kh_solver_adjoint(ctx, m->solver, r, r)
+          : kh_solver_adjoint_iterative(ctx, m->solver, methods[est - KH_EST_FIRST_ORDER],
+                                        m->adjoint_k, r, r, NULL);
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m->params; i++) {
     const kh_param *p = &m->param[i];
@@ -142,7 +150,8 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
 kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
                             const double *target, double *grad, kh_grad_info *info) {
   if ((unsigned)est >= KH_EST_COUNT) return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
-  if (est != KH_EST_EXACT && !(beta > 0))
+  int adjoint = est == KH_EST_EXACT || est >= KH_EST_FIRST_ORDER; /* no nudge, no beta */
+  if (!adjoint && !(beta > 0))
     return kh_fail(ctx, KH_ERR_USAGE, "the nudge beta must be > 0 (got %g)", beta);
   kh_grad_info local = {0};
   if (!info) info = &local;
@@ -160,15 +169,15 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
   int slit = est == KH_EST_HOLOMORPHIC && m->holo_contour == KH_CONTOUR_SLIT;
-  if (m->beta_relative && est != KH_EST_EXACT && !slit) {
+  if (m->beta_relative && !adjoint && !slit) {
     double radius;
     if ((st = kh_solver_nudge_radius(ctx, m->solver, &radius)) != KH_OK) return st;
     if (!isfinite(radius))
       return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
     beta *= radius;
   }
-  if (est == KH_EST_EXACT || est == KH_EST_HOLOMORPHIC || est == KH_EST_OSCILLATING) {
-    st = est == KH_EST_EXACT         ? exact_gradient(ctx, m, outs, grad)
+  if (adjoint || est == KH_EST_HOLOMORPHIC || est == KH_EST_OSCILLATING) {
+    st = adjoint                     ? adjoint_gradient(ctx, m, est, outs, grad)
          : est == KH_EST_HOLOMORPHIC ? holomorphic(ctx, m, beta, grad, info)
                                      : kh_model_oscillating(ctx, m, beta, grad, info);
     kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);

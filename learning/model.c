@@ -57,6 +57,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   if (!m) return kh_fail_nomem(ctx, "creating a model");
   m->nl = nl;
   m->holo_points = 4;
+  m->adjoint_k = 10;
   m->holo_strict = 1;
   m->osc = (kh_oscillation)KH_OSCILLATION_INIT;
   m->osc_harmonics = 3;
@@ -185,6 +186,13 @@ kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned
   if (points < 2 || points > 64)
     return kh_fail(ctx, KH_ERR_USAGE, "holomorphic EP takes 2..64 points, got %u", points);
   m->holo_points = points;
+  return KH_OK;
+}
+
+kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, unsigned k) {
+  if (k < 1 || k > 1000000)
+    return kh_fail(ctx, KH_ERR_USAGE, "an iterative adjoint takes 1..1000000 products, got %u", k);
+  m->adjoint_k = k;
   return KH_OK;
 }
 

@@ -69,14 +69,15 @@ const char *const *kh_train_option_names(const char *field, size_t *count) {
 
 /* The estimators' names (kirchhoff/model.h), beside the other name tables. */
 const char *const kh_estimator_names[KH_EST_COUNT] = {
-    "exact",    "plus",     "minus",    "centered",    "forward2",
-    "forward3", "forward4", "forward5", "holomorphic", "oscillating"};
+    "exact",    "plus",        "minus",       "centered",    "forward2", "forward3", "forward4",
+    "forward5", "holomorphic", "oscillating", "first-order", "rbp",      "cg",       "cg-jacobi"};
 
 int kh_estimator_from_name(const char *name) {
   for (int e = 0; e < KH_EST_COUNT; e++)
     if (strcmp(kh_estimator_names[e], name) == 0) return e;
   if (strcmp(name, "holo") == 0) return KH_EST_HOLOMORPHIC;
   if (strcmp(name, "osc") == 0) return KH_EST_OSCILLATING;
+  if (strcmp(name, "neumann") == 0) return KH_EST_RBP; /* the truncated series: rbp's iterates */
   return -1;
 }
 

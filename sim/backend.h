@@ -19,6 +19,11 @@ typedef struct {
   kh_status (*adjoint)(kh_context *ctx, kh_circuit *c, void *impl, double *rhs_lambda);
   /* The warm start of the next solve, as reduced unknowns: copy it out (returns 0 when there is
    * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
+  /* The Hessian of the last free solve (the adjoint's matrix, held unknowns' rows the identity):
+   * out = H v when v is given; its diagonal, a bound on its largest eigenvalue (Gershgorin) and
+   * which unknowns are held (1) when diag is given. NULL where the backend keeps no such matrix. */
+  kh_status (*hessian)(kh_context *ctx, kh_circuit *c, void *impl, const double *v, double *out,
+                       double *diag, double *bound, unsigned char *held);
   int (*get_warm)(const kh_circuit *c, const void *impl, double *x);
   void (*set_warm)(const kh_circuit *c, void *impl, const double *x);
   /* Complex nudges from the last (free) solve; NULL where unsupported (solver.h). check: NULL,
@@ -51,6 +56,12 @@ typedef struct {
   unsigned steps;
 } kh_oscillation_drive;
 double kh_oscillation_forcing(void *drive, unsigned step, double t);
+
+/* adjoint.c: kh_solver_adjoint_iterative on the reduced unknowns; rl holds the right-hand side
+ * on entry and lambda on return (held unknowns' entries zero). */
+kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circuit *c, void *impl,
+                             kh_adjoint_method method, unsigned k, double *rl,
+                             kh_adjoint_stats *stats);
 
 extern const kh_solver_ops kh_solver_ops_native;
 extern const kh_solver_ops kh_solver_ops_ngspice;

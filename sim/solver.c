@@ -89,20 +89,52 @@ kh_status kh_solver_solve(kh_context *ctx, kh_solver *s, double *voltages, kh_so
   return KH_OK;
 }
 
+/* A node vector onto the reduced unknowns (the adjoint's right-hand side), and back. */
+static void to_unknowns(const kh_circuit *c, const double *node, double *r) {
+  memset(r, 0, c->unknowns * sizeof *r);
+  for (size_t n = 0; n < c->node_count; n++)
+    if (c->unknown_of[n] >= 0) r[c->unknown_of[n]] += c->coef[n] * node[n];
+}
+static void to_nodes(const kh_circuit *c, const double *r, double *node) {
+  for (size_t n = 0; n < c->node_count; n++)
+    node[n] = c->unknown_of[n] >= 0 ? c->coef[n] * r[c->unknown_of[n]] : 0.0;
+}
+
 kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
                             double *node_lambda) {
   const kh_circuit *c = s->c;
   if (!s->ops->adjoint)
     return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no adjoint solve", s->ops->name);
   double *r = s->work;
-  memset(r, 0, c->unknowns * sizeof *r);
-  for (size_t n = 0; n < c->node_count; n++)
-    if (c->unknown_of[n] >= 0) r[c->unknown_of[n]] += c->coef[n] * node_rhs[n];
+  to_unknowns(c, node_rhs, r);
   kh_status st = s->ops->adjoint(ctx, s->c, s->impl, r);
-  if (st != KH_OK) return st;
-  for (size_t n = 0; n < c->node_count; n++)
-    node_lambda[n] = c->unknown_of[n] >= 0 ? c->coef[n] * r[c->unknown_of[n]] : 0.0;
-  return KH_OK;
+  if (st == KH_OK) to_nodes(c, r, node_lambda);
+  return st;
+}
+
+kh_status kh_solver_adjoint_iterative(kh_context *ctx, kh_solver *s, kh_adjoint_method method,
+                                      unsigned k, const double *node_rhs, double *node_lambda,
+                                      kh_adjoint_stats *stats) {
+  kh_adjoint_stats local = {0};
+  if (!stats) stats = &local;
+  *stats = (kh_adjoint_stats){0};
+  double *r = s->work;
+  to_unknowns(s->c, node_rhs, r);
+  kh_status st = kh_adjoint_iterate(ctx, s->ops, s->c, s->impl, method, k, r, stats);
+  if (st == KH_OK) to_nodes(s->c, r, node_lambda);
+  return st;
+}
+
+kh_status kh_solver_hessian_apply(kh_context *ctx, kh_solver *s, const double *node_v,
+                                  double *node_out) {
+  if (!s->ops->hessian)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no Hessian-vector product", s->ops->name);
+  size_t n = s->c->unknowns;
+  double *v = s->work, *out = s->work + n;
+  to_unknowns(s->c, node_v, v);
+  kh_status st = n ? s->ops->hessian(ctx, s->c, s->impl, v, out, NULL, NULL, NULL) : KH_OK;
+  if (st == KH_OK) to_nodes(s->c, out, node_out);
+  return st;
 }
 
 int kh_solver_get_warm_start(const kh_solver *s, double *x) {

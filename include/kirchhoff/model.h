@@ -47,6 +47,12 @@ typedef enum {
   KH_EST_FORWARD5,
   KH_EST_HOLOMORPHIC, /* N complex nudges |beta| e^(2 pi i k / N): error O(|beta|^N) (below) */
   KH_EST_OSCILLATING, /* a nudge beta cos(2 pi t / T) in time, read through its harmonics (below) */
+  /* implicit differentiation with an approximate adjoint (kh_solver_adjoint_iterative), k
+   * Hessian-vector products (kh_model_set_adjoint_iterations) in place of a factorization: */
+  KH_EST_FIRST_ORDER, /* H taken as I (no product) */
+  KH_EST_RBP,         /* recurrent backpropagation: Richardson from 0 ("neumann": the same) */
+  KH_EST_CG,          /* conjugate gradients */
+  KH_EST_CG_JACOBI,   /* conjugate gradients preconditioned by H's diagonal */
   KH_EST_COUNT
 } kh_estimator;
 /* By name: exact, plus, minus, centered, forward2..forward5, holomorphic (or holo), oscillating
@@ -73,6 +79,8 @@ KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator es
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
  * factorization (kh_solver_nudge_complex: linear and ideal-diode circuits). */
 KH_API kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
+/* k, the Hessian-vector products of the rbp and cg estimators (default 10; >= 1). */
+KH_API kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, unsigned k);
 /* Where the holomorphic estimator's N points lie (docs/algorithms.md, "The slit contour").
  * KH_CONTOUR_CIRCLE (default): beta_k = |beta| e^(2 pi i k/N), as above; |beta| must stay below
  * kh_solver_nudge_radius R where the response is rational (kh_solver_nudge_rational), and the

@@ -51,6 +51,34 @@ KH_API void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats);
  * backend only). Call it before anything changes the circuit. */
 KH_API kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rhs,
                                    double *node_lambda);
+/* The adjoint approximately, with k Hessian-vector products and no factorization (Zucchet &
+ * Sacramento 2022; Grazzi et al. 2020), from lambda = 0:
+ *   KH_ADJOINT_IDENTITY:   H taken as I, lambda = rhs (no product: the first-order estimate);
+ *   KH_ADJOINT_RICHARDSON: lambda <- lambda - alpha (H lambda - rhs), alpha = 1 / (a Gershgorin
+ *                          bound on H's largest eigenvalue): recurrent backpropagation, and the
+ *                          truncated Neumann series alpha sum_i (I - alpha H)^i rhs (the same
+ *                          iterates);
+ *   KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI: conjugate gradients, plain or preconditioned by H's
+ *                          diagonal (stops early at a zero residual).
+ * node_rhs and node_lambda as kh_solver_adjoint's; stats (may be NULL) counts the products. */
+typedef enum {
+  KH_ADJOINT_IDENTITY,
+  KH_ADJOINT_RICHARDSON,
+  KH_ADJOINT_CG,
+  KH_ADJOINT_CG_JACOBI
+} kh_adjoint_method;
+typedef struct {
+  unsigned products; /* Hessian-vector products */
+  double alpha;      /* Richardson's step */
+} kh_adjoint_stats;
+KH_API kh_status kh_solver_adjoint_iterative(kh_context *ctx, kh_solver *s,
+                                             kh_adjoint_method method, unsigned k,
+                                             const double *node_rhs, double *node_lambda,
+                                             kh_adjoint_stats *stats);
+/* H v for node vectors (as kh_solver_adjoint's: the Hessian of the last solve, held and fixed
+ * nodes 0 in and out), for checking an approximate adjoint. */
+KH_API kh_status kh_solver_hessian_apply(kh_context *ctx, kh_solver *s, const double *node_v,
+                                         double *node_out);
 /* Holomorphic EP: the nudged equilibria at complex nudges beta_q (pairs re, im), continued
  * analytically from the last solve, which must be the free phase (beta = 0) with the same
  * parameters, using its factorization (Woodbury on the outputs' rank-m change). voltages gets

@@ -56,6 +56,7 @@ typedef struct {
   /* where the holomorphic estimator's points lie (model.h; default the circle); on the slit
    * contour, beta is rho in (0, 1) */
   kh_contour holomorphic_contour;
+  unsigned adjoint_iterations; /* k of the rbp and cg estimators (default 10) */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 /* The options that are one value each, in one table: X(field, trace name, kind, default, since).
@@ -88,7 +89,8 @@ typedef struct {
   X(layered_tol, "layered_tol", DOUBLE, 1e-9, LATER)                                               \
   X(samples, "samples", SIZE, 0, LATER)                                                            \
   X(osc_harmonics, "osc_harmonics", UNSIGNED, 3, LATER)                                            \
-  X(holomorphic_contour, "holomorphic_contour", ENUM, KH_CONTOUR_CIRCLE, LATER)
+  X(holomorphic_contour, "holomorphic_contour", ENUM, KH_CONTOUR_CIRCLE, LATER)                    \
+  X(adjoint_iterations, "adjoint_iterations", UNSIGNED, 10, LATER)
 /* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
 #define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \
   X(oscillation.period, "osc_period", DOUBLE, 0, LATER)                                            \

@@ -175,6 +175,44 @@ static kh_status adjoint(kh_context *ctx, kh_circuit *c, void *impl, double *rhs
   return kh_sparse_solve(ctx, s, rhs_lambda, rhs_lambda);
 }
 
+/* H v by CHOLMOD's symmetric product (A holds the lower triangle); the diagonal and the
+ * Gershgorin bound from A's entries, each off-diagonal counted in both rows. */
+static kh_status hessian(kh_context *ctx, kh_circuit *c, void *impl, const double *v, double *out,
+                         double *diag, double *bound, unsigned char *held) {
+  sparse_state *s = impl;
+  size_t n = c->unknowns;
+  if (n == 0) return KH_OK;
+  if (!s->factored) return kh_fail(ctx, KH_ERR_USAGE, "a Hessian product before any solve");
+  kh_status st = kh_newton_refresh(ctx, c, s);
+  if (st != KH_OK) return st;
+  if (v) {
+    cholmod_dense x = {n, 1, n, n, (void *)v, NULL, CHOLMOD_REAL, CHOLMOD_DOUBLE};
+    cholmod_dense y = {n, 1, n, n, out, NULL, CHOLMOD_REAL, CHOLMOD_DOUBLE};
+    double one[2] = {1, 0}, zero[2] = {0, 0};
+    if (!cholmod_l_sdmult(s->A, 0, one, zero, &x, &y, &s->cm))
+      return kh_fail(ctx, KH_ERR_NOMEM, "CHOLMOD's Hessian product failed");
+  }
+  if (!diag) return KH_OK;
+  for (size_t u = 0; u < n; u++) held[u] = s->fixed && s->fixed[u];
+  const int64_t *p = s->A->p, *i = s->A->i;
+  const double *a = s->A->x;
+  double *rows = kh_calloc(n, sizeof *rows);
+  if (!rows) return kh_fail_nomem(ctx, "bounding the Hessian");
+  for (size_t j = 0; j < n; j++)
+    for (int64_t k = p[j]; k < p[j + 1]; k++) {
+      size_t r = (size_t)i[k];
+      rows[r] += fabs(a[k]);
+      if (r == j)
+        diag[j] = a[k];
+      else
+        rows[j] += fabs(a[k]);
+    }
+  *bound = 0;
+  for (size_t j = 0; j < n; j++) *bound = fmax(*bound, rows[j]);
+  kh_free(rows);
+  return KH_OK;
+}
+
 /* Only the Newton solve (circuits with diodes) starts from a previous state. */
 static int get_warm(const kh_circuit *c, const void *impl, double *x) {
   const sparse_state *s = impl;
@@ -219,6 +257,7 @@ const kh_solver_ops kh_solver_ops_native = {.name = "native",
                                             .prepare = prepare,
                                             .solve = solve,
                                             .adjoint = adjoint,
+                                            .hessian = hessian,
                                             .get_warm = get_warm,
                                             .set_warm = set_warm,
                                             .nudge_complex = nudge_complex,

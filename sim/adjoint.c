@@ -1,0 +1,100 @@
+/* The adjoint without a factorization (solver.h: kh_solver_adjoint_iterative): Richardson
+ * (recurrent backpropagation; its iterates are the truncated Neumann series') and conjugate
+ * gradients, plain or Jacobi-preconditioned, on the reduced unknowns through the backend's
+ * Hessian-vector product. */
+#include "backend.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  kh_context *ctx;
+  const kh_solver_ops *ops;
+  kh_circuit *c;
+  void *impl;
+  size_t n;
+  kh_adjoint_stats *stats;
+} hessian;
+
+static kh_status apply(hessian *h, const double *v, double *out) {
+  h->stats->products++;
+  return h->ops->hessian(h->ctx, h->c, h->impl, v, out, NULL, NULL, NULL);
+}
+
+static double dot(const double *a, const double *b, size_t n) {
+  long double s = 0;
+  for (size_t i = 0; i < n; i++) s += (long double)a[i] * b[i];
+  return (double)s;
+}
+
+/* lambda <- lambda - alpha (H lambda - g) from 0, k times; w: n of workspace */
+static kh_status richardson(hessian *h, unsigned k, const double *g, double *lambda, double *w,
+                            double alpha) {
+  memset(lambda, 0, h->n * sizeof *lambda);
+  for (unsigned it = 0; it < k; it++) {
+    kh_status st = it ? apply(h, lambda, w) : KH_OK; /* H 0 = 0: the first step is free */
+    if (st != KH_OK) return st;
+    for (size_t i = 0; i < h->n; i++) lambda[i] -= alpha * ((it ? w[i] : 0) - g[i]);
+  }
+  return KH_OK;
+}
+
+/* Preconditioned CG from 0 for H lambda = g, k iterations or a zero residual; inv_diag NULL: no
+ * preconditioner; w: 4 n of workspace (r, z, p, q) */
+static kh_status cg(hessian *h, unsigned k, const double *g, double *lambda, double *w,
+                    const double *inv_diag) {
+  size_t n = h->n;
+  double *r = w, *z = w + n, *p = w + 2 * n, *q = w + 3 * n; /* 4 n */
+  memset(lambda, 0, n * sizeof *lambda);
+  memcpy(r, g, n * sizeof *r);
+  for (size_t i = 0; i < n; i++) z[i] = inv_diag ? inv_diag[i] * r[i] : r[i];
+  memcpy(p, z, n * sizeof *p);
+  double rz = dot(r, z, n);
+  for (unsigned it = 0; it < k && rz != 0; it++) {
+    kh_status st = apply(h, p, q);
+    if (st != KH_OK) return st;
+    double pq = dot(p, q, n);
+    if (!(pq > 0)) break; /* H is positive definite: only round-off gets here */
+    double a = rz / pq;
+    for (size_t i = 0; i < n; i++) lambda[i] += a * p[i], r[i] -= a * q[i];
+    for (size_t i = 0; i < n; i++) z[i] = inv_diag ? inv_diag[i] * r[i] : r[i];
+    double next = dot(r, z, n), b = next / rz;
+    rz = next;
+    for (size_t i = 0; i < n; i++) p[i] = z[i] + b * p[i];
+  }
+  return KH_OK;
+}
+
+kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circuit *c, void *impl,
+                             kh_adjoint_method method, unsigned k, double *rl,
+                             kh_adjoint_stats *stats) {
+  size_t n = c->unknowns;
+  if (n == 0) return KH_OK;
+  if (!ops->hessian)
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no Hessian-vector product", ops->name);
+  if ((unsigned)method > KH_ADJOINT_CG_JACOBI)
+    return kh_fail(ctx, KH_ERR_USAGE, "unknown adjoint method");
+  hessian h = {ctx, ops, c, impl, n, stats};
+  double *w = kh_malloc((6 * n + 1) * sizeof *w), bound = 0;
+  unsigned char *held = kh_malloc(n + 1);
+  if (!w || !held) return kh_free(w), kh_free(held), kh_fail_nomem(ctx, "the iterative adjoint");
+  double *g = w, *diag = w + n, *work = w + 2 * n;
+  kh_status st = ops->hessian(ctx, c, impl, NULL, NULL, diag, &bound, held);
+  for (size_t i = 0; i < n; i++) g[i] = held[i] ? 0 : rl[i]; /* held: lambda = 0, as exactly */
+  kh_free(held);
+  if (st == KH_OK && method == KH_ADJOINT_IDENTITY) {
+    memcpy(rl, g, n * sizeof *rl); /* H taken as I */
+  } else if (st == KH_OK && method == KH_ADJOINT_RICHARDSON) {
+    stats->alpha = bound > 0 ? 1 / bound : 1;
+    st = richardson(&h, k, g, rl, work, stats->alpha);
+  } else if (st == KH_OK) {
+    int jacobi = method == KH_ADJOINT_CG_JACOBI;
+    for (size_t i = 0; jacobi && i < n; i++) diag[i] = diag[i] > 0 ? 1 / diag[i] : 1;
+    st = cg(&h, k, g, rl, work, jacobi ? diag : NULL);
+  }
+  kh_free(w);
+  return st;
+}
