@@ -25,6 +25,10 @@ void kh_help_grad(void) {
          "                       rbp or neumann, cg, cg-jacobi, which take no beta: their row\n"
          "                       is the first beta's); --estimator is the same option\n"
          "  --k K1,K2,...        Hessian-vector products of rbp and cg (default 10)\n"
+         "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
+         "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
+         "                       factorizations, products, sweeps, states (empty: not\n"
+         "                       applicable or not measured), and nothing else on stdout\n"
          "  --points N           points of the holomorphic estimator (default "
          "4)\n"
          "  --contour NAME       holomorphic points on the circle (default) or the slit\n"
@@ -95,13 +99,20 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
 }
 
 /* Sum over the samples of one estimator's gradient; *seconds the time it took. */
+/* What an estimator cost over the samples: settled states read (phases) and Hessian-vector
+ * products. */
+typedef struct {
+  unsigned long states, products;
+} cost;
+
 static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
-                        double *work, double *seconds) {
+                        double *work, double *seconds, cost *spent) {
   size_t f = kh_model_input_count(p->m);
   memset(grad, 0, p->params * sizeof *grad);
   kh_solver_set_warm_start(kh_model_solver(p->m), NULL);
   double t0 = kh_cli_now();
   for (size_t i = 0; i < p->count; i++) {
+    kh_grad_info info = {0};
     kh_status st = kh_model_set_input(ctx, p->m, p->x + i * f);
     kh_model_set_read_noise(p->m, p->noise_volts, p->seed + 0x9e3779b97f4a7c15ULL * (i + 1));
     if (st == KH_OK) {
@@ -109,8 +120,9 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
         st = kh_model_predict(ctx, p->m, work);
       else
         st = kh_model_gradient(ctx, p->m, (kh_estimator)est, beta, p->target + i * p->outs, work,
-                               NULL);
+                               &info);
     }
+    if (spent) spent->states += est < 0 ? 1 : info.phases, spent->products += info.products;
     if (st != KH_OK) return st;
     if (est >= 0)
       for (size_t k = 0; k < p->params; k++) grad[k] += work[k];
@@ -125,7 +137,7 @@ typedef struct {
   size_t samples, points;
   double k[16]; /* the iterative adjoints' products */
   int nk;
-  int beta_relative, keep_clamps;
+  int beta_relative, keep_clamps, csv;
   double read_noise;
   kh_cli_oscillation osc;
   kh_oscillation oscillation;
@@ -157,6 +169,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--estimator", KH_OPT_STRING, &w->ests, NULL},
       {"--points", KH_OPT_SIZE, &w->points, NULL},
       {"--k", KH_OPT_STRING, &w->ks, NULL},
+      {"--csv", KH_OPT_FLAG, &w->csv, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
       {"--osc-backend", KH_OPT_STRING, &w->osc_backend, NULL},
       {"--beta-relative", KH_OPT_FLAG, &w->beta_relative, NULL},
@@ -222,46 +235,79 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
 }
 
 /* Each estimator at each beta against the exact gradient, a row each; times into t_*. */
-static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_words *w, double *g,
-                                    double *t_free, double *t_exact, double *t_est, int *runs) {
-  double *exact = g, *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
+/* One estimator's row (the table) or rows (CSV: one per layer). */
+static void print_row(const probe_set *p, const grad_words *w, int est, double setting,
+                      const double *cosine, const double *rel, double seconds, const cost *spent) {
   unsigned layers = kh_model_layer_count(p->m);
-  /* a first pass pays for one-time set-up (allocations, the first factorizations); time the
-   * second */
-  kh_status st = summed(ctx, p, -1, 0, estimate, work, t_free);
-  if (st == KH_OK) st = summed(ctx, p, -1, 0, estimate, work, t_free);
-  if (st == KH_OK) st = summed(ctx, p, KH_EST_EXACT, 0, exact, work, t_exact);
-  if (st != KH_OK) return st;
+  int adjoint = est >= KH_EST_FIRST_ORDER, first_order = est == KH_EST_FIRST_ORDER;
+  const char *name = kh_estimator_name((kh_estimator)est);
+  if (w->csv) { /* beta and k: empty where the estimator has none; inner and damping: unused */
+    char beta[32] = "", k[32] = "";
+    if (!adjoint) snprintf(beta, sizeof beta, "%.17g", setting);
+    if (adjoint && !first_order) snprintf(k, sizeof k, "%.0f", setting);
+    for (unsigned l = 0; l < layers && l < 64; l++)
+      printf("%s,%s,%s,,,%u,%.17g,%.17g,%.6g,,%lu,0,%lu\n", name, beta, k, l + 1, cosine[l], rel[l],
+             seconds, spent->products, spent->states);
+    return;
+  }
+  char label[32] = "-";
+  if (!first_order) snprintf(label, sizeof label, adjoint ? "k=%.0f" : "%.4g", setting);
+  printf("%-10s %-9s", name, label);
+  for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
+  printf("\n");
+}
+
+static void print_header(const probe_set *p, const grad_words *w) {
+  unsigned layers = kh_model_layer_count(p->m);
+  if (w->csv) {
+    printf("estimator,beta,k,inner,damping,layer,cosine,relative_error,seconds,factorizations,"
+           "products,sweeps,states\n");
+    return;
+  }
   printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
          layers > 1 ? "s" : "");
   printf("%-10s %-9s", "estimator", "beta / k");
   for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
   printf("\n");
+}
+
+/* Each estimator at each beta (the iterative adjoints: at each k) against the exact gradient;
+ * times into t_*. */
+static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_words *w, double *g,
+                                    double *t_free, double *t_exact, double *t_est, int *runs) {
+  double *exact = g, *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
+  /* a first pass pays for one-time set-up (allocations, the first factorizations); time the
+   * second */
+  kh_status st = summed(ctx, p, -1, 0, estimate, work, t_free, NULL);
+  if (st == KH_OK) st = summed(ctx, p, -1, 0, estimate, work, t_free, NULL);
+  if (st == KH_OK) st = summed(ctx, p, KH_EST_EXACT, 0, exact, work, t_exact, NULL);
+  if (st != KH_OK) return st;
+  print_header(p, w);
   for (int e = 0; st == KH_OK && e < w->ne; e++) {
-    /* the iterative adjoints take no beta: a row per k (first-order: one) */
-    int adjoint = w->est[e] >= KH_EST_FIRST_ORDER;
-    int rows = !adjoint ? w->nb : w->est[e] == KH_EST_FIRST_ORDER ? 1 : w->nk;
+    int est = w->est[e], adjoint = est >= KH_EST_FIRST_ORDER;
+    int rows = !adjoint ? w->nb : est == KH_EST_FIRST_ORDER ? 1 : w->nk;
     for (int b = 0; st == KH_OK && b < rows; b++) {
       double secs, setting = adjoint ? w->k[b] : w->beta[b];
-      const char *name = kh_estimator_name((kh_estimator)w->est[e]);
+      cost spent = {0};
       if (adjoint) st = kh_model_set_adjoint_iterations(ctx, p->m, (unsigned)setting);
-      if (st == KH_OK) st = summed(ctx, p, w->est[e], adjoint ? 0 : setting, estimate, work, &secs);
-      if (st == KH_ERR_NUMERIC) { /* e.g. a negative nudge without a minimum: say so, go on */
-        printf("%-10s %-9.4g  failed: %s\n", name, setting, kh_last_error(ctx));
+      if (st == KH_OK)
+        st = summed(ctx, p, est, adjoint ? 0 : setting, estimate, work, &secs, &spent);
+      if (st == KH_ERR_NUMERIC && !w->csv) { /* e.g. a negative nudge without a minimum */
+        printf("%-10s %-9.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), setting,
+               kh_last_error(ctx));
+        st = KH_OK;
+        continue;
+      }
+      if (st == KH_ERR_NUMERIC) { /* CSV: the row is left out, the reason said on stderr */
+        fprintf(stderr, "kirchhoff grad: %s at %g failed: %s\n",
+                kh_estimator_name((kh_estimator)est), setting, kh_last_error(ctx));
         st = KH_OK;
         continue;
       }
       if (st != KH_OK) break;
-      t_est[w->est[e]] += secs, runs[w->est[e]]++;
+      t_est[est] += secs, runs[est]++;
       kh_grad_compare(p->m, estimate, exact, cosine, rel);
-      char label[32];
-      if (w->est[e] == KH_EST_FIRST_ORDER)
-        snprintf(label, sizeof label, "-");
-      else
-        snprintf(label, sizeof label, adjoint ? "k=%.0f" : "%.4g", setting);
-      printf("%-10s %-9s", name, label);
-      for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
-      printf("\n");
+      print_row(p, w, est, setting, cosine, rel, secs, &spent);
     }
   }
   return st;
@@ -307,7 +353,7 @@ int kh_cmd_grad(int argc, char **argv) {
   if (kh_context_new(&ctx) != KH_OK) return 4;
   kh_run *run = NULL;
   kh_status st = kh_run_open(ctx, &run, &s);
-  if (st == KH_OK && s.data) kh_run_describe_data(run, stdout);
+  if (st == KH_OK && s.data && !w.csv) kh_run_describe_data(run, stdout);
   probe_set p = {0};
   double *g = NULL, t_free = 0, t_exact = 0, t_est[KH_EST_COUNT] = {0};
   int runs[KH_EST_COUNT] = {0}; /* successful betas per estimator: the cost is their mean */
@@ -315,7 +361,7 @@ int kh_cmd_grad(int argc, char **argv) {
   if (st == KH_OK && !(g = calloc(3 * p.params + p.outs + 1, sizeof *g)))
     st = kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   if (st == KH_OK) st = compare_estimators(ctx, &p, &w, g, &t_free, &t_exact, t_est, runs);
-  if (st == KH_OK) print_costs(&p, &w, t_free, t_exact, t_est, runs);
+  if (st == KH_OK && !w.csv) print_costs(&p, &w, t_free, t_exact, t_est, runs);
   free(p.x), free(p.target), free(g);
   kh_model_free(p.m);
   char generated[256];

@@ -43,7 +43,7 @@ static void dE_dtheta(const kh_model *m, const double *v, double *out) {
 /* Adjoint: lambda = H^-1 dC/dv (exactly, or approximately: the estimators after
  * KH_EST_OSCILLATING), then dL/dtheta = -lambda^T d(grad_v E)/dtheta. */
 static kh_status adjoint_gradient(kh_context *ctx, kh_model *m, kh_estimator est,
-                                  const double *outputs, double *grad) {
+                                  const double *outputs, double *grad, kh_grad_info *info) {
   double *r = m->node_work;
   memset(r, 0, m->nodes * sizeof *r);
   for (size_t k = 0; k < m->outputs; k++) {
@@ -54,11 +54,13 @@ static kh_status adjoint_gradient(kh_context *ctx, kh_model *m, kh_estimator est
   r[0] = 0;
   static const kh_adjoint_method methods[] = {KH_ADJOINT_IDENTITY, KH_ADJOINT_RICHARDSON,
                                               KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI};
+  kh_adjoint_stats as = {0};
   kh_status st =
       est == KH_EST_EXACT
           ? kh_solver_adjoint(ctx, m->solver, r, r)
           : kh_solver_adjoint_iterative(ctx, m->solver, methods[est - KH_EST_FIRST_ORDER],
-                                        m->adjoint_k, r, r, NULL);
+                                        m->adjoint_k, r, r, &as);
+  info->products = as.products;
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m->params; i++) {
     const kh_param *p = &m->param[i];
@@ -159,6 +161,7 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   info->phases = 1;
   info->iterations = 0;
   info->time_steps = 0;
+  info->products = 0;
   memcpy(m->target, target, m->outputs * sizeof *target);
   kh_status st = kh_model_solve(ctx, m, 0.0, m->v_free, &info->iterations, NULL);
   if (st != KH_OK) return st;
@@ -177,7 +180,7 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
     beta *= radius;
   }
   if (adjoint || est == KH_EST_HOLOMORPHIC || est == KH_EST_OSCILLATING) {
-    st = adjoint                     ? adjoint_gradient(ctx, m, est, outs, grad)
+    st = adjoint                     ? adjoint_gradient(ctx, m, est, outs, grad, info)
          : est == KH_EST_HOLOMORPHIC ? holomorphic(ctx, m, beta, grad, info)
                                      : kh_model_oscillating(ctx, m, beta, grad, info);
     kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);

@@ -68,6 +68,7 @@ typedef struct {
   unsigned frozen;     /* holomorphic, not strict: 1 when a clamp would switch within |beta| and the
                         * free phase's active set was continued instead */
   unsigned time_steps; /* oscillating: time steps integrated (ngspice: its time points) */
+  unsigned products;   /* rbp, cg: Hessian-vector products */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free

@@ -547,3 +547,26 @@ Test(train_cli, study_notebooks_run_from_any_folder) {
     cr_expect(exists(cmd), "%s missing", cmd);
   }
 }
+
+/* kirchhoff grad --csv: the header the issue names, one row per estimator, setting and layer,
+ * nothing else on stdout; cg at k = 10 on a 4-8-3 network is the exact gradient. */
+Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
+  char *out = NULL, cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "%s grad --arch 4-8-3 --samples 8 --estimators centered,first-order,rbp,cg "
+           "--beta 0.1,0.05 --k 2,10 --csv 2>/dev/null",
+           kh_test_cli());
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  const char *header = "estimator,beta,k,inner,damping,layer,cosine,relative_error,seconds,"
+                       "factorizations,products,sweeps,states\n";
+  cr_assert(!strncmp(out, header, strlen(header)), "%s", out);
+  size_t lines = 0;
+  for (const char *c = out; *c; c++) lines += *c == '\n';
+  /* (2 betas + 1 + 2 ks + 2 ks) settings x 2 layers, and the header */
+  cr_expect_eq(lines, 1 + 7 * 2, "%s", out);
+  const char *cg10 = strstr(out, "cg,,10,,,1,");
+  cr_assert_not_null(cg10, "%s", out);
+  double cosine = strtod(cg10 + strlen("cg,,10,,,1,"), NULL);
+  cr_expect(cosine > 1 - 1e-12, "cg at k = 10: cosine %.17g", cosine);
+  free(out);
+}
