@@ -24,10 +24,14 @@ static kh_status apply(hessian *h, const double *v, double *out) {
   return h->ops->hessian(h->ctx, h->c, h->impl, v, out, NULL, NULL, NULL);
 }
 
+/* Four running sums: vectorizes, and rounds less than one sum would. */
 static double dot(const double *a, const double *b, size_t n) {
-  long double s = 0;
-  for (size_t i = 0; i < n; i++) s += (long double)a[i] * b[i];
-  return (double)s;
+  double s[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++) s[j] += a[i + j] * b[i + j];
+  for (; i < n; i++) s[0] += a[i] * b[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 /* lambda <- lambda - alpha (H lambda - g) from 0, k times; w: n of workspace */
