@@ -25,6 +25,14 @@ kh_status kh_solver_new(kh_context *ctx, kh_solver **out, kh_circuit *c, const c
   for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
     if (strcmp(backends[i]->name, backend) == 0) ops = backends[i];
   if (!ops) return kh_fail(ctx, KH_ERR_USAGE, "unknown backend '%s' (native, ngspice)", backend);
+  return kh_solver_new_with(ctx, out, c, ops);
+}
+
+kh_status kh_solver_new_with(kh_context *ctx, kh_solver **out, kh_circuit *c,
+                             const kh_solver_ops *ops) {
+  *out = NULL;
+  if (!ops || !ops->name || !ops->prepare || !ops->solve || !ops->destroy)
+    return kh_fail(ctx, KH_ERR_USAGE, "a backend needs a name, prepare, solve and destroy");
   kh_solver *s = kh_calloc(1, sizeof *s);
   if (!s) return kh_fail_nomem(ctx, "creating a solver");
   s->ops = ops;

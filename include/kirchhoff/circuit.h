@@ -25,6 +25,15 @@ KH_API const kh_netlist *kh_circuit_netlist(const kh_circuit *c);
 /* Unknowns of the reduced system (nodes whose voltage no source fixes; nodes tied by floating
  * voltage sources count once). */
 KH_API size_t kh_circuit_unknowns(const kh_circuit *c);
+/* For a backend of a program's own (solver.h: kh_solver_new_with), on the reduced unknowns x:
+ * the residual b - A x of the linear part (resistors, current sources, the nudge), summed
+ * element by element in long double: the co-content's negative gradient for a circuit without
+ * diodes (-1: out of memory, else 0); the ideal diodes' bounds lo <= x <= hi (+-inf where none;
+ * returns the first diode whose bounds conflict or that is violated with both ends fixed, else
+ * -1); and the node voltages x stands for (every netlist node). */
+KH_API int kh_circuit_residual(const kh_circuit *c, const double *x, double *r);
+KH_API long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi);
+KH_API void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
 /* Whether sources fix the voltage of node (< the netlist's node count; ground included): it is
  * set, not solved for. */
 KH_API int kh_circuit_node_fixed(const kh_circuit *c, size_t node);

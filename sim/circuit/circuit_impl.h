@@ -87,9 +87,6 @@ kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c);
 kh_status kh_circuit_augment_rho(kh_context *ctx, kh_circuit *c, double factor);
 /* Junction voltage of diode d at reduced solution x (x may be NULL when d has no unknown). */
 double kh_circuit_diode_voltage(const kh_circuit *c, const kh_diode *d, const double *x);
-/* Bounds lo <= x <= hi from the ideal diodes (length unknowns; +-inf where none). Returns the
- * first ideal diode whose bounds conflict or which is violated with both ends fixed, or -1. */
-long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi);
 
 /* Recomputes offsets of every node from the voltage-source values. */
 void kh_circuit_update_offsets(kh_circuit *c);
@@ -102,11 +99,6 @@ void kh_circuit_add_edge(const kh_circuit *c, double *ax, size_t r, double g);
 void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax);
 /* Right-hand side of the reduced system (length unknowns). */
 void kh_circuit_fill_rhs(const kh_circuit *c, double *b);
-/* Residual of the reduced system at x, b - A x, summed element by element in long double (see
- * refine() in sparse.c for why). Returns -1 when out of memory. */
-int kh_circuit_residual(const kh_circuit *c, const double *x, double *r);
-/* Node voltages from the reduced solution x. */
-void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
 /* KCL check of node voltages, diodes included: largest imbalance (A) and, over the largest
  * sum of current magnitudes at a node, the largest imbalance above the node's round-off floor
  * (circuit.c: 1e-12 of (1 V + the largest |v|) through the node's conductances); *violation the
