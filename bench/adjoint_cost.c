@@ -22,7 +22,7 @@ static double per_iteration(kh_context *ctx, kh_solver *s, kh_adjoint_method m, 
   double best = INFINITY;
   for (int r = 0; r < 5; r++) {
     double t0 = now();
-    if (kh_solver_adjoint_iterative(ctx, s, m, k, rhs, lam, NULL) != KH_OK) return NAN;
+    if (kh_solver_adjoint_iterative(ctx, s, m, k, 1.0, rhs, lam, NULL) != KH_OK) return NAN;
     best = fmin(best, now() - t0);
   }
   return best / k;

@@ -22,9 +22,11 @@ void kh_help_grad(void) {
          "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
          "                       (also: holomorphic or holo, oscillating or osc; implicit\n"
          "                       differentiation with an approximate adjoint: first-order,\n"
-         "                       rbp or neumann, cg, cg-jacobi, which take no beta: their row\n"
+         "                       rbp or neumann, cg, cg-jacobi, phantom, which take no beta:\n"
+         "                       their row\n"
          "                       is the first beta's); --estimator is the same option\n"
-         "  --k K1,K2,...        Hessian-vector products of rbp and cg (default 10)\n"
+         "  --k K1,K2,...        Hessian-vector products of rbp, cg and phantom (default 10)\n"
+         "  --damping D          the phantom gradient's damping, in (0, 1] (default 1)\n"
          "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
          "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
          "                       factorizations, products, sweeps, states (empty: not\n"
@@ -137,6 +139,7 @@ typedef struct {
   size_t samples, points;
   double k[16]; /* the iterative adjoints' products */
   int nk;
+  double damping; /* the phantom gradient's */
   int beta_relative, keep_clamps, csv;
   double read_noise;
   kh_cli_oscillation osc;
@@ -150,6 +153,7 @@ typedef struct {
 static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words *w) {
   *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
                     .ks = "10",
+                    .damping = 1,
                     .ests = "plus,minus,centered,forward2,forward3,forward4,forward5",
                     .osc_backend = "native",
                     .contour = "circle",
@@ -170,6 +174,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--points", KH_OPT_SIZE, &w->points, NULL},
       {"--k", KH_OPT_STRING, &w->ks, NULL},
       {"--csv", KH_OPT_FLAG, &w->csv, NULL},
+      {"--damping", KH_OPT_DOUBLE, &w->damping, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
       {"--osc-backend", KH_OPT_STRING, &w->osc_backend, NULL},
       {"--beta-relative", KH_OPT_FLAG, &w->beta_relative, NULL},
@@ -217,6 +222,7 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   kh_status st = kh_model_new(ctx, &p->m, kh_run_netlist(run));
   if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, p->m, (unsigned)w->points);
   if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, p->m, w->where);
+  if (st == KH_OK) st = kh_model_set_phantom_damping(ctx, p->m, w->damping);
   if (st == KH_OK) kh_model_set_beta_relative(p->m, w->beta_relative);
   if (st == KH_OK) kh_model_set_holomorphic_strict(p->m, !w->keep_clamps);
   if (st == KH_OK && w->oscillating)
@@ -242,12 +248,13 @@ static void print_row(const probe_set *p, const grad_words *w, int est, double s
   int adjoint = est >= KH_EST_FIRST_ORDER, first_order = est == KH_EST_FIRST_ORDER;
   const char *name = kh_estimator_name((kh_estimator)est);
   if (w->csv) { /* beta and k: empty where the estimator has none; inner and damping: unused */
-    char beta[32] = "", k[32] = "";
+    char beta[32] = "", k[32] = "", damping[32] = "";
     if (!adjoint) snprintf(beta, sizeof beta, "%.17g", setting);
     if (adjoint && !first_order) snprintf(k, sizeof k, "%.0f", setting);
+    if (est == KH_EST_PHANTOM) snprintf(damping, sizeof damping, "%.17g", w->damping);
     for (unsigned l = 0; l < layers && l < 64; l++)
-      printf("%s,%s,%s,,,%u,%.17g,%.17g,%.6g,,%lu,0,%lu\n", name, beta, k, l + 1, cosine[l], rel[l],
-             seconds, spent->products, spent->states);
+      printf("%s,%s,%s,,%s,%u,%.17g,%.17g,%.6g,,%lu,0,%lu\n", name, beta, k, damping, l + 1,
+             cosine[l], rel[l], seconds, spent->products, spent->states);
     return;
   }
   char label[32] = "-";

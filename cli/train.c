@@ -65,8 +65,9 @@ static void help_learning_and_output(void) {
       "                      holomorphic (complex nudges), oscillating (a nudge oscillating\n"
       "                      in time, read through its odd harmonics), exact, or implicit\n"
       "                      differentiation with an approximate adjoint: first-order (H as\n"
-      "                      I), rbp (or neumann), cg, cg-jacobi\n"
-      "  --k K               Hessian-vector products of rbp and cg (default 10)\n"
+      "                      I), rbp (or neumann), cg, cg-jacobi, phantom\n"
+      "  --k K               Hessian-vector products of rbp, cg and phantom (default 10)\n"
+      "  --damping D         the phantom gradient's damping, in (0, 1] (default 1)\n"
       "  --points N          points of the holomorphic estimator (default "
       "4)\n" KH_CLI_OSCILLATION_HELP
       "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"

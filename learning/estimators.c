@@ -53,13 +53,14 @@ static kh_status adjoint_gradient(kh_context *ctx, kh_model *m, kh_estimator est
   }
   r[0] = 0;
   static const kh_adjoint_method methods[] = {KH_ADJOINT_IDENTITY, KH_ADJOINT_RICHARDSON,
-                                              KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI};
+                                              KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI,
+                                              KH_ADJOINT_PHANTOM};
   kh_adjoint_stats as = {0};
   kh_status st =
       est == KH_EST_EXACT
           ? kh_solver_adjoint(ctx, m->solver, r, r)
           : kh_solver_adjoint_iterative(ctx, m->solver, methods[est - KH_EST_FIRST_ORDER],
-                                        m->adjoint_k, r, r, &as);
+                                        m->adjoint_k, m->damping, r, r, &as);
   info->products = as.products;
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m->params; i++) {

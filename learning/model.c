@@ -58,6 +58,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   m->nl = nl;
   m->holo_points = 4;
   m->adjoint_k = 10;
+  m->damping = 1;
   m->holo_strict = 1;
   m->osc = (kh_oscillation)KH_OSCILLATION_INIT;
   m->osc_harmonics = 3;
@@ -193,6 +194,14 @@ kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, unsigned
   if (k < 1 || k > 1000000)
     return kh_fail(ctx, KH_ERR_USAGE, "an iterative adjoint takes 1..1000000 products, got %u", k);
   m->adjoint_k = k;
+  return KH_OK;
+}
+
+kh_status kh_model_set_phantom_damping(kh_context *ctx, kh_model *m, double d) {
+  if (!(d > 0 && d <= 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "the phantom gradient's damping must be in (0, 1], got %g",
+                   d);
+  m->damping = d;
   return KH_OK;
 }
 

@@ -29,7 +29,8 @@ struct kh_model {
   double *warm;                          /* the free state, the nudged phases' warm start */
   double *dedtheta;                      /* dE/dtheta at one phase */
   unsigned holo_points;                  /* N of the holomorphic estimator */
-  unsigned adjoint_k;                    /* Hessian-vector products of rbp and cg */
+  unsigned adjoint_k;                    /* Hessian-vector products of rbp, cg and phantom */
+  double damping;                        /* the phantom gradient's */
   kh_contour holo_contour;               /* and where its points lie */
   int holo_strict, beta_relative;
   double noise_sigma; /* read noise (V), 0: none */

@@ -144,6 +144,7 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
     kh_status st = kh_model_new(ctx, &k->model, nl);
     if (st == KH_OK) st = kh_model_set_holomorphic_points(ctx, k->model, t->o.holomorphic_points);
     if (st == KH_OK) st = kh_model_set_adjoint_iterations(ctx, k->model, t->o.adjoint_iterations);
+    if (st == KH_OK) st = kh_model_set_phantom_damping(ctx, k->model, t->o.damping);
     if (st == KH_OK) st = kh_model_set_holomorphic_contour(ctx, k->model, t->o.holomorphic_contour);
     if (st == KH_OK && t->o.estimator == KH_EST_HOLOMORPHIC &&
         t->o.holomorphic_contour == KH_CONTOUR_SLIT)

@@ -69,8 +69,9 @@ const char *const *kh_train_option_names(const char *field, size_t *count) {
 
 /* The estimators' names (kirchhoff/model.h), beside the other name tables. */
 const char *const kh_estimator_names[KH_EST_COUNT] = {
-    "exact",    "plus",        "minus",       "centered",    "forward2", "forward3", "forward4",
-    "forward5", "holomorphic", "oscillating", "first-order", "rbp",      "cg",       "cg-jacobi"};
+    "exact",       "plus",     "minus",    "centered",    "forward2",
+    "forward3",    "forward4", "forward5", "holomorphic", "oscillating",
+    "first-order", "rbp",      "cg",       "cg-jacobi",   "phantom"};
 
 int kh_estimator_from_name(const char *name) {
   for (int e = 0; e < KH_EST_COUNT; e++)

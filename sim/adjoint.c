@@ -72,15 +72,39 @@ static kh_status cg(hessian *h, unsigned k, const double *g, double *lambda, dou
   return KH_OK;
 }
 
+/* The phantom gradient's adjoint: y_0 = g, y_{i+1} = y_i - d H D^-1 y_i, lambda = d D^-1
+ * sum_{i<k} y_i (k - 1 products); inv_diag: D^-1 (held unknowns: 1, their g is 0); w: 3 n. */
+static kh_status phantom(hessian *h, unsigned k, double d, const double *g, double *lambda,
+                         double *w, const double *inv_diag) {
+  size_t n = h->n;
+  double *y = w, *scaled = w + n, *hy = lambda; /* lambda holds H D^-1 y until the end */
+  double *sum = w + 2 * n;
+  memcpy(y, g, n * sizeof *y);
+  memset(sum, 0, n * sizeof *sum);
+  for (unsigned it = 0; it < k; it++) {
+    for (size_t i = 0; i < n; i++) sum[i] += y[i];
+    if (it + 1 == k) break;
+    for (size_t i = 0; i < n; i++) scaled[i] = inv_diag[i] * y[i];
+    kh_status st = apply(h, scaled, hy);
+    if (st != KH_OK) return st;
+    for (size_t i = 0; i < n; i++) y[i] -= d * hy[i];
+  }
+  for (size_t i = 0; i < n; i++) lambda[i] = d * inv_diag[i] * sum[i];
+  return KH_OK;
+}
+
 kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circuit *c, void *impl,
-                             kh_adjoint_method method, unsigned k, double *rl,
+                             kh_adjoint_method method, unsigned k, double damping, double *rl,
                              kh_adjoint_stats *stats) {
   size_t n = c->unknowns;
   if (n == 0) return KH_OK;
   if (!ops->hessian)
     return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no Hessian-vector product", ops->name);
-  if ((unsigned)method > KH_ADJOINT_CG_JACOBI)
+  if ((unsigned)method > KH_ADJOINT_PHANTOM)
     return kh_fail(ctx, KH_ERR_USAGE, "unknown adjoint method");
+  if (method == KH_ADJOINT_PHANTOM && !(damping > 0 && damping <= 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "the phantom gradient's damping must be in (0, 1], got %g",
+                   damping);
   hessian h = {ctx, ops, c, impl, n, stats};
   double *w = kh_malloc((6 * n + 1) * sizeof *w), bound = 0;
   unsigned char *held = kh_malloc(n + 1);
@@ -95,9 +119,10 @@ kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circu
     stats->alpha = bound > 0 ? 1 / bound : 1;
     st = richardson(&h, k, g, rl, work, stats->alpha);
   } else if (st == KH_OK) {
-    int jacobi = method == KH_ADJOINT_CG_JACOBI;
-    for (size_t i = 0; jacobi && i < n; i++) diag[i] = diag[i] > 0 ? 1 / diag[i] : 1;
-    st = cg(&h, k, g, rl, work, jacobi ? diag : NULL);
+    int scaled = method != KH_ADJOINT_CG; /* cg-jacobi and phantom use D^-1 */
+    for (size_t i = 0; scaled && i < n; i++) diag[i] = diag[i] > 0 ? 1 / diag[i] : 1;
+    st = method == KH_ADJOINT_PHANTOM ? phantom(&h, k, damping, g, rl, work, diag)
+                                      : cg(&h, k, g, rl, work, scaled ? diag : NULL);
   }
   kh_free(w);
   return st;

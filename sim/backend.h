@@ -17,7 +17,7 @@ double kh_oscillation_forcing(void *drive, unsigned step, double t);
 /* adjoint.c: kh_solver_adjoint_iterative on the reduced unknowns; rl holds the right-hand side
  * on entry and lambda on return (held unknowns' entries zero). */
 kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circuit *c, void *impl,
-                             kh_adjoint_method method, unsigned k, double *rl,
+                             kh_adjoint_method method, unsigned k, double damping, double *rl,
                              kh_adjoint_stats *stats);
 
 extern const kh_solver_ops kh_solver_ops_native;

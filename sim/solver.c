@@ -121,14 +121,14 @@ kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *node_rh
 }
 
 kh_status kh_solver_adjoint_iterative(kh_context *ctx, kh_solver *s, kh_adjoint_method method,
-                                      unsigned k, const double *node_rhs, double *node_lambda,
-                                      kh_adjoint_stats *stats) {
+                                      unsigned k, double damping, const double *node_rhs,
+                                      double *node_lambda, kh_adjoint_stats *stats) {
   kh_adjoint_stats local = {0};
   if (!stats) stats = &local;
   *stats = (kh_adjoint_stats){0};
   double *r = s->work;
   to_unknowns(s->c, node_rhs, r);
-  kh_status st = kh_adjoint_iterate(ctx, s->ops, s->c, s->impl, method, k, r, stats);
+  kh_status st = kh_adjoint_iterate(ctx, s->ops, s->c, s->impl, method, k, damping, r, stats);
   if (st == KH_OK) to_nodes(s->c, r, node_lambda);
   return st;
 }

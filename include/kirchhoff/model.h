@@ -53,6 +53,8 @@ typedef enum {
   KH_EST_RBP,         /* recurrent backpropagation: Richardson from 0 ("neumann": the same) */
   KH_EST_CG,          /* conjugate gradients */
   KH_EST_CG_JACOBI,   /* conjugate gradients preconditioned by H's diagonal */
+  KH_EST_PHANTOM,     /* the phantom gradient: k damped relaxation steps from the equilibrium,
+                       * differentiated (kh_model_set_phantom_damping) */
   KH_EST_COUNT
 } kh_estimator;
 /* By name: exact, plus, minus, centered, forward2..forward5, holomorphic (or holo), oscillating
@@ -82,6 +84,8 @@ KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator es
 KH_API kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
 /* k, the Hessian-vector products of the rbp and cg estimators (default 10; >= 1). */
 KH_API kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, unsigned k);
+/* The phantom gradient's damping d in (0, 1] (default 1: plain Jacobi sweeps). */
+KH_API kh_status kh_model_set_phantom_damping(kh_context *ctx, kh_model *m, double d);
 /* Where the holomorphic estimator's N points lie (docs/algorithms.md, "The slit contour").
  * KH_CONTOUR_CIRCLE (default): beta_k = |beta| e^(2 pi i k/N), as above; |beta| must stay below
  * kh_solver_nudge_radius R where the response is rational (kh_solver_nudge_rational), and the

@@ -59,20 +59,27 @@ KH_API kh_status kh_solver_adjoint(kh_context *ctx, kh_solver *s, const double *
  *                          truncated Neumann series alpha sum_i (I - alpha H)^i rhs (the same
  *                          iterates);
  *   KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI: conjugate gradients, plain or preconditioned by H's
- *                          diagonal (stops early at a zero residual).
+ *                          diagonal (stops early at a zero residual);
+ *   KH_ADJOINT_PHANTOM:    the phantom gradient's adjoint (Geng et al. 2021): k damped
+ *                          relaxation steps v <- (1 - d) v + d Phi(v) from the equilibrium,
+ *                          differentiated, Phi one Jacobi sweep (each free unknown to where its
+ *                          own equation balances, x + D^-1 r): lambda = d D^-1 sum_{i<k}
+ *                          (I - d H D^-1)^i rhs, d the damping in (0, 1]; its Neumann form is the
+ *                          same series.
  * node_rhs and node_lambda as kh_solver_adjoint's; stats (may be NULL) counts the products. */
 typedef enum {
   KH_ADJOINT_IDENTITY,
   KH_ADJOINT_RICHARDSON,
   KH_ADJOINT_CG,
-  KH_ADJOINT_CG_JACOBI
+  KH_ADJOINT_CG_JACOBI,
+  KH_ADJOINT_PHANTOM
 } kh_adjoint_method;
 typedef struct {
   unsigned products; /* Hessian-vector products */
   double alpha;      /* Richardson's step */
 } kh_adjoint_stats;
 KH_API kh_status kh_solver_adjoint_iterative(kh_context *ctx, kh_solver *s,
-                                             kh_adjoint_method method, unsigned k,
+                                             kh_adjoint_method method, unsigned k, double damping,
                                              const double *node_rhs, double *node_lambda,
                                              kh_adjoint_stats *stats);
 /* H v for node vectors (as kh_solver_adjoint's: the Hessian of the last solve, held and fixed

@@ -56,7 +56,8 @@ typedef struct {
   /* where the holomorphic estimator's points lie (model.h; default the circle); on the slit
    * contour, beta is rho in (0, 1) */
   kh_contour holomorphic_contour;
-  unsigned adjoint_iterations; /* k of the rbp and cg estimators (default 10) */
+  unsigned adjoint_iterations; /* k of the rbp, cg and phantom estimators (default 10) */
+  double damping;              /* the phantom gradient's (default 1) */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 /* The options that are one value each, in one table: X(field, trace name, kind, default, since).
@@ -90,7 +91,8 @@ typedef struct {
   X(samples, "samples", SIZE, 0, LATER)                                                            \
   X(osc_harmonics, "osc_harmonics", UNSIGNED, 3, LATER)                                            \
   X(holomorphic_contour, "holomorphic_contour", ENUM, KH_CONTOUR_CIRCLE, LATER)                    \
-  X(adjoint_iterations, "adjoint_iterations", UNSIGNED, 10, LATER)
+  X(adjoint_iterations, "adjoint_iterations", UNSIGNED, 10, LATER)                                 \
+  X(damping, "damping", DOUBLE, 1.0, LATER)
 /* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
 #define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \
   X(oscillation.period, "osc_period", DOUBLE, 0, LATER)                                            \

@@ -67,18 +67,22 @@ Test(adjoints, cg_is_never_worse_than_rbp_in_the_h_norm) {
   for (size_t i = 1; i < nodes; i++) rhs[i] = cos(1.7 * (double)i + 0.3);
   cr_assert_eq(kh_solver_adjoint(r.ctx, r.s, rhs, exact), KH_OK);
   /* linear: cg exact within the unknowns' count, rbp after many products */
-  cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_CG, 8, rhs, lam, NULL), KH_OK);
+  cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_CG, 8, 1.0, rhs, lam, NULL),
+               KH_OK);
   cr_expect(kh_test_relative_error(lam, exact, nodes) <= 1e-10, "cg: %.2e",
             kh_test_relative_error(lam, exact, nodes));
   cr_assert_eq(
-      kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_RICHARDSON, 20000, rhs, lam, NULL), KH_OK);
+      kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_RICHARDSON, 20000, 1.0, rhs, lam, NULL),
+      KH_OK);
   cr_expect(kh_test_relative_error(lam, exact, nodes) <= 1e-8, "rbp: %.2e",
             kh_test_relative_error(lam, exact, nodes));
   for (unsigned k = 1; k <= 6; k++) {
-    cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_CG, k, rhs, lam, NULL), KH_OK);
-    double cg = h_norm2(&r, lam, exact, e, he, nodes);
-    cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_RICHARDSON, k, rhs, lam, NULL),
+    cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_CG, k, 1.0, rhs, lam, NULL),
                  KH_OK);
+    double cg = h_norm2(&r, lam, exact, e, he, nodes);
+    cr_assert_eq(
+        kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_RICHARDSON, k, 1.0, rhs, lam, NULL),
+        KH_OK);
     double rbp = h_norm2(&r, lam, exact, e, he, nodes);
     cr_expect(cg <= rbp * (1 + 1e-12) + 1e-300, "k = %u: cg %.3e above rbp %.3e", k, cg, rbp);
   }
@@ -97,8 +101,8 @@ Test(adjoints, rbp_is_the_truncated_neumann_series_and_first_order_the_identity)
   for (size_t i = 1; i < nodes; i++) rhs[i] = sin(0.9 * (double)i + 0.2);
   unsigned k = 12;
   kh_adjoint_stats as;
-  cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_RICHARDSON, k, rhs, lam, &as),
-               KH_OK);
+  cr_assert_eq(
+      kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_RICHARDSON, k, 1.0, rhs, lam, &as), KH_OK);
   cr_expect(as.products == k - 1, "%u products", as.products);
   /* alpha sum_{i<k} (I - alpha H)^i g, a term at a time (nodes that sources fix stay 0) */
   for (size_t i = 0; i < nodes; i++)
@@ -110,12 +114,60 @@ Test(adjoints, rbp_is_the_truncated_neumann_series_and_first_order_the_identity)
   }
   cr_expect(kh_test_relative_error(lam, sum, nodes) <= 1e-12, "rbp and the series differ by %.2e",
             kh_test_relative_error(lam, sum, nodes));
-  cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_IDENTITY, 1, rhs, lam, &as),
+  cr_assert_eq(kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_IDENTITY, 1, 1.0, rhs, lam, &as),
                KH_OK);
   for (size_t i = 0; i < nodes; i++)
     cr_expect(lam[i] == (kh_circuit_node_fixed(r.c, i) ? 0 : rhs[i]), "node %zu", i);
   cr_expect_eq(as.products, 0);
   cr_expect_eq(kh_estimator_from_name("neumann"), KH_EST_RBP);
+  free(buf);
+  kh_test_rig_close(&r);
+}
+
+/* The phantom gradient (Geng et al. 2021): k damped Jacobi steps from the equilibrium,
+ * differentiated. With damping 1 and many steps on these contractions it is the exact gradient;
+ * with damping 0.5 it gets there too, more slowly; and its adjoint is the series
+ * d D^-1 sum_{i<k} (I - d H D^-1)^i g, summed here term by term with D read off H. */
+Test(adjoints, phantom_gradients_reach_the_exact_one_and_are_their_series) {
+  for (int kind = 0; kind < 2; kind++) {
+    kh_test_gradient_fixture f;
+    kh_test_gradient_open(&f, network(kind, 7));
+    double full = relative_error_at(&f, KH_EST_PHANTOM, 2000);
+    cr_assert_eq(kh_model_set_phantom_damping(f.ctx, f.m, 0.5), KH_OK);
+    double half = relative_error_at(&f, KH_EST_PHANTOM, 4000);
+    double early = relative_error_at(&f, KH_EST_PHANTOM, 3);
+    cr_expect(full <= 1e-8 && half <= 1e-8, "damping 1: %.2e, 0.5: %.2e", full, half);
+    cr_expect(early > 1e-3, "3 steps already exact? %.2e", early);
+    cr_expect_eq(kh_model_set_phantom_damping(f.ctx, f.m, 1.5), KH_ERR_USAGE);
+    kh_test_gradient_close(&f);
+  }
+  kh_test_rig r;
+  kh_test_rig_open(&r, ladder, "native");
+  size_t nodes = kh_netlist_node_count(r.nl);
+  double *buf = calloc(7 * nodes, sizeof *buf), *v = buf, *g = v + nodes, *d = g + nodes,
+         *y = d + nodes, *sum = y + nodes, *hy = sum + nodes, *lam = hy + nodes;
+  kh_solve_stats stats;
+  cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, &stats), KH_OK, "%s", kh_last_error(r.ctx));
+  for (size_t i = 0; i < nodes; i++) { /* H's diagonal, a unit vector at a time */
+    memset(y, 0, nodes * sizeof *y);
+    y[i] = 1;
+    cr_assert_eq(kh_solver_hessian_apply(r.ctx, r.s, y, hy), KH_OK);
+    d[i] = hy[i] > 0 ? hy[i] : 1;
+    g[i] = kh_circuit_node_fixed(r.c, i) ? 0 : cos(0.5 * (double)i + 1);
+  }
+  double damping = 0.7;
+  unsigned k = 9;
+  cr_assert_eq(
+      kh_solver_adjoint_iterative(r.ctx, r.s, KH_ADJOINT_PHANTOM, k, damping, g, lam, NULL), KH_OK);
+  memcpy(y, g, nodes * sizeof *y), memset(sum, 0, nodes * sizeof *sum);
+  for (unsigned i = 0; i < k; i++) {
+    for (size_t j = 0; j < nodes; j++) sum[j] += y[j], hy[j] = y[j] / d[j];
+    cr_assert_eq(kh_solver_hessian_apply(r.ctx, r.s, hy, hy), KH_OK); /* H D^-1 y */
+    for (size_t j = 0; j < nodes; j++) y[j] -= damping * hy[j];
+  }
+  for (size_t j = 0; j < nodes; j++) sum[j] *= damping / d[j];
+  cr_expect(kh_test_relative_error(lam, sum, nodes) <= 1e-12,
+            "phantom and its series differ by %.2e", kh_test_relative_error(lam, sum, nodes));
   free(buf);
   kh_test_rig_close(&r);
 }
