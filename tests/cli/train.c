@@ -570,3 +570,16 @@ Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
   cr_expect(cosine > 1 - 1e-12, "cg at k = 10: cosine %.17g", cosine);
   free(out);
 }
+
+/* The bilevel-gradient study script on a small network: a CSV row per estimator, setting, k and
+ * layer, the plot, and rbp, cg and phantom printed. */
+Test(train_cli, bilevel_study_script) {
+  char args[4096], *out;
+  snprintf(args, sizeof args, "%s/bilevel_study.py %s %s %s/bilevel --arch 8-6-4 --samples 8",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "cg       relative error at k = 1,2,3,5,7,10,15,20,30,50"), "%s", out);
+  free(out);
+  /* a: 3 estimators, c: 5 dampings; 10 k values, 2 layers each */
+  expect_study("bilevel", "bilevel_study", (3 + 5) * 10 * 2);
+}
