@@ -104,6 +104,7 @@ static void sgd_destroy(void *impl) {
   sgd *e = impl;
   kh_model_free(e->m);
   free(e->theta), free(e->g), free(e->sum), free(e->target), free(e->out);
+  free(e);
   destroyed++;
 }
 
