@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double *general(const kh_netlist *nl, const double *guess, kh_solve_stats *stats) {
-  kh_context *ctx;
-  kh_context_new(&ctx);
-  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
-  kh_status st = kh_general_op(ctx, nl, NULL, guess, v, NULL, stats);
-  cr_assert_eq(st, KH_OK, "%s", kh_last_error(ctx));
-  kh_context_free(ctx);
-  return v;
-}
-
 /* A current I into the diode: all the power, junction and RS, is I v(k), so the rise is
  * RTH0 I v(k); at T = 300.15 K + rise the junction carries I at v(k) - I RS(T) with ngspice's
  * saturation current IS (T/TNOM)^(XTI/N) exp((T/TNOM - 1) EG / (N Vt)). Both are checked at
@@ -34,7 +24,7 @@ Test(self_heating, closed_form_at_the_answer) {
              is, n, rs, trs, rth0, I);
     kh_netlist *nl = kh_test_parse(text);
     kh_solve_stats stats;
-    double *v = general(nl, NULL, &stats);
+    double *v = kh_test_general(nl, NULL, &stats);
     double vk = kh_test_node(nl, v, "k"), rise = kh_test_node(nl, v, "tj");
     cr_expect(fabs(rise - rth0 * I * vk) <= 1e-9 * rise, "%g A: rise %.12g, RTH0 I v %.12g", I,
               rise, rth0 * I * vk);
@@ -67,20 +57,7 @@ Test(self_heating, matches_ngspice) {
                  ".model dh d(%s)\nv1 in 0 %g\nr1 in a 100\nd1 a 0 t1 dh area=2 thermal\n"
                  "r2 in b 1k\nd2 b 0 t2 dh m=3 thermal\nvamb amb 0 20\nrcase t2 amb 80\n",
                  temps[t], cards[c], supplies[s]);
-        kh_netlist *nl = kh_test_parse(text);
-        kh_context *ctx;
-        kh_context_new(&ctx);
-        kh_solve_stats stats;
-        double *a = general(nl, NULL, &stats), *b = calloc(kh_netlist_node_count(nl), sizeof *b);
-        cr_assert_eq(kh_ngspice_op(ctx, nl, b), KH_OK, "%s", kh_last_error(ctx));
-        for (size_t i = 1; i < kh_netlist_node_count(nl); i++) {
-          worst = fmax(worst, fabs(a[i] - b[i]) / fmax(1, fabs(b[i])));
-          cr_expect(fabs(a[i] - b[i]) <= 1e-6 * fmax(1, fabs(b[i])), "%s: %s %.15g vs %.15g", text,
-                    kh_netlist_node_name(nl, i), a[i], b[i]);
-        }
-        free(a), free(b);
-        kh_context_free(ctx);
-        kh_netlist_free(nl);
+        worst = fmax(worst, kh_test_general_vs_ngspice(text, 1e-6));
       }
   cr_log_info("self-heating against ngspice: worst |dV| %.3g max(1, |V|) over 36 decks", worst);
 }
@@ -94,14 +71,14 @@ Test(self_heating, both_operating_points_of_a_runaway) {
                                  "trs=0.000733303)\nv1 a 0 -45.5372\nr1 a k 1.1991\n"
                                  "d1 k 0 tj dm dtemp=10 thermal\nrth tj amb 50\nvamb amb 0 0\n");
   kh_solve_stats stats;
-  double *cold = general(nl, NULL, &stats);
+  double *cold = kh_test_general(nl, NULL, &stats);
   cr_expect(fabs(kh_test_node(nl, cold, "tj")) < 1e-3, "cold rise %g",
             kh_test_node(nl, cold, "tj"));
   double *guess = calloc(kh_netlist_node_count(nl), sizeof *guess);
   guess[kh_netlist_find_node(nl, "a")] = -45.5372;
   guess[kh_netlist_find_node(nl, "k")] = -41.2728;
   guess[kh_netlist_find_node(nl, "tj")] = 977.6;
-  double *hot = general(nl, guess, &stats);
+  double *hot = kh_test_general(nl, guess, &stats);
   cr_expect(fabs(kh_test_node(nl, hot, "tj") - 977.6074) < 1e-3, "hot rise %.10g",
             kh_test_node(nl, hot, "tj"));
   cr_expect(stats.residual <= 1e-12 || stats.relative_residual <= 1e-9);

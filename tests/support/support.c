@@ -360,3 +360,33 @@ double kh_test_relative_error(const double *a, const double *b, size_t n) {
   for (size_t i = 0; i < n; i++) d += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
   return sqrt(d / r);
 }
+
+double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stats *stats) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_status st = kh_general_op(ctx, nl, NULL, guess, v, NULL, stats);
+  cr_assert_eq(st, KH_OK, "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return v;
+}
+
+double kh_test_general_vs_ngspice(const char *text, double tolerance) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_solve_stats stats;
+  double *a = kh_test_general(nl, NULL, &stats), *b = calloc(kh_netlist_node_count(nl), sizeof *b);
+  cr_assert_eq(kh_ngspice_op(ctx, nl, b), KH_OK, "%s", kh_last_error(ctx));
+  double worst = 0;
+  for (size_t i = 1; i < kh_netlist_node_count(nl); i++) {
+    double scale = fmax(1, fabs(b[i]));
+    worst = fmax(worst, fabs(a[i] - b[i]) / scale);
+    cr_expect(fabs(a[i] - b[i]) <= tolerance * scale, "%s: %s %.15g vs %.15g", text,
+              kh_netlist_node_name(nl, i), a[i], b[i]);
+  }
+  free(a), free(b);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+  return worst;
+}

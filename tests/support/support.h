@@ -28,6 +28,13 @@ void kh_test_cli_expect(const char *args, int code, const char *text);
 /* The number printed after `label` in a command's output (asserting the label is there). */
 double kh_test_number_after(const char *out, const char *label);
 
+/* General Newton's answer (kh_general_op, asserted) from guess (NULL: 0 V): node voltages,
+ * free()d by the caller. */
+double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stats *stats);
+/* General Newton against ngspice's .op on deck `text`: every node within tolerance max(1, |V|)
+ * (Criterion expectations); returns the largest |dV| / max(1, |V|). */
+double kh_test_general_vs_ngspice(const char *text, double tolerance);
+
 /* Parses text, asserting success; returns the netlist. */
 kh_netlist *kh_test_parse(const char *text);
 /* Parses text expecting failure; returns the error message (static buffer). */
