@@ -101,10 +101,10 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
 }
 
 /* Sum over the samples of one estimator's gradient; *seconds the time it took. */
-/* What an estimator cost over the samples: settled states read (phases) and Hessian-vector
- * products. */
+/* What an estimator cost over the samples: settled states read (phases), Hessian-vector
+ * products, and numeric factorizations (the solver's count, which runs on across solves). */
 typedef struct {
-  unsigned long states, products;
+  unsigned long states, products, factorizations;
 } cost;
 
 static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
@@ -112,6 +112,8 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
   size_t f = kh_model_input_count(p->m);
   memset(grad, 0, p->params * sizeof *grad);
   kh_solver_set_warm_start(kh_model_solver(p->m), NULL);
+  kh_solve_stats before, after;
+  kh_solver_last_stats(kh_model_solver(p->m), &before);
   double t0 = kh_cli_now();
   for (size_t i = 0; i < p->count; i++) {
     kh_grad_info info = {0};
@@ -130,6 +132,8 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
       for (size_t k = 0; k < p->params; k++) grad[k] += work[k];
   }
   *seconds = kh_cli_now() - t0;
+  kh_solver_last_stats(kh_model_solver(p->m), &after);
+  if (spent) spent->factorizations = after.factorizations - before.factorizations;
   return KH_OK;
 }
 
@@ -253,8 +257,8 @@ static void print_row(const probe_set *p, const grad_words *w, int est, double s
     if (adjoint && !first_order) snprintf(k, sizeof k, "%.0f", setting);
     if (est == KH_EST_PHANTOM) snprintf(damping, sizeof damping, "%.17g", w->damping);
     for (unsigned l = 0; l < layers && l < 64; l++)
-      printf("%s,%s,%s,,%s,%u,%.17g,%.17g,%.6g,,%lu,0,%lu\n", name, beta, k, damping, l + 1,
-             cosine[l], rel[l], seconds, spent->products, spent->states);
+      printf("%s,%s,%s,,%s,%u,%.17g,%.17g,%.6g,%lu,%lu,0,%lu\n", name, beta, k, damping, l + 1,
+             cosine[l], rel[l], seconds, spent->factorizations, spent->products, spent->states);
     return;
   }
   char label[32] = "-";
