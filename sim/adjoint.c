@@ -110,7 +110,10 @@ kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circu
   unsigned char *held = kh_malloc(n + 1);
   if (!w || !held) return kh_free(w), kh_free(held), kh_fail_nomem(ctx, "the iterative adjoint");
   double *g = w, *diag = w + n, *work = w + 2 * n;
-  kh_status st = ops->hessian(ctx, c, impl, NULL, NULL, diag, &bound, held);
+  /* only what the method reads: Richardson its step's bound, cg-jacobi and phantom D */
+  int scaled = method == KH_ADJOINT_CG_JACOBI || method == KH_ADJOINT_PHANTOM;
+  kh_status st = ops->hessian(ctx, c, impl, NULL, NULL, scaled ? diag : NULL,
+                              method == KH_ADJOINT_RICHARDSON ? &bound : NULL, held);
   for (size_t i = 0; i < n; i++) g[i] = held[i] ? 0 : rl[i]; /* held: lambda = 0, as exactly */
   kh_free(held);
   if (st == KH_OK && method == KH_ADJOINT_IDENTITY) {
@@ -119,7 +122,6 @@ kh_status kh_adjoint_iterate(kh_context *ctx, const kh_solver_ops *ops, kh_circu
     stats->alpha = bound > 0 ? 1 / bound : 1;
     st = richardson(&h, k, g, rl, work, stats->alpha);
   } else if (st == KH_OK) {
-    int scaled = method != KH_ADJOINT_CG; /* cg-jacobi and phantom use D^-1 */
     for (size_t i = 0; scaled && i < n; i++) diag[i] = diag[i] > 0 ? 1 / diag[i] : 1;
     st = method == KH_ADJOINT_PHANTOM ? phantom(&h, k, damping, g, rl, work, diag)
                                       : cg(&h, k, g, rl, work, scaled ? diag : NULL);

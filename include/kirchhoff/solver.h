@@ -207,7 +207,8 @@ typedef struct {
    * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
   /* The Hessian of the last free solve (the adjoint's matrix, held unknowns' rows the identity):
    * out = H v when v is given; its diagonal, a bound on its largest eigenvalue (Gershgorin) and
-   * which unknowns are held (1) when diag is given. NULL where the backend keeps no such matrix. */
+   * which unknowns are held (1), each when its pointer is given. NULL where the backend keeps no
+   * such matrix. */
   kh_status (*hessian)(kh_context *ctx, kh_circuit *c, void *impl, const double *v, double *out,
                        double *diag, double *bound, unsigned char *held);
   int (*get_warm)(const kh_circuit *c, const void *impl, double *x);

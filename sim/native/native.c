@@ -192,20 +192,18 @@ static kh_status hessian(kh_context *ctx, kh_circuit *c, void *impl, const doubl
     if (!cholmod_l_sdmult(s->A, 0, one, zero, &x, &y, &s->cm))
       return kh_fail(ctx, KH_ERR_NOMEM, "CHOLMOD's Hessian product failed");
   }
-  if (!diag) return KH_OK;
-  for (size_t u = 0; u < n; u++) held[u] = s->fixed && s->fixed[u];
+  for (size_t u = 0; held && u < n; u++) held[u] = s->fixed && s->fixed[u];
   const int64_t *p = s->A->p, *i = s->A->i;
   const double *a = s->A->x;
+  for (size_t j = 0; diag && j < n; j++) diag[j] = a[p[j]]; /* each column's first entry */
+  if (!bound) return KH_OK;
   double *rows = kh_calloc(n, sizeof *rows);
   if (!rows) return kh_fail_nomem(ctx, "bounding the Hessian");
   for (size_t j = 0; j < n; j++)
     for (int64_t k = p[j]; k < p[j + 1]; k++) {
       size_t r = (size_t)i[k];
       rows[r] += fabs(a[k]);
-      if (r == j)
-        diag[j] = a[k];
-      else
-        rows[j] += fabs(a[k]);
+      if (r != j) rows[j] += fabs(a[k]);
     }
   *bound = 0;
   for (size_t j = 0; j < n; j++) *bound = fmax(*bound, rows[j]);
