@@ -336,18 +336,23 @@ static void release(kh_general *g) {
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
 }
 
-/* Restarts from x: the junction voltages and rises that limiting compares against follow it. */
-static void restart(kh_general *g, const double *x) {
-  memcpy(g->x, x, g->n * sizeof *g->x);
+/* The junction voltages and rises that limiting compares against, as g->x puts them. */
+static void follow_x(kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) {
     long d = g->diode[k];
     if (d < 0) continue;
     kh_element e = kh_netlist_element(g->nl, k);
     long inner = g->heat[d].inner;
-    g->vd[d] = kh_general_value(x, inner >= 0 ? inner : kh_general_at(e.node_pos)) -
-               kh_general_value(x, kh_general_at(e.node_neg));
-    if (g->heat[d].tj >= 0) g->heat[d].rise = x[g->heat[d].tj];
+    g->vd[d] = kh_general_value(g->x, inner >= 0 ? inner : kh_general_at(e.node_pos)) -
+               kh_general_value(g->x, kh_general_at(e.node_neg));
+    if (g->heat[d].tj >= 0) g->heat[d].rise = g->x[g->heat[d].tj];
   }
+}
+
+/* Restarts from x. */
+static void restart(kh_general *g, const double *x) {
+  memcpy(g->x, x, g->n * sizeof *g->x);
+  follow_x(g);
 }
 
 /* ngspice's dynamic gmin stepping (cktop.c): a conductance from every node to ground, 1e-3 S
@@ -461,12 +466,13 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   if (st == KH_OK && guess)
     for (size_t v = 1; v < g.nodes; v++) g.x[kh_general_at(v)] = guess[v];
   for (size_t k = 0; st == KH_OK && k < g.elements; k++)
+    if (g.diode[k] >= 0 && g.heat[g.diode[k]].tj >= 0 && kh_heat_start(&g, k, g.diode[k]))
+      st = KH_ERR_INPUT; /* the message is in ctx */
+  if (st == KH_OK) follow_x(&g);
+  for (size_t k = 0; st == KH_OK && k < g.elements; k++)
     if (g.diode[k] >= 0) {
       kh_element e = kh_netlist_element(nl, k);
-      long d = g.diode[k], inner = g.heat[d].inner;
-      if (g.heat[d].tj >= 0 && kh_heat_start(&g, k, d)) st = KH_ERR_INPUT; /* message: ctx */
-      g.vd[d] = kh_general_value(g.x, inner >= 0 ? inner : kh_general_at(e.node_pos)) -
-                kh_general_value(g.x, kh_general_at(e.node_neg));
+      long d = g.diode[k];
       if (g.diodes[d].kind != KH_DIODE_IDEAL) continue;
       if (!guess) /* its state cannot be found by Newton: it comes from a known answer */
         st = kh_fail(ctx, KH_ERR_INPUT,

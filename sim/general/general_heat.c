@@ -157,12 +157,11 @@ int kh_heat_start(kh_general *g, size_t k, long d) {
   kh_heat *th = &g->heat[d];
   kh_element e = kh_netlist_element(g->nl, k);
   long a = kh_general_at(e.node_pos), b = kh_general_at(e.node_neg);
-  double va = kh_general_value(g->x, a), vb = kh_general_value(g->x, b);
-  th->rise = g->x[th->tj];
+  double va = kh_general_value(g->x, a), vb = kh_general_value(g->x, b), rise = g->x[th->tj];
   if (th->inner < 0) return 0;
   double gs, lo = fmin(va, vb), hi = fmax(va, vb);
   kh_diode dd;
-  if (model_at(g, k, d, th->rise, &dd) || series_conductance(g, k, d, th->rise, &gs)) return -2;
+  if (model_at(g, k, d, rise, &dd) || series_conductance(g, k, d, rise, &gs)) return -2;
   /* RS's current falls and the junction's rises with the inner node's voltage: bisect */
   for (int it = 0; it < 200 && hi > lo; it++) {
     double mid = 0.5 * (lo + hi), phi, i, gd;

@@ -80,8 +80,8 @@ static inline void kh_general_rhs(kh_general *g, long i, double v) {
 /* Stamps heated diode d (element k) linearized at x (limited when `linearize`): -1 out of
  * memory, -2 its model fails at the temperature reached (the message in g->ctx). */
 int kh_heat_stamp(kh_general *g, size_t k, long d, const double *x, int linearize);
-/* Starts heated diode d (element k) from g->x: its rise from the thermal node, its inner node
- * where RS's current meets the junction's (-2: the model fails there). */
+/* Starts heated diode d (element k) from g->x: its inner node where RS's current meets the
+ * junction's at the thermal node's rise (-2: the model fails there). */
 int kh_heat_start(kh_general *g, size_t k, long d);
 /* Its currents at g->x for the certificate: KCL terms added to sum (indexed unknown + 1) with
  * their rounding scales in mag; returns the junction's current (-1 status in *failed). */
