@@ -4,7 +4,7 @@
 # training samples and the 10,000-sample test pass), measured on the first --samples training
 # samples and scaled (or on a full epoch with --full), samples per second, and the arithmetic
 # rate of the flop model below against the OpenBLAS GEMM rates measured in the same run; then
-# the sparse backend's time per training sample on the same network (kirchhoff grad, centered
+# the native backend's time per training sample on the same network (kirchhoff grad, centered
 # EP), and the ratios. Prints, asserts nothing.
 #
 # Flop model, per training sample (n0 = 1568 input nodes, n_l the layer widths, K sweeps): the
@@ -82,7 +82,7 @@ for preset in $presets; do
 done
 
 echo
-echo "== the sparse backend on the same networks: one centered EP gradient per sample (kirchhoff"
+echo "== the native backend on the same networks: one centered EP gradient per sample (kirchhoff"
 echo "   grad, 4 samples), scaled to the 60,000 samples of an epoch, against the layered epoch above"
 for preset in $presets; do
   arch=$(arch_of "$preset")
@@ -92,7 +92,7 @@ for preset in $presets; do
   ratio=$(echo "$out" | awk '$1 == "centered" && $2 ~ /x$/ {sub("x", "", $2); print $2}')
   echo "$out" | awk -v f="$free_ms" -v r="$ratio" -v p="$preset" 'BEGIN {
     if (f == "" || r == "") { print p ": grad failed"; exit }
-    ms = f * r; printf "%-7s sparse: %.1f ms per sample, %.0f s per epoch of training\n", p, ms, ms * 60 }'
+    ms = f * r; printf "%-7s native: %.1f ms per sample, %.0f s per epoch of training\n", p, ms, ms * 60 }'
 done
 echo
 echo "Reference (Scellier's PyTorch code, issue 6): DRN-XS about 95 s and DRN-1H about 38 min per"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sparse backend on large linear circuits (docs/scaling.md): square grids, random
+# The native backend (kirchhoff's sparse solver) on large linear circuits (docs/scaling.md): square grids, random
 # geometric graphs and crossbars with wire resistance from 1e5 to 1e7 nodes. Per circuit:
 # parse, assembly + symbolic analysis, solve (CHOLMOD supernodal factorization with OpenBLAS
 # threads, solve, refinement, KCL certificate), peak memory, and per kind the fitted exponent

@@ -16,7 +16,7 @@ command -v mpirun >/dev/null || { echo "bench/mpi.sh: needs mpirun (openmpi-bin)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 args=(train --arch 64-64-10 --data "$data/digits.csv" --epochs 3 --batch 32 --seed 1
   --trace-grad 0)
-echo "kirchhoff ${args[*]}  (sparse backend; $(nproc) cores)"
+echo "kirchhoff ${args[*]}  (native backend; $(nproc) cores)"
 printf '%-3s %14s %14s %10s %14s %12s\n' P epoch_s samples/s speedup MB/epoch/proc test_error
 base=
 for P in "${procs[@]}"; do

@@ -43,11 +43,11 @@ int kh_cli_oscillation_apply(const char *cmd, const kh_cli_oscillation *in, kh_o
 }
 
 int kh_cli_parse_scaling(const char *cmd, const char *name, kh_scaling *out) {
-  static const char *const names[] = {"standardize", "pixels", "none"};
-  static const kh_scaling kinds[] = {KH_SCALE_STANDARDIZE, KH_SCALE_PIXELS, KH_SCALE_NONE};
+  const char *names[3];
+  for (int k = 0; k < 3; k++) names[k] = kh_scaling_name((kh_scaling)k);
   int k = kh_cli_choose(cmd, "--scale", name, names, 3);
   if (k < 0) return 1;
-  *out = kinds[k];
+  *out = (kh_scaling)k;
   return 0;
 }
 

@@ -91,7 +91,7 @@ static void help_learning_and_output(void) {
       "  --seed S            seed of initialization, split and shuffles (default 1)\n"
       "  --threads T         worker threads over a batch's samples (default 1)\n"
       "solver (docs/layered.md):\n"
-      "  --backend NAME      sparse (default: any circuit, one sample at a time) or layered\n"
+      "  --backend NAME      native (default: any circuit, one sample at a time) or layered\n"
       "                      (layered networks: a minibatch at a time, block-coordinate\n"
       "                      descent; SGD with the centered, plus or minus estimator)\n"
       "  --precision P       layered: double (default) or single\n"
@@ -162,8 +162,7 @@ static const kh_preset presets[] = {
 };
 
 /* Applies --preset NAME (wherever it stands) before the other options, which then override. */
-static int apply_preset(int argc, char **argv, kh_run_options *s, const char **lr,
-                        const char **optimizer, const char **backend, size_t *sweeps) {
+static int apply_preset(int argc, char **argv, kh_run_options *s, const char **lr, size_t *sweeps) {
   const char *name = NULL;
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset")) name = argv[i + 1];
@@ -171,7 +170,8 @@ static int apply_preset(int argc, char **argv, kh_run_options *s, const char **l
   for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++) {
     const kh_preset *p = &presets[k];
     if (strcmp(p->name, name)) continue;
-    s->arch = p->arch, *lr = p->lr, *optimizer = "sgd", *backend = "layered";
+    s->arch = p->arch, *lr = p->lr;
+    s->train.optimizer = KH_OPT_SGD, s->train.backend = KH_BACKEND_LAYERED;
     *sweeps = p->sweeps;
     s->net.input_gain = p->gain, s->net.init_scale = 1;
     s->epochs = p->epochs;
@@ -221,12 +221,12 @@ static void say_saved(const kh_run_options *s, size_t kept, const char *when) {
 
 /* The words of a train command line that are not fields of the setup itself. */
 typedef struct {
-  const char *lr, *estimator, *optimizer, *scale, *amps, *contour, *backend, *precision, *preset;
+  const char *lr, *scale, *amps, *contour, *preset;
   size_t points, sweeps, bits, k;
   int beta_given;
   kh_cli_oscillation osc;
   kh_opt opts[96];
-  char flags[KH_CLI_TRAIN_ROWS][KH_CLI_FLAG_LEN]; /* the generated rows' names */
+  kh_cli_train_rows rows; /* generated from the options table */
   size_t nopts;
   size_t threads;
   int epochs_given, quiet, force;
@@ -234,15 +234,8 @@ typedef struct {
 
 /* Parses the command line into s and w (defaults, then a --preset's, then what was given). */
 static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) {
-  *w = (train_words){.estimator = "centered",
-                     .optimizer = "adam",
-                     .points = 4,
-                     .k = 10,
-                     .backend = "sparse",
-                     .precision = "double",
-                     .threads = 1};
-  if (apply_preset(argc, argv, s, &w->lr, &w->optimizer, &w->backend, &w->sweeps))
-    return KH_EXIT_USAGE;
+  *w = (train_words){.points = 4, .k = 10, .threads = 1};
+  if (apply_preset(argc, argv, s, &w->lr, &w->sweeps)) return KH_EXIT_USAGE;
   kh_cli_oscillation_init(&w->osc);
   const kh_opt table[] = {
       {"--arch", KH_OPT_STRING, &s->arch, NULL},
@@ -252,8 +245,6 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--limit", KH_OPT_SIZE, &s->train.samples, NULL},
       {"--gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
       {"--input-gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
-      {"--backend", KH_OPT_STRING, &w->backend, NULL},
-      {"--precision", KH_OPT_STRING, &w->precision, NULL},
       {"--sweeps", KH_OPT_SIZE, &w->sweeps, NULL},
       {"--preset", KH_OPT_STRING, &w->preset, NULL},
       {"--init-scale", KH_OPT_DOUBLE, &s->net.init_scale, NULL},
@@ -261,7 +252,6 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--save-net", KH_OPT_STRING, &s->save_net, NULL},
       {"--save-test", KH_OPT_STRING, &s->save_test, NULL},
       {"--epochs", KH_OPT_SIZE, &s->epochs, &w->epochs_given},
-      {"--estimator", KH_OPT_STRING, &w->estimator, NULL},
       {"--points", KH_OPT_SIZE, &w->points, NULL},
       {"--k", KH_OPT_SIZE, &w->k, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
@@ -273,7 +263,6 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--variation", KH_OPT_DOUBLE, &s->hw.variation, NULL},
       {"--prog-noise-add", KH_OPT_DOUBLE, &s->hw.prog_noise_add, NULL},
       {"--hw-aware", KH_OPT_FLAG, &s->hw_aware, NULL},
-      {"--optimizer", KH_OPT_STRING, &w->optimizer, NULL},
       {"--lr", KH_OPT_STRING, &w->lr, NULL},
       {"--threads", KH_OPT_SIZE, &w->threads, NULL},
       {"--trace", KH_OPT_STRING, &s->trace, NULL},
@@ -285,10 +274,11 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
   memcpy(w->opts, table, sizeof table);
   w->nopts = sizeof table / sizeof table[0];
   /* the training options' own rows, from their table; --beta says whether it was given */
-  size_t from = w->nopts;
-  w->nopts += kh_cli_train_option_rows(&s->train, w->opts + w->nopts, w->flags);
-  for (size_t k = from; k < w->nopts; k++)
-    if (!strcmp(w->opts[k].name, "--beta")) w->opts[k].seen = &w->beta_given;
+  kh_cli_train_option_rows(&s->train, &w->rows);
+  for (size_t k = 0; k < w->rows.count; k++) {
+    if (!strcmp(w->rows.rows[k].name, "--beta")) w->rows.rows[k].seen = &w->beta_given;
+    w->opts[w->nopts++] = w->rows.rows[k];
+  }
   w->nopts += kh_cli_oscillation_opts(&w->osc, w->opts + w->nopts);
   const char *pos[1];
   size_t npos;
@@ -301,13 +291,6 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
 
 /* The estimator and its points, contour and default beta. */
 static int apply_estimator(kh_run_options *s, train_words *w) {
-  int e = kh_estimator_from_name(w->estimator);
-  if (e < 0) {
-    const char *names[KH_EST_COUNT];
-    for (int k = 0; k < KH_EST_COUNT; k++) names[k] = kh_estimator_name((kh_estimator)k);
-    return kh_cli_unknown("train", "--estimator", w->estimator, names, KH_EST_COUNT);
-  }
-  s->train.estimator = (kh_estimator)e;
   if (w->points < 2 || w->points > 64) return kh_cli_usage("train", "--points must be 2..64");
   /* With read noise, the slit contour: its points reach past the radius, which divides the
    * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
@@ -328,6 +311,7 @@ static int apply_estimator(kh_run_options *s, train_words *w) {
 
 /* Turns the words into the setup's options, checking each, and checks the files. */
 static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w) {
+  if (kh_cli_train_option_names("train", &s->train, &w->rows)) return KH_EXIT_USAGE;
   int rates = w->lr ? kh_parse_number_list(w->lr, s->train.lr, KH_MAX_LAYER_RATES, 0) : 1;
   if (rates > 0 && w->lr) s->train.lr_count = (size_t)rates;
   if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
@@ -341,21 +325,8 @@ static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w)
   if (s->arch && !isfinite(s->net.gmax) && (s->hw.bits || s->hw.stuck_rate > 0))
     return kh_cli_usage("train", "--quantize-bits and --stuck-rate need an upper conductance "
                                  "bound: give --gmax");
-  /* the names, in each enum's order, from the options table (kirchhoff/train.h) */
-  size_t count;
-  const char *const *names = kh_train_option_names("optimizer", &count);
-  int k = kh_cli_choose("train", "--optimizer", w->optimizer, names, count);
-  if (k < 0) return KH_EXIT_USAGE;
-  s->train.optimizer = (kh_optimizer_kind)k;
   if (w->scale && kh_cli_parse_scaling("train", w->scale, &s->scaling)) return KH_EXIT_USAGE;
   s->scaling_given = w->scale != NULL;
-  names = kh_train_option_names("backend", &count);
-  if ((k = kh_cli_choose("train", "--backend", w->backend, names, count)) < 0) return KH_EXIT_USAGE;
-  s->train.backend = (kh_backend)k;
-  names = kh_train_option_names("precision", &count);
-  if ((k = kh_cli_choose("train", "--precision", w->precision, names, count)) < 0)
-    return KH_EXIT_USAGE;
-  s->train.precision = (kh_precision)k;
   if (w->sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
   s->train.sweeps = (unsigned)w->sweeps;
   if (!(s->train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");

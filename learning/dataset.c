@@ -179,6 +179,20 @@ kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fraction, uint
   return st;
 }
 
+static const char *const scaling_names[] = {"none", "standardize", "pixels"};
+_Static_assert(KH_SCALE_NONE == 0 && KH_SCALE_STANDARDIZE == 1 && KH_SCALE_PIXELS == 2,
+               "scaling names in the enum's order");
+
+const char *kh_scaling_name(kh_scaling kind) {
+  return (unsigned)kind < 3 ? scaling_names[kind] : "?";
+}
+
+int kh_scaling_from_name(const char *name) {
+  for (int k = 0; name && k < 3; k++)
+    if (!strcmp(name, scaling_names[k])) return k;
+  return -1;
+}
+
 kh_status kh_scaler_fit(kh_context *ctx, kh_scaler *s, kh_scaling kind, const kh_dataset *d) {
   *s = (kh_scaler){kind, d->features, NULL, NULL};
   if (kind != KH_SCALE_STANDARDIZE) return KH_OK;

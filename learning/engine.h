@@ -2,7 +2,7 @@
  * the epoch into minibatches, reports progress, decays the rates, keeps the parameters and the
  * device model, and calls one of these engines for each minibatch's phases and update, never
  * asking which one it has.
- *   kh_engine_sparse  (train.c): any circuit; each sample of a minibatch solved on one of the
+ *   kh_engine_native  (train.c): any circuit; each sample of a minibatch solved on one of the
  *                     worker models (OpenMP), gradients summed in sample order, one optimizer
  *                     step per minibatch;
  *   kh_engine_layered (layered_train.c): layered networks; whole minibatches per phase, the
@@ -15,7 +15,7 @@
 
 #include "kirchhoff/train.h"
 
-extern const kh_engine_ops kh_engine_sparse;
+extern const kh_engine_ops kh_engine_native;
 extern const kh_engine_ops kh_engine_layered;
 
 #endif

@@ -63,7 +63,7 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   else if (o->sweeps == 0 && !(o->layered_tol > 0 && isfinite(o->layered_tol)))
     why = "needs sweeps > 0 or a tolerance > 0";
   if (why)
-    return kh_fail(ctx, KH_ERR_USAGE, "the layered backend %s; use the sparse backend otherwise",
+    return kh_fail(ctx, KH_ERR_USAGE, "the layered backend %s; use the native backend otherwise",
                    why);
   return KH_OK;
 }
@@ -76,7 +76,7 @@ static kh_status take_rates(kh_context *ctx, kh_layered_trainer *lt, const kh_op
     if (!lay->full[l])
       return kh_fail(ctx, KH_ERR_INPUT,
                      "the layered backend trains networks whose every conductance between "
-                     "layers %zu and %zu is one trainable resistor; use the sparse backend",
+                     "layers %zu and %zu is one trainable resistor; use the native backend",
                      l - 1, l);
   }
   for (size_t p = 0; p < lt->params; p++) {

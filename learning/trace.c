@@ -193,14 +193,13 @@ static int write_config(hid_t file, const kh_trace_config *given) {
   hid_t g = H5Gcreate2(file, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return -1;
   const kh_train_options *o = c->options;
-  static const char *const scale_names[] = {"none", "standardize", "pixels"};
   int bad = write_text(g, "netlist", c->netlist_text) | attr_string(g, "command", c->command) |
             attr_string(g, "version", kh_version()) | attr_string(g, "data", c->data) |
             attr_string(g, "test", c->test) |
             attr_numbers(g, "lr", H5T_NATIVE_DOUBLE, o->lr, o->lr_count) |
             attr_u64(g, "mpi_size", (uint64_t)(c->mpi_size > 1 ? c->mpi_size : 1)) |
             attr_u64(g, "epochs", c->epochs) |
-            attr_string(g, "scaling", scale_names[c->scaler->kind]) |
+            attr_string(g, "scaling", kh_scaling_name(c->scaler->kind)) |
             write_fields(g, kh_train_fields, kh_train_field_count, o);
   if (!bad && (c->train_samples || c->test_samples))
     bad = attr_u64(g, "train_fingerprint", c->train_fingerprint) |

@@ -73,14 +73,6 @@ static int read_vector(hid_t loc, const char *name, double *out, size_t n) {
   return st < 0 ? -1 : 0;
 }
 
-static int lookup(const char *s, const char *const *names, int count) {
-  for (int i = 0; s && i < count; i++)
-    if (!strcmp(s, names[i])) return i;
-  return -1;
-}
-
-/* Every option of KH_TRAIN_OPTIONS_TABLE from the attribute the table names; an option added
- * after the first traces keeps its default when the trace predates it. */
 /* Every option of a table (KH_TRAIN_OPTIONS_TABLE, KH_HW_OPTIONS_TABLE) from the attribute it
  * names; one missing keeps its default unless the table says it was always traced. */
 static int read_fields(hid_t g, const kh_train_field *fields, size_t count, void *o) {
@@ -104,7 +96,7 @@ static int read_fields(hid_t g, const kh_train_field *fields, size_t count, void
       continue;
     case KH_FIELD_ENUM: {
       char *name = read_string(g, f->attribute);
-      i = name ? lookup(name, f->names, (int)f->name_count) : -1;
+      i = name ? kh_train_option_value(f->field, name) : -1; /* earlier names too */
       free(name);
       bad = i < 0;
       memcpy(at, &i, sizeof i); /* enums are int-sized (train_options.c) */
@@ -344,8 +336,7 @@ static kh_status kh_trace_read_snapshot_quietly(kh_context *ctx, const char *pat
   if (st == KH_OK) {
     s->netlist_text = read_text(g, "netlist");
     char *scaling = read_string(g, "scaling");
-    static const char *const kinds[] = {"none", "standardize", "pixels"};
-    int k = lookup(scaling, kinds, 3);
+    int k = kh_scaling_from_name(scaling);
     free(scaling);
     if (!s->netlist_text || k < 0) st = fail(ctx, path, "/config lacks the netlist or scaling");
     s->scaling = (kh_scaling)(k < 0 ? 0 : k);

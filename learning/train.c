@@ -47,12 +47,12 @@ struct kh_trainer {
   uint64_t writes;
   double *mapped;                   /* the device's conductances */
   const kh_engine_ops *engine;      /* runs the phases and updates (engine.h) */
-  void *engine_state;               /* the engine's own (the trainer itself for the sparse one) */
+  void *engine_state;               /* the engine's own (the trainer itself for the native one) */
   kh_partition part;                /* this process's share of every batch (rank 0 of 1: all) */
   kh_device_destroy device_destroy; /* frees device_state (kh_trainer_set_device) */
   kh_progress_fn progress;          /* after every minibatch (kh_trainer_set_progress) */
   void *progress_user;
-  /* the sparse engine's epoch sums: loss, correct, Newton iterations, solves, frozen samples;
+  /* the native engine's epoch sums: loss, correct, Newton iterations, solves, frozen samples;
    * and the worst residual (a maximum) */
   double sums[5], worst;
 };
@@ -195,7 +195,7 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
-  t->engine = &kh_engine_sparse, t->engine_state = t;
+  t->engine = &kh_engine_native, t->engine_state = t;
   if (st == KH_OK && o->backend == KH_BACKEND_LAYERED) {
     kh_layered_trainer *lt = NULL;
     st = kh_layered_trainer_new(ctx, &lt, m, &t->opt, o);
@@ -254,7 +254,7 @@ void kh_trainer_set_device(kh_trainer *t, kh_device_map map, void *state, kh_dev
 static kh_status sync_params(kh_context *ctx, kh_trainer *t, int evaluating) {
   const double *theta = t->theta;
   if (t->device && !t->engine->device_models)
-    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no device models; use the sparse backend",
+    return kh_fail(ctx, KH_ERR_USAGE, "the %s backend has no device models; use the native backend",
                    t->engine->name);
   if (t->device && (evaluating || t->hardware_aware)) {
     if (!t->mapped && !(t->mapped = kh_malloc((t->params + 1) * sizeof *t->mapped)))
@@ -376,16 +376,16 @@ kh_status kh_trainer_set_engine(kh_context *ctx, kh_trainer *t, const kh_engine_
   return KH_OK;
 }
 
-/* The sparse engine (impl: the trainer): per-sample solves on the worker models, every share's
+/* The native engine (impl: the trainer): per-sample solves on the worker models, every share's
  * gradient summed in sample order and across processes, one optimizer step per minibatch. Each
  * epoch starts every worker cold. */
-static void sparse_begin(void *impl) {
+static void native_begin(void *impl) {
   kh_trainer *t = impl;
   cold_start(t);
   memset(t->sums, 0, sizeof t->sums), t->worst = 0;
 }
 
-static kh_status sparse_minibatch(kh_context *ctx, void *impl, const kh_dataset *d,
+static kh_status native_minibatch(kh_context *ctx, void *impl, const kh_dataset *d,
                                   const size_t *batch, size_t count, const size_t *next,
                                   size_t next_count, double lr_scale) {
   kh_trainer *t = impl;
@@ -415,7 +415,7 @@ static kh_status sparse_minibatch(kh_context *ctx, void *impl, const kh_dataset 
   return KH_OK;
 }
 
-static kh_status sparse_end(kh_context *ctx, void *impl, kh_status failed, size_t n, double *theta,
+static kh_status native_end(kh_context *ctx, void *impl, kh_status failed, size_t n, double *theta,
                             kh_epoch_report *r) {
   kh_trainer *t = impl;
   (void)theta; /* the steps updated t->theta in place */
@@ -472,9 +472,9 @@ kh_status kh_trainer_evaluate(kh_context *ctx, kh_trainer *t, const kh_dataset *
   return st == KH_OK ? t->engine->evaluate(ctx, t->engine_state, d, loss, error) : st;
 }
 
-/* The sparse engine's evaluation (impl: the trainer): free phases in chunks the per-sample
+/* The native engine's evaluation (impl: the trainer): free phases in chunks the per-sample
  * buffers hold, each process its share, the sums combined. */
-static kh_status sparse_evaluate(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
+static kh_status native_evaluate(kh_context *ctx, void *impl, const kh_dataset *d, double *loss,
                                  double *error) {
   kh_trainer *t = impl;
   kh_status st = KH_OK;
@@ -501,24 +501,24 @@ static kh_status sparse_evaluate(kh_context *ctx, void *impl, const kh_dataset *
   return KH_OK;
 }
 
-static kh_status sparse_set_params(kh_context *ctx, void *impl, const double *theta) {
+static kh_status native_set_params(kh_context *ctx, void *impl, const double *theta) {
   (void)ctx, (void)impl, (void)theta; /* sync_params pushes the trainer's parameters */
   return KH_OK;
 }
 
-static kh_status sparse_set_partition(kh_context *ctx, void *impl, const kh_partition *p) {
+static kh_status native_set_partition(kh_context *ctx, void *impl, const kh_partition *p) {
   (void)ctx, (void)impl, (void)p; /* share() reads the trainer's partition */
   return KH_OK;
 }
 
-const kh_engine_ops kh_engine_sparse = {.name = "sparse",
+const kh_engine_ops kh_engine_native = {.name = "native",
                                         .device_models = 1,
-                                        .set_params = sparse_set_params,
-                                        .set_partition = sparse_set_partition,
-                                        .begin_epoch = sparse_begin,
-                                        .minibatch = sparse_minibatch,
-                                        .end_epoch = sparse_end,
-                                        .evaluate = sparse_evaluate,
+                                        .set_params = native_set_params,
+                                        .set_partition = native_set_partition,
+                                        .begin_epoch = native_begin,
+                                        .minibatch = native_minibatch,
+                                        .end_epoch = native_end,
+                                        .evaluate = native_evaluate,
                                         .destroy = NULL};
 
 void kh_trainer_get_state(const kh_trainer *t, kh_trainer_state *s) {

@@ -9,11 +9,11 @@
 #include <string.h>
 
 static const char *const optimizer_names[] = {"sgd", "momentum", "adam"};
-static const char *const backend_names[] = {"sparse", "layered"};
+static const char *const backend_names[] = {"native", "layered"};
 static const char *const precision_names[] = {"double", "single"};
 static const char *const contour_names[] = {"circle", "slit"};
 _Static_assert(KH_OPT_SGD == 0 && KH_OPT_MOMENTUM == 1 && KH_OPT_ADAM == 2, "optimizer order");
-_Static_assert(KH_BACKEND_SPARSE == 0 && KH_BACKEND_LAYERED == 1, "backend order");
+_Static_assert(KH_BACKEND_NATIVE == 0 && KH_BACKEND_LAYERED == 1, "backend order");
 _Static_assert(KH_PRECISION_DOUBLE == 0 && KH_PRECISION_SINGLE == 1, "precision order");
 _Static_assert(KH_CONTOUR_CIRCLE == 0 && KH_CONTOUR_SLIT == 1, "contour order");
 _Static_assert(sizeof(kh_optimizer_kind) == sizeof(int) && sizeof(kh_backend) == sizeof(int) &&
@@ -67,6 +67,29 @@ const char *const *kh_train_option_names(const char *field, size_t *count) {
   return NULL;
 }
 
+/* Other names an ENUM option's values answer to: short forms, and the names earlier versions
+ * wrote into traces (a trace from before "native" says "sparse"). */
+static const struct {
+  const char *field, *name;
+  int value;
+} other_names[] = {
+    {"backend", "sparse", KH_BACKEND_NATIVE},
+    {"estimator", "holo", KH_EST_HOLOMORPHIC},
+    {"estimator", "osc", KH_EST_OSCILLATING},
+    {"estimator", "neumann", KH_EST_RBP}, /* the truncated series: rbp's iterates */
+};
+
+int kh_train_option_value(const char *field, const char *name) {
+  size_t count;
+  const char *const *names = kh_train_option_names(field, &count);
+  for (size_t i = 0; name && i < count; i++)
+    if (!strcmp(names[i], name)) return (int)i;
+  for (size_t k = 0; name && k < COUNT(other_names); k++)
+    if (!strcmp(other_names[k].field, field) && !strcmp(other_names[k].name, name))
+      return other_names[k].value;
+  return -1;
+}
+
 /* The estimators' names (kirchhoff/model.h), beside the other name tables. */
 const char *const kh_estimator_names[KH_EST_COUNT] = {
     "exact",       "plus",     "minus",    "centered",    "forward2",
@@ -74,12 +97,7 @@ const char *const kh_estimator_names[KH_EST_COUNT] = {
     "first-order", "rbp",      "cg",       "cg-jacobi",   "phantom"};
 
 int kh_estimator_from_name(const char *name) {
-  for (int e = 0; e < KH_EST_COUNT; e++)
-    if (strcmp(kh_estimator_names[e], name) == 0) return e;
-  if (strcmp(name, "holo") == 0) return KH_EST_HOLOMORPHIC;
-  if (strcmp(name, "osc") == 0) return KH_EST_OSCILLATING;
-  if (strcmp(name, "neumann") == 0) return KH_EST_RBP; /* the truncated series: rbp's iterates */
-  return -1;
+  return kh_train_option_value("estimator", name);
 }
 
 const char *kh_estimator_name(kh_estimator e) {

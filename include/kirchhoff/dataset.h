@@ -48,6 +48,9 @@ KH_API kh_status kh_dataset_split(kh_context *ctx, kh_dataset *d, double fractio
  * the same features: standardize (x - mean) / std per feature (std 0: x - mean), or divide by
  * 255 (images, as Scellier's reference does). */
 typedef enum { KH_SCALE_NONE, KH_SCALE_STANDARDIZE, KH_SCALE_PIXELS } kh_scaling;
+/* "none", "standardize", "pixels" (as traces and the CLI write them); from a name: -1 if unknown */
+KH_API const char *kh_scaling_name(kh_scaling kind);
+KH_API int kh_scaling_from_name(const char *name);
 typedef struct {
   kh_scaling kind;
   size_t features;

@@ -23,7 +23,7 @@ extern "C" {
 #define KH_CSV_SIGNATURE "# kirchhoff "
 
 /* trace_grad's default: 16 samples, or none with the layered backend (the check solves them on
- * the sparse backend) */
+ * the native backend) */
 #define KH_RUN_TRACE_GRAD_DEFAULT ((size_t)-1)
 
 typedef struct {

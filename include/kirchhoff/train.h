@@ -10,9 +10,10 @@ extern "C" {
 #endif
 enum { KH_MAX_LAYER_RATES = 16 };
 typedef enum { KH_OPT_SGD, KH_OPT_MOMENTUM, KH_OPT_ADAM } kh_optimizer_kind;
-/* What solves the training phases: the sparse backend, one sample at a time (any circuit), or
- * the layered backend, a whole minibatch at once (layered circuits; docs/layered.md). */
-typedef enum { KH_BACKEND_SPARSE, KH_BACKEND_LAYERED } kh_backend;
+/* What solves the training phases: the native backend (kirchhoff's sparse solver), one sample at a
+ * time (any circuit), or the layered backend, a whole minibatch at once (layered circuits;
+ * docs/layered.md). */
+typedef enum { KH_BACKEND_NATIVE, KH_BACKEND_LAYERED } kh_backend;
 typedef struct {
   unsigned version;
   size_t batch;                  /* samples per update (default 8) */
@@ -43,7 +44,7 @@ typedef struct {
   double pulse; /* > 0: updates become whole numbers of pulses of this size (siemens), rounded */
   /* The layered backend (needs a layered circuit, SGD without momentum, the centered, plus or
    * minus estimator, and no device model or read noise): */
-  kh_backend backend;     /* default sparse */
+  kh_backend backend;     /* default native */
   kh_precision precision; /* working precision (default double) */
   /* sweeps per phase; 0 (default): sweep until the largest change of a sweep is below
    * layered_tol times the largest input voltage (default 1e-9) */
@@ -84,7 +85,7 @@ typedef struct {
   X(soft_bounds, "soft_bounds", INT, 0, LATER)                                                     \
   X(depression, "depression", DOUBLE, 1.0, LATER)                                                  \
   X(pulse, "pulse", DOUBLE, 0.0, LATER)                                                            \
-  X(backend, "backend", ENUM, KH_BACKEND_SPARSE, LATER)                                            \
+  X(backend, "backend", ENUM, KH_BACKEND_NATIVE, LATER)                                            \
   X(precision, "precision", ENUM, KH_PRECISION_DOUBLE, LATER)                                      \
   X(sweeps, "sweeps", UNSIGNED, 0, LATER)                                                          \
   X(layered_tol, "layered_tol", DOUBLE, 1e-9, LATER)                                               \
@@ -112,6 +113,9 @@ KH_API void kh_train_options_init(kh_train_options *o);
 /* An ENUM option's names, by its field name ("optimizer": "sgd", "momentum", "adam", in the
  * enum's order): NULL and *count 0 for anything else. */
 KH_API const char *const *kh_train_option_names(const char *field, size_t *count);
+/* The value an ENUM option's name stands for: one of kh_train_option_names, a short form
+ * ("holo") or a name an earlier version used ("sparse" for the native backend); -1 otherwise. */
+KH_API int kh_train_option_value(const char *field, const char *name);
 typedef struct kh_trainer kh_trainer;
 typedef struct {
   size_t epoch;                   /* 1-based, of the epoch just finished */
@@ -147,7 +151,7 @@ KH_API void kh_trainer_set_progress(kh_trainer *t, kh_progress_fn fn, void *user
  * `all`, in process order, on every process (MPI_Allgatherv): the layered backend exchanges its
  * phases' node voltages, from which every process forms the whole batch's update. Every process
  * must run the same trainer from the same state; the result then equals the one-process result
- * up to the order of floating-point additions (sparse backend) or of the sweeps' products
+ * up to the order of floating-point additions (native backend) or of the sweeps' products
  * (layered backend). */
 typedef struct {
   int rank, size;
@@ -159,7 +163,7 @@ typedef struct {
 KH_API kh_status kh_trainer_set_partition(kh_context *ctx, kh_trainer *t, const kh_partition *p);
 /* How a trainer runs each minibatch's phases and its update: an engine. The trainer shuffles,
  * cuts the epoch into minibatches, reports progress, decays the learning rates and keeps the
- * parameters, the device model and the checkpoints; kirchhoff's own engines are the sparse one
+ * parameters, the device model and the checkpoints; kirchhoff's own engines are the native one
  * (each sample solved on a worker model) and the layered one (whole minibatches at once). A
  * program adds its own with kh_trainer_set_engine; impl is its state. */
 typedef struct {

@@ -173,6 +173,12 @@ Test(library, every_tabled_option_round_trips_through_a_trace) {
   const char *const *names = kh_train_option_names("optimizer", &count);
   cr_expect(count == 3 && !strcmp(names[KH_OPT_MOMENTUM], "momentum"));
   cr_expect_null(kh_train_option_names("batch", &count));
+  /* one name per value, and the names earlier versions wrote still read */
+  cr_expect_eq(kh_train_option_value("backend", "native"), KH_BACKEND_NATIVE);
+  cr_expect_eq(kh_train_option_value("backend", "sparse"), KH_BACKEND_NATIVE);
+  cr_expect_eq(kh_train_option_value("estimator", "holo"), KH_EST_HOLOMORPHIC);
+  cr_expect_eq(kh_train_option_value("backend", "holo"), -1);
+  cr_expect_eq(kh_train_option_value("batch", "8"), -1);
   free(read_text);
   small_run_close(&r);
 }
@@ -287,7 +293,7 @@ static void log_progress(void *user, size_t done, size_t total) {
 }
 
 /* kh_trainer_set_progress: once per minibatch, counting up to the epoch's samples, on both
- * engines (the sparse one and the layered one). */
+ * engines (the native one and the layered one). */
 Test(library, progress_is_reported_after_every_minibatch) {
   for (int layered = 0; layered <= 1; layered++) {
     kh_train_options o = KH_TRAIN_OPTIONS_INIT;
@@ -300,7 +306,7 @@ Test(library, progress_is_reported_after_every_minibatch) {
     kh_epoch_report report;
     cr_assert_eq(kh_trainer_epoch(r.ctx, r.t, &report), KH_OK, "%s", kh_last_error(r.ctx));
     cr_expect_eq(log.calls, 2, "%s engine: %zu calls for 2 minibatches",
-                 layered ? "layered" : "sparse", log.calls);
+                 layered ? "layered" : "native", log.calls);
     cr_expect_eq(log.last, 2);
     cr_expect_eq(log.total, 2);
     cr_expect_eq(log.backwards, 0);

@@ -70,5 +70,5 @@ Test(drn_cli, what_the_layered_backend_cannot_run) {
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --amp-gain 2", mnist());
   kh_test_cli_expect(args, 2, "not layered: the circuit has amplifiers");
   kh_test_cli_expect("train --arch 4-3 --data x --backend dense", 1,
-                     "--backend: unknown name 'dense'; valid: sparse, layered");
+                     "--backend: unknown name 'dense'; valid: native, layered");
 }

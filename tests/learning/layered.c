@@ -1,5 +1,5 @@
 /* Training on the layered backend: with phases solved to convergence it trains exactly as the
- * sparse backend does (same parameters after two epochs, to round-off), for the centered, plus
+ * native backend does (same parameters after two epochs, to round-off), for the centered, plus
  * and minus estimators and a network with two hidden layers; its threads change nothing; a run
  * resumed from its state is bitwise the uninterrupted one; and what it cannot run is refused. */
 #include "../support/support.h"
@@ -74,7 +74,7 @@ Test(layered_training, trains_exactly_as_the_sparse_backend) {
     size_t P = kh_netlist_trainable_count(nl);
     for (int e = 0; e < 3; e++) {
       double ls, ll;
-      double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_SPARSE, est[e]), 2, &ls);
+      double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_NATIVE, est[e]), 2, &ls);
       double *layered = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, &ll);
       double diff = max_relative_difference(layered, sparse, P);
       cr_expect(diff <= 1e-8, "%s %s: parameters differ by %.3g", arch[a],
@@ -83,7 +83,7 @@ Test(layered_training, trains_exactly_as_the_sparse_backend) {
       free(sparse), free(layered);
     }
     /* batch 16: the first layer's update takes the BLAS path too (rank >= 16) */
-    kh_train_options os = sgd(KH_BACKEND_SPARSE, KH_EST_CENTERED), ol = os;
+    kh_train_options os = sgd(KH_BACKEND_NATIVE, KH_EST_CENTERED), ol = os;
     os.batch = ol.batch = 16, ol.backend = KH_BACKEND_LAYERED;
     double *sparse = train(ctx, nl, d, os, 2, NULL), *layered = train(ctx, nl, d, ol, 2, NULL);
     double diff = max_relative_difference(layered, sparse, P);

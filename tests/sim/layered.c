@@ -1,4 +1,4 @@
-/* The layered backend (block-coordinate descent) against the sparse backend on the same
+/* The layered backend (block-coordinate descent) against the native backend on the same
  * circuits: free and nudged equilibria of generated deep resistive networks with random
  * conductances, bias currents and inputs agree to 1e-9 of the input scale in double precision;
  * and what is not layered is refused with the reason. */
@@ -41,7 +41,7 @@ static void open_network(network *n, const char *arch, uint64_t seed, int pairs_
   }
 }
 
-/* The sparse backend's node voltages for one row. */
+/* The native backend's node voltages for one row. */
 static void sparse_solve(network *n, const double *x, double beta, const double *target,
                          double *v) {
   const kh_netlist *nl = n->rig.nl;
