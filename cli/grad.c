@@ -10,43 +10,50 @@
 #include <string.h>
 
 void kh_help_grad(void) {
-  printf("usage: kirchhoff grad (--arch A-B-..-Z | NETLIST) [--data PATH] [options]\n\n"
-         "Compares gradient estimators with the exact gradient (implicit differentiation) on\n"
-         "the same samples: per layer, the cosine similarity and the relative error\n"
-         "|estimate - exact| / |exact| of the gradient summed over the samples; then the cost\n"
-         "of each estimator relative to a free phase alone.\n\n"
-         "  --data PATH          samples from a data set (scaled as 'kirchhoff train' does);\n"
-         "                       default: random features uniform in [-1, 1], random classes\n"
-         "  --samples N          samples to use (default 16)\n"
-         "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
-         "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
-         "                       (also: holomorphic or holo, oscillating or osc; implicit\n"
-         "                       differentiation with an approximate adjoint: first-order,\n"
-         "                       rbp or neumann, cg, cg-jacobi, phantom, which take no beta:\n"
-         "                       their row\n"
-         "                       is the first beta's); --estimator is the same option\n"
-         "  --k K1,K2,...        Hessian-vector products of rbp, cg and phantom (default 10)\n"
-         "  --damping D          the phantom gradient's damping, in (0, 1] (default 1)\n"
-         "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
-         "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
-         "                       factorizations, products, sweeps, states (empty: not\n"
-         "                       applicable or not measured), and nothing else on stdout\n"
-         "  --points N           points of the holomorphic estimator (default "
-         "4)\n"
-         "  --contour NAME       holomorphic points on the circle (default) or the slit\n"
-         "                       contour, whose betas are rho in (0, 1) "
-         "(docs/algorithms.md)\n" KH_CLI_OSCILLATION_HELP
-         "  --osc-backend B      where the oscillation runs: native (default) or ngspice\n"
-         "                       (.tran of the same circuit, for checking)\n"
-         "  --beta-relative      each beta is a fraction of each sample's nudge radius G_out\n"
-         "  --keep-clamps        an ideal diode that would switch under a holomorphic or\n"
-         "                       oscillating nudge keeps the free phase's state instead of\n"
-         "                       failing (as 'kirchhoff train' does)\n"
-         "  --read-noise S       Gaussian noise of S times the largest input voltage on every\n"
-         "                       node voltage the estimators measure (the solved-for nodes,\n"
-         "                       as 'kirchhoff train'; seeded per sample, the same draws for\n"
-         "                       every estimator)\n"
-         "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
+  printf(
+      "usage: kirchhoff grad (--arch A-B-..-Z | NETLIST) [--data PATH] [options]\n\n"
+      "Compares gradient estimators with the exact gradient (implicit differentiation) on\n"
+      "the same samples: per layer, the cosine similarity and the relative error\n"
+      "|estimate - exact| / |exact| of the gradient summed over the samples; then the cost\n"
+      "of each estimator relative to a free phase alone.\n\n"
+      "  --data PATH          samples from a data set (scaled as 'kirchhoff train' does);\n"
+      "                       default: random features uniform in [-1, 1], random classes\n"
+      "  --samples N          samples to use (default 16)\n"
+      "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
+      "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
+      "                       (also: holomorphic or holo, oscillating or osc; implicit\n"
+      "                       differentiation with an approximate adjoint: first-order,\n"
+      "                       rbp or neumann, cg, cg-jacobi, phantom; itd, reverse mode through\n"
+      "                       relaxation sweeps; these take no beta); --estimator is the\n"
+      "                       same option\n"
+      "  --k K1,K2,...        Hessian-vector products of rbp, cg and phantom, sweeps of\n"
+      "                       itd from the equilibrium (default 10)\n"
+      "  --damping D          the phantom gradient's damping, in (0, 1] (default 1)\n"
+      "  --inner T1,T2,...    inexact phases: T relaxation sweeps per phase (0: exact, the\n"
+      "                       default); itd then differentiates the free phase's sweeps.\n"
+      "                       The reference stays the exact gradient at the equilibrium\n"
+      "  --inner-start S      inexact nudged phases start from the free state (free,\n"
+      "                       default) or from the phase before (previous)\n"
+      "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
+      "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
+      "                       factorizations, products, sweeps, states (empty: not\n"
+      "                       applicable or not measured), and nothing else on stdout\n"
+      "  --points N           points of the holomorphic estimator (default "
+      "4)\n"
+      "  --contour NAME       holomorphic points on the circle (default) or the slit\n"
+      "                       contour, whose betas are rho in (0, 1) "
+      "(docs/algorithms.md)\n" KH_CLI_OSCILLATION_HELP
+      "  --osc-backend B      where the oscillation runs: native (default) or ngspice\n"
+      "                       (.tran of the same circuit, for checking)\n"
+      "  --beta-relative      each beta is a fraction of each sample's nudge radius G_out\n"
+      "  --keep-clamps        an ideal diode that would switch under a holomorphic or\n"
+      "                       oscillating nudge keeps the free phase's state instead of\n"
+      "                       failing (as 'kirchhoff train' does)\n"
+      "  --read-noise S       Gaussian noise of S times the largest input voltage on every\n"
+      "                       node voltage the estimators measure (the solved-for nodes,\n"
+      "                       as 'kirchhoff train'; seeded per sample, the same draws for\n"
+      "                       every estimator)\n"
+      "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
 /* "plus,centered,..." (the exact gradient is the reference, not a choice); an unknown name is
@@ -104,7 +111,7 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
 /* What an estimator cost over the samples: settled states read (phases), Hessian-vector
  * products, and numeric factorizations (the solver's count, which runs on across solves). */
 typedef struct {
-  unsigned long states, products, factorizations;
+  unsigned long states, products, factorizations, sweeps;
 } cost;
 
 static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
@@ -126,7 +133,10 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
         st = kh_model_gradient(ctx, p->m, (kh_estimator)est, beta, p->target + i * p->outs, work,
                                &info);
     }
-    if (spent) spent->states += est < 0 ? 1 : info.phases, spent->products += info.products;
+    if (spent) {
+      spent->states += est < 0 ? 1 : info.phases;
+      spent->products += info.products, spent->sweeps += info.sweeps;
+    }
     if (st != KH_OK) return st;
     if (est >= 0)
       for (size_t k = 0; k < p->params; k++) grad[k] += work[k];
@@ -139,10 +149,13 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
 
 /* What a grad command line asks for, beyond the setup's own fields. */
 typedef struct {
-  const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks;
+  const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks, *inners, *inner_start;
   size_t samples, points;
   double k[16]; /* the iterative adjoints' products */
   int nk;
+  double inner[16]; /* sweeps per inexact phase (0: exact phases) */
+  int ninner;
+  kh_inner_start start;
   double damping; /* the phantom gradient's */
   int beta_relative, keep_clamps, csv;
   double read_noise;
@@ -154,9 +167,31 @@ typedef struct {
   kh_contour where;
 } grad_words;
 
+/* --inner's list and --inner-start; 1 after printing the usage error */
+static int parse_inner(grad_words *w) {
+  w->ninner = kh_parse_number_list(w->inners, w->inner, 16, 0);
+  for (int i = 0; i < w->ninner; i++)
+    if (w->inner[i] != floor(w->inner[i]) || w->inner[i] > 1000000) w->ninner = -1;
+  if (w->ninner <= 0) {
+    kh_cli_usage("grad", "--inner needs whole numbers 0..1000000: T1,T2,...");
+    return 1;
+  }
+  int start = kh_train_option_value("inner_start", w->inner_start);
+  if (start < 0) {
+    size_t count;
+    const char *const *names = kh_train_option_names("inner_start", &count);
+    kh_cli_unknown("grad", "--inner-start", w->inner_start, names, count);
+    return 1;
+  }
+  w->start = (kh_inner_start)start;
+  return 0;
+}
+
 static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words *w) {
   *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
                     .ks = "10",
+                    .inners = "0",
+                    .inner_start = "free",
                     .damping = 1,
                     .ests = "plus,minus,centered,forward2,forward3,forward4,forward5",
                     .osc_backend = "native",
@@ -177,6 +212,8 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--estimator", KH_OPT_STRING, &w->ests, NULL},
       {"--points", KH_OPT_SIZE, &w->points, NULL},
       {"--k", KH_OPT_STRING, &w->ks, NULL},
+      {"--inner", KH_OPT_STRING, &w->inners, NULL},
+      {"--inner-start", KH_OPT_STRING, &w->inner_start, NULL},
       {"--csv", KH_OPT_FLAG, &w->csv, NULL},
       {"--damping", KH_OPT_DOUBLE, &w->damping, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
@@ -200,13 +237,14 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
   for (int i = 0; i < w->nk; i++)
     if (w->k[i] != floor(w->k[i]) || w->k[i] > 1000000) w->nk = -1;
   if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");
+  if (parse_inner(w)) return KH_EXIT_USAGE;
   w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
   if (w->nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
   if (w->ne == 0) return KH_EXIT_USAGE;
   if (w->ne < 0)
     return kh_cli_usage("grad", "--estimators: names from plus, minus, centered, "
                                 "forward2..forward5, holomorphic, oscillating, first-order, "
-                                "rbp, cg, cg-jacobi");
+                                "rbp, cg, cg-jacobi, phantom, itd");
   if (!s->arch == !s->netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (w->points < 2 || w->points > 64) return kh_cli_usage("grad", "--points must be 2..64");
   if (kh_cli_parse_contour("grad", w->contour, &w->where)) return KH_EXIT_USAGE;
@@ -244,26 +282,38 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   return st;
 }
 
-/* Each estimator at each beta against the exact gradient, a row each; times into t_*. */
+/* Where a row stands: the estimator, its beta or k (none: NAN), the phases' sweeps (0: exact). */
+typedef struct {
+  int est;
+  double setting;
+  unsigned inner;
+} row_at;
+
 /* One estimator's row (the table) or rows (CSV: one per layer). */
-static void print_row(const probe_set *p, const grad_words *w, int est, double setting,
-                      const double *cosine, const double *rel, double seconds, const cost *spent) {
+static void print_row(const probe_set *p, const grad_words *w, row_at at, const double *cosine,
+                      const double *rel, double seconds, const cost *spent) {
   unsigned layers = kh_model_layer_count(p->m);
-  int adjoint = est >= KH_EST_FIRST_ORDER, first_order = est == KH_EST_FIRST_ORDER;
-  const char *name = kh_estimator_name((kh_estimator)est);
-  if (w->csv) { /* beta and k: empty where the estimator has none; inner and damping: unused */
-    char beta[32] = "", k[32] = "", damping[32] = "";
-    if (!adjoint) snprintf(beta, sizeof beta, "%.17g", setting);
-    if (adjoint && !first_order) snprintf(k, sizeof k, "%.0f", setting);
-    if (est == KH_EST_PHANTOM) snprintf(damping, sizeof damping, "%.17g", w->damping);
+  int adjoint = at.est >= KH_EST_FIRST_ORDER;
+  const char *name = kh_estimator_name((kh_estimator)at.est);
+  if (w->csv) { /* empty where the estimator has no such setting */
+    char beta[32] = "", k[32] = "", inner[32] = "", damping[32] = "";
+    if (!adjoint) snprintf(beta, sizeof beta, "%.17g", at.setting);
+    if (adjoint && !isnan(at.setting)) snprintf(k, sizeof k, "%.0f", at.setting);
+    if (at.inner) snprintf(inner, sizeof inner, "%u", at.inner);
+    if (at.est == KH_EST_PHANTOM) snprintf(damping, sizeof damping, "%.17g", w->damping);
     for (unsigned l = 0; l < layers && l < 64; l++)
-      printf("%s,%s,%s,,%s,%u,%.17g,%.17g,%.6g,%lu,%lu,0,%lu\n", name, beta, k, damping, l + 1,
-             cosine[l], rel[l], seconds, spent->factorizations, spent->products, spent->states);
+      printf("%s,%s,%s,%s,%s,%u,%.17g,%.17g,%.6g,%lu,%lu,%lu,%lu\n", name, beta, k, inner, damping,
+             l + 1, cosine[l], rel[l], seconds, spent->factorizations, spent->products,
+             spent->sweeps, spent->states);
     return;
   }
-  char label[32] = "-";
-  if (!first_order) snprintf(label, sizeof label, adjoint ? "k=%.0f" : "%.4g", setting);
-  printf("%-10s %-9s", name, label);
+  char label[48] = "-";
+  if (!isnan(at.setting)) snprintf(label, sizeof label, adjoint ? "k=%.0f" : "%.4g", at.setting);
+  if (at.inner) {
+    size_t used = strcmp(label, "-") ? strlen(label) : 0;
+    snprintf(label + used, sizeof label - used, "%sT=%u", used ? " " : "", at.inner);
+  }
+  printf("%-10s %-13s", name, label);
   for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
   printf("\n");
 }
@@ -277,16 +327,57 @@ static void print_header(const probe_set *p, const grad_words *w) {
   }
   printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
          layers > 1 ? "s" : "");
-  printf("%-10s %-9s", "estimator", "beta / k");
+  printf("%-10s %-13s", "estimator", "beta / k / T");
   for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
   printf("\n");
 }
 
-/* Each estimator at each beta (the iterative adjoints: at each k) against the exact gradient;
- * times into t_*. */
+/* The settings an estimator's rows run over: its betas, its k's, or one row. */
+static int settings_of(const grad_words *w, int est, unsigned inner, const double **values) {
+  int adjoint = est >= KH_EST_FIRST_ORDER;
+  if (!adjoint) return *values = w->beta, w->nb;
+  if (est == KH_EST_FIRST_ORDER || (est == KH_EST_ITD && inner)) return *values = NULL, 1;
+  return *values = w->k, w->nk;
+}
+
+/* One estimator at one phase accuracy, every setting, against the exact gradient. */
+static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words *w, int est,
+                                unsigned inner, const double *exact, double *g, double *t_est,
+                                int *runs) {
+  double *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
+  const double *values;
+  int rows = settings_of(w, est, inner, &values), adjoint = est >= KH_EST_FIRST_ORDER;
+  kh_status st = kh_model_set_inner(ctx, p->m, inner, w->start);
+  for (int b = 0; st == KH_OK && b < rows; b++) {
+    row_at at = {est, values ? values[b] : NAN, inner};
+    double secs;
+    cost spent = {0};
+    if (adjoint && values) st = kh_model_set_adjoint_iterations(ctx, p->m, (unsigned)at.setting);
+    if (st == KH_OK)
+      st = summed(ctx, p, est, adjoint ? 0 : at.setting, estimate, work, &secs, &spent);
+    if (st == KH_ERR_NUMERIC) { /* e.g. a negative nudge without a minimum: the row is left out */
+      if (w->csv)
+        fprintf(stderr, "kirchhoff grad: %s at %g failed: %s\n",
+                kh_estimator_name((kh_estimator)est), at.setting, kh_last_error(ctx));
+      else
+        printf("%-10s %-13.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), at.setting,
+               kh_last_error(ctx));
+      st = KH_OK;
+      continue;
+    }
+    if (st != KH_OK) break;
+    t_est[est] += secs, runs[est]++;
+    kh_grad_compare(p->m, estimate, exact, cosine, rel);
+    print_row(p, w, at, cosine, rel, secs, &spent);
+  }
+  return st;
+}
+
+/* Each estimator at each beta (the iterative adjoints: at each k) and phase accuracy against the
+ * exact gradient at the exact equilibrium; times into t_*. */
 static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_words *w, double *g,
                                     double *t_free, double *t_exact, double *t_est, int *runs) {
-  double *exact = g, *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
+  double *exact = g, *estimate = g + p->params, *work = g + 2 * p->params;
   /* a first pass pays for one-time set-up (allocations, the first factorizations); time the
    * second */
   kh_status st = summed(ctx, p, -1, 0, estimate, work, t_free, NULL);
@@ -294,33 +385,17 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
   if (st == KH_OK) st = summed(ctx, p, KH_EST_EXACT, 0, exact, work, t_exact, NULL);
   if (st != KH_OK) return st;
   print_header(p, w);
-  for (int e = 0; st == KH_OK && e < w->ne; e++) {
-    int est = w->est[e], adjoint = est >= KH_EST_FIRST_ORDER;
-    int rows = !adjoint ? w->nb : est == KH_EST_FIRST_ORDER ? 1 : w->nk;
-    for (int b = 0; st == KH_OK && b < rows; b++) {
-      double secs, setting = adjoint ? w->k[b] : w->beta[b];
-      cost spent = {0};
-      if (adjoint) st = kh_model_set_adjoint_iterations(ctx, p->m, (unsigned)setting);
-      if (st == KH_OK)
-        st = summed(ctx, p, est, adjoint ? 0 : setting, estimate, work, &secs, &spent);
-      if (st == KH_ERR_NUMERIC && !w->csv) { /* e.g. a negative nudge without a minimum */
-        printf("%-10s %-9.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), setting,
-               kh_last_error(ctx));
-        st = KH_OK;
+  for (int e = 0; st == KH_OK && e < w->ne; e++)
+    for (int i = 0; st == KH_OK && i < w->ninner; i++) {
+      int est = w->est[e];
+      if (w->inner[i] > 0 && !kh_estimator_takes_inexact_phases((kh_estimator)est)) {
+        if (!w->csv)
+          printf("%-10s T=%-11.0f  needs the exact free phase: no row\n",
+                 kh_estimator_name((kh_estimator)est), w->inner[i]);
         continue;
       }
-      if (st == KH_ERR_NUMERIC) { /* CSV: the row is left out, the reason said on stderr */
-        fprintf(stderr, "kirchhoff grad: %s at %g failed: %s\n",
-                kh_estimator_name((kh_estimator)est), setting, kh_last_error(ctx));
-        st = KH_OK;
-        continue;
-      }
-      if (st != KH_OK) break;
-      t_est[est] += secs, runs[est]++;
-      kh_grad_compare(p->m, estimate, exact, cosine, rel);
-      print_row(p, w, est, setting, cosine, rel, secs, &spent);
+      st = estimator_rows(ctx, p, w, est, (unsigned)w->inner[i], exact, g, t_est, runs);
     }
-  }
   return st;
 }
 

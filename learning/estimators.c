@@ -150,19 +150,11 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
   return st;
 }
 
-kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
-                            const double *target, double *grad, kh_grad_info *info) {
-  if ((unsigned)est >= KH_EST_COUNT) return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
+/* The estimator's phases and gradient (kh_model_gradient checked est and beta, reset info). */
+static kh_status gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
+                          const double *target, double *grad, kh_grad_info *info) {
   int adjoint = est == KH_EST_EXACT || est >= KH_EST_FIRST_ORDER; /* no nudge, no beta */
-  if (!adjoint && !(beta > 0))
-    return kh_fail(ctx, KH_ERR_USAGE, "the nudge beta must be > 0 (got %g)", beta);
-  kh_grad_info local = {0};
-  if (!info) info = &local;
   double *outputs = info->outputs ? info->outputs : m->node_work;
-  info->phases = 1;
-  info->iterations = 0;
-  info->time_steps = 0;
-  info->products = 0;
   memcpy(m->target, target, m->outputs * sizeof *target);
   kh_status st = kh_model_solve(ctx, m, 0.0, m->v_free, &info->iterations, NULL);
   if (st != KH_OK) return st;
@@ -181,7 +173,8 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
     beta *= radius;
   }
   if (adjoint || est == KH_EST_HOLOMORPHIC || est == KH_EST_OSCILLATING) {
-    st = adjoint                     ? adjoint_gradient(ctx, m, est, outs, grad, info)
+    st = est == KH_EST_ITD           ? kh_model_itd(ctx, m, outs, grad, info)
+         : adjoint                   ? adjoint_gradient(ctx, m, est, outs, grad, info)
          : est == KH_EST_HOLOMORPHIC ? holomorphic(ctx, m, beta, grad, info)
                                      : kh_model_oscillating(ctx, m, beta, grad, info);
     kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);
@@ -190,13 +183,16 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   int have_warm = kh_solver_get_warm_start(m->solver, m->warm);
   const kh_stencil *s = &stencils[est];
   memset(grad, 0, m->params * sizeof *grad);
+  const double *v_last = m->v_free;
   for (unsigned k = 0; k < s->count && st == KH_OK; k++) {
     const double *v = m->v_free;
     if (s->step[k] != 0) {
       kh_solver_set_warm_start(m->solver, have_warm ? m->warm : NULL);
+      /* inexact phases: from the free state, or from the phase before (v: the last one read) */
+      m->inner_from = m->inner_start == KH_INNER_FROM_PREVIOUS ? v_last : m->v_free;
       st = kh_model_solve(ctx, m, s->step[k] * beta, m->v_nudged, &info->iterations, NULL);
       info->phases++;
-      v = m->v_nudged;
+      v = v_last = m->v_nudged;
     }
     dE_dtheta(m, kh_model_measure(m, v, m->nodes), m->dedtheta);
     for (size_t i = 0; i < m->params; i++) grad[i] += s->weight[k] / beta * m->dedtheta[i];
@@ -204,6 +200,26 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   /* The next sample starts from this sample's free state, not from the last nudged one. */
   if (have_warm) kh_solver_set_warm_start(m->solver, m->warm);
   if (st == KH_OK) st = kh_circuit_set_nudge(ctx, m->circuit, 0.0, NULL);
+  return st;
+}
+
+kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
+                            const double *target, double *grad, kh_grad_info *info) {
+  if ((unsigned)est >= KH_EST_COUNT) return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
+  int adjoint = est == KH_EST_EXACT || est >= KH_EST_FIRST_ORDER; /* no nudge, no beta */
+  if (!adjoint && !(beta > 0))
+    return kh_fail(ctx, KH_ERR_USAGE, "the nudge beta must be > 0 (got %g)", beta);
+  kh_status st = kh_model_check_inner(ctx, m, est);
+  if (st != KH_OK) return st;
+  kh_grad_info local = {0};
+  if (!info) info = &local;
+  info->phases = 1;
+  info->iterations = 0;
+  info->time_steps = 0;
+  info->products = 0;
+  unsigned long sweeps = m->sweeps;
+  st = gradient(ctx, m, est, beta, target, grad, info);
+  info->sweeps = (unsigned)(m->sweeps - sweeps);
   return st;
 }
 

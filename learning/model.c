@@ -91,6 +91,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
 void kh_model_free(kh_model *m) {
   if (!m) return;
   kh_solver_free(m->osc_solver);
+  kh_relaxation_free(m->relax);
   kh_solver_free(m->solver);
   kh_circuit_free(m->circuit);
   kh_free(m->osc_sum);
@@ -161,6 +162,7 @@ void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs) 
 
 kh_status kh_model_solve(kh_context *ctx, kh_model *m, double beta, double *v, unsigned *iterations,
                          unsigned *factorizations) {
+  if (m->inner) return kh_model_relaxed_phase(ctx, m, beta, v);
   kh_status st = kh_circuit_set_nudge(ctx, m->circuit, beta, beta != 0 ? m->target : NULL);
   kh_solve_stats stats;
   if (st == KH_OK) st = kh_solver_solve(ctx, m->solver, v, &stats);

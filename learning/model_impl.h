@@ -31,7 +31,13 @@ struct kh_model {
   unsigned holo_points;                  /* N of the holomorphic estimator */
   unsigned adjoint_k;                    /* Hessian-vector products of rbp, cg and phantom */
   double damping;                        /* the phantom gradient's */
-  kh_contour holo_contour;               /* and where its points lie */
+  unsigned inner;                        /* sweeps per inexact phase; 0: exact phases */
+  kh_inner_start inner_start;            /* where the nudged inexact phases start */
+  const double *inner_from;              /* the next nudged inexact phase's start */
+  kh_relaxation *relax;                  /* inexact phases and itd (relaxed.c) */
+  unsigned relax_capacity;
+  unsigned long sweeps;    /* relaxation sweeps so far */
+  kh_contour holo_contour; /* and where its points lie */
   int holo_strict, beta_relative;
   double noise_sigma; /* read noise (V), 0: none */
   kh_rng noise_rng;
@@ -49,6 +55,14 @@ void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
  * solves for (values: nodes, or 2 * nodes for complex voltages). Ground and the nodes sources
  * fix are set, not measured: their voltages stay exact. */
 const double *kh_model_measure(kh_model *m, const double *v, size_t values);
+/* An inexact phase (relaxed.c): m->inner sweeps at nudge beta, from 0 V (beta = 0) or from
+ * m->inner_from, into v. */
+kh_status kh_model_relaxed_phase(kh_context *ctx, kh_model *m, double beta, double *v);
+/* The itd estimator (relaxed.c), after the free phase; outputs: the free phase's. */
+kh_status kh_model_itd(kh_context *ctx, kh_model *m, const double *outputs, double *grad,
+                       kh_grad_info *info);
+/* KH_ERR_USAGE unless est takes inexact phases (when the model has them). */
+kh_status kh_model_check_inner(kh_context *ctx, const kh_model *m, kh_estimator est);
 /* The oscillating estimator (oscillating.c), after the free phase. */
 kh_status kh_model_oscillating(kh_context *ctx, kh_model *m, double beta, double *grad,
                                kh_grad_info *info);

@@ -97,6 +97,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "read noise must be finite and >= 0");
   if (o->threads < 1 || o->threads > 1024)
     return kh_fail(ctx, KH_ERR_USAGE, "threads must be 1..1024");
+  if (o->inner > 1000000)
+    return kh_fail(ctx, KH_ERR_USAGE, "inexact phases take 0..1000000 sweeps, got %zu", o->inner);
   if (o->estimator == KH_EST_HOLOMORPHIC && o->holomorphic_contour == KH_CONTOUR_SLIT &&
       !(o->beta < 1))
     return kh_fail(ctx, KH_ERR_USAGE, "on the slit contour beta is rho, which must lie in (0, 1)");
@@ -151,6 +153,8 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
       st = kh_model_require_rational(ctx, k->model);
     if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
     if (st == KH_OK) kh_model_set_beta_relative(k->model, t->o.beta_relative);
+    if (st == KH_OK) st = kh_model_set_inner(ctx, k->model, (unsigned)t->o.inner, t->o.inner_start);
+    if (st == KH_OK) st = kh_model_check_inner(ctx, k->model, t->o.estimator);
     if (st == KH_OK && t->o.estimator == KH_EST_OSCILLATING)
       st = kh_model_set_oscillation(ctx, k->model, &t->o.oscillation, t->o.osc_harmonics, NULL);
     if (st != KH_OK) return st;

@@ -38,6 +38,30 @@ KH_API void kh_circuit_expand(const kh_circuit *c, const double *x, double *volt
  * set, not solved for. */
 KH_API int kh_circuit_node_fixed(const kh_circuit *c, size_t node);
 
+/* Relaxation sweeps, the inexact phases and iterative differentiation (ITD) work with
+ * (docs/algorithms.md, "Relaxation sweeps and ITD"). One sweep moves every free node at once to
+ * the conductance-weighted average of its neighbours (the nudge included), clipped to the bounds
+ * its ideal diodes set: the projected Jacobi step x <- clip(x + D^-1 (b - A x)) on the co-content
+ * of kh_circuit_residual, D the diagonal of A. For circuits whose diodes are ideal with one end
+ * fixed (KH_ERR_USAGE at any other diode). `capacity`: the most sweeps one run takes; the handle
+ * keeps a run's trajectory for reverse mode, (capacity + 1) x unknowns doubles
+ * (kh_relaxation_bytes). c must outlive it. */
+typedef struct kh_relaxation kh_relaxation;
+KH_API kh_status kh_relaxation_new(kh_context *ctx, kh_relaxation **out, const kh_circuit *c,
+                                   unsigned capacity);
+KH_API void kh_relaxation_free(kh_relaxation *r);
+KH_API size_t kh_relaxation_bytes(const kh_relaxation *r);
+/* `sweeps` sweeps with the circuit's present values and nudge, from start (node voltages, as
+ * solvers return them; NULL: every unknown at 0 V, clipped to its bounds), into voltages (every
+ * node). *change (may be NULL): the largest move of the last sweep (V). */
+KH_API kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned sweeps,
+                                   const double *start, double *voltages, double *change);
+/* Reverse mode through the last run (the circuit unchanged since): from node_cotangent, dL/dv
+ * at the run's end per node, adds dL/d(value) to element_grad[element] for every resistor (per
+ * siemens of its conductance) and current source (per ampere); other elements are untouched. */
+KH_API kh_status kh_relaxation_vjp(kh_context *ctx, kh_relaxation *r, const double *node_cotangent,
+                                   double *element_grad);
+
 /* Conductance (siemens) of resistor `element`; must be finite and > 0. */
 KH_API kh_status kh_circuit_set_conductance(kh_context *ctx, kh_circuit *c, size_t element,
                                             double g);

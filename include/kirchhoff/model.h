@@ -55,6 +55,11 @@ typedef enum {
   KH_EST_CG_JACOBI,   /* conjugate gradients preconditioned by H's diagonal */
   KH_EST_PHANTOM,     /* the phantom gradient: k damped relaxation steps from the equilibrium,
                        * differentiated (kh_model_set_phantom_damping) */
+  /* iterative differentiation: reverse mode through relaxation sweeps (kh_relaxation_vjp):
+   * with inexact phases (kh_model_set_inner) through the free phase's own sweeps from 0 V, the
+   * exact gradient of the loss that phase reaches; with exact phases through k sweeps from the
+   * equilibrium (a warm start, where it equals the phantom gradient at damping 1) */
+  KH_EST_ITD,
   KH_EST_COUNT
 } kh_estimator;
 /* By name: exact, plus, minus, centered, forward2..forward5, holomorphic (or holo), oscillating
@@ -70,7 +75,8 @@ typedef struct {
   unsigned frozen;     /* holomorphic, not strict: 1 when a clamp would switch within |beta| and the
                         * free phase's active set was continued instead */
   unsigned time_steps; /* oscillating: time steps integrated (ngspice: its time points) */
-  unsigned products;   /* rbp, cg: Hessian-vector products */
+  unsigned products;   /* rbp, cg, phantom, itd: Hessian-vector products (itd: reverse sweeps) */
+  unsigned sweeps;     /* relaxation sweeps (inexact phases; itd) */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free
@@ -84,6 +90,19 @@ KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator es
 KH_API kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
 /* k, the Hessian-vector products of the rbp and cg estimators (default 10; >= 1). */
 KH_API kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, unsigned k);
+/* Inexact phases (Zucchet & Sacramento 2022): with sweeps > 0 every phase is `sweeps`
+ * relaxation sweeps (kh_relaxation: projected Jacobi) instead of the exact equilibrium, the free
+ * phase from 0 V and each nudged phase from the free state (KH_INNER_FROM_FREE) or from the phase
+ * before it (KH_INNER_FROM_PREVIOUS; Algorithm 2 of their Appendix C); kh_model_predict too.
+ * Refuses circuits relaxation cannot sweep (Shockley, PWL diodes; ideal diodes between free
+ * nodes). The estimators that take inexact phases are the real-nudge ones (plus, minus,
+ * centered, forward2..5) and itd; the others need the exact free phase (KH_ERR_USAGE), and so
+ * does beta_relative. sweeps = 0 (default): exact phases. */
+typedef enum { KH_INNER_FROM_FREE, KH_INNER_FROM_PREVIOUS } kh_inner_start;
+KH_API kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps,
+                                    kh_inner_start start);
+/* 1 when estimator e takes inexact phases (plus, minus, centered, forward2..5, itd). */
+KH_API int kh_estimator_takes_inexact_phases(kh_estimator e);
 /* The phantom gradient's damping d in (0, 1] (default 1: plain Jacobi sweeps). */
 KH_API kh_status kh_model_set_phantom_damping(kh_context *ctx, kh_model *m, double d);
 /* Where the holomorphic estimator's N points lie (docs/algorithms.md, "The slit contour").

@@ -57,8 +57,13 @@ typedef struct {
   /* where the holomorphic estimator's points lie (model.h; default the circle); on the slit
    * contour, beta is rho in (0, 1) */
   kh_contour holomorphic_contour;
-  unsigned adjoint_iterations; /* k of the rbp, cg and phantom estimators (default 10) */
-  double damping;              /* the phantom gradient's (default 1) */
+  unsigned
+      adjoint_iterations; /* k of the rbp, cg, phantom and (warm) itd estimators (default 10) */
+  double damping;         /* the phantom gradient's (default 1) */
+  /* inexact phases (kh_model_set_inner): relaxation sweeps per phase, 0 (default): exact; and
+   * where the nudged ones start (default the free state) */
+  size_t inner;
+  kh_inner_start inner_start;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 /* The options that are one value each, in one table: X(field, trace name, kind, default, since).
@@ -93,7 +98,9 @@ typedef struct {
   X(osc_harmonics, "osc_harmonics", UNSIGNED, 3, LATER)                                            \
   X(holomorphic_contour, "holomorphic_contour", ENUM, KH_CONTOUR_CIRCLE, LATER)                    \
   X(adjoint_iterations, "adjoint_iterations", UNSIGNED, 10, LATER)                                 \
-  X(damping, "damping", DOUBLE, 1.0, LATER)
+  X(damping, "damping", DOUBLE, 1.0, LATER)                                                        \
+  X(inner, "inner", SIZE, 0, LATER)                                                                \
+  X(inner_start, "inner_start", ENUM, KH_INNER_FROM_FREE, LATER)
 /* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
 #define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \
   X(oscillation.period, "osc_period", DOUBLE, 0, LATER)                                            \

@@ -571,6 +571,43 @@ Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
   free(out);
 }
 
+/* Inexact phases in grad: rows per phase accuracy, the sweeps counted, itd through the free
+ * phase's sweeps reaching the exact gradient when the sweeps converge, and no row for an
+ * estimator that needs the exact free phase. */
+Test(train_cli, grad_csv_with_inexact_phases) {
+  char *out = NULL, cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "%s grad --arch 4-8-3 --samples 4 --estimators centered,itd,cg --beta 0.1 --k 3 "
+           "--inner 0,2,400 --inner-start previous --csv 2>/dev/null",
+           kh_test_cli());
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  size_t lines = 0;
+  for (const char *c = out; *c; c++) lines += *c == '\n';
+  /* centered and itd at 3 accuracies, cg at exact phases only; 2 layers; the header */
+  cr_expect_eq(lines, 1 + 7 * 2, "%s", out);
+  /* 4 samples x 3 phases x 2 sweeps */
+  cr_expect(strstr(out, "centered,0.10000000000000001,,2,,1,") != NULL, "%s", out);
+  const char *c2 = strstr(out, "centered,0.10000000000000001,,2,,1,");
+  cr_expect(c2 && strstr(c2, ",24,12\n") != NULL, "sweeps and states: %s", c2 ? c2 : out);
+  const char *itd = strstr(out, "itd,,,400,,2,");
+  cr_assert_not_null(itd, "%s", out);
+  double cosine = strtod(itd + strlen("itd,,,400,,2,"), NULL);
+  cr_expect(cosine > 1 - 1e-12, "itd through 400 sweeps: cosine %.17g", cosine);
+  cr_expect(strstr(out, "cg,,3,2,") == NULL, "%s", out);
+  free(out);
+  /* and train takes them, with the refusals named */
+  snprintf(cmd, sizeof cmd, "%s train --data %s --arch 8-8-4 --epochs 1 --inner 20 --quiet",
+           kh_test_cli(), blobs());
+  cr_expect_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  free(out);
+  snprintf(cmd, sizeof cmd,
+           "%s train --data %s --arch 8-8-4 --epochs 1 --inner 20 --estimator cg 2>&1",
+           kh_test_cli(), blobs());
+  cr_expect_eq(kh_test_run(cmd, &out), 1, "%s", out);
+  cr_expect(strstr(out, "the cg estimator needs the exact free phase") != NULL, "%s", out);
+  free(out);
+}
+
 /* The bilevel-gradient study script on a small network: a CSV row per estimator, setting, k and
  * layer, the plot, and rbp, cg and phantom printed. */
 Test(train_cli, bilevel_study_script) {

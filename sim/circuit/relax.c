@@ -1,0 +1,193 @@
+/* Relaxation sweeps and reverse mode through them (kirchhoff/circuit.h: kh_relaxation). One sweep
+ * is the projected Jacobi step x <- clip(u), u = x + D^-1 (b - A x), on the reduced unknowns: A
+ * is the weighted Laplacian with the nudge (pattern.c fills it), b its right-hand side
+ * (circuit.c), D A's diagonal and clip the ideal diodes' bounds. Each free node moves to the
+ * conductance-weighted average of its neighbours, all at once.
+ *
+ * Reverse mode (iterative differentiation, ITD): with u_t the sweep's unclipped values,
+ * x_{t+1} = clip(u_t) passes a cotangent where lo <= u_t <= hi and stops it elsewhere;
+ * du/dx = I - D^-1 A, so xbar_t = ubar - A D^-1 ubar (A symmetric); and for an element of value
+ * p, du_j/dp = (dr_j/dp) / D_j - r_j (dD_j/dp) / D_j^2 with r_t = D (u_t - x_t) recovered from
+ * the stored u_t. The trajectory kept is x_0 and u_0..u_{T-1}: (T + 1) x unknowns doubles. */
+#include "circuit_impl.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+struct kh_relaxation {
+  const kh_circuit *c;
+  size_t n;
+  unsigned capacity, sweeps; /* sweeps: of the last run */
+  int64_t *node_of;          /* per unknown: a node it stands for */
+  double *ax, *b, *diag, *lo, *hi;
+  double *trajectory; /* x_0, then u_0 .. u_{sweeps-1} */
+  double *work;       /* 2 n */
+};
+
+void kh_relaxation_free(kh_relaxation *r) {
+  if (!r) return;
+  kh_free(r->node_of), kh_free(r->ax), kh_free(r->b), kh_free(r->diag), kh_free(r->lo);
+  kh_free(r->hi), kh_free(r->trajectory), kh_free(r->work), kh_free(r);
+}
+
+kh_status kh_relaxation_new(kh_context *ctx, kh_relaxation **out, const kh_circuit *c,
+                            unsigned capacity) {
+  *out = NULL;
+  if (capacity < 1 || capacity > 1000000)
+    return kh_fail(ctx, KH_ERR_USAGE, "relaxation takes 1..1000000 sweeps, got %u", capacity);
+  for (size_t k = 0; k < c->diode_count; k++)
+    if (c->diodes[k].kind != KH_DIODE_IDEAL || c->diodes[k].augmented)
+      return kh_fail_at_element(ctx, c->nl, c->diodes[k].element, KH_ERR_USAGE,
+                                "relaxation sweeps take ideal diodes with one end fixed only (a "
+                                "diode that bounds one node), not this one");
+  size_t n = c->unknowns;
+  kh_relaxation *r = kh_calloc(1, sizeof *r);
+  if (!r) return kh_fail_nomem(ctx, "relaxation");
+  r->c = c, r->n = n, r->capacity = capacity;
+  r->node_of = kh_malloc((n + 1) * sizeof *r->node_of);
+  r->ax = kh_malloc((c->nnz + 1) * sizeof *r->ax);
+  r->b = kh_malloc((n + 1) * sizeof *r->b), r->diag = kh_malloc((n + 1) * sizeof *r->diag);
+  r->lo = kh_malloc((n + 1) * sizeof *r->lo), r->hi = kh_malloc((n + 1) * sizeof *r->hi);
+  r->trajectory = kh_malloc(((size_t)capacity + 1) * (n + 1) * sizeof *r->trajectory);
+  r->work = kh_malloc(2 * (n + 1) * sizeof *r->work);
+  if (!r->node_of || !r->ax || !r->b || !r->diag || !r->lo || !r->hi || !r->trajectory ||
+      !r->work) {
+    kh_relaxation_free(r);
+    return kh_fail_nomem(ctx, "relaxation's trajectory");
+  }
+  for (size_t u = 0; u < n; u++) r->node_of[u] = -1;
+  for (size_t node = c->node_count; node-- > 0;)
+    if (c->unknown_of[node] >= 0) r->node_of[c->unknown_of[node]] = (int64_t)node;
+  *out = r;
+  return KH_OK;
+}
+
+size_t kh_relaxation_bytes(const kh_relaxation *r) {
+  return ((size_t)r->capacity + 1) * r->n * sizeof(double);
+}
+
+/* out = A v, A symmetric with its lower triangle in compressed columns (diagonal first) */
+static void multiply(const kh_circuit *c, const double *ax, const double *v, double *out) {
+  memset(out, 0, c->unknowns * sizeof *out);
+  for (size_t j = 0; j < c->unknowns; j++)
+    for (int64_t p = c->colptr[j]; p < c->colptr[j + 1]; p++) {
+      size_t i = (size_t)c->rowidx[p];
+      out[i] += ax[p] * v[j];
+      if (i != j) out[j] += ax[p] * v[i];
+    }
+}
+
+/* A, b, D and the bounds as the circuit stands */
+static kh_status prepare(kh_context *ctx, kh_relaxation *r) {
+  const kh_circuit *c = r->c;
+  kh_circuit_fill_laplacian(c, r->ax);
+  kh_circuit_fill_rhs(c, r->b);
+  for (size_t u = 0; u < r->n; u++) {
+    r->diag[u] = r->ax[c->colptr[u]]; /* the diagonal comes first in each column */
+    if (!(r->diag[u] > 0) || !isfinite(r->diag[u]))
+      return kh_fail(ctx, KH_ERR_NUMERIC,
+                     "relaxation: node %s has no conductance to move it (diagonal %g)",
+                     kh_netlist_node_name(c->nl, (size_t)r->node_of[u]), r->diag[u]);
+  }
+  long bad = kh_circuit_bounds(c, r->lo, r->hi);
+  if (bad >= 0)
+    return kh_fail_at_element(ctx, c->nl, c->diodes[c->ideal[bad]].element, KH_ERR_INPUT,
+                              "the ideal diode's bounds leave no voltage for its node");
+  return KH_OK;
+}
+
+kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned sweeps, const double *start,
+                            double *voltages, double *change) {
+  const kh_circuit *c = r->c;
+  size_t n = r->n;
+  if (sweeps < 1 || sweeps > r->capacity)
+    return kh_fail(ctx, KH_ERR_USAGE, "this relaxation keeps 1..%u sweeps, asked for %u",
+                   r->capacity, sweeps);
+  kh_status st = prepare(ctx, r);
+  if (st != KH_OK) return st;
+  double *x = r->trajectory, *ax = r->work, last = 0;
+  for (size_t u = 0; u < n; u++) {
+    int64_t node = r->node_of[u];
+    double v = start ? (start[node] - c->offset[node]) / c->coef[node] : 0.0;
+    x[u] = fmin(fmax(v, r->lo[u]), r->hi[u]);
+  }
+  for (unsigned t = 0; t < sweeps; t++) {
+    double *u_t = r->trajectory + (size_t)(t + 1) * n, *from = t ? r->work + n : x;
+    multiply(c, r->ax, from, ax);
+    last = 0;
+    for (size_t u = 0; u < n; u++) {
+      u_t[u] = from[u] + (r->b[u] - ax[u]) / r->diag[u];
+      double next = fmin(fmax(u_t[u], r->lo[u]), r->hi[u]);
+      last = fmax(last, fabs(next - from[u]));
+      r->work[n + u] = next; /* x_{t+1} */
+    }
+  }
+  r->sweeps = sweeps;
+  for (size_t u = 0; u < n; u++)
+    if (!isfinite(r->work[n + u]))
+      return kh_fail(ctx, KH_ERR_NUMERIC, "relaxation diverged at node %s",
+                     kh_netlist_node_name(c->nl, (size_t)r->node_of[u]));
+  kh_circuit_expand(c, r->work + n, voltages);
+  if (change) *change = last;
+  return KH_OK;
+}
+
+/* ubar times du/dp over the element's unknowns at one sweep: x the sweep's start, u its result */
+static double element_term(const kh_relaxation *r, size_t e, const double *x, const double *u,
+                           const double *ubar) {
+  const kh_circuit *c = r->c;
+  uint32_t pos = c->ends[e][0], neg = c->ends[e][1];
+  int64_t up = c->unknown_of[pos], un = c->unknown_of[neg];
+  if (up == un) return 0; /* a resistor across a floating source, or between fixed nodes */
+  double term = 0;
+  if (c->kind[e] == KH_ISOURCE) { /* r gets -kw I at pos and +kw I at neg */
+    if (up >= 0) term -= ubar[up] * c->kw[pos] / r->diag[up];
+    if (un >= 0) term += ubar[un] * c->kw[neg] / r->diag[un];
+    return term;
+  }
+  double dv = kh_circuit_node_voltage(c, pos, x) - kh_circuit_node_voltage(c, neg, x);
+  const int64_t end_u[2] = {up, un};
+  const uint32_t end_node[2] = {pos, neg};
+  for (int k = 0; k < 2; k++) {
+    int64_t j = end_u[k];
+    if (j < 0) continue;
+    double kw = c->kw[end_node[k]], d = r->diag[j];
+    double dr = (k ? 1 : -1) * kw * dv;    /* the current g dv leaves pos, enters neg */
+    double res = d * (u[j] - x[j]);        /* r_j at this sweep */
+    double dd = kw * c->coef[end_node[k]]; /* the diagonal's share of this conductance */
+    term += ubar[j] * (dr / d - res * dd / (d * d));
+  }
+  return term;
+}
+
+kh_status kh_relaxation_vjp(kh_context *ctx, kh_relaxation *r, const double *node_cotangent,
+                            double *element_grad) {
+  const kh_circuit *c = r->c;
+  size_t n = r->n;
+  if (!r->sweeps) return kh_fail(ctx, KH_ERR_USAGE, "reverse mode needs a relaxation run first");
+  double *xbar = kh_malloc(3 * (n + 1) * sizeof *xbar), *x = kh_malloc((n + 1) * sizeof *x);
+  if (!xbar || !x) return kh_free(xbar), kh_free(x), kh_fail_nomem(ctx, "relaxation's reverse");
+  double *ubar = xbar + n + 1, *scaled = xbar + 2 * (n + 1);
+  memset(xbar, 0, n * sizeof *xbar);
+  for (size_t node = 0; node < c->node_count; node++) /* dv(node)/dx_u = coef */
+    if (c->unknown_of[node] >= 0) xbar[c->unknown_of[node]] += c->coef[node] * node_cotangent[node];
+  for (unsigned t = r->sweeps; t-- > 0;) {
+    const double *u_t = r->trajectory + (size_t)(t + 1) * n;
+    const double *u_before = r->trajectory + (size_t)t * n; /* x_0, or u_{t-1} */
+    for (size_t j = 0; j < n; j++) /* x_t = clip(u_{t-1}); x_0 was stored clipped */
+      x[j] = fmin(fmax(u_before[j], r->lo[j]), r->hi[j]);
+    for (size_t j = 0; j < n; j++) {
+      ubar[j] = u_t[j] >= r->lo[j] && u_t[j] <= r->hi[j] ? xbar[j] : 0;
+      scaled[j] = ubar[j] / r->diag[j];
+    }
+    for (size_t e = 0; e < c->element_count; e++)
+      if (c->kind[e] == KH_RESISTOR || c->kind[e] == KH_ISOURCE)
+        element_grad[e] += element_term(r, e, x, u_t, ubar);
+    multiply(c, r->ax, scaled, xbar);
+    for (size_t j = 0; j < n; j++) xbar[j] = ubar[j] - xbar[j];
+  }
+  kh_free(xbar), kh_free(x);
+  return KH_OK;
+}
