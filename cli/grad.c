@@ -32,11 +32,13 @@ void kh_help_grad(void) {
       "  --inner T1,T2,...    inexact phases: T relaxation sweeps per phase (0: exact, the\n"
       "                       default); itd then differentiates the free phase's sweeps.\n"
       "                       The reference stays the exact gradient at the equilibrium\n"
+      "  --inner-tol D1,...   inexact phases that sweep until their error bound is below D\n"
+      "                       volts (rows of their own, beside --inner's)\n"
       "  --inner-start S      inexact nudged phases start from the free state (free,\n"
       "                       default) or from the phase before (previous)\n"
       "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
       "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
-      "                       factorizations, products, sweeps, states (empty: not\n"
+      "                       factorizations, products, sweeps, states, inner_tol (empty: not\n"
       "                       applicable or not measured), and nothing else on stdout\n"
       "  --points N           points of the holomorphic estimator (default "
       "4)\n"
@@ -150,11 +152,14 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
 /* What a grad command line asks for, beyond the setup's own fields. */
 typedef struct {
   const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks, *inners, *inner_start;
+  const char *tols;
   size_t samples, points;
   double k[16]; /* the iterative adjoints' products */
   int nk;
   double inner[16]; /* sweeps per inexact phase (0: exact phases) */
   int ninner;
+  double tol[16]; /* error bounds of inexact phases */
+  int ntol;
   kh_inner_start start;
   double damping; /* the phantom gradient's */
   int beta_relative, keep_clamps, csv;
@@ -174,6 +179,11 @@ static int parse_inner(grad_words *w) {
     if (w->inner[i] != floor(w->inner[i]) || w->inner[i] > 1000000) w->ninner = -1;
   if (w->ninner <= 0) {
     kh_cli_usage("grad", "--inner needs whole numbers 0..1000000: T1,T2,...");
+    return 1;
+  }
+  w->ntol = w->tols ? kh_parse_number_list(w->tols, w->tol, 16, 1) : 0;
+  if (w->ntol < 0) {
+    kh_cli_usage("grad", "--inner-tol needs error bounds > 0 (volts): D1,D2,...");
     return 1;
   }
   int start = kh_train_option_value("inner_start", w->inner_start);
@@ -214,6 +224,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--k", KH_OPT_STRING, &w->ks, NULL},
       {"--inner", KH_OPT_STRING, &w->inners, NULL},
       {"--inner-start", KH_OPT_STRING, &w->inner_start, NULL},
+      {"--inner-tol", KH_OPT_STRING, &w->tols, NULL},
       {"--csv", KH_OPT_FLAG, &w->csv, NULL},
       {"--damping", KH_OPT_DOUBLE, &w->damping, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
@@ -282,11 +293,17 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   return st;
 }
 
-/* Where a row stands: the estimator, its beta or k (none: NAN), the phases' sweeps (0: exact). */
+/* How accurate the phases are: exact (0, 0), `inner` sweeps, or sweeps to an error bound tol. */
+typedef struct {
+  unsigned inner;
+  double tol;
+} accuracy;
+
+/* Where a row stands: the estimator, its beta or k (none: NAN), the phases' accuracy. */
 typedef struct {
   int est;
   double setting;
-  unsigned inner;
+  accuracy phases;
 } row_at;
 
 /* One estimator's row (the table) or rows (CSV: one per layer). */
@@ -296,22 +313,28 @@ static void print_row(const probe_set *p, const grad_words *w, row_at at, const 
   int adjoint = at.est >= KH_EST_FIRST_ORDER;
   const char *name = kh_estimator_name((kh_estimator)at.est);
   if (w->csv) { /* empty where the estimator has no such setting */
-    char beta[32] = "", k[32] = "", inner[32] = "", damping[32] = "";
+    char beta[32] = "", k[32] = "", inner[32] = "", damping[32] = "", tol[32] = "";
     if (!adjoint) snprintf(beta, sizeof beta, "%.17g", at.setting);
     if (adjoint && !isnan(at.setting)) snprintf(k, sizeof k, "%.0f", at.setting);
-    if (at.inner) snprintf(inner, sizeof inner, "%u", at.inner);
+    if (at.phases.tol > 0)
+      snprintf(tol, sizeof tol, "%.17g", at.phases.tol);
+    else if (at.phases.inner)
+      snprintf(inner, sizeof inner, "%u", at.phases.inner);
     if (at.est == KH_EST_PHANTOM) snprintf(damping, sizeof damping, "%.17g", w->damping);
     for (unsigned l = 0; l < layers && l < 64; l++)
-      printf("%s,%s,%s,%s,%s,%u,%.17g,%.17g,%.6g,%lu,%lu,%lu,%lu\n", name, beta, k, inner, damping,
-             l + 1, cosine[l], rel[l], seconds, spent->factorizations, spent->products,
-             spent->sweeps, spent->states);
+      printf("%s,%s,%s,%s,%s,%u,%.17g,%.17g,%.6g,%lu,%lu,%lu,%lu,%s\n", name, beta, k, inner,
+             damping, l + 1, cosine[l], rel[l], seconds, spent->factorizations, spent->products,
+             spent->sweeps, spent->states, tol);
     return;
   }
   char label[48] = "-";
   if (!isnan(at.setting)) snprintf(label, sizeof label, adjoint ? "k=%.0f" : "%.4g", at.setting);
-  if (at.inner) {
+  if (at.phases.inner || at.phases.tol > 0) {
     size_t used = strcmp(label, "-") ? strlen(label) : 0;
-    snprintf(label + used, sizeof label - used, "%sT=%u", used ? " " : "", at.inner);
+    if (at.phases.tol > 0)
+      snprintf(label + used, sizeof label - used, "%sd=%.0e", used ? " " : "", at.phases.tol);
+    else
+      snprintf(label + used, sizeof label - used, "%sT=%u", used ? " " : "", at.phases.inner);
   }
   printf("%-10s %-13s", name, label);
   for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
@@ -322,7 +345,7 @@ static void print_header(const probe_set *p, const grad_words *w) {
   unsigned layers = kh_model_layer_count(p->m);
   if (w->csv) {
     printf("estimator,beta,k,inner,damping,layer,cosine,relative_error,seconds,factorizations,"
-           "products,sweeps,states\n");
+           "products,sweeps,states,inner_tol\n");
     return;
   }
   printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
@@ -333,23 +356,23 @@ static void print_header(const probe_set *p, const grad_words *w) {
 }
 
 /* The settings an estimator's rows run over: its betas, its k's, or one row. */
-static int settings_of(const grad_words *w, int est, unsigned inner, const double **values) {
-  int adjoint = est >= KH_EST_FIRST_ORDER;
+static int settings_of(const grad_words *w, int est, accuracy phases, const double **values) {
+  int adjoint = est >= KH_EST_FIRST_ORDER, inexact = phases.inner || phases.tol > 0;
   if (!adjoint) return *values = w->beta, w->nb;
-  if (est == KH_EST_FIRST_ORDER || (est == KH_EST_ITD && inner)) return *values = NULL, 1;
+  if (est == KH_EST_FIRST_ORDER || (est == KH_EST_ITD && inexact)) return *values = NULL, 1;
   return *values = w->k, w->nk;
 }
 
 /* One estimator at one phase accuracy, every setting, against the exact gradient. */
 static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words *w, int est,
-                                unsigned inner, const double *exact, double *g, double *t_est,
+                                accuracy phases, const double *exact, double *g, double *t_est,
                                 int *runs) {
   double *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
   const double *values;
-  int rows = settings_of(w, est, inner, &values), adjoint = est >= KH_EST_FIRST_ORDER;
-  kh_status st = kh_model_set_inner(ctx, p->m, inner, w->start);
+  int rows = settings_of(w, est, phases, &values), adjoint = est >= KH_EST_FIRST_ORDER;
+  kh_status st = kh_model_set_inner(ctx, p->m, phases.inner, phases.tol, w->start);
   for (int b = 0; st == KH_OK && b < rows; b++) {
-    row_at at = {est, values ? values[b] : NAN, inner};
+    row_at at = {est, values ? values[b] : NAN, phases};
     double secs;
     cost spent = {0};
     if (adjoint && values) st = kh_model_set_adjoint_iterations(ctx, p->m, (unsigned)at.setting);
@@ -386,15 +409,18 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
   if (st != KH_OK) return st;
   print_header(p, w);
   for (int e = 0; st == KH_OK && e < w->ne; e++)
-    for (int i = 0; st == KH_OK && i < w->ninner; i++) {
+    for (int i = 0; st == KH_OK && i < w->ninner + w->ntol; i++) {
       int est = w->est[e];
-      if (w->inner[i] > 0 && !kh_estimator_takes_inexact_phases((kh_estimator)est)) {
+      accuracy phases = i < w->ninner ? (accuracy){(unsigned)w->inner[i], 0}
+                                      : (accuracy){0, w->tol[i - w->ninner]};
+      if ((phases.inner || phases.tol > 0) &&
+          !kh_estimator_takes_inexact_phases((kh_estimator)est)) {
         if (!w->csv)
-          printf("%-10s T=%-11.0f  needs the exact free phase: no row\n",
-                 kh_estimator_name((kh_estimator)est), w->inner[i]);
+          printf("%-10s %-13s  needs the exact free phase: no rows on inexact ones\n",
+                 kh_estimator_name((kh_estimator)est), "-");
         continue;
       }
-      st = estimator_rows(ctx, p, w, est, (unsigned)w->inner[i], exact, g, t_est, runs);
+      st = estimator_rows(ctx, p, w, est, phases, exact, g, t_est, runs);
     }
   return st;
 }

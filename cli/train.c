@@ -72,6 +72,8 @@ static void help_learning_and_output(void) {
       "  --damping D         the phantom gradient's damping, in (0, 1] (default 1)\n"
       "  --inner T           inexact phases: T relaxation sweeps each instead of the exact\n"
       "                      equilibrium (plus, minus, centered, forwardP, itd; default 0)\n"
+      "  --inner-tol D       inexact phases sweep until their error bound is below D volts\n"
+      "                      (at most --inner sweeps, default 100000)\n"
       "  --inner-start S     where inexact nudged phases start: free (the free state,\n"
       "                      default) or previous (the phase before)\n"
       "  --points N          points of the holomorphic estimator (default "

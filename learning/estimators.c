@@ -218,8 +218,10 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   info->time_steps = 0;
   info->products = 0;
   unsigned long sweeps = m->sweeps;
+  m->inner_error = 0;
   st = gradient(ctx, m, est, beta, target, grad, info);
   info->sweeps = (unsigned)(m->sweeps - sweeps);
+  info->inner_error = m->inner_error;
   return st;
 }
 

@@ -60,7 +60,7 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     why = "has no read noise or device update rules";
   else if (o->beta_relative)
     why = "takes beta in siemens (not relative)";
-  else if (o->inner)
+  else if (o->inner || o->inner_tol > 0)
     why = "counts its phases' sweeps with its own sweeps option (--sweeps), not inner";
   else if (o->sweeps == 0 && !(o->layered_tol > 0 && isfinite(o->layered_tol)))
     why = "needs sweeps > 0 or a tolerance > 0";

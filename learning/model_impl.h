@@ -31,7 +31,10 @@ struct kh_model {
   unsigned holo_points;                  /* N of the holomorphic estimator */
   unsigned adjoint_k;                    /* Hessian-vector products of rbp, cg and phantom */
   double damping;                        /* the phantom gradient's */
-  unsigned inner;                        /* sweeps per inexact phase; 0: exact phases */
+  unsigned inner;                        /* sweeps per inexact phase (tol > 0: the most) */
+  double inner_tol;                      /* > 0: inexact phases stop at this error bound */
+  double inner_error;                    /* the largest error bound of a phase since reset */
+  unsigned inner_sweeps;                 /* the last inexact phase's sweeps */
   kh_inner_start inner_start;            /* where the nudged inexact phases start */
   const double *inner_from;              /* the next nudged inexact phase's start */
   kh_relaxation *relax;                  /* inexact phases and itd (relaxed.c) */
@@ -55,8 +58,8 @@ void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
  * solves for (values: nodes, or 2 * nodes for complex voltages). Ground and the nodes sources
  * fix are set, not measured: their voltages stay exact. */
 const double *kh_model_measure(kh_model *m, const double *v, size_t values);
-/* An inexact phase (relaxed.c): m->inner sweeps at nudge beta, from 0 V (beta = 0) or from
- * m->inner_from, into v. */
+/* An inexact phase (relaxed.c): m->inner sweeps (or to m->inner_tol) at nudge beta, from 0 V
+ * (beta = 0) or from m->inner_from, into v. */
 kh_status kh_model_relaxed_phase(kh_context *ctx, kh_model *m, double beta, double *v);
 /* The itd estimator (relaxed.c), after the free phase; outputs: the free phase's. */
 kh_status kh_model_itd(kh_context *ctx, kh_model *m, const double *outputs, double *grad,

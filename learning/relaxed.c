@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/context.h"
 
+#include <math.h>
 #include <string.h>
 
 /* A relaxation handle that keeps at least `sweeps` sweeps. */
@@ -19,12 +20,16 @@ static kh_status ensure_relaxation(kh_context *ctx, kh_model *m, unsigned sweeps
   return KH_OK;
 }
 
-kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, kh_inner_start start) {
+kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, double tol,
+                             kh_inner_start start) {
   if (start != KH_INNER_FROM_FREE && start != KH_INNER_FROM_PREVIOUS)
     return kh_fail(ctx, KH_ERR_USAGE, "unknown start of the inexact nudged phases %d", (int)start);
+  if (!(tol >= 0 && tol < INFINITY))
+    return kh_fail(ctx, KH_ERR_USAGE, "the inexact phases' tolerance must be finite and >= 0");
+  if (tol > 0 && !sweeps) sweeps = 100000;
   kh_status st = sweeps ? ensure_relaxation(ctx, m, sweeps) : KH_OK;
   if (st != KH_OK) return st;
-  m->inner = sweeps, m->inner_start = start;
+  m->inner = sweeps, m->inner_tol = tol, m->inner_start = start;
   return KH_OK;
 }
 
@@ -48,19 +53,24 @@ kh_status kh_model_check_inner(kh_context *ctx, const kh_model *m, kh_estimator 
 
 kh_status kh_model_relaxed_phase(kh_context *ctx, kh_model *m, double beta, double *v) {
   kh_status st = kh_circuit_set_nudge(ctx, m->circuit, beta, beta != 0 ? m->target : NULL);
+  kh_relaxation_stats stats = {0, 0, 0};
   if (st == KH_OK)
-    st = kh_relaxation_run(ctx, m->relax, m->inner, beta != 0 ? m->inner_from : NULL, v, NULL);
-  if (st == KH_OK) m->sweeps += m->inner;
+    st = kh_relaxation_run(ctx, m->relax, m->inner, m->inner_tol, beta != 0 ? m->inner_from : NULL,
+                           v, &stats);
+  m->sweeps += stats.sweeps, m->inner_sweeps = stats.sweeps;
+  if (st == KH_OK && !(stats.error_bound <= m->inner_error)) m->inner_error = stats.error_bound;
+  if (st != KH_OK && beta != 0) kh_context_prefix(ctx, "nudged phase (beta = %g): ", beta);
   return st;
 }
 
 kh_status kh_model_itd(kh_context *ctx, kh_model *m, const double *outputs, double *grad,
                        kh_grad_info *info) {
-  unsigned sweeps = m->inner ? m->inner : m->adjoint_k;
+  unsigned sweeps = m->inner ? m->inner_sweeps : m->adjoint_k; /* the free phase's, or k */
   kh_status st = KH_OK;
   if (!m->inner) { /* warm: k sweeps from the equilibrium just found */
     st = ensure_relaxation(ctx, m, sweeps);
-    if (st == KH_OK) st = kh_relaxation_run(ctx, m->relax, sweeps, m->v_free, m->node_work, NULL);
+    if (st == KH_OK)
+      st = kh_relaxation_run(ctx, m->relax, sweeps, 0, m->v_free, m->node_work, NULL);
     if (st != KH_OK) return st;
     m->sweeps += sweeps;
   }

@@ -44,18 +44,26 @@ KH_API int kh_circuit_node_fixed(const kh_circuit *c, size_t node);
  * its ideal diodes set: the projected Jacobi step x <- clip(x + D^-1 (b - A x)) on the co-content
  * of kh_circuit_residual, D the diagonal of A. For circuits whose diodes are ideal with one end
  * fixed (KH_ERR_USAGE at any other diode). `capacity`: the most sweeps one run takes; the handle
- * keeps a run's trajectory for reverse mode, (capacity + 1) x unknowns doubles
- * (kh_relaxation_bytes). c must outlive it. */
+ * keeps a run's trajectory for reverse mode, (sweeps + 1) x unknowns doubles, grown as runs need
+ * it (kh_relaxation_bytes: what it holds now). c must outlive it. */
 typedef struct kh_relaxation kh_relaxation;
 KH_API kh_status kh_relaxation_new(kh_context *ctx, kh_relaxation **out, const kh_circuit *c,
                                    unsigned capacity);
 KH_API void kh_relaxation_free(kh_relaxation *r);
 KH_API size_t kh_relaxation_bytes(const kh_relaxation *r);
-/* `sweeps` sweeps with the circuit's present values and nudge, from start (node voltages, as
- * solvers return them; NULL: every unknown at 0 V, clipped to its bounds), into voltages (every
- * node). *change (may be NULL): the largest move of the last sweep (V). */
-KH_API kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned sweeps,
-                                   const double *start, double *voltages, double *change);
+typedef struct {
+  unsigned sweeps;    /* sweeps run */
+  double change;      /* the last sweep's largest move (V) */
+  double error_bound; /* rho / (1 - rho) times it, rho the contraction the moves show (inf while
+                       * they do not shrink) */
+} kh_relaxation_stats;
+/* Sweeps with the circuit's present values and nudge, from start (node voltages, as solvers
+ * return them; NULL: every unknown at 0 V, clipped to its bounds), into voltages (every node):
+ * tol = 0, exactly max_sweeps; tol > 0, until error_bound <= tol, KH_ERR_NUMERIC if max_sweeps
+ * do not get there. stats may be NULL. */
+KH_API kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned max_sweeps,
+                                   double tol, const double *start, double *voltages,
+                                   kh_relaxation_stats *stats);
 /* Reverse mode through the last run (the circuit unchanged since): from node_cotangent, dL/dv
  * at the run's end per node, adds dL/d(value) to element_grad[element] for every resistor (per
  * siemens of its conductance) and current source (per ampere); other elements are untouched. */

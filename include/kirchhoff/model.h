@@ -77,6 +77,7 @@ typedef struct {
   unsigned time_steps; /* oscillating: time steps integrated (ngspice: its time points) */
   unsigned products;   /* rbp, cg, phantom, itd: Hessian-vector products (itd: reverse sweeps) */
   unsigned sweeps;     /* relaxation sweeps (inexact phases; itd) */
+  double inner_error;  /* inexact phases: the largest error bound of a phase (V) */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free
@@ -90,16 +91,18 @@ KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator es
 KH_API kh_status kh_model_set_holomorphic_points(kh_context *ctx, kh_model *m, unsigned points);
 /* k, the Hessian-vector products of the rbp and cg estimators (default 10; >= 1). */
 KH_API kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, unsigned k);
-/* Inexact phases (Zucchet & Sacramento 2022): with sweeps > 0 every phase is `sweeps`
- * relaxation sweeps (kh_relaxation: projected Jacobi) instead of the exact equilibrium, the free
- * phase from 0 V and each nudged phase from the free state (KH_INNER_FROM_FREE) or from the phase
- * before it (KH_INNER_FROM_PREVIOUS; Algorithm 2 of their Appendix C); kh_model_predict too.
- * Refuses circuits relaxation cannot sweep (Shockley, PWL diodes; ideal diodes between free
- * nodes). The estimators that take inexact phases are the real-nudge ones (plus, minus,
- * centered, forward2..5) and itd; the others need the exact free phase (KH_ERR_USAGE), and so
- * does beta_relative. sweeps = 0 (default): exact phases. */
+/* Inexact phases (Zucchet & Sacramento 2022): every phase is relaxation sweeps (kh_relaxation:
+ * projected Jacobi) instead of the exact equilibrium, the free phase from 0 V and each nudged
+ * phase from the free state (KH_INNER_FROM_FREE) or from the phase before it
+ * (KH_INNER_FROM_PREVIOUS; Algorithm 2 of their Appendix C); kh_model_predict too. tol = 0:
+ * exactly `sweeps` sweeps per phase; tol > 0: until the sweeps' error bound is below tol volts
+ * (kh_relaxation_stats), at most `sweeps` (0: 100000), a phase that does not get there failing
+ * with KH_ERR_NUMERIC. sweeps = tol = 0 (default): exact phases. Refuses circuits relaxation
+ * cannot sweep (Shockley, PWL diodes; ideal diodes between free nodes). The estimators that take
+ * inexact phases are the real-nudge ones (plus, minus, centered, forward2..5) and itd; the
+ * others need the exact free phase (KH_ERR_USAGE), and so does beta_relative. */
 typedef enum { KH_INNER_FROM_FREE, KH_INNER_FROM_PREVIOUS } kh_inner_start;
-KH_API kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps,
+KH_API kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, double tol,
                                     kh_inner_start start);
 /* 1 when estimator e takes inexact phases (plus, minus, centered, forward2..5, itd). */
 KH_API int kh_estimator_takes_inexact_phases(kh_estimator e);

@@ -60,9 +60,11 @@ typedef struct {
   unsigned
       adjoint_iterations; /* k of the rbp, cg, phantom and (warm) itd estimators (default 10) */
   double damping;         /* the phantom gradient's (default 1) */
-  /* inexact phases (kh_model_set_inner): relaxation sweeps per phase, 0 (default): exact; and
-   * where the nudged ones start (default the free state) */
+  /* inexact phases (kh_model_set_inner): relaxation sweeps per phase (with inner_tol > 0: the
+   * most), 0 (default): exact; the error bound they stop at (V, default 0: none); and where the
+   * nudged ones start (default the free state) */
   size_t inner;
+  double inner_tol;
   kh_inner_start inner_start;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
@@ -100,6 +102,7 @@ typedef struct {
   X(adjoint_iterations, "adjoint_iterations", UNSIGNED, 10, LATER)                                 \
   X(damping, "damping", DOUBLE, 1.0, LATER)                                                        \
   X(inner, "inner", SIZE, 0, LATER)                                                                \
+  X(inner_tol, "inner_tol", DOUBLE, 0.0, LATER)                                                    \
   X(inner_start, "inner_start", ENUM, KH_INNER_FROM_FREE, LATER)
 /* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
 #define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \

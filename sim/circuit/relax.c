@@ -8,7 +8,13 @@
  * x_{t+1} = clip(u_t) passes a cotangent where lo <= u_t <= hi and stops it elsewhere;
  * du/dx = I - D^-1 A, so xbar_t = ubar - A D^-1 ubar (A symmetric); and for an element of value
  * p, du_j/dp = (dr_j/dp) / D_j - r_j (dD_j/dp) / D_j^2 with r_t = D (u_t - x_t) recovered from
- * the stored u_t. The trajectory kept is x_0 and u_0..u_{T-1}: (T + 1) x unknowns doubles. */
+ * the stored u_t. The trajectory kept is x_0 and u_0..u_{T-1}: (T + 1) x unknowns doubles, grown
+ * as runs need it.
+ *
+ * With a tolerance, a run stops once the error bound rho / (1 - rho) times the last sweep's
+ * largest move is below it, rho the larger of the last two ratios of successive moves (the
+ * a-posteriori bound of a contraction with rate rho; Jacobi's slowest modes alternate in sign on
+ * layered networks, whose moves keep their size, so one ratio is not enough). */
 #include "circuit_impl.h"
 
 #include "core/alloc.h"
@@ -20,6 +26,7 @@ struct kh_relaxation {
   const kh_circuit *c;
   size_t n;
   unsigned capacity, sweeps; /* sweeps: of the last run */
+  unsigned stored;           /* sweeps the trajectory has room for */
   int64_t *node_of;          /* per unknown: a node it stands for */
   double *ax, *b, *diag, *lo, *hi;
   double *trajectory; /* x_0, then u_0 .. u_{sweeps-1} */
@@ -50,10 +57,8 @@ kh_status kh_relaxation_new(kh_context *ctx, kh_relaxation **out, const kh_circu
   r->ax = kh_malloc((c->nnz + 1) * sizeof *r->ax);
   r->b = kh_malloc((n + 1) * sizeof *r->b), r->diag = kh_malloc((n + 1) * sizeof *r->diag);
   r->lo = kh_malloc((n + 1) * sizeof *r->lo), r->hi = kh_malloc((n + 1) * sizeof *r->hi);
-  r->trajectory = kh_malloc(((size_t)capacity + 1) * (n + 1) * sizeof *r->trajectory);
   r->work = kh_malloc(2 * (n + 1) * sizeof *r->work);
-  if (!r->node_of || !r->ax || !r->b || !r->diag || !r->lo || !r->hi || !r->trajectory ||
-      !r->work) {
+  if (!r->node_of || !r->ax || !r->b || !r->diag || !r->lo || !r->hi || !r->work) {
     kh_relaxation_free(r);
     return kh_fail_nomem(ctx, "relaxation's trajectory");
   }
@@ -65,7 +70,19 @@ kh_status kh_relaxation_new(kh_context *ctx, kh_relaxation **out, const kh_circu
 }
 
 size_t kh_relaxation_bytes(const kh_relaxation *r) {
-  return ((size_t)r->capacity + 1) * r->n * sizeof(double);
+  return r->trajectory ? ((size_t)r->stored + 1) * r->n * sizeof(double) : 0;
+}
+
+/* Room for `sweeps` sweeps in the trajectory (doubling, up to the capacity). */
+static kh_status grow(kh_context *ctx, kh_relaxation *r, unsigned sweeps) {
+  if (r->trajectory && sweeps <= r->stored) return KH_OK;
+  unsigned want = r->stored ? r->stored : 16;
+  while (want < sweeps) want = want > r->capacity / 2 ? r->capacity : 2 * want;
+  if (want > r->capacity) want = r->capacity;
+  double *t = kh_realloc(r->trajectory, ((size_t)want + 1) * (r->n + 1) * sizeof *t);
+  if (!t) return kh_fail_nomem(ctx, "relaxation's trajectory");
+  r->trajectory = t, r->stored = want;
+  return KH_OK;
 }
 
 /* out = A v, A symmetric with its lower triangle in compressed columns (diagonal first) */
@@ -98,39 +115,61 @@ static kh_status prepare(kh_context *ctx, kh_relaxation *r) {
   return KH_OK;
 }
 
-kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned sweeps, const double *start,
-                            double *voltages, double *change) {
+/* One sweep from x (n unknowns) into u_t (unclipped) and next (clipped); the largest move. */
+static double sweep(kh_relaxation *r, const double *x, double *u_t, double *next) {
+  double *ax = r->work, moved = 0;
+  multiply(r->c, r->ax, x, ax);
+  for (size_t u = 0; u < r->n; u++) {
+    u_t[u] = x[u] + (r->b[u] - ax[u]) / r->diag[u];
+    double v = fmin(fmax(u_t[u], r->lo[u]), r->hi[u]);
+    moved = fmax(moved, fabs(v - x[u]));
+    next[u] = v; /* may be x itself: x[u] was read last */
+  }
+  return moved;
+}
+
+kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned max_sweeps, double tol,
+                            const double *start, double *voltages, kh_relaxation_stats *stats) {
   const kh_circuit *c = r->c;
   size_t n = r->n;
-  if (sweeps < 1 || sweeps > r->capacity)
-    return kh_fail(ctx, KH_ERR_USAGE, "this relaxation keeps 1..%u sweeps, asked for %u",
-                   r->capacity, sweeps);
+  if (max_sweeps < 1 || max_sweeps > r->capacity || !(tol >= 0))
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "this relaxation runs 1..%u sweeps to a tolerance >= 0, asked for %u to %g",
+                   r->capacity, max_sweeps, tol);
   kh_status st = prepare(ctx, r);
+  if (st == KH_OK) st = grow(ctx, r, tol > 0 ? 16 : max_sweeps);
   if (st != KH_OK) return st;
-  double *x = r->trajectory, *ax = r->work, last = 0;
+  double *x = r->work + n, moved = INFINITY, before = INFINITY, ratio = 1, bound = INFINITY;
   for (size_t u = 0; u < n; u++) {
     int64_t node = r->node_of[u];
     double v = start ? (start[node] - c->offset[node]) / c->coef[node] : 0.0;
-    x[u] = fmin(fmax(v, r->lo[u]), r->hi[u]);
+    x[u] = r->trajectory[u] = fmin(fmax(v, r->lo[u]), r->hi[u]);
   }
-  for (unsigned t = 0; t < sweeps; t++) {
-    double *u_t = r->trajectory + (size_t)(t + 1) * n, *from = t ? r->work + n : x;
-    multiply(c, r->ax, from, ax);
-    last = 0;
-    for (size_t u = 0; u < n; u++) {
-      u_t[u] = from[u] + (r->b[u] - ax[u]) / r->diag[u];
-      double next = fmin(fmax(u_t[u], r->lo[u]), r->hi[u]);
-      last = fmax(last, fabs(next - from[u]));
-      r->work[n + u] = next; /* x_{t+1} */
+  unsigned t = 0;
+  while (t < max_sweeps && !(tol > 0 && bound <= tol)) {
+    if ((st = grow(ctx, r, t + 1)) != KH_OK) return st;
+    double earlier = before;
+    before = moved;
+    moved = sweep(r, x, r->trajectory + (size_t)(++t) * n, x);
+    if (moved == 0) {
+      bound = 0;
+    } else if (isfinite(earlier)) { /* two ratios of successive moves to go by */
+      ratio = fmax(before > 0 ? moved / before : 1, earlier > 0 ? before / earlier : 1);
+      bound = ratio < 1 ? moved * ratio / (1 - ratio) : INFINITY;
     }
   }
-  r->sweeps = sweeps;
+  r->sweeps = t;
+  if (stats) *stats = (kh_relaxation_stats){t, moved, bound};
   for (size_t u = 0; u < n; u++)
-    if (!isfinite(r->work[n + u]))
+    if (!isfinite(x[u]))
       return kh_fail(ctx, KH_ERR_NUMERIC, "relaxation diverged at node %s",
                      kh_netlist_node_name(c->nl, (size_t)r->node_of[u]));
-  kh_circuit_expand(c, r->work + n, voltages);
-  if (change) *change = last;
+  if (tol > 0 && !(bound <= tol))
+    return kh_fail(ctx, KH_ERR_NUMERIC,
+                   "relaxation did not reach an error bound of %g V within %u sweeps (the last "
+                   "moved %g V, contracting by %g a sweep)",
+                   tol, t, moved, ratio);
+  kh_circuit_expand(c, x, voltages);
   return KH_OK;
 }
 

@@ -558,7 +558,7 @@ Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
            kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
   const char *header = "estimator,beta,k,inner,damping,layer,cosine,relative_error,seconds,"
-                       "factorizations,products,sweeps,states\n";
+                       "factorizations,products,sweeps,states,inner_tol\n";
   cr_assert(!strncmp(out, header, strlen(header)), "%s", out);
   size_t lines = 0;
   for (const char *c = out; *c; c++) lines += *c == '\n';
@@ -578,17 +578,20 @@ Test(train_cli, grad_csv_with_inexact_phases) {
   char *out = NULL, cmd[512];
   snprintf(cmd, sizeof cmd,
            "%s grad --arch 4-8-3 --samples 4 --estimators centered,itd,cg --beta 0.1 --k 3 "
-           "--inner 0,2,400 --inner-start previous --csv 2>/dev/null",
+           "--inner 0,2,400 --inner-tol 1e-9 --inner-start previous --csv 2>/dev/null",
            kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
   size_t lines = 0;
   for (const char *c = out; *c; c++) lines += *c == '\n';
-  /* centered and itd at 3 accuracies, cg at exact phases only; 2 layers; the header */
-  cr_expect_eq(lines, 1 + 7 * 2, "%s", out);
+  /* centered and itd at 4 accuracies, cg at exact phases only; 2 layers; the header */
+  cr_expect_eq(lines, 1 + 9 * 2, "%s", out);
   /* 4 samples x 3 phases x 2 sweeps */
   cr_expect(strstr(out, "centered,0.10000000000000001,,2,,1,") != NULL, "%s", out);
   const char *c2 = strstr(out, "centered,0.10000000000000001,,2,,1,");
-  cr_expect(c2 && strstr(c2, ",24,12\n") != NULL, "sweeps and states: %s", c2 ? c2 : out);
+  cr_expect(c2 && strstr(c2, ",24,12,\n") != NULL, "sweeps and states: %s", c2 ? c2 : out);
+  /* to an error bound: the bound in the last column, and close to the exact-phase EP row */
+  const char *tol = strstr(out, "centered,0.10000000000000001,,,,2,");
+  cr_expect(tol && strstr(tol, ",1.0000000000000001e-09\n") != NULL, "%s", out);
   const char *itd = strstr(out, "itd,,,400,,2,");
   cr_assert_not_null(itd, "%s", out);
   double cosine = strtod(itd + strlen("itd,,,400,,2,"), NULL);

@@ -30,7 +30,7 @@ Test(relaxation, sweeps_reach_the_exact_equilibrium) {
   cr_assert_eq(kh_model_predict(f.ctx, f.m, exact), KH_OK);
   double before = INFINITY;
   for (unsigned T = 10; T <= 10000; T *= 10) {
-    cr_assert_eq(kh_model_set_inner(f.ctx, f.m, T, KH_INNER_FROM_FREE), KH_OK, "%s",
+    cr_assert_eq(kh_model_set_inner(f.ctx, f.m, T, 0, KH_INNER_FROM_FREE), KH_OK, "%s",
                  kh_last_error(f.ctx));
     cr_assert_eq(kh_model_predict(f.ctx, f.m, o), KH_OK, "%s", kh_last_error(f.ctx));
     double err = 0;
@@ -52,19 +52,32 @@ Test(relaxation, sweeps_solve_random_networks) {
     kh_test_rig r;
     kh_test_rig_open(&r, text, "native");
     size_t nodes = kh_netlist_node_count(r.nl);
-    double *exact = calloc(2 * nodes, sizeof *exact), *v = exact + nodes, change = 0;
-    kh_solve_stats stats;
-    cr_assert_eq(kh_solver_solve(r.ctx, r.s, exact, &stats), KH_OK, "%s", kh_last_error(r.ctx));
+    double *exact = calloc(2 * nodes, sizeof *exact), *v = exact + nodes;
+    kh_relaxation_stats stats;
+    kh_solve_stats solved;
+    cr_assert_eq(kh_solver_solve(r.ctx, r.s, exact, &solved), KH_OK, "%s", kh_last_error(r.ctx));
     kh_relaxation *x = NULL;
     cr_assert_eq(kh_relaxation_new(r.ctx, &x, r.c, 50000), KH_OK, "%s", kh_last_error(r.ctx));
-    cr_assert_eq(kh_relaxation_run(r.ctx, x, 50000, NULL, v, &change), KH_OK, "%s",
+    cr_assert_eq(kh_relaxation_run(r.ctx, x, 50000, 0, NULL, v, &stats), KH_OK, "%s",
                  kh_last_error(r.ctx));
     double err = 0;
     for (size_t i = 0; i < nodes; i++) err = fmax(err, fabs(v[i] - exact[i]));
     cr_log_info("%s network: 50000 sweeps land %.2e V from the native solve (last move %.2e V)",
-                kind ? "ideal-diode" : "floating-source", err, change);
+                kind ? "ideal-diode" : "floating-source", err, stats.change);
     cr_expect(err <= 1e-9, "%.2e V", err);
+    cr_expect(stats.sweeps == 50000);
     cr_expect(kh_relaxation_bytes(x) == 50001 * kh_circuit_unknowns(r.c) * sizeof(double));
+    /* to a tolerance: fewer sweeps, and the bound holds */
+    for (double tol = 1e-3; tol >= 1e-12; tol *= 1e-3) {
+      cr_assert_eq(kh_relaxation_run(r.ctx, x, 50000, tol, NULL, v, &stats), KH_OK, "%s",
+                   kh_last_error(r.ctx));
+      err = 0;
+      for (size_t i = 0; i < nodes; i++) err = fmax(err, fabs(v[i] - exact[i]));
+      cr_log_info("  to %.0e V: %u sweeps, error %.2e V, bound %.2e V", tol, stats.sweeps, err,
+                  stats.error_bound);
+      cr_expect(err <= tol && stats.error_bound <= tol, "tol %g: error %.2e", tol, err);
+    }
+    cr_expect_eq(kh_relaxation_run(r.ctx, x, 3, 1e-15, NULL, v, &stats), KH_ERR_NUMERIC);
     kh_relaxation_free(x);
     free(exact), free(text);
     kh_test_rig_close(&r);
@@ -83,7 +96,7 @@ Test(relaxation, itd_equals_finite_differences_of_the_swept_loss) {
     for (size_t i = 0; i < f.n; i++)
       if (kh_model_param_is_conductance(f.m, i)) theta[i] = 0.05 + 0.4 * kh_test_uniform(&rng);
     cr_assert_eq(kh_model_set_params(f.ctx, f.m, theta), KH_OK);
-    cr_assert_eq(kh_model_set_inner(f.ctx, f.m, T, KH_INNER_FROM_FREE), KH_OK);
+    cr_assert_eq(kh_model_set_inner(f.ctx, f.m, T, 0, KH_INNER_FROM_FREE), KH_OK);
     kh_grad_info info = {0};
     cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_ITD, 0, f.target, f.g, &info), KH_OK, "%s",
                  kh_last_error(f.ctx));
@@ -105,7 +118,7 @@ Test(relaxation, itd_equals_finite_differences_of_the_swept_loss) {
                 amp ? 3 : 0, err);
     cr_expect(err <= 1e-6, "itd and finite differences differ by %.2e", err);
     /* and it is not the exact gradient at these parameters, which 4 sweeps do not reach */
-    cr_assert_eq(kh_model_set_inner(f.ctx, f.m, 0, KH_INNER_FROM_FREE), KH_OK);
+    cr_assert_eq(kh_model_set_inner(f.ctx, f.m, 0, 0, KH_INNER_FROM_FREE), KH_OK);
     cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_EXACT, 0, f.target, fd, NULL), KH_OK);
     double off = kh_test_relative_error(f.g, fd, f.n);
     cr_log_info("and the exact gradient: %.2e", off);
@@ -146,7 +159,7 @@ Test(relaxation, ep_on_inexact_phases_approaches_ep_on_exact_ones) {
   for (int start = 0; start < 2; start++) {
     double before = INFINITY;
     for (unsigned T = 10; T <= 10000; T *= 10) {
-      cr_assert_eq(kh_model_set_inner(f.ctx, f.m, T, (kh_inner_start)start), KH_OK);
+      cr_assert_eq(kh_model_set_inner(f.ctx, f.m, T, 0, (kh_inner_start)start), KH_OK);
       kh_grad_info info = {0};
       cr_assert_eq(kh_model_gradient(f.ctx, f.m, KH_EST_CENTERED, beta, f.target, f.g, &info),
                    KH_OK, "%s", kh_last_error(f.ctx));
@@ -166,13 +179,13 @@ Test(relaxation, ep_on_inexact_phases_approaches_ep_on_exact_ones) {
 Test(relaxation, refuses_what_it_cannot_sweep) {
   kh_test_gradient_fixture f;
   kh_test_gradient_open(&f, kh_test_drn("5-8-3", 5, 2, 0, "d(is=1u n=1) "));
-  cr_expect_eq(kh_model_set_inner(f.ctx, f.m, 10, KH_INNER_FROM_FREE), KH_ERR_USAGE);
+  cr_expect_eq(kh_model_set_inner(f.ctx, f.m, 10, 0, KH_INNER_FROM_FREE), KH_ERR_USAGE);
   cr_expect(strstr(kh_last_error(f.ctx), "ideal diodes with one end fixed") != NULL, "%s",
             kh_last_error(f.ctx));
   cr_expect_eq(kh_model_gradient(f.ctx, f.m, KH_EST_ITD, 0, f.target, f.g, NULL), KH_ERR_USAGE);
   kh_test_gradient_close(&f);
   kh_test_gradient_open(&f, ideal_network(5, 0));
-  cr_assert_eq(kh_model_set_inner(f.ctx, f.m, 10, KH_INNER_FROM_FREE), KH_OK);
+  cr_assert_eq(kh_model_set_inner(f.ctx, f.m, 10, 0, KH_INNER_FROM_FREE), KH_OK);
   const kh_estimator exact_phase[] = {KH_EST_EXACT, KH_EST_HOLOMORPHIC, KH_EST_CG, KH_EST_PHANTOM};
   for (size_t k = 0; k < 4; k++) {
     cr_expect_eq(kh_model_gradient(f.ctx, f.m, exact_phase[k], 0.1, f.target, f.g, NULL),
@@ -180,6 +193,6 @@ Test(relaxation, refuses_what_it_cannot_sweep) {
     cr_expect(strstr(kh_last_error(f.ctx), "needs the exact free phase") != NULL, "%s",
               kh_last_error(f.ctx));
   }
-  cr_expect_eq(kh_model_set_inner(f.ctx, f.m, 10, (kh_inner_start)7), KH_ERR_USAGE);
+  cr_expect_eq(kh_model_set_inner(f.ctx, f.m, 10, 0, (kh_inner_start)7), KH_ERR_USAGE);
   kh_test_gradient_close(&f);
 }
