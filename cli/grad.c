@@ -154,11 +154,11 @@ typedef struct {
   const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks, *inners, *inner_start;
   const char *tols;
   size_t samples, points;
-  double k[16]; /* the iterative adjoints' products */
+  double k[64]; /* the iterative adjoints' products */
   int nk;
-  double inner[16]; /* sweeps per inexact phase (0: exact phases) */
+  double inner[64]; /* sweeps per inexact phase (0: exact phases) */
   int ninner;
-  double tol[16]; /* error bounds of inexact phases */
+  double tol[64]; /* error bounds of inexact phases */
   int ntol;
   kh_inner_start start;
   double damping; /* the phantom gradient's */
@@ -167,21 +167,21 @@ typedef struct {
   kh_cli_oscillation osc;
   kh_oscillation oscillation;
   unsigned harmonics;
-  double beta[16];
+  double beta[64];
   int nb, est[KH_EST_COUNT], ne, oscillating;
   kh_contour where;
 } grad_words;
 
 /* --inner's list and --inner-start; 1 after printing the usage error */
 static int parse_inner(grad_words *w) {
-  w->ninner = kh_parse_number_list(w->inners, w->inner, 16, 0);
+  w->ninner = kh_parse_number_list(w->inners, w->inner, 64, 0);
   for (int i = 0; i < w->ninner; i++)
     if (w->inner[i] != floor(w->inner[i]) || w->inner[i] > 1000000) w->ninner = -1;
   if (w->ninner <= 0) {
     kh_cli_usage("grad", "--inner needs whole numbers 0..1000000: T1,T2,...");
     return 1;
   }
-  w->ntol = w->tols ? kh_parse_number_list(w->tols, w->tol, 16, 1) : 0;
+  w->ntol = w->tols ? kh_parse_number_list(w->tols, w->tol, 64, 1) : 0;
   if (w->ntol < 0) {
     kh_cli_usage("grad", "--inner-tol needs error bounds > 0 (volts): D1,D2,...");
     return 1;
@@ -243,8 +243,8 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       kh_cli_oscillation_apply("grad", &w->osc, &w->oscillation, &w->harmonics))
     return KH_EXIT_USAGE;
   s->netlist = npos ? pos[0] : NULL;
-  w->nb = kh_parse_number_list(w->betas, w->beta, 16, 1);
-  w->nk = kh_parse_number_list(w->ks, w->k, 16, 1);
+  w->nb = kh_parse_number_list(w->betas, w->beta, 64, 1);
+  w->nk = kh_parse_number_list(w->ks, w->k, 64, 1);
   for (int i = 0; i < w->nk; i++)
     if (w->k[i] != floor(w->k[i]) || w->k[i] > 1000000) w->nk = -1;
   if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");

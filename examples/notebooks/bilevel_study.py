@@ -1,12 +1,18 @@
 #!/usr/bin/python3
 """Bilevel gradients on a circuit (issue 25; docs/results.md): how close implicit
-differentiation with an approximate adjoint gets to the exact gradient for a budget of k
-Hessian-vector products, in the two comparisons `kirchhoff grad --csv` can run today:
+differentiation, iterative differentiation and EP on inexact phases get to the exact gradient,
+in three of the comparisons the issue names:
 
-  a. Grazzi et al. 2020, Figure 1: the gradient's relative error against k for recurrent
-     backpropagation (rbp, the fixed-point iteration), conjugate gradients (cg) and the phantom
-     gradient at damping 1, k = 1 .. 50 (ITD, which differentiates through the phases' own
-     sweeps, is not implemented yet);
+  a. Grazzi et al. 2020, Figure 1: the gradient's relative error against t for ITD (reverse mode
+     through the free phase's own t relaxation sweeps from 0 V), recurrent backpropagation (rbp,
+     the fixed-point iteration) and conjugate gradients (cg) with k = t Hessian-vector products,
+     and the phantom gradient at damping 1, t = 1 .. 50. (rbp and cg run on the exact free
+     phase: implicit differentiation on inexact phases, their "k = 10" curves, is not
+     implemented);
+  b. Zucchet & Sacramento 2022, Figure 2 and Corollary 1: EP's error against beta when every
+     phase stops at an error bound delta (kirchhoff grad --inner-tol), for the one-sided (plus)
+     and the centered estimator. The error behaves like beta^p + delta/beta, so the best beta
+     grows like delta^(1/2) (plus) and delta^(1/3) (centered): the exponents are fitted;
   c. Geng et al. 2021, Figure 1: the phantom gradient against the exact one for damping 0.1,
      0.25, 0.5, 0.75 and 1, against k (plotted: its relative error; printed: that and its
      cosine, which a direction right but too short already brings near 1).
@@ -15,10 +21,12 @@ usage: bilevel_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--samples 6
 
 Every point: `kirchhoff grad --arch ARCH --data DATA --samples N --csv` on the untrained network
 (seed 1), the error and cosine of the whole parameter vector's layers averaged (each layer's row,
-weighted equally). Writes OUTDIR/bilevel_study.csv (study, estimator, damping, k, layer, cosine,
-relative_error, products) and OUTDIR/bilevel_study.png. Seconds on digits.
+weighted equally); b uses half the samples. Writes OUTDIR/bilevel_study.csv (study, estimator,
+damping, k, inner, beta, inner_tol, layer, cosine, relative_error, products, sweeps) and
+OUTDIR/bilevel_study.png. About a minute on digits.
 """
 import csv
+import math
 import os
 import subprocess
 import sys
@@ -30,6 +38,9 @@ import matplotlib.pyplot as plt
 
 KS = [1, 2, 3, 5, 7, 10, 15, 20, 30, 50]
 DAMPINGS = [0.1, 0.25, 0.5, 0.75, 1.0]
+BETAS = [10 ** (-5 + 0.125 * i) for i in range(41)]  # 1e-5 .. 1
+DELTAS = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9]
+EXPECTED = {"plus": 1 / 2, "centered": 1 / 3}
 
 
 def grad(kirchhoff, data, arch, samples, estimators, extra):
@@ -45,6 +56,15 @@ def study(kirchhoff, data, arch, samples):
     rows = []
     for r in grad(kirchhoff, data, arch, samples, "rbp,cg,phantom", []):
         rows.append(("a", r["estimator"], r["damping"] or "", r))
+    inner = ["--inner", ",".join(map(str, KS))]
+    for r in grad(kirchhoff, data, arch, samples, "itd", inner):
+        if r["inner"]:  # the exact-phase rows are the phantom's (warm itd)
+            rows.append(("a", "itd", "", dict(r, k=r["inner"])))
+    b = ["--beta", ",".join("%.6g" % x for x in BETAS), "--inner", "0",
+         "--inner-tol", ",".join("%g" % d for d in DELTAS)]
+    for r in grad(kirchhoff, data, arch, max(samples // 2, 1), "plus,centered", b):
+        if r["inner_tol"]:
+            rows.append(("b", r["estimator"], "", r))
     for d in DAMPINGS:
         for r in grad(kirchhoff, data, arch, samples, "phantom", ["--damping", str(d)]):
             rows.append(("c", "phantom", str(d), r))
@@ -61,12 +81,51 @@ def mean_by_k(rows, study_name, estimator, damping, field):
     return ks, [sum(sums[k]) / len(sums[k]) for k in ks]
 
 
+def error_by_beta(rows, estimator, delta):
+    """Mean over layers of the relative error, per beta, at one error bound."""
+    sums = {}
+    for s, e, d, r in rows:
+        if s == "b" and e == estimator and float(r["inner_tol"]) == delta:
+            sums.setdefault(float(r["beta"]), []).append(float(r["relative_error"]))
+    betas = sorted(sums)
+    return betas, [sum(sums[b]) / len(sums[b]) for b in betas]
+
+
+def best_beta(betas, err):
+    """The minimizing beta, refined by a parabola through log error at the three grid points
+    around the smallest (in log beta)."""
+    i = min(range(len(err)), key=lambda j: err[j])
+    if i == 0 or i == len(err) - 1:
+        return betas[i]
+    x = [math.log(betas[j]) for j in (i - 1, i, i + 1)]
+    y = [math.log(err[j]) for j in (i - 1, i, i + 1)]
+    h = x[1] - x[0]
+    curvature = y[0] - 2 * y[1] + y[2]
+    return math.exp(x[1] + (h * (y[0] - y[2]) / (2 * curvature) if curvature > 0 else 0))
+
+
+def fitted_exponent(rows, estimator):
+    """Least-squares slope of log best-beta against log delta, and the best betas."""
+    best = [best_beta(*error_by_beta(rows, estimator, d)) for d in DELTAS]
+    x, y = [math.log(d) for d in DELTAS], [math.log(b) for b in best]
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    slope = sum((a - mx) * (b - my) for a, b in zip(x, y)) / sum((a - mx) ** 2 for a in x)
+    return slope, best
+
+
 def plot(rows, out):
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for name in ("rbp", "cg", "phantom"):
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.2))
+    for d in DELTAS:
+        betas, err = error_by_beta(rows, "centered", d)
+        middle.loglog(betas, err, label="delta %g V" % d)
+    middle.set_xlabel("beta (S)")
+    middle.set_ylabel("relative error of centered EP")
+    middle.set_title("b. inexact phases (Zucchet & Sacramento Fig. 2)")
+    middle.legend(fontsize=7)
+    for name in ("itd", "rbp", "cg", "phantom"):
         ks, err = mean_by_k(rows, "a", name, None, "relative_error")
         left.semilogy(ks, [max(e, 1e-17) for e in err], marker="o", label=name)
-    left.set_xlabel("k (Hessian-vector products)")
+    left.set_xlabel("t (sweeps of itd; Hessian-vector products k = t of the others)")
     left.set_ylabel("relative error of the gradient")
     left.set_title("a. approximate adjoints (Grazzi et al. Fig. 1)")
     left.legend()
@@ -96,13 +155,13 @@ def main(argv):
     rows = study(kirchhoff, data, arch, samples)
     with open(os.path.join(out, "bilevel_study.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["study", "estimator", "damping", "k", "layer", "cosine", "relative_error",
-                    "products"])
+        w.writerow(["study", "estimator", "damping", "k", "inner", "beta", "inner_tol", "layer",
+                    "cosine", "relative_error", "products", "sweeps"])
         for s, e, d, r in rows:
-            w.writerow([s, e, d, r["k"], r["layer"], r["cosine"], r["relative_error"],
-                        r["products"]])
+            w.writerow([s, e, d, r["k"], r["inner"], r["beta"], r["inner_tol"], r["layer"],
+                        r["cosine"], r["relative_error"], r["products"], r["sweeps"]])
     plot(rows, out)
-    for name in ("rbp", "cg", "phantom"):
+    for name in ("itd", "rbp", "cg", "phantom"):
         ks, err = mean_by_k(rows, "a", name, None, "relative_error")
         print("%-8s relative error at k = %s: %s" % (name, ",".join(map(str, ks)),
                                                     " ".join("%.2e" % e for e in err)))
@@ -112,6 +171,11 @@ def main(argv):
         print("phantom damping %-5g at k = 1, 5, 10, 50: cosine %s, relative error %s" % (
             d, " ".join("%.4f" % cos[ks.index(k)] for k in (1, 5, 10, 50)),
             " ".join("%.2e" % err[ks.index(k)] for k in (1, 5, 10, 50))))
+    for name, want in EXPECTED.items():
+        slope, best = fitted_exponent(rows, name)
+        print("%-8s best beta at delta = %s V: %s; fitted exponent %.3f (theory %.3f, %s)" % (
+            name, ",".join("%g" % d for d in DELTAS), " ".join("%.2e" % b for b in best),
+            slope, want, "within 0.15" if abs(slope - want) <= 0.15 else "NOT within 0.15"))
 
 
 if __name__ == "__main__":

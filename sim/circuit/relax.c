@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -151,8 +152,10 @@ kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned max_swee
     double earlier = before;
     before = moved;
     moved = sweep(r, x, r->trajectory + (size_t)(++t) * n, x);
-    if (moved == 0) {
-      bound = 0;
+    double scale = 0;
+    for (size_t u = 0; u < n; u++) scale = fmax(scale, fabs(x[u]));
+    if (moved <= 8 * DBL_EPSILON * (1 + scale)) { /* at round-off: ratios say nothing more */
+      bound = moved;
     } else if (isfinite(earlier)) { /* two ratios of successive moves to go by */
       ratio = fmax(before > 0 ? moved / before : 1, earlier > 0 ? before / earlier : 1);
       bound = ratio < 1 ? moved * ratio / (1 - ratio) : INFINITY;
