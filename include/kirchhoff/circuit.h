@@ -8,6 +8,7 @@
 #include "kirchhoff/status.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +35,18 @@ KH_API size_t kh_circuit_unknowns(const kh_circuit *c);
 KH_API int kh_circuit_residual(const kh_circuit *c, const double *x, double *r);
 KH_API long kh_circuit_bounds(const kh_circuit *c, double *lo, double *hi);
 KH_API void kh_circuit_expand(const kh_circuit *c, const double *x, double *voltages);
+/* The whole co-content, for a program's backend that runs Newton itself: at reduced unknowns
+ * x, its value (without the constant terms of elements between fixed nodes; inf when a
+ * junction overflows), its gradient (A x - b plus each Shockley or PWL diode's current, evaluated
+ * as ngspice's model gives it: the current each unknown's nodes send out) and its Hessian's values
+ * in the pattern kh_circuit_pattern gives (lower triangle in compressed columns, the diagonal
+ * first in each column, colptr[unknowns] entries; int64_t indices). Ideal diodes are not terms
+ * but bounds (kh_circuit_bounds). Returns 0; 1 when a junction overflows at x; -1 (gradient)
+ * out of memory. */
+KH_API double kh_circuit_energy(const kh_circuit *c, const double *x);
+KH_API int kh_circuit_gradient(const kh_circuit *c, const double *x, double *grad);
+KH_API int kh_circuit_hessian(const kh_circuit *c, const double *x, double *values);
+KH_API void kh_circuit_pattern(const kh_circuit *c, const int64_t **colptr, const int64_t **rowidx);
 /* Whether sources fix the voltage of node (< the netlist's node count; ground included): it is
  * set, not solved for. */
 KH_API int kh_circuit_node_fixed(const kh_circuit *c, size_t node);

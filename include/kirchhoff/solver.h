@@ -188,10 +188,12 @@ KH_API int kh_solver_get_warm_start(const kh_solver *s, double *x);
 KH_API void kh_solver_set_warm_start(kh_solver *s, const double *x);
 /* A backend is a table of operations (kirchhoff's: "native", "ngspice"); a program adds its
  * own with kh_solver_new_with. It works on the circuit through its public calls
- * (kirchhoff/circuit.h: the reduced unknowns, kh_circuit_residual, kh_circuit_bounds,
- * kh_circuit_expand); kh_solver_solve checks whatever it returns against KCL like any other
- * backend's, so its answers are certified the same way. Only name, prepare, solve and destroy
- * are required; a NULL operation makes the calls that need it fail with KH_ERR_USAGE. */
+ * (kirchhoff/circuit.h: the reduced unknowns, the co-content with its gradient and Hessian
+ * (kh_circuit_energy, _gradient, _hessian, _pattern; kh_circuit_residual for its linear part),
+ * kh_circuit_bounds, kh_circuit_expand); kh_solver_solve checks whatever it returns against KCL
+ * like any other backend's, so its answers are certified the same way. Only name, prepare, solve
+ * and destroy are required; a NULL operation makes the calls that need it fail with KH_ERR_USAGE.
+ */
 typedef struct {
   const char *name;
   /* Allocates backend state for circuit c into *impl; on failure *impl may hold what was built
@@ -203,14 +205,14 @@ typedef struct {
   /* Solves H lambda = rhs (length unknowns) with the Hessian of the last solve, held ideal
    * diodes' unknowns fixed (lambda = 0 there). NULL where the backend has no such factor. */
   kh_status (*adjoint)(kh_context *ctx, kh_circuit *c, void *impl, double *rhs_lambda);
-  /* The warm start of the next solve, as reduced unknowns: copy it out (returns 0 when there is
-   * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
   /* The Hessian of the last free solve (the adjoint's matrix, held unknowns' rows the identity):
    * out = H v when v is given; its diagonal, a bound on its largest eigenvalue (Gershgorin) and
    * which unknowns are held (1), each when its pointer is given. NULL where the backend keeps no
    * such matrix. */
   kh_status (*hessian)(kh_context *ctx, kh_circuit *c, void *impl, const double *v, double *out,
                        double *diag, double *bound, unsigned char *held);
+  /* The warm start of the next solve, as reduced unknowns: copy it out (returns 0 when there is
+   * none) or replace it (x = NULL: start cold). NULL where the backend keeps no state. */
   int (*get_warm)(const kh_circuit *c, const void *impl, double *x);
   void (*set_warm)(const kh_circuit *c, void *impl, const double *x);
   /* Complex nudges from the last (free) solve; NULL where unsupported (solver.h). check: NULL,

@@ -95,6 +95,15 @@ kh_status kh_circuit_build_pattern(kh_context *ctx, kh_circuit *c);
 /* Adds conductance g across pattern entry r (an edge), weighted and scaled by the nodes'
  * coefficients. */
 void kh_circuit_add_edge(const kh_circuit *c, double *ax, size_t r, double g);
+/* The co-content (weighted, without the constant terms of elements between fixed nodes; inf
+ * when a junction overflows), its gradient (A x - b plus the smooth diodes' currents: what each
+ * unknown's nodes send out) and Hessian values (pattern order), the junctions evaluated exactly or,
+ * with trusted = 1, inside their trust regions as Newton keeps them (diode.h). 0; 1 when a junction
+ * overflows; -1 (gradient) out of memory. */
+long double kh_circuit_co_content_energy(const kh_circuit *c, const double *x, int trusted);
+int kh_circuit_co_content_gradient(const kh_circuit *c, const double *x, int trusted, double *grad);
+int kh_circuit_co_content_hessian(const kh_circuit *c, const double *x, int trusted,
+                                  double *values);
 /* Writes the Laplacian's values into ax (nnz entries, pattern order). */
 void kh_circuit_fill_laplacian(const kh_circuit *c, double *ax);
 /* Right-hand side of the reduced system (length unknowns). */

@@ -24,78 +24,14 @@
 
 enum { MAX_ITERATIONS = 200, STALLS = 4 };
 
-static long double voltage(const kh_circuit *c, uint32_t node, const double *x) {
-  int64_t u = c->unknown_of[node];
-  return (long double)c->offset[node] + (u >= 0 ? (long double)c->coef[node] * x[u] : 0.0L);
-}
-
-/* An element's weight in the energy (1 without amplifiers). */
-static long double weight(const kh_circuit *c, uint32_t element) {
-  uint32_t a = c->ends[element][0];
-  return c->unknown_of[a] >= 0 ? c->weight[a] : c->weight[c->ends[element][1]];
-}
-
-/* The smooth diodes, in edge order. */
-#define FOR_SMOOTH(c, d)                                                                           \
-  for (const kh_diode *d = (c)->diodes; d < (c)->diodes + (c)->diode_count; d++)                   \
-    if (d->kind != KH_DIODE_IDEAL)
-
-static long double energy(const kh_circuit *c, const double *x) {
-  long double e = 0;
-  for (size_t r = 0; r < c->resistor_count; r++) {
-    const uint32_t *end = c->ends[c->edges[r]];
-    if (c->unknown_of[end[0]] == c->unknown_of[end[1]]) continue; /* constant */
-    long double dv = voltage(c, end[0], x) - voltage(c, end[1], x);
-    e += 0.5L * weight(c, c->edges[r]) * c->value[c->edges[r]] * dv * dv;
-  }
-  for (size_t k = 0; k < c->element_count; k++)
-    if (c->kind[k] == KH_ISOURCE &&
-        (c->unknown_of[c->ends[k][0]] >= 0 || c->unknown_of[c->ends[k][1]] >= 0))
-      e += weight(c, (uint32_t)k) * c->value[k] *
-           (voltage(c, c->ends[k][0], x) - voltage(c, c->ends[k][1], x));
-  FOR_SMOOTH(c, d) {
-    /* a junction between two fixed nodes adds a constant, which can be ~1e68 (a diode across a
-     * 5 V source) and would drown every change of E in rounding: leave it out */
-    if (c->unknown_of[c->ends[d->element][0]] < 0 && c->unknown_of[c->ends[d->element][1]] < 0)
-      continue;
-    double phi, i, g;
-    kh_diode_eval_trusted(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
-    if (!isfinite(phi)) return INFINITY;
-    e += weight(c, d->element) * phi;
-  }
-  for (size_t k = 0; c->beta != 0 && k < c->output_count; k++) {
-    long double dv = voltage(c, c->out_ends[k][0], x) - voltage(c, c->out_ends[k][1], x);
-    e += 0.5L * c->beta * (dv - c->target[k]) * (dv - c->target[k]);
-  }
-  return e;
-}
-
 /* grad = A x - b + diode currents, i.e. the current each unknown's node set sends out. */
 int kh_newton_gradient(const kh_circuit *c, const double *x, double *grad) {
-  if (kh_circuit_residual(c, x, grad)) return -1;
-  for (size_t u = 0; u < c->unknowns; u++) grad[u] = -grad[u];
-  FOR_SMOOTH(c, d) {
-    double phi, i, g;
-    kh_diode_eval_trusted(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
-    if (!isfinite(i)) return 1;
-    uint32_t a = c->ends[d->element][0], k = c->ends[d->element][1];
-    int64_t ua = c->unknown_of[a], uk = c->unknown_of[k];
-    if (ua >= 0) grad[ua] += c->kw[a] * i;
-    if (uk >= 0) grad[uk] -= c->kw[k] * i;
-  }
-  return 0;
+  return kh_circuit_co_content_gradient(c, x, 1, grad);
 }
 
 /* Hessian into the matrix values; held unknowns get identity rows and columns. */
 void kh_newton_fill_hessian(const kh_circuit *c, kh_sparse *s, const double *x) {
-  double *ax = s->A->x;
-  kh_circuit_fill_laplacian(c, ax);
-  size_t edge = c->resistor_count;
-  FOR_SMOOTH(c, d) {
-    double phi, i, g;
-    kh_diode_eval_trusted(d, kh_circuit_diode_voltage(c, d, x), &phi, &i, &g);
-    kh_circuit_add_edge(c, ax, edge++, g);
-  }
+  kh_circuit_co_content_hessian(c, x, 1, s->A->x);
 }
 
 /* Held unknowns get identity rows and columns (the pattern stays). */
@@ -184,7 +120,7 @@ static int at_round_off(const kh_sparse *s, const double *x, const double *diag,
 static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s, double *x,
                              int *moved) {
   size_t n = c->unknowns;
-  long double e0 = energy(c, x);
+  long double e0 = kh_circuit_co_content_energy(c, x, 1);
   double kkt0 = kkt_error(s, x, s->grad, n);
   for (double a = 1.0; a > 1e-30; a *= 0.5) {
     long double predicted = 0;
@@ -192,7 +128,7 @@ static kh_status line_search(kh_context *ctx, const kh_circuit *c, kh_sparse *s,
       s->trial[u] = project(x[u] + a * s->step[u], s->lo[u], s->hi[u]);
       predicted += (long double)s->grad[u] * (s->trial[u] - x[u]);
     }
-    long double e1 = energy(c, s->trial);
+    long double e1 = kh_circuit_co_content_energy(c, s->trial, 1);
     int decrease = isfinite((double)e1) && e1 <= e0 + 1e-4L * (predicted < 0 ? predicted : 0);
     int kkt_halved = 0;
     if (!decrease && a == 1.0 && isfinite((double)e1)) {

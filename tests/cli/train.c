@@ -611,6 +611,20 @@ Test(train_cli, grad_csv_with_inexact_phases) {
   free(out);
 }
 
+/* The training-budget study script on a small network: an epoch row per estimator, the plot,
+ * and each estimator's line. */
+Test(train_cli, budget_study_script) {
+  char args[4096], *out;
+  snprintf(args, sizeof args, "%s/budget_study.py %s %s %s/budget --arch 8-6-4 --epochs 2",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  const char *names[] = {"exact ", "centered ", "cg ", "rbp ", "phantom ", "itd "};
+  for (size_t k = 0; k < 6; k++) cr_expect(strstr(out, names[k]) != NULL, "%s: %s", names[k], out);
+  cr_expect(strstr(out, "s per epoch, gradient") != NULL, "%s", out);
+  free(out);
+  expect_study("budget", "budget_study", 6 * 2);
+}
+
 /* The bilevel-gradient study script on a small network: a CSV row per estimator, setting and
  * layer, the plot, rbp, cg, phantom and itd printed, and the fitted exponents of comparison b. */
 Test(train_cli, bilevel_study_script) {
