@@ -21,7 +21,8 @@ void kh_help_grad(void) {
       "  --samples N          samples to use (default 16)\n"
       "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
       "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
-      "                       (also: holomorphic or holo, oscillating or osc; implicit\n"
+      "                       (also: exact, which on the native backend is the reference\n"
+      "                       itself; holomorphic or holo, oscillating or osc; implicit\n"
       "                       differentiation with an approximate adjoint: first-order,\n"
       "                       rbp or neumann, cg, cg-jacobi, phantom; itd, reverse mode through\n"
       "                       relaxation sweeps; these take no beta); --estimator is the\n"
@@ -36,6 +37,10 @@ void kh_help_grad(void) {
       "                       volts (rows of their own, beside --inner's)\n"
       "  --inner-start S      inexact nudged phases start from the free state (free,\n"
       "                       default) or from the phase before (previous)\n"
+      "  --backend NAME       native (default) or layered: the estimates on the layered\n"
+      "                       backend (all samples as one batch, phases to 1e-12 of the\n"
+      "                       inputs; exact, first-order, rbp, cg, cg-jacobi, phantom, plus,\n"
+      "                       minus, centered), against the native exact gradient\n"
       "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
       "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
       "                       factorizations, products, sweeps, states, inner_tol (empty: not\n"
@@ -66,10 +71,10 @@ static int parse_estimators(const char *s, int *out, int max) {
   snprintf(buf, sizeof buf, "%s", s);
   for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
     int e = kh_estimator_from_name(tok);
-    if (e < 0 || e == KH_EST_EXACT) {
-      const char *names[KH_EST_COUNT - 1];
-      for (int k = 1; k < KH_EST_COUNT; k++) names[k - 1] = kh_estimator_name((kh_estimator)k);
-      kh_cli_unknown("grad", "--estimators", tok, names, KH_EST_COUNT - 1);
+    if (e < 0) {
+      const char *names[KH_EST_COUNT];
+      for (int k = 0; k < KH_EST_COUNT; k++) names[k] = kh_estimator_name((kh_estimator)k);
+      kh_cli_unknown("grad", "--estimators", tok, names, KH_EST_COUNT);
       return 0;
     }
     if (n == max) return -1;
@@ -84,6 +89,10 @@ typedef struct {
   double *x, *target; /* count samples */
   double noise_volts; /* read noise, V (0: none) */
   uint64_t seed;
+  kh_circuit *circuit; /* the layered backend's (--backend layered), else NULL */
+  kh_layered *lay;
+  unsigned k;     /* the layered estimates' products */
+  double damping; /* and the phantom gradient's damping */
 } probe_set;
 
 static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh_dataset *data,
@@ -115,6 +124,22 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
 typedef struct {
   unsigned long states, products, factorizations, sweeps;
 } cost;
+
+/* The layered backend's estimate for all samples at once (kh_layered_gradient), its phases
+ * solved to 1e-12 of the largest input voltage. */
+static kh_status summed_layered(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
+                                double *seconds, cost *spent) {
+  kh_layered_grad_options o = {(kh_estimator)est, beta, p->k, p->damping, 1000000, 1e-12};
+  kh_layered_grad_info info;
+  double t0 = kh_cli_now();
+  kh_status st = kh_layered_gradient(ctx, p->lay, p->count, p->x, p->target, &o, grad, &info);
+  *seconds = kh_cli_now() - t0;
+  if (spent) {
+    spent->states += (unsigned long)info.phases * p->count;
+    spent->products += info.products, spent->sweeps += info.sweeps;
+  }
+  return st;
+}
 
 static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
                         double *work, double *seconds, cost *spent) {
@@ -152,7 +177,7 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
 /* What a grad command line asks for, beyond the setup's own fields. */
 typedef struct {
   const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks, *inners, *inner_start;
-  const char *tols;
+  const char *tols, *backend;
   size_t samples, points;
   double k[64]; /* the iterative adjoints' products */
   int nk;
@@ -160,6 +185,7 @@ typedef struct {
   int ninner;
   double tol[64]; /* error bounds of inexact phases */
   int ntol;
+  int layered; /* --backend layered */
   kh_inner_start start;
   double damping; /* the phantom gradient's */
   int beta_relative, keep_clamps, csv;
@@ -194,6 +220,19 @@ static int parse_inner(grad_words *w) {
     return 1;
   }
   w->start = (kh_inner_start)start;
+  int backend = kh_train_option_value("backend", w->backend);
+  if (backend < 0) {
+    size_t count;
+    const char *const *names = kh_train_option_names("backend", &count);
+    kh_cli_unknown("grad", "--backend", w->backend, names, count);
+    return 1;
+  }
+  w->layered = backend == KH_BACKEND_LAYERED;
+  if (w->layered && (w->ntol > 0 || w->ninner > 1 || w->inner[0] > 0)) {
+    kh_cli_usage("grad", "--inner and --inner-tol are the native backend's (the layered one "
+                         "solves its phases to convergence here)");
+    return 1;
+  }
   return 0;
 }
 
@@ -202,6 +241,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
                     .ks = "10",
                     .inners = "0",
                     .inner_start = "free",
+                    .backend = "native",
                     .damping = 1,
                     .ests = "plus,minus,centered,forward2,forward3,forward4,forward5",
                     .osc_backend = "native",
@@ -225,6 +265,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--inner", KH_OPT_STRING, &w->inners, NULL},
       {"--inner-start", KH_OPT_STRING, &w->inner_start, NULL},
       {"--inner-tol", KH_OPT_STRING, &w->tols, NULL},
+      {"--backend", KH_OPT_STRING, &w->backend, NULL},
       {"--csv", KH_OPT_FLAG, &w->csv, NULL},
       {"--damping", KH_OPT_DOUBLE, &w->damping, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
@@ -280,6 +321,10 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   if (st == KH_OK) kh_model_set_holomorphic_strict(p->m, !w->keep_clamps);
   if (st == KH_OK && w->oscillating)
     st = kh_model_set_oscillation(ctx, p->m, &w->oscillation, w->harmonics, w->osc_backend);
+  p->damping = w->damping;
+  if (st == KH_OK && w->layered) st = kh_circuit_new(ctx, &p->circuit, kh_run_netlist(run));
+  if (st == KH_OK && w->layered)
+    st = kh_layered_new(ctx, &p->lay, p->circuit, KH_PRECISION_DOUBLE, w->samples);
   if (st != KH_OK) return st;
   p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
   p->count = w->samples;
@@ -310,7 +355,7 @@ typedef struct {
 static void print_row(const probe_set *p, const grad_words *w, row_at at, const double *cosine,
                       const double *rel, double seconds, const cost *spent) {
   unsigned layers = kh_model_layer_count(p->m);
-  int adjoint = at.est >= KH_EST_FIRST_ORDER;
+  int adjoint = at.est >= KH_EST_FIRST_ORDER || at.est == KH_EST_EXACT;
   const char *name = kh_estimator_name((kh_estimator)at.est);
   if (w->csv) { /* empty where the estimator has no such setting */
     char beta[32] = "", k[32] = "", inner[32] = "", damping[32] = "", tol[32] = "";
@@ -358,8 +403,9 @@ static void print_header(const probe_set *p, const grad_words *w) {
 /* The settings an estimator's rows run over: its betas, its k's, or one row. */
 static int settings_of(const grad_words *w, int est, accuracy phases, const double **values) {
   int adjoint = est >= KH_EST_FIRST_ORDER, inexact = phases.inner || phases.tol > 0;
+  if (est == KH_EST_EXACT || est == KH_EST_FIRST_ORDER || (est == KH_EST_ITD && inexact))
+    return *values = NULL, 1;
   if (!adjoint) return *values = w->beta, w->nb;
-  if (est == KH_EST_FIRST_ORDER || (est == KH_EST_ITD && inexact)) return *values = NULL, 1;
   return *values = w->k, w->nk;
 }
 
@@ -369,14 +415,18 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
                                 int *runs) {
   double *estimate = g + p->params, *work = g + 2 * p->params, cosine[64], rel[64];
   const double *values;
-  int rows = settings_of(w, est, phases, &values), adjoint = est >= KH_EST_FIRST_ORDER;
+  int rows = settings_of(w, est, phases, &values);
+  int adjoint = est >= KH_EST_FIRST_ORDER || est == KH_EST_EXACT;
   kh_status st = kh_model_set_inner(ctx, p->m, phases.inner, phases.tol, w->start);
   for (int b = 0; st == KH_OK && b < rows; b++) {
     row_at at = {est, values ? values[b] : NAN, phases};
     double secs;
     cost spent = {0};
     if (adjoint && values) st = kh_model_set_adjoint_iterations(ctx, p->m, (unsigned)at.setting);
-    if (st == KH_OK)
+    p->k = adjoint && values ? (unsigned)at.setting : 1;
+    if (st == KH_OK && p->lay)
+      st = summed_layered(ctx, p, est, adjoint ? 0 : at.setting, estimate, &secs, &spent);
+    else if (st == KH_OK)
       st = summed(ctx, p, est, adjoint ? 0 : at.setting, estimate, work, &secs, &spent);
     if (st == KH_ERR_NUMERIC) { /* e.g. a negative nudge without a minimum: the row is left out */
       if (w->csv)
@@ -396,6 +446,12 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
   return st;
 }
 
+/* What kh_layered_gradient estimates. */
+static int layered_estimator(int est) {
+  return est == KH_EST_EXACT || est == KH_EST_PLUS || est == KH_EST_MINUS ||
+         est == KH_EST_CENTERED || (est >= KH_EST_FIRST_ORDER && est <= KH_EST_PHANTOM);
+}
+
 /* Each estimator at each beta (the iterative adjoints: at each k) and phase accuracy against the
  * exact gradient at the exact equilibrium; times into t_*. */
 static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_words *w, double *g,
@@ -413,11 +469,13 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
       int est = w->est[e];
       accuracy phases = i < w->ninner ? (accuracy){(unsigned)w->inner[i], 0}
                                       : (accuracy){0, w->tol[i - w->ninner]};
-      if ((phases.inner || phases.tol > 0) &&
-          !kh_estimator_takes_inexact_phases((kh_estimator)est)) {
-        if (!w->csv)
-          printf("%-10s %-13s  needs the exact free phase: no rows on inexact ones\n",
-                 kh_estimator_name((kh_estimator)est), "-");
+      const char *why =
+          (phases.inner || phases.tol > 0) && !kh_estimator_takes_inexact_phases((kh_estimator)est)
+              ? "needs the exact free phase: no rows on inexact ones"
+          : p->lay && !layered_estimator(est) ? "has no layered version: no rows"
+                                              : NULL;
+      if (why) {
+        if (!w->csv) printf("%-10s %-13s  %s\n", kh_estimator_name((kh_estimator)est), "-", why);
         continue;
       }
       st = estimator_rows(ctx, p, w, est, phases, exact, g, t_est, runs);
@@ -449,9 +507,10 @@ static void print_costs(const probe_set *p, const grad_words *w, double t_free, 
          1e3 * t_free / (double)p->count);
   printf("  %-11s %.2fx\n", "exact", t_exact / t_free);
   for (int e = 0; e < w->ne; e++)
-    if (runs[w->est[e]])
-      printf("  %-11s %.2fx\n", kh_estimator_name((kh_estimator)w->est[e]),
-             t_est[w->est[e]] / runs[w->est[e]] / t_free);
+    if (runs[w->est[e]] && w->est[e] != KH_EST_EXACT)
+      printf("  %-11s %.3gx%s\n", kh_estimator_name((kh_estimator)w->est[e]),
+             t_est[w->est[e]] / runs[w->est[e]] / t_free,
+             p->lay ? " (layered, the whole batch at once)" : "");
 }
 
 int kh_cmd_grad(int argc, char **argv) {
@@ -476,6 +535,8 @@ int kh_cmd_grad(int argc, char **argv) {
   if (st == KH_OK && !w.csv) print_costs(&p, &w, t_free, t_exact, t_est, runs);
   free(p.x), free(p.target), free(g);
   kh_model_free(p.m);
+  kh_layered_free(p.lay);
+  kh_circuit_free(p.circuit);
   char generated[256];
   snprintf(generated, sizeof generated, "the network --arch %s generated", s.arch ? s.arch : "");
   const char *inputs[] = {s.netlist ? s.netlist : generated, s.data};

@@ -13,6 +13,7 @@
 #define KIRCHHOFF_LAYERED_H
 
 #include "kirchhoff/circuit.h"
+#include "kirchhoff/model.h"
 #include "kirchhoff/status.h"
 
 #include <stddef.h>
@@ -58,6 +59,36 @@ typedef struct {
 KH_API kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                                   double beta, const double *targets, unsigned max_sweeps,
                                   double tol, int warm, double *voltages, kh_layered_stats *stats);
+
+/* Gradients of L = 1/2 |outputs - targets|^2 on the layered backend, summed over `rows`
+ * samples (docs/layered.md): the free phase (and nudged ones) solved to tol or for `sweeps`
+ * sweeps as kh_layered_solve does, then
+ *   exact:  conjugate gradients on H lambda = dL/dv until every row's residual is round-off
+ *           (there is no factorization to reuse);
+ *   first-order, rbp, cg, cg-jacobi, phantom: the approximate adjoints of
+ *           kh_solver_adjoint_iterative with k Hessian-vector products (phantom: damping), row by
+ *           row, each product of the whole batch two GEMMs per layer;
+ *   plus, minus, centered: equilibrium propagation at nudge beta, the nudged phases started
+ *           from the free state.
+ * Nodes at their clamp's bound are held (identity rows of H, zero adjoint). Other estimators:
+ * KH_ERR_USAGE. grad: kh_layered_param_count values, overwritten. */
+typedef struct {
+  kh_estimator estimator;
+  double beta;     /* the EP estimators' nudge (S) */
+  unsigned k;      /* Hessian-vector products of rbp, cg, cg-jacobi and phantom */
+  double damping;  /* phantom's, in (0, 1] */
+  unsigned sweeps; /* the phases' most sweeps */
+  double tol;      /* the phases' tolerance (kh_layered_solve) */
+} kh_layered_grad_options;
+typedef struct {
+  unsigned sweeps;   /* over all phases */
+  unsigned products; /* Hessian-vector products (each over the whole batch) */
+  unsigned phases;   /* phases solved */
+  double loss;       /* L summed over the rows, at the free phase */
+} kh_layered_grad_info;
+KH_API kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                                     const double *targets, const kh_layered_grad_options *o,
+                                     double *grad, kh_layered_grad_info *info);
 
 #ifdef __cplusplus
 }

@@ -3,3 +3,4 @@
 #define SUFFIX f32
 #define GEMM cblas_sgemm
 #include "layered_kernels.h"
+#include "layered_adjoint.h"

@@ -3,3 +3,4 @@
 #define SUFFIX f64
 #define GEMM cblas_dgemm
 #include "layered_kernels.h"
+#include "layered_adjoint.h"

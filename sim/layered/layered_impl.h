@@ -108,7 +108,20 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
   /* Row r's node voltages into voltages (node_count values, fixed nodes from the circuit). */     \
   void kh_layered_export_##S(const kh_layered *lay, size_t r, double *voltages);                   \
   /* Row r's outputs. */                                                                           \
-  void kh_layered_outputs_##S(const kh_layered *lay, size_t r, double *outputs);
+  void kh_layered_outputs_##S(const kh_layered *lay, size_t r, double *outputs);                   \
+  /* Gradients (layered_adjoint.h): on batch vectors of layers 1..L (layer l at rows * off[l]). */ \
+  void kh_layered_adjoint_setup_##S(const kh_layered *lay, size_t rows, const size_t *off,         \
+                                    const double *targets, void *g, unsigned char *held,           \
+                                    void *inv_diag, double *bound);                                \
+  void kh_layered_adjoint_##S(const kh_layered *lay, size_t rows, const size_t *off, size_t total, \
+                              const unsigned char *held, int method, unsigned k, double damping,   \
+                              const void *g, void *lambda, void *work, const void *inv_diag,       \
+                              double *scalars, unsigned *products);                                \
+  void kh_layered_theta_sums_##S(const kh_layered *lay, size_t rows, const size_t *off,            \
+                                 const void *lambda, double scale, double *grad, void *M,          \
+                                 double *sums);                                                    \
+  void kh_layered_keep_rows_##S(kh_layered *lay, size_t rows, const size_t *off, void *keep,       \
+                                int back);
 KH_LAYERED_KERNELS(f32)
 KH_LAYERED_KERNELS(f64)
 

@@ -349,7 +349,7 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   cr_expect(c1 > 0.999 && c2 > 0.999 && e2 < 0.05, "%s", out);
   cr_expect(strstr(out, "cost relative to the free phase"), "%s", out);
   free(out);
-  kh_test_cli_expect("grad --arch 4-6-3 --estimators exact", 1, "--estimators");
+  kh_test_cli_expect("grad --arch 4-6-3 --estimators exactly", 1, "did you mean 'exact'");
   /* read noise: seeded (the same run twice gives the same row) and it moves the estimate */
   const char *noisy = "grad --arch 4-6-3 --samples 4 --beta 0.1 --beta-relative --estimators "
                       "holo --keep-clamps --read-noise 0.01";
@@ -569,6 +569,31 @@ Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
   double cosine = strtod(cg10 + strlen("cg,,10,,,1,"), NULL);
   cr_expect(cosine > 1 - 1e-12, "cg at k = 10: cosine %.17g", cosine);
   free(out);
+}
+
+/* grad on the layered backend: its exact gradient matches the native one, cg reaches it, and
+ * what it has no version of gets no row. */
+Test(train_cli, grad_on_the_layered_backend) {
+  char *out = NULL, cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "%s grad --arch 4-8-3 --samples 8 --backend layered --estimators exact,cg,holo,centered "
+           "--beta 0.05 --k 40 --csv 2>/dev/null",
+           kh_test_cli());
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  size_t lines = 0;
+  for (const char *c = out; *c; c++) lines += *c == '\n';
+  cr_expect_eq(lines, 1 + 3 * 2, "%s", out); /* exact, cg, centered; 2 layers; the header */
+  const char *rows[] = {"exact,,,,,1,", "cg,,40,,,2,"};
+  for (int k = 0; k < 2; k++) {
+    const char *row = strstr(out, rows[k]);
+    cr_assert_not_null(row, "%s", out);
+    double cosine, rel;
+    cr_assert_eq(sscanf(row + strlen(rows[k]), "%lf,%lf", &cosine, &rel), 2, "%s", row);
+    cr_expect(rel < 1e-9, "%s: relative error %.3g", rows[k], rel);
+  }
+  free(out);
+  kh_test_cli_expect("grad --arch 4-8-3 --backend layered --inner 5", 1, "native backend's");
+  kh_test_cli_expect("grad --arch 4-8-3 --backend dense", 1, "valid: native, layered");
 }
 
 /* Inexact phases in grad: rows per phase accuracy, the sweeps counted, itd through the free

@@ -1,0 +1,147 @@
+/* Gradient estimators on the layered backend (kirchhoff/layered.h: kh_layered_gradient): the
+ * phases by block-coordinate descent, then either EP's contrast of dE/dtheta between phases or
+ * an adjoint from Hessian-vector products on the whole batch (layered_adjoint.h). */
+#include "layered_impl.h"
+
+#include "../circuit/circuit_impl.h"
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Buffers of one call: batch vectors (layers 1..L of `rows` rows) and scratch. */
+typedef struct {
+  size_t off[KH_LAYERED_MAX + 1], total;
+  void *g, *lambda, *work, *inv_diag, *keep, *M;
+  unsigned char *held;
+  double *scalars, *sums;
+} buffers;
+
+static void release(buffers *b) {
+  kh_aligned_free(b->g), kh_aligned_free(b->lambda), kh_aligned_free(b->work);
+  kh_aligned_free(b->inv_diag), kh_aligned_free(b->keep), kh_aligned_free(b->M);
+  kh_free(b->held), kh_free(b->scalars), kh_free(b->sums);
+}
+
+static kh_status allocate(kh_context *ctx, const kh_layered *lay, size_t rows, buffers *b) {
+  memset(b, 0, sizeof *b);
+  size_t per_row = 0, M = 0;
+  for (size_t l = 1; l <= lay->depth; l++) {
+    b->off[l] = per_row, per_row += lay->ld[l];
+    size_t m = lay->width[l - 1] * lay->ld[l];
+    M = m > M ? m : M;
+  }
+  b->total = rows * per_row;
+  size_t bytes = b->total * lay->real + 64;
+  b->g = kh_aligned_calloc(1, bytes), b->lambda = kh_aligned_calloc(1, bytes);
+  b->work = kh_aligned_calloc(4, bytes), b->inv_diag = kh_aligned_calloc(1, bytes);
+  b->keep = kh_aligned_calloc(1, bytes), b->M = kh_aligned_calloc(1, M * lay->real + 64);
+  b->held = kh_malloc(b->total + 1);
+  b->scalars = kh_malloc((4 * rows + 1) * sizeof *b->scalars);
+  b->sums = kh_malloc((2 * lay->max_ld + 1) * sizeof *b->sums);
+  if (b->g && b->lambda && b->work && b->inv_diag && b->keep && b->M && b->held && b->scalars &&
+      b->sums)
+    return KH_OK;
+  release(b);
+  return kh_fail_nomem(ctx, "layered gradients");
+}
+
+/* A phase at nudge beta (warm: from V as it stands), its sweeps counted. */
+static kh_status phase(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                       const double *targets, double beta, int warm,
+                       const kh_layered_grad_options *o, kh_layered_grad_info *info) {
+  kh_layered_stats stats = {0, 0, 0};
+  kh_status st =
+      kh_layered_solve(ctx, lay, rows, x, beta, targets, o->sweeps, o->tol, warm, NULL, &stats);
+  info->sweeps += stats.sweeps, info->phases++;
+  return st;
+}
+
+/* EP: sum_k w_k / beta dE/dtheta(v_{s_k beta}), each nudged phase from the free state. */
+static kh_status contrast(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                          const double *targets, const kh_layered_grad_options *o, buffers *b,
+                          double *grad, kh_layered_grad_info *info) {
+  static const double steps[3][2] = {{0, 1}, {-1, 0}, {-1, 1}},
+                      weights[3][2] = {{-1, 1}, {-1, 1}, {-0.5, 0.5}};
+  int which = o->estimator == KH_EST_PLUS ? 0 : o->estimator == KH_EST_MINUS ? 1 : 2;
+  if (!(o->beta > 0 && isfinite(o->beta)))
+    return kh_fail(ctx, KH_ERR_USAGE, "the nudge beta must be finite and > 0 (got %g)", o->beta);
+  KH_LAYERED_CALL(lay, keep_rows, lay, rows, b->off, b->keep, 0);
+  kh_status st = KH_OK;
+  for (int k = 0; st == KH_OK && k < 2; k++) {
+    double s = steps[which][k];
+    if (k > 0) KH_LAYERED_CALL(lay, keep_rows, lay, rows, b->off, b->keep, 1); /* the free state */
+    if (s != 0) st = phase(ctx, lay, rows, x, targets, s * o->beta, 1, o, info);
+    if (st == KH_OK)
+      KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, NULL, weights[which][k] / o->beta, grad,
+                      b->M, b->sums);
+  }
+  return st;
+}
+
+static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const double *targets,
+                         const kh_layered_grad_options *o, buffers *b, double *grad,
+                         kh_layered_grad_info *info) {
+  static const struct {
+    kh_estimator estimator;
+    int method;
+  } methods[] = {{KH_EST_EXACT, -1},
+                 {KH_EST_FIRST_ORDER, KH_ADJOINT_IDENTITY},
+                 {KH_EST_RBP, KH_ADJOINT_RICHARDSON},
+                 {KH_EST_CG, KH_ADJOINT_CG},
+                 {KH_EST_CG_JACOBI, KH_ADJOINT_CG_JACOBI},
+                 {KH_EST_PHANTOM, KH_ADJOINT_PHANTOM}};
+  int method = -2;
+  for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+    if (methods[i].estimator == o->estimator) method = methods[i].method;
+  if (method == -2)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the layered backend's gradients are exact, first-order, rbp, cg, cg-jacobi, "
+                   "phantom, plus, minus and centered, not %s",
+                   kh_estimator_name(o->estimator));
+  if (method >= 0 && method != KH_ADJOINT_IDENTITY && (o->k < 1 || o->k > 1000000))
+    return kh_fail(ctx, KH_ERR_USAGE, "k must be 1..1000000, got %u", o->k);
+  if (method == KH_ADJOINT_PHANTOM && !(o->damping > 0 && o->damping <= 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "the phantom gradient's damping must be in (0, 1], got %g",
+                   o->damping);
+  double bound = 0;
+  KH_LAYERED_CALL(lay, adjoint_setup, lay, rows, b->off, targets, b->g, b->held, b->inv_diag,
+                  &bound);
+  for (size_t r = 0; r < rows; r++) b->scalars[2 * rows + r] = bound > 0 ? 1 / bound : 1;
+  KH_LAYERED_CALL(lay, adjoint, lay, rows, b->off, b->total, b->held, method, o->k, o->damping,
+                  b->g, b->lambda, b->work, b->inv_diag, b->scalars, &info->products);
+  KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, b->lambda, 1.0, grad, b->M, b->sums);
+  return KH_OK;
+}
+
+kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                              const double *targets, const kh_layered_grad_options *o, double *grad,
+                              kh_layered_grad_info *info) {
+  kh_layered_grad_info local;
+  if (!info) info = &local;
+  memset(info, 0, sizeof *info);
+  memset(grad, 0, lay->params * sizeof *grad);
+  if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
+  buffers b;
+  kh_status st = allocate(ctx, lay, rows, &b);
+  if (st != KH_OK) return st;
+  st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
+  double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
+  if (st == KH_OK && !out) st = kh_fail_nomem(ctx, "layered gradients");
+  for (size_t r = 0; st == KH_OK && r < rows; r++) {
+    KH_LAYERED_CALL(lay, outputs, lay, r, out);
+    for (size_t k = 0; k < lay->outputs; k++) {
+      double e = out[k] - targets[r * lay->outputs + k];
+      info->loss += 0.5 * e * e;
+    }
+  }
+  kh_free(out);
+  int ep = o->estimator == KH_EST_PLUS || o->estimator == KH_EST_MINUS ||
+           o->estimator == KH_EST_CENTERED;
+  if (st == KH_OK)
+    st = ep ? contrast(ctx, lay, rows, x, targets, o, &b, grad, info)
+            : adjoint(ctx, lay, rows, targets, o, &b, grad, info);
+  release(&b);
+  return st;
+}

@@ -1,0 +1,240 @@
+/* Gradients on the layered backend, written once for a working type (layered_f32.c and
+ * layered_f64.c include this after layered_kernels.h): the co-content's Hessian applied to a
+ * whole minibatch at once (two GEMMs per layer), the approximate adjoints of sim/adjoint.c row by
+ * row on it (Richardson, conjugate gradients, Jacobi-preconditioned, the phantom gradient's
+ * series, and conjugate gradients to convergence for the exact gradient), and dL/dtheta or
+ * dE/dtheta summed over the rows with one GEMM per conductance matrix.
+ *
+ * A batch vector holds layers 1..L of `rows` rows: layer l at offset rows * off[l], row r at
+ * r * ld[l] from there (sim/layered/gradient.c). Held nodes (at a bound their ideal diode
+ * holds) have identity rows in H and a zero adjoint, as on the native backend. */
+#include "kirchhoff/solver.h"
+
+/* The Hessian of the free phase on a batch: out = H v (held: out = v). Layer 0 (the inputs) is
+ * fixed: it enters no product. */
+static void FN(hessian_batch)(const kh_layered *lay, size_t rows, const size_t *off, const REAL *v,
+                              REAL *out, const unsigned char *held) {
+  size_t L = lay->depth;
+  for (size_t l = 1; l <= L; l++) {
+    size_t n = lay->width[l], ld = lay->ld[l];
+    const REAL *vl = v + rows * off[l], *diag = layer(lay->diag[l]);
+    REAL *o = out + rows * off[l];
+    for (size_t r = 0; r < rows; r++)
+      for (size_t j = 0; j < n; j++) o[r * ld + j] = diag[j] * vl[r * ld + j];
+    if (l > 1) { /* - v_{l-1} W_l */
+      size_t m = lay->width[l - 1], ldm = lay->ld[l - 1];
+      GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)m, -1,
+           v + rows * off[l - 1], (int)ldm, layer(lay->W[l]), (int)ld, 1, o, (int)ld);
+    }
+    if (l < L) { /* - v_{l+1} W_{l+1}^T */
+      size_t m = lay->width[l + 1], ldm = lay->ld[l + 1];
+      GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)m, -1,
+           v + rows * off[l + 1], (int)ldm, layer(lay->W[l + 1]), (int)ldm, 1, o, (int)ld);
+    }
+    const unsigned char *h = held + rows * off[l];
+    for (size_t r = 0; r < rows; r++)
+      for (size_t j = 0; j < n; j++)
+        if (h[r * ld + j]) o[r * ld + j] = vl[r * ld + j];
+  }
+}
+
+/* Per row, over every layer's nodes: sum_j a_j b_j (w = NULL) or sum_j a_j w_j b_j. */
+static void FN(row_dots)(const kh_layered *lay, size_t rows, const size_t *off, const REAL *a,
+                         const REAL *b, double *dot) {
+  for (size_t r = 0; r < rows; r++) dot[r] = 0;
+  for (size_t l = 1; l <= lay->depth; l++)
+    for (size_t r = 0; r < rows; r++) {
+      const REAL *x = a + rows * off[l] + r * lay->ld[l], *y = b + rows * off[l] + r * lay->ld[l];
+      double s = 0;
+      for (size_t j = 0; j < lay->width[l]; j++) s += (double)x[j] * (double)y[j];
+      dot[r] += s;
+    }
+}
+
+/* y += s[r] x on each row r (over every layer) */
+static void FN(row_axpy)(const kh_layered *lay, size_t rows, const size_t *off, const double *s,
+                         const REAL *x, REAL *y) {
+  for (size_t l = 1; l <= lay->depth; l++)
+    for (size_t r = 0; r < rows; r++) {
+      const REAL *a = x + rows * off[l] + r * lay->ld[l];
+      REAL *b = y + rows * off[l] + r * lay->ld[l];
+      for (size_t j = 0; j < lay->width[l]; j++) b[j] += (REAL)s[r] * a[j];
+    }
+}
+
+/* Each row's lambda for H lambda = g by `method` (kh_adjoint_method; exact: conjugate gradients
+ * until every row's residual is below 1e-13 of its g, at most 4 x the unknowns), k products.
+ * work: 4 batch vectors; scalars: 4 rows doubles; inv_diag: D^-1 (held: 1). */
+void FN(adjoint)(const kh_layered *lay, size_t rows, const size_t *off, size_t total,
+                 const unsigned char *held, int method, unsigned k, double damping, const void *gv,
+                 void *lambdav, void *workv, const void *inv_diagv, double *scalars,
+                 unsigned *products) {
+  const REAL *g = gv, *inv_diag = inv_diagv;
+  REAL *lambda = lambdav, *work = workv;
+  REAL *r = work, *z = work + total, *p = work + 2 * total, *q = work + 3 * total;
+  double *rz = scalars, *next = scalars + rows, *step = scalars + 2 * rows,
+         *goal = scalars + 3 * rows;
+  memset(lambda, 0, total * sizeof *lambda);
+  if (method == KH_ADJOINT_IDENTITY) {
+    memcpy(lambda, g, total * sizeof *lambda);
+    return;
+  }
+  if (method == KH_ADJOINT_PHANTOM) { /* lambda = d D^-1 sum_{i<k} (I - d H D^-1)^i g */
+    memcpy(r, g, total * sizeof *r);  /* r: the series' term y_i; z: the sum */
+    memset(z, 0, total * sizeof *z);
+    for (unsigned it = 0; it < k; it++) {
+      for (size_t i = 0; i < total; i++) z[i] += r[i];
+      if (it + 1 == k) break;
+      for (size_t i = 0; i < total; i++) p[i] = inv_diag[i] * r[i];
+      FN(hessian_batch)(lay, rows, off, p, q, held), ++*products;
+      for (size_t i = 0; i < total; i++) r[i] -= (REAL)damping * q[i];
+    }
+    for (size_t i = 0; i < total; i++) lambda[i] = (REAL)damping * inv_diag[i] * z[i];
+    return;
+  }
+  if (method == KH_ADJOINT_RICHARDSON) { /* lambda -= alpha (H lambda - g), alpha in scalars */
+    for (unsigned it = 0; it < k; it++) {
+      if (it) FN(hessian_batch)(lay, rows, off, lambda, q, held), ++*products;
+      for (size_t l = 1; l <= lay->depth; l++)
+        for (size_t row = 0; row < rows; row++)
+          for (size_t j = 0; j < lay->width[l]; j++) {
+            size_t i = rows * off[l] + row * lay->ld[l] + j;
+            lambda[i] -= (REAL)step[row] * ((it ? q[i] : 0) - g[i]);
+          }
+    }
+    return;
+  }
+  /* conjugate gradients, per row; preconditioned by D^-1 for cg-jacobi */
+  int jacobi = method == KH_ADJOINT_CG_JACOBI;
+  memcpy(r, g, total * sizeof *r);
+  for (size_t i = 0; i < total; i++) z[i] = jacobi ? inv_diag[i] * r[i] : r[i];
+  memcpy(p, z, total * sizeof *p);
+  FN(row_dots)(lay, rows, off, r, z, rz);
+  double floor = sizeof(REAL) == sizeof(float) ? 1e-12 : 1e-26; /* (residual / g)^2 reachable */
+  for (size_t row = 0; row < rows; row++) goal[row] = floor * rz[row];
+  unsigned limit = method < 0 ? 4 * (unsigned)total / (unsigned)rows + 10 : k;
+  for (unsigned it = 0; it < limit; it++) {
+    int active = 0;
+    for (size_t row = 0; row < rows; row++) active |= rz[row] > (method < 0 ? goal[row] : 0);
+    if (!active) break;
+    FN(hessian_batch)(lay, rows, off, p, q, held), ++*products;
+    FN(row_dots)(lay, rows, off, p, q, step);
+    for (size_t row = 0; row < rows; row++) step[row] = step[row] > 0 ? rz[row] / step[row] : 0;
+    FN(row_axpy)(lay, rows, off, step, p, lambda);
+    for (size_t row = 0; row < rows; row++) step[row] = -step[row];
+    FN(row_axpy)(lay, rows, off, step, q, r);
+    for (size_t i = 0; i < total; i++) z[i] = jacobi ? inv_diag[i] * r[i] : r[i];
+    FN(row_dots)(lay, rows, off, r, z, next);
+    for (size_t l = 1; l <= lay->depth; l++)
+      for (size_t row = 0; row < rows; row++) {
+        double b = rz[row] > 0 ? next[row] / rz[row] : 0;
+        for (size_t j = 0; j < lay->width[l]; j++) {
+          size_t i = rows * off[l] + row * lay->ld[l] + j;
+          p[i] = z[i] + (REAL)b * p[i];
+        }
+      }
+    memcpy(rz, next, rows * sizeof *rz);
+  }
+}
+
+/* The gradient summed over the rows into grad (params), from batch vectors: with lambda given,
+ * dL/dtheta = -lambda^T d(grad_v E)/dtheta (a conductance between i in layer l - 1 and j in
+ * layer l: -(lambda_j - lambda_i)(v_j - v_i); a bias current: sign lambda_j); with lambda NULL,
+ * dE/dtheta at the voltages V (1/2 (v_j - v_i)^2; a bias: -sign v_j, its fixed end left out:
+ * the estimators' weights sum to 0). scale multiplies what is added. M: width[l-1] x ld[l]
+ * scratch for the largest l; sums: 2 x max_ld doubles. */
+void FN(theta_sums)(const kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
+                    double scale, double *grad, void *Mv, double *sums) {
+  const REAL *lambda = lambdav;
+  REAL *M = Mv;
+  for (size_t l = 1; l <= lay->depth; l++) {
+    size_t m = lay->width[l - 1], n = lay->width[l], ldm = lay->ld[l - 1], ld = lay->ld[l];
+    const REAL *below = l == 1 ? layer(lay->V[0]) : layer(lay->V[l - 1]);
+    const REAL *V = layer(lay->V[l]);
+    const REAL *lam = lambda ? lambda + rows * off[l] : NULL;
+    const REAL *lam_below = lambda && l > 1 ? lambda + rows * off[l - 1] : NULL;
+    double *col = sums, *rowterm = sums + lay->max_ld;
+    /* M = V_{l-1}^T X_l (+ Lambda_{l-1}^T V_l), X = Lambda or V */
+    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, below, (int)ldm,
+         lam ? lam : V, (int)ld, 0, M, (int)ld);
+    if (lam_below)
+      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, lam_below,
+           (int)ldm, V, (int)ld, 1, M, (int)ld);
+    for (size_t j = 0; j < n; j++) { /* sum_r lambda_j v_j, or 1/2 sum_r v_j^2 */
+      double t = 0;
+      for (size_t r = 0; r < rows; r++)
+        t += (double)(lam ? lam[r * ld + j] : (REAL)0.5 * V[r * ld + j]) * V[r * ld + j];
+      col[j] = t;
+    }
+    for (size_t i = 0; i < m; i++) {
+      double t = 0;
+      for (size_t r = 0; r < rows; r++)
+        t += (lam_below ? (double)lam_below[r * ldm + i]
+              : lam     ? 0.0
+                        : 0.5 * below[r * ldm + i]) *
+             below[r * ldm + i];
+      rowterm[i] = t;
+    }
+    for (size_t p = 0; p < lay->params; p++) {
+      const kh_layered_slot *s = &lay->param[p];
+      if (s->layer != l) continue;
+      if (s->bias) {
+        double t = 0;
+        for (size_t r = 0; r < rows; r++)
+          t += lam ? (double)lam[r * ld + s->entry] : -(double)V[r * ld + s->entry];
+        grad[p] += scale * s->sign * t;
+        continue;
+      }
+      size_t i = s->entry / ld, j = s->entry % ld;
+      /* lambda: M - col - row (the gradient); V: col + row - M (dE/dg) */
+      double t = (double)M[i * ld + j] - col[j] - rowterm[i];
+      grad[p] += scale * (lam ? t : -t);
+    }
+  }
+}
+
+/* From the free phase in V: g = dL/dv (outputs: v - y; held nodes: 0), which nodes are held (at
+ * a bound), D^-1 (held: 1), and into *bound the largest Gershgorin row sum of H (2 diag at most,
+ * held rows 1). */
+void FN(adjoint_setup)(const kh_layered *lay, size_t rows, const size_t *off, const double *targets,
+                       void *gv, unsigned char *held, void *inv_diagv, double *bound) {
+  REAL *g = gv, *inv_diag = inv_diagv;
+  size_t L = lay->depth;
+  *bound = 0;
+  for (size_t l = 1; l <= L; l++) {
+    size_t n = lay->width[l], ld = lay->ld[l];
+    const REAL *V = layer(lay->V[l]), *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
+    const REAL *diag = layer(lay->diag[l]), *cs = layer(lay->colsum[l]);
+    const REAL *next = l < L ? layer(lay->rowsum[l + 1]) : NULL;
+    for (size_t r = 0; r < rows; r++)
+      for (size_t j = 0; j < n; j++) {
+        size_t i = rows * off[l] + r * ld + j;
+        REAL v = V[r * ld + j];
+        held[i] = v <= lo[j] || v >= hi[j];
+        g[i] = 0;
+        inv_diag[i] = held[i] ? (REAL)1 : (REAL)1 / diag[j];
+        double sum = held[i] ? 1.0 : (double)diag[j] + cs[j] + (next ? (double)next[j] : 0);
+        *bound = sum > *bound ? sum : *bound;
+      }
+  }
+  size_t ld = lay->ld[L];
+  for (size_t r = 0; r < rows; r++)
+    for (size_t k = 0; k < lay->outputs; k++) {
+      size_t j = lay->out_index[k], i = rows * off[L] + r * ld + j;
+      if (!held[i])
+        g[i] = (REAL)((double)layer(lay->V[L])[r * ld + j] - targets[r * lay->outputs + k]);
+    }
+}
+
+/* Copies V's rows [0, rows) of layers 1..L into the batch vector keep (back = 0) or back. */
+void FN(keep_rows)(kh_layered *lay, size_t rows, const size_t *off, void *keepv, int back) {
+  REAL *keep = keepv;
+  for (size_t l = 1; l <= lay->depth; l++) {
+    REAL *V = layer(lay->V[l]), *k = keep + rows * off[l];
+    size_t bytes = rows * lay->ld[l] * sizeof(REAL);
+    if (back)
+      memcpy(V, k, bytes);
+    else
+      memcpy(k, V, bytes);
+  }
+}

@@ -1,0 +1,129 @@
+/* Gradients on the layered backend (kh_layered_gradient, issue 25) against the native backend's
+ * on the same circuit and samples: exact (conjugate gradients to round-off) equals the native
+ * exact gradient; cg, cg-jacobi, rbp and phantom reach it as k grows; cg at small k and EP's
+ * estimators equal the native ones; single precision stays close; and what the layered backend
+ * cannot estimate is refused. */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ROWS = 6 };
+
+typedef struct {
+  kh_context *ctx;
+  kh_netlist *nl;
+  kh_model *m;
+  kh_circuit *c;
+  kh_layered *lay;
+  size_t n, features, outputs;
+  double x[ROWS * 16], y[ROWS * 8], *native, *layered;
+} rig;
+
+static void open_rig(rig *r, const char *arch, kh_precision precision) {
+  memset(r, 0, sizeof *r);
+  kh_context_new(&r->ctx);
+  r->nl = kh_test_drn(arch, 11, 2, 0, NULL);
+  cr_assert_eq(kh_model_new(r->ctx, &r->m, r->nl), KH_OK, "%s", kh_last_error(r->ctx));
+  cr_assert_eq(kh_circuit_new(r->ctx, &r->c, r->nl), KH_OK);
+  cr_assert_eq(kh_layered_new(r->ctx, &r->lay, r->c, precision, ROWS), KH_OK, "%s",
+               kh_last_error(r->ctx));
+  r->n = kh_model_param_count(r->m), r->features = kh_model_input_count(r->m);
+  r->outputs = kh_model_output_count(r->m);
+  for (size_t i = 0; i < ROWS * r->features; i++) r->x[i] = cos(1.3 * (double)i + 0.4);
+  for (size_t i = 0; i < ROWS * r->outputs; i++) r->y[i] = i % r->outputs == i / r->outputs % 3;
+  r->native = calloc(r->n, sizeof *r->native), r->layered = calloc(r->n, sizeof *r->layered);
+}
+
+static void close_rig(rig *r) {
+  free(r->native), free(r->layered);
+  kh_layered_free(r->lay);
+  kh_circuit_free(r->c);
+  kh_model_free(r->m);
+  kh_netlist_free(r->nl);
+  kh_context_free(r->ctx);
+}
+
+/* The native estimate summed over the rows. */
+static void native(rig *r, kh_estimator est, double beta, unsigned k) {
+  double *g = calloc(r->n, sizeof *g);
+  memset(r->native, 0, r->n * sizeof *r->native);
+  cr_assert_eq(kh_model_set_adjoint_iterations(r->ctx, r->m, k), KH_OK);
+  for (size_t row = 0; row < ROWS; row++) {
+    cr_assert_eq(kh_model_set_input(r->ctx, r->m, r->x + row * r->features), KH_OK);
+    cr_assert_eq(kh_model_gradient(r->ctx, r->m, est, beta, r->y + row * r->outputs, g, NULL),
+                 KH_OK, "%s", kh_last_error(r->ctx));
+    for (size_t i = 0; i < r->n; i++) r->native[i] += g[i];
+  }
+  free(g);
+}
+
+static kh_status layered(rig *r, kh_estimator est, double beta, unsigned k,
+                         kh_layered_grad_info *info) {
+  kh_layered_grad_options o = {est, beta, k, 1.0, 100000, 1e-14};
+  if (kh_layered_precision(r->lay) == KH_PRECISION_SINGLE) o.tol = 1e-6;
+  return kh_layered_gradient(r->ctx, r->lay, ROWS, r->x, r->y, &o, r->layered, info);
+}
+
+Test(layered_gradients, exact_and_ep_equal_the_native_backends) {
+  const char *const archs[] = {"5-8-3", "4-7-6-3"};
+  for (int a = 0; a < 2; a++) {
+    rig r;
+    open_rig(&r, archs[a], KH_PRECISION_DOUBLE);
+    kh_layered_grad_info info;
+    native(&r, KH_EST_EXACT, 0, 10);
+    cr_assert_eq(layered(&r, KH_EST_EXACT, 0, 10, &info), KH_OK, "%s", kh_last_error(r.ctx));
+    double err = kh_test_relative_error(r.layered, r.native, r.n);
+    cr_log_info("%s: layered exact against native exact %.2e (%u products for %d rows)", archs[a],
+                err, info.products, ROWS);
+    cr_expect(err <= 1e-10, "%s: %.2e", archs[a], err);
+    const kh_estimator ep[] = {KH_EST_PLUS, KH_EST_MINUS, KH_EST_CENTERED};
+    for (int e = 0; e < 3; e++) {
+      native(&r, ep[e], 0.05, 10);
+      cr_assert_eq(layered(&r, ep[e], 0.05, 10, NULL), KH_OK, "%s", kh_last_error(r.ctx));
+      err = kh_test_relative_error(r.layered, r.native, r.n);
+      cr_expect(err <= 1e-8, "%s %s: %.2e", archs[a], kh_estimator_name(ep[e]), err);
+    }
+    /* cg is the same iteration row by row */
+    native(&r, KH_EST_CG, 0, 3);
+    cr_assert_eq(layered(&r, KH_EST_CG, 0, 3, NULL), KH_OK);
+    err = kh_test_relative_error(r.layered, r.native, r.n);
+    cr_expect(err <= 1e-10, "%s cg at k = 3: %.2e", archs[a], err);
+    close_rig(&r);
+  }
+}
+
+Test(layered_gradients, iterative_adjoints_reach_the_exact_gradient) {
+  rig r;
+  open_rig(&r, "4-7-6-3", KH_PRECISION_DOUBLE);
+  native(&r, KH_EST_EXACT, 0, 10);
+  const kh_estimator est[] = {KH_EST_CG, KH_EST_CG_JACOBI, KH_EST_RBP, KH_EST_PHANTOM};
+  const unsigned many[] = {200, 200, 100000, 2000};
+  for (int e = 0; e < 4; e++) {
+    cr_assert_eq(layered(&r, est[e], 0, 2, NULL), KH_OK, "%s", kh_last_error(r.ctx));
+    double few = kh_test_relative_error(r.layered, r.native, r.n);
+    cr_assert_eq(layered(&r, est[e], 0, many[e], NULL), KH_OK, "%s", kh_last_error(r.ctx));
+    double err = kh_test_relative_error(r.layered, r.native, r.n);
+    cr_log_info("layered %s: %.2e at k = 2, %.2e at k = %u", kh_estimator_name(est[e]), few, err,
+                many[e]);
+    cr_expect(err <= 1e-8 && few > err, "%s: %.2e at k = 2, %.2e", kh_estimator_name(est[e]), few,
+              err);
+  }
+  close_rig(&r);
+}
+
+Test(layered_gradients, single_precision_and_refusals) {
+  rig r;
+  open_rig(&r, "5-8-3", KH_PRECISION_SINGLE);
+  native(&r, KH_EST_EXACT, 0, 10);
+  cr_assert_eq(layered(&r, KH_EST_EXACT, 0, 10, NULL), KH_OK, "%s", kh_last_error(r.ctx));
+  double err = kh_test_relative_error(r.layered, r.native, r.n);
+  cr_log_info("single precision: layered exact against native exact %.2e", err);
+  cr_expect(err <= 1e-4, "%.2e", err);
+  cr_expect_eq(layered(&r, KH_EST_HOLOMORPHIC, 0.1, 10, NULL), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(r.ctx), "not holomorphic") != NULL, "%s", kh_last_error(r.ctx));
+  cr_expect_eq(layered(&r, KH_EST_CENTERED, 0, 10, NULL), KH_ERR_USAGE);
+  close_rig(&r);
+}
