@@ -26,7 +26,8 @@ struct kh_layered_trainer {
   double *rate;  /* per parameter */
   double layer_rate[KH_LAYERED_MAX + 1], gmin, gmax;
   double *x, *x_next, *target, *out, *dsum;
-  size_t *order; /* evaluation: the samples of one chunk */
+  double *grad, *full; /* by_adjoint estimators: the batch's gradient and all parameters */
+  size_t *order;       /* evaluation: the samples of one chunk */
   void *At, *C, *rt, *ct, *Ut, *workspace;
   int product_ready; /* P holds the current batch's input product (from the last update) */
   kh_partition part; /* this process's share of each batch (rank 0 of 1: all of it) */
@@ -45,8 +46,14 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
   kh_free(lt->target), kh_free(lt->out), kh_free(lt->dsum), kh_aligned_free(lt->At);
   kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
   kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
-  kh_free(lt->pack), kh_free(lt->packed);
+  kh_free(lt->pack), kh_free(lt->packed), kh_free(lt->grad), kh_free(lt->full);
   kh_free(lt);
+}
+
+/* The estimators the layered trainer runs through kh_layered_gradient (an adjoint on the whole
+ * batch, then a plain SGD step) rather than its fused EP update. */
+static int by_adjoint(kh_estimator e) {
+  return e == KH_EST_EXACT || (e >= KH_EST_FIRST_ORDER && e <= KH_EST_PHANTOM);
 }
 
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
@@ -54,8 +61,9 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   if (o->optimizer != KH_OPT_SGD)
     why = "runs plain SGD";
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
-           o->estimator != KH_EST_MINUS)
-    why = "runs the centered, plus and minus estimators";
+           o->estimator != KH_EST_MINUS && !by_adjoint(o->estimator))
+    why = "runs the centered, plus, minus, exact, first-order, rbp, cg, cg-jacobi and phantom "
+          "estimators";
   else if (o->read_noise > 0 || o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no read noise or device update rules";
   else if (o->beta_relative)
@@ -289,6 +297,10 @@ kh_status kh_layered_trainer_set_partition(kh_context *ctx, kh_layered_trainer *
   lt->pack = lt->packed = NULL;
   lt->part = *p;
   if (p->size == 1) return KH_OK;
+  if (by_adjoint(lt->o.estimator))
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the layered backend runs the %s estimator in one process only",
+                   kh_estimator_name(lt->o.estimator));
   size_t bytes = 8 + lt->batch * row_bytes(lt, 2); /* + a status word */
   lt->pack = kh_malloc(bytes),
   lt->packed = kh_malloc((size_t)p->size * 8 + lt->batch * row_bytes(lt, 2));
@@ -381,10 +393,48 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
   return st;
 }
 
+/* A minibatch of a by_adjoint estimator: the batch's gradient (kh_layered_gradient: the free
+ * phase from 0 V, then the adjoint), then SGD on every parameter, projected, W reloaded. One
+ * process only (kh_layered_trainer_set_partition refuses more). */
+static kh_status adjoint_minibatch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
+                                   const size_t *batch, size_t count, double lr_scale) {
+  kh_layered *lay = lt->lay;
+  double t0 = now();
+  if (!lt->grad) lt->grad = kh_malloc((lt->params + 1) * sizeof *lt->grad);
+  if (!lt->full) lt->full = kh_malloc((lt->params + 1) * sizeof *lt->full);
+  if (!lt->grad || !lt->full) return kh_fail_nomem(ctx, "layered gradients");
+  gather(lt, d, batch, count, lt->x);
+  set_targets(lt, d, batch, count);
+  kh_layered_grad_options go = {lt->o.estimator,
+                                lt->o.beta,
+                                lt->o.adjoint_iterations,
+                                lt->o.damping,
+                                lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
+                                lt->o.sweeps ? 0 : lt->o.layered_tol};
+  kh_layered_grad_info info;
+  kh_status st = kh_layered_gradient(ctx, lay, count, lt->x, lt->target, &go, lt->grad, &info);
+  if (st == KH_OK) st = score(ctx, lt, d, batch, count, &lt->loss, &lt->correct);
+  if (st != KH_OK) return st;
+  lt->acc.sweeps += (unsigned long)info.sweeps * count;
+  lt->acc.solves += (unsigned long)info.phases * count;
+  double t1 = now();
+  lt->acc.phase_seconds += t1 - t0;
+  kh_layered_trainer_get_params(lt, lt->full);
+  for (size_t p = 0; p < lt->params; p++) {
+    double v = lt->full[p] - lt->rate[p] * lr_scale * lt->grad[p] / (double)count;
+    lt->full[p] = lay->param[p].bias ? v : fmin(fmax(v, lt->gmin), lt->gmax);
+  }
+  st = kh_layered_trainer_set_params(ctx, lt, lt->full);
+  lt->acc.update_seconds += now() - t1;
+  lt->product_ready = 0;
+  return st;
+}
+
 static kh_status layered_minibatch(kh_context *ctx, void *impl, const kh_dataset *d,
                                    const size_t *batch, size_t count, const size_t *next_rows,
                                    size_t next, double lr_scale) {
   kh_layered_trainer *lt = impl;
+  if (by_adjoint(lt->o.estimator)) return adjoint_minibatch(ctx, lt, d, batch, count, lr_scale);
   kh_layered *lay = lt->lay;
   kh_estimator est = lt->o.estimator;
   double beta = lt->o.beta, t0 = now();

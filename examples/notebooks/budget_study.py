@@ -4,11 +4,14 @@ docs/results.md): does an approximate gradient (phantom, cg, rbp, itd) train as 
 exact one for less time, as Geng et al. 2021 found for deep equilibrium models (1.4-1.7x faster
 backward passes at equal accuracy)?
 
-usage: budget_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 10] [--k 10]
+usage: budget_study.py KIRCHHOFF DATA OUTDIR [--arch 64-64-10] [--epochs 10] [--k 10]
+                       [--preset drn-xs --limit N]
 
 Each estimator trains the same network from the same seed with `kirchhoff train` (native
 backend, defaults otherwise; k Hessian-vector products or sweeps where it takes them), and
-`kirchhoff grad` times one gradient per sample against a free phase alone. Writes
+`kirchhoff grad` times one gradient per sample against a free phase alone. With --preset (the
+layered backend, e.g. DRN-XS on MNIST; --limit N trains on the first N samples) the estimators
+are those the layered trainer runs (no itd) and the gradients are not timed apart. Writes
 OUTDIR/budget_study.csv (estimator, epoch, seconds, cumulative seconds, train error, test
 error) and OUTDIR/budget_study.png (test error against cumulative training seconds); prints,
 per estimator, the seconds per epoch, the cost of a gradient relative to a free phase, the
@@ -38,9 +41,9 @@ def run(cmd):
     return done.stdout
 
 
-def train(kirchhoff, data, arch, epochs, k, estimator):
-    out = run([kirchhoff, "train", "--data", data, "--arch", arch, "--epochs", str(epochs),
-               "--estimator", estimator, "--k", str(k)])
+def train(kirchhoff, data, network, epochs, k, estimator):
+    out = run([kirchhoff, "train", "--data", data] + network +
+              ["--epochs", str(epochs), "--estimator", estimator, "--k", str(k)])
     rows, total = [], 0.0
     for m in EPOCH.finditer(out):
         total += float(m.group(4))
@@ -73,7 +76,7 @@ def main(argv):
     if len(argv) < 4:
         sys.exit(__doc__)
     kirchhoff, data, out = argv[1], argv[2], argv[3]
-    arch, epochs, k = "64-64-10", 10, 10
+    arch, epochs, k, preset, limit = "64-64-10", 10, 10, None, None
     rest = argv[4:]
     for i in range(0, len(rest) - 1, 2):
         if rest[i] == "--arch":
@@ -82,18 +85,26 @@ def main(argv):
             epochs = int(rest[i + 1])
         elif rest[i] == "--k":
             k = int(rest[i + 1])
+        elif rest[i] == "--preset":
+            preset = rest[i + 1]
+        elif rest[i] == "--limit":
+            limit = rest[i + 1]
     os.makedirs(out, exist_ok=True)
-    runs = {e: train(kirchhoff, data, arch, epochs, k, e) for e in ESTIMATORS}
-    relative = costs(kirchhoff, data, arch, k)
+    network = ["--preset", preset] if preset else ["--arch", arch]
+    network += ["--limit", limit] if limit else []
+    estimators = [e for e in ESTIMATORS if not (preset and e == "itd")]
+    runs = {e: train(kirchhoff, data, network, epochs, k, e) for e in estimators}
+    relative = {} if preset else costs(kirchhoff, data, arch, k)
+    arch = preset or arch
     with open(os.path.join(out, "budget_study.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["estimator", "epoch", "seconds", "cumulative_seconds", "train_error",
                     "test_error"])
-        for e in ESTIMATORS:
+        for e in estimators:
             for row in runs[e]:
                 w.writerow([e] + list(row))
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for e in ESTIMATORS:
+    for e in estimators:
         ax.plot([r[2] for r in runs[e]], [r[4] for r in runs[e]], marker="o", label=e)
     ax.set_xlabel("training seconds (cumulative, test passes excluded)")
     ax.set_ylabel("test error (%)")
@@ -102,7 +113,7 @@ def main(argv):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "budget_study.png"), dpi=120)
     exact_time = runs["exact"][-1][2]
-    for e in ESTIMATORS:
+    for e in estimators:
         rows = runs[e]
         at = error_at(rows, exact_time)
         print("%-9s %.3f s per epoch, gradient %s the free phase's cost, final test error "

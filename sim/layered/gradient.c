@@ -10,7 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-/* Buffers of one call: batch vectors (layers 1..L of `rows` rows) and scratch. */
+/* Buffers of kh_layered_gradient, kept in the handle (lay->gradient) for its rows_max rows:
+ * batch vectors (layers 1..L of `rows` rows, layer l at rows * off[l]) and scratch. */
 typedef struct {
   size_t off[KH_LAYERED_MAX + 1], total;
   void *g, *lambda, *work, *inv_diag, *keep, *M;
@@ -18,33 +19,42 @@ typedef struct {
   double *scalars, *sums;
 } buffers;
 
-static void release(buffers *b) {
+static void release(void *buffers_) {
+  buffers *b = buffers_;
   kh_aligned_free(b->g), kh_aligned_free(b->lambda), kh_aligned_free(b->work);
   kh_aligned_free(b->inv_diag), kh_aligned_free(b->keep), kh_aligned_free(b->M);
-  kh_free(b->held), kh_free(b->scalars), kh_free(b->sums);
+  kh_free(b->held), kh_free(b->scalars), kh_free(b->sums), kh_free(b);
 }
 
-static kh_status allocate(kh_context *ctx, const kh_layered *lay, size_t rows, buffers *b) {
-  memset(b, 0, sizeof *b);
+/* The handle's buffers, laid out for `rows` rows. */
+static kh_status buffers_for(kh_context *ctx, kh_layered *lay, size_t rows, buffers **out) {
   size_t per_row = 0, M = 0;
+  buffers *b = lay->gradient;
   for (size_t l = 1; l <= lay->depth; l++) {
-    b->off[l] = per_row, per_row += lay->ld[l];
     size_t m = lay->width[l - 1] * lay->ld[l];
-    M = m > M ? m : M;
+    per_row += lay->ld[l], M = m > M ? m : M;
   }
+  if (!b) {
+    size_t bytes = lay->rows_max * per_row * lay->real + 64;
+    b = kh_calloc(1, sizeof *b);
+    if (!b) return kh_fail_nomem(ctx, "layered gradients");
+    b->g = kh_aligned_calloc(1, bytes), b->lambda = kh_aligned_calloc(1, bytes);
+    b->work = kh_aligned_calloc(4, bytes), b->inv_diag = kh_aligned_calloc(1, bytes);
+    b->keep = kh_aligned_calloc(1, bytes), b->M = kh_aligned_calloc(1, M * lay->real + 64);
+    b->held = kh_malloc(lay->rows_max * per_row + 1);
+    b->scalars = kh_malloc((4 * lay->rows_max + 1) * sizeof *b->scalars);
+    b->sums = kh_malloc((2 * lay->max_ld + 1) * sizeof *b->sums);
+    if (!b->g || !b->lambda || !b->work || !b->inv_diag || !b->keep || !b->M || !b->held ||
+        !b->scalars || !b->sums) {
+      release(b);
+      return kh_fail_nomem(ctx, "layered gradients");
+    }
+    lay->gradient = b, lay->gradient_free = release;
+  }
+  for (size_t l = 1, at = 0; l <= lay->depth; l++) b->off[l] = at, at += lay->ld[l];
   b->total = rows * per_row;
-  size_t bytes = b->total * lay->real + 64;
-  b->g = kh_aligned_calloc(1, bytes), b->lambda = kh_aligned_calloc(1, bytes);
-  b->work = kh_aligned_calloc(4, bytes), b->inv_diag = kh_aligned_calloc(1, bytes);
-  b->keep = kh_aligned_calloc(1, bytes), b->M = kh_aligned_calloc(1, M * lay->real + 64);
-  b->held = kh_malloc(b->total + 1);
-  b->scalars = kh_malloc((4 * rows + 1) * sizeof *b->scalars);
-  b->sums = kh_malloc((2 * lay->max_ld + 1) * sizeof *b->sums);
-  if (b->g && b->lambda && b->work && b->inv_diag && b->keep && b->M && b->held && b->scalars &&
-      b->sums)
-    return KH_OK;
-  release(b);
-  return kh_fail_nomem(ctx, "layered gradients");
+  *out = b;
+  return KH_OK;
 }
 
 /* A phase at nudge beta (warm: from V as it stands), its sweeps counted. */
@@ -123,8 +133,8 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   memset(info, 0, sizeof *info);
   memset(grad, 0, lay->params * sizeof *grad);
   if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
-  buffers b;
-  kh_status st = allocate(ctx, lay, rows, &b);
+  buffers *b = NULL;
+  kh_status st = buffers_for(ctx, lay, rows, &b);
   if (st != KH_OK) return st;
   st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
   double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
@@ -140,8 +150,7 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   int ep = o->estimator == KH_EST_PLUS || o->estimator == KH_EST_MINUS ||
            o->estimator == KH_EST_CENTERED;
   if (st == KH_OK)
-    st = ep ? contrast(ctx, lay, rows, x, targets, o, &b, grad, info)
-            : adjoint(ctx, lay, rows, targets, o, &b, grad, info);
-  release(&b);
+    st = ep ? contrast(ctx, lay, rows, x, targets, o, b, grad, info)
+            : adjoint(ctx, lay, rows, targets, o, b, grad, info);
   return st;
 }

@@ -18,6 +18,7 @@ static const char *element_name(const kh_circuit *c, size_t e) {
 
 void kh_layered_free(kh_layered *lay) {
   if (!lay) return;
+  if (lay->gradient) lay->gradient_free(lay->gradient);
   for (size_t l = 0; l <= KH_LAYERED_MAX; l++) {
     kh_free(lay->node[l]), kh_free(lay->leak[l]), kh_free(lay->fixed[l]);
     kh_aligned_free(lay->W[l]), kh_aligned_free(lay->colsum[l]), kh_aligned_free(lay->rowsum[l]);

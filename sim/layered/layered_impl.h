@@ -60,6 +60,10 @@ struct kh_layered {
   double *beta_row, *target_row; /* per row: nudge and targets (outputs each) */
   double input_scale;            /* largest input voltage magnitude of the last drive */
   int threads;                   /* for the sweeps (row chunks); <= 1: one */
+  /* kh_layered_gradient's buffers, made on first use, and what frees them (gradient.c; the
+   * handle owns them without knowing their layout) */
+  void *gradient;
+  void (*gradient_free)(void *gradient);
 };
 
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */

@@ -1,7 +1,8 @@
 /* Training on the layered backend: with phases solved to convergence it trains exactly as the
- * native backend does (same parameters after two epochs, to round-off), for the centered, plus
- * and minus estimators and a network with two hidden layers; its threads change nothing; a run
- * resumed from its state is bitwise the uninterrupted one; and what it cannot run is refused. */
+ * native backend does (same parameters after two epochs, to round-off), for the centered, plus,
+ * minus, exact and cg estimators and a network with two hidden layers; its threads change nothing;
+ * a run resumed from its state is bitwise the uninterrupted one; and what it cannot run is refused.
+ */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -62,17 +63,18 @@ static double max_relative_difference(const double *a, const double *b, size_t n
   return worst / scale;
 }
 
-Test(layered_training, trains_exactly_as_the_sparse_backend) {
+Test(layered_training, trains_exactly_as_the_native_backend) {
   kh_context *ctx;
   kh_context_new(&ctx);
   kh_dataset *d;
   blobs(ctx, &d);
-  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS, KH_EST_MINUS};
+  /* EP through the fused update; the exact gradient and cg through kh_layered_gradient */
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS, KH_EST_MINUS, KH_EST_EXACT, KH_EST_CG};
   const char *arch[] = {"4-8-3", "4-8-6-3"};
   for (int a = 0; a < 2; a++) {
     kh_netlist *nl = network(arch[a]);
     size_t P = kh_netlist_trainable_count(nl);
-    for (int e = 0; e < 3; e++) {
+    for (int e = 0; e < 5; e++) {
       double ls, ll;
       double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_NATIVE, est[e]), 2, &ls);
       double *layered = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, &ll);
