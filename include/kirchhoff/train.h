@@ -42,8 +42,9 @@ typedef struct {
   int sign_updates, soft_bounds;
   double depression;
   double pulse; /* > 0: updates become whole numbers of pulses of this size (siemens), rounded */
-  /* The layered backend (needs a layered circuit, SGD without momentum, the centered, plus or
-   * minus estimator, and no device model or read noise): */
+  /* The layered backend (needs a layered circuit, SGD without momentum, the centered, plus,
+   * minus, exact, first-order, rbp, cg, cg-jacobi or phantom estimator, and no device model or
+   * read noise): */
   kh_backend backend;     /* default native */
   kh_precision precision; /* working precision (default double) */
   /* sweeps per phase; 0 (default): sweep until the largest change of a sweep is below
