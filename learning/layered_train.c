@@ -26,8 +26,8 @@ struct kh_layered_trainer {
   double *rate;  /* per parameter */
   double layer_rate[KH_LAYERED_MAX + 1], gmin, gmax;
   double *x, *x_next, *target, *out, *dsum;
-  double *grad, *full; /* by_adjoint estimators: the batch's gradient and all parameters */
-  size_t *order;       /* evaluation: the samples of one chunk */
+  double *grad;  /* by_adjoint estimators: each parameter's step (the biases' are read) */
+  size_t *order; /* evaluation: the samples of one chunk */
   void *At, *C, *rt, *ct, *Ut, *workspace;
   int product_ready; /* P holds the current batch's input product (from the last update) */
   kh_partition part; /* this process's share of each batch (rank 0 of 1: all of it) */
@@ -46,7 +46,7 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
   kh_free(lt->target), kh_free(lt->out), kh_free(lt->dsum), kh_aligned_free(lt->At);
   kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
   kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
-  kh_free(lt->pack), kh_free(lt->packed), kh_free(lt->grad), kh_free(lt->full);
+  kh_free(lt->pack), kh_free(lt->packed), kh_free(lt->grad);
   kh_free(lt);
 }
 
@@ -393,16 +393,18 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
   return st;
 }
 
-/* A minibatch of a by_adjoint estimator: the batch's gradient (kh_layered_gradient: the free
- * phase from 0 V, then the adjoint), then SGD on every parameter, projected, W reloaded. One
- * process only (kh_layered_trainer_set_partition refuses more). */
+/* A minibatch of a by_adjoint estimator (kh_layered_descend): the free phase from 0 V, the
+ * adjoint, and SGD straight on W and the biases. One process only
+ * (kh_layered_trainer_set_partition refuses more). */
 static kh_status adjoint_minibatch(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                    const size_t *batch, size_t count, double lr_scale) {
   kh_layered *lay = lt->lay;
-  double t0 = now();
+  double t0 = now(), step[KH_LAYERED_MAX + 1] = {0};
   if (!lt->grad) lt->grad = kh_malloc((lt->params + 1) * sizeof *lt->grad);
-  if (!lt->full) lt->full = kh_malloc((lt->params + 1) * sizeof *lt->full);
-  if (!lt->grad || !lt->full) return kh_fail_nomem(ctx, "layered gradients");
+  if (!lt->grad) return kh_fail_nomem(ctx, "layered gradients");
+  for (size_t l = 1; l <= lay->depth; l++) step[l] = lt->layer_rate[l] * lr_scale / (double)count;
+  for (size_t k = 0; k < lay->bias_count; k++) /* only the biases' steps are read */
+    lt->grad[lay->bias[k]] = lt->rate[lay->bias[k]] * lr_scale / (double)count;
   gather(lt, d, batch, count, lt->x);
   set_targets(lt, d, batch, count);
   kh_layered_grad_options go = {lt->o.estimator,
@@ -412,20 +414,13 @@ static kh_status adjoint_minibatch(kh_context *ctx, kh_layered_trainer *lt, cons
                                 lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
                                 lt->o.sweeps ? 0 : lt->o.layered_tol};
   kh_layered_grad_info info;
-  kh_status st = kh_layered_gradient(ctx, lay, count, lt->x, lt->target, &go, lt->grad, &info);
+  /* the loss and correctness are the free phase's, which the step leaves in the rows */
+  kh_status st = kh_layered_descend(ctx, lay, count, lt->x, lt->target, &go, step, lt->grad,
+                                    lt->theta, lt->gmin, lt->gmax, &info);
   if (st == KH_OK) st = score(ctx, lt, d, batch, count, &lt->loss, &lt->correct);
-  if (st != KH_OK) return st;
   lt->acc.sweeps += (unsigned long)info.sweeps * count;
   lt->acc.solves += (unsigned long)info.phases * count;
-  double t1 = now();
-  lt->acc.phase_seconds += t1 - t0;
-  kh_layered_trainer_get_params(lt, lt->full);
-  for (size_t p = 0; p < lt->params; p++) {
-    double v = lt->full[p] - lt->rate[p] * lr_scale * lt->grad[p] / (double)count;
-    lt->full[p] = lay->param[p].bias ? v : fmin(fmax(v, lt->gmin), lt->gmax);
-  }
-  st = kh_layered_trainer_set_params(ctx, lt, lt->full);
-  lt->acc.update_seconds += now() - t1;
+  lt->acc.phase_seconds += now() - t0;
   lt->product_ready = 0;
   return st;
 }

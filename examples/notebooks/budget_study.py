@@ -116,11 +116,10 @@ def main(argv):
     for e in estimators:
         rows = runs[e]
         at = error_at(rows, exact_time)
-        print("%-9s %.3f s per epoch, gradient %s the free phase's cost, final test error "
-              "%.2f %%, at the exact run's %.2f s: %s" % (
-                  e, rows[-1][2] / len(rows),
-                  "%.2fx" % relative[e] if e in relative else "(not timed)", rows[-1][4],
-                  exact_time, "%.2f %%" % at if at is not None else "no epoch finished"))
+        cost = (", gradient %.2fx the free phase's cost" % relative[e]) if e in relative else ""
+        print("%-9s %.3f s per epoch%s, final test error %.2f %%, at the exact run's %.2f s: %s" % (
+            e, rows[-1][2] / len(rows), cost, rows[-1][4], exact_time,
+            "%.2f %%" % at if at is not None else "no epoch finished"))
 
 
 if __name__ == "__main__":

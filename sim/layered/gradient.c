@@ -43,7 +43,7 @@ static kh_status buffers_for(kh_context *ctx, kh_layered *lay, size_t rows, buff
     b->keep = kh_aligned_calloc(1, bytes), b->M = kh_aligned_calloc(1, M * lay->real + 64);
     b->held = kh_malloc(lay->rows_max * per_row + 1);
     b->scalars = kh_malloc((4 * lay->rows_max + 1) * sizeof *b->scalars);
-    b->sums = kh_malloc((2 * lay->max_ld + 1) * sizeof *b->sums);
+    b->sums = kh_malloc((3 * lay->max_ld + 1) * sizeof *b->sums);
     if (!b->g || !b->lambda || !b->work || !b->inv_diag || !b->keep || !b->M || !b->held ||
         !b->scalars || !b->sums) {
       release(b);
@@ -90,9 +90,9 @@ static kh_status contrast(kh_context *ctx, kh_layered *lay, size_t rows, const d
   return st;
 }
 
+/* lambda for every row (b->lambda), by the estimator's method. */
 static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const double *targets,
-                         const kh_layered_grad_options *o, buffers *b, double *grad,
-                         kh_layered_grad_info *info) {
+                         const kh_layered_grad_options *o, buffers *b, kh_layered_grad_info *info) {
   static const struct {
     kh_estimator estimator;
     int method;
@@ -121,23 +121,18 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   for (size_t r = 0; r < rows; r++) b->scalars[2 * rows + r] = bound > 0 ? 1 / bound : 1;
   KH_LAYERED_CALL(lay, adjoint, lay, rows, b->off, b->total, b->held, method, o->k, o->damping,
                   b->g, b->lambda, b->work, b->inv_diag, b->scalars, &info->products);
-  KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, b->lambda, 1.0, grad, b->M, b->sums);
   return KH_OK;
 }
 
-kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
-                              const double *targets, const kh_layered_grad_options *o, double *grad,
-                              kh_layered_grad_info *info) {
-  kh_layered_grad_info local;
-  if (!info) info = &local;
+/* The free phase, and the loss there. */
+static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                       const double *targets, const kh_layered_grad_options *o, buffers **b,
+                       kh_layered_grad_info *info) {
   memset(info, 0, sizeof *info);
-  memset(grad, 0, lay->params * sizeof *grad);
   if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
-  buffers *b = NULL;
-  kh_status st = buffers_for(ctx, lay, rows, &b);
-  if (st != KH_OK) return st;
-  st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
-  double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
+  kh_status st = buffers_for(ctx, lay, rows, b);
+  if (st == KH_OK) st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
+  double *out = st == KH_OK ? kh_malloc((lay->outputs + 1) * sizeof *out) : NULL;
   if (st == KH_OK && !out) st = kh_fail_nomem(ctx, "layered gradients");
   for (size_t r = 0; st == KH_OK && r < rows; r++) {
     KH_LAYERED_CALL(lay, outputs, lay, r, out);
@@ -147,10 +142,40 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
     }
   }
   kh_free(out);
-  int ep = o->estimator == KH_EST_PLUS || o->estimator == KH_EST_MINUS ||
-           o->estimator == KH_EST_CENTERED;
+  return st;
+}
+
+static int ep_estimator(kh_estimator e) {
+  return e == KH_EST_PLUS || e == KH_EST_MINUS || e == KH_EST_CENTERED;
+}
+
+kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                             const double *targets, const kh_layered_grad_options *o,
+                             const double *step, const double *bias_step, double *theta, double lo,
+                             double hi, kh_layered_grad_info *info) {
+  buffers *b = NULL;
+  if (ep_estimator(o->estimator))
+    return kh_fail(ctx, KH_ERR_USAGE, "kh_layered_descend takes the adjoint estimators");
+  kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
+  if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
   if (st == KH_OK)
-    st = ep ? contrast(ctx, lay, rows, x, targets, o, b, grad, info)
-            : adjoint(ctx, lay, rows, targets, o, b, grad, info);
+    KH_LAYERED_CALL(lay, adjoint_step, lay, rows, b->off, b->lambda, step, bias_step, theta, lo, hi,
+                    b->M, b->sums);
+  return st;
+}
+
+kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                              const double *targets, const kh_layered_grad_options *o, double *grad,
+                              kh_layered_grad_info *info) {
+  kh_layered_grad_info local;
+  if (!info) info = &local;
+  memset(grad, 0, lay->params * sizeof *grad);
+  buffers *b = NULL;
+  kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
+  if (st == KH_OK && ep_estimator(o->estimator))
+    return contrast(ctx, lay, rows, x, targets, o, b, grad, info);
+  if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
+  if (st == KH_OK)
+    KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, b->lambda, 1.0, grad, b->M, b->sums);
   return st;
 }

@@ -238,3 +238,57 @@ void FN(keep_rows)(kh_layered *lay, size_t rows, const size_t *off, void *keepv,
       memcpy(k, V, bytes);
   }
 }
+
+/* SGD from lambda (a batch vector) straight on W: W_l -= step[l] (dL/dW_l summed over the rows),
+ * projected onto [lo, hi]; each bias p (a current) theta[p] -= bias_step[p] dL/dI_p; then the
+ * sums and per-node terms refreshed. Every layer's conductances must be trainable one to one
+ * (lay->full). M, sums: as theta_sums'. */
+void FN(adjoint_step)(kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
+                      const double *step, const double *bias_step, double *theta, double lo,
+                      double hi, void *Mv, double *sums) {
+  const REAL *lambda = lambdav;
+  REAL *M = Mv;
+  for (size_t l = 1; l <= lay->depth; l++) {
+    size_t m = lay->width[l - 1], n = lay->width[l], ldm = lay->ld[l - 1], ld = lay->ld[l];
+    const REAL *below = layer(lay->V[l - 1]), *V = layer(lay->V[l]);
+    const REAL *lam = lambda + rows * off[l],
+               *lam_below = l > 1 ? lambda + rows * off[l - 1] : NULL;
+    double *col = sums, *rowterm = sums + lay->max_ld;
+    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, below, (int)ldm,
+         lam, (int)ld, 0, M, (int)ld);
+    if (lam_below)
+      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, lam_below,
+           (int)ldm, V, (int)ld, 1, M, (int)ld);
+    for (size_t j = 0; j < n; j++) {
+      double t = 0, bias = 0;
+      for (size_t r = 0; r < rows; r++) t += (double)lam[r * ld + j] * V[r * ld + j];
+      for (size_t r = 0; r < rows; r++) bias += lam[r * ld + j];
+      col[j] = t, sums[2 * lay->max_ld + j] = bias;
+    }
+    for (size_t i = 0; i < m; i++) {
+      double t = 0;
+      for (size_t r = 0; lam_below && r < rows; r++)
+        t += (double)lam_below[r * ldm + i] * below[r * ldm + i];
+      rowterm[i] = t;
+    }
+    /* the step, and W's row and column sums in the order refresh's would take them */
+    REAL *W = layer(lay->W[l]), s = (REAL)step[l], wlo = (REAL)lo, whi = (REAL)hi;
+    REAL *cs = layer(lay->colsum[l]), *rs = layer(lay->rowsum[l]);
+    memset(cs, 0, n * sizeof *cs);
+    for (size_t i = 0; i < m; i++) {
+      REAL *w = W + i * ld, *g = M + i * ld, ri = (REAL)rowterm[i], t = 0;
+      for (size_t j = 0; j < n; j++) {
+        REAL x = w[j] - s * (g[j] - (REAL)col[j] - ri);
+        x = x < wlo ? wlo : x > whi ? whi : x;
+        w[j] = x, t += x, cs[j] += x;
+      }
+      rs[i] = t;
+    }
+    for (size_t b = 0; b < lay->bias_count; b++) { /* dL/dI = sign lambda */
+      size_t p = lay->bias[b];
+      const kh_layered_slot *sl = &lay->param[p];
+      if (sl->layer == l) theta[p] -= bias_step[p] * sl->sign * sums[2 * lay->max_ld + sl->entry];
+    }
+  }
+  FN(refresh)(lay, theta, 0);
+}

@@ -66,6 +66,14 @@ struct kh_layered {
   void (*gradient_free)(void *gradient);
 };
 
+/* kh_layered_gradient's adjoint estimators as an SGD step (gradient.c; the layered trainer):
+ * the batch's phases and adjoint as kh_layered_gradient computes them, then W_l -= step[l]
+ * dL/dW_l projected onto [lo, hi] and each bias theta[p] -= bias_step[p] dL/dI_p, in one pass
+ * per matrix; every layer trainable one to one (lay->full). info as kh_layered_gradient's. */
+kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                             const double *targets, const kh_layered_grad_options *o,
+                             const double *step, const double *bias_step, double *theta, double lo,
+                             double hi, kh_layered_grad_info *info);
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
 
@@ -125,7 +133,10 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
                                  const void *lambda, double scale, double *grad, void *M,          \
                                  double *sums);                                                    \
   void kh_layered_keep_rows_##S(kh_layered *lay, size_t rows, const size_t *off, void *keep,       \
-                                int back);
+                                int back);                                                         \
+  void kh_layered_adjoint_step_##S(                                                                \
+      kh_layered *lay, size_t rows, const size_t *off, const void *lambda, const double *step,     \
+      const double *bias_step, double *theta, double lo, double hi, void *M, double *sums);
 KH_LAYERED_KERNELS(f32)
 KH_LAYERED_KERNELS(f64)
 
