@@ -32,7 +32,8 @@ void kh_help_grad(void) {
       "  --damping D          the phantom gradient's damping, in (0, 1] (default 1)\n"
       "  --inner T1,T2,...    inexact phases: T relaxation sweeps per phase (0: exact, the\n"
       "                       default); itd then differentiates the free phase's sweeps.\n"
-      "                       The reference stays the exact gradient at the equilibrium\n"
+      "                       The reference stays the exact gradient at the equilibrium.\n"
+      "                       Layered backend: T block sweeps per phase\n"
       "  --inner-tol D1,...   inexact phases that sweep until their error bound is below D\n"
       "                       volts (rows of their own, beside --inner's)\n"
       "  --inner-start S      inexact nudged phases start from the free state (free,\n"
@@ -91,8 +92,9 @@ typedef struct {
   uint64_t seed;
   kh_circuit *circuit; /* the layered backend's (--backend layered), else NULL */
   kh_layered *lay;
-  unsigned k;     /* the layered estimates' products */
-  double damping; /* and the phantom gradient's damping */
+  unsigned k;      /* the layered estimates' products */
+  unsigned sweeps; /* and their phases' sweeps (0: to 1e-12 of the inputs) */
+  double damping;  /* and the phantom gradient's damping */
 } probe_set;
 
 static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh_dataset *data,
@@ -129,7 +131,9 @@ typedef struct {
  * solved to 1e-12 of the largest input voltage. */
 static kh_status summed_layered(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
                                 double *seconds, cost *spent) {
-  kh_layered_grad_options o = {(kh_estimator)est, beta, p->k, p->damping, 1000000, 1e-12};
+  kh_layered_grad_options o = {
+      (kh_estimator)est,    beta, p->k, p->damping, p->sweeps ? p->sweeps : 1000000,
+      p->sweeps ? 0 : 1e-12};
   kh_layered_grad_info info;
   double t0 = kh_cli_now();
   kh_status st = kh_layered_gradient(ctx, p->lay, p->count, p->x, p->target, &o, grad, &info);
@@ -228,9 +232,9 @@ static int parse_inner(grad_words *w) {
     return 1;
   }
   w->layered = backend == KH_BACKEND_LAYERED;
-  if (w->layered && (w->ntol > 0 || w->ninner > 1 || w->inner[0] > 0)) {
-    kh_cli_usage("grad", "--inner and --inner-tol are the native backend's (the layered one "
-                         "solves its phases to convergence here)");
+  if (w->layered && (w->ntol > 0 || w->start != KH_INNER_FROM_FREE)) {
+    kh_cli_usage("grad", "--inner-tol and --inner-start previous are the native backend's (the "
+                         "layered one takes --inner T: T block sweeps per phase)");
     return 1;
   }
   return 0;
@@ -417,7 +421,8 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
   const double *values;
   int rows = settings_of(w, est, phases, &values);
   int adjoint = est >= KH_EST_FIRST_ORDER || est == KH_EST_EXACT;
-  kh_status st = kh_model_set_inner(ctx, p->m, phases.inner, phases.tol, w->start);
+  kh_status st = p->lay ? KH_OK : kh_model_set_inner(ctx, p->m, phases.inner, phases.tol, w->start);
+  p->sweeps = phases.inner;
   for (int b = 0; st == KH_OK && b < rows; b++) {
     row_at at = {est, values ? values[b] : NAN, phases};
     double secs;
@@ -469,11 +474,12 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
       int est = w->est[e];
       accuracy phases = i < w->ninner ? (accuracy){(unsigned)w->inner[i], 0}
                                       : (accuracy){0, w->tol[i - w->ninner]};
-      const char *why =
-          (phases.inner || phases.tol > 0) && !kh_estimator_takes_inexact_phases((kh_estimator)est)
-              ? "needs the exact free phase: no rows on inexact ones"
-          : p->lay && !layered_estimator(est) ? "has no layered version: no rows"
-                                              : NULL;
+      /* (the layered backend takes an adjoint at whatever state its sweeps reach) */
+      int inexact = !p->lay && (phases.inner || phases.tol > 0);
+      const char *why = inexact && !kh_estimator_takes_inexact_phases((kh_estimator)est)
+                            ? "needs the exact free phase: no rows on inexact ones"
+                        : p->lay && !layered_estimator(est) ? "has no layered version: no rows"
+                                                            : NULL;
       if (why) {
         if (!w->csv) printf("%-10s %-13s  %s\n", kh_estimator_name((kh_estimator)est), "-", why);
         continue;

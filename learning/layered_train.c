@@ -68,8 +68,13 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     why = "has no read noise or device update rules";
   else if (o->beta_relative)
     why = "takes beta in siemens (not relative)";
-  else if (o->inner || o->inner_tol > 0)
-    why = "counts its phases' sweeps with its own sweeps option (--sweeps), not inner";
+  else if (o->inner_tol > 0)
+    why = "stops its phases at layered_tol (relative to the inputs), not at inner_tol";
+  else if (o->inner && o->sweeps && o->inner != o->sweeps)
+    why = "takes one count of sweeps per phase: inner (sweeps of its block sweep) or sweeps, "
+          "or both the same";
+  else if (o->inner && o->inner_start != KH_INNER_FROM_FREE)
+    why = "starts its nudged phases from the free state";
   else if (o->sweeps == 0 && !(o->layered_tol > 0 && isfinite(o->layered_tol)))
     why = "needs sweeps > 0 or a tolerance > 0";
   if (why)
@@ -114,6 +119,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
   kh_layered_trainer *lt = kh_calloc(1, sizeof *lt);
   if (!lt) return kh_fail_nomem(ctx, "creating the layered trainer");
   lt->o = *o;
+  if (o->inner) lt->o.sweeps = (unsigned)o->inner; /* inexact phases: Phi is its block sweep */
   lt->batch = o->batch;
   lt->part = (kh_partition){0, 1, NULL, NULL, NULL, NULL};
   lt->gmin = 1e-12, lt->gmax = INFINITY;

@@ -51,8 +51,9 @@ static kh_status probe(kh_context *ctx, kh_run *r, double *cosine, double *rel) 
      * run's phases are inexact */
     if (st == KH_OK) st = kh_model_set_inner(ctx, m, 0, 0, r->o.train.inner_start);
     if (st == KH_OK) st = kh_model_gradient(ctx, m, KH_EST_EXACT, 0, target, g, NULL);
-    kh_status back = kh_model_set_inner(ctx, m, (unsigned)r->o.train.inner, r->o.train.inner_tol,
-                                        r->o.train.inner_start);
+    int native = r->o.train.backend == KH_BACKEND_NATIVE; /* the layered one sweeps its own */
+    kh_status back = kh_model_set_inner(ctx, m, native ? (unsigned)r->o.train.inner : 0,
+                                        native ? r->o.train.inner_tol : 0, r->o.train.inner_start);
     if (st == KH_OK) st = back;
     for (size_t k = 0; st == KH_OK && k < n; k++) ref[k] += g[k];
   }

@@ -153,10 +153,12 @@ static kh_status new_workers(kh_context *ctx, kh_trainer *t, const kh_netlist *n
       st = kh_model_require_rational(ctx, k->model);
     if (st == KH_OK) kh_model_set_holomorphic_strict(k->model, 0); /* reported per epoch */
     if (st == KH_OK) kh_model_set_beta_relative(k->model, t->o.beta_relative);
-    if (st == KH_OK)
+    /* inexact phases on the native backend (the layered one sweeps its own, layered_train.c) */
+    int native = t->o.backend == KH_BACKEND_NATIVE;
+    if (st == KH_OK && native)
       st =
           kh_model_set_inner(ctx, k->model, (unsigned)t->o.inner, t->o.inner_tol, t->o.inner_start);
-    if (st == KH_OK) st = kh_model_check_inner(ctx, k->model, t->o.estimator);
+    if (st == KH_OK && native) st = kh_model_check_inner(ctx, k->model, t->o.estimator);
     if (st == KH_OK && t->o.estimator == KH_EST_OSCILLATING)
       st = kh_model_set_oscillation(ctx, k->model, &t->o.oscillation, t->o.osc_harmonics, NULL);
     if (st != KH_OK) return st;

@@ -155,6 +155,27 @@ Test(layered_training, threads_and_resume_are_bitwise) {
   kh_context_free(ctx);
 }
 
+Test(layered_training, inner_sweeps_are_its_block_sweeps) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = network("4-8-6-3");
+  size_t P = kh_netlist_trainable_count(nl);
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PHANTOM};
+  for (int e = 0; e < 2; e++) {
+    kh_train_options a = sgd(KH_BACKEND_LAYERED, est[e]), b = a;
+    a.sweeps = 3, b.inner = 3;
+    double *ta = train(ctx, nl, d, a, 1, NULL), *tb = train(ctx, nl, d, b, 1, NULL);
+    cr_expect(!memcmp(ta, tb, P * sizeof *ta), "%s: --inner 3 and --sweeps 3 differ",
+              kh_estimator_name(est[e]));
+    free(ta), free(tb);
+  }
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
 Test(layered_training, refuses_what_it_cannot_run) {
   kh_context *ctx;
   kh_context_new(&ctx);
@@ -170,6 +191,17 @@ Test(layered_training, refuses_what_it_cannot_run) {
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
   o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
   o.read_noise = 0.01;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_ITD);
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  /* inexact phases: --inner T is T block sweeps; a different --sweeps, a tolerance in volts or
+   * the nudged phases from the previous one are the native backend's */
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.inner = 3, o.sweeps = 5;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  o.sweeps = 0, o.inner_tol = 1e-6;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  o.inner_tol = 0, o.inner_start = KH_INNER_FROM_PREVIOUS;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
   kh_netlist_free(nl);
   nl = kh_test_drn("4-8-3", 3, 2, 2.0, NULL); /* amplifiers */
