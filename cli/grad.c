@@ -3,6 +3,7 @@
 #include "names.h"
 #include "options.h"
 #include "learning_options.h"
+#include "train_rows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -216,21 +217,11 @@ static int parse_inner(grad_words *w) {
     kh_cli_usage("grad", "--inner-tol needs error bounds > 0 (volts): D1,D2,...");
     return 1;
   }
-  int start = kh_train_option_value("inner_start", w->inner_start);
-  if (start < 0) {
-    size_t count;
-    const char *const *names = kh_train_option_names("inner_start", &count);
-    kh_cli_unknown("grad", "--inner-start", w->inner_start, names, count);
-    return 1;
-  }
+  int start = kh_cli_train_option_choose("grad", "--inner-start", "inner_start", w->inner_start);
+  if (start < 0) return 1;
+  int backend = kh_cli_train_option_choose("grad", "--backend", "backend", w->backend);
+  if (backend < 0) return 1;
   w->start = (kh_inner_start)start;
-  int backend = kh_train_option_value("backend", w->backend);
-  if (backend < 0) {
-    size_t count;
-    const char *const *names = kh_train_option_names("backend", &count);
-    kh_cli_unknown("grad", "--backend", w->backend, names, count);
-    return 1;
-  }
   w->layered = backend == KH_BACKEND_LAYERED;
   if (w->layered && (w->ntol > 0 || w->start != KH_INNER_FROM_FREE)) {
     kh_cli_usage("grad", "--inner-tol and --inner-start previous are the native backend's (the "

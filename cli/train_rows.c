@@ -50,16 +50,22 @@ void kh_cli_train_option_rows(kh_train_options *o, kh_cli_train_rows *r) {
   r->count = n;
 }
 
+int kh_cli_train_option_choose(const char *cmd, const char *flag, const char *field,
+                               const char *given) {
+  int v = kh_train_option_value(field, given);
+  if (v < 0) {
+    size_t count;
+    const char *const *names = kh_train_option_names(field, &count);
+    kh_cli_unknown(cmd, flag, given, names, count);
+  }
+  return v;
+}
+
 int kh_cli_train_option_names(const char *cmd, kh_train_options *o, const kh_cli_train_rows *r) {
   for (size_t n = 0; n < r->count; n++) {
     if (!r->fields[n] || !r->words[n]) continue;
-    int v = kh_train_option_value(r->fields[n], r->words[n]);
-    if (v < 0) {
-      size_t count;
-      const char *const *names = kh_train_option_names(r->fields[n], &count);
-      kh_cli_unknown(cmd, r->flags[n], r->words[n], names, count);
-      return 1;
-    }
+    int v = kh_cli_train_option_choose(cmd, r->flags[n], r->fields[n], r->words[n]);
+    if (v < 0) return 1;
     for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
       if (!strcmp(table[k].field, r->fields[n])) memcpy((char *)o + table[k].offset, &v, sizeof v);
   }

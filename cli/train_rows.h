@@ -24,6 +24,10 @@ typedef struct {
 
 /* The rows, pointing into o and r (neither may move while the command line is parsed). */
 void kh_cli_train_option_rows(kh_train_options *o, kh_cli_train_rows *r);
+/* The value of an ENUM option's name (kh_train_option_value: short and earlier names too), or
+ * -1 after printing the usage error with the valid names under `flag`. */
+int kh_cli_train_option_choose(const char *cmd, const char *flag, const char *field,
+                               const char *given);
 /* After parsing: each ENUM name given into o (short and earlier names accepted,
  * kh_train_option_value). Prints the usage error and returns 1 for an unknown name. */
 int kh_cli_train_option_names(const char *cmd, kh_train_options *o, const kh_cli_train_rows *r);

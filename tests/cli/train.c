@@ -548,6 +548,12 @@ Test(train_cli, study_notebooks_run_from_any_folder) {
   }
 }
 
+static size_t count_lines(const char *text) {
+  size_t lines = 0;
+  for (const char *c = text; *c; c++) lines += *c == '\n';
+  return lines;
+}
+
 /* kirchhoff grad --csv: the header the issue names, one row per estimator, setting and layer,
  * nothing else on stdout; cg at k = 10 on a 4-8-3 network is the exact gradient. */
 Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
@@ -560,8 +566,7 @@ Test(train_cli, grad_csv_has_a_row_per_estimator_setting_and_layer) {
   const char *header = "estimator,beta,k,inner,damping,layer,cosine,relative_error,seconds,"
                        "factorizations,products,sweeps,states,inner_tol\n";
   cr_assert(!strncmp(out, header, strlen(header)), "%s", out);
-  size_t lines = 0;
-  for (const char *c = out; *c; c++) lines += *c == '\n';
+  size_t lines = count_lines(out);
   /* (2 betas + 1 + 2 ks + 2 ks) settings x 2 layers, and the header */
   cr_expect_eq(lines, 1 + 7 * 2, "%s", out);
   const char *cg10 = strstr(out, "cg,,10,,,1,");
@@ -580,8 +585,7 @@ Test(train_cli, grad_on_the_layered_backend) {
            "--beta 0.05 --k 40 --csv 2>/dev/null",
            kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
-  size_t lines = 0;
-  for (const char *c = out; *c; c++) lines += *c == '\n';
+  size_t lines = count_lines(out);
   cr_expect_eq(lines, 1 + 3 * 2, "%s", out); /* exact, cg, centered; 2 layers; the header */
   const char *rows[] = {"exact,,,,,1,", "cg,,40,,,2,"};
   for (int k = 0; k < 2; k++) {
@@ -606,8 +610,7 @@ Test(train_cli, grad_csv_with_inexact_phases) {
            "--inner 0,2,400 --inner-tol 1e-9 --inner-start previous --csv 2>/dev/null",
            kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
-  size_t lines = 0;
-  for (const char *c = out; *c; c++) lines += *c == '\n';
+  size_t lines = count_lines(out);
   /* centered and itd at 4 accuracies, cg at exact phases only; 2 layers; the header */
   cr_expect_eq(lines, 1 + 9 * 2, "%s", out);
   /* 4 samples x 3 phases x 2 sweeps */
