@@ -41,8 +41,8 @@ void kh_help_grad(void) {
       "                       default) or from the phase before (previous)\n"
       "  --backend NAME       native (default) or layered: the estimates on the layered\n"
       "                       backend (all samples as one batch, phases to 1e-12 of the\n"
-      "                       inputs; exact, first-order, rbp, cg, cg-jacobi, phantom, plus,\n"
-      "                       minus, centered), against the native exact gradient\n"
+      "                       inputs; exact, first-order, rbp, cg, cg-jacobi, phantom, itd,\n"
+      "                       plus, minus, centered), against the native exact gradient\n"
       "  --csv                one CSV row per estimator, setting and layer: estimator, beta,\n"
       "                       k, inner, damping, layer, cosine, relative_error, seconds,\n"
       "                       factorizations, products, sweeps, states, inner_tol (empty: not\n"
@@ -445,7 +445,7 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
 /* What kh_layered_gradient estimates. */
 static int layered_estimator(int est) {
   return est == KH_EST_EXACT || est == KH_EST_PLUS || est == KH_EST_MINUS ||
-         est == KH_EST_CENTERED || (est >= KH_EST_FIRST_ORDER && est <= KH_EST_PHANTOM);
+         est == KH_EST_CENTERED || (est >= KH_EST_FIRST_ORDER && est <= KH_EST_ITD);
 }
 
 /* Each estimator at each beta (the iterative adjoints: at each k) and phase accuracy against the

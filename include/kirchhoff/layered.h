@@ -68,6 +68,10 @@ KH_API kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows,
  *   first-order, rbp, cg, cg-jacobi, phantom: the approximate adjoints of
  *           kh_solver_adjoint_iterative with k Hessian-vector products (phantom: damping), row by
  *           row, each product of the whole batch two GEMMs per layer;
+ *   itd:    reverse mode through block sweeps (odd layers, then even ones): with tol = 0 the
+ *           free phase is `sweeps` sweeps from 0 V and itd differentiates them (the exact
+ *           gradient of the loss they reach); with tol > 0, k sweeps from the equilibrium. It
+ *           keeps every half sweep's state: (2T + 1) x rows x the nodes;
  *   plus, minus, centered: equilibrium propagation at nudge beta, the nudged phases started
  *           from the free state.
  * Nodes at their clamp's bound are held (identity rows of H, zero adjoint). Other estimators:
@@ -75,7 +79,7 @@ KH_API kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows,
 typedef struct {
   kh_estimator estimator;
   double beta;     /* the EP estimators' nudge (S) */
-  unsigned k;      /* Hessian-vector products of rbp, cg, cg-jacobi and phantom */
+  unsigned k;      /* products of rbp, cg, cg-jacobi and phantom; itd's sweeps when warm */
   double damping;  /* phantom's, in (0, 1] */
   unsigned sweeps; /* the phases' most sweeps */
   double tol;      /* the phases' tolerance (kh_layered_solve) */

@@ -108,7 +108,7 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   if (method == -2)
     return kh_fail(ctx, KH_ERR_USAGE,
                    "the layered backend's gradients are exact, first-order, rbp, cg, cg-jacobi, "
-                   "phantom, plus, minus and centered, not %s",
+                   "phantom, itd, plus, minus and centered, not %s",
                    kh_estimator_name(o->estimator));
   if (method >= 0 && method != KH_ADJOINT_IDENTITY && (o->k < 1 || o->k > 1000000))
     return kh_fail(ctx, KH_ERR_USAGE, "k must be 1..1000000, got %u", o->k);
@@ -124,6 +124,26 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   return KH_OK;
 }
 
+/* The loss of rows [0, rows) as V holds them (and a non-finite output is a failure). */
+static kh_status loss(kh_context *ctx, kh_layered *lay, size_t rows, const double *targets,
+                      kh_layered_grad_info *info) {
+  double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
+  if (!out) return kh_fail_nomem(ctx, "layered gradients");
+  kh_status st = KH_OK;
+  info->loss = 0;
+  for (size_t r = 0; st == KH_OK && r < rows; r++) {
+    KH_LAYERED_CALL(lay, outputs, lay, r, out);
+    for (size_t k = 0; k < lay->outputs; k++) {
+      double e = out[k] - targets[r * lay->outputs + k];
+      if (!isfinite(e))
+        st = kh_fail(ctx, KH_ERR_NUMERIC, "row %zu: output %zu is %g", r + 1, k + 1, out[k]);
+      info->loss += 0.5 * e * e;
+    }
+  }
+  kh_free(out);
+  return st;
+}
+
 /* The free phase, and the loss there. */
 static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                        const double *targets, const kh_layered_grad_options *o, buffers **b,
@@ -132,17 +152,7 @@ static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const doub
   if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
   kh_status st = buffers_for(ctx, lay, rows, b);
   if (st == KH_OK) st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
-  double *out = st == KH_OK ? kh_malloc((lay->outputs + 1) * sizeof *out) : NULL;
-  if (st == KH_OK && !out) st = kh_fail_nomem(ctx, "layered gradients");
-  for (size_t r = 0; st == KH_OK && r < rows; r++) {
-    KH_LAYERED_CALL(lay, outputs, lay, r, out);
-    for (size_t k = 0; k < lay->outputs; k++) {
-      double e = out[k] - targets[r * lay->outputs + k];
-      info->loss += 0.5 * e * e;
-    }
-  }
-  kh_free(out);
-  return st;
+  return st == KH_OK ? loss(ctx, lay, rows, targets, info) : st;
 }
 
 static int ep_estimator(kh_estimator e) {
@@ -164,6 +174,40 @@ kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, cons
   return st;
 }
 
+/* ITD: reverse mode through T block sweeps, from 0 V (sweeps > 0, tol = 0: the phase is those
+ * sweeps) or from the equilibrium (tol > 0: k sweeps from it). */
+static kh_status itd(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                     const double *targets, const kh_layered_grad_options *o, buffers *b,
+                     double *grad, kh_layered_grad_info *info) {
+  int cold = o->tol == 0;
+  unsigned T = cold ? o->sweeps : o->k;
+  if (T < 1 || T > 1000000)
+    return kh_fail(ctx, KH_ERR_USAGE, "itd takes 1..1000000 sweeps, got %u", T);
+  kh_status st = KH_OK;
+  if (cold) { /* the inputs, 0 V elsewhere: kh_layered_solve's checks without its sweeps */
+    for (size_t i = 0; st == KH_OK && i < rows * lay->features; i++)
+      if (!isfinite(x[i])) st = kh_fail(ctx, KH_ERR_INPUT, "input feature %zu is not finite", i);
+    if (st == KH_OK) KH_LAYERED_CALL(lay, drive, lay, rows, x, 1);
+    for (size_t l = 1; st == KH_OK && l <= lay->depth; l++)
+      memset(lay->V[l], 0, rows * lay->ld[l] * lay->real);
+    info->phases = 1;
+  } else {
+    st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
+  }
+  size_t G = 0;
+  for (size_t l = 1; l <= lay->depth; l++) G += lay->width[l - 1] * lay->ld[l];
+  void *X = st == KH_OK ? kh_aligned_calloc(2 * (size_t)T + 1, b->total * lay->real + 64) : NULL;
+  void *Gm = st == KH_OK ? kh_aligned_calloc(1, G * lay->real + 64) : NULL;
+  if (st == KH_OK && (!X || !Gm)) st = kh_fail_nomem(ctx, "itd's trajectory");
+  if (st == KH_OK) {
+    KH_LAYERED_CALL(lay, itd, lay, rows, b->off, T, targets, X, b->g, b->lambda, Gm, grad);
+    info->sweeps += T, info->products += T;
+    st = loss(ctx, lay, rows, targets, info);
+  }
+  kh_aligned_free(X), kh_aligned_free(Gm);
+  return st;
+}
+
 kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                               const double *targets, const kh_layered_grad_options *o, double *grad,
                               kh_layered_grad_info *info) {
@@ -171,6 +215,15 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   if (!info) info = &local;
   memset(grad, 0, lay->params * sizeof *grad);
   buffers *b = NULL;
+  if (o->estimator == KH_EST_ITD) {
+    memset(info, 0, sizeof *info);
+    kh_status st = targets ? buffers_for(ctx, lay, rows, &b)
+                           : kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
+    if (st == KH_OK && (rows < 1 || rows > lay->rows_max))
+      st = kh_fail(ctx, KH_ERR_USAGE, "%zu rows: this layered handle takes 1..%zu", rows,
+                   lay->rows_max);
+    return st == KH_OK ? itd(ctx, lay, rows, x, targets, o, b, grad, info) : st;
+  }
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK && ep_estimator(o->estimator))
     return contrast(ctx, lay, rows, x, targets, o, b, grad, info);

@@ -292,3 +292,99 @@ void FN(adjoint_step)(kh_layered *lay, size_t rows, const size_t *off, const voi
   }
   FN(refresh)(lay, theta, 0);
 }
+
+/* ITD on the layered backend: reverse mode through T odd/even block sweeps of rows [0, rows)
+ * from the state V holds (0 V, or the equilibrium), V's layers 1..L saved before every half
+ * sweep into X (2T + 1 batch vectors: (2T + 1) x rows x sum ld). A half sweep sets each layer l
+ * of its parity to u_l = clip((x_{l-1} W_l + x_{l+1} W_{l+1}^T + cst_l) / diag_l); backwards,
+ * ubar_l = xbar_l where u_l lies inside its bounds, xbar_l = 0 (the old value fed nothing), its
+ * neighbours get (ubar_l / diag_l) W^T, and W_l's entries (x_{l-1,i} - u_{l,j}) ubar_j / diag_j,
+ * W_{l+1}'s (x_{l+1,j} - u_{l,i}) ubar_i / diag_i (diag_l sums them), the biases sign ubar_j /
+ * diag_j. The loss is at the last state: g there (targets). Adds dL/dtheta into grad. G: one
+ * width[l-1] x ld[l] block per layer (REAL, zeroed here); xbar, a: batch vectors. */
+void FN(itd)(kh_layered *lay, size_t rows, const size_t *off, unsigned T, const double *targets,
+             void *Xv, void *xbarv, void *av, void *Gv, double *grad) {
+  REAL *X = Xv, *xbar = xbarv, *a = av, *G = Gv;
+  size_t L = lay->depth, total = 0, goff[KH_LAYERED_MAX + 1];
+  for (size_t l = 1; l <= L; l++) total += rows * lay->ld[l];
+  for (size_t l = 1, at = 0; l <= L; l++) goff[l] = at, at += lay->width[l - 1] * lay->ld[l];
+  for (size_t r = 0; r < rows; r++) lay->beta_row[r] = 0;
+  for (unsigned h = 0; h < 2 * T; h++) { /* forward, recording */
+    FN(keep_rows)(lay, rows, off, X + (size_t)h * total, 0);
+    for (size_t l = h % 2 ? 2 : 1; l <= L; l += 2) update_layer(lay, l, 0, rows, layer(lay->work));
+  }
+  FN(keep_rows)(lay, rows, off, X + (size_t)2 * T * total, 0);
+  memset(xbar, 0, total * sizeof *xbar);
+  size_t ld = lay->ld[L];
+  const REAL *last = X + (size_t)2 * T * total + rows * off[L];
+  for (size_t r = 0; r < rows; r++)
+    for (size_t k = 0; k < lay->outputs; k++) {
+      size_t j = lay->out_index[k];
+      xbar[rows * off[L] + r * ld + j] =
+          (REAL)((double)last[r * ld + j] - targets[r * lay->outputs + k]);
+    }
+  for (size_t l = 1; l <= L; l++)
+    memset(G + goff[l], 0, lay->width[l - 1] * lay->ld[l] * sizeof *G);
+  for (unsigned h = 2 * T; h-- > 0;) { /* half sweep h took X_h to X_{h+1} */
+    const REAL *before = X + (size_t)h * total, *after = X + (size_t)(h + 1) * total;
+    for (size_t l = h % 2 ? 2 : 1; l <= L; l += 2) { /* a = ubar / diag; xbar_l = 0 */
+      size_t n = lay->width[l], ldl = lay->ld[l];
+      const REAL *u = after + rows * off[l], *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
+      const REAL *diag = layer(lay->diag[l]);
+      REAL *xb = xbar + rows * off[l], *al = a + rows * off[l];
+      for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < n; j++) {
+          REAL v = u[r * ldl + j];
+          int inside = v > lo[j] && v < hi[j];
+          al[r * ldl + j] = inside ? xb[r * ldl + j] / diag[j] : 0;
+          xb[r * ldl + j] = 0;
+        }
+      for (size_t b = 0; b < lay->bias_count; b++) {
+        const kh_layered_slot *s = &lay->param[lay->bias[b]];
+        double t = 0;
+        for (size_t r = 0; s->layer == l && r < rows; r++) t += al[r * ldl + s->entry];
+        grad[lay->bias[b]] += s->sign * t;
+      }
+    }
+    for (size_t l = h % 2 ? 2 : 1; l <= L; l += 2) {
+      size_t n = lay->width[l], ldl = lay->ld[l];
+      const REAL *al = a + rows * off[l], *u = after + rows * off[l];
+      if (l > 1) { /* xbar_{l-1} += a_l W_l^T; W_l: X_{l-1}^T a_l - col(a u) */
+        size_t m = lay->width[l - 1], ldm = lay->ld[l - 1];
+        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m, (int)n, 1, al, (int)ldl,
+             layer(lay->W[l]), (int)ldl, 1, xbar + rows * off[l - 1], (int)ldm);
+      }
+      if (l < L) { /* xbar_{l+1} += a_l W_{l+1} */
+        size_t m = lay->width[l + 1], ldm = lay->ld[l + 1];
+        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)m, (int)n, 1, al, (int)ldl,
+             layer(lay->W[l + 1]), (int)ldm, 1, xbar + rows * off[l + 1], (int)ldm);
+      }
+      /* W_l (l - 1 below it, held or an input layer): G_l += x_{l-1}^T a_l - 1 (a_l u_l) */
+      const REAL *below = l == 1 ? layer(lay->V[0]) : before + rows * off[l - 1];
+      size_t m = lay->width[l - 1], ldm = lay->ld[l - 1];
+      REAL *Gl = G + goff[l];
+      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, below, (int)ldm,
+           al, (int)ldl, 1, Gl, (int)ldl);
+      for (size_t j = 0; j < n; j++) {
+        REAL t = 0;
+        for (size_t r = 0; r < rows; r++) t += al[r * ldl + j] * u[r * ldl + j];
+        for (size_t i = 0; i < m; i++) Gl[i * ldl + j] -= t;
+      }
+      if (l < L) { /* W_{l+1}: G_{l+1} += a_l^T x_{l+1} - row(a u) */
+        size_t mm = lay->width[l + 1], ldn = lay->ld[l + 1];
+        REAL *Gn = G + goff[l + 1];
+        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)mm, (int)rows, 1, al, (int)ldl,
+             before + rows * off[l + 1], (int)ldn, 1, Gn, (int)ldn);
+        for (size_t i = 0; i < n; i++) {
+          REAL t = 0;
+          for (size_t r = 0; r < rows; r++) t += al[r * ldl + i] * u[r * ldl + i];
+          for (size_t j = 0; j < mm; j++) Gn[i * ldn + j] -= t;
+        }
+      }
+    }
+  }
+  for (size_t p = 0; p < lay->params; p++) {
+    const kh_layered_slot *s = &lay->param[p];
+    if (!s->bias) grad[p] += (double)(G + goff[s->layer])[s->entry];
+  }
+}

@@ -134,6 +134,9 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
                                  double *sums);                                                    \
   void kh_layered_keep_rows_##S(kh_layered *lay, size_t rows, const size_t *off, void *keep,       \
                                 int back);                                                         \
+  void kh_layered_itd_##S(kh_layered *lay, size_t rows, const size_t *off, unsigned T,             \
+                          const double *targets, void *X, void *xbar, void *a, void *G,            \
+                          double *grad);                                                           \
   void kh_layered_adjoint_step_##S(                                                                \
       kh_layered *lay, size_t rows, const size_t *off, const void *lambda, const double *step,     \
       const double *bias_step, double *theta, double lo, double hi, void *M, double *sums);

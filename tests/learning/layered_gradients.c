@@ -127,3 +127,61 @@ Test(layered_gradients, single_precision_and_refusals) {
   cr_expect_eq(layered(&r, KH_EST_CENTERED, 0, 10, NULL), KH_ERR_USAGE);
   close_rig(&r);
 }
+
+/* The loss after T block sweeps from 0 V, summed over the rows. */
+static double swept_loss(rig *r, unsigned T) {
+  size_t nodes = kh_netlist_node_count(r->nl);
+  double *v = calloc(ROWS * nodes, sizeof *v), loss = 0;
+  cr_assert_eq(kh_layered_solve(r->ctx, r->lay, ROWS, r->x, 0, NULL, T, 0, 0, v, NULL), KH_OK, "%s",
+               kh_last_error(r->ctx));
+  for (size_t row = 0; row < ROWS; row++)
+    for (size_t k = 0; k < r->outputs; k++) {
+      kh_output o = kh_netlist_output(r->nl, k);
+      double e =
+          v[row * nodes + o.node_pos] - v[row * nodes + o.node_neg] - r->y[row * r->outputs + k];
+      loss += 0.5 * e * e;
+    }
+  free(v);
+  return loss;
+}
+
+Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
+  rig r;
+  open_rig(&r, "4-7-6-3", KH_PRECISION_DOUBLE);
+  unsigned T = 3;
+  double *theta = malloc(r.n * sizeof *theta), *fd = malloc(r.n * sizeof *fd);
+  uint64_t rng = 5; /* conductances away from gmin, where a step of 1e-6 S is one */
+  kh_layered_get_params(r.lay, theta);
+  for (size_t i = 0; i < r.n; i++)
+    if (kh_model_param_is_conductance(r.m, i)) theta[i] = 0.05 + 0.4 * kh_test_uniform(&rng);
+  cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
+  kh_layered_grad_options o = {KH_EST_ITD, 0, 10, 1, T, 0};
+  kh_layered_grad_info info;
+  cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
+               kh_last_error(r.ctx));
+  cr_expect(fabs(info.loss - swept_loss(&r, T)) <= 1e-12 * info.loss, "loss %.17g", info.loss);
+  for (size_t i = 0; i < r.n; i++) {
+    double keep = theta[i], h = 1e-6;
+    theta[i] = keep + h;
+    cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
+    double up = swept_loss(&r, T);
+    theta[i] = keep - h;
+    cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
+    fd[i] = (up - swept_loss(&r, T)) / (2 * h);
+    theta[i] = keep;
+  }
+  cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
+  double err = kh_test_relative_error(r.layered, fd, r.n);
+  cr_log_info("layered itd through %u block sweeps against finite differences: %.2e", T, err);
+  cr_expect(err <= 1e-6, "%.2e", err);
+  /* from the equilibrium, many sweeps: the exact gradient */
+  cr_assert_eq(kh_model_set_params(r.ctx, r.m, theta), KH_OK);
+  native(&r, KH_EST_EXACT, 0, 10);
+  o = (kh_layered_grad_options){KH_EST_ITD, 0, 200, 1, 100000, 1e-14};
+  cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, NULL), KH_OK);
+  err = kh_test_relative_error(r.layered, r.native, r.n);
+  cr_log_info("layered itd, 200 block sweeps from the equilibrium, against exact: %.2e", err);
+  cr_expect(err <= 1e-8, "%.2e", err);
+  free(theta), free(fd);
+  close_rig(&r);
+}
