@@ -56,11 +56,20 @@ static kh_status adjoint_gradient(kh_context *ctx, kh_model *m, kh_estimator est
                                               KH_ADJOINT_CG, KH_ADJOINT_CG_JACOBI,
                                               KH_ADJOINT_PHANTOM};
   kh_adjoint_stats as = {0};
-  kh_status st =
-      est == KH_EST_EXACT
-          ? kh_solver_adjoint(ctx, m->solver, r, r)
-          : kh_solver_adjoint_iterative(ctx, m->solver, methods[est - KH_EST_FIRST_ORDER],
-                                        m->adjoint_k, m->damping, r, r, &as);
+  kh_status st;
+  if (m->inner) { /* at the state the free phase's sweeps reached: no factor, exact is cg run
+                   * past the unknowns' count */
+    unsigned n = (unsigned)kh_circuit_unknowns(m->circuit);
+    int exact = est == KH_EST_EXACT;
+    st = kh_relaxation_adjoint(ctx, m->relax,
+                               exact ? KH_ADJOINT_CG : methods[est - KH_EST_FIRST_ORDER],
+                               exact ? 2 * n + 10 : m->adjoint_k, m->damping, r, r, &as);
+  } else {
+    st = est == KH_EST_EXACT
+             ? kh_solver_adjoint(ctx, m->solver, r, r)
+             : kh_solver_adjoint_iterative(ctx, m->solver, methods[est - KH_EST_FIRST_ORDER],
+                                           m->adjoint_k, m->damping, r, r, &as);
+  }
   info->products = as.products;
   if (st != KH_OK) return st;
   for (size_t i = 0; i < m->params; i++) {

@@ -34,7 +34,7 @@ kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, doub
 }
 
 int kh_estimator_takes_inexact_phases(kh_estimator e) {
-  return (e >= KH_EST_PLUS && e <= KH_EST_FORWARD5) || e == KH_EST_ITD;
+  return e != KH_EST_HOLOMORPHIC && e != KH_EST_OSCILLATING && (unsigned)e < KH_EST_COUNT;
 }
 
 kh_status kh_model_check_inner(kh_context *ctx, const kh_model *m, kh_estimator est) {
@@ -42,7 +42,7 @@ kh_status kh_model_check_inner(kh_context *ctx, const kh_model *m, kh_estimator 
   if (!kh_estimator_takes_inexact_phases(est))
     return kh_fail(ctx, KH_ERR_USAGE,
                    "the %s estimator needs the exact free phase; with inexact phases (%u sweeps) "
-                   "the estimators are plus, minus, centered, forward2..forward5 and itd",
+                   "every estimator but holomorphic and oscillating runs",
                    kh_estimator_name(est), m->inner);
   if (m->beta_relative)
     return kh_fail(ctx, KH_ERR_USAGE,

@@ -6,9 +6,8 @@ in three of the comparisons the issue names:
   a. Grazzi et al. 2020, Figure 1: the gradient's relative error against t for ITD (reverse mode
      through the free phase's own t relaxation sweeps from 0 V), recurrent backpropagation (rbp,
      the fixed-point iteration) and conjugate gradients (cg) with k = t Hessian-vector products,
-     and the phantom gradient at damping 1, t = 1 .. 50. (rbp and cg run on the exact free
-     phase: implicit differentiation on inexact phases, their "k = 10" curves, is not
-     implemented);
+     and the phantom gradient at damping 1, t = 1 .. 50, all on the exact free phase; and cg with
+     k = 10 at the state the free phase's t sweeps reach (their "k = 10" curve);
   b. Zucchet & Sacramento 2022, Figure 2 and Corollary 1: EP's error against beta when every
      phase stops at an error bound delta (kirchhoff grad --inner-tol), for the one-sided (plus)
      and the centered estimator. The error behaves like beta^p + delta/beta, so the best beta
@@ -60,6 +59,9 @@ def study(kirchhoff, data, arch, samples):
     for r in grad(kirchhoff, data, arch, samples, "itd", inner):
         if r["inner"]:  # the exact-phase rows are the phantom's (warm itd)
             rows.append(("a", "itd", "", dict(r, k=r["inner"])))
+    for r in grad(kirchhoff, data, arch, samples, "cg", inner + ["--k", "10"]):
+        if r["inner"]:  # cg with k = 10 at the state t sweeps reach
+            rows.append(("a", "cg-k10", "", dict(r, k=r["inner"])))
     b = ["--beta", ",".join("%.6g" % x for x in BETAS), "--inner", "0",
          "--inner-tol", ",".join("%g" % d for d in DELTAS)]
     for r in grad(kirchhoff, data, arch, max(samples // 2, 1), "plus,centered", b):
@@ -122,7 +124,7 @@ def plot(rows, out):
     middle.set_ylabel("relative error of centered EP")
     middle.set_title("b. inexact phases (Zucchet & Sacramento Fig. 2)")
     middle.legend(fontsize=7)
-    for name in ("itd", "rbp", "cg", "phantom"):
+    for name in ("itd", "rbp", "cg", "cg-k10", "phantom"):
         ks, err = mean_by_k(rows, "a", name, None, "relative_error")
         left.semilogy(ks, [max(e, 1e-17) for e in err], marker="o", label=name)
     left.set_xlabel("t (sweeps of itd; Hessian-vector products k = t of the others)")
@@ -161,7 +163,7 @@ def main(argv):
             w.writerow([s, e, d, r["k"], r["inner"], r["beta"], r["inner_tol"], r["layer"],
                         r["cosine"], r["relative_error"], r["products"], r["sweeps"]])
     plot(rows, out)
-    for name in ("itd", "rbp", "cg", "phantom"):
+    for name in ("itd", "rbp", "cg", "cg-k10", "phantom"):
         ks, err = mean_by_k(rows, "a", name, None, "relative_error")
         print("%-8s relative error at k = %s: %s" % (name, ",".join(map(str, ks)),
                                                     " ".join("%.2e" % e for e in err)))

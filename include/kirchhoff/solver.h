@@ -82,6 +82,12 @@ KH_API kh_status kh_solver_adjoint_iterative(kh_context *ctx, kh_solver *s,
                                              kh_adjoint_method method, unsigned k, double damping,
                                              const double *node_rhs, double *node_lambda,
                                              kh_adjoint_stats *stats);
+/* The same iterative adjoints at the end of a relaxation run (kh_relaxation_run: the inexact
+ * free phase of kh_model_set_inner), whose state need not be an equilibrium: H is the circuit's
+ * Hessian there, the unknowns the run left at a bound held. node_rhs, node_lambda as above. */
+KH_API kh_status kh_relaxation_adjoint(kh_context *ctx, kh_relaxation *r, kh_adjoint_method method,
+                                       unsigned k, double damping, const double *node_rhs,
+                                       double *node_lambda, kh_adjoint_stats *stats);
 /* H v for node vectors (as kh_solver_adjoint's: the Hessian of the last solve, held and fixed
  * nodes 0 in and out), for checking an approximate adjoint. */
 KH_API kh_status kh_solver_hessian_apply(kh_context *ctx, kh_solver *s, const double *node_v,

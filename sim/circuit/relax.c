@@ -17,6 +17,8 @@
  * layered networks, whose moves keep their size, so one ratio is not enough). */
 #include "circuit_impl.h"
 
+#include "../backend.h"
+
 #include "core/alloc.h"
 
 #include <float.h>
@@ -232,4 +234,59 @@ kh_status kh_relaxation_vjp(kh_context *ctx, kh_relaxation *r, const double *nod
   }
   kh_free(xbar), kh_free(x);
   return KH_OK;
+}
+
+/* The Hessian at the last run's end, as the iterative adjoint asks for it (backend.h): A with
+ * the clipped unknowns held (identity rows, zero columns). impl: the relaxation. */
+static kh_status end_hessian(kh_context *ctx, kh_circuit *c, void *impl, const double *v,
+                             double *out, double *diag, double *bound, unsigned char *held) {
+  (void)ctx, (void)c;
+  kh_relaxation *r = impl;
+  size_t n = r->n;
+  const double *x = r->work + n; /* the end state, as kh_relaxation_run left it */
+  for (size_t u = 0; held && u < n; u++) held[u] = !(x[u] > r->lo[u] && x[u] < r->hi[u]);
+  if (diag)
+    for (size_t u = 0; u < n; u++) diag[u] = x[u] > r->lo[u] && x[u] < r->hi[u] ? r->diag[u] : 1;
+  if (bound) {             /* Gershgorin over the free unknowns' rows, held columns left out */
+    double *sum = r->work; /* free here: the run is over */
+    for (size_t u = 0; u < n; u++) sum[u] = 0;
+    for (size_t j = 0; j < n; j++)
+      for (int64_t p = r->c->colptr[j]; p < r->c->colptr[j + 1]; p++) {
+        size_t i = (size_t)r->c->rowidx[p];
+        int fi = x[i] > r->lo[i] && x[i]<r->hi[i], fj = x[j]> r->lo[j] && x[j] < r->hi[j];
+        if (fi && fj) sum[i] += fabs(r->ax[p]), sum[j] += i != j ? fabs(r->ax[p]) : 0;
+      }
+    *bound = 1;
+    for (size_t u = 0; u < n; u++) *bound = fmax(*bound, sum[u]);
+  }
+  if (!v) return KH_OK;
+  double *masked = kh_malloc((n + 1) * sizeof *masked);
+  if (!masked) return kh_fail_nomem(ctx, "the relaxation's Hessian");
+  for (size_t u = 0; u < n; u++) masked[u] = x[u] > r->lo[u] && x[u] < r->hi[u] ? v[u] : 0;
+  multiply(r->c, r->ax, masked, out);
+  for (size_t u = 0; u < n; u++)
+    if (!(x[u] > r->lo[u] && x[u] < r->hi[u])) out[u] = v[u];
+  kh_free(masked);
+  return KH_OK;
+}
+
+kh_status kh_relaxation_adjoint(kh_context *ctx, kh_relaxation *r, kh_adjoint_method method,
+                                unsigned k, double damping, const double *node_rhs,
+                                double *node_lambda, kh_adjoint_stats *stats) {
+  static const kh_solver_ops ops = {.name = "relaxation", .hessian = end_hessian};
+  const kh_circuit *c = r->c;
+  kh_adjoint_stats local = {0};
+  if (!stats) stats = &local;
+  *stats = (kh_adjoint_stats){0};
+  if (!r->sweeps) return kh_fail(ctx, KH_ERR_USAGE, "the relaxation's adjoint needs a run first");
+  double *rl = kh_malloc((r->n + 1) * sizeof *rl);
+  if (!rl) return kh_fail_nomem(ctx, "the relaxation's adjoint");
+  memset(rl, 0, r->n * sizeof *rl);
+  for (size_t node = 0; node < c->node_count; node++)
+    if (c->unknown_of[node] >= 0) rl[c->unknown_of[node]] += c->coef[node] * node_rhs[node];
+  kh_status st = kh_adjoint_iterate(ctx, &ops, (kh_circuit *)c, r, method, k, damping, rl, stats);
+  for (size_t node = 0; st == KH_OK && node < c->node_count; node++)
+    node_lambda[node] = c->unknown_of[node] >= 0 ? c->coef[node] * rl[c->unknown_of[node]] : 0;
+  kh_free(rl);
+  return st;
 }
