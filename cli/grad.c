@@ -20,6 +20,8 @@ void kh_help_grad(void) {
       "  --data PATH          samples from a data set (scaled as 'kirchhoff train' does);\n"
       "                       default: random features uniform in [-1, 1], random classes\n"
       "  --samples N          samples to use (default 16)\n"
+      "  --first I            starting at the data set's sample I (default 0), e.g. to take\n"
+      "                       one minibatch after another\n"
       "  --beta B1,B2,...     nudges (default 1,0.5,0.25,0.125,0.0625)\n"
       "  --estimators E1,...  default plus,minus,centered,forward2,forward3,forward4,forward5\n"
       "                       (also: exact, which on the native backend is the reference\n"
@@ -95,6 +97,7 @@ typedef struct {
   kh_layered *lay;
   unsigned k;      /* the layered estimates' products */
   unsigned sweeps; /* and their phases' sweeps (0: to 1e-12 of the inputs) */
+  size_t first;    /* the data set's sample the probe starts at */
   double damping;  /* and the phantom gradient's damping */
 } probe_set;
 
@@ -111,7 +114,7 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
   }
   const kh_dataset *from = data ? data : random;
   for (size_t i = 0; i < p->count; i++) {
-    size_t k = i % kh_dataset_count(from);
+    size_t k = (p->first + i) % kh_dataset_count(from);
     memcpy(p->x + i * f, kh_dataset_sample(from, k), f * sizeof *p->x);
     unsigned label = kh_dataset_label(from, k);
     for (size_t c = 0; c < p->outs; c++)
@@ -183,7 +186,7 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
 typedef struct {
   const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks, *inners, *inner_start;
   const char *tols, *backend;
-  size_t samples, points;
+  size_t samples, points, first;
   double k[64]; /* the iterative adjoints' products */
   int nk;
   double inner[64]; /* sweeps per inexact phase (0: exact phases) */
@@ -252,6 +255,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
       {"--seed", KH_OPT_U64, &s->train.seed, NULL},
       {"--samples", KH_OPT_SIZE, &w->samples, NULL},
+      {"--first", KH_OPT_SIZE, &w->first, NULL},
       {"--beta", KH_OPT_STRING, &w->betas, NULL},
       {"--estimators", KH_OPT_STRING, &w->ests, NULL},
       {"--estimator", KH_OPT_STRING, &w->ests, NULL},
@@ -323,6 +327,7 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   if (st != KH_OK) return st;
   p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
   p->count = w->samples;
+  p->first = w->first;
   st = make_samples(ctx, s, kh_run_train_set(run), p, s->train.seed);
   if (w->read_noise > 0) { /* V_in: the largest input voltage, as kirchhoff train takes it */
     double vin = 0, gain = fabs(kh_netlist_input_gain(kh_run_netlist(run)));

@@ -12,9 +12,10 @@ in three of the comparisons the issue names:
      phase stops at an error bound delta (kirchhoff grad --inner-tol), for the one-sided (plus)
      and the centered estimator. The error behaves like beta^p + delta/beta, so the best beta
      grows like delta^(1/2) (plus) and delta^(1/3) (centered): the exponents are fitted;
-  c. Geng et al. 2021, Figure 1: the phantom gradient against the exact one for damping 0.1,
-     0.25, 0.5, 0.75 and 1, against k (plotted: its relative error; printed: that and its
-     cosine, which a direction right but too short already brings near 1).
+  c. Geng et al. 2021, Figure 1 and Theorem 1: the phantom gradient against the exact one for
+     damping 0.1, 0.25, 0.5, 0.75 and 1, against k (plotted: its relative error; printed: that
+     and its cosine, which a direction right but too short already brings near 1), and their
+     descent condition checked on each of 8 minibatches (kirchhoff grad --first).
 
 usage: bilevel_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--samples 64]
 
@@ -71,6 +72,23 @@ def study(kirchhoff, data, arch, samples):
         for r in grad(kirchhoff, data, arch, samples, "phantom", ["--damping", str(d)]):
             rows.append(("c", "phantom", str(d), r))
     return rows
+
+
+def descent_by_batch(kirchhoff, data, arch, batches, batch):
+    """Geng et al.'s descent condition, per minibatch: the phantom gradient's inner product with
+    the exact one is positive. kirchhoff grad gives cosines per layer; every layer's >= 0 and
+    one > 0 is sufficient. Returns {(damping, k): batches where it held}."""
+    held = {}
+    for d in DAMPINGS:
+        for b in range(batches):
+            per = {}
+            for r in grad(kirchhoff, data, arch, batch, "phantom",
+                          ["--damping", str(d), "--first", str(b * batch)]):
+                per.setdefault(int(r["k"]), []).append(float(r["cosine"]))
+            for k, cos in per.items():
+                ok = all(c >= 0 for c in cos) and any(c > 0 for c in cos)
+                held[(d, k)] = held.get((d, k), 0) + ok
+    return held
 
 
 def mean_by_k(rows, study_name, estimator, damping, field):
@@ -173,6 +191,12 @@ def main(argv):
         print("phantom damping %-5g at k = 1, 5, 10, 50: cosine %s, relative error %s" % (
             d, " ".join("%.4f" % cos[ks.index(k)] for k in (1, 5, 10, 50)),
             " ".join("%.2e" % err[ks.index(k)] for k in (1, 5, 10, 50))))
+    batches, batch = 8, max(samples // 8, 1)
+    held = descent_by_batch(kirchhoff, data, arch, batches, batch)
+    for d in DAMPINGS:
+        print("phantom damping %-5g descent condition held in %s of %d batches of %d at k = 1, 5, "
+              "10, 50" % (d, ", ".join(str(held[(d, k)]) for k in (1, 5, 10, 50)), batches,
+                          batch))
     for name, want in EXPECTED.items():
         slope, best = fitted_exponent(rows, name)
         print("%-8s best beta at delta = %s V: %s; fitted exponent %.3f (theory %.3f, %s)" % (

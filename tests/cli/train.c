@@ -662,6 +662,7 @@ Test(train_cli, bilevel_study_script) {
   cr_assert_eq(python(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "cg       relative error at k = 1,2,3,5,7,10,15,20,30,50"), "%s", out);
   cr_expect(strstr(out, "itd      relative error at k = 1,2,3,5,7,10,15,20,30,50"), "%s", out);
+  cr_expect(strstr(out, "phantom damping 1     descent condition held in"), "%s", out);
   /* Zucchet & Sacramento: the best beta grows like delta^(1/2) (plus), delta^(1/3) (centered) */
   const char *names[] = {"plus     best beta", "centered best beta"};
   const double theory[] = {0.5, 1.0 / 3};
