@@ -120,6 +120,28 @@ static kh_status contour_points(kh_context *ctx, kh_model *m, double beta, doubl
   return KH_OK;
 }
 
+/* With inexact phases: the circle's points, each relaxed by the phases' sweeps from the free
+ * state (kh_relaxation_run_complex: its active set continued; no radius to check, which would
+ * need the exact free phase) into v. */
+static kh_status relaxed_points(kh_context *ctx, kh_model *m, double beta, double *b, double *v,
+                                double *scale) {
+  if (m->holo_contour != KH_CONTOUR_CIRCLE || m->inner_tol > 0)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "holomorphic EP on inexact phases takes the circle contour and a number of "
+                   "sweeps (not a tolerance)");
+  unsigned N = m->holo_points;
+  kh_status st = KH_OK;
+  for (unsigned k = 0; st == KH_OK && k < N; k++) {
+    double complex point = beta * cexp(2 * M_PI * I * k / N);
+    b[2 * k] = creal(point), b[2 * k + 1] = cimag(point);
+    st = kh_relaxation_run_complex(ctx, m->relax, m->inner, point, m->target,
+                                   (double complex *)(void *)(v + 2 * k * m->nodes));
+    m->sweeps += m->inner;
+  }
+  *scale = 1 / beta;
+  return st;
+}
+
 /* Holomorphic EP: the first Fourier coefficient of dE/dtheta around the contour. */
 static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *grad,
                              kh_grad_info *info) {
@@ -130,10 +152,13 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
     return kh_fail(ctx, KH_ERR_NOMEM, "out of memory for holomorphic nudges");
   }
   double scale = 0, lo = 0, hi = 0;
-  kh_status st = contour_points(ctx, m, beta, b, &scale, &lo, &hi);
+  kh_status st = m->inner ? relaxed_points(ctx, m, beta, b, v, &scale)
+                          : contour_points(ctx, m, beta, b, &scale, &lo, &hi);
   /* Not strict, the slit contour continues the free phase's active set unchecked: its real
    * nudges reach 4 R rho / (1 - rho)^2, where a clamp will switch in most samples. */
-  if (st == KH_OK && !m->holo_strict && m->holo_contour == KH_CONTOUR_SLIT)
+  if (st != KH_OK || m->inner) {
+    /* done: failed, or the points relaxed already */
+  } else if (!m->holo_strict && m->holo_contour == KH_CONTOUR_SLIT)
     st = kh_solver_nudge_complex_frozen(ctx, m->solver, N, b, m->target, v);
   else if (st == KH_OK) {
     st = kh_solver_nudge_complex(ctx, m->solver, N, b, m->target, v, lo, hi);

@@ -34,15 +34,15 @@ kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, doub
 }
 
 int kh_estimator_takes_inexact_phases(kh_estimator e) {
-  return e != KH_EST_HOLOMORPHIC && e != KH_EST_OSCILLATING && (unsigned)e < KH_EST_COUNT;
+  return e != KH_EST_OSCILLATING && (unsigned)e < KH_EST_COUNT;
 }
 
 kh_status kh_model_check_inner(kh_context *ctx, const kh_model *m, kh_estimator est) {
   if (!m->inner) return KH_OK;
   if (!kh_estimator_takes_inexact_phases(est))
     return kh_fail(ctx, KH_ERR_USAGE,
-                   "the %s estimator needs the exact free phase; with inexact phases (%u sweeps) "
-                   "every estimator but holomorphic and oscillating runs",
+                   "the %s estimator's phases are its time steps; with inexact phases (%u sweeps) "
+                   "every other estimator runs",
                    kh_estimator_name(est), m->inner);
   if (m->beta_relative)
     return kh_fail(ctx, KH_ERR_USAGE,

@@ -77,6 +77,13 @@ typedef struct {
 KH_API kh_status kh_relaxation_run(kh_context *ctx, kh_relaxation *r, unsigned max_sweeps,
                                    double tol, const double *start, double *voltages,
                                    kh_relaxation_stats *stats);
+/* Complex nudges beta (a point of the holomorphic estimator's contour) toward targets (one per
+ * output), relaxed by `sweeps` Jacobi sweeps from the last run's end state (the free phase at
+ * beta = 0), the unknowns it left at a bound held there (the free phase's active set continued,
+ * as kh_solver_nudge_complex_frozen does); voltages: complex node voltages. */
+KH_API kh_status kh_relaxation_run_complex(kh_context *ctx, kh_relaxation *r, unsigned sweeps,
+                                           double _Complex beta, const double *targets,
+                                           double _Complex *voltages);
 /* Reverse mode through the last run (the circuit unchanged since): from node_cotangent, dL/dv
  * at the run's end per node, adds dL/d(value) to element_grad[element] for every resistor (per
  * siemens of its conductance) and current source (per ampere); other elements are untouched. */

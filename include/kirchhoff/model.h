@@ -99,15 +99,16 @@ KH_API kh_status kh_model_set_adjoint_iterations(kh_context *ctx, kh_model *m, u
  * (kh_relaxation_stats), at most `sweeps` (0: 100000), a phase that does not get there failing
  * with KH_ERR_NUMERIC. sweeps = tol = 0 (default): exact phases. Refuses circuits relaxation
  * cannot sweep (Shockley, PWL diodes; ideal diodes between free nodes). Every estimator but
- * holomorphic and oscillating takes inexact phases (those two, and beta_relative, need the exact
- * free phase: KH_ERR_USAGE): EP contrasts the states the sweeps reach, itd differentiates them,
- * and the adjoint estimators use the Hessian at the free phase's end state, the unknowns it left
- * at a bound held (kh_relaxation_adjoint; exact is conjugate gradients run past the unknowns'
- * count, there being no factor). */
+ * the oscillating one (whose phases are its time steps) takes inexact phases: EP contrasts the
+ * states the sweeps reach, holomorphic EP relaxes each point of its circle from the free state
+ * (kh_relaxation_run_complex; the circle contour and a sweep count only), itd differentiates the
+ * sweeps, and the adjoint estimators use the Hessian at the free phase's end state, the unknowns
+ * it left at a bound held (kh_relaxation_adjoint; exact is conjugate gradients run past the
+ * unknowns' count, there being no factor). beta_relative needs the exact free phase. */
 typedef enum { KH_INNER_FROM_FREE, KH_INNER_FROM_PREVIOUS } kh_inner_start;
 KH_API kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, double tol,
                                     kh_inner_start start);
-/* 1 when estimator e takes inexact phases (all but holomorphic and oscillating). */
+/* 1 when estimator e takes inexact phases (all but oscillating). */
 KH_API int kh_estimator_takes_inexact_phases(kh_estimator e);
 /* The phantom gradient's damping d in (0, 1] (default 1: plain Jacobi sweeps). */
 KH_API kh_status kh_model_set_phantom_damping(kh_context *ctx, kh_model *m, double d);

@@ -21,6 +21,7 @@
 
 #include "core/alloc.h"
 
+#include <complex.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -288,5 +289,65 @@ kh_status kh_relaxation_adjoint(kh_context *ctx, kh_relaxation *r, kh_adjoint_me
   for (size_t node = 0; st == KH_OK && node < c->node_count; node++)
     node_lambda[node] = c->unknown_of[node] >= 0 ? c->coef[node] * rl[c->unknown_of[node]] : 0;
   kh_free(rl);
+  return st;
+}
+
+/* One complex sweep's residual b - A x at the complex nudges beta (A, b: the last run's, at
+ * beta = 0; the nudge added here), into r; x, r complex, n unknowns. */
+static void complex_residual(const kh_relaxation *r, double complex beta, const double *targets,
+                             const double complex *x, double complex *res) {
+  const kh_circuit *c = r->c;
+  size_t n = r->n;
+  for (size_t u = 0; u < n; u++) res[u] = r->b[u];
+  for (size_t j = 0; j < n; j++) /* - A x, A symmetric (lower triangle stored) */
+    for (int64_t p = c->colptr[j]; p < c->colptr[j + 1]; p++) {
+      size_t i = (size_t)c->rowidx[p];
+      res[i] -= r->ax[p] * x[j];
+      if (i != j) res[j] -= r->ax[p] * x[i];
+    }
+  for (size_t k = 0; k < c->output_count; k++) { /* the nudge's current beta (dv - y) */
+    uint32_t a = c->out_ends[k][0], b = c->out_ends[k][1];
+    int64_t ua = c->unknown_of[a], ub = c->unknown_of[b];
+    if (ua == ub) continue;
+    double complex va = c->offset[a] + (ua >= 0 ? c->coef[a] * x[ua] : 0);
+    double complex vb = c->offset[b] + (ub >= 0 ? c->coef[b] * x[ub] : 0);
+    double complex i = beta * (va - vb - targets[k]);
+    if (ua >= 0) res[ua] -= c->coef[a] * i;
+    if (ub >= 0) res[ub] += c->coef[b] * i;
+  }
+}
+
+kh_status kh_relaxation_run_complex(kh_context *ctx, kh_relaxation *r, unsigned sweeps,
+                                    double complex beta, const double *targets,
+                                    double complex *voltages) {
+  const kh_circuit *c = r->c;
+  size_t n = r->n;
+  if (!r->sweeps) return kh_fail(ctx, KH_ERR_USAGE, "complex sweeps start from a run's end");
+  if (sweeps < 1) return kh_fail(ctx, KH_ERR_USAGE, "complex sweeps: at least one");
+  double complex *x = kh_malloc(2 * (n + 1) * sizeof *x), *res = x + n + 1;
+  double complex *d = kh_malloc((n + 1) * sizeof *d);
+  if (!x || !d) return kh_free(x), kh_free(d), kh_fail_nomem(ctx, "complex sweeps");
+  const double *end = r->work + n; /* the free phase's end state; its clipped unknowns held */
+  for (size_t u = 0; u < n; u++) x[u] = end[u], d[u] = r->diag[u];
+  for (size_t k = 0; k < c->output_count; k++)
+    for (int e = 0; e < 2; e++) {
+      uint32_t node = c->out_ends[k][e];
+      int64_t u = c->unknown_of[node], other = c->unknown_of[c->out_ends[k][1 - e]];
+      if (u >= 0 && u != other) d[u] += beta * c->coef[node] * c->coef[node];
+    }
+  for (unsigned t = 0; t < sweeps; t++) {
+    complex_residual(r, beta, targets, x, res);
+    for (size_t u = 0; u < n; u++)
+      if (end[u] > r->lo[u] && end[u] < r->hi[u]) x[u] += res[u] / d[u];
+  }
+  kh_status st = KH_OK;
+  for (size_t u = 0; u < n; u++)
+    if (!isfinite(creal(x[u])) || !isfinite(cimag(x[u])))
+      st = kh_fail(ctx, KH_ERR_NUMERIC, "complex sweeps diverged");
+  for (size_t node = 0; st == KH_OK && node < c->node_count; node++) {
+    int64_t u = c->unknown_of[node];
+    voltages[node] = c->offset[node] + (u >= 0 ? c->coef[node] * x[u] : 0);
+  }
+  kh_free(x), kh_free(d);
   return st;
 }

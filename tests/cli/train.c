@@ -602,7 +602,7 @@ Test(train_cli, grad_on_the_layered_backend) {
 
 /* Inexact phases in grad: rows per phase accuracy, the sweeps counted, itd through the free
  * phase's sweeps reaching the exact gradient when the sweeps converge, cg at the state the
- * sweeps reach; and train refuses an estimator that needs the exact free phase. */
+ * sweeps reach; and train refuses the oscillating estimator, whose phases are its time steps. */
 Test(train_cli, grad_csv_with_inexact_phases) {
   char *out = NULL, cmd[512];
   snprintf(cmd, sizeof cmd,
@@ -632,10 +632,11 @@ Test(train_cli, grad_csv_with_inexact_phases) {
   cr_expect_eq(kh_test_run(cmd, &out), 0, "%s", out);
   free(out);
   snprintf(cmd, sizeof cmd,
-           "%s train --data %s --arch 8-8-4 --epochs 1 --inner 20 --estimator holo 2>&1",
+           "%s train --data %s --arch 8-8-4 --epochs 1 --inner 20 --estimator osc 2>&1",
            kh_test_cli(), blobs());
   cr_expect_eq(kh_test_run(cmd, &out), 1, "%s", out);
-  cr_expect(strstr(out, "the holomorphic estimator needs the exact free phase") != NULL, "%s", out);
+  cr_expect(strstr(out, "the oscillating estimator's phases are its time steps") != NULL, "%s",
+            out);
   free(out);
 }
 
