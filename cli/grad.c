@@ -33,6 +33,7 @@ void kh_help_grad(void) {
       "  --k K1,K2,...        Hessian-vector products of rbp, cg and phantom, sweeps of\n"
       "                       itd from the equilibrium (default 10)\n"
       "  --damping D          the phantom gradient's damping, in (0, 1] (default 1)\n"
+      "  --precond P          cg's preconditioner: none (default) or jacobi (cg-jacobi)\n"
       "  --inner T1,T2,...    inexact phases: T relaxation sweeps per phase (0: exact, the\n"
       "                       default); itd then differentiates the free phase's sweeps.\n"
       "                       The reference stays the exact gradient at the equilibrium.\n"
@@ -185,7 +186,7 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
 /* What a grad command line asks for, beyond the setup's own fields. */
 typedef struct {
   const char *betas, *ests, *amps, *osc_backend, *contour, *scale, *ks, *inners, *inner_start;
-  const char *tols, *backend;
+  const char *tols, *backend, *precond;
   size_t samples, points, first;
   double k[64]; /* the iterative adjoints' products */
   int nk;
@@ -265,6 +266,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--inner-start", KH_OPT_STRING, &w->inner_start, NULL},
       {"--inner-tol", KH_OPT_STRING, &w->tols, NULL},
       {"--backend", KH_OPT_STRING, &w->backend, NULL},
+      {"--precond", KH_OPT_STRING, &w->precond, NULL},
       {"--csv", KH_OPT_FLAG, &w->csv, NULL},
       {"--damping", KH_OPT_DOUBLE, &w->damping, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
@@ -290,6 +292,12 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
   if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");
   if (parse_inner(w)) return KH_EXIT_USAGE;
   w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
+  for (int e = 0; w->precond && e < w->ne; e++) /* --precond jacobi: cg becomes cg-jacobi */
+    if (w->est[e] == KH_EST_CG || w->est[e] == KH_EST_CG_JACOBI) {
+      kh_estimator est = (kh_estimator)w->est[e];
+      if (kh_cli_precondition("grad", w->precond, &est)) return KH_EXIT_USAGE;
+      w->est[e] = est;
+    }
   if (w->nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
   if (w->ne == 0) return KH_EXIT_USAGE;
   if (w->ne < 0)

@@ -58,3 +58,18 @@ int kh_cli_parse_contour(const char *cmd, const char *name, kh_contour *out) {
   *out = k ? KH_CONTOUR_SLIT : KH_CONTOUR_CIRCLE;
   return 0;
 }
+
+int kh_cli_precondition(const char *cmd, const char *precond, kh_estimator *est) {
+  if (!precond || !strcmp(precond, "none")) return 0;
+  if (strcmp(precond, "jacobi")) {
+    const char *names[] = {"none", "jacobi"};
+    kh_cli_unknown(cmd, "--precond", precond, names, 2);
+    return 1;
+  }
+  if (*est == KH_EST_CG) *est = KH_EST_CG_JACOBI;
+  if (*est != KH_EST_CG_JACOBI) {
+    kh_cli_usage(cmd, "--precond jacobi preconditions cg, not %s", kh_estimator_name(*est));
+    return 1;
+  }
+  return 0;
+}

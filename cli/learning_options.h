@@ -32,4 +32,8 @@ int kh_cli_parse_scaling(const char *cmd, const char *name, kh_scaling *out);
 /* --contour NAME: circle or slit; another name: a usage error for cmd, returns 1. */
 int kh_cli_parse_contour(const char *cmd, const char *name, kh_contour *out);
 
+/* --precond P: jacobi turns cg into cg-jacobi (the same as naming it); none (or NULL) leaves the
+ * estimator. Prints the usage error and returns 1 for another name or estimator. */
+int kh_cli_precondition(const char *cmd, const char *precond, kh_estimator *est);
+
 #endif

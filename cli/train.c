@@ -67,6 +67,7 @@ static void help_learning_and_output(void) {
       "                      differentiation with an approximate adjoint: first-order (H as\n"
       "                      I), rbp (or neumann), cg, cg-jacobi, phantom; or itd\n"
       "                      (reverse mode through relaxation sweeps)\n"
+      "  --precond P         cg's preconditioner: none (default) or jacobi (cg-jacobi)\n"
       "  --k K               Hessian-vector products of rbp, cg and phantom, sweeps of itd\n"
       "                      from the equilibrium (default 10)\n"
       "  --damping D         the phantom gradient's damping, in (0, 1] (default 1)\n"
@@ -230,7 +231,7 @@ static void say_saved(const kh_run_options *s, size_t kept, const char *when) {
 
 /* The words of a train command line that are not fields of the setup itself. */
 typedef struct {
-  const char *lr, *scale, *amps, *contour, *preset;
+  const char *lr, *scale, *amps, *contour, *preset, *precond;
   size_t points, sweeps, bits, k;
   int beta_given;
   kh_cli_oscillation osc;
@@ -264,6 +265,7 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--points", KH_OPT_SIZE, &w->points, NULL},
       {"--k", KH_OPT_SIZE, &w->k, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
+      {"--precond", KH_OPT_STRING, &w->precond, NULL},
       {"--gmax", KH_OPT_DOUBLE, &s->net.gmax, NULL},
       {"--wire-resistance", KH_OPT_DOUBLE, &s->net.wire_resistance, NULL},
       {"--quantize-bits", KH_OPT_SIZE, &w->bits, NULL},
@@ -300,6 +302,7 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
 
 /* The estimator and its points, contour and default beta. */
 static int apply_estimator(kh_run_options *s, train_words *w) {
+  if (kh_cli_precondition("train", w->precond, &s->train.estimator)) return KH_EXIT_USAGE;
   if (w->points < 2 || w->points > 64) return kh_cli_usage("train", "--points must be 2..64");
   /* With read noise, the slit contour: its points reach past the radius, which divides the
    * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */

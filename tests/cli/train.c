@@ -598,6 +598,14 @@ Test(train_cli, grad_on_the_layered_backend) {
   free(out);
   kh_test_cli_expect("grad --arch 4-8-3 --backend layered --inner-tol 1e-6", 1, "native backend's");
   kh_test_cli_expect("grad --arch 4-8-3 --backend dense", 1, "valid: native, layered");
+  /* --precond jacobi is cg-jacobi (the list's other estimators stay); train refuses it for an
+   * estimator that is not cg */
+  kh_test_cli_expect("grad --arch 4-8-3 --samples 2 --estimators rbp,cg --precond jacobi --k 2", 0,
+                     "cg-jacobi  k=2");
+  kh_test_cli_expect("grad --arch 4-8-3 --estimators cg --precond ilu", 1,
+                     "--precond: unknown name 'ilu'");
+  kh_test_cli_expect("train --arch 4-8-3 --data nowhere.csv --estimator rbp --precond jacobi", 1,
+                     "--precond jacobi preconditions cg, not rbp");
 }
 
 /* Inexact phases in grad: rows per phase accuracy, the sweeps counted, itd through the free
