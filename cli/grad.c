@@ -235,6 +235,17 @@ static int parse_inner(grad_words *w) {
   return 0;
 }
 
+/* --precond jacobi: the list's cg becomes cg-jacobi; 1 after a usage error */
+static int precondition(grad_words *w) {
+  for (int e = 0; w->precond && e < w->ne; e++)
+    if (w->est[e] == KH_EST_CG || w->est[e] == KH_EST_CG_JACOBI) {
+      kh_estimator est = (kh_estimator)w->est[e];
+      if (kh_cli_precondition("grad", w->precond, &est)) return 1;
+      w->est[e] = est;
+    }
+  return 0;
+}
+
 static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words *w) {
   *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
                     .ks = "10",
@@ -292,12 +303,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
   if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");
   if (parse_inner(w)) return KH_EXIT_USAGE;
   w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
-  for (int e = 0; w->precond && e < w->ne; e++) /* --precond jacobi: cg becomes cg-jacobi */
-    if (w->est[e] == KH_EST_CG || w->est[e] == KH_EST_CG_JACOBI) {
-      kh_estimator est = (kh_estimator)w->est[e];
-      if (kh_cli_precondition("grad", w->precond, &est)) return KH_EXIT_USAGE;
-      w->est[e] = est;
-    }
+  if (precondition(w)) return KH_EXIT_USAGE;
   if (w->nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
   if (w->ne == 0) return KH_EXIT_USAGE;
   if (w->ne < 0)
