@@ -103,7 +103,7 @@ static void help_learning_and_output(void) {
       "  --backend NAME      native (default: any circuit, one sample at a time) or layered\n"
       "                      (layered networks: a minibatch at a time, block-coordinate\n"
       "                      descent; SGD with centered, plus, minus, exact, first-order,\n"
-      "                      rbp, cg, cg-jacobi or phantom)\n"
+      "                      rbp, cg, cg-jacobi, phantom or itd)\n"
       "  --precision P       layered: double (default) or single\n"
       "  --sweeps K          layered: K sweeps per phase (default 0: until converged)\n"
       "  --layered-tol T     layered: converged when no voltage moves more than T times\n"

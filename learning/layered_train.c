@@ -53,7 +53,7 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
 /* The estimators the layered trainer runs through kh_layered_gradient (an adjoint on the whole
  * batch, then a plain SGD step) rather than its fused EP update. */
 static int by_adjoint(kh_estimator e) {
-  return e == KH_EST_EXACT || (e >= KH_EST_FIRST_ORDER && e <= KH_EST_PHANTOM);
+  return e == KH_EST_EXACT || (e >= KH_EST_FIRST_ORDER && e <= KH_EST_ITD);
 }
 
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
@@ -62,8 +62,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     why = "runs plain SGD";
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
            o->estimator != KH_EST_MINUS && !by_adjoint(o->estimator))
-    why = "runs the centered, plus, minus, exact, first-order, rbp, cg, cg-jacobi and phantom "
-          "estimators";
+    why = "runs the centered, plus, minus, exact, first-order, rbp, cg, cg-jacobi, phantom and "
+          "itd estimators";
   else if (o->read_noise > 0 || o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no read noise or device update rules";
   else if (o->beta_relative)

@@ -10,8 +10,8 @@ usage: budget_study.py KIRCHHOFF DATA OUTDIR [--arch 64-64-10] [--epochs 10] [--
 Each estimator trains the same network from the same seed with `kirchhoff train` (native
 backend, defaults otherwise; k Hessian-vector products or sweeps where it takes them), and
 `kirchhoff grad` times one gradient per sample against a free phase alone. With --preset (the
-layered backend, e.g. DRN-XS on MNIST; --limit N trains on the first N samples) the estimators
-are those the layered trainer runs (no itd) and the gradients are not timed apart. Writes
+layered backend, e.g. DRN-XS on MNIST; --limit N trains on the first N samples) the gradients
+are not timed apart. Writes
 OUTDIR/budget_study.csv (estimator, epoch, seconds, cumulative seconds, train error, test
 error) and OUTDIR/budget_study.png (test error against cumulative training seconds); prints,
 per estimator, the seconds per epoch, the cost of a gradient relative to a free phase, the
@@ -92,7 +92,7 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     network = ["--preset", preset] if preset else ["--arch", arch]
     network += ["--limit", limit] if limit else []
-    estimators = [e for e in ESTIMATORS if not (preset and e == "itd")]
+    estimators = ESTIMATORS
     runs = {e: train(kirchhoff, data, network, epochs, k, e) for e in estimators}
     relative = {} if preset else costs(kirchhoff, data, arch, k)
     arch = preset or arch

@@ -43,7 +43,7 @@ typedef struct {
   double depression;
   double pulse; /* > 0: updates become whole numbers of pulses of this size (siemens), rounded */
   /* The layered backend (needs a layered circuit, SGD without momentum, the centered, plus,
-   * minus, exact, first-order, rbp, cg, cg-jacobi or phantom estimator, and no device model or
+   * minus, exact, first-order, rbp, cg, cg-jacobi, phantom or itd estimator, and no device model or
    * read noise): */
   kh_backend backend;     /* default native */
   kh_precision precision; /* working precision (default double) */

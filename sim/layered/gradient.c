@@ -159,6 +159,32 @@ static int ep_estimator(kh_estimator e) {
   return e == KH_EST_PLUS || e == KH_EST_MINUS || e == KH_EST_CENTERED;
 }
 
+/* itd's step: its gradient as a vector, then every parameter moved and W reloaded (itd has no
+ * adjoint to fuse into the pass over W). */
+static kh_status descend_itd(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                             const double *targets, const kh_layered_grad_options *o,
+                             const double *step, const double *bias_step, double *theta, double lo,
+                             double hi, kh_layered_grad_info *info) {
+  double *g = kh_malloc((2 * lay->params + 1) * sizeof *g), *full = g + lay->params;
+  if (!g) return kh_fail_nomem(ctx, "itd's step");
+  kh_status st = kh_layered_gradient(ctx, lay, rows, x, targets, o, g, info);
+  if (st == KH_OK) {
+    kh_layered_get_params(lay, full); /* the conductances as W holds them */
+    for (size_t p = 0; p < lay->params; p++) {
+      const kh_layered_slot *s = &lay->param[p];
+      if (s->bias) {
+        full[p] = theta[p] -= bias_step[p] * g[p];
+      } else {
+        double v = full[p] - step[s->layer] * g[p];
+        full[p] = v < lo ? lo : v > hi ? hi : v;
+      }
+    }
+    st = kh_layered_set_params(ctx, lay, full);
+  }
+  kh_free(g);
+  return st;
+}
+
 kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                              const double *targets, const kh_layered_grad_options *o,
                              const double *step, const double *bias_step, double *theta, double lo,
@@ -166,6 +192,8 @@ kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, cons
   buffers *b = NULL;
   if (ep_estimator(o->estimator))
     return kh_fail(ctx, KH_ERR_USAGE, "kh_layered_descend takes the adjoint estimators");
+  if (o->estimator == KH_EST_ITD)
+    return descend_itd(ctx, lay, rows, x, targets, o, step, bias_step, theta, lo, hi, info);
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
   if (st == KH_OK)

@@ -192,7 +192,7 @@ Test(layered_training, refuses_what_it_cannot_run) {
   o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
   o.read_noise = 0.01;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
-  o = sgd(KH_BACKEND_LAYERED, KH_EST_ITD);
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_FORWARD3);
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
   /* inexact phases: --inner T is T block sweeps; a different --sweeps, a tolerance in volts or
    * the nudged phases from the previous one are the native backend's */
