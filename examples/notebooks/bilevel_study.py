@@ -18,6 +18,12 @@ in three of the comparisons the issue names:
      descent condition checked on each of 8 minibatches (kirchhoff grad --first).
 
 usage: bilevel_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--samples 64]
+                        [--drn-xs MNIST_DIR]
+
+With --drn-xs, comparison a runs on untrained DRN-XS too (784-100-10, pixels / 255, gain 4,
+64 samples), on the layered backend where Phi is one odd/even block sweep: itd through t block
+sweeps, and cg, rbp and phantom with k = t at the state t block sweeps reach, and cg with k = 10
+(OUTDIR/bilevel_drn.csv and .png).
 
 Every point: `kirchhoff grad --arch ARCH --data DATA --samples N --csv` on the untrained network
 (seed 1), the error and cosine of the whole parameter vector's layers averaged (each layer's row,
@@ -101,6 +107,49 @@ def mean_by_k(rows, study_name, estimator, damping, field):
     return ks, [sum(sums[k]) / len(sums[k]) for k in ks]
 
 
+TS = [1, 2, 3, 5, 10]
+
+
+def drn_xs(kirchhoff, mnist, out):
+    """Comparison a on DRN-XS (layered backend): first layer's error per estimator and t."""
+    base = [kirchhoff, "grad", "--arch", "784-100-10", "--data", mnist, "--scale", "pixels",
+            "--gain", "4", "--samples", "64", "--backend", "layered", "--csv",
+            "--inner", ",".join(map(str, TS))]
+    curves = {}
+    for label, extra in (("itd", ["--estimators", "itd"]),
+                         ("cg", ["--estimators", "cg", "--k", ",".join(map(str, TS))]),
+                         ("cg-k10", ["--estimators", "cg", "--k", "10"]),
+                         ("rbp", ["--estimators", "rbp", "--k", ",".join(map(str, TS))]),
+                         ("phantom", ["--estimators", "phantom", "--k", ",".join(map(str, TS))])):
+        done = subprocess.run(base + extra, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit("bilevel_study: DRN-XS grad failed: %s" % done.stderr.strip())
+        for r in csv.DictReader(done.stdout.splitlines()):
+            t = int(r["inner"])
+            if r["layer"] == "1" and (label in ("itd", "cg-k10") or int(r["k"]) == t):
+                curves.setdefault(label, {})[t] = float(r["relative_error"])
+    with open(os.path.join(out, "bilevel_drn.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["estimator", "t", "relative_error_layer1"])
+        for label, by_t in curves.items():
+            for t in sorted(by_t):
+                w.writerow([label, t, by_t[t]])
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for label, by_t in curves.items():
+        ts = sorted(by_t)
+        ax.semilogy(ts, [max(by_t[t], 1e-17) for t in ts], marker="o", label=label)
+    ax.set_xlabel("t (block sweeps; k = t products, cg-k10: k = 10)")
+    ax.set_ylabel("relative error, first layer")
+    ax.set_title("a. DRN-XS on the layered backend")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "bilevel_drn.png"), dpi=120)
+    for label, by_t in curves.items():
+        print("DRN-XS %-8s first layer's error at t = %s: %s" % (
+            label, ",".join(map(str, sorted(by_t))),
+            " ".join("%.2e" % by_t[t] for t in sorted(by_t))))
+
+
 def error_by_beta(rows, estimator, delta):
     """Mean over layers of the relative error, per beta, at one error bound."""
     sums = {}
@@ -164,13 +213,15 @@ def main(argv):
     if len(argv) < 4:
         sys.exit(__doc__)
     kirchhoff, data, out = argv[1], argv[2], argv[3]
-    arch, samples = "64-64-10", 64
+    arch, samples, mnist = "64-64-10", 64, None
     rest = argv[4:]
     for i in range(0, len(rest) - 1, 2):
         if rest[i] == "--arch":
             arch = rest[i + 1]
         elif rest[i] == "--samples":
             samples = int(rest[i + 1])
+        elif rest[i] == "--drn-xs":
+            mnist = rest[i + 1]
     os.makedirs(out, exist_ok=True)
     rows = study(kirchhoff, data, arch, samples)
     with open(os.path.join(out, "bilevel_study.csv"), "w", newline="") as f:
@@ -197,6 +248,8 @@ def main(argv):
         print("phantom damping %-5g descent condition held in %s of %d batches of %d at k = 1, 5, "
               "10, 50" % (d, ", ".join(str(held[(d, k)]) for k in (1, 5, 10, 50)), batches,
                           batch))
+    if mnist:
+        drn_xs(kirchhoff, mnist, out)
     for name, want in EXPECTED.items():
         slope, best = fitted_exponent(rows, name)
         print("%-8s best beta at delta = %s V: %s; fitted exponent %.3f (theory %.3f, %s)" % (
