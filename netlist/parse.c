@@ -282,6 +282,17 @@ static kh_status adopt_source(kh_parser *p) {
   return KH_OK;
 }
 
+/* A netlist whose every element is an open resistor (w = 2 NARROW) has nothing to solve, as one
+ * without elements: its canonical text (the opens as comments) would hold none either. */
+static kh_status something_to_solve(kh_parser *p) {
+  const kh_netlist *nl = p->nl;
+  for (size_t k = 0; k < nl->element_count; k++)
+    if (!(nl->elements[k].kind == KH_RESISTOR && isinf(nl->elements[k].value))) return KH_OK;
+  return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, nl->elements[0].loc,
+                        "netlist has no elements but open resistors (w = 2 NARROW): nothing to "
+                        "solve");
+}
+
 static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
                        const char *name) {
   *out = NULL;
@@ -311,6 +322,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)");
   if (st == KH_OK) st = kh_finish_resistors(&p);
+  if (st == KH_OK) st = something_to_solve(&p);
   if (st == KH_OK) st = kh_add_shunts(&p);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
