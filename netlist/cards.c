@@ -147,6 +147,11 @@ static int trainable_kind(uint8_t kind) {
   return kind == KH_RESISTOR || kind == KH_ISOURCE;
 }
 
+/* A resistor whose geometry leaves it open: no conductance to train, and no card written back. */
+static int open_resistor(const kh_elem *e) {
+  return e->kind == KH_RESISTOR && isinf(e->value);
+}
+
 static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                             unsigned char *marked) {
   kh_netlist *nl = p->nl;
@@ -162,6 +167,11 @@ static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
         return kh_token_fail(p, line, t,
                              "'%.*s' cannot be trained: only resistors and current sources can",
                              (int)t->len, t->s);
+      if (open_resistor(&nl->elements[e]))
+        return kh_token_fail(p, line, t,
+                             "'%.*s' cannot be trained: it is open (w = 2 NARROW gives infinite "
+                             "resistance)",
+                             (int)t->len, t->s);
     }
     /* a plain name is one element (found above); only patterns scan them all, so that the
      * canonical text's card of a million names parses in linear time */
@@ -173,7 +183,8 @@ static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
     for (size_t e = first; e < last; e++) {
       /* the name first: a pattern such as "i*" then never touches a resistor's record */
       if (!glob_match(t->s, t->len, kh_strmap_name(&nl->element_names, (uint32_t)e)) ||
-          !trainable_kind(nl->elements[e].kind) || nl->elements[e].synthetic)
+          !trainable_kind(nl->elements[e].kind) || nl->elements[e].synthetic ||
+          open_resistor(&nl->elements[e]))
         continue;
       matched++;
       if (marked[e]) continue;
