@@ -237,6 +237,11 @@ kh_status kh_relaxation_vjp(kh_context *ctx, kh_relaxation *r, const double *nod
   return KH_OK;
 }
 
+/* Whether unknown u lies strictly inside its bounds at x (a clipped one is held there). */
+static int inside(const kh_relaxation *r, const double *x, size_t u) {
+  return x[u] > r->lo[u] && x[u] < r->hi[u];
+}
+
 /* The Hessian at the last run's end, as the iterative adjoint asks for it (backend.h): A with
  * the clipped unknowns held (identity rows, zero columns). impl: the relaxation. */
 static kh_status end_hessian(kh_context *ctx, kh_circuit *c, void *impl, const double *v,
@@ -245,16 +250,16 @@ static kh_status end_hessian(kh_context *ctx, kh_circuit *c, void *impl, const d
   kh_relaxation *r = impl;
   size_t n = r->n;
   const double *x = r->work + n; /* the end state, as kh_relaxation_run left it */
-  for (size_t u = 0; held && u < n; u++) held[u] = !(x[u] > r->lo[u] && x[u] < r->hi[u]);
+  for (size_t u = 0; held && u < n; u++) held[u] = !inside(r, x, u);
   if (diag)
-    for (size_t u = 0; u < n; u++) diag[u] = x[u] > r->lo[u] && x[u] < r->hi[u] ? r->diag[u] : 1;
+    for (size_t u = 0; u < n; u++) diag[u] = inside(r, x, u) ? r->diag[u] : 1;
   if (bound) {             /* Gershgorin over the free unknowns' rows, held columns left out */
     double *sum = r->work; /* free here: the run is over */
     for (size_t u = 0; u < n; u++) sum[u] = 0;
     for (size_t j = 0; j < n; j++)
       for (int64_t p = r->c->colptr[j]; p < r->c->colptr[j + 1]; p++) {
         size_t i = (size_t)r->c->rowidx[p];
-        int fi = x[i] > r->lo[i] && x[i]<r->hi[i], fj = x[j]> r->lo[j] && x[j] < r->hi[j];
+        int fi = inside(r, x, i), fj = inside(r, x, j);
         if (fi && fj) sum[i] += fabs(r->ax[p]), sum[j] += i != j ? fabs(r->ax[p]) : 0;
       }
     *bound = 1;
@@ -263,10 +268,10 @@ static kh_status end_hessian(kh_context *ctx, kh_circuit *c, void *impl, const d
   if (!v) return KH_OK;
   double *masked = kh_malloc((n + 1) * sizeof *masked);
   if (!masked) return kh_fail_nomem(ctx, "the relaxation's Hessian");
-  for (size_t u = 0; u < n; u++) masked[u] = x[u] > r->lo[u] && x[u] < r->hi[u] ? v[u] : 0;
+  for (size_t u = 0; u < n; u++) masked[u] = inside(r, x, u) ? v[u] : 0;
   multiply(r->c, r->ax, masked, out);
   for (size_t u = 0; u < n; u++)
-    if (!(x[u] > r->lo[u] && x[u] < r->hi[u])) out[u] = v[u];
+    if (!inside(r, x, u)) out[u] = v[u];
   kh_free(masked);
   return KH_OK;
 }
@@ -338,7 +343,7 @@ kh_status kh_relaxation_run_complex(kh_context *ctx, kh_relaxation *r, unsigned 
   for (unsigned t = 0; t < sweeps; t++) {
     complex_residual(r, beta, targets, x, res);
     for (size_t u = 0; u < n; u++)
-      if (end[u] > r->lo[u] && end[u] < r->hi[u]) x[u] += res[u] / d[u];
+      if (inside(r, end, u)) x[u] += res[u] / d[u];
   }
   kh_status st = KH_OK;
   for (size_t u = 0; u < n; u++)
