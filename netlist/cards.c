@@ -100,10 +100,28 @@ static kh_status input_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   return KH_OK;
 }
 
+/* A resistor whose geometry leaves it open: no conductance to train, and no card written back. */
+static int open_resistor(const kh_elem *e) {
+  return e->kind == KH_RESISTOR && isinf(e->value);
+}
+
+/* Whether an element other than an open resistor meets node id (the canonical text keeps a node
+ * only through such an element). */
+static int node_in_use(const kh_netlist *nl, uint32_t id) {
+  for (size_t k = 0; k < nl->element_count; k++)
+    if ((nl->elements[k].node[0] == id || nl->elements[k].node[1] == id) &&
+        !open_resistor(&nl->elements[k]))
+      return 1;
+  return 0;
+}
+
 static kh_status output_node(kh_parser *p, uint32_t line, const kh_token *t, size_t *node) {
   uint32_t id = kh_token_eq(t, "gnd") ? 0 : kh_strmap_find(&p->nl->nodes, t->s, t->len);
   if (id == KH_NOT_FOUND)
     return kh_token_fail(p, line, t, "unknown node '%.*s'", (int)t->len, t->s);
+  if (id != 0 && !node_in_use(p->nl, id))
+    return kh_token_fail(p, line, t, "node '%.*s' meets only open resistors (w = 2 NARROW)",
+                         (int)t->len, t->s);
   *node = id;
   return KH_OK;
 }
@@ -145,11 +163,6 @@ static kh_status output_card(kh_parser *p, uint32_t line, const kh_tokens *tok) 
 
 static int trainable_kind(uint8_t kind) {
   return kind == KH_RESISTOR || kind == KH_ISOURCE;
-}
-
-/* A resistor whose geometry leaves it open: no conductance to train, and no card written back. */
-static int open_resistor(const kh_elem *e) {
-  return e->kind == KH_RESISTOR && isinf(e->value);
 }
 
 static kh_status train_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
