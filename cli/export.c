@@ -1,7 +1,7 @@
 /* kirchhoff export: a trained network from a trace, as a netlist ngspice runs unchanged. */
 #include "cli.h"
 #include "files.h"
-#include "options.h"
+#include "option_rows.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,11 +28,11 @@ void kh_help_export(void) {
 static kh_status values_from(kh_context *ctx, const kh_netlist *nl, const kh_trace_snapshot *s,
                              const kh_hw_options *hw, double *values) {
   double gmin = 0, gmax = INFINITY;
-  int device = hw->bits || hw->prog_noise > 0 || hw->stuck_rate > 0 || hw->variation > 0 ||
+  int device = hw->quantize_bits || hw->prog_noise > 0 || hw->stuck_rate > 0 || hw->variation > 0 ||
                hw->prog_noise_add > 0;
   kh_netlist_bounds(nl, &gmin, &gmax);
   if (!(gmin > 0)) gmin = 1e-12;
-  if (device && (hw->bits || hw->stuck_rate > 0) && !isfinite(gmax))
+  if (device && (hw->quantize_bits || hw->stuck_rate > 0) && !isfinite(gmax))
     return kh_set_error(ctx, KH_ERR_USAGE, "quantized or stuck devices need the network's gmax");
   size_t ig = 0, ii = 0;
   for (size_t e = 0; e < kh_netlist_element_count(nl); e++)
@@ -61,21 +61,18 @@ int kh_cmd_export(int argc, char **argv) {
   size_t npos, epoch = 0;
   int epoch_given = 0, force = 0;
   kh_hw_options hw = KH_HW_OPTIONS_INIT;
-  size_t bits = 0;
-  const kh_opt opts[] = {{"-o", KH_OPT_STRING, &path, NULL},
-                         {"--epoch", KH_OPT_SIZE, &epoch, &epoch_given},
-                         {"--quantize-bits", KH_OPT_SIZE, &bits, NULL},
-                         {"--prog-noise", KH_OPT_DOUBLE, &hw.prog_noise, NULL},
-                         {"--stuck-rate", KH_OPT_DOUBLE, &hw.stuck_rate, NULL},
-                         {"--variation", KH_OPT_DOUBLE, &hw.variation, NULL},
-                         {"--prog-noise-add", KH_OPT_DOUBLE, &hw.prog_noise_add, NULL},
-                         {"--seed", KH_OPT_U64, &hw.seed, NULL},
-                         {"--force", KH_OPT_FLAG, &force, NULL}};
-  if (kh_parse_options("export", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                       kh_help_export))
+  kh_opt opts[16] = {{"-o", KH_OPT_STRING, &path, NULL},
+                     {"--epoch", KH_OPT_SIZE, &epoch, &epoch_given},
+                     {"--seed", KH_OPT_U64, &hw.seed, NULL},
+                     {"--force", KH_OPT_FLAG, &force, NULL}};
+  size_t nopts = 4;
+  kh_cli_rows hw_rows = {0}; /* the device's options, from their table */
+  kh_cli_rows_add(&hw_rows, KH_CLI_HW, &hw, NULL);
+  memcpy(opts + nopts, hw_rows.rows, hw_rows.count * sizeof opts[0]);
+  nopts += hw_rows.count;
+  if (kh_parse_options("export", argc, argv, opts, nopts, pos, 1, &npos, kh_help_export))
     return KH_EXIT_USAGE;
-  if (bits > 24) return kh_cli_usage("export", "--quantize-bits must be 0..24");
-  hw.bits = (unsigned)bits;
+  if (hw.quantize_bits > 24) return kh_cli_usage("export", "--quantize-bits must be 0..24");
   if (!npos) return kh_cli_usage("export", "missing the trace file");
   if (!path) return kh_cli_usage("export", "-o FILE is required");
   const kh_cli_file files[] = {{"TRACE", pos[0], KH_FILE_INPUT}, {"-o", path, KH_FILE_NETLIST}};

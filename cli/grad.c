@@ -3,7 +3,7 @@
 #include "names.h"
 #include "options.h"
 #include "learning_options.h"
-#include "train_rows.h"
+#include "option_rows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -205,6 +205,7 @@ typedef struct {
   double beta[64];
   int nb, est[KH_EST_COUNT], ne, oscillating;
   kh_contour where;
+  kh_cli_rows net_rows; /* generated from KH_NETGEN_OPTIONS_TABLE */
 } grad_words;
 
 /* --inner's list and --inner-start; 1 after printing the usage error */
@@ -259,11 +260,10 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
                     .samples = 16,
                     .points = 4};
   kh_cli_oscillation_init(&w->osc);
-  kh_opt opts[32] = {
+  kh_opt opts[64] = {
       {"--arch", KH_OPT_STRING, &s->arch, NULL},
       {"--data", KH_OPT_STRING, &s->data, NULL},
       {"--gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
-      {"--init-scale", KH_OPT_DOUBLE, &s->net.init_scale, NULL},
       {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
       {"--seed", KH_OPT_U64, &s->train.seed, NULL},
       {"--samples", KH_OPT_SIZE, &w->samples, NULL},
@@ -290,6 +290,11 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
   size_t nopts = 0;
   while (opts[nopts].name) nopts++;
   nopts += kh_cli_oscillation_opts(&w->osc, opts + nopts);
+  /* the network's options from their table (its seed is the run's); grad's own rows are lists */
+  static const char *const net_own[] = {"seed", NULL};
+  kh_cli_rows_add(&w->net_rows, KH_CLI_NET, &s->net, net_own);
+  memcpy(opts + nopts, w->net_rows.rows, w->net_rows.count * sizeof opts[0]);
+  nopts += w->net_rows.count;
   const char *pos[1];
   size_t npos;
   if (kh_parse_options("grad", argc, argv, opts, nopts, pos, 1, &npos, kh_help_grad) ||

@@ -1,7 +1,7 @@
 /* kirchhoff net: writes a layered deep resistive network as a netlist. */
 #include "cli.h"
 #include "files.h"
-#include "options.h"
+#include "option_rows.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,15 +16,18 @@ void kh_help_net(void) {
          "half at v <= -V_b; a trainable bias current feeds every hidden and output node; the\n"
          "Z outputs are linear.\n\n"
          "  --arch WIDTHS       layer widths, inputs first (e.g. 784-100-10)\n"
-         "  --gain A            input gain (default 1)\n"
+         "  --input-gain A      input gain (default 1; also --gain)\n"
          "  --init-scale C      conductances uniform in +-C/sqrt(fan_in), clamped at gmin\n"
          "                      (default 1, as in Scellier's code)\n"
-         "  --init-range LO HI  instead: uniform in [LO, HI]\n"
+         "  --init-low LO, --init-high HI (or --init-range LO HI)\n"
+         "                      instead: uniform in [LO, HI]\n"
          "  --gmin G            lower conductance bound (default 1e-9 S)\n"
          "  --gmax G            upper conductance bound (default none)\n"
          "  --bias-voltage VB   diode clamp voltage V_b (default 0)\n"
-         "  --differential      read each output as a node pair v(p) - v(n)\n"
-         "  --diode-pairs       clamp every hidden node to [-VB, VB] with two diodes instead\n"
+         "  --differential-outputs  read each output as a node pair v(p) - v(n) (also\n"
+         "                      --differential)\n"
+         "  --clamp-pairs       clamp every hidden node to [-VB, VB] with two diodes instead\n"
+         "                      (also --diode-pairs)\n"
          "  --wire-resistance R crossbar layout with R ohms per wire segment (IR drop)\n"
          "  --amp-gain G1,G2..  bidirectional amplifiers of gain Gl after hidden layer l\n"
          "                      (0: none; default none)\n"
@@ -53,24 +56,21 @@ int kh_cmd_net(int argc, char **argv) {
     }
     rest[n++] = argv[i];
   }
-  const kh_opt opts[] = {
+  kh_opt opts[32] = {
       {"--arch", KH_OPT_STRING, &arch, NULL},
-      {"--gain", KH_OPT_DOUBLE, &o.input_gain, NULL},
-      {"--init-scale", KH_OPT_DOUBLE, &o.init_scale, NULL},
-      {"--gmin", KH_OPT_DOUBLE, &o.gmin, NULL},
-      {"--gmax", KH_OPT_DOUBLE, &o.gmax, NULL},
-      {"--bias-voltage", KH_OPT_DOUBLE, &o.bias_voltage, NULL},
+      {"--gain", KH_OPT_DOUBLE, &o.input_gain, NULL}, /* short forms of generated rows */
       {"--differential", KH_OPT_FLAG, &o.differential_outputs, NULL},
       {"--diode-pairs", KH_OPT_FLAG, &o.clamp_pairs, NULL},
-      {"--wire-resistance", KH_OPT_DOUBLE, &o.wire_resistance, NULL},
       {"--amp-gain", KH_OPT_STRING, &amps, NULL},
-      {"--seed", KH_OPT_U64, &o.seed, NULL},
       {"-o", KH_OPT_STRING, &path, NULL},
       {"--force", KH_OPT_FLAG, &force, NULL},
   };
-  size_t npos;
-  if (kh_parse_options("net", n, rest, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
-                       kh_help_net))
+  size_t nopts = 7, npos;
+  kh_cli_rows rows = {0}; /* every option that is one value, from its table */
+  kh_cli_rows_add(&rows, KH_CLI_NET, &o, NULL);
+  memcpy(opts + nopts, rows.rows, rows.count * sizeof opts[0]);
+  nopts += rows.count;
+  if (kh_parse_options("net", n, rest, opts, nopts, pos, 0, &npos, kh_help_net))
     return KH_EXIT_USAGE;
   if (!arch) return kh_cli_usage("net", "--arch is required");
   const kh_cli_file files[] = {{"-o", path, KH_FILE_NETLIST}};

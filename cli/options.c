@@ -4,6 +4,7 @@
 #include "names.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,14 +23,17 @@ static int set_value(const char *cmd, const kh_opt *o, const char *v) {
     return 0;
   }
   case KH_OPT_SIZE:
-  case KH_OPT_U64: {
+  case KH_OPT_U64:
+  case KH_OPT_UNSIGNED: {
     unsigned long long u = strtoull(v, &end, 10);
-    if (end == v || *end || errno || v[0] == '-')
+    if (end == v || *end || errno || v[0] == '-' || (o->type == KH_OPT_UNSIGNED && u > UINT_MAX))
       return kh_cli_usage(cmd, "%s needs a whole number >= 0, got '%s'", o->name, v);
     if (o->type == KH_OPT_SIZE)
       *(size_t *)o->value = (size_t)u;
-    else
+    else if (o->type == KH_OPT_U64)
       *(uint64_t *)o->value = (uint64_t)u;
+    else
+      *(unsigned *)o->value = (unsigned)u;
     return 0;
   }
   case KH_OPT_STRING: *(const char **)o->value = v; return 0;

@@ -5,12 +5,19 @@
 
 #include <stddef.h>
 
-typedef enum { KH_OPT_FLAG, KH_OPT_DOUBLE, KH_OPT_SIZE, KH_OPT_U64, KH_OPT_STRING } kh_opt_type;
+typedef enum {
+  KH_OPT_FLAG,
+  KH_OPT_DOUBLE,
+  KH_OPT_SIZE,
+  KH_OPT_U64,
+  KH_OPT_UNSIGNED,
+  KH_OPT_STRING
+} kh_opt_type;
 
 typedef struct {
   const char *name; /* "--beta" */
   kh_opt_type type;
-  void *value; /* int*, double*, size_t*, uint64_t*, const char** */
+  void *value; /* int*, double*, size_t*, uint64_t*, unsigned*, const char** */
   int *seen;   /* set to 1 when given (may be NULL) */
 } kh_opt;
 

@@ -6,7 +6,7 @@
 #include "names.h"
 #include "processes.h"
 #include "options.h"
-#include "train_rows.h"
+#include "option_rows.h"
 #include "learning_options.h"
 
 #include <math.h>
@@ -40,6 +40,8 @@ void kh_help_train(void) {
          "  --save-net FILE     also write the generated (untrained) netlist\n"
          "  --gmax G            upper conductance bound of the generated network (default none)\n"
          "  --wire-resistance R crossbar layout, R ohms per wire segment (IR drop; default 0)\n"
+         "  --gmin, --bias-voltage, --clamp-pairs, --differential-outputs, --init-low,\n"
+         "  --init-high         as kirchhoff net takes them\n"
          "devices (docs/hardware.md):\n"
          "  --quantize-bits B   conductances take 2^B levels in [gmin, gmax] (needs a gmax)\n"
          "  --prog-noise S      multiplicative programming noise, per write (default 0)\n"
@@ -232,11 +234,11 @@ static void say_saved(const kh_run_options *s, size_t kept, const char *when) {
 /* The words of a train command line that are not fields of the setup itself. */
 typedef struct {
   const char *lr, *scale, *amps, *contour, *preset, *precond;
-  size_t points, sweeps, bits, k;
+  size_t points, sweeps, k;
   int beta_given;
   kh_cli_oscillation osc;
-  kh_opt opts[96];
-  kh_cli_train_rows rows; /* generated from the options table */
+  kh_opt opts[128];
+  kh_cli_rows rows; /* generated from the options tables */
   size_t nopts;
   size_t threads;
   int epochs_given, quiet, force;
@@ -249,15 +251,13 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
   kh_cli_oscillation_init(&w->osc);
   const kh_opt table[] = {
       {"--arch", KH_OPT_STRING, &s->arch, NULL},
+      {"--gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
       {"--data", KH_OPT_STRING, &s->data, NULL},
       {"--test", KH_OPT_STRING, &s->test, NULL},
       {"--scale", KH_OPT_STRING, &w->scale, NULL},
       {"--limit", KH_OPT_SIZE, &s->train.samples, NULL},
-      {"--gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
-      {"--input-gain", KH_OPT_DOUBLE, &s->net.input_gain, NULL},
       {"--sweeps", KH_OPT_SIZE, &w->sweeps, NULL},
       {"--preset", KH_OPT_STRING, &w->preset, NULL},
-      {"--init-scale", KH_OPT_DOUBLE, &s->net.init_scale, NULL},
       {"--amp-gain", KH_OPT_STRING, &w->amps, NULL},
       {"--save-net", KH_OPT_STRING, &s->save_net, NULL},
       {"--save-test", KH_OPT_STRING, &s->save_test, NULL},
@@ -266,13 +266,6 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
       {"--k", KH_OPT_SIZE, &w->k, NULL},
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
       {"--precond", KH_OPT_STRING, &w->precond, NULL},
-      {"--gmax", KH_OPT_DOUBLE, &s->net.gmax, NULL},
-      {"--wire-resistance", KH_OPT_DOUBLE, &s->net.wire_resistance, NULL},
-      {"--quantize-bits", KH_OPT_SIZE, &w->bits, NULL},
-      {"--prog-noise", KH_OPT_DOUBLE, &s->hw.prog_noise, NULL},
-      {"--stuck-rate", KH_OPT_DOUBLE, &s->hw.stuck_rate, NULL},
-      {"--variation", KH_OPT_DOUBLE, &s->hw.variation, NULL},
-      {"--prog-noise-add", KH_OPT_DOUBLE, &s->hw.prog_noise_add, NULL},
       {"--hw-aware", KH_OPT_FLAG, &s->hw_aware, NULL},
       {"--lr", KH_OPT_STRING, &w->lr, NULL},
       {"--threads", KH_OPT_SIZE, &w->threads, NULL},
@@ -284,12 +277,17 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
   };
   memcpy(w->opts, table, sizeof table);
   w->nopts = sizeof table / sizeof table[0];
-  /* the training options' own rows, from their table; --beta says whether it was given */
-  kh_cli_train_option_rows(&s->train, &w->rows);
-  for (size_t k = 0; k < w->rows.count; k++) {
-    if (!strcmp(w->rows.rows[k].name, "--beta")) w->rows.rows[k].seen = &w->beta_given;
-    w->opts[w->nopts++] = w->rows.rows[k];
-  }
+  /* the options' own rows, from their tables; --beta says whether it was given */
+  static const char *const train_own[] = {
+      "samples",       "threads", "holomorphic_contour", "holomorphic_points",
+      "osc_harmonics", "sweeps",  "adjoint_iterations",  NULL};
+  static const char *const net_own[] = {"seed", NULL}; /* the run's */
+  kh_cli_rows_add(&w->rows, KH_CLI_TRAIN, &s->train, train_own);
+  kh_cli_rows_add(&w->rows, KH_CLI_HW, &s->hw, NULL);
+  kh_cli_rows_add(&w->rows, KH_CLI_NET, &s->net, net_own);
+  kh_cli_rows_find(&w->rows, "--beta")->seen = &w->beta_given;
+  memcpy(w->opts + w->nopts, w->rows.rows, w->rows.count * sizeof w->rows.rows[0]);
+  w->nopts += w->rows.count;
   w->nopts += kh_cli_oscillation_opts(&w->osc, w->opts + w->nopts);
   const char *pos[1];
   size_t npos;
@@ -323,7 +321,7 @@ static int apply_estimator(kh_run_options *s, train_words *w) {
 
 /* Turns the words into the setup's options, checking each, and checks the files. */
 static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w) {
-  if (kh_cli_train_option_names("train", &s->train, &w->rows)) return KH_EXIT_USAGE;
+  if (kh_cli_rows_names("train", &w->rows)) return KH_EXIT_USAGE;
   int rates = w->lr ? kh_parse_number_list(w->lr, s->train.lr, KH_MAX_LAYER_RATES, 0) : 1;
   if (rates > 0 && w->lr) s->train.lr_count = (size_t)rates;
   if (rates < 0) return kh_cli_usage("train", "--lr needs rates >= 0: R or R1,R2,..");
@@ -331,10 +329,9 @@ static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w)
     return kh_cli_usage("train", "--amp-gain needs gains >= 0: G1,G2,...");
   int rc = apply_estimator(s, w);
   if (rc != KH_EXIT_OK) return rc;
-  if (w->bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
-  s->hw.bits = (unsigned)w->bits;
+  if (s->hw.quantize_bits > 24) return kh_cli_usage("train", "--quantize-bits must be 0..24");
   /* the generated network's bound is the CLI's to name (the library asks for .bounds gmax=) */
-  if (s->arch && !isfinite(s->net.gmax) && (s->hw.bits || s->hw.stuck_rate > 0))
+  if (s->arch && !isfinite(s->net.gmax) && (s->hw.quantize_bits || s->hw.stuck_rate > 0))
     return kh_cli_usage("train", "--quantize-bits and --stuck-rate need an upper conductance "
                                  "bound: give --gmax");
   if (w->scale && kh_cli_parse_scaling("train", w->scale, &s->scaling)) return KH_EXIT_USAGE;

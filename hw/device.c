@@ -34,8 +34,8 @@ double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uin
     g *= 1 + o->prog_noise * normal(o->seed, index, write, 0x9a1, 0x9a2);
   if (o->prog_noise_add > 0) g += o->prog_noise_add * normal(o->seed, index, write, 0xadd, 0xade);
   g = fmin(fmax(g, gmin), gmax);
-  if (o->bits) {
-    double levels = ldexp(1.0, (int)o->bits) - 1, step = (gmax - gmin) / levels;
+  if (o->quantize_bits) {
+    double levels = ldexp(1.0, (int)o->quantize_bits) - 1, step = (gmax - gmin) / levels;
     g = gmin + round((g - gmin) / step) * step;
   }
   return g;
@@ -51,15 +51,16 @@ static void map(void *state, const kh_model *m, const double *theta, double *dev
 }
 
 kh_status kh_hw_attach(kh_context *ctx, kh_trainer *t, const kh_hw_options *o, int hardware_aware) {
-  if (o->bits > 24 || !(o->prog_noise >= 0) || !(o->prog_noise_add >= 0) || !(o->variation >= 0) ||
-      !(o->stuck_rate >= 0 && o->stuck_rate <= 1))
-    return kh_fail(ctx, KH_ERR_USAGE, "device model: bits 0..24, noise >= 0, stuck rate in [0, 1]");
+  if (o->quantize_bits > 24 || !(o->prog_noise >= 0) || !(o->prog_noise_add >= 0) ||
+      !(o->variation >= 0) || !(o->stuck_rate >= 0 && o->stuck_rate <= 1))
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "device model: quantize_bits 0..24, noise >= 0, stuck rate in [0, 1]");
   device_state *s = kh_calloc(1, sizeof *s);
   if (!s) return kh_fail_nomem(ctx, "attaching a device model");
   s->o = *o;
   kh_model_bounds(kh_trainer_model(t), &s->gmin, &s->gmax);
   if (!(s->gmin > 0)) s->gmin = 1e-12;
-  if ((o->bits || o->stuck_rate > 0) && !isfinite(s->gmax)) {
+  if ((o->quantize_bits || o->stuck_rate > 0) && !isfinite(s->gmax)) {
     kh_free(s);
     return kh_fail(ctx, KH_ERR_USAGE,
                    "quantized or stuck devices need an upper conductance bound (.bounds gmax= in "

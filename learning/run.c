@@ -122,7 +122,7 @@ static kh_status load_network(kh_context *ctx, kh_run *r, char *resumed_text) {
 
 static int has_device_model(const kh_run *r) {
   const kh_hw_options *h = &r->o.hw;
-  return h->bits || h->prog_noise > 0 || h->stuck_rate > 0 || h->variation > 0 ||
+  return h->quantize_bits || h->prog_noise > 0 || h->stuck_rate > 0 || h->variation > 0 ||
          h->prog_noise_add > 0;
 }
 

@@ -188,7 +188,7 @@ static kh_status kh_trace_read_run_quietly(kh_context *ctx, const char *path, kh
     uint64_t aware = 0;
     kh_hw_options hw = KH_HW_OPTIONS_INIT;
     if (read_fields(g, kh_hw_fields, kh_hw_field_count, &hw) ||
-        read_numbers(g, "hw_aware", H5T_NATIVE_UINT64, &aware, 1) || hw.bits > 64)
+        read_numbers(g, "hw_aware", H5T_NATIVE_UINT64, &aware, 1) || hw.quantize_bits > 64)
       st = fail(ctx, path, "/config's device model is unreadable");
     r->hw = hw, r->hw_aware = aware != 0, r->has_hw = st == KH_OK;
   }

@@ -8,8 +8,8 @@
 extern "C" {
 #endif
 typedef struct {
-  unsigned bits;         /* quantization to 2^bits levels in [gmin, gmax] (0: continuous) */
-  double prog_noise;     /* programming noise: g (1 + prog_noise xi), xi ~ N(0, 1), per write */
+  unsigned quantize_bits; /* quantization to 2^bits levels in [gmin, gmax] (0: continuous) */
+  double prog_noise;      /* programming noise: g (1 + prog_noise xi), xi ~ N(0, 1), per write */
   double prog_noise_add; /* additive programming noise (siemens): + prog_noise_add xi', per write */
   double variation;  /* device-to-device: g (1 + variation zeta), zeta ~ N(0, 1) fixed per device
                       * (cycle-to-cycle is prog_noise) */
@@ -17,11 +17,13 @@ typedef struct {
   uint64_t seed;
 } kh_hw_options;
 /* The device model's traced options in one table, as KH_TRAIN_OPTIONS_TABLE (kirchhoff/train.h):
- * X(field, trace attribute, kind, default, since). It generates KH_HW_OPTIONS_INIT and the
- * trace's /config hw_* attributes, written and read back (a resumed run gets the same device).
- * seed is not in it: the CLI takes the run's seed, which the trace keeps. */
+ * X(field, trace attribute, kind, default, since). It generates KH_HW_OPTIONS_INIT, the trace's
+ * /config hw_* attributes, written and read back (a resumed run gets the same device), and the
+ * command line's flags, one per field ("prog_noise": --prog-noise). quantize_bits keeps the
+ * attribute name "hw_bits" of the traces written before it was renamed. seed is not in it: the
+ * CLI takes the run's seed, which the trace keeps. */
 #define KH_HW_OPTIONS_TABLE(X)                                                                     \
-  X(bits, "hw_bits", UNSIGNED, 0, FIRST)                                                           \
+  X(quantize_bits, "hw_bits", UNSIGNED, 0, FIRST)                                                  \
   X(prog_noise, "hw_prog_noise", DOUBLE, 0.0, FIRST)                                               \
   X(prog_noise_add, "hw_prog_noise_add", DOUBLE, 0.0, FIRST)                                       \
   X(variation, "hw_variation", DOUBLE, 0.0, FIRST)                                                 \

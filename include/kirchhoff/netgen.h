@@ -32,21 +32,23 @@ typedef struct {
   uint64_t seed;
 } kh_netgen_options;
 #define KH_NETGEN_OPTIONS_VERSION 1
-/* The options that are one value each, with their defaults (field, default): the one place a
- * default is written; KH_NETGEN_OPTIONS_INIT and kh_netgen_options_init() come from it. */
+/* The options that are one value each, in one table: X(field, kind, default), kind DOUBLE, INT
+ * (a switch) or U64. It is the one place a default is written (KH_NETGEN_OPTIONS_INIT and
+ * kh_netgen_options_init() come from it), and kirchhoff's command line makes each a flag of the
+ * field's name ("bias_voltage": --bias-voltage). */
 #define KH_NETGEN_OPTIONS_TABLE(X)                                                                 \
-  X(input_gain, 1.0)                                                                               \
-  X(init_scale, 1.0)                                                                               \
-  X(init_low, 0.0)                                                                                 \
-  X(init_high, 0.0)                                                                                \
-  X(gmin, 1e-9)                                                                                    \
-  X(gmax, INFINITY)                                                                                \
-  X(bias_voltage, 0.0)                                                                             \
-  X(wire_resistance, 0.0)                                                                          \
-  X(clamp_pairs, 0)                                                                                \
-  X(differential_outputs, 0)                                                                       \
-  X(seed, 1)
-#define KH_NETGEN_OPTION_DEFAULT(field, value) .field = value,
+  X(input_gain, DOUBLE, 1.0)                                                                       \
+  X(init_scale, DOUBLE, 1.0)                                                                       \
+  X(init_low, DOUBLE, 0.0)                                                                         \
+  X(init_high, DOUBLE, 0.0)                                                                        \
+  X(gmin, DOUBLE, 1e-9)                                                                            \
+  X(gmax, DOUBLE, INFINITY)                                                                        \
+  X(bias_voltage, DOUBLE, 0.0)                                                                     \
+  X(wire_resistance, DOUBLE, 0.0)                                                                  \
+  X(clamp_pairs, INT, 0)                                                                           \
+  X(differential_outputs, INT, 0)                                                                  \
+  X(seed, U64, 1)
+#define KH_NETGEN_OPTION_DEFAULT(field, kind, value) .field = value,
 #define KH_NETGEN_OPTIONS_INIT                                                                     \
   { .version = KH_NETGEN_OPTIONS_VERSION, KH_NETGEN_OPTIONS_TABLE(KH_NETGEN_OPTION_DEFAULT) }
 /* The defaults, for code that cannot use the macro. */

@@ -351,7 +351,7 @@ Test(library, netgen_defaults_come_from_their_table) {
   kh_netgen_options a = KH_NETGEN_OPTIONS_INIT, b;
   memset(&b, 0xff, sizeof b);
   kh_netgen_options_init(&b);
-#define SAME(field, value)                                                                         \
+#define SAME(field, kind, value)                                                                   \
   cr_expect(memcmp(&a.field, &b.field, sizeof a.field) == 0, "%s differs", #field);
   KH_NETGEN_OPTIONS_TABLE(SAME)
 #undef SAME

@@ -3,6 +3,8 @@
  * plotting script, and every bad input an error with its exit code. */
 #include "../support/support.h"
 
+#include "kirchhoff/kirchhoff.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <signal.h>
@@ -697,4 +699,42 @@ Test(train_cli, bilevel_study_script) {
   cr_expect(rows[0] == 5 * 10 * 2 && rows[2] == 5 * 10 * 2, "a %zu c %zu", rows[0], rows[2]);
   cr_expect(rows[1] >= 2 * 41 * 7 && rows[1] <= 2 * 41 * 7 * 2, "b %zu", rows[1]);
   free(csv);
+}
+
+/* Every option of the library's tables that is one value is a flag of the field's name ('-' for
+ * '_') on the commands that take it: `CMD --flag [1] --help` stops at --help (exit 0) only when
+ * every word before it was known. */
+static void expect_flag(const char *cmd, const char *field, int takes_value) {
+  char flag[64], args[256];
+  snprintf(flag, sizeof flag, "--%s", field);
+  for (char *c = flag; *c; c++)
+    if (*c == '_') *c = '-';
+  snprintf(args, sizeof args, "%s %s%s --help", cmd, flag, takes_value ? " 1" : "");
+  kh_test_cli_expect(args, 0, "usage: kirchhoff");
+}
+
+Test(train_cli, every_table_option_is_a_flag) {
+#define NET(field, kind, value) expect_flag("net", #field, strcmp(#kind, "INT") != 0);
+  KH_NETGEN_OPTIONS_TABLE(NET)
+#undef NET
+#define NET(field, kind, value)                                                                    \
+  if (strcmp(#field, "seed")) { /* train's and grad's --seed is the run's */                       \
+    expect_flag("train", #field, strcmp(#kind, "INT") != 0);                                       \
+    expect_flag("grad", #field, strcmp(#kind, "INT") != 0);                                        \
+  }
+  KH_NETGEN_OPTIONS_TABLE(NET)
+#undef NET
+#define HW(field, name, kind, value, since)                                                        \
+  expect_flag("train", #field, 1);                                                                 \
+  expect_flag("export", #field, 1);
+  KH_HW_OPTIONS_TABLE(HW)
+#undef HW
+  /* the training options but those train reads its own way (--limit, --threads, --points, ...) */
+  static const char *const own =
+      " samples threads holomorphic_contour holomorphic_points osc_harmonics sweeps "
+      "adjoint_iterations ";
+#define TRAIN(field, name, kind, value, since)                                                     \
+  if (!strstr(own, " " #field " ")) expect_flag("train", #field, strcmp(#kind, "INT") != 0);
+  KH_TRAIN_OPTIONS_TABLE(TRAIN)
+#undef TRAIN
 }

@@ -8,7 +8,7 @@
 
 Test(device, quantizes_to_2_to_the_bits_levels) {
   kh_hw_options o = KH_HW_OPTIONS_INIT;
-  o.bits = 3; /* 8 levels: 0.1, 0.2, ..., 0.8 */
+  o.quantize_bits = 3; /* 8 levels: 0.1, 0.2, ..., 0.8 */
   double seen[64];
   size_t distinct = 0;
   for (int i = 0; i <= 1000; i++) {
@@ -97,7 +97,7 @@ Test(device, hardware_aware_training_learns_at_four_bits) {
   kh_trainer *t;
   cr_assert_eq(kh_trainer_new(ctx, &t, nl, &to, train), KH_OK, "%s", kh_last_error(ctx));
   kh_hw_options hw = KH_HW_OPTIONS_INIT;
-  hw.bits = 4;
+  hw.quantize_bits = 4;
   cr_assert_eq(kh_hw_attach(ctx, t, &hw, 1), KH_OK, "%s", kh_last_error(ctx));
   for (int e = 0; e < 10; e++) {
     kh_epoch_report r;
