@@ -61,10 +61,11 @@ void kh_help_grad(void) {
       "  --keep-clamps        an ideal diode that would switch under a holomorphic or\n"
       "                       oscillating nudge keeps the free phase's state instead of\n"
       "                       failing (as 'kirchhoff train' does)\n"
-      "  --read-noise S       Gaussian noise of S times the largest input voltage on every\n"
-      "                       node voltage the estimators measure (the solved-for nodes,\n"
-      "                       as 'kirchhoff train'; seeded per sample, the same draws for\n"
-      "                       every estimator)\n"
+      "  --read-noise S       Gaussian noise of S times the median RMS input voltage on\n"
+      "                       every node voltage the estimators measure (the solved-for\n"
+      "                       nodes, as 'kirchhoff train'; seeded per sample, the same draws\n"
+      "                       for every estimator); --read-noise-volts V, --read-noise-\n"
+      "                       reference and --read-samples R as for 'kirchhoff train'\n"
       "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
@@ -93,6 +94,7 @@ typedef struct {
   size_t n, params, outs, count;
   double *x, *target; /* count samples */
   double noise_volts; /* read noise, V (0: none) */
+  unsigned readings;  /* readings averaged per measurement */
   uint64_t seed;
   kh_circuit *circuit; /* the layered backend's (--backend layered), else NULL */
   kh_layered *lay;
@@ -103,7 +105,7 @@ typedef struct {
 } probe_set;
 
 static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh_dataset *data,
-                              probe_set *p, uint64_t seed) {
+                              double gain, probe_set *p, uint64_t seed) {
   size_t f = kh_model_input_count(p->m);
   p->x = calloc(p->count * f + 1, sizeof *p->x);
   p->target = calloc(p->count * p->outs + 1, sizeof *p->target);
@@ -114,6 +116,8 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
     if (st != KH_OK) return st;
   }
   const kh_dataset *from = data ? data : random;
+  /* the read noise in volts over the set the samples come from, as kirchhoff train takes it */
+  kh_status st = kh_read_noise_volts(ctx, &s->train, from, gain, &p->noise_volts);
   for (size_t i = 0; i < p->count; i++) {
     size_t k = (p->first + i) % kh_dataset_count(from);
     memcpy(p->x + i * f, kh_dataset_sample(from, k), f * sizeof *p->x);
@@ -122,7 +126,7 @@ static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh
       p->target[i * p->outs + c] = c == label ? s->train.target_on : s->train.target_off;
   }
   kh_dataset_free(random);
-  return KH_OK;
+  return st;
 }
 
 /* Sum over the samples of one estimator's gradient; *seconds the time it took. */
@@ -162,6 +166,7 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
     kh_grad_info info = {0};
     kh_status st = kh_model_set_input(ctx, p->m, p->x + i * f);
     kh_model_set_read_noise(p->m, p->noise_volts, p->seed + 0x9e3779b97f4a7c15ULL * (i + 1));
+    kh_model_set_read_samples(p->m, p->readings);
     if (st == KH_OK) {
       if (est < 0)
         st = kh_model_predict(ctx, p->m, work);
@@ -198,7 +203,7 @@ typedef struct {
   kh_inner_start start;
   double damping; /* the phantom gradient's */
   int beta_relative, keep_clamps, csv;
-  double read_noise;
+  const char *noise_reference;
   kh_cli_oscillation osc;
   kh_oscillation oscillation;
   unsigned harmonics;
@@ -247,6 +252,32 @@ static int precondition(grad_words *w) {
   return 0;
 }
 
+/* --beta, --k and --inner's lists; 1 after a usage error */
+static int parse_lists(grad_words *w) {
+  w->nb = kh_parse_number_list(w->betas, w->beta, 64, 1);
+  w->nk = kh_parse_number_list(w->ks, w->k, 64, 1);
+  for (int i = 0; i < w->nk; i++)
+    if (w->k[i] != floor(w->k[i]) || w->k[i] > 1000000) w->nk = -1;
+  if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");
+  return parse_inner(w);
+}
+
+/* The read noise's options, checked as the trainer checks them; 1 after a usage error. */
+static int noise_words(kh_run_options *s, const grad_words *w) {
+  if (!(s->train.read_noise >= 0) || !(s->train.read_noise_volts >= 0))
+    return kh_cli_usage("grad", "--read-noise and --read-noise-volts must be >= 0");
+  if (s->train.read_noise > 0 && s->train.read_noise_volts > 0)
+    return kh_cli_usage("grad", "give --read-noise or --read-noise-volts, not both");
+  if (s->train.read_samples < 1) return kh_cli_usage("grad", "--read-samples must be >= 1");
+  int reference = w->noise_reference
+                      ? kh_cli_train_option_choose("grad", "--read-noise-reference",
+                                                   "read_noise_reference", w->noise_reference)
+                      : KH_NOISE_MEDIAN_RMS;
+  if (reference < 0) return 1;
+  s->train.read_noise_reference = (kh_noise_reference)reference;
+  return 0;
+}
+
 static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words *w) {
   *w = (grad_words){.betas = "1,0.5,0.25,0.125,0.0625",
                     .ks = "10",
@@ -283,7 +314,10 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--contour", KH_OPT_STRING, &w->contour, NULL},
       {"--osc-backend", KH_OPT_STRING, &w->osc_backend, NULL},
       {"--beta-relative", KH_OPT_FLAG, &w->beta_relative, NULL},
-      {"--read-noise", KH_OPT_DOUBLE, &w->read_noise, NULL},
+      {"--read-noise", KH_OPT_DOUBLE, &s->train.read_noise, NULL},
+      {"--read-noise-volts", KH_OPT_DOUBLE, &s->train.read_noise_volts, NULL},
+      {"--read-noise-reference", KH_OPT_STRING, &w->noise_reference, NULL},
+      {"--read-samples", KH_OPT_UNSIGNED, &s->train.read_samples, NULL},
       {"--scale", KH_OPT_STRING, &w->scale, NULL},
       {"--keep-clamps", KH_OPT_FLAG, &w->keep_clamps, NULL},
   };
@@ -301,12 +335,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       kh_cli_oscillation_apply("grad", &w->osc, &w->oscillation, &w->harmonics))
     return KH_EXIT_USAGE;
   s->netlist = npos ? pos[0] : NULL;
-  w->nb = kh_parse_number_list(w->betas, w->beta, 64, 1);
-  w->nk = kh_parse_number_list(w->ks, w->k, 64, 1);
-  for (int i = 0; i < w->nk; i++)
-    if (w->k[i] != floor(w->k[i]) || w->k[i] > 1000000) w->nk = -1;
-  if (w->nk <= 0) return kh_cli_usage("grad", "--k needs whole numbers 1..1000000: K1,K2,...");
-  if (parse_inner(w)) return KH_EXIT_USAGE;
+  if (parse_lists(w)) return KH_EXIT_USAGE;
   w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
   if (precondition(w)) return KH_EXIT_USAGE;
   if (w->nb <= 0) return kh_cli_usage("grad", "--beta needs numbers > 0: B1,B2,...");
@@ -318,7 +347,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
   if (!s->arch == !s->netlist) return kh_cli_usage("grad", "give either --arch or a NETLIST");
   if (w->points < 2 || w->points > 64) return kh_cli_usage("grad", "--points must be 2..64");
   if (kh_cli_parse_contour("grad", w->contour, &w->where)) return KH_EXIT_USAGE;
-  if (!(w->read_noise >= 0)) return kh_cli_usage("grad", "--read-noise must be >= 0");
+  if (noise_words(s, w)) return KH_EXIT_USAGE;
   if (w->scale && kh_cli_parse_scaling("grad", w->scale, &s->scaling)) return KH_EXIT_USAGE;
   s->scaling_given = w->scale != NULL;
   if (w->samples == 0) return kh_cli_usage("grad", "--samples must be >= 1");
@@ -347,13 +376,9 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
   p->count = w->samples;
   p->first = w->first;
-  st = make_samples(ctx, s, kh_run_train_set(run), p, s->train.seed);
-  if (w->read_noise > 0) { /* V_in: the largest input voltage, as kirchhoff train takes it */
-    double vin = 0, gain = fabs(kh_netlist_input_gain(kh_run_netlist(run)));
-    for (size_t i = 0; i < p->count * kh_model_input_count(p->m); i++)
-      vin = fmax(vin, fabs(p->x[i]) * gain);
-    p->noise_volts = w->read_noise * vin, p->seed = s->train.seed;
-  }
+  st = make_samples(ctx, s, kh_run_train_set(run), kh_netlist_input_gain(kh_run_netlist(run)), p,
+                    s->train.seed);
+  p->seed = s->train.seed, p->readings = s->train.read_samples;
   return st;
 }
 

@@ -65,10 +65,12 @@ static void help_learning_and_output(void) {
       "  --batch B           samples per update (default 8)\n"
       "  --estimator NAME    centered (default), plus, minus, forward2..forward5,\n"
       "                      holomorphic (complex nudges), oscillating (a nudge oscillating\n"
-      "                      in time, read through its odd harmonics), exact, or implicit\n"
+      "                      in time, read through its odd harmonics), coupled (outputs\n"
+      "                      clamped at o + eta (y - o), Stern et al. 2021), exact, or implicit\n"
       "                      differentiation with an approximate adjoint: first-order (H as\n"
       "                      I), rbp (or neumann), cg, cg-jacobi, phantom; or itd\n"
       "                      (reverse mode through relaxation sweeps)\n"
+      "  --eta E             coupled learning's clamp, in (0, 1] (default 0.1; 1: hard)\n"
       "  --precond P         cg's preconditioner: none (default) or jacobi (cg-jacobi)\n"
       "  --k K               Hessian-vector products of rbp, cg and phantom, sweeps of itd\n"
       "                      from the equilibrium (default 10)\n"
@@ -81,9 +83,14 @@ static void help_learning_and_output(void) {
       "                      default) or previous (the phase before)\n"
       "  --points N          points of the holomorphic estimator (default "
       "4)\n" KH_CLI_OSCILLATION_HELP
-      "  --read-noise S      Gaussian noise of S times the largest input voltage on every\n"
-      "                      node voltage measured in training phases (the solved-for\n"
-      "                      nodes; those sources set stay exact; default 0)\n"
+      "  --read-noise S      Gaussian noise of S times the median over the training samples\n"
+      "                      of each one's RMS input voltage (gain included) on every node\n"
+      "                      voltage measured in training phases (the solved-for nodes;\n"
+      "                      those sources set stay exact; default 0)\n"
+      "  --read-noise-volts V  instead: noise of V volts\n"
+      "  --read-noise-reference R  what S is relative to: median-rms (default) or largest\n"
+      "                      (the largest input voltage, kirchhoff's meaning before 2026-12)\n"
+      "  --read-samples R    each measurement the mean of R readings (default 1)\n"
       "  --contour NAME      where the holomorphic points lie: circle (|beta| e^(2 pi i k/N))\n"
       "                      or slit (the plane slit along the poles, docs/algorithms.md;\n"
       "                      linear and ideal-diode circuits); default: slit with\n"
@@ -304,7 +311,8 @@ static int apply_estimator(kh_run_options *s, train_words *w) {
   if (w->points < 2 || w->points > 64) return kh_cli_usage("train", "--points must be 2..64");
   /* With read noise, the slit contour: its points reach past the radius, which divides the
    * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
-  if (!w->contour) w->contour = s->train.read_noise > 0 ? "slit" : "circle";
+  int noisy = s->train.read_noise > 0 || s->train.read_noise_volts > 0;
+  if (!w->contour) w->contour = noisy ? "slit" : "circle";
   if (kh_cli_parse_contour("train", w->contour, &s->train.holomorphic_contour))
     return KH_EXIT_USAGE;
   if (s->train.estimator == KH_EST_HOLOMORPHIC && !w->beta_given) {

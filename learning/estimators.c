@@ -29,17 +29,6 @@ static const kh_stencil stencils[KH_EST_COUNT] = {
     [KH_EST_FORWARD5] = {5, {0, 1, 2, 3, 4}, {-25.0 / 12, 4, -3, 4.0 / 3, -0.25}},
 };
 
-/* dE/dtheta at node voltages v: 1/2 (va - vb)^2 for a conductance, v+ - v- for a current source
- * (its co-content term is I (v+ - v-)), times the element's weight in the energy (behind
- * amplifiers: 1/A^2 per stage). */
-static void dE_dtheta(const kh_model *m, const double *v, double *out) {
-  for (size_t i = 0; i < m->params; i++) {
-    const kh_param *p = &m->param[i];
-    double dv = v[p->node_pos] - v[p->node_neg];
-    out[i] = p->weight * (p->conductance ? 0.5 * dv * dv : dv);
-  }
-}
-
 /* Adjoint: lambda = H^-1 dC/dv (exactly, or approximately: the estimators after
  * KH_EST_OSCILLATING), then dL/dtheta = -lambda^T d(grad_v E)/dtheta. */
 static kh_status adjoint_gradient(kh_context *ctx, kh_model *m, kh_estimator est,
@@ -198,6 +187,7 @@ static kh_status gradient(kh_context *ctx, kh_model *m, kh_estimator est, double
   for (size_t k = 0; k < m->outputs; k++)
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
+  if (est == KH_EST_COUPLED) return kh_model_coupled(ctx, m, beta, outs, grad, info);
   int slit = est == KH_EST_HOLOMORPHIC && m->holo_contour == KH_CONTOUR_SLIT;
   if (m->beta_relative && !adjoint && !slit) {
     double radius;
@@ -228,7 +218,7 @@ static kh_status gradient(kh_context *ctx, kh_model *m, kh_estimator est, double
       info->phases++;
       v = v_last = m->v_nudged;
     }
-    dE_dtheta(m, kh_model_measure(m, v, m->nodes), m->dedtheta);
+    kh_model_dE_dtheta(m, kh_model_measure(m, v, m->nodes), m->dedtheta);
     for (size_t i = 0; i < m->params; i++) grad[i] += s->weight[k] / beta * m->dedtheta[i];
   }
   /* The next sample starts from this sample's free state, not from the last nudged one. */

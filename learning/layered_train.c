@@ -64,7 +64,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
            o->estimator != KH_EST_MINUS && !by_adjoint(o->estimator))
     why = "runs the centered, plus, minus, exact, first-order, rbp, cg, cg-jacobi, phantom and "
           "itd estimators";
-  else if (o->read_noise > 0 || o->sign_updates || o->soft_bounds || o->pulse > 0)
+  else if (o->read_noise > 0 || o->read_noise_volts > 0 || o->sign_updates || o->soft_bounds ||
+           o->pulse > 0)
     why = "has no read noise or device update rules";
   else if (o->beta_relative)
     why = "takes beta in siemens (not relative)";

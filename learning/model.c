@@ -60,6 +60,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   m->adjoint_k = 10;
   m->damping = 1;
   m->holo_strict = 1;
+  m->noise_readings = 1;
   m->osc = (kh_oscillation)KH_OSCILLATION_INIT;
   m->osc_harmonics = 3;
   kh_status st = bind_cards(ctx, m);
@@ -90,6 +91,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
 
 void kh_model_free(kh_model *m) {
   if (!m) return;
+  kh_clamp_free(m->clamp);
   kh_solver_free(m->osc_solver);
   kh_relaxation_free(m->relax);
   kh_solver_free(m->solver);
@@ -229,27 +231,6 @@ const char *kh_contour_name(kh_contour contour) {
 
 void kh_model_set_holomorphic_strict(kh_model *m, int strict) {
   m->holo_strict = strict;
-}
-
-void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed) {
-  m->noise_sigma = sigma_volts > 0 && isfinite(sigma_volts) ? sigma_volts : 0;
-  kh_rng_seed(&m->noise_rng, seed);
-}
-
-/* A standard normal deviate (Box-Muller). */
-static double gaussian(kh_rng *r) {
-  double u = kh_rng_uniform(r), v = kh_rng_uniform(r);
-  return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
-}
-
-const double *kh_model_measure(kh_model *m, const double *v, size_t values) {
-  if (m->noise_sigma == 0) return v;
-  size_t per_node = values / m->nodes;
-  for (size_t i = 0; i < values; i++)
-    m->v_measured[i] = kh_circuit_node_fixed(m->circuit, i / per_node)
-                           ? v[i]
-                           : v[i] + m->noise_sigma * gaussian(&m->noise_rng);
-  return m->v_measured;
 }
 
 void kh_model_set_beta_relative(kh_model *m, int relative) {

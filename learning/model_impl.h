@@ -7,6 +7,8 @@
 
 #include "core/rng.h"
 
+typedef struct kh_clamp kh_clamp; /* coupled learning's clamped circuit (coupled.c) */
+
 typedef struct {
   size_t element, node_pos, node_neg;
   int conductance; /* resistor (else a current source) */
@@ -42,13 +44,15 @@ struct kh_model {
   unsigned long sweeps;    /* relaxation sweeps so far */
   kh_contour holo_contour; /* and where its points lie */
   int holo_strict, beta_relative;
-  double noise_sigma; /* read noise (V), 0: none */
+  double noise_sigma;      /* read noise (V), 0: none */
+  unsigned noise_readings; /* readings averaged per measurement (kh_model_set_read_samples) */
   kh_rng noise_rng;
   double *v_measured; /* a phase's voltages as measured (with noise) */
   kh_oscillation osc; /* the oscillating estimator's run */
   unsigned osc_harmonics;
   kh_solver *osc_solver; /* where it runs: NULL for the model's own (native) solver */
   double *osc_sum;       /* params x harmonics: the Fourier sums */
+  kh_clamp *clamp;       /* coupled learning's clamped copy, made at its first use */
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
@@ -58,6 +62,14 @@ void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
  * solves for (values: nodes, or 2 * nodes for complex voltages). Ground and the nodes sources
  * fix are set, not measured: their voltages stay exact. */
 const double *kh_model_measure(kh_model *m, const double *v, size_t values);
+/* dE/dtheta at node voltages v (measure.c): 1/2 (va - vb)^2 for a conductance, v+ - v- for a
+ * current source, times the element's weight in the energy. */
+void kh_model_dE_dtheta(const kh_model *m, const double *v, double *out);
+/* Coupled learning (coupled.c), after the free phase (outputs: its read-outs): the clamped phase
+ * at o + eta (y - o) and the contrast; frees with kh_clamp_free. */
+kh_status kh_model_coupled(kh_context *ctx, kh_model *m, double eta, const double *outputs,
+                           double *grad, kh_grad_info *info);
+void kh_clamp_free(kh_clamp *k);
 /* An inexact phase (relaxed.c): m->inner sweeps (or to m->inner_tol) at nudge beta, from 0 V
  * (beta = 0) or from m->inner_from, into v. */
 kh_status kh_model_relaxed_phase(kh_context *ctx, kh_model *m, double beta, double *v);

@@ -124,7 +124,8 @@ static kh_status kh_trace_read_config_quietly(kh_context *ctx, const char *path,
   kh_status st = g < 0 || c < 0 ? fail(ctx, path, "no /config or /checkpoint group") : KH_OK;
   uint64_t planned = 0, done = 0;
   if (st == KH_OK) {
-    kh_train_options_init(o); /* what a trace that predates an option ran with */
+    kh_train_options_init(o);                   /* what a trace that predates an option ran with */
+    o->read_noise_reference = KH_NOISE_LARGEST; /* read noise before the median RMS reference */
     *netlist_text = read_text(g, "netlist");
     int bad = !*netlist_text || read_fields(g, kh_train_fields, kh_train_field_count, o) ||
               read_numbers(g, "epochs", H5T_NATIVE_UINT64, &planned, 1) ||

@@ -40,7 +40,7 @@ struct kh_trainer {
   double *theta;                     /* the parameters (the master copy) */
   double *loss, *correct, *residual; /* per sample of the batch */
   unsigned *iterations, *phases, *frozen;
-  double noise_volts; /* read_noise * V_in */
+  double noise_volts; /* kh_read_noise_volts */
   kh_device_map device;
   void *device_state;
   int hardware_aware;
@@ -75,6 +75,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the batch size must be 1..%d", KH_MAX_BATCH);
   if ((unsigned)o->estimator >= KH_EST_COUNT)
     return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
+  if (o->estimator == KH_EST_COUPLED && !(o->eta > 0 && o->eta <= 1))
+    return kh_fail(ctx, KH_ERR_USAGE, "coupled learning's eta must lie in (0, 1] (got %g)", o->eta);
   if (o->estimator != KH_EST_EXACT && !(o->beta > 0 && isfinite(o->beta)))
     return kh_fail(ctx, KH_ERR_USAGE, "beta must be finite and > 0 (got %g)", o->beta);
   if (o->lr_count < 1 || o->lr_count > KH_MAX_LAYER_RATES)
@@ -93,8 +95,16 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the pulse size must be finite and >= 0");
   if (!(o->depression > 0) || !isfinite(o->depression))
     return kh_fail(ctx, KH_ERR_USAGE, "the depression factor must be finite and > 0");
-  if (!(o->read_noise >= 0) || !isfinite(o->read_noise))
+  if (!(o->read_noise >= 0) || !isfinite(o->read_noise) || !(o->read_noise_volts >= 0) ||
+      !isfinite(o->read_noise_volts))
     return kh_fail(ctx, KH_ERR_USAGE, "read noise must be finite and >= 0");
+  if (o->read_noise > 0 && o->read_noise_volts > 0)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "read noise is relative (read_noise) or in volts (read_noise_volts), not both");
+  if (o->read_samples < 1 || o->read_samples > 1000000)
+    return kh_fail(ctx, KH_ERR_USAGE, "readings per measurement must be 1..1000000");
+  if ((unsigned)o->read_noise_reference > KH_NOISE_LARGEST)
+    return kh_fail(ctx, KH_ERR_USAGE, "unknown read-noise reference %d", o->read_noise_reference);
   if (o->threads < 1 || o->threads > 1024)
     return kh_fail(ctx, KH_ERR_USAGE, "threads must be 1..1024");
   if (o->inner > 1000000)
@@ -209,13 +219,8 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     st = kh_layered_trainer_new(ctx, &lt, m, &t->opt, o);
     if (st == KH_OK) t->engine = &kh_engine_layered, t->engine_state = lt;
   }
-  if (st == KH_OK && o->read_noise > 0) {
-    double vin = 0, gain = fabs(kh_netlist_input_gain(nl));
-    for (size_t i = 0; i < kh_dataset_count(train); i++)
-      for (size_t j = 0; j < kh_dataset_features(train); j++)
-        vin = fmax(vin, fabs(kh_dataset_sample(train, i)[j]) * gain);
-    t->noise_volts = o->read_noise * vin;
-  }
+  if (st == KH_OK)
+    st = kh_read_noise_volts(ctx, o, train, kh_netlist_input_gain(nl), &t->noise_volts);
   if (st == KH_OK) {
     kh_model_get_params(m, t->theta);
     kh_optimizer_project(&t->opt, t->theta);
@@ -288,9 +293,12 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   if (with_grad && t->noise_volts > 0) { /* seeded per sample: independent of the threads */
     uint64_t z = t->o.seed ^ (0x9e3779b97f4a7c15ULL * (t->epoch + 1)) ^ ((uint64_t)sample << 20);
     kh_model_set_read_noise(k->model, t->noise_volts, kh_splitmix64(&z));
+    kh_model_set_read_samples(k->model, t->o.read_samples);
   }
   if (st == KH_OK && with_grad) {
-    st = kh_model_gradient(k->ctx, k->model, t->o.estimator, t->o.beta, k->target,
+    /* the estimator's strength: coupled learning's clamp eta, or the nudge beta */
+    double strength = t->o.estimator == KH_EST_COUPLED ? t->o.eta : t->o.beta;
+    st = kh_model_gradient(k->ctx, k->model, t->o.estimator, strength, k->target,
                            t->grads + b * t->params, &info);
   } else if (st == KH_OK) {
     st = kh_model_predict(k->ctx, k->model, k->outputs);

@@ -13,14 +13,17 @@ static const char *const backend_names[] = {"native", "layered"};
 static const char *const precision_names[] = {"double", "single"};
 static const char *const contour_names[] = {"circle", "slit"};
 static const char *const inner_start_names[] = {"free", "previous"};
+static const char *const noise_reference_names[] = {"median-rms", "largest"};
 _Static_assert(KH_OPT_SGD == 0 && KH_OPT_MOMENTUM == 1 && KH_OPT_ADAM == 2, "optimizer order");
 _Static_assert(KH_BACKEND_NATIVE == 0 && KH_BACKEND_LAYERED == 1, "backend order");
 _Static_assert(KH_PRECISION_DOUBLE == 0 && KH_PRECISION_SINGLE == 1, "precision order");
 _Static_assert(KH_CONTOUR_CIRCLE == 0 && KH_CONTOUR_SLIT == 1, "contour order");
 _Static_assert(KH_INNER_FROM_FREE == 0 && KH_INNER_FROM_PREVIOUS == 1, "inner start order");
+_Static_assert(KH_NOISE_MEDIAN_RMS == 0 && KH_NOISE_LARGEST == 1, "noise reference order");
 _Static_assert(sizeof(kh_optimizer_kind) == sizeof(int) && sizeof(kh_backend) == sizeof(int) &&
                    sizeof(kh_precision) == sizeof(int) && sizeof(kh_contour) == sizeof(int) &&
-                   sizeof(kh_estimator) == sizeof(int) && sizeof(kh_inner_start) == sizeof(int),
+                   sizeof(kh_estimator) == sizeof(int) && sizeof(kh_inner_start) == sizeof(int) &&
+                   sizeof(kh_noise_reference) == sizeof(int),
                "the trace reads and writes enums as int");
 
 #define COUNT(a) (sizeof(a) / sizeof(a)[0])
@@ -31,6 +34,7 @@ _Static_assert(sizeof(kh_optimizer_kind) == sizeof(int) && sizeof(kh_backend) ==
 #define NAMES_precision precision_names, COUNT(precision_names)
 #define NAMES_holomorphic_contour contour_names, COUNT(contour_names)
 #define NAMES_inner_start inner_start_names, COUNT(inner_start_names)
+#define NAMES_read_noise_reference noise_reference_names, COUNT(noise_reference_names)
 #define NAMES_DOUBLE(field) NULL, 0
 #define NAMES_SIZE(field) NULL, 0
 #define NAMES_UNSIGNED(field) NULL, 0
@@ -95,9 +99,9 @@ int kh_train_option_value(const char *field, const char *name) {
 
 /* The estimators' names (kirchhoff/model.h), beside the other name tables. */
 const char *const kh_estimator_names[KH_EST_COUNT] = {
-    "exact",    "plus",      "minus",       "centered",    "forward2",    "forward3",
-    "forward4", "forward5",  "holomorphic", "oscillating", "first-order", "rbp",
-    "cg",       "cg-jacobi", "phantom",     "itd"};
+    "exact",    "plus",     "minus",       "centered",    "forward2", "forward3",
+    "forward4", "forward5", "holomorphic", "oscillating", "coupled",  "first-order",
+    "rbp",      "cg",       "cg-jacobi",   "phantom",     "itd"};
 
 int kh_estimator_from_name(const char *name) {
   return kh_train_option_value("estimator", name);

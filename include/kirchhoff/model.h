@@ -47,6 +47,12 @@ typedef enum {
   KH_EST_FORWARD5,
   KH_EST_HOLOMORPHIC, /* N complex nudges |beta| e^(2 pi i k / N): error O(|beta|^N) (below) */
   KH_EST_OSCILLATING, /* a nudge beta cos(2 pi t / T) in time, read through its harmonics (below) */
+  /* coupled learning (Stern et al. 2021): the outputs clamped by voltage sources at
+   * o + eta (y - o) (eta: the beta argument, in (0, 1]; 1 is hard clamping), and per element
+   * (dE/dtheta(clamped) - dE/dtheta(free)) / eta: one-sided EP on the cost
+   * 1/2 (o - y)^T G_out (o - y), G_out the network's conductance seen at the outputs, up to
+   * O(eta) (docs/algorithms.md, "Coupled learning") */
+  KH_EST_COUPLED,
   /* implicit differentiation with an approximate adjoint (kh_solver_adjoint_iterative), k
    * Hessian-vector products (kh_model_set_adjoint_iterations) in place of a factorization: */
   KH_EST_FIRST_ORDER, /* H taken as I (no product) */
@@ -136,6 +142,9 @@ KH_API const char *kh_contour_name(kh_contour contour);
  * `seed` (set it per sample for results that do not depend on threads). sigma_volts = 0 switches it
  * off. The exact gradient and kh_model_predict stay noise-free. */
 KH_API void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed);
+/* Each measurement is the mean of `readings` independent noisy readings (default 1; 0 counts
+ * as 1): the noise's standard deviation falls as 1/sqrt(readings). */
+KH_API void kh_model_set_read_samples(kh_model *m, unsigned readings);
 /* strict (the default): a clamp that would switch within |beta| (holomorphic) or during the
  * oscillation (oscillating, native) is an error. Not strict: the free phase's active set is
  * continued (the gradient is the derivative at beta = 0, which that continuation gives exactly)

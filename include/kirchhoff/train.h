@@ -14,6 +14,11 @@ typedef enum { KH_OPT_SGD, KH_OPT_MOMENTUM, KH_OPT_ADAM } kh_optimizer_kind;
  * time (any circuit), or the layered backend, a whole minibatch at once (layered circuits;
  * docs/layered.md). */
 typedef enum { KH_BACKEND_NATIVE, KH_BACKEND_LAYERED } kh_backend;
+/* What read noise is relative to (kh_read_noise_volts): the median over the training samples of
+ * each sample's RMS input voltage (input gain included: one outlier sample cannot inflate it),
+ * or the largest input-voltage magnitude over the training set (the meaning before the median;
+ * a trace that does not record the reference ran with it). */
+typedef enum { KH_NOISE_MEDIAN_RMS, KH_NOISE_LARGEST } kh_noise_reference;
 typedef struct {
   unsigned version;
   size_t batch;                  /* samples per update (default 8) */
@@ -30,8 +35,9 @@ typedef struct {
   unsigned holomorphic_points; /* N of the holomorphic estimator (default 4) */
   /* read noise: every measured node voltage of every training phase (the nodes the circuit
    * solves for: sources set the others) gets Gaussian noise of standard deviation
-   * read_noise * V_in, V_in the largest input-voltage magnitude over the training set
-   * (input gain included); 0 (default): none */
+   * read_noise * V_ref (read_noise_reference: V_ref the median RMS input voltage by default), or
+   * read_noise_volts volts; 0 (default): none. Each reading is the mean of read_samples draws
+   * (default 1), as hardware averages repeated readings. kh_read_noise_volts gives the sigma. */
   double read_noise;
   int beta_relative; /* beta is a fraction of each sample's nudge radius
                         (kh_model_set_beta_relative) */
@@ -67,6 +73,10 @@ typedef struct {
   size_t inner;
   double inner_tol;
   kh_inner_start inner_start;
+  kh_noise_reference read_noise_reference;
+  double read_noise_volts;
+  unsigned read_samples;
+  double eta; /* coupled learning's clamp, o + eta (y - o), in (0, 1] (default 0.1; 1: hard) */
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 /* The options that are one value each, in one table: X(field, trace name, kind, default, since).
@@ -104,7 +114,11 @@ typedef struct {
   X(damping, "damping", DOUBLE, 1.0, LATER)                                                        \
   X(inner, "inner", SIZE, 0, LATER)                                                                \
   X(inner_tol, "inner_tol", DOUBLE, 0.0, LATER)                                                    \
-  X(inner_start, "inner_start", ENUM, KH_INNER_FROM_FREE, LATER)
+  X(inner_start, "inner_start", ENUM, KH_INNER_FROM_FREE, LATER)                                   \
+  X(read_noise_reference, "read_noise_reference", ENUM, KH_NOISE_MEDIAN_RMS, LATER)                \
+  X(read_noise_volts, "read_noise_volts", DOUBLE, 0.0, LATER)                                      \
+  X(read_samples, "read_samples", UNSIGNED, 1, LATER)                                              \
+  X(eta, "eta", DOUBLE, 0.1, LATER)
 /* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
 #define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \
   X(oscillation.period, "osc_period", DOUBLE, 0, LATER)                                            \
@@ -121,6 +135,12 @@ typedef struct {
   }
 /* The defaults, for code that cannot use the macro. */
 KH_API void kh_train_options_init(kh_train_options *o);
+/* The read noise's standard deviation in volts for a run on training set `train` whose input
+ * gain is `gain`, into *sigma: o->read_noise_volts when > 0, else o->read_noise times the
+ * reference voltage (read_noise_reference) over train. A run that gives both is refused by the
+ * trainer. */
+KH_API kh_status kh_read_noise_volts(kh_context *ctx, const kh_train_options *o,
+                                     const kh_dataset *train, double gain, double *sigma);
 /* An ENUM option's names, by its field name ("optimizer": "sgd", "momentum", "adam", in the
  * enum's order): NULL and *count 0 for anything else. */
 KH_API const char *const *kh_train_option_names(const char *field, size_t *count);

@@ -226,3 +226,57 @@ Test(datasets, idx_header_claiming_more_than_the_file) {
   cr_expect_null(d);
   kh_context_free(ctx);
 }
+
+/* Read noise's scale (kh_read_noise_volts): the median over the samples of each one's RMS input
+ * voltage, times the gain. On the digits set, one added sample a thousand times larger than the
+ * largest input moves it by less than 1 %, where the largest-input reference grows a
+ * thousandfold; in volts, given in volts. */
+Test(datasets, read_noise_scale_ignores_an_outlier) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/digits.csv", getenv("KH_DATA") ? getenv("KH_DATA") : "data");
+  kh_dataset *d = NULL;
+  cr_assert_eq(kh_dataset_load(ctx, &d, path, 0), KH_OK, "%s", kh_last_error(ctx));
+  size_t n = kh_dataset_count(d), f = kh_dataset_features(d);
+  double *x = malloc((n + 1) * f * sizeof *x), big = 0;
+  unsigned *label = malloc((n + 1) * sizeof *label);
+  for (size_t i = 0; i < n; i++) {
+    memcpy(x + i * f, kh_dataset_sample(d, i), f * sizeof *x);
+    label[i] = kh_dataset_label(d, i);
+    for (size_t j = 0; j < f; j++) big = fmax(big, fabs(x[i * f + j]));
+  }
+  for (size_t j = 0; j < f; j++) x[n * f + j] = 1000 * big;
+  label[n] = 0;
+  kh_dataset *with = NULL;
+  cr_assert_eq(kh_dataset_from_arrays(ctx, &with, "outlier", x, label, n + 1, f), KH_OK, "%s",
+               kh_last_error(ctx));
+  kh_train_options o = KH_TRAIN_OPTIONS_INIT;
+  o.read_noise = 0.04;
+  double clean, noisy;
+  cr_assert_eq(kh_read_noise_volts(ctx, &o, d, 4, &clean), KH_OK);
+  cr_assert_eq(kh_read_noise_volts(ctx, &o, with, 4, &noisy), KH_OK);
+  cr_expect(clean > 0 && fabs(noisy / clean - 1) < 0.01, "median RMS: %g V, %g V with the outlier",
+            clean, noisy);
+  /* by hand: the median of the per-sample RMS, times gain and sigma */
+  double *rms = malloc(n * sizeof *rms);
+  for (size_t i = 0; i < n; i++) {
+    double s = 0;
+    for (size_t j = 0; j < f; j++) s += x[i * f + j] * x[i * f + j];
+    rms[i] = sqrt(s / f);
+  }
+  size_t below = 0, above = 0; /* clean / (4 * 0.04) splits the samples in halves */
+  double m = clean / 0.16;     /* ties at the median, within round-off, count as neither */
+  for (size_t i = 0; i < n; i++) below += rms[i]<m *(1 - 1e-12), above += rms[i]> m * (1 + 1e-12);
+  cr_expect(below <= n / 2 && above <= n / 2, "%zu below, %zu above the median", below, above);
+  o.read_noise_reference = KH_NOISE_LARGEST;
+  cr_assert_eq(kh_read_noise_volts(ctx, &o, d, 4, &clean), KH_OK);
+  cr_assert_eq(kh_read_noise_volts(ctx, &o, with, 4, &noisy), KH_OK);
+  cr_expect(fabs(clean - 0.16 * big) < 1e-12 && fabs(noisy / clean - 1000) < 1e-9);
+  o.read_noise = 0, o.read_noise_volts = 0.003;
+  cr_assert_eq(kh_read_noise_volts(ctx, &o, with, 4, &noisy), KH_OK);
+  cr_expect_eq(noisy, 0.003);
+  free(rms), free(x), free(label);
+  kh_dataset_free(d), kh_dataset_free(with);
+  kh_context_free(ctx);
+}

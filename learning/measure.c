@@ -1,0 +1,49 @@
+/* What a measurement reads: node voltages with read noise (kh_model_set_read_noise, averaged
+ * over repeated readings), and dE/dtheta at a state, the quantity every contrast of phases is
+ * made of. */
+#include "model_impl.h"
+
+#include <math.h>
+
+void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed) {
+  m->noise_sigma = sigma_volts > 0 && isfinite(sigma_volts) ? sigma_volts : 0;
+  kh_rng_seed(&m->noise_rng, seed);
+}
+
+/* A standard normal deviate (Box-Muller). */
+static double gaussian(kh_rng *r) {
+  double u = kh_rng_uniform(r), v = kh_rng_uniform(r);
+  return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
+}
+
+void kh_model_set_read_samples(kh_model *m, unsigned readings) {
+  m->noise_readings = readings ? readings : 1;
+}
+
+/* The mean of the model's readings of one noisy value's noise: R draws averaged, as hardware
+ * averages repeated readings (the same law as one draw of sigma / sqrt(R), drawn as it is read). */
+static double reading_noise(kh_model *m) {
+  double sum = 0;
+  for (unsigned r = 0; r < m->noise_readings; r++) sum += gaussian(&m->noise_rng);
+  return m->noise_sigma * sum / m->noise_readings;
+}
+
+const double *kh_model_measure(kh_model *m, const double *v, size_t values) {
+  if (m->noise_sigma == 0) return v;
+  size_t per_node = values / m->nodes;
+  for (size_t i = 0; i < values; i++)
+    m->v_measured[i] =
+        kh_circuit_node_fixed(m->circuit, i / per_node) ? v[i] : v[i] + reading_noise(m);
+  return m->v_measured;
+}
+
+/* dE/dtheta at node voltages v: 1/2 (va - vb)^2 for a conductance, v+ - v- for a current source
+ * (its co-content term is I (v+ - v-)), times the element's weight in the energy (behind
+ * amplifiers: 1/A^2 per stage). */
+void kh_model_dE_dtheta(const kh_model *m, const double *v, double *out) {
+  for (size_t i = 0; i < m->params; i++) {
+    const kh_param *p = &m->param[i];
+    double dv = v[p->node_pos] - v[p->node_neg];
+    out[i] = p->weight * (p->conductance ? 0.5 * dv * dv : dv);
+  }
+}
