@@ -198,11 +198,11 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
  * model and its write count, so the noise continues where the run left it, whether training
  * sees the device (--hw-aware) or only evaluation does. */
 Test(train_cli, extending_a_finished_run_equals_one_longer_run, .timeout = 300) {
-  const char *const devices[] = {"",
-                                 "--gmax 0.5 --prog-noise 0.05 --quantize-bits 6 --variation 0.02",
-                                 "--gmax 0.5 --prog-noise 0.05 --variation 0.02 --hw-aware",
-                                 "--read-noise 0.02 --read-samples 3 --read-noise-reference largest",
-                                 "--read-noise-volts 0.01 --read-samples 2"};
+  const char *const devices[] = {
+      "", "--gmax 0.5 --prog-noise 0.05 --quantize-bits 6 --variation 0.02",
+      "--gmax 0.5 --prog-noise 0.05 --variation 0.02 --hw-aware",
+      "--read-noise 0.02 --read-samples 3 --read-noise-reference largest",
+      "--read-noise-volts 0.01 --read-samples 2"};
   kh_context *ctx;
   kh_context_new(&ctx);
   for (int k = 0; k < 5; k++) {
