@@ -66,6 +66,8 @@ void kh_help_grad(void) {
       "                       nodes, as 'kirchhoff train'; seeded per sample, the same draws\n"
       "                       for every estimator); --read-noise-volts V, --read-noise-\n"
       "                       reference and --read-samples R as for 'kirchhoff train'\n"
+      "  --perturbations K    wp's and spsa's perturbations per sample (default 1); their\n"
+      "                       step sigma, coupled learning's eta: the --beta list\n"
       "  --arch, --gain, --scale, --init-scale, --amp-gain, --seed: as for 'kirchhoff train'\n");
 }
 
@@ -92,9 +94,10 @@ static int parse_estimators(const char *s, int *out, int max) {
 typedef struct {
   kh_model *m;
   size_t n, params, outs, count;
-  double *x, *target; /* count samples */
-  double noise_volts; /* read noise, V (0: none) */
-  unsigned readings;  /* readings averaged per measurement */
+  double *x, *target;     /* count samples */
+  double noise_volts;     /* read noise, V (0: none) */
+  unsigned readings;      /* readings averaged per measurement */
+  unsigned perturbations; /* wp's and spsa's per sample */
   uint64_t seed;
   kh_circuit *circuit; /* the layered backend's (--backend layered), else NULL */
   kh_layered *lay;
@@ -167,6 +170,7 @@ static kh_status summed(kh_context *ctx, probe_set *p, int est, double beta, dou
     kh_status st = kh_model_set_input(ctx, p->m, p->x + i * f);
     kh_model_set_read_noise(p->m, p->noise_volts, p->seed + 0x9e3779b97f4a7c15ULL * (i + 1));
     kh_model_set_read_samples(p->m, p->readings);
+    kh_model_set_perturbations(p->m, p->perturbations, p->seed + 0x5851f42d4c957f2dULL * (i + 1));
     if (st == KH_OK) {
       if (est < 0)
         st = kh_model_predict(ctx, p->m, work);
@@ -318,6 +322,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       {"--read-noise-volts", KH_OPT_DOUBLE, &s->train.read_noise_volts, NULL},
       {"--read-noise-reference", KH_OPT_STRING, &w->noise_reference, NULL},
       {"--read-samples", KH_OPT_UNSIGNED, &s->train.read_samples, NULL},
+      {"--perturbations", KH_OPT_UNSIGNED, &s->train.perturbations, NULL},
       {"--scale", KH_OPT_STRING, &w->scale, NULL},
       {"--keep-clamps", KH_OPT_FLAG, &w->keep_clamps, NULL},
   };
@@ -379,6 +384,7 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   st = make_samples(ctx, s, kh_run_train_set(run), kh_netlist_input_gain(kh_run_netlist(run)), p,
                     s->train.seed);
   p->seed = s->train.seed, p->readings = s->train.read_samples;
+  p->perturbations = s->train.perturbations;
   return st;
 }
 
@@ -425,7 +431,7 @@ static void print_row(const probe_set *p, const grad_words *w, row_at at, const 
     else
       snprintf(label + used, sizeof label - used, "%sT=%u", used ? " " : "", at.phases.inner);
   }
-  printf("%-10s %-13s", name, label);
+  printf("%-17s %-13s", name, label);
   for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
   printf("\n");
 }
@@ -439,7 +445,7 @@ static void print_header(const probe_set *p, const grad_words *w) {
   }
   printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
          layers > 1 ? "s" : "");
-  printf("%-10s %-13s", "estimator", "beta / k / T");
+  printf("%-17s %-13s", "estimator", "beta / k / T");
   for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
   printf("\n");
 }
@@ -478,7 +484,7 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
         fprintf(stderr, "kirchhoff grad: %s at %g failed: %s\n",
                 kh_estimator_name((kh_estimator)est), at.setting, kh_last_error(ctx));
       else
-        printf("%-10s %-13.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), at.setting,
+        printf("%-17s %-13.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), at.setting,
                kh_last_error(ctx));
       st = KH_OK;
       continue;
@@ -521,7 +527,7 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
                         : p->lay && !layered_estimator(est) ? "has no layered version: no rows"
                                                             : NULL;
       if (why) {
-        if (!w->csv) printf("%-10s %-13s  %s\n", kh_estimator_name((kh_estimator)est), "-", why);
+        if (!w->csv) printf("%-17s %-13s  %s\n", kh_estimator_name((kh_estimator)est), "-", why);
         continue;
       }
       st = estimator_rows(ctx, p, w, est, phases, exact, g, t_est, runs);
@@ -551,10 +557,10 @@ static void print_costs(const probe_set *p, const grad_words *w, double t_free, 
            w->harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
   printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
          1e3 * t_free / (double)p->count);
-  printf("  %-11s %.2fx\n", "exact", t_exact / t_free);
+  printf("  %-18s %.2fx\n", "exact", t_exact / t_free);
   for (int e = 0; e < w->ne; e++)
     if (runs[w->est[e]] && w->est[e] != KH_EST_EXACT)
-      printf("  %-11s %.3gx%s\n", kh_estimator_name((kh_estimator)w->est[e]),
+      printf("  %-18s %.3gx%s\n", kh_estimator_name((kh_estimator)w->est[e]),
              t_est[w->est[e]] / runs[w->est[e]] / t_free,
              p->lay ? " (layered, the whole batch at once)" : "");
 }

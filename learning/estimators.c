@@ -188,6 +188,8 @@ static kh_status gradient(kh_context *ctx, kh_model *m, kh_estimator est, double
     info->loss += 0.5 * (outs[k] - target[k]) * (outs[k] - target[k]);
   if (info->outputs) memcpy(outputs, outs, sizeof outs);
   if (est == KH_EST_COUPLED) return kh_model_coupled(ctx, m, beta, outs, grad, info);
+  if (est >= KH_EST_WP && est <= KH_EST_NODE_PERTURBATION)
+    return kh_model_perturbation(ctx, m, est, beta, grad, info);
   int slit = est == KH_EST_HOLOMORPHIC && m->holo_contour == KH_CONTOUR_SLIT;
   if (m->beta_relative && !adjoint && !slit) {
     double radius;

@@ -61,6 +61,9 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
   m->damping = 1;
   m->holo_strict = 1;
   m->noise_readings = 1;
+  m->perturbations = 1;
+  kh_rng_seed(&m->perturb_rng, 1);
+  kh_rng_seed(&m->noise_rng, 1);
   m->osc = (kh_oscillation)KH_OSCILLATION_INIT;
   m->osc_harmonics = 3;
   kh_status st = bind_cards(ctx, m);
@@ -91,7 +94,7 @@ kh_status kh_model_new(kh_context *ctx, kh_model **out, const kh_netlist *nl) {
 
 void kh_model_free(kh_model *m) {
   if (!m) return;
-  kh_clamp_free(m->clamp);
+  kh_model_copy_free(m->clamp), kh_model_copy_free(m->probe);
   kh_solver_free(m->osc_solver);
   kh_relaxation_free(m->relax);
   kh_solver_free(m->solver);

@@ -7,7 +7,17 @@
 
 #include "core/rng.h"
 
-typedef struct kh_clamp kh_clamp; /* coupled learning's clamped circuit (coupled.c) */
+/* A copy of the model's circuit with sources added (model_copy.c): coupled learning's clamps,
+ * node perturbation's probes. */
+typedef struct {
+  kh_netlist *nl;
+  kh_circuit *circuit;
+  kh_solver *solver;
+  size_t *added, added_count; /* the added sources' elements, in the order given */
+  size_t *param, *input;      /* each parameter's and input source's element in the copy */
+  size_t *node;               /* each node of the model: its node in the copy */
+  double *v, *v_model;        /* the last solve, by the copy's nodes and by the model's */
+} kh_model_copy;
 
 typedef struct {
   size_t element, node_pos, node_neg;
@@ -50,9 +60,12 @@ struct kh_model {
   double *v_measured; /* a phase's voltages as measured (with noise) */
   kh_oscillation osc; /* the oscillating estimator's run */
   unsigned osc_harmonics;
-  kh_solver *osc_solver; /* where it runs: NULL for the model's own (native) solver */
-  double *osc_sum;       /* params x harmonics: the Fourier sums */
-  kh_clamp *clamp;       /* coupled learning's clamped copy, made at its first use */
+  kh_solver *osc_solver;  /* where it runs: NULL for the model's own (native) solver */
+  double *osc_sum;        /* params x harmonics: the Fourier sums */
+  kh_model_copy *clamp;   /* coupled learning's clamped copy, made at its first use */
+  kh_model_copy *probe;   /* node perturbation's: a current source at every solved-for node */
+  unsigned perturbations; /* K of wp and spsa (kh_model_set_perturbations) */
+  kh_rng perturb_rng;
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
@@ -66,10 +79,24 @@ const double *kh_model_measure(kh_model *m, const double *v, size_t values);
  * current source, times the element's weight in the energy. */
 void kh_model_dE_dtheta(const kh_model *m, const double *v, double *out);
 /* Coupled learning (coupled.c), after the free phase (outputs: its read-outs): the clamped phase
- * at o + eta (y - o) and the contrast; frees with kh_clamp_free. */
+ * at o + eta (y - o) and the contrast. */
 kh_status kh_model_coupled(kh_context *ctx, kh_model *m, double eta, const double *outputs,
                            double *grad, kh_grad_info *info);
-void kh_clamp_free(kh_clamp *k);
+/* The perturbation rules (perturbation.c, node_perturbation.c), after the free phase: wp, spsa
+ * and node perturbation at relative step sigma. */
+kh_status kh_model_perturbation(kh_context *ctx, kh_model *m, kh_estimator est, double sigma,
+                                double *grad, kh_grad_info *info);
+kh_status kh_model_node_perturbation(kh_context *ctx, kh_model *m, double sigma, double *grad,
+                                     kh_grad_info *info);
+/* The copy (model_copy.c): the model's netlist with `cards` added, whose `count` new elements
+ * `names` are found in it; kept in step with the model's parameters and inputs by sync; solve
+ * fills v and v_model and adds its Newton iterations. */
+kh_status kh_model_copy_open(kh_context *ctx, const kh_model *m, const char *cards,
+                             const char *const *names, size_t count, kh_model_copy **out);
+kh_status kh_model_copy_sync(kh_context *ctx, const kh_model *m, kh_model_copy *k);
+kh_status kh_model_copy_solve(kh_context *ctx, const kh_model *m, kh_model_copy *k,
+                              unsigned *iterations);
+void kh_model_copy_free(kh_model_copy *k);
 /* An inexact phase (relaxed.c): m->inner sweeps (or to m->inner_tol) at nudge beta, from 0 V
  * (beta = 0) or from m->inner_from, into v. */
 kh_status kh_model_relaxed_phase(kh_context *ctx, kh_model *m, double beta, double *v);

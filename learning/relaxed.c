@@ -34,7 +34,8 @@ kh_status kh_model_set_inner(kh_context *ctx, kh_model *m, unsigned sweeps, doub
 }
 
 int kh_estimator_takes_inexact_phases(kh_estimator e) {
-  return e != KH_EST_OSCILLATING && e != KH_EST_COUPLED && (unsigned)e < KH_EST_COUNT;
+  return e != KH_EST_OSCILLATING && !(e >= KH_EST_COUPLED && e <= KH_EST_NODE_PERTURBATION) &&
+         (unsigned)e < KH_EST_COUNT;
 }
 
 kh_status kh_model_check_inner(kh_context *ctx, const kh_model *m, kh_estimator est) {

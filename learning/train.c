@@ -77,6 +77,10 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "unknown estimator");
   if (o->estimator == KH_EST_COUPLED && !(o->eta > 0 && o->eta <= 1))
     return kh_fail(ctx, KH_ERR_USAGE, "coupled learning's eta must lie in (0, 1] (got %g)", o->eta);
+  if (!(o->perturbation > 0 && o->perturbation < 1) || o->perturbations < 1 ||
+      o->perturbations > 1000000)
+    return kh_fail(ctx, KH_ERR_USAGE,
+                   "the perturbation step must lie in (0, 1) and the perturbations 1..1000000");
   if (o->estimator != KH_EST_EXACT && !(o->beta > 0 && isfinite(o->beta)))
     return kh_fail(ctx, KH_ERR_USAGE, "beta must be finite and > 0 (got %g)", o->beta);
   if (o->lr_count < 1 || o->lr_count > KH_MAX_LAYER_RATES)
@@ -282,6 +286,14 @@ static kh_status sync_params(kh_context *ctx, kh_trainer *t, int evaluating) {
   return KH_OK;
 }
 
+/* The estimator's strength: coupled learning's clamp eta, the perturbation rules' step, or the
+ * nudge beta. */
+static double estimator_strength(const kh_train_options *o) {
+  if (o->estimator == KH_EST_COUPLED) return o->eta;
+  if (o->estimator >= KH_EST_WP && o->estimator <= KH_EST_NODE_PERTURBATION) return o->perturbation;
+  return o->beta;
+}
+
 /* Sample b of a batch on worker k: its gradient row, loss and correctness. */
 static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, size_t sample,
                             size_t b, int with_grad) {
@@ -290,14 +302,18 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   kh_trainer_target(t, label, k->target);
   kh_grad_info info = {0};
   info.outputs = k->outputs;
+  if (with_grad) { /* the perturbations' draws seeded per sample: independent of the threads */
+    uint64_t z = t->o.seed ^ (0x9e3779b97f4a7c15ULL * (t->epoch + 1)) ^ ((uint64_t)sample << 20) ^
+                 0x5851f42d4c957f2dULL;
+    kh_model_set_perturbations(k->model, t->o.perturbations, kh_splitmix64(&z));
+  }
   if (with_grad && t->noise_volts > 0) { /* seeded per sample: independent of the threads */
     uint64_t z = t->o.seed ^ (0x9e3779b97f4a7c15ULL * (t->epoch + 1)) ^ ((uint64_t)sample << 20);
     kh_model_set_read_noise(k->model, t->noise_volts, kh_splitmix64(&z));
     kh_model_set_read_samples(k->model, t->o.read_samples);
   }
   if (st == KH_OK && with_grad) {
-    /* the estimator's strength: coupled learning's clamp eta, or the nudge beta */
-    double strength = t->o.estimator == KH_EST_COUPLED ? t->o.eta : t->o.beta;
+    double strength = estimator_strength(&t->o);
     st = kh_model_gradient(k->ctx, k->model, t->o.estimator, strength, k->target,
                            t->grads + b * t->params, &info);
   } else if (st == KH_OK) {

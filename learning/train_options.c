@@ -84,6 +84,7 @@ static const struct {
     {"estimator", "holo", KH_EST_HOLOMORPHIC},
     {"estimator", "osc", KH_EST_OSCILLATING},
     {"estimator", "neumann", KH_EST_RBP}, /* the truncated series: rbp's iterates */
+    {"estimator", "np", KH_EST_NODE_PERTURBATION},
 };
 
 int kh_train_option_value(const char *field, const char *name) {
@@ -98,10 +99,13 @@ int kh_train_option_value(const char *field, const char *name) {
 }
 
 /* The estimators' names (kirchhoff/model.h), beside the other name tables. */
-const char *const kh_estimator_names[KH_EST_COUNT] = {
-    "exact",    "plus",     "minus",       "centered",    "forward2", "forward3",
-    "forward4", "forward5", "holomorphic", "oscillating", "coupled",  "first-order",
-    "rbp",      "cg",       "cg-jacobi",   "phantom",     "itd"};
+const char *const kh_estimator_names[] = {
+    "exact",    "plus",     "minus",     "centered",          "forward2",
+    "forward3", "forward4", "forward5",  "holomorphic",       "oscillating",
+    "coupled",  "wp",       "spsa",      "node-perturbation", "first-order",
+    "rbp",      "cg",       "cg-jacobi", "phantom",           "itd"};
+_Static_assert(sizeof kh_estimator_names / sizeof kh_estimator_names[0] == KH_EST_COUNT,
+               "a name per estimator");
 
 int kh_estimator_from_name(const char *name) {
   return kh_train_option_value("estimator", name);

@@ -53,6 +53,11 @@ typedef enum {
    * 1/2 (o - y)^T G_out (o - y), G_out the network's conductance seen at the outputs, up to
    * O(eta) (docs/algorithms.md, "Coupled learning") */
   KH_EST_COUPLED,
+  /* forward-only perturbation baselines, from the measured loss of perturbed free states (beta:
+   * the relative step sigma, in (0, 1); kh_model_set_perturbations; docs/algorithms.md): */
+  KH_EST_WP,                /* weight perturbation, K parameters at a time, central differences */
+  KH_EST_SPSA,              /* K simultaneous +-sigma perturbations of every parameter */
+  KH_EST_NODE_PERTURBATION, /* +-delta current at every solved-for node reads dL/dI there */
   /* implicit differentiation with an approximate adjoint (kh_solver_adjoint_iterative), k
    * Hessian-vector products (kh_model_set_adjoint_iterations) in place of a factorization: */
   KH_EST_FIRST_ORDER, /* H taken as I (no product) */
@@ -145,6 +150,9 @@ KH_API void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t se
 /* Each measurement is the mean of `readings` independent noisy readings (default 1; 0 counts
  * as 1): the noise's standard deviation falls as 1/sqrt(readings). */
 KH_API void kh_model_set_read_samples(kh_model *m, unsigned readings);
+/* wp and spsa: K perturbations per gradient (default 1; 0 counts as 1), drawn from a generator
+ * seeded with `seed` (set it per sample for results that do not depend on threads). */
+KH_API void kh_model_set_perturbations(kh_model *m, unsigned count, uint64_t seed);
 /* strict (the default): a clamp that would switch within |beta| (holomorphic) or during the
  * oscillation (oscillating, native) is an error. Not strict: the free phase's active set is
  * continued (the gradient is the derivative at beta = 0, which that continuation gives exactly)

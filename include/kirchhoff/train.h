@@ -77,6 +77,11 @@ typedef struct {
   double read_noise_volts;
   unsigned read_samples;
   double eta; /* coupled learning's clamp, o + eta (y - o), in (0, 1] (default 0.1; 1: hard) */
+  /* the perturbation rules' relative step sigma (default 0.01) and, for wp and spsa, the
+   * perturbations per sample (default 1: with the free phase three settled states, as centered
+   * EP reads) */
+  double perturbation;
+  unsigned perturbations;
 } kh_train_options;
 #define KH_TRAIN_OPTIONS_VERSION 1
 /* The options that are one value each, in one table: X(field, trace name, kind, default, since).
@@ -118,7 +123,9 @@ typedef struct {
   X(read_noise_reference, "read_noise_reference", ENUM, KH_NOISE_MEDIAN_RMS, LATER)                \
   X(read_noise_volts, "read_noise_volts", DOUBLE, 0.0, LATER)                                      \
   X(read_samples, "read_samples", UNSIGNED, 1, LATER)                                              \
-  X(eta, "eta", DOUBLE, 0.1, LATER)
+  X(eta, "eta", DOUBLE, 0.1, LATER)                                                                \
+  X(perturbation, "perturbation", DOUBLE, 0.01, LATER)                                             \
+  X(perturbations, "perturbations", UNSIGNED, 1, LATER)
 /* The oscillation's fields, traced the same way; their defaults are KH_OSCILLATION_INIT's. */
 #define KH_TRAIN_OPTIONS_NESTED_TABLE(X)                                                           \
   X(oscillation.period, "osc_period", DOUBLE, 0, LATER)                                            \

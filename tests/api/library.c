@@ -148,7 +148,7 @@ Test(library, every_tabled_option_round_trips_through_a_trace) {
   o.backend = KH_BACKEND_LAYERED, o.precision = KH_PRECISION_SINGLE, o.sweeps = 7;
   o.layered_tol = 1e-6, o.samples = 11, o.osc_harmonics = 5;
   o.read_noise_reference = KH_NOISE_LARGEST, o.read_noise_volts = 0.05, o.read_samples = 3;
-  o.eta = 0.3;
+  o.eta = 0.3, o.perturbation = 0.02, o.perturbations = 4;
   o.holomorphic_contour = KH_CONTOUR_SLIT, o.oscillation.period = 2e-6;
   o.oscillation.periods = 3, o.oscillation.settle = 2, o.oscillation.steps = 32;
   o.oscillation.node_capacitance = 1e-12, o.lr[0] = 0.2, o.lr[1] = 0.1, o.lr_count = 2;
