@@ -431,7 +431,7 @@ static void print_row(const probe_set *p, const grad_words *w, row_at at, const 
     else
       snprintf(label + used, sizeof label - used, "%sT=%u", used ? " " : "", at.phases.inner);
   }
-  printf("%-17s %-13s", name, label);
+  printf("%-10s %-13s", name, label);
   for (unsigned l = 0; l < layers && l < 64; l++) printf("  %.10f  %.3e", cosine[l], rel[l]);
   printf("\n");
 }
@@ -445,7 +445,7 @@ static void print_header(const probe_set *p, const grad_words *w) {
   }
   printf("%zu samples, %zu parameters, %u layer%s\n", p->count, p->params, layers,
          layers > 1 ? "s" : "");
-  printf("%-17s %-13s", "estimator", "beta / k / T");
+  printf("%-10s %-13s", "estimator", "beta / k / T");
   for (unsigned l = 1; l <= layers && l <= 64; l++) printf("  cos(L%u)      relerr(L%u)  ", l, l);
   printf("\n");
 }
@@ -484,7 +484,7 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
         fprintf(stderr, "kirchhoff grad: %s at %g failed: %s\n",
                 kh_estimator_name((kh_estimator)est), at.setting, kh_last_error(ctx));
       else
-        printf("%-17s %-13.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), at.setting,
+        printf("%-10s %-13.4g  failed: %s\n", kh_estimator_name((kh_estimator)est), at.setting,
                kh_last_error(ctx));
       st = KH_OK;
       continue;
@@ -527,7 +527,7 @@ static kh_status compare_estimators(kh_context *ctx, probe_set *p, const grad_wo
                         : p->lay && !layered_estimator(est) ? "has no layered version: no rows"
                                                             : NULL;
       if (why) {
-        if (!w->csv) printf("%-17s %-13s  %s\n", kh_estimator_name((kh_estimator)est), "-", why);
+        if (!w->csv) printf("%-10s %-13s  %s\n", kh_estimator_name((kh_estimator)est), "-", why);
         continue;
       }
       st = estimator_rows(ctx, p, w, est, phases, exact, g, t_est, runs);
@@ -557,10 +557,10 @@ static void print_costs(const probe_set *p, const grad_words *w, double t_free, 
            w->harmonics > 1 ? "Chebyshev combination" : "first harmonic alone");
   printf("\ncost relative to the free phase alone (%.3g ms per sample):\n",
          1e3 * t_free / (double)p->count);
-  printf("  %-18s %.2fx\n", "exact", t_exact / t_free);
+  printf("  %-11s %.2fx\n", "exact", t_exact / t_free);
   for (int e = 0; e < w->ne; e++)
     if (runs[w->est[e]] && w->est[e] != KH_EST_EXACT)
-      printf("  %-18s %.3gx%s\n", kh_estimator_name((kh_estimator)w->est[e]),
+      printf("  %-11s %.3gx%s\n", kh_estimator_name((kh_estimator)w->est[e]),
              t_est[w->est[e]] / runs[w->est[e]] / t_free,
              p->lay ? " (layered, the whole batch at once)" : "");
 }
