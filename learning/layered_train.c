@@ -61,9 +61,10 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   if (o->optimizer != KH_OPT_SGD)
     why = "runs plain SGD";
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
-           o->estimator != KH_EST_MINUS && !by_adjoint(o->estimator))
-    why = "runs the centered, plus, minus, exact, first-order, rbp, cg, cg-jacobi, phantom and "
-          "itd estimators";
+           o->estimator != KH_EST_MINUS && o->estimator != KH_EST_COUPLED &&
+           !by_adjoint(o->estimator))
+    why = "runs the centered, plus, minus, coupled, exact, first-order, rbp, cg, cg-jacobi, "
+          "phantom and itd estimators";
   else if (o->read_noise > 0 || o->read_noise_volts > 0 || o->sign_updates || o->soft_bounds ||
            o->pulse > 0)
     why = "has no read noise or device update rules";
@@ -193,6 +194,20 @@ static void nudge_rows(kh_layered_trainer *lt, size_t first, size_t count, doubl
     lay->beta_row[first + r] = beta;
     memcpy(lay->target_row + (first + r) * lt->outputs, lt->target + r * lt->outputs,
            lt->outputs * sizeof *lt->target);
+  }
+}
+
+/* Coupled learning's clamped rows [c, 2c): each output held at o + eta (y - o), o the free
+ * row's output (kh_model_coupled's phase, on the whole batch). */
+static void clamp_rows(kh_layered_trainer *lt, size_t c) {
+  kh_layered *lay = lt->lay;
+  size_t K = lt->outputs;
+  for (size_t r = 0; r < c; r++) {
+    KH_LAYERED_CALL(lay, outputs, lay, r, lt->out);
+    lay->beta_row[c + r] = INFINITY;
+    for (size_t k = 0; k < K; k++)
+      lay->target_row[(c + r) * K + k] =
+          lt->out[k] + lt->o.eta * (lt->target[r * K + k] - lt->out[k]);
   }
 }
 
@@ -390,7 +405,9 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
     KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * c, c);
     nudge_rows(lt, (1 + ph) * c, c, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
   }
-  if (st == KH_OK) st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
+  if (st == KH_OK && est == KH_EST_COUPLED) clamp_rows(lt, c);
+  if (st == KH_OK && est != KH_EST_COUPLED)
+    st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
   if (st == KH_OK) st = relax(ctx, lt, c, phases * c, &r->sweeps);
   if (lt->part.size > 1) {
     kh_status shared = share_rows(ctx, lt, count, phases, st != KH_OK);
@@ -453,9 +470,11 @@ static kh_status layered_minibatch(kh_context *ctx, void *impl, const kh_dataset
     gather(lt, d, next_rows, next, lt->x_next);
     KH_LAYERED_CALL(lay, inputs_t, lay, next, lt->x_next, lt->Ut);
   }
-  /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b) */
-  size_t a = est == KH_EST_MINUS ? 0 : count, b = est == KH_EST_PLUS ? 0 : phases * count;
-  double spread = est == KH_EST_CENTERED ? 2 * beta : beta;
+  /* rows a and b of the estimate (dE/dtheta(a) - dE/dtheta(b)) / (beta_a - beta_b); coupled:
+   * (clamped - free) / eta */
+  int one_sided = est == KH_EST_PLUS || est == KH_EST_COUPLED;
+  size_t a = est == KH_EST_MINUS ? 0 : count, b = one_sided ? 0 : phases * count;
+  double spread = est == KH_EST_CENTERED ? 2 * beta : est == KH_EST_COUPLED ? lt->o.eta : beta;
   update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
   /* this process's rows of the next batch: their input products, and the free phases' warm
    * starts (the rows of the same places in this batch, as in one process) */

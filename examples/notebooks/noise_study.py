@@ -5,8 +5,10 @@ holomorphic EP and the oscillating estimator, without read noise and with it, in
 usage: noise_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20] [--sigma 0.04]
                       [--only NAME,...]
 
-Every run: `kirchhoff train --scale none --gain 0.25 --seed 1 --threads 2` (bounded inputs, so
-V_in = 4 V and --read-noise sigma adds sigma * 4 V to every measured node voltage), traced to
+Every run: `kirchhoff train --scale none --gain 0.25 --read-noise-reference largest --seed 1
+--threads 2` (bounded inputs, and noise relative to the largest input voltage, 4 V, as
+docs/training.md measured it: --read-noise sigma adds sigma * 4 V to every measured node
+voltage), traced to
 OUTDIR/<name>-<sigma>.h5; the curves come from the traces' /metrics/test_error. Writes
 OUTDIR/noise_study.csv (name, sigma, epoch, accuracy) and OUTDIR/noise_study.png. The full
 study on digits takes about half an hour on two cores (the oscillating runs dominate).
@@ -38,7 +40,8 @@ ESTIMATORS = {
 def run(kirchhoff, data, arch, epochs, name, sigma, out):
     trace = os.path.join(out, "%s-%g.h5" % (name, sigma))
     cmd = [kirchhoff, "train", "--arch", arch, "--data", data, "--scale", "none", "--gain", "0.25",
-           "--seed", "1", "--threads", "2", "--epochs", str(epochs), "--trace", trace, "--quiet"]
+           "--read-noise-reference", "largest", "--seed", "1", "--threads", "2", "--epochs",
+           str(epochs), "--trace", trace, "--quiet"]
     cmd += ESTIMATORS[name] + (["--read-noise", str(sigma)] if sigma else [])
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:

@@ -57,7 +57,8 @@ struct kh_layered {
   /* State, rows_max rows per layer: V[0] the input voltages, V[l] the node voltages. P holds
    * V[0] W_1 (the inputs are clamped: the same in every sweep). work: one layer's sums. */
   void *V[KH_LAYERED_MAX + 1], *P, *work;
-  double *beta_row, *target_row; /* per row: nudge and targets (outputs each) */
+  double *beta_row, *target_row; /* per row: nudge and targets (outputs each); INFINITY: the
+                                  * outputs clamped at the targets */
   double input_scale;            /* largest input voltage magnitude of the last drive */
   int threads;                   /* for the sweeps (row chunks); <= 1: one */
   /* kh_layered_gradient's buffers, made on first use, and what frees them (gradient.c; the

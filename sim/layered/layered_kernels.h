@@ -104,13 +104,18 @@ static void neighbour_sums(kh_layered *lay, size_t l, size_t first, size_t rows,
 }
 
 /* Node j of row r's exact minimizer: (sum + cst + beta y) / (diag + beta), and the net current
- * into the node at voltage v (for the KKT residual). */
+ * into the node at voltage v (for the KKT residual); beta = INFINITY clamps an output at y
+ * (coupled learning's clamped phase). */
 static void node_terms(const kh_layered *lay, size_t l, size_t r, size_t j, REAL sum, double *num,
                        double *den) {
   *num = (double)sum + (double)layer(lay->cst[l])[j];
   *den = (double)layer(lay->diag[l])[j];
   int k = l == lay->depth ? lay->out_of[j] : -1;
   double beta = lay->beta_row[r];
+  if (k >= 0 && isinf(beta)) { /* clamped: a voltage source holds the output at its target */
+    *num = lay->target_row[r * lay->outputs + (size_t)k], *den = 1;
+    return;
+  }
   if (k >= 0 && beta != 0) {
     *num += beta * lay->target_row[r * lay->outputs + (size_t)k];
     *den += beta;

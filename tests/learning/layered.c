@@ -68,13 +68,15 @@ Test(layered_training, trains_exactly_as_the_native_backend) {
   kh_context_new(&ctx);
   kh_dataset *d;
   blobs(ctx, &d);
-  /* EP through the fused update; the exact gradient and cg through kh_layered_gradient */
-  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS, KH_EST_MINUS, KH_EST_EXACT, KH_EST_CG};
+  /* EP and coupled learning through the fused update; the exact gradient and cg through
+   * kh_layered_gradient */
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS,  KH_EST_MINUS,
+                              KH_EST_COUPLED,  KH_EST_EXACT, KH_EST_CG};
   const char *arch[] = {"4-8-3", "4-8-6-3"};
   for (int a = 0; a < 2; a++) {
     kh_netlist *nl = network(arch[a]);
     size_t P = kh_netlist_trainable_count(nl);
-    for (int e = 0; e < 5; e++) {
+    for (int e = 0; e < 6; e++) {
       double ls, ll;
       double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_NATIVE, est[e]), 2, &ls);
       double *layered = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, &ll);
