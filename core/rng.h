@@ -3,6 +3,7 @@
 #ifndef KH_CORE_RNG_H
 #define KH_CORE_RNG_H
 
+#include <math.h>
 #include <stdint.h>
 
 typedef struct {
@@ -37,6 +38,16 @@ static inline double kh_rng_uniform(kh_rng *r) {
  * sizes used here). */
 static inline uint64_t kh_rng_below(kh_rng *r, uint64_t n) {
   return (uint64_t)(((unsigned __int128)kh_rng_next(r) * n) >> 64);
+}
+
+/* A standard normal deviate from two uniforms u, v in [0, 1) (Box-Muller). */
+static inline double kh_gaussian_of(double u, double v) {
+  return sqrt(-2 * log(1 - u)) * cos(6.283185307179586 * v);
+}
+
+static inline double kh_rng_gaussian(kh_rng *r) {
+  double u = kh_rng_uniform(r);
+  return kh_gaussian_of(u, kh_rng_uniform(r));
 }
 
 #endif

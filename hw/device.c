@@ -20,8 +20,7 @@ static double uniform(uint64_t seed, uint64_t a, uint64_t b, uint64_t salt) {
 
 /* A standard normal deviate from two hashed uniforms (Box-Muller). */
 static double normal(uint64_t seed, uint64_t a, uint64_t b, uint64_t salt_u, uint64_t salt_v) {
-  double u = uniform(seed, a, b, salt_u), v = uniform(seed, a, b, salt_v);
-  return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
+  return kh_gaussian_of(uniform(seed, a, b, salt_u), uniform(seed, a, b, salt_v));
 }
 
 double kh_hw_map(const kh_hw_options *o, double g, double gmin, double gmax, uint64_t index,

@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
+#include "core/rng.h"
 #include "sim/layered/layered_impl.h"
 
 #include <cblas.h>
@@ -37,6 +38,8 @@ struct kh_layered_trainer {
   long double loss, correct;
   kh_epoch_report acc;
   int blas_threads;
+  double noise_volts; /* read noise on the voltages the update reads (0: none) */
+  size_t epoch;       /* the one in progress, 1-based: the noise's draws seed from it */
 };
 
 void kh_layered_trainer_free(kh_layered_trainer *lt) {
@@ -65,9 +68,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
            !by_adjoint(o->estimator))
     why = "runs the centered, plus, minus, coupled, exact, first-order, rbp, cg, cg-jacobi, "
           "phantom and itd estimators";
-  else if (o->read_noise > 0 || o->read_noise_volts > 0 || o->sign_updates || o->soft_bounds ||
-           o->pulse > 0)
-    why = "has no read noise or device update rules";
+  else if (o->sign_updates || o->soft_bounds || o->pulse > 0)
+    why = "has no device update rules";
   else if (o->beta_relative)
     why = "takes beta in siemens (not relative)";
   else if (o->inner_tol > 0)
@@ -114,13 +116,15 @@ static kh_status take_rates(kh_context *ctx, kh_layered_trainer *lt, const kh_op
 }
 
 kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_model *m,
-                                 const kh_optimizer *opt, const kh_train_options *o) {
+                                 const kh_optimizer *opt, const kh_train_options *o,
+                                 double noise_volts) {
   *out = NULL;
   kh_status st = check_options(ctx, o);
   if (st != KH_OK) return st;
   kh_layered_trainer *lt = kh_calloc(1, sizeof *lt);
   if (!lt) return kh_fail_nomem(ctx, "creating the layered trainer");
   lt->o = *o;
+  lt->noise_volts = noise_volts;
   if (o->inner) lt->o.sweeps = (unsigned)o->inner; /* inexact phases: Phi is its block sweep */
   lt->batch = o->batch;
   lt->part = (kh_partition){0, 1, NULL, NULL, NULL, NULL};
@@ -374,8 +378,9 @@ static kh_status share_rows(kh_context *ctx, kh_layered_trainer *lt, size_t coun
 }
 
 /* An epoch: OpenBLAS serial for its length, the free rows from 0 V, the sums zeroed. */
-static void layered_begin(void *impl) {
+static void layered_begin(void *impl, size_t epoch) {
   kh_layered_trainer *lt = impl;
+  lt->epoch = epoch;
   kh_layered *lay = lt->lay;
   lt->blas_threads = blas_serial();
   lt->product_ready = 0;
@@ -449,6 +454,51 @@ static kh_status adjoint_minibatch(kh_context *ctx, kh_layered_trainer *lt, cons
   return st;
 }
 
+/* Read noise on phase rows [first, first + count) (the batch's samples in order), as the native
+ * backend measures (model.h): every solved-for node of layers 1..L gets the mean of read_samples
+ * Gaussian draws of noise_volts, seeded by the run's seed, the epoch, the sample and the phase
+ * (independent of threads and processes, the same in a resumed run); a clamped phase's outputs
+ * are set by their sources, not read. */
+static void read_noise(kh_layered_trainer *lt, size_t first, const size_t *batch, size_t count,
+                       unsigned phase, int clamped) {
+  kh_layered *lay = lt->lay;
+  unsigned R = lt->o.read_samples ? lt->o.read_samples : 1;
+  for (size_t r = 0; r < count; r++) {
+    uint64_t z = lt->o.seed ^ (0x9e3779b97f4a7c15ULL * lt->epoch) ^ ((uint64_t)batch[r] << 20) ^
+                 (0xd1b54a32d192ed03ULL * (phase + 1));
+    kh_rng rng;
+    kh_rng_seed(&rng, kh_splitmix64(&z));
+    for (size_t l = 1; l <= lay->depth; l++)
+      for (size_t j = 0; j < lay->width[l]; j++) {
+        if (clamped && l == lay->depth && lay->out_of[j] >= 0) continue;
+        double e = 0;
+        for (unsigned k = 0; k < R; k++) e += kh_rng_gaussian(&rng);
+        e *= lt->noise_volts / R;
+        size_t at = (first + r) * lay->ld[l] + j;
+        if (lay->precision == KH_PRECISION_SINGLE)
+          ((float *)lay->V[l])[at] += (float)e;
+        else
+          ((double *)lay->V[l])[at] += e;
+      }
+  }
+}
+
+/* The rows the update reads, a and b (count each), as measured: with read noise, the nudged
+ * rows get it in place and the free rows' copy in [2 count, 3 count) (the free rows stay the
+ * next batch's warm start). */
+static void measured_rows(kh_layered_trainer *lt, const size_t *batch, size_t count, size_t *a,
+                          size_t *b) {
+  if (lt->noise_volts <= 0) return;
+  size_t *free_one = *a == 0 ? a : *b == 0 ? b : NULL, spare = 2 * count;
+  if (free_one) {
+    KH_LAYERED_CALL(lt->lay, copy_rows, lt->lay, 0, spare, count);
+    *free_one = spare;
+  }
+  for (size_t *row = a; row; row = row == a ? b : NULL)
+    read_noise(lt, *row, batch, count, (unsigned)(*row / count),
+               lt->o.estimator == KH_EST_COUPLED && *row == count);
+}
+
 static kh_status layered_minibatch(kh_context *ctx, void *impl, const kh_dataset *d,
                                    const size_t *batch, size_t count, const size_t *next_rows,
                                    size_t next, double lr_scale) {
@@ -475,6 +525,7 @@ static kh_status layered_minibatch(kh_context *ctx, void *impl, const kh_dataset
   int one_sided = est == KH_EST_PLUS || est == KH_EST_COUPLED;
   size_t a = est == KH_EST_MINUS ? 0 : count, b = one_sided ? 0 : phases * count;
   double spread = est == KH_EST_CENTERED ? 2 * beta : est == KH_EST_COUPLED ? lt->o.eta : beta;
+  measured_rows(lt, batch, count, &a, &b);
   update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
   /* this process's rows of the next batch: their input products, and the free phases' warm
    * starts (the rows of the same places in this batch, as in one process) */

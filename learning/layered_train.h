@@ -13,7 +13,8 @@ typedef struct kh_layered_trainer kh_layered_trainer;
 
 /* m: the trainer's model (its circuit is what gets detected); opt: rates and bounds. */
 kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_model *m,
-                                 const kh_optimizer *opt, const kh_train_options *o);
+                                 const kh_optimizer *opt, const kh_train_options *o,
+                                 double noise_volts);
 void kh_layered_trainer_free(kh_layered_trainer *lt);
 kh_status kh_layered_trainer_set_params(kh_context *ctx, kh_layered_trainer *lt,
                                         const double *theta);

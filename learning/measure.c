@@ -10,12 +10,6 @@ void kh_model_set_read_noise(kh_model *m, double sigma_volts, uint64_t seed) {
   kh_rng_seed(&m->noise_rng, seed);
 }
 
-/* A standard normal deviate (Box-Muller). */
-static double gaussian(kh_rng *r) {
-  double u = kh_rng_uniform(r), v = kh_rng_uniform(r);
-  return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
-}
-
 void kh_model_set_read_samples(kh_model *m, unsigned readings) {
   m->noise_readings = readings ? readings : 1;
 }
@@ -24,7 +18,7 @@ void kh_model_set_read_samples(kh_model *m, unsigned readings) {
  * averages repeated readings (the same law as one draw of sigma / sqrt(R), drawn as it is read). */
 static double reading_noise(kh_model *m) {
   double sum = 0;
-  for (unsigned r = 0; r < m->noise_readings; r++) sum += gaussian(&m->noise_rng);
+  for (unsigned r = 0; r < m->noise_readings; r++) sum += kh_rng_gaussian(&m->noise_rng);
   return m->noise_sigma * sum / m->noise_readings;
 }
 

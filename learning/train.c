@@ -218,13 +218,13 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
   t->engine = &kh_engine_native, t->engine_state = t;
-  if (st == KH_OK && o->backend == KH_BACKEND_LAYERED) {
-    kh_layered_trainer *lt = NULL;
-    st = kh_layered_trainer_new(ctx, &lt, m, &t->opt, o);
-    if (st == KH_OK) t->engine = &kh_engine_layered, t->engine_state = lt;
-  }
   if (st == KH_OK)
     st = kh_read_noise_volts(ctx, o, train, kh_netlist_input_gain(nl), &t->noise_volts);
+  if (st == KH_OK && o->backend == KH_BACKEND_LAYERED) {
+    kh_layered_trainer *lt = NULL;
+    st = kh_layered_trainer_new(ctx, &lt, m, &t->opt, o, t->noise_volts);
+    if (st == KH_OK) t->engine = &kh_engine_layered, t->engine_state = lt;
+  }
   if (st == KH_OK) {
     kh_model_get_params(m, t->theta);
     kh_optimizer_project(&t->opt, t->theta);
@@ -411,8 +411,9 @@ kh_status kh_trainer_set_engine(kh_context *ctx, kh_trainer *t, const kh_engine_
 /* The native engine (impl: the trainer): per-sample solves on the worker models, every share's
  * gradient summed in sample order and across processes, one optimizer step per minibatch. Each
  * epoch starts every worker cold. */
-static void native_begin(void *impl) {
+static void native_begin(void *impl, size_t epoch) {
   kh_trainer *t = impl;
+  (void)epoch; /* the trainer's own count seeds its draws */
   cold_start(t);
   memset(t->sums, 0, sizeof t->sums), t->worst = 0;
 }
@@ -467,7 +468,7 @@ static kh_status minibatches(kh_context *ctx, kh_trainer *t, size_t n, kh_epoch_
   const kh_engine_ops *e = t->engine;
   size_t B = t->o.batch;
   kh_status st = KH_OK;
-  e->begin_epoch(t->engine_state);
+  e->begin_epoch(t->engine_state, t->epoch + 1);
   for (size_t start = 0; st == KH_OK && start < n; start += B) {
     size_t count = n - start < B ? n - start : B, next = start + count;
     size_t next_count = next < n ? (n - next < B ? n - next : B) : 0;

@@ -5,8 +5,13 @@ perturbation baselines (spsa, wp, node perturbation) on the same network and dat
 kirchhoff train's defaults plus the rule's own flag, noise-free, with read noise sigma (relative
 to the median RMS input voltage) and on 4-bit devices (--quantize-bits 4 --gmax 0.5 --hw-aware).
 
-usage: rules_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20] [--seed 1]
-                      [--sigmas 0,0.004,0.04] [--rules centered,holomorphic,...] [--no-bits]
+usage: rules_study.py KIRCHHOFF DATA OUTDIR [--arch 64-64-10 | --preset drn-xs] [--epochs 20]
+                      [--seed 1] [--sigmas 0,0.004,0.04] [--rules centered,holomorphic,...]
+                      [--no-bits]
+
+With --preset (Scellier's MNIST networks on the layered backend, DATA an MNIST folder) the rules
+are those the layered backend runs (centered, coupled-0.1, coupled-1) and there are no 4-bit
+runs (its engine takes no device model).
 
 Writes OUTDIR/rules_study.csv (rule, setting, test accuracy %, settled states read per sample,
 wall seconds) and OUTDIR/rules_study.png. Settled states per sample are the rule's own count:
@@ -41,8 +46,9 @@ RULES = {  # name -> flags, settled states read per sample (arch: its widths)
 
 
 def run(kirchhoff, data, arch, epochs, seed, flags):
-    cmd = [kirchhoff, "train", "--arch", arch, "--data", data, "--seed", str(seed), "--epochs",
-           str(epochs), "--quiet"] + flags
+    network = ["--preset", arch[len("preset:"):]] if arch.startswith("preset:") else ["--arch", arch]
+    cmd = [kirchhoff, "train"] + network + ["--data", data, "--seed", str(seed), "--epochs",
+                                            str(epochs), "--quiet"] + flags
     t0 = time.monotonic()
     done = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.monotonic() - t0
@@ -54,7 +60,9 @@ def run(kirchhoff, data, arch, epochs, seed, flags):
 
 
 def study(kirchhoff, data, arch, epochs, seed, rules, sigmas, bits):
-    widths = [int(w) for w in arch.split("-")]
+    presets = {"preset:drn-xs": "784-100-10", "preset:drn-1h": "784-1024-10",
+               "preset:drn-2h": "784-1024-1024-10"}
+    widths = [int(w) for w in presets.get(arch, arch).split("-")]
     settings = [("sigma %g" % s, ["--read-noise", str(s)] if s else []) for s in sigmas]
     if bits:
         settings.append(("4-bit", ["--quantize-bits", "4", "--gmax", "0.5", "--hw-aware"]))
@@ -93,7 +101,7 @@ def main(argv):
         return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 1
     kirchhoff, data, out = argv[1], argv[2], argv[3]
     opts = {"--arch": "64-64-10", "--epochs": "20", "--seed": "1", "--sigmas": "0,0.004,0.04",
-            "--rules": ",".join(RULES)}
+            "--rules": ",".join(RULES), "--preset": ""}
     bits, rest = True, argv[4:]
     while rest:
         if rest[0] == "--no-bits":
@@ -103,6 +111,11 @@ def main(argv):
         else:
             print("rules_study.py: unknown option %s" % rest[0], file=sys.stderr)
             return 1
+    if opts["--preset"]:
+        opts["--arch"] = "preset:" + opts["--preset"]
+        bits = False
+        if opts["--rules"] == ",".join(RULES):
+            opts["--rules"] = "centered,coupled-0.1,coupled-1"
     rules = opts["--rules"].split(",")
     if any(r not in RULES for r in rules):
         print("rules_study.py: --rules takes %s" % ",".join(RULES), file=sys.stderr)

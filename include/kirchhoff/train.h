@@ -214,7 +214,7 @@ typedef struct {
   kh_status (*set_partition)(kh_context *ctx, void *impl, const kh_partition *p);
   /* An epoch, as the trainer runs it: begin_epoch, then minibatch for each minibatch of the
    * shuffled samples, then end_epoch (always, also after a failure, with its status). */
-  void (*begin_epoch)(void *impl);
+  void (*begin_epoch)(void *impl, size_t epoch); /* 1-based: what per-epoch draws seed from */
   /* Samples batch[0..count) of d, every process's (the engine takes its own share): the phases
    * and the parameter update, learning rates times lr_scale, and the epoch's sums. next[0..
    * next_count) is the minibatch after it (0: none), for an engine that prepares it during the

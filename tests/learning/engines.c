@@ -31,8 +31,9 @@ static kh_status sgd_set_partition(kh_context *ctx, void *impl, const kh_partiti
   return p->size == 1 ? KH_OK : kh_set_error(ctx, KH_ERR_USAGE, "one process only");
 }
 
-static void sgd_begin(void *impl) {
+static void sgd_begin(void *impl, size_t epoch) {
   sgd *e = impl;
+  (void)epoch;
   e->begins++, e->loss = e->correct = 0, e->expect_next = NULL;
 }
 
