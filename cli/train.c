@@ -162,6 +162,10 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
     printf("          %lu samples had a clamp switching under the nudge (within |beta|, or during "
            "the oscillation); their free phase's active set was continued\n",
            r->holomorphic_frozen);
+  if (r->beta_narrowed)
+    printf("          %lu samples were nudged at half their radius: -beta went past their "
+           "outputs' conductance\n",
+           r->beta_narrowed);
   fflush(stdout);
 }
 

@@ -173,6 +173,30 @@ static kh_status holomorphic(kh_context *ctx, kh_model *m, double beta, double *
   return st;
 }
 
+/* A finite-difference stencil's nudged phases at beta, each from the free state, and the
+ * contrast of their dE/dtheta into grad. */
+static kh_status stencil_gradient(kh_context *ctx, kh_model *m, const kh_stencil *s, double beta,
+                                  int have_warm, double *grad, kh_grad_info *info) {
+  memset(grad, 0, m->params * sizeof *grad);
+  const double *v_last = m->v_free;
+  kh_status st = KH_OK;
+  for (unsigned k = 0; k < s->count && st == KH_OK; k++) {
+    const double *v = m->v_free;
+    if (s->step[k] != 0) {
+      kh_solver_set_warm_start(m->solver, have_warm ? m->warm : NULL);
+      /* inexact phases: from the free state, or from the phase before (v: the last one read) */
+      m->inner_from = m->inner_start == KH_INNER_FROM_PREVIOUS ? v_last : m->v_free;
+      st = kh_model_solve(ctx, m, s->step[k] * beta, m->v_nudged, &info->iterations, NULL);
+      info->phases++;
+      v = v_last = m->v_nudged;
+    }
+    if (st != KH_OK) break;
+    kh_model_dE_dtheta(m, kh_model_measure(m, v, m->nodes), m->dedtheta);
+    for (size_t i = 0; i < m->params; i++) grad[i] += s->weight[k] / beta * m->dedtheta[i];
+  }
+  return st;
+}
+
 /* The estimator's phases and gradient (kh_model_gradient checked est and beta, reset info). */
 static kh_status gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
                           const double *target, double *grad, kh_grad_info *info) {
@@ -208,20 +232,19 @@ static kh_status gradient(kh_context *ctx, kh_model *m, kh_estimator est, double
   }
   int have_warm = kh_solver_get_warm_start(m->solver, m->warm);
   const kh_stencil *s = &stencils[est];
-  memset(grad, 0, m->params * sizeof *grad);
-  const double *v_last = m->v_free;
-  for (unsigned k = 0; k < s->count && st == KH_OK; k++) {
-    const double *v = m->v_free;
-    if (s->step[k] != 0) {
-      kh_solver_set_warm_start(m->solver, have_warm ? m->warm : NULL);
-      /* inexact phases: from the free state, or from the phase before (v: the last one read) */
-      m->inner_from = m->inner_start == KH_INNER_FROM_PREVIOUS ? v_last : m->v_free;
-      st = kh_model_solve(ctx, m, s->step[k] * beta, m->v_nudged, &info->iterations, NULL);
-      info->phases++;
-      v = v_last = m->v_nudged;
+  st = stencil_gradient(ctx, m, s, beta, have_warm, grad, info);
+  /* A negative nudge past the outputs' conductance leaves the co-content without a minimum (an
+   * output that its network barely reaches, as a fresh network can have): the sample is nudged
+   * at half its radius instead, and counted. */
+  if (st == KH_ERR_NUMERIC && s->step[0] < 0 && !m->inner) {
+    double radius = INFINITY;
+    if (have_warm) kh_solver_set_warm_start(m->solver, m->warm);
+    kh_status again = kh_model_solve(ctx, m, 0.0, m->v_free, &info->iterations, NULL);
+    if (again == KH_OK) again = kh_solver_nudge_radius(ctx, m->solver, &radius);
+    if (again == KH_OK && isfinite(radius) && radius > 0 && beta > 0.5 * radius) {
+      info->narrowed = 1;
+      st = stencil_gradient(ctx, m, s, 0.5 * radius, have_warm, grad, info);
     }
-    kh_model_dE_dtheta(m, kh_model_measure(m, v, m->nodes), m->dedtheta);
-    for (size_t i = 0; i < m->params; i++) grad[i] += s->weight[k] / beta * m->dedtheta[i];
   }
   /* The next sample starts from this sample's free state, not from the last nudged one. */
   if (have_warm) kh_solver_set_warm_start(m->solver, m->warm);
@@ -243,6 +266,7 @@ kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, doub
   info->iterations = 0;
   info->time_steps = 0;
   info->products = 0;
+  info->narrowed = 0;
   unsigned long sweeps = m->sweeps;
   m->inner_error = 0;
   st = gradient(ctx, m, est, beta, target, grad, info);

@@ -39,7 +39,7 @@ struct kh_trainer {
   double *grads;                     /* batch * params: one row per sample of the batch */
   double *theta;                     /* the parameters (the master copy) */
   double *loss, *correct, *residual; /* per sample of the batch */
-  unsigned *iterations, *phases, *frozen;
+  unsigned *iterations, *phases, *frozen, *narrowed;
   double noise_volts; /* kh_read_noise_volts */
   kh_device_map device;
   void *device_state;
@@ -54,7 +54,7 @@ struct kh_trainer {
   void *progress_user;
   /* the native engine's epoch sums: loss, correct, Newton iterations, solves, frozen samples;
    * and the worst residual (a maximum) */
-  double sums[5], worst;
+  double sums[6], worst;
 };
 
 static double now(void) {
@@ -145,7 +145,7 @@ void kh_trainer_free(kh_trainer *t) {
   kh_optimizer_release(&t->opt);
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
-  kh_free(t->phases), kh_free(t->frozen), kh_free(t->mapped);
+  kh_free(t->phases), kh_free(t->frozen), kh_free(t->narrowed), kh_free(t->mapped);
   if (t->device_destroy) t->device_destroy(t->device_state);
   if (t->engine && t->engine->destroy) t->engine->destroy(t->engine_state);
   kh_free(t);
@@ -212,8 +212,9 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     t->iterations = kh_malloc(b * sizeof *t->iterations);
     t->phases = kh_malloc(b * sizeof *t->phases);
     t->frozen = kh_malloc(b * sizeof *t->frozen);
+    t->narrowed = kh_malloc(b * sizeof *t->narrowed);
     if (!t->order || !t->grads || !t->theta || !t->loss || !t->correct || !t->residual ||
-        !t->iterations || !t->phases || !t->frozen)
+        !t->iterations || !t->phases || !t->frozen || !t->narrowed)
       st = kh_fail_nomem(ctx, "creating the trainer");
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
@@ -327,7 +328,7 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   t->correct[b] = argmax(k->outputs, t->outputs) == label;
   t->iterations[b] = info.iterations;
   t->phases[b] = with_grad ? info.phases : 1;
-  t->frozen[b] = info.frozen;
+  t->frozen[b] = info.frozen, t->narrowed[b] = info.narrowed;
   kh_solve_stats s;
   kh_solver_last_stats(kh_model_solver(k->model), &s);
   t->residual[b] = s.relative_residual;
@@ -440,7 +441,7 @@ static kh_status native_minibatch(kh_context *ctx, void *impl, const kh_dataset 
     return kh_fail(ctx, KH_ERR_NUMERIC, "another process failed in the same minibatch");
   for (size_t b = 0; b < hi - lo; b++) {
     t->sums[0] += t->loss[b], t->sums[1] += t->correct[b], t->sums[2] += t->iterations[b];
-    t->sums[3] += t->phases[b], t->sums[4] += t->frozen[b];
+    t->sums[3] += t->phases[b], t->sums[4] += t->frozen[b], t->sums[5] += t->narrowed[b];
     if (t->residual[b] > t->worst) t->worst = t->residual[b];
   }
   for (size_t i = 0; i < t->params; i++) g[i] /= (double)count; /* the mean over the batch */
@@ -454,12 +455,13 @@ static kh_status native_end(kh_context *ctx, void *impl, kh_status failed, size_
   (void)theta; /* the steps updated t->theta in place */
   if (failed != KH_OK) return failed;
   double *sums = t->sums;
-  kh_status st = kh_partition_combine(ctx, &t->part, sums, 5, &t->worst);
+  kh_status st = kh_partition_combine(ctx, &t->part, sums, 6, &t->worst);
   if (st != KH_OK) return st;
   r->train_loss = sums[0] / (double)n;
   r->train_error = 1.0 - sums[1] / (double)n;
   r->newton_iterations = (unsigned long)sums[2], r->solves = (unsigned long)sums[3];
   r->holomorphic_frozen = (unsigned long)sums[4], r->max_relative_residual = t->worst;
+  r->beta_narrowed = (unsigned long)sums[5];
   return KH_OK;
 }
 

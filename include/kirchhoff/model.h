@@ -89,6 +89,8 @@ typedef struct {
   unsigned products;   /* rbp, cg, phantom, itd: Hessian-vector products (itd: reverse sweeps) */
   unsigned sweeps;     /* relaxation sweeps (inexact phases; itd) */
   double inner_error;  /* inexact phases: the largest error bound of a phase (V) */
+  unsigned narrowed;   /* minus, centered: 1 when -beta went past the outputs' conductance (no
+                        * minimum) and the sample was nudged at half its radius instead */
 } kh_grad_info;
 /* One sample: free phase, then the estimator's nudged phases (each warm-started from the free
  * state) or adjoint solve. grad gets dL/dtheta (kh_model_param_count values). The next free

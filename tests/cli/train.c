@@ -740,3 +740,17 @@ Test(train_cli, every_table_option_is_a_flag) {
   KH_TRAIN_OPTIONS_TABLE(TRAIN)
 #undef TRAIN
 }
+
+/* A fresh network can leave an output barely connected (its conductances at gmin): the default
+ * centered estimator's -beta then goes past that output's conductance and the nudged co-content
+ * has no minimum. Such a sample is nudged at half its radius instead, and the epoch says how
+ * many were (iris 4-6-3, seed 5, failed outright before). */
+Test(train_cli, a_nudge_past_an_outputs_conductance_is_narrowed) {
+  char args[1024], *out;
+  snprintf(args, sizeof args, "train --arch 4-6-3 --data %s/iris.csv --seed 5 --epochs 2",
+           getenv("KH_DATA"));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "samples were nudged at half their radius"), "%s", out);
+  cr_expect(strstr(out, "test accuracy"), "%s", out);
+  free(out);
+}
