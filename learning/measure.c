@@ -41,3 +41,11 @@ void kh_model_dE_dtheta(const kh_model *m, const double *v, double *out) {
     out[i] = p->weight * (p->conductance ? 0.5 * dv * dv : dv);
   }
 }
+
+double kh_model_measured_loss(kh_model *m, const double *v) {
+  double o[m->outputs + 1], loss = 0;
+  kh_model_read_outputs(m, kh_model_measure(m, v, m->nodes), o);
+  for (size_t k = 0; k < m->outputs; k++)
+    loss += 0.5 * (o[k] - m->target[k]) * (o[k] - m->target[k]);
+  return loss;
+}

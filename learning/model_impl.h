@@ -78,6 +78,8 @@ const double *kh_model_measure(kh_model *m, const double *v, size_t values);
 /* dE/dtheta at node voltages v (measure.c): 1/2 (va - vb)^2 for a conductance, v+ - v- for a
  * current source, times the element's weight in the energy. */
 void kh_model_dE_dtheta(const kh_model *m, const double *v, double *out);
+/* L = 1/2 |o - y|^2 of the outputs at node voltages v as measured (read noise), y the target. */
+double kh_model_measured_loss(kh_model *m, const double *v);
 /* Coupled learning (coupled.c), after the free phase (outputs: its read-outs): the clamped phase
  * at o + eta (y - o) and the contrast. */
 kh_status kh_model_coupled(kh_context *ctx, kh_model *m, double eta, const double *outputs,

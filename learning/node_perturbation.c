@@ -63,11 +63,7 @@ static kh_status probed_loss(kh_context *ctx, kh_model *m, size_t k, double curr
   if (st == KH_OK) st = kh_model_copy_solve(ctx, m, p, &info->iterations);
   if (st != KH_OK) return st;
   info->phases++;
-  double o[m->outputs + 1];
-  kh_model_read_outputs(m, kh_model_measure(m, p->v_model, m->nodes), o);
-  *loss = 0;
-  for (size_t j = 0; j < m->outputs; j++)
-    *loss += 0.5 * (o[j] - m->target[j]) * (o[j] - m->target[j]);
+  *loss = kh_model_measured_loss(m, p->v_model);
   return KH_OK;
 }
 
@@ -86,7 +82,7 @@ kh_status kh_model_node_perturbation(kh_context *ctx, kh_model *m, double sigma,
   if (st == KH_OK) st = kh_model_copy_sync(ctx, m, m->probe);
   if (st == KH_OK) injections(m, sigma, delta);
   for (size_t k = 0; st == KH_OK && k < count; k++) {
-    double up, down, d = delta[probe[k]];
+    double up = 0, down = 0, d = delta[probe[k]];
     st = probed_loss(ctx, m, k, d, &up, info);
     if (st == KH_OK) st = probed_loss(ctx, m, k, -d, &down, info);
     kh_status back = kh_circuit_set_source(ctx, m->probe->circuit, m->probe->added[k], 0);

@@ -64,11 +64,7 @@ static kh_status measured_loss(kh_context *ctx, kh_model *m, double *loss, kh_gr
   kh_status st = kh_model_solve(ctx, m, 0.0, m->v_nudged, &info->iterations, NULL);
   if (st != KH_OK) return st;
   info->phases++;
-  double o[m->outputs + 1];
-  kh_model_read_outputs(m, kh_model_measure(m, m->v_nudged, m->nodes), o);
-  *loss = 0;
-  for (size_t k = 0; k < m->outputs; k++)
-    *loss += 0.5 * (o[k] - m->target[k]) * (o[k] - m->target[k]);
+  *loss = kh_model_measured_loss(m, m->v_nudged);
   return KH_OK;
 }
 
@@ -77,7 +73,7 @@ static kh_status measured_loss(kh_context *ctx, kh_model *m, double *loss, kh_gr
 static kh_status central(kh_context *ctx, kh_model *m, const double *theta, const double *center,
                          const double *c, const double *d, size_t i, double *difference,
                          kh_grad_info *info) {
-  double loss[2];
+  double loss[2] = {0, 0};
   size_t first = d ? 0 : i, last = d ? m->params : i + 1;
   kh_status st = KH_OK;
   for (int side = 0; side < 2 && st == KH_OK; side++) {
