@@ -754,3 +754,19 @@ Test(train_cli, a_nudge_past_an_outputs_conductance_is_narrowed) {
   cr_expect(strstr(out, "test accuracy"), "%s", out);
   free(out);
 }
+
+/* The learning-rules study on a small network: a row per rule and setting (noise-free, read
+ * noise, 4-bit devices), each run's accuracy and its settled states per sample. */
+Test(train_cli, rules_study_script, .timeout = 300) {
+  char args[4096], *out;
+  snprintf(args, sizeof args,
+           "%s/rules_study.py %s %s %s/rules --arch 8-6-4 --epochs 1 --sigmas 0,0.04 --rules "
+           "centered,coupled-1,spsa,node-perturbation",
+           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
+  cr_assert_eq(python(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "failed") == NULL, "%s", out);
+  cr_expect(strstr(out, "node-perturbation  sigma 0 ") != NULL, "%s", out);
+  cr_expect(strstr(out, "21 states/sample") != NULL, "%s", out); /* 2 (6 + 4) + 1 */
+  free(out);
+  expect_study("rules", "rules_study", 4 * 3);
+}
