@@ -143,9 +143,15 @@ typedef struct {
  * solved to 1e-12 of the largest input voltage. */
 static kh_status summed_layered(kh_context *ctx, probe_set *p, int est, double beta, double *grad,
                                 double *seconds, cost *spent) {
-  kh_layered_grad_options o = {
-      (kh_estimator)est,    beta, p->k, p->damping, p->sweeps ? p->sweeps : 1000000,
-      p->sweeps ? 0 : 1e-12};
+  kh_layered_grad_options o = {.estimator = (kh_estimator)est,
+                               .beta = beta,
+                               .k = p->k,
+                               .damping = p->damping,
+                               .sweeps = p->sweeps ? p->sweeps : 1000000,
+                               .tol = p->sweeps ? 0 : 1e-12,
+                               .sigma = beta, /* spsa's step: the --beta list, as natively */
+                               .perturbations = p->perturbations,
+                               .seed = p->seed};
   kh_layered_grad_info info;
   double t0 = kh_cli_now();
   kh_status st = kh_layered_gradient(ctx, p->lay, p->count, p->x, p->target, &o, grad, &info);
@@ -499,7 +505,7 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
 
 /* What kh_layered_gradient estimates. */
 static int layered_estimator(int est) {
-  return est == KH_EST_EXACT || est == KH_EST_PLUS || est == KH_EST_MINUS ||
+  return est == KH_EST_EXACT || est == KH_EST_SPSA || est == KH_EST_PLUS || est == KH_EST_MINUS ||
          est == KH_EST_CENTERED || (est >= KH_EST_FIRST_ORDER && est <= KH_EST_ITD);
 }
 

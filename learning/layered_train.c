@@ -56,7 +56,7 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
 /* The estimators the layered trainer runs through kh_layered_gradient (an adjoint on the whole
  * batch, then a plain SGD step) rather than its fused EP update. */
 static int by_adjoint(kh_estimator e) {
-  return e == KH_EST_EXACT || (e >= KH_EST_FIRST_ORDER && e <= KH_EST_ITD);
+  return e == KH_EST_EXACT || e == KH_EST_SPSA || (e >= KH_EST_FIRST_ORDER && e <= KH_EST_ITD);
 }
 
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
@@ -66,8 +66,8 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
            o->estimator != KH_EST_MINUS && o->estimator != KH_EST_COUPLED &&
            !by_adjoint(o->estimator))
-    why = "runs the centered, plus, minus, coupled, exact, first-order, rbp, cg, cg-jacobi, "
-          "phantom and itd estimators";
+    why = "runs the centered, plus, minus, coupled, spsa, exact, first-order, rbp, cg, "
+          "cg-jacobi, phantom and itd estimators";
   else if (o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no device update rules";
   else if (o->beta_relative)
@@ -436,12 +436,17 @@ static kh_status adjoint_minibatch(kh_context *ctx, kh_layered_trainer *lt, cons
     lt->grad[lay->bias[k]] = lt->rate[lay->bias[k]] * lr_scale / (double)count;
   gather(lt, d, batch, count, lt->x);
   set_targets(lt, d, batch, count);
-  kh_layered_grad_options go = {lt->o.estimator,
-                                lt->o.beta,
-                                lt->o.adjoint_iterations,
-                                lt->o.damping,
-                                lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
-                                lt->o.sweeps ? 0 : lt->o.layered_tol};
+  /* spsa's perturbations: seeded by the run's seed, the epoch and the batch's first sample */
+  uint64_t z = lt->o.seed ^ (0x9e3779b97f4a7c15ULL * lt->epoch) ^ ((uint64_t)batch[0] << 20);
+  kh_layered_grad_options go = {.estimator = lt->o.estimator,
+                                .beta = lt->o.beta,
+                                .k = lt->o.adjoint_iterations,
+                                .damping = lt->o.damping,
+                                .sweeps = lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
+                                .tol = lt->o.sweeps ? 0 : lt->o.layered_tol,
+                                .sigma = lt->o.perturbation,
+                                .perturbations = lt->o.perturbations,
+                                .seed = kh_splitmix64(&z)};
   kh_layered_grad_info info;
   /* the loss and correctness are the free phase's, which the step leaves in the rows */
   kh_status st = kh_layered_descend(ctx, lay, count, lt->x, lt->target, &go, step, lt->grad,

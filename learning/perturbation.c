@@ -8,17 +8,14 @@
  *   node-perturbation: a current +-delta_a injected at every solved-for node a reads
  *          lambda_a = dL/dI_a by central differences, then dL/dg_ab = -(lambda_a - lambda_b)
  *          (v_a - v_b) and dL/dI = -(lambda+ - lambda-), as the adjoint gives them.
- * Steps: c_i = sigma times the mean |theta| of the parameters of its kind (conductances, or
- * currents; with every current 0, the mean conductance times 1 V): one step for all, since a
- * step of its own per parameter would divide the others' terms by each one's step, and
- * conductances span orders of magnitude. A conductance within c_i of its bound cannot go past
- * it: it is perturbed about gmin + c_i (gmax - c_i) instead, which biases its estimate by
- * O(sigma); every other estimate is exact up to O(sigma^2). Node perturbation's
- * delta_a = sigma 1 V times the trainable conductance meeting node a. */
+ * Steps: kh_perturbation_steps (sim/perturbation_steps.h), one per kind of parameter; every
+ * estimate is exact up to O(sigma^2) but where a conductance sits within a step of its bound.
+ * Node perturbation's delta_a = sigma 1 V times the trainable conductance meeting node a. */
 #include "model_impl.h"
 
 #include "core/alloc.h"
 #include "core/context.h"
+#include "sim/perturbation_steps.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,21 +39,14 @@ static kh_status set_param(kh_context *ctx, kh_model *m, size_t i, double value)
 }
 
 /* The steps c_i (above) into c, and the centers the perturbations are taken about. */
-static void steps(const kh_model *m, double sigma, const double *theta, double *c, double *center) {
-  double sum[2] = {0, 0};
-  size_t count[2] = {0, 0};
-  for (size_t i = 0; i < m->params; i++)
-    sum[m->param[i].conductance] += fabs(theta[i]), count[m->param[i].conductance]++;
-  double mean_g = count[1] ? sum[1] / count[1] : 1, mean_i = count[0] ? sum[0] / count[0] : 0;
-  if (!(mean_i > 0)) mean_i = mean_g * 1.0; /* amperes: a mean conductance at 1 V */
-  for (size_t i = 0; i < m->params; i++) {
-    c[i] = sigma * (m->param[i].conductance ? mean_g : mean_i);
-    center[i] = theta[i];
-    if (!m->param[i].conductance) continue;
-    if (center[i] - c[i] < m->gmin) center[i] = m->gmin + c[i]; /* it cannot go lower */
-    if (center[i] + c[i] > m->gmax) center[i] = fmax(m->gmax - c[i], 0.5 * (m->gmin + m->gmax));
-    if (center[i] - c[i] <= 0) c[i] = 0.5 * center[i]; /* a range narrower than the step */
-  }
+static kh_status steps(kh_context *ctx, const kh_model *m, double sigma, const double *theta,
+                       double *c, double *center) {
+  int *conductance = kh_malloc(m->params * sizeof *conductance + 1);
+  if (!conductance) return kh_fail_nomem(ctx, "perturbation");
+  for (size_t i = 0; i < m->params; i++) conductance[i] = m->param[i].conductance;
+  kh_perturbation_steps(m->params, theta, conductance, sigma, m->gmin, m->gmax, c, center);
+  kh_free(conductance);
+  return KH_OK;
 }
 
 /* L at the circuit's present parameters: a free phase, its outputs as measured. */
@@ -136,11 +126,12 @@ kh_status kh_model_perturbation(kh_context *ctx, kh_model *m, kh_estimator est, 
   if (!theta) return kh_fail_nomem(ctx, "perturbation");
   double *c = theta + m->params, *center = c + m->params;
   for (size_t i = 0; i < m->params; i++) theta[i] = param_value(m, i);
-  steps(m, sigma, theta, c, center);
+  kh_status st = steps(ctx, m, sigma, theta, c, center);
   memset(grad, 0, m->params * sizeof *grad);
   int have_warm = kh_solver_get_warm_start(m->solver, m->warm);
-  kh_status st = est == KH_EST_WP ? weight_perturbation(ctx, m, theta, center, c, grad, info)
-                                  : simultaneous_perturbation(ctx, m, theta, center, c, grad, info);
+  if (st == KH_OK)
+    st = est == KH_EST_WP ? weight_perturbation(ctx, m, theta, center, c, grad, info)
+                          : simultaneous_perturbation(ctx, m, theta, center, c, grad, info);
   if (have_warm) kh_solver_set_warm_start(m->solver, m->warm); /* the next sample: from free */
   kh_free(theta);
   return st;

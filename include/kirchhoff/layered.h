@@ -73,7 +73,10 @@ KH_API kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows,
  *           gradient of the loss they reach); with tol > 0, k sweeps from the equilibrium. It
  *           keeps every half sweep's state: (2T + 1) x rows x the nodes;
  *   plus, minus, centered: equilibrium propagation at nudge beta, the nudged phases started
- *           from the free state.
+ *           from the free state;
+ *   spsa:   K = perturbations directions Delta in {-1, 1}^P, each shared by the whole batch
+ *           (one write of every matrix): free phases at theta +- c o Delta, and
+ *           g += Delta (L+ - L-) / (2 c K) (c: sigma times the mean |theta| of a kind).
  * Nodes at their clamp's bound are held (identity rows of H, zero adjoint). Other estimators:
  * KH_ERR_USAGE. grad: kh_layered_param_count values, overwritten. */
 typedef struct {
@@ -83,6 +86,10 @@ typedef struct {
   double damping;  /* phantom's, in (0, 1] */
   unsigned sweeps; /* the phases' most sweeps */
   double tol;      /* the phases' tolerance (kh_layered_solve) */
+  /* spsa: the relative step, the perturbations (each shared by the whole batch) and their seed */
+  double sigma;
+  unsigned perturbations;
+  uint64_t seed;
 } kh_layered_grad_options;
 typedef struct {
   unsigned sweeps;   /* over all phases */

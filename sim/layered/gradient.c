@@ -108,7 +108,7 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   if (method == -2)
     return kh_fail(ctx, KH_ERR_USAGE,
                    "the layered backend's gradients are exact, first-order, rbp, cg, cg-jacobi, "
-                   "phantom, itd, plus, minus and centered, not %s",
+                   "phantom, itd, plus, minus, centered and spsa, not %s",
                    kh_estimator_name(o->estimator));
   if (method >= 0 && method != KH_ADJOINT_IDENTITY && (o->k < 1 || o->k > 1000000))
     return kh_fail(ctx, KH_ERR_USAGE, "k must be 1..1000000, got %u", o->k);
@@ -159,14 +159,14 @@ static int ep_estimator(kh_estimator e) {
   return e == KH_EST_PLUS || e == KH_EST_MINUS || e == KH_EST_CENTERED;
 }
 
-/* itd's step: its gradient as a vector, then every parameter moved and W reloaded (itd has no
- * adjoint to fuse into the pass over W). */
-static kh_status descend_itd(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
-                             const double *targets, const kh_layered_grad_options *o,
-                             const double *step, const double *bias_step, double *theta, double lo,
-                             double hi, kh_layered_grad_info *info) {
+/* itd's and spsa's step: the gradient as a vector, then every parameter moved and W reloaded
+ * (neither has an adjoint to fuse into the pass over W). */
+static kh_status descend_by_vector(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                                   const double *targets, const kh_layered_grad_options *o,
+                                   const double *step, const double *bias_step, double *theta,
+                                   double lo, double hi, kh_layered_grad_info *info) {
   double *g = kh_malloc((2 * lay->params + 1) * sizeof *g), *full = g + lay->params;
-  if (!g) return kh_fail_nomem(ctx, "itd's step");
+  if (!g) return kh_fail_nomem(ctx, "the gradient's step");
   kh_status st = kh_layered_gradient(ctx, lay, rows, x, targets, o, g, info);
   if (st == KH_OK) {
     kh_layered_get_params(lay, full); /* the conductances as W holds them */
@@ -192,8 +192,8 @@ kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, cons
   buffers *b = NULL;
   if (ep_estimator(o->estimator))
     return kh_fail(ctx, KH_ERR_USAGE, "kh_layered_descend takes the adjoint estimators");
-  if (o->estimator == KH_EST_ITD)
-    return descend_itd(ctx, lay, rows, x, targets, o, step, bias_step, theta, lo, hi, info);
+  if (o->estimator == KH_EST_ITD || o->estimator == KH_EST_SPSA)
+    return descend_by_vector(ctx, lay, rows, x, targets, o, step, bias_step, theta, lo, hi, info);
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
   if (st == KH_OK)
@@ -255,6 +255,8 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK && ep_estimator(o->estimator))
     return contrast(ctx, lay, rows, x, targets, o, b, grad, info);
+  if (st == KH_OK && o->estimator == KH_EST_SPSA)
+    return kh_layered_spsa(ctx, lay, rows, x, targets, o, b->off, b->keep, grad, info);
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
   if (st == KH_OK)
     KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, b->lambda, 1.0, grad, b->M, b->sums);

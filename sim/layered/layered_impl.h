@@ -75,6 +75,11 @@ kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, cons
                              const double *targets, const kh_layered_grad_options *o,
                              const double *step, const double *bias_step, double *theta, double lo,
                              double hi, kh_layered_grad_info *info);
+/* spsa (spsa.c), after the free phase: rows [0, rows) keep the free state (off, keep: the
+ * gradient buffers' layout and a copy of the rows); grad gets the estimate added. */
+kh_status kh_layered_spsa(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                          const double *targets, const kh_layered_grad_options *o,
+                          const size_t *off, void *keep, double *grad, kh_layered_grad_info *info);
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
 

@@ -62,7 +62,7 @@ static void native(rig *r, kh_estimator est, double beta, unsigned k) {
 
 static kh_status layered(rig *r, kh_estimator est, double beta, unsigned k,
                          kh_layered_grad_info *info) {
-  kh_layered_grad_options o = {est, beta, k, 1.0, 100000, 1e-14};
+  kh_layered_grad_options o = {est, beta, k, 1.0, 100000, 1e-14, 0, 0, 0};
   if (kh_layered_precision(r->lay) == KH_PRECISION_SINGLE) o.tol = 1e-6;
   return kh_layered_gradient(r->ctx, r->lay, ROWS, r->x, r->y, &o, r->layered, info);
 }
@@ -155,7 +155,7 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   for (size_t i = 0; i < r.n; i++)
     if (kh_model_param_is_conductance(r.m, i)) theta[i] = 0.05 + 0.4 * kh_test_uniform(&rng);
   cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
-  kh_layered_grad_options o = {KH_EST_ITD, 0, 10, 1, T, 0};
+  kh_layered_grad_options o = {KH_EST_ITD, 0, 10, 1, T, 0, 0, 0, 0};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -177,11 +177,84 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   /* from the equilibrium, many sweeps: the exact gradient */
   cr_assert_eq(kh_model_set_params(r.ctx, r.m, theta), KH_OK);
   native(&r, KH_EST_EXACT, 0, 10);
-  o = (kh_layered_grad_options){KH_EST_ITD, 0, 200, 1, 100000, 1e-14};
+  o = (kh_layered_grad_options){KH_EST_ITD, 0, 200, 1, 100000, 1e-14, 0, 0, 0};
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, NULL), KH_OK);
   err = kh_test_relative_error(r.layered, r.native, r.n);
   cr_log_info("layered itd, 200 block sweeps from the equilibrium, against exact: %.2e", err);
   cr_expect(err <= 1e-8, "%.2e", err);
   free(theta), free(fd);
   close_rig(&r);
+}
+
+/* spsa on the layered backend perturbs the whole batch at once: its mean over 50 P draws is the
+ * exact gradient of the batch's summed loss plus an O(sigma^2) bias, fitted from the same draws
+ * at sigma, 2 sigma and 4 sigma (the cross terms do not depend on sigma), beside a sampling
+ * error of sqrt(sum_j!=i (c_j g_j)^2 / K) / c_i per component. Conductances drawn in
+ * [0.05, 0.5] S, away from their bound. The ideal clamps make the loss smooth only piecewise: the
+ * bias is fitted at sigma = 2.5e-4, 5e-4 and 1e-3, where no draw switches a clamp (at 4e-3 one
+ * does, and the difference jumps by four orders). */
+Test(layered_gradients, spsa_mean_is_the_batch_gradient_plus_a_sigma_squared_bias) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netgen_options no = KH_NETGEN_OPTIONS_INIT;
+  no.seed = 5, no.input_gain = 2, no.init_low = 0.05, no.init_high = 0.5;
+  char *text = kh_test_netgen(&no, "3-4-2");
+  kh_netlist *nl = kh_test_parse(text);
+  free(text);
+  kh_circuit *c;
+  kh_layered *lay;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_OK);
+  cr_assert_eq(kh_layered_new(ctx, &lay, c, KH_PRECISION_DOUBLE, ROWS), KH_OK);
+  size_t P = kh_layered_param_count(lay);
+  double x[ROWS * 3], y[ROWS * 2], *exact = calloc(P, sizeof *exact), *g[3];
+  for (size_t i = 0; i < ROWS * 3; i++) x[i] = cos(1.3 * (double)i + 0.4);
+  for (size_t i = 0; i < ROWS * 2; i++) y[i] = i % 2 == i / 2 % 2;
+  kh_layered_grad_options o = {.estimator = KH_EST_EXACT, .sweeps = 100000, .tol = 1e-14};
+  cr_assert_eq(kh_layered_gradient(ctx, lay, ROWS, x, y, &o, exact, NULL), KH_OK, "%s",
+               kh_last_error(ctx));
+  unsigned K = 50 * (unsigned)P;
+  o.estimator = KH_EST_SPSA, o.perturbations = K, o.seed = 11;
+  for (int s = 0; s < 3; s++) {
+    g[s] = malloc(P * sizeof *g[s]);
+    o.sigma = 0.00025 * (1 << s);
+    cr_assert_eq(kh_layered_gradient(ctx, lay, ROWS, x, y, &o, g[s], NULL), KH_OK, "%s",
+                 kh_last_error(ctx));
+  }
+  double d1 = 0, d2 = 0;
+  for (size_t i = 0; i < P; i++) d1 += pow(g[1][i] - g[0][i], 2), d2 += pow(g[2][i] - g[1][i], 2);
+  double order = log2(sqrt(d2 / d1) * 3 / 12) + 2; /* sigma^p: (4^p - 2^p) / (2^p - 1) = 2^p */
+  /* c_j: sigma times the mean |theta| of its kind (the parameters in .train order, as the model
+   * has them) */
+  kh_model *m;
+  cr_assert_eq(kh_model_new(ctx, &m, nl), KH_OK);
+  double *theta = malloc(P * sizeof *theta), *step = malloc(P * sizeof *step), mean[2] = {0, 0};
+  double total = 0, z2 = 0, worst = 0;
+  size_t count[2] = {0, 0};
+  kh_layered_get_params(lay, theta);
+  for (size_t i = 0; i < P; i++) {
+    int kind = kh_model_param_is_conductance(m, i);
+    mean[kind] += fabs(theta[i]), count[kind]++;
+  }
+  for (int k = 0; k < 2; k++) mean[k] = count[k] ? mean[k] / count[k] : 0;
+  if (mean[0] == 0) mean[0] = mean[1];
+  for (size_t i = 0; i < P; i++) step[i] = mean[kh_model_param_is_conductance(m, i)];
+  for (size_t i = 0; i < P; i++) total += pow(step[i] * exact[i], 2);
+  for (size_t i = 0; i < P; i++) {
+    double sd = sqrt((total - pow(step[i] * exact[i], 2)) / K) / step[i];
+    double z = (g[0][i] - exact[i]) / sd;
+    z2 += z * z / (double)P, worst = fmax(worst, fabs(z));
+  }
+  cr_log_info("layered spsa, K = %u: bias of fitted order %.2f; the mean's deviation from the "
+              "exact gradient in sampling errors: rms %.2f, largest %.2f",
+              K, order, sqrt(z2), worst);
+  cr_expect(order > 1.8 && order < 2.2, "layered spsa: fitted bias order %.2f", order);
+  cr_expect(sqrt(z2) < 2 && worst < 5, "layered spsa mean: rms %.2f, largest %.2f", sqrt(z2),
+            worst);
+  free(theta), free(step), free(exact);
+  for (int s = 0; s < 3; s++) free(g[s]);
+  kh_model_free(m);
+  kh_layered_free(lay);
+  kh_circuit_free(c);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
 }
