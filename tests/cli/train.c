@@ -199,13 +199,16 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
  * sees the device (--hw-aware) or only evaluation does. */
 Test(train_cli, extending_a_finished_run_equals_one_longer_run, .timeout = 300) {
   const char *const devices[] = {
-      "", "--gmax 0.5 --prog-noise 0.05 --quantize-bits 6 --variation 0.02",
+      "",
+      "--gmax 0.5 --prog-noise 0.05 --quantize-bits 6 --variation 0.02",
       "--gmax 0.5 --prog-noise 0.05 --variation 0.02 --hw-aware",
       "--read-noise 0.02 --read-samples 3 --read-noise-reference largest",
-      "--read-noise-volts 0.01 --read-samples 2"};
+      "--read-noise-volts 0.01 --read-samples 2",
+      "--estimator coupled --eta 0.3",
+      "--estimator spsa --perturbation 0.02 --perturbations 2"};
   kh_context *ctx;
   kh_context_new(&ctx);
-  for (int k = 0; k < 5; k++) {
+  for (int k = 0; k < 7; k++) {
     char one[800], two[800], args[3000], *out;
     snprintf(one, sizeof one, "%s/extend_one_%d.h5", dir, k);
     snprintf(two, sizeof two, "%s/extend_two_%d.h5", dir, k);
