@@ -19,70 +19,45 @@
 
 extern char **environ;
 
-static char dir[256];
-
-/* 4 classes in 8 dimensions, 600 samples: epochs of a few tens of milliseconds. */
-static const char *blobs(void) {
-  static char path[700];
-  if (path[0]) return path;
-  snprintf(path, sizeof path, "%s", kh_test_blobs_csv("blobs.csv", 600, 4, 8));
-  size_t n = (size_t)(strrchr(path, '/') - path);
-  cr_assert(n < sizeof dir);
-  memcpy(dir, path, n);
-  dir[n] = '\0';
-  return path;
-}
-
-static int exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
-static int python(const char *script_and_args, char **out) {
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s 2>&1", script_and_args);
-  return kh_test_run(cmd, out);
-}
-
 Test(train_cli, trains_traces_and_plots) {
   char args[4096], *out;
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --epochs 3 --trace %s/run.h5", blobs(),
-           dir);
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --epochs 3 --trace %s/run.h5",
+           kh_test_cli_blobs(), kh_test_cli_dir());
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "epoch   3/3  train loss"), "%s", out);
   double acc = kh_test_number_after(out, "test accuracy: ");
   cr_expect(acc >= 90, "accuracy %.2f", acc);
   free(out);
-  snprintf(args, sizeof args, "%s/plot_trace.py %s/run.h5 %s/plots", getenv("KH_NOTEBOOKS"), dir,
-           dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
+  snprintf(args, sizeof args, "%s/plot_trace.py %s/run.h5 %s/plots", getenv("KH_NOTEBOOKS"),
+           kh_test_cli_dir(), kh_test_cli_dir());
+  cr_assert_eq(kh_test_python(args, &out), 0, "%s", out);
   free(out);
   const char *pngs[] = {"learning_curves", "conductances", "gradient_agreement"};
   char path[1024];
   for (int i = 0; i < 3; i++) {
-    snprintf(path, sizeof path, "%s/plots/%s.png", dir, pngs[i]);
-    cr_expect(exists(path), "%s missing", path);
+    snprintf(path, sizeof path, "%s/plots/%s.png", kh_test_cli_dir(), pngs[i]);
+    cr_expect(kh_test_exists(path), "%s missing", path);
   }
   /* the notebook runs on the same trace, started from another folder; its plots land beside
    * the trace */
   snprintf(args, sizeof args,
            "cd %s && KH_TRACE=%s/run.h5 /usr/bin/python3 -m nbconvert --to notebook --execute "
            "%s/trace.ipynb --output %s/executed.ipynb 2>&1",
-           dir, dir, getenv("KH_NOTEBOOKS"), dir);
+           kh_test_cli_dir(), kh_test_cli_dir(), getenv("KH_NOTEBOOKS"), kh_test_cli_dir());
   cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
   free(out);
-  snprintf(path, sizeof path, "%s/plots/gradient_agreement.png", dir);
-  cr_expect(exists(path));
+  snprintf(path, sizeof path, "%s/plots/gradient_agreement.png", kh_test_cli_dir());
+  cr_expect(kh_test_exists(path));
   /* a trace without the gradient check (the layered backend's default) says so */
   snprintf(args, sizeof args,
            "train --arch 8-16-4 --data %s --epochs 1 --backend layered --optimizer sgd "
            "--trace %s/layered.h5 --quiet",
-           blobs(), dir);
+           kh_test_cli_blobs(), kh_test_cli_dir());
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   snprintf(args, sizeof args, "%s/plot_trace.py %s/layered.h5 %s/lplots", getenv("KH_NOTEBOOKS"),
-           dir, dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
+           kh_test_cli_dir(), kh_test_cli_dir());
+  cr_assert_eq(kh_test_python(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "holds no gradient check"), "%s", out);
   free(out);
 }
@@ -92,15 +67,16 @@ Test(train_cli, trains_traces_and_plots) {
  * 64-64-10 network, 431 kB: HDF5 refuses a chunk larger than a fixed extent). */
 Test(train_cli, traces_networks_of_every_size) {
   char args[4096], *out;
-  blobs(); /* sets dir */
+  kh_test_cli_blobs(); /* sets kh_test_cli_dir() */
   const char *data = kh_test_blobs_csv("blobs64.csv", 100, 10, 64);
   const char *arch[] = {"64-4-10", "64-64-10"}; /* 30 kB and 431 kB of netlist */
   for (int i = 0; i < 2; i++) {
     snprintf(args, sizeof args, "train --arch %s --data %s --epochs 1 --trace %s/size%d.h5",
-             arch[i], data, dir, i);
+             arch[i], data, kh_test_cli_dir(), i);
     cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s: %s", arch[i], out);
     free(out);
-    snprintf(args, sizeof args, "export %s/size%d.h5 -o %s/size%d.cir", dir, i, dir, i);
+    snprintf(args, sizeof args, "export %s/size%d.h5 -o %s/size%d.cir", kh_test_cli_dir(), i,
+             kh_test_cli_dir(), i);
     cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s: %s", arch[i], out);
     free(out);
   }
@@ -109,7 +85,7 @@ Test(train_cli, traces_networks_of_every_size) {
 static pid_t spawn_train(const char *trace, const char *extra) {
   char cmd[2048];
   snprintf(cmd, sizeof cmd, "exec %s train --arch 8-16-4 --data %s --trace %s --quiet %s",
-           kh_test_cli(), blobs(), trace, extra);
+           kh_test_cli(), kh_test_cli_blobs(), trace, extra);
   char *argv[] = {"/bin/sh", "-c", cmd, NULL};
   pid_t pid;
   cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
@@ -123,15 +99,15 @@ static void sleep_ms(long ms) {
 
 Test(train_cli, trace_is_readable_while_training_runs) {
   char trace[800], args[2400], *out = NULL;
-  blobs();
-  snprintf(trace, sizeof trace, "%s/live.h5", dir);
+  kh_test_cli_blobs();
+  snprintf(trace, sizeof trace, "%s/live.h5", kh_test_cli_dir());
   pid_t pid = spawn_train(trace, "--epochs 1000");
   int read_while_running = 0;
   for (int i = 0; i < 400 && !read_while_running; i++) {
     sleep_ms(50);
-    if (!exists(trace)) continue;
+    if (!kh_test_exists(trace)) continue;
     snprintf(args, sizeof args, "%s/trace_check.py %s", getenv("KH_CLI_TESTS"), trace);
-    int rc = python(args, &out);
+    int rc = kh_test_python(args, &out);
     int epochs = 0;
     if (rc == 0) sscanf(out, "epochs %d", &epochs);
     free(out);
@@ -147,14 +123,14 @@ Test(train_cli, trace_is_readable_while_training_runs) {
  * the uninterrupted run, and --resume must end with exactly its final parameters. */
 Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
   char ref[800], trace[800], args[3000], *out;
-  blobs();
-  snprintf(ref, sizeof ref, "%s/reference.h5", dir);
+  kh_test_cli_blobs();
+  snprintf(ref, sizeof ref, "%s/reference.h5", kh_test_cli_dir());
   double t0 = 0;
   {
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace %s --quiet --epochs 6",
-             blobs(), ref);
+             kh_test_cli_blobs(), ref);
     cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
     free(out);
     clock_gettime(CLOCK_MONOTONIC, &b);
@@ -166,24 +142,25 @@ Test(train_cli, killed_runs_resume_to_the_same_parameters, .timeout = 600) {
   for (int trial = 0; trial < TRIALS; trial++) {
     s = s * 6364136223846793005ULL + 1442695040888963407ULL;
     long delay = (long)((double)(s >> 11) * 0x1.0p-53 * t0 * 1000);
-    snprintf(trace, sizeof trace, "%s/killed%d.h5", dir, trial);
+    snprintf(trace, sizeof trace, "%s/killed%d.h5", kh_test_cli_dir(), trial);
     pid_t pid = spawn_train(trace, "--epochs 6");
     sleep_ms(delay);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    if (!exists(trace)) continue; /* killed before the trace was first written */
+    if (!kh_test_exists(trace)) continue; /* killed before the trace was first written */
     snprintf(args, sizeof args, "%s/trace_check.py %s %s", getenv("KH_CLI_TESTS"), trace, ref);
-    cr_assert_eq(python(args, &out), 0, "trial %d (kill after %ld ms): %s", trial, delay, out);
+    cr_assert_eq(kh_test_python(args, &out), 0, "trial %d (kill after %ld ms): %s", trial, delay,
+                 out);
     int epochs, checkpoint;
     cr_assert_eq(sscanf(out, "epochs %d checkpoint %d", &epochs, &checkpoint), 2, "%s", out);
     cr_expect_eq(epochs, checkpoint, "%s", out);
     cr_expect(strstr(out, "prefix same"), "trial %d: %s", trial, out);
     free(out);
-    snprintf(args, sizeof args, "train --data %s --resume %s --quiet", blobs(), trace);
+    snprintf(args, sizeof args, "train --data %s --resume %s --quiet", kh_test_cli_blobs(), trace);
     cr_assert_eq(kh_test_cli_run(args, &out), 0, "trial %d: %s", trial, out);
     free(out);
     snprintf(args, sizeof args, "%s/trace_check.py %s %s", getenv("KH_CLI_TESTS"), trace, ref);
-    cr_assert_eq(python(args, &out), 0, "%s", out);
+    cr_assert_eq(kh_test_python(args, &out), 0, "%s", out);
     cr_expect(strstr(out, "epochs 6 checkpoint 6 prefix same final same"), "trial %d: %s", trial,
               out);
     free(out);
@@ -210,17 +187,18 @@ Test(train_cli, extending_a_finished_run_equals_one_longer_run, .timeout = 300) 
   kh_context_new(&ctx);
   for (int k = 0; k < 7; k++) {
     char one[800], two[800], args[3000], *out;
-    snprintf(one, sizeof one, "%s/extend_one_%d.h5", dir, k);
-    snprintf(two, sizeof two, "%s/extend_two_%d.h5", dir, k);
+    snprintf(one, sizeof one, "%s/extend_one_%d.h5", kh_test_cli_dir(), k);
+    snprintf(two, sizeof two, "%s/extend_two_%d.h5", kh_test_cli_dir(), k);
     snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 2 --trace %s --quiet %s",
-             blobs(), two, devices[k]);
+             kh_test_cli_blobs(), two, devices[k]);
     cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
     free(out);
     snprintf(args, sizeof args, "train --arch 8-6-4 --data %s --epochs 1 --trace %s --quiet %s",
-             blobs(), one, devices[k]);
+             kh_test_cli_blobs(), one, devices[k]);
     cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
     free(out);
-    snprintf(args, sizeof args, "train --resume %s --data %s --epochs 2 --quiet", one, blobs());
+    snprintf(args, sizeof args, "train --resume %s --data %s --epochs 2 --quiet", one,
+             kh_test_cli_blobs());
     cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
     free(out);
     kh_trace_snapshot a, b;
@@ -248,10 +226,10 @@ Test(train_cli, traces_from_an_older_version_resume_export_and_validate, .timeou
   char data[800], old[800], trace[800], fresh[800], net[800], args[4000], *out;
   snprintf(data, sizeof data, "%s/traces/two_blobs.csv", kh_test_data_dir());
   snprintf(old, sizeof old, "%s/traces/two_epochs_by_570f4c4.h5", kh_test_data_dir());
-  blobs();
-  snprintf(trace, sizeof trace, "%s/older.h5", dir);
-  snprintf(fresh, sizeof fresh, "%s/today.h5", dir);
-  snprintf(net, sizeof net, "%s/older.cir", dir);
+  kh_test_cli_blobs();
+  snprintf(trace, sizeof trace, "%s/older.h5", kh_test_cli_dir());
+  snprintf(fresh, sizeof fresh, "%s/today.h5", kh_test_cli_dir());
+  snprintf(net, sizeof net, "%s/older.cir", kh_test_cli_dir());
   snprintf(args, sizeof args, "cp '%s' '%s'", old, trace); /* resume appends: work on a copy */
   cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
   free(out);
@@ -281,31 +259,35 @@ Test(train_cli, traces_from_an_older_version_resume_export_and_validate, .timeou
 
 Test(train_cli, bad_inputs_are_clear_errors) {
   char args[2048];
-  blobs();
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace /nonexistent/x/t.h5", blobs());
+  kh_test_cli_blobs();
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --trace /nonexistent/x/t.h5",
+           kh_test_cli_blobs());
   kh_test_cli_expect(args, 2, "/nonexistent/x/t.h5");
-  cr_expect(!exists("/nonexistent/x/t.h5"));
-  snprintf(args, sizeof args, "train --arch 9-16-4 --data %s", blobs());
+  cr_expect(!kh_test_exists("/nonexistent/x/t.h5"));
+  snprintf(args, sizeof args, "train --arch 9-16-4 --data %s", kh_test_cli_blobs());
   kh_test_cli_expect(args, 2, "8 features but the network 9 inputs");
-  snprintf(args, sizeof args, "train --arch 8-16-3 --data %s", blobs());
+  snprintf(args, sizeof args, "train --arch 8-16-3 --data %s", kh_test_cli_blobs());
   kh_test_cli_expect(args, 2, "4 classes but the network 3 outputs");
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --quantize-bits 4", blobs());
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --quantize-bits 4",
+           kh_test_cli_blobs());
   kh_test_cli_expect(args, 1, "need an upper conductance bound: give --gmax");
   const char *nan = kh_test_write_temp("nan.csv", "1,2,0\n3,nan,1\n");
   snprintf(args, sizeof args, "train --arch 2-4-2 --data %s", nan);
   kh_test_cli_expect(args, 2, "nan.csv:2:3: not a finite number");
-  snprintf(args, sizeof args, "train --data %s --resume %s", blobs(), nan);
+  snprintf(args, sizeof args, "train --data %s --resume %s", kh_test_cli_blobs(), nan);
   kh_test_cli_expect(args, 2, "cannot open trace");
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator best", blobs());
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator best",
+           kh_test_cli_blobs());
   kh_test_cli_expect(args, 1,
                      "--estimator: unknown name 'best'; valid: exact, plus, minus, centered");
-  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --lr fast", blobs());
+  snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --lr fast", kh_test_cli_blobs());
   kh_test_cli_expect(args, 1, "--lr needs rates");
   snprintf(args, sizeof args, "train --arch 8-16-4 --data %s --estimator holo --contour oval",
-           blobs());
+           kh_test_cli_blobs());
   kh_test_cli_expect(args, 1, "--contour: unknown name 'oval'; valid: circle, slit");
   snprintf(args, sizeof args,
-           "train --arch 8-16-4 --data %s --estimator holo --contour slit --beta 1.5", blobs());
+           "train --arch 8-16-4 --data %s --estimator holo --contour slit --beta 1.5",
+           kh_test_cli_blobs());
   kh_test_cli_expect(args, 1, "must lie in (0, 1)");
   kh_test_cli_expect("train --arch 8-16-4", 1, "--data is required");
   kh_test_cli_expect("net --arch 8", 1, "needs inputs and outputs");
@@ -316,9 +298,9 @@ Test(train_cli, bad_inputs_are_clear_errors) {
  * diodes and their steep exported model. */
 Test(train_cli, generated_network_runs_in_ngspice) {
   char args[4096], *out;
-  blobs();
+  kh_test_cli_blobs();
   char path[1024];
-  snprintf(path, sizeof path, "%s/net.cir", dir);
+  snprintf(path, sizeof path, "%s/net.cir", kh_test_cli_dir());
   snprintf(args, sizeof args, "net --arch 3-6-2 --seed 4 -o %s", path);
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
@@ -337,7 +319,8 @@ Test(train_cli, generated_network_runs_in_ngspice) {
     line = end ? end + 1 : line + n;
   }
   kh_test_write_temp("net_driven.cir", patched);
-  snprintf(args, sizeof args, "op --quiet --compare --tol 2e-3 %s/net_driven.cir", dir);
+  snprintf(args, sizeof args, "op --quiet --compare --tol 2e-3 %s/net_driven.cir",
+           kh_test_cli_dir());
   cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out), free(text), free(patched);
 }
@@ -395,8 +378,8 @@ Test(train_cli, oscillating_estimator_in_grad_and_train) {
             out);
   free(out);
   char deck[1024];
-  blobs(); /* sets dir */
-  snprintf(deck, sizeof deck, "%s/osc_deck.cir", dir);
+  kh_test_cli_blobs(); /* sets kh_test_cli_dir() */
+  snprintf(deck, sizeof deck, "%s/osc_deck.cir", kh_test_cli_dir());
   snprintf(args, sizeof args,
            "KH_NGSPICE_DECK=%s %s grad --arch 4-6-3 --samples 1 --beta 0.01 --estimator osc "
            "--steps 16 --node-capacitance 1e-12 --osc-backend ngspice 2>&1",
@@ -413,15 +396,16 @@ Test(train_cli, oscillating_estimator_in_grad_and_train) {
   kh_test_cli_expect("grad --arch 4-6-3 --estimator osc --steps 8 --harmonics 3", 1, "--harmonics");
   kh_test_cli_expect("grad --arch 4-6-3 --estimator osc --period 0", 1, "--period");
   char trace[1024];
-  blobs(); /* before the next: both come from one static buffer */
+  kh_test_cli_blobs(); /* before the next: both come from one static buffer */
   snprintf(trace, sizeof trace, "%s", kh_test_write_temp("osc.h5", ""));
   snprintf(args, sizeof args,
            "train --arch 8-6-4 --data %s --epochs 1 --estimator osc --beta 0.05 --periods 1 "
            "--steps 16 --harmonics 2 --node-capacitance 1e-12 --period 1e-9 --trace %s --quiet",
-           blobs(), trace);
+           kh_test_cli_blobs(), trace);
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
-  snprintf(args, sizeof args, "train --data %s --resume %s --epochs 2 --quiet", blobs(), trace);
+  snprintf(args, sizeof args, "train --data %s --resume %s --epochs 2 --quiet", kh_test_cli_blobs(),
+           trace);
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
   snprintf(
@@ -430,7 +414,7 @@ Test(train_cli, oscillating_estimator_in_grad_and_train) {
       "print(c['estimator'].decode() if hasattr(c['estimator'], 'decode') else c['estimator'], "
       "c['osc_period'], c['osc_steps'], c['osc_harmonics'], c['osc_node_capacitance'])\"",
       trace);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
+  cr_assert_eq(kh_test_python(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "oscillating 1e-09 16 2 1e-12"), "%s", out);
   free(out);
 }
@@ -441,29 +425,32 @@ Test(train_cli, export_and_validate) {
   char args[4096], *out;
   snprintf(args, sizeof args,
            "train --arch 8-12-4 --data %s --epochs 2 --trace %s/ex.h5 --save-test %s/held.csv",
-           blobs(), dir, dir);
+           kh_test_cli_blobs(), kh_test_cli_dir(), kh_test_cli_dir());
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double trained = -1;
   const char *acc = strstr(out, "test accuracy: ");
   cr_assert_not_null(acc, "%s", out);
   sscanf(acc, "test accuracy: %lf", &trained);
   free(out);
-  snprintf(args, sizeof args, "export %s/ex.h5 -o %s/trained.cir", dir, dir);
+  snprintf(args, sizeof args, "export %s/ex.h5 -o %s/trained.cir", kh_test_cli_dir(),
+           kh_test_cli_dir());
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   free(out);
-  snprintf(args, sizeof args, "cd %s && ngspice -b trained.cir 2>&1", dir);
+  snprintf(args, sizeof args, "cd %s && ngspice -b trained.cir 2>&1", kh_test_cli_dir());
   int rc = kh_test_run(args, &out);
   cr_expect_eq(rc, 0, "%s", out);
   cr_expect(!strstr(out, "rror"), "ngspice: %s", out);
   free(out);
-  snprintf(args, sizeof args, "validate %s/trained.cir --data %s --samples 60", dir, blobs());
+  snprintf(args, sizeof args, "validate %s/trained.cir --data %s --samples 60", kh_test_cli_dir(),
+           kh_test_cli_blobs());
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "class agreement: 100.00 %"), "%s", out);
   double diff = kh_test_number_after(out, "largest output difference: ");
   cr_expect(diff < 5e-3, "%s", out);
   free(out);
   /* on the run's own held-out samples kirchhoff's accuracy is the training run's */
-  snprintf(args, sizeof args, "validate %s/trained.cir --data %s/held.csv", dir, dir);
+  snprintf(args, sizeof args, "validate %s/trained.cir --data %s/held.csv", kh_test_cli_dir(),
+           kh_test_cli_dir());
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   double validated = -2;
   acc = strstr(out, "kirchhoff accuracy: ");
@@ -471,88 +458,12 @@ Test(train_cli, export_and_validate) {
   sscanf(acc, "kirchhoff accuracy: %lf", &validated);
   cr_expect(fabs(validated - trained) < 1e-9, "train %.2f vs validate %.2f", trained, validated);
   free(out);
-  snprintf(args, sizeof args, "export %s/ex.h5 --epoch 9 -o %s/nine.cir", dir, dir);
+  snprintf(args, sizeof args, "export %s/ex.h5 --epoch 9 -o %s/nine.cir", kh_test_cli_dir(),
+           kh_test_cli_dir());
   kh_test_cli_expect(args, 1, "holds epochs 0..2, not 9");
-  snprintf(args, sizeof args, "validate %s/trained.cir --data %s/ex.h5", dir, dir);
+  snprintf(args, sizeof args, "validate %s/trained.cir --data %s/ex.h5", kh_test_cli_dir(),
+           kh_test_cli_dir());
   kh_test_cli_expect(args, 2, "ex.h5:");
-}
-
-/* A study script's outputs in dir/sub: NAME.png, and NAME.csv with a header and `rows` rows. */
-static void expect_study(const char *sub, const char *name, size_t rows) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s/%s.png", dir, sub, name);
-  cr_expect(exists(path), "%s missing", path);
-  snprintf(path, sizeof path, "%s/%s/%s.csv", dir, sub, name);
-  char *csv = kh_test_read_file(path);
-  cr_assert_not_null(csv, "%s missing", path);
-  size_t lines = 0;
-  for (char *p = csv; *p; p++) lines += *p == '\n';
-  cr_expect_eq(lines, 1 + rows, "%s", csv);
-  free(csv);
-}
-
-/* The device study script on a small case: one CSV row per point and the plot. */
-Test(train_cli, hardware_study_script) {
-  char args[4096], *out;
-  snprintf(args, sizeof args,
-           "%s/hardware_study.py %s %s %s/study --arch 8-8-4 --epochs 1 --bits 2,4 --noise 0.1 "
-           "--stuck 0.05",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
-  free(out);
-  expect_study("study", "hardware_study", 8); /* (2 bits + 1 noise + 1 stuck) x 2 */
-}
-
-/* The read-noise study script on a small case: one CSV row per estimator, sigma and epoch, from
- * the traces, and the plot. */
-Test(train_cli, noise_study_script) {
-  char args[4096], *out;
-  snprintf(args, sizeof args, "%s/noise_study.py %s %s %s/noise --arch 8-6-4 --epochs 2",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
-  cr_expect(strstr(out, "oscillating  sigma 0.04"), "%s", out);
-  free(out);
-  expect_study("noise", "noise_study", 4 * 2 * 2); /* 4 estimators x 2 sigmas x 2 epochs */
-  char path[1024];
-  /* the notebook, executed on the same small case */
-  snprintf(args, sizeof args,
-           "cd %s && KH_CLI=%s KH_DATA=%s KH_STUDY_QUICK=1 KH_STUDY_ARCH=8-6-4 "
-           "KH_PLOTS=%s/noise_nb /usr/bin/python3 -m nbconvert --to notebook --execute "
-           "noise_study.ipynb --output %s/noise_executed.ipynb 2>&1",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir, dir);
-  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
-  free(out);
-  snprintf(path, sizeof path, "%s/noise_nb/noise_study.png", dir);
-  cr_expect(exists(path), "%s missing", path);
-  snprintf(args, sizeof args, "%s/noise_study.py %s %s %s/noise --only bogus",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
-  cr_expect_neq(python(args, &out), 0, "%s", out);
-  free(out);
-}
-
-/* The study notebooks in their quick mode, started from another folder: they find the checkout
- * and their scripts themselves. Quick mode trains 8-8-4 (the device study: blobs) and 64-8-10
- * (the noise study: digits). */
-Test(train_cli, study_notebooks_run_from_any_folder) {
-  char digits[1024];
-  snprintf(digits, sizeof digits, "%s/../../data/digits.csv", getenv("KH_NOTEBOOKS"));
-  if (!exists(digits)) {
-    cr_log_info("no data/digits.csv (scripts/fetch-data.sh --small data): skipped");
-    return;
-  }
-  const char *names[] = {"hardware_study", "noise_study"}, *data[] = {blobs(), digits};
-  for (int i = 0; i < 2; i++) {
-    char cmd[4096], *out;
-    snprintf(cmd, sizeof cmd,
-             "cd %s && KH_STUDY_QUICK=1 KH_CLI=%s KH_DATA=%s KH_PLOTS=%s/nb_%s /usr/bin/python3 -m "
-             "nbconvert --to notebook --execute %s/%s.ipynb --output %s/nb_%s.ipynb 2>&1",
-             dir, kh_test_cli(), data[i], dir, names[i], getenv("KH_NOTEBOOKS"), names[i], dir,
-             names[i]);
-    cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
-    free(out);
-    snprintf(cmd, sizeof cmd, "%s/nb_%s/%s.png", dir, names[i], names[i]);
-    cr_expect(exists(cmd), "%s missing", cmd);
-  }
 }
 
 static size_t count_lines(const char *text) {
@@ -643,67 +554,16 @@ Test(train_cli, grad_csv_with_inexact_phases) {
   free(out);
   /* and train takes them, with the refusals named */
   snprintf(cmd, sizeof cmd, "%s train --data %s --arch 8-8-4 --epochs 1 --inner 20 --quiet",
-           kh_test_cli(), blobs());
+           kh_test_cli(), kh_test_cli_blobs());
   cr_expect_eq(kh_test_run(cmd, &out), 0, "%s", out);
   free(out);
   snprintf(cmd, sizeof cmd,
            "%s train --data %s --arch 8-8-4 --epochs 1 --inner 20 --estimator osc 2>&1",
-           kh_test_cli(), blobs());
+           kh_test_cli(), kh_test_cli_blobs());
   cr_expect_eq(kh_test_run(cmd, &out), 1, "%s", out);
   cr_expect(strstr(out, "the oscillating estimator's phases are its time steps") != NULL, "%s",
             out);
   free(out);
-}
-
-/* The training-budget study script on a small network: an epoch row per estimator, the plot,
- * and each estimator's line. */
-Test(train_cli, budget_study_script) {
-  char args[4096], *out;
-  snprintf(args, sizeof args, "%s/budget_study.py %s %s %s/budget --arch 8-6-4 --epochs 2",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
-  const char *names[] = {"exact ", "centered ", "cg ", "rbp ", "phantom ", "itd "};
-  for (size_t k = 0; k < 6; k++) cr_expect(strstr(out, names[k]) != NULL, "%s: %s", names[k], out);
-  cr_expect(strstr(out, "s per epoch, gradient") != NULL, "%s", out); /* timed apart */
-  free(out);
-  expect_study("budget", "budget_study", 6 * 2);
-}
-
-/* The bilevel-gradient study script on a small network: a CSV row per estimator, setting and
- * layer, the plot, rbp, cg, phantom and itd printed, and the fitted exponents of comparison b. */
-Test(train_cli, bilevel_study_script) {
-  char args[4096], *out;
-  snprintf(args, sizeof args, "%s/bilevel_study.py %s %s %s/bilevel --arch 8-6-4 --samples 8",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
-  cr_expect(strstr(out, "cg       relative error at k = 1,2,3,5,7,10,15,20,30,50"), "%s", out);
-  cr_expect(strstr(out, "itd      relative error at k = 1,2,3,5,7,10,15,20,30,50"), "%s", out);
-  cr_expect(strstr(out, "phantom damping 1     descent condition held in"), "%s", out);
-  /* Zucchet & Sacramento: the best beta grows like delta^(1/2) (plus), delta^(1/3) (centered) */
-  const char *names[] = {"plus     best beta", "centered best beta"};
-  const double theory[] = {0.5, 1.0 / 3};
-  for (int k = 0; k < 2; k++) {
-    const char *line = strstr(out, names[k]), *fit = line ? strstr(line, "fitted exponent ") : NULL;
-    cr_assert_not_null(fit, "%s", out);
-    double exponent = strtod(fit + strlen("fitted exponent "), NULL);
-    cr_expect(fabs(exponent - theory[k]) <= 0.15, "%s: fitted exponent %.3f", names[k], exponent);
-  }
-  free(out);
-  char path[1024];
-  snprintf(path, sizeof path, "%s/bilevel/bilevel_study.png", dir);
-  cr_expect(exists(path), "%s missing", path);
-  snprintf(path, sizeof path, "%s/bilevel/bilevel_study.csv", dir);
-  char *csv = kh_test_read_file(path);
-  cr_assert_not_null(csv, "%s missing", path);
-  size_t rows[3] = {0, 0, 0}; /* a, b, c */
-  for (char *p = csv; *p; p++)
-    if ((p == csv || p[-1] == '\n') && p[0] >= 'a' && p[0] <= 'c' && p[1] == ',')
-      rows[p[0] - 'a']++;
-  /* a: 5 curves, c: 5 dampings, 10 k values each; b: 2 estimators, 41 betas, 7 bounds, less
-   * the nudges that fail (a negative one past the outputs' conductance); 2 layers each */
-  cr_expect(rows[0] == 5 * 10 * 2 && rows[2] == 5 * 10 * 2, "a %zu c %zu", rows[0], rows[2]);
-  cr_expect(rows[1] >= 2 * 41 * 7 && rows[1] <= 2 * 41 * 7 * 2, "b %zu", rows[1]);
-  free(csv);
 }
 
 /* Every option of the library's tables that is one value is a flag of the field's name ('-' for
@@ -756,20 +616,4 @@ Test(train_cli, a_nudge_past_an_outputs_conductance_is_narrowed) {
   cr_expect(strstr(out, "samples were nudged at half their radius"), "%s", out);
   cr_expect(strstr(out, "test accuracy"), "%s", out);
   free(out);
-}
-
-/* The learning-rules study on a small network: a row per rule and setting (noise-free, read
- * noise, 4-bit devices), each run's accuracy and its settled states per sample. */
-Test(train_cli, rules_study_script, .timeout = 300) {
-  char args[4096], *out;
-  snprintf(args, sizeof args,
-           "%s/rules_study.py %s %s %s/rules --arch 8-6-4 --epochs 1 --sigmas 0,0.04 --rules "
-           "centered,coupled-1,spsa,node-perturbation",
-           getenv("KH_NOTEBOOKS"), kh_test_cli(), blobs(), dir);
-  cr_assert_eq(python(args, &out), 0, "%s", out);
-  cr_expect(strstr(out, "failed") == NULL, "%s", out);
-  cr_expect(strstr(out, "node-perturbation  sigma 0 ") != NULL, "%s", out);
-  cr_expect(strstr(out, "21 states/sample") != NULL, "%s", out); /* 2 (6 + 4) + 1 */
-  free(out);
-  expect_study("rules", "rules_study", 4 * 3);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *env_or(const char *name, const char *fallback) {
@@ -389,4 +390,33 @@ double kh_test_general_vs_ngspice(const char *text, double tolerance) {
   kh_context_free(ctx);
   kh_netlist_free(nl);
   return worst;
+}
+
+static char cli_dir[256];
+
+const char *kh_test_cli_blobs(void) {
+  static char path[700];
+  if (path[0]) return path;
+  snprintf(path, sizeof path, "%s", kh_test_blobs_csv("blobs.csv", 600, 4, 8));
+  size_t n = (size_t)(strrchr(path, '/') - path);
+  cr_assert(n < sizeof cli_dir);
+  memcpy(cli_dir, path, n);
+  cli_dir[n] = '\0';
+  return path;
+}
+
+const char *kh_test_cli_dir(void) {
+  kh_test_cli_blobs();
+  return cli_dir;
+}
+
+int kh_test_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+int kh_test_python(const char *script_and_args, char **out) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s 2>&1", script_and_args);
+  return kh_test_run(cmd, out);
 }

@@ -81,6 +81,13 @@ char *kh_test_netgen(kh_netgen_options *o, const char *arch);
  * noise in [-0.5, 0.5) when j mod classes is the class, else the noise alone), written to a
  * temporary file `name`; returns its path (static buffer). */
 const char *kh_test_blobs_csv(const char *name, size_t samples, int classes, int features);
+/* The CLI tests' data and output folder: 600 samples of 4 blobs in 8 dimensions (epochs of a few
+ * tens of milliseconds), and the folder its file lies in, where the tests write. */
+const char *kh_test_cli_blobs(void);
+const char *kh_test_cli_dir(void);
+/* Whether a file exists; a Python script with its arguments, stdout and stderr into *out. */
+int kh_test_exists(const char *path);
+int kh_test_python(const char *script_and_args, char **out);
 /* Least-squares slope of log(y) against log(x): a fitted convergence order. */
 double kh_test_loglog_slope(const double *x, const double *y, int n);
 /* A model on a netlist (taken over, freed by close) with inputs x_i = cos(1.3 i + 0.4), targets
