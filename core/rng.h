@@ -50,4 +50,11 @@ static inline double kh_rng_gaussian(kh_rng *r) {
   return kh_gaussian_of(u, kh_rng_uniform(r));
 }
 
+/* The mean of n >= 1 standard normal draws (repeated readings averaged). */
+static inline double kh_rng_gaussian_mean(kh_rng *r, unsigned n) {
+  double sum = 0;
+  for (unsigned k = 0; k < n; k++) sum += kh_rng_gaussian(r);
+  return sum / n;
+}
+
 #endif

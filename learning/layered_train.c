@@ -476,9 +476,7 @@ static void read_noise(kh_layered_trainer *lt, size_t first, const size_t *batch
     for (size_t l = 1; l <= lay->depth; l++)
       for (size_t j = 0; j < lay->width[l]; j++) {
         if (clamped && l == lay->depth && lay->out_of[j] >= 0) continue;
-        double e = 0;
-        for (unsigned k = 0; k < R; k++) e += kh_rng_gaussian(&rng);
-        e *= lt->noise_volts / R;
+        double e = lt->noise_volts * kh_rng_gaussian_mean(&rng, R);
         size_t at = (first + r) * lay->ld[l] + j;
         if (lay->precision == KH_PRECISION_SINGLE)
           ((float *)lay->V[l])[at] += (float)e;

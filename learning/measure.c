@@ -17,9 +17,7 @@ void kh_model_set_read_samples(kh_model *m, unsigned readings) {
 /* The mean of the model's readings of one noisy value's noise: R draws averaged, as hardware
  * averages repeated readings (the same law as one draw of sigma / sqrt(R), drawn as it is read). */
 static double reading_noise(kh_model *m) {
-  double sum = 0;
-  for (unsigned r = 0; r < m->noise_readings; r++) sum += kh_rng_gaussian(&m->noise_rng);
-  return m->noise_sigma * sum / m->noise_readings;
+  return m->noise_sigma * kh_rng_gaussian_mean(&m->noise_rng, m->noise_readings);
 }
 
 const double *kh_model_measure(kh_model *m, const double *v, size_t values) {

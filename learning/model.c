@@ -140,11 +140,15 @@ void kh_model_get_params(const kh_model *m, double *theta) {
                                        : kh_circuit_source(m->circuit, m->param[i].element);
 }
 
+kh_status kh_model_set_param(kh_context *ctx, kh_model *m, size_t i, double value) {
+  return m->param[i].conductance
+             ? kh_circuit_set_conductance(ctx, m->circuit, m->param[i].element, value)
+             : kh_circuit_set_source(ctx, m->circuit, m->param[i].element, value);
+}
+
 kh_status kh_model_set_params(kh_context *ctx, kh_model *m, const double *theta) {
   for (size_t i = 0; i < m->params; i++) {
-    kh_status st = m->param[i].conductance
-                       ? kh_circuit_set_conductance(ctx, m->circuit, m->param[i].element, theta[i])
-                       : kh_circuit_set_source(ctx, m->circuit, m->param[i].element, theta[i]);
+    kh_status st = kh_model_set_param(ctx, m, i, theta[i]);
     if (st != KH_OK) return st;
   }
   return KH_OK;

@@ -69,6 +69,8 @@ struct kh_model {
 };
 
 void kh_model_read_outputs(const kh_model *m, const double *v, double *outputs);
+/* Parameter i (.train order) set to value in the circuit, as kh_model_set_params sets each. */
+kh_status kh_model_set_param(kh_context *ctx, kh_model *m, size_t i, double value);
 /* Solves at nudge beta toward m->target into v (all nodes); adds Newton iterations and records
  * the solver's factorization count. */
 /* v as a measurement sees it: v itself, or a copy with read noise on the nodes the circuit

@@ -26,18 +26,6 @@ void kh_model_set_perturbations(kh_model *m, unsigned count, uint64_t seed) {
   kh_rng_seed(&m->perturb_rng, seed);
 }
 
-static double param_value(const kh_model *m, size_t i) {
-  size_t e = m->param[i].element;
-  return m->param[i].conductance ? kh_circuit_conductance(m->circuit, e)
-                                 : kh_circuit_source(m->circuit, e);
-}
-
-static kh_status set_param(kh_context *ctx, kh_model *m, size_t i, double value) {
-  size_t e = m->param[i].element;
-  return m->param[i].conductance ? kh_circuit_set_conductance(ctx, m->circuit, e, value)
-                                 : kh_circuit_set_source(ctx, m->circuit, e, value);
-}
-
 /* The steps c_i (above) into c, and the centers the perturbations are taken about. */
 static kh_status steps(kh_context *ctx, const kh_model *m, double sigma, const double *theta,
                        double *c, double *center) {
@@ -69,11 +57,11 @@ static kh_status central(kh_context *ctx, kh_model *m, const double *theta, cons
   for (int side = 0; side < 2 && st == KH_OK; side++) {
     double s = side ? -1 : 1;
     for (size_t j = first; st == KH_OK && j < last; j++)
-      st = set_param(ctx, m, j, center[j] + s * c[j] * (d ? d[j] : 1));
+      st = kh_model_set_param(ctx, m, j, center[j] + s * c[j] * (d ? d[j] : 1));
     if (st == KH_OK) st = measured_loss(ctx, m, &loss[side], info);
   }
   for (size_t j = first; j < last; j++) {
-    kh_status back = set_param(ctx, m, j, theta[j]);
+    kh_status back = kh_model_set_param(ctx, m, j, theta[j]);
     if (st == KH_OK) st = back;
   }
   *difference = loss[0] - loss[1];
@@ -125,7 +113,7 @@ kh_status kh_model_perturbation(kh_context *ctx, kh_model *m, kh_estimator est, 
   double *theta = kh_malloc(3 * m->params * sizeof *theta + 1);
   if (!theta) return kh_fail_nomem(ctx, "perturbation");
   double *c = theta + m->params, *center = c + m->params;
-  for (size_t i = 0; i < m->params; i++) theta[i] = param_value(m, i);
+  kh_model_get_params(m, theta);
   kh_status st = steps(ctx, m, sigma, theta, c, center);
   memset(grad, 0, m->params * sizeof *grad);
   int have_warm = kh_solver_get_warm_start(m->solver, m->warm);
