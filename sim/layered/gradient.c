@@ -124,26 +124,6 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   return KH_OK;
 }
 
-/* The loss of rows [0, rows) as V holds them (and a non-finite output is a failure). */
-static kh_status loss(kh_context *ctx, kh_layered *lay, size_t rows, const double *targets,
-                      kh_layered_grad_info *info) {
-  double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
-  if (!out) return kh_fail_nomem(ctx, "layered gradients");
-  kh_status st = KH_OK;
-  info->loss = 0;
-  for (size_t r = 0; st == KH_OK && r < rows; r++) {
-    KH_LAYERED_CALL(lay, outputs, lay, r, out);
-    for (size_t k = 0; k < lay->outputs; k++) {
-      double e = out[k] - targets[r * lay->outputs + k];
-      if (!isfinite(e))
-        st = kh_fail(ctx, KH_ERR_NUMERIC, "row %zu: output %zu is %g", r + 1, k + 1, out[k]);
-      info->loss += 0.5 * e * e;
-    }
-  }
-  kh_free(out);
-  return st;
-}
-
 /* The free phase, and the loss there. */
 static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                        const double *targets, const kh_layered_grad_options *o, buffers **b,
@@ -152,7 +132,7 @@ static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const doub
   if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
   kh_status st = buffers_for(ctx, lay, rows, b);
   if (st == KH_OK) st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
-  return st == KH_OK ? loss(ctx, lay, rows, targets, info) : st;
+  return st == KH_OK ? kh_layered_loss(ctx, lay, rows, targets, &info->loss) : st;
 }
 
 static int ep_estimator(kh_estimator e) {
@@ -230,7 +210,7 @@ static kh_status itd(kh_context *ctx, kh_layered *lay, size_t rows, const double
   if (st == KH_OK) {
     KH_LAYERED_CALL(lay, itd, lay, rows, b->off, T, targets, X, b->g, b->lambda, Gm, grad);
     info->sweeps += T, info->products += T;
-    st = loss(ctx, lay, rows, targets, info);
+    st = kh_layered_loss(ctx, lay, rows, targets, &info->loss);
   }
   kh_aligned_free(X), kh_aligned_free(Gm);
   return st;

@@ -448,6 +448,22 @@ void kh_layered_get_params(const kh_layered *lay, double *theta) {
 }
 
 /* A nudge of -|beta| must leave every output node a positive conductance. */
+kh_status kh_layered_loss(kh_context *ctx, const kh_layered *lay, size_t rows,
+                          const double *targets, double *loss) {
+  double out[lay->outputs + 1];
+  *loss = 0;
+  for (size_t r = 0; r < rows; r++) {
+    KH_LAYERED_CALL(lay, outputs, lay, r, out);
+    for (size_t k = 0; k < lay->outputs; k++) {
+      double e = out[k] - targets[r * lay->outputs + k];
+      if (!isfinite(e))
+        return kh_fail(ctx, KH_ERR_NUMERIC, "row %zu: output %zu is %g", r + 1, k + 1, out[k]);
+      *loss += 0.5 * e * e;
+    }
+  }
+  return KH_OK;
+}
+
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta) {
   size_t L = lay->depth;
   for (size_t k = 0; beta < 0 && k < lay->outputs; k++) {

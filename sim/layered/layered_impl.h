@@ -80,6 +80,10 @@ kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, cons
 kh_status kh_layered_spsa(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                           const double *targets, const kh_layered_grad_options *o,
                           const size_t *off, void *keep, double *grad, kh_layered_grad_info *info);
+/* L = 1/2 |o - y|^2 summed over rows [0, rows) as V holds them; a non-finite output is a
+ * numerical failure. */
+kh_status kh_layered_loss(kh_context *ctx, const kh_layered *lay, size_t rows,
+                          const double *targets, double *loss);
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
 

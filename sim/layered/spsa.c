@@ -25,16 +25,7 @@ static kh_status perturbed_loss(kh_context *ctx, kh_layered *lay, size_t rows, c
   kh_layered_stats stats = {0, 0, 0};
   kh_status st = kh_layered_solve(ctx, lay, rows, x, 0, NULL, o->sweeps, o->tol, 1, NULL, &stats);
   info->sweeps += stats.sweeps, info->phases++;
-  double out[lay->outputs + 1];
-  *loss = 0;
-  for (size_t r = 0; st == KH_OK && r < rows; r++) {
-    KH_LAYERED_CALL(lay, outputs, lay, r, out);
-    for (size_t k = 0; k < lay->outputs; k++)
-      *loss += 0.5 * pow(out[k] - targets[r * lay->outputs + k], 2);
-  }
-  if (st == KH_OK && !isfinite(*loss))
-    st = kh_fail(ctx, KH_ERR_NUMERIC, "a perturbed phase's loss is %g", *loss);
-  return st;
+  return st == KH_OK ? kh_layered_loss(ctx, lay, rows, targets, loss) : st;
 }
 
 static kh_status directions(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
