@@ -101,10 +101,12 @@ typedef struct {
   uint64_t seed;
   kh_circuit *circuit; /* the layered backend's (--backend layered), else NULL */
   kh_layered *lay;
-  unsigned k;      /* the layered estimates' products */
-  unsigned sweeps; /* and their phases' sweeps (0: to 1e-12 of the inputs) */
-  size_t first;    /* the data set's sample the probe starts at */
-  double damping;  /* and the phantom gradient's damping */
+  unsigned k;         /* the layered estimates' products */
+  unsigned points;    /* and holomorphic points, */
+  kh_contour contour; /* on this contour */
+  unsigned sweeps;    /* and their phases' sweeps (0: to 1e-12 of the inputs) */
+  size_t first;       /* the data set's sample the probe starts at */
+  double damping;     /* and the phantom gradient's damping */
 } probe_set;
 
 static kh_status make_samples(kh_context *ctx, const kh_run_options *s, const kh_dataset *data,
@@ -151,7 +153,9 @@ static kh_status summed_layered(kh_context *ctx, probe_set *p, int est, double b
                                .tol = p->sweeps ? 0 : 1e-12,
                                .sigma = beta, /* spsa's step: the --beta list, as natively */
                                .perturbations = p->perturbations,
-                               .seed = p->seed};
+                               .seed = p->seed,
+                               .points = p->points,
+                               .contour = p->contour};
   kh_layered_grad_info info;
   double t0 = kh_cli_now();
   kh_status st = kh_layered_gradient(ctx, p->lay, p->count, p->x, p->target, &o, grad, &info);
@@ -382,7 +386,9 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
   p->damping = w->damping;
   if (st == KH_OK && w->layered) st = kh_circuit_new(ctx, &p->circuit, kh_run_netlist(run));
   if (st == KH_OK && w->layered)
-    st = kh_layered_new(ctx, &p->lay, p->circuit, KH_PRECISION_DOUBLE, w->samples);
+    st = kh_layered_new(ctx, &p->lay, p->circuit, KH_PRECISION_DOUBLE,
+                        (1 + 2 * w->points) * w->samples); /* holomorphic's points' rows */
+  p->points = (unsigned)w->points, p->contour = w->where;
   if (st != KH_OK) return st;
   p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
   p->count = w->samples;
@@ -505,8 +511,9 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
 
 /* What kh_layered_gradient estimates. */
 static int layered_estimator(int est) {
-  return est == KH_EST_EXACT || est == KH_EST_SPSA || est == KH_EST_PLUS || est == KH_EST_MINUS ||
-         est == KH_EST_CENTERED || (est >= KH_EST_FIRST_ORDER && est <= KH_EST_ITD);
+  return est == KH_EST_EXACT || est == KH_EST_SPSA || est == KH_EST_HOLOMORPHIC ||
+         est == KH_EST_PLUS || est == KH_EST_MINUS || est == KH_EST_CENTERED ||
+         (est >= KH_EST_FIRST_ORDER && est <= KH_EST_ITD);
 }
 
 /* Each estimator at each beta (the iterative adjoints: at each k) and phase accuracy against the

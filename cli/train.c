@@ -164,7 +164,8 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
            r->holomorphic_frozen);
   if (r->beta_narrowed)
     printf("          %lu samples were nudged at half their radius: -beta went past their "
-           "outputs' conductance\n",
+           "outputs' conductance (holomorphic EP on the layered backend: the circle reached "
+           "their minibatch's radius bound)\n",
            r->beta_narrowed);
   fflush(stdout);
 }

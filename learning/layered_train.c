@@ -1,7 +1,9 @@
 /* Training on the layered backend. Row layout of the handle's state: the batch's free phase in
  * rows [0, n), the nudged phases in [n, 2n) and, for the centered estimator, [2n, 3n) (n the
- * batch's size). The free rows keep their state from batch to batch (the next free phase's warm
- * start, as in Scellier's code); the nudged rows start from the free state. */
+ * batch's size); holomorphic EP's N points in 2N blocks of n rows after the free rows, each
+ * point's real parts and then its imaginary parts (layered_complex.h). The free rows keep their
+ * state from batch to batch (the next free phase's warm start, as in Scellier's code); the nudged
+ * rows start from the free state. */
 #include "layered_train.h"
 #include "partition.h"
 
@@ -39,6 +41,8 @@ struct kh_layered_trainer {
   kh_epoch_report acc;
   int blas_threads;
   double noise_volts; /* read noise on the voltages the update reads (0: none) */
+  double *points;     /* holomorphic EP: its N nudges r e^(2 pi i k/N), (re, im) pairs, */
+  double spread;      /* and the batch's 1 / scale of the estimate (the circle's radius) */
   size_t epoch;       /* the one in progress, 1-based: the noise's draws seed from it */
 };
 
@@ -49,7 +53,7 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
   kh_free(lt->target), kh_free(lt->out), kh_free(lt->dsum), kh_aligned_free(lt->At);
   kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
   kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
-  kh_free(lt->pack), kh_free(lt->packed), kh_free(lt->grad);
+  kh_free(lt->pack), kh_free(lt->packed), kh_free(lt->grad), kh_free(lt->points);
   kh_free(lt);
 }
 
@@ -65,13 +69,13 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     why = "runs plain SGD";
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
            o->estimator != KH_EST_MINUS && o->estimator != KH_EST_COUPLED &&
-           !by_adjoint(o->estimator))
-    why = "runs the centered, plus, minus, coupled, spsa, exact, first-order, rbp, cg, "
-          "cg-jacobi, phantom and itd estimators";
+           o->estimator != KH_EST_HOLOMORPHIC && !by_adjoint(o->estimator))
+    why = "runs the centered, plus, minus, holomorphic, coupled, spsa, exact, first-order, rbp, "
+          "cg, cg-jacobi, phantom and itd estimators";
   else if (o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no device update rules";
-  else if (o->beta_relative)
-    why = "takes beta in siemens (not relative)";
+  else if (o->beta_relative && o->estimator != KH_EST_HOLOMORPHIC)
+    why = "takes beta in siemens (relative for the holomorphic estimator only)";
   else if (o->inner_tol > 0)
     why = "stops its phases at layered_tol (relative to the inputs), not at inner_tol";
   else if (o->inner && o->sweeps && o->inner != o->sweeps)
@@ -85,6 +89,12 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
     return kh_fail(ctx, KH_ERR_USAGE, "the layered backend %s; use the native backend otherwise",
                    why);
   return KH_OK;
+}
+
+/* Room for holomorphic EP's N points (placed per batch: complex_phases; the model checked N). */
+static kh_status take_points(kh_context *ctx, kh_layered_trainer *lt) {
+  lt->points = kh_malloc(2 * ((size_t)lt->o.holomorphic_points + 1) * sizeof *lt->points);
+  return lt->points ? KH_OK : kh_fail_nomem(ctx, "holomorphic EP's points");
 }
 
 /* Rates: one per conductance matrix (its parameters must agree), one per bias. */
@@ -129,7 +139,9 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
   lt->batch = o->batch;
   lt->part = (kh_partition){0, 1, NULL, NULL, NULL, NULL};
   lt->gmin = 1e-12, lt->gmax = INFINITY;
-  size_t rows = 3 * o->batch > EVAL_ROWS ? 3 * o->batch : EVAL_ROWS;
+  /* the free rows and the nudged phases' (holomorphic: each point's real and imaginary rows) */
+  size_t N = o->holomorphic_points, phases = o->estimator == KH_EST_HOLOMORPHIC ? 2 * N : 2;
+  size_t rows = (1 + phases) * o->batch > EVAL_ROWS ? (1 + phases) * o->batch : EVAL_ROWS;
   st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);
   if (st == KH_OK) {
     kh_layered *lay = lt->lay;
@@ -144,7 +156,8 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
     lt->out = kh_malloc((lt->outputs + 1) * sizeof *lt->out);
     lt->dsum = kh_malloc(wmax * sizeof *lt->dsum);
     lt->order = kh_malloc(rows * sizeof *lt->order);
-    lt->At = kh_aligned_calloc(wmax * 2 * B, R), lt->C = kh_aligned_calloc(2 * B * ldmax, R);
+    lt->At = kh_aligned_calloc(wmax * phases * B, R);
+    lt->C = kh_aligned_calloc(phases * B * ldmax, R);
     lt->rt = kh_aligned_calloc(wmax, R), lt->ct = kh_aligned_calloc(ldmax, R);
     lt->Ut = kh_aligned_calloc(lay->width[0] * B, R);
     lt->workspace =
@@ -153,6 +166,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
         !lt->order || !lt->At || !lt->C || !lt->rt || !lt->ct || !lt->Ut || !lt->workspace)
       st = kh_fail_nomem(ctx, "creating the layered trainer");
   }
+  if (st == KH_OK && o->estimator == KH_EST_HOLOMORPHIC) st = take_points(ctx, lt);
   if (st == KH_OK) st = take_rates(ctx, lt, opt);
   if (st == KH_OK) lt->lay->threads = o->threads;
   if (st == KH_OK) kh_layered_get_params(lt->lay, lt->theta);
@@ -221,15 +235,16 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Sweeps rows [first, first + count): a fixed number, or to the tolerance. */
+/* Sweeps rows [first, first + count): a fixed number, or to the tolerance; counted as sweeps of
+ * phase_rows rows (holomorphic EP's points are two rows each: real and imaginary parts). */
 static kh_status relax(kh_context *ctx, kh_layered_trainer *lt, size_t first, size_t count,
-                       unsigned long *sweeps) {
+                       size_t phase_rows, unsigned long *sweeps) {
   unsigned k = 0;
   double change;
   kh_status st =
       kh_layered_relax(ctx, lt->lay, first, count, lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
                        lt->o.sweeps ? 0 : lt->o.layered_tol, &k, &change);
-  *sweeps += (unsigned long)k * count; /* per sample and phase, like solves */
+  *sweeps += (unsigned long)k * phase_rows; /* per sample and phase, like solves */
   return st;
 }
 
@@ -268,11 +283,15 @@ static void update(kh_layered_trainer *lt, size_t a, size_t b, size_t count, dou
                    double lr_scale, size_t next) {
   kh_layered *lay = lt->lay;
   for (size_t l = lay->depth; l >= 1; l--) {
-    KH_LAYERED_CALL(lay, factors, lay, l, a, b, count, lt->At, lt->C, lt->rt, lt->ct, lt->dsum);
+    size_t rank = l == 1 ? count : 2 * count;
+    if (lt->o.estimator == KH_EST_HOLOMORPHIC) /* from the points' rows (a, b unused) */
+      rank = KH_LAYERED_CALL(lay, holo_factors, lay, l, count, lt->At, lt->C, lt->rt, lt->ct,
+                             lt->dsum);
+    else
+      KH_LAYERED_CALL(lay, factors, lay, l, a, b, count, lt->At, lt->C, lt->rt, lt->ct, lt->dsum);
     double step = lt->layer_rate[l] * lr_scale * coef;
-    KH_LAYERED_CALL(lay, update, lay, l, l == 1 ? count : 2 * count, lt->At, lt->C,
-                    l == 1 ? NULL : lt->rt, lt->ct, step, lt->gmin, lt->gmax, l == 1 ? next : 0,
-                    lt->Ut, lt->workspace, lt->o.threads);
+    KH_LAYERED_CALL(lay, update, lay, l, rank, lt->At, lt->C, l == 1 ? NULL : lt->rt, lt->ct, step,
+                    lt->gmin, lt->gmax, l == 1 ? next : 0, lt->Ut, lt->workspace, lt->o.threads);
     for (size_t k = 0; k < lay->bias_count; k++) { /* dE/dI = -sign v: the biases' gradients */
       size_t p = lay->bias[k];
       const kh_layered_slot *s = &lay->param[p];
@@ -308,6 +327,15 @@ static size_t share(const kh_layered_trainer *lt, size_t n, size_t *count) {
   return kh_partition_share(&lt->part, lt->part.rank, n, count);
 }
 
+/* Blocks of batch rows the nudged phases take after the free rows: holomorphic EP's two per
+ * point (real and imaginary parts), the centered estimator's two, the others' one. */
+static size_t phase_blocks(const kh_layered_trainer *lt) {
+  kh_estimator e = lt->o.estimator;
+  return e == KH_EST_HOLOMORPHIC ? 2 * (size_t)lt->o.holomorphic_points
+         : e == KH_EST_CENTERED  ? 2
+                                 : 1;
+}
+
 /* Bytes of one row of every array share_rows exchanges: the inputs (free phase only) and each
  * layer's voltages in each of the 1 + phases phases. */
 static size_t row_bytes(const kh_layered_trainer *lt, size_t phases) {
@@ -323,13 +351,13 @@ kh_status kh_layered_trainer_set_partition(kh_context *ctx, kh_layered_trainer *
   lt->pack = lt->packed = NULL;
   lt->part = *p;
   if (p->size == 1) return KH_OK;
-  if (by_adjoint(lt->o.estimator))
+  if (by_adjoint(lt->o.estimator) || lt->o.estimator == KH_EST_HOLOMORPHIC)
     return kh_fail(ctx, KH_ERR_USAGE,
                    "the layered backend runs the %s estimator in one process only",
                    kh_estimator_name(lt->o.estimator));
-  size_t bytes = 8 + lt->batch * row_bytes(lt, 2); /* + a status word */
+  size_t bytes = 8 + lt->batch * row_bytes(lt, phase_blocks(lt)); /* + a status word */
   lt->pack = kh_malloc(bytes),
-  lt->packed = kh_malloc((size_t)p->size * 8 + lt->batch * row_bytes(lt, 2));
+  lt->packed = kh_malloc((size_t)p->size * 8 + lt->batch * row_bytes(lt, phase_blocks(lt)));
   if (!lt->pack || !lt->packed) return kh_fail_nomem(ctx, "preparing data-parallel training");
   return KH_OK;
 }
@@ -389,6 +417,37 @@ static void layered_begin(void *impl, size_t epoch) {
   memset(&lt->acc, 0, sizeof lt->acc);
 }
 
+/* Holomorphic EP's points (layered_complex.h), each from the free state of the batch's c rows:
+ * on a circle inside the batch's radius bound R (kh_layered_holo_radius, below every output's
+ * conductance: no point's denominator vanishes), or on the slit contour for that R, whose
+ * points keep off the poles on (-inf, -R] as they do for the native backend's exact radius
+ * (which R bounds from below). */
+static kh_status complex_phases(kh_context *ctx, kh_layered_trainer *lt, size_t c) {
+  kh_layered *lay = lt->lay;
+  unsigned N = lt->o.holomorphic_points;
+  unsigned rs = 0;
+  double R;
+  kh_status st = kh_layered_holo_radius(ctx, lay, c, MAX_SWEEPS, &rs, &R);
+  lt->acc.sweeps += (unsigned long)rs * c;
+  if (st != KH_OK) return st;
+  double r = lt->o.beta;
+  kh_contour contour = lt->o.holomorphic_contour;
+  if (contour == KH_CONTOUR_SLIT && !isfinite(R))
+    return kh_fail(ctx, KH_ERR_NUMERIC, "the outputs do not respond to a nudge (no radius)");
+  if (contour == KH_CONTOUR_CIRCLE) {
+    /* the circle's radius: beta, or beta times the bound; at half the bound if it reaches it */
+    if (lt->o.beta_relative && isfinite(R)) r *= R;
+    if (!(r < R)) r = 0.5 * R, lt->acc.beta_narrowed += c;
+  }
+  lt->spread = 1 / kh_layered_holo_points(contour, N, r, R, lt->points);
+  unsigned sweeps = 0;
+  st = kh_layered_holo_phases(ctx, lay, c, N, lt->points, lt->target,
+                              lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
+                              lt->o.sweeps ? 0 : lt->o.layered_tol, &sweeps);
+  lt->acc.sweeps += (unsigned long)sweeps * N * c;
+  return st;
+}
+
 /* The free phase of this process's rows, then the nudged phases from it: +beta in [c, 2 c),
  * -beta after it; every process's rows to every process (a failure anywhere stops them all). */
 static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
@@ -401,21 +460,25 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
   set_targets(lt, d, rows, c);
   KH_LAYERED_CALL(lay, drive, lay, c, lt->x, !lt->product_ready);
   for (size_t i = 0; i < c; i++) lay->beta_row[i] = 0;
-  kh_status st = relax(ctx, lt, 0, c, &r->sweeps);
+  kh_status st = relax(ctx, lt, 0, c, c, &r->sweeps);
   if (st == KH_OK) st = score(ctx, lt, d, rows, c, &lt->loss, &lt->correct);
   if (st == KH_OK && last) /* how far from equilibrium the epoch's phases end */
     r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, c);
-  size_t phases = est == KH_EST_CENTERED ? 2 : 1;
-  for (size_t ph = 0; st == KH_OK && ph < phases; ph++) {
-    KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * c, c);
-    nudge_rows(lt, (1 + ph) * c, c, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
+  size_t blocks = phase_blocks(lt), phases = est == KH_EST_HOLOMORPHIC ? blocks / 2 : blocks;
+  if (est == KH_EST_HOLOMORPHIC) {
+    if (st == KH_OK) st = complex_phases(ctx, lt, c);
+  } else {
+    for (size_t ph = 0; st == KH_OK && ph < phases; ph++) {
+      KH_LAYERED_CALL(lay, copy_rows, lay, 0, (1 + ph) * c, c);
+      nudge_rows(lt, (1 + ph) * c, c, (est == KH_EST_MINUS || ph == 1) ? -beta : beta);
+    }
+    if (st == KH_OK && est == KH_EST_COUPLED) clamp_rows(lt, c);
+    if (st == KH_OK && est != KH_EST_COUPLED)
+      st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
+    if (st == KH_OK) st = relax(ctx, lt, c, phases * c, phases * c, &r->sweeps);
   }
-  if (st == KH_OK && est == KH_EST_COUPLED) clamp_rows(lt, c);
-  if (st == KH_OK && est != KH_EST_COUPLED)
-    st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
-  if (st == KH_OK) st = relax(ctx, lt, c, phases * c, &r->sweeps);
   if (lt->part.size > 1) {
-    kh_status shared = share_rows(ctx, lt, count, phases, st != KH_OK);
+    kh_status shared = share_rows(ctx, lt, count, blocks, st != KH_OK);
     if (st == KH_OK) st = shared;
   }
   if (st == KH_OK) r->solves += (1 + phases) * c;
@@ -492,6 +555,11 @@ static void read_noise(kh_layered_trainer *lt, size_t first, const size_t *batch
 static void measured_rows(kh_layered_trainer *lt, const size_t *batch, size_t count, size_t *a,
                           size_t *b) {
   if (lt->noise_volts <= 0) return;
+  if (lt->o.estimator == KH_EST_HOLOMORPHIC) { /* every point's real and imaginary parts */
+    for (size_t block = 1; block <= phase_blocks(lt); block++)
+      read_noise(lt, block * count, batch, count, (unsigned)block, 0);
+    return;
+  }
   size_t *free_one = *a == 0 ? a : *b == 0 ? b : NULL, spare = 2 * count;
   if (free_one) {
     KH_LAYERED_CALL(lt->lay, copy_rows, lt->lay, 0, spare, count);
@@ -528,6 +596,8 @@ static kh_status layered_minibatch(kh_context *ctx, void *impl, const kh_dataset
   int one_sided = est == KH_EST_PLUS || est == KH_EST_COUPLED;
   size_t a = est == KH_EST_MINUS ? 0 : count, b = one_sided ? 0 : phases * count;
   double spread = est == KH_EST_CENTERED ? 2 * beta : est == KH_EST_COUPLED ? lt->o.eta : beta;
+  /* holomorphic: Re sum_k w_k dE/dtheta(v_k) / r (the factors weigh the points) */
+  if (est == KH_EST_HOLOMORPHIC) spread = lt->spread;
   measured_rows(lt, batch, count, &a, &b);
   update(lt, a, b, count, 1.0 / (spread * (double)count), lr_scale, next);
   /* this process's rows of the next batch: their input products, and the free phases' warm
@@ -578,7 +648,7 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
     KH_LAYERED_CALL(lay, drive, lay, count, lt->x, 1);
     for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, count * lay->ld[l] * lay->real);
     for (size_t r = 0; r < count; r++) lay->beta_row[r] = 0;
-    st = relax(ctx, lt, 0, count, &sweeps);
+    st = relax(ctx, lt, 0, count, count, &sweeps);
     if (st == KH_OK) st = score(ctx, lt, d, order, count, &sum, &correct);
   }
   lt->product_ready = 0;

@@ -74,6 +74,13 @@ KH_API kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows,
  *           keeps every half sweep's state: (2T + 1) x rows x the nodes;
  *   plus, minus, centered: equilibrium propagation at nudge beta, the nudged phases started
  *           from the free state;
+ *   holomorphic: N points on a contour (kh_contour), each swept from the free state with the
+ *           free phase's active set held (the rows' real and imaginary parts: the handle needs
+ *           (1 + 2N) rows per row). The nudged response is analytic for |beta| < R, R the
+ *           outputs' smallest effective conductance; the layered backend bounds R from below
+ *           by 1 / the outputs' largest response to 1 A into each, the bound R_b of the batch:
+ *           on the circle, beta must lie below R_b (KH_ERR_NUMERIC otherwise); on the slit
+ *           contour, beta is rho in (0, 1) and the points are those of R_b;
  *   spsa:   K = perturbations directions Delta in {-1, 1}^P, each shared by the whole batch
  *           (one write of every matrix): free phases at theta +- c o Delta, and
  *           g += Delta (L+ - L-) / (2 c K) (c: sigma times the mean |theta| of a kind).
@@ -90,6 +97,8 @@ typedef struct {
   double sigma;
   unsigned perturbations;
   uint64_t seed;
+  unsigned points;    /* holomorphic: N points (0: 4) */
+  kh_contour contour; /* on the circle |beta'| = beta, or the slit contour at rho = beta */
 } kh_layered_grad_options;
 typedef struct {
   unsigned sweeps;   /* over all phases */

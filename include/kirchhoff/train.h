@@ -167,7 +167,9 @@ typedef struct {
   unsigned long holomorphic_frozen;     /* samples whose clamps would switch within |beta| (the
                                          * holomorphic estimator continued their active set) */
   unsigned long beta_narrowed;          /* samples nudged at half their radius: -beta went past
-                                         * their outputs' conductance (kh_grad_info.narrowed) */
+                                         * their outputs' conductance (kh_grad_info.narrowed),
+                                         * or, holomorphic on the layered backend, the circle
+                                         * reached the batch's radius bound (docs/layered.md) */
 } kh_epoch_report;
 /* The trainer keeps its own models (one per thread) built from nl, which must outlive it. */
 KH_API kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl,

@@ -108,7 +108,7 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   if (method == -2)
     return kh_fail(ctx, KH_ERR_USAGE,
                    "the layered backend's gradients are exact, first-order, rbp, cg, cg-jacobi, "
-                   "phantom, itd, plus, minus, centered and spsa, not %s",
+                   "phantom, itd, plus, minus, centered, holomorphic and spsa, not %s",
                    kh_estimator_name(o->estimator));
   if (method >= 0 && method != KH_ADJOINT_IDENTITY && (o->k < 1 || o->k > 1000000))
     return kh_fail(ctx, KH_ERR_USAGE, "k must be 1..1000000, got %u", o->k);
@@ -235,6 +235,8 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK && ep_estimator(o->estimator))
     return contrast(ctx, lay, rows, x, targets, o, b, grad, info);
+  if (st == KH_OK && o->estimator == KH_EST_HOLOMORPHIC)
+    return kh_layered_holo_gradient(ctx, lay, rows, targets, o, grad, info);
   if (st == KH_OK && o->estimator == KH_EST_SPSA)
     return kh_layered_spsa(ctx, lay, rows, x, targets, o, b->off, b->keep, grad, info);
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);

@@ -484,7 +484,9 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
   double scale = lay->input_scale > 0 ? lay->input_scale : 1.0;
   *sweeps = 0, *change = INFINITY;
   while (*sweeps < max_sweeps && !(tol > 0 && *change <= tol * scale)) {
-    *change = KH_LAYERED_CALL(lay, sweep, lay, first, rows);
+    *change = lay->holo.points && first == lay->holo.first
+                  ? KH_LAYERED_CALL(lay, sweep_complex, lay)
+                  : KH_LAYERED_CALL(lay, sweep, lay, first, rows);
     ++*sweeps;
   }
   if (tol > 0 && !(*change <= tol * scale))

@@ -5,6 +5,7 @@
 #define KH_SIM_LAYERED_IMPL_H
 
 #include "kirchhoff/layered.h"
+#include "kirchhoff/model.h"
 
 #include <stdint.h>
 
@@ -59,8 +60,17 @@ struct kh_layered {
   void *V[KH_LAYERED_MAX + 1], *P, *work;
   double *beta_row, *target_row; /* per row: nudge and targets (outputs each); INFINITY: the
                                   * outputs clamped at the targets */
-  double input_scale;            /* largest input voltage magnitude of the last drive */
-  int threads;                   /* for the sweeps (row chunks); <= 1: one */
+  /* holomorphic EP's complex phases (layered_complex.h): N = count points (re, im pairs), the
+   * rows of a batch of `batch` from row `first`; points NULL outside them; unit: point 0's rows
+   * are the response to 1 A into each output instead */
+  struct {
+    const double *points;
+    size_t first, batch;
+    unsigned count;
+    int unit;
+  } holo;
+  double input_scale; /* largest input voltage magnitude of the last drive */
+  int threads;        /* for the sweeps (row chunks); <= 1: one */
   /* kh_layered_gradient's buffers, made on first use, and what frees them (gradient.c; the
    * handle owns them without knowing their layout) */
   void *gradient;
@@ -87,9 +97,34 @@ kh_status kh_layered_loss(kh_context *ctx, const kh_layered *lay, size_t rows,
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
 
+/* Holomorphic EP's bound for the free state of rows [0, n): the nudged response is analytic
+ * for |beta| < 1 / lambda_max(P^T A^-1 P) (A the network with the free phase's held nodes held,
+ * as kh_nudge_radius on the native backend), and lambda_max of that nonnegative matrix is at
+ * most its largest row sum, max_k u_k with u = P^T A^-1 P 1: radius = the smallest 1 / max_k u_k
+ * over the rows (INFINITY when no output responds). Uses the rows after [0, n). */
+kh_status kh_layered_holo_radius(kh_context *ctx, kh_layered *lay, size_t n, unsigned max_sweeps,
+                                 unsigned *sweeps, double *radius);
+
+/* Holomorphic EP's N points (2N values: re, im) on the circle |beta'| = beta or, on the slit
+ * contour, at rho = beta for the radius (bound) R (kirchhoff/model.h); returns the estimate's
+ * scale, 1 / beta or 1 / (4 R rho). */
+double kh_layered_holo_points(kh_contour contour, unsigned N, double beta, double R,
+                              double *points);
+/* The phases at those points (kept during the sweeps), each from the free state of rows [0, n)
+ * toward their targets (n x outputs), swept as kh_layered_relax does with a check that the
+ * sweeps do not diverge (KH_ERR_NUMERIC). *sweeps: sweeps of all N points. */
+kh_status kh_layered_holo_phases(kh_context *ctx, kh_layered *lay, size_t n, unsigned N,
+                                 const double *points, const double *targets, unsigned max_sweeps,
+                                 double tol, unsigned *sweeps);
+/* kh_layered_gradient's holomorphic estimate after the free phase of rows [0, n). */
+kh_status kh_layered_holo_gradient(kh_context *ctx, kh_layered *lay, size_t n,
+                                   const double *targets, const kh_layered_grad_options *o,
+                                   double *grad, kh_layered_grad_info *info);
+
 /* Sweeps rows [first, first + rows): until the largest change of a sweep is below tol times the
  * largest input voltage (KH_ERR_NUMERIC when max_sweeps do not get there), or, with tol = 0,
- * exactly max_sweeps. */
+ * exactly max_sweeps. With lay->holo.points set and first = lay->holo.first, the rows are
+ * holomorphic EP's points, swept by kh_layered_sweep_complex. */
 kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_t rows,
                            unsigned max_sweeps, double tol, unsigned *sweeps, double *change);
 
@@ -108,6 +143,12 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
   /* One sweep (odd layers, then even ones) of rows [first, first + rows), per-row nudges beta_row \
    * / target_row. Returns the largest voltage change. */                                          \
   double kh_layered_sweep_##S(kh_layered *lay, size_t first, size_t rows);                         \
+  /* Holomorphic EP (layered_complex.h): the points' rows from the free rows; one sweep of them,   \
+   * returning the largest change; the update's factors from them (returns the rank). */           \
+  void kh_layered_complex_start_##S(kh_layered *lay);                                              \
+  double kh_layered_sweep_complex_##S(kh_layered *lay);                                            \
+  size_t kh_layered_holo_factors_##S(const kh_layered *lay, size_t l, size_t count, void *At,      \
+                                     void *C, void *rt, void *ct, double *dsum);                   \
   /* KKT residual of those rows (kh_layered_stats.relative_residual). */                           \
   double kh_layered_residual_##S(kh_layered *lay, size_t first, size_t rows);                      \
   /* diag and cst of every layer from the sums of W (recomputed first when sums = 1), leak,        \

@@ -9,6 +9,7 @@
 #include "../circuit/circuit_impl.h"
 
 #include <cblas.h>
+#include <complex.h>
 #include <math.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -425,3 +426,5 @@ void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void 
     }
   }
 }
+
+#include "layered_complex.h"

@@ -70,13 +70,13 @@ Test(layered_training, trains_exactly_as_the_native_backend) {
   blobs(ctx, &d);
   /* EP and coupled learning through the fused update; the exact gradient and cg through
    * kh_layered_gradient */
-  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS,  KH_EST_MINUS,
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS,  KH_EST_MINUS, KH_EST_HOLOMORPHIC,
                               KH_EST_COUPLED,  KH_EST_EXACT, KH_EST_CG};
   const char *arch[] = {"4-8-3", "4-8-6-3"};
   for (int a = 0; a < 2; a++) {
     kh_netlist *nl = network(arch[a]);
     size_t P = kh_netlist_trainable_count(nl);
-    for (int e = 0; e < 6; e++) {
+    for (int e = 0; e < 7; e++) {
       double ls, ll;
       double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_NATIVE, est[e]), 2, &ls);
       double *layered = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, &ll);
@@ -152,6 +152,41 @@ Test(layered_training, threads_and_resume_are_bitwise) {
   cr_expect(memcmp(st.theta, one, P * sizeof *one) == 0, "resumed run differs");
   kh_trainer_free(t), kh_trainer_free(u);
   free(one), free(two);
+  /* holomorphic EP's 10 points: 80 rows, in chunks of 4 points that threads share */
+  o.estimator = KH_EST_HOLOMORPHIC, o.holomorphic_points = 10, o.beta = 0.25, o.beta_relative = 1;
+  o.threads = 1, one = train(ctx, nl, d, o, 1, NULL);
+  o.threads = 2, two = train(ctx, nl, d, o, 1, NULL);
+  cr_expect(memcmp(one, two, P * sizeof *one) == 0, "threads changed holomorphic EP");
+  free(one), free(two);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
+/* Holomorphic EP on ideal-diode clamps: each point continues the free phase's active set, as
+ * the native trainer does (kh_model_set_holomorphic_strict off), so the two agree; with N = 2
+ * it is the centered estimator. */
+Test(layered_training, holomorphic_continues_the_free_active_set) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = kh_test_drn("4-8-6-3", 3, 2, 0, NULL);
+  size_t P = kh_netlist_trainable_count(nl);
+  for (unsigned N = 2; N <= 6; N += 4) {
+    kh_train_options o = sgd(KH_BACKEND_NATIVE, KH_EST_HOLOMORPHIC), l;
+    o.holomorphic_points = N, o.beta = 1e-3, l = o, l.backend = KH_BACKEND_LAYERED;
+    double *sparse = train(ctx, nl, d, o, 2, NULL), *layered = train(ctx, nl, d, l, 2, NULL);
+    double diff = max_relative_difference(layered, sparse, P);
+    cr_expect(diff <= 1e-8, "N = %u: parameters differ by %.3g", N, diff);
+    if (N == 2) {
+      l.estimator = KH_EST_CENTERED;
+      double *centered = train(ctx, nl, d, l, 2, NULL);
+      cr_expect(max_relative_difference(layered, centered, P) <= 1e-8);
+      free(centered);
+    }
+    free(sparse), free(layered);
+  }
   kh_netlist_free(nl);
   kh_dataset_free(d);
   kh_context_free(ctx);
@@ -167,8 +202,9 @@ Test(layered_training, read_noise_is_seeded_per_sample) {
   blobs(ctx, &d);
   kh_netlist *nl = network("4-8-3");
   size_t P = kh_netlist_trainable_count(nl);
-  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS, KH_EST_MINUS, KH_EST_COUPLED};
-  for (int e = 0; e < 4; e++) {
+  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS, KH_EST_MINUS, KH_EST_COUPLED,
+                              KH_EST_HOLOMORPHIC};
+  for (int e = 0; e < 5; e++) {
     kh_train_options o = sgd(KH_BACKEND_LAYERED, est[e]), quiet = o;
     o.read_noise_volts = 0.04, o.read_samples = 2, quiet.read_noise_volts = 1e-14;
     double *clean = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, NULL);
@@ -233,7 +269,9 @@ Test(layered_training, refuses_what_it_cannot_run) {
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
   cr_expect(strstr(kh_last_error(ctx), "SGD"), "%s", kh_last_error(ctx));
   o = sgd(KH_BACKEND_LAYERED, KH_EST_HOLOMORPHIC);
+  o.holomorphic_points = 1;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(ctx), "2..64 points"), "%s", kh_last_error(ctx));
   o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
   o.soft_bounds = 1;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);

@@ -4,6 +4,7 @@
  * estimators equal the native ones; single precision stays close; and what the layered backend
  * cannot estimate is refused. */
 #include "../support/support.h"
+#include "sim/layered/layered_impl.h" /* kh_layered_holo_radius */
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -62,7 +63,7 @@ static void native(rig *r, kh_estimator est, double beta, unsigned k) {
 
 static kh_status layered(rig *r, kh_estimator est, double beta, unsigned k,
                          kh_layered_grad_info *info) {
-  kh_layered_grad_options o = {est, beta, k, 1.0, 100000, 1e-14, 0, 0, 0};
+  kh_layered_grad_options o = {est, beta, k, 1.0, 100000, 1e-14, 0, 0, 0, 0, KH_CONTOUR_CIRCLE};
   if (kh_layered_precision(r->lay) == KH_PRECISION_SINGLE) o.tol = 1e-6;
   return kh_layered_gradient(r->ctx, r->lay, ROWS, r->x, r->y, &o, r->layered, info);
 }
@@ -122,9 +123,76 @@ Test(layered_gradients, single_precision_and_refusals) {
   double err = kh_test_relative_error(r.layered, r.native, r.n);
   cr_log_info("single precision: layered exact against native exact %.2e", err);
   cr_expect(err <= 1e-4, "%.2e", err);
+  /* holomorphic EP's points need rows of their own */
   cr_expect_eq(layered(&r, KH_EST_HOLOMORPHIC, 0.1, 10, NULL), KH_ERR_USAGE);
-  cr_expect(strstr(kh_last_error(r.ctx), "not holomorphic") != NULL, "%s", kh_last_error(r.ctx));
+  cr_expect(strstr(kh_last_error(r.ctx), "needs a layered handle of 54 rows") != NULL, "%s",
+            kh_last_error(r.ctx));
+  cr_expect_eq(layered(&r, KH_EST_FORWARD3, 0.1, 10, NULL), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(r.ctx), "not forward3") != NULL, "%s", kh_last_error(r.ctx));
   cr_expect_eq(layered(&r, KH_EST_CENTERED, 0, 10, NULL), KH_ERR_USAGE);
+  close_rig(&r);
+}
+
+/* Holomorphic EP: each point swept from the free state with its active set held equals the
+ * native backend's continuation (not strict) to round-off; the radius bound the layered backend
+ * reads from the outputs' response to 1 A lies between R / K and the native radius R (K
+ * outputs: the bound is the largest row sum of a K x K nonnegative matrix whose largest
+ * eigenvalue is 1 / R); a circle that reaches the bound is refused. */
+Test(layered_gradients, holomorphic_equals_the_native_continuation) {
+  rig r;
+  open_rig(&r, "5-8-3", KH_PRECISION_DOUBLE);
+  kh_layered *big;
+  cr_assert_eq(kh_layered_new(r.ctx, &big, r.c, KH_PRECISION_DOUBLE, 13 * ROWS), KH_OK);
+  double bound = INFINITY;
+  for (size_t row = 0; row < ROWS; row++) {
+    double R, Rb, *v = calloc(kh_netlist_node_count(r.nl), sizeof *v);
+    cr_assert_eq(kh_model_set_input(r.ctx, r.m, r.x + row * r.features), KH_OK);
+    cr_assert_eq(kh_model_gradient(r.ctx, r.m, KH_EST_EXACT, 0, r.y, r.native, NULL), KH_OK);
+    cr_assert_eq(kh_solver_nudge_radius(r.ctx, kh_model_solver(r.m), &R), KH_OK);
+    cr_assert_eq(
+        kh_layered_solve(r.ctx, big, 1, r.x + row * r.features, 0, NULL, 100000, 1e-14, 0, v, NULL),
+        KH_OK);
+    unsigned sweeps;
+    cr_assert_eq(kh_layered_holo_radius(r.ctx, big, 1, 100000, &sweeps, &Rb), KH_OK);
+    cr_expect(Rb <= R * (1 + 1e-9) && Rb >= R / (double)r.outputs, "row %zu: bound %g, R %g", row,
+              Rb, R);
+    bound = fmin(bound, Rb);
+    free(v);
+  }
+  cr_log_info("holomorphic: radius bound %g S over %d rows", bound, ROWS);
+  kh_model_set_holomorphic_strict(r.m, 0);
+  native(&r, KH_EST_HOLOMORPHIC, 0.5 * bound, 10);
+  kh_layered_grad_options o = {KH_EST_HOLOMORPHIC, 0.5 * bound, 10, 1, 100000, 1e-14, 0, 0, 0, 4,
+                               KH_CONTOUR_CIRCLE};
+  kh_layered_grad_info info;
+  cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
+               kh_last_error(r.ctx));
+  double err = kh_test_relative_error(r.layered, r.native, r.n);
+  cr_log_info("holomorphic N = 4 at half the bound: layered against native %.2e", err);
+  cr_expect(err <= 1e-9, "%.2e", err);
+  cr_expect_eq(info.phases, 5u);
+  o.beta = 1.01 * bound;
+  cr_expect_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, NULL),
+               KH_ERR_NUMERIC);
+  cr_expect(strstr(kh_last_error(r.ctx), "bound") != NULL, "%s", kh_last_error(r.ctx));
+  /* the slit contour of the bound keeps its points off the poles: against the exact gradient
+   * (the native one summed over the rows) the error falls like rho^N */
+  native(&r, KH_EST_EXACT, 0, 10);
+  o.contour = KH_CONTOUR_SLIT, o.points = 6;
+  double rho[3] = {0.05, 0.1, 0.2}, e[3];
+  for (int i = 0; i < 3; i++) {
+    o.beta = rho[i];
+    cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, NULL), KH_OK, "%s",
+                 kh_last_error(r.ctx));
+    e[i] = kh_test_relative_error(r.layered, r.native, r.n);
+  }
+  double slope = kh_test_loglog_slope(rho, e, 3);
+  cr_log_info("slit of the bound, N = 6: rho 0.05 %.2e, 0.1 %.2e, 0.2 %.2e; slope %.2f", e[0], e[1],
+              e[2], slope);
+  cr_expect(fabs(slope - 6) <= 1 && e[0] <= 1e-5, "slope %.2f, %.2e at rho 0.05", slope, e[0]);
+  o.beta = 1;
+  cr_expect_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, NULL), KH_ERR_USAGE);
+  kh_layered_free(big);
   close_rig(&r);
 }
 
@@ -155,7 +223,7 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   for (size_t i = 0; i < r.n; i++)
     if (kh_model_param_is_conductance(r.m, i)) theta[i] = 0.05 + 0.4 * kh_test_uniform(&rng);
   cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
-  kh_layered_grad_options o = {KH_EST_ITD, 0, 10, 1, T, 0, 0, 0, 0};
+  kh_layered_grad_options o = {KH_EST_ITD, 0, 10, 1, T, 0, 0, 0, 0, 0, KH_CONTOUR_CIRCLE};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -177,7 +245,8 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   /* from the equilibrium, many sweeps: the exact gradient */
   cr_assert_eq(kh_model_set_params(r.ctx, r.m, theta), KH_OK);
   native(&r, KH_EST_EXACT, 0, 10);
-  o = (kh_layered_grad_options){KH_EST_ITD, 0, 200, 1, 100000, 1e-14, 0, 0, 0};
+  o = (kh_layered_grad_options){KH_EST_ITD, 0, 200, 1, 100000,           1e-14,
+                                0,          0, 0,   0, KH_CONTOUR_CIRCLE};
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, NULL), KH_OK);
   err = kh_test_relative_error(r.layered, r.native, r.n);
   cr_log_info("layered itd, 200 block sweeps from the equilibrium, against exact: %.2e", err);
