@@ -38,8 +38,10 @@ kh_status kh_layered_holo_radius(kh_context *ctx, kh_layered *lay, size_t n, uns
   KH_LAYERED_CALL(lay, complex_start, lay);
   double out[lay->outputs + 1], change = INFINITY, largest = 0;
   /* Gauss-Seidel from 0 rises monotonically to u (A is an M-matrix, the source positive), so
-   * an early stop would underestimate u and overstate the radius: sweep u to round-off. */
-  for (*sweeps = 0; *sweeps < max_sweeps && !(change <= 1e-10 * largest); ++*sweeps) {
+   * an early stop would underestimate u and overstate the radius: sweep u to round-off of the
+   * working precision, and take the bound that much smaller. */
+  double tol = lay->precision == KH_PRECISION_SINGLE ? 1e-6 : 1e-10;
+  for (*sweeps = 0; *sweeps < max_sweeps && !(change <= tol * largest); ++*sweeps) {
     change = KH_LAYERED_CALL(lay, sweep_complex, lay);
     largest = 0;
     for (size_t r = 0; r < n; r++) largest = fmax(largest, row_response(lay, n, r, out));
@@ -47,10 +49,10 @@ kh_status kh_layered_holo_radius(kh_context *ctx, kh_layered *lay, size_t n, uns
   *radius = INFINITY;
   for (size_t r = 0; r < n; r++) {
     double u = row_response(lay, n, r, out);
-    if (u > 0) *radius = fmin(*radius, 1 / u);
+    if (u > 0) *radius = fmin(*radius, (1 - 10 * tol) / u);
   }
   lay->holo.points = NULL, lay->holo.unit = 0;
-  if (!(change <= 1e-10 * largest) && largest > 0)
+  if (!(change <= tol * largest) && largest > 0)
     return kh_fail(ctx, KH_ERR_NUMERIC,
                    "the outputs' response to a nudge did not converge in %u sweeps (holomorphic "
                    "EP's radius)",
