@@ -373,6 +373,23 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
 }
 
 /* The model and its probe samples, with read noise as kirchhoff train takes it. */
+/* The layered handle, with the rows the estimators need beside the samples': holomorphic
+ * EP's points (2 rows each) and node perturbation's probes (2 per node of layers 1..L). */
+static kh_status layered_handle(kh_context *ctx, probe_set *p, const grad_words *w) {
+  size_t per = w->points, probes = 0;
+  for (int e = 0; e < w->ne; e++)
+    if (w->est[e] == KH_EST_NODE_PERTURBATION && !probes) {
+      kh_status st = kh_layered_new(ctx, &p->lay, p->circuit, KH_PRECISION_DOUBLE, 1);
+      for (size_t l = 1; st == KH_OK && l <= kh_layered_depth(p->lay); l++)
+        probes += kh_layered_width(p->lay, l);
+      kh_layered_free(p->lay);
+      p->lay = NULL;
+      if (st != KH_OK) return st;
+    }
+  per = probes > per ? probes : per;
+  return kh_layered_new(ctx, &p->lay, p->circuit, KH_PRECISION_DOUBLE, (1 + 2 * per) * w->samples);
+}
+
 static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_options *s,
                             const grad_words *w, probe_set *p) {
   kh_status st = kh_model_new(ctx, &p->m, kh_run_netlist(run));
@@ -385,9 +402,7 @@ static kh_status open_probe(kh_context *ctx, const kh_run *run, const kh_run_opt
     st = kh_model_set_oscillation(ctx, p->m, &w->oscillation, w->harmonics, w->osc_backend);
   p->damping = w->damping;
   if (st == KH_OK && w->layered) st = kh_circuit_new(ctx, &p->circuit, kh_run_netlist(run));
-  if (st == KH_OK && w->layered)
-    st = kh_layered_new(ctx, &p->lay, p->circuit, KH_PRECISION_DOUBLE,
-                        (1 + 2 * w->points) * w->samples); /* holomorphic's points' rows */
+  if (st == KH_OK && w->layered) st = layered_handle(ctx, p, w);
   p->points = (unsigned)w->points, p->contour = w->where;
   if (st != KH_OK) return st;
   p->params = kh_model_param_count(p->m), p->outs = kh_model_output_count(p->m);
@@ -512,8 +527,8 @@ static kh_status estimator_rows(kh_context *ctx, probe_set *p, const grad_words 
 /* What kh_layered_gradient estimates. */
 static int layered_estimator(int est) {
   return est == KH_EST_EXACT || est == KH_EST_SPSA || est == KH_EST_HOLOMORPHIC ||
-         est == KH_EST_PLUS || est == KH_EST_MINUS || est == KH_EST_CENTERED ||
-         (est >= KH_EST_FIRST_ORDER && est <= KH_EST_ITD);
+         est == KH_EST_NODE_PERTURBATION || est == KH_EST_PLUS || est == KH_EST_MINUS ||
+         est == KH_EST_CENTERED || (est >= KH_EST_FIRST_ORDER && est <= KH_EST_ITD);
 }
 
 /* Each estimator at each beta (the iterative adjoints: at each k) and phase accuracy against the

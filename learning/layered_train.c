@@ -60,7 +60,8 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
 /* The estimators the layered trainer runs through kh_layered_gradient (an adjoint on the whole
  * batch, then a plain SGD step) rather than its fused EP update. */
 static int by_adjoint(kh_estimator e) {
-  return e == KH_EST_EXACT || e == KH_EST_SPSA || (e >= KH_EST_FIRST_ORDER && e <= KH_EST_ITD);
+  return e == KH_EST_EXACT || e == KH_EST_SPSA || e == KH_EST_NODE_PERTURBATION ||
+         (e >= KH_EST_FIRST_ORDER && e <= KH_EST_ITD);
 }
 
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
@@ -70,8 +71,11 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
            o->estimator != KH_EST_MINUS && o->estimator != KH_EST_COUPLED &&
            o->estimator != KH_EST_HOLOMORPHIC && !by_adjoint(o->estimator))
-    why = "runs the centered, plus, minus, holomorphic, coupled, spsa, exact, first-order, rbp, "
-          "cg, cg-jacobi, phantom and itd estimators";
+    why = "runs the centered, plus, minus, holomorphic, coupled, spsa, node-perturbation, exact, "
+          "first-order, rbp, cg, cg-jacobi, phantom and itd estimators";
+  else if ((o->read_noise > 0 || o->read_noise_volts > 0) &&
+           (o->estimator == KH_EST_SPSA || o->estimator == KH_EST_NODE_PERTURBATION))
+    why = "reads no noise into the losses spsa and node perturbation measure";
   else if (o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no device update rules";
   else if (o->beta_relative && o->estimator != KH_EST_HOLOMORPHIC)
@@ -143,6 +147,13 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
   size_t N = o->holomorphic_points, phases = o->estimator == KH_EST_HOLOMORPHIC ? 2 * N : 2;
   size_t rows = (1 + phases) * o->batch > EVAL_ROWS ? (1 + phases) * o->batch : EVAL_ROWS;
   st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);
+  if (st == KH_OK && o->estimator == KH_EST_NODE_PERTURBATION) { /* two rows per node probed */
+    size_t probes = 0;
+    for (size_t l = 1; l <= lt->lay->depth; l++) probes += lt->lay->width[l];
+    rows = (1 + 2 * probes) * o->batch > rows ? (1 + 2 * probes) * o->batch : rows;
+    kh_layered_free(lt->lay);
+    st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);
+  }
   if (st == KH_OK) {
     kh_layered *lay = lt->lay;
     size_t R = lay->real, F = lay->features, B = o->batch, wmax = lay->max_width;

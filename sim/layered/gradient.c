@@ -102,14 +102,17 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
                  {KH_EST_CG, KH_ADJOINT_CG},
                  {KH_EST_CG_JACOBI, KH_ADJOINT_CG_JACOBI},
                  {KH_EST_PHANTOM, KH_ADJOINT_PHANTOM}};
+  if (o->estimator == KH_EST_NODE_PERTURBATION) /* lambda read by probes, not solved for */
+    return kh_layered_node_lambda(ctx, lay, rows, targets, o, b->off, b->lambda, info);
   int method = -2;
   for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
     if (methods[i].estimator == o->estimator) method = methods[i].method;
   if (method == -2)
-    return kh_fail(ctx, KH_ERR_USAGE,
-                   "the layered backend's gradients are exact, first-order, rbp, cg, cg-jacobi, "
-                   "phantom, itd, plus, minus, centered, holomorphic and spsa, not %s",
-                   kh_estimator_name(o->estimator));
+    return kh_fail(
+        ctx, KH_ERR_USAGE,
+        "the layered backend's gradients are exact, first-order, rbp, cg, cg-jacobi, "
+        "phantom, itd, plus, minus, centered, holomorphic, spsa and node-perturbation, not %s",
+        kh_estimator_name(o->estimator));
   if (method >= 0 && method != KH_ADJOINT_IDENTITY && (o->k < 1 || o->k > 1000000))
     return kh_fail(ctx, KH_ERR_USAGE, "k must be 1..1000000, got %u", o->k);
   if (method == KH_ADJOINT_PHANTOM && !(o->damping > 0 && o->damping <= 1))

@@ -147,7 +147,7 @@ kh_status kh_layered_holo_gradient(kh_context *ctx, kh_layered *lay, size_t n,
     scale = kh_layered_holo_points(o->contour, N, o->beta, R, points);
     st = kh_layered_holo_phases(ctx, lay, n, N, points, targets, o->sweeps, o->tol, &ps);
   }
-  info->sweeps += rs + ps, info->phases += N;
+  info->sweeps += rs + ps * N, info->phases += N; /* each point's sweeps, and the bound's */
   size_t m = lay->max_width, K = 2 * (size_t)N * n;
   void *At = NULL, *C = NULL, *rt = NULL, *ct = NULL;
   double *dsum = NULL;

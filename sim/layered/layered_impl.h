@@ -69,6 +69,12 @@ struct kh_layered {
     unsigned count;
     int unit;
   } holo;
+  /* node perturbation's probes (node_perturbation.c): probe p's rows, +delta[p] into its node,
+   * at first + 2 p batch and its -delta[p] rows after them; delta NULL outside them */
+  struct {
+    const double *delta;
+    size_t first, batch;
+  } probe;
   double input_scale; /* largest input voltage magnitude of the last drive */
   int threads;        /* for the sweeps (row chunks); <= 1: one */
   /* kh_layered_gradient's buffers, made on first use, and what frees them (gradient.c; the
@@ -96,6 +102,14 @@ kh_status kh_layered_loss(kh_context *ctx, const kh_layered *lay, size_t rows,
                           const double *targets, double *loss);
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
+
+/* Node perturbation after the free phase of rows [0, n): each node p of layers 1..L probed by
+ * currents +-delta_p = +-sigma (the conductance meeting it) from the free state, lambda_p =
+ * (L+ - L-) / (2 delta_p) per row into the batch vector lambda (layered_adjoint.h's layout,
+ * off); the handle needs (1 + 2 probes) n rows. */
+kh_status kh_layered_node_lambda(kh_context *ctx, kh_layered *lay, size_t n, const double *targets,
+                                 const kh_layered_grad_options *o, const size_t *off, void *lambda,
+                                 kh_layered_grad_info *info);
 
 /* Holomorphic EP's bound for the free state of rows [0, n): the nudged response is analytic
  * for |beta| < 1 / lambda_max(P^T A^-1 P) (A the network with the free phase's held nodes held,

@@ -123,6 +123,38 @@ static void node_terms(const kh_layered *lay, size_t l, size_t r, size_t j, REAL
   }
 }
 
+/* Node perturbation's probe on `row` (lay->probe): the current it injects into node *j of layer
+ * l (probe p is node p of layers 1..L in order; its +delta rows come first, then its -delta
+ * rows), or 0 when it probes another layer or the row is not a probe's. */
+static double probe_current(const kh_layered *lay, size_t l, size_t row, size_t *j) {
+  size_t B = lay->probe.batch;
+  if (!lay->probe.delta || row < lay->probe.first) return 0;
+  size_t at = row - lay->probe.first, p = at / (2 * B), q = p;
+  for (size_t k = 1; k < l; k++) {
+    if (q < lay->width[k]) return 0;
+    q -= lay->width[k];
+  }
+  if (q >= lay->width[l]) return 0;
+  *j = q;
+  return (at / B) % 2 ? -lay->probe.delta[p] : lay->probe.delta[p];
+}
+
+/* One row v of layer l from its sums s, `current` into node `probed`; its largest change. */
+static double probed_row(const kh_layered *lay, size_t l, REAL *v, const REAL *s, size_t probed,
+                         double current) {
+  const REAL *cst = layer(lay->cst[l]), *diag = layer(lay->diag[l]);
+  const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
+  double change = 0;
+  for (size_t j = 0; j < lay->width[l]; j++) {
+    double x = ((double)s[j] + (double)cst[j] + (j == probed ? current : 0)) / (double)diag[j];
+    REAL y = (REAL)x;
+    y = y < lo[j] ? lo[j] : y > hi[j] ? hi[j] : y;
+    change = fmax(change, fabs((double)(y - v[j])));
+    v[j] = y;
+  }
+  return change;
+}
+
 /* Layer l of rows [first, first + rows); S: scratch for those rows' sums. */
 static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows, REAL *S) {
   size_t n = lay->width[l], ld = lay->ld[l];
@@ -146,6 +178,12 @@ static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows,
       continue;
     }
     const REAL *cst = layer(lay->cst[l]), *diag = layer(lay->diag[l]);
+    size_t probed = n;
+    double current = probe_current(lay, l, row, &probed);
+    if (probed < n) { /* a probe's row: its node gets the probe's current too */
+      change = fmax(change, probed_row(lay, l, v, s, probed, current));
+      continue;
+    }
     REAL worst = 0;
     for (size_t j = 0; j < n; j++) {
       REAL x = (s[j] + cst[j]) / diag[j];

@@ -70,13 +70,14 @@ Test(layered_training, trains_exactly_as_the_native_backend) {
   blobs(ctx, &d);
   /* EP and coupled learning through the fused update; the exact gradient and cg through
    * kh_layered_gradient */
-  const kh_estimator est[] = {KH_EST_CENTERED, KH_EST_PLUS,  KH_EST_MINUS, KH_EST_HOLOMORPHIC,
-                              KH_EST_COUPLED,  KH_EST_EXACT, KH_EST_CG};
+  const kh_estimator est[] = {
+      KH_EST_CENTERED, KH_EST_PLUS,  KH_EST_MINUS, KH_EST_HOLOMORPHIC,
+      KH_EST_COUPLED,  KH_EST_EXACT, KH_EST_CG,    KH_EST_NODE_PERTURBATION};
   const char *arch[] = {"4-8-3", "4-8-6-3"};
   for (int a = 0; a < 2; a++) {
     kh_netlist *nl = network(arch[a]);
     size_t P = kh_netlist_trainable_count(nl);
-    for (int e = 0; e < 7; e++) {
+    for (int e = 0; e < 8; e++) {
       double ls, ll;
       double *sparse = train(ctx, nl, d, sgd(KH_BACKEND_NATIVE, est[e]), 2, &ls);
       double *layered = train(ctx, nl, d, sgd(KH_BACKEND_LAYERED, est[e]), 2, &ll);
@@ -272,6 +273,11 @@ Test(layered_training, refuses_what_it_cannot_run) {
   o.holomorphic_points = 1;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
   cr_expect(strstr(kh_last_error(ctx), "2..64 points"), "%s", kh_last_error(ctx));
+  /* the perturbation rules measure losses the layered backend reads no noise into */
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_NODE_PERTURBATION);
+  o.read_noise = 0.04;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(ctx), "no noise"), "%s", kh_last_error(ctx));
   o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
   o.soft_bounds = 1;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);

@@ -196,6 +196,33 @@ Test(layered_gradients, holomorphic_equals_the_native_continuation) {
   close_rig(&r);
 }
 
+/* Node perturbation: every node's probes swept as rows of their own equal the native rule's
+ * probes (a current source on a copy of the circuit) summed over the rows; a handle without
+ * the rows is refused. */
+Test(layered_gradients, node_perturbation_equals_the_native_rule) {
+  rig r;
+  open_rig(&r, "4-7-6-3", KH_PRECISION_DOUBLE);
+  size_t probes = 7 + 6 + 3;
+  kh_layered *big;
+  cr_assert_eq(kh_layered_new(r.ctx, &big, r.c, KH_PRECISION_DOUBLE, (1 + 2 * probes) * ROWS),
+               KH_OK);
+  native(&r, KH_EST_NODE_PERTURBATION, 0.01, 10);
+  kh_layered_grad_options o = {KH_EST_NODE_PERTURBATION, 0, 10, 1, 100000, 1e-14, 0.01, 0, 0, 0,
+                               KH_CONTOUR_CIRCLE};
+  kh_layered_grad_info info;
+  cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
+               kh_last_error(r.ctx));
+  double err = kh_test_relative_error(r.layered, r.native, r.n);
+  cr_log_info("node perturbation: layered against native %.2e (%u phases)", err, info.phases);
+  cr_expect(err <= 1e-7, "%.2e", err);
+  cr_expect_eq(info.phases, 1 + 2 * probes);
+  cr_expect_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, NULL),
+               KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(r.ctx), "probes 16 nodes") != NULL, "%s", kh_last_error(r.ctx));
+  kh_layered_free(big);
+  close_rig(&r);
+}
+
 /* The loss after T block sweeps from 0 V, summed over the rows. */
 static double swept_loss(rig *r, unsigned T) {
   size_t nodes = kh_netlist_node_count(r->nl);
