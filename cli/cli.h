@@ -29,6 +29,8 @@ void kh_cli_progress_done(void);
 /* Moves the heap onto transparent huge pages, with a reserve sized from the input file (NULL:
  * the minimum); call before the input is read (memory.c). */
 void kh_cli_prefer_huge_pages(const char *input_file);
+/* The cores this process may use (its CPU affinity; cores.c). */
+int kh_cli_cores(void);
 
 /* The netlist's notes (skipped cards, ignored AC specifications) on stderr, unless quiet. */
 void kh_cli_print_notes(const kh_netlist *nl, int quiet);

@@ -107,7 +107,8 @@ static void help_learning_and_output(void) {
       "  --target-on V       output target of the right class (default 1 V)\n"
       "  --target-off V      output target of the other classes (default 0 V)\n"
       "  --seed S            seed of initialization, split and shuffles (default 1)\n"
-      "  --threads T         worker threads over a batch's samples (default 1)\n"
+      "  --threads T         threads (default: the cores this process may use; one per\n"
+      "                      process under mpirun); results do not depend on it\n"
       "solver (docs/layered.md):\n"
       "  --backend NAME      native (default: any circuit, one sample at a time) or layered\n"
       "                      (layered networks: a minibatch at a time, block-coordinate\n"
@@ -258,7 +259,7 @@ typedef struct {
 
 /* Parses the command line into s and w (defaults, then a --preset's, then what was given). */
 static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) {
-  *w = (train_words){.points = 4, .k = 10, .threads = 1};
+  *w = (train_words){.points = 4, .k = 10, .threads = 0}; /* 0: not given */
   if (apply_preset(argc, argv, s, &w->lr, &w->sweeps)) return KH_EXIT_USAGE;
   kh_cli_oscillation_init(&w->osc);
   const kh_opt table[] = {
@@ -355,6 +356,8 @@ static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w)
   if (!s->data) return kh_cli_usage("train", "--data is required");
   if (!s->arch == !s->netlist && !s->resume)
     return kh_cli_usage("train", "give either --arch or a NETLIST");
+  if (w->threads == 0) /* the cores this process may use; one per process under mpirun */
+    w->threads = kh_cli_mpi_size() > 1 ? 1 : (size_t)kh_cli_cores();
   if (w->threads < 1 || w->threads > 1024)
     return kh_cli_usage("train", "--threads must be 1..1024");
   s->train.threads = (int)w->threads;

@@ -179,7 +179,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
   }
   if (st == KH_OK && o->estimator == KH_EST_HOLOMORPHIC) st = take_points(ctx, lt);
   if (st == KH_OK) st = take_rates(ctx, lt, opt);
-  if (st == KH_OK) lt->lay->threads = o->threads;
+  if (st == KH_OK) kh_layered_set_threads(lt->lay, o->threads);
   if (st == KH_OK) kh_layered_get_params(lt->lay, lt->theta);
   if (st != KH_OK) {
     kh_layered_trainer_free(lt);

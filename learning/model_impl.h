@@ -93,8 +93,9 @@ kh_status kh_model_perturbation(kh_context *ctx, kh_model *m, kh_estimator est, 
 kh_status kh_model_node_perturbation(kh_context *ctx, kh_model *m, double sigma, double *grad,
                                      kh_grad_info *info);
 /* The copy (model_copy.c): the model's netlist with `cards` added, whose `count` new elements
- * `names` are found in it; kept in step with the model's parameters and inputs by sync; solve
- * fills v and v_model and adds its Newton iterations. */
+ * `names` are found in it; kept in step with the model's parameters and inputs by sync (which
+ * also makes its next solve start cold: once per sample); solve fills v and v_model and adds its
+ * Newton iterations. */
 kh_status kh_model_copy_open(kh_context *ctx, const kh_model *m, const char *cards,
                              const char *const *names, size_t count, kh_model_copy **out);
 kh_status kh_model_copy_sync(kh_context *ctx, const kh_model *m, kh_model_copy *k);

@@ -1,8 +1,10 @@
-/* The training loop: seeded shuffles, minibatches spread over worker models (OpenMP), the
- * per-sample gradients summed in sample order so the result does not depend on the number of
- * threads beyond the solver's round-off, then an optimizer step projected onto the bounds.
- * Each epoch starts every worker cold, so a run resumed at an epoch boundary repeats the
- * uninterrupted run bit for bit. */
+/* The training loop: seeded shuffles, minibatches whose samples worker models claim one at a
+ * time (core/crew.h: no worker waits for another to arrive), the per-sample gradients summed in
+ * sample order, then an optimizer step projected onto the bounds. Sample b of a batch starts
+ * from the state sample b of the previous batch ended in (its slot's warm start), whichever
+ * worker solves it, so neither the number of threads nor the scheduling changes a bit. Each
+ * epoch starts every slot cold, so a run resumed at an epoch boundary repeats the uninterrupted
+ * run bit for bit. */
 #include "layered_train.h"
 #include "model_impl.h"
 #include "optimizer.h"
@@ -10,15 +12,14 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
+#include "core/crew.h"
 #include "core/rng.h"
 #include "kirchhoff/train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 typedef struct {
   kh_context *ctx;
@@ -31,6 +32,12 @@ struct kh_trainer {
   const kh_dataset *train;
   kh_worker *workers;
   int nworkers;
+  kh_crew *crew;         /* nworkers - 1 helpers (NULL: the caller alone) */
+  size_t unknowns;       /* per slot of a batch: the warm start of its next sample, */
+  double *warm;          /* rows x unknowns */
+  unsigned char *warmed; /* whether the slot has one */
+  kh_status *status;     /* and its sample's status and message */
+  char *message;         /* rows x KH_ERROR_CAPACITY */
   size_t params, outputs, epoch;
   size_t rows; /* samples the per-sample buffers hold: the batch, or the data set if smaller */
   kh_optimizer opt;
@@ -146,6 +153,8 @@ void kh_trainer_free(kh_trainer *t) {
   kh_free(t->order), kh_free(t->grads), kh_free(t->theta);
   kh_free(t->loss), kh_free(t->correct), kh_free(t->residual), kh_free(t->iterations);
   kh_free(t->phases), kh_free(t->frozen), kh_free(t->narrowed), kh_free(t->mapped);
+  kh_crew_free(t->crew);
+  kh_free(t->warm), kh_free(t->warmed), kh_free(t->status), kh_free(t->message);
   if (t->device_destroy) t->device_destroy(t->device_state);
   if (t->engine && t->engine->destroy) t->engine->destroy(t->engine_state);
   kh_free(t);
@@ -213,9 +222,15 @@ kh_status kh_trainer_new(kh_context *ctx, kh_trainer **out, const kh_netlist *nl
     t->phases = kh_malloc(b * sizeof *t->phases);
     t->frozen = kh_malloc(b * sizeof *t->frozen);
     t->narrowed = kh_malloc(b * sizeof *t->narrowed);
+    t->unknowns = kh_circuit_unknowns(m->circuit);
+    t->warm = kh_malloc((b * t->unknowns + 1) * sizeof *t->warm);
+    t->warmed = kh_calloc(b, 1), t->status = kh_malloc(b * sizeof *t->status);
+    t->message = kh_malloc(b * KH_ERROR_CAPACITY);
     if (!t->order || !t->grads || !t->theta || !t->loss || !t->correct || !t->residual ||
-        !t->iterations || !t->phases || !t->frozen || !t->narrowed)
+        !t->iterations || !t->phases || !t->frozen || !t->narrowed || !t->warm || !t->warmed ||
+        !t->status || !t->message)
       st = kh_fail_nomem(ctx, "creating the trainer");
+    t->crew = kh_crew_new(t->nworkers - 1); /* NULL: the same results, in the caller */
   }
   if (st == KH_OK) st = kh_optimizer_init(ctx, &t->opt, m, o);
   t->engine = &kh_engine_native, t->engine_state = t;
@@ -335,31 +350,42 @@ static kh_status one_sample(kh_trainer *t, kh_worker *k, const kh_dataset *d, si
   return KH_OK;
 }
 
-/* Runs samples idx[0..count) (count <= batch) over the workers; the first failure wins. */
+typedef struct {
+  kh_trainer *t;
+  const kh_dataset *d;
+  const size_t *idx;
+  int with_grad;
+} batch_job;
+
+/* Slot b of a batch, on whichever worker claimed it: from the slot's warm start, which the
+ * sample's end state then replaces. */
+static void batch_item(void *job_, size_t b, int w) {
+  const batch_job *j = job_;
+  kh_trainer *t = j->t;
+  kh_worker *k = &t->workers[w];
+  kh_solver *s = kh_model_solver(k->model);
+  double *warm = t->warm + b * t->unknowns;
+  kh_solver_set_warm_start(s, t->warmed[b] ? warm : NULL);
+  t->status[b] = one_sample(t, k, j->d, j->idx[b], b, j->with_grad);
+  t->warmed[b] = (unsigned char)(t->unknowns && kh_solver_get_warm_start(s, warm));
+  if (t->status[b] != KH_OK)
+    snprintf(t->message + b * KH_ERROR_CAPACITY, KH_ERROR_CAPACITY, "%s", kh_last_error(k->ctx));
+}
+
+/* Runs samples idx[0..count) (count <= batch) over the workers; the first failing sample (in
+ * batch order) is the error. */
 static kh_status run_batch(kh_context *ctx, kh_trainer *t, const kh_dataset *d, const size_t *idx,
                            size_t count, int with_grad) {
-  kh_status first = KH_OK;
-  int failed_worker = -1;
-#pragma omp parallel for schedule(static) num_threads(t->nworkers) if (t->nworkers > 1)
-  for (size_t b = 0; b < count; b++) {
-    int w = 0;
-#ifdef _OPENMP
-    w = omp_get_thread_num();
-#endif
-    kh_status st = one_sample(t, &t->workers[w], d, idx[b], b, with_grad);
-    if (st != KH_OK) {
-#pragma omp critical
-      if (first == KH_OK) first = st, failed_worker = w;
-    }
-  }
-  if (first != KH_OK)
-    return kh_fail(ctx, first, "%s", kh_last_error(t->workers[failed_worker].ctx));
+  batch_job job = {t, d, idx, with_grad};
+  kh_crew_run(t->crew, count, batch_item, &job);
+  for (size_t b = 0; b < count; b++)
+    if (t->status[b] != KH_OK)
+      return kh_fail(ctx, t->status[b], "%s", t->message + b * KH_ERROR_CAPACITY);
   return KH_OK;
 }
 
 static void cold_start(kh_trainer *t) {
-  for (int w = 0; w < t->nworkers; w++)
-    kh_solver_set_warm_start(kh_model_solver(t->workers[w].model), NULL);
+  memset(t->warmed, 0, t->rows);
 }
 
 /* This process's share [lo, hi) of `count` items. */

@@ -188,8 +188,10 @@ KH_API kh_status kh_solver_transient(kh_context *ctx, kh_solver *s, const kh_tra
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL
- * makes the next solve start cold (from 0 V). Saving and restoring it makes runs reproducible
- * bit for bit. */
+ * makes the next solve start cold (from 0 V). Setting it also makes the next solve forget what
+ * earlier ones left behind (the native backend's junction trust regions and the factor it
+ * preconditions with), so a solve then depends on its warm start alone: saving and restoring it
+ * makes runs reproducible bit for bit, whatever the solver solved in between. */
 KH_API int kh_solver_get_warm_start(const kh_solver *s, double *x);
 KH_API void kh_solver_set_warm_start(kh_solver *s, const double *x);
 /* A backend is a table of operations (kirchhoff's: "native", "ngspice"); a program adds its

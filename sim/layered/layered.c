@@ -5,6 +5,7 @@
 #include "../circuit/circuit_impl.h"
 #include "core/alloc.h"
 #include "core/context.h"
+#include "core/crew.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,8 +29,15 @@ void kh_layered_free(kh_layered *lay) {
   kh_free(lay->drive_feature), kh_free(lay->drive_gain), kh_free(lay->out_of);
   kh_free(lay->out_index), kh_free(lay->elements), kh_free(lay->param), kh_free(lay->bias);
   kh_aligned_free(lay->P), kh_aligned_free(lay->work);
-  kh_free(lay->beta_row), kh_free(lay->target_row);
+  kh_free(lay->beta_row), kh_free(lay->target_row), kh_free(lay->chunk_change);
+  kh_crew_free(lay->crew);
   kh_free(lay);
+}
+
+void kh_layered_set_threads(kh_layered *lay, int threads) {
+  kh_crew_free(lay->crew);
+  lay->threads = threads > 1 ? threads : 1;
+  lay->crew = kh_crew_new(lay->threads - 1); /* NULL: the caller alone, the same results */
 }
 
 /* Row stride for width n (see ld in layered_impl.h). */
@@ -341,7 +349,8 @@ static kh_status allocate(kh_context *ctx, kh_layered *lay, size_t rows) {
   ok = ok && (lay->P = kh_aligned_calloc(rows * lay->ld[1], R)) &&
        (lay->work = kh_aligned_calloc(rows * lay->max_ld, R)) &&
        (lay->beta_row = kh_calloc(rows, sizeof *lay->beta_row)) &&
-       (lay->target_row = kh_calloc(rows * lay->outputs + 1, sizeof *lay->target_row));
+       (lay->target_row = kh_calloc(rows * lay->outputs + 1, sizeof *lay->target_row)) &&
+       (lay->chunk_change = kh_calloc(rows / 32 + 65, sizeof *lay->chunk_change));
   return ok ? KH_OK : kh_fail_nomem(ctx, "allocating the layered solver");
 }
 

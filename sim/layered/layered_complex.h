@@ -74,26 +74,22 @@ static double complex_layer(kh_layered *lay, size_t l, size_t k0, size_t points,
   return change;
 }
 
+static void complex_chunk(void *job_, size_t c, int worker) {
+  const sweep_job *job = job_;
+  kh_layered *lay = job->lay;
+  size_t k0 = c * job->per, N = lay->holo.count, count = N - k0 < job->per ? N - k0 : job->per;
+  (void)worker;
+  REAL *S = layer(lay->work) + 2 * lay->holo.batch * k0 * lay->ld[job->l];
+  lay->chunk_change[c] = complex_layer(lay, job->l, k0, count, S);
+}
+
 /* One sweep (odd layers, then even ones) of every point. Points go to threads in fixed chunks
  * of about ROW_CHUNK rows, as rows do in kh_layered_sweep. */
 double FN(sweep_complex)(kh_layered *lay) {
   size_t n = lay->holo.batch, N = lay->holo.count;
-  size_t per = ROW_CHUNK / (2 * n) ? ROW_CHUNK / (2 * n) : 1, chunks = (N + per - 1) / per;
-  int threads = lay->threads > 1 && chunks > 1 ? lay->threads : 1;
-  double change = 0;
-  for (size_t parity = 1; parity <= 2; parity++)
-    for (size_t l = parity; l <= lay->depth; l += 2) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)                    \
-    reduction(max                                                                                  \
-              : change)
-      for (size_t c = 0; c < chunks; c++) {
-        size_t k0 = c * per, count = N - k0 < per ? N - k0 : per;
-        REAL *S = layer(lay->work) + 2 * n * k0 * lay->ld[l];
-        double d = complex_layer(lay, l, k0, count, S);
-        change = d > change ? d : change;
-      }
-    }
-  return change;
+  size_t per = ROW_CHUNK / (2 * n) ? ROW_CHUNK / (2 * n) : 1;
+  sweep_job job = {lay, 0, 0, 0, per};
+  return sweep_layers(lay, &job, (N + per - 1) / per, complex_chunk);
 }
 
 /* The factors of kh_layered_update for holomorphic EP's estimate on W_l, Re sum_k w_k 1/2 (v_i -

@@ -75,13 +75,18 @@ struct kh_layered {
     const double *delta;
     size_t first, batch;
   } probe;
-  double input_scale; /* largest input voltage magnitude of the last drive */
-  int threads;        /* for the sweeps (row chunks); <= 1: one */
+  double input_scale;   /* largest input voltage magnitude of the last drive */
+  int threads;          /* kh_layered_set_threads: the caller and threads - 1 helpers, */
+  struct kh_crew *crew; /* which claim row chunks and update blocks (NULL: the caller alone) */
+  double *chunk_change; /* a sweep's largest change per chunk */
   /* kh_layered_gradient's buffers, made on first use, and what frees them (gradient.c; the
    * handle owns them without knowing their layout) */
   void *gradient;
   void (*gradient_free)(void *gradient);
 };
+
+/* The threads the sweeps and updates use (the crew, core/crew.h); results do not depend on it. */
+void kh_layered_set_threads(kh_layered *lay, int threads);
 
 /* kh_layered_gradient's adjoint estimators as an SGD step (gradient.c; the layered trainer):
  * the batch's phases and adjoint as kh_layered_gradient computes them, then W_l -= step[l]

@@ -7,14 +7,12 @@
 #include "layered_impl.h"
 
 #include "../circuit/circuit_impl.h"
+#include "core/crew.h"
 
 #include <cblas.h>
 #include <complex.h>
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -26,9 +24,25 @@ static REAL *layer(void *p) {
   return (REAL *)p;
 }
 
+typedef struct {
+  kh_layered *lay;
+  size_t rows;
+} drive_job;
+
+/* Rows [32 c, 32 c + 32) of P <- V[0] W_1. */
+static void drive_chunk(void *job_, size_t c, int worker) {
+  const drive_job *job = job_;
+  const kh_layered *lay = job->lay;
+  size_t n0 = lay->width[0], n1 = lay->width[1], ld0 = lay->ld[0], ld1 = lay->ld[1];
+  size_t r0 = c * 32, count = job->rows - r0 < 32 ? job->rows - r0 : 32;
+  (void)worker;
+  GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)n1, (int)n0, 1,
+       layer(lay->V[0]) + r0 * ld0, (int)ld0, layer(lay->W[1]), (int)ld1, 0,
+       layer(lay->P) + r0 * ld1, (int)ld1);
+}
+
 void FN(drive)(kh_layered *lay, size_t rows, const double *x, int product) {
-  size_t n0 = lay->width[0], n1 = lay->width[1], F = lay->features;
-  size_t ld0 = lay->ld[0], ld1 = lay->ld[1];
+  size_t n0 = lay->width[0], F = lay->features, ld0 = lay->ld[0];
   REAL *U = layer(lay->V[0]);
   double scale = 0;
   for (size_t r = 0; r < rows; r++)
@@ -39,14 +53,8 @@ void FN(drive)(kh_layered *lay, size_t rows, const double *x, int product) {
     }
   lay->input_scale = scale;
   if (!product) return;
-  size_t chunks = (rows + 31) / 32; /* fixed chunks, as in the sweeps */
-  int threads = lay->threads > 1 && chunks > 1 ? lay->threads : 1;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (size_t c = 0; c < chunks; c++) {
-    size_t r0 = c * 32, count = rows - r0 < 32 ? rows - r0 : 32;
-    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)n1, (int)n0, 1, U + r0 * ld0,
-         (int)ld0, layer(lay->W[1]), (int)ld1, 0, layer(lay->P) + r0 * ld1, (int)ld1);
-  }
+  drive_job job = {lay, rows};
+  kh_crew_run(lay->crew, (rows + 31) / 32, drive_chunk, &job); /* fixed chunks, as in sweeps */
 }
 
 void FN(inputs_t)(const kh_layered *lay, size_t rows, const double *x, void *Ut) {
@@ -199,25 +207,40 @@ static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows,
 
 enum { ROW_CHUNK = 32 };
 
-/* Rows go to threads in fixed chunks (each its own products): a row's result does not depend
- * on the number of threads. Minibatches of 4 are one chunk; evaluation and large batches
- * spread. */
-double FN(sweep)(kh_layered *lay, size_t first, size_t rows) {
+/* A sweep's job for the crew: layer l of rows [first, first + rows) in chunks of ROW_CHUNK
+ * (complex: of `per` points), each chunk's largest change in lay->chunk_change. */
+typedef struct {
+  kh_layered *lay;
+  size_t l, first, rows, per;
+} sweep_job;
+
+static void sweep_chunk(void *job_, size_t c, int worker) {
+  const sweep_job *job = job_;
+  (void)worker;
+  size_t r0 = c * ROW_CHUNK, count = job->rows - r0 < ROW_CHUNK ? job->rows - r0 : ROW_CHUNK;
+  job->lay->chunk_change[c] = update_layer(job->lay, job->l, job->first + r0, count,
+                                           layer(job->lay->work) + r0 * job->lay->ld[job->l]);
+}
+
+/* Each layer's chunks as one job of the crew, then the largest change. */
+static double sweep_layers(kh_layered *lay, sweep_job *job, size_t chunks,
+                           void (*chunk)(void *, size_t, int)) {
   double change = 0;
-  size_t chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
-  int threads = lay->threads > 1 && chunks > 1 ? lay->threads : 1;
   for (size_t parity = 1; parity <= 2; parity++)
     for (size_t l = parity; l <= lay->depth; l += 2) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)                    \
-    reduction(max                                                                                  \
-              : change)
-      for (size_t c = 0; c < chunks; c++) {
-        size_t r0 = c * ROW_CHUNK, count = rows - r0 < ROW_CHUNK ? rows - r0 : ROW_CHUNK;
-        double d = update_layer(lay, l, first + r0, count, layer(lay->work) + r0 * lay->ld[l]);
-        change = d > change ? d : change;
-      }
+      job->l = l;
+      kh_crew_run(lay->crew, chunks, chunk, job);
+      for (size_t c = 0; c < chunks; c++) change = fmax(change, lay->chunk_change[c]);
     }
   return change;
+}
+
+/* Rows go to threads in fixed chunks (each its own products): a row's result does not depend
+ * on the number of threads, nor on which thread claims its chunk. Minibatches of 4 are one
+ * chunk; evaluation and large batches spread. */
+double FN(sweep)(kh_layered *lay, size_t first, size_t rows) {
+  sweep_job job = {lay, 0, first, rows, 0};
+  return sweep_layers(lay, &job, (rows + ROW_CHUNK - 1) / ROW_CHUNK, sweep_chunk);
 }
 
 double FN(residual)(kh_layered *lay, size_t first, size_t rows) {
@@ -416,9 +439,32 @@ size_t FN(update_workspace)(const kh_layered *lay, size_t next_rows, int threads
          sizeof(REAL);
 }
 
+/* The update's job for the crew: one block of BLOCK rows per item (update_block). */
+typedef struct {
+  kh_layered *lay;
+  size_t l, k, m, next_rows, stride;
+  const REAL *At, *C, *rt, *ct, *Ut;
+  REAL step, lo, hi, *rowsum, *part, *scratch;
+} update_job;
+
+static void update_block(void *job_, size_t b, int worker) {
+  const update_job *j = job_;
+  const kh_layered *lay = j->lay;
+  size_t ld = lay->ld[j->l], n = lay->width[j->l];
+  size_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->m ? i0 + BLOCK : j->m;
+  if (j->k >= GEMM_RANK)
+    update_rows_gemm(layer(lay->W[j->l]), ld, n, i0, i1, j->k, j->At, j->C, j->rt, j->ct, j->step,
+                     j->lo, j->hi, j->rowsum, j->next_rows, j->Ut, j->part + b * j->stride,
+                     j->scratch + (size_t)worker * BLOCK * lay->max_ld);
+  else
+    update_rows(layer(lay->W[j->l]), ld, n, i0, i1, j->k, j->At, j->C, j->rt, j->ct, j->step, j->lo,
+                j->hi, j->rowsum, j->next_rows, j->Ut, j->part + b * j->stride);
+}
+
 /* Rows go to threads in fixed blocks, each with its own partial sums, added in block order:
- * the result does not depend on the number of threads. (Splitting the columns instead makes
- * two cores write neighbouring parts of the same rows, which costs them several times the
+ * the result depends neither on the number of threads nor on which thread claims a block (the
+ * crew: no thread waits for another to arrive, core/crew.h). (Splitting the columns instead
+ * makes two cores write neighbouring parts of the same rows, which costs them several times the
  * update itself here.) */
 void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void *C, const void *rt,
                 const void *ct, double step, double lo, double hi, size_t next_rows, const void *Ut,
@@ -427,40 +473,31 @@ void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void 
   size_t blocks = (m + BLOCK - 1) / BLOCK, stride = (1 + next_rows) * ld;
   size_t all_blocks = (lay->max_width + BLOCK - 1) / BLOCK;
   REAL *part = workspace, *colsum = layer(lay->colsum[l]), *P = layer(lay->P);
-  REAL *scratch = part + all_blocks * (1 + next_rows) * lay->max_ld; /* per thread: G */
-  REAL rlo = (REAL)lo, rhi = isfinite(hi) ? (REAL)hi : (REAL)INFINITY;
-  REAL *rowsum = l > 1 ? layer(lay->rowsum[l]) : NULL;
-  int team = threads > 1 && blocks > 1;
-#pragma omp parallel num_threads(threads) if (team)
-  {
-    int me = 0;
-#ifdef _OPENMP
-    me = omp_get_thread_num();
-#endif
-#pragma omp for schedule(static, 1)
-    for (size_t b = 0; b < blocks; b++) {
-      size_t i0 = b * BLOCK, i1 = i0 + BLOCK < m ? i0 + BLOCK : m;
-      if (k >= GEMM_RANK)
-        update_rows_gemm(layer(lay->W[l]), ld, n, i0, i1, k, At, C, rt, ct, (REAL)step, rlo, rhi,
-                         rowsum, next_rows, Ut, part + b * stride,
-                         scratch + (size_t)me * BLOCK * lay->max_ld);
-      else
-        update_rows(layer(lay->W[l]), ld, n, i0, i1, k, At, C, rt, ct, (REAL)step, rlo, rhi, rowsum,
-                    next_rows, Ut, part + b * stride);
-    }
-    /* the blocks' sums, in block order; columns in halves of whole cache lines */
-    size_t half = (n / 2 + 63) / 64 * 64;
-#pragma omp for schedule(static)
-    for (size_t c = 0; c < 2; c++) {
-      size_t j0 = c ? half : 0, j1 = c ? n : (half < n ? half : n);
-      for (size_t q = 0; q <= next_rows; q++) {
-        REAL *out = q ? P + (q - 1) * ld : colsum;
-        for (size_t j = j0; j < j1; j++) {
-          REAL t = 0;
-          for (size_t b = 0; b < blocks; b++) t += part[b * stride + q * ld + j];
-          out[j] = t;
-        }
-      }
+  (void)threads; /* the crew's (kh_layered_set_threads); the workspace has its scratch */
+  update_job job = {lay,
+                    l,
+                    k,
+                    m,
+                    next_rows,
+                    stride,
+                    At,
+                    C,
+                    rt,
+                    ct,
+                    Ut,
+                    (REAL)step,
+                    (REAL)lo,
+                    isfinite(hi) ? (REAL)hi : (REAL)INFINITY,
+                    l > 1 ? layer(lay->rowsum[l]) : NULL,
+                    part,
+                    part + all_blocks * (1 + next_rows) * lay->max_ld /* per thread: G */};
+  kh_crew_run(lay->crew, blocks, update_block, &job);
+  for (size_t q = 0; q <= next_rows; q++) { /* the blocks' sums, in block order */
+    REAL *out = q ? P + (q - 1) * ld : colsum;
+    for (size_t j = 0; j < n; j++) {
+      REAL t = 0;
+      for (size_t b = 0; b < blocks; b++) t += part[b * stride + q * ld + j];
+      out[j] = t;
     }
   }
 }

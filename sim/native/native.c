@@ -224,6 +224,7 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
   if (!s->x) return;
   s->have_x = x != NULL;
   if (x) memcpy(s->x, x, c->unknowns * sizeof *x);
+  s->fresh = 1;
 }
 
 static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_t count,

@@ -325,12 +325,22 @@ enum { MAX_MULTIPLIER_UPDATES = 30 };
 #define RHO_STEP 1e3
 #define RHO_LAST 1e7
 
+/* After a warm start was set: the trust regions start afresh and no earlier factor serves as
+ * a preconditioner, so the solve depends on its start alone (restoring a warm start repeats a
+ * solve bit for bit, solver.h). */
+static void forget(kh_circuit *c, kh_sparse *s) {
+  for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++)
+    if (d->kind == KH_DIODE_SHOCKLEY) d->vhi = INFINITY, d->vlo = -INFINITY;
+  s->has_numeric = 0, s->fresh = 0;
+}
+
 kh_status kh_newton_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *voltages,
                           kh_solve_stats *stats) {
   size_t n = c->unknowns;
   kh_status st = check_bounds(ctx, c, s);
   if (st != KH_OK) return st;
   s->factored = 0; /* until this solve succeeds: the adjoint needs the factor at the solution */
+  if (s->fresh) forget(c, s);
   double *x = s->x;
   stats->analyses = 1;
   stats->iterations = 0;

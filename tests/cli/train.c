@@ -221,7 +221,7 @@ Test(train_cli, extending_a_finished_run_equals_one_longer_run, .timeout = 300) 
 }
 
 /* A trace an older kirchhoff wrote (tests/data/traces) still resumes, ending where one run of
- * today's does, and still exports to a netlist that validates. */
+ * today's does (to round-off), and still exports to a netlist that validates. */
 Test(train_cli, traces_from_an_older_version_resume_export_and_validate, .timeout = 300) {
   char data[800], old[800], trace[800], fresh[800], net[800], args[4000], *out;
   snprintf(data, sizeof data, "%s/traces/two_blobs.csv", kh_test_data_dir());
@@ -245,8 +245,13 @@ Test(train_cli, traces_from_an_older_version_resume_export_and_validate, .timeou
   kh_trace_snapshot a, b;
   cr_assert_eq(kh_trace_read_snapshot(ctx, trace, -1, &a), KH_OK, "%s", kh_last_error(ctx));
   cr_assert_eq(kh_trace_read_snapshot(ctx, fresh, -1, &b), KH_OK, "%s", kh_last_error(ctx));
-  cr_expect(a.epoch == 3 && a.n_g == b.n_g && !memcmp(a.g, b.g, a.n_g * sizeof *a.g),
-            "the resumed old trace does not end where today's 3-epoch run does");
+  /* to round-off: today's solves start each sample from its batch slot's warm start, that
+   * version's from its worker's previous sample (2.5e-15 apart after 3 epochs) */
+  double worst = 0;
+  for (size_t i = 0; a.n_g == b.n_g && i < a.n_g; i++)
+    worst = fmax(worst, fabs(a.g[i] - b.g[i]) / fmax(fabs(b.g[i]), 1e-12));
+  cr_expect(a.epoch == 3 && a.n_g == b.n_g && worst <= 1e-12,
+            "the resumed old trace does not end where today's 3-epoch run does (%.3g)", worst);
   kh_trace_snapshot_release(&a), kh_trace_snapshot_release(&b);
   kh_context_free(ctx);
   snprintf(args, sizeof args, "export %s -o %s", old, net);
