@@ -81,6 +81,7 @@ case "${1:-}" in
     bench/train.sh build/release/cli/kirchhoff data
     bench/oscillation.sh build/release/cli/kirchhoff
     bench/drn.sh build/release/cli/kirchhoff data
+    bench/contention.sh build/release/cli/kirchhoff data
     bench/mpi.sh build/release/cli/kirchhoff data
     bench/large.sh build/release/cli/kirchhoff 1e5 1e6 3e6  # 1e7 by hand: minutes, ~GBs
     ;;

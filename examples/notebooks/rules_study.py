@@ -11,7 +11,8 @@ usage: rules_study.py KIRCHHOFF DATA OUTDIR [--arch 64-64-10 | --preset drn-xs] 
 
 With --preset (Scellier's MNIST networks on the layered backend, DATA an MNIST folder) the rules
 are those the layered backend runs at that scale in reasonable time (centered, holomorphic,
-coupled-0.1, coupled-1) and there are no 4-bit runs (its engine takes no device model).
+coupled-0.1, coupled-1, node-perturbation, whose runs with read noise it refuses) and there are
+no 4-bit runs (its engine takes no device model).
 
 Writes OUTDIR/rules_study.csv (rule, setting, test accuracy %, settled states read per sample,
 wall seconds) and OUTDIR/rules_study.png. Settled states per sample are the rule's own count:
@@ -115,7 +116,7 @@ def main(argv):
         opts["--arch"] = "preset:" + opts["--preset"]
         bits = False
         if opts["--rules"] == ",".join(RULES):
-            opts["--rules"] = "centered,holomorphic,coupled-0.1,coupled-1"
+            opts["--rules"] = "centered,holomorphic,coupled-0.1,coupled-1,node-perturbation"
     rules = opts["--rules"].split(",")
     if any(r not in RULES for r in rules):
         print("rules_study.py: --rules takes %s" % ",".join(RULES), file=sys.stderr)
