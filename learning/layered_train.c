@@ -40,10 +40,11 @@ struct kh_layered_trainer {
   long double loss, correct;
   kh_epoch_report acc;
   int blas_threads;
-  double noise_volts; /* read noise on the voltages the update reads (0: none) */
-  double *points;     /* holomorphic EP: its N nudges r e^(2 pi i k/N), (re, im) pairs, */
-  double spread;      /* and the batch's 1 / scale of the estimate (the circle's radius) */
-  size_t epoch;       /* the one in progress, 1-based: the noise's draws seed from it */
+  double noise_volts;      /* read noise on the voltages the update reads (0: none) */
+  double *points;          /* holomorphic EP: its N nudges r e^(2 pi i k/N), (re, im) pairs, */
+  double spread;           /* and the batch's 1 / scale of the estimate (the circle's radius) */
+  size_t epoch;            /* the one in progress, 1-based: the noise's draws seed from it */
+  const size_t *measuring; /* the samples of the minibatch whose rows measure_rows reads */
 };
 
 void kh_layered_trainer_free(kh_layered_trainer *lt) {
@@ -73,9 +74,6 @@ static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
            o->estimator != KH_EST_HOLOMORPHIC && !by_adjoint(o->estimator))
     why = "runs the centered, plus, minus, holomorphic, coupled, spsa, node-perturbation, exact, "
           "first-order, rbp, cg, cg-jacobi, phantom and itd estimators";
-  else if ((o->read_noise > 0 || o->read_noise_volts > 0) &&
-           (o->estimator == KH_EST_SPSA || o->estimator == KH_EST_NODE_PERTURBATION))
-    why = "reads no noise into the losses spsa and node perturbation measure";
   else if (o->sign_updates || o->soft_bounds || o->pulse > 0)
     why = "has no device update rules";
   else if (o->beta_relative && o->estimator != KH_EST_HOLOMORPHIC)
@@ -496,6 +494,16 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
   return st;
 }
 
+static void read_noise(kh_layered_trainer *lt, size_t first, const size_t *batch, size_t count,
+                       unsigned phase, int clamped);
+
+/* kh_layered_grad_options.measure: read noise on the rows spsa and node perturbation read. */
+static void measure_rows(void *user, kh_layered *lay, size_t first, size_t rows, unsigned phase) {
+  kh_layered_trainer *lt = user;
+  (void)lay;
+  read_noise(lt, first, lt->measuring, rows, phase, 0);
+}
+
 /* A minibatch of a by_adjoint estimator (kh_layered_descend): the free phase from 0 V, the
  * adjoint, and SGD straight on W and the biases. One process only
  * (kh_layered_trainer_set_partition refuses more). */
@@ -520,7 +528,10 @@ static kh_status adjoint_minibatch(kh_context *ctx, kh_layered_trainer *lt, cons
                                 .tol = lt->o.sweeps ? 0 : lt->o.layered_tol,
                                 .sigma = lt->o.perturbation,
                                 .perturbations = lt->o.perturbations,
-                                .seed = kh_splitmix64(&z)};
+                                .seed = kh_splitmix64(&z),
+                                .measure = lt->noise_volts > 0 ? measure_rows : NULL,
+                                .measure_user = lt};
+  lt->measuring = batch;
   kh_layered_grad_info info;
   /* the loss and correctness are the free phase's, which the step leaves in the rows */
   kh_status st = kh_layered_descend(ctx, lay, count, lt->x, lt->target, &go, step, lt->grad,

@@ -11,8 +11,8 @@ usage: rules_study.py KIRCHHOFF DATA OUTDIR [--arch 64-64-10 | --preset drn-xs] 
 
 With --preset (Scellier's MNIST networks on the layered backend, DATA an MNIST folder) the rules
 are those the layered backend runs at that scale in reasonable time (centered, holomorphic,
-coupled-0.1, coupled-1, node-perturbation, whose runs with read noise it refuses) and there are
-no 4-bit runs (its engine takes no device model).
+coupled-0.1, coupled-1, node-perturbation) and there are no 4-bit runs (its engine takes no
+device model).
 
 Writes OUTDIR/rules_study.csv (rule, setting, test accuracy %, settled states read per sample,
 wall seconds) and OUTDIR/rules_study.png. Settled states per sample are the rule's own count:

@@ -99,6 +99,12 @@ typedef struct {
   uint64_t seed;
   unsigned points;    /* holomorphic: N points (0: 4) */
   kh_contour contour; /* on the circle |beta'| = beta, or the slit contour at rho = beta */
+  /* Read noise for the rules that measure losses (NULL: none): spsa and node perturbation call
+   * measure(user, lay, first, rows, phase) on rows [first, first + rows) of the handle's state
+   * (kh_layered_export's rows) before they read them, phase numbering the batch's phases of one
+   * gradient from 0 (node perturbation's free phase, whose voltages its step reads) */
+  void (*measure)(void *user, kh_layered *lay, size_t first, size_t rows, unsigned phase);
+  void *measure_user;
 } kh_layered_grad_options;
 typedef struct {
   unsigned sweeps;   /* over all phases */

@@ -168,6 +168,15 @@ static kh_status descend_by_vector(kh_context *ctx, kh_layered *lay, size_t rows
   return st;
 }
 
+/* Node perturbation's step reads the free state as measured, as the native rule does: read
+ * noise on the free rows (back = 0), kept clean in b->keep and put back after (back = 1). */
+static void measured_free(kh_layered *lay, size_t rows, const kh_layered_grad_options *o,
+                          buffers *b, int back) {
+  if (o->estimator != KH_EST_NODE_PERTURBATION || !o->measure) return;
+  KH_LAYERED_CALL(lay, keep_rows, lay, rows, b->off, b->keep, back);
+  if (!back) o->measure(o->measure_user, lay, 0, rows, 0);
+}
+
 kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                              const double *targets, const kh_layered_grad_options *o,
                              const double *step, const double *bias_step, double *theta, double lo,
@@ -179,9 +188,12 @@ kh_status kh_layered_descend(kh_context *ctx, kh_layered *lay, size_t rows, cons
     return descend_by_vector(ctx, lay, rows, x, targets, o, step, bias_step, theta, lo, hi, info);
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
-  if (st == KH_OK)
+  if (st == KH_OK) {
+    measured_free(lay, rows, o, b, 0);
     KH_LAYERED_CALL(lay, adjoint_step, lay, rows, b->off, b->lambda, step, bias_step, theta, lo, hi,
                     b->M, b->sums);
+    measured_free(lay, rows, o, b, 1);
+  }
   return st;
 }
 
@@ -243,7 +255,10 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   if (st == KH_OK && o->estimator == KH_EST_SPSA)
     return kh_layered_spsa(ctx, lay, rows, x, targets, o, b->off, b->keep, grad, info);
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
-  if (st == KH_OK)
+  if (st == KH_OK) {
+    measured_free(lay, rows, o, b, 0);
     KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, b->lambda, 1.0, grad, b->M, b->sums);
+    measured_free(lay, rows, o, b, 1);
+  }
   return st;
 }

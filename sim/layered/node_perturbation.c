@@ -73,6 +73,8 @@ kh_status kh_layered_node_lambda(kh_context *ctx, kh_layered *lay, size_t n, con
   kh_status st = kh_layered_relax(ctx, lay, n, 2 * probes * n, o->sweeps, o->tol, &sweeps, &change);
   lay->probe.delta = NULL;
   info->sweeps += sweeps * (unsigned)(2 * probes), info->phases += (unsigned)(2 * probes);
+  for (size_t b = 0; st == KH_OK && o->measure && b < 2 * probes; b++) /* the probes' readings */
+    o->measure(o->measure_user, lay, n + b * n, n, (unsigned)(1 + b));
   if (st == KH_OK) read_lambda(lay, n, targets, off, delta, lambda);
   kh_free(delta);
   return st;

@@ -63,7 +63,8 @@ static void native(rig *r, kh_estimator est, double beta, unsigned k) {
 
 static kh_status layered(rig *r, kh_estimator est, double beta, unsigned k,
                          kh_layered_grad_info *info) {
-  kh_layered_grad_options o = {est, beta, k, 1.0, 100000, 1e-14, 0, 0, 0, 0, KH_CONTOUR_CIRCLE};
+  kh_layered_grad_options o = {est,  beta, k, 1.0, 100000, 1e-14, 0, 0, 0, 0, KH_CONTOUR_CIRCLE,
+                               NULL, NULL};
   if (kh_layered_precision(r->lay) == KH_PRECISION_SINGLE) o.tol = 1e-6;
   return kh_layered_gradient(r->ctx, r->lay, ROWS, r->x, r->y, &o, r->layered, info);
 }
@@ -162,8 +163,8 @@ Test(layered_gradients, holomorphic_equals_the_native_continuation) {
   cr_log_info("holomorphic: radius bound %g S over %d rows", bound, ROWS);
   kh_model_set_holomorphic_strict(r.m, 0);
   native(&r, KH_EST_HOLOMORPHIC, 0.5 * bound, 10);
-  kh_layered_grad_options o = {KH_EST_HOLOMORPHIC, 0.5 * bound, 10, 1, 100000, 1e-14, 0, 0, 0, 4,
-                               KH_CONTOUR_CIRCLE};
+  kh_layered_grad_options o = {KH_EST_HOLOMORPHIC, 0.5 * bound, 10,  1, 100000, 1e-14, 0, 0, 0, 4,
+                               KH_CONTOUR_CIRCLE,  NULL,        NULL};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -207,8 +208,8 @@ Test(layered_gradients, node_perturbation_equals_the_native_rule) {
   cr_assert_eq(kh_layered_new(r.ctx, &big, r.c, KH_PRECISION_DOUBLE, (1 + 2 * probes) * ROWS),
                KH_OK);
   native(&r, KH_EST_NODE_PERTURBATION, 0.01, 10);
-  kh_layered_grad_options o = {KH_EST_NODE_PERTURBATION, 0, 10, 1, 100000, 1e-14, 0.01, 0, 0, 0,
-                               KH_CONTOUR_CIRCLE};
+  kh_layered_grad_options o = {KH_EST_NODE_PERTURBATION, 0,    10,  1, 100000, 1e-14, 0.01, 0, 0, 0,
+                               KH_CONTOUR_CIRCLE,        NULL, NULL};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -250,7 +251,8 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   for (size_t i = 0; i < r.n; i++)
     if (kh_model_param_is_conductance(r.m, i)) theta[i] = 0.05 + 0.4 * kh_test_uniform(&rng);
   cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
-  kh_layered_grad_options o = {KH_EST_ITD, 0, 10, 1, T, 0, 0, 0, 0, 0, KH_CONTOUR_CIRCLE};
+  kh_layered_grad_options o = {KH_EST_ITD,        0,    10,  1, T, 0, 0, 0, 0, 0,
+                               KH_CONTOUR_CIRCLE, NULL, NULL};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -272,8 +274,8 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   /* from the equilibrium, many sweeps: the exact gradient */
   cr_assert_eq(kh_model_set_params(r.ctx, r.m, theta), KH_OK);
   native(&r, KH_EST_EXACT, 0, 10);
-  o = (kh_layered_grad_options){KH_EST_ITD, 0, 200, 1, 100000,           1e-14,
-                                0,          0, 0,   0, KH_CONTOUR_CIRCLE};
+  o = (kh_layered_grad_options){KH_EST_ITD,        0,    200, 1, 100000, 1e-14, 0, 0, 0, 0,
+                                KH_CONTOUR_CIRCLE, NULL, NULL};
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, NULL), KH_OK);
   err = kh_test_relative_error(r.layered, r.native, r.n);
   cr_log_info("layered itd, 200 block sweeps from the equilibrium, against exact: %.2e", err);
