@@ -244,16 +244,15 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Sweeps rows [first, first + count): a fixed number, or to the tolerance; counted as sweeps of
- * phase_rows rows (holomorphic EP's points are two rows each: real and imaginary parts). */
+/* Sweeps rows [first, first + count): a fixed number, or to the tolerance. */
 static kh_status relax(kh_context *ctx, kh_layered_trainer *lt, size_t first, size_t count,
-                       size_t phase_rows, unsigned long *sweeps) {
+                       unsigned long *sweeps) {
   unsigned k = 0;
   double change;
   kh_status st =
       kh_layered_relax(ctx, lt->lay, first, count, lt->o.sweeps ? lt->o.sweeps : MAX_SWEEPS,
                        lt->o.sweeps ? 0 : lt->o.layered_tol, &k, &change);
-  *sweeps += (unsigned long)k * phase_rows; /* per sample and phase, like solves */
+  *sweeps += (unsigned long)k * count; /* per sample and phase, like solves */
   return st;
 }
 
@@ -469,7 +468,7 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
   set_targets(lt, d, rows, c);
   KH_LAYERED_CALL(lay, drive, lay, c, lt->x, !lt->product_ready);
   for (size_t i = 0; i < c; i++) lay->beta_row[i] = 0;
-  kh_status st = relax(ctx, lt, 0, c, c, &r->sweeps);
+  kh_status st = relax(ctx, lt, 0, c, &r->sweeps);
   if (st == KH_OK) st = score(ctx, lt, d, rows, c, &lt->loss, &lt->correct);
   if (st == KH_OK && last) /* how far from equilibrium the epoch's phases end */
     r->max_relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, c);
@@ -484,7 +483,7 @@ static kh_status phases_of(kh_context *ctx, kh_layered_trainer *lt, const kh_dat
     if (st == KH_OK && est == KH_EST_COUPLED) clamp_rows(lt, c);
     if (st == KH_OK && est != KH_EST_COUPLED)
       st = kh_layered_check_nudge(ctx, lay, est == KH_EST_PLUS ? beta : -beta);
-    if (st == KH_OK) st = relax(ctx, lt, c, phases * c, phases * c, &r->sweeps);
+    if (st == KH_OK) st = relax(ctx, lt, c, phases * c, &r->sweeps);
   }
   if (lt->part.size > 1) {
     kh_status shared = share_rows(ctx, lt, count, blocks, st != KH_OK);
@@ -670,7 +669,7 @@ static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_data
     KH_LAYERED_CALL(lay, drive, lay, count, lt->x, 1);
     for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, count * lay->ld[l] * lay->real);
     for (size_t r = 0; r < count; r++) lay->beta_row[r] = 0;
-    st = relax(ctx, lt, 0, count, count, &sweeps);
+    st = relax(ctx, lt, 0, count, &sweeps);
     if (st == KH_OK) st = score(ctx, lt, d, order, count, &sum, &correct);
   }
   lt->product_ready = 0;
