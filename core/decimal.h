@@ -13,4 +13,12 @@
  * is not of the form above): the caller then uses strtod. */
 int kh_decimal_fast(const char *s, size_t n, double *out);
 
+/* Writes what snprintf(out, 32, "%.17g", x) writes, character for character, and returns its
+ * length; for the common case (normal numbers from 1e-11 to 1e43) without printf's
+ * arbitrary-precision path (most of the time of writing a million-resistor netlist), falling back
+ * to snprintf wherever the digits are not certain. out: 32 bytes. */
+int kh_format_g17(char *out, double x);
+/* Its fast path alone: the length written, or 0 (nothing written) where it falls back. */
+int kh_format_g17_fast(char *out, double x);
+
 #endif

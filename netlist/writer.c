@@ -1,6 +1,7 @@
 /* Writes a netlist back as SPICE text that ngspice runs and kirchhoff parses to the same
  * circuit: flattened elements under their ngspice names, 17 significant digits, learning
  * cards hidden from SPICE as `*kh ` comments. */
+#include "core/decimal.h"
 #include "netlist_impl.h"
 
 #include "core/alloc.h"
@@ -159,8 +160,11 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   case KH_INDUCTOR:
     if (isinf(e->value)) /* an open resistor (w = 2 NARROW): no card a reader would misread */
       fprintf(out, "* %s %s %s open (infinite resistance)\n", name, a, b);
-    else
-      fprintf(out, "%s %s %s %.17g\n", name, a, b, e->value);
+    else {
+      char v[32]; /* the bulk of a large network's text: without printf's slow path */
+      kh_format_g17(v, e->value);
+      fprintf(out, "%s %s %s %s\n", name, a, b, v);
+    }
     break;
   case KH_VSOURCE:
   case KH_ISOURCE:

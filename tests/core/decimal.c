@@ -3,6 +3,8 @@
 #include "core/decimal.h"
 
 #include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,4 +93,45 @@ Test(decimal, what_it_refuses) {
   cr_assert(agrees("9999999999999999999"));
   cr_assert(agrees(".5"));
   cr_assert(agrees("5."));
+}
+
+/* kh_format_g17 writes what snprintf's %.17g writes, character for character: random bit
+ * patterns (subnormals, infinities, NaNs and huge exponents take snprintf's path), values spread
+ * evenly in log scale over the fast path's range and past it, decimal-looking values (k / 10^j,
+ * which sit near printf's rounding ties), powers of ten and their neighbours. Counts how many
+ * the fast path took, so a path that always falls back fails. */
+static int format_matches(double x, long *fast) {
+  char a[64], b[64], c[64];
+  int n = kh_format_g17(a, x), m = snprintf(b, sizeof b, "%.17g", x);
+  cr_assert(n == m && strcmp(a, b) == 0, "%a: '%s' against printf's '%s'", x, a, b);
+  int f = kh_format_g17_fast(c, x);
+  cr_assert(f == 0 || (f == m && strcmp(c, b) == 0), "%a: fast path '%s', printf '%s'", x, c, b);
+  *fast += f > 0;
+  return 1;
+}
+
+Test(decimal, formats_as_printf) {
+  uint64_t state = 7;
+  long fast = 0, cases = 0;
+  for (int i = 0; i < 300000; i++, cases++) {
+    uint64_t bits = next(&state);
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    format_matches(x, &fast);
+  }
+  for (int i = 0; i < 1000000; i++, cases++) {
+    double u = (double)(next(&state) >> 11) / 9007199254740992.0;
+    format_matches((i % 2 ? -1 : 1) * pow(10, -14 + 62 * u), &fast);
+  }
+  for (int j = 0; j <= 20; j++)
+    for (int k = -3000; k <= 3000; k++, cases++) format_matches(k / pow(10, j), &fast);
+  for (int p = -30; p <= 45; p++) {
+    double t = pow(10, p);
+    format_matches(t, &fast), format_matches(nextafter(t, 0), &fast);
+    format_matches(nextafter(t, INFINITY), &fast), cases += 3;
+  }
+  format_matches(0.0, &fast), format_matches(-0.0, &fast), format_matches(DBL_MAX, &fast);
+  format_matches(DBL_MIN, &fast), format_matches(5e-324, &fast);
+  cr_log_info("%ld of %ld values took the fast path (the rest fall back to snprintf)", fast, cases);
+  cr_expect(fast > cases / 2, "the fast path took only %ld of %ld", fast, cases);
 }
