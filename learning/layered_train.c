@@ -146,8 +146,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
   size_t rows = (1 + phases) * o->batch > EVAL_ROWS ? (1 + phases) * o->batch : EVAL_ROWS;
   st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);
   if (st == KH_OK && o->estimator == KH_EST_NODE_PERTURBATION) { /* two rows per node probed */
-    size_t probes = 0;
-    for (size_t l = 1; l <= lt->lay->depth; l++) probes += lt->lay->width[l];
+    size_t probes = kh_layered_free_nodes(lt->lay);
     rows = (1 + 2 * probes) * o->batch > rows ? (1 + 2 * probes) * o->batch : rows;
     kh_layered_free(lt->lay);
     st = kh_layered_new(ctx, &lt->lay, m->circuit, o->precision, rows);

@@ -108,6 +108,8 @@ kh_status kh_layered_loss(kh_context *ctx, const kh_layered *lay, size_t rows,
 /* A nudge of beta < 0 must leave every output node a positive conductance (KH_ERR_NUMERIC). */
 kh_status kh_layered_check_nudge(kh_context *ctx, const kh_layered *lay, double beta);
 
+/* The nodes of layers 1..L (node perturbation's probes). */
+size_t kh_layered_free_nodes(const kh_layered *lay);
 /* Node perturbation after the free phase of rows [0, n): each node p of layers 1..L probed by
  * currents +-delta_p = +-sigma (the conductance meeting it) from the free state, lambda_p =
  * (L+ - L-) / (2 delta_p) per row into the batch vector lambda (layered_adjoint.h's layout,

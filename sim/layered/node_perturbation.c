@@ -50,11 +50,16 @@ static void read_lambda(const kh_layered *lay, size_t n, const double *targets, 
       }
 }
 
+size_t kh_layered_free_nodes(const kh_layered *lay) {
+  size_t nodes = 0;
+  for (size_t l = 1; l <= lay->depth; l++) nodes += lay->width[l];
+  return nodes;
+}
+
 kh_status kh_layered_node_lambda(kh_context *ctx, kh_layered *lay, size_t n, const double *targets,
                                  const kh_layered_grad_options *o, const size_t *off, void *lambda,
                                  kh_layered_grad_info *info) {
-  size_t probes = 0;
-  for (size_t l = 1; l <= lay->depth; l++) probes += lay->width[l];
+  size_t probes = kh_layered_free_nodes(lay);
   if ((1 + 2 * probes) * n > lay->rows_max)
     return kh_fail(ctx, KH_ERR_USAGE,
                    "node perturbation probes %zu nodes: on %zu rows it needs a layered handle of "
