@@ -93,6 +93,7 @@ kh_status kh_model_copy_sync(kh_context *ctx, const kh_model *m, kh_model_copy *
   /* the sample's first solve of the copy starts cold: what it computes then depends on this
    * sample alone, not on which samples this worker solved before (train.c's threads) */
   kh_solver_set_warm_start(k->solver, NULL);
+  kh_solver_forget_history(k->solver);
   for (size_t i = 0; st == KH_OK && i < m->params; i++) {
     size_t e = m->param[i].element;
     if (m->param[i].conductance) {

@@ -366,6 +366,7 @@ static void batch_item(void *job_, size_t b, int w) {
   kh_solver *s = kh_model_solver(k->model);
   double *warm = t->warm + b * t->unknowns;
   kh_solver_set_warm_start(s, t->warmed[b] ? warm : NULL);
+  kh_solver_forget_history(s); /* what the worker solved before must not matter */
   t->status[b] = one_sample(t, k, j->d, j->idx[b], b, j->with_grad);
   t->warmed[b] = (unsigned char)(t->unknowns && kh_solver_get_warm_start(s, warm));
   if (t->status[b] != KH_OK)

@@ -153,6 +153,10 @@ void kh_solver_set_warm_start(kh_solver *s, const double *x) {
   if (s->ops->set_warm) s->ops->set_warm(s->c, s->impl, x);
 }
 
+void kh_solver_forget_history(kh_solver *s) {
+  if (s->ops->forget) s->ops->forget(s->c, s->impl);
+}
+
 void kh_solver_last_stats(const kh_solver *s, kh_solve_stats *stats) {
   *stats = s->stats;
 }

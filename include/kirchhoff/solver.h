@@ -188,12 +188,14 @@ KH_API kh_status kh_solver_transient(kh_context *ctx, kh_solver *s, const kh_tra
 /* The state the next solve starts from (nonlinear circuits), as kh_circuit_unknowns() reduced
  * unknowns: a solve starts where the last one ended unless told otherwise. get returns 0 when
  * there is no such state (linear circuits, the ngspice backend, no solve yet); set with NULL
- * makes the next solve start cold (from 0 V). Setting it also makes the next solve forget what
- * earlier ones left behind (the native backend's junction trust regions and the factor it
- * preconditions with), so a solve then depends on its warm start alone: saving and restoring it
- * makes runs reproducible bit for bit, whatever the solver solved in between. */
+ * makes the next solve start cold (from 0 V). Earlier solves leave more than it behind (the
+ * native backend's junction trust regions and the factor it preconditions with), which can
+ * move a solve by round-off: after kh_solver_forget_history the next solve depends on its warm
+ * start alone, so saving and restoring it then repeats a solve bit for bit, whatever the solver
+ * solved in between (the trainer does so for each sample: threads change no bit). */
 KH_API int kh_solver_get_warm_start(const kh_solver *s, double *x);
 KH_API void kh_solver_set_warm_start(kh_solver *s, const double *x);
+KH_API void kh_solver_forget_history(kh_solver *s);
 /* A backend is a table of operations (kirchhoff's: "native", "ngspice"); a program adds its
  * own with kh_solver_new_with. It works on the circuit through its public calls
  * (kirchhoff/circuit.h: the reduced unknowns, the co-content with its gradient and Hessian
@@ -244,6 +246,9 @@ typedef struct {
   /* How close to its threshold an ideal diode must be to count as conducting, and how far past
    * it it may be (native: exact by projection; ngspice: the steep exported model's gap). */
   double ideal_tolerance;
+  /* Makes the next solve depend on its warm start alone, dropping whatever else earlier solves
+   * left (kh_solver_forget_history); NULL where a backend keeps nothing else. */
+  void (*forget)(const kh_circuit *c, void *impl);
 } kh_solver_ops;
 /* A solver on a program's own backend; ops must outlive the solver. */
 KH_API kh_status kh_solver_new_with(kh_context *ctx, kh_solver **out, kh_circuit *c,

@@ -224,7 +224,11 @@ static void set_warm(const kh_circuit *c, void *impl, const double *x) {
   if (!s->x) return;
   s->have_x = x != NULL;
   if (x) memcpy(s->x, x, c->unknowns * sizeof *x);
-  s->fresh = 1;
+}
+
+static void forget(const kh_circuit *c, void *impl) {
+  (void)c;
+  ((sparse_state *)impl)->fresh = 1; /* newton.c forgets at the next solve */
 }
 
 static kh_status nudge_complex(kh_context *ctx, kh_circuit *c, void *impl, size_t count,
@@ -264,4 +268,5 @@ const kh_solver_ops kh_solver_ops_native = {.name = "native",
                                             .transient = transient,
                                             .destroy = destroy,
                                             .max_relative_residual = 1e-10,
-                                            .ideal_tolerance = 1e-12};
+                                            .ideal_tolerance = 1e-12,
+                                            .forget = forget};

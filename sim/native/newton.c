@@ -325,9 +325,8 @@ enum { MAX_MULTIPLIER_UPDATES = 30 };
 #define RHO_STEP 1e3
 #define RHO_LAST 1e7
 
-/* After a warm start was set: the trust regions start afresh and no earlier factor serves as
- * a preconditioner, so the solve depends on its start alone (restoring a warm start repeats a
- * solve bit for bit, solver.h). */
+/* After kh_solver_forget_history: the trust regions start afresh and no earlier factor serves
+ * as a preconditioner, so the solve depends on its start alone (solver.h). */
 static void forget(kh_circuit *c, kh_sparse *s) {
   for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++)
     if (d->kind == KH_DIODE_SHOCKLEY) d->vhi = INFINITY, d->vlo = -INFINITY;

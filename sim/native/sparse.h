@@ -30,8 +30,8 @@ typedef struct {
   /* lagged.c: L holds some numeric factor (a preconditioner), and it is not the factor of the
    * last Newton iterate's Hessian (a CG step was taken with it); CG's workspace */
   int has_numeric, stale;
-  /* set_warm was called: the next solve forgets what earlier solves left (this factor, the
-   * junctions' trust regions), so that it depends on its warm start alone */
+  /* kh_solver_forget_history: the next solve forgets what earlier solves left (this factor,
+   * the junctions' trust regions), so that it depends on its warm start alone */
   int fresh;
   double *cg;
   unsigned char *fixed_factored; /* the held unknowns when L was factored */
