@@ -49,6 +49,16 @@ static int resolve(const kh_netlist *nl, const kh_dc_sweep *w, axis *a, const ch
   return KH_EXIT_OK;
 }
 
+/* One CSV row: the swept value, the outer one if any, then every node's voltage, each as "%.17g"
+ * writes it (kh_format_double: thousands of values a row on a large deck). */
+static void print_row(double value, const double *outer, const double *v, size_t n) {
+  char text[32];
+  kh_format_double(text, value), fputs(text, stdout);
+  if (outer) kh_format_double(text, *outer), putchar(','), fputs(text, stdout);
+  for (size_t k = 0; k < n; k++) kh_format_double(text, v[k]), putchar(','), fputs(text, stdout);
+  putchar('\n');
+}
+
 static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   kh_dc_sweep sweeps[2];
   const char *file = NULL;
@@ -97,10 +107,7 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
         failed_at = value;
         break;
       }
-      printf("%.17g", value);
-      if (count == 2) printf(",%.17g", outer);
-      for (size_t k = 1; k < n; k++) printf(",%.17g", v[k]);
-      printf("\n");
+      print_row(value, count == 2 ? &outer : NULL, v + 1, n - 1);
     }
   }
   int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, &path, 1);

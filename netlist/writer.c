@@ -124,6 +124,10 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   }
 }
 
+int kh_format_double(char *out, double x) {
+  return kh_format_g17(out, x);
+}
+
 /* Feature f drives element e with sign +-1 (0: e is no input). */
 
 /* "<name> <a> <b> <value>", the value as "%.17g" writes it: the bulk of a large network's text

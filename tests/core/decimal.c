@@ -2,6 +2,8 @@
  * exactly as strtod does, and it must hand every case it cannot guarantee back to strtod. */
 #include "core/decimal.h"
 
+#include <kirchhoff/netlist.h>
+
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
@@ -95,7 +97,7 @@ Test(decimal, what_it_refuses) {
   cr_assert(agrees("5."));
 }
 
-/* kh_format_g17 writes what snprintf's %.17g writes, character for character: random bit
+/* kh_format_g17 (public: kh_format_double) writes what snprintf's %.17g writes, character for character: random bit
  * patterns (subnormals, infinities, NaNs and huge exponents take snprintf's path), values spread
  * evenly in log scale over the fast path's range and past it, decimal-looking values (k / 10^j,
  * which sit near printf's rounding ties), powers of ten and their neighbours. Counts how many
@@ -107,6 +109,8 @@ static int format_matches(double x, long *fast) {
   int f = kh_format_g17_fast(c, x);
   cr_assert(f == 0 || (f == m && strcmp(c, b) == 0), "%a: fast path '%s', printf '%s'", x, c, b);
   *fast += f > 0;
+  char d[32]; /* the public kh_format_double, what the CLI's CSV writers call */
+  cr_assert(kh_format_double(d, x) == m && strcmp(d, b) == 0, "%a: public '%s'", x, d);
   return 1;
 }
 
