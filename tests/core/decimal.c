@@ -97,11 +97,11 @@ Test(decimal, what_it_refuses) {
   cr_assert(agrees("5."));
 }
 
-/* kh_format_g17 (public: kh_format_double) writes what snprintf's %.17g writes, character for character: random bit
- * patterns (subnormals, infinities, NaNs and huge exponents take snprintf's path), values spread
- * evenly in log scale over the fast path's range and past it, decimal-looking values (k / 10^j,
- * which sit near printf's rounding ties), powers of ten and their neighbours. Counts how many
- * the fast path took, so a path that always falls back fails. */
+/* kh_format_g17 (public: kh_format_double) writes what snprintf's %.17g writes, character for
+ * character: random bit patterns (subnormals, infinities, NaNs and huge exponents take snprintf's
+ * path), values spread evenly in log scale over the fast path's range and past it, decimal-looking
+ * values (k / 10^j, which sit near printf's rounding ties), powers of ten and their neighbours.
+ * Counts how many the fast path took, so a path that always falls back fails. */
 static int format_matches(double x, long *fast) {
   char a[64], b[64], c[64];
   int n = kh_format_g17(a, x), m = snprintf(b, sizeof b, "%.17g", x);
