@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Nonlinear DC solve: a 100x100 resistor grid with 2,500 Shockley diodes to ground, kirchhoff's
-# projected Newton against the ngspice program on the same file (whole processes, medians of 9
-# and 3, interleaved),
+# projected Newton against the ngspice program on the same file (whole processes, 5 interleaved
+# rounds of timing.sh's `interleaved`: the ratio is the median of the rounds'),
 # then the answers compared in one process (kirchhoff op --compare, ngspice at tight tolerances),
 # whose ngspice time (parse and .op, without the program's start-up) is set against kirchhoff's
 # own in-process times as bench/layered.sh does.
@@ -17,19 +17,10 @@ file=$out/grid100_diodes.cir
 # shellcheck source=bench/timing.sh
 source "$here/timing.sh"
 
-# Interleaved, three kirchhoff runs before each ngspice run, so that both medians sample the
-# same half minute of a machine whose speed drifts (single runs vary up to 2x)
-ktimes=() ntimes=()
-for ((round = 0; round < 3; round++)); do
-  for ((i = 0; i < 3; i++)); do ktimes+=("$(seconds "$kirchhoff" op --quiet --csv "$file")"); done
-  ntimes+=("$(seconds ngspice -b "$file")")
-done
-for t in "${ktimes[@]}" "${ntimes[@]}"; do [[ $t != - ]] || { echo "a run failed" >&2; exit 1; }; done
-kt=$(printf '%s\n' "${ktimes[@]}" | median)
-nt=$(printf '%s\n' "${ntimes[@]}" | median)
+read -r kt nt ratio < <(interleaved 5 "$kirchhoff" op --quiet --csv "$file" -- ngspice -b "$file")
+[[ $kt != - ]] || { echo "a run failed" >&2; exit 1; }
 printf '%-34s %12s %12s %8s\n' circuit kirchhoff_s ngspice_s ratio
-printf '%-34s %12s %12s %8s\n' "100x100 grid + 2500 diodes" "$kt" "$nt" \
-  "$(awk -v a="$nt" -v b="$kt" 'BEGIN {printf "%.0fx", a / b}')"
+printf '%-34s %12s %12s %8s\n' "100x100 grid + 2500 diodes" "$kt" "$nt" "$ratio"
 echo "same answer, and ngspice in process (kirchhoff op --compare):"
 "$kirchhoff" op --quiet --compare "$file" | tee "$out/diodes_compare.txt" | sed 's/^/  /'
 read -r parse solve < <(median_timing 5 "$kirchhoff" "$file")

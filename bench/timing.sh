@@ -52,3 +52,30 @@ in_process_ratios() {
      END {printf "ngspice (parse and .op, in process) / kirchhoff: solve %.0fx; parse + solve " \
           "%.0fx; kirchhoff'"'"'s whole process %.0fx\n", g / n, g / (n + p), g / w}' "$1"
 }
+
+# interleaved ROUNDS KCMD... -- PEERCMD...: "K_SECONDS PEER_SECONDS RATIO". Each round runs KCMD
+# three times and PEERCMD once, so both sample the same minutes of a machine whose speed drifts
+# (single runs of either vary up to 2x); the ratio is the median over rounds of the peer's time
+# over the median of kirchhoff's three beside it, the times the medians of all runs ("- - -" if
+# a run fails).
+interleaved() {
+  local rounds=$1 r i t k=() peer=() all_k=() all_peer=() ratios=()
+  shift
+  while [[ $1 != -- ]]; do k+=("$1"); shift; done
+  shift
+  peer=("$@")
+  for ((r = 0; r < rounds; r++)); do
+    local mine=()
+    for ((i = 0; i < 3; i++)); do
+      t=$(seconds "${k[@]}")
+      [[ $t != - ]] || { echo "- - -"; return; }
+      mine+=("$t")
+    done
+    t=$(seconds "${peer[@]}")
+    [[ $t != - ]] || { echo "- - -"; return; }
+    all_k+=("${mine[@]}") all_peer+=("$t")
+    ratios+=("$(awk -v a="$t" -v b="$(printf '%s\n' "${mine[@]}" | median)" 'BEGIN {print a / b}')")
+  done
+  printf '%s %s %.0fx\n' "$(printf '%s\n' "${all_k[@]}" | median)" \
+    "$(printf '%s\n' "${all_peer[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | median)"
+}

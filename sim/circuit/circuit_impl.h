@@ -87,6 +87,12 @@ kh_status kh_circuit_build_diodes(kh_context *ctx, kh_circuit *c);
 kh_status kh_circuit_augment_rho(kh_context *ctx, kh_circuit *c, double factor);
 /* Junction voltage of diode d at reduced solution x (x may be NULL when d has no unknown). */
 double kh_circuit_diode_voltage(const kh_circuit *c, const kh_diode *d, const double *x);
+/* A junction between two fixed nodes: its voltage is a constant of the circuit, its current the
+ * sources' to supply. The co-content leaves it out (it can add ~1e68, a diode across a 5 V
+ * source) and Newton's trust regions ignore it. */
+static inline int kh_circuit_junction_fixed(const kh_circuit *c, const kh_diode *d) {
+  return c->unknown_of[c->ends[d->element][0]] < 0 && c->unknown_of[c->ends[d->element][1]] < 0;
+}
 
 /* Recomputes offsets of every node from the voltage-source values. */
 void kh_circuit_update_offsets(kh_circuit *c);

@@ -45,8 +45,7 @@ long double kh_circuit_co_content_energy(const kh_circuit *c, const double *x, i
   FOR_SMOOTH(c, d) {
     /* a junction between two fixed nodes adds a constant, which can be ~1e68 (a diode across a
      * 5 V source) and would drown every change of E in rounding: leave it out */
-    if (c->unknown_of[c->ends[d->element][0]] < 0 && c->unknown_of[c->ends[d->element][1]] < 0)
-      continue;
+    if (kh_circuit_junction_fixed(c, d)) continue;
     double phi, i, g, v = kh_circuit_diode_voltage(c, d, x);
     if (trusted)
       kh_diode_eval_trusted(d, v, &phi, &i, &g);

@@ -251,19 +251,27 @@ static double reverse_scale(const kh_diode *d) {
   return d->ctun > 0 && d->vtetun > d->vtb ? d->vtetun : d->vtb;
 }
 
+/* Junctions the regions apply to: Shockley ones whose voltage Newton moves */
+static int trusted(const kh_circuit *c, const kh_diode *d) {
+  return d->kind == KH_DIODE_SHOCKLEY && !kh_circuit_junction_fixed(c, d);
+}
+
 static void start_trust_regions(kh_circuit *c) {
   for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++) {
-    if (d->kind != KH_DIODE_SHOCKLEY) continue;
+    if (!trusted(c, d)) continue;
     if (d->vhi == INFINITY) d->vhi = forward_edge(d, TRUST_START_AMPS);
     if (d->vlo == -INFINITY) d->vlo = reverse_edge(d, TRUST_START_AMPS);
   }
 }
 
-/* Moves out the region of every junction that x puts beyond it; returns how many moved. */
+/* Moves out the region of every junction that x puts beyond it; returns how many moved. A
+ * junction across a source (both ends fixed) is left alone: x cannot move it, so it would be
+ * widened one N Vt per round, each round a Newton iteration, until its region reached the source's
+ * voltage (17 rounds for a diode across 5 V). */
 static size_t widen_trust_regions(kh_circuit *c, const double *x) {
   size_t moved = 0;
   for (kh_diode *d = c->diodes; d < c->diodes + c->diode_count; d++) {
-    if (d->kind != KH_DIODE_SHOCKLEY) continue;
+    if (!trusted(c, d)) continue;
     double v = kh_circuit_diode_voltage(c, d, x), phi, i, g;
     if (v <= d->vhi && v >= d->vlo) continue;
     kh_diode_eval_trusted(d, v, &phi, &i, &g);
