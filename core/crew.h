@@ -2,8 +2,9 @@
  * item goes to whoever claims it first, so a helper that is not running (descheduled on a busy
  * machine, or not yet awake) holds up the job only by the items it has claimed and not
  * finished: there is no barrier that waits for every thread to arrive. An idle helper polls a
- * few times and then sleeps, so it does not take a core from the caller on a machine that has
- * none to spare. Results must not depend on which thread ran an item. */
+ * few times, then polls between sched_yield calls for up to 0.2 ms (a core the caller or another
+ * program wants is given away at each poll), then sleeps. Results must not depend on which
+ * thread ran an item. */
 #ifndef KH_CORE_CREW_H
 #define KH_CORE_CREW_H
 

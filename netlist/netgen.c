@@ -78,19 +78,6 @@ static int amplified(const kh_netgen_options *o, size_t l) {
   return l >= 1 && l + 1 < o->layer_count && o->amp_gain[l - 1] > 0;
 }
 
-/* Node name of node k of layer l (l = 0: the input nodes, two per feature). */
-static void node_name(const kh_netgen_options *o, size_t l, size_t k, char *buf, size_t size) {
-  size_t last = o->layer_count - 1;
-  if (l == 0)
-    snprintf(buf, size, "x%zu%c", k / 2, k % 2 ? 'n' : 'p');
-  else if (l < last)
-    snprintf(buf, size, "h%zu_%zu", l, k);
-  else if (o->differential_outputs)
-    snprintf(buf, size, "o%zu%c", k / 2, k % 2 ? 'n' : 'p');
-  else
-    snprintf(buf, size, "o%zu", k);
-}
-
 static size_t width(const kh_netgen_options *o, size_t l) {
   int doubled = l == 0 || (l == o->layer_count - 1 && o->differential_outputs);
   return o->layers[l] * (doubled ? 2 : 1);
@@ -122,12 +109,6 @@ static void write_header(const kh_netgen_options *o, FILE *out) {
 }
 
 /* The node the next layer's conductances meet: the node itself, or its amplifier's output. */
-static void source_name(const kh_netgen_options *o, size_t l, size_t k, char *buf, size_t size) {
-  if (amplified(o, l))
-    snprintf(buf, size, "ab%zu_%zu", l, k);
-  else
-    node_name(o, l, k, buf, size);
-}
 
 static char *put_size(char *p, size_t v) {
   char digits[24];
@@ -136,6 +117,38 @@ static char *put_size(char *p, size_t v) {
   while (v);
   while (n) *p++ = digits[--n];
   return p;
+}
+
+/* "<prefix><a>[_<b>]<suffix>" into buf (64 bytes): names are written once per resistor (1.6
+ * million times for DRN-1H), so without snprintf. b < 0: none; suffix 0: none. */
+static void put_name(char *buf, const char *prefix, size_t a, long long b, char suffix) {
+  char *p = stpcpy(buf, prefix);
+  p = put_size(p, a);
+  if (b >= 0) *p++ = '_', p = put_size(p, (size_t)b);
+  if (suffix) *p++ = suffix;
+  *p = '\0';
+}
+
+/* Node name of node k of layer l (l = 0: the input nodes, two per feature). buf: 64 bytes. */
+static void node_name(const kh_netgen_options *o, size_t l, size_t k, char *buf) {
+  size_t last = o->layer_count - 1;
+  if (l == 0)
+    put_name(buf, "x", k / 2, -1, k % 2 ? 'n' : 'p');
+  else if (l < last)
+    put_name(buf, "h", l, (long long)k, 0);
+  else if (o->differential_outputs)
+    put_name(buf, "o", k / 2, -1, k % 2 ? 'n' : 'p');
+  else
+    put_name(buf, "o", k, -1, 0);
+}
+
+/* The node a layer-l node's conductances reach it through: its amplifier's buffered output, or
+ * the node itself. buf: 64 bytes. */
+static void source_name(const kh_netgen_options *o, size_t l, size_t k, char *buf) {
+  if (amplified(o, l))
+    put_name(buf, "ab", l, (long long)k, 0);
+  else
+    node_name(o, l, k, buf);
 }
 
 /* "r<l>_<j>_<k> <a> <b> <ohms>" as "%.17g" writes it, without printf's parsing of the format
@@ -162,10 +175,10 @@ static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE 
   char a[64], b[64];
   size_t below = width(o, l - 1), last = o->layer_count - 1;
   for (size_t j = 0; j < width(o, l); j++) {
-    node_name(o, l, j, a, sizeof a);
+    node_name(o, l, j, a);
     if (amplified(o, l)) write_amplifier(o, l, j, out);
     for (size_t k = 0; k < below; k++) {
-      source_name(o, l - 1, k, b, sizeof b);
+      source_name(o, l - 1, k, b);
       double r = 1.0 / initial_conductance(o, rng, below);
       if (o->wire_resistance > 0) { /* crossbar: the device sits between row and column wires */
         char row[80], col[80];
