@@ -10,7 +10,7 @@ import re
 import sys
 
 LIMIT = 80
-FOLDERS = ("core", "netlist", "sim", "learning", "hw", "cli")
+FOLDERS = ("core", "netlist", "sim", "learning", "hw", "cli", "python")
 
 
 def functions(path):

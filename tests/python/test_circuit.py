@@ -1,0 +1,117 @@
+"""The Python package over the C library (docs/python.md): round trips against closed forms and
+the command line's own output, error mapping, and no leaks (the library's count of live
+allocations back where it was after each test)."""
+import gc
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import kirchhoff
+
+CLI = os.environ.get("KH_CLI")
+DIVIDER = "divider\nv1 in 0 2\nr1 in mid 1k\nr2 mid 0 3k\n"
+
+
+@pytest.fixture(autouse=True)
+def no_leaks():
+    gc.collect()
+    before = kirchhoff.live_allocations()
+    yield
+    gc.collect()
+    assert kirchhoff.live_allocations() == before
+
+
+def test_divider_matches_the_closed_form():
+    c = kirchhoff.Circuit.from_netlist(DIVIDER)
+    v = c.solve()
+    assert list(v) == ["in", "mid"]
+    assert v["in"] == 2.0
+    assert v["mid"] == pytest.approx(2.0 * 3 / 4, rel=1e-15)
+    assert c.stats["relative_residual"] < 1e-14
+
+
+def test_setting_conductances_and_sources_changes_the_answer():
+    c = kirchhoff.Circuit.from_netlist(DIVIDER)
+    assert c.resistors == ["r1", "r2"] and c.sources == ["v1"]
+    np.testing.assert_allclose(c.conductances, [1e-3, 1 / 3000], rtol=1e-15)
+    c.conductances = [2e-3, 1e-3]
+    c.source_values = [3.0]
+    assert c.solve()["mid"] == pytest.approx(3.0 * 2 / 3, rel=1e-14)
+    np.testing.assert_array_equal(c.source_values, [3.0])
+
+
+def test_a_bad_value_changes_nothing_and_says_which():
+    c = kirchhoff.Circuit.from_netlist(DIVIDER)
+    with pytest.raises(kirchhoff.UsageError, match="conductance 1 is -1") as e:
+        c.conductances = [5e-3, -1.0]
+    assert e.value.exit_code == 1 and e.value.status == "KH_ERR_USAGE"
+    np.testing.assert_allclose(c.conductances, [1e-3, 1 / 3000], rtol=1e-15)
+
+
+def test_netlist_errors_carry_file_line_col_and_the_exit_code(tmp_path):
+    deck = tmp_path / "bad.cir"
+    deck.write_text("bad\nr1 a 0 1k\nr2 a 0 xyz\n")
+    with pytest.raises(kirchhoff.InputError) as e:
+        kirchhoff.Circuit.from_netlist(deck)
+    assert str(e.value).startswith(f"{deck}:3:8: ")
+    assert e.value.exit_code == 2 and isinstance(e.value, ValueError)
+    with pytest.raises(kirchhoff.FileError) as missing:
+        kirchhoff.Circuit.from_netlist(tmp_path / "absent.cir")
+    assert missing.value.exit_code == 2 and isinstance(missing.value, OSError)
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_solve_equals_op_csv(tmp_path):
+    """Same names, same order, same 17-digit values as `kirchhoff op --csv`, on a generated
+    network with diodes (the co-content's projected Newton) and a subcircuit deck."""
+    text = kirchhoff.net("6-5-3", seed=3, bias_voltage=0.1, input_gain=2)
+    deck = tmp_path / "net.cir"
+    deck.write_text(text)
+    rows = subprocess.run([CLI, "op", "--csv", "--quiet", str(deck)], check=True,
+                          capture_output=True, text=True).stdout.split()[1:]
+    v = kirchhoff.Circuit.from_netlist(deck).solve()
+    assert [r.split(",")[0] for r in rows] == list(v)
+    for r in rows:
+        name, value = r.split(",")
+        assert float(value) == v[name], name
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_net_writes_what_the_command_writes():
+    options = dict(seed=7, input_gain=3.0, gmin=1e-6, clamp_pairs=True, bias_voltage=0.2)
+    mine = kirchhoff.net("4-3-2", amp_gain=[2.0], **options)
+    flags = ["--seed", "7", "--input-gain", "3", "--gmin", "1e-6", "--clamp-pairs",
+             "--bias-voltage", "0.2", "--amp-gain", "2"]
+    theirs = subprocess.run([CLI, "net", "--arch", "4-3-2", *flags], check=True,
+                            capture_output=True, text=True).stdout
+    assert mine == theirs
+
+
+def test_net_refuses_what_it_does_not_know():
+    with pytest.raises(TypeError, match="unexpected option 'learning_rate'"):
+        kirchhoff.net("4-2", learning_rate=1)
+    with pytest.raises(kirchhoff.UsageError):
+        kirchhoff.net("4")
+
+
+def test_compare_agrees_with_ngspice():
+    c = kirchhoff.Circuit.from_netlist(DIVIDER + ".model dd d(is=1e-14)\nd1 mid 0 dd\n")
+    dv, node, native, ngspice = c.compare()
+    assert dv < 1e-9 and set(native) == set(ngspice) == {"in", "mid"}
+    assert 0.5 < native["mid"] < 0.8  # a forward-biased junction
+
+
+def test_controlled_sources_take_the_general_path():
+    c = kirchhoff.Circuit.from_netlist("amp\nv1 in 0 1\nr1 in 0 1k\ne1 out 0 in 0 3\n"
+                                       "r2 out 0 1k\n")
+    assert c.solve()["out"] == pytest.approx(3.0, rel=1e-12)
+    with pytest.raises(kirchhoff.UsageError, match="general path"):
+        c.conductances
+
+
+def test_help_reads_well():
+    assert "from_netlist" in kirchhoff.Circuit.__doc__ or kirchhoff.Circuit.from_netlist.__doc__
+    assert "file:line:col" in kirchhoff.Circuit.from_netlist.__doc__
+    assert kirchhoff.version().count(".") == 2
