@@ -349,7 +349,9 @@ static int apply_words(int argc, char **argv, kh_run_options *s, train_words *w)
     return kh_cli_usage("train", "--quantize-bits and --stuck-rate need an upper conductance "
                                  "bound: give --gmax");
   if (w->scale && kh_cli_parse_scaling("train", w->scale, &s->scaling)) return KH_EXIT_USAGE;
-  s->scaling_given = w->scale != NULL;
+  /* a preset's pixel scaling stands unless --scale says otherwise (it was reset here, so a
+   * preset run on CSV pixels was standardized) */
+  if (w->scale) s->scaling_given = 1;
   if (w->sweeps > 100000) return kh_cli_usage("train", "--sweeps must be 0..100000");
   s->train.sweeps = (unsigned)w->sweeps;
   if (!(s->train.layered_tol > 0)) return kh_cli_usage("train", "--layered-tol must be > 0");

@@ -19,7 +19,7 @@ import numpy as _np
 from . import _native
 from ._native import BackendError, Error, FileError, InputError, NumericError, UsageError
 
-__all__ = ["Circuit", "net", "Error", "UsageError", "InputError", "FileError", "NumericError",
+__all__ = ["Circuit", "net", "Trainer", "read_metrics", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
            "BackendError", "version", "live_allocations"]
 
 
@@ -139,3 +139,127 @@ def net(arch, *, amp_gain=(), **options):
     if amp_gain:
         options["amp_gain"] = list(amp_gain)
     return _native.net(str(arch), options)
+
+
+# `kirchhoff train --preset NAME`: Scellier 2024's MNIST networks with the reference's
+# hyperparameters (cli/train.c holds the same table; tests/python checks that both train alike).
+PRESETS = {
+    "drn-xs": dict(arch="784-100-10", lr=[0.006], input_gain=100, sweeps=4, epochs=10),
+    "drn-1h": dict(arch="784-1024-10", lr=[0.006], input_gain=480, sweeps=4, epochs=50),
+    "drn-2h": dict(arch="784-1024-1024-10", lr=[0.002, 0.006, 0.018], input_gain=2000, sweeps=5,
+                   epochs=50),
+}
+_PRESET_COMMON = dict(optimizer="sgd", backend="layered", init_scale=1.0, beta=1.0, batch=4,
+                      lr_decay=0.99, momentum=0.0, target_on=1.0, target_off=0.0,
+                      estimator="centered", scaling="pixels")
+
+
+def _cores():
+    try:
+        return len(_os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return _os.cpu_count() or 1
+
+
+class Trainer:
+    """A training run as ``kirchhoff train`` does it (the library's run API): the data policy
+    (a seeded 20 % held out unless a test set is given; pixels / 255 for images, standardized
+    features otherwise), the network, the trainer, an optional HDF5 trace.
+
+    Data: arrays ``x`` (samples x features) and ``y`` (integer class labels), with ``x_test`` and
+    ``y_test`` optionally, or ``data`` (and ``test``) naming files as ``--data`` and ``--test``
+    do. Network: ``arch`` ("64-64-10", generated as :func:`net` does, with net's options) or
+    ``netlist`` (a path). ``preset``: "drn-xs", "drn-1h" or "drn-2h" (``--preset``; the other
+    arguments then override it). Every other keyword is a ``kirchhoff train`` option by its
+    field name (docs/training.md): ``estimator="holo"``, ``lr=[0.01]`` (one rate, or one per
+    layer), ``batch=8``, ``read_noise=0.04``, ``backend="layered"``, ``precision="single"``,
+    ``threads`` (default: the cores this process may use, as the command's), ``trace="run.h5"``.
+    As on the command line, the holomorphic estimator's nudge defaults to a quarter of the
+    outputs' radius, or ρ = 0.5 on the slit contour, which read noise selects.
+    """
+
+    def __init__(self, x=None, y=None, *, x_test=None, y_test=None, preset=None, **options):
+        settings = {}
+        if preset is not None:
+            if preset not in PRESETS:
+                raise UsageError(f"unknown preset {preset!r}: one of {', '.join(PRESETS)}")
+            settings.update(_PRESET_COMMON, **PRESETS[preset])
+        settings.update(options)
+        settings.setdefault("threads", _cores())
+        settings.setdefault("epochs", 1)
+        if isinstance(settings.get("lr"), (int, float)):
+            settings["lr"] = [settings["lr"]]
+        self._holomorphic_defaults(settings)
+        self.progress = settings.pop("progress", None)
+        features, arrays = 0, [None] * 4
+        if x is not None:
+            x = _np.ascontiguousarray(x, dtype=_np.float64)
+            if x.ndim != 2:
+                raise UsageError(f"x must be samples x features, not of shape {x.shape}")
+            features = x.shape[1]
+            arrays[0:2] = x.tobytes(), self._labels(y, len(x), "y")
+        if x_test is not None:
+            x_test = _np.ascontiguousarray(x_test, dtype=_np.float64)
+            if x_test.ndim != 2 or x_test.shape[1] != features:
+                raise UsageError("x_test must have x's features")
+            arrays[2:4] = x_test.tobytes(), self._labels(y_test, len(x_test), "y_test")
+        settings["progress"] = bool(self.progress) or (self.progress is None and
+                                                       _os.isatty(2))
+        self.options = dict(settings)
+        self._run = _native.run_open(settings, *arrays, features)
+        self.history = []
+
+    @staticmethod
+    def _labels(y, count, name):
+        y = _np.asarray(y)
+        if y.shape != (count,) or (count and (y.min() < 0 or not _np.all(y == _np.round(y)))):
+            raise UsageError(f"{name} must hold {count} class labels (integers >= 0)")
+        return y.astype(_np.uint32).tobytes()
+
+    @staticmethod
+    def _holomorphic_defaults(s):
+        if str(s.get("estimator", "")) not in ("holo", "holomorphic"):
+            return
+        noisy = s.get("read_noise", 0) > 0 or s.get("read_noise_volts", 0) > 0
+        s.setdefault("holomorphic_contour", "slit" if noisy else "circle")
+        if "beta" not in s:
+            if s["holomorphic_contour"] == "slit":
+                s["beta"] = 0.5
+            else:
+                s["beta"], s["beta_relative"] = 0.25, True
+
+    def run(self, callback=None, verbose=False):
+        """Trains every epoch left; returns the epochs' reports (dicts: epoch, train_loss,
+        train_error, test_loss, test_error, seconds, ...), also kept in ``self.history``.
+        ``callback(report)`` after each epoch stops the run when it returns True. ``verbose``
+        prints a line per epoch as ``kirchhoff train`` does."""
+        done = []
+        while True:
+            next_epoch, last = _native.run_epochs(self._run)
+            if next_epoch > last:
+                break
+            report = _native.run_epoch(self._run)
+            done.append(report)
+            self.history.append(report)
+            if verbose:
+                print(f"epoch {report['epoch']:3d}/{last}  train loss {report['train_loss']:.4f}"
+                      f" error {100 * report['train_error']:6.2f} %  test loss "
+                      f"{report['test_loss']:.4f} error {100 * report['test_error']:6.2f} %  "
+                      f"({report['seconds']:.2f} s + test {report['test_seconds']:.2f} s)",
+                      flush=True)
+            if callback is not None and callback(report):
+                break
+        return done
+
+    @property
+    def params(self):
+        """The trainable parameters now (conductances in siemens and bias currents in amperes),
+        in the netlist's .train order, as an array; their names in ``param_names``."""
+        values, self.param_names = _native.run_params(self._run)
+        return _doubles(values)
+
+
+def read_metrics(trace):
+    """A trace's learning curves (``kirchhoff train --trace``): a dict of arrays, one value per
+    epoch done: train_loss, train_error, test_loss, test_error, seconds, beta."""
+    return {k: _doubles(v) for k, v in _native.trace_metrics(_os.fspath(trace)).items()}

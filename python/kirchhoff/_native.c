@@ -7,8 +7,7 @@
  *
  * Handles are capsules owned by the Python objects in __init__.py; each call gets its own
  * kh_context, so threads that call into the library at once never share one. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_native.h"
 
 #include <kirchhoff/kirchhoff.h>
 
@@ -39,13 +38,13 @@ static PyObject *raise_status(kh_status status, const char *message) {
   return NULL;
 }
 
-static PyObject *raise_from(kh_context *ctx, kh_status status) {
+PyObject *kh_py_raise(kh_context *ctx, kh_status status) {
   raise_status(status, kh_last_error(ctx));
   kh_context_free(ctx);
   return NULL;
 }
 
-static kh_context *new_context(void) {
+kh_context *kh_py_context(void) {
   kh_context *ctx = NULL;
   if (kh_context_new(&ctx) != KH_OK) PyErr_NoMemory();
   return ctx;
@@ -71,7 +70,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
   const char *source, *name;
   int is_text;
   if (!PyArg_ParseTuple(args, "spz", &source, &is_text, &name)) return NULL;
-  kh_context *ctx = new_context();
+  kh_context *ctx = kh_py_context();
   if (!ctx) return NULL;
   kh_netlist *nl = NULL;
   kh_status st;
@@ -79,7 +78,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
   st = is_text ? kh_netlist_parse_string(ctx, &nl, source, name ? name : "<string>")
                : kh_netlist_parse_file(ctx, &nl, source);
   Py_END_ALLOW_THREADS;
-  if (st != KH_OK) return raise_from(ctx, st);
+  if (st != KH_OK) return kh_py_raise(ctx, st);
   kh_context_free(ctx);
   PyObject *capsule = PyCapsule_New(nl, NETLIST, free_netlist);
   if (!capsule) kh_netlist_free(nl);
@@ -126,7 +125,7 @@ static PyObject *circuit(PyObject *self, PyObject *capsule) {
   const kh_netlist *nl = netlist_of(capsule);
   if (!nl) return NULL;
   if (kh_netlist_general_count(nl, NULL)) Py_RETURN_NONE;
-  kh_context *ctx = new_context();
+  kh_context *ctx = kh_py_context();
   if (!ctx) return NULL;
   kh_circuit *c = NULL;
   kh_status st = kh_circuit_new(ctx, &c, nl);
@@ -134,7 +133,7 @@ static PyObject *circuit(PyObject *self, PyObject *capsule) {
     kh_context_free(ctx);
     Py_RETURN_NONE; /* amplifier loops without an energy: the general path */
   }
-  if (st != KH_OK) return raise_from(ctx, st);
+  if (st != KH_OK) return kh_py_raise(ctx, st);
   kh_context_free(ctx);
   PyObject *out = PyCapsule_New(c, CIRCUIT, free_circuit);
   if (!out) kh_circuit_free(c);
@@ -155,7 +154,7 @@ static PyObject *solve(PyObject *self, PyObject *args) {
   PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * sizeof(double)));
   if (!out) return NULL;
   double *v = (double *)PyBytes_AS_STRING(out);
-  kh_context *ctx = new_context();
+  kh_context *ctx = kh_py_context();
   if (!ctx) return Py_DECREF(out), NULL;
   kh_solve_stats stats = {0};
   kh_status st;
@@ -171,7 +170,7 @@ static PyObject *solve(PyObject *self, PyObject *args) {
     kh_solver_free(s);
   }
   Py_END_ALLOW_THREADS;
-  if (st != KH_OK) return Py_DECREF(out), raise_from(ctx, st);
+  if (st != KH_OK) return Py_DECREF(out), kh_py_raise(ctx, st);
   kh_context_free(ctx);
   return Py_BuildValue("(N{s:d,s:d,s:I,s:I})", out, "residual", stats.residual, "relative_residual",
                        stats.relative_residual, "iterations", stats.iterations, "factorizations",
@@ -209,7 +208,7 @@ static PyObject *set_values(PyObject *self, PyObject *args) {
   Py_buffer idx, val;
   if (!PyArg_ParseTuple(args, "OCy*y*", &capsule, &kind, &idx, &val)) return NULL;
   kh_circuit *c = circuit_of(capsule);
-  kh_context *ctx = c ? new_context() : NULL;
+  kh_context *ctx = c ? kh_py_context() : NULL;
   size_t n = (size_t)idx.len / sizeof(int64_t);
   kh_status st = KH_OK;
   if (ctx && (size_t)val.len != n * sizeof(double))
@@ -232,7 +231,7 @@ static PyObject *set_values(PyObject *self, PyObject *args) {
   }
   PyBuffer_Release(&idx), PyBuffer_Release(&val);
   if (!ctx) return NULL;
-  if (st != KH_OK) return raise_from(ctx, st);
+  if (st != KH_OK) return kh_py_raise(ctx, st);
   kh_context_free(ctx);
   Py_RETURN_NONE;
 }
@@ -295,7 +294,7 @@ static PyObject *net(PyObject *self, PyObject *args) {
     const char *k = PyUnicode_AsUTF8(key);
     if (!k || set_option(&o, k, value)) return NULL;
   }
-  kh_context *ctx = new_context();
+  kh_context *ctx = kh_py_context();
   if (!ctx) return NULL;
   char *text = NULL;
   size_t size = 0;
@@ -303,7 +302,7 @@ static PyObject *net(PyObject *self, PyObject *args) {
   kh_status st = mem ? kh_netgen_parse_arch(ctx, &o, arch) : KH_ERR_NOMEM;
   if (st == KH_OK) st = kh_netgen_write(ctx, &o, mem);
   if (mem) fclose(mem);
-  if (st != KH_OK) return free(text), raise_from(ctx, st);
+  if (st != KH_OK) return free(text), kh_py_raise(ctx, st);
   kh_context_free(ctx);
   PyObject *out = PyUnicode_FromStringAndSize(text, (Py_ssize_t)size);
   free(text);
@@ -331,6 +330,11 @@ static PyMethodDef methods[] = {
     {"net", net, METH_VARARGS, "net(arch, options) -> netlist text"},
     {"version", version, METH_NOARGS, "the C library's version"},
     {"live_allocations", live_allocations, METH_NOARGS, "kh_live_allocations()"},
+    {"run_open", kh_py_run_open, METH_VARARGS, "run_open(options, x, y, x_test, y_test, n)"},
+    {"run_epochs", kh_py_run_epochs, METH_O, "run_epochs(run) -> (next, last)"},
+    {"run_epoch", kh_py_run_epoch, METH_O, "run_epoch(run) -> the epoch's report"},
+    {"run_params", kh_py_run_params, METH_O, "run_params(run) -> (parameters, names)"},
+    {"trace_metrics", kh_py_trace_metrics, METH_VARARGS, "trace_metrics(path) -> curves"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT,

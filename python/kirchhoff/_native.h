@@ -1,0 +1,20 @@
+/* What the files of kirchhoff._native share: the per-call context and the error mapping
+ * (_native.c), and the training runs' entry points (_run.c). */
+#ifndef KH_PYTHON_NATIVE_H
+#define KH_PYTHON_NATIVE_H
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <kirchhoff/status.h>
+
+/* A fresh error context for one call; NULL with MemoryError raised. */
+kh_context *kh_py_context(void);
+/* Raises the kirchhoff.Error subclass for status with ctx's message, frees ctx; NULL. */
+PyObject *kh_py_raise(kh_context *ctx, kh_status status);
+
+PyObject *kh_py_run_open(PyObject *self, PyObject *args);
+PyObject *kh_py_run_epochs(PyObject *self, PyObject *capsule);
+PyObject *kh_py_run_epoch(PyObject *self, PyObject *capsule);
+PyObject *kh_py_run_params(PyObject *self, PyObject *capsule);
+PyObject *kh_py_trace_metrics(PyObject *self, PyObject *args);
+#endif

@@ -1,0 +1,102 @@
+"""kirchhoff.Trainer (the run API on numpy arrays) against the command line on the same data:
+the same held-out split, scaling, network and seed must give the same run, number for number."""
+import gc
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import kirchhoff
+
+CLI = os.environ.get("KH_CLI")
+
+
+@pytest.fixture(autouse=True)
+def no_leaks():
+    gc.collect()
+    before = kirchhoff.live_allocations()
+    yield
+    gc.collect()
+    assert kirchhoff.live_allocations() == before
+
+
+def line_data(n=120, seed=3):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n, 3))
+    return x, (x[:, 0] + 0.5 * x[:, 1] - 0.2 * x[:, 2] > 0).astype(int)
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+@pytest.mark.parametrize("estimator", ["centered", "holo"])
+def test_arrays_train_as_the_command_trains_the_csv(tmp_path, estimator):
+    x, y = line_data()
+    csv = tmp_path / "line.csv"
+    np.savetxt(csv, np.column_stack([x, y]), delimiter=",", fmt=["%.17g"] * 3 + ["%d"])
+    cli_trace, py_trace = tmp_path / "cli.h5", tmp_path / "py.h5"
+    subprocess.run([CLI, "train", "--data", str(csv), "--arch", "3-5-2", "--epochs", "3",
+                    "--lr", "0.1", "--estimator", estimator, "--seed", "4", "--threads", "1",
+                    "--quiet", "--trace", str(cli_trace)], check=True, capture_output=True)
+    t = kirchhoff.Trainer(x, y, arch="3-5-2", epochs=3, lr=0.1, estimator=estimator, seed=4,
+                          threads=1, trace=py_trace)
+    reports = t.run()
+    assert [r["epoch"] for r in reports] == [1, 2, 3]
+    a, b = kirchhoff.read_metrics(cli_trace), kirchhoff.read_metrics(py_trace)
+    for key in ("train_loss", "train_error", "test_loss", "test_error", "beta"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert b["test_error"][-1] == reports[-1]["test_error"]
+
+
+def test_callback_stops_and_params_move():
+    x, y = line_data()
+    t = kirchhoff.Trainer(x, y, arch="3-4-2", epochs=10, lr=0.1, threads=1)
+    before = t.params
+    assert len(before) == len(t.param_names) and t.param_names[0].startswith("r")
+    seen = t.run(callback=lambda r: r["epoch"] == 2)
+    assert [r["epoch"] for r in seen] == [1, 2]
+    assert not np.array_equal(before, t.params)
+
+
+def test_given_test_arrays_are_the_test_set():
+    x, y = line_data()
+    t = kirchhoff.Trainer(x[:100], y[:100], x_test=x[100:], y_test=y[100:], arch="3-4-2",
+                          lr=0.1, threads=1)
+    (report,) = t.run()
+    assert 0 <= report["test_error"] <= 1
+    assert round(report["test_error"] * 20) == report["test_error"] * 20  # of 20 samples
+
+
+def test_bad_arguments_raise_what_the_command_refuses():
+    x, y = line_data()
+    with pytest.raises(kirchhoff.UsageError, match="class labels"):
+        kirchhoff.Trainer(x, y[:-1], arch="3-4-2")
+    with pytest.raises(kirchhoff.UsageError, match="class labels"):
+        kirchhoff.Trainer(x, -y, arch="3-4-2") if y.any() else None
+    with pytest.raises(TypeError, match="unexpected option 'learnrate'"):
+        kirchhoff.Trainer(x, y, arch="3-4-2", learnrate=1)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        kirchhoff.Trainer(x, y, arch="3-4-2", optimizer="lbfgs")
+    with pytest.raises(kirchhoff.Error) as e:
+        kirchhoff.Trainer(x, y, arch="5-4-2")  # 3 features for 5 inputs
+    assert e.value.exit_code in (1, 2)
+    with pytest.raises(kirchhoff.UsageError, match="unknown preset"):
+        kirchhoff.Trainer(x, y, preset="drn-9")
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_presets_train_as_the_commands_presets(tmp_path):
+    """PRESETS mirrors `kirchhoff train --preset` (cli/train.c): a DRN-XS epoch on 40 random
+    28x28 'images' gives the same curves both ways (layered backend, pixels / 255)."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (40, 784)).astype(float)
+    y = rng.integers(0, 10, 40)
+    csv = tmp_path / "pixels.csv"
+    np.savetxt(csv, np.column_stack([x, y]), delimiter=",", fmt="%d")
+    traces = tmp_path / "cli.h5", tmp_path / "py.h5"
+    subprocess.run([CLI, "train", "--data", str(csv), "--preset", "drn-xs", "--epochs", "2",
+                    "--threads", "1", "--quiet", "--trace", str(traces[0])], check=True,
+                   capture_output=True)
+    kirchhoff.Trainer(x, y, preset="drn-xs", epochs=2, threads=1, trace=traces[1]).run()
+    a, b = (kirchhoff.read_metrics(t) for t in traces)
+    for key in ("train_loss", "test_loss", "test_error", "beta"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
