@@ -97,6 +97,17 @@ typedef struct {
  * phase warm-starts from this sample's free state. */
 KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
                                    const double *target, double *grad, kh_grad_info *info);
+/* The vector-Jacobian product of the free-phase outputs for the output cotangent c (one value
+ * per output) at the present input (kh_model_set_input): grad gets est's estimate of
+ * c^T do/dtheta (kh_model_param_count values; the gradient of L = 1/2 |o - t|^2 toward
+ * t = o_free - c, whose derivative at the free state is exactly that), input_grad the exact
+ * c^T do/dx per feature (kh_model_input_count values, from one adjoint solve with the free
+ * phase's factor: native backend, exact phases, input sources between their node and ground
+ * joined to the network by resistors, else KH_ERR_USAGE at the element), outputs o_free
+ * (kh_model_output_count values). Any of the three may be NULL. */
+KH_API kh_status kh_model_vjp(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
+                              const double *cotangent, double *grad, double *input_grad,
+                              double *outputs, kh_grad_info *info);
 /* Points N >= 2 of the holomorphic estimator (default 4; N = 2 is the centered estimator):
  * Re( 1/(N |beta|) sum_k e^(-2 pi i k/N) dE/dtheta(v_k) ) at the equilibria v_k of the complex
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's
