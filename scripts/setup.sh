@@ -13,7 +13,7 @@ packages=(
   libcriterion-dev valgrind
   libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy python3-matplotlib python3-nbconvert python3-ipykernel
-  python3-dev python3-venv python3-mesonpy python3-pytest
+  python3-dev python3-venv python3-mesonpy python3-pytest python3-torch
 )
 
 fail() { echo "setup.sh: error: $*" >&2; exit 1; }

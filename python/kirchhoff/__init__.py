@@ -19,7 +19,7 @@ import numpy as _np
 from . import _native
 from ._native import BackendError, Error, FileError, InputError, NumericError, UsageError
 
-__all__ = ["Circuit", "net", "Trainer", "read_metrics", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
+__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
            "BackendError", "version", "live_allocations"]
 
 
@@ -263,3 +263,76 @@ def read_metrics(trace):
     """A trace's learning curves (``kirchhoff train --trace``): a dict of arrays, one value per
     epoch done: train_loss, train_error, test_loss, test_error, seconds, beta."""
     return {k: _doubles(v) for k, v in _native.trace_metrics(_os.fspath(trace)).items()}
+
+
+class Model:
+    """A netlist with learning cards (.input, .output, .train; what :func:`net` writes) as a
+    differentiable function: outputs = f(inputs; parameters), evaluated at the free equilibrium.
+
+    ``params`` are the trainable conductances (siemens) and bias currents (amperes) in .train
+    order (``param_names``; ``is_conductance`` tells which), within ``bounds`` = (gmin, gmax).
+    :meth:`predict` solves a batch; :meth:`vjp` gives the vector-Jacobian product for any output
+    cotangent with any of kirchhoff's estimators (``kh_model_vjp``), :meth:`gradient` that of the
+    squared error. The GIL is released while a batch is solved; one model solves one batch at a
+    time (a lock), so threads should each have their own.
+    """
+
+    def __init__(self, netlist):
+        if not isinstance(netlist, str) or "\n" not in netlist:
+            netlist = _os.fspath(netlist)
+        self._netlist = _native.parse(netlist, "\n" in netlist, None)
+        (self._model, self.inputs, self.outputs, self.param_names, kinds, gmin,
+         gmax) = _native.model_new(self._netlist)
+        self.is_conductance = _np.frombuffer(kinds, dtype=_np.uint8) == ord("g")
+        self.bounds = (gmin, gmax)
+
+    @property
+    def params(self):
+        return _doubles(_native.model_params(self._model))
+
+    @params.setter
+    def params(self, theta):
+        theta = _np.ascontiguousarray(theta, dtype=_np.float64)
+        _native.model_set_params(self._model, theta.tobytes())
+
+    def _batch(self, x):
+        x = _np.ascontiguousarray(x, dtype=_np.float64)
+        if x.ndim == 1:
+            x = x[None, :]
+        if x.ndim != 2 or x.shape[1] != self.inputs:
+            raise UsageError(f"inputs must be rows of {self.inputs} features, not of shape "
+                             f"{x.shape}")
+        return x
+
+    def predict(self, x):
+        """The outputs at the free equilibrium for each row of x: rows x outputs."""
+        x = self._batch(x)
+        out, _, _ = _native.model_run(self._model, x.tobytes(), len(x), None, False, "exact",
+                                      0.0, 4, 10, False)
+        return _np.frombuffer(out, dtype=_np.float64).reshape(len(x), self.outputs).copy()
+
+    def vjp(self, x, cotangent, estimator="exact", beta=0.1, *, inputs=False, points=4, k=10,
+            beta_relative=False):
+        """For each row of x and of ``cotangent`` (rows x outputs): ``(outputs, parameter
+        gradient summed over the rows, input gradients rows x inputs or None)``. The parameters'
+        is the estimator's (any ``kirchhoff train --estimator``: "exact", "centered", "holo",
+        "cg", "phantom", ...; ``beta`` its nudge, ``points`` the holomorphic N, ``k`` the
+        adjoint's Hessian-vector products), the inputs' always exact (one adjoint solve; input
+        sources must join the network through resistors)."""
+        x = self._batch(x)
+        c = _np.ascontiguousarray(cotangent, dtype=_np.float64).reshape(len(x), self.outputs)
+        out, g, gx = _native.model_run(self._model, x.tobytes(), len(x), c.tobytes(),
+                                       bool(inputs), str(estimator), float(beta), int(points),
+                                       int(k), bool(beta_relative))
+        outputs = _np.frombuffer(out, dtype=_np.float64).reshape(len(x), self.outputs).copy()
+        gx = None if gx is None else _np.frombuffer(gx, dtype=_np.float64).reshape(
+            len(x), self.inputs).copy()
+        return outputs, _doubles(g), gx
+
+    def gradient(self, x, targets, estimator="exact", beta=0.1, **options):
+        """The gradient of the batch's mean squared error 1/2 |o - t|^2 with respect to the
+        parameters, by the estimator: ``(mean loss, gradient)``."""
+        o = self.predict(x)
+        targets = _np.asarray(targets, dtype=_np.float64).reshape(o.shape)
+        _, g, _ = self.vjp(x, o - targets, estimator, beta, **options)
+        return 0.5 * float(_np.mean(_np.sum((o - targets) ** 2, axis=1))), g / len(o)

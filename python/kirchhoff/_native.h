@@ -1,5 +1,5 @@
 /* What the files of kirchhoff._native share: the per-call context and the error mapping
- * (_native.c), and the training runs' entry points (_run.c). */
+ * (_native.c), the training runs' entry points (_run.c) and the models' (_model.c). */
 #ifndef KH_PYTHON_NATIVE_H
 #define KH_PYTHON_NATIVE_H
 #define PY_SSIZE_T_CLEAN
@@ -17,4 +17,9 @@ PyObject *kh_py_run_epochs(PyObject *self, PyObject *capsule);
 PyObject *kh_py_run_epoch(PyObject *self, PyObject *capsule);
 PyObject *kh_py_run_params(PyObject *self, PyObject *capsule);
 PyObject *kh_py_trace_metrics(PyObject *self, PyObject *args);
+
+PyObject *kh_py_model_new(PyObject *self, PyObject *nl_capsule);
+PyObject *kh_py_model_params(PyObject *self, PyObject *capsule);
+PyObject *kh_py_model_set_params(PyObject *self, PyObject *args);
+PyObject *kh_py_model_run(PyObject *self, PyObject *args);
 #endif
