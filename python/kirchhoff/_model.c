@@ -42,6 +42,9 @@ PyObject *kh_py_model_new(PyObject *self, PyObject *nl_capsule) {
   kh_status st = kh_model_new(ctx, &h->m, nl);
   if (st != KH_OK) return pthread_mutex_destroy(&h->lock), free(h), kh_py_raise(ctx, st);
   kh_context_free(ctx);
+  /* as the trainer: a clamp that would switch within |beta| continues the free phase's active
+   * set instead of failing the holomorphic estimate */
+  kh_model_set_holomorphic_strict(h->m, 0);
   h->netlist = nl_capsule, Py_INCREF(nl_capsule);
   PyObject *capsule = PyCapsule_New(h, MODEL, free_model);
   if (!capsule) return kh_model_free(h->m), Py_DECREF(nl_capsule), free(h), NULL;

@@ -153,3 +153,26 @@ Test(studies, rules_study_script, .timeout = 300) {
   free(out);
   expect_study("rules", "rules_study", 4 * 3);
 }
+
+/* The torch study on a small case (the package built and torch installed): one CSV row per
+ * runner, estimator and epoch, and the plot */
+Test(studies, torch_study_script) {
+  char args[4096], *out;
+  const char *pkg = getenv("KH_PYTHONPATH");
+  snprintf(args, sizeof args, "%s/kirchhoff/__init__.py", pkg ? pkg : "");
+  if (!pkg || !kh_test_exists(args) ||
+      kh_test_run("/usr/bin/python3 -c 'import torch' 2>&1", &out) != 0) {
+    if (pkg && kh_test_exists(args)) free(out);
+    cr_log_info("the Python package or torch is missing: skipped");
+    return;
+  }
+  free(out);
+  snprintf(args, sizeof args,
+           "PYTHONPATH=%s /usr/bin/python3 %s/torch_study.py %s %s %s/torch --arch 8-6-4 "
+           "--epochs 2 --estimators exact,centered 2>&1",
+           pkg, getenv("KH_NOTEBOOKS"), kh_test_cli(), kh_test_cli_blobs(), kh_test_cli_dir());
+  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "backward centered:"), "%s", out);
+  free(out);
+  expect_study("torch", "torch_study", 3 * 2); /* (command + 2 estimators) x 2 epochs */
+}
