@@ -1,5 +1,6 @@
 /* What the files of kirchhoff._native share: the per-call context and the error mapping
- * (_native.c), the training runs' entry points (_run.c) and the models' (_model.c). */
+ * (_native.c), the entry points of training runs (_run.c), models (_model.c) and layered
+ * handles (_layered.c). */
 #ifndef KH_PYTHON_NATIVE_H
 #define KH_PYTHON_NATIVE_H
 #define PY_SSIZE_T_CLEAN
@@ -22,4 +23,9 @@ PyObject *kh_py_model_new(PyObject *self, PyObject *nl_capsule);
 PyObject *kh_py_model_params(PyObject *self, PyObject *capsule);
 PyObject *kh_py_model_set_params(PyObject *self, PyObject *args);
 PyObject *kh_py_model_run(PyObject *self, PyObject *args);
+
+PyObject *kh_py_layered_new(PyObject *self, PyObject *args);
+PyObject *kh_py_layered_params(PyObject *self, PyObject *capsule);
+PyObject *kh_py_layered_set_params(PyObject *self, PyObject *args);
+PyObject *kh_py_layered_run(PyObject *self, PyObject *args);
 #endif

@@ -10,7 +10,55 @@ does not.
 import numpy as _np
 import torch as _torch
 
-from . import Model, UsageError, net
+from . import Model, UsageError, _doubles, _native, net
+
+
+class _Layered:
+    """The layered backend (docs/layered.md) behind Model's interface: whole batches in one
+    call, parameters by its estimators; inputs' gradients are not available there."""
+
+    def __init__(self, netlist, precision, max_rows, rows_per_row, sweeps, tol):
+        meta = Model(netlist)  # names, kinds and bounds, from the same netlist
+        self.inputs, self.outputs = meta.inputs, meta.outputs
+        self.param_names, self.is_conductance, self.bounds = (meta.param_names,
+                                                              meta.is_conductance, meta.bounds)
+        self.max_rows = max_rows
+        self._handle = _native.layered_new(meta._netlist, precision == "single",
+                                           max_rows * rows_per_row)
+        self._sweeps, self._tol = (sweeps, 0.0) if sweeps else (100000, tol)
+
+    @property
+    def params(self):
+        return _doubles(_native.layered_params(self._handle))
+
+    @params.setter
+    def params(self, theta):
+        _native.layered_set_params(self._handle, _np.ascontiguousarray(theta, "f8").tobytes())
+
+    def _run(self, x, c, estimator="exact", beta=0.1, points=4, k=10, outputs=None):
+        x = _np.ascontiguousarray(x, dtype=_np.float64)
+        rows = len(x)
+        if rows > self.max_rows:
+            raise UsageError(f"a batch of {rows} rows: this layer takes {self.max_rows} "
+                             "(max_rows)")
+        cb = None if c is None else _np.ascontiguousarray(c, dtype=_np.float64).tobytes()
+        ob = None if outputs is None else _np.ascontiguousarray(outputs, "f8").tobytes()
+        out, g = _native.layered_run(self._handle, x.tobytes(), rows, cb, ob, str(estimator),
+                                     float(beta), int(points), int(k), self._sweeps, self._tol)
+        return _np.frombuffer(out, dtype=_np.float64).reshape(rows, self.outputs).copy(), g
+
+    def predict(self, x):
+        return self._run(x, None)[0]
+
+    def vjp(self, x, cotangent, estimator="exact", beta=0.1, *, inputs=False, points=4, k=10,
+            beta_relative=False, outputs=None):
+        if inputs:
+            raise UsageError("the layered backend gives no inputs' gradient: put the circuit "
+                             "first, or use backend='native'")
+        if beta_relative:
+            raise UsageError("beta_relative: not on the layered backend (beta in siemens)")
+        o, g = self._run(x, cotangent, estimator, beta, points, k, outputs)
+        return o, _doubles(g), None
 
 
 class _Equilibrium(_torch.autograd.Function):
@@ -21,7 +69,7 @@ class _Equilibrium(_torch.autograd.Function):
         layer._sync(theta)
         out = layer.model.predict(x.detach().cpu().double().numpy())
         ctx.save_for_backward(x, theta)
-        ctx.layer = layer
+        ctx.layer, ctx.outputs = layer, out  # the layered backend's VJP starts from them
         return _torch.from_numpy(out).to(dtype=x.dtype, device=x.device)
 
     @staticmethod
@@ -29,9 +77,11 @@ class _Equilibrium(_torch.autograd.Function):
         x, theta = ctx.saved_tensors
         layer = ctx.layer
         layer._sync(theta)
+        extra = {"outputs": ctx.outputs} if isinstance(layer.model, _Layered) else {}
         _, g, gx = layer.model.vjp(x.detach().cpu().double().numpy(),
                                    grad_out.detach().cpu().double().numpy(), layer.estimator,
-                                   layer.beta, inputs=ctx.needs_input_grad[0], **layer.options)
+                                   layer.beta, inputs=ctx.needs_input_grad[0], **layer.options,
+                                   **extra)
         gx = None if gx is None else _torch.from_numpy(gx).to(dtype=x.dtype, device=x.device)
         return gx, _torch.from_numpy(g).to(dtype=theta.dtype, device=theta.device), None
 
@@ -44,21 +94,38 @@ class ResistiveNetwork(_torch.nn.Module):
     (``points``, ``k``, ``beta_relative`` its options); ``theta`` is the parameter (conductances
     in siemens, bias currents in amperes, in the netlist's .train order). Call :meth:`project`
     after each optimizer step to keep the conductances within [gmin, gmax], as the hardware
-    must. Solves run on the CPU in double precision; the outputs come back in x's dtype and
-    device."""
+    must. Solves run on the CPU; the outputs come back in x's dtype and device.
+
+    ``backend="layered"`` solves each batch at once on the layered backend (deep resistive
+    networks with ideal clamps, docs/layered.md; ``precision`` "single" or "double", ``sweeps``
+    per phase or 0 to converge to ``tol``, batches of at most ``max_rows``); its backward gives
+    the parameters' gradient only (exact, EP, holomorphic, cg, rbp, phantom, itd, spsa)."""
 
     def __init__(self, arch=None, estimator="exact", beta=0.1, *, netlist=None, backend="native",
-                 points=4, k=10, beta_relative=False, **net_options):
+                 points=4, k=10, beta_relative=False, precision="double", sweeps=0, tol=1e-9,
+                 max_rows=64, **net_options):
         super().__init__()
-        if backend != "native":
-            raise UsageError("ResistiveNetwork solves with the native backend (layered: not yet)")
         if (arch is None) == (netlist is None):
             raise UsageError("give arch or netlist, one of them")
-        self.model = Model(net(arch, **net_options) if arch is not None else netlist)
+        source = net(arch, **net_options) if arch is not None else netlist
+        if backend == "native":
+            self.model = Model(source)
+        elif backend == "layered":
+            holo = estimator in ("holo", "holomorphic")
+            self.model = _Layered(source, precision, max_rows, 1 + 2 * points if holo else 3,
+                                  sweeps, tol)
+        else:
+            raise UsageError(f"backend {backend!r}: native or layered")
         self.estimator, self.beta = estimator, beta
         self.options = dict(points=points, k=k, beta_relative=beta_relative)
         self.theta = _torch.nn.Parameter(_torch.from_numpy(self.model.params))
         self._conductance = _torch.from_numpy(self.model.is_conductance.copy())
+        gmin, gmax = self.model.bounds
+        inf = float("inf")
+        self._lo = _torch.where(self._conductance, _torch.tensor(gmin, dtype=_torch.float64),
+                                _torch.tensor(-inf, dtype=_torch.float64))
+        self._hi = _torch.where(self._conductance, _torch.tensor(gmax, dtype=_torch.float64),
+                                _torch.tensor(inf, dtype=_torch.float64))
         self._synced = None
 
     def _sync(self, theta):
@@ -73,9 +140,9 @@ class ResistiveNetwork(_torch.nn.Module):
     @_torch.no_grad()
     def project(self):
         """Clamps the conductances into [gmin, gmax] (the bias currents are free)."""
-        gmin, gmax = self.model.bounds
-        g = self.theta[self._conductance.to(self.theta.device)]
-        self.theta[self._conductance.to(self.theta.device)] = g.clamp(min=gmin, max=gmax)
+        lo = self._lo.to(self.theta.device, self.theta.dtype)
+        hi = self._hi.to(self.theta.device, self.theta.dtype)
+        self.theta.copy_(_torch.minimum(_torch.maximum(self.theta, lo), hi))
 
     def extra_repr(self):
         return (f"inputs={self.model.inputs}, outputs={self.model.outputs}, "

@@ -150,3 +150,23 @@ def test_model_vjp_matches_finite_differences_of_a_projection():
     np.testing.assert_allclose(gx[0], fx, rtol=1e-6)
     with pytest.raises(kirchhoff.UsageError, match="unknown estimator"):
         m.vjp(x, c, estimator="magic")
+
+
+@pytest.mark.parametrize("estimator,tol", [("exact", 1e-7), ("centered", 1e-6)])
+def test_layered_backend_agrees_with_the_native_one(estimator, tol):
+    """The same network and batch on both backends: outputs to the layered tolerance, the
+    parameters' gradients to its order"""
+    kw = dict(estimator=estimator, beta=0.01, seed=2, input_gain=2, bias_voltage=0.1)
+    native = kt.ResistiveNetwork("6-8-3", **kw)
+    layered = kt.ResistiveNetwork("6-8-3", backend="layered", **kw)
+    x = torch.randn(5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    a, b = native(x), layered(x)
+    assert (a - b).abs().max().item() < 1e-8
+    a.pow(2).sum().backward()
+    b.pow(2).sum().backward()
+    assert ((a.new_tensor(0) + (native.theta.grad - layered.theta.grad).norm())
+            / native.theta.grad.norm()).item() < tol
+    with pytest.raises(kirchhoff.UsageError, match="no inputs' gradient"):
+        layered(x.clone().requires_grad_(True)).sum().backward()
+    with pytest.raises(kirchhoff.UsageError, match="takes 64"):
+        layered(torch.zeros(65, 6, dtype=torch.float64))
