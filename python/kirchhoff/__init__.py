@@ -19,7 +19,7 @@ import numpy as _np
 from . import _native
 from ._native import BackendError, Error, FileError, InputError, NumericError, UsageError
 
-__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
+__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "read_snapshot", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
            "BackendError", "version", "live_allocations"]
 
 
@@ -257,6 +257,17 @@ class Trainer:
         in the netlist's .train order, as an array; their names in ``param_names``."""
         values, self.param_names = _native.run_params(self._run)
         return _doubles(values)
+
+
+def read_snapshot(trace, epoch=-1):
+    """The state a trace recorded after ``epoch`` (-1: the last; 0: before training), what
+    ``kirchhoff export`` reads: a dict with ``g`` (the trained conductances, siemens) and
+    ``i_bias`` (the bias currents, amperes) as arrays in .train order, ``epoch``,
+    ``test_error`` (NaN for epoch 0), ``scaling`` and ``netlist`` (the network's text as
+    trained from, which :class:`Model` and :class:`Circuit` read)."""
+    s = _native.trace_snapshot(_os.fspath(trace), int(epoch))
+    s["g"], s["i_bias"] = _doubles(s["g"]), _doubles(s["i_bias"])
+    return s
 
 
 def read_metrics(trace):

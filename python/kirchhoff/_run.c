@@ -269,3 +269,28 @@ PyObject *kh_py_trace_metrics(PyObject *self, PyObject *args) {
   kh_trace_metrics_release(&m);
   return out;
 }
+
+/* trace_snapshot(path, epoch) -> dict: the network text, the epoch, /params/g and i_bias (bytes)
+ * and that epoch's test error (epoch < 0: the last) */
+PyObject *kh_py_trace_snapshot(PyObject *self, PyObject *args) {
+  (void)self;
+  const char *path;
+  long epoch;
+  if (!PyArg_ParseTuple(args, "sl", &path, &epoch)) return NULL;
+  kh_context *ctx = kh_py_context();
+  if (!ctx) return NULL;
+  kh_trace_snapshot s = {0};
+  kh_status st;
+  Py_BEGIN_ALLOW_THREADS;
+  st = kh_trace_read_snapshot(ctx, path, epoch, &s);
+  Py_END_ALLOW_THREADS;
+  if (st != KH_OK) return kh_py_raise(ctx, st);
+  kh_context_free(ctx);
+  PyObject *out = Py_BuildValue("{s:s,s:n,s:y#,s:y#,s:d,s:s}", "netlist", s.netlist_text, "epoch",
+                                (Py_ssize_t)s.epoch, "g", (const char *)s.g,
+                                (Py_ssize_t)(s.n_g * sizeof(double)), "i_bias",
+                                (const char *)s.i_bias, (Py_ssize_t)(s.n_i * sizeof(double)),
+                                "test_error", s.test_error, "scaling", kh_scaling_name(s.scaling));
+  kh_trace_snapshot_release(&s);
+  return out;
+}

@@ -100,3 +100,23 @@ def test_presets_train_as_the_commands_presets(tmp_path):
     a, b = (kirchhoff.read_metrics(t) for t in traces)
     for key in ("train_loss", "test_loss", "test_error", "beta"):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_snapshots_hold_the_parameters_by_epoch(tmp_path):
+    x, y = line_data()
+    trace = tmp_path / "run.h5"
+    t = kirchhoff.Trainer(x, y, arch="3-4-2", epochs=2, lr=0.1, threads=1, trace=trace)
+    before = t.params
+    t.run()
+    first, last = kirchhoff.read_snapshot(trace, 0), kirchhoff.read_snapshot(trace)
+    assert first["epoch"] == 0 and last["epoch"] == 2
+    model = kirchhoff.Model(last["netlist"])
+    g = np.concatenate([last["g"], last["i_bias"]])
+    conductance = model.is_conductance
+    np.testing.assert_array_equal(last["g"], t.params[conductance])
+    np.testing.assert_array_equal(last["i_bias"], t.params[~conductance])
+    np.testing.assert_array_equal(first["g"], before[conductance])
+    assert len(g) == len(t.params)
+    assert last["test_error"] == t.history[-1]["test_error"]
+    with pytest.raises(kirchhoff.Error):
+        kirchhoff.read_snapshot(tmp_path / "absent.h5")
