@@ -21,8 +21,4 @@ read -r kt nt ratio < <(interleaved 5 "$kirchhoff" op --quiet --csv "$file" -- n
 [[ $kt != - ]] || { echo "a run failed" >&2; exit 1; }
 printf '%-34s %12s %12s %8s\n' circuit kirchhoff_s ngspice_s ratio
 printf '%-34s %12s %12s %8s\n' "100x100 grid + 2500 diodes" "$kt" "$nt" "$ratio"
-echo "same answer, and ngspice in process (kirchhoff op --compare):"
-"$kirchhoff" op --quiet --compare "$file" | tee "$out/diodes_compare.txt" | sed 's/^/  /'
-read -r parse solve < <(median_timing 5 "$kirchhoff" "$file")
-echo "kirchhoff in process, medians of 5 (op --timing): parse $parse s, assembly + solve $solve s"
-in_process_ratios "$out/diodes_compare.txt" "$kt" "$parse" "$solve"
+in_process_report "$kirchhoff" "$file" "$out/diodes_compare.txt" "$kt"

@@ -24,8 +24,4 @@ nodes=$("$kirchhoff" op --quiet --timing "$file" | awk '/^nodes/ {print $2 - 1}'
 sources=$(grep -c '^V.* 0$' "$file" || true)
 printf '%-44s %12s %12s %8s\n' circuit kirchhoff_s ngspice_s ratio
 printf '%-44s %12s %12s %8s\n' "power grid, $nodes nodes, $sources 0 V sources" "$kt" "$nt" "$ratio"
-echo "same answer, and ngspice in process (kirchhoff op --compare):"
-"$kirchhoff" op --quiet --compare "$file" | tee "$out/pg_compare.txt" | sed 's/^/  /'
-read -r parse solve < <(median_timing 5 "$kirchhoff" "$file")
-echo "kirchhoff in process, medians of 5 (op --timing): parse $parse s, assembly + solve $solve s"
-in_process_ratios "$out/pg_compare.txt" "$kt" "$parse" "$solve"
+in_process_report "$kirchhoff" "$file" "$out/pg_compare.txt" "$kt"

@@ -79,3 +79,15 @@ interleaved() {
   printf '%s %s %.0fx\n' "$(printf '%s\n' "${all_k[@]}" | median)" \
     "$(printf '%s\n' "${all_peer[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | median)"
 }
+
+# in_process_report KIRCHHOFF FILE SAVED WHOLE: the answers compared in one process (kirchhoff op
+# --compare, kept in SAVED), kirchhoff's in-process medians (median_timing) and the ratios
+# against ngspice's in-process time (in_process_ratios; WHOLE: kirchhoff's whole process)
+in_process_report() {
+  local kirchhoff=$1 file=$2 saved=$3 whole=$4 parse solve
+  echo "same answer, and ngspice in process (kirchhoff op --compare):"
+  "$kirchhoff" op --quiet --compare "$file" | tee "$saved" | sed 's/^/  /'
+  read -r parse solve < <(median_timing 5 "$kirchhoff" "$file")
+  echo "kirchhoff in process, medians of 5 (op --timing): parse $parse s, assembly + solve $solve s"
+  in_process_ratios "$saved" "$whole" "$parse" "$solve"
+}

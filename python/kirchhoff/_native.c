@@ -236,50 +236,6 @@ static PyObject *set_values(PyObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
-/* One netgen option from a Python value, by the table's kinds (kirchhoff/netgen.h): DOUBLE a
- * number, INT a switch, U64 a whole number >= 0 */
-static int set_double(double *field, PyObject *value) {
-  double d = PyFloat_AsDouble(value);
-  if (d == -1.0 && PyErr_Occurred()) return -1;
-  *field = d;
-  return 0;
-}
-static int set_int(int *field, PyObject *value) {
-  int t = PyObject_IsTrue(value);
-  if (t < 0) return -1;
-  *field = t;
-  return 0;
-}
-static int set_u64(uint64_t *field, PyObject *value) {
-  unsigned long long u = PyLong_AsUnsignedLongLong(value);
-  if (u == (unsigned long long)-1 && PyErr_Occurred()) return -1;
-  *field = u;
-  return 0;
-}
-#define KH_PY_SETTER_DOUBLE set_double
-#define KH_PY_SETTER_INT set_int
-#define KH_PY_SETTER_U64 set_u64
-
-static int set_option(kh_netgen_options *o, const char *key, PyObject *value) {
-#define KH_PY_SET(field, kind, def)                                                                \
-  if (strcmp(key, #field) == 0) return KH_PY_SETTER_##kind(&o->field, value);
-  KH_NETGEN_OPTIONS_TABLE(KH_PY_SET)
-#undef KH_PY_SET
-  if (strcmp(key, "amp_gain") == 0) {
-    PyObject *seq = PySequence_Fast(value, "amp_gain must be a sequence of gains");
-    if (!seq) return -1;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    for (Py_ssize_t i = 0; i < n && i < KH_NETGEN_MAX_LAYERS; i++) {
-      o->amp_gain[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(seq, i));
-      if (o->amp_gain[i] == -1.0 && PyErr_Occurred()) return Py_DECREF(seq), -1;
-    }
-    Py_DECREF(seq);
-    return 0;
-  }
-  PyErr_Format(PyExc_TypeError, "net() got an unexpected option '%s'", key);
-  return -1;
-}
-
 /* net(arch, options dict) -> netlist text, as kirchhoff net writes it */
 static PyObject *net(PyObject *self, PyObject *args) {
   (void)self;
@@ -292,7 +248,9 @@ static PyObject *net(PyObject *self, PyObject *args) {
   Py_ssize_t pos = 0;
   while (PyDict_Next(options, &pos, &key, &value)) {
     const char *k = PyUnicode_AsUTF8(key);
-    if (!k || set_option(&o, k, value)) return NULL;
+    int known = k ? kh_py_net_option(&o, k, value) : -1;
+    if (known > 0) PyErr_Format(PyExc_TypeError, "net() got an unexpected option '%s'", k);
+    if (known) return NULL;
   }
   kh_context *ctx = kh_py_context();
   if (!ctx) return NULL;

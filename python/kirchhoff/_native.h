@@ -6,12 +6,17 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <kirchhoff/netgen.h>
 #include <kirchhoff/status.h>
 
 /* A fresh error context for one call; NULL with MemoryError raised. */
 kh_context *kh_py_context(void);
 /* Raises the kirchhoff.Error subclass for status with ctx's message, frees ctx; NULL. */
 PyObject *kh_py_raise(kh_context *ctx, kh_status status);
+
+/* One kh_netgen_options field (the table's, and amp_gain) from a Python value: 0 set, -1 error
+ * raised, 1 not a netgen option */
+int kh_py_net_option(kh_netgen_options *o, const char *key, PyObject *v);
 
 PyObject *kh_py_run_open(PyObject *self, PyObject *args);
 PyObject *kh_py_run_epochs(PyObject *self, PyObject *capsule);

@@ -91,6 +91,23 @@ static int set_train_option(kh_train_options *o, const char *key, PyObject *v) {
   return -1;
 }
 
+int kh_py_net_option(kh_netgen_options *o, const char *key, PyObject *v) {
+#define RUN_NET(field, kind, def)                                                                  \
+  if (strcmp(key, #field) == 0) return RUN_SETTER_##kind(field, v);
+  KH_NETGEN_OPTIONS_TABLE(RUN_NET)
+#undef RUN_NET
+  if (strcmp(key, "amp_gain")) return 1;
+  PyObject *seq = PySequence_Fast(v, "amp_gain must be a sequence of gains");
+  if (!seq) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  int bad = n > KH_NETGEN_MAX_LAYERS;
+  if (bad) PyErr_Format(PyExc_ValueError, "amp_gain: at most %d gains", KH_NETGEN_MAX_LAYERS);
+  for (Py_ssize_t i = 0; !bad && i < n; i++)
+    bad = set_double(&o->amp_gain[i], PySequence_Fast_GET_ITEM(seq, i)) != 0;
+  Py_DECREF(seq);
+  return bad ? -1 : 0;
+}
+
 /* A string option the run keeps a pointer to: kept alive in h->keep */
 static int set_string(run_handle *h, const char **field, PyObject *v) {
   if (v == Py_None) return *field = NULL, 0;
@@ -118,12 +135,8 @@ static int set_run_option(run_handle *h, kh_run_options *r, const char *key, PyO
       return PyErr_SetString(PyExc_ValueError, "scaling: none, standardize or pixels"), -1;
     return r->scaling = (kh_scaling)kind, r->scaling_given = 1, 0;
   }
-  kh_netgen_options *o = &r->net;
-#define RUN_NET(field, kind, def)                                                                  \
-  if (strcmp(key, #field) == 0) return RUN_SETTER_##kind(field, v);
-  KH_NETGEN_OPTIONS_TABLE(RUN_NET)
-#undef RUN_NET
-  return set_train_option(&r->train, key, v);
+  int known = kh_py_net_option(&r->net, key, v);
+  return known <= 0 ? known : set_train_option(&r->train, key, v);
 }
 
 /* A data set from (bytes of count x features doubles, bytes of count uint32 labels) */

@@ -1,6 +1,5 @@
 """kirchhoff.Trainer (the run API on numpy arrays) against the command line on the same data:
 the same held-out split, scaling, network and seed must give the same run, number for number."""
-import gc
 import os
 import subprocess
 
@@ -11,14 +10,6 @@ import kirchhoff
 
 CLI = os.environ.get("KH_CLI")
 
-
-@pytest.fixture(autouse=True)
-def no_leaks():
-    gc.collect()
-    before = kirchhoff.live_allocations()
-    yield
-    gc.collect()
-    assert kirchhoff.live_allocations() == before
 
 
 def line_data(n=120, seed=3):
