@@ -85,19 +85,13 @@ def torch_run(train, test, estimator, a):
     return accuracy, time.time() - t0
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("kirchhoff"), p.add_argument("data"), p.add_argument("out")
-    p.add_argument("--arch", default="64-64-10")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--lr", type=float, default=0.05)
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--estimators", default="exact,centered,holo")
-    a = p.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    train, test, train_csv, test_csv = split(a.kirchhoff, a.data, a.out, 1, a.arch)
+def study(kirchhoff_cli, data, out, a):
+    """Every run; returns the rows (runner, estimator, epoch, test accuracy, seconds) and writes
+    OUT/torch_study.csv. a: the settings (arch, epochs, lr, batch, estimators)."""
+    os.makedirs(out, exist_ok=True)
+    train, test, train_csv, test_csv = split(kirchhoff_cli, data, out, 1, a.arch)
     rows = []
-    acc, sec = cli_run(a.kirchhoff, train_csv, test_csv, a)
+    acc, sec = cli_run(kirchhoff_cli, train_csv, test_csv, a)
     rows += [("kirchhoff train", "centered", e + 1, v, sec) for e, v in enumerate(acc)]
     print(f"kirchhoff train --optimizer sgd (centered EP): {acc[-1]:.2f} % in {sec:.1f} s",
           flush=True)
@@ -105,10 +99,15 @@ def main():
         acc, sec = torch_run(train, test, est, a)
         rows += [("torch SGD", est, e + 1, v, sec) for e, v in enumerate(acc)]
         print(f"torch.optim.SGD, backward {est}: {acc[-1]:.2f} % in {sec:.1f} s", flush=True)
-    with open(os.path.join(a.out, "torch_study.csv"), "w", newline="") as f:
+    with open(os.path.join(out, "torch_study.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["runner", "estimator", "epoch", "test_accuracy", "seconds"])
         w.writerows(rows)
+    return rows
+
+
+def plot(rows, out, title):
+    """OUT/torch_study.png: test accuracy by epoch, one line per runner and estimator."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -117,9 +116,27 @@ def main():
         pts = [(r[2], r[3]) for r in rows if r[0] == runner and r[1] == est]
         ax.plot(*zip(*pts), marker="o", ms=3, label=f"{runner}, {est}")
     ax.set_xlabel("epoch"), ax.set_ylabel("test accuracy (%)"), ax.legend()
-    ax.set_title(f"{os.path.basename(a.data)} {a.arch}: the circuit as a torch layer")
+    ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(os.path.join(a.out, "torch_study.png"), dpi=120)
+    fig.savefig(os.path.join(out, "torch_study.png"), dpi=120)
+    plt.close(fig)
+
+
+def settings(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("kirchhoff"), p.add_argument("data"), p.add_argument("out")
+    p.add_argument("--arch", default="64-64-10")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--estimators", default="exact,centered,holo")
+    return p.parse_args(argv)
+
+
+def main():
+    a = settings()
+    rows = study(a.kirchhoff, a.data, a.out, a)
+    plot(rows, a.out, f"{os.path.basename(a.data)} {a.arch}: the circuit as a torch layer")
 
 
 if __name__ == "__main__":

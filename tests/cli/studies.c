@@ -175,4 +175,14 @@ Test(studies, torch_study_script) {
   cr_expect(strstr(out, "backward centered:"), "%s", out);
   free(out);
   expect_study("torch", "torch_study", 3 * 2); /* (command + 2 estimators) x 2 epochs */
+  /* the notebook, quick, from another folder */
+  snprintf(args, sizeof args,
+           "cd %s && PYTHONPATH=%s KH_STUDY_QUICK=1 KH_STUDY_ARCH=8-6-4 KH_CLI=%s KH_DATA=%s "
+           "KH_PLOTS=%s/torch_nb /usr/bin/python3 -m nbconvert --to notebook --execute "
+           "%s/torch_study.ipynb --output %s/torch_nb.ipynb 2>&1",
+           kh_test_cli_dir(), pkg, kh_test_cli(), kh_test_cli_blobs(), kh_test_cli_dir(),
+           getenv("KH_NOTEBOOKS"), kh_test_cli_dir());
+  cr_assert_eq(kh_test_run(args, &out), 0, "%s", out);
+  free(out);
+  expect_study("torch_nb", "torch_study", 3 * 2);
 }
