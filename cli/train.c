@@ -171,43 +171,24 @@ static void progress(size_t epoch, size_t epochs, const kh_epoch_report *r, doub
   fflush(stdout);
 }
 
-/* Scellier 2024's deep resistive networks on MNIST (papers/fast-drn/drn.py of
- * rain-neuromorphics/energy-based-learning): layers, input gain, sweeps per phase, per-layer
- * learning rates (biases and weights alike); all: centered EP with beta = 1, SGD, batch 4, decay
- * 0.99 per epoch, squared error on one-hot targets, pixels / 255. */
-typedef struct {
-  const char *name, *arch, *lr;
-  double gain;
-  size_t sweeps, epochs;
-} kh_preset;
-static const kh_preset presets[] = {
-    {"drn-xs", "784-100-10", "0.006", 100, 4, 10},
-    {"drn-1h", "784-1024-10", "0.006", 480, 4, 50},
-    {"drn-2h", "784-1024-1024-10", "0.002,0.006,0.018", 2000, 5, 50},
-};
-
-/* Applies --preset NAME (wherever it stands) before the other options, which then override. */
-static int apply_preset(int argc, char **argv, kh_run_options *s, const char **lr, size_t *sweeps) {
+/* Applies --preset NAME (wherever it stands) before the other options, which then override
+ * (kh_run_preset: the library's table; --sweeps is a word here, so it takes the preset's). */
+static int apply_preset(int argc, char **argv, kh_run_options *s, size_t *sweeps) {
   const char *name = NULL;
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset")) name = argv[i + 1];
   if (!name) return 0;
-  for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++) {
-    const kh_preset *p = &presets[k];
-    if (strcmp(p->name, name)) continue;
-    s->arch = p->arch, *lr = p->lr;
-    s->train.optimizer = KH_OPT_SGD, s->train.backend = KH_BACKEND_LAYERED;
-    *sweeps = p->sweeps;
-    s->net.input_gain = p->gain, s->net.init_scale = 1;
-    s->epochs = p->epochs;
-    s->train.beta = 1, s->train.batch = 4, s->train.lr_decay = 0.99, s->train.momentum = 0;
-    s->train.target_on = 1, s->train.target_off = 0;
-    s->train.estimator = KH_EST_CENTERED;
-    s->scaling = KH_SCALE_PIXELS, s->scaling_given = 1;
+  kh_context *ctx = NULL;
+  if (kh_context_new(&ctx) != KH_OK) return fprintf(stderr, "kirchhoff: out of memory\n"), 1;
+  kh_status st = kh_run_preset(ctx, s, name);
+  kh_context_free(ctx);
+  if (st == KH_OK) {
+    *sweeps = s->train.sweeps;
     return 0;
   }
-  const char *names[] = {presets[0].name, presets[1].name, presets[2].name};
-  kh_cli_unknown("train", "--preset", name, names, 3);
+  size_t count = 0;
+  const char *const *names = kh_run_preset_names(&count);
+  kh_cli_unknown("train", "--preset", name, names, count);
   return 1;
 }
 
@@ -260,7 +241,7 @@ typedef struct {
 /* Parses the command line into s and w (defaults, then a --preset's, then what was given). */
 static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) {
   *w = (train_words){.points = 4, .k = 10, .threads = 0}; /* 0: not given */
-  if (apply_preset(argc, argv, s, &w->lr, &w->sweeps)) return KH_EXIT_USAGE;
+  if (apply_preset(argc, argv, s, &w->sweeps)) return KH_EXIT_USAGE;
   kh_cli_oscillation_init(&w->osc);
   const kh_opt table[] = {
       {"--arch", KH_OPT_STRING, &s->arch, NULL},

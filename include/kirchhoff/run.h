@@ -53,6 +53,13 @@ typedef struct {
   int network_only;
 } kh_run_options;
 KH_API void kh_run_options_init(kh_run_options *o);
+/* `kirchhoff train --preset NAME`: Scellier 2024's MNIST networks with the reference code's
+ * hyperparameters ("drn-xs", "drn-1h", "drn-2h"; docs/layered.md): sets the architecture, the
+ * layered backend, SGD with per-layer rates, batch 4, centered EP at beta 1, the sweeps, input
+ * gain, epochs and pixel scaling in o; set other fields after it to override. Unknown names are
+ * KH_ERR_USAGE. */
+KH_API kh_status kh_run_preset(kh_context *ctx, kh_run_options *o, const char *name);
+KH_API const char *const *kh_run_preset_names(size_t *count);
 
 typedef struct kh_run kh_run;
 

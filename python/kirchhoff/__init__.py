@@ -141,17 +141,8 @@ def net(arch, *, amp_gain=(), **options):
     return _native.net(str(arch), options)
 
 
-# `kirchhoff train --preset NAME`: Scellier 2024's MNIST networks with the reference's
-# hyperparameters (cli/train.c holds the same table; tests/python checks that both train alike).
-PRESETS = {
-    "drn-xs": dict(arch="784-100-10", lr=[0.006], input_gain=100, sweeps=4, epochs=10),
-    "drn-1h": dict(arch="784-1024-10", lr=[0.006], input_gain=480, sweeps=4, epochs=50),
-    "drn-2h": dict(arch="784-1024-1024-10", lr=[0.002, 0.006, 0.018], input_gain=2000, sweeps=5,
-                   epochs=50),
-}
-_PRESET_COMMON = dict(optimizer="sgd", backend="layered", init_scale=1.0, beta=1.0, batch=4,
-                      lr_decay=0.99, momentum=0.0, target_on=1.0, target_off=0.0,
-                      estimator="centered", scaling="pixels")
+# `kirchhoff train --preset NAME`'s names (the library's table, kh_run_preset)
+PRESETS = _native.run_presets()
 
 
 def _cores():
@@ -169,8 +160,8 @@ class Trainer:
     Data: arrays ``x`` (samples x features) and ``y`` (integer class labels), with ``x_test`` and
     ``y_test`` optionally, or ``data`` (and ``test``) naming files as ``--data`` and ``--test``
     do. Network: ``arch`` ("64-64-10", generated as :func:`net` does, with net's options) or
-    ``netlist`` (a path). ``preset``: "drn-xs", "drn-1h" or "drn-2h" (``--preset``; the other
-    arguments then override it). Every other keyword is a ``kirchhoff train`` option by its
+    ``netlist`` (a path). ``preset``: "drn-xs", "drn-1h" or "drn-2h" (``--preset``, the
+    library's table; the other arguments then override it; ``epochs`` defaults to 1 without). Every other keyword is a ``kirchhoff train`` option by its
     field name (docs/training.md): ``estimator="holo"``, ``lr=[0.01]`` (one rate, or one per
     layer), ``batch=8``, ``read_noise=0.04``, ``backend="layered"``, ``precision="single"``,
     ``threads`` (default: the cores this process may use, as the command's), ``trace="run.h5"``.
@@ -179,14 +170,10 @@ class Trainer:
     """
 
     def __init__(self, x=None, y=None, *, x_test=None, y_test=None, preset=None, **options):
-        settings = {}
-        if preset is not None:
-            if preset not in PRESETS:
-                raise UsageError(f"unknown preset {preset!r}: one of {', '.join(PRESETS)}")
-            settings.update(_PRESET_COMMON, **PRESETS[preset])
-        settings.update(options)
+        settings = dict(options)
         settings.setdefault("threads", _cores())
-        settings.setdefault("epochs", 1)
+        if preset is None:
+            settings.setdefault("epochs", 1)
         if isinstance(settings.get("lr"), (int, float)):
             settings["lr"] = [settings["lr"]]
         self._holomorphic_defaults(settings)
@@ -206,7 +193,7 @@ class Trainer:
         settings["progress"] = bool(self.progress) or (self.progress is None and
                                                        _os.isatty(2))
         self.options = dict(settings)
-        self._run = _native.run_open(settings, *arrays, features)
+        self._run = _native.run_open(preset, settings, *arrays, features)
         self.history = []
 
     @staticmethod

@@ -19,6 +19,7 @@ PyObject *kh_py_raise(kh_context *ctx, kh_status status);
 int kh_py_net_option(kh_netgen_options *o, const char *key, PyObject *v);
 
 PyObject *kh_py_run_open(PyObject *self, PyObject *args);
+PyObject *kh_py_run_presets(PyObject *self, PyObject *unused);
 PyObject *kh_py_run_epochs(PyObject *self, PyObject *capsule);
 PyObject *kh_py_run_epoch(PyObject *self, PyObject *capsule);
 PyObject *kh_py_run_params(PyObject *self, PyObject *capsule);

@@ -155,14 +155,16 @@ static void progress_line(void *user, size_t done, size_t total) {
   if (done == total) fputs("\r\033[K", stderr);
 }
 
-/* run_open(options dict, x, y, x_test, y_test, features): bytes or None for the arrays */
+/* run_open(preset or None, options dict, x, y, x_test, y_test, features): bytes or None for
+ * the arrays; the preset (kh_run_preset) first, the options over it */
 PyObject *kh_py_run_open(PyObject *self, PyObject *args) {
   (void)self;
   PyObject *options;
+  const char *preset;
   Py_buffer b[4] = {{0}};
   Py_ssize_t features;
-  if (!PyArg_ParseTuple(args, "O!z*z*z*z*n", &PyDict_Type, &options, &b[0], &b[1], &b[2], &b[3],
-                        &features))
+  if (!PyArg_ParseTuple(args, "zO!z*z*z*z*n", &preset, &PyDict_Type, &options, &b[0], &b[1], &b[2],
+                        &b[3], &features))
     return NULL;
   run_handle *h = calloc(1, sizeof *h);
   kh_run_options o;
@@ -171,6 +173,15 @@ PyObject *kh_py_run_open(PyObject *self, PyObject *args) {
   PyObject *key, *value, *out = NULL;
   Py_ssize_t pos = 0;
   int bad = !h || !(h->keep = PyList_New(0));
+  if (!bad && preset) {
+    kh_context *pctx = kh_py_context();
+    kh_status pst = pctx ? kh_run_preset(pctx, &o, preset) : KH_ERR_NOMEM;
+    bad = pst != KH_OK;
+    if (pctx && bad)
+      kh_py_raise(pctx, pst);
+    else if (pctx)
+      kh_context_free(pctx);
+  }
   while (!bad && PyDict_Next(options, &pos, &key, &value)) {
     const char *k = PyUnicode_AsUTF8(key);
     bad = !k || set_run_option(h, &o, k, value);
@@ -305,5 +316,19 @@ PyObject *kh_py_trace_snapshot(PyObject *self, PyObject *args) {
                                 (const char *)s.i_bias, (Py_ssize_t)(s.n_i * sizeof(double)),
                                 "test_error", s.test_error, "scaling", kh_scaling_name(s.scaling));
   kh_trace_snapshot_release(&s);
+  return out;
+}
+
+/* run_presets() -> the preset names kh_run_preset knows */
+PyObject *kh_py_run_presets(PyObject *self, PyObject *unused) {
+  (void)self, (void)unused;
+  size_t count = 0;
+  const char *const *names = kh_run_preset_names(&count);
+  PyObject *out = PyTuple_New((Py_ssize_t)count);
+  for (size_t i = 0; out && i < count; i++) {
+    PyObject *s = PyUnicode_FromString(names[i]);
+    if (!s) return Py_DECREF(out), NULL;
+    PyTuple_SET_ITEM(out, (Py_ssize_t)i, s);
+  }
   return out;
 }

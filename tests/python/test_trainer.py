@@ -70,14 +70,15 @@ def test_bad_arguments_raise_what_the_command_refuses():
     with pytest.raises(kirchhoff.Error) as e:
         kirchhoff.Trainer(x, y, arch="5-4-2")  # 3 features for 5 inputs
     assert e.value.exit_code in (1, 2)
-    with pytest.raises(kirchhoff.UsageError, match="unknown preset"):
+    with pytest.raises(kirchhoff.UsageError, match="unknown preset 'drn-9'"):
         kirchhoff.Trainer(x, y, preset="drn-9")
 
 
 @pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
 def test_presets_train_as_the_commands_presets(tmp_path):
-    """PRESETS mirrors `kirchhoff train --preset` (cli/train.c): a DRN-XS epoch on 40 random
+    """preset= is `kirchhoff train --preset` (both kh_run_preset): a DRN-XS epoch on 40 random
     28x28 'images' gives the same curves both ways (layered backend, pixels / 255)."""
+    assert kirchhoff.PRESETS == ("drn-xs", "drn-1h", "drn-2h")
     rng = np.random.default_rng(5)
     x = rng.integers(0, 256, (40, 784)).astype(float)
     y = rng.integers(0, 10, 40)
