@@ -88,6 +88,13 @@ KH_API int kh_trace_recognize(const char *path);
 KH_API kh_status kh_trace_read_snapshot(kh_context *ctx, const char *path, long epoch,
                                         kh_trace_snapshot *s);
 KH_API void kh_trace_snapshot_release(kh_trace_snapshot *s);
+/* `kirchhoff export`: the network of `trace` with the parameters of `epoch` (< 0: the last; 0:
+ * before training) as a netlist the ngspice program runs unchanged and kirchhoff reads back as
+ * the same circuit (kh_netlist_export, docs/export.md), written to path through PATH.kh-tmp,
+ * renamed into place only when complete. hw (or NULL): a device model whose conductances are
+ * written instead of the trained ones (kh_hw_map, the same model and seed as training). */
+KH_API kh_status kh_trace_export(kh_context *ctx, const char *trace, long epoch,
+                                 const kh_hw_options *hw, const char *path);
 #ifdef __cplusplus
 }
 #endif

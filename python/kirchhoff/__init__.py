@@ -19,7 +19,7 @@ import numpy as _np
 from . import _native
 from ._native import BackendError, Error, FileError, InputError, NumericError, UsageError
 
-__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "read_snapshot", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
+__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "read_snapshot", "export", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
            "BackendError", "version", "live_allocations"]
 
 
@@ -255,6 +255,22 @@ def read_snapshot(trace, epoch=-1):
     s = _native.trace_snapshot(_os.fspath(trace), int(epoch))
     s["g"], s["i_bias"] = _doubles(s["g"]), _doubles(s["i_bias"])
     return s
+
+
+def export(trace, path, epoch=-1, *, force=False, **device):
+    """``kirchhoff export``: the network of ``trace`` with the parameters of ``epoch`` (-1: the
+    last; 0: before training) as a netlist the ngspice program runs unchanged and kirchhoff
+    reads back as the same circuit (docs/export.md), written to ``path`` whole or not at all.
+    ``device``: the device model whose conductances to write instead (quantize_bits,
+    prog_noise, prog_noise_add, stuck_rate, variation, seed: docs/hardware.md). An existing
+    ``path`` is replaced only with ``force=True``, and never when it is the trace."""
+    trace, path = _os.fspath(trace), _os.fspath(path)
+    if _os.path.exists(path):
+        if _os.path.exists(trace) and _os.path.samefile(path, trace):
+            raise UsageError(f"{path} is the trace: export writes a netlist beside it")
+        if not force:
+            raise UsageError(f"{path} exists: give force=True to replace it")
+    _native.trace_export(trace, int(epoch), path, device)
 
 
 def read_metrics(trace):

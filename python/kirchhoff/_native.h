@@ -6,6 +6,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <kirchhoff/hw.h>
 #include <kirchhoff/netgen.h>
 #include <kirchhoff/status.h>
 
@@ -17,6 +18,8 @@ PyObject *kh_py_raise(kh_context *ctx, kh_status status);
 /* One kh_netgen_options field (the table's, and amp_gain) from a Python value: 0 set, -1 error
  * raised, 1 not a netgen option */
 int kh_py_net_option(kh_netgen_options *o, const char *key, PyObject *v);
+/* One kh_hw_options field (the device model's table, and its seed), the same way */
+int kh_py_hw_option(kh_hw_options *o, const char *key, PyObject *v);
 
 PyObject *kh_py_run_open(PyObject *self, PyObject *args);
 PyObject *kh_py_run_presets(PyObject *self, PyObject *unused);
@@ -25,6 +28,7 @@ PyObject *kh_py_run_epoch(PyObject *self, PyObject *capsule);
 PyObject *kh_py_run_params(PyObject *self, PyObject *capsule);
 PyObject *kh_py_trace_metrics(PyObject *self, PyObject *args);
 PyObject *kh_py_trace_snapshot(PyObject *self, PyObject *args);
+PyObject *kh_py_trace_export(PyObject *self, PyObject *args);
 
 PyObject *kh_py_model_new(PyObject *self, PyObject *nl_capsule);
 PyObject *kh_py_model_params(PyObject *self, PyObject *capsule);

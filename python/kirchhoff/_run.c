@@ -108,6 +108,15 @@ int kh_py_net_option(kh_netgen_options *o, const char *key, PyObject *v) {
   return bad ? -1 : 0;
 }
 
+int kh_py_hw_option(kh_hw_options *o, const char *key, PyObject *v) {
+#define RUN_HW(field, name, kind, def, since)                                                      \
+  if (strcmp(key, #field) == 0) return RUN_SETTER_##kind(field, v);
+  KH_HW_OPTIONS_TABLE(RUN_HW)
+#undef RUN_HW
+  if (strcmp(key, "seed") == 0) return set_u64(&o->seed, v);
+  return 1;
+}
+
 /* A string option the run keeps a pointer to: kept alive in h->keep */
 static int set_string(run_handle *h, const char **field, PyObject *v) {
   if (v == Py_None) return *field = NULL, 0;
@@ -135,7 +144,9 @@ static int set_run_option(run_handle *h, kh_run_options *r, const char *key, PyO
       return PyErr_SetString(PyExc_ValueError, "scaling: none, standardize or pixels"), -1;
     return r->scaling = (kh_scaling)kind, r->scaling_given = 1, 0;
   }
+  if (strcmp(key, "hw_aware") == 0) return set_int(&r->hw_aware, v);
   int known = kh_py_net_option(&r->net, key, v);
+  if (known > 0 && strcmp(key, "seed")) known = kh_py_hw_option(&r->hw, key, v);
   return known <= 0 ? known : set_train_option(&r->train, key, v);
 }
 
@@ -331,4 +342,30 @@ PyObject *kh_py_run_presets(PyObject *self, PyObject *unused) {
     PyTuple_SET_ITEM(out, (Py_ssize_t)i, s);
   }
   return out;
+}
+
+/* trace_export(trace, epoch, path, device options dict) */
+PyObject *kh_py_trace_export(PyObject *self, PyObject *args) {
+  (void)self;
+  const char *trace, *path;
+  long epoch;
+  PyObject *options, *key, *value;
+  if (!PyArg_ParseTuple(args, "slsO!", &trace, &epoch, &path, &PyDict_Type, &options)) return NULL;
+  kh_hw_options hw = KH_HW_OPTIONS_INIT;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(options, &pos, &key, &value)) {
+    const char *k = PyUnicode_AsUTF8(key);
+    int known = k ? kh_py_hw_option(&hw, k, value) : -1;
+    if (known > 0) PyErr_Format(PyExc_TypeError, "export() got an unexpected option '%s'", k);
+    if (known) return NULL;
+  }
+  kh_context *ctx = kh_py_context();
+  if (!ctx) return NULL;
+  kh_status st;
+  Py_BEGIN_ALLOW_THREADS;
+  st = kh_trace_export(ctx, trace, epoch, &hw, path);
+  Py_END_ALLOW_THREADS;
+  if (st != KH_OK) return kh_py_raise(ctx, st);
+  kh_context_free(ctx);
+  Py_RETURN_NONE;
 }

@@ -112,3 +112,27 @@ def test_snapshots_hold_the_parameters_by_epoch(tmp_path):
     assert last["test_error"] == t.history[-1]["test_error"]
     with pytest.raises(kirchhoff.Error):
         kirchhoff.read_snapshot(tmp_path / "absent.h5")
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_export_writes_what_the_command_writes(tmp_path):
+    x, y = line_data()
+    trace = tmp_path / "run.h5"
+    t = kirchhoff.Trainer(x, y, arch="3-4-2", epochs=2, lr=0.1, threads=1, trace=trace)
+    t.run()
+    mine, theirs = tmp_path / "py.cir", tmp_path / "cli.cir"
+    kirchhoff.export(trace, mine)
+    subprocess.run([CLI, "export", str(trace), "-o", str(theirs)], check=True, capture_output=True)
+    assert mine.read_text() == theirs.read_text()
+    # read back: the trained parameters (1/R written with 17 digits)
+    np.testing.assert_allclose(kirchhoff.Model(mine).params, t.params, rtol=1e-15)
+    with pytest.raises(kirchhoff.UsageError, match="force=True"):
+        kirchhoff.export(trace, mine)
+    with pytest.raises(kirchhoff.UsageError, match="is the trace"):
+        kirchhoff.export(trace, trace, force=True)
+    with pytest.raises(TypeError, match="unexpected option 'bits'"):
+        kirchhoff.export(trace, mine, force=True, bits=4)
+    kirchhoff.export(trace, mine, epoch=0, force=True)  # before training
+    m, first = kirchhoff.Model(mine), kirchhoff.read_snapshot(trace, 0)
+    np.testing.assert_allclose(m.params[m.is_conductance], first["g"], rtol=1e-15)
+    np.testing.assert_array_equal(m.params[~m.is_conductance], first["i_bias"])
