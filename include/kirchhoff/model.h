@@ -3,6 +3,7 @@
  * propagation (docs/learning.md). */
 #ifndef KIRCHHOFF_MODEL_H
 #define KIRCHHOFF_MODEL_H
+#include "kirchhoff/dataset.h"
 #include "kirchhoff/netlist.h"
 #include "kirchhoff/solver.h"
 #include "kirchhoff/status.h"
@@ -108,6 +109,18 @@ KH_API kh_status kh_model_gradient(kh_context *ctx, kh_model *m, kh_estimator es
 KH_API kh_status kh_model_vjp(kh_context *ctx, kh_model *m, kh_estimator est, double beta,
                               const double *cotangent, double *grad, double *input_grad,
                               double *outputs, kh_grad_info *info);
+/* `kirchhoff validate`: the first `samples` samples of d (raw features, scaled as the netlist's
+ * .scale card says) through kirchhoff's solver and through ngspice on the same netlist (an
+ * exported network): how often their classes (the largest output) agree, each one's accuracy
+ * and the largest output difference. progress (or NULL) after each sample. */
+typedef struct {
+  size_t samples, agree, kirchhoff_right, ngspice_right;
+  double largest_difference; /* volts */
+} kh_validation;
+KH_API kh_status kh_validate(kh_context *ctx, const kh_netlist *nl, const kh_dataset *d,
+                             size_t samples,
+                             void (*progress)(void *user, size_t done, size_t total), void *user,
+                             kh_validation *out);
 /* Points N >= 2 of the holomorphic estimator (default 4; N = 2 is the centered estimator):
  * Re( 1/(N |beta|) sum_k e^(-2 pi i k/N) dE/dtheta(v_k) ) at the equilibria v_k of the complex
  * nudges beta_k = |beta| e^(2 pi i k/N) (Laborieux & Zenke 2022), computed from the free phase's

@@ -19,7 +19,7 @@ import numpy as _np
 from . import _native
 from ._native import BackendError, Error, FileError, InputError, NumericError, UsageError
 
-__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "read_snapshot", "export", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
+__all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "read_snapshot", "export", "validate", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
            "BackendError", "version", "live_allocations"]
 
 
@@ -271,6 +271,31 @@ def export(trace, path, epoch=-1, *, force=False, **device):
         if not force:
             raise UsageError(f"{path} exists: give force=True to replace it")
     _native.trace_export(trace, int(epoch), path, device)
+
+
+def validate(netlist, x=None, y=None, *, data=None, samples=500):
+    """``kirchhoff validate``: an exported network (``netlist``: a path or text) on the first
+    ``samples`` samples, raw features scaled as its .scale card says, through kirchhoff and
+    through ngspice. Data: arrays ``x`` (samples x features) and ``y`` (labels), or ``data``, a
+    file as ``--data`` reads. Returns a dict: samples, agreement (the fraction whose classes
+    agree), kirchhoff_accuracy, ngspice_accuracy, largest_difference (volts)."""
+    if not isinstance(netlist, str) or "\n" not in netlist:
+        netlist = _os.fspath(netlist)
+    handle = _native.parse(netlist, "\n" in netlist, None)
+    xb = yb = None
+    features = 0
+    if data is None:
+        x = _np.ascontiguousarray(x, dtype=_np.float64)
+        if x.ndim != 2:
+            raise UsageError(f"x must be samples x features, not of shape {x.shape}")
+        features = x.shape[1]
+        xb, yb = x.tobytes(), Trainer._labels(y, len(x), "y")
+    r = _native.validate(handle, None if data is None else _os.fspath(data), xb, yb, features,
+                         int(samples))
+    n = r["samples"]
+    return {"samples": n, "agreement": r["agree"] / n, "kirchhoff_accuracy":
+            r["kirchhoff_right"] / n, "ngspice_accuracy": r["ngspice_right"] / n,
+            "largest_difference": r["largest_difference"]}
 
 
 def read_metrics(trace):

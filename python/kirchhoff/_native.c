@@ -296,6 +296,7 @@ static PyMethodDef methods[] = {
     {"run_params", kh_py_run_params, METH_O, "run_params(run) -> (parameters, names)"},
     {"trace_metrics", kh_py_trace_metrics, METH_VARARGS, "trace_metrics(path) -> curves"},
     {"trace_snapshot", kh_py_trace_snapshot, METH_VARARGS, "trace_snapshot(path, epoch)"},
+    {"validate", kh_py_validate, METH_VARARGS, "validate(netlist, path, x, y, n, samples)"},
     {"trace_export", kh_py_trace_export, METH_VARARGS, "trace_export(trace, epoch, path, hw)"},
     {"model_new", kh_py_model_new, METH_O, "model_new(netlist) -> (model, sizes, names, ...)"},
     {"model_params", kh_py_model_params, METH_O, "model_params(model) -> doubles"},

@@ -29,6 +29,7 @@ PyObject *kh_py_run_params(PyObject *self, PyObject *capsule);
 PyObject *kh_py_trace_metrics(PyObject *self, PyObject *args);
 PyObject *kh_py_trace_snapshot(PyObject *self, PyObject *args);
 PyObject *kh_py_trace_export(PyObject *self, PyObject *args);
+PyObject *kh_py_validate(PyObject *self, PyObject *args);
 
 PyObject *kh_py_model_new(PyObject *self, PyObject *nl_capsule);
 PyObject *kh_py_model_params(PyObject *self, PyObject *capsule);

@@ -369,3 +369,35 @@ PyObject *kh_py_trace_export(PyObject *self, PyObject *args) {
   kh_context_free(ctx);
   Py_RETURN_NONE;
 }
+
+/* validate(netlist, data path or None, x, y, features, samples) -> dict (kh_validate) */
+PyObject *kh_py_validate(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *nl_capsule;
+  const char *path;
+  Py_buffer x = {0}, y = {0};
+  Py_ssize_t features, samples;
+  if (!PyArg_ParseTuple(args, "Ozz*z*nn", &nl_capsule, &path, &x, &y, &features, &samples))
+    return NULL;
+  const kh_netlist *nl = PyCapsule_GetPointer(nl_capsule, "kirchhoff.netlist");
+  kh_context *ctx = nl ? kh_py_context() : NULL;
+  kh_dataset *d = NULL;
+  kh_validation r = {0};
+  kh_status st = KH_OK;
+  if (ctx) {
+    st = path ? kh_dataset_load(ctx, &d, path, 0)
+              : arrays(ctx, &d, "arrays", &x, &y, (size_t)features);
+    Py_BEGIN_ALLOW_THREADS;
+    if (st == KH_OK) st = kh_validate(ctx, nl, d, (size_t)samples, NULL, NULL, &r);
+    Py_END_ALLOW_THREADS;
+  }
+  PyBuffer_Release(&x), PyBuffer_Release(&y);
+  kh_dataset_free(d);
+  if (!ctx) return NULL;
+  if (st != KH_OK) return kh_py_raise(ctx, st);
+  kh_context_free(ctx);
+  return Py_BuildValue("{s:n,s:n,s:n,s:n,s:d}", "samples", (Py_ssize_t)r.samples, "agree",
+                       (Py_ssize_t)r.agree, "kirchhoff_right", (Py_ssize_t)r.kirchhoff_right,
+                       "ngspice_right", (Py_ssize_t)r.ngspice_right, "largest_difference",
+                       r.largest_difference);
+}

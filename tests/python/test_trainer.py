@@ -136,3 +136,25 @@ def test_export_writes_what_the_command_writes(tmp_path):
     m, first = kirchhoff.Model(mine), kirchhoff.read_snapshot(trace, 0)
     np.testing.assert_allclose(m.params[m.is_conductance], first["g"], rtol=1e-15)
     np.testing.assert_array_equal(m.params[~m.is_conductance], first["i_bias"])
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_validate_reports_what_the_command_reports(tmp_path):
+    x, y = line_data()
+    trace, net_file = tmp_path / "run.h5", tmp_path / "trained.cir"
+    kirchhoff.Trainer(x, y, arch="3-4-2", epochs=2, lr=0.1, threads=1, trace=trace).run()
+    kirchhoff.export(trace, net_file)
+    csv = tmp_path / "line.csv"
+    np.savetxt(csv, np.column_stack([x, y]), delimiter=",", fmt=["%.17g"] * 3 + ["%d"])
+    text = subprocess.run([CLI, "validate", str(net_file), "--data", str(csv), "--samples", "40"],
+                          check=True, capture_output=True, text=True).stdout
+    r = kirchhoff.validate(net_file, x, y, samples=40)
+    assert r["samples"] == 40 and r == kirchhoff.validate(net_file, data=csv, samples=40)
+    assert f"class agreement: {100 * r['agreement']:.2f} %" in text
+    assert f"ngspice accuracy: {100 * r['ngspice_accuracy']:.2f} %" in text
+    assert f"kirchhoff accuracy: {100 * r['kirchhoff_accuracy']:.2f} %" in text
+    # ngspice runs the ideal clamps as a steep Shockley diode (about 1 mV at mA, docs/export.md)
+    assert f"largest output difference: {r['largest_difference']:.3g} V" in text
+    assert r["largest_difference"] < 5e-3 and r["agreement"] == 1.0
+    with pytest.raises(kirchhoff.InputError, match="features"):
+        kirchhoff.validate(net_file, x[:, :2], y)
