@@ -34,6 +34,13 @@ def live_allocations():
     return _native.live_allocations()
 
 
+def _parse(netlist, name=None):
+    """A netlist handle from a path, or from the text itself (a string with a newline in it)."""
+    if isinstance(netlist, str) and "\n" in netlist:
+        return _native.parse(netlist, True, name)
+    return _native.parse(_os.fspath(netlist), False, name)
+
+
 def _doubles(data):
     return _np.frombuffer(data, dtype=_np.float64).copy()
 
@@ -72,11 +79,9 @@ class Circuit:
         ``name`` is the name messages give the text. Raises :class:`InputError` with
         ``file:line:col:`` for what kirchhoff does not read exactly as ngspice does, and
         :class:`FileError` for a file it cannot read."""
-        text = str(path_or_text)
-        is_text = "\n" in text
-        if not is_text:
-            text = _os.fspath(path_or_text)
-        return cls(_native.parse(text, is_text, name), name or ("<string>" if is_text else text))
+        is_text = isinstance(path_or_text, str) and "\n" in path_or_text
+        source = path_or_text if is_text else _os.fspath(path_or_text)
+        return cls(_parse(source, name), name or ("<string>" if is_text else source))
 
     def solve(self, backend="native"):
         """The DC operating point: a dict node name -> volts, as ``kirchhoff op --csv``.
@@ -279,9 +284,7 @@ def validate(netlist, x=None, y=None, *, data=None, samples=500):
     through ngspice. Data: arrays ``x`` (samples x features) and ``y`` (labels), or ``data``, a
     file as ``--data`` reads. Returns a dict: samples, agreement (the fraction whose classes
     agree), kirchhoff_accuracy, ngspice_accuracy, largest_difference (volts)."""
-    if not isinstance(netlist, str) or "\n" not in netlist:
-        netlist = _os.fspath(netlist)
-    handle = _native.parse(netlist, "\n" in netlist, None)
+    handle = _parse(netlist)
     xb = yb = None
     features = 0
     if data is None:
@@ -317,9 +320,7 @@ class Model:
     """
 
     def __init__(self, netlist):
-        if not isinstance(netlist, str) or "\n" not in netlist:
-            netlist = _os.fspath(netlist)
-        self._netlist = _native.parse(netlist, "\n" in netlist, None)
+        self._netlist = _parse(netlist)
         (self._model, self.inputs, self.outputs, self.param_names, kinds, gmin,
          gmax) = _native.model_new(self._netlist)
         self.is_conductance = _np.frombuffer(kinds, dtype=_np.uint8) == ord("g")

@@ -91,10 +91,7 @@ PyObject *kh_py_layered_set_params(PyObject *self, PyObject *args) {
   else if (ctx)
     st = kh_layered_set_params(ctx, h->lay, b.buf);
   PyBuffer_Release(&b);
-  if (!ctx) return NULL;
-  if (st != KH_OK) return kh_py_raise(ctx, st);
-  kh_context_free(ctx);
-  Py_RETURN_NONE;
+  return ctx ? kh_py_done(ctx, st) : NULL;
 }
 
 /* The free phase of `rows` rows from 0 V, its outputs into o (rows x outputs) */

@@ -93,10 +93,7 @@ PyObject *kh_py_model_set_params(PyObject *self, PyObject *args) {
   else if (ctx)
     st = kh_model_set_params(ctx, h->m, b.buf);
   PyBuffer_Release(&b);
-  if (!ctx) return NULL;
-  if (st != KH_OK) return kh_py_raise(ctx, st);
-  kh_context_free(ctx);
-  Py_RETURN_NONE;
+  return ctx ? kh_py_done(ctx, st) : NULL;
 }
 
 /* The estimator's settings a batch runs with */

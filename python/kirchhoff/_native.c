@@ -44,6 +44,12 @@ PyObject *kh_py_raise(kh_context *ctx, kh_status status) {
   return NULL;
 }
 
+PyObject *kh_py_done(kh_context *ctx, kh_status st) {
+  if (st != KH_OK) return kh_py_raise(ctx, st);
+  kh_context_free(ctx);
+  Py_RETURN_NONE;
+}
+
 kh_context *kh_py_context(void) {
   kh_context *ctx = NULL;
   if (kh_context_new(&ctx) != KH_OK) PyErr_NoMemory();
@@ -230,10 +236,7 @@ static PyObject *set_values(PyObject *self, PyObject *args) {
       st = kh_circuit_set_conductance(ctx, c, (size_t)in[k], g[k]);
   }
   PyBuffer_Release(&idx), PyBuffer_Release(&val);
-  if (!ctx) return NULL;
-  if (st != KH_OK) return kh_py_raise(ctx, st);
-  kh_context_free(ctx);
-  Py_RETURN_NONE;
+  return ctx ? kh_py_done(ctx, st) : NULL;
 }
 
 /* net(arch, options dict) -> netlist text, as kirchhoff net writes it */

@@ -14,6 +14,8 @@
 kh_context *kh_py_context(void);
 /* Raises the kirchhoff.Error subclass for status with ctx's message, frees ctx; NULL. */
 PyObject *kh_py_raise(kh_context *ctx, kh_status status);
+/* The end of a call that returns nothing: None (st KH_OK) or the error raised; frees ctx. */
+PyObject *kh_py_done(kh_context *ctx, kh_status st);
 
 /* One kh_netgen_options field (the table's, and amp_gain) from a Python value: 0 set, -1 error
  * raised, 1 not a netgen option */

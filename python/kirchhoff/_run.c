@@ -365,9 +365,7 @@ PyObject *kh_py_trace_export(PyObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS;
   st = kh_trace_export(ctx, trace, epoch, &hw, path);
   Py_END_ALLOW_THREADS;
-  if (st != KH_OK) return kh_py_raise(ctx, st);
-  kh_context_free(ctx);
-  Py_RETURN_NONE;
+  return kh_py_done(ctx, st);
 }
 
 /* validate(netlist, data path or None, x, y, features, samples) -> dict (kh_validate) */
