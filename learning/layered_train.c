@@ -309,23 +309,14 @@ static void update(kh_layered_trainer *lt, size_t a, size_t b, size_t count, dou
   KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 0);
 }
 
-/* OpenBLAS runs single-threaded while the layered backend works: its products here are small
- * (a minibatch's rows), threads only add overhead to them, and a fixed thread count keeps the
- * results independent of OPENBLAS_NUM_THREADS. The fused updates are threaded instead. */
-static int blas_serial(void) {
-  int before = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-  return before;
-}
-
 static kh_status evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                           double *loss, double *error);
 
 kh_status kh_layered_trainer_evaluate(kh_context *ctx, kh_layered_trainer *lt, const kh_dataset *d,
                                       double *loss, double *error) {
-  int threads = blas_serial();
+  int threads = kh_layered_blas_serial();
   kh_status st = evaluate(ctx, lt, d, loss, error);
-  openblas_set_num_threads(threads);
+  kh_layered_blas_restore(threads);
   return st;
 }
 
@@ -417,7 +408,7 @@ static void layered_begin(void *impl, size_t epoch) {
   kh_layered_trainer *lt = impl;
   lt->epoch = epoch;
   kh_layered *lay = lt->lay;
-  lt->blas_threads = blas_serial();
+  lt->blas_threads = kh_layered_blas_serial();
   lt->product_ready = 0;
   for (size_t l = 1; l <= lay->depth; l++) memset(lay->V[l], 0, lt->batch * lay->ld[l] * lay->real);
   lt->loss = lt->correct = 0;
@@ -636,7 +627,7 @@ static kh_status layered_end(kh_context *ctx, void *impl, kh_status failed, size
                              kh_epoch_report *r) {
   kh_layered_trainer *lt = impl;
   kh_layered *lay = lt->lay;
-  openblas_set_num_threads(lt->blas_threads);
+  kh_layered_blas_restore(lt->blas_threads);
   if (failed != KH_OK) return failed;
   /* the sums of W in their canonical order (the updates' blocked order differs in round-off):
    * a run resumed from this epoch's parameters starts from exactly this state */

@@ -36,6 +36,9 @@ KH_API void kh_layered_free(kh_layered *lay);
 KH_API size_t kh_layered_depth(const kh_layered *lay);               /* L: node layers are 0..L */
 KH_API size_t kh_layered_width(const kh_layered *lay, size_t layer); /* nodes of layer 0..L */
 KH_API kh_precision kh_layered_precision(const kh_layered *lay);
+/* The threads its sweeps and updates use (1 when made: the caller alone); the results do not
+ * depend on them (fixed row chunks and update blocks, whichever thread takes them). */
+KH_API void kh_layered_set_threads(kh_layered *lay, int threads);
 /* The trainable parameters in .train order (conductances and currents, as kh_model has them). */
 KH_API size_t kh_layered_param_count(const kh_layered *lay);
 KH_API kh_status kh_layered_set_params(kh_context *ctx, kh_layered *lay, const double *theta);
@@ -105,6 +108,11 @@ typedef struct {
    * gradient from 0 (node perturbation's free phase, whose voltages its step reads) */
   void (*measure)(void *user, kh_layered *lay, size_t first, size_t rows, unsigned phase);
   void *measure_user;
+  /* 1: the caller has just solved the free phase of these rows (kh_layered_solve at beta 0 with
+   * these x, sweeps and tol, from 0 V, nothing solved and no parameter set since), so the
+   * handle's rows [0, rows) hold it and it is not solved again: a forward pass's state reused
+   * by its backward pass. The result is the same bit for bit. itd solves its own. */
+  int free_given;
 } kh_layered_grad_options;
 typedef struct {
   unsigned sweeps;   /* over all phases */

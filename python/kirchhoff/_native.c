@@ -305,7 +305,7 @@ static PyMethodDef methods[] = {
     {"model_params", kh_py_model_params, METH_O, "model_params(model) -> doubles"},
     {"model_set_params", kh_py_model_set_params, METH_VARARGS, "model_set_params(model, b)"},
     {"model_run", kh_py_model_run, METH_VARARGS, "model_run(model, x, rows, c, ...) -> bytes"},
-    {"layered_new", kh_py_layered_new, METH_VARARGS, "layered_new(netlist, single, rows)"},
+    {"layered_new", kh_py_layered_new, METH_VARARGS, "layered_new(netlist, single, rows, threads)"},
     {"layered_params", kh_py_layered_params, METH_O, "layered_params(handle) -> doubles"},
     {"layered_set_params", kh_py_layered_set_params, METH_VARARGS, "layered_set_params(h, b)"},
     {"layered_run", kh_py_layered_run, METH_VARARGS, "layered_run(h, x, rows, c, ...)"},

@@ -7,6 +7,8 @@ differentiation, equilibrium propagation (centered, holomorphic, ...), CG, phant
 The inputs' gradient is always exact. Importing this module imports torch; ``import kirchhoff``
 does not.
 """
+import os as _os
+
 import numpy as _np
 import torch as _torch
 
@@ -15,16 +17,18 @@ from . import Model, UsageError, _doubles, _native, net
 
 class _Layered:
     """The layered backend (docs/layered.md) behind Model's interface: whole batches in one
-    call, parameters by its estimators; inputs' gradients are not available there."""
+    call, parameters by its estimators; inputs' gradients are not available there. The backward
+    pass of the batch the handle solved last starts from that free state (the C side checks
+    that it is the same batch at the same parameters)."""
 
-    def __init__(self, netlist, precision, max_rows, rows_per_row, sweeps, tol):
+    def __init__(self, netlist, precision, max_rows, rows_per_row, sweeps, tol, threads):
         meta = Model(netlist)  # names, kinds and bounds, from the same netlist
         self.inputs, self.outputs = meta.inputs, meta.outputs
         self.param_names, self.is_conductance, self.bounds = (meta.param_names,
                                                               meta.is_conductance, meta.bounds)
         self.max_rows = max_rows
         self._handle = _native.layered_new(meta._netlist, precision == "single",
-                                           max_rows * rows_per_row)
+                                           max_rows * rows_per_row, threads)
         self._sweeps, self._tol = (sweeps, 0.0) if sweeps else (100000, tol)
 
     @property
@@ -35,15 +39,14 @@ class _Layered:
     def params(self, theta):
         _native.layered_set_params(self._handle, _np.ascontiguousarray(theta, "f8").tobytes())
 
-    def _run(self, x, c, estimator="exact", beta=0.1, points=4, k=10, outputs=None):
+    def _run(self, x, c, estimator="exact", beta=0.1, points=4, k=10):
         x = _np.ascontiguousarray(x, dtype=_np.float64)
         rows = len(x)
         if rows > self.max_rows:
             raise UsageError(f"a batch of {rows} rows: this layer takes {self.max_rows} "
                              "(max_rows)")
         cb = None if c is None else _np.ascontiguousarray(c, dtype=_np.float64).tobytes()
-        ob = None if outputs is None else _np.ascontiguousarray(outputs, "f8").tobytes()
-        out, g = _native.layered_run(self._handle, x.tobytes(), rows, cb, ob, str(estimator),
+        out, g = _native.layered_run(self._handle, x.tobytes(), rows, cb, str(estimator),
                                      float(beta), int(points), int(k), self._sweeps, self._tol)
         return _np.frombuffer(out, dtype=_np.float64).reshape(rows, self.outputs).copy(), g
 
@@ -51,13 +54,13 @@ class _Layered:
         return self._run(x, None)[0]
 
     def vjp(self, x, cotangent, estimator="exact", beta=0.1, *, inputs=False, points=4, k=10,
-            beta_relative=False, outputs=None):
+            beta_relative=False):
         if inputs:
             raise UsageError("the layered backend gives no inputs' gradient: put the circuit "
                              "first, or use backend='native'")
         if beta_relative:
             raise UsageError("beta_relative: not on the layered backend (beta in siemens)")
-        o, g = self._run(x, cotangent, estimator, beta, points, k, outputs)
+        o, g = self._run(x, cotangent, estimator, beta, points, k)
         return o, _doubles(g), None
 
 
@@ -69,7 +72,7 @@ class _Equilibrium(_torch.autograd.Function):
         layer._sync(theta)
         out = layer.model.predict(x.detach().cpu().double().numpy())
         ctx.save_for_backward(x, theta)
-        ctx.layer, ctx.outputs = layer, out  # the layered backend's VJP starts from them
+        ctx.layer = layer
         return _torch.from_numpy(out).to(dtype=x.dtype, device=x.device)
 
     @staticmethod
@@ -77,11 +80,9 @@ class _Equilibrium(_torch.autograd.Function):
         x, theta = ctx.saved_tensors
         layer = ctx.layer
         layer._sync(theta)
-        extra = {"outputs": ctx.outputs} if isinstance(layer.model, _Layered) else {}
         _, g, gx = layer.model.vjp(x.detach().cpu().double().numpy(),
                                    grad_out.detach().cpu().double().numpy(), layer.estimator,
-                                   layer.beta, inputs=ctx.needs_input_grad[0], **layer.options,
-                                   **extra)
+                                   layer.beta, inputs=ctx.needs_input_grad[0], **layer.options)
         gx = None if gx is None else _torch.from_numpy(gx).to(dtype=x.dtype, device=x.device)
         return gx, _torch.from_numpy(g).to(dtype=theta.dtype, device=theta.device), None
 
@@ -98,12 +99,13 @@ class ResistiveNetwork(_torch.nn.Module):
 
     ``backend="layered"`` solves each batch at once on the layered backend (deep resistive
     networks with ideal clamps, docs/layered.md; ``precision`` "single" or "double", ``sweeps``
-    per phase or 0 to converge to ``tol``, batches of at most ``max_rows``); its backward gives
-    the parameters' gradient only (exact, EP, holomorphic, cg, rbp, phantom, itd, spsa)."""
+    per phase or 0 to converge to ``tol``, batches of at most ``max_rows``, ``threads`` (default:
+    the cores this process may use); its backward gives the parameters' gradient only (exact,
+    EP, holomorphic, cg, rbp, phantom, itd, spsa) and starts from the forward pass's state."""
 
     def __init__(self, arch=None, estimator="exact", beta=0.1, *, netlist=None, backend="native",
                  points=4, k=10, beta_relative=False, precision="double", sweeps=0, tol=1e-9,
-                 max_rows=64, **net_options):
+                 max_rows=64, threads=None, **net_options):
         super().__init__()
         if (arch is None) == (netlist is None):
             raise UsageError("give arch or netlist, one of them")
@@ -112,8 +114,9 @@ class ResistiveNetwork(_torch.nn.Module):
             self.model = Model(source)
         elif backend == "layered":
             holo = estimator in ("holo", "holomorphic")
+            threads = len(_os.sched_getaffinity(0)) if threads is None else int(threads)
             self.model = _Layered(source, precision, max_rows, 1 + 2 * points if holo else 3,
-                                  sweeps, tol)
+                                  sweeps, tol, threads)
         else:
             raise UsageError(f"backend {backend!r}: native or layered")
         self.estimator, self.beta = estimator, beta

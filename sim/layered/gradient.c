@@ -28,12 +28,11 @@ static void release(void *buffers_) {
 
 /* The handle's buffers, laid out for `rows` rows. */
 static kh_status buffers_for(kh_context *ctx, kh_layered *lay, size_t rows, buffers **out) {
-  size_t per_row = 0, M = 0;
+  size_t per_row = 0, M = 0, sums = 0; /* M and sums: theta_gather's, every layer's */
   buffers *b = lay->gradient;
-  for (size_t l = 1; l <= lay->depth; l++) {
-    size_t m = lay->width[l - 1] * lay->ld[l];
-    per_row += lay->ld[l], M = m > M ? m : M;
-  }
+  for (size_t l = 1; l <= lay->depth; l++)
+    per_row += lay->ld[l], M += lay->width[l - 1] * lay->ld[l],
+        sums += 2 * lay->ld[l] + lay->width[l - 1];
   if (!b) {
     size_t bytes = lay->rows_max * per_row * lay->real + 64;
     b = kh_calloc(1, sizeof *b);
@@ -43,7 +42,7 @@ static kh_status buffers_for(kh_context *ctx, kh_layered *lay, size_t rows, buff
     b->keep = kh_aligned_calloc(1, bytes), b->M = kh_aligned_calloc(1, M * lay->real + 64);
     b->held = kh_malloc(lay->rows_max * per_row + 1);
     b->scalars = kh_malloc((4 * lay->rows_max + 1) * sizeof *b->scalars);
-    b->sums = kh_malloc((3 * lay->max_ld + 1) * sizeof *b->sums);
+    b->sums = kh_malloc((sums + 1) * sizeof *b->sums);
     if (!b->g || !b->lambda || !b->work || !b->inv_diag || !b->keep || !b->M || !b->held ||
         !b->scalars || !b->sums) {
       release(b);
@@ -61,17 +60,18 @@ static kh_status buffers_for(kh_context *ctx, kh_layered *lay, size_t rows, buff
 static kh_status phase(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                        const double *targets, double beta, int warm,
                        const kh_layered_grad_options *o, kh_layered_grad_info *info) {
-  kh_layered_stats stats = {0, 0, 0};
+  unsigned sweeps = 0;
+  double change;
   kh_status st =
-      kh_layered_solve(ctx, lay, rows, x, beta, targets, o->sweeps, o->tol, warm, NULL, &stats);
-  info->sweeps += stats.sweeps, info->phases++;
+      kh_layered_phase(ctx, lay, rows, x, beta, targets, o->sweeps, o->tol, warm, &sweeps, &change);
+  info->sweeps += sweeps, info->phases++;
   return st;
 }
 
 /* EP: sum_k w_k / beta dE/dtheta(v_{s_k beta}), each nudged phase from the free state. */
-static kh_status contrast(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
-                          const double *targets, const kh_layered_grad_options *o, buffers *b,
-                          double *grad, kh_layered_grad_info *info) {
+static kh_status contrast(kh_context *ctx, kh_layered *lay, size_t rows, const double *targets,
+                          const kh_layered_grad_options *o, buffers *b, double *grad,
+                          kh_layered_grad_info *info) {
   static const double steps[3][2] = {{0, 1}, {-1, 0}, {-1, 1}},
                       weights[3][2] = {{-1, 1}, {-1, 1}, {-0.5, 0.5}};
   int which = o->estimator == KH_EST_PLUS ? 0 : o->estimator == KH_EST_MINUS ? 1 : 2;
@@ -82,11 +82,12 @@ static kh_status contrast(kh_context *ctx, kh_layered *lay, size_t rows, const d
   for (int k = 0; st == KH_OK && k < 2; k++) {
     double s = steps[which][k];
     if (k > 0) KH_LAYERED_CALL(lay, keep_rows, lay, rows, b->off, b->keep, 1); /* the free state */
-    if (s != 0) st = phase(ctx, lay, rows, x, targets, s * o->beta, 1, o, info);
+    if (s != 0) st = phase(ctx, lay, rows, NULL, targets, s * o->beta, 1, o, info); /* driven */
     if (st == KH_OK)
-      KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, NULL, weights[which][k] / o->beta, grad,
-                      b->M, b->sums);
+      KH_LAYERED_CALL(lay, theta_gather, lay, rows, b->off, NULL, weights[which][k] / o->beta,
+                      k == 0, b->M, b->sums);
   }
+  if (st == KH_OK) KH_LAYERED_CALL(lay, theta_scatter, lay, 0, 1.0, grad, b->M, b->sums);
   return st;
 }
 
@@ -127,14 +128,17 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   return KH_OK;
 }
 
-/* The free phase, and the loss there. */
+/* The free phase (unless the caller has it in the rows: free_given), and the loss there. */
 static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                        const double *targets, const kh_layered_grad_options *o, buffers **b,
                        kh_layered_grad_info *info) {
   memset(info, 0, sizeof *info);
   if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
+  if (rows < 1 || rows > lay->rows_max)
+    return kh_fail(ctx, KH_ERR_USAGE, "%zu rows: this layered handle takes 1..%zu", rows,
+                   lay->rows_max);
   kh_status st = buffers_for(ctx, lay, rows, b);
-  if (st == KH_OK) st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
+  if (st == KH_OK && !o->free_given) st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
   return st == KH_OK ? kh_layered_loss(ctx, lay, rows, targets, &info->loss) : st;
 }
 
@@ -231,9 +235,9 @@ static kh_status itd(kh_context *ctx, kh_layered *lay, size_t rows, const double
   return st;
 }
 
-kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
-                              const double *targets, const kh_layered_grad_options *o, double *grad,
-                              kh_layered_grad_info *info) {
+static kh_status gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                          const double *targets, const kh_layered_grad_options *o, double *grad,
+                          kh_layered_grad_info *info) {
   kh_layered_grad_info local;
   if (!info) info = &local;
   memset(grad, 0, lay->params * sizeof *grad);
@@ -249,7 +253,7 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   }
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
   if (st == KH_OK && ep_estimator(o->estimator))
-    return contrast(ctx, lay, rows, x, targets, o, b, grad, info);
+    return contrast(ctx, lay, rows, targets, o, b, grad, info);
   if (st == KH_OK && o->estimator == KH_EST_HOLOMORPHIC)
     return kh_layered_holo_gradient(ctx, lay, rows, targets, o, grad, info);
   if (st == KH_OK && o->estimator == KH_EST_SPSA)
@@ -257,8 +261,18 @@ kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, con
   if (st == KH_OK) st = adjoint(ctx, lay, rows, targets, o, b, info);
   if (st == KH_OK) {
     measured_free(lay, rows, o, b, 0);
-    KH_LAYERED_CALL(lay, theta_sums, lay, rows, b->off, b->lambda, 1.0, grad, b->M, b->sums);
+    KH_LAYERED_CALL(lay, theta_gather, lay, rows, b->off, b->lambda, 1.0, 1, b->M, b->sums);
+    KH_LAYERED_CALL(lay, theta_scatter, lay, 1, 1.0, grad, b->M, b->sums);
     measured_free(lay, rows, o, b, 1);
   }
+  return st;
+}
+
+kh_status kh_layered_gradient(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                              const double *targets, const kh_layered_grad_options *o, double *grad,
+                              kh_layered_grad_info *info) {
+  int blas_threads = kh_layered_blas_serial();
+  kh_status st = gradient(ctx, lay, rows, x, targets, o, grad, info);
+  kh_layered_blas_restore(blas_threads);
   return st;
 }

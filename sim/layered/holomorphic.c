@@ -114,7 +114,7 @@ static void gather_layer(const kh_layered *lay, size_t l, size_t K, const void *
       grad[p] += -s->sign * dsum[s->entry] * scale;
       continue;
     }
-    size_t i = s->entry / ld, j = s->entry % ld;
+    size_t i = s->i, j = s->j;
     double g = (l > 1 ? AT(rt, i) : 0) + AT(ct, j);
     for (size_t r = 0; r < K; r++) g -= AT(At, i * K + r) * AT(C, r * ld + j);
     grad[p] += g * scale;

@@ -28,6 +28,7 @@ void kh_layered_free(kh_layered *lay) {
   }
   kh_free(lay->drive_feature), kh_free(lay->drive_gain), kh_free(lay->out_of);
   kh_free(lay->out_index), kh_free(lay->elements), kh_free(lay->param), kh_free(lay->bias);
+  kh_free(lay->theta);
   kh_aligned_free(lay->P), kh_aligned_free(lay->work);
   kh_free(lay->beta_row), kh_free(lay->target_row), kh_free(lay->chunk_change);
   kh_crew_free(lay->crew);
@@ -218,8 +219,8 @@ static kh_status place_resistor(kh_context *ctx, kh_layered *lay, scan *s, size_
                               "not layered: resistor %s joins layers %d and %d", element_name(c, e),
                               la, lb);
   size_t i = la ? (size_t)s->index[a] : (size_t)s->input[a], j = (size_t)s->index[b];
-  lay->elements[lay->element_count++] =
-      (kh_layered_element){{(uint32_t)lb, 0, 0, i * lay->ld[lb] + j}, g, param};
+  lay->elements[lay->element_count++] = (kh_layered_element){
+      {(uint32_t)lb, 0, 0, i * lay->ld[lb] + j, (uint32_t)i, (uint32_t)j}, g, param};
   return KH_OK;
 }
 
@@ -238,7 +239,7 @@ static kh_status place_current(kh_context *ctx, kh_layered *lay, scan *s, size_t
     size_t l = (size_t)s->layer[node], j = (size_t)s->index[node];
     if (param >= 0)
       lay->elements[lay->element_count++] =
-          (kh_layered_element){{(uint32_t)l, 1, sign, j}, I, param};
+          (kh_layered_element){{(uint32_t)l, 1, sign, j, 0, 0}, I, param};
     else
       lay->fixed[l][j] += sign * I;
   }
@@ -415,7 +416,7 @@ kh_status kh_layered_new(kh_context *ctx, kh_layered **out, const kh_circuit *c,
       if (lay->elements[e].param >= 0) theta[lay->elements[e].param] = lay->elements[e].value;
     KH_LAYERED_CALL(lay, load, lay, theta);
   }
-  kh_free(theta);
+  lay->theta = theta;
   if (st != KH_OK) {
     kh_layered_free(lay);
     return st;
@@ -437,22 +438,34 @@ size_t kh_layered_param_count(const kh_layered *lay) {
   return lay->params;
 }
 
-kh_status kh_layered_set_params(kh_context *ctx, kh_layered *lay, const double *theta) {
-  for (size_t p = 0; p < lay->params; p++)
+/* Whether theta is valid: every value finite, the conductances > 0. Counted on the plain array
+ * first (the currents, few, are then forgiven their sign), per slot only to name the culprit. */
+static kh_status check_params(kh_context *ctx, const kh_layered *lay, const double *theta) {
+  size_t bad = 0;
+  for (size_t p = 0; p < lay->params; p++) bad += !(theta[p] > 0 && theta[p] < INFINITY);
+  for (size_t b = 0; b < lay->bias_count; b++) {
+    double v = theta[lay->bias[b]];
+    bad -= isfinite(v) && !(v > 0);
+  }
+  for (size_t p = 0; bad && p < lay->params; p++)
     if (!isfinite(theta[p]) || (!lay->param[p].bias && !(theta[p] > 0)))
       return kh_fail(ctx, KH_ERR_INPUT,
                      "parameter %zu (%s) is %g: conductances must be finite "
                      "and > 0, currents finite",
                      p + 1, element_name(lay->c, kh_netlist_trainable(lay->c->nl, p)), theta[p]);
-  for (size_t e = 0; e < lay->element_count; e++)
-    if (lay->elements[e].param >= 0) lay->elements[e].value = theta[lay->elements[e].param];
+  return KH_OK;
+}
+
+kh_status kh_layered_set_params(kh_context *ctx, kh_layered *lay, const double *theta) {
+  kh_status st = check_params(ctx, lay, theta);
+  if (st != KH_OK) return st;
+  memcpy(lay->theta, theta, lay->params * sizeof *theta);
   KH_LAYERED_CALL(lay, load, lay, theta);
   return KH_OK;
 }
 
 void kh_layered_get_params(const kh_layered *lay, double *theta) {
-  for (size_t e = 0; e < lay->element_count; e++)
-    if (lay->elements[e].param >= 0) theta[lay->elements[e].param] = lay->elements[e].value;
+  memcpy(theta, lay->theta, lay->params * sizeof *theta);
   KH_LAYERED_CALL(lay, store, lay, theta); /* W of fully trainable layers, which training moves */
 }
 
@@ -506,15 +519,15 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
   return KH_OK;
 }
 
-kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+kh_status kh_layered_phase(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
                            double beta, const double *targets, unsigned max_sweeps, double tol,
-                           int warm, double *voltages, kh_layered_stats *stats) {
+                           int warm, unsigned *sweeps, double *change) {
   if (rows < 1 || rows > lay->rows_max)
     return kh_fail(ctx, KH_ERR_USAGE, "%zu rows: this layered solver takes 1..%zu", rows,
                    lay->rows_max);
   if (!(tol >= 0) || (tol == 0 && max_sweeps == 0) || !isfinite(beta) || (beta != 0 && !targets))
     return kh_fail(ctx, KH_ERR_USAGE, "layered solve: bad sweeps, tolerance or nudge");
-  for (size_t i = 0; i < rows * lay->features; i++)
+  for (size_t i = 0; x && i < rows * lay->features; i++)
     if (!isfinite(x[i]))
       return kh_fail(ctx, KH_ERR_INPUT, "row %zu: input feature %zu is not finite",
                      i / lay->features + 1, i % lay->features);
@@ -525,19 +538,12 @@ kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const 
     for (size_t k = 0; k < lay->outputs; k++)
       lay->target_row[r * lay->outputs + k] = beta != 0 ? targets[r * lay->outputs + k] : 0;
   }
-  KH_LAYERED_CALL(lay, drive, lay, rows, x, 1);
+  if (x) KH_LAYERED_CALL(lay, drive, lay, rows, x, 1);
   for (size_t l = 1; !warm && l <= lay->depth; l++)
     memset(lay->V[l], 0, rows * lay->ld[l] * lay->real);
-  unsigned sweeps = 0;
-  double change = INFINITY;
-  st = kh_layered_relax(ctx, lay, 0, rows, max_sweeps, tol, &sweeps, &change);
-  if (stats) {
-    stats->sweeps = sweeps, stats->change = change;
-    stats->relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, rows);
-  }
-  if (st != KH_OK) return st;
-  double *out = kh_malloc((lay->outputs + 1) * sizeof *out);
-  if (!out) return kh_fail_nomem(ctx, "checking the layered solution");
+  st = kh_layered_relax(ctx, lay, 0, rows, max_sweeps, tol, sweeps, change);
+  double *out = st == KH_OK ? kh_malloc((lay->outputs + 1) * sizeof *out) : NULL;
+  if (st == KH_OK && !out) return kh_fail_nomem(ctx, "checking the layered solution");
   for (size_t r = 0; st == KH_OK && r < rows; r++) {
     KH_LAYERED_CALL(lay, outputs, lay, r, out);
     for (size_t k = 0; st == KH_OK && k < lay->outputs; k++)
@@ -545,7 +551,23 @@ kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const 
         st = kh_fail(ctx, KH_ERR_NUMERIC, "row %zu: output %zu is %g", r + 1, k + 1, out[k]);
   }
   kh_free(out);
+  return st;
+}
+
+kh_status kh_layered_solve(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                           double beta, const double *targets, unsigned max_sweeps, double tol,
+                           int warm, double *voltages, kh_layered_stats *stats) {
+  int blas_threads = kh_layered_blas_serial();
+  unsigned sweeps = 0;
+  double change = INFINITY;
+  kh_status st =
+      kh_layered_phase(ctx, lay, rows, x, beta, targets, max_sweeps, tol, warm, &sweeps, &change);
+  if (stats && (st == KH_OK || st == KH_ERR_NUMERIC)) {
+    stats->sweeps = sweeps, stats->change = change;
+    stats->relative_residual = KH_LAYERED_CALL(lay, residual, lay, 0, rows);
+  }
   for (size_t r = 0; st == KH_OK && voltages && r < rows; r++)
     KH_LAYERED_CALL(lay, export, lay, r, voltages + r * lay->c->node_count);
+  kh_layered_blas_restore(blas_threads);
   return st;
 }

@@ -137,60 +137,97 @@ void FN(adjoint)(const kh_layered *lay, size_t rows, const size_t *off, size_t t
   }
 }
 
-/* The gradient summed over the rows into grad (params), from batch vectors: with lambda given,
- * dL/dtheta = -lambda^T d(grad_v E)/dtheta (a conductance between i in layer l - 1 and j in
- * layer l: -(lambda_j - lambda_i)(v_j - v_i); a bias current: sign lambda_j); with lambda NULL,
- * dE/dtheta at the voltages V (1/2 (v_j - v_i)^2; a bias: -sign v_j, its fixed end left out:
- * the estimators' weights sum to 0). scale multiplies what is added. M: width[l-1] x ld[l]
- * scratch for the largest l; sums: 2 x max_ld doubles. */
-void FN(theta_sums)(const kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
-                    double scale, double *grad, void *Mv, double *sums) {
-  const REAL *lambda = lambdav;
+/* Where layer l's gathered terms lie in theta_gather's M (REAL) and sums (doubles), for layers
+ * 1..L in turn: M_l (width[l-1] x ld[l]); col_l and node_l (ld[l] each), row_l (width[l-1]). */
+typedef struct {
+  REAL *M[KH_LAYERED_MAX + 1];
+  double *col[KH_LAYERED_MAX + 1], *node[KH_LAYERED_MAX + 1], *row[KH_LAYERED_MAX + 1];
+} gathered;
+
+static gathered gathered_at(const kh_layered *lay, void *Mv, double *sums) {
+  gathered g;
   REAL *M = Mv;
   for (size_t l = 1; l <= lay->depth; l++) {
+    g.M[l] = M, g.col[l] = sums, g.node[l] = sums + lay->ld[l], g.row[l] = sums + 2 * lay->ld[l];
+    M += lay->width[l - 1] * lay->ld[l], sums += 2 * lay->ld[l] + lay->width[l - 1];
+  }
+  return g;
+}
+
+/* The batch's terms of the parameters' gradient, weight times them added into M and sums (first:
+ * set instead), from batch vectors: with lambda given, dL/dtheta = -lambda^T d(grad_v E)/dtheta
+ * (a conductance between i in layer l - 1 and j in layer l: -(lambda_j - lambda_i)(v_j - v_i);
+ * a bias current: sign lambda_j); with lambda NULL, dE/dtheta at the voltages V (1/2 (v_j -
+ * v_i)^2; a bias: -sign v_j, its fixed end left out: the estimators' weights sum to 0). Per
+ * layer: M_l = V_{l-1}^T X_l (+ Lambda_{l-1}^T V_l), X = Lambda or V; col_j = sum_r lambda_j v_j
+ * or 1/2 v_j^2; row_i the same of the layer below (lambda and l = 1: 0); node_j = sum_r
+ * lambda_j or -v_j. Several phases gathered with their weights cost one theta_scatter. */
+void FN(theta_gather)(const kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
+                      double weight, int first, void *Mv, double *sums) {
+  const REAL *lambda = lambdav;
+  gathered at = gathered_at(lay, Mv, sums);
+  for (size_t l = 1; l <= lay->depth; l++) {
     size_t m = lay->width[l - 1], n = lay->width[l], ldm = lay->ld[l - 1], ld = lay->ld[l];
-    const REAL *below = l == 1 ? layer(lay->V[0]) : layer(lay->V[l - 1]);
-    const REAL *V = layer(lay->V[l]);
+    const REAL *below = layer(lay->V[l - 1]), *V = layer(lay->V[l]);
     const REAL *lam = lambda ? lambda + rows * off[l] : NULL;
     const REAL *lam_below = lambda && l > 1 ? lambda + rows * off[l - 1] : NULL;
-    double *col = sums, *rowterm = sums + lay->max_ld;
-    /* M = V_{l-1}^T X_l (+ Lambda_{l-1}^T V_l), X = Lambda or V */
-    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, below, (int)ldm,
-         lam ? lam : V, (int)ld, 0, M, (int)ld);
+    double *col = at.col[l], *row = at.row[l], *node = at.node[l];
+    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, weight, below,
+         (int)ldm, lam ? lam : V, (int)ld, first ? 0 : 1, at.M[l], (int)ld);
     if (lam_below)
-      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, lam_below,
-           (int)ldm, V, (int)ld, 1, M, (int)ld);
-    for (size_t j = 0; j < n; j++) { /* sum_r lambda_j v_j, or 1/2 sum_r v_j^2 */
-      double t = 0;
-      for (size_t r = 0; r < rows; r++)
-        t += (double)(lam ? lam[r * ld + j] : (REAL)0.5 * V[r * ld + j]) * V[r * ld + j];
-      col[j] = t;
+      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, weight, lam_below,
+           (int)ldm, V, (int)ld, 1, at.M[l], (int)ld);
+    if (first) {
+      memset(col, 0, n * sizeof *col), memset(node, 0, n * sizeof *node);
+      memset(row, 0, m * sizeof *row);
     }
-    for (size_t i = 0; i < m; i++) {
-      double t = 0;
-      for (size_t r = 0; r < rows; r++)
-        t += (lam_below ? (double)lam_below[r * ldm + i]
-              : lam     ? 0.0
-                        : 0.5 * below[r * ldm + i]) *
-             below[r * ldm + i];
-      rowterm[i] = t;
-    }
-    for (size_t p = 0; p < lay->params; p++) {
-      const kh_layered_slot *s = &lay->param[p];
-      if (s->layer != l) continue;
-      if (s->bias) {
-        double t = 0;
-        for (size_t r = 0; r < rows; r++)
-          t += lam ? (double)lam[r * ld + s->entry] : -(double)V[r * ld + s->entry];
-        grad[p] += scale * s->sign * t;
-        continue;
-      }
-      size_t i = s->entry / ld, j = s->entry % ld;
-      /* lambda: M - col - row (the gradient); V: col + row - M (dE/dg) */
-      double t = (double)M[i * ld + j] - col[j] - rowterm[i];
-      grad[p] += scale * (lam ? t : -t);
+    for (size_t r = 0; r < rows; r++) { /* by rows: the arrays are row-major */
+      const REAL *v = V + r * ld, *x = lam ? lam + r * ld : NULL;
+      for (size_t j = 0; j < n; j++)
+        col[j] += weight * ((double)(x ? x[j] : (REAL)0.5 * v[j]) * v[j]);
+      for (size_t j = 0; j < n; j++) node[j] += weight * (x ? (double)x[j] : -(double)v[j]);
+      const REAL *u = below + r * ldm, *y = lam_below ? lam_below + r * ldm : NULL;
+      for (size_t i = 0; !lam && i < m; i++) row[i] += weight * (0.5 * (double)u[i] * u[i]);
+      for (size_t i = 0; y && i < m; i++) row[i] += weight * ((double)y[i] * u[i]);
     }
   }
+}
+
+typedef struct {
+  const kh_layered *lay;
+  gathered at;
+  int adjoint;
+  double scale, *grad;
+} scatter_job;
+
+enum { SCATTER_CHUNK = 8192 }; /* parameters per item of the crew */
+
+static void scatter_chunk(void *job_, size_t c, int worker) {
+  const scatter_job *job = job_;
+  const kh_layered *lay = job->lay;
+  const gathered *at = &job->at;
+  size_t end = (c + 1) * SCATTER_CHUNK < lay->params ? (c + 1) * SCATTER_CHUNK : lay->params;
+  (void)worker;
+  for (size_t p = c * SCATTER_CHUNK; p < end; p++) {
+    const kh_layered_slot *s = &lay->param[p];
+    size_t l = s->layer;
+    if (s->bias) {
+      job->grad[p] += job->scale * s->sign * at->node[l][s->entry];
+      continue;
+    }
+    /* lambda: M - col - row (the gradient); V: col + row - M (dE/dg) */
+    double t = (double)at->M[l][s->entry] - at->col[l][s->j] - at->row[l][s->i];
+    job->grad[p] += job->scale * (job->adjoint ? t : -t);
+  }
+}
+
+/* grad (params) += scale times the gathered gradient (adjoint: gathered with lambda, else at the
+ * voltages): one pass over the parameters, shared by the crew (each parameter on its own, so
+ * the result does not depend on who took which chunk). */
+void FN(theta_scatter)(const kh_layered *lay, int adjoint, double scale, double *grad, void *Mv,
+                       double *sums) {
+  scatter_job job = {lay, gathered_at(lay, Mv, sums), adjoint, scale, grad};
+  kh_crew_run(lay->crew, (lay->params + SCATTER_CHUNK - 1) / SCATTER_CHUNK, scatter_chunk, &job);
 }
 
 /* From the free phase in V: g = dL/dv (outputs: v - y; held nodes: 0), which nodes are held (at
@@ -242,41 +279,23 @@ void FN(keep_rows)(kh_layered *lay, size_t rows, const size_t *off, void *keepv,
 /* SGD from lambda (a batch vector) straight on W: W_l -= step[l] (dL/dW_l summed over the rows),
  * projected onto [lo, hi]; each bias p (a current) theta[p] -= bias_step[p] dL/dI_p; then the
  * sums and per-node terms refreshed. Every layer's conductances must be trainable one to one
- * (lay->full). M, sums: as theta_sums'. */
+ * (lay->full). M, sums: theta_gather's. */
 void FN(adjoint_step)(kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
                       const double *step, const double *bias_step, double *theta, double lo,
                       double hi, void *Mv, double *sums) {
-  const REAL *lambda = lambdav;
-  REAL *M = Mv;
+  FN(theta_gather)(lay, rows, off, lambdav, 1, 1, Mv, sums);
+  gathered at = gathered_at(lay, Mv, sums);
   for (size_t l = 1; l <= lay->depth; l++) {
-    size_t m = lay->width[l - 1], n = lay->width[l], ldm = lay->ld[l - 1], ld = lay->ld[l];
-    const REAL *below = layer(lay->V[l - 1]), *V = layer(lay->V[l]);
-    const REAL *lam = lambda + rows * off[l],
-               *lam_below = l > 1 ? lambda + rows * off[l - 1] : NULL;
-    double *col = sums, *rowterm = sums + lay->max_ld;
-    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, below, (int)ldm,
-         lam, (int)ld, 0, M, (int)ld);
-    if (lam_below)
-      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, 1, lam_below,
-           (int)ldm, V, (int)ld, 1, M, (int)ld);
-    for (size_t j = 0; j < n; j++) {
-      double t = 0, bias = 0;
-      for (size_t r = 0; r < rows; r++) t += (double)lam[r * ld + j] * V[r * ld + j];
-      for (size_t r = 0; r < rows; r++) bias += lam[r * ld + j];
-      col[j] = t, sums[2 * lay->max_ld + j] = bias;
-    }
-    for (size_t i = 0; i < m; i++) {
-      double t = 0;
-      for (size_t r = 0; lam_below && r < rows; r++)
-        t += (double)lam_below[r * ldm + i] * below[r * ldm + i];
-      rowterm[i] = t;
-    }
+    size_t m = lay->width[l - 1], n = lay->width[l], ld = lay->ld[l];
+    const REAL *M = at.M[l];
+    const double *col = at.col[l], *rowterm = at.row[l];
     /* the step, and W's row and column sums in the order refresh's would take them */
     REAL *W = layer(lay->W[l]), s = (REAL)step[l], wlo = (REAL)lo, whi = (REAL)hi;
     REAL *cs = layer(lay->colsum[l]), *rs = layer(lay->rowsum[l]);
     memset(cs, 0, n * sizeof *cs);
     for (size_t i = 0; i < m; i++) {
-      REAL *w = W + i * ld, *g = M + i * ld, ri = (REAL)rowterm[i], t = 0;
+      REAL *w = W + i * ld, ri = (REAL)rowterm[i], t = 0;
+      const REAL *g = M + i * ld;
       for (size_t j = 0; j < n; j++) {
         REAL x = w[j] - s * (g[j] - (REAL)col[j] - ri);
         x = x < wlo ? wlo : x > whi ? whi : x;
@@ -287,7 +306,7 @@ void FN(adjoint_step)(kh_layered *lay, size_t rows, const size_t *off, const voi
     for (size_t b = 0; b < lay->bias_count; b++) { /* dL/dI = sign lambda */
       size_t p = lay->bias[b];
       const kh_layered_slot *sl = &lay->param[p];
-      if (sl->layer == l) theta[p] -= bias_step[p] * sl->sign * sums[2 * lay->max_ld + sl->entry];
+      if (sl->layer == l) theta[p] -= bias_step[p] * sl->sign * at.node[l][sl->entry];
     }
   }
   FN(refresh)(lay, theta, 0);

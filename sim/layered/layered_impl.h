@@ -15,9 +15,10 @@ enum { KH_LAYERED_BLOCK = 128 };
 
 typedef struct {
   uint32_t layer; /* l >= 1: conductance entry of W_l; bias: the node's layer */
-  int bias;       /* a current source (else a resistor) */
-  int sign;       /* bias: +1 when the source pushes its current into the node */
+  int8_t bias;    /* a current source (else a resistor) */
+  int8_t sign;    /* bias: +1 when the source pushes its current into the node */
   size_t entry;   /* W_l index (i * ld[l] + j), or the node's index in its layer */
+  uint32_t i, j;  /* a conductance's row and column in W_l (entry's, without a division) */
 } kh_layered_slot;
 
 typedef struct {
@@ -46,6 +47,7 @@ struct kh_layered {
   kh_layered_element *elements;      /* every resistor between layers and every current */
   size_t element_count;
   kh_layered_slot *param; /* per parameter */
+  double *theta;          /* the parameters as last set (the W of full layers may move since) */
   size_t params;
   size_t *bias, bias_count;     /* the parameters that are currents, by layer */
   int full[KH_LAYERED_MAX + 1]; /* every entry of W_l is exactly one trainable resistor */
@@ -85,8 +87,20 @@ struct kh_layered {
   void (*gradient_free)(void *gradient);
 };
 
-/* The threads the sweeps and updates use (the crew, core/crew.h); results do not depend on it. */
-void kh_layered_set_threads(kh_layered *lay, int threads);
+/* kh_layered_solve without its residual and voltages: the checks, the drive and the sweeps of
+ * rows [0, rows), the outputs checked finite; *sweeps and *change as kh_layered_relax's. x NULL:
+ * the rows are driven already (the inputs, and their product with W_1, as the last phase of
+ * these rows left them at the same parameters). */
+kh_status kh_layered_phase(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                           double beta, const double *targets, unsigned max_sweeps, double tol,
+                           int warm, unsigned *sweeps, double *change);
+
+/* OpenBLAS single-threaded (blas.c; it returns the thread count kh_layered_blas_restore gives
+ * back): the layered backend's products are a minibatch's rows, where
+ * OpenBLAS's threads only add overhead (and spin beside the crew's), and a fixed count keeps
+ * the results independent of OPENBLAS_NUM_THREADS. The public calls and the trainer run so. */
+int kh_layered_blas_serial(void);
+void kh_layered_blas_restore(int threads);
 
 /* kh_layered_gradient's adjoint estimators as an SGD step (gradient.c; the layered trainer):
  * the batch's phases and adjoint as kh_layered_gradient computes them, then W_l -= step[l]
@@ -201,9 +215,11 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
                               const unsigned char *held, int method, unsigned k, double damping,   \
                               const void *g, void *lambda, void *work, const void *inv_diag,       \
                               double *scalars, unsigned *products);                                \
-  void kh_layered_theta_sums_##S(const kh_layered *lay, size_t rows, const size_t *off,            \
-                                 const void *lambda, double scale, double *grad, void *M,          \
-                                 double *sums);                                                    \
+  void kh_layered_theta_gather_##S(const kh_layered *lay, size_t rows, const size_t *off,          \
+                                   const void *lambda, double weight, int first, void *M,          \
+                                   double *sums);                                                  \
+  void kh_layered_theta_scatter_##S(const kh_layered *lay, int adjoint, double scale,              \
+                                    double *grad, void *M, double *sums);                          \
   void kh_layered_keep_rows_##S(kh_layered *lay, size_t rows, const size_t *off, void *keep,       \
                                 int back);                                                         \
   void kh_layered_itd_##S(kh_layered *lay, size_t rows, const size_t *off, unsigned T,             \

@@ -49,7 +49,7 @@ void FN(drive)(kh_layered *lay, size_t rows, const double *x, int product) {
     for (size_t i = 0; i < n0; i++) {
       double v = lay->drive_gain[i] * x[r * F + lay->drive_feature[i]];
       U[r * ld0 + i] = (REAL)v;
-      scale = fmax(scale, fabs(v));
+      scale = fabs(v) > scale ? fabs(v) : scale; /* x is finite (checked): no fmax call */
     }
   lay->input_scale = scale;
   if (!product) return;
@@ -294,13 +294,20 @@ void FN(refresh)(kh_layered *lay, const double *theta, int recompute) {
 }
 
 void FN(load)(kh_layered *lay, const double *theta) {
-  for (size_t l = 1; l <= lay->depth; l++)
-    memset(lay->W[l], 0, lay->width[l - 1] * lay->ld[l] * sizeof(REAL));
-  for (size_t e = 0; e < lay->element_count; e++) {
+  int every_full = 1;
+  for (size_t l = 1; l <= lay->depth; l++) {
+    every_full &= lay->full[l];
+    if (!lay->full[l]) memset(lay->W[l], 0, lay->width[l - 1] * lay->ld[l] * sizeof(REAL));
+  }
+  for (size_t e = 0; !every_full && e < lay->element_count; e++) { /* the other layers, summed */
     const kh_layered_element *el = &lay->elements[e];
-    if (el->slot.bias) continue;
+    if (el->slot.bias || lay->full[el->slot.layer]) continue;
     double g = el->param >= 0 ? theta[el->param] : el->value;
     layer(lay->W[el->slot.layer])[el->slot.entry] += (REAL)g;
+  }
+  for (size_t p = 0; p < lay->params; p++) { /* full layers: one parameter per entry */
+    const kh_layered_slot *s = &lay->param[p];
+    if (!s->bias && lay->full[s->layer]) layer(lay->W[s->layer])[s->entry] = (REAL)theta[p];
   }
   FN(refresh)(lay, theta, 1);
 }

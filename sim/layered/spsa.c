@@ -22,9 +22,11 @@ static kh_status perturbed_loss(kh_context *ctx, kh_layered *lay, size_t rows, c
                                 const size_t *off, void *keep, double *loss,
                                 kh_layered_grad_info *info) {
   KH_LAYERED_CALL(lay, keep_rows, lay, rows, off, keep, 1);
-  kh_layered_stats stats = {0, 0, 0};
-  kh_status st = kh_layered_solve(ctx, lay, rows, x, 0, NULL, o->sweeps, o->tol, 1, NULL, &stats);
-  info->sweeps += stats.sweeps, info->phases++;
+  unsigned sweeps = 0;
+  double change;
+  kh_status st =
+      kh_layered_phase(ctx, lay, rows, x, 0, NULL, o->sweeps, o->tol, 1, &sweeps, &change);
+  info->sweeps += sweeps, info->phases++;
   if (st == KH_OK && o->measure) o->measure(o->measure_user, lay, 0, rows, info->phases - 1);
   return st == KH_OK ? kh_layered_loss(ctx, lay, rows, targets, loss) : st;
 }

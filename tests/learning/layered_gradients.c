@@ -64,7 +64,7 @@ static void native(rig *r, kh_estimator est, double beta, unsigned k) {
 static kh_status layered(rig *r, kh_estimator est, double beta, unsigned k,
                          kh_layered_grad_info *info) {
   kh_layered_grad_options o = {est,  beta, k, 1.0, 100000, 1e-14, 0, 0, 0, 0, KH_CONTOUR_CIRCLE,
-                               NULL, NULL};
+                               NULL, NULL, 0};
   if (kh_layered_precision(r->lay) == KH_PRECISION_SINGLE) o.tol = 1e-6;
   return kh_layered_gradient(r->ctx, r->lay, ROWS, r->x, r->y, &o, r->layered, info);
 }
@@ -163,8 +163,8 @@ Test(layered_gradients, holomorphic_equals_the_native_continuation) {
   cr_log_info("holomorphic: radius bound %g S over %d rows", bound, ROWS);
   kh_model_set_holomorphic_strict(r.m, 0);
   native(&r, KH_EST_HOLOMORPHIC, 0.5 * bound, 10);
-  kh_layered_grad_options o = {KH_EST_HOLOMORPHIC, 0.5 * bound, 10,  1, 100000, 1e-14, 0, 0, 0, 4,
-                               KH_CONTOUR_CIRCLE,  NULL,        NULL};
+  kh_layered_grad_options o = {KH_EST_HOLOMORPHIC, 0.5 * bound, 10,   1, 100000, 1e-14, 0, 0, 0, 4,
+                               KH_CONTOUR_CIRCLE,  NULL,        NULL, 0};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -208,8 +208,9 @@ Test(layered_gradients, node_perturbation_equals_the_native_rule) {
   cr_assert_eq(kh_layered_new(r.ctx, &big, r.c, KH_PRECISION_DOUBLE, (1 + 2 * probes) * ROWS),
                KH_OK);
   native(&r, KH_EST_NODE_PERTURBATION, 0.01, 10);
-  kh_layered_grad_options o = {KH_EST_NODE_PERTURBATION, 0,    10,  1, 100000, 1e-14, 0.01, 0, 0, 0,
-                               KH_CONTOUR_CIRCLE,        NULL, NULL};
+  kh_layered_grad_options o = {
+      KH_EST_NODE_PERTURBATION, 0,    10,   1, 100000, 1e-14, 0.01, 0, 0, 0,
+      KH_CONTOUR_CIRCLE,        NULL, NULL, 0};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, big, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -251,8 +252,8 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   for (size_t i = 0; i < r.n; i++)
     if (kh_model_param_is_conductance(r.m, i)) theta[i] = 0.05 + 0.4 * kh_test_uniform(&rng);
   cr_assert_eq(kh_layered_set_params(r.ctx, r.lay, theta), KH_OK);
-  kh_layered_grad_options o = {KH_EST_ITD,        0,    10,  1, T, 0, 0, 0, 0, 0,
-                               KH_CONTOUR_CIRCLE, NULL, NULL};
+  kh_layered_grad_options o = {KH_EST_ITD,        0,    10,   1, T, 0, 0, 0, 0, 0,
+                               KH_CONTOUR_CIRCLE, NULL, NULL, 0};
   kh_layered_grad_info info;
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, &info), KH_OK, "%s",
                kh_last_error(r.ctx));
@@ -274,8 +275,8 @@ Test(layered_gradients, itd_equals_finite_differences_of_the_swept_loss) {
   /* from the equilibrium, many sweeps: the exact gradient */
   cr_assert_eq(kh_model_set_params(r.ctx, r.m, theta), KH_OK);
   native(&r, KH_EST_EXACT, 0, 10);
-  o = (kh_layered_grad_options){KH_EST_ITD,        0,    200, 1, 100000, 1e-14, 0, 0, 0, 0,
-                                KH_CONTOUR_CIRCLE, NULL, NULL};
+  o = (kh_layered_grad_options){KH_EST_ITD,        0,    200,  1, 100000, 1e-14, 0, 0, 0, 0,
+                                KH_CONTOUR_CIRCLE, NULL, NULL, 0};
   cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, NULL), KH_OK);
   err = kh_test_relative_error(r.layered, r.native, r.n);
   cr_log_info("layered itd, 200 block sweeps from the equilibrium, against exact: %.2e", err);
@@ -355,4 +356,35 @@ Test(layered_gradients, spsa_mean_is_the_batch_gradient_plus_a_sigma_squared_bia
   kh_circuit_free(c);
   kh_netlist_free(nl);
   kh_context_free(ctx);
+}
+
+/* A forward pass's free state reused by the backward pass (free_given, the torch layer's use):
+ * the same gradient bit for bit with one phase fewer, with the crew of two threads or without,
+ * at a fixed count of sweeps (where a second free phase from 0 V repeats the first exactly). */
+Test(layered_gradients, a_given_free_state_gives_the_same_bits_with_a_phase_fewer) {
+  rig r;
+  open_rig(&r, "5-8-3", KH_PRECISION_SINGLE);
+  const kh_estimator est[] = {KH_EST_EXACT, KH_EST_CENTERED, KH_EST_PLUS, KH_EST_CG};
+  double *given = calloc(r.n, sizeof *given);
+  for (int threads = 1; threads <= 2; threads++) {
+    kh_layered_set_threads(r.lay, threads);
+    for (int e = 0; e < 4; e++) {
+      kh_layered_grad_options o = {.estimator = est[e], .beta = 0.05, .k = 3, .sweeps = 7};
+      kh_layered_grad_info solved, reused;
+      cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, r.layered, &solved), KH_OK,
+                   "%s", kh_last_error(r.ctx));
+      cr_assert_eq(kh_layered_solve(r.ctx, r.lay, ROWS, r.x, 0, NULL, 7, 0, 0, NULL, NULL), KH_OK);
+      o.free_given = 1;
+      cr_assert_eq(kh_layered_gradient(r.ctx, r.lay, ROWS, r.x, r.y, &o, given, &reused), KH_OK,
+                   "%s", kh_last_error(r.ctx));
+      cr_expect(memcmp(given, r.layered, r.n * sizeof *given) == 0, "%s, %d threads: not the same",
+                kh_estimator_name(est[e]), threads);
+      cr_expect_eq(reused.phases + 1, solved.phases, "%s: %u phases, %u", kh_estimator_name(est[e]),
+                   reused.phases, solved.phases);
+      cr_expect_eq(reused.loss, solved.loss);
+      cr_expect(solved.loss > 0);
+    }
+  }
+  free(given);
+  close_rig(&r);
 }

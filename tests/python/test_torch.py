@@ -161,3 +161,32 @@ def test_layered_backend_agrees_with_the_native_one(estimator, tol):
         layered(x.clone().requires_grad_(True)).sum().backward()
     with pytest.raises(kirchhoff.UsageError, match="takes 64"):
         layered(torch.zeros(65, 6, dtype=torch.float64))
+
+
+def test_layered_backward_from_its_own_forward_state():
+    """The backward pass starts from the state its forward pass left only when the handle still
+    holds it: another batch solved in between, or the parameters moved, and it solves again. The
+    gradients are the same bits either way, and with two threads as with one."""
+    kw = dict(estimator="centered", beta=0.05, seed=3, input_gain=2, bias_voltage=0.1,
+              backend="layered", precision="single", sweeps=6)
+    gen = torch.Generator().manual_seed(4)
+    x, other = (torch.rand(7, 6, dtype=torch.float64, generator=gen) for _ in range(2))
+    with torch.no_grad():
+        other_out = kt.ResistiveNetwork("6-8-3", **kw)(other)
+    grads = []
+    for threads, interleave in ((1, False), (1, True), (2, False), (2, True)):
+        layer = kt.ResistiveNetwork("6-8-3", threads=threads, **kw)
+        out = layer(x)
+        if interleave:  # the handle's rows now hold another batch
+            with torch.no_grad():
+                assert torch.equal(layer(other), other_out)
+        out.pow(2).sum().backward()
+        grads.append(layer.theta.grad.clone())
+    for g in grads[1:]:
+        assert torch.equal(g, grads[0])
+    assert grads[0].abs().sum().item() > 0
+    assert not torch.equal(other_out, out.detach())
+    with torch.no_grad():  # new parameters, the same batch: solved again
+        before = layer(x)
+        layer.theta.mul_(1.5)
+        assert not torch.equal(layer(x), before)
