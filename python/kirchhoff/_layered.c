@@ -165,7 +165,8 @@ static kh_status run(kh_context *ctx, layered_handle *h, size_t rows, const doub
 }
 
 /* layered_run(handle, x, rows, cotangent or None, estimator, beta, points, k, sweeps, tol) ->
- * (outputs, parameter gradient summed over the rows, or None). A batch whose forward pass was
+ * (outputs, parameter gradient summed over the rows, or None), as bytearrays (writable: numpy
+ * wraps them without a copy). A batch whose forward pass was
  * the handle's last solve is not solved again. */
 PyObject *kh_py_layered_run(PyObject *self, PyObject *args) {
   (void)self;
@@ -195,14 +196,14 @@ PyObject *kh_py_layered_run(PyObject *self, PyObject *args) {
              (c.buf && (size_t)c.len != (size_t)rows * no * sizeof(double)))
       st = kh_set_error(ctx, KH_ERR_USAGE, "%zd rows need %zu inputs and %zu cotangents each", rows,
                         ni, no);
-    out = PyBytes_FromStringAndSize(NULL, rows * (Py_ssize_t)(no * sizeof(double)));
+    out = PyByteArray_FromStringAndSize(NULL, rows * (Py_ssize_t)(no * sizeof(double)));
     if (c.buf)
-      grad = PyBytes_FromStringAndSize(
+      grad = PyByteArray_FromStringAndSize(
           NULL, (Py_ssize_t)(kh_layered_param_count(h->lay) * sizeof(double)));
     if (!out || (c.buf && !grad)) st = kh_set_error(ctx, KH_ERR_NOMEM, "a batch");
     if (st == KH_OK) {
-      double *o = (double *)PyBytes_AS_STRING(out);
-      double *gr = grad ? (double *)PyBytes_AS_STRING(grad) : NULL;
+      double *o = (double *)PyByteArray_AS_STRING(out);
+      double *gr = grad ? (double *)PyByteArray_AS_STRING(grad) : NULL;
       Py_BEGIN_ALLOW_THREADS;
       pthread_mutex_lock(&h->lock);
       st = run(ctx, h, (size_t)rows, x.buf, c.buf, &g, o, gr);

@@ -37,7 +37,7 @@ class _Layered:
 
     @params.setter
     def params(self, theta):
-        _native.layered_set_params(self._handle, _np.ascontiguousarray(theta, "f8").tobytes())
+        _native.layered_set_params(self._handle, _np.ascontiguousarray(theta, "f8"))
 
     def _run(self, x, c, estimator="exact", beta=0.1, points=4, k=10):
         x = _np.ascontiguousarray(x, dtype=_np.float64)
@@ -45,10 +45,12 @@ class _Layered:
         if rows > self.max_rows:
             raise UsageError(f"a batch of {rows} rows: this layer takes {self.max_rows} "
                              "(max_rows)")
-        cb = None if c is None else _np.ascontiguousarray(c, dtype=_np.float64).tobytes()
-        out, g = _native.layered_run(self._handle, x.tobytes(), rows, cb, str(estimator),
+        c = None if c is None else _np.ascontiguousarray(c, dtype=_np.float64)
+        # arrays cross as buffers, and come back as writable bytearrays: no copies either way
+        out, g = _native.layered_run(self._handle, x, rows, c, str(estimator),
                                      float(beta), int(points), int(k), self._sweeps, self._tol)
-        return _np.frombuffer(out, dtype=_np.float64).reshape(rows, self.outputs).copy(), g
+        g = None if g is None else _np.frombuffer(g, dtype=_np.float64)
+        return _np.frombuffer(out, dtype=_np.float64).reshape(rows, self.outputs), g
 
     def predict(self, x):
         return self._run(x, None)[0]
@@ -61,7 +63,7 @@ class _Layered:
         if beta_relative:
             raise UsageError("beta_relative: not on the layered backend (beta in siemens)")
         o, g = self._run(x, cotangent, estimator, beta, points, k)
-        return o, _doubles(g), None
+        return o, g, None
 
 
 class _Equilibrium(_torch.autograd.Function):
@@ -143,9 +145,8 @@ class ResistiveNetwork(_torch.nn.Module):
     @_torch.no_grad()
     def project(self):
         """Clamps the conductances into [gmin, gmax] (the bias currents are free)."""
-        lo = self._lo.to(self.theta.device, self.theta.dtype)
-        hi = self._hi.to(self.theta.device, self.theta.dtype)
-        self.theta.copy_(_torch.minimum(_torch.maximum(self.theta, lo), hi))
+        self.theta.clamp_(self._lo.to(self.theta.device, self.theta.dtype),
+                          self._hi.to(self.theta.device, self.theta.dtype))
 
     def extra_repr(self):
         return (f"inputs={self.model.inputs}, outputs={self.model.outputs}, "

@@ -28,7 +28,7 @@ void kh_layered_free(kh_layered *lay) {
   }
   kh_free(lay->drive_feature), kh_free(lay->drive_gain), kh_free(lay->out_of);
   kh_free(lay->out_index), kh_free(lay->elements), kh_free(lay->param), kh_free(lay->bias);
-  kh_free(lay->theta);
+  kh_free(lay->theta), kh_free(lay->loose);
   kh_aligned_free(lay->P), kh_aligned_free(lay->work);
   kh_free(lay->beta_row), kh_free(lay->target_row), kh_free(lay->chunk_change);
   kh_crew_free(lay->crew);
@@ -277,6 +277,36 @@ static kh_status place_elements(kh_context *ctx, kh_layered *lay, scan *s) {
   return st;
 }
 
+/* lay->dense and lay->loose (layered_impl.h), once full is known. */
+static kh_status find_dense(kh_context *ctx, kh_layered *lay) {
+  for (size_t l = 1; l <= lay->depth; l++) {
+    lay->dense[l] = -1;
+    if (!lay->full[l]) continue;
+    size_t n = lay->width[l], first = lay->params;
+    for (size_t p = 0; p < lay->params; p++)
+      if (!lay->param[p].bias && lay->param[p].layer == l && p < first) first = p;
+    size_t m = lay->width[l - 1];
+    for (int order = 0; order < 2 && lay->dense[l] < 0; order++) { /* row-major, column-major */
+      int dense = first + m * n <= lay->params;
+      for (size_t k = 0; dense && k < m * n; k++) {
+        const kh_layered_slot *s = &lay->param[first + k];
+        size_t i = order ? k % m : k / n, j = order ? k / m : k % n;
+        dense = !s->bias && s->layer == l && s->i == i && s->j == j;
+      }
+      if (dense)
+        lay->dense[l] = (long)first, lay->dense_si[l] = order ? 1 : n,
+        lay->dense_sj[l] = order ? m : 1;
+    }
+  }
+  if (!(lay->loose = kh_malloc((lay->params + 1) * sizeof *lay->loose)))
+    return kh_fail_nomem(ctx, "detecting layers");
+  for (size_t p = 0; p < lay->params; p++) {
+    const kh_layered_slot *s = &lay->param[p];
+    if (s->bias || lay->dense[s->layer] < 0) lay->loose[lay->loose_count++] = p;
+  }
+  return KH_OK;
+}
+
 /* Which entries of W_l are exactly one trainable resistor (the fast training path's
  * assumption), and the parameter slots. */
 static kh_status map_params(kh_context *ctx, kh_layered *lay) {
@@ -305,7 +335,7 @@ static kh_status map_params(kh_context *ctx, kh_layered *lay) {
   for (size_t l = 1; st == KH_OK && l <= lay->depth; l++)
     for (size_t p = 0; p < lay->params; p++)
       if (lay->param[p].bias && lay->param[p].layer == l) lay->bias[lay->bias_count++] = p;
-  return st;
+  return st == KH_OK ? find_dense(ctx, lay) : st;
 }
 
 static kh_status find_outputs(kh_context *ctx, kh_layered *lay, const scan *s) {

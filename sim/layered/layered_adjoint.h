@@ -145,7 +145,7 @@ typedef struct {
 } gathered;
 
 static gathered gathered_at(const kh_layered *lay, void *Mv, double *sums) {
-  gathered g;
+  gathered g = {{0}, {0}, {0}, {0}};
   REAL *M = Mv;
   for (size_t l = 1; l <= lay->depth; l++) {
     g.M[l] = M, g.col[l] = sums, g.node[l] = sums + lay->ld[l], g.row[l] = sums + 2 * lay->ld[l];
@@ -162,35 +162,84 @@ static gathered gathered_at(const kh_layered *lay, void *Mv, double *sums) {
  * layer: M_l = V_{l-1}^T X_l (+ Lambda_{l-1}^T V_l), X = Lambda or V; col_j = sum_r lambda_j v_j
  * or 1/2 v_j^2; row_i the same of the layer below (lambda and l = 1: 0); node_j = sum_r
  * lambda_j or -v_j. Several phases gathered with their weights cost one theta_scatter. */
-void FN(theta_gather)(const kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
-                      double weight, int first, void *Mv, double *sums) {
-  const REAL *lambda = lambdav;
-  gathered at = gathered_at(lay, Mv, sums);
-  for (size_t l = 1; l <= lay->depth; l++) {
-    size_t m = lay->width[l - 1], n = lay->width[l], ldm = lay->ld[l - 1], ld = lay->ld[l];
-    const REAL *below = layer(lay->V[l - 1]), *V = layer(lay->V[l]);
-    const REAL *lam = lambda ? lambda + rows * off[l] : NULL;
-    const REAL *lam_below = lambda && l > 1 ? lambda + rows * off[l - 1] : NULL;
-    double *col = at.col[l], *row = at.row[l], *node = at.node[l];
-    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, weight, below,
-         (int)ldm, lam ? lam : V, (int)ld, first ? 0 : 1, at.M[l], (int)ld);
-    if (lam_below)
-      GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)rows, weight, lam_below,
-           (int)ldm, V, (int)ld, 1, at.M[l], (int)ld);
-    if (first) {
-      memset(col, 0, n * sizeof *col), memset(node, 0, n * sizeof *node);
-      memset(row, 0, m * sizeof *row);
-    }
+typedef struct {
+  const kh_layered *lay;
+  size_t rows;
+  const size_t *off;
+  const REAL *lambda;
+  double weight;
+  int first;
+  gathered at;
+  size_t start[KH_LAYERED_MAX + 2]; /* layer l's items: [start[l], start[l + 1]) */
+} gather_job;
+
+enum { GATHER_BLOCK = 64 }; /* rows of M_l per item of the crew */
+
+/* Layer l's col and node terms (block NULL), or rows [i0, i0 + count) of M_l and row_l. */
+static void gather_part(const gather_job *job, size_t l, int block, size_t i0, size_t count) {
+  const kh_layered *lay = job->lay;
+  size_t rows = job->rows, n = lay->width[l], ldm = lay->ld[l - 1], ld = lay->ld[l];
+  double weight = job->weight;
+  const REAL *below = layer(lay->V[l - 1]), *V = layer(lay->V[l]);
+  const REAL *lam = job->lambda ? job->lambda + rows * job->off[l] : NULL;
+  const REAL *lam_below = job->lambda && l > 1 ? job->lambda + rows * job->off[l - 1] : NULL;
+  if (!block) {
+    double *col = job->at.col[l], *node = job->at.node[l];
+    if (job->first) memset(col, 0, n * sizeof *col), memset(node, 0, n * sizeof *node);
     for (size_t r = 0; r < rows; r++) { /* by rows: the arrays are row-major */
       const REAL *v = V + r * ld, *x = lam ? lam + r * ld : NULL;
       for (size_t j = 0; j < n; j++)
         col[j] += weight * ((double)(x ? x[j] : (REAL)0.5 * v[j]) * v[j]);
       for (size_t j = 0; j < n; j++) node[j] += weight * (x ? (double)x[j] : -(double)v[j]);
-      const REAL *u = below + r * ldm, *y = lam_below ? lam_below + r * ldm : NULL;
-      for (size_t i = 0; !lam && i < m; i++) row[i] += weight * (0.5 * (double)u[i] * u[i]);
-      for (size_t i = 0; y && i < m; i++) row[i] += weight * ((double)y[i] * u[i]);
     }
+    return;
   }
+  REAL *M = job->at.M[l] + i0 * ld;
+  GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)count, (int)n, (int)rows, weight, below + i0,
+       (int)ldm, lam ? lam : V, (int)ld, job->first ? 0 : 1, M, (int)ld);
+  if (lam_below)
+    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)count, (int)n, (int)rows, weight,
+         lam_below + i0, (int)ldm, V, (int)ld, 1, M, (int)ld);
+  double *row = job->at.row[l] + i0;
+  if (job->first) memset(row, 0, count * sizeof *row);
+  for (size_t r = 0; r < rows; r++) {
+    const REAL *u = below + r * ldm + i0, *y = lam_below ? lam_below + r * ldm + i0 : NULL;
+    for (size_t i = 0; !lam && i < count; i++) row[i] += weight * (0.5 * (double)u[i] * u[i]);
+    for (size_t i = 0; y && i < count; i++) row[i] += weight * ((double)y[i] * u[i]);
+  }
+}
+
+static void gather_item(void *job_, size_t item, int worker) {
+  const gather_job *job = job_;
+  size_t l = 1;
+  (void)worker;
+  while (item >= job->start[l + 1]) l++;
+  size_t k = item - job->start[l], m = job->lay->width[l - 1];
+  if (k == 0)
+    gather_part(job, l, 0, 0, 0);
+  else
+    gather_part(job, l, 1, (k - 1) * GATHER_BLOCK,
+                m - (k - 1) * GATHER_BLOCK < GATHER_BLOCK ? m - (k - 1) * GATHER_BLOCK
+                                                          : GATHER_BLOCK);
+}
+
+/* The batch's terms of the parameters' gradient, weight times them added into M and sums (first:
+ * set instead), from batch vectors: with lambda given, dL/dtheta = -lambda^T d(grad_v E)/dtheta
+ * (a conductance between i in layer l - 1 and j in layer l: -(lambda_j - lambda_i)(v_j - v_i);
+ * a bias current: sign lambda_j); with lambda NULL, dE/dtheta at the voltages V (1/2 (v_j -
+ * v_i)^2; a bias: -sign v_j, its fixed end left out: the estimators' weights sum to 0). Per
+ * layer: M_l = V_{l-1}^T X_l (+ Lambda_{l-1}^T V_l), X = Lambda or V; col_j = sum_r lambda_j v_j
+ * or 1/2 v_j^2; row_i the same of the layer below (lambda and l = 1: 0); node_j = sum_r
+ * lambda_j or -v_j. Several phases gathered with their weights cost one theta_scatter. The crew
+ * shares fixed blocks of GATHER_BLOCK rows of each M_l (and of row_l), each entry the work of
+ * one item, so the result does not depend on the threads. */
+void FN(theta_gather)(const kh_layered *lay, size_t rows, const size_t *off, const void *lambdav,
+                      double weight, int first, void *Mv, double *sums) {
+  gather_job job = {lay, rows, off, lambdav, weight, first, gathered_at(lay, Mv, sums), {0}};
+  job.start[1] = 0;
+  for (size_t l = 1; l <= lay->depth; l++)
+    job.start[l + 1] = job.start[l] + 1 + (lay->width[l - 1] + GATHER_BLOCK - 1) / GATHER_BLOCK;
+  kh_crew_run(lay->crew, job.start[lay->depth + 1], gather_item, &job);
 }
 
 typedef struct {
@@ -198,36 +247,56 @@ typedef struct {
   gathered at;
   int adjoint;
   double scale, *grad;
+  size_t start[KH_LAYERED_MAX + 2]; /* dense layer l's items: [start[l], start[l + 1]); then
+                                     * the loose parameters' */
 } scatter_job;
 
-enum { SCATTER_CHUNK = 8192 }; /* parameters per item of the crew */
+enum { SCATTER_ROWS = 64, SCATTER_CHUNK = 8192 }; /* rows of a dense W_l, loose parameters */
 
-static void scatter_chunk(void *job_, size_t c, int worker) {
+/* One conductance's term: lambda: M - col - row (the gradient); V: col + row - M (dE/dg) */
+static double scatter_term(const scatter_job *job, size_t l, size_t i, size_t j) {
+  const gathered *at = &job->at;
+  double t = (double)at->M[l][i * job->lay->ld[l] + j] - at->col[l][j] - at->row[l][i];
+  return job->scale * (job->adjoint ? t : -t);
+}
+
+static void scatter_item(void *job_, size_t item, int worker) {
   const scatter_job *job = job_;
   const kh_layered *lay = job->lay;
-  const gathered *at = &job->at;
-  size_t end = (c + 1) * SCATTER_CHUNK < lay->params ? (c + 1) * SCATTER_CHUNK : lay->params;
   (void)worker;
-  for (size_t p = c * SCATTER_CHUNK; p < end; p++) {
+  size_t l = 1;
+  while (l <= lay->depth && item >= job->start[l + 1]) l++;
+  if (l <= lay->depth) { /* rows of a dense layer */
+    size_t i0 = (item - job->start[l]) * SCATTER_ROWS, m = lay->width[l - 1], n = lay->width[l];
+    size_t si = lay->dense_si[l], sj = lay->dense_sj[l];
+    double *g = job->grad + lay->dense[l];
+    for (size_t i = i0; i < i0 + SCATTER_ROWS && i < m; i++)
+      for (size_t j = 0; j < n; j++) g[i * si + j * sj] += scatter_term(job, l, i, j);
+    return;
+  }
+  size_t k0 = (item - job->start[lay->depth + 1]) * SCATTER_CHUNK;
+  for (size_t k = k0; k < k0 + SCATTER_CHUNK && k < lay->loose_count; k++) {
+    size_t p = lay->loose[k];
     const kh_layered_slot *s = &lay->param[p];
-    size_t l = s->layer;
-    if (s->bias) {
-      job->grad[p] += job->scale * s->sign * at->node[l][s->entry];
-      continue;
-    }
-    /* lambda: M - col - row (the gradient); V: col + row - M (dE/dg) */
-    double t = (double)at->M[l][s->entry] - at->col[l][s->j] - at->row[l][s->i];
-    job->grad[p] += job->scale * (job->adjoint ? t : -t);
+    if (s->bias)
+      job->grad[p] += job->scale * s->sign * job->at.node[s->layer][s->entry];
+    else
+      job->grad[p] += scatter_term(job, s->layer, s->i, s->j);
   }
 }
 
 /* grad (params) += scale times the gathered gradient (adjoint: gathered with lambda, else at the
  * voltages): one pass over the parameters, shared by the crew (each parameter on its own, so
- * the result does not depend on who took which chunk). */
+ * the result does not depend on who took which item). */
 void FN(theta_scatter)(const kh_layered *lay, int adjoint, double scale, double *grad, void *Mv,
                        double *sums) {
-  scatter_job job = {lay, gathered_at(lay, Mv, sums), adjoint, scale, grad};
-  kh_crew_run(lay->crew, (lay->params + SCATTER_CHUNK - 1) / SCATTER_CHUNK, scatter_chunk, &job);
+  scatter_job job = {lay, gathered_at(lay, Mv, sums), adjoint, scale, grad, {0}};
+  for (size_t l = 1; l <= lay->depth; l++)
+    job.start[l + 1] =
+        job.start[l] +
+        (lay->dense[l] < 0 ? 0 : (lay->width[l - 1] + SCATTER_ROWS - 1) / SCATTER_ROWS);
+  size_t items = job.start[lay->depth + 1] + (lay->loose_count + SCATTER_CHUNK - 1) / SCATTER_CHUNK;
+  kh_crew_run(lay->crew, items, scatter_item, &job);
 }
 
 /* From the free phase in V: g = dL/dv (outputs: v - y; held nodes: 0), which nodes are held (at

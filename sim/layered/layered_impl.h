@@ -51,6 +51,14 @@ struct kh_layered {
   size_t params;
   size_t *bias, bias_count;     /* the parameters that are currents, by layer */
   int full[KH_LAYERED_MAX + 1]; /* every entry of W_l is exactly one trainable resistor */
+  /* A full layer whose parameters are consecutive, in W_l's row-major or column-major order
+   * (kirchhoff net writes the latter: each upper node's resistors in turn): entry (i, j) is
+   * parameter dense[l] + i dense_si[l] + j dense_sj[l], so that loads and gradients need no
+   * slot per parameter; dense -1 otherwise. loose: the other parameters (biases, other layers'
+   * conductances). */
+  long dense[KH_LAYERED_MAX + 1];
+  size_t dense_si[KH_LAYERED_MAX + 1], dense_sj[KH_LAYERED_MAX + 1];
+  size_t *loose, loose_count;
   /* Working precision (float or double): W_l (width[l-1] x width[l], row-major), and per
    * node of layers 1..L: diag (sum of conductances), cst (current in), lo and hi (bounds). */
   void *W[KH_LAYERED_MAX + 1];

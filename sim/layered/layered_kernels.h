@@ -305,9 +305,18 @@ void FN(load)(kh_layered *lay, const double *theta) {
     double g = el->param >= 0 ? theta[el->param] : el->value;
     layer(lay->W[el->slot.layer])[el->slot.entry] += (REAL)g;
   }
-  for (size_t p = 0; p < lay->params; p++) { /* full layers: one parameter per entry */
-    const kh_layered_slot *s = &lay->param[p];
-    if (!s->bias && lay->full[s->layer]) layer(lay->W[s->layer])[s->entry] = (REAL)theta[p];
+  for (size_t l = 1; l <= lay->depth; l++) { /* dense layers: no slots to read */
+    if (lay->dense[l] < 0) continue;
+    size_t n = lay->width[l], ld = lay->ld[l], si = lay->dense_si[l], sj = lay->dense_sj[l];
+    const double *t = theta + lay->dense[l];
+    REAL *W = layer(lay->W[l]);
+    for (size_t i = 0; i < lay->width[l - 1]; i++)
+      for (size_t j = 0; j < n; j++) W[i * ld + j] = (REAL)t[i * si + j * sj];
+  }
+  for (size_t k = 0; k < lay->loose_count; k++) { /* other full layers: one parameter an entry */
+    const kh_layered_slot *s = &lay->param[lay->loose[k]];
+    if (!s->bias && lay->full[s->layer])
+      layer(lay->W[s->layer])[s->entry] = (REAL)theta[lay->loose[k]];
   }
   FN(refresh)(lay, theta, 1);
 }

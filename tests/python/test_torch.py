@@ -143,13 +143,19 @@ def test_model_vjp_matches_finite_differences_of_a_projection():
         m.vjp(x, c, estimator="magic")
 
 
-@pytest.mark.parametrize("estimator,tol", [("exact", 1e-7), ("centered", 1e-6)])
-def test_layered_backend_agrees_with_the_native_one(estimator, tol):
+@pytest.mark.parametrize("estimator,tol,order", [("exact", 1e-7, "net"), ("centered", 1e-6, "net"),
+                                                 ("centered", 1e-6, "shuffled")])
+def test_layered_backend_agrees_with_the_native_one(estimator, tol, order):
     """The same network and batch on both backends: outputs to the layered tolerance, the
-    parameters' gradients to its order"""
-    kw = dict(estimator=estimator, beta=0.01, seed=2, input_gain=2, bias_voltage=0.1)
-    native = kt.ResistiveNetwork("6-8-3", **kw)
-    layered = kt.ResistiveNetwork("6-8-3", backend="layered", **kw)
+    parameters' gradients to its order. In `kirchhoff net`'s order each matrix's parameters are
+    consecutive (the layered backend reads them without a slot each); shuffled, they are not."""
+    kw = dict(estimator=estimator, beta=0.01)
+    text = kirchhoff.net("6-8-3", seed=2, input_gain=2, bias_voltage=0.1)
+    if order == "shuffled":
+        text = text.replace(".train r1_* r2_* i*", ".train r2_1_* i* r1_3_* r1_* r2_*")
+        assert ".train r2_1_*" in text
+    native = kt.ResistiveNetwork(netlist=text, **kw)
+    layered = kt.ResistiveNetwork(netlist=text, backend="layered", **kw)
     x = torch.randn(5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     a, b = native(x), layered(x)
     assert (a - b).abs().max().item() < 1e-8
