@@ -296,18 +296,9 @@ static int read_words(int argc, char **argv, kh_run_options *s, train_words *w) 
 static int apply_estimator(kh_run_options *s, train_words *w) {
   if (kh_cli_precondition("train", w->precond, &s->train.estimator)) return KH_EXIT_USAGE;
   if (w->points < 2 || w->points > 64) return kh_cli_usage("train", "--points must be 2..64");
-  /* With read noise, the slit contour: its points reach past the radius, which divides the
-   * noise by 2 R instead of the circle's R / 4 (docs/training.md, "Read noise"). */
-  int noisy = s->train.read_noise > 0 || s->train.read_noise_volts > 0;
-  if (!w->contour) w->contour = noisy ? "slit" : "circle";
-  if (kh_cli_parse_contour("train", w->contour, &s->train.holomorphic_contour))
+  if (w->contour && kh_cli_parse_contour("train", w->contour, &s->train.holomorphic_contour))
     return KH_EXIT_USAGE;
-  if (s->train.estimator == KH_EST_HOLOMORPHIC && !w->beta_given) {
-    if (s->train.holomorphic_contour == KH_CONTOUR_SLIT)
-      s->train.beta = 0.5; /* rho */
-    else
-      s->train.beta = 0.25, s->train.beta_relative = 1; /* a quarter of the radius */
-  }
+  kh_train_options_holomorphic_defaults(&s->train, w->contour != NULL, w->beta_given);
   s->train.holomorphic_points = (unsigned)w->points;
   if (w->k < 1 || w->k > 1000000) return kh_cli_usage("train", "--k must be 1..1000000");
   s->train.adjoint_iterations = (unsigned)w->k;

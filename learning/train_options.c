@@ -64,6 +64,16 @@ void kh_train_options_init(kh_train_options *o) {
   *o = defaults;
 }
 
+void kh_train_options_holomorphic_defaults(kh_train_options *o, int contour_given, int beta_given) {
+  int noisy = o->read_noise > 0 || o->read_noise_volts > 0;
+  if (!contour_given) o->holomorphic_contour = noisy ? KH_CONTOUR_SLIT : KH_CONTOUR_CIRCLE;
+  if (o->estimator != KH_EST_HOLOMORPHIC || beta_given) return;
+  if (o->holomorphic_contour == KH_CONTOUR_SLIT)
+    o->beta = 0.5; /* rho */
+  else
+    o->beta = 0.25, o->beta_relative = 1; /* a quarter of the radius */
+}
+
 const char *const *kh_train_option_names(const char *field, size_t *count) {
   for (size_t k = 0; field && k < kh_train_field_count; k++)
     if (kh_train_fields[k].kind == KH_FIELD_ENUM && !strcmp(kh_train_fields[k].field, field)) {

@@ -148,6 +148,13 @@ KH_API void kh_train_options_init(kh_train_options *o);
  * trainer. */
 KH_API kh_status kh_read_noise_volts(kh_context *ctx, const kh_train_options *o,
                                      const kh_dataset *train, double gain, double *sigma);
+/* The holomorphic estimator's defaults as `kirchhoff train` applies them (docs/training.md): the
+ * slit contour with read noise (its points reach past the outputs' radius R, which divides the
+ * noise by 2 R instead of the circle's R / 4), the circle without; the nudge rho = 0.5 on the
+ * slit, a quarter of the radius (beta_relative) on the circle. What the caller chose
+ * (contour_given, beta_given) is kept; other estimators get the contour only. */
+KH_API void kh_train_options_holomorphic_defaults(kh_train_options *o, int contour_given,
+                                                  int beta_given);
 /* An ENUM option's names, by its field name ("optimizer": "sgd", "momentum", "adam", in the
  * enum's order): NULL and *count 0 for anything else. */
 KH_API const char *const *kh_train_option_names(const char *field, size_t *count);

@@ -181,7 +181,6 @@ class Trainer:
             settings.setdefault("epochs", 1)
         if isinstance(settings.get("lr"), (int, float)):
             settings["lr"] = [settings["lr"]]
-        self._holomorphic_defaults(settings)
         self.progress = settings.pop("progress", None)
         features, arrays = 0, [None] * 4
         if x is not None:
@@ -207,18 +206,6 @@ class Trainer:
         if y.shape != (count,) or (count and (y.min() < 0 or not _np.all(y == _np.round(y)))):
             raise UsageError(f"{name} must hold {count} class labels (integers >= 0)")
         return y.astype(_np.uint32).tobytes()
-
-    @staticmethod
-    def _holomorphic_defaults(s):
-        if str(s.get("estimator", "")) not in ("holo", "holomorphic"):
-            return
-        noisy = s.get("read_noise", 0) > 0 or s.get("read_noise_volts", 0) > 0
-        s.setdefault("holomorphic_contour", "slit" if noisy else "circle")
-        if "beta" not in s:
-            if s["holomorphic_contour"] == "slit":
-                s["beta"] = 0.5
-            else:
-                s["beta"], s["beta_relative"] = 0.25, True
 
     def run(self, callback=None, verbose=False):
         """Trains every epoch left; returns the epochs' reports (dicts: epoch, train_loss,

@@ -197,6 +197,10 @@ PyObject *kh_py_run_open(PyObject *self, PyObject *args) {
     const char *k = PyUnicode_AsUTF8(key);
     bad = !k || set_run_option(h, &o, k, value);
   }
+  if (!bad) /* as the command does, after the preset and the options */
+    kh_train_options_holomorphic_defaults(
+        &o.train, PyDict_GetItemString(options, "holomorphic_contour") != NULL,
+        PyDict_GetItemString(options, "beta") != NULL);
   kh_context *ctx = bad ? NULL : kh_py_context();
   kh_status st = KH_OK;
   if (ctx && b[0].buf) st = arrays(ctx, &o.train_data, "arrays", &b[0], &b[1], (size_t)features);

@@ -19,23 +19,29 @@ def line_data(n=120, seed=3):
 
 
 @pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
-@pytest.mark.parametrize("estimator", ["centered", "holo"])
-def test_arrays_train_as_the_command_trains_the_csv(tmp_path, estimator):
+@pytest.mark.parametrize("estimator,noise", [("centered", 0), ("holo", 0), ("holo", 0.01)])
+def test_arrays_train_as_the_command_trains_the_csv(tmp_path, estimator, noise):
+    """The same run both ways, defaults included (holomorphic EP's: the circle at a quarter of
+    the radius, the slit contour at rho = 0.5 with read noise; kh_train_options_holomorphic_
+    defaults for both)"""
     x, y = line_data()
     csv = tmp_path / "line.csv"
     np.savetxt(csv, np.column_stack([x, y]), delimiter=",", fmt=["%.17g"] * 3 + ["%d"])
     cli_trace, py_trace = tmp_path / "cli.h5", tmp_path / "py.h5"
     subprocess.run([CLI, "train", "--data", str(csv), "--arch", "3-5-2", "--epochs", "3",
                     "--lr", "0.1", "--estimator", estimator, "--seed", "4", "--threads", "1",
-                    "--quiet", "--trace", str(cli_trace)], check=True, capture_output=True)
+                    "--quiet", "--trace", str(cli_trace), "--read-noise", str(noise)],
+                   check=True, capture_output=True)
     t = kirchhoff.Trainer(x, y, arch="3-5-2", epochs=3, lr=0.1, estimator=estimator, seed=4,
-                          threads=1, trace=py_trace)
+                          threads=1, trace=py_trace, read_noise=noise)
     reports = t.run()
     assert [r["epoch"] for r in reports] == [1, 2, 3]
     a, b = kirchhoff.read_metrics(cli_trace), kirchhoff.read_metrics(py_trace)
     for key in ("train_loss", "train_error", "test_loss", "test_error", "beta"):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     assert b["test_error"][-1] == reports[-1]["test_error"]
+    if estimator == "holo":  # the nudge the defaults chose: rho 0.5, or relative (in siemens)
+        assert (b["beta"][0] == 0.5) == (noise > 0)
 
 
 def test_callback_stops_and_params_move():
