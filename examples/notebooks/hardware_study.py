@@ -2,43 +2,46 @@
 """Device study: test accuracy against quantization bits, programming noise and stuck devices,
 with and without hardware-aware training (docs/hardware.md).
 
-usage: hardware_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20]
+usage: hardware_study.py DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20]
                          [--bits 1,2,...,8] [--noise 0,0.05,...] [--stuck 0,0.01,...]
 
-Runs `kirchhoff train` once per point (seed 1, --gmax 0.5), writes OUTDIR/hardware_study.csv
-(kind, value, aware, accuracy) and OUTDIR/hardware_study.png (three panels). A full run on
-digits takes about ten minutes on two cores.
+Trains a kirchhoff.Trainer (the package: installed, or the checkout's build) once per point:
+seed 1, gmax 0.5, the device model's options (quantize_bits, prog_noise, stuck_rate, hw_aware),
+as `kirchhoff train --seed 1 --gmax 0.5 --quantize-bits B ...` does. Writes
+OUTDIR/hardware_study.csv (kind, value, aware, accuracy) and OUTDIR/hardware_study.png (three
+panels). A full run on digits takes about ten minutes on two cores.
 """
 import csv
 import os
-import re
-import subprocess
 import sys
 
 import matplotlib
+
+from find_kirchhoff import kirchhoff
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
-def accuracy(kirchhoff, data, arch, epochs, extra):
-    cmd = [kirchhoff, "train", "--arch", arch, "--data", data, "--seed", "1", "--gmax", "0.5",
-           "--epochs", str(epochs), "--threads", "2", "--quiet"] + extra
-    run = subprocess.run(cmd, capture_output=True, text=True)
-    if run.returncode != 0:  # e.g. a -beta nudge past an output's conductance: say so, go on
-        print("  failed: %s" % run.stderr.strip().splitlines()[-1], flush=True)
+def accuracy(data, arch, epochs, device):
+    """Test accuracy (%) after the run; NaN when it fails (its message printed)."""
+    try:
+        t = kirchhoff.Trainer(data=data, arch=arch, seed=1, gmax=0.5, epochs=epochs,
+                              progress=False, **device)
+        return 100 * (1 - t.run()[-1]["test_error"])
+    except kirchhoff.Error as e:  # e.g. a -beta nudge past an output's conductance: say so, go on
+        print("  failed: %s" % e, flush=True)
         return float("nan")
-    return float(re.search(r"test accuracy: ([0-9.]+) %", run.stdout).group(1))
 
 
-def study(kirchhoff, data, arch, epochs, bits, noise, stuck):
+def study(data, arch, epochs, bits, noise, stuck):
     rows = []
-    for kind, values, flag in (("bits", bits, "--quantize-bits"), ("noise", noise, "--prog-noise"),
-                               ("stuck", stuck, "--stuck-rate")):
+    for kind, values, option in (("bits", bits, "quantize_bits"), ("noise", noise, "prog_noise"),
+                                 ("stuck", stuck, "stuck_rate")):
         for v in values:
             for aware in (0, 1):
-                extra = ([flag, str(v)] if v else []) + (["--hw-aware"] if aware else [])
-                acc = accuracy(kirchhoff, data, arch, epochs, extra)
+                device = dict({option: v} if v else {}, hw_aware=aware)
+                acc = accuracy(data, arch, epochs, device)
                 rows.append((kind, v, aware, acc))
                 print("%-5s %-6g %-5s %.2f %%" % (kind, v, "aware" if aware else "-", acc), flush=True)
     return rows
@@ -68,20 +71,20 @@ def numbers(text):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] in ("-h", "--help"):
+    if len(argv) < 3 or argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 1
-    kirchhoff, data, out = argv[1], argv[2], argv[3]
+    data, out = argv[1], argv[2]
     opts = {"--arch": "64-64-10", "--epochs": "20", "--bits": "1,2,3,4,5,6,7,8",
             "--noise": "0,0.05,0.1,0.2,0.4", "--stuck": "0,0.01,0.02,0.05,0.1"}
-    rest = argv[4:]
+    rest = argv[3:]
     for i in range(0, len(rest) - 1, 2):
         if rest[i] not in opts:
             print("hardware_study.py: unknown option %s" % rest[i], file=sys.stderr)
             return 1
         opts[rest[i]] = rest[i + 1]
     os.makedirs(out, exist_ok=True)
-    rows = study(kirchhoff, data, opts["--arch"], int(opts["--epochs"]),
+    rows = study(data, opts["--arch"], int(opts["--epochs"]),
                  [int(b) for b in numbers(opts["--bits"])], numbers(opts["--noise"]),
                  numbers(opts["--stuck"]))
     with open(os.path.join(out, "hardware_study.csv"), "w", newline="") as f:

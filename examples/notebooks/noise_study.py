@@ -2,60 +2,60 @@
 """Read-noise study (docs/training.md): test accuracy per epoch of centered EP at a small nudge,
 holomorphic EP and the oscillating estimator, without read noise and with it, in one plot.
 
-usage: noise_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20] [--sigma 0.04]
+usage: noise_study.py DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20] [--sigma 0.04]
                       [--only NAME,...]
 
-Every run: `kirchhoff train --scale none --gain 0.25 --read-noise-reference largest --seed 1
---threads 2` (bounded inputs, and noise relative to the largest input voltage, 4 V, as
-docs/training.md measured it: --read-noise sigma adds sigma * 4 V to every measured node
-voltage), traced to
-OUTDIR/<name>-<sigma>.h5; the curves come from the traces' /metrics/test_error. Writes
-OUTDIR/noise_study.csv (name, sigma, epoch, accuracy) and OUTDIR/noise_study.png. The full
-study on digits takes about half an hour on two cores (the oscillating runs dominate).
+Every run is a kirchhoff.Trainer (the package: installed, or the checkout's build) with
+scaling="none", input_gain=0.25, read_noise_reference="largest", seed 1 (bounded inputs, and
+noise relative to the largest input voltage, 4 V, as docs/training.md measured it: read_noise
+sigma adds sigma * 4 V to every measured node voltage), the same run as `kirchhoff train
+--scale none --gain 0.25 --read-noise-reference largest --seed 1`; the curves are the runs'
+per-epoch test errors. Writes OUTDIR/noise_study.csv (name, sigma, epoch, accuracy) and
+OUTDIR/noise_study.png. The full study on digits takes about half an hour on two cores (the
+oscillating runs dominate).
 """
 import csv
 import os
-import subprocess
 import sys
 
-import h5py
 import matplotlib
+
+from find_kirchhoff import kirchhoff
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-# name -> estimator options; beta relative to each sample's G_out (the nudge radius)
+# name -> the Trainer's estimator options; beta relative to each sample's G_out (the radius)
 ESTIMATORS = {
-    "centered": ["--estimator", "centered", "--beta", "0.01", "--beta-relative"],
+    "centered": dict(estimator="centered", beta=0.01, beta_relative=1),
     # its defaults: the circle at G_out / 4 without read noise, the slit contour at rho = 0.5
     # with it (docs/algorithms.md: noise divided by 2 G_out instead of G_out / 4)
-    "holomorphic": ["--estimator", "holo", "--points", "10"],
+    "holomorphic": dict(estimator="holo", holomorphic_points=10),
     # the circle at G_out / 4 with read noise too
-    "holomorphic-circle": ["--estimator", "holo", "--points", "10", "--contour", "circle"],
-    "oscillating": ["--estimator", "osc", "--beta", "0.25", "--beta-relative", "--harmonics", "1",
-                    "--periods", "4", "--steps", "32", "--settle", "0"],
+    "holomorphic-circle": dict(estimator="holo", holomorphic_points=10,
+                               holomorphic_contour="circle"),
+    "oscillating": dict(estimator="osc", beta=0.25, beta_relative=1, osc_harmonics=1,
+                        osc_periods=4, osc_steps=32, osc_settle=0),
 }
 
 
-def run(kirchhoff, data, arch, epochs, name, sigma, out):
-    trace = os.path.join(out, "%s-%g.h5" % (name, sigma))
-    cmd = [kirchhoff, "train", "--arch", arch, "--data", data, "--scale", "none", "--gain", "0.25",
-           "--read-noise-reference", "largest", "--seed", "1", "--threads", "2", "--epochs",
-           str(epochs), "--trace", trace, "--quiet"]
-    cmd += ESTIMATORS[name] + (["--read-noise", str(sigma)] if sigma else [])
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        print("  %s sigma %g failed: %s" % (name, sigma, done.stderr.strip()), flush=True)
+def run(data, arch, epochs, name, sigma):
+    """Test accuracy (%) after each epoch; [] when the run fails (its message printed)."""
+    try:
+        t = kirchhoff.Trainer(data=data, arch=arch, scaling="none", input_gain=0.25,
+                              read_noise_reference="largest", seed=1, epochs=epochs,
+                              read_noise=sigma, progress=False, **ESTIMATORS[name])
+        return [100 * (1 - r["test_error"]) for r in t.run()]
+    except kirchhoff.Error as e:
+        print("  %s sigma %g failed: %s" % (name, sigma, e), flush=True)
         return []
-    with h5py.File(trace, "r") as f:
-        return [100 * (1 - e) for e in f["metrics/test_error"][()]]
 
 
-def study(kirchhoff, data, arch, epochs, sigma, names, out):
+def study(data, arch, epochs, sigma, names):
     rows = []
     for name in names:
         for s in (0.0, sigma):
-            curve = run(kirchhoff, data, arch, epochs, name, s, out)
+            curve = run(data, arch, epochs, name, s)
             rows += [(name, s, e + 1, a) for e, a in enumerate(curve)]
             if curve:
                 print("%-12s sigma %-6g final test accuracy %.2f %%" % (name, s, curve[-1]),
@@ -82,13 +82,13 @@ def plot(rows, out):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] in ("-h", "--help"):
+    if len(argv) < 3 or argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 1
-    kirchhoff, data, out = argv[1], argv[2], argv[3]
+    data, out = argv[1], argv[2]
     opts = {"--arch": "64-64-10", "--epochs": "20", "--sigma": "0.04",
             "--only": ",".join(ESTIMATORS)}
-    rest = argv[4:]
+    rest = argv[3:]
     for i in range(0, len(rest) - 1, 2):
         if rest[i] not in opts:
             print("noise_study.py: unknown option %s" % rest[i], file=sys.stderr)
@@ -99,8 +99,7 @@ def main(argv):
         print("noise_study.py: --only takes %s" % ",".join(ESTIMATORS), file=sys.stderr)
         return 1
     os.makedirs(out, exist_ok=True)
-    rows = study(kirchhoff, data, opts["--arch"], int(opts["--epochs"]), float(opts["--sigma"]),
-                 names, out)
+    rows = study(data, opts["--arch"], int(opts["--epochs"]), float(opts["--sigma"]), names)
     with open(os.path.join(out, "noise_study.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["estimator", "sigma", "epoch", "accuracy"])

@@ -75,6 +75,11 @@ static int set_train_option(kh_train_options *o, const char *key, PyObject *v) {
   if (strcmp(key, #field) == 0) return RUN_SETTER_##kind(field, v);
   KH_TRAIN_OPTIONS_TABLE(RUN_SET)
 #undef RUN_SET
+  /* the oscillation's, by their trace names (osc_period, osc_periods, osc_settle, ...) */
+#define RUN_SET_NESTED(field, name, kind, def, since)                                              \
+  if (strcmp(key, name) == 0) return RUN_SETTER_##kind(field, v);
+  KH_TRAIN_OPTIONS_NESTED_TABLE(RUN_SET_NESTED)
+#undef RUN_SET_NESTED
   if (strcmp(key, "lr") == 0) {
     PyObject *seq = PySequence_Fast(v, "lr must be a list of rates");
     if (!seq) return -1;
