@@ -169,7 +169,9 @@ class Trainer:
     library's table; the other arguments then override it; ``epochs`` defaults to 1 without). Every other keyword is a ``kirchhoff train`` option by its
     field name (docs/training.md): ``estimator="holo"``, ``lr=[0.01]`` (one rate, or one per
     layer), ``batch=8``, ``read_noise=0.04``, ``backend="layered"``, ``precision="single"``,
-    ``threads`` (default: the cores this process may use, as the command's), ``trace="run.h5"``.
+    ``threads`` (default: the cores this process may use, as the command's), ``trace="run.h5"``;
+    the oscillating estimator's by their trace names (``osc_period``, ``osc_periods``,
+    ``osc_settle``, ``osc_steps``, ``osc_harmonics``, ``osc_node_capacitance``).
     As on the command line, the holomorphic estimator's nudge defaults to a quarter of the
     outputs' radius, or ρ = 0.5 on the slit contour, which read noise selects.
     """
