@@ -310,8 +310,8 @@ class Model:
 
     def __init__(self, netlist):
         self._netlist = _parse(netlist)
-        (self._model, self.inputs, self.outputs, self.param_names, kinds, gmin,
-         gmax) = _native.model_new(self._netlist)
+        self._model, cards = _native.model_new(self._netlist)
+        self.inputs, self.outputs, self.param_names, kinds, gmin, gmax = cards
         self.is_conductance = _np.frombuffer(kinds, dtype=_np.uint8) == ord("g")
         self.bounds = (gmin, gmax)
 

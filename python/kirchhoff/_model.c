@@ -5,6 +5,7 @@
 
 #include <kirchhoff/kirchhoff.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,24 +49,33 @@ PyObject *kh_py_model_new(PyObject *self, PyObject *nl_capsule) {
   h->netlist = nl_capsule, Py_INCREF(nl_capsule);
   PyObject *capsule = PyCapsule_New(h, MODEL, free_model);
   if (!capsule) return kh_model_free(h->m), Py_DECREF(nl_capsule), free(h), NULL;
-  size_t n = kh_model_param_count(h->m);
+  PyObject *cards = kh_py_learning_cards(NULL, nl_capsule);
+  if (!cards) return Py_DECREF(capsule), NULL;
+  return Py_BuildValue("(NN)", capsule, cards);
+}
+
+/* learning_cards(netlist) -> (inputs, outputs, parameter names, kinds b'g'/b'i' per parameter,
+ * gmin, gmax): what a model of the netlist binds (kh_model_new's rules: .bounds or [0, inf)),
+ * read from the netlist alone, for the layered backend, which needs no native model */
+PyObject *kh_py_learning_cards(PyObject *self, PyObject *nl_capsule) {
+  (void)self;
+  const kh_netlist *nl = PyCapsule_GetPointer(nl_capsule, "kirchhoff.netlist");
+  if (!nl) return NULL;
+  size_t n = kh_netlist_trainable_count(nl);
   PyObject *names = PyList_New((Py_ssize_t)n);
-  for (size_t i = 0; names && i < n; i++) {
-    PyObject *s = PyUnicode_FromString(kh_model_param_name(h->m, i));
-    if (!s)
-      Py_CLEAR(names);
-    else
-      PyList_SET_ITEM(names, (Py_ssize_t)i, s);
-  }
-  if (!names) return Py_DECREF(capsule), NULL;
-  double gmin, gmax;
-  kh_model_bounds(h->m, &gmin, &gmax);
   PyObject *kinds = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
-  for (size_t i = 0; kinds && i < n; i++)
-    PyBytes_AS_STRING(kinds)[i] = kh_model_param_is_conductance(h->m, i) ? 'g' : 'i';
-  if (!kinds) return Py_DECREF(capsule), Py_DECREF(names), NULL;
-  return Py_BuildValue("(NnnNNdd)", capsule, (Py_ssize_t)kh_model_input_count(h->m),
-                       (Py_ssize_t)kh_model_output_count(h->m), names, kinds, gmin, gmax);
+  for (size_t i = 0; names && kinds && i < n; i++) {
+    kh_element e = kh_netlist_element(nl, kh_netlist_trainable(nl, i));
+    PyObject *s = PyUnicode_FromString(e.name);
+    if (!s) break;
+    PyList_SET_ITEM(names, (Py_ssize_t)i, s);
+    PyBytes_AS_STRING(kinds)[i] = e.kind == KH_RESISTOR ? 'g' : 'i';
+  }
+  if (!names || !kinds || PyErr_Occurred()) return Py_XDECREF(names), Py_XDECREF(kinds), NULL;
+  double gmin, gmax;
+  if (!kh_netlist_bounds(nl, &gmin, &gmax)) gmin = 0, gmax = INFINITY;
+  return Py_BuildValue("(nnNNdd)", (Py_ssize_t)kh_netlist_input_count(nl),
+                       (Py_ssize_t)kh_netlist_output_count(nl), names, kinds, gmin, gmax);
 }
 
 /* model_params(model) -> bytes; model_set_params(model, bytes) */

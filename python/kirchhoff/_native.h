@@ -40,6 +40,7 @@ PyObject *kh_py_model_run(PyObject *self, PyObject *args);
 
 PyObject *kh_py_layered_new(PyObject *self, PyObject *args);
 PyObject *kh_py_layered_params(PyObject *self, PyObject *capsule);
+PyObject *kh_py_learning_cards(PyObject *self, PyObject *nl_capsule);
 PyObject *kh_py_layered_set_params(PyObject *self, PyObject *args);
 PyObject *kh_py_layered_run(PyObject *self, PyObject *args);
 #endif

@@ -12,7 +12,7 @@ import os as _os
 import numpy as _np
 import torch as _torch
 
-from . import Model, UsageError, _doubles, _native, net
+from . import Model, UsageError, _doubles, _native, _parse, net
 
 
 class _Layered:
@@ -22,12 +22,13 @@ class _Layered:
     that it is the same batch at the same parameters)."""
 
     def __init__(self, netlist, precision, max_rows, rows_per_row, sweeps, tol, threads):
-        meta = Model(netlist)  # names, kinds and bounds, from the same netlist
-        self.inputs, self.outputs = meta.inputs, meta.outputs
-        self.param_names, self.is_conductance, self.bounds = (meta.param_names,
-                                                              meta.is_conductance, meta.bounds)
+        self._netlist = _parse(netlist)  # names, kinds and bounds from it, no native model
+        self.inputs, self.outputs, self.param_names, kinds, gmin, gmax = _native.learning_cards(
+            self._netlist)
+        self.is_conductance = _np.frombuffer(kinds, dtype=_np.uint8) == ord("g")
+        self.bounds = (gmin, gmax)
         self.max_rows = max_rows
-        self._handle = _native.layered_new(meta._netlist, precision == "single",
+        self._handle = _native.layered_new(self._netlist, precision == "single",
                                            max_rows * rows_per_row, threads)
         self._sweeps, self._tol = (sweeps, 0.0) if sweeps else (100000, tol)
 
