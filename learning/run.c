@@ -89,12 +89,9 @@ static kh_status load_data(kh_context *ctx, kh_run *r) {
 
 static kh_status generate(kh_context *ctx, kh_run *r, char **text) {
   size_t size = 0;
-  FILE *mem = open_memstream(text, &size);
-  if (!mem) return kh_fail_nomem(ctx, "generating the network");
   r->o.net.seed = r->o.train.seed;
   kh_status st = kh_netgen_parse_arch(ctx, &r->o.net, r->o.arch);
-  if (st == KH_OK) st = kh_netgen_write(ctx, &r->o.net, mem);
-  fclose(mem);
+  if (st == KH_OK) st = kh_netgen_string(ctx, &r->o.net, text, &size);
   if (st == KH_OK && r->o.save_net && r->o.writer)
     st = kh_atomic_write(ctx, r->o.save_net, r->save_net_tmp, sizeof r->save_net_tmp, write_text,
                          *text);

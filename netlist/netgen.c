@@ -10,6 +10,7 @@
 #include "core/decimal.h"
 #include "core/context.h"
 #include "core/rng.h"
+#include "core/text_stream.h"
 #include "kirchhoff/netgen.h"
 
 #include <errno.h>
@@ -244,4 +245,14 @@ kh_status kh_netgen_write(kh_context *ctx, const kh_netgen_options *o, FILE *out
   write_cards(o, out);
   if (ferror(out)) return kh_fail(ctx, KH_ERR_IO, "writing the network failed");
   return KH_OK;
+}
+
+kh_status kh_netgen_string(kh_context *ctx, const kh_netgen_options *o, char **text,
+                           size_t *length) {
+  FILE *f = kh_text_stream(text, length);
+  if (!f) return kh_fail_nomem(ctx, "generating the network");
+  kh_status st = kh_netgen_write(ctx, o, f);
+  if (fclose(f) != 0 && st == KH_OK) st = kh_fail_nomem(ctx, "generating the network");
+  if (st != KH_OK) free(*text), *text = NULL, *length = 0;
+  return st;
 }

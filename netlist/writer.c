@@ -1,6 +1,7 @@
 /* Writes a netlist back as SPICE text that ngspice runs and kirchhoff parses to the same
  * circuit: flattened elements under their ngspice names, 17 significant digits, learning
  * cards hidden from SPICE as `*kh ` comments. */
+#include "core/text_stream.h"
 #include "core/decimal.h"
 #include "netlist_impl.h"
 
@@ -325,7 +326,7 @@ kh_status kh_netlist_write_string_values(kh_context *ctx, const kh_netlist *nl, 
                                          kh_write_flavor flavor, const double *values) {
   size_t size = 0;
   *text = NULL;
-  FILE *f = open_memstream(text, &size);
+  FILE *f = kh_text_stream(text, &size);
   if (!f) return kh_fail_nomem(ctx, "writing the netlist");
   kh_status st = kh_netlist_write_values(ctx, nl, f, flavor, values);
   if (fclose(f) != 0 && st == KH_OK) st = kh_fail_nomem(ctx, "writing the netlist");

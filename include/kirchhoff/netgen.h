@@ -57,6 +57,10 @@ KH_API void kh_netgen_options_init(kh_netgen_options *o);
 KH_API kh_status kh_netgen_parse_arch(kh_context *ctx, kh_netgen_options *o, const char *arch);
 /* Writes the network as a netlist (parseable by kirchhoff and by ngspice). */
 KH_API kh_status kh_netgen_write(kh_context *ctx, const kh_netgen_options *o, FILE *out);
+/* The same text in memory: *text (NUL-terminated, *length bytes), which the caller frees with
+ * free(); NULL on failure. Faster than kh_netgen_write into open_memstream for large networks. */
+KH_API kh_status kh_netgen_string(kh_context *ctx, const kh_netgen_options *o, char **text,
+                                  size_t *length);
 #ifdef __cplusplus
 }
 #endif

@@ -259,10 +259,8 @@ static PyObject *net(PyObject *self, PyObject *args) {
   if (!ctx) return NULL;
   char *text = NULL;
   size_t size = 0;
-  FILE *mem = open_memstream(&text, &size);
-  kh_status st = mem ? kh_netgen_parse_arch(ctx, &o, arch) : KH_ERR_NOMEM;
-  if (st == KH_OK) st = kh_netgen_write(ctx, &o, mem);
-  if (mem) fclose(mem);
+  kh_status st = kh_netgen_parse_arch(ctx, &o, arch);
+  if (st == KH_OK) st = kh_netgen_string(ctx, &o, &text, &size);
   if (st != KH_OK) return free(text), kh_py_raise(ctx, st);
   kh_context_free(ctx);
   PyObject *out = PyUnicode_FromStringAndSize(text, (Py_ssize_t)size);
@@ -301,7 +299,8 @@ static PyMethodDef methods[] = {
     {"trace_snapshot", kh_py_trace_snapshot, METH_VARARGS, "trace_snapshot(path, epoch)"},
     {"validate", kh_py_validate, METH_VARARGS, "validate(netlist, path, x, y, n, samples)"},
     {"trace_export", kh_py_trace_export, METH_VARARGS, "trace_export(trace, epoch, path, hw)"},
-    {"model_new", kh_py_model_new, METH_O, "model_new(netlist) -> (model, learning_cards(netlist))"},
+    {"model_new", kh_py_model_new, METH_O,
+     "model_new(netlist) -> (model, learning_cards(netlist))"},
     {"model_params", kh_py_model_params, METH_O, "model_params(model) -> doubles"},
     {"model_set_params", kh_py_model_set_params, METH_VARARGS, "model_set_params(model, b)"},
     {"model_run", kh_py_model_run, METH_VARARGS, "model_run(model, x, rows, c, ...) -> bytes"},

@@ -80,6 +80,18 @@ def test_net_writes_what_the_command_writes():
     assert mine == theirs
 
 
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_a_large_net_in_memory_is_the_command_s_file(tmp_path):
+    """A 20 MB netlist: the in-memory text (kh_netgen_string, a buffer that grows in place past
+    the huge-page size) is the file the command writes, byte for byte"""
+    path = tmp_path / "big.cir"
+    subprocess.run([CLI, "net", "--arch", "784-300-10", "--seed", "2", "-o", str(path)],
+                   check=True, capture_output=True)
+    mine = kirchhoff.net("784-300-10", seed=2)
+    assert len(mine) > 16 << 20
+    assert mine == path.read_text()
+
+
 def test_net_refuses_what_it_does_not_know():
     with pytest.raises(TypeError, match="unexpected option 'learning_rate'"):
         kirchhoff.net("4-2", learning_rate=1)
