@@ -66,7 +66,7 @@ static int refuse(void) {
  * touches about 900 MB before its first sweep. Only the 2 MiB-aligned interior is advised. */
 enum { HUGE_MIN = 8 << 20, HUGE_PAGE = 2 << 20 };
 
-static void *huge(void *p, size_t size) {
+void *kh_advise_huge(void *p, size_t size) {
 #ifdef MADV_HUGEPAGE
   if (p && size >= HUGE_MIN) {
     uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
@@ -81,18 +81,18 @@ static void *huge(void *p, size_t size) {
 
 void *kh_malloc(size_t size) {
   if (REFUSE()) return NULL;
-  return COUNTED(huge(malloc(size ? size : 1), size));
+  return COUNTED(kh_advise_huge(malloc(size ? size : 1), size));
 }
 
 void *kh_calloc(size_t count, size_t size) {
   if (REFUSE()) return NULL;
   size_t bytes = count && size && count <= SIZE_MAX / size ? count * size : 0;
-  return COUNTED(huge(calloc(count ? count : 1, size ? size : 1), bytes));
+  return COUNTED(kh_advise_huge(calloc(count ? count : 1, size ? size : 1), bytes));
 }
 
 void *kh_realloc(void *ptr, size_t size) {
   if (REFUSE()) return NULL;
-  void *p = huge(realloc(ptr, size ? size : 1), size);
+  void *p = kh_advise_huge(realloc(ptr, size ? size : 1), size);
   return ptr ? p : COUNTED(p);
 }
 

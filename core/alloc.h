@@ -15,6 +15,11 @@ char *kh_strdup(const char *s);
 void *kh_aligned_calloc(size_t count, size_t size);
 void kh_aligned_free(void *ptr);
 
+/* Asks for transparent huge pages on the 2 MiB-aligned interior of a block of 8 MB or more
+ * (kh_malloc, kh_calloc and kh_realloc do it; so does a buffer that grows by plain realloc).
+ * Advice only: nothing changes when the kernel declines. Returns p. */
+void *kh_advise_huge(void *p, size_t size);
+
 /* Ensures *items has room for `need` elements of `elem_size` bytes, growing geometrically.
  * Returns 0 on success, -1 when out of memory (the array is left as it was). */
 int kh_reserve(void **items, size_t *capacity, size_t need, size_t elem_size);

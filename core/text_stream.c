@@ -1,19 +1,18 @@
 #define _GNU_SOURCE /* fopencookie */
 #include "text_stream.h"
 
+#include "alloc.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 typedef struct {
   char **text;
   size_t *size, capacity;
 } sink;
 
-enum { HUGE_MIN = 8 << 20, HUGE_PAGE = 2 << 20 };
-
-/* Room for `need` bytes and the NUL; large buffers advised to huge pages (core/alloc.c's why). */
+/* Room for `need` bytes and the NUL. */
 static int grow(sink *s, size_t need) {
   if (need < s->capacity) return 0;
   size_t cap = s->capacity ? s->capacity : 4096;
@@ -23,14 +22,7 @@ static int grow(sink *s, size_t need) {
   }
   char *p = realloc(*s->text, cap);
   if (!p) return -1;
-#ifdef MADV_HUGEPAGE
-  if (cap >= HUGE_MIN) {
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t b = ((uintptr_t)p + cap) & ~(uintptr_t)(HUGE_PAGE - 1);
-    if (b > a) madvise((void *)a, b - a, MADV_HUGEPAGE);
-  }
-#endif
-  *s->text = p, s->capacity = cap;
+  *s->text = kh_advise_huge(p, cap), s->capacity = cap;
   return 0;
 }
 
