@@ -7,9 +7,9 @@ decay, epochs and seed.
 usage: torch_study.py KIRCHHOFF DATA.csv OUTDIR [--arch 64-64-10] [--epochs 20] [--lr 0.05] [--batch 8]
                       [--estimators exact,centered,holo]
 
-Needs the package importable (PYTHONPATH=build/release/python, or installed) and torch. The
-command's seeded 20 % hold-out is written with --save-test and reused for both, so the two test
-sets are the same samples. Writes OUTDIR/torch_study.csv (runner, estimator, epoch, test
+Needs torch and the package (installed, or the checkout's build/release/python:
+find_kirchhoff.py). The command's seeded 20 % hold-out is written with --save-test and reused
+for both, so the two test sets are the same samples. Writes OUTDIR/torch_study.csv (runner, estimator, epoch, test
 accuracy, seconds) and OUTDIR/torch_study.png (test accuracy by epoch). About a minute per
 torch run on two cores at the defaults.
 """
@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from find_kirchhoff import kirchhoff  # noqa: F401  (installed, else the checkout's build)
 import kirchhoff.torch as kt
 import torch
 

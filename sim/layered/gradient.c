@@ -128,16 +128,23 @@ static kh_status adjoint(kh_context *ctx, kh_layered *lay, size_t rows, const do
   return KH_OK;
 }
 
-/* The free phase (unless the caller has it in the rows: free_given), and the loss there. */
-static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
-                       const double *targets, const kh_layered_grad_options *o, buffers **b,
-                       kh_layered_grad_info *info) {
+/* What every gradient checks and needs first: targets, a row count the handle takes, the
+ * buffers; info zeroed. */
+static kh_status prepare(kh_context *ctx, kh_layered *lay, size_t rows, const double *targets,
+                         buffers **b, kh_layered_grad_info *info) {
   memset(info, 0, sizeof *info);
   if (!targets) return kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
   if (rows < 1 || rows > lay->rows_max)
     return kh_fail(ctx, KH_ERR_USAGE, "%zu rows: this layered handle takes 1..%zu", rows,
                    lay->rows_max);
-  kh_status st = buffers_for(ctx, lay, rows, b);
+  return buffers_for(ctx, lay, rows, b);
+}
+
+/* The free phase (unless the caller has it in the rows: free_given), and the loss there. */
+static kh_status start(kh_context *ctx, kh_layered *lay, size_t rows, const double *x,
+                       const double *targets, const kh_layered_grad_options *o, buffers **b,
+                       kh_layered_grad_info *info) {
+  kh_status st = prepare(ctx, lay, rows, targets, b, info);
   if (st == KH_OK && !o->free_given) st = phase(ctx, lay, rows, x, NULL, 0, 0, o, info);
   return st == KH_OK ? kh_layered_loss(ctx, lay, rows, targets, &info->loss) : st;
 }
@@ -243,12 +250,7 @@ static kh_status gradient(kh_context *ctx, kh_layered *lay, size_t rows, const d
   memset(grad, 0, lay->params * sizeof *grad);
   buffers *b = NULL;
   if (o->estimator == KH_EST_ITD) {
-    memset(info, 0, sizeof *info);
-    kh_status st = targets ? buffers_for(ctx, lay, rows, &b)
-                           : kh_fail(ctx, KH_ERR_USAGE, "layered gradients need targets");
-    if (st == KH_OK && (rows < 1 || rows > lay->rows_max))
-      st = kh_fail(ctx, KH_ERR_USAGE, "%zu rows: this layered handle takes 1..%zu", rows,
-                   lay->rows_max);
+    kh_status st = prepare(ctx, lay, rows, targets, &b, info);
     return st == KH_OK ? itd(ctx, lay, rows, x, targets, o, b, grad, info) : st;
   }
   kh_status st = start(ctx, lay, rows, x, targets, o, &b, info);
