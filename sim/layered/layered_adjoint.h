@@ -399,7 +399,8 @@ void FN(itd)(kh_layered *lay, size_t rows, const size_t *off, unsigned T, const 
   for (size_t r = 0; r < rows; r++) lay->beta_row[r] = 0;
   for (unsigned h = 0; h < 2 * T; h++) { /* forward, recording */
     FN(keep_rows)(lay, rows, off, X + (size_t)h * total, 0);
-    for (size_t l = h % 2 ? 2 : 1; l <= L; l += 2) update_layer(lay, l, 0, rows, layer(lay->work));
+    for (size_t l = h % 2 ? 2 : 1; l <= L; l += 2)
+      update_layer(lay, l, 0, rows, 0, lay->width[l], layer(lay->work));
   }
   FN(keep_rows)(lay, rows, off, X + (size_t)2 * T * total, 0);
   memset(xbar, 0, total * sizeof *xbar);

@@ -53,7 +53,7 @@ static double complex_layer(kh_layered *lay, size_t l, size_t k0, size_t points,
   size_t first = lay->holo.first + 2 * n * k0;
   REAL *V = layer(lay->V[l]);
   const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
-  neighbour_sums(lay, l, first, 2 * n * points, S);
+  neighbour_sums(lay, l, first, 2 * n * points, 0, width, S);
   double change = 0;
   for (size_t p = 0; p < points; p++) {
     double br = lay->holo.points[2 * (k0 + p)], bi = lay->holo.points[2 * (k0 + p) + 1];
@@ -88,8 +88,8 @@ static void complex_chunk(void *job_, size_t c, int worker) {
 double FN(sweep_complex)(kh_layered *lay) {
   size_t n = lay->holo.batch, N = lay->holo.count;
   size_t per = ROW_CHUNK / (2 * n) ? ROW_CHUNK / (2 * n) : 1;
-  sweep_job job = {lay, 0, 0, 0, per};
-  return sweep_layers(lay, &job, (N + per - 1) / per, complex_chunk);
+  sweep_job job = {lay, 0, 0, 0, per, 1};
+  return sweep_layers(lay, &job, (N + per - 1) / per, complex_chunk, 0);
 }
 
 /* The factors of kh_layered_update for holomorphic EP's estimate on W_l, Re sum_k w_k 1/2 (v_i -

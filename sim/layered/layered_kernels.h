@@ -94,21 +94,25 @@ void FN(factors)(const kh_layered *lay, size_t l, size_t a, size_t b, size_t cou
   }
 }
 
-/* S = what the neighbours of layer l push into it: sum_k g_jk v_k over both adjacent layers. */
-static void neighbour_sums(kh_layered *lay, size_t l, size_t first, size_t rows, REAL *S) {
-  size_t L = lay->depth, n = lay->width[l], ld = lay->ld[l];
+/* S = what the neighbours of layer l push into its nodes [j0, j1): sum_k g_jk v_k over both
+ * adjacent layers (S indexed like the layer, columns outside [j0, j1) untouched). */
+static void neighbour_sums(kh_layered *lay, size_t l, size_t first, size_t rows, size_t j0,
+                           size_t j1, REAL *S) {
+  size_t L = lay->depth, n = j1 - j0, ld = lay->ld[l];
   if (l == 1) {
-    memcpy(S, layer(lay->P) + first * ld, rows * ld * sizeof *S);
+    const REAL *P = layer(lay->P) + first * ld;
+    for (size_t r = 0; r < rows; r++) memcpy(S + r * ld + j0, P + r * ld + j0, n * sizeof *S);
   } else {
     size_t m = lay->width[l - 1], ldm = lay->ld[l - 1];
     GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1,
-         layer(lay->V[l - 1]) + first * ldm, (int)ldm, layer(lay->W[l]), (int)ld, 0, S, (int)ld);
+         layer(lay->V[l - 1]) + first * ldm, (int)ldm, layer(lay->W[l]) + j0, (int)ld, 0, S + j0,
+         (int)ld);
   }
   if (l < L) {
     size_t m = lay->width[l + 1], ldm = lay->ld[l + 1];
     GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)m, 1,
-         layer(lay->V[l + 1]) + first * ldm, (int)ldm, layer(lay->W[l + 1]), (int)ldm, 1, S,
-         (int)ld);
+         layer(lay->V[l + 1]) + first * ldm, (int)ldm, layer(lay->W[l + 1]) + j0 * ldm, (int)ldm, 1,
+         S + j0, (int)ld);
   }
 }
 
@@ -147,13 +151,14 @@ static double probe_current(const kh_layered *lay, size_t l, size_t row, size_t 
   return (at / B) % 2 ? -lay->probe.delta[p] : lay->probe.delta[p];
 }
 
-/* One row v of layer l from its sums s, `current` into node `probed`; its largest change. */
-static double probed_row(const kh_layered *lay, size_t l, REAL *v, const REAL *s, size_t probed,
-                         double current) {
+/* Nodes [j0, j1) of one row v of layer l from its sums s, `current` into node `probed`; their
+ * largest change. */
+static double probed_row(const kh_layered *lay, size_t l, REAL *v, const REAL *s, size_t j0,
+                         size_t j1, size_t probed, double current) {
   const REAL *cst = layer(lay->cst[l]), *diag = layer(lay->diag[l]);
   const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
   double change = 0;
-  for (size_t j = 0; j < lay->width[l]; j++) {
+  for (size_t j = j0; j < j1; j++) {
     double x = ((double)s[j] + (double)cst[j] + (j == probed ? current : 0)) / (double)diag[j];
     REAL y = (REAL)x;
     y = y < lo[j] ? lo[j] : y > hi[j] ? hi[j] : y;
@@ -163,19 +168,20 @@ static double probed_row(const kh_layered *lay, size_t l, REAL *v, const REAL *s
   return change;
 }
 
-/* Layer l of rows [first, first + rows); S: scratch for those rows' sums. */
-static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows, REAL *S) {
+/* Nodes [j0, j1) of layer l in rows [first, first + rows); S: scratch for those rows' sums. */
+static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows, size_t j0,
+                           size_t j1, REAL *S) {
   size_t n = lay->width[l], ld = lay->ld[l];
   REAL *V = layer(lay->V[l]);
   const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
-  neighbour_sums(lay, l, first, rows, S);
+  neighbour_sums(lay, l, first, rows, j0, j1, S);
   double change = 0;
   for (size_t row = first; row < first + rows; row++) {
     size_t r = row - first;
     REAL *v = V + row * ld;
     const REAL *s = S + r * ld;
     if (l == lay->depth && lay->beta_row[row] != 0) { /* the nudged output layer */
-      for (size_t j = 0; j < n; j++) {
+      for (size_t j = j0; j < j1; j++) {
         double num, den;
         node_terms(lay, l, row, j, s[j], &num, &den);
         REAL x = (REAL)(num / den);
@@ -189,13 +195,13 @@ static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows,
     size_t probed = n;
     double current = probe_current(lay, l, row, &probed);
     if (probed < n) { /* a probe's row: its node gets the probe's current too */
-      change = fmax(change, probed_row(lay, l, v, s, probed, current));
+      change = fmax(change, probed_row(lay, l, v, s, j0, j1, probed, current));
       continue;
     }
     REAL worst = 0;
     /* vectorized: selects and a max reduction, the same bits as one element at a time */
 #pragma omp simd reduction(max : worst)
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = j0; j < j1; j++) {
       REAL x = (s[j] + cst[j]) / diag[j], l = lo[j], h = hi[j], u = v[j];
       x = x < l ? l : x > h ? h : x;
       REAL d = x > u ? x - u : u - x;
@@ -207,42 +213,57 @@ static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows,
   return change;
 }
 
-enum { ROW_CHUNK = 32 };
+/* A sweep's work goes to the crew in fixed chunks, each its own products: ROW_CHUNK rows and,
+ * for up to SPLIT_ROWS rows, COL_CHUNK nodes of a layer whose products are large (SPLIT_INNER
+ * and more terms per sum). The columns matter for small batches: a minibatch of 4 is one row
+ * chunk, and DRN-2H's 1024-node layers would otherwise leave all but one thread idle; small
+ * products are not worth a job each (DRN-1H's first layer sums 10 outputs), and many rows spread
+ * well enough alone. The chunks are a function of the shapes: a node's result depends on its
+ * chunk alone, not on the number of threads nor on who claims it. */
+enum { ROW_CHUNK = 32, COL_CHUNK = 128, SPLIT_INNER = 256, SPLIT_ROWS = 4 * ROW_CHUNK };
+
+static size_t column_chunks(const kh_layered *lay, size_t l, size_t rows) {
+  size_t inner = (l > 1 ? lay->width[l - 1] : 0) + (l < lay->depth ? lay->width[l + 1] : 0);
+  if (inner < SPLIT_INNER || rows > SPLIT_ROWS) return 1;
+  return (lay->width[l] + COL_CHUNK - 1) / COL_CHUNK;
+}
 
 /* A sweep's job for the crew: layer l of rows [first, first + rows) in chunks of ROW_CHUNK
- * (complex: of `per` points), each chunk's largest change in lay->chunk_change. */
+ * (complex: of `per` points; cols = 1), `cols` column chunks each, each chunk's largest change
+ * in lay->chunk_change. */
 typedef struct {
   kh_layered *lay;
-  size_t l, first, rows, per;
+  size_t l, first, rows, per, cols;
 } sweep_job;
 
 static void sweep_chunk(void *job_, size_t c, int worker) {
   const sweep_job *job = job_;
   (void)worker;
-  size_t r0 = c * ROW_CHUNK, count = job->rows - r0 < ROW_CHUNK ? job->rows - r0 : ROW_CHUNK;
-  job->lay->chunk_change[c] = update_layer(job->lay, job->l, job->first + r0, count,
+  size_t r0 = c / job->cols * ROW_CHUNK, j0 = c % job->cols * COL_CHUNK;
+  size_t count = job->rows - r0 < ROW_CHUNK ? job->rows - r0 : ROW_CHUNK,
+         n = job->lay->width[job->l];
+  size_t j1 = job->cols == 1 || n - j0 < COL_CHUNK ? n : j0 + COL_CHUNK;
+  job->lay->chunk_change[c] = update_layer(job->lay, job->l, job->first + r0, count, j0, j1,
                                            layer(job->lay->work) + r0 * job->lay->ld[job->l]);
 }
 
-/* Each layer's chunks as one job of the crew, then the largest change. */
+/* Each layer's chunks as one job of the crew, then the largest change; split: in columns too. */
 static double sweep_layers(kh_layered *lay, sweep_job *job, size_t chunks,
-                           void (*chunk)(void *, size_t, int)) {
+                           void (*chunk)(void *, size_t, int), int split) {
   double change = 0;
   for (size_t parity = 1; parity <= 2; parity++)
     for (size_t l = parity; l <= lay->depth; l += 2) {
-      job->l = l;
-      kh_crew_run(lay->crew, chunks, chunk, job);
-      for (size_t c = 0; c < chunks; c++) change = fmax(change, lay->chunk_change[c]);
+      job->l = l, job->cols = split ? column_chunks(lay, l, job->rows) : 1;
+      kh_crew_run(lay->crew, chunks * job->cols, chunk, job);
+      for (size_t c = 0; c < chunks * job->cols; c++) change = fmax(change, lay->chunk_change[c]);
     }
   return change;
 }
 
-/* Rows go to threads in fixed chunks (each its own products): a row's result does not depend
- * on the number of threads, nor on which thread claims its chunk. Minibatches of 4 are one
- * chunk; evaluation and large batches spread. */
+/* Minibatches spread by columns (column_chunks), evaluation by rows. */
 double FN(sweep)(kh_layered *lay, size_t first, size_t rows) {
-  sweep_job job = {lay, 0, first, rows, 0};
-  return sweep_layers(lay, &job, (rows + ROW_CHUNK - 1) / ROW_CHUNK, sweep_chunk);
+  sweep_job job = {lay, 0, first, rows, 0, 1};
+  return sweep_layers(lay, &job, (rows + ROW_CHUNK - 1) / ROW_CHUNK, sweep_chunk, 1);
 }
 
 double FN(residual)(kh_layered *lay, size_t first, size_t rows) {
@@ -251,7 +272,7 @@ double FN(residual)(kh_layered *lay, size_t first, size_t rows) {
     size_t n = lay->width[l], ld = lay->ld[l];
     REAL *S = layer(lay->work), *V = layer(lay->V[l]);
     const REAL *lo = layer(lay->lo[l]), *hi = layer(lay->hi[l]);
-    neighbour_sums(lay, l, first, rows, S);
+    neighbour_sums(lay, l, first, rows, 0, n, S);
     for (size_t row = first; row < first + rows; row++)
       for (size_t j = 0; j < n; j++) {
         double num, den, v = (double)V[row * ld + j];

@@ -164,6 +164,30 @@ Test(layered_training, threads_and_resume_are_bitwise) {
   kh_context_free(ctx);
 }
 
+/* Two wide hidden layers: a minibatch's sweep is split into column chunks of both products of
+ * each layer (W_l's columns, W_l+1's rows), which threads share; no bit depends on how many. */
+Test(layered_training, column_chunks_change_no_bit) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = kh_test_drn("4-300-300-3", 3, 2, 0, NULL);
+  kh_train_options o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.sweeps = 4, o.batch = 4, o.lr[0] = 0.02;
+  size_t P = kh_netlist_trainable_count(nl);
+  double *one = train(ctx, nl, d, o, 2, NULL);
+  for (int threads = 2; threads <= 3; threads++) {
+    o.threads = threads;
+    double *more = train(ctx, nl, d, o, 2, NULL);
+    cr_expect(memcmp(one, more, P * sizeof *one) == 0, "%d threads changed the result", threads);
+    free(more);
+  }
+  free(one);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
 /* Holomorphic EP on ideal-diode clamps: each point continues the free phase's active set, as
  * the native trainer does (kh_model_set_holomorphic_strict off), so the two agree; with N = 2
  * it is the centered estimator. */

@@ -87,10 +87,12 @@ static double disagreement(const char *arch, uint64_t seed, int pairs, double be
   return worst / vin;
 }
 
+/* The last two have layers wider than a sweep's column chunk: split (products of 300 terms)
+ * and whole (of 3 or 203). */
 Test(layered, matches_the_sparse_backend_to_1e_9_in_double) {
-  const char *arch[] = {"5-9-3", "6-12-8-4", "4-7-7-7-3", "3-5-4-6-5-2"};
+  const char *arch[] = {"5-9-3", "6-12-8-4", "4-7-7-7-3", "3-5-4-6-5-2", "5-300-3", "5-200-300-3"};
   const double beta[] = {0, 0.4, -0.1};
-  for (int a = 0; a < 4; a++)
+  for (int a = 0; a < 6; a++)
     for (int b = 0; b < 3; b++)
       for (int pairs = 0; pairs < 2; pairs++) {
         unsigned sweeps;
