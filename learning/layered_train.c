@@ -45,6 +45,11 @@ struct kh_layered_trainer {
   double spread;           /* and the batch's 1 / scale of the estimate (the circle's radius) */
   size_t epoch;            /* the one in progress, 1-based: the noise's draws seed from it */
   const size_t *measuring; /* the samples of the minibatch whose rows measure_rows reads */
+  /* momentum: each conductance matrix's velocity (laid out like W_l) during training, and the
+   * trainer's moment array (.train order: the biases' velocities, and the matrices' between
+   * epochs, where a checkpoint reads them); NULL without momentum */
+  void *velocity[KH_LAYERED_MAX + 1];
+  double *moment;
 };
 
 void kh_layered_trainer_free(kh_layered_trainer *lt) {
@@ -55,6 +60,7 @@ void kh_layered_trainer_free(kh_layered_trainer *lt) {
   kh_aligned_free(lt->C), kh_aligned_free(lt->rt), kh_aligned_free(lt->ct);
   kh_aligned_free(lt->Ut), kh_aligned_free(lt->workspace);
   kh_free(lt->pack), kh_free(lt->packed), kh_free(lt->grad), kh_free(lt->points);
+  for (size_t l = 0; l <= KH_LAYERED_MAX; l++) kh_aligned_free(lt->velocity[l]);
   kh_free(lt);
 }
 
@@ -67,8 +73,11 @@ static int by_adjoint(kh_estimator e) {
 
 static kh_status check_options(kh_context *ctx, const kh_train_options *o) {
   const char *why = NULL;
-  if (o->optimizer != KH_OPT_SGD)
-    why = "runs plain SGD";
+  if (o->optimizer == KH_OPT_ADAM)
+    why = "runs SGD, with or without momentum";
+  else if (o->optimizer == KH_OPT_MOMENTUM && by_adjoint(o->estimator))
+    why = "runs momentum with the estimators of its fused update only (centered, plus, minus, "
+          "holomorphic, coupled)";
   else if (o->estimator != KH_EST_CENTERED && o->estimator != KH_EST_PLUS &&
            o->estimator != KH_EST_MINUS && o->estimator != KH_EST_COUPLED &&
            o->estimator != KH_EST_HOLOMORPHIC && !by_adjoint(o->estimator))
@@ -127,6 +136,16 @@ static kh_status take_rates(kh_context *ctx, kh_layered_trainer *lt, const kh_op
   return KH_OK;
 }
 
+/* Momentum: a velocity per conductance matrix, and the trainer's moments for the rest. */
+static kh_status take_velocity(kh_context *ctx, kh_layered_trainer *lt, const kh_optimizer *opt) {
+  const kh_layered *lay = lt->lay;
+  for (size_t l = 1; l <= lay->depth; l++)
+    if (!(lt->velocity[l] = kh_aligned_calloc(lay->width[l - 1] * lay->ld[l], lay->real)))
+      return kh_fail_nomem(ctx, "the layered trainer's momentum");
+  lt->moment = opt->m1;
+  return KH_OK;
+}
+
 kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_model *m,
                                  const kh_optimizer *opt, const kh_train_options *o,
                                  double noise_volts) {
@@ -175,6 +194,7 @@ kh_status kh_layered_trainer_new(kh_context *ctx, kh_layered_trainer **out, kh_m
       st = kh_fail_nomem(ctx, "creating the layered trainer");
   }
   if (st == KH_OK && o->estimator == KH_EST_HOLOMORPHIC) st = take_points(ctx, lt);
+  if (st == KH_OK && o->optimizer == KH_OPT_MOMENTUM) st = take_velocity(ctx, lt, opt);
   if (st == KH_OK) st = take_rates(ctx, lt, opt);
   if (st == KH_OK) kh_layered_set_threads(lt->lay, o->threads);
   if (st == KH_OK) kh_layered_get_params(lt->lay, lt->theta);
@@ -190,6 +210,9 @@ kh_status kh_layered_trainer_set_params(kh_context *ctx, kh_layered_trainer *lt,
                                         const double *theta) {
   kh_status st = kh_layered_set_params(ctx, lt->lay, theta);
   if (st == KH_OK) memcpy(lt->theta, theta, lt->params * sizeof *theta);
+  /* the matrices' velocities from the trainer's moments (zero, or a checkpoint's) */
+  if (st == KH_OK && lt->moment)
+    KH_LAYERED_CALL(lt->lay, to_layout, lt->lay, lt->moment, lt->velocity);
   return st;
 }
 
@@ -297,13 +320,22 @@ static void update(kh_layered_trainer *lt, size_t a, size_t b, size_t count, dou
     else
       KH_LAYERED_CALL(lay, factors, lay, l, a, b, count, lt->At, lt->C, lt->rt, lt->ct, lt->dsum);
     double step = lt->layer_rate[l] * lr_scale * coef;
+    kh_layered_momentum momentum = {lt->velocity[l], lt->o.momentum, coef,
+                                    lt->layer_rate[l] * lr_scale};
     KH_LAYERED_CALL(lay, update, lay, l, rank, lt->At, lt->C, l == 1 ? NULL : lt->rt, lt->ct, step,
-                    lt->gmin, lt->gmax, l == 1 ? next : 0, lt->Ut, lt->workspace, lt->o.threads);
+                    lt->moment ? &momentum : NULL, lt->gmin, lt->gmax, l == 1 ? next : 0, lt->Ut,
+                    lt->workspace, lt->o.threads);
     for (size_t k = 0; k < lay->bias_count; k++) { /* dE/dI = -sign v: the biases' gradients */
       size_t p = lay->bias[k];
       const kh_layered_slot *s = &lay->param[p];
-      if (s->layer == l)
+      if (s->layer != l) continue;
+      if (!lt->moment) {
         lt->theta[p] += lt->rate[p] * lr_scale * coef * s->sign * lt->dsum[s->entry];
+        continue;
+      }
+      double *m = &lt->moment[p]; /* the gradient's average, as the native optimizer keeps it */
+      *m = lt->o.momentum * *m - coef * s->sign * lt->dsum[s->entry];
+      lt->theta[p] -= lt->rate[p] * lr_scale * *m;
     }
   }
   KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 0);
@@ -632,6 +664,8 @@ static kh_status layered_end(kh_context *ctx, void *impl, kh_status failed, size
   /* the sums of W in their canonical order (the updates' blocked order differs in round-off):
    * a run resumed from this epoch's parameters starts from exactly this state */
   KH_LAYERED_CALL(lay, refresh, lay, lt->theta, 1);
+  if (lt->moment) /* where a checkpoint reads them */
+    KH_LAYERED_CALL(lay, from_layout, lay, lt->velocity, lt->moment);
   *r = lt->acc;
   double sums[4] = {(double)lt->loss, (double)lt->correct, (double)r->sweeps, (double)r->solves};
   kh_status st = kh_partition_combine(ctx, &lt->part, sums, 4, &r->max_relative_residual);

@@ -48,9 +48,10 @@ typedef struct {
   int sign_updates, soft_bounds;
   double depression;
   double pulse; /* > 0: updates become whole numbers of pulses of this size (siemens), rounded */
-  /* The layered backend (needs a layered circuit, SGD without momentum, the centered, plus,
-   * minus, exact, first-order, rbp, cg, cg-jacobi, phantom or itd estimator, and no device model or
-   * read noise): */
+  /* The layered backend (needs a layered circuit, SGD (with momentum: centered, plus, minus,
+   * holomorphic or coupled estimators only), the centered, plus, minus, holomorphic, coupled,
+   * spsa, node-perturbation, exact, first-order, rbp, cg, cg-jacobi, phantom or itd estimator,
+   * and no device model): */
   kh_backend backend;     /* default native */
   kh_precision precision; /* working precision (default double) */
   /* sweeps per phase; 0 (default): sweep until the largest change of a sweep is below

@@ -171,6 +171,14 @@ kh_status kh_layered_holo_gradient(kh_context *ctx, kh_layered *lay, size_t n,
 kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_t rows,
                            unsigned max_sweeps, double tol, unsigned *sweeps, double *change);
 
+/* Heavy-ball momentum for kh_layered_update, as PyTorch's SGD and the native optimizer take it:
+ * velocity V <- mu V + gain G (gain: the estimate's scale), W -= rate V. velocity is laid out
+ * like W_l. */
+typedef struct {
+  void *velocity;
+  double mu, gain, rate;
+} kh_layered_momentum;
+
 /* Kernels, one set per precision (suffix _f32, _f64). rows <= rows_max. */
 #define KH_LAYERED_KERNELS(S)                                                                      \
   /* V[0] <- input voltages of features x (rows x features); P <- V[0] W_1 when product. */        \
@@ -198,17 +206,23 @@ kh_status kh_layered_relax(kh_context *ctx, kh_layered *lay, size_t first, size_
    * fixed and the bias parameters theta. */                                                       \
   void kh_layered_refresh_##S(kh_layered *lay, const double *theta, int sums);                     \
   /* SGD step on W_l, fused: W_l -= step * G clipped to [lo, hi], G_ij = rt_i + ct_j -             \
-   * sum_r At[i k + r] C[r ld + j] (rt may be NULL); updates colsum[l] and rowsum[l]; and, when    \
-   * next_rows > 0 (l = 1), P <- U W_1 for the next inputs U (next_rows rows, given transposed:    \
-   * Ut[i next_rows + r]). workspace: update_workspace(next_rows, threads) bytes, aligned. */      \
+   * sum_r At[i k + r] C[r ld + j] (rt may be NULL), or with momentum (not NULL) V <- mu V +       \
+   * gain G, W_l -= rate V; updates colsum[l] and rowsum[l]; and, when next_rows > 0 (l = 1),      \
+   * P <- U W_1 for the next inputs U (next_rows rows, given transposed: Ut[i next_rows + r]).     \
+   * workspace: update_workspace(next_rows, threads) bytes, aligned. */                            \
   void kh_layered_update_##S(kh_layered *lay, size_t l, size_t k, const void *At, const void *C,   \
-                             const void *rt, const void *ct, double step, double lo, double hi,    \
+                             const void *rt, const void *ct, double step,                          \
+                             const kh_layered_momentum *momentum, double lo, double hi,            \
                              size_t next_rows, const void *Ut, void *workspace, int threads);      \
   size_t kh_layered_update_workspace_##S(const kh_layered *lay, size_t next_rows, int threads);    \
   /* W from the elements (parameters from theta); then refresh. */                                 \
   void kh_layered_load_##S(kh_layered *lay, const double *theta);                                  \
   /* Conductance parameters of fully trainable layers back from W. */                              \
   void kh_layered_store_##S(const kh_layered *lay, double *theta);                                 \
+  /* The same for arrays laid out like W (arrays[l] for layer l): values (.train order) from       \
+   * them, and into them. */                                                                       \
+  void kh_layered_from_layout_##S(const kh_layered *lay, void *const *arrays, double *values);     \
+  void kh_layered_to_layout_##S(const kh_layered *lay, const double *values, void *const *arrays); \
   /* Copies rows [from, from + rows) to [to, ..) in every layer and in P. */                       \
   void kh_layered_copy_rows_##S(kh_layered *lay, size_t from, size_t to, size_t rows);             \
   /* Row r's node voltages into voltages (node_count values, fixed nodes from the circuit). */     \

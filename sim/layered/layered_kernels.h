@@ -344,11 +344,22 @@ void FN(load)(kh_layered *lay, const double *theta) {
   FN(refresh)(lay, theta, 1);
 }
 
-void FN(store)(const kh_layered *lay, double *theta) {
+void FN(from_layout)(const kh_layered *lay, void *const *arrays, double *values) {
   for (size_t p = 0; p < lay->params; p++) {
     const kh_layered_slot *s = &lay->param[p];
-    if (!s->bias && lay->full[s->layer]) theta[p] = (double)layer(lay->W[s->layer])[s->entry];
+    if (!s->bias && lay->full[s->layer]) values[p] = (double)layer(arrays[s->layer])[s->entry];
   }
+}
+
+void FN(to_layout)(const kh_layered *lay, const double *values, void *const *arrays) {
+  for (size_t p = 0; p < lay->params; p++) {
+    const kh_layered_slot *s = &lay->param[p];
+    if (!s->bias && lay->full[s->layer]) layer(arrays[s->layer])[s->entry] = (REAL)values[p];
+  }
+}
+
+void FN(store)(const kh_layered *lay, double *theta) {
+  FN(from_layout)(lay, lay->W, theta);
 }
 
 void FN(copy_rows)(kh_layered *lay, size_t from, size_t to, size_t rows) {
@@ -389,12 +400,13 @@ static inline __attribute__((always_inline)) REAL
 update_row(REAL *restrict wi, size_t ld, size_t n, size_t k, const REAL *restrict a,
            const REAL *restrict C, REAL base, const REAL *restrict ct, REAL step, REAL lo, REAL hi,
            int bounded, int row_sum, REAL *restrict colsum, size_t next, const REAL *restrict u,
-           REAL *restrict P) {
+           REAL *restrict P, int momentum, REAL *restrict vi, REAL mu, REAL gain) {
   REAL total = 0;
 #pragma omp simd reduction(+ : total)
   for (size_t j = 0; j < n; j++) {
     REAL g = ct[j] + base;
     for (size_t r = 0; r < k; r++) g -= a[r] * C[r * ld + j];
+    if (momentum) g = vi[j] = mu * vi[j] + gain * g;
     REAL x = wi[j] - step * g;
     x = x < lo ? lo : x;
     if (bounded) x = x > hi ? hi : x;
@@ -406,10 +418,11 @@ update_row(REAL *restrict wi, size_t ld, size_t n, size_t k, const REAL *restric
   return total;
 }
 
-#define ROWS_LOOP(K, NEXT, BOUNDED, ROW_SUM)                                                       \
+#define ROWS_LOOP(K, NEXT, BOUNDED, ROW_SUM, MOMENTUM)                                             \
   for (size_t i = i0; i < i1; i++) {                                                               \
     REAL t = update_row(W + i * ld, ld, n, K, At + i * (K), C, rt ? rt[i] : 0, ct, step, lo, hi,   \
-                        BOUNDED, ROW_SUM, part, NEXT, Ut + i * (NEXT), part + ld);                 \
+                        BOUNDED, ROW_SUM, part, NEXT, Ut + i * (NEXT), part + ld, MOMENTUM,        \
+                        MOMENTUM ? Vel + i * ld : NULL, mu, gain);                                 \
     if (ROW_SUM) rowsum[i] = t;                                                                    \
   }
 
@@ -421,30 +434,37 @@ CLONES static void update_rows(REAL *restrict W, size_t ld, size_t n, size_t i0,
                                size_t k, const REAL *restrict At, const REAL *restrict C,
                                const REAL *restrict rt, const REAL *restrict ct, REAL step, REAL lo,
                                REAL hi, REAL *restrict rowsum, size_t next_rows,
-                               const REAL *restrict Ut, REAL *restrict part) {
+                               const REAL *restrict Ut, REAL *restrict part, REAL *restrict Vel,
+                               REAL mu, REAL gain) {
   memset(part, 0, (1 + next_rows) * ld * sizeof *part);
   int bounded = isfinite(hi), sums = rowsum != NULL;
-  if (k == 4 && next_rows == 4 && !bounded && !sums)
-    ROWS_LOOP(4, 4, 0, 0)
+  if (Vel)
+    ROWS_LOOP(k, next_rows, bounded, sums, 1)
+  else if (k == 4 && next_rows == 4 && !bounded && !sums)
+    ROWS_LOOP(4, 4, 0, 0, 0)
   else if (k == 8 && next_rows == 0 && !bounded && sums)
-    ROWS_LOOP(8, 0, 0, 1)
+    ROWS_LOOP(8, 0, 0, 1, 0)
   else
-    ROWS_LOOP(k, next_rows, bounded, sums)
+    ROWS_LOOP(k, next_rows, bounded, sums, 0)
 }
 
 /* The same for a large rank k (minibatches of 16 and more): the rank-k product and the next
  * input product are BLAS GEMMs on the block, which run near the machine's peak at that size,
  * and the step is one elementwise pass. G: BLOCK x ld scratch. */
-CLONES static void apply_rows(REAL *restrict W, size_t ld, size_t n, size_t rows,
-                              const REAL *restrict G, const REAL *restrict rt,
-                              const REAL *restrict ct, REAL step, REAL lo, REAL hi,
-                              REAL *restrict rowsum, REAL *restrict colsum) {
+static inline __attribute__((always_inline)) void
+apply_rows_with(REAL *restrict W, size_t ld, size_t n, size_t rows, const REAL *restrict G,
+                const REAL *restrict rt, const REAL *restrict ct, REAL step, REAL lo, REAL hi,
+                REAL *restrict rowsum, REAL *restrict colsum, int momentum, REAL *restrict Vel,
+                REAL mu, REAL gain) {
   for (size_t i = 0; i < rows; i++) {
-    REAL *restrict wi = W + i * ld, base = rt ? rt[i] : 0, total = 0;
+    REAL *restrict wi = W + i * ld, *restrict vi = momentum ? Vel + i * ld : NULL;
+    REAL base = rt ? rt[i] : 0, total = 0;
     const REAL *restrict gi = G + i * ld;
 #pragma omp simd reduction(+ : total)
     for (size_t j = 0; j < n; j++) {
-      REAL x = wi[j] - step * (ct[j] + base - gi[j]);
+      REAL g = ct[j] + base - gi[j];
+      if (momentum) g = vi[j] = mu * vi[j] + gain * g;
+      REAL x = wi[j] - step * g;
       x = x < lo ? lo : x;
       x = x > hi ? hi : x;
       wi[j] = x;
@@ -455,16 +475,27 @@ CLONES static void apply_rows(REAL *restrict W, size_t ld, size_t n, size_t rows
   }
 }
 
+CLONES static void apply_rows(REAL *restrict W, size_t ld, size_t n, size_t rows,
+                              const REAL *restrict G, const REAL *restrict rt,
+                              const REAL *restrict ct, REAL step, REAL lo, REAL hi,
+                              REAL *restrict rowsum, REAL *restrict colsum, REAL *restrict Vel,
+                              REAL mu, REAL gain) {
+  if (Vel)
+    apply_rows_with(W, ld, n, rows, G, rt, ct, step, lo, hi, rowsum, colsum, 1, Vel, mu, gain);
+  else
+    apply_rows_with(W, ld, n, rows, G, rt, ct, step, lo, hi, rowsum, colsum, 0, NULL, 0, 0);
+}
+
 static void update_rows_gemm(REAL *W, size_t ld, size_t n, size_t i0, size_t i1, size_t k,
                              const REAL *At, const REAL *C, const REAL *rt, const REAL *ct,
                              REAL step, REAL lo, REAL hi, REAL *rowsum, size_t next_rows,
-                             const REAL *Ut, REAL *part, REAL *G) {
+                             const REAL *Ut, REAL *part, REAL *G, REAL *Vel, REAL mu, REAL gain) {
   size_t rows = i1 - i0;
   memset(part, 0, (1 + next_rows) * ld * sizeof *part);
   GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)k, 1, At + i0 * k, (int)k,
        C, (int)ld, 0, G, (int)ld);
   apply_rows(W + i0 * ld, ld, n, rows, G, rt ? rt + i0 : NULL, ct, step, lo, hi,
-             rowsum ? rowsum + i0 : NULL, part);
+             rowsum ? rowsum + i0 : NULL, part, Vel ? Vel + i0 * ld : NULL, mu, gain);
   if (next_rows)
     GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)next_rows, (int)n, (int)rows, 1,
          Ut + i0 * next_rows, (int)next_rows, W + i0 * ld, (int)ld, 1, part + ld, (int)ld);
@@ -484,6 +515,7 @@ typedef struct {
   size_t l, k, m, next_rows, stride;
   const REAL *At, *C, *rt, *ct, *Ut;
   REAL step, lo, hi, *rowsum, *part, *scratch;
+  REAL *velocity, mu, gain; /* momentum (velocity NULL: none) */
 } update_job;
 
 static void update_block(void *job_, size_t b, int worker) {
@@ -494,10 +526,12 @@ static void update_block(void *job_, size_t b, int worker) {
   if (j->k >= GEMM_RANK)
     update_rows_gemm(layer(lay->W[j->l]), ld, n, i0, i1, j->k, j->At, j->C, j->rt, j->ct, j->step,
                      j->lo, j->hi, j->rowsum, j->next_rows, j->Ut, j->part + b * j->stride,
-                     j->scratch + (size_t)worker * BLOCK * lay->max_ld);
+                     j->scratch + (size_t)worker * BLOCK * lay->max_ld, j->velocity, j->mu,
+                     j->gain);
   else
     update_rows(layer(lay->W[j->l]), ld, n, i0, i1, j->k, j->At, j->C, j->rt, j->ct, j->step, j->lo,
-                j->hi, j->rowsum, j->next_rows, j->Ut, j->part + b * j->stride);
+                j->hi, j->rowsum, j->next_rows, j->Ut, j->part + b * j->stride, j->velocity, j->mu,
+                j->gain);
 }
 
 /* Rows go to threads in fixed blocks, each with its own partial sums, added in block order:
@@ -506,8 +540,8 @@ static void update_block(void *job_, size_t b, int worker) {
  * makes two cores write neighbouring parts of the same rows, which costs them several times the
  * update itself here.) */
 void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void *C, const void *rt,
-                const void *ct, double step, double lo, double hi, size_t next_rows, const void *Ut,
-                void *workspace, int threads) {
+                const void *ct, double step, const kh_layered_momentum *momentum, double lo,
+                double hi, size_t next_rows, const void *Ut, void *workspace, int threads) {
   size_t m = lay->width[l - 1], n = lay->width[l], ld = lay->ld[l];
   size_t blocks = (m + BLOCK - 1) / BLOCK, stride = (1 + next_rows) * ld;
   size_t all_blocks = (lay->max_width + BLOCK - 1) / BLOCK;
@@ -524,12 +558,15 @@ void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void 
                     rt,
                     ct,
                     Ut,
-                    (REAL)step,
+                    (REAL)(momentum ? momentum->rate : step),
                     (REAL)lo,
                     isfinite(hi) ? (REAL)hi : (REAL)INFINITY,
                     l > 1 ? layer(lay->rowsum[l]) : NULL,
                     part,
-                    part + all_blocks * (1 + next_rows) * lay->max_ld /* per thread: G */};
+                    part + all_blocks * (1 + next_rows) * lay->max_ld /* per thread: G */,
+                    momentum ? layer(momentum->velocity) : NULL,
+                    momentum ? (REAL)momentum->mu : 0,
+                    momentum ? (REAL)momentum->gain : 0};
   kh_crew_run(lay->crew, blocks, update_block, &job);
   for (size_t q = 0; q <= next_rows; q++) { /* the blocks' sums, in block order */
     REAL *out = q ? P + (q - 1) * ld : colsum;

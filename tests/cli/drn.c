@@ -63,7 +63,7 @@ Test(drn_cli, resumed_run_ends_where_the_uninterrupted_one_does) {
 Test(drn_cli, what_the_layered_backend_cannot_run) {
   char args[1024];
   snprintf(args, sizeof args, SMALL "%s --epochs 1 --optimizer adam", mnist());
-  kh_test_cli_expect(args, 1, "layered backend runs plain SGD");
+  kh_test_cli_expect(args, 1, "layered backend runs SGD, with or without momentum");
   kh_test_cli_expect(
       "train --preset drn-xl --data x", 1,
       "--preset: unknown name 'drn-xl' (did you mean 'drn-xs'?); valid: drn-xs, drn-1h, drn-2h");

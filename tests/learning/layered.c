@@ -87,13 +87,19 @@ Test(layered_training, trains_exactly_as_the_native_backend) {
       cr_expect(fabs(ls - ll) <= 1e-8 * ls, "%s: train loss %.12g vs %.12g", arch[a], ls, ll);
       free(sparse), free(layered);
     }
-    /* batch 16: the first layer's update takes the BLAS path too (rank >= 16) */
-    kh_train_options os = sgd(KH_BACKEND_NATIVE, KH_EST_CENTERED), ol = os;
-    os.batch = ol.batch = 16, ol.backend = KH_BACKEND_LAYERED;
-    double *sparse = train(ctx, nl, d, os, 2, NULL), *layered = train(ctx, nl, d, ol, 2, NULL);
-    double diff = max_relative_difference(layered, sparse, P);
-    cr_expect(diff <= 1e-8, "%s batch 16: parameters differ by %.3g", arch[a], diff);
-    free(sparse), free(layered);
+    /* batch 16: the first layer's update takes the BLAS path too (rank >= 16); momentum at
+     * batches 8 and 16, through both paths */
+    for (int v = 0; v < 4; v++) {
+      kh_train_options os = sgd(KH_BACKEND_NATIVE, v == 3 ? KH_EST_HOLOMORPHIC : KH_EST_CENTERED);
+      kh_train_options ol = os;
+      os.batch = ol.batch = v == 1 ? 8 : 16, ol.backend = KH_BACKEND_LAYERED;
+      if (v) os.optimizer = ol.optimizer = KH_OPT_MOMENTUM, os.momentum = ol.momentum = 0.8;
+      double *sparse = train(ctx, nl, d, os, 2, NULL), *layered = train(ctx, nl, d, ol, 2, NULL);
+      double diff = max_relative_difference(layered, sparse, P);
+      cr_expect(diff <= 1e-8, "%s batch %zu%s: parameters differ by %.3g", arch[a], os.batch,
+                v ? ", momentum" : "", diff);
+      free(sparse), free(layered);
+    }
     kh_netlist_free(nl);
   }
   kh_dataset_free(d);
@@ -159,6 +165,39 @@ Test(layered_training, threads_and_resume_are_bitwise) {
   o.threads = 2, two = train(ctx, nl, d, o, 1, NULL);
   cr_expect(memcmp(one, two, P * sizeof *one) == 0, "threads changed holomorphic EP");
   free(one), free(two);
+  kh_netlist_free(nl);
+  kh_dataset_free(d);
+  kh_context_free(ctx);
+}
+
+/* Momentum's velocities live in the layered layout while training and in the trainer's moments
+ * between epochs: a run resumed from an epoch's state goes on bit for bit. */
+Test(layered_training, momentum_resumes_bitwise) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_dataset *d;
+  blobs(ctx, &d);
+  kh_netlist *nl = kh_test_drn("4-300-3", 3, 2, 0, NULL);
+  kh_train_options o = sgd(KH_BACKEND_LAYERED, KH_EST_CENTERED);
+  o.sweeps = 4, o.batch = 4, o.lr[0] = 0.01, o.optimizer = KH_OPT_MOMENTUM, o.momentum = 0.9;
+  size_t P = kh_netlist_trainable_count(nl);
+  double *three = train(ctx, nl, d, o, 3, NULL);
+  kh_trainer *t, *u;
+  kh_epoch_report r;
+  cr_assert_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_OK);
+  cr_assert_eq(kh_trainer_epoch(ctx, t, &r), KH_OK);
+  kh_trainer_state st;
+  kh_trainer_get_state(t, &st);
+  double moved = 0;
+  for (size_t i = 0; i < P; i++) moved = fmax(moved, fabs(st.moment1[i]));
+  cr_expect(moved > 0, "no velocity in the state after an epoch");
+  cr_assert_eq(kh_trainer_new(ctx, &u, nl, &o, d), KH_OK);
+  cr_assert_eq(kh_trainer_set_state(ctx, u, &st), KH_OK);
+  for (int e = 0; e < 2; e++) cr_assert_eq(kh_trainer_epoch(ctx, u, &r), KH_OK);
+  kh_trainer_get_state(u, &st);
+  cr_expect(memcmp(st.theta, three, P * sizeof *three) == 0, "resumed run differs");
+  kh_trainer_free(t), kh_trainer_free(u);
+  free(three);
   kh_netlist_free(nl);
   kh_dataset_free(d);
   kh_context_free(ctx);
@@ -294,6 +333,10 @@ Test(layered_training, refuses_what_it_cannot_run) {
   o.optimizer = KH_OPT_ADAM;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
   cr_expect(strstr(kh_last_error(ctx), "SGD"), "%s", kh_last_error(ctx));
+  o = sgd(KH_BACKEND_LAYERED, KH_EST_EXACT); /* momentum: the fused update's estimators */
+  o.optimizer = KH_OPT_MOMENTUM;
+  cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
+  cr_expect(strstr(kh_last_error(ctx), "momentum"), "%s", kh_last_error(ctx));
   o = sgd(KH_BACKEND_LAYERED, KH_EST_HOLOMORPHIC);
   o.holomorphic_points = 1;
   cr_expect_eq(kh_trainer_new(ctx, &t, nl, &o, d), KH_ERR_USAGE);
