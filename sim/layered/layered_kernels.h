@@ -5,6 +5,7 @@
  * that would otherwise build the gradient and then apply it are bound by memory traffic, not
  * arithmetic (docs/layered.md has the measurements). */
 #include "layered_impl.h"
+#include "layered_small.h"
 
 #include "../circuit/circuit_impl.h"
 #include "core/crew.h"
@@ -99,20 +100,27 @@ void FN(factors)(const kh_layered *lay, size_t l, size_t a, size_t b, size_t cou
 static void neighbour_sums(kh_layered *lay, size_t l, size_t first, size_t rows, size_t j0,
                            size_t j1, REAL *S) {
   size_t L = lay->depth, n = j1 - j0, ld = lay->ld[l];
+  int small = rows <= SMALL_ROWS; /* a minibatch's phase: our loops, not BLAS (layered_small.h) */
   if (l == 1) {
     const REAL *P = layer(lay->P) + first * ld;
     for (size_t r = 0; r < rows; r++) memcpy(S + r * ld + j0, P + r * ld + j0, n * sizeof *S);
   } else {
     size_t m = lay->width[l - 1], ldm = lay->ld[l - 1];
-    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1,
-         layer(lay->V[l - 1]) + first * ldm, (int)ldm, layer(lay->W[l]) + j0, (int)ld, 0, S + j0,
-         (int)ld);
+    const REAL *A = layer(lay->V[l - 1]) + first * ldm, *B = layer(lay->W[l]) + j0;
+    if (small)
+      small_nn(rows, A, ldm, B, ld, m, n, S + j0, ld, 0);
+    else
+      GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1, A, (int)ldm, B,
+           (int)ld, 0, S + j0, (int)ld);
   }
   if (l < L) {
     size_t m = lay->width[l + 1], ldm = lay->ld[l + 1];
-    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)m, 1,
-         layer(lay->V[l + 1]) + first * ldm, (int)ldm, layer(lay->W[l + 1]) + j0 * ldm, (int)ldm, 1,
-         S + j0, (int)ld);
+    const REAL *A = layer(lay->V[l + 1]) + first * ldm, *B = layer(lay->W[l + 1]) + j0 * ldm;
+    if (small && m >= SMALL_TERMS) /* short sums: BLAS (the lanes' sums would dominate) */
+      small_nt(rows, A, ldm, B, ldm, m, n, S + j0, ld, 1);
+    else
+      GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)m, 1, A, (int)ldm, B,
+           (int)ldm, 1, S + j0, (int)ld);
   }
 }
 
@@ -384,14 +392,6 @@ void FN(outputs)(const kh_layered *lay, size_t r, double *outputs) {
   for (size_t k = 0; k < lay->outputs; k++)
     outputs[k] = (double)layer(lay->V[L])[r * ld + lay->out_index[k]];
 }
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) &&                  \
-    !defined(__clang__)
-/* The same loop for the vector units this CPU has (picked once at load time). */
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
 
 /* One row of the fused update: k and next are constants in the common cases (update_rows'
  * switch), so that the loop over the columns keeps every factor in registers and makes one pass
