@@ -5,11 +5,13 @@
 # and prints the medians and their ratio: with the work shared by claiming (core/crew.h), N
 # threads must never be much slower than one, however many cores are busy. Workloads: one
 # DRN-XS epoch on the layered backend (single precision, as issue 27 measured it), its test
-# pass alone (evaluation: 10,000 samples in chunks of 256 rows), and one digits epoch on the
-# native backend (64-64-10, centered EP). Prints, asserts nothing.
+# pass alone (evaluation: 10,000 samples in chunks of 256 rows), one digits epoch on the
+# native backend (64-64-10, centered EP), and (not by default: about 5 s a run) DRN-2H on its
+# first 2,000 samples, whose sweeps split each 1024-node layer into column chunks that the
+# threads share. Prints, asserts nothing.
 #
 # Usage: bench/contention.sh [KIRCHHOFF] [DATA_DIR] [--runs R] [--busy "0 1 2"]
-#                            [--workloads "drn-xs digits"]
+#                            [--workloads "drn-xs drn-xs-test digits drn-2h"]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kirchhoff=$here/../build/release/cli/kirchhoff
@@ -38,6 +40,8 @@ command_of() { # the workload's command line (without --threads)
     drn-xs-test) echo train --preset drn-xs --data "$data/mnist" --precision single --epochs 1 \
       --limit 4 --quiet ;;
     digits) echo train --data "$data/digits.csv" --arch 64-64-10 --epochs 1 --quiet ;;
+    drn-2h) echo train --preset drn-2h --data "$data/mnist" --precision single --epochs 1 \
+      --limit 2000 --quiet ;;
   esac
 }
 

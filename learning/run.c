@@ -214,6 +214,9 @@ static kh_status open_trainer(kh_context *ctx, kh_run *r) {
     kh_trace_run_release(&run);
     return st;
   }
+  /* the gradient check's default follows the backend, a resumed run's from its trace */
+  if (r->o.trace_grad == KH_RUN_TRACE_GRAD_DEFAULT)
+    r->o.trace_grad = r->o.train.backend == KH_BACKEND_LAYERED ? 0 : 16;
   st = load_data(ctx, r);
   if (st == KH_OK && r->o.resume) st = check_resumed_data(ctx, r, &run);
   kh_trace_run_release(&run);
@@ -241,8 +244,6 @@ kh_status kh_run_open(kh_context *ctx, kh_run **out, kh_run_options *o) {
   r->o = *o;
   o->train_data = o->test_data = NULL; /* the run's now */
   r->next_epoch = 1, r->resumed_test_error = NAN;
-  if (r->o.trace_grad == KH_RUN_TRACE_GRAD_DEFAULT)
-    r->o.trace_grad = r->o.train.backend == KH_BACKEND_LAYERED ? 0 : 16;
   kh_status st = KH_OK;
   if (!r->o.resume && !r->o.network_only && r->o.epochs < 1)
     st = kh_fail(ctx, KH_ERR_USAGE, "a run needs at least one epoch");
