@@ -50,8 +50,10 @@ static inline __attribute__((always_inline)) void nn_rows(size_t R, const REAL *
     nn_tile(R, LANES, A, lda, B, ldb, K, j0, n - j0, S, lds, add);
 }
 
+#if defined(__GNUC__) && !defined(__clang__) /* clang has no such warning (and would flag it) */
 #pragma GCC diagnostic push /* acc's rows and columns beyond R and Q are neither set nor read */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 /* Rows [i, i + Q) of B: S[r, i + q] = (add ? S : 0) + sum_k A[r k] B[(i + q) ldb + k], the k
  * sums in LANES partial sums added in lane order; K is read in whole vectors. */
 static inline __attribute__((always_inline)) void
@@ -77,6 +79,10 @@ nt_group(size_t R, size_t Q, const REAL *restrict A, size_t lda, const REAL *res
       S[r * lds + i + q] = t;
     }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 static inline __attribute__((always_inline)) void nt_rows(size_t R, const REAL *A, size_t lda,
                                                           const REAL *B, size_t ldb, size_t K,
