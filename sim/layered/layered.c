@@ -382,7 +382,8 @@ static kh_status allocate(kh_context *ctx, kh_layered *lay, size_t rows) {
        (lay->beta_row = kh_calloc(rows, sizeof *lay->beta_row)) &&
        (lay->target_row = kh_calloc(rows * lay->outputs + 1, sizeof *lay->target_row)) &&
        (lay->chunk_change =
-            kh_calloc((rows / 32 + 65) * (wmax / 128 + 1), sizeof *lay->chunk_change));
+            kh_calloc((rows / KH_LAYERED_ROW_CHUNK + 65) * (wmax / KH_LAYERED_COL_CHUNK + 1),
+                      sizeof *lay->chunk_change));
   return ok ? KH_OK : kh_fail_nomem(ctx, "allocating the layered solver");
 }
 

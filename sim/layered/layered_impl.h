@@ -10,8 +10,9 @@
 #include <stdint.h>
 
 enum { KH_LAYERED_MAX = 16 };
-/* Rows per block of the fused update (kh_layered_update). */
-enum { KH_LAYERED_BLOCK = 128 };
+/* Rows per block of the fused update (kh_layered_update); rows and nodes per chunk of a sweep
+ * (layered_kernels.h), which also size the handle's chunk_change. */
+enum { KH_LAYERED_BLOCK = 128, KH_LAYERED_ROW_CHUNK = 32, KH_LAYERED_COL_CHUNK = 128 };
 
 typedef struct {
   uint32_t layer; /* l >= 1: conductance entry of W_l; bias: the node's layer */

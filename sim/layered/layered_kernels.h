@@ -228,7 +228,12 @@ static double update_layer(kh_layered *lay, size_t l, size_t first, size_t rows,
  * products are not worth a job each (DRN-1H's first layer sums 10 outputs), and many rows spread
  * well enough alone. The chunks are a function of the shapes: a node's result depends on its
  * chunk alone, not on the number of threads nor on who claims it. */
-enum { ROW_CHUNK = 32, COL_CHUNK = 128, SPLIT_INNER = 256, SPLIT_ROWS = 4 * ROW_CHUNK };
+enum {
+  ROW_CHUNK = KH_LAYERED_ROW_CHUNK,
+  COL_CHUNK = KH_LAYERED_COL_CHUNK,
+  SPLIT_INNER = 256,
+  SPLIT_ROWS = 4 * ROW_CHUNK
+};
 
 static size_t column_chunks(const kh_layered *lay, size_t l, size_t rows) {
   size_t inner = (l > 1 ? lay->width[l - 1] : 0) + (l < lay->depth ? lay->width[l + 1] : 0);
