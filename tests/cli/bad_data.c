@@ -169,3 +169,20 @@ Test(bad_data, idx_magic_counts_truncation_and_corruption) {
   snprintf(args, sizeof args, "--data %s", folder);
   expect_refused("4-4-2", args, "corrupt/train-images-idx3-ubyte.gz: corrupt");
 }
+
+/* The data and the network load on two threads (learning/run.c): the data's error is reported
+ * when both are bad, as when they load in order, and the network's own message (file:line:col)
+ * comes through from its thread. */
+Test(bad_data, data_error_first_when_the_network_is_bad_too) {
+  char net[700], bad[700], good[700], args[2400]; /* the helpers return one static buffer */
+  snprintf(net, sizeof net, "%s",
+           kh_test_write_temp("bad_net.cir", "* net\nR1 a b 1k\nV1 a 0 1\nX9 a b\n.end\n"));
+  snprintf(bad, sizeof bad, "%s", csv("two.csv", "1,2,0\n1,two,1\n"));
+  snprintf(good, sizeof good, "%s", good_csv());
+  for (int threads = 1; threads <= 2; threads++) {
+    snprintf(args, sizeof args, "train %s --data %s --threads %d", net, bad, threads);
+    kh_test_cli_expect(args, 2, "two.csv:2:3: not a number");
+    snprintf(args, sizeof args, "train %s --data %s --threads %d", net, good, threads);
+    kh_test_cli_expect(args, 2, "bad_net.cir:4:6: unknown subcircuit 'b'");
+  }
+}
