@@ -592,11 +592,12 @@ void FN(update)(kh_layered *lay, size_t l, size_t k, const void *At, const void 
                     momentum ? (REAL)momentum->gain : 0};
   kh_crew_run(lay->crew, blocks, update_block, &job);
   for (size_t q = 0; q <= next_rows; q++) { /* the blocks' sums, in block order */
-    REAL *out = q ? P + (q - 1) * ld : colsum;
-    for (size_t j = 0; j < n; j++) {
-      REAL t = 0;
-      for (size_t b = 0; b < blocks; b++) t += part[b * stride + q * ld + j];
-      out[j] = t;
+    REAL *restrict out = q ? P + (q - 1) * ld : colsum;
+    for (size_t j = 0; j < n; j++) out[j] = 0;
+    for (size_t b = 0; b < blocks; b++) {
+      const REAL *restrict p = part + b * stride + q * ld;
+#pragma omp simd
+      for (size_t j = 0; j < n; j++) out[j] += p[j];
     }
   }
 }
