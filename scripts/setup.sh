@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   build-essential meson ninja-build pkg-config clang clang-format time
-  libsuitesparse-dev libopenblas-dev libopenblas0-pthread
+  libsuitesparse-dev libmetis-dev libopenblas-dev libopenblas0-pthread
   libngspice0-dev ngspice
   libhdf5-dev hdf5-tools zlib1g-dev
   libcriterion-dev valgrind

@@ -28,8 +28,8 @@ static const char *blobs(void) {
   return path;
 }
 
-/* Runs `kirchhoff ARGS` on P processes (P = 0: without mpirun); returns the exit code. */
-static int train(int P, const char *args, char **out) {
+/* Runs `TOOL ARGS` on P processes (P = 0: without mpirun); returns the exit code. */
+static int run_tool(const char *tool, int P, const char *args, char **out) {
   char cmd[4096];
   const char *mpirun = getenv("KH_MPIRUN");
   cr_assert_not_null(mpirun, "KH_MPIRUN is not set (meson sets it when MPI was found)");
@@ -38,10 +38,15 @@ static int train(int P, const char *args, char **out) {
              "ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 "
              "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader %s --oversubscribe -np %d "
              "%s %s 2>&1",
-             mpirun, P, kh_test_cli(), args);
+             mpirun, P, tool, args);
   else
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", kh_test_cli(), args);
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", tool, args);
   return kh_test_run(cmd, out);
+}
+
+/* Runs `kirchhoff ARGS` on P processes (P = 0: without mpirun); returns the exit code. */
+static int train(int P, const char *args, char **out) {
+  return run_tool(kh_test_cli(), P, args, out);
 }
 
 /* The last epoch's conductances of a trace. */
@@ -151,4 +156,20 @@ Test(mpi, layered_backend_gives_the_one_process_parameters, .timeout = 300) {
                    "--optimizer sgd --momentum 0 --lr 0.05 --sweeps 4",
                    "l.h5", &worst);
   cr_expect(worst <= LAYERED_TOLERANCE, "parameters differ by %.3g", worst);
+}
+
+/* The tool loads MPI from kirchhoff-mpi.so beside it (or where it was installed): a copy alone,
+ * started by mpirun, must refuse rather than have every process train the whole run. */
+Test(mpi, a_tool_without_its_module_refuses_mpirun, .timeout = 120) {
+  char copy[700], cmd[2048], *out = NULL;
+  snprintf(cmd, sizeof cmd, "train --arch 8-4 --data %s --epochs 1", blobs());
+  snprintf(copy, sizeof copy, "%s/lonely", dir);
+  char mkdir_cp[2048];
+  snprintf(mkdir_cp, sizeof mkdir_cp, "mkdir -p %s && cp %s %s/", copy, kh_test_cli(), copy);
+  cr_assert_eq(system(mkdir_cp), 0);
+  strcat(copy, "/kirchhoff");
+  cr_assert_neq(run_tool(copy, 2, cmd, &out), 0, "%s", out);
+  cr_assert(strstr(out, "kirchhoff: started by mpirun, but its MPI module cannot be loaded"), "%s",
+            out);
+  free(out);
 }
