@@ -70,10 +70,12 @@ static int rehash(kh_strmap *m, size_t slot_count) {
   return 0;
 }
 
-/* Linear probing stays short up to a load of 4/5 (unsuccessful probes ~ 13 slots, two cache
- * lines); a million names then fit 2^20 slots (8 MiB) instead of 2^21. */
+/* Linear probing at a load of at most 1/2: an unsuccessful probe (every new name) reads ~2.5
+ * slots, against ~13 at the 4/5 this allowed until 2026-12-04, and each slot whose 5-bit tag
+ * matches costs a string compare; 4 bytes a slot make it 8-16 bytes a name, next to the ~1 KB
+ * a node costs in all (docs/scaling.md). The power-grid deck parsed in 15 ms instead of 21. */
 static int overloaded(size_t count, size_t slots) {
-  return count * 5 > slots * 4;
+  return count * 2 > slots;
 }
 
 int kh_strmap_reserve(kh_strmap *m, size_t count) {

@@ -185,7 +185,7 @@ Test(structure, a_train_card_of_many_names_parses_in_linear_time, .timeout = 15)
   free(text);
 }
 
-/* Files are read a megabyte at a time: lines that straddle two reads, a comment longer than a
+/* Files are read 64 KiB at a time: lines that straddle two reads, a comment longer than a
  * read, CRLF endings and a last line without a newline must give what the same text parsed
  * from memory gives, element by element and location by location. */
 Test(structure, files_read_in_chunks_match_the_text_in_memory) {
