@@ -27,8 +27,9 @@ static int launched_processes(void) {
   return getenv("PMIX_RANK") ? -1 : 0;
 }
 
-/* The module beside the executable (the build tree), else where meson installs it. RTLD_GLOBAL:
- * Open MPI's own plugins resolve MPI's symbols through the global scope. */
+/* The module beside the executable (the build tree), else where meson installs it; *why says
+ * what each place answered. RTLD_GLOBAL: Open MPI's own plugins resolve MPI's symbols through the
+ * global scope. */
 static const kh_mpi_module *load_module(char *why, size_t size_of_why) {
   char dir[PATH_MAX];
   ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
@@ -38,20 +39,22 @@ static const kh_mpi_module *load_module(char *why, size_t size_of_why) {
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0', dirs[0] = dir;
   }
-  snprintf(why, size_of_why,
-           "this build has no MPI (meson setup -Dmpi=enabled needs libopenmpi-dev)");
-  for (int k = 0; k < 2 && KH_MPI_BUILT; k++) {
+  if (!KH_MPI_BUILT) {
+    snprintf(why, size_of_why,
+             "this build has no MPI (meson setup -Dmpi=enabled needs libopenmpi-dev)");
+    return NULL;
+  }
+  size_t used = (size_t)snprintf(why, size_of_why, "its MPI module cannot be loaded");
+  for (int k = 0; k < 2; k++) {
     if (!dirs[k]) continue;
     char path[PATH_MAX + sizeof KH_MPI_MODULE_FILE + 1];
     snprintf(path, sizeof path, "%s/%s", dirs[k], KH_MPI_MODULE_FILE);
     void *handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-    if (!handle) {
-      snprintf(why, size_of_why, "its MPI module cannot be loaded: %s", dlerror());
-      continue;
-    }
-    const kh_mpi_module *m = dlsym(handle, KH_MPI_MODULE_SYMBOL);
+    const kh_mpi_module *m = handle ? dlsym(handle, KH_MPI_MODULE_SYMBOL) : NULL;
     if (m) return m;
-    snprintf(why, size_of_why, "%s has no %s", path, KH_MPI_MODULE_SYMBOL);
+    if (used < size_of_why)
+      used += (size_t)snprintf(why + used, size_of_why - used, "%s %s", k ? ";" : ":",
+                               handle ? "it has no " KH_MPI_MODULE_SYMBOL : dlerror());
   }
   return NULL;
 }
@@ -110,8 +113,9 @@ static kh_status max(void *state, double *values, size_t count) {
 /* Every process's bytes[p] bytes, in process order. */
 static kh_status gather(void *state, const void *mine, void *all, const size_t *bytes) {
   (void)state;
-  int *counts = malloc(2 * (size_t)size * sizeof *counts), *at = counts + size;
+  int *counts = malloc(2 * (size_t)size * sizeof *counts);
   if (!counts) return KH_ERR_NOMEM;
+  int *at = counts + size;
   size_t offset = 0;
   kh_status st = KH_OK;
   for (int p = 0; p < size; p++) {
