@@ -502,11 +502,7 @@ static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner
 }
 
 static struct kh_param *param_entry(kh_param_table *table, const kh_token *name) {
-  for (size_t k = 0; k < table->count; k++)
-    if (strlen(table->items[k].name) == name->len &&
-        memcmp(table->items[k].name, name->s, name->len) == 0)
-      return &table->items[k];
-  return NULL;
+  return kh_param_find(table, name->s, name->len);
 }
 
 /* The values an X line gives stand against the subcircuit's own .param lines (ngspice: `x1 a b

@@ -29,6 +29,7 @@ typedef struct {
     unsigned char given;
   } * items;
   size_t count, capacity;
+  kh_strmap *index; /* names to items, once the table is long (kh_param_set); else NULL */
 } kh_param_table;
 
 enum { KH_PARAM_GIVEN = 1, KH_PARAM_GIVEN_DECLARED = 2 };
@@ -144,6 +145,8 @@ int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t le
 void kh_param_release(kh_param_table *t);
 /* Returns 1 and sets *v when the table defines name[0..len). */
 int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v);
+/* The table's entry for name[0..len), or NULL. */
+struct kh_param *kh_param_find(const kh_param_table *t, const char *name, size_t len);
 
 /* Stage 2: expands every top-level element line held back in p->top, instantiating
  * subcircuits. */

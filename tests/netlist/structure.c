@@ -78,6 +78,46 @@ Test(structure, local_params_and_global_params) {
   kh_netlist_free(nl);
 }
 
+/* Parameter tables of 32 names and more are looked up through a hash index (netlist/values.c):
+ * the same values as the short tables' scan, early names and late ones, a redefinition, and an
+ * instance's given values against the subcircuit's own .param lines. */
+Test(structure, long_parameter_tables_give_what_short_ones_do) {
+  enum { N = 100 };
+  size_t cap = 64 * N + 4096, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used, "t\nv1 n0 0 1\n");
+  for (int i = 0; i < N; i++)
+    used += (size_t)snprintf(text + used, cap - used, ".param p%d=%d\nr%d n%d n%d {p%d}\n", i,
+                             i + 1, i, i, i + 1, i);
+  used += (size_t)snprintf(text + used, cap - used, ".param p5=1000\nrlast n%d 0 {p5}\n", N);
+  /* a subcircuit with 40 parameters: the X line's values stand against its own .param */
+  used += (size_t)snprintf(text + used, cap - used, ".subckt s a b");
+  for (int i = 0; i < 40; i++) used += (size_t)snprintf(text + used, cap - used, " q%d=1", i);
+  used += (size_t)snprintf(text + used, cap - used,
+                           "\n.param q3=99 q20=50\nr1 a b {q3}\nr2 a b {q39}\nr3 a b {q20}\n"
+                           ".ends\nx1 n0 0 s q3=7 q39=8\n");
+  kh_netlist *nl = kh_test_parse(text);
+  for (int i = 0; i < N; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "r%d", i);
+    double want = i == 5 ? 1000 : i + 1; /* the last .param of a name holds for every line... */
+    cr_assert_float_eq(kh_netlist_element(nl, element(nl, name)).value, want, 0, "%s", name);
+  }
+  /* ...and in a table of two the same redefinition gives the same answers */
+  kh_netlist *small = kh_test_parse("t\nv1 n0 0 1\n.param p4=5 p5=6\nr5 n0 n1 {p5}\n"
+                                    ".param p5=1000\nrlast n1 0 {p5}\n");
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "rlast")).value,
+                     kh_netlist_element(small, element(small, "rlast")).value, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r5")).value,
+                     kh_netlist_element(small, element(small, "r5")).value, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r1")).value, 7, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r2")).value, 8, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r3")).value, 50, 0);
+  kh_netlist_free(small);
+  kh_netlist_free(nl);
+  free(text);
+}
+
 Test(structure, skipped_cards_leave_notes) {
   kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
                                  ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
