@@ -99,10 +99,8 @@ kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   size_t n = tok->count, i = 3;
   if (n < 4 || !starts_like_name(t[1].s[0]) || !kh_token_eq(&t[2], "("))
     return kh_token_fail(p, line, &t[n > 1 ? 1 : 0], ".func needs name(parameters) and a body");
-  for (size_t k = 0; k < p->func_count; k++)
-    if (strlen(p->funcs[k].name) == t[1].len && !memcmp(p->funcs[k].name, t[1].s, t[1].len))
-      return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len,
-                           t[1].s);
+  if (kh_strmap_find(&p->func_names, t[1].s, t[1].len) != KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len, t[1].s);
   kh_arena *a = &p->nl->arena;
   const char **params = kh_arena_alloc(a, (n + 1) * sizeof *params);
   size_t arity = 0;
@@ -122,9 +120,10 @@ kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   if (!params || !text ||
       kh_reserve((void **)&p->funcs, &p->func_cap, p->func_count + 1, sizeof *p->funcs))
     return kh_fail_nomem(p->ctx, "storing .func");
-  const char *name = kh_arena_strndup(a, t[1].s, t[1].len);
-  if (!name) return kh_fail_nomem(p->ctx, "storing .func");
-  p->funcs[p->func_count++] = (struct kh_func){name, text, params, arity};
+  uint32_t id; /* == func_count: names are only ever added, with their function */
+  if (kh_strmap_intern(&p->func_names, t[1].s, t[1].len, &id, NULL))
+    return kh_fail_nomem(p->ctx, "storing .func");
+  p->funcs[p->func_count++] = (struct kh_func){text, params, arity};
   return KH_OK;
 }
 

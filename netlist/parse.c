@@ -310,6 +310,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_init(&p.subckt_names, &nl->arena);
   kh_strmap_init(&p.instance_names, &nl->arena);
   kh_strmap_init(&p.global_nodes, &nl->arena);
+  kh_strmap_init(&p.func_names, &nl->arena);
   uint32_t ground;
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
@@ -333,6 +334,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_release(&p.subckt_names);
   kh_strmap_release(&p.instance_names);
   kh_strmap_release(&p.global_nodes);
+  kh_strmap_release(&p.func_names);
   kh_free(p.subckts);
   kh_free(p.funcs);
   kh_free(p.top);

@@ -66,8 +66,9 @@ typedef struct {
   kh_strmap subckt_names;
   kh_strmap instance_names;
   kh_strmap global_nodes; /* .global: node names that subcircuits share with the top level */
+  kh_strmap func_names;   /* .func names, ids indexing funcs */
   struct kh_func {        /* .func name(params) = {body} */
-    const char *name, *body;
+    const char *body;
     const char **params;
     size_t arity;
   } * funcs;

@@ -107,13 +107,11 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
 
 static int function(void *user, const char *name, size_t len, kh_user_function *f) {
   lookup_env *env = user;
-  for (size_t k = 0; k < env->p->func_count; k++) {
-    const struct kh_func *u = &env->p->funcs[k];
-    if (strlen(u->name) != len || memcmp(u->name, name, len) != 0) continue;
-    *f = (kh_user_function){u->body, strlen(u->body), u->params, u->arity};
-    return 1;
-  }
-  return 0;
+  uint32_t id = kh_strmap_find(&env->p->func_names, name, len);
+  if (id == KH_NOT_FOUND) return 0;
+  const struct kh_func *u = &env->p->funcs[id];
+  *f = (kh_user_function){u->body, strlen(u->body), u->params, u->arity};
+  return 1;
 }
 
 kh_status kh_eval_line(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope, double *out) {
