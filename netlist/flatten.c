@@ -40,6 +40,49 @@ static int is_ground(const kh_token *t) {
   return kh_token_eq(t, "0") || kh_token_eq(t, "gnd");
 }
 
+/* Definitions with this many ports get an index of their names: a scan per node name made a
+ * subcircuit of n ports and n elements cost n^2 (80,000 pins: 7 s to parse). */
+enum { PORT_INDEX_FROM = 32 };
+
+/* Which port the node name t is (the first of that name), or port_count if none. */
+static size_t port_of(const kh_scope *s, const kh_token *t) {
+  if (s->def && s->def->port_index) {
+    uint32_t id = kh_strmap_find(s->def->port_index, t->s, t->len);
+    return id == KH_NOT_FOUND ? s->port_count : s->def->port_at[id];
+  }
+  for (size_t i = 0; i < s->port_count; i++)
+    if (s->ports[i].len == t->len && memcmp(s->ports[i].s, t->s, t->len) == 0) return i;
+  return s->port_count;
+}
+
+void kh_subckt_release(kh_subckt *def) {
+  if (def->port_index) kh_strmap_release(def->port_index);
+  kh_free(def->port_index), kh_free(def->port_at);
+  def->port_index = NULL, def->port_at = NULL;
+}
+
+static kh_status index_ports(kh_parser *p, kh_subckt *def, const kh_token *ports, size_t n) {
+  if (def->port_index || n < PORT_INDEX_FROM) return KH_OK;
+  kh_strmap *index = kh_malloc(sizeof *index);
+  uint32_t *at = kh_malloc(n * sizeof *at);
+  if (!index || !at) {
+    kh_free(index), kh_free(at);
+    return kh_fail_nomem(p->ctx, "indexing ports");
+  }
+  kh_strmap_init(index, &p->nl->arena);
+  def->port_index = index, def->port_at = at;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t id;
+    int added;
+    if (kh_strmap_intern(index, ports[i].s, ports[i].len, &id, &added)) {
+      kh_subckt_release(def); /* no half index for a later instance */
+      return kh_fail_nomem(p->ctx, "indexing ports");
+    }
+    if (added) at[id] = (uint32_t)i; /* a repeated name stays the first, as the scan found */
+  }
+  return KH_OK;
+}
+
 static kh_status resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *t,
                               uint32_t *id) {
   if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
@@ -48,11 +91,11 @@ static kh_status resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, co
     *id = 0;
     return KH_OK;
   }
-  for (size_t i = 0; i < s->port_count; i++)
-    if (s->ports[i].len == t->len && memcmp(s->ports[i].s, t->s, t->len) == 0) {
-      *id = s->port_nodes[i];
-      return KH_OK;
-    }
+  size_t port = port_of(s, t);
+  if (port < s->port_count) {
+    *id = s->port_nodes[port];
+    return KH_OK;
+  }
   const char *name = NULL;
   size_t len = 0;
   int global = s->path[0] && kh_strmap_find(&p->global_nodes, t->s, t->len) != KH_NOT_FOUND;
@@ -576,7 +619,8 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     nports,
                     depth,
                     def};
-  st = body_params(p, def, &inner, table);
+  st = index_ports(p, def, inner.ports, nports);
+  if (st == KH_OK) st = body_params(p, def, &inner, table);
   if (st == KH_OK) st = note_unused_given(p, line, tok, params_at, table, def);
   def->active = 1;
   kh_if_state branches = {0};

@@ -111,7 +111,8 @@ static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                          t[1].s);
   const char *name = kh_arena_strndup(&p->nl->arena, t[1].s, t[1].len);
   if (!name) return kh_fail_nomem(p->ctx, "parsing .subckt");
-  p->subckts[p->subckt_count++] = (kh_subckt){name, line, line + 1, line + 1, 0, parent, key};
+  p->subckts[p->subckt_count++] =
+      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL};
   p->open[(*inside)++] = id;
   return KH_OK;
 }
@@ -335,6 +336,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_release(&p.instance_names);
   kh_strmap_release(&p.global_nodes);
   kh_strmap_release(&p.func_names);
+  for (size_t i = 0; i < p.subckt_count; i++) kh_subckt_release(&p.subckts[i]);
   kh_free(p.subckts);
   kh_free(p.funcs);
   kh_free(p.top);

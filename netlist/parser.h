@@ -17,6 +17,10 @@ typedef struct {
   int active;          /* being expanded: a second entry is recursion */
   uint32_t parent;     /* the definition it is nested in, or KH_NOT_FOUND */
   const char *key;     /* its name in subckt_names: "outer.inner" when nested */
+  /* Port names to their first position (port_at), built at the first instance of a definition
+   * with many ports (flatten.c); else NULL. */
+  kh_strmap *port_index;
+  uint32_t *port_at;
 } kh_subckt;
 
 typedef struct {
@@ -147,6 +151,8 @@ void kh_param_release(kh_param_table *t);
 /* Returns 1 and sets *v when the table defines name[0..len). */
 int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v);
 /* The table's entry for name[0..len), or NULL. */
+/* Frees what flattening built for a definition (its port index). */
+void kh_subckt_release(kh_subckt *def);
 struct kh_param *kh_param_find(const kh_param_table *t, const char *name, size_t len);
 
 /* Stage 2: expands every top-level element line held back in p->top, instantiating

@@ -118,6 +118,42 @@ Test(structure, long_parameter_tables_give_what_short_ones_do) {
   free(text);
 }
 
+/* Subcircuits of 32 ports and more look their port names up through an index (flatten.c): two
+ * instances bound in opposite orders, each port reached from the body, and names that only look
+ * like ports stay the instance's own nodes. */
+Test(structure, many_ported_subcircuits_bind_each_port) {
+  enum { N = 40 };
+  size_t cap = 96 * N + 1024, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used, "t\n.subckt bus");
+  for (int i = 0; i < N; i++) used += (size_t)snprintf(text + used, cap - used, " p%d", i);
+  used += (size_t)snprintf(text + used, cap - used, "\n");
+  for (int i = 0; i < N; i++)
+    used +=
+        (size_t)snprintf(text + used, cap - used, "r%d p%d p%dx 1\nrx%d p%dx 0 1\n", i, i, i, i, i);
+  used += (size_t)snprintf(text + used, cap - used, ".ends\nx1");
+  for (int i = 0; i < N; i++) used += (size_t)snprintf(text + used, cap - used, " a%d", i);
+  used += (size_t)snprintf(text + used, cap - used, " bus\nx2");
+  for (int i = N - 1; i >= 0; i--) used += (size_t)snprintf(text + used, cap - used, " a%d", i);
+  used += (size_t)snprintf(text + used, cap - used, " bus\nv1 a0 0 1\n");
+  kh_netlist *nl = kh_test_parse(text);
+  for (int i = 0; i < N; i++) {
+    char name[32], node[32];
+    snprintf(name, sizeof name, "r.x1.r%d", i);
+    snprintf(node, sizeof node, "a%d", i);
+    kh_element r = kh_netlist_element(nl, element(nl, name));
+    cr_assert_str_eq(kh_netlist_node_name(nl, r.node_pos), node, "%s", name);
+    snprintf(node, sizeof node, "x1.p%dx", i);
+    cr_assert_str_eq(kh_netlist_node_name(nl, r.node_neg), node, "%s", name);
+    snprintf(name, sizeof name, "r.x2.r%d", i);
+    snprintf(node, sizeof node, "a%d", N - 1 - i);
+    r = kh_netlist_element(nl, element(nl, name));
+    cr_assert_str_eq(kh_netlist_node_name(nl, r.node_pos), node, "%s", name);
+  }
+  kh_netlist_free(nl);
+  free(text);
+}
+
 Test(structure, skipped_cards_leave_notes) {
   kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
                                  ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
