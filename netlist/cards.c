@@ -40,7 +40,10 @@ static kh_status push_index(kh_parser *p, uint32_t **items, size_t *count, size_
   return KH_OK;
 }
 
-static kh_status input_source(kh_parser *p, uint32_t line, const kh_token *t, uint32_t *out) {
+/* is_input: a byte per element, set by input_card once it is an input (a scan of the inputs
+ * so far made decks of many inputs quadratic: 80,000 took 1 s to parse). */
+static kh_status input_source(kh_parser *p, uint32_t line, const kh_token *t,
+                              const unsigned char *is_input, uint32_t *out) {
   kh_netlist *nl = p->nl;
   uint32_t e = kh_strmap_find(&nl->element_names, t->s, t->len);
   if (e == KH_NOT_FOUND)
@@ -48,16 +51,16 @@ static kh_status input_source(kh_parser *p, uint32_t line, const kh_token *t, ui
   if (nl->elements[e].kind != KH_VSOURCE && nl->elements[e].kind != KH_ISOURCE)
     return kh_token_fail(p, line, t, "'%.*s' is not a voltage or current source", (int)t->len,
                          t->s);
-  for (size_t k = 0; k < nl->input_count; k++)
-    if (nl->inputs[k].pos == e || nl->inputs[k].neg == e)
-      return kh_token_fail(p, line, t, "'%.*s' is already an input", (int)t->len, t->s);
+  if (is_input[e])
+    return kh_token_fail(p, line, t, "'%.*s' is already an input", (int)t->len, t->s);
   *out = e;
   return KH_OK;
 }
 
 /* .input [gain=A] V1 (V2P V2N) ...: one item per feature; a pair in parentheses is driven with
  * +A x and -A x, so that weights to it can act with either sign. */
-static kh_status input_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+static kh_status input_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                            unsigned char *is_input) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
   size_t n = tok->count, i = 1;
@@ -83,19 +86,21 @@ static kh_status input_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     if (kh_token_eq(&t[i], "(")) {
       if (i + 3 >= n || !kh_token_eq(&t[i + 3], ")"))
         return kh_token_fail(p, line, &t[i], "'(' must hold two sources: (POSITIVE NEGATIVE)");
-      st = input_source(p, line, &t[i + 1], &in.pos);
-      if (st == KH_OK) st = input_source(p, line, &t[i + 2], &in.neg);
+      st = input_source(p, line, &t[i + 1], is_input, &in.pos);
+      if (st == KH_OK) st = input_source(p, line, &t[i + 2], is_input, &in.neg);
       if (st == KH_OK && in.pos == in.neg)
         st = kh_token_fail(p, line, &t[i + 2], "a pair needs two different sources");
       i += 4;
     } else {
-      st = input_source(p, line, &t[i], &in.pos);
+      st = input_source(p, line, &t[i], is_input, &in.pos);
       i++;
     }
     if (st != KH_OK) return st;
     if (kh_reserve((void **)&nl->inputs, &nl->input_cap, nl->input_count + 1, sizeof *nl->inputs))
       return kh_fail_nomem(p->ctx, "storing inputs");
     nl->inputs[nl->input_count++] = in;
+    is_input[in.pos] = 1;
+    if (in.neg != KH_NOT_FOUND) is_input[in.neg] = 1;
   }
   return KH_OK;
 }
@@ -288,18 +293,19 @@ kh_status kh_resolve_cards(kh_parser *p) {
   kh_status st = KH_OK;
   kh_tokens *tok = &p->line_tokens[0];
   unsigned char *marked = kh_calloc(p->nl->element_count, 1), *used = NULL;
-  if (!marked) return kh_fail_nomem(p->ctx, "resolving learning cards");
+  unsigned char *is_input = kh_calloc(p->nl->element_count, 1);
+  if (!marked || !is_input) st = kh_fail_nomem(p->ctx, "resolving learning cards");
   for (size_t i = 0; st == KH_OK && i < p->card_count; i++) {
     uint32_t line = p->cards[i];
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK) break;
     const kh_token *t = &tok->items[0];
     if (kh_token_eq(t, ".input"))
-      st = input_card(p, line, tok);
-    else if (kh_token_eq(t, ".output") && !used && !(used = nodes_in_use(p->nl)))
-      st = kh_fail_nomem(p->ctx, "resolving learning cards");
+      st = input_card(p, line, tok, is_input);
     else if (kh_token_eq(t, ".output"))
-      st = output_card(p, line, tok, used);
+      st = (used || (used = nodes_in_use(p->nl)))
+               ? output_card(p, line, tok, used)
+               : kh_fail_nomem(p->ctx, "resolving learning cards");
     else if (kh_token_eq(t, ".train"))
       st = train_card(p, line, tok, marked);
     else if (kh_token_eq(t, ".scale"))
@@ -307,6 +313,6 @@ kh_status kh_resolve_cards(kh_parser *p) {
     else
       st = bounds_card(p, line, tok);
   }
-  kh_free(marked), kh_free(used);
+  kh_free(marked), kh_free(used), kh_free(is_input);
   return st;
 }
