@@ -32,16 +32,8 @@ kh_status kh_nudge_remember_free(kh_context *ctx, const kh_circuit *c, kh_sparse
   size_t n = c->unknowns, m = c->output_count;
   s->free_valid = 0;
   if (m == 0) return KH_OK;
-  if (!s->x_free) {
-    s->x_free = kh_malloc((n + 1) * sizeof *s->x_free);
-    s->z = kh_malloc((n * m + 1) * sizeof *s->z);
-    s->dense = kh_malloc((m * m + m + 1) * sizeof *s->dense);
-    s->nudge_work = kh_malloc((3 * n + 1) * sizeof *s->nudge_work);
-    if (!s->x_free || !s->z || !s->dense || !s->nudge_work) {
-      kh_nudge_release(s);
-      return kh_fail_nomem(ctx, "preparing nudged solves");
-    }
-  }
+  if (!s->x_free && !(s->x_free = kh_malloc((n + 1) * sizeof *s->x_free)))
+    return kh_fail_nomem(ctx, "preparing nudged solves");
   memcpy(s->x_free, x, n * sizeof *x);
   s->free_valid = 1;
   s->z_valid = s->radius_valid = 0;
@@ -61,8 +53,25 @@ void kh_nudge_output_column(const kh_circuit *c, const kh_sparse *s, size_t k, d
   if (!held(s, b)) col[b] -= c->coef[c->out_ends[k][1]];
 }
 
+/* Z (n x m), the m x m system and the nudge's work space, at the first nudge rather than with
+ * the free phase: an operating point of a deck with many outputs needs none of them (80,000
+ * outputs would ask for 51 GB). -1 when out of memory. */
+static int woodbury_buffers(const kh_circuit *c, kh_sparse *s) {
+  size_t n = c->unknowns, m = c->output_count;
+  if (s->z) return 0;
+  s->z = kh_malloc((n * m + 1) * sizeof *s->z);
+  s->dense = kh_malloc((m * m + m + 1) * sizeof *s->dense);
+  s->nudge_work = kh_malloc((3 * n + 1) * sizeof *s->nudge_work);
+  if (s->z && s->dense && s->nudge_work) return 0;
+  kh_free(s->z), kh_free(s->dense), kh_free(s->nudge_work);
+  s->z = s->nudge_work = NULL;
+  s->dense = NULL;
+  return -1;
+}
+
 /* Z = H^-1 P, column by column. */
 static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
+  if (woodbury_buffers(c, s)) return kh_fail_nomem(ctx, "preparing nudged solves");
   kh_status st = kh_newton_refresh(ctx, c, s);
   for (size_t k = 0; st == KH_OK && k < c->output_count; k++) {
     double *col = s->z + k * c->unknowns;
@@ -154,6 +163,7 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   *done = 0;
   if (!s->free_valid || s->free_version != c->param_version || c->smooth_count > 0 || n == 0)
     return KH_OK;
+  if (woodbury_buffers(c, s)) return KH_OK; /* projected Newton needs no more memory */
   kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
   if (st != KH_OK) return st;
   if (c->beta < 0) {

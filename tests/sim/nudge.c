@@ -94,3 +94,52 @@ Test(nudge, free_factor_path_equals_a_cold_solve) {
   cr_expect(reused >= total / 2, "only %u of %u nudged solves reused the factor", reused, total);
   kh_context_free(ctx);
 }
+
+/* The nudge's dense buffers (Z, n x m, and the m x m system) come with the first nudge, not with
+ * the free phase: a 80,000-node chain with every node an output (Z would be 51 GB) solves its
+ * operating point, and a nudge that cannot have them takes projected Newton. Truth: the chain's
+ * divider, and the nudged tridiagonal system solved here by elimination. */
+Test(nudge, many_outputs_cost_no_dense_memory_until_a_nudge) {
+  enum { N = 80000 };
+  size_t cap = (size_t)N * 48 + 256, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used, "chain\nv1 n0 0 1\nrend n%d 0 1\n", N);
+  for (int i = 0; i < N; i++)
+    used += (size_t)snprintf(text + used, cap - used, "r%d n%d n%d 1\n.output n%d\n", i, i, i + 1,
+                             i + 1);
+  kh_test_rig r;
+  kh_test_rig_open(&r, text, "native");
+  free(text);
+  size_t nodes = kh_netlist_node_count(r.nl);
+  double *v = malloc(nodes * sizeof *v), *y = calloc(N, sizeof *y);
+  kh_solve_stats st;
+  cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, &st), KH_OK, "%s", kh_last_error(r.ctx));
+  for (int i = 0; i <= N; i += 997) {
+    char name[16];
+    snprintf(name, sizeof name, "n%d", i);
+    cr_expect(fabs(kh_test_node(r.nl, v, name) - (1 - (double)i / (N + 1))) <= 1e-12, "%s", name);
+  }
+  /* nudged to 0 with beta at every node: (2 + beta) v_i - v_(i-1) - v_(i+1) = 0, v_0 = 1, and
+   * the last node (1 + 1 + beta) v_N - v_(N-1) = 0 */
+  const double beta = 0.01;
+  cr_assert_eq(kh_circuit_set_nudge(r.ctx, r.c, beta, y), KH_OK);
+  cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, &st), KH_OK, "%s", kh_last_error(r.ctx));
+  double *c = malloc((N + 1) * sizeof *c), *d = malloc((N + 1) * sizeof *d);
+  for (int i = 1; i <= N; i++) { /* forward elimination of the tridiagonal system */
+    double diag = 2 + beta - (i > 1 ? c[i - 1] : 0);
+    c[i] = 1 / diag;
+    d[i] = ((i == 1 ? 1.0 : 0.0) + (i > 1 ? d[i - 1] : 0)) / diag;
+  }
+  double want = d[N]; /* 1 ohm to ground at the end equals the chain's next resistor to 0 V */
+  for (int i = N; i >= 1; i--) {
+    if (i < N) want = d[i] + c[i] * want;
+    if (i % 997 == 0 || i == N) {
+      char name[16];
+      snprintf(name, sizeof name, "n%d", i);
+      cr_expect(fabs(kh_test_node(r.nl, v, name) - want) <= 1e-12, "%s: %.17g vs %.17g", name,
+                kh_test_node(r.nl, v, name), want);
+    }
+  }
+  free(c), free(d), free(v), free(y);
+  kh_test_rig_close(&r);
+}
