@@ -2,6 +2,7 @@
  * and a labels file (the first byte says where, as a fraction of the rest); both are written
  * raw (the reader also takes gzip) into a folder that kh_dataset_load reads. */
 #include "fuzz_datasets.h"
+#include "fuzz_scratch.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!dir[0]) {
     snprintf(dir, sizeof dir, "/tmp/kh-fuzz-idx-%d", (int)getpid());
     mkdir(dir, 0700);
+    char file[128];
+    kh_fuzz_scratch(dir);
+    snprintf(file, sizeof file, "%s/train-images-idx3-ubyte", dir);
+    kh_fuzz_scratch(file);
+    snprintf(file, sizeof file, "%s/train-labels-idx1-ubyte", dir);
+    kh_fuzz_scratch(file);
   }
   if (size < 1) return 0;
   size_t rest = size - 1, split = rest * data[0] / 255;

@@ -5,6 +5,7 @@
  * another length, attributes and datasets deleted. Reading the result must succeed with
  * finite, fitting values or fail with a message, and resuming must leave the trainer usable. */
 #include "fuzz_datasets.h"
+#include "fuzz_scratch.h"
 
 #include <hdf5.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ static void make_base(void) {
   snprintf(base, sizeof base, "/tmp/kh-fuzz-trace-%d.h5", (int)getpid());
   snprintf(work, sizeof work, "/tmp/kh-fuzz-trace-%d-work.h5", (int)getpid());
   snprintf(csv, sizeof csv, "/tmp/kh-fuzz-trace-%d.csv", (int)getpid());
+  kh_fuzz_scratch(base), kh_fuzz_scratch(work), kh_fuzz_scratch(csv);
   char data[2048] = "";
   for (int i = 0; i < 12; i++)
     snprintf(data + strlen(data), sizeof data - strlen(data), "%d,%.2f,%.2f,-1,%d\n", i % 3,
