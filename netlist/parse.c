@@ -322,7 +322,11 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK) st = kh_flatten(&p);
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
-                        "netlist has no elements (line 1 is always the title)");
+                        "netlist has no elements (line 1 is always the title)%s",
+                        p.src.title && strchr(p.src.title, '\r')
+                            ? "; its lines end in carriage returns alone (old Mac line endings), "
+                              "which ngspice does not split either: convert them to newlines"
+                            : "");
   if (st == KH_OK) st = kh_finish_resistors(&p);
   if (st == KH_OK) st = something_to_solve(&p);
   if (st == KH_OK) st = kh_add_shunts(&p);

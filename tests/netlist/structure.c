@@ -154,6 +154,18 @@ Test(structure, many_ported_subcircuits_bind_each_port) {
   free(text);
 }
 
+/* A file with old Mac line endings is one title line to ngspice and to kirchhoff; the error says
+ * why, and a deck with CRLF endings reads as it is. */
+Test(structure, carriage_returns_alone_are_named) {
+  cr_assert(strstr(kh_test_parse_error("t\rv1 a 0 1\rr1 a 0 1k\r"),
+                   "test.cir:1:1: netlist has no elements (line 1 is always the title); its lines "
+                   "end in carriage returns alone"));
+  cr_assert(!strstr(kh_test_parse_error("t\r\n.op\r\n"), "carriage"));
+  kh_netlist *nl = kh_test_parse("t\r\nv1 a 0 1\r\nr1 a 0 1k\r\n");
+  cr_assert_eq(kh_netlist_element_count(nl), 2);
+  kh_netlist_free(nl);
+}
+
 Test(structure, skipped_cards_leave_notes) {
   kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
                                  ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
