@@ -4,6 +4,8 @@
 
 #include "kirchhoff/kirchhoff.h"
 
+#include <stdio.h>
+
 /* Exit codes (the README and docs/cli.md list them). */
 enum { KH_EXIT_OK = 0, KH_EXIT_USAGE = 1, KH_EXIT_INPUT = 2, KH_EXIT_NUMERIC = 3 };
 
@@ -22,6 +24,8 @@ int kh_cli_report_in(kh_context *ctx, kh_status st, const char *const *files, si
 int kh_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kh_cli_is_help(const char *arg);
 double kh_cli_now(void);
+/* OpenBLAS's build and thread count, one line (blas.c; --version). */
+void kh_cli_print_blas(FILE *out);
 /* A status line on stderr, rewritten in place, when stderr is a terminal (else nothing); done
  * clears it before the command's own output. */
 void kh_cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -48,6 +48,7 @@ static int run(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "--version")) {
     printf("kirchhoff %s\n", kh_version());
+    kh_cli_print_blas(stdout);
     return KH_EXIT_OK;
   }
   for (size_t i = 0; i < COMMAND_COUNT; i++)

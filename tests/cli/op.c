@@ -70,6 +70,16 @@ Test(cli, help_and_version) {
   char *out;
   cr_assert_eq(kh_test_cli_run("--version", &out), 0);
   cr_assert(strncmp(out, "kirchhoff ", 10) == 0, "%s", out);
+  cr_assert(strstr(out, "\nOpenBLAS "), "%s", out);
+  /* one OpenBLAS thread unless asked for more, where OpenBLAS is linked into the tool */
+  const char *in_tool = getenv("KH_BLAS_IN_TOOL");
+  if (in_tool && !strcmp(in_tool, "1") && !getenv("OPENBLAS_NUM_THREADS"))
+    cr_assert(strstr(out, ", 1 thread\n"), "%s", out);
+  free(out);
+  char command[1100];
+  snprintf(command, sizeof command, "OPENBLAS_NUM_THREADS=2 '%s' --version", kh_test_cli());
+  cr_assert_eq(kh_test_run(command, &out), 0);
+  cr_assert(strstr(out, ", 2 threads\n"), "%s", out);
   free(out);
   cr_assert_eq(kh_test_cli_run("op --help", &out), 0);
   cr_assert(strstr(out, "usage: kirchhoff op FILE"), "%s", out);
