@@ -69,6 +69,17 @@ static int woodbury_buffers(const kh_circuit *c, kh_sparse *s) {
   return -1;
 }
 
+/* Whether Z is worth holding for real nudges: at most 16 factors' worth of numbers (or 8 MB).
+ * Past that (many outputs on a sparse circuit: a chain of 80,000 nodes, each an output, would
+ * need 51 GB against a 2 MB factor) its m solves cost more than the Newton solves they save, and
+ * it may not fit in memory at all; projected Newton solves the nudge instead. Ten outputs on any
+ * circuit pass: the factor holds at least one number per unknown. */
+static int woodbury_fits(const kh_circuit *c, const kh_sparse *s) {
+  double factor = 0; /* nonzeros of L, from the symbolic analysis */
+  for (size_t u = 0; u < s->L->n; u++) factor += (double)((const int64_t *)s->L->ColCount)[u];
+  return (double)c->unknowns * (double)c->output_count <= fmax(1 << 20, 16 * factor);
+}
+
 /* Z = H^-1 P, column by column. */
 static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
   if (woodbury_buffers(c, s)) return kh_fail_nomem(ctx, "preparing nudged solves");
@@ -163,7 +174,7 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   *done = 0;
   if (!s->free_valid || s->free_version != c->param_version || c->smooth_count > 0 || n == 0)
     return KH_OK;
-  if (woodbury_buffers(c, s)) return KH_OK; /* projected Newton needs no more memory */
+  if (!woodbury_fits(c, s) || woodbury_buffers(c, s)) return KH_OK; /* projected Newton */
   kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
   if (st != KH_OK) return st;
   if (c->beta < 0) {

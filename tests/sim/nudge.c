@@ -96,9 +96,10 @@ Test(nudge, free_factor_path_equals_a_cold_solve) {
 }
 
 /* The nudge's dense buffers (Z, n x m, and the m x m system) come with the first nudge, not with
- * the free phase: a 80,000-node chain with every node an output (Z would be 51 GB) solves its
- * operating point, and a nudge that cannot have them takes projected Newton. Truth: the chain's
- * divider, and the nudged tridiagonal system solved here by elimination. */
+ * the free phase: an 80,000-node chain with every node an output (Z would be 51 GB) solves its
+ * operating point, and its nudge, where Z would be far larger than the factor, is solved by
+ * projected Newton without asking for it. Truth: the chain's divider, and the nudged tridiagonal
+ * system solved here by elimination. */
 Test(nudge, many_outputs_cost_no_dense_memory_until_a_nudge) {
   enum { N = 80000 };
   size_t cap = (size_t)N * 48 + 256, used = 0;
