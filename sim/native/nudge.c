@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 void kh_nudge_release(kh_sparse *s) {
   kh_free(s->x_free), kh_free(s->z), kh_free(s->dense), kh_free(s->nudge_work);
@@ -80,8 +82,28 @@ static int woodbury_fits(const kh_circuit *c, const kh_sparse *s) {
   return (double)c->unknowns * (double)c->output_count <= fmax(1 << 20, 16 * factor);
 }
 
-/* Z = H^-1 P, column by column. */
+/* The memory this process may have: the machine's, or less under `ulimit -v`. */
+static double memory_limit(void) {
+  double memory = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      (double)limit.rlim_cur < memory)
+    memory = (double)limit.rlim_cur;
+  return memory;
+}
+
+/* Z = H^-1 P, column by column. Complex nudges have no other way, so only a Z larger than the
+ * memory this process may have is refused up front (an allocation the kernel grants lazily
+ * would otherwise be filled until the machine swaps). */
 static kh_status make_z(kh_context *ctx, const kh_circuit *c, kh_sparse *s) {
+  double bytes = (double)c->unknowns * (double)c->output_count * sizeof *s->z;
+  double memory = memory_limit();
+  if (memory > 0 && bytes > memory)
+    return kh_fail(ctx, KH_ERR_NOMEM,
+                   "nudging %zu outputs of a circuit of %zu unknowns needs a dense %zu x %zu "
+                   "matrix (%.3g GB), more than the %.3g GB this process may have",
+                   c->output_count, c->unknowns, c->unknowns, c->output_count, bytes / 1e9,
+                   memory / 1e9);
   if (woodbury_buffers(c, s)) return kh_fail_nomem(ctx, "preparing nudged solves");
   kh_status st = kh_newton_refresh(ctx, c, s);
   for (size_t k = 0; st == KH_OK && k < c->output_count; k++) {

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 
 /* A 1 V source, 1 ohm to `out`, 2 ohm to ground: free v = 2/3; the nudge is a conductance beta
  * from out to the target y, so v = (1 + beta y) / (1 + 1/2 + beta). */
@@ -142,5 +144,33 @@ Test(nudge, many_outputs_cost_no_dense_memory_until_a_nudge) {
     }
   }
   free(c), free(d), free(v), free(y);
+  kh_test_rig_close(&r);
+}
+
+/* Complex nudges have no Newton to fall back on: a Z larger than the memory the process may have
+ * (here `ulimit -v` at 2 GB against 51 GB) is refused with what it would need, before anything
+ * is allocated. The sanitizer build reserves terabytes of shadow memory, so it skips this. */
+Test(nudge, complex_nudges_refuse_a_z_beyond_memory) {
+  if (getenv("KH_SANITIZED")) return;
+  enum { N = 80000 };
+  size_t cap = (size_t)N * 48 + 256, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used, "chain\nv1 n0 0 1\nrend n%d 0 1\n", N);
+  for (int i = 0; i < N; i++)
+    used += (size_t)snprintf(text + used, cap - used, "r%d n%d n%d 1\n.output n%d\n", i, i, i + 1,
+                             i + 1);
+  kh_test_rig r;
+  kh_test_rig_open(&r, text, "native");
+  free(text);
+  double *v = malloc(kh_netlist_node_count(r.nl) * sizeof *v), radius;
+  kh_solve_stats st;
+  cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, &st), KH_OK, "%s", kh_last_error(r.ctx));
+  struct rlimit limit = {(rlim_t)2 << 30, (rlim_t)2 << 30};
+  cr_assert_eq(setrlimit(RLIMIT_AS, &limit), 0);
+  cr_assert_eq(kh_solver_nudge_radius(r.ctx, r.s, &radius), KH_ERR_NOMEM);
+  cr_assert(strstr(kh_last_error(r.ctx), "needs a dense 80000 x 80000 matrix (51.2 GB), more "
+                                         "than the 2.15 GB this process may have"),
+            "%s", kh_last_error(r.ctx));
+  free(v);
   kh_test_rig_close(&r);
 }
