@@ -476,17 +476,20 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   char letter = t[0].s[0];
   int vcvs = letter == 'e' || letter == 'g'; /* controlled by two nodes */
   size_t want = vcvs ? 6 : 5;
+  /* ngspice's other forms put a keyword where the controlling nodes (E, G) or source (F, H: POLY
+   * only) would be, followed by what only the keyword takes; a node or source of that name
+   * followed by anything else is still one */
   static const char *const behavioural[] = {"poly", "value", "table", "laplace",
                                             "freq", "vol",   "cur"};
-  for (size_t i = 3; i + 1 < tok->count; i++) /* the keyword, then what only it takes */
-    for (size_t k = 0; k < sizeof behavioural / sizeof *behavioural; k++)
-      if (kh_token_eq(&t[i], behavioural[k]) &&
-          (k == 0 ? kh_token_eq(&t[i + 1], "(")
-                  : kh_token_eq(&t[i + 1], "=") || t[i + 1].s[0] == '{' || t[i + 1].s[0] == '\''))
-        return kh_token_fail(p, line, &t[i],
-                             "'%.*s': %s controlled sources are not supported (kirchhoff reads "
-                             "linear ones: nodes or a controlling source, and a gain)",
-                             (int)t[0].len, t[0].s, k == 0 ? "POLY" : "behavioural");
+  for (size_t k = 0; tok->count > 4 && k < (vcvs ? sizeof behavioural / sizeof *behavioural : 1);
+       k++)
+    if (kh_token_eq(&t[3], behavioural[k]) &&
+        (k == 0 ? kh_token_eq(&t[4], "(")
+                : kh_token_eq(&t[4], "=") || t[4].s[0] == '{' || t[4].s[0] == '\''))
+      return kh_token_fail(p, line, &t[3],
+                           "'%.*s': %s controlled sources are not supported (kirchhoff reads "
+                           "linear ones: nodes or a controlling source, and a gain)",
+                           (int)t[0].len, t[0].s, k == 0 ? "POLY" : "behavioural");
   if (tok->count < want)
     return kh_token_fail(p, line, &t[tok->count - 1],
                          vcvs

@@ -151,9 +151,9 @@ void kh_param_release(kh_param_table *t);
 /* Returns 1 and sets *v when the table defines name[0..len). */
 int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v);
 /* The table's entry for name[0..len), or NULL. */
+struct kh_param *kh_param_find(const kh_param_table *t, const char *name, size_t len);
 /* Frees what flattening built for a definition (its port index). */
 void kh_subckt_release(kh_subckt *def);
-struct kh_param *kh_param_find(const kh_param_table *t, const char *name, size_t len);
 
 /* Stage 2: expands every top-level element line held back in p->top, instantiating
  * subcircuits. */
