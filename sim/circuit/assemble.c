@@ -4,35 +4,12 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
+#include "core/union_find.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef struct {
-  uint32_t *parent;
-} union_find;
-
-static uint32_t uf_find(union_find *u, uint32_t x) {
-  while (u->parent[x] != x) {
-    u->parent[x] = u->parent[u->parent[x]];
-    x = u->parent[x];
-  }
-  return x;
-}
-
-/* Joins the sets of a and b; prefers ground's set as the root. Returns 0 if already joined. */
-static int uf_union(union_find *u, uint32_t a, uint32_t b) {
-  a = uf_find(u, a);
-  b = uf_find(u, b);
-  if (a == b) return 0;
-  if (a < b)
-    u->parent[b] = a;
-  else
-    u->parent[a] = b;
-  return 1;
-}
 
 kh_status kh_fail_at_element(kh_context *ctx, const kh_netlist *nl, size_t element, kh_status st,
                              const char *fmt, ...) {

@@ -226,5 +226,20 @@ Test(general, refused_where_a_co_content_is_needed) {
   cr_expect(strstr(kh_last_error(ctx), "the nodal equations are singular"), "%s",
             kh_last_error(ctx));
   kh_netlist_free(nl);
+  /* a loop of voltage sources, and one through a controlled voltage source: named at the
+   * element that closes it, as the sparse path names it, not as a singular matrix */
+  nl = kh_test_parse("t\nv1 1 0 1\nv2 1 0 2\nr1 1 0 1k\ng1 2 0 1 0 1m\nr2 2 0 1k\n");
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx),
+                   "test.cir:3:1: voltage source 'v2' closes a loop of voltage sources (between "
+                   "nodes '1' and '0')"),
+            "%s", kh_last_error(ctx));
+  kh_netlist_free(nl);
+  nl = kh_test_parse("t\nv1 1 0 1\nr1 1 2 1k\nr2 2 0 1k\nl1 3 1 1u\ne1 3 0 2 0 2\n");
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "test.cir:6:1: controlled voltage source 'e1' closes a "
+                                       "loop of voltage sources"),
+            "%s", kh_last_error(ctx));
+  kh_netlist_free(nl);
   kh_context_free(ctx);
 }
