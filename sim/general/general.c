@@ -518,7 +518,8 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   if (st == KH_OK && rc && singular)
     st = kh_fail(ctx, KH_ERR_INPUT,
                  "the nodal equations are singular: a node no DC path fixes (only capacitors or "
-                 "controlled outputs reach it) or a loop of voltage sources");
+                 "controlled outputs reach it), or conductances too far apart for double "
+                 "precision (a junction that a source drives far forward, say)");
   if (st == KH_OK && rc == 2) { /* the model's own message, from the last step that failed */
     char why[512];
     snprintf(why, sizeof why, "%s", kh_last_error(ctx));
