@@ -204,7 +204,10 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
   for (size_t v = 1; sum && mag && v <= g->n; v++) {
     double r = fabs((double)sum[v]);
     worst = fmax(worst, r);
-    if (mag[v] > 0) rel = fmax(rel, r / mag[v]);
+    /* not fmax, which drops a NaN: an overflowed current (inf against an inf scale) must fail
+     * the check, not vanish from it (seen: a junction 520 V forward, 'certified') */
+    if (mag[v] > 0 && !(r / mag[v] <= rel)) rel = r / mag[v];
+    if (!isfinite(r)) worst = rel = INFINITY; /* NaN too, which fmax would drop from worst */
   }
   if (failed) worst = rel = INFINITY; /* a heated model failed at the temperature reached */
   stats->residual = worst, stats->relative_residual = rel;

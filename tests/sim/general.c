@@ -243,3 +243,60 @@ Test(general, refused_where_a_co_content_is_needed) {
   kh_netlist_free(nl);
   kh_context_free(ctx);
 }
+
+/* Whatever general Newton calls an answer has a finite KCL residual. A random deck (from
+ * bench/random_decks.py, seed 464; ngspice finds no operating point either) reached a point with
+ * a junction 520 V forward: its current overflowed, the relative residual came out inf/inf =
+ * NaN, fmax dropped it, and the point was printed as certified. */
+Test(general, an_overflowed_current_is_never_an_answer) {
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = kh_test_parse("random deck 464\n"
+                                 ".temp 50\n"
+                                 ".param rbase=10k gain=0.192\n"
+                                 "R1 n0 0 {rbase*8.117}\n"
+                                 "R2 n0 0 100k\n"
+                                 "R3 x1 n0 7.303e+04 tc1=-0.000691 m=1\n"
+                                 "R4 x1 0 1meg\n"
+                                 "R5 x2 n0 {rbase*8.409}\n"
+                                 "R6 x2 0 10meg\n"
+                                 "R7 n3 x2 2.189e+04\n"
+                                 "R8 n3 0 10meg\n"
+                                 "R9 n4 x1 1meg tc1=0.00192 tc2=2.94e-06\n"
+                                 "R10 n4 0 100k\n"
+                                 "R11 Node_5 n4 9654\n"
+                                 "R12 Node_5 0 1meg\n"
+                                 "R13 x6 x2 7.736e+04\n"
+                                 "R14 x6 0 10meg\n"
+                                 "R15 n7 Node_5 1.523e+04\n"
+                                 "R16 n7 0 1meg\n"
+                                 "R17 n0 x1 8.643e+04\n"
+                                 "R18 n3 x2 1k\n"
+                                 "R19 Node_5 0 1.915e+04\n"
+                                 "V20 n4 0 dc -1.058\n"
+                                 "V21 n0 0 dc 0.312\n"
+                                 "I22 x1 Node_5 dc 0.0003016\n"
+                                 ".model dm0 d(is=1e-12 n=1.903 rs=6.22 tnom=50)\n"
+                                 ".model dm1 d(is=1e-12 n=1.798 rs=7.49 tnom=50)\n"
+                                 ".model dm2 d(is=3e-15 n=1.490 rs=10.5 jsw=1e-13 ns=1.79)\n"
+                                 "D23 x1 x6 dm1\n"
+                                 "D24 0 Node_5 dm2 m=2\n"
+                                 "D25 n3 x2 dm2 m=1\n"
+                                 "D26 Node_5 n0 dm2 temp=44\n"
+                                 "G27 x2 n4 0 x1 0.000608\n"
+                                 "E29 out28 0 n3 Node_5 {gain}\n"
+                                 "R30 out28 0 {rbase*7.065}\n");
+  size_t n = kh_netlist_node_count(nl);
+  double *v = malloc(n * sizeof *v);
+  kh_solve_stats stats;
+  kh_status st = kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats);
+  if (st == KH_OK)
+    cr_expect(isfinite(stats.residual) &&
+                  (stats.residual <= 1e-12 || stats.relative_residual <= 1e-9),
+              "residual %g A (%g relative)", stats.residual, stats.relative_residual);
+  else
+    cr_expect_eq(st, KH_ERR_NUMERIC, "%s", kh_last_error(ctx));
+  free(v);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""kirchhoff op against ngspice on random decks that mix the cards users write.
+
+Usage: bench/random_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR]
+
+Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resistors with
+suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
+sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
+parameters, which DC ignores), diode instances with area, m= or temp=, linear E F G H, and
+subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
+has one operating point unless its controlled sources or diodes make several or none.
+
+`kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
+tolerances) and compares every node (1e-6 V). A deck is
+  matching  both answer, every node within 1e-6 max(1, |V|) V;
+  refused   kirchhoff exits 2 with its reason (an input error: a loop of sources, say);
+  none      neither finds an operating point (`op --backend ngspice` fails too, or stops at
+            voltages where a current overflows);
+  wrong     both answer and differ;
+  failed    kirchhoff fails where ngspice answers.
+Prints the decks that are not matching and the counts; exits 1 if any is wrong or failed.
+tests/python/test_random_decks.py runs a range of seeds as a test.
+"""
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+
+def deck(seed):
+    """The netlist text of seed's random deck."""
+    r = random.Random(seed)
+    names = list(dict.fromkeys(
+        r.choice([str(i + 1), f"n{i}", f"Node_{i}", f"{i + 1}a", f"x{i}"])
+        for i in range(r.randint(4, 14))))
+    lines = [f"random deck {seed}"]
+    temp = r.choice([None, 27, 50, -20, 100])
+    if temp is not None:
+        lines.append(r.choice([f".temp {temp}", f".options temp={temp}"]))
+    lines.append(f".param rbase={r.choice(['1k', '2.2k', '470', '10k'])} "
+                 f"gain={r.uniform(0.1, 0.4):.3f}")
+    has_func = r.random() < 0.5
+    if has_func:
+        lines.append(".func par(a,b) {a*b/(a+b)}")
+    count = 0
+
+    def name(prefix):
+        nonlocal count
+        count += 1
+        return f"{prefix}{count}"
+
+    def value():
+        c = r.random()
+        if c < 0.3:
+            return r.choice(["1k", "4.7k", "220", "1meg", "33k", "100", "2.2K", "10Meg"])
+        if c < 0.5:
+            return f"{{rbase*{r.uniform(0.1, 10):.3f}}}"
+        if c < 0.6 and has_func:
+            return f"{{par(rbase, {r.randint(100, 5000)})}}"
+        return f"{r.uniform(10, 1e5):.4g}"
+
+    # a spanning tree, a leak from every node to ground, then extra resistors
+    for i, node in enumerate(names):
+        other = r.choice(names[:i]) if i else "0"
+        extra = ""
+        if r.random() < 0.2:
+            extra += f" tc1={r.uniform(-1e-3, 3e-3):.3g}"
+        if r.random() < 0.1:
+            extra += f" tc2={r.uniform(0, 1e-5):.3g}"
+        if r.random() < 0.1:
+            extra += f" m={r.randint(1, 4)}"
+        lines.append(f"{name('R')} {node} {other} {value()}{extra}")
+        lines.append(f"{name('R')} {node} 0 {r.choice(['1meg', '10meg', '100k'])}")
+    for _ in range(r.randint(0, len(names))):
+        a, b = r.sample(names + ["0"], 2)
+        lines.append(f"{name('R')} {a} {b} {value()}")
+    driven = set()  # one source per node: two in parallel are a loop, refused by both
+    for _ in range(r.randint(1, 3)):
+        node = r.choice(names)
+        if node not in driven:
+            driven.add(node)
+            lines.append(f"{name('V')} {node} 0 dc {r.uniform(-1.5, 1.5):.3f}")
+    for _ in range(r.randint(0, 2)):
+        a, b = r.sample(names + ["0"], 2)
+        lines.append(f"{name('I')} {a} {b} dc {r.uniform(-5e-3, 5e-3):.4g}")
+    models = []
+    for j in range(r.randint(0, 3)):
+        p = [f"is={r.choice(['1e-14', '2.52n', '4.35e-9', '1e-12', '3e-15'])}",
+             f"n={r.uniform(1, 2):.3f}"]
+        if r.random() < 0.5:
+            p.append(f"rs={r.uniform(0.1, 20):.3g}")
+        if r.random() < 0.4:
+            p += [f"bv={r.uniform(3, 100):.3g}", f"ibv={r.choice(['1e-6', '1e-3', '10u'])}"]
+            if r.random() < 0.4:
+                p.append(f"nbv={r.uniform(1, 3):.2f}")
+        if r.random() < 0.3:
+            p += [f"eg={r.choice(['1.11', '0.69', '1.12'])}", f"xti={r.choice(['3', '2'])}"]
+        if r.random() < 0.2:
+            p.append(f"tnom={r.choice(['25', '27', '50'])}")
+        if r.random() < 0.2:
+            p.append(f"ikf={r.choice(['1m', '10m', '0.1'])}")
+        if r.random() < 0.15:
+            p += [f"jsw={r.choice(['1e-15', '1e-13'])}", f"ns={r.uniform(1, 2):.2f}"]
+        if r.random() < 0.1:
+            p += ["cjo=2p", "tt=5n", "m=0.33", "vj=0.7"]
+        models.append(f"dm{j}")
+        lines.append(f".model dm{j} d({' '.join(p)})")
+    for _ in range(r.randint(0, 4) if models else 0):
+        a, b = r.sample(names + ["0"], 2)
+        extra = r.choice(["", "", f" {r.randint(1, 3)}", f" area={r.uniform(0.5, 3):.2f}",
+                          f" m={r.randint(1, 3)}", f" temp={r.randint(0, 90)}"])
+        lines.append(f"{name('D')} {a} {b} {r.choice(models)}{extra}")
+    for _ in range(r.randint(0, 2)):  # weak controlled sources, each through a resistor
+        kind = r.choice("EGFH")
+        a, b = r.sample(names + ["0"], 2)
+        if kind == "E":
+            c, d = r.sample(names + ["0"], 2)
+            out = name("out")
+            lines += [f"{name('E')} {out} 0 {c} {d} {{gain}}", f"{name('R')} {out} {a} {value()}"]
+        elif kind == "G":
+            c, d = r.sample(names + ["0"], 2)
+            lines.append(f"{name('G')} {a} {b} {c} {d} {r.uniform(1e-5, 1e-3):.3g}")
+        else:
+            sense, mid = name("Vsense"), name("m")
+            lines += [f"{sense} {r.choice(names)} {mid} 0", f"{name('R')} {mid} 0 {value()}"]
+            if kind == "F":
+                lines.append(f"{name('F')} {a} {b} {sense} {r.uniform(-0.5, 0.5):.3f}")
+            else:
+                out = name("h")
+                lines += [f"{name('H')} {out} 0 {sense} {r.uniform(10, 1000):.3g}",
+                          f"{name('R')} {out} {a} {value()}"]
+    if r.random() < 0.6:
+        leaf = r.random() < 0.5
+        if leaf:
+            lines += [".subckt leaf a b", "r1 a 1 {rbase}", "r2 1 b 1k", "r3 1 0 47k", ".ends"]
+        lines.append(".subckt cell p q w=1k")
+        if leaf:
+            lines.append("xl p mid leaf")
+        lines += ["r1 p mid {w}", "r2 mid q {2*w}"]
+        if models:
+            lines.append(f"d1 mid q {models[0]}")
+        lines += ["r3 mid 0 100k", ".ends"]
+        for _ in range(r.randint(1, 3)):
+            a, b = r.sample(names + ["0"], 2)
+            lines.append(f"{name('X')} {a} {b} cell w={r.choice(['500', '2k', 'rbase'])}")
+    lines += [".op", ".end"]
+    return "\n".join(lines) + "\n"
+
+
+def voltages(kirchhoff, path, backend):
+    """Node name -> volts from `op` with a backend, or None if it fails or its answer's KCL
+    residual (kirchhoff's check of either backend's voltages; not computed for ngspice's
+    answer with controlled sources) is not finite."""
+    run = subprocess.run([kirchhoff, "op", "--quiet", "--backend", backend, path],
+                         capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        return None
+    result = {}
+    for line in run.stdout.splitlines():
+        words = line.split()
+        if (line.startswith("# KCL residual") and words[3] != "not" and
+                not math.isfinite(float(words[3]))):
+            return None
+        if words and not line.startswith("#"):
+            result[words[0]] = float(words[1])
+    return result
+
+
+def classify(kirchhoff, path):
+    """'matching', 'refused', 'none' (no operating point in either), 'wrong' or 'failed', and
+    kirchhoff's message. Nodes match within 1e-6 max(1, |V|) V, as bench/public_decks.py
+    compares decks with diodes: both programs stop Newton at a relative tolerance, and a
+    16 kV node (seen) differs by microvolts between two right answers."""
+    run = subprocess.run([kirchhoff, "op", "--quiet", "--compare", path], capture_output=True,
+                         text=True, timeout=120)
+    if run.returncode == 0:
+        return "matching", ""
+    message = (run.stdout + run.stderr).strip().splitlines()[-1]
+    mine, theirs = voltages(kirchhoff, path, "native"), voltages(kirchhoff, path, "ngspice")
+    if mine is None:
+        if run.returncode == 2:
+            return "refused", message
+        return ("none" if theirs is None else "failed"), message
+    if theirs is None or set(mine) != set(theirs):
+        return "failed", message
+    worst = max(abs(mine[k] - theirs[k]) / max(1.0, abs(theirs[k])) for k in mine)
+    return ("matching", "") if worst <= 1e-6 else ("wrong", f"{message} ({worst:.3g} relative)")
+
+
+def main(argv):
+    args = argv[1:]
+    kirchhoff = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
+                             "release", "cli", "kirchhoff")
+    keep = None
+    if "--kirchhoff" in args:
+        i = args.index("--kirchhoff")
+        kirchhoff = args[i + 1]
+        del args[i:i + 2]
+    if "--keep" in args:
+        i = args.index("--keep")
+        keep = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 2:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = keep or scratch
+        os.makedirs(folder, exist_ok=True)
+        for seed in range(int(args[0]), int(args[1]) + 1):
+            path = os.path.join(folder, f"random{seed}.cir")
+            with open(path, "w") as f:
+                f.write(deck(seed))
+            kind, message = classify(kirchhoff, path)
+            counts[kind] += 1
+            if kind != "matching":
+                print(f"seed {seed}: {kind}: {message}")
+    print(" ".join(f"{k} {v}" for k, v in counts.items()))
+    return 1 if counts["wrong"] or counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
