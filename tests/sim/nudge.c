@@ -97,6 +97,18 @@ Test(nudge, free_factor_path_equals_a_cold_solve) {
   kh_context_free(ctx);
 }
 
+/* A chain of n 1-ohm resistors from a 1 V source to a 1-ohm load, every node an output. */
+static void open_output_chain(kh_test_rig *r, int n) {
+  size_t cap = (size_t)n * 48 + 256, used = 0;
+  char *text = malloc(cap);
+  used += (size_t)snprintf(text + used, cap - used, "chain\nv1 n0 0 1\nrend n%d 0 1\n", n);
+  for (int i = 0; i < n; i++)
+    used += (size_t)snprintf(text + used, cap - used, "r%d n%d n%d 1\n.output n%d\n", i, i, i + 1,
+                             i + 1);
+  kh_test_rig_open(r, text, "native");
+  free(text);
+}
+
 /* The nudge's dense buffers (Z, n x m, and the m x m system) come with the first nudge, not with
  * the free phase: an 80,000-node chain with every node an output (Z would be 51 GB) solves its
  * operating point, and its nudge, where Z would be far larger than the factor, is solved by
@@ -104,15 +116,8 @@ Test(nudge, free_factor_path_equals_a_cold_solve) {
  * system solved here by elimination. */
 Test(nudge, many_outputs_cost_no_dense_memory_until_a_nudge) {
   enum { N = 80000 };
-  size_t cap = (size_t)N * 48 + 256, used = 0;
-  char *text = malloc(cap);
-  used += (size_t)snprintf(text + used, cap - used, "chain\nv1 n0 0 1\nrend n%d 0 1\n", N);
-  for (int i = 0; i < N; i++)
-    used += (size_t)snprintf(text + used, cap - used, "r%d n%d n%d 1\n.output n%d\n", i, i, i + 1,
-                             i + 1);
   kh_test_rig r;
-  kh_test_rig_open(&r, text, "native");
-  free(text);
+  open_output_chain(&r, N);
   size_t nodes = kh_netlist_node_count(r.nl);
   double *v = malloc(nodes * sizeof *v), *y = calloc(N, sizeof *y);
   kh_solve_stats st;
@@ -153,15 +158,8 @@ Test(nudge, many_outputs_cost_no_dense_memory_until_a_nudge) {
 Test(nudge, complex_nudges_refuse_a_z_beyond_memory) {
   if (getenv("KH_SANITIZED")) return;
   enum { N = 80000 };
-  size_t cap = (size_t)N * 48 + 256, used = 0;
-  char *text = malloc(cap);
-  used += (size_t)snprintf(text + used, cap - used, "chain\nv1 n0 0 1\nrend n%d 0 1\n", N);
-  for (int i = 0; i < N; i++)
-    used += (size_t)snprintf(text + used, cap - used, "r%d n%d n%d 1\n.output n%d\n", i, i, i + 1,
-                             i + 1);
   kh_test_rig r;
-  kh_test_rig_open(&r, text, "native");
-  free(text);
+  open_output_chain(&r, N);
   double *v = malloc(kh_netlist_node_count(r.nl) * sizeof *v), radius;
   kh_solve_stats st;
   cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, &st), KH_OK, "%s", kh_last_error(r.ctx));
