@@ -196,7 +196,7 @@ kh_status kh_nudge_solve(kh_context *ctx, kh_circuit *c, kh_sparse *s, double *v
   *done = 0;
   if (!s->free_valid || s->free_version != c->param_version || c->smooth_count > 0 || n == 0)
     return KH_OK;
-  if (!woodbury_fits(c, s) || woodbury_buffers(c, s)) return KH_OK; /* projected Newton */
+  if (!s->z && (!woodbury_fits(c, s) || woodbury_buffers(c, s))) return KH_OK; /* Newton */
   kh_status st = s->z_valid ? KH_OK : make_z(ctx, c, s);
   if (st != KH_OK) return st;
   if (c->beta < 0) {
