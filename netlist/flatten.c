@@ -558,16 +558,12 @@ static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner
   return KH_OK;
 }
 
-static struct kh_param *param_entry(kh_param_table *table, const kh_token *name) {
-  return kh_param_find(table, name->s, name->len);
-}
-
 /* The values an X line gives stand against the subcircuit's own .param lines (ngspice: `x1 a b
  * sub r=7` wins over `.param r=5` inside sub). Those the header declares are known to be used. */
 static void mark_given(kh_param_table *table, const kh_tokens *tok, size_t params_at,
                        size_t header_count) {
   for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
-    struct kh_param *e = param_entry(table, &tok->items[i]);
+    struct kh_param *e = kh_param_find(table, tok->items[i].s, tok->items[i].len);
     if (e)
       e->given =
           (size_t)(e - table->items) < header_count ? KH_PARAM_GIVEN_DECLARED : KH_PARAM_GIVEN;
@@ -580,7 +576,7 @@ static kh_status note_unused_given(kh_parser *p, uint32_t line, const kh_tokens 
                                    size_t params_at, kh_param_table *table, const kh_subckt *def) {
   for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
     const kh_token *name = &tok->items[i];
-    struct kh_param *e = param_entry(table, name);
+    struct kh_param *e = kh_param_find(table, name->s, name->len);
     if (!e || e->given != KH_PARAM_GIVEN) continue;
     e->given = KH_PARAM_GIVEN_DECLARED; /* one note per instance line */
     kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, name),
