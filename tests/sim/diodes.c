@@ -143,6 +143,22 @@ Test(diodes, a_junction_across_a_source_costs_no_iterations) {
   for (int i = 0; i < 4; i++) cr_assert_eq(v[1][i], v[0][i], "node %d", i);
 }
 
+/* Both junctions carry 20-30 mA, far past the 1 mA where their trust regions start (newton.c):
+ * the regions move once Newton is within a tenth of N Vt of this round's minimizer, not after
+ * it has converged to it. 13 Newton iterations; moving them only at convergence took 17. */
+Test(diodes, trust_regions_move_before_newton_converges) {
+  kh_test_rig r;
+  kh_test_rig_open(&r,
+                   "t\n.model dd d(is=1e-14)\nv1 in 0 5\nr1 in a 200\nd1 a 0 dd\nr2 a b 100\n"
+                   "d2 b 0 dd\nr3 in b 1k\n",
+                   "native");
+  double v[8];
+  kh_solve_stats st;
+  cr_assert_eq(kh_solver_solve(r.ctx, r.s, v, &st), KH_OK, "%s", kh_last_error(r.ctx));
+  cr_assert_leq(st.iterations, 14, "%u Newton iterations", st.iterations);
+  kh_test_rig_close(&r);
+}
+
 static kh_status build_error(const char *text, char *message, size_t cap) {
   kh_netlist *nl = kh_test_parse(text);
   kh_context *ctx;
