@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice on random decks that mix the cards users write.
 
-Usage: bench/random_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR]
+Usage: bench/random_decks.py FIRST LAST [--syntax] [--kirchhoff PATH] [--keep DIR]
 
 Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resistors with
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
@@ -9,6 +9,13 @@ sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capaci
 parameters, which DC ignores), diode instances with area, m= or temp=, linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
+
+--syntax makes decks of the same kind of circuit written the ways decks are written instead
+(syntax_deck(seed)): continuation lines, full-line and inline comments ('*', ';', '$'),
+keywords and names in any case (node names are case-blind), values with units and every
+suffix, braces and quotes, the expression functions ngspice's .param knows, .include and .lib
+sections from other files, sources with DC, AC and transient specifications, capacitors and
+inductors, .nodeset and .ic, .global, and subcircuit parameters with defaults and params:.
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
 tolerances) and compares every node (1e-6 V). A deck is
@@ -149,6 +156,144 @@ def deck(seed):
     return "\n".join(lines) + "\n"
 
 
+def syntax_deck(seed, folder):
+    """The netlist text of seed's --syntax deck; writes the files it includes into folder."""
+    r = random.Random(seed)
+    count = 0
+
+    def name(prefix):
+        nonlocal count
+        count += 1
+        return f"{r.choice([prefix, prefix.lower()])}{count}"
+
+    def case(word):
+        return r.choice([word, word.upper(), word.lower(), word.capitalize()])
+
+    base = [f"n{i}" for i in range(r.randint(4, 12))]
+    spelled = {}  # node -> how it is written this time (case-blind)
+
+    def node(n):
+        return "0" if n == "0" else case(spelled.setdefault(n, n))
+
+    def number(x):
+        """x written with a random scale suffix (and sometimes a unit after it)."""
+        scales = [("", 1), ("k", 1e3), ("K", 1e3), ("meg", 1e6), ("MEG", 1e6), ("Meg", 1e6),
+                  ("m", 1e-3), ("u", 1e-6), ("e3", 1e3), ("E-3", 1e-3), ("g", 1e9)]
+        suffix, f = r.choice([(s, f) for s, f in scales if 1e-3 <= abs(x) / f < 1e5])
+        return f"{x / f:.6g}{suffix}"
+
+    def resistance(x):
+        c = r.random()
+        if c < 0.15:
+            return number(x) + r.choice(["Ohm", "ohm", "R"]) if r.random() < 0.5 else number(x)
+        if c < 0.3:
+            return f"{{rb*{x / 1e3:.6g}}}"
+        if c < 0.4:
+            return f"'{x / 2:.6g}+{x / 2:.6g}'"
+        if c < 0.55:
+            fn = r.choice([f"sqrt({x * x:.8g})", f"pwr({x:.6g},1)", f"pow({x:.6g}, 1)",
+                           f"abs(-{x:.6g})", f"max({x:.6g}, 1)", f"min({x:.6g}, 1e12)",
+                           f"exp(ln({x:.6g}))", f"ternary_fcn(rb > 0, {x:.6g}, 1)",
+                           f"(rb > 0 ? {x:.6g} : 1)", f"floor({x:.6g}) + 0.5",
+                           f"{x / 4:.6g}*2**2", f"-(-{x:.6g})"])
+            return "{" + fn + "}"
+        return number(x)
+
+    def element(words, comment=True):
+        """A card from its words: split across continuation lines, with comments."""
+        out = [words[0]]
+        for w in words[1:]:
+            if r.random() < 0.08:
+                out.append("\n+" + r.choice([" ", "  ", ""]) + w)
+            else:
+                out.append(" " + w)
+        text = "".join(out)
+        if comment and r.random() < 0.15:
+            text += r.choice(["  ; note", " $ a comment", "\t; x"])
+        return text.replace("\\n", "\n")
+
+    lines = [r.choice([f"syntax deck {seed}", f"* syntax deck {seed}", f"SYNTAX {seed}"])]
+    lines.append(f"{case('.param')} rb={number(r.choice([1e3, 2.2e3, 470.0]))}")
+    if r.random() < 0.3:
+        lines.append("* a comment line")
+    use_lib = r.random() < 0.4
+    if use_lib:
+        with open(os.path.join(folder, f"syn{seed}.lib"), "w") as f:
+            f.write("* a library\n.lib typ\n.param rlib=1.5k\n.endl typ\n"
+                    ".lib slow\n.param rlib=3k\n.endl slow\n")
+        lines.append(f"{case('.lib')} syn{seed}.lib {r.choice(['typ', 'slow', 'TYP'])}")
+    use_inc = r.random() < 0.4
+    if use_inc:
+        with open(os.path.join(folder, f"syn{seed}.inc"), "w") as f:
+            f.write(f"* included\nRinc {base[0]} 0 22k\n")
+        lines.append(f"{case('.include')} syn{seed}.inc")
+    use_global = r.random() < 0.3
+    if use_global:
+        lines.append(f"{case('.global')} vg")
+        lines.append(element([name("V"), "vg", "0", f"{r.uniform(0.5, 2):.3f}"]))
+    for i, n in enumerate(base):
+        other = r.choice(base[:i]) if i else "0"
+        x = r.uniform(100, 1e5)
+        if r.random() < 0.15:  # an inductor in series: a short at DC
+            mid = f"m{i}"
+            lines.append(element([name("R"), node(n), node(mid), resistance(x)]))
+            lines.append(element([name("L"), node(mid), node(other), number(1e-3)]))
+        else:
+            lines.append(element([name("R"), node(n), node(other), resistance(x)]))
+        lines.append(element([name("R"), node(n), "0", resistance(r.choice([1e5, 1e6, 1e7]))]))
+        if use_global and r.random() < 0.2:
+            lines.append(element([name("R"), node(n), "vg", resistance(4.7e4)]))
+        if use_lib and r.random() < 0.2:
+            lines.append(element([name("R"), node(n), "0", "{rlib}"]))
+        if r.random() < 0.2:
+            lines.append(element([name("C"), node(n), node(r.choice(base + ["0"])),
+                                  number(r.uniform(1e-12, 1e-6))]))
+    for _ in range(r.randint(0, len(base))):
+        a, b = r.sample(base + ["0"], 2)
+        lines.append(element([name("R"), node(a), node(b), resistance(r.uniform(100, 1e5))]))
+    driven = set()
+    for _ in range(r.randint(1, 3)):
+        n = r.choice(base)
+        if n in driven:
+            continue
+        driven.add(n)
+        v = r.uniform(-2, 2)
+        spec = r.choice([[f"{v:.4f}"], [case("dc"), f"{v:.4f}"], [f"{v:.4f}V"],
+                         [case("dc"), f"{v:.4f}", case("ac"), "1"],
+                         [f"{case('sin')}({v:.4f} 1 1k)"],
+                         [f"{case('pulse')}({v:.4f} 5 1u 1n 1n 1u 2u)"],
+                         [f"{case('pwl')}(0 {v:.4f} 1m 2)"]])
+        lines.append(element([name("V"), node(n), "0"] + spec))
+    for _ in range(r.randint(0, 2)):
+        a, b = r.sample(base + ["0"], 2)
+        i = r.uniform(-2e-3, 2e-3)
+        spec = r.choice([[f"{i * 1e3:.4f}m"], [case("dc"), f"{i * 1e6:.4f}u"],
+                         [f"{i * 1e3:.4f}mA"]])
+        lines.append(element([name("I"), node(a), node(b)] + spec))
+    if r.random() < 0.5:
+        default = number(r.uniform(1e3, 1e4))
+        body = [f"{case('.subckt')} blk p q w={default}", "r1 p mid {w}", "r2 mid q {2*w}",
+                "r3 mid 0 100k", case(".ends") + r.choice(["", " blk"])]
+        lines += body
+        for _ in range(r.randint(1, 3)):
+            a, b = r.sample(base + ["0"], 2)
+            words = [name("X"), node(a), node(b), case("blk")]
+            c = r.random()
+            if c < 0.3:
+                words += [case("params:"), f"w={number(r.uniform(500, 5e3))}"]
+            elif c < 0.6:
+                words.append(f"w={resistance(r.uniform(500, 5e3))}")
+            lines.append(element(words))
+    if r.random() < 0.3:
+        n = r.choice(base)
+        lines.append(f"{case('.nodeset')} v({node(n)})={r.uniform(-1, 1):.3f}")
+    if r.random() < 0.3:
+        n = r.choice(base)
+        lines.append(f"{case('.ic')} v({node(n)})={r.uniform(-1, 1):.3f}")
+    lines += [case(".op"), case(".end")]
+    return "\n".join(lines) + "\n"
+
+
 def voltages(kirchhoff, path, backend):
     """Node name -> volts from `op` with a backend, or None if it fails or its answer's KCL
     residual (kirchhoff's check of either backend's voltages; not computed for ngspice's
@@ -194,6 +339,9 @@ def main(argv):
     kirchhoff = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
                              "release", "cli", "kirchhoff")
     keep = None
+    syntax = "--syntax" in args
+    if syntax:
+        args.remove("--syntax")
     if "--kirchhoff" in args:
         i = args.index("--kirchhoff")
         kirchhoff = args[i + 1]
@@ -212,7 +360,7 @@ def main(argv):
         for seed in range(int(args[0]), int(args[1]) + 1):
             path = os.path.join(folder, f"random{seed}.cir")
             with open(path, "w") as f:
-                f.write(deck(seed))
+                f.write(syntax_deck(seed, folder) if syntax else deck(seed))
             kind, message = classify(kirchhoff, path)
             counts[kind] += 1
             if kind != "matching":

@@ -126,9 +126,10 @@ static int letters_eq(const char *s, size_t n, const char *word) {
 /* Splits a run of letters into scale suffix and unit; returns the scale, or 0 when the
  * run is invalid with *bad set to the offset of the first letter that does not fit. */
 static double suffix_scale(const char *s, size_t n, size_t *bad) {
-  /* unit words ngspice reads and ignores after the scale (10ohms is 10, 1.5volts is 1.5) */
-  static const char *const units[] = {"",     "v",    "a",     "ohm", "f",    "h",   "s",   "hz",
-                                      "ohms", "volt", "volts", "amp", "amps", "sec", "secs"};
+  /* unit words ngspice reads and ignores after the scale (10ohms is 10, 1.5volts is 1.5; 10R,
+   * the European resistor label, is 10: its RKM form 4R7 is refused by kh_parse_number) */
+  static const char *const units[] = {"",   "v",    "a",    "ohm",   "r",   "f",    "h",   "s",
+                                      "hz", "ohms", "volt", "volts", "amp", "amps", "sec", "secs"};
   static const struct {
     const char *text;
     double scale;
@@ -216,7 +217,7 @@ const char *kh_number_error_text(kh_number_error e) {
   case KH_NUM_OK: return "ok";
   case KH_NUM_NOT_A_NUMBER: return "expected a number";
   case KH_NUM_BAD_SUFFIX:
-    return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm F H S Hz s)";
+    return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm R F H S Hz s)";
   case KH_NUM_TRAILING: return "unexpected characters after the number";
   case KH_NUM_RKM:
     return "resistor-code notation (4k7 for 4.7k): ngspice 39 drops the digits after the "

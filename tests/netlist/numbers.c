@@ -66,15 +66,20 @@ Test(numbers, unit_words_and_mil) {
   expect_close(resistance_of("2amps"), 2);
   expect_close(resistance_of("3msecs"), 3e-3);
   expect_close(resistance_of("100mil"), 2.54e-3);
+  expect_close(resistance_of("10R"), 10); /* the European label; ngspice: 10 */
+  expect_close(resistance_of("4.7kr"), 4.7e3);
 }
 
 Test(numbers, letters_that_are_not_suffixes_are_errors) {
   cr_assert_str_eq(kh_test_parse_error("t\nr1 a 0 1.5mk\n"),
                    "test.cir:2:12: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
-                   "V A Ohm F H S Hz s) in '1.5mk'");
+                   "V A Ohm R F H S Hz s) in '1.5mk'");
   cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 1x\n"), "test.cir:2:9:"));
   cr_assert(
       strstr(kh_test_parse_error("t\nr1 a 0 1k5\n"),
+             "test.cir:2:10: resistor-code notation (4k7 for 4.7k): ngspice 39 drops the digits"));
+  cr_assert(
+      strstr(kh_test_parse_error("t\nr1 a 0 4R7\n"),
              "test.cir:2:10: resistor-code notation (4k7 for 4.7k): ngspice 39 drops the digits"));
   cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 1.5.\n"), "unexpected characters"));
   cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 0x10\n"), "test.cir:2:9:"));

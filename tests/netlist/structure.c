@@ -36,7 +36,7 @@ Test(structure, title_comments_and_continuations) {
 Test(structure, continuation_tokens_report_their_own_line) {
   cr_assert_str_eq(kh_test_parse_error("t\nr1 a 0\n+   1q\n"),
                    "test.cir:3:6: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
-                   "V A Ohm F H S Hz s) in '1q'");
+                   "V A Ohm R F H S Hz s) in '1q'");
 }
 
 Test(structure, ground_aliases) {
@@ -427,7 +427,7 @@ Test(structure, streamed_lines_report_exact_locations) {
                      : (size_t)snprintf(text + used, cap - used, "r%d a 0 1k\n", i);
   cr_assert_str_eq(kh_test_parse_error(text),
                    "test.cir:252:11: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
-                   "V A Ohm F H S Hz s) in '2q'");
+                   "V A Ohm R F H S Hz s) in '2q'");
   snprintf(text + used, cap - used, "r3 b 0 1k\n");
   strstr(text, "2q")[1] = 'k';
   cr_assert_str_eq(kh_test_parse_error(text),
