@@ -270,10 +270,67 @@ def syntax_deck(seed, folder):
         spec = r.choice([[f"{i * 1e3:.4f}m"], [case("dc"), f"{i * 1e6:.4f}u"],
                          [f"{i * 1e3:.4f}mA"]])
         lines.append(element([name("I"), node(a), node(b)] + spec))
+    if r.random() < 0.4:  # a diode model in one of the ways model cards are written
+        p = [f"IS={r.choice(['2.52n', '1e-14', '4.352E-9', '1f'])}", f"N={r.uniform(1, 2):.3f}",
+             f"RS={r.uniform(0.1, 5):.3g}"]
+        if r.random() < 0.5:
+            p += [f"BV={r.uniform(5, 100):.3g}", f"IBV={r.choice(['5u', '1e-6', '100uA'])}"]
+        if r.random() < 0.3:
+            p += ["CJO=4p", "M=0.333", "TT=11.5n"]
+        r.shuffle(p)
+        c = r.random()
+        if c < 0.3:
+            card = f"{case('.model')} DX {case('d')}({' '.join(p)})"
+        elif c < 0.5:
+            card = f"{case('.model')} DX {case('d')} ( {' '.join(p)} )"
+        elif c < 0.7:
+            card = f"{case('.model')} DX {case('d')} {' '.join(p)}"
+        else:
+            half = len(p) // 2
+            card = (f"{case('.model')} DX {case('d')}({' '.join(p[:half])}\n"
+                    f"+ {' '.join(p[half:])})")
+        lines.append(card)
+        for _ in range(r.randint(1, 3)):
+            a, b = r.sample(base + ["0"], 2)
+            words = [name("D"), node(a), node(b), r.choice(["DX", "dx", "Dx"])]
+            words += r.choice([[], [], [f"{r.uniform(0.5, 2):.2f}"], [f"area={r.uniform(0.5, 2):.2f}"]])
+            lines.append(element(words))
+    if r.random() < 0.3:  # a .func, used in a value
+        lines.append(f"{case('.func')} twice(x) {{2*x}}")
+        a, b = r.sample(base + ["0"], 2)
+        lines.append(element([name("R"), node(a), node(b), "{twice(rb)}"]))
+    for _ in range(r.randint(0, 2)):  # weak controlled sources, each through a resistor
+        kind = r.choice("EGFH")
+        a, b = r.sample(base + ["0"], 2)
+        if kind in "EG":
+            c, d = r.sample(base + ["0"], 2)
+            if kind == "E":
+                out = f"e{count}"
+                lines.append(element([name("E"), node(out), "0", node(c), node(d),
+                                      f"{r.uniform(0.1, 0.4):.3f}"]))
+                lines.append(element([name("R"), node(out), node(a), resistance(1e4)]))
+            else:
+                lines.append(element([name("G"), node(a), node(b), node(c), node(d),
+                                      number(r.uniform(1e-5, 1e-3))]))
+        else:
+            sense = f"vs{count}"
+            mid = f"s{count}"
+            lines.append(element([sense, node(r.choice(base)), node(mid), "0"]))
+            lines.append(element([name("R"), node(mid), "0", resistance(1e4)]))
+            if kind == "F":
+                lines.append(element([name("F"), node(a), node(b), sense.upper(),
+                                      f"{r.uniform(-0.5, 0.5):.3f}"]))
+            else:
+                out = f"h{count}"
+                lines.append(element([name("H"), node(out), "0", sense, number(r.uniform(10, 1e3))]))
+                lines.append(element([name("R"), node(out), node(a), resistance(1e4)]))
     if r.random() < 0.5:
         default = number(r.uniform(1e3, 1e4))
-        body = [f"{case('.subckt')} blk p q w={default}", "r1 p mid {w}", "r2 mid q {2*w}",
-                "r3 mid 0 100k", case(".ends") + r.choice(["", " blk"])]
+        header = r.choice([f"blk p q w={default}", f"blk p q params: w={default}",
+                           f"BLK p q w = {default}"])
+        body = [f"{case('.subckt')} {header}", case(".param") + " half={w/2}",
+                "r1 p mid {half*2}", "r2 mid q {2*w}", "r3 mid 0 100k",
+                case(".ends") + r.choice(["", " blk"])]
         lines += body
         for _ in range(r.randint(1, 3)):
             a, b = r.sample(base + ["0"], 2)

@@ -22,12 +22,20 @@ static kh_status check_temper(kh_parser *p, uint32_t line, const kh_token *at, d
                        celsius, p->temper);
 }
 
-static kh_status add_option(kh_parser *p, kh_option opt) {
-  kh_netlist *nl = p->nl;
+static kh_status append_option(kh_context *ctx, kh_netlist *nl, kh_option opt) {
   if (kh_reserve((void **)&nl->options, &nl->option_cap, nl->option_count + 1, sizeof *nl->options))
-    return kh_fail_nomem(p->ctx, "storing options");
+    return kh_fail_nomem(ctx, "storing options");
   nl->options[nl->option_count++] = opt;
   return KH_OK;
+}
+
+static kh_status add_option(kh_parser *p, kh_option opt) {
+  return append_option(p->ctx, p->nl, opt);
+}
+
+kh_status kh_netlist_set_option(kh_context *ctx, kh_netlist *nl, const char *name, double value) {
+  kh_option opt = {kh_arena_strdup(&nl->arena, name), value, 1};
+  return opt.name ? append_option(ctx, nl, opt) : kh_fail_nomem(ctx, "storing options");
 }
 
 /* Options that change a DC answer in ngspice and that kirchhoff does not model yet: refused

@@ -45,7 +45,7 @@ kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
   for (size_t i = 0; i < nl->option_count; i++)
     if (nl->options[i].has_value)
       fprintf(out, ".options %s=%.17g\n", nl->options[i].name, nl->options[i].value);
-  fprintf(out, ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n");
+  fprintf(out, ".options reltol=%g abstol=1e-15 vntol=1e-12\n", KH_NGSPICE_RELTOL);
   kh_status st = write_models(ctx, nl, out);
   if (st != KH_OK) return st;
   for (size_t f = 0; f < nl->input_count; f++)

@@ -297,7 +297,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
   }
   if (flavor == KH_WRITE_NGSPICE) {
     write_models_for_ngspice(nl, out);
-    fprintf(out, ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n");
+    fprintf(out, ".options reltol=%g abstol=1e-15 vntol=1e-12\n", KH_NGSPICE_RELTOL);
   }
   for (size_t i = 0; i < nl->element_count; i++)
     kh_netlist_write_element(nl, i, out, flavor, values, 0);

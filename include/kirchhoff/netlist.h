@@ -68,6 +68,15 @@ KH_API int kh_netlist_model_param(const kh_netlist *nl, const char *model, const
                                   double *value);
 /* Value of `.options name=value`, if given; returns 1 when found. */
 KH_API int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
+/* Sets `.options name=value` as a last `.options` card would (it wins over earlier ones). For
+ * the options read when a circuit is built from the netlist (kh_circuit_new): a circuit built
+ * before keeps what it read. */
+KH_API kh_status kh_netlist_set_option(kh_context *ctx, kh_netlist *nl, const char *name,
+                                       double value);
+/* The reltol the ngspice backend runs ngspice with (KH_WRITE_NGSPICE). ngspice also stops its
+ * search for a diode's breakdown knee at reltol (docs/netlist.md), so a comparison of the two
+ * backends gives kirchhoff the same: `kirchhoff op --compare` sets it on the netlist. */
+#define KH_NGSPICE_RELTOL 1e-9
 
 /* The circuit temperature in kelvins: `.temp` or `.options temp=` (degrees Celsius, 27 by
  * default, as in ngspice). */

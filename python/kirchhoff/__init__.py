@@ -93,7 +93,10 @@ class Circuit:
 
     def compare(self):
         """Solves with both backends: ``(largest |dV| in volts, node where it is, native
-        answer, ngspice answer)``."""
+        answer, ngspice answer)``. The ngspice backend runs at ``reltol`` 1e-9, where ngspice
+        also finds a diode's breakdown knee; this circuit keeps its deck's reltol (1e-3 by
+        default), so a zener in breakdown can sit up to ~1e-5 V apart. ``kirchhoff op
+        --compare`` solves both at 1e-9; here, put ``.options reltol=1e-9`` in the deck."""
         a, b = self.solve("native"), self.solve("ngspice")
         worst = max(self.nodes, key=lambda n: abs(a[n] - b[n]), default=None)
         return (abs(a[worst] - b[worst]) if worst else 0.0), worst, a, b

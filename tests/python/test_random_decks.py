@@ -22,3 +22,18 @@ def test_random_decks_agree_with_ngspice(tmp_path):
         verdicts.setdefault(kind, []).append((seed, message))
     assert not verdicts.get("wrong") and not verdicts.get("failed"), verdicts
     assert len(verdicts["matching"]) >= 140  # seeds 1-150: 148 matching, 2 that neither solves
+
+
+@pytest.mark.skipif(not CLI, reason="KH_CLI (the kirchhoff tool) not given")
+def test_decks_written_every_way_agree_with_ngspice(tmp_path):
+    """The --syntax flavour: the same circuits written with continuation lines, comments, any
+    case, units, quotes, functions, .include and .lib files, source specs and model cards in
+    their several forms. Each is read as ngspice reads it, or refused at its token."""
+    verdicts = {}
+    for seed in range(1, 101):
+        path = tmp_path / f"syntax{seed}.cir"
+        path.write_text(random_decks.syntax_deck(seed, str(tmp_path)))
+        kind, message = random_decks.classify(CLI, str(path))
+        verdicts.setdefault(kind, []).append((seed, message))
+    assert not verdicts.get("wrong") and not verdicts.get("failed"), verdicts
+    assert len(verdicts["matching"]) == 100, verdicts  # seeds 1-100: all match (10kR read)
