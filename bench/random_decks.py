@@ -351,13 +351,24 @@ def syntax_deck(seed, folder):
     return "\n".join(lines) + "\n"
 
 
+TIMEOUT = 60  # seconds: ngspice at reltol 1e-9 can source-step for minutes (seen)
+
+
+def op(kirchhoff, args):
+    """`kirchhoff op --quiet ARGS`, or None when it runs past TIMEOUT."""
+    try:
+        return subprocess.run([kirchhoff, "op", "--quiet"] + args, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def voltages(kirchhoff, path, backend):
-    """Node name -> volts from `op` with a backend, or None if it fails or its answer's KCL
-    residual (kirchhoff's check of either backend's voltages; not computed for ngspice's
-    answer with controlled sources) is not finite."""
-    run = subprocess.run([kirchhoff, "op", "--quiet", "--backend", backend, path],
-                         capture_output=True, text=True, timeout=120)
-    if run.returncode != 0:
+    """Node name -> volts from `op` with a backend, or None if it fails, runs past TIMEOUT, or
+    its answer's KCL residual (kirchhoff's check of either backend's voltages; not computed for
+    ngspice's answer with controlled sources) is not finite."""
+    run = op(kirchhoff, ["--backend", backend, path])
+    if run is None or run.returncode != 0:
         return None
     result = {}
     for line in run.stdout.splitlines():
@@ -375,14 +386,14 @@ def classify(kirchhoff, path):
     kirchhoff's message. Nodes match within 1e-6 max(1, |V|) V, as bench/public_decks.py
     compares decks with diodes: both programs stop Newton at a relative tolerance, and a
     16 kV node (seen) differs by microvolts between two right answers."""
-    run = subprocess.run([kirchhoff, "op", "--quiet", "--compare", path], capture_output=True,
-                         text=True, timeout=120)
-    if run.returncode == 0:
+    run = op(kirchhoff, ["--compare", path])
+    if run is not None and run.returncode == 0:
         return "matching", ""
-    message = (run.stdout + run.stderr).strip().splitlines()[-1]
+    message = ((run.stdout + run.stderr).strip().splitlines() or [""])[-1] if run else \
+        f"op --compare ran past {TIMEOUT} s"
     mine, theirs = voltages(kirchhoff, path, "native"), voltages(kirchhoff, path, "ngspice")
     if mine is None:
-        if run.returncode == 2:
+        if run is not None and run.returncode == 2:
             return "refused", message
         return ("none" if theirs is None else "failed"), message
     if theirs is None or set(mine) != set(theirs):

@@ -60,6 +60,8 @@ static int assemble(kh_general *g, const double *x, int linearize) {
       }
       if (linearize) v = kh_diode_limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
       kh_diode_eval(dd, v, &phi, &i, &gd);
+      if (g->gjunction > dd->gmin) /* true gmin stepping raises the junction's own GMIN */
+        gd += g->gjunction - dd->gmin, i += (g->gjunction - dd->gmin) * v;
       bad |= kh_general_stamp(g, a, a, gd) | kh_general_stamp(g, b, b, gd) |
              kh_general_stamp(g, a, b, -gd) | kh_general_stamp(g, b, a, -gd);
       kh_general_rhs(g, a, -(i - gd * v)), kh_general_rhs(g, b, i - gd * v);
@@ -388,42 +390,46 @@ static void restart(kh_general *g, const double *x) {
   follow_x(g);
 }
 
-/* ngspice's dynamic gmin stepping (cktop.c): a conductance from every node to ground, 1e-3 S
- * first, divided by an adaptive factor after each Newton that converges (by more when it
- * converged fast, less when slowly), multiplied back part of the way after one that fails, from
- * the last answer; down to 1e-12 S, then none. Returns newton's code. */
-static int gmin_stepping(kh_general *g, kh_solve_stats *stats, int *singular, double *good) {
+/* ngspice's gmin stepping (cktop.c), on *gmin: g->gshunt, a conductance from every node to
+ * ground (dynamic gmin stepping), or g->gjunction, the GMIN across every junction (true gmin
+ * stepping, which ngspice tries next). 1e-3 S first, divided by an adaptive factor after each
+ * Newton that converges (by more when it converged fast, less when slowly), multiplied back part
+ * of the way after one that fails, from the last answer; down to 1e-12 S, then none. Returns
+ * newton's code. */
+static int gmin_stepping(kh_general *g, double *gmin, kh_solve_stats *stats, int *singular,
+                         double *good) {
   double factor = 10, old = 1e-2, target = 1e-12;
-  g->gshunt = old / factor;
+  *gmin = old / factor;
   memcpy(good, g->x, g->n * sizeof *good);
   for (int step = 0; step < 200; step++) {
     unsigned before = stats->iterations;
     *singular = 0;
     int rc = newton(g, stats, singular);
     if (rc < 0) return rc;
-    if (rc == 0 && g->gshunt <= target) break;
+    if (rc == 0 && *gmin <= target) break;
     if (rc == 0) {
       unsigned used = stats->iterations - before;
       memcpy(good, g->x, g->n * sizeof *good);
       if (used <= MAX_ITERATIONS / 4) factor = fmin(factor * sqrt(factor), 10);
       if (used > 3 * MAX_ITERATIONS / 4) factor = sqrt(factor);
-      old = g->gshunt;
-      if (g->gshunt < factor * target)
-        g->gshunt = target;
+      old = *gmin;
+      if (*gmin < factor * target)
+        *gmin = target;
       else
-        g->gshunt /= factor;
+        *gmin /= factor;
       continue;
     }
-    if (factor < 1.00005) return rc;
-    factor = sqrt(sqrt(factor)), g->gshunt = old / factor;
+    if (factor < 1.00005) return *gmin = 0, rc;
+    factor = sqrt(sqrt(factor)), *gmin = old / factor;
     restart(g, good);
   }
-  g->gshunt = 0;
+  *gmin = 0;
   *singular = 0;
   return newton(g, stats, singular);
 }
 
-/* Newton; then gmin stepping; then source stepping (every independent source scaled up from 0). */
+/* Newton; then dynamic and true gmin stepping; then source stepping (every independent source
+ * scaled up from 0), as ngspice's .op goes. */
 static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
   double *start = kh_malloc((g->n + 1) * sizeof *start),
          *good = kh_malloc((g->n + 1) * sizeof *good);
@@ -432,7 +438,11 @@ static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
   int rc = newton(g, stats, singular);
   if (rc > 0) {
     restart(g, start);
-    rc = gmin_stepping(g, stats, singular, good);
+    rc = gmin_stepping(g, &g->gshunt, stats, singular, good);
+  }
+  if (rc > 0) {
+    restart(g, start);
+    rc = gmin_stepping(g, &g->gjunction, stats, singular, good);
   }
   if (rc > 0) {
     restart(g, start);
@@ -535,8 +545,8 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   if (st == KH_OK && rc) hottest(&g, heat, sizeof heat);
   if (st == KH_OK && rc)
     st = kh_fail(ctx, KH_ERR_NUMERIC,
-                 "general Newton found no operating point (Newton, then gmin and source "
-                 "stepping, %u iterations)%s",
+                 "general Newton found no operating point (Newton, then dynamic and true gmin "
+                 "stepping and source stepping, %u iterations)%s",
                  stats->iterations, heat);
   if (st == KH_OK) st = ideal_states_hold(ctx, &g);
   if (st == KH_OK) {

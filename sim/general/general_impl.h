@@ -44,6 +44,7 @@ typedef struct {
   klu_l_symbolic *sym;
   klu_l_numeric *num;
   double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
+  double gjunction;     /* true gmin stepping's GMIN across every Shockley junction (0: none) */
   int limited;          /* a junction voltage was limited in the last linearization */
 } kh_general;
 

@@ -197,6 +197,24 @@ Test(general, recombination_current_matches_ngspice) {
 }
 
 /* Training, gradients and the co-content solver refuse them by name and card. */
+/* A junction in breakdown behind a VCCS, cut down from seed 1954 of bench/random_decks.py: from
+ * 0 V, Newton, dynamic gmin stepping and source stepping all fail; true gmin stepping (the GMIN
+ * across the junction stepped down, as ngspice's .op tries next) reaches the operating point
+ * ngspice's Newton finds. */
+Test(general, true_gmin_stepping_reaches_a_junction_behind_a_vccs) {
+  double worst =
+      kh_test_general_vs_ngspice("breakdown behind a vccs\n.options reltol=1e-9 temp=100\n"
+                                 ".model dm0 d(is=1e-14 n=1.816 rs=3.97 bv=50.2 ibv=1e-6)\n"
+                                 "r16 8a 0 10meg\nr18 n8 0 100k\nr22 n10 0 100k\n"
+                                 "r24 x11 0 10meg\nr26 n12 0 100k\nr28 14a 0 100k\n"
+                                 "r34 x11 14a 2.765e+04\ni37 n10 x11 dc 0.00325\n"
+                                 "d40 n8 n12 dm0\ng42 n12 8a 14a n8 0.00087\n"
+                                 "vsense43 n12 m44 0\nr45 m44 0 80.24k\n",
+                                 1e-9);
+  cr_log_info("true gmin stepping: worst difference from ngspice %.3g (relative to max(1, |V|))",
+              worst);
+}
+
 Test(general, refused_where_a_co_content_is_needed) {
   kh_context *ctx;
   kh_context_new(&ctx);
