@@ -178,7 +178,8 @@ def syntax_deck(seed, folder):
     def number(x):
         """x written with a random scale suffix (and sometimes a unit after it)."""
         scales = [("", 1), ("k", 1e3), ("K", 1e3), ("meg", 1e6), ("MEG", 1e6), ("Meg", 1e6),
-                  ("m", 1e-3), ("u", 1e-6), ("e3", 1e3), ("E-3", 1e-3), ("g", 1e9)]
+                  ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15),
+                  ("e3", 1e3), ("E-3", 1e-3), ("g", 1e9)]
         suffix, f = r.choice([(s, f) for s, f in scales if 1e-3 <= abs(x) / f < 1e5])
         return f"{x / f:.6g}{suffix}"
 
