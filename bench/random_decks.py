@@ -169,7 +169,9 @@ def syntax_deck(seed, folder):
     def case(word):
         return r.choice([word, word.upper(), word.lower(), word.capitalize()])
 
-    base = [f"n{i}" for i in range(r.randint(4, 12))]
+    # node names as schematic tools write them, some with characters SPICE allows in names
+    base = [r.choice([f"n{i}", f"net-{i}", f"a.{i}", f"n<{i}>", f"out{i}+", f"N_{i}", f"{i}b"])
+            for i in range(r.randint(4, 12))]
     spelled = {}  # node -> how it is written this time (case-blind)
 
     def node(n):
@@ -209,12 +211,24 @@ def syntax_deck(seed, folder):
             else:
                 out.append(" " + w)
         text = "".join(out)
+        if r.random() < 0.1:  # tabs for blanks
+            text = text.replace(" ", "\t")
         if comment and r.random() < 0.15:
             text += r.choice(["  ; note", " $ a comment", "\t; x"])
         return text.replace("\\n", "\n")
 
     lines = [r.choice([f"syntax deck {seed}", f"* syntax deck {seed}", f"SYNTAX {seed}"])]
+    if r.random() < 0.2:
+        lines.append(f"{case('.title')} deck {seed} retitled")
     lines.append(f"{case('.param')} rb={number(r.choice([1e3, 2.2e3, 470.0]))}")
+    lines.append(f"{case('.param')} is0=2.52n nn={r.uniform(1, 2):.3f}")
+    if r.random() < 0.4:
+        lines.append(r.choice([f"{case('.temp')} {r.choice([0, 50, 85])}",
+                               f"{case('.option')} temp={r.choice([0, 50, 85])}",
+                               f"{case('.options')} TEMP = {r.choice([0, 50, 85])}"]))
+    if r.random() < 0.2:
+        lines.append("")
+        lines.append("   ")
     if r.random() < 0.3:
         lines.append("* a comment line")
     use_lib = r.random() < 0.4
@@ -240,7 +254,13 @@ def syntax_deck(seed, folder):
             lines.append(element([name("R"), node(n), node(mid), resistance(x)]))
             lines.append(element([name("L"), node(mid), node(other), number(1e-3)]))
         else:
-            lines.append(element([name("R"), node(n), node(other), resistance(x)]))
+            extra = []
+            if r.random() < 0.2:  # temperature coefficients and instance words
+                extra = r.choice([[f"TC1={r.uniform(-1e-3, 3e-3):.3g}"],
+                                  [f"tc1={r.uniform(0, 2e-3):.3g}", f"TC2={r.uniform(0, 1e-5):.3g}"],
+                                  [f"tc1={r.uniform(0, 2e-3):.3g}", f"temp={r.randint(0, 90)}"],
+                                  [f"tc1 = {r.uniform(0, 2e-3):.3g}", "dtemp=10"], ["m=2"]])
+            lines.append(element([name("R"), node(n), node(other), resistance(x)] + extra))
         lines.append(element([name("R"), node(n), "0", resistance(r.choice([1e5, 1e6, 1e7]))]))
         if use_global and r.random() < 0.2:
             lines.append(element([name("R"), node(n), "vg", resistance(4.7e4)]))
@@ -272,8 +292,11 @@ def syntax_deck(seed, folder):
                          [f"{i * 1e3:.4f}mA"]])
         lines.append(element([name("I"), node(a), node(b)] + spec))
     if r.random() < 0.4:  # a diode model in one of the ways model cards are written
-        p = [f"IS={r.choice(['2.52n', '1e-14', '4.352E-9', '1f'])}", f"N={r.uniform(1, 2):.3f}",
+        p = [f"IS={r.choice(['2.52n', '1e-14', '4.352E-9', '1f', '{is0}', '{is0*2}'])}",
+             r.choice([f"N={r.uniform(1, 2):.3f}", "N={nn}", "n = 1.5"]),
              f"RS={r.uniform(0.1, 5):.3g}"]
+        if r.random() < 0.3:
+            p += [f"EG={r.choice(['1.11', '0.69'])}", f"XTI={r.choice(['3', '2'])}"]
         if r.random() < 0.5:
             p += [f"BV={r.uniform(5, 100):.3g}", f"IBV={r.choice(['5u', '1e-6', '100uA'])}"]
         if r.random() < 0.3:

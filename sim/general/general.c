@@ -278,7 +278,8 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
      * divergence, while the KCL certificate, scaled as rounding allows, can. A gmin or source
      * step is only a way to the answer, and the certificate does not describe its equations: a
      * plateau under 1e-9 of the solution ends it. */
-    int stepping = g->gshunt > 0 || g->scale < 1, stalled = change >= 0.5 * last;
+    int stepping = g->gshunt > 0 || g->gjunction > 0 || g->scale < 1,
+        stalled = change >= 0.5 * last;
     if (!g->limited && (change <= 1e-15 * size ||
                         (stalled && (stepping ? change <= 1e-9 * size : passes(g, stats))))) {
       rc = 0;
