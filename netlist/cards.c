@@ -169,6 +169,37 @@ static kh_status output_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return KH_OK;
 }
 
+/* .nodeset v(node)=volts ... (nodes to ground only; ngspice's 'all=' is refused) */
+static kh_status nodeset_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  kh_scope top = {.path = ""};
+  if (n < 2) return kh_token_fail(p, line, &t[0], ".nodeset needs v(node)=volts");
+  for (size_t i = 1; i < n; i += 6) {
+    if (!(kh_token_eq(&t[i], "v") && i + 5 < n && kh_token_eq(&t[i + 1], "(") &&
+          kh_token_eq(&t[i + 3], ")") && kh_token_eq(&t[i + 4], "=")))
+      return kh_token_fail(p, line, &t[i],
+                           ".nodeset takes v(node)=volts for each node (kirchhoff does not "
+                           "read ngspice's all= or a voltage between two nodes)");
+    kh_nodeset ns = {0, 0};
+    uint32_t id = kh_strmap_find(&nl->nodes, t[i + 2].s, t[i + 2].len);
+    if (id == KH_NOT_FOUND || id == 0)
+      return kh_token_fail(p, line, &t[i + 2], id ? "unknown node '%.*s'" : "'%.*s' is ground",
+                           (int)t[i + 2].len, t[i + 2].s);
+    ns.node = id;
+    kh_status st = kh_eval_token(p, line, &t[i + 5], &top, &ns.volts);
+    if (st != KH_OK) return st;
+    if (!isfinite(ns.volts))
+      return kh_token_fail(p, line, &t[i + 5], ".nodeset needs a finite voltage");
+    if (kh_reserve((void **)&nl->nodesets, &nl->nodeset_cap, nl->nodeset_count + 1,
+                   sizeof *nl->nodesets))
+      return kh_fail_nomem(p->ctx, "storing .nodeset");
+    nl->nodesets[nl->nodeset_count++] = ns;
+  }
+  return KH_OK;
+}
+
 static int trainable_kind(uint8_t kind) {
   return kind == KH_RESISTOR || kind == KH_ISOURCE;
 }
@@ -310,6 +341,8 @@ kh_status kh_resolve_cards(kh_parser *p) {
       st = train_card(p, line, tok, marked);
     else if (kh_token_eq(t, ".scale"))
       st = scale_card(p, line, tok);
+    else if (kh_token_eq(t, ".nodeset"))
+      st = nodeset_card(p, line, tok);
     else
       st = bounds_card(p, line, tok);
   }

@@ -102,6 +102,12 @@ kh_input kh_netlist_input(const kh_netlist *nl, size_t i) {
 double kh_netlist_input_gain(const kh_netlist *nl) {
   return nl->input_gain;
 }
+size_t kh_netlist_nodeset_count(const kh_netlist *nl) {
+  return nl->nodeset_count;
+}
+kh_nodeset kh_netlist_nodeset(const kh_netlist *nl, size_t i) {
+  return nl->nodesets[i];
+}
 size_t kh_netlist_output_count(const kh_netlist *nl) {
   return nl->output_count;
 }

@@ -116,6 +116,9 @@ struct kh_netlist {
   double input_gain; /* 1 unless .input gain= says otherwise */
   kh_output *outputs;
   size_t output_count, output_cap;
+  /* .nodeset: where Newton starts on circuits with several operating points (general.c) */
+  kh_nodeset *nodesets;
+  size_t nodeset_count, nodeset_cap;
   uint32_t *trainable;
   size_t trainable_count, trainable_cap;
   int has_bounds;

@@ -76,10 +76,10 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   return st;
 }
 
-static const char *const skipped_cards[] = {
-    ".op",   ".tran",    ".ac",    ".print",   ".plot",    ".probe", ".save",
-    ".ic",   ".nodeset", ".meas",  ".measure", ".four",    ".noise", ".tf",
-    ".sens", ".width",   ".disto", ".pz",      ".csparam", ".title", ".sp"};
+static const char *const skipped_cards[] = {".op",    ".tran",  ".ac",      ".print", ".plot",
+                                            ".probe", ".save",  ".ic",      ".meas",  ".measure",
+                                            ".four",  ".noise", ".tf",      ".sens",  ".width",
+                                            ".disto", ".pz",    ".csparam", ".title", ".sp"};
 
 static int is_skipped_card(const kh_token *t) {
   for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)
@@ -87,9 +87,10 @@ static int is_skipped_card(const kh_token *t) {
   return 0;
 }
 
+/* Cards read once the circuit is flattened (cards.c), since they name its nodes and elements */
 static int is_learning_card(const kh_token *t) {
   return kh_token_eq(t, ".input") || kh_token_eq(t, ".output") || kh_token_eq(t, ".train") ||
-         kh_token_eq(t, ".bounds") || kh_token_eq(t, ".scale");
+         kh_token_eq(t, ".bounds") || kh_token_eq(t, ".scale") || kh_token_eq(t, ".nodeset");
 }
 
 static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
@@ -139,7 +140,8 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   }
   if (kh_token_eq(t, ".model")) return parse_model(p, line, tok);
   if (is_learning_card(t)) {
-    if (*inside) return kh_token_fail(p, line, t, "learning cards belong at the top level");
+    if (*inside)
+      return kh_token_fail(p, line, t, "%.*s belongs at the top level", (int)t->len, t->s);
     return push_line(p, &p->cards, &p->card_count, &p->card_cap, line);
   }
   if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
@@ -263,6 +265,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->scale_mean);
   kh_free(nl->scale_inv_std);
   kh_free(nl->outputs);
+  kh_free(nl->nodesets);
   kh_free(nl->trainable);
   kh_arena_release(&nl->arena);
   kh_free(nl);

@@ -235,6 +235,9 @@ int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size
     scale_mean = nl->scale_mean, scale_inv_std = nl->scale_inv_std;
   }
   if (nl->input_count) write_inputs(nl, out);
+  for (size_t i = 0; i < nl->nodeset_count; i++) /* a card ngspice reads too */
+    fprintf(out, ".nodeset v(%s)=%.17g\n", node(nl, (uint32_t)nl->nodesets[i].node),
+            nl->nodesets[i].volts);
   const char **words = kh_malloc((nl->trainable_count + 1) * sizeof *words);
   if (!words) return -1;
   if (nl->output_count) {

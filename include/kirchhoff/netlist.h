@@ -114,6 +114,16 @@ KH_API kh_input kh_netlist_input(const kh_netlist *nl, size_t i);
 /* The input gain from `.input gain=A` (1 when not given). */
 KH_API double kh_netlist_input_gain(const kh_netlist *nl);
 KH_API size_t kh_netlist_output_count(const kh_netlist *nl);
+/* `.nodeset v(node)=volts` at the top level: a node and the voltage ngspice holds it at while
+ * it looks for an operating point, then lets go (general Newton does the same; a circuit with a
+ * co-content has one operating point and needs none). In the order given; a node given twice
+ * keeps both, the last one wins. */
+typedef struct {
+  size_t node;
+  double volts;
+} kh_nodeset;
+KH_API size_t kh_netlist_nodeset_count(const kh_netlist *nl);
+KH_API kh_nodeset kh_netlist_nodeset(const kh_netlist *nl, size_t i);
 KH_API kh_output kh_netlist_output(const kh_netlist *nl, size_t i);
 KH_API size_t kh_netlist_trainable_count(const kh_netlist *nl);
 KH_API size_t kh_netlist_trainable(const kh_netlist *nl, size_t i); /* element index of an R or I */

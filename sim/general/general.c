@@ -142,9 +142,20 @@ static kh_status build_pattern(kh_context *ctx, kh_general *g) {
 /* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
  * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
  * factorization's pivots, so an exact zero can come back as a tiny one). */
+/* While .nodeset holds its nodes: each one's row becomes x = volts, so the correction moves it
+ * there (the pattern stays; only values change). */
+static void pin_rows(kh_general *g) {
+  for (size_t j = 0; j < g->n; j++)
+    for (long p = g->ap[j]; p < g->ap[j + 1]; p++)
+      if (g->pinned[g->ai[p]]) g->ax[p] = g->ai[p] == (long)j;
+  for (size_t u = 0; u < g->n; u++)
+    if (g->pinned[u]) g->rhs[u] = g->pin_volts[u] - g->x[u];
+}
+
 static int factor_solve(kh_general *g, kh_solve_stats *stats) {
   memset(g->ax, 0, g->nnz * sizeof *g->ax);
   for (size_t e = 0; e < g->entries; e++) g->ax[g->slot[e]] += g->tx[e];
+  if (g->pinning) pin_rows(g);
   int ok = g->num ? klu_l_refactor(g->ap, g->ai, g->ax, g->sym, g->num, &g->common) : 0;
   if (!ok || g->common.status != KLU_OK) {
     if (g->num) klu_l_free_numeric(&g->num, &g->common);
@@ -278,7 +289,7 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
      * divergence, while the KCL certificate, scaled as rounding allows, can. A gmin or source
      * step is only a way to the answer, and the certificate does not describe its equations: a
      * plateau under 1e-9 of the solution ends it. */
-    int stepping = g->gshunt > 0 || g->gjunction > 0 || g->scale < 1,
+    int stepping = g->gshunt > 0 || g->gjunction > 0 || g->scale < 1 || g->pinning,
         stalled = change >= 0.5 * last;
     if (!g->limited && (change <= 1e-15 * size ||
                         (stalled && (stepping ? change <= 1e-9 * size : passes(g, stats))))) {
@@ -377,6 +388,7 @@ static void release(kh_general *g) {
   kh_free(g->on), kh_free(g->heat);
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
+  kh_free(g->pinned), kh_free(g->pin_volts);
 }
 
 /* The junction voltages and rises that limiting compares against, as g->x puts them. */
@@ -442,6 +454,14 @@ static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
   double *start = kh_malloc((g->n + 1) * sizeof *start),
          *good = kh_malloc((g->n + 1) * sizeof *good);
   if (!start || !good) return kh_free(start), kh_free(good), -1;
+  if (g->pinned) { /* .nodeset: Newton with its nodes held, then from there let go */
+    memcpy(start, g->x, g->n * sizeof *start);
+    g->pinning = 1;
+    int held = newton(g, stats, singular);
+    g->pinning = 0, *singular = 0;
+    if (held < 0) return kh_free(start), kh_free(good), held;
+    if (held > 0) restart(g, start); /* it did not converge held: start as without it */
+  }
   memcpy(start, g->x, g->n * sizeof *start);
   int rc = newton(g, stats, singular);
   if (rc > 0) {
@@ -506,6 +526,20 @@ static void hottest(kh_general *g, char *text, size_t size) {
              kh_netlist_element(g->nl, at).name, hot);
 }
 
+/* .nodeset, on a cold start only (a guess is where the caller wants Newton to start) */
+static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
+  size_t count = kh_netlist_nodeset_count(g->nl);
+  if (!count) return KH_OK;
+  g->pinned = kh_calloc(g->n + 1, 1), g->pin_volts = kh_calloc(g->n + 1, sizeof *g->pin_volts);
+  if (!g->pinned || !g->pin_volts) return kh_fail_nomem(ctx, "general Newton");
+  for (size_t k = 0; k < count; k++) { /* the last one given for a node wins */
+    kh_nodeset ns = kh_netlist_nodeset(g->nl, k);
+    long u = kh_general_at(ns.node);
+    g->pinned[u] = 1, g->pin_volts[u] = ns.volts;
+  }
+  return KH_OK;
+}
+
 kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                         const double *guess, double *voltages, double *currents,
                         kh_solve_stats *stats) {
@@ -516,6 +550,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   kh_status st = setup(ctx, &g, nl);
   if (st == KH_OK && guess)
     for (size_t v = 1; v < g.nodes; v++) g.x[kh_general_at(v)] = guess[v];
+  if (st == KH_OK && !guess) st = hold_nodesets(ctx, &g);
   for (size_t k = 0; st == KH_OK && k < g.elements; k++)
     if (g.diode[k] >= 0 && g.heat[g.diode[k]].tj >= 0 && kh_heat_start(&g, k, g.diode[k]))
       st = KH_ERR_INPUT; /* the message is in ctx */

@@ -45,7 +45,12 @@ typedef struct {
   klu_l_numeric *num;
   double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
   double gjunction;     /* true gmin stepping's GMIN across every Shockley junction (0: none) */
-  int limited;          /* a junction voltage was limited in the last linearization */
+  /* .nodeset: per unknown, whether a nodeset holds it and at what voltage; pinning: while the
+   * first Newton holds them (their rows replaced by x = volts, as ngspice's cktload.c does) */
+  unsigned char *pinned;
+  double *pin_volts;
+  int pinning;
+  int limited; /* a junction voltage was limited in the last linearization */
 } kh_general;
 
 /* Unknown of node k (ground: -1). */

@@ -45,6 +45,12 @@ static void assert_same(const kh_netlist *a, const kh_netlist *b, const char *wh
   cr_assert_eq(kh_netlist_trainable_count(a), kh_netlist_trainable_count(b), "%s", what);
   for (size_t i = 0; i < kh_netlist_trainable_count(a); i++)
     cr_assert_eq(kh_netlist_trainable(a, i), kh_netlist_trainable(b, i));
+  cr_assert_eq(kh_netlist_nodeset_count(a), kh_netlist_nodeset_count(b), "%s", what);
+  for (size_t i = 0; i < kh_netlist_nodeset_count(a); i++) {
+    kh_nodeset x = kh_netlist_nodeset(a, i), y = kh_netlist_nodeset(b, i);
+    cr_assert_str_eq(kh_netlist_node_name(a, x.node), kh_netlist_node_name(b, y.node));
+    cr_assert_eq(x.volts, y.volts, "%s", what);
+  }
   double g0, g1, h0, h1;
   int ba = kh_netlist_bounds(a, &g0, &g1), bb = kh_netlist_bounds(b, &h0, &h1);
   cr_assert_eq(ba, bb);
@@ -89,6 +95,22 @@ Test(roundtrip, every_example_netlist) {
     closedir(d);
   }
   cr_assert_geq(count, 5, "found only %zu example netlists", count);
+}
+
+/* .nodeset is read (values from parameters too, node names in any case), kept in order, and
+ * written back as a card ngspice reads as well. */
+Test(roundtrip, nodesets_are_written_back) {
+  const char *text = "t\n.param low=-0.25\nv1 in 0 1\nr1 in a 1k\nr2 a b 1k\nr3 b 0 1k\n"
+                     ".nodeset v(a)=0.7 V(B)={low*2}\n.nodeset v(a)=0.1\n";
+  round_trip(kh_test_write_temp("nodeset.cir", text));
+  kh_netlist *nl = kh_test_parse(text);
+  cr_assert_eq(kh_netlist_nodeset_count(nl), 3);
+  kh_nodeset b = kh_netlist_nodeset(nl, 1), last = kh_netlist_nodeset(nl, 2);
+  cr_assert_str_eq(kh_netlist_node_name(nl, b.node), "b");
+  cr_assert_eq(b.volts, -0.5);
+  cr_assert_str_eq(kh_netlist_node_name(nl, last.node), "a");
+  cr_assert_eq(last.volts, 0.1);
+  kh_netlist_free(nl);
 }
 
 Test(roundtrip, random_networks_keep_every_digit) {

@@ -119,6 +119,25 @@ Test(general, several_operating_points) {
   kh_netlist_free(nl);
 }
 
+/* The same latch with .nodeset: Newton first holds the node there, then lets go, and ends in
+ * the state the card names, where ngspice ends (0.519 V; without the card both end at 0). */
+Test(general, nodeset_picks_the_operating_point) {
+  for (int sign = -1; sign <= 1; sign += 2) {
+    char text[300];
+    snprintf(text, sizeof text,
+             "latch\n.model dd d(is=1e-12)\nr1 a 0 1k\ng1 a 0 a 0 -2m\nd1 a 0 dd\n"
+             "d2 0 a dd\n.nodeset v(a)=%d\n",
+             sign);
+    kh_test_general_vs_ngspice(text, 1e-9);
+    kh_netlist *nl = kh_test_parse(text);
+    kh_solve_stats stats;
+    double *v = kh_test_general(nl, NULL, &stats);
+    cr_expect(sign * v[1] > 0.5 && sign * v[1] < 0.53, "nodeset %d: %.17g", sign, v[1]);
+    free(v);
+    kh_netlist_free(nl);
+  }
+}
+
 /* IKR (ngspice's reverse knee) steps the current at -3 N Vt, so diodes with it take the general
  * path: against ngspice 39 at -40, 27 and 125 degrees C, in reverse, breakdown and where the knee
  * does not apply, with a resistor of 1 MOhm that makes the knee move the answer by up to 0.76 V. */
