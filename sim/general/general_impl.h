@@ -44,7 +44,7 @@ typedef struct {
   klu_l_symbolic *sym;
   klu_l_numeric *num;
   double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
-  double gjunction;     /* true gmin stepping's GMIN across every Shockley junction (0: none) */
+  double gjunction; /* true gmin stepping: GMIN across every unheated Shockley junction (0: none) */
   /* .nodeset: per unknown, whether a nodeset holds it and at what voltage; pinning: while the
    * first Newton holds them (their rows replaced by x = volts, as ngspice's cktload.c does) */
   unsigned char *pinned;
