@@ -32,8 +32,11 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl) {
     controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
   }
   if (diodes && controlled)
-    fprintf(stderr, "kirchhoff: note: controlled sources with diodes can have several operating "
-                    "points; general Newton found this one\n");
+    fprintf(stderr,
+            "kirchhoff: note: controlled sources with diodes can have several operating "
+            "points; general Newton found this one%s\n",
+            kh_netlist_nodeset_count(nl) ? ", starting from .nodeset as ngspice does"
+                                         : " (.nodeset can pick another, as in ngspice)");
 }
 
 void kh_cli_warn_floating(const kh_circuit *c) {
