@@ -84,6 +84,24 @@ Test(cli, compare_holds_a_zener_at_the_knee_ngspice_holds) {
                k[1]);
 }
 
+/* A latch (three operating points) with .nodeset: op ends in the state the card names, and its
+ * note says that Newton started there; without the card it says that one could pick another. */
+Test(cli, nodeset_is_named_in_the_note) {
+  const char *deck = "latch\n.model dd d(is=1e-12)\nr1 a 0 1k\ng1 a 0 a 0 -2m\nd1 a 0 dd\n"
+                     "d2 0 a dd\n";
+  char text[300], args[600], *out;
+  snprintf(text, sizeof text, "%s.nodeset v(a)=-1\n", deck);
+  snprintf(args, sizeof args, "op --csv %s", kh_test_write_temp("latch.cir", text));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "starting from .nodeset as ngspice does") && strstr(out, "a,-0.519"), "%s",
+            out);
+  free(out);
+  snprintf(args, sizeof args, "op --csv %s", kh_test_write_temp("latch0.cir", deck));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, ".nodeset can pick another") && strstr(out, "a,0\n"), "%s", out);
+  free(out);
+}
+
 Test(cli, exit_codes) {
   char *out;
   cr_assert_eq(kh_test_cli_run("", &out), 1);
