@@ -102,6 +102,18 @@ Test(cli, nodeset_is_named_in_the_note) {
   free(out);
 }
 
+/* A deck ngspice answers only by its transient-op fallback: the ngspice backend turns that off
+ * and fails at once with ngspice's message (it ran for minutes at the backend's tolerances),
+ * as kirchhoff's own solve fails. */
+Test(cli, the_ngspice_backend_fails_at_once_without_transient_op, .timeout = 60) {
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --quiet --backend ngspice %s/good/transient_op_only.cir",
+           kh_test_data_dir());
+  cr_assert_eq(kh_test_cli_run(args, &out), 4, "%s", out);
+  cr_expect(strstr(out, "ngspice found no operating point"), "%s", out);
+  free(out);
+}
+
 Test(cli, exit_codes) {
   char *out;
   cr_assert_eq(kh_test_cli_run("", &out), 1);
