@@ -15,10 +15,20 @@ typedef struct {
   atomic_int runs[ITEMS];
   atomic_int bad_worker, by_helpers;
   int helpers;
-  atomic_int armed;   /* 1: the next item a helper runs sleeps 50 ms first */
+  atomic_int armed;   /* 1: the next item a helper runs stalls first (stall_until_the_rest) */
   atomic_int stalled; /* that happened */
+  atomic_int done;    /* items finished */
   int work;           /* iterations of busy work per item */
 } tally;
+
+/* The stall: until every other item of the job has finished, at most 2 s. A fixed 50 ms was
+ * flaky: under ASan on a busy machine the caller had not run all 4,096 items by then, and the
+ * helper, awake again, ran 1,445 of them (CI, 2026-12-04). If the caller could not take a
+ * stalled helper's items, this waits the 2 s and the helper then runs them. */
+static void stall_until_the_rest(tally *t, size_t items) {
+  for (int ms = 0; ms < 2000 && (size_t)atomic_load(&t->done) + 1 < items; ms++)
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
+}
 
 static void count(void *arg, size_t item, int worker) {
   tally *t = arg;
@@ -27,11 +37,12 @@ static void count(void *arg, size_t item, int worker) {
   if (worker > 0) {
     atomic_fetch_add(&t->by_helpers, 1);
     if (atomic_exchange(&t->armed, 0)) {
-      nanosleep(&(struct timespec){0, 50000000}, NULL);
+      stall_until_the_rest(t, ITEMS);
       atomic_store(&t->stalled, 1);
     }
   }
   for (volatile int k = 0; k < t->work; k++) continue;
+  atomic_fetch_add(&t->done, 1);
 }
 
 static void run_jobs(kh_crew *crew, int helpers) {
@@ -59,9 +70,9 @@ Test(crew, every_item_runs_once) {
   }
 }
 
-/* A job of many items (about 10 us each) with one helper that stalls 50 ms in the first item it
- * runs: the caller runs the others meanwhile (the helper runs hardly any), and the job still
- * ends with every item run once. */
+/* A job of many items (about 10 us each) with one helper that stalls in the first item it runs
+ * until the others are done: the caller runs them meanwhile (the helper runs hardly any), and
+ * the job still ends with every item run once. */
 Test(crew, a_stalled_helper_holds_up_its_item_only) {
   kh_crew *crew = kh_crew_new(1);
   cr_assert_not_null(crew);
@@ -70,7 +81,7 @@ Test(crew, a_stalled_helper_holds_up_its_item_only) {
   /* on a busy machine the helper may not get a core during a whole job: a few tries */
   for (int attempt = 0; attempt < 20 && !atomic_load(&t.stalled); attempt++) {
     for (size_t i = 0; i < ITEMS; i++) atomic_store(&t.runs[i], 0);
-    atomic_store(&t.by_helpers, 0), atomic_store(&t.armed, 1);
+    atomic_store(&t.by_helpers, 0), atomic_store(&t.done, 0), atomic_store(&t.armed, 1);
     kh_crew_run(crew, ITEMS, count, &t);
     for (size_t i = 0; i < ITEMS; i++) cr_assert_eq(atomic_load(&t.runs[i]), 1);
   }
