@@ -10,50 +10,9 @@
 
 static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope);
 
-/* scratch = prefix + "." + name (or just name when prefix is empty); letter: optional
- * leading element letter and dot ("r." in "r.x1.r2"). */
-static kh_status qualify(kh_parser *p, char letter, const char *prefix, const char *name,
-                         size_t len, const char **out, size_t *out_len) {
-  size_t plen = strlen(prefix);
-  size_t need = len + plen + 4;
-  if (kh_reserve((void **)&p->scratch, &p->scratch_cap, need, 1))
-    return kh_fail_nomem(p->ctx, "naming elements");
-  size_t n = 0;
-  if (plen) {
-    if (letter) {
-      p->scratch[n++] = letter;
-      p->scratch[n++] = '.';
-    }
-    memcpy(p->scratch + n, prefix, plen);
-    n += plen;
-    p->scratch[n++] = '.';
-  }
-  memcpy(p->scratch + n, name, len);
-  n += len;
-  p->scratch[n] = '\0';
-  *out = p->scratch;
-  *out_len = n;
-  return KH_OK;
-}
-
-static int is_ground(const kh_token *t) {
-  return kh_token_eq(t, "0") || kh_token_eq(t, "gnd");
-}
-
 /* Definitions with this many ports get an index of their names: a scan per node name made a
  * subcircuit of n ports and n elements cost n^2 (80,000 pins: 7 s to parse). */
 enum { PORT_INDEX_FROM = 32 };
-
-/* Which port the node name t is (the first of that name), or port_count if none. */
-static size_t port_of(const kh_scope *s, const kh_token *t) {
-  if (s->def && s->def->port_index) {
-    uint32_t id = kh_strmap_find(s->def->port_index, t->s, t->len);
-    return id == KH_NOT_FOUND ? s->port_count : s->def->port_at[id];
-  }
-  for (size_t i = 0; i < s->port_count; i++)
-    if (s->ports[i].len == t->len && memcmp(s->ports[i].s, t->s, t->len) == 0) return i;
-  return s->port_count;
-}
 
 void kh_subckt_release(kh_subckt *def) {
   if (def->port_index) kh_strmap_release(def->port_index);
@@ -80,53 +39,6 @@ static kh_status index_ports(kh_parser *p, kh_subckt *def, const kh_token *ports
     }
     if (added) at[id] = (uint32_t)i; /* a repeated name stays the first, as the scan found */
   }
-  return KH_OK;
-}
-
-static kh_status resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *t,
-                              uint32_t *id) {
-  if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
-    return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
-  if (is_ground(t)) {
-    *id = 0;
-    return KH_OK;
-  }
-  size_t port = port_of(s, t);
-  if (port < s->port_count) {
-    *id = s->port_nodes[port];
-    return KH_OK;
-  }
-  const char *name = NULL;
-  size_t len = 0;
-  int global = s->path[0] && kh_strmap_find(&p->global_nodes, t->s, t->len) != KH_NOT_FOUND;
-  kh_status st = qualify(p, 0, global ? "" : s->path, t->s, t->len, &name, &len);
-  if (st == KH_OK && kh_strmap_intern(&p->nl->nodes, name, len, id, NULL))
-    st = kh_fail_nomem(p->ctx, "naming nodes");
-  return st;
-}
-
-static kh_status add_element(kh_parser *p, uint32_t line, const kh_token *name_tok,
-                             const kh_scope *s, kh_elem e) {
-  kh_netlist *nl = p->nl;
-  if (nl->element_count >= KH_MAX_ELEMENTS)
-    return kh_token_fail(p, line, name_tok, "more than %zu elements", (size_t)KH_MAX_ELEMENTS);
-  const char *name = NULL;
-  size_t len = 0;
-  kh_status st = qualify(p, name_tok->s[0], s->path, name_tok->s, name_tok->len, &name, &len);
-  if (st != KH_OK) return st;
-  uint32_t id;
-  int added;
-  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
-                 sizeof *nl->elements) ||
-      kh_strmap_intern(&nl->element_names, name, len, &id, &added))
-    return kh_fail_nomem(p->ctx, "storing elements");
-  if (!added) {
-    kh_loc first = nl->elements[id].loc;
-    return kh_token_fail(p, line, name_tok, "duplicate element name '%s' (first at %s:%u:%u)", name,
-                         p->src.files[first.file], (unsigned)first.line, (unsigned)first.col);
-  }
-  e.loc = kh_token_loc(p, line, name_tok);
-  nl->elements[nl->element_count++] = e;
   return KH_OK;
 }
 
@@ -167,7 +79,7 @@ static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_token
     nl->resistor_temp[nl->resistor_temp_count++] = rt;
     e.ctrl[1] = (uint32_t)nl->resistor_temp_count;
   }
-  return add_element(p, line, &tok->items[0], s, e);
+  return kh_add_element(p, line, &tok->items[0], s, e);
 }
 
 /* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
@@ -181,8 +93,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a %s",
                          (int)t[0].len, t[0].s, what);
   kh_elem e = {.kind = (uint8_t)kind, .model = KH_NOT_FOUND};
-  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
-  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
   if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
@@ -196,7 +108,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
   if (kind != KH_RESISTOR && !(e.value >= 0))
     return kh_token_fail(p, line, &t[3], "%s must not be negative, got %g", what, e.value);
-  return add_element(p, line, &t[0], s, e);
+  return kh_add_element(p, line, &t[0], s, e);
 }
 
 /* Which small-signal word t is, as a bit (each may appear once): 0 for anything else. */
@@ -241,7 +153,7 @@ static int port_word(const kh_token *t) {
 static kh_status port_source(kh_parser *p, uint32_t line, const kh_token *name_tok,
                              const kh_scope *s, kh_elem e, double z0, uint32_t port) {
   kh_netlist *nl = p->nl;
-  kh_status st = add_element(p, line, name_tok, s, e);
+  kh_status st = kh_add_element(p, line, name_tok, s, e);
   if (st != KH_OK) return st;
   uint32_t v = (uint32_t)nl->element_count - 1;
   const char *vname = kh_strmap_name(&nl->element_names, v);
@@ -252,8 +164,9 @@ static kh_status port_source(kh_parser *p, uint32_t line, const kh_token *name_t
   snprintf(rname, vlen + 5, "res#%s", vname);
   uint32_t internal, id;
   int added;
-  if (kh_strmap_intern(&nl->nodes, node, vlen + 4, &internal, NULL) ||
-      kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+  st = kh_internal_node(p, line, name_tok, node, &internal);
+  if (st != KH_OK) return st;
+  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
                  sizeof *nl->elements) ||
       kh_strmap_intern(&nl->element_names, rname, vlen + 4, &id, &added))
     return kh_fail_nomem(p->ctx, "adding a port's impedance");
@@ -283,8 +196,8 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     return kh_token_fail(p, line, &t[n - 1], "'%.*s' needs two nodes and a DC value", (int)t[0].len,
                          t[0].s);
   kh_elem e = {.kind = (uint8_t)kind, .model = KH_NOT_FOUND};
-  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
-  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
   if (n == 3)
     return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
@@ -351,7 +264,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
                            "an RF port needs a whole portnum >= 1 and z0 > 0 ohms");
     return port_source(p, line, &t[0], s, e, z0, (uint32_t)port);
   }
-  return add_element(p, line, &t[0], s, e);
+  return kh_add_element(p, line, &t[0], s, e);
 }
 
 /* A diode with series resistance RS: the junction sits on an internal node "<name>#rs" behind a
@@ -361,7 +274,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
 static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name_tok,
                                const kh_scope *s, kh_elem e, double r) {
   kh_netlist *nl = p->nl;
-  kh_status st = add_element(p, line, name_tok, s, e);
+  kh_status st = kh_add_element(p, line, name_tok, s, e);
   if (st != KH_OK) return st;
   uint32_t d = (uint32_t)nl->element_count - 1;
   const char *dname = kh_strmap_name(&nl->element_names, d);
@@ -372,8 +285,9 @@ static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name
   snprintf(rname, dlen + 4, "rs#%s", dname);
   uint32_t internal, id;
   int added;
-  if (kh_strmap_intern(&nl->nodes, node, dlen + 3, &internal, NULL) ||
-      kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+  st = kh_internal_node(p, line, name_tok, node, &internal);
+  if (st != KH_OK) return st;
+  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
                  sizeof *nl->elements) ||
       kh_strmap_intern(&nl->element_names, rname, dlen + 3, &id, &added))
     return kh_fail_nomem(p->ctx, "adding a diode's series resistance");
@@ -426,13 +340,13 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
                          (int)t[0].len, t[0].s);
   kh_elem e = {.kind = KH_DIODE, .value = 1.0};
   kh_diode_inst inst = {.m = 1.0};
-  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
-  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
   size_t at = 3; /* the model's token */
   e.model = kh_find_model(p, s, &t[3]);
   if (e.model == KH_NOT_FOUND && tok->count > 4 && kh_find_model(p, s, &t[4]) != KH_NOT_FOUND) {
-    st = resolve_node(p, line, s, &t[3], &inst.thermal_node); /* Dname n+ n- tj model */
+    st = kh_resolve_node(p, line, s, &t[3], &inst.thermal_node); /* Dname n+ n- tj model */
     if (st != KH_OK) return st;
     inst.has_thermal_node = 1, at = 4;
     e.model = kh_find_model(p, s, &t[4]);
@@ -464,7 +378,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     return kh_token_fail(p, line, &t[at], "model '%s': RS must be >= 0, got %g", model->name, rs);
   /* a heated diode keeps RS inside: its resistance follows the junction's temperature, and the
    * power in it heats the junction (general Newton, sim/general/general.c) */
-  if (rs == 0 || inst.has_thermal_node) return add_element(p, line, &t[0], s, e);
+  if (rs == 0 || inst.has_thermal_node) return kh_add_element(p, line, &t[0], s, e);
   /* valued by kh_finish_diodes, once .temp and .options are known */
   return diode_with_rs(p, line, &t[0], s, e, rs);
 }
@@ -479,17 +393,17 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   /* ngspice's other forms put a keyword where the controlling nodes (E, G) or source (F, H: POLY
    * only) would be, followed by what only the keyword takes; a node or source of that name
    * followed by anything else is still one */
-  static const char *const behavioural[] = {"poly", "value", "table", "laplace",
-                                            "freq", "vol",   "cur"};
-  for (size_t k = 0; tok->count > 4 && k < (vcvs ? sizeof behavioural / sizeof *behavioural : 1);
-       k++)
+  if (tok->count > 4 && kh_token_eq(&t[3], "poly") && kh_token_eq(&t[4], "("))
+    return kh_poly_source(p, line, tok, s);
+  static const char *const behavioural[] = {"value", "table", "laplace", "freq", "vol", "cur"};
+  for (size_t k = 0; vcvs && tok->count > 4 && k < sizeof behavioural / sizeof *behavioural; k++)
     if (kh_token_eq(&t[3], behavioural[k]) &&
-        (k == 0 ? kh_token_eq(&t[4], "(")
-                : kh_token_eq(&t[4], "=") || t[4].s[0] == '{' || t[4].s[0] == '\''))
+        (kh_token_eq(&t[4], "=") || t[4].s[0] == '{' || t[4].s[0] == '\''))
       return kh_token_fail(p, line, &t[3],
-                           "'%.*s': %s controlled sources are not supported (kirchhoff reads "
-                           "linear ones: nodes or a controlling source, and a gain)",
-                           (int)t[0].len, t[0].s, k == 0 ? "POLY" : "behavioural");
+                           "'%.*s': behavioural controlled sources are not supported (kirchhoff "
+                           "reads linear ones, and POLY: nodes or a controlling source, and a "
+                           "gain)",
+                           (int)t[0].len, t[0].s);
   if (tok->count < want)
     return kh_token_fail(p, line, &t[tok->count - 1],
                          vcvs
@@ -508,19 +422,19 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   kh_elem e = {.kind = KH_VCVS, .model = KH_NOT_FOUND};
   for (size_t k = 0; k < 4; k++)
     if (kinds[k].letter == letter) e.kind = (uint8_t)kinds[k].kind;
-  kh_status st = resolve_node(p, line, s, &t[1], &e.node[0]);
-  if (st == KH_OK) st = resolve_node(p, line, s, &t[2], &e.node[1]);
-  if (st == KH_OK && vcvs) st = resolve_node(p, line, s, &t[3], &e.ctrl[0]);
-  if (st == KH_OK && vcvs) st = resolve_node(p, line, s, &t[4], &e.ctrl[1]);
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
+  if (st == KH_OK && vcvs) st = kh_resolve_node(p, line, s, &t[3], &e.ctrl[0]);
+  if (st == KH_OK && vcvs) st = kh_resolve_node(p, line, s, &t[4], &e.ctrl[1]);
   if (st == KH_OK && !vcvs) {
     const char *name;
     size_t len;
-    st = qualify(p, 'v', s->path, t[3].s, t[3].len, &name, &len);
+    st = kh_qualify_name(p, 'v', s->path, t[3].s, t[3].len, &name, &len);
     if (st == KH_OK && !(e.control = kh_arena_strndup(&p->nl->arena, name, len)))
       st = kh_fail_nomem(p->ctx, "storing elements");
   }
   if (st == KH_OK) st = kh_eval_token(p, line, &t[want - 1], s, &e.value);
-  if (st == KH_OK) st = add_element(p, line, &t[0], s, e);
+  if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
   return st;
 }
@@ -603,7 +517,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "'%.*s' connects %zu nodes but subcircuit '%s' has %zu ports",
                          (int)t[0].len, t[0].s, nnodes, def->name, nports);
   for (size_t i = 0; i < nnodes; i++) {
-    st = resolve_node(p, line, outer, &t[1 + i], &port_nodes[i]);
+    st = kh_resolve_node(p, line, outer, &t[1 + i], &port_nodes[i]);
     if (st != KH_OK) return st;
   }
   /* Defaults are evaluated with global parameters, overrides in the caller's scope. */
@@ -615,7 +529,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
   mark_given(table, tok, params_at, header_count);
   const char *path = NULL;
   size_t path_len = 0;
-  st = qualify(p, 0, outer->path, t[0].s, t[0].len, &path, &path_len);
+  st = kh_qualify_name(p, 0, outer->path, t[0].s, t[0].len, &path, &path_len);
   uint32_t id;
   int added;
   if (st == KH_OK && kh_strmap_intern(&p->instance_names, path, path_len, &id, &added))

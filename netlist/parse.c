@@ -349,6 +349,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.top);
   kh_free(p.cards);
   kh_free(p.scratch);
+  kh_free(p.internal);
   kh_tokens_release(&p.scan_tokens);
   for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
     kh_tokens_release(&p.line_tokens[i]);

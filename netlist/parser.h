@@ -84,6 +84,10 @@ typedef struct {
   size_t card_count, card_cap;
   char *scratch; /* for building flattened names */
   size_t scratch_cap;
+  /* per node id: 1 for the internal nodes elements add ("d1#rs", "e1#poly"): a deck line that
+   * names one would join it silently (kh_resolve_node refuses it) */
+  unsigned char *internal;
+  size_t internal_cap;
   size_t amplifier_cap;
   size_t controlled_count; /* E and F elements: amplifiers are paired only when there are any */
   int inside;              /* how many .subckt bodies the scan is in */
@@ -105,6 +109,22 @@ typedef struct {
 kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t);
 kh_status kh_token_fail(kh_parser *p, uint32_t line, const kh_token *t, const char *fmt, ...)
     KH_PRINTF(4, 5);
+/* Element lines (flatten.c): scratch = prefix + "." + name, with an optional leading element
+ * letter and dot ("r." in "r.x1.r2"); *out points into p->scratch until the next call. */
+kh_status kh_qualify_name(kh_parser *p, char letter, const char *prefix, const char *name,
+                          size_t len, const char **out, size_t *out_len);
+/* The node a token names in scope (a port, a .global, ground or a new node of its own). */
+kh_status kh_resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *t,
+                          uint32_t *id);
+/* Interns the internal node `name` of the element at name_tok; a node of that name already in
+ * the deck is an error at the token. */
+kh_status kh_internal_node(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *name,
+                           uint32_t *id);
+/* Adds e under the flattened name of name_tok; a name taken is an error at the token. */
+kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, const kh_scope *s,
+                         kh_elem e);
+/* An E, F, G or H line with POLY(d) (poly.c), t[3] being "poly" and t[4] "(". */
+kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);

@@ -166,16 +166,19 @@ Test(structure, carriage_returns_alone_are_named) {
   kh_netlist_free(nl);
 }
 
-/* POLY and the behavioural forms are refused at their keyword, where ngspice puts it; a source
- * named vol and a node named cur, followed by a braced gain, are still a linear F and G. */
+/* The behavioural forms are refused at their keyword, where ngspice puts it; a source named vol
+ * and a node named cur, followed by a braced gain, are still a linear F and G, and a node named
+ * poly not followed by '(' a node of a linear E (POLY itself: tests/netlist/poly.c). */
 Test(structure, controlled_source_keywords_only_where_ngspice_puts_them) {
   kh_netlist *nl = kh_test_parse("t\nvol a 0 1\nr1 a 0 1\nf1 b 0 vol {2}\nr2 b 0 1\n"
                                  "g1 c 0 a cur {1m}\nrc cur 0 1\nr3 c 0 1\n");
   cr_assert_eq(kh_netlist_element_count(nl), 7);
   cr_assert_float_eq(kh_netlist_element(nl, element(nl, "g1")).value, 1e-3, 0);
   kh_netlist_free(nl);
-  cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\nf1 b 0 poly(1) v1 0 2\nr1 b 0 1\n"),
-                   "test.cir:3:8: 'f1': POLY controlled sources are not supported"));
+  nl = kh_test_parse("t\nv1 poly 0 1\ne1 b 0 poly 0 2\nr1 b 0 1\n");
+  cr_assert_eq(kh_netlist_element(nl, element(nl, "e1")).kind, KH_VCVS);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "e1")).value, 2, 0);
+  kh_netlist_free(nl);
   cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\ne1 b 0 vol='2*v(a)'\nr1 b 0 1\n"),
                    "test.cir:3:8: 'e1': behavioural controlled sources are not supported"));
 }

@@ -1,0 +1,111 @@
+/* Stage 2's naming (flatten.c, poly.c): flattened element and node names, nodes resolved in
+ * their scope, and elements added under their names. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <string.h>
+
+/* scratch = prefix + "." + name (or just name when prefix is empty); letter: optional
+ * leading element letter and dot ("r." in "r.x1.r2"). */
+kh_status kh_qualify_name(kh_parser *p, char letter, const char *prefix, const char *name,
+                          size_t len, const char **out, size_t *out_len) {
+  size_t plen = strlen(prefix);
+  size_t need = len + plen + 4;
+  if (kh_reserve((void **)&p->scratch, &p->scratch_cap, need, 1))
+    return kh_fail_nomem(p->ctx, "naming elements");
+  size_t n = 0;
+  if (plen) {
+    if (letter) {
+      p->scratch[n++] = letter;
+      p->scratch[n++] = '.';
+    }
+    memcpy(p->scratch + n, prefix, plen);
+    n += plen;
+    p->scratch[n++] = '.';
+  }
+  memcpy(p->scratch + n, name, len);
+  n += len;
+  p->scratch[n] = '\0';
+  *out = p->scratch;
+  *out_len = n;
+  return KH_OK;
+}
+
+static int is_ground(const kh_token *t) {
+  return kh_token_eq(t, "0") || kh_token_eq(t, "gnd");
+}
+
+/* Which port the node name t is (the first of that name), or port_count if none. */
+static size_t port_of(const kh_scope *s, const kh_token *t) {
+  if (s->def && s->def->port_index) {
+    uint32_t id = kh_strmap_find(s->def->port_index, t->s, t->len);
+    return id == KH_NOT_FOUND ? s->port_count : s->def->port_at[id];
+  }
+  for (size_t i = 0; i < s->port_count; i++)
+    if (s->ports[i].len == t->len && memcmp(s->ports[i].s, t->s, t->len) == 0) return i;
+  return s->port_count;
+}
+
+kh_status kh_resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *t,
+                          uint32_t *id) {
+  if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
+    return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
+  if (is_ground(t)) {
+    *id = 0;
+    return KH_OK;
+  }
+  size_t port = port_of(s, t);
+  if (port < s->port_count) {
+    *id = s->port_nodes[port];
+    return KH_OK;
+  }
+  const char *name = NULL;
+  size_t len = 0;
+  int global = s->path[0] && kh_strmap_find(&p->global_nodes, t->s, t->len) != KH_NOT_FOUND;
+  kh_status st = kh_qualify_name(p, 0, global ? "" : s->path, t->s, t->len, &name, &len);
+  if (st == KH_OK && kh_strmap_intern(&p->nl->nodes, name, len, id, NULL))
+    st = kh_fail_nomem(p->ctx, "naming nodes");
+  if (st == KH_OK && *id < p->internal_cap && p->internal[*id])
+    st = kh_token_fail(p, line, t, "node '%s' is the internal node of an element above", name);
+  return st;
+}
+
+kh_status kh_internal_node(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *name,
+                           uint32_t *id) {
+  int added;
+  size_t had = p->internal_cap;
+  if (kh_strmap_intern(&p->nl->nodes, name, strlen(name), id, &added) ||
+      kh_reserve((void **)&p->internal, &p->internal_cap, *id + 1, 1))
+    return kh_fail_nomem(p->ctx, "naming nodes");
+  memset(p->internal + had, 0, p->internal_cap - had);
+  if (!added) return kh_token_fail(p, line, name_tok, "node name '%s' is taken", name);
+  p->internal[*id] = 1;
+  return KH_OK;
+}
+
+kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, const kh_scope *s,
+                         kh_elem e) {
+  kh_netlist *nl = p->nl;
+  if (nl->element_count >= KH_MAX_ELEMENTS)
+    return kh_token_fail(p, line, name_tok, "more than %zu elements", (size_t)KH_MAX_ELEMENTS);
+  const char *name = NULL;
+  size_t len = 0;
+  kh_status st =
+      kh_qualify_name(p, name_tok->s[0], s->path, name_tok->s, name_tok->len, &name, &len);
+  if (st != KH_OK) return st;
+  uint32_t id;
+  int added;
+  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+                 sizeof *nl->elements) ||
+      kh_strmap_intern(&nl->element_names, name, len, &id, &added))
+    return kh_fail_nomem(p->ctx, "storing elements");
+  if (!added) {
+    kh_loc first = nl->elements[id].loc;
+    return kh_token_fail(p, line, name_tok, "duplicate element name '%s' (first at %s:%u:%u)", name,
+                         p->src.files[first.file], (unsigned)first.line, (unsigned)first.col);
+  }
+  e.loc = kh_token_loc(p, line, name_tok);
+  nl->elements[nl->element_count++] = e;
+  return KH_OK;
+}
