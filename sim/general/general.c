@@ -142,14 +142,26 @@ static kh_status build_pattern(kh_context *ctx, kh_general *g) {
 /* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
  * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
  * factorization's pivots, so an exact zero can come back as a tiny one). */
-/* While .nodeset holds its nodes: each one's row becomes x = volts, so the correction moves it
- * there (the pattern stays; only values change). */
+/* While .nodeset holds its nodes, each one's row is replaced as ngspice's cktload.c does
+ * (ZeroNoncurRow): its node-voltage entries go; a row without branch currents becomes
+ * v = volts (g->pinned 1), and one where branch currents enter (a source or inductor at the node:
+ * g->pinned 2) keeps them beside 1e10 v, so that they still balance there, as through a 1e10 S
+ * conductance to the nodeset voltage (pinning both ends of a source by rows v = volts alone
+ * would leave its current in no equation). Corrections: the right side is that row's residual.
+ * The pattern stays; only values change. */
 static void pin_rows(kh_general *g) {
-  for (size_t j = 0; j < g->n; j++)
-    for (long p = g->ap[j]; p < g->ap[j + 1]; p++)
-      if (g->pinned[g->ai[p]]) g->ax[p] = g->ai[p] == (long)j;
+  long first_branch = (long)g->nodes - 1;
   for (size_t u = 0; u < g->n; u++)
-    if (g->pinned[u]) g->rhs[u] = g->pin_volts[u] - g->x[u];
+    if (g->pinned[u]) g->rhs[u] = (g->pinned[u] == 2 ? 1e10 : 1) * (g->pin_volts[u] - g->x[u]);
+  for (size_t j = 0; j < g->n; j++)
+    for (long p = g->ap[j]; p < g->ap[j + 1]; p++) {
+      long u = g->ai[p];
+      if (!g->pinned[u]) continue;
+      if ((long)j >= first_branch && g->pinned[u] == 2)
+        g->rhs[u] -= g->ax[p] * g->x[j];
+      else
+        g->ax[p] = u == (long)j ? (g->pinned[u] == 2 ? 1e10 : 1) : 0;
+    }
 }
 
 static int factor_solve(kh_general *g, kh_solve_stats *stats) {
@@ -537,6 +549,9 @@ static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
     long u = kh_general_at(ns.node);
     g->pinned[u] = 1, g->pin_volts[u] = ns.volts;
   }
+  for (size_t j = g->nodes - 1; j < g->n; j++) /* rows that branch currents enter (pin_rows) */
+    for (long p = g->ap[j]; p < g->ap[j + 1]; p++)
+      if (g->pinned[g->ai[p]]) g->pinned[g->ai[p]] = 2;
   return KH_OK;
 }
 

@@ -45,8 +45,9 @@ typedef struct {
   klu_l_numeric *num;
   double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
   double gjunction; /* true gmin stepping: GMIN across every unheated Shockley junction (0: none) */
-  /* .nodeset: per unknown, whether a nodeset holds it and at what voltage; pinning: while the
-   * first Newton holds them (their rows replaced by x = volts, as ngspice's cktload.c does) */
+  /* .nodeset: per unknown, whether a nodeset holds it (1; 2 where branch currents enter its
+   * row) and at what voltage; pinning: while the first Newton holds them (their rows replaced
+   * as ngspice's cktload.c does: general.c, pin_rows) */
   unsigned char *pinned;
   double *pin_volts;
   int pinning;
