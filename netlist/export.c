@@ -52,6 +52,7 @@ kh_status kh_netlist_export(kh_context *ctx, const kh_netlist *nl, FILE *out,
     fprintf(out, "%s kh_in%zu=0\n", f % 8 ? "+" : ".param", f);
   for (size_t i = 0; i < nl->element_count; i++)
     kh_netlist_write_element(nl, i, out, KH_WRITE_KIRCHHOFF, o->values, 1);
+  kh_netlist_write_couplings(nl, out);
   kh_netlist_write_cards(nl, out, o->scale_kind, o->scale_count, o->scale_mean, o->scale_inv_std);
   fprintf(out, ".op\n.end\n");
   if (fflush(out) != 0 || ferror(out))

@@ -591,7 +591,6 @@ static const struct {
   char letter;
   const char *what;
 } unsupported[] = {{'b', "behavioral sources (B)"},
-                   {'k', "coupled inductors (K)"},
                    {'q', "bipolar transistors (Q)"},
                    {'m', "MOSFETs (M)"},
                    {'j', "JFETs (J)"},
@@ -622,6 +621,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'g':
   case 'h': return controlled(p, line, tok, scope);
   case 'x': return instance(p, line, tok, scope);
+  case 'k': return kh_coupling_card(p, line, tok, scope);
   default: break;
   }
   const kh_token *t = &tok->items[0];

@@ -87,6 +87,14 @@ typedef struct {
   uint8_t has_thermal_node, thermal;
 } kh_diode_inst;
 
+/* K: a coupling of two inductors (no DC effect; kept to be written back, couplings.c). Names
+ * flattened; the inductors are checked once the whole circuit is read. */
+typedef struct {
+  const char *name, *l1, *l2;
+  double k;
+  kh_loc loc;
+} kh_coupling;
+
 struct kh_netlist {
   kh_arena arena;
   char *title;
@@ -125,6 +133,8 @@ struct kh_netlist {
   double gmin, gmax;
   kh_amplifier *amplifiers;
   size_t amplifier_count;
+  kh_coupling *couplings;
+  size_t coupling_count, coupling_cap;
   size_t general_count, first_general; /* kh_netlist_general_count */
   /* .scale: how raw features become the x of .input (kh_netlist_scale) */
   int scale_kind; /* kh_netlist_scale_kind; 0: no card */
@@ -132,6 +142,8 @@ struct kh_netlist {
   size_t scale_count;
 };
 
+/* The K cards, one line each (writer.c, export.c). */
+void kh_netlist_write_couplings(const kh_netlist *nl, FILE *out);
 /* One element line; values overrides element values (or NULL); exporting = 1 writes input
  * sources as .param kh_in<f> expressions and diode areas as area= (netlist/export.c). */
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,

@@ -262,6 +262,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->resistor_temp);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);
+  kh_free(nl->couplings);
   kh_free(nl->scale_mean);
   kh_free(nl->scale_inv_std);
   kh_free(nl->outputs);
@@ -335,6 +336,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK) st = kh_add_shunts(&p);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
+  if (st == KH_OK) st = kh_resolve_couplings(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);
   if (st == KH_OK) st = adopt_source(&p);
   kh_source_release(&p.src);

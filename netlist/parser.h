@@ -123,6 +123,10 @@ kh_status kh_internal_node(kh_parser *p, uint32_t line, const kh_token *name_tok
 /* Adds e under the flattened name of name_tok; a name taken is an error at the token. */
 kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, const kh_scope *s,
                          kh_elem e);
+/* K lines (couplings.c): read into the netlist, then their inductors checked once every element
+ * is known. */
+kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_resolve_couplings(kh_parser *p);
 /* An E, F, G or H line with POLY(d) (poly.c), t[3] being "poly" and t[4] "(". */
 kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */

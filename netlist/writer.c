@@ -304,6 +304,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
   }
   for (size_t i = 0; i < nl->element_count; i++)
     kh_netlist_write_element(nl, i, out, flavor, values, 0);
+  kh_netlist_write_couplings(nl, out);
   if (kh_netlist_write_cards(nl, out, 0, 0, NULL, NULL))
     return kh_fail_nomem(ctx, "writing the netlist");
   fprintf(out, ".end\n");

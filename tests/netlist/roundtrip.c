@@ -113,6 +113,29 @@ Test(roundtrip, nodesets_are_written_back) {
   kh_netlist_free(nl);
 }
 
+/* K cards change no operating point but are part of the user's circuit: written back in both
+ * flavours (flattened names inside subcircuits), and read again the same. */
+Test(roundtrip, couplings_are_written_back) {
+  const char *text = "t\n.param kk=0.5\nv1 a 0 1\nl1 a b 1m\nr1 b 0 1k\nx1 b t\nr2 c 0 1k\n"
+                     "l2 b c 1m\nk1 l1 l2 {kk*1.5}\n.subckt t p\nla p q 1u\nlb q r 2u\n"
+                     "kab la lb -0.25\nrq r 0 1k\n.ends\n";
+  round_trip(kh_test_write_temp("couplings.cir", text));
+  kh_netlist *nl = kh_test_parse(text);
+  for (int flavor = 0; flavor < 2; flavor++) {
+    kh_context *ctx;
+    kh_context_new(&ctx);
+    char *out = NULL;
+    cr_assert_eq(
+        kh_netlist_write_string_as(ctx, nl, &out, flavor ? KH_WRITE_NGSPICE : KH_WRITE_KIRCHHOFF),
+        KH_OK);
+    cr_expect(strstr(out, "\nk1 l1 l2 0.75\n"), "%s", out);
+    cr_expect(strstr(out, "\nk.x1.kab l.x1.la l.x1.lb -0.25\n"), "%s", out);
+    free(out);
+    kh_context_free(ctx);
+  }
+  kh_netlist_free(nl);
+}
+
 Test(roundtrip, random_networks_keep_every_digit) {
   for (uint64_t seed = 1; seed <= 5; seed++) {
     char *text = kh_test_random_network(seed, 200, 1e-6, 1e3);
