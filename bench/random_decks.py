@@ -15,17 +15,26 @@ has one operating point unless its controlled sources or diodes make several or 
 keywords and names in any case (node names are case-blind), values with units and every
 suffix, braces and quotes, the expression functions ngspice's .param knows, .include and .lib
 sections from other files, sources with DC, AC and transient specifications, capacitors and
-inductors, .nodeset and .ic, .global, and subcircuit parameters with defaults and params:.
+inductors, .nodeset and .ic, .global, subcircuit parameters with defaults and params:, and E F
+G H in POLY form (a first-order coefficient, maybe a constant and the same control twice).
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
-tolerances) and compares every node (1e-6 V). A deck is
-  matching  both answer, every node within 1e-6 max(1, |V|) V;
+tolerances) and compares every node (1e-6 V). That hands ngspice the deck as kirchhoff read it,
+so a deck that passes is also solved by `ngspice -b` reading the file itself (reading(): both
+at the ngspice backend's tolerances), which a value or card read otherwise would fail. A deck is
+  matching  both answer, every node within 1e-6 max(1, |V|) V, and so does ngspice's reading;
+  several   as matching, but ngspice's reading settles elsewhere, and the deck as kirchhoff read
+            it, handed to ngspice with .nodeset at that point, settles there too: one reading,
+            several operating points, each program finding another;
+  misread   as matching, but ngspice's reading gives another answer (or other nodes) that the
+            deck as kirchhoff read it does not have;
   refused   kirchhoff exits 2 with its reason (an input error: a loop of sources, say);
   none      neither finds an operating point (`op --backend ngspice` fails too, or stops at
             voltages where a current overflows);
   wrong     both answer and differ;
   failed    kirchhoff fails where ngspice answers.
-Prints the decks that are not matching and the counts; exits 1 if any is wrong or failed.
+Prints the decks that are not matching and the counts; exits 1 if any is wrong, failed or
+misread.
 tests/python/test_random_decks.py runs a range of seeds as a test.
 """
 import math
@@ -159,12 +168,27 @@ def deck(seed):
 def syntax_deck(seed, folder):
     """The netlist text of seed's --syntax deck; writes the files it includes into folder."""
     r = random.Random(seed)
+    rp = random.Random(f"poly {seed}")  # POLY forms: its own draws leave the rest of the deck
     count = 0
 
     def name(prefix):
         nonlocal count
         count += 1
         return f"{r.choice([prefix, prefix.lower()])}{count}"
+
+    def controlled(words, controls, gain, offset):
+        """A controlled source's card: words (name and output nodes), then the controls (a node
+        pair, or a voltage source's name) and the gain, or the same written in POLY form: the
+        gain as its first-order coefficient, maybe a constant up to `offset` (volts or amperes
+        out) and the same control again."""
+        if rp.random() < 0.6:
+            return words + controls + [gain]
+        written = controls if len(controls) == 1 or rp.random() < 0.5 else \
+            [f"({controls[0]},{controls[1]})"]
+        p0 = rp.choice(["0", "0", f"{rp.uniform(-offset, offset):.3g}"])
+        if rp.random() < 0.5:
+            return words + [case("poly(1)")] + written + [p0, gain]
+        return words + [case("poly(2)")] + written + written + [p0, gain, "0"]
 
     def case(word):
         return r.choice([word, word.upper(), word.lower(), word.capitalize()])
@@ -330,23 +354,25 @@ def syntax_deck(seed, folder):
             c, d = r.sample(base + ["0"], 2)
             if kind == "E":
                 out = f"e{count}"
-                lines.append(element([name("E"), node(out), "0", node(c), node(d),
-                                      f"{r.uniform(0.1, 0.4):.3f}"]))
+                lines.append(element(controlled([name("E"), node(out), "0"], [node(c), node(d)],
+                                                f"{r.uniform(0.1, 0.4):.3f}", 0.1)))
                 lines.append(element([name("R"), node(out), node(a), resistance(1e4)]))
             else:
-                lines.append(element([name("G"), node(a), node(b), node(c), node(d),
-                                      number(r.uniform(1e-5, 1e-3))]))
+                lines.append(element(controlled([name("G"), node(a), node(b)],
+                                                [node(c), node(d)],
+                                                number(r.uniform(1e-5, 1e-3)), 1e-5)))
         else:
             sense = f"vs{count}"
             mid = f"s{count}"
             lines.append(element([sense, node(r.choice(base)), node(mid), "0"]))
             lines.append(element([name("R"), node(mid), "0", resistance(1e4)]))
             if kind == "F":
-                lines.append(element([name("F"), node(a), node(b), sense.upper(),
-                                      f"{r.uniform(-0.5, 0.5):.3f}"]))
+                lines.append(element(controlled([name("F"), node(a), node(b)], [sense.upper()],
+                                                f"{r.uniform(-0.5, 0.5):.3f}", 1e-5)))
             else:
                 out = f"h{count}"
-                lines.append(element([name("H"), node(out), "0", sense, number(r.uniform(10, 1e3))]))
+                lines.append(element(controlled([name("H"), node(out), "0"], [sense],
+                                                number(r.uniform(10, 1e3)), 0.1)))
                 lines.append(element([name("R"), node(out), node(a), resistance(1e4)]))
     if r.random() < 0.5:
         default = number(r.uniform(1e3, 1e4))
@@ -405,6 +431,97 @@ def voltages(kirchhoff, path, backend):
     return result
 
 
+TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12"  # the ngspice backend's own
+
+
+def tightened(path, cards=()):
+    """A copy of the deck beside it (its .include and .lib files stay reachable) with TIGHT and
+    `cards` as its last cards before .end, where they win over the deck's own in both programs."""
+    lines = open(path).read().splitlines()
+    at = max((i for i, l in enumerate(lines) if l.strip().lower() == ".end"), default=len(lines))
+    copy = path[:-4] + ".tight.cir"
+    with open(copy, "w") as f:
+        f.write("\n".join(lines[:at] + [TIGHT, *cards] + lines[at:]) + "\n")
+    return copy
+
+
+def csv_voltages(run):
+    """Node name -> volts from `op --csv` output, internal nodes (with '#') left out."""
+    result = {}
+    for line in run.stdout.splitlines()[1:]:
+        name, _, volts = line.partition(",")
+        if not volts:
+            break  # the element block of --currents, if any
+        if "#" not in name:
+            result[name] = float(volts)
+    return result
+
+
+def differing(mine, theirs):
+    return {k: (mine[k], theirs[k]) for k in mine
+            if not abs(mine[k] - theirs[k]) <= 1e-6 * max(1.0, abs(theirs[k]))}
+
+
+def ngspice_reading(path):
+    """Node name -> volts from ngspice 39 reading the file itself (`ngspice -b`, its own parser
+    and its own .op), or None when it fails or runs past TIMEOUT. Internal nodes (with '#')
+    are left out, as kirchhoff's are below."""
+    raw = path[:-4] + ".raw"
+    try:
+        run = subprocess.run(["ngspice", "-b", "-r", os.path.basename(raw), os.path.basename(path)],
+                             cwd=os.path.dirname(path) or ".", capture_output=True, text=True,
+                             timeout=TIMEOUT, env=dict(os.environ, SPICE_ASCIIRAWFILE="1"))
+    except subprocess.TimeoutExpired:
+        return None
+    if run.returncode != 0 or not os.path.exists(raw):
+        return None
+    names, values, section, op_plot = [], [], None, False
+    for line in open(raw):
+        if line.startswith("Plotname:"):
+            op_plot, section = "Operating Point" in line, None
+        elif op_plot and line.startswith(("Variables:", "Values:")):
+            section = line.split(":")[0]
+        elif op_plot and section == "Variables" and line.split():
+            names.append(line.split()[1])
+        elif op_plot and section == "Values" and line.split():
+            values.append(float(line.split()[-1]))
+    os.remove(raw)
+    if not names or len(values) != len(names):
+        return None
+    return {n[2:-1].lower(): v for n, v in zip(names, values)
+            if n.startswith("v(") and n.endswith(")") and "#" not in n}
+
+
+def reading(kirchhoff, path):
+    """Whether kirchhoff reads the deck as ngspice reads it. op --compare hands ngspice the deck
+    as kirchhoff read it, so a value or card kirchhoff reads otherwise than ngspice would pass
+    there unseen; here ngspice reads the file itself. Returns None when both answers agree, or
+    when either gives no answer to compare; else a kind and what differs:
+      several  the answers differ, but the deck as kirchhoff read it, handed to ngspice with
+               .nodeset at ngspice's own answer, settles there too: one reading with several
+               operating points, each program finding another;
+      misread  otherwise."""
+    copy = tightened(path)
+    theirs = ngspice_reading(copy)
+    run = op(kirchhoff, ["--csv", copy])
+    os.remove(copy)
+    if theirs is None or run is None or run.returncode != 0:
+        return None
+    mine = csv_voltages(run)
+    if set(mine) != set(theirs):
+        return "misread", f"nodes differ: kirchhoff only {sorted(set(mine) - set(theirs))[:5]}, " \
+            f"ngspice only {sorted(set(theirs) - set(mine))[:5]}"
+    bad = differing(mine, theirs)
+    if not bad:
+        return None
+    what = f"{len(bad)} nodes differ, e.g. {next(iter(bad.items()))} (kirchhoff, ngspice)"
+    copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in theirs.items())])
+    run = op(kirchhoff, ["--csv", "--backend", "ngspice", copy])
+    os.remove(copy)
+    held = run is not None and run.returncode == 0 and not differing(csv_voltages(run), theirs)
+    return ("several" if held else "misread"), what
+
+
 def classify(kirchhoff, path):
     """'matching', 'refused', 'none' (no operating point in either), 'wrong' or 'failed', and
     kirchhoff's message. Nodes match within 1e-6 max(1, |V|) V, as bench/public_decks.py
@@ -412,7 +529,7 @@ def classify(kirchhoff, path):
     16 kV node (seen) differs by microvolts between two right answers."""
     run = op(kirchhoff, ["--compare", path])
     if run is not None and run.returncode == 0:
-        return "matching", ""
+        return reading(kirchhoff, path) or ("matching", "")
     message = ((run.stdout + run.stderr).strip().splitlines() or [""])[-1] if run else \
         f"op --compare ran past {TIMEOUT} s"
     mine, theirs = voltages(kirchhoff, path, "native"), voltages(kirchhoff, path, "ngspice")
@@ -445,7 +562,8 @@ def main(argv):
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0}
+    counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0, "several": 0,
+              "misread": 0}
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep or scratch
         os.makedirs(folder, exist_ok=True)
@@ -458,7 +576,7 @@ def main(argv):
             if kind != "matching":
                 print(f"seed {seed}: {kind}: {message}")
     print(" ".join(f"{k} {v}" for k, v in counts.items()))
-    return 1 if counts["wrong"] or counts["failed"] else 0
+    return 1 if counts["wrong"] or counts["failed"] or counts["misread"] else 0
 
 
 if __name__ == "__main__":
