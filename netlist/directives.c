@@ -42,9 +42,40 @@ kh_status kh_netlist_set_option(kh_context *ctx, kh_netlist *nl, const char *nam
  * rather than ignored (docs/netlist.md). */
 static const char *const refused_options[] = {"rseries"};
 
+/* Options whose value is a word, not a number: ngspice 39's transient integration method and
+ * its random seed. Neither changes an operating point (random .param functions are refused), so
+ * such an option is kept without a value; another word is refused. */
+static const struct {
+  const char *option, *words[3];
+} word_options[] = {{"method", {"gear", "trap", "trapezoidal"}}, {"seed", {"random"}}};
+
+/* Whether tok[i] = word is one of word_options (*known: the option is one of them). */
+static int word_option(const kh_tokens *tok, size_t i, int *known) {
+  *known = 0;
+  if (i + 2 >= tok->count || !starts_like_name(tok->items[i + 2].s[0])) return 0;
+  for (size_t k = 0; k < sizeof word_options / sizeof word_options[0]; k++) {
+    if (!kh_token_eq(&tok->items[i], word_options[k].option)) continue;
+    *known = 1;
+    for (size_t w = 0; w < 3 && word_options[k].words[w]; w++)
+      if (kh_token_eq(&tok->items[i + 2], word_options[k].words[w])) return 1;
+  }
+  return 0;
+}
+
 kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   for (size_t i = 1; i < tok->count; i++) {
+    int known = 0;
+    if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=") && word_option(tok, i, &known)) {
+      i += 2; /* no DC effect, and no number to keep */
+      continue;
+    }
+    if (known)
+      return kh_token_fail(p, line, &tok->items[i + 2], "option '%.*s' takes %s, not '%.*s'",
+                           (int)tok->items[i].len, tok->items[i].s,
+                           kh_token_eq(&tok->items[i], "seed") ? "a number or random"
+                                                               : "gear or trap",
+                           (int)tok->items[i + 2].len, tok->items[i + 2].s);
     const kh_token *t = &tok->items[i];
     for (size_t k = 0; k < sizeof refused_options / sizeof refused_options[0]; k++)
       if (kh_token_eq(t, refused_options[k]))

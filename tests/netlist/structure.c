@@ -183,6 +183,21 @@ Test(structure, controlled_source_keywords_only_where_ngspice_puts_them) {
                    "test.cir:3:8: 'e1': behavioural controlled sources are not supported"));
 }
 
+/* Options whose value is a word (the transient method, the random seed) change no operating
+ * point: kept without a value; a word ngspice 39 does not take for them is refused at it. */
+Test(structure, options_with_words) {
+  kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\nr1 a 0 1\n.options METHOD=Gear seed=random "
+                                 "reltol=1e-4\n.option method = trap\n");
+  double reltol = 0;
+  cr_assert(kh_netlist_option(nl, "reltol", &reltol));
+  cr_assert_float_eq(reltol, 1e-4, 0);
+  kh_netlist_free(nl);
+  cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1\n.options method=euler\n"),
+                   "test.cir:4:17: option 'method' takes gear or trap, not 'euler'"));
+  cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1\n.options seed=often\n"),
+                   "test.cir:4:15: option 'seed' takes a number or random, not 'often'"));
+}
+
 Test(structure, skipped_cards_leave_notes) {
   kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
                                  ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
