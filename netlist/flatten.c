@@ -48,17 +48,21 @@ static int is_name_token(const kh_token *t) {
 
 /* Words after a C or L value that only the transient analysis reads: ic= (the initial
  * voltage or current) and m= (parallel copies: a capacitor stays open and an inductor a short at
- * DC). Returns the index of the first other token. */
+ * DC). Returns the index of the first other token, and in *m the copies (1 without m=): the
+ * value written back, and the capacitance the oscillating nudge's node dynamics use, is the
+ * whole element's, C·m or L/m, as ngspice takes it. */
 static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                 const kh_scope *s, size_t *i) {
+                                 const kh_scope *s, size_t *i, double *m) {
   const kh_token *t = tok->items;
+  *m = 1;
   while (*i + 2 < tok->count + 0 && kh_token_eq(&t[*i + 1], "=") &&
          (kh_token_eq(&t[*i], "ic") || kh_token_eq(&t[*i], "m"))) {
     double v;
     kh_status st = kh_eval_token(p, line, &t[*i + 2], s, &v);
     if (st != KH_OK) return st;
-    if (kh_token_eq(&t[*i], "m") && !(v > 0))
+    if (kh_token_eq(&t[*i], "m") && !(v > 0 && isfinite(v)))
       return kh_token_fail(p, line, &t[*i + 2], "m must be positive, got %g", v);
+    if (kh_token_eq(&t[*i], "m")) *m = v;
     *i += 3;
   }
   return KH_OK;
@@ -99,7 +103,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
   size_t end = 4;
-  if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end)) != KH_OK) return st;
+  double m = 1;
+  if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end, &m)) != KH_OK) return st;
   if (tok->count > end)
     return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s", (int)t[end].len,
                          t[end].s, what);
@@ -108,6 +113,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
   if (kind != KH_RESISTOR && !(e.value >= 0))
     return kh_token_fail(p, line, &t[3], "%s must not be negative, got %g", what, e.value);
+  e.value = kind == KH_CAPACITOR ? e.value * m : kind == KH_INDUCTOR ? e.value / m : e.value;
   return kh_add_element(p, line, &t[0], s, e);
 }
 

@@ -198,6 +198,18 @@ Test(structure, options_with_words) {
                    "test.cir:4:15: option 'seed' takes a number or random, not 'often'"));
 }
 
+/* m= on C and L: parallel copies, so the element (written back, and the capacitance the
+ * oscillating nudge's node dynamics use) is C·m and L/m, as ngspice takes them; ic= changes
+ * nothing. */
+Test(structure, capacitor_and_inductor_copies_fold_into_the_value) {
+  kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\nl1 a b 10u m=2\nr1 b 0 1k\n"
+                                 "c1 b 0 1n ic=2 m=3\nc2 b 0 1n ic=2\n");
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "l1")).value, 5e-6, 1e-21);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "c1")).value, 3e-9, 1e-24);
+  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "c2")).value, 1e-9, 1e-24);
+  kh_netlist_free(nl);
+}
+
 Test(structure, skipped_cards_leave_notes) {
   kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
                                  ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
