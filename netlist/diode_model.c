@@ -133,6 +133,27 @@ static int is_ltspice_metadata(const kh_token *t) {
   return 0;
 }
 
+/* PSpice's diode parameters that ngspice 39 does not know: it warns and ignores them, so its
+ * answer is not the model author's. Vendor zener cards carry them (IBVL=1m NBVL=.93 TBV1=263u);
+ * each is refused with what it is, so that the user chooses ngspice's answer knowingly. */
+static const char *pspice_only(const kh_token *t) {
+  static const struct {
+    const char *name, *what;
+  } params[] = {
+      {"ibvl", "low-level breakdown knee current (with NBVL), which shapes the knee"},
+      {"nbvl", "low-level breakdown emission coefficient (with IBVL), which shapes the knee"},
+      {"tbv1", "linear temperature coefficient of BV (ngspice's TCV with TLEV=1 is its negative)"},
+      {"tbv2", "quadratic temperature coefficient of BV"},
+      {"tikf", "temperature coefficient of IKF"},
+      {"t_abs", "absolute device temperature (ngspice: temp= on the instance)"},
+      {"t_measured", "measurement temperature (ngspice: TNOM)"},
+      {"t_rel_global", "temperature offset from the circuit's (ngspice: dtemp= on the instance)"},
+      {"t_rel_local", "temperature offset from another model's"}};
+  for (size_t k = 0; k < sizeof params / sizeof params[0]; k++)
+    if (kh_token_eq(t, params[k].name)) return params[k].what;
+  return NULL;
+}
+
 kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to) {
   const kh_token *t = tok->items;
@@ -148,6 +169,12 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "'%.*s' is LTspice's part data, which ngspice 39 does not read "
                            "either (it stops at mfg= or type=); remove it from the card",
                            (int)t[i].len, t[i].s);
+    if (!r && pspice_only(&t[i]))
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' is PSpice's %s; ngspice 39 ignores it with a warning, so "
+                           "neither program would give the model's PSpice answer: remove it from "
+                           "the card for ngspice's",
+                           (int)t[i].len, t[i].s, pspice_only(&t[i]));
     if (!r)
       return kh_token_fail(p, line, &t[i],
                            "unknown diode model parameter '%.*s' (docs/netlist.md lists them)",
