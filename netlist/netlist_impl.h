@@ -15,7 +15,9 @@ typedef struct {
                       * 2: a diode moved behind it onto the internal node "<name>#rs";
                       * 3: a shunt to ground that .options rshunt= adds at a node;
                       * 4: an RF port's z0 in series with its source (from n+ to "<name>#res");
-                      * 5: that source, on "<name>#res"; ctrl[0] its n+, ctrl[1] its portnum */
+                      * 5: that source, on "<name>#res"; ctrl[0] its n+, ctrl[1] its portnum;
+                      * 6: a POLY card's element, or one of its linear parts (poly.c);
+                      * 7: a POLY card's product term, an E whose ctrl[0] indexes products */
   uint32_t node[2];
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;
@@ -87,6 +89,15 @@ typedef struct {
   uint8_t has_thermal_node, thermal;
 } kh_diode_inst;
 
+/* A POLY card's product term (poly.c): an E element (synthetic 7) whose ctrl[0] indexes
+ * nl->products; its factors are factors[first, first + count). */
+typedef struct {
+  uint32_t pos, neg, power;
+} kh_factor;
+typedef struct {
+  uint32_t first, count;
+} kh_product;
+
 /* K: a coupling of two inductors (no DC effect; kept to be written back, couplings.c). Names
  * flattened; the inductors are checked once the whole circuit is read. */
 typedef struct {
@@ -135,6 +146,10 @@ struct kh_netlist {
   size_t amplifier_count;
   kh_coupling *couplings;
   size_t coupling_count, coupling_cap;
+  kh_product *products;
+  size_t product_count, product_cap;
+  kh_factor *factors;
+  size_t factor_count, factor_cap;
   size_t general_count, first_general; /* kh_netlist_general_count */
   /* .scale: how raw features become the x of .input (kh_netlist_scale) */
   int scale_kind; /* kh_netlist_scale_kind; 0: no card */
@@ -142,6 +157,8 @@ struct kh_netlist {
   size_t scale_count;
 };
 
+/* The powers of the POLY term after `powers` (d controls) in SPICE 2G6's order (poly.c). */
+void kh_poly_next_powers(unsigned *powers, size_t d);
 /* The K cards, one line each (writer.c, export.c). */
 void kh_netlist_write_couplings(const kh_netlist *nl, FILE *out);
 /* One element line; values overrides element values (or NULL); exporting = 1 writes input

@@ -1,21 +1,23 @@
 /* POLY controlled sources: `E|G name n+ n- POLY(d) nc1+ nc1- ... p0 p1 ...` and
  * `F|H name n+ n- POLY(d) v1 ... p0 p1 ...`, read as ngspice 39 reads them. ngspice replaces
  * the card by its spice2poly code model, whose output is SPICE 2G6's polynomial
- * p0 + p1 x1 + ... + pd xd + p(d+1) x1² + p(d+2) x1 x2 + ... of the controls x (the voltages of
- * the node pairs for E and G, the currents of the voltage sources for F and H). ngspice takes a
- * lone coefficient as p0, where SPICE 2G6 took it as p1; kirchhoff does as ngspice and says so.
- * kirchhoff reads the constant and first-order terms: a nonzero coefficient of a product of
- * controls is refused at its token.
+ * y = p0 + p1 x1 + ... + pd xd + p(d+1) x1² + p(d+2) x1 x2 + ... of the controls x (the voltages
+ * of the node pairs for E and G, the currents of the voltage sources for F and H), its terms in
+ * 2G6's order (kh_poly_next_powers). ngspice takes a lone coefficient as p0, where SPICE 2G6 took
+ * it as p1; kirchhoff does as ngspice and says so.
  *
- * The polynomial is built from linear elements, so every solver and both writers take it as it
- * is. The card's own element carries the whole output, as the code model does:
- * - E and G: a chain from the internal node "<name>#poly" to ground sums the terms (a VCVS
- *   "e#<name>#k" for each nonzero pk, a source "v#<name>#0" for p0); the card is a VCVS (E) or
- *   VCCS (G) of gain 1 reading that node.
- * - F and H: the terms' currents (a CCCS "f#<name>#k" for each nonzero pk, a current source
- *   "i#<name>#0" for p0) flow into the internal node "<name>#sense" and out through a 0 V source
- *   "v#<name>#sense" to ground; the card is a CCCS (F) or CCVS (H) of gain 1 reading it. The node
- *   sits at 0 V, so `.options rshunt` takes nothing from it. */
+ * The polynomial is built from parts every solver and both writers take as they are, and the
+ * card's own element carries the whole output, as the code model does:
+ * - a chain from the internal node "<name>#poly" to ground sums the terms: a VCVS "e#<name>#k"
+ *   (E, G) or CCVS "h#<name>#k" (F, H) for each nonzero first-order pk, a product term
+ *   "e#<name>#mj" for each nonzero higher-order pj (an E whose voltage is pj times the product of
+ *   its controls' powers: kh_netlist_product; general Newton solves it), and a source
+ *   "v#<name>#0" for p0. For F and H a product reads each current it needs as the voltage of an
+ *   internal node "<name>#xk", which a CCVS "h#<name>#xk" of gain 1 holds at it;
+ * - E is a VCVS and G a VCCS of gain 1 reading "<name>#poly"; for F and H a VCCS "g#<name>#sense"
+ *   of gain 1 drives that voltage as a current into the internal node "<name>#sense", out
+ *   through a 0 V source "v#<name>#sense" to ground, which the card (a CCCS or CCVS of gain 1)
+ *   reads. Every internal node is held by a source, so `.options rshunt` changes nothing. */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -34,10 +36,29 @@ typedef struct {
   size_t dim;
   uint32_t *nodes;      /* E, G: the 2 dim controlling nodes */
   const char **sources; /* F, H: the dim controlling sources' flattened names */
+  uint32_t *x;          /* F, H: the node holding each current a product reads (0: none yet) */
   double *coef;         /* p0 ... */
   size_t coef_count;
   const kh_token *coef_at; /* the first coefficient's token */
 } poly;
+
+/* The exponents of the term after e (d controls), in SPICE 2G6's order (its NXTPWR, which
+ * ngspice's spice2poly translates): by total degree, and within a degree the first control's
+ * power falling first, then the second's, and so on (x1², x1 x2, x1 x3, x2², x2 x3, x3², x1³,
+ * ...). From all zeros it gives x1. */
+void kh_poly_next_powers(unsigned *e, size_t d) {
+  size_t i = d - 1;
+  while (i-- > 0)
+    if (e[i] > 0) { /* the rightmost power that can move one step right */
+      unsigned rest = 0;
+      for (size_t k = i + 1; k < d; k++) rest += e[k], e[k] = 0;
+      e[i]--, e[i + 1] = rest + 1;
+      return;
+    }
+  unsigned degree = 0; /* all of it on the last control: the next degree starts */
+  for (size_t k = 0; k < d; k++) degree += e[k], e[k] = 0;
+  e[0] = degree + 1;
+}
 
 static kh_status dimension(poly *q, const kh_tokens *tok) {
   const kh_token *t = tok->items;
@@ -98,18 +119,8 @@ static kh_status coefficients(poly *q, const kh_tokens *tok, const kh_scope *s, 
                            "'%.*s': '%.*s=' after a POLY's coefficients: ngspice 39 fails on it; "
                            "fold it into the coefficients",
                            (int)t[0].len, t[0].s, (int)t[i].len, t[i].s);
-    double v;
-    kh_status st = kh_eval_token(q->p, q->line, &t[i], s, &v);
+    kh_status st = kh_eval_token(q->p, q->line, &t[i], s, &q->coef[q->coef_count++]);
     if (st != KH_OK) return st;
-    /* p(dim+1) on multiply two or more controls */
-    if (q->coef_count > q->dim && v != 0)
-      return kh_token_fail(q->p, q->line, &t[i],
-                           "'%.*s': POLY coefficient p%zu = %g multiplies a product of the "
-                           "controls; kirchhoff reads a POLY's constant and first-order terms "
-                           "only (p0 ... p%zu)",
-                           (int)t[0].len, t[0].s, q->coef_count, v, q->dim);
-    if (q->coef_count <= q->dim) q->coef[q->coef_count] = v;
-    q->coef_count++;
   }
   return KH_OK;
 }
@@ -139,51 +150,126 @@ static kh_status part(poly *q, char letter, const char *role, kh_elem e) {
   if (!added) return kh_token_fail(q->p, q->line, q->card, "element name '%s' is taken", name);
   e.model = KH_NOT_FOUND;
   e.loc = kh_token_loc(q->p, q->line, q->card);
-  e.synthetic = POLY_SYNTHETIC;
+  if (!e.synthetic) e.synthetic = POLY_SYNTHETIC;
   nl->elements[nl->element_count++] = e;
   if (e.kind != KH_VSOURCE && e.kind != KH_ISOURCE) q->p->controlled_count++;
   return KH_OK;
 }
 
-/* E, G: the chain from "<name>#poly" (top) down to ground. */
-static kh_status voltage_chain(poly *q, uint32_t top) {
+/* F, H: the node holding control k's current as a voltage, made at its first use. */
+static kh_status current_as_voltage(poly *q, size_t k, uint32_t *node) {
+  if (q->x[k]) return *node = q->x[k], KH_OK;
+  char role[32];
+  snprintf(role, sizeof role, "x%zu", k + 1);
+  kh_status st = internal_node(q, role, &q->x[k]);
+  kh_elem e = {.kind = KH_CCVS, .node = {q->x[k], 0}, .value = 1};
+  e.control = q->sources[k];
+  if (st == KH_OK) st = part(q, 'h', role, e);
+  *node = q->x[k];
+  return st;
+}
+
+/* Term j (coefficient pj, powers e) of the chain, from node `at` down to `below`. */
+static kh_status term(poly *q, size_t j, const unsigned *e, uint32_t at, uint32_t below) {
+  char role[32];
+  size_t degree = 0, k1 = 0;
+  for (size_t k = 0; k < q->dim; k++)
+    if (e[k]) degree += e[k], k1 = k;
+  if (degree == 1) { /* first order: a linear part */
+    snprintf(role, sizeof role, "%zu", k1 + 1);
+    kh_elem lin = {.kind = q->by_current ? KH_CCVS : KH_VCVS, .node = {at, below}};
+    lin.value = q->coef[j];
+    if (q->by_current)
+      lin.control = q->sources[k1];
+    else
+      lin.ctrl[0] = q->nodes[2 * k1], lin.ctrl[1] = q->nodes[2 * k1 + 1];
+    return part(q, q->by_current ? 'h' : 'e', role, lin);
+  }
+  kh_netlist *nl = q->p->nl;
+  size_t factors = 0;
+  for (size_t k = 0; k < q->dim; k++) factors += e[k] > 0;
+  if (kh_reserve((void **)&nl->products, &nl->product_cap, nl->product_count + 1,
+                 sizeof *nl->products) ||
+      kh_reserve((void **)&nl->factors, &nl->factor_cap, nl->factor_count + factors,
+                 sizeof *nl->factors))
+    return kh_fail_nomem(q->p->ctx, "adding a POLY source");
+  kh_product m = {(uint32_t)nl->factor_count, (uint32_t)factors};
+  for (size_t k = 0; k < q->dim; k++) {
+    if (!e[k]) continue;
+    kh_factor f = {0, 0, e[k]};
+    if (q->by_current) {
+      kh_status st = current_as_voltage(q, k, &f.pos);
+      if (st != KH_OK) return st;
+    } else {
+      f.pos = q->nodes[2 * k], f.neg = q->nodes[2 * k + 1];
+    }
+    nl->factors[nl->factor_count++] = f;
+  }
+  nl->products[nl->product_count++] = m;
+  snprintf(role, sizeof role, "m%zu", j);
+  kh_elem prod = {.kind = KH_VCVS, .node = {at, below}, .value = q->coef[j], .synthetic = 7};
+  prod.ctrl[0] = (uint32_t)nl->product_count - 1, prod.ctrl[1] = 0;
+  return part(q, 'e', role, prod);
+}
+
+/* The chain from "<name>#poly" (top) down to ground: each nonzero term, p0 last. */
+static kh_status chain(poly *q, uint32_t top) {
+  unsigned *e = kh_calloc(q->dim, sizeof *e);
+  if (!e) return kh_fail_nomem(q->p->ctx, "adding a POLY source");
+  size_t terms = q->coef[0] != 0;
+  for (size_t j = 1; j < q->coef_count; j++) terms += q->coef[j] != 0;
+  if (terms == 0) terms = 1; /* all zero: the node held at 0 V */
   kh_status st = KH_OK;
   uint32_t at = top;
-  size_t terms = q->coef[0] != 0;
-  for (size_t k = 1; k <= q->dim && k < q->coef_count; k++) terms += q->coef[k] != 0;
-  if (terms == 0) terms = 1; /* all zero: the node held at 0 V */
   char role[32];
-  for (size_t k = 1, made = 0; st == KH_OK && k <= q->dim && k < q->coef_count; k++) {
-    if (q->coef[k] == 0) continue;
+  for (size_t j = 1, made = 0; st == KH_OK && j < q->coef_count; j++) {
+    kh_poly_next_powers(e, q->dim);
+    if (q->coef[j] == 0) continue;
     uint32_t below = 0;
     snprintf(role, sizeof role, "poly%zu", ++made);
     if (made < terms) st = internal_node(q, role, &below);
-    snprintf(role, sizeof role, "%zu", k);
-    kh_elem e = {.kind = KH_VCVS, .node = {at, below}, .value = q->coef[k]};
-    e.ctrl[0] = q->nodes[2 * (k - 1)], e.ctrl[1] = q->nodes[2 * (k - 1) + 1];
-    if (st == KH_OK) st = part(q, 'e', role, e);
+    if (st == KH_OK) st = term(q, j, e, at, below);
     at = below;
   }
+  kh_free(e);
   if (st == KH_OK && at != 0)
     st = part(q, 'v', "0", (kh_elem){.kind = KH_VSOURCE, .node = {at, 0}, .value = q->coef[0]});
   return st;
 }
 
-/* F, H: the terms into "<name>#sense" (node), out through its 0 V source to ground. */
-static kh_status current_sum(poly *q, uint32_t node) {
-  kh_status st = KH_OK;
-  char role[32];
-  for (size_t k = 1; st == KH_OK && k <= q->dim && k < q->coef_count; k++) {
-    if (q->coef[k] == 0) continue;
-    snprintf(role, sizeof role, "%zu", k);
-    kh_elem e = {.kind = KH_CCCS, .node = {0, node}, .value = q->coef[k]};
-    e.control = q->sources[k - 1];
-    st = part(q, 'f', role, e);
-  }
-  if (st == KH_OK && q->coef[0] != 0)
-    st = part(q, 'i', "0", (kh_elem){.kind = KH_ISOURCE, .node = {0, node}, .value = q->coef[0]});
+/* F, H: "<name>#poly" as a current into "<name>#sense", out through its 0 V source. */
+static kh_status sense(poly *q, uint32_t top, uint32_t node) {
+  kh_elem g = {.kind = KH_VCCS, .node = {0, node}, .value = 1};
+  g.ctrl[0] = top, g.ctrl[1] = 0;
+  kh_status st = part(q, 'g', "sense", g);
   if (st == KH_OK)
     st = part(q, 'v', "sense", (kh_elem){.kind = KH_VSOURCE, .node = {node, 0}, .value = 0});
+  return st;
+}
+
+/* ngspice 39 hands a POLY card to its XSPICE code-model parser, which splits names at these
+ * characters and then fails on the card ("Error on line"); kirchhoff refuses what ngspice
+ * cannot read, so that every deck it answers can be checked there. */
+static kh_status readable_in_ngspice(poly *q, const char *name) {
+  if (!strpbrk(name, "<>[]~%")) return KH_OK;
+  return kh_token_fail(q->p, q->line, q->card,
+                       "'%s': ngspice 39 cannot read a POLY card that names '%s' (its code-model "
+                       "parser splits names at < > [ ] ~ %%), so kirchhoff refuses it too; "
+                       "rename it",
+                       q->name, name);
+}
+
+static kh_status names_readable(poly *q, const uint32_t *out) {
+  const kh_strmap *nodes = &q->p->nl->nodes;
+  kh_status st = readable_in_ngspice(q, q->name);
+  for (size_t k = 0; st == KH_OK && k < 2; k++)
+    st = readable_in_ngspice(q, kh_strmap_name(nodes, out[k]));
+  for (size_t k = 0; st == KH_OK && k < q->dim; k++)
+    st = q->by_current ? readable_in_ngspice(q, q->sources[k])
+         : readable_in_ngspice(q, kh_strmap_name(nodes, q->nodes[2 * k])) ||
+                 readable_in_ngspice(q, kh_strmap_name(nodes, q->nodes[2 * k + 1]))
+             ? KH_ERR_INPUT
+             : KH_OK;
   return st;
 }
 
@@ -199,26 +285,28 @@ static kh_status build(poly *q, const kh_tokens *tok, const kh_scope *s) {
   st = kh_qualify_name(q->p, t[0].s[0], s->path, t[0].s, t[0].len, &name, &len);
   if (st == KH_OK && !(q->name = kh_arena_strndup(&q->p->nl->arena, name, len)))
     st = kh_fail_nomem(q->p->ctx, "storing elements");
+  if (st == KH_OK) st = names_readable(q, card.node);
+  uint32_t top, node = 0; /* "<name>#poly", and for F and H "<name>#sense" */
+  if (st == KH_OK) st = internal_node(q, "poly", &top);
+  if (st == KH_OK && q->by_current) st = internal_node(q, "sense", &node);
   if (st != KH_OK) return st;
   char letter = t[0].s[0];
-  uint32_t sum; /* "<name>#poly" or "<name>#sense" */
-  st = internal_node(q, q->by_current ? "sense" : "poly", &sum);
-  if (st != KH_OK) return st;
   if (q->by_current) {
     size_t size = len + 9;
-    char *sense = kh_arena_alloc(&q->p->nl->arena, size);
-    if (!sense) return kh_fail_nomem(q->p->ctx, "adding a POLY source");
-    snprintf(sense, size, "v#%s#sense", q->name);
-    card.control = sense;
+    char *control = kh_arena_alloc(&q->p->nl->arena, size);
+    if (!control) return kh_fail_nomem(q->p->ctx, "adding a POLY source");
+    snprintf(control, size, "v#%s#sense", q->name);
+    card.control = control;
     card.kind = letter == 'f' ? KH_CCCS : KH_CCVS;
   } else {
-    card.ctrl[0] = sum, card.ctrl[1] = 0;
+    card.ctrl[0] = top, card.ctrl[1] = 0;
     card.kind = letter == 'e' ? KH_VCVS : KH_VCCS;
   }
   st = kh_add_element(q->p, q->line, &t[0], s, card);
   if (st != KH_OK) return st;
   q->p->controlled_count++;
-  return q->by_current ? current_sum(q, sum) : voltage_chain(q, sum);
+  if (q->by_current) st = sense(q, top, node);
+  return st == KH_OK ? chain(q, top) : st;
 }
 
 kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -229,10 +317,11 @@ kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st != KH_OK) return st;
   q.nodes = kh_calloc(2 * q.dim, sizeof *q.nodes);
   q.sources = kh_calloc(q.dim, sizeof *q.sources);
-  q.coef = kh_calloc(q.dim + 1, sizeof *q.coef);
+  q.x = kh_calloc(q.dim, sizeof *q.x);
+  q.coef = kh_calloc(tok->count, sizeof *q.coef);
   size_t next = 0;
-  st = q.nodes && q.sources && q.coef ? controls(&q, tok, s, &next)
-                                      : kh_fail_nomem(p->ctx, "reading a POLY source");
+  st = q.nodes && q.sources && q.x && q.coef ? controls(&q, tok, s, &next)
+                                             : kh_fail_nomem(p->ctx, "reading a POLY source");
   if (st == KH_OK) st = coefficients(&q, tok, s, next);
   /* everything is looked up before anything is added (flatten.c, kh_flatten_ahead) */
   if (st == KH_OK && q.coef_count == 1 && q.dim == 1)
@@ -241,6 +330,6 @@ kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
                         "it (SPICE 2G6 read it as the gain p1)",
                         q.coef[0]);
   if (st == KH_OK) st = build(&q, tok, s);
-  kh_free(q.nodes), kh_free(q.sources), kh_free(q.coef);
+  kh_free(q.nodes), kh_free(q.sources), kh_free(q.x), kh_free(q.coef);
   return st;
 }

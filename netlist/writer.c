@@ -149,6 +149,30 @@ static int input_of(const kh_netlist *nl, size_t e, size_t *feature) {
   return 0;
 }
 
+/* A POLY product term (poly.c) as the POLY card of its own factors, whose one nonzero
+ * coefficient sits at its powers' place in SPICE 2G6's order; both programs read it. */
+static void write_product(const kh_netlist *nl, const kh_elem *e, const char *name, const char *a,
+                          const char *b, FILE *out) {
+  const kh_product *m = &nl->products[e->ctrl[0]];
+  const kh_factor *f = &nl->factors[m->first];
+  fprintf(out, "%s %s %s poly(%u)", name, a, b, m->count);
+  for (size_t k = 0; k < m->count; k++)
+    fprintf(out, " %s %s", node(nl, f[k].pos), node(nl, f[k].neg));
+  unsigned e_[64] = {0}, *powers = m->count <= 64 ? e_ : kh_calloc(m->count, sizeof *powers);
+  fprintf(out, " 0");
+  for (int same = 0; powers && !same;) { /* p0 above; then each term up to the product's */
+    kh_poly_next_powers(powers, m->count);
+    same = 1;
+    for (size_t k = 0; k < m->count; k++) same &= powers[k] == f[k].power;
+    if (same)
+      fprintf(out, " %.17g", e->value);
+    else
+      fprintf(out, " 0");
+  }
+  fputc('\n', out);
+  if (powers != e_) kh_free(powers);
+}
+
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
                               const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
@@ -197,6 +221,10 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     break;
   case KH_VCVS:
   case KH_VCCS:
+    if (e->synthetic == 7) {
+      write_product(nl, e, name, a, b, out);
+      break;
+    }
     fprintf(out, "%s %s %s %s %s %.17g\n", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]),
             e->value);
     break;

@@ -168,9 +168,19 @@ KH_API const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t 
                                                    int *monotone);
 /* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or
  * the controlling voltage source's element index (F, H; nodes 0). Returns 0, or -1 for another
- * kind. */
+ * kind and for a POLY product term (kh_netlist_product). */
 KH_API int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
                               size_t *source);
+/* A POLY card's product term (docs/netlist.md, POLY), an E element (KH_VCVS) whose voltage is
+ * v(pos) - v(neg) = value * prod_k (v(pos_k) - v(neg_k))^power_k. */
+typedef struct {
+  size_t pos, neg;
+  unsigned power;
+} kh_product_factor;
+/* The number of factors of element `element` if it is a product term (0 otherwise); the first
+ * `max` are written to `factors` (which may be NULL when max is 0). */
+KH_API size_t kh_netlist_product(const kh_netlist *nl, size_t element, kh_product_factor *factors,
+                                 size_t max);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
  * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
  * card is. */

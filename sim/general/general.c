@@ -69,6 +69,10 @@ static int assemble(kh_general *g, const double *x, int linearize) {
     }
     case KH_VCVS:
     case KH_CCVS:
+      if (g->product[k] >= 0) {
+        bad |= kh_product_stamp(g, k, a, b, w, x);
+        break;
+      }
       kh_netlist_control(nl, k, &cp, &cn, &src);
       bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
              kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
@@ -224,6 +228,12 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
       break;
     case KH_CCCS: i = w * g->x[g->control[k]]; break;
     case KH_CAPACITOR: i = 0; break;
+    case KH_VCVS: /* a product term's equation is not linear: Newton's steps do not solve it */
+      i = g->x[g->branch[k]];
+      if (g->product[k] >= 0 &&
+          !kh_product_holds(g, k, kh_general_at(e.node_pos), kh_general_at(e.node_neg), w))
+        failed = 1;
+      break;
     default: i = g->x[g->branch[k]]; break; /* V, L, E, H: their branch currents */
     }
     if (current) current[k] = i;
@@ -378,6 +388,7 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
     }
   }
   g->n = n;
+  if (kh_product_setup(g)) return kh_fail_nomem(ctx, "general Newton");
   for (size_t k = 0; k < g->elements; k++) {
     size_t cp, cn, src;
     if (kh_netlist_control(nl, k, &cp, &cn, &src) == 0 && src != (size_t)-1)
@@ -401,6 +412,7 @@ static void release(kh_general *g) {
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts);
+  kh_free(g->product), kh_free(g->factors);
 }
 
 /* The junction voltages and rises that limiting compares against, as g->x puts them. */

@@ -52,6 +52,10 @@ typedef struct {
   double *pin_volts;
   int pinning;
   int limited; /* a junction voltage was limited in the last linearization */
+  /* POLY product terms (general_product.c): per element, its first factor in `factors`, or -1 */
+  long *product;
+  kh_product_factor *factors;
+  size_t products;
 } kh_general;
 
 /* Unknown of node k (ground: -1). */
@@ -93,5 +97,12 @@ int kh_heat_start(kh_general *g, size_t k, long d);
 /* Its currents at g->x for the certificate: KCL terms added to sum (indexed unknown + 1) with
  * their rounding scales in mag; returns the junction's current (-1 status in *failed). */
 double kh_heat_certify(kh_general *g, size_t k, long d, long double *sum, double *mag, int *failed);
+
+/* POLY product terms (general_product.c): gathers them (-1 out of memory); stamps element k's
+ * linearization at x (-1 out of memory); whether its equation holds at g->x to round-off. a, b:
+ * its output nodes' unknowns; c: its coefficient. */
+int kh_product_setup(kh_general *g);
+int kh_product_stamp(kh_general *g, size_t k, long a, long b, double c, const double *x);
+int kh_product_holds(const kh_general *g, size_t k, long a, long b, double c);
 
 #endif
