@@ -16,18 +16,22 @@ keywords and names in any case (node names are case-blind), values with units an
 suffix, braces and quotes, the expression functions ngspice's .param knows, .include and .lib
 sections from other files, sources with DC, AC and transient specifications, capacitors and
 inductors, .nodeset and .ic, .global, subcircuit parameters with defaults and params:, and E F
-G H in POLY form (a first-order coefficient, maybe a constant and the same control twice).
+G H in POLY form (a first-order coefficient, maybe a constant, and the same control twice with
+maybe a square term).
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
 tolerances) and compares every node (1e-6 V). That hands ngspice the deck as kirchhoff read it,
 so a deck that passes is also solved by `ngspice -b` reading the file itself (reading(): both
 at the ngspice backend's tolerances), which a value or card read otherwise would fail. A deck is
   matching  both answer, every node within 1e-6 max(1, |V|) V, and so does ngspice's reading;
-  several   as matching, but ngspice's reading settles elsewhere, and the deck as kirchhoff read
-            it, handed to ngspice with .nodeset at that point, settles there too: one reading,
+  several   as matching, but ngspice's reading settles elsewhere; the deck as kirchhoff read it,
+            handed to ngspice with .nodeset at that point, settles there too, and ngspice's
+            reading with .nodeset at kirchhoff's answer settles at kirchhoff's: one reading,
             several operating points, each program finding another;
   misread   as matching, but ngspice's reading gives another answer (or other nodes) that the
             deck as kirchhoff read it does not have;
+  unchecked as matching, but `ngspice -b` gives no answer on the file itself (a card it cannot
+            read, or no convergence), so the reading is not checked;
   refused   kirchhoff exits 2 with its reason (an input error: a loop of sources, say);
   none      neither finds an operating point (`op --backend ngspice` fails too, or stops at
             voltages where a current overflows);
@@ -176,19 +180,21 @@ def syntax_deck(seed, folder):
         count += 1
         return f"{r.choice([prefix, prefix.lower()])}{count}"
 
-    def controlled(words, controls, gain, offset):
+    def controlled(words, controls, gain, offset, square):
         """A controlled source's card: words (name and output nodes), then the controls (a node
         pair, or a voltage source's name) and the gain, or the same written in POLY form: the
         gain as its first-order coefficient, maybe a constant up to `offset` (volts or amperes
-        out) and the same control again."""
-        if rp.random() < 0.6:
-            return words + controls + [gain]
+        out) and the same control again, then maybe a square term up to `square` times the
+        control squared."""
+        if rp.random() < 0.6 or any(c in w for w in words + controls for c in "<>"):
+            return words + controls + [gain]  # ngspice cannot read such names in a POLY card
         written = controls if len(controls) == 1 or rp.random() < 0.5 else \
             [f"({controls[0]},{controls[1]})"]
         p0 = rp.choice(["0", "0", f"{rp.uniform(-offset, offset):.3g}"])
         if rp.random() < 0.5:
             return words + [case("poly(1)")] + written + [p0, gain]
-        return words + [case("poly(2)")] + written + written + [p0, gain, "0"]
+        squared = [] if rp.random() < 0.5 else ["0", "0", f"{rp.uniform(-square, square):.3g}"]
+        return words + [case("poly(2)")] + written + written + [p0, gain, "0"] + squared
 
     def case(word):
         return r.choice([word, word.upper(), word.lower(), word.capitalize()])
@@ -355,12 +361,12 @@ def syntax_deck(seed, folder):
             if kind == "E":
                 out = f"e{count}"
                 lines.append(element(controlled([name("E"), node(out), "0"], [node(c), node(d)],
-                                                f"{r.uniform(0.1, 0.4):.3f}", 0.1)))
+                                                f"{r.uniform(0.1, 0.4):.3f}", 0.1, 0.02)))
                 lines.append(element([name("R"), node(out), node(a), resistance(1e4)]))
             else:
                 lines.append(element(controlled([name("G"), node(a), node(b)],
                                                 [node(c), node(d)],
-                                                number(r.uniform(1e-5, 1e-3)), 1e-5)))
+                                                number(r.uniform(1e-5, 1e-3)), 1e-5, 2e-5)))
         else:
             sense = f"vs{count}"
             mid = f"s{count}"
@@ -368,11 +374,11 @@ def syntax_deck(seed, folder):
             lines.append(element([name("R"), node(mid), "0", resistance(1e4)]))
             if kind == "F":
                 lines.append(element(controlled([name("F"), node(a), node(b)], [sense.upper()],
-                                                f"{r.uniform(-0.5, 0.5):.3f}", 1e-5)))
+                                                f"{r.uniform(-0.5, 0.5):.3f}", 1e-5, 100)))
             else:
                 out = f"h{count}"
                 lines.append(element(controlled([name("H"), node(out), "0"], [sense],
-                                                number(r.uniform(10, 1e3)), 0.1)))
+                                                number(r.uniform(10, 1e3)), 0.1, 1e5)))
                 lines.append(element([name("R"), node(out), node(a), resistance(1e4)]))
     if r.random() < 0.5:
         default = number(r.uniform(1e3, 1e4))
@@ -434,12 +440,34 @@ def voltages(kirchhoff, path, backend):
 TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12"  # the ngspice backend's own
 
 
-def tightened(path, cards=()):
+def area_words(lines):
+    """The lines with each diode's positional area written `area=`: ngspice 39 refuses
+    `D1 a b DX 0.94` ("could not find a valid modelname") where SPICE and kirchhoff read an area,
+    and reads `area=0.94`. A diode card and its continuation lines become one line."""
+    out, i = [], 0
+    while i < len(lines):
+        line, i = lines[i], i + 1
+        if not line.lstrip()[:1] in ("d", "D"):
+            out.append(line)
+            continue
+        while i < len(lines) and lines[i].startswith("+"):
+            line, i = line + " " + lines[i][1:], i + 1
+        words = line.split(";")[0].split(" $")[0].split()
+        if len(words) > 4 and (words[4][:1].isdigit() or words[4][:1] in ".{"):
+            words[4] = "area=" + words[4]
+        out.append(" ".join(words))
+    return out
+
+
+def tightened(path, cards=(), for_ngspice=False):
     """A copy of the deck beside it (its .include and .lib files stay reachable) with TIGHT and
-    `cards` as its last cards before .end, where they win over the deck's own in both programs."""
+    `cards` as its last cards before .end, where they win over the deck's own in both programs;
+    for ngspice with each positional diode area written area= (area_words)."""
     lines = open(path).read().splitlines()
+    if for_ngspice:
+        lines = area_words(lines)
     at = max((i for i, l in enumerate(lines) if l.strip().lower() == ".end"), default=len(lines))
-    copy = path[:-4] + ".tight.cir"
+    copy = path[:-4] + (".ngspice.cir" if for_ngspice else ".tight.cir")
     with open(copy, "w") as f:
         f.write("\n".join(lines[:at] + [TIGHT, *cards] + lines[at:]) + "\n")
     return copy
@@ -498,15 +526,20 @@ def reading(kirchhoff, path):
     there unseen; here ngspice reads the file itself. Returns None when both answers agree, or
     when either gives no answer to compare; else a kind and what differs:
       several  the answers differ, but the deck as kirchhoff read it, handed to ngspice with
-               .nodeset at ngspice's own answer, settles there too: one reading with several
-               operating points, each program finding another;
-      misread  otherwise."""
-    copy = tightened(path)
-    theirs = ngspice_reading(copy)
+               .nodeset at ngspice's own answer, settles there too, and ngspice reading the
+               file with .nodeset at kirchhoff's answer settles at that: one reading with
+               several operating points, each program finding another;
+      misread  otherwise;
+      unchecked  kirchhoff answers, but ngspice -b reading the file itself does not (it fails
+               to read or to solve it), so the reading is not checked."""
+    theirs_copy, copy = tightened(path, for_ngspice=True), tightened(path)
+    theirs = ngspice_reading(theirs_copy)
     run = op(kirchhoff, ["--csv", copy])
-    os.remove(copy)
-    if theirs is None or run is None or run.returncode != 0:
+    os.remove(copy), os.remove(theirs_copy)
+    if run is None or run.returncode != 0:
         return None
+    if theirs is None:
+        return "unchecked", "ngspice -b gives no answer on the file itself"
     mine = csv_voltages(run)
     if set(mine) != set(theirs):
         return "misread", f"nodes differ: kirchhoff only {sorted(set(mine) - set(theirs))[:5]}, " \
@@ -519,6 +552,12 @@ def reading(kirchhoff, path):
     run = op(kirchhoff, ["--csv", "--backend", "ngspice", copy])
     os.remove(copy)
     held = run is not None and run.returncode == 0 and not differing(csv_voltages(run), theirs)
+    # and the other way: ngspice reading the file, started at kirchhoff's answer, stays there
+    copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in mine.items())],
+                     for_ngspice=True)
+    back = ngspice_reading(copy)
+    os.remove(copy)
+    held = held and back is not None and not differing(mine, back)
     return ("several" if held else "misread"), what
 
 
@@ -563,7 +602,7 @@ def main(argv):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0, "several": 0,
-              "misread": 0}
+              "misread": 0, "unchecked": 0}
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep or scratch
         os.makedirs(folder, exist_ok=True)
