@@ -125,6 +125,16 @@ static int shockley_only(const char *canonical) {
          strcmp(canonical, "is") != 0 && strcmp(canonical, "n") != 0;
 }
 
+/* LTspice's idealized diode (Ron Roff Vfwd Vrev Rrev Ilimit Revilimit Epsilon Revepsilon):
+ * ngspice 39 ignores these words, leaving a default junction in its place. */
+static int is_ltspice_ideal(const kh_token *t) {
+  static const char *const words[] = {"ron",    "roff",      "vfwd",    "vrev",      "rrev",
+                                      "ilimit", "revilimit", "epsilon", "revepsilon"};
+  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+    if (kh_token_eq(t, words[k])) return 1;
+  return 0;
+}
+
 /* LTspice's libraries (standard.dio) tag each card with its rating and maker. */
 static int is_ltspice_metadata(const kh_token *t) {
   static const char *const words[] = {"iave", "vpk", "mfg", "type"};
@@ -168,6 +178,12 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
       return kh_token_fail(p, line, &t[i],
                            "'%.*s' is LTspice's part data, which ngspice 39 does not read "
                            "either (it stops at mfg= or type=); remove it from the card",
+                           (int)t[i].len, t[i].s);
+    if (!r && is_ltspice_ideal(&t[i]))
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' belongs to LTspice's idealized diode, which ngspice 39 ignores "
+                           "(with a warning, leaving a default junction); kirchhoff's nearest is "
+                           "kh_pwl=1 kh_gon= kh_goff= kh_vth= (docs/netlist.md)",
                            (int)t[i].len, t[i].s);
     if (!r && pspice_only(&t[i]))
       return kh_token_fail(p, line, &t[i],
