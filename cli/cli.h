@@ -44,7 +44,7 @@ void kh_cli_warn_floating(const kh_circuit *c);
 /* Says on stderr when general Newton's operating point need not be the only one: a diode whose
  * current steps or falls (IKR, ISR), or controlled sources acting with diodes (a latch has
  * three). */
-void kh_cli_note_other_operating_points(const kh_netlist *nl);
+void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropped);
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);

@@ -78,7 +78,7 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   size_t n = kh_netlist_node_count(nl), m = kh_netlist_element_count(nl);
   /* controlled sources without a co-content: general Newton, each point from the last */
   int general = kh_netlist_general_count(nl, NULL) > 0;
-  if (general) kh_cli_note_other_operating_points(nl);
+  if (general) kh_cli_note_other_operating_points(nl, 0);
   double *v = calloc(n, sizeof *v), failed_at = NAN, *values = calloc(m + 1, sizeof *values);
   for (size_t k = 0; values && k < m; k++) values[k] = kh_netlist_element(nl, k).value;
   kh_status st = !v || !values ? KH_ERR_NOMEM : general ? KH_OK : kh_circuit_new(ctx, &c, nl);

@@ -83,8 +83,9 @@ static kh_status solve_general(kh_context *ctx, const kh_netlist *nl, const char
                                double *voltages, kh_solve_stats *stats, double *currents) {
   memset(stats, 0, sizeof *stats);
   if (strcmp(backend, "ngspice")) {
-    kh_cli_note_other_operating_points(nl);
-    return kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
+    kh_status st = kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
+    if (st == KH_OK) kh_cli_note_other_operating_points(nl, (int)stats->nodesets_dropped);
+    return st;
   }
   stats->residual = NAN; /* the general path certifies its own answers only */
   kh_status st = kh_ngspice_op(ctx, nl, voltages);

@@ -15,7 +15,7 @@ void kh_cli_print_notes(const kh_netlist *nl, int quiet) {
     fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
 }
 
-void kh_cli_note_other_operating_points(const kh_netlist *nl) {
+void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropped) {
   int diodes = 0, controlled = 0;
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
@@ -35,8 +35,12 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl) {
     fprintf(stderr,
             "kirchhoff: note: controlled sources with diodes can have several operating "
             "points; general Newton found this one%s\n",
-            kh_netlist_nodeset_count(nl) ? ", starting from .nodeset as ngspice does"
-                                         : " (.nodeset can pick another, as in ngspice)");
+            !kh_netlist_nodeset_count(nl) ? " (.nodeset can pick another, as in ngspice)"
+            : nodesets_dropped
+                ? ", from 0 V: Newton with the .nodeset nodes held did not converge, so they "
+                  "were let go (ngspice holds them in the first iterations of its gmin and "
+                  "source stepping too, and may find another)"
+                : ", starting from .nodeset as ngspice does");
 }
 
 void kh_cli_warn_floating(const kh_circuit *c) {

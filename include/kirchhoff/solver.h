@@ -29,6 +29,9 @@ typedef struct {
    * previous factorization: its iterations so far (each a product and a pair of triangular
    * solves; a step that converges saves a factorization) */
   unsigned krylov_iterations;
+  /* general Newton (kh_general_op): 1 when the netlist's .nodeset could not be held (Newton
+   * with those nodes held did not converge), so that it started without them */
+  unsigned nodesets_dropped;
 } kh_solve_stats;
 
 /* backend: "native" or "ngspice". The circuit must outlive the solver. */

@@ -484,7 +484,10 @@ static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
     int held = newton(g, stats, singular);
     g->pinning = 0, *singular = 0;
     if (held < 0) return kh_free(start), kh_free(good), held;
-    if (held > 0) restart(g, start); /* it did not converge held: start as without it */
+    if (held > 0) { /* it did not converge held: start as without it, and say so */
+      restart(g, start);
+      stats->nodesets_dropped = 1;
+    }
   }
   memcpy(start, g->x, g->n * sizeof *start);
   int rc = newton(g, stats, singular);

@@ -85,7 +85,8 @@ Test(cli, compare_holds_a_zener_at_the_knee_ngspice_holds) {
 }
 
 /* A latch (three operating points) with .nodeset: op ends in the state the card names, and its
- * note says that Newton started there; without the card it says that one could pick another. */
+ * note says that Newton started there; without the card it says that one could pick another;
+ * with a nodeset Newton cannot hold, that it let the nodes go. */
 Test(cli, nodeset_is_named_in_the_note) {
   const char *deck = "latch\n.model dd d(is=1e-12)\nr1 a 0 1k\ng1 a 0 a 0 -2m\nd1 a 0 dd\n"
                      "d2 0 a dd\n";
@@ -99,6 +100,13 @@ Test(cli, nodeset_is_named_in_the_note) {
   snprintf(args, sizeof args, "op --csv %s", kh_test_write_temp("latch0.cir", deck));
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, ".nodeset can pick another") && strstr(out, "a,0\n"), "%s", out);
+  free(out);
+  /* held at 100 V the junctions' currents overflow: Newton lets the nodes go and says so */
+  snprintf(text, sizeof text, "%s.nodeset v(a)=100\n", deck);
+  snprintf(args, sizeof args, "op --csv %s", kh_test_write_temp("latch100.cir", text));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "from 0 V: Newton with the .nodeset nodes held did not converge"), "%s",
+            out);
   free(out);
 }
 
