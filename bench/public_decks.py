@@ -5,7 +5,7 @@ Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep]
 
 Every *.cir, *.sp, *.spi, *.spice, *.ckt and *.net file under DIR (any case) is classified by
 the elements of the circuit it builds (its own cards and the subcircuits it instantiates, so an
-included library's unused MOSFET cells do not count). Decks made only of R L C V I D E F G H X
+included library's unused MOSFET cells do not count). Decks made only of R L C V I D E F G H K X
 are solved twice, on a copy of DIR (so that .include and .lib find their files) where each deck
 has its .control blocks, .save and its other analyses (.tran .ac .dc .meas ...) removed, `.options reltol=1e-9 abstol=1e-15
 vntol=1e-12` after its title and `.op` at its end: by `kirchhoff op --csv` and by ngspice's own
@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 
-ELEMENTS = set("rlcvidefghx")
+ELEMENTS = set("rlcvidefghkx")
 DECK_SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".ckt", ".net")  # compared lower-cased
 TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n"
 
@@ -259,7 +259,7 @@ def main():
     shutil.rmtree(work)
     solved = counts["matching"] + counts["refused"] + counts["wrong"] + counts["failed"]
     share = 100.0 * counts["matching"] / solved if solved else 0.0
-    print(f"\ndecks of R L C V I D E F G H X with an operating point: {solved}")
+    print(f"\ndecks of R L C V I D E F G H K X with an operating point: {solved}")
     print(f"  matching ngspice: {counts['matching']} ({share:.1f} %; worst difference "
           f"{worst:.2g} max(1, |V|) V)")
     print(f"  refused at file:line:col: {counts['refused']}")
