@@ -125,22 +125,23 @@ static int shockley_only(const char *canonical) {
          strcmp(canonical, "is") != 0 && strcmp(canonical, "n") != 0;
 }
 
-/* LTspice's idealized diode (Ron Roff Vfwd Vrev Rrev Ilimit Revilimit Epsilon Revepsilon):
- * ngspice 39 ignores these words, leaving a default junction in its place. */
+static int in_list(const kh_token *t, const char *const *words, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (kh_token_eq(t, words[k])) return 1;
+  return 0;
+}
+
+/* LTspice's idealized diode: ngspice 39 ignores these words, leaving a default junction. */
 static int is_ltspice_ideal(const kh_token *t) {
   static const char *const words[] = {"ron",    "roff",      "vfwd",    "vrev",      "rrev",
                                       "ilimit", "revilimit", "epsilon", "revepsilon"};
-  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-    if (kh_token_eq(t, words[k])) return 1;
-  return 0;
+  return in_list(t, words, sizeof words / sizeof words[0]);
 }
 
 /* LTspice's libraries (standard.dio) tag each card with its rating and maker. */
 static int is_ltspice_metadata(const kh_token *t) {
   static const char *const words[] = {"iave", "vpk", "mfg", "type"};
-  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-    if (kh_token_eq(t, words[k])) return 1;
-  return 0;
+  return in_list(t, words, sizeof words / sizeof words[0]);
 }
 
 /* PSpice's diode parameters that ngspice 39 does not know: it warns and ignores them, so its
