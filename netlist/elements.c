@@ -84,6 +84,23 @@ kh_status kh_internal_node(kh_parser *p, uint32_t line, const kh_token *name_tok
   return KH_OK;
 }
 
+kh_status kh_add_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *name,
+                      kh_elem e) {
+  kh_netlist *nl = p->nl;
+  uint32_t id;
+  int added;
+  if (nl->element_count >= KH_MAX_ELEMENTS)
+    return kh_token_fail(p, line, name_tok, "more than %zu elements", (size_t)KH_MAX_ELEMENTS);
+  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
+                 sizeof *nl->elements) ||
+      kh_strmap_intern(&nl->element_names, name, strlen(name), &id, &added))
+    return kh_fail_nomem(p->ctx, "storing elements");
+  if (!added) return kh_token_fail(p, line, name_tok, "element name '%s' is taken", name);
+  e.loc = kh_token_loc(p, line, name_tok);
+  nl->elements[nl->element_count++] = e;
+  return KH_OK;
+}
+
 kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, const kh_scope *s,
                          kh_elem e) {
   kh_netlist *nl = p->nl;

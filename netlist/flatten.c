@@ -168,26 +168,19 @@ static kh_status port_source(kh_parser *p, uint32_t line, const kh_token *name_t
   if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a port's impedance");
   snprintf(node, vlen + 5, "%s#res", vname);
   snprintf(rname, vlen + 5, "res#%s", vname);
-  uint32_t internal, id;
-  int added;
+  uint32_t internal;
   st = kh_internal_node(p, line, name_tok, node, &internal);
-  if (st != KH_OK) return st;
-  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
-                 sizeof *nl->elements) ||
-      kh_strmap_intern(&nl->element_names, rname, vlen + 4, &id, &added))
-    return kh_fail_nomem(p->ctx, "adding a port's impedance");
-  if (!added) return kh_token_fail(p, line, name_tok, "element name '%s' is taken", rname);
-  kh_elem *source = &nl->elements[v];
   kh_elem res = {.kind = KH_RESISTOR,
-                 .node = {source->node[0], internal},
+                 .node = {nl->elements[v].node[0], internal},
                  .model = KH_NOT_FOUND,
                  .value = z0,
-                 .loc = source->loc,
                  .synthetic = 4};
+  if (st == KH_OK) st = kh_add_part(p, line, name_tok, rname, res);
+  if (st != KH_OK) return st;
+  kh_elem *source = &nl->elements[v]; /* after the part: adding it may move the array */
   source->ctrl[0] = source->node[0], source->ctrl[1] = port;
   source->node[0] = internal;
   source->synthetic = 5;
-  nl->elements[nl->element_count++] = res;
   return KH_OK;
 }
 
@@ -289,26 +282,19 @@ static kh_status diode_with_rs(kh_parser *p, uint32_t line, const kh_token *name
   if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a diode's series resistance");
   snprintf(node, dlen + 4, "%s#rs", dname);
   snprintf(rname, dlen + 4, "rs#%s", dname);
-  uint32_t internal, id;
-  int added;
+  uint32_t internal;
   st = kh_internal_node(p, line, name_tok, node, &internal);
-  if (st != KH_OK) return st;
-  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
-                 sizeof *nl->elements) ||
-      kh_strmap_intern(&nl->element_names, rname, dlen + 3, &id, &added))
-    return kh_fail_nomem(p->ctx, "adding a diode's series resistance");
-  if (!added) return kh_token_fail(p, line, name_tok, "element name '%s' is taken", rname);
-  kh_elem *diode = &nl->elements[d];
   kh_elem res = {.kind = KH_RESISTOR,
-                 .node = {diode->node[0], internal},
+                 .node = {nl->elements[d].node[0], internal},
                  .model = KH_NOT_FOUND,
                  .value = r,
-                 .loc = diode->loc,
                  .synthetic = 1};
+  if (st == KH_OK) st = kh_add_part(p, line, name_tok, rname, res);
+  if (st != KH_OK) return st;
+  kh_elem *diode = &nl->elements[d]; /* after the part: adding it may move the array */
   diode->ctrl[0] = diode->node[0];
   diode->node[0] = internal;
   diode->synthetic = 2;
-  nl->elements[nl->element_count++] = res;
   return KH_OK;
 }
 

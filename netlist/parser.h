@@ -127,6 +127,11 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
  * is known. */
 kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resolve_couplings(kh_parser *p);
+/* Adds e under `name` (flattened, in the arena): an element a line adds beside its own (a
+ * diode's RS, an RF port's z0, a POLY card's parts), at the line's place; a name taken is an
+ * error at name_tok. */
+kh_status kh_add_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *name,
+                      kh_elem e);
 /* An E, F, G or H line with POLY(d) (poly.c), t[3] being "poly" and t[4] "(". */
 kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */

@@ -136,24 +136,14 @@ static kh_status internal_node(poly *q, const char *role, uint32_t *id) {
 
 /* Adds part e as "<letter>#<name>#<role>". */
 static kh_status part(poly *q, char letter, const char *role, kh_elem e) {
-  kh_netlist *nl = q->p->nl;
   size_t len = strlen(q->name) + strlen(role) + 4;
-  char *name = kh_arena_alloc(&nl->arena, len);
-  uint32_t id;
-  int added;
+  char *name = kh_arena_alloc(&q->p->nl->arena, len);
   if (!name) return kh_fail_nomem(q->p->ctx, "adding a POLY source");
   snprintf(name, len, "%c#%s#%s", letter, q->name, role);
-  if (kh_reserve((void **)&nl->elements, &nl->element_cap, nl->element_count + 1,
-                 sizeof *nl->elements) ||
-      kh_strmap_intern(&nl->element_names, name, len - 1, &id, &added))
-    return kh_fail_nomem(q->p->ctx, "adding a POLY source");
-  if (!added) return kh_token_fail(q->p, q->line, q->card, "element name '%s' is taken", name);
   e.model = KH_NOT_FOUND;
-  e.loc = kh_token_loc(q->p, q->line, q->card);
   if (!e.synthetic) e.synthetic = POLY_SYNTHETIC;
-  nl->elements[nl->element_count++] = e;
   if (e.kind != KH_VSOURCE && e.kind != KH_ISOURCE) q->p->controlled_count++;
-  return KH_OK;
+  return kh_add_part(q->p, q->line, q->card, name, e);
 }
 
 /* F, H: the node holding control k's current as a voltage, made at its first use. */
@@ -259,17 +249,16 @@ static kh_status readable_in_ngspice(poly *q, const char *name) {
                        q->name, name);
 }
 
+/* The card's name, its output nodes and its controls, as flattened. */
 static kh_status names_readable(poly *q, const uint32_t *out) {
   const kh_strmap *nodes = &q->p->nl->nodes;
   kh_status st = readable_in_ngspice(q, q->name);
   for (size_t k = 0; st == KH_OK && k < 2; k++)
     st = readable_in_ngspice(q, kh_strmap_name(nodes, out[k]));
-  for (size_t k = 0; st == KH_OK && k < q->dim; k++)
-    st = q->by_current ? readable_in_ngspice(q, q->sources[k])
-         : readable_in_ngspice(q, kh_strmap_name(nodes, q->nodes[2 * k])) ||
-                 readable_in_ngspice(q, kh_strmap_name(nodes, q->nodes[2 * k + 1]))
-             ? KH_ERR_INPUT
-             : KH_OK;
+  for (size_t k = 0; st == KH_OK && q->by_current && k < q->dim; k++)
+    st = readable_in_ngspice(q, q->sources[k]);
+  for (size_t k = 0; st == KH_OK && !q->by_current && k < 2 * q->dim; k++)
+    st = readable_in_ngspice(q, kh_strmap_name(nodes, q->nodes[k]));
   return st;
 }
 

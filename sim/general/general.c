@@ -143,9 +143,6 @@ static kh_status build_pattern(kh_context *ctx, kh_general *g) {
                           "fixes, or a loop of voltage sources");
 }
 
-/* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
- * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
- * factorization's pivots, so an exact zero can come back as a tiny one). */
 /* While .nodeset holds its nodes, each one's row is replaced as ngspice's cktload.c does
  * (ZeroNoncurRow): its node-voltage entries go; a row without branch currents becomes
  * v = volts (g->pinned 1), and one where branch currents enter (a source or inductor at the node:
@@ -154,20 +151,22 @@ static kh_status build_pattern(kh_context *ctx, kh_general *g) {
  * would leave its current in no equation). Corrections: the right side is that row's residual.
  * The pattern stays; only values change. */
 static void pin_rows(kh_general *g) {
-  long first_branch = (long)g->nodes - 1;
   for (size_t u = 0; u < g->n; u++)
     if (g->pinned[u]) g->rhs[u] = (g->pinned[u] == 2 ? 1e10 : 1) * (g->pin_volts[u] - g->x[u]);
   for (size_t j = 0; j < g->n; j++)
     for (long p = g->ap[j]; p < g->ap[j + 1]; p++) {
       long u = g->ai[p];
       if (!g->pinned[u]) continue;
-      if ((long)j >= first_branch && g->pinned[u] == 2)
+      if (g->is_current[j] && g->pinned[u] == 2)
         g->rhs[u] -= g->ax[p] * g->x[j];
       else
         g->ax[p] = u == (long)j ? (g->pinned[u] == 2 ? 1e10 : 1) : 0;
     }
 }
 
+/* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
+ * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
+ * factorization's pivots, so an exact zero can come back as a tiny one). */
 static int factor_solve(kh_general *g, kh_solve_stats *stats) {
   memset(g->ax, 0, g->nnz * sizeof *g->ax);
   for (size_t e = 0; e < g->entries; e++) g->ax[g->slot[e]] += g->tx[e];
@@ -411,7 +410,7 @@ static void release(kh_general *g) {
   kh_free(g->on), kh_free(g->heat);
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
-  kh_free(g->pinned), kh_free(g->pin_volts);
+  kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
   kh_free(g->product), kh_free(g->factors);
 }
 
@@ -558,14 +557,17 @@ static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
   size_t count = kh_netlist_nodeset_count(g->nl);
   if (!count) return KH_OK;
   g->pinned = kh_calloc(g->n + 1, 1), g->pin_volts = kh_calloc(g->n + 1, sizeof *g->pin_volts);
-  if (!g->pinned || !g->pin_volts) return kh_fail_nomem(ctx, "general Newton");
+  g->is_current = kh_calloc(g->n + 1, 1);
+  if (!g->pinned || !g->pin_volts || !g->is_current) return kh_fail_nomem(ctx, "general Newton");
+  for (size_t k = 0; k < g->elements; k++) /* not a heated diode's inner node, a voltage */
+    if (g->branch[k] >= 0) g->is_current[g->branch[k]] = 1;
   for (size_t k = 0; k < count; k++) { /* the last one given for a node wins */
     kh_nodeset ns = kh_netlist_nodeset(g->nl, k);
     long u = kh_general_at(ns.node);
     g->pinned[u] = 1, g->pin_volts[u] = ns.volts;
   }
-  for (size_t j = g->nodes - 1; j < g->n; j++) /* rows that branch currents enter (pin_rows) */
-    for (long p = g->ap[j]; p < g->ap[j + 1]; p++)
+  for (size_t j = 0; j < g->n; j++) /* rows that branch currents enter (pin_rows) */
+    for (long p = g->ap[j]; g->is_current[j] && p < g->ap[j + 1]; p++)
       if (g->pinned[g->ai[p]]) g->pinned[g->ai[p]] = 2;
   return KH_OK;
 }

@@ -50,6 +50,7 @@ typedef struct {
    * as ngspice's cktload.c does: general.c, pin_rows) */
   unsigned char *pinned;
   double *pin_volts;
+  unsigned char *is_current; /* per unknown: a branch current (not a node's voltage) */
   int pinning;
   int limited; /* a junction voltage was limited in the last linearization */
   /* POLY product terms (general_product.c): per element, its first factor in `factors`, or -1 */
