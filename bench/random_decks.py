@@ -17,7 +17,7 @@ suffix, braces and quotes, the expression functions ngspice's .param knows, .inc
 sections from other files, sources with DC, AC and transient specifications, capacitors and
 inductors, .nodeset and .ic, .global, subcircuit parameters with defaults and params:, and E F
 G H in POLY form (a first-order coefficient, maybe a constant, and the same control twice with
-maybe a square term).
+maybe a square term), and K couplings of its inductors.
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
 tolerances) and compares every node (1e-6 V). That hands ngspice the deck as kirchhoff read it,
@@ -276,13 +276,15 @@ def syntax_deck(seed, folder):
     if use_global:
         lines.append(f"{case('.global')} vg")
         lines.append(element([name("V"), "vg", "0", f"{r.uniform(0.5, 2):.3f}"]))
+    inductors = []
     for i, n in enumerate(base):
         other = r.choice(base[:i]) if i else "0"
         x = r.uniform(100, 1e5)
         if r.random() < 0.15:  # an inductor in series: a short at DC
             mid = f"m{i}"
             lines.append(element([name("R"), node(n), node(mid), resistance(x)]))
-            lines.append(element([name("L"), node(mid), node(other), number(1e-3)]))
+            inductors.append(name("L"))
+            lines.append(element([inductors[-1], node(mid), node(other), number(1e-3)]))
         else:
             extra = []
             if r.random() < 0.2:  # temperature coefficients and instance words
@@ -403,6 +405,10 @@ def syntax_deck(seed, folder):
     if r.random() < 0.3:
         n = r.choice(base)
         lines.append(f"{case('.ic')} v({node(n)})={r.uniform(-1, 1):.3f}")
+    for k in range(len(inductors) // 2):  # couplings: no DC effect, read and checked
+        if rp.random() < 0.7:
+            lines.append(element([f"{rp.choice(['K', 'k'])}c{k}", inductors[2 * k],
+                                  inductors[2 * k + 1].upper(), f"{rp.uniform(-1, 1):.3f}"]))
     lines += [case(".op"), case(".end")]
     return "\n".join(lines) + "\n"
 
