@@ -84,6 +84,29 @@ Test(cli, compare_holds_a_zener_at_the_knee_ngspice_holds) {
                k[1]);
 }
 
+/* --tol is volts up to 1 V and relative above: a deck whose products reach 5.3e9 V (two right
+ * answers there differ by microvolts: 1.4e-5 V seen) passes, and a tolerance below round-off
+ * fails with the node, its voltage and the scale in the message. */
+Test(cli, compare_tolerance_is_relative_above_a_volt) {
+  const char *deck = "products\nv1 a 0 0.7\nv2 b 0 -1.3\nv3 c 0 2.1\nr1 a 0 1\nr2 b 0 0.5\n"
+                     "r3 c 0 2\nh0 o0 0 poly(2) v2 v1 0.4624 0 0 0 0 0 -1.676 1.679\nro0 o0 0 1k\n"
+                     "e1 o1 0 poly(2) c a (c,o0) -1.639 0 0 0 1.717 -1.275 1.837 0 0\n"
+                     "ro1 o1 0 1k\ne2 o2 0 poly(3) (o1,a) o1 b (b,a) 0 0 -1.589 0.8147 1.535 0 "
+                     "0 0 -0.3139 -0.2377 -0.4301 -0.4119 0\nro2 o2 0 1k\n";
+  char args[600], *out;
+  const char *path = kh_test_write_temp("products.cir", deck);
+  snprintf(args, sizeof args, "op --compare --quiet %s", path);
+  cr_expect_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  double dv = kh_test_number_after(out, "max |dV|:");
+  cr_expect(dv < 1e-6 * 5.4e9, "%s", out);
+  free(out);
+  snprintf(args, sizeof args, "op --compare --quiet --tol 1e-30 %s", path);
+  cr_expect_eq(kh_test_cli_run(args, &out), 3, "%s", out);
+  cr_expect(strstr(out, "kirchhoff: backends disagree by") && strstr(out, "V times max(1, |V|)"),
+            "%s", out);
+  free(out);
+}
+
 /* A latch (three operating points) with .nodeset: op ends in the state the card names, and its
  * note says that Newton started there; without the card it says that one could pick another;
  * with a nodeset Newton cannot hold, that it let the nodes go. */
