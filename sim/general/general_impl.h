@@ -52,7 +52,8 @@ typedef struct {
   double *pin_volts;
   unsigned char *is_current; /* per unknown: a branch current (not a node's voltage) */
   int pinning;
-  int limited; /* a junction voltage was limited in the last linearization */
+  int limited;       /* a junction voltage was limited in the last linearization */
+  int out_of_memory; /* the certificate could not allocate its sums (then it fails) */
   /* POLY product terms (general_product.c): per element, its first factor in `factors`, or -1 */
   long *product;
   kh_product_factor *factors;

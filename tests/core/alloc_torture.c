@@ -57,6 +57,27 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
   return solve_text(ctx, text, result, n);
 }
 
+/* General Newton on the cards a parse builds parts for: POLY sources with products (F and H
+ * over currents too), a diode's RS node, K couplings, .nodeset, in a subcircuit. */
+static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
+  const char *text = "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
+                     "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
+                     "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\n.subckt sub a b y\n"
+                     "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
+                     "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
+                     "f1 0 y poly(2) va vb 0 1 0 0 500 0\ng1 0 y y1 0 1m\n"
+                     "h1 y2 0 poly(1) va 0 0 3e6\nd1 y2 y dd\nry y 0 1k\nry2 y2 0 1k\n.ends\n";
+  kh_netlist *nl = NULL;
+  kh_solve_stats stats;
+  kh_status st = kh_netlist_parse_string(ctx, &nl, text, "torture.cir");
+  if (st == KH_OK) {
+    *n = kh_netlist_node_count(nl);
+    st = kh_general_op(ctx, nl, NULL, NULL, result, NULL, &stats);
+  }
+  kh_netlist_free(nl);
+  return st;
+}
+
 /* The active-set solver: ideal diodes clamping nodes to bias sources. */
 static kh_status solve_ideal(kh_context *ctx, double *result, size_t *n) {
   static char *text;
@@ -235,6 +256,10 @@ static void torture(scenario run, const char *name) {
 
 Test(alloc_torture, newton_solve) {
   torture(solve_shockley, "parse, assemble, Newton solve (Shockley)");
+}
+
+Test(alloc_torture, general_newton_solve) {
+  torture(solve_general, "parse (POLY parts, K, RS, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {
