@@ -157,6 +157,8 @@ struct kh_netlist {
   size_t scale_count;
 };
 
+/* The most controls a POLY card may have (its product terms' factors fit fixed arrays). */
+#define KH_POLY_MAX_DIM 64
 /* The powers of the POLY term after `powers` (d controls) in SPICE 2G6's order (poly.c). */
 void kh_poly_next_powers(unsigned *powers, size_t d);
 /* The K cards, one line each (writer.c, export.c). */

@@ -73,6 +73,10 @@ static kh_status dimension(poly *q, const kh_tokens *tok) {
     return kh_token_fail(q->p, q->line, tok->count > 5 ? &t[5] : &t[4],
                          "'%.*s': POLY needs a whole dimension >= 1 in parentheses, POLY(2)",
                          (int)t[0].len, t[0].s);
+  if (d > KH_POLY_MAX_DIM)
+    return kh_token_fail(q->p, q->line, &t[5],
+                         "'%.*s': POLY(%zu): kirchhoff reads at most %d controls", (int)t[0].len,
+                         t[0].s, d, KH_POLY_MAX_DIM);
   if (d > tok->count) /* more controls than words: no arrays that size */
     return kh_token_fail(q->p, q->line, &t[tok->count - 1],
                          "'%.*s': POLY(%zu) needs %zu controls and at least one coefficient",

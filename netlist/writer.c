@@ -158,9 +158,9 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fprintf(out, "%s %s %s poly(%u)", name, a, b, m->count);
   for (size_t k = 0; k < m->count; k++)
     fprintf(out, " %s %s", node(nl, f[k].pos), node(nl, f[k].neg));
-  unsigned e_[64] = {0}, *powers = m->count <= 64 ? e_ : kh_calloc(m->count, sizeof *powers);
+  unsigned powers[KH_POLY_MAX_DIM] = {0};
   fprintf(out, " 0");
-  for (int same = 0; powers && !same;) { /* p0 above; then each term up to the product's */
+  for (int same = 0; !same;) { /* p0 above; then each term up to the product's */
     kh_poly_next_powers(powers, m->count);
     same = 1;
     for (size_t k = 0; k < m->count; k++) same &= powers[k] == f[k].power;
@@ -170,7 +170,6 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
       fprintf(out, " 0");
   }
   fputc('\n', out);
-  if (powers != e_) kh_free(powers);
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,

@@ -5,6 +5,8 @@
 
 #include <math.h>
 
+enum { KH_MAX_FACTORS = 64 }; /* netlist/poly.c refuses POLY cards of more controls */
+
 int kh_product_setup(kh_general *g) {
   size_t total = 0;
   for (size_t k = 0; k < g->elements; k++) total += kh_netlist_product(g->nl, k, NULL, 0);
@@ -44,8 +46,8 @@ int kh_product_stamp(kh_general *g, size_t k, long a, long b, double c, const do
   long j = g->branch[k];
   const kh_product_factor *f = g->factors + g->product[k];
   size_t count = kh_netlist_product(g->nl, k, NULL, 0);
-  double d[64], *deriv = count <= 64 ? d : kh_malloc(count * sizeof *deriv);
-  if (!deriv) return -1;
+  double deriv[KH_MAX_FACTORS]; /* a product's factors are its card's controls, at most 64 */
+  if (count > KH_MAX_FACTORS) return -1;
   double value = evaluate(g, k, c, x, deriv), rhs = value;
   int bad = kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
             kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
@@ -55,7 +57,6 @@ int kh_product_stamp(kh_general *g, size_t k, long a, long b, double c, const do
     rhs -= deriv[i] * factor_value(&f[i], x);
   }
   g->rhs[j] = rhs;
-  if (deriv != d) kh_free(deriv);
   return bad;
 }
 

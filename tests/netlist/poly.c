@@ -142,6 +142,8 @@ Test(poly, refused_at_the_token) {
       {"e1 o 0 poly(0) a 0 1", "test.cir:3:13: 'e1': POLY needs a whole dimension >= 1"},
       {"g1 o 0 poly(x) a 0 1", "test.cir:3:13: 'g1': POLY needs a whole dimension >= 1"},
       {"e1 o 0 poly(9) a 0 1", "test.cir:3:20: 'e1': POLY(9) needs 18 controlling nodes"},
+      {"e1 o 0 poly(65) a 0 1", "test.cir:3:13: 'e1': POLY(65): kirchhoff reads at most 64 "
+                                "controls"},
       {"r9 e1#poly 0 1\ne1 o 0 poly(1) a 0 0 1", "test.cir:4:1: node name 'e1#poly' is taken"},
       {"e1 o 0 poly(1) a 0 0 1\nr9 e1#poly 0 1",
        "test.cir:4:4: node 'e1#poly' is the internal node of an element above"},
