@@ -10,11 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Circuits with controlled sources (no co-content) go through general Newton and ngspice's .op
+ * on the netlist, as `kirchhoff op` solves them. */
+static double *solve_either(const kh_netlist *nl, const char *backend) {
+  if (!kh_netlist_general_count(nl, NULL)) return kh_test_solve(nl, backend);
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_solve_stats stats;
+  kh_status st = strcmp(backend, "native") ? kh_ngspice_op(ctx, nl, v)
+                                           : kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats);
+  cr_assert_eq(st, KH_OK, "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  return v;
+}
+
+/* Over the deck's own nodes: internal ones ('#') are left out, as tests/netlist/compat.c leaves
+ * them out. A POLY chain's partial sums there are branch currents times the coefficients, which
+ * ngspice resolves to its abstol only: FB's 1e7 times 1e-15 A is 1e-8 V (examples'
+ * opamp_inverting.cir: 2.8e-8 V there, 2.1e-10 V on its own nodes). */
 static double max_difference(const kh_netlist *nl) {
-  double *a = kh_test_solve(nl, "native"), *b = kh_test_solve(nl, "ngspice");
+  double *a = solve_either(nl, "native"), *b = solve_either(nl, "ngspice");
   double worst = 0;
   for (size_t i = 0; i < kh_netlist_node_count(nl); i++)
-    if (!(fabs(a[i] - b[i]) <= worst)) worst = fabs(a[i] - b[i]);
+    if (!strchr(kh_netlist_node_name(nl, i), '#') && !(fabs(a[i] - b[i]) <= worst))
+      worst = fabs(a[i] - b[i]);
   free(a), free(b);
   return worst;
 }
