@@ -180,7 +180,7 @@ size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
 size_t kh_netlist_product(const kh_netlist *nl, size_t element, kh_product_factor *factors,
                           size_t max) {
   const kh_elem *e = &nl->elements[element];
-  if (e->synthetic != 7) return 0;
+  if (e->synthetic != KH_SYNTHETIC_PRODUCT) return 0;
   const kh_product *m = &nl->products[e->ctrl[0]];
   for (size_t k = 0; k < m->count && k < max; k++) {
     const kh_factor *f = &nl->factors[m->first + k];
@@ -193,7 +193,7 @@ int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t
                        size_t *source) {
   const kh_elem *e = &nl->elements[element];
   *pos = *neg = 0, *source = (size_t)-1;
-  if (e->synthetic == 7) return -1;
+  if (e->synthetic == KH_SYNTHETIC_PRODUCT) return -1;
   if (e->kind == KH_VCVS || e->kind == KH_VCCS) {
     *pos = e->ctrl[0], *neg = e->ctrl[1];
     return 0;

@@ -89,7 +89,11 @@ typedef struct {
   uint8_t has_thermal_node, thermal;
 } kh_diode_inst;
 
-/* A POLY card's product term (poly.c): an E element (synthetic 7) whose ctrl[0] indexes
+/* kh_elem.synthetic for POLY cards (poly.c): the card's own element or a linear part, and a
+ * product term, an E whose ctrl[0] indexes nl->products */
+enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7 };
+
+/* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
  * nl->products; its factors are factors[first, first + count). */
 typedef struct {
   uint32_t pos, neg, power;

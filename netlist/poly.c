@@ -25,8 +25,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { POLY_SYNTHETIC = 6 }; /* netlist_impl.h: a part of a POLY source, or its card's element */
-
 typedef struct {
   kh_parser *p;
   uint32_t line;
@@ -145,7 +143,7 @@ static kh_status part(poly *q, char letter, const char *role, kh_elem e) {
   if (!name) return kh_fail_nomem(q->p->ctx, "adding a POLY source");
   snprintf(name, len, "%c#%s#%s", letter, q->name, role);
   e.model = KH_NOT_FOUND;
-  if (!e.synthetic) e.synthetic = POLY_SYNTHETIC;
+  if (!e.synthetic) e.synthetic = KH_SYNTHETIC_POLY;
   if (e.kind != KH_VSOURCE && e.kind != KH_ISOURCE) q->p->controlled_count++;
   return kh_add_part(q->p, q->line, q->card, name, e);
 }
@@ -201,7 +199,8 @@ static kh_status term(poly *q, size_t j, const unsigned *e, uint32_t at, uint32_
   }
   nl->products[nl->product_count++] = m;
   snprintf(role, sizeof role, "m%zu", j);
-  kh_elem prod = {.kind = KH_VCVS, .node = {at, below}, .value = q->coef[j], .synthetic = 7};
+  kh_elem prod = {
+      .kind = KH_VCVS, .node = {at, below}, .value = q->coef[j], .synthetic = KH_SYNTHETIC_PRODUCT};
   prod.ctrl[0] = (uint32_t)nl->product_count - 1, prod.ctrl[1] = 0;
   return part(q, 'e', role, prod);
 }
@@ -269,7 +268,7 @@ static kh_status names_readable(poly *q, const uint32_t *out) {
 /* The card's element first (a later error about it then names the card), then its parts. */
 static kh_status build(poly *q, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
-  kh_elem card = {.model = KH_NOT_FOUND, .value = 1, .synthetic = POLY_SYNTHETIC};
+  kh_elem card = {.model = KH_NOT_FOUND, .value = 1, .synthetic = KH_SYNTHETIC_POLY};
   kh_status st = kh_resolve_node(q->p, q->line, s, &t[1], &card.node[0]);
   if (st == KH_OK) st = kh_resolve_node(q->p, q->line, s, &t[2], &card.node[1]);
   if (st != KH_OK) return st;

@@ -220,7 +220,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     break;
   case KH_VCVS:
   case KH_VCCS:
-    if (e->synthetic == 7) {
+    if (e->synthetic == KH_SYNTHETIC_PRODUCT) {
       write_product(nl, e, name, a, b, out);
       break;
     }

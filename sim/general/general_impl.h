@@ -57,7 +57,6 @@ typedef struct {
   /* POLY product terms (general_product.c): per element, its first factor in `factors`, or -1 */
   long *product;
   kh_product_factor *factors;
-  size_t products;
 } kh_general;
 
 /* Unknown of node k (ground: -1). */

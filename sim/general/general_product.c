@@ -17,7 +17,6 @@ int kh_product_setup(kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) {
     size_t count = kh_netlist_product(g->nl, k, f, total);
     g->product[k] = count ? f - g->factors : -1;
-    g->products += count > 0;
     f += count, total -= count;
   }
   return 0;
