@@ -90,6 +90,9 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
       if (st != KH_OK) return st;
       opt.has_value = 1;
       if (!strcmp(opt.name, "temp")) st = check_temper(p, line, &tok->items[i + 2], opt.value);
+      if (!strcmp(opt.name, "rshunt") && !(opt.value >= 0 && isfinite(opt.value)))
+        st = kh_token_fail(p, line, &tok->items[i + 2],
+                           "rshunt=%g: the shunt resistance must be positive (0: none)", opt.value);
       if (st != KH_OK) return st;
       i += 2;
     }
@@ -200,10 +203,8 @@ kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
 kh_status kh_add_shunts(kh_parser *p) {
   kh_netlist *nl = p->nl;
   double r = 0;
-  if (!kh_netlist_option(nl, "rshunt", &r) || r == 0) return KH_OK; /* 0: none, as in ngspice */
-  if (!(r > 0) || !isfinite(r))
-    return kh_fail(p->ctx, KH_ERR_INPUT, "%s: .options rshunt=%g must be positive", nl->files[0],
-                   r);
+  /* The card checked the value (kh_card_options). 0: none, as in ngspice. */
+  if (!kh_netlist_option(nl, "rshunt", &r) || r == 0) return KH_OK;
   size_t nodes = nl->nodes.count;
   if (kh_reserve_exact((void **)&nl->elements, &nl->element_cap, nl->element_count + nodes,
                        sizeof *nl->elements))
@@ -218,7 +219,10 @@ kh_status kh_add_shunts(kh_parser *p) {
     if (kh_strmap_intern(&nl->element_names, name, strlen(name), &id, &added))
       return kh_fail_nomem(p->ctx, "adding the rshunt resistors");
     if (!added)
-      return kh_fail(p->ctx, KH_ERR_INPUT, "%s: element name '%s' is taken", nl->files[0], name);
+      return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, nl->elements[id].loc,
+                            "element name '%s' is the one .options rshunt gives the resistor it "
+                            "adds from node %s to ground: rename this element",
+                            name, node);
     nl->elements[nl->element_count++] = (kh_elem){
         .kind = KH_RESISTOR, .synthetic = 3, .node = {n, 0}, .model = KH_NOT_FOUND, .value = r};
   }
