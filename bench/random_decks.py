@@ -6,7 +6,8 @@ Usage: bench/random_decks.py FIRST LAST [--syntax] [--kirchhoff PATH] [--keep DI
 Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resistors with
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
-parameters, which DC ignores), diode instances with area, m= or temp=, linear E F G H, and
+parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
+VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -151,6 +152,31 @@ def deck(seed):
                 out = name("h")
                 lines += [f"{name('H')} {out} 0 {sense} {r.uniform(10, 1000):.3g}",
                           f"{name('R')} {out} {a} {value()}"]
+    rj = random.Random(f"jfet {seed}")  # JFETs: their own draws leave the rest of the deck
+    for j in range(rj.randint(0, 2) if rj.random() < 0.4 else 0):
+        p = [f"vto={rj.uniform(-4, -0.5):.3g}", f"beta={rj.choice(['1m', '0.2m', '2.5m'])}"]
+        for word, draw in (("lambda", lambda: f"{rj.uniform(0, 0.05):.3g}"),
+                           ("b", lambda: f"{rj.uniform(0.6, 1.2):.3g}"),
+                           ("rd", lambda: f"{rj.uniform(1, 50):.3g}"),
+                           ("rs", lambda: f"{rj.uniform(1, 50):.3g}"),
+                           ("is", lambda: rj.choice(["1e-14", "1e-12", "3e-10"])),
+                           ("tcv", lambda: f"{rj.uniform(0, 3e-3):.3g}"),
+                           ("bex", lambda: f"{rj.uniform(-2, 0):.3g}"),
+                           ("xti", lambda: rj.choice(["3", "2"])),
+                           ("cgs", lambda: "3p")):
+            if rj.random() < 0.35:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model jm{j} {rj.choice(['njf', 'pjf'])}({' '.join(p)})")
+        for _ in range(rj.randint(1, 2)):
+            # the gate through a resistor, as circuits bias it: a source straight on a gate
+            # junction drives it far forward (seeds 76 and 93 once held 530 kA junctions, which
+            # kirchhoff solved and certified and ngspice did not)
+            d, g, s_ = rj.sample(names + ["0"], 3)
+            extra = rj.choice(["", "", f" {rj.randint(1, 3)}", f" area={rj.uniform(0.5, 3):.2f}",
+                               f" m={rj.randint(1, 3)}", f" temp={rj.randint(0, 90)}"])
+            jname, gate = name('J'), name("gate")
+            lines += [f"{jname} {d} {gate} {s_} jm{j}{extra}",
+                      f"{name('R')} {gate} {g} {rj.choice(['10k', '100k', '1meg'])}"]
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:

@@ -16,7 +16,7 @@ void kh_cli_print_notes(const kh_netlist *nl, int quiet) {
 }
 
 void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropped) {
-  int diodes = 0, controlled = 0;
+  int diodes = 0, controlled = 0, jfets = 0;
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
     int monotone;
@@ -30,11 +30,13 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
     }
     diodes |= e.kind == KH_DIODE;
     controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
+    jfets |= e.kind == KH_JFET;
   }
-  if (diodes && controlled)
+  if ((diodes && controlled) || jfets)
     fprintf(stderr,
-            "kirchhoff: note: controlled sources with diodes can have several operating "
-            "points; general Newton found this one%s\n",
+            "kirchhoff: note: %s can have several operating points; general Newton found this "
+            "one%s\n",
+            jfets ? "circuits of JFETs" : "controlled sources with diodes",
             !kh_netlist_nodeset_count(nl) ? " (.nodeset can pick another, as in ngspice)"
             : nodesets_dropped
                 ? ", from 0 V: Newton with the .nodeset nodes held did not converge, so they "

@@ -53,6 +53,11 @@ size_t kh_netlist_find_element(const kh_netlist *nl, const char *name) {
   return find_lower(&nl->element_names, name);
 }
 
+const char *kh_netlist_model_type(const kh_netlist *nl, const char *model) {
+  size_t m = find_lower(&nl->model_names, model);
+  return m == (size_t)-1 ? NULL : nl->models[m].type;
+}
+
 int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *param,
                            double *value) {
   size_t m = find_lower(&nl->model_names, model);
@@ -170,7 +175,7 @@ const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
   size_t count = nl->general_count, at = count ? nl->first_general : (size_t)-1;
   for (size_t i = 0; i < nl->element_count; i++) {
-    if (!kh_netlist_diode_general_reason(nl, i, NULL)) continue;
+    if (nl->elements[i].kind != KH_JFET && !kh_netlist_diode_general_reason(nl, i, NULL)) continue;
     count++;
     if (i < at) at = i;
   }

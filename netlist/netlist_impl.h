@@ -17,7 +17,8 @@ typedef struct {
                       * 4: an RF port's z0 in series with its source (from n+ to "<name>#res");
                       * 5: that source, on "<name>#res"; ctrl[0] its n+, ctrl[1] its portnum;
                       * 6: a POLY card's element, or one of its linear parts (poly.c);
-                      * 7: a POLY card's product term, an E whose ctrl[0] indexes products */
+                      * 7: a POLY card's product term, an E whose ctrl[0] indexes products;
+                      * 8: a JFET's RD or RS (jfet.c, never written back) */
   uint32_t node[2];
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;
@@ -25,7 +26,8 @@ typedef struct {
   union {                /* 48 bytes in all: a million-line netlist touches 8 MB less */
     uint32_t ctrl[2];    /* E, G: the controlling nodes; a diode: ctrl[0] its anode when RS moved
                           * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults); a
-                          * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none) */
+                          * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none); a JFET:
+                          * ctrl[0] its gate, ctrl[1] its kh_jfet_inst */
     const char *control; /* F, H: the flattened name of the controlling voltage source */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
@@ -91,7 +93,15 @@ typedef struct {
 
 /* kh_elem.synthetic for POLY cards (poly.c): the card's own element or a linear part, and a
  * product term, an E whose ctrl[0] indexes nl->products */
-enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7 };
+enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7, KH_SYNTHETIC_JFET_SERIES = 8 };
+
+/* A JFET instance (jfet.c): its drain and source as written (the element's own ends are inside
+ * RD and RS), and its words beyond the area. Temperatures in degrees Celsius, as written. */
+typedef struct {
+  uint32_t drain, source;
+  double m, temp, dtemp;
+  int has_temp;
+} kh_jfet_inst;
 
 /* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
  * nl->products; its factors are factors[first, first + count). */
@@ -126,6 +136,8 @@ struct kh_netlist {
   size_t option_count, option_cap;
   kh_diode_inst *diode_inst;
   size_t diode_inst_count, diode_inst_cap;
+  kh_jfet_inst *jfet_inst;
+  size_t jfet_inst_count, jfet_inst_cap;
   kh_dc_sweep dc[2]; /* the .dc card (dc_count 0: none) */
   size_t dc_count;
   kh_loc dc_loc;

@@ -47,8 +47,11 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
     from = 4; /* ngspice reads a model whose ')' never comes (a ")" line is a comment there) */
     if (kh_token_eq(&t[end - 1], ")")) end--;
   }
-  int diode = kh_token_eq(&t[2], "d");
-  kh_status st = diode ? kh_check_diode_model(p, line, tok, from, end) : KH_OK;
+  int diode = kh_token_eq(&t[2], "d"),
+      jfet = kh_token_eq(&t[2], "njf") || kh_token_eq(&t[2], "pjf");
+  kh_status st = diode  ? kh_check_diode_model(p, line, tok, from, end)
+                 : jfet ? kh_check_jfet_model(p, line, tok, from, end)
+                        : KH_OK;
   if (st == KH_OK && (kh_token_eq(&t[2], "r") || kh_token_eq(&t[2], "res")))
     st = kh_check_resistor_model(p, line, tok, from, end);
   if (st != KH_OK) return st;
@@ -68,8 +71,9 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
     m->params = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *m->params);
     if (!m->type || !m->params) st = kh_fail_nomem(p->ctx, "storing a model");
     for (size_t i = 0; st == KH_OK && i < params.count; i++)
-      m->params[i] = (kh_model_param){diode ? kh_diode_param_canonical(params.items[i].name)
-                                            : params.items[i].name,
+      m->params[i] = (kh_model_param){diode  ? kh_diode_param_canonical(params.items[i].name)
+                                      : jfet ? kh_jfet_param_canonical(params.items[i].name)
+                                             : params.items[i].name,
                                       params.items[i].value};
   }
   kh_param_release(&params);
@@ -259,6 +263,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->models);
   kh_free(nl->options);
   kh_free(nl->diode_inst);
+  kh_free(nl->jfet_inst);
   kh_free(nl->resistor_temp);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);

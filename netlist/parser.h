@@ -197,6 +197,11 @@ const char *kh_diode_param_canonical(const char *name);
 kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   const kh_scope *s, double *area, kh_diode_inst *inst);
 kh_status kh_finish_diodes(kh_parser *p);
+/* JFETs (jfet.c): the .model NJF/PJF card's words, their stored names, and the J card. */
+kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to);
+const char *kh_jfet_param_canonical(const char *name);
+kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Resistors (resistor.c): an R model checked over tokens [from, to); an R line with more than
  * its value parsed into e->value (m and scale folded in) and its temperature dependence; the
  * temperature factor folded in once every card is read. */

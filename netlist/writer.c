@@ -111,9 +111,24 @@ static int model_heats(const kh_netlist *nl, uint32_t model) {
   return 0;
 }
 
+/* A JFET model for ngspice: RD and RS are the resistors kirchhoff added (written as such, onto
+ * the same internal nodes), so the model leaves them out. */
+static void write_jfet_model(const kh_model *m, FILE *out) {
+  fprintf(out, ".model %s %s(", m->name, m->type);
+  const char *sep = "";
+  for (size_t i = 0; i < m->param_count; i++) {
+    const char *p = m->params[i].name;
+    if (strcmp(p, "rd") == 0 || strcmp(p, "rs") == 0) continue;
+    fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
+    sep = " ";
+  }
+  fprintf(out, ")\n");
+}
+
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
+    if (strcmp(m->type, "njf") == 0 || strcmp(m->type, "pjf") == 0) write_jfet_model(m, out);
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -172,6 +187,23 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
+/* Jname nd ng ns model [area=A] [m=M] [temp=T] [dtemp=T]: for kirchhoff the drain and source
+ * as written (the model adds RD and RS again), for ngspice the element's own ends (RD and RS are
+ * written as the resistors they are). */
+static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
+                       kh_write_flavor flavor) {
+  const kh_jfet_inst *in = &nl->jfet_inst[e->ctrl[1]];
+  uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
+           s = flavor == KH_WRITE_KIRCHHOFF ? in->source : e->node[1];
+  fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, e->ctrl[0]), node(nl, s),
+          nl->models[e->model].name);
+  if (e->value != 1) fprintf(out, " area=%.17g", e->value);
+  if (in->m != 1) fprintf(out, " m=%.17g", in->m);
+  if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
+  if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
+  fputc('\n', out);
+}
+
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
                               const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
@@ -180,6 +212,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]), *name = elem_name(nl, i);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
   if (e->synthetic == 3) return; /* rshunt: the .options line adds it again, in both programs */
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == KH_SYNTHETIC_JFET_SERIES) return;
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 4) return; /* a port's z0: on its source */
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) {       /* an RF port, as it was given */
@@ -229,6 +262,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     break;
   case KH_CCCS:
   case KH_CCVS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
+  case KH_JFET: write_jfet(nl, i, e, out, flavor); break;
   }
 }
 

@@ -25,7 +25,9 @@ typedef enum {
   KH_CCCS,      /* F: value: current gain; gain i(control) flows from pos through it to neg */
   KH_INDUCTOR,  /* L: value: inductance in henries; a short circuit at DC */
   KH_VCCS,      /* G: value: transconductance; gm (v(c+) - v(c-)) from pos through it to neg */
-  KH_CCVS       /* H: value: transresistance; v(pos) - v(neg) = r i(control) */
+  KH_CCVS,      /* H: value: transresistance; v(pos) - v(neg) = r i(control) */
+  KH_JFET       /* J: value: area; model: its NJF or PJF .model; pos, neg: drain and source
+                 * (inside RD and RS, which are resistors of their own): kh_netlist_jfet_instance */
 } kh_element_kind;
 
 typedef struct {
@@ -66,6 +68,9 @@ KH_API size_t kh_netlist_find_element(const kh_netlist *nl, const char *name);
  * if given there, 0 otherwise. */
 KH_API int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *param,
                                   double *value);
+/* The type of model `model` as written in .model, lower case ("d", "njf", "pjf", "r", ...), or
+ * NULL when there is no such model. */
+KH_API const char *kh_netlist_model_type(const kh_netlist *nl, const char *model);
 /* Value of `.options name=value`, if given; returns 1 when found. */
 KH_API int kh_netlist_option(const kh_netlist *nl, const char *name, double *value);
 /* Sets `.options name=value` as a last `.options` card would (it wins over earlier ones). For
@@ -102,6 +107,16 @@ KH_API kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t 
  * TRS2 dt^2) / (area m), dt from the model's nominal temperature; 0 without RS. */
 KH_API double kh_netlist_diode_series_resistance(const kh_netlist *nl, size_t element,
                                                  double kelvins);
+
+/* A JFET (J card, ngspice 39's level-1 model; docs/netlist.md): its gate, its drain and source
+ * as written (the element's node_pos and node_neg are inside RD and RS, the internal nodes
+ * "<name>#rd" and "<name>#rs", where the model has them), its area (positional or area=,
+ * else 1), multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=). */
+typedef struct {
+  size_t gate, drain, source;
+  double area, m, temperature;
+} kh_jfet_instance;
+KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
 
 /* Learning cards. */
 KH_API size_t kh_netlist_input_count(const kh_netlist *nl);

@@ -240,11 +240,15 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
         ctx, nl, general, KH_ERR_INPUT,
         "%s%s%s has no co-content (%s): kirchhoff op solves it by general Newton; training, "
         "gradients and the other analyses need a co-content",
-        e.kind == KH_DIODE ? "diode '" : "'", e.name,
-        e.kind == KH_DIODE ? "'" : "', a controlled source,",
+        e.kind == KH_DIODE  ? "diode '"
+        : e.kind == KH_JFET ? "JFET '"
+                            : "'",
+        e.name, e.kind == KH_DIODE || e.kind == KH_JFET ? "'" : "', a controlled source,",
         e.kind == KH_DIODE ? kh_netlist_diode_general_reason(nl, general, NULL)
-                           : "a G or H, or an E or F that is not half of a bidirectional "
-                             "amplifier, docs/netlist.md");
+        : e.kind == KH_JFET
+            ? "its drain current follows its gate's voltage, a transistor's gain"
+            : "a G or H, or an E or F that is not half of a bidirectional amplifier, "
+              "docs/netlist.md");
   }
   kh_circuit *c = kh_calloc(1, sizeof *c);
   if (!c) return kh_fail_nomem(ctx, "assembling the circuit");

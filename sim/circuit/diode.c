@@ -421,8 +421,7 @@ int kh_diode_ideal_conducting(const kh_diode *d, double v) {
   return fabs(v - vth) <= 1e-9 * (1 + fabs(v) + fabs(vth));
 }
 
-/* ngspice's pnjlim (devsup.c): a junction voltage may not jump far up the exponential. */
-static double pnjlim(double vnew, double vold, double vt, double vcrit, int *limited) {
+double kh_pnjlim(double vnew, double vold, double vt, double vcrit, int *limited) {
   if (vnew > vcrit && fabs(vnew - vold) > vt + vt) {
     if (vold > 0) {
       double arg = 1 + (vnew - vold) / vt;
@@ -445,8 +444,8 @@ double kh_diode_limit(const kh_diode *d, double v, double vold, int *limited) {
   double vcrit = d->vte * log(d->vte / (M_SQRT2 * d->csat));
   if (isfinite(d->bv) && v < fmin(0, -d->bv + 10 * d->vtb)) {
     double vcb = d->vtb * log(d->vtb / (M_SQRT2 * d->csat));
-    double u = pnjlim(-(v + d->bv), -(vold + d->bv), d->vtb, vcb, limited);
+    double u = kh_pnjlim(-(v + d->bv), -(vold + d->bv), d->vtb, vcb, limited);
     return -(u + d->bv);
   }
-  return pnjlim(v, vold, d->vte, vcrit, limited);
+  return kh_pnjlim(v, vold, d->vte, vcrit, limited);
 }

@@ -90,6 +90,10 @@ static inline double kh_diode_breakdown_start(const kh_diode *d) {
   return r3 < -d->bv ? r3 : -d->bv;
 }
 
+/* ngspice's pnjlim (devsup.c): a junction voltage may not jump far up the exponential from vold
+ * (vt: its thermal voltage, vcrit: where the exponential turns steep); *limited set when it was
+ * held back. */
+double kh_pnjlim(double vnew, double vold, double vt, double vcrit, int *limited);
 /* The junction voltage for Newton to linearize at: v limited against the last one vold, on the
  * forward and, with BV, on the breakdown exponential (ngspice's pnjlim, devsup.c, as dioload.c
  * applies it); *limited set when it was. Non-Shockley diodes: v. */

@@ -92,6 +92,7 @@ static int assemble(kh_general *g, const double *x, int linearize) {
     case KH_CCCS:
       bad |= kh_general_stamp(g, a, g->control[k], w) | kh_general_stamp(g, b, g->control[k], -w);
       break;
+    case KH_JFET: bad |= kh_jfet_stamp(g, &g->jfets[g->jfet[k]], x, linearize); break;
     case KH_CAPACITOR: break; /* open at DC */
     }
   }
@@ -231,6 +232,10 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
       break;
     case KH_CCCS: i = w * g->x[g->control[k]]; break;
     case KH_CAPACITOR: i = 0; break;
+    case KH_JFET: /* three terminals: its own KCL terms */
+      i = kh_jfet_certify(g, &g->jfets[g->jfet[k]], sum, mag);
+      if (current) current[k] = i;
+      continue;
     case KH_VCVS: /* a product term's equation is not linear: Newton's steps do not solve it */
       i = g->x[g->branch[k]];
       if (g->product[k] >= 0 &&
@@ -364,15 +369,24 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->vd = kh_calloc(g->elements + 1, sizeof *g->vd);
   g->on = kh_calloc(g->elements + 1, 1);
   g->heat = kh_calloc(g->elements + 1, sizeof *g->heat);
-  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat)
+  g->jfet = kh_malloc((g->elements + 1) * sizeof *g->jfet);
+  g->jfets = kh_calloc(g->elements + 1, sizeof *g->jfets);
+  if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat ||
+      !g->jfet || !g->jfets)
     return kh_fail_nomem(ctx, "general Newton");
+  size_t jfets = 0;
   size_t n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
     int has_branch =
         e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS;
     g->branch[k] = has_branch ? (long)n++ : -1;
-    g->diode[k] = -1, g->control[k] = -1;
+    g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1;
+    if (e.kind == KH_JFET) {
+      kh_status st = kh_jfet_from_netlist(ctx, nl, k, &g->jfets[jfets]);
+      if (st != KH_OK) return st;
+      g->jfet[k] = (long)jfets++;
+    }
     if (e.kind == KH_DIODE) {
       kh_diode *d = &g->diodes[g->diode_count];
       kh_status st = kh_diode_from_netlist(ctx, nl, k, d);
@@ -415,12 +429,13 @@ static void release(kh_general *g) {
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
-  kh_free(g->product), kh_free(g->factors);
+  kh_free(g->product), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
 }
 
 /* The junction voltages and rises that limiting compares against, as g->x puts them. */
 static void follow_x(kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) {
+    if (g->jfet[k] >= 0) kh_jfet_follow(&g->jfets[g->jfet[k]], g->x);
     long d = g->diode[k];
     if (d < 0) continue;
     kh_element e = kh_netlist_element(g->nl, k);

@@ -18,6 +18,15 @@ typedef struct {
   double rise; /* the temperature rise of the last linearization */
 } kh_heat;
 
+/* A JFET (general_jfet.c): ngspice 39's level-1 model at its temperature, area folded in. */
+typedef struct {
+  int type;                          /* 1: NJF, -1: PJF */
+  double beta, vto, lambda, b, bfac; /* at temperature; beta times the area */
+  double csat, vt, vcrit, gmin, m;   /* csat: IS at temperature times the area */
+  long d, g, s;                      /* the unknowns of drain, gate and source (ground: -1) */
+  double vgs, vgd;                   /* the last linearization's, in the NJF's signs */
+} kh_jfet;
+
 typedef struct {
   kh_context *ctx;
   const kh_netlist *nl;
@@ -57,6 +66,9 @@ typedef struct {
   /* POLY product terms (general_product.c): per element, its first factor in `factors`, or -1 */
   long *product;
   kh_product_factor *factors;
+  /* JFETs (general_jfet.c): per element, its index into jfets, or -1 */
+  long *jfet;
+  kh_jfet *jfets;
 } kh_general;
 
 /* Unknown of node k (ground: -1). */
@@ -105,5 +117,14 @@ double kh_heat_certify(kh_general *g, size_t k, long d, long double *sum, double
 int kh_product_setup(kh_general *g);
 int kh_product_stamp(kh_general *g, size_t k, long a, long b, double c, const double *x);
 int kh_product_holds(const kh_general *g, size_t k, long a, long b, double c);
+
+/* JFETs (general_jfet.c): the model of element k at its temperature (errors name the card);
+ * the control voltages that limiting compares against, from x; the stamps of its linearization
+ * at x (limited when `linearize`; -1 out of memory); its KCL terms at g->x for the certificate
+ * (sum and mag indexed by unknown + 1), returning its drain current. */
+kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_jfet *j);
+void kh_jfet_follow(kh_jfet *j, const double *x);
+int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize);
+double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, double *mag);
 
 #endif

@@ -1,0 +1,246 @@
+/* JFETs as ngspice 39 reads them: the J card (Jname nd ng ns model [area] [off] [area=A] [m=M]
+ * [temp=T] [dtemp=T] [ic=VDS,VGS]) and its .model NJF or PJF card, level 1 (Shichman-Hodges
+ * with Sydney University's doping tail B; the equations are in sim/general/jfet.c). Every model
+ * parameter ngspice 39 knows is read (at DC or as having no DC effect); any other word, PSpice's
+ * above all, is refused: ngspice would ignore it with a warning and answer for another device.
+ *
+ * RD and RS become resistors of their own (never written back) from the drain and source as
+ * written to internal nodes "<name>#rd" and "<name>#rs", so that the element itself (kind
+ * KH_JFET) joins the drain and source inside them, its gate in ctrl[0]. ngspice's own names for
+ * them, "<name>#drain" and "<name>#source", are ones it never reports (nor "#internal",
+ * "#collector", ...: measured, ngspice 39), so the deck kirchhoff writes for it carries RD and RS
+ * as these resistors, onto nodes it reports. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+  const char *name, *canonical;
+} jfet_params[] = {
+    /* at DC (PB through B's factor (1 - B) / (PB - VTO)) */
+    {"level", "level"},
+    {"vto", "vto"},
+    {"vt0", "vto"},
+    {"beta", "beta"},
+    {"lambda", "lambda"},
+    {"rd", "rd"},
+    {"rs", "rs"},
+    {"is", "is"},
+    {"b", "b"},
+    {"pb", "pb"},
+    {"tnom", "tnom"},
+    {"tcv", "tcv"},
+    {"vtotc", "vtotc"},
+    {"bex", "bex"},
+    {"betatce", "betatce"},
+    {"xti", "xti"},
+    {"eg", "eg"},
+    /* no DC effect: capacitances and noise */
+    {"cgs", "cgs"},
+    {"cgd", "cgd"},
+    {"fc", "fc"},
+    {"kf", "kf"},
+    {"af", "af"},
+    {"nlev", "nlev"},
+    {"gdsnoi", "gdsnoi"},
+};
+
+static const char *find_param(const char *s, size_t len) {
+  for (size_t i = 0; i < sizeof jfet_params / sizeof jfet_params[0]; i++)
+    if (strlen(jfet_params[i].name) == len && memcmp(jfet_params[i].name, s, len) == 0)
+      return jfet_params[i].canonical;
+  return NULL;
+}
+
+const char *kh_jfet_param_canonical(const char *name) {
+  const char *c = find_param(name, strlen(name));
+  return c ? c : name;
+}
+
+/* PSpice's JFET parameters that ngspice 39 ignores (with a warning): vendor cards carry them. */
+static const char *pspice_only(const kh_token *t) {
+  static const struct {
+    const char *name, *what;
+  } params[] = {{"n", "gate junction emission coefficient"},
+                {"isr", "gate junction recombination current"},
+                {"nr", "recombination current emission coefficient"},
+                {"alpha", "impact ionization coefficient"},
+                {"vk", "impact ionization knee voltage"},
+                {"m", "gate junction grading coefficient"},
+                {NULL, NULL}};
+  for (size_t k = 0; params[k].name; k++)
+    if (kh_token_eq(t, params[k].name)) return params[k].what;
+  return NULL;
+}
+
+kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3) {
+    const char *c = find_param(t[i].s, t[i].len);
+    if (!c && pspice_only(&t[i]))
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' is PSpice's JFET %s; ngspice 39 ignores it with a warning, so "
+                           "neither program would give the model's PSpice answer: remove it from "
+                           "the card for ngspice's",
+                           (int)t[i].len, t[i].s, pspice_only(&t[i]));
+    if (!c)
+      return kh_token_fail(p, line, &t[i],
+                           "unknown JFET model parameter '%.*s' (docs/netlist.md lists them)",
+                           (int)t[i].len, t[i].s);
+    if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "JFET LEVEL %.*s is not implemented (LEVEL=1, the default, is)",
+                           (int)t[i + 2].len, t[i + 2].s);
+  }
+  return KH_OK;
+}
+
+/* The model's values that must hold for ngspice's equations to mean anything. */
+static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
+  static const char *const nonnegative[] = {"beta", "rd", "rs", "is"};
+  for (size_t k = 0; k < 4; k++) {
+    double v = kh_model_value(m, nonnegative[k], 0);
+    if (!(v >= 0) || !isfinite(v))
+      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name,
+                           nonnegative[k], v);
+  }
+  double pb = kh_model_value(m, "pb", 1), vto = kh_model_value(m, "vto", -2);
+  if (!(pb - vto != 0) || !isfinite(pb - vto))
+    return kh_token_fail(p, line, at,
+                         "model '%s': PB (%g) must differ from VTO (%g): B's factor (1 - B) / "
+                         "(PB - VTO) divides by their difference",
+                         m->name, pb, vto);
+  return KH_OK;
+}
+
+/* The words after the model; *area, inst filled in. */
+static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                const kh_scope *s, double *area, kh_jfet_inst *inst) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  if (i < n && !kh_token_eq(&t[i], "off") && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
+    kh_status st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
+    if (st != KH_OK) return st;
+    if (!(*area > 0) || !isfinite(*area))
+      return kh_token_fail(p, line, &t[i], "JFET area must be positive, got %g", *area);
+    i++;
+  }
+  for (; i < n; i++) {
+    if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only */
+    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in JFET '%.*s'", (int)t[i].len,
+                           t[i].s, (int)t[0].len, t[0].s);
+    const kh_token *name = &t[i];
+    double v;
+    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &v);
+    if (st != KH_OK) return st;
+    i += 2;
+    if (!isfinite(v))
+      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
+    if (kh_token_eq(name, "ic")) { /* VDS[,VGS] (the comma read as a space): a transient's */
+      if (i + 1 < n && !kh_token_eq(&t[i + 1], "off") &&
+          !(i + 2 < n && kh_token_eq(&t[i + 2], "="))) {
+        st = kh_eval_token(p, line, &t[++i], s, &v);
+        if (st != KH_OK) return st;
+      }
+      continue;
+    }
+    if ((kh_token_eq(name, "area") || kh_token_eq(name, "m")) && !(v > 0))
+      return kh_token_fail(p, line, &t[i], "JFET %.*s must be positive, got %g", (int)name->len,
+                           name->s, v);
+    if (kh_token_eq(name, "area"))
+      *area = v;
+    else if (kh_token_eq(name, "m"))
+      inst->m = v;
+    else if (kh_token_eq(name, "temp"))
+      inst->temp = v, inst->has_temp = 1;
+    else if (kh_token_eq(name, "dtemp"))
+      inst->dtemp = v;
+    else
+      return kh_token_fail(p, line, name,
+                           "unknown JFET instance parameter '%.*s' (area, m, temp, dtemp, ic and "
+                           "off are known)",
+                           (int)name->len, name->s);
+  }
+  return KH_OK;
+}
+
+/* RD or RS (`which`): a resistor "rd#<name>" or "rs#<name>" from the node as written to the
+ * internal node "<name>#rd" or "<name>#rs"; *inner becomes that node. */
+static kh_status series_part(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                             const char *jname, const char *which, double ohms, uint32_t *inner) {
+  kh_netlist *nl = p->nl;
+  size_t len = strlen(jname) + 16;
+  char *node = kh_arena_alloc(&nl->arena, len), *rname = kh_arena_alloc(&nl->arena, len);
+  if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a JFET's series resistance");
+  snprintf(node, len, "%s#%s", jname, which);
+  snprintf(rname, len, "%s#%s", which, jname);
+  uint32_t outer = *inner;
+  kh_status st = kh_internal_node(p, line, name_tok, node, inner);
+  kh_elem r = {.kind = KH_RESISTOR,
+               .node = {outer, *inner},
+               .model = KH_NOT_FOUND,
+               .value = ohms,
+               .synthetic = KH_SYNTHETIC_JFET_SERIES};
+  return st == KH_OK ? kh_add_part(p, line, name_tok, rname, r) : st;
+}
+
+kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  if (tok->count < 5)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
+                         t[0].s);
+  kh_jfet_inst inst = {.m = 1};
+  kh_elem e = {.kind = KH_JFET, .value = 1};
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
+  if (st != KH_OK) return st;
+  e.model = kh_find_model(p, s, &t[4]);
+  if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
+  if (e.model == KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[4], "unknown model '%.*s'", (int)t[4].len, t[4].s);
+  const kh_model *model = &nl->models[e.model];
+  if (strcmp(model->type, "njf") != 0 && strcmp(model->type, "pjf") != 0)
+    return kh_token_fail(p, line, &t[4],
+                         "model '%.*s' is of type '%s', a JFET needs type 'njf' or 'pjf'",
+                         (int)t[4].len, t[4].s, model->type);
+  st = check_values(p, line, &t[4], model);
+  if (st == KH_OK) st = instance_words(p, line, tok, 5, s, &e.value, &inst);
+  if (st != KH_OK) return st;
+  if (kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap, nl->jfet_inst_count + 1,
+                 sizeof *nl->jfet_inst))
+    return kh_fail_nomem(p->ctx, "storing a JFET");
+  e.node[0] = inst.drain, e.node[1] = inst.source;
+  e.ctrl[1] = (uint32_t)nl->jfet_inst_count;
+  nl->jfet_inst[nl->jfet_inst_count++] = inst;
+  st = kh_add_element(p, line, &t[0], s, e);
+  if (st != KH_OK) return st;
+  size_t j = nl->element_count - 1;
+  const char *jname = kh_strmap_name(&nl->element_names, (uint32_t)j);
+  double scale = e.value * inst.m; /* ngspice: conductance 1/R times area, stamps times m */
+  double rd = kh_model_value(model, "rd", 0), rs = kh_model_value(model, "rs", 0);
+  uint32_t drain = inst.drain, source = inst.source;
+  if (rd > 0) st = series_part(p, line, &t[0], jname, "rd", rd / scale, &drain);
+  if (st == KH_OK && rs > 0) st = series_part(p, line, &t[0], jname, "rs", rs / scale, &source);
+  if (st != KH_OK) return st;
+  nl->elements[j].node[0] = drain, nl->elements[j].node[1] = source; /* the array may move */
+  return KH_OK;
+}
+
+kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element) {
+  const kh_elem *e = &nl->elements[element];
+  kh_jfet_instance j = {0, 0, 0, e->value, 1, kh_netlist_temperature(nl)};
+  if (e->kind != KH_JFET) return j;
+  const kh_jfet_inst *in = &nl->jfet_inst[e->ctrl[1]];
+  j.gate = e->ctrl[0], j.drain = in->drain, j.source = in->source, j.m = in->m;
+  j.temperature = in->has_temp ? in->temp + KH_CELSIUS_TO_KELVIN : j.temperature + in->dtemp;
+  return j;
+}

@@ -1,0 +1,219 @@
+/* JFETs in general Newton: ngspice 39's level-1 JFET (jfettemp.c and jfetload.c, read there):
+ * Shichman-Hodges drain current with Sydney University's doping tail B, two gate junctions
+ * (gate-source and gate-drain) each with GMIN across it, channel-length modulation LAMBDA, and
+ * the same temperature dependence. The element's ends are the drain and source inside RD and
+ * RS (resistors of their own, netlist/jfet.c), so only three unknowns take its stamps. A PJF
+ * is an NJF with every voltage and current negated (ngspice's type factor). */
+#include "general_impl.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A model value: the .model card's, else ngspice's default; *given whether the card has it. */
+static double value(const kh_netlist *nl, const char *model, const char *name, double fallback,
+                    int *given) {
+  double v = fallback;
+  int has = kh_netlist_model_param(nl, model, name, &v);
+  if (given) *given = has;
+  return v;
+}
+
+kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_jfet *j) {
+  kh_element e = kh_netlist_element(nl, k);
+  kh_jfet_instance in = kh_netlist_jfet_instance(nl, k);
+  const char *m = e.model;
+  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
+  double vt = KH_BOLTZMANN / KH_CHARGE * t, ratio = t / tnom - 1;
+  int xti_given, vtotc_given, betatce_given;
+  double xti = value(nl, m, "xti", 3, &xti_given), eg = value(nl, m, "eg", 1.11, NULL);
+  double vto = value(nl, m, "vto", -2, NULL), b = value(nl, m, "b", 1, NULL);
+  double vtotc = value(nl, m, "vtotc", 0, &vtotc_given);
+  double betatce = value(nl, m, "betatce", 0, &betatce_given);
+  double sat = value(nl, m, "is", 1e-14, NULL) * exp(ratio * eg / vt);
+  if (xti_given) sat *= pow(ratio + 1, xti); /* ngspice applies XTI only when the card sets it */
+  memset(j, 0, sizeof *j);
+  j->type = !strcmp(kh_netlist_model_type(nl, m), "pjf") ? -1 : 1;
+  j->vt = vt;
+  j->vto = vtotc_given ? vto + vtotc * (t - tnom) : vto - value(nl, m, "tcv", 0, NULL) * (t - tnom);
+  j->beta = value(nl, m, "beta", 1e-4, NULL) * in.area *
+            (betatce_given ? pow(1.01, betatce * (t - tnom))
+                           : pow(t / tnom, value(nl, m, "bex", 0, NULL)));
+  j->csat = sat * in.area;
+  j->lambda = value(nl, m, "lambda", 0, NULL);
+  j->b = b;
+  j->bfac = (1 - b) / (value(nl, m, "pb", 1, NULL) - vto); /* the model's PB and VTO, untempered */
+  j->vcrit = vt * log(vt / (M_SQRT2 * sat));
+  j->m = in.m;
+  j->gmin = 1e-12;
+  kh_netlist_option(nl, "gmin", &j->gmin);
+  j->d = kh_general_at(e.node_pos), j->g = kh_general_at(in.gate), j->s = kh_general_at(e.node_neg);
+  if (!isfinite(j->beta) || !isfinite(j->csat) || !isfinite(j->vto) || !isfinite(j->bfac))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: JFET '%s': model '%s' at %.2f K gives beta %g, IS %g, VTO %g: not "
+                   "finite",
+                   e.file, e.line, e.col, e.name, m, t, j->beta, j->csat, j->vto);
+  return KH_OK;
+}
+
+/* A gate junction's current and conductance at v, GMIN across it (jfetload.c): the reverse
+ * branch below -3 Vt is ngspice's cubic approach to -IS. */
+static void junction(const kh_jfet *j, double gmin, double v, double *i, double *gv) {
+  if (v < -3 * j->vt) {
+    double arg = 3 * j->vt / (v * M_E);
+    arg = arg * arg * arg;
+    *i = -j->csat * (1 + arg) + gmin * v;
+    *gv = j->csat * 3 * arg / v + gmin;
+  } else {
+    double ev = exp(v / j->vt);
+    *i = j->csat * (ev - 1) + gmin * v;
+    *gv = j->csat * ev / j->vt + gmin;
+  }
+}
+
+/* The drain current (into the drain, out of the source) and its derivatives gm (by vgs) and gds
+ * (by vds), normal mode for vds >= 0 and inverse mode otherwise (jfetload.c). */
+static void channel(const kh_jfet *j, double vgs, double vgd, double *cdrain, double *gm,
+                    double *gds) {
+  double vds = vgs - vgd, lam = j->lambda, b = j->b, beta = j->beta;
+  *cdrain = *gm = *gds = 0;
+  if (vds >= 0) {
+    double vgst = vgs - j->vto;
+    if (vgst <= 0) return; /* cut off */
+    double betap = beta * (1 + lam * vds);
+    if (vgst >= vds) { /* linear */
+      double apart = 2 * b + 3 * j->bfac * (vgst - vds);
+      double cpart = vds * (vds * (j->bfac * vds - b) + vgst * apart);
+      *cdrain = betap * cpart;
+      *gm = betap * vds * (apart + 3 * j->bfac * vgst);
+      *gds = betap * (vgst - vds) * apart + beta * lam * cpart;
+    } else { /* saturated */
+      double bf = vgst * j->bfac, cpart = vgst * vgst * (b + bf);
+      *gm = betap * vgst * (2 * b + 3 * bf);
+      *cdrain = betap * cpart;
+      *gds = lam * beta * cpart;
+    }
+    return;
+  }
+  double vgdt = vgd - j->vto;
+  if (vgdt <= 0) return; /* inverse, cut off */
+  double betap = beta * (1 - lam * vds);
+  if (vgdt + vds >= 0) { /* inverse, linear */
+    double apart = 2 * b + 3 * j->bfac * (vgdt + vds);
+    double cpart = vds * (-vds * (-j->bfac * vds - b) + vgdt * apart);
+    *cdrain = betap * cpart;
+    *gm = betap * vds * (apart + 3 * j->bfac * vgdt);
+    *gds = betap * (vgdt + vds) * apart - beta * lam * cpart - *gm;
+  } else { /* inverse, saturated */
+    double bf = vgdt * j->bfac, cpart = vgdt * vgdt * (b + bf);
+    *gm = -betap * vgdt * (2 * b + 3 * bf);
+    *cdrain = -betap * cpart;
+    *gds = lam * beta * cpart - *gm;
+  }
+}
+
+/* Everything at (vgs, vgd), in the NJF's signs. */
+typedef struct {
+  double cg, cgd, cd, ggs, ggd, gm, gds;
+} jfet_point;
+
+static jfet_point evaluate(const kh_jfet *j, double gmin, double vgs, double vgd) {
+  jfet_point p;
+  double cgs, cdrain;
+  junction(j, gmin, vgs, &cgs, &p.ggs);
+  junction(j, gmin, vgd, &p.cgd, &p.ggd);
+  channel(j, vgs, vgd, &cdrain, &p.gm, &p.gds);
+  p.cg = cgs + p.cgd, p.cd = cdrain - p.cgd;
+  return p;
+}
+
+/* ngspice's DEVfetlim (devsup.c): how far one step may move a FET's control voltage. */
+static double fetlim(double vnew, double vold, double vto) {
+  double hi = fabs(2 * (vold - vto)) + 2, lo = fabs(vold - vto) + 1, vtox = vto + 3.5;
+  double delv = vnew - vold;
+  if (vold >= vto) {
+    if (vold >= vtox) {
+      if (delv <= 0) { /* going off */
+        if (vnew >= vtox) {
+          if (-delv > lo) vnew = vold - lo;
+        } else {
+          vnew = fmax(vnew, vto + 2);
+        }
+      } else if (delv >= hi) { /* staying on */
+        vnew = vold + hi;
+      }
+    } else {
+      vnew = delv <= 0 ? fmax(vnew, vto - 0.5) : fmin(vnew, vto + 4);
+    }
+  } else if (delv <= 0) {
+    if (-delv > hi) vnew = vold - hi;
+  } else {
+    double top = vto + 0.5;
+    if (vnew <= top) {
+      if (delv > lo) vnew = vold + lo;
+    } else {
+      vnew = top;
+    }
+  }
+  return vnew;
+}
+
+static double limit(const kh_jfet *j, double v, double vold, int *limited) {
+  double u = kh_pnjlim(v, vold, j->vt, j->vcrit, limited);
+  u = fetlim(u, vold, j->vto);
+  if (u != v) *limited = 1;
+  return u;
+}
+
+static double gmin_of(const kh_general *g, const kh_jfet *j) {
+  return g->gjunction > j->gmin ? g->gjunction : j->gmin; /* true gmin stepping raises it */
+}
+
+void kh_jfet_follow(kh_jfet *j, const double *x) {
+  double vg = kh_general_value(x, j->g);
+  j->vgs = j->type * (vg - kh_general_value(x, j->s));
+  j->vgd = j->type * (vg - kh_general_value(x, j->d));
+}
+
+int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize) {
+  double vg = kh_general_value(x, j->g);
+  double vgs = j->type * (vg - kh_general_value(x, j->s)),
+         vgd = j->type * (vg - kh_general_value(x, j->d));
+  if (linearize) {
+    vgs = limit(j, vgs, j->vgs, &g->limited), vgd = limit(j, vgd, j->vgd, &g->limited);
+    j->vgs = vgs, j->vgd = vgd;
+  }
+  jfet_point p = evaluate(j, gmin_of(g, j), vgs, vgd);
+  double vds = vgs - vgd, m = j->m, t = j->type;
+  double ceqgd = t * (p.cgd - p.ggd * vgd), ceqgs = t * ((p.cg - p.cgd) - p.ggs * vgs),
+         cdreq = t * ((p.cd + p.cgd) - p.gds * vds - p.gm * vgs);
+  kh_general_rhs(g, j->g, m * (-ceqgs - ceqgd));
+  kh_general_rhs(g, j->d, m * (-cdreq + ceqgd));
+  kh_general_rhs(g, j->s, m * (cdreq + ceqgs));
+  long d = j->d, gt = j->g, s = j->s;
+  return kh_general_stamp(g, gt, gt, m * (p.ggd + p.ggs)) | kh_general_stamp(g, gt, d, -m * p.ggd) |
+         kh_general_stamp(g, gt, s, -m * p.ggs) | kh_general_stamp(g, d, gt, m * (p.gm - p.ggd)) |
+         kh_general_stamp(g, d, d, m * (p.gds + p.ggd)) |
+         kh_general_stamp(g, d, s, -m * (p.gds + p.gm)) |
+         kh_general_stamp(g, s, gt, -m * (p.ggs + p.gm)) | kh_general_stamp(g, s, d, -m * p.gds) |
+         kh_general_stamp(g, s, s, m * (p.gds + p.gm + p.ggs));
+}
+
+double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, double *mag) {
+  double vd = kh_general_value(g->x, j->d), vgate = kh_general_value(g->x, j->g),
+         vs = kh_general_value(g->x, j->s);
+  double t = j->type, m = j->m;
+  jfet_point p = evaluate(j, gmin_of(g, j), t * (vgate - vs), t * (vgate - vd));
+  double id = m * t * p.cd, ig = m * t * p.cg; /* into the drain and the gate */
+  /* rounding's scale: the currents, and each conductance times the voltages it multiplies */
+  double gsum = m * (fabs(p.ggs) + fabs(p.ggd) + fabs(p.gm) + fabs(p.gds));
+  double scale = fmax(fmax(fabs(id), fabs(ig)), gsum * (fabs(vd) + fabs(vgate) + fabs(vs)));
+  long node[3] = {j->d, j->g, j->s};
+  double current[3] = {id, ig, -(id + ig)};
+  for (int k = 0; k < 3; k++) {
+    sum[node[k] + 1] += current[k];
+    mag[node[k] + 1] = fmax(mag[node[k] + 1], scale);
+  }
+  return id;
+}
