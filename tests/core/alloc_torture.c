@@ -62,7 +62,9 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
   const char *text = "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
                      "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
-                     "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\n.subckt sub a b y\n"
+                     "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\nj1 a g1 s1 jx 2\n"
+                     "rg g1 b 10k\nrs1 s1 0 1k\n.model jx njf(vto=-1.5 beta=1m rd=5 rs=3)\n"
+                     ".subckt sub a b y\n"
                      "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
                      "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
                      "f1 0 y poly(2) va vb 0 1 0 0 500 0\ng1 0 y y1 0 1m\n"
@@ -259,7 +261,7 @@ Test(alloc_torture, newton_solve) {
 }
 
 Test(alloc_torture, general_newton_solve) {
-  torture(solve_general, "parse (POLY parts, K, RS, .nodeset), general Newton solve");
+  torture(solve_general, "parse (POLY parts, K, RS, a JFET, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {
