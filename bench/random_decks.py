@@ -7,7 +7,8 @@ Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resist
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
-VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), linear E F G H, and
+VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), level-1 MOSFETs (NMOS and PMOS with
+VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -33,6 +34,12 @@ at the ngspice backend's tolerances), which a value or card read otherwise would
             deck as kirchhoff read it does not have;
   unchecked as matching, but `ngspice -b` gives no answer on the file itself (a card it cannot
             read, or no convergence), so the reading is not checked;
+  inconsistent  the answers differ (or op --compare fails), and ngspice's answer is no
+            operating point by its own account: a transistor's terminal voltages as ngspice
+            reports them (@m[vgs], @m[vds], @m[vbs]; @j[vgs], @j[vgd]) are not its node
+            voltages' differences (seen: ngspice 39 ending with a MOSFET's vds held at 2 V by
+            its limiting where its nodes put it at -11 V, the bulk junction 11 V forward);
+            kirchhoff's answer stands on its KCL certificate alone, unconfirmed;
   refused   kirchhoff exits 2 with its reason (an input error: a loop of sources, say);
   none      neither finds an operating point (`op --backend ngspice` fails too, or stops at
             voltages where a current overflows);
@@ -45,6 +52,7 @@ tests/python/test_random_decks.py runs a range of seeds as a test.
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -177,6 +185,31 @@ def deck(seed):
             jname, gate = name('J'), name("gate")
             lines += [f"{jname} {d} {gate} {s_} jm{j}{extra}",
                       f"{name('R')} {gate} {g} {rj.choice(['10k', '100k', '1meg'])}"]
+    rm = random.Random(f"mosfet {seed}")  # level-1 MOSFETs, on a stream of their own too
+    for j in range(rm.randint(0, 2) if rm.random() < 0.4 else 0):
+        kind = rm.choice(["nmos", "pmos"])
+        sign = 1 if kind == "nmos" else -1
+        p = [f"vto={sign * rm.uniform(0.3, 1.2):.3g}", f"kp={rm.choice(['20u', '110u', '40u'])}"]
+        for word, draw in (("gamma", lambda: f"{rm.uniform(0, 0.8):.3g}"),
+                           ("phi", lambda: f"{rm.uniform(0.5, 0.9):.3g}"),
+                           ("lambda", lambda: f"{rm.uniform(0, 0.1):.3g}"),
+                           ("rd", lambda: f"{rm.uniform(1, 100):.3g}"),
+                           ("rs", lambda: f"{rm.uniform(1, 100):.3g}"),
+                           ("is", lambda: rm.choice(["1e-14", "1e-12"])),
+                           ("ld", lambda: "0.1u"),
+                           ("cgso", lambda: "1p")):
+            if rm.random() < 0.35:
+                p.append(f"{word}={draw()}")
+        if rm.random() < 0.2:  # the process form: KP, PHI, GAMMA, VTO from TOX, U0, NSUB
+            p = [f"tox={rm.choice(['20n', '40n'])}", f"nsub={rm.choice(['1e15', '3e16'])}",
+                 f"u0={rm.choice(['600', '250'])}"]
+        lines.append(f".model mm{j} {kind}({' '.join(p)})")
+        for _ in range(rm.randint(1, 2)):
+            d, g, s_ = rm.sample(names + ["0"], 3)
+            b = rm.choice(["0", s_, names[0]])
+            extra = rm.choice(["", f" l={rm.choice(['1u', '2u', '5u'])} w={rm.choice(['2u', '10u', '50u'])}",
+                               f" m={rm.randint(1, 3)}", f" temp={rm.randint(0, 90)}"])
+            lines.append(f"{name('M')} {d} {g} {s_} {b} mm{j}{extra}")
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:
@@ -552,6 +585,69 @@ def ngspice_reading(path):
             if n.startswith("v(") and n.endswith(")") and "#" not in n}
 
 
+def transistor_terminals(path):
+    """Top-level M and J cards whose models have no series resistance (so the terminals ngspice
+    reports are the card's nodes): (name, nodes, sign, quantities), sign +1 for NMOS and NJF."""
+    models, cards = {}, []
+    for line in open(path):
+        words = line.lower().replace("(", " ").replace(")", " ").split()
+        if len(words) >= 3 and words[0] == ".model":
+            models[words[1]] = (words[2], " ".join(words[3:]))
+        elif words and words[0][0] in "mj":
+            cards.append(words)
+    out = []
+    for w in cards:
+        at = 5 if w[0][0] == "m" else 4
+        if len(w) <= at or w[at] not in models:
+            continue
+        kind, params = models[w[at]]
+        if re.search(r"\b(rd|rs|rsh)\s*=", params):
+            continue
+        sign = 1 if kind in ("nmos", "njf") else -1
+        quantities = ("vgs", "vds", "vbs") if w[0][0] == "m" else ("vgs", "vgd")
+        out.append((w[0], w[1:at], sign, quantities))
+    return out
+
+
+def ngspice_inconsistent(path, theirs):
+    """Where ngspice's reported transistor voltages (its device state at the end of its .op)
+    differ from its node voltages' differences: '' when they agree or cannot be asked."""
+    devices = transistor_terminals(path)
+    if not devices or theirs is None:
+        return ""
+    wanted = " ".join(f"@{d}[{q}]" for d, _, _, qs in devices for q in qs)
+    with open(path) as f:
+        text = f.read()
+    probe = path[:-4] + "_state.cir"
+    with open(probe, "w") as f:
+        f.write(text.rsplit(".end", 1)[0] + ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n"
+                f".control\nset numdgt=15\nop\nprint {wanted}\n.endc\n.end\n")
+    try:
+        run = subprocess.run(["ngspice", "-b", os.path.basename(probe)], capture_output=True,
+                             text=True, cwd=os.path.dirname(probe) or ".", timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return ""
+    finally:
+        os.remove(probe)
+    state = dict(re.findall(r"^@(\S+) = (\S+)$", run.stdout, re.M))
+
+    def v(node):
+        return 0.0 if node in ("0", "gnd") else theirs.get(node, math.nan)
+    for name, nodes, sign, quantities in devices:
+        d, g, s = nodes[0], nodes[1], nodes[2]
+        expect = {"vgs": v(g) - v(s), "vds": v(d) - v(s), "vgd": v(g) - v(d)}
+        if len(nodes) > 3:
+            expect["vbs"] = v(nodes[3]) - v(s)
+        for q in quantities:
+            got = state.get(f"{name}[{q}]")
+            if got is None or math.isnan(expect[q]):
+                continue
+            if abs(float(got) - sign * expect[q]) > 1e-6 * max(1.0, abs(expect[q])):
+                return (f"ngspice's {name} reports {q} = {float(got):.6g} V where its nodes give "
+                        f"{sign * expect[q]:.6g} V")
+    return ""
+
+
 def reading(kirchhoff, path):
     """Whether kirchhoff reads the deck as ngspice reads it. op --compare hands ngspice the deck
     as kirchhoff read it, so a value or card kirchhoff reads otherwise than ngspice would pass
@@ -580,6 +676,9 @@ def reading(kirchhoff, path):
     if not bad:
         return None
     what = f"{len(bad)} nodes differ, e.g. {next(iter(bad.items()))} (kirchhoff, ngspice)"
+    why = ngspice_inconsistent(path, theirs)
+    if why:
+        return "inconsistent", f"{what}; {why}"
     copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in theirs.items())])
     run = op(kirchhoff, ["--csv", "--backend", "ngspice", copy])
     os.remove(copy)
@@ -611,7 +710,13 @@ def classify(kirchhoff, path):
     if theirs is None or set(mine) != set(theirs):
         return "failed", message
     worst = max(abs(mine[k] - theirs[k]) / max(1.0, abs(theirs[k])) for k in mine)
-    return ("matching", "") if worst <= 1e-6 else ("wrong", f"{message} ({worst:.3g} relative)")
+    if worst <= 1e-6:
+        return "matching", ""
+    copy = tightened(path, for_ngspice=True)
+    why = ngspice_inconsistent(path, ngspice_reading(copy))
+    os.remove(copy)
+    return ("inconsistent", f"{message}; {why}") if why else \
+        ("wrong", f"{message} ({worst:.3g} relative)")
 
 
 def main(argv):
@@ -634,7 +739,7 @@ def main(argv):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0, "several": 0,
-              "misread": 0, "unchecked": 0}
+              "misread": 0, "unchecked": 0, "inconsistent": 0}
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep or scratch
         os.makedirs(folder, exist_ok=True)

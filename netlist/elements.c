@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* scratch = prefix + "." + name (or just name when prefix is empty); letter: optional
@@ -125,4 +126,22 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
   e.loc = kh_token_loc(p, line, name_tok);
   nl->elements[nl->element_count++] = e;
   return KH_OK;
+}
+
+kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *owner,
+                         const char *which, double ohms, uint32_t *inner) {
+  kh_netlist *nl = p->nl;
+  size_t len = strlen(owner) + 16;
+  char *node = kh_arena_alloc(&nl->arena, len), *rname = kh_arena_alloc(&nl->arena, len);
+  if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a transistor's series resistance");
+  snprintf(node, len, "%s#%s", owner, which);
+  snprintf(rname, len, "%s#%s", which, owner);
+  uint32_t outer = *inner;
+  kh_status st = kh_internal_node(p, line, name_tok, node, inner);
+  kh_elem r = {.kind = KH_RESISTOR,
+               .node = {outer, *inner},
+               .model = KH_NOT_FOUND,
+               .value = ohms,
+               .synthetic = KH_SYNTHETIC_SERIES};
+  return st == KH_OK ? kh_add_part(p, line, name_tok, rname, r) : st;
 }

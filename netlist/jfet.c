@@ -170,26 +170,6 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   return KH_OK;
 }
 
-/* RD or RS (`which`): a resistor "rd#<name>" or "rs#<name>" from the node as written to the
- * internal node "<name>#rd" or "<name>#rs"; *inner becomes that node. */
-static kh_status series_part(kh_parser *p, uint32_t line, const kh_token *name_tok,
-                             const char *jname, const char *which, double ohms, uint32_t *inner) {
-  kh_netlist *nl = p->nl;
-  size_t len = strlen(jname) + 16;
-  char *node = kh_arena_alloc(&nl->arena, len), *rname = kh_arena_alloc(&nl->arena, len);
-  if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a JFET's series resistance");
-  snprintf(node, len, "%s#%s", jname, which);
-  snprintf(rname, len, "%s#%s", which, jname);
-  uint32_t outer = *inner;
-  kh_status st = kh_internal_node(p, line, name_tok, node, inner);
-  kh_elem r = {.kind = KH_RESISTOR,
-               .node = {outer, *inner},
-               .model = KH_NOT_FOUND,
-               .value = ohms,
-               .synthetic = KH_SYNTHETIC_JFET_SERIES};
-  return st == KH_OK ? kh_add_part(p, line, name_tok, rname, r) : st;
-}
-
 kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
@@ -228,8 +208,8 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   double scale = e.value * inst.m; /* ngspice: conductance 1/R times area, stamps times m */
   double rd = kh_model_value(model, "rd", 0), rs = kh_model_value(model, "rs", 0);
   uint32_t drain = inst.drain, source = inst.source;
-  if (rd > 0) st = series_part(p, line, &t[0], jname, "rd", rd / scale, &drain);
-  if (st == KH_OK && rs > 0) st = series_part(p, line, &t[0], jname, "rs", rs / scale, &source);
+  if (rd > 0) st = kh_series_part(p, line, &t[0], jname, "rd", rd / scale, &drain);
+  if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], jname, "rs", rs / scale, &source);
   if (st != KH_OK) return st;
   nl->elements[j].node[0] = drain, nl->elements[j].node[1] = source; /* the array may move */
   return KH_OK;

@@ -18,7 +18,7 @@ typedef struct {
                       * 5: that source, on "<name>#res"; ctrl[0] its n+, ctrl[1] its portnum;
                       * 6: a POLY card's element, or one of its linear parts (poly.c);
                       * 7: a POLY card's product term, an E whose ctrl[0] indexes products;
-                      * 8: a JFET's RD or RS (jfet.c, never written back) */
+                      * 8: a JFET's or MOSFET's RD or RS (elements.c, never written back) */
   uint32_t node[2];
   uint32_t model; /* index into models, or KH_NOT_FOUND */
   double value;
@@ -27,7 +27,8 @@ typedef struct {
     uint32_t ctrl[2];    /* E, G: the controlling nodes; a diode: ctrl[0] its anode when RS moved
                           * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults); a
                           * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none); a JFET:
-                          * ctrl[0] its gate, ctrl[1] its kh_jfet_inst */
+                          * ctrl[0] its gate, ctrl[1] its kh_jfet_inst; a MOSFET: ctrl[0] its
+                          * gate, ctrl[1] its kh_mos_inst */
     const char *control; /* F, H: the flattened name of the controlling voltage source */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
@@ -93,7 +94,7 @@ typedef struct {
 
 /* kh_elem.synthetic for POLY cards (poly.c): the card's own element or a linear part, and a
  * product term, an E whose ctrl[0] indexes nl->products */
-enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7, KH_SYNTHETIC_JFET_SERIES = 8 };
+enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7, KH_SYNTHETIC_SERIES = 8 };
 
 /* A JFET instance (jfet.c): its drain and source as written (the element's own ends are inside
  * RD and RS), and its words beyond the area. Temperatures in degrees Celsius, as written. */
@@ -102,6 +103,18 @@ typedef struct {
   double m, temp, dtemp;
   int has_temp;
 } kh_jfet_inst;
+
+/* A MOSFET instance (mosfet.c): its terminals as written (the element's own drain and source are
+ * inside RD and RS), and its geometry as given (before .options scale; `given` has bit k for
+ * geo[k]). */
+enum { KH_MOS_L, KH_MOS_W, KH_MOS_AD, KH_MOS_AS, KH_MOS_PD, KH_MOS_PS, KH_MOS_NRD, KH_MOS_NRS };
+typedef struct {
+  uint32_t drain, gate, source, bulk;
+  double geo[8];
+  unsigned given;
+  double m, temp, dtemp;
+  int has_temp;
+} kh_mos_inst;
 
 /* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
  * nl->products; its factors are factors[first, first + count). */
@@ -138,6 +151,8 @@ struct kh_netlist {
   size_t diode_inst_count, diode_inst_cap;
   kh_jfet_inst *jfet_inst;
   size_t jfet_inst_count, jfet_inst_cap;
+  kh_mos_inst *mos_inst;
+  size_t mos_inst_count, mos_inst_cap;
   kh_dc_sweep dc[2]; /* the .dc card (dc_count 0: none) */
   size_t dc_count;
   kh_loc dc_loc;

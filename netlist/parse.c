@@ -28,6 +28,25 @@ static const char *scoped_key(kh_parser *p, const char *prefix, const char *name
   return key;
 }
 
+/* The device models whose words are checked (every one ngspice knows, or refused) and stored
+ * under one name per parameter (aliases folded). */
+typedef struct {
+  const char *types[2];
+  kh_status (*check)(kh_parser *, uint32_t, const kh_tokens *, size_t, size_t);
+  const char *(*canonical)(const char *);
+} model_family;
+
+static const model_family *family_of(const kh_token *type) {
+  static const model_family families[] = {
+      {{"d", NULL}, kh_check_diode_model, kh_diode_param_canonical},
+      {{"njf", "pjf"}, kh_check_jfet_model, kh_jfet_param_canonical},
+      {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical}};
+  for (size_t k = 0; k < sizeof families / sizeof *families; k++)
+    for (size_t j = 0; j < 2 && families[k].types[j]; j++)
+      if (kh_token_eq(type, families[k].types[j])) return &families[k];
+  return NULL;
+}
+
 static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
@@ -47,11 +66,8 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
     from = 4; /* ngspice reads a model whose ')' never comes (a ")" line is a comment there) */
     if (kh_token_eq(&t[end - 1], ")")) end--;
   }
-  int diode = kh_token_eq(&t[2], "d"),
-      jfet = kh_token_eq(&t[2], "njf") || kh_token_eq(&t[2], "pjf");
-  kh_status st = diode  ? kh_check_diode_model(p, line, tok, from, end)
-                 : jfet ? kh_check_jfet_model(p, line, tok, from, end)
-                        : KH_OK;
+  const model_family *family = family_of(&t[2]);
+  kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
   if (st == KH_OK && (kh_token_eq(&t[2], "r") || kh_token_eq(&t[2], "res")))
     st = kh_check_resistor_model(p, line, tok, from, end);
   if (st != KH_OK) return st;
@@ -71,10 +87,9 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
     m->params = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *m->params);
     if (!m->type || !m->params) st = kh_fail_nomem(p->ctx, "storing a model");
     for (size_t i = 0; st == KH_OK && i < params.count; i++)
-      m->params[i] = (kh_model_param){diode  ? kh_diode_param_canonical(params.items[i].name)
-                                      : jfet ? kh_jfet_param_canonical(params.items[i].name)
-                                             : params.items[i].name,
-                                      params.items[i].value};
+      m->params[i] =
+          (kh_model_param){family ? family->canonical(params.items[i].name) : params.items[i].name,
+                           params.items[i].value};
   }
   kh_param_release(&params);
   return st;
@@ -264,6 +279,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->options);
   kh_free(nl->diode_inst);
   kh_free(nl->jfet_inst);
+  kh_free(nl->mos_inst);
   kh_free(nl->resistor_temp);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);

@@ -202,6 +202,15 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
                               size_t to);
 const char *kh_jfet_param_canonical(const char *name);
 kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* Level-1 MOSFETs (mosfet.c): the same for .model NMOS/PMOS and the M card. */
+kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to);
+const char *kh_mos_param_canonical(const char *name);
+kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* A transistor's RD or RS (`which`, "rd" or "rs"; elements.c): a resistor "rd#<owner>" of
+ * `ohms` from node *inner (as written) to the internal node "<owner>#rd", which *inner becomes. */
+kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *owner,
+                         const char *which, double ohms, uint32_t *inner);
 /* Resistors (resistor.c): an R model checked over tokens [from, to); an R line with more than
  * its value parsed into e->value (m and scale folded in) and its temperature dependence; the
  * temperature factor folded in once every card is read. */

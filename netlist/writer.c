@@ -111,14 +111,14 @@ static int model_heats(const kh_netlist *nl, uint32_t model) {
   return 0;
 }
 
-/* A JFET model for ngspice: RD and RS are the resistors kirchhoff added (written as such, onto
- * the same internal nodes), so the model leaves them out. */
-static void write_jfet_model(const kh_model *m, FILE *out) {
+/* A JFET or MOSFET model for ngspice: RD and RS (and a MOSFET's RSH) are the resistors kirchhoff
+ * added (written as such, onto the same internal nodes), so the model leaves them out. */
+static void write_transistor_model(const kh_model *m, FILE *out) {
   fprintf(out, ".model %s %s(", m->name, m->type);
   const char *sep = "";
   for (size_t i = 0; i < m->param_count; i++) {
     const char *p = m->params[i].name;
-    if (strcmp(p, "rd") == 0 || strcmp(p, "rs") == 0) continue;
+    if (strcmp(p, "rd") == 0 || strcmp(p, "rs") == 0 || strcmp(p, "rsh") == 0) continue;
     fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
     sep = " ";
   }
@@ -128,7 +128,9 @@ static void write_jfet_model(const kh_model *m, FILE *out) {
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
-    if (strcmp(m->type, "njf") == 0 || strcmp(m->type, "pjf") == 0) write_jfet_model(m, out);
+    if (!strcmp(m->type, "njf") || !strcmp(m->type, "pjf") || !strcmp(m->type, "nmos") ||
+        !strcmp(m->type, "pmos"))
+      write_transistor_model(m, out);
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -204,6 +206,24 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
   fputc('\n', out);
 }
 
+/* Mname nd ng ns nb model [l= w= ad= as= pd= ps= nrd= nrs= as given] [m=] [temp=] [dtemp=], the
+ * drain and source chosen as for a JFET (write_jfet). */
+static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
+                         kh_write_flavor flavor) {
+  static const char *const words[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
+  const kh_mos_inst *in = &nl->mos_inst[e->ctrl[1]];
+  uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
+           s = flavor == KH_WRITE_KIRCHHOFF ? in->source : e->node[1];
+  fprintf(out, "%s %s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, in->gate), node(nl, s),
+          node(nl, in->bulk), nl->models[e->model].name);
+  for (int k = 0; k < 8; k++)
+    if (in->given & (1u << k)) fprintf(out, " %s=%.17g", words[k], in->geo[k]);
+  if (in->m != 1) fprintf(out, " m=%.17g", in->m);
+  if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
+  if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
+  fputc('\n', out);
+}
+
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
                               const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
@@ -212,7 +232,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   const char *a = node(nl, e->node[0]), *b = node(nl, e->node[1]), *name = elem_name(nl, i);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 1) return; /* RS: in the model */
   if (e->synthetic == 3) return; /* rshunt: the .options line adds it again, in both programs */
-  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == KH_SYNTHETIC_JFET_SERIES) return;
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == KH_SYNTHETIC_SERIES) return;
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 4) return; /* a port's z0: on its source */
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) {       /* an RF port, as it was given */
@@ -263,6 +283,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   case KH_CCCS:
   case KH_CCVS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
   case KH_JFET: write_jfet(nl, i, e, out, flavor); break;
+  case KH_MOSFET: write_mosfet(nl, i, e, out, flavor); break;
   }
 }
 

@@ -26,8 +26,10 @@ typedef enum {
   KH_INDUCTOR,  /* L: value: inductance in henries; a short circuit at DC */
   KH_VCCS,      /* G: value: transconductance; gm (v(c+) - v(c-)) from pos through it to neg */
   KH_CCVS,      /* H: value: transresistance; v(pos) - v(neg) = r i(control) */
-  KH_JFET       /* J: value: area; model: its NJF or PJF .model; pos, neg: drain and source
+  KH_JFET,      /* J: value: area; model: its NJF or PJF .model; pos, neg: drain and source
                  * (inside RD and RS, which are resistors of their own): kh_netlist_jfet_instance */
+  KH_MOSFET     /* M: value 1; model: its level-1 NMOS or PMOS .model; pos, neg: drain and source
+                 * (inside RD and RS): kh_netlist_mosfet_instance */
 } kh_element_kind;
 
 typedef struct {
@@ -117,6 +119,16 @@ typedef struct {
   double area, m, temperature;
 } kh_jfet_instance;
 KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
+/* A level-1 MOSFET (M card, ngspice 39's mos1; docs/netlist.md): its gate, bulk, drain and
+ * source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and "<name>#rs",
+ * where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times `.options
+ * scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um, 0, 0),
+ * multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=). */
+typedef struct {
+  size_t gate, bulk, drain, source;
+  double l, w, ad, as, pd, ps, m, temperature;
+} kh_mosfet_instance;
+KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
 
 /* Learning cards. */
 KH_API size_t kh_netlist_input_count(const kh_netlist *nl);

@@ -18,6 +18,34 @@
 
 enum { MAX_ITERATIONS = 150 };
 
+/* Diode k between unknowns a and b (branch unknown j for an ideal one), v across it at x. */
+static int stamp_diode(kh_general *g, size_t k, long a, long b, long j, double v, const double *x,
+                       int linearize) {
+  long d = g->diode[k];
+  if (g->heat[d].tj >= 0) return kh_heat_stamp(g, k, d, x, linearize);
+  const kh_diode *dd = &g->diodes[d];
+  double phi, i, gd;
+  if (dd->kind == KH_DIODE_IDEAL) { /* the same five entries in either state (the pattern) */
+    int on = g->on[d];
+    g->rhs[j] = on ? g->scale * dd->vth : 0;
+    return kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
+           kh_general_stamp(g, j, a, on) | kh_general_stamp(g, j, b, -on) |
+           kh_general_stamp(g, j, j, !on);
+  }
+  if (linearize) v = kh_diode_limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
+  kh_diode_eval(dd, v, &phi, &i, &gd);
+  if (g->gjunction > dd->gmin) /* true gmin stepping raises the junction's own GMIN */
+    gd += g->gjunction - dd->gmin, i += (g->gjunction - dd->gmin) * v;
+  kh_general_rhs(g, a, -(i - gd * v)), kh_general_rhs(g, b, i - gd * v);
+  return kh_general_stamp(g, a, a, gd) | kh_general_stamp(g, b, b, gd) |
+         kh_general_stamp(g, a, b, -gd) | kh_general_stamp(g, b, a, -gd);
+}
+
+static int stamp_transistor(kh_general *g, size_t k, const double *x, int linearize) {
+  return g->jfet[k] >= 0 ? kh_jfet_stamp(g, &g->jfets[g->jfet[k]], x, linearize)
+                         : kh_mosfet_stamp(g, &g->mosfets[g->mosfet[k]], x, linearize);
+}
+
 /* The linear system at x (node voltages and branch currents); linearize = 0 evaluates the
  * diodes where x puts them (the pattern's first pass), 1 limits them first. */
 static int assemble(kh_general *g, const double *x, int linearize) {
@@ -42,31 +70,7 @@ static int assemble(kh_general *g, const double *x, int linearize) {
              kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
       g->rhs[j] = e.kind == KH_VSOURCE ? g->scale * w : 0;
       break;
-    case KH_DIODE: {
-      long d = g->diode[k];
-      if (g->heat[d].tj >= 0) {
-        bad |= kh_heat_stamp(g, k, d, x, linearize);
-        break;
-      }
-      const kh_diode *dd = &g->diodes[d];
-      double v = va - vb, phi, i, gd;
-      if (dd->kind == KH_DIODE_IDEAL) { /* the same five entries in either state (the pattern) */
-        int on = g->on[d];
-        bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
-               kh_general_stamp(g, j, a, on) | kh_general_stamp(g, j, b, -on) |
-               kh_general_stamp(g, j, j, !on);
-        g->rhs[j] = on ? g->scale * dd->vth : 0;
-        break;
-      }
-      if (linearize) v = kh_diode_limit(dd, v, g->vd[d], &g->limited), g->vd[d] = v;
-      kh_diode_eval(dd, v, &phi, &i, &gd);
-      if (g->gjunction > dd->gmin) /* true gmin stepping raises the junction's own GMIN */
-        gd += g->gjunction - dd->gmin, i += (g->gjunction - dd->gmin) * v;
-      bad |= kh_general_stamp(g, a, a, gd) | kh_general_stamp(g, b, b, gd) |
-             kh_general_stamp(g, a, b, -gd) | kh_general_stamp(g, b, a, -gd);
-      kh_general_rhs(g, a, -(i - gd * v)), kh_general_rhs(g, b, i - gd * v);
-      break;
-    }
+    case KH_DIODE: bad |= stamp_diode(g, k, a, b, j, va - vb, x, linearize); break;
     case KH_VCVS:
     case KH_CCVS:
       if (g->product[k] >= 0) {
@@ -92,7 +96,8 @@ static int assemble(kh_general *g, const double *x, int linearize) {
     case KH_CCCS:
       bad |= kh_general_stamp(g, a, g->control[k], w) | kh_general_stamp(g, b, g->control[k], -w);
       break;
-    case KH_JFET: bad |= kh_jfet_stamp(g, &g->jfets[g->jfet[k]], x, linearize); break;
+    case KH_JFET:
+    case KH_MOSFET: bad |= stamp_transistor(g, k, x, linearize); break;
     case KH_CAPACITOR: break; /* open at DC */
     }
   }
@@ -232,8 +237,10 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
       break;
     case KH_CCCS: i = w * g->x[g->control[k]]; break;
     case KH_CAPACITOR: i = 0; break;
-    case KH_JFET: /* three terminals: its own KCL terms */
-      i = kh_jfet_certify(g, &g->jfets[g->jfet[k]], sum, mag);
+    case KH_JFET: /* three or four terminals: their own KCL terms */
+    case KH_MOSFET:
+      i = e.kind == KH_JFET ? kh_jfet_certify(g, &g->jfets[g->jfet[k]], sum, mag)
+                            : kh_mosfet_certify(g, &g->mosfets[g->mosfet[k]], sum, mag);
       if (current) current[k] = i;
       continue;
     case KH_VCVS: /* a product term's equation is not linear: Newton's steps do not solve it */
@@ -371,17 +378,24 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->heat = kh_calloc(g->elements + 1, sizeof *g->heat);
   g->jfet = kh_malloc((g->elements + 1) * sizeof *g->jfet);
   g->jfets = kh_calloc(g->elements + 1, sizeof *g->jfets);
+  g->mosfet = kh_malloc((g->elements + 1) * sizeof *g->mosfet);
+  g->mosfets = kh_calloc(g->elements + 1, sizeof *g->mosfets);
   if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat ||
-      !g->jfet || !g->jfets)
+      !g->jfet || !g->jfets || !g->mosfet || !g->mosfets)
     return kh_fail_nomem(ctx, "general Newton");
-  size_t jfets = 0;
+  size_t jfets = 0, mosfets = 0;
   size_t n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
     int has_branch =
         e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS;
     g->branch[k] = has_branch ? (long)n++ : -1;
-    g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1;
+    g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1;
+    if (e.kind == KH_MOSFET) {
+      kh_status st = kh_mosfet_from_netlist(ctx, nl, k, &g->mosfets[mosfets]);
+      if (st != KH_OK) return st;
+      g->mosfet[k] = (long)mosfets++;
+    }
     if (e.kind == KH_JFET) {
       kh_status st = kh_jfet_from_netlist(ctx, nl, k, &g->jfets[jfets]);
       if (st != KH_OK) return st;
@@ -430,12 +444,14 @@ static void release(kh_general *g) {
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
   kh_free(g->product), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
+  kh_free(g->mosfet), kh_free(g->mosfets);
 }
 
 /* The junction voltages and rises that limiting compares against, as g->x puts them. */
 static void follow_x(kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) {
     if (g->jfet[k] >= 0) kh_jfet_follow(&g->jfets[g->jfet[k]], g->x);
+    if (g->mosfet[k] >= 0) kh_mosfet_follow(&g->mosfets[g->mosfet[k]], g->x);
     long d = g->diode[k];
     if (d < 0) continue;
     kh_element e = kh_netlist_element(g->nl, k);

@@ -27,6 +27,16 @@ typedef struct {
   double vgs, vgd;                   /* the last linearization's, in the NJF's signs */
 } kh_jfet;
 
+/* A level-1 MOSFET (general_mosfet.c) at its temperature, m and geometry folded in. */
+typedef struct {
+  int type;                               /* 1: NMOS, -1: PMOS */
+  double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / (L - 2 LD) times m */
+  double drain_sat, source_sat, vt, gmin; /* the bulk junctions' IS (or JS times area) */
+  double drain_vcrit, source_vcrit;
+  long d, g, s, b;           /* unknowns (ground: -1) */
+  double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
+} kh_mosfet;
+
 typedef struct {
   kh_context *ctx;
   const kh_netlist *nl;
@@ -69,6 +79,9 @@ typedef struct {
   /* JFETs (general_jfet.c): per element, its index into jfets, or -1 */
   long *jfet;
   kh_jfet *jfets;
+  /* MOSFETs (general_mosfet.c): per element, its index into mosfets, or -1 */
+  long *mosfet;
+  kh_mosfet *mosfets;
 } kh_general;
 
 /* Unknown of node k (ground: -1). */
@@ -78,6 +91,16 @@ static inline long kh_general_at(size_t node) {
 
 static inline double kh_general_value(const double *x, long unknown) {
   return unknown >= 0 ? x[unknown] : 0;
+}
+
+/* The certificate's KCL terms of a branch of a device from unknown a to unknown b (ground: -1)
+ * carrying current i, with the rounding scale of its own terms (sum and mag indexed by unknown +
+ * 1, as certify's). */
+static inline void kh_branch_terms(long double *sum, double *mag, long a, long b, double i,
+                                   double scale) {
+  sum[a + 1] += i, sum[b + 1] -= i;
+  mag[a + 1] = mag[a + 1] > scale ? mag[a + 1] : scale;
+  mag[b + 1] = mag[b + 1] > scale ? mag[b + 1] : scale;
 }
 
 /* Adds v at (i, j) (nothing for ground); -1 when out of memory. */
@@ -126,5 +149,14 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
 void kh_jfet_follow(kh_jfet *j, const double *x);
 int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize);
 double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, double *mag);
+/* ngspice's DEVfetlim (devsup.c): how far one step may move a FET's control voltage from vold,
+ * given its threshold vto (general_jfet.c). */
+double kh_fetlim(double vnew, double vold, double vto);
+/* Level-1 MOSFETs (general_mosfet.c): as for JFETs above; the certificate returns the drain
+ * current. */
+kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
+void kh_mosfet_follow(kh_mosfet *q, const double *x);
+int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
+double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
 
 #endif

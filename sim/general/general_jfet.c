@@ -128,8 +128,7 @@ static jfet_point evaluate(const kh_jfet *j, double gmin, double vgs, double vgd
   return p;
 }
 
-/* ngspice's DEVfetlim (devsup.c): how far one step may move a FET's control voltage. */
-static double fetlim(double vnew, double vold, double vto) {
+double kh_fetlim(double vnew, double vold, double vto) {
   double hi = fabs(2 * (vold - vto)) + 2, lo = fabs(vold - vto) + 1, vtox = vto + 3.5;
   double delv = vnew - vold;
   if (vold >= vto) {
@@ -161,8 +160,8 @@ static double fetlim(double vnew, double vold, double vto) {
 
 static double limit(const kh_jfet *j, double v, double vold, int *limited) {
   double u = kh_pnjlim(v, vold, j->vt, j->vcrit, limited);
-  u = fetlim(u, vold, j->vto);
-  if (u != v) *limited = 1;
+  u = kh_fetlim(u, vold, j->vto);
+  if (fabs(u - v) > 1e-12 * (1 + fabs(v))) *limited = 1; /* linearized elsewhere than x */
   return u;
 }
 
@@ -205,15 +204,12 @@ double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, 
          vs = kh_general_value(g->x, j->s);
   double t = j->type, m = j->m;
   jfet_point p = evaluate(j, gmin_of(g, j), t * (vgate - vs), t * (vgate - vd));
-  double id = m * t * p.cd, ig = m * t * p.cg; /* into the drain and the gate */
-  /* rounding's scale: the currents, and each conductance times the voltages it multiplies */
-  double gsum = m * (fabs(p.ggs) + fabs(p.ggd) + fabs(p.gm) + fabs(p.gds));
-  double scale = fmax(fmax(fabs(id), fabs(ig)), gsum * (fabs(vd) + fabs(vgate) + fabs(vs)));
-  long node[3] = {j->d, j->g, j->s};
-  double current[3] = {id, ig, -(id + ig)};
-  for (int k = 0; k < 3; k++) {
-    sum[node[k] + 1] += current[k];
-    mag[node[k] + 1] = fmax(mag[node[k] + 1], scale);
-  }
-  return id;
+  double cgs = p.cg - p.cgd, cdrain = p.cd + p.cgd, ad = fabs(vd), ag = fabs(vgate), as = fabs(vs);
+  /* three branches, each with the rounding scale of its own terms (general_mosfet.c says why) */
+  kh_branch_terms(sum, mag, j->d, j->s, m * t * cdrain,
+                  m * fmax(fabs(cdrain), (fabs(p.gm) + fabs(p.gds)) * (ad + ag + as)));
+  kh_branch_terms(sum, mag, j->g, j->s, m * t * cgs, m * fmax(fabs(cgs), fabs(p.ggs) * (ag + as)));
+  kh_branch_terms(sum, mag, j->g, j->d, m * t * p.cgd,
+                  m * fmax(fabs(p.cgd), fabs(p.ggd) * (ag + ad)));
+  return m * t * p.cd; /* into the drain */
 }

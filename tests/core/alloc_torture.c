@@ -64,6 +64,7 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
                      "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
                      "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\nj1 a g1 s1 jx 2\n"
                      "rg g1 b 10k\nrs1 s1 0 1k\n.model jx njf(vto=-1.5 beta=1m rd=5 rs=3)\n"
+                     "m1 a b s2 0 mx w=4u\nrs2 s2 0 2k\n.model mx pmos(vto=-0.6 kp=50u rsh=2)\n"
                      ".subckt sub a b y\n"
                      "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
                      "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
@@ -261,7 +262,8 @@ Test(alloc_torture, newton_solve) {
 }
 
 Test(alloc_torture, general_newton_solve) {
-  torture(solve_general, "parse (POLY parts, K, RS, a JFET, .nodeset), general Newton solve");
+  torture(solve_general,
+          "parse (POLY parts, K, RS, a JFET, a MOSFET, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {

@@ -5,7 +5,7 @@
  *                           (a copy of the deck with `.options reltol=1e-12 abstol=1e-18
  *                           vntol=1e-14` after its title; a deck's own options still win):
  *                           every node within 1e-9 max(1, |V|) V, 1e-6 max(1, |V|) V with
- *                           diodes or JFETs, and the same node names on both sides;
+ *                           diodes or transistors, and the same node names on both sides;
  *   refused at L:C: text    kirchhoff op exits 2 with "<file>:L:C: text".
  * The counts and both programs' times are logged (the issue's closing figures). */
 #include "../support/support.h"
@@ -111,14 +111,14 @@ static int kirchhoff_op(const char *path, node_values *out, char **text) {
   return rc;
 }
 
-/* Junctions (D and J lines, or an .include that may hold them): ngspice's answer then carries
+/* Junctions (D, J and M lines, or an .include that may hold them): ngspice's answer then carries
  * its Newton's tolerances, not round-off alone. */
 static int has_junctions(const char *path) {
   FILE *f = fopen(path, "r");
   char line[1024];
   int junctions = 0;
   while (f && fgets(line, sizeof line, f))
-    junctions |= strchr("dDjJ", line[0]) != NULL || strncasecmp(line, ".include", 8) == 0;
+    junctions |= strchr("dDjJmM", line[0]) != NULL || strncasecmp(line, ".include", 8) == 0;
   if (f) fclose(f);
   return junctions;
 }

@@ -1,0 +1,258 @@
+/* MOSFETs as ngspice 39 reads them at level 1: the M card (Mname nd ng ns nb model [l=] [w=]
+ * [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [temp=] [dtemp=] [off] [ic=VDS,VGS,VBS]) and its
+ * .model NMOS or PMOS card (Shichman-Hodges; the equations are in sim/general/general_mosfet.c).
+ * Every level-1 parameter ngspice 39 knows is read (at DC or as having no DC effect); another
+ * LEVEL, or any other word, is refused: ngspice would ignore the word with a warning, and
+ * answer for another device.
+ *
+ * RD and RS (or RSH times NRD and NRS) become resistors of their own (never written back) from
+ * the drain and source as written to internal nodes "<name>#rd" and "<name>#rs", as for JFETs
+ * (jfet.c), so that the element itself (kind KH_MOSFET) joins the drain and source inside
+ * them; its gate and bulk are in its kh_mos_inst. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+  const char *name, *canonical;
+} mos_params[] = {
+    /* at DC */
+    {"level", "level"},
+    {"vto", "vto"},
+    {"vt0", "vto"},
+    {"kp", "kp"},
+    {"gamma", "gamma"},
+    {"phi", "phi"},
+    {"lambda", "lambda"},
+    {"rd", "rd"},
+    {"rs", "rs"},
+    {"rsh", "rsh"},
+    {"is", "is"},
+    {"js", "js"},
+    {"ld", "ld"},
+    {"tox", "tox"},
+    {"u0", "u0"},
+    {"uo", "u0"},
+    {"nsub", "nsub"},
+    {"tpg", "tpg"},
+    {"nss", "nss"},
+    {"tnom", "tnom"},
+    /* no DC effect: capacitances and noise */
+    {"cbd", "cbd"},
+    {"cbs", "cbs"},
+    {"pb", "pb"},
+    {"cgso", "cgso"},
+    {"cgdo", "cgdo"},
+    {"cgbo", "cgbo"},
+    {"cj", "cj"},
+    {"mj", "mj"},
+    {"cjsw", "cjsw"},
+    {"mjsw", "mjsw"},
+    {"fc", "fc"},
+    {"kf", "kf"},
+    {"af", "af"},
+};
+
+static const char *find_param(const char *s, size_t len) {
+  for (size_t i = 0; i < sizeof mos_params / sizeof mos_params[0]; i++)
+    if (strlen(mos_params[i].name) == len && memcmp(mos_params[i].name, s, len) == 0)
+      return mos_params[i].canonical;
+  return NULL;
+}
+
+const char *kh_mos_param_canonical(const char *name) {
+  const char *c = find_param(name, strlen(name));
+  return c ? c : name;
+}
+
+kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3) {
+    const char *c = find_param(t[i].s, t[i].len);
+    if (!c)
+      return kh_token_fail(p, line, &t[i],
+                           "unknown level-1 MOSFET model parameter '%.*s' (ngspice 39 would ignore "
+                           "it with a warning; docs/netlist.md lists them)",
+                           (int)t[i].len, t[i].s);
+    if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, is)",
+                           (int)t[i + 2].len, t[i + 2].s);
+  }
+  return KH_OK;
+}
+
+/* What ngspice 39 refuses (PHI, NSUB) or computes to no meaning (a length of zero or less). */
+static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                              const kh_mos_inst *in) {
+  static const char *const nonnegative[] = {"kp", "rd", "rs", "rsh", "is", "js", "tox", "u0"};
+  for (size_t k = 0; k < sizeof nonnegative / sizeof *nonnegative; k++) {
+    double v = kh_model_value(m, nonnegative[k], 0);
+    if (!(v >= 0) || !isfinite(v))
+      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name,
+                           nonnegative[k], v);
+  }
+  if (!(kh_model_value(m, "phi", 0.6) > 0))
+    return kh_token_fail(p, line, at, "model '%s': PHI must be positive (ngspice 39 stops there)",
+                         m->name);
+  double nsub = kh_model_value(m, "nsub", 0);
+  if (kh_model_value(m, "tox", 0) > 0 && nsub != 0 && !(nsub * 1e6 > 1.45e16))
+    return kh_token_fail(p, line, at,
+                         "model '%s': NSUB %g is below the intrinsic density 1.45e10 cm^-3 "
+                         "(ngspice 39 stops there)",
+                         m->name, nsub);
+  double length = in->geo[KH_MOS_L] - 2 * kh_model_value(m, "ld", 0);
+  if (!(length > 0) || !(in->geo[KH_MOS_W] > 0))
+    return kh_token_fail(p, line, at,
+                         "MOSFET channel %g m long (L - 2 LD) and %g m wide: both must be positive",
+                         length, in->geo[KH_MOS_W]);
+  if (kh_model_value(m, "rd", -1) < 0 && kh_model_value(m, "rsh", 0) > 0 &&
+      in->geo[KH_MOS_NRD] == 0)
+    return kh_token_fail(p, line, at,
+                         "NRD=0 with model '%s''s RSH: ngspice 39 divides by it (give RD, or NRD)",
+                         m->name);
+  return KH_OK;
+}
+
+/* Instance words after the model, name=value pairs (and `off`, ic=VDS,VGS,VBS), in inst. */
+static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                const kh_scope *s, kh_mos_inst *inst) {
+  static const char *const words[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  for (; i < n; i++) {
+    if (kh_token_eq(&t[i], "off")) continue; /* the first guess only */
+    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in MOSFET '%.*s'", (int)t[i].len,
+                           t[i].s, (int)t[0].len, t[0].s);
+    const kh_token *name = &t[i];
+    double v;
+    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &v);
+    if (st != KH_OK) return st;
+    i += 2;
+    if (!isfinite(v))
+      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
+    if (kh_token_eq(name, "ic")) { /* VDS[,VGS[,VBS]] (commas read as spaces): a transient's */
+      for (int more = 0; more < 2 && i + 1 < n && !kh_token_eq(&t[i + 1], "off") &&
+                         !(i + 2 < n && kh_token_eq(&t[i + 2], "="));
+           more++) {
+        st = kh_eval_token(p, line, &t[++i], s, &v);
+        if (st != KH_OK) return st;
+      }
+      continue;
+    }
+    size_t k = 0;
+    while (k < 8 && !kh_token_eq(name, words[k])) k++;
+    if (k < 8) {
+      if (!(v >= 0) || (k < 2 && !(v > 0)))
+        return kh_token_fail(p, line, &t[i], "MOSFET %s must be %s, got %g", words[k],
+                             k < 2 ? "positive" : ">= 0", v);
+      inst->geo[k] = v;
+      inst->given |= 1u << k;
+    } else if (kh_token_eq(name, "m")) {
+      if (!(v > 0))
+        return kh_token_fail(p, line, &t[i], "MOSFET multiplier m must be positive, got %g", v);
+      inst->m = v;
+    } else if (kh_token_eq(name, "temp")) {
+      inst->temp = v, inst->has_temp = 1;
+    } else if (kh_token_eq(name, "dtemp")) {
+      inst->dtemp = v;
+    } else {
+      return kh_token_fail(p, line, name,
+                           "unknown MOSFET instance parameter '%.*s' (l, w, ad, as, pd, ps, nrd, "
+                           "nrs, m, temp, dtemp, ic and off are known)",
+                           (int)name->len, name->s);
+    }
+  }
+  return KH_OK;
+}
+
+/* ngspice's geometry: the instance's L, W, AD, AS, PD, PS times `.options scale` (squared for
+ * the areas), its defaults (.options defl, defw, defad, defas; 100 um, 100 um, 0, 0) not; NRD
+ * and NRS 1 unless given. */
+static void geometry(const kh_netlist *nl, kh_mos_inst *in) {
+  double scale = 1, defaults[4] = {100e-6, 100e-6, 0, 0};
+  static const char *const options[4] = {"defl", "defw", "defad", "defas"};
+  kh_netlist_option(nl, "scale", &scale);
+  for (int k = 0; k < KH_MOS_NRD; k++) {
+    if (in->given & (1u << k))
+      in->geo[k] *= k == KH_MOS_AD || k == KH_MOS_AS ? scale * scale : scale;
+    else if (k < 4)
+      kh_netlist_option(nl, options[k], &defaults[k]), in->geo[k] = defaults[k];
+  }
+  for (int k = KH_MOS_NRD; k <= KH_MOS_NRS; k++)
+    if (!(in->given & (1u << k))) in->geo[k] = 1;
+}
+
+kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  if (tok->count < 6)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         "'%.*s' needs drain, gate, source and bulk nodes and a model",
+                         (int)t[0].len, t[0].s);
+  kh_mos_inst inst = {.m = 1};
+  kh_elem e = {.kind = KH_MOSFET, .value = 1};
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &inst.gate);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[4], &inst.bulk);
+  if (st != KH_OK) return st;
+  e.model = kh_find_model(p, s, &t[5]);
+  if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
+  if (e.model == KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[5], "unknown model '%.*s'", (int)t[5].len, t[5].s);
+  const kh_model *model = &nl->models[e.model];
+  if (strcmp(model->type, "nmos") != 0 && strcmp(model->type, "pmos") != 0)
+    return kh_token_fail(p, line, &t[5],
+                         "model '%.*s' is of type '%s', a MOSFET needs type 'nmos' or 'pmos'",
+                         (int)t[5].len, t[5].s, model->type);
+  st = instance_words(p, line, tok, 6, s, &inst);
+  if (st != KH_OK) return st;
+  kh_mos_inst scaled = inst;
+  geometry(nl, &scaled);
+  st = check_values(p, line, &t[5], model, &scaled);
+  if (st != KH_OK) return st;
+  if (kh_reserve((void **)&nl->mos_inst, &nl->mos_inst_cap, nl->mos_inst_count + 1,
+                 sizeof *nl->mos_inst))
+    return kh_fail_nomem(p->ctx, "storing a MOSFET");
+  e.node[0] = inst.drain, e.node[1] = inst.source, e.ctrl[0] = inst.gate;
+  e.ctrl[1] = (uint32_t)nl->mos_inst_count;
+  nl->mos_inst[nl->mos_inst_count++] = inst;
+  st = kh_add_element(p, line, &t[0], s, e);
+  if (st != KH_OK) return st;
+  size_t k = nl->element_count - 1;
+  const char *mname = kh_strmap_name(&nl->element_names, (uint32_t)k);
+  /* ngspice's mos1temp.c: RD (else RSH NRD) and RS (else RSH NRS), divided by m */
+  double rsh = kh_model_value(model, "rsh", 0), rd = 0, rs = 0;
+  int rd_given = kh_model_value(model, "rd", -1) >= 0,
+      rs_given = kh_model_value(model, "rs", -1) >= 0;
+  rd = (rd_given ? kh_model_value(model, "rd", 0) : rsh * scaled.geo[KH_MOS_NRD]) / inst.m;
+  rs = (rs_given ? kh_model_value(model, "rs", 0) : rsh * scaled.geo[KH_MOS_NRS]) / inst.m;
+  uint32_t drain = inst.drain, source = inst.source;
+  if (rd > 0) st = kh_series_part(p, line, &t[0], mname, "rd", rd, &drain);
+  if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], mname, "rs", rs, &source);
+  if (st != KH_OK) return st;
+  nl->elements[k].node[0] = drain, nl->elements[k].node[1] = source;
+  return KH_OK;
+}
+
+kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element) {
+  const kh_elem *e = &nl->elements[element];
+  kh_mosfet_instance out = {0};
+  out.m = 1, out.temperature = kh_netlist_temperature(nl);
+  if (e->kind != KH_MOSFET) return out;
+  kh_mos_inst in = nl->mos_inst[e->ctrl[1]];
+  geometry(nl, &in);
+  out.gate = in.gate, out.bulk = in.bulk, out.drain = in.drain, out.source = in.source;
+  out.l = in.geo[KH_MOS_L], out.w = in.geo[KH_MOS_W], out.ad = in.geo[KH_MOS_AD];
+  out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];
+  out.m = in.m;
+  out.temperature = in.has_temp ? in.temp + KH_CELSIUS_TO_KELVIN : out.temperature + in.dtemp;
+  return out;
+}

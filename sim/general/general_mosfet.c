@@ -1,0 +1,241 @@
+/* Level-1 MOSFETs in general Newton: ngspice 39's mos1 (mos1temp.c and mos1load.c, read
+ * there): the Shichman-Hodges drain current with body effect (GAMMA, PHI) and LAMBDA, drain and
+ * source swapped when vds < 0, two bulk junctions with GMIN across each, KP, PHI, VTO and the
+ * junctions' IS at temperature, and KP, GAMMA, PHI, VTO from TOX, U0, NSUB, TPG, NSS where the
+ * card leaves them out. The element's ends are the drain and source inside RD and RS (resistors
+ * of their own, netlist/mosfet.c). A PMOS is an NMOS with every voltage and current negated. */
+#include "general_impl.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+#define EPS_OX (3.9 * 8.854214871e-12) /* ngspice's oxide and silicon permittivities */
+#define EPS_SI (11.70 * 8.854214871e-12)
+
+static double value(const kh_netlist *nl, const char *model, const char *name, double fallback,
+                    int *given) {
+  double v = fallback;
+  int has = kh_netlist_model_param(nl, model, name, &v);
+  if (given) *given = has;
+  return v;
+}
+
+/* Silicon's band gap at t kelvins, and ngspice's pbfact (the junction potential's shift). */
+static double band_gap(double t) {
+  return 1.16 - 7.02e-4 * t * t / (t + 1108);
+}
+static double pbfact(double t) {
+  double k = KH_BOLTZMANN, vt = k / KH_CHARGE * t;
+  double arg = -band_gap(t) / (2 * k * t) + 1.1150877 / (k * 2 * KH_TEMPERATURE);
+  return -2 * vt * (1.5 * log(t / KH_TEMPERATURE) + KH_CHARGE * arg);
+}
+
+/* The model's process parameters (mos1temp.c): KP from U0 and TOX, and PHI, GAMMA and VTO from
+ * NSUB, TPG and NSS, each only where the card does not give it. */
+typedef struct {
+  double vto, kp, gamma, phi;
+} process;
+
+static process from_process(const kh_netlist *nl, const char *m, int type, double tnom) {
+  int vto_given, kp_given, gamma_given, phi_given, nsub_given;
+  process p = {value(nl, m, "vto", 0, &vto_given), value(nl, m, "kp", 2e-5, &kp_given),
+               value(nl, m, "gamma", 0, &gamma_given), value(nl, m, "phi", 0.6, &phi_given)};
+  double tox = value(nl, m, "tox", 0, NULL), nsub = value(nl, m, "nsub", 0, &nsub_given);
+  if (!(tox > 0)) return p;
+  double cox = EPS_OX / tox, vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
+  if (!kp_given) p.kp = value(nl, m, "u0", 600, NULL) * cox * 1e-4;
+  if (!nsub_given) return p;
+  if (!phi_given) p.phi = fmax(0.1, 2 * vtnom * log(nsub * 1e6 / 1.45e16));
+  double fermis = type * 0.5 * p.phi, wkfng = 3.2, tpg = value(nl, m, "tpg", 1, NULL);
+  if (tpg != 0) wkfng = 3.25 + 0.5 * eg - type * tpg * 0.5 * eg;
+  double wkfngs = wkfng - (3.25 + 0.5 * eg + fermis);
+  if (!gamma_given) p.gamma = sqrt(2 * EPS_SI * KH_CHARGE * nsub * 1e6) / cox;
+  if (!vto_given) {
+    double vfb = wkfngs - value(nl, m, "nss", 0, NULL) * 1e4 * KH_CHARGE / cox;
+    p.vto = vfb + type * (p.gamma * sqrt(p.phi) + p.phi);
+  }
+  return p;
+}
+
+kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
+  kh_element e = kh_netlist_element(nl, k);
+  kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
+  const char *m = e.model;
+  memset(q, 0, sizeof *q);
+  q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
+  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
+  process p = from_process(nl, m, q->type, tnom);
+  double vt = KH_BOLTZMANN / KH_CHARGE * t, vtnom = KH_BOLTZMANN / KH_CHARGE * tnom;
+  double ratio = t / tnom, fact1 = tnom / KH_TEMPERATURE, fact2 = t / KH_TEMPERATURE;
+  double eg1 = band_gap(tnom), eg = band_gap(t);
+  q->vt = vt;
+  q->tphi = fact2 * (p.phi - pbfact(tnom)) / fact1 + pbfact(t);
+  q->tvbi = p.vto - q->type * p.gamma * sqrt(p.phi) + 0.5 * (eg1 - eg) +
+            q->type * 0.5 * (q->tphi - p.phi);
+  q->gamma = p.gamma, q->lambda = value(nl, m, "lambda", 0, NULL);
+  double length = in.l - 2 * value(nl, m, "ld", 0, NULL);
+  q->beta = p.kp / (ratio * sqrt(ratio)) * in.m * in.w / length;
+  double scale = exp(-eg / vt + eg1 / vtnom);
+  double sat = value(nl, m, "is", 1e-14, NULL) * scale, dens = value(nl, m, "js", 0, NULL) * scale;
+  int by_area = dens != 0 && in.ad != 0 && in.as != 0; /* JS only where both areas are given */
+  q->drain_sat = in.m * (by_area ? dens * in.ad : sat);
+  q->source_sat = in.m * (by_area ? dens * in.as : sat);
+  q->drain_vcrit = vt * log(vt / (M_SQRT2 * q->drain_sat));
+  q->source_vcrit = vt * log(vt / (M_SQRT2 * q->source_sat));
+  q->gmin = 1e-12;
+  kh_netlist_option(nl, "gmin", &q->gmin);
+  q->d = kh_general_at(e.node_pos), q->s = kh_general_at(e.node_neg);
+  q->g = kh_general_at(in.gate), q->b = kh_general_at(in.bulk);
+  q->von = q->type * (q->tvbi + q->type * q->gamma * sqrt(q->tphi)); /* VTO at t, NMOS signs */
+  if (!isfinite(q->beta) || !isfinite(q->tvbi) || !isfinite(q->tphi) || !(q->tphi > 0))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: MOSFET '%s': model '%s' at %.2f K gives beta %g, PHI %g, VBI %g",
+                   e.file, e.line, e.col, e.name, m, t, q->beta, q->tphi, q->tvbi);
+  return KH_OK;
+}
+
+/* A bulk junction (mos1load.c): GMIN alone below -3 Vt, and -IS. */
+static void junction(const kh_mosfet *q, double gmin, double sat, double v, double *i, double *gv) {
+  if (v <= -3 * q->vt) {
+    *gv = gmin, *i = gmin * v - sat;
+  } else {
+    double ev = exp(fmin(709, v / q->vt));
+    *gv = sat * ev / q->vt + gmin, *i = sat * (ev - 1) + gmin * v;
+  }
+}
+
+typedef struct {
+  double cbs, gbs, cbd, gbd, cdrain, gm, gds, gmbs, von;
+  int mode; /* 1: normal, -1: drain and source swapped (vds < 0) */
+} mos_point;
+
+static mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs) {
+  mos_point p = {0};
+  double vbd = vbs - vds, vgd = vgs - vds;
+  junction(q, gmin, q->source_sat, vbs, &p.cbs, &p.gbs);
+  junction(q, gmin, q->drain_sat, vbd, &p.cbd, &p.gbd);
+  p.mode = vds >= 0 ? 1 : -1;
+  double vb = p.mode == 1 ? vbs : vbd, sarg;
+  if (vb <= 0) {
+    sarg = sqrt(q->tphi - vb);
+  } else {
+    sarg = sqrt(q->tphi);
+    sarg = fmax(0, sarg - vb / (sarg + sarg));
+  }
+  p.von = q->tvbi * q->type + q->gamma * sarg;
+  double vgst = (p.mode == 1 ? vgs : vgd) - p.von, v = vds * p.mode;
+  double arg = sarg <= 0 ? 0 : q->gamma / (sarg + sarg);
+  if (vgst <= 0) return p; /* cut off */
+  double betap = q->beta * (1 + q->lambda * v);
+  if (vgst <= v) { /* saturated */
+    p.cdrain = betap * vgst * vgst * 0.5;
+    p.gm = betap * vgst;
+    p.gds = q->lambda * q->beta * vgst * vgst * 0.5;
+  } else { /* linear */
+    p.cdrain = betap * v * (vgst - 0.5 * v);
+    p.gm = betap * v;
+    p.gds = betap * (vgst - v) + q->lambda * q->beta * v * (vgst - 0.5 * v);
+  }
+  p.gmbs = p.gm * arg;
+  return p;
+}
+
+/* ngspice's DEVlimvds (devsup.c): how far one step may move vds. */
+static double limvds(double vnew, double vold) {
+  if (vold >= 3.5) {
+    if (vnew > vold) return fmin(vnew, 3 * vold + 2);
+    return vnew < 3.5 ? fmax(vnew, 2) : vnew;
+  }
+  return vnew > vold ? fmin(vnew, 4) : fmax(vnew, -0.5);
+}
+
+/* mos1load.c's limiting of (vgs, vds, vbs) against the last linearization's. Where it moves
+ * them beyond rounding, Newton has not converged (*limited), whatever its corrections say: the
+ * point it linearized at is not x (ngspice's MOS1convTest sees that by the currents; seen: a
+ * deck whose x stood still while limvds held vds at 2 V where x had it at -100 V). fetlim and
+ * limvds recompute voltages through sums that round, so a change of a few ulps is not one. */
+static int moved(double limited_v, double v) {
+  return fabs(limited_v - v) > 1e-12 * (1 + fabs(v));
+}
+
+static void limit(kh_mosfet *q, double *vgs, double *vds, double *vbs, int *limited) {
+  double in[3] = {*vgs, *vds, *vbs}, vgd = *vgs - *vds, vgdo = q->vgs - q->vds;
+  if (q->vds >= 0) {
+    *vgs = kh_fetlim(*vgs, q->vgs, q->von);
+    *vds = limvds(*vgs - vgd, q->vds);
+  } else {
+    vgd = kh_fetlim(vgd, vgdo, q->von);
+    *vds = -limvds(-(*vgs - vgd), -q->vds);
+    *vgs = vgd + *vds;
+  }
+  if (*vds >= 0) {
+    *vbs = kh_pnjlim(*vbs, q->vbs, q->vt, q->source_vcrit, limited);
+  } else {
+    double vbd = kh_pnjlim(*vbs - *vds, q->vbs - q->vds, q->vt, q->drain_vcrit, limited);
+    *vbs = vbd + *vds;
+  }
+  if (moved(*vgs, in[0]) || moved(*vds, in[1]) || moved(*vbs, in[2])) *limited = 1;
+}
+
+static double gmin_of(const kh_general *g, const kh_mosfet *q) {
+  return g->gjunction > q->gmin ? g->gjunction : q->gmin; /* true gmin stepping raises it */
+}
+
+/* The controlling voltages at x, in the NMOS's signs. */
+static void voltages(const kh_mosfet *q, const double *x, double *vgs, double *vds, double *vbs) {
+  double vs = kh_general_value(x, q->s);
+  *vgs = q->type * (kh_general_value(x, q->g) - vs);
+  *vds = q->type * (kh_general_value(x, q->d) - vs);
+  *vbs = q->type * (kh_general_value(x, q->b) - vs);
+}
+
+void kh_mosfet_follow(kh_mosfet *q, const double *x) {
+  voltages(q, x, &q->vgs, &q->vds, &q->vbs);
+}
+
+int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
+  double vgs, vds, vbs;
+  voltages(q, x, &vgs, &vds, &vbs);
+  if (linearize) limit(q, &vgs, &vds, &vbs, &g->limited);
+  mos_point p = evaluate(q, gmin_of(g, q), vgs, vds, vbs);
+  if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
+  double vbd = vbs - vds, vgd = vgs - vds, t = q->type;
+  double ceqbs = t * (p.cbs - p.gbs * vbs), ceqbd = t * (p.cbd - p.gbd * vbd);
+  double cdreq = p.mode > 0 ? t * (p.cdrain - p.gds * vds - p.gm * vgs - p.gmbs * vbs)
+                            : -t * (p.cdrain + p.gds * vds - p.gm * vgd - p.gmbs * vbd);
+  kh_general_rhs(g, q->b, -(ceqbs + ceqbd));
+  kh_general_rhs(g, q->d, ceqbd - cdreq);
+  kh_general_rhs(g, q->s, cdreq + ceqbs);
+  double nrm = p.mode > 0, rev = p.mode < 0, gm = p.gm, gmbs = p.gmbs, gds = p.gds;
+  long d = q->d, gt = q->g, s = q->s, b = q->b;
+  return kh_general_stamp(g, gt, gt, 0) | kh_general_stamp(g, b, b, p.gbd + p.gbs) |
+         kh_general_stamp(g, d, d, gds + p.gbd + rev * (gm + gmbs)) |
+         kh_general_stamp(g, s, s, gds + p.gbs + nrm * (gm + gmbs)) |
+         kh_general_stamp(g, b, d, -p.gbd) | kh_general_stamp(g, b, s, -p.gbs) |
+         kh_general_stamp(g, d, gt, (nrm - rev) * gm) |
+         kh_general_stamp(g, d, b, -p.gbd + (nrm - rev) * gmbs) |
+         kh_general_stamp(g, d, s, -gds - nrm * (gm + gmbs)) |
+         kh_general_stamp(g, s, gt, -(nrm - rev) * gm) |
+         kh_general_stamp(g, s, b, -p.gbs - (nrm - rev) * gmbs) |
+         kh_general_stamp(g, s, d, -gds - rev * (gm + gmbs));
+}
+
+double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
+  double vgs, vds, vbs;
+  voltages(q, g->x, &vgs, &vds, &vbs);
+  mos_point p = evaluate(q, gmin_of(g, q), vgs, vds, vbs);
+  double t = q->type, vd = fabs(kh_general_value(g->x, q->d)),
+         vg = fabs(kh_general_value(g->x, q->g)), vs = fabs(kh_general_value(g->x, q->s)),
+         vb = fabs(kh_general_value(g->x, q->b));
+  /* three branches, each with the rounding scale of its own terms: a bulk junction driven far
+   * forward between two sources must not widen the drain's tolerance (seen: a drain node 2 mV
+   * off, 80 uA of KCL passed as rounding beside 130 A in the bulk-source junction) */
+  kh_branch_terms(
+      sum, mag, q->d, q->s, t * p.mode * p.cdrain,
+      fmax(fabs(p.cdrain), (fabs(p.gm) + fabs(p.gds) + fabs(p.gmbs)) * (vd + vg + vs + vb)));
+  kh_branch_terms(sum, mag, q->b, q->d, t * p.cbd, fmax(fabs(p.cbd), fabs(p.gbd) * (vb + vd)));
+  kh_branch_terms(sum, mag, q->b, q->s, t * p.cbs, fmax(fabs(p.cbs), fabs(p.gbs) * (vb + vs)));
+  return t * (p.mode * p.cdrain - p.cbd); /* into the drain */
+}
