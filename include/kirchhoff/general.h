@@ -1,11 +1,11 @@
 /* The DC operating point of circuits that no co-content describes: controlled sources that are
- * not amplifier pairs (G, H, lone E or F) and diodes without one (IKR, ISR, self-heating;
- * kh_netlist_general_count). Newton on the full modified nodal equations (node voltages, the
- * currents of V, L, E and H, a self-heating diode's inner node), factored by KLU, with ngspice's
- * junction and temperature limiting, then ngspice's dynamic gmin stepping and source stepping
- * when Newton alone fails; the answer carries the same KCL certificate as the native solver's
- * (thermal nodes: the power balance). Without a co-content a circuit may
- * have several operating points: this finds one. docs/algorithms.md, "General Newton". */
+ * not amplifier pairs (G, H, lone E or F), diodes without one (IKR, ISR, self-heating), JFETs
+ * and level-1 MOSFETs (kh_netlist_general_count). Newton on the full modified nodal equations (node
+ * voltages, the currents of V, L, E and H, a self-heating diode's inner node), factored by KLU,
+ * with ngspice's junction and temperature limiting, then ngspice's dynamic gmin stepping and source
+ * stepping when Newton alone fails; the answer carries the same KCL certificate as the native
+ * solver's (thermal nodes: the power balance). Without a co-content a circuit may have several
+ * operating points: this finds one. docs/algorithms.md, "General Newton". */
 #ifndef KIRCHHOFF_GENERAL_H
 #define KIRCHHOFF_GENERAL_H
 #include "kirchhoff/netlist.h"
@@ -17,8 +17,11 @@ extern "C" {
  * netlist's own: kirchhoff dc sweeps a source this way). guess: node voltages to start from
  * (length kh_netlist_node_count; NULL: all 0). voltages: the answer, ground included. currents (or
  * NULL): every element's current from its + node through it to its - node. stats: Newton
- * iterations, factorizations and the certificate's residuals. Resistors, sources, inductors
- * (shorts), capacitors (open), Shockley and piecewise-linear diodes, E, F, G and H. Ideal diodes
+ * iterations, factorizations and the certificate's residuals (residual: the largest KCL
+ * imbalance at a node; relative_residual: the largest imbalance over what rounding allows there
+ * among the nodes over 1e-12 A; the answer passes when every node meets one or the other: 1e-12
+ * A, or 1e-9 relative). Resistors, sources, inductors (shorts), capacitors (open), Shockley and
+ * piecewise-linear diodes, JFETs, MOSFETs, E, F, G and H. Ideal diodes
  * need a guess: each is taken as it stands there (at its threshold: conducting, a source of it;
  * else an open), and an answer that contradicts a state (a blocking diode forward-biased past
  * its threshold, a conducting one carrying current backwards) is a numerical failure, never

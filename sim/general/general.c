@@ -261,9 +261,13 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
   for (size_t v = 1; sum && mag && v <= g->n; v++) {
     double r = fabs((double)sum[v]);
     worst = fmax(worst, r);
-    /* not fmax, which drops a NaN: an overflowed current (inf against an inf scale) must fail
-     * the check, not vanish from it (seen: a junction 520 V forward, 'certified') */
-    if (mag[v] > 0 && !(r / mag[v] <= rel)) rel = r / mag[v];
+    /* each node passes on either test (certified): the relative one counts only where the
+     * absolute one fails, else a node of 2e-41 A against a 2e-41 A scale (a cut-off MOSFET's
+     * source inside its RS) failed a deck whose every node met one test or the other. Not
+     * fmax, which drops a NaN: an overflowed current (inf against an inf scale) must fail the
+     * check, not vanish from it (seen: a junction 520 V forward, 'certified') */
+    double q = mag[v] > 0 ? r / mag[v] : INFINITY;
+    if (!(r <= 1e-12) && !(q <= rel)) rel = q;
     if (!isfinite(r)) worst = rel = INFINITY; /* NaN too, which fmax would drop from worst */
   }
   if (failed) worst = rel = INFINITY; /* a heated model failed at the temperature reached */
@@ -272,7 +276,8 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
 }
 
 /* The certificate's verdict on certify's residuals: every node's KCL imbalance at most 1e-12 A
- * (ngspice's ABSTOL) or 1e-9 of what rounding allows there. */
+ * (ngspice's ABSTOL) or 1e-9 of what rounding allows there (relative_residual: the worst ratio
+ * among the nodes over 1e-12 A). */
 static int certified(const kh_solve_stats *stats) {
   return stats->residual <= 1e-12 || stats->relative_residual <= 1e-9;
 }
