@@ -2,7 +2,8 @@
 (bench/random_decks.py): none may answer differently from ngspice, be read otherwise than
 `ngspice -b` reads the file (nor go unchecked there), nor fail where ngspice answers. A refusal (exit 2 with its reason),
 a deck neither can solve, and one with several operating points of which each program finds
-another are allowed."""
+another are allowed, and so is a deck where ngspice's answer contradicts its own device state
+(`inconsistent`)."""
 import os
 import sys
 
