@@ -145,3 +145,10 @@ kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, 
                .synthetic = KH_SYNTHETIC_SERIES};
   return st == KH_OK ? kh_add_part(p, line, name_tok, rname, r) : st;
 }
+
+const char *kh_param_alias_find(const kh_param_alias *table, size_t n, const char *s, size_t len) {
+  for (size_t i = 0; i < n; i++)
+    if (strlen(table[i].name) == len && memcmp(table[i].name, s, len) == 0)
+      return table[i].canonical;
+  return NULL;
+}

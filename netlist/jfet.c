@@ -18,9 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-  const char *name, *canonical;
-} jfet_params[] = {
+static const kh_param_alias jfet_params[] = {
     /* at DC (PB through B's factor (1 - B) / (PB - VTO)) */
     {"level", "level"},
     {"vto", "vto"},
@@ -50,12 +48,8 @@ static const struct {
 };
 
 static const char *find_param(const char *s, size_t len) {
-  for (size_t i = 0; i < sizeof jfet_params / sizeof jfet_params[0]; i++)
-    if (strlen(jfet_params[i].name) == len && memcmp(jfet_params[i].name, s, len) == 0)
-      return jfet_params[i].canonical;
-  return NULL;
+  return kh_param_alias_find(jfet_params, sizeof jfet_params / sizeof jfet_params[0], s, len);
 }
-
 const char *kh_jfet_param_canonical(const char *name) {
   const char *c = find_param(name, strlen(name));
   return c ? c : name;

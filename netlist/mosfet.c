@@ -17,9 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-  const char *name, *canonical;
-} mos_params[] = {
+static const kh_param_alias mos_params[] = {
     /* at DC */
     {"level", "level"},
     {"vto", "vto"},
@@ -58,12 +56,8 @@ static const struct {
 };
 
 static const char *find_param(const char *s, size_t len) {
-  for (size_t i = 0; i < sizeof mos_params / sizeof mos_params[0]; i++)
-    if (strlen(mos_params[i].name) == len && memcmp(mos_params[i].name, s, len) == 0)
-      return mos_params[i].canonical;
-  return NULL;
+  return kh_param_alias_find(mos_params, sizeof mos_params / sizeof mos_params[0], s, len);
 }
-
 const char *kh_mos_param_canonical(const char *name) {
   const char *c = find_param(name, strlen(name));
   return c ? c : name;

@@ -197,6 +197,12 @@ const char *kh_diode_param_canonical(const char *name);
 kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   const kh_scope *s, double *area, kh_diode_inst *inst);
 kh_status kh_finish_diodes(kh_parser *p);
+/* A model's parameter names: what a card may write, and the name kept (aliases folded). */
+typedef struct {
+  const char *name, *canonical;
+} kh_param_alias;
+/* The canonical name of the word s[0, len) in table[0, n), or NULL (elements.c). */
+const char *kh_param_alias_find(const kh_param_alias *table, size_t n, const char *s, size_t len);
 /* JFETs (jfet.c): the .model NJF/PJF card's words, their stored names, and the J card. */
 kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);

@@ -84,6 +84,16 @@ typedef struct {
   kh_mosfet *mosfets;
 } kh_general;
 
+/* A model value: the .model card's, else ngspice's default; *given (if not NULL) whether the
+ * card has it. */
+static inline double kh_model_number(const kh_netlist *nl, const char *model, const char *name,
+                                     double fallback, int *given) {
+  double v = fallback;
+  int has = kh_netlist_model_param(nl, model, name, &v);
+  if (given) *given = has;
+  return v;
+}
+
 /* Unknown of node k (ground: -1). */
 static inline long kh_general_at(size_t node) {
   return (long)node - 1;

@@ -11,15 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-/* A model value: the .model card's, else ngspice's default; *given whether the card has it. */
-static double value(const kh_netlist *nl, const char *model, const char *name, double fallback,
-                    int *given) {
-  double v = fallback;
-  int has = kh_netlist_model_param(nl, model, name, &v);
-  if (given) *given = has;
-  return v;
-}
-
 kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_jfet *j) {
   kh_element e = kh_netlist_element(nl, k);
   kh_jfet_instance in = kh_netlist_jfet_instance(nl, k);
@@ -27,23 +18,26 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   double vt = KH_BOLTZMANN / KH_CHARGE * t, ratio = t / tnom - 1;
   int xti_given, vtotc_given, betatce_given;
-  double xti = value(nl, m, "xti", 3, &xti_given), eg = value(nl, m, "eg", 1.11, NULL);
-  double vto = value(nl, m, "vto", -2, NULL), b = value(nl, m, "b", 1, NULL);
-  double vtotc = value(nl, m, "vtotc", 0, &vtotc_given);
-  double betatce = value(nl, m, "betatce", 0, &betatce_given);
-  double sat = value(nl, m, "is", 1e-14, NULL) * exp(ratio * eg / vt);
+  double xti = kh_model_number(nl, m, "xti", 3, &xti_given),
+         eg = kh_model_number(nl, m, "eg", 1.11, NULL);
+  double vto = kh_model_number(nl, m, "vto", -2, NULL), b = kh_model_number(nl, m, "b", 1, NULL);
+  double vtotc = kh_model_number(nl, m, "vtotc", 0, &vtotc_given);
+  double betatce = kh_model_number(nl, m, "betatce", 0, &betatce_given);
+  double sat = kh_model_number(nl, m, "is", 1e-14, NULL) * exp(ratio * eg / vt);
   if (xti_given) sat *= pow(ratio + 1, xti); /* ngspice applies XTI only when the card sets it */
   memset(j, 0, sizeof *j);
   j->type = !strcmp(kh_netlist_model_type(nl, m), "pjf") ? -1 : 1;
   j->vt = vt;
-  j->vto = vtotc_given ? vto + vtotc * (t - tnom) : vto - value(nl, m, "tcv", 0, NULL) * (t - tnom);
-  j->beta = value(nl, m, "beta", 1e-4, NULL) * in.area *
+  j->vto = vtotc_given ? vto + vtotc * (t - tnom)
+                       : vto - kh_model_number(nl, m, "tcv", 0, NULL) * (t - tnom);
+  j->beta = kh_model_number(nl, m, "beta", 1e-4, NULL) * in.area *
             (betatce_given ? pow(1.01, betatce * (t - tnom))
-                           : pow(t / tnom, value(nl, m, "bex", 0, NULL)));
+                           : pow(t / tnom, kh_model_number(nl, m, "bex", 0, NULL)));
   j->csat = sat * in.area;
-  j->lambda = value(nl, m, "lambda", 0, NULL);
+  j->lambda = kh_model_number(nl, m, "lambda", 0, NULL);
   j->b = b;
-  j->bfac = (1 - b) / (value(nl, m, "pb", 1, NULL) - vto); /* the model's PB and VTO, untempered */
+  j->bfac = (1 - b) /
+            (kh_model_number(nl, m, "pb", 1, NULL) - vto); /* the model's PB and VTO, untempered */
   j->vcrit = vt * log(vt / (M_SQRT2 * sat));
   j->m = in.m;
   j->gmin = 1e-12;

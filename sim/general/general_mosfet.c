@@ -14,14 +14,6 @@
 #define EPS_OX (3.9 * 8.854214871e-12) /* ngspice's oxide and silicon permittivities */
 #define EPS_SI (11.70 * 8.854214871e-12)
 
-static double value(const kh_netlist *nl, const char *model, const char *name, double fallback,
-                    int *given) {
-  double v = fallback;
-  int has = kh_netlist_model_param(nl, model, name, &v);
-  if (given) *given = has;
-  return v;
-}
-
 /* Silicon's band gap at t kelvins, and ngspice's pbfact (the junction potential's shift). */
 static double band_gap(double t) {
   return 1.16 - 7.02e-4 * t * t / (t + 1108);
@@ -40,20 +32,23 @@ typedef struct {
 
 static process from_process(const kh_netlist *nl, const char *m, int type, double tnom) {
   int vto_given, kp_given, gamma_given, phi_given, nsub_given;
-  process p = {value(nl, m, "vto", 0, &vto_given), value(nl, m, "kp", 2e-5, &kp_given),
-               value(nl, m, "gamma", 0, &gamma_given), value(nl, m, "phi", 0.6, &phi_given)};
-  double tox = value(nl, m, "tox", 0, NULL), nsub = value(nl, m, "nsub", 0, &nsub_given);
+  process p = {kh_model_number(nl, m, "vto", 0, &vto_given),
+               kh_model_number(nl, m, "kp", 2e-5, &kp_given),
+               kh_model_number(nl, m, "gamma", 0, &gamma_given),
+               kh_model_number(nl, m, "phi", 0.6, &phi_given)};
+  double tox = kh_model_number(nl, m, "tox", 0, NULL),
+         nsub = kh_model_number(nl, m, "nsub", 0, &nsub_given);
   if (!(tox > 0)) return p;
   double cox = EPS_OX / tox, vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
-  if (!kp_given) p.kp = value(nl, m, "u0", 600, NULL) * cox * 1e-4;
+  if (!kp_given) p.kp = kh_model_number(nl, m, "u0", 600, NULL) * cox * 1e-4;
   if (!nsub_given) return p;
   if (!phi_given) p.phi = fmax(0.1, 2 * vtnom * log(nsub * 1e6 / 1.45e16));
-  double fermis = type * 0.5 * p.phi, wkfng = 3.2, tpg = value(nl, m, "tpg", 1, NULL);
+  double fermis = type * 0.5 * p.phi, wkfng = 3.2, tpg = kh_model_number(nl, m, "tpg", 1, NULL);
   if (tpg != 0) wkfng = 3.25 + 0.5 * eg - type * tpg * 0.5 * eg;
   double wkfngs = wkfng - (3.25 + 0.5 * eg + fermis);
   if (!gamma_given) p.gamma = sqrt(2 * EPS_SI * KH_CHARGE * nsub * 1e6) / cox;
   if (!vto_given) {
-    double vfb = wkfngs - value(nl, m, "nss", 0, NULL) * 1e4 * KH_CHARGE / cox;
+    double vfb = wkfngs - kh_model_number(nl, m, "nss", 0, NULL) * 1e4 * KH_CHARGE / cox;
     p.vto = vfb + type * (p.gamma * sqrt(p.phi) + p.phi);
   }
   return p;
@@ -74,11 +69,12 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->tphi = fact2 * (p.phi - pbfact(tnom)) / fact1 + pbfact(t);
   q->tvbi = p.vto - q->type * p.gamma * sqrt(p.phi) + 0.5 * (eg1 - eg) +
             q->type * 0.5 * (q->tphi - p.phi);
-  q->gamma = p.gamma, q->lambda = value(nl, m, "lambda", 0, NULL);
-  double length = in.l - 2 * value(nl, m, "ld", 0, NULL);
+  q->gamma = p.gamma, q->lambda = kh_model_number(nl, m, "lambda", 0, NULL);
+  double length = in.l - 2 * kh_model_number(nl, m, "ld", 0, NULL);
   q->beta = p.kp / (ratio * sqrt(ratio)) * in.m * in.w / length;
   double scale = exp(-eg / vt + eg1 / vtnom);
-  double sat = value(nl, m, "is", 1e-14, NULL) * scale, dens = value(nl, m, "js", 0, NULL) * scale;
+  double sat = kh_model_number(nl, m, "is", 1e-14, NULL) * scale,
+         dens = kh_model_number(nl, m, "js", 0, NULL) * scale;
   int by_area = dens != 0 && in.ad != 0 && in.as != 0; /* JS only where both areas are given */
   q->drain_sat = in.m * (by_area ? dens * in.ad : sat);
   q->source_sat = in.m * (by_area ? dens * in.as : sat);
