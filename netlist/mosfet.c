@@ -113,10 +113,11 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   return KH_OK;
 }
 
+const char *const kh_mos_geometry_words[8] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
+
 /* Instance words after the model, name=value pairs (and `off`, ic=VDS,VGS,VBS), in inst. */
 static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                 const kh_scope *s, kh_mos_inst *inst) {
-  static const char *const words[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
   const kh_token *t = tok->items;
   size_t n = tok->count;
   for (; i < n; i++) {
@@ -141,11 +142,11 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
       continue;
     }
     size_t k = 0;
-    while (k < 8 && !kh_token_eq(name, words[k])) k++;
+    while (k < 8 && !kh_token_eq(name, kh_mos_geometry_words[k])) k++;
     if (k < 8) {
       if (!(v >= 0) || (k < 2 && !(v > 0)))
-        return kh_token_fail(p, line, &t[i], "MOSFET %s must be %s, got %g", words[k],
-                             k < 2 ? "positive" : ">= 0", v);
+        return kh_token_fail(p, line, &t[i], "MOSFET %s must be %s, got %g",
+                             kh_mos_geometry_words[k], k < 2 ? "positive" : ">= 0", v);
       inst->geo[k] = v;
       inst->given |= 1u << k;
     } else if (kh_token_eq(name, "m")) {

@@ -108,6 +108,7 @@ typedef struct {
  * inside RD and RS), and its geometry as given (before .options scale; `given` has bit k for
  * geo[k]). */
 enum { KH_MOS_L, KH_MOS_W, KH_MOS_AD, KH_MOS_AS, KH_MOS_PD, KH_MOS_PS, KH_MOS_NRD, KH_MOS_NRS };
+extern const char *const kh_mos_geometry_words[8]; /* "l", "w", ... "nrs" (mosfet.c) */
 typedef struct {
   uint32_t drain, gate, source, bulk;
   double geo[8];

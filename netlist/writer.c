@@ -189,6 +189,14 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
+/* A transistor card's m=, temp= and dtemp= where given, and its line's end. */
+static void write_transistor_tail(FILE *out, double m, int has_temp, double temp, double dtemp) {
+  if (m != 1) fprintf(out, " m=%.17g", m);
+  if (has_temp) fprintf(out, " temp=%.17g", temp);
+  if (dtemp != 0) fprintf(out, " dtemp=%.17g", dtemp);
+  fputc('\n', out);
+}
+
 /* Jname nd ng ns model [area=A] [m=M] [temp=T] [dtemp=T]: for kirchhoff the drain and source
  * as written (the model adds RD and RS again), for ngspice the element's own ends (RD and RS are
  * written as the resistors they are). */
@@ -200,28 +208,21 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
   fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, e->ctrl[0]), node(nl, s),
           nl->models[e->model].name);
   if (e->value != 1) fprintf(out, " area=%.17g", e->value);
-  if (in->m != 1) fprintf(out, " m=%.17g", in->m);
-  if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
-  if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
-  fputc('\n', out);
+  write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
 }
 
 /* Mname nd ng ns nb model [l= w= ad= as= pd= ps= nrd= nrs= as given] [m=] [temp=] [dtemp=], the
  * drain and source chosen as for a JFET (write_jfet). */
 static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
                          kh_write_flavor flavor) {
-  static const char *const words[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
   const kh_mos_inst *in = &nl->mos_inst[e->ctrl[1]];
   uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
            s = flavor == KH_WRITE_KIRCHHOFF ? in->source : e->node[1];
   fprintf(out, "%s %s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, in->gate), node(nl, s),
           node(nl, in->bulk), nl->models[e->model].name);
   for (int k = 0; k < 8; k++)
-    if (in->given & (1u << k)) fprintf(out, " %s=%.17g", words[k], in->geo[k]);
-  if (in->m != 1) fprintf(out, " m=%.17g", in->m);
-  if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
-  if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
-  fputc('\n', out);
+    if (in->given & (1u << k)) fprintf(out, " %s=%.17g", kh_mos_geometry_words[k], in->geo[k]);
+  write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
