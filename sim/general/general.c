@@ -315,15 +315,20 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
       *singular = !g->heated;
       break;
     }
-    double change = 0, size = 1;
+    /* corrections against the solution's size, voltages and branch currents apart: a source
+     * carrying 5e11 A (a junction it drives far forward) made 2e-4 V look like round-off, and
+     * a node sat 17 nA out of balance (seen) */
+    double step[2] = {0, 0}, size[2] = {1, 1};
     int finite = 1;
     for (size_t k = 0; k < g->n; k++) {
+      int c = g->is_current[k];
       finite &= isfinite(g->rhs[k]);
-      change = fmax(change, fabs(g->rhs[k]));
+      step[c] = fmax(step[c], fabs(g->rhs[k]));
       g->x[k] += g->rhs[k];
-      size = fmax(size, fabs(g->x[k]));
+      size[c] = fmax(size[c], fabs(g->x[k]));
     }
     if (!finite) break;
+    double change = fmax(step[0] / size[0], step[1] / size[1]); /* relative to the solution */
     /* done at round-off: corrections this small, or corrections no longer shrinking at an
      * answer the certificate accepts. Where GMIN (1e-12 S) holds a node beside an ohm of RS,
      * one ulp of the voltage across the RS moves that node by millivolts: the corrections
@@ -333,8 +338,8 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
      * plateau under 1e-9 of the solution ends it. */
     int stepping = g->gshunt > 0 || g->gjunction > 0 || g->scale < 1 || g->pinning,
         stalled = change >= 0.5 * last;
-    if (!g->limited && (change <= 1e-15 * size ||
-                        (stalled && (stepping ? change <= 1e-9 * size : passes(g, stats))))) {
+    if (!g->limited &&
+        (change <= 1e-15 || (stalled && (stepping ? change <= 1e-9 : passes(g, stats))))) {
       rc = 0;
       break;
     }
@@ -424,7 +429,10 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
     }
   }
   g->n = n;
-  if (kh_product_setup(g)) return kh_fail_nomem(ctx, "general Newton");
+  g->is_current = kh_calloc(n + 1, 1);
+  if (!g->is_current || kh_product_setup(g)) return kh_fail_nomem(ctx, "general Newton");
+  for (size_t k = 0; k < g->elements; k++) /* not a heated diode's inner node, a voltage */
+    if (g->branch[k] >= 0) g->is_current[g->branch[k]] = 1;
   for (size_t k = 0; k < g->elements; k++) {
     size_t cp, cn, src;
     if (kh_netlist_control(nl, k, &cp, &cn, &src) == 0 && src != (size_t)-1)
@@ -597,10 +605,7 @@ static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
   size_t count = kh_netlist_nodeset_count(g->nl);
   if (!count) return KH_OK;
   g->pinned = kh_calloc(g->n + 1, 1), g->pin_volts = kh_calloc(g->n + 1, sizeof *g->pin_volts);
-  g->is_current = kh_calloc(g->n + 1, 1);
-  if (!g->pinned || !g->pin_volts || !g->is_current) return kh_fail_nomem(ctx, "general Newton");
-  for (size_t k = 0; k < g->elements; k++) /* not a heated diode's inner node, a voltage */
-    if (g->branch[k] >= 0) g->is_current[g->branch[k]] = 1;
+  if (!g->pinned || !g->pin_volts) return kh_fail_nomem(ctx, "general Newton");
   for (size_t k = 0; k < count; k++) { /* the last one given for a node wins */
     kh_nodeset ns = kh_netlist_nodeset(g->nl, k);
     long u = kh_general_at(ns.node);

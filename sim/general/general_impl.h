@@ -69,7 +69,7 @@ typedef struct {
    * as ngspice's cktload.c does: general.c, pin_rows) */
   unsigned char *pinned;
   double *pin_volts;
-  unsigned char *is_current; /* per unknown: a branch current (not a node's voltage) */
+  unsigned char *is_current; /* per unknown: 1 for a branch current, 0 for a node's voltage */
   int pinning;
   int limited;       /* a junction voltage was limited in the last linearization */
   int out_of_memory; /* the certificate could not allocate its sums (then it fails) */
