@@ -189,12 +189,25 @@ static void print_voltages(const kh_netlist *nl, const double *v, int csv,
            stats->factorizations);
 }
 
-/* --currents: every element's current and the power it absorbs. */
+/* --currents: every element's current and the power it absorbs. A transistor's current is its
+ * drain's; its power would need its gate's and bulk's currents too (a gate junction forward, a
+ * bulk junction), which this does not have, so none is printed rather than id vds. */
 static void print_currents(const kh_netlist *nl, const double *v, const double *i, int csv) {
   printf(csv ? "\nelement,current,power\n" : "# element currents (A) and absorbed power (W)\n");
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
     double p = (v[e.node_pos] - v[e.node_neg]) * i[k] + 0.0; /* + 0.0: no "-0" */
+    if (e.kind == KH_JFET || e.kind == KH_MOSFET) {
+      if (csv) {
+        char text[32];
+        kh_format_double(text, i[k]);
+        printf("%s,%s,\n", e.name, text);
+      } else {
+        printf("%-24s %-18.10g (drain; no power: gate and bulk currents not reported)\n", e.name,
+               i[k]);
+      }
+      continue;
+    }
     if (csv)
       csv_row(e.name, (double[]){i[k], p}, 2);
     else

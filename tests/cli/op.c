@@ -260,6 +260,28 @@ Test(cli, element_currents) {
                   want, sizeof want / sizeof want[0], 1e-9, 1e-20);
 }
 
+/* A transistor's row is its drain current, as ngspice's @j1[id] (2.2950686686e-3 for this deck:
+ * the gate forward through RG, 0.443 mA into it), and no power: id vds alone would leave out
+ * what its gate junction absorbs. */
+Test(cli, transistor_currents_are_the_drain_current_without_a_power) {
+  const char *deck = "t\nvdd vdd 0 10\nvg in 0 5\nrg in g 10k\nrd vdd d 1k\nj1 d g 0 jx\n"
+                     ".model jx njf(vto=-1 beta=1m is=1e-12 rs=20 rd=30)\n";
+  const named_current want[] = {{"j1", 2.2950686686e-3}, {"rd", 2.2950686686e-3}};
+  expect_currents("jfet_currents.cir", deck, want, 2, 1e-9, 0);
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --csv --currents --quiet %s",
+           kh_test_write_temp("jfet_currents.cir", deck));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  const char *row = strstr(out, "\nj1,");
+  cr_assert(row, "%s", out);
+  cr_expect(strchr(row + 1, '\n')[-1] == ',', "a power for j1: %s", out);
+  free(out);
+  snprintf(args, sizeof args, "op --currents %s", kh_test_write_temp("jfet_currents.cir", deck));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "(drain; no power: gate and bulk currents not reported)"), "%s", out);
+  free(out);
+}
+
 /* Ideal diodes carry what KCL leaves when they conduct and nothing when they do not (closed
  * forms: a 5 V source through 1 kOhm into a clamp at 2 V carries 3 mA; a clamp at 8 V is off),
  * as a deep resistive network's clamp pairs do. */
