@@ -7,6 +7,7 @@
 #include "../circuit/diode.h"
 
 #include <klu.h>
+#include <math.h>
 
 /* A self-heating diode (ngspice 39's dioload.c with a thermal node): its junction sits at t0 +
  * v(tj) kelvins; the power of junction and RS flows into tj, RTH0 joins tj to ground. */
@@ -92,6 +93,19 @@ static inline double kh_model_number(const kh_netlist *nl, const char *model, co
   int has = kh_netlist_model_param(nl, model, name, &v);
   if (given) *given = has;
   return v;
+}
+
+/* A junction's GMIN while true gmin stepping raises every junction's to g->gjunction. */
+static inline double kh_junction_gmin(const kh_general *g, double own) {
+  return g->gjunction > own ? g->gjunction : own;
+}
+
+/* Whether limiting moved a device voltage v to `limited` beyond rounding: Newton has then not
+ * converged, whatever its corrections say, since the device was linearized elsewhere than x
+ * (seen: x standing still while limvds held a MOSFET's vds at 2 V where x had it at -100 V).
+ * fetlim and limvds recompute voltages through sums that round: a few ulps is no move. */
+static inline int kh_limit_moved(double limited, double v) {
+  return fabs(limited - v) > 1e-12 * (1 + fabs(v));
 }
 
 /* Unknown of node k (ground: -1). */

@@ -155,12 +155,8 @@ double kh_fetlim(double vnew, double vold, double vto) {
 static double limit(const kh_jfet *j, double v, double vold, int *limited) {
   double u = kh_pnjlim(v, vold, j->vt, j->vcrit, limited);
   u = kh_fetlim(u, vold, j->vto);
-  if (fabs(u - v) > 1e-12 * (1 + fabs(v))) *limited = 1; /* linearized elsewhere than x */
+  if (kh_limit_moved(u, v)) *limited = 1;
   return u;
-}
-
-static double gmin_of(const kh_general *g, const kh_jfet *j) {
-  return g->gjunction > j->gmin ? g->gjunction : j->gmin; /* true gmin stepping raises it */
 }
 
 void kh_jfet_follow(kh_jfet *j, const double *x) {
@@ -177,7 +173,7 @@ int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize) {
     vgs = limit(j, vgs, j->vgs, &g->limited), vgd = limit(j, vgd, j->vgd, &g->limited);
     j->vgs = vgs, j->vgd = vgd;
   }
-  jfet_point p = evaluate(j, gmin_of(g, j), vgs, vgd);
+  jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), vgs, vgd);
   double vds = vgs - vgd, m = j->m, t = j->type;
   double ceqgd = t * (p.cgd - p.ggd * vgd), ceqgs = t * ((p.cg - p.cgd) - p.ggs * vgs),
          cdreq = t * ((p.cd + p.cgd) - p.gds * vds - p.gm * vgs);
@@ -197,7 +193,7 @@ double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, 
   double vd = kh_general_value(g->x, j->d), vgate = kh_general_value(g->x, j->g),
          vs = kh_general_value(g->x, j->s);
   double t = j->type, m = j->m;
-  jfet_point p = evaluate(j, gmin_of(g, j), t * (vgate - vs), t * (vgate - vd));
+  jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), t * (vgate - vs), t * (vgate - vd));
   double cgs = p.cg - p.cgd, cdrain = p.cd + p.cgd, ad = fabs(vd), ag = fabs(vgate), as = fabs(vs);
   /* three branches, each with the rounding scale of its own terms (general_mosfet.c says why) */
   kh_branch_terms(sum, mag, j->d, j->s, m * t * cdrain,

@@ -147,15 +147,9 @@ static double limvds(double vnew, double vold) {
   return vnew > vold ? fmin(vnew, 4) : fmax(vnew, -0.5);
 }
 
-/* mos1load.c's limiting of (vgs, vds, vbs) against the last linearization's. Where it moves
- * them beyond rounding, Newton has not converged (*limited), whatever its corrections say: the
- * point it linearized at is not x (ngspice's MOS1convTest sees that by the currents; seen: a
- * deck whose x stood still while limvds held vds at 2 V where x had it at -100 V). fetlim and
- * limvds recompute voltages through sums that round, so a change of a few ulps is not one. */
-static int moved(double limited_v, double v) {
-  return fabs(limited_v - v) > 1e-12 * (1 + fabs(v));
-}
-
+/* mos1load.c's limiting of (vgs, vds, vbs) against the last linearization's; a move beyond
+ * rounding holds convergence back (kh_limit_moved; ngspice's MOS1convTest sees the same by the
+ * currents). */
 static void limit(kh_mosfet *q, double *vgs, double *vds, double *vbs, int *limited) {
   double in[3] = {*vgs, *vds, *vbs}, vgd = *vgs - *vds, vgdo = q->vgs - q->vds;
   if (q->vds >= 0) {
@@ -172,11 +166,8 @@ static void limit(kh_mosfet *q, double *vgs, double *vds, double *vbs, int *limi
     double vbd = kh_pnjlim(*vbs - *vds, q->vbs - q->vds, q->vt, q->drain_vcrit, limited);
     *vbs = vbd + *vds;
   }
-  if (moved(*vgs, in[0]) || moved(*vds, in[1]) || moved(*vbs, in[2])) *limited = 1;
-}
-
-static double gmin_of(const kh_general *g, const kh_mosfet *q) {
-  return g->gjunction > q->gmin ? g->gjunction : q->gmin; /* true gmin stepping raises it */
+  if (kh_limit_moved(*vgs, in[0]) || kh_limit_moved(*vds, in[1]) || kh_limit_moved(*vbs, in[2]))
+    *limited = 1;
 }
 
 /* The controlling voltages at x, in the NMOS's signs. */
@@ -195,7 +186,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   double vgs, vds, vbs;
   voltages(q, x, &vgs, &vds, &vbs);
   if (linearize) limit(q, &vgs, &vds, &vbs, &g->limited);
-  mos_point p = evaluate(q, gmin_of(g, q), vgs, vds, vbs);
+  mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   double vbd = vbs - vds, vgd = vgs - vds, t = q->type;
   double ceqbs = t * (p.cbs - p.gbs * vbs), ceqbd = t * (p.cbd - p.gbd * vbd);
@@ -221,7 +212,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
   double vgs, vds, vbs;
   voltages(q, g->x, &vgs, &vds, &vbs);
-  mos_point p = evaluate(q, gmin_of(g, q), vgs, vds, vbs);
+  mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   double t = q->type, vd = fabs(kh_general_value(g->x, q->d)),
          vg = fabs(kh_general_value(g->x, q->g)), vs = fabs(kh_general_value(g->x, q->s)),
          vb = fabs(kh_general_value(g->x, q->b));
