@@ -197,14 +197,15 @@ static void print_currents(const kh_netlist *nl, const double *v, const double *
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
     double p = (v[e.node_pos] - v[e.node_neg]) * i[k] + 0.0; /* + 0.0: no "-0" */
-    if (e.kind == KH_JFET || e.kind == KH_MOSFET) {
+    if (e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT) {
       if (csv) {
         char text[32];
         kh_format_double(text, i[k]);
         printf("%s,%s,\n", e.name, text);
       } else {
-        printf("%-24s %-18.10g (drain; no power: gate and bulk currents not reported)\n", e.name,
-               i[k]);
+        printf("%-24s %-18.10g (%s)\n", e.name, i[k],
+               e.kind == KH_BJT ? "collector; no power: base and substrate currents not reported"
+                                : "drain; no power: gate and bulk currents not reported");
       }
       continue;
     }

@@ -30,7 +30,7 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
     }
     diodes |= e.kind == KH_DIODE;
     controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
-    jfets |= e.kind == KH_JFET || e.kind == KH_MOSFET;
+    jfets |= e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT;
   }
   if ((diodes && controlled) || jfets)
     fprintf(stderr,

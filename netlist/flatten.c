@@ -583,7 +583,6 @@ static const struct {
   char letter;
   const char *what;
 } unsupported[] = {{'b', "behavioral sources (B)"},
-                   {'q', "bipolar transistors (Q)"},
                    {'z', "MESFETs (Z)"},
                    {'s', "switches (S)"},
                    {'w', "switches (W)"},
@@ -614,6 +613,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'k': return kh_coupling_card(p, line, tok, scope);
   case 'j': return kh_jfet_card(p, line, tok, scope);
   case 'm': return kh_mosfet_card(p, line, tok, scope);
+  case 'q': return kh_bjt_card(p, line, tok, scope);
   default: break;
   }
   const kh_token *t = &tok->items[0];

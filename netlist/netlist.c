@@ -175,7 +175,8 @@ const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element
 size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
   size_t count = nl->general_count, at = count ? nl->first_general : (size_t)-1;
   for (size_t i = 0; i < nl->element_count; i++) {
-    if (nl->elements[i].kind != KH_JFET && nl->elements[i].kind != KH_MOSFET &&
+    uint8_t kind = nl->elements[i].kind;
+    if (kind != KH_JFET && kind != KH_MOSFET && kind != KH_BJT &&
         !kh_netlist_diode_general_reason(nl, i, NULL))
       continue;
     count++;

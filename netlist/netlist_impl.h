@@ -104,6 +104,15 @@ typedef struct {
   int has_temp;
 } kh_jfet_inst;
 
+/* A BJT instance (bjt.c): its terminals as written (the element's own collector, base and emitter
+ * are inside RC, RB and RE; the substrate is ground where the card has none), and its words
+ * beyond the area (areab and areac already defaulted to it). */
+typedef struct {
+  uint32_t collector, base, emitter, substrate;
+  double areab, areac, m, temp, dtemp;
+  int has_temp;
+} kh_bjt_inst;
+
 /* A MOSFET instance (mosfet.c): its terminals as written (the element's own drain and source are
  * inside RD and RS), and its geometry as given (before .options scale; `given` has bit k for
  * geo[k]). */
@@ -152,6 +161,8 @@ struct kh_netlist {
   size_t diode_inst_count, diode_inst_cap;
   kh_jfet_inst *jfet_inst;
   size_t jfet_inst_count, jfet_inst_cap;
+  kh_bjt_inst *bjt_inst;
+  size_t bjt_inst_count, bjt_inst_cap;
   kh_mos_inst *mos_inst;
   size_t mos_inst_count, mos_inst_cap;
   kh_dc_sweep dc[2]; /* the .dc card (dc_count 0: none) */

@@ -40,7 +40,8 @@ static const model_family *family_of(const kh_token *type) {
   static const model_family families[] = {
       {{"d", NULL}, kh_check_diode_model, kh_diode_param_canonical},
       {{"njf", "pjf"}, kh_check_jfet_model, kh_jfet_param_canonical},
-      {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical}};
+      {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical},
+      {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical}};
   for (size_t k = 0; k < sizeof families / sizeof *families; k++)
     for (size_t j = 0; j < 2 && families[k].types[j]; j++)
       if (kh_token_eq(type, families[k].types[j])) return &families[k];
@@ -279,6 +280,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->options);
   kh_free(nl->diode_inst);
   kh_free(nl->jfet_inst);
+  kh_free(nl->bjt_inst);
   kh_free(nl->mos_inst);
   kh_free(nl->resistor_temp);
   kh_free(nl->inputs);

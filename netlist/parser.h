@@ -213,6 +213,11 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                              size_t to);
 const char *kh_mos_param_canonical(const char *name);
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* BJTs (bjt.c): the same for .model NPN/PNP and the Q card. */
+kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to);
+const char *kh_bjt_param_canonical(const char *name);
+kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* A transistor's RD or RS (`which`, "rd" or "rs"; elements.c): a resistor "rd#<owner>" of
  * `ohms` from node *inner (as written) to the internal node "<owner>#rd", which *inner becomes. */
 kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *owner,

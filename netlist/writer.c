@@ -111,14 +111,25 @@ static int model_heats(const kh_netlist *nl, uint32_t model) {
   return 0;
 }
 
-/* A JFET or MOSFET model for ngspice: RD and RS (and a MOSFET's RSH) are the resistors kirchhoff
- * added (written as such, onto the same internal nodes), so the model leaves them out. */
+/* A JFET, MOSFET or BJT model for ngspice: RD and RS (a MOSFET's RSH; a BJT's RB, RC and RE, with
+ * their temperature coefficients) are the resistors kirchhoff added (written as such, at their
+ * temperature, onto the same internal nodes), so the model leaves them out. */
+static int written_as_resistor(const char *type, const char *p) {
+  static const char *const fet[] = {"rd", "rs", "rsh"};
+  static const char *const bjt[] = {"rb",   "rc",   "re",   "rbm",  "trb1", "trb2",
+                                    "trc1", "trc2", "tre1", "tre2", "trm1", "trm2"};
+  int is_bjt = !strcmp(type, "npn") || !strcmp(type, "pnp");
+  const char *const *words = is_bjt ? bjt : fet;
+  for (size_t k = 0, n = is_bjt ? sizeof bjt / sizeof *bjt : 3; k < n; k++)
+    if (!strcmp(p, words[k])) return 1;
+  return 0;
+}
 static void write_transistor_model(const kh_model *m, FILE *out) {
   fprintf(out, ".model %s %s(", m->name, m->type);
   const char *sep = "";
   for (size_t i = 0; i < m->param_count; i++) {
     const char *p = m->params[i].name;
-    if (strcmp(p, "rd") == 0 || strcmp(p, "rs") == 0 || strcmp(p, "rsh") == 0) continue;
+    if (written_as_resistor(m->type, p)) continue;
     fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
     sep = " ";
   }
@@ -129,7 +140,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
     if (!strcmp(m->type, "njf") || !strcmp(m->type, "pjf") || !strcmp(m->type, "nmos") ||
-        !strcmp(m->type, "pmos"))
+        !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp"))
       write_transistor_model(m, out);
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -225,6 +236,22 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
 }
 
+/* Qname nc nb ne [ns] model [area=] [areab=] [areac=] [m=] [temp=] [dtemp=], the terminals
+ * chosen as for a JFET (write_jfet): for ngspice the inner ones, RB, RC and RE being resistors. */
+static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
+                      kh_write_flavor flavor) {
+  const kh_bjt_inst *in = &nl->bjt_inst[e->ctrl[1]];
+  int own = flavor == KH_WRITE_KIRCHHOFF;
+  fprintf(out, "%s %s %s %s", elem_name(nl, i), node(nl, own ? in->collector : e->node[0]),
+          node(nl, own ? in->base : e->ctrl[0]), node(nl, own ? in->emitter : e->node[1]));
+  if (in->substrate) fprintf(out, " %s", node(nl, in->substrate));
+  fprintf(out, " %s", nl->models[e->model].name);
+  if (e->value != 1) fprintf(out, " area=%.17g", e->value);
+  if (in->areab != e->value) fprintf(out, " areab=%.17g", in->areab);
+  if (in->areac != e->value) fprintf(out, " areac=%.17g", in->areac);
+  write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
+}
+
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
                               const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
@@ -285,6 +312,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   case KH_CCVS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
   case KH_JFET: write_jfet(nl, i, e, out, flavor); break;
   case KH_MOSFET: write_mosfet(nl, i, e, out, flavor); break;
+  case KH_BJT: write_bjt(nl, i, e, out, flavor); break;
   }
 }
 

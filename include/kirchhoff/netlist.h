@@ -28,8 +28,10 @@ typedef enum {
   KH_CCVS,      /* H: value: transresistance; v(pos) - v(neg) = r i(control) */
   KH_JFET,      /* J: value: area; model: its NJF or PJF .model; pos, neg: drain and source
                  * (inside RD and RS, which are resistors of their own): kh_netlist_jfet_instance */
-  KH_MOSFET     /* M: value 1; model: its level-1 NMOS or PMOS .model; pos, neg: drain and source
+  KH_MOSFET,    /* M: value 1; model: its level-1 NMOS or PMOS .model; pos, neg: drain and source
                  * (inside RD and RS): kh_netlist_mosfet_instance */
+  KH_BJT        /* Q: value: area; model: its NPN or PNP .model; pos, neg: collector and emitter
+                 * (inside RC and RE): kh_netlist_bjt_instance */
 } kh_element_kind;
 
 typedef struct {
@@ -129,6 +131,17 @@ typedef struct {
   double l, w, ad, as, pd, ps, m, temperature;
 } kh_mosfet_instance;
 KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
+/* A bipolar transistor (Q card, ngspice 39's Gummel-Poon model; docs/netlist.md): its
+ * collector, base, emitter and substrate as written (ground where the card has no substrate;
+ * node_pos and node_neg are inside RC and RE, "<name>#rc" and "<name>#re", and inner_base
+ * inside RB, "<name>#rb", where the model has them), its area (positional or area=, else 1),
+ * areab= and areac= (else the area), multiplier m= and temperature in kelvins (temp=, else the
+ * circuit's plus dtemp=). */
+typedef struct {
+  size_t collector, base, emitter, substrate, inner_base;
+  double area, areab, areac, m, temperature;
+} kh_bjt_instance;
+KH_API kh_bjt_instance kh_netlist_bjt_instance(const kh_netlist *nl, size_t element);
 
 /* Learning cards. */
 KH_API size_t kh_netlist_input_count(const kh_netlist *nl);

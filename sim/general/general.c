@@ -42,6 +42,7 @@ static int stamp_diode(kh_general *g, size_t k, long a, long b, long j, double v
 }
 
 static int stamp_transistor(kh_general *g, size_t k, const double *x, int linearize) {
+  if (g->bjt[k] >= 0) return kh_bjt_stamp(g, &g->bjts[g->bjt[k]], x, linearize);
   return g->jfet[k] >= 0 ? kh_jfet_stamp(g, &g->jfets[g->jfet[k]], x, linearize)
                          : kh_mosfet_stamp(g, &g->mosfets[g->mosfet[k]], x, linearize);
 }
@@ -97,7 +98,8 @@ static int assemble(kh_general *g, const double *x, int linearize) {
       bad |= kh_general_stamp(g, a, g->control[k], w) | kh_general_stamp(g, b, g->control[k], -w);
       break;
     case KH_JFET:
-    case KH_MOSFET: bad |= stamp_transistor(g, k, x, linearize); break;
+    case KH_MOSFET:
+    case KH_BJT: bad |= stamp_transistor(g, k, x, linearize); break;
     case KH_CAPACITOR: break; /* open at DC */
     }
   }
@@ -239,8 +241,10 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
     case KH_CAPACITOR: i = 0; break;
     case KH_JFET: /* three or four terminals: their own KCL terms */
     case KH_MOSFET:
-      i = e.kind == KH_JFET ? kh_jfet_certify(g, &g->jfets[g->jfet[k]], sum, mag)
-                            : kh_mosfet_certify(g, &g->mosfets[g->mosfet[k]], sum, mag);
+    case KH_BJT:
+      i = e.kind == KH_JFET     ? kh_jfet_certify(g, &g->jfets[g->jfet[k]], sum, mag)
+          : e.kind == KH_MOSFET ? kh_mosfet_certify(g, &g->mosfets[g->mosfet[k]], sum, mag)
+                                : kh_bjt_certify(g, &g->bjts[g->bjt[k]], sum, mag);
       if (current) current[k] = i;
       continue;
     case KH_VCVS: /* a product term's equation is not linear: Newton's steps do not solve it */
@@ -390,17 +394,24 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->jfets = kh_calloc(g->elements + 1, sizeof *g->jfets);
   g->mosfet = kh_malloc((g->elements + 1) * sizeof *g->mosfet);
   g->mosfets = kh_calloc(g->elements + 1, sizeof *g->mosfets);
+  g->bjt = kh_malloc((g->elements + 1) * sizeof *g->bjt);
+  g->bjts = kh_calloc(g->elements + 1, sizeof *g->bjts);
   if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat ||
-      !g->jfet || !g->jfets || !g->mosfet || !g->mosfets)
+      !g->jfet || !g->jfets || !g->mosfet || !g->mosfets || !g->bjt || !g->bjts)
     return kh_fail_nomem(ctx, "general Newton");
-  size_t jfets = 0, mosfets = 0;
+  size_t jfets = 0, mosfets = 0, bjts = 0;
   size_t n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
     int has_branch =
         e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS;
     g->branch[k] = has_branch ? (long)n++ : -1;
-    g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1;
+    g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1, g->bjt[k] = -1;
+    if (e.kind == KH_BJT) {
+      kh_status st = kh_bjt_from_netlist(ctx, nl, k, &g->bjts[bjts]);
+      if (st != KH_OK) return st;
+      g->bjt[k] = (long)bjts++;
+    }
     if (e.kind == KH_MOSFET) {
       kh_status st = kh_mosfet_from_netlist(ctx, nl, k, &g->mosfets[mosfets]);
       if (st != KH_OK) return st;
@@ -457,7 +468,7 @@ static void release(kh_general *g) {
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
   kh_free(g->product), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
-  kh_free(g->mosfet), kh_free(g->mosfets);
+  kh_free(g->mosfet), kh_free(g->mosfets), kh_free(g->bjt), kh_free(g->bjts);
 }
 
 /* The junction voltages and rises that limiting compares against, as g->x puts them. */
@@ -465,6 +476,7 @@ static void follow_x(kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) {
     if (g->jfet[k] >= 0) kh_jfet_follow(&g->jfets[g->jfet[k]], g->x);
     if (g->mosfet[k] >= 0) kh_mosfet_follow(&g->mosfets[g->mosfet[k]], g->x);
+    if (g->bjt[k] >= 0) kh_bjt_follow(&g->bjts[g->bjt[k]], g->x);
     long d = g->diode[k];
     if (d < 0) continue;
     kh_element e = kh_netlist_element(g->nl, k);

@@ -38,6 +38,19 @@ typedef struct {
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
 } kh_mosfet;
 
+/* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,
+ * areas folded in. */
+typedef struct {
+  int type;                      /* 1: NPN, -1: PNP */
+  double be_sat, bc_sat, c2, c4; /* IS (twice: ngspice's area quirk), ISE and ISC at T */
+  double vtf, vtr, vte, vtc;     /* NF, NR, NE and NC times vt, at temperature */
+  double inv_vaf, inv_var, inv_ikf, inv_ikr, nkf; /* 1/VAF, ... (0: infinite) */
+  int nkf_given;
+  double bf, br, vt, vcrit, gmin, m;
+  long c, b, e, sub, subcon; /* unknowns (ground: -1); subcon: inner collector or base */
+  double vbe, vbc;           /* the last linearization's, NPN signs */
+} kh_bjt;
+
 typedef struct {
   kh_context *ctx;
   const kh_netlist *nl;
@@ -83,6 +96,9 @@ typedef struct {
   /* MOSFETs (general_mosfet.c): per element, its index into mosfets, or -1 */
   long *mosfet;
   kh_mosfet *mosfets;
+  /* BJTs (general_bjt.c): per element, its index into bjts, or -1 */
+  long *bjt;
+  kh_bjt *bjts;
 } kh_general;
 
 /* A model value: the .model card's, else ngspice's default; *given (if not NULL) whether the
@@ -182,5 +198,10 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
 void kh_mosfet_follow(kh_mosfet *q, const double *x);
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
+/* BJTs (general_bjt.c): as for JFETs above; the certificate returns the collector current. */
+kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
+void kh_bjt_follow(kh_bjt *q, const double *x);
+int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
+double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);
 
 #endif

@@ -1,0 +1,441 @@
+/* Bipolar transistors as ngspice 39 reads them: the Q card (Qname nc nb ne [ns] model [area]
+ * [area=] [areab=] [areac=] [m=] [off] [ic=VBE,VCE] [icvbe=] [icvce=] [temp=] [dtemp=]) and its
+ * .model NPN or PNP card, level 1 (Gummel-Poon; the equations are in
+ * sim/general/general_bjt.c). Every parameter ngspice 39 knows is read, at DC or as having no
+ * DC effect (charges, noise, the safe-operating-area limits), or refused at its token where
+ * kirchhoff does not compute it: separate IBE and IBC, the substrate junction ISS, Kull's
+ * quasi-saturation RCO, TLEV other than 0 and 1, and a base resistance that the current
+ * modulates (RBM other than RB). Unknown words are refused: ngspice would ignore them with a
+ * warning and answer for another device.
+ *
+ * RC, RB and RE become resistors of their own (never written back), at the instance's
+ * temperature (TRC1, TRC2, ... from the model's TNOM), from the collector, base and emitter as
+ * written to internal nodes "<name>#rc", "<name>#rb" and "<name>#re", as a JFET's RD and RS
+ * (jfet.c): the element itself (kind KH_BJT) joins the inner collector and emitter, its inner
+ * base in ctrl[0]. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const kh_param_alias bjt_params[] = {
+    /* at DC */
+    {"level", "level"},
+    {"is", "is"},
+    {"bf", "bf"},
+    {"nf", "nf"},
+    {"vaf", "vaf"},
+    {"va", "vaf"},
+    {"ikf", "ikf"},
+    {"ik", "ikf"},
+    {"ise", "ise"},
+    {"c2", "ise"},
+    {"ne", "ne"},
+    {"br", "br"},
+    {"nr", "nr"},
+    {"var", "var"},
+    {"vb", "var"},
+    {"ikr", "ikr"},
+    {"isc", "isc"},
+    {"c4", "isc"},
+    {"nc", "nc"},
+    {"rb", "rb"},
+    {"irb", "irb"},
+    {"rbm", "rbm"},
+    {"re", "re"},
+    {"rc", "rc"},
+    {"xtb", "xtb"},
+    {"eg", "eg"},
+    {"xti", "xti"},
+    {"tnom", "tnom"},
+    {"tref", "tnom"},
+    {"nkf", "nkf"},
+    {"nk", "nkf"},
+    {"subs", "subs"},
+    {"tlev", "tlev"},
+    {"tbf1", "tbf1"},
+    {"tbf2", "tbf2"},
+    {"tbr1", "tbr1"},
+    {"tbr2", "tbr2"},
+    {"tikf1", "tikf1"},
+    {"tikf2", "tikf2"},
+    {"tikr1", "tikr1"},
+    {"tikr2", "tikr2"},
+    {"tirb1", "tirb1"},
+    {"tirb2", "tirb2"},
+    {"tnc1", "tnc1"},
+    {"tnc2", "tnc2"},
+    {"tne1", "tne1"},
+    {"tne2", "tne2"},
+    {"tnf1", "tnf1"},
+    {"tnf2", "tnf2"},
+    {"tnr1", "tnr1"},
+    {"tnr2", "tnr2"},
+    {"trb1", "trb1"},
+    {"trb", "trb1"},
+    {"trb2", "trb2"},
+    {"trc1", "trc1"},
+    {"trc", "trc1"},
+    {"trc2", "trc2"},
+    {"tre1", "tre1"},
+    {"tre", "tre1"},
+    {"tre2", "tre2"},
+    {"trm1", "trm1"},
+    {"trm2", "trm2"},
+    {"tvaf1", "tvaf1"},
+    {"tvaf2", "tvaf2"},
+    {"tvar1", "tvar1"},
+    {"tvar2", "tvar2"},
+    /* no DC effect: charges and their temperature laws, noise, the substrate junction's shape
+     * (its current needs ISS), TLEV=3's coefficients, quasi-saturation's (they need RCO), and
+     * the safe-operating-area limits (warnings) */
+    {"cje", "cje"},
+    {"vje", "vje"},
+    {"pe", "vje"},
+    {"mje", "mje"},
+    {"me", "mje"},
+    {"tf", "tf"},
+    {"xtf", "xtf"},
+    {"vtf", "vtf"},
+    {"itf", "itf"},
+    {"ptf", "ptf"},
+    {"cjc", "cjc"},
+    {"vjc", "vjc"},
+    {"pc", "vjc"},
+    {"mjc", "mjc"},
+    {"mc", "mjc"},
+    {"xcjc", "xcjc"},
+    {"tr", "tr"},
+    {"cjs", "cjs"},
+    {"csub", "cjs"},
+    {"ccs", "cjs"},
+    {"vjs", "vjs"},
+    {"ps", "vjs"},
+    {"mjs", "mjs"},
+    {"ms", "mjs"},
+    {"fc", "fc"},
+    {"kf", "kf"},
+    {"af", "af"},
+    {"ns", "ns"},
+    {"ctc", "ctc"},
+    {"cte", "cte"},
+    {"cts", "cts"},
+    {"tvjc", "tvjc"},
+    {"tvje", "tvje"},
+    {"tvjs", "tvjs"},
+    {"titf1", "titf1"},
+    {"titf2", "titf2"},
+    {"ttf1", "ttf1"},
+    {"ttf2", "ttf2"},
+    {"ttr1", "ttr1"},
+    {"ttr2", "ttr2"},
+    {"tmje1", "tmje1"},
+    {"tmje2", "tmje2"},
+    {"tmjc1", "tmjc1"},
+    {"tmjc2", "tmjc2"},
+    {"tmjs1", "tmjs1"},
+    {"tmjs2", "tmjs2"},
+    {"tns1", "tns1"},
+    {"tns2", "tns2"},
+    {"tlevc", "tlevc"},
+    {"tis1", "tis1"},
+    {"tis2", "tis2"},
+    {"tise1", "tise1"},
+    {"tise2", "tise2"},
+    {"tisc1", "tisc1"},
+    {"tisc2", "tisc2"},
+    {"tiss1", "tiss1"},
+    {"tiss2", "tiss2"},
+    {"vo", "vo"},
+    {"gamma", "gamma"},
+    {"qco", "qco"},
+    {"quasimod", "quasimod"},
+    {"vg", "vg"},
+    {"cn", "cn"},
+    {"d", "d"},
+    {"vbe_max", "vbe_max"},
+    {"vbc_max", "vbc_max"},
+    {"vce_max", "vce_max"},
+    {"pd_max", "pd_max"},
+    {"ic_max", "ic_max"},
+    {"ib_max", "ib_max"},
+    {"te_max", "te_max"},
+    {"rth0", "rth0"},
+};
+
+static const char *find_param(const char *s, size_t len) {
+  return kh_param_alias_find(bjt_params, sizeof bjt_params / sizeof bjt_params[0], s, len);
+}
+const char *kh_bjt_param_canonical(const char *name) {
+  const char *c = find_param(name, strlen(name));
+  return c ? c : name;
+}
+
+/* Words ngspice 39 knows whose DC effect kirchhoff does not compute, and what each is. */
+static const char *not_computed(const kh_token *t) {
+  static const struct {
+    const char *name, *what;
+  } params[] = {{"ibe", "separate base-emitter saturation current"},
+                {"ibc", "separate base-collector saturation current"},
+                {"iss", "substrate junction saturation current"},
+                {"rco", "quasi-saturation, Kull's epi-collector model"},
+                {NULL, NULL}};
+  for (size_t k = 0; params[k].name; k++)
+    if (kh_token_eq(t, params[k].name)) return params[k].what;
+  return NULL;
+}
+
+/* LTspice's libraries (standard.bjt) tag each card with its ratings and maker; ngspice 39
+ * ignores these words with a warning. */
+static int is_ltspice_metadata(const kh_token *t) {
+  return kh_token_eq(t, "vceo") || kh_token_eq(t, "icrating") || kh_token_eq(t, "mfg") ||
+         kh_token_eq(t, "type");
+}
+
+/* One refused word's message, or KH_OK for a known one (*canonical set). */
+static kh_status check_word(kh_parser *p, uint32_t line, const kh_token *t,
+                            const char **canonical) {
+  *canonical = find_param(t->s, t->len);
+  if (*canonical) return KH_OK;
+  if (not_computed(t))
+    return kh_token_fail(p, line, t,
+                         "BJT parameter '%.*s' (%s) is not implemented; remove it, or simulate "
+                         "the deck in ngspice",
+                         (int)t->len, t->s, not_computed(t));
+  if (is_ltspice_metadata(t))
+    return kh_token_fail(p, line, t,
+                         "'%.*s' is LTspice's part data, which ngspice 39 ignores with a warning; "
+                         "remove it from the card",
+                         (int)t->len, t->s);
+  return kh_token_fail(p, line, t,
+                       "unknown BJT model parameter '%.*s' (ngspice 39 would ignore it with a "
+                       "warning; docs/netlist.md lists them)",
+                       (int)t->len, t->s);
+}
+
+kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3) {
+    const char *c;
+    kh_status st = check_word(p, line, &t[i], &c);
+    if (st != KH_OK) return st;
+    if (i + 2 >= to) continue;
+    if (strcmp(c, "level") == 0 && !kh_token_eq(&t[i + 2], "1"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "BJT LEVEL %.*s is not implemented (LEVEL=1, Gummel-Poon, is)",
+                           (int)t[i + 2].len, t[i + 2].s);
+    if (strcmp(c, "tlev") == 0 && !kh_token_eq(&t[i + 2], "0") && !kh_token_eq(&t[i + 2], "1"))
+      return kh_token_fail(p, line, &t[i + 2], "BJT TLEV %.*s is not implemented (0 and 1 are)",
+                           (int)t[i + 2].len, t[i + 2].s);
+    if (strcmp(c, "subs") == 0 && !kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "-1"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "SUBS must be 1 (vertical) or -1 (lateral), got '%.*s'",
+                           (int)t[i + 2].len, t[i + 2].s);
+  }
+  return KH_OK;
+}
+
+/* The model's values that ngspice's equations need to mean anything, and a base resistance
+ * that stays a resistance (RBM = RB at every temperature: the current does not modulate it). */
+static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
+  static const char *const positive[] = {"is", "bf", "br", "nf", "nr", "ne", "nc"};
+  static const double defaults[] = {1e-16, 100, 1, 1, 1, 1.5, 2};
+  for (size_t k = 0; k < sizeof positive / sizeof *positive; k++) {
+    double v = kh_model_value(m, positive[k], defaults[k]);
+    if (!(v > 0) || !isfinite(v))
+      return kh_token_fail(p, line, at, "model '%s': %s must be positive, got %g", m->name,
+                           positive[k], v);
+  }
+  static const char *const nonnegative[] = {"rb", "rc", "re", "ise", "isc", "irb"};
+  for (size_t k = 0; k < sizeof nonnegative / sizeof *nonnegative; k++) {
+    double v = kh_model_value(m, nonnegative[k], 0);
+    if (!(v >= 0) || !isfinite(v))
+      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name,
+                           nonnegative[k], v);
+  }
+  if (kh_model_value(m, "nkf", 0.5) > 1)
+    return kh_token_fail(p, line, at,
+                         "model '%s': NKF above 1 (ngspice 39 sets it to 1 with a "
+                         "warning); give NKF <= 1",
+                         m->name);
+  double rb = kh_model_value(m, "rb", 0), rbm = kh_model_value(m, "rbm", rb);
+  if (rb > 0 && (rbm != rb || kh_model_value(m, "trm1", 0) != kh_model_value(m, "trb1", 0) ||
+                 kh_model_value(m, "trm2", 0) != kh_model_value(m, "trb2", 0)))
+    return kh_token_fail(p, line, at,
+                         "model '%s': RBM (%g) other than RB (%g), or TRM1, TRM2 other than TRB1, "
+                         "TRB2: a base resistance that the base current modulates is not "
+                         "implemented",
+                         m->name, rbm, rb);
+  return KH_OK;
+}
+
+/* The words after the model; *area and inst filled in. */
+static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                const kh_scope *s, double *area, kh_bjt_inst *inst) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  if (i < n && !kh_token_eq(&t[i], "off") && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
+    kh_status st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
+    if (st != KH_OK) return st;
+    if (!(*area > 0) || !isfinite(*area))
+      return kh_token_fail(p, line, &t[i], "BJT area must be positive, got %g", *area);
+    i++;
+  }
+  for (; i < n; i++) {
+    if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only */
+    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in BJT '%.*s'", (int)t[i].len, t[i].s,
+                           (int)t[0].len, t[0].s);
+    const kh_token *name = &t[i];
+    double v;
+    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &v);
+    if (st != KH_OK) return st;
+    i += 2;
+    if (!isfinite(v))
+      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
+    if (kh_token_eq(name, "ic")) { /* VBE[,VCE] (the comma read as a space): a transient's */
+      if (i + 1 < n && !kh_token_eq(&t[i + 1], "off") &&
+          !(i + 2 < n && kh_token_eq(&t[i + 2], "="))) {
+        st = kh_eval_token(p, line, &t[++i], s, &v);
+        if (st != KH_OK) return st;
+      }
+      continue;
+    }
+    if (kh_token_eq(name, "icvbe") || kh_token_eq(name, "icvce")) continue;
+    int factor = kh_token_eq(name, "area") || kh_token_eq(name, "areab") ||
+                 kh_token_eq(name, "areac") || kh_token_eq(name, "m");
+    if (factor && !(v > 0))
+      return kh_token_fail(p, line, &t[i], "BJT %.*s must be positive, got %g", (int)name->len,
+                           name->s, v);
+    if (kh_token_eq(name, "area"))
+      *area = v;
+    else if (kh_token_eq(name, "areab"))
+      inst->areab = v;
+    else if (kh_token_eq(name, "areac"))
+      inst->areac = v;
+    else if (kh_token_eq(name, "m"))
+      inst->m = v;
+    else if (kh_token_eq(name, "temp"))
+      inst->temp = v, inst->has_temp = 1;
+    else if (kh_token_eq(name, "dtemp"))
+      inst->dtemp = v;
+    else
+      return kh_token_fail(p, line, name,
+                           "unknown BJT instance parameter '%.*s' (area, areab, areac, m, temp, "
+                           "dtemp, ic, icvbe, icvce and off are known)",
+                           (int)name->len, name->s);
+  }
+  return KH_OK;
+}
+
+/* Q's nodes and model: "nc nb ne model" or, where the fourth word names no model, "nc nb ne ns
+ * model" (as ngspice decides). */
+static kh_status nodes_and_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                 const kh_scope *s, kh_bjt_inst *inst, uint32_t *model,
+                                 size_t *next) {
+  const kh_token *t = tok->items;
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst->collector);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &inst->base);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst->emitter);
+  if (st != KH_OK) return st;
+  *model = kh_find_model(p, s, &t[4]);
+  *next = 5;
+  if (*model == KH_NOT_FOUND && tok->count > 5) {
+    *model = kh_find_model(p, s, &t[5]);
+    if (*model != KH_NOT_FOUND) {
+      st = kh_resolve_node(p, line, s, &t[4], &inst->substrate);
+      if (st != KH_OK) return st;
+      *next = 6;
+    }
+  }
+  if (*model == KH_NOT_FOUND && p->speculative) p->missed = 1;
+  if (*model == KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[4], "unknown model '%.*s'", (int)t[4].len, t[4].s);
+  const kh_model *m = &p->nl->models[*model];
+  if (strcmp(m->type, "npn") != 0 && strcmp(m->type, "pnp") != 0)
+    return kh_token_fail(p, line, &t[*next - 1],
+                         "model '%s' is of type '%s', a BJT needs type 'npn' or 'pnp'", m->name,
+                         m->type);
+  return check_values(p, line, &t[*next - 1], m);
+}
+
+/* RC, RB or RE (`which`) at the instance's temperature: R (1 + TR1 dt + TR2 dt^2) / (area m),
+ * dt from the model's TNOM (bjttemp.c), once the circuit's temperature is known
+ * (kh_finish_resistors). */
+static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                                 const char *owner, const kh_model *m, const kh_bjt_inst *in,
+                                 double area, const char *which, uint32_t *inner) {
+  char r[4] = {'r', which[0], 0}, tr1[5] = {'t', 'r', which[0], '1', 0},
+       tr2[5] = {'t', 'r', which[0], '2', 0};
+  double ohms = kh_model_value(m, r, 0);
+  if (!(ohms > 0)) return KH_OK;
+  kh_status st = kh_series_part(p, line, name_tok, owner, r, ohms / (area * in->m), inner);
+  if (st != KH_OK) return st;
+  kh_resistor_temp rt = {.tc1 = kh_model_value(m, tr1, 0),
+                         .tc2 = kh_model_value(m, tr2, 0),
+                         .temp = in->temp,
+                         .dtemp = in->dtemp,
+                         .tnom = kh_model_value(m, "tnom", NAN)};
+  if (rt.tc1 == 0 && rt.tc2 == 0) return KH_OK;
+  rt.given =
+      KH_RT_TC1 | KH_RT_TC2 | (in->has_temp ? KH_RT_TEMP : 0u) | (isnan(rt.tnom) ? 0u : KH_RT_TNOM);
+  kh_netlist *nl = p->nl;
+  if (kh_reserve((void **)&nl->resistor_temp, &nl->resistor_temp_cap, nl->resistor_temp_count + 1,
+                 sizeof *nl->resistor_temp))
+    return kh_fail_nomem(p->ctx, "storing a BJT's series resistance");
+  nl->resistor_temp[nl->resistor_temp_count++] = rt;
+  nl->elements[nl->element_count - 1].ctrl[1] = (uint32_t)nl->resistor_temp_count;
+  return KH_OK;
+}
+
+kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  if (tok->count < 5)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         "'%.*s' needs collector, base and emitter nodes and a model",
+                         (int)t[0].len, t[0].s);
+  kh_bjt_inst inst = {.m = 1, .areab = NAN, .areac = NAN};
+  kh_elem e = {.kind = KH_BJT, .value = 1};
+  size_t next;
+  kh_status st = nodes_and_model(p, line, tok, s, &inst, &e.model, &next);
+  if (st == KH_OK) st = instance_words(p, line, tok, next, s, &e.value, &inst);
+  if (st != KH_OK) return st;
+  if (isnan(inst.areab)) inst.areab = e.value; /* bjtsetup.c: both default to the area */
+  if (isnan(inst.areac)) inst.areac = e.value;
+  if (kh_reserve((void **)&nl->bjt_inst, &nl->bjt_inst_cap, nl->bjt_inst_count + 1,
+                 sizeof *nl->bjt_inst))
+    return kh_fail_nomem(p->ctx, "storing a BJT");
+  e.node[0] = inst.collector, e.node[1] = inst.emitter, e.ctrl[0] = inst.base;
+  e.ctrl[1] = (uint32_t)nl->bjt_inst_count;
+  nl->bjt_inst[nl->bjt_inst_count++] = inst;
+  st = kh_add_element(p, line, &t[0], s, e);
+  if (st != KH_OK) return st;
+  size_t j = nl->element_count - 1;
+  const char *qname = kh_strmap_name(&nl->element_names, (uint32_t)j);
+  const kh_model *model = &nl->models[e.model];
+  uint32_t c = inst.collector, b = inst.base, em = inst.emitter;
+  st = series_resistor(p, line, &t[0], qname, model, &inst, e.value, "c", &c);
+  if (st == KH_OK) st = series_resistor(p, line, &t[0], qname, model, &inst, e.value, "b", &b);
+  if (st == KH_OK) st = series_resistor(p, line, &t[0], qname, model, &inst, e.value, "e", &em);
+  if (st != KH_OK) return st;
+  kh_elem *q = &nl->elements[j]; /* the array may have moved */
+  q->node[0] = c, q->node[1] = em, q->ctrl[0] = b;
+  return KH_OK;
+}
+
+kh_bjt_instance kh_netlist_bjt_instance(const kh_netlist *nl, size_t element) {
+  const kh_elem *e = &nl->elements[element];
+  kh_bjt_instance q = {0, 0, 0, 0, 0, e->value, e->value, e->value, 1, kh_netlist_temperature(nl)};
+  if (e->kind != KH_BJT) return q;
+  const kh_bjt_inst *in = &nl->bjt_inst[e->ctrl[1]];
+  q.collector = in->collector, q.base = in->base, q.emitter = in->emitter;
+  q.substrate = in->substrate, q.inner_base = e->ctrl[0];
+  q.areab = in->areab, q.areac = in->areac, q.m = in->m;
+  q.temperature = in->has_temp ? in->temp + KH_CELSIUS_TO_KELVIN : q.temperature + in->dtemp;
+  return q;
+}

@@ -1,0 +1,209 @@
+/* Bipolar transistors in general Newton: ngspice 39's Gummel-Poon model at DC (bjttemp.c and
+ * bjtload.c, read there): forward and reverse transport currents through the base charge qb
+ * (Early voltages VAF and VAR, high injection IKF and IKR with NKF), ideal base currents over
+ * BF and BR, base-emitter and base-collector leakage (ISE, NE; ISC, NC) with GMIN across each,
+ * ngspice's cubic reverse branches, GMIN from the substrate to the inner collector (vertical)
+ * or base (lateral), and every temperature law (EG, XTI, XTB with TLEV 0 or 1, TBF1 ..., TNF1
+ * ..., TVAF1 ..., TIKF1 ...). The element's ends are the inner collector, base and emitter
+ * (RC, RB and RE are resistors of their own, netlist/bjt.c). A PNP is an NPN with every voltage
+ * and current negated. */
+#include "general_impl.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A model parameter's value times (1 + c1 dt + c2 dt^2), its coefficients named `name`1 and
+ * `name`2 ("tbf" -> tbf1, tbf2); *given (may be NULL) whether either coefficient is. */
+static double tempered(const kh_netlist *nl, const char *m, double v, const char *name, double dt,
+                       int *given) {
+  char n1[16], n2[16];
+  int g1, g2;
+  snprintf(n1, sizeof n1, "%s1", name), snprintf(n2, sizeof n2, "%s2", name);
+  double c1 = kh_model_number(nl, m, n1, 0, &g1), c2 = kh_model_number(nl, m, n2, 0, &g2);
+  if (given) *given = g1 || g2;
+  return v * (1 + c1 * dt + c2 * dt * dt);
+}
+
+/* 1 / (the parameter at temperature), 0 where the card leaves it out or gives 0 (infinite). */
+static double inverse(const kh_netlist *nl, const char *m, const char *name, const char *coeff,
+                      double dt) {
+  int given;
+  double v = kh_model_number(nl, m, name, 0, &given);
+  return given && v != 0 ? 1 / tempered(nl, m, v, coeff, dt, NULL) : 0;
+}
+
+/* The currents' scale factors at temperature (bjttemp.c, TLEV 0 or 1). */
+static void saturation_currents(const kh_netlist *nl, const char *m, const kh_bjt_instance *in,
+                                int lateral, double vt, double tnom, kh_bjt *q) {
+  double t = in->temperature, dt = t - tnom, ratlog = log(t / tnom);
+  double factlog = (t / tnom - 1) * kh_model_number(nl, m, "eg", 1.11, NULL) / vt +
+                   kh_model_number(nl, m, "xti", 3, NULL) * ratlog;
+  double is = kh_model_number(nl, m, "is", 1e-16, NULL),
+         xtb = kh_model_number(nl, m, "xtb", 0, NULL);
+  double tsat = in->area * is * exp(factlog), bc_area = lateral ? in->areac : in->areab;
+  double bfactor = kh_model_number(nl, m, "tlev", 0, NULL) == 1 ? 1 + xtb * dt : exp(ratlog * xtb);
+  q->be_sat = tsat;
+  q->bc_sat = tsat * bc_area; /* ngspice 39 multiplies the area in twice here */
+  q->vcrit = vt * log(vt / (M_SQRT2 * tsat));
+  double ise = kh_model_number(nl, m, "ise", 0, NULL), isc = kh_model_number(nl, m, "isc", 0, NULL);
+  if (ise > 1e-4) ise *= is; /* bjtsetup.c: SPICE2's C2, a multiple of IS */
+  if (isc > 1e-4) isc *= is;
+  double ne = kh_model_number(nl, m, "ne", 1.5, NULL), nc = kh_model_number(nl, m, "nc", 2, NULL);
+  q->c2 = in->area * ise * exp(factlog / ne) / bfactor;
+  q->c4 = isc * exp(factlog / nc) / bfactor * bc_area;
+  q->vte = tempered(nl, m, ne, "tne", dt, NULL) * vt;
+  q->vtc = tempered(nl, m, nc, "tnc", dt, NULL) * vt;
+  int given;
+  q->bf = tempered(nl, m, kh_model_number(nl, m, "bf", 100, NULL), "tbf", dt, &given);
+  if (!given) q->bf = kh_model_number(nl, m, "bf", 100, NULL) * bfactor;
+  q->br = tempered(nl, m, kh_model_number(nl, m, "br", 1, NULL), "tbr", dt, &given);
+  if (!given) q->br = kh_model_number(nl, m, "br", 1, NULL) * bfactor;
+}
+
+kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q) {
+  kh_element e = kh_netlist_element(nl, k);
+  kh_bjt_instance in = kh_netlist_bjt_instance(nl, k);
+  const char *m = e.model;
+  memset(q, 0, sizeof *q);
+  q->type = !strcmp(kh_netlist_model_type(nl, m), "pnp") ? -1 : 1;
+  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
+  double vt = KH_BOLTZMANN / KH_CHARGE * t;
+  int subs_given;
+  double subs = kh_model_number(nl, m, "subs", 0, &subs_given);
+  int lateral = subs_given ? subs < 0 : q->type < 0; /* bjtsetup.c: NPN vertical, PNP lateral */
+  saturation_currents(nl, m, &in, lateral, vt, tnom, q);
+  q->vt = vt;
+  q->vtf = tempered(nl, m, kh_model_number(nl, m, "nf", 1, NULL), "tnf", dt, NULL) * vt;
+  q->vtr = tempered(nl, m, kh_model_number(nl, m, "nr", 1, NULL), "tnr", dt, NULL) * vt;
+  q->inv_vaf = inverse(nl, m, "vaf", "tvaf", dt), q->inv_var = inverse(nl, m, "var", "tvar", dt);
+  q->inv_ikf = inverse(nl, m, "ikf", "tikf", dt) / in.area;
+  q->inv_ikr = inverse(nl, m, "ikr", "tikr", dt) / in.area;
+  q->nkf = kh_model_number(nl, m, "nkf", 0.5, &q->nkf_given);
+  q->m = in.m;
+  q->gmin = 1e-12;
+  kh_netlist_option(nl, "gmin", &q->gmin);
+  q->c = kh_general_at(e.node_pos), q->e = kh_general_at(e.node_neg);
+  q->b = kh_general_at(in.inner_base), q->sub = kh_general_at(in.substrate);
+  q->subcon = lateral ? q->b : q->c;
+  double checked[] = {q->be_sat,  q->bc_sat,  q->c2,      q->c4,      q->bf,
+                      q->br,      q->vtf,     q->vtr,     q->vte,     q->vtc,
+                      q->inv_vaf, q->inv_var, q->inv_ikf, q->inv_ikr, q->vcrit};
+  for (size_t j = 0; j < sizeof checked / sizeof *checked; j++)
+    if (!isfinite(checked[j]))
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "%s:%u:%u: BJT '%s': model '%s' at %.2f K gives IS %g, BF %g, BR %g, NF vt "
+                     "%g, NR vt %g, 1/VAF %g, 1/IKF %g: not all finite",
+                     e.file, e.line, e.col, e.name, m, t, q->be_sat, q->bf, q->br, q->vtf, q->vtr,
+                     q->inv_vaf, q->inv_ikf);
+  if (!(q->bf != 0 && q->br != 0 && q->vtf > 0 && q->vtr > 0 && q->vte > 0 && q->vtc > 0))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: BJT '%s': model '%s' at %.2f K gives BF %g, BR %g, NF %g, NR %g, "
+                   "NE %g, NC %g (their temperature coefficients): BF and BR must not vanish, "
+                   "the emission coefficients must stay positive",
+                   e.file, e.line, e.col, e.name, m, t, q->bf, q->br, q->vtf / vt, q->vtr / vt,
+                   q->vte / vt, q->vtc / vt);
+  return KH_OK;
+}
+
+/* A junction's current and conductance at v (bjtload.c): the exponential, and below -3 vtn
+ * ngspice's cubic approach to -IS. */
+static void junction(double sat, double vtn, double v, double *i, double *gv) {
+  if (v >= -3 * vtn) {
+    double ev = exp(v / vtn);
+    *i = sat * (ev - 1), *gv = sat * ev / vtn;
+  } else {
+    double arg = 3 * vtn / (v * M_E);
+    arg = arg * arg * arg;
+    *i = -sat * (1 + arg), *gv = sat * 3 * arg / v;
+  }
+}
+
+/* Everything at (vbe, vbc), in the NPN's signs: the transport current (collector to emitter)
+ * and the two base currents, and the linearization's conductances. */
+typedef struct {
+  double transport, ibe, ibc, gpi, gmu, gm, go;
+} bjt_point;
+
+static bjt_point evaluate(const kh_bjt *q, double gmin, double vbe, double vbc) {
+  double cbe, gbe, cbc, gbc, cben = 0, gben = 0, cbcn = 0, gbcn = 0;
+  junction(q->be_sat, q->vtf, vbe, &cbe, &gbe);
+  if (q->c2 != 0) junction(q->c2, q->vte, vbe, &cben, &gben);
+  junction(q->bc_sat, q->vtr, vbc, &cbc, &gbc);
+  if (q->c4 != 0) junction(q->c4, q->vtc, vbc, &cbcn, &gbcn);
+  cben += gmin * vbe, gben += gmin, cbcn += gmin * vbc, gbcn += gmin;
+  double q1 = 1 / (1 - q->inv_vaf * vbc - q->inv_var * vbe), qb, dqbdve, dqbdvc;
+  if (q->inv_ikf == 0 && q->inv_ikr == 0) {
+    qb = q1, dqbdve = q1 * qb * q->inv_var, dqbdvc = q1 * qb * q->inv_vaf;
+  } else {
+    double arg = fmax(0, 1 + 4 * (q->inv_ikf * cbe + q->inv_ikr * cbc)), sqarg = 1;
+    if (arg != 0) sqarg = q->nkf_given ? pow(arg, q->nkf) : sqrt(arg);
+    qb = q1 * (1 + sqarg) / 2;
+    double slope = q->nkf_given ? 2 * sqarg * q->nkf / arg : 1 / sqarg; /* d sqarg / d (4 q2) */
+    dqbdve = q1 * (qb * q->inv_var + q->inv_ikf * gbe * slope);
+    dqbdvc = q1 * (qb * q->inv_vaf + q->inv_ikr * gbc * slope);
+  }
+  bjt_point p;
+  p.transport = (cbe - cbc) / qb;
+  p.ibe = cbe / q->bf + cben, p.ibc = cbc / q->br + cbcn;
+  p.gpi = gbe / q->bf + gben, p.gmu = gbc / q->br + gbcn;
+  p.go = (gbc + (cbe - cbc) * dqbdvc / qb) / qb;
+  p.gm = (gbe - (cbe - cbc) * dqbdve / qb) / qb - p.go;
+  return p;
+}
+
+void kh_bjt_follow(kh_bjt *q, const double *x) {
+  double vb = kh_general_value(x, q->b);
+  q->vbe = q->type * (vb - kh_general_value(x, q->e));
+  q->vbc = q->type * (vb - kh_general_value(x, q->c));
+}
+
+int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
+  double vb = kh_general_value(x, q->b);
+  double vbe = q->type * (vb - kh_general_value(x, q->e)),
+         vbc = q->type * (vb - kh_general_value(x, q->c));
+  if (linearize) { /* both against the transistor's IS and vt, as bjtload.c limits them */
+    vbe = kh_pnjlim(vbe, q->vbe, q->vt, q->vcrit, &g->limited);
+    vbc = kh_pnjlim(vbc, q->vbc, q->vt, q->vcrit, &g->limited);
+    q->vbe = vbe, q->vbc = vbc;
+  }
+  double gmin = kh_junction_gmin(g, q->gmin), m = q->m, t = q->type;
+  bjt_point p = evaluate(q, gmin, vbe, vbc);
+  double cc = p.transport - p.ibc, cb = p.ibe + p.ibc;
+  double ceqbe = t * (cc + cb - vbe * (p.gm + p.go + p.gpi) + vbc * p.go),
+         ceqbc = t * (-cc + vbe * (p.gm + p.go) - vbc * (p.gmu + p.go));
+  kh_general_rhs(g, q->c, m * ceqbc);
+  kh_general_rhs(g, q->b, m * (-ceqbe - ceqbc));
+  kh_general_rhs(g, q->e, m * ceqbe);
+  long c = q->c, b = q->b, e = q->e, s = q->sub, sc = q->subcon;
+  double gs = m * gmin; /* the substrate's GMIN (ISS not given: no junction) */
+  return kh_general_stamp(g, c, c, m * (p.gmu + p.go)) |
+         kh_general_stamp(g, c, b, m * (p.gm - p.gmu)) |
+         kh_general_stamp(g, c, e, -m * (p.gm + p.go)) |
+         kh_general_stamp(g, b, b, m * (p.gpi + p.gmu)) | kh_general_stamp(g, b, c, -m * p.gmu) |
+         kh_general_stamp(g, b, e, -m * p.gpi) |
+         kh_general_stamp(g, e, e, m * (p.gpi + p.gm + p.go)) |
+         kh_general_stamp(g, e, c, -m * p.go) | kh_general_stamp(g, e, b, -m * (p.gpi + p.gm)) |
+         kh_general_stamp(g, s, s, gs) | kh_general_stamp(g, sc, sc, gs) |
+         kh_general_stamp(g, s, sc, -gs) | kh_general_stamp(g, sc, s, -gs);
+}
+
+double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag) {
+  double vc = kh_general_value(g->x, q->c), vb = kh_general_value(g->x, q->b),
+         ve = kh_general_value(g->x, q->e), vs = kh_general_value(g->x, q->sub),
+         vsc = kh_general_value(g->x, q->subcon);
+  double t = q->type, m = q->m, gmin = kh_junction_gmin(g, q->gmin);
+  bjt_point p = evaluate(q, gmin, t * (vb - ve), t * (vb - vc));
+  double ac = fabs(vc), ab = fabs(vb), ae = fabs(ve);
+  /* four branches, each with the rounding scale of its own terms (general_mosfet.c says why) */
+  kh_branch_terms(sum, mag, q->c, q->e, m * t * p.transport,
+                  m * fmax(fabs(p.transport), (fabs(p.gm) + fabs(p.go)) * (ac + ab + ae)));
+  kh_branch_terms(sum, mag, q->b, q->e, m * t * p.ibe,
+                  m * fmax(fabs(p.ibe), fabs(p.gpi) * (ab + ae)));
+  kh_branch_terms(sum, mag, q->b, q->c, m * t * p.ibc,
+                  m * fmax(fabs(p.ibc), fabs(p.gmu) * (ab + ac)));
+  kh_branch_terms(sum, mag, q->sub, q->subcon, m * gmin * (vs - vsc),
+                  m * gmin * (fabs(vs) + fabs(vsc)));
+  return m * t * (p.transport - p.ibc); /* into the collector */
+}
