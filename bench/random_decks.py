@@ -7,7 +7,8 @@ Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resist
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
-VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), level-1 MOSFETs (NMOS and PMOS with
+VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
+VAF VAR IKF IKR ISE NE ISC NF RB RC RE XTB TRC1, area, m= or temp=), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
@@ -210,6 +211,37 @@ def deck(seed):
             extra = rm.choice(["", f" l={rm.choice(['1u', '2u', '5u'])} w={rm.choice(['2u', '10u', '50u'])}",
                                f" m={rm.randint(1, 3)}", f" temp={rm.randint(0, 90)}"])
             lines.append(f"{name('M')} {d} {g} {s_} {b} mm{j}{extra}")
+    rq = random.Random(f"bjt {seed}")  # BJTs, on a stream of their own as well
+    for j in range(rq.randint(0, 2) if rq.random() < 0.4 else 0):
+        kind = rq.choice(["npn", "pnp"])
+        p = [f"is={rq.choice(['1e-16', '6.7e-15', '1e-14'])}", f"bf={rq.choice(['80', '200', '416'])}"]
+        for word, draw in (("br", lambda: f"{rq.uniform(0.5, 5):.3g}"),
+                           ("vaf", lambda: f"{rq.uniform(20, 120):.3g}"),
+                           ("var", lambda: f"{rq.uniform(5, 30):.3g}"),
+                           ("ikf", lambda: rq.choice(["10m", "66.8m", "0.3"])),
+                           ("ikr", lambda: rq.choice(["5m", "0.1"])),
+                           ("ise", lambda: rq.choice(["1e-15", "6.7e-15"])),
+                           ("ne", lambda: f"{rq.uniform(1.2, 2):.3g}"),
+                           ("isc", lambda: rq.choice(["1e-15", "2e-14"])),
+                           ("nf", lambda: f"{rq.uniform(1, 1.05):.3g}"),
+                           ("rb", lambda: f"{rq.uniform(5, 200):.3g}"),
+                           ("rc", lambda: f"{rq.uniform(0.5, 20):.3g}"),
+                           ("re", lambda: f"{rq.uniform(0.1, 3):.3g}"),
+                           ("xtb", lambda: "1.5"),
+                           ("trc1", lambda: "3m"),
+                           ("cje", lambda: "4p")):
+            if rq.random() < 0.35:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model qm{j} {kind}({' '.join(p)})")
+        for _ in range(rq.randint(1, 2)):
+            # the base through a resistor, as for a JFET's gate: a source straight on a base
+            # drives the junction far forward
+            c, b, e = rq.sample(names + ["0"], 3)
+            extra = rq.choice(["", "", f" {rq.randint(1, 3)}", f" area={rq.uniform(0.5, 3):.2f}",
+                               f" m={rq.randint(1, 3)}", f" temp={rq.randint(0, 90)}"])
+            qname, base = name('Q'), name("base")
+            lines += [f"{qname} {c} {base} {e} qm{j}{extra}",
+                      f"{name('R')} {base} {b} {rq.choice(['10k', '100k', '1meg'])}"]
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:
