@@ -8,7 +8,7 @@ suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options 
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
-VAF VAR IKF IKR ISE NE ISC NF RB RC RE XTB TRC1, area, m= or temp=), level-1 MOSFETs (NMOS and PMOS with
+VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
@@ -232,6 +232,8 @@ def deck(seed):
                            ("cje", lambda: "4p")):
             if rq.random() < 0.35:
                 p.append(f"{word}={draw()}")
+        if any(w.startswith("rb=") for w in p) and rq.random() < 0.5:  # modulated by the current
+            p += [f"rbm={rq.uniform(1, 20):.3g}"] + (["irb=1m"] if rq.random() < 0.5 else [])
         lines.append(f".model qm{j} {kind}({' '.join(p)})")
         for _ in range(rq.randint(1, 2)):
             # the base through a resistor, as for a JFET's gate: a source straight on a base

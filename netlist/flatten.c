@@ -582,16 +582,11 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static const struct {
   char letter;
   const char *what;
-} unsupported[] = {{'b', "behavioral sources (B)"},
-                   {'z', "MESFETs (Z)"},
-                   {'s', "switches (S)"},
-                   {'w', "switches (W)"},
-                   {'t', "transmission lines (T)"},
-                   {'o', "transmission lines (O)"},
-                   {'u', "transmission lines (U)"},
-                   {'a', "XSPICE code models (A)"},
-                   {'y', "transmission lines (Y)"},
-                   {'p', "coupled transmission lines (P)"},
+} unsupported[] = {{'b', "behavioral sources (B)"}, {'z', "MESFETs (Z)"},
+                   {'s', "switches (S)"},           {'w', "switches (W)"},
+                   {'t', "transmission lines (T)"}, {'o', "transmission lines (O)"},
+                   {'u', "transmission lines (U)"}, {'a', "XSPICE code models (A)"},
+                   {'y', "transmission lines (Y)"}, {'p', "coupled transmission lines (P)"},
                    {'n', "OSDI devices (N)"}};
 
 static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope) {

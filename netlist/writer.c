@@ -114,13 +114,14 @@ static int model_heats(const kh_netlist *nl, uint32_t model) {
 /* A JFET, MOSFET or BJT model for ngspice: RD and RS (a MOSFET's RSH; a BJT's RB, RC and RE, with
  * their temperature coefficients) are the resistors kirchhoff added (written as such, at their
  * temperature, onto the same internal nodes), so the model leaves them out. */
-static int written_as_resistor(const char *type, const char *p) {
+static int written_as_resistor(const kh_model *m, const char *p) {
   static const char *const fet[] = {"rd", "rs", "rsh"};
-  static const char *const bjt[] = {"rb",   "rc",   "re",   "rbm",  "trb1", "trb2",
-                                    "trc1", "trc2", "tre1", "tre2", "trm1", "trm2"};
-  int is_bjt = !strcmp(type, "npn") || !strcmp(type, "pnp");
+  static const char *const bjt[] = {"rc", "re",  "trc1", "trc2", "tre1", "tre2",
+                                    "rb", "rbm", "trb1", "trb2", "trm1", "trm2"};
+  int is_bjt = !strcmp(m->type, "npn") || !strcmp(m->type, "pnp");
   const char *const *words = is_bjt ? bjt : fet;
-  for (size_t k = 0, n = is_bjt ? sizeof bjt / sizeof *bjt : 3; k < n; k++)
+  size_t n = !is_bjt ? 3 : kh_bjt_base_modulated(m) ? 6 : 12; /* a modulated RB: the model's */
+  for (size_t k = 0; k < n; k++)
     if (!strcmp(p, words[k])) return 1;
   return 0;
 }
@@ -129,7 +130,7 @@ static void write_transistor_model(const kh_model *m, FILE *out) {
   const char *sep = "";
   for (size_t i = 0; i < m->param_count; i++) {
     const char *p = m->params[i].name;
-    if (written_as_resistor(m->type, p)) continue;
+    if (written_as_resistor(m, p)) continue;
     fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
     sep = " ";
   }
@@ -237,7 +238,8 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
 }
 
 /* Qname nc nb ne [ns] model [area=] [areab=] [areac=] [m=] [temp=] [dtemp=], the terminals
- * chosen as for a JFET (write_jfet): for ngspice the inner ones, RB, RC and RE being resistors. */
+ * chosen as for a JFET (write_jfet): for ngspice the inner ones, RB, RC and RE being resistors
+ * (a modulated RB stays in the model, ctrl[0] being then the base as written). */
 static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
                       kh_write_flavor flavor) {
   const kh_bjt_inst *in = &nl->bjt_inst[e->ctrl[1]];

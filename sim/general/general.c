@@ -201,8 +201,9 @@ static int factor_solve(kh_general *g, kh_solve_stats *stats) {
 /* KCL at every node and every branch equation, at x, without limiting: the certificate. */
 static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
   const kh_netlist *nl = g->nl;
-  /* indexed by unknown + 1: node v at v, then the heated diodes' inner nodes (branch rows stay
-   * 0: their equations are linear, solved exactly by each step) */
+  /* indexed by unknown + 1: node v at v, then the heated diodes' inner nodes and the inner bases
+   * of BJTs whose base resistance is modulated (branch rows stay 0: their equations are linear,
+   * solved exactly by each step) */
   long double *sum = kh_calloc(g->n + 1, sizeof *sum);
   double *mag = kh_calloc(g->n + 1, sizeof *mag);
   double worst = 0, rel = 0;
@@ -379,6 +380,29 @@ static kh_status voltage_loops(kh_context *ctx, const kh_netlist *nl, size_t nod
   return st;
 }
 
+/* Element k's model if it is a transistor (count: BJTs, MOSFETs and JFETs so far); a BJT whose
+ * base resistance is modulated gets its inner base, unknown *n. */
+static kh_status add_transistor(kh_context *ctx, kh_general *g, size_t k, kh_element_kind kind,
+                                size_t *n, size_t count[3]) {
+  kh_status st = KH_OK;
+  if (kind == KH_BJT) {
+    kh_bjt *q = &g->bjts[count[0]];
+    st = kh_bjt_from_netlist(ctx, g->nl, k, q);
+    if (st == KH_OK && q->modulated) { /* its inner base, an unknown of its own */
+      if (q->subcon == q->b) q->subcon = (long)*n;
+      q->b = (long)(*n)++;
+    }
+    g->bjt[k] = (long)count[0]++;
+  } else if (kind == KH_MOSFET) {
+    st = kh_mosfet_from_netlist(ctx, g->nl, k, &g->mosfets[count[1]]);
+    g->mosfet[k] = (long)count[1]++;
+  } else if (kind == KH_JFET) {
+    st = kh_jfet_from_netlist(ctx, g->nl, k, &g->jfets[count[2]]);
+    g->jfet[k] = (long)count[2]++;
+  }
+  return st;
+}
+
 static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->nl = nl, g->nodes = kh_netlist_node_count(nl), g->elements = kh_netlist_element_count(nl);
   kh_status loops = voltage_loops(ctx, nl, g->nodes);
@@ -399,32 +423,18 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat ||
       !g->jfet || !g->jfets || !g->mosfet || !g->mosfets || !g->bjt || !g->bjts)
     return kh_fail_nomem(ctx, "general Newton");
-  size_t jfets = 0, mosfets = 0, bjts = 0;
-  size_t n = g->nodes - 1;
+  size_t count[3] = {0}, n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
     int has_branch =
         e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS;
     g->branch[k] = has_branch ? (long)n++ : -1;
     g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1, g->bjt[k] = -1;
-    if (e.kind == KH_BJT) {
-      kh_status st = kh_bjt_from_netlist(ctx, nl, k, &g->bjts[bjts]);
-      if (st != KH_OK) return st;
-      g->bjt[k] = (long)bjts++;
-    }
-    if (e.kind == KH_MOSFET) {
-      kh_status st = kh_mosfet_from_netlist(ctx, nl, k, &g->mosfets[mosfets]);
-      if (st != KH_OK) return st;
-      g->mosfet[k] = (long)mosfets++;
-    }
-    if (e.kind == KH_JFET) {
-      kh_status st = kh_jfet_from_netlist(ctx, nl, k, &g->jfets[jfets]);
-      if (st != KH_OK) return st;
-      g->jfet[k] = (long)jfets++;
-    }
+    kh_status st = add_transistor(ctx, g, k, e.kind, &n, count);
+    if (st != KH_OK) return st;
     if (e.kind == KH_DIODE) {
       kh_diode *d = &g->diodes[g->diode_count];
-      kh_status st = kh_diode_from_netlist(ctx, nl, k, d);
+      st = kh_diode_from_netlist(ctx, nl, k, d);
       if (st != KH_OK) return st;
       if (d->kind == KH_DIODE_IDEAL) g->branch[k] = (long)n++;
       kh_heat *h = &g->heat[g->diode_count];
@@ -493,6 +503,18 @@ static void restart(kh_general *g, const double *x) {
   follow_x(g);
 }
 
+/* Each of ngspice's .op methods begins with its transistors at their first guess, whatever x
+ * says (MODEINITJCT): the next linearization of each is there (its stamp says where). Diodes
+ * start where x puts them. (A 741 at transistor level took 144 Newton steps from x alone, 13
+ * so.) */
+static void cold_start(kh_general *g) {
+  for (size_t k = 0; k < g->elements; k++) {
+    if (g->bjt[k] >= 0) g->bjts[g->bjt[k]].cold = 1;
+    if (g->jfet[k] >= 0) g->jfets[g->jfet[k]].cold = 1;
+    if (g->mosfet[k] >= 0) g->mosfets[g->mosfet[k]].cold = 1;
+  }
+}
+
 /* ngspice's gmin stepping (cktop.c), on *gmin: g->gshunt, a conductance from every node to
  * ground (dynamic gmin stepping), or g->gjunction, the GMIN across every junction (true gmin
  * stepping, which ngspice tries next). 1e-3 S first, divided by an adaptive factor after each
@@ -544,22 +566,22 @@ static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
     g->pinning = 0, *singular = 0;
     if (held < 0) return kh_free(start), kh_free(good), held;
     if (held > 0) { /* it did not converge held: start as without it, and say so */
-      restart(g, start);
+      restart(g, start), cold_start(g);
       stats->nodesets_dropped = 1;
     }
   }
   memcpy(start, g->x, g->n * sizeof *start);
   int rc = newton(g, stats, singular);
   if (rc > 0) {
-    restart(g, start);
+    restart(g, start), cold_start(g);
     rc = gmin_stepping(g, &g->gshunt, stats, singular, good);
   }
   if (rc > 0) {
-    restart(g, start);
+    restart(g, start), cold_start(g);
     rc = gmin_stepping(g, &g->gjunction, stats, singular, good);
   }
   if (rc > 0) {
-    restart(g, start);
+    restart(g, start), cold_start(g);
     rc = 0, g->gshunt = 0;
     for (int s = 0; rc == 0 && s <= 20; s++) {
       g->scale = s < 20 ? (s + 1) / 20.0 : 1;
@@ -644,6 +666,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
     if (g.diode[k] >= 0 && g.heat[g.diode[k]].tj >= 0 && kh_heat_start(&g, k, g.diode[k]))
       st = KH_ERR_INPUT; /* the message is in ctx */
   if (st == KH_OK) follow_x(&g);
+  if (st == KH_OK && !guess) cold_start(&g);
   for (size_t k = 0; st == KH_OK && k < g.elements; k++)
     if (g.diode[k] >= 0) {
       kh_element e = kh_netlist_element(nl, k);

@@ -5,8 +5,11 @@
  * ngspice's cubic reverse branches, GMIN from the substrate to the inner collector (vertical)
  * or base (lateral), and every temperature law (EG, XTI, XTB with TLEV 0 or 1, TBF1 ..., TNF1
  * ..., TVAF1 ..., TIKF1 ...). The element's ends are the inner collector, base and emitter
- * (RC, RB and RE are resistors of their own, netlist/bjt.c). A PNP is an NPN with every voltage
- * and current negated. */
+ * (RC, RB and RE are resistors of their own, netlist/bjt.c), but for a base resistance that the
+ * current modulates (RBM, IRB), which the transistor keeps as ngspice does: a conductance gx
+ * from the base charge (or, with IRB, the base current) at each linearization, stamped without
+ * its derivatives, so that Newton's fixed point is ngspice's. A PNP is an NPN with every
+ * voltage and current negated. */
 #include "general_impl.h"
 
 #include "core/context.h"
@@ -62,6 +65,20 @@ static void saturation_currents(const kh_netlist *nl, const char *m, const kh_bj
   if (!given) q->br = kh_model_number(nl, m, "br", 1, NULL) * bfactor;
 }
 
+/* RB, RBM and IRB at temperature (bjttemp.c) where the current modulates the base resistance:
+ * the base as written is then the element's own base (no "#rb" node, netlist/bjt.c). */
+static void base_resistance(const kh_netlist *nl, const char *m, const kh_bjt_instance *in,
+                            double dt, kh_bjt *q) {
+  double rb = kh_model_number(nl, m, "rb", 0, NULL);
+  q->bx = q->b;
+  q->modulated = rb > 0 && in->inner_base == in->base;
+  if (!q->modulated) return;
+  double rbt = tempered(nl, m, rb, "trb", dt, NULL) / in->area;
+  q->rbm = tempered(nl, m, kh_model_number(nl, m, "rbm", rb, NULL), "trm", dt, NULL) / in->area;
+  q->rbpi = rbt - q->rbm;
+  q->irb = tempered(nl, m, kh_model_number(nl, m, "irb", 0, NULL), "tirb", dt, NULL) * in->area;
+}
+
 kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q) {
   kh_element e = kh_netlist_element(nl, k);
   kh_bjt_instance in = kh_netlist_bjt_instance(nl, k);
@@ -86,7 +103,8 @@ kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, k
   kh_netlist_option(nl, "gmin", &q->gmin);
   q->c = kh_general_at(e.node_pos), q->e = kh_general_at(e.node_neg);
   q->b = kh_general_at(in.inner_base), q->sub = kh_general_at(in.substrate);
-  q->subcon = lateral ? q->b : q->c;
+  base_resistance(nl, m, &in, dt, q);
+  q->subcon = lateral ? q->b : q->c; /* general.c moves b (and this) inside a modulated RB */
   double checked[] = {q->be_sat,  q->bc_sat,  q->c2,      q->c4,      q->bf,
                       q->br,      q->vtf,     q->vtr,     q->vte,     q->vtc,
                       q->inv_vaf, q->inv_var, q->inv_ikf, q->inv_ikr, q->vcrit};
@@ -123,7 +141,7 @@ static void junction(double sat, double vtn, double v, double *i, double *gv) {
 /* Everything at (vbe, vbc), in the NPN's signs: the transport current (collector to emitter)
  * and the two base currents, and the linearization's conductances. */
 typedef struct {
-  double transport, ibe, ibc, gpi, gmu, gm, go;
+  double transport, ibe, ibc, gpi, gmu, gm, go, qb;
 } bjt_point;
 
 static bjt_point evaluate(const kh_bjt *q, double gmin, double vbe, double vbc) {
@@ -150,7 +168,20 @@ static bjt_point evaluate(const kh_bjt *q, double gmin, double vbe, double vbc) 
   p.gpi = gbe / q->bf + gben, p.gmu = gbc / q->br + gbcn;
   p.go = (gbc + (cbe - cbc) * dqbdvc / qb) / qb;
   p.gm = (gbe - (cbe - cbc) * dqbdve / qb) / qb - p.go;
+  p.qb = qb;
   return p;
+}
+
+/* A modulated base resistance's conductance at p (bjtload.c): RBM + (RB - RBM)/qb, or with IRB
+ * the base current's law through tan. */
+static double base_conductance(const kh_bjt *q, const bjt_point *p) {
+  double rx = q->rbm + q->rbpi / p->qb;
+  if (q->irb != 0) {
+    double a1 = fmax((p->ibe + p->ibc) / q->irb, 1e-9);
+    double a2 = (-1 + sqrt(1 + 14.59025 * a1)) / 2.4317 / sqrt(a1), t = tan(a2);
+    rx = q->rbm + 3 * q->rbpi * (t - a2) / a2 / t / t;
+  }
+  return rx != 0 ? 1 / rx : 0;
 }
 
 void kh_bjt_follow(kh_bjt *q, const double *x) {
@@ -163,7 +194,10 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   double vb = kh_general_value(x, q->b);
   double vbe = q->type * (vb - kh_general_value(x, q->e)),
          vbc = q->type * (vb - kh_general_value(x, q->c));
-  if (linearize) { /* both against the transistor's IS and vt, as bjtload.c limits them */
+  if (linearize && q->cold) { /* where bjtload.c starts, whatever x says: not converged yet */
+    vbe = q->vcrit, vbc = 0, q->cold = 0, g->limited = 1;
+    q->vbe = vbe, q->vbc = vbc;
+  } else if (linearize) { /* both against the transistor's IS and vt, as bjtload.c limits them */
     vbe = kh_pnjlim(vbe, q->vbe, q->vt, q->vcrit, &g->limited);
     vbc = kh_pnjlim(vbc, q->vbc, q->vt, q->vcrit, &g->limited);
     q->vbe = vbe, q->vbc = vbc;
@@ -176,9 +210,15 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   kh_general_rhs(g, q->c, m * ceqbc);
   kh_general_rhs(g, q->b, m * (-ceqbe - ceqbc));
   kh_general_rhs(g, q->e, m * ceqbe);
-  long c = q->c, b = q->b, e = q->e, s = q->sub, sc = q->subcon;
+  long c = q->c, b = q->b, e = q->e, s = q->sub, sc = q->subcon, bx = q->bx;
   double gs = m * gmin; /* the substrate's GMIN (ISS not given: no junction) */
-  return kh_general_stamp(g, c, c, m * (p.gmu + p.go)) |
+  int bad = 0;
+  if (q->modulated) {
+    double gx = m * base_conductance(q, &p);
+    bad = kh_general_stamp(g, bx, bx, gx) | kh_general_stamp(g, b, b, gx) |
+          kh_general_stamp(g, bx, b, -gx) | kh_general_stamp(g, b, bx, -gx);
+  }
+  return bad | kh_general_stamp(g, c, c, m * (p.gmu + p.go)) |
          kh_general_stamp(g, c, b, m * (p.gm - p.gmu)) |
          kh_general_stamp(g, c, e, -m * (p.gm + p.go)) |
          kh_general_stamp(g, b, b, m * (p.gpi + p.gmu)) | kh_general_stamp(g, b, c, -m * p.gmu) |
@@ -205,5 +245,9 @@ double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, do
                   m * fmax(fabs(p.ibc), fabs(p.gmu) * (ab + ac)));
   kh_branch_terms(sum, mag, q->sub, q->subcon, m * gmin * (vs - vsc),
                   m * gmin * (fabs(vs) + fabs(vsc)));
+  if (q->modulated) {
+    double gx = m * base_conductance(q, &p), vbx = kh_general_value(g->x, q->bx);
+    kh_branch_terms(sum, mag, q->bx, q->b, gx * (vbx - vb), gx * (fabs(vbx) + ab));
+  }
   return m * t * (p.transport - p.ibc); /* into the collector */
 }

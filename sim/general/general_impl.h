@@ -26,6 +26,7 @@ typedef struct {
   double csat, vt, vcrit, gmin, m;   /* csat: IS at temperature times the area */
   long d, g, s;                      /* the unknowns of drain, gate and source (ground: -1) */
   double vgs, vgd;                   /* the last linearization's, in the NJF's signs */
+  int cold; /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
 } kh_jfet;
 
 /* A level-1 MOSFET (general_mosfet.c) at its temperature, m and geometry folded in. */
@@ -36,6 +37,7 @@ typedef struct {
   double drain_vcrit, source_vcrit;
   long d, g, s, b;           /* unknowns (ground: -1) */
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
+  int cold; /* the next linearization is ngspice's first: vgs = VTO at t, vds = 0, vbs = -1 */
 } kh_mosfet;
 
 /* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,
@@ -49,6 +51,13 @@ typedef struct {
   double bf, br, vt, vcrit, gmin, m;
   long c, b, e, sub, subcon; /* unknowns (ground: -1); subcon: inner collector or base */
   double vbe, vbc;           /* the last linearization's, NPN signs */
+  int cold; /* the next linearization is ngspice's first (MODEINITJCT): vbe = vcrit, vbc = 0 */
+  /* a base resistance modulated by the current (RBM other than RB): the transistor's own,
+   * from the base as written (bx) to b, an unknown of its own (general.c gives it); RBM, RB -
+   * RBM and IRB at temperature, the area folded in */
+  int modulated;
+  long bx;
+  double rbm, rbpi, irb;
 } kh_bjt;
 
 typedef struct {

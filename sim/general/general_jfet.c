@@ -169,7 +169,10 @@ int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize) {
   double vg = kh_general_value(x, j->g);
   double vgs = j->type * (vg - kh_general_value(x, j->s)),
          vgd = j->type * (vg - kh_general_value(x, j->d));
-  if (linearize) {
+  if (linearize && j->cold) { /* where jfetload.c starts, whatever x says: not converged yet */
+    vgs = vgd = -1, j->cold = 0, g->limited = 1;
+    j->vgs = vgs, j->vgd = vgd;
+  } else if (linearize) {
     vgs = limit(j, vgs, j->vgs, &g->limited), vgd = limit(j, vgd, j->vgd, &g->limited);
     j->vgs = vgs, j->vgd = vgd;
   }

@@ -185,7 +185,12 @@ void kh_mosfet_follow(kh_mosfet *q, const double *x) {
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
   double vgs, vds, vbs;
   voltages(q, x, &vgs, &vds, &vbs);
-  if (linearize) limit(q, &vgs, &vds, &vbs, &g->limited);
+  if (linearize && q->cold) { /* where mos1load.c starts, whatever x says: not converged yet */
+    vgs = q->type * (q->tvbi + q->type * q->gamma * sqrt(q->tphi)), vds = 0, vbs = -1;
+    q->cold = 0, g->limited = 1;
+  } else if (linearize) {
+    limit(q, &vgs, &vds, &vbs, &g->limited);
+  }
   mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   double vbd = vbs - vds, vgd = vgs - vds, t = q->type;

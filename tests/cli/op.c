@@ -282,6 +282,21 @@ Test(cli, transistor_currents_are_the_drain_current_without_a_power) {
   free(out);
 }
 
+/* A BJT's row is its collector current, as ngspice's @q1[ic] (1.567494430939e-3 for this deck,
+ * ngspice 39 at reltol=1e-12), into the collector inside RC, and no power. */
+Test(cli, bjt_currents_are_the_collector_current_without_a_power) {
+  const char *deck = "t\nvcc vcc 0 10\nvb in 0 2\nrb in b 47k\nrc vcc c 2k\nq1 c b e qx\n"
+                     "re e 0 500\n.model qx npn(is=1e-15 bf=150 vaf=60 rb=20 rc=3 re=1 ikf=20m)\n";
+  const named_current want[] = {{"q1", 1.567494430939e-3}};
+  expect_currents("bjt_currents.cir", deck, want, 1, 1e-10, 0);
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --currents %s", kh_test_write_temp("bjt_currents.cir", deck));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "(collector; no power: base and substrate currents not reported)"), "%s",
+            out);
+  free(out);
+}
+
 /* Ideal diodes carry what KCL leaves when they conduct and nothing when they do not (closed
  * forms: a 5 V source through 1 kOhm into a clamp at 2 V carries 3 mA; a clamp at 8 V is off),
  * as a deep resistive network's clamp pairs do. */

@@ -132,6 +132,12 @@ Test(bjt, written_for_ngspice_solves_the_same) {
                                            "vaf=40 ikf=20m rb=80 rc=6 re=0.7 subs=-1)\n",
                                            1e-9),
                 1e-9);
+  /* a base resistance the current modulates stays in the model, the base as written */
+  cr_assert_leq(kh_test_general_vs_ngspice("rbm\nvcc vcc 0 10\nvbb bb 0 1.2\nrbb bb b 2k\n"
+                                           "rc vcc c 1k\nq1 c b 0 qz\n.model qz npn(is=5e-15 "
+                                           "bf=200 ikf=50m rb=200 rbm=10 irb=1m rc=1 vaf=80)\n",
+                                           1e-9),
+                1e-9);
 }
 
 /* A BJT has no co-content: training and the projected solver refuse it by name. */
@@ -186,4 +192,22 @@ Test(bjt, bad_cards_refused_at_their_token) {
   /* ic=VBE,VCE, icvbe=, icvce= and off: a transient's and the first guess's, read and left */
   kh_netlist_free(
       kh_test_parse("t\n.model qx npn\nvcc c 0 5\nq1 c c 0 qx off ic=0.7,2 icvbe=0.7 m=2\n"));
+}
+
+/* Newton begins where ngspice's does (MODEINITJCT: every BJT at vbe = vcrit, vbc = 0), not at
+ * x = 0: the 741 at transistor level converges in plain Newton in a few steps (from x alone it
+ * took 144, through its junctions' limiting, once seen). */
+Test(bjt, newton_starts_from_ngspices_first_guess) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/ua741_follower.cir", kh_test_examples_dir());
+  char *text = kh_test_read_file(path);
+  cr_assert(text, "%s", path);
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  cr_expect_leq(stats.iterations, 30, "%u Newton steps", stats.iterations);
+  cr_expect(fabs(kh_test_node(nl, v, "out") - 0.5005) < 1e-3, "v(out) = %g",
+            kh_test_node(nl, v, "out"));
+  free(v), free(text);
+  kh_netlist_free(nl);
 }
