@@ -8,7 +8,8 @@ suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options 
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
-VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), level-1 MOSFETs (NMOS and PMOS with
+VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), switches (SW
+with VT RON and maybe VH ROFF, on or off), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
@@ -244,6 +245,17 @@ def deck(seed):
             qname, base = name('Q'), name("base")
             lines += [f"{qname} {c} {base} {e} qm{j}{extra}",
                       f"{name('R')} {base} {b} {rq.choice(['10k', '100k', '1meg'])}"]
+    rs = random.Random(f"switch {seed}")  # voltage-controlled switches, a stream of their own
+    if rs.random() < 0.25:
+        words = [f"vt={rs.uniform(-1, 3):.3g}", f"ron={rs.choice(['1', '10', '100'])}"]
+        if rs.random() < 0.5:
+            words.append(f"vh={rs.choice(['0.1', '0.5'])}")
+        if rs.random() < 0.5:
+            words.append("roff=1meg")
+        lines.append(f".model sm sw({' '.join(words)})")
+        for _ in range(rs.randint(1, 2)):
+            a, b, c = rs.sample(names + ["0"], 3)
+            lines.append(f"{name('S')} {a} {b} {c} 0 sm{rs.choice(['', '', ' on', ' off'])}")
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:

@@ -30,13 +30,13 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
     }
     diodes |= e.kind == KH_DIODE;
     controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
-    jfets |= e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT;
+    jfets |= e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT || e.kind == KH_SWITCH;
   }
   if ((diodes && controlled) || jfets)
     fprintf(stderr,
             "kirchhoff: note: %s can have several operating points; general Newton found this "
             "one%s\n",
-            jfets ? "circuits of transistors" : "controlled sources with diodes",
+            jfets ? "circuits of transistors or switches" : "controlled sources with diodes",
             !kh_netlist_nodeset_count(nl) ? " (.nodeset can pick another, as in ngspice)"
             : nodesets_dropped
                 ? ", from 0 V: Newton with the .nodeset nodes held did not converge, so they "

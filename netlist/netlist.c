@@ -176,7 +176,7 @@ size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first) {
   size_t count = nl->general_count, at = count ? nl->first_general : (size_t)-1;
   for (size_t i = 0; i < nl->element_count; i++) {
     uint8_t kind = nl->elements[i].kind;
-    if (kind != KH_JFET && kind != KH_MOSFET && kind != KH_BJT &&
+    if (kind != KH_JFET && kind != KH_MOSFET && kind != KH_BJT && kind != KH_SWITCH &&
         !kh_netlist_diode_general_reason(nl, i, NULL))
       continue;
     count++;
@@ -202,7 +202,7 @@ int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t
   const kh_elem *e = &nl->elements[element];
   *pos = *neg = 0, *source = (size_t)-1;
   if (e->synthetic == KH_SYNTHETIC_PRODUCT) return -1;
-  if (e->kind == KH_VCVS || e->kind == KH_VCCS) {
+  if (e->kind == KH_VCVS || e->kind == KH_VCCS || e->kind == KH_SWITCH) {
     *pos = e->ctrl[0], *neg = e->ctrl[1];
     return 0;
   }

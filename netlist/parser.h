@@ -218,6 +218,11 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                              size_t to);
 const char *kh_bjt_param_canonical(const char *name);
 kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* Voltage-controlled switches (switch.c): the same for .model SW and the S card. */
+kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t to);
+const char *kh_switch_param_canonical(const char *name);
+kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* A transistor's RD or RS (`which`, "rd" or "rs"; elements.c): a resistor "rd#<owner>" of
  * `ohms` from node *inner (as written) to the internal node "<owner>#rd", which *inner becomes. */
 kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *owner,

@@ -30,8 +30,10 @@ typedef enum {
                  * (inside RD and RS, which are resistors of their own): kh_netlist_jfet_instance */
   KH_MOSFET,    /* M: value 1; model: its level-1 NMOS or PMOS .model; pos, neg: drain and source
                  * (inside RD and RS): kh_netlist_mosfet_instance */
-  KH_BJT        /* Q: value: area; model: its NPN or PNP .model; pos, neg: collector and emitter
+  KH_BJT,       /* Q: value: area; model: its NPN or PNP .model; pos, neg: collector and emitter
                  * (inside RC and RE): kh_netlist_bjt_instance */
+  KH_SWITCH     /* S: value: the state it starts in (1 on, 0 off); model: its SW .model; its
+                 * control nodes: kh_netlist_control */
 } kh_element_kind;
 
 typedef struct {
@@ -207,9 +209,9 @@ KH_API size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
  */
 KH_API const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element,
                                                    int *monotone);
-/* What controls an E, F, G or H element: the controlling nodes (E, G; *source = (size_t)-1) or
- * the controlling voltage source's element index (F, H; nodes 0). Returns 0, or -1 for another
- * kind and for a POLY product term (kh_netlist_product). */
+/* What controls an E, F, G or H element or a switch: the controlling nodes (E, G, S; *source =
+ * (size_t)-1) or the controlling voltage source's element index (F, H; nodes 0). Returns 0, or
+ * -1 for another kind and for a POLY product term (kh_netlist_product). */
 KH_API int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
                               size_t *source);
 /* A POLY card's product term (docs/netlist.md, POLY), an E element (KH_VCVS) whose voltage is

@@ -236,7 +236,8 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
   size_t general;
   if (kh_netlist_general_count(nl, &general)) {
     kh_element e = kh_netlist_element(nl, general);
-    int transistor = e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT;
+    int transistor =
+        e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT || e.kind == KH_SWITCH;
     return kh_fail_at_element(
         ctx, nl, general, KH_ERR_INPUT,
         "%s%s%s has no co-content (%s): kirchhoff op solves it by general Newton; training, "
@@ -245,11 +246,13 @@ kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl
         : e.kind == KH_JFET   ? "JFET '"
         : e.kind == KH_MOSFET ? "MOSFET '"
         : e.kind == KH_BJT    ? "BJT '"
+        : e.kind == KH_SWITCH ? "switch '"
                               : "'",
         e.name, transistor || e.kind == KH_DIODE ? "'" : "', a controlled source,",
         e.kind == KH_DIODE ? kh_netlist_diode_general_reason(nl, general, NULL)
         : e.kind == KH_BJT ? "its collector current follows its base's voltage, a transistor's gain"
-        : transistor       ? "its drain current follows its gate's voltage, a transistor's gain"
+        : e.kind == KH_SWITCH ? "its conductance follows its control voltage"
+        : transistor          ? "its drain current follows its gate's voltage, a transistor's gain"
                      : "a G or H, or an E or F that is not half of a bidirectional amplifier, "
                        "docs/netlist.md");
   }

@@ -94,6 +94,17 @@ static int assemble(kh_general *g, const double *x, int linearize) {
              kh_general_stamp(g, b, kh_general_at(cp), -w) |
              kh_general_stamp(g, b, kh_general_at(cn), w);
       break;
+    case KH_SWITCH: {
+      kh_switch *s = &g->switches[k];
+      kh_netlist_control(nl, k, &cp, &cn, &src);
+      if (linearize)
+        kh_switch_decide(
+            g, s, kh_general_value(x, kh_general_at(cp)) - kh_general_value(x, kh_general_at(cn)));
+      double c = s->state ? s->gon : s->goff;
+      bad |= kh_general_stamp(g, a, a, c) | kh_general_stamp(g, b, b, c) |
+             kh_general_stamp(g, a, b, -c) | kh_general_stamp(g, b, a, -c);
+      break;
+    }
     case KH_CCCS:
       bad |= kh_general_stamp(g, a, g->control[k], w) | kh_general_stamp(g, b, g->control[k], -w);
       break;
@@ -198,6 +209,26 @@ static int factor_solve(kh_general *g, kh_solve_stats *stats) {
   return g->common.status != KLU_OK;
 }
 
+/* The certificate's two figures over unknowns 1..n of sum and mag (certify): the largest KCL
+ * imbalance, and the worst ratio to what rounding allows among those over 1e-12 A. */
+static void node_verdicts(const long double *sum, const double *mag, size_t n, double *worst_out,
+                          double *rel_out) {
+  double worst = 0, rel = 0;
+  for (size_t v = 1; v <= n; v++) {
+    double r = fabs((double)sum[v]);
+    worst = fmax(worst, r);
+    /* each node passes on either test (certified): the relative one counts only where the
+     * absolute one fails, else a node of 2e-41 A against a 2e-41 A scale (a cut-off MOSFET's
+     * source inside its RS) failed a deck whose every node met one test or the other. Not
+     * fmax, which drops a NaN: an overflowed current (inf against an inf scale) must fail the
+     * check, not vanish from it (seen: a junction 520 V forward, 'certified') */
+    double q = mag[v] > 0 ? r / mag[v] : INFINITY;
+    if (!(r <= 1e-12) && !(q <= rel)) rel = q;
+    if (!isfinite(r)) worst = rel = INFINITY; /* NaN too, which fmax would drop from worst */
+  }
+  *worst_out = worst, *rel_out = rel;
+}
+
 /* KCL at every node and every branch equation, at x, without limiting: the certificate. */
 static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
   const kh_netlist *nl = g->nl;
@@ -239,6 +270,10 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
            (fabs(cp ? g->x[kh_general_at(cp)] : 0) + fabs(cn ? g->x[kh_general_at(cn)] : 0));
       break;
     case KH_CCCS: i = w * g->x[g->control[k]]; break;
+    case KH_SWITCH:
+      gd = g->switches[k].state ? g->switches[k].gon : g->switches[k].goff;
+      i = gd * (va - vb);
+      break;
     case KH_CAPACITOR: i = 0; break;
     case KH_JFET: /* three or four terminals: their own KCL terms */
     case KH_MOSFET:
@@ -263,18 +298,7 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
     double scale = fmax(fmax(fabs(i), fabs(gd) * (fabs(va) + fabs(vb))), cv);
     mag[e.node_pos] = fmax(mag[e.node_pos], scale), mag[e.node_neg] = fmax(mag[e.node_neg], scale);
   }
-  for (size_t v = 1; sum && mag && v <= g->n; v++) {
-    double r = fabs((double)sum[v]);
-    worst = fmax(worst, r);
-    /* each node passes on either test (certified): the relative one counts only where the
-     * absolute one fails, else a node of 2e-41 A against a 2e-41 A scale (a cut-off MOSFET's
-     * source inside its RS) failed a deck whose every node met one test or the other. Not
-     * fmax, which drops a NaN: an overflowed current (inf against an inf scale) must fail the
-     * check, not vanish from it (seen: a junction 520 V forward, 'certified') */
-    double q = mag[v] > 0 ? r / mag[v] : INFINITY;
-    if (!(r <= 1e-12) && !(q <= rel)) rel = q;
-    if (!isfinite(r)) worst = rel = INFINITY; /* NaN too, which fmax would drop from worst */
-  }
+  if (sum && mag) node_verdicts(sum, mag, g->n, &worst, &rel);
   if (failed) worst = rel = INFINITY; /* a heated model failed at the temperature reached */
   stats->residual = worst, stats->relative_residual = rel;
   kh_free(sum), kh_free(mag);
@@ -345,6 +369,10 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
         stalled = change >= 0.5 * last;
     if (!g->limited &&
         (change <= 1e-15 || (stalled && (stepping ? change <= 1e-9 : passes(g, stats))))) {
+      if (g->settling) { /* ngspice's MODEINITFIX is over: the switches decide from now on */
+        g->settling = 0, last = INFINITY;
+        continue;
+      }
       rc = 0;
       break;
     }
@@ -420,8 +448,9 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->mosfets = kh_calloc(g->elements + 1, sizeof *g->mosfets);
   g->bjt = kh_malloc((g->elements + 1) * sizeof *g->bjt);
   g->bjts = kh_calloc(g->elements + 1, sizeof *g->bjts);
+  g->switches = kh_calloc(g->elements + 1, sizeof *g->switches);
   if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->on || !g->heat ||
-      !g->jfet || !g->jfets || !g->mosfet || !g->mosfets || !g->bjt || !g->bjts)
+      !g->jfet || !g->jfets || !g->mosfet || !g->mosfets || !g->bjt || !g->bjts || !g->switches)
     return kh_fail_nomem(ctx, "general Newton");
   size_t count[3] = {0}, n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
@@ -432,6 +461,7 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
     g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1, g->bjt[k] = -1;
     kh_status st = add_transistor(ctx, g, k, e.kind, &n, count);
     if (st != KH_OK) return st;
+    if (e.kind == KH_SWITCH) kh_switch_from_netlist(nl, k, &g->switches[k]), g->switch_count++;
     if (e.kind == KH_DIODE) {
       kh_diode *d = &g->diodes[g->diode_count];
       st = kh_diode_from_netlist(ctx, nl, k, d);
@@ -479,6 +509,7 @@ static void release(kh_general *g) {
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
   kh_free(g->product), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
   kh_free(g->mosfet), kh_free(g->mosfets), kh_free(g->bjt), kh_free(g->bjts);
+  kh_free(g->switches);
 }
 
 /* The junction voltages and rises that limiting compares against, as g->x puts them. */
@@ -508,6 +539,7 @@ static void restart(kh_general *g, const double *x) {
  * start where x puts them. (A 741 at transistor level took 144 Newton steps from x alone, 13
  * so.) */
 static void cold_start(kh_general *g) {
+  g->settling = g->switch_count > 0; /* and each switch back to its card's state */
   for (size_t k = 0; k < g->elements; k++) {
     if (g->bjt[k] >= 0) g->bjts[g->bjt[k]].cold = 1;
     if (g->jfet[k] >= 0) g->jfets[g->jfet[k]].cold = 1;

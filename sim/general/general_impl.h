@@ -60,6 +60,12 @@ typedef struct {
   double rbm, rbpi, irb;
 } kh_bjt;
 
+/* A voltage-controlled switch (general_switch.c): its model and the state it is in. */
+typedef struct {
+  double vt, vh, gon, goff;
+  uint8_t initial, state; /* 1: on */
+} kh_switch;
+
 typedef struct {
   kh_context *ctx;
   const kh_netlist *nl;
@@ -105,6 +111,12 @@ typedef struct {
   /* MOSFETs (general_mosfet.c): per element, its index into mosfets, or -1 */
   long *mosfet;
   kh_mosfet *mosfets;
+  /* switches (general_switch.c), per element (unused for others); settling: until the first
+   * Newton of an .op method converges, each keeps the state its card gives (ngspice's
+   * MODEINITFIX) */
+  kh_switch *switches;
+  size_t switch_count;
+  int settling;
   /* BJTs (general_bjt.c): per element, its index into bjts, or -1 */
   long *bjt;
   kh_bjt *bjts;
@@ -207,6 +219,10 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
 void kh_mosfet_follow(kh_mosfet *q, const double *x);
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
+/* Switches (general_switch.c): element k's model, in the state its card gives; the state at a
+ * linearization whose control voltage is v (g->limited set when it changes). */
+kh_status kh_switch_from_netlist(const kh_netlist *nl, size_t k, kh_switch *s);
+void kh_switch_decide(kh_general *g, kh_switch *s, double v);
 /* BJTs (general_bjt.c): as for JFETs above; the certificate returns the collector current. */
 kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
 void kh_bjt_follow(kh_bjt *q, const double *x);

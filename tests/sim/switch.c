@@ -1,0 +1,115 @@
+/* Voltage-controlled switches (netlist/switch.c, sim/general/general_switch.c): ngspice 39's SW
+ * model checked here in closed form (a divider through RON or ROFF), and against ngspice reading
+ * the same files in the compatibility corpus (tests/data/compat/switch_*.cir). */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* v(a) of 5 V through 1 kOhm into a switch to ground of resistance r */
+static double divider(double r) {
+  return 5 * r / (1e3 + r);
+}
+
+static double solve_a(const char *deck) {
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double a = kh_test_node(nl, v, "a");
+  free(v);
+  kh_netlist_free(nl);
+  return a;
+}
+
+/* On above VT + VH, off below VT - VH; between, the state the card gives (off unless `on`),
+ * since ngspice keeps it until its first Newton converges and then finds it consistent. */
+Test(switch, states_and_hysteresis_in_closed_form) {
+  static const struct {
+    double control;
+    const char *card;
+    double ohms;
+  } cases[] = {{3, "", 10},      {1, " on", 1e6}, {2.2, "", 1e6},
+               {2.2, " on", 10}, {2.5, "", 1e6},  {1.5, " on", 10}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char deck[256];
+    snprintf(deck, sizeof deck,
+             "t\nv1 v 0 5\nr1 v a 1k\ns1 a 0 c 0 sm%s\nvc c 0 %g\n"
+             ".model sm sw(vt=2 vh=0.5 ron=10 roff=1meg)\n",
+             cases[k].card, cases[k].control);
+    double a = solve_a(deck), want = divider(cases[k].ohms);
+    cr_expect(fabs(a - want) <= 1e-15 * want, "control %g%s: v(a) = %.17g, want %.17g",
+              cases[k].control, cases[k].card, a, want);
+  }
+}
+
+/* The defaults: VT = 0, VH = 0, RON = 1, ROFF = 1/GMIN; a control exactly at VT turns it on. */
+Test(switch, defaults_and_a_control_exactly_at_vt) {
+  double on = solve_a("t\nv1 v 0 5\nr1 v a 1k\ns1 a 0 0 0 sd\n.model sd sw\n");
+  cr_expect(fabs(on - divider(1)) <= 1e-15, "v(a) = %.17g", on);
+  double off = solve_a("t\nv1 v 0 5\nr1 v a 1k\ns1 a 0 0 c sd\nvc c 0 1m\n.model sd sw\n");
+  cr_expect(fabs(off - divider(1e12)) <= 1e-15 * 5, "v(a) = %.17g", off);
+}
+
+/* A switch that closes on its own voltage: both states are operating points, and the card
+ * chooses, as in ngspice (ON: 5 10k/(10k + 10k||1k); off: 2.5 V less ROFF's pull). */
+Test(switch, a_latch_stays_in_the_state_its_card_gives) {
+  const char *deck = "t\nvdd vdd 0 5\nr1 vdd a 10k\nr2 a 0 10k\ns1 vdd a a 0 sl%s\n"
+                     ".model sl sw(vt=2.2 vh=0.5 ron=1k roff=10meg)\n";
+  char text[256];
+  snprintf(text, sizeof text, deck, " on");
+  double on = solve_a(text), parallel = 1 / (1 / 10e3 + 1 / 1e3);
+  cr_expect(fabs(on - 5 * 10e3 / (10e3 + parallel)) <= 1e-14, "on: %.17g", on);
+  snprintf(text, sizeof text, deck, "");
+  double off = solve_a(text), up = 1 / (1 / 10e3 + 1 / 10e6);
+  cr_expect(fabs(off - 5 * 10e3 / (10e3 + up)) <= 1e-14, "off: %.17g", off);
+}
+
+Test(switch, written_back_and_for_ngspice) {
+  const char *deck = "t\nvdd vdd 0 5\nr1 vdd a 10k\nr2 a 0 10k\ns1 vdd a a 0 sl on\n"
+                     "s2 vdd b a 0 sl\nr3 b 0 1k\n.model sl sw(vt=2.2 vh=0.5 ron=1k roff=10meg)\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  char *text = NULL;
+  cr_assert_eq(kh_netlist_write_string(ctx, nl, &text), KH_OK);
+  cr_expect(strstr(text, "\ns1 vdd a a 0 sl on\n") && strstr(text, "\ns2 vdd b a 0 sl\n"), "%s",
+            text);
+  kh_netlist *again = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *x = kh_test_general(nl, NULL, &stats), *y = kh_test_general(again, NULL, &stats);
+  for (size_t n = 1; n < kh_netlist_node_count(nl); n++)
+    cr_expect_eq(x[n], y[kh_netlist_find_node(again, kh_netlist_node_name(nl, n))]);
+  free(x), free(y), free(text);
+  kh_netlist_free(again);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+  cr_assert_leq(kh_test_general_vs_ngspice(deck, 1e-9), 1e-9);
+}
+
+Test(switch, circuits_without_a_co_content_and_bad_cards) {
+  kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\ns1 a 0 a 0 sm\n.model sm sw\n");
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  kh_circuit *c = NULL;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "test.cir:3:1: switch 's1' has no co-content"), "%s",
+            kh_last_error(ctx));
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+  static const struct {
+    const char *text, *message;
+  } cases[] = {
+      {"t\n.model sm sw\ns1 a 0 c\n", "test.cir:3:8: 's1' needs two nodes, two control nodes"},
+      {"t\n.model sm sw\ns1 a 0 c 0 sx\n", "test.cir:3:12: unknown model 'sx'"},
+      {"t\n.model sm d\ns1 a 0 c 0 sm\n", "test.cir:3:12: model 'sm' is of type 'd', a switch"},
+      {"t\n.model sm sw\ns1 a 0 c 0 sm maybe\n", "test.cir:3:15: unexpected 'maybe'"},
+      {"t\n.model sm sw(ron=0)\ns1 a 0 c 0 sm\n", "test.cir:3:12: model 'sm': ron must be"},
+      {"t\n.model sm sw(it=1)\ns1 a 0 c 0 sm\n", "test.cir:2:14: unknown switch model parameter"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    const char *msg = kh_test_parse_error(cases[k].text);
+    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
+  }
+}
