@@ -332,6 +332,7 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
   long double *acc = kh_malloc((g->n + 1) * sizeof *acc);
   if (!acc) return -1;
   int rc = 1;
+  kh_switches_begin(g);
   for (int it = 0; it < MAX_ITERATIONS; it++) {
     int bad = assemble(g, g->x, 1);
     if (bad) {
@@ -357,6 +358,12 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
       size[c] = fmax(size[c], fabs(g->x[k]));
     }
     if (!finite) break;
+    /* ngspice's first iteration of a method (MODEINITJCT), then MODEINITFIX until one that no
+     * device limited, which does not count as converged: the switches decide from then on */
+    if (g->settling == 2 || (g->settling == 1 && !g->limited)) {
+      g->settling--, last = INFINITY;
+      continue;
+    }
     double change = fmax(step[0] / size[0], step[1] / size[1]); /* relative to the solution */
     /* done at round-off: corrections this small, or corrections no longer shrinking at an
      * answer the certificate accepts. Where GMIN (1e-12 S) holds a node beside an ohm of RS,
@@ -369,8 +376,8 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
         stalled = change >= 0.5 * last;
     if (!g->limited &&
         (change <= 1e-15 || (stalled && (stepping ? change <= 1e-9 : passes(g, stats))))) {
-      if (g->settling) { /* ngspice's MODEINITFIX is over: the switches decide from now on */
-        g->settling = 0, last = INFINITY;
+      if (kh_switches_flip_held(g)) {
+        last = INFINITY;
         continue;
       }
       rc = 0;
@@ -539,7 +546,7 @@ static void restart(kh_general *g, const double *x) {
  * start where x puts them. (A 741 at transistor level took 144 Newton steps from x alone, 13
  * so.) */
 static void cold_start(kh_general *g) {
-  g->settling = g->switch_count > 0; /* and each switch back to its card's state */
+  g->settling = g->switch_count > 0 ? 2 : 0; /* each switch in its card's state again */
   for (size_t k = 0; k < g->elements; k++) {
     if (g->bjt[k] >= 0) g->bjts[g->bjt[k]].cold = 1;
     if (g->jfet[k] >= 0) g->jfets[g->jfet[k]].cold = 1;

@@ -64,6 +64,8 @@ typedef struct {
 typedef struct {
   double vt, vh, gon, goff;
   uint8_t initial, state; /* 1: on */
+  uint8_t holding;        /* it flipped too often in this Newton: it decides at convergence */
+  unsigned flips;
 } kh_switch;
 
 typedef struct {
@@ -111,9 +113,9 @@ typedef struct {
   /* MOSFETs (general_mosfet.c): per element, its index into mosfets, or -1 */
   long *mosfet;
   kh_mosfet *mosfets;
-  /* switches (general_switch.c), per element (unused for others); settling: until the first
-   * Newton of an .op method converges, each keeps the state its card gives (ngspice's
-   * MODEINITFIX) */
+  /* switches (general_switch.c), per element (unused for others); settling: 2 in the first
+   * iteration of an .op method (ngspice's MODEINITJCT), 1 in the next ones until one that no
+   * device limited (MODEINITFIX), 0 after: each switch keeps its card's state while it is not 0 */
   kh_switch *switches;
   size_t switch_count;
   int settling;
@@ -223,6 +225,10 @@ double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *s
  * linearization whose control voltage is v (g->limited set when it changes). */
 kh_status kh_switch_from_netlist(const kh_netlist *nl, size_t k, kh_switch *s);
 void kh_switch_decide(kh_general *g, kh_switch *s, double v);
+/* At the start of a Newton, no switch holds; at its convergence, each holding switch takes the
+ * state its control voltage gives there (1: some flipped, Newton goes on). */
+void kh_switches_begin(kh_general *g);
+int kh_switches_flip_held(kh_general *g);
 /* BJTs (general_bjt.c): as for JFETs above; the certificate returns the collector current. */
 kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
 void kh_bjt_follow(kh_bjt *q, const double *x);
