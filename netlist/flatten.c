@@ -582,11 +582,11 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static const struct {
   char letter;
   const char *what;
-} unsupported[] = {{'b', "behavioral sources (B)"},          {'z', "MESFETs (Z)"},
-                   {'w', "current-controlled switches (W)"}, {'t', "transmission lines (T)"},
-                   {'o', "transmission lines (O)"},          {'u', "transmission lines (U)"},
-                   {'a', "XSPICE code models (A)"},          {'y', "transmission lines (Y)"},
-                   {'p', "coupled transmission lines (P)"},  {'n', "OSDI devices (N)"}};
+} unsupported[] = {{'b', "behavioral sources (B)"}, {'z', "MESFETs (Z)"},
+                   {'t', "transmission lines (T)"}, {'o', "transmission lines (O)"},
+                   {'u', "transmission lines (U)"}, {'a', "XSPICE code models (A)"},
+                   {'y', "transmission lines (Y)"}, {'p', "coupled transmission lines (P)"},
+                   {'n', "OSDI devices (N)"}};
 
 static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope) {
   kh_tokens *tok = &p->line_tokens[scope->depth];
@@ -608,7 +608,8 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'j': return kh_jfet_card(p, line, tok, scope);
   case 'm': return kh_mosfet_card(p, line, tok, scope);
   case 'q': return kh_bjt_card(p, line, tok, scope);
-  case 's': return kh_switch_card(p, line, tok, scope);
+  case 's':
+  case 'w': return kh_switch_card(p, line, tok, scope);
   default: break;
   }
   const kh_token *t = &tok->items[0];

@@ -197,16 +197,21 @@ size_t kh_netlist_product(const kh_netlist *nl, size_t element, kh_product_facto
   return m->count;
 }
 
+int kh_elem_current_switch(const kh_netlist *nl, const kh_elem *e) {
+  return e->kind == KH_SWITCH && !strcmp(nl->models[e->model].type, "csw");
+}
+
 int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
                        size_t *source) {
   const kh_elem *e = &nl->elements[element];
   *pos = *neg = 0, *source = (size_t)-1;
   if (e->synthetic == KH_SYNTHETIC_PRODUCT) return -1;
-  if (e->kind == KH_VCVS || e->kind == KH_VCCS || e->kind == KH_SWITCH) {
+  if (e->kind == KH_VCVS || e->kind == KH_VCCS ||
+      (e->kind == KH_SWITCH && !kh_elem_current_switch(nl, e))) {
     *pos = e->ctrl[0], *neg = e->ctrl[1];
     return 0;
   }
-  if (e->kind != KH_CCCS && e->kind != KH_CCVS) return -1;
+  if (e->kind != KH_CCCS && e->kind != KH_CCVS && e->kind != KH_SWITCH) return -1;
   uint32_t v = kh_strmap_find(&nl->element_names, e->control, strlen(e->control));
   *source = v == KH_NOT_FOUND ? (size_t)-1 : v;
   return 0;

@@ -28,10 +28,15 @@ typedef struct {
                           * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults); a
                           * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none); a JFET:
                           * ctrl[0] its gate, ctrl[1] its kh_jfet_inst; a MOSFET: ctrl[0] its
-                          * gate, ctrl[1] its kh_mos_inst */
-    const char *control; /* F, H: the flattened name of the controlling voltage source */
+                          * gate, ctrl[1] its kh_mos_inst; a BJT: ctrl[0] its inner base, ctrl[1]
+                          * its kh_bjt_inst; an S switch: its control nodes */
+    const char *control; /* F, H and W switches: the flattened name of the controlling voltage
+                          * source */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
+
+/* A W switch (its model CSW: `control` names its source) rather than an S (netlist.c). */
+int kh_elem_current_switch(const kh_netlist *nl, const kh_elem *e);
 _Static_assert(sizeof(kh_elem) <= 48, "kh_elem grew");
 
 typedef struct {

@@ -42,7 +42,7 @@ static const model_family *family_of(const kh_token *type) {
       {{"njf", "pjf"}, kh_check_jfet_model, kh_jfet_param_canonical},
       {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical},
       {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical},
-      {{"sw", NULL}, kh_check_switch_model, kh_switch_param_canonical}};
+      {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical}};
   for (size_t k = 0; k < sizeof families / sizeof *families; k++)
     for (size_t j = 0; j < 2 && families[k].types[j]; j++)
       if (kh_token_eq(type, families[k].types[j])) return &families[k];

@@ -1,16 +1,18 @@
-/* Voltage-controlled switches as ngspice 39 reads them: the S card (Sname n+ n- nc+ nc- model
- * [on|off]) and its .model SW card (VT, VH, RON, ROFF; sim/general/general_switch.c has the
- * rule). The element (kind KH_SWITCH) joins n+ and n-, its control nodes in ctrl[0] and
- * ctrl[1], its value the state it starts in (1 on, 0 off, the default), which ngspice keeps
- * until its first Newton converges. A negative VH (ngspice's "negative hysteresis", which
+/* Switches as ngspice 39 reads them: the S card (Sname n+ n- nc+ nc- model [on|off]) with its
+ * .model SW card (VT, VH, RON, ROFF), and the W card (Wname n+ n- vname model [on|off]) with
+ * its .model CSW card (IT, IH, RON, ROFF), controlled by the current through a voltage source
+ * (sim/general/general_switch.c has the rule). The element (kind KH_SWITCH) joins n+ and n-, its
+ * control nodes in ctrl[0] and ctrl[1] (S) or its controlling source's flattened name in
+ * `control` (W), its value the state it starts in (1 on, 0 off, the default), which ngspice
+ * keeps through its first iterations. A negative VH or IH (ngspice's "negative hysteresis", which
  * depends on the last transient step's state) is refused. */
 #include "parser.h"
 
 #include <math.h>
 #include <string.h>
 
-static const kh_param_alias switch_params[] = {
-    {"vt", "vt"}, {"vh", "vh"}, {"ron", "ron"}, {"roff", "roff"}};
+static const kh_param_alias switch_params[] = {{"vt", "vt"}, {"vh", "vh"},   {"it", "it"},
+                                               {"ih", "ih"}, {"ron", "ron"}, {"roff", "roff"}};
 
 static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(switch_params, sizeof switch_params / sizeof switch_params[0], s, len);
@@ -23,12 +25,14 @@ const char *kh_switch_param_canonical(const char *name) {
 kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t to) {
   const kh_token *t = tok->items;
-  for (size_t i = from; i < to; i += 3)
-    if (!find_param(t[i].s, t[i].len))
-      return kh_token_fail(p, line, &t[i],
-                           "unknown switch model parameter '%.*s' (VT, VH, RON and ROFF are "
-                           "known)",
-                           (int)t[i].len, t[i].s);
+  int current = kh_token_eq(&t[2], "csw"); /* IT and IH; SW: VT and VH */
+  for (size_t i = from; i < to; i += 3) {
+    const char *c = find_param(t[i].s, t[i].len);
+    if (!c || (current ? c[0] == 'v' : c[0] == 'i'))
+      return kh_token_fail(
+          p, line, &t[i], "unknown %s model parameter '%.*s' (%s, RON and ROFF are known)",
+          current ? "CSW" : "SW", (int)t[i].len, t[i].s, current ? "IT, IH" : "VT, VH");
+  }
   return KH_OK;
 }
 
@@ -41,38 +45,60 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
       return kh_token_fail(p, line, at, "model '%s': %s must be positive, got %g", m->name,
                            positive[k], v);
   }
-  double vt = kh_model_value(m, "vt", 0), vh = kh_model_value(m, "vh", 0);
+  int current = !strcmp(m->type, "csw");
+  double vt = kh_model_value(m, current ? "it" : "vt", 0),
+         vh = kh_model_value(m, current ? "ih" : "vh", 0);
   if (!isfinite(vt) || !(vh >= 0) || !isfinite(vh))
     return kh_token_fail(p, line, at,
-                         "model '%s': VT %g, VH %g: VH must be >= 0 (ngspice's negative "
+                         "model '%s': %s %g, %s %g: %s must be >= 0 (ngspice's negative "
                          "hysteresis depends on a transient's last state) and both finite",
-                         m->name, vt, vh);
+                         m->name, current ? "IT" : "VT", vt, current ? "IH" : "VH", vh,
+                         current ? "IH" : "VH");
   return KH_OK;
+}
+
+/* The control: nodes nc+ nc- (S) or a voltage source's name (W, flattened as F and H do). */
+static kh_status control(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         int current, kh_elem *e) {
+  const kh_token *t = tok->items;
+  if (!current) {
+    kh_status st = kh_resolve_node(p, line, s, &t[3], &e->ctrl[0]);
+    return st == KH_OK ? kh_resolve_node(p, line, s, &t[4], &e->ctrl[1]) : st;
+  }
+  const char *name;
+  size_t len;
+  kh_status st = kh_qualify_name(p, 'v', s->path, t[3].s, t[3].len, &name, &len);
+  if (st == KH_OK && !(e->control = kh_arena_strndup(&p->nl->arena, name, len)))
+    st = kh_fail_nomem(p->ctx, "storing elements");
+  return st;
 }
 
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
-  if (tok->count < 6)
+  int current = t[0].s[0] == 'w';
+  size_t at = current ? 4 : 5; /* the model */
+  if (tok->count <= at)
     return kh_token_fail(p, line, &t[tok->count - 1],
-                         "'%.*s' needs two nodes, two control nodes and a model", (int)t[0].len,
-                         t[0].s);
+                         current ? "'%.*s' needs two nodes, a controlling voltage source and a "
+                                   "model"
+                                 : "'%.*s' needs two nodes, two control nodes and a model",
+                         (int)t[0].len, t[0].s);
   kh_elem e = {.kind = KH_SWITCH, .value = 0};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &e.ctrl[0]);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[4], &e.ctrl[1]);
+  if (st == KH_OK) st = control(p, line, tok, s, current, &e);
   if (st != KH_OK) return st;
-  e.model = kh_find_model(p, s, &t[5]);
+  e.model = kh_find_model(p, s, &t[at]);
   if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (e.model == KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[5], "unknown model '%.*s'", (int)t[5].len, t[5].s);
+    return kh_token_fail(p, line, &t[at], "unknown model '%.*s'", (int)t[at].len, t[at].s);
   const kh_model *m = &p->nl->models[e.model];
-  if (strcmp(m->type, "sw") != 0)
-    return kh_token_fail(p, line, &t[5], "model '%s' is of type '%s', a switch needs type 'sw'",
-                         m->name, m->type);
-  st = check_values(p, line, &t[5], m);
+  if (strcmp(m->type, current ? "csw" : "sw") != 0)
+    return kh_token_fail(p, line, &t[at], "model '%s' is of type '%s', %s needs type '%s'", m->name,
+                         m->type, current ? "a W switch" : "a switch", current ? "csw" : "sw");
+  st = check_values(p, line, &t[at], m);
   if (st != KH_OK) return st;
-  for (size_t i = 6; i < tok->count; i++) {
+  for (size_t i = at + 1; i < tok->count; i++) {
     if (kh_token_eq(&t[i], "on") || kh_token_eq(&t[i], "off")) {
       e.value = kh_token_eq(&t[i], "on");
       continue;

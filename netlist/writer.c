@@ -142,7 +142,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     const kh_model *m = &nl->models[k];
     if (!strcmp(m->type, "njf") || !strcmp(m->type, "pjf") || !strcmp(m->type, "nmos") ||
         !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp") ||
-        !strcmp(m->type, "sw"))
+        !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -317,8 +317,11 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   case KH_MOSFET: write_mosfet(nl, i, e, out, flavor); break;
   case KH_BJT: write_bjt(nl, i, e, out, flavor); break;
   case KH_SWITCH:
-    fprintf(out, "%s %s %s %s %s %s%s\n", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]),
-            nl->models[e->model].name, e->value != 0 ? " on" : "");
+    if (kh_elem_current_switch(nl, e))
+      fprintf(out, "%s %s %s %s", name, a, b, e->control);
+    else
+      fprintf(out, "%s %s %s %s %s", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]));
+    fprintf(out, " %s%s\n", nl->models[e->model].name, e->value != 0 ? " on" : "");
     break;
   }
 }

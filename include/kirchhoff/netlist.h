@@ -32,8 +32,8 @@ typedef enum {
                  * (inside RD and RS): kh_netlist_mosfet_instance */
   KH_BJT,       /* Q: value: area; model: its NPN or PNP .model; pos, neg: collector and emitter
                  * (inside RC and RE): kh_netlist_bjt_instance */
-  KH_SWITCH     /* S: value: the state it starts in (1 on, 0 off); model: its SW .model; its
-                 * control nodes: kh_netlist_control */
+  KH_SWITCH     /* S, W: value: the state it starts in (1 on, 0 off); model: its SW (S) or CSW
+                 * (W) .model; its control nodes (S) or voltage source (W): kh_netlist_control */
 } kh_element_kind;
 
 typedef struct {
@@ -210,7 +210,7 @@ KH_API size_t kh_netlist_general_count(const kh_netlist *nl, size_t *first);
 KH_API const char *kh_netlist_diode_general_reason(const kh_netlist *nl, size_t element,
                                                    int *monotone);
 /* What controls an E, F, G or H element or a switch: the controlling nodes (E, G, S; *source =
- * (size_t)-1) or the controlling voltage source's element index (F, H; nodes 0). Returns 0, or
+ * (size_t)-1) or the controlling voltage source's element index (F, H, W; nodes 0). Returns 0, or
  * -1 for another kind and for a POLY product term (kh_netlist_product). */
 KH_API int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t *neg,
                               size_t *source);

@@ -98,8 +98,10 @@ static int assemble(kh_general *g, const double *x, int linearize) {
       kh_switch *s = &g->switches[k];
       kh_netlist_control(nl, k, &cp, &cn, &src);
       if (linearize)
-        kh_switch_decide(
-            g, s, kh_general_value(x, kh_general_at(cp)) - kh_general_value(x, kh_general_at(cn)));
+        kh_switch_decide(g, s,
+                         s->current ? x[g->control[k]]
+                                    : kh_general_value(x, kh_general_at(cp)) -
+                                          kh_general_value(x, kh_general_at(cn)));
       double c = s->state ? s->gon : s->goff;
       bad |= kh_general_stamp(g, a, a, c) | kh_general_stamp(g, b, b, c) |
              kh_general_stamp(g, a, b, -c) | kh_general_stamp(g, b, a, -c);
@@ -468,7 +470,9 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
     g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1, g->bjt[k] = -1;
     kh_status st = add_transistor(ctx, g, k, e.kind, &n, count);
     if (st != KH_OK) return st;
-    if (e.kind == KH_SWITCH) kh_switch_from_netlist(nl, k, &g->switches[k]), g->switch_count++;
+    if (e.kind == KH_SWITCH && (st = kh_switch_from_netlist(ctx, nl, k, &g->switches[k])) != KH_OK)
+      return st;
+    g->switch_count += e.kind == KH_SWITCH;
     if (e.kind == KH_DIODE) {
       kh_diode *d = &g->diodes[g->diode_count];
       st = kh_diode_from_netlist(ctx, nl, k, d);

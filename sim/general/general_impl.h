@@ -64,6 +64,7 @@ typedef struct {
 typedef struct {
   double vt, vh, gon, goff;
   uint8_t initial, state; /* 1: on */
+  uint8_t current;        /* a W switch: vt and vh are IT and IH, its control a branch current */
   uint8_t holding;        /* it flipped too often in this Newton: it decides at convergence */
   unsigned flips;
 } kh_switch;
@@ -223,8 +224,10 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
 /* Switches (general_switch.c): element k's model, in the state its card gives; the state at a
  * linearization whose control voltage is v (g->limited set when it changes). */
-kh_status kh_switch_from_netlist(const kh_netlist *nl, size_t k, kh_switch *s);
+kh_status kh_switch_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_switch *s);
 void kh_switch_decide(kh_general *g, kh_switch *s, double v);
+/* Switch k's control (its voltage, or a W switch's current) at g->x. */
+double kh_switch_control(const kh_general *g, size_t k);
 /* At the start of a Newton, no switch holds; at its convergence, each holding switch takes the
  * state its control voltage gives there (1: some flipped, Newton goes on). */
 void kh_switches_begin(kh_general *g);

@@ -66,6 +66,28 @@ Test(switch, a_latch_stays_in_the_state_its_card_gives) {
   cr_expect(fabs(off - 5 * 10e3 / (10e3 + up)) <= 1e-14, "off: %.17g", off);
 }
 
+/* A W switch: the current through its source against IT and IH; inside the band it is off
+ * even where the card says on (ngspice 39's cswload.c at DC, measured). */
+Test(switch, current_controlled_in_closed_form) {
+  static const struct {
+    const char *amps, *card;
+    double ohms;
+  } cases[] = {{"3m", "", 10}, {"1m", " on", 1e6}, {"2m", " on", 1e6}, {"2.5m", "", 1e6}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char deck[256];
+    snprintf(deck, sizeof deck,
+             "t\nv1 v 0 5\nr1 v a 1k\nw1 a 0 vs wm%s\ni1 0 c %s\nvs c 0 0\n"
+             ".model wm csw(it=2m ih=0.5m ron=10 roff=1meg)\n",
+             cases[k].card, cases[k].amps);
+    double a = solve_a(deck), want = divider(cases[k].ohms);
+    cr_expect(fabs(a - want) <= 1e-15 * want, "%s%s: v(a) = %.17g, want %.17g", cases[k].amps,
+              cases[k].card, a, want);
+  }
+  double at = solve_a("t\nv1 v 0 5\nr1 v a 1k\nw1 a 0 vs wm\ni1 0 c 2m\nvs c 0 0\n"
+                      ".model wm csw(it=2m ron=10 roff=1meg)\n");
+  cr_expect(fabs(at - divider(10)) <= 1e-15, "at IT exactly: %.17g", at);
+}
+
 Test(switch, written_back_and_for_ngspice) {
   const char *deck = "t\nvdd vdd 0 5\nr1 vdd a 10k\nr2 a 0 10k\ns1 vdd a a 0 sl on\n"
                      "s2 vdd b a 0 sl\nr3 b 0 1k\n.model sl sw(vt=2.2 vh=0.5 ron=1k roff=10meg)\n";
@@ -98,6 +120,16 @@ Test(switch, circuits_without_a_co_content_and_bad_cards) {
             kh_last_error(ctx));
   kh_context_free(ctx);
   kh_netlist_free(nl);
+  /* a W switch's controlling name must be a voltage source (checked where it is solved) */
+  nl = kh_test_parse("t\nv1 a 0 1\nr1 a 0 1k\nw1 a 0 r1 wm\n.model wm csw\n");
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  double v[3];
+  kh_solve_stats stats;
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "test.cir:4:1: W switch 'w1': its controlling name"), "%s",
+            kh_last_error(ctx));
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
   static const struct {
     const char *text, *message;
   } cases[] = {
@@ -106,7 +138,9 @@ Test(switch, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.model sm d\ns1 a 0 c 0 sm\n", "test.cir:3:12: model 'sm' is of type 'd', a switch"},
       {"t\n.model sm sw\ns1 a 0 c 0 sm maybe\n", "test.cir:3:15: unexpected 'maybe'"},
       {"t\n.model sm sw(ron=0)\ns1 a 0 c 0 sm\n", "test.cir:3:12: model 'sm': ron must be"},
-      {"t\n.model sm sw(it=1)\ns1 a 0 c 0 sm\n", "test.cir:2:14: unknown switch model parameter"},
+      {"t\n.model sm sw(it=1)\ns1 a 0 c 0 sm\n", "test.cir:2:14: unknown SW model parameter"},
+      {"t\n.model wm csw(vt=1)\nw1 a 0 vs wm\n", "test.cir:2:15: unknown CSW model parameter"},
+      {"t\n.model sm sw\nw1 a 0 vs sm\n", "test.cir:3:11: model 'sm' is of type 'sw', a W switch"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     const char *msg = kh_test_parse_error(cases[k].text);
