@@ -171,22 +171,17 @@ static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(bjt_params, sizeof bjt_params / sizeof bjt_params[0], s, len);
 }
 const char *kh_bjt_param_canonical(const char *name) {
-  const char *c = find_param(name, strlen(name));
-  return c ? c : name;
+  return kh_param_alias_canonical(bjt_params, sizeof bjt_params / sizeof bjt_params[0], name);
 }
 
 /* Words ngspice 39 knows whose DC effect kirchhoff does not compute, and what each is. */
 static const char *not_computed(const kh_token *t) {
-  static const struct {
-    const char *name, *what;
-  } params[] = {{"ibe", "separate base-emitter saturation current"},
-                {"ibc", "separate base-collector saturation current"},
-                {"iss", "substrate junction saturation current"},
-                {"rco", "quasi-saturation, Kull's epi-collector model"},
-                {NULL, NULL}};
-  for (size_t k = 0; params[k].name; k++)
-    if (kh_token_eq(t, params[k].name)) return params[k].what;
-  return NULL;
+  static const kh_word_note params[] = {{"ibe", "separate base-emitter saturation current"},
+                                        {"ibc", "separate base-collector saturation current"},
+                                        {"iss", "substrate junction saturation current"},
+                                        {"rco", "quasi-saturation, Kull's epi-collector model"},
+                                        {NULL, NULL}};
+  return kh_word_note_find(params, t);
 }
 
 /* LTspice's libraries (standard.bjt) tag each card with its ratings and maker; ngspice 39

@@ -148,9 +148,7 @@ static int is_ltspice_metadata(const kh_token *t) {
  * answer is not the model author's. Vendor zener cards carry them (IBVL=1m NBVL=.93 TBV1=263u);
  * each is refused with what it is, so that the user chooses ngspice's answer knowingly. */
 static const char *pspice_only(const kh_token *t) {
-  static const struct {
-    const char *name, *what;
-  } params[] = {
+  static const kh_word_note params[] = {
       {"ibvl", "low-level breakdown knee current (with NBVL), which shapes the knee"},
       {"nbvl", "low-level breakdown emission coefficient (with IBVL), which shapes the knee"},
       {"tbv1", "linear temperature coefficient of BV (ngspice's TCV with TLEV=1 is its negative)"},
@@ -159,10 +157,9 @@ static const char *pspice_only(const kh_token *t) {
       {"t_abs", "absolute device temperature (ngspice: temp= on the instance)"},
       {"t_measured", "measurement temperature (ngspice: TNOM)"},
       {"t_rel_global", "temperature offset from the circuit's (ngspice: dtemp= on the instance)"},
-      {"t_rel_local", "temperature offset from another model's"}};
-  for (size_t k = 0; k < sizeof params / sizeof params[0]; k++)
-    if (kh_token_eq(t, params[k].name)) return params[k].what;
-  return NULL;
+      {"t_rel_local", "temperature offset from another model's"},
+      {NULL, NULL}};
+  return kh_word_note_find(params, t);
 }
 
 kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

@@ -146,6 +146,17 @@ kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, 
   return st == KH_OK ? kh_add_part(p, line, name_tok, rname, r) : st;
 }
 
+const char *kh_param_alias_canonical(const kh_param_alias *table, size_t n, const char *name) {
+  const char *c = kh_param_alias_find(table, n, name, strlen(name));
+  return c ? c : name;
+}
+
+const char *kh_word_note_find(const kh_word_note *table, const kh_token *t) {
+  for (size_t k = 0; table[k].name; k++)
+    if (kh_token_eq(t, table[k].name)) return table[k].what;
+  return NULL;
+}
+
 const char *kh_param_alias_find(const kh_param_alias *table, size_t n, const char *s, size_t len) {
   for (size_t i = 0; i < n; i++)
     if (strlen(table[i].name) == len && memcmp(table[i].name, s, len) == 0)

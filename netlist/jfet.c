@@ -51,24 +51,19 @@ static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(jfet_params, sizeof jfet_params / sizeof jfet_params[0], s, len);
 }
 const char *kh_jfet_param_canonical(const char *name) {
-  const char *c = find_param(name, strlen(name));
-  return c ? c : name;
+  return kh_param_alias_canonical(jfet_params, sizeof jfet_params / sizeof jfet_params[0], name);
 }
 
 /* PSpice's JFET parameters that ngspice 39 ignores (with a warning): vendor cards carry them. */
 static const char *pspice_only(const kh_token *t) {
-  static const struct {
-    const char *name, *what;
-  } params[] = {{"n", "gate junction emission coefficient"},
-                {"isr", "gate junction recombination current"},
-                {"nr", "recombination current emission coefficient"},
-                {"alpha", "impact ionization coefficient"},
-                {"vk", "impact ionization knee voltage"},
-                {"m", "gate junction grading coefficient"},
-                {NULL, NULL}};
-  for (size_t k = 0; params[k].name; k++)
-    if (kh_token_eq(t, params[k].name)) return params[k].what;
-  return NULL;
+  static const kh_word_note params[] = {{"n", "gate junction emission coefficient"},
+                                        {"isr", "gate junction recombination current"},
+                                        {"nr", "recombination current emission coefficient"},
+                                        {"alpha", "impact ionization coefficient"},
+                                        {"vk", "impact ionization knee voltage"},
+                                        {"m", "gate junction grading coefficient"},
+                                        {NULL, NULL}};
+  return kh_word_note_find(params, t);
 }
 
 kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

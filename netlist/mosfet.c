@@ -59,8 +59,7 @@ static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(mos_params, sizeof mos_params / sizeof mos_params[0], s, len);
 }
 const char *kh_mos_param_canonical(const char *name) {
-  const char *c = find_param(name, strlen(name));
-  return c ? c : name;
+  return kh_param_alias_canonical(mos_params, sizeof mos_params / sizeof mos_params[0], name);
 }
 
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

@@ -201,8 +201,16 @@ kh_status kh_finish_diodes(kh_parser *p);
 typedef struct {
   const char *name, *canonical;
 } kh_param_alias;
-/* The canonical name of the word s[0, len) in table[0, n), or NULL (elements.c). */
+/* The canonical name of the word s[0, len) in table[0, n), or NULL; of the word name, or name
+ * itself (elements.c). */
 const char *kh_param_alias_find(const kh_param_alias *table, size_t n, const char *s, size_t len);
+const char *kh_param_alias_canonical(const kh_param_alias *table, size_t n, const char *name);
+/* Words a card may hold with what each is (a table ending in {NULL, NULL}): what token t is, or
+ * NULL when it is none of them (elements.c). */
+typedef struct {
+  const char *name, *what;
+} kh_word_note;
+const char *kh_word_note_find(const kh_word_note *table, const kh_token *t);
 /* JFETs (jfet.c): the .model NJF/PJF card's words, their stored names, and the J card. */
 kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);

@@ -18,8 +18,8 @@ static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(switch_params, sizeof switch_params / sizeof switch_params[0], s, len);
 }
 const char *kh_switch_param_canonical(const char *name) {
-  const char *c = find_param(name, strlen(name));
-  return c ? c : name;
+  return kh_param_alias_canonical(switch_params, sizeof switch_params / sizeof switch_params[0],
+                                  name);
 }
 
 kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
