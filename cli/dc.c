@@ -59,6 +59,24 @@ static void print_row(double value, const double *outer, const double *v, size_t
   putchar('\n');
 }
 
+/* A switch: ngspice's .dc carries its state from point to point (inside a hysteresis band, and
+ * at VT exactly, where its state machine reads the last point's: measured, sweeping down, VH =
+ * 0.5 keeps it on to 1.5 V and VH = 0 turns it off at VT), where kirchhoff solves each point
+ * afresh from the card's state: such a sweep is refused rather than answered otherwise. */
+static int switched(const kh_netlist *nl) {
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    if (e.kind != KH_SWITCH) continue;
+    fprintf(stderr,
+            "kirchhoff: input error: %s:%u:%u: switch '%s': ngspice's .dc carries a switch's "
+            "state from point to point (in its hysteresis band and at its threshold), which "
+            "kirchhoff's sweep does not; run the points as op\n",
+            e.file, e.line, e.col, e.name);
+    return 1;
+  }
+  return 0;
+}
+
 static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   kh_dc_sweep sweeps[2];
   const char *file = NULL;
@@ -68,6 +86,7 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
     fprintf(stderr, "kirchhoff: input error: the deck has no .dc card\n");
     return KH_EXIT_INPUT;
   }
+  if (switched(nl)) return KH_EXIT_INPUT;
   axis ax[2] = {{0, 1, {0}}, {0, 1, {0}}};
   for (size_t k = 0; k < count; k++) {
     int rc = resolve(nl, &sweeps[k], &ax[k], file, line, col);

@@ -387,6 +387,20 @@ Test(cli, dc_sweep_through_general_newton) {
   free(out);
 }
 
+/* A .dc sweep through a switch is refused at the switch: ngspice carries its state from point to
+ * point (sweeping down from 4 V, VH = 0 turns it off at VT = 2 V exactly, where op and a fresh
+ * point turn it on), which the sweep does not. */
+Test(cli, dc_sweeps_through_switches_are_refused) {
+  const char *path =
+      kh_test_write_temp("switch_dc.cir", "t\nv1 a 0 5\nr1 a b 1k\ns1 b 0 c 0 sm\nvc c 0 0\n"
+                                          ".model sm sw(vt=2 ron=10 roff=1meg)\n.dc vc 4 0 -0.5\n");
+  char args[600], *out;
+  snprintf(args, sizeof args, "dc --quiet %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 2, "%s", out);
+  cr_expect(strstr(out, "switch_dc.cir:4:1: switch 's1': ngspice's .dc carries"), "%s", out);
+  free(out);
+}
+
 /* Amplifier circuits' currents come from general Newton started at the answer (closed forms: 1 V
  * through 1 kOhm into an amplifier of gain 2 whose F draws half the 1 mA output current). */
 Test(cli, element_currents_with_amplifiers) {
