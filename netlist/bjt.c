@@ -184,11 +184,15 @@ static const char *not_computed(const kh_token *t) {
   return kh_word_note_find(params, t);
 }
 
-/* LTspice's libraries (standard.bjt) tag each card with its ratings and maker; ngspice 39
- * ignores these words with a warning. */
-static int is_ltspice_metadata(const kh_token *t) {
-  return kh_token_eq(t, "vceo") || kh_token_eq(t, "icrating") || kh_token_eq(t, "mfg") ||
-         kh_token_eq(t, "type");
+/* LTspice's libraries (standard.bjt) tag each card with its ratings and maker: what ngspice 39
+ * does with each (measured). */
+static const char *ltspice_metadata(const kh_token *t) {
+  static const kh_word_note words[] = {{"vceo", "ignores it with a warning"},
+                                       {"icrating", "ignores it with a warning"},
+                                       {"mfg", "stops at it with a fatal error"},
+                                       {"type", "stops at it"},
+                                       {NULL, NULL}};
+  return kh_word_note_find(words, t);
 }
 
 /* One refused word's message, or KH_OK for a known one (*canonical set). */
@@ -201,11 +205,10 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_token *t,
                          "BJT parameter '%.*s' (%s) is not implemented; remove it, or simulate "
                          "the deck in ngspice",
                          (int)t->len, t->s, not_computed(t));
-  if (is_ltspice_metadata(t))
+  if (ltspice_metadata(t))
     return kh_token_fail(p, line, t,
-                         "'%.*s' is LTspice's part data, which ngspice 39 ignores with a warning; "
-                         "remove it from the card",
-                         (int)t->len, t->s);
+                         "'%.*s' is LTspice's part data; ngspice 39 %s: remove it from the card",
+                         (int)t->len, t->s, ltspice_metadata(t));
   return kh_token_fail(p, line, t,
                        "unknown BJT model parameter '%.*s' (ngspice 39 would ignore it with a "
                        "warning; docs/netlist.md lists them)",
