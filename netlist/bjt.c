@@ -279,60 +279,18 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
 /* The words after the model; *area and inst filled in. */
 static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                 const kh_scope *s, double *area, kh_bjt_inst *inst) {
-  const kh_token *t = tok->items;
-  size_t n = tok->count;
-  if (i < n && !kh_token_eq(&t[i], "off") && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
-    kh_status st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
-    if (st != KH_OK) return st;
-    if (!(*area > 0) || !isfinite(*area))
-      return kh_token_fail(p, line, &t[i], "BJT area must be positive, got %g", *area);
-    i++;
-  }
-  for (; i < n; i++) {
-    if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only */
-    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in BJT '%.*s'", (int)t[i].len, t[i].s,
-                           (int)t[0].len, t[0].s);
-    const kh_token *name = &t[i];
-    double v;
-    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &v);
-    if (st != KH_OK) return st;
-    i += 2;
-    if (!isfinite(v))
-      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
-    if (kh_token_eq(name, "ic")) { /* VBE[,VCE] (the comma read as a space): a transient's */
-      if (i + 1 < n && !kh_token_eq(&t[i + 1], "off") &&
-          !(i + 2 < n && kh_token_eq(&t[i + 2], "="))) {
-        st = kh_eval_token(p, line, &t[++i], s, &v);
-        if (st != KH_OK) return st;
-      }
-      continue;
-    }
-    if (kh_token_eq(name, "icvbe") || kh_token_eq(name, "icvce")) continue;
-    int factor = kh_token_eq(name, "area") || kh_token_eq(name, "areab") ||
-                 kh_token_eq(name, "areac") || kh_token_eq(name, "m");
-    if (factor && !(v > 0))
-      return kh_token_fail(p, line, &t[i], "BJT %.*s must be positive, got %g", (int)name->len,
-                           name->s, v);
-    if (kh_token_eq(name, "area"))
-      *area = v;
-    else if (kh_token_eq(name, "areab"))
-      inst->areab = v;
-    else if (kh_token_eq(name, "areac"))
-      inst->areac = v;
-    else if (kh_token_eq(name, "m"))
-      inst->m = v;
-    else if (kh_token_eq(name, "temp"))
-      inst->temp = v, inst->has_temp = 1;
-    else if (kh_token_eq(name, "dtemp"))
-      inst->dtemp = v;
-    else
-      return kh_token_fail(p, line, name,
-                           "unknown BJT instance parameter '%.*s' (area, areab, areac, m, temp, "
-                           "dtemp, ic, icvbe, icvce and off are known)",
-                           (int)name->len, name->s);
-  }
-  return KH_OK;
+  unsigned given = 0;
+  const kh_instance_word words[] = {
+      {"area", area, '+', 0},          {"areab", &inst->areab, '+', 0},
+      {"areac", &inst->areac, '+', 0}, {"m", &inst->m, '+', 0},
+      {"temp", &inst->temp, 0, 1},     {"dtemp", &inst->dtemp, 0, 0},
+      {"icvbe", NULL, 0, 0},           {"icvce", NULL, 0, 0}}; /* a transient's: read and left */
+  const kh_instance_words w = {
+      "BJT", "area, areab, areac, m, temp, dtemp, ic, icvbe, icvce and off", area, words, 8, 2,
+      &given};
+  kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
+  inst->has_temp = given & 1;
+  return st;
 }
 
 /* Q's nodes and model: "nc nb ne model" or, where the fourth word names no model, "nc nb ne ns

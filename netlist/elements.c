@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 /* scratch = prefix + "." + name (or just name when prefix is empty); letter: optional
@@ -125,6 +126,62 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
   }
   e.loc = kh_token_loc(p, line, name_tok);
   nl->elements[nl->element_count++] = e;
+  return KH_OK;
+}
+
+/* The word name=value at token *i, checked against w (kh_instance_words_parse). */
+static kh_status instance_pair(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i,
+                               const kh_scope *s, const kh_instance_words *w) {
+  const kh_token *t = tok->items, *name = &t[*i];
+  size_t n = tok->count;
+  double v;
+  kh_status st = kh_eval_token(p, line, &t[*i + 2], s, &v);
+  if (st != KH_OK) return st;
+  *i += 2;
+  if (!isfinite(v))
+    return kh_token_fail(p, line, &t[*i], "'%.*s' must be finite", (int)name->len, name->s);
+  if (kh_token_eq(name, "ic")) { /* more values, the commas read as spaces */
+    for (int more = 1; more < w->ic_values && *i + 1 < n && !kh_token_eq(&t[*i + 1], "off") &&
+                       !(*i + 2 < n && kh_token_eq(&t[*i + 2], "="));
+         more++)
+      if ((st = kh_eval_token(p, line, &t[++*i], s, &v)) != KH_OK) return st;
+    return KH_OK;
+  }
+  for (size_t k = 0; k < w->count; k++) {
+    const kh_instance_word *word = &w->words[k];
+    if (!kh_token_eq(name, word->name)) continue;
+    if ((word->sign == '+' && !(v > 0)) || (word->sign == '0' && !(v >= 0)))
+      return kh_token_fail(p, line, &t[*i], "%s %s must be %s, got %g", w->device, word->name,
+                           word->sign == '+' ? "positive" : ">= 0", v);
+    if (word->value) *word->value = v;
+    if (w->given) *w->given |= word->bit;
+    return KH_OK;
+  }
+  return kh_token_fail(p, line, name, "unknown %s instance parameter '%.*s' (%s are known)",
+                       w->device, (int)name->len, name->s, w->known);
+}
+
+kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                  const kh_scope *s, const kh_instance_words *w) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  if (w->positional && i < n && !kh_token_eq(&t[i], "off") &&
+      !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
+    kh_status st = kh_eval_token(p, line, &t[i], s, w->positional);
+    if (st != KH_OK) return st;
+    if (!(*w->positional > 0) || !isfinite(*w->positional))
+      return kh_token_fail(p, line, &t[i], "%s area must be positive, got %g", w->device,
+                           *w->positional);
+    i++;
+  }
+  for (; i < n; i++) {
+    if (kh_token_eq(&t[i], "off")) continue; /* the first guess only */
+    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in %s '%.*s'", (int)t[i].len, t[i].s,
+                           w->device, (int)t[0].len, t[0].s);
+    kh_status st = instance_pair(p, line, tok, &i, s, w);
+    if (st != KH_OK) return st;
+  }
   return KH_OK;
 }
 

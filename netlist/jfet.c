@@ -110,53 +110,16 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
 /* The words after the model; *area, inst filled in. */
 static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                 const kh_scope *s, double *area, kh_jfet_inst *inst) {
-  const kh_token *t = tok->items;
-  size_t n = tok->count;
-  if (i < n && !kh_token_eq(&t[i], "off") && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
-    kh_status st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
-    if (st != KH_OK) return st;
-    if (!(*area > 0) || !isfinite(*area))
-      return kh_token_fail(p, line, &t[i], "JFET area must be positive, got %g", *area);
-    i++;
-  }
-  for (; i < n; i++) {
-    if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only */
-    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in JFET '%.*s'", (int)t[i].len,
-                           t[i].s, (int)t[0].len, t[0].s);
-    const kh_token *name = &t[i];
-    double v;
-    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &v);
-    if (st != KH_OK) return st;
-    i += 2;
-    if (!isfinite(v))
-      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
-    if (kh_token_eq(name, "ic")) { /* VDS[,VGS] (the comma read as a space): a transient's */
-      if (i + 1 < n && !kh_token_eq(&t[i + 1], "off") &&
-          !(i + 2 < n && kh_token_eq(&t[i + 2], "="))) {
-        st = kh_eval_token(p, line, &t[++i], s, &v);
-        if (st != KH_OK) return st;
-      }
-      continue;
-    }
-    if ((kh_token_eq(name, "area") || kh_token_eq(name, "m")) && !(v > 0))
-      return kh_token_fail(p, line, &t[i], "JFET %.*s must be positive, got %g", (int)name->len,
-                           name->s, v);
-    if (kh_token_eq(name, "area"))
-      *area = v;
-    else if (kh_token_eq(name, "m"))
-      inst->m = v;
-    else if (kh_token_eq(name, "temp"))
-      inst->temp = v, inst->has_temp = 1;
-    else if (kh_token_eq(name, "dtemp"))
-      inst->dtemp = v;
-    else
-      return kh_token_fail(p, line, name,
-                           "unknown JFET instance parameter '%.*s' (area, m, temp, dtemp, ic and "
-                           "off are known)",
-                           (int)name->len, name->s);
-  }
-  return KH_OK;
+  unsigned given = 0;
+  const kh_instance_word words[] = {{"area", area, '+', 0},
+                                    {"m", &inst->m, '+', 0},
+                                    {"temp", &inst->temp, 0, 1},
+                                    {"dtemp", &inst->dtemp, 0, 0}};
+  const kh_instance_words w = {"JFET", "area, m, temp, dtemp, ic and off", area, words, 4, 2,
+                               &given};
+  kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
+  inst->has_temp = given & 1;
+  return st;
 }
 
 kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {

@@ -117,53 +117,20 @@ const char *const kh_mos_geometry_words[8] = {"l", "w", "ad", "as", "pd", "ps", 
 /* Instance words after the model, name=value pairs (and `off`, ic=VDS,VGS,VBS), in inst. */
 static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                 const kh_scope *s, kh_mos_inst *inst) {
-  const kh_token *t = tok->items;
-  size_t n = tok->count;
-  for (; i < n; i++) {
-    if (kh_token_eq(&t[i], "off")) continue; /* the first guess only */
-    if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in MOSFET '%.*s'", (int)t[i].len,
-                           t[i].s, (int)t[0].len, t[0].s);
-    const kh_token *name = &t[i];
-    double v;
-    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &v);
-    if (st != KH_OK) return st;
-    i += 2;
-    if (!isfinite(v))
-      return kh_token_fail(p, line, &t[i], "'%.*s' must be finite", (int)name->len, name->s);
-    if (kh_token_eq(name, "ic")) { /* VDS[,VGS[,VBS]] (commas read as spaces): a transient's */
-      for (int more = 0; more < 2 && i + 1 < n && !kh_token_eq(&t[i + 1], "off") &&
-                         !(i + 2 < n && kh_token_eq(&t[i + 2], "="));
-           more++) {
-        st = kh_eval_token(p, line, &t[++i], s, &v);
-        if (st != KH_OK) return st;
-      }
-      continue;
-    }
-    size_t k = 0;
-    while (k < 8 && !kh_token_eq(name, kh_mos_geometry_words[k])) k++;
-    if (k < 8) {
-      if (!(v >= 0) || (k < 2 && !(v > 0)))
-        return kh_token_fail(p, line, &t[i], "MOSFET %s must be %s, got %g",
-                             kh_mos_geometry_words[k], k < 2 ? "positive" : ">= 0", v);
-      inst->geo[k] = v;
-      inst->given |= 1u << k;
-    } else if (kh_token_eq(name, "m")) {
-      if (!(v > 0))
-        return kh_token_fail(p, line, &t[i], "MOSFET multiplier m must be positive, got %g", v);
-      inst->m = v;
-    } else if (kh_token_eq(name, "temp")) {
-      inst->temp = v, inst->has_temp = 1;
-    } else if (kh_token_eq(name, "dtemp")) {
-      inst->dtemp = v;
-    } else {
-      return kh_token_fail(p, line, name,
-                           "unknown MOSFET instance parameter '%.*s' (l, w, ad, as, pd, ps, nrd, "
-                           "nrs, m, temp, dtemp, ic and off are known)",
-                           (int)name->len, name->s);
-    }
-  }
-  return KH_OK;
+  unsigned given = 0;
+  kh_instance_word words[11];
+  for (size_t k = 0; k < 8; k++) /* geometry: bit k for geo[k] */
+    words[k] =
+        (kh_instance_word){kh_mos_geometry_words[k], &inst->geo[k], k < 2 ? '+' : '0', 1u << k};
+  words[8] = (kh_instance_word){"m", &inst->m, '+', 0};
+  words[9] = (kh_instance_word){"temp", &inst->temp, 0, 1u << 8};
+  words[10] = (kh_instance_word){"dtemp", &inst->dtemp, 0, 0};
+  const kh_instance_words w = {
+      "MOSFET", "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off", NULL, words, 11, 3,
+      &given};
+  kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
+  inst->given |= given & 0xffu, inst->has_temp = (given >> 8) & 1;
+  return st;
 }
 
 /* ngspice's geometry: the instance's L, W, AD, AS, PD, PS times `.options scale` (squared for

@@ -231,6 +231,27 @@ kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *to
                                 size_t to);
 const char *kh_switch_param_canonical(const char *name);
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* A transistor's words after its model (elements.c): an optional positional value first (the
+ * area, *positional, when not NULL), then `off` (read and left) and name=value pairs from `words`
+ * (each stored in *value and its bit set in *given; sign '+': it must be positive, '0': >= 0),
+ * and ic= with up to ic_values values (a transient's: read and left). `device` names it in
+ * messages ("JFET"), `known` lists the words there. */
+typedef struct {
+  const char *name;
+  double *value;
+  char sign;
+  unsigned bit; /* set in *given */
+} kh_instance_word;
+typedef struct {
+  const char *device, *known;
+  double *positional;
+  const kh_instance_word *words;
+  size_t count;
+  int ic_values;
+  unsigned *given;
+} kh_instance_words;
+kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                  const kh_scope *s, const kh_instance_words *w);
 /* A transistor's RD or RS (`which`, "rd" or "rs"; elements.c): a resistor "rd#<owner>" of
  * `ohms` from node *inner (as written) to the internal node "<owner>#rd", which *inner becomes. */
 kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *owner,

@@ -116,7 +116,7 @@ Test(mosfet, bad_cards_refused_at_their_token) {
       {"m1 d d 0 0 nx\n", "test.cir:4:12: unknown model 'nx'"},
       {"m1 d d 0 0 nm l=0\n", "test.cir:4:17: MOSFET l must be positive, got 0"},
       {"m1 d d 0 0 nm ad=-1\n", "test.cir:4:18: MOSFET ad must be >= 0, got -1"},
-      {"m1 d d 0 0 nm m=0\n", "test.cir:4:17: MOSFET multiplier m must be positive, got 0"},
+      {"m1 d d 0 0 nm m=0\n", "test.cir:4:17: MOSFET m must be positive, got 0"},
       {"m1 d d 0 0 nm xl=1\n", "test.cir:4:15: unknown MOSFET instance parameter 'xl'"},
       {"m1 d d 0 0 nm 5u\n", "test.cir:4:15: unexpected '5u' in MOSFET 'm1'"},
   };
