@@ -5,8 +5,8 @@ Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep]
 
 Every *.cir, *.sp, *.spi, *.spice, *.ckt and *.net file under DIR (any case) is classified by
 the elements of the circuit it builds (its own cards and the subcircuits it instantiates, so an
-included library's unused BJT cells do not count). Decks made only of R L C V I D J M E F G H K
-X (MOSFETs of level 1 are read; others are refused, and counted so) are solved twice, on a copy of DIR (so that .include and .lib find their files) where each deck
+included library's unused cells do not count). Decks made only of R L C V I D J Q M S W E F G H K
+X (MOSFETs of level 1 and BJTs of level 1 are read; others are refused, and counted so) are solved twice, on a copy of DIR (so that .include and .lib find their files) where each deck
 has its .control blocks, .save and its other analyses (.tran .ac .dc .meas ...) removed, `.options reltol=1e-9 abstol=1e-15
 vntol=1e-12` after its title and `.op` at its end: by `kirchhoff op --csv` and by ngspice's own
 .op (ngspice -b, read from an ASCII rawfile). ngspice's pa_NN nodes, which it adds to evaluate
@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-ELEMENTS = set("rlcvidefghjkmx")
+ELEMENTS = set("rlcvidefghjkmqswx")
 DECK_SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".ckt", ".net")  # compared lower-cased
 TIGHT = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12\n"
 
@@ -240,7 +240,7 @@ def main():
                 counts["failed"] += 1
                 print(f"{'failed':9} {shown}: exit {rc}: {err[-1] if err else ''}")
                 continue
-            tol = 1e-6 if kinds & set("djm") else 1e-9
+            tol = 1e-6 if kinds & set("djmqsw") else 1e-9
             with open(deck, errors="replace") as f:
                 if re.search(r"\bpar\s*\(", f.read(), re.I):
                     # ngspice evaluates each par('expr') of .measure or .print with a B source
@@ -260,7 +260,7 @@ def main():
     shutil.rmtree(work)
     solved = counts["matching"] + counts["refused"] + counts["wrong"] + counts["failed"]
     share = 100.0 * counts["matching"] / solved if solved else 0.0
-    print(f"\ndecks of R L C V I D J M E F G H K X with an operating point: {solved}")
+    print(f"\ndecks of R L C V I D J Q M S W E F G H K X with an operating point: {solved}")
     print(f"  matching ngspice: {counts['matching']} ({share:.1f} %; worst difference "
           f"{worst:.2g} max(1, |V|) V)")
     print(f"  refused at file:line:col: {counts['refused']}")

@@ -9,7 +9,7 @@ sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capaci
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), switches (SW
-with VT RON and maybe VH ROFF, on or off), level-1 MOSFETs (NMOS and PMOS with
+with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
@@ -256,6 +256,13 @@ def deck(seed):
         for _ in range(rs.randint(1, 2)):
             a, b, c = rs.sample(names + ["0"], 3)
             lines.append(f"{name('S')} {a} {b} {c} 0 sm{rs.choice(['', '', ' on', ' off'])}")
+    if rs.random() < 0.15:  # a W switch on the current into a resistor through a 0 V source
+        lines.append(f".model wm csw(it={rs.choice(['1u', '0.1m', '1m'])} ron=10"
+                     f"{rs.choice(['', ' ih=0.05m'])})")
+        sense, mid = name("Vsense"), name("w")
+        a, b, c = rs.sample(names + ["0"], 3)
+        lines += [f"{sense} {c} {mid} 0", f"{name('R')} {mid} 0 {rs.choice(['1k', '47k'])}",
+                  f"{name('W')} {a} {b} {sense} wm{rs.choice(['', ' on'])}"]
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:
