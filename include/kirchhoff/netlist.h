@@ -137,9 +137,9 @@ KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_
  * collector, base, emitter and substrate as written (ground where the card has no substrate;
  * node_pos and node_neg are inside RC and RE, "<name>#rc" and "<name>#re", and inner_base
  * inside RB, "<name>#rb", where the model has them; inner_base is the base itself where RB is
- * 0 or modulated by the current, RBM other than RB, which the transistor keeps), its area (positional or area=, else 1),
- * areab= and areac= (else the area), multiplier m= and temperature in kelvins (temp=, else the
- * circuit's plus dtemp=). */
+ * 0 or modulated by the current, RBM other than RB, which the transistor keeps), its area
+ * (positional or area=, else 1), areab= and areac= (else the area), multiplier m= and temperature
+ * in kelvins (temp=, else the circuit's plus dtemp=). */
 typedef struct {
   size_t collector, base, emitter, substrate, inner_base;
   double area, areab, areac, m, temperature;
