@@ -96,12 +96,7 @@ static int assemble(kh_general *g, const double *x, int linearize) {
       break;
     case KH_SWITCH: {
       kh_switch *s = &g->switches[k];
-      kh_netlist_control(nl, k, &cp, &cn, &src);
-      if (linearize)
-        kh_switch_decide(g, s,
-                         s->current ? x[g->control[k]]
-                                    : kh_general_value(x, kh_general_at(cp)) -
-                                          kh_general_value(x, kh_general_at(cn)));
+      if (linearize) kh_switch_decide(g, s, kh_switch_control(g, k, x));
       double c = s->state ? s->gon : s->goff;
       bad |= kh_general_stamp(g, a, a, c) | kh_general_stamp(g, b, b, c) |
              kh_general_stamp(g, a, b, -c) | kh_general_stamp(g, b, a, -c);

@@ -226,8 +226,8 @@ double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *s
  * linearization whose control voltage is v (g->limited set when it changes). */
 kh_status kh_switch_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_switch *s);
 void kh_switch_decide(kh_general *g, kh_switch *s, double v);
-/* Switch k's control (its voltage, or a W switch's current) at g->x. */
-double kh_switch_control(const kh_general *g, size_t k);
+/* Switch k's control (its voltage, or a W switch's current) at x. */
+double kh_switch_control(const kh_general *g, size_t k, const double *x);
 /* At the start of a Newton, no switch holds; at its convergence, each holding switch takes the
  * state its control voltage gives there (1: some flipped, Newton goes on). */
 void kh_switches_begin(kh_general *g);

@@ -62,11 +62,11 @@ void kh_switch_decide(kh_general *g, kh_switch *s, double v) {
   s->state = (uint8_t)state;
 }
 
-double kh_switch_control(const kh_general *g, size_t k) {
-  if (g->switches[k].current) return g->x[g->control[k]];
+double kh_switch_control(const kh_general *g, size_t k, const double *x) {
+  if (g->switches[k].current) return x[g->control[k]];
   size_t cp, cn, src;
   kh_netlist_control(g->nl, k, &cp, &cn, &src);
-  return kh_general_value(g->x, kh_general_at(cp)) - kh_general_value(g->x, kh_general_at(cn));
+  return kh_general_value(x, kh_general_at(cp)) - kh_general_value(x, kh_general_at(cn));
 }
 
 void kh_switches_begin(kh_general *g) {
@@ -79,7 +79,7 @@ int kh_switches_flip_held(kh_general *g) {
   for (size_t k = 0; g->switch_count && k < g->elements; k++) {
     kh_switch *s = &g->switches[k];
     if (!s->holding) continue;
-    int state = rule(s, kh_switch_control(g, k));
+    int state = rule(s, kh_switch_control(g, k, g->x));
     if (state != s->state) s->state = (uint8_t)state, flipped = 1;
   }
   return flipped;
