@@ -1,11 +1,13 @@
 /* The DC operating point of circuits that no co-content describes: controlled sources that are
- * not amplifier pairs (G, H, lone E or F), diodes without one (IKR, ISR, self-heating), JFETs
- * and level-1 MOSFETs (kh_netlist_general_count). Newton on the full modified nodal equations (node
- * voltages, the currents of V, L, E and H, a self-heating diode's inner node), factored by KLU,
- * with ngspice's junction and temperature limiting, then ngspice's dynamic gmin stepping and source
- * stepping when Newton alone fails; the answer carries the same KCL certificate as the native
- * solver's (thermal nodes: the power balance). Without a co-content a circuit may have several
- * operating points: this finds one. docs/algorithms.md, "General Newton". */
+ * not amplifier pairs (G, H, lone E or F), diodes without one (IKR, ISR, self-heating), JFETs,
+ * BJTs, level-1 MOSFETs and switches (kh_netlist_general_count). Newton on the full modified
+ * nodal equations (node voltages, the currents of V, L, E and H, a self-heating diode's inner
+ * node, the inner base of a BJT whose base resistance is modulated), factored by KLU, with
+ * ngspice's junction and temperature limiting, each method begun at ngspice's first guess for
+ * transistors and switches (MODEINITJCT, MODEINITFIX), then ngspice's dynamic and true gmin
+ * stepping and source stepping when Newton alone fails; the answer carries the same KCL certificate
+ * as the native solver's (thermal nodes: the power balance). Without a co-content a circuit may
+ * have several operating points: this finds one. docs/algorithms.md, "General Newton". */
 #ifndef KIRCHHOFF_GENERAL_H
 #define KIRCHHOFF_GENERAL_H
 #include "kirchhoff/netlist.h"
@@ -21,7 +23,10 @@ extern "C" {
  * imbalance at a node; relative_residual: the largest imbalance over what rounding allows there
  * among the nodes over 1e-12 A; the answer passes when every node meets one or the other: 1e-12
  * A, or 1e-9 relative). Resistors, sources, inductors (shorts), capacitors (open), Shockley and
- * piecewise-linear diodes, JFETs, MOSFETs, E, F, G and H. Ideal diodes
+ * piecewise-linear diodes, JFETs, BJTs, MOSFETs, S and W switches, E, F, G and H (without a
+ * guess each switch starts in its card's state, as in ngspice; with one, it decides from its
+ * control there, keeping its card's state inside its band).
+ * Ideal diodes
  * need a guess: each is taken as it stands there (at its threshold: conducting, a source of it;
  * else an open), and an answer that contradicts a state (a blocking diode forward-biased past
  * its threshold, a conducting one carrying current backwards) is a numerical failure, never
