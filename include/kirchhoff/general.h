@@ -25,11 +25,10 @@ extern "C" {
  * A, or 1e-9 relative). Resistors, sources, inductors (shorts), capacitors (open), Shockley and
  * piecewise-linear diodes, JFETs, BJTs, MOSFETs, S and W switches, E, F, G and H (without a
  * guess each switch starts in its card's state, as in ngspice; with one, it decides from its
- * control there, keeping its card's state inside its band).
- * Ideal diodes
- * need a guess: each is taken as it stands there (at its threshold: conducting, a source of it;
- * else an open), and an answer that contradicts a state (a blocking diode forward-biased past
- * its threshold, a conducting one carrying current backwards) is a numerical failure, never
+ * control there, keeping its card's state inside its band). Ideal diodes need a guess: each is
+ * taken as it stands there (at its threshold: conducting, a source of it; else an open), and an
+ * answer that contradicts a state (a blocking diode forward-biased past its threshold, a
+ * conducting one carrying current backwards) is a numerical failure, never
  * returned; without a guess they are refused (they need the projected solver). */
 KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                                const double *guess, double *voltages, double *currents,
