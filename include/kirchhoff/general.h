@@ -28,8 +28,8 @@ extern "C" {
  * control there, keeping its card's state inside its band). Ideal diodes need a guess: each is
  * taken as it stands there (at its threshold: conducting, a source of it; else an open), and an
  * answer that contradicts a state (a blocking diode forward-biased past its threshold, a
- * conducting one carrying current backwards) is a numerical failure, never
- * returned; without a guess they are refused (they need the projected solver). */
+ * conducting one carrying current backwards) is a numerical failure, never returned; without a
+ * guess they are refused (they need the projected solver). */
 KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                                const double *guess, double *voltages, double *currents,
                                kh_solve_stats *stats);
