@@ -75,36 +75,16 @@ Test(mosfet, instance_geometry_and_series_resistors) {
 /* kirchhoff's text keeps the M card as written (geometry before scale) and no RD/RS resistors;
  * ngspice's text (RD and RS as resistors, RSH out of the model) solves the same in libngspice. */
 Test(mosfet, written_back_and_for_ngspice) {
-  kh_netlist *nl = kh_test_parse(geometry_deck);
-  kh_context *ctx;
-  cr_assert_eq(kh_context_new(&ctx), KH_OK);
-  char *text = NULL;
-  cr_assert_eq(kh_netlist_write_string(ctx, nl, &text), KH_OK);
+  char *text = kh_test_written_back(geometry_deck);
   cr_expect(strstr(text, "\nm1 d g 0 b nm l=2 w=10 ad=20 pd=14 m=2 temp=50\n"), "%s", text);
   cr_expect(!strstr(text, "rd#m1") && strstr(text, "rsh=30"), "%s", text);
-  kh_netlist *again = kh_test_parse(text);
-  kh_solve_stats stats;
-  double *a = kh_test_general(nl, NULL, &stats), *b = kh_test_general(again, NULL, &stats);
-  for (size_t n = 1; n < kh_netlist_node_count(nl); n++)
-    cr_expect_eq(a[n], b[kh_netlist_find_node(again, kh_netlist_node_name(nl, n))], "%s",
-                 kh_netlist_node_name(nl, n));
-  free(a), free(b), free(text);
-  kh_netlist_free(again);
-  kh_netlist_free(nl);
-  kh_context_free(ctx);
+  free(text);
   cr_assert_leq(kh_test_general_vs_ngspice(geometry_deck, 1e-9), 1e-9);
 }
 
 Test(mosfet, circuits_without_a_co_content_say_why) {
-  kh_netlist *nl = kh_test_parse("t\nvdd d 0 5\nm1 d d 0 0 nm\n.model nm nmos\n");
-  kh_context *ctx;
-  cr_assert_eq(kh_context_new(&ctx), KH_OK);
-  kh_circuit *c = NULL;
-  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_ERR_INPUT);
-  cr_expect(strstr(kh_last_error(ctx), "test.cir:3:1: MOSFET 'm1' has no co-content"), "%s",
-            kh_last_error(ctx));
-  kh_context_free(ctx);
-  kh_netlist_free(nl);
+  kh_test_no_co_content("t\nvdd d 0 5\nm1 d d 0 0 nm\n.model nm nmos\n",
+                        "test.cir:3:1: MOSFET 'm1' has no co-content");
 }
 
 Test(mosfet, bad_cards_refused_at_their_token) {

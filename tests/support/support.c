@@ -389,6 +389,36 @@ double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stat
   return v;
 }
 
+char *kh_test_written_back(const char *deck) {
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  char *text = NULL;
+  cr_assert_eq(kh_netlist_write_string(ctx, nl, &text), KH_OK);
+  kh_netlist *again = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *a = kh_test_general(nl, NULL, &stats), *b = kh_test_general(again, NULL, &stats);
+  for (size_t n = 1; n < kh_netlist_node_count(nl); n++)
+    cr_expect_eq(a[n], b[kh_netlist_find_node(again, kh_netlist_node_name(nl, n))], "%s",
+                 kh_netlist_node_name(nl, n));
+  free(a), free(b);
+  kh_netlist_free(again);
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+  return text;
+}
+
+void kh_test_no_co_content(const char *text, const char *message) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  kh_circuit *c = NULL;
+  cr_assert_eq(kh_circuit_new(ctx, &c, nl), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), message), "%s", kh_last_error(ctx));
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
 double kh_test_general_vs_ngspice(const char *text, double tolerance) {
   kh_netlist *nl = kh_test_parse(text);
   kh_context *ctx;

@@ -35,6 +35,13 @@ double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stat
  * (Criterion expectations); returns the largest |dV| / max(1, |V|). */
 double kh_test_general_vs_ngspice(const char *text, double tolerance);
 
+/* kirchhoff's own text for deck `text` (written, asserted) read back: general Newton's answer
+ * the same at every node, bit for bit (Criterion expectations). Returns the text, free()d by
+ * the caller, for its cards to be checked. */
+char *kh_test_written_back(const char *text);
+/* Deck `text` refused by kh_circuit_new (no co-content) with a message containing `message`. */
+void kh_test_no_co_content(const char *text, const char *message);
+
 /* Parses text, asserting success; returns the netlist. */
 kh_netlist *kh_test_parse(const char *text);
 /* Parses text expecting failure; returns the error message (static buffer). */
