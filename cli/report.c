@@ -29,7 +29,8 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
       return;
     }
     diodes |= e.kind == KH_DIODE;
-    controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS;
+    controlled |= e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS ||
+                  e.kind == KH_CCVS || e.kind == KH_BEHAVIOURAL_V || e.kind == KH_BEHAVIOURAL_I;
     jfets |= e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT || e.kind == KH_SWITCH;
   }
   if ((diodes && controlled) || jfets)

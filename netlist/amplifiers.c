@@ -19,7 +19,9 @@ static const char *name_of(const kh_netlist *nl, size_t i) {
 /* The E whose output node is the sensing source's positive node, or KH_NOT_FOUND. */
 static uint32_t vcvs_at(const kh_netlist *nl, uint32_t node) {
   for (size_t i = 0; i < nl->element_count; i++)
-    if (nl->elements[i].kind == KH_VCVS && nl->elements[i].node[0] == node) return (uint32_t)i;
+    if (nl->elements[i].kind == KH_VCVS && nl->elements[i].synthetic != KH_SYNTHETIC_PRODUCT &&
+        nl->elements[i].node[0] == node)
+      return (uint32_t)i;
   return KH_NOT_FOUND;
 }
 
@@ -73,7 +75,9 @@ kh_status kh_resolve_amplifiers(kh_parser *p) {
       st = pair(p, (uint32_t)i, used);
   for (size_t i = 0; st == KH_OK && i < nl->element_count; i++) {
     uint8_t k = nl->elements[i].kind;
-    if ((k == KH_VCVS || k == KH_CCCS || k == KH_VCCS || k == KH_CCVS) && !used[i]) {
+    if ((k == KH_VCVS || k == KH_CCCS || k == KH_VCCS || k == KH_CCVS || k == KH_BEHAVIOURAL_V ||
+         k == KH_BEHAVIOURAL_I) &&
+        !used[i]) {
       if (!nl->general_count++) nl->first_general = i;
     }
   }

@@ -582,10 +582,13 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static const struct {
   char letter;
   const char *what;
-} unsupported[] = {{'b', "behavioral sources (B)"}, {'z', "MESFETs (Z)"},
-                   {'t', "transmission lines (T)"}, {'o', "transmission lines (O)"},
-                   {'u', "transmission lines (U)"}, {'a', "XSPICE code models (A)"},
-                   {'y', "transmission lines (Y)"}, {'p', "coupled transmission lines (P)"},
+} unsupported[] = {{'z', "MESFETs (Z)"},
+                   {'t', "transmission lines (T)"},
+                   {'o', "transmission lines (O)"},
+                   {'u', "transmission lines (U)"},
+                   {'a', "XSPICE code models (A)"},
+                   {'y', "transmission lines (Y)"},
+                   {'p', "coupled transmission lines (P)"},
                    {'n', "OSDI devices (N)"}};
 
 static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope) {
@@ -610,6 +613,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'q': return kh_bjt_card(p, line, tok, scope);
   case 's':
   case 'w': return kh_switch_card(p, line, tok, scope);
+  case 'b': return kh_behavioural_card(p, line, tok, scope);
   default: break;
   }
   const kh_token *t = &tok->items[0];

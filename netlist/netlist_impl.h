@@ -29,7 +29,8 @@ typedef struct {
                           * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none); a JFET:
                           * ctrl[0] its gate, ctrl[1] its kh_jfet_inst; a MOSFET: ctrl[0] its
                           * gate, ctrl[1] its kh_mos_inst; a BJT: ctrl[0] its inner base, ctrl[1]
-                          * its kh_bjt_inst; an S switch: its control nodes */
+                          * its kh_bjt_inst; an S switch: its control nodes; a B source: ctrl[0]
+                          * its index into expressions */
     const char *control; /* F, H and W switches: the flattened name of the controlling voltage
                           * source */
   };
@@ -202,6 +203,8 @@ struct kh_netlist {
   size_t product_count, product_cap;
   kh_factor *factors;
   size_t factor_count, factor_cap;
+  struct kh_expression *expressions; /* B sources' (behavioural.c): an element's ctrl[0] */
+  size_t expression_count, expression_cap;
   size_t general_count, first_general; /* kh_netlist_general_count */
   /* .scale: how raw features become the x of .input (kh_netlist_scale) */
   int scale_kind; /* kh_netlist_scale_kind; 0: no card */

@@ -147,6 +147,9 @@ kh_status kh_card_dc(kh_parser *p, uint32_t line, const kh_tokens *tok);
 kh_status kh_add_shunts(kh_parser *p);
 
 /* Evaluates the expression that starts at byte `at` of logical line `line` (a .if condition). */
+/* A parameter's value in scope (then the globals, then temper), as expressions read them: 1 and
+ * *v, or 0 when there is none (values.c). */
+int kh_param_value(kh_parser *p, const kh_scope *scope, const char *name, size_t len, double *v);
 kh_status kh_eval_line(kh_parser *p, uint32_t line, size_t at, const kh_scope *scope, double *out);
 /* Conditionals (conditionals.c): whether a line is .if/.elseif/.else/.endif; a top-level line
  * as the scan meets it (*read: whether to read it); */
@@ -231,6 +234,8 @@ kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *to
                                 size_t to);
 const char *kh_switch_param_canonical(const char *name);
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* Bname n+ n- I=expr or V=expr (behavioural.c). */
+kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* A transistor's words after its model (elements.c): an optional positional value first (the
  * area, *positional, when not NULL), then `off` (read and left) and name=value pairs from `words`
  * (each stored in *value and its bit set in *given; sign '+': it must be positive, '0': >= 0),

@@ -105,6 +105,11 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   return 0;
 }
 
+int kh_param_value(kh_parser *p, const kh_scope *scope, const char *name, size_t len, double *v) {
+  lookup_env env = {p, scope};
+  return lookup(&env, name, len, v);
+}
+
 static int function(void *user, const char *name, size_t len, kh_user_function *f) {
   lookup_env *env = user;
   uint32_t id = kh_strmap_find(&env->p->func_names, name, len);

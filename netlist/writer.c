@@ -3,6 +3,7 @@
  * cards hidden from SPICE as `*kh ` comments. */
 #include "core/text_stream.h"
 #include "core/decimal.h"
+#include "expression.h"
 #include "netlist_impl.h"
 
 #include "core/alloc.h"
@@ -16,6 +17,10 @@
 
 static const char *node(const kh_netlist *nl, uint32_t id) {
   return kh_strmap_name(&nl->nodes, id);
+}
+
+static const char *node_of(const void *nl, size_t id) {
+  return node(nl, (uint32_t)id);
 }
 
 static const char *elem_name(const kh_netlist *nl, size_t i) {
@@ -202,6 +207,20 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
+/* Bname n+ n- v=expr or i=expr, after the .param lines of the constants a number would round
+ * (named kh_<element index>_<node>). */
+static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
+  const kh_elem *e = &nl->elements[i];
+  const struct kh_expression *x = &nl->expressions[e->ctrl[0]];
+  char prefix[40];
+  snprintf(prefix, sizeof prefix, "kh_%zu_", i);
+  kh_expression_write_params(x, out, prefix);
+  fprintf(out, "%s %s %s %c=", elem_name(nl, i), node(nl, e->node[0]), node(nl, e->node[1]),
+          e->kind == KH_BEHAVIOURAL_V ? 'v' : 'i');
+  kh_expression_write(x, out, node_of, nl, prefix);
+  fputc('\n', out);
+}
+
 /* A transistor card's m=, temp= and dtemp= where given, and its line's end. */
 static void write_transistor_tail(FILE *out, double m, int has_temp, double temp, double dtemp) {
   if (m != 1) fprintf(out, " m=%.17g", m);
@@ -323,6 +342,8 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
       fprintf(out, "%s %s %s %s %s", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]));
     fprintf(out, " %s%s\n", nl->models[e->model].name, e->value != 0 ? " on" : "");
     break;
+  case KH_BEHAVIOURAL_V:
+  case KH_BEHAVIOURAL_I: write_behavioural(nl, i, out); break;
   }
 }
 

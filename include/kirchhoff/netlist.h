@@ -32,8 +32,10 @@ typedef enum {
                  * (inside RD and RS): kh_netlist_mosfet_instance */
   KH_BJT,       /* Q: value: area; model: its NPN or PNP .model; pos, neg: collector and emitter
                  * (inside RC and RE): kh_netlist_bjt_instance */
-  KH_SWITCH     /* S, W: value: the state it starts in (1 on, 0 off); model: its SW (S) or CSW
+  KH_SWITCH,    /* S, W: value: the state it starts in (1 on, 0 off); model: its SW (S) or CSW
                  * (W) .model; its control nodes (S) or voltage source (W): kh_netlist_control */
+  KH_BEHAVIOURAL_V, /* B with V=: v(pos) - v(neg) = f(node voltages), kh_netlist_expression */
+  KH_BEHAVIOURAL_I  /* B with I=: f(node voltages) flows from pos through it to neg */
 } kh_element_kind;
 
 typedef struct {
@@ -224,6 +226,22 @@ typedef struct {
  * `max` are written to `factors` (which may be NULL when max is 0). */
 KH_API size_t kh_netlist_product(const kh_netlist *nl, size_t element, kh_product_factor *factors,
                                  size_t max);
+/* A behavioural source's expression (B, docs/netlist.md): a function of node voltages that
+ * kirchhoff computes as ngspice 39 does. NULL for other elements. */
+typedef struct kh_expression kh_expression;
+KH_API const kh_expression *kh_netlist_expression(const kh_netlist *nl, size_t element);
+/* The nodes it reads, its inputs in order: how many, and the k-th one's node index. */
+KH_API size_t kh_expression_input_count(const kh_expression *x);
+KH_API size_t kh_expression_input(const kh_expression *x, size_t k);
+/* How many doubles of scratch kh_expression_eval needs. */
+KH_API size_t kh_expression_scratch(const kh_expression *x);
+/* Its value at the inputs' voltages `in` into *value and, if gradient is not NULL, each
+ * derivative by in[k] into gradient[k]; gmin: the circuit's GMIN (ngspice moves a divisor gmin
+ * 1e-20 away from zero). Returns 0, or -1 where a function is out of its range (a square root
+ * or logarithm of a negative number, a value or derivative that is not finite), where ngspice's
+ * evaluation fails too or gives no number; *what (if not NULL) then names the operation. */
+KH_API int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
+                              double *gradient, double *scratch, const char **what);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
  * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
  * card is. */

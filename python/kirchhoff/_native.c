@@ -109,7 +109,7 @@ static PyObject *nodes(PyObject *self, PyObject *capsule) {
 /* elements(netlist) -> [(name, kind letter, value, node+, node-), ...] */
 static PyObject *elements(PyObject *self, PyObject *capsule) {
   (void)self;
-  static const char letters[] = "RCVIDEFLGH"; /* kh_element_kind's order */
+  static const char letters[] = "RCVIDEFLGHJMQSBB"; /* kh_element_kind's order */
   const kh_netlist *nl = netlist_of(capsule);
   if (!nl) return NULL;
   size_t n = kh_netlist_element_count(nl);

@@ -231,31 +231,37 @@ void kh_circuit_free(kh_circuit *c) {
   kh_free(c);
 }
 
+/* The refusal of a circuit whose element `general` has no co-content, saying why. */
+static kh_status no_co_content(kh_context *ctx, const kh_netlist *nl, size_t general) {
+  kh_element e = kh_netlist_element(nl, general);
+  int transistor =
+      e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT || e.kind == KH_SWITCH;
+  int behavioural = e.kind == KH_BEHAVIOURAL_V || e.kind == KH_BEHAVIOURAL_I;
+  return kh_fail_at_element(
+      ctx, nl, general, KH_ERR_INPUT,
+      "%s%s%s has no co-content (%s): kirchhoff op solves it by general Newton; training, "
+      "gradients and the other analyses need a co-content",
+      e.kind == KH_DIODE    ? "diode '"
+      : e.kind == KH_JFET   ? "JFET '"
+      : e.kind == KH_MOSFET ? "MOSFET '"
+      : e.kind == KH_BJT    ? "BJT '"
+      : e.kind == KH_SWITCH ? "switch '"
+      : behavioural         ? "B source '"
+                            : "'",
+      e.name, transistor || e.kind == KH_DIODE || behavioural ? "'" : "', a controlled source,",
+      e.kind == KH_DIODE ? kh_netlist_diode_general_reason(nl, general, NULL)
+      : e.kind == KH_BJT ? "its collector current follows its base's voltage, a transistor's gain"
+      : e.kind == KH_SWITCH ? "its conductance follows its control voltage"
+      : behavioural         ? "its value is any function of the voltages"
+      : transistor          ? "its drain current follows its gate's voltage, a transistor's gain"
+                   : "a G or H, or an E or F that is not half of a bidirectional amplifier, "
+                     "docs/netlist.md");
+}
+
 kh_status kh_circuit_new(kh_context *ctx, kh_circuit **out, const kh_netlist *nl) {
   *out = NULL;
   size_t general;
-  if (kh_netlist_general_count(nl, &general)) {
-    kh_element e = kh_netlist_element(nl, general);
-    int transistor =
-        e.kind == KH_JFET || e.kind == KH_MOSFET || e.kind == KH_BJT || e.kind == KH_SWITCH;
-    return kh_fail_at_element(
-        ctx, nl, general, KH_ERR_INPUT,
-        "%s%s%s has no co-content (%s): kirchhoff op solves it by general Newton; training, "
-        "gradients and the other analyses need a co-content",
-        e.kind == KH_DIODE    ? "diode '"
-        : e.kind == KH_JFET   ? "JFET '"
-        : e.kind == KH_MOSFET ? "MOSFET '"
-        : e.kind == KH_BJT    ? "BJT '"
-        : e.kind == KH_SWITCH ? "switch '"
-                              : "'",
-        e.name, transistor || e.kind == KH_DIODE ? "'" : "', a controlled source,",
-        e.kind == KH_DIODE ? kh_netlist_diode_general_reason(nl, general, NULL)
-        : e.kind == KH_BJT ? "its collector current follows its base's voltage, a transistor's gain"
-        : e.kind == KH_SWITCH ? "its conductance follows its control voltage"
-        : transistor          ? "its drain current follows its gate's voltage, a transistor's gain"
-                     : "a G or H, or an E or F that is not half of a bidirectional amplifier, "
-                       "docs/netlist.md");
-  }
+  if (kh_netlist_general_count(nl, &general)) return no_co_content(ctx, nl, general);
   kh_circuit *c = kh_calloc(1, sizeof *c);
   if (!c) return kh_fail_nomem(ctx, "assembling the circuit");
   c->nl = nl;

@@ -51,7 +51,7 @@ static int stamp_transistor(kh_general *g, size_t k, const double *x, int linear
  * diodes where x puts them (the pattern's first pass), 1 limits them first. */
 static int assemble(kh_general *g, const double *x, int linearize) {
   const kh_netlist *nl = g->nl;
-  g->entries = 0, g->limited = 0;
+  g->entries = 0, g->limited = 0, g->expression_failed = 0;
   memset(g->rhs, 0, g->n * sizeof *g->rhs);
   int bad = 0;
   for (size_t k = 0; k < g->elements; k++) {
@@ -108,6 +108,8 @@ static int assemble(kh_general *g, const double *x, int linearize) {
     case KH_JFET:
     case KH_MOSFET:
     case KH_BJT: bad |= stamp_transistor(g, k, x, linearize); break;
+    case KH_BEHAVIOURAL_V:
+    case KH_BEHAVIOURAL_I: bad |= kh_behaviour_stamp(g, k, a, b, x); break;
     case KH_CAPACITOR: break; /* open at DC */
     }
   }
@@ -272,6 +274,8 @@ static void certify(kh_general *g, kh_solve_stats *stats, double *current) {
       i = gd * (va - vb);
       break;
     case KH_CAPACITOR: i = 0; break;
+    case KH_BEHAVIOURAL_V:
+    case KH_BEHAVIOURAL_I: i = kh_behaviour_certify(g, k, va, vb, &cv, &failed); break;
     case KH_JFET: /* three or four terminals: their own KCL terms */
     case KH_MOSFET:
     case KH_BJT:
@@ -336,8 +340,9 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
       rc = bad == -2 ? 2 : -1; /* a heated model failed at the temperature this step reached */
       break;
     }
-    residual(g, acc);
     stats->iterations++;
+    if (g->expression_failed) break; /* a B source out of range: this Newton cannot go on */
+    residual(g, acc);
     if (factor_solve(g, stats)) { /* with heating, 1/RTH0 - dP/dT can vanish at an iterate */
       *singular = !g->heated;
       break;
@@ -397,7 +402,8 @@ static kh_status voltage_loops(kh_context *ctx, const kh_netlist *nl, size_t nod
   kh_status st = KH_OK;
   for (size_t k = 0; st == KH_OK && k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
-    if ((e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS) &&
+    if ((e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS ||
+         e.kind == KH_BEHAVIOURAL_V) &&
         !uf_union(&u, (uint32_t)e.node_pos, (uint32_t)e.node_neg))
       st = kh_fail_at_element(ctx, nl, k, KH_ERR_INPUT,
                               "%s '%s' closes a loop of voltage sources (between nodes '%s' and "
@@ -459,8 +465,8 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   size_t count[3] = {0}, n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
-    int has_branch =
-        e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS;
+    int has_branch = e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS ||
+                     e.kind == KH_CCVS || e.kind == KH_BEHAVIOURAL_V;
     g->branch[k] = has_branch ? (long)n++ : -1;
     g->diode[k] = -1, g->control[k] = -1, g->jfet[k] = -1, g->mosfet[k] = -1, g->bjt[k] = -1;
     kh_status st = add_transistor(ctx, g, k, e.kind, &n, count);
@@ -487,7 +493,8 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   }
   g->n = n;
   g->is_current = kh_calloc(n + 1, 1);
-  if (!g->is_current || kh_product_setup(g)) return kh_fail_nomem(ctx, "general Newton");
+  if (!g->is_current || kh_product_setup(g) || kh_behaviour_setup(g))
+    return kh_fail_nomem(ctx, "general Newton");
   for (size_t k = 0; k < g->elements; k++) /* not a heated diode's inner node, a voltage */
     if (g->branch[k] >= 0) g->is_current[g->branch[k]] = 1;
   for (size_t k = 0; k < g->elements; k++) {
@@ -513,7 +520,8 @@ static void release(kh_general *g) {
   kh_free(g->ti), kh_free(g->tj), kh_free(g->tx), kh_free(g->slot);
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
-  kh_free(g->product), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
+  kh_free(g->product), kh_free(g->expr_in), kh_free(g->expr_grad), kh_free(g->expr_scratch),
+      kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
   kh_free(g->mosfet), kh_free(g->mosfets), kh_free(g->bjt), kh_free(g->bjts);
   kh_free(g->switches);
 }
@@ -734,8 +742,9 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
                  "diode reached, %s",
                  why);
   }
-  char heat[160] = "";
+  char heat[320] = "";
   if (st == KH_OK && rc) hottest(&g, heat, sizeof heat);
+  if (st == KH_OK && rc && !heat[0]) kh_behaviour_explain(&g, heat, sizeof heat);
   if (st == KH_OK && rc)
     st = kh_fail(ctx, KH_ERR_NUMERIC,
                  "general Newton found no operating point (Newton, then dynamic and true gmin "

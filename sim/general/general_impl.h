@@ -123,6 +123,13 @@ typedef struct {
   /* BJTs (general_bjt.c): per element, its index into bjts, or -1 */
   long *bjt;
   kh_bjt *bjts;
+  /* B sources (general_behavioural.c): their inputs' voltages, gradient and scratch, the
+   * circuit's GMIN (ngspice's divisions use it); expression_failed: one was out of range in this
+   * assembly; bad_expression: the last one that was (element + 1, 0 none) and where */
+  double *expr_in, *expr_grad, *expr_scratch, expr_gmin;
+  int expression_failed;
+  size_t bad_expression;
+  const char *bad_what;
 } kh_general;
 
 /* A model value: the .model card's, else ngspice's default; *given (if not NULL) whether the
@@ -187,6 +194,16 @@ static inline int kh_general_stamp(kh_general *g, long i, long j, double v) {
 static inline void kh_general_rhs(kh_general *g, long i, double v) {
   if (i >= 0) g->rhs[i] += v;
 }
+
+/* B sources (general_behavioural.c): buffers for the largest (-1: out of memory); element k's
+ * stamp at x between unknowns a and b (its branch: g->branch[k]); its current for the
+ * certificate with the rounding scale of it into *scale (*failed when it is out of range or, for
+ * a voltage, its equation does not hold); why the last failure failed, appended to text. */
+int kh_behaviour_setup(kh_general *g);
+int kh_behaviour_stamp(kh_general *g, size_t k, long a, long b, const double *x);
+double kh_behaviour_certify(kh_general *g, size_t k, double va, double vb, double *scale,
+                            int *failed);
+void kh_behaviour_explain(const kh_general *g, char *text, size_t size);
 
 /* Stamps heated diode d (element k) linearized at x (limited when `linearize`): -1 out of
  * memory, -2 its model fails at the temperature reached (the message in g->ctx). */

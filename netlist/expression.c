@@ -1,0 +1,277 @@
+/* A B source's expression (expression.h): its value as ngspice 39's ptfuncs.c and ifeval.c
+ * compute it, every derivative by one backward pass, and its text for ngspice. Recursion
+ * follows the tree, whose depth the reader bounds (netlist/behavioural.c). */
+#include "expression.h"
+
+#include "netlist_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+const char *const kh_xfunction_names[KH_XF_COUNT] = {
+    "abs",  "acos", "acosh", "asin",  "asinh", "atan", "atanh", "cos",  "cosh",
+    "exp",  "ln",   "log",   "log10", "sgn",   "sin",  "sinh",  "sqrt", "tan",
+    "tanh", "u",    "uramp", "u2",    "eq0",   "ne0",  "gt0",   "lt0",  "ge0",
+    "le0",  "ceil", "floor", "nint",  "-",     "pow",  "pwr",   "min",  "max"};
+
+/* ngspice's MODULUS(NUM, LIMIT): the argument of sin, cos and tan reduced through an int. */
+static double modulus(double num, double limit) {
+  double q = num / limit;
+  if (!(fabs(q) < 2147483647.0)) return NAN; /* past an int: undefined in ngspice's C */
+  return num - (double)(int)q * limit;
+}
+
+static double step(double x) {
+  return x < 0 ? 0 : x > 0 ? 1 : 0.5; /* ngspice's u(0) is one half */
+}
+
+static double value1(kh_xfunction fn, double x) {
+  switch (fn) {
+  case KH_XF_ABS: return fabs(x);
+  case KH_XF_ACOS: return acos(x);
+  case KH_XF_ACOSH: return acosh(x);
+  case KH_XF_ASIN: return asin(x);
+  case KH_XF_ASINH: return asinh(x);
+  case KH_XF_ATAN: return atan(x);
+  case KH_XF_ATANH: return atanh(x);
+  case KH_XF_COS: return cos(modulus(x, 2 * M_PI));
+  case KH_XF_COSH: return cosh(x);
+  case KH_XF_EXP: return exp(x);
+  case KH_XF_LN:
+  case KH_XF_LOG: return x < 0 ? NAN : log(x); /* ngspice: out of range below 0 */
+  case KH_XF_LOG10: return x < 0 ? NAN : log10(x);
+  case KH_XF_SGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
+  case KH_XF_SIN: return sin(modulus(x, 2 * M_PI));
+  case KH_XF_SINH: return sinh(x);
+  case KH_XF_SQRT: return x < 0 ? NAN : sqrt(x);
+  case KH_XF_TAN: return tan(modulus(x, M_PI));
+  case KH_XF_TANH: return tanh(x);
+  case KH_XF_U: return step(x);
+  case KH_XF_URAMP: return x < 0 ? 0 : x;
+  case KH_XF_U2: return x <= 0 ? 0 : x <= 1 ? x : 1;
+  case KH_XF_EQ0: return x == 0;
+  case KH_XF_NE0: return x != 0;
+  case KH_XF_GT0: return x > 0;
+  case KH_XF_LT0: return x < 0;
+  case KH_XF_GE0: return x >= 0;
+  case KH_XF_LE0: return x <= 0;
+  case KH_XF_CEIL: return ceil(x);
+  case KH_XF_FLOOR: return floor(x);
+  case KH_XF_NINT: return nearbyint(x); /* halves to even */
+  case KH_XF_UMINUS: return -x;
+  default: return NAN;
+  }
+}
+
+/* The derivative of value1; the steps' is 0, as ngspice's is. */
+static double slope1(kh_xfunction fn, double x) {
+  switch (fn) {
+  case KH_XF_ABS: return x > 0 ? 1 : x < 0 ? -1 : 0;
+  case KH_XF_ACOS: return -1 / sqrt(1 - x * x);
+  case KH_XF_ACOSH: return 1 / sqrt(x * x - 1);
+  case KH_XF_ASIN: return 1 / sqrt(1 - x * x);
+  case KH_XF_ASINH: return 1 / sqrt(x * x + 1);
+  case KH_XF_ATAN: return 1 / (1 + x * x);
+  case KH_XF_ATANH: return 1 / (1 - x * x);
+  case KH_XF_COS: return -sin(modulus(x, 2 * M_PI));
+  case KH_XF_COSH: return sinh(x);
+  case KH_XF_EXP: return exp(x);
+  case KH_XF_LN:
+  case KH_XF_LOG: return 1 / x;
+  case KH_XF_LOG10: return 1 / (x * M_LN10);
+  case KH_XF_SIN: return cos(modulus(x, 2 * M_PI));
+  case KH_XF_SINH: return cosh(x);
+  case KH_XF_SQRT: return 0.5 / sqrt(x);
+  case KH_XF_TAN: return 1 / (cos(modulus(x, M_PI)) * cos(modulus(x, M_PI)));
+  case KH_XF_TANH: return 1 / (cosh(x) * cosh(x));
+  case KH_XF_URAMP: return step(x);
+  case KH_XF_U2: return step(x) - step(x - 1);
+  case KH_XF_UMINUS: return -1;
+  default: return 0;
+  }
+}
+
+typedef struct {
+  const struct kh_expression *x;
+  const double *in;
+  double fudge; /* ngspice's PTfudge_factor, gmin 1e-20 */
+  double *val, *grad;
+  const char *what;
+} eval_state;
+
+static double divisor(const eval_state *s, double b) {
+  return b >= 0 ? b + s->fudge : b - s->fudge; /* ngspice's PTdivide */
+}
+
+static double binary_value(const eval_state *s, const kh_xnode *n, double a, double b) {
+  switch (n->op) {
+  case KH_X_ADD: return a + b;
+  case KH_X_SUB: return a - b;
+  case KH_X_MUL: return a * b;
+  case KH_X_DIV: return a / divisor(s, b);
+  case KH_X_POW: return pow(fabs(a), b);
+  default: break;
+  }
+  switch (n->fn) {
+  case KH_XF_POW: return pow(fabs(a), b);
+  case KH_XF_PWR: return a < 0 ? -pow(-a, b) : pow(a, b);
+  case KH_XF_MIN: return a > b ? b : a;
+  case KH_XF_MAX: return a > b ? a : b;
+  default: return value1((kh_xfunction)n->fn, a);
+  }
+}
+
+static const char *name_of(const kh_xnode *n) {
+  static const char *const ops[] = {"", "", "+", "-", "*", "/", "^"};
+  return n->op == KH_X_CALL ? kh_xfunction_names[n->fn] : n->op == KH_X_TERN ? "?:" : ops[n->op];
+}
+
+/* s->val[i] for the nodes a value needs (a ternary's other branch is not evaluated, as in
+ * ngspice, where it may be out of range); -1 at a value that is not finite. */
+static int forward(eval_state *s, uint32_t i) {
+  const kh_xnode *n = &s->x->nodes[i];
+  double v;
+  if (n->op == KH_X_CONST)
+    v = n->k;
+  else if (n->op == KH_X_INPUT)
+    v = s->in[n->a];
+  else if (n->op == KH_X_TERN) {
+    if (forward(s, n->a)) return -1;
+    uint32_t taken = s->val[n->a] != 0 ? n->b : n->c;
+    if (forward(s, taken)) return -1;
+    v = s->val[taken];
+  } else {
+    int two = n->op != KH_X_CALL || n->fn >= KH_XF_POW;
+    if (forward(s, n->a) || (two && forward(s, n->b))) return -1;
+    v = binary_value(s, n, s->val[n->a], two ? s->val[n->b] : 0);
+  }
+  if (!isfinite(v)) {
+    s->what = name_of(n);
+    return -1;
+  }
+  s->val[i] = v;
+  return 0;
+}
+
+/* Power |a|^b's (or pwr's, sign(a) |a|^b) derivatives by a and b. */
+static void power_slopes(double a, double b, double value, double *da, double *db) {
+  double sign = a > 0 ? 1 : a < 0 ? -1 : 0;
+  *da = b * pow(fabs(a), b - 1) * sign;
+  *db = value * log(fabs(a));
+}
+
+static void backward(eval_state *s, uint32_t i, double w) {
+  const kh_xnode *n = &s->x->nodes[i];
+  if (w == 0 || n->op == KH_X_CONST) return; /* ngspice's derivative folds 0 * u' to 0 */
+  if (n->op == KH_X_INPUT) {
+    s->grad[n->a] += w;
+    return;
+  }
+  if (n->op == KH_X_TERN) return backward(s, s->val[n->a] != 0 ? n->b : n->c, w);
+  double a = s->val[n->a], b = 0, da = 0, db = 0;
+  int two = n->op != KH_X_CALL || n->fn >= KH_XF_POW;
+  if (two) b = s->val[n->b];
+  int fn = n->op == KH_X_CALL ? n->fn : -1;
+  if (n->op == KH_X_ADD || n->op == KH_X_SUB)
+    da = 1, db = n->op == KH_X_ADD ? 1 : -1;
+  else if (n->op == KH_X_MUL)
+    da = b, db = a;
+  else if (n->op == KH_X_DIV)
+    da = 1 / divisor(s, b), db = -a / (divisor(s, b) * divisor(s, b));
+  else if (n->op == KH_X_POW || fn == KH_XF_POW || fn == KH_XF_PWR) {
+    power_slopes(a, b, s->val[i], &da, &db);
+    if (fn == KH_XF_PWR) da = b * pow(fabs(a), b - 1);
+  } else if (fn == KH_XF_MIN || fn == KH_XF_MAX) /* ngspice: lt0(a - b) ? a' : b' (gt0: max) */
+    da = fn == KH_XF_MIN ? a - b < 0 : a - b > 0, db = 1 - da;
+  else
+    da = slope1((kh_xfunction)n->fn, a);
+  backward(s, n->a, w * da);
+  if (two && s->x->nodes[n->b].op != KH_X_CONST) backward(s, n->b, w * db);
+}
+
+int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
+                       double *gradient, double *scratch, const char **what) {
+  eval_state s = {x, in, gmin * 1e-20, scratch, gradient, NULL};
+  uint32_t root = x->count - 1;
+  int failed = forward(&s, root);
+  if (!failed && gradient) {
+    for (uint32_t k = 0; k < x->input_count; k++) gradient[k] = 0;
+    backward(&s, root, 1);
+    for (uint32_t k = 0; k < x->input_count && !failed; k++)
+      if (!isfinite(gradient[k])) failed = 1, s.what = "a derivative";
+  }
+  if (what) *what = failed ? s.what : NULL;
+  if (!failed) *value = s.val[root];
+  return failed ? -1 : 0;
+}
+
+size_t kh_expression_input_count(const kh_expression *x) {
+  return x->input_count;
+}
+size_t kh_expression_input(const kh_expression *x, size_t k) {
+  return x->inputs[k];
+}
+size_t kh_expression_scratch(const kh_expression *x) {
+  return x->count;
+}
+
+const kh_expression *kh_netlist_expression(const kh_netlist *nl, size_t element) {
+  const kh_elem *e = &nl->elements[element];
+  if (e->kind != KH_BEHAVIOURAL_V && e->kind != KH_BEHAVIOURAL_I) return NULL;
+  return &nl->expressions[e->ctrl[0]];
+}
+
+double kh_expression_literal(double v) {
+  char text[40];
+  snprintf(text, sizeof text, "%.10e", v);
+  return strtod(text, NULL);
+}
+
+typedef struct {
+  const struct kh_expression *x;
+  FILE *out;
+  const char *(*name)(const void *user, size_t node);
+  const void *user;
+  const char *prefix;
+} writer;
+
+static void write_node(const writer *w, uint32_t i) {
+  const kh_xnode *n = &w->x->nodes[i];
+  switch (n->op) {
+  case KH_X_CONST:
+    if (kh_expression_literal(n->k) != n->k)
+      fprintf(w->out, "%s%u", w->prefix, i);
+    else
+      fprintf(w->out, n->k < 0 ? "(%.11g)" : "%.11g", n->k); /* all 11 digits hold */
+    return;
+  case KH_X_INPUT: fprintf(w->out, "v(%s)", w->name(w->user, w->x->inputs[n->a])); return;
+  case KH_X_TERN: fputs("ternary_fcn(", w->out); break;
+  case KH_X_CALL:
+    fputs(n->fn == KH_XF_UMINUS ? "(-(" : kh_xfunction_names[n->fn], w->out);
+    if (n->fn != KH_XF_UMINUS) fputc('(', w->out);
+    break;
+  default: fputc('(', w->out); break;
+  }
+  write_node(w, n->a);
+  if (n->op == KH_X_CALL && n->fn < KH_XF_POW) {
+    fputs(n->fn == KH_XF_UMINUS ? "))" : ")", w->out);
+    return;
+  }
+  fputs(n->op == KH_X_CALL || n->op == KH_X_TERN ? ", " : name_of(n), w->out);
+  write_node(w, n->b);
+  if (n->op == KH_X_TERN) fputs(", ", w->out), write_node(w, n->c);
+  fputc(')', w->out);
+}
+
+void kh_expression_write(const struct kh_expression *x, FILE *out,
+                         const char *(*name)(const void *user, size_t node), const void *user,
+                         const char *prefix) {
+  writer w = {x, out, name, user, prefix};
+  write_node(&w, x->count - 1);
+}
+
+void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {
+  for (uint32_t i = 0; i < x->count; i++)
+    if (x->nodes[i].op == KH_X_CONST && kh_expression_literal(x->nodes[i].k) != x->nodes[i].k)
+      fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
+}

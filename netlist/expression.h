@@ -1,0 +1,92 @@
+/* A behavioural source's expression (B cards, netlist/behavioural.c): the tree ngspice 39's
+ * inpptree.c builds from the same text, stored as nodes in evaluation order (each node's
+ * operands before it, the root last), so that one forward pass gives the value and one
+ * backward pass every derivative (netlist/expression.c). Private to netlist/. */
+#ifndef KH_NETLIST_EXPRESSION_H
+#define KH_NETLIST_EXPRESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum {
+  KH_X_CONST, /* k */
+  KH_X_INPUT, /* the voltage of input a (a node, kh_expression.inputs[a]) */
+  KH_X_ADD,   /* a + b */
+  KH_X_SUB,   /* a - b */
+  KH_X_MUL,   /* a * b */
+  KH_X_DIV,   /* a / b, b moved gmin 1e-20 away from zero (ngspice's PTdivide) */
+  KH_X_POW,   /* a ^ b = |a|^b (ngspice's PTpower) */
+  KH_X_CALL,  /* function fn of a (and b for two arguments) */
+  KH_X_TERN   /* a != 0 ? b : c */
+} kh_xop;
+
+/* ngspice 39's functions (ptfuncs.c), in kh_xfunction_names' order. */
+typedef enum {
+  KH_XF_ABS,
+  KH_XF_ACOS,
+  KH_XF_ACOSH,
+  KH_XF_ASIN,
+  KH_XF_ASINH,
+  KH_XF_ATAN,
+  KH_XF_ATANH,
+  KH_XF_COS,
+  KH_XF_COSH,
+  KH_XF_EXP,
+  KH_XF_LN,
+  KH_XF_LOG, /* the natural logarithm too (measured in ngspice 39: log(4) = 1.386294) */
+  KH_XF_LOG10,
+  KH_XF_SGN,
+  KH_XF_SIN,
+  KH_XF_SINH,
+  KH_XF_SQRT,
+  KH_XF_TAN,
+  KH_XF_TANH,
+  KH_XF_U,
+  KH_XF_URAMP,
+  KH_XF_U2,
+  KH_XF_EQ0,
+  KH_XF_NE0,
+  KH_XF_GT0,
+  KH_XF_LT0,
+  KH_XF_GE0,
+  KH_XF_LE0,
+  KH_XF_CEIL,
+  KH_XF_FLOOR,
+  KH_XF_NINT,
+  KH_XF_UMINUS,
+  KH_XF_POW, /* the two-argument ones from here */
+  KH_XF_PWR,
+  KH_XF_MIN,
+  KH_XF_MAX,
+  KH_XF_COUNT
+} kh_xfunction;
+
+extern const char *const kh_xfunction_names[KH_XF_COUNT];
+
+typedef struct {
+  uint8_t op, fn; /* kh_xop; kh_xfunction for KH_X_CALL */
+  uint32_t a, b, c;
+  double k;
+} kh_xnode;
+
+struct kh_expression {
+  const kh_xnode *nodes;
+  uint32_t count;
+  const size_t *inputs; /* node indices */
+  uint32_t input_count;
+};
+
+/* A number as written in an expression becomes in ngspice 39: 11 significant digits. */
+double kh_expression_literal(double v);
+
+/* Writes the expression as ngspice reads it back into the same tree: every operation in
+ * parentheses, inputs as v(name) with name(user, node), constants as numbers where 11 digits
+ * hold them and else as the parameter <prefix><node>, which kh_expression_write_params defines
+ * (`.param` lines to 17 digits: parameters keep their precision in both programs). */
+void kh_expression_write(const struct kh_expression *x, FILE *out,
+                         const char *(*name)(const void *user, size_t node), const void *user,
+                         const char *prefix);
+void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix);
+
+#endif

@@ -1,0 +1,92 @@
+/* B sources in general Newton (docs/netlist.md, Behavioural sources): a current f(x) from n+
+ * through the source to n-, or a voltage v(n+) - v(n-) = f(x) with its branch current, f a
+ * function of node voltages (kirchhoff/netlist.h: kh_expression_eval). Newton linearizes f at
+ * x0: f(x0) + sum_k df/dx_k (x_k - x0_k), every input's entry stamped each time (the pattern). */
+#include "general_impl.h"
+
+#include <stdio.h>
+
+int kh_behaviour_setup(kh_general *g) {
+  size_t scratch = 0, inputs = 0;
+  for (size_t k = 0; k < g->elements; k++) {
+    const kh_expression *x = kh_netlist_expression(g->nl, k);
+    if (!x) continue;
+    size_t s = kh_expression_scratch(x), n = kh_expression_input_count(x);
+    scratch = s > scratch ? s : scratch, inputs = n > inputs ? n : inputs;
+  }
+  g->expr_scratch = kh_malloc((scratch + 1) * sizeof *g->expr_scratch);
+  g->expr_in = kh_malloc((inputs + 1) * sizeof *g->expr_in);
+  g->expr_grad = kh_malloc((inputs + 1) * sizeof *g->expr_grad);
+  if (!g->expr_scratch || !g->expr_in || !g->expr_grad) return -1;
+  kh_netlist_option(g->nl, "gmin", &g->expr_gmin);
+  return 0;
+}
+
+/* f at x into *f and its gradient into g->expr_grad; -1 where it is out of range (recorded for
+ * the failure's message). */
+static int evaluate(kh_general *g, size_t k, const kh_expression *x, const double *at, double *f) {
+  size_t n = kh_expression_input_count(x);
+  for (size_t i = 0; i < n; i++)
+    g->expr_in[i] = kh_general_value(at, kh_general_at(kh_expression_input(x, i)));
+  const char *what = NULL;
+  if (kh_expression_eval(x, g->expr_in, g->expr_gmin, f, g->expr_grad, g->expr_scratch, &what) == 0)
+    return 0;
+  g->bad_expression = k + 1, g->bad_what = what;
+  for (size_t i = 0; i < n; i++) g->expr_grad[i] = 0; /* the pattern's entries all the same */
+  *f = 0;
+  return -1;
+}
+
+int kh_behaviour_stamp(kh_general *g, size_t k, long a, long b, const double *at) {
+  const kh_expression *x = kh_netlist_expression(g->nl, k);
+  double f, rhs;
+  if (evaluate(g, k, x, at, &f)) g->expression_failed = 1;
+  rhs = f;
+  int voltage = g->branch[k] >= 0, bad = 0;
+  long j = g->branch[k];
+  if (voltage)
+    bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
+           kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
+  for (size_t i = 0; i < kh_expression_input_count(x); i++) {
+    long u = kh_general_at(kh_expression_input(x, i));
+    double d = g->expr_grad[i];
+    rhs -= d * kh_general_value(at, u);
+    if (voltage)
+      bad |= kh_general_stamp(g, j, u, -d);
+    else
+      bad |= kh_general_stamp(g, a, u, d) | kh_general_stamp(g, b, u, -d);
+  }
+  if (voltage)
+    g->rhs[j] = rhs;
+  else
+    kh_general_rhs(g, a, -rhs), kh_general_rhs(g, b, rhs);
+  return bad;
+}
+
+double kh_behaviour_certify(kh_general *g, size_t k, double va, double vb, double *scale,
+                            int *failed) {
+  const kh_expression *x = kh_netlist_expression(g->nl, k);
+  double f;
+  if (evaluate(g, k, x, g->x, &f)) {
+    *failed = 1;
+    return 0;
+  }
+  double spread = 0; /* what rounding in the inputs moves f by */
+  for (size_t i = 0; i < kh_expression_input_count(x); i++)
+    spread += fabs(g->expr_grad[i] * g->expr_in[i]);
+  *scale = fmax(fabs(f), spread);
+  if (g->branch[k] < 0) return f;
+  double r = va - vb - f; /* Newton's steps do not solve a nonlinear f: check it holds */
+  if (!(fabs(r) <= 1e-12 * fmax(fmax(fabs(va) + fabs(vb), *scale), 1e-12))) *failed = 1;
+  *scale = 0;
+  return g->x[g->branch[k]];
+}
+
+void kh_behaviour_explain(const kh_general *g, char *text, size_t size) {
+  if (!g->bad_expression) return;
+  kh_element e = kh_netlist_element(g->nl, g->bad_expression - 1);
+  snprintf(text, size,
+           "; B source '%s' was out of range (%s) at the last step that failed, where ngspice's "
+           "evaluation fails too",
+           e.name, g->bad_what ? g->bad_what : "?");
+}

@@ -1,0 +1,166 @@
+/* B sources (netlist/behavioural.c, netlist/expression.c, sim/general/general_behavioural.c):
+ * ngspice 39's grammar and functions checked on constants whose values are known by hand,
+ * Newton's answers in closed form, every derivative against central differences, and against
+ * ngspice reading the same files in the compatibility corpus (tests/data/compat/behavioural_*). */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* v(k) of `bk k 0 v=<expr>` loaded by 1 ohm. */
+static double value_of(const char *expr) {
+  char deck[512];
+  snprintf(deck, sizeof deck, "t\nbk k 0 v=%s\nrk k 0 1\n", expr);
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double k = kh_test_node(nl, v, "k");
+  free(v);
+  kh_netlist_free(nl);
+  return k;
+}
+
+/* What ngspice 39 gives for each (measured with `print` at numdgt=17). */
+Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
+  static const struct {
+    const char *expr;
+    double want;
+  } cases[] = {
+      {"2^3^2", 64}, /* ^ is left-associative */
+      {"-2^2", -4},  /* and binds tighter than a sign */
+      {"2**3", 8},
+      {"2*3+4*5", 26},
+      {"(-8)^(1/3)", 2}, /* |a|^b */
+      {"pow(-2, 3)", 8},
+      {"pwr(-2, 3)", -8},
+      {"1 ? 2 : 3 ? 4 : 5", 2},
+      {"0 ? 2 : 0 ? 4 : 5", 5}, /* ?: groups to the right */
+      {"u(0) + u(-1) + u(2)", 1.5},
+      {"uramp(-1) + uramp(2) + u2(0.5)", 2.5},
+      {"nint(2.5) + nint(-2.5) + nint(3.5)", 4},
+      {"ceil(-2.5) + 10*floor(-2.5)", -32},
+      {"3 > 2 && 2 > 1", 1},
+      {"1 <> 1", 0},
+      {"!0 + !5", 1},
+      {"1 == 1 || 0", 1},
+      {"min(1, 2) + max(1, 2) + abs(-3) + sgn(-3)", 5},
+      {"log(e) + ln(e) + log10(1k)", 5}, /* log is the natural logarithm */
+      {"1m*1meg + 2.5e-1", 1000.25},
+      {"1.23456789016", 1.2345678902}, /* a written number keeps 11 digits */
+      {"time + hertz", 0},
+      {"temper", 27},
+      {"{2*3} + 1", 7},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    double got = value_of(cases[k].expr);
+    cr_expect(fabs(got - cases[k].want) <= 1e-15 * fmax(1, fabs(cases[k].want)),
+              "%s = %.17g, want %.17g", cases[k].expr, got, cases[k].want);
+  }
+}
+
+/* A current source feeding a resistor with what it reads: v exp(v) = 1 at 1 mA exp(-v) into
+ * 1 kOhm, so v = W(1), the omega constant. */
+Test(behavioural, a_self_consistent_current_in_closed_form) {
+  kh_netlist *nl = kh_test_parse("t\nb1 0 x i=1m*exp(-v(x))\nr1 x 0 1k\n"
+                                 "v2 a 0 2\nb2 0 o i=v(a)*v(a)*1m\nr2 o 0 1k\n"
+                                 "b3 p 0 v=2*v(a, o) + 1\nr3 p 0 1\n");
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double x = kh_test_node(nl, v, "x"), o = kh_test_node(nl, v, "o"), p = kh_test_node(nl, v, "p");
+  cr_expect(fabs(x - 0.56714329040978387) <= 1e-15, "v(x) = %.17g", x);
+  cr_expect(fabs(o - 4) <= 1e-14, "v(o) = %.17g", o);
+  cr_expect(fabs(p - (2 * (2 - o) + 1)) <= 1e-14, "v(p) = %.17g", p);
+  free(v);
+  kh_netlist_free(nl);
+}
+
+/* kh_expression_eval's gradient against central differences of its value. */
+Test(behavioural, derivatives_match_central_differences) {
+  kh_netlist *nl = kh_test_parse(
+      "t\nb1 y 0 v=tanh(v(a)*v(b)) + v(a)/(v(b)+3) + pwr(v(a), 2.5) + v(b)^v(a)"
+      " + sqrt(v(a)^2 + 1) * atan(v(b)) + min(v(a), v(b)) + (v(a) > 0 ? exp(v(b)) : 0)\n"
+      "ry y 0 1\nva a 0 1\nvb b 0 1\n");
+  const kh_expression *x = kh_netlist_expression(nl, 0);
+  cr_assert(x && kh_expression_input_count(x) == 2);
+  double *scratch = malloc(kh_expression_scratch(x) * sizeof *scratch);
+  static const double points[][2] = {{0.7, 1.3}, {-0.4, 0.9}, {1.9, -0.6}};
+  for (size_t p = 0; p < 3; p++) {
+    double in[2], f, grad[2];
+    for (size_t k = 0; k < 2; k++) /* inputs in node order: a then b */
+      in[k] =
+          kh_expression_input(x, k) == kh_netlist_find_node(nl, "a") ? points[p][0] : points[p][1];
+    cr_assert_eq(kh_expression_eval(x, in, 1e-12, &f, grad, scratch, NULL), 0);
+    for (size_t k = 0; k < 2; k++) {
+      double h = 1e-6, up, down, save = in[k];
+      in[k] = save + h, kh_expression_eval(x, in, 1e-12, &up, NULL, scratch, NULL);
+      in[k] = save - h, kh_expression_eval(x, in, 1e-12, &down, NULL, scratch, NULL);
+      in[k] = save;
+      double fd = (up - down) / (2 * h);
+      cr_expect(fabs(grad[k] - fd) <= 1e-7 * fmax(1, fabs(fd)),
+                "point %zu input %zu: %.12g vs %.12g", p, k, grad[k], fd);
+    }
+  }
+  free(scratch);
+  kh_netlist_free(nl);
+}
+
+/* Out of range where ngspice's evaluation fails too; a ternary's other branch is not evaluated. */
+Test(behavioural, out_of_range_and_the_branch_not_taken) {
+  cr_expect(fabs(value_of("v(k) + 1 > 5 ? sqrt(v(k) - 5) : 0.5")) <= 0 + 0.5, "branch");
+  kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\nb1 y 0 v=sqrt(v(a) - 2)\nry y 0 1\n");
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  double v[3];
+  kh_solve_stats stats;
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_NUMERIC);
+  cr_expect(strstr(kh_last_error(ctx), "B source 'b1' was out of range (sqrt)"), "%s",
+            kh_last_error(ctx));
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
+Test(behavioural, written_back_and_for_ngspice) {
+  const char *deck =
+      ".param third={1/3}\nv1 a 0 0.75\nb1 b 0 v=third*v(a) - -2^2 + (v(a) > 1 ? 1 : 2)\n"
+      "rb b 0 1k\nb2 0 c i=1m*tanh(v(b)) + 1.5e-4\nrc c 0 2k\n";
+  char text[512];
+  snprintf(text, sizeof text, "t\n%s", deck);
+  char *back = kh_test_written_back(text);
+  /* 1/3 needs a parameter: a number in the expression would keep 11 digits */
+  cr_expect(strstr(back, "\n.param kh_1_0 = 0.33333333333333331\nb1 b 0 v=") &&
+                strstr(back, "(kh_1_0*v(a))") && strstr(back, "ternary_fcn(gt0((v(a)-1)), 1, 2)"),
+            "%s", back);
+  free(back);
+  cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9);
+}
+
+Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
+  kh_test_no_co_content("t\nv1 a 0 1\nb1 c 0 v=v(a)\nr1 c 0 1k\n",
+                        "test.cir:3:1: B source 'b1' has no co-content");
+  static const struct {
+    const char *text, *message;
+  } cases[] = {
+      {"t\nb1 a 0 x=1\n", "test.cir:2:8: 'b1' needs two nodes and I=expression"},
+      {"t\nb1 a 0 v=1+\n", "test.cir:2:12: the expression ends where a value should be"},
+      {"t\nb1 a 0 v=foo(1)\n", "test.cir:2:10: unknown function 'foo' in a B source"},
+      {"t\nb1 a 0 v=sin(1, 2)\n", "test.cir:2:10: 'sin' takes one argument"},
+      {"t\nb1 a 0 v=pow(1)\n", "test.cir:2:10: 'pow' takes two arguments"},
+      {"t\nb1 a 0 v=(1 + 2\n", "test.cir:2:16: expected ')'"},
+      {"t\nb1 a 0 v=k * 2\n", "test.cir:2:10: unknown name 'k' (not a parameter)"},
+      {"t\nb1 a 0 v=v(a\n", "test.cir:2:13: expected ')' after v(...)'s nodes"},
+      {"t\nb1 a 0 v=1 = 2\n", "test.cir:2:12: unexpected '= 2' after the expression"},
+      {"t\nb1 a 0 v=4k7\n", "test.cir:2:12: digits after the suffix"},
+      {"t\nb1 a 0 v=1 ? 2\n", "test.cir:2:15: expected ':' of '?'"},
+      {"t\nb1 a 0 v=i(v1)\n", "test.cir:2:10: i(...): B sources controlled by currents"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    const char *msg = kh_test_parse_error(cases[k].text);
+    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
+  }
+  char deep[1200] = "t\nb1 a 0 v=";
+  for (int k = 0; k < 300; k++) strcat(deep, "(");
+  cr_expect(strstr(kh_test_parse_error(deep), "nested too deeply"), "%s",
+            kh_test_parse_error(deep));
+}
