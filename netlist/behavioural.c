@@ -29,7 +29,8 @@ typedef struct {
   kh_xnode *nodes;
   size_t count, cap;
   size_t *inputs;
-  size_t input_count, input_cap;
+  const char **sources; /* per input: i(name)'s flattened name, NULL for a node */
+  size_t input_count, input_cap, source_cap;
   kh_status st;
 } reader;
 
@@ -84,6 +85,22 @@ static int name_char(char c, int first) {
   return (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
 }
 
+/* An input: node `node`'s voltage, or (source not NULL) that source's current; the same input
+ * each time it is read. */
+static uint32_t input(reader *r, uint32_t node, const char *source) {
+  size_t i = 0;
+  while (i < r->input_count &&
+         !(source ? r->sources[i] == source : !r->sources[i] && r->inputs[i] == node))
+    i++;
+  if (i == r->input_count) {
+    if (kh_reserve((void **)&r->inputs, &r->input_cap, i + 1, sizeof *r->inputs) ||
+        kh_reserve((void **)&r->sources, &r->source_cap, i + 1, sizeof *r->sources))
+      return r->st = kh_fail_nomem(r->p->ctx, "reading a B source"), UINT32_MAX;
+    r->inputs[i] = node, r->sources[i] = source, r->input_count++;
+  }
+  return add(r, (kh_xnode){.op = KH_X_INPUT, .a = (uint32_t)i});
+}
+
 /* v(n) or v(n, m) from the '(' on: the node names as ngspice's lexer ends them. */
 static uint32_t voltage(reader *r) {
   uint32_t node[2] = {0, 0};
@@ -99,17 +116,28 @@ static uint32_t voltage(reader *r) {
   } while (count < 2 && take(r, ","));
   if (!take(r, ")")) return fail(r, r->pos, "expected ')' after v(...)'s nodes");
   uint32_t in[2];
-  for (size_t k = 0; k < count; k++) {
-    size_t i = 0;
-    while (i < r->input_count && r->inputs[i] != node[k]) i++;
-    if (i == r->input_count) {
-      if (kh_reserve((void **)&r->inputs, &r->input_cap, i + 1, sizeof *r->inputs))
-        return r->st = kh_fail_nomem(r->p->ctx, "reading a B source"), UINT32_MAX;
-      r->inputs[r->input_count++] = node[k];
-    }
-    in[k] = add(r, (kh_xnode){.op = KH_X_INPUT, .a = (uint32_t)i});
-  }
+  for (size_t k = 0; k < count; k++) in[k] = input(r, node[k], NULL);
   return count == 1 ? in[0] : binary(r, KH_X_SUB, in[0], in[1]);
+}
+
+/* i(name) from the '(' on: the current through voltage source `name` (from its + node through
+ * it to its - node), its name flattened as an F's controlling source's is. */
+static uint32_t current(reader *r) {
+  blanks(r);
+  const char *at = r->pos;
+  while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
+  if (r->pos == at) return fail(r, at, "expected a voltage source's name in i(...)");
+  size_t len = (size_t)(r->pos - at);
+  if (!take(r, ")")) return fail(r, r->pos, "expected ')' after i(...)'s source");
+  const char *name;
+  size_t qualified;
+  if ((r->st = kh_qualify_name(r->p, 'v', r->scope->path, at, len, &name, &qualified)) != KH_OK)
+    return UINT32_MAX;
+  for (size_t i = 0; i < r->input_count; i++)
+    if (r->sources[i] && !strcmp(r->sources[i], name)) return input(r, 0, r->sources[i]);
+  const char *kept = kh_arena_strndup(&r->p->nl->arena, name, qualified);
+  if (!kept) return r->st = kh_fail_nomem(r->p->ctx, "reading a B source"), UINT32_MAX;
+  return input(r, 0, kept);
 }
 
 /* name(args) from the '(' on. */
@@ -161,11 +189,13 @@ static uint32_t primary(reader *r) {
   blanks(r);
   const char *at = r->pos;
   if (r->pos == r->end) return fail(r, at, "the expression ends where a value should be");
-  int brace = *r->pos == '{';
-  if (take(r, "(") || take(r, "{")) {
+  static const char *const close[] = {")", "}", "'"};
+  const char *open = strchr("({'", *r->pos);
+  if (open && *open) { /* braces and quotes group as parentheses do */
+    r->pos++;
     uint32_t v = expression(r);
-    if (r->st == KH_OK && !take(r, brace ? "}" : ")"))
-      return fail(r, r->pos, brace ? "expected '}'" : "expected ')'");
+    const char *want = close[open - "({'"];
+    if (r->st == KH_OK && !take(r, want)) return fail(r, r->pos, "expected '%s'", want);
     return v;
   }
   if (name_char(*r->pos, 1)) {
@@ -173,10 +203,7 @@ static uint32_t primary(reader *r) {
     size_t len = (size_t)(r->pos - at);
     if (!take(r, "(")) return named_value(r, at, len);
     if (len == 1 && *at == 'v') return voltage(r);
-    if (len == 1 && *at == 'i')
-      return fail(r, at,
-                  "i(...): B sources controlled by currents are not supported (a CCCS or "
-                  "CCVS reads a 0 V source's current)");
+    if (len == 1 && *at == 'i') return current(r);
     return function_call(r, at, len);
   }
   double v;
@@ -301,16 +328,53 @@ static kh_status store(reader *r, uint32_t *index) {
   kh_netlist *nl = r->p->nl;
   kh_xnode *nodes = kh_arena_alloc(&nl->arena, r->count * sizeof *nodes);
   size_t *inputs = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *inputs);
-  if (!nodes || !inputs ||
+  const char **sources = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *sources);
+  if (!nodes || !inputs || !sources ||
       kh_reserve((void **)&nl->expressions, &nl->expression_cap, nl->expression_count + 1,
                  sizeof *nl->expressions))
     return kh_fail_nomem(r->p->ctx, "storing a B source");
   memcpy(nodes, r->nodes, r->count * sizeof *nodes);
-  if (r->input_count) memcpy(inputs, r->inputs, r->input_count * sizeof *inputs);
+  if (r->input_count) {
+    memcpy(inputs, r->inputs, r->input_count * sizeof *inputs);
+    memcpy(sources, r->sources, r->input_count * sizeof *sources);
+  }
   nl->expressions[nl->expression_count] =
-      (struct kh_expression){nodes, (uint32_t)r->count, inputs, (uint32_t)r->input_count};
+      (struct kh_expression){nodes, (uint32_t)r->count, inputs, sources, (uint32_t)r->input_count};
   *index = (uint32_t)nl->expression_count++;
   return KH_OK;
+}
+
+/* The element named `name` between tokens a and b whose value is the expression from token
+ * `from` to the end of the line. */
+static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                     const kh_scope *s, kh_element_kind kind, const kh_token *name,
+                                     const kh_token *a, const kh_token *b, size_t from) {
+  const kh_token *t = tok->items;
+  kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
+  kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, b, &e.node[1]);
+  if (st != KH_OK) return st;
+  const kh_token *last = &t[tok->count - 1];
+  reader r = {.p = p,
+              .line = line,
+              .scope = s,
+              .s = t[from].s,
+              .end = last->s + last->len,
+              .pos = t[from].s,
+              .first = &t[from]};
+  expression(&r); /* its root is the last node added, as every construct's is */
+  blanks(&r);
+  if (r.st == KH_OK && r.pos < r.end)
+    fail(&r, r.pos,
+         "unexpected '%.*s' after the expression (a B source's tc1=, m= and other words are "
+         "not supported)",
+         (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos);
+  if (r.st == KH_OK) st = store(&r, &e.ctrl[0]);
+  kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
+  if (r.st != KH_OK) return r.st;
+  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
+  if (st == KH_OK) p->controlled_count++;
+  return st;
 }
 
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
@@ -321,31 +385,53 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[tok->count < 4 ? tok->count - 1 : 3],
                          "'%.*s' needs two nodes and I=expression or V=expression", (int)t[0].len,
                          t[0].s);
-  kh_elem e = {.kind = voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
-               .model = KH_NOT_FOUND,
-               .value = 1};
+  return behavioural_element(p, line, tok, s, voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
+                             &t[0], &t[1], &t[2], 5);
+}
+
+/* As ngspice 39's front end rewrites `e1 n+ n- value={expr}` (its listing, measured): `e1 n+ n-
+ * e1_int1 0 1` and `be1 e1_int1 0 v=expr`, a G the same with its VCCS of gain 1; so the node
+ * e1_int1 and the source be1 are the deck's too, as in ngspice. */
+kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                               size_t from) {
+  const kh_token *t = tok->items;
+  if (tok->count <= from)
+    return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s': an expression after '='",
+                         (int)t[0].len, t[0].s);
+  if (t[0].len > 200) return kh_token_fail(p, line, &t[0], "element name too long");
+  char inner[224], source[224];
+  snprintf(inner, sizeof inner, "%.*s_int1", (int)t[0].len, t[0].s);
+  snprintf(source, sizeof source, "b%.*s", (int)t[0].len, t[0].s);
+  kh_token node = {inner, (uint32_t)strlen(inner), t[0].off}, ground = {"0", 1, t[0].off},
+           name = {source, (uint32_t)strlen(source), t[0].off};
+  kh_elem e = {.kind = t[0].s[0] == 'e' ? KH_VCVS : KH_VCCS, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
-  if (st != KH_OK) return st;
-  const kh_token *last = &t[tok->count - 1];
-  reader r = {.p = p,
-              .line = line,
-              .scope = s,
-              .s = t[5].s,
-              .end = last->s + last->len,
-              .pos = t[5].s,
-              .first = &t[5]};
-  expression(&r); /* its root is the last node added, as every construct's is */
-  blanks(&r);
-  if (r.st == KH_OK && r.pos < r.end)
-    fail(&r, r.pos,
-         "unexpected '%.*s' after the expression (a B source's tc1=, m= and other words are "
-         "not supported)",
-         (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos);
-  if (r.st == KH_OK) st = store(&r, &e.ctrl[0]);
-  kh_free(r.nodes), kh_free(r.inputs);
-  if (r.st != KH_OK) return r.st;
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &node, &e.ctrl[0]);
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
-  return st;
+  return st == KH_OK
+             ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, &node, &ground, from)
+             : st;
+}
+
+kh_status kh_resolve_behavioural(kh_parser *p) {
+  kh_netlist *nl = p->nl;
+  for (size_t e = 0; e < nl->element_count; e++) {
+    const kh_elem *b = &nl->elements[e];
+    if (b->kind != KH_BEHAVIOURAL_V && b->kind != KH_BEHAVIOURAL_I) continue;
+    struct kh_expression *x = &nl->expressions[b->ctrl[0]];
+    for (uint32_t k = 0; k < x->input_count; k++) {
+      if (!x->sources[k]) continue;
+      uint32_t v = kh_strmap_find(&nl->element_names, x->sources[k], strlen(x->sources[k]));
+      if (v == KH_NOT_FOUND || nl->elements[v].kind != KH_VSOURCE)
+        return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, b->loc,
+                              "'%s' reads i(%s), which is not a voltage source of this circuit "
+                              "(ngspice puts a 0 V source in series with another element it "
+                              "reads; kirchhoff reads voltage sources' currents only: add one)",
+                              kh_strmap_name(&nl->element_names, (uint32_t)e), x->sources[k]);
+      x->inputs[k] = v;
+    }
+  }
+  return KH_OK;
 }

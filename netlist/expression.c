@@ -209,7 +209,10 @@ size_t kh_expression_input_count(const kh_expression *x) {
   return x->input_count;
 }
 size_t kh_expression_input(const kh_expression *x, size_t k) {
-  return x->inputs[k];
+  return x->sources[k] ? 0 : x->inputs[k];
+}
+size_t kh_expression_input_source(const kh_expression *x, size_t k) {
+  return x->sources[k] ? x->inputs[k] : (size_t)-1;
 }
 size_t kh_expression_scratch(const kh_expression *x) {
   return x->count;
@@ -244,7 +247,12 @@ static void write_node(const writer *w, uint32_t i) {
     else
       fprintf(w->out, n->k < 0 ? "(%.11g)" : "%.11g", n->k); /* all 11 digits hold */
     return;
-  case KH_X_INPUT: fprintf(w->out, "v(%s)", w->name(w->user, w->x->inputs[n->a])); return;
+  case KH_X_INPUT:
+    if (w->x->sources[n->a])
+      fprintf(w->out, "i(%s)", w->x->sources[n->a]);
+    else
+      fprintf(w->out, "v(%s)", w->name(w->user, w->x->inputs[n->a]));
+    return;
   case KH_X_TERN: fputs("ternary_fcn(", w->out); break;
   case KH_X_CALL:
     fputs(n->fn == KH_XF_UMINUS ? "(-(" : kh_xfunction_names[n->fn], w->out);

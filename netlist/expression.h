@@ -11,7 +11,7 @@
 
 typedef enum {
   KH_X_CONST, /* k */
-  KH_X_INPUT, /* the voltage of input a (a node, kh_expression.inputs[a]) */
+  KH_X_INPUT, /* input a: a node's voltage or a voltage source's current (kh_expression) */
   KH_X_ADD,   /* a + b */
   KH_X_SUB,   /* a - b */
   KH_X_MUL,   /* a * b */
@@ -73,7 +73,10 @@ typedef struct {
 struct kh_expression {
   const kh_xnode *nodes;
   uint32_t count;
-  const size_t *inputs; /* node indices */
+  /* per input: a node index, or for i(name) the voltage source's element index, which
+   * kh_resolve_behavioural finds for the flattened name in sources (NULL for a voltage) */
+  size_t *inputs;
+  const char **sources;
   uint32_t input_count;
 };
 

@@ -387,14 +387,20 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
    * followed by anything else is still one */
   if (tok->count > 4 && kh_token_eq(&t[3], "poly") && kh_token_eq(&t[4], "("))
     return kh_poly_source(p, line, tok, s);
+  /* E value=, vol=, G value=, cur=, the '=' optional before braces or quotes, as in ngspice 39 */
+  if (vcvs && tok->count > 4 &&
+      (kh_token_eq(&t[3], "value") || kh_token_eq(&t[3], letter == 'e' ? "vol" : "cur"))) {
+    if (kh_token_eq(&t[4], "=")) return kh_behavioural_value(p, line, tok, s, 5);
+    if (t[4].s[0] == '{' || t[4].s[0] == '\'') return kh_behavioural_value(p, line, tok, s, 4);
+  }
   static const char *const behavioural[] = {"value", "table", "laplace", "freq", "vol", "cur"};
   for (size_t k = 0; vcvs && tok->count > 4 && k < sizeof behavioural / sizeof *behavioural; k++)
     if (kh_token_eq(&t[3], behavioural[k]) &&
         (kh_token_eq(&t[4], "=") || t[4].s[0] == '{' || t[4].s[0] == '\''))
       return kh_token_fail(p, line, &t[3],
-                           "'%.*s': behavioural controlled sources are not supported (kirchhoff "
-                           "reads linear ones, and POLY: nodes or a controlling source, and a "
-                           "gain)",
+                           "'%.*s': this behavioural form is not supported (kirchhoff reads "
+                           "value=expression, POLY, and linear ones: nodes or a controlling "
+                           "source, and a gain)",
                            (int)t[0].len, t[0].s);
   if (tok->count < want)
     return kh_token_fail(p, line, &t[tok->count - 1],

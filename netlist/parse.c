@@ -363,6 +363,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK) st = kh_add_shunts(&p);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
+  if (st == KH_OK) st = kh_resolve_behavioural(&p);
   if (st == KH_OK) st = kh_resolve_couplings(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);
   if (st == KH_OK) st = adopt_source(&p);

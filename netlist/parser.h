@@ -234,8 +234,14 @@ kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *to
                                 size_t to);
 const char *kh_switch_param_canonical(const char *name);
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
-/* Bname n+ n- I=expr or V=expr (behavioural.c). */
+/* Bname n+ n- I=expr or V=expr (behavioural.c); then, once the whole circuit is read, its
+ * i(name) inputs resolved to their voltage sources (an error at the card where a name is none). */
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_resolve_behavioural(kh_parser *p);
+/* Ename n+ n- value=expr or Gname ... (behavioural.c), the expression from token `from`: an E's
+ * is a B source's V=, a G's its I=. */
+kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                               size_t from);
 /* A transistor's words after its model (elements.c): an optional positional value first (the
  * area, *positional, when not NULL), then `off` (read and left) and name=value pairs from `words`
  * (each stored in *value and its bit set in *given; sign '+': it must be positive, '0': >= 0),

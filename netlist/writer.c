@@ -207,8 +207,8 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
-/* Bname n+ n- v=expr or i=expr, after the .param lines of the constants a number would round
- * (named kh_<element index>_<node>). */
+/* Bname n+ n- v=expr or i=expr, after the .param lines of the constants a
+ * number would round (named kh_<element index>_<node>). */
 static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_elem *e = &nl->elements[i];
   const struct kh_expression *x = &nl->expressions[e->ctrl[0]];

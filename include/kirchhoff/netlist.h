@@ -230,16 +230,20 @@ KH_API size_t kh_netlist_product(const kh_netlist *nl, size_t element, kh_produc
  * kirchhoff computes as ngspice 39 does. NULL for other elements. */
 typedef struct kh_expression kh_expression;
 KH_API const kh_expression *kh_netlist_expression(const kh_netlist *nl, size_t element);
-/* The nodes it reads, its inputs in order: how many, and the k-th one's node index. */
+/* What it reads, its inputs in order: how many; the k-th one's node index for a node's voltage
+ * (v(n); 0 for a current); and for a current (i(vname), from the source's + node through it to
+ * its - node) that voltage source's element index, else (size_t)-1. */
 KH_API size_t kh_expression_input_count(const kh_expression *x);
 KH_API size_t kh_expression_input(const kh_expression *x, size_t k);
+KH_API size_t kh_expression_input_source(const kh_expression *x, size_t k);
 /* How many doubles of scratch kh_expression_eval needs. */
 KH_API size_t kh_expression_scratch(const kh_expression *x);
-/* Its value at the inputs' voltages `in` into *value and, if gradient is not NULL, each
- * derivative by in[k] into gradient[k]; gmin: the circuit's GMIN (ngspice moves a divisor gmin
- * 1e-20 away from zero). Returns 0, or -1 where a function is out of its range (a square root
- * or logarithm of a negative number, a value or derivative that is not finite), where ngspice's
- * evaluation fails too or gives no number; *what (if not NULL) then names the operation. */
+/* Its value at the inputs' values `in` (volts and amperes) into *value and, if gradient is not
+ * NULL, each derivative by in[k] into gradient[k]; gmin: the circuit's GMIN (ngspice moves a
+ * divisor gmin 1e-20 away from zero). Returns 0, or -1 where a function is out of its range (a
+ * square root or logarithm of a negative number, a value or derivative that is not finite), where
+ * ngspice's evaluation fails too or gives no number; *what (if not NULL) then names the operation.
+ */
 KH_API int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
                               double *gradient, double *scratch, const char **what);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I

@@ -1,7 +1,8 @@
 /* B sources in general Newton (docs/netlist.md, Behavioural sources): a current f(x) from n+
  * through the source to n-, or a voltage v(n+) - v(n-) = f(x) with its branch current, f a
- * function of node voltages (kirchhoff/netlist.h: kh_expression_eval). Newton linearizes f at
- * x0: f(x0) + sum_k df/dx_k (x_k - x0_k), every input's entry stamped each time (the pattern). */
+ * function of node voltages and voltage sources' currents (kirchhoff/netlist.h:
+ * kh_expression_eval). Newton linearizes f at x0: f(x0) + sum_k df/dx_k (x_k - x0_k), every input's
+ * entry stamped each time (the pattern). */
 #include "general_impl.h"
 
 #include <stdio.h>
@@ -18,16 +19,22 @@ int kh_behaviour_setup(kh_general *g) {
   g->expr_in = kh_malloc((inputs + 1) * sizeof *g->expr_in);
   g->expr_grad = kh_malloc((inputs + 1) * sizeof *g->expr_grad);
   if (!g->expr_scratch || !g->expr_in || !g->expr_grad) return -1;
+  g->expr_gmin = 1e-12; /* ngspice's default */
   kh_netlist_option(g->nl, "gmin", &g->expr_gmin);
   return 0;
+}
+
+/* Input i's unknown: a node's voltage, or a voltage source's branch current. */
+static long unknown_of(const kh_general *g, const kh_expression *x, size_t i) {
+  size_t source = kh_expression_input_source(x, i);
+  return source == (size_t)-1 ? kh_general_at(kh_expression_input(x, i)) : g->branch[source];
 }
 
 /* f at x into *f and its gradient into g->expr_grad; -1 where it is out of range (recorded for
  * the failure's message). */
 static int evaluate(kh_general *g, size_t k, const kh_expression *x, const double *at, double *f) {
   size_t n = kh_expression_input_count(x);
-  for (size_t i = 0; i < n; i++)
-    g->expr_in[i] = kh_general_value(at, kh_general_at(kh_expression_input(x, i)));
+  for (size_t i = 0; i < n; i++) g->expr_in[i] = kh_general_value(at, unknown_of(g, x, i));
   const char *what = NULL;
   if (kh_expression_eval(x, g->expr_in, g->expr_gmin, f, g->expr_grad, g->expr_scratch, &what) == 0)
     return 0;
@@ -48,7 +55,7 @@ int kh_behaviour_stamp(kh_general *g, size_t k, long a, long b, const double *at
     bad |= kh_general_stamp(g, a, j, 1) | kh_general_stamp(g, b, j, -1) |
            kh_general_stamp(g, j, a, 1) | kh_general_stamp(g, j, b, -1);
   for (size_t i = 0; i < kh_expression_input_count(x); i++) {
-    long u = kh_general_at(kh_expression_input(x, i));
+    long u = unknown_of(g, x, i);
     double d = g->expr_grad[i];
     rhs -= d * kh_general_value(at, u);
     if (voltage)

@@ -166,7 +166,8 @@ Test(structure, carriage_returns_alone_are_named) {
   kh_netlist_free(nl);
 }
 
-/* The behavioural forms are refused at their keyword, where ngspice puts it; a source named vol
+/* The behavioural forms other than E's and G's value= (vol=, cur=: tests/sim/behavioural.c) are
+ * refused at their keyword, where ngspice puts it; a source named vol
  * and a node named cur, followed by a braced gain, are still a linear F and G, and a node named
  * poly not followed by '(' a node of a linear E (POLY itself: tests/netlist/poly.c). */
 Test(structure, controlled_source_keywords_only_where_ngspice_puts_them) {
@@ -179,8 +180,8 @@ Test(structure, controlled_source_keywords_only_where_ngspice_puts_them) {
   cr_assert_eq(kh_netlist_element(nl, element(nl, "e1")).kind, KH_VCVS);
   cr_assert_float_eq(kh_netlist_element(nl, element(nl, "e1")).value, 2, 0);
   kh_netlist_free(nl);
-  cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\ne1 b 0 vol='2*v(a)'\nr1 b 0 1\n"),
-                   "test.cir:3:8: 'e1': behavioural controlled sources are not supported"));
+  cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\ne1 b 0 cur='2*v(a)'\nr1 b 0 1\n"),
+                   "test.cir:3:8: 'e1': this behavioural form is not supported"));
 }
 
 /* Options whose value is a word (the transient method, the random seed) change no operating

@@ -61,14 +61,18 @@ Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
 }
 
 /* A current source feeding a resistor with what it reads: v exp(v) = 1 at 1 mA exp(-v) into
- * 1 kOhm, so v = W(1), the omega constant. */
+ * 1 kOhm, so v = W(1), the omega constant; a square law, a difference, and currents read. */
 Test(behavioural, a_self_consistent_current_in_closed_form) {
   kh_netlist *nl = kh_test_parse("t\nb1 0 x i=1m*exp(-v(x))\nr1 x 0 1k\n"
                                  "v2 a 0 2\nb2 0 o i=v(a)*v(a)*1m\nr2 o 0 1k\n"
-                                 "b3 p 0 v=2*v(a, o) + 1\nr3 p 0 1\n");
+                                 "b3 p 0 v=2*v(a, o) + 1\nr3 p 0 1\n"
+                                 "r4 a s 1k\nvs s 0 0\nb4 t 0 v=2k*i(vs) + i(v2)\nr5 t 0 1\n");
   kh_solve_stats stats;
   double *v = kh_test_general(nl, NULL, &stats);
-  double x = kh_test_node(nl, v, "x"), o = kh_test_node(nl, v, "o"), p = kh_test_node(nl, v, "p");
+  double x = kh_test_node(nl, v, "x"), o = kh_test_node(nl, v, "o"), p = kh_test_node(nl, v, "p"),
+         t = kh_test_node(nl, v, "t");
+  /* i(vs) = 2 mA; i(v2) = -(2 mA into r4 + 0 from b2's reading): v2 supplies r4 only */
+  cr_expect(fabs(t - (4 - 2e-3)) <= 1e-14, "v(t) = %.17g", t);
   cr_expect(fabs(x - 0.56714329040978387) <= 1e-15, "v(x) = %.17g", x);
   cr_expect(fabs(o - 4) <= 1e-14, "v(o) = %.17g", o);
   cr_expect(fabs(p - (2 * (2 - o) + 1)) <= 1e-14, "v(p) = %.17g", p);
@@ -134,6 +138,16 @@ Test(behavioural, written_back_and_for_ngspice) {
             "%s", back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9);
+  /* an E's or G's value= is a B source on an inner node read by a gain of 1, as ngspice 39's
+   * front end makes it; ngspice reads vol=, cur= and braces without '=' too */
+  const char *eg = "t\nv1 a 0 1.5\nr1 a 0 1k\ne1 b 0 vol='v(a)*v(a)'\nrb b 0 1k\n"
+                   "g1 0 c value {v(b)*1m}\nrc c 0 1k\n";
+  back = kh_test_written_back(eg);
+  cr_expect(strstr(back, "\ne1 b 0 e1_int1 0 1\nbe1 e1_int1 0 v=(v(a)*v(a))\n") &&
+                strstr(back, "\ng1 0 c g1_int1 0 1\nbg1 g1_int1 0 v=(v(b)*0.001)\n"),
+            "%s", back);
+  free(back);
+  cr_assert_leq(kh_test_general_vs_ngspice(eg, 1e-9), 1e-9);
 }
 
 Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
@@ -153,7 +167,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\nb1 a 0 v=1 = 2\n", "test.cir:2:12: unexpected '= 2' after the expression"},
       {"t\nb1 a 0 v=4k7\n", "test.cir:2:12: digits after the suffix"},
       {"t\nb1 a 0 v=1 ? 2\n", "test.cir:2:15: expected ':' of '?'"},
-      {"t\nb1 a 0 v=i(v1)\n", "test.cir:2:10: i(...): B sources controlled by currents"},
+      {"t\nb1 a 0 v=i(v1)\nr1 a 0 1\n", "test.cir:2:1: 'b1' reads i(v1), which is not a voltage"},
+      {"t\nb1 a 0 v=i(v1\n", "test.cir:2:14: expected ')' after i(...)'s source"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     const char *msg = kh_test_parse_error(cases[k].text);
