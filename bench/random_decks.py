@@ -10,7 +10,8 @@ parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJ
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), level-1 MOSFETs (NMOS and PMOS with
-VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), linear E F G H, and
+VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
+of random expressions of ngspice's operators and functions) and G value=, linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -58,6 +59,30 @@ import re
 import subprocess
 import sys
 import tempfile
+
+
+def behavioural(rb, names, depth):
+    """A random expression of node voltages for a B source, of ngspice's operators and functions,
+    bounded where it reads voltages of a few volts and defined everywhere (no square root or
+    logarithm of a negative number), with a few steps among the smooth parts."""
+    if depth == 0 or rb.random() < 0.25:
+        c = rb.random()
+        if c < 0.45:
+            return f"v({rb.choice(names)})"
+        if c < 0.6:
+            return f"v({rb.choice(names)}, {rb.choice(names + ['0'])})"
+        if c < 0.85:
+            return rb.choice(["0.5", "2", "1.5k/1k", "250m", "3", "gain", "pi/4", "e/2"])
+        return rb.choice(["rbase/1k", "temper/27"])
+    x = behavioural(rb, names, depth - 1)
+    y = behavioural(rb, names, depth - 1)
+    form = rb.choice(["({x} + {y})", "({x} - {y})", "({x} * {y} / 4)", "{x} / (1 + abs({y}))",
+                      "tanh({x})", "atan({x})", "sin({x})", "cos({y})", "exp(-abs({x}))",
+                      "sqrt(abs({x}) + 0.1)", "ln(1 + abs({x}))", "abs({x})", "pwr({x}, 3) / 8",
+                      "({x})^2 / 4", "pow({x}, 2) / 4", "min({x}, {y})", "max({x}, {y})",
+                      "({x} > {y} ? {x} : {y} / 2)", "-{x}", "(({x} >= 1) && ({y} < 2)) + {x}",
+                      "uramp({x})", "u({x} - 1) * 0.5 + {y}", "atan({x} * {y})"])
+    return form.format(x=x, y=y)
 
 
 def deck(seed):
@@ -263,6 +288,25 @@ def deck(seed):
         a, b, c = rs.sample(names + ["0"], 3)
         lines += [f"{sense} {c} {mid} 0", f"{name('R')} {mid} 0 {rs.choice(['1k', '47k'])}",
                   f"{name('W')} {a} {b} {sense} wm{rs.choice(['', ' on'])}"]
+    rb = random.Random(f"behavioural {seed}")  # B sources and E/G value=, a stream of their own
+    for _ in range(rb.randint(1, 3) if rb.random() < 0.3 else 0):
+        a, b = rb.sample(names + ["0"], 2)
+        form = rb.random()
+        if form < 0.45:  # a current of a milliampere or so from a to b
+            lines.append(f"{name('B')} {a} {b} i={rb.choice(['1m', '0.2m', '2m'])}*"
+                         f"{behavioural(rb, names, 3)}")
+        elif form < 0.75:  # a voltage at a node no other source drives, through a resistor
+            node = rb.choice([n for n in names if n not in driven] or [None])
+            if node is None:
+                continue
+            driven.add(node)
+            out = name("bout")
+            lines += [f"{name('B')} {out} 0 v={behavioural(rb, names, 3)}",
+                      f"{name('R')} {out} {node} {rb.choice(['1k', '10k', '100k'])}"]
+        else:  # a G's value=, in one of ngspice's spellings
+            spell = rb.choice(["value={%s}", "value = {%s}", "cur='%s'", "value {%s}"])
+            expr = f"{rb.choice(['1m', '0.5m'])}*{behavioural(rb, names, 2)}"
+            lines.append(f"{name('G')} {a} {b} " + spell % expr)
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:

@@ -59,8 +59,8 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
 
 /* General Newton on the cards a parse builds parts for: POLY sources with products (F and H
  * over currents too), a diode's RS node, K couplings, .nodeset, in a subcircuit; a JFET, a
- * MOSFET and a BJT with their series resistors, a BJT with a modulated base resistance, and a
- * switch. */
+ * MOSFET and a BJT with their series resistors, a BJT with a modulated base resistance, a
+ * switch, and a B source and an E's value= (their expressions). */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
   const char *text = "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
                      "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
@@ -71,6 +71,8 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
                      ".model qx npn(is=1e-15 bf=100 rb=10 rc=2 re=1 trc1=1m vaf=50 ikf=10m)\n"
                      "q2 a qb qe2 qm\nrqe2 qe2 0 2k\n.model qm npn(rb=100 rbm=5 irb=1m)\n"
                      "s1 a sw qb 0 sm on\nrsw sw 0 1k\n.model sm sw(vt=0.5 vh=0.1 ron=10)\n"
+                     "bb bo 0 i=-1m*tanh(v(a, b)) + i(v1)*1m\nrbo bo 0 1k\n"
+                     "eb bv 0 value={2*v(bo) > 1 ? sqrt(v(bo)) : 0.5}\nrbv bv 0 1k\n"
                      ".subckt sub a b y\n"
                      "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
                      "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
@@ -269,7 +271,7 @@ Test(alloc_torture, newton_solve) {
 
 Test(alloc_torture, general_newton_solve) {
   torture(solve_general,
-          "parse (POLY parts, K, RS, a JFET, a MOSFET, .nodeset), general Newton solve");
+          "parse (POLY parts, K, RS, a JFET, a MOSFET, B sources, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {
