@@ -345,10 +345,11 @@ static kh_status store(reader *r, uint32_t *index) {
 }
 
 /* The element named `name` between tokens a and b whose value is the expression from token
- * `from` to the end of the line. */
+ * `from` to the end of the line (over_it: v(a, b) over the expression, a resistor's current). */
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
-                                     const kh_token *a, const kh_token *b, size_t from) {
+                                     const kh_token *a, const kh_token *b, size_t from,
+                                     int over_it) {
   const kh_token *t = tok->items;
   kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
@@ -363,6 +364,11 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .pos = t[from].s,
               .first = &t[from]};
   expression(&r); /* its root is the last node added, as every construct's is */
+  if (over_it && r.st == KH_OK) {
+    uint32_t resistance = (uint32_t)r.count - 1;
+    uint32_t across = binary(&r, KH_X_SUB, input(&r, e.node[0], NULL), input(&r, e.node[1], NULL));
+    binary(&r, KH_X_DIV, across, resistance);
+  }
   blanks(&r);
   if (r.st == KH_OK && r.pos < r.end)
     fail(&r, r.pos,
@@ -386,7 +392,7 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "'%.*s' needs two nodes and I=expression or V=expression", (int)t[0].len,
                          t[0].s);
   return behavioural_element(p, line, tok, s, voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
-                             &t[0], &t[1], &t[2], 5);
+                             &t[0], &t[1], &t[2], 5, 0);
 }
 
 /* As ngspice 39's front end rewrites `e1 n+ n- value={expr}` (its listing, measured): `e1 n+ n-
@@ -410,9 +416,37 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &node, &e.ctrl[0]);
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
-  return st == KH_OK
-             ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, &node, &ground, from)
-             : st;
+  return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, &node, &ground,
+                                           from, 0)
+                     : st;
+}
+
+int kh_reads_solution(const kh_token *t) {
+  if (t->len < 2 || (t->s[0] != '{' && t->s[0] != '\'')) return 0;
+  for (size_t k = 1; k + 1 < t->len; k++) {
+    if ((t->s[k] != 'v' && t->s[k] != 'i') || name_char(t->s[k - 1], 0)) continue;
+    size_t next = k + 1;
+    while (next < t->len && (t->s[next] == ' ' || t->s[next] == '\t')) next++;
+    if (next < t->len && t->s[next] == '(') return 1;
+  }
+  return 0;
+}
+
+/* As ngspice 39's front end rewrites `r20 1 0 '1k*v(200)'` (its listing, measured): the B source
+ * `br20 1 0 i=v(1, 0) / (1k*v(200))`, so the current is the voltage over the expression. */
+kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                  const kh_scope *s) {
+  const kh_token *t = tok->items;
+  if (tok->count > 4)
+    return kh_token_fail(p, line, &t[4],
+                         "unexpected '%.*s' after a resistance that reads the solution (ngspice "
+                         "makes the resistor a B source; kirchhoff reads it with no other words)",
+                         (int)t[4].len, t[4].s);
+  if (t[0].len > 200) return kh_token_fail(p, line, &t[0], "element name too long");
+  char source[224];
+  snprintf(source, sizeof source, "b%.*s", (int)t[0].len, t[0].s);
+  kh_token name = {source, (uint32_t)strlen(source), t[0].off};
+  return behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2], 3, 1);
 }
 
 kh_status kh_resolve_behavioural(kh_parser *p) {

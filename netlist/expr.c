@@ -167,10 +167,11 @@ static int parse_call(parser *p, size_t at, size_t end, double *out) {
                (int)(end - at), p->s + at);
     else if (end - at == 1 && (p->s[at] == 'v' || p->s[at] == 'i'))
       /* ngspice turns such an element into a behavioural source (B) */
-      snprintf(msg, sizeof msg,
-               "'%c(...)': a value that depends on the solution is a behavioural element, "
-               "which kirchhoff does not model",
-               p->s[at]);
+      snprintf(
+          msg, sizeof msg,
+          "'%c(...)' reads the solution: kirchhoff reads that in B sources, E and G value= and "
+          "a resistance right after its nodes",
+          p->s[at]);
     else
       snprintf(msg, sizeof msg, "unknown function '%.*s' (docs/netlist.md lists them)",
                (int)(end - at > 60 ? 60 : end - at), p->s + at);

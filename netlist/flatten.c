@@ -100,6 +100,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
+  if (kind == KH_RESISTOR && kh_reads_solution(&t[3])) /* ngspice makes it a B source */
+    return kh_behavioural_resistor(p, line, tok, s);
   if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
   size_t end = 4;

@@ -238,6 +238,11 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
  * i(name) inputs resolved to their voltage sources (an error at the card where a name is none). */
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resolve_behavioural(kh_parser *p);
+/* Whether a value token ({...} or '...') reads the solution, v(...) or i(...); Rname n+ n-
+ * {expr} with such a value is then the B source ngspice 39 makes of it (behavioural.c). */
+int kh_reads_solution(const kh_token *t);
+kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                  const kh_scope *s);
 /* Ename n+ n- value=expr or Gname ... (behavioural.c), the expression from token `from`: an E's
  * is a B source's V=, a G's its I=. */
 kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,

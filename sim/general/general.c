@@ -201,9 +201,9 @@ static int factor_solve(kh_general *g, kh_solve_stats *stats) {
    * 1e-17 where the condition number is 9e8, seen on a deck ngspice solves). Only the estimate
    * of the condition number itself (Hager's, a few solves) calls a matrix singular. */
   if (!klu_l_rcond(g->sym, g->num, &g->common)) return 1;
-  if (!(g->common.rcond > 1e-15) &&
-      (!klu_l_condest(g->ap, g->ax, g->sym, g->num, &g->common) || !(g->common.condest < 1e15)))
-    return 1;
+  g->ill =
+      !(g->common.rcond > 1e-15) &&
+      (!klu_l_condest(g->ap, g->ax, g->sym, g->num, &g->common) || !(g->common.condest < 1e15));
   klu_l_solve(g->sym, g->num, (long)g->n, 1, g->rhs, &g->common);
   return g->common.status != KLU_OK;
 }
@@ -347,6 +347,10 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
       *singular = !g->heated;
       break;
     }
+    /* a matrix as good as singular: where Newton ends here, the answer is not determined (a
+     * node no DC path fixes); on the way, a step (a B source dividing by a node still at 0 V,
+     * as ngspice's first iteration does too) */
+    *singular = g->ill && !g->heated;
     /* corrections against the solution's size, voltages and branch currents apart: a source
      * carrying 5e11 A (a junction it drives far forward) made 2e-4 V look like round-off, and
      * a node sat 17 nA out of balance (seen) */
@@ -376,7 +380,7 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
      * plateau under 1e-9 of the solution ends it. */
     int stepping = g->gshunt > 0 || g->gjunction > 0 || g->scale < 1 || g->pinning,
         stalled = change >= 0.5 * last;
-    if (!g->limited &&
+    if (!g->limited && !g->ill &&
         (change <= 1e-15 || (stalled && (stepping ? change <= 1e-9 : passes(g, stats))))) {
       if (kh_switches_flip_held(g)) {
         last = INFINITY;

@@ -104,6 +104,7 @@ typedef struct {
   unsigned char *is_current; /* per unknown: 1 for a branch current, 0 for a node's voltage */
   int pinning;
   int limited;       /* a junction voltage was limited in the last linearization */
+  int ill;           /* the last factorization's condition estimate was 1e15 or more */
   int out_of_memory; /* the certificate could not allocate its sums (then it fails) */
   /* POLY product terms (general_product.c): per element, its first factor in `factors`, or -1 */
   long *product;

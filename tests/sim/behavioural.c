@@ -61,18 +61,23 @@ Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
 }
 
 /* A current source feeding a resistor with what it reads: v exp(v) = 1 at 1 mA exp(-v) into
- * 1 kOhm, so v = W(1), the omega constant; a square law, a difference, and currents read. */
+ * 1 kOhm, so v = W(1), the omega constant; a square law, a difference, currents read, and a
+ * resistance that reads a voltage. */
 Test(behavioural, a_self_consistent_current_in_closed_form) {
   kh_netlist *nl = kh_test_parse("t\nb1 0 x i=1m*exp(-v(x))\nr1 x 0 1k\n"
                                  "v2 a 0 2\nb2 0 o i=v(a)*v(a)*1m\nr2 o 0 1k\n"
                                  "b3 p 0 v=2*v(a, o) + 1\nr3 p 0 1\n"
-                                 "r4 a s 1k\nvs s 0 0\nb4 t 0 v=2k*i(vs) + i(v2)\nr5 t 0 1\n");
+                                 "r4 a s 1k\nvs s 0 0\nb4 t 0 v=2k*i(vs) + i(v2)\nr5 t 0 1\n"
+                                 "r6 a y 1k\nr7 y 0 '500*v(a)'\n");
   kh_solve_stats stats;
   double *v = kh_test_general(nl, NULL, &stats);
   double x = kh_test_node(nl, v, "x"), o = kh_test_node(nl, v, "o"), p = kh_test_node(nl, v, "p"),
          t = kh_test_node(nl, v, "t");
-  /* i(vs) = 2 mA; i(v2) = -(2 mA into r4 + 0 from b2's reading): v2 supplies r4 only */
-  cr_expect(fabs(t - (4 - 2e-3)) <= 1e-14, "v(t) = %.17g", t);
+  /* i(vs) = 2 mA; i(v2) = -3 mA: v2 supplies r4 (2 mA) and r6 with r7 (1 mA), b2 only reads it */
+  cr_expect(fabs(t - (4 - 3e-3)) <= 1e-14, "v(t) = %.17g", t);
+  /* a resistance that reads the solution (ngspice's B source i = v(y, 0) / (500 v(a))): 1k */
+  double y = kh_test_node(nl, v, "y");
+  cr_expect(fabs(y - 1) <= 1e-15, "v(y) = %.17g", y);
   cr_expect(fabs(x - 0.56714329040978387) <= 1e-15, "v(x) = %.17g", x);
   cr_expect(fabs(o - 4) <= 1e-14, "v(o) = %.17g", o);
   cr_expect(fabs(p - (2 * (2 - o) + 1)) <= 1e-14, "v(p) = %.17g", p);
