@@ -18,6 +18,14 @@
 
 enum { MAX_DEPTH = 200, MAX_NODES = 1 << 20 };
 
+/* A user function's (.func) parameters bound to the nodes of its call's arguments. */
+typedef struct binding {
+  const char *const *names;
+  const uint32_t *nodes;
+  size_t count;
+  const struct binding *outer;
+} binding;
+
 typedef struct {
   kh_parser *p;
   uint32_t line;
@@ -25,6 +33,8 @@ typedef struct {
   const char *s, *end; /* the expression's text */
   const char *pos;
   const kh_token *first; /* the token the text starts at: offsets for messages */
+  const char *call;      /* in a .func's body: its call in the line, where errors are told */
+  const binding *bound;
   int depth;
   kh_xnode *nodes;
   size_t count, cap;
@@ -43,6 +53,7 @@ static uint32_t fail(reader *r, const char *at, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(message, sizeof message, fmt, ap);
   va_end(ap);
+  if (r->call) at = r->call;
   kh_token t = {at, 1, r->first->off + (uint32_t)(at - r->first->s)};
   r->st = kh_token_fail(r->p, r->line, &t, "%s", message);
   return UINT32_MAX;
@@ -140,6 +151,28 @@ static uint32_t current(reader *r) {
   return input(r, 0, kept);
 }
 
+/* A .func's body with its parameters bound to the arguments' nodes, as ngspice expands a .func
+ * in a B source's text (measured: sat(x) = min(max(x, -1), 1) reads the same there). */
+static uint32_t user_call(reader *r, const char *name, size_t len, const struct kh_func *f,
+                          const uint32_t *arg, size_t n) {
+  if (n != f->arity)
+    return fail(r, name, "'%.*s' takes %zu argument%s, got %zu", (int)len, name, f->arity,
+                f->arity == 1 ? "" : "s", n);
+  binding b = {f->params, arg, n, r->bound};
+  reader body = *r;
+  body.s = body.pos = f->body, body.end = f->body + strlen(f->body);
+  body.call = r->call ? r->call : name, body.bound = &b;
+  uint32_t v = expression(&body);
+  blanks(&body);
+  if (body.st == KH_OK && body.pos < body.end)
+    fail(&body, body.pos, "unexpected text in the body of .func '%.*s'", (int)len, name);
+  /* the arrays may have moved: take them back */
+  r->nodes = body.nodes, r->count = body.count, r->cap = body.cap;
+  r->inputs = body.inputs, r->sources = body.sources, r->input_count = body.input_count;
+  r->input_cap = body.input_cap, r->source_cap = body.source_cap, r->st = body.st;
+  return v;
+}
+
 /* name(args) from the '(' on. */
 static uint32_t function_call(reader *r, const char *name, size_t len) {
   uint32_t arg[3];
@@ -150,6 +183,8 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
   } while (r->st == KH_OK && take(r, ","));
   if (r->st != KH_OK) return UINT32_MAX;
   if (!take(r, ")")) return fail(r, r->pos, "expected ')' or ','");
+  uint32_t user = kh_strmap_find(&r->p->func_names, name, len);
+  if (user != KH_NOT_FOUND) return user_call(r, name, len, &r->p->funcs[user], arg, n);
   if (len == 11 && !memcmp(name, "ternary_fcn", 11)) {
     if (n != 3) return fail(r, name, "ternary_fcn takes three arguments");
     return add(r, (kh_xnode){.op = KH_X_TERN, .a = arg[0], .b = arg[1], .c = arg[2]});
@@ -171,6 +206,9 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
 
 /* A name alone: a parameter, then ngspice's constants e and pi, time and hertz (0 at DC). */
 static uint32_t named_value(reader *r, const char *name, size_t len) {
+  for (const binding *b = r->bound; b; b = b->outer)
+    for (size_t k = 0; k < b->count; k++)
+      if (strlen(b->names[k]) == len && !memcmp(b->names[k], name, len)) return b->nodes[k];
   double v;
   if (kh_param_value(r->p, r->scope, name, len, &v))
     return add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
@@ -323,8 +361,9 @@ static uint32_t expression(reader *r) {
   return v;
 }
 
-/* The tree in evaluation order (operands first, as the nodes were added) into the arena. */
-static kh_status store(reader *r, uint32_t *index) {
+/* The tree in evaluation order (operands first, as the nodes were added) into the arena, its
+ * value at node root. */
+static kh_status store(reader *r, uint32_t root, uint32_t *index) {
   kh_netlist *nl = r->p->nl;
   kh_xnode *nodes = kh_arena_alloc(&nl->arena, r->count * sizeof *nodes);
   size_t *inputs = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *inputs);
@@ -338,8 +377,8 @@ static kh_status store(reader *r, uint32_t *index) {
     memcpy(inputs, r->inputs, r->input_count * sizeof *inputs);
     memcpy(sources, r->sources, r->input_count * sizeof *sources);
   }
-  nl->expressions[nl->expression_count] =
-      (struct kh_expression){nodes, (uint32_t)r->count, inputs, sources, (uint32_t)r->input_count};
+  nl->expressions[nl->expression_count] = (struct kh_expression){
+      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count};
   *index = (uint32_t)nl->expression_count++;
   return KH_OK;
 }
@@ -363,11 +402,10 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .end = last->s + last->len,
               .pos = t[from].s,
               .first = &t[from]};
-  expression(&r); /* its root is the last node added, as every construct's is */
+  uint32_t root = expression(&r);
   if (over_it && r.st == KH_OK) {
-    uint32_t resistance = (uint32_t)r.count - 1;
     uint32_t across = binary(&r, KH_X_SUB, input(&r, e.node[0], NULL), input(&r, e.node[1], NULL));
-    binary(&r, KH_X_DIV, across, resistance);
+    root = binary(&r, KH_X_DIV, across, root);
   }
   blanks(&r);
   if (r.st == KH_OK && r.pos < r.end)
@@ -375,7 +413,7 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
          "unexpected '%.*s' after the expression (a B source's tc1=, m= and other words are "
          "not supported)",
          (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos);
-  if (r.st == KH_OK) st = store(&r, &e.ctrl[0]);
+  if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
   kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
   if (r.st != KH_OK) return r.st;
   if (st == KH_OK) st = kh_add_element(p, line, name, s, e);

@@ -192,7 +192,7 @@ static void backward(eval_state *s, uint32_t i, double w) {
 int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
                        double *gradient, double *scratch, const char **what) {
   eval_state s = {x, in, gmin * 1e-20, scratch, gradient, NULL};
-  uint32_t root = x->count - 1;
+  uint32_t root = x->root;
   int failed = forward(&s, root);
   if (!failed && gradient) {
     for (uint32_t k = 0; k < x->input_count; k++) gradient[k] = 0;
@@ -275,7 +275,7 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix) {
   writer w = {x, out, name, user, prefix};
-  write_node(&w, x->count - 1);
+  write_node(&w, x->root);
 }
 
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {

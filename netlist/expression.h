@@ -1,6 +1,6 @@
 /* A behavioural source's expression (B cards, netlist/behavioural.c): the tree ngspice 39's
  * inpptree.c builds from the same text, stored as nodes in evaluation order (each node's
- * operands before it, the root last), so that one forward pass gives the value and one
+ * operands before it), so that one forward pass gives the value and one
  * backward pass every derivative (netlist/expression.c). Private to netlist/. */
 #ifndef KH_NETLIST_EXPRESSION_H
 #define KH_NETLIST_EXPRESSION_H
@@ -72,7 +72,7 @@ typedef struct {
 
 struct kh_expression {
   const kh_xnode *nodes;
-  uint32_t count;
+  uint32_t count, root; /* the value: nodes[root] (a .func's argument may be read twice) */
   /* per input: a node index, or for i(name) the voltage source's element index, which
    * kh_resolve_behavioural finds for the flattened name in sources (NULL for a voltage) */
   size_t *inputs;

@@ -12,7 +12,8 @@
 /* v(k) of `bk k 0 v=<expr>` loaded by 1 ohm. */
 static double value_of(const char *expr) {
   char deck[512];
-  snprintf(deck, sizeof deck, "t\nbk k 0 v=%s\nrk k 0 1\n", expr);
+  snprintf(deck, sizeof deck, "t\n.func sq(x) {x*x}\n.func twice(y) {2*y}\nbk k 0 v=%s\nrk k 0 1\n",
+           expr);
   kh_netlist *nl = kh_test_parse(deck);
   kh_solve_stats stats;
   double *v = kh_test_general(nl, NULL, &stats);
@@ -52,6 +53,7 @@ Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
       {"time + hertz", 0},
       {"temper", 27},
       {"{2*3} + 1", 7},
+      {"twice(sq(3)) + sq(2)", 22}, /* .func, as ngspice expands it into the text */
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     double got = value_of(cases[k].expr);
@@ -174,6 +176,10 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\nb1 a 0 v=1 ? 2\n", "test.cir:2:15: expected ':' of '?'"},
       {"t\nb1 a 0 v=i(v1)\nr1 a 0 1\n", "test.cir:2:1: 'b1' reads i(v1), which is not a voltage"},
       {"t\nb1 a 0 v=i(v1\n", "test.cir:2:14: expected ')' after i(...)'s source"},
+      /* a .func's errors are told at its call */
+      {"t\n.func f(x) {x + y}\nb1 a 0 v=2*f(1)\n", "test.cir:3:12: unknown name 'y'"},
+      {"t\n.func f(x) {x}\nb1 a 0 v=f(1, 2)\n", "test.cir:3:10: 'f' takes 1 argument, got 2"},
+      {"t\n.func f(x) {f(x) + 1}\nb1 a 0 v=f(1)\n", "test.cir:3:10: expression nested too deeply"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     const char *msg = kh_test_parse_error(cases[k].text);
