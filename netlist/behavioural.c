@@ -173,8 +173,48 @@ static uint32_t user_call(reader *r, const char *name, size_t len, const struct 
   return v;
 }
 
+/* pwl(x, x0, y0, x1, y1, ...) from the '(' on, as ngspice 39 takes it (inpptree.c,
+ * prepare_PTF_PWL): the points numbers (a parameter, or a negated number, is one), at least two,
+ * the abscissas ascending. */
+static uint32_t pwl_call(reader *r, const char *name) {
+  uint32_t x = expression(r);
+  double *points = NULL;
+  size_t count = 0, cap = 0;
+  while (r->st == KH_OK && take(r, ",")) {
+    blanks(r);
+    const char *at = r->pos;
+    uint32_t v = expression(r);
+    if (r->st != KH_OK) break;
+    const kh_xnode *n = &r->nodes[v];
+    int negated = n->op == KH_X_CALL && n->fn == KH_XF_UMINUS;
+    const kh_xnode *c = negated ? &r->nodes[n->a] : n;
+    if (c->op != KH_X_CONST) {
+      fail(r, at, "pwl's points must be numbers (ngspice 39 reads only literal ones)");
+      break;
+    }
+    if (kh_reserve((void **)&points, &cap, count + 1, sizeof *points)) {
+      r->st = kh_fail_nomem(r->p->ctx, "reading a B source");
+      break;
+    }
+    points[count++] = negated ? -c->k : c->k;
+  }
+  if (r->st == KH_OK && !take(r, ")")) fail(r, r->pos, "expected ')' or ','");
+  if (r->st == KH_OK && (count < 4 || count % 2))
+    fail(r, name, "pwl takes its input and two or more points x, y");
+  for (size_t k = 2; r->st == KH_OK && k < count; k += 2)
+    if (!(points[k - 2] < points[k])) fail(r, name, "pwl's abscissas must ascend");
+  uint32_t first = (uint32_t)r->count, v = UINT32_MAX;
+  for (size_t k = 0; r->st == KH_OK && k < count; k++)
+    add(r, (kh_xnode){.op = KH_X_CONST, .k = points[k]});
+  if (r->st == KH_OK)
+    v = add(r, (kh_xnode){.op = KH_X_PWL, .a = x, .b = first, .c = (uint32_t)(count / 2)});
+  kh_free(points);
+  return v;
+}
+
 /* name(args) from the '(' on. */
 static uint32_t function_call(reader *r, const char *name, size_t len) {
+  if (len == 3 && !memcmp(name, "pwl", 3)) return pwl_call(r, name);
   uint32_t arg[3];
   size_t n = 0;
   do {

@@ -122,8 +122,25 @@ static double binary_value(const eval_state *s, const kh_xnode *n, double a, dou
 }
 
 static const char *name_of(const kh_xnode *n) {
-  static const char *const ops[] = {"", "", "+", "-", "*", "/", "^"};
-  return n->op == KH_X_CALL ? kh_xfunction_names[n->fn] : n->op == KH_X_TERN ? "?:" : ops[n->op];
+  static const char *const ops[] = {"", "", "+", "-", "*", "/", "^", "", "?:", "pwl"};
+  return n->op == KH_X_CALL ? kh_xfunction_names[n->fn] : ops[n->op];
+}
+
+/* ngspice's PTpwl: the segment by bisection (the first or the last one beyond the ends, which
+ * extend them), its value at x by the same operations, and its slope. */
+static double pwl(const eval_state *s, const kh_xnode *n, double x, double *slope) {
+  const kh_xnode *p = &s->x->nodes[n->b];
+  uint32_t k0 = 0, k1 = n->c - 1;
+  while (k1 - k0 > 1) {
+    uint32_t k = (k0 + k1) / 2;
+    if (p[2 * k].k > x)
+      k1 = k;
+    else
+      k0 = k;
+  }
+  double x0 = p[2 * k0].k, y0 = p[2 * k0 + 1].k, x1 = p[2 * k1].k, y1 = p[2 * k1 + 1].k;
+  *slope = (y1 - y0) / (x1 - x0);
+  return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
 }
 
 /* s->val[i] for the nodes a value needs (a ternary's other branch is not evaluated, as in
@@ -135,7 +152,11 @@ static int forward(eval_state *s, uint32_t i) {
     v = n->k;
   else if (n->op == KH_X_INPUT)
     v = s->in[n->a];
-  else if (n->op == KH_X_TERN) {
+  else if (n->op == KH_X_PWL) {
+    double slope;
+    if (forward(s, n->a)) return -1;
+    v = pwl(s, n, s->val[n->a], &slope);
+  } else if (n->op == KH_X_TERN) {
     if (forward(s, n->a)) return -1;
     uint32_t taken = s->val[n->a] != 0 ? n->b : n->c;
     if (forward(s, taken)) return -1;
@@ -168,6 +189,11 @@ static void backward(eval_state *s, uint32_t i, double w) {
     return;
   }
   if (n->op == KH_X_TERN) return backward(s, s->val[n->a] != 0 ? n->b : n->c, w);
+  if (n->op == KH_X_PWL) {
+    double slope;
+    pwl(s, n, s->val[n->a], &slope);
+    return backward(s, n->a, w * slope);
+  }
   double a = s->val[n->a], b = 0, da = 0, db = 0;
   int two = n->op != KH_X_CALL || n->fn >= KH_XF_POW;
   if (two) b = s->val[n->b];
@@ -254,6 +280,11 @@ static void write_node(const writer *w, uint32_t i) {
       fprintf(w->out, "v(%s)", w->name(w->user, w->x->inputs[n->a]));
     return;
   case KH_X_TERN: fputs("ternary_fcn(", w->out); break;
+  case KH_X_PWL:
+    fputs("pwl(", w->out), write_node(w, n->a);
+    for (uint32_t k = 0; k < 2 * n->c; k++) fputs(", ", w->out), write_node(w, n->b + k);
+    fputc(')', w->out);
+    return;
   case KH_X_CALL:
     fputs(n->fn == KH_XF_UMINUS ? "(-(" : kh_xfunction_names[n->fn], w->out);
     if (n->fn != KH_XF_UMINUS) fputc('(', w->out);

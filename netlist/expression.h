@@ -18,7 +18,8 @@ typedef enum {
   KH_X_DIV,   /* a / b, b moved gmin 1e-20 away from zero (ngspice's PTdivide) */
   KH_X_POW,   /* a ^ b = |a|^b (ngspice's PTpower) */
   KH_X_CALL,  /* function fn of a (and b for two arguments) */
-  KH_X_TERN   /* a != 0 ? b : c */
+  KH_X_TERN,  /* a != 0 ? b : c */
+  KH_X_PWL    /* pwl(a, x0, y0, ...): c points, constants from node b on (x0, y0, x1, ...) */
 } kh_xop;
 
 /* ngspice 39's functions (ptfuncs.c), in kh_xfunction_names' order. */

@@ -52,6 +52,7 @@ Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
       {"1.23456789016", 1.2345678902}, /* a written number keeps 11 digits */
       {"time + hertz", 0},
       {"temper", 27},
+      {"pwl(1.5, 0, 0, 1, 1, 2, 4) + pwl(-2, 0, 0, 1, -1)", 4.5}, /* ends extend */
       {"{2*3} + 1", 7},
       {"twice(sq(3)) + sq(2)", 22}, /* .func, as ngspice expands it into the text */
   };
@@ -176,6 +177,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\nb1 a 0 v=1 ? 2\n", "test.cir:2:15: expected ':' of '?'"},
       {"t\nb1 a 0 v=i(v1)\nr1 a 0 1\n", "test.cir:2:1: 'b1' reads i(v1), which is not a voltage"},
       {"t\nb1 a 0 v=i(v1\n", "test.cir:2:14: expected ')' after i(...)'s source"},
+      {"t\nb1 a 0 v=pwl(v(a), 1, 0, 0, 1)\n", "test.cir:2:10: pwl's abscissas must ascend"},
+      {"t\nb1 a 0 v=pwl(v(a), 1, 0)\n", "test.cir:2:10: pwl takes its input and two or more"},
       /* a .func's errors are told at its call */
       {"t\n.func f(x) {x + y}\nb1 a 0 v=2*f(1)\n", "test.cir:3:12: unknown name 'y'"},
       {"t\n.func f(x) {x}\nb1 a 0 v=f(1, 2)\n", "test.cir:3:10: 'f' takes 1 argument, got 2"},
