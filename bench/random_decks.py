@@ -81,7 +81,8 @@ def behavioural(rb, names, depth):
                       "sqrt(abs({x}) + 0.1)", "ln(1 + abs({x}))", "abs({x})", "pwr({x}, 3) / 8",
                       "({x})^2 / 4", "pow({x}, 2) / 4", "min({x}, {y})", "max({x}, {y})",
                       "({x} > {y} ? {x} : {y} / 2)", "-{x}", "(({x} >= 1) && ({y} < 2)) + {x}",
-                      "uramp({x})", "u({x} - 1) * 0.5 + {y}", "atan({x} * {y})"])
+                      "uramp({x})", "u({x} - 1) * 0.5 + {y}", "atan({x} * {y})",
+                      "pwl({x}, -1, -0.5, 0, 0, 1, 2, 3, 2.5)"])
     return form.format(x=x, y=y)
 
 

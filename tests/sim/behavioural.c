@@ -14,13 +14,7 @@ static double value_of(const char *expr) {
   char deck[512];
   snprintf(deck, sizeof deck, "t\n.func sq(x) {x*x}\n.func twice(y) {2*y}\nbk k 0 v=%s\nrk k 0 1\n",
            expr);
-  kh_netlist *nl = kh_test_parse(deck);
-  kh_solve_stats stats;
-  double *v = kh_test_general(nl, NULL, &stats);
-  double k = kh_test_node(nl, v, "k");
-  free(v);
-  kh_netlist_free(nl);
-  return k;
+  return kh_test_general_node(deck, "k");
 }
 
 /* What ngspice 39 gives for each (measured with `print` at numdgt=17). */

@@ -14,13 +14,7 @@ static double divider(double r) {
 }
 
 static double solve_a(const char *deck) {
-  kh_netlist *nl = kh_test_parse(deck);
-  kh_solve_stats stats;
-  double *v = kh_test_general(nl, NULL, &stats);
-  double a = kh_test_node(nl, v, "a");
-  free(v);
-  kh_netlist_free(nl);
-  return a;
+  return kh_test_general_node(deck, "a");
 }
 
 /* On above VT + VH, off below VT - VH; between, the state the card gives (off unless `on`),

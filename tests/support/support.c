@@ -389,6 +389,16 @@ double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stat
   return v;
 }
 
+double kh_test_general_node(const char *text, const char *node) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double at = kh_test_node(nl, v, node);
+  free(v);
+  kh_netlist_free(nl);
+  return at;
+}
+
 char *kh_test_written_back(const char *deck) {
   kh_netlist *nl = kh_test_parse(deck);
   kh_context *ctx;

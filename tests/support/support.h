@@ -31,6 +31,8 @@ double kh_test_number_after(const char *out, const char *label);
 /* General Newton's answer (kh_general_op, asserted) from guess (NULL: 0 V): node voltages,
  * free()d by the caller. */
 double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stats *stats);
+/* One node's voltage in general Newton's answer to deck text (asserts that it solves). */
+double kh_test_general_node(const char *text, const char *node);
 /* General Newton against ngspice's .op on deck `text`: every node within tolerance max(1, |V|)
  * (Criterion expectations); returns the largest |dV| / max(1, |V|). */
 double kh_test_general_vs_ngspice(const char *text, double tolerance);
