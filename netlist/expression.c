@@ -256,6 +256,27 @@ double kh_expression_literal(double v) {
   return strtod(text, NULL);
 }
 
+/* Whether node i is one of a pwl's points. */
+static int pwl_point(const struct kh_expression *x, uint32_t i) {
+  for (uint32_t k = 0; k < x->count; k++)
+    if (x->nodes[k].op == KH_X_PWL && i >= x->nodes[k].b && i < x->nodes[k].b + 2 * x->nodes[k].c)
+      return 1;
+  return 0;
+}
+
+/* v as a + b, each of 11 digits, where that sum is v exactly. */
+static int as_sum(double v, double *a, double *b) {
+  *a = kh_expression_literal(v), *b = kh_expression_literal(v - *a);
+  return isfinite(*a) && isfinite(*b) && *a + *b == v;
+}
+
+/* Whether constant node i is written as a parameter (kh_expression_write). */
+static int as_parameter(const struct kh_expression *x, uint32_t i) {
+  double a, b, k = x->nodes[i].k;
+  return x->nodes[i].op == KH_X_CONST && kh_expression_literal(k) != k &&
+         (pwl_point(x, i) || !as_sum(k, &a, &b));
+}
+
 typedef struct {
   const struct kh_expression *x;
   FILE *out;
@@ -267,12 +288,17 @@ typedef struct {
 static void write_node(const writer *w, uint32_t i) {
   const kh_xnode *n = &w->x->nodes[i];
   switch (n->op) {
-  case KH_X_CONST:
-    if (kh_expression_literal(n->k) != n->k)
-      fprintf(w->out, "%s%u", w->prefix, i);
-    else
+  case KH_X_CONST: {
+    double a, b;
+    if (kh_expression_literal(n->k) == n->k)
       fprintf(w->out, n->k < 0 ? "(%.11g)" : "%.11g", n->k); /* all 11 digits hold */
+    else if (as_parameter(w->x, i))
+      fprintf(w->out, "%s%u", w->prefix, i);
+    else if (as_sum(n->k, &a, &b))
+      fprintf(w->out, a < 0 ? "((%.11g)" : "(%.11g", a),
+          fprintf(w->out, b < 0 ? "+(%.11g))" : "+%.11g)", b);
     return;
+  }
   case KH_X_INPUT:
     if (w->x->sources[n->a])
       fprintf(w->out, "i(%s)", w->x->sources[n->a]);
@@ -311,6 +337,5 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
 
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {
   for (uint32_t i = 0; i < x->count; i++)
-    if (x->nodes[i].op == KH_X_CONST && kh_expression_literal(x->nodes[i].k) != x->nodes[i].k)
-      fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
+    if (as_parameter(x, i)) fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
 }

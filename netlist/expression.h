@@ -65,8 +65,12 @@ typedef enum {
 
 extern const char *const kh_xfunction_names[KH_XF_COUNT];
 
+/* Where a constant comes from (its node's fn): ngspice 39 reads parameters apart from numbers
+ * (its parser fails on one in pwl's input, behavioural.c). */
+enum { KH_XC_NUMBER, KH_XC_PARAMETER, KH_XC_NAMED };
+
 typedef struct {
-  uint8_t op, fn; /* kh_xop; kh_xfunction for KH_X_CALL */
+  uint8_t op, fn; /* kh_xop; kh_xfunction for KH_X_CALL, a KH_XC_ origin for KH_X_CONST */
   uint32_t a, b, c;
   double k;
 } kh_xnode;
@@ -86,8 +90,10 @@ double kh_expression_literal(double v);
 
 /* Writes the expression as ngspice reads it back into the same tree: every operation in
  * parentheses, inputs as v(name) with name(user, node), constants as numbers where 11 digits
- * hold them and else as the parameter <prefix><node>, which kh_expression_write_params defines
- * (`.param` lines to 17 digits: parameters keep their precision in both programs). */
+ * hold them, else as the sum of two such numbers (which adds up to them exactly), and as the
+ * parameter <prefix><node> among pwl's points, where only a number or a parameter will do (its
+ * `.param` line from kh_expression_write_params, to 17 digits: parameters keep their precision
+ * in both programs, but ngspice fails on one in other places of a pwl). */
 void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix);
