@@ -330,6 +330,7 @@ static void residual(kh_general *g, long double *acc) {
 /* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
 static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
   double last = INFINITY;
+  int ill_run = 0;
   long double *acc = kh_malloc((g->n + 1) * sizeof *acc);
   if (!acc) return -1;
   int rc = 1;
@@ -348,9 +349,11 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
       break;
     }
     /* a matrix as good as singular: where Newton ends here, the answer is not determined (a
-     * node no DC path fixes); on the way, a step (a B source dividing by a node still at 0 V,
-     * as ngspice's first iteration does too) */
+     * node no DC path fixes), and three in a row end it; on the way, a step (a B source
+     * dividing by a node still at 0 V, as ngspice's first iteration does too) */
+    ill_run = g->ill ? ill_run + 1 : 0;
     *singular = g->ill && !g->heated;
+    if (ill_run == 3) break;
     /* corrections against the solution's size, voltages and branch currents apart: a source
      * carrying 5e11 A (a junction it drives far forward) made 2e-4 V look like round-off, and
      * a node sat 17 nA out of balance (seen) */
