@@ -175,15 +175,12 @@ static uint32_t user_call(reader *r, const char *name, size_t len, const struct 
 
 /* pwl(x, x0, y0, x1, y1, ...) from the '(' on, as ngspice 39 takes it (inpptree.c,
  * prepare_PTF_PWL): the points numbers (a parameter, or a negated number, is one), at least two,
- * the abscissas ascending. A parameter in x, or a negated one among the points, fails ngspice's
- * parse (measured: `pwl(kk, ...)`, `pwl(v(a)*kk, ...)`, `(-kk)` as a point), and x a number
- * crashes it (`v(a) + pwl(3, ...)`: a segmentation fault, measured): refused. */
+ * the abscissas ascending. x a number crashes ngspice (`v(a) + pwl(3, ...)`: a segmentation
+ * fault, measured): refused. A parameter in x, or a negated one among the points, fails ngspice's
+ * parse in some decks and not in others (measured: `pwl(kk + v(a), ...)` fails in a deck
+ * without subcircuit parameters, and is read in one with them): read, and never written so. */
 static uint32_t pwl_call(reader *r, const char *name) {
-  uint32_t from = (uint32_t)r->count, x = expression(r);
-  for (uint32_t k = from; r->st == KH_OK && k < r->count; k++)
-    if (r->nodes[k].op == KH_X_CONST && r->nodes[k].fn == KH_XC_PARAMETER)
-      fail(r, name,
-           "a parameter in pwl's input, where ngspice 39's parse fails (write the number)");
+  uint32_t x = expression(r);
   if (r->st == KH_OK && r->nodes[x].op == KH_X_CONST) /* its derivative calls PTpwl without data */
     fail(r, name, "pwl of a number, on which ngspice 39 crashes (write the value it gives)");
   double *points = NULL;
@@ -196,7 +193,7 @@ static uint32_t pwl_call(reader *r, const char *name) {
     const kh_xnode *n = &r->nodes[v];
     int negated = n->op == KH_X_CALL && n->fn == KH_XF_UMINUS;
     const kh_xnode *c = negated ? &r->nodes[n->a] : n;
-    if (c->op != KH_X_CONST || (negated && c->fn == KH_XC_PARAMETER)) {
+    if (c->op != KH_X_CONST) {
       fail(r, at, "pwl's points must be numbers or parameters (ngspice 39 reads only those)");
       break;
     }
@@ -259,7 +256,7 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
       if (strlen(b->names[k]) == len && !memcmp(b->names[k], name, len)) return b->nodes[k];
   double v;
   if (kh_param_value(r->p, r->scope, name, len, &v))
-    return add(r, (kh_xnode){.op = KH_X_CONST, .fn = KH_XC_PARAMETER, .k = v});
+    return add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
   static const struct {
     const char *name;
     double value;
@@ -267,7 +264,7 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
       {"e", 2.718281828459045235}, {"pi", 3.141592653589793238}, {"time", 0}, {"hertz", 0}};
   for (size_t k = 0; k < sizeof known / sizeof *known; k++)
     if (strlen(known[k].name) == len && !memcmp(known[k].name, name, len))
-      return add(r, (kh_xnode){.op = KH_X_CONST, .fn = KH_XC_NAMED, .k = known[k].value});
+      return add(r, (kh_xnode){.op = KH_X_CONST, .k = known[k].value});
   return fail(r, name, "unknown name '%.*s' (not a parameter)", (int)len, name);
 }
 

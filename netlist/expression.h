@@ -65,12 +65,8 @@ typedef enum {
 
 extern const char *const kh_xfunction_names[KH_XF_COUNT];
 
-/* Where a constant comes from (its node's fn): ngspice 39 reads parameters apart from numbers
- * (its parser fails on one in pwl's input, behavioural.c). */
-enum { KH_XC_NUMBER, KH_XC_PARAMETER, KH_XC_NAMED };
-
 typedef struct {
-  uint8_t op, fn; /* kh_xop; kh_xfunction for KH_X_CALL, a KH_XC_ origin for KH_X_CONST */
+  uint8_t op, fn; /* kh_xop; kh_xfunction for KH_X_CALL */
   uint32_t a, b, c;
   double k;
 } kh_xnode;
@@ -93,7 +89,7 @@ double kh_expression_literal(double v);
  * hold them, else as the sum of two such numbers (which adds up to them exactly), and as the
  * parameter <prefix><node> among pwl's points, where only a number or a parameter will do (its
  * `.param` line from kh_expression_write_params, to 17 digits: parameters keep their precision
- * in both programs, but ngspice fails on one in other places of a pwl). */
+ * in both programs, but in some decks ngspice's parse fails on one elsewhere in a pwl). */
 void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix);
