@@ -43,6 +43,8 @@ at the ngspice backend's tolerances), which a value or card read otherwise would
             voltages' differences (seen: ngspice 39 ending with a MOSFET's vds held at 2 V by
             its limiting where its nodes put it at -11 V, the bulk junction 11 V forward);
             kirchhoff's answer stands on its KCL certificate alone, unconfirmed;
+  alone     kirchhoff answers (certified by KCL) and ngspice finds no operating point on the
+            deck as kirchhoff read it (its Newton and stepping fail), unconfirmed;
   refused   kirchhoff exits 2 with its reason (an input error: a loop of sources, say);
   none      neither finds an operating point (`op --backend ngspice` fails too, or stops at
             voltages where a current overflows);
@@ -806,7 +808,9 @@ def classify(kirchhoff, path):
         if run is not None and run.returncode == 2:
             return "refused", message
         return ("none" if theirs is None else "failed"), message
-    if theirs is None or set(mine) != set(theirs):
+    if theirs is None:  # kirchhoff's answer stands on its KCL certificate alone
+        return "alone", message
+    if set(mine) != set(theirs):
         return "failed", message
     worst = max(abs(mine[k] - theirs[k]) / max(1.0, abs(theirs[k])) for k in mine)
     if worst <= 1e-6:
@@ -837,7 +841,7 @@ def main(argv):
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0, "several": 0,
+    counts = {"matching": 0, "refused": 0, "none": 0, "wrong": 0, "failed": 0, "alone": 0, "several": 0,
               "misread": 0, "unchecked": 0, "inconsistent": 0}
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep or scratch
