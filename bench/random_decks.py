@@ -22,7 +22,8 @@ suffix, braces and quotes, the expression functions ngspice's .param knows, .inc
 sections from other files, sources with DC, AC and transient specifications, capacitors and
 inductors, .nodeset and .ic, .global, subcircuit parameters with defaults and params:, and E F
 G H in POLY form (a first-order coefficient, maybe a constant, and the same control twice with
-maybe a square term), and K couplings of its inductors.
+maybe a square term), K couplings of its inductors, and B sources whose expressions read nodes
+by their odd names (v(net-3), v(n<0>), v(out4+)), in any case, braced or not.
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
 tolerances) and compares every node (1e-6 V). That hands ngspice the deck as kirchhoff read it,
@@ -63,7 +64,7 @@ import sys
 import tempfile
 
 
-def behavioural(rb, names, depth):
+def behavioural(rb, names, depth, params=("gain", "rbase/1k")):
     """A random expression of node voltages for a B source, of ngspice's operators and functions,
     bounded where it reads voltages of a few volts and defined everywhere (no square root or
     logarithm of a negative number), with a few steps among the smooth parts."""
@@ -74,10 +75,10 @@ def behavioural(rb, names, depth):
         if c < 0.6:
             return f"v({rb.choice(names)}, {rb.choice(names + ['0'])})"
         if c < 0.85:
-            return rb.choice(["0.5", "2", "1.5k/1k", "250m", "3", "gain", "pi/4", "e/2"])
-        return rb.choice(["rbase/1k", "temper/27"])
-    x = behavioural(rb, names, depth - 1)
-    y = behavioural(rb, names, depth - 1)
+            return rb.choice(["0.5", "2", "1.5k/1k", "250m", "3", params[0], "pi/4", "e/2"])
+        return rb.choice([params[1], "temper/27"])
+    x = behavioural(rb, names, depth - 1, params)
+    y = behavioural(rb, names, depth - 1, params)
     form = rb.choice(["({x} + {y})", "({x} - {y})", "({x} * {y} / 4)", "{x} / (1 + abs({y}))",
                       "tanh({x})", "atan({x})", "sin({x})", "cos({y})", "exp(-abs({x}))",
                       "sqrt(abs({x}) + 0.1)", "ln(1 + abs({x}))", "abs({x})", "pwr({x}, 3) / 8",
@@ -565,6 +566,15 @@ def syntax_deck(seed, folder):
     if r.random() < 0.3:
         n = r.choice(base)
         lines.append(f"{case('.ic')} v({node(n)})={r.uniform(-1, 1):.3f}")
+    rb = random.Random(f"behavioural syntax {seed}")  # B sources written every way
+    for _ in range(rb.randint(1, 2) if rb.random() < 0.3 else 0):
+        a, b = rb.sample(base + ["0"], 2)
+        expr = behavioural(rb, [spelled.get(n, n) for n in base], 2, ("rb/1k", "rb/2k"))
+        expr = rb.choice([expr, "{" + expr + "}", expr.upper(), expr.replace(" ", "")])
+        key = rb.choice(["I=", "i = ", "I =", "i= "])
+        words = [f"{rb.choice(['B', 'b'])}s{len(lines)}", node(a), node(b),
+                 key + rb.choice(["1m", "0.5m"]) + "*(" + expr + ")"]
+        lines.append(element(words, comment=False))
     for k in range(len(inductors) // 2):  # couplings: no DC effect, read and checked
         if rp.random() < 0.7:
             lines.append(element([f"{rp.choice(['K', 'k'])}c{k}", inductors[2 * k],
