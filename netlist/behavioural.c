@@ -2,8 +2,9 @@
  * inpptree-parser.y reads it and built into the tree its inpptree.c builds (expression.h):
  * precedence from loosest to tightest ?: (right), ||, &&, == != <>, < > <= >=, + -, * /, unary
  * - + !, and ^ (or **, left: 2^3^2 is 64); comparisons become gt0(a - b) and the like, a || b
- * ne0(ne0(a) + ne0(b)), a && b eq0(eq0(a) + eq0(b)). Parameters are read at parse time; v(n) and
- * v(n, m) are the expression's inputs. Anything else is refused where it stands. Numbers written
+ * ne0(ne0(a) + ne0(b)), a && b eq0(eq0(a) + eq0(b)). Parameters are read at parse time; v(n),
+ * v(n, m) and i(vname) are the expression's inputs; a .func is expanded at its call, and pwl's
+ * points kept as a table. Anything else is refused where it stands. Numbers written
  * in the expression keep 11 significant digits, as ngspice's front end leaves them (it reprints
  * them with %.10e: 0.33333333333333331 is 0.3333333333 there, measured), while parameters keep
  * their full value. */
