@@ -42,6 +42,7 @@ typedef struct {
   size_t *inputs;
   const char **sources; /* per input: i(name)'s flattened name, NULL for a node */
   size_t input_count, input_cap, source_cap;
+  kh_xwords words;
   kh_status st;
 } reader;
 
@@ -407,6 +408,39 @@ static uint32_t expression(reader *r) {
   return v;
 }
 
+/* The words after a B card's expression, from token k on (ngspice 39's asrc.c parameters). */
+static kh_status card_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t k,
+                            const kh_scope *s, kh_xwords *w) {
+  const kh_token *t = tok->items;
+  static const char *const names[] = {"tc1", "tc2",        "temp",     "dtemp",
+                                      "m",   "reciproctc", "reciprocm"};
+  for (; k < tok->count; k += 3) {
+    size_t which = 0;
+    while (which < 7 && !kh_token_eq(&t[k], names[which])) which++;
+    if (which == 7)
+      return kh_token_fail(p, line, &t[k],
+                           "unexpected '%.*s' after the expression (a B source's words: tc1, tc2, "
+                           "temp, dtemp, m, reciproctc, reciprocm)",
+                           (int)t[k].len, t[k].s);
+    if (k + 2 >= tok->count || !kh_token_eq(&t[k + 1], "="))
+      return kh_token_fail(p, line, &t[k], "'%s' needs '=' and a value", names[which]);
+    double v;
+    kh_status st = kh_eval_token(p, line, &t[k + 2], s, &v);
+    if (st != KH_OK) return st;
+    if (which >= 5 && v != 0 && v != 1)
+      return kh_token_fail(p, line, &t[k + 2], "'%s' is 0 or 1", names[which]);
+    double *slot[] = {&w->tc1, &w->tc2, &w->temp, &w->dtemp, &w->m};
+    if (which < 5) *slot[which] = v;
+    if (which == 2) w->has_temp = 1;
+    if (which == 5) w->reciproctc = (uint8_t)v;
+    if (which == 6) w->reciprocm = (uint8_t)v;
+  }
+  if (w->reciprocm && w->m == 0)
+    return kh_token_fail(p, line, &t[0], "'%.*s': reciprocm=1 with m=0 divides by zero",
+                         (int)t[0].len, t[0].s);
+  return KH_OK;
+}
+
 /* The tree in evaluation order (operands first, as the nodes were added) into the arena, its
  * value at node root. */
 static kh_status store(reader *r, uint32_t root, uint32_t *index) {
@@ -424,17 +458,20 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
     memcpy(sources, r->sources, r->input_count * sizeof *sources);
   }
   nl->expressions[nl->expression_count] = (struct kh_expression){
-      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count};
+      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count, r->words, 1};
   *index = (uint32_t)nl->expression_count++;
   return KH_OK;
 }
 
+/* How the expression stands on its line: a B card's (its words may follow), an E's or G's
+ * value=, a resistance (the current is v(a, b) over it). */
+enum { B_CARD, VALUE, RESISTANCE };
+
 /* The element named `name` between tokens a and b whose value is the expression from token
- * `from` to the end of the line (over_it: v(a, b) over the expression, a resistor's current). */
+ * `from` to the end of the line (or, for a B card, to its words). */
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
-                                     const kh_token *a, const kh_token *b, size_t from,
-                                     int over_it) {
+                                     const kh_token *a, const kh_token *b, size_t from, int form) {
   const kh_token *t = tok->items;
   kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
@@ -447,18 +484,21 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .s = t[from].s,
               .end = last->s + last->len,
               .pos = t[from].s,
-              .first = &t[from]};
+              .first = &t[from],
+              .words = {.m = 1}};
   uint32_t root = expression(&r);
-  if (over_it && r.st == KH_OK) {
+  if (form == RESISTANCE && r.st == KH_OK) {
     uint32_t across = binary(&r, KH_X_SUB, input(&r, e.node[0], NULL), input(&r, e.node[1], NULL));
     root = binary(&r, KH_X_DIV, across, root);
   }
   blanks(&r);
-  if (r.st == KH_OK && r.pos < r.end)
-    fail(&r, r.pos,
-         "unexpected '%.*s' after the expression (a B source's tc1=, m= and other words are "
-         "not supported)",
+  size_t k = from; /* the token the expression ends before, where words may follow */
+  while (k < tok->count && t[k].s < r.pos) k++;
+  if (r.st == KH_OK && r.pos < r.end && (form != B_CARD || k == tok->count || t[k].s != r.pos))
+    fail(&r, r.pos, "unexpected '%.*s' after the expression",
          (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos);
+  else if (r.st == KH_OK && r.pos < r.end)
+    r.st = card_words(p, line, tok, k, s, &r.words);
   if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
   kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
   if (r.st != KH_OK) return r.st;
@@ -476,7 +516,7 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "'%.*s' needs two nodes and I=expression or V=expression", (int)t[0].len,
                          t[0].s);
   return behavioural_element(p, line, tok, s, voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
-                             &t[0], &t[1], &t[2], 5, 0);
+                             &t[0], &t[1], &t[2], 5, B_CARD);
 }
 
 /* As ngspice 39's front end rewrites `e1 n+ n- value={expr}` (its listing, measured): `e1 n+ n-
@@ -501,7 +541,7 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
   return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, &node, &ground,
-                                           from, 0)
+                                           from, VALUE)
                      : st;
 }
 
@@ -530,7 +570,7 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
   char source[224];
   snprintf(source, sizeof source, "b%.*s", (int)t[0].len, t[0].s);
   kh_token name = {source, (uint32_t)strlen(source), t[0].off};
-  return behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2], 3, 1);
+  return behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2], 3, RESISTANCE);
 }
 
 kh_status kh_resolve_behavioural(kh_parser *p) {
@@ -550,6 +590,13 @@ kh_status kh_resolve_behavioural(kh_parser *p) {
                               kh_strmap_name(&nl->element_names, (uint32_t)e), x->sources[k]);
       x->inputs[k] = v;
     }
+    const kh_xwords *w = &x->words;
+    double d =
+        (w->has_temp ? w->temp + KH_CELSIUS_TO_KELVIN : kh_netlist_temperature(nl) + w->dtemp) -
+        300.15; /* asrcload.c's, not TNOM */
+    double f = 1 + w->tc1 * d + w->tc2 * d * d;
+    if (w->reciproctc) f = 1 / f;
+    x->scale = w->reciprocm ? f / w->m : f * w->m;
   }
   return KH_OK;
 }

@@ -226,8 +226,9 @@ int kh_expression_eval(const kh_expression *x, const double *in, double gmin, do
     for (uint32_t k = 0; k < x->input_count && !failed; k++)
       if (!isfinite(gradient[k])) failed = 1, s.what = "a derivative";
   }
+  for (uint32_t k = 0; !failed && gradient && k < x->input_count; k++) gradient[k] *= x->scale;
   if (what) *what = failed ? s.what : NULL;
-  if (!failed) *value = s.val[root];
+  if (!failed) *value = x->scale * s.val[root];
   return failed ? -1 : 0;
 }
 
@@ -333,6 +334,17 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *prefix) {
   writer w = {x, out, name, user, prefix};
   write_node(&w, x->root);
+}
+
+void kh_expression_write_words(const struct kh_expression *x, FILE *out) {
+  const kh_xwords *w = &x->words;
+  const char *names[] = {"tc1", "tc2", "temp", "dtemp", "m"};
+  double values[] = {w->tc1, w->tc2, w->temp, w->dtemp, w->m}, plain[] = {0, 0, 0, 0, 1};
+  for (int k = 0; k < 5; k++)
+    if ((values[k] != plain[k] || (k == 2 && w->has_temp)) && !(k == 3 && w->has_temp))
+      fprintf(out, " %s=%.17g", names[k], values[k]);
+  if (w->reciproctc) fputs(" reciproctc=1", out);
+  if (w->reciprocm) fputs(" reciprocm=1", out);
 }
 
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {

@@ -71,6 +71,14 @@ typedef struct {
   double k;
 } kh_xnode;
 
+/* A B card's words after its expression (ngspice 39's asrc.c): its value is scaled by 1 + tc1 d +
+ * tc2 d^2 (or its reciprocal, reciproctc=1), d its temperature (temp=, else the circuit's plus
+ * dtemp) less 300.15 K, and by m (or 1/m, reciprocm=1) (asrcload.c). */
+typedef struct {
+  double tc1, tc2, temp, dtemp, m; /* temp in degrees Celsius, as written */
+  uint8_t has_temp, reciproctc, reciprocm;
+} kh_xwords;
+
 struct kh_expression {
   const kh_xnode *nodes;
   uint32_t count, root; /* the value: nodes[root] (a .func's argument may be read twice) */
@@ -79,6 +87,8 @@ struct kh_expression {
   size_t *inputs;
   const char **sources;
   uint32_t input_count;
+  kh_xwords words;
+  double scale; /* the words' factor at the circuit's temperature (kh_resolve_behavioural) */
 };
 
 /* A number as written in an expression becomes in ngspice 39: 11 significant digits. */
@@ -94,5 +104,7 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix);
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix);
+/* The card's words after the expression, where they differ from their defaults. */
+void kh_expression_write_words(const struct kh_expression *x, FILE *out);
 
 #endif

@@ -218,6 +218,7 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   fprintf(out, "%s %s %s %c=", elem_name(nl, i), node(nl, e->node[0]), node(nl, e->node[1]),
           e->kind == KH_BEHAVIOURAL_V ? 'v' : 'i');
   kh_expression_write(x, out, node_of, nl, prefix);
+  kh_expression_write_words(x, out);
   fputc('\n', out);
 }
 
