@@ -168,7 +168,7 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\nb1 a 0 v=(1 + 2\n", "test.cir:2:16: expected ')'"},
       {"t\nb1 a 0 v=k * 2\n", "test.cir:2:10: unknown name 'k' (not a parameter)"},
       {"t\nb1 a 0 v=v(a\n", "test.cir:2:13: expected ')' after v(...)'s nodes"},
-      {"t\nb1 a 0 v=1 = 2\n", "test.cir:2:12: unexpected '= 2' after the expression"},
+      {"t\nb1 a 0 v=1 = 2\n", "test.cir:2:12: unexpected '=' after the expression"},
       {"t\nb1 a 0 v=1 tc3=2\n", "test.cir:2:12: unexpected 'tc3' after the expression"},
       {"t\nb1 a 0 v=1 reciprocm=2\n", "test.cir:2:22: 'reciprocm' is 0 or 1"},
       {"t\ne1 a 0 value={1} tc1=2\n", "test.cir:2:18: unexpected 'tc1=2' after the expression"},
