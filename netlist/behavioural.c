@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { MAX_DEPTH = 200, MAX_NODES = 1 << 20 };
+enum { MAX_DEPTH = 1000, MAX_NODES = 1 << 20 }; /* depth: the parser's stack, about 1 kB a level */
 
 /* A user function's (.func) parameters bound to the nodes of its call's arguments. */
 typedef struct binding {

@@ -94,12 +94,12 @@ struct kh_expression {
 /* A number as written in an expression becomes in ngspice 39: 11 significant digits. */
 double kh_expression_literal(double v);
 
-/* Writes the expression as ngspice reads it back into the same tree: every operation in
- * parentheses, inputs as v(name) with name(user, node), constants as numbers where 11 digits
- * hold them, else as the sum of two such numbers (which adds up to them exactly), and as the
- * parameter <prefix><node> among pwl's points, where only a number or a parameter will do (its
- * `.param` line from kh_expression_write_params, to 17 digits: parameters keep their precision
- * in both programs, but in some decks ngspice's parse fails on one elsewhere in a pwl). */
+/* Writes the expression as ngspice reads it back into the same tree (expression_writer.c): its
+ * own syntax with the parentheses precedence needs, inputs as v(name) with name(user, node),
+ * constants as numbers where 11 digits hold them, as the parameter <prefix><node> where they do
+ * not (its `.param` line from kh_expression_write_params, to 17 digits: parameters keep their
+ * precision in both programs), and inside a pwl's input, where ngspice's parse fails on a
+ * parameter in some decks, as the exact sum of two numbers of 11 digits. */
 void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix);

@@ -130,15 +130,18 @@ Test(behavioural, out_of_range_and_the_branch_not_taken) {
 Test(behavioural, written_back_and_for_ngspice) {
   const char *deck =
       ".param third={1/3}\nv1 a 0 0.75\nb1 b 0 v=third*v(a) - -2^2 + (v(a) > 1 ? 1 : 2)\n"
-      "rb b 0 1k\nb2 0 c i=1m*tanh(v(b)) + 1.5e-4 + 1m*pwl(v(a), 0, 0, 1, third)\nrc c 0 2k\n";
+      "rb b 0 1k\nb2 0 c i=1m*tanh(v(b)) + 1.5e-4 + 1m*pwl(v(a)*third, 0, 0, 1, third)\n"
+      "rc c 0 2k\n";
   char text[512];
   snprintf(text, sizeof text, "t\n%s", deck);
   char *back = kh_test_written_back(text);
-  /* 1/3 keeps its 17 digits: as the sum of two numbers of 11 (a number written in the
-   * expression keeps 11), and as a parameter among pwl's points (ngspice takes no sum there) */
-  cr_expect(strstr(back, "((0.33333333333+3.3333336091e-12)*v(a))") &&
-                strstr(back, "ternary_fcn(gt0((v(a)-1)), 1, 2)") &&
-                strstr(back, "\n.param kh_3_") && strstr(back, "= 0.33333333333333331\nb2 0 c i="),
+  /* in the syntax it was read in, with no more parentheses than precedence needs; 1/3 keeps
+   * its 17 digits as a parameter (a number written in the expression keeps 11), and inside
+   * pwl's input as the exact sum of two numbers of 11 digits */
+  cr_expect(strstr(back, "\n.param kh_1_0 = 0.33333333333333331\n"
+                         "b1 b 0 v=kh_1_0*v(a)--2^2+(v(a)>1 ? 1 : 2)\n") &&
+                strstr(back, "pwl(v(a)*(0.33333333333+3.3333336091e-12), 0, 0, 1, kh_3_") &&
+                strstr(back, "\nb2 0 c i=0.001*tanh(v(b))+0.00015+0.001*pwl("),
             "%s", back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9);
@@ -147,11 +150,27 @@ Test(behavioural, written_back_and_for_ngspice) {
   const char *eg = "t\nv1 a 0 1.5\nr1 a 0 1k\ne1 b 0 vol='v(a)*v(a)'\nrb b 0 1k\n"
                    "g1 0 c value {v(b)*1m}\nrc c 0 1k\n";
   back = kh_test_written_back(eg);
-  cr_expect(strstr(back, "\ne1 b 0 e1_int1 0 1\nbe1 e1_int1 0 v=(v(a)*v(a))\n") &&
-                strstr(back, "\ng1 0 c g1_int1 0 1\nbg1 g1_int1 0 v=(v(b)*0.001)\n"),
+  cr_expect(strstr(back, "\ne1 b 0 e1_int1 0 1\nbe1 e1_int1 0 v=v(a)*v(a)\n") &&
+                strstr(back, "\ng1 0 c g1_int1 0 1\nbg1 g1_int1 0 v=v(b)*0.001\n"),
             "%s", back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(eg, 1e-9), 1e-9);
+}
+
+/* What the writer writes nests no deeper than what it was read from: 150 signs, a sum of 400
+ * terms and a chain of 300 comparisons read back (fully parenthesized, they did not: fuzzing). */
+Test(behavioural, long_sums_and_chains_written_back) {
+  size_t size = 20000;
+  char *deck = malloc(size);
+  strcpy(deck, "t\nv1 a 0 0.5\nb1 o 0 v=");
+  for (int k = 0; k < 150; k++) strcat(deck, "-");
+  strcat(deck, "v(a)");
+  for (int k = 0; k < 400; k++) strcat(deck, k % 2 ? "+v(a)" : "-0.25");
+  for (int k = 0; k < 300; k++) strcat(deck, k % 2 ? "<1" : ">0");
+  strcat(deck, "\nr1 o 0 1\n");
+  cr_assert_lt(strlen(deck), size);
+  free(kh_test_written_back(deck)); /* which solves both and compares every node */
+  free(deck);
 }
 
 Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
@@ -189,7 +208,7 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
     cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
   }
   char deep[1200] = "t\nb1 a 0 v=";
-  for (int k = 0; k < 300; k++) strcat(deep, "(");
+  for (int k = 0; k < 1100; k++) strcat(deep, "(");
   cr_expect(strstr(kh_test_parse_error(deep), "nested too deeply"), "%s",
             kh_test_parse_error(deep));
 }

@@ -1,0 +1,208 @@
+/* A B source's expression written back (expression.h) in the syntax it was read from: infix
+ * operators with the parentheses precedence needs and no more, comparisons, && and ||, ! and ?:
+ * where the tree holds ngspice's gt0(a - b), eq0(eq0(a) + eq0(b)) and the like, v(a, b) where
+ * it holds v(a) - v(b). ngspice builds the same tree from that text, and it nests no deeper
+ * than the text the tree was read from, so a long sum or a chain of comparisons reads back
+ * within the reader's depth (a fully parenthesized form did not: found by fuzzing). */
+#include "expression.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Precedence, loosest first (inpptree-parser.y); ATOM: numbers, names, calls. */
+enum { P_TERN, P_OR, P_AND, P_EQ, P_REL, P_ADD, P_MUL, P_UNARY, P_POW, P_ATOM };
+
+typedef struct {
+  const struct kh_expression *x;
+  FILE *out;
+  const char *(*name)(const void *user, size_t node);
+  const void *user;
+  const char *prefix;
+  const unsigned char *in_pwl; /* per node: inside a pwl's input (no parameter there); NULL
+                                * when there was no memory for it: none then */
+} writer;
+
+/* How node i reads as text: its precedence, and for an operator its spelling and operands. */
+typedef struct {
+  int prec;
+  const char *op; /* infix or prefix operator; NULL for an atom */
+  uint32_t left, right;
+  int prefix;
+} shape;
+
+static int call_of(const kh_xnode *n, int fn) {
+  return n->op == KH_X_CALL && n->fn == fn;
+}
+
+static int voltage_input(const struct kh_expression *x, uint32_t i) {
+  return x->nodes[i].op == KH_X_INPUT && !x->sources[x->nodes[i].a];
+}
+
+/* eq0(eq0(p) + eq0(q)) is p && q, ne0(ne0(p) + ne0(q)) p || q: *p and *q, or 0. */
+static int logic_of(const struct kh_expression *x, const kh_xnode *n, int fn, uint32_t *p,
+                    uint32_t *q) {
+  if (!call_of(n, fn)) return 0;
+  const kh_xnode *sum = &x->nodes[n->a];
+  if (sum->op != KH_X_ADD || !call_of(&x->nodes[sum->a], fn) || !call_of(&x->nodes[sum->b], fn))
+    return 0;
+  *p = x->nodes[sum->a].a, *q = x->nodes[sum->b].a;
+  return 1;
+}
+
+static shape shape_of(const struct kh_expression *x, uint32_t i) {
+  const kh_xnode *n = &x->nodes[i];
+  static const char *const infix[] = {"", "", "+", "-", "*", "/", "^"};
+  static const int prec[] = {P_ATOM, P_ATOM, P_ADD, P_ADD, P_MUL, P_MUL, P_POW};
+  shape s = {P_ATOM, NULL, 0, 0, 0};
+  if (n->op >= KH_X_ADD && n->op <= KH_X_POW &&
+      !(n->op == KH_X_SUB && voltage_input(x, n->a) && voltage_input(x, n->b)))
+    return (shape){prec[n->op], infix[n->op], n->a, n->b, 0};
+  if (n->op == KH_X_TERN) return (shape){P_TERN, "?", n->a, n->b, 0};
+  if (n->op == KH_X_CONST && n->k < 0) return (shape){P_UNARY, "-", i, 0, 1}; /* or a parameter */
+  if (logic_of(x, n, KH_XF_EQ0, &s.left, &s.right)) return s.prec = P_AND, s.op = "&&", s;
+  if (logic_of(x, n, KH_XF_NE0, &s.left, &s.right)) return s.prec = P_OR, s.op = "||", s;
+  static const struct {
+    int fn, prec;
+    const char *op;
+  } compare[] = {{KH_XF_EQ0, P_EQ, "=="}, {KH_XF_NE0, P_EQ, "!="},  {KH_XF_GT0, P_REL, ">"},
+                 {KH_XF_LT0, P_REL, "<"}, {KH_XF_GE0, P_REL, ">="}, {KH_XF_LE0, P_REL, "<="}};
+  for (size_t k = 0; n->op == KH_X_CALL && k < sizeof compare / sizeof *compare; k++)
+    if (n->fn == compare[k].fn && x->nodes[n->a].op == KH_X_SUB)
+      return (shape){compare[k].prec, compare[k].op, x->nodes[n->a].a, x->nodes[n->a].b, 0};
+  if (call_of(n, KH_XF_UMINUS)) return (shape){P_UNARY, "-", n->a, 0, 1};
+  if (call_of(n, KH_XF_EQ0)) return (shape){P_UNARY, "!", n->a, 0, 1};
+  return s;
+}
+
+/* v as a + b, each of 11 digits, where that sum is v exactly. */
+static int as_sum(double v, double *a, double *b) {
+  *a = kh_expression_literal(v), *b = kh_expression_literal(v - *a);
+  return isfinite(*a) && isfinite(*b) && *a + *b == v;
+}
+
+/* Whether constant node i is written as the parameter <prefix><i>: where 11 digits do not hold
+ * it, outside a pwl's input (there: as a sum, or else as a parameter still). */
+static int as_parameter(const struct kh_expression *x, const unsigned char *in_pwl, uint32_t i) {
+  double a, b, k = x->nodes[i].k;
+  return x->nodes[i].op == KH_X_CONST && kh_expression_literal(k) != k &&
+         (!in_pwl || !in_pwl[i] || !as_sum(k, &a, &b));
+}
+
+static void write_node(const writer *w, uint32_t i, int least);
+
+/* A constant's magnitude: 11 digits, or the sum of two numbers of 11. */
+static void write_magnitude(const writer *w, double k) {
+  double a, b;
+  if (kh_expression_literal(k) == k || !as_sum(fabs(k), &a, &b))
+    fprintf(w->out, "%.11g", fabs(k));
+  else
+    fprintf(w->out, b < 0 ? "(%.11g-%.11g)" : "(%.11g+%.11g)", a, fabs(b));
+}
+
+/* An atom: a name, a call, a parameter, a positive number. */
+static void write_atom(const writer *w, uint32_t i) {
+  const kh_xnode *n = &w->x->nodes[i];
+  switch (n->op) {
+  case KH_X_CONST:
+    if (as_parameter(w->x, w->in_pwl, i))
+      fprintf(w->out, "%s%u", w->prefix, i); /* holding its sign */
+    else
+      write_magnitude(w, n->k);
+    return;
+  case KH_X_INPUT:
+    if (w->x->sources[n->a])
+      fprintf(w->out, "i(%s)", w->x->sources[n->a]);
+    else
+      fprintf(w->out, "v(%s)", w->name(w->user, w->x->inputs[n->a]));
+    return;
+  case KH_X_SUB: /* of two node voltages */
+    fprintf(w->out, "v(%s, ", w->name(w->user, w->x->inputs[w->x->nodes[n->a].a]));
+    fprintf(w->out, "%s)", w->name(w->user, w->x->inputs[w->x->nodes[n->b].a]));
+    return;
+  case KH_X_PWL:
+    fputs("pwl(", w->out), write_node(w, n->a, P_TERN);
+    for (uint32_t k = 0; k < 2 * n->c; k++) fputs(", ", w->out), write_node(w, n->b + k, P_TERN);
+    fputc(')', w->out);
+    return;
+  default: /* a function of one or two arguments */
+    fprintf(w->out, "%s(", kh_xfunction_names[n->fn]), write_node(w, n->a, P_TERN);
+    if (n->fn >= KH_XF_POW) fputs(", ", w->out), write_node(w, n->b, P_TERN);
+    fputc(')', w->out);
+  }
+}
+
+/* Node i, in parentheses where its precedence is below `least`. */
+static void write_node(const writer *w, uint32_t i, int least) {
+  shape s = shape_of(w->x, i);
+  int paren = s.prec < least;
+  if (paren) fputc('(', w->out);
+  if (!s.op || (s.left == i && as_parameter(w->x, w->in_pwl, i)))
+    write_atom(w, i);
+  else if (s.prefix) { /* a negative number: the sign, then its magnitude */
+    fputs(s.op, w->out);
+    if (s.left == i)
+      write_magnitude(w, w->x->nodes[i].k);
+    else
+      write_node(w, s.left, P_UNARY);
+  } else if (s.prec == P_TERN) { /* right-associative */
+    write_node(w, s.left, P_OR), fputs(" ? ", w->out);
+    write_node(w, s.right, P_TERN), fputs(" : ", w->out);
+    write_node(w, w->x->nodes[i].c, P_TERN);
+  } else { /* left-associative; a^-b needs no parentheses */
+    write_node(w, s.left, s.prec);
+    fputs(s.op, w->out);
+    int right = s.prec + 1;
+    if (s.prec == P_POW && shape_of(w->x, s.right).prec == P_UNARY) right = P_UNARY;
+    write_node(w, s.right, right);
+  }
+  if (paren) fputc(')', w->out);
+}
+
+/* Marks the nodes of pwl inputs' trees in in_pwl. */
+static void mark(const struct kh_expression *x, uint32_t i, int inside, unsigned char *in_pwl) {
+  const kh_xnode *n = &x->nodes[i];
+  in_pwl[i] |= (unsigned char)inside;
+  if (n->op == KH_X_CONST || n->op == KH_X_INPUT) return;
+  if (n->op == KH_X_PWL) {
+    mark(x, n->a, 1, in_pwl);
+    for (uint32_t k = 0; k < 2 * n->c; k++) mark(x, n->b + k, inside, in_pwl);
+    return;
+  }
+  mark(x, n->a, inside, in_pwl);
+  if (n->op != KH_X_CALL || n->fn >= KH_XF_POW) mark(x, n->b, inside, in_pwl);
+  if (n->op == KH_X_TERN) mark(x, n->c, inside, in_pwl);
+}
+
+static unsigned char *pwl_inputs(const struct kh_expression *x) {
+  unsigned char *in_pwl = kh_calloc(x->count + 1, 1);
+  if (in_pwl) mark(x, x->root, 0, in_pwl);
+  return in_pwl;
+}
+
+void kh_expression_write(const struct kh_expression *x, FILE *out,
+                         const char *(*name)(const void *user, size_t node), const void *user,
+                         const char *prefix) {
+  writer w = {x, out, name, user, prefix, pwl_inputs(x)};
+  write_node(&w, x->root, P_TERN);
+  kh_free((void *)w.in_pwl);
+}
+
+void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {
+  unsigned char *in_pwl = pwl_inputs(x);
+  for (uint32_t i = 0; i < x->count; i++)
+    if (as_parameter(x, in_pwl, i)) fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
+  kh_free(in_pwl);
+}
+
+void kh_expression_write_words(const struct kh_expression *x, FILE *out) {
+  const kh_xwords *w = &x->words;
+  const char *names[] = {"tc1", "tc2", "temp", "dtemp", "m"};
+  double values[] = {w->tc1, w->tc2, w->temp, w->dtemp, w->m}, plain[] = {0, 0, 0, 0, 1};
+  for (int k = 0; k < 5; k++)
+    if ((values[k] != plain[k] || (k == 2 && w->has_temp)) && !(k == 3 && w->has_temp))
+      fprintf(out, " %s=%.17g", names[k], values[k]);
+  if (w->reciproctc) fputs(" reciproctc=1", out);
+  if (w->reciprocm) fputs(" reciprocm=1", out);
+}
