@@ -124,7 +124,8 @@ static uint32_t voltage(reader *r) {
     while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
     if (r->pos == at) return fail(r, at, "expected a node name in v(...)");
     kh_token t = {at, (uint32_t)(r->pos - at), r->first->off + (uint32_t)(at - r->first->s)};
-    if ((r->st = kh_resolve_node(r->p, r->line, r->scope, &t, &node[count++])) != KH_OK)
+    if (r->st != KH_OK ||
+        (r->st = kh_resolve_node(r->p, r->line, r->scope, &t, &node[count++])) != KH_OK)
       return UINT32_MAX;
   } while (count < 2 && take(r, ","));
   if (!take(r, ")")) return fail(r, r->pos, "expected ')' after v(...)'s nodes");
@@ -144,7 +145,8 @@ static uint32_t current(reader *r) {
   if (!take(r, ")")) return fail(r, r->pos, "expected ')' after i(...)'s source");
   const char *name;
   size_t qualified;
-  if ((r->st = kh_qualify_name(r->p, 'v', r->scope->path, at, len, &name, &qualified)) != KH_OK)
+  if (r->st != KH_OK ||
+      (r->st = kh_qualify_name(r->p, 'v', r->scope->path, at, len, &name, &qualified)) != KH_OK)
     return UINT32_MAX;
   for (size_t i = 0; i < r->input_count; i++)
     if (r->sources[i] && !strcmp(r->sources[i], name)) return input(r, 0, r->sources[i]);
@@ -271,6 +273,7 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
 }
 
 static uint32_t primary(reader *r) {
+  if (r->st != KH_OK) return UINT32_MAX; /* after an error nothing more is read */
   blanks(r);
   const char *at = r->pos;
   if (r->pos == r->end) return fail(r, at, "the expression ends where a value should be");
