@@ -1,9 +1,10 @@
 /* A B source's expression written back (expression.h) in the syntax it was read from: infix
- * operators with the parentheses precedence needs and no more, comparisons, && and ||, ! and ?:
- * where the tree holds ngspice's gt0(a - b), eq0(eq0(a) + eq0(b)) and the like, v(a, b) where
- * it holds v(a) - v(b). ngspice builds the same tree from that text, and it nests no deeper
- * than the text the tree was read from, so a long sum or a chain of comparisons reads back
- * within the reader's depth (a fully parenthesized form did not: found by fuzzing). */
+ * operators with the parentheses precedence needs and no more, comparisons, && and ||, and !
+ * where the tree holds ngspice's gt0(a - b), eq0(eq0(a) + eq0(b)) and the like (as calls inside
+ * a pwl's input), v(a, b) where it holds v(a) - v(b), ?: as ternary_fcn(c, a, b). ngspice builds
+ * the same tree from that text, and it nests no deeper than the text the tree was read from, so
+ * a long sum or a chain of comparisons reads back within the reader's depth (a fully
+ * parenthesized form did not: found by fuzzing). */
 #include "expression.h"
 
 #include "core/alloc.h"
@@ -51,7 +52,9 @@ static int logic_of(const struct kh_expression *x, const kh_xnode *n, int fn, ui
   return 1;
 }
 
-static shape shape_of(const struct kh_expression *x, uint32_t i) {
+/* in_pwl: the node is inside a pwl's input, where ngspice's front end fails on a comparison
+ * written as one (`pwl(2>v(a), ...)`, measured; `pwl(gt0(2-v(a)), ...)` reads): calls there. */
+static shape shape_of(const struct kh_expression *x, uint32_t i, int in_pwl) {
   const kh_xnode *n = &x->nodes[i];
   static const char *const infix[] = {"", "", "+", "-", "*", "/", "^"};
   static const int prec[] = {P_ATOM, P_ATOM, P_ADD, P_ADD, P_MUL, P_MUL, P_POW};
@@ -59,8 +62,9 @@ static shape shape_of(const struct kh_expression *x, uint32_t i) {
   if (n->op >= KH_X_ADD && n->op <= KH_X_POW &&
       !(n->op == KH_X_SUB && voltage_input(x, n->a) && voltage_input(x, n->b)))
     return (shape){prec[n->op], infix[n->op], n->a, n->b, 0};
-  if (n->op == KH_X_TERN) return (shape){P_TERN, "?", n->a, n->b, 0};
   if (n->op == KH_X_CONST && n->k < 0) return (shape){P_UNARY, "-", i, 0, 1}; /* or a parameter */
+  if (call_of(n, KH_XF_UMINUS)) return (shape){P_UNARY, "-", n->a, 0, 1};
+  if (in_pwl) return s;
   if (logic_of(x, n, KH_XF_EQ0, &s.left, &s.right)) return s.prec = P_AND, s.op = "&&", s;
   if (logic_of(x, n, KH_XF_NE0, &s.left, &s.right)) return s.prec = P_OR, s.op = "||", s;
   static const struct {
@@ -71,7 +75,6 @@ static shape shape_of(const struct kh_expression *x, uint32_t i) {
   for (size_t k = 0; n->op == KH_X_CALL && k < sizeof compare / sizeof *compare; k++)
     if (n->fn == compare[k].fn && x->nodes[n->a].op == KH_X_SUB)
       return (shape){compare[k].prec, compare[k].op, x->nodes[n->a].a, x->nodes[n->a].b, 0};
-  if (call_of(n, KH_XF_UMINUS)) return (shape){P_UNARY, "-", n->a, 0, 1};
   if (call_of(n, KH_XF_EQ0)) return (shape){P_UNARY, "!", n->a, 0, 1};
   return s;
 }
@@ -121,6 +124,13 @@ static void write_atom(const writer *w, uint32_t i) {
     fprintf(w->out, "v(%s, ", w->name(w->user, w->x->inputs[w->x->nodes[n->a].a]));
     fprintf(w->out, "%s)", w->name(w->user, w->x->inputs[w->x->nodes[n->b].a]));
     return;
+  case KH_X_TERN: /* as a call: ngspice's front end rewrites ?: in the text, and fails on one as
+                   * an argument without parentheses around it (measured) */
+    fputs("ternary_fcn(", w->out), write_node(w, n->a, P_TERN);
+    fputs(", ", w->out), write_node(w, n->b, P_TERN);
+    fputs(", ", w->out), write_node(w, n->c, P_TERN);
+    fputc(')', w->out);
+    return;
   case KH_X_PWL:
     fputs("pwl(", w->out), write_node(w, n->a, P_TERN);
     for (uint32_t k = 0; k < 2 * n->c; k++) fputs(", ", w->out), write_node(w, n->b + k, P_TERN);
@@ -134,8 +144,12 @@ static void write_atom(const writer *w, uint32_t i) {
 }
 
 /* Node i, in parentheses where its precedence is below `least`. */
+static int in_pwl(const writer *w, uint32_t i) {
+  return w->in_pwl && w->in_pwl[i];
+}
+
 static void write_node(const writer *w, uint32_t i, int least) {
-  shape s = shape_of(w->x, i);
+  shape s = shape_of(w->x, i, in_pwl(w, i));
   int paren = s.prec < least;
   if (paren) fputc('(', w->out);
   if (!s.op || (s.left == i && as_parameter(w->x, w->in_pwl, i)))
@@ -146,15 +160,12 @@ static void write_node(const writer *w, uint32_t i, int least) {
       write_magnitude(w, w->x->nodes[i].k);
     else
       write_node(w, s.left, P_UNARY);
-  } else if (s.prec == P_TERN) { /* right-associative */
-    write_node(w, s.left, P_OR), fputs(" ? ", w->out);
-    write_node(w, s.right, P_TERN), fputs(" : ", w->out);
-    write_node(w, w->x->nodes[i].c, P_TERN);
   } else { /* left-associative; a^-b needs no parentheses */
     write_node(w, s.left, s.prec);
     fputs(s.op, w->out);
     int right = s.prec + 1;
-    if (s.prec == P_POW && shape_of(w->x, s.right).prec == P_UNARY) right = P_UNARY;
+    if (s.prec == P_POW && shape_of(w->x, s.right, in_pwl(w, s.right)).prec == P_UNARY)
+      right = P_UNARY;
     write_node(w, s.right, right);
   }
   if (paren) fputc(')', w->out);

@@ -139,7 +139,7 @@ Test(behavioural, written_back_and_for_ngspice) {
    * its 17 digits as a parameter (a number written in the expression keeps 11), and inside
    * pwl's input as the exact sum of two numbers of 11 digits */
   cr_expect(strstr(back, "\n.param kh_1_0 = 0.33333333333333331\n"
-                         "b1 b 0 v=kh_1_0*v(a)--2^2+(v(a)>1 ? 1 : 2)\n") &&
+                         "b1 b 0 v=kh_1_0*v(a)--2^2+ternary_fcn(v(a)>1, 1, 2)\n") &&
                 strstr(back, "pwl(v(a)*(0.33333333333+3.3333336091e-12), 0, 0, 1, kh_3_") &&
                 strstr(back, "\nb2 0 c i=0.001*tanh(v(b))+0.00015+0.001*pwl("),
             "%s", back);
