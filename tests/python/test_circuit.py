@@ -114,6 +114,18 @@ def test_controlled_sources_take_the_general_path():
         c.conductances
 
 
+def test_behavioural_and_transistor_decks_take_the_general_path():
+    """Element kinds past H (J M Q S W B) name their elements, and none is taken for a source
+    (the kind letters stopped at H once, so a MOSFET's read past the table)."""
+    c = kirchhoff.Circuit.from_netlist("b\nv1 a 0 2\nb1 0 o i=1m*v(a)*v(a)\nr1 o 0 1k\n"
+                                       "q1 a o 0 qm\n.model qm npn\nm1 a o 0 0 mm\n"
+                                       ".model mm nmos\n")
+    assert c.elements == ["v1", "b1", "r1", "q1", "m1"]
+    assert c.sources == ["v1"] and c.resistors == ["r1"]
+    dv, node, native, ngspice = c.compare()
+    assert dv < 1e-9, (node, native, ngspice)
+
+
 def test_help_reads_well():
     assert "from_netlist" in kirchhoff.Circuit.__doc__ or kirchhoff.Circuit.from_netlist.__doc__
     assert "file:line:col" in kirchhoff.Circuit.from_netlist.__doc__
