@@ -1,7 +1,8 @@
 /* The DC operating point of circuits that no co-content describes: controlled sources that are
  * not amplifier pairs (G, H, lone E or F), diodes without one (IKR, ISR, self-heating), JFETs,
- * BJTs, level-1 MOSFETs and switches (kh_netlist_general_count). Newton on the full modified
- * nodal equations (node voltages, the currents of V, L, E and H, a self-heating diode's inner
+ * BJTs, level-1 MOSFETs, switches and B sources (kh_netlist_general_count). Newton on the full
+ * modified nodal equations (node voltages, the currents of V, L, E, H and B with V=, a
+ * self-heating diode's inner
  * node, the inner base of a BJT whose base resistance is modulated), factored by KLU, with
  * ngspice's junction and temperature limiting, each method begun at ngspice's first guess for
  * transistors and switches (MODEINITJCT, MODEINITFIX), then ngspice's dynamic and true gmin
@@ -23,7 +24,7 @@ extern "C" {
  * imbalance at a node; relative_residual: the largest imbalance over what rounding allows there
  * among the nodes over 1e-12 A; the answer passes when every node meets one or the other: 1e-12
  * A, or 1e-9 relative). Resistors, sources, inductors (shorts), capacitors (open), Shockley and
- * piecewise-linear diodes, JFETs, BJTs, MOSFETs, S and W switches, E, F, G and H (without a
+ * piecewise-linear diodes, JFETs, BJTs, MOSFETs, S and W switches, E, F, G, H and B (without a
  * guess each switch starts in its card's state, as in ngspice; with one, it decides from its
  * control there, keeping its card's state inside its band). Ideal diodes need a guess: each is
  * taken as it stands there (at its threshold: conducting, a source of it; else an open), and an
