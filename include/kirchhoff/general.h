@@ -2,13 +2,13 @@
  * not amplifier pairs (G, H, lone E or F), diodes without one (IKR, ISR, self-heating), JFETs,
  * BJTs, level-1 MOSFETs, switches and B sources (kh_netlist_general_count). Newton on the full
  * modified nodal equations (node voltages, the currents of V, L, E, H and B with V=, a
- * self-heating diode's inner
- * node, the inner base of a BJT whose base resistance is modulated), factored by KLU, with
- * ngspice's junction and temperature limiting, each method begun at ngspice's first guess for
- * transistors and switches (MODEINITJCT, MODEINITFIX), then ngspice's dynamic and true gmin
- * stepping and source stepping when Newton alone fails; the answer carries the same KCL certificate
- * as the native solver's (thermal nodes: the power balance). Without a co-content a circuit may
- * have several operating points: this finds one. docs/algorithms.md, "General Newton". */
+ * self-heating diode's inner node, the inner base of a BJT whose base resistance is modulated),
+ * factored by KLU, with ngspice's junction and temperature limiting, each method begun at
+ * ngspice's first guess for transistors and switches (MODEINITJCT, MODEINITFIX), then ngspice's
+ * dynamic and true gmin stepping and source stepping when Newton alone fails; the answer carries
+ * the same KCL certificate as the native solver's (thermal nodes: the power balance). Without a
+ * co-content a circuit may have several operating points: this finds one. docs/algorithms.md,
+ * "General Newton". */
 #ifndef KIRCHHOFF_GENERAL_H
 #define KIRCHHOFF_GENERAL_H
 #include "kirchhoff/netlist.h"
