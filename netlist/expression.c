@@ -97,6 +97,7 @@ typedef struct {
   double fudge; /* ngspice's PTfudge_factor, gmin 1e-20 */
   double *val, *grad;
   const char *what;
+  int by_zero; /* a divisor was 0 (ngspice's quotient then: the numerator over the fudge) */
 } eval_state;
 
 static double divisor(const eval_state *s, double b) {
@@ -165,6 +166,7 @@ static int forward(eval_state *s, uint32_t i) {
     int two = n->op != KH_X_CALL || n->fn >= KH_XF_POW;
     if (forward(s, n->a) || (two && forward(s, n->b))) return -1;
     v = binary_value(s, n, s->val[n->a], two ? s->val[n->b] : 0);
+    s->by_zero |= n->op == KH_X_DIV && s->val[n->b] == 0;
   }
   if (!isfinite(v)) {
     s->what = name_of(n);
@@ -217,7 +219,7 @@ static void backward(eval_state *s, uint32_t i, double w) {
 
 int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
                        double *gradient, double *scratch, const char **what) {
-  eval_state s = {x, in, gmin * 1e-20, scratch, gradient, NULL};
+  eval_state s = {x, in, gmin * 1e-20, scratch, gradient, NULL, 0};
   uint32_t root = x->root;
   int failed = forward(&s, root);
   if (!failed && gradient) {
@@ -227,7 +229,7 @@ int kh_expression_eval(const kh_expression *x, const double *in, double gmin, do
       if (!isfinite(gradient[k])) failed = 1, s.what = "a derivative";
   }
   for (uint32_t k = 0; !failed && gradient && k < x->input_count; k++) gradient[k] *= x->scale;
-  if (what) *what = failed ? s.what : NULL;
+  if (what) *what = failed ? s.what : s.by_zero ? "a division by zero" : NULL;
   if (!failed) *value = x->scale * s.val[root];
   return failed ? -1 : 0;
 }

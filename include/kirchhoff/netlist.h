@@ -242,8 +242,9 @@ KH_API size_t kh_expression_scratch(const kh_expression *x);
  * NULL, each derivative by in[k] into gradient[k]; gmin: the circuit's GMIN (ngspice moves a
  * divisor gmin 1e-20 away from zero). Returns 0, or -1 where a function is out of its range (a
  * square root or logarithm of a negative number, a value or derivative that is not finite), where
- * ngspice's evaluation fails too or gives no number; *what (if not NULL) then names the operation.
- */
+ * ngspice's evaluation fails too or gives no number; *what (if not NULL) then names the operation,
+ * and after a 0 return it is "a division by zero" where a divisor was 0 (the value is then the
+ * numerator over gmin 1e-20, as in ngspice), else NULL. */
 KH_API int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
                               double *gradient, double *scratch, const char **what);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I

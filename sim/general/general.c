@@ -704,6 +704,16 @@ static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
   return KH_OK;
 }
 
+static kh_status singular_fail(kh_context *ctx, const kh_general *g) {
+  char why[320] = "";
+  kh_behaviour_explain(g, why, sizeof why);
+  return kh_fail(ctx, KH_ERR_INPUT,
+                 "the nodal equations are singular: a node no DC path fixes (only capacitors or "
+                 "controlled outputs reach it), or conductances too far apart for double "
+                 "precision (a junction that a source drives far forward, say)%s",
+                 why);
+}
+
 kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
                         const double *guess, double *voltages, double *currents,
                         kh_solve_stats *stats) {
@@ -736,11 +746,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   int rc = st == KH_OK ? solve(&g, stats, &singular) : 0;
   stats->analyses = 1;
   if (st == KH_OK && (rc < 0 || g.out_of_memory)) st = kh_fail_nomem(ctx, "general Newton");
-  if (st == KH_OK && rc && singular)
-    st = kh_fail(ctx, KH_ERR_INPUT,
-                 "the nodal equations are singular: a node no DC path fixes (only capacitors or "
-                 "controlled outputs reach it), or conductances too far apart for double "
-                 "precision (a junction that a source drives far forward, say)");
+  if (st == KH_OK && rc && singular) st = singular_fail(ctx, &g);
   if (st == KH_OK && rc == 2) { /* the model's own message, from the last step that failed */
     char why[512];
     snprintf(why, sizeof why, "%s", kh_last_error(ctx));

@@ -36,8 +36,11 @@ static int evaluate(kh_general *g, size_t k, const kh_expression *x, const doubl
   size_t n = kh_expression_input_count(x);
   for (size_t i = 0; i < n; i++) g->expr_in[i] = kh_general_value(at, unknown_of(g, x, i));
   const char *what = NULL;
-  if (kh_expression_eval(x, g->expr_in, g->expr_gmin, f, g->expr_grad, g->expr_scratch, &what) == 0)
+  if (kh_expression_eval(x, g->expr_in, g->expr_gmin, f, g->expr_grad, g->expr_scratch, &what) ==
+      0) {
+    g->by_zero = what ? k + 1 : g->by_zero == k + 1 ? 0 : g->by_zero;
     return 0;
+  }
   g->bad_expression = k + 1, g->bad_what = what;
   for (size_t i = 0; i < n; i++) g->expr_grad[i] = 0; /* the pattern's entries all the same */
   *f = 0;
@@ -90,6 +93,13 @@ double kh_behaviour_certify(kh_general *g, size_t k, double va, double vb, doubl
 }
 
 void kh_behaviour_explain(const kh_general *g, char *text, size_t size) {
+  if (!g->bad_expression && g->by_zero) {
+    snprintf(text, size,
+             "; B source '%s' divided by zero at the last step (ngspice moves the divisor to "
+             "GMIN 1e-20 and answers with that quotient)",
+             kh_netlist_element(g->nl, g->by_zero - 1).name);
+    return;
+  }
   if (!g->bad_expression) return;
   kh_element e = kh_netlist_element(g->nl, g->bad_expression - 1);
   snprintf(text, size,

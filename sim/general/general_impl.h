@@ -130,6 +130,7 @@ typedef struct {
   double *expr_in, *expr_grad, *expr_scratch, expr_gmin;
   int expression_failed;
   size_t bad_expression;
+  size_t by_zero; /* the last B source that divided by zero where it was last evaluated */
   const char *bad_what;
 } kh_general;
 

@@ -123,6 +123,12 @@ Test(behavioural, out_of_range_and_the_branch_not_taken) {
   cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_NUMERIC);
   cr_expect(strstr(kh_last_error(ctx), "B source 'b1' was out of range (sqrt)"), "%s",
             kh_last_error(ctx));
+  kh_netlist_free(nl);
+  /* ngspice's 1/0 is 1e32 (its divisor moved by GMIN 1e-20): kirchhoff says what happened */
+  nl = kh_test_parse("t\nv1 a 0 -2\nr0 a 0 1k\nb6 o 0 v=1/(v(a)+2)\nr7 o 0 1k\n");
+  cr_expect_neq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_OK);
+  cr_expect(strstr(kh_last_error(ctx), "B source 'b6' divided by zero at the last step"), "%s",
+            kh_last_error(ctx));
   kh_context_free(ctx);
   kh_netlist_free(nl);
 }
