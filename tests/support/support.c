@@ -399,6 +399,20 @@ double kh_test_general_node(const char *text, const char *node) {
   return at;
 }
 
+void kh_test_general_fails(const char *text, kh_status want, const char *message) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_context *ctx;
+  cr_assert_eq(kh_context_new(&ctx), KH_OK);
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_solve_stats stats;
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), want, "%s: %s", text,
+               kh_last_error(ctx));
+  cr_expect(strstr(kh_last_error(ctx), message), "%s: %s", text, kh_last_error(ctx));
+  free(v);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
 char *kh_test_written_back(const char *deck) {
   kh_netlist *nl = kh_test_parse(deck);
   kh_context *ctx;

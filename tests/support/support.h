@@ -33,6 +33,9 @@ double kh_test_number_after(const char *out, const char *label);
 double *kh_test_general(const kh_netlist *nl, const double *guess, kh_solve_stats *stats);
 /* One node's voltage in general Newton's answer to deck text (asserts that it solves). */
 double kh_test_general_node(const char *text, const char *node);
+/* Expects general Newton on deck text to fail with status `want` and a message holding
+ * `message`. */
+void kh_test_general_fails(const char *text, kh_status want, const char *message);
 /* General Newton against ngspice's .op on deck `text`: every node within tolerance max(1, |V|)
  * (Criterion expectations); returns the largest |dV| / max(1, |V|). */
 double kh_test_general_vs_ngspice(const char *text, double tolerance);
