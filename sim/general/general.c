@@ -1,8 +1,9 @@
 /* General Newton (kirchhoff/general.h): SPICE's own method, for the circuits the co-content
- * cannot take. Unknowns: the voltages of nodes 1.. and the branch currents of V, L, E and H
- * elements. Each iteration linearizes every diode at its (limited) junction voltage and solves
- * the whole system with KLU; the pattern is analyzed once. Convergence asks for corrections at
- * round-off, then the KCL certificate is checked on the unlimited equations. */
+ * cannot take. Unknowns: the voltages of nodes 1.. and the branch currents of V, L, E, H and
+ * V= B elements. Each iteration linearizes every diode, transistor and B source at its
+ * (limited) voltages and solves the whole system with KLU; the pattern is analyzed once.
+ * Convergence asks for corrections at round-off, then the KCL certificate is checked on the
+ * unlimited equations. */
 #include "kirchhoff/general.h"
 
 #include "core/alloc.h"
