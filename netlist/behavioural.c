@@ -444,10 +444,37 @@ static kh_status card_words(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return KH_OK;
 }
 
+/* The tree's depth, in one pass: every node's operands come before it. A .func's body nests its
+ * arguments inside it, so the tree can be deeper than the text was. */
+static int tree_depth(const reader *r, uint32_t *deepest) {
+  uint32_t *depth = kh_malloc((r->count + 1) * sizeof *depth);
+  if (!depth) return -1;
+  *deepest = 0;
+  for (size_t i = 0; i < r->count; i++) {
+    const kh_xnode *n = &r->nodes[i];
+    uint32_t d = 0;
+    if (n->op != KH_X_CONST && n->op != KH_X_INPUT) {
+      d = depth[n->a];
+      int two = (n->op >= KH_X_ADD && n->op <= KH_X_POW) || n->op == KH_X_TERN ||
+                (n->op == KH_X_CALL && n->fn >= KH_XF_POW);
+      if (two && depth[n->b] > d) d = depth[n->b];
+      if (n->op == KH_X_TERN && depth[n->c] > d) d = depth[n->c];
+    }
+    depth[i] = d + 1, *deepest = depth[i] > *deepest ? depth[i] : *deepest;
+  }
+  kh_free(depth);
+  return 0;
+}
+
 /* The tree in evaluation order (operands first, as the nodes were added) into the arena, its
  * value at node root. */
 static kh_status store(reader *r, uint32_t root, uint32_t *index) {
   kh_netlist *nl = r->p->nl;
+  uint32_t depth;
+  if (tree_depth(r, &depth)) return kh_fail_nomem(r->p->ctx, "storing a B source");
+  if (depth > 2 * MAX_DEPTH) /* what evaluating and writing it recurse through */
+    return kh_token_fail(r->p, r->line, r->first,
+                         "expression nested too deeply once its .func calls are expanded");
   kh_xnode *nodes = kh_arena_alloc(&nl->arena, r->count * sizeof *nodes);
   size_t *inputs = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *inputs);
   const char **sources = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *sources);

@@ -204,6 +204,12 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
     const char *msg = kh_test_parse_error(cases[k].text);
     cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
   }
+  /* a .func nests its arguments inside its body: ten calls of a body 300 signs deep */
+  char body[400] = "t\n.func f(x) {";
+  for (int k = 0; k < 300; k++) strcat(body, "-");
+  strcat(body, "x}\nb1 a 0 v=f(f(f(f(f(f(f(f(f(f(1))))))))))\n");
+  cr_expect(strstr(kh_test_parse_error(body), "test.cir:3:10: expression nested too deeply once"),
+            "%s", kh_test_parse_error(body));
   char deep[1200] = "t\nb1 a 0 v=";
   for (int k = 0; k < 1100; k++) strcat(deep, "(");
   cr_expect(strstr(kh_test_parse_error(deep), "nested too deeply"), "%s",
