@@ -115,15 +115,23 @@ static uint32_t input(reader *r, uint32_t node, const char *source) {
 }
 
 /* v(n) or v(n, m) from the '(' on: the node names as ngspice's lexer ends them. */
+/* A name in v(...) or i(...), ended as ngspice's lexer ends it: at a blank, comma or parenthesis.
+ * Returns its length (0: none), r->pos after it. */
+static size_t probe_name(reader *r) {
+  blanks(r);
+  const char *at = r->pos;
+  while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
+  return (size_t)(r->pos - at);
+}
+
 static uint32_t voltage(reader *r) {
   uint32_t node[2] = {0, 0};
   size_t count = 0;
   do {
-    blanks(r);
-    const char *at = r->pos;
-    while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
-    if (r->pos == at) return fail(r, at, "expected a node name in v(...)");
-    kh_token t = {at, (uint32_t)(r->pos - at), r->first->off + (uint32_t)(at - r->first->s)};
+    size_t len = probe_name(r);
+    const char *at = r->pos - len;
+    if (!len) return fail(r, at, "expected a node name in v(...)");
+    kh_token t = {at, (uint32_t)len, r->first->off + (uint32_t)(at - r->first->s)};
     if (r->st != KH_OK ||
         (r->st = kh_resolve_node(r->p, r->line, r->scope, &t, &node[count++])) != KH_OK)
       return UINT32_MAX;
@@ -137,11 +145,9 @@ static uint32_t voltage(reader *r) {
 /* i(name) from the '(' on: the current through voltage source `name` (from its + node through
  * it to its - node), its name flattened as an F's controlling source's is. */
 static uint32_t current(reader *r) {
-  blanks(r);
-  const char *at = r->pos;
-  while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
-  if (r->pos == at) return fail(r, at, "expected a voltage source's name in i(...)");
-  size_t len = (size_t)(r->pos - at);
+  size_t len = probe_name(r);
+  const char *at = r->pos - len;
+  if (!len) return fail(r, at, "expected a voltage source's name in i(...)");
   if (!take(r, ")")) return fail(r, r->pos, "expected ')' after i(...)'s source");
   const char *name;
   size_t qualified;
@@ -549,6 +555,17 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              &t[0], &t[1], &t[2], 5, B_CARD);
 }
 
+/* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
+ * element (`be1`, `e1_int1`), told at the element's own token. */
+static kh_status derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
+                              const char *suffix, char *buf, size_t size, kh_token *out) {
+  if (t->len > 200 || t->len + strlen(prefix) + strlen(suffix) >= size)
+    return kh_token_fail(p, line, t, "element name too long");
+  snprintf(buf, size, "%s%.*s%s", prefix, (int)t->len, t->s, suffix);
+  *out = (kh_token){buf, (uint32_t)strlen(buf), t->off};
+  return KH_OK;
+}
+
 /* As ngspice 39's front end rewrites `e1 n+ n- value={expr}` (its listing, measured): `e1 n+ n-
  * e1_int1 0 1` and `be1 e1_int1 0 v=expr`, a G the same with its VCCS of gain 1; so the node
  * e1_int1 and the source be1 are the deck's too, as in ngspice. */
@@ -558,14 +575,12 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   if (tok->count <= from)
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s': an expression after '='",
                          (int)t[0].len, t[0].s);
-  if (t[0].len > 200) return kh_token_fail(p, line, &t[0], "element name too long");
   char inner[224], source[224];
-  snprintf(inner, sizeof inner, "%.*s_int1", (int)t[0].len, t[0].s);
-  snprintf(source, sizeof source, "b%.*s", (int)t[0].len, t[0].s);
-  kh_token node = {inner, (uint32_t)strlen(inner), t[0].off}, ground = {"0", 1, t[0].off},
-           name = {source, (uint32_t)strlen(source), t[0].off};
+  kh_token node, name, ground = {"0", 1, t[0].off};
+  kh_status st = derived_name(p, line, &t[0], "", "_int1", inner, sizeof inner, &node);
+  if (st == KH_OK) st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
   kh_elem e = {.kind = t[0].s[0] == 'e' ? KH_VCVS : KH_VCCS, .model = KH_NOT_FOUND, .value = 1};
-  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &node, &e.ctrl[0]);
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
@@ -596,11 +611,12 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
                          "unexpected '%.*s' after a resistance that reads the solution (ngspice "
                          "makes the resistor a B source; kirchhoff reads it with no other words)",
                          (int)t[4].len, t[4].s);
-  if (t[0].len > 200) return kh_token_fail(p, line, &t[0], "element name too long");
   char source[224];
-  snprintf(source, sizeof source, "b%.*s", (int)t[0].len, t[0].s);
-  kh_token name = {source, (uint32_t)strlen(source), t[0].off};
-  return behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2], 3, RESISTANCE);
+  kh_token name;
+  kh_status st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
+  return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2],
+                                           3, RESISTANCE)
+                     : st;
 }
 
 kh_status kh_resolve_behavioural(kh_parser *p) {
