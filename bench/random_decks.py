@@ -11,7 +11,8 @@ VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP wi
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
-of random expressions of ngspice's operators and functions) and G value=, linear E F G H, and
+of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
+cards and XSPICE pwl instances (A cards) on random points, linear E F G H, and
 subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -88,6 +89,55 @@ def behavioural(rb, names, depth, params=("gain", "rbase/1k")):
                       "pwl({x} + v({n}) / 10, -1, -0.5, 0, 0, 1, 2, 3, 2.5)"])
     # pwl's input holds a node: ngspice 39 crashes on pwl of a number (kirchhoff refuses it)
     return form.format(x=x, y=y, n=rb.choice(names))
+
+
+def curves(rt, names, driven, name):
+    """E and G TABLE cards and XSPICE pwl instances (A cards) on random points (a stream of their
+    own, so the other cards of a seed stay as they were): a voltage at a node no other source
+    drives, through a resistor, or a current of a milliampere or so."""
+    lines = []
+    for _ in range(rt.randint(1, 2) if rt.random() < 0.3 else 0):
+        count = rt.randint(2, 5)
+        xs = sorted(rt.sample(range(-30, 31), count))
+        xy = [(x / 10, round(rt.uniform(-2, 2), 2)) for x in xs]
+        a, b = rt.sample(names + ["0"], 2)
+        source = rt.choice(["v({a})", "v({a}, {b})", "2*v({a}) - 1", "tanh(v({a}, {b}))"])
+        source = source.format(a=a, b=b)
+        points = " ".join(f"({x:g}, {y:g})" for x, y in xy)
+        form = rt.random()
+        if form < 0.35:  # an E TABLE's voltage through a resistor to a node
+            node = rt.choice([n for n in names if n not in driven] or [None])
+            if node is None:
+                continue
+            driven.add(node)
+            out = name("tout")
+            lines += [f"{name('E')} {out} 0 table {{{source}}} = {points}",
+                      f"{name('R')} {out} {node} {rt.choice(['1k', '10k'])}"]
+        elif form < 0.6:  # a G TABLE's current, in milliamperes
+            points = " ".join(f"({x:g}, {y:g}m)" for x, y in xy)
+            lines.append(f"{name('G')} {a} {b} table '{source}' {points}")
+        else:  # an A card's curve, its own model
+            node = rt.choice([n for n in names if n not in driven] or [None])
+            if node is None:
+                continue
+            driven.add(node)
+            out, model = name("aout"), name("pwl")
+            port = rt.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
+            words = []
+            if rt.random() < 0.7:
+                words.append(f"input_domain={rt.choice(['0.01', '0.1', '0.3'])}")
+            if rt.random() < 0.5:
+                words.append(f"limit={rt.choice(['true', 'false'])}")
+            if rt.random() < 0.2 and min(x2 - x1 for (x1, _), (x2, _) in zip(xy, xy[1:])) >= 0.2:
+                words = [w for w in words if not w.startswith("input_domain")]
+                words += ["fraction=false", "input_domain=0.05"]
+            xs_text = " ".join(f"{x:g}" for x, _ in xy)
+            ys_text = " ".join(f"{y:g}" for _, y in xy)
+            lines += [f".model {model} pwl(x_array=[{xs_text}] y_array=[{ys_text}] "
+                      + " ".join(words) + ")",
+                      f"{name('A')} {port} %v({out}) {model}",
+                      f"{name('R')} {out} {node} {rt.choice(['1k', '10k'])}"]
+    return lines
 
 
 def deck(seed):
@@ -312,6 +362,7 @@ def deck(seed):
             spell = rb.choice(["value={%s}", "value = {%s}", "cur='%s'", "value {%s}"])
             expr = f"{rb.choice(['1m', '0.5m'])}*{behavioural(rb, names, 2)}"
             lines.append(f"{name('G')} {a} {b} " + spell % expr)
+    lines += curves(random.Random(f"table {seed}"), names, driven, name)
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:
@@ -590,7 +641,7 @@ def op(kirchhoff, args):
     """`kirchhoff op --quiet ARGS`, or None when it runs past TIMEOUT."""
     try:
         return subprocess.run([kirchhoff, "op", "--quiet"] + args, capture_output=True, text=True,
-                              timeout=TIMEOUT)
+                              errors="replace", timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None
 
@@ -674,7 +725,8 @@ def ngspice_reading(path):
     try:
         run = subprocess.run(["ngspice", "-b", "-r", os.path.basename(raw), os.path.basename(path)],
                              cwd=os.path.dirname(path) or ".", capture_output=True, text=True,
-                             timeout=TIMEOUT, env=dict(os.environ, SPICE_ASCIIRAWFILE="1"))
+                             errors="replace", timeout=TIMEOUT,
+                             env=dict(os.environ, SPICE_ASCIIRAWFILE="1"))
     except subprocess.TimeoutExpired:
         return None
     if run.returncode != 0 or not os.path.exists(raw):
@@ -735,7 +787,8 @@ def ngspice_inconsistent(path, theirs):
                 f".control\nset numdgt=15\nop\nprint {wanted}\n.endc\n.end\n")
     try:
         run = subprocess.run(["ngspice", "-b", os.path.basename(probe)], capture_output=True,
-                             text=True, cwd=os.path.dirname(probe) or ".", timeout=TIMEOUT)
+                             text=True, errors="replace", cwd=os.path.dirname(probe) or ".",
+                             timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return ""
     finally:

@@ -500,14 +500,92 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
 }
 
 /* How the expression stands on its line: a B card's (its words may follow), an E's or G's
- * value=, a resistance (the current is v(a, b) over it). */
-enum { B_CARD, VALUE, RESISTANCE };
+ * value=, an E's or G's TABLE (its points follow), a resistance (the current is v(a, b) over
+ * it). */
+enum { B_CARD, VALUE, TABLE, RESISTANCE };
+
+/* One number of a TABLE's points: a number with its suffix, no parameter (ngspice 39's parse
+ * fails on one, braced or not; measured). */
+static int table_number(reader *r, double *v) {
+  blanks(r);
+  size_t used = 0, bad = 0;
+  kh_number_error e = kh_scan_number(r->pos, (size_t)(r->end - r->pos), v, &used, &bad);
+  if (e != KH_NUM_OK) {
+    fail(r, r->pos + bad, "%s (a TABLE's points are numbers)", kh_number_error_text(e));
+    return 0;
+  }
+  r->pos += used;
+  if (r->pos < r->end && *r->pos >= '0' && *r->pos <= '9')
+    return fail(r, r->pos, "digits after the suffix (write 4.7k, not 4k7)"), 0;
+  return 1;
+}
+
+/* An E or G TABLE's points after its expression, as ngspice 39 takes them (its listing,
+ * measured): an optional '=', then the pairs (x, y), the commas inside and between them
+ * optional, all of them inside one more pair of parentheses or not; at least two, the
+ * abscissas ascending (ngspice makes one point a constant, and answers nonsense for points out
+ * of order: refused). Into *xy (x0, y0, x1, ...), *count numbers. */
+static void table_points(reader *r, const char *card, double **xy, size_t *count) {
+  take(r, "=");
+  blanks(r);
+  int outer = r->end - r->pos > 1 && r->pos[0] == '(';
+  for (const char *q = r->pos + 1; outer && q < r->end; q++)
+    if (*q != ' ' && *q != '\t') {
+      outer = *q == '(';
+      break;
+    }
+  if (outer) take(r, "(");
+  size_t cap = 0;
+  while (r->st == KH_OK && take(r, "(")) {
+    if (kh_reserve((void **)xy, &cap, *count + 2, sizeof **xy)) {
+      r->st = kh_fail_nomem(r->p->ctx, "reading a TABLE");
+      break;
+    }
+    double *point = *xy + *count;
+    if (!table_number(r, &point[0]) || (take(r, ","), !table_number(r, &point[1]))) break;
+    if (!take(r, ")")) fail(r, r->pos, "expected ')' after a TABLE's point");
+    *count += 2;
+    take(r, ",");
+  }
+  if (r->st == KH_OK && outer && !take(r, ")")) fail(r, r->pos, "expected ')' after the points");
+  if (r->st == KH_OK && *count < 4)
+    fail(r, card, "a TABLE takes two or more points (x, y) after its expression");
+  for (size_t k = 2; r->st == KH_OK && k < *count; k += 2)
+    if (!((*xy)[k - 2] < (*xy)[k]))
+      fail(r, card, "a TABLE's abscissas must ascend (%g after %g)", (*xy)[k], (*xy)[k - 2]);
+}
+
+kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                               const uint32_t in[2], const uint32_t out[2], const kh_curve *c) {
+  kh_elem e = {
+      .kind = KH_BEHAVIOURAL_V, .model = KH_NOT_FOUND, .value = 1, .node = {out[0], out[1]}};
+  reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  uint32_t x = input(&r, in[0], NULL);
+  if (in[1] != 0) /* not ground (node 0): %vd */
+    x = binary(&r, KH_X_SUB, x, input(&r, in[1], NULL));
+  uint32_t first = (uint32_t)r.count;
+  for (size_t k = 0; k < 2 * c->points; k++) add(&r, (kh_xnode){.op = KH_X_CONST, .k = c->xy[k]});
+  uint32_t root = add(&r, (kh_xnode){.op = KH_X_TABLE,
+                                     .fn = (uint8_t)(c->fraction | c->limit << 1),
+                                     .a = x,
+                                     .b = first,
+                                     .c = (uint32_t)c->points,
+                                     .k = c->domain});
+  kh_status st = KH_OK;
+  if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
+  kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
+  if (r.st != KH_OK) return r.st;
+  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
+  if (st == KH_OK) p->controlled_count++;
+  return st;
+}
 
 /* The element named `name` between tokens a and b whose value is the expression from token
  * `from` to the end of the line (or, for a B card, to its words). */
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
-                                     const kh_token *a, const kh_token *b, size_t from, int form) {
+                                     const kh_token *a, const kh_token *b, size_t from, int form,
+                                     const kh_token *curve) {
   const kh_token *t = tok->items;
   kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
@@ -522,7 +600,14 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .pos = t[from].s,
               .first = &t[from],
               .words = {.m = 1}};
+  if (form == TABLE && t[from].s[0] != '{' && t[from].s[0] != '\'')
+    fail(&r, t[from].s,
+         "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "
+         "as a constant)");
   uint32_t root = expression(&r);
+  double *xy = NULL;
+  size_t count = 0;
+  if (form == TABLE) table_points(&r, t[from].s, &xy, &count);
   if (form == RESISTANCE && r.st == KH_OK) {
     uint32_t across = binary(&r, KH_X_SUB, input(&r, e.node[0], NULL), input(&r, e.node[1], NULL));
     root = binary(&r, KH_X_DIV, across, root);
@@ -531,16 +616,24 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
   size_t k = from; /* the token the expression ends before, where words may follow */
   while (k < tok->count && t[k].s < r.pos) k++;
   if (r.st == KH_OK && r.pos < r.end && (form != B_CARD || k == tok->count || t[k].s != r.pos))
-    fail(&r, r.pos, "unexpected '%.*s' after the expression",
-         (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos);
+    fail(&r, r.pos, "unexpected '%.*s' after the %s",
+         (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos,
+         form == TABLE ? "points" : "expression");
   else if (r.st == KH_OK && r.pos < r.end)
     r.st = card_words(p, line, tok, k, s, &r.words);
   if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
   kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
-  if (r.st != KH_OK) return r.st;
-  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
-  if (st == KH_OK) p->controlled_count++;
-  return st;
+  if (r.st == KH_OK && st == KH_OK) st = kh_add_element(p, line, name, s, e);
+  if (r.st == KH_OK && st == KH_OK) p->controlled_count++;
+  /* ngspice's pwl instance from e1_int2 to e1_int1, rounding a tenth of the segments, held */
+  uint32_t out[2] = {0, 0}, in[2] = {e.node[0], 0}; /* node 0: ground */
+  if (r.st == KH_OK && st == KH_OK && form == TABLE)
+    st = kh_resolve_node(p, line, s, &curve[1], &out[0]);
+  if (r.st == KH_OK && st == KH_OK && form == TABLE)
+    st =
+        kh_behavioural_curve(p, line, s, &curve[0], in, out, &(kh_curve){xy, count / 2, 0.1, 1, 1});
+  kh_free(xy);
+  return r.st != KH_OK ? r.st : st;
 }
 
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
@@ -552,7 +645,7 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "'%.*s' needs two nodes and I=expression or V=expression", (int)t[0].len,
                          t[0].s);
   return behavioural_element(p, line, tok, s, voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
-                             &t[0], &t[1], &t[2], 5, B_CARD);
+                             &t[0], &t[1], &t[2], 5, B_CARD, NULL);
 }
 
 /* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
@@ -568,26 +661,35 @@ static kh_status derived_name(kh_parser *p, uint32_t line, const kh_token *t, co
 
 /* As ngspice 39's front end rewrites `e1 n+ n- value={expr}` (its listing, measured): `e1 n+ n-
  * e1_int1 0 1` and `be1 e1_int1 0 v=expr`, a G the same with its VCCS of gain 1; so the node
- * e1_int1 and the source be1 are the deck's too, as in ngspice. */
+ * e1_int1 and the source be1 are the deck's too, as in ngspice. `e1 n+ n- table {expr} = (x,
+ * y) ...`: the same E, `be1 e1_int2 0 v=expr`, and the XSPICE pwl instance ae1 from e1_int2 to
+ * e1_int1 (kirchhoff's `ae1 e1_int1 0 v=table(v(e1_int2))`). */
 kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                               size_t from) {
+                               size_t from, int table) {
   const kh_token *t = tok->items;
   if (tok->count <= from)
-    return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s': an expression after '='",
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         table ? "'%.*s': an expression and points after TABLE"
+                               : "'%.*s': an expression after '='",
                          (int)t[0].len, t[0].s);
-  char inner[224], source[224];
-  kh_token node, name, ground = {"0", 1, t[0].off};
+  char inner[224], source[224], computed[224], pwl[224];
+  kh_token node, name, ground = {"0", 1, t[0].off}, at, curve[2];
   kh_status st = derived_name(p, line, &t[0], "", "_int1", inner, sizeof inner, &node);
   if (st == KH_OK) st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
+  if (st == KH_OK && table) /* be1 computes the expression at e1_int2, ae1 the curve at e1_int1 */
+    st = derived_name(p, line, &t[0], "", "_int2", computed, sizeof computed, &at);
+  if (st == KH_OK && table) st = derived_name(p, line, &t[0], "a", "", pwl, sizeof pwl, &curve[0]);
+  curve[1] = node;
   kh_elem e = {.kind = t[0].s[0] == 'e' ? KH_VCVS : KH_VCCS, .model = KH_NOT_FOUND, .value = 1};
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &node, &e.ctrl[0]);
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
-  return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, &node, &ground,
-                                           from, VALUE)
-                     : st;
+  return st == KH_OK
+             ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node,
+                                   &ground, from, table ? TABLE : VALUE, curve)
+             : st;
 }
 
 int kh_reads_solution(const kh_token *t) {
@@ -615,7 +717,7 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
   kh_token name;
   kh_status st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
   return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2],
-                                           3, RESISTANCE)
+                                           3, RESISTANCE, NULL)
                      : st;
 }
 

@@ -123,7 +123,7 @@ static double binary_value(const eval_state *s, const kh_xnode *n, double a, dou
 }
 
 static const char *name_of(const kh_xnode *n) {
-  static const char *const ops[] = {"", "", "+", "-", "*", "/", "^", "", "?:", "pwl"};
+  static const char *const ops[] = {"", "", "+", "-", "*", "/", "^", "", "?:", "pwl", "table"};
   return n->op == KH_X_CALL ? kh_xfunction_names[n->fn] : ops[n->op];
 }
 
@@ -144,6 +144,62 @@ static double pwl(const eval_state *s, const kh_xnode *n, double x, double *slop
   return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
 }
 
+/* The point i of a curve as ngspice 39's XSPICE pwl model holds it (cfunc.mod, INIT): the
+ * points 1..c, and one more at each end a segment further on, at the end's height (limit) or on
+ * the end segment's line. */
+static double table_x(const kh_xnode *p, uint32_t c, uint32_t i) {
+  if (i == 0) return 2. * p[0].k - p[2].k;
+  if (i == c + 1) return 2. * p[2 * (c - 1)].k - p[2 * (c - 2)].k;
+  return p[2 * (i - 1)].k;
+}
+static double table_y(const kh_xnode *p, uint32_t c, uint32_t i, int limit) {
+  if (i == 0) return limit ? p[1].k : 2. * p[1].k - p[3].k;
+  if (i == c + 1) return limit ? p[2 * c - 1].k : 2. * p[2 * c - 1].k - p[2 * c - 3].k;
+  return p[2 * (i - 1) + 1].k;
+}
+
+/* The pwl code model's output (cm_pwl, ngspice 39): linear outside the end points' midpoints;
+ * around each point i, within input_domain (n->k) of it (times the shorter segment beside it
+ * with fraction, n->fn bit 0), the parabola of cm_smooth_corner (cmutil.c) that meets both
+ * segments with their slopes; the same operations, so the same roundings. The model's limiting
+ * of its input between Newton passes changes the path, not the solution. An E or G TABLE card is
+ * this with input_domain=0.1 fraction=true limit=true (n->fn bit 1). */
+static double table(const eval_state *s, const kh_xnode *n, double x, double *slope) {
+  const kh_xnode *p = &s->x->nodes[n->b];
+  uint32_t c = n->c, last = c + 1;
+#define X(i) table_x(p, c, i)
+#define Y(i) table_y(p, c, i, n->fn >> 1)
+  if (x <= (X(0) + X(1)) / 2.0) {
+    *slope = (Y(1) - Y(0)) / (X(1) - X(0));
+    return Y(0) + (x - X(0)) * *slope;
+  }
+  if (x >= (X(last - 1) + X(last)) / 2.0) {
+    *slope = (Y(last) - Y(last - 1)) / (X(last) - X(last - 1));
+    return Y(last) + (x - X(last)) * *slope;
+  }
+  uint32_t i = 1;
+  while (i + 1 < last && !(x < (X(i) + X(i + 1)) / 2.0)) i++;
+  double lower = X(i) - X(i - 1), upper = X(i + 1) - X(i);
+  double domain = n->fn & 1 ? n->k * (lower <= upper ? lower : upper) : n->k;
+  double lower_slope = (Y(i) - Y(i - 1)) / lower, upper_slope = (Y(i + 1) - Y(i)) / upper;
+  if (x < X(i) - domain) {
+    *slope = lower_slope;
+    return Y(i) + (x - X(i)) * *slope;
+  }
+  if (!(x < X(i) + domain)) {
+    *slope = upper_slope;
+    return Y(i) + (x - X(i)) * *slope;
+  }
+  double x_upper = X(i) + domain, y_upper = Y(i) + (upper_slope * domain);
+  double a = ((upper_slope - lower_slope) / 4.0) * (1 / domain);
+  double b = upper_slope - (2.0 * a * x_upper);
+  double c0 = y_upper - (a * x_upper * x_upper) - (b * x_upper);
+  *slope = 2.0 * a * x + b;
+  return a * x * x + b * x + c0;
+#undef X
+#undef Y
+}
+
 /* s->val[i] for the nodes a value needs (a ternary's other branch is not evaluated, as in
  * ngspice, where it may be out of range); -1 at a value that is not finite. */
 static int forward(eval_state *s, uint32_t i) {
@@ -153,10 +209,10 @@ static int forward(eval_state *s, uint32_t i) {
     v = n->k;
   else if (n->op == KH_X_INPUT)
     v = s->in[n->a];
-  else if (n->op == KH_X_PWL) {
+  else if (n->op == KH_X_PWL || n->op == KH_X_TABLE) {
     double slope;
     if (forward(s, n->a)) return -1;
-    v = pwl(s, n, s->val[n->a], &slope);
+    v = (n->op == KH_X_PWL ? pwl : table)(s, n, s->val[n->a], &slope);
   } else if (n->op == KH_X_TERN) {
     if (forward(s, n->a)) return -1;
     uint32_t taken = s->val[n->a] != 0 ? n->b : n->c;
@@ -191,9 +247,9 @@ static void backward(eval_state *s, uint32_t i, double w) {
     return;
   }
   if (n->op == KH_X_TERN) return backward(s, s->val[n->a] != 0 ? n->b : n->c, w);
-  if (n->op == KH_X_PWL) {
+  if (n->op == KH_X_PWL || n->op == KH_X_TABLE) {
     double slope;
-    pwl(s, n, s->val[n->a], &slope);
+    (n->op == KH_X_PWL ? pwl : table)(s, n, s->val[n->a], &slope);
     return backward(s, n->a, w * slope);
   }
   double a = s->val[n->a], b = 0, da = 0, db = 0;

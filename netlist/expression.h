@@ -19,7 +19,10 @@ typedef enum {
   KH_X_POW,   /* a ^ b = |a|^b (ngspice's PTpower) */
   KH_X_CALL,  /* function fn of a (and b for two arguments) */
   KH_X_TERN,  /* a != 0 ? b : c */
-  KH_X_PWL    /* pwl(a, x0, y0, ...): c points, constants from node b on (x0, y0, x1, ...) */
+  KH_X_PWL,   /* pwl(a, x0, y0, ...): c points, constants from node b on (x0, y0, x1, ...) */
+  KH_X_TABLE  /* the curve of a as ngspice 39's XSPICE pwl code model computes it (an A card's,
+               * or an E or G TABLE card's): c points laid out as KH_X_PWL's, input_domain k,
+               * fn bit 0 fraction, bit 1 limit (behavioural.c: kh_curve) */
 } kh_xop;
 
 /* ngspice 39's functions (ptfuncs.c), in kh_xfunction_names' order. */
@@ -104,6 +107,11 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix);
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix);
+/* Whether the expression is a pwl curve (an E or G TABLE card's, or an XSPICE pwl instance's) of
+ * v(in[0]) - v(in[1]) (in[1] ground, 0, for v(in[0])); if so, in. Its `.model name pwl(...)` is
+ * kh_expression_write_table_model's. */
+int kh_expression_table(const struct kh_expression *x, size_t in[2]);
+void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name);
 /* The card's words after the expression, where they differ from their defaults. */
 void kh_expression_write_words(const struct kh_expression *x, FILE *out);
 

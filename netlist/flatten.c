@@ -392,10 +392,13 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   /* E value=, vol=, G value=, cur=, the '=' optional before braces or quotes, as in ngspice 39 */
   if (vcvs && tok->count > 4 &&
       (kh_token_eq(&t[3], "value") || kh_token_eq(&t[3], letter == 'e' ? "vol" : "cur"))) {
-    if (kh_token_eq(&t[4], "=")) return kh_behavioural_value(p, line, tok, s, 5);
-    if (t[4].s[0] == '{' || t[4].s[0] == '\'') return kh_behavioural_value(p, line, tok, s, 4);
+    if (kh_token_eq(&t[4], "=")) return kh_behavioural_value(p, line, tok, s, 5, 0);
+    if (t[4].s[0] == '{' || t[4].s[0] == '\'') return kh_behavioural_value(p, line, tok, s, 4, 0);
   }
-  static const char *const behavioural[] = {"value", "table", "laplace", "freq", "vol", "cur"};
+  if (vcvs && tok->count > 4 &&
+      kh_token_eq(&t[3], "table")) /* '=' before or after the expression */
+    return kh_behavioural_value(p, line, tok, s, kh_token_eq(&t[4], "=") ? 5 : 4, 1);
+  static const char *const behavioural[] = {"value", "laplace", "freq", "vol", "cur"};
   for (size_t k = 0; vcvs && tok->count > 4 && k < sizeof behavioural / sizeof *behavioural; k++)
     if (kh_token_eq(&t[3], behavioural[k]) &&
         (kh_token_eq(&t[4], "=") || t[4].s[0] == '{' || t[4].s[0] == '\''))
@@ -594,7 +597,6 @@ static const struct {
                    {'t', "transmission lines (T)"},
                    {'o', "transmission lines (O)"},
                    {'u', "transmission lines (U)"},
-                   {'a', "XSPICE code models (A)"},
                    {'y', "transmission lines (Y)"},
                    {'p', "coupled transmission lines (P)"},
                    {'n', "OSDI devices (N)"}};
@@ -622,6 +624,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 's':
   case 'w': return kh_switch_card(p, line, tok, scope);
   case 'b': return kh_behavioural_card(p, line, tok, scope);
+  case 'a': return kh_xspice_card(p, line, tok, scope);
   default: break;
   }
   const kh_token *t = &tok->items[0];

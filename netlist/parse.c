@@ -49,6 +49,31 @@ static const model_family *family_of(const kh_token *type) {
   return NULL;
 }
 
+/* Stores a model whose parameters are already read (params in the arena). */
+static kh_status add_model(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
+                           size_t mlen, kh_model_param *params, size_t count) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  uint32_t id;
+  if (kh_reserve((void **)&nl->models, &nl->model_cap, nl->model_count + 1, sizeof *nl->models) ||
+      kh_strmap_intern(&nl->model_names, mname, mlen, &id, NULL))
+    return kh_fail_nomem(p->ctx, "storing a model");
+  kh_model *m = &nl->models[nl->model_count++];
+  *m = (kh_model){kh_strmap_name(&nl->model_names, id),
+                  kh_arena_strndup(&nl->arena, t[2].s, t[2].len), params, count,
+                  kh_token_loc(p, line, &t[1])};
+  return m->type ? KH_OK : kh_fail_nomem(p->ctx, "storing a model");
+}
+
+/* An XSPICE pwl model: its arrays kept in order (xspice_pwl.c). */
+static kh_status pwl_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                           size_t end, const char *mname, size_t mlen) {
+  kh_model_param *params;
+  size_t count;
+  kh_status st = kh_pwl_model_params(p, line, tok, from, end, &params, &count);
+  return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
+}
+
 static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
@@ -73,26 +98,16 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   if (st == KH_OK && (kh_token_eq(&t[2], "r") || kh_token_eq(&t[2], "res")))
     st = kh_check_resistor_model(p, line, tok, from, end);
   if (st != KH_OK) return st;
+  if (kh_token_eq(&t[2], "pwl")) return pwl_model(p, line, tok, from, end, mname, mlen);
   kh_param_table params = {0};
   st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
-  uint32_t id;
-  if (st == KH_OK &&
-      (kh_reserve((void **)&nl->models, &nl->model_cap, nl->model_count + 1, sizeof *nl->models) ||
-       kh_strmap_intern(&nl->model_names, mname, mlen, &id, NULL)))
-    st = kh_fail_nomem(p->ctx, "storing a model");
-  if (st == KH_OK) {
-    kh_model *m = &nl->models[nl->model_count++];
-    m->name = kh_strmap_name(&nl->model_names, id);
-    m->type = kh_arena_strndup(&nl->arena, t[2].s, t[2].len);
-    m->loc = kh_token_loc(p, line, &t[1]);
-    m->param_count = params.count;
-    m->params = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *m->params);
-    if (!m->type || !m->params) st = kh_fail_nomem(p->ctx, "storing a model");
-    for (size_t i = 0; st == KH_OK && i < params.count; i++)
-      m->params[i] =
-          (kh_model_param){family ? family->canonical(params.items[i].name) : params.items[i].name,
-                           params.items[i].value};
-  }
+  kh_model_param *stored = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *stored);
+  if (st == KH_OK && !stored) st = kh_fail_nomem(p->ctx, "storing a model");
+  for (size_t i = 0; st == KH_OK && i < params.count; i++)
+    stored[i] =
+        (kh_model_param){family ? family->canonical(params.items[i].name) : params.items[i].name,
+                         params.items[i].value};
+  if (st == KH_OK) st = add_model(p, line, tok, mname, mlen, stored, params.count);
   kh_param_release(&params);
   return st;
 }

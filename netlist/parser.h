@@ -243,10 +243,29 @@ kh_status kh_resolve_behavioural(kh_parser *p);
 int kh_reads_solution(const kh_token *t);
 kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                   const kh_scope *s);
-/* Ename n+ n- value=expr or Gname ... (behavioural.c), the expression from token `from`: an E's
- * is a B source's V=, a G's its I=. */
+/* A curve through points (x0, y0, x1, ...) as ngspice 39's XSPICE pwl code model computes it:
+ * its corners rounded over domain (a fraction of the shorter segment beside each point, or
+ * volts), its ends held (limit) or extended. */
+typedef struct {
+  const double *xy;
+  size_t points;
+  double domain;
+  int fraction, limit;
+} kh_curve;
+/* The element `name` holding v(out[0]) - v(out[1]) at the curve of v(in[0]) - v(in[1]) (a B
+ * source V=curve(...) for kirchhoff, written back as the pwl instance). */
+kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                               const uint32_t in[2], const uint32_t out[2], const kh_curve *c);
+/* XSPICE A cards of the pwl code model (xspice_pwl.c), and its .model card's parameters: x_array
+ * and y_array once per value, in order, input_domain, fraction and limit (1 or 0) where given. */
+kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t end, kh_model_param **out, size_t *count);
+/* Ename n+ n- value=expr or Gname ..., or with table (TABLE {expr} = (x, y) ...) the curve of
+ * expr (behavioural.c), the expression from token `from`: as ngspice 39, a B source's V= on an
+ * inner node that the E (or G) follows with gain 1. */
 kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                               size_t from);
+                               size_t from, int table);
 /* A transistor's words after its model (elements.c): an optional positional value first (the
  * area, *positional, when not NULL), then `off` (read and left) and name=value pairs from `words`
  * (each stored in *value and its bit set in *given; sign '+': it must be positive, '0': >= 0),

@@ -207,6 +207,22 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
+/* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` for kirchhoff, as the XSPICE pwl instance it
+ * is in ngspice 39 (an A card, or what ngspice makes of an E or G TABLE card): `aname %vd(a b)
+ * %vd(n+ n-) kh_table_<element index>` (%v(a) for v(a)), and that model's card. */
+static void write_table(const kh_netlist *nl, size_t i, const size_t in[2], FILE *out) {
+  const kh_elem *e = &nl->elements[i];
+  fprintf(out, "%s", elem_name(nl, i));
+  if (in[1])
+    fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
+  else
+    fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[0]));
+  fprintf(out, " %%vd(%s %s) kh_table_%zu\n", node(nl, e->node[0]), node(nl, e->node[1]), i);
+  char model[40];
+  snprintf(model, sizeof model, "kh_table_%zu", i);
+  kh_expression_write_table_model(&nl->expressions[e->ctrl[0]], out, model);
+}
+
 /* Bname n+ n- v=expr or i=expr, after the .param lines of the constants a
  * number would round (named kh_<element index>_<node>). */
 static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
@@ -214,6 +230,11 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   const struct kh_expression *x = &nl->expressions[e->ctrl[0]];
   char prefix[40];
   snprintf(prefix, sizeof prefix, "kh_%zu_", i);
+  size_t in[2];
+  if (kh_expression_table(x, in)) {
+    write_table(nl, i, in, out);
+    return;
+  }
   kh_expression_write_params(x, out, prefix);
   fprintf(out, "%s %s %s %c=", elem_name(nl, i), node(nl, e->node[0]), node(nl, e->node[1]),
           e->kind == KH_BEHAVIOURAL_V ? 'v' : 'i');
@@ -436,6 +457,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
   }
   for (size_t m = 0; flavor == KH_WRITE_KIRCHHOFF && m < nl->model_count; m++) {
     const kh_model *md = &nl->models[m];
+    if (!strcmp(md->type, "pwl")) continue; /* each pwl instance writes its own (write_table) */
     fprintf(out, ".model %s %s(", md->name, md->type);
     for (size_t i = 0; i < md->param_count; i++)
       fprintf(out, "%s%s=%.17g", i ? " " : "", md->params[i].name, md->params[i].value);

@@ -73,6 +73,9 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
                      "s1 a sw qb 0 sm on\nrsw sw 0 1k\n.model sm sw(vt=0.5 vh=0.1 ron=10)\n"
                      "bb bo 0 i=-1m*tanh(v(a, b)) + i(v1)*1m\nrbo bo 0 1k\n"
                      "eb bv 0 value={2*v(bo) > 1 ? sqrt(v(bo)) : 0.5}\nrbv bv 0 1k\n"
+                     "gt 0 bt table {v(a, b)} = (0, 1m) (2, 3m)\nrbt bt 0 1k\n"
+                     "at %vd(a b) %v(ao) ap\nrao ao 0 1k\n"
+                     ".model ap pwl(x_array=[-1 1 4] y_array=[0 2 1] input_domain=0.1)\n"
                      ".subckt sub a b y\n"
                      "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
                      "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
@@ -270,8 +273,8 @@ Test(alloc_torture, newton_solve) {
 }
 
 Test(alloc_torture, general_newton_solve) {
-  torture(solve_general,
-          "parse (POLY parts, K, RS, a JFET, a MOSFET, B sources, .nodeset), general Newton solve");
+  torture(solve_general, "parse (POLY parts, K, RS, a JFET, a MOSFET, B sources, TABLE and pwl "
+                         "curves, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {

@@ -112,6 +112,58 @@ Test(behavioural, derivatives_match_central_differences) {
   kh_netlist_free(nl);
 }
 
+/* An E TABLE's curve (points (-1, -3) (0, 1) (2, 5) (2.5, 4)) in closed form: its ends held,
+ * its segments straight, and around each point, within a tenth of the shorter segment beside
+ * it, the parabola meeting both segments with their slopes: at the point itself y + (s2 - s1)
+ * d / 4 (s1, s2 the slopes, d that tenth), which is what ngspice 39 prints there. And the value
+ * and slope continuous across every boundary of those pieces. */
+Test(behavioural, table_curve_in_closed_form) {
+  kh_netlist *nl = kh_test_parse(
+      "t\nva a 0 1\ne1 o 0 table {v(a)} = (-1, -3) (0, 1) (2, 5) (2.5, 4)\nro o 0 1\n");
+  size_t curve = 0;
+  while (curve < kh_netlist_element_count(nl) &&
+         strcmp(kh_netlist_element(nl, curve).name, "ae1") != 0)
+    curve++;
+  const kh_expression *x = kh_netlist_expression(nl, curve);
+  cr_assert(x && kh_expression_input_count(x) == 1, "the curve ae1 of v(e1_int2)");
+  double *scratch = malloc(kh_expression_scratch(x) * sizeof *scratch);
+  static const struct {
+    double in, want, slope;
+  } cases[] = {
+      {-7, -3, 0},                       /* held below the first point */
+      {-1, -3 + (4 - 0) * 0.1 / 4, 2},   /* the first point's corner: 0 to 4, d = 0.1 */
+      {-0.5, -1, 4},                     /* on the first segment */
+      {0, 1 + (2 - 4) * 0.1 / 4, 3},     /* shorter segment beside 0: 1, d = 0.1 */
+      {2, 5 + (-2 - 2) * 0.05 / 4, 0},   /* beside 2 the shorter is 0.5: d = 0.05 */
+      {2.5, 4 + (0 + 2) * 0.05 / 4, -1}, /* the last point's corner: -2 to 0 */
+      {9, 4, 0},                         /* held above the last point */
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    double f, d, in = cases[k].in;
+    cr_assert_eq(kh_expression_eval(x, &in, 1e-12, &f, &d, scratch, NULL), 0);
+    cr_expect(fabs(f - cases[k].want) <= 1e-14 && fabs(d - cases[k].slope) <= 1e-12,
+              "at %g: %.17g (slope %.17g), want %.17g (%.17g)", in, f, d, cases[k].want,
+              cases[k].slope);
+  }
+  static const double edges[] = {-1.5, -1.1, -0.9, -0.5, -0.1, 0.1, 1,
+                                 1.9,  2.1,  2.25, 2.45, 2.55, 2.75};
+  for (size_t k = 0; k < sizeof edges / sizeof *edges; k++) {
+    double below = edges[k] * (1 - 1e-12) - 1e-13, above = edges[k] * (1 + 1e-12) + 1e-13;
+    double f0, f1, d0, d1;
+    kh_expression_eval(x, &below, 1e-12, &f0, &d0, scratch, NULL);
+    kh_expression_eval(x, &above, 1e-12, &f1, &d1, scratch, NULL);
+    cr_expect(fabs(f1 - f0) <= 1e-10 && fabs(d1 - d0) <= 1e-8, "jump at %g: %g, slope %g", edges[k],
+              f1 - f0, d1 - d0);
+  }
+  free(scratch);
+  kh_netlist_free(nl);
+  /* and the circuit: v(a) = 1 lies on the segment from 0 to 2 */
+  cr_expect(fabs(kh_test_general_node("t\nva a 0 1\ne1 o 0 table {v(a)} = (-1, -3) (0, 1) (2, 5)"
+                                      "\nro o 0 1\n",
+                                      "o") -
+                 3) <= 1e-12);
+}
+
 /* Out of range where ngspice's evaluation fails too; a ternary's other branch is not evaluated. */
 Test(behavioural, out_of_range_and_the_branch_not_taken) {
   cr_expect(fabs(value_of("v(k) + 1 > 5 ? sqrt(v(k) - 5) : 0.5")) <= 0 + 0.5, "branch");
@@ -150,6 +202,23 @@ Test(behavioural, written_back_and_for_ngspice) {
             "%s", back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(eg, 1e-9), 1e-9);
+  /* a TABLE is the three cards ngspice makes of it, its curve an A card with its own model; an
+   * A card keeps its ports and model parameters (each program reads the other's text) */
+  const char *curves =
+      "t\nv1 a 0 0.3\nv2 b 0 -0.1\ne1 c 0 table {2*v(a)} = (0, 0) (1, 2) (3, 2.5)\n"
+      "rc c 0 1k\na1 %vd(a b) %v(d) pw\nrd d 0 1k\n"
+      ".model pw pwl(x_array=[-1 0.35 2] y_array=[1 0 3] input_domain=0.05 "
+      "fraction=false)\n";
+  back = kh_test_written_back(curves);
+  cr_expect(strstr(back, "\ne1 c 0 e1_int1 0 1\nbe1 e1_int2 0 v=2*v(a)\n"
+                         "ae1 %v(e1_int2) %vd(e1_int1 0) kh_table_") &&
+                strstr(back, " pwl(x_array=[0 1 3] y_array=[0 2 2.5] input_domain=0.1000") &&
+                strstr(back, "\na1 %vd(a b) %vd(d 0) kh_table_") &&
+                strstr(back, "input_domain=0.050000000000000003 fraction=false limit=false)\n") &&
+                !strstr(back, ".model pw "),
+            "%s", back);
+  free(back);
+  cr_assert_leq(kh_test_general_vs_ngspice(curves, 1e-9), 1e-9);
 }
 
 /* What the writer writes nests no deeper than what it was read from: 150 signs, a sum of 400

@@ -1,0 +1,195 @@
+/* XSPICE's pwl code model as ngspice 39 runs it (src/xspice/icm/analog/pwl: ifspec.ifs and
+ * cfunc.mod, read there): `Aname IN OUT model` with `.model model pwl(x_array=[x0 x1 ...]
+ * y_array=[y0 y1 ...] [input_domain=0.01] [fraction=true] [limit=false])`, IN and OUT voltage
+ * ports (`%v node`, `%vd a b`, with or without parentheses, or a bare node, pwl's default
+ * type). kirchhoff holds v(OUT) at the curve of v(IN) (kh_behavioural_curve, computed as
+ * cm_pwl does in netlist/expression.c). Current ports (%i, %id, %vnam, ...), vectors and the
+ * other code models are refused at their token. */
+#include "netlist_impl.h"
+#include "parser.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One number of an array or a scalar: a number or a {expression} (ngspice's front end
+ * substitutes those), not a bare name, which XSPICE's parse does not know. */
+static kh_status number(kh_parser *p, uint32_t line, const kh_token *t, double *v) {
+  char c = t->len ? t->s[0] : 0;
+  if (!(c == '{' || c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9')))
+    return kh_token_fail(p, line, t, "expected a number or {expression} in a pwl model");
+  return kh_eval_token(p, line, t, NULL, v);
+}
+
+/* name=[v v ...] from token *i on (the brackets glued to the numbers or standing alone) into
+ * params as (name, v) each. */
+static kh_status array(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i, size_t end,
+                       const char *name, kh_model_param *params, size_t *count) {
+  const kh_token *t = tok->items;
+  if (*i >= end || t[*i].s[0] != '[')
+    return kh_token_fail(p, line, &t[*i < end ? *i : end - 1], "%s takes [values]", name);
+  for (int closed = 0; !closed; (*i)++) {
+    if (*i >= end) return kh_token_fail(p, line, &t[end - 1], "%s's '[' is never closed", name);
+    kh_token v = t[*i];
+    if (v.s[0] == '[') v.s++, v.len--, v.off++;
+    if (v.len && v.s[v.len - 1] == ']') v.len--, closed = 1;
+    if (!v.len) continue;
+    kh_status st = number(p, line, &v, &params[*count].value);
+    if (st != KH_OK) return st;
+    params[(*count)++].name = name;
+  }
+  return KH_OK;
+}
+
+static double param(const kh_model_param *params, size_t count, const char *name, double absent) {
+  for (size_t k = 0; k < count; k++)
+    if (!strcmp(params[k].name, name)) return params[k].value;
+  return absent;
+}
+
+/* The points ascend, and with an absolute input_domain no two corners' roundings overlap (ngspice
+ * prints "Violation of 50% rule" and goes on with curves that jump). */
+static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
+                              const kh_model_param *params, size_t count) {
+  size_t n = 0;
+  double x[2] = {0, 0}, domain = param(params, count, "input_domain", 0.01);
+  for (size_t k = 0; k < count; k++)
+    n += !strcmp(params[k].name, "x_array"), n -= !strcmp(params[k].name, "y_array");
+  if (n != 0) return kh_token_fail(p, line, at, "x_array and y_array must be of one length");
+  if (!(domain >= 1e-12 && domain <= 0.5))
+    return kh_token_fail(p, line, at, "input_domain must lie in [1e-12, 0.5], got %g", domain);
+  int fraction = param(params, count, "fraction", 1) != 0;
+  size_t seen = 0;
+  for (size_t k = 0; k < count; k++) {
+    if (strcmp(params[k].name, "x_array") != 0) continue;
+    x[0] = x[1], x[1] = params[k].value;
+    if (seen++ && !(x[0] < x[1]))
+      return kh_token_fail(p, line, at, "pwl's x_array must ascend (%g after %g)", x[1], x[0]);
+    if (seen > 1 && !fraction && x[1] - x[0] < 2 * domain)
+      return kh_token_fail(p, line, at,
+                           "pwl's segment from %g to %g is shorter than twice input_domain (%g): "
+                           "the roundings of its corners would overlap",
+                           x[0], x[1], domain);
+  }
+  if (seen < 2) return kh_token_fail(p, line, at, "a pwl model needs two or more points");
+  return KH_OK;
+}
+
+kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t end, kh_model_param **out, size_t *count) {
+  const kh_token *t = tok->items;
+  kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 4) * sizeof *params);
+  if (!params) return kh_fail_nomem(p->ctx, "storing a model");
+  static const char *const names[] = {"x_array", "y_array", "input_domain", "fraction", "limit"};
+  size_t n = 0;
+  unsigned given = 0;
+  for (size_t i = from; i < end;) {
+    size_t which = 0;
+    while (which < 5 && !kh_token_eq(&t[i], names[which])) which++;
+    if (which == 5)
+      return kh_token_fail(p, line, &t[i],
+                           "unknown pwl model parameter '%.*s' (x_array, y_array, input_domain, "
+                           "fraction, limit)",
+                           (int)t[i].len, t[i].s);
+    if (i + 2 >= end || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "'%s' needs '=' and a value", names[which]);
+    if (given & 1u << which)
+      return kh_token_fail(p, line, &t[i], "'%s' is given twice", names[which]);
+    given |= 1u << which;
+    i += 2;
+    kh_status st = KH_OK;
+    if (which < 2) {
+      st = array(p, line, tok, &i, end, names[which], params, &n);
+    } else if (which == 2) {
+      st = number(p, line, &t[i++], &params[n].value);
+      params[n++].name = names[which];
+    } else {
+      int yes = kh_token_eq(&t[i], "true"), no = kh_token_eq(&t[i], "false");
+      if (!yes && !no) return kh_token_fail(p, line, &t[i], "%s takes true or false", names[which]);
+      params[n++] = (kh_model_param){names[which], yes};
+      i++;
+    }
+    if (st != KH_OK) return st;
+  }
+  if ((given & 3) != 3)
+    return kh_token_fail(p, line, &t[1], "a pwl model needs x_array and y_array");
+  *out = params, *count = n;
+  return check_points(p, line, &t[1], params, n);
+}
+
+/* A voltage port from token *i on: its nodes (the second ground for %v and a bare node). */
+static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                      size_t *i, uint32_t nodes[2]) {
+  const kh_token *t = tok->items;
+  const kh_token *at = &t[*i];
+  nodes[1] = 0;
+  if (at->s[0] != '%') {
+    if (at->s[0] == '[' || at->s[0] == '~' || kh_token_eq(at, "("))
+      return kh_token_fail(p, line, at, "pwl's ports are single voltages (%%v, %%vd or a node)");
+    (*i)++;
+    return kh_resolve_node(p, line, s, at, &nodes[0]);
+  }
+  size_t type = 1;
+  while (type < at->len && at->s[type] != '(') type++;
+  int diff = type == 3 && !memcmp(at->s, "%vd", 3);
+  if (!diff && !(type == 2 && at->s[1] == 'v'))
+    return kh_token_fail(p, line, at,
+                         "port type '%.*s': kirchhoff reads pwl's voltage ports (%%v, %%vd)",
+                         (int)type, at->s);
+  kh_token glued[2];
+  size_t count = 0, want = diff ? 2 : 1;
+  if (type < at->len) { /* %v(node): one token */
+    glued[0] =
+        (kh_token){at->s + type + 1, at->len - (uint32_t)type - 2, at->off + (uint32_t)type + 1};
+    count = 1, (*i)++;
+  } else {
+    (*i)++;
+    int paren = *i < tok->count && kh_token_eq(&t[*i], "(");
+    *i += (size_t)paren;
+    for (; count < want && *i < tok->count && !kh_token_eq(&t[*i], ")"); count++)
+      glued[count] = t[(*i)++];
+    if (paren && !(*i < tok->count && kh_token_eq(&t[*i], ")")))
+      return kh_token_fail(p, line, at, "'%.*s' needs its node%s and ')'", (int)type, at->s,
+                           diff ? "s" : "");
+    *i += (size_t)paren;
+  }
+  if (count != want)
+    return kh_token_fail(p, line, at, "'%.*s' takes %zu node%s", (int)type, at->s, want,
+                         diff ? "s" : "");
+  kh_status st = KH_OK;
+  for (size_t k = 0; st == KH_OK && k < count; k++)
+    st = kh_resolve_node(p, line, s, &glued[k], &nodes[k]);
+  return st;
+}
+
+kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  const kh_token *t = tok->items;
+  uint32_t in[2], out[2];
+  size_t i = 1;
+  if (tok->count < 4)
+    return kh_token_fail(p, line, &t[0], "'%.*s' needs an input, an output and a model",
+                         (int)t[0].len, t[0].s);
+  kh_status st = port(p, line, tok, s, &i, in);
+  if (st == KH_OK && i < tok->count) st = port(p, line, tok, s, &i, out);
+  if (st != KH_OK) return st;
+  if (i + 1 != tok->count)
+    return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
+                         "'%.*s' takes an input, an output and a model", (int)t[0].len, t[0].s);
+  uint32_t id = kh_find_model(p, s, &t[i]);
+  if (id == KH_NOT_FOUND && p->speculative) p->missed = 1;
+  if (id == KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[i], "unknown model '%.*s'", (int)t[i].len, t[i].s);
+  const kh_model *m = &p->nl->models[id];
+  if (strcmp(m->type, "pwl") != 0)
+    return kh_token_fail(p, line, &t[i],
+                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl)", m->type);
+  size_t points = 0;
+  double xy[2 * m->param_count + 2];
+  for (size_t k = 0, xs = 0, ys = 0; k < m->param_count; k++) {
+    if (!strcmp(m->params[k].name, "x_array")) xy[2 * xs++] = m->params[k].value, points = xs;
+    if (!strcmp(m->params[k].name, "y_array")) xy[2 * ys++ + 1] = m->params[k].value;
+  }
+  kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
+                param(m->params, m->param_count, "fraction", 1) != 0,
+                param(m->params, m->param_count, "limit", 0) != 0};
+  return kh_behavioural_curve(p, line, s, &t[0], in, out, &c);
+}
