@@ -38,10 +38,6 @@ kh_status kh_netlist_set_option(kh_context *ctx, kh_netlist *nl, const char *nam
   return opt.name ? append_option(ctx, nl, opt) : kh_fail_nomem(ctx, "storing options");
 }
 
-/* Options that change a DC answer in ngspice and that kirchhoff does not model yet: refused
- * rather than ignored (docs/netlist.md). */
-static const char *const refused_options[] = {"rseries"};
-
 /* Options whose value is a word, not a number: ngspice 39's transient integration method and
  * its random seed. Neither changes an operating point (random .param functions are refused), so
  * such an option is kept without a value; another word is refused. */
@@ -77,11 +73,6 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
                                                                : "gear or trap",
                            (int)tok->items[i + 2].len, tok->items[i + 2].s);
     const kh_token *t = &tok->items[i];
-    for (size_t k = 0; k < sizeof refused_options / sizeof refused_options[0]; k++)
-      if (kh_token_eq(t, refused_options[k]))
-        return kh_token_fail(p, line, t,
-                             "option '%s' changes the DC answer and is not implemented yet",
-                             refused_options[k]);
     kh_option opt = {kh_arena_strndup(&nl->arena, t->s, t->len), 0, 0};
     if (!opt.name) return kh_fail_nomem(p->ctx, "storing options");
     if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=")) {
@@ -93,9 +84,15 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
       if (!strcmp(opt.name, "rshunt") && !(opt.value >= 0 && isfinite(opt.value)))
         st = kh_token_fail(p, line, &tok->items[i + 2],
                            "rshunt=%g: the shunt resistance must be positive (0: none)", opt.value);
+      if (!strcmp(opt.name, "rseries") && !(opt.value > 0 && isfinite(opt.value)))
+        st = kh_token_fail(p, line, &tok->items[i + 2],
+                           "rseries=%g: ngspice 39 puts that resistance in series with every "
+                           "inductor (and reads 0 ohms as 1 milliohm); give a positive one",
+                           opt.value);
       if (st != KH_OK) return st;
       i += 2;
-    }
+    } else if (!strcmp(opt.name, "rseries")) /* alone: 1 milliohm (measured in ngspice 39) */
+      opt.value = 1e-3, opt.has_value = 1;
     kh_status st = add_option(p, opt);
     if (st != KH_OK) return st;
   }

@@ -87,6 +87,24 @@ static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_token
 }
 
 /* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
+/* `.options rseries=R`, as ngspice 39's front end applies it to `l1 a b L` (its listing,
+ * measured): `l1 a l1_intern__ L` and `rl1_intern__ l1_intern__ b R`, in a subcircuit under its
+ * local names. Written back as those two elements, without the option. */
+static kh_status series_resistance(kh_parser *p, uint32_t line, const kh_token *name,
+                                   const kh_scope *s, kh_elem l, double r) {
+  char node_text[224], resistor_text[232];
+  if (name->len > 200) return kh_token_fail(p, line, name, "element name too long");
+  snprintf(node_text, sizeof node_text, "%.*s_intern__", (int)name->len, name->s);
+  snprintf(resistor_text, sizeof resistor_text, "r%s", node_text);
+  kh_token node = {node_text, (uint32_t)strlen(node_text), name->off},
+           resistor = {resistor_text, (uint32_t)strlen(resistor_text), name->off};
+  kh_elem rs = {.kind = KH_RESISTOR, .model = KH_NOT_FOUND, .value = r, .node = {0, l.node[1]}};
+  kh_status st = kh_resolve_node(p, line, s, &node, &l.node[1]);
+  rs.node[0] = l.node[1];
+  if (st == KH_OK) st = kh_add_element(p, line, name, s, l);
+  return st == KH_OK ? kh_add_element(p, line, &resistor, s, rs) : st;
+}
+
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
   const kh_token *t = tok->items;
@@ -116,6 +134,9 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (kind != KH_RESISTOR && !(e.value >= 0))
     return kh_token_fail(p, line, &t[3], "%s must not be negative, got %g", what, e.value);
   e.value = kind == KH_CAPACITOR ? e.value * m : kind == KH_INDUCTOR ? e.value / m : e.value;
+  double rseries;
+  if (kind == KH_INDUCTOR && kh_netlist_option(p->nl, "rseries", &rseries))
+    return series_resistance(p, line, &t[0], s, e, rseries);
   return kh_add_element(p, line, &t[0], s, e);
 }
 

@@ -450,6 +450,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
           flavor == KH_WRITE_NGSPICE ? " for ngspice" : "");
   for (size_t i = 0; i < nl->option_count; i++) {
     const kh_option *o = &nl->options[i];
+    if (!strcmp(o->name, "rseries")) continue; /* its resistors are written as elements */
     if (o->has_value)
       fprintf(out, ".options %s=%.17g\n", o->name, o->value);
     else

@@ -136,6 +136,30 @@ Test(roundtrip, couplings_are_written_back) {
   kh_netlist_free(nl);
 }
 
+/* .options rseries puts a resistor in series with every inductor (ngspice's names): written back
+ * as those elements without the option, so neither program adds them twice. */
+Test(roundtrip, rseries_resistors_are_written_once) {
+  const char *text = "t\n.options rseries=0.25\nv1 a 0 1\nl1 a b 1m\nr1 b 0 1\nx1 b c t\n"
+                     "r2 c 0 1\n.subckt t p q\nla p q 1u\n.ends\n";
+  round_trip(kh_test_write_temp("rseries.cir", text));
+  kh_netlist *nl = kh_test_parse(text);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  char *out = NULL;
+  cr_assert_eq(kh_netlist_write_string(ctx, nl, &out), KH_OK);
+  cr_expect(strstr(out, "\nl1 a l1_intern__ 0.001\nrl1_intern__ l1_intern__ b 0.25\n") &&
+                strstr(out, "\nr.x1.rla_intern__ x1.la_intern__ c 0.25\n") &&
+                !strstr(out, "rseries"),
+            "%s", out);
+  /* v(b): 1 V over 0.25 ohm and 1 ohm || (0.25 + 1) ohm */
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats), load = 1 / (1 + 1 / 1.25);
+  cr_expect(fabs(v[kh_netlist_find_node(nl, "b")] - load / (0.25 + load)) <= 1e-15);
+  free(v), free(out);
+  kh_context_free(ctx);
+  kh_netlist_free(nl);
+}
+
 Test(roundtrip, random_networks_keep_every_digit) {
   for (uint64_t seed = 1; seed <= 5; seed++) {
     char *text = kh_test_random_network(seed, 200, 1e-6, 1e3);

@@ -113,8 +113,9 @@ Test(diode_models, what_is_not_implemented_is_refused) {
           "test.cir:2:24: 'bv' applies to Shockley diodes only");
   refused("t\n.model dx d(is=1e-14)\nv1 a 0 1\nd1 a 0 dx q=2\n",
           "test.cir:4:11: unknown diode instance parameter 'q'");
-  refused("t\n.options rseries=1e3\nv1 a 0 1\nr1 a 0 1\n",
-          "test.cir:2:10: option 'rseries' changes the DC answer and is not implemented yet");
+  refused(
+      "t\n.options rseries=-1\nv1 a 0 1\nr1 a 0 1\n",
+      "test.cir:2:18: rseries=-1: ngspice 39 puts that resistance in series with every inductor");
   refused("t\n.temp -300\nv1 a 0 1\nr1 a 0 1\n", "test.cir:2:7: temperature -300 degrees Celsius");
 }
 
