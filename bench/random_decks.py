@@ -34,7 +34,9 @@ at the ngspice backend's tolerances), which a value or card read otherwise would
   several   as matching, but ngspice's reading settles elsewhere; the deck as kirchhoff read it,
             handed to ngspice with .nodeset at that point, settles there too, and ngspice's
             reading with .nodeset at kirchhoff's answer settles at kirchhoff's: one reading,
-            several operating points, each program finding another;
+            several operating points, each program finding another; or op --compare's answers
+            differ and ngspice, given the deck as kirchhoff read it with .nodeset at kirchhoff's
+            answer, stays there;
   misread   as matching, but ngspice's reading gives another answer (or other nodes) that the
             deck as kirchhoff read it does not have;
   unchecked as matching, but `ngspice -b` gives no answer on the file itself (a card it cannot
@@ -881,8 +883,16 @@ def classify(kirchhoff, path):
     copy = tightened(path, for_ngspice=True)
     why = ngspice_inconsistent(path, ngspice_reading(copy))
     os.remove(copy)
-    return ("inconsistent", f"{message}; {why}") if why else \
-        ("wrong", f"{message} ({worst:.3g} relative)")
+    if why:
+        return "inconsistent", f"{message}; {why}"
+    # ngspice on the deck as kirchhoff read it, started at kirchhoff's answer, stays there: an
+    # operating point by ngspice's account too, another one than it found from its own start
+    copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in mine.items())])
+    run = op(kirchhoff, ["--csv", "--backend", "ngspice", copy])
+    os.remove(copy)
+    if run is not None and run.returncode == 0 and not differing(csv_voltages(run), mine):
+        return "several", f"{message} (ngspice started at kirchhoff's answer stays there)"
+    return "wrong", f"{message} ({worst:.3g} relative)"
 
 
 def main(argv):

@@ -200,6 +200,66 @@ static double table(const eval_state *s, const kh_xnode *n, double x, double *sl
 #undef Y
 }
 
+/* cfunc.mod's limit_x_value: in at most fraction (0.3) of (lo, hi) away from *last. */
+static double limit_value(double lo, double hi, double in, double *last, int *limited) {
+  double max = 0.3 * (hi - lo);
+  if (max < fabs(in - *last)) {
+    in = *last = in - *last >= 0 ? *last + max : *last - max;
+    *limited = 1;
+  } else
+    *last = in;
+  return in;
+}
+
+/* cm_pwl's limiting of its input (ngspice 39, cfunc.mod), on the curve's points with one more at
+ * each end: where the last input was decides the segment whose length bounds the step, and a step
+ * that would cross one of its ends stops there (just below a lower one). */
+static double curve_limit(const kh_xnode *p, uint32_t c, double in, double *last, int *limited) {
+  const double eps = 1.0e-9;
+  uint32_t end = c + 1;
+#define X(i) table_x(p, c, i)
+  if (*last < X(0)) {
+    double t = X(0) - in > X(1) - X(0) ? limit_value(in, X(0), in, last, limited)
+                                       : limit_value(X(0), X(1), in, last, limited);
+    if (t >= X(0)) return *limited = 1, *last = X(0);
+    return *last = t;
+  }
+  if (*last >= X(end)) {
+    double t = in - X(end) > X(end) - X(end - 1)
+                   ? limit_value(X(end), in, in, last, limited)
+                   : limit_value(X(end - 1), X(end), in, last, limited);
+    if (t < X(end)) return *limited = 1, *last = X(end) - eps;
+    return *last = t;
+  }
+  uint32_t i = 1;
+  while (i < end && !(*last < X(i))) i++;
+  double t = limit_value(X(i - 1), X(i), in, last, limited);
+  if (t > X(i)) return *limited = 1, *last = X(i);
+  if (t < X(i - 1)) return *limited = 1, *last = X(i - 1) - eps;
+  return *last = t;
+#undef X
+}
+
+int kh_expression_limit(const kh_expression *x, double *in, double *last) {
+  const kh_xnode *n = &x->nodes[x->root];
+  if (n->op != KH_X_TABLE) return 0;
+  const kh_xnode *a = &x->nodes[n->a];
+  int diff = a->op == KH_X_SUB;
+  if (!(diff ? x->nodes[a->a].op == KH_X_INPUT && x->nodes[a->b].op == KH_X_INPUT
+             : a->op == KH_X_INPUT))
+    return 0;
+  uint32_t k0 = diff ? x->nodes[a->a].a : a->a, k1 = diff ? x->nodes[a->b].a : 0;
+  double value = diff ? in[k0] - in[k1] : in[k0];
+  if (isnan(*last)) {
+    *last = value;
+    return 0;
+  }
+  int limited = 0;
+  double moved = curve_limit(&x->nodes[n->b], n->c, value, last, &limited);
+  in[k0] += moved - value;
+  return limited;
+}
+
 /* s->val[i] for the nodes a value needs (a ternary's other branch is not evaluated, as in
  * ngspice, where it may be out of range); -1 at a value that is not finite. */
 static int forward(eval_state *s, uint32_t i) {

@@ -247,6 +247,12 @@ KH_API size_t kh_expression_scratch(const kh_expression *x);
  * numerator over gmin 1e-20, as in ngspice), else NULL. */
 KH_API int kh_expression_eval(const kh_expression *x, const double *in, double gmin, double *value,
                               double *gradient, double *scratch, const char **what);
+/* For a pwl curve's expression (an XSPICE pwl instance's, or an E or G TABLE's): moves the inputs
+ * in[] so that the curve's input steps from *last as ngspice 39's pwl code model lets Newton's
+ * iterate step (cfunc.mod: at most 30 % of the segment it is in per step, stopping at each
+ * point), updates *last (NaN: the first step, not limited) and returns 1 where it limited the
+ * step; 0 and nothing changed for any other expression. */
+KH_API int kh_expression_limit(const kh_expression *x, double *in, double *last);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
  * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
  * card is. */

@@ -529,7 +529,7 @@ static void release(kh_general *g) {
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
   kh_free(g->product), kh_free(g->expr_in), kh_free(g->expr_grad), kh_free(g->expr_scratch),
-      kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
+      kh_free(g->curve_last), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
   kh_free(g->mosfet), kh_free(g->mosfets), kh_free(g->bjt), kh_free(g->bjts);
   kh_free(g->switches);
 }
@@ -609,21 +609,8 @@ static int gmin_stepping(kh_general *g, double *gmin, kh_solve_stats *stats, int
 
 /* Newton; then dynamic and true gmin stepping; then source stepping (every independent source
  * scaled up from 0), as ngspice's .op goes. */
-static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
-  double *start = kh_malloc((g->n + 1) * sizeof *start),
-         *good = kh_malloc((g->n + 1) * sizeof *good);
-  if (!start || !good) return kh_free(start), kh_free(good), -1;
-  if (g->pinned) { /* .nodeset: Newton with its nodes held, then from there let go */
-    memcpy(start, g->x, g->n * sizeof *start);
-    g->pinning = 1;
-    int held = newton(g, stats, singular);
-    g->pinning = 0, *singular = 0;
-    if (held < 0) return kh_free(start), kh_free(good), held;
-    if (held > 0) { /* it did not converge held: start as without it, and say so */
-      restart(g, start), cold_start(g);
-      stats->nodesets_dropped = 1;
-    }
-  }
+static int ladder(kh_general *g, kh_solve_stats *stats, int *singular, double *start,
+                  double *good) {
   memcpy(start, g->x, g->n * sizeof *start);
   int rc = newton(g, stats, singular);
   if (rc > 0) {
@@ -645,7 +632,40 @@ static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
     g->scale = 1;
   }
   g->gshunt = 0;
-  kh_free(start), kh_free(good);
+  return rc;
+}
+
+/* The ladder, and where it fails after a pwl curve's limiter (ngspice's) acted, which can walk
+ * Newton in a cycle across a corner in a loop that feeds back (ngspice fails there), once more
+ * from the same start with the curves' steps free. */
+static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
+  double *start = kh_malloc((g->n + 1) * sizeof *start),
+         *good = kh_malloc((g->n + 1) * sizeof *good),
+         *first = kh_malloc((g->n + 1) * sizeof *first);
+  int rc = !start || !good || !first ? -1 : 0;
+  if (rc == 0 && g->pinned) { /* .nodeset: Newton with its nodes held, then from there let go */
+    memcpy(start, g->x, g->n * sizeof *start);
+    g->pinning = 1;
+    int held = newton(g, stats, singular);
+    g->pinning = 0, *singular = 0;
+    if (held < 0) rc = held;
+    if (held > 0) { /* it did not converge held: start as without it, and say so */
+      restart(g, start), cold_start(g);
+      stats->nodesets_dropped = 1;
+    }
+  }
+  if (rc == 0) {
+    memcpy(first, g->x, g->n * sizeof *first);
+    g->curves_limited = 0;
+    rc = ladder(g, stats, singular, start, good);
+  }
+  if (rc > 0 && g->curves_limited) {
+    restart(g, first), cold_start(g);
+    g->curves_free = 1;
+    rc = ladder(g, stats, singular, start, good);
+    g->curves_free = 0;
+  }
+  kh_free(start), kh_free(good), kh_free(first);
   return rc;
 }
 

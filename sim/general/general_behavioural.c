@@ -18,7 +18,9 @@ int kh_behaviour_setup(kh_general *g) {
   g->expr_scratch = kh_malloc((scratch + 1) * sizeof *g->expr_scratch);
   g->expr_in = kh_malloc((inputs + 1) * sizeof *g->expr_in);
   g->expr_grad = kh_malloc((inputs + 1) * sizeof *g->expr_grad);
-  if (!g->expr_scratch || !g->expr_in || !g->expr_grad) return -1;
+  g->curve_last = kh_malloc((g->elements + 1) * sizeof *g->curve_last);
+  if (!g->expr_scratch || !g->expr_in || !g->expr_grad || !g->curve_last) return -1;
+  for (size_t k = 0; k < g->elements; k++) g->curve_last[k] = NAN;
   g->expr_gmin = 1e-12; /* ngspice's default */
   kh_netlist_option(g->nl, "gmin", &g->expr_gmin);
   return 0;
@@ -30,11 +32,15 @@ static long unknown_of(const kh_general *g, const kh_expression *x, size_t i) {
   return source == (size_t)-1 ? kh_general_at(kh_expression_input(x, i)) : g->branch[source];
 }
 
-/* f at x into *f and its gradient into g->expr_grad; -1 where it is out of range (recorded for
- * the failure's message). */
-static int evaluate(kh_general *g, size_t k, const kh_expression *x, const double *at, double *f) {
+/* f at x into *f and its gradient into g->expr_grad, the inputs in g->expr_in (a pwl curve's
+ * limited as ngspice limits them where Newton linearizes, kh_expression_limit); -1 where it is
+ * out of range (recorded for the failure's message). */
+static int evaluate(kh_general *g, size_t k, const kh_expression *x, const double *at, double *f,
+                    int linearize) {
   size_t n = kh_expression_input_count(x);
   for (size_t i = 0; i < n; i++) g->expr_in[i] = kh_general_value(at, unknown_of(g, x, i));
+  if (linearize && !g->curves_free && kh_expression_limit(x, g->expr_in, &g->curve_last[k]))
+    g->limited = 1, g->curves_limited = 1;
   const char *what = NULL;
   if (kh_expression_eval(x, g->expr_in, g->expr_gmin, f, g->expr_grad, g->expr_scratch, &what) ==
       0) {
@@ -50,7 +56,7 @@ static int evaluate(kh_general *g, size_t k, const kh_expression *x, const doubl
 int kh_behaviour_stamp(kh_general *g, size_t k, long a, long b, const double *at) {
   const kh_expression *x = kh_netlist_expression(g->nl, k);
   double f, rhs;
-  if (evaluate(g, k, x, at, &f)) g->expression_failed = 1;
+  if (evaluate(g, k, x, at, &f, 1)) g->expression_failed = 1;
   rhs = f;
   int voltage = g->branch[k] >= 0, bad = 0;
   long j = g->branch[k];
@@ -60,7 +66,7 @@ int kh_behaviour_stamp(kh_general *g, size_t k, long a, long b, const double *at
   for (size_t i = 0; i < kh_expression_input_count(x); i++) {
     long u = unknown_of(g, x, i);
     double d = g->expr_grad[i];
-    rhs -= d * kh_general_value(at, u);
+    rhs -= d * g->expr_in[i]; /* at the (limited) inputs it was linearized at */
     if (voltage)
       bad |= kh_general_stamp(g, j, u, -d);
     else
@@ -77,7 +83,7 @@ double kh_behaviour_certify(kh_general *g, size_t k, double va, double vb, doubl
                             int *failed) {
   const kh_expression *x = kh_netlist_expression(g->nl, k);
   double f;
-  if (evaluate(g, k, x, g->x, &f)) {
+  if (evaluate(g, k, x, g->x, &f, 0)) {
     *failed = 1;
     return 0;
   }

@@ -128,6 +128,8 @@ typedef struct {
    * circuit's GMIN (ngspice's divisions use it); expression_failed: one was out of range in this
    * assembly; bad_expression: the last one that was (element + 1, 0 none) and where */
   double *expr_in, *expr_grad, *expr_scratch, expr_gmin;
+  double *curve_last; /* per element: a pwl curve's last input (kh_expression_limit), NaN at first */
+  int curves_limited, curves_free; /* a curve's step was limited; no curve's step is */
   int expression_failed;
   size_t bad_expression;
   size_t by_zero; /* the last B source that divided by zero where it was last evaluated */

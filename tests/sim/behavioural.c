@@ -164,6 +164,23 @@ Test(behavioural, table_curve_in_closed_form) {
                  3) <= 1e-12);
 }
 
+/* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
+ * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
+ * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
+ * flat past the ends, Newton bounced between them: 489 iterations through gmin and source
+ * stepping). */
+Test(behavioural, a_tabulated_diode_converges_as_in_ngspice) {
+  kh_netlist *nl = kh_test_parse("t\nvsup sup 0 2\nrk sup k 1k\ngd k 0 table {v(k)} = (0, 0) "
+                                 "(0.5, 10u) (0.6, 0.2m) (0.7, 2m) (0.8, 20m)\n");
+  kh_solve_stats stats = {0};
+  double *v = kh_test_general(nl, NULL, &stats);
+  double k = v[kh_netlist_find_node(nl, "k")];
+  cr_expect(fabs(k - 0.0126 / 0.019) <= 1e-14, "v(k) = %.17g", k);
+  cr_expect_leq(stats.iterations, 30u, "%u Newton iterations", stats.iterations);
+  free(v);
+  kh_netlist_free(nl);
+}
+
 /* Out of range where ngspice's evaluation fails too; a ternary's other branch is not evaluated. */
 Test(behavioural, out_of_range_and_the_branch_not_taken) {
   cr_expect(fabs(value_of("v(k) + 1 > 5 ? sqrt(v(k) - 5) : 0.5")) <= 0 + 0.5, "branch");
