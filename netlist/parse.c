@@ -42,7 +42,8 @@ static const model_family *family_of(const kh_token *type) {
       {{"njf", "pjf"}, kh_check_jfet_model, kh_jfet_param_canonical},
       {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical},
       {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical},
-      {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical}};
+      {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical},
+      {{"r", "res"}, kh_check_resistor_model, kh_resistor_param_canonical}};
   for (size_t k = 0; k < sizeof families / sizeof *families; k++)
     for (size_t j = 0; j < 2 && families[k].types[j]; j++)
       if (kh_token_eq(type, families[k].types[j])) return &families[k];
@@ -95,8 +96,6 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   }
   const model_family *family = family_of(&t[2]);
   kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
-  if (st == KH_OK && (kh_token_eq(&t[2], "r") || kh_token_eq(&t[2], "res")))
-    st = kh_check_resistor_model(p, line, tok, from, end);
   if (st != KH_OK) return st;
   if (kh_token_eq(&t[2], "pwl")) return pwl_model(p, line, tok, from, end, mname, mlen);
   kh_param_table params = {0};

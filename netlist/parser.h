@@ -296,6 +296,7 @@ kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, 
  * temperature factor folded in once every card is read. */
 kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   size_t to);
+const char *kh_resistor_param_canonical(const char *name);
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_resistor_temp *rt);
 kh_status kh_finish_resistors(kh_parser *p);

@@ -17,8 +17,18 @@
  * its resistance (geometry, noise). Anything else is refused at its token. */
 /* r, res and resistance: the instances' default resistance (ngspice 39 takes instance
  * parameters as model defaults) */
-static const char *const model_dc[] = {"tc1", "tc2",   "tce", "tnom",   "r",  "res", "resistance",
-                                       "rsh", "short", "dlr", "narrow", "dw", "defw"};
+static const char *const model_dc[] = {"tc1",        "tc2",  "tce",   "tnom", "r",      "res",
+                                       "resistance", "rsh",  "short", "dlr",  "narrow", "dw",
+                                       "defw",       "tc1r", "tc2r",  "tc"};
+/* ngspice 39's aliases (res.c: tc1r, tc2r, dlr, dw; tc, the instance's name for tc1, which an R
+ * model takes too, measured), kept under one name so that the last one given wins */
+static const kh_param_alias model_aliases[] = {
+    {"tc1r", "tc1"}, {"tc", "tc1"}, {"tc2r", "tc2"}, {"dlr", "short"}, {"dw", "narrow"}};
+
+const char *kh_resistor_param_canonical(const char *name) {
+  return kh_param_alias_canonical(model_aliases, sizeof model_aliases / sizeof *model_aliases,
+                                  name);
+}
 static const char *const model_no_dc[] = {"kf",    "af",     "lf",   "wf",  "ef",
                                           "noisy", "bv_max", "lmin", "wmin"};
 /* names ngspice 39 does not know for R models: it warns ("Model issue") and ignores them */
@@ -63,7 +73,7 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
   kh_resistor_temp *rt = &w->temp;
   if (kh_token_eq(name, "r") || kh_token_eq(name, "resistance")) {
     w->value = v, w->has_value = 1;
-  } else if (kh_token_eq(name, "tc1")) {
+  } else if (kh_token_eq(name, "tc1") || kh_token_eq(name, "tc")) { /* tc: ngspice's alias */
     rt->tc1 = v, rt->given |= KH_RT_TC1;
   } else if (kh_token_eq(name, "tc2")) {
     rt->tc2 = v, rt->given |= KH_RT_TC2;
@@ -83,8 +93,8 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
     *(kh_token_eq(name, "l") ? &w->l : &w->w) = v;
   } else if (!kh_token_eq(name, "ac") && !kh_token_eq(name, "noisy")) {
     return kh_token_fail(p, line, name,
-                         "unknown resistor parameter '%.*s' (r tc1 tc2 tce temp dtemp m scale ac "
-                         "noisy w l are known)",
+                         "unknown resistor parameter '%.*s' (r tc1 tc tc2 tce temp dtemp m scale "
+                         "ac noisy w l are known)",
                          (int)name->len, name->s);
   }
   return KH_OK;
@@ -102,8 +112,8 @@ static void from_model(const kh_model *m, words *w) {
     rt->l = !isnan(w->l) ? w->l : DEFAULT_SIZE;
     rt->w = !isnan(w->w) ? w->w : kh_model_value(m, "defw", DEFAULT_SIZE);
     rt->given |= (isnan(w->l) ? 0 : KH_RT_L) | (isnan(w->w) ? 0 : KH_RT_W);
-    rt->shrink_l = kh_model_value(m, "short", kh_model_value(m, "dlr", 0));
-    rt->shrink_w = kh_model_value(m, "narrow", kh_model_value(m, "dw", 0));
+    rt->shrink_l = kh_model_value(m, "short", 0); /* dlr and dw stored under these names */
+    rt->shrink_w = kh_model_value(m, "narrow", 0);
     w->value = 1, w->has_value = 1; /* the factor scale / m, to multiply */
   }
   if (!w->has_value && !isnan(model_r)) w->value = model_r, w->has_value = 1;
