@@ -8,7 +8,8 @@ suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options 
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
-VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, area, m= or temp=), switches (SW
+VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, area, m= or temp=,
+maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
@@ -295,6 +296,7 @@ def deck(seed):
                                f" m={rm.randint(1, 3)}", f" temp={rm.randint(0, 90)}"])
             lines.append(f"{name('M')} {d} {g} {s_} {b} mm{j}{extra}")
     rq = random.Random(f"bjt {seed}")  # BJTs, on a stream of their own as well
+    rsub = random.Random(f"substrate {seed}")  # substrate junctions and nodes, another stream
     for j in range(rq.randint(0, 2) if rq.random() < 0.4 else 0):
         kind = rq.choice(["npn", "pnp"])
         p = [f"is={rq.choice(['1e-16', '6.7e-15', '1e-14'])}", f"bf={rq.choice(['80', '200', '416'])}"]
@@ -317,6 +319,9 @@ def deck(seed):
                 p.append(f"{word}={draw()}")
         if any(w.startswith("rb=") for w in p) and rq.random() < 0.5:  # modulated by the current
             p += [f"rbm={rq.uniform(1, 20):.3g}"] + (["irb=1m"] if rq.random() < 0.5 else [])
+        if rsub.random() < 0.3:
+            p += [f"iss={rsub.choice(['1e-16', '1e-14'])}", f"ns={rsub.uniform(1, 1.2):.3g}"]
+            p += [f"subs={rsub.choice(['1', '-1'])}"] if rsub.random() < 0.3 else []
         lines.append(f".model qm{j} {kind}({' '.join(p)})")
         for _ in range(rq.randint(1, 2)):
             # the base through a resistor, as for a JFET's gate: a source straight on a base
@@ -325,7 +330,8 @@ def deck(seed):
             extra = rq.choice(["", "", f" {rq.randint(1, 3)}", f" area={rq.uniform(0.5, 3):.2f}",
                                f" m={rq.randint(1, 3)}", f" temp={rq.randint(0, 90)}"])
             qname, base = name('Q'), name("base")
-            lines += [f"{qname} {c} {base} {e} qm{j}{extra}",
+            sub = f" {rsub.choice(names)}" if rsub.random() < 0.4 else ""
+            lines += [f"{qname} {c} {base} {e}{sub} qm{j}{extra}",
                       f"{name('R')} {base} {b} {rq.choice(['10k', '100k', '1meg'])}"]
     rs = random.Random(f"switch {seed}")  # voltage-controlled switches, a stream of their own
     if rs.random() < 0.25:

@@ -3,8 +3,8 @@
  * .model NPN or PNP card, level 1 (Gummel-Poon; the equations are in
  * sim/general/general_bjt.c). Every parameter ngspice 39 knows is read, at DC or as having no
  * DC effect (charges, noise, the safe-operating-area limits), or refused at its token where
- * kirchhoff does not compute it: separate IBE and IBC, the substrate junction ISS, Kull's
- * quasi-saturation RCO and TLEV other than 0 and 1. Unknown words are refused: ngspice would
+ * kirchhoff does not compute it: separate IBE and IBC, Kull's quasi-saturation RCO and TLEV
+ * other than 0 and 1. Unknown words are refused: ngspice would
  * ignore them with a warning and answer for another device.
  *
  * RC, RB and RE become resistors of their own (never written back), at the instance's
@@ -90,6 +90,10 @@ static const kh_param_alias bjt_params[] = {
     {"tvaf2", "tvaf2"},
     {"tvar1", "tvar1"},
     {"tvar2", "tvar2"},
+    {"iss", "iss"}, /* the substrate junction */
+    {"ns", "ns"},
+    {"tns1", "tns1"},
+    {"tns2", "tns2"},
     /* no DC effect: charges and their temperature laws, noise, the substrate junction's shape
      * (its current needs ISS), TLEV=3's coefficients, quasi-saturation's (they need RCO), and
      * the safe-operating-area limits (warnings) */
@@ -120,7 +124,6 @@ static const kh_param_alias bjt_params[] = {
     {"fc", "fc"},
     {"kf", "kf"},
     {"af", "af"},
-    {"ns", "ns"},
     {"ctc", "ctc"},
     {"cte", "cte"},
     {"cts", "cts"},
@@ -139,8 +142,6 @@ static const kh_param_alias bjt_params[] = {
     {"tmjc2", "tmjc2"},
     {"tmjs1", "tmjs1"},
     {"tmjs2", "tmjs2"},
-    {"tns1", "tns1"},
-    {"tns2", "tns2"},
     {"tlevc", "tlevc"},
     {"tis1", "tis1"},
     {"tis2", "tis2"},
@@ -178,7 +179,6 @@ const char *kh_bjt_param_canonical(const char *name) {
 static const char *not_computed(const kh_token *t) {
   static const kh_word_note params[] = {{"ibe", "separate base-emitter saturation current"},
                                         {"ibc", "separate base-collector saturation current"},
-                                        {"iss", "substrate junction saturation current"},
                                         {"rco", "quasi-saturation, Kull's epi-collector model"},
                                         {NULL, NULL}};
   return kh_word_note_find(params, t);

@@ -2,8 +2,9 @@
  * bjtload.c, read there): forward and reverse transport currents through the base charge qb
  * (Early voltages VAF and VAR, high injection IKF and IKR with NKF), ideal base currents over
  * BF and BR, base-emitter and base-collector leakage (ISE, NE; ISC, NC) with GMIN across each,
- * ngspice's cubic reverse branches, GMIN from the substrate to the inner collector (vertical)
- * or base (lateral), and every temperature law (EG, XTI, XTB with TLEV 0 or 1, TBF1 ..., TNF1
+ * ngspice's cubic reverse branches, the substrate junction (ISS, NS) with GMIN across it from
+ * the substrate to the inner collector (vertical) or base (lateral), and every temperature law (EG,
+ * XTI, XTB with TLEV 0 or 1, TBF1 ..., TNF1
  * ..., TVAF1 ..., TIKF1 ...). The element's ends are the inner collector, base and emitter
  * (RC, RB and RE are resistors of their own, netlist/bjt.c), but for a base resistance that the
  * current modulates (RBM, IRB), which the transistor keeps as ngspice does: a conductance gx
@@ -58,6 +59,9 @@ static void saturation_currents(const kh_netlist *nl, const char *m, const kh_bj
   q->c4 = isc * exp(factlog / nc) / bfactor * bc_area;
   q->vte = tempered(nl, m, ne, "tne", dt, NULL) * vt;
   q->vtc = tempered(nl, m, nc, "tnc", dt, NULL) * vt;
+  q->sub_sat = in->area * kh_model_number(nl, m, "iss", 0, NULL) * exp(factlog);
+  q->vts = tempered(nl, m, kh_model_number(nl, m, "ns", 1, NULL), "tns", dt, NULL) * vt;
+  q->sub_vcrit = q->sub_sat > 0 ? vt * log(vt / (M_SQRT2 * q->sub_sat)) : 0;
   int given;
   q->bf = tempered(nl, m, kh_model_number(nl, m, "bf", 100, NULL), "tbf", dt, &given);
   if (!given) q->bf = kh_model_number(nl, m, "bf", 100, NULL) * bfactor;
@@ -105,6 +109,7 @@ kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, k
   q->b = kh_general_at(in.inner_base), q->sub = kh_general_at(in.substrate);
   base_resistance(nl, m, &in, dt, q);
   q->subcon = lateral ? q->b : q->c; /* general.c moves b (and this) inside a modulated RB */
+  q->subs = lateral ? -1 : 1;
   double checked[] = {q->be_sat,  q->bc_sat,  q->c2,      q->c4,      q->bf,
                       q->br,      q->vtf,     q->vtr,     q->vte,     q->vtc,
                       q->inv_vaf, q->inv_var, q->inv_ikf, q->inv_ikr, q->vcrit};
@@ -115,13 +120,14 @@ kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, k
                      "%g, NR vt %g, 1/VAF %g, 1/IKF %g: not all finite",
                      e.file, e.line, e.col, e.name, m, t, q->be_sat, q->bf, q->br, q->vtf, q->vtr,
                      q->inv_vaf, q->inv_ikf);
-  if (!(q->bf != 0 && q->br != 0 && q->vtf > 0 && q->vtr > 0 && q->vte > 0 && q->vtc > 0))
+  if (!(q->bf != 0 && q->br != 0 && q->vtf > 0 && q->vtr > 0 && q->vte > 0 && q->vtc > 0 &&
+        q->vts > 0 && isfinite(q->sub_sat)))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: BJT '%s': model '%s' at %.2f K gives BF %g, BR %g, NF %g, NR %g, "
-                   "NE %g, NC %g (their temperature coefficients): BF and BR must not vanish, "
-                   "the emission coefficients must stay positive",
+                   "NE %g, NC %g, NS %g (their temperature coefficients), ISS %g: BF and BR must "
+                   "not vanish, the emission coefficients must stay positive",
                    e.file, e.line, e.col, e.name, m, t, q->bf, q->br, q->vtf / vt, q->vtr / vt,
-                   q->vte / vt, q->vtc / vt);
+                   q->vte / vt, q->vtc / vt, q->vts / vt, q->sub_sat);
   return KH_OK;
 }
 
@@ -136,6 +142,14 @@ static void junction(double sat, double vtn, double v, double *i, double *gv) {
     arg = arg * arg * arg;
     *i = -sat * (1 + arg), *gv = sat * 3 * arg / v;
   }
+}
+
+/* The substrate junction's current from the substrate to subcon at vsub (NPN signs) and its
+ * conductance, GMIN across it included (bjtload.c: the junction only where ISS is given). */
+static void substrate(const kh_bjt *q, double gmin, double vsub, double *i, double *gv) {
+  *i = 0, *gv = 0;
+  if (q->sub_sat > 0) junction(q->sub_sat, q->vts, vsub, i, gv);
+  *i += gmin * vsub, *gv += gmin;
 }
 
 /* Everything at (vbe, vbc), in the NPN's signs: the transport current (collector to emitter)
@@ -188,19 +202,22 @@ void kh_bjt_follow(kh_bjt *q, const double *x) {
   double vb = kh_general_value(x, q->b);
   q->vbe = q->type * (vb - kh_general_value(x, q->e));
   q->vbc = q->type * (vb - kh_general_value(x, q->c));
+  q->vsub = q->type * q->subs * (kh_general_value(x, q->sub) - kh_general_value(x, q->subcon));
 }
 
 int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   double vb = kh_general_value(x, q->b);
   double vbe = q->type * (vb - kh_general_value(x, q->e)),
          vbc = q->type * (vb - kh_general_value(x, q->c));
+  double vsub = q->type * q->subs * (kh_general_value(x, q->sub) - kh_general_value(x, q->subcon));
   if (linearize && q->cold) { /* where bjtload.c starts, whatever x says: not converged yet */
-    vbe = q->vcrit, vbc = 0, q->cold = 0, g->limited = 1;
-    q->vbe = vbe, q->vbc = vbc;
+    vbe = q->vcrit, vbc = 0, vsub = 0, q->cold = 0, g->limited = 1;
+    q->vbe = vbe, q->vbc = vbc, q->vsub = vsub;
   } else if (linearize) { /* both against the transistor's IS and vt, as bjtload.c limits them */
     vbe = kh_pnjlim(vbe, q->vbe, q->vt, q->vcrit, &g->limited);
     vbc = kh_pnjlim(vbc, q->vbc, q->vt, q->vcrit, &g->limited);
-    q->vbe = vbe, q->vbc = vbc;
+    if (q->sub_sat > 0) vsub = kh_pnjlim(vsub, q->vsub, q->vt, q->sub_vcrit, &g->limited);
+    q->vbe = vbe, q->vbc = vbc, q->vsub = vsub;
   }
   double gmin = kh_junction_gmin(g, q->gmin), m = q->m, t = q->type;
   bjt_point p = evaluate(q, gmin, vbe, vbc);
@@ -211,7 +228,10 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   kh_general_rhs(g, q->b, m * (-ceqbe - ceqbc));
   kh_general_rhs(g, q->e, m * ceqbe);
   long c = q->c, b = q->b, e = q->e, s = q->sub, sc = q->subcon, bx = q->bx;
-  double gs = m * gmin; /* the substrate's GMIN (ISS not given: no junction) */
+  double isub, gsub;
+  substrate(q, gmin, vsub, &isub, &gsub);
+  double gs = m * gsub, ceqsub = m * t * q->subs * (isub - gsub * vsub);
+  kh_general_rhs(g, s, -ceqsub), kh_general_rhs(g, sc, ceqsub);
   int bad = 0;
   if (q->modulated) {
     double gx = m * base_conductance(q, &p);
@@ -243,8 +263,10 @@ double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, do
                   m * fmax(fabs(p.ibe), fabs(p.gpi) * (ab + ae)));
   kh_branch_terms(sum, mag, q->b, q->c, m * t * p.ibc,
                   m * fmax(fabs(p.ibc), fabs(p.gmu) * (ab + ac)));
-  kh_branch_terms(sum, mag, q->sub, q->subcon, m * gmin * (vs - vsc),
-                  m * gmin * (fabs(vs) + fabs(vsc)));
+  double isub, gsub;
+  substrate(q, gmin, t * q->subs * (vs - vsc), &isub, &gsub);
+  kh_branch_terms(sum, mag, q->sub, q->subcon, m * t * q->subs * isub,
+                  m * fmax(fabs(isub), gsub * (fabs(vs) + fabs(vsc))));
   if (q->modulated) {
     double gx = m * base_conductance(q, &p), vbx = kh_general_value(g->x, q->bx);
     kh_branch_terms(sum, mag, q->bx, q->b, gx * (vbx - vb), gx * (fabs(vbx) + ab));

@@ -51,6 +51,10 @@ typedef struct {
   double bf, br, vt, vcrit, gmin, m;
   long c, b, e, sub, subcon; /* unknowns (ground: -1); subcon: inner collector or base */
   double vbe, vbc;           /* the last linearization's, NPN signs */
+  /* the substrate junction (ISS given, else sub_sat 0: GMIN alone), from the substrate to subcon
+   * in the NPN's signs (subs: 1 vertical, -1 lateral): ISS at T times the area, NS vt at T, its
+   * critical voltage, the last linearization's voltage */
+  double sub_sat, vts, sub_vcrit, vsub, subs;
   int cold; /* the next linearization is ngspice's first (MODEINITJCT): vbe = vcrit, vbc = 0 */
   /* a base resistance modulated by the current (RBM other than RB): the transistor's own,
    * from the base as written (bx) to b, an unknown of its own (general.c gives it); RBM, RB -
@@ -128,7 +132,8 @@ typedef struct {
    * circuit's GMIN (ngspice's divisions use it); expression_failed: one was out of range in this
    * assembly; bad_expression: the last one that was (element + 1, 0 none) and where */
   double *expr_in, *expr_grad, *expr_scratch, expr_gmin;
-  double *curve_last; /* per element: a pwl curve's last input (kh_expression_limit), NaN at first */
+  double
+      *curve_last; /* per element: a pwl curve's last input (kh_expression_limit), NaN at first */
   int curves_limited, curves_free; /* a curve's step was limited; no curve's step is */
   int expression_failed;
   size_t bad_expression;
