@@ -3,8 +3,8 @@
  * .model NPN or PNP card, level 1 (Gummel-Poon; the equations are in
  * sim/general/general_bjt.c). Every parameter ngspice 39 knows is read, at DC or as having no
  * DC effect (charges, noise, the safe-operating-area limits), or refused at its token where
- * kirchhoff does not compute it: separate IBE and IBC, Kull's quasi-saturation RCO and TLEV
- * other than 0 and 1. Unknown words are refused: ngspice would
+ * kirchhoff does not compute it: Kull's quasi-saturation RCO and TLEV other than 0 and 1 (and
+ * IBE or IBC alone, which ngspice ignores). Unknown words are refused: ngspice would
  * ignore them with a warning and answer for another device.
  *
  * RC, RB and RE become resistors of their own (never written back), at the instance's
@@ -90,6 +90,8 @@ static const kh_param_alias bjt_params[] = {
     {"tvaf2", "tvaf2"},
     {"tvar1", "tvar1"},
     {"tvar2", "tvar2"},
+    {"ibe", "ibe"}, /* the junctions' own saturation currents, both given */
+    {"ibc", "ibc"},
     {"iss", "iss"}, /* the substrate junction */
     {"ns", "ns"},
     {"tns1", "tns1"},
@@ -177,9 +179,7 @@ const char *kh_bjt_param_canonical(const char *name) {
 
 /* Words ngspice 39 knows whose DC effect kirchhoff does not compute, and what each is. */
 static const char *not_computed(const kh_token *t) {
-  static const kh_word_note params[] = {{"ibe", "separate base-emitter saturation current"},
-                                        {"ibc", "separate base-collector saturation current"},
-                                        {"rco", "quasi-saturation, Kull's epi-collector model"},
+  static const kh_word_note params[] = {{"rco", "quasi-saturation, Kull's epi-collector model"},
                                         {NULL, NULL}};
   return kh_word_note_find(params, t);
 }
@@ -254,7 +254,8 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
       return kh_token_fail(p, line, at, "model '%s': %s must be positive, got %g", m->name,
                            positive[k], v);
   }
-  static const char *const nonnegative[] = {"rb", "rc", "re", "ise", "isc", "irb", "rbm"};
+  static const char *const nonnegative[] = {"rb",  "rc",  "re",  "ise", "isc",
+                                            "irb", "rbm", "ibe", "ibc", "iss"};
   for (size_t k = 0; k < sizeof nonnegative / sizeof *nonnegative; k++) {
     double v = kh_model_value(m, nonnegative[k], 0);
     if (!(v >= 0) || !isfinite(v))
@@ -268,6 +269,12 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          "1/(RBM (1 - 1/qb)), cancels only to rounding and moves the answer by it "
                          "(measured: 1.2 uV on a 1 Mohm base); give RB, or leave RBM out",
                          m->name);
+  if (isnan(kh_model_value(m, "ibe", NAN)) != isnan(kh_model_value(m, "ibc", NAN)))
+    return kh_token_fail(p, line, at,
+                         "model '%s': %s without %s: ngspice 39 then takes IS for both junctions "
+                         "and ignores it; give both, or neither",
+                         m->name, isnan(kh_model_value(m, "ibe", NAN)) ? "IBC" : "IBE",
+                         isnan(kh_model_value(m, "ibe", NAN)) ? "IBE" : "IBC");
   if (kh_model_value(m, "nkf", 0.5) > 1)
     return kh_token_fail(p, line, at,
                          "model '%s': NKF above 1 (ngspice 39 sets it to 1 with a "

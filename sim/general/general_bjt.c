@@ -51,6 +51,18 @@ static void saturation_currents(const kh_netlist *nl, const char *m, const kh_bj
   q->be_sat = tsat;
   q->bc_sat = tsat * bc_area; /* ngspice 39 multiplies the area in twice here */
   q->vcrit = vt * log(vt / (M_SQRT2 * tsat));
+  /* ISS times the area; with IBE and IBC (both, netlist/bjt.c) the junctions' own, scaled over NF
+   * and NR, and ISS then over NR times the substrate side's area (bjttemp.c) */
+  double iss = kh_model_number(nl, m, "iss", 0, NULL);
+  int ibe_given;
+  double ibe = kh_model_number(nl, m, "ibe", 0, &ibe_given);
+  q->sub_sat = iss * exp(factlog) * in->area;
+  if (ibe_given) {
+    double nf = kh_model_number(nl, m, "nf", 1, NULL), nr = kh_model_number(nl, m, "nr", 1, NULL);
+    q->be_sat = in->area * ibe * exp(factlog / nf);
+    q->bc_sat = kh_model_number(nl, m, "ibc", 0, NULL) * exp(factlog / nr) * bc_area;
+    q->sub_sat = iss * exp(factlog / nr) * (lateral ? in->areab : in->areac);
+  }
   double ise = kh_model_number(nl, m, "ise", 0, NULL), isc = kh_model_number(nl, m, "isc", 0, NULL);
   if (ise > 1e-4) ise *= is; /* bjtsetup.c: SPICE2's C2, a multiple of IS */
   if (isc > 1e-4) isc *= is;
@@ -59,7 +71,6 @@ static void saturation_currents(const kh_netlist *nl, const char *m, const kh_bj
   q->c4 = isc * exp(factlog / nc) / bfactor * bc_area;
   q->vte = tempered(nl, m, ne, "tne", dt, NULL) * vt;
   q->vtc = tempered(nl, m, nc, "tnc", dt, NULL) * vt;
-  q->sub_sat = in->area * kh_model_number(nl, m, "iss", 0, NULL) * exp(factlog);
   q->vts = tempered(nl, m, kh_model_number(nl, m, "ns", 1, NULL), "tns", dt, NULL) * vt;
   q->sub_vcrit = q->sub_sat > 0 ? vt * log(vt / (M_SQRT2 * q->sub_sat)) : 0;
   int given;

@@ -161,7 +161,9 @@ Test(bjt, bad_cards_refused_at_their_token) {
       {"nkf=1.5", "test.cir:4:10: model 'qx': NKF above 1"},
       {"tlev=3", "test.cir:2:20: BJT TLEV 3 is not implemented"},
       {"subs=2", "test.cir:2:20: SUBS must be 1 (vertical) or -1 (lateral)"},
-      {"ibe=1e-15", "test.cir:2:15: BJT parameter 'ibe'"},
+      {"ibe=1e-15", "test.cir:4:10: model 'qx': IBE without IBC: ngspice 39 then takes IS"},
+      {"ibc=1e-15 iss=-1", "test.cir:4:10: model 'qx': iss must be >= 0, got -1"},
+      {"rco=10", "test.cir:2:15: BJT parameter 'rco'"},
   };
   for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
     char text[256];
