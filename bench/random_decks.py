@@ -95,6 +95,14 @@ def behavioural(rb, names, depth, params=("gain", "rbase/1k")):
     return form.format(x=x, y=y, n=rb.choice(names))
 
 
+def undriven(rng, names, driven):
+    """A node no source drives yet, now driven; None when every one is."""
+    node = rng.choice([n for n in names if n not in driven] or [None])
+    if node is not None:
+        driven.add(node)
+    return node
+
+
 def curves(rt, names, driven, name):
     """E and G TABLE cards and XSPICE pwl instances (A cards) on random points (a stream of their
     own, so the other cards of a seed stay as they were): a voltage at a node no other source
@@ -110,10 +118,9 @@ def curves(rt, names, driven, name):
         points = " ".join(f"({x:g}, {y:g})" for x, y in xy)
         form = rt.random()
         if form < 0.35:  # an E TABLE's voltage through a resistor to a node
-            node = rt.choice([n for n in names if n not in driven] or [None])
+            node = undriven(rt, names, driven)
             if node is None:
                 continue
-            driven.add(node)
             out = name("tout")
             lines += [f"{name('E')} {out} 0 table {{{source}}} = {points}",
                       f"{name('R')} {out} {node} {rt.choice(['1k', '10k'])}"]
@@ -121,10 +128,9 @@ def curves(rt, names, driven, name):
             points = " ".join(f"({x:g}, {y:g}m)" for x, y in xy)
             lines.append(f"{name('G')} {a} {b} table '{source}' {points}")
         else:  # an A card's curve, its own model
-            node = rt.choice([n for n in names if n not in driven] or [None])
+            node = undriven(rt, names, driven)
             if node is None:
                 continue
-            driven.add(node)
             out, model = name("aout"), name("pwl")
             port = rt.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
             words = []
@@ -362,10 +368,9 @@ def deck(seed):
             lines.append(f"{name('B')} {a} {b} i={rb.choice(['1m', '0.2m', '2m'])}*"
                          f"{behavioural(rb, names, 3)}")
         elif form < 0.75:  # a voltage at a node no other source drives, through a resistor
-            node = rb.choice([n for n in names if n not in driven] or [None])
+            node = undriven(rb, names, driven)
             if node is None:
                 continue
-            driven.add(node)
             out = name("bout")
             lines += [f"{name('B')} {out} 0 v={behavioural(rb, names, 3)}",
                       f"{name('R')} {out} {node} {rb.choice(['1k', '10k', '100k'])}"]
