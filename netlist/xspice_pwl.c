@@ -137,6 +137,9 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
                          (int)type, at->s);
   kh_token glued[2];
   size_t count = 0, want = diff ? 2 : 1;
+  if (type < at->len && (at->s[at->len - 1] != ')' ||
+                         memchr(at->s + type + 1, ')', at->len - type - 2) || at->len < type + 3))
+    return kh_token_fail(p, line, at, "expected '%.*s(node)'", (int)type, at->s);
   if (type < at->len) { /* %v(node): one token */
     glued[0] =
         (kh_token){at->s + type + 1, at->len - (uint32_t)type - 2, at->off + (uint32_t)type + 1};
@@ -145,8 +148,11 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     (*i)++;
     int paren = *i < tok->count && kh_token_eq(&t[*i], "(");
     *i += (size_t)paren;
-    for (; count < want && *i < tok->count && !kh_token_eq(&t[*i], ")"); count++)
+    for (; count < want && *i < tok->count && !kh_token_eq(&t[*i], ")"); count++) {
+      if (t[*i].s[0] == '%' || kh_token_eq(&t[*i], "("))
+        return kh_token_fail(p, line, &t[*i], "expected a node of '%.*s'", (int)type, at->s);
       glued[count] = t[(*i)++];
+    }
     if (paren && !(*i < tok->count && kh_token_eq(&t[*i], ")")))
       return kh_token_fail(p, line, at, "'%.*s' needs its node%s and ')'", (int)type, at->s,
                            diff ? "s" : "");
@@ -172,7 +178,7 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st == KH_OK && i < tok->count) st = port(p, line, tok, s, &i, out);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
-    return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
+    return kh_token_fail(p, line, &t[i + 1 < tok->count ? i + 1 : tok->count - 1],
                          "'%.*s' takes an input, an output and a model", (int)t[0].len, t[0].s);
   uint32_t id = kh_find_model(p, s, &t[i]);
   if (id == KH_NOT_FOUND && p->speculative) p->missed = 1;

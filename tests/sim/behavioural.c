@@ -285,6 +285,23 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.func f(x) {x + y}\nb1 a 0 v=2*f(1)\n", "test.cir:3:12: unknown name 'y'"},
       {"t\n.func f(x) {x}\nb1 a 0 v=f(1, 2)\n", "test.cir:3:10: 'f' takes 1 argument, got 2"},
       {"t\n.func f(x) {f(x) + 1}\nb1 a 0 v=f(1)\n", "test.cir:3:10: expression nested too deeply"},
+      /* TABLE cards and XSPICE pwl instances (A cards) */
+      {"t\ne1 a 0 table {v(a)} = (0, 0) (1\n", "test.cir:2:32: expected a number"},
+      {"t\ne1 a 0 table {v(a)} = (0, 0) (1, 2) 3\n",
+       "test.cir:2:37: unexpected '3' after the points"},
+      {"t\ng1 a 0 table {v(a)} ((0, 0), (1, 2)\n", "test.cir:2:36: expected ')' after the points"},
+      {"t\na1 %v(a)b %v(o) m\n", "test.cir:2:4: expected '%v(node)'"},
+      {"t\na1 %v %v(o) m\n", "test.cir:2:7: expected a node of '%v'"},
+      {"t\na1 %vd(a) %v(o) m\n", "test.cir:2:4: '%vd' takes 2 nodes"},
+      {"t\na1 [a b] %v(o) m\n", "test.cir:2:4: pwl's ports are single voltages"},
+      {"t\na1 a o m\n", "test.cir:2:8: unknown model 'm'"},
+      {"t\na1 a o m extra\n", "test.cir:2:10: 'a1' takes an input, an output and a model"},
+      {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] kind=3)\n", "test.cir:2:42: unknown pwl model"},
+      {"t\n.model m pwl(x_array=[0 1 y_array=[0 1])\n", "test.cir:2:27: expected a number"},
+      {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] limit=yes)\n", "test.cir:2:48: limit takes"},
+      {"t\n.model m pwl(x_array=[0 1] x_array=[0 1] y_array=[0 1])\n", "is given twice"},
+      {"t\n.model m pwl(x_array=[0] y_array=[0])\n", "two or more points"},
+      {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] input_domain=0.6)\n", "input_domain must lie"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     const char *msg = kh_test_parse_error(cases[k].text);
