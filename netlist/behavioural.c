@@ -581,11 +581,12 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
 }
 
 /* The element named `name` between tokens a and b whose value is the expression from token
- * `from` to the end of the line (or, for a B card, to its words). */
+ * `from` to the end of the line (or, for a B card, to its words; for a TABLE, to its points,
+ * into *points, whose xy the caller frees). */
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
                                      const kh_token *a, const kh_token *b, size_t from, int form,
-                                     const kh_token *curve) {
+                                     kh_curve *points) {
   const kh_token *t = tok->items;
   kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
@@ -608,6 +609,7 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
   double *xy = NULL;
   size_t count = 0;
   if (form == TABLE) table_points(&r, t[from].s, &xy, &count);
+  if (points) points->xy = xy, points->points = count / 2;
   if (form == RESISTANCE && r.st == KH_OK) {
     uint32_t across = binary(&r, KH_X_SUB, input(&r, e.node[0], NULL), input(&r, e.node[1], NULL));
     root = binary(&r, KH_X_DIV, across, root);
@@ -623,17 +625,10 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
     r.st = card_words(p, line, tok, k, s, &r.words);
   if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
   kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
-  if (r.st == KH_OK && st == KH_OK) st = kh_add_element(p, line, name, s, e);
-  if (r.st == KH_OK && st == KH_OK) p->controlled_count++;
-  /* ngspice's pwl instance from e1_int2 to e1_int1, rounding a tenth of the segments, held */
-  uint32_t out[2] = {0, 0}, in[2] = {e.node[0], 0}; /* node 0: ground */
-  if (r.st == KH_OK && st == KH_OK && form == TABLE)
-    st = kh_resolve_node(p, line, s, &curve[1], &out[0]);
-  if (r.st == KH_OK && st == KH_OK && form == TABLE)
-    st =
-        kh_behavioural_curve(p, line, s, &curve[0], in, out, &(kh_curve){xy, count / 2, 0.1, 1, 1});
-  kh_free(xy);
-  return r.st != KH_OK ? r.st : st;
+  if (r.st != KH_OK) return r.st;
+  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
+  if (st == KH_OK) p->controlled_count++;
+  return st;
 }
 
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
@@ -673,23 +668,28 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
                                : "'%.*s': an expression after '='",
                          (int)t[0].len, t[0].s);
   char inner[224], source[224], computed[224], pwl[224];
-  kh_token node, name, ground = {"0", 1, t[0].off}, at, curve[2];
+  kh_token node, name, ground = {"0", 1, t[0].off}, at, curve;
   kh_status st = derived_name(p, line, &t[0], "", "_int1", inner, sizeof inner, &node);
   if (st == KH_OK) st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
   if (st == KH_OK && table) /* be1 computes the expression at e1_int2, ae1 the curve at e1_int1 */
     st = derived_name(p, line, &t[0], "", "_int2", computed, sizeof computed, &at);
-  if (st == KH_OK && table) st = derived_name(p, line, &t[0], "a", "", pwl, sizeof pwl, &curve[0]);
-  curve[1] = node;
+  if (st == KH_OK && table) st = derived_name(p, line, &t[0], "a", "", pwl, sizeof pwl, &curve);
   kh_elem e = {.kind = t[0].s[0] == 'e' ? KH_VCVS : KH_VCCS, .model = KH_NOT_FOUND, .value = 1};
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &node, &e.ctrl[0]);
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
-  return st == KH_OK
-             ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node,
-                                   &ground, from, table ? TABLE : VALUE, curve)
-             : st;
+  /* a TABLE's curve: ngspice's pwl instance, rounding a tenth of the segments, its ends held */
+  kh_curve c = {NULL, 0, 0.1, 1, 1};
+  uint32_t in[2] = {0, 0}, out[2] = {e.ctrl[0], 0}; /* node 0: ground */
+  if (st == KH_OK)
+    st = behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node, &ground,
+                             from, table ? TABLE : VALUE, table ? &c : NULL);
+  if (st == KH_OK && table) st = kh_resolve_node(p, line, s, &at, &in[0]);
+  if (st == KH_OK && table) st = kh_behavioural_curve(p, line, s, &curve, in, out, &c);
+  kh_free((void *)c.xy);
+  return st;
 }
 
 int kh_reads_solution(const kh_token *t) {
