@@ -240,16 +240,26 @@ static double curve_limit(const kh_xnode *p, uint32_t c, double in, double *last
 #undef X
 }
 
-int kh_expression_limit(const kh_expression *x, double *in, double *last) {
-  const kh_xnode *n = &x->nodes[x->root];
+int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
+  const kh_xnode *n = &x->nodes[x->root], *a = &x->nodes[n->a];
   if (n->op != KH_X_TABLE) return 0;
-  const kh_xnode *a = &x->nodes[n->a];
-  int diff = a->op == KH_X_SUB;
-  if (!(diff ? x->nodes[a->a].op == KH_X_INPUT && x->nodes[a->b].op == KH_X_INPUT
-             : a->op == KH_X_INPUT))
-    return 0;
-  uint32_t k0 = diff ? x->nodes[a->a].a : a->a, k1 = diff ? x->nodes[a->b].a : 0;
-  double value = diff ? in[k0] - in[k1] : in[k0];
+  if (a->op == KH_X_INPUT && !x->sources[a->a]) {
+    k[0] = a->a, k[1] = UINT32_MAX;
+    return 1;
+  }
+  if (a->op != KH_X_SUB) return 0;
+  const kh_xnode *p = &x->nodes[a->a], *q = &x->nodes[a->b];
+  if (p->op != KH_X_INPUT || q->op != KH_X_INPUT || x->sources[p->a] || x->sources[q->a]) return 0;
+  k[0] = p->a, k[1] = q->a;
+  return 1;
+}
+
+int kh_expression_limit(const kh_expression *x, double *in, double *last) {
+  uint32_t k[2];
+  if (!kh_expression_curve_inputs(x, k)) return 0;
+  const kh_xnode *n = &x->nodes[x->root];
+  uint32_t k0 = k[0];
+  double value = k[1] != UINT32_MAX ? in[k0] - in[k[1]] : in[k0];
   if (isnan(*last)) {
     *last = value;
     return 0;

@@ -12,9 +12,6 @@
 #include <math.h>
 #include <string.h>
 
-/* What pwl_inputs marks per node: inside a pwl's input, read by the value at all. */
-enum { IN_PWL = 1, REACHED = 2 };
-
 /* Precedence, loosest first (inpptree-parser.y); ATOM: numbers, names, calls. */
 enum { P_TERN, P_OR, P_AND, P_EQ, P_REL, P_ADD, P_MUL, P_UNARY, P_POW, P_ATOM };
 
@@ -93,7 +90,7 @@ static int as_sum(double v, double *a, double *b) {
 static int as_parameter(const struct kh_expression *x, const unsigned char *in_pwl, uint32_t i) {
   double a, b, k = x->nodes[i].k;
   return x->nodes[i].op == KH_X_CONST && kh_expression_literal(k) != k &&
-         (!in_pwl || !(in_pwl[i] & IN_PWL) || !as_sum(k, &a, &b));
+         (!in_pwl || !in_pwl[i] || !as_sum(k, &a, &b));
 }
 
 static void write_node(const writer *w, uint32_t i, int least);
@@ -148,7 +145,7 @@ static void write_atom(const writer *w, uint32_t i) {
 
 /* Node i, in parentheses where its precedence is below `least`. */
 static int in_pwl(const writer *w, uint32_t i) {
-  return w->in_pwl && (w->in_pwl[i] & IN_PWL);
+  return w->in_pwl && w->in_pwl[i];
 }
 
 static void write_node(const writer *w, uint32_t i, int least) {
@@ -174,13 +171,13 @@ static void write_node(const writer *w, uint32_t i, int least) {
   if (paren) fputc(')', w->out);
 }
 
-/* Marks the nodes the value reads (REACHED), and those of pwl inputs' trees (IN_PWL). */
+/* Marks the nodes of pwl inputs' trees in in_pwl. */
 static void mark(const struct kh_expression *x, uint32_t i, int inside, unsigned char *in_pwl) {
   const kh_xnode *n = &x->nodes[i];
-  in_pwl[i] |= (unsigned char)(inside | REACHED);
+  in_pwl[i] |= (unsigned char)inside;
   if (n->op == KH_X_CONST || n->op == KH_X_INPUT) return;
-  if (n->op == KH_X_PWL || n->op == KH_X_TABLE) {
-    mark(x, n->a, n->op == KH_X_PWL || inside, in_pwl);
+  if (n->op == KH_X_PWL) {
+    mark(x, n->a, 1, in_pwl);
     for (uint32_t k = 0; k < 2 * n->c; k++) mark(x, n->b + k, inside, in_pwl);
     return;
   }
@@ -206,20 +203,14 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {
   unsigned char *in_pwl = pwl_inputs(x);
   for (uint32_t i = 0; i < x->count; i++)
-    if ((!in_pwl || (in_pwl[i] & REACHED)) && as_parameter(x, in_pwl, i))
-      fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
+    if (as_parameter(x, in_pwl, i)) fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
   kh_free(in_pwl);
 }
 
 int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
-  const kh_xnode *n = &x->nodes[x->root], *a = &x->nodes[n->a];
-  if (n->op != KH_X_TABLE) return 0;
-  if (voltage_input(x, n->a)) {
-    in[0] = x->inputs[a->a], in[1] = 0;
-    return 1;
-  }
-  if (a->op != KH_X_SUB || !voltage_input(x, a->a) || !voltage_input(x, a->b)) return 0;
-  in[0] = x->inputs[x->nodes[a->a].a], in[1] = x->inputs[x->nodes[a->b].a];
+  uint32_t k[2];
+  if (!kh_expression_curve_inputs(x, k)) return 0;
+  in[0] = x->inputs[k[0]], in[1] = k[1] != UINT32_MAX ? x->inputs[k[1]] : 0;
   return 1;
 }
 
