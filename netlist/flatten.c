@@ -86,7 +86,6 @@ static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_token
   return kh_add_element(p, line, &tok->items[0], s, e);
 }
 
-/* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
 /* `.options rseries=R`, as ngspice 39's front end applies it to `l1 a b L` (its listing,
  * measured): `l1 a l1_intern__ L` and `rl1_intern__ l1_intern__ b R`, in a subcircuit under its
  * local names. Written back as those two elements, without the option. */
@@ -105,6 +104,7 @@ static kh_status series_resistance(kh_parser *p, uint32_t line, const kh_token *
   return st == KH_OK ? kh_add_element(p, line, &resistor, s, rs) : st;
 }
 
+/* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
   const kh_token *t = tok->items;
