@@ -106,7 +106,8 @@ def undriven(rng, names, driven):
 def curves(rt, names, driven, name):
     """E and G TABLE cards and XSPICE pwl instances (A cards) on random points (a stream of their
     own, so the other cards of a seed stay as they were): a voltage at a node no other source
-    drives, through a resistor, or a current of a milliampere or so."""
+    drives, through a resistor, or a current of a milliampere or so (a G TABLE, or an A card as
+    a nonlinear resistor, %vd(a b) in and %id(a b) out)."""
     lines = []
     for _ in range(rt.randint(1, 2) if rt.random() < 0.3 else 0):
         count = rt.randint(2, 5)
@@ -142,11 +143,16 @@ def curves(rt, names, driven, name):
                 words = [w for w in words if not w.startswith("input_domain")]
                 words += ["fraction=false", "input_domain=0.05"]
             xs_text = " ".join(f"{x:g}" for x, _ in xy)
-            ys_text = " ".join(f"{y:g}" for _, y in xy)
-            lines += [f".model {model} pwl(x_array=[{xs_text}] y_array=[{ys_text}] "
-                      + " ".join(words) + ")",
-                      f"{name('A')} {port} %v({out}) {model}",
-                      f"{name('R')} {out} {node} {rt.choice(['1k', '10k'])}"]
+            resistor = rt.random() < 0.3  # a nonlinear resistor: milliamperes of its voltage
+            ys_text = " ".join(f"{y:g}{'m' if resistor else ''}" for _, y in xy)
+            lines.append(f".model {model} pwl(x_array=[{xs_text}] y_array=[{ys_text}] "
+                         + " ".join(words) + ")")
+            if resistor:
+                driven.discard(node)  # no source on it after all
+                lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
+            else:
+                lines += [f"{name('A')} {port} %v({out}) {model}",
+                          f"{name('R')} {out} {node} {rt.choice(['1k', '10k'])}"]
     return lines
 
 

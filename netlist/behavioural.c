@@ -556,13 +556,15 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
 }
 
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                               const uint32_t in[2], const uint32_t out[2], const kh_curve *c) {
-  kh_elem e = {
-      .kind = KH_BEHAVIOURAL_V, .model = KH_NOT_FOUND, .value = 1, .node = {out[0], out[1]}};
+                               const kh_curve_ports *ports, const kh_curve *c) {
+  kh_elem e = {.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
+               .model = KH_NOT_FOUND,
+               .value = 1,
+               .node = {ports->out[0], ports->out[1]}};
   reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
-  uint32_t x = input(&r, in[0], NULL);
-  if (in[1] != 0) /* not ground (node 0): %vd */
-    x = binary(&r, KH_X_SUB, x, input(&r, in[1], NULL));
+  uint32_t x = input(&r, ports->in[0], ports->source);
+  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
+    x = binary(&r, KH_X_SUB, x, input(&r, ports->in[1], NULL));
   uint32_t first = (uint32_t)r.count;
   for (size_t k = 0; k < 2 * c->points; k++) add(&r, (kh_xnode){.op = KH_X_CONST, .k = c->xy[k]});
   uint32_t root = add(&r, (kh_xnode){.op = KH_X_TABLE,
@@ -682,12 +684,12 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   if (st == KH_OK) p->controlled_count++;
   /* a TABLE's curve: ngspice's pwl instance, rounding a tenth of the segments, its ends held */
   kh_curve c = {NULL, 0, 0.1, 1, 1};
-  uint32_t in[2] = {0, 0}, out[2] = {e.ctrl[0], 0}; /* node 0: ground */
+  kh_curve_ports ports = {{0, 0}, {e.ctrl[0], 0}, NULL, 0}; /* node 0: ground */
   if (st == KH_OK)
     st = behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node, &ground,
                              from, table ? TABLE : VALUE, table ? &c : NULL);
-  if (st == KH_OK && table) st = kh_resolve_node(p, line, s, &at, &in[0]);
-  if (st == KH_OK && table) st = kh_behavioural_curve(p, line, s, &curve, in, out, &c);
+  if (st == KH_OK && table) st = kh_resolve_node(p, line, s, &at, &ports.in[0]);
+  if (st == KH_OK && table) st = kh_behavioural_curve(p, line, s, &curve, &ports, &c);
   kh_free((void *)c.xy);
   return st;
 }

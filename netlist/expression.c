@@ -243,7 +243,7 @@ static double curve_limit(const kh_xnode *p, uint32_t c, double in, double *last
 int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
   const kh_xnode *n = &x->nodes[x->root], *a = &x->nodes[n->a];
   if (n->op != KH_X_TABLE) return 0;
-  if (a->op == KH_X_INPUT && !x->sources[a->a]) {
+  if (a->op == KH_X_INPUT) { /* a node's voltage or a source's current */
     k[0] = a->a, k[1] = UINT32_MAX;
     return 1;
   }

@@ -107,11 +107,12 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
                          const char *(*name)(const void *user, size_t node), const void *user,
                          const char *prefix);
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix);
-/* Whether the expression is a pwl curve (an E or G TABLE card's, or an XSPICE pwl instance's) of
- * v(in[0]) - v(in[1]) (in[1] ground, 0, for v(in[0])); if so, in. Its `.model name pwl(...)` is
+/* Whether the expression is a pwl curve (an E or G TABLE card's, or an XSPICE pwl instance's):
+ * 1 of v(in[0]) - v(in[1]) (in[1] ground, 0, for v(in[0])), 2 of the current through voltage
+ * source in[0] (an element index), 0 for another expression. Its `.model name pwl(...)` is
  * kh_expression_write_table_model's. */
 int kh_expression_table(const struct kh_expression *x, size_t in[2]);
-/* The same by the expression's inputs: k[0], and k[1] (UINT32_MAX for v(in[0]) alone). */
+/* The same by the expression's inputs: k[0], and k[1] (UINT32_MAX for one input). */
 int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]);
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name);
 /* The card's words after the expression, where they differ from their defaults. */

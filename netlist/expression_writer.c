@@ -211,7 +211,7 @@ int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
   uint32_t k[2];
   if (!kh_expression_curve_inputs(x, k)) return 0;
   in[0] = x->inputs[k[0]], in[1] = k[1] != UINT32_MAX ? x->inputs[k[1]] : 0;
-  return 1;
+  return x->sources[k[0]] ? 2 : 1;
 }
 
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name) {

@@ -252,10 +252,18 @@ typedef struct {
   double domain;
   int fraction, limit;
 } kh_curve;
-/* The element `name` holding v(out[0]) - v(out[1]) at the curve of v(in[0]) - v(in[1]) (a B
- * source V=curve(...) for kirchhoff, written back as the pwl instance). */
+/* What a curve reads and drives: v(in[0]) - v(in[1]) (in[1] 0, ground, for one node), or the
+ * current through the voltage source `source` (qualified; %vnam); out: v(out[0]) - v(out[1]), or
+ * with current a current from out[0] through the element to out[1] (%i, %id). */
+typedef struct {
+  uint32_t in[2], out[2];
+  const char *source;
+  int current;
+} kh_curve_ports;
+/* The element `name` holding its output at the curve of its input (a B source V= or I= of
+ * curve(...) for kirchhoff, written back as the pwl instance). */
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                               const uint32_t in[2], const uint32_t out[2], const kh_curve *c);
+                               const kh_curve_ports *ports, const kh_curve *c);
 /* XSPICE A cards of the pwl code model (xspice_pwl.c), and its .model card's parameters: x_array
  * and y_array once per value, in order, input_domain, fraction and limit (1 or 0) where given. */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);

@@ -207,17 +207,21 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
-/* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` for kirchhoff, as the XSPICE pwl instance it
- * is in ngspice 39 (an A card, or what ngspice makes of an E or G TABLE card): `aname %vd(a b)
- * %vd(n+ n-) kh_table_<element index>` (%v(a) for v(a)), and that model's card. */
-static void write_table(const kh_netlist *nl, size_t i, const size_t in[2], FILE *out) {
+/* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for
+ * kirchhoff, as the XSPICE pwl instance it is in ngspice 39 (an A card, or what ngspice makes of
+ * an E or G TABLE card): `aname %vd(a b) %vd(n+ n-) kh_table_<element index>` (%v(a) for v(a),
+ * %vnam vname for a current; %id for a current out), and that model's card. */
+static void write_table(const kh_netlist *nl, size_t i, int kind, const size_t in[2], FILE *out) {
   const kh_elem *e = &nl->elements[i];
   fprintf(out, "%s", elem_name(nl, i));
-  if (in[1])
+  if (kind == 2)
+    fprintf(out, " %%vnam %s", elem_name(nl, in[0]));
+  else if (in[1])
     fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
   else
     fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[0]));
-  fprintf(out, " %%vd(%s %s) kh_table_%zu\n", node(nl, e->node[0]), node(nl, e->node[1]), i);
+  fprintf(out, " %%%s(%s %s) kh_table_%zu\n", e->kind == KH_BEHAVIOURAL_I ? "id" : "vd",
+          node(nl, e->node[0]), node(nl, e->node[1]), i);
   char model[40];
   snprintf(model, sizeof model, "kh_table_%zu", i);
   kh_expression_write_table_model(&nl->expressions[e->ctrl[0]], out, model);
@@ -231,8 +235,9 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   char prefix[40];
   snprintf(prefix, sizeof prefix, "kh_%zu_", i);
   size_t in[2];
-  if (kh_expression_table(x, in)) {
-    write_table(nl, i, in, out);
+  int table = kh_expression_table(x, in);
+  if (table) {
+    write_table(nl, i, table, in, out);
     return;
   }
   kh_expression_write_params(x, out, prefix);

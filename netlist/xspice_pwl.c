@@ -1,10 +1,12 @@
 /* XSPICE's pwl code model as ngspice 39 runs it (src/xspice/icm/analog/pwl: ifspec.ifs and
  * cfunc.mod, read there): `Aname IN OUT model` with `.model model pwl(x_array=[x0 x1 ...]
- * y_array=[y0 y1 ...] [input_domain=0.01] [fraction=true] [limit=false])`, IN and OUT voltage
- * ports (`%v node`, `%vd a b`, with or without parentheses, or a bare node, pwl's default
- * type). kirchhoff holds v(OUT) at the curve of v(IN) (kh_behavioural_curve, computed as
- * cm_pwl does in netlist/expression.c). Current ports (%i, %id, %vnam, ...), vectors and the
- * other code models are refused at their token. */
+ * y_array=[y0 y1 ...] [input_domain=0.01] [fraction=true] [limit=false])`: IN a voltage (`%v
+ * node`, `%vd a b`, with or without parentheses, or a bare node, pwl's default type) or a voltage
+ * source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`, `%id a b`: from the
+ * first through the instance to the second, or ground, measured). kirchhoff holds OUT at the
+ * curve of IN (kh_behavioural_curve, computed as cm_pwl does in netlist/expression.c). Current
+ * inputs (%i, %id: a 0 V branch of the port's own), vectors and the other code models are
+ * refused at their token. */
 #include "netlist_impl.h"
 #include "parser.h"
 
@@ -116,32 +118,28 @@ kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return check_points(p, line, &t[1], params, n);
 }
 
-/* A voltage port from token *i on: its nodes (the second ground for %v and a bare node). */
-static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                      size_t *i, uint32_t nodes[2]) {
-  const kh_token *t = tok->items;
-  const kh_token *at = &t[*i];
-  nodes[1] = 0;
-  if (at->s[0] != '%') {
-    if (at->s[0] == '[' || at->s[0] == '~' || kh_token_eq(at, "("))
-      return kh_token_fail(p, line, at, "pwl's ports are single voltages (%%v, %%vd or a node)");
-    (*i)++;
-    return kh_resolve_node(p, line, s, at, &nodes[0]);
-  }
-  size_t type = 1;
-  while (type < at->len && at->s[type] != '(') type++;
-  int diff = type == 3 && !memcmp(at->s, "%vd", 3);
-  if (!diff && !(type == 2 && at->s[1] == 'v'))
-    return kh_token_fail(p, line, at,
-                         "port type '%.*s': kirchhoff reads pwl's voltage ports (%%v, %%vd)",
-                         (int)type, at->s);
-  kh_token glued[2];
-  size_t count = 0, want = diff ? 2 : 1;
+/* A port's type: %v, %vd, %i, %id or %vnam, the letters before any '(' in at; 0 for another. */
+enum { PORT_V = 1, PORT_VD, PORT_I, PORT_ID, PORT_VNAM };
+static int port_type(const kh_token *at, size_t *type) {
+  static const char *const names[] = {"%v", "%vd", "%i", "%id", "%vnam"};
+  *type = 1;
+  while (*type < at->len && at->s[*type] != '(') (*type)++;
+  for (int k = 0; k < 5; k++)
+    if (strlen(names[k]) == *type && !memcmp(at->s, names[k], *type)) return k + 1;
+  return 0;
+}
+
+/* The names a port of type `kind` takes, from token *i on (the letters in at[0, type)): glued as
+ * %v(n), or in parentheses or not. */
+static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i,
+                            size_t type, size_t want, kh_token names[2]) {
+  const kh_token *t = tok->items, *at = &t[*i];
+  size_t count = 0;
   if (type < at->len && (at->s[at->len - 1] != ')' ||
                          memchr(at->s + type + 1, ')', at->len - type - 2) || at->len < type + 3))
-    return kh_token_fail(p, line, at, "expected '%.*s(node)'", (int)type, at->s);
+    return kh_token_fail(p, line, at, "expected '%.*s(name)'", (int)type, at->s);
   if (type < at->len) { /* %v(node): one token */
-    glued[0] =
+    names[0] =
         (kh_token){at->s + type + 1, at->len - (uint32_t)type - 2, at->off + (uint32_t)type + 1};
     count = 1, (*i)++;
   } else {
@@ -150,32 +148,66 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     *i += (size_t)paren;
     for (; count < want && *i < tok->count && !kh_token_eq(&t[*i], ")"); count++) {
       if (t[*i].s[0] == '%' || kh_token_eq(&t[*i], "("))
-        return kh_token_fail(p, line, &t[*i], "expected a node of '%.*s'", (int)type, at->s);
-      glued[count] = t[(*i)++];
+        return kh_token_fail(p, line, &t[*i], "expected a name after '%.*s'", (int)type, at->s);
+      names[count] = t[(*i)++];
     }
     if (paren && !(*i < tok->count && kh_token_eq(&t[*i], ")")))
-      return kh_token_fail(p, line, at, "'%.*s' needs its node%s and ')'", (int)type, at->s,
-                           diff ? "s" : "");
+      return kh_token_fail(p, line, at, "'%.*s' needs its name%s and ')'", (int)type, at->s,
+                           want > 1 ? "s" : "");
     *i += (size_t)paren;
   }
   if (count != want)
-    return kh_token_fail(p, line, at, "'%.*s' takes %zu node%s", (int)type, at->s, want,
-                         diff ? "s" : "");
-  kh_status st = KH_OK;
-  for (size_t k = 0; st == KH_OK && k < count; k++)
-    st = kh_resolve_node(p, line, s, &glued[k], &nodes[k]);
+    return kh_token_fail(p, line, at, "'%.*s' takes %zu name%s", (int)type, at->s, want,
+                         want > 1 ? "s" : "");
+  return KH_OK;
+}
+
+/* A port from token *i on into c: the input (output 0) a voltage (%v, %vd or a bare node, pwl's
+ * default type) or a voltage source's current (%vnam); the output a voltage or a current (%i,
+ * %id). XSPICE's %i and %id inputs (a current through the port's own 0 V branch) are refused. */
+static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                      size_t *i, int output, kh_curve_ports *c) {
+  const kh_token *at = &tok->items[*i];
+  uint32_t *nodes = output ? c->out : c->in;
+  nodes[1] = 0;
+  if (at->s[0] != '%') {
+    if (at->s[0] == '[' || at->s[0] == '~' || kh_token_eq(at, "("))
+      return kh_token_fail(p, line, at, "pwl's ports are single (%%v, %%vd, ... or a node)");
+    (*i)++;
+    return kh_resolve_node(p, line, s, at, &nodes[0]);
+  }
+  size_t type;
+  int kind = port_type(at, &type);
+  if (!kind || (output && kind == PORT_VNAM) || (!output && (kind == PORT_I || kind == PORT_ID)))
+    return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads pwl's %s ports (%s)",
+                         (int)type, at->s, output ? "output" : "input",
+                         output ? "%v, %vd, %i, %id" : "%v, %vd, %vnam");
+  kh_token names[2];
+  size_t want = kind == PORT_VD || kind == PORT_ID ? 2 : 1;
+  kh_status st = port_names(p, line, tok, i, type, want, names);
+  if (st == KH_OK && kind == PORT_VNAM) {
+    const char *name;
+    size_t len;
+    st = kh_qualify_name(p, 'v', s->path, names[0].s, names[0].len, &name, &len);
+    if (st == KH_OK && !(c->source = kh_arena_strndup(&p->nl->arena, name, len)))
+      st = kh_fail_nomem(p->ctx, "storing elements");
+    return st;
+  }
+  c->current |= output && (kind == PORT_I || kind == PORT_ID);
+  for (size_t k = 0; st == KH_OK && k < want; k++)
+    st = kh_resolve_node(p, line, s, &names[k], &nodes[k]);
   return st;
 }
 
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
-  uint32_t in[2], out[2];
+  kh_curve_ports ports = {{0, 0}, {0, 0}, NULL, 0};
   size_t i = 1;
   if (tok->count < 4)
     return kh_token_fail(p, line, &t[0], "'%.*s' needs an input, an output and a model",
                          (int)t[0].len, t[0].s);
-  kh_status st = port(p, line, tok, s, &i, in);
-  if (st == KH_OK && i < tok->count) st = port(p, line, tok, s, &i, out);
+  kh_status st = port(p, line, tok, s, &i, 0, &ports);
+  if (st == KH_OK && i < tok->count) st = port(p, line, tok, s, &i, 1, &ports);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i + 1 < tok->count ? i + 1 : tok->count - 1],
@@ -197,5 +229,5 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
                 param(m->params, m->param_count, "fraction", 1) != 0,
                 param(m->params, m->param_count, "limit", 0) != 0};
-  return kh_behavioural_curve(p, line, s, &t[0], in, out, &c);
+  return kh_behavioural_curve(p, line, s, &t[0], &ports, &c);
 }

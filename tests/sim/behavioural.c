@@ -236,6 +236,14 @@ Test(behavioural, written_back_and_for_ngspice) {
             "%s", back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(curves, 1e-9), 1e-9);
+  /* current ports: a source's current in (%vnam), a current out (%id) */
+  const char *currents = "t\nv1 a 0 0.5\nvs a b 0\nrb b 0 2\na1 %vnam vs %i(c) pw\nrc c 0 1k\n"
+                         ".model pw pwl(x_array=[-1 1] y_array=[-2m 2m])\n";
+  back = kh_test_written_back(currents);
+  cr_expect(strstr(back, "\na1 %vnam vs %id(c 0) kh_table_"), "%s", back);
+  free(back);
+  cr_assert_leq(kh_test_general_vs_ngspice(currents, 1e-9), 1e-9);
+  cr_expect(fabs(kh_test_general_node(currents, "c") + 0.5) <= 1e-12); /* 0.5 mA out of c */
 }
 
 /* What the writer writes nests no deeper than what it was read from: 150 signs, a sum of 400
@@ -290,10 +298,12 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\ne1 a 0 table {v(a)} = (0, 0) (1, 2) 3\n",
        "test.cir:2:37: unexpected '3' after the points"},
       {"t\ng1 a 0 table {v(a)} ((0, 0), (1, 2)\n", "test.cir:2:36: expected ')' after the points"},
-      {"t\na1 %v(a)b %v(o) m\n", "test.cir:2:4: expected '%v(node)'"},
-      {"t\na1 %v %v(o) m\n", "test.cir:2:7: expected a node of '%v'"},
-      {"t\na1 %vd(a) %v(o) m\n", "test.cir:2:4: '%vd' takes 2 nodes"},
-      {"t\na1 [a b] %v(o) m\n", "test.cir:2:4: pwl's ports are single voltages"},
+      {"t\na1 %v(a)b %v(o) m\n", "test.cir:2:4: expected '%v(name)'"},
+      {"t\na1 %v %v(o) m\n", "test.cir:2:7: expected a name after '%v'"},
+      {"t\na1 %vd(a) %v(o) m\n", "test.cir:2:4: '%vd' takes 2 names"},
+      {"t\na1 [a b] %v(o) m\n", "test.cir:2:4: pwl's ports are single"},
+      {"t\na1 %id(a b) %v(o) m\n", "test.cir:2:4: port type '%id': kirchhoff reads pwl's input"},
+      {"t\na1 %v(a) %vnam v1 m\n", "test.cir:2:10: port type '%vnam': kirchhoff reads pwl's out"},
       {"t\na1 a o m\n", "test.cir:2:8: unknown model 'm'"},
       {"t\na1 a o m extra\n", "test.cir:2:10: 'a1' takes an input, an output and a model"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] kind=3)\n", "test.cir:2:42: unknown pwl model"},
