@@ -8,8 +8,8 @@ suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options 
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
-VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS and IBE IBC, area,
-m= or temp=,
+VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC and TLEV=3,
+area, m= or temp=,
 maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), level-1 MOSFETs (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
@@ -337,6 +337,9 @@ def deck(seed):
             p += [f"subs={rsub.choice(['1', '-1'])}"] if rsub.random() < 0.3 else []
         if rsub.random() < 0.2:  # the junctions' own saturation currents, both
             p += [f"ibe={rsub.choice(['1e-16', '5e-15'])}", f"ibc={rsub.choice(['2e-16', '1e-14'])}"]
+        if rsub.random() < 0.15:  # TLEV=3's powers, with BF's and BR's own coefficients
+            p += ["tlev=3", f"tis1={rsub.choice(['-1e-3', '2e-3'])}", "tise1=-1e-3", "tbf1=5e-3",
+                  "tbr1=1e-3"]
         lines.append(f".model qm{j} {kind}({' '.join(p)})")
         for _ in range(rq.randint(1, 2)):
             # the base through a resistor, as for a JFET's gate: a source straight on a base

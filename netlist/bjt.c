@@ -3,7 +3,7 @@
  * .model NPN or PNP card, level 1 (Gummel-Poon; the equations are in
  * sim/general/general_bjt.c). Every parameter ngspice 39 knows is read, at DC or as having no
  * DC effect (charges, noise, the safe-operating-area limits), or refused at its token where
- * kirchhoff does not compute it: Kull's quasi-saturation RCO and TLEV other than 0 and 1 (and
+ * kirchhoff does not compute it: Kull's quasi-saturation RCO and TLEV other than 0, 1 and 3 (and
  * IBE or IBC alone, which ngspice ignores). Unknown words are refused: ngspice would
  * ignore them with a warning and answer for another device.
  *
@@ -227,8 +227,10 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
       return kh_token_fail(p, line, &t[i + 2],
                            "BJT LEVEL %.*s is not implemented (LEVEL=1, Gummel-Poon, is)",
                            (int)t[i + 2].len, t[i + 2].s);
-    if (strcmp(c, "tlev") == 0 && !kh_token_eq(&t[i + 2], "0") && !kh_token_eq(&t[i + 2], "1"))
-      return kh_token_fail(p, line, &t[i + 2], "BJT TLEV %.*s is not implemented (0 and 1 are)",
+    if (strcmp(c, "tlev") == 0 && !kh_token_eq(&t[i + 2], "0") && !kh_token_eq(&t[i + 2], "1") &&
+        !kh_token_eq(&t[i + 2], "3"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "BJT TLEV %.*s is not implemented (0, 1 and 3 are, as in ngspice 39)",
                            (int)t[i + 2].len, t[i + 2].s);
     if (strcmp(c, "subs") == 0 && !kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "-1"))
       return kh_token_fail(p, line, &t[i + 2],
@@ -242,6 +244,22 @@ int kh_bjt_base_modulated(const kh_model *m) {
   double rb = kh_model_value(m, "rb", 0), rbm = kh_model_value(m, "rbm", rb);
   return rb > 0 && (rbm != rb || kh_model_value(m, "trm1", 0) != kh_model_value(m, "trb1", 0) ||
                     kh_model_value(m, "trm2", 0) != kh_model_value(m, "trb2", 0));
+}
+
+/* Whether a TLEV=3 model's BF or BR takes ngspice's leftover beta factor (bjttemp.c: set per
+ * TLEV 0 or 1 instance, 1 before any, and not reset for a TLEV 3 one) and that factor may be
+ * other than 1: some BJT model of another TLEV has an XTB. */
+static int beta_factor_unknown(const kh_netlist *nl, const kh_model *m) {
+  int tbf = !isnan(kh_model_value(m, "tbf1", NAN)) || !isnan(kh_model_value(m, "tbf2", NAN)),
+      tbr = !isnan(kh_model_value(m, "tbr1", NAN)) || !isnan(kh_model_value(m, "tbr2", NAN));
+  if (tbf && tbr) return 0;
+  for (size_t k = 0; k < nl->model_count; k++) {
+    const kh_model *o = &nl->models[k];
+    if ((!strcmp(o->type, "npn") || !strcmp(o->type, "pnp")) && kh_model_value(o, "tlev", 0) != 3 &&
+        kh_model_value(o, "xtb", 0) != 0)
+      return 1;
+  }
+  return 0;
 }
 
 /* The model's values that ngspice's equations need to mean anything. */
@@ -275,6 +293,13 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          "and ignores it; give both, or neither",
                          m->name, isnan(kh_model_value(m, "ibe", NAN)) ? "IBC" : "IBE",
                          isnan(kh_model_value(m, "ibe", NAN)) ? "IBE" : "IBC");
+  if (kh_model_value(m, "tlev", 0) == 3 && beta_factor_unknown(p->nl, m))
+    return kh_token_fail(p, line, at,
+                         "model '%s': TLEV=3 without TBF1 or TBF2 and TBR1 or TBR2 beside a TLEV "
+                         "0 or 1 model with XTB: ngspice 39 then scales BF and BR by the factor of "
+                         "whichever instance it set up before (its bjttemp.c keeps one variable "
+                         "for all of them); give the coefficients, or XTB=0 on the others",
+                         m->name);
   if (kh_model_value(m, "nkf", 0.5) > 1)
     return kh_token_fail(p, line, at,
                          "model '%s': NKF above 1 (ngspice 39 sets it to 1 with a "

@@ -69,6 +69,18 @@ static void saturation_currents(const kh_netlist *nl, const char *m, const kh_bj
   double ne = kh_model_number(nl, m, "ne", 1.5, NULL), nc = kh_model_number(nl, m, "nc", 2, NULL);
   q->c2 = in->area * ise * exp(factlog / ne) / bfactor;
   q->c4 = isc * exp(factlog / nc) / bfactor * bc_area;
+  if (kh_model_number(nl, m, "tlev", 0, NULL) == 3) { /* each current to a power of its own */
+    bfactor = 1; /* ngspice's is the last TLEV 0 or 1 instance's: netlist/bjt.c checks it is 1 */
+    double ex = tempered(nl, m, 1, "tis", dt, NULL);
+    tsat = in->area * pow(is, ex);
+    q->be_sat = ibe_given ? in->area * pow(ibe, ex) : tsat;
+    q->bc_sat = (ibe_given ? pow(kh_model_number(nl, m, "ibc", 0, NULL), ex) : tsat) * bc_area;
+    q->sub_sat = pow(iss, tempered(nl, m, 1, "tiss", dt, NULL)) *
+                 (ibe_given ? (lateral ? in->areab : in->areac) : in->area);
+    q->c2 = in->area * pow(ise, tempered(nl, m, 1, "tise", dt, NULL));
+    q->c4 = pow(isc, tempered(nl, m, 1, "tisc", dt, NULL)) * bc_area;
+    q->vcrit = vt * log(vt / (M_SQRT2 * tsat));
+  }
   q->vte = tempered(nl, m, ne, "tne", dt, NULL) * vt;
   q->vtc = tempered(nl, m, nc, "tnc", dt, NULL) * vt;
   q->vts = tempered(nl, m, kh_model_number(nl, m, "ns", 1, NULL), "tns", dt, NULL) * vt;

@@ -159,7 +159,7 @@ Test(bjt, bad_cards_refused_at_their_token) {
       {"bf=0", "test.cir:4:10: model 'qx': bf must be positive, got 0"},
       {"rc=-1", "test.cir:4:10: model 'qx': rc must be >= 0, got -1"},
       {"nkf=1.5", "test.cir:4:10: model 'qx': NKF above 1"},
-      {"tlev=3", "test.cir:2:20: BJT TLEV 3 is not implemented"},
+      {"tlev=2", "test.cir:2:20: BJT TLEV 2 is not implemented"},
       {"subs=2", "test.cir:2:20: SUBS must be 1 (vertical) or -1 (lateral)"},
       {"ibe=1e-15", "test.cir:4:10: model 'qx': IBE without IBC: ngspice 39 then takes IS"},
       {"ibc=1e-15 iss=-1", "test.cir:4:10: model 'qx': iss must be >= 0, got -1"},
