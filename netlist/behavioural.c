@@ -121,6 +121,12 @@ static size_t probe_name(reader *r) {
   blanks(r);
   const char *at = r->pos;
   while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
+  for (const char *c = at; c < r->pos; c++) /* the lexer's: no other line could name it */
+    if (*c == '\'' || *c == '{' || *c == '}')
+      return fail(r, c,
+                  "a quote or brace in a name in v(...) or i(...) (ngspice 39 fails on "
+                  "the deck)"),
+             0;
   return (size_t)(r->pos - at);
 }
 

@@ -293,6 +293,9 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.func f(x) {x + y}\nb1 a 0 v=2*f(1)\n", "test.cir:3:12: unknown name 'y'"},
       {"t\n.func f(x) {x}\nb1 a 0 v=f(1, 2)\n", "test.cir:3:10: 'f' takes 1 argument, got 2"},
       {"t\n.func f(x) {f(x) + 1}\nb1 a 0 v=f(1)\n", "test.cir:3:10: expression nested too deeply"},
+      /* a quote in a name there: written back bare it would open a quoted word (fuzzing) */
+      {"t\nr3 1 x {2k + v('1, x)*500}\n", "test.cir:2:16: a quote or brace in a name in v(...)"},
+      {"t\nb1 a 0 v=i(v{1})\n", "test.cir:2:13: a quote or brace in a name"},
       /* TABLE cards and XSPICE pwl instances (A cards) */
       {"t\ne1 a 0 table {v(a)} = (0, 0) (1\n", "test.cir:2:32: expected a number"},
       {"t\ne1 a 0 table {v(a)} = (0, 0) (1, 2) 3\n",
