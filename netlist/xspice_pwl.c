@@ -129,6 +129,17 @@ static int port_type(const kh_token *at, size_t *type) {
   return 0;
 }
 
+/* A port's names without parentheses, which XSPICE reads as a port's own (a KiCad-style node
+ * `net-(a)` is one word elsewhere; written back in %v(...) it would not read again: fuzzing). */
+static kh_status plain_names(kh_parser *p, uint32_t line, const kh_token *names, size_t count) {
+  for (size_t k = 0; k < count; k++)
+    if (memchr(names[k].s, '(', names[k].len) || memchr(names[k].s, ')', names[k].len))
+      return kh_token_fail(p, line, &names[k],
+                           "a name with parentheses in an A card's port (XSPICE reads them as "
+                           "the port's)");
+  return KH_OK;
+}
+
 /* The names a port of type `kind` takes, from token *i on (the letters in at[0, type)): glued as
  * %v(n), or in parentheses or not. */
 static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i,
@@ -159,7 +170,7 @@ static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   if (count != want)
     return kh_token_fail(p, line, at, "'%.*s' takes %zu name%s", (int)type, at->s, want,
                          want > 1 ? "s" : "");
-  return KH_OK;
+  return plain_names(p, line, names, count);
 }
 
 /* A port from token *i on into c: the input (output 0) a voltage (%v, %vd or a bare node, pwl's
@@ -174,7 +185,8 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     if (at->s[0] == '[' || at->s[0] == '~' || kh_token_eq(at, "("))
       return kh_token_fail(p, line, at, "pwl's ports are single (%%v, %%vd, ... or a node)");
     (*i)++;
-    return kh_resolve_node(p, line, s, at, &nodes[0]);
+    kh_status st = plain_names(p, line, at, 1);
+    return st == KH_OK ? kh_resolve_node(p, line, s, at, &nodes[0]) : st;
   }
   size_t type;
   int kind = port_type(at, &type);

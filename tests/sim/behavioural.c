@@ -303,6 +303,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\ng1 a 0 table {v(a)} ((0, 0), (1, 2)\n", "test.cir:2:36: expected ')' after the points"},
       {"t\na1 %v(a)b %v(o) m\n", "test.cir:2:4: expected '%v(name)'"},
       {"t\na1 %v %v(o) m\n", "test.cir:2:7: expected a name after '%v'"},
+      {"t\na1 !v(1) %v(o) m\n", "test.cir:2:4: a name with parentheses in an A card's port"},
+      {"t\na1 %vd(net-(a) 0) o m\n", "test.cir:2:8: a name with parentheses in an A card's"},
       {"t\na1 %vd(a) %v(o) m\n", "test.cir:2:4: '%vd' takes 2 names"},
       {"t\na1 [a b] %v(o) m\n", "test.cir:2:4: pwl's ports are single"},
       {"t\na1 %id(a b) %v(o) m\n", "test.cir:2:4: port type '%id': kirchhoff reads pwl's input"},
