@@ -505,6 +505,18 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
   return KH_OK;
 }
 
+/* Stores the reader's tree (its value at root) as element e's expression and adds e as `name`,
+ * the reader's work freed either way. */
+static kh_status add_behavioural(reader *r, uint32_t root, const kh_token *name, kh_elem e) {
+  kh_status st = KH_OK;
+  if (r->st == KH_OK) st = store(r, root, &e.ctrl[0]);
+  kh_free(r->nodes), kh_free(r->inputs), kh_free(r->sources);
+  if (r->st != KH_OK) return r->st;
+  if (st == KH_OK) st = kh_add_element(r->p, r->line, name, r->scope, e);
+  if (st == KH_OK) r->p->controlled_count++;
+  return st;
+}
+
 /* How the expression stands on its line: a B card's (its words may follow), an E's or G's
  * value=, an E's or G's TABLE (its points follow), a resistance (the current is v(a, b) over
  * it). */
@@ -579,13 +591,7 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
                                      .b = first,
                                      .c = (uint32_t)c->points,
                                      .k = c->domain});
-  kh_status st = KH_OK;
-  if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
-  kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
-  if (r.st != KH_OK) return r.st;
-  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
-  if (st == KH_OK) p->controlled_count++;
-  return st;
+  return add_behavioural(&r, root, name, e);
 }
 
 /* The element named `name` between tokens a and b whose value is the expression from token
@@ -631,12 +637,7 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
          form == TABLE ? "points" : "expression");
   else if (r.st == KH_OK && r.pos < r.end)
     r.st = card_words(p, line, tok, k, s, &r.words);
-  if (r.st == KH_OK) st = store(&r, root, &e.ctrl[0]);
-  kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
-  if (r.st != KH_OK) return r.st;
-  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
-  if (st == KH_OK) p->controlled_count++;
-  return st;
+  return add_behavioural(&r, root, name, e);
 }
 
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
