@@ -11,7 +11,7 @@ VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP wi
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC and TLEV=3,
 area, m= or temp=,
 maybe a substrate node), switches (SW
-with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), level-1 MOSFETs (NMOS and PMOS with
+with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), MOSFETs at levels 1 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, linear E F G H, and
@@ -283,7 +283,8 @@ def deck(seed):
             jname, gate = name('J'), name("gate")
             lines += [f"{jname} {d} {gate} {s_} jm{j}{extra}",
                       f"{name('R')} {gate} {g} {rj.choice(['10k', '100k', '1meg'])}"]
-    rm = random.Random(f"mosfet {seed}")  # level-1 MOSFETs, on a stream of their own too
+    rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too
+    r3 = random.Random(f"mos3 {seed}")  # which are LEVEL 3, and their words: another stream
     for j in range(rm.randint(0, 2) if rm.random() < 0.4 else 0):
         kind = rm.choice(["nmos", "pmos"])
         sign = 1 if kind == "nmos" else -1
@@ -301,6 +302,18 @@ def deck(seed):
         if rm.random() < 0.2:  # the process form: KP, PHI, GAMMA, VTO from TOX, U0, NSUB
             p = [f"tox={rm.choice(['20n', '40n'])}", f"nsub={rm.choice(['1e15', '3e16'])}",
                  f"u0={rm.choice(['600', '250'])}"]
+        if r3.random() < 0.4:  # LEVEL 3 (mos3): no LAMBDA, and its own words
+            p = [w for w in p if not w.startswith("lambda=")] + ["level=3"]
+            for word, draw in (("vmax", lambda: r3.choice(["5e4", "1.5e5"])),
+                               ("theta", lambda: f"{r3.uniform(0, 0.2):.3g}"),
+                               ("kappa", lambda: f"{r3.uniform(0.1, 2):.3g}"),
+                               ("eta", lambda: f"{r3.uniform(0, 0.1):.3g}"),
+                               ("delta", lambda: f"{r3.uniform(0, 1):.3g}"),
+                               ("nfs", lambda: r3.choice(["1e11", "8e11"])),
+                               ("xj", lambda: "0.3u"),
+                               ("nsub", lambda: r3.choice(["1e15", "2e16"]))):
+                if r3.random() < 0.4 and not any(w.startswith(word + "=") for w in p):
+                    p.append(f"{word}={draw()}")
         lines.append(f".model mm{j} {kind}({' '.join(p)})")
         for _ in range(rm.randint(1, 2)):
             d, g, s_ = rm.sample(names + ["0"], 3)

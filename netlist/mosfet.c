@@ -1,9 +1,9 @@
-/* MOSFETs as ngspice 39 reads them at level 1: the M card (Mname nd ng ns nb model [l=] [w=]
- * [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [temp=] [dtemp=] [off] [ic=VDS,VGS,VBS]) and its
- * .model NMOS or PMOS card (Shichman-Hodges; the equations are in sim/general/general_mosfet.c).
- * Every level-1 parameter ngspice 39 knows is read (at DC or as having no DC effect); another
- * LEVEL, or any other word, is refused: ngspice would ignore the word with a warning, and
- * answer for another device.
+/* MOSFETs as ngspice 39 reads them at levels 1 and 3: the M card (Mname nd ng ns nb model [l=]
+ * [w=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [temp=] [dtemp=] [off] [ic=VDS,VGS,VBS]) and its
+ * .model NMOS or PMOS card (mos1's Shichman-Hodges, mos3's semi-empirical model; the equations
+ * are in sim/general/general_mosfet.c and general_mos3.c). Every parameter ngspice 39 knows at
+ * the card's level is read (at DC or as having no DC effect); another LEVEL, or any other word,
+ * is refused: ngspice would ignore the word with a warning, and answer for another device.
  *
  * RD and RS (or RSH times NRD and NRS) become resistors of their own (never written back) from
  * the drain and source as written to internal nodes "<name>#rd" and "<name>#rs", as for JFETs
@@ -25,7 +25,6 @@ static const kh_param_alias mos_params[] = {
     {"kp", "kp"},
     {"gamma", "gamma"},
     {"phi", "phi"},
-    {"lambda", "lambda"},
     {"rd", "rd"},
     {"rs", "rs"},
     {"rsh", "rsh"},
@@ -39,6 +38,23 @@ static const kh_param_alias mos_params[] = {
     {"tpg", "tpg"},
     {"nss", "nss"},
     {"tnom", "tnom"},
+    /* at DC, LEVEL 1 only (mos1) */
+    {"lambda", "lambda"},
+    /* at DC, LEVEL 3 only (mos3): mask adjustments, the threshold's shift, velocity saturation,
+     * junction depth, fast surface states, static feedback, narrow width, mobility modulation
+     * and the saturation field factor */
+    {"xl", "xl"},
+    {"wd", "wd"},
+    {"xw", "xw"},
+    {"delvto", "delvto"},
+    {"delvt0", "delvto"},
+    {"vmax", "vmax"},
+    {"xj", "xj"},
+    {"nfs", "nfs"},
+    {"eta", "eta"},
+    {"delta", "delta"},
+    {"theta", "theta"},
+    {"kappa", "kappa"},
     /* no DC effect: capacitances and noise */
     {"cbd", "cbd"},
     {"cbs", "cbs"},
@@ -62,20 +78,43 @@ const char *kh_mos_param_canonical(const char *name) {
   return kh_param_alias_canonical(mos_params, sizeof mos_params / sizeof mos_params[0], name);
 }
 
+/* The words of one level only (mos1 or mos3; the others are common), each in the table above. */
+static int level_of_word(const char *canonical) {
+  static const char *const mos3_only[] = {"xl",  "wd",  "xw",    "delvto", "vmax", "xj",
+                                          "nfs", "eta", "delta", "theta",  "kappa"};
+  if (strcmp(canonical, "lambda") == 0) return 1;
+  for (size_t k = 0; k < sizeof mos3_only / sizeof *mos3_only; k++)
+    if (strcmp(canonical, mos3_only[k]) == 0) return 3;
+  return 0;
+}
+
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to) {
   const kh_token *t = tok->items;
+  int level = 1;
+  for (size_t i = from; i + 2 < to; i += 3) {
+    const char *c = find_param(t[i].s, t[i].len);
+    if (!c || strcmp(c, "level") != 0) continue;
+    if (!kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "3"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, and 3 are)",
+                           (int)t[i + 2].len, t[i + 2].s);
+    level = kh_token_eq(&t[i + 2], "3") ? 3 : 1;
+  }
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
     if (!c)
+      return kh_token_fail(
+          p, line, &t[i],
+          "unknown LEVEL %d MOSFET model parameter '%.*s' (ngspice 39 would ignore "
+          "it with a warning; docs/netlist.md lists them)",
+          level, (int)t[i].len, t[i].s);
+    int only = level_of_word(c);
+    if (only && only != level)
       return kh_token_fail(p, line, &t[i],
-                           "unknown level-1 MOSFET model parameter '%.*s' (ngspice 39 would ignore "
-                           "it with a warning; docs/netlist.md lists them)",
-                           (int)t[i].len, t[i].s);
-    if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
-      return kh_token_fail(p, line, &t[i + 2],
-                           "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, is)",
-                           (int)t[i + 2].len, t[i + 2].s);
+                           "'%.*s' is a LEVEL %d MOSFET parameter, this model is LEVEL %d (ngspice "
+                           "39 would ignore it with a warning)",
+                           (int)t[i].len, t[i].s, only, level);
   }
   return KH_OK;
 }
@@ -93,17 +132,23 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   if (!(kh_model_value(m, "phi", 0.6) > 0))
     return kh_token_fail(p, line, at, "model '%s': PHI must be positive (ngspice 39 stops there)",
                          m->name);
+  int level3 = kh_model_value(m, "level", 1) == 3;
   double nsub = kh_model_value(m, "nsub", 0);
-  if (kh_model_value(m, "tox", 0) > 0 && nsub != 0 && !(nsub * 1e6 > 1.45e16))
+  if (!level3 && kh_model_value(m, "tox", 0) > 0 && nsub != 0 && !(nsub * 1e6 > 1.45e16))
     return kh_token_fail(p, line, at,
                          "model '%s': NSUB %g is below the intrinsic density 1.45e10 cm^-3 "
                          "(ngspice 39 stops there)",
                          m->name, nsub);
-  double length = in->geo[KH_MOS_L] - 2 * kh_model_value(m, "ld", 0);
-  if (!(length > 0) || !(in->geo[KH_MOS_W] > 0))
+  if (level3 && !(kh_model_value(m, "tox", 1e-7) > 0)) /* mos3's oxide capacitance is 1/TOX */
+    return kh_token_fail(p, line, at, "model '%s': LEVEL 3 TOX must be positive", m->name);
+  /* mos1: L - 2 LD; mos3: L - 2 LD + XL and W - 2 WD + XW (ngspice 39 stops at zero or less) */
+  double length = in->geo[KH_MOS_L] - 2 * kh_model_value(m, "ld", 0) + kh_model_value(m, "xl", 0),
+         width = in->geo[KH_MOS_W] - 2 * kh_model_value(m, "wd", 0) + kh_model_value(m, "xw", 0);
+  if (!(length > 0) || !(width > 0))
     return kh_token_fail(p, line, at,
-                         "MOSFET channel %g m long (L - 2 LD) and %g m wide: both must be positive",
-                         length, in->geo[KH_MOS_W]);
+                         "MOSFET channel %g m long (L - 2 LD + XL) and %g m wide (W - 2 WD + XW): "
+                         "both must be positive",
+                         length, width);
   if (kh_model_value(m, "rd", -1) < 0 && kh_model_value(m, "rsh", 0) > 0 &&
       in->geo[KH_MOS_NRD] == 0)
     return kh_token_fail(p, line, at,

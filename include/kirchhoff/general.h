@@ -1,7 +1,7 @@
 /* The DC operating point of circuits that no co-content describes: controlled sources that are
  * not amplifier pairs (G, H, lone E or F), diodes without one (IKR, ISR, self-heating), JFETs,
- * BJTs, level-1 MOSFETs, switches and B sources (kh_netlist_general_count). Newton on the full
- * modified nodal equations (node voltages, the currents of V, L, E, H and B with V=, a
+ * BJTs, MOSFETs (levels 1 and 3), switches and B sources (kh_netlist_general_count). Newton on the
+ * full modified nodal equations (node voltages, the currents of V, L, E, H and B with V=, a
  * self-heating diode's inner node, the inner base of a BJT whose base resistance is modulated),
  * factored by KLU, with ngspice's junction and temperature limiting, each method begun at
  * ngspice's first guess for transistors and switches (MODEINITJCT, MODEINITFIX), then ngspice's

@@ -125,7 +125,7 @@ typedef struct {
   double area, m, temperature;
 } kh_jfet_instance;
 KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
-/* A level-1 MOSFET (M card, ngspice 39's mos1; docs/netlist.md): its gate, bulk, drain and
+/* A MOSFET (M card, ngspice 39's mos1 or mos3; docs/netlist.md): its gate, bulk, drain and
  * source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and "<name>#rs",
  * where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times `.options
  * scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um, 0, 0),

@@ -29,15 +29,26 @@ typedef struct {
   int cold; /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
 } kh_jfet;
 
-/* A level-1 MOSFET (general_mosfet.c) at its temperature, m and geometry folded in. */
+/* mos3's model at an instance (general_mos3.c): the effective channel, the threshold's static
+ * feedback ETA scaled by the channel (ngspice's eta), THETA, VMAX, KAPPA, XJ, LD, NFS's weak
+ * inversion slope term csonco (0: none), the narrow-width factor over the width, the
+ * depletion-width coefficients (ngspice's alpha and xd, 0 without NSUB) and U0 at temperature. */
+typedef struct {
+  double leff, weff, eta, theta, vmax, kappa, xj, ld, csonco, narrow, alpha, xd, surf_mob;
+} kh_mos3;
+
+/* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1) or 3
+ * (mos3, whose own terms are in l3). */
 typedef struct {
   int type;                               /* 1: NMOS, -1: PMOS */
-  double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / (L - 2 LD) times m */
+  int level;                              /* 1 or 3 */
+  double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / L (effective) times m */
   double drain_sat, source_sat, vt, gmin; /* the bulk junctions' IS (or JS times area) */
   double drain_vcrit, source_vcrit;
   long d, g, s, b;           /* unknowns (ground: -1) */
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
   int cold; /* the next linearization is ngspice's first: vgs = VTO at t, vds = 0, vbs = -1 */
+  kh_mos3 l3;
 } kh_mosfet;
 
 /* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,
@@ -246,6 +257,17 @@ double kh_fetlim(double vnew, double vold, double vto);
  * current. */
 kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
 void kh_mosfet_follow(kh_mosfet *q, const double *x);
+/* A MOSFET's currents and conductances at one point (NMOS signs): the bulk junctions', the
+ * channel's (its mode 1 normal, -1 drain and source swapped) and the turn-on voltage. */
+typedef struct {
+  double cbs, gbs, cbd, gbd, cdrain, gm, gds, gmbs, von;
+  int mode;
+} kh_mos_point;
+/* mos3 (general_mos3.c): its terms for q from the model card (cox: the oxide capacitance per
+ * area, u0 the card's mobility, t and tnom in kelvins); its point at (vgs, vds, vbs). */
+void kh_mos3_setup(kh_mosfet *q, const kh_netlist *nl, const char *model,
+                   const kh_mosfet_instance *in, double cox, double u0, double ratio);
+kh_mos_point kh_mos3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs);
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
 /* Switches (general_switch.c): element k's model, in the state its card gives; the state at a

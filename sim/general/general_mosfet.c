@@ -1,9 +1,11 @@
-/* Level-1 MOSFETs in general Newton: ngspice 39's mos1 (mos1temp.c and mos1load.c, read
- * there): the Shichman-Hodges drain current with body effect (GAMMA, PHI) and LAMBDA, drain and
- * source swapped when vds < 0, two bulk junctions with GMIN across each, KP, PHI, VTO and the
- * junctions' IS at temperature, and KP, GAMMA, PHI, VTO from TOX, U0, NSUB, TPG, NSS where the
- * card leaves them out. The element's ends are the drain and source inside RD and RS (resistors
- * of their own, netlist/mosfet.c). A PMOS is an NMOS with every voltage and current negated. */
+/* MOSFETs in general Newton. What levels 1 and 3 share (process parameters, temperature,
+ * ngspice's limiting and the stamp, which mos3load.c writes as mos1load.c does) and level 1:
+ * ngspice 39's mos1 (mos1temp.c and mos1load.c, read there): the Shichman-Hodges drain current with
+ * body effect (GAMMA, PHI) and LAMBDA, drain and source swapped when vds < 0, two bulk junctions
+ * with GMIN across each, KP, PHI, VTO and the junctions' IS at temperature, and KP, GAMMA, PHI, VTO
+ * from TOX, U0, NSUB, TPG, NSS where the card leaves them out. The element's ends are the drain and
+ * source inside RD and RS (resistors of their own, netlist/mosfet.c). A PMOS is an NMOS with every
+ * voltage and current negated. Level 3's drain current and junctions are in general_mos3.c. */
 #include "general_impl.h"
 
 #include "core/context.h"
@@ -24,31 +26,49 @@ static double pbfact(double t) {
   return -2 * vt * (1.5 * log(t / KH_TEMPERATURE) + KH_CHARGE * arg);
 }
 
-/* The model's process parameters (mos1temp.c): KP from U0 and TOX, and PHI, GAMMA and VTO from
- * NSUB, TPG and NSS, each only where the card does not give it. */
+/* The model's process parameters (mos1temp.c, mos3temp.c): KP from U0 and TOX, and PHI, GAMMA
+ * and VTO from NSUB, TPG and NSS, each only where the card does not give it. mos1 does so only
+ * with TOX, against an intrinsic density of 1.45e10 cm^-3; mos3 always (TOX 1e-7 m by default),
+ * against the intrinsic density at TNOM. cox: the oxide capacitance per area (0: none);
+ * below_intrinsic: NSUB is given at or below that density (ngspice stops there). */
 typedef struct {
-  double vto, kp, gamma, phi;
+  double vto, kp, gamma, phi, cox, u0;
+  int below_intrinsic;
 } process;
 
-static process from_process(const kh_netlist *nl, const char *m, int type, double tnom) {
+static double intrinsic_density(int level, double tnom) {
+  if (level != 3) return 1.45e16;
+  double nifact = (tnom / 300) * sqrt(tnom / 300);
+  nifact *=
+      exp(0.5 * band_gap(tnom) * ((1 / (double)300) - (1 / tnom)) / (KH_BOLTZMANN / KH_CHARGE));
+  return 1.45e16 * nifact;
+}
+
+static process from_process(const kh_netlist *nl, const char *m, int type, int level, double tnom) {
   int vto_given, kp_given, gamma_given, phi_given, nsub_given;
   process p = {kh_model_number(nl, m, "vto", 0, &vto_given),
                kh_model_number(nl, m, "kp", 2e-5, &kp_given),
                kh_model_number(nl, m, "gamma", 0, &gamma_given),
-               kh_model_number(nl, m, "phi", 0.6, &phi_given)};
-  double tox = kh_model_number(nl, m, "tox", 0, NULL),
+               kh_model_number(nl, m, "phi", 0.6, &phi_given),
+               0,
+               kh_model_number(nl, m, "u0", 600, NULL),
+               0};
+  double tox = kh_model_number(nl, m, "tox", level == 3 ? 1e-7 : 0, NULL),
          nsub = kh_model_number(nl, m, "nsub", 0, &nsub_given);
   if (!(tox > 0)) return p;
-  double cox = EPS_OX / tox, vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
-  if (!kp_given) p.kp = kh_model_number(nl, m, "u0", 600, NULL) * cox * 1e-4;
+  double vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
+  p.cox = EPS_OX / tox;
+  if (!kp_given) p.kp = p.u0 * p.cox * 1e-4;
   if (!nsub_given) return p;
-  if (!phi_given) p.phi = fmax(0.1, 2 * vtnom * log(nsub * 1e6 / 1.45e16));
+  double ni = intrinsic_density(level, tnom);
+  if (!(nsub * 1e6 > ni)) p.below_intrinsic = 1;
+  if (!phi_given) p.phi = fmax(0.1, 2 * vtnom * log(nsub * 1e6 / ni));
   double fermis = type * 0.5 * p.phi, wkfng = 3.2, tpg = kh_model_number(nl, m, "tpg", 1, NULL);
   if (tpg != 0) wkfng = 3.25 + 0.5 * eg - type * tpg * 0.5 * eg;
   double wkfngs = wkfng - (3.25 + 0.5 * eg + fermis);
-  if (!gamma_given) p.gamma = sqrt(2 * EPS_SI * KH_CHARGE * nsub * 1e6) / cox;
+  if (!gamma_given) p.gamma = sqrt(2 * EPS_SI * KH_CHARGE * nsub * 1e6) / p.cox;
   if (!vto_given) {
-    double vfb = wkfngs - kh_model_number(nl, m, "nss", 0, NULL) * 1e4 * KH_CHARGE / cox;
+    double vfb = wkfngs - kh_model_number(nl, m, "nss", 0, NULL) * 1e4 * KH_CHARGE / p.cox;
     p.vto = vfb + type * (p.gamma * sqrt(p.phi) + p.phi);
   }
   return p;
@@ -60,18 +80,28 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   const char *m = e.model;
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
+  q->level = kh_model_number(nl, m, "level", 1, NULL) == 3 ? 3 : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
-  process p = from_process(nl, m, q->type, tnom);
+  process p = from_process(nl, m, q->type, q->level, tnom);
+  if (p.below_intrinsic)
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: MOSFET '%s': model '%s''s NSUB is at or below the intrinsic density "
+                   "%g cm^-3 at TNOM (ngspice 39 stops there)",
+                   e.file, e.line, e.col, e.name, m, intrinsic_density(q->level, tnom) * 1e-6);
   double vt = KH_BOLTZMANN / KH_CHARGE * t, vtnom = KH_BOLTZMANN / KH_CHARGE * tnom;
   double ratio = t / tnom, fact1 = tnom / KH_TEMPERATURE, fact2 = t / KH_TEMPERATURE;
   double eg1 = band_gap(tnom), eg = band_gap(t);
   q->vt = vt;
   q->tphi = fact2 * (p.phi - pbfact(tnom)) / fact1 + pbfact(t);
-  q->tvbi = p.vto - q->type * p.gamma * sqrt(p.phi) + 0.5 * (eg1 - eg) +
-            q->type * 0.5 * (q->tphi - p.phi);
+  q->tvbi = kh_model_number(nl, m, "delvto", 0, NULL) + p.vto - q->type * p.gamma * sqrt(p.phi) +
+            0.5 * (eg1 - eg) + q->type * 0.5 * (q->tphi - p.phi);
   q->gamma = p.gamma, q->lambda = kh_model_number(nl, m, "lambda", 0, NULL);
-  double length = in.l - 2 * kh_model_number(nl, m, "ld", 0, NULL);
-  q->beta = p.kp / (ratio * sqrt(ratio)) * in.m * in.w / length;
+  double length = in.l - 2 * kh_model_number(nl, m, "ld", 0, NULL), width = in.w;
+  if (q->level == 3) {
+    kh_mos3_setup(q, nl, m, &in, p.cox, p.u0, ratio);
+    length = q->l3.leff, width = q->l3.weff;
+  }
+  q->beta = p.kp / (ratio * sqrt(ratio)) * in.m * width / length;
   double scale = exp(-eg / vt + eg1 / vtnom);
   double sat = kh_model_number(nl, m, "is", 1e-14, NULL) * scale,
          dens = kh_model_number(nl, m, "js", 0, NULL) * scale;
@@ -102,13 +132,9 @@ static void junction(const kh_mosfet *q, double gmin, double sat, double v, doub
   }
 }
 
-typedef struct {
-  double cbs, gbs, cbd, gbd, cdrain, gm, gds, gmbs, von;
-  int mode; /* 1: normal, -1: drain and source swapped (vds < 0) */
-} mos_point;
-
-static mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs) {
-  mos_point p = {0};
+static kh_mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs) {
+  if (q->level == 3) return kh_mos3_evaluate(q, gmin, vgs, vds, vbs);
+  kh_mos_point p = {0};
   double vbd = vbs - vds, vgd = vgs - vds;
   junction(q, gmin, q->source_sat, vbs, &p.cbs, &p.gbs);
   junction(q, gmin, q->drain_sat, vbd, &p.cbd, &p.gbd);
@@ -191,7 +217,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   } else if (linearize) {
     limit(q, &vgs, &vds, &vbs, &g->limited);
   }
-  mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
+  kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   double vbd = vbs - vds, vgd = vgs - vds, t = q->type;
   double ceqbs = t * (p.cbs - p.gbs * vbs), ceqbd = t * (p.cbd - p.gbd * vbd);
@@ -217,7 +243,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
   double vgs, vds, vbs;
   voltages(q, g->x, &vgs, &vds, &vbs);
-  mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
+  kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   double t = q->type, vd = fabs(kh_general_value(g->x, q->d)),
          vg = fabs(kh_general_value(g->x, q->g)), vs = fabs(kh_general_value(g->x, q->s)),
          vb = fabs(kh_general_value(g->x, q->b));

@@ -1,7 +1,9 @@
-/* Level-1 MOSFETs (netlist/mosfet.c, sim/general/general_mosfet.c): ngspice 39's mos1 checked
- * against closed forms here, and against ngspice reading the same files in the compatibility
- * corpus (tests/data/compat/mosfet_*.cir: both modes, NMOS and PMOS, the body effect, process
- * parameters, temperature, geometry and scale, an OTA). */
+/* MOSFETs (netlist/mosfet.c, sim/general/general_mosfet.c and general_mos3.c): ngspice 39's
+ * mos1 and mos3 checked against closed forms here, and against ngspice reading the same files in
+ * the compatibility corpus (tests/data/compat/mosfet_*.cir and mosfet3_*.cir: both modes, NMOS
+ * and PMOS, the body effect, process parameters, temperature, geometry and scale, an OTA; at
+ * level 3 short channels, velocity saturation, weak inversion, punch-through and a vendor's
+ * power-MOSFET subcircuit). */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -25,6 +27,28 @@ Test(mosfet, saturation_with_body_effect_in_closed_form) {
   double a = 0.5 * beta * vgst * vgst, lam = 0.02;
   double vd = (5e-3 - a * (1 - lam * 0.4) - gmin * 0.5) / (1e-3 + a * lam + gmin);
   cr_assert_gt(vd - 0.4, vgst, "the closed form assumes saturation");
+  cr_expect(fabs(kh_test_node(nl, v, "d") - vd) <= 1e-12 * vd, "v(d) = %.15g, want %.15g",
+            kh_test_node(nl, v, "d"), vd);
+  free(v);
+  kh_netlist_free(nl);
+}
+
+/* Level 3 reduced to its mobility modulation: without NSUB there is no channel-length
+ * modulation, and with GAMMA, ETA, DELTA, VMAX and NFS at 0 a saturated channel carries
+ * id = KP Weff / Leff (vgs - von)^2 / (2 (1 + THETA (vgs - von))), Leff = L - 2 LD + XL,
+ * Weff = W - 2 WD + XW, von = VTO + DELVTO. With IS = 0 the drain-bulk junction carries GMIN's
+ * current alone, so v(d) = (5 - R id) / (1 + R GMIN). */
+Test(mosfet, level3_saturation_with_mobility_modulation_in_closed_form) {
+  const char *deck = "t\nvdd vdd 0 5\nrd vdd d 2k\nvg g 0 2.2\nm1 d g 0 0 n3 l=2u w=20u\n"
+                     ".model n3 nmos(level=3 vto=0.7 delvto=0.05 kp=90u theta=0.15 ld=0.1u "
+                     "xl=0.04u wd=0.2u xw=0.1u is=0)\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double leff = 2e-6 - 0.2e-6 + 0.04e-6, weff = 20e-6 - 0.4e-6 + 0.1e-6, vgst = 2.2 - 0.75;
+  double id = 90e-6 * weff / leff * vgst * vgst / (2 * (1 + 0.15 * vgst));
+  double vd = (5 - 2e3 * id) / (1 + 2e3 * 1e-12);
+  cr_assert_gt(vd, vgst, "the closed form assumes saturation");
   cr_expect(fabs(kh_test_node(nl, v, "d") - vd) <= 1e-12 * vd, "v(d) = %.15g, want %.15g",
             kh_test_node(nl, v, "d"), vd);
   free(v);
