@@ -55,6 +55,19 @@ static const kh_param_alias mos_params[] = {
     {"delta", "delta"},
     {"theta", "theta"},
     {"kappa", "kappa"},
+    /* the instance's defaults: ngspice 39 (inpgmod.c) keeps an instance parameter written on the
+     * .model card as the default of every instance of it, read as if the instance line gave it
+     * (PSpice's power-MOSFET cards carry L and W so) */
+    {"l", "l"},
+    {"w", "w"},
+    {"ad", "ad"},
+    {"as", "as"},
+    {"pd", "pd"},
+    {"ps", "ps"},
+    {"nrd", "nrd"},
+    {"nrs", "nrs"},
+    {"temp", "temp"},
+    {"dtemp", "dtemp"},
     /* no DC effect: capacitances and noise */
     {"cbd", "cbd"},
     {"cbs", "cbs"},
@@ -76,6 +89,15 @@ static const char *find_param(const char *s, size_t len) {
 }
 const char *kh_mos_param_canonical(const char *name) {
   return kh_param_alias_canonical(mos_params, sizeof mos_params / sizeof mos_params[0], name);
+}
+
+/* Whether a model word is an instance parameter whose default it gives (the table above). */
+static int instance_default(const char *canonical) {
+  static const char *const words[] = {"l",  "w",   "ad",  "as",   "pd",
+                                      "ps", "nrd", "nrs", "temp", "dtemp"};
+  for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+    if (strcmp(canonical, words[k]) == 0) return 1;
+  return 0;
 }
 
 /* The words of one level only (mos1 or mos3; the others are common), each in the table above. */
@@ -103,6 +125,17 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   }
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
+    if (kh_token_eq(&t[i], "m"))
+      return kh_token_fail(p, line, &t[i],
+                           "m on a .model card: ngspice 39 drops it without a word (no instance "
+                           "default for the multiplier); give m= on the M lines");
+    if (c && instance_default(c))
+      for (size_t j = from; j < i; j += 3)
+        if (kh_token_eq(&t[j], c))
+          return kh_token_fail(p, line, &t[i],
+                               "'%s' given twice on the .model card: ngspice 39 takes the first as "
+                               "the instances' default and the last everywhere else; give it once",
+                               c);
     if (!c)
       return kh_token_fail(
           p, line, &t[i],
@@ -169,22 +202,33 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
         (kh_instance_word){kh_mos_geometry_words[k], &inst->geo[k], k < 2 ? '+' : '0', 1u << k};
   words[8] = (kh_instance_word){"m", &inst->m, '+', 0};
   words[9] = (kh_instance_word){"temp", &inst->temp, 0, 1u << 8};
-  words[10] = (kh_instance_word){"dtemp", &inst->dtemp, 0, 0};
+  words[10] = (kh_instance_word){"dtemp", &inst->dtemp, 0, 1u << 9};
   const kh_instance_words w = {
       "MOSFET", "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off", NULL, words, 11, 3,
       &given};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->given |= given & 0xffu, inst->has_temp = (given >> 8) & 1;
+  inst->has_dtemp = (given >> 9) & 1;
   return st;
 }
 
-/* ngspice's geometry: the instance's L, W, AD, AS, PD, PS times `.options scale` (squared for
- * the areas), its defaults (.options defl, defw, defad, defas; 100 um, 100 um, 0, 0) not; NRD
- * and NRS 1 unless given. */
-static void geometry(const kh_netlist *nl, kh_mos_inst *in) {
-  double scale = 1, defaults[4] = {100e-6, 100e-6, 0, 0};
+/* Whether the model card gives word, and its value. */
+static int model_word(const kh_model *m, const char *word, double *v) {
+  *v = kh_model_value(m, word, NAN);
+  return !isnan(*v);
+}
+
+/* ngspice's geometry: the instance's L, W, AD, AS, PD, PS (else the model card's, which ngspice
+ * reads as the instance's) times `.options scale` (squared for the areas), its defaults
+ * (.options defl, defw, defad, defas; 100 um, 100 um, 0, 0) not; NRD and NRS 1 unless given;
+ * the temperature and its offset the model card's where the instance has none. */
+static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *in) {
+  double scale = 1, defaults[4] = {100e-6, 100e-6, 0, 0}, v;
   static const char *const options[4] = {"defl", "defw", "defad", "defas"};
   kh_netlist_option(nl, "scale", &scale);
+  for (int k = 0; k <= KH_MOS_NRS; k++)
+    if (!(in->given & (1u << k)) && model_word(model, kh_mos_geometry_words[k], &v))
+      in->geo[k] = v, in->given |= 1u << k;
   for (int k = 0; k < KH_MOS_NRD; k++) {
     if (in->given & (1u << k))
       in->geo[k] *= k == KH_MOS_AD || k == KH_MOS_AS ? scale * scale : scale;
@@ -193,6 +237,8 @@ static void geometry(const kh_netlist *nl, kh_mos_inst *in) {
   }
   for (int k = KH_MOS_NRD; k <= KH_MOS_NRS; k++)
     if (!(in->given & (1u << k))) in->geo[k] = 1;
+  if (!in->has_temp && model_word(model, "temp", &v)) in->temp = v, in->has_temp = 1;
+  if (!in->has_dtemp && model_word(model, "dtemp", &v)) in->dtemp = v, in->has_dtemp = 1;
 }
 
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -221,7 +267,7 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   st = instance_words(p, line, tok, 6, s, &inst);
   if (st != KH_OK) return st;
   kh_mos_inst scaled = inst;
-  geometry(nl, &scaled);
+  geometry(nl, model, &scaled);
   st = check_values(p, line, &t[5], model, &scaled);
   if (st != KH_OK) return st;
   if (kh_reserve((void **)&nl->mos_inst, &nl->mos_inst_cap, nl->mos_inst_count + 1,
@@ -254,7 +300,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.m = 1, out.temperature = kh_netlist_temperature(nl);
   if (e->kind != KH_MOSFET) return out;
   kh_mos_inst in = nl->mos_inst[e->ctrl[1]];
-  geometry(nl, &in);
+  geometry(nl, &nl->models[e->model], &in);
   out.gate = in.gate, out.bulk = in.bulk, out.drain = in.drain, out.source = in.source;
   out.l = in.geo[KH_MOS_L], out.w = in.geo[KH_MOS_W], out.ad = in.geo[KH_MOS_AD];
   out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];

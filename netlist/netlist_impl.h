@@ -133,7 +133,7 @@ typedef struct {
   double geo[8];
   unsigned given;
   double m, temp, dtemp;
-  int has_temp;
+  int has_temp, has_dtemp;
 } kh_mos_inst;
 
 /* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
