@@ -23,6 +23,12 @@
 #include <string.h>
 
 static const kh_param_alias bjt_params[] = {
+    /* the instances' defaults (ngspice 39's inpgmod.c: an instance parameter on the card) */
+    {"area", "area"},
+    {"areab", "areab"},
+    {"areac", "areac"},
+    {"temp", "temp"},
+    {"dtemp", "dtemp"},
     /* at DC */
     {"level", "level"},
     {"is", "is"},
@@ -218,9 +224,12 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_token *t,
 kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to) {
   const kh_token *t = tok->items;
+  static const char *const defaults[] = {"area", "areab", "areac", "temp", "dtemp"};
   for (size_t i = from; i < to; i += 3) {
-    const char *c;
-    kh_status st = check_word(p, line, &t[i], &c);
+    const char *c = find_param(t[i].s, t[i].len);
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c, defaults,
+                                                sizeof defaults / sizeof *defaults);
+    if (st == KH_OK) st = check_word(p, line, &t[i], &c);
     if (st != KH_OK) return st;
     if (i + 2 >= to) continue;
     if (strcmp(c, "level") == 0 && !kh_token_eq(&t[i + 2], "1"))
@@ -385,6 +394,18 @@ static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *na
   return KH_OK;
 }
 
+/* The words the instance leaves out (NaN; temp: has_temp 0) from the model card, where ngspice 39
+ * reads them as the instances' defaults (inpgmod.c), else its own defaults: the area 1, AREAB and
+ * AREAC the area (bjtsetup.c), DTEMP 0. */
+static void model_defaults(const kh_model *m, double *area, kh_bjt_inst *in) {
+  if (isnan(*area)) *area = kh_model_value(m, "area", 1);
+  if (isnan(in->areab)) in->areab = kh_model_value(m, "areab", *area);
+  if (isnan(in->areac)) in->areac = kh_model_value(m, "areac", *area);
+  if (isnan(in->dtemp)) in->dtemp = kh_model_value(m, "dtemp", 0);
+  if (!in->has_temp && !isnan(kh_model_value(m, "temp", NAN)))
+    in->temp = kh_model_value(m, "temp", 0), in->has_temp = 1;
+}
+
 kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
@@ -392,14 +413,13 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs collector, base and emitter nodes and a model",
                          (int)t[0].len, t[0].s);
-  kh_bjt_inst inst = {.m = 1, .areab = NAN, .areac = NAN};
-  kh_elem e = {.kind = KH_BJT, .value = 1};
+  kh_bjt_inst inst = {.m = 1, .areab = NAN, .areac = NAN, .dtemp = NAN};
+  kh_elem e = {.kind = KH_BJT, .value = NAN};
   size_t next;
   kh_status st = nodes_and_model(p, line, tok, s, &inst, &e.model, &next);
   if (st == KH_OK) st = instance_words(p, line, tok, next, s, &e.value, &inst);
   if (st != KH_OK) return st;
-  if (isnan(inst.areab)) inst.areab = e.value; /* bjtsetup.c: both default to the area */
-  if (isnan(inst.areac)) inst.areac = e.value;
+  model_defaults(&nl->models[e.model], &e.value, &inst);
   if (kh_reserve((void **)&nl->bjt_inst, &nl->bjt_inst_cap, nl->bjt_inst_count + 1,
                  sizeof *nl->bjt_inst))
     return kh_fail_nomem(p->ctx, "storing a BJT");

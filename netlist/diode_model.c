@@ -37,7 +37,9 @@ static const param_row model_params[] = {
     {"xti", "xti", DC},
     {"tnom", "tnom", DC},
     {"tref", "tnom", DC},
-    {"area", "area", DC}, /* the instances' default area */
+    {"area", "area", DC},   /* the instances' default area */
+    {"temp", "temp", DC},   /* the instances' default temperature and offset (ngspice 39 reads */
+    {"dtemp", "dtemp", DC}, /* an instance parameter on the card so: inpgmod.c) */
     {"ikf", "ikf", DC},
     {"ik", "ikf", DC},
     {"ikr", "ikr", DC}, /* no co-content: op's general Newton (kirchhoff/general.h) */
@@ -189,6 +191,10 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "neither program would give the model's PSpice answer: remove it from "
                            "the card for ngspice's",
                            (int)t[i].len, t[i].s, pspice_only(&t[i]));
+    static const char *const defaults[] = {"area", "pj", "temp", "dtemp"};
+    kh_status st =
+        kh_check_model_instance_word(p, line, tok, from, i, r ? r->canonical : NULL, defaults, 4);
+    if (st != KH_OK) return st;
     if (!r)
       return kh_token_fail(p, line, &t[i],
                            "unknown diode model parameter '%.*s' (docs/netlist.md lists them)",
@@ -250,7 +256,7 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
       inst->temp = v;
       inst->has_temp = 1;
     } else if (kh_token_eq(name, "dtemp")) {
-      inst->dtemp = v;
+      inst->dtemp = v, inst->has_dtemp = 1;
     } else if (kh_token_eq(name, "w") || kh_token_eq(name, "l")) {
       if (!(v > 0))
         return kh_token_fail(p, line, &t[i], "diode %.*s must be positive, got %g", (int)name->len,
@@ -291,6 +297,9 @@ kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element
     if (in->has_temp) d.temperature = in->temp + KH_CELSIUS_TO_KELVIN;
     d.thermal_node = in->thermal_node;
   }
+  if (model && !(in && in->has_temp) && !isnan(kh_model_value(model, "temp", NAN)))
+    d.temperature = kh_model_value(model, "temp", 0) + KH_CELSIUS_TO_KELVIN;
+  if (model && !(in && in->has_dtemp)) d.dtemp = kh_model_value(model, "dtemp", 0);
   if (model && kh_model_value(model, "level", 1) == 3) { /* ngspice's diosetup.c */
     if (in && in->w > 0 && in->l > 0) d.area = in->w * in->l, d.pj = 2 * (in->w + in->l);
     double scale = 1;

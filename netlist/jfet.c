@@ -19,6 +19,10 @@
 #include <string.h>
 
 static const kh_param_alias jfet_params[] = {
+    /* the instances' defaults (ngspice 39's inpgmod.c: an instance parameter on the card) */
+    {"area", "area"},
+    {"temp", "temp"},
+    {"dtemp", "dtemp"},
     /* at DC (PB through B's factor (1 - B) / (PB - VTO)) */
     {"level", "level"},
     {"vto", "vto"},
@@ -61,7 +65,6 @@ static const char *pspice_only(const kh_token *t) {
                                         {"nr", "recombination current emission coefficient"},
                                         {"alpha", "impact ionization coefficient"},
                                         {"vk", "impact ionization knee voltage"},
-                                        {"m", "gate junction grading coefficient"},
                                         {NULL, NULL}};
   return kh_word_note_find(params, t);
 }
@@ -71,6 +74,9 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
   const kh_token *t = tok->items;
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
+    static const char *const defaults[] = {"area", "temp", "dtemp"};
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c, defaults, 3);
+    if (st != KH_OK) return st; /* m (PSpice's grading coefficient) is dropped silently */
     if (!c && pspice_only(&t[i]))
       return kh_token_fail(p, line, &t[i],
                            "'%.*s' is PSpice's JFET %s; ngspice 39 ignores it with a warning, so "
@@ -129,8 +135,8 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
                          t[0].s);
-  kh_jfet_inst inst = {.m = 1};
-  kh_elem e = {.kind = KH_JFET, .value = 1};
+  kh_jfet_inst inst = {.m = 1, .dtemp = NAN};
+  kh_elem e = {.kind = KH_JFET, .value = NAN};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
@@ -147,6 +153,11 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   st = check_values(p, line, &t[4], model);
   if (st == KH_OK) st = instance_words(p, line, tok, 5, s, &e.value, &inst);
   if (st != KH_OK) return st;
+  /* what the instance leaves out, from the card (ngspice 39's instance defaults), else 1 and 0 */
+  if (isnan(e.value)) e.value = kh_model_value(model, "area", 1);
+  if (isnan(inst.dtemp)) inst.dtemp = kh_model_value(model, "dtemp", 0);
+  if (!inst.has_temp && !isnan(kh_model_value(model, "temp", NAN)))
+    inst.temp = kh_model_value(model, "temp", 0), inst.has_temp = 1;
   if (kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap, nl->jfet_inst_count + 1,
                  sizeof *nl->jfet_inst))
     return kh_fail_nomem(p->ctx, "storing a JFET");

@@ -91,14 +91,9 @@ const char *kh_mos_param_canonical(const char *name) {
   return kh_param_alias_canonical(mos_params, sizeof mos_params / sizeof mos_params[0], name);
 }
 
-/* Whether a model word is an instance parameter whose default it gives (the table above). */
-static int instance_default(const char *canonical) {
-  static const char *const words[] = {"l",  "w",   "ad",  "as",   "pd",
-                                      "ps", "nrd", "nrs", "temp", "dtemp"};
-  for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-    if (strcmp(canonical, words[k]) == 0) return 1;
-  return 0;
-}
+/* The model words that are instance parameters whose default they give (the table above). */
+static const char *const instance_defaults[] = {"l",  "w",   "ad",  "as",   "pd",
+                                                "ps", "nrd", "nrs", "temp", "dtemp"};
 
 /* The words of one level only (mos1 or mos3; the others are common), each in the table above. */
 static int level_of_word(const char *canonical) {
@@ -125,17 +120,10 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   }
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
-    if (kh_token_eq(&t[i], "m"))
-      return kh_token_fail(p, line, &t[i],
-                           "m on a .model card: ngspice 39 drops it without a word (no instance "
-                           "default for the multiplier); give m= on the M lines");
-    if (c && instance_default(c))
-      for (size_t j = from; j < i; j += 3)
-        if (kh_token_eq(&t[j], c))
-          return kh_token_fail(p, line, &t[i],
-                               "'%s' given twice on the .model card: ngspice 39 takes the first as "
-                               "the instances' default and the last everywhere else; give it once",
-                               c);
+    kh_status st =
+        kh_check_model_instance_word(p, line, tok, from, i, c, instance_defaults,
+                                     sizeof instance_defaults / sizeof *instance_defaults);
+    if (st != KH_OK) return st;
     if (!c)
       return kh_token_fail(
           p, line, &t[i],

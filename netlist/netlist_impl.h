@@ -87,7 +87,7 @@ typedef struct {
  * is its index + 1, or 0 for the defaults. */
 typedef struct {
   double m, temp, dtemp; /* temp in degrees Celsius, as written */
-  int has_temp;
+  int has_temp, has_dtemp;
   double pj; /* perimeter factor (scales JSW); has_pj 0: the model's PJ, else 0 */
   int has_pj;
   double w, l;  /* LEVEL=3 geometry (0: not given); either one makes AREA and PJ default to 1, 0 */
