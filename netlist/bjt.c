@@ -227,7 +227,7 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   static const char *const defaults[] = {"area", "areab", "areac", "temp", "dtemp"};
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
-    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c, defaults,
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, defaults,
                                                 sizeof defaults / sizeof *defaults);
     if (st == KH_OK) st = check_word(p, line, &t[i], &c);
     if (st != KH_OK) return st;

@@ -192,8 +192,7 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "the card for ngspice's",
                            (int)t[i].len, t[i].s, pspice_only(&t[i]));
     static const char *const defaults[] = {"area", "pj", "temp", "dtemp"};
-    kh_status st =
-        kh_check_model_instance_word(p, line, tok, from, i, r ? r->canonical : NULL, defaults, 4);
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, r != NULL, defaults, 4);
     if (st != KH_OK) return st;
     if (!r)
       return kh_token_fail(p, line, &t[i],

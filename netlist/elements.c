@@ -162,21 +162,21 @@ static kh_status instance_pair(kh_parser *p, uint32_t line, const kh_tokens *tok
 }
 
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                       size_t from, size_t i, const char *canonical,
+                                       size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count) {
   const kh_token *t = tok->items;
-  if (!canonical && kh_token_eq(&t[i], "m"))
+  if (!model_word && kh_token_eq(&t[i], "m"))
     return kh_token_fail(p, line, &t[i],
                          "m on a .model card: ngspice 39 drops it without a word (no instance "
                          "default for the multiplier); give m= on the instance lines");
-  for (size_t k = 0; canonical && k < count; k++) {
-    if (strcmp(canonical, defaults[k]) != 0) continue;
+  for (size_t k = 0; k < count; k++) {
+    if (!kh_token_eq(&t[i], defaults[k])) continue;
     for (size_t j = from; j < i; j += 3)
-      if (kh_token_eq(&t[j], canonical))
+      if (kh_token_eq(&t[j], defaults[k]))
         return kh_token_fail(p, line, &t[i],
                              "'%s' given twice on the .model card: ngspice 39 takes the first as "
                              "the instances' default and the last everywhere else; give it once",
-                             canonical);
+                             defaults[k]);
   }
   return KH_OK;
 }

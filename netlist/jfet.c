@@ -75,7 +75,7 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
     static const char *const defaults[] = {"area", "temp", "dtemp"};
-    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c, defaults, 3);
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, defaults, 3);
     if (st != KH_OK) return st; /* m (PSpice's grading coefficient) is dropped silently */
     if (!c && pspice_only(&t[i]))
       return kh_token_fail(p, line, &t[i],

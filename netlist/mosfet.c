@@ -121,7 +121,7 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
     kh_status st =
-        kh_check_model_instance_word(p, line, tok, from, i, c, instance_defaults,
+        kh_check_model_instance_word(p, line, tok, from, i, c != NULL, instance_defaults,
                                      sizeof instance_defaults / sizeof *instance_defaults);
     if (st != KH_OK) return st;
     if (!c)

@@ -294,12 +294,12 @@ typedef struct {
   unsigned *given;
 } kh_instance_words;
 /* ngspice 39 (inpgmod.c) reads an instance parameter written on a .model card as the default of
- * every instance of the model. For the card's word at token i (canonical its name, NULL if it is
- * none of the device's model words): refused when it is one of `defaults` given before on the
- * card (ngspice takes the first as the default and the last everywhere else), and when it is `m`
- * and not a model word (ngspice drops it without a word: no default for the multiplier). */
+ * every instance of the model. For the card's word at token i (model_word: one of the device's
+ * model words): refused when it is one of `defaults` given before on the card (ngspice takes the
+ * first as the default and the last everywhere else), and when it is `m` and no model word
+ * (ngspice drops it without a word: no default for the multiplier). */
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                       size_t from, size_t i, const char *canonical,
+                                       size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count);
 kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                   const kh_scope *s, const kh_instance_words *w);

@@ -17,13 +17,17 @@
  * its resistance (geometry, noise). Anything else is refused at its token. */
 /* r, res and resistance: the instances' default resistance (ngspice 39 takes instance
  * parameters as model defaults) */
-static const char *const model_dc[] = {"tc1",        "tc2",  "tce",   "tnom", "r",      "res",
-                                       "resistance", "rsh",  "short", "dlr",  "narrow", "dw",
-                                       "defw",       "tc1r", "tc2r",  "tc"};
-/* ngspice 39's aliases (res.c: tc1r, tc2r, dlr, dw; tc, the instance's name for tc1, which an R
- * model takes too, measured), kept under one name so that the last one given wins */
-static const kh_param_alias model_aliases[] = {
-    {"tc1r", "tc1"}, {"tc", "tc1"}, {"tc2r", "tc2"}, {"dlr", "short"}, {"dw", "narrow"}};
+static const char *const model_dc[] = {
+    "tc1", "tc2",  "tce",  "tnom", "r",  "res",  "resistance", "rsh", "short", "dlr",  "narrow",
+    "dw",  "defw", "tc1r", "tc2r", "tc", "temp", "dtemp",      "w",   "l",     "scale"};
+/* the instances' defaults among them (ngspice 39's inpgmod.c: an instance parameter on the card
+ * is the default of every instance of the model) */
+static const char *const instance_defaults[] = {"temp", "dtemp", "scale"};
+/* ngspice 39's aliases (res.c: tc1r, tc2r, dlr, dw, and w for defw; tc, the instance's name
+ * for tc1, which an R model takes too, measured), kept under one name so that the last one given
+ * wins. A card's l is its default length (res.c's deflength), like defw not scaled (measured). */
+static const kh_param_alias model_aliases[] = {{"tc1r", "tc1"},  {"tc", "tc1"},    {"tc2r", "tc2"},
+                                               {"dlr", "short"}, {"dw", "narrow"}, {"w", "defw"}};
 
 const char *kh_resistor_param_canonical(const char *name) {
   return kh_param_alias_canonical(model_aliases, sizeof model_aliases / sizeof *model_aliases,
@@ -53,6 +57,12 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
       if (st != KH_OK) return st;
       continue;
     }
+    int known = listed(&t[i], model_dc, sizeof model_dc / sizeof *model_dc) ||
+                listed(&t[i], model_no_dc, sizeof model_no_dc / sizeof *model_no_dc);
+    kh_status st =
+        kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
+                                     sizeof instance_defaults / sizeof *instance_defaults);
+    if (st != KH_OK) return st;
     if (!listed(&t[i], model_dc, sizeof model_dc / sizeof *model_dc) &&
         !listed(&t[i], model_no_dc, sizeof model_no_dc / sizeof *model_no_dc))
       return kh_token_fail(p, line, &t[i], "resistor model parameter '%.*s' is not supported",
@@ -63,8 +73,8 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
 
 /* The instance's own words; model parameters fill what the instance leaves out. */
 typedef struct {
-  double value, m, scale, l, w; /* l, w: NAN when not given */
-  int has_value;
+  double value, m, scale, l, w; /* scale, l, w: NAN when not given */
+  int has_value, has_dtemp;
   kh_resistor_temp temp;
 } words;
 
@@ -82,7 +92,7 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
   } else if (kh_token_eq(name, "temp")) {
     rt->temp = v, rt->given |= KH_RT_TEMP;
   } else if (kh_token_eq(name, "dtemp")) {
-    rt->dtemp = v;
+    rt->dtemp = v, w->has_dtemp = 1;
   } else if (kh_token_eq(name, "m")) {
     if (!(v > 0)) return kh_token_fail(p, line, at, "m must be positive, got %g", v);
     w->m = v;
@@ -100,16 +110,21 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
   return KH_OK;
 }
 
-/* Model parameters the instance did not give. */
+/* Model parameters the instance did not give: the instance parameters on the card first (ngspice
+ * 39 reads them as the instance's own), then the model's. */
 static void from_model(const kh_model *m, words *w) {
   kh_resistor_temp *rt = &w->temp;
   double v,
       model_r =
           kh_model_value(m, "r", kh_model_value(m, "res", kh_model_value(m, "resistance", NAN)));
+  if (isnan(w->scale)) w->scale = kh_model_value(m, "scale", NAN);
+  if (!(rt->given & KH_RT_TEMP) && !isnan(v = kh_model_value(m, "temp", NAN)))
+    rt->temp = v, rt->given |= KH_RT_TEMP;
+  if (!w->has_dtemp) rt->dtemp = kh_model_value(m, "dtemp", 0);
   if (!w->has_value && kh_model_value(m, "rsh", 0) > 0) { /* the geometry, once scale is known */
     rt->given |= KH_RT_GEOMETRY;
     rt->rsh = kh_model_value(m, "rsh", 0), rt->model_r = model_r;
-    rt->l = !isnan(w->l) ? w->l : DEFAULT_SIZE;
+    rt->l = !isnan(w->l) ? w->l : kh_model_value(m, "l", DEFAULT_SIZE);
     rt->w = !isnan(w->w) ? w->w : kh_model_value(m, "defw", DEFAULT_SIZE);
     rt->given |= (isnan(w->l) ? 0 : KH_RT_L) | (isnan(w->w) ? 0 : KH_RT_W);
     rt->shrink_l = kh_model_value(m, "short", 0); /* dlr and dw stored under these names */
@@ -130,7 +145,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                             kh_elem *e, kh_resistor_temp *rt) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
-  words w = {.m = 1, .scale = 1, .l = NAN, .w = NAN};
+  words w = {.m = 1, .scale = NAN, .l = NAN, .w = NAN};
   const kh_model *model = NULL;
   kh_status st;
   for (size_t i = 3; i < n; i++) {
@@ -161,6 +176,10 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
     w.has_value = 1;
   }
   if (model) from_model(model, &w);
+  if (isnan(w.scale)) w.scale = 1;
+  if (!(w.scale > 0)) /* a card's scale= (an instance's is checked where it is read) */
+    return kh_token_fail(p, line, &t[0], "'%.*s': its model's scale must be positive, got %g",
+                         (int)t[0].len, t[0].s, w.scale);
   if (!w.has_value)
     return kh_token_fail(p, line, &t[n - 1],
                          "'%.*s' needs a resistance: a value, r=, or a model with R or RSH",
