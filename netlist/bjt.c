@@ -413,7 +413,7 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs collector, base and emitter nodes and a model",
                          (int)t[0].len, t[0].s);
-  kh_bjt_inst inst = {.m = 1, .areab = NAN, .areac = NAN, .dtemp = NAN};
+  kh_bjt_inst inst = {.m = kh_scope_multiplier(s), .areab = NAN, .areac = NAN, .dtemp = NAN};
   kh_elem e = {.kind = KH_BJT, .value = NAN};
   size_t next;
   kh_status st = nodes_and_model(p, line, tok, s, &inst, &e.model, &next);

@@ -161,6 +161,18 @@ static kh_status instance_pair(kh_parser *p, uint32_t line, const kh_tokens *tok
                        w->device, (int)name->len, name->s, w->known);
 }
 
+size_t kh_split_params(const kh_tokens *tok, size_t from, size_t *params_at) {
+  size_t k = tok->count;
+  for (size_t i = from; i < tok->count; i++)
+    if (kh_token_eq(&tok->items[i], "params:") ||
+        (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "="))) {
+      k = i;
+      break;
+    }
+  *params_at = k < tok->count && kh_token_eq(&tok->items[k], "params:") ? k + 1 : k;
+  return k;
+}
+
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                        size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count) {

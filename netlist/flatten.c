@@ -54,7 +54,7 @@ static int is_name_token(const kh_token *t) {
 static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                  const kh_scope *s, size_t *i, double *m) {
   const kh_token *t = tok->items;
-  *m = 1;
+  *m = kh_scope_multiplier(s);
   while (*i + 2 < tok->count + 0 && kh_token_eq(&t[*i + 1], "=") &&
          (kh_token_eq(&t[*i], "ic") || kh_token_eq(&t[*i], "m"))) {
     double v;
@@ -133,7 +133,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
   if (kind != KH_RESISTOR && !(e.value >= 0))
     return kh_token_fail(p, line, &t[3], "%s must not be negative, got %g", what, e.value);
-  e.value = kind == KH_CAPACITOR ? e.value * m : kind == KH_INDUCTOR ? e.value / m : e.value;
+  if (kind == KH_RESISTOR) m = kh_scope_multiplier(s);
+  e.value = kind == KH_CAPACITOR ? e.value * m : e.value / m;
   double rseries;
   if (kind == KH_INDUCTOR && kh_netlist_option(p->nl, "rseries", &rseries))
     return series_resistance(p, line, &t[0], s, e, rseries);
@@ -272,6 +273,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'", (int)t[i].len,
                          t[i].s, (int)t[0].len, t[0].s);
   if (!have_dc) e.value = at_zero;
+  if (kind == KH_ISOURCE) e.value *= kh_scope_multiplier(s); /* m= from a multiplied X line */
   if (have_wave &&
       (st = kh_source_note(p->ctx, &p->src, wave_loc,
                            "transient specification: the DC operating point uses %s "
@@ -354,7 +356,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs two nodes and a model",
                          (int)t[0].len, t[0].s);
   kh_elem e = {.kind = KH_DIODE, .value = 1.0};
-  kh_diode_inst inst = {.m = 1.0};
+  kh_diode_inst inst = {.m = kh_scope_multiplier(s)};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
@@ -458,23 +460,10 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
       st = kh_fail_nomem(p->ctx, "storing elements");
   }
   if (st == KH_OK) st = kh_eval_token(p, line, &t[want - 1], s, &e.value);
+  if (letter == 'g' || letter == 'f') e.value *= kh_scope_multiplier(s); /* a multiplied X line */
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
   return st;
-}
-
-/* Splits "x1 a b name [params:] p=v ..." (or ".subckt name a b [params:] p=v"): returns the index
- * of the first parameter token (or count), and the index just after the positional tokens. */
-static size_t split_params(const kh_tokens *tok, size_t from, size_t *params_at) {
-  size_t k = tok->count;
-  for (size_t i = from; i < tok->count; i++)
-    if (kh_token_eq(&tok->items[i], "params:") ||
-        (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "="))) {
-      k = i;
-      break;
-    }
-  *params_at = k < tok->count && kh_token_eq(&tok->items[k], "params:") ? k + 1 : k;
-  return k;
 }
 
 static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner,
@@ -526,6 +515,24 @@ static kh_status note_unused_given(kh_parser *p, uint32_t line, const kh_tokens 
   return KH_OK;
 }
 
+/* The m an instance of a multiplied subcircuit gives its elements (multiplier.c): the X line's
+ * m=, else 1, also the body's parameter m, as ngspice's rewritten `.subckt ... params: m=1`. */
+static kh_status instance_multiplier(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                     size_t params_at, kh_param_table *table, double *m) {
+  struct kh_param *e = kh_param_find(table, "m", 1);
+  if (!e) {
+    if (kh_param_set(&p->nl->arena, table, "m", 1, 1.0)) return kh_fail_nomem(p->ctx, "m");
+    e = kh_param_find(table, "m", 1);
+  }
+  e->given = KH_PARAM_GIVEN_DECLARED; /* used: no note that the subcircuit ignores it */
+  *m = e->value;
+  if (*m > 0 && isfinite(*m)) return KH_OK;
+  for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count))
+    if (kh_token_eq(&tok->items[i], "m"))
+      return kh_token_fail(p, line, &tok->items[i + 2], "m must be positive, got %g", *m);
+  return kh_token_fail(p, line, &tok->items[0], "m must be positive, got %g", *m);
+}
+
 static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              const kh_scope *outer, kh_subckt *def, size_t positional,
                              size_t params_at, kh_param_table *table, uint32_t *port_nodes) {
@@ -534,7 +541,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
   kh_tokens *head = &p->header_tokens[depth];
   kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[def->line], head);
   if (st != KH_OK) return st;
-  size_t def_params_at, ports_end = split_params(head, 2, &def_params_at);
+  size_t def_params_at, ports_end = kh_split_params(head, 2, &def_params_at);
   size_t nports = ports_end - 2, nnodes = positional - 2;
   if (nports != nnodes)
     return kh_token_fail(p, line, &t[positional - 1],
@@ -551,6 +558,10 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
   st = kh_parse_assignments(p, line, tok, params_at, tok->count, outer, table);
   if (st != KH_OK) return st;
   mark_given(table, tok, params_at, header_count);
+  double multiplier = 0;
+  if (def->multiplied_at &&
+      (st = instance_multiplier(p, line, tok, params_at, table, &multiplier)) != KH_OK)
+    return st;
   const char *path = NULL;
   size_t path_len = 0;
   st = kh_qualify_name(p, 0, outer->path, t[0].s, t[0].len, &path, &path_len);
@@ -566,7 +577,8 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     port_nodes,
                     nports,
                     depth,
-                    def};
+                    def,
+                    multiplier};
   st = index_ports(p, def, inner.ports, nports);
   if (st == KH_OK) st = body_params(p, def, &inner, table);
   if (st == KH_OK) st = note_unused_given(p, line, tok, params_at, table, def);
@@ -587,7 +599,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
                           const kh_scope *outer) {
   const kh_token *t = tok->items;
-  size_t params_at, positional = split_params(tok, 1, &params_at);
+  size_t params_at, positional = kh_split_params(tok, 1, &params_at);
   if (positional < 2)
     return kh_token_fail(p, line, &t[0], "'%.*s' needs its nodes and a subcircuit name",
                          (int)t[0].len, t[0].s);
@@ -691,6 +703,8 @@ kh_status kh_flatten_ahead(kh_parser *p, uint32_t from, uint32_t end, uint32_t *
 
 kh_status kh_flatten(kh_parser *p) {
   kh_scope top = {.path = ""};
+  kh_status marked = kh_mark_multiplied(p);
+  if (marked != KH_OK) return marked;
   /* One element per top-level line, more only where subcircuits expand: sized once, the array
    * is not copied while it doubles (784-500-10: 44 MB, where doubling touched 73 MB) */
   kh_netlist *nl = p->nl;

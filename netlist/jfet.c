@@ -135,7 +135,7 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
                          t[0].s);
-  kh_jfet_inst inst = {.m = 1, .dtemp = NAN};
+  kh_jfet_inst inst = {.m = kh_scope_multiplier(s), .dtemp = NAN};
   kh_elem e = {.kind = KH_JFET, .value = NAN};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);

@@ -236,7 +236,7 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs drain, gate, source and bulk nodes and a model",
                          (int)t[0].len, t[0].s);
-  kh_mos_inst inst = {.m = 1};
+  kh_mos_inst inst = {.m = kh_scope_multiplier(s)};
   kh_elem e = {.kind = KH_MOSFET, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &inst.gate);

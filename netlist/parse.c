@@ -148,7 +148,7 @@ static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   const char *name = kh_arena_strndup(&p->nl->arena, t[1].s, t[1].len);
   if (!name) return kh_fail_nomem(p->ctx, "parsing .subckt");
   p->subckts[p->subckt_count++] =
-      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL};
+      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL, 0};
   p->open[(*inside)++] = id;
   return KH_OK;
 }

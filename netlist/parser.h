@@ -21,6 +21,9 @@ typedef struct {
    * with many ports (flatten.c); else NULL. */
   kh_strmap *port_index;
   uint32_t *port_at;
+  /* 1 + the logical line of the first X line with m= that names it, where the definition takes
+   * the instance's m into its elements (multiplier.c); 0 when none does */
+  uint32_t multiplied_at;
 } kh_subckt;
 
 typedef struct {
@@ -58,7 +61,14 @@ typedef struct {
   size_t depth;
   const kh_subckt *def; /* the definition being expanded (NULL at top level): its own nested
                          * subcircuits and models come first */
+  double multiplier;    /* the instance's m where its definition takes it (multiplier.c); 0 none */
 } kh_scope;
+
+/* The m that the elements of scope's R, C, L, D, I, G, F, J, M and Q lines carry unless they
+ * give their own: the instance's where its subcircuit takes it, else 1. */
+static inline double kh_scope_multiplier(const kh_scope *s) {
+  return s->multiplier > 0 ? s->multiplier : 1;
+}
 
 typedef struct {
   kh_context *ctx;
@@ -169,6 +179,14 @@ uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_toke
 /* The line after `line` of a body, stepping over nested .subckt definitions. */
 uint32_t kh_next_body_line(const kh_parser *p, uint32_t line);
 
+/* Splits "x1 a b name [params:] p=v ..." (or ".subckt name a b [params:] p=v", from 2): returns
+ * the index just after the positional tokens, and in *params_at that of the first parameter
+ * (count when none). */
+size_t kh_split_params(const kh_tokens *tok, size_t from, size_t *params_at);
+/* The subcircuit multiplier (multiplier.c): marks each definition an X line with m= rewrites, as
+ * ngspice 39 does (kh_subckt.multiplied_at), and refuses what that rewrite makes order-dependent
+ * or silently drops. Before flattening. */
+kh_status kh_mark_multiplied(kh_parser *p);
 /* Parses `name = value ...` assignments from tokens [from, to) into table (evaluated in scope). */
 /* The index just after the value of `name = value ...` whose value starts at value_at: the next
  * `name =` or to (a value may be several tokens, as in `.param y = max(1, 2) + 3`). */

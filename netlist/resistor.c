@@ -145,7 +145,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                             kh_elem *e, kh_resistor_temp *rt) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
-  words w = {.m = 1, .scale = NAN, .l = NAN, .w = NAN};
+  words w = {.m = kh_scope_multiplier(s), .scale = NAN, .l = NAN, .w = NAN};
   const kh_model *model = NULL;
   kh_status st;
   for (size_t i = 3; i < n; i++) {
