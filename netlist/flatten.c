@@ -466,8 +466,9 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   return st;
 }
 
+/* The body's .param lines into table; *cards: how many it has. */
 static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner,
-                             kh_param_table *table) {
+                             kh_param_table *table, size_t *cards) {
   kh_tokens *tok = &p->line_tokens[inner->depth];
   kh_if_state branches = {0};
   for (uint32_t line = def->first; line < def->end; line = kh_next_body_line(p, line)) {
@@ -478,6 +479,7 @@ static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK) return st;
     if (tok->count && kh_token_eq(&tok->items[0], ".param")) {
+      ++*cards;
       st = kh_parse_param_card(p, line, tok, inner, table);
       if (st != KH_OK) return st;
     }
@@ -580,7 +582,14 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     def,
                     multiplier};
   st = index_ports(p, def, inner.ports, nports);
-  if (st == KH_OK) st = body_params(p, def, &inner, table);
+  size_t cards = 0;
+  if (st == KH_OK) st = body_params(p, def, &inner, table, &cards);
+  if (st == KH_OK && params_at < tok->count && !header_count && !cards && !def->multiplied_at)
+    return kh_token_fail(p, line, &t[params_at],
+                         "subcircuit '%s' has no parameters (no params: and no .param inside): "
+                         "ngspice 39 stops at a value for one ('Mismatch: 0 formal but 1 actual "
+                         "params')",
+                         def->name);
   if (st == KH_OK) st = note_unused_given(p, line, tok, params_at, table, def);
   def->active = 1;
   kh_if_state branches = {0};
