@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), MOSF
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, linear E F G H, and
-subcircuits with parameters, nested one level. Every node has a leak to ground, so each deck
+subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
 --syntax makes decks of the same kind of circuit written the ways decks are written instead
@@ -401,13 +401,14 @@ def deck(seed):
             expr = f"{rb.choice(['1m', '0.5m'])}*{behavioural(rb, names, 2)}"
             lines.append(f"{name('G')} {a} {b} " + spell % expr)
     lines += curves(random.Random(f"table {seed}"), names, driven, name)
+    rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5
         if leaf:
             lines += [".subckt leaf a b", "r1 a 1 {rbase}", "r2 1 b 1k", "r3 1 0 47k", ".ends"]
         lines.append(".subckt cell p q w=1k")
         if leaf:
-            lines.append("xl p mid leaf")
+            lines.append("xl p mid leaf" + (f" m={rx.choice(['2', '3', '0.5'])}" if rx.random() < 0.3 else ""))
         lines += ["r1 p mid {w}", "r2 mid q {2*w}"]
         if models:
             lines.append(f"d1 mid q {models[0]}")
@@ -415,6 +416,8 @@ def deck(seed):
         for _ in range(r.randint(1, 3)):
             a, b = r.sample(names + ["0"], 2)
             lines.append(f"{name('X')} {a} {b} cell w={r.choice(['500', '2k', 'rbase'])}")
+            if not leaf and rx.random() < 0.3:  # a body without X lines: ngspice's m is exact there
+                lines[-1] += f" m={rx.choice(['2', '4', '{rbase/1k}'])}"
     lines += [".op", ".end"]
     return "\n".join(lines) + "\n"
 

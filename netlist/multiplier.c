@@ -66,13 +66,13 @@ static kh_status check_body(kh_parser *p, const kh_subckt *def, uint32_t by, kh_
   return KH_OK;
 }
 
-/* Marks the definition an X line at `line` with m= names (every definition of that name: the
- * rewrite finds the last one in the file, so more than one is refused). */
-static kh_status mark(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t m_at) {
-  const kh_token *name = NULL;
-  for (size_t i = 1; i < m_at && !kh_token_eq(&tok->items[i], "params:"); i++)
-    name = &tok->items[i];
-  if (!name) return KH_OK; /* a malformed X line: flatten.c says why */
+/* Marks the definition an X line at `line` with m= names, its name the last positional token
+ * (every definition of that name: the rewrite finds the last one in the file, so more than one
+ * is refused). */
+static kh_status mark(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t positional,
+                      size_t m_at) {
+  if (positional < 2) return KH_OK; /* a malformed X line: flatten.c says why */
+  const kh_token *name = &tok->items[positional - 1];
   kh_subckt *found = NULL;
   for (size_t k = 0; k < p->subckt_count; k++) {
     if (!kh_token_eq(name, p->subckts[k].name)) continue;
@@ -95,10 +95,9 @@ kh_status kh_mark_multiplied(kh_parser *p) {
     if (text[0] != 'x') continue;
     kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st != KH_OK) return st;
-    size_t params_at;
-    kh_split_params(tok, 1, &params_at);
+    size_t params_at, positional = kh_split_params(tok, 1, &params_at);
     size_t m_at = m_assignment(tok, params_at);
-    if (m_at && (st = mark(p, line, tok, m_at)) != KH_OK) return st;
+    if (m_at && (st = mark(p, line, tok, positional, m_at)) != KH_OK) return st;
   }
   for (size_t k = 0; k < p->subckt_count; k++) {
     kh_subckt *def = &p->subckts[k];
