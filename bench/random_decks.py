@@ -11,7 +11,7 @@ VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP wi
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC and TLEV=3,
 area, m= or temp=,
 maybe a substrate node), switches (SW
-with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), MOSFETs at levels 1 and 3 (NMOS and PMOS with
+with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards), MOSFETs at levels 1 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, linear E F G H, and
@@ -321,6 +321,30 @@ def deck(seed):
             extra = rm.choice(["", f" l={rm.choice(['1u', '2u', '5u'])} w={rm.choice(['2u', '10u', '50u'])}",
                                f" m={rm.randint(1, 3)}", f" temp={rm.randint(0, 90)}"])
             lines.append(f"{name('M')} {d} {g} {s_} {b} mm{j}{extra}")
+    rv = random.Random(f"vdmos {seed}")  # VDMOS power MOSFETs (LTspice's cards), another stream
+    for j in range(rv.randint(1, 2) if rv.random() < 0.25 else 0):
+        pchan = rv.random() < 0.4
+        sign = -1 if pchan else 1
+        p = (["pchan"] if pchan else []) + [f"vto={sign * rv.uniform(1, 4):.3g}",
+                                            f"kp={rv.choice(['0.2', '2', '7'])}"]
+        for word, draw in (("rd", lambda: rv.choice(["44m", "0.1", "2"])),
+                           ("rs", lambda: rv.choice(["14m", "0.5"])),
+                           ("rb", lambda: rv.choice(["20m", "1"])),
+                           ("lambda", lambda: f"{rv.uniform(0, 0.05):.3g}"),
+                           ("theta", lambda: f"{rv.uniform(0, 0.1):.3g}"),
+                           ("ksubthres", lambda: f"{rv.uniform(0.05, 0.2):.3g}"),
+                           ("mtriode", lambda: f"{rv.uniform(1, 2):.3g}"),
+                           ("is", lambda: rv.choice(["16p", "1n"])),
+                           ("bv", lambda: rv.choice(["30", "100"])),
+                           ("rds", lambda: rv.choice(["100k", "1meg"])),
+                           ("cgs", lambda: "1n")):
+            if rv.random() < 0.4:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model vd{j} VDMOS({' '.join(p)})")
+        for _ in range(rv.randint(1, 2)):
+            d, g, s_ = rv.sample(names + ["0"], 3)
+            extra = rv.choice(["", f" m={rv.randint(1, 3)}", f" temp={rv.randint(0, 90)}"])
+            lines.append(f"{name('M')} {d} {g} {s_} vd{j}{extra}")
     rq = random.Random(f"bjt {seed}")  # BJTs, on a stream of their own as well
     rsub = random.Random(f"substrate {seed}")  # substrate junctions and nodes, another stream
     for j in range(rq.randint(0, 2) if rq.random() < 0.4 else 0):

@@ -232,9 +232,15 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
+  uint32_t vdmos = tok->count >= 5 ? kh_find_model(p, s, &t[4]) : KH_NOT_FOUND;
+  if (tok->count >= 7 && vdmos == KH_NOT_FOUND) /* Mname d g s tj tc model thermal */
+    vdmos = kh_find_model(p, s, &t[6]);
+  if (vdmos != KH_NOT_FOUND && !strcmp(nl->models[vdmos].type, "vdmos"))
+    return kh_vdmos_card(p, line, tok, s, vdmos); /* Mname d g s model: a VDMOS */
   if (tok->count < 6)
     return kh_token_fail(p, line, &t[tok->count - 1],
-                         "'%.*s' needs drain, gate, source and bulk nodes and a model",
+                         "'%.*s' needs drain, gate, source and bulk nodes and a model (or drain, "
+                         "gate and source and a VDMOS model)",
                          (int)t[0].len, t[0].s);
   kh_mos_inst inst = {.m = kh_scope_multiplier(s)};
   kh_elem e = {.kind = KH_MOSFET, .value = 1};

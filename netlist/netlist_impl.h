@@ -136,6 +136,8 @@ typedef struct {
   int has_temp, has_dtemp;
 } kh_mos_inst;
 
+int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmos.c) */
+
 /* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
  * nl->products; its factors are factors[first, first + count). */
 typedef struct {

@@ -75,6 +75,15 @@ static kh_status pwl_model(kh_parser *p, uint32_t line, const kh_tokens *tok, si
   return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
 }
 
+/* A VDMOS model: its polarity flags and LTspice's part data among the words (vdmos.c). */
+static kh_status vdmos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t end, const char *mname, size_t mlen) {
+  kh_model_param *params;
+  size_t count;
+  kh_status st = kh_vdmos_model_params(p, line, tok, from, end, &params, &count);
+  return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
+}
+
 static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
@@ -98,6 +107,7 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
   if (st != KH_OK) return st;
   if (kh_token_eq(&t[2], "pwl")) return pwl_model(p, line, tok, from, end, mname, mlen);
+  if (kh_token_eq(&t[2], "vdmos")) return vdmos_model(p, line, tok, from, end, mname, mlen);
   kh_param_table params = {0};
   st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
   kh_model_param *stored = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *stored);

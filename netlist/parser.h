@@ -285,6 +285,13 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
 /* XSPICE A cards of the pwl code model (xspice_pwl.c), and its .model card's parameters: x_array
  * and y_array once per value, in order, input_domain, fraction and limit (1 or 0) where given. */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* VDMOS (vdmos.c): a .model VDMOS card's parameters (pchan: 1 for a p-channel device), and an M
+ * card whose fourth word names such a model; whether an element is one. */
+kh_status kh_vdmos_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count);
+const char *kh_vdmos_param_canonical(const char *name);
+kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                        uint32_t model);
 kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t end, kh_model_param **out, size_t *count);
 /* Ename n+ n- value=expr or Gname ..., or with table (TABLE {expr} = (x, y) ...) the curve of

@@ -142,6 +142,30 @@ static void write_transistor_model(const kh_model *m, FILE *out) {
   fprintf(out, ")\n");
 }
 
+/* Whether a later parameter of m has param i's name (aliases were folded into one name when
+ * read): that one holds. */
+static int overridden(const kh_model *m, size_t i) {
+  for (size_t j = i + 1; j < m->param_count; j++)
+    if (!strcmp(m->params[j].name, m->params[i].name)) return 1;
+  return 0;
+}
+
+/* A model card with every parameter it holds, the last of a name given twice alone; a VDMOS's
+ * polarity as the flag both programs read (`pchan`), not as a value. */
+static void write_model_words(const kh_model *m, FILE *out) {
+  fprintf(out, ".model %s %s(", m->name, m->type);
+  const char *sep = "";
+  for (size_t i = 0; i < m->param_count; i++) {
+    if (overridden(m, i)) continue;
+    if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
+      fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
+    else
+      fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
+    sep = " ";
+  }
+  fprintf(out, ")\n");
+}
+
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
@@ -149,6 +173,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
         !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp") ||
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
+    if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -275,6 +300,12 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
 static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
                          kh_write_flavor flavor) {
   const kh_mos_inst *in = &nl->mos_inst[e->ctrl[1]];
+  if (kh_is_vdmos(nl, e)) { /* Mname d g s model: its resistances are inside it for both */
+    fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, in->drain), node(nl, in->gate),
+            node(nl, in->source), nl->models[e->model].name);
+    write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
+    return;
+  }
   uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
            s = flavor == KH_WRITE_KIRCHHOFF ? in->source : e->node[1];
   fprintf(out, "%s %s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, in->gate), node(nl, s),
@@ -464,10 +495,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
   for (size_t m = 0; flavor == KH_WRITE_KIRCHHOFF && m < nl->model_count; m++) {
     const kh_model *md = &nl->models[m];
     if (!strcmp(md->type, "pwl")) continue; /* each pwl instance writes its own (write_table) */
-    fprintf(out, ".model %s %s(", md->name, md->type);
-    for (size_t i = 0; i < md->param_count; i++)
-      fprintf(out, "%s%s=%.17g", i ? " " : "", md->params[i].name, md->params[i].value);
-    fprintf(out, ")\n");
+    write_model_words(md, out);
   }
   if (flavor == KH_WRITE_NGSPICE) {
     write_models_for_ngspice(nl, out);

@@ -20,8 +20,8 @@ static int given(const kh_netlist *nl, const char *model, const char *name) {
 /* ngspice's diotemp.c: the breakdown voltage at which the reverse current reaches IBV, found by
  * the same fixed-point iteration and stopping test (reltol), so that both programs hold the
  * same junction. */
-static double breakdown_voltage(double tbv, double cbv, double csat, double vt, double nbv,
-                                double reltol) {
+double kh_diode_breakdown_voltage(double tbv, double cbv, double csat, double vt, double nbv,
+                                  double reltol) {
   if (cbv < csat * tbv / vt) return tbv;
   double tol = reltol * cbv, xbv = tbv - nbv * vt * log(1 + cbv / csat);
   for (int k = 0; k < NGSPICE_BREAKDOWN_ITERATIONS; k++) {
@@ -136,7 +136,7 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
     kh_netlist_option(nl, "reltol", &reltol);
     double ibv = in.m * param(nl, m, "ibv", 1e-3); /* LEVEL=3 scales IBV with the area too */
     if (param(nl, m, "level", 1) == 3) ibv *= in.area;
-    out->bv = breakdown_voltage(tbv, ibv, out->csat, vt, out->vtb / vt, reltol);
+    out->bv = kh_diode_breakdown_voltage(tbv, ibv, out->csat, vt, out->vtb / vt, reltol);
   }
   /* JSW: the sidewall current, perimeter pj times JSW, scaled to temperature with emission
    * coefficient NS (default 1); without NS merged into the bottom junction's saturation

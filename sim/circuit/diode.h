@@ -99,6 +99,12 @@ double kh_pnjlim(double vnew, double vold, double vt, double vcrit, int *limited
  * applies it); *limited set when it was. Non-Shockley diodes: v. */
 double kh_diode_limit(const kh_diode *d, double v, double vold, int *limited);
 
+/* ngspice's diotemp.c: the breakdown voltage at which the reverse current reaches cbv (BV tbv,
+ * saturation current csat, thermal voltage vt, NBV nbv), by its fixed-point iteration and
+ * stopping test (reltol), so that both programs hold the same junction. */
+double kh_diode_breakdown_voltage(double tbv, double cbv, double csat, double vt, double nbv,
+                                  double reltol);
+
 #define KH_E 2.718281828459045 /* CONSTe in ngspice's reverse branch */
 
 #endif

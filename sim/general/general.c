@@ -427,7 +427,8 @@ static kh_status voltage_loops(kh_context *ctx, const kh_netlist *nl, size_t nod
 }
 
 /* Element k's model if it is a transistor (count: BJTs, MOSFETs and JFETs so far); a BJT whose
- * base resistance is modulated gets its inner base, unknown *n. */
+ * base resistance is modulated gets its inner base, unknown *n, and a VDMOS the inner ends of its
+ * RD, RS and RB, the next ones. */
 static kh_status add_transistor(kh_context *ctx, kh_general *g, size_t k, kh_element_kind kind,
                                 size_t *n, size_t count[3]) {
   kh_status st = KH_OK;
@@ -441,6 +442,7 @@ static kh_status add_transistor(kh_context *ctx, kh_general *g, size_t k, kh_ele
     g->bjt[k] = (long)count[0]++;
   } else if (kind == KH_MOSFET) {
     st = kh_mosfet_from_netlist(ctx, g->nl, k, &g->mosfets[count[1]]);
+    if (st == KH_OK) kh_vdmos_inner_nodes(&g->mosfets[count[1]], n);
     g->mosfet[k] = (long)count[1]++;
   } else if (kind == KH_JFET) {
     st = kh_jfet_from_netlist(ctx, g->nl, k, &g->jfets[count[2]]);

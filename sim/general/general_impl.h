@@ -37,8 +37,22 @@ typedef struct {
   double leff, weff, eta, theta, vmax, kappa, xj, ld, csonco, narrow, alpha, xd, surf_mob;
 } kh_mos3;
 
+/* A VDMOS's own terms (general_vdmos.c): the threshold at temperature and the model's VTO (the
+ * first linearization's), KSUBTHRES at temperature, SUBSHIFT, MTRIODE, LAMBDA, THETA; the
+ * conductances of RD, RS, RB and RDS at temperature (0: none); the outer drain and source and the
+ * body diode's anode (RB's inner end, else the source); the body diode from it to the drain, in
+ * the NMOS's signs, and its last linearization's voltage. */
+typedef struct {
+  int on;
+  double vth, vth0, ksub, shift, mtr, lambda, theta;
+  double grd, grs, grb, gshunt;
+  long dx, sx, bp;
+  kh_diode body;
+  double vd;
+} kh_vdmos;
+
 /* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1) or 3
- * (mos3, whose own terms are in l3). */
+ * (mos3, whose own terms are in l3), or a VDMOS (vdmos.on; d and s then inside RD and RS). */
 typedef struct {
   int type;                               /* 1: NMOS, -1: PMOS */
   int level;                              /* 1 or 3 */
@@ -49,6 +63,7 @@ typedef struct {
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
   int cold; /* the next linearization is ngspice's first: vgs = VTO at t, vds = 0, vbs = -1 */
   kh_mos3 l3;
+  kh_vdmos vdmos;
 } kh_mosfet;
 
 /* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,
@@ -253,6 +268,8 @@ double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, 
 /* ngspice's DEVfetlim (devsup.c): how far one step may move a FET's control voltage from vold,
  * given its threshold vto (general_jfet.c). */
 double kh_fetlim(double vnew, double vold, double vto);
+/* ngspice's DEVlimvds (devsup.c): how far one step may move a MOSFET's vds (general_jfet.c). */
+double kh_limvds(double vnew, double vold);
 /* Level-1 MOSFETs (general_mosfet.c): as for JFETs above; the certificate returns the drain
  * current. */
 kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
@@ -268,6 +285,15 @@ typedef struct {
 void kh_mos3_setup(kh_mosfet *q, const kh_netlist *nl, const char *model,
                    const kh_mosfet_instance *in, double cox, double u0, double ratio);
 kh_mos_point kh_mos3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs);
+/* VDMOS (general_vdmos.c): its terms for q (general.c then gives RD, RS and RB's inner ends
+ * unknowns of their own), its stamp and certificate terms, and the voltages it follows. */
+kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
+int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
+double kh_vdmos_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
+void kh_vdmos_follow(kh_mosfet *q, const double *x);
+/* A VDMOS's RD, RS and RB inner ends (those it has): unknowns *n on (general.c numbers them);
+ * nothing for another MOSFET. */
+void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n);
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
 /* Switches (general_switch.c): element k's model, in the state its card gives; the state at a

@@ -206,3 +206,11 @@ double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, 
                   m * fmax(fabs(p.cgd), fabs(p.ggd) * (ag + ad)));
   return m * t * p.cd; /* into the drain */
 }
+
+double kh_limvds(double vnew, double vold) {
+  if (vold >= 3.5) {
+    if (vnew > vold) return fmin(vnew, 3 * vold + 2);
+    return vnew < 3.5 ? fmax(vnew, 2) : vnew;
+  }
+  return vnew > vold ? fmin(vnew, 4) : fmax(vnew, -0.5);
+}

@@ -78,6 +78,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
   const char *m = e.model;
+  if (!strcmp(kh_netlist_model_type(nl, m), "vdmos")) return kh_vdmos_from_netlist(ctx, nl, k, q);
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
   q->level = kh_model_number(nl, m, "level", 1, NULL) == 3 ? 3 : 1;
@@ -164,15 +165,6 @@ static kh_mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double
   return p;
 }
 
-/* ngspice's DEVlimvds (devsup.c): how far one step may move vds. */
-static double limvds(double vnew, double vold) {
-  if (vold >= 3.5) {
-    if (vnew > vold) return fmin(vnew, 3 * vold + 2);
-    return vnew < 3.5 ? fmax(vnew, 2) : vnew;
-  }
-  return vnew > vold ? fmin(vnew, 4) : fmax(vnew, -0.5);
-}
-
 /* mos1load.c's limiting of (vgs, vds, vbs) against the last linearization's; a move beyond
  * rounding holds convergence back (kh_limit_moved; ngspice's MOS1convTest sees the same by the
  * currents). */
@@ -180,10 +172,10 @@ static void limit(kh_mosfet *q, double *vgs, double *vds, double *vbs, int *limi
   double in[3] = {*vgs, *vds, *vbs}, vgd = *vgs - *vds, vgdo = q->vgs - q->vds;
   if (q->vds >= 0) {
     *vgs = kh_fetlim(*vgs, q->vgs, q->von);
-    *vds = limvds(*vgs - vgd, q->vds);
+    *vds = kh_limvds(*vgs - vgd, q->vds);
   } else {
     vgd = kh_fetlim(vgd, vgdo, q->von);
-    *vds = -limvds(-(*vgs - vgd), -q->vds);
+    *vds = -kh_limvds(-(*vgs - vgd), -q->vds);
     *vgs = vgd + *vds;
   }
   if (*vds >= 0) {
@@ -205,10 +197,15 @@ static void voltages(const kh_mosfet *q, const double *x, double *vgs, double *v
 }
 
 void kh_mosfet_follow(kh_mosfet *q, const double *x) {
+  if (q->vdmos.on) {
+    kh_vdmos_follow(q, x);
+    return;
+  }
   voltages(q, x, &q->vgs, &q->vds, &q->vbs);
 }
 
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
+  if (q->vdmos.on) return kh_vdmos_stamp(g, q, x, linearize);
   double vgs, vds, vbs;
   voltages(q, x, &vgs, &vds, &vbs);
   if (linearize && q->cold) { /* where mos1load.c starts, whatever x says: not converged yet */
@@ -241,6 +238,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
 }
 
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
+  if (q->vdmos.on) return kh_vdmos_certify(g, q, sum, mag);
   double vgs, vds, vbs;
   voltages(q, g->x, &vgs, &vds, &vbs);
   kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);

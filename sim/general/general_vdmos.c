@@ -1,0 +1,222 @@
+/* VDMOS power MOSFETs in general Newton: ngspice 39's vdmos (vdmostemp.c and vdmosload.c, read
+ * there), LTspice's model: a Shichman-Hodges channel whose overdrive is smoothed into weak
+ * inversion, ksub ln(1 + exp((vgs - vth - SUBSHIFT)/ksub)), with LAMBDA, THETA and MTRIODE,
+ * between the inner drain and source (inside RD and RS, each an unknown of its own here, as in
+ * ngspice, which keeps those nodes out of its answer); a body diode from the source (through RB)
+ * to the outer drain, ngspice's junction with its breakdown (the diode's code, sim/circuit); RDS
+ * (1e-15 S when not given, as ngspice) from the outer drain to the outer source; temperature
+ * through MU, TCVTH, TKSUBTHRES1/2, TRD1/2 (or TEXP0), TRS1/2, TRB1/2 and the body diode's EG and
+ * XTI. No gate current flows at DC, so RG changes nothing there. A p-channel device is the
+ * n-channel one with every voltage and current negated. */
+#include "general_impl.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <string.h>
+
+#define EPSMIN 1e-28 /* ngspice's CKTepsmin: the smallest saturation current it keeps */
+
+static double param(const kh_netlist *nl, const char *m, const char *name, double fallback) {
+  return kh_model_number(nl, m, name, fallback, NULL);
+}
+
+/* The body diode at temperature t (vdmostemp.c): IS times m scaled by EG and XTI, BV at IBV. */
+static void body_diode(const kh_netlist *nl, const char *m, double mult, double t, double tnom,
+                       kh_diode *d) {
+  memset(d, 0, sizeof *d);
+  double vt = KH_BOLTZMANN / KH_CHARGE * t, n = param(nl, m, "n", 1);
+  double is = fmax(param(nl, m, "is", 1e-14), EPSMIN);
+  d->kind = KH_DIODE_SHOCKLEY, d->vte = n * vt, d->vtb = param(nl, m, "nbv", 1) * vt;
+  double arg1 = ((t / tnom) - 1) * param(nl, m, "eg", 1.11) / d->vte;
+  double arg2 = param(nl, m, "xti", 3) / n * log(t / tnom);
+  d->csat = mult * is * exp(arg1 + arg2);
+  d->bv = INFINITY, d->vlo = -INFINITY, d->vhi = INFINITY;
+  int bv_given;
+  double bv = kh_model_number(nl, m, "bv", 0, &bv_given), reltol = 1e-3;
+  kh_netlist_option(nl, "reltol", &reltol);
+  if (bv_given)
+    d->bv = kh_diode_breakdown_voltage(fabs(bv), param(nl, m, "ibv", 1e-10), d->csat, vt,
+                                       param(nl, m, "nbv", 1), reltol);
+}
+
+/* A resistance's conductance at temperature: m / (R (1 + c1 dt + c2 dt^2)), 0 without R. */
+static double conductance(const kh_netlist *nl, const char *m, const char *r, const char *c1,
+                          const char *c2, double mult, double dt) {
+  double ohms = param(nl, m, r, 0);
+  if (!(ohms > 0)) return 0;
+  return mult / ohms / (1 + param(nl, m, c1, 0) * dt + param(nl, m, c2, 0) * dt * dt);
+}
+
+kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
+  kh_element e = kh_netlist_element(nl, k);
+  kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
+  const char *m = e.model;
+  memset(q, 0, sizeof *q);
+  kh_vdmos *v = &q->vdmos;
+  v->on = 1, q->type = param(nl, m, "pchan", 0) != 0 ? -1 : 1;
+  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
+  double ratio = t / tnom;
+  q->vt = KH_BOLTZMANN / KH_CHARGE * t;
+  q->beta = param(nl, m, "kp", 25 + 10 * q->type) * in.m * pow(ratio, param(nl, m, "mu", -1.5));
+  v->vth0 = param(nl, m, "vto", 3 * q->type);
+  v->vth = v->vth0 - q->type * param(nl, m, "tcvth", 0) * dt;
+  v->ksub = param(nl, m, "ksubthres", 0.1) *
+            (1 + param(nl, m, "tksubthres1", 0) * dt + param(nl, m, "tksubthres2", 0) * dt * dt);
+  v->shift = param(nl, m, "subshift", 0), v->mtr = param(nl, m, "mtriode", 1);
+  v->lambda = param(nl, m, "lambda", 0), v->theta = param(nl, m, "theta", 0);
+  int texp0_given;
+  double texp0 = kh_model_number(nl, m, "texp0", 1.5, &texp0_given), rd = param(nl, m, "rd", 0);
+  v->grd = conductance(nl, m, "rd", "trd1", "trd2", in.m, dt);
+  if (texp0_given && rd > 0) v->grd = in.m / rd / pow(ratio, texp0);
+  v->grs = conductance(nl, m, "rs", "trs1", "trs2", in.m, dt);
+  v->grb = conductance(nl, m, "rb", "trb1", "trb2", in.m, dt);
+  int rds_given;
+  double rds = kh_model_number(nl, m, "rds", 0, &rds_given);
+  v->gshunt = rds_given && rds > 0 ? in.m / rds : 1e-15;
+  q->gmin = 1e-12;
+  kh_netlist_option(nl, "gmin", &q->gmin);
+  body_diode(nl, m, in.m, t, tnom, &v->body);
+  v->body.gmin = q->gmin;
+  v->dx = q->d = kh_general_at(e.node_pos), v->sx = q->s = kh_general_at(e.node_neg);
+  v->bp = q->b = v->sx, q->g = kh_general_at(in.gate);
+  q->von = q->type * v->vth;
+  if (!isfinite(q->beta) || !isfinite(v->vth) || !(v->ksub > 0) || !(v->body.csat > 0))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: VDMOS '%s': model '%s' at %.2f K gives beta %g, threshold %g, "
+                   "KSUBTHRES %g, IS %g",
+                   e.file, e.line, e.col, e.name, m, t, q->beta, v->vth, v->ksub, v->body.csat);
+  return KH_OK;
+}
+
+void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n) {
+  if (!q->vdmos.on) return;
+  if (q->vdmos.grd > 0) q->d = (long)(*n)++;
+  if (q->vdmos.grs > 0) q->s = (long)(*n)++;
+  if (q->vdmos.grb > 0) q->vdmos.bp = q->b = (long)(*n)++;
+}
+
+/* The channel at (vgs, vds), NMOS signs (vdmosload.c). */
+static kh_mos_point channel(const kh_mosfet *q, double vgs, double vds) {
+  const kh_vdmos *v = &q->vdmos;
+  kh_mos_point p = {0};
+  p.mode = vds >= 0 ? 1 : -1;
+  p.von = v->vth * q->type;
+  double vgst = (p.mode == 1 ? vgs : vgs - vds) - p.von;
+  double vdss = vds * v->mtr * p.mode, t0 = 1 + v->lambda * vds, t1 = 1 + v->theta * vgs;
+  double betap = q->beta * t0 / t1, dbetapdvgs = -q->beta * v->theta * t0 / (t1 * t1),
+         dbetapdvds = q->beta * v->lambda / t1;
+  /* gds is the derivative along the stamp's own voltage, vsd in reverse (vgd held), where betap
+   * moves through both t0 and t1: vdmosload.c keeps the normal mode's there, which with LAMBDA
+   * or THETA is not the current's derivative, and Newton then cycles short of round-off (seen:
+   * a body-diode deck, 353 iterations); the current itself is ngspice's */
+  if (p.mode < 0) dbetapdvds = -(dbetapdvds + dbetapdvgs);
+  double t2 = exp((vgst - v->shift) / v->ksub);
+  vgst = v->ksub * log(1 + t2);
+  double dvgstdvgs = t2 / (t2 + 1);
+  if (vgst <= vdss) { /* saturated */
+    p.cdrain = betap * vgst * vgst * .5;
+    p.gm = betap * vgst * dvgstdvgs + 0.5 * dbetapdvgs * vgst * vgst;
+    p.gds = .5 * dbetapdvds * vgst * vgst;
+  } else { /* linear */
+    p.cdrain = betap * vdss * (vgst - .5 * vdss);
+    p.gm = betap * vdss * dvgstdvgs + vdss * dbetapdvgs * (vgst - .5 * vdss);
+    p.gds = vdss * dbetapdvds * (vgst - .5 * vdss) + betap * v->mtr * (vgst - .5 * vdss) -
+            .5 * vdss * betap * v->mtr;
+  }
+  return p;
+}
+
+/* The controlling voltages at x, NMOS signs: the channel's and the body diode's. */
+static void voltages(const kh_mosfet *q, const double *x, double *vgs, double *vds, double *vd) {
+  double vs = kh_general_value(x, q->s);
+  *vgs = q->type * (kh_general_value(x, q->g) - vs);
+  *vds = q->type * (kh_general_value(x, q->d) - vs);
+  *vd = q->type * (kh_general_value(x, q->vdmos.bp) - kh_general_value(x, q->vdmos.dx));
+}
+
+void kh_vdmos_follow(kh_mosfet *q, const double *x) {
+  voltages(q, x, &q->vgs, &q->vds, &q->vdmos.vd);
+}
+
+/* vdmosload.c's limiting against the last linearization: fetlim and limvds on the channel,
+ * pnjlim on the body diode (kh_diode_limit, as dioload.c). */
+static void limit(kh_mosfet *q, double *vgs, double *vds, double *vd, int *limited) {
+  double in[2] = {*vgs, *vds}, vgd = *vgs - *vds, vgdo = q->vgs - q->vds;
+  if (q->vds >= 0) {
+    *vgs = kh_fetlim(*vgs, q->vgs, q->von);
+    *vds = kh_limvds(*vgs - vgd, q->vds);
+  } else {
+    vgd = kh_fetlim(vgd, vgdo, q->von);
+    *vds = -kh_limvds(-(*vgs - vgd), -q->vds);
+    *vgs = vgd + *vds;
+  }
+  *vd = kh_diode_limit(&q->vdmos.body, *vd, q->vdmos.vd, limited);
+  if (kh_limit_moved(*vgs, in[0]) || kh_limit_moved(*vds, in[1])) *limited = 1;
+}
+
+/* A resistor's stamp between unknowns a and b (none where it is 0, a and b then one unknown). */
+static int resistor(kh_general *g, long a, long b, double gr) {
+  if (gr == 0) return 0;
+  return kh_general_stamp(g, a, a, gr) | kh_general_stamp(g, b, b, gr) |
+         kh_general_stamp(g, a, b, -gr) | kh_general_stamp(g, b, a, -gr);
+}
+
+int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
+  kh_vdmos *v = &q->vdmos;
+  double vgs, vds, vd, t = q->type;
+  voltages(q, x, &vgs, &vds, &vd);
+  if (linearize && q->cold) { /* where vdmosload.c starts: VTO + 0.1 V, the diode at vcrit */
+    vgs = t * v->vth0 + 0.1, vds = 0;
+    vd = v->body.vte * log(v->body.vte / (M_SQRT2 * v->body.csat));
+    q->cold = 0, g->limited = 1;
+  } else if (linearize) {
+    limit(q, &vgs, &vds, &vd, &g->limited);
+  }
+  kh_mos_point p = channel(q, vgs, vds);
+  double phi, cd, gd;
+  kh_diode_eval(&v->body, vd, &phi, &cd, &gd);
+  if (linearize) q->vgs = vgs, q->vds = vds, v->vd = vd;
+  double vgd = vgs - vds, gm = p.gm, gds = p.gds, nrm = p.mode > 0, rev = p.mode < 0;
+  double cdreq =
+      p.mode > 0 ? t * (p.cdrain - gds * vds - gm * vgs) : -t * (p.cdrain + gds * vds - gm * vgd);
+  double cdeq = t * (cd - gd * vd); /* the body diode, from bp to the outer drain */
+  kh_general_rhs(g, q->d, -cdreq);
+  kh_general_rhs(g, q->s, cdreq);
+  kh_general_rhs(g, v->bp, -cdeq);
+  kh_general_rhs(g, v->dx, cdeq);
+  long d = q->d, s = q->s, gt = q->g;
+  return kh_general_stamp(g, gt, gt, 0) | kh_general_stamp(g, d, d, gds + rev * gm) |
+         kh_general_stamp(g, s, s, gds + nrm * gm) | kh_general_stamp(g, d, gt, (nrm - rev) * gm) |
+         kh_general_stamp(g, d, s, -gds - nrm * gm) |
+         kh_general_stamp(g, s, gt, -(nrm - rev) * gm) |
+         kh_general_stamp(g, s, d, -gds - rev * gm) | resistor(g, v->dx, d, v->grd) |
+         resistor(g, v->sx, s, v->grs) | resistor(g, v->sx, v->bp, v->grb) |
+         resistor(g, v->dx, v->sx, v->gshunt) | resistor(g, v->bp, v->dx, gd);
+}
+
+double kh_vdmos_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
+  const kh_vdmos *v = &q->vdmos;
+  double vgs, vds, vd, t = q->type, phi, cd, gd;
+  voltages(q, g->x, &vgs, &vds, &vd);
+  kh_mos_point p = channel(q, vgs, vds);
+  kh_diode_eval(&v->body, vd, &phi, &cd, &gd);
+  double at[6];
+  long nodes[6] = {q->d, q->s, q->g, v->dx, v->sx, v->bp};
+  for (int k = 0; k < 6; k++) at[k] = fabs(kh_general_value(g->x, nodes[k]));
+  kh_branch_terms(sum, mag, q->d, q->s, t * p.mode * p.cdrain,
+                  fmax(fabs(p.cdrain), (fabs(p.gm) + fabs(p.gds)) * (at[0] + at[1] + at[2])));
+  kh_branch_terms(sum, mag, v->bp, v->dx, t * cd, fmax(fabs(cd), fabs(gd) * (at[5] + at[3])));
+  double idx = t * p.mode * p.cdrain; /* into the drain: the channel's, or RD's */
+  long pairs[4][2] = {{v->dx, q->d}, {q->s, v->sx}, {v->sx, v->bp}, {v->dx, v->sx}};
+  double gs[4] = {v->grd, v->grs, v->grb, v->gshunt};
+  for (int k = 0; k < 4; k++) {
+    if (gs[k] == 0) continue;
+    double va = kh_general_value(g->x, pairs[k][0]), vb = kh_general_value(g->x, pairs[k][1]);
+    kh_branch_terms(sum, mag, pairs[k][0], pairs[k][1], gs[k] * (va - vb),
+                    gs[k] * (fabs(va) + fabs(vb)));
+    if (k == 0) idx = gs[k] * (va - vb);
+  }
+  double vdx = kh_general_value(g->x, v->dx), vsx = kh_general_value(g->x, v->sx);
+  return idx + v->gshunt * (vdx - vsx) - t * cd; /* into the outer drain */
+}
