@@ -3,7 +3,8 @@
  * the compatibility corpus (tests/data/compat/mosfet_*.cir and mosfet3_*.cir: both modes, NMOS
  * and PMOS, the body effect, process parameters, temperature, geometry and scale, an OTA; at
  * level 3 short channels, velocity saturation, weak inversion, punch-through and a vendor's
- * power-MOSFET subcircuit). */
+ * power-MOSFET subcircuit; VDMOS in saturation and through its body diode, in closed form,
+ * and LTspice-style cards in the corpus). */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -51,6 +52,45 @@ Test(mosfet, level3_saturation_with_mobility_modulation_in_closed_form) {
   cr_assert_gt(vd, vgst, "the closed form assumes saturation");
   cr_expect(fabs(kh_test_node(nl, v, "d") - vd) <= 1e-12 * vd, "v(d) = %.15g, want %.15g",
             kh_test_node(nl, v, "d"), vd);
+  free(v);
+  kh_netlist_free(nl);
+}
+
+/* VDMOS saturated far above threshold, where the weak-inversion smoothing vanishes:
+ * KSUBTHRES ln(1 + exp(vgst / KSUBTHRES)) = vgst to round-off with vgst = 2 V and KSUBTHRES =
+ * 0.01, so id = KP/2 vgst^2 (1 + LAMBDA vds) / (1 + THETA vgs), KP times m. The drain sits
+ * behind RL from VDD: (VDD - vd)/RL = id(vd) + GMIN's share across the body diode (reverse,
+ * IS at its floor), linear in vd. */
+Test(mosfet, vdmos_saturation_in_closed_form) {
+  const char *deck = "t\nvdd vdd 0 20\nrl vdd d 10\nvg g 0 5\nm1 d g 0 pw m=2\n"
+                     ".model pw vdmos(vto=3 kp=0.05 lambda=0.01 theta=0.02 ksubthres=0.01 "
+                     "is=1e-30)\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double k = 2 * 0.05 / 2 * 4 / (1 + 0.02 * 5), g = 1e-12 + 1e-15; /* GMIN and RDS's 1e-15 S */
+  /* (20 - vd)/10 = k (1 + 0.01 vd) + g vd */
+  double vd = (2 - k) / (0.1 + 0.01 * k + g);
+  cr_assert_gt(vd, 2, "the closed form assumes saturation");
+  cr_expect(fabs(kh_test_node(nl, v, "d") - vd) <= 1e-12 * vd, "v(d) = %.15g, want %.15g",
+            kh_test_node(nl, v, "d"), vd);
+  free(v);
+  kh_netlist_free(nl);
+}
+
+/* A VDMOS's body diode carrying a forced current I from the source to the drain (the channel
+ * off): v(s) = N Vt ln(I/IS + 1) + I RB, at 27 C (Vt = k T / q with ngspice's constants). */
+Test(mosfet, vdmos_body_diode_in_closed_form) {
+  const char *deck = "t\ni1 0 s 10m\nm1 0 0 s bd\n"
+                     ".model bd vdmos(vto=3 kp=1 is=1e-12 n=1.3 rb=0.5)\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double vt = 1.38064852e-23 * 300.15 / 1.6021766208e-19, i = 10e-3;
+  double vj = 1.3 * vt * log(i / 1e-12 + 1), want = vj + i * 0.5;
+  /* GMIN across the junction takes 1e-12 vj of the current: a relative shift of 1e-10 */
+  cr_expect(fabs(kh_test_node(nl, v, "s") - want) <= 1e-9 * want, "v(s) = %.15g, want %.15g",
+            kh_test_node(nl, v, "s"), want);
   free(v);
   kh_netlist_free(nl);
 }
