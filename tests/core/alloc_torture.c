@@ -59,7 +59,8 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
 
 /* General Newton on the cards a parse builds parts for: POLY sources with products (F and H
  * over currents too), a diode's RS node, K couplings, .nodeset, in a subcircuit; a multiplied
- * subcircuit (m=); a JFET, a level-1 MOSFET, a level-3 one with L and W on its card, and a BJT
+ * subcircuit (m=); a JFET, a level-1 MOSFET, a level-3 one with L and W on its card, a VDMOS
+ * (its inner nodes), and a BJT
  * with their series resistors, a BJT with a modulated base resistance, a
  * switch, and a B source and an E's value= (their expressions). */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
@@ -71,6 +72,7 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
                      "m2 b a s3 0 m3x\nrs3 s3 0 2k\n.model m3x nmos(level=3 vto=0.5 kp=60u "
                      "nsub=1e16 nfs=1e11 vmax=1e5 kappa=0.5 xj=0.2u l=2u w=10u)\n"
                      "xh a hb half r=2k m=3\nrhb hb 0 1k\n"
+                     "m4 hb b qe vdx\n.model vdx vdmos(pchan vto=-1 kp=1 rd=1 rs=1 rb=1 bv=50)\n"
                      "q1 a qb qe qx 2\nrqb qb a 100k\nrqe qe 0 1k\n"
                      ".model qx npn(is=1e-15 bf=100 rb=10 rc=2 re=1 trc1=1m vaf=50 ikf=10m)\n"
                      "q2 a qb qe2 qm\nrqe2 qe2 0 2k\n.model qm npn(rb=100 rbm=5 irb=1m)\n"
@@ -278,9 +280,10 @@ Test(alloc_torture, newton_solve) {
 }
 
 Test(alloc_torture, general_newton_solve) {
-  torture(solve_general, "parse (POLY parts, K, RS, a JFET, MOSFETs at levels 1 and 3, a "
-                         "multiplied subcircuit, B sources, TABLE and pwl "
-                         "curves, .nodeset), general Newton solve");
+  torture(solve_general,
+          "parse (POLY parts, K, RS, a JFET, MOSFETs at levels 1 and 3 and a VDMOS, a "
+          "multiplied subcircuit, B sources, TABLE and pwl "
+          "curves, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {
