@@ -8,7 +8,6 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
-#include "core/union_find.h"
 #include "general_impl.h"
 #include "../circuit/circuit_impl.h"
 
@@ -399,33 +398,6 @@ static int newton(kh_general *g, kh_solve_stats *stats, int *singular) {
   return rc;
 }
 
-/* Voltage sources, inductors (shorts at DC) and voltage-controlled or current-controlled voltage
- * sources each fix the voltage between their ends; a loop of them leaves the current around it
- * undetermined, so the nodal equations are singular whatever the values. Named here, at the
- * element that closes the loop, as the sparse path names it (assemble.c). */
-static kh_status voltage_loops(kh_context *ctx, const kh_netlist *nl, size_t nodes) {
-  union_find u = {kh_malloc((nodes + 1) * sizeof *u.parent)};
-  if (!u.parent) return kh_fail_nomem(ctx, "general Newton");
-  for (size_t i = 0; i < nodes; i++) u.parent[i] = (uint32_t)i;
-  kh_status st = KH_OK;
-  for (size_t k = 0; st == KH_OK && k < kh_netlist_element_count(nl); k++) {
-    kh_element e = kh_netlist_element(nl, k);
-    if ((e.kind == KH_VSOURCE || e.kind == KH_INDUCTOR || e.kind == KH_VCVS || e.kind == KH_CCVS ||
-         e.kind == KH_BEHAVIOURAL_V) &&
-        !uf_union(&u, (uint32_t)e.node_pos, (uint32_t)e.node_neg))
-      st = kh_fail_at_element(ctx, nl, k, KH_ERR_INPUT,
-                              "%s '%s' closes a loop of voltage sources (between nodes '%s' and "
-                              "'%s'): the current around it is not determined",
-                              e.kind == KH_VSOURCE    ? "voltage source"
-                              : e.kind == KH_INDUCTOR ? "inductor (a short at DC)"
-                                                      : "controlled voltage source",
-                              e.name, kh_netlist_node_name(nl, e.node_pos),
-                              kh_netlist_node_name(nl, e.node_neg));
-  }
-  kh_free(u.parent);
-  return st;
-}
-
 /* Element k's model if it is a transistor (count: BJTs, MOSFETs and JFETs so far); a BJT whose
  * base resistance is modulated gets its inner base, unknown *n, and a VDMOS the inner ends of its
  * RD, RS and RB, the next ones. */
@@ -453,7 +425,7 @@ static kh_status add_transistor(kh_context *ctx, kh_general *g, size_t k, kh_ele
 
 static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->nl = nl, g->nodes = kh_netlist_node_count(nl), g->elements = kh_netlist_element_count(nl);
-  kh_status loops = voltage_loops(ctx, nl, g->nodes);
+  kh_status loops = kh_general_voltage_loops(ctx, nl, g->nodes);
   if (loops != KH_OK) return loops;
   g->branch = kh_malloc((g->elements + 1) * sizeof *g->branch);
   g->control = kh_malloc((g->elements + 1) * sizeof *g->control);

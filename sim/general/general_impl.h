@@ -272,6 +272,9 @@ double kh_fetlim(double vnew, double vold, double vto);
 double kh_limvds(double vnew, double vold);
 /* Level-1 MOSFETs (general_mosfet.c): as for JFETs above; the certificate returns the drain
  * current. */
+/* A loop of voltage sources, inductors and controlled voltage sources (general_loops.c): an
+ * error at the element that closes it, whose current nothing determines. */
+kh_status kh_general_voltage_loops(kh_context *ctx, const kh_netlist *nl, size_t nodes);
 kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
 void kh_mosfet_follow(kh_mosfet *q, const double *x);
 /* A MOSFET's currents and conductances at one point (NMOS signs): the bulk junctions', the
