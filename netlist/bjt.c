@@ -283,12 +283,9 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   }
   static const char *const nonnegative[] = {"rb",  "rc",  "re",  "ise", "isc",
                                             "irb", "rbm", "ibe", "ibc", "iss"};
-  for (size_t k = 0; k < sizeof nonnegative / sizeof *nonnegative; k++) {
-    double v = kh_model_value(m, nonnegative[k], 0);
-    if (!(v >= 0) || !isfinite(v))
-      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name,
-                           nonnegative[k], v);
-  }
+  kh_status st =
+      kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
+  if (st != KH_OK) return st;
   if (kh_model_value(m, "rb", 0) == 0 && kh_model_value(m, "rbm", 0) != 0)
     return kh_token_fail(p, line, at,
                          "model '%s': RBM without RB: ngspice 39 stamps the modulated base "

@@ -173,6 +173,17 @@ size_t kh_split_params(const kh_tokens *tok, size_t from, size_t *params_at) {
   return k;
 }
 
+kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                               const char *const *names, size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    double v = kh_model_value(m, names[k], 0);
+    if (!(v >= 0) || !isfinite(v))
+      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name, names[k],
+                           v);
+  }
+  return KH_OK;
+}
+
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                        size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count) {

@@ -98,12 +98,9 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
 /* The model's values that must hold for ngspice's equations to mean anything. */
 static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
   static const char *const nonnegative[] = {"beta", "rd", "rs", "is"};
-  for (size_t k = 0; k < 4; k++) {
-    double v = kh_model_value(m, nonnegative[k], 0);
-    if (!(v >= 0) || !isfinite(v))
-      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name,
-                           nonnegative[k], v);
-  }
+  kh_status st =
+      kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
+  if (st != KH_OK) return st;
   double pb = kh_model_value(m, "pb", 1), vto = kh_model_value(m, "vto", -2);
   if (!(pb - vto != 0) || !isfinite(pb - vto))
     return kh_token_fail(p, line, at,

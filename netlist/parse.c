@@ -66,21 +66,15 @@ static kh_status add_model(kh_parser *p, uint32_t line, const kh_tokens *tok, co
   return m->type ? KH_OK : kh_fail_nomem(p->ctx, "storing a model");
 }
 
-/* An XSPICE pwl model: its arrays kept in order (xspice_pwl.c). */
-static kh_status pwl_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                           size_t end, const char *mname, size_t mlen) {
+/* A model whose words its own reader takes (params and count out): an XSPICE pwl model's arrays
+ * kept in order (xspice_pwl.c), a VDMOS's polarity flags and LTspice's part data (vdmos.c). */
+typedef kh_status (*model_reader)(kh_parser *, uint32_t, const kh_tokens *, size_t, size_t,
+                                  kh_model_param **, size_t *);
+static kh_status read_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t end, const char *mname, size_t mlen, model_reader reader) {
   kh_model_param *params;
   size_t count;
-  kh_status st = kh_pwl_model_params(p, line, tok, from, end, &params, &count);
-  return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
-}
-
-/* A VDMOS model: its polarity flags and LTspice's part data among the words (vdmos.c). */
-static kh_status vdmos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                             size_t end, const char *mname, size_t mlen) {
-  kh_model_param *params;
-  size_t count;
-  kh_status st = kh_vdmos_model_params(p, line, tok, from, end, &params, &count);
+  kh_status st = reader(p, line, tok, from, end, &params, &count);
   return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
 }
 
@@ -106,8 +100,10 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   const model_family *family = family_of(&t[2]);
   kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
   if (st != KH_OK) return st;
-  if (kh_token_eq(&t[2], "pwl")) return pwl_model(p, line, tok, from, end, mname, mlen);
-  if (kh_token_eq(&t[2], "vdmos")) return vdmos_model(p, line, tok, from, end, mname, mlen);
+  if (kh_token_eq(&t[2], "pwl"))
+    return read_model(p, line, tok, from, end, mname, mlen, kh_pwl_model_params);
+  if (kh_token_eq(&t[2], "vdmos"))
+    return read_model(p, line, tok, from, end, mname, mlen, kh_vdmos_model_params);
   kh_param_table params = {0};
   st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
   kh_model_param *stored = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *stored);

@@ -318,6 +318,10 @@ typedef struct {
   int ic_values;
   unsigned *given;
 } kh_instance_words;
+/* Each of the model's `names` (0 when not given) must be finite and >= 0: else an error at `at`
+ * naming it (the resistances, saturation currents and gains ngspice's equations need). */
+kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                               const char *const *names, size_t count);
 /* ngspice 39 (inpgmod.c) reads an instance parameter written on a .model card as the default of
  * every instance of the model. For the card's word at token i (model_word: one of the device's
  * model words): refused when it is one of `defaults` given before on the card (ngspice takes the

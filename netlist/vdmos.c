@@ -159,12 +159,9 @@ kh_status kh_vdmos_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
 /* What ngspice 39 refuses (PHI) or computes to no meaning. */
 static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
   static const char *const nonnegative[] = {"kp", "rd", "rs", "rb", "is", "ksubthres"};
-  for (size_t k = 0; k < sizeof nonnegative / sizeof *nonnegative; k++) {
-    double v = kh_model_value(m, nonnegative[k], 0);
-    if (!(v >= 0) || !isfinite(v))
-      return kh_token_fail(p, line, at, "model '%s': %s must be >= 0, got %g", m->name,
-                           nonnegative[k], v);
-  }
+  kh_status st =
+      kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
+  if (st != KH_OK) return st;
   if (!(kh_model_value(m, "phi", 0.6) > 0))
     return kh_token_fail(p, line, at, "model '%s': PHI must be positive (ngspice 39 stops there)",
                          m->name);
