@@ -8,7 +8,7 @@ suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options 
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
-VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC and TLEV=3,
+VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC, TLEV=3 and RCO VO GAMMA,
 area, m= or temp=,
 maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards), MOSFETs at levels 1 and 3 (NMOS and PMOS with
@@ -347,6 +347,7 @@ def deck(seed):
             lines.append(f"{name('M')} {d} {g} {s_} vd{j}{extra}")
     rq = random.Random(f"bjt {seed}")  # BJTs, on a stream of their own as well
     rsub = random.Random(f"substrate {seed}")  # substrate junctions and nodes, another stream
+    rco = random.Random(f"rco {seed}")  # quasi-saturation on BJT models, another
     for j in range(rq.randint(0, 2) if rq.random() < 0.4 else 0):
         kind = rq.choice(["npn", "pnp"])
         p = [f"is={rq.choice(['1e-16', '6.7e-15', '1e-14'])}", f"bf={rq.choice(['80', '200', '416'])}"]
@@ -377,6 +378,10 @@ def deck(seed):
         if rsub.random() < 0.15:  # TLEV=3's powers, with BF's and BR's own coefficients
             p += ["tlev=3", f"tis1={rsub.choice(['-1e-3', '2e-3'])}", "tise1=-1e-3", "tbf1=5e-3",
                   "tbr1=1e-3"]
+        if rco.random() < 0.3:  # Kull's quasi-saturation, on a stream of its own
+            p += [f"rco={rco.choice(['10', '50', '200'])}"] + \
+                 [w for w in (f"vo={rco.choice(['2', '5'])}", f"gamma={rco.choice(['1e-11', '1e-9'])}")
+                  if rco.random() < 0.5]
         lines.append(f".model qm{j} {kind}({' '.join(p)})")
         for _ in range(rq.randint(1, 2)):
             # the base through a resistor, as for a JFET's gate: a source straight on a base

@@ -31,6 +31,11 @@ static const kh_param_alias bjt_params[] = {
     {"dtemp", "dtemp"},
     /* at DC */
     {"level", "level"},
+    /* Kull's quasi-saturation: the epitaxial collector's resistance, its carriers' velocity
+     * saturation voltage and doping factor */
+    {"rco", "rco"},
+    {"vo", "vo"},
+    {"gamma", "gamma"},
     {"is", "is"},
     {"bf", "bf"},
     {"nf", "nf"},
@@ -159,8 +164,6 @@ static const kh_param_alias bjt_params[] = {
     {"tisc2", "tisc2"},
     {"tiss1", "tiss1"},
     {"tiss2", "tiss2"},
-    {"vo", "vo"},
-    {"gamma", "gamma"},
     {"qco", "qco"},
     {"quasimod", "quasimod"},
     {"vg", "vg"},
@@ -184,12 +187,6 @@ const char *kh_bjt_param_canonical(const char *name) {
 }
 
 /* Words ngspice 39 knows whose DC effect kirchhoff does not compute, and what each is. */
-static const char *not_computed(const kh_token *t) {
-  static const kh_word_note params[] = {{"rco", "quasi-saturation, Kull's epi-collector model"},
-                                        {NULL, NULL}};
-  return kh_word_note_find(params, t);
-}
-
 /* LTspice's libraries (standard.bjt) tag each card with its ratings and maker: what ngspice 39
  * does with each (measured). */
 static const char *ltspice_metadata(const kh_token *t) {
@@ -206,11 +203,6 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_token *t,
                             const char **canonical) {
   *canonical = find_param(t->s, t->len);
   if (*canonical) return KH_OK;
-  if (not_computed(t))
-    return kh_token_fail(p, line, t,
-                         "BJT parameter '%.*s' (%s) is not implemented; remove it, or simulate "
-                         "the deck in ngspice",
-                         (int)t->len, t->s, not_computed(t));
   if (ltspice_metadata(t))
     return kh_token_fail(p, line, t,
                          "'%.*s' is LTspice's part data; ngspice 39 %s: remove it from the card",
@@ -305,6 +297,14 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          "0 or 1 model with XTB: ngspice 39 then scales BF and BR by the factor of "
                          "whichever instance it set up before (its bjttemp.c keeps one variable "
                          "for all of them); give the coefficients, or XTB=0 on the others",
+                         m->name);
+  if (!isnan(kh_model_value(m, "rco", NAN)) && kh_model_value(m, "quasimod", 0) != 0)
+    return kh_token_fail(p, line, at,
+                         "model '%s': QUASIMOD's temperature laws for RCO, VO and GAMMA are not "
+                         "implemented (QUASIMOD=0 is); simulate the deck in ngspice",
+                         m->name);
+  if (!(kh_model_value(m, "vo", 10) > 0))
+    return kh_token_fail(p, line, at, "model '%s': VO must be positive (ngspice divides by it)",
                          m->name);
   if (kh_model_value(m, "nkf", 0.5) > 1)
     return kh_token_fail(p, line, at,

@@ -411,6 +411,7 @@ static kh_status add_transistor(kh_context *ctx, kh_general *g, size_t k, kh_ele
       if (q->subcon == q->b) q->subcon = (long)*n;
       q->b = (long)(*n)++;
     }
+    if (st == KH_OK) kh_bjt_inner_nodes(q, n);
     g->bjt[k] = (long)count[0]++;
   } else if (kind == KH_MOSFET) {
     st = kh_mosfet_from_netlist(ctx, g->nl, k, &g->mosfets[count[1]]);

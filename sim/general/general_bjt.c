@@ -106,6 +106,23 @@ static void base_resistance(const kh_netlist *nl, const char *m, const kh_bjt_in
   q->irb = tempered(nl, m, kh_model_number(nl, m, "irb", 0, NULL), "tirb", dt, NULL) * in->area;
 }
 
+/* Kull's quasi-saturation where RCO is given (bjtsetup.c: RCO at least 0.01 ohm, VO 10 V, GAMMA
+ * 1e-11; bjttemp.c keeps them as they are). */
+static void quasi_saturation(const kh_netlist *nl, const char *m, kh_bjt *q) {
+  double rco = kh_model_number(nl, m, "rco", 0, &q->qs);
+  q->cx = q->c;
+  if (!q->qs) return;
+  q->rci = fmax(rco, 0.01);
+  q->vo = kh_model_number(nl, m, "vo", 10, NULL);
+  q->epi_doping = kh_model_number(nl, m, "gamma", 1e-11, NULL);
+}
+
+void kh_bjt_inner_nodes(kh_bjt *q, size_t *n) {
+  if (!q->qs) return;
+  if (q->subcon == q->c) q->subcon = (long)*n; /* a vertical device's substrate: intrinsic */
+  q->c = (long)(*n)++;
+}
+
 kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q) {
   kh_element e = kh_netlist_element(nl, k);
   kh_bjt_instance in = kh_netlist_bjt_instance(nl, k);
@@ -132,6 +149,7 @@ kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, k
   q->b = kh_general_at(in.inner_base), q->sub = kh_general_at(in.substrate);
   base_resistance(nl, m, &in, dt, q);
   q->subcon = lateral ? q->b : q->c; /* general.c moves b (and this) inside a modulated RB */
+  quasi_saturation(nl, m, q);
   q->subs = lateral ? -1 : 1;
   double checked[] = {q->be_sat,  q->bc_sat,  q->c2,      q->c4,      q->bf,
                       q->br,      q->vtf,     q->vtr,     q->vte,     q->vtc,
@@ -221,6 +239,47 @@ static double base_conductance(const kh_bjt *q, const bjt_point *p) {
   return rx != 0 ? 1 / rx : 0;
 }
 
+/* The epitaxial collector's current from cx to the intrinsic collector (bjtload.c, Kull's
+ * model) at vrci (cx to it), vbc (the base to it) and vbcx (the base to cx), NPN signs, and its
+ * derivatives. These are the current's own: bjtload.c's d/dvbc of ln((1 + Kbci)/(1 + Kbcx)) carries
+ * an extra factor (1 + Kbcx)/(1 + Kbci) and its d/dvbcx one of (1 + Kbci)/(1 + Kbcx), which
+ * leave Newton short of round-off; the current is ngspice's. */
+typedef struct {
+  double i, d_vrci, d_vbci, d_vbcx;
+} epi_point;
+
+static epi_point epi_current(const kh_bjt *q, double gmin, double vrci, double vbc, double vbcx) {
+  epi_point k = {vrci / q->rci + gmin * vrci, 1 / q->rci + gmin, 0, 0};
+  if (!(vrci > 0)) return k;
+  double vt = q->vt, e1 = q->epi_doping * exp(vbc / vt), e2 = q->epi_doping * exp(vbcx / vt);
+  double kbci = sqrt(1 + e1), kbci_v = e1 / (2 * vt * kbci);
+  double kbcx = sqrt(1 + e2), kbcx_v = e2 / (2 * vt * kbcx);
+  double xvar1 = log((1 + kbci) / (1 + kbcx));
+  double vcorr = vt * (kbci - kbcx - xvar1), vcorr_vbci = vt * (kbci_v - kbci_v / (1 + kbci)),
+         vcorr_vbcx = vt * (-kbcx_v + kbcx_v / (1 + kbcx));
+  double iohm = (vrci + vcorr) / q->rci;
+  double quot = 1 + fabs(vrci) / q->vo, quot_vrci = vrci / (q->vo * fabs(vrci));
+  k.i = iohm / quot + gmin * vrci;
+  k.d_vrci = 1 / q->rci / quot - iohm * quot_vrci / (quot * quot) + gmin;
+  k.d_vbci = vcorr_vbci / q->rci / quot, k.d_vbcx = vcorr_vbcx / q->rci / quot;
+  return k;
+}
+
+/* Quasi-saturation's stamp: the epitaxial current, linearized at (vbc, vbcx). */
+static int stamp_epi(kh_general *g, const kh_bjt *q, double gmin, double vbc, double vbcx) {
+  double t = q->type, m = q->m, vrci = vbc - vbcx;
+  epi_point k = epi_current(q, gmin, vrci, vbc, vbcx);
+  double rhs = t * m * (k.i - k.d_vrci * vrci - k.d_vbci * vbc - k.d_vbcx * vbcx);
+  kh_general_rhs(g, q->cx, -rhs), kh_general_rhs(g, q->c, rhs);
+  long cx = q->cx, c = q->c, b = q->b;
+  return kh_general_stamp(g, cx, cx, m * (k.d_vrci - k.d_vbcx)) |
+         kh_general_stamp(g, cx, c, m * (-k.d_vrci - k.d_vbci)) |
+         kh_general_stamp(g, cx, b, m * (k.d_vbci + k.d_vbcx)) |
+         kh_general_stamp(g, c, cx, m * (-k.d_vrci + k.d_vbcx)) |
+         kh_general_stamp(g, c, c, m * (k.d_vrci + k.d_vbci)) |
+         kh_general_stamp(g, c, b, m * (-k.d_vbci - k.d_vbcx));
+}
+
 void kh_bjt_follow(kh_bjt *q, const double *x) {
   double vb = kh_general_value(x, q->b);
   q->vbe = q->type * (vb - kh_general_value(x, q->e));
@@ -233,7 +292,9 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   double vbe = q->type * (vb - kh_general_value(x, q->e)),
          vbc = q->type * (vb - kh_general_value(x, q->c));
   double vsub = q->type * q->subs * (kh_general_value(x, q->sub) - kh_general_value(x, q->subcon));
+  double vbcx = q->type * (vb - kh_general_value(x, q->cx)); /* vrci: vbc - vbcx, as bjtload.c */
   if (linearize && q->cold) { /* where bjtload.c starts, whatever x says: not converged yet */
+    vbcx = 0;
     vbe = q->vcrit, vbc = 0, vsub = 0, q->cold = 0, g->limited = 1;
     q->vbe = vbe, q->vbc = vbc, q->vsub = vsub;
   } else if (linearize) { /* both against the transistor's IS and vt, as bjtload.c limits them */
@@ -243,6 +304,7 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
     q->vbe = vbe, q->vbc = vbc, q->vsub = vsub;
   }
   double gmin = kh_junction_gmin(g, q->gmin), m = q->m, t = q->type;
+  int epi_bad = q->qs ? stamp_epi(g, q, gmin, vbc, vbcx) : 0;
   bjt_point p = evaluate(q, gmin, vbe, vbc);
   double cc = p.transport - p.ibc, cb = p.ibe + p.ibc;
   double ceqbe = t * (cc + cb - vbe * (p.gm + p.go + p.gpi) + vbc * p.go),
@@ -255,7 +317,7 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   substrate(q, gmin, vsub, &isub, &gsub);
   double gs = m * gsub, ceqsub = m * t * q->subs * (isub - gsub * vsub);
   kh_general_rhs(g, s, -ceqsub), kh_general_rhs(g, sc, ceqsub);
-  int bad = 0;
+  int bad = epi_bad;
   if (q->modulated) {
     double gx = m * base_conductance(q, &p);
     bad = kh_general_stamp(g, bx, bx, gx) | kh_general_stamp(g, b, b, gx) |
@@ -293,6 +355,14 @@ double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, do
   if (q->modulated) {
     double gx = m * base_conductance(q, &p), vbx = kh_general_value(g->x, q->bx);
     kh_branch_terms(sum, mag, q->bx, q->b, gx * (vbx - vb), gx * (fabs(vbx) + ab));
+  }
+  if (q->qs) { /* the epitaxial collector, from cx into the intrinsic collector */
+    double vcx = kh_general_value(g->x, q->cx);
+    epi_point k = epi_current(q, gmin, t * (vcx - vc), t * (vb - vc), t * (vb - vcx));
+    kh_branch_terms(sum, mag, q->cx, q->c, m * t * k.i,
+                    m * fmax(fabs(k.i), (fabs(k.d_vrci) + fabs(k.d_vbci) + fabs(k.d_vbcx)) *
+                                            (fabs(vcx) + ac + ab)));
+    return m * t * k.i; /* into the collector */
   }
   return m * t * (p.transport - p.ibc); /* into the collector */
 }

@@ -88,6 +88,12 @@ typedef struct {
   int modulated;
   long bx;
   double rbm, rbpi, irb;
+  /* Kull's quasi-saturation (RCO given): the epitaxial collector's current from cx (the collector
+   * inside RC) to c, then the intrinsic collector, an unknown of its own (general.c gives it);
+   * RCO (at least 0.01 ohm), VO and GAMMA, as ngspice 39's bjttemp.c leaves them */
+  int qs;
+  long cx;
+  double rci, vo, epi_doping;
 } kh_bjt;
 
 /* A voltage-controlled switch (general_switch.c): its model and the state it is in. */
@@ -312,6 +318,8 @@ int kh_switches_flip_held(kh_general *g);
 /* BJTs (general_bjt.c): as for JFETs above; the certificate returns the collector current. */
 kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
 void kh_bjt_follow(kh_bjt *q, const double *x);
+/* A BJT with quasi-saturation: its intrinsic collector, unknown *n on (nothing for another). */
+void kh_bjt_inner_nodes(kh_bjt *q, size_t *n);
 int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
 double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);
 

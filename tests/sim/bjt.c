@@ -163,7 +163,8 @@ Test(bjt, bad_cards_refused_at_their_token) {
       {"subs=2", "test.cir:2:20: SUBS must be 1 (vertical) or -1 (lateral)"},
       {"ibe=1e-15", "test.cir:4:10: model 'qx': IBE without IBC: ngspice 39 then takes IS"},
       {"ibc=1e-15 iss=-1", "test.cir:4:10: model 'qx': iss must be >= 0, got -1"},
-      {"rco=10", "test.cir:2:15: BJT parameter 'rco'"},
+      {"rco=10 quasimod=1", "test.cir:4:10: model 'qx': QUASIMOD's temperature laws"},
+      {"rco=10 vo=0", "test.cir:4:10: model 'qx': VO must be positive"},
   };
   for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
     char text[256];
