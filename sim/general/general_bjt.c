@@ -321,7 +321,7 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   if (q->modulated) {
     double gx = m * base_conductance(q, &p);
     bad |= kh_general_stamp(g, bx, bx, gx) | kh_general_stamp(g, b, b, gx) |
-          kh_general_stamp(g, bx, b, -gx) | kh_general_stamp(g, b, bx, -gx);
+           kh_general_stamp(g, bx, b, -gx) | kh_general_stamp(g, b, bx, -gx);
   }
   return bad | kh_general_stamp(g, c, c, m * (p.gmu + p.go)) |
          kh_general_stamp(g, c, b, m * (p.gm - p.gmu)) |
