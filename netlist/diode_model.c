@@ -40,6 +40,8 @@ static const param_row model_params[] = {
     {"area", "area", DC},   /* the instances' default area */
     {"temp", "temp", DC},   /* the instances' default temperature and offset (ngspice 39 reads */
     {"dtemp", "dtemp", DC}, /* an instance parameter on the card so: inpgmod.c) */
+    {"w", "w", DC},         /* and their default width and length (LEVEL 3 geometry) */
+    {"l", "l", DC},
     {"ikf", "ikf", DC},
     {"ik", "ikf", DC},
     {"ikr", "ikr", DC}, /* no co-content: op's general Newton (kirchhoff/general.h) */
@@ -191,8 +193,8 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "neither program would give the model's PSpice answer: remove it from "
                            "the card for ngspice's",
                            (int)t[i].len, t[i].s, pspice_only(&t[i]));
-    static const char *const defaults[] = {"area", "pj", "temp", "dtemp"};
-    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, r != NULL, defaults, 4);
+    static const char *const defaults[] = {"area", "pj", "temp", "dtemp", "w", "l"};
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, r != NULL, defaults, 6);
     if (st != KH_OK) return st;
     if (!r)
       return kh_token_fail(p, line, &t[i],

@@ -380,6 +380,8 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (st == KH_OK && inst.has_thermal_node)
     st = thermal_diode(p, line, &t[3], &t[at], &inst, model);
   if (st != KH_OK) return st;
+  if (!(inst.w > 0)) inst.w = fmax(kh_model_value(model, "w", 0), 0); /* the card's defaults */
+  if (!(inst.l > 0)) inst.l = fmax(kh_model_value(model, "l", 0), 0);
   if ((inst.w > 0 || inst.l > 0) && !inst.has_area) e.value = 1; /* ngspice's default with W, L */
   if (inst.m != 1.0 || inst.has_temp || inst.dtemp != 0 || inst.has_pj || inst.w > 0 ||
       inst.l > 0 || inst.has_thermal_node) {
