@@ -207,10 +207,6 @@ kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (st == KH_OK) st = check_values(p, line, &t[4], &nl->models[model]);
   if (st == KH_OK) st = instance_words(p, line, tok, 5, s, &inst);
   if (st != KH_OK) return st;
-  const kh_model *m = &nl->models[model];
-  if (!inst.has_temp && !isnan(kh_model_value(m, "temp", NAN)))
-    inst.temp = kh_model_value(m, "temp", 0), inst.has_temp = 1;
-  if (!inst.has_dtemp) inst.dtemp = kh_model_value(m, "dtemp", 0);
   inst.bulk = inst.source; /* none: the body diode runs from the source to the drain */
   if (kh_reserve((void **)&nl->mos_inst, &nl->mos_inst_cap, nl->mos_inst_count + 1,
                  sizeof *nl->mos_inst))

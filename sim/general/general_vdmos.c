@@ -79,7 +79,7 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   body_diode(nl, m, in.m, t, tnom, &v->body);
   v->body.gmin = q->gmin;
   v->dx = q->d = kh_general_at(e.node_pos), v->sx = q->s = kh_general_at(e.node_neg);
-  v->bp = q->b = v->sx, q->g = kh_general_at(in.gate);
+  v->bp = v->sx, q->g = kh_general_at(in.gate);
   q->von = q->type * v->vth;
   if (!isfinite(q->beta) || !isfinite(v->vth) || !(v->ksub > 0) || !(v->body.csat > 0))
     return kh_fail(ctx, KH_ERR_INPUT,
@@ -93,7 +93,7 @@ void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n) {
   if (!q->vdmos.on) return;
   if (q->vdmos.grd > 0) q->d = (long)(*n)++;
   if (q->vdmos.grs > 0) q->s = (long)(*n)++;
-  if (q->vdmos.grb > 0) q->vdmos.bp = q->b = (long)(*n)++;
+  if (q->vdmos.grb > 0) q->vdmos.bp = (long)(*n)++;
 }
 
 /* The channel at (vgs, vds), NMOS signs (vdmosload.c). */
