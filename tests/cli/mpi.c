@@ -28,20 +28,30 @@ static const char *blobs(void) {
   return path;
 }
 
-/* Runs `TOOL ARGS` on P processes (P = 0: without mpirun); returns the exit code. */
+/* Runs `TOOL ARGS` on P processes (P = 0: without mpirun); returns the exit code. Each mpirun
+ * gets a session directory of its own (TMPDIR): Criterion runs these tests in parallel, and two
+ * Open MPI launchers creating /tmp/ompi.HOST.UID at once can fail with "File exists" (seen in
+ * CI). The directory is short, under /tmp, because Open MPI puts Unix sockets in it. */
 static int run_tool(const char *tool, int P, const char *args, char **out) {
   char cmd[4096];
   const char *mpirun = getenv("KH_MPIRUN");
   cr_assert_not_null(mpirun, "KH_MPIRUN is not set (meson sets it when MPI was found)");
-  if (P)
-    snprintf(cmd, sizeof cmd,
-             "ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 "
-             "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader %s --oversubscribe -np %d "
-             "%s %s 2>&1",
-             mpirun, P, tool, args);
-  else
+  if (!P) {
     snprintf(cmd, sizeof cmd, "%s %s 2>&1", tool, args);
-  return kh_test_run(cmd, out);
+    return kh_test_run(cmd, out);
+  }
+  char session[] = "/tmp/kh-ompi-XXXXXX";
+  cr_assert_not_null(mkdtemp(session), "cannot create a session directory for mpirun");
+  snprintf(cmd, sizeof cmd,
+           "TMPDIR=%s ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 "
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader %s --oversubscribe -np %d "
+           "%s %s 2>&1",
+           session, mpirun, P, tool, args);
+  int code = kh_test_run(cmd, out);
+  char clean[128];
+  snprintf(clean, sizeof clean, "rm -rf %s", session);
+  cr_assert_eq(system(clean), 0);
+  return code;
 }
 
 /* Runs `kirchhoff ARGS` on P processes (P = 0: without mpirun); returns the exit code. */
