@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 
 def tour(readme):
@@ -140,11 +141,17 @@ def main(argv):
             command = "echo 'skipped (no mpirun): %s'" % command.replace("'", "")
         script.append("echo '== %s'" % doc)
         script.append(command)
+    # Open MPI's session directory of its own (short, under /tmp: it holds Unix sockets), so
+    # that no other mpirun of the test run races this one creating /tmp/ompi.HOST.UID.
+    session = tempfile.mkdtemp(prefix="kh-ompi-", dir="/tmp")
     env = dict(os.environ, PATH=os.path.join(work, "bin") + ":" + os.environ.get("PATH", ""),
                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_btl="self,vader", OMPI_MCA_rmaps_base_oversubscribe="1",
-               ASAN_OPTIONS="detect_leaks=0")
-    done = subprocess.run(["bash", "-x", "-c", "\n".join(script)], cwd=work, env=env)
+               ASAN_OPTIONS="detect_leaks=0", TMPDIR=session)
+    try:
+        done = subprocess.run(["bash", "-x", "-c", "\n".join(script)], cwd=work, env=env)
+    finally:
+        shutil.rmtree(session, ignore_errors=True)
     print("readme_tour.py: %s" % ("the tour and the docs' commands ran as written" if done.returncode == 0 else
                                   "the tour stopped with exit code %d" % done.returncode))
     return done.returncode
