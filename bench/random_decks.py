@@ -11,7 +11,7 @@ VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP wi
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC, TLEV=3 and RCO VO GAMMA,
 area, m= or temp=,
 maybe a substrate node), switches (SW
-with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards), MOSFETs at levels 1 and 3 (NMOS and PMOS with
+with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, linear E F G H, and
@@ -285,6 +285,7 @@ def deck(seed):
                       f"{name('R')} {gate} {g} {rj.choice(['10k', '100k', '1meg'])}"]
     rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too
     r3 = random.Random(f"mos3 {seed}")  # which are LEVEL 3, and their words: another stream
+    r2 = random.Random(f"mos2 {seed}")  # which are LEVEL 2, and their words: another stream
     for j in range(rm.randint(0, 2) if rm.random() < 0.4 else 0):
         kind = rm.choice(["nmos", "pmos"])
         sign = 1 if kind == "nmos" else -1
@@ -314,6 +315,21 @@ def deck(seed):
                                ("nsub", lambda: r3.choice(["1e15", "2e16"]))):
                 if r3.random() < 0.4 and not any(w.startswith(word + "=") for w in p):
                     p.append(f"{word}={draw()}")
+        elif r2.random() < 0.35:  # LEVEL 2 (mos2): LAMBDA kept, and its own words
+            p.append("level=2")
+            for word, draw in (("vmax", lambda: r2.choice(["5e4", "1.5e5"])),
+                               ("ucrit", lambda: r2.choice(["1e4", "6e4"])),
+                               ("uexp", lambda: f"{r2.uniform(0, 0.3):.3g}"),
+                               ("neff", lambda: r2.choice(["1", "4"])),
+                               ("delta", lambda: f"{r2.uniform(0, 3):.3g}"),
+                               ("nfs", lambda: r2.choice(["1e11", "8e11"])),
+                               ("xj", lambda: "0.3u"),
+                               ("nsub", lambda: r2.choice(["2e15", "2e16"]))):
+                if r2.random() < 0.4 and not any(w.startswith(word + "=") for w in p):
+                    p.append(f"{word}={draw()}")
+            if any(w.startswith("vmax=") for w in p) and not any(
+                    w.startswith(("gamma=", "nsub=")) for w in p):
+                p.append("gamma=0.5")  # VMAX needs a body effect at LEVEL 2 (refused otherwise)
         lines.append(f".model mm{j} {kind}({' '.join(p)})")
         for _ in range(rm.randint(1, 2)):
             d, g, s_ = rm.sample(names + ["0"], 3)

@@ -1,9 +1,10 @@
-/* MOSFETs as ngspice 39 reads them at levels 1 and 3: the M card (Mname nd ng ns nb model [l=]
+/* MOSFETs as ngspice 39 reads them at levels 1, 2 and 3: the M card (Mname nd ng ns nb model [l=]
  * [w=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [temp=] [dtemp=] [off] [ic=VDS,VGS,VBS]) and its
- * .model NMOS or PMOS card (mos1's Shichman-Hodges, mos3's semi-empirical model; the equations
- * are in sim/general/general_mosfet.c and general_mos3.c). Every parameter ngspice 39 knows at
- * the card's level is read (at DC or as having no DC effect); another LEVEL, or any other word,
- * is refused: ngspice would ignore the word with a warning, and answer for another device.
+ * .model NMOS or PMOS card (mos1's Shichman-Hodges, mos2's Grove-Frohman, mos3's semi-empirical
+ * model; the equations are in sim/general/general_mosfet.c, general_mos2.c and general_mos3.c).
+ * Every parameter ngspice 39 knows at the card's level is read (at DC or as having no DC effect);
+ * another LEVEL, or any other word, is refused: ngspice would ignore the word with a warning, and
+ * answer for another device.
  *
  * RD and RS (or RSH times NRD and NRS) become resistors of their own (never written back) from
  * the drain and source as written to internal nodes "<name>#rd" and "<name>#rs", as for JFETs
@@ -38,21 +39,29 @@ static const kh_param_alias mos_params[] = {
     {"tpg", "tpg"},
     {"nss", "nss"},
     {"tnom", "tnom"},
-    /* at DC, LEVEL 1 only (mos1) */
+    /* at DC, LEVELs 1 and 2 (mos1, mos2) */
     {"lambda", "lambda"},
-    /* at DC, LEVEL 3 only (mos3): mask adjustments, the threshold's shift, velocity saturation,
-     * junction depth, fast surface states, static feedback, narrow width, mobility modulation
-     * and the saturation field factor */
+    /* at DC, LEVEL 2 only (mos2): mobility degradation and the channel charge's coefficient;
+     * UTRA, SPICE2's transverse-field coefficient, which neither SPICE2 nor ngspice 39 uses (it
+     * warns and ignores it), has no effect */
+    {"uexp", "uexp"},
+    {"ucrit", "ucrit"},
+    {"neff", "neff"},
+    {"utra", "utra"},
+    /* at DC, LEVELs 2 and 3: velocity saturation, junction depth, fast surface states, narrow
+     * width */
+    {"vmax", "vmax"},
+    {"xj", "xj"},
+    {"nfs", "nfs"},
+    {"delta", "delta"},
+    /* at DC, LEVEL 3 only (mos3): mask adjustments, the threshold's shift, static feedback,
+     * mobility modulation and the saturation field factor */
     {"xl", "xl"},
     {"wd", "wd"},
     {"xw", "xw"},
     {"delvto", "delvto"},
     {"delvt0", "delvto"},
-    {"vmax", "vmax"},
-    {"xj", "xj"},
-    {"nfs", "nfs"},
     {"eta", "eta"},
-    {"delta", "delta"},
     {"theta", "theta"},
     {"kappa", "kappa"},
     /* the instance's defaults: ngspice 39 (inpgmod.c) keeps an instance parameter written on the
@@ -68,10 +77,11 @@ static const kh_param_alias mos_params[] = {
     {"nrs", "nrs"},
     {"temp", "temp"},
     {"dtemp", "dtemp"},
+    /* the junctions' potential: at DC at LEVEL 2 only (mos2's punch-through limit) */
+    {"pb", "pb"},
     /* no DC effect: capacitances and noise */
     {"cbd", "cbd"},
     {"cbs", "cbs"},
-    {"pb", "pb"},
     {"cgso", "cgso"},
     {"cgdo", "cgdo"},
     {"cgbo", "cgbo"},
@@ -95,14 +105,39 @@ const char *kh_mos_param_canonical(const char *name) {
 static const char *const instance_defaults[] = {"l",  "w",   "ad",  "as",   "pd",
                                                 "ps", "nrd", "nrs", "temp", "dtemp"};
 
-/* The words of one level only (mos1 or mos3; the others are common), each in the table above. */
-static int level_of_word(const char *canonical) {
-  static const char *const mos3_only[] = {"xl",  "wd",  "xw",    "delvto", "vmax", "xj",
-                                          "nfs", "eta", "delta", "theta",  "kappa"};
-  if (strcmp(canonical, "lambda") == 0) return 1;
-  for (size_t k = 0; k < sizeof mos3_only / sizeof *mos3_only; k++)
-    if (strcmp(canonical, mos3_only[k]) == 0) return 3;
+/* The levels a word belongs to, as bits 1 << level (every level: 0), per the table above; and
+ * those levels in words. */
+static unsigned levels_of_word(const char *canonical) {
+  static const struct {
+    const char *name;
+    unsigned levels;
+  } only[] = {{"lambda", 1u << 1 | 1u << 2},
+              {"uexp", 1u << 2},
+              {"ucrit", 1u << 2},
+              {"neff", 1u << 2},
+              {"utra", 1u << 2},
+              {"vmax", 1u << 2 | 1u << 3},
+              {"xj", 1u << 2 | 1u << 3},
+              {"nfs", 6u << 1},
+              {"delta", 6u << 1},
+              {"xl", 1u << 3},
+              {"wd", 1u << 3},
+              {"xw", 1u << 3},
+              {"delvto", 1u << 3},
+              {"eta", 1u << 3},
+              {"theta", 1u << 3},
+              {"kappa", 1u << 3}};
+  for (size_t k = 0; k < sizeof only / sizeof *only; k++)
+    if (strcmp(canonical, only[k].name) == 0) return only[k].levels;
   return 0;
+}
+static const char *levels_in_words(unsigned levels) {
+  switch (levels) {
+  case 1u << 1 | 1u << 2: return "LEVELs 1 and 2";
+  case 1u << 2: return "LEVEL 2";
+  case 1u << 2 | 1u << 3: return "LEVELs 2 and 3";
+  default: return "LEVEL 3";
+  }
 }
 
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
@@ -112,11 +147,13 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   for (size_t i = from; i + 2 < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
     if (!c || strcmp(c, "level") != 0) continue;
-    if (!kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "3"))
-      return kh_token_fail(p, line, &t[i + 2],
-                           "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, and 3 are)",
-                           (int)t[i + 2].len, t[i + 2].s);
-    level = kh_token_eq(&t[i + 2], "3") ? 3 : 1;
+    if (!kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "2") &&
+        !kh_token_eq(&t[i + 2], "3"))
+      return kh_token_fail(
+          p, line, &t[i + 2],
+          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2 and 3 are)",
+          (int)t[i + 2].len, t[i + 2].s);
+    level = t[i + 2].s[0] - '0';
   }
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
@@ -130,12 +167,12 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
           "unknown LEVEL %d MOSFET model parameter '%.*s' (ngspice 39 would ignore "
           "it with a warning; docs/netlist.md lists them)",
           level, (int)t[i].len, t[i].s);
-    int only = level_of_word(c);
-    if (only && only != level)
+    unsigned only = levels_of_word(c);
+    if (only && !(only & 1u << level))
       return kh_token_fail(p, line, &t[i],
-                           "'%.*s' is a LEVEL %d MOSFET parameter, this model is LEVEL %d (ngspice "
-                           "39 would ignore it with a warning)",
-                           (int)t[i].len, t[i].s, only, level);
+                           "'%.*s' belongs to MOSFET %s, this model is LEVEL %d (ngspice 39 "
+                           "would ignore it with a warning)",
+                           (int)t[i].len, t[i].s, levels_in_words(only), level);
   }
   return KH_OK;
 }
@@ -150,16 +187,26 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   if (!(kh_model_value(m, "phi", 0.6) > 0))
     return kh_token_fail(p, line, at, "model '%s': PHI must be positive (ngspice 39 stops there)",
                          m->name);
-  int level3 = kh_model_value(m, "level", 1) == 3;
-  double nsub = kh_model_value(m, "nsub", 0);
-  if (!level3 && kh_model_value(m, "tox", 0) > 0 && nsub != 0 && !(nsub * 1e6 > 1.45e16))
+  int level = (int)kh_model_value(m, "level", 1);
+  double nsub = kh_model_value(m, "nsub", NAN); /* NaN: not given (NSUB=0 given counts) */
+  if (level != 3 && (level == 2 || kh_model_value(m, "tox", 0) > 0) && !isnan(nsub) &&
+      !(nsub * 1e6 > 1.45e16)) /* mos3's limit depends on TNOM: general_mosfet.c checks it */
     return kh_token_fail(p, line, at,
-                         "model '%s': NSUB %g is below the intrinsic density 1.45e10 cm^-3 "
+                         "model '%s': NSUB %g is at or below the intrinsic density 1.45e10 cm^-3 "
                          "(ngspice 39 stops there)",
                          m->name, nsub);
-  if (level3 && !(kh_model_value(m, "tox", 1e-7) > 0)) /* mos3's oxide capacitance is 1/TOX */
-    return kh_token_fail(p, line, at, "model '%s': LEVEL 3 TOX must be positive", m->name);
-  /* mos1: L - 2 LD; mos3: L - 2 LD + XL and W - 2 WD + XW (ngspice 39 stops at zero or less) */
+  double gamma = kh_model_value(m, "gamma", NAN);
+  if (level == 2 && kh_model_value(m, "vmax", 0) > 0 && (isnan(gamma) ? isnan(nsub) : gamma == 0))
+    return kh_token_fail(p, line, at,
+                         "model '%s': LEVEL 2 VMAX without a body effect (GAMMA 0, or neither "
+                         "GAMMA nor NSUB): mos2's quartic for the saturation voltage is then "
+                         "biquadratic and ngspice 39 takes square roots of its rounding errors "
+                         "(NaN at some biases; give GAMMA)",
+                         m->name);
+  if (level != 1 && !(kh_model_value(m, "tox", 1e-7) > 0)) /* the oxide capacitance is 1/TOX */
+    return kh_token_fail(p, line, at, "model '%s': LEVEL %d TOX must be positive", m->name, level);
+  /* mos1, mos2: L - 2 LD; mos3: L - 2 LD + XL and W - 2 WD + XW (ngspice 39 stops at zero or
+   * less at levels 1 and 3, and computes nonsense at level 2) */
   double length = in->geo[KH_MOS_L] - 2 * kh_model_value(m, "ld", 0) + kh_model_value(m, "xl", 0),
          width = in->geo[KH_MOS_W] - 2 * kh_model_value(m, "wd", 0) + kh_model_value(m, "xw", 0);
   if (!(length > 0) || !(width > 0))

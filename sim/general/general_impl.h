@@ -37,6 +37,17 @@ typedef struct {
   double leff, weff, eta, theta, vmax, kappa, xj, ld, csonco, narrow, alpha, xd, surf_mob;
 } kh_mos3;
 
+/* mos2's model at an instance (general_mos2.c): the effective length (L - 2 LD), the
+ * narrow-width factor (ngspice's factor; eta is 1 + factor), NFS's surface-state term of the
+ * subthreshold slope (surface_states; weak: NFS given nonzero), the depletion-width coefficient
+ * xd (0 without NSUB; doped: NSUB given), XJ, VMAX, NEFF, UEXP, the critical gate voltage of
+ * mobility degradation (UCRIT's, over the oxide), the card's U0 in m^2/Vs and sqrt(PB) at
+ * temperature. */
+typedef struct {
+  double leff, factor, surface_states, xd, xj, vmax, neff, uexp, ucrit, mobility, sbiarg;
+  int weak, doped;
+} kh_mos2;
+
 /* A VDMOS's own terms (general_vdmos.c): the threshold at temperature and the model's VTO (the
  * first linearization's), KSUBTHRES at temperature, SUBSHIFT, MTRIODE, LAMBDA, THETA; the
  * conductances of RD, RS, RB and RDS at temperature (0: none); the outer drain and source and the
@@ -51,17 +62,19 @@ typedef struct {
   double vd;
 } kh_vdmos;
 
-/* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1) or 3
- * (mos3, whose own terms are in l3), or a VDMOS (vdmos.on; d and s then inside RD and RS). */
+/* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1), 2
+ * (mos2, whose own terms are in l2) or 3 (mos3, in l3), or a VDMOS (vdmos.on; d and s then inside
+ * RD and RS). */
 typedef struct {
   int type;                               /* 1: NMOS, -1: PMOS */
-  int level;                              /* 1 or 3 */
+  int level;                              /* 1, 2 or 3 */
   double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / L (effective) times m */
   double drain_sat, source_sat, vt, gmin; /* the bulk junctions' IS (or JS times area) */
   double drain_vcrit, source_vcrit;
   long d, g, s, b;           /* unknowns (ground: -1) */
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
   int cold; /* the next linearization is ngspice's first: vgs = VTO at t, vds = 0, vbs = -1 */
+  kh_mos2 l2;
   kh_mos3 l3;
   kh_vdmos vdmos;
 } kh_mosfet;
@@ -289,6 +302,13 @@ typedef struct {
   double cbs, gbs, cbd, gbd, cdrain, gm, gds, gmbs, von;
   int mode;
 } kh_mos_point;
+/* mos2 (general_mos2.c): its terms for q from the model card (cox: the oxide capacitance per
+ * area, u0 the card's mobility, pb the junction potential at temperature, nsub the card's NSUB
+ * or 0); the channel's current and conductances at local (vgs, vds, vbs) (the mode's: drain and
+ * source swapped where vds < 0) into p, with von. */
+void kh_mos2_setup(kh_mosfet *q, const kh_netlist *nl, const char *model,
+                   const kh_mosfet_instance *in, double cox, double u0, double pb, double nsub);
+void kh_mos2_channel(const kh_mosfet *q, double vgs, double vds, double vbs, kh_mos_point *p);
 /* mos3 (general_mos3.c): its terms for q from the model card (cox: the oxide capacitance per
  * area, u0 the card's mobility, t and tnom in kelvins); its point at (vgs, vds, vbs). */
 void kh_mos3_setup(kh_mosfet *q, const kh_netlist *nl, const char *model,

@@ -1,11 +1,13 @@
-/* MOSFETs in general Newton. What levels 1 and 3 share (process parameters, temperature,
- * ngspice's limiting and the stamp, which mos3load.c writes as mos1load.c does) and level 1:
+/* MOSFETs in general Newton. What levels 1, 2 and 3 share (process parameters, temperature,
+ * ngspice's limiting and the stamp, which mos2load.c and mos3load.c write as mos1load.c does) and
+ * level 1:
  * ngspice 39's mos1 (mos1temp.c and mos1load.c, read there): the Shichman-Hodges drain current with
  * body effect (GAMMA, PHI) and LAMBDA, drain and source swapped when vds < 0, two bulk junctions
  * with GMIN across each, KP, PHI, VTO and the junctions' IS at temperature, and KP, GAMMA, PHI, VTO
  * from TOX, U0, NSUB, TPG, NSS where the card leaves them out. The element's ends are the drain and
  * source inside RD and RS (resistors of their own, netlist/mosfet.c). A PMOS is an NMOS with every
- * voltage and current negated. Level 3's drain current and junctions are in general_mos3.c. */
+ * voltage and current negated. Level 2's drain current is in general_mos2.c, level 3's drain
+ * current and junctions in general_mos3.c. */
 #include "general_impl.h"
 
 #include "core/context.h"
@@ -26,11 +28,12 @@ static double pbfact(double t) {
   return -2 * vt * (1.5 * log(t / KH_TEMPERATURE) + KH_CHARGE * arg);
 }
 
-/* The model's process parameters (mos1temp.c, mos3temp.c): KP from U0 and TOX, and PHI, GAMMA
- * and VTO from NSUB, TPG and NSS, each only where the card does not give it. mos1 does so only
- * with TOX, against an intrinsic density of 1.45e10 cm^-3; mos3 always (TOX 1e-7 m by default),
- * against the intrinsic density at TNOM. cox: the oxide capacitance per area (0: none);
- * below_intrinsic: NSUB is given at or below that density (ngspice stops there). */
+/* The model's process parameters (mos1temp.c, mos2temp.c, mos3temp.c): KP from U0 and TOX, and
+ * PHI, GAMMA and VTO from NSUB, TPG and NSS, each only where the card does not give it. mos1 does
+ * so only with TOX, against an intrinsic density of 1.45e10 cm^-3; mos2 always (TOX 1e-7 m by
+ * default), against 1.45e10 cm^-3 too; mos3 always, against the intrinsic density at TNOM. cox: the
+ * oxide capacitance per area (0: none); below_intrinsic: NSUB is given at or below that density
+ * (ngspice stops there). */
 typedef struct {
   double vto, kp, gamma, phi, cox, u0;
   int below_intrinsic;
@@ -53,7 +56,7 @@ static process from_process(const kh_netlist *nl, const char *m, int type, int l
                0,
                kh_model_number(nl, m, "u0", 600, NULL),
                0};
-  double tox = kh_model_number(nl, m, "tox", level == 3 ? 1e-7 : 0, NULL),
+  double tox = kh_model_number(nl, m, "tox", level == 1 ? 0 : 1e-7, NULL),
          nsub = kh_model_number(nl, m, "nsub", 0, &nsub_given);
   if (!(tox > 0)) return p;
   double vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
@@ -81,7 +84,8 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   if (!strcmp(kh_netlist_model_type(nl, m), "vdmos")) return kh_vdmos_from_netlist(ctx, nl, k, q);
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
-  q->level = kh_model_number(nl, m, "level", 1, NULL) == 3 ? 3 : 1;
+  double level = kh_model_number(nl, m, "level", 1, NULL);
+  q->level = level == 3 ? 3 : level == 2 ? 2 : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   process p = from_process(nl, m, q->type, q->level, tnom);
   if (p.below_intrinsic)
@@ -101,6 +105,10 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   if (q->level == 3) {
     kh_mos3_setup(q, nl, m, &in, p.cox, p.u0, ratio);
     length = q->l3.leff, width = q->l3.weff;
+  } else if (q->level == 2) { /* mos2temp.c's bulk potential at t, which punch-through reads */
+    double pbo = (kh_model_number(nl, m, "pb", 0.8, NULL) - pbfact(tnom)) / fact1;
+    kh_mos2_setup(q, nl, m, &in, p.cox, p.u0, fact2 * pbo + pbfact(t),
+                  kh_model_number(nl, m, "nsub", 0, NULL));
   }
   q->beta = p.kp / (ratio * sqrt(ratio)) * in.m * width / length;
   double scale = exp(-eg / vt + eg1 / vtnom);
@@ -141,6 +149,10 @@ static kh_mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double
   junction(q, gmin, q->drain_sat, vbd, &p.cbd, &p.gbd);
   p.mode = vds >= 0 ? 1 : -1;
   double vb = p.mode == 1 ? vbs : vbd, sarg;
+  if (q->level == 2) {
+    kh_mos2_channel(q, p.mode == 1 ? vgs : vgd, p.mode * vds, vb, &p);
+    return p;
+  }
   if (vb <= 0) {
     sarg = sqrt(q->tphi - vb);
   } else {

@@ -1,10 +1,11 @@
-/* MOSFETs (netlist/mosfet.c, sim/general/general_mosfet.c and general_mos3.c): ngspice 39's
- * mos1 and mos3 checked against closed forms here, and against ngspice reading the same files in
- * the compatibility corpus (tests/data/compat/mosfet_*.cir and mosfet3_*.cir: both modes, NMOS
- * and PMOS, the body effect, process parameters, temperature, geometry and scale, an OTA; at
- * level 3 short channels, velocity saturation, weak inversion, punch-through and a vendor's
- * power-MOSFET subcircuit; VDMOS in saturation and through its body diode, in closed form,
- * and LTspice-style cards in the corpus). */
+/* MOSFETs (netlist/mosfet.c, sim/general/general_mosfet.c, general_mos2.c and general_mos3.c):
+ * ngspice 39's mos1, mos2 and mos3 checked against closed forms here, and against ngspice reading
+ * the same files in the compatibility corpus (tests/data/compat/mosfet_*.cir and mosfet3_*.cir:
+ * both modes, NMOS and PMOS, the body effect, process parameters, temperature, geometry and scale,
+ * an OTA; at level 2 MOSIS-style cards, channel-length modulation, weak inversion, punch-through
+ * and temperature (mosfet2_*.cir); at level 3 short channels, velocity saturation, weak inversion,
+ * punch-through and a vendor's power-MOSFET subcircuit; VDMOS in saturation and through its body
+ * diode, in closed form, and LTspice-style cards in the corpus). */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -28,6 +29,31 @@ Test(mosfet, saturation_with_body_effect_in_closed_form) {
   double a = 0.5 * beta * vgst * vgst, lam = 0.02;
   double vd = (5e-3 - a * (1 - lam * 0.4) - gmin * 0.5) / (1e-3 + a * lam + gmin);
   cr_assert_gt(vd - 0.4, vgst, "the closed form assumes saturation");
+  cr_expect(fabs(kh_test_node(nl, v, "d") - vd) <= 1e-12 * vd, "v(d) = %.15g, want %.15g",
+            kh_test_node(nl, v, "d"), vd);
+  free(v);
+  kh_netlist_free(nl);
+}
+
+/* Level 2 (Grove-Frohman) saturated, with the body effect's bulk charge: without NSUB, LAMBDA,
+ * DELTA, NFS and VMAX (UEXP 0: no mobility degradation) and vbs = -0.5 V,
+ * vbin = VTO - GAMMA sqrt(PHI), vdsat = vgs - vbin + GAMMA^2 (1 - sqrt(1 + 4 (vgs - vbin + PHI -
+ * vbs) / GAMMA^2)) / 2 and id = KP W / L ((vgs - vbin - vdsat / 2) vdsat - GAMMA ((PHI - vbs +
+ * vdsat)^1.5 - (PHI - vbs)^1.5) / 1.5), independent of vds. With IS = 0 the drain-bulk junction
+ * carries GMIN's current, so v(d) is linear. */
+Test(mosfet, level2_saturation_with_bulk_charge_in_closed_form) {
+  const char *deck = "t\nvdd vdd 0 5\nrd vdd d 1k\nvg g 0 2\nvb b 0 -0.5\n"
+                     "m1 d g 0 b n2 l=2u w=10u\n"
+                     ".model n2 nmos(level=2 vto=0.7 kp=100u gamma=0.45 phi=0.6 is=0)\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double g = 0.45, phi = 0.6, vbs = -0.5, vgs = 2, vbin = 0.7 - g * sqrt(phi), gmin = 1e-12;
+  double vdsat = vgs - vbin + g * g * (1 - sqrt(1 + 4 * (vgs - vbin + phi - vbs) / (g * g))) / 2;
+  double charge = (pow(phi - vbs + vdsat, 1.5) - pow(phi - vbs, 1.5)) / 1.5;
+  double id = 100e-6 * 10 / 2 * ((vgs - vbin - vdsat / 2) * vdsat - g * charge);
+  double vd = (5e-3 - id + gmin * -0.5) / (1e-3 + gmin);
+  cr_assert_gt(vd, vdsat, "the closed form assumes saturation");
   cr_expect(fabs(kh_test_node(nl, v, "d") - vd) <= 1e-12 * vd, "v(d) = %.15g, want %.15g",
             kh_test_node(nl, v, "d"), vd);
   free(v);
