@@ -321,13 +321,13 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   const kh_instance_word words[] = {
       {"area", area, '+', 0},          {"areab", &inst->areab, '+', 0},
       {"areac", &inst->areac, '+', 0}, {"m", &inst->m, '+', 0},
-      {"temp", &inst->temp, 0, 1},     {"dtemp", &inst->dtemp, 0, 0},
+      {"temp", &inst->t.temp, 0, 1},   {"dtemp", &inst->t.dtemp, 0, 2},
       {"icvbe", NULL, 0, 0},           {"icvce", NULL, 0, 0}}; /* a transient's: read and left */
   const kh_instance_words w = {
       "BJT", "area, areab, areac, m, temp, dtemp, ic, icvbe, icvce and off", area, words, 8, 2,
       &given};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
-  inst->has_temp = given & 1;
+  inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;
 }
 
@@ -376,12 +376,12 @@ static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *na
   if (st != KH_OK) return st;
   kh_resistor_temp rt = {.tc1 = kh_model_value(m, tr1, 0),
                          .tc2 = kh_model_value(m, tr2, 0),
-                         .temp = in->temp,
-                         .dtemp = in->dtemp,
+                         .temp = in->t.temp,
+                         .dtemp = in->t.dtemp,
                          .tnom = kh_model_value(m, "tnom", NAN)};
   if (rt.tc1 == 0 && rt.tc2 == 0) return KH_OK;
-  rt.given =
-      KH_RT_TC1 | KH_RT_TC2 | (in->has_temp ? KH_RT_TEMP : 0u) | (isnan(rt.tnom) ? 0u : KH_RT_TNOM);
+  rt.given = KH_RT_TC1 | KH_RT_TC2 | (in->t.has_temp ? KH_RT_TEMP : 0u) |
+             (isnan(rt.tnom) ? 0u : KH_RT_TNOM);
   kh_netlist *nl = p->nl;
   if (kh_reserve((void **)&nl->resistor_temp, &nl->resistor_temp_cap, nl->resistor_temp_count + 1,
                  sizeof *nl->resistor_temp))
@@ -398,9 +398,7 @@ static void model_defaults(const kh_model *m, double *area, kh_bjt_inst *in) {
   if (isnan(*area)) *area = kh_model_value(m, "area", 1);
   if (isnan(in->areab)) in->areab = kh_model_value(m, "areab", *area);
   if (isnan(in->areac)) in->areac = kh_model_value(m, "areac", *area);
-  if (isnan(in->dtemp)) in->dtemp = kh_model_value(m, "dtemp", 0);
-  if (!in->has_temp && !isnan(kh_model_value(m, "temp", NAN)))
-    in->temp = kh_model_value(m, "temp", 0), in->has_temp = 1;
+  kh_inst_temp_defaults(&in->t, m);
 }
 
 kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -410,7 +408,7 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs collector, base and emitter nodes and a model",
                          (int)t[0].len, t[0].s);
-  kh_bjt_inst inst = {.m = kh_scope_multiplier(s), .areab = NAN, .areac = NAN, .dtemp = NAN};
+  kh_bjt_inst inst = {.m = kh_scope_multiplier(s), .areab = NAN, .areac = NAN};
   kh_elem e = {.kind = KH_BJT, .value = NAN};
   size_t next;
   kh_status st = nodes_and_model(p, line, tok, s, &inst, &e.model, &next);
@@ -447,6 +445,6 @@ kh_bjt_instance kh_netlist_bjt_instance(const kh_netlist *nl, size_t element) {
   q.collector = in->collector, q.base = in->base, q.emitter = in->emitter;
   q.substrate = in->substrate, q.inner_base = e->ctrl[0];
   q.areab = in->areab, q.areac = in->areac, q.m = in->m;
-  q.temperature = in->has_temp ? in->temp + KH_CELSIUS_TO_KELVIN : q.temperature + in->dtemp;
+  q.temperature = kh_inst_temp_kelvins(&in->t, nl);
   return q;
 }

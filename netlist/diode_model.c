@@ -254,10 +254,9 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
         return kh_token_fail(p, line, &t[i], "diode multiplier m must be positive, got %g", v);
       inst->m = v;
     } else if (kh_token_eq(name, "temp")) {
-      inst->temp = v;
-      inst->has_temp = 1;
+      inst->t.temp = v, inst->t.has_temp = 1;
     } else if (kh_token_eq(name, "dtemp")) {
-      inst->dtemp = v, inst->has_dtemp = 1;
+      inst->t.dtemp = v, inst->t.has_dtemp = 1;
     } else if (kh_token_eq(name, "w") || kh_token_eq(name, "l")) {
       if (!(v > 0))
         return kh_token_fail(p, line, &t[i], "diode %.*s must be positive, got %g", (int)name->len,
@@ -292,22 +291,20 @@ kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element
   const kh_diode_inst *in = e->ctrl[1] ? &nl->diode_inst[e->ctrl[1] - 1] : NULL;
   int geometry = in && (in->w > 0 || in->l > 0); /* W or L: AREA and PJ default to 1 and 0 */
   d.pj = model && !geometry ? kh_model_value(model, "pj", 0) : 0;
+  kh_inst_temp t = in ? in->t : (kh_inst_temp){0};
+  if (model) kh_inst_temp_defaults(&t, model);
   if (in) {
-    d.m = in->m, d.dtemp = in->dtemp;
+    d.m = in->m;
     if (in->has_pj) d.pj = in->pj;
-    if (in->has_temp) d.temperature = in->temp + KH_CELSIUS_TO_KELVIN;
     d.thermal_node = in->thermal_node;
   }
-  if (model && !(in && in->has_temp) && !isnan(kh_model_value(model, "temp", NAN)))
-    d.temperature = kh_model_value(model, "temp", 0) + KH_CELSIUS_TO_KELVIN;
-  if (model && !(in && in->has_dtemp)) d.dtemp = kh_model_value(model, "dtemp", 0);
+  d.dtemp = t.dtemp, d.temperature = kh_inst_temp_kelvins(&t, nl);
   if (model && kh_model_value(model, "level", 1) == 3) { /* ngspice's diosetup.c */
     if (in && in->w > 0 && in->l > 0) d.area = in->w * in->l, d.pj = 2 * (in->w + in->l);
     double scale = 1;
     kh_netlist_option(nl, "scale", &scale);
     d.area *= scale * scale, d.pj *= scale;
   }
-  if (!d.temperature) d.temperature = kh_netlist_temperature(nl) + d.dtemp;
   return d;
 }
 

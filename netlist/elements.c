@@ -184,6 +184,16 @@ kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, 
   return KH_OK;
 }
 
+void kh_inst_temp_defaults(kh_inst_temp *t, const kh_model *m) {
+  double v;
+  if (!t->has_temp && !isnan(v = kh_model_value(m, "temp", NAN))) t->temp = v, t->has_temp = 1;
+  if (!t->has_dtemp && !isnan(v = kh_model_value(m, "dtemp", NAN))) t->dtemp = v, t->has_dtemp = 1;
+}
+
+double kh_inst_temp_kelvins(const kh_inst_temp *t, const kh_netlist *nl) {
+  return t->has_temp ? t->temp + KH_CELSIUS_TO_KELVIN : kh_netlist_temperature(nl) + t->dtemp;
+}
+
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                        size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count) {

@@ -116,12 +116,12 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   unsigned given = 0;
   const kh_instance_word words[] = {{"area", area, '+', 0},
                                     {"m", &inst->m, '+', 0},
-                                    {"temp", &inst->temp, 0, 1},
-                                    {"dtemp", &inst->dtemp, 0, 0}};
+                                    {"temp", &inst->t.temp, 0, 1},
+                                    {"dtemp", &inst->t.dtemp, 0, 2}};
   const kh_instance_words w = {"JFET", "area, m, temp, dtemp, ic and off", area, words, 4, 2,
                                &given};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
-  inst->has_temp = given & 1;
+  inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;
 }
 
@@ -132,7 +132,7 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
                          t[0].s);
-  kh_jfet_inst inst = {.m = kh_scope_multiplier(s), .dtemp = NAN};
+  kh_jfet_inst inst = {.m = kh_scope_multiplier(s)};
   kh_elem e = {.kind = KH_JFET, .value = NAN};
   kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
@@ -152,9 +152,7 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (st != KH_OK) return st;
   /* what the instance leaves out, from the card (ngspice 39's instance defaults), else 1 and 0 */
   if (isnan(e.value)) e.value = kh_model_value(model, "area", 1);
-  if (isnan(inst.dtemp)) inst.dtemp = kh_model_value(model, "dtemp", 0);
-  if (!inst.has_temp && !isnan(kh_model_value(model, "temp", NAN)))
-    inst.temp = kh_model_value(model, "temp", 0), inst.has_temp = 1;
+  kh_inst_temp_defaults(&inst.t, model);
   if (kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap, nl->jfet_inst_count + 1,
                  sizeof *nl->jfet_inst))
     return kh_fail_nomem(p->ctx, "storing a JFET");
@@ -181,6 +179,6 @@ kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element) 
   if (e->kind != KH_JFET) return j;
   const kh_jfet_inst *in = &nl->jfet_inst[e->ctrl[1]];
   j.gate = e->ctrl[0], j.drain = in->drain, j.source = in->source, j.m = in->m;
-  j.temperature = in->has_temp ? in->temp + KH_CELSIUS_TO_KELVIN : j.temperature + in->dtemp;
+  j.temperature = kh_inst_temp_kelvins(&in->t, nl);
   return j;
 }

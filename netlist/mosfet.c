@@ -233,14 +233,14 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
     words[k] =
         (kh_instance_word){kh_mos_geometry_words[k], &inst->geo[k], k < 2 ? '+' : '0', 1u << k};
   words[8] = (kh_instance_word){"m", &inst->m, '+', 0};
-  words[9] = (kh_instance_word){"temp", &inst->temp, 0, 1u << 8};
-  words[10] = (kh_instance_word){"dtemp", &inst->dtemp, 0, 1u << 9};
+  words[9] = (kh_instance_word){"temp", &inst->t.temp, 0, 1u << 8};
+  words[10] = (kh_instance_word){"dtemp", &inst->t.dtemp, 0, 1u << 9};
   const kh_instance_words w = {
       "MOSFET", "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off", NULL, words, 11, 3,
       &given};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
-  inst->given |= given & 0xffu, inst->has_temp = (given >> 8) & 1;
-  inst->has_dtemp = (given >> 9) & 1;
+  inst->given |= given & 0xffu, inst->t.has_temp = (given >> 8) & 1;
+  inst->t.has_dtemp = (given >> 9) & 1;
   return st;
 }
 
@@ -269,8 +269,7 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   }
   for (int k = KH_MOS_NRD; k <= KH_MOS_NRS; k++)
     if (!(in->given & (1u << k))) in->geo[k] = 1;
-  if (!in->has_temp && model_word(model, "temp", &v)) in->temp = v, in->has_temp = 1;
-  if (!in->has_dtemp && model_word(model, "dtemp", &v)) in->dtemp = v, in->has_dtemp = 1;
+  kh_inst_temp_defaults(&in->t, model);
 }
 
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -343,6 +342,6 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.l = in.geo[KH_MOS_L], out.w = in.geo[KH_MOS_W], out.ad = in.geo[KH_MOS_AD];
   out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];
   out.m = in.m;
-  out.temperature = in.has_temp ? in.temp + KH_CELSIUS_TO_KELVIN : out.temperature + in.dtemp;
+  out.temperature = kh_inst_temp_kelvins(&in.t, nl);
   return out;
 }

@@ -83,11 +83,22 @@ typedef struct {
   double l, w, rsh, shrink_l, shrink_w, model_r; /* model_r NAN: none */
 } kh_resistor_temp;
 
+/* An instance's temp= (degrees Celsius, as written) and dtemp=, each with whether the line gave
+ * it, or its .model card, whose instance words ngspice 39 (inpgmod.c) reads as the instances'
+ * defaults (kh_inst_temp_defaults); without either, dtemp is 0. The instance's temperature in
+ * kelvins is its temp, else the circuit's plus its dtemp (kh_inst_temp_kelvins). */
+typedef struct {
+  double temp, dtemp;
+  int has_temp, has_dtemp;
+} kh_inst_temp;
+void kh_inst_temp_defaults(kh_inst_temp *t, const kh_model *m);
+double kh_inst_temp_kelvins(const kh_inst_temp *t, const kh_netlist *nl);
+
 /* A diode instance's words beyond its area (m=, temp=, dtemp=, pj=, w=, l=); the element's ctrl[1]
  * is its index + 1, or 0 for the defaults. */
 typedef struct {
-  double m, temp, dtemp; /* temp in degrees Celsius, as written */
-  int has_temp, has_dtemp;
+  double m;
+  kh_inst_temp t;
   double pj; /* perimeter factor (scales JSW); has_pj 0: the model's PJ, else 0 */
   int has_pj;
   double w, l;  /* LEVEL=3 geometry (0: not given); either one makes AREA and PJ default to 1, 0 */
@@ -103,11 +114,11 @@ typedef struct {
 enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7, KH_SYNTHETIC_SERIES = 8 };
 
 /* A JFET instance (jfet.c): its drain and source as written (the element's own ends are inside
- * RD and RS), and its words beyond the area. Temperatures in degrees Celsius, as written. */
+ * RD and RS), and its words beyond the area. */
 typedef struct {
   uint32_t drain, source;
-  double m, temp, dtemp;
-  int has_temp;
+  double m;
+  kh_inst_temp t;
 } kh_jfet_inst;
 
 /* A BJT instance (bjt.c): its terminals as written (the element's own collector, base and emitter
@@ -115,8 +126,8 @@ typedef struct {
  * beyond the area (areab and areac already defaulted to it). */
 typedef struct {
   uint32_t collector, base, emitter, substrate;
-  double areab, areac, m, temp, dtemp;
-  int has_temp;
+  double areab, areac, m;
+  kh_inst_temp t;
 } kh_bjt_inst;
 
 /* Whether a BJT model's base resistance is modulated by the current (RBM other than RB, or TRM1,
@@ -132,8 +143,8 @@ typedef struct {
   uint32_t drain, gate, source, bulk;
   double geo[8];
   unsigned given;
-  double m, temp, dtemp;
-  int has_temp, has_dtemp;
+  double m;
+  kh_inst_temp t;
 } kh_mos_inst;
 
 int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmos.c) */

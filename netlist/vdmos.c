@@ -184,14 +184,14 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
                            "simulate the deck in ngspice");
   unsigned given = 0;
   const kh_instance_word words[] = {{"m", &inst->m, '+', 0},
-                                    {"temp", &inst->temp, 0, 1},
-                                    {"dtemp", &inst->dtemp, 0, 2},
+                                    {"temp", &inst->t.temp, 0, 1},
+                                    {"dtemp", &inst->t.dtemp, 0, 2},
                                     {"icvds", NULL, 0, 0},
                                     {"icvgs", NULL, 0, 0}};
   const kh_instance_words w = {
       "VDMOS", "m, temp, dtemp, ic, icvds, icvgs and off", NULL, words, 5, 2, &given};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
-  inst->has_temp = given & 1, inst->has_dtemp = (given >> 1) & 1;
+  inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;
 }
 

@@ -31,14 +31,19 @@ static const char *elem_name(const kh_netlist *nl, size_t i) {
 #define STEEP_IS 1e-15
 #define STEEP_N 0.001
 
+/* An instance's temp= and dtemp=, as given */
+static void write_temperature(FILE *out, const kh_inst_temp *t) {
+  if (t->has_temp) fprintf(out, " temp=%.17g", t->temp);
+  if (t->dtemp != 0) fprintf(out, " dtemp=%.17g", t->dtemp);
+}
+
 /* A diode's m=, temp=, dtemp=, pj=, w= and l=, as given. */
 static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   uint32_t k = nl->elements[i].ctrl[1];
   if (!k) return;
   const kh_diode_inst *in = &nl->diode_inst[k - 1];
   if (in->m != 1.0) fprintf(out, " m=%.17g", in->m);
-  if (in->has_temp) fprintf(out, " temp=%.17g", in->temp);
-  if (in->dtemp != 0) fprintf(out, " dtemp=%.17g", in->dtemp);
+  write_temperature(out, &in->t);
   if (in->has_pj) fprintf(out, " pj=%.17g", in->pj);
   if (in->w > 0) fprintf(out, " w=%.17g", in->w);
   if (in->l > 0) fprintf(out, " l=%.17g", in->l);
@@ -274,10 +279,9 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
 }
 
 /* A transistor card's m=, temp= and dtemp= where given, and its line's end. */
-static void write_transistor_tail(FILE *out, double m, int has_temp, double temp, double dtemp) {
+static void write_transistor_tail(FILE *out, double m, const kh_inst_temp *t) {
   if (m != 1) fprintf(out, " m=%.17g", m);
-  if (has_temp) fprintf(out, " temp=%.17g", temp);
-  if (dtemp != 0) fprintf(out, " dtemp=%.17g", dtemp);
+  write_temperature(out, t);
   fputc('\n', out);
 }
 
@@ -292,7 +296,7 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
   fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, e->ctrl[0]), node(nl, s),
           nl->models[e->model].name);
   if (e->value != 1) fprintf(out, " area=%.17g", e->value);
-  write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
+  write_transistor_tail(out, in->m, &in->t);
 }
 
 /* Mname nd ng ns nb model [l= w= ad= as= pd= ps= nrd= nrs= as given] [m=] [temp=] [dtemp=], the
@@ -303,7 +307,7 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   if (kh_is_vdmos(nl, e)) { /* Mname d g s model: its resistances are inside it for both */
     fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, in->drain), node(nl, in->gate),
             node(nl, in->source), nl->models[e->model].name);
-    write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
+    write_transistor_tail(out, in->m, &in->t);
     return;
   }
   uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
@@ -312,7 +316,7 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
           node(nl, in->bulk), nl->models[e->model].name);
   for (int k = 0; k < 8; k++)
     if (in->given & (1u << k)) fprintf(out, " %s=%.17g", kh_mos_geometry_words[k], in->geo[k]);
-  write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
+  write_transistor_tail(out, in->m, &in->t);
 }
 
 /* Qname nc nb ne [ns] model [area=] [areab=] [areac=] [m=] [temp=] [dtemp=], the terminals
@@ -329,7 +333,7 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
   if (e->value != 1) fprintf(out, " area=%.17g", e->value);
   if (in->areab != e->value) fprintf(out, " areab=%.17g", in->areab);
   if (in->areac != e->value) fprintf(out, " areac=%.17g", in->areac);
-  write_transistor_tail(out, in->m, in->has_temp, in->temp, in->dtemp);
+  write_transistor_tail(out, in->m, &in->t);
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
