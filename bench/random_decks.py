@@ -14,7 +14,7 @@ maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
-cards and XSPICE pwl instances (A cards) on random points, linear E F G H, and
+cards and XSPICE pwl instances (A cards) on random points, XSPICE gain instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -153,6 +153,33 @@ def curves(rt, names, driven, name):
             else:
                 lines += [f"{name('A')} {port} %v({out}) {model}",
                           f"{name('R')} {out} {node} {rt.choice(['1k', '10k'])}"]
+    return lines
+
+
+def gains(rg, names, driven, name):
+    """XSPICE gain instances (A cards, a stream of their own): a voltage, a difference of two, or
+    a voltage source's current in; a voltage through a resistor to a node no other source drives,
+    or (a linear resistor then) a current of a milliampere or so per volt, %vd(a b) in and
+    %id(a b) out."""
+    lines = []
+    for _ in range(rg.randint(1, 2) if rg.random() < 0.2 else 0):
+        a, b = rg.sample(names + ["0"], 2)
+        model, resistor = name("gain"), rg.random() < 0.3
+        words = [f"{w}={rg.uniform(-2, 2):.3g}" for w in ("in_offset", "gain", "out_offset")
+                 if rg.random() < 0.6 and not resistor]
+        if resistor:  # a conductance of 0.2 to 2 mS: stable beside the other elements
+            words = [f"gain={rg.uniform(0.2, 2):.3g}m"]
+        lines.append(f".model {model} gain({' '.join(words)})")
+        if resistor:
+            lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
+            continue
+        node = undriven(rg, names, driven)
+        if node is None:
+            continue
+        out = name("gout")
+        port = rg.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
+        lines += [f"{name('A')} {port} %v({out}) {model}",
+                  f"{name('R')} {out} {node} {rg.choice(['1k', '10k'])}"]
     return lines
 
 
@@ -446,6 +473,7 @@ def deck(seed):
             expr = f"{rb.choice(['1m', '0.5m'])}*{behavioural(rb, names, 2)}"
             lines.append(f"{name('G')} {a} {b} " + spell % expr)
     lines += curves(random.Random(f"table {seed}"), names, driven, name)
+    lines += gains(random.Random(f"gain {seed}"), names, driven, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

@@ -594,6 +594,29 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
   return add_behavioural(&r, root, name, e);
 }
 
+kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *ports, uint32_t model) {
+  kh_elem e = {.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
+               .model = KH_NOT_FOUND,
+               .value = 1,
+               .node = {ports->out[0], ports->out[1]},
+               .ctrl = {0, model + 1}}; /* ctrl[1]: the gain model's, for the writer */
+  reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  const kh_model *m = &p->nl->models[model];
+  uint32_t x = input(&r, ports->in[0], ports->source);
+  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
+    x = binary(&r, KH_X_SUB, x, input(&r, ports->in[1], NULL));
+  /* cm_gain's out_offset + gain * (in + in_offset), in its order */
+  uint32_t in_offset =
+      add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "in_offset", 0)});
+  uint32_t gain = add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "gain", 1)});
+  uint32_t out_offset =
+      add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "out_offset", 0)});
+  uint32_t root = binary(&r, KH_X_ADD, out_offset,
+                         binary(&r, KH_X_MUL, gain, binary(&r, KH_X_ADD, x, in_offset)));
+  return add_behavioural(&r, root, name, e);
+}
+
 /* The element named `name` between tokens a and b whose value is the expression from token
  * `from` to the end of the line (or, for a B card, to its words; for a TABLE, to its points,
  * into *points, whose xy the caller frees). */

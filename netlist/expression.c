@@ -240,9 +240,9 @@ static double curve_limit(const kh_xnode *p, uint32_t c, double in, double *last
 #undef X
 }
 
-int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
-  const kh_xnode *n = &x->nodes[x->root], *a = &x->nodes[n->a];
-  if (n->op != KH_X_TABLE) return 0;
+/* An A card's input as the expression reads it at node a: one input (a node's voltage or a
+ * source's current), or the difference of two nodes' voltages. */
+static int port_inputs(const struct kh_expression *x, const kh_xnode *a, uint32_t k[2]) {
   if (a->op == KH_X_INPUT) { /* a node's voltage or a source's current */
     k[0] = a->a, k[1] = UINT32_MAX;
     return 1;
@@ -252,6 +252,18 @@ int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
   if (p->op != KH_X_INPUT || q->op != KH_X_INPUT || x->sources[p->a] || x->sources[q->a]) return 0;
   k[0] = p->a, k[1] = q->a;
   return 1;
+}
+
+int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
+  const kh_xnode *n = &x->nodes[x->root];
+  return n->op == KH_X_TABLE && port_inputs(x, &x->nodes[n->a], k);
+}
+
+int kh_expression_gain_inputs(const struct kh_expression *x, uint32_t k[2]) {
+  const kh_xnode *n = &x->nodes[x->root]; /* out_offset + gain * (input + in_offset) */
+  if (n->op != KH_X_ADD || x->nodes[n->b].op != KH_X_MUL) return 0;
+  const kh_xnode *sum = &x->nodes[x->nodes[n->b].b];
+  return sum->op == KH_X_ADD && port_inputs(x, &x->nodes[sum->a], k);
 }
 
 int kh_expression_limit(const kh_expression *x, double *in, double *last) {

@@ -207,11 +207,20 @@ void kh_expression_write_params(const struct kh_expression *x, FILE *out, const 
   kh_free(in_pwl);
 }
 
-int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
-  uint32_t k[2];
-  if (!kh_expression_curve_inputs(x, k)) return 0;
+/* The port of inputs k (kh_expression_curve_inputs's) as kh_expression_table says it. */
+static int port(const struct kh_expression *x, const uint32_t k[2], size_t in[2]) {
   in[0] = x->inputs[k[0]], in[1] = k[1] != UINT32_MAX ? x->inputs[k[1]] : 0;
   return x->sources[k[0]] ? 2 : 1;
+}
+
+int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
+  uint32_t k[2];
+  return kh_expression_curve_inputs(x, k) ? port(x, k, in) : 0;
+}
+
+int kh_expression_gain_port(const struct kh_expression *x, size_t in[2]) {
+  uint32_t k[2];
+  return kh_expression_gain_inputs(x, k) ? port(x, k, in) : 0;
 }
 
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name) {

@@ -43,7 +43,8 @@ static const model_family *family_of(const kh_token *type) {
       {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical},
       {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical},
       {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical},
-      {{"r", "res"}, kh_check_resistor_model, kh_resistor_param_canonical}};
+      {{"r", "res"}, kh_check_resistor_model, kh_resistor_param_canonical},
+      {{"gain", NULL}, kh_check_gain_model, kh_gain_param_canonical}};
   for (size_t k = 0; k < sizeof families / sizeof *families; k++)
     for (size_t j = 0; j < 2 && families[k].types[j]; j++)
       if (kh_token_eq(type, families[k].types[j])) return &families[k];

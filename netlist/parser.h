@@ -282,9 +282,17 @@ typedef struct {
  * curve(...) for kirchhoff, written back as the pwl instance). */
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, const kh_curve *c);
-/* XSPICE A cards of the pwl code model (xspice_pwl.c), and its .model card's parameters: x_array
- * and y_array once per value, in order, input_domain, fraction and limit (1 or 0) where given. */
+/* The element `name` holding its output at out_offset + gain (input + in_offset), XSPICE's gain
+ * code model (a B source for kirchhoff, written back as the A card of `model`, a gain model). */
+kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *ports, uint32_t model);
+/* XSPICE A cards of the pwl and gain code models (xspice.c); the pwl .model card's parameters:
+ * x_array and y_array once per value, in order, input_domain, fraction and limit (1 or 0) where
+ * given; the gain card's words checked and named. */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to);
+const char *kh_gain_param_canonical(const char *name);
 /* VDMOS (vdmos.c): a .model VDMOS card's parameters (pchan: 1 for a p-channel device), and an M
  * card whose fourth word names such a model; whether an element is one. */
 kh_status kh_vdmos_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

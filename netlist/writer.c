@@ -179,6 +179,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
+    if (!strcmp(m->type, "gain")) write_model_words(m, out);  /* XSPICE gain instances' */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -237,11 +238,11 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
   fputc('\n', out);
 }
 
-/* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for
- * kirchhoff, as the XSPICE pwl instance it is in ngspice 39 (an A card, or what ngspice makes of
- * an E or G TABLE card): `aname %vd(a b) %vd(n+ n-) kh_table_<element index>` (%v(a) for v(a),
- * %vnam vname for a current; %id for a current out), and that model's card. */
-static void write_table(const kh_netlist *nl, size_t i, int kind, const size_t in[2], FILE *out) {
+/* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
+ * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
+ * current; %id for a current out). */
+static void write_a_card(const kh_netlist *nl, size_t i, int kind, const size_t in[2],
+                         const char *model, FILE *out) {
   const kh_elem *e = &nl->elements[i];
   fprintf(out, "%s", elem_name(nl, i));
   if (kind == 2)
@@ -250,11 +251,18 @@ static void write_table(const kh_netlist *nl, size_t i, int kind, const size_t i
     fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
   else
     fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[0]));
-  fprintf(out, " %%%s(%s %s) kh_table_%zu\n", e->kind == KH_BEHAVIOURAL_I ? "id" : "vd",
-          node(nl, e->node[0]), node(nl, e->node[1]), i);
+  fprintf(out, " %%%s(%s %s) %s\n", e->kind == KH_BEHAVIOURAL_I ? "id" : "vd", node(nl, e->node[0]),
+          node(nl, e->node[1]), model);
+}
+/* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for
+ * kirchhoff, as the XSPICE pwl instance it is in ngspice 39 (an A card, or what ngspice makes of
+ * an E or G TABLE card): its A card with the model kh_table_<element index>, and that model's
+ * card. */
+static void write_table(const kh_netlist *nl, size_t i, int kind, const size_t in[2], FILE *out) {
   char model[40];
   snprintf(model, sizeof model, "kh_table_%zu", i);
-  kh_expression_write_table_model(&nl->expressions[e->ctrl[0]], out, model);
+  write_a_card(nl, i, kind, in, model, out);
+  kh_expression_write_table_model(&nl->expressions[nl->elements[i].ctrl[0]], out, model);
 }
 
 /* Bname n+ n- v=expr or i=expr, after the .param lines of the constants a
@@ -265,9 +273,13 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   char prefix[40];
   snprintf(prefix, sizeof prefix, "kh_%zu_", i);
   size_t in[2];
-  int table = kh_expression_table(x, in);
+  int table = kh_expression_table(x, in), gain = e->ctrl[1] ? kh_expression_gain_port(x, in) : 0;
   if (table) {
     write_table(nl, i, table, in, out);
+    return;
+  }
+  if (gain) { /* an XSPICE gain instance, with its model (written with the others) */
+    write_a_card(nl, i, gain, in, nl->models[e->ctrl[1] - 1].name, out);
     return;
   }
   kh_expression_write_params(x, out, prefix);

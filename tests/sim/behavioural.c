@@ -306,9 +306,9 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 !v(1) %v(o) m\n", "test.cir:2:4: a name with parentheses in an A card's port"},
       {"t\na1 %vd(net-(a) 0) o m\n", "test.cir:2:8: a name with parentheses in an A card's"},
       {"t\na1 %vd(a) %v(o) m\n", "test.cir:2:4: '%vd' takes 2 names"},
-      {"t\na1 [a b] %v(o) m\n", "test.cir:2:4: pwl's ports are single"},
-      {"t\na1 %id(a b) %v(o) m\n", "test.cir:2:4: port type '%id': kirchhoff reads pwl's input"},
-      {"t\na1 %v(a) %vnam v1 m\n", "test.cir:2:10: port type '%vnam': kirchhoff reads pwl's out"},
+      {"t\na1 [a b] %v(o) m\n", "test.cir:2:4: an A card's ports are single"},
+      {"t\na1 %id(a b) %v(o) m\n", "test.cir:2:4: port type '%id': kirchhoff reads these input"},
+      {"t\na1 %v(a) %vnam v1 m\n", "test.cir:2:10: port type '%vnam': kirchhoff reads these out"},
       {"t\na1 a o m\n", "test.cir:2:8: unknown model 'm'"},
       {"t\na1 a o m extra\n", "test.cir:2:10: 'a1' takes an input, an output and a model"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] kind=3)\n", "test.cir:2:42: unknown pwl model"},
@@ -317,6 +317,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.model m pwl(x_array=[0 1] x_array=[0 1] y_array=[0 1])\n", "is given twice"},
       {"t\n.model m pwl(x_array=[0] y_array=[0])\n", "two or more points"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] input_domain=0.6)\n", "input_domain must lie"},
+      {"t\n.model m gain(gain=2 noise_voltage=1)\n", "test.cir:2:22: unknown gain model parameter"},
+      {"t\n.model m gain(gain=2)\na1 %i(a) %v(o) m\n", "test.cir:3:4: port type '%i'"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     const char *msg = kh_test_parse_error(cases[k].text);

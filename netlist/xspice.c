@@ -1,12 +1,15 @@
-/* XSPICE's pwl code model as ngspice 39 runs it (src/xspice/icm/analog/pwl: ifspec.ifs and
- * cfunc.mod, read there): `Aname IN OUT model` with `.model model pwl(x_array=[x0 x1 ...]
- * y_array=[y0 y1 ...] [input_domain=0.01] [fraction=true] [limit=false])`: IN a voltage (`%v
- * node`, `%vd a b`, with or without parentheses, or a bare node, pwl's default type) or a voltage
- * source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`, `%id a b`: from the
- * first through the instance to the second, or ground, measured). kirchhoff holds OUT at the
- * curve of IN (kh_behavioural_curve, computed as cm_pwl does in netlist/expression.c). Current
- * inputs (%i, %id: a 0 V branch of the port's own), vectors and the other code models are
- * refused at their token. */
+/* XSPICE A cards as ngspice 39 runs them, of two code models (src/xspice/icm/analog: ifspec.ifs
+ * and cfunc.mod of each, read there): `Aname IN OUT model`, IN a voltage (`%v node`, `%vd a b`,
+ * with or without parentheses, or a bare node, the default type) or a voltage source's current
+ * (`%vnam vname`), OUT a voltage, or a current (`%i node`, `%id a b`: from the first through the
+ * instance to the second, or ground, measured).
+ * - pwl: `.model model pwl(x_array=[x0 x1 ...] y_array=[y0 y1 ...] [input_domain=0.01]
+ *   [fraction=true] [limit=false])`; kirchhoff holds OUT at the curve of IN
+ *   (kh_behavioural_curve, computed as cm_pwl does in netlist/expression.c).
+ * - gain: `.model model gain([in_offset=0] [gain=1] [out_offset=0])`; OUT = out_offset + gain
+ *   (IN + in_offset), as cm_gain computes it (kh_behavioural_gain).
+ * Current inputs (%i, %id: a 0 V branch of the port's own), vectors and the other code models
+ * are refused at their token. */
 #include "netlist_impl.h"
 #include "parser.h"
 
@@ -183,7 +186,7 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   nodes[1] = 0;
   if (at->s[0] != '%') {
     if (at->s[0] == '[' || at->s[0] == '~' || kh_token_eq(at, "("))
-      return kh_token_fail(p, line, at, "pwl's ports are single (%%v, %%vd, ... or a node)");
+      return kh_token_fail(p, line, at, "an A card's ports are single (%%v, %%vd, ... or a node)");
     (*i)++;
     kh_status st = plain_names(p, line, at, 1);
     return st == KH_OK ? kh_resolve_node(p, line, s, at, &nodes[0]) : st;
@@ -191,7 +194,7 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   size_t type;
   int kind = port_type(at, &type);
   if (!kind || (output && kind == PORT_VNAM) || (!output && (kind == PORT_I || kind == PORT_ID)))
-    return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads pwl's %s ports (%s)",
+    return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads these %s ports (%s)",
                          (int)type, at->s, output ? "output" : "input",
                          output ? "%v, %vd, %i, %id" : "%v, %vd, %vnam");
   kh_token names[2];
@@ -209,6 +212,28 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   for (size_t k = 0; st == KH_OK && k < want; k++)
     st = kh_resolve_node(p, line, s, &names[k], &nodes[k]);
   return st;
+}
+
+static const kh_param_alias gain_params[] = {
+    {"in_offset", "in_offset"}, {"gain", "gain"}, {"out_offset", "out_offset"}};
+
+const char *kh_gain_param_canonical(const char *name) {
+  return kh_param_alias_canonical(gain_params, sizeof gain_params / sizeof *gain_params, name);
+}
+
+/* ngspice 39's gain reads these three (it warns of any other word and ignores it: noise_voltage
+ * and the like came to it later). */
+kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3)
+    if (!kh_param_alias_find(gain_params, sizeof gain_params / sizeof *gain_params, t[i].s,
+                             t[i].len))
+      return kh_token_fail(p, line, &t[i],
+                           "unknown gain model parameter '%.*s' (in_offset, gain and out_offset "
+                           "are ngspice 39's)",
+                           (int)t[i].len, t[i].s);
+  return KH_OK;
 }
 
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -229,9 +254,11 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (id == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[i], "unknown model '%.*s'", (int)t[i].len, t[i].s);
   const kh_model *m = &p->nl->models[id];
+  if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (strcmp(m->type, "pwl") != 0)
     return kh_token_fail(p, line, &t[i],
-                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl)", m->type);
+                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl and gain)",
+                         m->type);
   size_t points = 0;
   double xy[2 * m->param_count + 2];
   for (size_t k = 0, xs = 0, ys = 0; k < m->param_count; k++) {
