@@ -573,16 +573,26 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
       fail(r, card, "a TABLE's abscissas must ascend (%g after %g)", (*xy)[k], (*xy)[k - 2]);
 }
 
+/* An XSPICE instance's element (its output a voltage or a current between out[0] and out[1]) and
+ * its input in r's tree: v(in[0]) - v(in[1]), v(in[0]) or a source's current. */
+static kh_elem port_element(const kh_curve_ports *ports) {
+  return (kh_elem){.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
+                   .model = KH_NOT_FOUND,
+                   .value = 1,
+                   .node = {ports->out[0], ports->out[1]}};
+}
+static uint32_t port_input(reader *r, const kh_curve_ports *ports) {
+  uint32_t x = input(r, ports->in[0], ports->source);
+  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
+    x = binary(r, KH_X_SUB, x, input(r, ports->in[1], NULL));
+  return x;
+}
+
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, const kh_curve *c) {
-  kh_elem e = {.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
-               .model = KH_NOT_FOUND,
-               .value = 1,
-               .node = {ports->out[0], ports->out[1]}};
+  kh_elem e = port_element(ports);
   reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
-  uint32_t x = input(&r, ports->in[0], ports->source);
-  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
-    x = binary(&r, KH_X_SUB, x, input(&r, ports->in[1], NULL));
+  uint32_t x = port_input(&r, ports);
   uint32_t first = (uint32_t)r.count;
   for (size_t k = 0; k < 2 * c->points; k++) add(&r, (kh_xnode){.op = KH_X_CONST, .k = c->xy[k]});
   uint32_t root = add(&r, (kh_xnode){.op = KH_X_TABLE,
@@ -596,16 +606,11 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
 
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model) {
-  kh_elem e = {.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
-               .model = KH_NOT_FOUND,
-               .value = 1,
-               .node = {ports->out[0], ports->out[1]},
-               .ctrl = {0, model + 1}}; /* ctrl[1]: the gain model's, for the writer */
+  kh_elem e = port_element(ports);
+  e.ctrl[1] = model + 1; /* the gain model's, for the writer */
   reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
   const kh_model *m = &p->nl->models[model];
-  uint32_t x = input(&r, ports->in[0], ports->source);
-  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
-    x = binary(&r, KH_X_SUB, x, input(&r, ports->in[1], NULL));
+  uint32_t x = port_input(&r, ports);
   /* cm_gain's out_offset + gain * (in + in_offset), in its order */
   uint32_t in_offset =
       add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "in_offset", 0)});
