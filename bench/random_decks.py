@@ -11,7 +11,7 @@ VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP wi
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC, TLEV=3 and RCO VO GAMMA,
 area, m= or temp=,
 maybe a substrate node), switches (SW
-with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
+with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain instances, linear E F G H, and
@@ -365,6 +365,7 @@ def deck(seed):
                                f" m={rm.randint(1, 3)}", f" temp={rm.randint(0, 90)}"])
             lines.append(f"{name('M')} {d} {g} {s_} {b} mm{j}{extra}")
     rv = random.Random(f"vdmos {seed}")  # VDMOS power MOSFETs (LTspice's cards), another stream
+    rvq = random.Random(f"vdmos rq {seed}")  # their quasi-saturation (RQ, VQ), another
     for j in range(rv.randint(1, 2) if rv.random() < 0.25 else 0):
         pchan = rv.random() < 0.4
         sign = -1 if pchan else 1
@@ -383,6 +384,8 @@ def deck(seed):
                            ("cgs", lambda: "1n")):
             if rv.random() < 0.4:
                 p.append(f"{word}={draw()}")
+        if any(w.startswith("rd=") for w in p) and rvq.random() < 0.4:  # RQ, VQ need RD
+            p += [f"rq={rvq.choice(['0.5', '3'])}", f"vq={rvq.choice(['1', '-4'])}"]
         lines.append(f".model vd{j} VDMOS({' '.join(p)})")
         for _ in range(rv.randint(1, 2)):
             d, g, s_ = rv.sample(names + ["0"], 3)

@@ -6,8 +6,8 @@
  * them unknowns of their own, since ngspice keeps those nodes out of its answer), its gate in
  * ctrl[0]; the equations are in general_vdmos.c. Every model word ngspice 39 knows is read, at
  * DC or as having no DC effect; LTspice's part data (mfg=, Vds=, Ron=, Qg=), which ngspice drops
- * without a word, is read and dropped too; quasi-saturation (RQ, VQ) and self-heating (an
- * instance's `thermal`) are refused at their token, and so is any other word. */
+ * without a word, is read and dropped too; self-heating (an instance's `thermal`) is refused at
+ * its token, and so is any other word. */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -45,6 +45,10 @@ static const kh_param_alias vdmos_params[] = {
     {"trs2", "trs2"},
     {"trb1", "trb1"},
     {"trb2", "trb2"},
+    /* at DC: quasi-saturation, RD + RQ vds / (vds + |VQ|) (with both), RQ at temperature */
+    {"rq", "rq"},
+    {"vq", "vq"},
+    {"texp1", "texp1"},
     /* at DC: the body diode */
     {"is", "is"},
     {"n", "n"},
@@ -62,7 +66,6 @@ static const kh_param_alias vdmos_params[] = {
     {"rg", "rg"},
     {"trg1", "trg1"},
     {"trg2", "trg2"},
-    {"texp1", "texp1"},
     {"cjo", "cjo"},
     {"m", "m"},
     {"fc", "fc"},
@@ -112,10 +115,6 @@ static kh_status word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t 
                       const char **canonical) {
   const kh_token *t = tok->items;
   *canonical = kh_param_alias_find(vdmos_params, VDMOS_PARAMS, t[i].s, t[i].len);
-  if (kh_token_eq(&t[i], "rq") || kh_token_eq(&t[i], "vq"))
-    return kh_token_fail(p, line, &t[i],
-                         "VDMOS quasi-saturation (RQ, VQ) is not implemented; remove it, or "
-                         "simulate the deck in ngspice");
   if (!*canonical)
     return kh_token_fail(p, line, &t[i],
                          "unknown VDMOS model parameter '%.*s' (ngspice 39 would ignore it with a "
@@ -156,9 +155,30 @@ kh_status kh_vdmos_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   return KH_OK;
 }
 
+/* Quasi-saturation needs RQ and VQ both (ngspice 39 ignores one alone without a word), RD > 0 and
+ * VQ other than 0 (ngspice divides by RD + RQ vds / (vds + |VQ|), 0 or 0/0 at vds = 0). */
+static kh_status check_quasi_saturation(kh_parser *p, uint32_t line, const kh_token *at,
+                                        const kh_model *m) {
+  int rq = !isnan(kh_model_value(m, "rq", NAN)), vq = !isnan(kh_model_value(m, "vq", NAN));
+  if (rq != vq)
+    return kh_token_fail(p, line, at,
+                         "model '%s': %s without %s: ngspice 39 then leaves out quasi-saturation "
+                         "without a word (give both, or neither)",
+                         m->name, rq ? "RQ" : "VQ", rq ? "VQ" : "RQ");
+  if (rq && !(kh_model_value(m, "rd", 0) > 0))
+    return kh_token_fail(p, line, at,
+                         "model '%s': RQ and VQ need RD > 0 (ngspice 39 divides by RD + RQ vds / "
+                         "(vds + |VQ|), 0 at vds = 0)",
+                         m->name);
+  if (rq && kh_model_value(m, "vq", 0) == 0)
+    return kh_token_fail(p, line, at, "model '%s': VQ 0 makes ngspice 39's RQ term 0/0 at vds = 0",
+                         m->name);
+  return KH_OK;
+}
+
 /* What ngspice 39 refuses (PHI) or computes to no meaning. */
 static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
-  static const char *const nonnegative[] = {"kp", "rd", "rs", "rb", "is", "ksubthres"};
+  static const char *const nonnegative[] = {"kp", "rd", "rs", "rb", "is", "ksubthres", "rq"};
   kh_status st =
       kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
   if (st != KH_OK) return st;
@@ -170,7 +190,7 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          "model '%s': KSUBTHRES must be positive (ngspice divides by it)", m->name);
   if (!(kh_model_value(m, "n", 1) > 0) || !(kh_model_value(m, "nbv", 1) > 0))
     return kh_token_fail(p, line, at, "model '%s': N and NBV must be positive", m->name);
-  return KH_OK;
+  return check_quasi_saturation(p, line, at, m);
 }
 
 /* The words after the model: m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs

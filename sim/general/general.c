@@ -760,6 +760,17 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
                  "stepping and source stepping, %u iterations)%s",
                  stats->iterations, heat);
   if (st == KH_OK) st = ideal_states_hold(ctx, &g);
+  for (size_t k = 0; st == KH_OK && k < g.elements; k++) {
+    double amps = g.mosfet[k] >= 0 ? kh_vdmos_quasi_reversed(&g.mosfets[g.mosfet[k]], g.x) : 0;
+    kh_element e = amps > 0 ? kh_netlist_element(nl, k) : (kh_element){0};
+    if (amps > 0)
+      st = kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: VDMOS '%s' with quasi-saturation (RQ, VQ) ends with its drain and "
+                   "source swapped and %.3g A through RD, where ngspice 39 keeps the drain "
+                   "resistance of its last iteration in normal mode, so its answer depends on "
+                   "its path",
+                   e.file, e.line, e.col, e.name, amps);
+  }
   if (st == KH_OK) {
     certify(&g, stats, currents);
     voltages[0] = 0;

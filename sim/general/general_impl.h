@@ -50,13 +50,15 @@ typedef struct {
 
 /* A VDMOS's own terms (general_vdmos.c): the threshold at temperature and the model's VTO (the
  * first linearization's), KSUBTHRES at temperature, SUBSHIFT, MTRIODE, LAMBDA, THETA; the
- * conductances of RD, RS, RB and RDS at temperature (0: none); the outer drain and source and the
- * body diode's anode (RB's inner end, else the source); the body diode from it to the drain, in
- * the NMOS's signs, and its last linearization's voltage. */
+ * conductances of RD, RS, RB and RDS at temperature (0: none), and quasi-saturation's terms; the
+ * outer drain and source and the body diode's anode (RB's inner end, else the source); the body
+ * diode from it to the drain, in the NMOS's signs, and its last linearization's voltage. */
 typedef struct {
   int on;
   double vth, vth0, ksub, shift, mtr, lambda, theta;
   double grd, grs, grb, gshunt;
+  int qs;        /* quasi-saturation (RQ and VQ): RD + RQ vds / (vds + |VQ|) */
+  double rq, vq; /* RQ at temperature over m, |VQ| */
   long dx, sx, bp;
   kh_diode body;
   double vd;
@@ -318,6 +320,11 @@ kh_mos_point kh_mos3_evaluate(const kh_mosfet *q, double gmin, double vgs, doubl
  * unknowns of their own), its stamp and certificate terms, and the voltages it follows. */
 kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
 int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
+/* The current through RD (amperes) where q, a VDMOS with quasi-saturation, sits at x with its
+ * drain and source swapped and that current times RQ exceeds 1e-9 max(1, |V|): ngspice 39 then
+ * keeps the drain resistance of its last iteration in normal mode, anywhere from RD to RD + RQ,
+ * and its answer depends on its path by that much; 0 otherwise. */
+double kh_vdmos_quasi_reversed(const kh_mosfet *q, const double *x);
 double kh_vdmos_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
 void kh_vdmos_follow(kh_mosfet *q, const double *x);
 /* A VDMOS's RD, RS and RB inner ends (those it has): unknowns *n on (general.c numbers them);

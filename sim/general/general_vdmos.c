@@ -4,7 +4,10 @@
  * between the inner drain and source (inside RD and RS, each an unknown of its own here, as in
  * ngspice, which keeps those nodes out of its answer); a body diode from the source (through RB)
  * to the outer drain, ngspice's junction with its breakdown (the diode's code, sim/circuit); RDS
- * (1e-15 S when not given, as ngspice) from the outer drain to the outer source; temperature
+ * (1e-15 S when not given, as ngspice) from the outer drain to the outer source; quasi-saturation
+ * (RQ and VQ): RD becomes RD + RQ vds / (vds + |VQ|) of the outer vds in normal mode, RQ at
+ * temperature by (T/TNOM)^TEXP1, both over m (vdmosload.c, as ngspice 39 answers, measured);
+ * temperature
  * through MU, TCVTH, TKSUBTHRES1/2, TRD1/2 (or TEXP0), TRS1/2, TRB1/2 and the body diode's EG and
  * XTI. No gate current flows at DC, so RG changes nothing there. A p-channel device is the
  * n-channel one with every voltage and current negated. */
@@ -71,6 +74,11 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   if (texp0_given && rd > 0) v->grd = in.m / rd / pow(ratio, texp0);
   v->grs = conductance(nl, m, "rs", "trs1", "trs2", in.m, dt);
   v->grb = conductance(nl, m, "rb", "trb1", "trb2", in.m, dt);
+  int rq_given, vq_given;
+  double rq = kh_model_number(nl, m, "rq", 0, &rq_given),
+         vq = kh_model_number(nl, m, "vq", 0, &vq_given);
+  v->qs = rq_given && vq_given && v->grd > 0, v->vq = fabs(vq);
+  v->rq = rq / in.m * pow(ratio, param(nl, m, "texp1", 0.3));
   int rds_given;
   double rds = kh_model_number(nl, m, "rds", 0, &rds_given);
   v->gshunt = rds_given && rds > 0 ? in.m / rds : 1e-15;
@@ -162,6 +170,47 @@ static int resistor(kh_general *g, long a, long b, double gr) {
          kh_general_stamp(g, a, b, -gr) | kh_general_stamp(g, b, a, -gr);
 }
 
+/* RD's conductance at x and its slope in the outer vds (NMOS signs): with quasi-saturation, in
+ * normal mode, 1 / (RD + RQ vds / (vds + |VQ|)) (vdmosload.c); else RD's. In reverse mode
+ * ngspice keeps the conductance of its last iteration in normal mode, which is RD's where its
+ * Newton went there straight from its start (vds = 0); kh_vdmos_quasi_reversed says when the
+ * answer would depend on which it kept. */
+static double drain_conductance(const kh_mosfet *q, const double *x, int mode, double *slope) {
+  const kh_vdmos *v = &q->vdmos;
+  *slope = 0;
+  if (!v->qs || mode < 0) return v->grd;
+  double vdsn = q->type * (kh_general_value(x, v->dx) - kh_general_value(x, v->sx));
+  double u = vdsn + v->vq, gq = 1 / (1 / v->grd + v->rq * (vdsn / u));
+  *slope = -gq * gq * v->rq * v->vq / (u * u);
+  return gq;
+}
+
+/* RD from the outer drain to the inner one, its conductance a function of the outer vds with
+ * quasi-saturation: the current g (vdx - vd) linearized at x in vdx, vd and vsx. */
+static int drain_resistor(kh_general *g, kh_mosfet *q, const double *x, int mode, int linearize) {
+  kh_vdmos *v = &q->vdmos;
+  (void)linearize;
+  double slope, gr = drain_conductance(q, x, mode, &slope);
+  if (gr == 0) return 0;
+  long dx = v->dx, d = q->d, sx = v->sx;
+  double vdx = kh_general_value(x, dx), vsx = kh_general_value(x, sx);
+  double k = (vdx - kh_general_value(x, d)) * slope * q->type, ieq = -k * (vdx - vsx);
+  kh_general_rhs(g, dx, -ieq);
+  kh_general_rhs(g, d, ieq);
+  return resistor(g, dx, d, gr) | kh_general_stamp(g, dx, dx, k) | kh_general_stamp(g, dx, sx, -k) |
+         kh_general_stamp(g, d, dx, -k) | kh_general_stamp(g, d, sx, k);
+}
+
+double kh_vdmos_quasi_reversed(const kh_mosfet *q, const double *x) {
+  const kh_vdmos *v = &q->vdmos;
+  if (!v->on || !v->qs) return 0;
+  double vgs, vds, vd;
+  voltages(q, x, &vgs, &vds, &vd);
+  if (vds >= 0) return 0;
+  double vdx = kh_general_value(x, v->dx), drop = fabs(v->grd * (vdx - kh_general_value(x, q->d)));
+  return drop * v->rq > 1e-9 * fmax(1, fabs(vdx)) ? drop : 0; /* amperes through RD */
+}
+
 int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
   kh_vdmos *v = &q->vdmos;
   double vgs, vds, vd, t = q->type;
@@ -190,7 +239,7 @@ int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) 
          kh_general_stamp(g, s, s, gds + nrm * gm) | kh_general_stamp(g, d, gt, (nrm - rev) * gm) |
          kh_general_stamp(g, d, s, -gds - nrm * gm) |
          kh_general_stamp(g, s, gt, -(nrm - rev) * gm) |
-         kh_general_stamp(g, s, d, -gds - rev * gm) | resistor(g, v->dx, d, v->grd) |
+         kh_general_stamp(g, s, d, -gds - rev * gm) | drain_resistor(g, q, x, p.mode, linearize) |
          resistor(g, v->sx, s, v->grs) | resistor(g, v->sx, v->bp, v->grb) |
          resistor(g, v->dx, v->sx, v->gshunt) | resistor(g, v->bp, v->dx, gd);
 }
@@ -209,7 +258,7 @@ double kh_vdmos_certify(const kh_general *g, const kh_mosfet *q, long double *su
   kh_branch_terms(sum, mag, v->bp, v->dx, t * cd, fmax(fabs(cd), fabs(gd) * (at[5] + at[3])));
   double idx = t * p.mode * p.cdrain; /* into the drain: the channel's, or RD's */
   long pairs[4][2] = {{v->dx, q->d}, {q->s, v->sx}, {v->sx, v->bp}, {v->dx, v->sx}};
-  double gs[4] = {v->grd, v->grs, v->grb, v->gshunt};
+  double slope, gs[4] = {drain_conductance(q, g->x, p.mode, &slope), v->grs, v->grb, v->gshunt};
   for (int k = 0; k < 4; k++) {
     if (gs[k] == 0) continue;
     double va = kh_general_value(g->x, pairs[k][0]), vb = kh_general_value(g->x, pairs[k][1]);
