@@ -187,9 +187,8 @@ static double drain_conductance(const kh_mosfet *q, const double *x, int mode, d
 
 /* RD from the outer drain to the inner one, its conductance a function of the outer vds with
  * quasi-saturation: the current g (vdx - vd) linearized at x in vdx, vd and vsx. */
-static int drain_resistor(kh_general *g, kh_mosfet *q, const double *x, int mode, int linearize) {
-  kh_vdmos *v = &q->vdmos;
-  (void)linearize;
+static int drain_resistor(kh_general *g, const kh_mosfet *q, const double *x, int mode) {
+  const kh_vdmos *v = &q->vdmos;
   double slope, gr = drain_conductance(q, x, mode, &slope);
   if (gr == 0) return 0;
   long dx = v->dx, d = q->d, sx = v->sx;
@@ -239,7 +238,7 @@ int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) 
          kh_general_stamp(g, s, s, gds + nrm * gm) | kh_general_stamp(g, d, gt, (nrm - rev) * gm) |
          kh_general_stamp(g, d, s, -gds - nrm * gm) |
          kh_general_stamp(g, s, gt, -(nrm - rev) * gm) |
-         kh_general_stamp(g, s, d, -gds - rev * gm) | drain_resistor(g, q, x, p.mode, linearize) |
+         kh_general_stamp(g, s, d, -gds - rev * gm) | drain_resistor(g, q, x, p.mode) |
          resistor(g, v->sx, s, v->grs) | resistor(g, v->sx, v->bp, v->grb) |
          resistor(g, v->dx, v->sx, v->gshunt) | resistor(g, v->bp, v->dx, gd);
 }
