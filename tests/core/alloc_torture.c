@@ -59,35 +59,40 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
 
 /* General Newton on the cards a parse builds parts for: POLY sources with products (F and H
  * over currents too), a diode's RS node, K couplings, .nodeset, in a subcircuit; a multiplied
- * subcircuit (m=); a JFET, a level-1 MOSFET, a level-3 one with L and W on its card, a VDMOS
- * (its inner nodes), and a BJT
+ * subcircuit (m=); a JFET, a level-1 MOSFET, a level-2 one, a level-3 one with L and W on its
+ * card, two VDMOS (their inner nodes; one with quasi-saturation), an XSPICE gain, and a BJT
  * with their series resistors, a BJT with a modulated base resistance, a
  * switch, and a B source and an E's value= (their expressions). */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
-  const char *text = "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
-                     "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
-                     "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\nj1 a g1 s1 jx 2\n"
-                     "rg g1 b 10k\nrs1 s1 0 1k\n.model jx njf(vto=-1.5 beta=1m rd=5 rs=3)\n"
-                     "m1 a b s2 0 mx w=4u\nrs2 s2 0 2k\n.model mx pmos(vto=-0.6 kp=50u rsh=2)\n"
-                     "m2 b a s3 0 m3x\nrs3 s3 0 2k\n.model m3x nmos(level=3 vto=0.5 kp=60u "
-                     "nsub=1e16 nfs=1e11 vmax=1e5 kappa=0.5 xj=0.2u l=2u w=10u)\n"
-                     "xh a hb half r=2k m=3\nrhb hb 0 1k\n"
-                     "m4 hb b qe vdx\n.model vdx vdmos(pchan vto=-1 kp=1 rd=1 rs=1 rb=1 bv=50)\n"
-                     "q1 a qb qe qx 2\nrqb qb a 100k\nrqe qe 0 1k\n"
-                     ".model qx npn(is=1e-15 bf=100 rb=10 rc=2 re=1 trc1=1m vaf=50 ikf=10m)\n"
-                     "q2 a qb qe2 qm\nrqe2 qe2 0 2k\n.model qm npn(rb=100 rbm=5 irb=1m)\n"
-                     "s1 a sw qb 0 sm on\nrsw sw 0 1k\n.model sm sw(vt=0.5 vh=0.1 ron=10)\n"
-                     "bb bo 0 i=-1m*tanh(v(a, b)) + i(v1)*1m\nrbo bo 0 1k\n"
-                     "eb bv 0 value={2*v(bo) > 1 ? sqrt(v(bo)) : 0.5}\nrbv bv 0 1k\n"
-                     "gt 0 bt table {v(a, b)} = (0, 1m) (2, 3m)\nrbt bt 0 1k\n"
-                     "at %vd(a b) %v(ao) ap\nrao ao 0 1k\n"
-                     ".model ap pwl(x_array=[-1 1 4] y_array=[0 2 1] input_domain=0.1)\n"
-                     ".subckt half a b params: r=1k\nrh a b {r}\ndh b 0 dd\n.ends\n"
-                     ".subckt sub a b y\n"
-                     "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
-                     "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
-                     "f1 0 y poly(2) va vb 0 1 0 0 500 0\ng1 0 y y1 0 1m\n"
-                     "h1 y2 0 poly(1) va 0 0 3e6\nd1 y2 y dd\nry y 0 1k\nry2 y2 0 1k\n.ends\n";
+  const char *text =
+      "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
+      "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
+      "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\nj1 a g1 s1 jx 2\n"
+      "rg g1 b 10k\nrs1 s1 0 1k\n.model jx njf(vto=-1.5 beta=1m rd=5 rs=3)\n"
+      "m1 a b s2 0 mx w=4u\nrs2 s2 0 2k\n.model mx pmos(vto=-0.6 kp=50u rsh=2)\n"
+      "m2 b a s3 0 m3x\nrs3 s3 0 2k\n.model m3x nmos(level=3 vto=0.5 kp=60u "
+      "nsub=1e16 nfs=1e11 vmax=1e5 kappa=0.5 xj=0.2u l=2u w=10u)\n"
+      "xh a hb half r=2k m=3\nrhb hb 0 1k\n"
+      "m4 hb b qe vdx\n.model vdx vdmos(pchan vto=-1 kp=1 rd=1 rs=1 rb=1 bv=50)\n"
+      "q1 a qb qe qx 2\nrqb qb a 100k\nrqe qe 0 1k\n"
+      ".model qx npn(is=1e-15 bf=100 rb=10 rc=2 re=1 trc1=1m vaf=50 ikf=10m)\n"
+      "q2 a qb qe2 qm\nrqe2 qe2 0 2k\n.model qm npn(rb=100 rbm=5 irb=1m)\n"
+      "s1 a sw qb 0 sm on\nrsw sw 0 1k\n.model sm sw(vt=0.5 vh=0.1 ron=10)\n"
+      "bb bo 0 i=-1m*tanh(v(a, b)) + i(v1)*1m\nrbo bo 0 1k\n"
+      "eb bv 0 value={2*v(bo) > 1 ? sqrt(v(bo)) : 0.5}\nrbv bv 0 1k\n"
+      "gt 0 bt table {v(a, b)} = (0, 1m) (2, 3m)\nrbt bt 0 1k\n"
+      "at %vd(a b) %v(ao) ap\nrao ao 0 1k\n"
+      ".model ap pwl(x_array=[-1 1 4] y_array=[0 2 1] input_domain=0.1)\n"
+      "ag %v(ao) %id(ag 0) gn\nrag ag 0 1k\n.model gn gain(gain=1m out_offset=1m)\n"
+      "m5 a a s5 0 m2x l=2u w=5u\nrs5 s5 0 5k\n"
+      ".model m2x nmos(level=2 vto=0.6 kp=40u gamma=0.4 nsub=5e15 vmax=5e4 nfs=1e11)\n"
+      "m6 a a s6 vq\nrs6 s6 0 50\n.model vq vdmos(vto=1 kp=1 rd=2 rq=1 vq=2)\n"
+      ".subckt half a b params: r=1k\nrh a b {r}\ndh b 0 dd\n.ends\n"
+      ".subckt sub a b y\n"
+      "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
+      "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
+      "f1 0 y poly(2) va vb 0 1 0 0 500 0\ng1 0 y y1 0 1m\n"
+      "h1 y2 0 poly(1) va 0 0 3e6\nd1 y2 y dd\nry y 0 1k\nry2 y2 0 1k\n.ends\n";
   kh_netlist *nl = NULL;
   kh_solve_stats stats;
   kh_status st = kh_netlist_parse_string(ctx, &nl, text, "torture.cir");
@@ -281,8 +286,8 @@ Test(alloc_torture, newton_solve) {
 
 Test(alloc_torture, general_newton_solve) {
   torture(solve_general,
-          "parse (POLY parts, K, RS, a JFET, MOSFETs at levels 1 and 3 and a VDMOS, a "
-          "multiplied subcircuit, B sources, TABLE and pwl "
+          "parse (POLY parts, K, RS, a JFET, MOSFETs at levels 1, 2 and 3 and VDMOS, a "
+          "multiplied subcircuit, B sources, TABLE, pwl and gain "
           "curves, .nodeset), general Newton solve");
 }
 
