@@ -205,6 +205,11 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          m->name);
   if (level != 1 && !(kh_model_value(m, "tox", 1e-7) > 0)) /* the oxide capacitance is 1/TOX */
     return kh_token_fail(p, line, at, "model '%s': LEVEL %d TOX must be positive", m->name, level);
+  if (level == 2 && (!(kh_model_value(m, "ucrit", 1e4) > 0) || !(kh_model_value(m, "neff", 1) > 0)))
+    return kh_token_fail(p, line, at,
+                         "model '%s': LEVEL 2 UCRIT and NEFF must be positive (mos2 takes the "
+                         "logarithm of UCRIT's voltage and divides by NEFF's square root)",
+                         m->name);
   /* mos1, mos2: L - 2 LD; mos3: L - 2 LD + XL and W - 2 WD + XW (ngspice 39 stops at zero or
    * less at levels 1 and 3, and computes nonsense at level 2) */
   double length = in->geo[KH_MOS_L] - 2 * kh_model_value(m, "ld", 0) + kh_model_value(m, "xl", 0),

@@ -11,6 +11,10 @@
 
 /* A self-heating diode (ngspice 39's dioload.c with a thermal node): its junction sits at t0 +
  * v(tj) kelvins; the power of junction and RS flows into tj, RTH0 joins tj to ground. */
+/* ngspice's permittivities of silicon and of its oxide (F/m), which its MOSFET models use */
+#define KH_EPS_SI (11.7 * 8.854214871e-12)
+#define KH_EPS_OX (3.9 * 8.854214871e-12)
+
 typedef struct {
   long tj;     /* the thermal node's unknown (-1: not heated) */
   long inner;  /* the node between RS and the junction (-1: no RS; the anode then) */

@@ -12,8 +12,6 @@
 
 #include <math.h>
 
-#define EPS_SI (11.7 * 8.854214871e-12) /* ngspice's silicon permittivity */
-
 typedef kh_dual D;
 #define ADD kh_dual_add
 #define SUB kh_dual_sub
@@ -33,17 +31,17 @@ void kh_mos2_setup(kh_mosfet *q, const kh_netlist *nl, const char *m, const kh_m
   l->leff = in->l - 2 * kh_model_number(nl, m, "ld", 0, NULL);
   double oxide = cox * l->leff * in->m * in->w; /* ngspice's OxideCap */
   l->factor =
-      0.125 * kh_model_number(nl, m, "delta", 0, NULL) * 2.0 * M_PI * EPS_SI / oxide * l->leff;
+      0.125 * kh_model_number(nl, m, "delta", 0, NULL) * 2.0 * M_PI * KH_EPS_SI / oxide * l->leff;
   double nfs = kh_model_number(nl, m, "nfs", 0, NULL);
   l->surface_states = nfs == 0 ? 0 : KH_CHARGE * nfs * 1e4 / oxide * in->m * in->w * l->leff;
   l->weak = nfs != 0;
-  l->xd = nsub > 0 ? sqrt((EPS_SI + EPS_SI) / (KH_CHARGE * nsub * 1e6)) : 0;
+  l->xd = nsub > 0 ? sqrt((KH_EPS_SI + KH_EPS_SI) / (KH_CHARGE * nsub * 1e6)) : 0;
   l->doped = nsub > 0;
   l->xj = kh_model_number(nl, m, "xj", 0, NULL);
   l->vmax = kh_model_number(nl, m, "vmax", 0, NULL);
   l->neff = kh_model_number(nl, m, "neff", 1, NULL);
   l->uexp = kh_model_number(nl, m, "uexp", 0, NULL);
-  l->ucrit = kh_model_number(nl, m, "ucrit", 1e4, NULL) * 100 * EPS_SI / cox;
+  l->ucrit = kh_model_number(nl, m, "ucrit", 1e4, NULL) * 100 * KH_EPS_SI / cox;
   l->mobility = u0 * 1e-4; /* the card's U0, not at temperature: mos2load.c reads the model's */
   l->sbiarg = sqrt(pb);
 }

@@ -10,8 +10,6 @@
 
 #include <math.h>
 
-#define EPS_SI (11.7 * 8.854214871e-12) /* ngspice's silicon permittivity */
-
 void kh_mos3_setup(kh_mosfet *q, const kh_netlist *nl, const char *m, const kh_mosfet_instance *in,
                    double cox, double u0, double ratio) {
   kh_mos3 *l = &q->l3;
@@ -26,10 +24,10 @@ void kh_mos3_setup(kh_mosfet *q, const kh_netlist *nl, const char *m, const kh_m
   l->xj = kh_model_number(nl, m, "xj", 0, NULL);
   double nfs = kh_model_number(nl, m, "nfs", 0, NULL), oxide = cox * l->leff * in->m * l->weff;
   l->csonco = nfs == 0 ? 0 : KH_CHARGE * nfs * 1e4 * l->leff * l->weff * in->m / oxide;
-  l->narrow = kh_model_number(nl, m, "delta", 0, NULL) * 0.5 * M_PI * EPS_SI / cox / l->weff;
+  l->narrow = kh_model_number(nl, m, "delta", 0, NULL) * 0.5 * M_PI * KH_EPS_SI / cox / l->weff;
   int nsub_given;
   double nsub = kh_model_number(nl, m, "nsub", 0, &nsub_given);
-  l->alpha = nsub_given ? (EPS_SI + EPS_SI) / (KH_CHARGE * nsub * 1e6) : 0;
+  l->alpha = nsub_given ? (KH_EPS_SI + KH_EPS_SI) / (KH_CHARGE * nsub * 1e6) : 0;
   l->xd = sqrt(l->alpha);
   l->surf_mob = u0 / (ratio * sqrt(ratio));
 }

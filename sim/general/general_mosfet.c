@@ -15,9 +15,6 @@
 #include <math.h>
 #include <string.h>
 
-#define EPS_OX (3.9 * 8.854214871e-12) /* ngspice's oxide and silicon permittivities */
-#define EPS_SI (11.70 * 8.854214871e-12)
-
 /* Silicon's band gap at t kelvins, and ngspice's pbfact (the junction potential's shift). */
 static double band_gap(double t) {
   return 1.16 - 7.02e-4 * t * t / (t + 1108);
@@ -60,7 +57,7 @@ static process from_process(const kh_netlist *nl, const char *m, int type, int l
          nsub = kh_model_number(nl, m, "nsub", 0, &nsub_given);
   if (!(tox > 0)) return p;
   double vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
-  p.cox = EPS_OX / tox;
+  p.cox = KH_EPS_OX / tox;
   if (!kp_given) p.kp = p.u0 * p.cox * 1e-4;
   if (!nsub_given) return p;
   double ni = intrinsic_density(level, tnom);
@@ -69,7 +66,7 @@ static process from_process(const kh_netlist *nl, const char *m, int type, int l
   double fermis = type * 0.5 * p.phi, wkfng = 3.2, tpg = kh_model_number(nl, m, "tpg", 1, NULL);
   if (tpg != 0) wkfng = 3.25 + 0.5 * eg - type * tpg * 0.5 * eg;
   double wkfngs = wkfng - (3.25 + 0.5 * eg + fermis);
-  if (!gamma_given) p.gamma = sqrt(2 * EPS_SI * KH_CHARGE * nsub * 1e6) / p.cox;
+  if (!gamma_given) p.gamma = sqrt(2 * KH_EPS_SI * KH_CHARGE * nsub * 1e6) / p.cox;
   if (!vto_given) {
     double vfb = wkfngs - kh_model_number(nl, m, "nss", 0, NULL) * 1e4 * KH_CHARGE / p.cox;
     p.vto = vfb + type * (p.gamma * sqrt(p.phi) + p.phi);

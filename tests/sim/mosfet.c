@@ -198,6 +198,16 @@ Test(mosfet, bad_cards_refused_at_their_token) {
   }
   cr_expect(strstr(kh_test_parse_error("t\n.model nm nmos(phi=0)\nvdd d 0 5\nm1 d d 0 0 nm\n"),
                    "test.cir:4:12: model 'nm': PHI must be positive"));
+  /* level 2: what mos2 takes the logarithm or square root of */
+  static const char *const level2[] = {"ucrit=0", "neff=-1", "tox=0"};
+  for (size_t k = 0; k < sizeof level2 / sizeof *level2; k++) {
+    char text[160];
+    snprintf(text, sizeof text, "t\n.model n2 nmos(level=2 %s)\nvdd d 0 5\nm1 d d 0 0 n2\n",
+             level2[k]);
+    const char *msg = kh_test_parse_error(text);
+    cr_expect(strstr(msg, "test.cir:4:12: model 'n2': LEVEL 2 ") && strstr(msg, "must be positive"),
+              "%s: %s", level2[k], msg);
+  }
   /* off and ic=VDS,VGS,VBS: a first guess's and a transient's, read and left */
   kh_netlist_free(kh_test_parse("t\n.model nm nmos\nvdd d 0 5\nm1 d d 0 0 nm off ic=1,2,3 w=2u\n"));
 }
