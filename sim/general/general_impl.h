@@ -44,12 +44,12 @@ typedef struct {
 /* mos2's model at an instance (general_mos2.c): the effective length (L - 2 LD), the
  * narrow-width factor (ngspice's factor; eta is 1 + factor), NFS's surface-state term of the
  * subthreshold slope (surface_states; weak: NFS given nonzero), the depletion-width coefficient
- * xd (0 without NSUB; doped: NSUB given), XJ, VMAX, NEFF, UEXP, the critical gate voltage of
- * mobility degradation (UCRIT's, over the oxide), the card's U0 in m^2/Vs and sqrt(PB) at
- * temperature. */
+ * xd (0 without NSUB, which is how mos2load.c's tests of NSUB read here), XJ, VMAX, NEFF, UEXP, the
+ * critical gate voltage of mobility degradation (UCRIT's, over the oxide), the card's U0 in m^2/Vs
+ * and sqrt(PB) at temperature. */
 typedef struct {
   double leff, factor, surface_states, xd, xj, vmax, neff, uexp, ucrit, mobility, sbiarg;
-  int weak, doped;
+  int weak;
 } kh_mos2;
 
 /* A VDMOS's own terms (general_vdmos.c): the threshold at temperature and the model's VTO (the

@@ -36,7 +36,6 @@ void kh_mos2_setup(kh_mosfet *q, const kh_netlist *nl, const char *m, const kh_m
   l->surface_states = nfs == 0 ? 0 : KH_CHARGE * nfs * 1e4 / oxide * in->m * in->w * l->leff;
   l->weak = nfs != 0;
   l->xd = nsub > 0 ? sqrt((KH_EPS_SI + KH_EPS_SI) / (KH_CHARGE * nsub * 1e6)) : 0;
-  l->doped = nsub > 0;
   l->xj = kh_model_number(nl, m, "xj", 0, NULL);
   l->vmax = kh_model_number(nl, m, "vmax", 0, NULL);
   l->neff = kh_model_number(nl, m, "neff", 1, NULL);
@@ -77,7 +76,7 @@ static threshold threshold_at(const kh_mosfet *q, D v, D vb) {
   t.vbin = ADD(K(q->tvbi * q->type), MULC(t.phimvb, l->factor));
   D dgddvb = K(0);
   t.gamasd = K(q->gamma);
-  if (q->gamma > 0 || l->doped) {
+  if (q->gamma > 0 || l->xd > 0) {
     D argss = K(0), argsd = K(0), dbargs = K(0), dbargd = K(0);
     if (l->xj > 0) {
       double two = 2.0 / l->xj, half = .5 * l->xj / l->leff;
@@ -193,10 +192,10 @@ static D length_factor(const kh_mosfet *q, const threshold *t, D v, D vb, D vdsa
   if (v.v != 0.0) {
     root_of_depletion(q->tphi, SUB(vb, vdsat), ADD(vdsat, t->phimvb), bsarg, &slope);
     *bodys = SUB(MUL(MUL(*bsarg, *bsarg), *bsarg), t->sarg3);
-    if (l->doped && !(xlamda.v > 0.0) && l->vmax <= 0) {
+    if (l->xd > 0 && !(xlamda.v > 0.0) && l->vmax <= 0) {
       D argv = DIVC(SUB(v, vdsat), 4.0), sargv = SQRT(ADDC(MUL(argv, argv), 1.0));
       xlamda = MUL(CDIV(l->xd, MULC(v, l->leff)), SQRT(ADD(argv, sargv)));
-    } else if (l->doped && !(xlamda.v > 0.0)) {
+    } else if (l->xd > 0 && !(xlamda.v > 0.0)) {
       double xdv = l->xd / sqrt(l->neff);
       D xlv = CDIV(l->vmax * xdv, MULC(ueff, 2.0));
       D xls = SQRT(ADD(MUL(xlv, xlv), kh_dual_max(SUB(v, vdsat), K(0.0))));
@@ -206,8 +205,8 @@ static D length_factor(const kh_mosfet *q, const threshold *t, D v, D vb, D vdsa
   double xwb = l->xd * l->sbiarg, xld = l->leff - xwb;
   D clfact = CSUB(1.0, MUL(xlamda, v)), xleff = MULC(clfact, l->leff);
   D deltal = MULC(MUL(xlamda, v), l->leff);
-  if (!l->doped) xwb = 0.25e-6;
-  if (xleff.v < xwb) { /* punch-through */
+  if (l->xd == 0) xwb = 0.25e-6; /* no NSUB */
+  if (xleff.v < xwb) {           /* punch-through */
     xleff = CDIV(xwb, ADDC(DIVC(ADDC(deltal, -xld), xwb), 1.0));
     clfact = DIVC(xleff, l->leff);
   }
