@@ -14,7 +14,8 @@ maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
-cards and XSPICE pwl instances (A cards) on random points, XSPICE gain instances, linear E F G H, and
+cards and XSPICE pwl instances (A cards) on random points, XSPICE gain and limit instances, linear
+E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -180,6 +181,40 @@ def gains(rg, names, driven, name):
         port = rg.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
         lines += [f"{name('A')} {port} %v({out}) {model}",
                   f"{name('R')} {out} {node} {rg.choice(['1k', '10k'])}"]
+    return lines
+
+
+def limits(rl, names, driven, name):
+    """XSPICE limit instances (A cards, a stream of their own), as gains() places gains: a
+    clipped voltage through a resistor, or (%vd(a b) %id(a b)) a saturating conductance of a
+    milliampere or so per volt; the rounding range absolute or a fraction of the span, within
+    half of it."""
+    lines = []
+    for _ in range(rl.randint(1, 2) if rl.random() < 0.2 else 0):
+        a, b = rl.sample(names + ["0"], 2)
+        model, resistor = name("lim"), rl.random() < 0.3
+        scale = "m" if resistor else ""
+        lower, upper = -rl.uniform(0.1, 2), rl.uniform(0.1, 2)
+        words = [f"out_lower_limit={lower:.3g}{scale}", f"out_upper_limit={upper:.3g}{scale}"]
+        words.append(f"gain={rl.uniform(0.2, 2):.3g}m" if resistor else
+                     f"gain={rl.uniform(-3, 3):.3g}")
+        if rl.random() < 0.5 and not resistor:
+            words.append(f"in_offset={rl.uniform(-1, 1):.3g}")
+        if rl.random() < 0.5:
+            words.append(f"limit_range={rl.uniform(0.01, 0.45):.3g} fraction={rl.choice(['true', '1'])}")
+        elif rl.random() < 0.5:
+            words.append(f"limit_range={rl.uniform(0, 0.05):.3g}{scale}")
+        lines.append(f".model {model} limit({' '.join(words)})")
+        if resistor:
+            lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
+            continue
+        node = undriven(rl, names, driven)
+        if node is None:
+            continue
+        out = name("lout")
+        port = rl.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
+        lines += [f"{name('A')} {port} %v({out}) {model}",
+                  f"{name('R')} {out} {node} {rl.choice(['1k', '10k'])}"]
     return lines
 
 
@@ -477,6 +512,7 @@ def deck(seed):
             lines.append(f"{name('G')} {a} {b} " + spell % expr)
     lines += curves(random.Random(f"table {seed}"), names, driven, name)
     lines += gains(random.Random(f"gain {seed}"), names, driven, name)
+    lines += limits(random.Random(f"limit {seed}"), names, driven, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

@@ -604,21 +604,44 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
   return add_behavioural(&r, root, name, e);
 }
 
+/* gain (input + in_offset) of the gain or limit model m, in cm_gain's and cm_limit's order */
+static uint32_t scaled_input(reader *r, const kh_curve_ports *ports, const kh_model *m) {
+  uint32_t x = port_input(r, ports);
+  uint32_t in_offset = add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "in_offset", 0)});
+  uint32_t gain = add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "gain", 1)});
+  return binary(r, KH_X_MUL, gain, binary(r, KH_X_ADD, x, in_offset));
+}
+
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model) {
   kh_elem e = port_element(ports);
   e.ctrl[1] = model + 1; /* the gain model's, for the writer */
   reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
   const kh_model *m = &p->nl->models[model];
-  uint32_t x = port_input(&r, ports);
-  /* cm_gain's out_offset + gain * (in + in_offset), in its order */
-  uint32_t in_offset =
-      add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "in_offset", 0)});
-  uint32_t gain = add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "gain", 1)});
+  uint32_t x = scaled_input(&r, ports, m);
   uint32_t out_offset =
       add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "out_offset", 0)});
-  uint32_t root = binary(&r, KH_X_ADD, out_offset,
-                         binary(&r, KH_X_MUL, gain, binary(&r, KH_X_ADD, x, in_offset)));
+  return add_behavioural(&r, binary(&r, KH_X_ADD, out_offset, x), name, e);
+}
+
+/* cm_limit's output is pwl's curve through (lower, lower) and (upper, upper), held past both:
+ * its corners are cm_smooth_corner's parabolas over +-range with slopes 0 and 1, the ones pwl
+ * rounds its points with (the slopes come out exactly 0 and 1). */
+kh_status kh_behavioural_limit(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                               const kh_curve_ports *ports, uint32_t model,
+                               const double bounds[3]) {
+  kh_elem e = port_element(ports);
+  e.ctrl[1] = model + 1; /* the limit model's, for the writer */
+  reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  uint32_t x = scaled_input(&r, ports, &p->nl->models[model]);
+  uint32_t first = (uint32_t)r.count;
+  for (int k = 0; k < 4; k++) add(&r, (kh_xnode){.op = KH_X_CONST, .k = bounds[k / 2]});
+  uint32_t root = add(&r, (kh_xnode){.op = KH_X_TABLE,
+                                     .fn = 2, /* held past the ends, the range absolute */
+                                     .a = x,
+                                     .b = first,
+                                     .c = 2,
+                                     .k = bounds[2]});
   return add_behavioural(&r, root, name, e);
 }
 
@@ -756,32 +779,4 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
   return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2],
                                            3, RESISTANCE, NULL)
                      : st;
-}
-
-kh_status kh_resolve_behavioural(kh_parser *p) {
-  kh_netlist *nl = p->nl;
-  for (size_t e = 0; e < nl->element_count; e++) {
-    const kh_elem *b = &nl->elements[e];
-    if (b->kind != KH_BEHAVIOURAL_V && b->kind != KH_BEHAVIOURAL_I) continue;
-    struct kh_expression *x = &nl->expressions[b->ctrl[0]];
-    for (uint32_t k = 0; k < x->input_count; k++) {
-      if (!x->sources[k]) continue;
-      uint32_t v = kh_strmap_find(&nl->element_names, x->sources[k], strlen(x->sources[k]));
-      if (v == KH_NOT_FOUND || nl->elements[v].kind != KH_VSOURCE)
-        return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, b->loc,
-                              "'%s' reads i(%s), which is not a voltage source of this circuit "
-                              "(ngspice puts a 0 V source in series with another element it "
-                              "reads; kirchhoff reads voltage sources' currents only: add one)",
-                              kh_strmap_name(&nl->element_names, (uint32_t)e), x->sources[k]);
-      x->inputs[k] = v;
-    }
-    const kh_xwords *w = &x->words;
-    double d =
-        (w->has_temp ? w->temp + KH_CELSIUS_TO_KELVIN : kh_netlist_temperature(nl) + w->dtemp) -
-        300.15; /* asrcload.c's, not TNOM */
-    double f = 1 + w->tc1 * d + w->tc2 * d * d;
-    if (w->reciproctc) f = 1 / f;
-    x->scale = w->reciprocm ? f / w->m : f * w->m;
-  }
-  return KH_OK;
 }

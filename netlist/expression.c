@@ -259,11 +259,17 @@ int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
   return n->op == KH_X_TABLE && port_inputs(x, &x->nodes[n->a], k);
 }
 
-int kh_expression_gain_inputs(const struct kh_expression *x, uint32_t k[2]) {
-  const kh_xnode *n = &x->nodes[x->root]; /* out_offset + gain * (input + in_offset) */
-  if (n->op != KH_X_ADD || x->nodes[n->b].op != KH_X_MUL) return 0;
-  const kh_xnode *sum = &x->nodes[x->nodes[n->b].b];
+/* gain (input + in_offset) on a port's input at n (kh_behavioural_gain's scaled input) */
+static int scaled_port_inputs(const kh_expression *x, const kh_xnode *n, uint32_t k[2]) {
+  if (n->op != KH_X_MUL) return 0;
+  const kh_xnode *sum = &x->nodes[n->b];
   return sum->op == KH_X_ADD && port_inputs(x, &x->nodes[sum->a], k);
+}
+
+int kh_expression_model_inputs(const struct kh_expression *x, uint32_t k[2]) {
+  const kh_xnode *n = &x->nodes[x->root];
+  if (n->op == KH_X_TABLE) return scaled_port_inputs(x, &x->nodes[n->a], k); /* limit's curve */
+  return n->op == KH_X_ADD && scaled_port_inputs(x, &x->nodes[n->b], k);     /* out_offset + ... */
 }
 
 int kh_expression_limit(const kh_expression *x, double *in, double *last) {

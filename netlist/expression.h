@@ -114,9 +114,10 @@ void kh_expression_write_params(const struct kh_expression *x, FILE *out, const 
 int kh_expression_table(const struct kh_expression *x, size_t in[2]);
 /* The same by the expression's inputs: k[0], and k[1] (UINT32_MAX for one input). */
 int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]);
-/* The same for an XSPICE gain instance's expression (kh_behavioural_gain's). */
-int kh_expression_gain_port(const struct kh_expression *x, size_t in[2]);
-int kh_expression_gain_inputs(const struct kh_expression *x, uint32_t k[2]);
+/* The same for an XSPICE gain or limit instance's expression (kh_behavioural_gain's and
+ * kh_behavioural_limit's). */
+int kh_expression_model_port(const struct kh_expression *x, size_t in[2]);
+int kh_expression_model_inputs(const struct kh_expression *x, uint32_t k[2]);
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name);
 /* The card's words after the expression, where they differ from their defaults. */
 void kh_expression_write_words(const struct kh_expression *x, FILE *out);

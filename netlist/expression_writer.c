@@ -218,9 +218,9 @@ int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
   return kh_expression_curve_inputs(x, k) ? port(x, k, in) : 0;
 }
 
-int kh_expression_gain_port(const struct kh_expression *x, size_t in[2]) {
+int kh_expression_model_port(const struct kh_expression *x, size_t in[2]) {
   uint32_t k[2];
-  return kh_expression_gain_inputs(x, k) ? port(x, k, in) : 0;
+  return kh_expression_model_inputs(x, k) ? port(x, k, in) : 0;
 }
 
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name) {

@@ -253,7 +253,8 @@ kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *to
 const char *kh_switch_param_canonical(const char *name);
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Bname n+ n- I=expr or V=expr (behavioural.c); then, once the whole circuit is read, its
- * i(name) inputs resolved to their voltage sources (an error at the card where a name is none). */
+ * i(name) inputs resolved to their voltage sources (an error at the card where a name is none)
+ * and its words' factor computed (behavioural_inputs.c). */
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resolve_behavioural(kh_parser *p);
 /* Whether a value token ({...} or '...') reads the solution, v(...) or i(...); Rname n+ n-
@@ -286,9 +287,15 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
  * code model (a B source for kirchhoff, written back as the A card of `model`, a gain model). */
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model);
-/* XSPICE A cards of the pwl and gain code models (xspice.c); the pwl .model card's parameters:
- * x_array and y_array once per value, in order, input_domain, fraction and limit (1 or 0) where
- * given; the gain card's words checked and named. */
+/* The element `name` holding its output at XSPICE limit's gain (input + in_offset) held between
+ * lower and upper, its corners rounded over `range` volts (a B source whose curve is pwl's, the
+ * same parabolas: written back as the A card of `model`, a limit model). */
+kh_status kh_behavioural_limit(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                               const kh_curve_ports *ports, uint32_t model, const double bounds[3]);
+/* XSPICE A cards of the pwl, gain and limit code models (xspice.c); the pwl .model card's
+ * parameters: x_array and y_array once per value, in order, input_domain, fraction and limit (1
+ * or 0) where given; limit's words where given (fraction 1 or 0); the gain card's words checked
+ * and named. */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);
@@ -302,6 +309,8 @@ kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const
                         uint32_t model);
 kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t end, kh_model_param **out, size_t *count);
+kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count);
 /* Ename n+ n- value=expr or Gname ..., or with table (TABLE {expr} = (x, y) ...) the curve of
  * expr (behavioural.c), the expression from token `from`: as ngspice 39, a B source's V= on an
  * inner node that the E (or G) follows with gain 1. */

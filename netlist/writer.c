@@ -164,6 +164,8 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
+    else if (!strcmp(m->type, "limit") && !strcmp(m->params[i].name, "fraction"))
+      fprintf(out, "%sfraction=%s", sep, m->params[i].value != 0 ? "true" : "false");
     else
       fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
     sep = " ";
@@ -179,7 +181,8 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
-    if (!strcmp(m->type, "gain")) write_model_words(m, out);  /* XSPICE gain instances' */
+    if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit"))
+      write_model_words(m, out); /* XSPICE gain and limit instances' */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -273,13 +276,13 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   char prefix[40];
   snprintf(prefix, sizeof prefix, "kh_%zu_", i);
   size_t in[2];
-  int table = kh_expression_table(x, in), gain = e->ctrl[1] ? kh_expression_gain_port(x, in) : 0;
+  int table = kh_expression_table(x, in), coded = e->ctrl[1] ? kh_expression_model_port(x, in) : 0;
   if (table) {
     write_table(nl, i, table, in, out);
     return;
   }
-  if (gain) { /* an XSPICE gain instance, with its model (written with the others) */
-    write_a_card(nl, i, gain, in, nl->models[e->ctrl[1] - 1].name, out);
+  if (coded) { /* an XSPICE gain or limit instance, with its model (written with the others) */
+    write_a_card(nl, i, coded, in, nl->models[e->ctrl[1] - 1].name, out);
     return;
   }
   kh_expression_write_params(x, out, prefix);

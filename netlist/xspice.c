@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of two code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of three code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, IN a voltage (`%v node`, `%vd a b`,
  * with or without parentheses, or a bare node, the default type) or a voltage source's current
  * (`%vnam vname`), OUT a voltage, or a current (`%i node`, `%id a b`: from the first through the
@@ -8,6 +8,9 @@
  *   (kh_behavioural_curve, computed as cm_pwl does in netlist/expression.c).
  * - gain: `.model model gain([in_offset=0] [gain=1] [out_offset=0])`; OUT = out_offset + gain
  *   (IN + in_offset), as cm_gain computes it (kh_behavioural_gain).
+ * - limit: `.model model limit(out_lower_limit=L out_upper_limit=U [in_offset=0] [gain=1]
+ *   [limit_range=1e-6] [fraction=false])`; OUT = gain (IN + in_offset) held in [L, U], the
+ *   corners rounded as cm_limit rounds them (kh_behavioural_limit).
  * Current inputs (%i, %id: a 0 V branch of the port's own), vectors and the other code models
  * are refused at their token. */
 #include "netlist_impl.h"
@@ -79,46 +82,90 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
   return KH_OK;
 }
 
-kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                              size_t end, kh_model_param **out, size_t *count) {
+/* A code model's words (each name=value once, in any order) into params as (name, value): an
+ * array's values each under its name, in order; a boolean as 1 or 0. `given` gets bit k for
+ * names[k]. */
+enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
+typedef struct {
+  const char *model, *list; /* "pwl", "x_array, y_array, ..." for messages */
+  const char *const *names;
+  const unsigned char *kinds;
+  size_t count;
+} code_model_words;
+
+static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t end, const code_model_words *w, kh_model_param **out,
+                            size_t *count, unsigned *given) {
   const kh_token *t = tok->items;
   kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 4) * sizeof *params);
   if (!params) return kh_fail_nomem(p->ctx, "storing a model");
-  static const char *const names[] = {"x_array", "y_array", "input_domain", "fraction", "limit"};
   size_t n = 0;
-  unsigned given = 0;
+  *given = 0;
   for (size_t i = from; i < end;) {
     size_t which = 0;
-    while (which < 5 && !kh_token_eq(&t[i], names[which])) which++;
-    if (which == 5)
-      return kh_token_fail(p, line, &t[i],
-                           "unknown pwl model parameter '%.*s' (x_array, y_array, input_domain, "
-                           "fraction, limit)",
-                           (int)t[i].len, t[i].s);
+    while (which < w->count && !kh_token_eq(&t[i], w->names[which])) which++;
+    if (which == w->count)
+      return kh_token_fail(p, line, &t[i], "unknown %s model parameter '%.*s' (%s)", w->model,
+                           (int)t[i].len, t[i].s, w->list);
+    const char *name = w->names[which];
     if (i + 2 >= end || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "'%s' needs '=' and a value", names[which]);
-    if (given & 1u << which)
-      return kh_token_fail(p, line, &t[i], "'%s' is given twice", names[which]);
-    given |= 1u << which;
+      return kh_token_fail(p, line, &t[i], "'%s' needs '=' and a value", name);
+    if (*given & 1u << which) return kh_token_fail(p, line, &t[i], "'%s' is given twice", name);
+    *given |= 1u << which;
     i += 2;
     kh_status st = KH_OK;
-    if (which < 2) {
-      st = array(p, line, tok, &i, end, names[which], params, &n);
-    } else if (which == 2) {
+    if (w->kinds[which] == WORD_ARRAY) {
+      st = array(p, line, tok, &i, end, name, params, &n);
+    } else if (w->kinds[which] == WORD_NUMBER) {
       st = number(p, line, &t[i++], &params[n].value);
-      params[n++].name = names[which];
+      params[n++].name = name;
     } else {
+      /* XSPICE's booleans, measured in ngspice 39: true and false in any case, or a number
+       * that is 1 or 0 (1.0 and 01 read as true; 2, 't' and 'yes' are errors there) */
       int yes = kh_token_eq(&t[i], "true"), no = kh_token_eq(&t[i], "false");
-      if (!yes && !no) return kh_token_fail(p, line, &t[i], "%s takes true or false", names[which]);
-      params[n++] = (kh_model_param){names[which], yes};
+      double v = NAN;
+      if (!yes && !no && t[i].s[0] >= '0' && t[i].s[0] <= '9' &&
+          kh_eval_token(p, line, &t[i], NULL, &v) == KH_OK)
+        yes = v == 1, no = v == 0;
+      if (!yes && !no)
+        return kh_token_fail(p, line, &t[i], "%s takes true or false (or 1 or 0)", name);
+      params[n++] = (kh_model_param){name, yes};
       i++;
     }
     if (st != KH_OK) return st;
   }
-  if ((given & 3) != 3)
-    return kh_token_fail(p, line, &t[1], "a pwl model needs x_array and y_array");
   *out = params, *count = n;
-  return check_points(p, line, &t[1], params, n);
+  return KH_OK;
+}
+
+kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t end, kh_model_param **out, size_t *count) {
+  static const char *const names[] = {"x_array", "y_array", "input_domain", "fraction", "limit"};
+  static const unsigned char kinds[] = {WORD_ARRAY, WORD_ARRAY, WORD_NUMBER, WORD_BOOLEAN,
+                                        WORD_BOOLEAN};
+  static const code_model_words words = {"pwl", "x_array, y_array, input_domain, fraction, limit",
+                                         names, kinds, 5};
+  unsigned given;
+  kh_status st = read_words(p, line, tok, from, end, &words, out, count, &given);
+  if (st != KH_OK) return st;
+  if ((given & 3) != 3)
+    return kh_token_fail(p, line, &tok->items[1], "a pwl model needs x_array and y_array");
+  return check_points(p, line, &tok->items[1], *out, *count);
+}
+
+/* ngspice 39's limit reads these (ifspec.ifs); its limits have no default, checked where an
+ * instance uses the model, since ngspice stops only then. */
+kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count) {
+  static const char *const names[] = {"in_offset",       "gain",        "out_lower_limit",
+                                      "out_upper_limit", "limit_range", "fraction"};
+  static const unsigned char kinds[] = {WORD_NUMBER, WORD_NUMBER, WORD_NUMBER,
+                                        WORD_NUMBER, WORD_NUMBER, WORD_BOOLEAN};
+  static const code_model_words words = {
+      "limit", "in_offset, gain, out_lower_limit, out_upper_limit, limit_range, fraction", names,
+      kinds, 6};
+  unsigned given;
+  return read_words(p, line, tok, from, end, &words, out, count, &given);
 }
 
 /* A port's type: %v, %vd, %i, %id or %vnam, the letters before any '(' in at; 0 for another. */
@@ -236,6 +283,38 @@ kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return KH_OK;
 }
 
+/* An instance of limit model `id` (its name at token i): the limits given (ngspice 39 stops
+ * with "Parameter on model has no default" without one), lower below upper, and the rounding
+ * range (times upper - lower with fraction) at least 0 and at most half the span, where
+ * cm_limit's two roundings would overlap and its output jump. */
+static kh_status limit_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_tokens *tok, size_t i, const kh_curve_ports *ports,
+                                uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  const kh_token *at = &tok->items[i];
+  double lower = param(m->params, m->param_count, "out_lower_limit", NAN);
+  double upper = param(m->params, m->param_count, "out_upper_limit", NAN);
+  double range = param(m->params, m->param_count, "limit_range", 1e-6);
+  if (isnan(lower) || isnan(upper))
+    return kh_token_fail(p, line, at,
+                         "limit model '%s' needs out_lower_limit and out_upper_limit (ngspice 39 "
+                         "stops: they have no default)",
+                         m->name);
+  if (!(lower < upper))
+    return kh_token_fail(p, line, at,
+                         "limit model '%s': out_lower_limit %g must lie below "
+                         "out_upper_limit %g",
+                         m->name, lower, upper);
+  if (param(m->params, m->param_count, "fraction", 0) != 0) range *= upper - lower;
+  if (!(range >= 0 && 2 * range <= upper - lower))
+    return kh_token_fail(p, line, at,
+                         "limit model '%s': limit_range %g V must lie in [0, half the span %g] "
+                         "(wider, cm_limit's two roundings overlap and its output jumps)",
+                         m->name, range, upper - lower);
+  const double bounds[3] = {lower, upper, range};
+  return kh_behavioural_limit(p, line, s, &tok->items[0], ports, id, bounds);
+}
+
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   kh_curve_ports ports = {{0, 0}, {0, 0}, NULL, 0};
@@ -255,9 +334,11 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
     return kh_token_fail(p, line, &t[i], "unknown model '%.*s'", (int)t[i].len, t[i].s);
   const kh_model *m = &p->nl->models[id];
   if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
+  if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
   if (strcmp(m->type, "pwl") != 0)
     return kh_token_fail(p, line, &t[i],
-                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl and gain)",
+                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain and "
+                         "limit)",
                          m->type);
   size_t points = 0;
   double xy[2 * m->param_count + 2];

@@ -164,6 +164,36 @@ Test(behavioural, table_curve_in_closed_form) {
                  3) <= 1e-12);
 }
 
+/* An XSPICE limit instance in closed form: cm_limit's out = gain (in + in_offset) held in
+ * [lower, upper], and within r of a limit the parabola with slope 0 and 1 at its ends, lower +
+ * (out - lower + r)^2 / 4r and upper - (upper + r - out)^2 / 4r. The model: 2 (in + 0.5) held
+ * in [-1, 3], r = 0.4. */
+static double limit_closed_form(double in) {
+  double out = 2 * (in + 0.5), r = 0.4;
+  if (out <= -1 - r) return -1;
+  if (out < -1 + r) return -1 + (out + 1 + r) * (out + 1 + r) / (4 * r);
+  if (out <= 3 - r) return out;
+  if (out < 3 + r) return 3 - (3 + r - out) * (3 + r - out) / (4 * r);
+  return 3;
+}
+
+Test(behavioural, xspice_limit_in_closed_form) {
+  /* held, at and inside both roundings, linear */
+  static const double ins[] = {-3, -1.2000001, -1.1, -1, -0.9, -0.8, 0, 1.15, 1.2, 1.25, 2};
+  for (size_t k = 0; k < sizeof ins / sizeof *ins; k++) {
+    char deck[256];
+    snprintf(deck, sizeof deck,
+             "t\nv1 a 0 %.17g\na1 a o lim\nro o 0 1k\n.model lim limit(in_offset=0.5 gain=2 "
+             "out_lower_limit=-1 out_upper_limit=3 limit_range=0.4)\n",
+             ins[k]);
+    double o = kh_test_general_node(deck, "o"), want = limit_closed_form(ins[k]);
+    cr_expect(fabs(o - want) <= 1e-14, "at %g: %.17g, want %.17g", ins[k], o, want);
+  }
+  /* at the limits themselves, limit -+ r / 4 */
+  cr_expect(fabs(limit_closed_form(-1) - (-1 + 0.1)) <= 1e-15);
+  cr_expect(fabs(limit_closed_form(1) - (3 - 0.1)) <= 1e-15);
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -319,6 +349,16 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] input_domain=0.6)\n", "input_domain must lie"},
       {"t\n.model m gain(gain=2 noise_voltage=1)\n", "test.cir:2:22: unknown gain model parameter"},
       {"t\n.model m gain(gain=2)\na1 %i(a) %v(o) m\n", "test.cir:3:4: port type '%i'"},
+      {"t\n.model m limit(out_lower_limit=0 fraction=t)\n", "test.cir:2:43: fraction takes true"},
+      {"t\n.model m limit(gain=1 gain=2)\n", "test.cir:2:23: 'gain' is given twice"},
+      {"t\n.model m limit(out_upper_limit=1)\na1 a o m\n", "test.cir:3:8: limit model 'm' needs"},
+      {"t\n.model m limit(out_lower_limit=1 out_upper_limit=1)\na1 a o m\n",
+       "test.cir:3:8: limit model 'm': out_lower_limit 1 must lie below out_upper_limit 1"},
+      {"t\n.model m limit(out_lower_limit=0 out_upper_limit=1 limit_range=0.6 fraction=true)\n"
+       "a1 a o m\n",
+       "test.cir:3:8: limit model 'm': limit_range 0.6 V must lie in [0, half the span 1]"},
+      {"t\n.model m limit(out_lower_limit=0 out_upper_limit=1 limit_range=-1m)\na1 a o m\n",
+       "limit_range -0.001 V must lie in"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     const char *msg = kh_test_parse_error(cases[k].text);
