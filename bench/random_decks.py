@@ -14,8 +14,8 @@ maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
-cards and XSPICE pwl instances (A cards) on random points, XSPICE gain and limit instances, linear
-E F G H, and
+cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer and mult
+instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -215,6 +215,43 @@ def limits(rl, names, driven, name):
         port = rl.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
         lines += [f"{name('A')} {port} %v({out}) {model}",
                   f"{name('R')} {out} {node} {rl.choice(['1k', '10k'])}"]
+    return lines
+
+
+def vectors(rv, names, driven, name):
+    """XSPICE summer and mult instances (A cards, a stream of their own): two or three input
+    ports (voltages, differences, written every way mif_inp2.c reads them), gains and offsets;
+    a voltage through a resistor to a node no other source drives."""
+    lines = []
+    for _ in range(rv.randint(1, 2) if rv.random() < 0.2 else 0):
+        count, kind = rv.randint(2, 3), rv.choice(["summer", "mult"])
+        model, words = name(kind[0] + "m"), []
+        if rv.random() < 0.6:
+            words.append("in_gain=[" + " ".join(f"{rv.uniform(-1.5, 1.5):.3g}"
+                                                for _ in range(count)) + "]")
+        if rv.random() < 0.5:
+            words.append("in_offset=[" + " ".join(f"{rv.uniform(-1, 1):.3g}"
+                                                  for _ in range(count)) + "]")
+        for word in ("out_gain", "out_offset"):
+            if rv.random() < 0.3:
+                words.append(f"{word}={rv.uniform(-1, 1):.3g}")
+        lines.append(f".model {model} {kind}({' '.join(words)})")
+        ports, held = [], "v"  # a type written holds for the bare ports after it
+        for _ in range(count):
+            a, b = rv.sample(names + ["0"], 2)
+            port = rv.choice([None, f"%v({a})", f"%v {a}", f"%vd({a} {b})", f"%vd {a} {b}"])
+            if port is None:  # bare: one node, or two under a held %vd
+                port = f"{a} {b}" if held == "vd" else a
+            else:
+                held = port.split("(")[0].split(" ")[0][1:]
+            ports.append(port)
+        node = undriven(rv, names, driven)
+        if node is None:
+            continue
+        out = name("vout")
+        vector = rv.choice(["[{}]", "[ {} ]"]).format(" ".join(ports))
+        lines += [f"{name('A')} {vector} %v({out}) {model}",
+                  f"{name('R')} {out} {node} {rv.choice(['1k', '10k'])}"]
     return lines
 
 
@@ -513,6 +550,7 @@ def deck(seed):
     lines += curves(random.Random(f"table {seed}"), names, driven, name)
     lines += gains(random.Random(f"gain {seed}"), names, driven, name)
     lines += limits(random.Random(f"limit {seed}"), names, driven, name)
+    lines += vectors(random.Random(f"vector {seed}"), names, driven, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

@@ -8,58 +8,16 @@
  * in the expression keep 11 significant digits, as ngspice's front end leaves them (it reprints
  * them with %.10e: 0.33333333333333331 is 0.3333333333 there, measured), while parameters keep
  * their full value. */
+#include "behavioural_reader.h"
 #include "expression.h"
 #include "parser.h"
 
 #include "core/alloc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-enum { MAX_DEPTH = 1000, MAX_NODES = 1 << 20 }; /* depth: the parser's stack, about 1 kB a level */
-
-/* A user function's (.func) parameters bound to the nodes of its call's arguments. */
-typedef struct binding {
-  const char *const *names;
-  const uint32_t *nodes;
-  size_t count;
-  const struct binding *outer;
-} binding;
-
-typedef struct {
-  kh_parser *p;
-  uint32_t line;
-  const kh_scope *scope;
-  const char *s, *end; /* the expression's text */
-  const char *pos;
-  const kh_token *first; /* the token the text starts at: offsets for messages */
-  const char *call;      /* in a .func's body: its call in the line, where errors are told */
-  const binding *bound;
-  int depth;
-  kh_xnode *nodes;
-  size_t count, cap;
-  size_t *inputs;
-  const char **sources; /* per input: i(name)'s flattened name, NULL for a node */
-  size_t input_count, input_cap, source_cap;
-  kh_xwords words;
-  kh_status st;
-} reader;
-
-/* Records the first error, at `at` in the text; returns UINT32_MAX, what a failed node is. */
-static uint32_t fail(reader *r, const char *at, const char *fmt, ...) KH_PRINTF(3, 4);
-static uint32_t fail(reader *r, const char *at, const char *fmt, ...) {
-  if (r->st != KH_OK) return UINT32_MAX;
-  char message[200];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
-  va_end(ap);
-  if (r->call) at = r->call;
-  kh_token t = {at, 1, r->first->off + (uint32_t)(at - r->first->s)};
-  r->st = kh_token_fail(r->p, r->line, &t, "%s", message);
-  return UINT32_MAX;
-}
+typedef kh_expr_reader reader;
 
 static void blanks(reader *r) {
   while (r->pos < r->end && (*r->pos == ' ' || *r->pos == '\t')) r->pos++;
@@ -74,21 +32,10 @@ static int take(reader *r, const char *word) {
   return 1;
 }
 
-/* Adds a node; returns its index (or UINT32_MAX after an error). */
-static uint32_t add(reader *r, kh_xnode n) {
-  if (r->st != KH_OK) return UINT32_MAX;
-  if (r->count >= MAX_NODES) return fail(r, r->pos, "expression too long");
-  if (kh_reserve((void **)&r->nodes, &r->cap, r->count + 1, sizeof *r->nodes))
-    return r->st = kh_fail_nomem(r->p->ctx, "reading a B source"), UINT32_MAX;
-  r->nodes[r->count] = n;
-  return (uint32_t)r->count++;
-}
-static uint32_t binary(reader *r, uint8_t op, uint32_t a, uint32_t b) {
-  return r->st == KH_OK ? add(r, (kh_xnode){.op = op, .a = a, .b = b}) : UINT32_MAX;
-}
 static uint32_t call(reader *r, kh_xfunction fn, uint32_t a, uint32_t b) {
-  return r->st == KH_OK ? add(r, (kh_xnode){.op = KH_X_CALL, .fn = (uint8_t)fn, .a = a, .b = b})
-                        : UINT32_MAX;
+  return r->st == KH_OK
+             ? kh_reader_add(r, (kh_xnode){.op = KH_X_CALL, .fn = (uint8_t)fn, .a = a, .b = b})
+             : UINT32_MAX;
 }
 
 static uint32_t expression(reader *r);
@@ -96,22 +43,6 @@ static uint32_t unary(reader *r);
 
 static int name_char(char c, int first) {
   return (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
-}
-
-/* An input: node `node`'s voltage, or (source not NULL) that source's current; the same input
- * each time it is read. */
-static uint32_t input(reader *r, uint32_t node, const char *source) {
-  size_t i = 0;
-  while (i < r->input_count &&
-         !(source ? r->sources[i] == source : !r->sources[i] && r->inputs[i] == node))
-    i++;
-  if (i == r->input_count) {
-    if (kh_reserve((void **)&r->inputs, &r->input_cap, i + 1, sizeof *r->inputs) ||
-        kh_reserve((void **)&r->sources, &r->source_cap, i + 1, sizeof *r->sources))
-      return r->st = kh_fail_nomem(r->p->ctx, "reading a B source"), UINT32_MAX;
-    r->inputs[i] = node, r->sources[i] = source, r->input_count++;
-  }
-  return add(r, (kh_xnode){.op = KH_X_INPUT, .a = (uint32_t)i});
 }
 
 /* v(n) or v(n, m) from the '(' on: the node names as ngspice's lexer ends them. */
@@ -123,9 +54,9 @@ static size_t probe_name(reader *r) {
   while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
   for (const char *c = at; c < r->pos; c++) /* the lexer's: no other line could name it */
     if (*c == '\'' || *c == '{' || *c == '}')
-      return fail(r, c,
-                  "a quote or brace in a name in v(...) or i(...) (ngspice 39 fails on "
-                  "the deck)"),
+      return kh_reader_fail(r, c,
+                            "a quote or brace in a name in v(...) or i(...) (ngspice 39 fails on "
+                            "the deck)"),
              0;
   return (size_t)(r->pos - at);
 }
@@ -136,16 +67,16 @@ static uint32_t voltage(reader *r) {
   do {
     size_t len = probe_name(r);
     const char *at = r->pos - len;
-    if (!len) return fail(r, at, "expected a node name in v(...)");
+    if (!len) return kh_reader_fail(r, at, "expected a node name in v(...)");
     kh_token t = {at, (uint32_t)len, r->first->off + (uint32_t)(at - r->first->s)};
     if (r->st != KH_OK ||
         (r->st = kh_resolve_node(r->p, r->line, r->scope, &t, &node[count++])) != KH_OK)
       return UINT32_MAX;
   } while (count < 2 && take(r, ","));
-  if (!take(r, ")")) return fail(r, r->pos, "expected ')' after v(...)'s nodes");
+  if (!take(r, ")")) return kh_reader_fail(r, r->pos, "expected ')' after v(...)'s nodes");
   uint32_t in[2];
-  for (size_t k = 0; k < count; k++) in[k] = input(r, node[k], NULL);
-  return count == 1 ? in[0] : binary(r, KH_X_SUB, in[0], in[1]);
+  for (size_t k = 0; k < count; k++) in[k] = kh_reader_input(r, node[k], NULL);
+  return count == 1 ? in[0] : kh_reader_binary(r, KH_X_SUB, in[0], in[1]);
 }
 
 /* i(name) from the '(' on: the current through voltage source `name` (from its + node through
@@ -153,18 +84,18 @@ static uint32_t voltage(reader *r) {
 static uint32_t current(reader *r) {
   size_t len = probe_name(r);
   const char *at = r->pos - len;
-  if (!len) return fail(r, at, "expected a voltage source's name in i(...)");
-  if (!take(r, ")")) return fail(r, r->pos, "expected ')' after i(...)'s source");
+  if (!len) return kh_reader_fail(r, at, "expected a voltage source's name in i(...)");
+  if (!take(r, ")")) return kh_reader_fail(r, r->pos, "expected ')' after i(...)'s source");
   const char *name;
   size_t qualified;
   if (r->st != KH_OK ||
       (r->st = kh_qualify_name(r->p, 'v', r->scope->path, at, len, &name, &qualified)) != KH_OK)
     return UINT32_MAX;
   for (size_t i = 0; i < r->input_count; i++)
-    if (r->sources[i] && !strcmp(r->sources[i], name)) return input(r, 0, r->sources[i]);
+    if (r->sources[i] && !strcmp(r->sources[i], name)) return kh_reader_input(r, 0, r->sources[i]);
   const char *kept = kh_arena_strndup(&r->p->nl->arena, name, qualified);
   if (!kept) return r->st = kh_fail_nomem(r->p->ctx, "reading a B source"), UINT32_MAX;
-  return input(r, 0, kept);
+  return kh_reader_input(r, 0, kept);
 }
 
 /* A .func's body with its parameters bound to the arguments' nodes, as ngspice expands a .func
@@ -172,8 +103,8 @@ static uint32_t current(reader *r) {
 static uint32_t user_call(reader *r, const char *name, size_t len, const struct kh_func *f,
                           const uint32_t *arg, size_t n) {
   if (n != f->arity)
-    return fail(r, name, "'%.*s' takes %zu argument%s, got %zu", (int)len, name, f->arity,
-                f->arity == 1 ? "" : "s", n);
+    return kh_reader_fail(r, name, "'%.*s' takes %zu argument%s, got %zu", (int)len, name, f->arity,
+                          f->arity == 1 ? "" : "s", n);
   binding b = {f->params, arg, n, r->bound};
   reader body = *r;
   body.s = body.pos = f->body, body.end = f->body + strlen(f->body);
@@ -181,7 +112,7 @@ static uint32_t user_call(reader *r, const char *name, size_t len, const struct 
   uint32_t v = expression(&body);
   blanks(&body);
   if (body.st == KH_OK && body.pos < body.end)
-    fail(&body, body.pos, "unexpected text in the body of .func '%.*s'", (int)len, name);
+    kh_reader_fail(&body, body.pos, "unexpected text in the body of .func '%.*s'", (int)len, name);
   /* the arrays may have moved: take them back */
   r->nodes = body.nodes, r->count = body.count, r->cap = body.cap;
   r->inputs = body.inputs, r->sources = body.sources, r->input_count = body.input_count;
@@ -198,7 +129,8 @@ static uint32_t user_call(reader *r, const char *name, size_t len, const struct 
 static uint32_t pwl_call(reader *r, const char *name) {
   uint32_t x = expression(r);
   if (r->st == KH_OK && r->nodes[x].op == KH_X_CONST) /* its derivative calls PTpwl without data */
-    fail(r, name, "pwl of a number, on which ngspice 39 crashes (write the value it gives)");
+    kh_reader_fail(r, name,
+                   "pwl of a number, on which ngspice 39 crashes (write the value it gives)");
   double *points = NULL;
   size_t count = 0, cap = 0;
   while (r->st == KH_OK && take(r, ",")) {
@@ -210,7 +142,8 @@ static uint32_t pwl_call(reader *r, const char *name) {
     int negated = n->op == KH_X_CALL && n->fn == KH_XF_UMINUS;
     const kh_xnode *c = negated ? &r->nodes[n->a] : n;
     if (c->op != KH_X_CONST) {
-      fail(r, at, "pwl's points must be numbers or parameters (ngspice 39 reads only those)");
+      kh_reader_fail(r, at,
+                     "pwl's points must be numbers or parameters (ngspice 39 reads only those)");
       break;
     }
     if (kh_reserve((void **)&points, &cap, count + 1, sizeof *points)) {
@@ -219,16 +152,17 @@ static uint32_t pwl_call(reader *r, const char *name) {
     }
     points[count++] = negated ? -c->k : c->k;
   }
-  if (r->st == KH_OK && !take(r, ")")) fail(r, r->pos, "expected ')' or ','");
+  if (r->st == KH_OK && !take(r, ")")) kh_reader_fail(r, r->pos, "expected ')' or ','");
   if (r->st == KH_OK && (count < 4 || count % 2))
-    fail(r, name, "pwl takes its input and two or more points x, y");
+    kh_reader_fail(r, name, "pwl takes its input and two or more points x, y");
   for (size_t k = 2; r->st == KH_OK && k < count; k += 2)
-    if (!(points[k - 2] < points[k])) fail(r, name, "pwl's abscissas must ascend");
+    if (!(points[k - 2] < points[k])) kh_reader_fail(r, name, "pwl's abscissas must ascend");
   uint32_t first = (uint32_t)r->count, v = UINT32_MAX;
   for (size_t k = 0; r->st == KH_OK && k < count; k++)
-    add(r, (kh_xnode){.op = KH_X_CONST, .k = points[k]});
+    kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = points[k]});
   if (r->st == KH_OK)
-    v = add(r, (kh_xnode){.op = KH_X_PWL, .a = x, .b = first, .c = (uint32_t)(count / 2)});
+    v = kh_reader_add(r,
+                      (kh_xnode){.op = KH_X_PWL, .a = x, .b = first, .c = (uint32_t)(count / 2)});
   kh_free(points);
   return v;
 }
@@ -239,16 +173,16 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
   uint32_t arg[3];
   size_t n = 0;
   do {
-    if (n == 3) return fail(r, r->pos, "too many arguments");
+    if (n == 3) return kh_reader_fail(r, r->pos, "too many arguments");
     arg[n++] = expression(r);
   } while (r->st == KH_OK && take(r, ","));
   if (r->st != KH_OK) return UINT32_MAX;
-  if (!take(r, ")")) return fail(r, r->pos, "expected ')' or ','");
+  if (!take(r, ")")) return kh_reader_fail(r, r->pos, "expected ')' or ','");
   uint32_t user = kh_strmap_find(&r->p->func_names, name, len);
   if (user != KH_NOT_FOUND) return user_call(r, name, len, &r->p->funcs[user], arg, n);
   if (len == 11 && !memcmp(name, "ternary_fcn", 11)) {
-    if (n != 3) return fail(r, name, "ternary_fcn takes three arguments");
-    return add(r, (kh_xnode){.op = KH_X_TERN, .a = arg[0], .b = arg[1], .c = arg[2]});
+    if (n != 3) return kh_reader_fail(r, name, "ternary_fcn takes three arguments");
+    return kh_reader_add(r, (kh_xnode){.op = KH_X_TERN, .a = arg[0], .b = arg[1], .c = arg[2]});
   }
   for (int fn = 0; fn < KH_XF_COUNT; fn++) {
     if (fn == KH_XF_UMINUS || strlen(kh_xfunction_names[fn]) != len ||
@@ -256,13 +190,13 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
       continue;
     size_t want = fn >= KH_XF_POW ? 2 : 1;
     if (n != want)
-      return fail(r, name, "'%.*s' takes %s", (int)len, name,
-                  want == 2 ? "two arguments" : "one argument");
+      return kh_reader_fail(r, name, "'%.*s' takes %s", (int)len, name,
+                            want == 2 ? "two arguments" : "one argument");
     return call(r, (kh_xfunction)fn, arg[0], n == 2 ? arg[1] : 0);
   }
-  return fail(r, name,
-              "unknown function '%.*s' in a B source (ngspice 39's are listed in docs/netlist.md)",
-              (int)len, name);
+  return kh_reader_fail(
+      r, name, "unknown function '%.*s' in a B source (ngspice 39's are listed in docs/netlist.md)",
+      (int)len, name);
 }
 
 /* A name alone: a parameter, then ngspice's constants e and pi, time and hertz (0 at DC). */
@@ -272,7 +206,7 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
       if (strlen(b->names[k]) == len && !memcmp(b->names[k], name, len)) return b->nodes[k];
   double v;
   if (kh_param_value(r->p, r->scope, name, len, &v))
-    return add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
+    return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
   static const struct {
     const char *name;
     double value;
@@ -280,22 +214,22 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
       {"e", 2.718281828459045235}, {"pi", 3.141592653589793238}, {"time", 0}, {"hertz", 0}};
   for (size_t k = 0; k < sizeof known / sizeof *known; k++)
     if (strlen(known[k].name) == len && !memcmp(known[k].name, name, len))
-      return add(r, (kh_xnode){.op = KH_X_CONST, .k = known[k].value});
-  return fail(r, name, "unknown name '%.*s' (not a parameter)", (int)len, name);
+      return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = known[k].value});
+  return kh_reader_fail(r, name, "unknown name '%.*s' (not a parameter)", (int)len, name);
 }
 
 static uint32_t primary(reader *r) {
   if (r->st != KH_OK) return UINT32_MAX; /* after an error nothing more is read */
   blanks(r);
   const char *at = r->pos;
-  if (r->pos == r->end) return fail(r, at, "the expression ends where a value should be");
+  if (r->pos == r->end) return kh_reader_fail(r, at, "the expression ends where a value should be");
   static const char *const close[] = {")", "}", "'"};
   const char *open = strchr("({'", *r->pos);
   if (open && *open) { /* braces and quotes group as parentheses do */
     r->pos++;
     uint32_t v = expression(r);
     const char *want = close[open - "({'"];
-    if (r->st == KH_OK && !take(r, want)) return fail(r, r->pos, "expected '%s'", want);
+    if (r->st == KH_OK && !take(r, want)) return kh_reader_fail(r, r->pos, "expected '%s'", want);
     return v;
   }
   if (name_char(*r->pos, 1)) {
@@ -309,11 +243,11 @@ static uint32_t primary(reader *r) {
   double v;
   size_t used = 0, bad = 0;
   kh_number_error e = kh_scan_number(r->pos, (size_t)(r->end - r->pos), &v, &used, &bad);
-  if (e != KH_NUM_OK) return fail(r, r->pos + bad, "%s", kh_number_error_text(e));
+  if (e != KH_NUM_OK) return kh_reader_fail(r, r->pos + bad, "%s", kh_number_error_text(e));
   r->pos += used;
   if (r->pos < r->end && *r->pos >= '0' && *r->pos <= '9') /* 4k7: ngspice reads 4k, then fails */
-    return fail(r, r->pos, "digits after the suffix (write 4.7k, not 4k7)");
-  return add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_expression_literal(v)});
+    return kh_reader_fail(r, r->pos, "digits after the suffix (write 4.7k, not 4k7)");
+  return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_expression_literal(v)});
 }
 
 /* What follows '^': a signed operand reaches over further '^' (a^-b^c is a^(-(b^c))). */
@@ -322,18 +256,18 @@ static uint32_t power(reader *r) {
   while (r->st == KH_OK && (take(r, "^") || take(r, "**"))) {
     blanks(r);
     uint32_t rhs = r->pos < r->end && strchr("-+!", *r->pos) ? unary(r) : primary(r);
-    v = binary(r, KH_X_POW, v, rhs);
+    v = kh_reader_binary(r, KH_X_POW, v, rhs);
   }
   return v;
 }
 
 static uint32_t unary(reader *r) {
-  if (++r->depth > MAX_DEPTH) return fail(r, r->pos, "expression nested too deeply");
+  if (++r->depth > MAX_DEPTH) return kh_reader_fail(r, r->pos, "expression nested too deeply");
   uint32_t v;
   if (take(r, "-"))
     v = call(r, KH_XF_UMINUS, unary(r), 0);
   else if (take(r, "!=")) /* not a unary '!' */
-    v = fail(r, r->pos - 2, "'!=' where a value should be");
+    v = kh_reader_fail(r, r->pos - 2, "'!=' where a value should be");
   else if (take(r, "!"))
     v = call(r, KH_XF_EQ0, unary(r), 0);
   else if (take(r, "+"))
@@ -352,7 +286,7 @@ static uint32_t product(reader *r) {
         (r->pos + 1 < r->end && r->pos[0] == '*' && r->pos[1] == '*'))
       return v;
     uint8_t op = *r->pos++ == '*' ? KH_X_MUL : KH_X_DIV;
-    v = binary(r, op, v, unary(r));
+    v = kh_reader_binary(r, op, v, unary(r));
   }
 }
 
@@ -361,9 +295,9 @@ static uint32_t sum(reader *r) {
   for (;;) {
     if (r->st != KH_OK) return v;
     if (take(r, "+"))
-      v = binary(r, KH_X_ADD, v, product(r));
+      v = kh_reader_binary(r, KH_X_ADD, v, product(r));
     else if (take(r, "-"))
-      v = binary(r, KH_X_SUB, v, product(r));
+      v = kh_reader_binary(r, KH_X_SUB, v, product(r));
     else
       return v;
   }
@@ -395,7 +329,7 @@ static uint32_t compare(reader *r, int equality) {
   for (size_t n; r->st == KH_OK && (n = comparison_at(r, equality, &fn));) {
     r->pos += n;
     uint32_t rhs = equality ? compare(r, 0) : sum(r);
-    v = call(r, fn, binary(r, KH_X_SUB, v, rhs), 0);
+    v = call(r, fn, kh_reader_binary(r, KH_X_SUB, v, rhs), 0);
   }
   return v;
 }
@@ -405,19 +339,20 @@ static uint32_t logical(reader *r, int is_or) {
   kh_xfunction each = is_or ? KH_XF_NE0 : KH_XF_EQ0;
   while (r->st == KH_OK && take(r, is_or ? "||" : "&&")) {
     uint32_t rhs = is_or ? logical(r, 0) : compare(r, 1);
-    v = call(r, each, binary(r, KH_X_ADD, call(r, each, v, 0), call(r, each, rhs, 0)), 0);
+    v = call(r, each, kh_reader_binary(r, KH_X_ADD, call(r, each, v, 0), call(r, each, rhs, 0)), 0);
   }
   return v;
 }
 
 static uint32_t expression(reader *r) {
-  if (++r->depth > MAX_DEPTH) return fail(r, r->pos, "expression nested too deeply");
+  if (++r->depth > MAX_DEPTH) return kh_reader_fail(r, r->pos, "expression nested too deeply");
   uint32_t v = logical(r, 1);
   if (r->st == KH_OK && take(r, "?")) {
     uint32_t a = expression(r);
-    if (r->st == KH_OK && !take(r, ":")) return fail(r, r->pos, "expected ':' of '?'");
+    if (r->st == KH_OK && !take(r, ":")) return kh_reader_fail(r, r->pos, "expected ':' of '?'");
     uint32_t b = expression(r);
-    v = r->st == KH_OK ? add(r, (kh_xnode){.op = KH_X_TERN, .a = v, .b = a, .c = b}) : UINT32_MAX;
+    v = r->st == KH_OK ? kh_reader_add(r, (kh_xnode){.op = KH_X_TERN, .a = v, .b = a, .c = b})
+                       : UINT32_MAX;
   }
   r->depth--;
   return v;
@@ -456,67 +391,6 @@ static kh_status card_words(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return KH_OK;
 }
 
-/* The tree's depth, in one pass: every node's operands come before it. A .func's body nests its
- * arguments inside it, so the tree can be deeper than the text was. */
-static int tree_depth(const reader *r, uint32_t *deepest) {
-  uint32_t *depth = kh_malloc((r->count + 1) * sizeof *depth);
-  if (!depth) return -1;
-  *deepest = 0;
-  for (size_t i = 0; i < r->count; i++) {
-    const kh_xnode *n = &r->nodes[i];
-    uint32_t d = 0;
-    if (n->op != KH_X_CONST && n->op != KH_X_INPUT) {
-      d = depth[n->a];
-      int two = (n->op >= KH_X_ADD && n->op <= KH_X_POW) || n->op == KH_X_TERN ||
-                (n->op == KH_X_CALL && n->fn >= KH_XF_POW);
-      if (two && depth[n->b] > d) d = depth[n->b];
-      if (n->op == KH_X_TERN && depth[n->c] > d) d = depth[n->c];
-    }
-    depth[i] = d + 1, *deepest = depth[i] > *deepest ? depth[i] : *deepest;
-  }
-  kh_free(depth);
-  return 0;
-}
-
-/* The tree in evaluation order (operands first, as the nodes were added) into the arena, its
- * value at node root. */
-static kh_status store(reader *r, uint32_t root, uint32_t *index) {
-  kh_netlist *nl = r->p->nl;
-  uint32_t depth;
-  if (tree_depth(r, &depth)) return kh_fail_nomem(r->p->ctx, "storing a B source");
-  if (depth > 2 * MAX_DEPTH) /* what evaluating and writing it recurse through */
-    return kh_token_fail(r->p, r->line, r->first,
-                         "expression nested too deeply once its .func calls are expanded");
-  kh_xnode *nodes = kh_arena_alloc(&nl->arena, r->count * sizeof *nodes);
-  size_t *inputs = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *inputs);
-  const char **sources = kh_arena_alloc(&nl->arena, (r->input_count + 1) * sizeof *sources);
-  if (!nodes || !inputs || !sources ||
-      kh_reserve((void **)&nl->expressions, &nl->expression_cap, nl->expression_count + 1,
-                 sizeof *nl->expressions))
-    return kh_fail_nomem(r->p->ctx, "storing a B source");
-  memcpy(nodes, r->nodes, r->count * sizeof *nodes);
-  if (r->input_count) {
-    memcpy(inputs, r->inputs, r->input_count * sizeof *inputs);
-    memcpy(sources, r->sources, r->input_count * sizeof *sources);
-  }
-  nl->expressions[nl->expression_count] = (struct kh_expression){
-      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count, r->words, 1};
-  *index = (uint32_t)nl->expression_count++;
-  return KH_OK;
-}
-
-/* Stores the reader's tree (its value at root) as element e's expression and adds e as `name`,
- * the reader's work freed either way. */
-static kh_status add_behavioural(reader *r, uint32_t root, const kh_token *name, kh_elem e) {
-  kh_status st = KH_OK;
-  if (r->st == KH_OK) st = store(r, root, &e.ctrl[0]);
-  kh_free(r->nodes), kh_free(r->inputs), kh_free(r->sources);
-  if (r->st != KH_OK) return r->st;
-  if (st == KH_OK) st = kh_add_element(r->p, r->line, name, r->scope, e);
-  if (st == KH_OK) r->p->controlled_count++;
-  return st;
-}
-
 /* How the expression stands on its line: a B card's (its words may follow), an E's or G's
  * value=, an E's or G's TABLE (its points follow), a resistance (the current is v(a, b) over
  * it). */
@@ -529,12 +403,12 @@ static int table_number(reader *r, double *v) {
   size_t used = 0, bad = 0;
   kh_number_error e = kh_scan_number(r->pos, (size_t)(r->end - r->pos), v, &used, &bad);
   if (e != KH_NUM_OK) {
-    fail(r, r->pos + bad, "%s (a TABLE's points are numbers)", kh_number_error_text(e));
+    kh_reader_fail(r, r->pos + bad, "%s (a TABLE's points are numbers)", kh_number_error_text(e));
     return 0;
   }
   r->pos += used;
   if (r->pos < r->end && *r->pos >= '0' && *r->pos <= '9')
-    return fail(r, r->pos, "digits after the suffix (write 4.7k, not 4k7)"), 0;
+    return kh_reader_fail(r, r->pos, "digits after the suffix (write 4.7k, not 4k7)"), 0;
   return 1;
 }
 
@@ -561,88 +435,18 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
     }
     double *point = *xy + *count;
     if (!table_number(r, &point[0]) || (take(r, ","), !table_number(r, &point[1]))) break;
-    if (!take(r, ")")) fail(r, r->pos, "expected ')' after a TABLE's point");
+    if (!take(r, ")")) kh_reader_fail(r, r->pos, "expected ')' after a TABLE's point");
     *count += 2;
     take(r, ",");
   }
-  if (r->st == KH_OK && outer && !take(r, ")")) fail(r, r->pos, "expected ')' after the points");
+  if (r->st == KH_OK && outer && !take(r, ")"))
+    kh_reader_fail(r, r->pos, "expected ')' after the points");
   if (r->st == KH_OK && *count < 4)
-    fail(r, card, "a TABLE takes two or more points (x, y) after its expression");
+    kh_reader_fail(r, card, "a TABLE takes two or more points (x, y) after its expression");
   for (size_t k = 2; r->st == KH_OK && k < *count; k += 2)
     if (!((*xy)[k - 2] < (*xy)[k]))
-      fail(r, card, "a TABLE's abscissas must ascend (%g after %g)", (*xy)[k], (*xy)[k - 2]);
-}
-
-/* An XSPICE instance's element (its output a voltage or a current between out[0] and out[1]) and
- * its input in r's tree: v(in[0]) - v(in[1]), v(in[0]) or a source's current. */
-static kh_elem port_element(const kh_curve_ports *ports) {
-  return (kh_elem){.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
-                   .model = KH_NOT_FOUND,
-                   .value = 1,
-                   .node = {ports->out[0], ports->out[1]}};
-}
-static uint32_t port_input(reader *r, const kh_curve_ports *ports) {
-  uint32_t x = input(r, ports->in[0], ports->source);
-  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
-    x = binary(r, KH_X_SUB, x, input(r, ports->in[1], NULL));
-  return x;
-}
-
-kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                               const kh_curve_ports *ports, const kh_curve *c) {
-  kh_elem e = port_element(ports);
-  reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
-  uint32_t x = port_input(&r, ports);
-  uint32_t first = (uint32_t)r.count;
-  for (size_t k = 0; k < 2 * c->points; k++) add(&r, (kh_xnode){.op = KH_X_CONST, .k = c->xy[k]});
-  uint32_t root = add(&r, (kh_xnode){.op = KH_X_TABLE,
-                                     .fn = (uint8_t)(c->fraction | c->limit << 1),
-                                     .a = x,
-                                     .b = first,
-                                     .c = (uint32_t)c->points,
-                                     .k = c->domain});
-  return add_behavioural(&r, root, name, e);
-}
-
-/* gain (input + in_offset) of the gain or limit model m, in cm_gain's and cm_limit's order */
-static uint32_t scaled_input(reader *r, const kh_curve_ports *ports, const kh_model *m) {
-  uint32_t x = port_input(r, ports);
-  uint32_t in_offset = add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "in_offset", 0)});
-  uint32_t gain = add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "gain", 1)});
-  return binary(r, KH_X_MUL, gain, binary(r, KH_X_ADD, x, in_offset));
-}
-
-kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                              const kh_curve_ports *ports, uint32_t model) {
-  kh_elem e = port_element(ports);
-  e.ctrl[1] = model + 1; /* the gain model's, for the writer */
-  reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
-  const kh_model *m = &p->nl->models[model];
-  uint32_t x = scaled_input(&r, ports, m);
-  uint32_t out_offset =
-      add(&r, (kh_xnode){.op = KH_X_CONST, .k = kh_model_value(m, "out_offset", 0)});
-  return add_behavioural(&r, binary(&r, KH_X_ADD, out_offset, x), name, e);
-}
-
-/* cm_limit's output is pwl's curve through (lower, lower) and (upper, upper), held past both:
- * its corners are cm_smooth_corner's parabolas over +-range with slopes 0 and 1, the ones pwl
- * rounds its points with (the slopes come out exactly 0 and 1). */
-kh_status kh_behavioural_limit(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                               const kh_curve_ports *ports, uint32_t model,
-                               const double bounds[3]) {
-  kh_elem e = port_element(ports);
-  e.ctrl[1] = model + 1; /* the limit model's, for the writer */
-  reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
-  uint32_t x = scaled_input(&r, ports, &p->nl->models[model]);
-  uint32_t first = (uint32_t)r.count;
-  for (int k = 0; k < 4; k++) add(&r, (kh_xnode){.op = KH_X_CONST, .k = bounds[k / 2]});
-  uint32_t root = add(&r, (kh_xnode){.op = KH_X_TABLE,
-                                     .fn = 2, /* held past the ends, the range absolute */
-                                     .a = x,
-                                     .b = first,
-                                     .c = 2,
-                                     .k = bounds[2]});
-  return add_behavioural(&r, root, name, e);
+      kh_reader_fail(r, card, "a TABLE's abscissas must ascend (%g after %g)", (*xy)[k],
+                     (*xy)[k - 2]);
 }
 
 /* The element named `name` between tokens a and b whose value is the expression from token
@@ -667,28 +471,29 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .first = &t[from],
               .words = {.m = 1}};
   if (form == TABLE && t[from].s[0] != '{' && t[from].s[0] != '\'')
-    fail(&r, t[from].s,
-         "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "
-         "as a constant)");
+    kh_reader_fail(&r, t[from].s,
+                   "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "
+                   "as a constant)");
   uint32_t root = expression(&r);
   double *xy = NULL;
   size_t count = 0;
   if (form == TABLE) table_points(&r, t[from].s, &xy, &count);
   if (points) points->xy = xy, points->points = count / 2;
   if (form == RESISTANCE && r.st == KH_OK) {
-    uint32_t across = binary(&r, KH_X_SUB, input(&r, e.node[0], NULL), input(&r, e.node[1], NULL));
-    root = binary(&r, KH_X_DIV, across, root);
+    uint32_t across = kh_reader_binary(&r, KH_X_SUB, kh_reader_input(&r, e.node[0], NULL),
+                                       kh_reader_input(&r, e.node[1], NULL));
+    root = kh_reader_binary(&r, KH_X_DIV, across, root);
   }
   blanks(&r);
   size_t k = from; /* the token the expression ends before, where words may follow */
   while (k < tok->count && t[k].s < r.pos) k++;
   if (r.st == KH_OK && r.pos < r.end && (form != B_CARD || k == tok->count || t[k].s != r.pos))
-    fail(&r, r.pos, "unexpected '%.*s' after the %s",
-         (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos,
-         form == TABLE ? "points" : "expression");
+    kh_reader_fail(&r, r.pos, "unexpected '%.*s' after the %s",
+                   (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos,
+                   form == TABLE ? "points" : "expression");
   else if (r.st == KH_OK && r.pos < r.end)
     r.st = card_words(p, line, tok, k, s, &r.words);
-  return add_behavioural(&r, root, name, e);
+  return kh_reader_finish(&r, root, name, e);
 }
 
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,

@@ -259,17 +259,21 @@ int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
   return n->op == KH_X_TABLE && port_inputs(x, &x->nodes[n->a], k);
 }
 
-/* gain (input + in_offset) on a port's input at n (kh_behavioural_gain's scaled input) */
-static int scaled_port_inputs(const kh_expression *x, const kh_xnode *n, uint32_t k[2]) {
-  if (n->op != KH_X_MUL) return 0;
-  const kh_xnode *sum = &x->nodes[n->b];
-  return sum->op == KH_X_ADD && port_inputs(x, &x->nodes[sum->a], k);
+/* The ports of a code model's tree from node i on, left to right, into k (two per port), from
+ * *n on up to cap ports; 0 where the tree holds another operation. */
+static int ports_below(const struct kh_expression *x, uint32_t i, uint32_t (*k)[2], size_t cap,
+                       size_t *n) {
+  const kh_xnode *a = &x->nodes[i];
+  if (port_inputs(x, a, k[*n < cap ? *n : 0])) return *n < cap ? (++*n, 1) : 0;
+  if (a->op == KH_X_CONST) return 1;
+  if (a->op == KH_X_TABLE) return ports_below(x, a->a, k, cap, n); /* limit's curve */
+  if (a->op != KH_X_ADD && a->op != KH_X_SUB && a->op != KH_X_MUL) return 0;
+  return ports_below(x, a->a, k, cap, n) && ports_below(x, a->b, k, cap, n);
 }
 
-int kh_expression_model_inputs(const struct kh_expression *x, uint32_t k[2]) {
-  const kh_xnode *n = &x->nodes[x->root];
-  if (n->op == KH_X_TABLE) return scaled_port_inputs(x, &x->nodes[n->a], k); /* limit's curve */
-  return n->op == KH_X_ADD && scaled_port_inputs(x, &x->nodes[n->b], k);     /* out_offset + ... */
+size_t kh_expression_model_inputs(const struct kh_expression *x, uint32_t (*k)[2], size_t cap) {
+  size_t n = 0;
+  return ports_below(x, x->root, k, cap, &n) ? n : 0;
 }
 
 int kh_expression_limit(const kh_expression *x, double *in, double *last) {

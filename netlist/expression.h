@@ -114,10 +114,13 @@ void kh_expression_write_params(const struct kh_expression *x, FILE *out, const 
 int kh_expression_table(const struct kh_expression *x, size_t in[2]);
 /* The same by the expression's inputs: k[0], and k[1] (UINT32_MAX for one input). */
 int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]);
-/* The same for an XSPICE gain or limit instance's expression (kh_behavioural_gain's and
- * kh_behavioural_limit's). */
-int kh_expression_model_port(const struct kh_expression *x, size_t in[2]);
-int kh_expression_model_inputs(const struct kh_expression *x, uint32_t k[2]);
+/* The input ports of an XSPICE gain, limit, summer or mult instance's expression
+ * (kh_behavioural_gain's and the others'), in order: by the expression's inputs, k[j][0] and
+ * k[j][1] (UINT32_MAX for one input), or in[j] and kinds[j] as kh_expression_table says a port;
+ * how many (at most cap), 0 for an expression of another shape. */
+size_t kh_expression_model_inputs(const struct kh_expression *x, uint32_t (*k)[2], size_t cap);
+size_t kh_expression_model_ports(const struct kh_expression *x, size_t (*in)[2], int *kinds,
+                                 size_t cap);
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name);
 /* The card's words after the expression, where they differ from their defaults. */
 void kh_expression_write_words(const struct kh_expression *x, FILE *out);

@@ -218,9 +218,13 @@ int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
   return kh_expression_curve_inputs(x, k) ? port(x, k, in) : 0;
 }
 
-int kh_expression_model_port(const struct kh_expression *x, size_t in[2]) {
-  uint32_t k[2];
-  return kh_expression_model_inputs(x, k) ? port(x, k, in) : 0;
+size_t kh_expression_model_ports(const struct kh_expression *x, size_t (*in)[2], int *kinds,
+                                 size_t cap) {
+  uint32_t(*k)[2] = kh_malloc((cap + 1) * sizeof *k);
+  size_t n = k ? kh_expression_model_inputs(x, k, cap) : 0;
+  for (size_t j = 0; j < n; j++) kinds[j] = port(x, k[j], in[j]);
+  kh_free(k);
+  return n;
 }
 
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name) {

@@ -155,12 +155,34 @@ static int overridden(const kh_model *m, size_t i) {
   return 0;
 }
 
-/* A model card with every parameter it holds, the last of a name given twice alone; a VDMOS's
- * polarity as the flag both programs read (`pchan`), not as a value. */
+/* Whether param i of m is one value of an array (summer's and mult's in_gain and in_offset,
+ * held as one parameter per value, in order). */
+static int array_word(const kh_model *m, size_t i) {
+  return (!strcmp(m->type, "summer") || !strcmp(m->type, "mult")) &&
+         (!strcmp(m->params[i].name, "in_gain") || !strcmp(m->params[i].name, "in_offset"));
+}
+
+/* An array's values, name=[v0 v1 ...], where its first value is param i. */
+static void write_array(const kh_model *m, size_t i, const char *sep, FILE *out) {
+  fprintf(out, "%s%s=[", sep, m->params[i].name);
+  for (size_t j = i, first = 1; j < m->param_count; j++)
+    if (!strcmp(m->params[j].name, m->params[i].name))
+      fprintf(out, first ? "%.17g" : " %.17g", m->params[j].value), first = 0;
+  fputc(']', out);
+}
+
+/* A model card with every parameter it holds, the last of a name given twice alone, arrays in
+ * brackets; a VDMOS's polarity as the flag both programs read (`pchan`), not as a value. */
 static void write_model_words(const kh_model *m, FILE *out) {
   fprintf(out, ".model %s %s(", m->name, m->type);
   const char *sep = "";
   for (size_t i = 0; i < m->param_count; i++) {
+    if (array_word(m, i)) {
+      int first = 1;
+      for (size_t j = 0; j < i; j++) first &= strcmp(m->params[j].name, m->params[i].name) != 0;
+      if (first) write_array(m, i, sep, out), sep = " ";
+      continue;
+    }
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
@@ -181,8 +203,9 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
-    if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit"))
-      write_model_words(m, out); /* XSPICE gain and limit instances' */
+    if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
+        !strcmp(m->type, "mult"))
+      write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -243,19 +266,34 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
 
 /* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
  * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
- * current; %id for a current out). */
-static void write_a_card(const kh_netlist *nl, size_t i, int kind, const size_t in[2],
-                         const char *model, FILE *out) {
+ * current; %id for a current out), its inputs in brackets for a vector (summer, mult). */
+static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], const int *kinds,
+                         size_t count, int vector, const char *model, FILE *out) {
   const kh_elem *e = &nl->elements[i];
-  fprintf(out, "%s", elem_name(nl, i));
-  if (kind == 2)
-    fprintf(out, " %%vnam %s", elem_name(nl, in[0]));
-  else if (in[1])
-    fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
-  else
-    fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[0]));
-  fprintf(out, " %%%s(%s %s) %s\n", e->kind == KH_BEHAVIOURAL_I ? "id" : "vd", node(nl, e->node[0]),
-          node(nl, e->node[1]), model);
+  fprintf(out, "%s%s", elem_name(nl, i), vector ? " [" : "");
+  for (size_t j = 0; j < count; j++)
+    if (kinds[j] == 2)
+      fprintf(out, " %%vnam %s", elem_name(nl, in[j][0]));
+    else if (in[j][1])
+      fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[j][0]), node(nl, (uint32_t)in[j][1]));
+    else
+      fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[j][0]));
+  fprintf(out, "%s %%%s(%s %s) %s\n", vector ? " ]" : "", e->kind == KH_BEHAVIOURAL_I ? "id" : "vd",
+          node(nl, e->node[0]), node(nl, e->node[1]), model);
+}
+
+/* Element i as the A card of its code model m (gain, limit, summer, mult), the model written
+ * with the others; 0 where its ports cannot be listed (no memory), to be written as a B source. */
+static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *out) {
+  const struct kh_expression *x = &nl->expressions[nl->elements[i].ctrl[0]];
+  size_t(*in)[2] = kh_malloc(x->count * sizeof *in);
+  int *kinds = kh_malloc(x->count * sizeof *kinds);
+  size_t n = in && kinds ? kh_expression_model_ports(x, in, kinds, x->count) : 0;
+  if (n)
+    write_a_card(nl, i, (const size_t(*)[2])in, kinds, n,
+                 !strcmp(m->type, "summer") || !strcmp(m->type, "mult"), m->name, out);
+  kh_free(in), kh_free(kinds);
+  return n > 0;
 }
 /* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for
  * kirchhoff, as the XSPICE pwl instance it is in ngspice 39 (an A card, or what ngspice makes of
@@ -264,7 +302,7 @@ static void write_a_card(const kh_netlist *nl, size_t i, int kind, const size_t 
 static void write_table(const kh_netlist *nl, size_t i, int kind, const size_t in[2], FILE *out) {
   char model[40];
   snprintf(model, sizeof model, "kh_table_%zu", i);
-  write_a_card(nl, i, kind, in, model, out);
+  write_a_card(nl, i, (const size_t(*)[2])in, &kind, 1, 0, model, out);
   kh_expression_write_table_model(&nl->expressions[nl->elements[i].ctrl[0]], out, model);
 }
 
@@ -276,15 +314,12 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   char prefix[40];
   snprintf(prefix, sizeof prefix, "kh_%zu_", i);
   size_t in[2];
-  int table = kh_expression_table(x, in), coded = e->ctrl[1] ? kh_expression_model_port(x, in) : 0;
+  int table = kh_expression_table(x, in);
   if (table) {
     write_table(nl, i, table, in, out);
     return;
   }
-  if (coded) { /* an XSPICE gain or limit instance, with its model (written with the others) */
-    write_a_card(nl, i, coded, in, nl->models[e->ctrl[1] - 1].name, out);
-    return;
-  }
+  if (e->ctrl[1] && write_coded(nl, i, &nl->models[e->ctrl[1] - 1], out)) return;
   kh_expression_write_params(x, out, prefix);
   fprintf(out, "%s %s %s %c=", elem_name(nl, i), node(nl, e->node[0]), node(nl, e->node[1]),
           e->kind == KH_BEHAVIOURAL_V ? 'v' : 'i');

@@ -1,8 +1,8 @@
-/* XSPICE A cards as ngspice 39 runs them, of three code models (src/xspice/icm/analog: ifspec.ifs
- * and cfunc.mod of each, read there): `Aname IN OUT model`, IN a voltage (`%v node`, `%vd a b`,
- * with or without parentheses, or a bare node, the default type) or a voltage source's current
- * (`%vnam vname`), OUT a voltage, or a current (`%i node`, `%id a b`: from the first through the
- * instance to the second, or ground, measured).
+/* XSPICE A cards as ngspice 39 runs them, of five code models (src/xspice/icm/analog: ifspec.ifs
+ * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
+ * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
+ * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
+ * `%id a b`: from the first through the instance to the second, or ground, measured).
  * - pwl: `.model model pwl(x_array=[x0 x1 ...] y_array=[y0 y1 ...] [input_domain=0.01]
  *   [fraction=true] [limit=false])`; kirchhoff holds OUT at the curve of IN
  *   (kh_behavioural_curve, computed as cm_pwl does in netlist/expression.c).
@@ -11,10 +11,15 @@
  * - limit: `.model model limit(out_lower_limit=L out_upper_limit=U [in_offset=0] [gain=1]
  *   [limit_range=1e-6] [fraction=false])`; OUT = gain (IN + in_offset) held in [L, U], the
  *   corners rounded as cm_limit rounds them (kh_behavioural_limit).
- * Current inputs (%i, %id: a 0 V branch of the port's own), vectors and the other code models
- * are refused at their token. */
+ * - summer and mult: `Aname [IN1 IN2 ...] OUT model`, `.model model summer([in_offset=[...]]
+ *   [in_gain=[...]] [out_gain=1] [out_offset=0])` (mult the same), the sum or the product of
+ *   the offset inputs as cm_summer and cm_mult compute it (kh_behavioural_vector).
+ * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
+ * at their token. */
 #include "netlist_impl.h"
 #include "parser.h"
+
+#include "core/alloc.h"
 
 #include <math.h>
 #include <string.h>
@@ -24,7 +29,7 @@
 static kh_status number(kh_parser *p, uint32_t line, const kh_token *t, double *v) {
   char c = t->len ? t->s[0] : 0;
   if (!(c == '{' || c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9')))
-    return kh_token_fail(p, line, t, "expected a number or {expression} in a pwl model");
+    return kh_token_fail(p, line, t, "expected a number or {expression} in an XSPICE model");
   return kh_eval_token(p, line, t, NULL, v);
 }
 
@@ -155,6 +160,18 @@ kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok,
 
 /* ngspice 39's limit reads these (ifspec.ifs); its limits have no default, checked where an
  * instance uses the model, since ngspice stops only then. */
+/* summer's and mult's words (their ifspec.ifs are alike): the input arrays, the output's gain and
+ * offset. */
+kh_status kh_vector_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                 size_t end, kh_model_param **out, size_t *count) {
+  static const char *const names[] = {"in_offset", "in_gain", "out_gain", "out_offset"};
+  static const unsigned char kinds[] = {WORD_ARRAY, WORD_ARRAY, WORD_NUMBER, WORD_NUMBER};
+  code_model_words words = {"", "in_offset, in_gain, out_gain, out_offset", names, kinds, 4};
+  words.model = kh_token_eq(&tok->items[2], "mult") ? "mult" : "summer";
+  unsigned given;
+  return read_words(p, line, tok, from, end, &words, out, count, &given);
+}
+
 kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t end, kh_model_param **out, size_t *count) {
   static const char *const names[] = {"in_offset",       "gain",        "out_lower_limit",
@@ -166,99 +183,6 @@ kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
       kinds, 6};
   unsigned given;
   return read_words(p, line, tok, from, end, &words, out, count, &given);
-}
-
-/* A port's type: %v, %vd, %i, %id or %vnam, the letters before any '(' in at; 0 for another. */
-enum { PORT_V = 1, PORT_VD, PORT_I, PORT_ID, PORT_VNAM };
-static int port_type(const kh_token *at, size_t *type) {
-  static const char *const names[] = {"%v", "%vd", "%i", "%id", "%vnam"};
-  *type = 1;
-  while (*type < at->len && at->s[*type] != '(') (*type)++;
-  for (int k = 0; k < 5; k++)
-    if (strlen(names[k]) == *type && !memcmp(at->s, names[k], *type)) return k + 1;
-  return 0;
-}
-
-/* A port's names without parentheses, which XSPICE reads as a port's own (a KiCad-style node
- * `net-(a)` is one word elsewhere; written back in %v(...) it would not read again: fuzzing). */
-static kh_status plain_names(kh_parser *p, uint32_t line, const kh_token *names, size_t count) {
-  for (size_t k = 0; k < count; k++)
-    if (memchr(names[k].s, '(', names[k].len) || memchr(names[k].s, ')', names[k].len))
-      return kh_token_fail(p, line, &names[k],
-                           "a name with parentheses in an A card's port (XSPICE reads them as "
-                           "the port's)");
-  return KH_OK;
-}
-
-/* The names a port of type `kind` takes, from token *i on (the letters in at[0, type)): glued as
- * %v(n), or in parentheses or not. */
-static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i,
-                            size_t type, size_t want, kh_token names[2]) {
-  const kh_token *t = tok->items, *at = &t[*i];
-  size_t count = 0;
-  if (type < at->len && (at->s[at->len - 1] != ')' ||
-                         memchr(at->s + type + 1, ')', at->len - type - 2) || at->len < type + 3))
-    return kh_token_fail(p, line, at, "expected '%.*s(name)'", (int)type, at->s);
-  if (type < at->len) { /* %v(node): one token */
-    names[0] =
-        (kh_token){at->s + type + 1, at->len - (uint32_t)type - 2, at->off + (uint32_t)type + 1};
-    count = 1, (*i)++;
-  } else {
-    (*i)++;
-    int paren = *i < tok->count && kh_token_eq(&t[*i], "(");
-    *i += (size_t)paren;
-    for (; count < want && *i < tok->count && !kh_token_eq(&t[*i], ")"); count++) {
-      if (t[*i].s[0] == '%' || kh_token_eq(&t[*i], "("))
-        return kh_token_fail(p, line, &t[*i], "expected a name after '%.*s'", (int)type, at->s);
-      names[count] = t[(*i)++];
-    }
-    if (paren && !(*i < tok->count && kh_token_eq(&t[*i], ")")))
-      return kh_token_fail(p, line, at, "'%.*s' needs its name%s and ')'", (int)type, at->s,
-                           want > 1 ? "s" : "");
-    *i += (size_t)paren;
-  }
-  if (count != want)
-    return kh_token_fail(p, line, at, "'%.*s' takes %zu name%s", (int)type, at->s, want,
-                         want > 1 ? "s" : "");
-  return plain_names(p, line, names, count);
-}
-
-/* A port from token *i on into c: the input (output 0) a voltage (%v, %vd or a bare node, pwl's
- * default type) or a voltage source's current (%vnam); the output a voltage or a current (%i,
- * %id). XSPICE's %i and %id inputs (a current through the port's own 0 V branch) are refused. */
-static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                      size_t *i, int output, kh_curve_ports *c) {
-  const kh_token *at = &tok->items[*i];
-  uint32_t *nodes = output ? c->out : c->in;
-  nodes[1] = 0;
-  if (at->s[0] != '%') {
-    if (at->s[0] == '[' || at->s[0] == '~' || kh_token_eq(at, "("))
-      return kh_token_fail(p, line, at, "an A card's ports are single (%%v, %%vd, ... or a node)");
-    (*i)++;
-    kh_status st = plain_names(p, line, at, 1);
-    return st == KH_OK ? kh_resolve_node(p, line, s, at, &nodes[0]) : st;
-  }
-  size_t type;
-  int kind = port_type(at, &type);
-  if (!kind || (output && kind == PORT_VNAM) || (!output && (kind == PORT_I || kind == PORT_ID)))
-    return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads these %s ports (%s)",
-                         (int)type, at->s, output ? "output" : "input",
-                         output ? "%v, %vd, %i, %id" : "%v, %vd, %vnam");
-  kh_token names[2];
-  size_t want = kind == PORT_VD || kind == PORT_ID ? 2 : 1;
-  kh_status st = port_names(p, line, tok, i, type, want, names);
-  if (st == KH_OK && kind == PORT_VNAM) {
-    const char *name;
-    size_t len;
-    st = kh_qualify_name(p, 'v', s->path, names[0].s, names[0].len, &name, &len);
-    if (st == KH_OK && !(c->source = kh_arena_strndup(&p->nl->arena, name, len)))
-      st = kh_fail_nomem(p->ctx, "storing elements");
-    return st;
-  }
-  c->current |= output && (kind == PORT_I || kind == PORT_ID);
-  for (size_t k = 0; st == KH_OK && k < want; k++)
-    st = kh_resolve_node(p, line, s, &names[k], &nodes[k]);
-  return st;
 }
 
 static const kh_param_alias gain_params[] = {
@@ -315,15 +239,35 @@ static kh_status limit_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_limit(p, line, s, &tok->items[0], ports, id, bounds);
 }
 
-kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+/* An instance of summer or mult model `id` on `count` inputs: its in_gain and in_offset arrays
+ * have one value per input where given (ngspice 39 stops otherwise: "Array parameter size on
+ * model does not match connection size"). */
+static kh_status vector_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_tokens *tok, size_t i, const kh_curve_ports *in,
+                                 size_t count, const kh_curve_ports *out, uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  static const char *const arrays[] = {"in_gain", "in_offset"};
+  for (int a = 0; a < 2; a++) {
+    size_t n = 0;
+    for (size_t k = 0; k < m->param_count; k++) n += !strcmp(m->params[k].name, arrays[a]);
+    if (n && n != count)
+      return kh_token_fail(p, line, &tok->items[i],
+                           "%s model '%s' has %zu %s values for %zu inputs (ngspice 39 stops: "
+                           "one per input)",
+                           m->type, m->name, n, arrays[a], count);
+  }
+  return kh_behavioural_vector(p, line, s, &tok->items[0], in, count, out, id,
+                               !strcmp(m->type, "mult"));
+}
+
+/* The A card in tok, its brackets split off. */
+static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                          kh_curve_ports *in) {
   const kh_token *t = tok->items;
-  kh_curve_ports ports = {{0, 0}, {0, 0}, NULL, 0};
-  size_t i = 1;
-  if (tok->count < 4)
-    return kh_token_fail(p, line, &t[0], "'%.*s' needs an input, an output and a model",
-                         (int)t[0].len, t[0].s);
-  kh_status st = port(p, line, tok, s, &i, 0, &ports);
-  if (st == KH_OK && i < tok->count) st = port(p, line, tok, s, &i, 1, &ports);
+  kh_curve_ports ports;
+  size_t i = 1, count;
+  int vector = kh_xspice_vector_next(tok, 1);
+  kh_status st = kh_xspice_ports(p, line, tok, s, &i, in, tok->count, &count, &ports);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i + 1 < tok->count ? i + 1 : tok->count - 1],
@@ -333,12 +277,19 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (id == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[i], "unknown model '%.*s'", (int)t[i].len, t[i].s);
   const kh_model *m = &p->nl->models[id];
+  int vector_model = !strcmp(m->type, "summer") || !strcmp(m->type, "mult");
+  if (vector_model && !vector)
+    return kh_token_fail(p, line, &t[1], "%s's input is a vector of ports: [in1 in2 ...]", m->type);
+  if (vector_model) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
+  if (vector && (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "pwl")))
+    return kh_token_fail(p, line, &t[1], "%s's input is a single port, not a vector", m->type);
+  ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
   if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
   if (strcmp(m->type, "pwl") != 0)
     return kh_token_fail(p, line, &t[i],
-                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain and "
-                         "limit)",
+                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
+                         "limit, summer and mult)",
                          m->type);
   size_t points = 0;
   double xy[2 * m->param_count + 2];
@@ -350,4 +301,17 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
                 param(m->params, m->param_count, "fraction", 1) != 0,
                 param(m->params, m->param_count, "limit", 0) != 0};
   return kh_behavioural_curve(p, line, s, &t[0], &ports, &c);
+}
+
+kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  if (tok->count < 4)
+    return kh_token_fail(p, line, &tok->items[0], "'%.*s' needs an input, an output and a model",
+                         (int)tok->items[0].len, tok->items[0].s);
+  kh_tokens split = {0};
+  kh_status st = kh_xspice_split_brackets(p->ctx, tok, &split);
+  kh_curve_ports *in = st == KH_OK ? kh_malloc(split.count * sizeof *in) : NULL;
+  if (st == KH_OK && !in) st = kh_fail_nomem(p->ctx, "reading an A card");
+  if (st == KH_OK) st = instance(p, line, &split, s, in);
+  kh_free(in), kh_free(split.items);
+  return st;
 }
