@@ -14,8 +14,8 @@ maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
-cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer and mult
-instances, linear E F G H, and
+cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult and
+divide instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -252,6 +252,36 @@ def vectors(rv, names, driven, name):
         vector = rv.choice(["[{}]", "[ {} ]"]).format(" ".join(ports))
         lines += [f"{name('A')} {vector} %v({out}) {model}",
                   f"{name('R')} {out} {node} {rv.choice(['1k', '10k'])}"]
+    return lines
+
+
+def dividers(rd, names, driven, name):
+    """XSPICE divide instances (A cards, a stream of their own): a voltage or a difference over
+    another, the denominator offset and limited (den_lower_limit 0.05 to 0.5, sometimes a
+    domain, absolute or a fraction), gains; a voltage through a resistor to a node no other
+    source drives."""
+    lines = []
+    for _ in range(rd.randint(1, 2) if rd.random() < 0.15 else 0):
+        model, words = name("dv"), []
+        for word, low, high in (("num_offset", -1, 1), ("num_gain", -2, 2), ("den_offset", -1, 1),
+                                ("den_gain", -2, 2), ("out_gain", -1, 1), ("out_offset", -1, 1)):
+            if rd.random() < 0.4:
+                words.append(f"{word}={rd.uniform(low, high):.3g}")
+        words.append(f"den_lower_limit={rd.uniform(0.05, 0.5):.3g}")
+        if rd.random() < 0.5:
+            words.append(f"den_domain={rd.uniform(0.01, 0.5):.3g}" +
+                         rd.choice(["", " fraction=true"]))
+        lines.append(f".model {model} divide({' '.join(words)})")
+        ports = []
+        for _ in range(2):
+            a, b = rd.sample(names + ["0"], 2)
+            ports.append(rd.choice([a, f"%v({a})", f"%vd({a} {b})"]))
+        node = undriven(rd, names, driven)
+        if node is None:
+            continue
+        out = name("dout")
+        lines += [f"{name('A')} {ports[0]} {ports[1]} %v({out}) {model}",
+                  f"{name('R')} {out} {node} {rd.choice(['1k', '10k'])}"]
     return lines
 
 
@@ -551,6 +581,7 @@ def deck(seed):
     lines += gains(random.Random(f"gain {seed}"), names, driven, name)
     lines += limits(random.Random(f"limit {seed}"), names, driven, name)
     lines += vectors(random.Random(f"vector {seed}"), names, driven, name)
+    lines += dividers(random.Random(f"divide {seed}"), names, driven, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

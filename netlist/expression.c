@@ -109,7 +109,7 @@ static double binary_value(const eval_state *s, const kh_xnode *n, double a, dou
   case KH_X_ADD: return a + b;
   case KH_X_SUB: return a - b;
   case KH_X_MUL: return a * b;
-  case KH_X_DIV: return a / divisor(s, b);
+  case KH_X_DIV: return n->fn ? a / b : a / divisor(s, b); /* fn 1: XSPICE divide's */
   case KH_X_POW: return pow(fabs(a), b);
   default: break;
   }
@@ -260,20 +260,39 @@ int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
 }
 
 /* The ports of a code model's tree from node i on, left to right, into k (two per port), from
- * *n on up to cap ports; 0 where the tree holds another operation. */
+ * *n on up to cap ports; 0 where the tree holds another operation. A port met again at once is
+ * the same one (divide's denominator, read at each of its limiting's branches): *last is the
+ * node of the port found last. */
 static int ports_below(const struct kh_expression *x, uint32_t i, uint32_t (*k)[2], size_t cap,
-                       size_t *n) {
+                       size_t *n, uint32_t *last) {
   const kh_xnode *a = &x->nodes[i];
-  if (port_inputs(x, a, k[*n < cap ? *n : 0])) return *n < cap ? (++*n, 1) : 0;
-  if (a->op == KH_X_CONST) return 1;
-  if (a->op == KH_X_TABLE) return ports_below(x, a->a, k, cap, n); /* limit's curve */
-  if (a->op != KH_X_ADD && a->op != KH_X_SUB && a->op != KH_X_MUL) return 0;
-  return ports_below(x, a->a, k, cap, n) && ports_below(x, a->b, k, cap, n);
+  uint32_t at[2];
+  if (port_inputs(x, a, at)) {
+    if (i == *last) return 1;
+    if (*n == cap) return 0;
+    *last = i, k[*n][0] = at[0], k[*n][1] = at[1], ++*n;
+    return 1;
+  }
+  switch (a->op) {
+  case KH_X_CONST: return 1;
+  case KH_X_TABLE: return ports_below(x, a->a, k, cap, n, last); /* limit's curve */
+  case KH_X_CALL: return a->fn < KH_XF_POW && ports_below(x, a->a, k, cap, n, last);
+  case KH_X_TERN: /* divide's limiting: the test, then both branches */
+    return ports_below(x, a->a, k, cap, n, last) && ports_below(x, a->b, k, cap, n, last) &&
+           ports_below(x, a->c, k, cap, n, last);
+  case KH_X_ADD:
+  case KH_X_SUB:
+  case KH_X_MUL:
+  case KH_X_DIV:
+    return ports_below(x, a->a, k, cap, n, last) && ports_below(x, a->b, k, cap, n, last);
+  default: return 0;
+  }
 }
 
 size_t kh_expression_model_inputs(const struct kh_expression *x, uint32_t (*k)[2], size_t cap) {
   size_t n = 0;
-  return ports_below(x, x->root, k, cap, &n) ? n : 0;
+  uint32_t last = UINT32_MAX;
+  return ports_below(x, x->root, k, cap, &n, &last) ? n : 0;
 }
 
 int kh_expression_limit(const kh_expression *x, double *in, double *last) {
@@ -314,7 +333,7 @@ static int forward(eval_state *s, uint32_t i) {
     int two = n->op != KH_X_CALL || n->fn >= KH_XF_POW;
     if (forward(s, n->a) || (two && forward(s, n->b))) return -1;
     v = binary_value(s, n, s->val[n->a], two ? s->val[n->b] : 0);
-    s->by_zero |= n->op == KH_X_DIV && s->val[n->b] == 0;
+    s->by_zero |= n->op == KH_X_DIV && !n->fn && s->val[n->b] == 0;
   }
   if (!isfinite(v)) {
     s->what = name_of(n);
@@ -352,9 +371,10 @@ static void backward(eval_state *s, uint32_t i, double w) {
     da = 1, db = n->op == KH_X_ADD ? 1 : -1;
   else if (n->op == KH_X_MUL)
     da = b, db = a;
-  else if (n->op == KH_X_DIV)
-    da = 1 / divisor(s, b), db = -a / (divisor(s, b) * divisor(s, b));
-  else if (n->op == KH_X_POW || fn == KH_XF_POW || fn == KH_XF_PWR) {
+  else if (n->op == KH_X_DIV) {
+    double d = n->fn ? b : divisor(s, b);
+    da = 1 / d, db = -a / (d * d);
+  } else if (n->op == KH_X_POW || fn == KH_XF_POW || fn == KH_XF_PWR) {
     power_slopes(a, b, s->val[i], &da, &db);
     if (fn == KH_XF_PWR) da = b * pow(fabs(a), b - 1);
   } else if (fn == KH_XF_MIN || fn == KH_XF_MAX) /* ngspice: lt0(a - b) ? a' : b' (gt0: max) */

@@ -15,7 +15,8 @@ typedef enum {
   KH_X_ADD,   /* a + b */
   KH_X_SUB,   /* a - b */
   KH_X_MUL,   /* a * b */
-  KH_X_DIV,   /* a / b, b moved gmin 1e-20 away from zero (ngspice's PTdivide) */
+  KH_X_DIV,   /* a / b, b moved gmin 1e-20 away from zero (ngspice's PTdivide); with fn 1 a
+               * plain quotient (XSPICE divide's) */
   KH_X_POW,   /* a ^ b = |a|^b (ngspice's PTpower) */
   KH_X_CALL,  /* function fn of a (and b for two arguments) */
   KH_X_TERN,  /* a != 0 ? b : c */
@@ -119,6 +120,8 @@ int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]);
  * k[j][1] (UINT32_MAX for one input), or in[j] and kinds[j] as kh_expression_table says a port;
  * how many (at most cap), 0 for an expression of another shape. */
 size_t kh_expression_model_inputs(const struct kh_expression *x, uint32_t (*k)[2], size_t cap);
+/* At most this many: a summer's or mult's tree of more is nested too deeply to be read. */
+#define KH_CODE_MODEL_PORTS 1024
 size_t kh_expression_model_ports(const struct kh_expression *x, size_t (*in)[2], int *kinds,
                                  size_t cap);
 void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, const char *name);

@@ -220,10 +220,10 @@ int kh_expression_table(const struct kh_expression *x, size_t in[2]) {
 
 size_t kh_expression_model_ports(const struct kh_expression *x, size_t (*in)[2], int *kinds,
                                  size_t cap) {
-  uint32_t(*k)[2] = kh_malloc((cap + 1) * sizeof *k);
-  size_t n = k ? kh_expression_model_inputs(x, k, cap) : 0;
+  uint32_t k[KH_CODE_MODEL_PORTS][2];
+  size_t n =
+      kh_expression_model_inputs(x, k, cap < KH_CODE_MODEL_PORTS ? cap : KH_CODE_MODEL_PORTS);
   for (size_t j = 0; j < n; j++) kinds[j] = port(x, k[j], in[j]);
-  kh_free(k);
   return n;
 }
 

@@ -300,18 +300,23 @@ kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in, size_t count,
                                 const kh_curve_ports *out, uint32_t model, int product);
 /* An A card's ports (xspice_ports.c) from token *i on, in tokens whose brackets stand alone
- * (kh_xspice_split_brackets; out's items the caller frees): the input, one port or a vector of
- * up to cap (*count of them) into in, the output into *out; *i the token after them. Whether
- * the input from token i on is a vector. */
+ * (kh_xspice_split_brackets; out's items the caller frees): `inputs` single input ports, or
+ * with 0 a vector [...] of up to cap, into in (*count of them), then the output into *out; *i
+ * the token after them. */
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                          size_t *i, kh_curve_ports *in, size_t cap, size_t *count,
+                          size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           kh_curve_ports *out);
 kh_status kh_xspice_split_brackets(kh_context *ctx, const kh_tokens *in, kh_tokens *out);
-int kh_xspice_vector_next(const kh_tokens *tok, size_t i);
-/* XSPICE A cards of the pwl, gain, limit, summer and mult code models (xspice.c); the pwl .model
- * card's parameters: x_array and y_array once per value, in order, input_domain, fraction and limit
- * (1 or 0) where given; limit's words where given (fraction 1 or 0); the gain card's words checked
- * and named. */
+/* The element `name` holding its output at XSPICE divide's out_offset + out_gain (num_gain (in[0]
+ * + num_offset)) / limited (den_gain (in[1] + den_offset)), the denominator limited away from 0
+ * as cm_divide limits it (a B source, written back as the A card of `model`). */
+kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_token *name, const kh_curve_ports *in,
+                                const kh_curve_ports *out, uint32_t model);
+/* XSPICE A cards of the pwl, gain, limit, summer, mult and divide code models (xspice.c); the pwl
+ * .model card's parameters: x_array and y_array once per value, in order, input_domain, fraction
+ * and limit (1 or 0) where given; limit's words where given (fraction 1 or 0); the gain card's
+ * words checked and named. */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);
@@ -328,6 +333,8 @@ kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok,
 kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t end, kh_model_param **out, size_t *count);
 kh_status kh_vector_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                 size_t end, kh_model_param **out, size_t *count);
+kh_status kh_divide_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                  size_t end, kh_model_param **out, size_t *count);
 /* Ename n+ n- value=expr or Gname ..., or with table (TABLE {expr} = (x, y) ...) the curve of
  * expr (behavioural.c), the expression from token `from`: as ngspice 39, a B source's V= on an

@@ -186,7 +186,7 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
-    else if (!strcmp(m->type, "limit") && !strcmp(m->params[i].name, "fraction"))
+    else if (!strcmp(m->params[i].name, "fraction")) /* limit's and divide's boolean */
       fprintf(out, "%sfraction=%s", sep, m->params[i].value != 0 ? "true" : "false");
     else
       fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
@@ -204,7 +204,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
-        !strcmp(m->type, "mult"))
+        !strcmp(m->type, "mult") || !strcmp(m->type, "divide"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -282,19 +282,19 @@ static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], 
           node(nl, e->node[0]), node(nl, e->node[1]), model);
 }
 
-/* Element i as the A card of its code model m (gain, limit, summer, mult), the model written
- * with the others; 0 where its ports cannot be listed (no memory), to be written as a B source. */
+/* Element i as the A card of its code model m (gain, limit, summer, mult, divide), the model
+ * written with the others. */
 static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *out) {
   const struct kh_expression *x = &nl->expressions[nl->elements[i].ctrl[0]];
-  size_t(*in)[2] = kh_malloc(x->count * sizeof *in);
-  int *kinds = kh_malloc(x->count * sizeof *kinds);
-  size_t n = in && kinds ? kh_expression_model_ports(x, in, kinds, x->count) : 0;
+  size_t in[KH_CODE_MODEL_PORTS][2];
+  int kinds[KH_CODE_MODEL_PORTS];
+  size_t n = kh_expression_model_ports(x, in, kinds, KH_CODE_MODEL_PORTS);
   if (n)
     write_a_card(nl, i, (const size_t(*)[2])in, kinds, n,
                  !strcmp(m->type, "summer") || !strcmp(m->type, "mult"), m->name, out);
-  kh_free(in), kh_free(kinds);
   return n > 0;
 }
+
 /* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for
  * kirchhoff, as the XSPICE pwl instance it is in ngspice 39 (an A card, or what ngspice makes of
  * an E or G TABLE card): its A card with the model kh_table_<element index>, and that model's

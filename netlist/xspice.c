@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of five code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of six code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -14,6 +14,8 @@
  * - summer and mult: `Aname [IN1 IN2 ...] OUT model`, `.model model summer([in_offset=[...]]
  *   [in_gain=[...]] [out_gain=1] [out_offset=0])` (mult the same), the sum or the product of
  *   the offset inputs as cm_summer and cm_mult compute it (kh_behavioural_vector).
+ * - divide: `Aname NUM DEN OUT model`, `.model model divide(...)`, the scaled quotient with the
+ *   denominator limited away from 0 as cm_divide limits it (kh_behavioural_divide).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -172,6 +174,24 @@ kh_status kh_vector_model_params(kh_parser *p, uint32_t line, const kh_tokens *t
   return read_words(p, line, tok, from, end, &words, out, count, &given);
 }
 
+/* divide's words (ifspec.ifs). */
+kh_status kh_divide_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                 size_t end, kh_model_param **out, size_t *count) {
+  static const char *const names[] = {"num_offset", "num_gain",        "den_offset",
+                                      "den_gain",   "den_lower_limit", "den_domain",
+                                      "fraction",   "out_gain",        "out_offset"};
+  static const unsigned char kinds[] = {WORD_NUMBER,  WORD_NUMBER, WORD_NUMBER,
+                                        WORD_NUMBER,  WORD_NUMBER, WORD_NUMBER,
+                                        WORD_BOOLEAN, WORD_NUMBER, WORD_NUMBER};
+  static const code_model_words words = {"divide",
+                                         "num_offset, num_gain, den_offset, den_gain, "
+                                         "den_lower_limit, den_domain, fraction, out_gain, "
+                                         "out_offset",
+                                         names, kinds, 9};
+  unsigned given;
+  return read_words(p, line, tok, from, end, &words, out, count, &given);
+}
+
 kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t end, kh_model_param **out, size_t *count) {
   static const char *const names[] = {"in_offset",       "gain",        "out_lower_limit",
@@ -260,37 +280,25 @@ static kh_status vector_instance(kh_parser *p, uint32_t line, const kh_scope *s,
                                !strcmp(m->type, "mult"));
 }
 
-/* The A card in tok, its brackets split off. */
-static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                          kh_curve_ports *in) {
-  const kh_token *t = tok->items;
-  kh_curve_ports ports;
-  size_t i = 1, count;
-  int vector = kh_xspice_vector_next(tok, 1);
-  kh_status st = kh_xspice_ports(p, line, tok, s, &i, in, tok->count, &count, &ports);
-  if (st != KH_OK) return st;
-  if (i + 1 != tok->count)
-    return kh_token_fail(p, line, &t[i + 1 < tok->count ? i + 1 : tok->count - 1],
-                         "'%.*s' takes an input, an output and a model", (int)t[0].len, t[0].s);
-  uint32_t id = kh_find_model(p, s, &t[i]);
-  if (id == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (id == KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[i], "unknown model '%.*s'", (int)t[i].len, t[i].s);
+/* An instance of divide model `id`: its denominator limit above 0 (at 0 cm_divide can divide
+ * by it) and its smoothing domain at least 0. */
+static kh_status divide_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_tokens *tok, size_t i, const kh_curve_ports *in,
+                                 const kh_curve_ports *out, uint32_t id) {
   const kh_model *m = &p->nl->models[id];
-  int vector_model = !strcmp(m->type, "summer") || !strcmp(m->type, "mult");
-  if (vector_model && !vector)
-    return kh_token_fail(p, line, &t[1], "%s's input is a vector of ports: [in1 in2 ...]", m->type);
-  if (vector_model) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
-  if (vector && (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "pwl")))
-    return kh_token_fail(p, line, &t[1], "%s's input is a single port, not a vector", m->type);
-  ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
-  if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
-  if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
-  if (strcmp(m->type, "pwl") != 0)
-    return kh_token_fail(p, line, &t[i],
-                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer and mult)",
-                         m->type);
+  double lower = param(m->params, m->param_count, "den_lower_limit", 1.0e-10),
+         domain = param(m->params, m->param_count, "den_domain", 1.0e-16);
+  if (!(lower > 0) || !(domain >= 0))
+    return kh_token_fail(p, line, &tok->items[i],
+                         "divide model '%s': den_lower_limit (%g) must be above 0 and "
+                         "den_domain (%g) at least 0",
+                         m->name, lower, domain);
+  return kh_behavioural_divide(p, line, s, &tok->items[0], in, out, id);
+}
+
+/* The pwl curve of model m on port `ports`. */
+static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *ports, const kh_model *m) {
   size_t points = 0;
   double xy[2 * m->param_count + 2];
   for (size_t k = 0, xs = 0, ys = 0; k < m->param_count; k++) {
@@ -300,7 +308,49 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
                 param(m->params, m->param_count, "fraction", 1) != 0,
                 param(m->params, m->param_count, "limit", 0) != 0};
-  return kh_behavioural_curve(p, line, s, &t[0], &ports, &c);
+  return kh_behavioural_curve(p, line, s, name, ports, &c);
+}
+
+/* The code models read, each with its input connections: single ports (1 or 2) or a vector. */
+static const struct {
+  const char *type;
+  size_t inputs; /* 0: a vector */
+} code_models[] = {{"pwl", 1},    {"gain", 1}, {"limit", 1},
+                   {"summer", 0}, {"mult", 0}, {"divide", 2}};
+
+/* The A card in tok, its brackets split off; its model at its last token. */
+static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                          kh_curve_ports *in) {
+  const kh_token *t = tok->items, *at = &t[tok->count - 1];
+  uint32_t id = kh_find_model(p, s, at);
+  if (id == KH_NOT_FOUND && p->speculative) p->missed = 1;
+  if (id == KH_NOT_FOUND)
+    return kh_token_fail(p, line, at, "unknown model '%.*s'", (int)at->len, at->s);
+  const kh_model *m = &p->nl->models[id];
+  size_t kind = 0, count, i = 1;
+  while (kind < sizeof code_models / sizeof *code_models && strcmp(m->type, code_models[kind].type))
+    kind++;
+  if (kind == sizeof code_models / sizeof *code_models)
+    return kh_token_fail(p, line, at,
+                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
+                         "limit, summer, mult and divide)",
+                         m->type);
+  size_t inputs = code_models[kind].inputs;
+  if (inputs && kh_token_eq(&t[1], "["))
+    return kh_token_fail(p, line, &t[1], "%s's input is a single port, not a vector", m->type);
+  kh_curve_ports ports;
+  kh_status st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count, &ports);
+  if (st != KH_OK) return st;
+  if (i + 1 != tok->count)
+    return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
+                         "'%.*s' takes %s, an output and a model", (int)t[0].len, t[0].s,
+                         inputs == 2 ? "two inputs" : "an input");
+  if (!inputs) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
+  if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
+  ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
+  if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
+  if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
+  return pwl_instance(p, line, s, &t[0], &ports, m);
 }
 
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {

@@ -163,23 +163,17 @@ static kh_status vector(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   return KH_OK;
 }
 
-int kh_xspice_vector_next(const kh_tokens *tok, size_t i) {
-  const kh_token *t = tok->items;
-  if (i < tok->count && kh_token_eq(&t[i], "[")) return 1;
-  size_t type;
-  return i + 1 < tok->count && t[i].s[0] == '%' && port_type(&t[i], &type) && type == t[i].len &&
-         kh_token_eq(&t[i + 1], "[");
-}
-
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                          size_t *i, kh_curve_ports *in, size_t cap, size_t *count,
+                          size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           kh_curve_ports *out) {
-  kh_status st;
-  if (kh_xspice_vector_next(tok, *i)) {
+  kh_status st = KH_OK;
+  if (inputs == 0) {
     st = vector(p, line, tok, s, i, in, cap, count);
   } else {
-    in[0] = (kh_curve_ports){{0, 0}, {0, 0}, NULL, 0}, *count = 1;
-    st = port(p, line, tok, s, i, 0, NULL, &in[0]);
+    for (*count = 0; st == KH_OK && *count < inputs && *i < tok->count; (*count)++) {
+      in[*count] = (kh_curve_ports){{0, 0}, {0, 0}, NULL, 0};
+      st = port(p, line, tok, s, i, 0, NULL, &in[*count]);
+    }
   }
   *out = (kh_curve_ports){{0, 0}, {0, 0}, NULL, 0};
   if (st == KH_OK && *i < tok->count) st = port(p, line, tok, s, i, 1, NULL, out);

@@ -194,6 +194,33 @@ Test(behavioural, xspice_limit_in_closed_form) {
   cr_expect(fabs(limit_closed_form(1) - (3 - 0.1)) <= 1e-15);
 }
 
+/* An XSPICE divide instance in closed form: 1 V over a denominator D limited as cm_divide limits
+ * it, L = 0.4, d = 0.2: D in [0, 0.2] held at L, in (0.2, 0.6) L + (D - L + d)^2 / 4d; D in
+ * (-0.2, 0) held at -L, in (-0.6, -0.2) -L + (D + L + d)^2 / 4d (cfunc.mod's negative side,
+ * slopes 0 to 1 again: it jumps at -0.2 and -0.6); D itself beyond. */
+static double divide_closed_form(double D) {
+  double L = 0.4, d = 0.2, limited = D;
+  if (D >= 0 && D < L + d) limited = D > L - d ? L + (D - L + d) * (D - L + d) / (4 * d) : L;
+  if (D < 0 && D > -(L + d)) limited = D < -(L - d) ? -L + (D + L + d) * (D + L + d) / (4 * d) : -L;
+  return 1 / limited;
+}
+
+Test(behavioural, xspice_divide_in_closed_form) {
+  static const double dens[] = {-2, -0.7, -0.5, -0.3, -0.1, 0, 0.1, 0.3, 0.5, 0.7, 2};
+  for (size_t k = 0; k < sizeof dens / sizeof *dens; k++) {
+    char deck[256];
+    snprintf(deck, sizeof deck,
+             "t\nv1 a 0 1\nv2 b 0 %.17g\na1 a b o dv\nro o 0 1k\n.model dv divide("
+             "den_lower_limit=0.4 den_domain=0.2)\n",
+             dens[k]);
+    double o = kh_test_general_node(deck, "o"), want = divide_closed_form(dens[k]);
+    cr_expect(fabs(o - want) <= 1e-13 * fabs(want), "at %g: %.17g, want %.17g", dens[k], o, want);
+  }
+  /* the negative side's jumps, as ngspice has them: at -0.6 and -0.2 the limited value leaps */
+  cr_expect(fabs(divide_closed_form(-0.6 + 1e-9) - 1 / -0.4) <= 1e-6);
+  cr_expect(fabs(divide_closed_form(-0.2 - 1e-9) - 1 / -0.2) <= 1e-6);
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -331,28 +358,39 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\ne1 a 0 table {v(a)} = (0, 0) (1, 2) 3\n",
        "test.cir:2:37: unexpected '3' after the points"},
       {"t\ng1 a 0 table {v(a)} ((0, 0), (1, 2)\n", "test.cir:2:36: expected ')' after the points"},
-      {"t\na1 %v(a)b %v(o) m\n", "test.cir:2:4: expected '%v(name)'"},
-      {"t\na1 %v %v(o) m\n", "test.cir:2:7: expected a name after '%v'"},
-      {"t\na1 !v(1) %v(o) m\n",
+      {"t\na1 %v(a)b %v(o) m\n.model m gain\n", "test.cir:2:4: expected '%v(name)'"},
+      {"t\na1 %v %v(o) m\n.model m gain\n", "test.cir:2:7: expected a name after '%v'"},
+      {"t\na1 !v(1) %v(o) m\n.model m gain\n",
        "test.cir:2:4: a name with parentheses or brackets in an A card's port"},
-      {"t\na1 %vd(net-(a) 0) o m\n", "test.cir:2:8: a name with parentheses or brackets in an A"},
-      {"t\na1 %vd(a) %v(o) m\n", "test.cir:2:4: '%vd' takes 2 names"},
+      {"t\na1 %vd(net-(a) 0) o m\n.model m gain\n",
+       "test.cir:2:8: a name with parentheses or brackets in an A"},
+      {"t\na1 %vd(a) %v(o) m\n.model m gain\n", "test.cir:2:4: '%vd' takes 2 names"},
       {"t\na1 [a b] %v(o) m\n.model m gain\n", "test.cir:2:4: gain's input is a single port, not"},
-      {"t\na1 a %v(o) m\n.model m summer\n", "test.cir:2:4: summer's input is a vector of ports"},
-      {"t\na1 [a] o m\n", "test.cir:2:4: a vector of 1 input port: it takes two or more"},
-      {"t\na1 [a b o m\n", "test.cir:2:4: '[' is never closed by ']'"},
-      {"t\na1 [a [b c]] o m\n", "test.cir:2:7: expected a port in the vector"},
-      {"t\na1 %vd [a b c] o m\n", "test.cir:2:13: a port of the type in force takes 2 names"},
-      {"t\na1 %i [a b] o m\n", "test.cir:2:4: port type '%i': kirchhoff reads these input"},
-      {"t\na1 a [o p] m\n", "test.cir:2:6: an A card's ports here are single"},
+      {"t\na1 a %v(o) m\n.model m summer\n", "test.cir:2:4: expected '[' and the vector of input"},
+      {"t\na1 [a] o m\n.model m summer\n",
+       "test.cir:2:4: a vector of 1 input port: it takes two or more"},
+      {"t\na1 [a b o m\n.model m summer\n", "test.cir:2:4: '[' is never closed by ']'"},
+      {"t\na1 [a [b c]] o m\n.model m summer\n", "test.cir:2:7: expected a port in the vector"},
+      {"t\na1 %vd [a b c] o m\n.model m summer\n",
+       "test.cir:2:13: a port of the type in force takes 2 names"},
+      {"t\na1 %i [a b] o m\n.model m summer\n",
+       "test.cir:2:4: port type '%i': kirchhoff reads these input"},
+      {"t\na1 a [o p] m\n.model m gain\n", "test.cir:2:6: an A card's ports here are single"},
       {"t\na1 [a b] o m\n.model m mult(in_gain=[1 2 3])\n",
        "test.cir:2:12: mult model 'm' has 3 in_gain values for 2 inputs"},
       {"t\n.model m summer(in_gain=1)\n", "test.cir:2:25: in_gain takes [values]"},
       {"t\n.model m summer(out_gain=[1])\n", "test.cir:2:26: expected a number or {expression}"},
-      {"t\na1 %id(a b) %v(o) m\n", "test.cir:2:4: port type '%id': kirchhoff reads these input"},
-      {"t\na1 %v(a) %vnam v1 m\n", "test.cir:2:10: port type '%vnam': kirchhoff reads these out"},
+      {"t\na1 %id(a b) %v(o) m\n.model m gain\n",
+       "test.cir:2:4: port type '%id': kirchhoff reads these input"},
+      {"t\na1 %v(a) %vnam v1 m\n.model m gain\n",
+       "test.cir:2:10: port type '%vnam': kirchhoff reads these out"},
       {"t\na1 a o m\n", "test.cir:2:8: unknown model 'm'"},
-      {"t\na1 a o m extra\n", "test.cir:2:10: 'a1' takes an input, an output and a model"},
+      {"t\na1 a o m extra\n", "test.cir:2:10: unknown model 'extra'"},
+      {"t\na1 a o x m\n.model m gain\n",
+       "test.cir:2:8: 'a1' takes an input, an output and a model"},
+      {"t\na1 a o m\n.model m divide\n", "test.cir:2:8: 'a1' takes two inputs, an output and"},
+      {"t\na1 a b o m\n.model m divide(den_lower_limit=0)\n", "divide model 'm': den_lower_limit"},
+      {"t\na1 [a b] o m\n.model m divide\n", "test.cir:2:4: divide's input is a single port"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] kind=3)\n", "test.cir:2:42: unknown pwl model"},
       {"t\n.model m pwl(x_array=[0 1 y_array=[0 1])\n", "test.cir:2:27: expected a number"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] limit=yes)\n", "test.cir:2:48: limit takes"},
