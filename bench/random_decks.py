@@ -14,8 +14,8 @@ maybe a substrate node), switches (SW
 with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
-cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult and
-divide instances, linear E F G H, and
+cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
+divide and climit instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -104,6 +104,19 @@ def undriven(rng, names, driven):
     return node
 
 
+def voltage_out(rng, names, driven, name, prefix, inputs, model):
+    """An A card from `inputs` (a string, or a function giving it, drawn after the output's
+    name) to a new node `prefix`N, through a resistor to a node no other source drives; none
+    when every node is driven."""
+    node = undriven(rng, names, driven)
+    if node is None:
+        return []
+    out = name(prefix)
+    ports = inputs() if callable(inputs) else inputs
+    return [f"{name('A')} {ports} %v({out}) {model}",
+            f"{name('R')} {out} {node} {rng.choice(['1k', '10k'])}"]
+
+
 def curves(rt, names, driven, name):
     """E and G TABLE cards and XSPICE pwl instances (A cards) on random points (a stream of their
     own, so the other cards of a seed stay as they were): a voltage at a node no other source
@@ -174,13 +187,8 @@ def gains(rg, names, driven, name):
         if resistor:
             lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
             continue
-        node = undriven(rg, names, driven)
-        if node is None:
-            continue
-        out = name("gout")
-        port = rg.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
-        lines += [f"{name('A')} {port} %v({out}) {model}",
-                  f"{name('R')} {out} {node} {rg.choice(['1k', '10k'])}"]
+        lines += voltage_out(rg, names, driven, name, "gout", lambda: rg.choice(
+            [f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a]), model)
     return lines
 
 
@@ -208,13 +216,8 @@ def limits(rl, names, driven, name):
         if resistor:
             lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
             continue
-        node = undriven(rl, names, driven)
-        if node is None:
-            continue
-        out = name("lout")
-        port = rl.choice([f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a])
-        lines += [f"{name('A')} {port} %v({out}) {model}",
-                  f"{name('R')} {out} {node} {rl.choice(['1k', '10k'])}"]
+        lines += voltage_out(rl, names, driven, name, "lout", lambda: rl.choice(
+            [f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a]), model)
     return lines
 
 
@@ -245,13 +248,8 @@ def vectors(rv, names, driven, name):
             else:
                 held = port.split("(")[0].split(" ")[0][1:]
             ports.append(port)
-        node = undriven(rv, names, driven)
-        if node is None:
-            continue
-        out = name("vout")
-        vector = rv.choice(["[{}]", "[ {} ]"]).format(" ".join(ports))
-        lines += [f"{name('A')} {vector} %v({out}) {model}",
-                  f"{name('R')} {out} {node} {rv.choice(['1k', '10k'])}"]
+        lines += voltage_out(rv, names, driven, name, "vout", lambda: rv.choice(
+            ["[{}]", "[ {} ]"]).format(" ".join(ports)), model)
     return lines
 
 
@@ -276,12 +274,27 @@ def dividers(rd, names, driven, name):
         for _ in range(2):
             a, b = rd.sample(names + ["0"], 2)
             ports.append(rd.choice([a, f"%v({a})", f"%vd({a} {b})"]))
-        node = undriven(rd, names, driven)
-        if node is None:
-            continue
-        out = name("dout")
-        lines += [f"{name('A')} {ports[0]} {ports[1]} %v({out}) {model}",
-                  f"{name('R')} {out} {node} {rd.choice(['1k', '10k'])}"]
+        lines += voltage_out(rd, names, driven, name, "dout", " ".join(ports), model)
+    return lines
+
+
+def controlled_limits(rc, names, driven, name):
+    """XSPICE climit instances (A cards, a stream of their own): an input held between limits
+    two other nodes set (their deltas, a rounding range absolute or a fraction of the span;
+    crossed limits give 0), a voltage through a resistor to a node no other source drives."""
+    lines = []
+    for _ in range(rc.randint(1, 2) if rc.random() < 0.15 else 0):
+        model, words = name("cl"), []
+        for word, low, high in (("in_offset", -1, 1), ("gain", -3, 3), ("upper_delta", 0, 0.5),
+                                ("lower_delta", 0, 0.5)):
+            if rc.random() < 0.5:
+                words.append(f"{word}={rc.uniform(low, high):.3g}")
+        if rc.random() < 0.5:
+            words.append(f"limit_range={rc.uniform(0.01, 0.3):.3g}" +
+                         rc.choice(["", " fraction=true"]))
+        lines.append(f".model {model} climit({' '.join(words)})")
+        ports = [rc.choice([a, f"%v({a})"]) for a in rc.sample(names + ["0"], 3)]
+        lines += voltage_out(rc, names, driven, name, "cout", " ".join(ports), model)
     return lines
 
 
@@ -582,6 +595,7 @@ def deck(seed):
     lines += limits(random.Random(f"limit {seed}"), names, driven, name)
     lines += vectors(random.Random(f"vector {seed}"), names, driven, name)
     lines += dividers(random.Random(f"divide {seed}"), names, driven, name)
+    lines += controlled_limits(random.Random(f"climit {seed}"), names, driven, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

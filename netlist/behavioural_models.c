@@ -5,14 +5,23 @@
 
 #include <string.h>
 
-/* An XSPICE instance's element (its output a voltage or a current between out[0] and out[1]) and
- * its input in r's tree: v(in[0]) - v(in[1]), v(in[0]) or a source's current. */
-static kh_elem port_element(const kh_curve_ports *ports) {
+/* An XSPICE instance's element: its output a voltage or a current between out[0] and out[1],
+ * ctrl[1] its model's index + 1 (0 for KH_NOT_FOUND: a pwl curve writes its own model). */
+static kh_elem port_element(const kh_curve_ports *ports, uint32_t model) {
   return (kh_elem){.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
                    .model = KH_NOT_FOUND,
                    .value = 1,
-                   .node = {ports->out[0], ports->out[1]}};
+                   .node = {ports->out[0], ports->out[1]},
+                   .ctrl = {0, model == KH_NOT_FOUND ? 0 : model + 1}};
 }
+
+/* A reader for the tree of the instance named `name` (its card's first token). */
+static kh_expr_reader reader_for(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_token *name) {
+  return (kh_expr_reader){.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+}
+
+/* A port's input in r's tree: v(in[0]) - v(in[1]), v(in[0]) or a source's current. */
 static uint32_t port_input(kh_expr_reader *r, const kh_curve_ports *ports) {
   uint32_t x = kh_reader_input(r, ports->in[0], ports->source);
   if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
@@ -22,8 +31,8 @@ static uint32_t port_input(kh_expr_reader *r, const kh_curve_ports *ports) {
 
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, const kh_curve *c) {
-  kh_elem e = port_element(ports);
-  kh_expr_reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  kh_elem e = port_element(ports, KH_NOT_FOUND);
+  kh_expr_reader r = reader_for(p, line, s, name);
   uint32_t x = port_input(&r, ports);
   uint32_t first = (uint32_t)r.count;
   for (size_t k = 0; k < 2 * c->points; k++)
@@ -48,9 +57,8 @@ static uint32_t scaled_input(kh_expr_reader *r, const kh_curve_ports *ports, con
 
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model) {
-  kh_elem e = port_element(ports);
-  e.ctrl[1] = model + 1; /* the gain model's, for the writer */
-  kh_expr_reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
   const kh_model *m = &p->nl->models[model];
   uint32_t x = scaled_input(&r, ports, m);
   uint32_t out_offset =
@@ -64,9 +72,8 @@ kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, co
 kh_status kh_behavioural_limit(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, uint32_t model,
                                const double bounds[3]) {
-  kh_elem e = port_element(ports);
-  e.ctrl[1] = model + 1; /* the limit model's, for the writer */
-  kh_expr_reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
   uint32_t x = scaled_input(&r, ports, &p->nl->models[model]);
   uint32_t first = (uint32_t)r.count;
   for (int k = 0; k < 4; k++) kh_reader_add(&r, (kh_xnode){.op = KH_X_CONST, .k = bounds[k / 2]});
@@ -89,9 +96,8 @@ static double array_value(const kh_model *m, const char *name, size_t k, double 
 kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in, size_t count,
                                 const kh_curve_ports *out, uint32_t model, int product) {
-  kh_elem e = port_element(out);
-  e.ctrl[1] = model + 1; /* the model's, for the writer */
-  kh_expr_reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  kh_elem e = port_element(out, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
   const kh_model *m = &p->nl->models[model];
   /* cm_summer: acc = 0, acc += in_gain_k (in_k + in_offset_k); cm_mult: acc = 1, acc *= (in_k +
    * in_offset_k), and the gains' product (1 times each) a number */
@@ -130,30 +136,38 @@ static uint32_t choose(kh_expr_reader *r, uint32_t cond, uint32_t yes, uint32_t 
   return kh_reader_add(r, (kh_xnode){.op = KH_X_TERN, .a = cond, .b = yes, .c = no});
 }
 
-/* cm_smooth_corner's parabola (cmutil.c) at x about (center, center), over +-domain, from slope
- * 0 to 1, its coefficients computed in its order: a x x + b x + c. */
-static uint32_t corner(kh_expr_reader *r, uint32_t x, double center, double domain) {
-  double x_upper = center + domain, y_upper = center + (1.0 * domain);
-  double a = ((1.0 - 0.0) / 4.0) * (1 / domain), b = 1.0 - (2.0 * a * x_upper);
-  double c = y_upper - (a * x_upper * x_upper) - (b * x_upper);
-  uint32_t ax = kh_reader_binary(r, KH_X_MUL, constant(r, a), x);
-  uint32_t quadratic = kh_reader_binary(r, KH_X_MUL, ax, x);
-  uint32_t linear = kh_reader_binary(r, KH_X_MUL, constant(r, b), x);
-  return kh_reader_binary(r, KH_X_ADD, kh_reader_binary(r, KH_X_ADD, quadratic, linear),
-                          constant(r, c));
+/* cm_smooth_corner's parabola (cmutil.c) at x about (center, center), over +-domain (nodes),
+ * from slope `lower` to `upper`, its coefficients computed in its order: a x x + b x + c. */
+static uint32_t corner(kh_expr_reader *r, uint32_t x, uint32_t center, uint32_t domain,
+                       double lower, double upper) {
+  uint32_t x_upper = kh_reader_binary(r, KH_X_ADD, center, domain);
+  uint32_t y_upper = kh_reader_binary(r, KH_X_ADD, center,
+                                      kh_reader_binary(r, KH_X_MUL, constant(r, upper), domain));
+  uint32_t inverse =
+      kh_reader_add(r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = constant(r, 1), .b = domain});
+  uint32_t a = kh_reader_binary(r, KH_X_MUL, constant(r, (upper - lower) / 4.0), inverse);
+  uint32_t two_a = kh_reader_binary(r, KH_X_MUL, constant(r, 2.0), a);
+  uint32_t b = kh_reader_binary(r, KH_X_SUB, constant(r, upper),
+                                kh_reader_binary(r, KH_X_MUL, two_a, x_upper));
+  uint32_t a_xx = kh_reader_binary(r, KH_X_MUL, kh_reader_binary(r, KH_X_MUL, a, x_upper), x_upper);
+  uint32_t c = kh_reader_binary(r, KH_X_SUB, kh_reader_binary(r, KH_X_SUB, y_upper, a_xx),
+                                kh_reader_binary(r, KH_X_MUL, b, x_upper));
+  uint32_t quadratic = kh_reader_binary(r, KH_X_MUL, kh_reader_binary(r, KH_X_MUL, a, x), x);
+  uint32_t linear = kh_reader_binary(r, KH_X_MUL, b, x);
+  return kh_reader_binary(r, KH_X_ADD, kh_reader_binary(r, KH_X_ADD, quadratic, linear), c);
 }
 
 /* cm_divide's denominator, limited away from 0 to +-lower as it limits it: on the positive side
  * held at lower below lower - domain and rounded up to lower + domain; on the negative side, for
  * den in (-(lower + domain), 0), held at -lower above -(lower - domain) and below it the same
  * parabola moved to -lower (slopes 0 to 1 again, as cfunc.mod has it: that side jumps by domain
- * at both ends of its parabola, and kirchhoff computes the same function). No parabola when
- * domain is 0 (its range is empty, and its coefficients would divide by 0). */
+ * at both ends of its parabola, and kirchhoff computes the same function). With domain 0 the
+ * parabolas' ranges are empty, and their 1 / domain is never evaluated. */
 static uint32_t limited_denominator(kh_expr_reader *r, uint32_t den, double lower, double domain) {
   double upper_threshold = lower + domain, lower_threshold = lower - domain;
   uint32_t hold = constant(r, lower), negative_hold = constant(r, -lower);
-  uint32_t positive = domain > 0 ? corner(r, den, lower, domain) : hold;
-  uint32_t negative = domain > 0 ? corner(r, den, -lower, domain) : negative_hold;
+  uint32_t positive = corner(r, den, hold, constant(r, domain), 0.0, 1.0);
+  uint32_t negative = corner(r, den, negative_hold, constant(r, domain), 0.0, 1.0);
   uint32_t above_low =
       test(r, KH_XF_GT0, kh_reader_binary(r, KH_X_SUB, den, constant(r, lower_threshold)));
   uint32_t below_high =
@@ -167,27 +181,27 @@ static uint32_t limited_denominator(kh_expr_reader *r, uint32_t den, double lowe
   return choose(r, test(r, KH_XF_GE0, den), pos, neg);
 }
 
+/* (port + offset) gain, the offset and gain model m's words (cm_divide's numerator and
+ * denominator). */
+static uint32_t offset_scaled(kh_expr_reader *r, const kh_curve_ports *port, const kh_model *m,
+                              const char *offset, const char *gain) {
+  uint32_t sum =
+      kh_reader_binary(r, KH_X_ADD, port_input(r, port), constant(r, kh_model_value(m, offset, 0)));
+  return kh_reader_binary(r, KH_X_MUL, sum, constant(r, kh_model_value(m, gain, 1)));
+}
+
 kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in,
                                 const kh_curve_ports *out, uint32_t model) {
-  kh_elem e = port_element(out);
-  e.ctrl[1] = model + 1; /* the model's, for the writer */
-  kh_expr_reader r = {.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  kh_elem e = port_element(out, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
   const kh_model *m = &p->nl->models[model];
   double lower = kh_model_value(m, "den_lower_limit", 1.0e-10),
          domain = kh_model_value(m, "den_domain", 1.0e-16);
   if (kh_model_value(m, "fraction", 0) != 0) domain = domain * lower;
   /* (in + offset) gain, numerator first (the writer lists the ports in this order) */
-  uint32_t num =
-      kh_reader_binary(&r, KH_X_MUL,
-                       kh_reader_binary(&r, KH_X_ADD, port_input(&r, &in[0]),
-                                        constant(&r, kh_model_value(m, "num_offset", 0))),
-                       constant(&r, kh_model_value(m, "num_gain", 1)));
-  uint32_t den =
-      kh_reader_binary(&r, KH_X_MUL,
-                       kh_reader_binary(&r, KH_X_ADD, port_input(&r, &in[1]),
-                                        constant(&r, kh_model_value(m, "den_offset", 0))),
-                       constant(&r, kh_model_value(m, "den_gain", 1)));
+  uint32_t num = offset_scaled(&r, &in[0], m, "num_offset", "num_gain");
+  uint32_t den = offset_scaled(&r, &in[1], m, "den_offset", "den_gain");
   uint32_t quotient = kh_reader_add(
       &r, (kh_xnode){
               .op = KH_X_DIV, .fn = 1, .a = num, .b = limited_denominator(&r, den, lower, domain)});
@@ -196,4 +210,43 @@ kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_reader_finish(
       &r, kh_reader_binary(&r, KH_X_ADD, constant(&r, kh_model_value(m, "out_offset", 0)), scaled),
       name, e);
+}
+
+kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_token *name, const kh_curve_ports *in,
+                                const kh_curve_ports *out, uint32_t model) {
+  kh_elem e = port_element(out, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  const kh_model *m = &p->nl->models[model];
+  /* the ports in their order (in, cntl_upper, cntl_lower: the writer lists them so) */
+  uint32_t input = port_input(&r, &in[0]), cntl_upper = port_input(&r, &in[1]),
+           cntl_lower = port_input(&r, &in[2]);
+  uint32_t lower =
+      kh_reader_binary(&r, KH_X_ADD, cntl_lower, constant(&r, kh_model_value(m, "lower_delta", 0)));
+  uint32_t upper =
+      kh_reader_binary(&r, KH_X_SUB, cntl_upper, constant(&r, kh_model_value(m, "upper_delta", 0)));
+  uint32_t range = constant(&r, kh_model_value(m, "limit_range", 1.0e-6));
+  if (kh_model_value(m, "fraction", 0) != 0)
+    range = kh_reader_binary(&r, KH_X_MUL, range, kh_reader_binary(&r, KH_X_SUB, upper, lower));
+  uint32_t threshold_upper = kh_reader_binary(&r, KH_X_SUB, upper, range),
+           threshold_lower = kh_reader_binary(&r, KH_X_ADD, lower, range);
+  uint32_t linear_range = kh_reader_binary(&r, KH_X_SUB, threshold_upper, threshold_lower);
+  uint32_t x = kh_reader_binary(
+      &r, KH_X_MUL, constant(&r, kh_model_value(m, "gain", 1)),
+      kh_reader_binary(&r, KH_X_ADD, constant(&r, kh_model_value(m, "in_offset", 0)), input));
+  /* cm_climit's branches: below threshold_lower the lower corner (held below lower - range),
+   * above threshold_upper the upper one (held above upper + range), else x itself */
+  uint32_t low_edge = kh_reader_binary(&r, KH_X_SUB, lower, range),
+           high_edge = kh_reader_binary(&r, KH_X_ADD, upper, range);
+  uint32_t low = choose(&r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, x, low_edge)),
+                        corner(&r, x, lower, range, 0.0, 1.0), lower);
+  uint32_t high = choose(&r, test(&r, KH_XF_LT0, kh_reader_binary(&r, KH_X_SUB, x, high_edge)),
+                         corner(&r, x, upper, range, 1.0, 0.0), upper);
+  uint32_t limited = choose(
+      &r, test(&r, KH_XF_LT0, kh_reader_binary(&r, KH_X_SUB, x, threshold_lower)), low,
+      choose(&r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, x, threshold_upper)), high, x));
+  /* no linear range (the limits crossed): cm_climit returns without an output, and MIFload
+   * has set it to 0 */
+  uint32_t root = choose(&r, test(&r, KH_XF_LT0, linear_range), constant(&r, 0), limited);
+  return kh_reader_finish(&r, root, name, e);
 }

@@ -259,40 +259,44 @@ int kh_expression_curve_inputs(const struct kh_expression *x, uint32_t k[2]) {
   return n->op == KH_X_TABLE && port_inputs(x, &x->nodes[n->a], k);
 }
 
-/* The ports of a code model's tree from node i on, left to right, into k (two per port), from
- * *n on up to cap ports; 0 where the tree holds another operation. A port met again at once is
- * the same one (divide's denominator, read at each of its limiting's branches): *last is the
- * node of the port found last. */
-static int ports_below(const struct kh_expression *x, uint32_t i, uint32_t (*k)[2], size_t cap,
-                       size_t *n, uint32_t *last) {
-  const kh_xnode *a = &x->nodes[i];
-  uint32_t at[2];
-  if (port_inputs(x, a, at)) {
-    if (i == *last) return 1;
-    if (*n == cap) return 0;
-    *last = i, k[*n][0] = at[0], k[*n][1] = at[1], ++*n;
-    return 1;
-  }
-  switch (a->op) {
-  case KH_X_CONST: return 1;
-  case KH_X_TABLE: return ports_below(x, a->a, k, cap, n, last); /* limit's curve */
-  case KH_X_CALL: return a->fn < KH_XF_POW && ports_below(x, a->a, k, cap, n, last);
-  case KH_X_TERN: /* divide's limiting: the test, then both branches */
-    return ports_below(x, a->a, k, cap, n, last) && ports_below(x, a->b, k, cap, n, last) &&
-           ports_below(x, a->c, k, cap, n, last);
+/* Whether node n may stand in a code model's tree: constants, its ports' inputs, arithmetic,
+ * the tests and choices of divide's and climit's limiting, and limit's curve. */
+static int code_model_node(const kh_xnode *n) {
+  switch (n->op) {
+  case KH_X_CONST:
+  case KH_X_INPUT:
   case KH_X_ADD:
   case KH_X_SUB:
   case KH_X_MUL:
   case KH_X_DIV:
-    return ports_below(x, a->a, k, cap, n, last) && ports_below(x, a->b, k, cap, n, last);
+  case KH_X_TERN:
+  case KH_X_TABLE: return 1;
+  case KH_X_CALL: return n->fn < KH_XF_POW;
   default: return 0;
   }
 }
 
 size_t kh_expression_model_inputs(const struct kh_expression *x, uint32_t (*k)[2], size_t cap) {
+  /* The builders (behavioural_models.c) add each port's nodes in port order, so the ports are
+   * the tree's port nodes in index order: a difference of two node voltages (its two inputs
+   * then belong to it), or an input alone. */
+  enum { MAX_NODES = 8 * KH_CODE_MODEL_PORTS };
+  unsigned char taken[MAX_NODES] = {0};
+  if (x->count > MAX_NODES) return 0;
   size_t n = 0;
-  uint32_t last = UINT32_MAX;
-  return ports_below(x, x->root, k, cap, &n, &last) ? n : 0;
+  for (uint32_t i = 0; i < x->count; i++) {
+    const kh_xnode *a = &x->nodes[i];
+    uint32_t at[2];
+    if (!code_model_node(a)) return 0;
+    if (a->op == KH_X_SUB && port_inputs(x, a, at)) taken[a->a] = taken[a->b] = 1;
+  }
+  for (uint32_t i = 0; i < x->count; i++) {
+    const kh_xnode *a = &x->nodes[i];
+    if ((a->op != KH_X_INPUT || taken[i]) && !(a->op == KH_X_SUB && taken[a->a])) continue;
+    if (n == cap) return 0;
+    port_inputs(x, a, k[n++]);
+  }
+  return n;
 }
 
 int kh_expression_limit(const kh_expression *x, double *in, double *last) {

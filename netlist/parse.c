@@ -68,8 +68,8 @@ static kh_status add_model(kh_parser *p, uint32_t line, const kh_tokens *tok, co
 }
 
 /* A model whose words its own reader takes (params and count out): an XSPICE pwl model's arrays
- * kept in order, limit's boolean, summer's and mult's arrays, divide's words (xspice.c), a VDMOS's
- * polarity flags and LTspice's part data (vdmos.c). */
+ * kept in order, limit's boolean, summer's and mult's arrays, divide's and climit's words
+ * (xspice.c), a VDMOS's polarity flags and LTspice's part data (vdmos.c). */
 typedef kh_status (*model_reader)(kh_parser *, uint32_t, const kh_tokens *, size_t, size_t,
                                   kh_model_param **, size_t *);
 static kh_status read_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
@@ -102,14 +102,8 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
   const model_family *family = family_of(&t[2]);
   kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
   if (st != KH_OK) return st;
-  if (kh_token_eq(&t[2], "pwl"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_pwl_model_params);
-  if (kh_token_eq(&t[2], "limit"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_limit_model_params);
-  if (kh_token_eq(&t[2], "summer") || kh_token_eq(&t[2], "mult"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_vector_model_params);
-  if (kh_token_eq(&t[2], "divide"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_divide_model_params);
+  if (kh_code_model_type(&t[2])) /* XSPICE pwl, limit, summer, mult, divide, climit */
+    return read_model(p, line, tok, from, end, mname, mlen, kh_code_model_params);
   if (kh_token_eq(&t[2], "vdmos"))
     return read_model(p, line, tok, from, end, mname, mlen, kh_vdmos_model_params);
   kh_param_table params = {0};

@@ -313,10 +313,23 @@ kh_status kh_xspice_split_brackets(kh_context *ctx, const kh_tokens *in, kh_toke
 kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in,
                                 const kh_curve_ports *out, uint32_t model);
-/* XSPICE A cards of the pwl, gain, limit, summer, mult and divide code models (xspice.c); the pwl
- * .model card's parameters: x_array and y_array once per value, in order, input_domain, fraction
- * and limit (1 or 0) where given; limit's words where given (fraction 1 or 0); the gain card's
- * words checked and named. */
+/* The element `name` holding its output at XSPICE climit's: gain (in[0] + in_offset) held
+ * between in[2] + lower_delta and in[1] - upper_delta, the corners rounded over limit_range
+ * (times their span with fraction), 0 where the limits leave no linear range, as cm_climit
+ * computes it (a B source, written back as the A card of `model`). */
+kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_token *name, const kh_curve_ports *in,
+                                const kh_curve_ports *out, uint32_t model);
+/* Whether a .model type is one of the XSPICE code models whose words kh_code_model_params reads
+ * (pwl, limit, summer, mult, divide, climit: gain's are checked as other devices' are); those
+ * words into params (xspice.c). */
+int kh_code_model_type(const kh_token *type);
+kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t end, kh_model_param **out, size_t *count);
+/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide and climit code models (xspice.c);
+ * the pwl .model card's parameters: x_array and y_array once per value, in order, input_domain,
+ * fraction and limit (1 or 0) where given; limit's words where given (fraction 1 or 0); the gain
+ * card's words checked and named. */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);
@@ -328,14 +341,6 @@ kh_status kh_vdmos_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
 const char *kh_vdmos_param_canonical(const char *name);
 kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                         uint32_t model);
-kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                              size_t end, kh_model_param **out, size_t *count);
-kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                                size_t end, kh_model_param **out, size_t *count);
-kh_status kh_vector_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                                 size_t end, kh_model_param **out, size_t *count);
-kh_status kh_divide_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                                 size_t end, kh_model_param **out, size_t *count);
 /* Ename n+ n- value=expr or Gname ..., or with table (TABLE {expr} = (x, y) ...) the curve of
  * expr (behavioural.c), the expression from token `from`: as ngspice 39, a B source's V= on an
  * inner node that the E (or G) follows with gain 1. */

@@ -186,7 +186,7 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
-    else if (!strcmp(m->params[i].name, "fraction")) /* limit's and divide's boolean */
+    else if (!strcmp(m->params[i].name, "fraction")) /* limit's, divide's, climit's boolean */
       fprintf(out, "%sfraction=%s", sep, m->params[i].value != 0 ? "true" : "false");
     else
       fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
@@ -204,7 +204,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
-        !strcmp(m->type, "mult") || !strcmp(m->type, "divide"))
+        !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -282,8 +282,8 @@ static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], 
           node(nl, e->node[0]), node(nl, e->node[1]), model);
 }
 
-/* Element i as the A card of its code model m (gain, limit, summer, mult, divide), the model
- * written with the others. */
+/* Element i as the A card of its code model m (gain, limit, summer, mult, divide, climit), the
+ * model written with the others. */
 static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *out) {
   const struct kh_expression *x = &nl->expressions[nl->elements[i].ctrl[0]];
   size_t in[KH_CODE_MODEL_PORTS][2];

@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of six code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of seven code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -16,6 +16,8 @@
  *   the offset inputs as cm_summer and cm_mult compute it (kh_behavioural_vector).
  * - divide: `Aname NUM DEN OUT model`, `.model model divide(...)`, the scaled quotient with the
  *   denominator limited away from 0 as cm_divide limits it (kh_behavioural_divide).
+ * - climit: `Aname IN CNTL_UPPER CNTL_LOWER OUT model`, `.model model climit(...)`, limit's
+ *   output between limits the controls set, as cm_climit computes it (kh_behavioural_climit).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -24,6 +26,7 @@
 #include "core/alloc.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* One number of an array or a scalar: a number or a {expression} (ngspice's front end
@@ -89,55 +92,116 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
   return KH_OK;
 }
 
-/* A code model's words (each name=value once, in any order) into params as (name, value): an
- * array's values each under its name, in order; a boolean as 1 or 0. `given` gets bit k for
- * names[k]. */
+/* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
+ * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
+ * ngspice stops only then), summer's and mult's (alike), divide's and climit's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
-  const char *model, *list; /* "pwl", "x_array, y_array, ..." for messages */
-  const char *const *names;
-  const unsigned char *kinds;
-  size_t count;
-} code_model_words;
+  const char *name;
+  unsigned char kind;
+} code_word;
+enum { MAX_WORDS = 9 };
+static const struct {
+  const char *type;
+  code_word words[MAX_WORDS];
+} code_model_words[] = {
+    {"pwl",
+     {{"x_array", WORD_ARRAY},
+      {"y_array", WORD_ARRAY},
+      {"input_domain", WORD_NUMBER},
+      {"fraction", WORD_BOOLEAN},
+      {"limit", WORD_BOOLEAN}}},
+    {"limit",
+     {{"in_offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"out_lower_limit", WORD_NUMBER},
+      {"out_upper_limit", WORD_NUMBER},
+      {"limit_range", WORD_NUMBER},
+      {"fraction", WORD_BOOLEAN}}},
+    {"summer",
+     {{"in_offset", WORD_ARRAY},
+      {"in_gain", WORD_ARRAY},
+      {"out_gain", WORD_NUMBER},
+      {"out_offset", WORD_NUMBER}}},
+    {"mult",
+     {{"in_offset", WORD_ARRAY},
+      {"in_gain", WORD_ARRAY},
+      {"out_gain", WORD_NUMBER},
+      {"out_offset", WORD_NUMBER}}},
+    {"divide",
+     {{"num_offset", WORD_NUMBER},
+      {"num_gain", WORD_NUMBER},
+      {"den_offset", WORD_NUMBER},
+      {"den_gain", WORD_NUMBER},
+      {"den_lower_limit", WORD_NUMBER},
+      {"den_domain", WORD_NUMBER},
+      {"fraction", WORD_BOOLEAN},
+      {"out_gain", WORD_NUMBER},
+      {"out_offset", WORD_NUMBER}}},
+    {"climit",
+     {{"in_offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"upper_delta", WORD_NUMBER},
+      {"lower_delta", WORD_NUMBER},
+      {"limit_range", WORD_NUMBER},
+      {"fraction", WORD_BOOLEAN}}},
+};
 
+/* XSPICE's booleans, measured in ngspice 39: true and false in any case, or a number that is 1
+ * or 0 (1.0 and 01 read as true; 2, 't' and 'yes' are errors there). */
+static kh_status boolean(kh_parser *p, uint32_t line, const kh_token *t, const char *name,
+                         double *value) {
+  int yes = kh_token_eq(t, "true"), no = kh_token_eq(t, "false");
+  double v = NAN;
+  if (!yes && !no && t->s[0] >= '0' && t->s[0] <= '9' &&
+      kh_eval_token(p, line, t, NULL, &v) == KH_OK)
+    yes = v == 1, no = v == 0;
+  if (!yes && !no) return kh_token_fail(p, line, t, "%s takes true or false (or 1 or 0)", name);
+  *value = yes;
+  return KH_OK;
+}
+
+/* "unknown <type> model parameter '<word>' (<the model's words>)" at t. */
+static kh_status unknown_word(kh_parser *p, uint32_t line, const kh_token *t, const char *type,
+                              const code_word *words) {
+  char list[256] = "";
+  for (size_t k = 0; k < MAX_WORDS && words[k].name; k++)
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", words[k].name);
+  return kh_token_fail(p, line, t, "unknown %s model parameter '%.*s' (%s)", type, (int)t->len,
+                       t->s, list);
+}
+
+/* A code model's words (each name=value once, in any order) into params as (name, value): an
+ * array's values each under its name, in order; a boolean as 1 or 0. `given` gets bit k for
+ * words[k]. */
 static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                            size_t end, const code_model_words *w, kh_model_param **out,
-                            size_t *count, unsigned *given) {
+                            size_t end, size_t model, kh_model_param **out, size_t *count,
+                            unsigned *given) {
   const kh_token *t = tok->items;
+  const code_word *words = code_model_words[model].words;
   kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 4) * sizeof *params);
   if (!params) return kh_fail_nomem(p->ctx, "storing a model");
   size_t n = 0;
   *given = 0;
   for (size_t i = from; i < end;) {
     size_t which = 0;
-    while (which < w->count && !kh_token_eq(&t[i], w->names[which])) which++;
-    if (which == w->count)
-      return kh_token_fail(p, line, &t[i], "unknown %s model parameter '%.*s' (%s)", w->model,
-                           (int)t[i].len, t[i].s, w->list);
-    const char *name = w->names[which];
+    while (which < MAX_WORDS && words[which].name && !kh_token_eq(&t[i], words[which].name))
+      which++;
+    if (which == MAX_WORDS || !words[which].name)
+      return unknown_word(p, line, &t[i], code_model_words[model].type, words);
+    const char *name = words[which].name;
     if (i + 2 >= end || !kh_token_eq(&t[i + 1], "="))
       return kh_token_fail(p, line, &t[i], "'%s' needs '=' and a value", name);
     if (*given & 1u << which) return kh_token_fail(p, line, &t[i], "'%s' is given twice", name);
     *given |= 1u << which;
     i += 2;
     kh_status st = KH_OK;
-    if (w->kinds[which] == WORD_ARRAY) {
+    if (words[which].kind == WORD_ARRAY) {
       st = array(p, line, tok, &i, end, name, params, &n);
-    } else if (w->kinds[which] == WORD_NUMBER) {
-      st = number(p, line, &t[i++], &params[n].value);
-      params[n++].name = name;
     } else {
-      /* XSPICE's booleans, measured in ngspice 39: true and false in any case, or a number
-       * that is 1 or 0 (1.0 and 01 read as true; 2, 't' and 'yes' are errors there) */
-      int yes = kh_token_eq(&t[i], "true"), no = kh_token_eq(&t[i], "false");
-      double v = NAN;
-      if (!yes && !no && t[i].s[0] >= '0' && t[i].s[0] <= '9' &&
-          kh_eval_token(p, line, &t[i], NULL, &v) == KH_OK)
-        yes = v == 1, no = v == 0;
-      if (!yes && !no)
-        return kh_token_fail(p, line, &t[i], "%s takes true or false (or 1 or 0)", name);
-      params[n++] = (kh_model_param){name, yes};
-      i++;
+      st = (words[which].kind == WORD_NUMBER ? number(p, line, &t[i], &params[n].value)
+                                             : boolean(p, line, &t[i], name, &params[n].value));
+      params[n++].name = name, i++;
     }
     if (st != KH_OK) return st;
   }
@@ -145,64 +209,22 @@ static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return KH_OK;
 }
 
-kh_status kh_pwl_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                              size_t end, kh_model_param **out, size_t *count) {
-  static const char *const names[] = {"x_array", "y_array", "input_domain", "fraction", "limit"};
-  static const unsigned char kinds[] = {WORD_ARRAY, WORD_ARRAY, WORD_NUMBER, WORD_BOOLEAN,
-                                        WORD_BOOLEAN};
-  static const code_model_words words = {"pwl", "x_array, y_array, input_domain, fraction, limit",
-                                         names, kinds, 5};
-  unsigned given;
-  kh_status st = read_words(p, line, tok, from, end, &words, out, count, &given);
-  if (st != KH_OK) return st;
-  if ((given & 3) != 3)
+int kh_code_model_type(const kh_token *type) {
+  for (size_t k = 0; k < sizeof code_model_words / sizeof *code_model_words; k++)
+    if (kh_token_eq(type, code_model_words[k].type)) return 1;
+  return 0;
+}
+
+kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t end, kh_model_param **out, size_t *count) {
+  size_t model = 0;
+  while (!kh_token_eq(&tok->items[2], code_model_words[model].type)) model++;
+  unsigned given = 0;
+  kh_status st = read_words(p, line, tok, from, end, model, out, count, &given);
+  if (st != KH_OK || model != 0) return st;
+  if ((given & 3) != 3) /* pwl */
     return kh_token_fail(p, line, &tok->items[1], "a pwl model needs x_array and y_array");
   return check_points(p, line, &tok->items[1], *out, *count);
-}
-
-/* ngspice 39's limit reads these (ifspec.ifs); its limits have no default, checked where an
- * instance uses the model, since ngspice stops only then. */
-/* summer's and mult's words (their ifspec.ifs are alike): the input arrays, the output's gain and
- * offset. */
-kh_status kh_vector_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                                 size_t end, kh_model_param **out, size_t *count) {
-  static const char *const names[] = {"in_offset", "in_gain", "out_gain", "out_offset"};
-  static const unsigned char kinds[] = {WORD_ARRAY, WORD_ARRAY, WORD_NUMBER, WORD_NUMBER};
-  code_model_words words = {"", "in_offset, in_gain, out_gain, out_offset", names, kinds, 4};
-  words.model = kh_token_eq(&tok->items[2], "mult") ? "mult" : "summer";
-  unsigned given;
-  return read_words(p, line, tok, from, end, &words, out, count, &given);
-}
-
-/* divide's words (ifspec.ifs). */
-kh_status kh_divide_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                                 size_t end, kh_model_param **out, size_t *count) {
-  static const char *const names[] = {"num_offset", "num_gain",        "den_offset",
-                                      "den_gain",   "den_lower_limit", "den_domain",
-                                      "fraction",   "out_gain",        "out_offset"};
-  static const unsigned char kinds[] = {WORD_NUMBER,  WORD_NUMBER, WORD_NUMBER,
-                                        WORD_NUMBER,  WORD_NUMBER, WORD_NUMBER,
-                                        WORD_BOOLEAN, WORD_NUMBER, WORD_NUMBER};
-  static const code_model_words words = {"divide",
-                                         "num_offset, num_gain, den_offset, den_gain, "
-                                         "den_lower_limit, den_domain, fraction, out_gain, "
-                                         "out_offset",
-                                         names, kinds, 9};
-  unsigned given;
-  return read_words(p, line, tok, from, end, &words, out, count, &given);
-}
-
-kh_status kh_limit_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                                size_t end, kh_model_param **out, size_t *count) {
-  static const char *const names[] = {"in_offset",       "gain",        "out_lower_limit",
-                                      "out_upper_limit", "limit_range", "fraction"};
-  static const unsigned char kinds[] = {WORD_NUMBER, WORD_NUMBER, WORD_NUMBER,
-                                        WORD_NUMBER, WORD_NUMBER, WORD_BOOLEAN};
-  static const code_model_words words = {
-      "limit", "in_offset, gain, out_lower_limit, out_upper_limit, limit_range, fraction", names,
-      kinds, 6};
-  unsigned given;
-  return read_words(p, line, tok, from, end, &words, out, count, &given);
 }
 
 static const kh_param_alias gain_params[] = {
@@ -315,8 +337,8 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
 static const struct {
   const char *type;
   size_t inputs; /* 0: a vector */
-} code_models[] = {{"pwl", 1},    {"gain", 1}, {"limit", 1},
-                   {"summer", 0}, {"mult", 0}, {"divide", 2}};
+} code_models[] = {{"pwl", 1},  {"gain", 1},   {"limit", 1}, {"summer", 0},
+                   {"mult", 0}, {"divide", 2}, {"climit", 3}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -333,7 +355,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult and divide)",
+                         "limit, summer, mult, divide and climit)",
                          m->type);
   size_t inputs = code_models[kind].inputs;
   if (inputs && kh_token_eq(&t[1], "["))
@@ -344,9 +366,12 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
                          "'%.*s' takes %s, an output and a model", (int)t[0].len, t[0].s,
-                         inputs == 2 ? "two inputs" : "an input");
+                         inputs == 3   ? "three inputs"
+                         : inputs == 2 ? "two inputs"
+                                       : "an input");
   if (!inputs) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
+  if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);
   ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
   if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);

@@ -391,6 +391,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 a o m\n.model m divide\n", "test.cir:2:8: 'a1' takes two inputs, an output and"},
       {"t\na1 a b o m\n.model m divide(den_lower_limit=0)\n", "divide model 'm': den_lower_limit"},
       {"t\na1 [a b] o m\n.model m divide\n", "test.cir:2:4: divide's input is a single port"},
+      {"t\na1 a b o m\n.model m climit\n", "test.cir:2:10: 'a1' takes three inputs, an output"},
+      {"t\n.model m climit(out_offset=1)\n", "test.cir:2:17: unknown climit model parameter"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] kind=3)\n", "test.cir:2:42: unknown pwl model"},
       {"t\n.model m pwl(x_array=[0 1 y_array=[0 1])\n", "test.cir:2:27: expected a number"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] limit=yes)\n", "test.cir:2:48: limit takes"},
