@@ -204,7 +204,8 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
-        !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit"))
+        !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
+        !strcmp(m->type, "slew"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {

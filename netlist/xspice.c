@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of seven code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of eight code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -18,6 +18,7 @@
  *   denominator limited away from 0 as cm_divide limits it (kh_behavioural_divide).
  * - climit: `Aname IN CNTL_UPPER CNTL_LOWER OUT model`, `.model model climit(...)`, limit's
  *   output between limits the controls set, as cm_climit computes it (kh_behavioural_climit).
+ * - slew: `.model model slew([rise_slope] [fall_slope])`: at DC OUT = IN (cm_slew's DC branch).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -94,7 +95,7 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
- * ngspice stops only then), summer's and mult's (alike), divide's and climit's. */
+ * ngspice stops only then), summer's and mult's (alike), divide's, climit's and slew's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -138,6 +139,7 @@ static const struct {
       {"fraction", WORD_BOOLEAN},
       {"out_gain", WORD_NUMBER},
       {"out_offset", WORD_NUMBER}}},
+    {"slew", {{"rise_slope", WORD_NUMBER}, {"fall_slope", WORD_NUMBER}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -337,8 +339,8 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
 static const struct {
   const char *type;
   size_t inputs; /* 0: a vector */
-} code_models[] = {{"pwl", 1},  {"gain", 1},   {"limit", 1}, {"summer", 0},
-                   {"mult", 0}, {"divide", 2}, {"climit", 3}};
+} code_models[] = {{"pwl", 1},  {"gain", 1},   {"limit", 1},  {"summer", 0},
+                   {"mult", 0}, {"divide", 2}, {"climit", 3}, {"slew", 1}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -355,7 +357,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide and climit)",
+                         "limit, summer, mult, divide, climit and slew)",
                          m->type);
   size_t inputs = code_models[kind].inputs;
   if (inputs && kh_token_eq(&t[1], "["))
@@ -373,7 +375,9 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
   if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);
   ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
-  if (!strcmp(m->type, "gain")) return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
+  /* slew follows its input at DC (cm_slew's DC branch): gain's tree at the defaults */
+  if (!strcmp(m->type, "gain") || !strcmp(m->type, "slew"))
+    return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
   return pwl_instance(p, line, s, &t[0], &ports, m);
 }
