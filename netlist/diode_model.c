@@ -19,7 +19,7 @@ typedef struct {
 
 static const param_row model_params[] = {
     /* implemented at DC (sim/circuit/diode.c) */
-    {"level", "level", DC}, /* 1 or 3 (geometry from W and L); checked below */
+    {"level", "level", DC}, /* 1, 2 or 3 (geometry from W and L); checked below */
     {"is", "is", DC},
     {"js", "is", DC},
     {"n", "n", DC},
@@ -205,9 +205,9 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "'%.*s' applies to Shockley diodes only, not with kh_ideal or kh_pwl",
                            (int)t[i].len, t[i].s);
     if (strcmp(r->canonical, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1") &&
-        !kh_token_eq(&t[i + 2], "3"))
+        !kh_token_eq(&t[i + 2], "2") && !kh_token_eq(&t[i + 2], "3"))
       return kh_token_fail(p, line, &t[i + 2],
-                           "diode LEVEL %.*s is not implemented (LEVEL=1, the default, and 3 are)",
+                           "diode LEVEL %.*s is not implemented (LEVEL=1, the default, 2 and 3 are)",
                            (int)t[i + 2].len, t[i + 2].s);
   }
   return KH_OK;

@@ -134,8 +134,10 @@ static kh_status shockley(kh_context *ctx, const kh_netlist *nl, size_t element,
     double tbv = param(nl, m, "tlev", 0) == 0 ? bv - tcv * dt : bv * (1 - tcv * dt);
     double reltol = 1e-3;
     kh_netlist_option(nl, "reltol", &reltol);
-    double ibv = in.m * param(nl, m, "ibv", 1e-3); /* LEVEL=3 scales IBV with the area too */
-    if (param(nl, m, "level", 1) == 3) ibv *= in.area;
+    /* diotemp.c scales IBV with the area at every level but 1 (`level == 1` there, so LEVEL=2,
+     * which no other line of ngspice 39's diode tells from LEVEL=1, does too; measured) */
+    double ibv = in.m * param(nl, m, "ibv", 1e-3);
+    if (param(nl, m, "level", 1) != 1) ibv *= in.area;
     out->bv = kh_diode_breakdown_voltage(tbv, ibv, out->csat, vt, out->vtb / vt, reltol);
   }
   /* JSW: the sidewall current, perimeter pj times JSW, scaled to temperature with emission
