@@ -97,8 +97,8 @@ static void refused(const char *text, const char *message) {
 Test(diode_models, what_is_not_implemented_is_refused) {
   refused("t\n.model dx d(is=1e-14 iss=2)\nv1 a 0 1\nd1 a 0 dx\n",
           "test.cir:2:22: unknown diode model parameter 'iss'");
-  refused("t\n.model dx d(level=2)\nv1 a 0 1\nd1 a 0 dx\n",
-          "test.cir:2:19: diode LEVEL 2 is not implemented");
+  refused("t\n.model dx d(level=4)\nv1 a 0 1\nd1 a 0 dx\n",
+          "test.cir:2:19: diode LEVEL 4 is not implemented");
   /* self-heating (tests/sim/self_heating.c) needs a thermal node, 'thermal' and RTH0: short of
    * one, ngspice 39 heats nothing and leaves the node unconnected */
   refused("t\n.model dx d(is=1e-14 rth0=100)\nv1 a 0 1\nd1 a 0 tj dx\n",
