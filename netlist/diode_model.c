@@ -206,9 +206,10 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                            (int)t[i].len, t[i].s);
     if (strcmp(r->canonical, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1") &&
         !kh_token_eq(&t[i + 2], "2") && !kh_token_eq(&t[i + 2], "3"))
-      return kh_token_fail(p, line, &t[i + 2],
-                           "diode LEVEL %.*s is not implemented (LEVEL=1, the default, 2 and 3 are)",
-                           (int)t[i + 2].len, t[i + 2].s);
+      return kh_token_fail(
+          p, line, &t[i + 2],
+          "diode LEVEL %.*s is not implemented (LEVEL=1, the default, 2 and 3 are)",
+          (int)t[i + 2].len, t[i + 2].s);
   }
   return KH_OK;
 }

@@ -307,6 +307,11 @@ kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, con
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           kh_curve_ports *out);
 kh_status kh_xspice_split_brackets(kh_context *ctx, const kh_tokens *in, kh_tokens *out);
+/* An A card's name (or a TABLE card's, which becomes one) in scope s, and a node of its ports,
+ * refused at their token where their flattened names hold a bracket (XSPICE splits them
+ * there, and ngspice 39 fails). */
+kh_status kh_xspice_name(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s);
+kh_status kh_xspice_port_node(kh_parser *p, uint32_t line, const kh_token *at, uint32_t node);
 /* The element `name` holding its output at XSPICE divide's out_offset + out_gain (num_gain (in[0]
  * + num_offset)) / limited (den_gain (in[1] + den_offset)), the denominator limited away from 0
  * as cm_divide limits it (a B source, written back as the A card of `model`). */

@@ -387,7 +387,8 @@ kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
     return kh_token_fail(p, line, &tok->items[0], "'%.*s' needs an input, an output and a model",
                          (int)tok->items[0].len, tok->items[0].s);
   kh_tokens split = {0};
-  kh_status st = kh_xspice_split_brackets(p->ctx, tok, &split);
+  kh_status st = kh_xspice_name(p, line, &tok->items[0], s);
+  if (st == KH_OK) st = kh_xspice_split_brackets(p->ctx, tok, &split);
   kh_curve_ports *in = st == KH_OK ? kh_malloc(split.count * sizeof *in) : NULL;
   if (st == KH_OK && !in) st = kh_fail_nomem(p->ctx, "reading an A card");
   if (st == KH_OK) st = instance(p, line, &split, s, in);

@@ -41,6 +41,27 @@ static int is_name(const kh_token *t) {
          !kh_token_eq(t, "]");
 }
 
+kh_status kh_xspice_name(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s) {
+  if (!strpbrk(s->path, "[]") && !memchr(name->s, '[', name->len) &&
+      !memchr(name->s, ']', name->len))
+    return KH_OK;
+  return kh_token_fail(p, line, name,
+                       "'%.*s'%s%s: a bracket in the name of an XSPICE A card (a TABLE card "
+                       "becomes one) or of its subcircuit instance, which XSPICE reads as a "
+                       "vector's (ngspice 39 fails on it)",
+                       (int)name->len, name->s, s->path[0] ? " in " : "", s->path);
+}
+
+kh_status kh_xspice_port_node(kh_parser *p, uint32_t line, const kh_token *at, uint32_t node) {
+  const char *name = kh_strmap_name(&p->nl->nodes, node);
+  if (node == 0 || !strpbrk(name, "[]")) return KH_OK;
+  return kh_token_fail(p, line, at,
+                       "node '%s' of an XSPICE A card's port holds a bracket, which XSPICE reads "
+                       "as a vector's (ngspice 39 fails on it; a subcircuit instance's or a "
+                       "TABLE card's name becomes part of its nodes' names)",
+                       name);
+}
+
 /* The names a port of type `kind` takes, from token *i on (the letters in at[0, type)): glued as
  * %v(n), or in parentheses or not. */
 static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i,
@@ -129,8 +150,10 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     return st;
   }
   c->current |= output && (kind == PORT_I || kind == PORT_ID);
-  for (size_t k = 0; st == KH_OK && k < want; k++)
+  for (size_t k = 0; st == KH_OK && k < want; k++) {
     st = kh_resolve_node(p, line, s, &names[k], &nodes[k]);
+    if (st == KH_OK) st = kh_xspice_port_node(p, line, &names[k], nodes[k]);
+  }
   return st;
 }
 

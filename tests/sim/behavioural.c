@@ -392,6 +392,10 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 a b o m\n.model m divide(den_lower_limit=0)\n", "divide model 'm': den_lower_limit"},
       {"t\na1 [a b] o m\n.model m divide\n", "test.cir:2:4: divide's input is a single port"},
       {"t\na1 a b o m\n.model m climit\n", "test.cir:2:10: 'a1' takes three inputs, an output"},
+      /* brackets that an A card written back could not carry (fuzzing: an E TABLE named e]) */
+      {"t\ne]x r 0 table {v(r)} = (0, 0) (1, 1)\n", "test.cir:2:1: 'e]x': a bracket in the name"},
+      {"t\n.subckt s a b\nae a b m\n.model m gain\n.ends\nx]1 i o s\n",
+       "test.cir:3:1: 'ae' in x]1: a bracket in the name of an XSPICE A card"},
       {"t\n.model m climit(out_offset=1)\n", "test.cir:2:17: unknown climit model parameter"},
       {"t\n.model m pwl(x_array=[0 1] y_array=[0 1] kind=3)\n", "test.cir:2:42: unknown pwl model"},
       {"t\n.model m pwl(x_array=[0 1 y_array=[0 1])\n", "test.cir:2:27: expected a number"},
