@@ -186,7 +186,9 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
-    else if (!strcmp(m->params[i].name, "fraction")) /* limit's, divide's, climit's boolean */
+    else if (!strcmp(m->params[i].name, "fraction") &&
+             (!strcmp(m->type, "limit") || !strcmp(m->type, "divide") ||
+              !strcmp(m->type, "climit"))) /* their boolean */
       fprintf(out, "%sfraction=%s", sep, m->params[i].value != 0 ? "true" : "false");
     else
       fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);

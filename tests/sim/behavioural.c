@@ -266,6 +266,13 @@ Test(behavioural, written_back_and_for_ngspice) {
             "%s", back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9);
+  /* fraction is written as a boolean for the code models that read it as one, and as a number
+   * on a card of another type (fuzzing: a model of type l.mit with fraction=0) */
+  back = kh_test_written_back("t\nv1 a 0 1\nr1 a 0 1k\n.model x l.mit(fraction=0)\n"
+                              ".model y limit(out_lower_limit=0 out_upper_limit=1 fraction=1)\n");
+  cr_expect(strstr(back, ".model x l.mit(fraction=0)") && strstr(back, " fraction=true)"), "%s",
+            back);
+  free(back);
   /* an E's or G's value= is a B source on an inner node read by a gain of 1, as ngspice 39's
    * front end makes it; ngspice reads vol=, cur= and braces without '=' too */
   const char *eg = "t\nv1 a 0 1.5\nr1 a 0 1k\ne1 b 0 vol='v(a)*v(a)'\nrb b 0 1k\n"
