@@ -3,6 +3,7 @@
  * card of its model (the element's ctrl[1] is that model's index + 1). */
 #include "behavioural_reader.h"
 
+#include <math.h>
 #include <string.h>
 
 /* An XSPICE instance's element: its output a voltage or a current between out[0] and out[1],
@@ -249,4 +250,40 @@ kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
    * has set it to 0 */
   uint32_t root = choose(&r, test(&r, KH_XF_LT0, linear_range), constant(&r, 0), limited);
   return kh_reader_finish(&r, root, name, e);
+}
+
+kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_token *name, const kh_curve_ports *in,
+                                 const kh_curve_ports *out, uint32_t model) {
+  kh_elem e = port_element(out, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  const kh_model *m = &p->nl->models[model];
+  double on = kh_model_value(m, "cntl_on", 1.0), off = kh_model_value(m, "cntl_off", 0.0),
+         r_on = kh_model_value(m, "r_on", 1.0), r_off = kh_model_value(m, "r_off", 1.0e12);
+  if (r_on < 1.0e-3) r_on = 1.0e-3; /* cm_aswitch's smallest on resistance */
+  uint32_t cntl = port_input(&r, &in[0]), resistance;
+  if (kh_model_value(m, "log", 1) !=
+      0) { /* r_on e^{k (on - cntl)}, k = ln(r_off/r_on)/(on - off) */
+    double k = log(r_off / r_on) / (on - off);
+    uint32_t exponent = kh_reader_binary(&r, KH_X_MUL, constant(&r, k),
+                                         kh_reader_binary(&r, KH_X_SUB, constant(&r, on), cntl));
+    resistance = kh_reader_binary(
+        &r, KH_X_MUL, constant(&r, r_on),
+        kh_reader_add(&r, (kh_xnode){.op = KH_X_CALL, .fn = KH_XF_EXP, .a = exponent}));
+  } else { /* cntl k + (r_off on - r_on off) / (on - off), k = (r_on - r_off) / (on - off) */
+    double k = (r_on - r_off) / (on - off);
+    resistance =
+        kh_reader_binary(&r, KH_X_ADD, kh_reader_binary(&r, KH_X_MUL, cntl, constant(&r, k)),
+                         constant(&r, (r_off * on - r_on * off) / (on - off)));
+  }
+  /* at least 1e-9 ohm (cm_aswitch: r <= 1e-9 is 1e-9) */
+  uint32_t floor = constant(&r, 1.0e-9);
+  resistance = choose(&r, test(&r, KH_XF_LE0, kh_reader_binary(&r, KH_X_SUB, resistance, floor)),
+                      floor, resistance);
+  /* the port's own voltage over it (its current from out[0] through it to out[1]) */
+  kh_curve_ports across = {{out->out[0], out->out[1]}, {0, 0}, NULL, 0};
+  uint32_t v = port_input(&r, &across);
+  uint32_t current =
+      kh_reader_add(&r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = v, .b = resistance});
+  return kh_reader_finish(&r, current, name, e);
 }

@@ -246,4 +246,8 @@ int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size
 /* A .model parameter's value, or fallback. */
 double kh_model_value(const kh_model *m, const char *name, double fallback);
 
+/* Whether word `name` of an XSPICE code model of `type` is a boolean (xspice.c; the writer
+ * writes it back as true or false). */
+int kh_code_model_boolean(const char *type, const char *name);
+
 #endif

@@ -301,11 +301,13 @@ kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_curve_ports *out, uint32_t model, int product);
 /* An A card's ports (xspice_ports.c) from token *i on, in tokens whose brackets stand alone
  * (kh_xspice_split_brackets; out's items the caller frees): `inputs` single input ports, or
- * with 0 a vector [...] of up to cap, into in (*count of them), then the output into *out; *i
- * the token after them. */
+ * with 0 a vector [...] of up to cap, into in (*count of them), then the output (`output`: a
+ * voltage or current, KH_XSPICE_OUT, or aswitch's conductance port, KH_XSPICE_GD_OUT, whose
+ * current the element carries) into *out; *i the token after them. */
+enum { KH_XSPICE_OUT = 1, KH_XSPICE_GD_OUT = 2 };
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
-                          kh_curve_ports *out);
+                          int output, kh_curve_ports *out);
 kh_status kh_xspice_split_brackets(kh_context *ctx, const kh_tokens *in, kh_tokens *out);
 /* An A card's name (or a TABLE card's, which becomes one) in scope s, and a node of its ports,
  * refused at their token where their flattened names hold a bracket (XSPICE splits them
@@ -331,6 +333,13 @@ kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
 int kh_code_model_type(const kh_token *type);
 kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t end, kh_model_param **out, size_t *count);
+/* The element `name` carrying XSPICE aswitch's current v(out) / r from out[0] through it to
+ * out[1], r set by in[0] between r_off at cntl_off and r_on at cntl_on (exponentially with
+ * `log`, else linearly, and beyond them) and at least 1e-9 ohm, as cm_aswitch computes it (a B
+ * source, written back as the A card of `model`). */
+kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_token *name, const kh_curve_ports *in,
+                                 const kh_curve_ports *out, uint32_t model);
 /* XSPICE A cards of the pwl, gain, limit, summer, mult, divide and climit code models (xspice.c);
  * the pwl .model card's parameters: x_array and y_array once per value, in order, input_domain,
  * fraction and limit (1 or 0) where given; limit's words where given (fraction 1 or 0); the gain

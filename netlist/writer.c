@@ -186,10 +186,8 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
-    else if (!strcmp(m->params[i].name, "fraction") &&
-             (!strcmp(m->type, "limit") || !strcmp(m->type, "divide") ||
-              !strcmp(m->type, "climit"))) /* their boolean */
-      fprintf(out, "%sfraction=%s", sep, m->params[i].value != 0 ? "true" : "false");
+    else if (kh_code_model_boolean(m->type, m->params[i].name)) /* XSPICE's true or false */
+      fprintf(out, "%s%s=%s", sep, m->params[i].name, m->params[i].value != 0 ? "true" : "false");
     else
       fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
     sep = " ";
@@ -207,7 +205,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
-        !strcmp(m->type, "slew"))
+        !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -270,9 +268,11 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
 /* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
  * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
  * current; %id for a current out), its inputs in brackets for a vector (summer, mult). */
+enum { A_VECTOR = 1, A_CONDUCTANCE = 2 }; /* the input a vector; the output aswitch's %gd */
 static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], const int *kinds,
-                         size_t count, int vector, const char *model, FILE *out) {
+                         size_t count, int form, const char *model, FILE *out) {
   const kh_elem *e = &nl->elements[i];
+  int vector = form & A_VECTOR;
   fprintf(out, "%s%s", elem_name(nl, i), vector ? " [" : "");
   for (size_t j = 0; j < count; j++)
     if (kinds[j] == 2)
@@ -281,21 +281,25 @@ static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], 
       fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[j][0]), node(nl, (uint32_t)in[j][1]));
     else
       fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[j][0]));
-  fprintf(out, "%s %%%s(%s %s) %s\n", vector ? " ]" : "", e->kind == KH_BEHAVIOURAL_I ? "id" : "vd",
-          node(nl, e->node[0]), node(nl, e->node[1]), model);
+  const char *type = form & A_CONDUCTANCE ? "gd" : e->kind == KH_BEHAVIOURAL_I ? "id" : "vd";
+  fprintf(out, "%s %%%s(%s %s) %s\n", vector ? " ]" : "", type, node(nl, e->node[0]),
+          node(nl, e->node[1]), model);
 }
 
-/* Element i as the A card of its code model m (gain, limit, summer, mult, divide, climit), the
- * model written with the others. */
+/* Element i as the A card of its code model m (gain, limit, summer, mult, divide, climit, slew,
+ * aswitch), the model written with the others. aswitch's tree reads its own port's voltage
+ * last: its control is the one input. */
 static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *out) {
   const struct kh_expression *x = &nl->expressions[nl->elements[i].ctrl[0]];
   size_t in[KH_CODE_MODEL_PORTS][2];
   int kinds[KH_CODE_MODEL_PORTS];
   size_t n = kh_expression_model_ports(x, in, kinds, KH_CODE_MODEL_PORTS);
-  if (n)
-    write_a_card(nl, i, (const size_t(*)[2])in, kinds, n,
-                 !strcmp(m->type, "summer") || !strcmp(m->type, "mult"), m->name, out);
-  return n > 0;
+  int aswitch = !strcmp(m->type, "aswitch");
+  int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
+             (aswitch ? A_CONDUCTANCE : 0);
+  if (n > (size_t)aswitch)
+    write_a_card(nl, i, (const size_t(*)[2])in, kinds, n - (size_t)aswitch, form, m->name, out);
+  return n > (size_t)aswitch;
 }
 
 /* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for

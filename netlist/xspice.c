@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of eight code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of nine code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -19,6 +19,8 @@
  * - climit: `Aname IN CNTL_UPPER CNTL_LOWER OUT model`, `.model model climit(...)`, limit's
  *   output between limits the controls set, as cm_climit computes it (kh_behavioural_climit).
  * - slew: `.model model slew([rise_slope] [fall_slope])`: at DC OUT = IN (cm_slew's DC branch).
+ * - aswitch: `Aname CNTL OUT model`, OUT a conductance port (%gd a b, or a b, or (a b): its
+ *   default type) whose current v(a, b) / r the control sets (kh_behavioural_aswitch).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -95,7 +97,8 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
- * ngspice stops only then), summer's and mult's (alike), divide's, climit's and slew's. */
+ * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's and
+ * aswitch's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -140,6 +143,12 @@ static const struct {
       {"out_gain", WORD_NUMBER},
       {"out_offset", WORD_NUMBER}}},
     {"slew", {{"rise_slope", WORD_NUMBER}, {"fall_slope", WORD_NUMBER}}},
+    {"aswitch",
+     {{"cntl_off", WORD_NUMBER},
+      {"cntl_on", WORD_NUMBER},
+      {"log", WORD_BOOLEAN},
+      {"r_off", WORD_NUMBER},
+      {"r_on", WORD_NUMBER}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -209,6 +218,15 @@ static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   }
   *out = params, *count = n;
   return KH_OK;
+}
+
+int kh_code_model_boolean(const char *type, const char *name) {
+  for (size_t k = 0; k < sizeof code_model_words / sizeof *code_model_words; k++)
+    if (!strcmp(type, code_model_words[k].type))
+      for (size_t w = 0; w < MAX_WORDS && code_model_words[k].words[w].name; w++)
+        if (!strcmp(name, code_model_words[k].words[w].name))
+          return code_model_words[k].words[w].kind == WORD_BOOLEAN;
+  return 0;
 }
 
 int kh_code_model_type(const kh_token *type) {
@@ -320,6 +338,28 @@ static kh_status divide_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_divide(p, line, s, &tok->items[0], in, out, id);
 }
 
+/* An instance of aswitch model `id`: cntl_on and cntl_off apart (ngspice 39 prints an error and
+ * leaves the output at 0 otherwise), r_off and r_on above 0 with `log` (cm_aswitch takes the
+ * logarithm of their ratio). */
+static kh_status aswitch_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                  const kh_tokens *tok, size_t i, const kh_curve_ports *in,
+                                  const kh_curve_ports *out, uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  double on = param(m->params, m->param_count, "cntl_on", 1.0),
+         off = param(m->params, m->param_count, "cntl_off", 0.0),
+         r_off = param(m->params, m->param_count, "r_off", 1.0e12);
+  if (!(fabs(on - off) >= 1.0e-12))
+    return kh_token_fail(p, line, &tok->items[i],
+                         "aswitch model '%s': cntl_on and cntl_off less than 1e-12 apart "
+                         "(ngspice 39: \"CONTROL voltage delta less than 1.0e-12\")",
+                         m->name);
+  if (param(m->params, m->param_count, "log", 1) != 0 && !(r_off > 0))
+    return kh_token_fail(p, line, &tok->items[i],
+                         "aswitch model '%s': r_off must be above 0 with log (its logarithm)",
+                         m->name);
+  return kh_behavioural_aswitch(p, line, s, &tok->items[0], in, out, id);
+}
+
 /* The pwl curve of model m on port `ports`. */
 static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, const kh_model *m) {
@@ -339,8 +379,8 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
 static const struct {
   const char *type;
   size_t inputs; /* 0: a vector */
-} code_models[] = {{"pwl", 1},  {"gain", 1},   {"limit", 1},  {"summer", 0},
-                   {"mult", 0}, {"divide", 2}, {"climit", 3}, {"slew", 1}};
+} code_models[] = {{"pwl", 1},    {"gain", 1},   {"limit", 1}, {"summer", 0}, {"mult", 0},
+                   {"divide", 2}, {"climit", 3}, {"slew", 1},  {"aswitch", 1}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -357,13 +397,15 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit and slew)",
+                         "limit, summer, mult, divide, climit, slew and aswitch)",
                          m->type);
   size_t inputs = code_models[kind].inputs;
   if (inputs && kh_token_eq(&t[1], "["))
     return kh_token_fail(p, line, &t[1], "%s's input is a single port, not a vector", m->type);
   kh_curve_ports ports;
-  kh_status st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count, &ports);
+  int aswitch = !strcmp(m->type, "aswitch");
+  kh_status st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count,
+                                 aswitch ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
@@ -374,6 +416,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (!inputs) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
   if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);
+  if (aswitch) return aswitch_instance(p, line, s, tok, i, in, &ports, id);
   ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
   /* slew follows its input at DC (cm_slew's DC branch): gain's tree at the defaults */
   if (!strcmp(m->type, "gain") || !strcmp(m->type, "slew"))

@@ -13,12 +13,12 @@
 #include <string.h>
 
 /* A port's type: %v, %vd, %i, %id or %vnam, the letters before any '(' in at; 0 for another. */
-enum { PORT_V = 1, PORT_VD, PORT_I, PORT_ID, PORT_VNAM };
+enum { PORT_V = 1, PORT_VD, PORT_I, PORT_ID, PORT_VNAM, PORT_GD };
 static int port_type(const kh_token *at, size_t *type) {
-  static const char *const names[] = {"%v", "%vd", "%i", "%id", "%vnam"};
+  static const char *const names[] = {"%v", "%vd", "%i", "%id", "%vnam", "%gd"};
   *type = 1;
   while (*type < at->len && at->s[*type] != '(') (*type)++;
-  for (int k = 0; k < 5; k++)
+  for (int k = 0; k < 6; k++)
     if (strlen(names[k]) == *type && !memcmp(at->s, names[k], *type)) return k + 1;
   return 0;
 }
@@ -95,17 +95,20 @@ static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return plain_names(p, line, names, count);
 }
 
-/* The type of the port at `at` (its letters at[0, *type)), checked for the direction: inputs a
- * voltage or a voltage source's current, outputs a voltage or a current. XSPICE's %i and %id
- * inputs (a current through the port's own 0 V branch) are refused. */
+/* The type of the port at `at` (its letters at[0, *type)), checked for the direction (`output`,
+ * a kh_xspice_direction): inputs a voltage or a voltage source's current, outputs a voltage or
+ * a current, or aswitch's conductance port (%gd) alone. XSPICE's %i and %id inputs (a current
+ * through the port's own 0 V branch) are refused. */
 static kh_status checked_type(kh_parser *p, uint32_t line, const kh_token *at, int output,
                               int *kind, size_t *type) {
+  static const char *const allowed[] = {"%v, %vd, %vnam", "%v, %vd, %i, %id", "%gd"};
   *kind = port_type(at, type);
-  if (!*kind || (output && *kind == PORT_VNAM) ||
-      (!output && (*kind == PORT_I || *kind == PORT_ID)))
+  int ok = output == KH_XSPICE_GD_OUT ? *kind == PORT_GD
+           : output                   ? *kind && *kind != PORT_VNAM && *kind != PORT_GD
+                                      : *kind == PORT_V || *kind == PORT_VD || *kind == PORT_VNAM;
+  if (!ok)
     return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads these %s ports (%s)",
-                         (int)*type, at->s, output ? "output" : "input",
-                         output ? "%v, %vd, %i, %id" : "%v, %vd, %vnam");
+                         (int)*type, at->s, output ? "output" : "input", allowed[output]);
   return KH_OK;
 }
 
@@ -117,23 +120,33 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   const kh_token *at = &tok->items[*i];
   uint32_t *nodes = output ? c->out : c->in;
   nodes[1] = 0;
-  int kind = held && *held ? *held : PORT_V;
+  int kind = held && *held ? *held : output == KH_XSPICE_GD_OUT ? PORT_GD : PORT_V;
   size_t type = 0;
   kh_token names[2];
   kh_status st = KH_OK;
   if (at->s[0] == '%') {
     st = checked_type(p, line, at, output, &kind, &type);
     if (held) *held = kind;
+  } else if (kind == PORT_GD && kh_token_eq(at, "(")) { /* (a b): the default %gd's names */
+    for (size_t k = 0; k < 2; k++)
+      if (++*i >= tok->count || !is_name(&tok->items[*i]))
+        return kh_token_fail(p, line, at, "'(' takes the port's two names and ')'");
+      else
+        names[k] = tok->items[*i];
+    if (++*i >= tok->count || !kh_token_eq(&tok->items[*i], ")"))
+      return kh_token_fail(p, line, at, "'(' takes the port's two names and ')'");
+    ++*i, type = SIZE_MAX; /* the names are read */
+    st = plain_names(p, line, names, 2);
   } else if (at->s[0] == '~' || !is_name(at)) {
     return kh_token_fail(p, line, at,
                          held ? "expected a port in the vector (a nested '[' or a stray "
                                 "parenthesis)"
                               : "an A card's ports here are single (%%v, %%vd, ... or a node)");
   }
-  size_t want = kind == PORT_VD || kind == PORT_ID ? 2 : 1;
+  size_t want = kind == PORT_VD || kind == PORT_ID || kind == PORT_GD ? 2 : 1;
   if (st == KH_OK && at->s[0] == '%') {
     st = port_names(p, line, tok, i, type, want, names);
-  } else if (st == KH_OK) { /* bare: the names themselves, of the type in force */
+  } else if (st == KH_OK && type != SIZE_MAX) { /* bare: the names, of the type in force */
     for (size_t k = 0; k < want; k++) {
       if (*i >= tok->count || !is_name(&tok->items[*i]))
         return kh_token_fail(p, line, at, "a port of the type in force takes %zu names", want);
@@ -149,7 +162,7 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
       st = kh_fail_nomem(p->ctx, "storing elements");
     return st;
   }
-  c->current |= output && (kind == PORT_I || kind == PORT_ID);
+  c->current |= output && (kind == PORT_I || kind == PORT_ID || kind == PORT_GD);
   for (size_t k = 0; st == KH_OK && k < want; k++) {
     st = kh_resolve_node(p, line, s, &names[k], &nodes[k]);
     if (st == KH_OK) st = kh_xspice_port_node(p, line, &names[k], nodes[k]);
@@ -188,7 +201,7 @@ static kh_status vector(kh_parser *p, uint32_t line, const kh_tokens *tok, const
 
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
-                          kh_curve_ports *out) {
+                          int output, kh_curve_ports *out) {
   kh_status st = KH_OK;
   if (inputs == 0) {
     st = vector(p, line, tok, s, i, in, cap, count);
@@ -199,7 +212,7 @@ kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, con
     }
   }
   *out = (kh_curve_ports){{0, 0}, {0, 0}, NULL, 0};
-  if (st == KH_OK && *i < tok->count) st = port(p, line, tok, s, i, 1, NULL, out);
+  if (st == KH_OK && *i < tok->count) st = port(p, line, tok, s, i, output, NULL, out);
   return st;
 }
 

@@ -399,6 +399,12 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 a b o m\n.model m divide(den_lower_limit=0)\n", "divide model 'm': den_lower_limit"},
       {"t\na1 [a b] o m\n.model m divide\n", "test.cir:2:4: divide's input is a single port"},
       {"t\na1 a b o m\n.model m climit\n", "test.cir:2:10: 'a1' takes three inputs, an output"},
+      {"t\na1 c (x 0 m\n.model m aswitch\n",
+       "test.cir:2:6: '(' takes the port's two names and ')'"},
+      {"t\na1 c %gd(x) m\n.model m aswitch\n", "test.cir:2:6: '%gd' takes 2 names"},
+      {"t\na1 c %i(x) m\n.model m aswitch\n",
+       "test.cir:2:6: port type '%i': kirchhoff reads these output ports (%gd)"},
+      {"t\na1 c (x 0) m\n.model m aswitch(r_off=0)\n", "aswitch model 'm': r_off must be above 0"},
       /* brackets that an A card written back could not carry (fuzzing: an E TABLE named e]) */
       {"t\ne]x r 0 table {v(r)} = (0, 0) (1, 1)\n", "test.cir:2:1: 'e]x': a bracket in the name"},
       {"t\n.subckt s a b\nae a b m\n.model m gain\n.ends\nx]1 i o s\n",
