@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide and climit instances, linear E F G H, and
+divide, climit and aswitch instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -295,6 +295,30 @@ def controlled_limits(rc, names, driven, name):
         lines.append(f".model {model} climit({' '.join(words)})")
         ports = [rc.choice([a, f"%v({a})"]) for a in rc.sample(names + ["0"], 3)]
         lines += voltage_out(rc, names, driven, name, "cout", " ".join(ports), model)
+    return lines
+
+
+def switches_xspice(ra, names, name):
+    """XSPICE aswitch instances (A cards, a stream of their own): a resistance between two nodes
+    (or a node and ground) that a third sets, logarithmic or linear, the port written every
+    way it reads."""
+    lines = []
+    for _ in range(ra.randint(1, 2) if ra.random() < 0.15 else 0):
+        model, words = name("asw"), []
+        # a control range wider than the nodes swing, so that r stays near [r_on, r_off]: far
+        # beyond it r reaches cm_aswitch's 1e-9 ohm floor, where ngspice's own solve drifts
+        # (docs/netlist.md, XSPICE aswitch)
+        off, on = sorted((ra.uniform(-15, -5), ra.uniform(5, 15)))
+        if ra.random() < 0.5:
+            off, on = on, off
+        words += [f"cntl_off={off:.3g}", f"cntl_on={on:.3g}"]
+        words.append(f"r_off={ra.uniform(1e4, 1e7):.3g} r_on={ra.uniform(1, 1e3):.3g}")
+        if ra.random() < 0.4:
+            words.append(f"log={ra.choice(['false', 'true'])}")
+        lines.append(f".model {model} aswitch({' '.join(words)})")
+        c, a, b = ra.sample(names + ["0"], 3)
+        port = ra.choice([f"({a} {b})", f"{a} {b}", f"%gd({a} {b})"])
+        lines.append(f"{name('A')} {ra.choice([c, f'%v({c})'])} {port} {model}")
     return lines
 
 
@@ -596,6 +620,7 @@ def deck(seed):
     lines += vectors(random.Random(f"vector {seed}"), names, driven, name)
     lines += dividers(random.Random(f"divide {seed}"), names, driven, name)
     lines += controlled_limits(random.Random(f"climit {seed}"), names, driven, name)
+    lines += switches_xspice(random.Random(f"aswitch {seed}"), names, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

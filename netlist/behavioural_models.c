@@ -3,6 +3,7 @@
  * card of its model (the element's ctrl[1] is that model's index + 1). */
 #include "behavioural_reader.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -261,12 +262,14 @@ kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
   double on = kh_model_value(m, "cntl_on", 1.0), off = kh_model_value(m, "cntl_off", 0.0),
          r_on = kh_model_value(m, "r_on", 1.0), r_off = kh_model_value(m, "r_off", 1.0e12);
   if (r_on < 1.0e-3) r_on = 1.0e-3; /* cm_aswitch's smallest on resistance */
-  uint32_t cntl = port_input(&r, &in[0]), resistance;
-  if (kh_model_value(m, "log", 1) !=
-      0) { /* r_on e^{k (on - cntl)}, k = ln(r_off/r_on)/(on - off) */
+  uint32_t cntl = port_input(&r, &in[0]), resistance, exponent = 0;
+  double overflow = INFINITY; /* the exponent above which r_on e^x is no double */
+  int logarithmic = kh_model_value(m, "log", 1) != 0;
+  if (logarithmic) { /* r_on e^{k (on - cntl)}, k = ln(r_off/r_on)/(on - off) */
     double k = log(r_off / r_on) / (on - off);
-    uint32_t exponent = kh_reader_binary(&r, KH_X_MUL, constant(&r, k),
-                                         kh_reader_binary(&r, KH_X_SUB, constant(&r, on), cntl));
+    overflow = log(DBL_MAX) - log(r_on);
+    exponent = kh_reader_binary(&r, KH_X_MUL, constant(&r, k),
+                                kh_reader_binary(&r, KH_X_SUB, constant(&r, on), cntl));
     resistance = kh_reader_binary(
         &r, KH_X_MUL, constant(&r, r_on),
         kh_reader_add(&r, (kh_xnode){.op = KH_X_CALL, .fn = KH_XF_EXP, .a = exponent}));
@@ -285,5 +288,11 @@ kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
   uint32_t v = port_input(&r, &across);
   uint32_t current =
       kh_reader_add(&r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = v, .b = resistance});
+  /* where e^x overflows, cm_aswitch's r is infinite and its current and partials 0: the same
+   * without the infinity, which the tree's evaluation refuses */
+  if (logarithmic)
+    current = choose(
+        &r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, exponent, constant(&r, overflow))),
+        constant(&r, 0), current);
   return kh_reader_finish(&r, current, name, e);
 }

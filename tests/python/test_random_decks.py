@@ -28,7 +28,7 @@ def test_random_decks_agree_with_ngspice(tmp_path):
     # loop, 2 a VDMOS with RQ and VQ, 21 a divide among sums and products), 1 only kirchhoff
     # solves (4, a divide), 1 refused (145: a VDMOS with RQ and VQ swapped under current), 3
     # with several operating points (52, 104 and 116; 2026-12-05, with XSPICE limit, summer,
-    # mult and divide drawn)
+    # mult, divide, climit and aswitch drawn)
     assert len(verdicts["matching"]) >= 140
 
 
