@@ -134,6 +134,10 @@ static uint32_t constant(kh_expr_reader *r, double k) {
 static uint32_t test(kh_expr_reader *r, kh_xfunction fn, uint32_t a) {
   return kh_reader_add(r, (kh_xnode){.op = KH_X_CALL, .fn = (uint8_t)fn, .a = a});
 }
+/* a / b, a plain quotient (the code models', not the B source's division by b +- 1e-20) */
+static uint32_t quotient(kh_expr_reader *r, uint32_t a, uint32_t b) {
+  return kh_reader_add(r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = a, .b = b});
+}
 static uint32_t choose(kh_expr_reader *r, uint32_t cond, uint32_t yes, uint32_t no) {
   return kh_reader_add(r, (kh_xnode){.op = KH_X_TERN, .a = cond, .b = yes, .c = no});
 }
@@ -145,8 +149,7 @@ static uint32_t corner(kh_expr_reader *r, uint32_t x, uint32_t center, uint32_t 
   uint32_t x_upper = kh_reader_binary(r, KH_X_ADD, center, domain);
   uint32_t y_upper = kh_reader_binary(r, KH_X_ADD, center,
                                       kh_reader_binary(r, KH_X_MUL, constant(r, upper), domain));
-  uint32_t inverse =
-      kh_reader_add(r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = constant(r, 1), .b = domain});
+  uint32_t inverse = quotient(r, constant(r, 1), domain);
   uint32_t a = kh_reader_binary(r, KH_X_MUL, constant(r, (upper - lower) / 4.0), inverse);
   uint32_t two_a = kh_reader_binary(r, KH_X_MUL, constant(r, 2.0), a);
   uint32_t b = kh_reader_binary(r, KH_X_SUB, constant(r, upper),
@@ -204,11 +207,9 @@ kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
   /* (in + offset) gain, numerator first (the writer lists the ports in this order) */
   uint32_t num = offset_scaled(&r, &in[0], m, "num_offset", "num_gain");
   uint32_t den = offset_scaled(&r, &in[1], m, "den_offset", "den_gain");
-  uint32_t quotient = kh_reader_add(
-      &r, (kh_xnode){
-              .op = KH_X_DIV, .fn = 1, .a = num, .b = limited_denominator(&r, den, lower, domain)});
+  uint32_t ratio = quotient(&r, num, limited_denominator(&r, den, lower, domain));
   uint32_t scaled =
-      kh_reader_binary(&r, KH_X_MUL, constant(&r, kh_model_value(m, "out_gain", 1)), quotient);
+      kh_reader_binary(&r, KH_X_MUL, constant(&r, kh_model_value(m, "out_gain", 1)), ratio);
   return kh_reader_finish(
       &r, kh_reader_binary(&r, KH_X_ADD, constant(&r, kh_model_value(m, "out_offset", 0)), scaled),
       name, e);
@@ -286,8 +287,7 @@ kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
   /* the port's own voltage over it (its current from out[0] through it to out[1]) */
   kh_curve_ports across = {{out->out[0], out->out[1]}, {0, 0}, NULL, 0};
   uint32_t v = port_input(&r, &across);
-  uint32_t current =
-      kh_reader_add(&r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = v, .b = resistance});
+  uint32_t current = quotient(&r, v, resistance);
   /* where e^x overflows, cm_aswitch's r is infinite and its current and partials 0: the same
    * without the infinity, which the tree's evaluation refuses */
   if (logarithmic)
