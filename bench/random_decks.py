@@ -117,6 +117,16 @@ def voltage_out(rng, names, driven, name, prefix, inputs, model):
             f"{name('R')} {out} {node} {rng.choice(['1k', '10k'])}"]
 
 
+def single_port(rng, names, driven, name, prefix, model, pair, resistor):
+    """The A card of a one-input model: as a nonlinear resistor (%vd(a b) %id(a b)), or from a
+    voltage, a difference or a bare node through voltage_out()."""
+    a, b = pair
+    if resistor:
+        return [f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}"]
+    return voltage_out(rng, names, driven, name, prefix, lambda: rng.choice(
+        [f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a]), model)
+
+
 def curves(rt, names, driven, name):
     """E and G TABLE cards and XSPICE pwl instances (A cards) on random points (a stream of their
     own, so the other cards of a seed stay as they were): a voltage at a node no other source
@@ -184,11 +194,7 @@ def gains(rg, names, driven, name):
         if resistor:  # a conductance of 0.2 to 2 mS: stable beside the other elements
             words = [f"gain={rg.uniform(0.2, 2):.3g}m"]
         lines.append(f".model {model} gain({' '.join(words)})")
-        if resistor:
-            lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
-            continue
-        lines += voltage_out(rg, names, driven, name, "gout", lambda: rg.choice(
-            [f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a]), model)
+        lines += single_port(rg, names, driven, name, "gout", model, (a, b), resistor)
     return lines
 
 
@@ -213,11 +219,7 @@ def limits(rl, names, driven, name):
         elif rl.random() < 0.5:
             words.append(f"limit_range={rl.uniform(0, 0.05):.3g}{scale}")
         lines.append(f".model {model} limit({' '.join(words)})")
-        if resistor:
-            lines.append(f"{name('A')} %vd({a} {b}) %id({a} {b}) {model}")
-            continue
-        lines += voltage_out(rl, names, driven, name, "lout", lambda: rl.choice(
-            [f"%v({a})", f"%vd({a} {b})" if b != "0" else a, a]), model)
+        lines += single_port(rl, names, driven, name, "lout", model, (a, b), resistor)
     return lines
 
 
