@@ -340,10 +340,9 @@ kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
 kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
                                  const kh_token *name, const kh_curve_ports *in,
                                  const kh_curve_ports *out, uint32_t model);
-/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide and climit code models (xspice.c);
- * the pwl .model card's parameters: x_array and y_array once per value, in order, input_domain,
- * fraction and limit (1 or 0) where given; limit's words where given (fraction 1 or 0); the gain
- * card's words checked and named. */
+/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide, climit, slew and aswitch code
+ * models (xspice.c); the gain card's words checked and named (the others' are read by
+ * kh_code_model_params: an array's values once each, in order, a boolean as 1 or 0). */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);
