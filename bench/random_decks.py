@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit and aswitch instances, linear E F G H, and
+divide, climit, aswitch and sidiode instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -324,6 +324,33 @@ def switches_xspice(ra, names, name):
     return lines
 
 
+def simple_diodes(rs, names, name):
+    """XSPICE sidiode instances (A cards, a stream of their own): piecewise diodes between two
+    nodes (or a node and ground), maybe with breakdown, and quadratic regions only under a
+    current limit (without one the curve jumps, docs/netlist.md, XSPICE sidiode), the port
+    written every way it reads."""
+    lines = []
+    for _ in range(rs.randint(1, 2) if rs.random() < 0.15 else 0):
+        model = name("sid")
+        words = [f"ron={rs.uniform(1, 1e3):.3g}", f"roff={rs.uniform(1e5, 1e8):.3g}",
+                 f"vfwd={rs.uniform(0, 1):.3g}"]
+        if rs.random() < 0.5:
+            words.append(f"ilimit={rs.uniform(1e-4, 1e-2):.3g}")
+            if rs.random() < 0.5:
+                words.append(f"epsilon={rs.uniform(0.01, 0.3):.3g}")
+        if rs.random() < 0.4:
+            words += [f"vrev={rs.uniform(2, 20):.3g}", f"rrev={rs.uniform(1, 1e3):.3g}"]
+            if rs.random() < 0.5:
+                words.append(f"revilimit={rs.uniform(1e-4, 1e-2):.3g}")
+                if rs.random() < 0.5:
+                    words.append(f"revepsilon={rs.uniform(0.01, 0.3):.3g}")
+        lines.append(f".model {model} sidiode({' '.join(words)})")
+        a, b = rs.sample(names + ["0"], 2)
+        port = rs.choice([f"({a} {b})", f"{a} {b}", f"%gd({a} {b})"])
+        lines.append(f"{name('A')} {port} {model}")
+    return lines
+
+
 def deck(seed):
     """The netlist text of seed's random deck."""
     r = random.Random(seed)
@@ -623,6 +650,7 @@ def deck(seed):
     lines += dividers(random.Random(f"divide {seed}"), names, driven, name)
     lines += controlled_limits(random.Random(f"climit {seed}"), names, driven, name)
     lines += switches_xspice(random.Random(f"aswitch {seed}"), names, name)
+    lines += simple_diodes(random.Random(f"sidiode {seed}"), names, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

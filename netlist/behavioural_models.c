@@ -20,7 +20,8 @@ static kh_elem port_element(const kh_curve_ports *ports, uint32_t model) {
 /* A reader for the tree of the instance named `name` (its card's first token). */
 static kh_expr_reader reader_for(kh_parser *p, uint32_t line, const kh_scope *s,
                                  const kh_token *name) {
-  return (kh_expr_reader){.p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}};
+  return (kh_expr_reader){
+      .p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}, .xspice = 1};
 }
 
 /* A port's input in r's tree: v(in[0]) - v(in[1]), v(in[0]) or a source's current. */
@@ -295,4 +296,72 @@ kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
         &r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, exponent, constant(&r, overflow))),
         constant(&r, 0), current);
   return kh_reader_finish(&r, current, name, e);
+}
+
+/* a0 + a1 x, or with `square` a0 + a1 x + 0.5 (x - at)^2 q: cm_sidiode's linear and quadratic
+ * pieces, in its order (the quadratic term first) */
+static uint32_t piece(kh_expr_reader *r, uint32_t x, double a0, double a1, int square, double at,
+                      double q) {
+  uint32_t y = kh_reader_binary(r, KH_X_MUL, x, constant(r, a1));
+  if (a0 != 0) y = kh_reader_binary(r, KH_X_ADD, constant(r, a0), y);
+  if (!square) return y;
+  uint32_t d = kh_reader_binary(r, KH_X_SUB, x, constant(r, at));
+  uint32_t half = kh_reader_binary(r, KH_X_MUL, constant(r, 0.5), d);
+  uint32_t quadratic =
+      kh_reader_binary(r, KH_X_MUL, kh_reader_binary(r, KH_X_MUL, half, d), constant(r, q));
+  return kh_reader_binary(r, KH_X_ADD, quadratic, y);
+}
+
+/* (limit - y0) tanh(k (x - at)) + y0: cm_sidiode's current limits */
+static uint32_t saturating(kh_expr_reader *r, uint32_t x, double limit, double y0, double k,
+                           double at) {
+  uint32_t arg = kh_reader_binary(r, KH_X_MUL, constant(r, k),
+                                  kh_reader_binary(r, KH_X_SUB, x, constant(r, at)));
+  uint32_t t = kh_reader_add(r, (kh_xnode){.op = KH_X_CALL, .fn = KH_XF_TANH, .a = arg});
+  return kh_reader_binary(r, KH_X_ADD, kh_reader_binary(r, KH_X_MUL, constant(r, limit - y0), t),
+                          constant(r, y0));
+}
+
+/* below(x, at, yes, no): x < at ? yes : no */
+static uint32_t below(kh_expr_reader *r, uint32_t x, double at, uint32_t yes, uint32_t no) {
+  return choose(r, test(r, KH_XF_LT0, kh_reader_binary(r, KH_X_SUB, x, constant(r, at))), yes, no);
+}
+
+kh_status kh_behavioural_sidiode(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_token *name, const kh_curve_ports *port, uint32_t model) {
+  kh_elem e = port_element(port, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  const kh_model *m = &p->nl->models[model];
+  /* cm_sidiode's constants, computed as its first call computes them (ngspice 39's version:
+   * the quadratic regions [vrev_ - revepsilon, vrev_) and [vfwd, vfwd + epsilon), vrev_ = -vrev;
+   * a2 and b2 set whether or not those regions exist, a1 and b1 0 where they do not) */
+  double v_rev = -kh_model_value(m, "vrev", 1e30), v_fwd = kh_model_value(m, "vfwd", 0);
+  double i_limit = kh_model_value(m, "ilimit", 1e30),
+         rev_limit = -kh_model_value(m, "revilimit", 1e30);
+  double eps = kh_model_value(m, "epsilon", 0), rev_eps = kh_model_value(m, "revepsilon", 0);
+  double rrev = kh_model_value(m, "rrev", 0);
+  double g_off = 1. / kh_model_value(m, "roff", 1), g_on = 1. / kh_model_value(m, "ron", 1);
+  double g_rev = rrev == 0. ? g_on : 1. / rrev;
+  double va = v_rev - rev_eps, vb = v_rev, a2 = g_rev / rev_limit;
+  double a1 = rev_eps > 0.0 ? (g_off - g_rev) / rev_eps : 0;
+  double vc = v_fwd, vd = v_fwd + eps, b2 = g_on / i_limit;
+  double b1 = eps > 0.0 ? (g_on - g_off) / eps : 0;
+  kh_curve_ports across = {{port->out[0], port->out[1]}, {0, 0}, NULL, 0};
+  uint32_t v = port_input(&r, &across);
+  /* its branches in its order; each test's earlier ones imply v is at least the threshold
+   * before it, so one comparison each */
+  uint32_t forward =
+      i_limit < 1e29
+          ? saturating(&r, v, i_limit, g_off * vd + 0.5 * (vd - vc) * (vd - vc) * b1, b2, vd)
+          : piece(&r, kh_reader_binary(&r, KH_X_SUB, v, constant(&r, v_fwd)), v_fwd * g_off, g_on,
+                  0, 0, 0);
+  if (eps > 0.0) forward = below(&r, v, vd, piece(&r, v, 0, g_off, 1, vc, b1), forward);
+  uint32_t current = below(&r, v, vc, piece(&r, v, 0, g_off, 0, 0, 0), forward);
+  if (rev_eps > 0.0) current = below(&r, v, vb, piece(&r, v, 0, g_off, 1, vb, a1), current);
+  uint32_t reverse =
+      rev_limit > -1e29
+          ? saturating(&r, v, rev_limit, g_off * va + 0.5 * (va - vb) * (va - vb) * a1, a2, va)
+          : piece(&r, kh_reader_binary(&r, KH_X_SUB, v, constant(&r, v_rev)), v_rev * g_off, g_rev,
+                  0, 0, 0);
+  return kh_reader_finish(&r, below(&r, v, va, reverse, current), name, e);
 }

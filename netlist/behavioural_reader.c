@@ -98,7 +98,8 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
     memcpy(sources, r->sources, r->input_count * sizeof *sources);
   }
   nl->expressions[nl->expression_count] = (struct kh_expression){
-      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count, r->words, 1};
+      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count, r->words,
+      1,     r->xspice};
   *index = (uint32_t)nl->expression_count++;
   return KH_OK;
 }

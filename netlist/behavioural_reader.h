@@ -31,6 +31,7 @@ typedef struct kh_expr_reader {
   const char **sources; /* per input: i(name)'s flattened name, NULL for a node */
   size_t input_count, input_cap, source_cap;
   kh_xwords words;
+  uint8_t xspice; /* an XSPICE instance's tree (behavioural_models.c): its ports are limited */
   kh_status st;
 } kh_expr_reader;
 

@@ -299,6 +299,17 @@ size_t kh_expression_model_inputs(const struct kh_expression *x, uint32_t (*k)[2
   return n;
 }
 
+size_t kh_expression_ports(const kh_expression *x, size_t (*k)[2], size_t cap) {
+  uint32_t at[KH_CODE_MODEL_PORTS][2];
+  size_t n =
+      x->xspice
+          ? kh_expression_model_inputs(x, at, cap < KH_CODE_MODEL_PORTS ? cap : KH_CODE_MODEL_PORTS)
+          : 0;
+  for (size_t j = 0; j < n; j++)
+    k[j][0] = at[j][0], k[j][1] = at[j][1] == UINT32_MAX ? SIZE_MAX : at[j][1];
+  return n;
+}
+
 int kh_expression_limit(const kh_expression *x, double *in, double *last) {
   uint32_t k[2];
   if (!kh_expression_curve_inputs(x, k)) return 0;

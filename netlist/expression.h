@@ -92,7 +92,8 @@ struct kh_expression {
   const char **sources;
   uint32_t input_count;
   kh_xwords words;
-  double scale; /* the words' factor at the circuit's temperature (kh_resolve_behavioural) */
+  double scale;   /* the words' factor at the circuit's temperature (kh_resolve_behavioural) */
+  uint8_t xspice; /* an XSPICE instance's (an A card's, or an E or G TABLE's pwl) */
 };
 
 /* A number as written in an expression becomes in ngspice 39: 11 significant digits. */

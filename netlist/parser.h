@@ -300,11 +300,13 @@ kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in, size_t count,
                                 const kh_curve_ports *out, uint32_t model, int product);
 /* An A card's ports (xspice_ports.c) from token *i on, in tokens whose brackets stand alone
- * (kh_xspice_split_brackets; out's items the caller frees): `inputs` single input ports, or
- * with 0 a vector [...] of up to cap, into in (*count of them), then the output (`output`: a
- * voltage or current, KH_XSPICE_OUT, or aswitch's conductance port, KH_XSPICE_GD_OUT, whose
- * current the element carries) into *out; *i the token after them. */
+ * (kh_xspice_split_brackets; out's items the caller frees): `inputs` single input ports (none
+ * for sidiode), or with KH_XSPICE_VECTOR a vector [...] of up to cap, into in (*count of them),
+ * then the output (`output`: a voltage or current, KH_XSPICE_OUT, or aswitch's and sidiode's
+ * conductance port, KH_XSPICE_GD_OUT, whose current the element carries) into *out; *i the
+ * token after them. */
 enum { KH_XSPICE_OUT = 1, KH_XSPICE_GD_OUT = 2 };
+#define KH_XSPICE_VECTOR SIZE_MAX
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           int output, kh_curve_ports *out);
@@ -340,8 +342,14 @@ kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
 kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
                                  const kh_token *name, const kh_curve_ports *in,
                                  const kh_curve_ports *out, uint32_t model);
-/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide, climit, slew and aswitch code
- * models (xspice.c); the gain card's words checked and named (the others' are read by
+/* The element `name` carrying XSPICE sidiode's current from port[0] through it to port[1], the
+ * piecewise curve of its own voltage that cm_sidiode computes (ngspice 39's: quadratic regions
+ * from vfwd up and from -vrev down, epsilon and revepsilon wide, tanh limits where ilimit or
+ * revilimit is below 1e29; a B source, written back as the A card of `model`). */
+kh_status kh_behavioural_sidiode(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_token *name, const kh_curve_ports *port, uint32_t model);
+/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide, climit, slew, aswitch and sidiode
+ * code models (xspice.c); the gain card's words checked and named (the others' are read by
  * kh_code_model_params: an array's values once each, in order, a boolean as 1 or 0). */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

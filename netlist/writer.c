@@ -205,7 +205,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
-        !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch"))
+        !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -268,7 +268,7 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
 /* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
  * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
  * current; %id for a current out), its inputs in brackets for a vector (summer, mult). */
-enum { A_VECTOR = 1, A_CONDUCTANCE = 2 }; /* the input a vector; the output aswitch's %gd */
+enum { A_VECTOR = 1, A_CONDUCTANCE = 2 }; /* the input a vector; the output a %gd port */
 static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], const int *kinds,
                          size_t count, int form, const char *model, FILE *out) {
   const kh_elem *e = &nl->elements[i];
@@ -287,19 +287,19 @@ static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], 
 }
 
 /* Element i as the A card of its code model m (gain, limit, summer, mult, divide, climit, slew,
- * aswitch), the model written with the others. aswitch's tree reads its own port's voltage
- * last: its control is the one input. */
+ * aswitch, sidiode), the model written with the others. aswitch's and sidiode's trees read
+ * their own port's voltage last (aswitch's control is its one input, sidiode has none). */
 static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *out) {
   const struct kh_expression *x = &nl->expressions[nl->elements[i].ctrl[0]];
   size_t in[KH_CODE_MODEL_PORTS][2];
   int kinds[KH_CODE_MODEL_PORTS];
   size_t n = kh_expression_model_ports(x, in, kinds, KH_CODE_MODEL_PORTS);
-  int aswitch = !strcmp(m->type, "aswitch");
+  size_t aswitch = !strcmp(m->type, "aswitch"), own = aswitch || !strcmp(m->type, "sidiode");
   int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
-             (aswitch ? A_CONDUCTANCE : 0);
-  if (n > (size_t)aswitch)
-    write_a_card(nl, i, (const size_t(*)[2])in, kinds, n - (size_t)aswitch, form, m->name, out);
-  return n > (size_t)aswitch;
+             (own ? A_CONDUCTANCE : 0);
+  if (n <= aswitch) return 0; /* a control that is the port itself: written as a B source */
+  write_a_card(nl, i, (const size_t(*)[2])in, kinds, n - own, form, m->name, out);
+  return 1;
 }
 
 /* A pwl curve, `aname n+ n- v=curve(v(a) - v(b))` (or i=, or of a source's current) for

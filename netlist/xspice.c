@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of nine code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of ten code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -21,6 +21,9 @@
  * - slew: `.model model slew([rise_slope] [fall_slope])`: at DC OUT = IN (cm_slew's DC branch).
  * - aswitch: `Aname CNTL OUT model`, OUT a conductance port (%gd a b, or a b, or (a b): its
  *   default type) whose current v(a, b) / r the control sets (kh_behavioural_aswitch).
+ * - sidiode: `Aname DS model`, DS a conductance port as aswitch's OUT, whose current is
+ *   cm_sidiode's piecewise curve of its own voltage (src/xspice/icm/xtradev/sidiode;
+ *   kh_behavioural_sidiode).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -97,8 +100,8 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
- * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's and
- * aswitch's. */
+ * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, aswitch's
+ * and sidiode's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -149,6 +152,16 @@ static const struct {
       {"log", WORD_BOOLEAN},
       {"r_off", WORD_NUMBER},
       {"r_on", WORD_NUMBER}}},
+    {"sidiode",
+     {{"ron", WORD_NUMBER},
+      {"roff", WORD_NUMBER},
+      {"vfwd", WORD_NUMBER},
+      {"vrev", WORD_NUMBER},
+      {"ilimit", WORD_NUMBER},
+      {"revilimit", WORD_NUMBER},
+      {"epsilon", WORD_NUMBER},
+      {"revepsilon", WORD_NUMBER},
+      {"rrev", WORD_NUMBER}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -360,6 +373,22 @@ static kh_status aswitch_instance(kh_parser *p, uint32_t line, const kh_scope *s
   return kh_behavioural_aswitch(p, line, s, &tok->items[0], in, out, id);
 }
 
+/* An instance of sidiode model `id`: ron, roff, ilimit and revilimit not 0 (cm_sidiode divides
+ * by each; ngspice 39 checks none of the ifspec's limits, so other values are computed as it
+ * computes them). */
+static kh_status sidiode_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                  const kh_tokens *tok, size_t i, const kh_curve_ports *port,
+                                  uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  static const char *const divisors[] = {"ron", "roff", "ilimit", "revilimit"};
+  for (size_t k = 0; k < 4; k++)
+    if (param(m->params, m->param_count, divisors[k], 1) == 0)
+      return kh_token_fail(p, line, &tok->items[i],
+                           "sidiode model '%s': %s = 0 (cm_sidiode divides by it)", m->name,
+                           divisors[k]);
+  return kh_behavioural_sidiode(p, line, s, &tok->items[0], port, id);
+}
+
 /* The pwl curve of model m on port `ports`. */
 static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, const kh_model *m) {
@@ -375,12 +404,20 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
   return kh_behavioural_curve(p, line, s, name, ports, &c);
 }
 
-/* The code models read, each with its input connections: single ports (1 or 2) or a vector. */
+/* The code models read, each with its input connections: single ports (0 to 3) or a vector. */
 static const struct {
   const char *type;
-  size_t inputs; /* 0: a vector */
-} code_models[] = {{"pwl", 1},    {"gain", 1},   {"limit", 1}, {"summer", 0}, {"mult", 0},
-                   {"divide", 2}, {"climit", 3}, {"slew", 1},  {"aswitch", 1}};
+  size_t inputs;
+} code_models[] = {{"pwl", 1},
+                   {"gain", 1},
+                   {"limit", 1},
+                   {"summer", KH_XSPICE_VECTOR},
+                   {"mult", KH_XSPICE_VECTOR},
+                   {"divide", 2},
+                   {"climit", 3},
+                   {"slew", 1},
+                   {"aswitch", 1},
+                   {"sidiode", 0}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -397,23 +434,27 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew and aswitch)",
+                         "limit, summer, mult, divide, climit, slew, aswitch and sidiode)",
                          m->type);
   size_t inputs = code_models[kind].inputs;
-  if (inputs && kh_token_eq(&t[1], "["))
-    return kh_token_fail(p, line, &t[1], "%s's input is a single port, not a vector", m->type);
+  if (inputs != KH_XSPICE_VECTOR && kh_token_eq(&t[1], "["))
+    return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,
+                         inputs ? "input is" : "port is");
   kh_curve_ports ports;
-  int aswitch = !strcmp(m->type, "aswitch");
+  int aswitch = !strcmp(m->type, "aswitch"), sidiode = !strcmp(m->type, "sidiode");
   kh_status st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count,
-                                 aswitch ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
+                                 aswitch || sidiode ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
-                         "'%.*s' takes %s, an output and a model", (int)t[0].len, t[0].s,
+                         sidiode ? "'%.*s' takes its port (a b) and a model"
+                                 : "'%.*s' takes %s, an output and a model",
+                         (int)t[0].len, t[0].s,
                          inputs == 3   ? "three inputs"
                          : inputs == 2 ? "two inputs"
                                        : "an input");
-  if (!inputs) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
+  if (sidiode) return sidiode_instance(p, line, s, tok, i, &ports, id);
+  if (inputs == KH_XSPICE_VECTOR) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
   if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);
   if (aswitch) return aswitch_instance(p, line, s, tok, i, in, &ports, id);

@@ -97,8 +97,8 @@ static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, s
 
 /* The type of the port at `at` (its letters at[0, *type)), checked for the direction (`output`,
  * a kh_xspice_direction): inputs a voltage or a voltage source's current, outputs a voltage or
- * a current, or aswitch's conductance port (%gd) alone. XSPICE's %i and %id inputs (a current
- * through the port's own 0 V branch) are refused. */
+ * a current, or aswitch's and sidiode's conductance port (%gd) alone. XSPICE's %i and %id inputs (a
+ * current through the port's own 0 V branch) are refused. */
 static kh_status checked_type(kh_parser *p, uint32_t line, const kh_token *at, int output,
                               int *kind, size_t *type) {
   static const char *const allowed[] = {"%v, %vd, %vnam", "%v, %vd, %i, %id", "%gd"};
@@ -203,7 +203,7 @@ kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, con
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           int output, kh_curve_ports *out) {
   kh_status st = KH_OK;
-  if (inputs == 0) {
+  if (inputs == KH_XSPICE_VECTOR) {
     st = vector(p, line, tok, s, i, in, cap, count);
   } else {
     for (*count = 0; st == KH_OK && *count < inputs && *i < tok->count; (*count)++) {

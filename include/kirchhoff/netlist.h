@@ -253,6 +253,11 @@ KH_API int kh_expression_eval(const kh_expression *x, const double *in, double g
  * point), updates *last (NaN: the first step, not limited) and returns 1 where it limited the
  * step; 0 and nothing changed for any other expression. */
 KH_API int kh_expression_limit(const kh_expression *x, double *in, double *last);
+/* For an XSPICE instance's expression (an A card's, or an E or G TABLE card's pwl), its ports'
+ * values as the inputs make them, in port order: by the inputs, k[j][0] and k[j][1] (SIZE_MAX
+ * for a port of one input: a node's voltage or a source's current, else the difference of two
+ * nodes' voltages); how many (at most cap), 0 for another expression. */
+KH_API size_t kh_expression_ports(const kh_expression *x, size_t (*k)[2], size_t cap);
 /* The deck's `.dc` card: up to two sweeps, the first varying fastest, each naming a V or I
  * source (as written, resolved by kirchhoff dc). Returns how many (0: no card) and where the
  * card is. */

@@ -504,7 +504,8 @@ static void release(kh_general *g) {
   kh_free(g->ap), kh_free(g->ai), kh_free(g->ax), kh_free(g->rhs), kh_free(g->x);
   kh_free(g->pinned), kh_free(g->pin_volts), kh_free(g->is_current);
   kh_free(g->product), kh_free(g->expr_in), kh_free(g->expr_grad), kh_free(g->expr_scratch),
-      kh_free(g->curve_last), kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
+      kh_free(g->curve_last), kh_free(g->port_first), kh_free(g->ports), kh_free(g->port_last),
+      kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
   kh_free(g->mosfet), kh_free(g->mosfets), kh_free(g->bjt), kh_free(g->bjts);
   kh_free(g->switches);
 }

@@ -5,7 +5,35 @@
  * entry stamped each time (the pattern). */
 #include "general_impl.h"
 
+#include <stdint.h>
 #include <stdio.h>
+
+enum { PORTS_MAX = 1024 }; /* at most this many per instance (a larger summer is not limited) */
+
+/* The XSPICE instances' ports (kh_expression_ports) into g->ports, each element's from
+ * g->port_first[k] on, their last values NaN. */
+static int ports_setup(kh_general *g) {
+  size_t(*one)[2] = kh_malloc(PORTS_MAX * sizeof *one);
+  g->port_first = kh_malloc((g->elements + 1) * sizeof *g->port_first);
+  if (!one || !g->port_first) return kh_free(one), -1;
+  size_t total = 0;
+  for (size_t k = 0; k < g->elements; k++) {
+    const kh_expression *x = kh_netlist_expression(g->nl, k);
+    g->port_first[k] = total;
+    total += x ? kh_expression_ports(x, one, PORTS_MAX) : 0;
+  }
+  g->port_first[g->elements] = total;
+  g->ports = kh_malloc((total + 1) * sizeof *g->ports);
+  g->port_last = kh_malloc((total + 1) * sizeof *g->port_last);
+  if (!g->ports || !g->port_last) return kh_free(one), -1;
+  for (size_t k = 0; k < g->elements; k++) {
+    const kh_expression *x = kh_netlist_expression(g->nl, k);
+    if (x) kh_expression_ports(x, g->ports + g->port_first[k], PORTS_MAX);
+  }
+  for (size_t j = 0; j < total; j++) g->port_last[j] = NAN;
+  kh_free(one);
+  return 0;
+}
 
 int kh_behaviour_setup(kh_general *g) {
   size_t scratch = 0, inputs = 0;
@@ -23,7 +51,26 @@ int kh_behaviour_setup(kh_general *g) {
   for (size_t k = 0; k < g->elements; k++) g->curve_last[k] = NAN;
   g->expr_gmin = 1e-12; /* ngspice's default */
   kh_netlist_option(g->nl, "gmin", &g->expr_gmin);
-  return 0;
+  return ports_setup(g);
+}
+
+/* XSPICE's convergence limiting (ngspice 39's MIFload, on by default: convstep 0.25, convabsstep
+ * 0.1) on element k's ports: each port's value steps from its last by at most the larger of a
+ * quarter of the last's size and 0.1, its first input moved to make it so (where two ports share
+ * a node, the later one sees the earlier one's move). Returns 1 where it limited one. */
+static int limit_ports(kh_general *g, size_t k) {
+  int limited = 0;
+  for (size_t j = g->port_first[k]; j < g->port_first[k + 1]; j++) {
+    const size_t *port = g->ports[j];
+    double *in = g->expr_in, value = in[port[0]] - (port[1] != SIZE_MAX ? in[port[1]] : 0);
+    double last = g->port_last[j], step = fmax(0.25 * fabs(last), 0.1);
+    if (!isnan(last) && fabs(value - last) > step) {
+      double moved = value > last ? last + step : last - step;
+      in[port[0]] += moved - value, value = moved, limited = 1;
+    }
+    g->port_last[j] = value;
+  }
+  return limited;
 }
 
 /* Input i's unknown: a node's voltage, or a voltage source's branch current. */
@@ -39,6 +86,7 @@ static int evaluate(kh_general *g, size_t k, const kh_expression *x, const doubl
                     int linearize) {
   size_t n = kh_expression_input_count(x);
   for (size_t i = 0; i < n; i++) g->expr_in[i] = kh_general_value(at, unknown_of(g, x, i));
+  if (linearize && !g->curves_free && limit_ports(g, k)) g->limited = 1, g->curves_limited = 1;
   if (linearize && !g->curves_free && kh_expression_limit(x, g->expr_in, &g->curve_last[k]))
     g->limited = 1, g->curves_limited = 1;
   const char *what = NULL;

@@ -186,6 +186,10 @@ typedef struct {
   double
       *curve_last; /* per element: a pwl curve's last input (kh_expression_limit), NaN at first */
   int curves_limited, curves_free; /* a curve's step was limited; no curve's step is */
+  /* XSPICE instances' ports (kh_expression_ports): element k's are ports[port_first[k] ..
+   * port_first[k + 1]), each with its value at the last linearization (NaN before the first) */
+  size_t *port_first, (*ports)[2];
+  double *port_last;
   int expression_failed;
   size_t bad_expression;
   size_t by_zero; /* the last B source that divided by zero where it was last evaluated */

@@ -221,6 +221,41 @@ Test(behavioural, xspice_divide_in_closed_form) {
   cr_expect(fabs(divide_closed_form(-0.2 - 1e-9) - 1 / -0.2) <= 1e-6);
 }
 
+/* XSPICE sidiode's current at port voltage v as ngspice 39's cm_sidiode gives it, for the
+ * model below (ron 2, roff 1e4, rrev 4, vfwd 0.5, vrev 3, epsilon 0.2, revepsilon 0.4,
+ * ilimit 0.3): off slope between -3 and 0.5; quadratic from 0.5 to 0.7 (from the off slope to
+ * the on one); tanh toward 0.3 A above 0.7; quadratic from -3 down to -3.4 (the off slope to
+ * the breakdown one); below -3.4 the line from -3 with slope 1/rrev (no revilimit: the current
+ * jumps there, as cfunc.mod has it). */
+static double sidiode_closed_form(double v) {
+  double goff = 1e-4, gon = 0.5, grev = 0.25;
+  if (v < -3.4) return -3 * goff + (v + 3) * grev;
+  if (v < -3) return 0.5 * (v + 3) * (v + 3) * (goff - grev) / 0.4 + v * goff;
+  if (v < 0.5) return v * goff;
+  if (v < 0.7) return 0.5 * (v - 0.5) * (v - 0.5) * (gon - goff) / 0.2 + v * goff;
+  double at = 0.7 * goff + 0.5 * 0.2 * 0.2 * (gon - goff) / 0.2;
+  return (0.3 - at) * tanh(gon / 0.3 * (v - 0.7)) + at;
+}
+
+Test(behavioural, xspice_sidiode_in_closed_form) {
+  /* every region, their edges, and both sides of the reverse jump; the current read by a CCVS
+   * of 1 V/A on a 0 V source in series */
+  static const double vs[] = {-5, -3.4000001, -3.4, -3.2, -3, -1, 0, 0.5, 0.6, 0.7, 0.75, 1, 3};
+  for (size_t k = 0; k < sizeof vs / sizeof *vs; k++) {
+    char deck[320];
+    snprintf(deck, sizeof deck,
+             "t\nv1 a 0 %.17g\na1 a b sd\nvm b 0 0\nh1 o 0 vm 1\nro o 0 1k\n.model sd sidiode("
+             "ron=2 roff=1e4 rrev=4 vfwd=0.5 vrev=3 epsilon=0.2 revepsilon=0.4 ilimit=0.3)\n",
+             vs[k]);
+    double i = kh_test_general_node(deck, "o"), want = sidiode_closed_form(vs[k]);
+    cr_expect(fabs(i - want) <= 1e-14 + 1e-13 * fabs(want), "at %g V: %.17g A, want %.17g", vs[k],
+              i, want);
+  }
+  /* the jump: just below -3.4 V the line from -3, -0.1 A; just above it the parabola, -0.05 A */
+  cr_expect(fabs(sidiode_closed_form(-3.4 - 1e-12) + 0.1003) <= 1e-9);
+  cr_expect(fabs(sidiode_closed_form(-3.4 + 1e-12) + 0.05032) <= 1e-9);
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -308,6 +343,14 @@ Test(behavioural, written_back_and_for_ngspice) {
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(currents, 1e-9), 1e-9);
   cr_expect(fabs(kh_test_general_node(currents, "c") + 0.5) <= 1e-12); /* 0.5 mA out of c */
+  /* sidiode: its port as %gd, its model as read */
+  const char *diode = "t\nv1 a 0 5\nr1 a b 1k\na1 b 0 sd\n"
+                      ".model sd sidiode(ron=10 roff=1e6 vfwd=0.6 ilimit=20m)\n";
+  back = kh_test_written_back(diode);
+  cr_expect(strstr(back, "\na1 %gd(b 0) sd\n") && strstr(back, ".model sd sidiode(ron=10 "), "%s",
+            back);
+  free(back);
+  cr_assert_leq(kh_test_general_vs_ngspice(diode, 1e-9), 1e-9);
 }
 
 /* What the writer writes nests no deeper than what it was read from: 150 signs, a sum of 400
@@ -405,6 +448,11 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 c %i(x) m\n.model m aswitch\n",
        "test.cir:2:6: port type '%i': kirchhoff reads these output ports (%gd)"},
       {"t\na1 c (x 0) m\n.model m aswitch(r_off=0)\n", "aswitch model 'm': r_off must be above 0"},
+      {"t\na1 x 0 m\n.model m sidiode(ilimit=0)\n", "test.cir:2:8: sidiode model 'm': ilimit = 0"},
+      {"t\na1 x 0 y m\n.model m sidiode\n", "test.cir:2:8: 'a1' takes its port (a b) and a model"},
+      {"t\na1 [x 0] m\n.model m sidiode\n", "test.cir:2:4: sidiode's port is a single port"},
+      {"t\na1 %v(x 0) m\n.model m sidiode\n", "test.cir:2:4: port type '%v': kirchhoff reads"},
+      {"t\n.model m sidiode(vfwd=0.6 von=1)\n", "test.cir:2:27: unknown sidiode model parameter"},
       /* brackets that an A card written back could not carry (fuzzing: an E TABLE named e]) */
       {"t\ne]x r 0 table {v(r)} = (0, 0) (1, 1)\n", "test.cir:2:1: 'e]x': a bracket in the name"},
       {"t\n.subckt s a b\nae a b m\n.model m gain\n.ends\nx]1 i o s\n",
