@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, aswitch and sidiode instances, linear E F G H, and
+divide, climit, aswitch, sidiode and zener instances, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -351,6 +351,29 @@ def simple_diodes(rs, names, name):
     return lines
 
 
+def zeners(rz, names, name):
+    """XSPICE zener instances (A cards, a stream of their own): zener diodes between two nodes
+    (or a node and ground) with published-style breakdown voltages, three segments or (a
+    breakdown under about a volt) two, the port written every way it reads."""
+    lines = []
+    for _ in range(rz.randint(1, 2) if rz.random() < 0.12 else 0):
+        model = name("zen")
+        words = [f"v_breakdown={rz.choice([0.5, 2.7, 3.3, 5.1, 6.2, 12, 15]):g}"]
+        if rz.random() < 0.6:
+            words += [f"i_breakdown={rz.uniform(1e-3, 5e-2):.3g}",
+                      f"r_breakdown={rz.uniform(1, 100):.3g}"]
+        if rz.random() < 0.4:
+            words += [f"i_sat={rz.choice(['1e-14', '1e-12', '5e-10'])}",
+                      f"n_forward={rz.uniform(1, 2):.3g}", f"i_rev={rz.uniform(1e-9, 1e-5):.3g}"]
+        if rz.random() < 0.3:
+            words.append("limit_switch=true")
+        lines.append(f".model {model} zener({' '.join(words)})")
+        a, b = rz.sample(names + ["0"], 2)
+        port = rz.choice([f"({a} {b})", f"{a} {b}", f"%gd({a} {b})"])
+        lines.append(f"{name('A')} {port} {model}")
+    return lines
+
+
 def deck(seed):
     """The netlist text of seed's random deck."""
     r = random.Random(seed)
@@ -651,6 +674,7 @@ def deck(seed):
     lines += controlled_limits(random.Random(f"climit {seed}"), names, driven, name)
     lines += switches_xspice(random.Random(f"aswitch {seed}"), names, name)
     lines += simple_diodes(random.Random(f"sidiode {seed}"), names, name)
+    lines += zeners(random.Random(f"zener {seed}"), names, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

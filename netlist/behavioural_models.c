@@ -365,3 +365,70 @@ kh_status kh_behavioural_sidiode(kh_parser *p, uint32_t line, const kh_scope *s,
                   0, 0, 0);
   return kh_reader_finish(&r, below(&r, v, va, reverse, current), name, e);
 }
+
+static uint32_t call(kh_expr_reader *r, kh_xfunction fn, uint32_t a) {
+  return kh_reader_add(r, (kh_xnode){.op = KH_X_CALL, .fn = (uint8_t)fn, .a = a});
+}
+static uint32_t times(kh_expr_reader *r, double k, uint32_t x) {
+  return kh_reader_binary(r, KH_X_MUL, constant(r, k), x);
+}
+
+kh_status kh_zener_constants(const kh_model *m, kh_zener *z) {
+  z->n = kh_model_value(m, "n_forward", 1.0), z->i_sat = kh_model_value(m, "i_sat", 1e-12);
+  double v_bd = kh_model_value(m, "v_breakdown", NAN),
+         i_bd = kh_model_value(m, "i_breakdown", 2e-2),
+         r_bd = kh_model_value(m, "r_breakdown", 1.0);
+  /* cm_zener's, in its order (vt fixed at 0.026 V) */
+  double vt = 0.026;
+  z->v12 = z->n * vt * log(z->n * vt / 10.0);
+  z->k = 1.0 / i_bd / r_bd;
+  z->v23 = -v_bd + log(10.0 / z->i_sat / r_bd) / z->k;
+  z->three = z->v23 < z->v12;
+  if (z->three) {
+    z->i0 = 1.e-6;
+    z->v0 = -v_bd + 1.0 / z->k * log(i_bd / z->i0);
+    double ord12 = z->i_sat * (exp(z->v12 / z->n / vt) - 1.0);
+    z->a = z->i_sat / 10.0;
+    z->b = ord12 - z->a * z->v12;
+    z->c = z->a * z->v23 + z->b + z->i0 * exp(-z->k * (z->v23 - z->v0));
+  } else {
+    z->i0 = i_bd / (exp(z->k * v_bd) - 1.0);
+    z->a = z->i_sat / z->n / vt - z->i0 * z->k; /* slope1 - slope2 */
+    z->b = z->c = z->v0 = 0;
+  }
+  z->g = kh_model_value(m, "i_rev", 1e-6) / v_bd;
+  double all[] = {z->v12, z->k, z->v23, z->i0, z->v0, z->a, z->b, z->c, z->g};
+  for (size_t j = 0; j < sizeof all / sizeof *all; j++)
+    if (!isfinite(all[j])) return KH_ERR_INPUT;
+  return KH_OK;
+}
+
+kh_status kh_behavioural_zener(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                               const kh_curve_ports *port, uint32_t model, const kh_zener *z) {
+  kh_elem e = port_element(port, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  kh_curve_ports across = {{port->out[0], port->out[1]}, {0, 0}, NULL, 0};
+  uint32_t v = port_input(&r, &across);
+  /* the forward exponential i_sat (e^(v / n / vt) - 1), cm_zener's operations */
+  uint32_t scaled = quotient(&r, quotient(&r, v, constant(&r, z->n)), constant(&r, 0.026));
+  uint32_t forward = times(
+      &r, z->i_sat, kh_reader_binary(&r, KH_X_SUB, call(&r, KH_XF_EXP, scaled), constant(&r, 1.0)));
+  uint32_t current;
+  if (z->three) { /* above v12 the exponential, above v23 a v + b, below -i0 e^(-k (v - v0)) + c */
+    uint32_t linear = kh_reader_binary(&r, KH_X_ADD, times(&r, z->a, v), constant(&r, z->b));
+    uint32_t arg = times(&r, -z->k, kh_reader_binary(&r, KH_X_SUB, v, constant(&r, z->v0)));
+    uint32_t reverse = kh_reader_binary(&r, KH_X_ADD, times(&r, -z->i0, call(&r, KH_XF_EXP, arg)),
+                                        constant(&r, z->c));
+    current = below(&r, v, z->v12, below(&r, v, z->v23, reverse, linear), forward);
+  } else { /* two segments meeting at 0, the steeper side's slope added to the other */
+    uint32_t reverse =
+        times(&r, -z->i0,
+              kh_reader_binary(&r, KH_X_SUB, call(&r, KH_XF_EXP, times(&r, -z->k, v)),
+                               constant(&r, 1.0)));
+    if (z->a < 0) forward = kh_reader_binary(&r, KH_X_ADD, forward, times(&r, -z->a, v));
+    if (z->a > 0) reverse = kh_reader_binary(&r, KH_X_ADD, reverse, times(&r, z->a, v));
+    current = below(&r, v, 0.0, reverse, forward);
+  }
+  /* the leakage conductance i_rev / v_breakdown in parallel */
+  return kh_reader_finish(&r, kh_reader_binary(&r, KH_X_ADD, current, times(&r, z->g, v)), name, e);
+}

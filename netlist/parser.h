@@ -348,8 +348,21 @@ kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
  * revilimit is below 1e29; a B source, written back as the A card of `model`). */
 kh_status kh_behavioural_sidiode(kh_parser *p, uint32_t line, const kh_scope *s,
                                  const kh_token *name, const kh_curve_ports *port, uint32_t model);
-/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide, climit, slew, aswitch and sidiode
- * code models (xspice.c); the gain card's words checked and named (the others' are read by
+/* XSPICE zener's constants as cm_zener computes them from model m's words (three: its three
+ * segments, else two meeting at 0 V, a the difference of their slopes, slope1 - slope2);
+ * KH_ERR_INPUT where one is not finite (a word 0, or a logarithm of a negative number). */
+typedef struct {
+  double n, i_sat, v12, k, v23, i0, v0, a, b, c, g;
+  int three;
+} kh_zener;
+kh_status kh_zener_constants(const kh_model *m, kh_zener *z);
+/* The element `name` carrying XSPICE zener's current from port[0] through it to port[1], the
+ * curve of its own voltage cm_zener computes from z (a B source, written back as the A card of
+ * `model`). */
+kh_status kh_behavioural_zener(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                               const kh_curve_ports *port, uint32_t model, const kh_zener *z);
+/* XSPICE A cards of the pwl, gain, limit, summer, mult, divide, climit, slew, aswitch, sidiode and
+ * zener code models (xspice.c); the gain card's words checked and named (the others' are read by
  * kh_code_model_params: an array's values once each, in order, a boolean as 1 or 0). */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

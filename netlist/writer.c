@@ -205,7 +205,8 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
-        !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode"))
+        !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode") ||
+        !strcmp(m->type, "zener"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -287,14 +288,16 @@ static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], 
 }
 
 /* Element i as the A card of its code model m (gain, limit, summer, mult, divide, climit, slew,
- * aswitch, sidiode), the model written with the others. aswitch's and sidiode's trees read
- * their own port's voltage last (aswitch's control is its one input, sidiode has none). */
+ * aswitch, sidiode, zener), the model written with the others. aswitch's, sidiode's and zener's
+ * trees read their own port's voltage last (aswitch's control is its one input, the diodes have
+ * none). */
 static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *out) {
   const struct kh_expression *x = &nl->expressions[nl->elements[i].ctrl[0]];
   size_t in[KH_CODE_MODEL_PORTS][2];
   int kinds[KH_CODE_MODEL_PORTS];
   size_t n = kh_expression_model_ports(x, in, kinds, KH_CODE_MODEL_PORTS);
-  size_t aswitch = !strcmp(m->type, "aswitch"), own = aswitch || !strcmp(m->type, "sidiode");
+  size_t aswitch = !strcmp(m->type, "aswitch"),
+         own = aswitch || !strcmp(m->type, "sidiode") || !strcmp(m->type, "zener");
   int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
              (own ? A_CONDUCTANCE : 0);
   if (n <= aswitch) return 0; /* a control that is the port itself: written as a B source */

@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of ten code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of eleven code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -24,6 +24,8 @@
  * - sidiode: `Aname DS model`, DS a conductance port as aswitch's OUT, whose current is
  *   cm_sidiode's piecewise curve of its own voltage (src/xspice/icm/xtradev/sidiode;
  *   kh_behavioural_sidiode).
+ * - zener: `Aname Z model`, Z a conductance port, whose current is cm_zener's three-segment (or
+ *   two-segment) curve of its own voltage (src/xspice/icm/xtradev/zener; kh_behavioural_zener).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -100,8 +102,8 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
- * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, aswitch's
- * and sidiode's. */
+ * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, aswitch's,
+ * sidiode's and zener's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -162,6 +164,14 @@ static const struct {
       {"epsilon", WORD_NUMBER},
       {"revepsilon", WORD_NUMBER},
       {"rrev", WORD_NUMBER}}},
+    {"zener",
+     {{"v_breakdown", WORD_NUMBER},
+      {"i_breakdown", WORD_NUMBER},
+      {"r_breakdown", WORD_NUMBER},
+      {"i_rev", WORD_NUMBER},
+      {"i_sat", WORD_NUMBER},
+      {"n_forward", WORD_NUMBER},
+      {"limit_switch", WORD_BOOLEAN}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -373,13 +383,31 @@ static kh_status aswitch_instance(kh_parser *p, uint32_t line, const kh_scope *s
   return kh_behavioural_aswitch(p, line, s, &tok->items[0], in, out, id);
 }
 
-/* An instance of sidiode model `id`: ron, roff, ilimit and revilimit not 0 (cm_sidiode divides
- * by each; ngspice 39 checks none of the ifspec's limits, so other values are computed as it
- * computes them). */
-static kh_status sidiode_instance(kh_parser *p, uint32_t line, const kh_scope *s,
-                                  const kh_tokens *tok, size_t i, const kh_curve_ports *port,
-                                  uint32_t id) {
+/* An instance of zener model `id`: v_breakdown given (ngspice 39 stops without it), and cm_zener's
+ * constants finite. */
+static kh_status zener_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_tokens *tok, size_t i, const kh_curve_ports *port,
+                                uint32_t id) {
   const kh_model *m = &p->nl->models[id];
+  kh_zener z;
+  if (isnan(param(m->params, m->param_count, "v_breakdown", NAN)))
+    return kh_token_fail(p, line, &tok->items[i], "zener model '%s' needs v_breakdown", m->name);
+  if (kh_zener_constants(m, &z) != KH_OK)
+    return kh_token_fail(p, line, &tok->items[i],
+                         "zener model '%s': its parameters make cm_zener's constants infinite or "
+                         "NaN (a parameter 0, or a logarithm of a negative number)",
+                         m->name);
+  return kh_behavioural_zener(p, line, s, &tok->items[0], port, id, &z);
+}
+
+/* An instance of sidiode model `id` (or of zener, zener_instance): ron, roff, ilimit and
+ * revilimit not 0 (cm_sidiode divides by each; ngspice 39 checks none of the ifspec's limits, so
+ * other values are computed as it computes them). */
+static kh_status diode_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_tokens *tok, size_t i, const kh_curve_ports *port,
+                                uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  if (!strcmp(m->type, "zener")) return zener_instance(p, line, s, tok, i, port, id);
   static const char *const divisors[] = {"ron", "roff", "ilimit", "revilimit"};
   for (size_t k = 0; k < 4; k++)
     if (param(m->params, m->param_count, divisors[k], 1) == 0)
@@ -417,7 +445,8 @@ static const struct {
                    {"climit", 3},
                    {"slew", 1},
                    {"aswitch", 1},
-                   {"sidiode", 0}};
+                   {"sidiode", 0},
+                   {"zener", 0}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -434,26 +463,26 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, aswitch and sidiode)",
+                         "limit, summer, mult, divide, climit, slew, aswitch, sidiode and zener)",
                          m->type);
   size_t inputs = code_models[kind].inputs;
   if (inputs != KH_XSPICE_VECTOR && kh_token_eq(&t[1], "["))
     return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,
                          inputs ? "input is" : "port is");
   kh_curve_ports ports;
-  int aswitch = !strcmp(m->type, "aswitch"), sidiode = !strcmp(m->type, "sidiode");
+  int aswitch = !strcmp(m->type, "aswitch"), diode = inputs == 0; /* sidiode, zener */
   kh_status st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count,
-                                 aswitch || sidiode ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
+                                 aswitch || diode ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
-                         sidiode ? "'%.*s' takes its port (a b) and a model"
-                                 : "'%.*s' takes %s, an output and a model",
+                         diode ? "'%.*s' takes its port (a b) and a model"
+                               : "'%.*s' takes %s, an output and a model",
                          (int)t[0].len, t[0].s,
                          inputs == 3   ? "three inputs"
                          : inputs == 2 ? "two inputs"
                                        : "an input");
-  if (sidiode) return sidiode_instance(p, line, s, tok, i, &ports, id);
+  if (diode) return diode_instance(p, line, s, tok, i, &ports, id);
   if (inputs == KH_XSPICE_VECTOR) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
   if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);

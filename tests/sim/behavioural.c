@@ -256,6 +256,52 @@ Test(behavioural, xspice_sidiode_in_closed_form) {
   cr_expect(fabs(sidiode_closed_form(-3.4 + 1e-12) + 0.05032) <= 1e-9);
 }
 
+/* XSPICE zener's current at v as cm_zener gives it (vt 0.026 V): with three segments (v23 < v12)
+ * the forward exponential above v12 = n vt ln(n vt / 10), the line of slope i_sat / 10 through
+ * it down to v23 = -vbd + ln(10 / (i_sat rbd)) / k, k = 1 / (ibd rbd), and below the reverse
+ * exponential -1e-6 e^(-k (v - v0)) + c, v0 = -vbd + ln(ibd / 1e-6) / k, c matching the line at
+ * v23; else two exponentials meeting at 0, the shallower side given the difference of slopes;
+ * plus i_rev / vbd in parallel. */
+static double zener_closed_form(double v, double vbd, double ibd, double rbd, double irev,
+                                double isat, double n) {
+  double vt = 0.026, k = 1 / (ibd * rbd), v12 = n * vt * log(n * vt / 10);
+  double v23 = -vbd + log(10 / (isat * rbd)) / k, i;
+  if (v23 < v12) {
+    double v0 = -vbd + log(ibd / 1e-6) / k, a = isat / 10;
+    double b = isat * (exp(v12 / (n * vt)) - 1) - a * v12;
+    double c = a * v23 + b + 1e-6 * exp(-k * (v23 - v0));
+    i = v >= v12   ? isat * (exp(v / (n * vt)) - 1)
+        : v >= v23 ? a * v + b
+                   : c - 1e-6 * exp(-k * (v - v0));
+  } else {
+    double i0 = ibd / (exp(k * vbd) - 1), s1 = isat / (n * vt), s2 = i0 * k;
+    i = v >= 0 ? isat * (exp(v / (n * vt)) - 1) + fmax(s2 - s1, 0) * v
+               : -i0 * (exp(-k * v) - 1) + fmax(s1 - s2, 0) * v;
+  }
+  return i + irev / vbd * v;
+}
+
+Test(behavioural, xspice_zener_in_closed_form) {
+  static const double vs[] = {-6, -5.2, -5, -4.6, -3, -1, -0.2, 0, 0.3, 0.6, 0.75};
+  static const double low[] = {-2, -0.6, -0.1, 0, 0.1, 0.5, 0.8};
+  for (size_t k = 0; k < sizeof vs / sizeof *vs + sizeof low / sizeof *low; k++) {
+    int three = k < sizeof vs / sizeof *vs;
+    double v = three ? vs[k] : low[k - sizeof vs / sizeof *vs];
+    char deck[320];
+    snprintf(deck, sizeof deck,
+             "t\nv1 a 0 %.17g\na1 a b z\nvm b 0 0\nh1 o 0 vm 1\nro o 0 1k\n.model z zener(%s)\n", v,
+             three ? "v_breakdown=5.1 i_breakdown=20m r_breakdown=10 i_rev=5u i_sat=1e-14 "
+                     "n_forward=1.2"
+                   : "v_breakdown=0.5 i_breakdown=1m r_breakdown=100 i_rev=1n i_sat=1e-14 "
+                     "n_forward=1.5");
+    double i = kh_test_general_node(deck, "o");
+    double want = three ? zener_closed_form(v, 5.1, 20e-3, 10, 5e-6, 1e-14, 1.2)
+                        : zener_closed_form(v, 0.5, 1e-3, 100, 1e-9, 1e-14, 1.5);
+    cr_expect(fabs(i - want) <= 1e-15 + 1e-12 * fabs(want), "at %g V (%s): %.17g A, want %.17g", v,
+              three ? "three segments" : "two", i, want);
+  }
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -351,6 +397,14 @@ Test(behavioural, written_back_and_for_ngspice) {
             back);
   free(back);
   cr_assert_leq(kh_test_general_vs_ngspice(diode, 1e-9), 1e-9);
+  const char *zener = "t\nv1 a 0 12\nr1 a b 470\na1 0 b zz\nrl b 0 1k\n"
+                      ".model zz zener(v_breakdown=5.1 limit_switch=true)\n";
+  back = kh_test_written_back(zener);
+  cr_expect(strstr(back, "\na1 %gd(0 b) zz\n") && strstr(back, ".model zz zener(v_breakdown=5.") &&
+                strstr(back, "limit_switch=true"),
+            "%s", back);
+  free(back);
+  cr_assert_leq(kh_test_general_vs_ngspice(zener, 1e-9), 1e-9);
 }
 
 /* What the writer writes nests no deeper than what it was read from: 150 signs, a sum of 400
@@ -453,6 +507,11 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 [x 0] m\n.model m sidiode\n", "test.cir:2:4: sidiode's port is a single port"},
       {"t\na1 %v(x 0) m\n.model m sidiode\n", "test.cir:2:4: port type '%v': kirchhoff reads"},
       {"t\n.model m sidiode(vfwd=0.6 von=1)\n", "test.cir:2:27: unknown sidiode model parameter"},
+      {"t\na1 x 0 m\n.model m zener(i_sat=1e-14)\n",
+       "test.cir:2:8: zener model 'm' needs v_breakdown"},
+      {"t\na1 x 0 m\n.model m zener(v_breakdown=5 i_sat=0)\n", "zener model 'm': its parameters"},
+      {"t\na1 x 0 m\n.model m zener(v_breakdown=5 i_breakdown=-1m)\n", "make cm_zener's constants"},
+      {"t\n.model m zener(v_breakdown=5 vz=5)\n", "test.cir:2:30: unknown zener model parameter"},
       /* brackets that an A card written back could not carry (fuzzing: an E TABLE named e]) */
       {"t\ne]x r 0 table {v(r)} = (0, 0) (1, 1)\n", "test.cir:2:1: 'e]x': a bracket in the name"},
       {"t\n.subckt s a b\nae a b m\n.model m gain\n.ends\nx]1 i o s\n",
