@@ -352,9 +352,11 @@ def simple_diodes(rs, names, name):
 
 
 def zeners(rz, names, name):
-    """XSPICE zener instances (A cards, a stream of their own): zener diodes between two nodes
-    (or a node and ground) with published-style breakdown voltages, three segments or (a
-    breakdown under about a volt) two, the port written every way it reads."""
+    """XSPICE zener instances (A cards, a stream of their own): zener diodes with published-style
+    breakdown voltages, three segments or (a breakdown under about a volt) two, each fed from a
+    node through a resistor of its own as zeners are used (straight across two nodes a source
+    may drive it forward by volts, 1e30 A and more, which kirchhoff refuses as singular while
+    ngspice prints the current), the port written every way it reads."""
     lines = []
     for _ in range(rz.randint(1, 2) if rz.random() < 0.12 else 0):
         model = name("zen")
@@ -369,7 +371,9 @@ def zeners(rz, names, name):
             words.append("limit_switch=true")
         lines.append(f".model {model} zener({' '.join(words)})")
         a, b = rz.sample(names + ["0"], 2)
-        port = rz.choice([f"({a} {b})", f"{a} {b}", f"%gd({a} {b})"])
+        k = f"{model}k"
+        lines.append(f"{name('R')} {a} {k} {rz.choice(['220', '1k', '4.7k', '22k'])}")
+        port = rz.choice([f"({k} {b})", f"{k} {b}", f"%gd({k} {b})"])
         lines.append(f"{name('A')} {port} {model}")
     return lines
 

@@ -638,7 +638,6 @@ static const struct {
   char letter;
   const char *what;
 } unsupported[] = {{'z', "MESFETs (Z)"},
-                   {'t', "transmission lines (T)"},
                    {'o', "transmission lines (O)"},
                    {'u', "transmission lines (U)"},
                    {'y', "transmission lines (Y)"},
@@ -662,6 +661,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'h': return controlled(p, line, tok, scope);
   case 'x': return instance(p, line, tok, scope);
   case 'k': return kh_coupling_card(p, line, tok, scope);
+  case 't': return kh_tline_card(p, line, tok, scope);
   case 'j': return kh_jfet_card(p, line, tok, scope);
   case 'm': return kh_mosfet_card(p, line, tok, scope);
   case 'q': return kh_bjt_card(p, line, tok, scope);

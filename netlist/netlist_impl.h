@@ -112,6 +112,24 @@ typedef struct {
 /* kh_elem.synthetic for POLY cards (poly.c): the card's own element or a linear part, and a
  * product term, an E whose ctrl[0] indexes nl->products */
 enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7, KH_SYNTHETIC_SERIES = 8 };
+/* ... and for a T line (tline.c): its sensing source, named as the line (written back as the T
+ * card), and its other parts (never written) */
+enum { KH_SYNTHETIC_TLINE = 9, KH_SYNTHETIC_TLINE_PART = 10 };
+
+/* A T line (tline.c): its sensing source's element index (its H, E and F follow it), and the
+ * values of z0, td, f, nl, v1, i1, v2, i2 (given: bit k for the k-th, as written back). */
+enum { KH_TLINE_WORDS = 8 };
+typedef struct {
+  uint32_t element;
+  unsigned given;
+  double value[KH_TLINE_WORDS];
+} kh_tline;
+/* Line whose sensing source is `element`, or NULL; the name of its k-th word. */
+const kh_tline *kh_tline_at(const kh_netlist *nl, size_t element);
+const char *kh_tline_word(int k);
+/* Each line's H gets GMIN z0 ohms (the circuit's GMIN, .options gmin=), once the options are
+ * read. */
+void kh_resolve_tlines(kh_netlist *nl);
 
 /* A JFET instance (jfet.c): its drain and source as written (the element's own ends are inside
  * RD and RS), and its words beyond the area. */
@@ -212,6 +230,8 @@ struct kh_netlist {
   size_t amplifier_count;
   kh_coupling *couplings;
   size_t coupling_count, coupling_cap;
+  kh_tline *tlines;
+  size_t tline_count, tline_cap;
   kh_product *products;
   size_t product_count, product_cap;
   kh_factor *factors;

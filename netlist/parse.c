@@ -308,7 +308,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->resistor_temp);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);
-  kh_free(nl->couplings);
+  kh_free(nl->couplings), kh_free(nl->tlines);
   kh_free(nl->products);
   kh_free(nl->expressions);
   kh_free(nl->factors);
@@ -383,6 +383,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK) st = kh_finish_resistors(&p);
   if (st == KH_OK) st = something_to_solve(&p);
   if (st == KH_OK) st = kh_add_shunts(&p);
+  if (st == KH_OK) kh_resolve_tlines(p.nl);
   if (st == KH_OK) st = kh_finish_diodes(&p);
   if (st == KH_OK) st = kh_resolve_amplifiers(&p);
   if (st == KH_OK) st = kh_resolve_behavioural(&p);

@@ -136,6 +136,8 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
 /* K lines (couplings.c): read into the netlist, then their inductors checked once every element
  * is known. */
 kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* T lines (tline.c): the card's four elements and its kh_tline record. */
+kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resolve_couplings(kh_parser *p);
 /* Adds e under `name` (flattened, in the arena): an element a line adds beside its own (a
  * diode's RS, an RF port's z0, a POLY card's parts), at the line's place; a name taken is an

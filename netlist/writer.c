@@ -396,6 +396,18 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
   write_transistor_tail(out, in->m, &in->t);
 }
 
+/* The T line whose sensing source is element i, as its card: its ports' nodes as the parts hold
+ * them (p1 on the source, n1 on its E, p2 and n2 its E's control), its words as given. */
+static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
+  const kh_tline *l = kh_tline_at(nl, i);
+  const kh_elem *v = &nl->elements[i], *e = &nl->elements[i + 2];
+  fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, v->node[0]), node(nl, e->node[1]),
+          node(nl, e->ctrl[0]), node(nl, e->ctrl[1]));
+  for (int k = 0; l && k < KH_TLINE_WORDS; k++)
+    if (l->given & 1u << k) fprintf(out, " %s=%.17g", kh_tline_word(k), l->value[k]);
+  fputc('\n', out);
+}
+
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
                               const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
@@ -407,7 +419,12 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == KH_SYNTHETIC_SERIES) return;
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 4) return; /* a port's z0: on its source */
-  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) {       /* an RF port, as it was given */
+  if (e->synthetic == KH_SYNTHETIC_TLINE_PART) return;           /* a T line's: its card below */
+  if (e->synthetic == KH_SYNTHETIC_TLINE) {                      /* both programs read the card */
+    write_tline(nl, i, out);
+    return;
+  }
+  if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) { /* an RF port, as it was given */
     fprintf(out, "%s %s %s dc %.17g portnum %u z0 %.17g\n", name, node(nl, e->ctrl[0]), b, e->value,
             e->ctrl[1], nl->elements[i + 1].value);
     return;

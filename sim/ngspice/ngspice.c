@@ -149,6 +149,33 @@ static const char *node_of_vector(const char *vec, char *buf, size_t size) {
   return buf;
 }
 
+/* One internal node ngspice's deck does not have (named with '#': a T line's, which ngspice
+ * solves as its own TRA device), fixed by a voltage source or an E to nodes it reported: 1 when
+ * it was found so. */
+static int derive_one(const kh_netlist *nl, size_t n, double *v, unsigned char *found) {
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    size_t pos = 0, neg = 0, source;
+    if (e.kind == KH_VSOURCE && e.node_neg == n && found[e.node_pos])
+      return v[n] = v[e.node_pos] - e.value, 1;
+    if (e.kind == KH_VCVS && e.node_pos == n && found[e.node_neg] &&
+        kh_netlist_control(nl, k, &pos, &neg, &source) == 0 && found[pos] && found[neg])
+      return v[n] = v[e.node_neg] + e.value * (v[pos] - v[neg]), 1;
+  }
+  return 0;
+}
+
+/* The internal nodes derive_one finds, until none more is. */
+static void derive_internal(const kh_netlist *nl, double *v, unsigned char *found) {
+  found[0] = 1;
+  for (int more = 1; more;) {
+    more = 0;
+    for (size_t n = 1; n < kh_netlist_node_count(nl); n++)
+      if (!found[n] && strchr(kh_netlist_node_name(nl, n), '#') && derive_one(nl, n, v, found))
+        found[n] = 1, more = 1;
+  }
+}
+
 static kh_status read_voltages(kh_context *ctx, const kh_netlist *nl, double *voltages) {
   size_t node_count = kh_netlist_node_count(nl);
   char *plot = ng.cur_plot();
@@ -173,6 +200,7 @@ static kh_status read_voltages(kh_context *ctx, const kh_netlist *nl, double *vo
     kh_free(found);
     return log_failure(ctx, "found no operating point (it did not converge)");
   }
+  derive_internal(nl, voltages, found);
   for (size_t n = 1; n < node_count; n++)
     if (!found[n]) {
       kh_free(found);

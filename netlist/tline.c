@@ -1,0 +1,153 @@
+/* T: lossless transmission lines, `Tname p1 n1 p2 n2 z0=Z [td=T] [f=F [nl=N]] [v1= i1= v2= i2=]`,
+ * as ngspice 39's TRA device computes them at DC (traload.c, read there). Its DC stamps put Z0
+ * between each port's + node and an internal node, and in each port's branch the other port's
+ * voltage plus (1 - GMIN) Z0 times the other branch's current; solved, that is an ideal 1:1
+ * transformer whose port currents are equal and opposite (I2 = -I1) and whose port voltages
+ * differ by GMIN Z0 I1 (V1 = V2 + GMIN Z0 I1): a few picohms in series. kirchhoff builds the
+ * same from four elements on two internal nodes "<name>#a" and "<name>#b": a 0 V source named
+ * as the line, from p1 to #a, sensing I1; an H from #a to #b of GMIN Z0 ohms on it; an E from #b
+ * to n1 of gain 1 on (p2, n2); an F of gain 1 on it from n2 to p2. The line is written back as
+ * its T card (tlines), in both programs' text. td, f, nl and the initial conditions act in
+ * transient only: read, checked as numbers, written back. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The words a T card takes (tra.c), in the order kh_tline keeps their values. */
+static const char *const words[KH_TLINE_WORDS] = {"z0", "td", "f", "nl", "v1", "i1", "v2", "i2"};
+
+static int word_of(const kh_token *t) {
+  if (kh_token_eq(t, "zo")) return 0; /* ngspice's other name for z0 */
+  for (int k = 0; k < KH_TLINE_WORDS; k++)
+    if (kh_token_eq(t, words[k])) return k;
+  return -1;
+}
+
+/* The card's words from token 5 on into l (name=value, each once). */
+static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            kh_tline *l) {
+  const kh_token *t = tok->items;
+  for (size_t i = 5; i < tok->count; i += 3) {
+    int k = word_of(&t[i]);
+    if (kh_token_eq(&t[i], "ic"))
+      return kh_token_fail(p, line, &t[i],
+                           "'ic' on a T line: write v1= i1= v2= i2= (the same initial "
+                           "conditions, which act in transient only)");
+    if (k < 0)
+      return kh_token_fail(p, line, &t[i],
+                           "unknown T line parameter '%.*s' (z0, zo, td, f, nl, v1, i1, v2, i2)",
+                           (int)t[i].len, t[i].s);
+    if (i + 2 >= tok->count || !kh_token_eq(&t[i + 1], "="))
+      return kh_token_fail(p, line, &t[i], "'%.*s' needs '=' and a value", (int)t[i].len, t[i].s);
+    if (l->given & 1u << k)
+      return kh_token_fail(p, line, &t[i], "'%.*s' is given twice", (int)t[i].len, t[i].s);
+    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &l->value[k]);
+    if (st != KH_OK) return st;
+    l->given |= 1u << k;
+  }
+  if (!(l->given & 1u))
+    return kh_token_fail(p, line, &t[0],
+                         "'%.*s' needs z0 (ngspice 39: \"transmission line z0 "
+                         "must be given\")",
+                         (int)t[0].len, t[0].s);
+  if (!(l->value[0] > 0))
+    return kh_token_fail(p, line, &t[0], "'%.*s': z0 = %g; it must be above 0", (int)t[0].len,
+                         t[0].s, l->value[0]);
+  return KH_OK;
+}
+
+/* "<line's flattened name><suffix>" in the arena. */
+static const char *derived(kh_parser *p, const char *name, const char *suffix) {
+  size_t n = strlen(name) + strlen(suffix) + 1;
+  char *s = kh_arena_alloc(&p->nl->arena, n);
+  if (s) snprintf(s, n, "%s%s", name, suffix);
+  return s;
+}
+
+/* The four elements of line l (kh_tline's comment), its ports' nodes in port[]. */
+static kh_status add_parts(kh_parser *p, uint32_t line, const kh_token *name_tok, const kh_scope *s,
+                           const uint32_t port[4]) {
+  kh_netlist *nl = p->nl;
+  uint32_t sense = (uint32_t)nl->element_count, a, b;
+  kh_elem v = {
+      .kind = KH_VSOURCE, .model = KH_NOT_FOUND, .value = 0, .synthetic = KH_SYNTHETIC_TLINE};
+  v.node[0] = port[0];
+  const char *name = NULL, *a_name = NULL, *b_name = NULL;
+  kh_status st = KH_OK;
+  /* the sensing source first: it takes the line's own name, the others derive theirs */
+  v.node[1] = 0;
+  st = kh_add_element(p, line, name_tok, s, v);
+  if (st == KH_OK) {
+    name = kh_strmap_name(&nl->element_names, sense);
+    a_name = derived(p, name, "#a"), b_name = derived(p, name, "#b");
+    if (!a_name || !b_name) st = kh_fail_nomem(p->ctx, "adding a transmission line");
+  }
+  if (st == KH_OK) st = kh_internal_node(p, line, name_tok, a_name, &a);
+  if (st == KH_OK) st = kh_internal_node(p, line, name_tok, b_name, &b);
+  if (st != KH_OK) return st;
+  nl->elements[sense].node[1] = a;
+  kh_elem h = {
+      .kind = KH_CCVS, .model = KH_NOT_FOUND, .synthetic = KH_SYNTHETIC_TLINE_PART, .node = {a, b}};
+  kh_elem e = {.kind = KH_VCVS,
+               .model = KH_NOT_FOUND,
+               .synthetic = KH_SYNTHETIC_TLINE_PART,
+               .node = {b, port[1]},
+               .value = 1};
+  kh_elem f = {.kind = KH_CCCS,
+               .model = KH_NOT_FOUND,
+               .synthetic = KH_SYNTHETIC_TLINE_PART,
+               .node = {port[3], port[2]},
+               .value = 1};
+  h.control = f.control = name;
+  e.ctrl[0] = port[2], e.ctrl[1] = port[3];
+  const char *h_name = derived(p, name, "#h"), *e_name = derived(p, name, "#e"),
+             *f_name = derived(p, name, "#f");
+  if (!h_name || !e_name || !f_name) return kh_fail_nomem(p->ctx, "adding a transmission line");
+  st = kh_add_part(p, line, name_tok, h_name, h);
+  if (st == KH_OK) st = kh_add_part(p, line, name_tok, e_name, e);
+  if (st == KH_OK) st = kh_add_part(p, line, name_tok, f_name, f);
+  if (st == KH_OK) p->controlled_count += 3; /* general Newton solves them (amplifiers.c) */
+  return st;
+}
+
+kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  const kh_token *t = tok->items;
+  if (tok->count < 5)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         "'%.*s' needs four nodes and z0=", (int)t[0].len, t[0].s);
+  uint32_t port[4];
+  kh_status st = KH_OK;
+  for (size_t k = 0; k < 4 && st == KH_OK; k++)
+    st = kh_resolve_node(p, line, s, &t[k + 1], &port[k]);
+  kh_tline l = {.value = {0, 0, 1e9, 0.25}}; /* f and nl: ngspice's defaults */
+  if (st == KH_OK) st = read_words(p, line, tok, s, &l);
+  if (st != KH_OK) return st;
+  kh_netlist *nl = p->nl;
+  l.element = (uint32_t)nl->element_count;
+  if (kh_reserve((void **)&nl->tlines, &nl->tline_cap, nl->tline_count + 1, sizeof *nl->tlines))
+    return kh_fail_nomem(p->ctx, "adding a transmission line");
+  st = add_parts(p, line, &t[0], s, port);
+  if (st == KH_OK) nl->tlines[nl->tline_count++] = l;
+  return st;
+}
+
+void kh_resolve_tlines(kh_netlist *nl) {
+  double gmin = 1e-12; /* ngspice's default */
+  kh_netlist_option(nl, "gmin", &gmin);
+  for (size_t k = 0; k < nl->tline_count; k++)
+    nl->elements[nl->tlines[k].element + 1].value = gmin * nl->tlines[k].value[0];
+}
+
+const kh_tline *kh_tline_at(const kh_netlist *nl, size_t element) {
+  for (size_t k = 0; k < nl->tline_count; k++)
+    if (nl->tlines[k].element == element) return &nl->tlines[k];
+  return NULL;
+}
+
+const char *kh_tline_word(int k) {
+  return words[k];
+}
