@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, aswitch, sidiode and zener instances, linear E F G H, and
+divide, climit, aswitch, sidiode and zener instances, T lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -378,6 +378,20 @@ def zeners(rz, names, name):
     return lines
 
 
+def tlines(rt, names, name):
+    """T lines (a stream of their own): lossless lines between two ports of random nodes, each
+    port's reference a node or ground, z0 of common cables, a delay as td or as f and nl."""
+    lines = []
+    for _ in range(rt.randint(1, 2) if rt.random() < 0.1 else 0):
+        p1, n1, p2, n2 = rt.sample(names + ["0"], 4)
+        if rt.random() < 0.6:
+            n1 = n2 = "0"
+        words = [f"{rt.choice(['z0', 'zo'])}={rt.choice([50, 75, 93, 300])}"]
+        words.append(rt.choice(["td=1n", "td=2.5u", "f=100meg nl=0.5", "f=1g"]))
+        lines.append(f"{name('T')} {p1} {n1} {p2} {n2} {' '.join(words)}")
+    return lines
+
+
 def deck(seed):
     """The netlist text of seed's random deck."""
     r = random.Random(seed)
@@ -679,6 +693,7 @@ def deck(seed):
     lines += switches_xspice(random.Random(f"aswitch {seed}"), names, name)
     lines += simple_diodes(random.Random(f"sidiode {seed}"), names, name)
     lines += zeners(random.Random(f"zener {seed}"), names, name)
+    lines += tlines(random.Random(f"tline {seed}"), names, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:
         leaf = r.random() < 0.5

@@ -339,3 +339,46 @@ Test(general, an_overflowed_current_is_never_an_answer) {
   kh_netlist_free(nl);
   kh_context_free(ctx);
 }
+
+/* A T line (netlist/tline.c) in closed form: 5 V through 50 ohm, the line (z0 = 50), 75 ohm at
+ * its far end, whose reference floats on 1 Mohm: one current I = 5 / (125 + GMIN z0) round the
+ * loop, the far port at 75 I above its floating reference (which carries nothing), the near
+ * one GMIN z0 I higher; and the line written back as its card. */
+Test(general, transmission_line_in_closed_form) {
+  const char *deck = "t\n.options gmin=1e-6\nv1 s 0 5\nrs s a 50\nt1 a 0 b c z0=50 td=1n\n"
+                     "rl b c 75\nrc c 0 1meg\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double r = 1e-6 * 50, i = 5 / (125 + r);
+  double a = v[kh_netlist_find_node(nl, "a")], b = v[kh_netlist_find_node(nl, "b")],
+         c = v[kh_netlist_find_node(nl, "c")];
+  cr_expect(fabs(c) <= 1e-15, "v(c) = %.17g", c);
+  cr_expect(fabs(b - c - 75 * i) <= 1e-14, "v(b) - v(c) = %.17g, want %.17g", b - c, 75 * i);
+  cr_expect(fabs(a - b - r * i) <= 1e-14, "v(a) - v(b) = %.17g, want %.17g", a - b, r * i);
+  free(v);
+  kh_netlist_free(nl);
+  char *back = kh_test_written_back(deck);
+  cr_expect(strstr(back, "\nt1 a 0 b c z0=50 td=1.0000000000000001e-09\n"), "%s", back);
+  free(back);
+}
+
+/* T cards refused at their token (netlist/tline.c). */
+Test(general, transmission_line_bad_cards) {
+  static const struct {
+    const char *text, *message;
+  } cases[] = {
+      {"t\nt1 a 0 b 0 z0=0\n", "test.cir:2:1: 't1': z0 = 0; it must be above 0"},
+      {"t\nt1 a 0 b 0 z0=-50\n", "z0 = -50; it must be above 0"},
+      {"t\nt1 a 0 b 0 z0=50 len=1\n", "test.cir:2:18: unknown T line parameter 'len'"},
+      {"t\nt1 a 0 b 0 z0=50 z0=75\n", "test.cir:2:18: 'z0' is given twice"},
+      {"t\nt1 a 0 b 0 z0=50 zo=75\n", "test.cir:2:18: 'zo' is given twice"},
+      {"t\nt1 a 0 b 0 z0\n", "test.cir:2:12: 'z0' needs '=' and a value"},
+      {"t\nt1 a 0 b\n", "test.cir:2:8: 't1' needs four nodes and z0="},
+      {"t\nt1 a 0 b 0 z0=50\nr1 t1#a 0 1k\n", "t1#a"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    const char *msg = kh_test_parse_error(cases[k].text);
+    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
+  }
+}
