@@ -158,6 +158,8 @@ static int derive_one(const kh_netlist *nl, size_t n, double *v, unsigned char *
     size_t pos = 0, neg = 0, source;
     if (e.kind == KH_VSOURCE && e.node_neg == n && found[e.node_pos])
       return v[n] = v[e.node_pos] - e.value, 1;
+    if (e.kind == KH_VSOURCE && e.node_pos == n && found[e.node_neg])
+      return v[n] = v[e.node_neg] + e.value, 1;
     if (e.kind == KH_VCVS && e.node_pos == n && found[e.node_neg] &&
         kh_netlist_control(nl, k, &pos, &neg, &source) == 0 && found[pos] && found[neg])
       return v[n] = v[e.node_neg] + e.value * (v[pos] - v[neg]), 1;

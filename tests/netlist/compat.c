@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define MAX_NODES 64
+#define MAX_NODES 256 /* variables of a deck's rawfile: more fails the deck (ngspice_op) */
 
 typedef struct {
   char name[MAX_NODES][64];
@@ -68,7 +68,11 @@ static int ngspice_op(const char *dir, const char *file, node_values *out) {
       in_vars = 0, in_values = 1;
       continue;
     }
-    if (in_vars && vars < MAX_NODES) {
+    if (in_vars && vars == MAX_NODES) {
+      fclose(f);
+      return -1; /* more variables than this test reads: make the deck smaller */
+    }
+    if (in_vars) {
       unsigned index;
       char name[64];
       if (sscanf(line, "%u %63s", &index, name) == 2) snprintf(names[vars++], 64, "%s", name);
