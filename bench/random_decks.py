@@ -379,16 +379,26 @@ def zeners(rz, names, name):
 
 
 def tlines(rt, names, name):
-    """T lines (a stream of their own): lossless lines between two ports of random nodes, each
-    port's reference a node or ground, z0 of common cables, a delay as td or as f and nl."""
+    """T lines (a stream of their own): lossless lines from a node of the circuit (its reference
+    ground or another node) to a far end of their own, loaded there by a resistor, z0 of common
+    cables, a delay as td or as f and nl. (Between two nodes of the circuit a line is an ideal
+    transformer: random ones fought, imposing different voltages on one node through GMIN z0,
+    1e-10 ohm, with 5e9 A, where ngspice's internal nodes reach 1e12 V and its answer moves by
+    1e-4 V in rounding.)"""
     lines = []
     for _ in range(rt.randint(1, 2) if rt.random() < 0.1 else 0):
-        p1, n1, p2, n2 = rt.sample(names + ["0"], 4)
-        if rt.random() < 0.6:
-            n1 = n2 = "0"
+        t = name("T")
+        p1, n1 = rt.sample(names + ["0"], 2)
+        p2, n2 = f"{t}far", "0"
+        if rt.random() < 0.4:  # the far end's reference floats on a leak of its own
+            n2 = f"{t}ref"
+            lines.append(f"{name('R')} {n2} 0 {rt.choice(['100k', '1meg'])}")
+        elif rt.random() < 0.6:
+            n1 = "0"
         words = [f"{rt.choice(['z0', 'zo'])}={rt.choice([50, 75, 93, 300])}"]
         words.append(rt.choice(["td=1n", "td=2.5u", "f=100meg nl=0.5", "f=1g"]))
-        lines.append(f"{name('T')} {p1} {n1} {p2} {n2} {' '.join(words)}")
+        lines.append(f"{t} {p1} {n1} {p2} {n2} {' '.join(words)}")
+        lines.append(f"{name('R')} {p2} {n2} {rt.choice(['50', '75', '1k', '10k'])}")
     return lines
 
 
