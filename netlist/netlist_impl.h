@@ -123,9 +123,13 @@ typedef struct {
   uint32_t element;
   unsigned given;
   double value[KH_TLINE_WORDS];
+  uint32_t model; /* an O line's LTRA model (ltra.c), else KH_NOT_FOUND */
+  uint8_t lossy;  /* an O line */
 } kh_tline;
 /* Line whose sensing source is `element`, or NULL; the name of its k-th word. */
 const kh_tline *kh_tline_at(const kh_netlist *nl, size_t element);
+/* Whether an LTRA model's word is one of its flags, written alone (ltra.c). */
+int kh_ltra_flag(const char *name);
 const char *kh_tline_word(int k);
 /* Each line's H gets GMIN z0 ohms (the circuit's GMIN, .options gmin=), once the options are
  * read. */

@@ -136,8 +136,15 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
 /* K lines (couplings.c): read into the netlist, then their inductors checked once every element
  * is known. */
 kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
-/* T lines (tline.c): the card's four elements and its kh_tline record. */
+/* T and O lines (tline.c): the card's four elements and its kh_tline record. */
 kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* An O line's LTRA model at token `at` (ltra.c): its index, and the line's DC resistance R len
+ * (an RLC, RC or LC line; the others refused as ngspice 39 refuses them, or RG, not read). */
+kh_status kh_ltra_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
+                           uint32_t *model, double *r);
+/* An LTRA .model card's words (ltra.c): r l g c len compactrel compactabs, and its flags. */
+kh_status kh_ltra_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t end, kh_model_param **out, size_t *count);
 kh_status kh_resolve_couplings(kh_parser *p);
 /* Adds e under `name` (flattened, in the arena): an element a line adds beside its own (a
  * diode's RS, an RF port's z0, a POLY card's parts), at the line's place; a name taken is an

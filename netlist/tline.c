@@ -20,27 +20,30 @@
 /* The words a T card takes (tra.c), in the order kh_tline keeps their values. */
 static const char *const words[KH_TLINE_WORDS] = {"z0", "td", "f", "nl", "v1", "i1", "v2", "i2"};
 
-static int word_of(const kh_token *t) {
-  if (kh_token_eq(t, "zo")) return 0; /* ngspice's other name for z0 */
-  for (int k = 0; k < KH_TLINE_WORDS; k++)
+/* The index of word t among words[first ..], or -1. */
+static int word_of(const kh_token *t, int first) {
+  if (first == 0 && kh_token_eq(t, "zo")) return 0; /* ngspice's other name for z0 */
+  for (int k = first; k < KH_TLINE_WORDS; k++)
     if (kh_token_eq(t, words[k])) return k;
   return -1;
 }
 
-/* The card's words from token 5 on into l (name=value, each once). */
-static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                            kh_tline *l) {
+/* The card's words from token `from` on into l (name=value, each once): a T line's all of
+ * words[], an O line's the initial conditions (words[4 ..]). */
+static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            const kh_scope *s, kh_tline *l) {
   const kh_token *t = tok->items;
-  for (size_t i = 5; i < tok->count; i += 3) {
-    int k = word_of(&t[i]);
+  int first = l->lossy ? 4 : 0;
+  for (size_t i = from; i < tok->count; i += 3) {
+    int k = word_of(&t[i], first);
     if (kh_token_eq(&t[i], "ic"))
       return kh_token_fail(p, line, &t[i],
-                           "'ic' on a T line: write v1= i1= v2= i2= (the same initial "
+                           "'ic' on a transmission line: write v1= i1= v2= i2= (the same initial "
                            "conditions, which act in transient only)");
     if (k < 0)
-      return kh_token_fail(p, line, &t[i],
-                           "unknown T line parameter '%.*s' (z0, zo, td, f, nl, v1, i1, v2, i2)",
-                           (int)t[i].len, t[i].s);
+      return kh_token_fail(p, line, &t[i], "unknown %s line parameter '%.*s' (%s)",
+                           l->lossy ? "O" : "T", (int)t[i].len, t[i].s,
+                           l->lossy ? "v1, i1, v2, i2" : "z0, zo, td, f, nl, v1, i1, v2, i2");
     if (i + 2 >= tok->count || !kh_token_eq(&t[i + 1], "="))
       return kh_token_fail(p, line, &t[i], "'%.*s' needs '=' and a value", (int)t[i].len, t[i].s);
     if (l->given & 1u << k)
@@ -49,6 +52,7 @@ static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, c
     if (st != KH_OK) return st;
     l->given |= 1u << k;
   }
+  if (l->lossy) return KH_OK;
   if (!(l->given & 1u))
     return kh_token_fail(p, line, &t[0],
                          "'%.*s' needs z0 (ngspice 39: \"transmission line z0 "
@@ -68,9 +72,10 @@ static const char *derived(kh_parser *p, const char *name, const char *suffix) {
   return s;
 }
 
-/* The four elements of line l (kh_tline's comment), its ports' nodes in port[]. */
+/* The four elements of a line (the file's comment), its ports' nodes in port[], its E's control
+ * (port[2], e_neg) and its H's transresistance r (a T line's set by kh_resolve_tlines). */
 static kh_status add_parts(kh_parser *p, uint32_t line, const kh_token *name_tok, const kh_scope *s,
-                           const uint32_t port[4]) {
+                           const uint32_t port[4], uint32_t e_neg, double r) {
   kh_netlist *nl = p->nl;
   uint32_t sense = (uint32_t)nl->element_count, a, b;
   kh_elem v = {
@@ -90,8 +95,11 @@ static kh_status add_parts(kh_parser *p, uint32_t line, const kh_token *name_tok
   if (st == KH_OK) st = kh_internal_node(p, line, name_tok, b_name, &b);
   if (st != KH_OK) return st;
   nl->elements[sense].node[1] = a;
-  kh_elem h = {
-      .kind = KH_CCVS, .model = KH_NOT_FOUND, .synthetic = KH_SYNTHETIC_TLINE_PART, .node = {a, b}};
+  kh_elem h = {.kind = KH_CCVS,
+               .model = KH_NOT_FOUND,
+               .synthetic = KH_SYNTHETIC_TLINE_PART,
+               .node = {a, b},
+               .value = r};
   kh_elem e = {.kind = KH_VCVS,
                .model = KH_NOT_FOUND,
                .synthetic = KH_SYNTHETIC_TLINE_PART,
@@ -103,7 +111,7 @@ static kh_status add_parts(kh_parser *p, uint32_t line, const kh_token *name_tok
                .node = {port[3], port[2]},
                .value = 1};
   h.control = f.control = name;
-  e.ctrl[0] = port[2], e.ctrl[1] = port[3];
+  e.ctrl[0] = port[2], e.ctrl[1] = e_neg;
   const char *h_name = derived(p, name, "#h"), *e_name = derived(p, name, "#e"),
              *f_name = derived(p, name, "#f");
   if (!h_name || !e_name || !f_name) return kh_fail_nomem(p->ctx, "adding a transmission line");
@@ -116,21 +124,25 @@ static kh_status add_parts(kh_parser *p, uint32_t line, const kh_token *name_tok
 
 kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
-  if (tok->count < 5)
-    return kh_token_fail(p, line, &t[tok->count - 1],
-                         "'%.*s' needs four nodes and z0=", (int)t[0].len, t[0].s);
+  int lossy = t[0].s[0] == 'o';
+  if (tok->count < (lossy ? 6u : 5u))
+    return kh_token_fail(p, line, &t[tok->count - 1], "'%.*s' needs four nodes and %s",
+                         (int)t[0].len, t[0].s, lossy ? "an LTRA model" : "z0=");
   uint32_t port[4];
   kh_status st = KH_OK;
   for (size_t k = 0; k < 4 && st == KH_OK; k++)
     st = kh_resolve_node(p, line, s, &t[k + 1], &port[k]);
-  kh_tline l = {.value = {0, 0, 1e9, 0.25}}; /* f and nl: ngspice's defaults */
-  if (st == KH_OK) st = read_words(p, line, tok, s, &l);
+  kh_tline l = {.value = {0, 0, 1e9, 0.25}, .lossy = (uint8_t)lossy, .model = KH_NOT_FOUND};
+  double r = 0; /* an O line's R len; a T line's GMIN z0 comes once the options are read */
+  if (st == KH_OK && lossy) st = kh_ltra_instance(p, line, s, &t[5], &l.model, &r);
+  if (st == KH_OK) st = read_words(p, line, tok, lossy ? 6 : 5, s, &l);
   if (st != KH_OK) return st;
   kh_netlist *nl = p->nl;
   l.element = (uint32_t)nl->element_count;
   if (kh_reserve((void **)&nl->tlines, &nl->tline_cap, nl->tline_count + 1, sizeof *nl->tlines))
     return kh_fail_nomem(p->ctx, "adding a transmission line");
-  st = add_parts(p, line, &t[0], s, port);
+  /* a T line's E reads port 2 (p2 - n2); an O line's, as ltraload.c's DC stamps, p2 - n1 */
+  st = add_parts(p, line, &t[0], s, port, lossy ? port[1] : port[3], r);
   if (st == KH_OK) nl->tlines[nl->tline_count++] = l;
   return st;
 }
@@ -139,7 +151,8 @@ void kh_resolve_tlines(kh_netlist *nl) {
   double gmin = 1e-12; /* ngspice's default */
   kh_netlist_option(nl, "gmin", &gmin);
   for (size_t k = 0; k < nl->tline_count; k++)
-    nl->elements[nl->tlines[k].element + 1].value = gmin * nl->tlines[k].value[0];
+    if (!nl->tlines[k].lossy)
+      nl->elements[nl->tlines[k].element + 1].value = gmin * nl->tlines[k].value[0];
 }
 
 const kh_tline *kh_tline_at(const kh_netlist *nl, size_t element) {

@@ -186,6 +186,8 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (overridden(m, i)) continue;
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
+    else if (!strcmp(m->type, "ltra") && kh_ltra_flag(m->params[i].name))
+      fprintf(out, "%s%s", sep, m->params[i].name);             /* a flag stands alone */
     else if (kh_code_model_boolean(m->type, m->params[i].name)) /* XSPICE's true or false */
       fprintf(out, "%s%s=%s", sep, m->params[i].name, m->params[i].value != 0 ? "true" : "false");
     else
@@ -202,7 +204,8 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
         !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp") ||
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
-    if (!strcmp(m->type, "vdmos")) write_model_words(m, out); /* RD, RS, RB stay inside */
+    if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra"))
+      write_model_words(m, out); /* VDMOS: RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
         !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode") ||
@@ -396,13 +399,15 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
   write_transistor_tail(out, in->m, &in->t);
 }
 
-/* The T line whose sensing source is element i, as its card: its ports' nodes as the parts hold
- * them (p1 on the source, n1 on its E, p2 and n2 its E's control), its words as given. */
+/* The T or O line whose sensing source is element i, as its card: its ports' nodes as the parts
+ * hold them (p1 on the source, n1 on its E, p2 and n2 on its F), an O line's model, its words as
+ * given. */
 static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_tline *l = kh_tline_at(nl, i);
-  const kh_elem *v = &nl->elements[i], *e = &nl->elements[i + 2];
+  const kh_elem *v = &nl->elements[i], *e = &nl->elements[i + 2], *f = &nl->elements[i + 3];
   fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, v->node[0]), node(nl, e->node[1]),
-          node(nl, e->ctrl[0]), node(nl, e->ctrl[1]));
+          node(nl, f->node[1]), node(nl, f->node[0]));
+  if (l && l->lossy) fprintf(out, " %s", nl->models[l->model].name);
   for (int k = 0; l && k < KH_TLINE_WORDS; k++)
     if (l->given & 1u << k) fprintf(out, " %s=%.17g", kh_tline_word(k), l->value[k]);
   fputc('\n', out);

@@ -382,3 +382,40 @@ Test(general, transmission_line_bad_cards) {
     cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
   }
 }
+
+/* An O line (netlist/ltra.c) in closed form: at DC ngspice's LTRA loads R LEN between the ports'
+ * + nodes (RLC, RC and LC lines), the current returning through the - nodes: 5 V through 50
+ * ohm, 0.2 ohm/m over 24 m, 75 ohm: one current 5 / (125 + 4.8). Then its model and card written
+ * back, flags alone, and bad models. */
+Test(general, lossy_line_in_closed_form) {
+  const char *deck = "t\n.model m ltra(r=0.2 l=9n c=3.6p len=24 steplimit)\nv1 s 0 5\nrs s a 50\n"
+                     "o1 a 0 b 0 m\nrl b 0 75\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double i = 5 / (125 + 4.8), a = v[kh_netlist_find_node(nl, "a")],
+         b = v[kh_netlist_find_node(nl, "b")];
+  cr_expect(fabs(b - 75 * i) <= 1e-14, "v(b) = %.17g, want %.17g", b, 75 * i);
+  cr_expect(fabs(a - b - 4.8 * i) <= 1e-14, "v(a) - v(b) = %.17g, want %.17g", a - b, 4.8 * i);
+  free(v);
+  kh_netlist_free(nl);
+  char *back = kh_test_written_back(deck);
+  cr_expect(strstr(back, "\no1 a 0 b 0 m\n") && strstr(back, " steplimit)"), "%s", back);
+  free(back);
+  static const struct {
+    const char *text, *message;
+  } cases[] = {
+      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n len=1)\n", "its capacitance C is not given"},
+      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n c=0 len=1)\n", "an RL line is not supported"},
+      {"t\no1 a 0 b 0 m\n.model m ltra(g=1 c=1p len=1)\n", "G beside L or C"},
+      {"t\no1 a 0 b 0 m\n.model m ltra(c=1p len=1)\n", "at least two of R, L, G and C"},
+      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 c=1p len=1 rel=1)\n", "test.cir:3:30: unknown LTRA"},
+      {"t\no1 a 0 b 0 m\n.model m d\n", "test.cir:2:12: model 'm' is of type 'd', an O line"},
+      {"t\no1 a 0 b 0 m z0=50\n.model m ltra(r=1 c=1p len=1)\n", "unknown O line parameter 'z0'"},
+      {"t\no1 a 0 b\n", "'o1' needs four nodes and an LTRA model"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    const char *msg = kh_test_parse_error(cases[k].text);
+    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
+  }
+}
