@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, aswitch, sidiode and zener instances, T lines, linear E F G H, and
+divide, climit, aswitch, sidiode and zener instances, T and O lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -379,9 +379,9 @@ def zeners(rz, names, name):
 
 
 def tlines(rt, names, name):
-    """T lines (a stream of their own): lossless lines from a node of the circuit (its reference
-    ground or another node) to a far end of their own, loaded there by a resistor, z0 of common
-    cables, a delay as td or as f and nl. (Between two nodes of the circuit a line is an ideal
+    """T and O lines (a stream of their own): lossless T lines (z0 of common cables, a delay as
+    td or as f and nl) and LTRA O lines (RLC, RC or LC) from a node of the circuit (its reference
+    ground or another node) to a far end of their own, loaded there by a resistor. (Between two nodes of the circuit a line is an ideal
     transformer: random ones fought, imposing different voltages on one node through GMIN z0,
     1e-10 ohm, with 5e9 A, where ngspice's internal nodes reach 1e12 V and its answer moves by
     1e-4 V in rounding.)"""
@@ -395,6 +395,14 @@ def tlines(rt, names, name):
             lines.append(f"{name('R')} {n2} 0 {rt.choice(['100k', '1meg'])}")
         elif rt.random() < 0.6:
             n1 = "0"
+        if rt.random() < 0.4:  # an O line of its own LTRA model: RLC, RC or LC
+            model = name("ltra")
+            kind = rt.choice(["r=0.2 l=9.13n c=3.65p", "r=10k c=1p", "l=250n c=100p",
+                              "r=1.5 c=80p nocontrol"])
+            lines.append(f".model {model} ltra({kind} len={rt.choice([1, 3, 24])})")
+            lines.append(f"O{t[1:]} {p1} {n1} {p2} {n2} {model}")
+            lines.append(f"{name('R')} {p2} {n2} {rt.choice(['50', '75', '1k', '10k'])}")
+            continue
         words = [f"{rt.choice(['z0', 'zo'])}={rt.choice([50, 75, 93, 300])}"]
         words.append(rt.choice(["td=1n", "td=2.5u", "f=100meg nl=0.5", "f=1g"]))
         lines.append(f"{t} {p1} {n1} {p2} {n2} {' '.join(words)}")

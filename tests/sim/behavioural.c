@@ -426,9 +426,7 @@ Test(behavioural, long_sums_and_chains_written_back) {
 Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
   kh_test_no_co_content("t\nv1 a 0 1\nb1 c 0 v=v(a)\nr1 c 0 1k\n",
                         "test.cir:3:1: B source 'b1' has no co-content");
-  static const struct {
-    const char *text, *message;
-  } cases[] = {
+  static const kh_test_error_case cases[] = {
       {"t\nb1 a 0 x=1\n", "test.cir:2:8: 'b1' needs two nodes and I=expression"},
       {"t\nb1 a 0 v=1+\n", "test.cir:2:12: the expression ends where a value should be"},
       {"t\nb1 a 0 v=foo(1)\n", "test.cir:2:10: unknown function 'foo' in a B source"},
@@ -536,10 +534,7 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.model m limit(out_lower_limit=0 out_upper_limit=1 limit_range=-1m)\na1 a o m\n",
        "limit_range -0.001 V must lie in"},
   };
-  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-    const char *msg = kh_test_parse_error(cases[k].text);
-    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
-  }
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
   /* a .func nests its arguments inside its body: ten calls of a body 300 signs deep */
   char body[400] = "t\n.func f(x) {";
   for (int k = 0; k < 300; k++) strcat(body, "-");

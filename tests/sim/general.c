@@ -365,9 +365,7 @@ Test(general, transmission_line_in_closed_form) {
 
 /* T cards refused at their token (netlist/tline.c). */
 Test(general, transmission_line_bad_cards) {
-  static const struct {
-    const char *text, *message;
-  } cases[] = {
+  static const kh_test_error_case cases[] = {
       {"t\nt1 a 0 b 0 z0=0\n", "test.cir:2:1: 't1': z0 = 0; it must be above 0"},
       {"t\nt1 a 0 b 0 z0=-50\n", "z0 = -50; it must be above 0"},
       {"t\nt1 a 0 b 0 z0=50 len=1\n", "test.cir:2:18: unknown T line parameter 'len'"},
@@ -377,10 +375,7 @@ Test(general, transmission_line_bad_cards) {
       {"t\nt1 a 0 b\n", "test.cir:2:8: 't1' needs four nodes and z0="},
       {"t\nt1 a 0 b 0 z0=50\nr1 t1#a 0 1k\n", "t1#a"},
   };
-  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-    const char *msg = kh_test_parse_error(cases[k].text);
-    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
-  }
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
 }
 
 /* An O line (netlist/ltra.c) in closed form: at DC ngspice's LTRA loads R LEN between the ports'
@@ -402,9 +397,7 @@ Test(general, lossy_line_in_closed_form) {
   char *back = kh_test_written_back(deck);
   cr_expect(strstr(back, "\no1 a 0 b 0 m\n") && strstr(back, " steplimit)"), "%s", back);
   free(back);
-  static const struct {
-    const char *text, *message;
-  } cases[] = {
+  static const kh_test_error_case cases[] = {
       {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n len=1)\n", "its capacitance C is not given"},
       {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n c=0 len=1)\n", "an RL line is not supported"},
       {"t\no1 a 0 b 0 m\n.model m ltra(g=1 c=1p len=1)\n", "G beside L or C"},
@@ -414,8 +407,5 @@ Test(general, lossy_line_in_closed_form) {
       {"t\no1 a 0 b 0 m z0=50\n.model m ltra(r=1 c=1p len=1)\n", "unknown O line parameter 'z0'"},
       {"t\no1 a 0 b\n", "'o1' needs four nodes and an LTRA model"},
   };
-  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-    const char *msg = kh_test_parse_error(cases[k].text);
-    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
-  }
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
 }

@@ -98,9 +98,7 @@ Test(switch, circuits_without_a_co_content_and_bad_cards) {
   /* a W switch's controlling name must be a voltage source (checked where it is solved) */
   kh_test_general_fails("t\nv1 a 0 1\nr1 a 0 1k\nw1 a 0 r1 wm\n.model wm csw\n", KH_ERR_INPUT,
                         "test.cir:4:1: W switch 'w1': its controlling name");
-  static const struct {
-    const char *text, *message;
-  } cases[] = {
+  static const kh_test_error_case cases[] = {
       {"t\n.model sm sw\ns1 a 0 c\n", "test.cir:3:8: 's1' needs two nodes, two control nodes"},
       {"t\n.model sm sw\ns1 a 0 c 0 sx\n", "test.cir:3:12: unknown model 'sx'"},
       {"t\n.model sm d\ns1 a 0 c 0 sm\n", "test.cir:3:12: model 'sm' is of type 'd', a switch"},
@@ -110,8 +108,5 @@ Test(switch, circuits_without_a_co_content_and_bad_cards) {
       {"t\n.model wm csw(vt=1)\nw1 a 0 vs wm\n", "test.cir:2:15: unknown CSW model parameter"},
       {"t\n.model sm sw\nw1 a 0 vs sm\n", "test.cir:3:11: model 'sm' is of type 'sw', a W switch"},
   };
-  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-    const char *msg = kh_test_parse_error(cases[k].text);
-    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
-  }
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
 }

@@ -120,6 +120,13 @@ kh_netlist *kh_test_parse(const char *text) {
   return nl;
 }
 
+void kh_test_parse_errors(const kh_test_error_case *cases, size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    const char *msg = kh_test_parse_error(cases[k].text);
+    cr_expect(strstr(msg, cases[k].message), "%s: %s", cases[k].text, msg);
+  }
+}
+
 const char *kh_test_parse_error(const char *text) {
   static char message[1024];
   kh_context *ctx;

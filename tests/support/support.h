@@ -51,6 +51,11 @@ void kh_test_no_co_content(const char *text, const char *message);
 kh_netlist *kh_test_parse(const char *text);
 /* Parses text expecting failure; returns the error message (static buffer). */
 const char *kh_test_parse_error(const char *text);
+/* Each case's text parses to an error whose message holds the case's message. */
+typedef struct {
+  const char *text, *message;
+} kh_test_error_case;
+void kh_test_parse_errors(const kh_test_error_case *cases, size_t count);
 
 /* A parsed netlist with its context, circuit and solver, each step asserted. */
 typedef struct {
