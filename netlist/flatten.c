@@ -638,7 +638,6 @@ static const struct {
   char letter;
   const char *what;
 } unsupported[] = {{'z', "MESFETs (Z)"},
-                   {'u', "transmission lines (U)"},
                    {'y', "transmission lines (Y)"},
                    {'p', "coupled transmission lines (P)"},
                    {'n', "OSDI devices (N)"}};
@@ -662,6 +661,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'k': return kh_coupling_card(p, line, tok, scope);
   case 't':
   case 'o': return kh_tline_card(p, line, tok, scope);
+  case 'u': return kh_urc_card(p, line, tok, scope);
   case 'j': return kh_jfet_card(p, line, tok, scope);
   case 'm': return kh_mosfet_card(p, line, tok, scope);
   case 'q': return kh_bjt_card(p, line, tok, scope);

@@ -123,8 +123,11 @@ typedef struct {
   uint32_t element;
   unsigned given;
   double value[KH_TLINE_WORDS];
-  uint32_t model; /* an O line's LTRA model (ltra.c), else KH_NOT_FOUND */
+  uint32_t model; /* an O line's LTRA model (ltra.c), a U line's URC model, else KH_NOT_FOUND */
   uint8_t lossy;  /* an O line */
+  uint8_t rc;     /* a U line (urc.c): its one element a resistor, value[0] l=, value[1] n=, and
+                   * its third node in `ground` */
+  uint32_t ground;
 } kh_tline;
 /* Line whose sensing source is `element`, or NULL; the name of its k-th word. */
 const kh_tline *kh_tline_at(const kh_netlist *nl, size_t element);

@@ -108,6 +108,8 @@ static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) 
     return read_model(p, line, tok, from, end, mname, mlen, kh_vdmos_model_params);
   if (kh_token_eq(&t[2], "ltra"))
     return read_model(p, line, tok, from, end, mname, mlen, kh_ltra_model_params);
+  if (kh_token_eq(&t[2], "urc"))
+    return read_model(p, line, tok, from, end, mname, mlen, kh_urc_model_params);
   kh_param_table params = {0};
   st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
   kh_model_param *stored = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *stored);

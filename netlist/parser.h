@@ -142,6 +142,11 @@ kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const
  * (an RLC, RC or LC line; the others refused as ngspice 39 refuses them, or RG, not read). */
 kh_status kh_ltra_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
                            uint32_t *model, double *r);
+/* U lines (urc.c): the resistor LEN rperl their card makes at DC, its kh_tline record; a URC
+ * .model card's words (k fmax rperl cperl isperl rsperl). */
+kh_status kh_urc_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_urc_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t end, kh_model_param **out, size_t *count);
 /* An LTRA .model card's words (ltra.c): r l g c len compactrel compactabs, and its flags. */
 kh_status kh_ltra_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t end, kh_model_param **out, size_t *count);

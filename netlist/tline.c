@@ -151,7 +151,7 @@ void kh_resolve_tlines(kh_netlist *nl) {
   double gmin = 1e-12; /* ngspice's default */
   kh_netlist_option(nl, "gmin", &gmin);
   for (size_t k = 0; k < nl->tline_count; k++)
-    if (!nl->tlines[k].lossy)
+    if (!nl->tlines[k].lossy && !nl->tlines[k].rc)
       nl->elements[nl->tlines[k].element + 1].value = gmin * nl->tlines[k].value[0];
 }
 

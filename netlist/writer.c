@@ -204,7 +204,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
         !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp") ||
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);
-    if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra"))
+    if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra") || !strcmp(m->type, "urc"))
       write_model_words(m, out); /* VDMOS: RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
@@ -404,6 +404,14 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
  * given. */
 static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_tline *l = kh_tline_at(nl, i);
+  if (l && l->rc) { /* a U line: its resistor, its third node, its model and words */
+    const kh_elem *r = &nl->elements[i];
+    fprintf(out, "%s %s %s %s %s l=%.17g", elem_name(nl, i), node(nl, r->node[0]),
+            node(nl, r->node[1]), node(nl, l->ground), nl->models[l->model].name, l->value[0]);
+    if (l->given & 2u) fprintf(out, " n=%.17g", l->value[1]);
+    fputc('\n', out);
+    return;
+  }
   const kh_elem *v = &nl->elements[i], *e = &nl->elements[i + 2], *f = &nl->elements[i + 3];
   fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, v->node[0]), node(nl, e->node[1]),
           node(nl, f->node[1]), node(nl, f->node[0]));

@@ -5,9 +5,11 @@
 #include "core/union_find.h"
 #include "../circuit/circuit_impl.h"
 
-/* Marks each H of nonzero transresistance r in series with the 0 V source that controls it (the
- * node between them touched by nothing else), and that source: together they are a resistor of
- * r ohms (a T line's sensing pair, netlist/tline.c), which closes no loop of voltage sources. */
+/* Marks each H in series with the 0 V source that controls it (the node between them touched by
+ * nothing else), and that source: together they are a resistor of the H's r ohms (a T or O
+ * line's sensing pair, netlist/tline.c; r is 0 for a lossless O line, a wire), which closes no
+ * loop of voltage sources by itself. (A loop such a wire closes with independent sources alone
+ * is still singular: the factorization says so.) */
 static void resistive_pairs(const kh_netlist *nl, size_t nodes, unsigned char *pair) {
   size_t n = kh_netlist_element_count(nl);
   unsigned *degree = kh_calloc(nodes + 1, sizeof *degree);
@@ -19,8 +21,7 @@ static void resistive_pairs(const kh_netlist *nl, size_t nodes, unsigned char *p
   for (size_t k = 0; k < n; k++) {
     kh_element h = kh_netlist_element(nl, k);
     size_t pos, neg, v;
-    if (h.kind != KH_CCVS || h.value == 0 || kh_netlist_control(nl, k, &pos, &neg, &v) != 0 ||
-        v == (size_t)-1)
+    if (h.kind != KH_CCVS || kh_netlist_control(nl, k, &pos, &neg, &v) != 0 || v == (size_t)-1)
       continue;
     kh_element s = kh_netlist_element(nl, v);
     size_t shared = s.node_neg == h.node_pos || s.node_neg == h.node_neg   ? s.node_neg

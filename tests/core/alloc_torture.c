@@ -94,6 +94,7 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
       "az 0 aw zz\n.model zz zener(v_breakdown=3.3 limit_switch=true)\n"
       "tl a 0 tb 0 z0=50 td=1n\nrtb tb 0 1k\n"
       "ol a 0 ob 0 lm2\nrob ob 0 1k\n.model lm2 ltra(r=2 c=1p len=3 nocontrol)\n"
+      "ul a ub 0 um2 l=2\nrub ub 0 1k\n.model um2 urc(rperl=10)\n"
       "m5 a a s5 0 m2x l=2u w=5u\nrs5 s5 0 5k\n"
       ".model m2x nmos(level=2 vto=0.6 kp=40u gamma=0.4 nsub=5e15 vmax=5e4 nfs=1e11)\n"
       "m6 a a s6 vq\nrs6 s6 0 50\n.model vq vdmos(vto=1 kp=1 rd=2 rq=1 vq=2)\n"
@@ -299,7 +300,7 @@ Test(alloc_torture, general_newton_solve) {
           "parse (POLY parts, K, RS, a JFET, MOSFETs at levels 1, 2 and 3 and VDMOS, a "
           "multiplied subcircuit, B sources, TABLE, pwl, gain, limit, mult, divide, climit, "
           "aswitch, "
-          "sidiode and zener curves, T and O lines, .nodeset), general Newton solve");
+          "sidiode and zener curves, T, O and U lines, .nodeset), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {

@@ -409,3 +409,32 @@ Test(general, lossy_line_in_closed_form) {
   };
   kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
 }
+
+/* A U line (netlist/urc.c) in closed form: at DC the resistor l rperl (ngspice's sections sum to
+ * it, their capacitors open): 5 V through 1 kohm and 2 m of 100 ohm/m into 600 ohm. Then its
+ * card written back, and bad cards. */
+Test(general, rc_line_in_closed_form) {
+  const char *deck = "t\n.model m urc(rperl=100 cperl=1p k=1.5)\nv1 s 0 5\nrs s a 1k\n"
+                     "u1 a b 0 m l=2 n=4\nrl b 0 600\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double i = 5.0 / 1800, b = v[kh_netlist_find_node(nl, "b")];
+  cr_expect(fabs(b - 600 * i) <= 1e-14, "v(b) = %.17g, want %.17g", b, 600 * i);
+  free(v);
+  kh_netlist_free(nl);
+  char *back = kh_test_written_back(deck);
+  cr_expect(strstr(back, "\nu1 a b 0 m l=2 n=4\n") && strstr(back, ".model m urc(rperl=100 "), "%s",
+            back);
+  free(back);
+  static const kh_test_error_case cases[] = {
+      {"t\nu1 a b 0 m\n.model m urc\n", "test.cir:2:1: 'u1' needs its length l="},
+      {"t\nu1 a b 0 m l=1 w=2\n.model m urc\n", "test.cir:2:16: unknown U line parameter 'w'"},
+      {"t\nu1 a b 0 m l=0\n.model m urc\n", "its resistance l rperl = 0 must be above 0"},
+      {"t\nu1 a b 0 m l=1\n.model m urc(isperl=1f)\n", "isperl makes its capacitors diodes"},
+      {"t\nu1 a b 0 m l=1\n.model m urc(rs=1)\n", "test.cir:3:14: unknown URC model parameter"},
+      {"t\nu1 a b 0 m l=1\n.model m d\n", "model 'm' is of type 'd', a U line needs type 'urc'"},
+      {"t\nu1 a b\n", "'u1' needs three nodes and a URC model"},
+  };
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
+}
