@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, aswitch, sidiode and zener instances, T and O lines, linear E F G H, and
+divide, climit, aswitch, sidiode and zener instances, T, O and U lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -379,8 +379,8 @@ def zeners(rz, names, name):
 
 
 def tlines(rt, names, name):
-    """T and O lines (a stream of their own): lossless T lines (z0 of common cables, a delay as
-    td or as f and nl) and LTRA O lines (RLC, RC or LC) from a node of the circuit (its reference
+    """T, O and U lines (a stream of their own): lossless T lines (z0 of common cables, a delay as
+    td or as f and nl), LTRA O lines (RLC, RC or LC) and URC U lines from a node of the circuit (its reference
     ground or another node) to a far end of their own, loaded there by a resistor. (Between two nodes of the circuit a line is an ideal
     transformer: random ones fought, imposing different voltages on one node through GMIN z0,
     1e-10 ohm, with 5e9 A, where ngspice's internal nodes reach 1e12 V and its answer moves by
@@ -395,6 +395,13 @@ def tlines(rt, names, name):
             lines.append(f"{name('R')} {n2} 0 {rt.choice(['100k', '1meg'])}")
         elif rt.random() < 0.6:
             n1 = "0"
+        if rt.random() < 0.2:  # a U line of its own URC model: at DC l rperl from p1 to p2
+            model = name("urc")
+            lines.append(f".model {model} urc(rperl={rt.choice([10, 100, 1000])} "
+                         f"cperl={rt.choice(['1p', '0.2p'])} k={rt.choice([1.2, 1.5, 2])})")
+            lines.append(f"U{t[1:]} {p1} {p2} {n2} {model} l={rt.choice([0.5, 2, 10])}")
+            lines.append(f"{name('R')} {p2} {n2} {rt.choice(['50', '75', '1k', '10k'])}")
+            continue
         if rt.random() < 0.4:  # an O line of its own LTRA model: RLC, RC or LC
             model = name("ltra")
             kind = rt.choice(["r=0.2 l=9.13n c=3.65p", "r=10k c=1p", "l=250n c=100p",
