@@ -3,9 +3,11 @@
  * ltraload.c, read there). ltraset.c sorts a model by which of R, L, G and C are nonzero: RLC,
  * RC and LC lines load a plain resistor at DC, the branch equations I1 + I2 = 0 and v(p1) -
  * v(p2) = R LEN I1 (the current enters p1 and leaves at n1, leaves p2 and enters at n2), which
- * tline.c builds as a T line's parts with R LEN for its H and p2 - n1 for its E; RL lines and
- * lines with G beside L or C are errors there, and so is a model with fewer than two of them
- * nonzero or without LEN. RG lines (cosh and sinh of LEN sqrt(R G)) are not read yet. */
+ * tline.c builds as a T line's parts with R LEN for its H and p2 - n1 for its E. RG lines (R and
+ * G alone) load V1 = cosh V2 - k1 I2 and I1 = k2 V2 - cosh I2 (cosh and sinh of LEN sqrt(R G),
+ * k1 and k2 with (1 + GMIN)), which tline.c builds as four VCCS of their admittances. RL lines
+ * and lines with G beside L or C are errors there, and so is a model with fewer than two of them
+ * nonzero or without LEN. */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -64,7 +66,7 @@ kh_status kh_ltra_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
 }
 
 kh_status kh_ltra_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
-                           uint32_t *model, double *r) {
+                           uint32_t *model, double *r, int *rg) {
   *model = kh_find_model(p, s, at);
   if (*model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (*model == KH_NOT_FOUND)
@@ -73,19 +75,34 @@ kh_status kh_ltra_instance(kh_parser *p, uint32_t line, const kh_scope *s, const
   if (strcmp(m->type, "ltra") != 0)
     return kh_token_fail(p, line, at, "model '%s' is of type '%s', an O line needs type 'ltra'",
                          m->name, m->type);
-  double len = kh_model_value(m, "len", NAN), c = kh_model_value(m, "c", NAN);
+  /* C missing: ngspice 39 prints "Fatal error: ... capacitance not given, assumed zero" and
+   * goes on with 0 (measured) */
+  double len = kh_model_value(m, "len", NAN), c = kh_model_value(m, "c", 0);
   double R = kh_model_value(m, "r", 0), L = kh_model_value(m, "l", 0),
          G = kh_model_value(m, "g", 0);
   const char *why = isnan(len) ? "its length LEN must be given"
-                    : isnan(c) ? "its capacitance C is not given (a fatal error in ngspice 39)"
                     : (R != 0) + (L != 0) + (G != 0) + (c != 0) < 2
                         ? "at least two of R, L, G and C must be nonzero"
                     : G != 0 && (c != 0 || L != 0)
                         ? "G beside L or C is not supported by ngspice 39"
                     : R != 0 && L != 0 && c == 0 ? "an RL line is not supported by ngspice 39"
-                    : G != 0 ? "an RG line (R and G alone) is not read by kirchhoff yet"
-                             : NULL;
+                                                 : NULL;
   if (why) return kh_token_fail(p, line, at, "LTRA model '%s': %s", m->name, why);
   *r = R * len; /* ltraload.c's resist * length */
+  *rg = G != 0;
   return KH_OK;
+}
+
+void kh_ltra_rg_admittances(const kh_model *m, double gmin, double y[4]) {
+  double len = kh_model_value(m, "len", 0), R = kh_model_value(m, "r", 0),
+         G = kh_model_value(m, "g", 0);
+  /* ltraload.c's RG constants, in its order */
+  double d1 = len * sqrt(R * G), d2 = exp(-d1);
+  d1 = exp(d1);
+  double cosh_ = 0.5 * (d1 + d2);
+  double r_s = G <= 1.0e-10 ? len * R : 0.5 * (d1 - d2) * sqrt(R / G);
+  double g_s = R <= 1.0e-10 ? len * G : 0.5 * (d1 - d2) * sqrt(G / R);
+  /* its branch equations V1 = cosh V2 - k1 I2 and I1 = k2 V2 - cosh I2 solved for the currents */
+  double k1 = (1 + gmin) * r_s, k2 = (1 + gmin) * g_s;
+  y[0] = cosh_ / k1, y[1] = (k1 * k2 - cosh_ * cosh_) / k1, y[2] = -1 / k1, y[3] = cosh_ / k1;
 }

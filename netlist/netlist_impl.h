@@ -125,6 +125,7 @@ typedef struct {
   double value[KH_TLINE_WORDS];
   uint32_t model; /* an O line's LTRA model (ltra.c), a U line's URC model, else KH_NOT_FOUND */
   uint8_t lossy;  /* an O line */
+  uint8_t rg;     /* an RG O line: its four parts the VCCS of its admittances (tline.c) */
   uint8_t rc;     /* a U line (urc.c): its one element a resistor, value[0] l=, value[1] n=, and
                    * its third node in `ground` */
   uint32_t ground;

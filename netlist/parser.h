@@ -139,9 +139,13 @@ kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
 /* T and O lines (tline.c): the card's four elements and its kh_tline record. */
 kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* An O line's LTRA model at token `at` (ltra.c): its index, and the line's DC resistance R len
- * (an RLC, RC or LC line; the others refused as ngspice 39 refuses them, or RG, not read). */
+ * (an RLC, RC or LC line), or *rg set for an RG line (R and G alone); the others refused as
+ * ngspice 39 refuses them. */
 kh_status kh_ltra_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
-                           uint32_t *model, double *r);
+                           uint32_t *model, double *r, int *rg);
+/* An RG line's two-port admittances y11 y12 y21 y22 (I1 = y11 V1 + y12 V2, I2 = y21 V1 + y22 V2)
+ * from ltraload.c's DC stamps with the circuit's GMIN (ltra.c). */
+void kh_ltra_rg_admittances(const kh_model *m, double gmin, double y[4]);
 /* U lines (urc.c): the resistor LEN rperl their card makes at DC, its kh_tline record; a URC
  * .model card's words (k fmax rperl cperl isperl rsperl). */
 kh_status kh_urc_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);

@@ -122,6 +122,34 @@ static kh_status add_parts(kh_parser *p, uint32_t line, const kh_token *name_tok
   return st;
 }
 
+/* An RG line's four VCCS (its admittances set by kh_resolve_tlines): from p1 to n1 on port 1's
+ * and on port 2's voltage, then from p2 to n2 on port 1's and port 2's; the first named as the
+ * line. */
+static kh_status add_admittances(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                                 const kh_scope *s, const uint32_t port[4]) {
+  kh_netlist *nl = p->nl;
+  uint32_t first = (uint32_t)nl->element_count;
+  static const char *const suffix[4] = {"", "#y12", "#y21", "#y22"};
+  kh_status st = KH_OK;
+  for (int k = 0; k < 4 && st == KH_OK; k++) {
+    int out = k / 2, in = k == 1 || k == 3;
+    kh_elem g = {.kind = KH_VCCS,
+                 .model = KH_NOT_FOUND,
+                 .synthetic = k ? KH_SYNTHETIC_TLINE_PART : KH_SYNTHETIC_TLINE,
+                 .node = {port[2 * out], port[2 * out + 1]}};
+    g.ctrl[0] = port[2 * in], g.ctrl[1] = port[2 * in + 1];
+    if (k == 0) {
+      st = kh_add_element(p, line, name_tok, s, g);
+      continue;
+    }
+    const char *name = derived(p, kh_strmap_name(&nl->element_names, first), suffix[k]);
+    st = name ? kh_add_part(p, line, name_tok, name, g)
+              : kh_fail_nomem(p->ctx, "adding a transmission line");
+  }
+  if (st == KH_OK) p->controlled_count += 4; /* general Newton solves them (amplifiers.c) */
+  return st;
+}
+
 kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   int lossy = t[0].s[0] == 'o';
@@ -134,15 +162,18 @@ kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     st = kh_resolve_node(p, line, s, &t[k + 1], &port[k]);
   kh_tline l = {.value = {0, 0, 1e9, 0.25}, .lossy = (uint8_t)lossy, .model = KH_NOT_FOUND};
   double r = 0; /* an O line's R len; a T line's GMIN z0 comes once the options are read */
-  if (st == KH_OK && lossy) st = kh_ltra_instance(p, line, s, &t[5], &l.model, &r);
+  int rg = 0;
+  if (st == KH_OK && lossy) st = kh_ltra_instance(p, line, s, &t[5], &l.model, &r, &rg);
   if (st == KH_OK) st = read_words(p, line, tok, lossy ? 6 : 5, s, &l);
   if (st != KH_OK) return st;
   kh_netlist *nl = p->nl;
   l.element = (uint32_t)nl->element_count;
   if (kh_reserve((void **)&nl->tlines, &nl->tline_cap, nl->tline_count + 1, sizeof *nl->tlines))
     return kh_fail_nomem(p->ctx, "adding a transmission line");
+  l.rg = (uint8_t)rg;
   /* a T line's E reads port 2 (p2 - n2); an O line's, as ltraload.c's DC stamps, p2 - n1 */
-  st = add_parts(p, line, &t[0], s, port, lossy ? port[1] : port[3], r);
+  st = rg ? add_admittances(p, line, &t[0], s, port)
+          : add_parts(p, line, &t[0], s, port, lossy ? port[1] : port[3], r);
   if (st == KH_OK) nl->tlines[nl->tline_count++] = l;
   return st;
 }
@@ -150,9 +181,16 @@ kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const
 void kh_resolve_tlines(kh_netlist *nl) {
   double gmin = 1e-12; /* ngspice's default */
   kh_netlist_option(nl, "gmin", &gmin);
-  for (size_t k = 0; k < nl->tline_count; k++)
-    if (!nl->tlines[k].lossy && !nl->tlines[k].rc)
-      nl->elements[nl->tlines[k].element + 1].value = gmin * nl->tlines[k].value[0];
+  for (size_t k = 0; k < nl->tline_count; k++) {
+    const kh_tline *l = &nl->tlines[k];
+    if (l->rg) {
+      double y[4];
+      kh_ltra_rg_admittances(&nl->models[l->model], gmin, y);
+      for (int j = 0; j < 4; j++) nl->elements[l->element + (size_t)j].value = y[j];
+    } else if (!l->lossy && !l->rc) {
+      nl->elements[l->element + 1].value = gmin * l->value[0];
+    }
+  }
 }
 
 const kh_tline *kh_tline_at(const kh_netlist *nl, size_t element) {

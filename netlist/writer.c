@@ -413,8 +413,12 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
     return;
   }
   const kh_elem *v = &nl->elements[i], *e = &nl->elements[i + 2], *f = &nl->elements[i + 3];
-  fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, v->node[0]), node(nl, e->node[1]),
-          node(nl, f->node[1]), node(nl, f->node[0]));
+  uint32_t p1 = v->node[0], n1 = e->node[1], p2 = f->node[1], n2 = f->node[0];
+  if (l && l->rg) /* its VCCS: the first on port 1, the third on port 2 */
+    p1 = v->node[0], n1 = v->node[1], p2 = nl->elements[i + 2].node[0],
+    n2 = nl->elements[i + 2].node[1];
+  fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, p1), node(nl, n1), node(nl, p2),
+          node(nl, n2));
   if (l && l->lossy) fprintf(out, " %s", nl->models[l->model].name);
   for (int k = 0; l && k < KH_TLINE_WORDS; k++)
     if (l->given & 1u << k) fprintf(out, " %s=%.17g", kh_tline_word(k), l->value[k]);

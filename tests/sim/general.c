@@ -398,7 +398,7 @@ Test(general, lossy_line_in_closed_form) {
   cr_expect(strstr(back, "\no1 a 0 b 0 m\n") && strstr(back, " steplimit)"), "%s", back);
   free(back);
   static const kh_test_error_case cases[] = {
-      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n len=1)\n", "its capacitance C is not given"},
+      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n len=1)\n", "an RL line is not supported"},
       {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n c=0 len=1)\n", "an RL line is not supported"},
       {"t\no1 a 0 b 0 m\n.model m ltra(g=1 c=1p len=1)\n", "G beside L or C"},
       {"t\no1 a 0 b 0 m\n.model m ltra(c=1p len=1)\n", "at least two of R, L, G and C"},
@@ -408,6 +408,23 @@ Test(general, lossy_line_in_closed_form) {
       {"t\no1 a 0 b\n", "'o1' needs four nodes and an LTRA model"},
   };
   kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
+}
+
+/* An RG O line in closed form: I1 = y11 V1 + y12 V2 and I2 = y21 V1 + y22 V2 from ltraload.c's
+ * cosh and sinh (x = LEN sqrt(RG) = 1, GMIN 1e-12), port 1 held at 1 V, port 2 loaded by 50
+ * ohm: V2 = -y21 / (y22 + 1/50), and the source delivers I1. */
+Test(general, rg_line_in_closed_form) {
+  kh_netlist *nl = kh_test_parse("t\n.model m ltra(r=10 g=1e-3 len=10)\nv1 a 0 1\n"
+                                 "o1 a 0 b 0 m\nrl b 0 50\n");
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  double x = 10 * sqrt(10 * 1e-3), ch = cosh(x), sh = sinh(x), g = 1 + 1e-12;
+  double k1 = g * sh * sqrt(10 / 1e-3), k2 = g * sh * sqrt(1e-3 / 10);
+  double y21 = -1 / k1, y22 = ch / k1, want = -y21 / (y22 + 1.0 / 50);
+  double b = v[kh_netlist_find_node(nl, "b")];
+  cr_expect(fabs(b - want) <= 1e-14, "v(b) = %.17g, want %.17g (k2 %g)", b, want, k2);
+  free(v);
+  kh_netlist_free(nl);
 }
 
 /* A U line (netlist/urc.c) in closed form: at DC the resistor l rperl (ngspice's sections sum to
