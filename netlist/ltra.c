@@ -52,14 +52,9 @@ kh_status kh_ltra_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
                            "compactabs, and the flags nocontrol, steplimit, nosteplimit, "
                            "lininterp, quadinterp, mixedinterp, truncnr, truncdontcut)",
                            (int)t[i].len, t[i].s);
-    if (i + 2 >= end || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "'%s' needs '=' and a value", name);
-    for (size_t k = 0; k < n; k++)
-      if (params[k].name == name) return kh_token_fail(p, line, &t[i], "'%s' is given twice", name);
-    double v;
-    kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);
+    kh_status st = kh_line_model_number(p, line, tok, i, end, name, params, &n);
     if (st != KH_OK) return st;
-    params[n++] = (kh_model_param){name, v}, i += 3;
+    i += 3;
   }
   *out = params, *count = n;
   return KH_OK;

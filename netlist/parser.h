@@ -136,6 +136,13 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
 /* K lines (couplings.c): read into the netlist, then their inductors checked once every element
  * is known. */
 kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* A line card's word at token i (tline.c): "= value" after it, k-th of the card's words (bit k of
+ * *given, an error when set already) into *value; a line model's number `name` into params[*n]
+ * (an error when given already). */
+kh_status kh_line_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                       const kh_scope *s, unsigned *given, int k, double *value);
+kh_status kh_line_model_number(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                               size_t end, const char *name, kh_model_param *params, size_t *n);
 /* T and O lines (tline.c): the card's four elements and its kh_tline record. */
 kh_status kh_tline_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* An O line's LTRA model at token `at` (ltra.c): its index, and the line's DC resistance R len

@@ -30,13 +30,8 @@ kh_status kh_urc_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok,
                            "unknown URC model parameter '%.*s' (k, fmax, rperl, cperl, isperl, "
                            "rsperl)",
                            (int)t[i].len, t[i].s);
-    if (i + 2 >= end || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "'%s' needs '=' and a value", name);
-    for (size_t k = 0; k < n; k++)
-      if (params[k].name == name) return kh_token_fail(p, line, &t[i], "'%s' is given twice", name);
-    kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &params[n].value);
+    kh_status st = kh_line_model_number(p, line, tok, i, end, name, params, &n);
     if (st != KH_OK) return st;
-    params[n++].name = name;
   }
   *out = params, *count = n;
   return KH_OK;
@@ -51,13 +46,8 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
     if (k < 0)
       return kh_token_fail(p, line, &t[i], "unknown U line parameter '%.*s' (l, n)", (int)t[i].len,
                            t[i].s);
-    if (i + 2 >= tok->count || !kh_token_eq(&t[i + 1], "="))
-      return kh_token_fail(p, line, &t[i], "'%.*s' needs '=' and a value", (int)t[i].len, t[i].s);
-    if (l->given & 1u << k)
-      return kh_token_fail(p, line, &t[i], "'%.*s' is given twice", (int)t[i].len, t[i].s);
-    kh_status st = kh_eval_token(p, line, &t[i + 2], s, &l->value[k]);
+    kh_status st = kh_line_word(p, line, tok, i, s, &l->given, k, &l->value[k]);
     if (st != KH_OK) return st;
-    l->given |= 1u << k;
   }
   if (!(l->given & 1u))
     return kh_token_fail(p, line, &t[0], "'%.*s' needs its length l=", (int)t[0].len, t[0].s);
