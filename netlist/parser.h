@@ -136,7 +136,7 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
 /* K lines (couplings.c): read into the netlist, then their inductors checked once every element
  * is known. */
 kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
-/* A line card's word at token i (tline.c): "= value" after it, k-th of the card's words (bit k of
+/* A line card's word at token i (line_words.c): "= value" after it, k-th of the card's words (bit k of
  * *given, an error when set already) into *value; a line model's number `name` into params[*n]
  * (an error when given already). */
 kh_status kh_line_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
