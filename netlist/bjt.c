@@ -414,7 +414,13 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   kh_status st = nodes_and_model(p, line, tok, s, &inst, &e.model, &next);
   if (st == KH_OK) st = instance_words(p, line, tok, next, s, &e.value, &inst);
   if (st != KH_OK) return st;
-  model_defaults(&nl->models[e.model], &e.value, &inst);
+  const kh_model *card = &nl->models[e.model];
+  model_defaults(card, &e.value, &inst);
+  const kh_token *at = &t[next - 1]; /* the model's name */
+  st = kh_check_card_default(p, line, at, card, "area", e.value, 0);
+  if (st == KH_OK) st = kh_check_card_default(p, line, at, card, "areab", inst.areab, 0);
+  if (st == KH_OK) st = kh_check_card_default(p, line, at, card, "areac", inst.areac, 0);
+  if (st != KH_OK) return st;
   if (kh_reserve((void **)&nl->bjt_inst, &nl->bjt_inst_cap, nl->bjt_inst_count + 1,
                  sizeof *nl->bjt_inst))
     return kh_fail_nomem(p->ctx, "storing a BJT");

@@ -214,6 +214,13 @@ kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tok
   return KH_OK;
 }
 
+kh_status kh_check_card_default(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                                const char *name, double value, int zero_ok) {
+  if ((zero_ok ? value >= 0 : value > 0) && isfinite(value)) return KH_OK;
+  return kh_token_fail(p, line, at, "model '%s': its %s = %g, the instances' default, must be %s",
+                       m->name, name, value, zero_ok ? "at least 0" : "positive");
+}
+
 kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                   const kh_scope *s, const kh_instance_words *w) {
   const kh_token *t = tok->items;

@@ -379,6 +379,9 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   st = kh_parse_diode_instance(p, line, tok, at + 1, s, &e.value, &inst);
   if (st == KH_OK && inst.has_thermal_node)
     st = thermal_diode(p, line, &t[3], &t[at], &inst, model);
+  if (st == KH_OK) st = kh_check_card_default(p, line, &t[at], model, "area", e.value, 0);
+  if (st == KH_OK && !inst.has_pj)
+    st = kh_check_card_default(p, line, &t[at], model, "pj", kh_model_value(model, "pj", 0), 1);
   if (st != KH_OK) return st;
   if (!(inst.w > 0)) inst.w = fmax(kh_model_value(model, "w", 0), 0); /* the card's defaults */
   if (!(inst.l > 0)) inst.l = fmax(kh_model_value(model, "l", 0), 0);

@@ -152,6 +152,8 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (st != KH_OK) return st;
   /* what the instance leaves out, from the card (ngspice 39's instance defaults), else 1 and 0 */
   if (isnan(e.value)) e.value = kh_model_value(model, "area", 1);
+  st = kh_check_card_default(p, line, &t[4], model, "area", e.value, 0);
+  if (st != KH_OK) return st;
   kh_inst_temp_defaults(&inst.t, model);
   if (kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap, nl->jfet_inst_count + 1,
                  sizeof *nl->jfet_inst))

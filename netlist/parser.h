@@ -136,8 +136,8 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
 /* K lines (couplings.c): read into the netlist, then their inductors checked once every element
  * is known. */
 kh_status kh_coupling_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
-/* A line card's word at token i (line_words.c): "= value" after it, k-th of the card's words (bit k of
- * *given, an error when set already) into *value; a line model's number `name` into params[*n]
+/* A line card's word at token i (line_words.c): "= value" after it, k-th of the card's words (bit k
+ * of *given, an error when set already) into *value; a line model's number `name` into params[*n]
  * (an error when given already). */
 kh_status kh_line_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                        const kh_scope *s, unsigned *given, int k, double *value);
@@ -436,6 +436,11 @@ kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, 
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                        size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count);
+/* An instance's default that its .model card gave (area, areab, areac, pj): above 0 (at least 0
+ * with zero_ok), as the instance's own word must be, else an error at `at`, the instance's model
+ * token (a card's value reaches every instance, and kirchhoff writes it back on each). */
+kh_status kh_check_card_default(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                                const char *name, double value, int zero_ok);
 kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                   const kh_scope *s, const kh_instance_words *w);
 /* A transistor's RD or RS (`which`, "rd" or "rs"; elements.c): a resistor "rd#<owner>" of
