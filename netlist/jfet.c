@@ -138,10 +138,8 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
   if (st != KH_OK) return st;
-  e.model = kh_find_model(p, s, &t[4]);
-  if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (e.model == KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[4], "unknown model '%.*s'", (int)t[4].len, t[4].s);
+  st = kh_model_at(p, line, s, &t[4], &e.model);
+  if (st != KH_OK) return st;
   const kh_model *model = &nl->models[e.model];
   if (strcmp(model->type, "njf") != 0 && strcmp(model->type, "pjf") != 0)
     return kh_token_fail(p, line, &t[4],

@@ -62,10 +62,8 @@ kh_status kh_ltra_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
 
 kh_status kh_ltra_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
                            uint32_t *model, double *r, int *rg) {
-  *model = kh_find_model(p, s, at);
-  if (*model == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (*model == KH_NOT_FOUND)
-    return kh_token_fail(p, line, at, "unknown model '%.*s'", (int)at->len, at->s);
+  kh_status st = kh_model_at(p, line, s, at, model);
+  if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[*model];
   if (strcmp(m->type, "ltra") != 0)
     return kh_token_fail(p, line, at, "model '%s' is of type '%s', an O line needs type 'ltra'",

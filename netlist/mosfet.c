@@ -297,10 +297,8 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[4], &inst.bulk);
   if (st != KH_OK) return st;
-  e.model = kh_find_model(p, s, &t[5]);
-  if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (e.model == KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[5], "unknown model '%.*s'", (int)t[5].len, t[5].s);
+  st = kh_model_at(p, line, s, &t[5], &e.model);
+  if (st != KH_OK) return st;
   const kh_model *model = &nl->models[e.model];
   if (strcmp(model->type, "nmos") != 0 && strcmp(model->type, "pmos") != 0)
     return kh_token_fail(p, line, &t[5],

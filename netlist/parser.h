@@ -200,6 +200,10 @@ kh_status kh_body_done(kh_parser *p, const kh_if_state *state);
 /* Scoped names: the model or subcircuit `name` as seen from scope (its definition's own, then
  * each enclosing definition's, then the top level's); KH_NOT_FOUND when none. */
 uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token *name);
+/* The model a card names at token `at` into *id, or an error there ("unknown model"); a model
+ * not found while flattening ahead marks the line as missed (it may be defined further down). */
+kh_status kh_model_at(kh_parser *p, uint32_t line, const kh_scope *scope, const kh_token *at,
+                      uint32_t *id);
 uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_token *name);
 /* The line after `line` of a body, stepping over nested .subckt definitions. */
 uint32_t kh_next_body_line(const kh_parser *p, uint32_t line);

@@ -88,10 +88,8 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st == KH_OK) st = control(p, line, tok, s, current, &e);
   if (st != KH_OK) return st;
-  e.model = kh_find_model(p, s, &t[at]);
-  if (e.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (e.model == KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[at], "unknown model '%.*s'", (int)t[at].len, t[at].s);
+  st = kh_model_at(p, line, s, &t[at], &e.model);
+  if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[e.model];
   if (strcmp(m->type, current ? "csw" : "sw") != 0)
     return kh_token_fail(p, line, &t[at], "model '%s' is of type '%s', %s needs type '%s'", m->name,

@@ -65,10 +65,8 @@ kh_status kh_urc_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &r.node[1]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &l.ground);
   if (st != KH_OK) return st;
-  l.model = kh_find_model(p, s, &t[4]);
-  if (l.model == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (l.model == KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[4], "unknown model '%.*s'", (int)t[4].len, t[4].s);
+  st = kh_model_at(p, line, s, &t[4], &l.model);
+  if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[l.model];
   if (strcmp(m->type, "urc") != 0)
     return kh_token_fail(p, line, &t[4], "model '%s' is of type '%s', a U line needs type 'urc'",

@@ -452,10 +452,9 @@ static const struct {
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           kh_curve_ports *in) {
   const kh_token *t = tok->items, *at = &t[tok->count - 1];
-  uint32_t id = kh_find_model(p, s, at);
-  if (id == KH_NOT_FOUND && p->speculative) p->missed = 1;
-  if (id == KH_NOT_FOUND)
-    return kh_token_fail(p, line, at, "unknown model '%.*s'", (int)at->len, at->s);
+  uint32_t id;
+  kh_status st = kh_model_at(p, line, s, at, &id);
+  if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[id];
   size_t kind = 0, count, i = 1;
   while (kind < sizeof code_models / sizeof *code_models && strcmp(m->type, code_models[kind].type))
@@ -471,8 +470,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
                          inputs ? "input is" : "port is");
   kh_curve_ports ports;
   int aswitch = !strcmp(m->type, "aswitch"), diode = inputs == 0; /* sidiode, zener */
-  kh_status st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count,
-                                 aswitch || diode ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
+  st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count,
+                       aswitch || diode ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
   if (st != KH_OK) return st;
   if (i + 1 != tok->count)
     return kh_token_fail(p, line, &t[i < tok->count ? i : tok->count - 1],
