@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, aswitch, sidiode and zener instances, T, O and U lines, linear E F G H, and
+divide, climit, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -378,6 +378,31 @@ def zeners(rz, names, name):
     return lines
 
 
+def potentiometers(rp, names, name):
+    """XSPICE potentiometer instances (A cards, a stream of their own): volume controls and trimmers
+    of common values, linear or logarithmic tapers, the wiper anywhere (positions outside [0, 1]
+    too, which ngspice holds at the ends), each port written every way it reads. A taper that
+    leaves a half at 0 ohm (a linear one past the end) is refused, and is drawn sometimes."""
+    lines = []
+    for _ in range(rp.randint(1, 2) if rp.random() < 0.1 else 0):
+        model = name("pot")
+        words = []
+        if rp.random() < 0.8:
+            words.append(f"r={rp.choice(['1k', '4.7k', '10k', '50k', '100k', '1meg'])}")
+        if rp.random() < 0.9:
+            position = 1.2 if rp.random() < 0.08 else rp.choice([rp.uniform(0.01, 0.99), 0.5])
+            words.append(f"position={position:.3g}")
+        if rp.random() < 0.4:
+            words.append(f"log={rp.choice(['true', 'TRUE', '1'])}")
+            if rp.random() < 0.5:
+                words.append(f"log_multiplier={rp.choice([0.5, 1, 2, 3]):g}")
+        lines.append(f".model {model} potentiometer({' '.join(words)})")
+        ports = rp.sample(names + ["0"], 3)
+        spell = rp.choice(["{}", "%g {}", "%g({})"])
+        lines.append(f"{name('A')} {' '.join(spell.format(n) for n in ports)} {model}")
+    return lines
+
+
 def tlines(rt, names, name):
     """T, O and U lines (a stream of their own): lossless T lines (z0 of common cables, a delay as
     td or as f and nl), LTRA O lines (RLC, RC or LC) and URC U lines from a node of the circuit (its reference
@@ -718,6 +743,7 @@ def deck(seed):
     lines += switches_xspice(random.Random(f"aswitch {seed}"), names, name)
     lines += simple_diodes(random.Random(f"sidiode {seed}"), names, name)
     lines += zeners(random.Random(f"zener {seed}"), names, name)
+    lines += potentiometers(random.Random(f"potentiometer {seed}"), names, name)
     lines += tlines(random.Random(f"tline {seed}"), names, name)
     rx = random.Random(f"multiplier {seed}")  # m= on X lines, on a stream of its own
     if r.random() < 0.6:

@@ -115,6 +115,9 @@ enum { KH_SYNTHETIC_POLY = 6, KH_SYNTHETIC_PRODUCT = 7, KH_SYNTHETIC_SERIES = 8 
 /* ... and for a T line (tline.c): its sensing source, named as the line (written back as the T
  * card), and its other parts (never written) */
 enum { KH_SYNTHETIC_TLINE = 9, KH_SYNTHETIC_TLINE_PART = 10 };
+/* ... and for an XSPICE potentiometer (potentiometer.c): its resistor from r0 to the wiper, whose
+ * ctrl[0] is the model (written back as the A card), and the one from r1 (never written) */
+enum { KH_SYNTHETIC_POT = 11, KH_SYNTHETIC_POT_PART = 12 };
 
 /* A T line (tline.c): its sensing source's element index (its H, E and F follow it), and the
  * values of z0, td, f, nl, v1, i1, v2, i2 (given: bit k for the k-th, as written back). */

@@ -332,14 +332,18 @@ kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
  * (kh_xspice_split_brackets; out's items the caller frees): `inputs` single input ports (none
  * for sidiode), or with KH_XSPICE_VECTOR a vector [...] of up to cap, into in (*count of them),
  * then the output (`output`: a voltage or current, KH_XSPICE_OUT, or aswitch's and sidiode's
- * conductance port, KH_XSPICE_GD_OUT, whose current the element carries) into *out; *i the
- * token after them. */
-enum { KH_XSPICE_OUT = 1, KH_XSPICE_GD_OUT = 2 };
+ * conductance port, KH_XSPICE_GD_OUT, whose current the element carries, or the
+ * potentiometer's single-ended one, KH_XSPICE_G) into *out; *i the token after them. */
+enum { KH_XSPICE_OUT = 1, KH_XSPICE_GD_OUT = 2, KH_XSPICE_G = 3 };
 #define KH_XSPICE_VECTOR SIZE_MAX
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           int output, kh_curve_ports *out);
 kh_status kh_xspice_split_brackets(kh_context *ctx, const kh_tokens *in, kh_tokens *out);
+/* An A card of potentiometer model `model` (potentiometer.c): its three ports from token *i on
+ * (tokens as kh_xspice_ports takes them), made two resistors. */
+kh_status kh_potentiometer(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                           size_t i, uint32_t model);
 /* An A card's name (or a TABLE card's, which becomes one) in scope s, and a node of its ports,
  * refused at their token where their flattened names hold a bracket (XSPICE splits them
  * there, and ngspice 39 fails). */

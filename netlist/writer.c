@@ -209,7 +209,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
         !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode") ||
-        !strcmp(m->type, "zener"))
+        !strcmp(m->type, "zener") || !strcmp(m->type, "potentiometer"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -425,6 +425,20 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
   fputc('\n', out);
 }
 
+/* Element i where it is one part of a card both programs read (a T, O or U line, an XSPICE
+ * potentiometer): the card, written at its first part (1), nothing at the others (1), or 0 for
+ * an element of its own. */
+static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
+  const kh_elem *e = &nl->elements[i];
+  if (e->synthetic == KH_SYNTHETIC_TLINE) write_tline(nl, i, out);
+  if (e->synthetic == KH_SYNTHETIC_POT) /* r0, wiper, r1, model */
+    fprintf(out, "%s %s %s %s %s\n", elem_name(nl, i) + 3, node(nl, e->node[0]),
+            node(nl, e->node[1]), node(nl, nl->elements[i + 1].node[0]),
+            nl->models[e->ctrl[0]].name);
+  return e->synthetic == KH_SYNTHETIC_TLINE || e->synthetic == KH_SYNTHETIC_TLINE_PART ||
+         e->synthetic == KH_SYNTHETIC_POT || e->synthetic == KH_SYNTHETIC_POT_PART;
+}
+
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,
                               const double *values, int exporting) {
   kh_elem copy = nl->elements[i];
@@ -436,11 +450,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == KH_SYNTHETIC_SERIES) return;
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 2) a = node(nl, e->ctrl[0]);
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 4) return; /* a port's z0: on its source */
-  if (e->synthetic == KH_SYNTHETIC_TLINE_PART) return;           /* a T line's: its card below */
-  if (e->synthetic == KH_SYNTHETIC_TLINE) {                      /* both programs read the card */
-    write_tline(nl, i, out);
-    return;
-  }
+  if (write_card_of_parts(nl, i, out)) return;
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) { /* an RF port, as it was given */
     fprintf(out, "%s %s %s dc %.17g portnum %u z0 %.17g\n", name, node(nl, e->ctrl[0]), b, e->value,
             e->ctrl[1], nl->elements[i + 1].value);

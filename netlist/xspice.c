@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of eleven code models (src/xspice/icm/analog: ifspec.ifs
+/* XSPICE A cards as ngspice 39 runs them, of twelve code models (src/xspice/icm/analog: ifspec.ifs
  * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
  * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
  * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
@@ -26,6 +26,8 @@
  *   kh_behavioural_sidiode).
  * - zener: `Aname Z model`, Z a conductance port, whose current is cm_zener's three-segment (or
  *   two-segment) curve of its own voltage (src/xspice/icm/xtradev/zener; kh_behavioural_zener).
+ * - potentiometer: `Aname R0 WIPER R1 model`, three single-ended conductance ports (%g node or
+ *   a node): two resistors (potentiometer.c).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -103,7 +105,7 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
  * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, aswitch's,
- * sidiode's and zener's. */
+ * sidiode's, zener's and potentiometer's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -172,6 +174,11 @@ static const struct {
       {"i_sat", WORD_NUMBER},
       {"n_forward", WORD_NUMBER},
       {"limit_switch", WORD_BOOLEAN}}},
+    {"potentiometer",
+     {{"r", WORD_NUMBER},
+      {"position", WORD_NUMBER},
+      {"log", WORD_BOOLEAN},
+      {"log_multiplier", WORD_NUMBER}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -446,7 +453,8 @@ static const struct {
                    {"slew", 1},
                    {"aswitch", 1},
                    {"sidiode", 0},
-                   {"zener", 0}};
+                   {"zener", 0},
+                   {"potentiometer", 0}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -462,8 +470,10 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, aswitch, sidiode and zener)",
+                         "limit, summer, mult, divide, climit, slew, aswitch, sidiode, zener and "
+                         "potentiometer)",
                          m->type);
+  if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   size_t inputs = code_models[kind].inputs;
   if (inputs != KH_XSPICE_VECTOR && kh_token_eq(&t[1], "["))
     return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,

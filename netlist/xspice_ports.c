@@ -12,13 +12,14 @@
 
 #include <string.h>
 
-/* A port's type: %v, %vd, %i, %id or %vnam, the letters before any '(' in at; 0 for another. */
-enum { PORT_V = 1, PORT_VD, PORT_I, PORT_ID, PORT_VNAM, PORT_GD };
+/* A port's type: %v, %vd, %i, %id, %vnam, %gd or %g, the letters before any '(' in at; 0 for
+ * another. */
+enum { PORT_V = 1, PORT_VD, PORT_I, PORT_ID, PORT_VNAM, PORT_GD, PORT_G };
 static int port_type(const kh_token *at, size_t *type) {
-  static const char *const names[] = {"%v", "%vd", "%i", "%id", "%vnam", "%gd"};
+  static const char *const names[] = {"%v", "%vd", "%i", "%id", "%vnam", "%gd", "%g"};
   *type = 1;
   while (*type < at->len && at->s[*type] != '(') (*type)++;
-  for (int k = 0; k < 6; k++)
+  for (int k = 0; k < 7; k++)
     if (strlen(names[k]) == *type && !memcmp(at->s, names[k], *type)) return k + 1;
   return 0;
 }
@@ -97,18 +98,24 @@ static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, s
 
 /* The type of the port at `at` (its letters at[0, *type)), checked for the direction (`output`,
  * a kh_xspice_direction): inputs a voltage or a voltage source's current, outputs a voltage or
- * a current, or aswitch's and sidiode's conductance port (%gd) alone. XSPICE's %i and %id inputs (a
- * current through the port's own 0 V branch) are refused. */
+ * a current, or aswitch's and sidiode's conductance port (%gd) alone, or the potentiometer's
+ * single-ended one (%g). XSPICE's %i and %id inputs (a current through the port's own 0 V
+ * branch) are refused. */
 static kh_status checked_type(kh_parser *p, uint32_t line, const kh_token *at, int output,
                               int *kind, size_t *type) {
-  static const char *const allowed[] = {"%v, %vd, %vnam", "%v, %vd, %i, %id", "%gd"};
+  static const char *const allowed[] = {"%v, %vd, %vnam", "%v, %vd, %i, %id", "%gd", "%g"};
   *kind = port_type(at, type);
   int ok = output == KH_XSPICE_GD_OUT ? *kind == PORT_GD
-           : output                   ? *kind && *kind != PORT_VNAM && *kind != PORT_GD
-                                      : *kind == PORT_V || *kind == PORT_VD || *kind == PORT_VNAM;
+           : output == KH_XSPICE_G    ? *kind == PORT_G
+           : output ? *kind && *kind != PORT_VNAM && *kind != PORT_GD && *kind != PORT_G
+                    : *kind == PORT_V || *kind == PORT_VD || *kind == PORT_VNAM;
   if (!ok)
     return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads these %s ports (%s)",
-                         (int)*type, at->s, output ? "output" : "input", allowed[output]);
+                         (int)*type, at->s,
+                         output == KH_XSPICE_G ? "potentiometer"
+                         : output              ? "output"
+                                               : "input",
+                         allowed[output]);
   return KH_OK;
 }
 
@@ -120,7 +127,10 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   const kh_token *at = &tok->items[*i];
   uint32_t *nodes = output ? c->out : c->in;
   nodes[1] = 0;
-  int kind = held && *held ? *held : output == KH_XSPICE_GD_OUT ? PORT_GD : PORT_V;
+  int kind = held && *held                ? *held
+             : output == KH_XSPICE_GD_OUT ? PORT_GD
+             : output == KH_XSPICE_G      ? PORT_G
+                                          : PORT_V;
   size_t type = 0;
   kh_token names[2];
   kh_status st = KH_OK;

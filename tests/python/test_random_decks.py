@@ -29,7 +29,8 @@ def test_random_decks_agree_with_ngspice(tmp_path):
     # solves (4, a divide), 1 refused (145: a VDMOS with RQ and VQ swapped under current), 1
     # with several operating points (52; 2026-12-05, with XSPICE limit, summer, mult, divide,
     # climit, aswitch and sidiode drawn, and XSPICE's convergence limiting, which brought 104
-    # and 116 to ngspice's operating point)
+    # and 116 to ngspice's operating point; the same counts with XSPICE potentiometers drawn
+    # too, later that day)
     assert len(verdicts["matching"]) >= 142
 
 

@@ -302,6 +302,43 @@ Test(behavioural, xspice_zener_in_closed_form) {
   }
 }
 
+/* XSPICE potentiometers: 10 V on R0, the wiper loaded by 5k and R1 by 1k, on linear and
+ * logarithmic tapers (r_lower = position r, or r / 10^(position log_multiplier); r_upper = r -
+ * r_lower) and a position past the end (held at 1), against the two nodes' equations solved by
+ * hand: the wiper's KCL with R1 = w rb / (rb + r_upper) gives w (1/rl + 1/(rb + r_upper) +
+ * 1/r_lower) = 10 / r_lower. The card is written back as given. */
+Test(behavioural, xspice_potentiometer_in_closed_form) {
+  static const struct {
+    const char *words;
+    double r, position, log_multiplier; /* log_multiplier 0: a linear taper */
+  } cases[] = {{"", 1e5, 0.5, 0},
+               {"r=10k position=0.3", 1e4, 0.3, 0},
+               {"r=50k position=0.7 log=true", 5e4, 0.7, 1},
+               {"r=1meg position=0.25 log=1 log_multiplier=2", 1e6, 0.25, 2},
+               {"r=2k position=1.2 log=true", 2e3, 1, 1}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char deck[320];
+    snprintf(deck, sizeof deck,
+             "t\nv1 a 0 10\na1 a w b p\n.model p potentiometer(%s)\nrl w 0 5k\nrb b 0 1k\n",
+             cases[k].words);
+    double m = cases[k].log_multiplier, r = cases[k].r, x = cases[k].position;
+    double lower = m ? r / pow(10, x * m) : x * r, upper = r - lower, rl = 5e3, rb = 1e3;
+    double w = 10 / lower / (1 / rl + 1 / (rb + upper) + 1 / lower), b = w * rb / (rb + upper);
+    kh_netlist *nl = kh_test_parse(deck);
+    double *v = kh_test_solve(nl, "native");
+    cr_expect(fabs(kh_test_node(nl, v, "w") - w) <= 1e-12 * w, "%s: w %.17g, want %.17g",
+              cases[k].words, kh_test_node(nl, v, "w"), w);
+    cr_expect(fabs(kh_test_node(nl, v, "b") - b) <= 1e-12 * b, "%s: b %.17g, want %.17g",
+              cases[k].words, kh_test_node(nl, v, "b"), b);
+    free(v);
+    kh_netlist_free(nl);
+    char *text = kh_test_written_back(deck);
+    cr_expect(strstr(text, "\na1 a w b p\n") && strstr(text, ".model p potentiometer("),
+              "%s: written back as\n%s", cases[k].words, text);
+    free(text);
+  }
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -499,6 +536,16 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 c %gd(x) m\n.model m aswitch\n", "test.cir:2:6: '%gd' takes 2 names"},
       {"t\na1 c %i(x) m\n.model m aswitch\n",
        "test.cir:2:6: port type '%i': kirchhoff reads these output ports (%gd)"},
+      {"t\na1 a %v(w) b m\n.model m potentiometer\n",
+       "test.cir:2:6: port type '%v': kirchhoff reads these potentiometer ports (%g)"},
+      {"t\na1 a w m\n.model m potentiometer\n",
+       "test.cir:2:1: 'a1' takes three ports (r0, wiper, r1) and a model"},
+      {"t\na1 a w b c m\n.model m potentiometer\n",
+       "test.cir:2:10: 'a1' takes three ports (r0, wiper, r1) and a model"},
+      {"t\na1 a w b m\n.model m potentiometer(position=1)\n",
+       "test.cir:2:10: potentiometer model 'm': the resistance from r1 to the wiper comes to 0"},
+      {"t\na1 a w b m\n.model m potentiometer(r=-1k)\n",
+       "test.cir:2:10: potentiometer model 'm': the resistance from r0 to the wiper comes to -500"},
       {"t\na1 c (x 0) m\n.model m aswitch(r_off=0)\n", "aswitch model 'm': r_off must be above 0"},
       {"t\na1 x 0 m\n.model m sidiode(ilimit=0)\n", "test.cir:2:8: sidiode model 'm': ilimit = 0"},
       {"t\na1 x 0 y m\n.model m sidiode\n", "test.cir:2:8: 'a1' takes its port (a b) and a model"},
