@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
+divide, climit, int, d_dt, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -195,6 +195,26 @@ def gains(rg, names, driven, name):
             words = [f"gain={rg.uniform(0.2, 2):.3g}m"]
         lines.append(f".model {model} gain({' '.join(words)})")
         lines += single_port(rg, names, driven, name, "gout", model, (a, b), resistor)
+    return lines
+
+
+def integrators(ri, names, driven, name):
+    """XSPICE int and d_dt instances (A cards, a stream of their own), placed as gains() places
+    gains: at DC out_ic and 0, held in limits that are sometimes near them (the rounded corners)."""
+    lines = []
+    for _ in range(ri.randint(1, 2) if ri.random() < 0.1 else 0):
+        a, b = ri.sample(names + ["0"], 2)
+        kind = ri.choice(["int", "d_dt"])
+        model = name("int" if kind == "int" else "ddt")
+        lower, upper = -ri.uniform(0.1, 3), ri.uniform(0.1, 3)
+        words = [f"out_lower_limit={lower:.3g}", f"out_upper_limit={upper:.3g}",
+                 f"gain={ri.uniform(-2, 2):.3g}"]
+        if ri.random() < 0.5:
+            words.append(f"limit_range={ri.uniform(1e-3, 0.3):.3g}")
+        if kind == "int":
+            words.append(f"out_ic={ri.choice([ri.uniform(-4, 4), upper, lower]):.3g}")
+        lines.append(f".model {model} {kind}({' '.join(words)})")
+        lines += single_port(ri, names, driven, name, "iout", model, (a, b), False)
     return lines
 
 
@@ -737,6 +757,7 @@ def deck(seed):
     lines += curves(random.Random(f"table {seed}"), names, driven, name)
     lines += gains(random.Random(f"gain {seed}"), names, driven, name)
     lines += limits(random.Random(f"limit {seed}"), names, driven, name)
+    lines += integrators(random.Random(f"int {seed}"), names, driven, name)
     lines += vectors(random.Random(f"vector {seed}"), names, driven, name)
     lines += dividers(random.Random(f"divide {seed}"), names, driven, name)
     lines += controlled_limits(random.Random(f"climit {seed}"), names, driven, name)

@@ -216,6 +216,41 @@ kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
       name, e);
 }
 
+/* cm_smooth_corner (cmutil.c) at x, in its order: the parabola about (center, center) over
+ * +-domain from slope `lower` to `upper`. */
+static double smooth_corner(double x, double center, double domain, double lower, double upper) {
+  double x_upper = center + domain, y_upper = center + upper * domain;
+  double a = ((upper - lower) / 4.0) * (1 / domain), b = upper - 2.0 * a * x_upper;
+  double c = y_upper - a * x_upper * x_upper - b * x_upper;
+  return a * x * x + b * x + c;
+}
+
+/* What cm_int and cm_d_dt do to their output before they give it: held at out_lower_limit
+ * below it - limit_range, rounded within limit_range of it, the same at out_upper_limit. */
+static double held_in_limits(const kh_model *m, double out) {
+  double lower = kh_model_value(m, "out_lower_limit", 0),
+         upper = kh_model_value(m, "out_upper_limit", 0),
+         range = kh_model_value(m, "limit_range", 1.0e-6);
+  if (out < lower - range) return lower;
+  if (out < lower + range) return smooth_corner(out, lower, range, 0.0, 1.0);
+  if (out > upper + range) return upper;
+  if (out > upper - range) return smooth_corner(out, upper, range, 1.0, 0.0);
+  return out;
+}
+
+kh_status kh_behavioural_held(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *ports, uint32_t model) {
+  kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  const kh_model *m = &p->nl->models[model];
+  /* at DC (TIME 0) cm_int gives out_ic and cm_d_dt 0, whatever the input; the input stays in
+   * the tree as 0 input, so that the card is written back with its port */
+  double start = strcmp(m->type, "int") ? 0.0 : kh_model_value(m, "out_ic", 0);
+  uint32_t unread = kh_reader_binary(&r, KH_X_MUL, constant(&r, 0), port_input(&r, ports));
+  return kh_reader_finish(
+      &r, kh_reader_binary(&r, KH_X_ADD, unread, constant(&r, held_in_limits(m, start))), name, e);
+}
+
 kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in,
                                 const kh_curve_ports *out, uint32_t model) {

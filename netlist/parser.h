@@ -316,6 +316,11 @@ kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, c
  * code model (a B source for kirchhoff, written back as the A card of `model`, a gain model). */
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model);
+/* The element `name` holding its output where XSPICE's int (out_ic) or d_dt (0) puts it at DC,
+ * held in the model's limits as they hold it (a B source whose tree reads its input times 0,
+ * written back as the A card of `model`). */
+kh_status kh_behavioural_held(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *ports, uint32_t model);
 /* The element `name` holding its output at XSPICE limit's gain (input + in_offset) held between
  * lower and upper, its corners rounded over `range` volts (a B source whose curve is pwl's, the
  * same parabolas: written back as the A card of `model`, a limit model). */

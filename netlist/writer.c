@@ -209,7 +209,8 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
         !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
         !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode") ||
-        !strcmp(m->type, "zener") || !strcmp(m->type, "potentiometer"))
+        !strcmp(m->type, "zener") || !strcmp(m->type, "potentiometer") || !strcmp(m->type, "int") ||
+        !strcmp(m->type, "d_dt"))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {

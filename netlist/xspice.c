@@ -1,7 +1,8 @@
-/* XSPICE A cards as ngspice 39 runs them, of twelve code models (src/xspice/icm/analog: ifspec.ifs
- * and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by xspice_ports.c:
- * IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node, the default
- * type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i node`,
+/* XSPICE A cards as ngspice 39 runs them, of fourteen code models (src/xspice/icm/analog:
+ * ifspec.ifs and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by
+ * xspice_ports.c: IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node,
+ * the default type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i
+ * node`,
  * `%id a b`: from the first through the instance to the second, or ground, measured).
  * - pwl: `.model model pwl(x_array=[x0 x1 ...] y_array=[y0 y1 ...] [input_domain=0.01]
  *   [fraction=true] [limit=false])`; kirchhoff holds OUT at the curve of IN
@@ -19,6 +20,9 @@
  * - climit: `Aname IN CNTL_UPPER CNTL_LOWER OUT model`, `.model model climit(...)`, limit's
  *   output between limits the controls set, as cm_climit computes it (kh_behavioural_climit).
  * - slew: `.model model slew([rise_slope] [fall_slope])`: at DC OUT = IN (cm_slew's DC branch).
+ * - int and d_dt: `.model model int(out_lower_limit=L out_upper_limit=U [out_ic=0] ...)`, d_dt
+ *   the same without out_ic: at DC (their TIME 0) OUT is out_ic, or 0, held in [L, U] as they
+ *   hold it, whatever IN is (kh_behavioural_held).
  * - aswitch: `Aname CNTL OUT model`, OUT a conductance port (%gd a b, or a b, or (a b): its
  *   default type) whose current v(a, b) / r the control sets (kh_behavioural_aswitch).
  * - sidiode: `Aname DS model`, DS a conductance port as aswitch's OUT, whose current is
@@ -104,8 +108,8 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
- * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, aswitch's,
- * sidiode's, zener's and potentiometer's. */
+ * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, int's and
+ * d_dt's (their limits alike), aswitch's, sidiode's, zener's and potentiometer's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -174,6 +178,19 @@ static const struct {
       {"i_sat", WORD_NUMBER},
       {"n_forward", WORD_NUMBER},
       {"limit_switch", WORD_BOOLEAN}}},
+    {"int",
+     {{"in_offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"out_lower_limit", WORD_NUMBER},
+      {"out_upper_limit", WORD_NUMBER},
+      {"limit_range", WORD_NUMBER},
+      {"out_ic", WORD_NUMBER}}},
+    {"d_dt",
+     {{"out_offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"out_lower_limit", WORD_NUMBER},
+      {"out_upper_limit", WORD_NUMBER},
+      {"limit_range", WORD_NUMBER}}},
     {"potentiometer",
      {{"r", WORD_NUMBER},
       {"position", WORD_NUMBER},
@@ -331,6 +348,20 @@ static kh_status limit_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_limit(p, line, s, &tok->items[0], ports, id, bounds);
 }
 
+/* An instance of int or d_dt model `id`: its limits given (ngspice 39 stops with "Parameter on
+ * model has no default" without them, measured). */
+static kh_status held_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_tokens *tok,
+                               size_t i, const kh_curve_ports *ports, uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  if (isnan(param(m->params, m->param_count, "out_lower_limit", NAN)) ||
+      isnan(param(m->params, m->param_count, "out_upper_limit", NAN)))
+    return kh_token_fail(p, line, &tok->items[i],
+                         "%s model '%s' needs out_lower_limit and out_upper_limit (ngspice 39 "
+                         "stops: they have no default)",
+                         m->type, m->name);
+  return kh_behavioural_held(p, line, s, &tok->items[0], ports, id);
+}
+
 /* An instance of summer or mult model `id` on `count` inputs: its in_gain and in_offset arrays
  * have one value per input where given (ngspice 39 stops otherwise: "Array parameter size on
  * model does not match connection size"). */
@@ -454,6 +485,8 @@ static const struct {
                    {"aswitch", 1},
                    {"sidiode", 0},
                    {"zener", 0},
+                   {"int", 1},
+                   {"d_dt", 1},
                    {"potentiometer", 0}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
@@ -470,8 +503,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, aswitch, sidiode, zener and "
-                         "potentiometer)",
+                         "limit, summer, mult, divide, climit, slew, int, d_dt, aswitch, sidiode, "
+                         "zener and potentiometer)",
                          m->type);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   size_t inputs = code_models[kind].inputs;
@@ -501,6 +534,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (!strcmp(m->type, "gain") || !strcmp(m->type, "slew"))
     return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
+  if (!strcmp(m->type, "int") || !strcmp(m->type, "d_dt"))
+    return held_instance(p, line, s, tok, i, &ports, id);
   return pwl_instance(p, line, s, &t[0], &ports, m);
 }
 

@@ -339,6 +339,34 @@ Test(behavioural, xspice_potentiometer_in_closed_form) {
   }
 }
 
+/* XSPICE int and d_dt at DC: out_ic and 0 whatever the input (2 V here), held in the limits:
+ * inside them as they are; 12 above an upper limit of 5 at 5; 5 within 0.2 of an upper limit
+ * of 4.9 on cm_smooth_corner's parabola from slope 1 to 0 through (4.9 +- 0.2): a = -1.25, b =
+ * 12.75, c = -27.6125, so 4.8875; d_dt's 0 within 0.1 of a lower limit of -0.05: a = 2.5, b =
+ * 0.75, c = 0.00625, so 0.00625 (each to its parabola's round-off). Each card is written back
+ * as its A card. */
+Test(behavioural, xspice_int_and_d_dt_at_dc) {
+  static const struct {
+    const char *model;
+    double want;
+  } cases[] = {{"int(out_ic=0.7 gain=2 in_offset=0.1 out_lower_limit=-10 out_upper_limit=10)", 0.7},
+               {"int(out_ic=12 out_lower_limit=-5 out_upper_limit=5)", 5},
+               {"int(out_ic=5 out_lower_limit=-1 out_upper_limit=4.9 limit_range=0.2)", 4.8875},
+               {"d_dt(gain=3 out_offset=0.25 out_lower_limit=-10 out_upper_limit=10)", 0},
+               {"d_dt(out_lower_limit=-0.05 out_upper_limit=3 limit_range=0.1)", 0.00625}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char deck[320];
+    snprintf(deck, sizeof deck, "t\nv1 a 0 2\na1 a o m\n.model m %s\nro o 0 1k\n", cases[k].model);
+    double o = kh_test_general_node(deck, "o");
+    cr_expect(fabs(o - cases[k].want) <= 1e-14, "%s: %.17g, want %.17g", cases[k].model, o,
+              cases[k].want);
+    char *text = kh_test_written_back(deck);
+    cr_expect(strstr(text, "\na1 %v(a) %vd(o 0) m\n") != NULL, "%s: written back as\n%s",
+              cases[k].model, text);
+    free(text);
+  }
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -536,6 +564,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 c %gd(x) m\n.model m aswitch\n", "test.cir:2:6: '%gd' takes 2 names"},
       {"t\na1 c %i(x) m\n.model m aswitch\n",
        "test.cir:2:6: port type '%i': kirchhoff reads these output ports (%gd)"},
+      {"t\na1 a o m\n.model m d_dt(out_lower_limit=-1)\n",
+       "test.cir:2:8: d_dt model 'm' needs out_lower_limit and out_upper_limit"},
       {"t\na1 a %v(w) b m\n.model m potentiometer\n",
        "test.cir:2:6: port type '%v': kirchhoff reads these potentiometer ports (%g)"},
       {"t\na1 a w m\n.model m potentiometer\n",
