@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, int, d_dt, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
+divide, climit, int, d_dt, ilimit, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -215,6 +215,41 @@ def integrators(ri, names, driven, name):
             words.append(f"out_ic={ri.choice([ri.uniform(-4, 4), upper, lower]):.3g}")
         lines.append(f".model {model} {kind}({' '.join(words)})")
         lines += single_port(ri, names, driven, name, "iout", model, (a, b), False)
+    return lines
+
+
+def output_stages(ro, names, name):
+    """XSPICE ilimit instances (A cards, a stream of their own): an input from a node or a
+    difference, supplies NULL or rails of their own fed through resistors (their currents move
+    them; two nodes of the circuit as supplies cross, where ngspice prints a CLIMIT error for
+    each iteration and goes on), a fresh output loaded by a resistor, gains and limits of op-amp
+    output stages, sometimes unequal sourcing and sinking resistances and wide roundings."""
+    lines = []
+    for _ in range(ro.randint(1, 2) if ro.random() < 0.1 else 0):
+        model, out = name("ilim"), name("io")
+        words = [f"gain={ro.uniform(0.5, 20):.3g}", f"i_limit_source={ro.uniform(1, 20):.3g}m",
+                 f"i_limit_sink={ro.uniform(1, 20):.3g}m"]
+        if ro.random() < 0.5:
+            words += [f"r_out_source={ro.uniform(1, 100):.3g}", f"r_out_sink={ro.uniform(1, 100):.3g}",
+                      f"r_out_domain={ro.choice(['1e-6', '1e-3'])}"]
+        if ro.random() < 0.3:
+            words += [f"i_source_range={ro.choice(['1e-6', '1e-4'])}",
+                      f"i_sink_range={ro.choice(['1e-6', '1e-4'])}",
+                      f"v_pwr_range={ro.choice(['1e-3', '0.1'])}"]
+        lines.append(f".model {model} ilimit({' '.join(words)})")
+        a, b = ro.sample(names + ["0"], 2)
+        source = ro.choice([a, f"%v({a})", f"%vd({a} {b})"])
+        supplies = []
+        for sign in (1, -1):  # NULL, or a rail of its own, maybe through a resistor
+            if ro.random() < 0.4:
+                supplies.append("NULL")
+                continue
+            rail, at = name("rail"), name("sup")
+            lines.append(f"{name('V')} {rail} 0 {sign * ro.choice([1.5, 5, 12, 15]):g}")
+            lines.append(f"{name('R')} {rail} {at} {ro.choice(['1', '10', '100'])}")
+            supplies.append(at)
+        lines.append(f"{name('A')} {source} {' '.join(supplies)} {ro.choice([out, f'%g {out}'])} {model}")
+        lines.append(f"{name('R')} {out} {ro.choice(names + ['0'])} {ro.choice(['100', '1k', '10k'])}")
     return lines
 
 
@@ -758,6 +793,7 @@ def deck(seed):
     lines += gains(random.Random(f"gain {seed}"), names, driven, name)
     lines += limits(random.Random(f"limit {seed}"), names, driven, name)
     lines += integrators(random.Random(f"int {seed}"), names, driven, name)
+    lines += output_stages(random.Random(f"ilimit {seed}"), names, name)
     lines += vectors(random.Random(f"vector {seed}"), names, driven, name)
     lines += dividers(random.Random(f"divide {seed}"), names, driven, name)
     lines += controlled_limits(random.Random(f"climit {seed}"), names, driven, name)

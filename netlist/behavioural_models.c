@@ -1,36 +1,11 @@
 /* The trees of XSPICE code models (xspice.c reads their cards): each instance a B source whose
  * expression is the model's output computed in its cfunc.mod's order, written back as the A
  * card of its model (the element's ctrl[1] is that model's index + 1). */
-#include "behavioural_reader.h"
+#include "behavioural_steps.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
-
-/* An XSPICE instance's element: its output a voltage or a current between out[0] and out[1],
- * ctrl[1] its model's index + 1 (0 for KH_NOT_FOUND: a pwl curve writes its own model). */
-static kh_elem port_element(const kh_curve_ports *ports, uint32_t model) {
-  return (kh_elem){.kind = ports->current ? KH_BEHAVIOURAL_I : KH_BEHAVIOURAL_V,
-                   .model = KH_NOT_FOUND,
-                   .value = 1,
-                   .node = {ports->out[0], ports->out[1]},
-                   .ctrl = {0, model == KH_NOT_FOUND ? 0 : model + 1}};
-}
-
-/* A reader for the tree of the instance named `name` (its card's first token). */
-static kh_expr_reader reader_for(kh_parser *p, uint32_t line, const kh_scope *s,
-                                 const kh_token *name) {
-  return (kh_expr_reader){
-      .p = p, .line = line, .scope = s, .first = name, .words = {.m = 1}, .xspice = 1};
-}
-
-/* A port's input in r's tree: v(in[0]) - v(in[1]), v(in[0]) or a source's current. */
-static uint32_t port_input(kh_expr_reader *r, const kh_curve_ports *ports) {
-  uint32_t x = kh_reader_input(r, ports->in[0], ports->source);
-  if (!ports->source && ports->in[1] != 0) /* not ground (node 0): %vd */
-    x = kh_reader_binary(r, KH_X_SUB, x, kh_reader_input(r, ports->in[1], NULL));
-  return x;
-}
 
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, const kh_curve *c) {
@@ -127,40 +102,6 @@ kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_reader_finish(
       &r, kh_reader_binary(&r, KH_X_ADD, kh_reader_binary(&r, KH_X_MUL, acc, out_gain), out_offset),
       name, e);
-}
-
-static uint32_t constant(kh_expr_reader *r, double k) {
-  return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = k});
-}
-static uint32_t test(kh_expr_reader *r, kh_xfunction fn, uint32_t a) {
-  return kh_reader_add(r, (kh_xnode){.op = KH_X_CALL, .fn = (uint8_t)fn, .a = a});
-}
-/* a / b, a plain quotient (the code models', not the B source's division by b +- 1e-20) */
-static uint32_t quotient(kh_expr_reader *r, uint32_t a, uint32_t b) {
-  return kh_reader_add(r, (kh_xnode){.op = KH_X_DIV, .fn = 1, .a = a, .b = b});
-}
-static uint32_t choose(kh_expr_reader *r, uint32_t cond, uint32_t yes, uint32_t no) {
-  return kh_reader_add(r, (kh_xnode){.op = KH_X_TERN, .a = cond, .b = yes, .c = no});
-}
-
-/* cm_smooth_corner's parabola (cmutil.c) at x about (center, center), over +-domain (nodes),
- * from slope `lower` to `upper`, its coefficients computed in its order: a x x + b x + c. */
-static uint32_t corner(kh_expr_reader *r, uint32_t x, uint32_t center, uint32_t domain,
-                       double lower, double upper) {
-  uint32_t x_upper = kh_reader_binary(r, KH_X_ADD, center, domain);
-  uint32_t y_upper = kh_reader_binary(r, KH_X_ADD, center,
-                                      kh_reader_binary(r, KH_X_MUL, constant(r, upper), domain));
-  uint32_t inverse = quotient(r, constant(r, 1), domain);
-  uint32_t a = kh_reader_binary(r, KH_X_MUL, constant(r, (upper - lower) / 4.0), inverse);
-  uint32_t two_a = kh_reader_binary(r, KH_X_MUL, constant(r, 2.0), a);
-  uint32_t b = kh_reader_binary(r, KH_X_SUB, constant(r, upper),
-                                kh_reader_binary(r, KH_X_MUL, two_a, x_upper));
-  uint32_t a_xx = kh_reader_binary(r, KH_X_MUL, kh_reader_binary(r, KH_X_MUL, a, x_upper), x_upper);
-  uint32_t c = kh_reader_binary(r, KH_X_SUB, kh_reader_binary(r, KH_X_SUB, y_upper, a_xx),
-                                kh_reader_binary(r, KH_X_MUL, b, x_upper));
-  uint32_t quadratic = kh_reader_binary(r, KH_X_MUL, kh_reader_binary(r, KH_X_MUL, a, x), x);
-  uint32_t linear = kh_reader_binary(r, KH_X_MUL, b, x);
-  return kh_reader_binary(r, KH_X_ADD, kh_reader_binary(r, KH_X_ADD, quadratic, linear), c);
 }
 
 /* cm_divide's denominator, limited away from 0 to +-lower as it limits it: on the positive side

@@ -104,14 +104,26 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
   return KH_OK;
 }
 
-/* Stores the reader's tree (its value at root) as element e's expression and adds e as `name`,
- * the reader's work freed either way. */
-kh_status kh_reader_finish(reader *r, uint32_t root, const kh_token *name, kh_elem e) {
+/* Stores the reader's tree (its value at root) as element e's expression and adds e under its
+ * card's name, or (part not NULL) as that part; the reader's work freed either way. */
+static kh_status finish(reader *r, uint32_t root, const kh_token *name, const char *part,
+                        kh_elem e) {
   kh_status st = KH_OK;
   if (r->st == KH_OK) st = store(r, root, &e.ctrl[0]);
   kh_free(r->nodes), kh_free(r->inputs), kh_free(r->sources);
   if (r->st != KH_OK) return r->st;
-  if (st == KH_OK) st = kh_add_element(r->p, r->line, name, r->scope, e);
+  if (st == KH_OK)
+    st = part ? kh_add_part(r->p, r->line, name, part, e)
+              : kh_add_element(r->p, r->line, name, r->scope, e);
   if (st == KH_OK) r->p->controlled_count++;
   return st;
+}
+
+kh_status kh_reader_finish(reader *r, uint32_t root, const kh_token *name, kh_elem e) {
+  return finish(r, root, name, NULL, e);
+}
+
+kh_status kh_reader_finish_part(reader *r, uint32_t root, const kh_token *at, const char *name,
+                                kh_elem e) {
+  return finish(r, root, at, name, e);
 }

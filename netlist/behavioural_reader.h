@@ -48,5 +48,8 @@ uint32_t kh_reader_input(kh_expr_reader *r, uint32_t node, const char *source);
 /* Stores the reader's tree (its value at root) as element e's expression and adds e as `name`,
  * the reader's work freed either way. */
 kh_status kh_reader_finish(kh_expr_reader *r, uint32_t root, const kh_token *name, kh_elem e);
+/* The same, e added as the part `name` (fully qualified) of the card whose token is at. */
+kh_status kh_reader_finish_part(kh_expr_reader *r, uint32_t root, const kh_token *at,
+                                const char *name, kh_elem e);
 
 #endif

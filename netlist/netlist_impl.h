@@ -118,6 +118,9 @@ enum { KH_SYNTHETIC_TLINE = 9, KH_SYNTHETIC_TLINE_PART = 10 };
 /* ... and for an XSPICE potentiometer (potentiometer.c): its resistor from r0 to the wiper, whose
  * ctrl[0] is the model (written back as the A card), and the one from r1 (never written) */
 enum { KH_SYNTHETIC_POT = 11, KH_SYNTHETIC_POT_PART = 12 };
+/* ... and for an XSPICE ilimit (ilimit.c): the B sources of its supplies' currents, after the
+ * one of its output (which is written back as the A card) */
+enum { KH_SYNTHETIC_ILIMIT_POS = 13, KH_SYNTHETIC_ILIMIT_NEG = 14 };
 
 /* A T line (tline.c): its sensing source's element index (its H, E and F follow it), and the
  * values of z0, td, f, nl, v1, i1, v2, i2 (given: bit k for the k-th, as written back). */
@@ -280,5 +283,7 @@ double kh_model_value(const kh_model *m, const char *name, double fallback);
 /* Whether word `name` of an XSPICE code model of `type` is a boolean (xspice.c; the writer
  * writes it back as true or false). */
 int kh_code_model_boolean(const char *type, const char *name);
+/* Whether a .model type is an XSPICE code model of kirchhoff's but gain (xspice.c). */
+int kh_code_model_named(const char *type);
 
 #endif

@@ -344,11 +344,19 @@ enum { KH_XSPICE_OUT = 1, KH_XSPICE_GD_OUT = 2, KH_XSPICE_G = 3 };
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           int output, kh_curve_ports *out);
+/* One port from token *i on into c: an input (output 0: its in and source fields) or an output
+ * of kind `output` (its out fields). */
+kh_status kh_xspice_port(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         size_t *i, int output, kh_curve_ports *c);
 kh_status kh_xspice_split_brackets(kh_context *ctx, const kh_tokens *in, kh_tokens *out);
-/* An A card of potentiometer model `model` (potentiometer.c): its three ports from token *i on
+/* An A card of potentiometer model `model` (potentiometer.c): its three ports from token i on
  * (tokens as kh_xspice_ports takes them), made two resistors. */
 kh_status kh_potentiometer(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                            size_t i, uint32_t model);
+/* An A card of ilimit model `model` (ilimit.c): its ports from token i on, made the B sources of
+ * the currents at its output and supplies. */
+kh_status kh_ilimit(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s, size_t i,
+                    uint32_t model);
 /* An A card's name (or a TABLE card's, which becomes one) in scope s, and a node of its ports,
  * refused at their token where their flattened names hold a bracket (XSPICE splits them
  * there, and ngspice 39 fails). */
@@ -368,7 +376,8 @@ kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in,
                                 const kh_curve_ports *out, uint32_t model);
 /* Whether a .model type is one of the XSPICE code models whose words kh_code_model_params reads
- * (pwl, limit, summer, mult, divide, climit: gain's are checked as other devices' are); those
+ * (pwl, limit, summer, mult, divide, climit and the others but gain, whose are checked as other
+ * devices' are); those
  * words into params (xspice.c). */
 int kh_code_model_type(const kh_token *type);
 kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

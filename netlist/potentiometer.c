@@ -32,12 +32,11 @@ kh_status kh_potentiometer(kh_parser *p, uint32_t line, const kh_tokens *tok, co
                            size_t i, uint32_t model) {
   const kh_token *t = tok->items;
   kh_curve_ports port[3];
-  size_t count;
   for (int k = 0; k < 3; k++) {
     if (i + 1 >= tok->count)
       return kh_token_fail(p, line, &t[0], "'%.*s' takes three ports (r0, wiper, r1) and a model",
                            (int)t[0].len, t[0].s);
-    kh_status st = kh_xspice_ports(p, line, tok, s, &i, 0, NULL, 0, &count, KH_XSPICE_G, &port[k]);
+    kh_status st = kh_xspice_port(p, line, tok, s, &i, KH_XSPICE_G, &port[k]);
     if (st != KH_OK) return st;
   }
   if (i + 1 != tok->count)

@@ -206,11 +206,7 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
       write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra") || !strcmp(m->type, "urc"))
       write_model_words(m, out); /* VDMOS: RD, RS, RB stay inside */
-    if (!strcmp(m->type, "gain") || !strcmp(m->type, "limit") || !strcmp(m->type, "summer") ||
-        !strcmp(m->type, "mult") || !strcmp(m->type, "divide") || !strcmp(m->type, "climit") ||
-        !strcmp(m->type, "slew") || !strcmp(m->type, "aswitch") || !strcmp(m->type, "sidiode") ||
-        !strcmp(m->type, "zener") || !strcmp(m->type, "potentiometer") || !strcmp(m->type, "int") ||
-        !strcmp(m->type, "d_dt"))
+    if (!strcmp(m->type, "gain") || (kh_code_model_named(m->type) && strcmp(m->type, "pwl") != 0))
       write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
@@ -273,19 +269,42 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
 /* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
  * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
  * current; %id for a current out), its inputs in brackets for a vector (summer, mult). */
-enum { A_VECTOR = 1, A_CONDUCTANCE = 2 }; /* the input a vector; the output a %gd port */
+enum {
+  A_VECTOR = 1,
+  A_CONDUCTANCE = 2
+}; /* An A card's input port, " %vnam source", " %vd(a b)" or " %v(a)" (kind 2: a source's current).
+    */
+static void write_input_port(const kh_netlist *nl, const size_t in[2], int kind, FILE *out) {
+  if (kind == 2)
+    fprintf(out, " %%vnam %s", elem_name(nl, in[0]));
+  else if (in[1])
+    fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
+  else
+    fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[0]));
+}
+
+/* An ilimit's A card at its output's element i (its supplies' elements after it, NULL where
+ * absent): its input, the first its tree reads. */
+static void write_ilimit(const kh_netlist *nl, size_t i, const size_t in[2], int kind,
+                         const char *model, FILE *out) {
+  const char *supply[2] = {"NULL", "NULL"};
+  for (size_t k = i + 1; k < nl->element_count && k <= i + 2; k++)
+    if (nl->elements[k].synthetic == KH_SYNTHETIC_ILIMIT_POS ||
+        nl->elements[k].synthetic == KH_SYNTHETIC_ILIMIT_NEG)
+      supply[nl->elements[k].synthetic == KH_SYNTHETIC_ILIMIT_NEG] =
+          node(nl, nl->elements[k].node[0]);
+  fprintf(out, "%s", elem_name(nl, i));
+  write_input_port(nl, in, kind, out);
+  fprintf(out, " %s %s %s %s\n", supply[0], supply[1], node(nl, nl->elements[i].node[0]), model);
+}
+
+/* the input a vector; the output a %gd port */
 static void write_a_card(const kh_netlist *nl, size_t i, const size_t (*in)[2], const int *kinds,
                          size_t count, int form, const char *model, FILE *out) {
   const kh_elem *e = &nl->elements[i];
   int vector = form & A_VECTOR;
   fprintf(out, "%s%s", elem_name(nl, i), vector ? " [" : "");
-  for (size_t j = 0; j < count; j++)
-    if (kinds[j] == 2)
-      fprintf(out, " %%vnam %s", elem_name(nl, in[j][0]));
-    else if (in[j][1])
-      fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[j][0]), node(nl, (uint32_t)in[j][1]));
-    else
-      fprintf(out, " %%v(%s)", node(nl, (uint32_t)in[j][0]));
+  for (size_t j = 0; j < count; j++) write_input_port(nl, in[j], kinds[j], out);
   const char *type = form & A_CONDUCTANCE ? "gd" : e->kind == KH_BEHAVIOURAL_I ? "id" : "vd";
   fprintf(out, "%s %%%s(%s %s) %s\n", vector ? " ]" : "", type, node(nl, e->node[0]),
           node(nl, e->node[1]), model);
@@ -305,6 +324,10 @@ static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *
   int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
              (own ? A_CONDUCTANCE : 0);
   if (n <= aswitch) return 0; /* a control that is the port itself: written as a B source */
+  if (!strcmp(m->type, "ilimit")) {
+    write_ilimit(nl, i, in[0], kinds[0], m->name, out);
+    return 1;
+  }
   write_a_card(nl, i, (const size_t(*)[2])in, kinds, n - own, form, m->name, out);
   return 1;
 }
@@ -427,8 +450,8 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
 }
 
 /* Element i where it is one part of a card both programs read (a T, O or U line, an XSPICE
- * potentiometer): the card, written at its first part (1), nothing at the others (1), or 0 for
- * an element of its own. */
+ * potentiometer, an ilimit's supplies, whose card its output writes): the card, written at its
+ * first part (1), nothing at the others (1), or 0 for an element of its own. */
 static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_elem *e = &nl->elements[i];
   if (e->synthetic == KH_SYNTHETIC_TLINE) write_tline(nl, i, out);
@@ -437,7 +460,8 @@ static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
             node(nl, e->node[1]), node(nl, nl->elements[i + 1].node[0]),
             nl->models[e->ctrl[0]].name);
   return e->synthetic == KH_SYNTHETIC_TLINE || e->synthetic == KH_SYNTHETIC_TLINE_PART ||
-         e->synthetic == KH_SYNTHETIC_POT || e->synthetic == KH_SYNTHETIC_POT_PART;
+         e->synthetic == KH_SYNTHETIC_POT || e->synthetic == KH_SYNTHETIC_POT_PART ||
+         e->synthetic == KH_SYNTHETIC_ILIMIT_POS || e->synthetic == KH_SYNTHETIC_ILIMIT_NEG;
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,

@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of fourteen code models (src/xspice/icm/analog:
+/* XSPICE A cards as ngspice 39 runs them, of fifteen code models (src/xspice/icm/analog:
  * ifspec.ifs and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by
  * xspice_ports.c: IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node,
  * the default type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i
@@ -32,6 +32,7 @@
  *   two-segment) curve of its own voltage (src/xspice/icm/xtradev/zener; kh_behavioural_zener).
  * - potentiometer: `Aname R0 WIPER R1 model`, three single-ended conductance ports (%g node or
  *   a node): two resistors (potentiometer.c).
+ * - ilimit: `Aname IN POS_PWR NEG_PWR OUT model`, a current-limited output stage (ilimit.c).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -109,13 +110,13 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
  * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, int's and
- * d_dt's (their limits alike), aswitch's, sidiode's, zener's and potentiometer's. */
+ * d_dt's (their limits alike), ilimit's, aswitch's, sidiode's, zener's and potentiometer's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
   unsigned char kind;
 } code_word;
-enum { MAX_WORDS = 9 };
+enum { MAX_WORDS = 10 };
 static const struct {
   const char *type;
   code_word words[MAX_WORDS];
@@ -191,6 +192,17 @@ static const struct {
       {"out_lower_limit", WORD_NUMBER},
       {"out_upper_limit", WORD_NUMBER},
       {"limit_range", WORD_NUMBER}}},
+    {"ilimit",
+     {{"in_offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"r_out_source", WORD_NUMBER},
+      {"r_out_sink", WORD_NUMBER},
+      {"i_limit_source", WORD_NUMBER},
+      {"i_limit_sink", WORD_NUMBER},
+      {"v_pwr_range", WORD_NUMBER},
+      {"i_source_range", WORD_NUMBER},
+      {"i_sink_range", WORD_NUMBER},
+      {"r_out_domain", WORD_NUMBER}}},
     {"potentiometer",
      {{"r", WORD_NUMBER},
       {"position", WORD_NUMBER},
@@ -273,6 +285,12 @@ int kh_code_model_boolean(const char *type, const char *name) {
       for (size_t w = 0; w < MAX_WORDS && code_model_words[k].words[w].name; w++)
         if (!strcmp(name, code_model_words[k].words[w].name))
           return code_model_words[k].words[w].kind == WORD_BOOLEAN;
+  return 0;
+}
+
+int kh_code_model_named(const char *type) {
+  for (size_t k = 0; k < sizeof code_model_words / sizeof *code_model_words; k++)
+    if (!strcmp(type, code_model_words[k].type)) return 1;
   return 0;
 }
 
@@ -487,7 +505,8 @@ static const struct {
                    {"zener", 0},
                    {"int", 1},
                    {"d_dt", 1},
-                   {"potentiometer", 0}};
+                   {"potentiometer", 0},
+                   {"ilimit", 0}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -503,10 +522,11 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, int, d_dt, aswitch, sidiode, "
-                         "zener and potentiometer)",
+                         "limit, summer, mult, divide, climit, slew, int, d_dt, ilimit, aswitch, "
+                         "sidiode, zener and potentiometer)",
                          m->type);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
+  if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
   size_t inputs = code_models[kind].inputs;
   if (inputs != KH_XSPICE_VECTOR && kh_token_eq(&t[1], "["))
     return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,

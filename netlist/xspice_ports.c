@@ -209,6 +209,14 @@ static kh_status vector(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   return KH_OK;
 }
 
+kh_status kh_xspice_port(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         size_t *i, int output, kh_curve_ports *c) {
+  *c = (kh_curve_ports){{0, 0}, {0, 0}, NULL, 0};
+  if (*i >= tok->count)
+    return kh_token_fail(p, line, &tok->items[tok->count - 1], "expected a port");
+  return port(p, line, tok, s, i, output, NULL, c);
+}
+
 kh_status kh_xspice_ports(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, size_t inputs, kh_curve_ports *in, size_t cap, size_t *count,
                           int output, kh_curve_ports *out) {

@@ -367,6 +367,48 @@ Test(behavioural, xspice_int_and_d_dt_at_dc) {
   }
 }
 
+/* x (1 + rl / r(x)) = veq for x = veq - v(o) in [0, d), r(x) the parabola of
+ * cm_smooth_discontinuity from (0, (rk + rs) / 2) to (d, rs), by bisection. */
+static double ilimit_drop(double veq, double rl, double rs, double rk, double d) {
+  double slope = 2 * (rs - rk) / (2 * d), a = -slope / (2 * d), b = -2 * a * d,
+         c = rs - a * d * d - b * d, lo = 0, hi = d;
+  for (int k = 0; k < 200; k++) {
+    double x = (lo + hi) / 2, f = x * (1 + rl / (a * x * x + b * x + c)) - veq;
+    *(f < 0 ? &lo : &hi) = x;
+  }
+  return (lo + hi) / 2;
+}
+
+/* XSPICE ilimit with NULL supplies (+-1e6 V) into a load rl: below its limit v(o) = veq rl / (rl
+ * + r_out), veq = gain (in + in_offset); past it v(o) = i_limit rl, sourcing and sinking; with
+ * r_out_source and r_out_sink joined over a wide r_out_domain, the drop solving x (1 + rl /
+ * r(x)) = veq on cm_smooth_discontinuity's upper parabola (where ngspice's own Jacobian is
+ * wrong and it does not converge). */
+Test(behavioural, xspice_ilimit_in_closed_form) {
+  static const struct {
+    const char *model;
+    double in, rl, want;
+  } cases[] = {{"gain=2 in_offset=0.1 r_out_source=10 r_out_sink=10", 0.4, 990, 0.99},
+               {"r_out_source=10 r_out_sink=10 i_limit_source=5m", 20, 1e3, 5},
+               {"r_out_source=10 r_out_sink=10 i_limit_sink=3m", -20, 1e3, -3},
+               {"r_out_source=50 r_out_sink=80 r_out_domain=0.5", 0.2, 100, NAN}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char deck[320];
+    snprintf(deck, sizeof deck,
+             "t\nv1 a 0 %g\na1 a NULL NULL o m\n.model m ilimit(%s)\nro o 0 %g\n", cases[k].in,
+             cases[k].model, cases[k].rl);
+    double want = cases[k].want;
+    if (isnan(want)) want = 0.2 - ilimit_drop(0.2, 100, 50, 80, 0.5);
+    double o = kh_test_general_node(deck, "o");
+    cr_expect(fabs(o - want) <= 1e-12 * fmax(1, fabs(want)), "%s: %.17g, want %.17g",
+              cases[k].model, o, want);
+  }
+  char *text = kh_test_written_back(
+      "t\nv1 a 0 1\nvp p 0 5\na1 %vd(a o) p NULL o m\n.model m ilimit(gain=100)\nro o 0 1k\n");
+  cr_expect(strstr(text, "\na1 %vd(a o) p NULL o m\n") != NULL, "written back as\n%s", text);
+  free(text);
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -564,6 +606,12 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 c %gd(x) m\n.model m aswitch\n", "test.cir:2:6: '%gd' takes 2 names"},
       {"t\na1 c %i(x) m\n.model m aswitch\n",
        "test.cir:2:6: port type '%i': kirchhoff reads these output ports (%gd)"},
+      {"t\na1 a p n NULL m\n.model m ilimit\n", "test.cir:2:10: an ilimit's output cannot be NULL"},
+      {"t\na1 a p n m\n.model m ilimit\n",
+       "'a1' takes four ports (in, pos_pwr, neg_pwr, out) and a model"},
+      {"t\na1 a p n o m\n.model m ilimit(r_out_sink=0)\n",
+       "test.cir:2:12: ilimit model 'm': r_out_sink must be above 0, got 0"},
+      {"t\na1 a p n o m\n.model m ilimit(i_limit=1)\n", "unknown ilimit model parameter 'i_limit'"},
       {"t\na1 a o m\n.model m d_dt(out_lower_limit=-1)\n",
        "test.cir:2:8: d_dt model 'm' needs out_lower_limit and out_upper_limit"},
       {"t\na1 a %v(w) b m\n.model m potentiometer\n",
