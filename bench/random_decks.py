@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, int, d_dt, ilimit, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
+divide, climit, int, d_dt, ilimit, aswitch, sidiode, zener, memristor and potentiometer instances, T, O and U lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -434,7 +434,9 @@ def zeners(rz, names, name):
 
 
 def potentiometers(rp, names, name):
-    """XSPICE potentiometer instances (A cards, a stream of their own): volume controls and trimmers
+    """XSPICE potentiometer and memristor instances (A cards, a stream of their own; memristors of
+    100k to 1meg or the default 7k: ngspice's derivative-free iteration at DC does not converge
+    beside many of the decks' resistors with 5k ones): volume controls and trimmers
     of common values, linear or logarithmic tapers, the wiper anywhere (positions outside [0, 1]
     too, which ngspice holds at the ends), each port written every way it reads. A taper that
     leaves a half at 0 ohm (a linear one past the end) is refused, and is drawn sometimes."""
@@ -455,6 +457,14 @@ def potentiometers(rp, names, name):
         ports = rp.sample(names + ["0"], 3)
         spell = rp.choice(["{}", "%g {}", "%g({})"])
         lines.append(f"{name('A')} {' '.join(spell.format(n) for n in ports)} {model}")
+    for _ in range(rp.randint(1, 3) if rp.random() < 0.08 else 0):  # memristors: rinit at DC
+        model = name("mem")
+        words = [f"rinit={rp.choice(['100k', '470k', '1meg'])}"] if rp.random() < 0.8 else []
+        if rp.random() < 0.5:
+            words += ["rmin=1k", "rmax=1meg", f"vt={rp.uniform(0.5, 2):.3g}"]
+        lines.append(f".model {model} memristor({' '.join(words)})")
+        a, b = rp.sample(names + ["0"], 2)
+        lines.append(f"{name('A')} {rp.choice([f'({a} {b})', f'{a} {b}', f'%gd({a} {b})'])} {model}")
     return lines
 
 

@@ -121,6 +121,9 @@ enum { KH_SYNTHETIC_POT = 11, KH_SYNTHETIC_POT_PART = 12 };
 /* ... and for an XSPICE ilimit (ilimit.c): the B sources of its supplies' currents, after the
  * one of its output (which is written back as the A card) */
 enum { KH_SYNTHETIC_ILIMIT_POS = 13, KH_SYNTHETIC_ILIMIT_NEG = 14 };
+/* ... and an XSPICE memristor, a resistor whose ctrl[0] is its model (written back as its A card)
+ */
+enum { KH_SYNTHETIC_MEMRISTOR = 15 };
 
 /* A T line (tline.c): its sensing source's element index (its H, E and F follow it), and the
  * values of z0, td, f, nl, v1, i1, v2, i2 (given: bit k for the k-th, as written back). */

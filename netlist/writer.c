@@ -450,8 +450,8 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
 }
 
 /* Element i where it is one part of a card both programs read (a T, O or U line, an XSPICE
- * potentiometer, an ilimit's supplies, whose card its output writes): the card, written at its
- * first part (1), nothing at the others (1), or 0 for an element of its own. */
+ * potentiometer or memristor, an ilimit's supplies, whose card its output writes): the card,
+ * written at its first part (1), nothing at the others (1), or 0 for an element of its own. */
 static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_elem *e = &nl->elements[i];
   if (e->synthetic == KH_SYNTHETIC_TLINE) write_tline(nl, i, out);
@@ -459,9 +459,13 @@ static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
     fprintf(out, "%s %s %s %s %s\n", elem_name(nl, i) + 3, node(nl, e->node[0]),
             node(nl, e->node[1]), node(nl, nl->elements[i + 1].node[0]),
             nl->models[e->ctrl[0]].name);
-  return e->synthetic == KH_SYNTHETIC_TLINE || e->synthetic == KH_SYNTHETIC_TLINE_PART ||
-         e->synthetic == KH_SYNTHETIC_POT || e->synthetic == KH_SYNTHETIC_POT_PART ||
-         e->synthetic == KH_SYNTHETIC_ILIMIT_POS || e->synthetic == KH_SYNTHETIC_ILIMIT_NEG;
+  if (e->synthetic == KH_SYNTHETIC_MEMRISTOR)
+    fprintf(out, "%s %%gd(%s %s) %s\n", elem_name(nl, i), node(nl, e->node[0]),
+            node(nl, e->node[1]), nl->models[e->ctrl[0]].name);
+  return e->synthetic == KH_SYNTHETIC_MEMRISTOR || e->synthetic == KH_SYNTHETIC_TLINE ||
+         e->synthetic == KH_SYNTHETIC_TLINE_PART || e->synthetic == KH_SYNTHETIC_POT ||
+         e->synthetic == KH_SYNTHETIC_POT_PART || e->synthetic == KH_SYNTHETIC_ILIMIT_POS ||
+         e->synthetic == KH_SYNTHETIC_ILIMIT_NEG;
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,

@@ -1,4 +1,4 @@
-/* XSPICE A cards as ngspice 39 runs them, of fifteen code models (src/xspice/icm/analog:
+/* XSPICE A cards as ngspice 39 runs them, of sixteen code models (src/xspice/icm/analog:
  * ifspec.ifs and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by
  * xspice_ports.c: IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node,
  * the default type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i
@@ -33,6 +33,7 @@
  * - potentiometer: `Aname R0 WIPER R1 model`, three single-ended conductance ports (%g node or
  *   a node): two resistors (potentiometer.c).
  * - ilimit: `Aname IN POS_PWR NEG_PWR OUT model`, a current-limited output stage (ilimit.c).
+ * - memristor: `Aname M model`, M a conductance port as aswitch's OUT: at DC the resistor rinit.
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
@@ -110,7 +111,8 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
 /* The words of the code models read (their ifspec.ifs), each a number, an array or a boolean:
  * pwl's, limit's (its limits have no default, checked where an instance uses the model, since
  * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, int's and
- * d_dt's (their limits alike), ilimit's, aswitch's, sidiode's, zener's and potentiometer's. */
+ * d_dt's (their limits alike), ilimit's, aswitch's, sidiode's, zener's, memristor's and
+ * potentiometer's. */
 enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
 typedef struct {
   const char *name;
@@ -203,6 +205,13 @@ static const struct {
       {"i_source_range", WORD_NUMBER},
       {"i_sink_range", WORD_NUMBER},
       {"r_out_domain", WORD_NUMBER}}},
+    {"memristor",
+     {{"rmin", WORD_NUMBER},
+      {"rmax", WORD_NUMBER},
+      {"rinit", WORD_NUMBER},
+      {"alpha", WORD_NUMBER},
+      {"beta", WORD_NUMBER},
+      {"vt", WORD_NUMBER}}},
     {"potentiometer",
      {{"r", WORD_NUMBER},
       {"position", WORD_NUMBER},
@@ -456,6 +465,27 @@ static kh_status zener_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_zener(p, line, s, &tok->items[0], port, id, &z);
 }
 
+/* An instance of memristor model `id`: at DC cm_memristor drives v / rinit through its port
+ * (its state moves only in time, between rmin and rmax), so it is the resistor rinit, written
+ * back as the A card (not trainable). rinit at or below 0 refused (it divides by rinit; below 0
+ * a negative resistance, which kirchhoff's resistors are not). */
+static kh_status memristor_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                    const kh_tokens *tok, size_t i, const kh_curve_ports *port,
+                                    uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  double rinit = param(m->params, m->param_count, "rinit", 7000.0);
+  if (!(rinit > 0) || !isfinite(rinit))
+    return kh_token_fail(p, line, &tok->items[i],
+                         "memristor model '%s': rinit must be above 0 ohm, got %g", m->name, rinit);
+  kh_elem r = {.kind = KH_RESISTOR,
+               .node = {port->out[0], port->out[1]},
+               .model = KH_NOT_FOUND,
+               .value = rinit,
+               .synthetic = KH_SYNTHETIC_MEMRISTOR};
+  r.ctrl[0] = id;
+  return kh_add_element(p, line, &tok->items[0], s, r);
+}
+
 /* An instance of sidiode model `id` (or of zener, zener_instance): ron, roff, ilimit and
  * revilimit not 0 (cm_sidiode divides by each; ngspice 39 checks none of the ifspec's limits, so
  * other values are computed as it computes them). */
@@ -464,6 +494,7 @@ static kh_status diode_instance(kh_parser *p, uint32_t line, const kh_scope *s,
                                 uint32_t id) {
   const kh_model *m = &p->nl->models[id];
   if (!strcmp(m->type, "zener")) return zener_instance(p, line, s, tok, i, port, id);
+  if (!strcmp(m->type, "memristor")) return memristor_instance(p, line, s, tok, i, port, id);
   static const char *const divisors[] = {"ron", "roff", "ilimit", "revilimit"};
   for (size_t k = 0; k < 4; k++)
     if (param(m->params, m->param_count, divisors[k], 1) == 0)
@@ -505,6 +536,7 @@ static const struct {
                    {"zener", 0},
                    {"int", 1},
                    {"d_dt", 1},
+                   {"memristor", 0},
                    {"potentiometer", 0},
                    {"ilimit", 0}};
 
@@ -523,7 +555,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
                          "limit, summer, mult, divide, climit, slew, int, d_dt, ilimit, aswitch, "
-                         "sidiode, zener and potentiometer)",
+                         "sidiode, zener, memristor and potentiometer)",
                          m->type);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
@@ -532,7 +564,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
     return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,
                          inputs ? "input is" : "port is");
   kh_curve_ports ports;
-  int aswitch = !strcmp(m->type, "aswitch"), diode = inputs == 0; /* sidiode, zener */
+  int aswitch = !strcmp(m->type, "aswitch"), diode = inputs == 0; /* sidiode, zener, memristor */
   st = kh_xspice_ports(p, line, tok, s, &i, inputs, in, tok->count, &count,
                        aswitch || diode ? KH_XSPICE_GD_OUT : KH_XSPICE_OUT, &ports);
   if (st != KH_OK) return st;

@@ -409,6 +409,29 @@ Test(behavioural, xspice_ilimit_in_closed_form) {
   free(text);
 }
 
+/* XSPICE memristors at DC: the resistor rinit (default 7k), a divider from 1 V through 1k, each
+ * written back as its A card. */
+Test(behavioural, xspice_memristor_at_dc) {
+  static const struct {
+    const char *words;
+    double rinit;
+  } cases[] = {{"", 7e3}, {"(rinit=12k rmin=100 rmax=20k)", 12e3}, {"(rinit=500 vt=1.6)", 500}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char deck[200];
+    snprintf(deck, sizeof deck, "t\nv1 a 0 1\nr1 a b 1k\na1 b 0 m\n.model m memristor%s\n",
+             cases[k].words);
+    kh_netlist *nl = kh_test_parse(deck);
+    double *v = kh_test_solve(nl, "native"), want = cases[k].rinit / (cases[k].rinit + 1e3);
+    cr_expect(fabs(kh_test_node(nl, v, "b") - want) <= 1e-15, "%s: %.17g, want %.17g",
+              cases[k].words, kh_test_node(nl, v, "b"), want);
+    free(v);
+    kh_netlist_free(nl);
+    char *text = kh_test_written_back(deck);
+    cr_expect(strstr(text, "\na1 %gd(b 0) m\n") != NULL, "written back as\n%s", text);
+    free(text);
+  }
+}
+
 /* A tabulated diode (G TABLE) fed through 1 kohm from 2 V: Newton limited on its curve as
  * ngspice's pwl model limits it settles on the segment from (0.6 V, 0.2 mA) to (0.7 V, 2 mA),
  * where (2 - v) / 1k = 0.2m + 18m (v - 0.6): v = 0.0126 / 0.019, in a few steps (unlimited,
@@ -612,6 +635,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 a p n o m\n.model m ilimit(r_out_sink=0)\n",
        "test.cir:2:12: ilimit model 'm': r_out_sink must be above 0, got 0"},
       {"t\na1 a p n o m\n.model m ilimit(i_limit=1)\n", "unknown ilimit model parameter 'i_limit'"},
+      {"t\na1 a 0 m\n.model m memristor(rinit=0)\n",
+       "test.cir:2:8: memristor model 'm': rinit must be above 0 ohm, got 0"},
       {"t\na1 a o m\n.model m d_dt(out_lower_limit=-1)\n",
        "test.cir:2:8: d_dt model 'm' needs out_lower_limit and out_upper_limit"},
       {"t\na1 a %v(w) b m\n.model m potentiometer\n",
