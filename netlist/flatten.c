@@ -540,6 +540,37 @@ static kh_status instance_multiplier(kh_parser *p, uint32_t line, const kh_token
   return kh_token_fail(p, line, &tok->items[0], "m must be positive, got %g", *m);
 }
 
+kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner) {
+  kh_tokens *tok = &p->line_tokens[inner->depth];
+  for (size_t k = 0; k < p->deferred_count; k++) {
+    if (p->deferred_models[k].def != def) continue;
+    uint32_t line = p->deferred_models[k].line;
+    kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    if (st != KH_OK) return st;
+    const kh_token *name = &tok->items[1];
+    /* stored as "<instance>.<name>" (x1.dm), held over "<definition>.<name>" (sub.dm) */
+    size_t plen = strlen(inner->path), klen = strlen(p->subckts[def].key);
+    char *mname = kh_arena_alloc(&p->nl->arena, plen + name->len + 2),
+         *key = kh_arena_alloc(&p->nl->arena, klen + name->len + 2);
+    if (!mname || !key ||
+        kh_reserve((void **)&p->overrides, &p->override_cap, p->override_count + 1,
+                   sizeof *p->overrides))
+      return kh_fail_nomem(p->ctx, "storing a model");
+    snprintf(mname, plen + name->len + 2, "%s.%.*s", inner->path, (int)name->len, name->s);
+    snprintf(key, klen + name->len + 2, "%s.%.*s", p->subckts[def].key, (int)name->len, name->s);
+    if (kh_strmap_find(&p->nl->model_names, mname, strlen(mname)) != KH_NOT_FOUND ||
+        kh_strmap_find(&p->nl->model_names, key, strlen(key)) != KH_NOT_FOUND)
+      return kh_token_fail(p, line, name, "model '%.*s' is defined twice", (int)name->len, name->s);
+    p->model_scope = inner;
+    st = kh_read_model_card(p, line, tok, mname, strlen(mname));
+    p->model_scope = NULL;
+    if (st != KH_OK) return st;
+    p->overrides[p->override_count++] =
+        (struct kh_model_override){key, (uint32_t)(p->nl->model_count - 1)};
+  }
+  return KH_OK;
+}
+
 static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              const kh_scope *outer, kh_subckt *def, size_t positional,
                              size_t params_at, kh_param_table *table, uint32_t *port_nodes) {
@@ -596,6 +627,8 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "params')",
                          def->name);
   if (st == KH_OK) st = note_unused_given(p, line, tok, params_at, table, def);
+  size_t overrides = p->override_count;
+  if (st == KH_OK) st = kh_instance_models(p, (uint32_t)(def - p->subckts), &inner);
   def->active = 1;
   kh_if_state branches = {0};
   for (uint32_t body = def->first; st == KH_OK && body < def->end;
@@ -606,6 +639,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
   }
   if (st == KH_OK) st = kh_body_done(p, &branches);
   def->active = 0;
+  p->override_count = overrides;
   return st;
 }
 

@@ -17,112 +17,6 @@ static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t
   return KH_OK;
 }
 
-/* key = prefix "." name (or name when prefix is NULL), in the arena */
-static const char *scoped_key(kh_parser *p, const char *prefix, const char *name, size_t len) {
-  size_t plen = prefix ? strlen(prefix) + 1 : 0;
-  char *key = kh_arena_alloc(&p->nl->arena, plen + len + 1);
-  if (!key) return NULL;
-  if (prefix) memcpy(key, prefix, plen - 1), key[plen - 1] = '.';
-  memcpy(key + plen, name, len);
-  key[plen + len] = '\0';
-  return key;
-}
-
-/* The device models whose words are checked (every one ngspice knows, or refused) and stored
- * under one name per parameter (aliases folded). */
-typedef struct {
-  const char *types[2];
-  kh_status (*check)(kh_parser *, uint32_t, const kh_tokens *, size_t, size_t);
-  const char *(*canonical)(const char *);
-} model_family;
-
-static const model_family *family_of(const kh_token *type) {
-  static const model_family families[] = {
-      {{"d", NULL}, kh_check_diode_model, kh_diode_param_canonical},
-      {{"njf", "pjf"}, kh_check_jfet_model, kh_jfet_param_canonical},
-      {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical},
-      {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical},
-      {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical},
-      {{"r", "res"}, kh_check_resistor_model, kh_resistor_param_canonical},
-      {{"gain", NULL}, kh_check_gain_model, kh_gain_param_canonical}};
-  for (size_t k = 0; k < sizeof families / sizeof *families; k++)
-    for (size_t j = 0; j < 2 && families[k].types[j]; j++)
-      if (kh_token_eq(type, families[k].types[j])) return &families[k];
-  return NULL;
-}
-
-/* Stores a model whose parameters are already read (params in the arena). */
-static kh_status add_model(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
-                           size_t mlen, kh_model_param *params, size_t count) {
-  kh_netlist *nl = p->nl;
-  const kh_token *t = tok->items;
-  uint32_t id;
-  if (kh_reserve((void **)&nl->models, &nl->model_cap, nl->model_count + 1, sizeof *nl->models) ||
-      kh_strmap_intern(&nl->model_names, mname, mlen, &id, NULL))
-    return kh_fail_nomem(p->ctx, "storing a model");
-  kh_model *m = &nl->models[nl->model_count++];
-  *m = (kh_model){kh_strmap_name(&nl->model_names, id),
-                  kh_arena_strndup(&nl->arena, t[2].s, t[2].len), params, count,
-                  kh_token_loc(p, line, &t[1])};
-  return m->type ? KH_OK : kh_fail_nomem(p->ctx, "storing a model");
-}
-
-/* A model whose words its own reader takes (params and count out): an XSPICE pwl model's arrays
- * kept in order, limit's boolean, summer's and mult's arrays, divide's and climit's words
- * (xspice.c), a VDMOS's polarity flags and LTspice's part data (vdmos.c). */
-typedef kh_status (*model_reader)(kh_parser *, uint32_t, const kh_tokens *, size_t, size_t,
-                                  kh_model_param **, size_t *);
-static kh_status read_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                            size_t end, const char *mname, size_t mlen, model_reader reader) {
-  kh_model_param *params;
-  size_t count;
-  kh_status st = reader(p, line, tok, from, end, &params, &count);
-  return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
-}
-
-static kh_status parse_model(kh_parser *p, uint32_t line, const kh_tokens *tok) {
-  kh_netlist *nl = p->nl;
-  const kh_token *t = tok->items;
-  if (tok->count < 3) return kh_token_fail(p, line, &t[0], ".model needs a name and a type");
-  /* a model inside a .subckt body is that definition's own: "sub.name" */
-  const char *key =
-      p->inside ? scoped_key(p, p->subckts[p->open[p->inside - 1]].key, t[1].s, (size_t)t[1].len)
-                : NULL;
-  if (p->inside && !key) return kh_fail_nomem(p->ctx, "storing a model");
-  const char *mname = key ? key : t[1].s;
-  size_t mlen = key ? strlen(key) : t[1].len;
-  if (kh_strmap_find(&nl->model_names, mname, mlen) != KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[1], "model '%.*s' is defined twice", (int)t[1].len, t[1].s);
-  /* parameters in parentheses, or (as ngspice also reads them) without */
-  size_t end = tok->count, from = 3;
-  if (tok->count > 3 && kh_token_eq(&t[3], "(")) {
-    from = 4; /* ngspice reads a model whose ')' never comes (a ")" line is a comment there) */
-    if (kh_token_eq(&t[end - 1], ")")) end--;
-  }
-  const model_family *family = family_of(&t[2]);
-  kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
-  if (st != KH_OK) return st;
-  if (kh_code_model_type(&t[2])) /* XSPICE pwl, limit, summer, mult, divide, climit */
-    return read_model(p, line, tok, from, end, mname, mlen, kh_code_model_params);
-  if (kh_token_eq(&t[2], "vdmos"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_vdmos_model_params);
-  if (kh_token_eq(&t[2], "ltra"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_ltra_model_params);
-  if (kh_token_eq(&t[2], "urc"))
-    return read_model(p, line, tok, from, end, mname, mlen, kh_urc_model_params);
-  kh_param_table params = {0};
-  st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
-  kh_model_param *stored = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *stored);
-  if (st == KH_OK && !stored) st = kh_fail_nomem(p->ctx, "storing a model");
-  for (size_t i = 0; st == KH_OK && i < params.count; i++)
-    stored[i] =
-        (kh_model_param){family ? family->canonical(params.items[i].name) : params.items[i].name,
-                         params.items[i].value};
-  if (st == KH_OK) st = add_model(p, line, tok, mname, mlen, stored, params.count);
-  kh_param_release(&params);
-  return st;
-}
-
 static const char *const skipped_cards[] = {".op",    ".tran",  ".ac",      ".print", ".plot",
                                             ".probe", ".save",  ".ic",      ".meas",  ".measure",
                                             ".four",  ".noise", ".tf",      ".sens",  ".width",
@@ -148,7 +42,7 @@ static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                          KH_MAX_SUBCKT_DEPTH);
   uint32_t parent = *inside ? p->open[*inside - 1] : KH_NOT_FOUND;
   const char *key =
-      scoped_key(p, *inside ? p->subckts[parent].key : NULL, t[1].s, (size_t)t[1].len);
+      kh_scoped_key(p, *inside ? p->subckts[parent].key : NULL, t[1].s, (size_t)t[1].len);
   uint32_t id;
   int added;
   if (!key || kh_strmap_intern(&p->subckt_names, key, strlen(key), &id, &added) ||
@@ -185,7 +79,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
     if (*inside) return KH_OK; /* evaluated per instance */
     return kh_parse_param_card(p, line, tok, NULL, &p->globals);
   }
-  if (kh_token_eq(t, ".model")) return parse_model(p, line, tok);
+  if (kh_token_eq(t, ".model")) return kh_model_card(p, line, tok);
   if (is_learning_card(t)) {
     if (*inside)
       return kh_token_fail(p, line, t, "%.*s belongs at the top level", (int)t->len, t->s);
@@ -402,6 +296,8 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_release(&p.func_names);
   for (size_t i = 0; i < p.subckt_count; i++) kh_subckt_release(&p.subckts[i]);
   kh_free(p.subckts);
+  kh_free(p.deferred_models);
+  kh_free(p.overrides);
   kh_free(p.funcs);
   kh_free(p.top);
   kh_free(p.cards);

@@ -112,6 +112,19 @@ typedef struct {
   int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
   int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
   double temper;           /* ... as it was then; a later .temp may not change it */
+  /* .model cards inside .subckt bodies whose values hold expressions: read at each instance,
+   * with its parameters (kh_instance_models), as ngspice reads them; the instances being
+   * expanded hold their own models over the definitions' names ("sub.name"), innermost last */
+  struct kh_deferred_model {
+    uint32_t line, def;
+  } * deferred_models;
+  size_t deferred_count, deferred_cap;
+  struct kh_model_override {
+    const char *key;
+    uint32_t model;
+  } * overrides;
+  size_t override_count, override_cap;
+  const kh_scope *model_scope; /* the instance whose model is being read (else NULL) */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
@@ -170,6 +183,17 @@ kh_status kh_add_part(kh_parser *p, uint32_t line, const kh_token *name_tok, con
 /* An E, F, G or H line with POLY(d) (poly.c), t[3] being "poly" and t[4] "(". */
 kh_status kh_poly_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Evaluates a value token: a number, a {expression} or a bare parameter name. */
+/* A .model card (model_cards.c): stored as its name, or inside a .subckt body as that
+ * definition's ("sub.name"), or, where its values hold expressions, left for each instance. */
+kh_status kh_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok);
+/* prefix "." name (or name when prefix is NULL), in the arena (NULL when out of memory) */
+const char *kh_scoped_key(kh_parser *p, const char *prefix, const char *name, size_t len);
+/* A .model card's words from token 3 on, stored as model `mname`. */
+kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
+                             size_t mlen);
+/* The models of definition `def` read at its instance `inner` (flatten.c), held over the
+ * definition's names until the override count is set back. */
+kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner);
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
 /* Directive cards (directives.c): each parses its logical line's tokens into the netlist;

@@ -94,7 +94,8 @@ typedef struct {
 
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
-  if (env->scope && kh_param_get(env->scope->params, name, len, v)) return 1;
+  const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
+  if (scope && kh_param_get(scope->params, name, len, v)) return 1;
   if (kh_param_get(&env->p->globals, name, len, v)) return 1;
   if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
     *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
@@ -236,6 +237,8 @@ static uint32_t find_scoped(const kh_parser *p, const kh_strmap *names, const kh
        d = d->parent == KH_NOT_FOUND ? NULL : &p->subckts[d->parent]) {
     int n = snprintf(key, sizeof key, "%s.%.*s", d->key, (int)name->len, name->s);
     if (n < 0 || (size_t)n >= sizeof key) continue;
+    for (size_t k = p->override_count; names == &p->nl->model_names && k-- > 0;)
+      if (!strcmp(p->overrides[k].key, key)) return p->overrides[k].model; /* this instance's */
     uint32_t id = kh_strmap_find(names, key, (size_t)n);
     if (id != KH_NOT_FOUND) return id;
   }

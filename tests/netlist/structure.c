@@ -655,6 +655,30 @@ Test(structure, nested_definitions_and_local_models) {
   kh_netlist_free(nl);
 }
 
+/* A model card inside a subcircuit whose values are expressions is read at each instance, with
+ * its parameters, as ngspice reads it: an instance's IS (and one that shadows a global of the
+ * same name, which kirchhoff read until 2026-12-05) gives bit for bit what the same diode with
+ * that IS written out gives; an error in such a card is told at the card, when an instance reads
+ * it. */
+Test(structure, models_inside_subcircuits_take_each_instances_parameters) {
+  kh_netlist *nl = kh_test_parse(
+      "t\n.param isat=1e-14\n.subckt cell a b isat=1e-12 n=1\n.model dm d(is={isat} n={n})\n"
+      "d1 a b dm\n.ends\nv1 s 0 1\nr1 s a 1k\nx1 a 0 cell isat=1e-10\nr2 s b 1k\n"
+      "x2 b 0 cell n=1.5\nr3 s c 1k\nx3 c 0 cell\n");
+  kh_netlist *flat = kh_test_parse("t\n.model d1 d(is=1e-10)\n.model d2 d(is=1e-12 n=1.5)\n"
+                                   ".model d3 d(is=1e-12)\nv1 s 0 1\nr1 s a 1k\nda a 0 d1\n"
+                                   "r2 s b 1k\ndb b 0 d2\nr3 s c 1k\ndc c 0 d3\n");
+  double *v = kh_test_solve(nl, "native"), *w = kh_test_solve(flat, "native");
+  for (const char *const *n = (const char *const[]){"a", "b", "c", NULL}; *n; n++)
+    cr_expect(kh_test_node(nl, v, *n) == kh_test_node(flat, w, *n), "v(%s) %.17g, want %.17g", *n,
+              kh_test_node(nl, v, *n), kh_test_node(flat, w, *n));
+  free(v), free(w);
+  kh_netlist_free(nl), kh_netlist_free(flat);
+  const char *error = kh_test_parse_error("t\n.subckt s a b\n.model dm d(is={nope})\nd1 a b dm\n"
+                                          ".ends\nv1 a 0 1\nr1 a b 1k\nx1 b 0 s\n");
+  cr_expect(strstr(error, "test.cir:3:17: unknown parameter 'nope'") != NULL, "%s", error);
+}
+
 /* .options rshunt=R: R from every node to ground, a diode's RS node included (ngspice 39 at
  * reltol 1e-9: v(b) = 2.5074594033, v(e) = 40/19). */
 Test(structure, rshunt_resistors) {
