@@ -15,7 +15,7 @@ with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMO
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
-divide, climit, int, d_dt, ilimit, aswitch, sidiode, zener, memristor and potentiometer instances, T, O and U lines, linear E F G H, and
+divide, climit, int, d_dt, ilimit, aswitch, sidiode, zener and potentiometer instances, T, O and U lines, linear E F G H, and
 subcircuits with parameters, nested one level, some instances with m=. Every node has a leak to ground, so each deck
 has one operating point unless its controlled sources or diodes make several or none.
 
@@ -220,10 +220,13 @@ def integrators(ri, names, driven, name):
 
 def output_stages(ro, names, name):
     """XSPICE ilimit instances (A cards, a stream of their own): an input from a node or a
-    difference, supplies NULL or rails of their own fed through resistors (their currents move
-    them; two nodes of the circuit as supplies cross, where ngspice prints a CLIMIT error for
-    each iteration and goes on), a fresh output loaded by a resistor, gains and limits of op-amp
-    output stages, sometimes unequal sourcing and sinking resistances and wide roundings."""
+    difference, supplies on rails of their own fed through resistors (their currents move them;
+    two nodes of the circuit as supplies cross, where ngspice prints a CLIMIT error for each
+    iteration and goes on; a NULL supply puts ngspice's first iterate at 5e5 V, its INIT pass,
+    which threw its Newton off kirchhoff's answer where a deck has several, so that this
+    script's check called deck 456 wrong, 2026-12-05), a fresh output loaded by a resistor, gains
+    and limits of op-amp output stages, sometimes unequal sourcing and sinking resistances and
+    wide roundings."""
     lines = []
     for _ in range(ro.randint(1, 2) if ro.random() < 0.1 else 0):
         model, out = name("ilim"), name("io")
@@ -240,10 +243,7 @@ def output_stages(ro, names, name):
         a, b = ro.sample(names + ["0"], 2)
         source = ro.choice([a, f"%v({a})", f"%vd({a} {b})"])
         supplies = []
-        for sign in (1, -1):  # NULL, or a rail of its own, maybe through a resistor
-            if ro.random() < 0.4:
-                supplies.append("NULL")
-                continue
+        for sign in (1, -1):  # a rail of its own through a resistor
             rail, at = name("rail"), name("sup")
             lines.append(f"{name('V')} {rail} 0 {sign * ro.choice([1.5, 5, 12, 15]):g}")
             lines.append(f"{name('R')} {rail} {at} {ro.choice(['1', '10', '100'])}")
@@ -434,9 +434,9 @@ def zeners(rz, names, name):
 
 
 def potentiometers(rp, names, name):
-    """XSPICE potentiometer and memristor instances (A cards, a stream of their own; memristors of
-    100k to 1meg or the default 7k: ngspice's derivative-free iteration at DC does not converge
-    beside many of the decks' resistors with 5k ones): volume controls and trimmers
+    """XSPICE potentiometer instances (A cards, a stream of their own; memristors are not drawn:
+    ngspice gives them no derivative at DC, and its iteration failed on 17 of the 25 decks of
+    seeds 1-1000 that kirchhoff alone solved when they were, 2026-12-05): volume controls and trimmers
     of common values, linear or logarithmic tapers, the wiper anywhere (positions outside [0, 1]
     too, which ngspice holds at the ends), each port written every way it reads. A taper that
     leaves a half at 0 ohm (a linear one past the end) is refused, and is drawn sometimes."""
@@ -457,14 +457,6 @@ def potentiometers(rp, names, name):
         ports = rp.sample(names + ["0"], 3)
         spell = rp.choice(["{}", "%g {}", "%g({})"])
         lines.append(f"{name('A')} {' '.join(spell.format(n) for n in ports)} {model}")
-    for _ in range(rp.randint(1, 3) if rp.random() < 0.08 else 0):  # memristors: rinit at DC
-        model = name("mem")
-        words = [f"rinit={rp.choice(['100k', '470k', '1meg'])}"] if rp.random() < 0.8 else []
-        if rp.random() < 0.5:
-            words += ["rmin=1k", "rmax=1meg", f"vt={rp.uniform(0.5, 2):.3g}"]
-        lines.append(f".model {model} memristor({' '.join(words)})")
-        a, b = rp.sample(names + ["0"], 2)
-        lines.append(f"{name('A')} {rp.choice([f'({a} {b})', f'{a} {b}', f'%gd({a} {b})'])} {model}")
     return lines
 
 

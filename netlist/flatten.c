@@ -571,6 +571,35 @@ kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner) 
   return KH_OK;
 }
 
+/* Whether the X line `tok` gives parameter `name` a value (from params_at on). */
+static int given_on_line(const kh_tokens *tok, size_t params_at, const kh_token *name) {
+  for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count))
+    if (tok->items[i].len == name->len && !memcmp(tok->items[i].s, name->s, name->len)) return 1;
+  return 0;
+}
+
+/* The header's parameters (head from def_params_at on) and the X line's values (tok from
+ * params_at on) into table, *header_count the header's. As ngspice scopes them (measured): the
+ * X line's values in the caller's scope (its parameters, its callers', the globals); a default
+ * in the instance's own, so that `m2={j*3}` after `j=2` reads this instance's j, the X line's
+ * value where it gives one, and otherwise the caller's scope. */
+static kh_status header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
+                               uint32_t def_line, const kh_tokens *head, size_t def_params_at,
+                               const kh_scope *outer, kh_param_table *table, size_t *header_count) {
+  kh_scope own = {.path = outer->path, .params = table, .outer = outer};
+  kh_status st = kh_parse_assignments(p, def_line, head, def_params_at, head->count, &own, table);
+  if (st != KH_OK) return st;
+  *header_count = table->count;
+  st = kh_parse_assignments(p, line, tok, params_at, tok->count, outer, table);
+  /* the defaults again, now that the line's values stand: those not given read them */
+  for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
+    end = kh_assignment_end(head, i + 2, head->count);
+    if (params_at < tok->count && !given_on_line(tok, params_at, &head->items[i]))
+      st = kh_parse_assignments(p, def_line, head, i, end, &own, table);
+  }
+  return st;
+}
+
 static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              const kh_scope *outer, kh_subckt *def, size_t positional,
                              size_t params_at, kh_param_table *table, uint32_t *port_nodes) {
@@ -589,11 +618,9 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
     st = kh_resolve_node(p, line, outer, &t[1 + i], &port_nodes[i]);
     if (st != KH_OK) return st;
   }
-  /* Defaults are evaluated with global parameters, overrides in the caller's scope. */
-  st = kh_parse_assignments(p, def->line, head, def_params_at, head->count, NULL, table);
-  if (st != KH_OK) return st;
-  size_t header_count = table->count;
-  st = kh_parse_assignments(p, line, tok, params_at, tok->count, outer, table);
+  size_t header_count;
+  st = header_params(p, line, tok, params_at, def->line, head, def_params_at, outer, table,
+                     &header_count);
   if (st != KH_OK) return st;
   mark_given(table, tok, params_at, header_count);
   double multiplier = 0;
@@ -616,7 +643,8 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     nports,
                     depth,
                     def,
-                    multiplier};
+                    multiplier,
+                    outer};
   st = index_ports(p, def, inner.ports, nports);
   size_t cards = 0;
   if (st == KH_OK) st = body_params(p, def, &inner, table, &cards);

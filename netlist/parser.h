@@ -52,7 +52,7 @@ typedef struct {
 } kh_if_state;
 
 /* Where an element line is being expanded: the top level or one subcircuit instance. */
-typedef struct {
+typedef struct kh_scope {
   const char *path;             /* "" at top level, else "x1" or "x1.x2" */
   const kh_param_table *params; /* the instance's own parameters (NULL at top level) */
   const kh_token *ports;        /* formal port names of the subcircuit */
@@ -62,6 +62,10 @@ typedef struct {
   const kh_subckt *def; /* the definition being expanded (NULL at top level): its own nested
                          * subcircuits and models come first */
   double multiplier;    /* the instance's m where its definition takes it (multiplier.c); 0 none */
+  /* the instance this one is expanded in (NULL at the top level): ngspice's parameters are
+   * scoped by instantiation, so a body reads its callers' parameters, innermost first, before
+   * the globals */
+  const struct kh_scope *outer;
 } kh_scope;
 
 /* The m that the elements of scope's R, C, L, D, I, G, F, J, M and Q lines carry unless they

@@ -95,7 +95,8 @@ typedef struct {
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
   const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
-  if (scope && kh_param_get(scope->params, name, len, v)) return 1;
+  for (; scope; scope = scope->outer)
+    if (scope->params && kh_param_get(scope->params, name, len, v)) return 1;
   if (kh_param_get(&env->p->globals, name, len, v)) return 1;
   if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
     *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;

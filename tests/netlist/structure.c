@@ -679,6 +679,22 @@ Test(structure, models_inside_subcircuits_take_each_instances_parameters) {
   cr_expect(strstr(error, "test.cir:3:17: unknown parameter 'nope'") != NULL, "%s", error);
 }
 
+/* Parameters scoped by instantiation (ngspice 39 gives the same): inner's k is its caller's 5,
+ * not the global 1 (b = 5k / 6k); hdr's m2 = j 3 with the X line's j = 4 (d = 12k / 13k). */
+Test(structure, parameters_are_scoped_by_instantiation) {
+  kh_netlist *nl = kh_test_parse(
+      "t\n.param k=1 j=7\n.subckt inner a b\nr1 a b {k*1k}\n.ends\n.subckt outer a b k=5\n"
+      "x1 a b inner\n.ends\n.subckt hdr a b j=2 m2={j*3}\nr1 a b {m2*1k}\n.ends\n"
+      "v1 s 0 1\nr0 s b 1k\nx1 b 0 outer\nr3 s d 1k\nx3 d 0 hdr j=4\n");
+  double *v = kh_test_solve(nl, "native");
+  cr_expect(fabs(kh_test_node(nl, v, "b") - 5.0 / 6.0) <= 1e-15, "b %.17g",
+            kh_test_node(nl, v, "b"));
+  cr_expect(fabs(kh_test_node(nl, v, "d") - 12.0 / 13.0) <= 1e-15, "d %.17g",
+            kh_test_node(nl, v, "d"));
+  free(v);
+  kh_netlist_free(nl);
+}
+
 /* .options rshunt=R: R from every node to ground, a diode's RS node included (ngspice 39 at
  * reltol 1e-9: v(b) = 2.5074594033, v(e) = 40/19). */
 Test(structure, rshunt_resistors) {
