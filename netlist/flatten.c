@@ -471,25 +471,83 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   return st;
 }
 
+/* The names line `card` (tokens tok) assigns, pending (p->pending). */
+static kh_status pend_names(kh_parser *p, const kh_tokens *tok, uint32_t card) {
+  for (size_t i = 1; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
+    const kh_token *name = &tok->items[i];
+    const char *copy = kh_arena_strndup(&p->nl->arena, name->s, name->len);
+    if (!copy || kh_reserve((void **)&p->pending_params, &p->pending_param_cap,
+                            p->pending_param_count + 1, sizeof *p->pending_params))
+      return kh_fail_nomem(p->ctx, "parameters");
+    p->pending_params[p->pending_param_count++] =
+        (struct kh_pending_param){copy, name->len, card, 0};
+  }
+  return KH_OK;
+}
+
+/* The .param lines `cards` (n of them) into table in the order of their dependencies, as ngspice
+ * sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads this p2, not a caller's
+ * or a global one): rounds over the lines left, each evaluated once nothing it reads is still
+ * pending; a round without progress is a circle. */
+static kh_status params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
+                                 const kh_scope *inner, kh_param_table *table) {
+  kh_status st = KH_OK;
+  unsigned char *done = n ? kh_calloc(n, 1) : NULL;
+  if (n && !done) return kh_fail_nomem(p->ctx, "parameters");
+  for (size_t k = 0; st == KH_OK && k < n; k++)
+    if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) == KH_OK)
+      st = pend_names(p, tok, (uint32_t)k);
+  size_t left = n, before = n + 1;
+  while (st == KH_OK && left && left != before) {
+    before = left;
+    for (size_t k = 0; st == KH_OK && k < n; k++) {
+      if (done[k]) continue;
+      st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok);
+      p->param_blocked = 0;
+      if (st == KH_OK) st = kh_parse_param_card(p, cards[k], tok, inner, table);
+      if (st != KH_OK && p->param_blocked) {
+        st = KH_OK; /* reads a name still pending: the next round */
+        continue;
+      }
+      for (size_t q = 0; st == KH_OK && q < p->pending_param_count; q++)
+        if (p->pending_params[q].card == k) p->pending_params[q].done = 1;
+      done[k] = st == KH_OK, left -= st == KH_OK;
+    }
+  }
+  for (size_t k = 0; st == KH_OK && left && k < n; k++)
+    if (!done[k] && (st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) == KH_OK)
+      st = kh_token_fail(p, cards[k], &tok->items[0],
+                         "these .param values depend on each other in a circle, through the "
+                         "subcircuit's other .param lines (ngspice stops too)");
+  p->pending_param_count = 0;
+  kh_free(done);
+  return st;
+}
+
 /* The body's .param lines into table; *cards: how many it has. */
 static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner,
                              kh_param_table *table, size_t *cards) {
   kh_tokens *tok = &p->line_tokens[inner->depth];
   kh_if_state branches = {0};
-  for (uint32_t line = def->first; line < def->end; line = kh_next_body_line(p, line)) {
+  uint32_t *lines = NULL;
+  size_t cap = 0;
+  kh_status st = KH_OK;
+  for (uint32_t line = def->first; st == KH_OK && line < def->end;
+       line = kh_next_body_line(p, line)) {
     int read;
-    kh_status st = kh_body_line(p, line, inner, &branches, &read);
-    if (st != KH_OK) return st;
-    if (!read) continue;
+    st = kh_body_line(p, line, inner, &branches, &read);
+    if (st != KH_OK || !read) continue;
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
-    if (st != KH_OK) return st;
-    if (tok->count && kh_token_eq(&tok->items[0], ".param")) {
-      ++*cards;
-      st = kh_parse_param_card(p, line, tok, inner, table);
-      if (st != KH_OK) return st;
+    if (st == KH_OK && tok->count && kh_token_eq(&tok->items[0], ".param")) {
+      if (kh_reserve((void **)&lines, &cap, *cards + 1, sizeof *lines))
+        st = kh_fail_nomem(p->ctx, "parameters");
+      else
+        lines[(*cards)++] = line;
     }
   }
-  return KH_OK;
+  if (st == KH_OK) st = params_in_order(p, tok, lines, *cards, inner, table);
+  kh_free(lines);
+  return st;
 }
 
 /* The values an X line gives stand against the subcircuit's own .param lines (ngspice: `x1 a b

@@ -298,6 +298,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.subckts);
   kh_free(p.deferred_models);
   kh_free(p.overrides);
+  kh_free(p.pending_params);
   kh_free(p.funcs);
   kh_free(p.top);
   kh_free(p.cards);

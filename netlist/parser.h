@@ -129,6 +129,16 @@ typedef struct {
   } * overrides;
   size_t override_count, override_cap;
   const kh_scope *model_scope; /* the instance whose model is being read (else NULL) */
+  /* The names a subcircuit body's .param lines assign, while they are evaluated in the order of
+   * their dependencies (flatten.c, as ngspice sorts them): a name here is not read from the
+   * callers or the globals; a value that reads one waits (param_blocked set). */
+  struct kh_pending_param {
+    const char *name;
+    uint32_t len, card; /* card: the index of the .param line that assigns it */
+    int done;
+  } * pending_params;
+  size_t pending_param_count, pending_param_cap;
+  int param_blocked;
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;

@@ -94,6 +94,13 @@ typedef struct {
 
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
+  for (size_t k = 0; k < env->p->pending_param_count; k++) { /* a body's .param not yet evaluated */
+    const struct kh_pending_param *q = &env->p->pending_params[k];
+    if (!q->done && q->len == len && !memcmp(q->name, name, len)) {
+      env->p->param_blocked = 1;
+      return 0;
+    }
+  }
   const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
   for (; scope; scope = scope->outer)
     if (scope->params && kh_param_get(scope->params, name, len, v)) return 1;

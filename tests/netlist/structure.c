@@ -680,17 +680,22 @@ Test(structure, models_inside_subcircuits_take_each_instances_parameters) {
 }
 
 /* Parameters scoped by instantiation (ngspice 39 gives the same): inner's k is its caller's 5,
- * not the global 1 (b = 5k / 6k); hdr's m2 = j 3 with the X line's j = 4 (d = 12k / 13k). */
+ * not the global 1 (b = 5k / 6k); hdr's m2 = j 3 with the X line's j = 4 (d = 12k / 13k); fwd's
+ * p1 reads the j of its own later .param, 4, not the global 7 (f = 8k / 9k). */
 Test(structure, parameters_are_scoped_by_instantiation) {
   kh_netlist *nl = kh_test_parse(
       "t\n.param k=1 j=7\n.subckt inner a b\nr1 a b {k*1k}\n.ends\n.subckt outer a b k=5\n"
       "x1 a b inner\n.ends\n.subckt hdr a b j=2 m2={j*3}\nr1 a b {m2*1k}\n.ends\n"
-      "v1 s 0 1\nr0 s b 1k\nx1 b 0 outer\nr3 s d 1k\nx3 d 0 hdr j=4\n");
+      "v1 s 0 1\nr0 s b 1k\nx1 b 0 outer\nr3 s d 1k\nx3 d 0 hdr j=4\n"
+      ".subckt fwd a b\n.param p1={j*2}\n.param j=4\nr1 a b {p1*1k}\n.ends\nr5 s f 1k\n"
+      "x5 f 0 fwd\n");
   double *v = kh_test_solve(nl, "native");
   cr_expect(fabs(kh_test_node(nl, v, "b") - 5.0 / 6.0) <= 1e-15, "b %.17g",
             kh_test_node(nl, v, "b"));
   cr_expect(fabs(kh_test_node(nl, v, "d") - 12.0 / 13.0) <= 1e-15, "d %.17g",
             kh_test_node(nl, v, "d"));
+  cr_expect(fabs(kh_test_node(nl, v, "f") - 8.0 / 9.0) <= 1e-15, "f %.17g",
+            kh_test_node(nl, v, "f"));
   free(v);
   kh_netlist_free(nl);
 }
