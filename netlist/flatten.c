@@ -485,12 +485,10 @@ static kh_status pend_names(kh_parser *p, const kh_tokens *tok, uint32_t card) {
   return KH_OK;
 }
 
-/* The .param lines `cards` (n of them) into table in the order of their dependencies, as ngspice
- * sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads this p2, not a caller's
- * or a global one): rounds over the lines left, each evaluated once nothing it reads is still
- * pending; a round without progress is a circle. */
-static kh_status params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
-                                 const kh_scope *inner, kh_param_table *table) {
+/* Rounds over the lines left, each evaluated once nothing it reads is still pending; a round
+ * without progress is a circle, or a line's own error. */
+kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
+                             const kh_scope *inner, kh_param_table *table) {
   kh_status st = KH_OK;
   unsigned char *done = n ? kh_calloc(n, 1) : NULL;
   if (n && !done) return kh_fail_nomem(p->ctx, "parameters");
@@ -514,11 +512,16 @@ static kh_status params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *c
       done[k] = st == KH_OK, left -= st == KH_OK;
     }
   }
-  for (size_t k = 0; st == KH_OK && left && k < n; k++)
-    if (!done[k] && (st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) == KH_OK)
+  for (size_t k = 0; st == KH_OK && left && k < n; k++) { /* stuck: its own error, or a circle */
+    if (done[k] || (st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) != KH_OK)
+      continue;
+    p->param_blocked = 0;
+    st = kh_parse_param_card(p, cards[k], tok, inner, table);
+    if (st == KH_OK || p->param_blocked)
       st = kh_token_fail(p, cards[k], &tok->items[0],
                          "these .param values depend on each other in a circle, through the "
-                         "subcircuit's other .param lines (ngspice stops too)");
+                         "other .param lines (ngspice stops too)");
+  }
   p->pending_param_count = 0;
   kh_free(done);
   return st;
@@ -545,7 +548,7 @@ static kh_status body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner
         lines[(*cards)++] = line;
     }
   }
-  if (st == KH_OK) st = params_in_order(p, tok, lines, *cards, inner, table);
+  if (st == KH_OK) st = kh_params_in_order(p, tok, lines, *cards, inner, table);
   kh_free(lines);
   return st;
 }

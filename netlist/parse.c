@@ -77,7 +77,11 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".ends")) return close_subckt(p, line, tok, inside);
   if (kh_token_eq(t, ".param")) {
     if (*inside) return KH_OK; /* evaluated per instance */
-    return kh_parse_param_card(p, line, tok, NULL, &p->globals);
+    p->param_unknown = 0;
+    kh_status st = kh_parse_param_card(p, line, tok, NULL, &p->globals);
+    if (st == KH_OK || !p->param_unknown) return st;
+    /* it reads a name not defined yet: after the scan, in the order of their dependencies */
+    return push_line(p, &p->late_params, &p->late_count, &p->late_cap, line);
   }
   if (kh_token_eq(t, ".model")) return kh_model_card(p, line, tok);
   if (is_learning_card(t)) {
@@ -181,6 +185,8 @@ static kh_status take_line(void *user, uint32_t line) {
 
 static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
+  if (st == KH_OK && p->late_count)
+    st = kh_params_in_order(p, &p->scan_tokens, p->late_params, p->late_count, NULL, &p->globals);
   if (st == KH_OK) st = kh_body_done(p, &p->top_if);
   if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
@@ -299,6 +305,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.deferred_models);
   kh_free(p.overrides);
   kh_free(p.pending_params);
+  kh_free(p.late_params);
   kh_free(p.funcs);
   kh_free(p.top);
   kh_free(p.cards);

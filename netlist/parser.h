@@ -139,6 +139,9 @@ typedef struct {
   } * pending_params;
   size_t pending_param_count, pending_param_cap;
   int param_blocked;
+  int param_unknown;     /* a name was looked up and not found */
+  uint32_t *late_params; /* top-level .param lines that read a name defined further down */
+  size_t late_count, late_cap;
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
@@ -205,6 +208,11 @@ const char *kh_scoped_key(kh_parser *p, const char *prefix, const char *name, si
 /* A .model card's words from token 3 on, stored as model `mname`. */
 kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                              size_t mlen);
+/* The .param lines `cards` (n of them, tokenized into tok) into table in the order of their
+ * dependencies, as ngspice sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads
+ * this p2, not a caller's or a global one), evaluated in scope (flatten.c). */
+kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
+                             const kh_scope *scope, kh_param_table *table);
 /* The models of definition `def` read at its instance `inner` (flatten.c), held over the
  * definition's names until the override count is set back. */
 kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner);

@@ -111,6 +111,7 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
     return 1;
   }
   if (env->p->speculative) env->p->missed = 1; /* a .param further down, maybe */
+  env->p->param_unknown = 1;
   return 0;
 }
 
