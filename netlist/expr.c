@@ -231,26 +231,48 @@ static int parse_primary(parser *p, double *out) {
   return fail(p, at, "expected a number, a parameter or '('");
 }
 
-static int parse_power(parser *p, double *out) {
-  if (parse_primary(p, out)) return -1;
+/* An exponent: a primary, maybe after one sign ('-', '+' or '!'), as ngspice 39 reads 2^-1^2
+ * (measured: (2^-1)^2 = 0.25). */
+static int parse_exponent(parser *p, double *out) {
   int c = peek(p);
-  size_t at = p->pos;
-  int two_stars = c == '*' && p->pos + 1 < p->len && p->s[p->pos + 1] == '*';
-  if (c != '^' && !two_stars) return 0;
-  p->pos += two_stars ? 2 : 1;
-  double exponent;
-  if (parse_unary(p, &exponent)) return -1; /* right-associative: 2^3^2 = 2^9 */
-  *out = pow(*out, exponent);
-  if (!isfinite(*out)) return fail(p, at, "power is not a finite number");
+  if (c == '-' || c == '+' || c == '!') p->pos++;
+  if (parse_primary(p, out)) return -1;
+  if (c == '-') *out = -*out;
+  if (c == '!') *out = *out == 0;
   return 0;
 }
 
+/* Powers chain left to right, as ngspice 39's .param and {...} values read them (measured:
+ * 2^3^2 = 64 and 4^0.5^2 = 4, where the B source's parser agrees; until 2026-12-05 kirchhoff
+ * read them right to left, 512). */
+static int parse_power(parser *p, double *out) {
+  if (parse_primary(p, out)) return -1;
+  for (;;) {
+    int c = peek(p);
+    size_t at = p->pos;
+    int two_stars = c == '*' && p->pos + 1 < p->len && p->s[p->pos + 1] == '*';
+    if (c != '^' && !two_stars) return 0;
+    p->pos += two_stars ? 2 : 1;
+    double exponent;
+    if (parse_exponent(p, &exponent)) return -1;
+    *out = pow(*out, exponent);
+    if (!isfinite(*out)) return fail(p, at, "power is not a finite number");
+  }
+}
+
+/* A sign or '!' before a value, once: ngspice 39 reads two in a row its own way (measured:
+ * 2*--3 = -6, --2^2 = -4), so kirchhoff refuses them rather than differ. */
 static int parse_unary(parser *p, double *out) {
   if (++p->depth > MAX_DEPTH) return fail(p, p->pos, "expression nested too deeply");
   int c = peek(p), r;
   if (c == '-' || c == '+' || c == '!') { /* '!' is logical not: 1 for 0, else 0 */
-    p->pos++;
-    r = parse_unary(p, out);
+    size_t at = p->pos++;
+    int next = peek(p);
+    if (next == '-' || next == '+' || next == '!')
+      return fail(p, at,
+                  "two signs in a row: ngspice 39 reads them its own way (2*--3 gives -6 "
+                  "there); write parentheses");
+    r = parse_power(p, out);
     if (c == '-') *out = -*out;
     if (c == '!') *out = *out == 0;
   } else {
