@@ -282,17 +282,21 @@ static int parse_unary(parser *p, double *out) {
   return r;
 }
 
+/* Products, quotients and remainders, left to right; '%' is C's fmod, the dividend's sign, as
+ * ngspice 39 computes it (measured: -7%2 = -1, 7%-2 = 1, 7%0.3 = 0.1). */
 static int parse_product(parser *p, double *out) {
   if (parse_unary(p, out)) return -1;
   for (;;) {
     int c = peek(p);
     size_t at = p->pos;
-    if ((c != '*' && c != '/') || (c == '*' && at + 1 < p->len && p->s[at + 1] == '*')) return 0;
+    if ((c != '*' && c != '/' && c != '%') || (c == '*' && at + 1 < p->len && p->s[at + 1] == '*'))
+      return 0;
     p->pos++;
     double rhs;
     if (parse_unary(p, &rhs)) return -1;
-    if (c == '/' && rhs == 0) return fail(p, at, "division by zero");
-    *out = c == '*' ? *out * rhs : *out / rhs;
+    if (c != '*' && rhs == 0)
+      return fail(p, at, c == '/' ? "division by zero" : "remainder of a division by zero");
+    *out = c == '*' ? *out * rhs : c == '/' ? *out / rhs : fmod(*out, rhs);
     if (!isfinite(*out)) return fail(p, at, "result is not a finite number");
   }
 }

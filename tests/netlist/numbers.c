@@ -103,6 +103,11 @@ Test(expressions, arithmetic) {
   expect_close(param("-2^2+10"), 6);
   expect_close(param("c/a+b"), 6);
   expect_close(param("1--3"), 4);
+  /* '%' is fmod, as * and / bind (ngspice 39: 7%4*2 = 6, -7%2 = -1, 7%-2 = 1) */
+  expect_close(param("7%4*2"), 6);
+  expect_close(param("10-7%2"), 9);
+  expect_close(param("7%-2"), 1);
+  expect_close(param("-7%2+2"), 1);
   /* two signs in a row ngspice reads its own way (2*--3 = -6): refused */
   cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {2*--3}\nv1 x 0 1\n"), "two signs in a row"));
   expect_close(param("1k/4"), 250);
