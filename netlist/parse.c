@@ -83,7 +83,13 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
     /* it reads a name not defined yet: after the scan, in the order of their dependencies */
     return push_line(p, &p->late_params, &p->late_count, &p->late_cap, line);
   }
-  if (kh_token_eq(t, ".model")) return kh_model_card(p, line, tok);
+  if (kh_token_eq(t, ".model")) {
+    p->param_unknown = 0;
+    kh_status st = kh_model_card(p, line, tok);
+    if (st == KH_OK || !p->param_unknown || *inside) return st;
+    /* it reads a parameter not defined yet: after the scan, with the .param lines that wait */
+    return push_line(p, &p->late_models, &p->late_model_count, &p->late_model_cap, line);
+  }
   if (is_learning_card(t)) {
     if (*inside)
       return kh_token_fail(p, line, t, "%.*s belongs at the top level", (int)t->len, t->s);
@@ -187,6 +193,10 @@ static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
   if (st == KH_OK && p->late_count)
     st = kh_params_in_order(p, &p->scan_tokens, p->late_params, p->late_count, NULL, &p->globals);
+  for (size_t k = 0; st == KH_OK && k < p->late_model_count; k++)
+    if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[p->late_models[k]], &p->scan_tokens)) ==
+        KH_OK)
+      st = kh_model_card(p, p->late_models[k], &p->scan_tokens);
   if (st == KH_OK) st = kh_body_done(p, &p->top_if);
   if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
@@ -306,6 +316,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.overrides);
   kh_free(p.pending_params);
   kh_free(p.late_params);
+  kh_free(p.late_models);
   kh_free(p.funcs);
   kh_free(p.top);
   kh_free(p.cards);

@@ -142,6 +142,8 @@ typedef struct {
   int param_unknown;     /* a name was looked up and not found */
   uint32_t *late_params; /* top-level .param lines that read a name defined further down */
   size_t late_count, late_cap;
+  uint32_t *late_models; /* ... and .model lines, read after them */
+  size_t late_model_count, late_model_cap;
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
