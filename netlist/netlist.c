@@ -133,6 +133,20 @@ int kh_netlist_bounds(const kh_netlist *nl, double *gmin, double *gmax) {
   return 1;
 }
 
+size_t kh_netlist_control_blocks(const kh_netlist *nl) {
+  return nl->control_blocks;
+}
+
+const char *kh_netlist_kirchhoff_words(const kh_netlist *nl) {
+  if (kh_netlist_input_count(nl) || kh_netlist_output_count(nl) || kh_netlist_trainable_count(nl))
+    return "learning cards (.input, .output, .train)";
+  for (size_t k = 0; k < nl->model_count; k++)
+    for (size_t i = 0; i < nl->models[k].param_count; i++)
+      if (!strncmp(nl->models[k].params[i].name, "kh_", 3))
+        return "kirchhoff's own model words (kh_...)";
+  return NULL;
+}
+
 size_t kh_netlist_note_count(const kh_netlist *nl) {
   return nl->note_count;
 }

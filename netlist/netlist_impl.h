@@ -230,6 +230,7 @@ struct kh_netlist {
   size_t resistor_temp_count, resistor_temp_cap;
   char **notes;
   size_t note_count;
+  uint32_t control_blocks; /* .control blocks the deck held (skipped) */
   /* learning cards */
   kh_input_pair *inputs;
   size_t input_count, input_cap;

@@ -247,6 +247,7 @@ static kh_status adopt_source(kh_parser *p) {
   nl->file_count = src->file_count;
   for (size_t i = 0; i < src->note_count; i++) nl->notes[i] = src->notes[i].message;
   nl->note_count = src->note_count;
+  nl->control_blocks = src->control_blocks;
   return KH_OK;
 }
 

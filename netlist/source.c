@@ -327,6 +327,7 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
   if (word_is(c, m, ".control")) {
     r->in_control = 1;
     r->control_loc = loc;
+    r->src->control_blocks++;
     return kh_source_note(r->ctx, r->src, loc, ".control block skipped (ngspice commands)");
   }
   if (word_is(c, m, ".endc"))

@@ -42,6 +42,13 @@ KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const doub
  * CLI sets them from KH_NGSPICE_LIBRARY and KH_NGSPICE_DECK. */
 KH_API void kh_ngspice_configure(const char *library, const char *deck_dump);
 KH_API kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);
+/* ngspice's .op of the file at `path` as ngspice itself reads it (its includes, parameters and
+ * models by its own rules), at the tolerances kh_ngspice_op uses: the voltages of nl's nodes
+ * that its answer names (found[n] = 1; nl is the same file as kirchhoff read it), for checking
+ * that kirchhoff reads the deck as ngspice does. The file must hold no .control block
+ * (kh_netlist_control_blocks): ngspice would run its commands. */
+KH_API kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist *nl,
+                                    double *voltages, unsigned char *found);
 #ifdef __cplusplus
 }
 #endif

@@ -271,6 +271,13 @@ KH_API size_t kh_netlist_dc(const kh_netlist *nl, kh_dc_sweep sweeps[2], const c
 /* Notes about accepted-but-ignored input (skipped analysis cards, ...), as
  * "file:line:col: note: ...". */
 KH_API size_t kh_netlist_note_count(const kh_netlist *nl);
+/* How many .control blocks (ngspice commands) the deck held: kirchhoff skips them, ngspice
+ * reading the file itself would run them. */
+KH_API size_t kh_netlist_control_blocks(const kh_netlist *nl);
+/* What of kirchhoff's own the deck uses, which ngspice does not read ("learning cards ...",
+ * "kirchhoff's own model words ..."), or NULL: ngspice reading the file itself reads what
+ * kirchhoff does. */
+KH_API const char *kh_netlist_kirchhoff_words(const kh_netlist *nl);
 KH_API const char *kh_netlist_note(const kh_netlist *nl, size_t i);
 
 typedef enum {

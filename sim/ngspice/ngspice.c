@@ -292,6 +292,57 @@ kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages)
   return st;
 }
 
+/* ngspice's .op of the file at `path` as ngspice itself reads it (`source`: its includes,
+ * parameters and models by ngspice's own rules), at the backend's tolerances: the voltages of
+ * nl's nodes that ngspice's answer names (found[n] 1), for the check that kirchhoff read the
+ * deck as ngspice does. The file must hold no .control block (ngspice would run it). */
+kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist *nl,
+                             double *voltages, unsigned char *found) {
+  size_t n = kh_netlist_node_count(nl);
+  memset(found, 0, n);
+  /* ngspice's `source` takes its file name to the first space, quotes and all, and a failed
+   * `source` leaves it unable to go on in this process */
+  if (strpbrk(path, " \t\"'"))
+    return kh_fail(ctx, KH_ERR_BACKEND,
+                   "the file's path holds a space or a quote, which "
+                   "ngspice's source command cannot take");
+  char *cmd = kh_malloc(strlen(path) + 16);
+  if (!cmd) return kh_fail_nomem(ctx, "passing the file to ngspice");
+  sprintf(cmd, "source %s", path);
+  pthread_mutex_lock(&ng_lock);
+  kh_status st = load(ctx);
+  if (st == KH_OK && ng.exited) st = kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier");
+  if (st == KH_OK) {
+    command("destroy all");
+    command("remcirc");
+    ng.log_len = 0, ng.log[0] = '\0';
+    if (ng.command(cmd) || ng.exited || !ng.cur_plot()) st = log_failure(ctx, "rejected the file");
+  }
+  if (st == KH_OK) {
+    char options[128];
+    snprintf(options, sizeof options, "option reltol=%g abstol=1e-15 vntol=1e-12",
+             KH_NGSPICE_RELTOL);
+    ng.command(options);
+    command("optran 1 1 1 0 1u 0");
+    if (command("op") || ng.exited) st = log_failure(ctx, "failed to find the operating point");
+  }
+  char *plot = st == KH_OK ? ng.cur_plot() : NULL;
+  if (st == KH_OK && (!plot || strncmp(plot, "op", 2) != 0))
+    st = log_failure(ctx, "did not produce an op plot");
+  char **vecs = st == KH_OK ? ng.all_vecs(plot) : NULL, full[512];
+  for (size_t i = 0; vecs && vecs[i]; i++) {
+    size_t node = kh_netlist_find_node(nl, node_of_vector(vecs[i], full, sizeof full));
+    if (node == (size_t)-1 || node == 0) continue;
+    snprintf(full, sizeof full, "%s.%s", plot, vecs[i]);
+    pvector_info info = ng.vec_info(full);
+    if (info && info->v_length >= 1 && info->v_realdata)
+      voltages[node] = info->v_realdata[0], found[node] = 1;
+  }
+  pthread_mutex_unlock(&ng_lock);
+  kh_free(cmd);
+  return st;
+}
+
 /* The oscillating nudge for ngspice: a SIN oscillator at node kh_osc whose voltage is the
  * nudge's conductance b(t) in siemens, and per output a behavioural current source drawing
  * b(t) (v(out+) - v(out-) - target) out of its positive node, as a multiplier would. */
