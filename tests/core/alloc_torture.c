@@ -62,7 +62,9 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
  * subcircuit (m=); a JFET, a level-1 MOSFET, a level-2 one, a level-3 one with L and W on its
  * card, two VDMOS (their inner nodes; one with quasi-saturation), an XSPICE gain, and a BJT
  * with their series resistors, a BJT with a modulated base resistance, a
- * switch, and a B source and an E's value= (their expressions). */
+ * switch, a B source and an E's value= (their expressions), XSPICE potentiometer, ilimit, int and
+ * memristor cards, .param lines read in the order of their dependencies, and a model per
+ * subcircuit instance (its expressions of the instance's parameters). */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
   const char *text =
       "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
@@ -98,6 +100,13 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
       "m5 a a s5 0 m2x l=2u w=5u\nrs5 s5 0 5k\n"
       ".model m2x nmos(level=2 vto=0.6 kp=40u gamma=0.4 nsub=5e15 vmax=5e4 nfs=1e11)\n"
       "m6 a a s6 vq\nrs6 s6 0 50\n.model vq vdmos(vto=1 kp=1 rd=2 rq=1 vq=2)\n"
+      "apot a pw 0 pot\n.model pot potentiometer(r=10k position=0.3)\nrpw pw 0 1k\n"
+      "ailim a pi ni io il\nvpi pi 0 5\nvni ni 0 -5\nrio io 0 1k\n.model il ilimit(gain=2)\n"
+      "aint a io2 in\nrio2 io2 0 1k\n.model in int(out_ic=0.5 out_lower_limit=-1 "
+      "out_upper_limit=1)\namem a 0 mr\n.model mr memristor(rinit=50k)\n"
+      ".param late={early*2}\n.param early=3\n"
+      ".subckt pm a b k=2\n.param q={k2*2}\n.param k2={k*1}\n.model pd d(is={1e-15*q})\n"
+      "d1 a b pd\n.ends\nxp a pb pm k={late}\nrpb pb 0 1k\n"
       ".subckt half a b params: r=1k\nrh a b {r}\ndh b 0 dd\n.ends\n"
       ".subckt sub a b y\n"
       "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
@@ -300,7 +309,8 @@ Test(alloc_torture, general_newton_solve) {
           "parse (POLY parts, K, RS, a JFET, MOSFETs at levels 1, 2 and 3 and VDMOS, a "
           "multiplied subcircuit, B sources, TABLE, pwl, gain, limit, mult, divide, climit, "
           "aswitch, "
-          "sidiode and zener curves, T, O and U lines, .nodeset), general Newton solve");
+          "sidiode and zener curves, potentiometer, ilimit, int and memristor cards, T, O and U "
+          "lines, .nodeset, .param order, models per instance), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {
