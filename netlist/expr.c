@@ -104,6 +104,8 @@ enum { MAX_ARGS = 16 };
 static int parse_arguments(parser *p, double *arg) {
   int n = 0;
   p->pos++; /* '(' */
+  if (peek(p) == ')') /* f(): a .func of no parameters, as ngspice 39 calls one (measured) */
+    return p->pos++, 0;
   for (;;) {
     if (n == MAX_ARGS) return fail(p, p->pos, "too many arguments");
     if (parse_expr(p, &arg[n++])) return -1;

@@ -194,4 +194,10 @@ Test(expressions, user_functions) {
       strstr(kh_test_parse_error("t\n.func f(x) {f(x)}\nr1 a 0 {f(1)}\nv1 a 0 1\n"), "too deeply"));
   cr_assert(strstr(kh_test_parse_error("t\n.func f(x) {x}\n.func f(y) {y}\nr1 a 0 1\n"),
                    "test.cir:3:7: function 'f' is defined twice"));
+  /* a function of no parameters, called f() (ngspice 39: 6 here) */
+  nl = kh_test_parse("t\n.param a=2\n.func f() {a*3}\nr1 x 0 {f()}\nv1 x 0 1\n");
+  cr_expect_float_eq(kh_netlist_element(nl, 0).value, 6, 0);
+  kh_netlist_free(nl);
+  cr_assert(strstr(kh_test_parse_error("t\n.func f(x) {x}\nr1 a 0 {f()}\nv1 a 0 1\n"),
+                   "function takes 1 argument, got 0"));
 }
