@@ -54,29 +54,27 @@ Test(cli, compare_reports_difference_and_times) {
  * and a subcircuit model's IS from the instance (which kirchhoff read from a shadowed global
  * until 2026-12-05), against ngspice's .op of kirchhoff's rewrite; decks with learning cards or
  * .control blocks are not given to ngspice whole, and say so. */
+/* op --compare on deck `text` (written as `name`) exits 0 and says `says`. */
+static void compare_says(const char *name, const char *text, const char *says) {
+  char args[600], *out;
+  snprintf(args, sizeof args, "op --compare --quiet %s", kh_test_write_temp(name, text));
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, says), "%s", out);
+  free(out);
+}
+
 Test(cli, compare_checks_the_reading_against_ngspice_reading_the_file) {
   kh_test_write_temp("cell.inc", ".subckt cell a b isat=1e-12\n.model dm d(is={isat})\nd1 a b dm\n"
                                  ".ends\n");
-  const char *path = kh_test_write_temp(
-      "reading.cir", "t\n.param isat=1e-14\n.include cell.inc\nv1 a 0 1\nr1 a b 1k\n"
-                     "x1 b 0 cell isat=1e-10\n");
-  char args[600], *out;
-  snprintf(args, sizeof args, "op --compare %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
-  cr_expect(strstr(out, "ngspice on the file itself: 2 nodes compared"), "%s", out);
-  free(out);
-  const char *control = kh_test_write_temp(
-      "control.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.control\nop\nprint v(a)\n.endc\n");
-  snprintf(args, sizeof args, "op --compare --quiet %s", control);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
-  cr_expect(strstr(out, "not run (the deck has .control blocks"), "%s", out);
-  free(out);
-  const char *learning = kh_test_write_temp(
-      "learning.cir", "t\nv1 a 0 1\nr1 a b 1k\nr2 b 0 1k\n.input v1\n.output b\n.train r1\n");
-  snprintf(args, sizeof args, "op --compare --quiet %s", learning);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
-  cr_expect(strstr(out, "not run (the deck has learning cards"), "%s", out);
-  free(out);
+  compare_says("reading.cir",
+               "t\n.param isat=1e-14\n.include cell.inc\nv1 a 0 1\nr1 a b 1k\n"
+               "x1 b 0 cell isat=1e-10\n",
+               "ngspice on the file itself: 2 nodes compared");
+  compare_says("control.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.control\nop\nprint v(a)\n.endc\n",
+               "not run (the deck has .control blocks");
+  compare_says("learning.cir",
+               "t\nv1 a 0 1\nr1 a b 1k\nr2 b 0 1k\n.input v1\n.output b\n.train r1\n",
+               "not run (the deck has learning cards");
 }
 
 /* A zener in breakdown at the default reltol (1e-3): ngspice stops its search for the knee at
