@@ -103,7 +103,7 @@ enum { MAX_ARGS = 16 };
 /* Arguments of a call, p->pos at the '(': up to MAX_ARGS, into arg; returns their count or -1. */
 static int parse_arguments(parser *p, double *arg) {
   int n = 0;
-  p->pos++; /* '(' */
+  p->pos++;           /* '(' */
   if (peek(p) == ')') /* f(): a .func of no parameters, as ngspice 39 calls one (measured) */
     return p->pos++, 0;
   for (;;) {

@@ -212,10 +212,24 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                              size_t mlen);
 /* The .param lines `cards` (n of them, tokenized into tok) into table in the order of their
  * dependencies, as ngspice sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads
- * this p2, not a caller's or a global one), evaluated in scope (flatten.c). */
+ * this p2, not a caller's or a global one), evaluated in scope (instance_params.c). */
 kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
                              const kh_scope *scope, kh_param_table *table);
-/* The models of definition `def` read at its instance `inner` (flatten.c), held over the
+/* A subcircuit instance's parameters (instance_params.c): the header's defaults and the X
+ * line's values into table (kh_header_params: *header_count the header's), the X line's values
+ * marked as standing against the body's .param lines (kh_mark_given), a note for each value the
+ * subcircuit never declares (kh_note_unused_given), and the body's .param lines in the order of
+ * their dependencies (kh_body_params: *cards how many). */
+kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
+                           uint32_t def_line, const kh_tokens *head, size_t def_params_at,
+                           const kh_scope *outer, kh_param_table *table, size_t *header_count);
+void kh_mark_given(kh_param_table *table, const kh_tokens *tok, size_t params_at,
+                   size_t header_count);
+kh_status kh_note_unused_given(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
+                               kh_param_table *table, const kh_subckt *def);
+kh_status kh_body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner, kh_param_table *table,
+                         size_t *cards);
+/* The models of definition `def` read at its instance `inner` (instance_params.c), held over the
  * definition's names until the override count is set back. */
 kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner);
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,

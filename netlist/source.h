@@ -57,9 +57,9 @@ typedef struct {
    * stream in, so a large netlist's text is never held whole). */
   kh_status (*on_line)(void *user, uint32_t line);
   void *on_line_user;
-  uint32_t offered;     /* lines handed to on_line so far */
+  uint32_t offered;        /* lines handed to on_line so far */
   uint32_t control_blocks; /* .control blocks skipped (ngspice would run their commands) */
-  size_t line_estimate; /* lines the input read so far is expected to hold in all */
+  size_t line_estimate;    /* lines the input read so far is expected to hold in all */
   /* reader state */
   char *include_stack[KH_MAX_INCLUDE_DEPTH + 1]; /* canonical paths being read: cycles */
   size_t include_depth;
