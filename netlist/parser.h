@@ -34,6 +34,9 @@ typedef struct {
      * that name does not replace it, as in ngspice (KH_PARAM_GIVEN until something declares it,
      * then KH_PARAM_GIVEN_DECLARED). */
     unsigned char given;
+    /* A global's value was read (by an element, a model, another .param): a later .param that
+     * gives it another value is refused, since ngspice gives every use the last definition. */
+    unsigned char read;
   } * items;
   size_t count, capacity;
   kh_strmap *index; /* names to items, once the table is long (kh_param_set); else NULL */

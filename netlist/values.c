@@ -69,7 +69,7 @@ int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t le
   if (kh_reserve((void **)&t->items, &t->capacity, t->count + 1, sizeof *t->items)) return -1;
   const char *copy = kh_arena_strndup(arena, name, len);
   if (!copy) return -1;
-  t->items[t->count++] = (struct kh_param){copy, v, 0};
+  t->items[t->count++] = (struct kh_param){copy, v, 0, 0};
   if (t->index) return index_item(t, t->count - 1);
   return t->count >= PARAM_INDEX_FROM ? build_index(arena, t) : 0;
 }
@@ -104,7 +104,11 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
   for (; scope; scope = scope->outer)
     if (scope->params && kh_param_get(scope->params, name, len, v)) return 1;
-  if (kh_param_get(&env->p->globals, name, len, v)) return 1;
+  struct kh_param *global = kh_param_find(&env->p->globals, name, len);
+  if (global) {
+    *v = global->value, global->read = 1;
+    return 1;
+  }
   if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
     *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
     env->p->temper_used = 1, env->p->temper = *v;
@@ -223,6 +227,14 @@ static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     end = kh_assignment_end(tok, i + 2, to);
     kh_status st = eval_value(p, line, tok, i + 2, end, to, from + 2, whole_at_end, scope, &v);
     if (st != KH_OK) return st;
+    const struct kh_param *old =
+        table == &p->globals ? kh_param_find(table, name->s, name->len) : NULL;
+    if (old && old->read && old->value != v) /* a card read the value this one changes */
+      return kh_token_fail(p, line, name,
+                           "parameter '%.*s' is defined again, to another value, after a card "
+                           "read it: ngspice gives every use the last definition, kirchhoff "
+                           "read the one before (define it once, or before its first use)",
+                           (int)name->len, name->s);
     if (kh_param_set(&p->nl->arena, table, name->s, name->len, v))
       return kh_fail_nomem(p->ctx, "storing parameters");
   }
