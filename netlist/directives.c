@@ -80,6 +80,15 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
       kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
       if (st != KH_OK) return st;
       opt.has_value = 1;
+      if (!strcmp(opt.name, "temp") && p->dot_temp.line) { /* ngspice: .temp wins, anywhere */
+        st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
+                            "temp=%g ignored: a .temp card above sets the temperature, and "
+                            "ngspice lets .temp win over .options temp=",
+                            opt.value);
+        if (st != KH_OK) return st;
+        i += 2;
+        continue;
+      }
       if (!strcmp(opt.name, "temp")) st = check_temper(p, line, &tok->items[i + 2], opt.value);
       if (!strcmp(opt.name, "rshunt") && !(opt.value >= 0 && isfinite(opt.value)))
         st = kh_token_fail(p, line, &tok->items[i + 2],
@@ -180,7 +189,17 @@ kh_status kh_card_global(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   return KH_OK;
 }
 
-/* .temp T: the circuit temperature in degrees Celsius, as `.options temp=T`. */
+/* Drops the options named `name` read so far. */
+static void drop_option(kh_netlist *nl, const char *name) {
+  size_t kept = 0;
+  for (size_t i = 0; i < nl->option_count; i++)
+    if (strcmp(nl->options[i].name, name)) nl->options[kept++] = nl->options[i];
+  nl->option_count = kept;
+}
+
+/* .temp T: the circuit temperature in degrees Celsius, stored as `.options temp=T`. ngspice 39
+ * gives the last .temp card precedence over every `.options temp=`, before or after it
+ * (measured), so those are dropped, and later ones ignored (kh_card_options). */
 kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   const kh_token *t = tok->items;
   if (tok->count != 2)
@@ -192,7 +211,10 @@ kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
                        opt.value);
   if (st == KH_OK) st = check_temper(p, line, &t[1], opt.value);
-  return st == KH_OK ? add_option(p, opt) : st;
+  if (st != KH_OK) return st;
+  drop_option(p->nl, "temp");
+  p->dot_temp = kh_token_loc(p, line, &t[0]);
+  return add_option(p, opt);
 }
 
 /* .options rshunt=R: a resistor R from every node to ground, as ngspice adds one (internal

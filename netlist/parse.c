@@ -17,10 +17,10 @@ static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t
   return KH_OK;
 }
 
-static const char *const skipped_cards[] = {".op",    ".tran",  ".ac",      ".print", ".plot",
-                                            ".probe", ".save",  ".ic",      ".meas",  ".measure",
-                                            ".four",  ".noise", ".tf",      ".sens",  ".width",
-                                            ".disto", ".pz",    ".csparam", ".title", ".sp"};
+static const char *const skipped_cards[] = {
+    ".op",    ".tran",  ".ac",      ".print",   ".plot",  ".probe", ".save",
+    ".ic",    ".meas",  ".measure", ".four",    ".noise", ".tf",    ".sens",
+    ".width", ".disto", ".pz",      ".csparam", ".title", ".sp",    ".pss"};
 
 static int is_skipped_card(const kh_token *t) {
   for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)

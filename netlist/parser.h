@@ -119,6 +119,7 @@ typedef struct {
   int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
   int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
   double temper;           /* ... as it was then; a later .temp may not change it */
+  kh_loc dot_temp;         /* the last .temp card (line 0: none), which beats .options temp= */
   /* .model cards inside .subckt bodies whose values hold expressions: read at each instance,
    * with its parameters (kh_instance_models), as ngspice reads them; the instances being
    * expanded hold their own models over the definitions' names ("sub.name"), innermost last */

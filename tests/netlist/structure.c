@@ -516,6 +516,25 @@ Test(structure, waveforms_give_their_value_at_time_zero) {
   }
 }
 
+/* The circuit temperature as ngspice 39 takes it (measured): the last .temp card, wherever
+ * .options temp= stands, else the last .options temp=. Each deck means 40 C, where a tc1 of
+ * 0.01 makes 1k 1130 ohms (80 C would make 1530). */
+Test(structure, dot_temp_wins_over_options_temp) {
+  const char *cards[] = {".temp 40\n.options temp=80", ".options temp=80\n.temp 40",
+                         ".temp 80\n.temp 40\n.options temp=80", ".options temp=80 temp=40",
+                         ".options temp=40 gmin=1e-12\n.temp 40"};
+  for (size_t k = 0; k < sizeof cards / sizeof cards[0]; k++) {
+    char text[256];
+    snprintf(text, sizeof text, "t\n%s\nv1 a 0 1\nr1 a 0 1k tc1=0.01\n", cards[k]);
+    kh_netlist *nl = kh_test_parse(text);
+    double got = kh_netlist_element(nl, element(nl, "r1")).value;
+    cr_expect(fabs(got - 1130) <= 1e-9, "%s: %.17g ohms, ngspice 1130", cards[k], got);
+    cr_expect(fabs(kh_netlist_temperature(nl) - 313.15) <= 1e-12, "%s: %.17g K", cards[k],
+              kh_netlist_temperature(nl));
+    kh_netlist_free(nl);
+  }
+}
+
 /* Resistor instance words and R models at .temp 40, each resistance as ngspice 39 reports it
  * (1/i(v1) with 1 V across): tc1/tc2/tce with the instance over the model, temp=/dtemp=, m= and
  * scale=, and words without DC effect. */
