@@ -213,12 +213,14 @@ Test(structure, capacitor_and_inductor_copies_fold_into_the_value) {
 
 Test(structure, skipped_cards_leave_notes) {
   kh_netlist *nl = kh_test_parse("t\nr1 a 0 1k\nv1 a 0 1 ac 1 0\n.op\n.tran 1n 1u\n"
-                                 ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n");
-  cr_assert_eq(kh_netlist_note_count(nl), 4);
+                                 ".control\nrun\nplot v(a)\n.endc\n.options gmin=1e-13\n"
+                                 ".pss 1k 1m a 10\n");
+  cr_assert_eq(kh_netlist_note_count(nl), 5);
   const char *expected[] = {"test.cir:3:10: note: AC specification ignored",
                             "test.cir:4:1: note: .op skipped", "test.cir:5:1: note: .tran skipped",
-                            "test.cir:6:1: note: .control block skipped"};
-  for (size_t k = 0; k < 4; k++) {
+                            "test.cir:6:1: note: .control block skipped",
+                            "test.cir:11:1: note: .pss skipped"};
+  for (size_t k = 0; k < 5; k++) {
     int found = 0;
     for (size_t i = 0; i < kh_netlist_note_count(nl); i++)
       found |= strstr(kh_netlist_note(nl, i), expected[k]) != NULL;
