@@ -26,7 +26,7 @@ suffix, braces and quotes, the expression functions ngspice's .param knows, .inc
 sections from other files, sources with DC, AC and transient specifications, capacitors and
 inductors, .nodeset and .ic, .global, subcircuit parameters with defaults and params:, and E F
 G H in POLY form (a first-order coefficient, maybe a constant, and the same control twice with
-maybe a square term), K couplings of its inductors, and B sources whose expressions read nodes
+maybe a square term) or linear with the control pair in parentheses and G and F with m=, K couplings of its inductors, and B sources whose expressions read nodes
 by their odd names (v(net-3), v(n<0>), v(out4+)), in any case, braced or not.
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
@@ -829,6 +829,7 @@ def syntax_deck(seed, folder):
     """The netlist text of seed's --syntax deck; writes the files it includes into folder."""
     r = random.Random(seed)
     rp = random.Random(f"poly {seed}")  # POLY forms: its own draws leave the rest of the deck
+    rf = random.Random(f"forms {seed}")  # the linear forms' parentheses and m=, likewise
     count = 0
 
     def name(prefix):
@@ -843,7 +844,14 @@ def syntax_deck(seed, folder):
         out) and the same control again, then maybe a square term up to `square` times the
         control squared."""
         if rp.random() < 0.6 or any(c in w for w in words + controls for c in "<>"):
-            return words + controls + [gain]  # ngspice cannot read such names in a POLY card
+            # ngspice cannot read such names in a POLY card; the linear card may put its
+            # control pair in parentheses, and a G or F may take copies (m=)
+            if len(controls) == 2 and rf.random() < 0.3:
+                controls = rf.choice([[f"({controls[0]},{controls[1]})"],
+                                      ["(", *controls, ")"]])
+            multiplier = [f"{rf.choice('mM')}={rf.choice(['2', '0.5', '{3}'])}"] \
+                if words[0][0] in "gfGF" and rf.random() < 0.3 else []
+            return words + controls + [gain] + multiplier
         written = controls if len(controls) == 1 or rp.random() < 0.5 else \
             [f"({controls[0]},{controls[1]})"]
         p0 = rp.choice(["0", "0", f"{rp.uniform(-offset, offset):.3g}"])

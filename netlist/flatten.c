@@ -435,17 +435,31 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                            "value=expression, POLY, and linear ones: nodes or a controlling "
                            "source, and a gain)",
                            (int)t[0].len, t[0].s);
-  if (tok->count < want)
+  /* the positional words; parentheses around nodes are dropped, as ngspice 39 reads them
+   * (`e1 4 0 (1,0) 2`, measured) */
+  size_t at[6] = {0}, n = 1, i = 1;
+  for (; i < tok->count && n < want; i++)
+    if (!kh_token_eq(&t[i], "(") && !kh_token_eq(&t[i], ")")) at[n++] = i;
+  if (n < want)
     return kh_token_fail(p, line, &t[tok->count - 1],
                          vcvs
                              ? "'%.*s' needs output nodes, controlling nodes and a gain"
                              : "'%.*s' needs output nodes, a controlling voltage source and a gain",
                          (int)t[0].len, t[0].s);
-  if (tok->count > want)
-    return kh_token_fail(p, line, &t[want],
-                         "unexpected '%.*s' after the gain (kirchhoff reads "
-                         "linear controlled sources only)",
-                         (int)t[want].len, t[want].s);
+  double m = 1; /* G and F take m= (parallel copies), the last one given winning, as in ngspice */
+  kh_status st = KH_OK;
+  for (; st == KH_OK && i < tok->count; i += 3) {
+    int multiplier = (letter == 'g' || letter == 'f') && i + 2 < tok->count &&
+                     kh_token_eq(&t[i], "m") && kh_token_eq(&t[i + 1], "=");
+    if (!multiplier)
+      return kh_token_fail(p, line, &t[i],
+                           "unexpected '%.*s' after the gain (kirchhoff reads linear controlled "
+                           "sources only%s)",
+                           (int)t[i].len, t[i].s,
+                           letter == 'g' || letter == 'f' ? ", and m="
+                                                          : "; ngspice 39 takes no m=");
+    st = kh_eval_token(p, line, &t[i + 2], s, &m);
+  }
   static const struct {
     char letter;
     kh_element_kind kind;
@@ -453,19 +467,19 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   kh_elem e = {.kind = KH_VCVS, .model = KH_NOT_FOUND};
   for (size_t k = 0; k < 4; k++)
     if (kinds[k].letter == letter) e.kind = (uint8_t)kinds[k].kind;
-  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
-  if (st == KH_OK && vcvs) st = kh_resolve_node(p, line, s, &t[3], &e.ctrl[0]);
-  if (st == KH_OK && vcvs) st = kh_resolve_node(p, line, s, &t[4], &e.ctrl[1]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[at[1]], &e.node[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[at[2]], &e.node[1]);
+  if (st == KH_OK && vcvs) st = kh_resolve_node(p, line, s, &t[at[3]], &e.ctrl[0]);
+  if (st == KH_OK && vcvs) st = kh_resolve_node(p, line, s, &t[at[4]], &e.ctrl[1]);
   if (st == KH_OK && !vcvs) {
     const char *name;
     size_t len;
-    st = kh_qualify_name(p, 'v', s->path, t[3].s, t[3].len, &name, &len);
+    st = kh_qualify_name(p, 'v', s->path, t[at[3]].s, t[at[3]].len, &name, &len);
     if (st == KH_OK && !(e.control = kh_arena_strndup(&p->nl->arena, name, len)))
       st = kh_fail_nomem(p->ctx, "storing elements");
   }
-  if (st == KH_OK) st = kh_eval_token(p, line, &t[want - 1], s, &e.value);
-  if (letter == 'g' || letter == 'f') e.value *= kh_scope_multiplier(s); /* a multiplied X line */
+  if (st == KH_OK) st = kh_eval_token(p, line, &t[at[want - 1]], s, &e.value);
+  if (letter == 'g' || letter == 'f') e.value *= m * kh_scope_multiplier(s); /* and an X line's */
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;
   return st;

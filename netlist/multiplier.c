@@ -35,6 +35,15 @@ static kh_status declares_m(kh_parser *p, const kh_subckt *def, kh_tokens *tok, 
   return st;
 }
 
+/* The words of a line but parentheses, which a linear controlled source may put around its
+ * nodes (flatten.c) */
+static size_t words(const kh_tokens *tok) {
+  size_t n = 0;
+  for (size_t i = 0; i < tok->count; i++)
+    n += !kh_token_eq(&tok->items[i], "(") && !kh_token_eq(&tok->items[i], ")");
+  return n;
+}
+
 /* What a rewritten body may not hold, refused at its token: a nested definition, an X line, an
  * element's own m=, and G or F in a form other than the linear one. */
 static kh_status check_body(kh_parser *p, const kh_subckt *def, uint32_t by, kh_tokens *tok) {
@@ -55,7 +64,7 @@ static kh_status check_body(kh_parser *p, const kh_subckt *def, uint32_t by, kh_
       why = "m= on an element inside a subcircuit that an X line multiplies: ngspice 39 "
             "appends the instance's m (1 where the X line gives none) and reads that one, so "
             "this one is silently lost; give the product on the X line";
-    else if ((t[0].s[0] == 'g' || t[0].s[0] == 'f') && tok->count != (t[0].s[0] == 'g' ? 6u : 5u))
+    else if ((t[0].s[0] == 'g' || t[0].s[0] == 'f') && words(tok) != (t[0].s[0] == 'g' ? 6u : 5u))
       why = "a G or F other than a linear one inside a subcircuit that an X line multiplies "
             "(m=): kirchhoff applies the multiplier to linear ones only";
     if (why)
