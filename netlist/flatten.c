@@ -160,7 +160,8 @@ static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens 
   (*i)++;
   if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
   for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc") && !kh_waveform_name(&t[*i]) &&
-                     !small_signal_word(&t[*i]) && !kh_token_eq(&t[*i], "portnum");
+                     !small_signal_word(&t[*i]) && !kh_token_eq(&t[*i], "portnum") &&
+                     !(*i + 1 < n && kh_token_eq(&t[*i + 1], "=")); /* m=, z0= */
        k++, (*i)++) {
     double ignored; /* the magnitude, then an optional phase */
     kh_status st = kh_eval_token(p, line, &t[*i], s, &ignored);
@@ -228,6 +229,8 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   double port = 0, z0 = 50; /* ngspice's default port impedance */
   const kh_token *z0_at = NULL;
   double at_zero = 0; /* a waveform's value at t = 0: the DC value when none is given */
+  double copies = 1;  /* a current source's m=: parallel copies, any real number as in ngspice */
+  int copies_given = 0;
   kh_loc wave_loc = {0, 0, 0};
   while (i < n) {
     if (small_signal_word(&t[i]) & ~have_small_signal) {
@@ -258,7 +261,19 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
       i = at + 1;
       continue;
     }
+    if (kh_token_eq(&t[i], "m") && i + 2 < n && kh_token_eq(&t[i + 1], "=")) {
+      if (kind != KH_ISOURCE)
+        return kh_token_fail(p, line, &t[i], "m= on a voltage source, which ngspice 39 fails on");
+      if ((st = kh_eval_token(p, line, &t[i + 2], s, &copies)) != KH_OK) return st;
+      i += 3, copies_given = 1; /* the last one given wins, as in ngspice */
+      continue;
+    }
     if (have_dc) break;
+    if (copies_given && !kh_token_eq(&t[i], "dc"))
+      return kh_token_fail(p, line, &t[i],
+                           "a bare value after m=, which ngspice 39 fails on: write 'dc %.*s' "
+                           "or put the value first",
+                           (int)t[i].len, t[i].s);
     if (kh_token_eq(&t[i], "dc")) {
       i++;
       if (i < n && kh_token_eq(&t[i], "=")) i++;
@@ -273,7 +288,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'", (int)t[i].len,
                          t[i].s, (int)t[0].len, t[0].s);
   if (!have_dc) e.value = at_zero;
-  if (kind == KH_ISOURCE) e.value *= kh_scope_multiplier(s); /* m= from a multiplied X line */
+  if (kind == KH_ISOURCE) e.value *= copies * kh_scope_multiplier(s); /* and an X line's m= */
   if (have_wave &&
       (st = kh_source_note(p->ctx, &p->src, wave_loc,
                            "transient specification: the DC operating point uses %s "
