@@ -209,6 +209,46 @@ static kh_status port_source(kh_parser *p, uint32_t line, const kh_token *name_t
   return KH_OK;
 }
 
+/* An RF port's word at tok[*i] (port_word) and its value, `=` optional: portnum, or z0 in
+ * series (port_source); pwr and freq drive .sp's large-signal source and leave the operating
+ * point as it is (measured, ngspice 39). *z0_at: the first word that needs portnum. */
+static kh_status port_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            size_t *i, double *port, double *z0, const kh_token **z0_at) {
+  const kh_token *t = tok->items;
+  double v;
+  size_t at = *i + 1 + (kh_token_eq(&t[*i + 1], "=") && *i + 2 < tok->count);
+  kh_status st = kh_eval_token(p, line, &t[at], s, &v);
+  if (st != KH_OK) return st;
+  if (kh_token_eq(&t[*i], "portnum"))
+    *port = v;
+  else if (!*z0_at || kh_token_eq(&t[*i], "z0"))
+    *z0_at = &t[at];
+  if (kh_token_eq(&t[*i], "z0")) *z0 = v;
+  *i = at + 1;
+  return KH_OK;
+}
+
+/* A source's DC value at tok[*i]: bare, `dc value`, `dc=value` or `dc = value`; after m= only
+ * with `dc`, as ngspice 39 fails on a bare one there. */
+static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                          size_t *i, int after_copies, double *value) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  if (after_copies && !kh_token_eq(&t[*i], "dc"))
+    return kh_token_fail(p, line, &t[*i],
+                         "a bare value after m=, which ngspice 39 fails on: write 'dc %.*s' or "
+                         "put the value first",
+                         (int)t[*i].len, t[*i].s);
+  if (kh_token_eq(&t[*i], "dc")) {
+    (*i)++;
+    if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
+    if (*i >= n)
+      return kh_token_fail(p, line, &t[n - 1], "'%.*s' needs a DC value after 'dc'", (int)t[0].len,
+                           t[0].s);
+  }
+  return kh_eval_token(p, line, &t[(*i)++], s, value);
+}
+
 /* V, I: name n+ n- followed, in any order ngspice accepts, by the DC value (bare, `dc value`,
  * `dc=value`, `dc = value`) and an AC specification (`ac mag [phase]`, `ac=mag`). Without a DC
  * value (only AC) the DC value is 0, as in ngspice. */
@@ -248,17 +288,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
       return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
                            (int)t[i].len, t[i].s);
     if (port_word(&t[i]) && kind == KH_VSOURCE && i + 1 < n) {
-      /* an RF port: z0 in series (port_source); its pwr and freq drive .sp's large-signal
-       * source and leave the operating point as it is (measured, ngspice 39) */
-      double v;
-      size_t at = i + 1 + (kh_token_eq(&t[i + 1], "=") && i + 2 < n);
-      if ((st = kh_eval_token(p, line, &t[at], s, &v)) != KH_OK) return st;
-      if (kh_token_eq(&t[i], "portnum"))
-        port = v;
-      else if (!z0_at || kh_token_eq(&t[i], "z0"))
-        z0_at = &t[at]; /* what needs portnum */
-      if (kh_token_eq(&t[i], "z0")) z0 = v;
-      i = at + 1;
+      if ((st = port_value(p, line, tok, s, &i, &port, &z0, &z0_at)) != KH_OK) return st;
       continue;
     }
     if (kh_token_eq(&t[i], "m") && i + 2 < n && kh_token_eq(&t[i + 1], "=")) {
@@ -269,19 +299,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
       continue;
     }
     if (have_dc) break;
-    if (copies_given && !kh_token_eq(&t[i], "dc"))
-      return kh_token_fail(p, line, &t[i],
-                           "a bare value after m=, which ngspice 39 fails on: write 'dc %.*s' "
-                           "or put the value first",
-                           (int)t[i].len, t[i].s);
-    if (kh_token_eq(&t[i], "dc")) {
-      i++;
-      if (i < n && kh_token_eq(&t[i], "=")) i++;
-      if (i >= n)
-        return kh_token_fail(p, line, &t[n - 1], "'%.*s' needs a DC value after 'dc'",
-                             (int)t[0].len, t[0].s);
-    }
-    if ((st = kh_eval_token(p, line, &t[i++], s, &e.value)) != KH_OK) return st;
+    if ((st = dc_value(p, line, tok, s, &i, copies_given, &e.value)) != KH_OK) return st;
     have_dc = 1;
   }
   if (i < n)
