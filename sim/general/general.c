@@ -190,9 +190,20 @@ static int factor_solve(kh_general *g, kh_solve_stats *stats) {
   for (size_t e = 0; e < g->entries; e++) g->ax[g->slot[e]] += g->tx[e];
   if (g->pinning) pin_rows(g);
   int ok = g->num ? klu_l_refactor(g->ap, g->ai, g->ax, g->sym, g->num, &g->common) : 0;
-  if (!ok || g->common.status != KLU_OK) {
+  /* A refactorization keeps the pivots the last factorization chose, at values Newton may since
+   * have moved by twenty orders of magnitude (junctions from the cold start to far forward or
+   * reverse): the old order can then leave pivots next to nothing and a step of 1e17 V (seen:
+   * the 4-bit TTL adder of SPICE's benchmarks diverged, or gave up as singular, where ngspice,
+   * whose sparse code reorders after its first iteration and on a bad pivot, converges). KLU's
+   * rcond (smallest pivot over largest) a thousand times below the last chosen order's says the
+   * order went stale: the pivots are chosen again. */
+  ok = ok && g->common.status == KLU_OK && klu_l_rcond(g->sym, g->num, &g->common) &&
+       !(g->common.rcond < 1e-3 * g->pivoted_rcond);
+  if (!ok) {
     if (g->num) klu_l_free_numeric(&g->num, &g->common);
     g->num = klu_l_factor(g->ap, g->ai, g->ax, g->sym, &g->common);
+    if (g->num && g->common.status == KLU_OK && klu_l_rcond(g->sym, g->num, &g->common))
+      g->pivoted_rcond = g->common.rcond;
   }
   stats->factorizations++;
   if (!g->num || g->common.status == KLU_SINGULAR) return 1;

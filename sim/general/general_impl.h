@@ -149,6 +149,7 @@ typedef struct {
   klu_l_common common;
   klu_l_symbolic *sym;
   klu_l_numeric *num;
+  double pivoted_rcond; /* KLU's rcond at the last factorization that chose its pivots */
   double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
   double gjunction; /* true gmin stepping: GMIN across every unheated Shockley junction (0: none) */
   /* .nodeset: per unknown, whether a nodeset holds it (1; 2 where branch currents enter its
