@@ -38,7 +38,8 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
             "kirchhoff: note: %s can have several operating points; general Newton found this "
             "one%s\n",
             jfets ? "circuits of transistors or switches" : "controlled sources with diodes",
-            !kh_netlist_nodeset_count(nl) ? " (.nodeset can pick another, as in ngspice)"
+            !kh_netlist_nodeset_count(nl)
+                ? " (.nodeset or a device's off can pick another, as in ngspice)"
             : nodesets_dropped
                 ? ", from 0 V: Newton with the .nodeset nodes held did not converge, so they "
                   "were let go (ngspice holds them in the first iterations of its gmin and "

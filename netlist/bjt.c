@@ -324,8 +324,10 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
       {"temp", &inst->t.temp, 0, 1},   {"dtemp", &inst->t.dtemp, 0, 2},
       {"icvbe", NULL, 0, 0},           {"icvce", NULL, 0, 0}}; /* a transient's: read and left */
   const kh_instance_words w = {
-      "BJT", "area, areab, areac, m, temp, dtemp, ic, icvbe, icvce and off", area, words, 8, 2,
-      &given};
+      "BJT",  "area, areab, areac, m, temp, dtemp, ic, icvbe, icvce and off",
+      area,   words,
+      8,      2,
+      &given, &inst->off};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;
@@ -445,12 +447,13 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
 
 kh_bjt_instance kh_netlist_bjt_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
-  kh_bjt_instance q = {0, 0, 0, 0, 0, e->value, e->value, e->value, 1, kh_netlist_temperature(nl)};
+  kh_bjt_instance q = {0, 0, 0, 0, 0, e->value, e->value, e->value, 1, kh_netlist_temperature(nl),
+                       0};
   if (e->kind != KH_BJT) return q;
   const kh_bjt_inst *in = &nl->bjt_inst[e->ctrl[1]];
   q.collector = in->collector, q.base = in->base, q.emitter = in->emitter;
   q.substrate = in->substrate, q.inner_base = e->ctrl[0];
-  q.areab = in->areab, q.areac = in->areac, q.m = in->m;
+  q.areab = in->areab, q.areac = in->areac, q.m = in->m, q.off = in->off;
   q.temperature = kh_inst_temp_kelvins(&in->t, nl);
   return q;
 }

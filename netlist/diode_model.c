@@ -230,7 +230,10 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
     i++;
   }
   for (; i < n; i++) {
-    if (kh_token_eq(&t[i], "off")) continue; /* the initial guess only: the answer is unique */
+    if (kh_token_eq(&t[i], "off")) { /* where Newton starts and holds it (sim/general) */
+      inst->off = 1;
+      continue;
+    }
     if (kh_token_eq(&t[i], "thermal") && !inst->has_thermal_node)
       return kh_token_fail(p, line, &t[i],
                            "'thermal' needs the thermal node before the model (Dname n+ n- tj "
@@ -283,7 +286,7 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
 
 kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
-  kh_diode_instance d = {e->value, 1.0, 0.0, 0, 0, 0};
+  kh_diode_instance d = {e->value, 1.0, 0.0, 0, 0, 0, 0};
   if (e->kind != KH_DIODE) {
     d.temperature = kh_netlist_temperature(nl);
     return d;
@@ -297,7 +300,7 @@ kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element
   if (in) {
     d.m = in->m;
     if (in->has_pj) d.pj = in->pj;
-    d.thermal_node = in->thermal_node;
+    d.thermal_node = in->thermal_node, d.off = in->off;
   }
   d.dtemp = t.dtemp, d.temperature = kh_inst_temp_kelvins(&t, nl);
   if (model && kh_model_value(model, "level", 1) == 3) { /* ngspice's diosetup.c */

@@ -420,7 +420,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (!(inst.l > 0)) inst.l = fmax(kh_model_value(model, "l", 0), 0);
   if ((inst.w > 0 || inst.l > 0) && !inst.has_area) e.value = 1; /* ngspice's default with W, L */
   if (inst.m != 1.0 || inst.t.has_temp || inst.t.dtemp != 0 || inst.has_pj || inst.w > 0 ||
-      inst.l > 0 || inst.has_thermal_node) {
+      inst.l > 0 || inst.has_thermal_node || inst.off) {
     kh_netlist *nl = p->nl;
     if (kh_reserve((void **)&nl->diode_inst, &nl->diode_inst_cap, nl->diode_inst_count + 1,
                    sizeof *nl->diode_inst))

@@ -118,8 +118,8 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
                                     {"m", &inst->m, '+', 0},
                                     {"temp", &inst->t.temp, 0, 1},
                                     {"dtemp", &inst->t.dtemp, 0, 2}};
-  const kh_instance_words w = {"JFET", "area, m, temp, dtemp, ic and off", area, words, 4, 2,
-                               &given};
+  const kh_instance_words w = {
+      "JFET", "area, m, temp, dtemp, ic and off", area, words, 4, 2, &given, &inst->off};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;
@@ -175,10 +175,11 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
 
 kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
-  kh_jfet_instance j = {0, 0, 0, e->value, 1, kh_netlist_temperature(nl)};
+  kh_jfet_instance j = {0, 0, 0, e->value, 1, kh_netlist_temperature(nl), 0};
   if (e->kind != KH_JFET) return j;
   const kh_jfet_inst *in = &nl->jfet_inst[e->ctrl[1]];
   j.gate = e->ctrl[0], j.drain = in->drain, j.source = in->source, j.m = in->m;
+  j.off = in->off;
   j.temperature = kh_inst_temp_kelvins(&in->t, nl);
   return j;
 }

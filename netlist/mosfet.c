@@ -241,8 +241,10 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   words[9] = (kh_instance_word){"temp", &inst->t.temp, 0, 1u << 8};
   words[10] = (kh_instance_word){"dtemp", &inst->t.dtemp, 0, 1u << 9};
   const kh_instance_words w = {
-      "MOSFET", "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off", NULL, words, 11, 3,
-      &given};
+      "MOSFET", "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off",
+      NULL,     words,
+      11,       3,
+      &given,   &inst->off};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->given |= given & 0xffu, inst->t.has_temp = (given >> 8) & 1;
   inst->t.has_dtemp = (given >> 9) & 1;
@@ -344,7 +346,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.gate = in.gate, out.bulk = in.bulk, out.drain = in.drain, out.source = in.source;
   out.l = in.geo[KH_MOS_L], out.w = in.geo[KH_MOS_W], out.ad = in.geo[KH_MOS_AD];
   out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];
-  out.m = in.m;
+  out.m = in.m, out.off = in.off;
   out.temperature = kh_inst_temp_kelvins(&in.t, nl);
   return out;
 }

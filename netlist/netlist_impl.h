@@ -107,6 +107,7 @@ typedef struct {
    * junction's rise above its temperature in kelvins; RS then stays in the diode (no split) */
   uint32_t thermal_node;
   uint8_t has_thermal_node, thermal;
+  uint8_t off; /* `off`: ngspice's first iterations hold the junction at 0 V */
 } kh_diode_inst;
 
 /* kh_elem.synthetic for POLY cards (poly.c): the card's own element or a linear part, and a
@@ -154,6 +155,7 @@ typedef struct {
   uint32_t drain, source;
   double m;
   kh_inst_temp t;
+  uint8_t off; /* `off` (kh_diode_inst) */
 } kh_jfet_inst;
 
 /* A BJT instance (bjt.c): its terminals as written (the element's own collector, base and emitter
@@ -163,6 +165,7 @@ typedef struct {
   uint32_t collector, base, emitter, substrate;
   double areab, areac, m;
   kh_inst_temp t;
+  uint8_t off; /* `off` (kh_diode_inst) */
 } kh_bjt_inst;
 
 /* Whether a BJT model's base resistance is modulated by the current (RBM other than RB, or TRM1,
@@ -180,6 +183,7 @@ typedef struct {
   unsigned given;
   double m;
   kh_inst_temp t;
+  uint8_t off; /* `off` (kh_diode_inst) */
 } kh_mos_inst;
 
 int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmos.c) */

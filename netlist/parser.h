@@ -494,7 +494,7 @@ kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const
 kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                                size_t from, int table);
 /* A transistor's words after its model (elements.c): an optional positional value first (the
- * area, *positional, when not NULL), then `off` (read and left) and name=value pairs from `words`
+ * area, *positional, when not NULL), then `off` (*off set) and name=value pairs from `words`
  * (each stored in *value and its bit set in *given; sign '+': it must be positive, '0': >= 0),
  * and ic= with up to ic_values values (a transient's: read and left). `device` names it in
  * messages ("JFET"), `known` lists the words there. */
@@ -511,6 +511,7 @@ typedef struct {
   size_t count;
   int ic_values;
   unsigned *given;
+  uint8_t *off; /* set to 1 where `off` is written (NULL: read and left) */
 } kh_instance_words;
 /* Each of the model's `names` (0 when not given) must be finite and >= 0: else an error at `at`
  * naming it (the resistances, saturation currents and gains ngspice's equations need). */

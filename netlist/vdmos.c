@@ -209,7 +209,7 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
                                     {"icvds", NULL, 0, 0},
                                     {"icvgs", NULL, 0, 0}};
   const kh_instance_words w = {
-      "VDMOS", "m, temp, dtemp, ic, icvds, icvgs and off", NULL, words, 5, 2, &given};
+      "VDMOS", "m, temp, dtemp, ic, icvds, icvgs and off", NULL, words, 5, 2, &given, &inst->off};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;

@@ -48,6 +48,7 @@ static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   if (in->w > 0) fprintf(out, " w=%.17g", in->w);
   if (in->l > 0) fprintf(out, " l=%.17g", in->l);
   if (in->thermal) fprintf(out, " thermal");
+  if (in->off) fprintf(out, " off");
 }
 
 /* A self-heating diode's thermal node, written between its nodes and its model. */
@@ -365,10 +366,11 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   fputc('\n', out);
 }
 
-/* A transistor card's m=, temp= and dtemp= where given, and its line's end. */
-static void write_transistor_tail(FILE *out, double m, const kh_inst_temp *t) {
+/* A transistor card's m=, temp=, dtemp= and off where given, and its line's end. */
+static void write_transistor_tail(FILE *out, double m, const kh_inst_temp *t, int off) {
   if (m != 1) fprintf(out, " m=%.17g", m);
   write_temperature(out, t);
+  if (off) fprintf(out, " off");
   fputc('\n', out);
 }
 
@@ -383,7 +385,7 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
   fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, e->ctrl[0]), node(nl, s),
           nl->models[e->model].name);
   if (e->value != 1) fprintf(out, " area=%.17g", e->value);
-  write_transistor_tail(out, in->m, &in->t);
+  write_transistor_tail(out, in->m, &in->t, in->off);
 }
 
 /* Mname nd ng ns nb model [l= w= ad= as= pd= ps= nrd= nrs= as given] [m=] [temp=] [dtemp=], the
@@ -394,7 +396,7 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   if (kh_is_vdmos(nl, e)) { /* Mname d g s model: its resistances are inside it for both */
     fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, in->drain), node(nl, in->gate),
             node(nl, in->source), nl->models[e->model].name);
-    write_transistor_tail(out, in->m, &in->t);
+    write_transistor_tail(out, in->m, &in->t, in->off);
     return;
   }
   uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
@@ -403,7 +405,7 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
           node(nl, in->bulk), nl->models[e->model].name);
   for (int k = 0; k < 8; k++)
     if (in->given & (1u << k)) fprintf(out, " %s=%.17g", kh_mos_geometry_words[k], in->geo[k]);
-  write_transistor_tail(out, in->m, &in->t);
+  write_transistor_tail(out, in->m, &in->t, in->off);
 }
 
 /* Qname nc nb ne [ns] model [area=] [areab=] [areac=] [m=] [temp=] [dtemp=], the terminals
@@ -420,7 +422,7 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
   if (e->value != 1) fprintf(out, " area=%.17g", e->value);
   if (in->areab != e->value) fprintf(out, " areab=%.17g", in->areab);
   if (in->areac != e->value) fprintf(out, " areac=%.17g", in->areac);
-  write_transistor_tail(out, in->m, &in->t);
+  write_transistor_tail(out, in->m, &in->t, in->off);
 }
 
 /* The T or O line whose sensing source is element i, as its card: its ports' nodes as the parts

@@ -106,9 +106,13 @@ KH_API double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *m
 /* thermal_node: a self-heating diode's thermal node (`Dname n+ n- tj model thermal`, its model
  * with RTH0), else 0: the junction then sits at temperature + v(tj), the power it dissipates
  * (junction and RS) flows into tj, and RTH0 joins tj to ground, as in ngspice 39. */
+/* off: the instance line says `off`, and general Newton's first iterations hold it off, as
+ * ngspice's do (its junction voltages at 0 V), which picks the state of a circuit with several.
+ * The same in the JFET, MOSFET and BJT instances below. */
 typedef struct {
   double area, m, dtemp, temperature, pj;
   size_t thermal_node;
+  int off;
 } kh_diode_instance;
 KH_API kh_diode_instance kh_netlist_diode_instance(const kh_netlist *nl, size_t element);
 /* A Shockley diode's series resistance at `kelvins` (ngspice 39's diotemp.c): RS (1 + TRS dt +
@@ -123,6 +127,7 @@ KH_API double kh_netlist_diode_series_resistance(const kh_netlist *nl, size_t el
 typedef struct {
   size_t gate, drain, source;
   double area, m, temperature;
+  int off;
 } kh_jfet_instance;
 KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
 /* A MOSFET (M card, ngspice 39's mos1 or mos3; docs/netlist.md): its gate, bulk, drain and
@@ -133,6 +138,7 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
+  int off;
 } kh_mosfet_instance;
 KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
 /* A bipolar transistor (Q card, ngspice 39's Gummel-Poon model; docs/netlist.md): its
@@ -145,6 +151,7 @@ KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_
 typedef struct {
   size_t collector, base, emitter, substrate, inner_base;
   double area, areab, areac, m, temperature;
+  int off;
 } kh_bjt_instance;
 KH_API kh_bjt_instance kh_netlist_bjt_instance(const kh_netlist *nl, size_t element);
 

@@ -441,9 +441,13 @@ double kh_pnjlim(double vnew, double vold, double vt, double vcrit, int *limited
 
 /* The junction voltage to linearize at: v limited against the last one, on the forward and, with
  * BV, on the breakdown exponential (ngspice's dioload.c). */
+double kh_diode_vcrit(const kh_diode *d) {
+  return d->vte * log(d->vte / (M_SQRT2 * d->csat));
+}
+
 double kh_diode_limit(const kh_diode *d, double v, double vold, int *limited) {
   if (d->kind != KH_DIODE_SHOCKLEY) return v;
-  double vcrit = d->vte * log(d->vte / (M_SQRT2 * d->csat));
+  double vcrit = kh_diode_vcrit(d);
   if (isfinite(d->bv) && v < fmin(0, -d->bv + 10 * d->vtb)) {
     double vcb = d->vtb * log(d->vtb / (M_SQRT2 * d->csat));
     double u = kh_pnjlim(-(v + d->bv), -(vold + d->bv), d->vtb, vcb, limited);

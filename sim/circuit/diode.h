@@ -98,6 +98,9 @@ double kh_pnjlim(double vnew, double vold, double vt, double vcrit, int *limited
  * forward and, with BV, on the breakdown exponential (ngspice's pnjlim, devsup.c, as dioload.c
  * applies it); *limited set when it was. Non-Shockley diodes: v. */
 double kh_diode_limit(const kh_diode *d, double v, double vold, int *limited);
+/* A Shockley junction's critical voltage, vte ln(vte / (sqrt 2 IS)): where pnjlim starts to act,
+ * and where ngspice's dioload.c linearizes a diode first (MODEINITJCT). */
+double kh_diode_vcrit(const kh_diode *d);
 
 /* ngspice's diotemp.c: the breakdown voltage at which the reverse current reaches cbv (BV tbv,
  * saturation current csat, thermal voltage vt, NBV nbv), by its fixed-point iteration and

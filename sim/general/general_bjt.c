@@ -129,6 +129,7 @@ kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, k
   const char *m = e.model;
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pnp") ? -1 : 1;
+  q->off = in.off;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
   double vt = KH_BOLTZMANN / KH_CHARGE * t;
   int subs_given;
@@ -293,7 +294,10 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
          vbc = q->type * (vb - kh_general_value(x, q->c));
   double vsub = q->type * q->subs * (kh_general_value(x, q->sub) - kh_general_value(x, q->subcon));
   double vbcx = q->type * (vb - kh_general_value(x, q->cx)); /* vrci: vbc - vbcx, as bjtload.c */
-  if (linearize && q->cold) { /* where bjtload.c starts, whatever x says: not converged yet */
+  if (linearize && q->off && (q->cold || g->holding)) {      /* `off`: bjtload.c holds it at 0 V */
+    vbcx = vbe = vbc = vsub = 0, g->limited |= q->cold, q->cold = 0;
+    q->vbe = vbe, q->vbc = vbc, q->vsub = vsub;
+  } else if (linearize && q->cold) { /* where bjtload.c starts, whatever x says */
     vbcx = 0;
     vbe = q->vcrit, vbc = 0, vsub = 0, q->cold = 0, g->limited = 1;
     q->vbe = vbe, q->vbc = vbc, q->vsub = vsub;

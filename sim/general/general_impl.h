@@ -31,6 +31,7 @@ typedef struct {
   long d, g, s;                      /* the unknowns of drain, gate and source (ground: -1) */
   double vgs, vgd;                   /* the last linearization's, in the NJF's signs */
   int cold; /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
+  int off;  /* `off`: linearized at vgs = vgd = 0 while Newton holds it (kh_general.holding) */
 } kh_jfet;
 
 /* mos3's model at an instance (general_mos3.c): the effective channel, the threshold's static
@@ -80,6 +81,7 @@ typedef struct {
   long d, g, s, b;           /* unknowns (ground: -1) */
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
   int cold; /* the next linearization is ngspice's first: vgs = VTO at t, vds = 0, vbs = -1 */
+  int off;  /* `off`: linearized at vgs = vds = vbs = 0 (a VDMOS's diode too) while held */
   kh_mos2 l2;
   kh_mos3 l3;
   kh_vdmos vdmos;
@@ -101,6 +103,7 @@ typedef struct {
    * critical voltage, the last linearization's voltage */
   double sub_sat, vts, sub_vcrit, vsub, subs;
   int cold; /* the next linearization is ngspice's first (MODEINITJCT): vbe = vcrit, vbc = 0 */
+  int off;  /* `off`: linearized at vbe = vbc = 0 (the substrate junction too) while held */
   /* a base resistance modulated by the current (RBM other than RB): the transistor's own,
    * from the base as written (bx) to b, an unknown of its own (general.c gives it); RBM, RB -
    * RBM and IRB at temperature, the area folded in */
@@ -138,6 +141,8 @@ typedef struct {
   /* per diode: an ideal diode's state, taken from the starting point: 1 conducting (a source
    * of its threshold, its current a branch unknown), 0 blocking (that current is 0) */
   unsigned char *on;
+  unsigned char *diode_cold;  /* per diode: its next linearization at its critical voltage */
+  unsigned char *diode_off;   /* per diode: `off` (held at 0 V, kh_general.holding) */
   size_t diode_count, heated; /* heated: self-heating diodes among them */
   /* the matrix: entries in the order stamp() sees them, scattered into CSC through `slot` */
   size_t entries, entry_cap;
@@ -177,6 +182,9 @@ typedef struct {
   kh_switch *switches;
   size_t switch_count;
   int settling;
+  /* `off` devices (any: has_off): ngspice's MODEINITJCT and then MODEINITFIX linearize them at
+   * 0 V until Newton converges with them so, and then let them go; holding: while it does */
+  int has_off, holding;
   /* BJTs (general_bjt.c): per element, its index into bjts, or -1 */
   long *bjt;
   kh_bjt *bjts;

@@ -27,6 +27,7 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
   if (xti_given) sat *= pow(ratio + 1, xti); /* ngspice applies XTI only when the card sets it */
   memset(j, 0, sizeof *j);
   j->type = !strcmp(kh_netlist_model_type(nl, m), "pjf") ? -1 : 1;
+  j->off = in.off;
   j->vt = vt;
   j->vto = vtotc_given ? vto + vtotc * (t - tnom)
                        : vto - kh_model_number(nl, m, "tcv", 0, NULL) * (t - tnom);
@@ -169,7 +170,10 @@ int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize) {
   double vg = kh_general_value(x, j->g);
   double vgs = j->type * (vg - kh_general_value(x, j->s)),
          vgd = j->type * (vg - kh_general_value(x, j->d));
-  if (linearize && j->cold) { /* where jfetload.c starts, whatever x says: not converged yet */
+  if (linearize && j->off && (j->cold || g->holding)) { /* `off`: jfetload.c holds it at 0 V */
+    vgs = vgd = 0, g->limited |= j->cold, j->cold = 0;
+    j->vgs = vgs, j->vgd = vgd;
+  } else if (linearize && j->cold) { /* where jfetload.c starts, whatever x says */
     vgs = vgd = -1, j->cold = 0, g->limited = 1;
     j->vgs = vgs, j->vgd = vgd;
   } else if (linearize) {

@@ -81,6 +81,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   if (!strcmp(kh_netlist_model_type(nl, m), "vdmos")) return kh_vdmos_from_netlist(ctx, nl, k, q);
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
+  q->off = in.off;
   double level = kh_model_number(nl, m, "level", 1, NULL);
   q->level = level == 3 ? 3 : level == 2 ? 2 : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
@@ -217,7 +218,9 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   if (q->vdmos.on) return kh_vdmos_stamp(g, q, x, linearize);
   double vgs, vds, vbs;
   voltages(q, x, &vgs, &vds, &vbs);
-  if (linearize && q->cold) { /* where mos1load.c starts, whatever x says: not converged yet */
+  if (linearize && q->off && (q->cold || g->holding)) { /* `off`: mos1load.c holds it at 0 V */
+    vgs = vds = vbs = 0, g->limited |= q->cold, q->cold = 0;
+  } else if (linearize && q->cold) { /* where mos1load.c starts, whatever x says */
     vgs = q->type * (q->tvbi + q->type * q->gamma * sqrt(q->tphi)), vds = 0, vbs = -1;
     q->cold = 0, g->limited = 1;
   } else if (linearize) {

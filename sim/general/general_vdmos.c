@@ -56,6 +56,7 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
   const char *m = e.model;
   memset(q, 0, sizeof *q);
+  q->off = in.off;
   kh_vdmos *v = &q->vdmos;
   v->on = 1, q->type = param(nl, m, "pchan", 0) != 0 ? -1 : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
@@ -214,7 +215,9 @@ int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) 
   kh_vdmos *v = &q->vdmos;
   double vgs, vds, vd, t = q->type;
   voltages(q, x, &vgs, &vds, &vd);
-  if (linearize && q->cold) { /* where vdmosload.c starts: VTO + 0.1 V, the diode at vcrit */
+  if (linearize && q->off && (q->cold || g->holding)) { /* `off`: vdmosload.c holds it at 0 V */
+    vgs = vds = vd = 0, g->limited |= q->cold, q->cold = 0;
+  } else if (linearize && q->cold) { /* where vdmosload.c starts: VTO + 0.1 V, the diode at vcrit */
     vgs = t * v->vth0 + 0.1, vds = 0;
     vd = v->body.vte * log(v->body.vte / (M_SQRT2 * v->body.csat));
     q->cold = 0, g->limited = 1;

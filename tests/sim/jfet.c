@@ -136,3 +136,31 @@ Test(jfet, bad_cards_refused_at_their_token) {
   /* ic=VDS,VGS and off: a transient's and the first guess's, read and left */
   kh_netlist_free(kh_test_parse("t\n.model jx njf\nvdd d 0 5\nj1 d 0 0 jx off ic=1,2 m=2\n"));
 }
+
+/* Newton starts every diode where ngspice's dioload.c does, at its critical voltage: TI's TL071
+ * macromodel (examples/circuits/tl071_inverting.cir) on +-1.5 V supplies, whose output clamps'
+ * diodes feed a 5e6 gain, converges in plain Newton (ngspice: 12 steps). With its diodes started
+ * at 0 V it cycled between two states for 150 steps and took 199 through gmin stepping. */
+Test(jfet, tl071_on_low_supplies_starts_its_diodes_as_ngspice_does) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/tl071_inverting.cir", kh_test_examples_dir());
+  char *text = kh_test_read_file(path);
+  cr_assert(text, "%s", path);
+  const char *supplies = "VCC vcc 0 DC 15\nVEE vee 0 DC -15\n";
+  char *at = strstr(text, supplies);
+  cr_assert(at, "%s: supply lines", path);
+  size_t before = (size_t)(at - text), size = strlen(text) + 16;
+  char *low = malloc(size);
+  snprintf(low, size, "%.*sVCC vcc 0 DC 1.5\nVEE vee 0 DC -1.5\n%s", (int)before, text,
+           at + strlen(supplies));
+  free(text);
+  text = low;
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *v = kh_test_general(nl, NULL, &stats);
+  cr_expect_leq(stats.iterations, 30, "%u Newton steps", stats.iterations);
+  free(v);
+  kh_netlist_free(nl);
+  kh_test_general_vs_ngspice(text, 1e-9);
+  free(text);
+}
