@@ -71,6 +71,7 @@ class Circuit:
         self._source_index = _np.array([k for k, row in enumerate(rows) if row[1] in "VI"],
                                        dtype=_np.int64)
         self.stats = {}
+        self._path = None  # the file it was read from (check_reading), None for text
 
     @classmethod
     def from_netlist(cls, path_or_text, name=None):
@@ -81,7 +82,9 @@ class Circuit:
         :class:`FileError` for a file it cannot read."""
         is_text = isinstance(path_or_text, str) and "\n" in path_or_text
         source = path_or_text if is_text else _os.fspath(path_or_text)
-        return cls(_parse(source, name), name or ("<string>" if is_text else source))
+        circuit = cls(_parse(source, name), name or ("<string>" if is_text else source))
+        circuit._path = None if is_text else _os.path.abspath(source)
+        return circuit
 
     def solve(self, backend="native"):
         """The DC operating point: a dict node name -> volts, as ``kirchhoff op --csv``.
@@ -100,6 +103,32 @@ class Circuit:
         a, b = self.solve("native"), self.solve("ngspice")
         worst = max(self.nodes, key=lambda n: abs(a[n] - b[n]), default=None)
         return (abs(a[worst] - b[worst]) if worst else 0.0), worst, a, b
+
+    def check_reading(self):
+        """Whether kirchhoff read the file as ngspice reads it: ngspice's .op of the file itself
+        (its own reading of includes, parameters and models) against ngspice's .op of the
+        circuit as kirchhoff read it, as ``kirchhoff op --compare`` checks it. Returns ``(largest
+        |dV| / max(1, |V|), node where it is, ngspice's answer to the file)`` over the nodes
+        both name (internal ones, with '#', left out). Anything above ~1e-9 means kirchhoff's
+        reading differs, or the deck has several operating points and ngspice's run of the
+        file found another. Raises :class:`UsageError` for a circuit parsed from text (ngspice
+        reads only the file) and for a deck with .control blocks or kirchhoff's own cards, and
+        the error of a file ngspice cannot run."""
+        if self._path is None:
+            raise UsageError("check_reading: this circuit was parsed from text; ngspice reads "
+                             "only a file: give from_netlist its path")
+        volts, named = _native.ngspice_file(self._netlist, self._path)
+        theirs, seen = _doubles(volts), _np.frombuffer(named, dtype=_np.uint8)
+        ours = self.solve("ngspice")
+        worst, at = 0.0, None
+        for i, node in enumerate(self.nodes, start=1):
+            if not seen[i] or "#" in node:
+                continue
+            r = abs(theirs[i] - ours[node]) / max(1.0, abs(theirs[i]))
+            if at is None or r > worst:
+                worst, at = r, node
+        answer = {node: float(theirs[i]) for i, node in enumerate(self.nodes, start=1) if seen[i]}
+        return worst, at, answer
 
     def _need_circuit(self, what):
         if self._circuit is None:

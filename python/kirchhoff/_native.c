@@ -183,6 +183,41 @@ static PyObject *solve(PyObject *self, PyObject *args) {
                        stats.factorizations);
 }
 
+/* ngspice_file(netlist, path) -> (bytes of every node's voltage, ground first; bytes, 1 where
+ * ngspice's answer names the node): ngspice's .op of the file at path as ngspice itself reads
+ * it (kh_ngspice_op_file); netlist is the same file as kirchhoff read it. A UsageError for a deck
+ * ngspice would not run as a plain deck (.control blocks, kirchhoff's own cards). */
+static PyObject *ngspice_file(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *capsule;
+  const char *path;
+  if (!PyArg_ParseTuple(args, "Os", &capsule, &path)) return NULL;
+  const kh_netlist *nl = netlist_of(capsule);
+  if (!nl) return NULL;
+  if (kh_netlist_control_blocks(nl) || kh_netlist_kirchhoff_words(nl)) {
+    char why[512];
+    snprintf(why, sizeof why, "%s: ngspice would not run it as a plain deck: it has %s", path,
+             kh_netlist_control_blocks(nl) ? ".control blocks, which ngspice would run"
+                                           : kh_netlist_kirchhoff_words(nl));
+    return raise_status(KH_ERR_USAGE, why);
+  }
+  size_t n = kh_netlist_node_count(nl);
+  PyObject *v = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * sizeof(double))),
+           *found = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+  kh_context *ctx = v && found ? kh_py_context() : NULL;
+  if (!ctx) return Py_XDECREF(v), Py_XDECREF(found), NULL;
+  double *volts = (double *)PyBytes_AS_STRING(v);
+  unsigned char *named = (unsigned char *)PyBytes_AS_STRING(found);
+  memset(volts, 0, n * sizeof *volts), memset(named, 0, n);
+  kh_status st;
+  Py_BEGIN_ALLOW_THREADS;
+  st = kh_ngspice_op_file(ctx, path, nl, volts, named);
+  Py_END_ALLOW_THREADS;
+  if (st != KH_OK) return Py_DECREF(v), Py_DECREF(found), kh_py_raise(ctx, st);
+  kh_context_free(ctx);
+  return Py_BuildValue("(NN)", v, found);
+}
+
 /* values(circuit, kind, bytes of int64 element indices) -> bytes of doubles: kind 'g' the
  * resistors' conductances, 's' the sources' values */
 static PyObject *values(PyObject *self, PyObject *args) {
@@ -284,6 +319,7 @@ static PyMethodDef methods[] = {
     {"elements", elements, METH_O, "elements(netlist) -> (name, kind, value, pos, neg) rows"},
     {"circuit", circuit, METH_O, "circuit(netlist) -> circuit handle, or None (general path)"},
     {"solve", solve, METH_VARARGS, "solve(netlist, circuit, backend) -> (voltages, stats)"},
+    {"ngspice_file", ngspice_file, METH_VARARGS, "ngspice_file(netlist, path) -> (volts, named)"},
     {"values", values, METH_VARARGS, "values(circuit, kind, indices) -> doubles"},
     {"set_values", set_values, METH_VARARGS, "set_values(circuit, kind, indices, doubles)"},
     {"net", net, METH_VARARGS, "net(arch, options) -> netlist text"},

@@ -106,6 +106,30 @@ def test_compare_agrees_with_ngspice():
     assert 0.5 < native["mid"] < 0.8  # a forward-biased junction
 
 
+def test_check_reading_runs_ngspice_on_the_file_itself(tmp_path):
+    """ngspice's .op of the file (its own reading of an include, a subcircuit model's parameter
+    and .temp beside .options temp=) against its .op of kirchhoff's reading: the same answer.
+    Text has no file for ngspice, and a deck with .control blocks would run them: both refused;
+    a file ngspice fails on (a positional diode area, which ngspice 39 reads as a thermal node)
+    raises ngspice's failure."""
+    (tmp_path / "cell.inc").write_text(".subckt cell a b isat=1e-12\n.model dm d(is={isat})\n"
+                                       "d1 a b dm\n.ends\n")
+    deck = tmp_path / "deck.cir"
+    deck.write_text("t\n.param isat=1e-14\n.include cell.inc\n.temp 60\n.options temp=0\n"
+                    "v1 a 0 1\nr1 a b 1k\nx1 b 0 cell isat=1e-10\n")
+    worst, node, answer = kirchhoff.Circuit.from_netlist(deck).check_reading()
+    assert worst < 1e-9 and node in ("a", "b") and set(answer) == {"a", "b"}
+    assert 0.2 < answer["b"] < 0.5  # IS 1e-10 at 60 C, not the global 1e-14 at 0 C
+    with pytest.raises(kirchhoff.UsageError, match="parsed from text"):
+        kirchhoff.Circuit.from_netlist(DIVIDER).check_reading()
+    (tmp_path / "control.cir").write_text(DIVIDER + ".control\nop\n.endc\n")
+    with pytest.raises(kirchhoff.UsageError, match=".control blocks"):
+        kirchhoff.Circuit.from_netlist(tmp_path / "control.cir").check_reading()
+    (tmp_path / "area.cir").write_text("t\nv1 a 0 1\nr1 a b 1k\nd1 b 0 dm 2\n.model dm d\n")
+    with pytest.raises(kirchhoff.BackendError, match="ngspice"):
+        kirchhoff.Circuit.from_netlist(tmp_path / "area.cir").check_reading()
+
+
 def test_controlled_sources_take_the_general_path():
     c = kirchhoff.Circuit.from_netlist("amp\nv1 in 0 1\nr1 in 0 1k\ne1 out 0 in 0 3\n"
                                        "r2 out 0 1k\n")
