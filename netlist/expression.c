@@ -9,10 +9,10 @@
 #include <stdlib.h>
 
 const char *const kh_xfunction_names[KH_XF_COUNT] = {
-    "abs",  "acos", "acosh", "asin",  "asinh", "atan", "atanh", "cos",  "cosh",
-    "exp",  "ln",   "log",   "log10", "sgn",   "sin",  "sinh",  "sqrt", "tan",
-    "tanh", "u",    "uramp", "u2",    "eq0",   "ne0",  "gt0",   "lt0",  "ge0",
-    "le0",  "ceil", "floor", "nint",  "-",     "pow",  "pwr",   "min",  "max"};
+    "abs",   "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "exp",
+    "ln",    "log",  "log10", "sgn",  "sin",   "sinh", "sqrt",  "tan", "tanh", "u",
+    "uramp", "u2",   "eq0",   "ne0",  "gt0",   "lt0",  "ge0",   "le0", "ceil", "floor",
+    "nint",  "ddt",  "-",     "pow",  "pwr",   "min",  "max"};
 
 /* ngspice's MODULUS(NUM, LIMIT): the argument of sin, cos and tan reduced through an int. */
 static double modulus(double num, double limit) {
@@ -58,6 +58,7 @@ static double value1(kh_xfunction fn, double x) {
   case KH_XF_CEIL: return ceil(x);
   case KH_XF_FLOOR: return floor(x);
   case KH_XF_NINT: return nearbyint(x); /* halves to even */
+  case KH_XF_DDT: return 0;             /* nothing changes in time at an operating point */
   case KH_XF_UMINUS: return -x;
   default: return NAN;
   }

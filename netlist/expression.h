@@ -59,6 +59,7 @@ typedef enum {
   KH_XF_CEIL,
   KH_XF_FLOOR,
   KH_XF_NINT,
+  KH_XF_DDT, /* the time derivative: 0 at DC, as ngspice 39's B source gives it (measured) */
   KH_XF_UMINUS,
   KH_XF_POW, /* the two-argument ones from here */
   KH_XF_PWR,
