@@ -607,7 +607,8 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return st;
 }
 
-/* X: name nodes... subckt [params:] [p=v ...] */
+/* X: name nodes... subckt [params:] [p=v ...] (parentheses around the nodes dropped by the
+ * lexer) */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
                           const kh_scope *outer) {
   const kh_token *t = tok->items;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void kh_tokens_release(kh_tokens *t) {
   kh_free(t->items);
@@ -58,6 +59,37 @@ static size_t word_end(const char *s, size_t n, size_t i) {
   }
 }
 
+/* Whether items[i] is a `(` glued to the word after it or a `)` glued to the word before it. */
+static int glued_parenthesis(const kh_tokens *t, size_t i) {
+  const kh_token *w = &t->items[i];
+  if (w->len != 1) return 0;
+  if (w->s[0] == '(') return i + 1 < t->count && t->items[i + 1].off == w->off + 1;
+  return w->s[0] == ')' && i > 0 && t->items[i - 1].off + t->items[i - 1].len == w->off;
+}
+
+/* A .subckt line's ports and an X line's nodes may stand in parentheses, which ngspice 39 drops
+ * (`.subckt sub ( a b )`, `x1 (a b) sub`, measured): those go, before the parameters (`params:`
+ * or a word followed by `=`). On an X line only those glued to a node: one standing apart
+ * (`x1 ( a b ) sub`) stays, a node too many, and the line is refused: ngspice 39 stops on it
+ * ("Too many parameters for subcircuit type") or reads a node named "(" and leaves the last node
+ * open (measured). */
+static void drop_node_parentheses(kh_tokens *t) {
+  int x = t->count && (t->items[0].s[0] | 0x20) == 'x';
+  if (!x && !(t->count && t->items[0].len == 7 && !strncasecmp(t->items[0].s, ".subckt", 7)))
+    return;
+  size_t kept = x ? 1 : 2, i = kept;
+  for (; i < t->count; i++) {
+    const kh_token *w = &t->items[i];
+    if ((w->len == 7 && !strncasecmp(w->s, "params:", 7)) ||
+        (i + 1 < t->count && t->items[i + 1].len == 1 && t->items[i + 1].s[0] == '='))
+      break;
+    int parenthesis = w->len == 1 && (w->s[0] == '(' || w->s[0] == ')');
+    if (!(x ? glued_parenthesis(t, i) : parenthesis)) t->items[kept++] = *w;
+  }
+  for (; i < t->count; i++) t->items[kept++] = t->items[i];
+  t->count = kept;
+}
+
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out) {
   const char *s = kh_line_text(src, line);
   size_t n = line->len, i = 0;
@@ -106,6 +138,7 @@ kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line
       return kh_fail_nomem(ctx, "tokenizing");
     out->items[out->count++] = (kh_token){s + start, (uint32_t)(i - start), (uint32_t)start};
   }
+  drop_node_parentheses(out);
   return KH_OK;
 }
 

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define LOG_CAPACITY 8192
 
@@ -296,19 +298,10 @@ kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages)
  * parameters and models by ngspice's own rules), at the backend's tolerances: the voltages of
  * nl's nodes that ngspice's answer names (found[n] 1), for the check that kirchhoff read the
  * deck as ngspice does. The file must hold no .control block (ngspice would run it). */
-kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist *nl,
-                             double *voltages, unsigned char *found) {
-  size_t n = kh_netlist_node_count(nl);
-  memset(found, 0, n);
-  /* ngspice's `source` takes its file name to the first space, quotes and all, and a failed
-   * `source` leaves it unable to go on in this process */
-  if (strpbrk(path, " \t\"'"))
-    return kh_fail(ctx, KH_ERR_BACKEND,
-                   "the file's path holds a space or a quote, which "
-                   "ngspice's source command cannot take");
-  char *cmd = kh_malloc(strlen(path) + 16);
-  if (!cmd) return kh_fail_nomem(ctx, "passing the file to ngspice");
-  sprintf(cmd, "source %s", path);
+/* ngspice's `source cmd` of a user's file, its .op, and the voltages of nl's nodes it names:
+ * kh_ngspice_op_file's work, in the process that runs it. */
+static kh_status op_file_here(kh_context *ctx, char *cmd, const kh_netlist *nl, double *voltages,
+                              unsigned char *found) {
   pthread_mutex_lock(&ng_lock);
   kh_status st = load(ctx);
   if (st == KH_OK && ng.exited) st = kh_fail(ctx, KH_ERR_BACKEND, "ngspice exited earlier");
@@ -339,8 +332,81 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
       voltages[node] = info->v_realdata[0], found[node] = 1;
   }
   pthread_mutex_unlock(&ng_lock);
-  kh_free(cmd);
   return st;
+}
+
+static int write_all(int fd, const void *data, size_t size) {
+  for (const char *p = data; size;) {
+    ssize_t w = write(fd, p, size);
+    if (w <= 0) return -1;
+    p += w, size -= (size_t)w;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void *data, size_t size) {
+  for (char *p = data; size;) {
+    ssize_t r = read(fd, p, size);
+    if (r <= 0) return -1;
+    p += r, size -= (size_t)r;
+  }
+  return 0;
+}
+
+/* The child's side: its status, the voltages and found flags, and its message, down fd. */
+static void op_file_child(int fd, char *cmd, const kh_netlist *nl, double *voltages,
+                          unsigned char *found) {
+  kh_context *ctx = NULL;
+  kh_status st = kh_context_new(&ctx);
+  if (st == KH_OK) st = op_file_here(ctx, cmd, nl, voltages, found);
+  const char *msg = st == KH_OK || !ctx ? "" : kh_last_error(ctx);
+  size_t n = kh_netlist_node_count(nl), len = strlen(msg);
+  int code = (int)st,
+      bad = write_all(fd, &code, sizeof code) || write_all(fd, voltages, n * sizeof *voltages) ||
+            write_all(fd, found, n) || write_all(fd, &len, sizeof len) || write_all(fd, msg, len);
+  _exit(bad);
+}
+
+/* A user's file may take ngspice's parser where it crashes the process (seen: a subcircuit
+ * given too many parameters, after ngspice's own error), and a failed `source` leaves ngspice
+ * unable to go on in its process: the file is read in a child process, which hands back what
+ * it found, and a crash there is an error here. */
+kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist *nl,
+                             double *voltages, unsigned char *found) {
+  size_t n = kh_netlist_node_count(nl);
+  memset(found, 0, n);
+  if (strpbrk(path, " \t\"'")) /* ngspice's `source` takes its file name to the first space */
+    return kh_fail(ctx, KH_ERR_BACKEND,
+                   "the file's path holds a space or a quote, which "
+                   "ngspice's source command cannot take");
+  char *cmd = kh_malloc(strlen(path) + 16);
+  if (!cmd) return kh_fail_nomem(ctx, "passing the file to ngspice");
+  sprintf(cmd, "source %s", path);
+  int fds[2];
+  if (pipe(fds)) return kh_free(cmd), kh_fail(ctx, KH_ERR_BACKEND, "no pipe for ngspice's run");
+  fflush(stdout), fflush(stderr); /* else the child would print what is buffered again */
+  pid_t pid = fork();
+  if (pid == 0) close(fds[0]), op_file_child(fds[1], cmd, nl, voltages, found);
+  close(fds[1]);
+  kh_free(cmd);
+  int code = KH_ERR_BACKEND, status = 0;
+  size_t len = 0;
+  char msg[1024] = "";
+  int bad = pid < 0 || read_all(fds[0], &code, sizeof code) ||
+            read_all(fds[0], voltages, n * sizeof *voltages) || read_all(fds[0], found, n) ||
+            read_all(fds[0], &len, sizeof len) ||
+            read_all(fds[0], msg, len < sizeof msg ? len : sizeof msg - 1);
+  close(fds[0]);
+  if (pid > 0) waitpid(pid, &status, 0);
+  if (bad || code < KH_OK || code > KH_ERR_BACKEND) {
+    memset(found, 0, n);
+    if (pid > 0 && WIFSIGNALED(status))
+      return kh_fail(ctx, KH_ERR_BACKEND, "ngspice crashed reading the file (%s)",
+                     strsignal(WTERMSIG(status)));
+    return kh_fail(ctx, KH_ERR_BACKEND, "ngspice %s the file",
+                   pid < 0 ? "could not be started to read" : "stopped reading");
+  }
+  return code == KH_OK ? KH_OK : kh_fail(ctx, (kh_status)code, "%s", msg);
 }
 
 /* The oscillating nudge for ngspice: a SIN oscillator at node kh_osc whose voltage is the
