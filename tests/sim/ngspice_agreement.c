@@ -185,3 +185,25 @@ Test(ngspice_agreement, threads_share_the_simulator_safely) {
     cr_expect(jobs[t].worst <= 1e-9, "thread %d: |dV| %.3g", t, jobs[t].worst);
   }
 }
+
+/* The reading check runs ngspice on a user's file in a child process: where ngspice crashes
+ * there (a stand-in library whose `source` does, support/crashing_ngspice.c), the answer is an
+ * error that says so, and this process goes on. */
+Test(ngspice_agreement, a_crash_reading_a_users_file_is_an_error) {
+  const char *fake = getenv("KH_CRASHING_NGSPICE");
+  cr_assert(fake, "KH_CRASHING_NGSPICE not set");
+  kh_ngspice_configure(fake, NULL); /* before this process first loads ngspice */
+  const char *path = kh_test_write_temp("crash.cir", "t\nv1 a 0 1\nr1 a 0 1k\n");
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = NULL;
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, path), KH_OK, "%s", kh_last_error(ctx));
+  double v[2] = {0, 0};
+  unsigned char found[2] = {0, 0};
+  cr_expect_eq(kh_ngspice_op_file(ctx, path, nl, v, found), KH_ERR_BACKEND);
+  cr_expect(strstr(kh_last_error(ctx), "ngspice crashed reading the file"), "%s",
+            kh_last_error(ctx));
+  cr_expect(!found[1], "a node found by a crashed ngspice");
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}
