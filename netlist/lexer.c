@@ -78,6 +78,7 @@ static void drop_node_parentheses(kh_tokens *t) {
   if (!x && !(t->count && t->items[0].len == 7 && !strncasecmp(t->items[0].s, ".subckt", 7)))
     return;
   size_t kept = x ? 1 : 2, i = kept;
+  if (t->count <= kept) return; /* `.subckt` alone: nothing to drop (found by the fuzzer) */
   for (; i < t->count; i++) {
     const kh_token *w = &t->items[i];
     if ((w->len == 7 && !strncasecmp(w->s, "params:", 7)) ||
