@@ -679,45 +679,6 @@ static int solve(kh_general *g, kh_solve_stats *stats, int *singular) {
   return rc;
 }
 
-/* The ideal diodes' states came from the guess: the answer must agree with them, to round-off
- * (a conducting one carries current forward, a blocking one stays at or below its threshold). */
-static kh_status ideal_states_hold(kh_context *ctx, kh_general *g) {
-  for (size_t k = 0; k < g->elements; k++) {
-    long d = g->diode[k];
-    if (d < 0 || g->diodes[d].kind != KH_DIODE_IDEAL) continue;
-    kh_element e = kh_netlist_element(g->nl, k);
-    double va = e.node_pos ? g->x[kh_general_at(e.node_pos)] : 0,
-           vb = e.node_neg ? g->x[kh_general_at(e.node_neg)] : 0;
-    double v = va - vb, i = g->x[g->branch[k]], vth = g->diodes[d].vth;
-    int broken =
-        g->on[d] ? i < -1e-12 - 1e-9 * fabs(i) : v > vth + 1e-9 * (1 + fabs(v) + fabs(vth));
-    if (broken)
-      return kh_fail(ctx, KH_ERR_NUMERIC,
-                     "ideal diode '%s': the answer from the guess contradicts its state there "
-                     "(%s), so the guess was not an operating point; solve with the projected "
-                     "solver first",
-                     e.name, g->on[d] ? "current backwards" : "forward-biased");
-  }
-  return KH_OK;
-}
-
-/* For a failure message: the hottest self-heating junction at the last iterate, which tells a
- * thermal runaway (thousands of kelvins) from a hard circuit; "" without heating. */
-static void hottest(kh_general *g, char *text, size_t size) {
-  double hot = -INFINITY;
-  size_t at = 0;
-  text[0] = '\0';
-  for (size_t k = 0; k < g->elements; k++) {
-    long d = g->diode[k];
-    if (d < 0 || g->heat[d].tj < 0) continue;
-    double t = g->heat[d].t0 + g->x[g->heat[d].tj];
-    if (t > hot) hot = t, at = k;
-  }
-  if (hot > -INFINITY)
-    snprintf(text, size, "; the last step put self-heating diode '%s' at %.4g K",
-             kh_netlist_element(g->nl, at).name, hot);
-}
-
 /* .nodeset, on a cold start only (a guess is where the caller wants Newton to start) */
 static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
   size_t count = kh_netlist_nodeset_count(g->nl);
@@ -733,16 +694,6 @@ static kh_status hold_nodesets(kh_context *ctx, kh_general *g) {
     for (long p = g->ap[j]; g->is_current[j] && p < g->ap[j + 1]; p++)
       if (g->pinned[g->ai[p]]) g->pinned[g->ai[p]] = 2;
   return KH_OK;
-}
-
-static kh_status singular_fail(kh_context *ctx, const kh_general *g) {
-  char why[320] = "";
-  kh_behaviour_explain(g, why, sizeof why);
-  return kh_fail(ctx, KH_ERR_INPUT,
-                 "the nodal equations are singular: a node no DC path fixes (only capacitors or "
-                 "controlled outputs reach it), or conductances too far apart for double "
-                 "precision (a junction that a source drives far forward, say)%s",
-                 why);
 }
 
 kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *values,
@@ -777,7 +728,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   int rc = st == KH_OK ? solve(&g, stats, &singular) : 0;
   stats->analyses = 1;
   if (st == KH_OK && (rc < 0 || g.out_of_memory)) st = kh_fail_nomem(ctx, "general Newton");
-  if (st == KH_OK && rc && singular) st = singular_fail(ctx, &g);
+  if (st == KH_OK && rc && singular) st = kh_general_singular_fail(ctx, &g);
   if (st == KH_OK && rc == 2) { /* the model's own message, from the last step that failed */
     char why[512];
     snprintf(why, sizeof why, "%s", kh_last_error(ctx));
@@ -787,14 +738,14 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
                  why);
   }
   char heat[320] = "";
-  if (st == KH_OK && rc) hottest(&g, heat, sizeof heat);
+  if (st == KH_OK && rc) kh_general_hottest(&g, heat, sizeof heat);
   if (st == KH_OK && rc && !heat[0]) kh_behaviour_explain(&g, heat, sizeof heat);
   if (st == KH_OK && rc)
     st = kh_fail(ctx, KH_ERR_NUMERIC,
                  "general Newton found no operating point (Newton, then dynamic and true gmin "
                  "stepping and source stepping, %u iterations)%s",
                  stats->iterations, heat);
-  if (st == KH_OK) st = ideal_states_hold(ctx, &g);
+  if (st == KH_OK) st = kh_general_ideal_states_hold(ctx, &g);
   for (size_t k = 0; st == KH_OK && k < g.elements; k++) {
     double amps = g.mosfet[k] >= 0 ? kh_vdmos_quasi_reversed(&g.mosfets[g.mosfet[k]], g.x) : 0;
     kh_element e = amps > 0 ? kh_netlist_element(nl, k) : (kh_element){0};

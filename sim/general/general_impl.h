@@ -367,4 +367,11 @@ void kh_bjt_inner_nodes(kh_bjt *q, size_t *n);
 int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
 double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);
 
+/* Verdicts (general_verdicts.c): the ideal diodes' states from the guess hold at the answer
+ * (else an error); the hottest self-heating junction at the last iterate for a failure's message
+ * ("" without heating); the error for a singular system, with a B source's part in it. */
+kh_status kh_general_ideal_states_hold(kh_context *ctx, const kh_general *g);
+void kh_general_hottest(const kh_general *g, char *text, size_t size);
+kh_status kh_general_singular_fail(kh_context *ctx, const kh_general *g);
+
 #endif

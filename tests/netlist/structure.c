@@ -787,33 +787,3 @@ Test(structure, rf_ports_put_z0_in_series) {
   cr_expect(strstr(kh_test_parse_error("t\nV1 in 0 1 z0 50\nR1 in 0 50\n"),
                    "test.cir:2:14: z0, pwr and freq need portnum"));
 }
-
-/* `off` on a diode, JFET, MOSFET, VDMOS and BJT is kept (general Newton holds such a device at
- * 0 V in its first iterations, as ngspice does: tests/data/compat/bjt_latch_off.cir,
- * mosfet_latch_off.cir) and written back; the same devices without it are not off. */
-Test(structure, off_is_kept_and_written_back) {
-  const char *text = "t\n.model dm d\n.model jm njf\n.model mm nmos\n.model vm vdmos\n"
-                     ".model qm npn\nv1 a 0 1\nr1 a b 1k\n"
-                     "d1 b 0 dm off\nd2 b 0 dm\nj1 a b 0 jm off\nj2 a b 0 jm\n"
-                     "m1 a b 0 0 mm off\nm2 a b 0 0 mm\nm3 a b 0 vm off\nq1 a b 0 qm off\n"
-                     "q2 a b 0 qm\n";
-  kh_netlist *nl = kh_test_parse(text);
-  cr_expect(kh_netlist_diode_instance(nl, element(nl, "d1")).off);
-  cr_expect(!kh_netlist_diode_instance(nl, element(nl, "d2")).off);
-  cr_expect(kh_netlist_jfet_instance(nl, element(nl, "j1")).off);
-  cr_expect(!kh_netlist_jfet_instance(nl, element(nl, "j2")).off);
-  cr_expect(kh_netlist_mosfet_instance(nl, element(nl, "m1")).off);
-  cr_expect(!kh_netlist_mosfet_instance(nl, element(nl, "m2")).off);
-  cr_expect(kh_netlist_mosfet_instance(nl, element(nl, "m3")).off);
-  cr_expect(kh_netlist_bjt_instance(nl, element(nl, "q1")).off);
-  cr_expect(!kh_netlist_bjt_instance(nl, element(nl, "q2")).off);
-  kh_netlist_free(nl);
-  char *written = kh_test_written_back(text);
-  const char *lines[] = {"d1 b 0 dm off\n", "j1 a b 0 jm off\n", "m1 a b 0 0 mm off\n",
-                         "m3 a b 0 vm off\n", "q1 a b 0 qm off\n"};
-  for (size_t k = 0; k < sizeof lines / sizeof *lines; k++)
-    cr_expect(strstr(written, lines[k]), "'%s' not in:\n%s", lines[k], written);
-  cr_expect(!strstr(written, "d2 b 0 dm off") && !strstr(written, "q2 a b 0 qm off"), "%s",
-            written);
-  free(written);
-}
