@@ -385,7 +385,11 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
   int fds[2];
   if (pipe(fds)) return kh_free(cmd), kh_fail(ctx, KH_ERR_BACKEND, "no pipe for ngspice's run");
   fflush(stdout), fflush(stderr); /* else the child would print what is buffered again */
+  /* forked under the lock: no other thread of this process is inside ngspice then, whose
+   * half-done state (and the lock itself, held) the child would inherit */
+  pthread_mutex_lock(&ng_lock);
   pid_t pid = fork();
+  pthread_mutex_unlock(&ng_lock);
   if (pid == 0) close(fds[0]), op_file_child(fds[1], cmd, nl, voltages, found);
   close(fds[1]);
   kh_free(cmd);
