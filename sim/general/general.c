@@ -209,16 +209,16 @@ static int factor_solve(kh_general *g, kh_solve_stats *stats) {
   if (!ok) {
     if (g->num) klu_l_free_numeric(&g->num, &g->common);
     g->num = klu_l_factor(g->ap, g->ai, g->ax, g->sym, &g->common);
-    if (g->num && g->common.status == KLU_OK && klu_l_rcond(g->sym, g->num, &g->common))
-      g->pivoted_rcond = g->common.rcond;
+    ok = g->num && g->common.status == KLU_OK && klu_l_rcond(g->sym, g->num, &g->common);
+    if (ok) g->pivoted_rcond = g->common.rcond;
   }
   stats->factorizations++;
-  if (!g->num || g->common.status == KLU_SINGULAR) return 1;
-  /* KLU's rcond is its smallest pivot over its largest: a cheap screen that also trips on
-   * well-posed systems whose rows are scaled apart (an H of 894 V/A beside a 10 Mohm node: rcond
-   * 1e-17 where the condition number is 9e8, seen on a deck ngspice solves). Only the estimate
-   * of the condition number itself (Hager's, a few solves) calls a matrix singular. */
-  if (!klu_l_rcond(g->sym, g->num, &g->common)) return 1;
+  if (!ok) return 1; /* singular, or no rcond */
+  /* KLU's rcond, computed above, is its smallest pivot over its largest: a cheap screen that
+   * also trips on well-posed systems whose rows are scaled apart (an H of 894 V/A beside a 10
+   * Mohm node: rcond 1e-17 where the condition number is 9e8, seen on a deck ngspice solves).
+   * Only the estimate of the condition number itself (Hager's, a few solves) calls a matrix
+   * singular. */
   g->ill =
       !(g->common.rcond > 1e-15) &&
       (!klu_l_condest(g->ap, g->ax, g->sym, g->num, &g->common) || !(g->common.condest < 1e15));
