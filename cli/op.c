@@ -225,18 +225,13 @@ static void print_currents(const kh_netlist *nl, const double *v, const double *
 static int reading_check(kh_context *ctx, const kh_netlist *nl, const op_options *o,
                          const double *b) {
   size_t n = kh_netlist_node_count(nl), worst = 0, compared = 0;
-  if (kh_netlist_control_blocks(nl) || kh_netlist_kirchhoff_words(nl)) {
-    printf("ngspice on the file itself: not run (the deck has %s)\n",
-           kh_netlist_control_blocks(nl) ? ".control blocks, which ngspice would run"
-                                         : kh_netlist_kirchhoff_words(nl));
-    return 0;
-  }
   double *v = calloc(n, sizeof *v), excess = 0;
   unsigned char *found = calloc(n, 1);
   kh_status st = v && found ? kh_ngspice_op_file(ctx, o->file, nl, v, found) : KH_ERR_NOMEM;
   if (st != KH_OK) { /* the first line of the reason; ngspice's output after it is noise here */
     const char *why = st == KH_ERR_NOMEM ? "out of memory" : kh_last_error(ctx);
-    printf("ngspice on the file itself: no answer (%.*s)\n", (int)strcspn(why, ";\n"), why);
+    printf("ngspice on the file itself: %s (%.*s)\n", st == KH_ERR_USAGE ? "not run" : "no answer",
+           (int)strcspn(why, ";\n"), why);
     free(v), free(found);
     return 0;
   }

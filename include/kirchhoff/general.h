@@ -45,8 +45,9 @@ KH_API kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *vo
 /* ngspice's .op of the file at `path` as ngspice itself reads it (its includes, parameters and
  * models by its own rules), at the tolerances kh_ngspice_op uses: the voltages of nl's nodes
  * that its answer names (found[n] = 1; nl is the same file as kirchhoff read it), for checking
- * that kirchhoff reads the deck as ngspice does. The file must hold no .control block
- * (kh_netlist_control_blocks): ngspice would run its commands. */
+ * that kirchhoff reads the deck as ngspice does. KH_ERR_USAGE, "the deck has ...", for a file
+ * ngspice would not run as a plain deck: .control blocks (kh_netlist_control_blocks), whose
+ * commands it would run, or kirchhoff's own cards (kh_netlist_kirchhoff_words). */
 KH_API kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist *nl,
                                     double *voltages, unsigned char *found);
 #ifdef __cplusplus

@@ -186,7 +186,8 @@ static PyObject *solve(PyObject *self, PyObject *args) {
 /* ngspice_file(netlist, path) -> (bytes of every node's voltage, ground first; bytes, 1 where
  * ngspice's answer names the node): ngspice's .op of the file at path as ngspice itself reads
  * it (kh_ngspice_op_file); netlist is the same file as kirchhoff read it. A UsageError for a deck
- * ngspice would not run as a plain deck (.control blocks, kirchhoff's own cards). */
+ * ngspice would not run as a plain deck (.control blocks, kirchhoff's own cards), as the library
+ * says. */
 static PyObject *ngspice_file(PyObject *self, PyObject *args) {
   (void)self;
   PyObject *capsule;
@@ -194,13 +195,6 @@ static PyObject *ngspice_file(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "Os", &capsule, &path)) return NULL;
   const kh_netlist *nl = netlist_of(capsule);
   if (!nl) return NULL;
-  if (kh_netlist_control_blocks(nl) || kh_netlist_kirchhoff_words(nl)) {
-    char why[512];
-    snprintf(why, sizeof why, "%s: ngspice would not run it as a plain deck: it has %s", path,
-             kh_netlist_control_blocks(nl) ? ".control blocks, which ngspice would run"
-                                           : kh_netlist_kirchhoff_words(nl));
-    return raise_status(KH_ERR_USAGE, why);
-  }
   size_t n = kh_netlist_node_count(nl);
   PyObject *v = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * sizeof(double))),
            *found = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);

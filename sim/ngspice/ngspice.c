@@ -375,6 +375,10 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
                              double *voltages, unsigned char *found) {
   size_t n = kh_netlist_node_count(nl);
   memset(found, 0, n);
+  if (kh_netlist_control_blocks(nl) || kh_netlist_kirchhoff_words(nl))
+    return kh_fail(ctx, KH_ERR_USAGE, "the deck has %s",
+                   kh_netlist_control_blocks(nl) ? ".control blocks, which ngspice would run"
+                                                 : kh_netlist_kirchhoff_words(nl));
   if (strpbrk(path, " \t\"'")) /* ngspice's `source` takes its file name to the first space */
     return kh_fail(ctx, KH_ERR_BACKEND,
                    "the file's path holds a space or a quote, which "
