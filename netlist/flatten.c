@@ -129,6 +129,9 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s", (int)t[end].len,
                          t[end].s, what);
   if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
+  if (kind == KH_RESISTOR && e.value == 0 &&
+      (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK)
+    return st;
   if (kind == KH_RESISTOR && !(e.value > 0))
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
   if (kind != KH_RESISTOR && !(e.value >= 0))

@@ -545,6 +545,11 @@ const char *kh_resistor_param_canonical(const char *name);
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_resistor_temp *rt);
 kh_status kh_finish_resistors(kh_parser *p);
+/* ngspice 39's floors, each noted: a resistance value of exactly 0 (on the line or as r=) is
+ * 1 mOhm (resparam.c); without one, a model's R (*model_r, NAN for none) is used only above
+ * 1 mOhm, else 1 mOhm (restemp.c's "resistance to low"). */
+kh_status kh_zero_resistance(kh_parser *p, uint32_t line, const kh_token *name, double *r);
+kh_status kh_ngspice_least_resistance(kh_parser *p, kh_loc loc, double *model_r);
 /* Source waveforms (waveform.c): whether t names one (sin pulse pwl exp sffm am trnoise
  * trrandom), and the one at token *i parsed, with or without parentheses, to its value at
  * t = 0 (ngspice's DC value for a source given no DC value); *i moves past it. */

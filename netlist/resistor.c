@@ -5,7 +5,9 @@
  * instance's l= and w= (each times .options scale) or the defaults (10 um, w the model's DEFW,
  * not scaled), wherever l w rsh > 0; else the model's R. The element keeps its DC resistance at the
  * circuit temperature: m and scale fold in at once, geometry and the temperature factor once every
- * card is read (kh_finish_resistors). Each rule was checked against ngspice 39's answer. */
+ * card is read (kh_finish_resistors). Where ngspice 39 finds no usable resistance it takes
+ * 1 mOhm (kh_ngspice_least_resistance), and so does kirchhoff, with a note. Each rule was checked
+ * against ngspice 39's answer. */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -73,8 +75,8 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
 
 /* The instance's own words; model parameters fill what the instance leaves out. */
 typedef struct {
-  double value, m, scale, l, w; /* scale, l, w: NAN when not given */
-  int has_value, has_dtemp;
+  double value, m, scale, l, w;         /* scale, l, w: NAN when not given */
+  int has_value, has_dtemp, from_model; /* from_model: the value is the model's R */
   kh_resistor_temp temp;
 } words;
 
@@ -131,7 +133,7 @@ static void from_model(const kh_model *m, words *w) {
     rt->shrink_w = kh_model_value(m, "narrow", 0);
     w->value = 1, w->has_value = 1; /* the factor scale / m, to multiply */
   }
-  if (!w->has_value && !isnan(model_r)) w->value = model_r, w->has_value = 1;
+  if (!w->has_value && !isnan(model_r)) w->value = model_r, w->has_value = 1, w->from_model = 1;
   if (!(rt->given & KH_RT_TC1) && !isnan(v = kh_model_value(m, "tc1", NAN)))
     rt->tc1 = v, rt->given |= KH_RT_TC1;
   if (!(rt->given & KH_RT_TC2) && !isnan(v = kh_model_value(m, "tc2", NAN)))
@@ -141,13 +143,34 @@ static void from_model(const kh_model *m, words *w) {
   if (!isnan(v = kh_model_value(m, "tnom", NAN))) rt->tnom = v, rt->given |= KH_RT_TNOM;
 }
 
+#define NGSPICE_LEAST_RESISTANCE 1e-3 /* ohms */
+
+kh_status kh_ngspice_least_resistance(kh_parser *p, kh_loc loc, double *model_r) {
+  if (*model_r > NGSPICE_LEAST_RESISTANCE) return KH_OK; /* NAN (none) fails this too */
+  kh_status st =
+      kh_source_note(p->ctx, &p->src, loc,
+                     isnan(*model_r) ? "no resistance given: 1 mOhm, as ngspice 39 takes it"
+                                     : "the model's R = %g is 1 mOhm, as ngspice 39 takes it "
+                                       "(it uses a model's R only above 1 mOhm)",
+                     *model_r);
+  *model_r = NGSPICE_LEAST_RESISTANCE;
+  return st;
+}
+
+kh_status kh_zero_resistance(kh_parser *p, uint32_t line, const kh_token *name, double *r) {
+  *r = NGSPICE_LEAST_RESISTANCE;
+  return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, name),
+                        "'%.*s': a resistance of 0 is 1 mOhm, as ngspice 39 takes it",
+                        (int)name->len, name->s);
+}
+
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_resistor_temp *rt) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
   words w = {.m = kh_scope_multiplier(s), .scale = NAN, .l = NAN, .w = NAN};
   const kh_model *model = NULL;
-  kh_status st;
+  kh_status st = KH_OK;
   for (size_t i = 3; i < n; i++) {
     if (i + 2 < n && kh_token_eq(&t[i + 1], "=")) { /* name = value */
       double v;
@@ -180,10 +203,13 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   if (!(w.scale > 0)) /* a card's scale= (an instance's is checked where it is read) */
     return kh_token_fail(p, line, &t[0], "'%.*s': its model's scale must be positive, got %g",
                          (int)t[0].len, t[0].s, w.scale);
-  if (!w.has_value)
-    return kh_token_fail(p, line, &t[n - 1],
-                         "'%.*s' needs a resistance: a value, r=, or a model with R or RSH",
-                         (int)t[0].len, t[0].s);
+  if (!w.has_value || w.from_model) {
+    if (!w.has_value) w.value = NAN;
+    st = kh_ngspice_least_resistance(p, kh_token_loc(p, line, &t[0]), &w.value);
+  } else if (w.value == 0) {
+    st = kh_zero_resistance(p, line, &t[0], &w.value);
+  }
+  if (st != KH_OK) return st;
   e->value = w.value * w.scale / w.m;
   *rt = w.temp;
   return KH_OK;
@@ -201,13 +227,12 @@ kh_status kh_finish_resistors(kh_parser *p) {
       l = rt->l * (rt->given & KH_RT_L ? scale : 1), w = rt->w * (rt->given & KH_RT_W ? scale : 1);
       if (l * w * rt->rsh > 0)
         r->value *= rt->rsh * (l - 2 * rt->shrink_l) / (w - 2 * rt->shrink_w);
-      else if (!isnan(rt->model_r))
-        r->value *= rt->model_r;
-      else /* ngspice would warn and use 1 mOhm */
-        return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
-                              "resistor '%s': its geometry gives no resistance (l w RSH = %g) and "
-                              "its model has no R",
-                              kh_strmap_name(&nl->element_names, (uint32_t)k), l * w * rt->rsh);
+      else {
+        double model_r = rt->model_r;
+        kh_status st = kh_ngspice_least_resistance(p, r->loc, &model_r);
+        if (st != KH_OK) return st;
+        r->value *= model_r;
+      }
       if (!(r->value > 0))
         return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
                               "resistor '%s': its geometry gives %g ohms (RSH (l - 2 SHORT) / "

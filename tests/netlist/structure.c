@@ -539,7 +539,7 @@ Test(structure, dot_temp_wins_over_options_temp) {
 
 /* Resistor instance words and R models at .temp 40, each resistance as ngspice 39 reports it
  * (1/i(v1) with 1 V across): tc1/tc2/tce with the instance over the model, temp=/dtemp=, m= and
- * scale=, and words without DC effect. */
+ * scale=, words without DC effect, and the 1 mOhm it takes where it finds no resistance. */
 Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
   const struct {
     const char *words;
@@ -561,12 +561,20 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
                {"1k tce=1 tc1=0.01", 1138.0932804338456},
                {"1k rmod tc1=0.02", 1400},
                {"1k rmod3", 1066.8145482854181},
-               {"1k rmod4", 1000}};
+               {"1k rmod4", 1000},
+               /* ngspice 39's 1 mOhm: a value of 0, a model R at or below it, none */
+               {"0", 1e-3},
+               {"r=0 m=2", 5e-4},
+               {"0 tc1=0.01", 1.13e-3},
+               {"rmod5", 1e-3},
+               {"rmod", 1.2e-3},
+               {"tc1=0.01", 1.13e-3}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     char text[512];
     snprintf(text, sizeof text,
              "t\n.model rmod r(tc1=0.01 tnom=20)\n.model rmod2 r(rsh=10)\n"
-             ".model rmod3 r(tc2=1e-4 tce=0.5)\n.model rmod4 r(r=5k)\n.temp 40\nv1 a 0 1\n"
+             ".model rmod3 r(tc2=1e-4 tce=0.5)\n.model rmod4 r(r=5k)\n.model rmod5 "
+             "r(r=0.5m)\n.temp 40\nv1 a 0 1\n"
              "r1 a 0 %s\n",
              cases[k].words);
     kh_netlist *nl = kh_test_parse(text);
