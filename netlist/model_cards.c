@@ -99,8 +99,19 @@ kh_status kh_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   if (p->inside && !key) return kh_fail_nomem(p->ctx, "storing a model");
   const char *mname = key ? key : t[1].s;
   size_t mlen = key ? strlen(key) : t[1].len;
+  /* ngspice 39 uses the first of two definitions (measured: the second's type or values never
+   * matter). While the cards are scanned the one found came first; a card read after the scan
+   * (it reads a parameter defined further down) may have come before it, so it is refused. */
+  if (kh_strmap_find(&nl->model_names, mname, mlen) != KH_NOT_FOUND && p->reading_late_models)
+    return kh_token_fail(p, line, &t[1],
+                         "model '%.*s' is defined twice, and this card reads a parameter "
+                         "defined further down, so it is read after the other: which one comes "
+                         "first (ngspice uses it) is not kept",
+                         (int)t[1].len, t[1].s);
   if (kh_strmap_find(&nl->model_names, mname, mlen) != KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[1], "model '%.*s' is defined twice", (int)t[1].len, t[1].s);
+    return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[1]),
+                          "model '%.*s' defined again: ignored, as ngspice uses the first one",
+                          (int)t[1].len, t[1].s);
   return kh_read_model_card(p, line, tok, mname, mlen);
 }
 

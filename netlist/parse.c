@@ -48,13 +48,27 @@ static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   if (!key || kh_strmap_intern(&p->subckt_names, key, strlen(key), &id, &added) ||
       kh_reserve((void **)&p->subckts, &p->subckt_cap, p->subckt_count + 1, sizeof *p->subckts))
     return kh_fail_nomem(p->ctx, "parsing .subckt");
-  if (!added)
-    return kh_token_fail(p, line, &t[1], "subcircuit '%.*s' is defined twice", (int)t[1].len,
-                         t[1].s);
+  int ignored = *inside && p->subckts[parent].ignored; /* nested in an ignored one */
+  if (!added) { /* ngspice 39 warns and keeps the first: this one is kept under a name no X line
+                 * can give, its cards unread */
+    kh_status st =
+        ignored ? KH_OK
+                : kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[1]),
+                                 ".subckt '%.*s' defined again: ignored, as ngspice ignores a "
+                                 "redefinition (the first one is used)",
+                                 (int)t[1].len, t[1].s);
+    char unused[64];
+    snprintf(unused, sizeof unused, " ignored at line %u", line + 1);
+    if (st == KH_OK && (!(key = kh_scoped_key(p, key, unused, strlen(unused))) ||
+                        kh_strmap_intern(&p->subckt_names, key, strlen(key), &id, &added)))
+      return kh_fail_nomem(p->ctx, "parsing .subckt");
+    if (st != KH_OK) return st;
+    ignored = 1;
+  }
   const char *name = kh_arena_strndup(&p->nl->arena, t[1].s, t[1].len);
   if (!name) return kh_fail_nomem(p->ctx, "parsing .subckt");
   p->subckts[p->subckt_count++] =
-      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL, 0};
+      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL, 0, ignored};
   p->open[(*inside)++] = id;
   return KH_OK;
 }
@@ -81,6 +95,7 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   const kh_token *t = &tok->items[0];
   if (kh_token_eq(t, ".subckt")) return open_subckt(p, line, tok, inside);
   if (kh_token_eq(t, ".ends")) return close_subckt(p, line, tok, inside);
+  if (*inside && p->subckts[p->open[*inside - 1]].ignored) return KH_OK;
   if (kh_token_eq(t, ".param")) {
     if (*inside) return KH_OK; /* evaluated per instance */
     p->param_unknown = 0;
@@ -199,6 +214,7 @@ static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
   if (st == KH_OK && p->late_count)
     st = kh_params_in_order(p, &p->scan_tokens, p->late_params, p->late_count, NULL, &p->globals);
+  p->reading_late_models = 1;
   for (size_t k = 0; st == KH_OK && k < p->late_model_count; k++)
     if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[p->late_models[k]], &p->scan_tokens)) ==
         KH_OK)

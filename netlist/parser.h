@@ -24,6 +24,8 @@ typedef struct {
   /* 1 + the logical line of the first X line with m= that names it, where the definition takes
    * the instance's m into its elements (multiplier.c); 0 when none does */
   uint32_t multiplied_at;
+  /* a redefinition ngspice ignores, or a definition inside one: none of its cards is read */
+  int ignored;
 } kh_subckt;
 
 typedef struct {
@@ -148,6 +150,7 @@ typedef struct {
   size_t late_count, late_cap;
   uint32_t *late_models; /* ... and .model lines, read after them */
   size_t late_model_count, late_model_cap;
+  int reading_late_models; /* a model defined twice: only then may the first come later */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
