@@ -147,6 +147,12 @@ static int call_user(parser *p, size_t at, const kh_user_function *f, double *ou
   return 0;
 }
 
+int kh_expr_is_builtin(const char *name, size_t len) {
+  for (size_t k = 0; k < sizeof functions / sizeof functions[0]; k++)
+    if (strlen(functions[k].name) == len && memcmp(functions[k].name, name, len) == 0) return 1;
+  return 0;
+}
+
 /* name(args) with the name at [at, end); p->pos is at the '('. */
 static int parse_call(parser *p, size_t at, size_t end, double *out) {
   kh_user_function user;

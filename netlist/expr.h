@@ -27,6 +27,8 @@ typedef int (*kh_function_lookup)(void *user, const char *name, size_t len, kh_u
  * may be NULL (no user functions). */
 int kh_expr_eval(const char *s, size_t len, kh_param_lookup lookup, void *user, double *out,
                  kh_expr_error *err);
+/* Whether name is one of the built-in functions (sqrt, pwr, ...). */
+int kh_expr_is_builtin(const char *name, size_t len);
 int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
                            kh_function_lookup functions, void *user, double *out,
                            kh_expr_error *err);

@@ -127,6 +127,11 @@ int kh_param_value(kh_parser *p, const kh_scope *scope, const char *name, size_t
 static int function(void *user, const char *name, size_t len, kh_user_function *f) {
   lookup_env *env = user;
   uint32_t id = kh_strmap_find(&env->p->func_names, name, len);
+  if (id == KH_NOT_FOUND && !kh_expr_is_builtin(name, len)) {
+    /* a .func further down, maybe: ngspice reads every .func before the other cards */
+    if (env->p->speculative) env->p->missed = 1;
+    env->p->param_unknown = 1;
+  }
   if (id == KH_NOT_FOUND) return 0;
   const struct kh_func *u = &env->p->funcs[id];
   *f = (kh_user_function){u->body, strlen(u->body), u->params, u->arity};

@@ -194,6 +194,16 @@ Test(expressions, user_functions) {
       strstr(kh_test_parse_error("t\n.func f(x) {f(x)}\nr1 a 0 {f(1)}\nv1 a 0 1\n"), "too deeply"));
   cr_assert(strstr(kh_test_parse_error("t\n.func f(x) {x}\n.func f(y) {y}\nr1 a 0 1\n"),
                    "test.cir:3:7: function 'f' is defined twice"));
+  /* a .func below the .param, .model and element that call it, as ngspice reads them; a name
+   * that is no function anywhere is still refused where it is called */
+  nl = kh_test_parse("t\n.param r0={tenfold(100)}\n.model dm d(is={tenfold(1e-15)})\n"
+                     "v1 a 0 1\nr1 a b r0\nd1 b 0 dm\nr2 b 0 {tenfold(3)}\n"
+                     ".func tenfold(x) {10*x}\n");
+  cr_expect_float_eq(kh_netlist_element(nl, 1).value, 1000, 1e-12);
+  cr_expect_float_eq(kh_netlist_element(nl, 3).value, 30, 1e-12);
+  kh_netlist_free(nl);
+  cr_assert(strstr(kh_test_parse_error("t\n.param a={nofunc(1)}\nr1 x 0 a\nv1 x 0 1\n"),
+                   "test.cir:2:11: unknown function 'nofunc'"));
   /* a parameter defined again: the last definition where nothing read the first (ngspice
    * gives every use the last one), refused where a card did and the value changes */
   cr_expect_float_eq(first_value("t\n.param r=1k\n.param r=%s\nr1 x 0 r\nv1 x 0 1\n", "2k"), 2000,
