@@ -43,12 +43,15 @@ static void body_diode(const kh_netlist *nl, const char *m, double mult, double 
                                        param(nl, m, "nbv", 1), reltol);
 }
 
-/* A resistance's conductance at temperature: m / (R (1 + c1 dt + c2 dt^2)), 0 without R. */
+/* A resistance's conductance at temperature: m / (R (1 + c1 dt + c2 dt^2)), 0 without R; NAN
+ * where the factor is not positive (ngspice would take a negative resistance, kirchhoff refuses
+ * it: the quasi-saturation model it feeds assumes RD > 0). */
 static double conductance(const kh_netlist *nl, const char *m, const char *r, const char *c1,
                           const char *c2, double mult, double dt) {
   double ohms = param(nl, m, r, 0);
   if (!(ohms > 0)) return 0;
-  return mult / ohms / (1 + param(nl, m, c1, 0) * dt + param(nl, m, c2, 0) * dt * dt);
+  double factor = 1 + param(nl, m, c1, 0) * dt + param(nl, m, c2, 0) * dt * dt;
+  return factor > 0 ? mult / ohms / factor : NAN;
 }
 
 kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
@@ -90,6 +93,15 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   v->dx = q->d = kh_general_at(e.node_pos), v->sx = q->s = kh_general_at(e.node_neg);
   v->bp = v->sx, q->g = kh_general_at(in.gate);
   q->von = q->type * v->vth;
+  if (isnan(v->grd) || isnan(v->grs) || isnan(v->grb))
+    return kh_fail(ctx, KH_ERR_INPUT,
+                   "%s:%u:%u: VDMOS '%s': model '%s' at %.2f K makes %s negative (its temperature "
+                   "coefficients: R (1 + TR1 dT + TR2 dT^2) with dT = %g K)",
+                   e.file, e.line, e.col, e.name, m, t,
+                   isnan(v->grd)   ? "RD"
+                   : isnan(v->grs) ? "RS"
+                                   : "RB",
+                   dt);
   if (!isfinite(q->beta) || !isfinite(v->vth) || !(v->ksub > 0) || !(v->body.csat > 0))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: VDMOS '%s': model '%s' at %.2f K gives beta %g, threshold %g, "
