@@ -71,6 +71,56 @@ static double array_value(const kh_model *m, const char *name, size_t k, double 
   return absent;
 }
 
+static size_t array_size(const kh_model *m, const char *name) {
+  size_t n = 0;
+  for (size_t j = 0; j < m->param_count; j++) n += !strcmp(m->params[j].name, name);
+  return n;
+}
+
+/* The coefficients of s_xfer's array `name` (highest power first on the card) lowest power first,
+ * each divided by denormalized_freq^i, as cm_s_xfer reads them at TIME 0. */
+static void s_xfer_coefficients(const kh_model *m, const char *name, size_t n, double *c) {
+  double freq = kh_model_value(m, "denormalized_freq", 1);
+  for (size_t i = 0; i < n; i++) {
+    c[i] = array_value(m, name, n - 1 - i, 0);
+    if (freq != 1.0) c[i] = c[i] / pow(freq, (double)i);
+  }
+}
+
+kh_status kh_behavioural_s_xfer(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_token *name, const kh_curve_ports *ports, uint32_t model) {
+  kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  const kh_model *m = &p->nl->models[model];
+  size_t nn = array_size(m, "num_coeff"), nd = array_size(m, "den_coeff"); /* 2 <= nd, nn <= nd */
+  double num[nn], den[nd], gain = kh_model_value(m, "gain", 1), factor;
+  s_xfer_coefficients(m, "num_coeff", nn, num);
+  s_xfer_coefficients(m, "den_coeff", nd, den);
+  if ((factor = den[nd - 1]) != 1.0) { /* the denominator made monic, and the gain with it */
+    for (size_t i = 0; i < nd; i++) den[i] = den[i] / factor;
+    gain = gain / factor;
+  }
+  uint32_t x = kh_reader_binary(&r, KH_X_ADD, port_input(&r, ports),
+                                constant(&r, kh_model_value(m, "in_offset", 0)));
+  /* the last integrator's input: gain (in + in_offset) less each held integrator times its
+   * denominator coefficient; the output, each integrator times its numerator coefficient */
+  uint32_t top = kh_reader_binary(&r, KH_X_MUL, constant(&r, gain), x);
+  for (size_t i = 0; i + 1 < nd; i++)
+    top = kh_reader_binary(&r, KH_X_SUB, top,
+                           kh_reader_binary(&r, KH_X_MUL,
+                                            constant(&r, array_value(m, "int_ic", nd - 2 - i, 0)),
+                                            constant(&r, den[i])));
+  uint32_t out = constant(&r, 0);
+  for (size_t i = 0; i < nn; i++) {
+    uint32_t held = i + 1 < nd ? constant(&r, array_value(m, "int_ic", nd - 2 - i, 0)) : top;
+    out = kh_reader_binary(&r, KH_X_ADD, out,
+                           kh_reader_binary(&r, KH_X_MUL, held, constant(&r, num[i])));
+  }
+  if (nn < nd) /* the input is not read: kept in the tree times 0, so the card keeps its port */
+    out = kh_reader_binary(&r, KH_X_ADD, out, kh_reader_binary(&r, KH_X_MUL, constant(&r, 0), top));
+  return kh_reader_finish(&r, out, name, e);
+}
+
 kh_status kh_behavioural_vector(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in, size_t count,
                                 const kh_curve_ports *out, uint32_t model, int product) {

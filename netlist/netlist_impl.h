@@ -291,6 +291,8 @@ double kh_model_value(const kh_model *m, const char *name, double fallback);
 /* Whether word `name` of an XSPICE code model of `type` is a boolean (xspice.c; the writer
  * writes it back as true or false). */
 int kh_code_model_boolean(const char *type, const char *name);
+/* Whether it is an array word (summer's in_gain, s_xfer's num_coeff, ...). */
+int kh_code_model_array(const char *type, const char *name);
 /* Whether a .model type is an XSPICE code model of kirchhoff's but gain (xspice.c). */
 int kh_code_model_named(const char *type);
 

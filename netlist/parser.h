@@ -390,6 +390,11 @@ kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, co
  * written back as the A card of `model`). */
 kh_status kh_behavioural_held(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model);
+/* The element `name` holding its output where XSPICE's s_xfer puts it at DC: its integrators
+ * held at int_ic, the last one's input gain (input + in_offset) less them (written back as the A
+ * card of `model`; xspice.c checked the arrays' sizes). */
+kh_status kh_behavioural_s_xfer(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_token *name, const kh_curve_ports *ports, uint32_t model);
 /* The element `name` holding its output at XSPICE limit's gain (input + in_offset) held between
  * lower and upper, its corners rounded over `range` volts (a B source whose curve is pwl's, the
  * same parabolas: written back as the A card of `model`, a limit model). */

@@ -156,11 +156,10 @@ static int overridden(const kh_model *m, size_t i) {
   return 0;
 }
 
-/* Whether param i of m is one value of an array (summer's and mult's in_gain and in_offset,
- * held as one parameter per value, in order). */
+/* Whether param i of m is one value of a code model's array (summer's and mult's in_gain and
+ * in_offset, s_xfer's coefficients and int_ic, held as one parameter per value, in order). */
 static int array_word(const kh_model *m, size_t i) {
-  return (!strcmp(m->type, "summer") || !strcmp(m->type, "mult")) &&
-         (!strcmp(m->params[i].name, "in_gain") || !strcmp(m->params[i].name, "in_offset"));
+  return kh_code_model_array(m->type, m->params[i].name);
 }
 
 /* An array's values, name=[v0 v1 ...], where its first value is param i. */

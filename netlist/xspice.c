@@ -217,6 +217,13 @@ static const struct {
       {"position", WORD_NUMBER},
       {"log", WORD_BOOLEAN},
       {"log_multiplier", WORD_NUMBER}}},
+    {"s_xfer",
+     {{"in_offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"num_coeff", WORD_ARRAY},
+      {"den_coeff", WORD_ARRAY},
+      {"int_ic", WORD_ARRAY},
+      {"denormalized_freq", WORD_NUMBER}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -288,13 +295,22 @@ static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return KH_OK;
 }
 
-int kh_code_model_boolean(const char *type, const char *name) {
+/* The kind of code model `type`'s word `name`, or -1 where it has none such. */
+static int word_kind(const char *type, const char *name) {
   for (size_t k = 0; k < sizeof code_model_words / sizeof *code_model_words; k++)
     if (!strcmp(type, code_model_words[k].type))
       for (size_t w = 0; w < MAX_WORDS && code_model_words[k].words[w].name; w++)
         if (!strcmp(name, code_model_words[k].words[w].name))
-          return code_model_words[k].words[w].kind == WORD_BOOLEAN;
-  return 0;
+          return code_model_words[k].words[w].kind;
+  return -1;
+}
+
+int kh_code_model_boolean(const char *type, const char *name) {
+  return word_kind(type, name) == WORD_BOOLEAN;
+}
+
+int kh_code_model_array(const char *type, const char *name) {
+  return word_kind(type, name) == WORD_ARRAY;
 }
 
 int kh_code_model_named(const char *type) {
@@ -504,6 +520,38 @@ static kh_status diode_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_sidiode(p, line, s, &tok->items[0], port, id);
 }
 
+static size_t array_size(const kh_model *m, const char *name) {
+  size_t n = 0;
+  for (size_t k = 0; k < m->param_count; k++) n += !strcmp(m->params[k].name, name);
+  return n;
+}
+
+/* An instance of s_xfer model `id`, whose DC output cm_s_xfer computes from its integrators held
+ * at int_ic (not from the transfer function's gain at s = 0): the arrays ngspice 39 needs (each
+ * given; no more numerator than denominator coefficients, where it stops with "Numerator
+ * coefficient array size greater than denominator"; an int_ic per integrator, where it reads
+ * past the array) and a highest denominator coefficient it can divide by. */
+static kh_status s_xfer_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                 const kh_tokens *tok, size_t i, const kh_curve_ports *ports,
+                                 uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  size_t nn = array_size(m, "num_coeff"), nd = array_size(m, "den_coeff"),
+         ic = array_size(m, "int_ic");
+  const char *why = !nn || nd < 2 ? "needs num_coeff and two or more den_coeff values"
+                    : nn > nd     ? "has more num_coeff than den_coeff values (ngspice 39 stops)"
+                    : ic < nd - 1 ? "needs an int_ic value per integrator (one fewer than "
+                                    "den_coeff's values)"
+                    : param(m->params, m->param_count, "den_coeff", 0) == 0
+                        ? "has a highest den_coeff of 0 (ngspice divides by it)"
+                        : NULL;
+  if (why) return kh_token_fail(p, line, &tok->items[i], "s_xfer model '%s' %s", m->name, why);
+  kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[0]),
+                                "s_xfer '%.*s' at DC: its integrators hold int_ic, as ngspice's "
+                                "do (its output is not the transfer function's gain at s = 0)",
+                                (int)tok->items[0].len, tok->items[0].s);
+  return st == KH_OK ? kh_behavioural_s_xfer(p, line, s, &tok->items[0], ports, id) : st;
+}
+
 /* The pwl curve of model m on port `ports`. */
 static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, const kh_model *m) {
@@ -538,7 +586,8 @@ static const struct {
                    {"d_dt", 1},
                    {"memristor", 0},
                    {"potentiometer", 0},
-                   {"ilimit", 0}};
+                   {"ilimit", 0},
+                   {"s_xfer", 1}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -554,8 +603,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, int, d_dt, ilimit, aswitch, "
-                         "sidiode, zener, memristor and potentiometer)",
+                         "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, ilimit, "
+                         "aswitch, sidiode, zener, memristor and potentiometer)",
                          m->type);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
@@ -586,6 +635,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (!strcmp(m->type, "gain") || !strcmp(m->type, "slew"))
     return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
+  if (!strcmp(m->type, "s_xfer")) return s_xfer_instance(p, line, s, tok, i, &ports, id);
   if (!strcmp(m->type, "int") || !strcmp(m->type, "d_dt"))
     return held_instance(p, line, s, tok, i, &ports, id);
   return pwl_instance(p, line, s, &t[0], &ports, m);
