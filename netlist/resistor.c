@@ -143,6 +143,23 @@ static void from_model(const kh_model *m, words *w) {
   if (!isnan(v = kh_model_value(m, "tnom", NAN))) rt->tnom = v, rt->given |= KH_RT_TNOM;
 }
 
+/* Whether token i + 1 is tc='s second value (tc2), as ngspice 39 reads `tc=a b` and `tc=a, b`:
+ * a value, not a word's name, after blanks or after a comma right behind the first value and
+ * blanks (measured: it refuses `tc=a,b` and `tc=a , b`). */
+static int second_tc(const kh_token *t, size_t n, size_t i) {
+  if (i + 1 >= n || (i + 2 < n && kh_token_eq(&t[i + 2], "=")) || t[i + 1].s < t[i].s) return 0;
+  const char *gap = t[i].s + t[i].len, *end = t[i + 1].s;
+  char first = t[i + 1].s[0];
+  if (!(first == '{' || first == '\'' || first == '.' || first == '-' || first == '+' ||
+        (first >= '0' && first <= '9')))
+    return 0;
+  if (gap < end && *gap == ',') gap++;
+  if (gap == end) return 0;
+  for (; gap < end; gap++)
+    if (*gap != ' ' && *gap != '\t') return 0;
+  return 1;
+}
+
 #define NGSPICE_LEAST_RESISTANCE 1e-3 /* ohms */
 
 kh_status kh_ngspice_least_resistance(kh_parser *p, kh_loc loc, double *model_r) {
@@ -171,16 +188,25 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   words w = {.m = kh_scope_multiplier(s), .scale = NAN, .l = NAN, .w = NAN};
   const kh_model *model = NULL;
   kh_status st = KH_OK;
+  int after_words = 0; /* a name=value read: a model name no longer may come */
   for (size_t i = 3; i < n; i++) {
     if (i + 2 < n && kh_token_eq(&t[i + 1], "=")) { /* name = value */
       double v;
       if ((st = kh_eval_token(p, line, &t[i + 2], s, &v)) != KH_OK ||
           (st = instance_word(p, line, &t[i], &t[i + 2], v, &w)) != KH_OK)
         return st;
-      i += 2;
+      i += 2, after_words = 1;
+      if (kh_token_eq(&t[i - 2], "tc") && second_tc(t, n, i)) { /* tc=tc1 tc2 */
+        if ((st = kh_eval_token(p, line, &t[++i], s, &w.temp.tc2)) != KH_OK) return st;
+        w.temp.given |= KH_RT_TC2;
+      }
       continue;
     }
     uint32_t id = t[i].len ? kh_find_model(p, s, &t[i]) : KH_NOT_FOUND;
+    if (id != KH_NOT_FOUND && !model && after_words)
+      return kh_token_fail(p, line, &t[i],
+                           "model name after the resistor's words: ngspice 39 reads it only "
+                           "before them (\"unknown parameter\")");
     if (id != KH_NOT_FOUND && !model) {
       model = &p->nl->models[id];
       if (strcmp(model->type, "r") != 0 && strcmp(model->type, "res") != 0)
@@ -195,6 +221,11 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
     if (w.has_value)
       return kh_token_fail(p, line, &t[i], "unexpected '%.*s' after the resistance", (int)t[i].len,
                            t[i].s);
+    if (after_words)
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' after the resistor's words: ngspice 39 reads the resistance "
+                           "only before them (\"unknown parameter\")",
+                           (int)t[i].len, t[i].s);
     if ((st = kh_eval_token(p, line, &t[i], s, &w.value)) != KH_OK) return st;
     w.has_value = 1;
   }

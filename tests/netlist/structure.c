@@ -568,7 +568,10 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
                {"0 tc1=0.01", 1.13e-3},
                {"rmod5", 1e-3},
                {"rmod", 1.2e-3},
-               {"tc1=0.01", 1.13e-3}};
+               {"tc1=0.01", 1.13e-3},
+               /* tc= with tc2 after it, as ngspice 39 reads `tc=a b` and `tc=a, b` */
+               {"1k tc=0.001 0.0002", 1046.8},
+               {"1k tc=0.001, 0.0002", 1046.8}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     char text[512];
     snprintf(text, sizeof text,
@@ -589,6 +592,16 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
                    "test.cir:2:13: resistor model parameter 'xyz' is not supported"));
   cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k 2k\n"),
                    "test.cir:3:11: unexpected '2k' after the resistance"));
+  /* what ngspice 39 refuses ("unknown parameter"): tc=a,b and tc=a , b, and a model name or a
+   * value after the words */
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k tc=1m,2u\n"),
+                   "test.cir:3:17: unexpected '2u' after the resistance"));
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k tc=1m , 2u\n"),
+                   "test.cir:3:19: unexpected '2u' after the resistance"));
+  cr_expect(strstr(kh_test_parse_error("t\n.model rm r\nv1 a 0 1\nr1 a 0 1k tc=1m rm\n"),
+                   "test.cir:4:17: model name after the resistor's words"));
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 m=2 1k\n"),
+                   "test.cir:3:12: '1k' after the resistor's words"));
 }
 
 /* .lib FILE SECTION reads one section of a library (which may read its own other sections);
