@@ -25,6 +25,12 @@ static double step(double x) {
   return x < 0 ? 0 : x > 0 ? 1 : 0.5; /* ngspice's u(0) is one half */
 }
 
+/* ngspice 39's PTexp: past an argument of 227.9559242 the value is 1e99 (and so is the
+ * derivative, its tree's exp of the same argument), measured: exp(300*v(a)) at 1 V is 1e99. */
+static double ngspice_exp(double x) {
+  return x > 227.9559242 ? 1e99 : exp(x);
+}
+
 static double value1(kh_xfunction fn, double x) {
   switch (fn) {
   case KH_XF_ABS: return fabs(x);
@@ -36,7 +42,7 @@ static double value1(kh_xfunction fn, double x) {
   case KH_XF_ATANH: return atanh(x);
   case KH_XF_COS: return cos(modulus(x, 2 * M_PI));
   case KH_XF_COSH: return cosh(x);
-  case KH_XF_EXP: return exp(x);
+  case KH_XF_EXP: return ngspice_exp(x);
   case KH_XF_LN:
   case KH_XF_LOG: return x < 0 ? NAN : log(x); /* ngspice: out of range below 0 */
   case KH_XF_LOG10: return x < 0 ? NAN : log10(x);
@@ -76,7 +82,7 @@ static double slope1(kh_xfunction fn, double x) {
   case KH_XF_ATANH: return 1 / (1 - x * x);
   case KH_XF_COS: return -sin(modulus(x, 2 * M_PI));
   case KH_XF_COSH: return sinh(x);
-  case KH_XF_EXP: return exp(x);
+  case KH_XF_EXP: return ngspice_exp(x);
   case KH_XF_LN:
   case KH_XF_LOG: return 1 / x;
   case KH_XF_LOG10: return 1 / (x * M_LN10);

@@ -49,6 +49,8 @@ Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
       {"pwl(3/2, 0, 0, 1, 1, 2, 4) + pwl(-2, 0, 0, 1, -1)", 4.5}, /* ends extend */
       {"{2*3} + 1", 7},
       {"twice(sq(3)) + sq(2)", 22}, /* .func, as ngspice expands it into the text */
+      {"exp(300) * 1e-90", 1e9},    /* PTexp: 1e99 past an argument of 227.9559242 */
+      {"exp(227) * 1e-98", 3.84456662996605436},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     double got = value_of(cases[k].expr);
