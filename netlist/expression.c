@@ -43,9 +43,9 @@ static double value1(kh_xfunction fn, double x) {
   case KH_XF_COS: return cos(modulus(x, 2 * M_PI));
   case KH_XF_COSH: return cosh(x);
   case KH_XF_EXP: return ngspice_exp(x);
-  case KH_XF_LN:
-  case KH_XF_LOG: return x < 0 ? NAN : log(x); /* ngspice: out of range below 0 */
-  case KH_XF_LOG10: return x < 0 ? NAN : log10(x);
+  case KH_XF_LN: /* ngspice 39: out of range below 0, -1e99 at 0 (measured) */
+  case KH_XF_LOG: return x < 0 ? NAN : x == 0 ? -1e99 : log(x);
+  case KH_XF_LOG10: return x < 0 ? NAN : x == 0 ? -1e99 : log10(x);
   case KH_XF_SGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
   case KH_XF_SIN: return sin(modulus(x, 2 * M_PI));
   case KH_XF_SINH: return sinh(x);
@@ -70,8 +70,15 @@ static double value1(kh_xfunction fn, double x) {
   }
 }
 
-/* The derivative of value1; the steps' is 0, as ngspice's is. */
-static double slope1(kh_xfunction fn, double x) {
+/* ngspice's PTdivide moves a divisor away from 0 by its fudge factor (GMIN 1e-20). */
+static double fudged(double b, double fudge) {
+  return b >= 0 ? b + fudge : b - fudge;
+}
+
+/* The derivative of value1 as ngspice's derivative trees give it (inpptree.c: a quotient goes
+ * through PTdivide, so it stays finite where its divisor is 0); the steps' is 0, as ngspice's
+ * is. */
+static double slope1(kh_xfunction fn, double x, double fudge) {
   switch (fn) {
   case KH_XF_ABS: return x > 0 ? 1 : x < 0 ? -1 : 0;
   case KH_XF_ACOS: return -1 / sqrt(1 - x * x);
@@ -84,12 +91,12 @@ static double slope1(kh_xfunction fn, double x) {
   case KH_XF_COSH: return sinh(x);
   case KH_XF_EXP: return ngspice_exp(x);
   case KH_XF_LN:
-  case KH_XF_LOG: return 1 / x;
-  case KH_XF_LOG10: return 1 / (x * M_LN10);
+  case KH_XF_LOG: return 1 / fudged(x, fudge);
+  case KH_XF_LOG10: return M_LOG10E / fudged(x, fudge);
   case KH_XF_SIN: return cos(modulus(x, 2 * M_PI));
   case KH_XF_SINH: return cosh(x);
-  case KH_XF_SQRT: return 0.5 / sqrt(x);
-  case KH_XF_TAN: return 1 / (cos(modulus(x, M_PI)) * cos(modulus(x, M_PI)));
+  case KH_XF_SQRT: return 1 / fudged(2 * sqrt(x), fudge);
+  case KH_XF_TAN: return 1 / fudged(cos(modulus(x, M_PI)) * cos(modulus(x, M_PI)), fudge);
   case KH_XF_TANH: return 1 / (cosh(x) * cosh(x));
   case KH_XF_URAMP: return step(x);
   case KH_XF_U2: return step(x) - step(x - 1);
@@ -108,7 +115,7 @@ typedef struct {
 } eval_state;
 
 static double divisor(const eval_state *s, double b) {
-  return b >= 0 ? b + s->fudge : b - s->fudge; /* ngspice's PTdivide */
+  return fudged(b, s->fudge); /* ngspice's PTdivide */
 }
 
 static double binary_value(const eval_state *s, const kh_xnode *n, double a, double b) {
@@ -402,7 +409,7 @@ static void backward(eval_state *s, uint32_t i, double w) {
   } else if (fn == KH_XF_MIN || fn == KH_XF_MAX) /* ngspice: lt0(a - b) ? a' : b' (gt0: max) */
     da = fn == KH_XF_MIN ? a - b < 0 : a - b > 0, db = 1 - da;
   else
-    da = slope1((kh_xfunction)n->fn, a);
+    da = slope1((kh_xfunction)n->fn, a, s->fudge);
   backward(s, n->a, w * da);
   if (two && s->x->nodes[n->b].op != KH_X_CONST) backward(s, n->b, w * db);
 }

@@ -51,6 +51,7 @@ Test(behavioural, grammar_and_functions_as_ngspice_reads_them) {
       {"twice(sq(3)) + sq(2)", 22}, /* .func, as ngspice expands it into the text */
       {"exp(300) * 1e-90", 1e9},    /* PTexp: 1e99 past an argument of 227.9559242 */
       {"exp(227) * 1e-98", 3.84456662996605436},
+      {"ln(0) * 1e-90 + log10(0) * 1e-91", -1.1e9}, /* PTln, PTlog10: -1e99 at 0 */
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     double got = value_of(cases[k].expr);
