@@ -554,7 +554,7 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   if (st == KH_OK && table) st = kh_xspice_name(p, line, &t[0], s);
   if (st == KH_OK && table) st = kh_resolve_node(p, line, s, &at, &ports.in[0]);
   if (st == KH_OK && table) st = kh_xspice_port_node(p, line, &t[0], ports.in[0]);
-  if (st == KH_OK && table) st = kh_behavioural_curve(p, line, s, &curve, &ports, &c);
+  if (st == KH_OK && table) st = kh_behavioural_curve(p, line, s, &curve, &ports, &c, KH_NOT_FOUND);
   kh_free((void *)c.xy);
   return st;
 }

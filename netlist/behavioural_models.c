@@ -8,8 +8,8 @@
 #include <string.h>
 
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                               const kh_curve_ports *ports, const kh_curve *c) {
-  kh_elem e = port_element(ports, KH_NOT_FOUND);
+                               const kh_curve_ports *ports, const kh_curve *c, uint32_t model) {
+  kh_elem e = port_element(ports, model);
   kh_expr_reader r = reader_for(p, line, s, name);
   uint32_t x = port_input(&r, ports);
   uint32_t first = (uint32_t)r.count;

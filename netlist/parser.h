@@ -378,9 +378,10 @@ typedef struct {
   int current;
 } kh_curve_ports;
 /* The element `name` holding its output at the curve of its input (a B source V= or I= of
- * curve(...) for kirchhoff, written back as the pwl instance). */
+ * curve(...) for kirchhoff, written back as the pwl instance, or as the A card of `model` where
+ * that is not KH_NOT_FOUND: hyst's leg). */
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                               const kh_curve_ports *ports, const kh_curve *c);
+                               const kh_curve_ports *ports, const kh_curve *c, uint32_t model);
 /* The element `name` holding its output at out_offset + gain (input + in_offset), XSPICE's gain
  * code model (a B source for kirchhoff, written back as the A card of `model`, a gain model). */
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,

@@ -351,12 +351,12 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
   char prefix[40];
   snprintf(prefix, sizeof prefix, "kh_%zu_", i);
   size_t in[2];
+  if (e->ctrl[1] && write_coded(nl, i, &nl->models[e->ctrl[1] - 1], out)) return; /* hyst too */
   int table = kh_expression_table(x, in);
   if (table) {
     write_table(nl, i, table, in, out);
     return;
   }
-  if (e->ctrl[1] && write_coded(nl, i, &nl->models[e->ctrl[1] - 1], out)) return;
   kh_expression_write_params(x, out, prefix);
   fprintf(out, "%s %s %s %c=", elem_name(nl, i), node(nl, e->node[0]), node(nl, e->node[1]),
           e->kind == KH_BEHAVIOURAL_V ? 'v' : 'i');

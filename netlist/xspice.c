@@ -224,6 +224,14 @@ static const struct {
       {"den_coeff", WORD_ARRAY},
       {"int_ic", WORD_ARRAY},
       {"denormalized_freq", WORD_NUMBER}}},
+    {"hyst",
+     {{"in_low", WORD_NUMBER},
+      {"in_high", WORD_NUMBER},
+      {"hyst", WORD_NUMBER},
+      {"out_lower_limit", WORD_NUMBER},
+      {"out_upper_limit", WORD_NUMBER},
+      {"input_domain", WORD_NUMBER},
+      {"fraction", WORD_BOOLEAN}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -552,6 +560,41 @@ static kh_status s_xfer_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return st == KH_OK ? kh_behavioural_s_xfer(p, line, s, &tok->items[0], ports, id) : st;
 }
 
+/* An instance of hyst model `id`. cm_hyst picks its leg once, at its first call, from its input
+ * then (ngspice's first DC iteration reads every XSPICE input as 0): the lower leg (rising) where
+ * 0 < in_high + hyst + input_domain, else the upper; the leg's state only moves between time
+ * points, so at DC the output is that leg's curve: out_lower_limit up to in_low +- hyst and
+ * out_upper_limit from in_high +- hyst, linear between, the corners cm_smooth_corner's parabolas
+ * over input_domain (times in_high - in_low with fraction) - pwl's curve through the two points,
+ * held past both. Refused: in_high not above in_low (the slope divides by it), a negative
+ * input_domain, and corners that overlap (pwl's rule). */
+static kh_status hyst_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_tokens *tok,
+                               size_t i, const kh_curve_ports *ports, uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  double low = param(m->params, m->param_count, "in_low", 0),
+         high = param(m->params, m->param_count, "in_high", 1),
+         hyst = param(m->params, m->param_count, "hyst", 0.1),
+         domain = param(m->params, m->param_count, "input_domain", 0.01);
+  if (param(m->params, m->param_count, "fraction", 1) != 0) domain = domain * (high - low);
+  const char *why = !(high > low)    ? "needs in_high above in_low"
+                    : !(domain >= 0) ? "needs a input_domain of 0 or more"
+                    : !(high - low >= 2 * domain)
+                        ? "has corners that overlap (in_high - in_low under twice input_domain)"
+                        : NULL;
+  if (why) return kh_token_fail(p, line, &tok->items[i], "hyst model '%s' %s", m->name, why);
+  int rising = 0 < high + hyst + domain; /* cm_hyst's X_RISING at INIT, its input 0 */
+  double shift = rising ? hyst : -hyst,
+         xy[4] = {low + shift, param(m->params, m->param_count, "out_lower_limit", 0), high + shift,
+                  param(m->params, m->param_count, "out_upper_limit", 1)};
+  kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[0]),
+                                "hyst '%.*s' at DC: on its %s leg, as ngspice holds it (the leg "
+                                "its input of 0 picks at the first iteration)",
+                                (int)tok->items[0].len, tok->items[0].s,
+                                rising ? "lower (rising)" : "upper (falling)");
+  kh_curve c = {xy, 2, domain, 0, 1};
+  return st == KH_OK ? kh_behavioural_curve(p, line, s, &tok->items[0], ports, &c, id) : st;
+}
+
 /* The pwl curve of model m on port `ports`. */
 static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, const kh_model *m) {
@@ -564,7 +607,7 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
   kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
                 param(m->params, m->param_count, "fraction", 1) != 0,
                 param(m->params, m->param_count, "limit", 0) != 0};
-  return kh_behavioural_curve(p, line, s, name, ports, &c);
+  return kh_behavioural_curve(p, line, s, name, ports, &c, KH_NOT_FOUND);
 }
 
 /* The code models read, each with its input connections: single ports (0 to 3) or a vector. */
@@ -587,7 +630,8 @@ static const struct {
                    {"memristor", 0},
                    {"potentiometer", 0},
                    {"ilimit", 0},
-                   {"s_xfer", 1}};
+                   {"s_xfer", 1},
+                   {"hyst", 1}};
 
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -603,8 +647,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models)
     return kh_token_fail(p, line, at,
                          "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, ilimit, "
-                         "aswitch, sidiode, zener, memristor and potentiometer)",
+                         "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
+                         "ilimit, aswitch, sidiode, zener, memristor and potentiometer)",
                          m->type);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
@@ -636,6 +680,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
     return kh_behavioural_gain(p, line, s, &t[0], &ports, id);
   if (!strcmp(m->type, "limit")) return limit_instance(p, line, s, tok, i, &ports, id);
   if (!strcmp(m->type, "s_xfer")) return s_xfer_instance(p, line, s, tok, i, &ports, id);
+  if (!strcmp(m->type, "hyst")) return hyst_instance(p, line, s, tok, i, &ports, id);
   if (!strcmp(m->type, "int") || !strcmp(m->type, "d_dt"))
     return held_instance(p, line, s, tok, i, &ports, id);
   return pwl_instance(p, line, s, &t[0], &ports, m);
