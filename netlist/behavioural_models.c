@@ -71,12 +71,6 @@ static double array_value(const kh_model *m, const char *name, size_t k, double 
   return absent;
 }
 
-static size_t array_size(const kh_model *m, const char *name) {
-  size_t n = 0;
-  for (size_t j = 0; j < m->param_count; j++) n += !strcmp(m->params[j].name, name);
-  return n;
-}
-
 /* The coefficients of s_xfer's array `name` (highest power first on the card) lowest power first,
  * each divided by denormalized_freq^i, as cm_s_xfer reads them at TIME 0. */
 static void s_xfer_coefficients(const kh_model *m, const char *name, size_t n, double *c) {
@@ -92,7 +86,8 @@ kh_status kh_behavioural_s_xfer(kh_parser *p, uint32_t line, const kh_scope *s,
   kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
   kh_expr_reader r = reader_for(p, line, s, name);
   const kh_model *m = &p->nl->models[model];
-  size_t nn = array_size(m, "num_coeff"), nd = array_size(m, "den_coeff"); /* 2 <= nd, nn <= nd */
+  size_t nn = kh_model_array_size(m, "num_coeff"),
+         nd = kh_model_array_size(m, "den_coeff"); /* 2 <= nd, nn <= nd */
   double num[nn], den[nd], gain = kh_model_value(m, "gain", 1), factor;
   s_xfer_coefficients(m, "num_coeff", nn, num);
   s_xfer_coefficients(m, "den_coeff", nd, den);

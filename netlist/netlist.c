@@ -231,6 +231,12 @@ int kh_netlist_control(const kh_netlist *nl, size_t element, size_t *pos, size_t
   return 0;
 }
 
+size_t kh_model_array_size(const kh_model *m, const char *name) {
+  size_t n = 0;
+  for (size_t k = 0; k < m->param_count; k++) n += !strcmp(m->params[k].name, name);
+  return n;
+}
+
 double kh_model_value(const kh_model *m, const char *name, double fallback) {
   for (size_t i = m->param_count; i-- > 0;) /* the last one given wins (aliases: is= js=) */
     if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;

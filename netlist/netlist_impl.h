@@ -287,6 +287,8 @@ int kh_netlist_write_cards(const kh_netlist *nl, FILE *out, int scale_kind, size
 
 /* A .model parameter's value, or fallback. */
 double kh_model_value(const kh_model *m, const char *name, double fallback);
+/* How many values an array word of a code model holds (one parameter per value, in order). */
+size_t kh_model_array_size(const kh_model *m, const char *name);
 
 /* Whether word `name` of an XSPICE code model of `type` is a boolean (xspice.c; the writer
  * writes it back as true or false). */

@@ -422,8 +422,7 @@ static kh_status vector_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   const kh_model *m = &p->nl->models[id];
   static const char *const arrays[] = {"in_gain", "in_offset"};
   for (int a = 0; a < 2; a++) {
-    size_t n = 0;
-    for (size_t k = 0; k < m->param_count; k++) n += !strcmp(m->params[k].name, arrays[a]);
+    size_t n = kh_model_array_size(m, arrays[a]);
     if (n && n != count)
       return kh_token_fail(p, line, &tok->items[i],
                            "%s model '%s' has %zu %s values for %zu inputs (ngspice 39 stops: "
@@ -528,12 +527,6 @@ static kh_status diode_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_sidiode(p, line, s, &tok->items[0], port, id);
 }
 
-static size_t array_size(const kh_model *m, const char *name) {
-  size_t n = 0;
-  for (size_t k = 0; k < m->param_count; k++) n += !strcmp(m->params[k].name, name);
-  return n;
-}
-
 /* An instance of s_xfer model `id`, whose DC output cm_s_xfer computes from its integrators held
  * at int_ic (not from the transfer function's gain at s = 0): the arrays ngspice 39 needs (each
  * given; no more numerator than denominator coefficients, where it stops with "Numerator
@@ -543,8 +536,8 @@ static kh_status s_xfer_instance(kh_parser *p, uint32_t line, const kh_scope *s,
                                  const kh_tokens *tok, size_t i, const kh_curve_ports *ports,
                                  uint32_t id) {
   const kh_model *m = &p->nl->models[id];
-  size_t nn = array_size(m, "num_coeff"), nd = array_size(m, "den_coeff"),
-         ic = array_size(m, "int_ic");
+  size_t nn = kh_model_array_size(m, "num_coeff"), nd = kh_model_array_size(m, "den_coeff"),
+         ic = kh_model_array_size(m, "int_ic");
   const char *why = !nn || nd < 2 ? "needs num_coeff and two or more den_coeff values"
                     : nn > nd     ? "has more num_coeff than den_coeff values (ngspice 39 stops)"
                     : ic < nd - 1 ? "needs an int_ic value per integrator (one fewer than "
