@@ -4,6 +4,7 @@
 #define KH_SIM_GENERAL_IMPL_H
 
 #include "core/alloc.h"
+#include "kirchhoff/solver.h"
 #include "../circuit/diode.h"
 
 #include <klu.h>
@@ -156,6 +157,8 @@ typedef struct {
   klu_l_numeric *num;
   double pivoted_rcond; /* KLU's rcond at the last factorization that chose its pivots */
   double gshunt, scale; /* gmin stepping's conductance to ground; source stepping's factor */
+  double *shunt_to;     /* pseudo-transient: gshunt pulls each unknown toward this, not 0 V */
+  int iteration_limit;  /* a Newton's iterations (0: KH_GENERAL_ITERATIONS) */
   double gjunction; /* true gmin stepping: GMIN across every unheated Shockley junction (0: none) */
   /* .nodeset: per unknown, whether a nodeset holds it (1; 2 where branch currents enter its
    * row) and at what voltage; pinning: while the first Newton holds them (their rows replaced
@@ -366,6 +369,26 @@ void kh_bjt_follow(kh_bjt *q, const double *x);
 void kh_bjt_inner_nodes(kh_bjt *q, size_t *n);
 int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
 double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);
+
+/* Newton (general.c) from g->x at the present gshunt and scale, at most g->iteration_limit
+ * iterations (KH_GENERAL_ITERATIONS where 0): 0 when converged to round-off, 1 when not, 2 where
+ * a heated model failed, -1 out of memory; a restart from x (the junction voltages that limiting
+ * compares against following it); ngspice's MODEINITJCT first guess for every device. */
+enum { KH_GENERAL_ITERATIONS = 150 };
+int kh_general_newton(kh_general *g, kh_solve_stats *stats, int *singular);
+/* The system linearized at x (linearize 0: at x as it stands, no limiting; setup's pattern),
+ * 1 where a device failed; the KCL certificate of g->x into stats (current: each element's,
+ * or NULL) and whether it passed; the junction voltages limiting compares against, from g->x. */
+int kh_general_assemble(kh_general *g, const double *x, int linearize);
+void kh_general_certify(kh_general *g, kh_solve_stats *stats, double *current);
+int kh_general_certified(const kh_solve_stats *stats);
+void kh_general_follow_x(kh_general *g);
+void kh_general_restart(kh_general *g, const double *x);
+void kh_general_cold_start(kh_general *g);
+/* ngspice's methods in turn (general_stepping.c) from g->x: Newton, gmin stepping, source
+ * stepping, pseudo-transient (held at the .nodeset voltages first, where there are any), and
+ * once more with the pwl curves' steps free where their limiter acted. Returns newton's code. */
+int kh_general_solve(kh_general *g, kh_solve_stats *stats, int *singular);
 
 /* Verdicts (general_verdicts.c): the ideal diodes' states from the guess hold at the answer
  * (else an error); the hottest self-heating junction at the last iterate for a failure's message

@@ -248,6 +248,30 @@ Test(general, rows_scaled_apart_are_not_singular) {
   cr_log_info("rows scaled apart: worst difference from ngspice %.3g", worst);
 }
 
+/* An XSPICE ilimit into 1 kOhm whose supply rounding spans 2 V (found by sweeping its
+ * parameters): its output current is held at +-10 mA a hundredth of a volt away from the answer,
+ * so each Newton step, and each step of gmin and source stepping, sends the output to the
+ * opposite rail (+-10 V). The pseudo-transient rung reaches 0.2 V * 1000 / 1001, as ngspice does.
+ */
+Test(general, pseudo_transient_walks_past_a_limiter_that_newton_cycles_on) {
+  const char *deck = "ilimit into 1k\n.model m ilimit(v_pwr_range=2)\nv1 a 0 0.2\nvp p 0 5\n"
+                     "vn n 0 -5\na1 a p n o m\nr1 o 0 1k\n";
+  kh_netlist *nl = kh_test_parse(deck);
+  size_t n = kh_netlist_node_count(nl);
+  double *v = calloc(n, sizeof *v);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_solve_stats stats;
+  cr_assert_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_OK, "%s",
+               kh_last_error(ctx));
+  for (size_t i = 1; i < n; i++)
+    if (!strcmp(kh_netlist_node_name(nl, i), "o"))
+      cr_expect(fabs(v[i] - 0.2 * 1000 / 1001) < 1e-12, "v(o) = %.17g", v[i]);
+  cr_expect_gt(stats.iterations, 150u, "Newton alone converged: the test no longer tests the rung");
+  free(v), kh_netlist_free(nl), kh_context_free(ctx);
+  cr_expect_lt(kh_test_general_vs_ngspice(deck, 1e-9), 1e-9);
+}
+
 Test(general, refused_where_a_co_content_is_needed) {
   kh_context *ctx;
   kh_context_new(&ctx);
