@@ -42,6 +42,15 @@ static kh_status index_ports(kh_parser *p, kh_subckt *def, const kh_token *ports
   return KH_OK;
 }
 
+const char *kh_ltspice_hint(const kh_token *t) {
+  static const char *const words[] = {"rser", "rpar", "cpar", "lser", "rlser", "ipk"};
+  for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+    if (kh_token_eq(t, words[k]))
+      return " (an LTspice instance word: ngspice 39 stops on it too, as an unknown parameter; "
+             "write the element it stands for, a resistor in series, say)";
+  return "";
+}
+
 static int is_name_token(const kh_token *t) {
   return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
 }
@@ -126,8 +135,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   double m = 1;
   if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end, &m)) != KH_OK) return st;
   if (tok->count > end)
-    return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s", (int)t[end].len,
-                         t[end].s, what);
+    return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s%s", (int)t[end].len,
+                         t[end].s, what, kh_ltspice_hint(&t[end]));
   if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
   if (kind == KH_RESISTOR && e.value == 0 &&
       (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK)
@@ -306,8 +315,8 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
     have_dc = 1;
   }
   if (i < n)
-    return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'", (int)t[i].len,
-                         t[i].s, (int)t[0].len, t[0].s);
+    return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'%s", (int)t[i].len,
+                         t[i].s, (int)t[0].len, t[0].s, kh_ltspice_hint(&t[i]));
   if (!have_dc) e.value = at_zero;
   if (kind == KH_ISOURCE) e.value *= copies * kh_scope_multiplier(s); /* and an X line's m= */
   if (have_wave &&

@@ -554,6 +554,9 @@ const char *kh_resistor_param_canonical(const char *name);
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_resistor_temp *rt);
 kh_status kh_finish_resistors(kh_parser *p);
+/* For an error at an unexpected word: " (an LTspice instance word: ...)" where t is one of
+ * LTspice's (Rser=, Rpar=, Cpar=, ...), else "". */
+const char *kh_ltspice_hint(const kh_token *t);
 /* ngspice 39's floors, each noted: a resistance value of exactly 0 (on the line or as r=) is
  * 1 mOhm (resparam.c); without one, a model's R (*model_r, NAN for none) is used only above
  * 1 mOhm, else 1 mOhm (restemp.c's "resistance to low"). */
