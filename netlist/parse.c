@@ -146,6 +146,11 @@ static kh_status scan_line(kh_parser *p, uint32_t line) {
   st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
   if (st != KH_OK || tok->count == 0) return st;
   if (tok->items[0].s[0] == '.') return directive(p, line, tok, &p->inside);
+  if (tok->items[0].len >= 3 && !memcmp(tok->items[0].s, "\xef\xbb\xbf", 3))
+    return kh_token_fail(p, line, &tok->items[0],
+                         "the line starts with a UTF-8 byte-order mark (bytes EF BB BF, invisible "
+                         "in most editors), which ngspice 39 also reads as part of the first word "
+                         "and stops on: save the file without it");
   return kh_token_fail(p, line, &tok->items[0],
                        "expected an element name or a '.' card, found '%.*s'",
                        (int)tok->items[0].len, tok->items[0].s);
