@@ -157,13 +157,20 @@ static int letters_eq(const char *s, size_t n, const char *word) {
   return 1;
 }
 
+/* unit words ngspice reads and ignores after the scale (10ohms is 10, 1.5volts is 1.5; 10R,
+ * the European resistor label, is 10: its RKM form 4R7 is refused by kh_parse_number) */
+static const char *const units[] = {"",   "v",    "a",    "ohm",   "r",   "f",    "h",   "s",
+                                    "hz", "ohms", "volt", "volts", "amp", "amps", "sec", "secs"};
+
+static int is_unit(const char *s, size_t n) {
+  for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
+    if (letters_eq(s, n, units[u])) return 1;
+  return 0;
+}
+
 /* Splits a run of letters into scale suffix and unit; returns the scale, or 0 when the
  * run is invalid with *bad set to the offset of the first letter that does not fit. */
 static double suffix_scale(const char *s, size_t n, size_t *bad) {
-  /* unit words ngspice reads and ignores after the scale (10ohms is 10, 1.5volts is 1.5; 10R,
-   * the European resistor label, is 10: its RKM form 4R7 is refused by kh_parse_number) */
-  static const char *const units[] = {"",   "v",    "a",    "ohm",   "r",   "f",    "h",   "s",
-                                      "hz", "ohms", "volt", "volts", "amp", "amps", "sec", "secs"};
   static const struct {
     const char *text;
     double scale;
@@ -179,8 +186,7 @@ static double suffix_scale(const char *s, size_t n, size_t *bad) {
       break;
     }
   }
-  for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
-    if (letters_eq(s + used, n - used, units[u])) return scale;
+  if (is_unit(s + used, n - used)) return scale;
   *bad = used;
   return 0;
 }
@@ -218,6 +224,18 @@ kh_number_error kh_scan_number(const char *s, size_t len, double *out, size_t *u
     v = strtod(buf, NULL);
     if (errno == ERANGE && isinf(v)) return KH_NUM_RANGE;
   }
+  /* the micro sign (U+00B5 in UTF-8), as LTspice writes 10µ: micro in ngspice 39 too, a unit
+   * after it (10µF); the Greek mu (U+03BC), which ngspice reads as nothing, stays an error */
+  if (len - i >= 2 && (unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] == 0xb5) {
+    size_t letters = i + 2;
+    while (letters < len && is_letter(s[letters])) letters++;
+    if (!is_unit(s + i + 2, letters - i - 2)) {
+      *bad_at = i + 2;
+      return KH_NUM_BAD_SUFFIX;
+    }
+    *out = v * 1e-6, *used = letters;
+    return KH_NUM_OK;
+  }
   size_t letters = i;
   while (letters < len && is_letter(s[letters])) letters++;
   if (letters > i) {
@@ -241,6 +259,8 @@ kh_number_error kh_parse_number(const char *s, size_t len, double *out, size_t *
   if (e == KH_NUM_OK && used != len) {
     *bad_at = used;
     /* 4k7: resistor-code (RKM) notation, which ngspice 39 reads as 4k, dropping the 7 */
+    if (len - used >= 2 && (unsigned char)s[used] == 0xce && (unsigned char)s[used + 1] == 0xbc)
+      return KH_NUM_GREEK_MU;
     return used > 0 && is_letter(s[used - 1]) && is_digit(s[used]) ? KH_NUM_RKM : KH_NUM_TRAILING;
   }
   return e;
@@ -253,6 +273,9 @@ const char *kh_number_error_text(kh_number_error e) {
   case KH_NUM_BAD_SUFFIX:
     return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm R F H S Hz s)";
   case KH_NUM_TRAILING: return "unexpected characters after the number";
+  case KH_NUM_GREEK_MU:
+    return "the Greek letter mu, which ngspice 39 reads as nothing (10\xce\xbc is 10 there, a "
+           "millionfold off): write u, or the micro sign \xc2\xb5";
   case KH_NUM_RKM:
     return "resistor-code notation (4k7 for 4.7k): ngspice 39 drops the digits after the "
            "letter (reads 4k7 as 4k); write the decimal point";

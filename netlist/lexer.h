@@ -39,6 +39,7 @@ typedef enum {
   KH_NUM_BAD_SUFFIX,   /* letters after the digits that are neither a suffix nor a unit */
   KH_NUM_TRAILING,     /* something else after a valid number */
   KH_NUM_RKM,          /* digits after the suffix letter: 4k7 */
+  KH_NUM_GREEK_MU,     /* the Greek mu after the number: 10μ (ngspice: 10) */
   KH_NUM_RANGE,        /* overflows a double */
   KH_NUM_TOO_LONG
 } kh_number_error;

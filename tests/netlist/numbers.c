@@ -51,6 +51,19 @@ Test(numbers, units_after_suffix) {
   expect_close(resistance_of("8s"), 8);
 }
 
+/* The micro sign as LTspice writes it, micro in ngspice 39 too (measured); the Greek mu, which
+ * ngspice reads as nothing (10 A for 10 uA), is refused. */
+Test(numbers, micro_sign) {
+  expect_close(resistance_of("10\xc2\xb5"), 1e-5);
+  expect_close(resistance_of("10\xc2\xb5"
+                             "F"),
+               1e-5);
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 10\xce\xbc\nv1 a 0 1\n"),
+                   "test.cir:2:10: the Greek letter mu, which ngspice 39 reads as nothing"));
+  cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 10\xc2\xb5x\nv1 a 0 1\n"),
+                   "test.cir:2:12: unknown suffix or unit"));
+}
+
 Test(numbers, exponents_and_signs) {
   expect_close(resistance_of("1e3"), 1e3);
   expect_close(resistance_of("1.5e-3k"), 1.5);
