@@ -88,6 +88,9 @@ static int ladder(kh_general *g, kh_solve_stats *stats, int *singular, double *s
                   double *good) {
   memcpy(start, g->x, g->n * sizeof *start);
   int rc = kh_general_newton(g, stats, singular);
+  /* where plain Newton ended on a matrix as good as singular and every rung fails too, that is
+   * what to tell (a junction two sources hold far forward: its conductance beside the others') */
+  int first_singular = rc > 0 && *singular;
   if (rc > 0) {
     kh_general_restart(g, start), kh_general_cold_start(g);
     rc = gmin_stepping(g, &g->gshunt, stats, singular, good);
@@ -110,6 +113,7 @@ static int ladder(kh_general *g, kh_solve_stats *stats, int *singular, double *s
     kh_general_restart(g, start), kh_general_cold_start(g);
     rc = pseudo_transient(g, stats, singular, good);
   }
+  if (rc > 0 && first_singular) *singular = 1;
   g->gshunt = 0;
   return rc;
 }

@@ -272,6 +272,26 @@ Test(general, pseudo_transient_walks_past_a_limiter_that_newton_cycles_on) {
   cr_expect_lt(kh_test_general_vs_ngspice(deck, 1e-9), 1e-9);
 }
 
+/* A MOSFET whose drain and source are voltage sources 2.2 V apart with its bulk at 0 V: its
+ * bulk-drain junction is held 1.45 V forward (ngspice answers with 3.6e13 A through the source,
+ * cut down from seed 507 of bench/random_decks.py). Newton walks the limited junction up to it and
+ * ends on a matrix whose conductances span 1e18; every rung after fails, and the message says
+ * why, not only that none converged. */
+Test(general, a_junction_sources_hold_far_forward_is_named) {
+  kh_netlist *nl = kh_test_parse("t\n.temp -20\n.model mm0 nmos(vto=1.19 kp=110u is=1e-12)\n"
+                                 "v34 d 0 -1.446\nv36 s 0 0.779\nr1 g 0 1k\n"
+                                 "m50 d g s 0 mm0 m=3\n");
+  double *v = calloc(kh_netlist_node_count(nl), sizeof *v);
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_solve_stats stats;
+  cr_expect_eq(kh_general_op(ctx, nl, NULL, NULL, v, NULL, &stats), KH_ERR_INPUT);
+  cr_expect(strstr(kh_last_error(ctx), "conductances too far apart for double precision (a "
+                                       "junction that a source drives far forward, say)"),
+            "%s", kh_last_error(ctx));
+  free(v), kh_netlist_free(nl), kh_context_free(ctx);
+}
+
 Test(general, refused_where_a_co_content_is_needed) {
   kh_context *ctx;
   kh_context_new(&ctx);
