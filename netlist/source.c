@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,12 +215,30 @@ static size_t card_words(const char *s, size_t n, const char *word[2], size_t le
   return count;
 }
 
+/* The home directory a path's leading ~ or ~user names, or NULL (none such: the path is read
+ * as written). */
+static const char *home_of(const char *file, size_t n) {
+  size_t end = 1;
+  while (end < n && file[end] != '/') end++;
+  if (end == 1) return getenv("HOME");
+  char user[256];
+  if (end - 1 >= sizeof user) return NULL;
+  memcpy(user, file + 1, end - 1), user[end - 1] = '\0';
+  const struct passwd *pw = getpwnam(user);
+  return pw ? pw->pw_dir : NULL;
+}
+
 /* .include FILE, or .lib FILE SECTION (the lines of FILE between `.lib SECTION` and `.endl`). */
 static kh_status include_file(reader *r, const char *file, size_t n, const char *section,
                               size_t section_len, kh_loc loc) {
   char path[PATH_MAX], wanted[256];
   int len;
-  if (file[0] == '/' || !r->dir[0])
+  const char *home = n && file[0] == '~' ? home_of(file, n) : NULL;
+  size_t user_end = 1;
+  while (home && user_end < n && file[user_end] != '/') user_end++;
+  if (home) /* ~/x or ~user/x, as ngspice expands it (cp_tildexpand) */
+    len = snprintf(path, sizeof path, "%s%.*s", home, (int)(n - user_end), file + user_end);
+  else if (file[0] == '/' || !r->dir[0])
     len = snprintf(path, sizeof path, "%.*s", (int)n, file);
   else
     len = snprintf(path, sizeof path, "%s/%.*s", r->dir, (int)n, file);

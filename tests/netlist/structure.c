@@ -281,6 +281,18 @@ Test(structure, include_is_relative_to_the_including_file) {
   kh_context_free(ctx);
 }
 
+/* A leading ~ is the home directory, as ngspice expands it (measured: `.include ~/m.lib`). */
+Test(structure, include_expands_the_home_directory) {
+  const char *lib = kh_test_write_temp("home_part.inc", "r2 mid 0 1k\n");
+  char home[512];
+  snprintf(home, sizeof home, "%s", lib);
+  *strrchr(home, '/') = '\0';
+  cr_assert_eq(setenv("HOME", home, 1), 0);
+  kh_netlist *nl = kh_test_parse("t\n.include ~/home_part.inc\nr1 in mid 1k\nv1 in 0 2\n");
+  cr_expect(strstr(kh_netlist_element(nl, element(nl, "r2")).file, "home_part.inc"));
+  kh_netlist_free(nl);
+}
+
 Test(structure, include_cycles_and_devices_are_refused) {
   kh_test_write_temp("a.inc", "r1 a 0 1k\n.include b.inc\n");
   kh_test_write_temp("b.inc", "r2 a 0 1k\n.include a.inc\n");
@@ -535,73 +547,6 @@ Test(structure, dot_temp_wins_over_options_temp) {
               kh_netlist_temperature(nl));
     kh_netlist_free(nl);
   }
-}
-
-/* Resistor instance words and R models at .temp 40, each resistance as ngspice 39 reports it
- * (1/i(v1) with 1 V across): tc1/tc2/tce with the instance over the model, temp=/dtemp=, m= and
- * scale=, words without DC effect, and the 1 mOhm it takes where it finds no resistance. */
-Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
-  const struct {
-    const char *words;
-    double ohms;
-  } cases[] = {{"1k", 1000},
-               {"r=1k", 1000},
-               {"1k tc1=0.01", 1130},
-               {"1k tc1=0.01 tc2=1e-4", 1146.9},
-               {"1k m=2", 500},
-               {"1k scale=3", 3000},
-               {"1k temp=50 tc1=0.01", 1230},
-               {"1k dtemp=10 tc1=0.01", 1230},
-               {"1k ac=2k noisy=0 w=1u l=2u", 1000},
-               {"1k rmod", 1200},
-               {"rmod 1k", 1200},
-               {"1k rmod2", 1000},
-               {"1k tce=1", 1138.0932804338456},
-               {"1k tc1=0.01 m=2 scale=3", 1695},
-               {"1k tce=1 tc1=0.01", 1138.0932804338456},
-               {"1k rmod tc1=0.02", 1400},
-               {"1k rmod3", 1066.8145482854181},
-               {"1k rmod4", 1000},
-               /* ngspice 39's 1 mOhm: a value of 0, a model R at or below it, none */
-               {"0", 1e-3},
-               {"r=0 m=2", 5e-4},
-               {"0 tc1=0.01", 1.13e-3},
-               {"rmod5", 1e-3},
-               {"rmod", 1.2e-3},
-               {"tc1=0.01", 1.13e-3},
-               /* tc= with tc2 after it, as ngspice 39 reads `tc=a b` and `tc=a, b` */
-               {"1k tc=0.001 0.0002", 1046.8},
-               {"1k tc=0.001, 0.0002", 1046.8}};
-  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-    char text[512];
-    snprintf(text, sizeof text,
-             "t\n.model rmod r(tc1=0.01 tnom=20)\n.model rmod2 r(rsh=10)\n"
-             ".model rmod3 r(tc2=1e-4 tce=0.5)\n.model rmod4 r(r=5k)\n.model rmod5 "
-             "r(r=0.5m)\n.temp 40\nv1 a 0 1\n"
-             "r1 a 0 %s\n",
-             cases[k].words);
-    kh_netlist *nl = kh_test_parse(text);
-    double got = kh_netlist_element(nl, element(nl, "r1")).value;
-    cr_expect(fabs(got - cases[k].ohms) <= 1e-9 * cases[k].ohms, "%s: %.17g, ngspice %.17g",
-              cases[k].words, got, cases[k].ohms);
-    kh_netlist_free(nl);
-  }
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k foo=2\n"),
-                   "test.cir:3:11: unknown resistor parameter 'foo'"));
-  cr_expect(strstr(kh_test_parse_error("t\n.model rx r(xyz=1)\nv1 a 0 1\nr1 a 0 1k rx\n"),
-                   "test.cir:2:13: resistor model parameter 'xyz' is not supported"));
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k 2k\n"),
-                   "test.cir:3:11: unexpected '2k' after the resistance"));
-  /* what ngspice 39 refuses ("unknown parameter"): tc=a,b and tc=a , b, and a model name or a
-   * value after the words */
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k tc=1m,2u\n"),
-                   "test.cir:3:17: unexpected '2u' after the resistance"));
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k tc=1m , 2u\n"),
-                   "test.cir:3:19: unexpected '2u' after the resistance"));
-  cr_expect(strstr(kh_test_parse_error("t\n.model rm r\nv1 a 0 1\nr1 a 0 1k tc=1m rm\n"),
-                   "test.cir:4:17: model name after the resistor's words"));
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 m=2 1k\n"),
-                   "test.cir:3:12: '1k' after the resistor's words"));
 }
 
 /* .lib FILE SECTION reads one section of a library (which may read its own other sections);
