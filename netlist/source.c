@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,33 +214,39 @@ static size_t card_words(const char *s, size_t n, const char *word[2], size_t le
   return count;
 }
 
-/* The home directory a path's leading ~ or ~user names, or NULL (none such: the path is read
- * as written). */
-static const char *home_of(const char *file, size_t n) {
-  size_t end = 1;
-  while (end < n && file[end] != '/') end++;
-  if (end == 1) return getenv("HOME");
-  char user[256];
-  if (end - 1 >= sizeof user) return NULL;
-  memcpy(user, file + 1, end - 1), user[end - 1] = '\0';
-  const struct passwd *pw = getpwnam(user);
-  return pw ? pw->pw_dir : NULL;
+/* .include FILE, or .lib FILE SECTION (the lines of FILE between `.lib SECTION` and `.endl`). */
+/* Where ngspice 39 looks for an included file (inpcom.c's inp_pathresolve_at): a path from the
+ * root as written; ~/x in the home directory; else x in the working directory first, where it is
+ * there, then beside the including file (noted where both hold a file: ngspice reads the first,
+ * which a user reading the deck may not expect). Returns the length written, -1 if too long. */
+static int include_path(reader *r, const char *file, size_t n, kh_loc loc, char path[PATH_MAX],
+                        kh_status *st) {
+  const char *home = getenv("HOME");
+  char here[PATH_MAX];
+  struct stat in_here, beside;
+  *st = KH_OK;
+  if (n >= 2 && file[0] == '~' && file[1] == '/' && home)
+    return snprintf(path, PATH_MAX, "%s%.*s", home, (int)(n - 1), file + 1);
+  if (file[0] == '/' || !r->dir[0]) return snprintf(path, PATH_MAX, "%.*s", (int)n, file);
+  int len = snprintf(path, PATH_MAX, "%s/%.*s", r->dir, (int)n, file);
+  if (snprintf(here, sizeof here, "%.*s", (int)n, file) >= (int)sizeof here ||
+      stat(here, &in_here) != 0)
+    return len;
+  if (len < PATH_MAX && stat(path, &beside) == 0 &&
+      (beside.st_ino != in_here.st_ino || beside.st_dev != in_here.st_dev))
+    *st = kh_source_note(r->ctx, r->src, loc,
+                         "'%s' read from the working directory, where ngspice 39 looks first; "
+                         "'%s', beside the including file, is not read",
+                         here, path);
+  return snprintf(path, PATH_MAX, "%s", here);
 }
 
-/* .include FILE, or .lib FILE SECTION (the lines of FILE between `.lib SECTION` and `.endl`). */
 static kh_status include_file(reader *r, const char *file, size_t n, const char *section,
                               size_t section_len, kh_loc loc) {
   char path[PATH_MAX], wanted[256];
-  int len;
-  const char *home = n && file[0] == '~' ? home_of(file, n) : NULL;
-  size_t user_end = 1;
-  while (home && user_end < n && file[user_end] != '/') user_end++;
-  if (home) /* ~/x or ~user/x, as ngspice expands it (cp_tildexpand) */
-    len = snprintf(path, sizeof path, "%s%.*s", home, (int)(n - user_end), file + user_end);
-  else if (file[0] == '/' || !r->dir[0])
-    len = snprintf(path, sizeof path, "%.*s", (int)n, file);
-  else
-    len = snprintf(path, sizeof path, "%s/%.*s", r->dir, (int)n, file);
+  kh_status st;
+  int len = include_path(r, file, n, loc, path, &st);
+  if (st != KH_OK) return st;
   if (len < 0 || (size_t)len >= sizeof path)
     return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".include path too long");
   if (section && section_len >= sizeof wanted)

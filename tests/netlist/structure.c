@@ -2,6 +2,9 @@
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +294,35 @@ Test(structure, include_expands_the_home_directory) {
   kh_netlist *nl = kh_test_parse("t\n.include ~/home_part.inc\nr1 in mid 1k\nv1 in 0 2\n");
   cr_expect(strstr(kh_netlist_element(nl, element(nl, "r2")).file, "home_part.inc"));
   kh_netlist_free(nl);
+}
+
+/* A relative .include is looked for in the working directory first, then beside the including
+ * file, as ngspice 39's inp_pathresolve_at does (measured: with m.lib in both, ngspice reads the
+ * working directory's); kirchhoff says which one it read where both are there. */
+Test(structure, include_looks_in_the_working_directory_first) {
+  const char *top = kh_test_write_temp("cwd_top.cir", "");
+  char dir[512], sub[600];
+  snprintf(dir, sizeof dir, "%s", top);
+  *strrchr(dir, '/') = '\0';
+  snprintf(sub, sizeof sub, "%s/sub", dir);
+  cr_assert(mkdir(sub, 0700) == 0 || errno == EEXIST);
+  kh_test_write_temp("sub/top.cir", "t\n.include cwd_part.inc\nr1 in mid 1k\nv1 in 0 2\n");
+  kh_test_write_temp("sub/cwd_part.inc", "r2 mid 0 1k\n");
+  cr_assert_eq(chdir(dir), 0);
+  for (int in_cwd = 0; in_cwd < 2; in_cwd++) {
+    if (in_cwd) kh_test_write_temp("cwd_part.inc", "r2 mid 0 2k\n");
+    kh_context *ctx;
+    kh_context_new(&ctx);
+    kh_netlist *nl = NULL;
+    cr_assert_eq(kh_netlist_parse_file(ctx, &nl, "sub/top.cir"), KH_OK, "%s", kh_last_error(ctx));
+    cr_expect_float_eq(kh_netlist_element(nl, element(nl, "r2")).value, in_cwd ? 2000 : 1000, 0);
+    int noted = 0;
+    for (size_t i = 0; i < kh_netlist_note_count(nl); i++)
+      noted |= strstr(kh_netlist_note(nl, i), "read from the working directory") != NULL;
+    cr_expect_eq(noted, in_cwd);
+    kh_netlist_free(nl);
+    kh_context_free(ctx);
+  }
 }
 
 Test(structure, include_cycles_and_devices_are_refused) {
