@@ -455,7 +455,7 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
                                      const kh_token *a, const kh_token *b, size_t from, int form,
-                                     kh_curve *points) {
+                                     kh_curve *points, double m) {
   const kh_token *t = tok->items;
   kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
@@ -469,7 +469,7 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .end = last->s + last->len,
               .pos = t[from].s,
               .first = &t[from],
-              .words = {.m = 1}};
+              .words = {.m = m}};
   if (form == TABLE && t[from].s[0] != '{' && t[from].s[0] != '\'')
     kh_reader_fail(&r, t[from].s,
                    "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "
@@ -505,7 +505,7 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "'%.*s' needs two nodes and I=expression or V=expression", (int)t[0].len,
                          t[0].s);
   return behavioural_element(p, line, tok, s, voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
-                             &t[0], &t[1], &t[2], 5, B_CARD, NULL);
+                             &t[0], &t[1], &t[2], 5, B_CARD, NULL, 1);
 }
 
 /* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
@@ -540,6 +540,18 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
     st = derived_name(p, line, &t[0], "", "_int2", computed, sizeof computed, &at);
   if (st == KH_OK && table) st = derived_name(p, line, &t[0], "a", "", pwl, sizeof pwl, &curve);
   kh_elem e = {.kind = t[0].s[0] == 'e' ? KH_VCVS : KH_VCCS, .model = KH_NOT_FOUND, .value = 1};
+  /* a last `m = M`, where ngspice 39 puts it (measured with m=2): a G's on the G of gain 1
+   * (g1_int1 keeps the expression's value, the output doubles), an E's on its B source (e1_int1
+   * doubles: ngspice's E takes no m=); on an E TABLE, unmeasured, refused as a word after the
+   * points, and so is a second m= (ngspice multiplies them) */
+  kh_tokens words = *tok;
+  double m = 1;
+  if (tok->count >= from + 4 && kh_token_eq(&t[tok->count - 3], "m") &&
+      kh_token_eq(&t[tok->count - 2], "=") && !(table && e.kind == KH_VCVS)) {
+    if (st == KH_OK) st = kh_eval_token(p, line, &t[tok->count - 1], s, &m);
+    words.count -= 3;
+  }
+  if (e.kind == KH_VCCS) e.value = m, m = 1;
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &node, &e.ctrl[0]);
@@ -549,8 +561,8 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   kh_curve c = {NULL, 0, 0.1, 1, 1};
   kh_curve_ports ports = {{0, 0}, {e.ctrl[0], 0}, NULL, 0}; /* node 0: ground */
   if (st == KH_OK)
-    st = behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node, &ground,
-                             from, table ? TABLE : VALUE, table ? &c : NULL);
+    st = behavioural_element(p, line, &words, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node,
+                             &ground, from, table ? TABLE : VALUE, table ? &c : NULL, m);
   if (st == KH_OK && table) st = kh_xspice_name(p, line, &t[0], s);
   if (st == KH_OK && table) st = kh_resolve_node(p, line, s, &at, &ports.in[0]);
   if (st == KH_OK && table) st = kh_xspice_port_node(p, line, &t[0], ports.in[0]);
@@ -584,6 +596,6 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
   kh_token name;
   kh_status st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
   return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2],
-                                           3, RESISTANCE, NULL)
+                                           3, RESISTANCE, NULL, 1)
                      : st;
 }

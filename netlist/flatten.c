@@ -452,6 +452,34 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
 
 /* E and G: name n+ n- nc+ nc- gain; F and H: name n+ n- vcontrol gain. Whether E and F form an
  * amplifier is checked once the whole circuit is known (amplifiers.c). */
+/* A linear controlled source's positional words into at[1..want-1] (nodes, the controlling
+ * nodes or source, the gain), parentheses around nodes dropped as ngspice 39 reads them (`e1 4 0
+ * (1,0) 2`, measured); `gain=G` may stand for the gain, as ngspice reads it on E, F, G and H
+ * (measured; with a gain written before it too ngspice stops, and so does this, at the word).
+ * *next: the first token after them; *gain_at: gain='s token, or 0. */
+static kh_status positional_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t want,
+                                  size_t at[6], size_t *next, size_t *gain_at) {
+  const kh_token *t = tok->items;
+  *gain_at = 0;
+  for (size_t k = 3; !*gain_at && k + 2 < tok->count; k++)
+    if (kh_token_eq(&t[k], "gain") && kh_token_eq(&t[k + 1], "=")) *gain_at = k;
+  size_t n = 1, i = 1;
+  for (; i < tok->count && i != *gain_at && n < want - (*gain_at != 0); i++)
+    if (!kh_token_eq(&t[i], "(") && !kh_token_eq(&t[i], ")")) at[n++] = i;
+  if (*gain_at && n == want - 1) { /* the gain= word comes next, else it is unexpected after */
+    while (i < *gain_at && (kh_token_eq(&t[i], "(") || kh_token_eq(&t[i], ")"))) i++;
+    if (i == *gain_at) at[n++] = *gain_at + 2, i = *gain_at + 3;
+  }
+  *next = i;
+  if (n < want)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         want == 6
+                             ? "'%.*s' needs output nodes, controlling nodes and a gain"
+                             : "'%.*s' needs output nodes, a controlling voltage source and a gain",
+                         (int)t[0].len, t[0].s);
+  return KH_OK;
+}
+
 static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   char letter = t[0].s[0];
@@ -480,22 +508,17 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                            "value=expression, POLY, and linear ones: nodes or a controlling "
                            "source, and a gain)",
                            (int)t[0].len, t[0].s);
-  /* the positional words; parentheses around nodes are dropped, as ngspice 39 reads them
-   * (`e1 4 0 (1,0) 2`, measured) */
-  size_t at[6] = {0}, n = 1, i = 1;
-  for (; i < tok->count && n < want; i++)
-    if (!kh_token_eq(&t[i], "(") && !kh_token_eq(&t[i], ")")) at[n++] = i;
-  if (n < want)
-    return kh_token_fail(p, line, &t[tok->count - 1],
-                         vcvs
-                             ? "'%.*s' needs output nodes, controlling nodes and a gain"
-                             : "'%.*s' needs output nodes, a controlling voltage source and a gain",
-                         (int)t[0].len, t[0].s);
+  size_t at[6] = {0}, i, gain_at;
+  kh_status st = positional_words(p, line, tok, want, at, &i, &gain_at);
+  if (st != KH_OK) return st;
   double m = 1; /* G and F take m= (parallel copies), the last one given winning, as in ngspice */
-  kh_status st = KH_OK;
   for (; st == KH_OK && i < tok->count; i += 3) {
     int multiplier = (letter == 'g' || letter == 'f') && i + 2 < tok->count &&
                      kh_token_eq(&t[i], "m") && kh_token_eq(&t[i + 1], "=");
+    if (multiplier && gain_at) /* measured: ngspice 39 drops such an m= on the floor */
+      return kh_token_fail(p, line, &t[i],
+                           "m= beside gain=: ngspice 39 ignores the m= there (it multiplies only "
+                           "a gain written in its place); write the gain times m");
     if (!multiplier)
       return kh_token_fail(p, line, &t[i],
                            "unexpected '%.*s' after the gain (kirchhoff reads linear controlled "
