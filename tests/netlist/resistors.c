@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static size_t element(const kh_netlist *nl, const char *name) {
-  size_t i = kh_netlist_find_element(nl, name);
-  cr_assert_neq(i, (size_t)-1, "no element '%s'", name);
-  return i;
-}
-
 /* Resistor instance words and R models at .temp 40, each resistance as ngspice 39 reports it
  * (1/i(v1) with 1 V across): tc1/tc2/tce with the instance over the model, temp=/dtemp=, m= and
  * scale=, words without DC effect, and the 1 mOhm it takes where it finds no resistance. */
@@ -57,7 +51,7 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
              "r1 a 0 %s\n",
              cases[k].words);
     kh_netlist *nl = kh_test_parse(text);
-    double got = kh_netlist_element(nl, element(nl, "r1")).value;
+    double got = kh_netlist_element(nl, kh_test_element(nl, "r1")).value;
     cr_expect(fabs(got - cases[k].ohms) <= 1e-9 * cases[k].ohms, "%s: %.17g, ngspice %.17g",
               cases[k].words, got, cases[k].ohms);
     kh_netlist_free(nl);

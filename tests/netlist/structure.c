@@ -10,12 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t element(const kh_netlist *nl, const char *name) {
-  size_t i = kh_netlist_find_element(nl, name);
-  cr_assert_neq(i, (size_t)-1, "no element '%s'", name);
-  return i;
-}
-
 Test(structure, title_comments_and_continuations) {
   kh_netlist *nl = kh_test_parse("My Title Keeps Case\n"
                                  "* a comment\n"
@@ -27,11 +21,11 @@ Test(structure, title_comments_and_continuations) {
                                  "+ DC 5\n");
   cr_assert_str_eq(kh_netlist_title(nl), "My Title Keeps Case");
   cr_assert_eq(kh_netlist_element_count(nl), 3);
-  kh_element r2 = kh_netlist_element(nl, element(nl, "R2"));
+  kh_element r2 = kh_netlist_element(nl, kh_test_element(nl, "R2"));
   cr_assert_float_eq(r2.value, 2000, 0);
   cr_assert_eq(r2.line, 4);
   cr_assert_eq(r2.col, 1);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "v1")).value, 5, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "v1")).value, 5, 0);
   cr_assert_str_eq(kh_netlist_node_name(nl, kh_netlist_find_node(nl, "A")), "a");
   kh_netlist_free(nl);
 }
@@ -62,12 +56,12 @@ Test(structure, nested_subcircuits_use_ngspice_names) {
                                  "v1 in 0 1\n"
                                  "xtop in 0 outer k=3\n");
   cr_assert_eq(kh_netlist_element_count(nl), 5);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.xtop.x1.r1")).value, 3000, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.xtop.x2.r2")).value, 1000, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.xtop.x1.r1")).value, 3000, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.xtop.x2.r2")).value, 1000, 0);
   cr_assert_neq(kh_netlist_find_node(nl, "xtop.m"), (size_t)-1);
   cr_assert_neq(kh_netlist_find_node(nl, "xtop.x1.mid"), (size_t)-1);
   cr_assert_eq(kh_netlist_find_node(nl, "m"), (size_t)-1);
-  kh_element r = kh_netlist_element(nl, element(nl, "r.xtop.x1.r1"));
+  kh_element r = kh_netlist_element(nl, kh_test_element(nl, "r.xtop.x1.r1"));
   cr_assert_eq(r.line, 3, "element keeps the line of its definition");
   kh_netlist_free(nl);
 }
@@ -76,8 +70,8 @@ Test(structure, local_params_and_global_params) {
   kh_netlist *nl = kh_test_parse("t\n.param g=10\n"
                                  ".subckt s a b w=1\n.param twice={2*w}\nr1 a b {twice*g}\n.ends\n"
                                  "x1 n 0 s w=5\nx2 n 0 s\nv1 n 0 1\n");
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r1")).value, 100, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x2.r1")).value, 20, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.x1.r1")).value, 100, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.x2.r1")).value, 20, 0);
   kh_netlist_free(nl);
 }
 
@@ -104,18 +98,19 @@ Test(structure, long_parameter_tables_give_what_short_ones_do) {
     char name[16];
     snprintf(name, sizeof name, "r%d", i);
     double want = i == 5 ? 1000 : i + 1; /* the last .param of a name holds for every line... */
-    cr_assert_float_eq(kh_netlist_element(nl, element(nl, name)).value, want, 0, "%s", name);
+    cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, name)).value, want, 0, "%s",
+                       name);
   }
   /* ...and in a table of two the same redefinition gives the same answers */
   kh_netlist *small = kh_test_parse("t\nv1 n0 0 1\n.param p4=5 p5=6\nr5 n0 n1 {p5}\n"
                                     ".param p5=1000\nrlast n1 0 {p5}\n");
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "rlast")).value,
-                     kh_netlist_element(small, element(small, "rlast")).value, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r5")).value,
-                     kh_netlist_element(small, element(small, "r5")).value, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r1")).value, 7, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r2")).value, 8, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "r.x1.r3")).value, 50, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "rlast")).value,
+                     kh_netlist_element(small, kh_test_element(small, "rlast")).value, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r5")).value,
+                     kh_netlist_element(small, kh_test_element(small, "r5")).value, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.x1.r1")).value, 7, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.x1.r2")).value, 8, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r.x1.r3")).value, 50, 0);
   kh_netlist_free(small);
   kh_netlist_free(nl);
   free(text);
@@ -144,13 +139,13 @@ Test(structure, many_ported_subcircuits_bind_each_port) {
     char name[32], node[32];
     snprintf(name, sizeof name, "r.x1.r%d", i);
     snprintf(node, sizeof node, "a%d", i);
-    kh_element r = kh_netlist_element(nl, element(nl, name));
+    kh_element r = kh_netlist_element(nl, kh_test_element(nl, name));
     cr_assert_str_eq(kh_netlist_node_name(nl, r.node_pos), node, "%s", name);
     snprintf(node, sizeof node, "x1.p%dx", i);
     cr_assert_str_eq(kh_netlist_node_name(nl, r.node_neg), node, "%s", name);
     snprintf(name, sizeof name, "r.x2.r%d", i);
     snprintf(node, sizeof node, "a%d", N - 1 - i);
-    r = kh_netlist_element(nl, element(nl, name));
+    r = kh_netlist_element(nl, kh_test_element(nl, name));
     cr_assert_str_eq(kh_netlist_node_name(nl, r.node_pos), node, "%s", name);
   }
   kh_netlist_free(nl);
@@ -177,11 +172,11 @@ Test(structure, controlled_source_keywords_only_where_ngspice_puts_them) {
   kh_netlist *nl = kh_test_parse("t\nvol a 0 1\nr1 a 0 1\nf1 b 0 vol {2}\nr2 b 0 1\n"
                                  "g1 c 0 a cur {1m}\nrc cur 0 1\nr3 c 0 1\n");
   cr_assert_eq(kh_netlist_element_count(nl), 7);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "g1")).value, 1e-3, 0);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "g1")).value, 1e-3, 0);
   kh_netlist_free(nl);
   nl = kh_test_parse("t\nv1 poly 0 1\ne1 b 0 poly 0 2\nr1 b 0 1\n");
-  cr_assert_eq(kh_netlist_element(nl, element(nl, "e1")).kind, KH_VCVS);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "e1")).value, 2, 0);
+  cr_assert_eq(kh_netlist_element(nl, kh_test_element(nl, "e1")).kind, KH_VCVS);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "e1")).value, 2, 0);
   kh_netlist_free(nl);
   cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\ne1 b 0 cur='2*v(a)'\nr1 b 0 1\n"),
                    "test.cir:3:8: 'e1': this behavioural form is not supported"));
@@ -208,9 +203,9 @@ Test(structure, options_with_words) {
 Test(structure, capacitor_and_inductor_copies_fold_into_the_value) {
   kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\nl1 a b 10u m=2\nr1 b 0 1k\n"
                                  "c1 b 0 1n ic=2 m=3\nc2 b 0 1n ic=2\n");
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "l1")).value, 5e-6, 1e-21);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "c1")).value, 3e-9, 1e-24);
-  cr_assert_float_eq(kh_netlist_element(nl, element(nl, "c2")).value, 1e-9, 1e-24);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "l1")).value, 5e-6, 1e-21);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "c1")).value, 3e-9, 1e-24);
+  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "c2")).value, 1e-9, 1e-24);
   kh_netlist_free(nl);
 }
 
@@ -256,7 +251,7 @@ Test(structure, learning_cards_in_kh_comments) {
                                  "*kh .train rw* ib\n"
                                  ".bounds gmin=1e-9 gmax=1\n");
   cr_assert_eq(kh_netlist_input_count(nl), 2);
-  cr_assert_eq(kh_netlist_input(nl, 1).source, element(nl, "v2"));
+  cr_assert_eq(kh_netlist_input(nl, 1).source, kh_test_element(nl, "v2"));
   cr_assert_eq(kh_netlist_input(nl, 1).negated, (size_t)-1);
   cr_assert_eq(kh_netlist_output_count(nl), 2);
   kh_output o = kh_netlist_output(nl, 1);
@@ -277,7 +272,7 @@ Test(structure, include_is_relative_to_the_including_file) {
   kh_context_new(&ctx);
   kh_netlist *nl = NULL;
   cr_assert_eq(kh_netlist_parse_file(ctx, &nl, top), KH_OK, "%s", kh_last_error(ctx));
-  kh_element r2 = kh_netlist_element(nl, element(nl, "r2"));
+  kh_element r2 = kh_netlist_element(nl, kh_test_element(nl, "r2"));
   cr_assert(strstr(r2.file, "part.inc"));
   cr_assert_eq(r2.line, 1);
   kh_netlist_free(nl);
@@ -292,7 +287,7 @@ Test(structure, include_expands_the_home_directory) {
   *strrchr(home, '/') = '\0';
   cr_assert_eq(setenv("HOME", home, 1), 0);
   kh_netlist *nl = kh_test_parse("t\n.include ~/home_part.inc\nr1 in mid 1k\nv1 in 0 2\n");
-  cr_expect(strstr(kh_netlist_element(nl, element(nl, "r2")).file, "home_part.inc"));
+  cr_expect(strstr(kh_netlist_element(nl, kh_test_element(nl, "r2")).file, "home_part.inc"));
   kh_netlist_free(nl);
 }
 
@@ -315,7 +310,8 @@ Test(structure, include_looks_in_the_working_directory_first) {
     kh_context_new(&ctx);
     kh_netlist *nl = NULL;
     cr_assert_eq(kh_netlist_parse_file(ctx, &nl, "sub/top.cir"), KH_OK, "%s", kh_last_error(ctx));
-    cr_expect_float_eq(kh_netlist_element(nl, element(nl, "r2")).value, in_cwd ? 2000 : 1000, 0);
+    cr_expect_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r2")).value,
+                       in_cwd ? 2000 : 1000, 0);
     int noted = 0;
     for (size_t i = 0; i < kh_netlist_note_count(nl); i++)
       noted |= strstr(kh_netlist_note(nl, i), "read from the working directory") != NULL;
@@ -395,10 +391,10 @@ Test(structure, files_read_in_chunks_match_the_text_in_memory) {
     cr_assert(a.value == b.value && a.line == b.line && a.col == b.col, "%s: %g %u:%u vs %g %u:%u",
               a.name, a.value, a.line, a.col, b.value, b.line, b.col);
   }
-  kh_element last = kh_netlist_element(from_file, element(from_file, "v1"));
+  kh_element last = kh_netlist_element(from_file, kh_test_element(from_file, "v1"));
   cr_assert_eq(last.line, 3 * N + 3);
-  cr_assert_float_eq(kh_netlist_element(from_file, element(from_file, "r89999")).value, 90000.5e3,
-                     0);
+  cr_assert_float_eq(kh_netlist_element(from_file, kh_test_element(from_file, "r89999")).value,
+                     90000.5e3, 0);
   kh_netlist_free(from_text);
   kh_netlist_free(from_file);
   kh_context_free(ctx);
@@ -448,9 +444,9 @@ Test(structure, streamed_lines_match_lines_that_wait_for_the_whole_file) {
               "%s: %g at %u:%u vs %g at %u:%u", a.name, a.value, a.line, a.col, b.value, b.line,
               b.col);
   }
-  kh_element c = kh_netlist_element(streamed, element(streamed, "c299"));
+  kh_element c = kh_netlist_element(streamed, kh_test_element(streamed, "c299"));
   cr_assert(c.value == 1e-12 && c.col == 1);
-  cr_assert_str_eq(kh_netlist_element(streamed, element(streamed, "d150")).model, "dm");
+  cr_assert_str_eq(kh_netlist_element(streamed, kh_test_element(streamed, "d150")).model, "dm");
   kh_netlist_free(streamed);
   kh_netlist_free(held);
   free(streamed_text);
@@ -522,7 +518,7 @@ Test(structure, source_values_in_ngspice_orders) {
     char text[128];
     snprintf(text, sizeof text, "t\n%s\nr1 a 0 1k\n", lines[k]);
     kh_netlist *nl = kh_test_parse(text);
-    cr_expect_eq(kh_netlist_element(nl, element(nl, "v1")).value, want[k], "%s", lines[k]);
+    cr_expect_eq(kh_netlist_element(nl, kh_test_element(nl, "v1")).value, want[k], "%s", lines[k]);
     kh_netlist_free(nl);
   }
   cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 dc\nr1 a 0 1k\n"),
@@ -555,7 +551,7 @@ Test(structure, waveforms_give_their_value_at_time_zero) {
     char text[128];
     snprintf(text, sizeof text, "t\n%s\nr1 a 0 1k\n", cases[k].line);
     kh_netlist *nl = kh_test_parse(text);
-    double got = kh_netlist_element(nl, element(nl, "v1")).value;
+    double got = kh_netlist_element(nl, kh_test_element(nl, "v1")).value;
     cr_expect(fabs(got - cases[k].v) <= 1e-15, "%s: %.17g, ngspice %g", cases[k].line, got,
               cases[k].v);
     kh_netlist_free(nl);
@@ -573,7 +569,7 @@ Test(structure, dot_temp_wins_over_options_temp) {
     char text[256];
     snprintf(text, sizeof text, "t\n%s\nv1 a 0 1\nr1 a 0 1k tc1=0.01\n", cards[k]);
     kh_netlist *nl = kh_test_parse(text);
-    double got = kh_netlist_element(nl, element(nl, "r1")).value;
+    double got = kh_netlist_element(nl, kh_test_element(nl, "r1")).value;
     cr_expect(fabs(got - 1130) <= 1e-9, "%s: %.17g ohms, ngspice 1130", cards[k], got);
     cr_expect(fabs(kh_netlist_temperature(nl) - 313.15) <= 1e-12, "%s: %.17g K", cards[k],
               kh_netlist_temperature(nl));

@@ -498,3 +498,9 @@ int kh_test_python(const char *script_and_args, char **out) {
   snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s 2>&1", script_and_args);
   return kh_test_run(cmd, out);
 }
+
+size_t kh_test_element(const kh_netlist *nl, const char *name) {
+  size_t i = kh_netlist_find_element(nl, name);
+  cr_assert_neq(i, (size_t)-1, "no element '%s'", name);
+  return i;
+}

@@ -51,6 +51,8 @@ void kh_test_no_co_content(const char *text, const char *message);
 kh_netlist *kh_test_parse(const char *text);
 /* Parses text expecting failure; returns the error message (static buffer). */
 const char *kh_test_parse_error(const char *text);
+/* The index of element `name` in nl (the test fails where there is none). */
+size_t kh_test_element(const kh_netlist *nl, const char *name);
 /* Each case's text parses to an error whose message holds the case's message. */
 typedef struct {
   const char *text, *message;
