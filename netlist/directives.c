@@ -62,6 +62,20 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   kh_netlist *nl = p->nl;
   for (size_t i = 1; i < tok->count; i++) {
     int known = 0;
+    /* ngspice 39 takes its compatibility mode from .spiceinit's `set ngbehavior=...` only: as an
+     * option it prints "No compatibility mode selected!" and reads the deck in its own mode
+     * (measured with exp() in a B source, whose ps mode makes linear past 14) */
+    if (i + 2 < tok->count && kh_token_eq(&tok->items[i], "ngbehavior") &&
+        kh_token_eq(&tok->items[i + 1], "=")) {
+      kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[i]),
+                                    "ngbehavior=%.*s ignored, as ngspice 39 ignores it in "
+                                    ".options (it reads it from .spiceinit only): the deck is "
+                                    "read in ngspice's own mode",
+                                    (int)tok->items[i + 2].len, tok->items[i + 2].s);
+      if (st != KH_OK) return st;
+      i += 2;
+      continue;
+    }
     if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=") && word_option(tok, i, &known)) {
       i += 2; /* no DC effect, and no number to keep */
       continue;
