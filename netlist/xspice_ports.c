@@ -26,14 +26,20 @@ static int port_type(const kh_token *at, size_t *type) {
 
 /* A port's names without parentheses or brackets, which XSPICE reads as a port's own (a
  * KiCad-style node `net-(a)` is one word elsewhere; written back in %v(...) it would not read
- * again: fuzzing). */
+ * again: fuzzing), nor '=' or ',', which split words everywhere else (`%i(o=3)` glued held a node
+ * named "o=3", which no other card can name: fuzzing). */
 static kh_status plain_names(kh_parser *p, uint32_t line, const kh_token *names, size_t count) {
-  for (size_t k = 0; k < count; k++)
+  for (size_t k = 0; k < count; k++) {
     if (memchr(names[k].s, '(', names[k].len) || memchr(names[k].s, ')', names[k].len) ||
         memchr(names[k].s, '[', names[k].len) || memchr(names[k].s, ']', names[k].len))
       return kh_token_fail(p, line, &names[k],
                            "a name with parentheses or brackets in an A card's port (XSPICE "
                            "reads them as the port's)");
+    if (memchr(names[k].s, '=', names[k].len) || memchr(names[k].s, ',', names[k].len))
+      return kh_token_fail(p, line, &names[k],
+                           "a name with '=' or ',' in an A card's port (elsewhere they split "
+                           "words, so no other card could name that node)");
+  }
   return KH_OK;
 }
 
