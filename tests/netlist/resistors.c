@@ -56,20 +56,19 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
               cases[k].words, got, cases[k].ohms);
     kh_netlist_free(nl);
   }
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k foo=2\n"),
-                   "test.cir:3:11: unknown resistor parameter 'foo'"));
-  cr_expect(strstr(kh_test_parse_error("t\n.model rx r(xyz=1)\nv1 a 0 1\nr1 a 0 1k rx\n"),
-                   "test.cir:2:13: resistor model parameter 'xyz' is not supported"));
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k 2k\n"),
-                   "test.cir:3:11: unexpected '2k' after the resistance"));
-  /* what ngspice 39 refuses ("unknown parameter"): tc=a,b and tc=a , b, and a model name or a
-   * value after the words */
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k tc=1m,2u\n"),
-                   "test.cir:3:17: unexpected '2u' after the resistance"));
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 1k tc=1m , 2u\n"),
-                   "test.cir:3:19: unexpected '2u' after the resistance"));
-  cr_expect(strstr(kh_test_parse_error("t\n.model rm r\nv1 a 0 1\nr1 a 0 1k tc=1m rm\n"),
-                   "test.cir:4:17: model name after the resistor's words"));
-  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 1\nr1 a 0 m=2 1k\n"),
-                   "test.cir:3:12: '1k' after the resistor's words"));
+  /* unknown words, and what ngspice 39 refuses ("unknown parameter"): tc=a,b and tc=a , b, and a
+   * model name or a value after the words */
+  static const kh_test_error_case errors[] = {
+      {"t\nv1 a 0 1\nr1 a 0 1k foo=2\n", "test.cir:3:11: unknown resistor parameter 'foo'"},
+      {"t\n.model rx r(xyz=1)\nv1 a 0 1\nr1 a 0 1k rx\n",
+       "test.cir:2:13: resistor model parameter 'xyz' is not supported"},
+      {"t\nv1 a 0 1\nr1 a 0 1k 2k\n", "test.cir:3:11: unexpected '2k' after the resistance"},
+      {"t\nv1 a 0 1\nr1 a 0 1k tc=1m,2u\n", "test.cir:3:17: unexpected '2u' after the resistance"},
+      {"t\nv1 a 0 1\nr1 a 0 1k tc=1m , 2u\n",
+       "test.cir:3:19: unexpected '2u' after the resistance"},
+      {"t\n.model rm r\nv1 a 0 1\nr1 a 0 1k tc=1m rm\n",
+       "test.cir:4:17: model name after the resistor's words"},
+      {"t\nv1 a 0 1\nr1 a 0 m=2 1k\n", "test.cir:3:12: '1k' after the resistor's words"},
+  };
+  kh_test_parse_errors(errors, sizeof errors / sizeof *errors);
 }
