@@ -144,6 +144,7 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                              size_t to) {
   const kh_token *t = tok->items;
   int level = 1;
+  if (kh_bsim3_card(tok, from, to)) return kh_check_bsim3_model(p, line, tok, from, to);
   for (size_t i = from; i + 2 < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
     if (!c || strcmp(c, "level") != 0) continue;
@@ -151,7 +152,8 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
         !kh_token_eq(&t[i + 2], "3"))
       return kh_token_fail(
           p, line, &t[i + 2],
-          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2 and 3 are)",
+          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2, 3, and 8 or 49 "
+          "(BSIM3 v3.3) are)",
           (int)t[i + 2].len, t[i + 2].s);
     level = t[i + 2].s[0] - '0';
   }
@@ -177,10 +179,24 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   return KH_OK;
 }
 
+/* A BSIM3 v3.3 model (LEVEL 8 or 49; bsim3.c): its instances default to 5 um by 5 um (b3set.c,
+ * whatever .options DEFL and DEFW say), have no TEMP or DTEMP (ngspice 39: "unknown parameter"),
+ * and its values are checked per instance with its binned parameters (general_bsim3.c). */
+static int is_bsim3(const kh_model *m) {
+  double level = kh_model_value(m, "level", 1);
+  return level == 8 || level == 49;
+}
+
 /* What ngspice 39 refuses (PHI, NSUB) or computes to no meaning (a length of zero or less). */
 static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
                               const kh_mos_inst *in) {
   static const char *const nonnegative[] = {"kp", "rd", "rs", "rsh", "is", "js", "tox", "u0"};
+  if (is_bsim3(m))
+    return in->t.has_temp || in->t.has_dtemp
+               ? kh_token_fail(p, line, at,
+                               "a BSIM3 instance has no temp= or dtemp= (ngspice 39 stops at an "
+                               "unknown parameter): BSIM3 runs at the circuit's .temp")
+               : kh_check_nonnegative(p, line, at, m, nonnegative + 3, 1);
   kh_status st =
       kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
   if (st != KH_OK) return st;
@@ -263,6 +279,8 @@ static int model_word(const kh_model *m, const char *word, double *v) {
  * the temperature and its offset the model card's where the instance has none. */
 static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *in) {
   double scale = 1, defaults[4] = {100e-6, 100e-6, 0, 0}, v;
+  int bsim3 = is_bsim3(model);
+  if (bsim3) defaults[0] = defaults[1] = 5e-6;
   static const char *const options[4] = {"defl", "defw", "defad", "defas"};
   kh_netlist_option(nl, "scale", &scale);
   for (int k = 0; k <= KH_MOS_NRS; k++)
@@ -271,8 +289,10 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   for (int k = 0; k < KH_MOS_NRD; k++) {
     if (in->given & (1u << k))
       in->geo[k] *= k == KH_MOS_AD || k == KH_MOS_AS ? scale * scale : scale;
-    else if (k < 4)
-      kh_netlist_option(nl, options[k], &defaults[k]), in->geo[k] = defaults[k];
+    else if (k < 4) {
+      if (!(bsim3 && k < 2)) kh_netlist_option(nl, options[k], &defaults[k]);
+      in->geo[k] = defaults[k];
+    }
   }
   for (int k = KH_MOS_NRD; k <= KH_MOS_NRS; k++)
     if (!(in->given & (1u << k))) in->geo[k] = 1;

@@ -339,6 +339,14 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to);
 const char *kh_mos_param_canonical(const char *name);
+/* BSIM3 v3.3 cards (bsim3.c): whether the card's words [from, to) give LEVEL 8 or 49; their
+ * check (kh_check_mos_model hands them over); and their reader (VERSION checked and left out,
+ * aliases folded). */
+int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to);
+kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to);
+kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count);
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* BJTs (bjt.c): the same for .model NPN/PNP and the Q card. */
 kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

@@ -70,21 +70,37 @@ typedef struct {
   double vd;
 } kh_vdmos;
 
+/* BSIM3 v3.3 at an instance (general_bsim3.c): b3temp.c's size-dependent parameters (binned and
+ * at temperature) and what b3ld.c's DC part reads of the model, in its names. */
+typedef struct {
+  int mob_mod;
+  double m, cox, tox, vtm, temp_ratio, factor1, leff, weff;
+  double vbsc, phi, sqrt_phi, phis3, xdep0, vbi, cdep0, litl, theta0vb0, theta_rout;
+  double vth0, vfb, k1, k1ox, k2ox, k3, k3b, w0, nlx, kt1, kt1l, kt2;
+  double dvt0, dvt1, dvt2, dvt0w, dvt1w, dvt2w, eta0, etab, ngate;
+  double nfactor, cdsc, cdscb, cdscd, cit, voff, dwg, dwb, rds0, prwg, prwb;
+  double xj, a0, ags, b0, b1, keta, ua, ub, uc, u0temp, vsattemp, a1, a2, delta;
+  double pclm, pdiblb, pvag, pscbe1, pscbe2, alpha0, alpha1, beta0;
+  double nvtm, ijth, source_sat, drain_sat, vjsm, vjdm, is_evjsm, is_evjdm;
+} kh_bsim3;
+
 /* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1), 2
  * (mos2, whose own terms are in l2) or 3 (mos3, in l3), or a VDMOS (vdmos.on; d and s then inside
  * RD and RS). */
 typedef struct {
   int type;                               /* 1: NMOS, -1: PMOS */
-  int level;                              /* 1, 2 or 3 */
+  int level;                              /* 1, 2, 3 or 49 (BSIM3, in b3) */
   double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / L (effective) times m */
   double drain_sat, source_sat, vt, gmin; /* the bulk junctions' IS (or JS times area) */
   double drain_vcrit, source_vcrit;
   long d, g, s, b;           /* unknowns (ground: -1) */
   double vgs, vds, vbs, von; /* the last linearization's, NMOS signs */
-  int cold; /* the next linearization is ngspice's first: vgs = VTO at t, vds = 0, vbs = -1 */
-  int off;  /* `off`: linearized at vgs = vds = vbs = 0 (a VDMOS's diode too) while held */
+  int cold;         /* the next linearization is ngspice's first, at cold_v (vgs, vds, vbs) */
+  double cold_v[3]; /* mos1-3: VTO at t, 0, -1; BSIM3: VTH0 + 0.1, 0.1, 0 (NMOS signs) */
+  int off;          /* `off`: linearized at vgs = vds = vbs = 0 (a VDMOS's diode too) while held */
   kh_mos2 l2;
   kh_mos3 l3;
+  kh_bsim3 b3;
   kh_vdmos vdmos;
 } kh_mosfet;
 
@@ -322,8 +338,13 @@ void kh_mosfet_follow(kh_mosfet *q, const double *x);
  * channel's (its mode 1 normal, -1 drain and source swapped) and the turn-on voltage. */
 typedef struct {
   double cbs, gbs, cbd, gbd, cdrain, gm, gds, gmbs, von;
+  double csub, gbgs, gbds, gbbs; /* BSIM3's substrate current, drain (mode's) to bulk */
   int mode;
 } kh_mos_point;
+/* BSIM3 v3.3 (general_bsim3.c): q from the netlist's element k (a level 8 or 49 model), with
+ * ngspice 39's fatal parameter checks; its point at (vgs, vds, vbs), m included. */
+kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q);
+kh_mos_point kh_bsim3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs);
 /* mos2 (general_mos2.c): its terms for q from the model card (cox: the oxide capacitance per
  * area, u0 the card's mobility, pb the junction potential at temperature, nsub the card's NSUB
  * or 0); the channel's current and conductances at local (vgs, vds, vbs) (the mode's: drain and

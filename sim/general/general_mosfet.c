@@ -83,6 +83,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
   q->off = in.off;
   double level = kh_model_number(nl, m, "level", 1, NULL);
+  if (level == 8 || level == 49) return kh_bsim3_from_netlist(ctx, nl, k, q);
   q->level = level == 3 ? 3 : level == 2 ? 2 : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   process p = from_process(nl, m, q->type, q->level, tnom);
@@ -122,6 +123,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->d = kh_general_at(e.node_pos), q->s = kh_general_at(e.node_neg);
   q->g = kh_general_at(in.gate), q->b = kh_general_at(in.bulk);
   q->von = q->type * (q->tvbi + q->type * q->gamma * sqrt(q->tphi)); /* VTO at t, NMOS signs */
+  q->cold_v[0] = q->von, q->cold_v[1] = 0, q->cold_v[2] = -1;
   if (!isfinite(q->beta) || !isfinite(q->tvbi) || !isfinite(q->tphi) || !(q->tphi > 0))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: MOSFET '%s': model '%s' at %.2f K gives beta %g, PHI %g, VBI %g",
@@ -141,6 +143,7 @@ static void junction(const kh_mosfet *q, double gmin, double sat, double v, doub
 
 static kh_mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs) {
   if (q->level == 3) return kh_mos3_evaluate(q, gmin, vgs, vds, vbs);
+  if (q->level == 49) return kh_bsim3_evaluate(q, gmin, vgs, vds, vbs);
   kh_mos_point p = {0};
   double vbd = vbs - vds, vgd = vgs - vds;
   junction(q, gmin, q->source_sat, vbs, &p.cbs, &p.gbs);
@@ -214,14 +217,39 @@ void kh_mosfet_follow(kh_mosfet *q, const double *x) {
   voltages(q, x, &q->vgs, &q->vds, &q->vbs);
 }
 
+/* BSIM3's substrate current: from the mode's drain (the drain, or the source where vds < 0) into
+ * the bulk, a function of the mode's (vgs, vds, vbs) (b3ld.c's csub, gbgs, gbds, gbbs). The
+ * Jacobian's pattern is fixed at the first stamp: rows drain, source and bulk, columns gate,
+ * drain, source and bulk, all stamped at every level-49 stamp (zeros where the mode puts
+ * none). */
+static int substrate(kh_general *g, const kh_mosfet *q, const kh_mos_point *p, double vgs,
+                     double vds, double vbs) {
+  if (q->level != 49) return 0;
+  int fwd = p->mode > 0;
+  double mvgs = fwd ? vgs : vgs - vds, mvbs = fwd ? vbs : vbs - vds;
+  double ieq = q->type * (p->csub - p->gbgs * mvgs - p->gbds * p->mode * vds - p->gbbs * mvbs);
+  double sum = p->gbgs + p->gbds + p->gbbs;
+  /* d/d(vg, vd, vs, vb) of the current leaving the mode's drain */
+  double row[4] = {p->gbgs, fwd ? p->gbds : -sum, fwd ? -sum : p->gbds, p->gbbs};
+  long node[4] = {q->g, q->d, q->s, q->b}, from = fwd ? q->d : q->s;
+  kh_general_rhs(g, from, -ieq);
+  kh_general_rhs(g, q->b, ieq);
+  int bad = 0;
+  for (int c = 0; c < 4; c++)
+    bad |= kh_general_stamp(g, q->d, node[c], fwd ? row[c] : 0) |
+           kh_general_stamp(g, q->s, node[c], fwd ? 0 : row[c]) |
+           kh_general_stamp(g, q->b, node[c], -row[c]);
+  return bad;
+}
+
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
   if (q->vdmos.on) return kh_vdmos_stamp(g, q, x, linearize);
   double vgs, vds, vbs;
   voltages(q, x, &vgs, &vds, &vbs);
   if (linearize && q->off && (q->cold || g->holding)) { /* `off`: mos1load.c holds it at 0 V */
     vgs = vds = vbs = 0, g->limited |= q->cold, q->cold = 0;
-  } else if (linearize && q->cold) { /* where mos1load.c starts, whatever x says */
-    vgs = q->type * (q->tvbi + q->type * q->gamma * sqrt(q->tphi)), vds = 0, vbs = -1;
+  } else if (linearize && q->cold) { /* where mos1load.c (b3ld.c) starts, whatever x says */
+    vgs = q->cold_v[0], vds = q->cold_v[1], vbs = q->cold_v[2];
     q->cold = 0, g->limited = 1;
   } else if (linearize) {
     limit(q, &vgs, &vds, &vbs, &g->limited);
@@ -237,7 +265,8 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   kh_general_rhs(g, q->s, cdreq + ceqbs);
   double nrm = p.mode > 0, rev = p.mode < 0, gm = p.gm, gmbs = p.gmbs, gds = p.gds;
   long d = q->d, gt = q->g, s = q->s, b = q->b;
-  return kh_general_stamp(g, gt, gt, 0) | kh_general_stamp(g, b, b, p.gbd + p.gbs) |
+  return substrate(g, q, &p, vgs, vds, vbs) | kh_general_stamp(g, gt, gt, 0) |
+         kh_general_stamp(g, b, b, p.gbd + p.gbs) |
          kh_general_stamp(g, d, d, gds + p.gbd + rev * (gm + gmbs)) |
          kh_general_stamp(g, s, s, gds + p.gbs + nrm * (gm + gmbs)) |
          kh_general_stamp(g, b, d, -p.gbd) | kh_general_stamp(g, b, s, -p.gbs) |
@@ -265,5 +294,9 @@ double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *s
       fmax(fabs(p.cdrain), (fabs(p.gm) + fabs(p.gds) + fabs(p.gmbs)) * (vd + vg + vs + vb)));
   kh_branch_terms(sum, mag, q->b, q->d, t * p.cbd, fmax(fabs(p.cbd), fabs(p.gbd) * (vb + vd)));
   kh_branch_terms(sum, mag, q->b, q->s, t * p.cbs, fmax(fabs(p.cbs), fabs(p.gbs) * (vb + vs)));
-  return t * (p.mode * p.cdrain - p.cbd); /* into the drain */
+  if (p.csub != 0) /* BSIM3's substrate current, from the mode's drain */
+    kh_branch_terms(
+        sum, mag, p.mode > 0 ? q->d : q->s, q->b, t * p.csub,
+        fmax(fabs(p.csub), (fabs(p.gbgs) + fabs(p.gbds) + fabs(p.gbbs)) * (vd + vg + vs + vb)));
+  return t * (p.mode * p.cdrain - p.cbd + (p.mode > 0 ? p.csub : 0)); /* into the drain */
 }

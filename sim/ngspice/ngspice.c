@@ -3,6 +3,7 @@
  * kirchhoff starts fast and runs where ngspice is absent) and, being one global, non-reentrant
  * simulator per process, is used under a lock: the only global state kirchhoff has. */
 #include "../backend.h"
+#include "check_log.h"
 #include "kirchhoff/general.h"
 
 #include "core/alloc.h"
@@ -287,10 +288,14 @@ static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) 
 }
 
 kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages) {
+  int remove_log;
+  kh_status st = kh_ngspice_check_log_claim(ctx, nl, &remove_log);
+  if (st != KH_OK) return st;
   pthread_mutex_lock(&ng_lock);
-  kh_status st = load_netlist(ctx, nl, NULL, NULL);
+  st = load_netlist(ctx, nl, NULL, NULL);
   if (st == KH_OK) st = op_loaded(ctx, nl, voltages);
   pthread_mutex_unlock(&ng_lock);
+  kh_ngspice_check_log_release(remove_log);
   return st;
 }
 
@@ -308,6 +313,10 @@ static kh_status op_file_here(kh_context *ctx, char *cmd, const kh_netlist *nl, 
   if (st == KH_OK) {
     command("destroy all");
     command("remcirc");
+    /* one thread: this is a forked child, and ngspice loads BSIM devices in OpenMP parallel
+     * loops (cktsetup.c sets the team from num_threads, 2 by default) whose pool threads stayed
+     * in the parent: a team of two waits for them forever (seen: BSIM3) */
+    command("set num_threads=1");
     ng.log_len = 0, ng.log[0] = '\0';
     if (ng.command(cmd) || ng.exited || !ng.cur_plot()) st = log_failure(ctx, "rejected the file");
   }
@@ -383,6 +392,9 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
     return kh_fail(ctx, KH_ERR_BACKEND,
                    "the file's path holds a space or a quote, which "
                    "ngspice's source command cannot take");
+  int remove_log;
+  kh_status claimed = kh_ngspice_check_log_claim(ctx, nl, &remove_log);
+  if (claimed != KH_OK) return claimed;
   char *cmd = kh_malloc(strlen(path) + 16);
   if (!cmd) return kh_fail_nomem(ctx, "passing the file to ngspice");
   sprintf(cmd, "source %s", path);
@@ -406,6 +418,7 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
             read_all(fds[0], msg, len < sizeof msg ? len : sizeof msg - 1);
   close(fds[0]);
   if (pid > 0) waitpid(pid, &status, 0);
+  kh_ngspice_check_log_release(remove_log);
   if (bad || code < KH_OK || code > KH_ERR_BACKEND) {
     memset(found, 0, n);
     if (pid > 0 && WIFSIGNALED(status))
@@ -534,9 +547,13 @@ static kh_status transient(kh_context *ctx, kh_circuit *c, void *impl,
   kh_oscillation o = {d->period,           (t->steps - t->skip) / d->steps,
                       t->skip / d->steps,  d->steps,
                       t->node_capacitance, t->keep_clamps};
+  int remove_log;
+  kh_status st = kh_ngspice_check_log_claim(ctx, c->nl, &remove_log);
+  if (st != KH_OK) return st;
   pthread_mutex_lock(&ng_lock);
-  kh_status st = run_tran(ctx, c, &o, d->amplitude, sample, user, stats);
+  st = run_tran(ctx, c, &o, d->amplitude, sample, user, stats);
   pthread_mutex_unlock(&ng_lock);
+  kh_ngspice_check_log_release(remove_log);
   return st;
 }
 
@@ -554,9 +571,13 @@ static kh_status solve(kh_context *ctx, kh_circuit *c, void *impl, double *volta
   (void)impl;
   if (c->beta != 0)
     return kh_fail(ctx, KH_ERR_USAGE, "the ngspice backend does not apply nudges (native does)");
+  int remove_log;
+  kh_status st = kh_ngspice_check_log_claim(ctx, c->nl, &remove_log);
+  if (st != KH_OK) return st;
   pthread_mutex_lock(&ng_lock);
-  kh_status st = run_op(ctx, c, voltages);
+  st = run_op(ctx, c, voltages);
   pthread_mutex_unlock(&ng_lock);
+  kh_ngspice_check_log_release(remove_log);
   if (st == KH_OK) stats->analyses++, stats->factorizations++;
   return st;
 }

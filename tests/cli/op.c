@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 Test(cli, csv_output) {
   const char *path = kh_test_write_temp("div.cir", "divider\nv1 in 0 1\nr1 in mid 1k\n"
@@ -493,4 +494,32 @@ Test(cli, compare_finds_nodes_named_as_kicad_names_them) {
   cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
   cr_expect(strstr(out, "nodes: 2") && strstr(out, "max |dV|: 0.000e+00 V"), "%s", out);
   free(out);
+}
+
+/* ngspice 39 writes b3v33check.log into the working directory whenever it sets up a BSIM3 model:
+ * the compare (the backend and the reading check) leaves none behind where there was none, and
+ * refuses to let ngspice overwrite a file of that name that is not one of its logs, which stays
+ * as it was. */
+Test(cli, compare_keeps_bsim3_check_logs_out_of_the_working_directory, .timeout = 60) {
+  const char *deck = kh_test_write_temp(
+      "bsim3_log.cir", "t\n.model n1 nmos level=49 version=3.3.0 tox=3.5n nch=2.4e17 vth0=0.6\n"
+                       "vd d 0 1.5\nvg g 0 1.2\nr1 d x 1k\nm1 x g 0 0 n1 w=7.5u l=0.35u\n");
+  char dir[1024], cmd[4096], log[1100], *out;
+  snprintf(dir, sizeof dir, "%s", deck);
+  *strrchr(dir, '/') = '\0';
+  snprintf(log, sizeof log, "%s/b3v33check.log", dir);
+  snprintf(cmd, sizeof cmd, "cd '%s' && '%s' op --compare --quiet bsim3_log.cir 2>&1", dir,
+           kh_test_cli());
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  cr_expect(strstr(out, "ngspice on the file itself: 3 nodes compared"), "%s", out);
+  cr_expect(access(log, F_OK) != 0, "ngspice's log was left behind");
+  free(out);
+  kh_test_write_temp("b3v33check.log", "my notes\n");
+  cr_expect_eq(kh_test_run(cmd, &out), 2, "%s", out);
+  cr_expect(strstr(out, "would overwrite the file of that name here"), "%s", out);
+  free(out);
+  char *kept = kh_test_read_file(log);
+  cr_expect(kept && !strcmp(kept, "my notes\n"), "the file became: %s", kept ? kept : "(gone)");
+  free(kept);
+  unlink(log);
 }

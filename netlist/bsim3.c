@@ -1,0 +1,153 @@
+/* BSIM3 v3.3 model cards (LEVEL 8 or 49) as ngspice 39 reads them (its bsim3 directory: b3.c's
+ * names, b3mpar.c, b3set.c's defaults); the equations are in sim/general/general_bsim3.c.
+ * Every model parameter ngspice 39's BSIM3 knows is read, at DC or as having no DC effect
+ * (capacitances, noise, the C-V model's own lengths), with the length, width and cross terms
+ * (l, w and p before the name) of every parameter ngspice bins. Refused: another VERSION (3.0,
+ * 3.1 and 3.2.x are other models in ngspice), ACM other than 0 and ACM's resistances (ngspice
+ * ignores RD, RS and the rest at ACM=0 without a word), MOBMOD other than 1, 2 or 3, and every
+ * word ngspice's BSIM3 does not know (it would warn and ignore it). */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <string.h>
+
+/* Parameters ngspice bins (b3temp.c: value + l/Leff + w/Weff + p/(Leff Weff)), at DC and not. */
+static const char *const binned[] = {
+    "cdsc",  "cdscb", "cdscd",  "cit",     "nfactor", "xj",      "vsat",   "at",     "a0",
+    "ags",   "a1",    "a2",     "keta",    "nsub",    "nch",     "ngate",  "gamma1", "gamma2",
+    "vbx",   "vbm",   "xt",     "vfb",     "k1",      "kt1",     "kt1l",   "k2",     "kt2",
+    "k3",    "k3b",   "w0",     "nlx",     "dvt0",    "dvt1",    "dvt2",   "dvt0w",  "dvt1w",
+    "dvt2w", "drout", "dsub",   "vth0",    "ua",      "ua1",     "ub",     "ub1",    "uc",
+    "uc1",   "u0",    "ute",    "voff",    "delta",   "rdsw",    "prwg",   "prwb",   "prt",
+    "eta0",  "etab",  "pclm",   "pdiblc1", "pdiblc2", "pdiblcb", "pscbe1", "pscbe2", "pvag",
+    "wr",    "dwg",   "dwb",    "b0",      "b1",      "alpha0",  "alpha1", "beta0",  "elm",
+    "cgsl",  "cgdl",  "ckappa", "cf",      "clc",     "cle",     "vfbcv",  "acde",   "moin",
+    "noff",  "voffcv"};
+
+/* Parameters ngspice does not bin: the selectors, the oxide, temperature, the junctions' DC
+ * terms, the channel's length and width offsets (DC and C-V), and what has no DC effect. */
+static const char *const plain[] = {
+    "level",    "mobmod",   "binunit", "paramchk", "capmod",  "noimod",  "nqsmod",   "acnqsmod",
+    "acm",      "calcacm",  "tox",     "toxm",     "tnom",    "rsh",     "js",       "jsw",
+    "nj",       "xti",      "ijth",    "lint",     "ll",      "lln",     "lw",       "lwn",
+    "lwl",      "wint",     "wl",      "wln",      "ww",      "wwn",     "wwl",      "xl",
+    "xw",       "dlc",      "llc",     "lwc",      "lwlc",    "dwc",     "wlc",      "wwc",
+    "wwlc",     "lintnoi",  "lmin",    "lmax",     "wmin",    "wmax",    "cgso",     "cgdo",
+    "cgbo",     "xpart",    "cj",      "mj",       "pb",      "pbsw",    "mjsw",     "pbswg",
+    "mjswg",    "cjsw",     "cjswg",   "tpb",      "tcj",     "tpbsw",   "tcjsw",    "tpbswg",
+    "tcjswg",   "noia",     "noib",    "noic",     "em",      "ef",      "af",       "kf",
+    "vgs_max",  "vgd_max",  "vgb_max", "vds_max",  "vbs_max", "vbd_max", "vgsr_max", "vgdr_max",
+    "vgbr_max", "vbsr_max", "vbdr_max"};
+
+/* ACM's words: ngspice 39 reads them only at ACM > 0 (and ignores them at ACM=0, the only one
+ * kirchhoff reads). */
+static const char *const acm_words[] = {"hdif", "ldif", "ld", "rd", "rs", "rdc", "rsc", "wmlt"};
+
+/* The instance words a card may give as its instances' default (inpgmod.c). */
+static const char *const instance_defaults[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
+
+static int listed(const char *const *names, size_t n, const char *s, size_t len) {
+  for (size_t k = 0; k < n; k++)
+    if (strlen(names[k]) == len && !strncmp(names[k], s, len)) return 1;
+  return 0;
+}
+#define LISTED(names, s, len) listed(names, sizeof names / sizeof *names, s, len)
+
+/* The canonical name of the word (lower case: the lexer's) into out, or 0 when BSIM3 has none:
+ * vtho (and its l, w, p forms) is vth0. */
+static int canonical(const char *s, size_t len, char out[16]) {
+  if (len == 0 || len >= 16) return 0;
+  memcpy(out, s, len), out[len] = '\0';
+  size_t at = (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && len > 4 ? 1 : 0;
+  if (!strcmp(out + at, "vtho")) out[at + 3] = '0';
+  if (LISTED(plain, out, len) || LISTED(binned, out, len) || LISTED(instance_defaults, out, len))
+    return 1;
+  return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && LISTED(binned, out + 1, len - 1);
+}
+
+int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i + 2 < to; i += 3)
+    if (kh_token_eq(&t[i], "level"))
+      return kh_token_eq(&t[i + 2], "8") || kh_token_eq(&t[i + 2], "49");
+  return 0;
+}
+
+/* ngspice 39's front end (inpdomod.c): no VERSION, or one that starts with 3.3, is BSIM3 v3.3;
+ * 3.0, 3.1 and 3.2.x are older models, anything else is refused there too. */
+static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
+  const char *s = v->s;
+  size_t len = v->len;
+  if (len >= 2 && (s[0] == '"' || s[0] == '\'')) s++, len -= 2;
+  if (len >= 3 && !strncmp(s, "3.3", 3)) return KH_OK;
+  return kh_token_fail(p, line, v,
+                       "BSIM3 VERSION %.*s is not implemented: kirchhoff reads BSIM3 v3.3 (VERSION "
+                       "3.3 or 3.3.0, or none), ngspice 39 answers for another model at 3.0, 3.1 "
+                       "and 3.2.x",
+                       (int)v->len, v->s);
+}
+
+static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t i, size_t to) {
+  const kh_token *t = tok->items;
+  char name[16];
+  if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
+    return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len,
+                         t[i].s);
+  if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
+  if (LISTED(acm_words, t[i].s, t[i].len))
+    return kh_token_fail(
+        p, line, &t[i],
+        "BSIM3 '%.*s' is an ACM parameter: ngspice 39 ignores it at ACM=0 (the only "
+        "ACM kirchhoff reads; give the series resistance as RSH with NRD and NRS)",
+        (int)t[i].len, t[i].s);
+  int known = canonical(t[i].s, t[i].len, name);
+  kh_status st = kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
+                                              sizeof instance_defaults / sizeof *instance_defaults);
+  if (st != KH_OK) return st;
+  if (!known)
+    return kh_token_fail(p, line, &t[i],
+                         "unknown BSIM3 model parameter '%.*s' (ngspice 39 would ignore it with a "
+                         "warning; docs/netlist.md lists them)",
+                         (int)t[i].len, t[i].s);
+  if (!strcmp(name, "acm") && !kh_token_eq(&t[i + 2], "0"))
+    return kh_token_fail(p, line, &t[i + 2],
+                         "BSIM3 ACM=%.*s is not implemented (ACM=0, the default, is: RSH times NRD "
+                         "and NRS)",
+                         (int)t[i + 2].len, t[i + 2].s);
+  if (!strcmp(name, "mobmod") && !kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "2") &&
+      !kh_token_eq(&t[i + 2], "3"))
+    return kh_token_fail(p, line, &t[i + 2], "BSIM3 MOBMOD must be 1, 2 or 3");
+  return KH_OK;
+}
+
+kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to) {
+  for (size_t i = from; i < to; i += 3) {
+    kh_status st = check_word(p, line, tok, from, i, to);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
+kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count) {
+  const kh_token *t = tok->items;
+  kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 2) * sizeof *params);
+  if (!params) return kh_fail_nomem(p->ctx, "storing a model");
+  size_t n = 0;
+  for (size_t i = from; i + 2 < end; i += 3) {   /* every word checked (kh_check_bsim3_model) */
+    if (kh_token_eq(&t[i], "version")) continue; /* only v3.3 is read */
+    char name[16];
+    double v;
+    if (!canonical(t[i].s, t[i].len, name)) continue;
+    const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
+    if (!key) return kh_fail_nomem(p->ctx, "storing a model");
+    kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);
+    if (st != KH_OK) return st;
+    params[n++] = (kh_model_param){key, v};
+  }
+  *out = params, *count = n;
+  return KH_OK;
+}

@@ -1,0 +1,15 @@
+/* ngspice 39's BSIM3 parameter check writes its log into the working directory (check_log.c). */
+#ifndef KH_SIM_NGSPICE_CHECK_LOG_H
+#define KH_SIM_NGSPICE_CHECK_LOG_H
+
+#include "kirchhoff/netlist.h"
+#include "kirchhoff/status.h"
+
+/* Before ngspice sets up nl: where nl has a BSIM3 model (LEVEL 8 or 49), a file named
+ * b3v33check.log in the working directory that is not such a log is an error (ngspice would
+ * overwrite it); *remove says whether none was there, so that the one ngspice writes goes again
+ * (kh_ngspice_check_log_release). */
+kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int *remove);
+void kh_ngspice_check_log_release(int remove);
+
+#endif
