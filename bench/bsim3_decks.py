@@ -3,7 +3,8 @@
 
 Usage: bench/bsim3_decks.py FIRST LAST [--stress] [--kirchhoff PATH] [--keep DIR]
 
-Each seed makes one deck: an NMOS or a PMOS card (VERSION 3.3, 3.3.0 or none) with TOX, NCH
+Each seed makes one deck: an NMOS or a PMOS card (VERSION 3.3, 3.3.0 or none, or BSIM3v32's
+3.2.4, 3.24, 3.2.3, 3.2.2 or 3.2) with TOX, NCH
 (in cm^-3 or m^-3), maybe NSUB, VTH0, MOBMOD, TNOM and PARAMCHK, and each of some 90 DC
 parameters with probability 1/4 at a random value in its published range, maybe with BINUNIT
 and four binned terms (l, w or p); two instances of it, one forward and one in reverse, with
@@ -54,12 +55,13 @@ RANGES = {
     "vbx": (-1, -0.2), "vfb": (-1, -0.5), "ll": (0, 1e-15), "lln": (0.8, 1.2), "ww": (0, 1e-15),
     "wwn": (0.8, 1.2), "ijth": (1e-3, 0.5),
 }
+VERSIONS = ["3.3.0", "3.3", None, "3.2.4", "3.24", "3.2.3", "3.2.2", "3.2"]
 BINNED = ["vth0", "u0", "k1", "ua", "vsat", "rdsw", "pclm", "nch", "eta0", "voff", "a1", "keta",
           "dvt0"]
 
 
 def card(r, kind, stress):
-    p = {"level": r.choice(["49", "8"]), "version": r.choice(["3.3.0", "3.3", None])}
+    p = {"level": r.choice(["49", "8"]), "version": r.choice(VERSIONS)}
     if r.random() < 0.3:
         p["mobmod"] = r.choice([1, 2, 3])
     p["tox"] = r.choice([3.5e-9, 7.6e-9, 1.4e-8, 4e-9])

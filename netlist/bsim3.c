@@ -2,10 +2,12 @@
  * names, b3mpar.c, b3set.c's defaults); the equations are in sim/general/general_bsim3.c.
  * Every model parameter ngspice 39's BSIM3 knows is read, at DC or as having no DC effect
  * (capacitances, noise, the C-V model's own lengths), with the length, width and cross terms
- * (l, w and p before the name) of every parameter ngspice bins. Refused: another VERSION (3.0,
- * 3.1 and 3.2.x are other models in ngspice), ACM other than 0 and ACM's resistances (ngspice
- * ignores RD, RS and the rest at ACM=0 without a word), MOBMOD other than 1, 2 or 3, and every
- * word ngspice's BSIM3 does not know (it would warn and ignore it). */
+ * (l, w and p before the name) of every parameter ngspice bins; and of BSIM3v32 (VERSION 3.2,
+ * 3.2.2, 3.2.3, 3.2.4), which differs at DC in a few places only (general_bsim3_eval.c). Refused:
+ * another VERSION (3.0 and 3.1 are other models in ngspice), ACM other than 0 and ACM's
+ * resistances (ngspice ignores RD, RS and the rest at ACM=0 without a word), MOBMOD other than 1,
+ * 2 or 3, and every word ngspice's BSIM3 (or BSIM3v32) does not know (it would warn and ignore
+ * it). */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -74,22 +76,52 @@ int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
   return 0;
 }
 
-/* ngspice 39's front end (inpdomod.c): no VERSION, or one that starts with 3.3, is BSIM3 v3.3;
- * 3.0, 3.1 and 3.2.x are older models, anything else is refused there too. */
-static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
+/* The model a VERSION selects, as ngspice 39 reads it: its front end (inpdomod.c) takes one that
+ * starts with 3.3 (or none) to BSIM3 v3.3 and one that starts with 3.2 to BSIM3v32, whose
+ * b3v32set.c knows 3.2.4, 3.2.3, 3.2.2 and 3.2 (also written 3.24, 3.23, 3.22, 3.20). Stored as
+ * 3.3, 3.24, 3.23, 3.22 or 3.2, which ngspice reads back the same; 0 for any other. */
+static double version_code(const kh_token *v) {
   const char *s = v->s;
   size_t len = v->len;
   if (len >= 2 && (s[0] == '"' || s[0] == '\'')) s++, len -= 2;
-  if (len >= 3 && !strncmp(s, "3.3", 3)) return KH_OK;
+  static const struct {
+    const char *text;
+    double code;
+  } known[] = {{"3.2.4", 3.24}, {"3.24", 3.24}, {"3.2.3", 3.23}, {"3.23", 3.23},
+               {"3.2.2", 3.22}, {"3.22", 3.22}, {"3.2", 3.2},    {"3.20", 3.2}};
+  if (len >= 3 && !strncmp(s, "3.3", 3)) return 3.3;
+  for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+    if (strlen(known[k].text) == len && !strncmp(s, known[k].text, len)) return known[k].code;
+  return 0;
+}
+
+const char *kh_bsim3_version_text(double code) {
+  return code == 3.3    ? "3.3.0"
+         : code == 3.24 ? "3.2.4"
+         : code == 3.23 ? "3.2.3"
+         : code == 3.22 ? "3.2.2"
+         : code == 3.2  ? "3.2"
+                        : NULL;
+}
+
+static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
+  if (version_code(v) > 0) return KH_OK;
   return kh_token_fail(p, line, v,
                        "BSIM3 VERSION %.*s is not implemented: kirchhoff reads BSIM3 v3.3 (VERSION "
-                       "3.3 or 3.3.0, or none), ngspice 39 answers for another model at 3.0, 3.1 "
-                       "and 3.2.x",
+                       "3.3 or 3.3.0, or none) and v3.2 (3.2, 3.2.2, 3.2.3, 3.2.4), ngspice 39 "
+                       "answers for other models at 3.0 and 3.1",
                        (int)v->len, v->s);
 }
 
+/* The card's VERSION code (3.3 where none is given). */
+static double card_version(const kh_tokens *tok, size_t from, size_t to) {
+  for (size_t i = from; i + 2 < to; i += 3)
+    if (kh_token_eq(&tok->items[i], "version")) return version_code(&tok->items[i + 2]);
+  return 3.3;
+}
+
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                            size_t i, size_t to) {
+                            size_t i, size_t to, double version) {
   const kh_token *t = tok->items;
   char name[16];
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
@@ -103,6 +135,11 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
         "ACM kirchhoff reads; give the series resistance as RSH with NRD and NRS)",
         (int)t[i].len, t[i].s);
   int known = canonical(t[i].s, t[i].len, name);
+  if (known && version < 3.3 && (!strcmp(name, "lintnoi") || !strcmp(name, "acnqsmod")))
+    return kh_token_fail(p, line, &t[i],
+                         "'%.*s' is not a BSIM3 v3.2 parameter (ngspice 39's BSIM3v32 would ignore "
+                         "it with a warning)",
+                         (int)t[i].len, t[i].s);
   kh_status st = kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
                                               sizeof instance_defaults / sizeof *instance_defaults);
   if (st != KH_OK) return st;
@@ -124,8 +161,11 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
 
 kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to) {
+  double version = card_version(tok, from, to);
+  for (size_t i = from; version == 0 && i + 2 < to; i += 3) /* the VERSION first: it says which */
+    if (kh_token_eq(&tok->items[i], "version")) return check_version(p, line, &tok->items[i + 2]);
   for (size_t i = from; i < to; i += 3) {
-    kh_status st = check_word(p, line, tok, from, i, to);
+    kh_status st = check_word(p, line, tok, from, i, to, version);
     if (st != KH_OK) return st;
   }
   return KH_OK;
@@ -137,10 +177,13 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 2) * sizeof *params);
   if (!params) return kh_fail_nomem(p->ctx, "storing a model");
   size_t n = 0;
-  for (size_t i = from; i + 2 < end; i += 3) {   /* every word checked (kh_check_bsim3_model) */
-    if (kh_token_eq(&t[i], "version")) continue; /* only v3.3 is read */
+  for (size_t i = from; i + 2 < end; i += 3) { /* every word checked (kh_check_bsim3_model) */
     char name[16];
     double v;
+    if (kh_token_eq(&t[i], "version")) { /* as its code, which ngspice reads back the same */
+      params[n++] = (kh_model_param){"version", version_code(&t[i + 2])};
+      continue;
+    }
     if (!canonical(t[i].s, t[i].len, name)) continue;
     const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
     if (!key) return kh_fail_nomem(p->ctx, "storing a model");

@@ -32,7 +32,7 @@ static kh_status write_models(kh_context *ctx, const kh_netlist *nl, FILE *out) 
     fprintf(out, ".model %s %s(", m->name, m->type);
     if (ideal) fprintf(out, "is=%g n=%g kh_ideal=1", STEEP_IS, STEEP_N);
     for (size_t i = 0; !ideal && i < m->param_count; i++)
-      fprintf(out, "%s%s=%.17g", i ? " " : "", m->params[i].name, m->params[i].value);
+      kh_write_model_word(out, i ? " " : "", m, i);
     fprintf(out, ")\n");
   }
   return KH_OK;

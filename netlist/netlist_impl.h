@@ -187,6 +187,13 @@ typedef struct {
 } kh_mos_inst;
 
 int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmos.c) */
+/* The VERSION text of a stored version code (bsim3.c; 3.3, 3.24, 3.23, 3.22, 3.2), as ngspice reads
+ * it back to the same model and revision (its decimal would not: 3.3 prints as 3.2999...98, which
+ * ngspice takes to BSIM3v32), or NULL for another value. */
+const char *kh_bsim3_version_text(double code);
+/* sep and model m's parameter i as name=value (writer.c): the value as %.17g writes it, a BSIM3
+ * VERSION as its text. */
+void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i);
 
 /* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
  * nl->products; its factors are factors[first, first + count). */

@@ -136,13 +136,24 @@ static int written_as_resistor(const kh_model *m, const char *p) {
     if (!strcmp(p, words[k])) return 1;
   return 0;
 }
+void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i) {
+  const char *version = (!strcmp(m->type, "nmos") || !strcmp(m->type, "pmos")) &&
+                                !strcmp(m->params[i].name, "version")
+                            ? kh_bsim3_version_text(m->params[i].value)
+                            : NULL;
+  if (version)
+    fprintf(out, "%sversion=%s", sep, version);
+  else
+    fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
+}
+
 static void write_transistor_model(const kh_model *m, FILE *out) {
   fprintf(out, ".model %s %s(", m->name, m->type);
   const char *sep = "";
   for (size_t i = 0; i < m->param_count; i++) {
     const char *p = m->params[i].name;
     if (written_as_resistor(m, p)) continue;
-    fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
+    kh_write_model_word(out, sep, m, i);
     sep = " ";
   }
   fprintf(out, ")\n");
@@ -191,7 +202,7 @@ static void write_model_words(const kh_model *m, FILE *out) {
     else if (kh_code_model_boolean(m->type, m->params[i].name)) /* XSPICE's true or false */
       fprintf(out, "%s%s=%s", sep, m->params[i].name, m->params[i].value != 0 ? "true" : "false");
     else
-      fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
+      kh_write_model_word(out, sep, m, i);
     sep = " ";
   }
   fprintf(out, ")\n");

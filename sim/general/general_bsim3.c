@@ -235,6 +235,28 @@ static void junctions(const card *c, const kh_mosfet_instance *in, double temp, 
   }
 }
 
+/* BSIM3v32 before 3.2.3 (b3v32temp.c): an instance whose L and W an instance set up before it
+ * has takes its threshold and mobility from the size ngspice set up last (a stale pointer, fixed
+ * in 3.2.3), so its answer depends on the order ngspice keeps the instances in (measured: 12 mV
+ * at a drain). Whether model m has two sizes or more and one of them twice. */
+static int stale_sizes(const kh_netlist *nl, const char *m) {
+  size_t sizes = 0, repeated = 0, n = kh_netlist_element_count(nl);
+  for (size_t i = 0; i < n; i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind != KH_MOSFET || !e.model || strcmp(e.model, m)) continue;
+    kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, i);
+    int first = 1;
+    for (size_t j = 0; j < i && first; j++) {
+      kh_element f = kh_netlist_element(nl, j);
+      if (f.kind != KH_MOSFET || !f.model || strcmp(f.model, m)) continue;
+      kh_mosfet_instance b = kh_netlist_mosfet_instance(nl, j);
+      first = !(a.l == b.l && a.w == b.w);
+    }
+    sizes += first, repeated += !first;
+  }
+  return sizes >= 2 && repeated;
+}
+
 kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
@@ -242,6 +264,16 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   card c = {nl, e.model, {0, 0, 0}};
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), len4[4];
   b->m = in.m, b->mob_mod = (int)plain(&c, "mobmod", 1, NULL);
+  b->version = plain(&c, "version", 3.3, NULL);
+  if (b->version <= 3.22 && stale_sizes(nl, e.model))
+    return kh_fail(
+        ctx, KH_ERR_INPUT,
+        "%s:%u:%u: MOSFET '%s': BSIM3 model '%s' is VERSION %s, whose instances of a "
+        "size set up before take ngspice 39's threshold and mobility of the size it set "
+        "up last (fixed in 3.2.3): with two sizes or more, one of them twice, the answer "
+        "depends on the order ngspice keeps them in. Give VERSION=3.2.4, or each size "
+        "a model of its own",
+        e.file, e.line, e.col, e.name, e.model, b->version == 3.2 ? "3.2" : "3.2.2");
   b->tox = plain(&c, "tox", 150.0e-10, NULL), b->cox = 3.453133e-11 / b->tox;
   b->factor1 = sqrt(EPSSI / EPSOX * b->tox);
   double vtm0 = KBOQ * tnom, eg0 = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108.0);

@@ -259,7 +259,7 @@ static void currents(const kh_bsim3 *b, int type, D vgs, D vds, D vbs, D *ids, D
   D t1 = ADDC(SUB(c.vdsat, vds), -b->delta);
   D t2 = kh_dual_sqrt(ADD(MUL(t1, t1), MULC(c.vdsat, 4.0 * b->delta)));
   D vdseff = SUB(c.vdsat, MULC(ADD(t1, t2), 0.5));
-  if (vds.v == 0.0) vdseff = C(0.0);
+  if (vds.v == 0.0 && b->version != 3.2) vdseff = C(0.0); /* from v3.2.2 on */
   if (vdseff.v > vds.v) vdseff = vds;
   D diff_vds = SUB(vds, vdseff), va, vascbe;
   early_voltages(b, &y, &c, diff_vds, &va, &vascbe);
@@ -288,6 +288,9 @@ static void junction(const kh_bsim3 *b, double sat, double vjm, double isev, dou
   } else if (b->ijth == 0.0 || v < vjm) {
     double ev = exp(v / b->nvtm);
     *g = sat * ev / b->nvtm + gmin, *i = sat * (ev - 1.0) + gmin * v;
+  } else if (b->version == 3.2) { /* BSIM3v32's first revision continues from IJTH itself */
+    double t0 = (sat + b->ijth) / b->nvtm;
+    *g = t0 + gmin, *i = b->ijth + gmin * v + t0 * (v - vjm);
   } else {
     double t0 = isev / b->nvtm;
     *g = t0 + gmin, *i = isev - sat + t0 * (v - vjm) + gmin * v;

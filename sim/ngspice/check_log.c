@@ -1,8 +1,9 @@
 /* ngspice 39's BSIM3 (b3check.c) opens "b3v33check.log" in the working directory for writing
- * each time it sets a BSIM3 model up, whatever the file held: run from a user's directory, the
- * ngspice backend and the reading check of `op --compare` would overwrite a file of theirs of
- * that name, and leave a log behind where there was none. A file there that does not start as
- * ngspice's log does is refused instead, and a log that was not there before is removed. */
+ * each time it sets a BSIM3 model up, whatever the file held, and its BSIM3v32 (VERSION 3.2.x)
+ * "b3v32check.log": run from a user's directory, the ngspice backend and the reading check of
+ * `op --compare` would overwrite a file of theirs of that name, and leave a log behind where
+ * there was none. A file there that does not start as ngspice's log does is refused instead,
+ * and a log that was not there before is removed. */
 #include "check_log.h"
 
 #include "core/context.h"
@@ -11,49 +12,61 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK_LOG "b3v33check.log"
-/* how ngspice 39 starts the log (an empty line, then this), and how later versions do */
-#define CHECK_LOG_39 "Checking parameters for BSIM 3.3 model "
-#define CHECK_LOG_LATER "BSIM3v3.3.0 Parameter Checking."
+/* Each log, how ngspice 39 starts it (an empty line, then this) and how later versions do, and
+ * the VERSIONs that write it (netlist/bsim3.c's codes: 3.3, or BSIM3v32's below it). */
+static const struct {
+  const char *file, *head39, *head_later;
+  int v32;
+} logs[] = {
+    {"b3v33check.log", "Checking parameters for BSIM 3.3 model ", "BSIM3v3.3.0 Parameter Checking.",
+     0},
+    {"b3v32check.log", "Checking parameters for BSIM 3.2 model ", "BSIM3 Model (Supports: v3.2", 1},
+};
 
-static int has_bsim3(const kh_netlist *nl) {
+static int has_bsim3(const kh_netlist *nl, int v32) {
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
-    double level = 1;
-    if (e.kind == KH_MOSFET && e.model && kh_netlist_model_param(nl, e.model, "level", &level) &&
-        (level == 8 || level == 49))
-      return 1;
+    double level = 1, version = 3.3;
+    if (e.kind != KH_MOSFET || !e.model || !kh_netlist_model_param(nl, e.model, "level", &level) ||
+        (level != 8 && level != 49))
+      continue;
+    kh_netlist_model_param(nl, e.model, "version", &version);
+    if ((version < 3.3) == v32) return 1;
   }
   return 0;
 }
 
+/* Whether the file at path starts as log k does. */
+static int is_log(FILE *f, size_t k) {
+  char head[96] = "", next[96] = "";
+  if (!fgets(head, sizeof head, f)) return 0;
+  if (!strncmp(head, logs[k].head_later, strlen(logs[k].head_later))) return 1;
+  return !strcmp(head, "\n") && fgets(next, sizeof next, f) &&
+         !strncmp(next, logs[k].head39, strlen(logs[k].head39));
+}
+
 kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int *remove) {
   *remove = 0;
-  if (!has_bsim3(nl)) return KH_OK;
-  FILE *f = fopen(CHECK_LOG, "r");
-  if (!f) {
-    *remove = access(CHECK_LOG, F_OK) != 0;
-    return *remove ? KH_OK
-                   : kh_fail(ctx, KH_ERR_IO,
-                             "ngspice 39 writes %s into the working directory when it sets up a "
-                             "BSIM3 model, and the file of that name here cannot be read to tell "
-                             "whether it is one of its logs: run from another directory",
-                             CHECK_LOG);
+  for (size_t k = 0; k < sizeof logs / sizeof *logs; k++) {
+    if (!has_bsim3(nl, logs[k].v32)) continue;
+    FILE *f = fopen(logs[k].file, "r");
+    if (!f && access(logs[k].file, F_OK) != 0) {
+      *remove |= 1 << k;
+      continue;
+    }
+    int ours = f && is_log(f, k);
+    if (f) fclose(f);
+    if (!ours)
+      return kh_fail(ctx, KH_ERR_IO,
+                     "ngspice 39 writes %s into the working directory when it sets up a BSIM3 "
+                     "model, and would overwrite the file of that name here, which is not one of "
+                     "its logs: move it, or run from another directory",
+                     logs[k].file);
   }
-  char head[64] = "", next[64] = "";
-  int ours = fgets(head, sizeof head, f) != NULL;
-  ours = ours && (!strncmp(head, CHECK_LOG_LATER, strlen(CHECK_LOG_LATER)) ||
-                  (!strcmp(head, "\n") && fgets(next, sizeof next, f) &&
-                   !strncmp(next, CHECK_LOG_39, strlen(CHECK_LOG_39))));
-  fclose(f);
-  if (ours) return KH_OK;
-  return kh_fail(ctx, KH_ERR_IO,
-                 "ngspice 39 writes %s into the working directory when it sets up a BSIM3 model, "
-                 "and would overwrite the file of that name here, which is not one of its logs: "
-                 "move it, or run from another directory",
-                 CHECK_LOG);
+  return KH_OK;
 }
 
 void kh_ngspice_check_log_release(int remove) {
-  if (remove) unlink(CHECK_LOG);
+  for (size_t k = 0; k < sizeof logs / sizeof *logs; k++)
+    if (remove & 1 << k) unlink(logs[k].file);
 }

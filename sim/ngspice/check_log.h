@@ -6,9 +6,9 @@
 #include "kirchhoff/status.h"
 
 /* Before ngspice sets up nl: where nl has a BSIM3 model (LEVEL 8 or 49), a file named
- * b3v33check.log in the working directory that is not such a log is an error (ngspice would
- * overwrite it); *remove says whether none was there, so that the one ngspice writes goes again
- * (kh_ngspice_check_log_release). */
+ * b3v33check.log (b3v32check.log for VERSION 3.2.x) in the working directory that is not such a
+ * log is an error (ngspice would overwrite it); *remove says which were not there, so that the
+ * ones ngspice writes go again (kh_ngspice_check_log_release). */
 kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int *remove);
 void kh_ngspice_check_log_release(int remove);
 

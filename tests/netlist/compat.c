@@ -45,12 +45,17 @@ static int ngspice_op(const char *dir, const char *file, node_values *out) {
   char cmd[4096];
   snprintf(cmd, sizeof cmd, "cd '%s' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '%s' '%s' 2>&1", dir,
            raw, file);
-  char *log, check_log[2048];
-  snprintf(check_log, sizeof check_log, "%s/b3v33check.log", dir); /* ngspice's BSIM3 writes it */
-  int had_check_log = access(check_log, F_OK) == 0;
+  /* ngspice's BSIM3 and BSIM3v32 write these into the working directory */
+  char *log, check_log[2][2048];
+  int had[2];
+  for (int k = 0; k < 2; k++) {
+    snprintf(check_log[k], sizeof check_log[k], "%s/b3v3%scheck.log", dir, k ? "2" : "3");
+    had[k] = access(check_log[k], F_OK) == 0;
+  }
   int rc = kh_test_run(cmd, &log);
   free(log);
-  if (!had_check_log) unlink(check_log);
+  for (int k = 0; k < 2; k++)
+    if (!had[k]) unlink(check_log[k]);
   if (rc != 0) return -1;
   FILE *f = fopen(raw, "r");
   if (!f) return -1;

@@ -303,3 +303,22 @@ Test(roundtrip, off_is_kept_and_written_back) {
             written);
   free(written);
 }
+
+/* A BSIM3 VERSION is written back as the text ngspice reads to the same model and revision: as a
+ * decimal, 3.3 prints as 3.2999999999999998, which ngspice's front end takes to BSIM3v32 at no
+ * revision it knows, and 3.24 as 3.2400000000000002 (no revision either). Both the written deck
+ * and the ngspice backend's get the text. */
+Test(roundtrip, bsim3_versions_are_written_as_text) {
+  static const char *const given[] = {"3.3", "3.3.0", "3.24", "3.2.4", "3.2.3", "3.22", "3.2"};
+  static const char *const written_as[] = {"3.3.0", "3.3.0", "3.2.4", "3.2.4",
+                                           "3.2.3", "3.2.2", "3.2"};
+  for (size_t k = 0; k < sizeof given / sizeof *given; k++) {
+    char text[256], want[64];
+    snprintf(text, sizeof text,
+             "t\n.model n1 nmos level=49 version=%s tox=4n\nv1 d 0 1\nm1 d d 0 0 n1\n", given[k]);
+    snprintf(want, sizeof want, "version=%s ", written_as[k]);
+    char *written = kh_test_written_back(text);
+    cr_expect(strstr(written, want), "'%s' not in:\n%s", want, written);
+    free(written);
+  }
+}
