@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Parameters ngspice bins (b3temp.c: value + l/Leff + w/Weff + p/(Leff Weff)), at DC and not. */
@@ -193,4 +194,21 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   }
   *out = params, *count = n;
   return KH_OK;
+}
+
+uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w) {
+  static const char *const limits[4] = {"lmin", "lmax", "wmin", "wmax"};
+  for (size_t k = 0; k < nl->model_count; k++) {
+    const kh_model *m = &nl->models[k];
+    const char *digits = m->name + name->len + 1;
+    if (strlen(m->name) <= name->len + 1 || strncmp(m->name, name->s, name->len) ||
+        m->name[name->len] != '.' || strspn(digits, "0123456789") != strlen(digits) ||
+        (strcmp(m->type, "nmos") && strcmp(m->type, "pmos")))
+      continue;
+    double level = kh_model_value(m, "level", 1), v[4];
+    int complete = level == 8 || level == 49;
+    for (int j = 0; j < 4; j++) complete &= !isnan(v[j] = kh_model_value(m, limits[j], NAN));
+    if (complete && l >= v[0] && l <= v[1] && w >= v[2] && w <= v[3]) return (uint32_t)k;
+  }
+  return KH_NOT_FOUND;
 }

@@ -299,6 +299,20 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   kh_inst_temp_defaults(&in->t, model);
 }
 
+/* The instance's model: the one named, else (where the instance gives L and W itself) the BSIM3
+ * bin ngspice 39 would choose (bsim3.c), else an error at the name. */
+static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
+                              const kh_mos_inst *inst, uint32_t *id) {
+  unsigned both = 1u << KH_MOS_L | 1u << KH_MOS_W;
+  *id = kh_find_model(p, s, at);
+  if (*id == KH_NOT_FOUND && (inst->given & both) == both) {
+    double scale = 1;
+    kh_netlist_option(p->nl, "scale", &scale);
+    *id = kh_bsim3_bin(p->nl, at, inst->geo[KH_MOS_L] * scale, inst->geo[KH_MOS_W] * scale);
+  }
+  return *id != KH_NOT_FOUND ? KH_OK : kh_model_at(p, line, s, at, id);
+}
+
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
@@ -319,15 +333,14 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[4], &inst.bulk);
   if (st != KH_OK) return st;
-  st = kh_model_at(p, line, s, &t[5], &e.model);
+  st = instance_words(p, line, tok, 6, s, &inst);
+  if (st == KH_OK) st = model_or_bin(p, line, s, &t[5], &inst, &e.model);
   if (st != KH_OK) return st;
   const kh_model *model = &nl->models[e.model];
   if (strcmp(model->type, "nmos") != 0 && strcmp(model->type, "pmos") != 0)
     return kh_token_fail(p, line, &t[5],
                          "model '%.*s' is of type '%s', a MOSFET needs type 'nmos' or 'pmos'",
                          (int)t[5].len, t[5].s, model->type);
-  st = instance_words(p, line, tok, 6, s, &inst);
-  if (st != KH_OK) return st;
   kh_mos_inst scaled = inst;
   geometry(nl, model, &scaled);
   st = check_values(p, line, &t[5], model, &scaled);

@@ -343,6 +343,11 @@ const char *kh_mos_param_canonical(const char *name);
  * check (kh_check_mos_model hands them over); and their reader (VERSION checked and left out,
  * aliases folded). */
 int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to);
+/* ngspice 39's model binning (inpgmod.c's INPgetModBin), for an instance whose model `name` is
+ * no model: the first BSIM3 model, in the order defined, named name.N (N digits) whose LMIN,
+ * LMAX, WMIN and WMAX (all four given) hold l and w (the instance's own, times .options scale),
+ * ends included (measured); KH_NOT_FOUND for none. */
+uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w);
 kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to);
 kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
