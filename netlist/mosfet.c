@@ -249,20 +249,29 @@ const char *const kh_mos_geometry_words[8] = {"l", "w", "ad", "as", "pd", "ps", 
 static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                 const kh_scope *s, kh_mos_inst *inst) {
   unsigned given = 0;
-  kh_instance_word words[11];
+  kh_instance_word words[14];
   for (size_t k = 0; k < 8; k++) /* geometry: bit k for geo[k] */
     words[k] =
         (kh_instance_word){kh_mos_geometry_words[k], &inst->geo[k], k < 2 ? '+' : '0', 1u << k};
   words[8] = (kh_instance_word){"m", &inst->m, '+', 0};
   words[9] = (kh_instance_word){"temp", &inst->t.temp, 0, 1u << 8};
   words[10] = (kh_instance_word){"dtemp", &inst->t.dtemp, 0, 1u << 9};
+  words[11] = (kh_instance_word){"delvto", &inst->delvto, 0, 1u << KH_MOS_DELVTO};
+  words[12] = (kh_instance_word){"mulu0", &inst->mulu0, '+', 1u << KH_MOS_MULU0};
+  words[13] = (kh_instance_word){"geo", &inst->acm_geo, '0', 1u << KH_MOS_ACM_GEO};
   const kh_instance_words w = {
-      "MOSFET", "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off",
-      NULL,     words,
-      11,       3,
-      &given,   &inst->off};
+      "MOSFET",
+      "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off (and BSIM3's delvto, mulu0 "
+      "and geo)",
+      NULL,
+      words,
+      14,
+      3,
+      &given,
+      &inst->off};
+  inst->mulu0 = 1;
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
-  inst->given |= given & 0xffu, inst->t.has_temp = (given >> 8) & 1;
+  inst->given |= given & (0xffu | 7u << KH_MOS_DELVTO), inst->t.has_temp = (given >> 8) & 1;
   inst->t.has_dtemp = (given >> 9) & 1;
   return st;
 }
@@ -297,6 +306,24 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   for (int k = KH_MOS_NRD; k <= KH_MOS_NRS; k++)
     if (!(in->given & (1u << k))) in->geo[k] = 1;
   kh_inst_temp_defaults(&in->t, model);
+}
+
+/* delvto, mulu0 and geo are BSIM3's instance words: ngspice 39's other levels stop at them as
+ * unknown parameters. */
+static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                  const kh_model *model, const kh_mos_inst *inst) {
+  static const char *const words[3] = {"delvto", "mulu0", "geo"};
+  if (is_bsim3(model)) return KH_OK;
+  for (int k = 0; k < 3; k++) {
+    if (!(inst->given & 1u << (KH_MOS_DELVTO + k))) continue;
+    for (size_t i = 6; i < tok->count; i++)
+      if (kh_token_eq(&tok->items[i], words[k]))
+        return kh_token_fail(p, line, &tok->items[i],
+                             "'%s' is a BSIM3 instance parameter: ngspice 39's MOSFET at LEVEL %g "
+                             "stops at it as unknown",
+                             words[k], kh_model_value(model, "level", 1));
+  }
+  return KH_OK;
 }
 
 /* The instance's model: the one named, else (where the instance gives L and W itself) the BSIM3
@@ -341,6 +368,8 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
     return kh_token_fail(p, line, &t[5],
                          "model '%.*s' is of type '%s', a MOSFET needs type 'nmos' or 'pmos'",
                          (int)t[5].len, t[5].s, model->type);
+  st = bsim3_words_only(p, line, tok, model, &inst);
+  if (st != KH_OK) return st;
   kh_mos_inst scaled = inst;
   geometry(nl, model, &scaled);
   st = check_values(p, line, &t[5], model, &scaled);
@@ -372,14 +401,15 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
 kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
   kh_mosfet_instance out = {0};
-  out.m = 1, out.temperature = kh_netlist_temperature(nl);
+  out.m = 1, out.mulu0 = 1, out.temperature = kh_netlist_temperature(nl);
   if (e->kind != KH_MOSFET) return out;
   kh_mos_inst in = nl->mos_inst[e->ctrl[1]];
   geometry(nl, &nl->models[e->model], &in);
   out.gate = in.gate, out.bulk = in.bulk, out.drain = in.drain, out.source = in.source;
   out.l = in.geo[KH_MOS_L], out.w = in.geo[KH_MOS_W], out.ad = in.geo[KH_MOS_AD];
   out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];
-  out.m = in.m, out.off = in.off;
+  out.m = in.m, out.off = in.off, out.delvto = in.delvto;
+  out.mulu0 = in.given & 1u << KH_MOS_MULU0 ? in.mulu0 : 1;
   out.temperature = kh_inst_temp_kelvins(&in.t, nl);
   return out;
 }

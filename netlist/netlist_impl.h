@@ -176,12 +176,14 @@ int kh_bjt_base_modulated(const kh_model *m);
  * inside RD and RS), and its geometry as given (before .options scale; `given` has bit k for
  * geo[k]). */
 enum { KH_MOS_L, KH_MOS_W, KH_MOS_AD, KH_MOS_AS, KH_MOS_PD, KH_MOS_PS, KH_MOS_NRD, KH_MOS_NRS };
-extern const char *const kh_mos_geometry_words[8]; /* "l", "w", ... "nrs" (mosfet.c) */
+extern const char *const kh_mos_geometry_words[8];         /* "l", "w", ... "nrs" (mosfet.c) */
+enum { KH_MOS_DELVTO = 10, KH_MOS_MULU0, KH_MOS_ACM_GEO }; /* BSIM3's words' bits in given */
 typedef struct {
   uint32_t drain, gate, source, bulk;
   double geo[8];
   unsigned given;
   double m;
+  double delvto, mulu0, acm_geo; /* BSIM3's own (0, 1, 0 unless given) */
   kh_inst_temp t;
   uint8_t off; /* `off` (kh_diode_inst) */
 } kh_mos_inst;

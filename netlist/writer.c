@@ -415,6 +415,10 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
           node(nl, in->bulk), nl->models[e->model].name);
   for (int k = 0; k < 8; k++)
     if (in->given & (1u << k)) fprintf(out, " %s=%.17g", kh_mos_geometry_words[k], in->geo[k]);
+  const double bsim3[3] = {in->delvto, in->mulu0, in->acm_geo};
+  static const char *const bsim3_words[3] = {"delvto", "mulu0", "geo"};
+  for (int k = 0; k < 3; k++)
+    if (in->given & 1u << (KH_MOS_DELVTO + k)) fprintf(out, " %s=%.17g", bsim3_words[k], bsim3[k]);
   write_transistor_tail(out, in->m, &in->t, in->off);
 }
 

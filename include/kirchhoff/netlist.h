@@ -134,11 +134,13 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
  * source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and "<name>#rs",
  * where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times `.options
  * scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um, 0, 0),
- * multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=). */
+ * multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
+ * instance's delvto= (0 unless given) and mulu0= (1). */
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
   int off;
+  double delvto, mulu0;
 } kh_mosfet_instance;
 KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
 /* A bipolar transistor (Q card, ngspice 39's Gummel-Poon model; docs/netlist.md): its

@@ -308,6 +308,8 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   }
   doping_terms(&c, npeak, vtm0, ni, drout, dsub, b);
   body_terms(&c, q->type, npeak, nsub, b);
+  /* the instance's own (b3temp.c): DELVTO shifts VTH0 and VFB, MULU0 scales the mobility */
+  b->vth0 += in.delvto, b->vfb += q->type * in.delvto, b->u0temp *= in.mulu0;
   junctions(&c, &in, temp, tnom, vtm0, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */
   q->level = 49, q->vt = vt0, q->gmin = 1e-12;
