@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KBOQ 8.617087e-5
@@ -238,23 +239,34 @@ static void junctions(const card *c, const kh_mosfet_instance *in, double temp, 
 /* BSIM3v32 before 3.2.3 (b3v32temp.c): an instance whose L and W an instance set up before it
  * has takes its threshold and mobility from the size ngspice set up last (a stale pointer, fixed
  * in 3.2.3), so its answer depends on the order ngspice keeps the instances in (measured: 12 mV
- * at a drain). Whether model m has two sizes or more and one of them twice. */
-static int stale_sizes(const kh_netlist *nl, const char *m) {
-  size_t sizes = 0, repeated = 0, n = kh_netlist_element_count(nl);
-  for (size_t i = 0; i < n; i++) {
+ * at a drain). Whether model m has two sizes or more and one of them twice (1), not (0), or no
+ * memory to tell (-1); checked at its first instance k only, sorting its sizes. */
+static int by_size(const void *a, const void *b) {
+  const double *x = a, *y = b;
+  return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] != y[1] ? (x[1] < y[1] ? -1 : 1) : 0;
+}
+static int stale_sizes(const kh_netlist *nl, const char *m, size_t k) {
+  size_t n = kh_netlist_element_count(nl), count = 0;
+  for (size_t i = 0; i < k; i++) { /* an instance before k was the first: checked there */
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind == KH_MOSFET && e.model && !strcmp(e.model, m)) return 0;
+  }
+  double(*sizes)[2] = malloc(n * sizeof *sizes);
+  if (!sizes) return -1;
+  for (size_t i = k; i < n; i++) {
     kh_element e = kh_netlist_element(nl, i);
     if (e.kind != KH_MOSFET || !e.model || strcmp(e.model, m)) continue;
     kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, i);
-    int first = 1;
-    for (size_t j = 0; j < i && first; j++) {
-      kh_element f = kh_netlist_element(nl, j);
-      if (f.kind != KH_MOSFET || !f.model || strcmp(f.model, m)) continue;
-      kh_mosfet_instance b = kh_netlist_mosfet_instance(nl, j);
-      first = !(a.l == b.l && a.w == b.w);
-    }
-    sizes += first, repeated += !first;
+    sizes[count][0] = a.l, sizes[count][1] = a.w, count++;
   }
-  return sizes >= 2 && repeated;
+  qsort(sizes, count, sizeof *sizes, by_size);
+  size_t distinct = count > 0, repeated = 0;
+  for (size_t i = 1; i < count; i++) {
+    int same = !by_size(sizes[i], sizes[i - 1]);
+    distinct += !same, repeated += same;
+  }
+  free(sizes);
+  return distinct >= 2 && repeated;
 }
 
 kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
@@ -265,7 +277,9 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), len4[4];
   b->m = in.m, b->mob_mod = (int)plain(&c, "mobmod", 1, NULL);
   b->version = plain(&c, "version", 3.3, NULL);
-  if (b->version <= 3.22 && stale_sizes(nl, e.model))
+  int stale = b->version <= 3.22 ? stale_sizes(nl, e.model, k) : 0;
+  if (stale < 0) return kh_fail_nomem(ctx, "checking a BSIM3 model's sizes");
+  if (stale)
     return kh_fail(
         ctx, KH_ERR_INPUT,
         "%s:%u:%u: MOSFET '%s': BSIM3 model '%s' is VERSION %s, whose instances of a "
