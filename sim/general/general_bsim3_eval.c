@@ -8,7 +8,7 @@
  * values are b3ld.c's and the Jacobian is exact for them; each smoothing branch follows b3ld.c's
  * test on the value. The variables are the mode's (drain and source swapped where vds < 0):
  * vgs, vds, vbs as b3ld.c's Vgs, Vds, Vbs, so that the derivatives are its gm, gds, gmbs. */
-#include "dual.h"
+#include "dual_names.h"
 #include "general_impl.h"
 
 #include <math.h>
@@ -18,15 +18,6 @@
 #define MAX_EXP 5.834617425e14
 #define MIN_EXP 1.713908431e-15
 #define EXP_THRESHOLD 34.0
-
-typedef kh_dual D;
-#define C kh_dual_const
-#define ADD kh_dual_add
-#define SUB kh_dual_sub
-#define MUL kh_dual_mul
-#define DIV kh_dual_div
-#define ADDC kh_dual_addc
-#define MULC kh_dual_mulc
 
 /* b3ld.c's guard x >= low ? 1 + x : (hi0 + hi1 x) / (lo0 + lo1 x) in its several forms: the
  * value where x is past the test, as it writes it. */
@@ -58,7 +49,7 @@ static body body_at(const kh_bsim3 *b, D vbs) {
 static D one_plus(double k, D vbseff) {
   D t0 = MULC(vbseff, k);
   if (t0.v >= -0.5) return ADDC(t0, 1.0);
-  return ratio(C(1.0), 3.0, t0, 3.0, 8.0);
+  return ratio(K(1.0), 3.0, t0, 3.0, 8.0);
 }
 
 /* exp(t0) (1 + 2 exp(t0)), with b3ld.c's floor below -EXP_THRESHOLD. */
@@ -67,7 +58,7 @@ static D theta_of(D t0) {
     D t1 = kh_dual_exp(t0);
     return MUL(t1, ADDC(MULC(t1, 2.0), 1.0));
   }
-  return C(MIN_EXP * (1.0 + 2.0 * MIN_EXP));
+  return K(MIN_EXP * (1.0 + 2.0 * MIN_EXP));
 }
 
 typedef struct {
@@ -97,7 +88,7 @@ static threshold threshold_at(const kh_bsim3 *b, int type, const body *y, D vds)
   D s2 = kh_dual_cdiv(b->nfactor * EPSSI, y->xdep);
   D s3 = ADD(ADDC(MULC(y->vbseff, b->cdscb), b->cdsc), MULC(vds, b->cdscd));
   D s4 = kh_dual_divc(ADDC(ADD(s2, MUL(s3, r.theta0)), b->cit), b->cox);
-  r.n = s4.v >= -0.5 ? ADDC(s4, 1.0) : ratio(C(1.0), 3.0, s4, 3.0, 8.0);
+  r.n = s4.v >= -0.5 ? ADDC(s4, 1.0) : ratio(K(1.0), 3.0, s4, 3.0, 8.0);
   return r;
 }
 
@@ -144,7 +135,7 @@ static void width_and_bulk(const kh_bsim3 *b, const body *y, channel *c) {
     c->weff = DIV(MULC(kh_dual_csub(4.0e-8, c->weff), 2.0e-8), ADDC(MULC(c->weff, -2.0), 6.0e-8));
   D t0 = ADD(MULC(c->vgsteff, b->prwg), MULC(t9, b->prwb));
   c->rds = t0.v >= -0.9 ? MULC(ADDC(t0, 1.0), b->rds0)
-                        : MULC(ratio(C(0.8), 1.0, t0, 17.0, 20.0), b->rds0);
+                        : MULC(ratio(K(0.8), 1.0, t0, 17.0, 20.0), b->rds0);
   D t1 = kh_dual_cdiv(0.5 * b->k1ox, y->sqrt_phis);
   D s9 = kh_dual_sqrt(MULC(y->xdep, b->xj));
   D t5 = kh_dual_cdiv(b->leff, ADDC(MULC(s9, 2.0), b->leff));
@@ -154,7 +145,7 @@ static void width_and_bulk(const kh_bsim3 *b, const body *y, channel *c) {
   D abulk = SUB(abulk0, MUL(MUL(t1, MULC(t7, b->ags * b->a0)), c->vgsteff));
   if (abulk.v < 0.1) abulk = DIV(kh_dual_csub(0.2, abulk), ADDC(MULC(abulk, -20.0), 3.0));
   D t2k = MULC(y->vbseff, b->keta);
-  D scale = t2k.v >= -0.9 ? kh_dual_cdiv(1.0, ADDC(t2k, 1.0)) : ratio(C(17.0), 20.0, t2k, 0.8, 1.0);
+  D scale = t2k.v >= -0.9 ? kh_dual_cdiv(1.0, ADDC(t2k, 1.0)) : ratio(K(17.0), 20.0, t2k, 0.8, 1.0);
   c->abulk = MUL(abulk, scale);
 }
 
@@ -172,7 +163,7 @@ static D mobility(const kh_bsim3 *b, const body *y, D vth, D vgsteff) {
     D t3 = kh_dual_divc(ADD(ADD(vgsteff, vth), vth), tox);
     t5 = MUL(MUL(t3, ADDC(MULC(t3, b->ub), b->ua)), ADDC(MULC(y->vbseff, b->uc), 1.0));
   }
-  D denomi = t5.v >= -0.8 ? ADDC(t5, 1.0) : ratio(C(0.6), 1.0, t5, 7.0, 10.0);
+  D denomi = t5.v >= -0.8 ? ADDC(t5, 1.0) : ratio(K(0.6), 1.0, t5, 7.0, 10.0);
   return kh_dual_cdiv(b->u0temp, denomi);
 }
 
@@ -180,7 +171,7 @@ static D mobility(const kh_bsim3 *b, const body *y, D vth, D vgsteff) {
 static void saturation(const kh_bsim3 *b, channel *c) {
   double a1 = b->a1, a2 = b->a2;
   if (a1 == 0.0) {
-    c->lambda = C(a2);
+    c->lambda = K(a2);
   } else if (a1 > 0.0) {
     double t0 = 1.0 - a2;
     D t1 = kh_dual_csub(t0 - 0.0001, MULC(c->vgsteff, a1));
@@ -216,7 +207,7 @@ static void early_voltages(const kh_bsim3 *b, const body *y, const channel *c, D
   D t9 = MUL(wvcox_rds, c->vgsteff);
   D t0 = ADD(ADD(c->esatl, c->vdsat), MUL(MULC(t9, 2.0), tmp4));
   D t1 = ADD(ADDC(kh_dual_cdiv(2.0, c->lambda), -1.0), MUL(wvcox_rds, c->abulk));
-  D vasat = DIV(t0, t1), vaclm = C(MAX_EXP), vadibl = C(MAX_EXP);
+  D vasat = DIV(t0, t1), vaclm = K(MAX_EXP), vadibl = K(MAX_EXP);
   if (b->pclm > 0.0 && diff_vds.v > 1.0e-10) {
     D s0 = kh_dual_cdiv(1.0, MULC(c->abulk, b->pclm * b->litl));
     D s1 = MULC(ADD(c->abulk, DIV(c->vgsteff, c->esatl)), b->leff);
@@ -227,18 +218,18 @@ static void early_voltages(const kh_bsim3 *b, const body *y, const channel *c, D
     vadibl = kh_dual_divc(SUB(c->vgst2vtm, DIV(s0, s1)), b->theta_rout);
     D t7 = MULC(y->vbseff, b->pdiblb);
     vadibl =
-        t7.v >= -0.9 ? DIV(vadibl, ADDC(t7, 1.0)) : MUL(vadibl, ratio(C(17.0), 20.0, t7, 0.8, 1.0));
+        t7.v >= -0.9 ? DIV(vadibl, ADDC(t7, 1.0)) : MUL(vadibl, ratio(K(17.0), 20.0, t7, 0.8, 1.0));
   }
   D t9v = MUL(kh_dual_cdiv(b->pvag, c->esatl), c->vgsteff);
-  D f = t9v.v > -0.9 ? ADDC(t9v, 1.0) : ratio(C(0.8), 1.0, t9v, 17.0, 20.0);
+  D f = t9v.v > -0.9 ? ADDC(t9v, 1.0) : ratio(K(0.8), 1.0, t9v, 17.0, 20.0);
   *va = ADD(vasat, MUL(f, DIV(MUL(vaclm, vadibl), ADD(vaclm, vadibl))));
-  *vascbe = C(MAX_EXP);
+  *vascbe = K(MAX_EXP);
   if (b->pscbe2 > 0.0) {
     if (diff_vds.v > b->pscbe1 * b->litl / EXP_THRESHOLD) {
       D e = kh_dual_exp(kh_dual_cdiv(b->pscbe1 * b->litl, diff_vds));
       *vascbe = kh_dual_divc(MULC(e, b->leff), b->pscbe2);
     } else {
-      *vascbe = C(MAX_EXP * b->leff / b->pscbe2);
+      *vascbe = K(MAX_EXP * b->leff / b->pscbe2);
     }
   }
 }
@@ -259,7 +250,7 @@ static void currents(const kh_bsim3 *b, int type, D vgs, D vds, D vbs, D *ids, D
   D t1 = ADDC(SUB(c.vdsat, vds), -b->delta);
   D t2 = kh_dual_sqrt(ADD(MUL(t1, t1), MULC(c.vdsat, 4.0 * b->delta)));
   D vdseff = SUB(c.vdsat, MULC(ADD(t1, t2), 0.5));
-  if (vds.v == 0.0 && b->version != 3.2) vdseff = C(0.0); /* from v3.2.2 on */
+  if (vds.v == 0.0 && b->version != 3.2) vdseff = K(0.0); /* from v3.2.2 on */
   if (vdseff.v > vds.v) vdseff = vds;
   D diff_vds = SUB(vds, vdseff), va, vascbe;
   early_voltages(b, &y, &c, diff_vds, &va, &vascbe);
@@ -270,7 +261,7 @@ static void currents(const kh_bsim3 *b, int type, D vgs, D vds, D vbs, D *ids, D
   D idl = MUL(gche, DIV(vdseff, ADDC(MUL(gche, c.rds), 1.0)));
   D idsa = MUL(idl, ADDC(DIV(diff_vds, va), 1.0));
   *ids = MUL(idsa, ADDC(DIV(diff_vds, vascbe), 1.0));
-  *isub = C(0.0);
+  *isub = K(0.0);
   double tmp = b->alpha0 + b->alpha1 * b->leff;
   if (tmp <= 0.0 || b->beta0 <= 0.0) return;
   double t2s = tmp / b->leff;

@@ -7,23 +7,10 @@
  * are mos1's (general_mosfet.c). The drain current is computed on values in ngspice's order and
  * differentiated forward (dual.h): its conductances are exact for the function ngspice computes,
  * where mos2load.c's hand-written ones are not everywhere. */
-#include "dual.h"
+#include "dual_names.h"
 #include "general_impl.h"
 
 #include <math.h>
-
-typedef kh_dual D;
-#define ADD kh_dual_add
-#define SUB kh_dual_sub
-#define MUL kh_dual_mul
-#define DIV kh_dual_div
-#define ADDC kh_dual_addc
-#define MULC kh_dual_mulc
-#define DIVC kh_dual_divc
-#define CSUB kh_dual_csub
-#define CDIV kh_dual_cdiv
-#define SQRT kh_dual_sqrt
-#define K kh_dual_const
 
 void kh_mos2_setup(kh_mosfet *q, const kh_netlist *nl, const char *m, const kh_mosfet_instance *in,
                    double cox, double u0, double pb, double nsub) {
