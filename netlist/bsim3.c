@@ -196,6 +196,16 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   return KH_OK;
 }
 
+int kh_bsim3_has_bins(const kh_netlist *nl, const kh_token *name) {
+  for (size_t k = 0; k < nl->model_count; k++) {
+    const char *n = nl->models[k].name, *digits = n + name->len + 1;
+    if (strlen(n) > name->len + 1 && !strncmp(n, name->s, name->len) && n[name->len] == '.' &&
+        strspn(digits, "0123456789") == strlen(digits))
+      return 1;
+  }
+  return 0;
+}
+
 uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w) {
   static const char *const limits[4] = {"lmin", "lmax", "wmin", "wmax"};
   for (size_t k = 0; k < nl->model_count; k++) {

@@ -331,13 +331,23 @@ static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *
 static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
                               const kh_mos_inst *inst, uint32_t *id) {
   unsigned both = 1u << KH_MOS_L | 1u << KH_MOS_W;
+  double scale = 1;
+  kh_netlist_option(p->nl, "scale", &scale);
   *id = kh_find_model(p, s, at);
-  if (*id == KH_NOT_FOUND && (inst->given & both) == both) {
-    double scale = 1;
-    kh_netlist_option(p->nl, "scale", &scale);
+  if (*id == KH_NOT_FOUND && (inst->given & both) == both)
     *id = kh_bsim3_bin(p->nl, at, inst->geo[KH_MOS_L] * scale, inst->geo[KH_MOS_W] * scale);
-  }
-  return *id != KH_NOT_FOUND ? KH_OK : kh_model_at(p, line, s, at, id);
+  if (*id != KH_NOT_FOUND) return KH_OK;
+  if (p->speculative || !kh_bsim3_has_bins(p->nl, at)) return kh_model_at(p, line, s, at, id);
+  if ((inst->given & both) != both)
+    return kh_token_fail(p, line, at,
+                         "unknown model '%.*s': its bins (%.*s.1, ...) are chosen by L and W, and "
+                         "ngspice 39 takes them from the instance line only (give l= and w=)",
+                         (int)at->len, at->s, (int)at->len, at->s);
+  return kh_token_fail(p, line, at,
+                       "unknown model '%.*s': no bin %.*s.N (a BSIM3 model with LMIN, LMAX, WMIN "
+                       "and WMAX, ends included) holds L = %g and W = %g",
+                       (int)at->len, at->s, (int)at->len, at->s, inst->geo[KH_MOS_L] * scale,
+                       inst->geo[KH_MOS_W] * scale);
 }
 
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {

@@ -348,6 +348,8 @@ int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to);
  * LMAX, WMIN and WMAX (all four given) hold l and w (the instance's own, times .options scale),
  * ends included (measured); KH_NOT_FOUND for none. */
 uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w);
+/* Whether some model is named name.N (N digits): bins the instance's L and W missed. */
+int kh_bsim3_has_bins(const kh_netlist *nl, const kh_token *name);
 kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to);
 kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
