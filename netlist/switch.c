@@ -73,8 +73,32 @@ static kh_status control(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   return st;
 }
 
-kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+/* ngspice 39 reads an S line's control nodes in parentheses glued to them and apart by a blank,
+ * `S1 a b (c 0) sm`, and stops at `(c,0)` and `( c 0 )` (measured): whether tok is the first. */
+static int glued_control(const kh_tokens *tok) {
   const kh_token *t = tok->items;
+  if (tok->count < 8 || (t[0].s[0] | 0x20) != 's' || !kh_token_eq(&t[3], "(") ||
+      !kh_token_eq(&t[6], ")"))
+    return 0;
+  const char *gap = t[4].s + t[4].len;
+  size_t blank = t[5].off - (t[4].off + t[4].len); /* the text between the two nodes */
+  return t[4].off == t[3].off + 1 && t[6].off == t[5].off + t[5].len &&
+         t[5].off > t[4].off + t[4].len && t[5].s == gap + blank && !memchr(gap, ',', blank);
+}
+
+kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  kh_token unwrapped[64];
+  kh_tokens copy = *tok;
+  if (glued_control(tok) && tok->count <= 64) { /* the parentheses go, as in ngspice */
+    for (size_t i = 0, k = 0; i < tok->count; i++)
+      if (i != 3 && i != 6) unwrapped[k++] = tok->items[i];
+    copy.items = unwrapped, copy.count = tok->count - 2, tok = &copy;
+  }
+  const kh_token *t = tok->items;
+  if (tok->count > 3 && kh_token_eq(&t[3], "(") && (t[0].s[0] | 0x20) == 's')
+    return kh_token_fail(p, line, &t[3],
+                         "control nodes in parentheses: ngspice 39 reads them glued to the nodes "
+                         "and apart by a blank, '(c 0)', and stops at '(c,0)' and '( c 0 )'");
   int current = t[0].s[0] == 'w';
   size_t at = current ? 4 : 5; /* the model */
   if (tok->count <= at)
