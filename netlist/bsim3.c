@@ -81,28 +81,27 @@ int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
  * starts with 3.3 (or none) to BSIM3 v3.3 and one that starts with 3.2 to BSIM3v32, whose
  * b3v32set.c knows 3.2.4, 3.2.3, 3.2.2 and 3.2 (also written 3.24, 3.23, 3.22, 3.20). Stored as
  * 3.3, 3.24, 3.23, 3.22 or 3.2, which ngspice reads back the same; 0 for any other. */
+static const struct {
+  const char *text; /* the first of a code is how it is written back */
+  double code;
+} versions[] = {{"3.3.0", 3.3},  {"3.2.4", 3.24}, {"3.24", 3.24}, {"3.2.3", 3.23}, {"3.23", 3.23},
+                {"3.2.2", 3.22}, {"3.22", 3.22},  {"3.2", 3.2},   {"3.20", 3.2}};
+
 static double version_code(const kh_token *v) {
   const char *s = v->s;
   size_t len = v->len;
   if (len >= 2 && (s[0] == '"' || s[0] == '\'')) s++, len -= 2;
-  static const struct {
-    const char *text;
-    double code;
-  } known[] = {{"3.2.4", 3.24}, {"3.24", 3.24}, {"3.2.3", 3.23}, {"3.23", 3.23},
-               {"3.2.2", 3.22}, {"3.22", 3.22}, {"3.2", 3.2},    {"3.20", 3.2}};
   if (len >= 3 && !strncmp(s, "3.3", 3)) return 3.3;
-  for (size_t k = 0; k < sizeof known / sizeof *known; k++)
-    if (strlen(known[k].text) == len && !strncmp(s, known[k].text, len)) return known[k].code;
+  for (size_t k = 0; k < sizeof versions / sizeof *versions; k++)
+    if (strlen(versions[k].text) == len && !strncmp(s, versions[k].text, len))
+      return versions[k].code;
   return 0;
 }
 
 const char *kh_bsim3_version_text(double code) {
-  return code == 3.3    ? "3.3.0"
-         : code == 3.24 ? "3.2.4"
-         : code == 3.23 ? "3.2.3"
-         : code == 3.22 ? "3.2.2"
-         : code == 3.2  ? "3.2"
-                        : NULL;
+  for (size_t k = 0; k < sizeof versions / sizeof *versions; k++)
+    if (versions[k].code == code) return versions[k].text;
+  return NULL;
 }
 
 static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
@@ -196,13 +195,17 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   return KH_OK;
 }
 
+/* Whether a model's name is name.N, N digits: a bin ngspice 39 may choose for name. */
+static int bin_name(const char *model, const kh_token *name) {
+  size_t n = strlen(model);
+  if (n <= name->len + 1 || strncmp(model, name->s, name->len) || model[name->len] != '.') return 0;
+  const char *digits = model + name->len + 1;
+  return strspn(digits, "0123456789") == strlen(digits);
+}
+
 int kh_bsim3_has_bins(const kh_netlist *nl, const kh_token *name) {
-  for (size_t k = 0; k < nl->model_count; k++) {
-    const char *n = nl->models[k].name, *digits = n + name->len + 1;
-    if (strlen(n) > name->len + 1 && !strncmp(n, name->s, name->len) && n[name->len] == '.' &&
-        strspn(digits, "0123456789") == strlen(digits))
-      return 1;
-  }
+  for (size_t k = 0; k < nl->model_count; k++)
+    if (bin_name(nl->models[k].name, name)) return 1;
   return 0;
 }
 
@@ -210,11 +213,7 @@ uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, doub
   static const char *const limits[4] = {"lmin", "lmax", "wmin", "wmax"};
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
-    const char *digits = m->name + name->len + 1;
-    if (strlen(m->name) <= name->len + 1 || strncmp(m->name, name->s, name->len) ||
-        m->name[name->len] != '.' || strspn(digits, "0123456789") != strlen(digits) ||
-        (strcmp(m->type, "nmos") && strcmp(m->type, "pmos")))
-      continue;
+    if (!bin_name(m->name, name) || (strcmp(m->type, "nmos") && strcmp(m->type, "pmos"))) continue;
     double level = kh_model_value(m, "level", 1), v[4];
     int complete = level == 8 || level == 49;
     for (int j = 0; j < 4; j++) complete &= !isnan(v[j] = kh_model_value(m, limits[j], NAN));
