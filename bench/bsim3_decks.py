@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM3 v3.3 (LEVEL 8 and 49) decks.
 
-Usage: bench/bsim3_decks.py FIRST LAST [--stress] [--kirchhoff PATH] [--keep DIR]
+Usage: bench/bsim3_decks.py FIRST LAST [--stress] [--version V] [--kirchhoff PATH] [--keep DIR]
 
-Each seed makes one deck: an NMOS or a PMOS card (VERSION 3.3, 3.3.0 or none, or BSIM3v32's
-3.2.4, 3.24, 3.2.3, 3.2.2 or 3.2) with TOX, NCH
+Each seed makes one deck: an NMOS or a PMOS card (VERSION 3.3, 3.3.0 or none, BSIM3v32's
+3.2.4, 3.24, 3.2.3, 3.2.2 or 3.2, or BSIM3v1's 3.1 without the words it does not know and
+without ALPHA0, which kirchhoff refuses there) with TOX, NCH
 (in cm^-3 or m^-3), maybe NSUB, VTH0, MOBMOD, TNOM and PARAMCHK, and each of some 90 DC
 parameters with probability 1/4 at a random value in its published range, maybe with BINUNIT
 and four binned terms (l, w or p); two instances of it, one forward and one in reverse, with
 resistive drain, source, gate and bulk, L and W from 0.18 to 5 um, maybe AD AS PD PS, NRD NRS
-and m; maybe a .temp. --stress adds hard substrate current (ALPHA0, small BETA0), poly-gate
+and m (at 3.1 a third of the first's size and no AD..PS, whose perimeters ngspice's parameter
+check raises to Weff for one of the two only); maybe a .temp. --stress adds hard substrate current (ALPHA0, small BETA0), poly-gate
 depletion (NGATE), small IJTH, NQSMOD, CAPMOD, large DWG and DWB, and up to 0.9 V of forward
 bulk bias. `kirchhoff op --compare` solves each with kirchhoff and with ngspice on the deck as
 kirchhoff read it, and ngspice reads the file itself (the reading check). A deck is
@@ -55,13 +57,16 @@ RANGES = {
     "vbx": (-1, -0.2), "vfb": (-1, -0.5), "ll": (0, 1e-15), "lln": (0.8, 1.2), "ww": (0, 1e-15),
     "wwn": (0.8, 1.2), "ijth": (1e-3, 0.5),
 }
-VERSIONS = ["3.3.0", "3.3", None, "3.2.4", "3.24", "3.2.3", "3.2.2", "3.2"]
+VERSIONS = ["3.3.0", "3.3", None, "3.2.4", "3.24", "3.2.3", "3.2.2", "3.2", "3.1"]
+NOT_V31 = {"xl", "xw", "toxm", "ijth", "vfb", "alpha0", "alpha1"}
 BINNED = ["vth0", "u0", "k1", "ua", "vsat", "rdsw", "pclm", "nch", "eta0", "voff", "a1", "keta",
           "dvt0"]
 
 
-def card(r, kind, stress):
+def card(r, kind, stress, version):
     p = {"level": r.choice(["49", "8"]), "version": r.choice(VERSIONS)}
+    if version:
+        p["version"] = None if version == "none" else version
     if r.random() < 0.3:
         p["mobmod"] = r.choice([1, 2, 3])
     p["tox"] = r.choice([3.5e-9, 7.6e-9, 1.4e-8, 4e-9])
@@ -99,13 +104,15 @@ def card(r, kind, stress):
             p["capmod"] = r.choice([0, 1, 2, 3])
         if r.random() < 0.2:
             p["dwg"], p["dwb"] = -3e-7, 1e-7
+    if p["version"] == "3.1":
+        p = {k: v for k, v in p.items() if k not in NOT_V31 and k[1:] not in NOT_V31}
     return p
 
 
-def deck(seed, stress):
+def deck(seed, stress, version=None):
     r = random.Random(seed)
     kind = r.choice(["nmos", "pmos"])
-    p = card(r, kind, stress)
+    p = card(r, kind, stress, version)
     s = -1 if kind == "pmos" else 1
     words = " ".join(f"{k}={v}" for k, v in p.items() if v is not None)
     lines = [f"bsim3 deck {seed}", f".model m1 {kind} {words}",
@@ -124,6 +131,8 @@ def deck(seed, stress):
         geometry += f" m={r.choice([2, 4])}"
     lines += [f"M1 d g s b m1 {geometry}", f"M2 s g d b m1 L={length * 2} W={width}",
               f"R2 d 0 {r.choice([1e4, 1e5])}"]
+    if p.get("version") == "3.1":
+        lines.append(f"M3 d g s b m1 L={length} W={width}")
     if r.random() < 0.3:
         lines.append(f".temp {r.choice([-40, 0, 85, 125])}")
     return "\n".join(lines + [".end"]) + "\n"
@@ -174,6 +183,7 @@ def main():
     a.add_argument("first", type=int)
     a.add_argument("last", type=int)
     a.add_argument("--stress", action="store_true")
+    a.add_argument("--version", choices=[v or "none" for v in VERSIONS])
     a.add_argument("--kirchhoff", default="build/release/cli/kirchhoff")
     a.add_argument("--keep")
     o = a.parse_args()
@@ -185,7 +195,7 @@ def main():
     for seed in range(o.first, o.last + 1):
         path = os.path.join(where, f"{'s' if o.stress else 'd'}{seed}.cir")
         with open(path, "w") as f:
-            f.write(deck(seed, o.stress))
+            f.write(deck(seed, o.stress, o.version))
         kind, dv, line = classify(o, path, where)
         counts[kind] += 1
         if dv > worst[0]:

@@ -3,11 +3,11 @@
  * Every model parameter ngspice 39's BSIM3 knows is read, at DC or as having no DC effect
  * (capacitances, noise, the C-V model's own lengths), with the length, width and cross terms
  * (l, w and p before the name) of every parameter ngspice bins; and of BSIM3v32 (VERSION 3.2,
- * 3.2.2, 3.2.3, 3.2.4), which differs at DC in a few places only (general_bsim3_eval.c). Refused:
- * another VERSION (3.0 and 3.1 are other models in ngspice), ACM other than 0 and ACM's
- * resistances (ngspice ignores RD, RS and the rest at ACM=0 without a word), MOBMOD other than 1,
- * 2 or 3, and every word ngspice's BSIM3 (or BSIM3v32) does not know (it would warn and ignore
- * it). */
+ * 3.2.2, 3.2.3, 3.2.4) and BSIM3v1 (VERSION 3.1, the MOSIS cards' version), which differ at DC
+ * in a few places only (general_bsim3_eval.c) and know fewer words. Refused: another VERSION
+ * (3.0 is another model in ngspice), ACM other than 0 and ACM's resistances (ngspice ignores
+ * RD, RS and the rest at ACM=0 without a word), MOBMOD other than 1, 2 or 3, v3.1's HDIF, and
+ * every word the version's model does not know (ngspice would warn and ignore it). */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -47,6 +47,16 @@ static const char *const plain[] = {
  * kirchhoff reads). */
 static const char *const acm_words[] = {"hdif", "ldif", "ld", "rd", "rs", "rdc", "rsc", "wmlt"};
 
+/* Words BSIM3v1 (VERSION 3.1, ngspice 39's bsim3v1 directory) does not know, and ngspice 39
+ * ignores there with a warning: they came with v3.2 (XL, XW, TOXM, IJTH, the C-V offsets) or
+ * v3.3. Binned ones with their l, w and p forms. */
+static const char *const not_v31[] = {
+    "toxm",    "ijth",     "xl",       "xw",       "llc",      "lwc",     "lwlc",    "wlc",
+    "wwc",     "wwlc",     "lintnoi",  "acnqsmod", "calcacm",  "tpb",     "tcj",     "tpbsw",
+    "tcjsw",   "tpbswg",   "tcjswg",   "vgs_max",  "vgd_max",  "vgb_max", "vds_max", "vbs_max",
+    "vbd_max", "vgsr_max", "vgdr_max", "vgbr_max", "vbsr_max", "vbdr_max"};
+static const char *const not_v31_binned[] = {"vfb", "alpha1", "acde", "moin", "noff", "voffcv"};
+
 /* The instance words a card may give as its instances' default (inpgmod.c). */
 static const char *const instance_defaults[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
 
@@ -78,14 +88,15 @@ int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
 }
 
 /* The model a VERSION selects, as ngspice 39 reads it: its front end (inpdomod.c) takes one that
- * starts with 3.3 (or none) to BSIM3 v3.3 and one that starts with 3.2 to BSIM3v32, whose
- * b3v32set.c knows 3.2.4, 3.2.3, 3.2.2 and 3.2 (also written 3.24, 3.23, 3.22, 3.20). Stored as
- * 3.3, 3.24, 3.23, 3.22 or 3.2, which ngspice reads back the same; 0 for any other. */
+ * starts with 3.3 (or none) to BSIM3 v3.3, one that starts with 3.2 to BSIM3v32, whose
+ * b3v32set.c knows 3.2.4, 3.2.3, 3.2.2 and 3.2 (also written 3.24, 3.23, 3.22, 3.20), and 3.1
+ * exactly to BSIM3v1. Stored as 3.3, 3.24, 3.23, 3.22, 3.2 or 3.1, which ngspice reads back the
+ * same; 0 for any other. */
 static const struct {
   const char *text; /* the first of a code is how it is written back */
   double code;
 } versions[] = {{"3.3.0", 3.3},  {"3.2.4", 3.24}, {"3.24", 3.24}, {"3.2.3", 3.23}, {"3.23", 3.23},
-                {"3.2.2", 3.22}, {"3.22", 3.22},  {"3.2", 3.2},   {"3.20", 3.2}};
+                {"3.2.2", 3.22}, {"3.22", 3.22},  {"3.2", 3.2},   {"3.20", 3.2},   {"3.1", 3.1}};
 
 static double version_code(const kh_token *v) {
   const char *s = v->s;
@@ -108,8 +119,8 @@ static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
   if (version_code(v) > 0) return KH_OK;
   return kh_token_fail(p, line, v,
                        "BSIM3 VERSION %.*s is not implemented: kirchhoff reads BSIM3 v3.3 (VERSION "
-                       "3.3 or 3.3.0, or none) and v3.2 (3.2, 3.2.2, 3.2.3, 3.2.4), ngspice 39 "
-                       "answers for other models at 3.0 and 3.1",
+                       "3.3 or 3.3.0, or none), v3.2 (3.2, 3.2.2, 3.2.3, 3.2.4) and v3.1 (3.1), "
+                       "ngspice 39 answers for another model at 3.0",
                        (int)v->len, v->s);
 }
 
@@ -120,6 +131,14 @@ static double card_version(const kh_tokens *tok, size_t from, size_t to) {
   return 3.3;
 }
 
+/* Whether BSIM3v1 knows the word (canonical, known to BSIM3 v3.3). */
+static int v31_word(const char *name) {
+  size_t len = strlen(name);
+  if (LISTED(not_v31, name, len) || LISTED(not_v31_binned, name, len)) return 0;
+  return !((name[0] == 'l' || name[0] == 'w' || name[0] == 'p') &&
+           LISTED(not_v31_binned, name + 1, len - 1));
+}
+
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                             size_t i, size_t to, double version) {
   const kh_token *t = tok->items;
@@ -128,6 +147,10 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
     return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len,
                          t[i].s);
   if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
+  if (version == 3.1 && kh_token_eq(&t[i], "hdif"))
+    return kh_token_fail(p, line, &t[i],
+                         "BSIM3 v3.1's HDIF (areas and perimeters from W) is not implemented: give "
+                         "AS, AD, PS and PD on the instances");
   if (LISTED(acm_words, t[i].s, t[i].len))
     return kh_token_fail(
         p, line, &t[i],
@@ -135,10 +158,22 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
         "ACM kirchhoff reads; give the series resistance as RSH with NRD and NRS)",
         (int)t[i].len, t[i].s);
   int known = canonical(t[i].s, t[i].len, name);
-  if (known && version < 3.3 && (!strcmp(name, "lintnoi") || !strcmp(name, "acnqsmod")))
+  if (known && version >= 3.2 && version < 3.3 &&
+      (!strcmp(name, "lintnoi") || !strcmp(name, "acnqsmod")))
     return kh_token_fail(p, line, &t[i],
                          "'%.*s' is not a BSIM3 v3.2 parameter (ngspice 39's BSIM3v32 would ignore "
                          "it with a warning)",
+                         (int)t[i].len, t[i].s);
+  if (known && version == 3.1 && !strcmp(name, "ldvt0w"))
+    return kh_token_fail(p, line, &t[i],
+                         "BSIM3 v3.1's LDVT0W is dropped by ngspice 39 (its b3v1mpar.c marks LDVT0 "
+                         "given in its place, and b3v1set.c then sets LDVT0W to 0): remove it to "
+                         "get ngspice's answer, or give VERSION=3.3");
+  if (known && version == 3.1 && !v31_word(name))
+    return kh_token_fail(p, line, &t[i],
+                         "'%.*s' is not a BSIM3 v3.1 parameter: ngspice 39's BSIM3v1 ignores it "
+                         "with a warning (it counts from v3.2 on, and in HSPICE): remove it to get "
+                         "ngspice's answer, or give a VERSION that knows it",
                          (int)t[i].len, t[i].s);
   kh_status st = kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
                                               sizeof instance_defaults / sizeof *instance_defaults);

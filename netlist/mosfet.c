@@ -308,20 +308,25 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   kh_inst_temp_defaults(&in->t, model);
 }
 
-/* delvto, mulu0 and geo are BSIM3's instance words: ngspice 39's other levels stop at them as
- * unknown parameters. */
+/* delvto, mulu0 and geo are BSIM3's instance words from v3.2 on: ngspice 39's other levels, and
+ * its BSIM3v1 (VERSION 3.1), stop at them as unknown parameters. */
 static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                   const kh_model *model, const kh_mos_inst *inst) {
   static const char *const words[3] = {"delvto", "mulu0", "geo"};
-  if (is_bsim3(model)) return KH_OK;
+  int v31 = is_bsim3(model) && kh_model_value(model, "version", 3.3) == 3.1;
+  if (is_bsim3(model) && !v31) return KH_OK;
   for (int k = 0; k < 3; k++) {
     if (!(inst->given & 1u << (KH_MOS_DELVTO + k))) continue;
     for (size_t i = 6; i < tok->count; i++)
       if (kh_token_eq(&tok->items[i], words[k]))
-        return kh_token_fail(p, line, &tok->items[i],
-                             "'%s' is a BSIM3 instance parameter: ngspice 39's MOSFET at LEVEL %g "
-                             "stops at it as unknown",
-                             words[k], kh_model_value(model, "level", 1));
+        return v31 ? kh_token_fail(p, line, &tok->items[i],
+                                   "'%s' is a BSIM3 instance parameter from v3.2 on: ngspice 39's "
+                                   "BSIM3v1 (VERSION 3.1) stops at it as unknown",
+                                   words[k])
+                   : kh_token_fail(p, line, &tok->items[i],
+                                   "'%s' is a BSIM3 instance parameter: ngspice 39's MOSFET at "
+                                   "LEVEL %g stops at it as unknown",
+                                   words[k], kh_model_value(model, "level", 1));
   }
   return KH_OK;
 }

@@ -191,6 +191,7 @@ static void body_terms(const card *c, int type, double npeak, double nsub, kh_bs
   if (!vth0_given) b->vth0 = type * (b->vfb + b->phi + b->k1 * b->sqrt_phi);
   double toxm = plain(c, "toxm", b->tox, NULL);
   b->k1ox = b->k1 * b->tox / toxm, b->k2ox = k2 * b->tox / toxm;
+  if (b->version == 3.1) b->k1ox = b->k1, b->k2ox = k2; /* no TOXM: K1 and K2 themselves */
 }
 
 /* b3temp.c's doping terms: PHI, the depletion width, the built-in potential, Cdep0 (at TNOM's
@@ -208,6 +209,31 @@ static void doping_terms(const card *c, double npeak, double vtm0, double ni, do
   b->theta0vb0 = t0 + 2.0 * t0 * t0;
   t0 = exp(-0.5 * drout * b->leff / t1);
   b->theta_rout = binned(c, "pdiblc1", 0.39) * (t0 + 2.0 * t0 * t0) + binned(c, "pdiblc2", 0.0086);
+}
+
+/* BSIM3v1's parameter check (b3v1check.c), run once per size as ngspice 39 sets the sizes up,
+ * raises the perimeters of the instance that set the size up to Weff where they are below it
+ * (with CJSW or CJSWG positive: on the default card, PS = PD = 0 become Weff, and then the
+ * junctions carry JSW Weff, 0 A by default, instead of the 1e-14 A of no area and perimeter).
+ * ngspice keeps a model's instances last first (measured: of two instances of one size, the
+ * later one's perimeters change), so the instance that sets a size up is the model's last
+ * instance of that L and W. */
+static int sets_size_up(const kh_netlist *nl, const char *m, size_t k, double l, double w) {
+  for (size_t i = k + 1; i < kh_netlist_element_count(nl); i++) {
+    kh_element e = kh_netlist_element(nl, i);
+    if (e.kind != KH_MOSFET || !e.model || strcmp(e.model, m)) continue;
+    kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, i);
+    if (a.l == l && a.w == w) return 0;
+  }
+  return 1;
+}
+static void v31_perimeters(const card *c, size_t k, kh_mosfet_instance *in, double weff) {
+  double cjsw = plain(c, "cjsw", 5.0e-10, NULL), cjswg = plain(c, "cjswg", cjsw, NULL);
+  if (!(cjsw > 0 || cjswg > 0) || (in->pd >= weff && in->ps >= weff) ||
+      !sets_size_up(c->nl, c->m, k, in->l, in->w))
+    return;
+  if (in->pd < weff) in->pd = weff;
+  if (in->ps < weff) in->ps = weff;
 }
 
 /* The bulk junctions' saturation currents at temperature (JS times AS plus JSW times PS, or
@@ -277,7 +303,7 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), len4[4];
   b->m = in.m, b->mob_mod = (int)plain(&c, "mobmod", 1, NULL);
   b->version = plain(&c, "version", 3.3, NULL);
-  int stale = b->version <= 3.22 ? stale_sizes(nl, e.model, k) : 0;
+  int stale = b->version >= 3.2 && b->version <= 3.22 ? stale_sizes(nl, e.model, k) : 0;
   if (stale < 0) return kh_fail_nomem(ctx, "checking a BSIM3 model's sizes");
   if (stale)
     return kh_fail(
@@ -324,11 +350,23 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   body_terms(&c, q->type, npeak, nsub, b);
   /* the instance's own (b3temp.c): DELVTO shifts VTH0 and VFB, MULU0 scales the mobility */
   b->vth0 += in.delvto, b->vfb += q->type * in.delvto, b->u0temp *= in.mulu0;
+  if (b->version == 3.1) {
+    if (b->alpha0 > 0 && b->beta0 > 0)
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "%s:%u:%u: MOSFET '%s': BSIM3 model '%s' is VERSION 3.1 with ALPHA0 > 0: "
+                     "ngspice 39's BSIM3v1 puts the substrate current between source and bulk "
+                     "(from v3.2 on: drain and bulk), linearized about Vbseff; kirchhoff does not "
+                     "reproduce that. Give ALPHA0=0, or VERSION=3.3",
+                     e.file, e.line, e.col, e.name, e.model);
+    v31_perimeters(&c, k, &in, b->weff);
+  }
   junctions(&c, &in, temp, tnom, vtm0, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */
   q->level = 49, q->vt = vt0, q->gmin = 1e-12;
   q->drain_vcrit = q->source_vcrit = vt0 * log(vt0 / (M_SQRT2 * 1.0e-14));
-  q->cold_v[0] = q->type * b->vth0 + 0.1, q->cold_v[1] = 0.1, q->cold_v[2] = 0;
+  /* b3ld.c's first iterate; b3v1ld.c's takes VTH0 without the type (PMOS: off) */
+  q->cold_v[0] = (b->version == 3.1 ? b->vth0 : q->type * b->vth0) + 0.1;
+  q->cold_v[1] = 0.1, q->cold_v[2] = 0;
   q->von = q->type * b->vth0;
   kh_netlist_option(nl, "gmin", &q->gmin);
   q->d = kh_general_at(e.node_pos), q->s = kh_general_at(e.node_neg);

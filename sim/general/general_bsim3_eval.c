@@ -81,7 +81,12 @@ static threshold threshold_at(const kh_bsim3 *b, int type, const body *y, D vds)
   D eta = ADDC(MULC(y->vbseff, b->etab), b->eta0);
   if (eta.v < 1.0e-4) eta = DIV(kh_dual_csub(2.0e-4, eta), ADDC(MULC(eta, -2.0e4), 3.0));
   D dibl = MUL(MULC(eta, b->theta0vb0), vds);
-  D vth = ADDC(MULC(y->sqrt_phis, b->k1ox), type * b->vth0 - b->k1 * b->sqrt_phi);
+  D vth;
+  if (b->version == 3.1) { /* b3v1ld.c: K1 (sqrt(Phis) - sqrt(Phi)), rounded as it writes it */
+    vth = ADDC(MULC(ADDC(y->sqrt_phis, -b->sqrt_phi), b->k1), type * b->vth0);
+  } else {
+    vth = ADDC(MULC(y->sqrt_phis, b->k1ox), type * b->vth0 - b->k1 * b->sqrt_phi);
+  }
   vth = SUB(SUB(SUB(vth, MULC(y->vbseff, b->k2ox)), delt_vth), t2);
   vth = ADD(ADD(vth, MULC(ADDC(MULC(y->vbseff, b->k3b), b->k3), tmp2)), t1);
   r.vth = SUB(vth, dibl);
@@ -250,7 +255,7 @@ static void currents(const kh_bsim3 *b, int type, D vgs, D vds, D vbs, D *ids, D
   D t1 = ADDC(SUB(c.vdsat, vds), -b->delta);
   D t2 = kh_dual_sqrt(ADD(MUL(t1, t1), MULC(c.vdsat, 4.0 * b->delta)));
   D vdseff = SUB(c.vdsat, MULC(ADD(t1, t2), 0.5));
-  if (vds.v == 0.0 && b->version != 3.2) vdseff = K(0.0); /* from v3.2.2 on */
+  if (vds.v == 0.0 && b->version > 3.2) vdseff = K(0.0); /* from v3.2.2 on */
   if (vdseff.v > vds.v) vdseff = vds;
   D diff_vds = SUB(vds, vdseff), va, vascbe;
   early_voltages(b, &y, &c, diff_vds, &va, &vascbe);
@@ -276,7 +281,10 @@ static void junction(const kh_bsim3 *b, double sat, double vjm, double isev, dou
                      double *i, double *g) {
   if (sat <= 0.0) {
     *g = gmin, *i = gmin * v;
-  } else if (b->ijth == 0.0 || v < vjm) {
+  } else if (b->version == 3.1 && v >= 0.5) { /* BSIM3v1: linear from 0.5 V, no IJTH */
+    double ev = exp(0.5 / b->nvtm), t0 = sat * ev / b->nvtm;
+    *g = t0 + gmin, *i = sat * (ev - 1.0) + t0 * (v - 0.5) + gmin * v;
+  } else if (b->version == 3.1 || b->ijth == 0.0 || v < vjm) {
     double ev = exp(v / b->nvtm);
     *g = sat * ev / b->nvtm + gmin, *i = sat * (ev - 1.0) + gmin * v;
   } else if (b->version == 3.2) { /* BSIM3v32's first revision continues from IJTH itself */
@@ -286,6 +294,8 @@ static void junction(const kh_bsim3 *b, double sat, double vjm, double isev, dou
     double t0 = isev / b->nvtm;
     *g = t0 + gmin, *i = isev - sat + t0 * (v - vjm) + gmin * v;
   }
+  if (b->version == 3.1) /* b3v1ld.c loads cbs - (gbs - GMIN) vbs: GMIN twice in the current, */
+    *i += gmin * v;      /* once in gbs (the Jacobian's, as ngspice stamps it) */
 }
 
 kh_mos_point kh_bsim3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds,

@@ -74,8 +74,8 @@ typedef struct {
  * at temperature) and what b3ld.c's DC part reads of the model, in its names. */
 typedef struct {
   int mob_mod;
-  double version; /* 3.3, or BSIM3v32's 3.24, 3.23, 3.22 or 3.2 (VERSION as netlist/bsim3.c reads
-                     it) */
+  double version; /* 3.3, BSIM3v32's 3.24, 3.23, 3.22 or 3.2, or BSIM3v1's 3.1 (VERSION as
+                     netlist/bsim3.c reads it) */
   double m, cox, tox, vtm, temp_ratio, factor1, leff, weff;
   double vbsc, phi, sqrt_phi, phis3, xdep0, vbi, cdep0, litl, theta0vb0, theta_rout;
   double vth0, vfb, k1, k1ox, k2ox, k3, k3b, w0, nlx, kt1, kt1l, kt2;

@@ -242,6 +242,11 @@ static int substrate(kh_general *g, const kh_mosfet *q, const kh_mos_point *p, d
   return bad;
 }
 
+/* Whether q is a BSIM3v1 (VERSION 3.1), whose load has ngspice 39's stray term: 1 or 0. */
+static double v31_stray(const kh_mosfet *q) {
+  return q->level == 49 && q->b3.version == 3.1;
+}
+
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
   if (q->vdmos.on) return kh_vdmos_stamp(g, q, x, linearize);
   double vgs, vds, vbs;
@@ -265,6 +270,9 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   kh_general_rhs(g, q->s, cdreq + ceqbs);
   double nrm = p.mode > 0, rev = p.mode < 0, gm = p.gm, gmbs = p.gmbs, gds = p.gds;
   long d = q->d, gt = q->g, s = q->s, b = q->b;
+  /* BSIM3v1's load (b3v1ld.c) puts the drain junction's conductance into the source row's drain
+   * column too, so that ngspice 39's answer has gbd V(d) leave the source for nowhere */
+  double stray = v31_stray(q) * p.gbd;
   return substrate(g, q, &p, vgs, vds, vbs) | kh_general_stamp(g, gt, gt, 0) |
          kh_general_stamp(g, b, b, p.gbd + p.gbs) |
          kh_general_stamp(g, d, d, gds + p.gbd + rev * (gm + gmbs)) |
@@ -275,7 +283,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
          kh_general_stamp(g, d, s, -gds - nrm * (gm + gmbs)) |
          kh_general_stamp(g, s, gt, -(nrm - rev) * gm) |
          kh_general_stamp(g, s, b, -p.gbs - (nrm - rev) * gmbs) |
-         kh_general_stamp(g, s, d, -gds - rev * (gm + gmbs));
+         kh_general_stamp(g, s, d, -gds - rev * (gm + gmbs) + stray);
 }
 
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
@@ -294,6 +302,9 @@ double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *s
       fmax(fabs(p.cdrain), (fabs(p.gm) + fabs(p.gds) + fabs(p.gmbs)) * (vd + vg + vs + vb)));
   kh_branch_terms(sum, mag, q->b, q->d, t * p.cbd, fmax(fabs(p.cbd), fabs(p.gbd) * (vb + vd)));
   kh_branch_terms(sum, mag, q->b, q->s, t * p.cbs, fmax(fabs(p.cbs), fabs(p.gbs) * (vb + vs)));
+  if (v31_stray(q)) /* BSIM3v1's stray current (kh_mosfet_stamp), from the source to ground */
+    kh_branch_terms(sum, mag, q->s, -1, p.gbd * kh_general_value(g->x, q->d),
+                    fabs(p.gbd) * (vd + vs));
   if (p.csub != 0) /* BSIM3's substrate current, from the mode's drain */
     kh_branch_terms(
         sum, mag, p.mode > 0 ? q->d : q->s, q->b, t * p.csub,

@@ -1,9 +1,9 @@
 /* ngspice 39's BSIM3 (b3check.c) opens "b3v33check.log" in the working directory for writing
- * each time it sets a BSIM3 model up, whatever the file held, and its BSIM3v32 (VERSION 3.2.x)
- * "b3v32check.log": run from a user's directory, the ngspice backend and the reading check of
- * `op --compare` would overwrite a file of theirs of that name, and leave a log behind where
- * there was none. A file there that does not start as ngspice's log does is refused instead,
- * and a log that was not there before is removed. */
+ * each time it sets a BSIM3 model up, whatever the file held, its BSIM3v32 (VERSION 3.2.x)
+ * "b3v32check.log" and its BSIM3v1 (VERSION 3.1) "b3v3_1check.log": run from a user's directory,
+ * the ngspice backend and the reading check of `op --compare` would overwrite a file of theirs of
+ * that name, and leave a log behind where there was none. A file there that does not start as
+ * ngspice's log does is refused instead, and a log that was not there before is removed. */
 #include "check_log.h"
 
 #include "core/context.h"
@@ -12,18 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Each log, how ngspice 39 starts it (an empty line, then this) and how later versions do, and
- * the VERSIONs that write it (netlist/bsim3.c's codes: 3.3, or BSIM3v32's below it). */
+/* Each log, how ngspice 39 starts it (an empty line, then this) and how later versions do (or
+ * BSIM3v1's: no empty line), and the VERSIONs that write it (netlist/bsim3.c's codes: 3.3,
+ * BSIM3v32's from 3.2 below 3.3, BSIM3v1's 3.1), from and below. */
 static const struct {
   const char *file, *head39, *head_later;
-  int v32;
+  double from, below;
 } logs[] = {
     {"b3v33check.log", "Checking parameters for BSIM 3.3 model ", "BSIM3v3.3.0 Parameter Checking.",
-     0},
-    {"b3v32check.log", "Checking parameters for BSIM 3.2 model ", "BSIM3 Model (Supports: v3.2", 1},
+     3.3, 4},
+    {"b3v32check.log", "Checking parameters for BSIM 3.2 model ", "BSIM3 Model (Supports: v3.2",
+     3.2, 3.3},
+    {"b3v3_1check.log", "BSIM3V3.1 Parameter Check", "BSIM3V3.1 Parameter Check", 3.1, 3.2},
 };
 
-static int has_bsim3(const kh_netlist *nl, int v32) {
+static int has_bsim3(const kh_netlist *nl, size_t log) {
   for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
     kh_element e = kh_netlist_element(nl, k);
     double level = 1, version = 3.3;
@@ -31,7 +34,7 @@ static int has_bsim3(const kh_netlist *nl, int v32) {
         (level != 8 && level != 49))
       continue;
     kh_netlist_model_param(nl, e.model, "version", &version);
-    if ((version < 3.3) == v32) return 1;
+    if (version >= logs[log].from && version < logs[log].below) return 1;
   }
   return 0;
 }
@@ -48,7 +51,7 @@ static int is_log(FILE *f, size_t k) {
 kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int *remove) {
   *remove = 0;
   for (size_t k = 0; k < sizeof logs / sizeof *logs; k++) {
-    if (!has_bsim3(nl, logs[k].v32)) continue;
+    if (!has_bsim3(nl, k)) continue;
     FILE *f = fopen(logs[k].file, "r");
     if (!f && access(logs[k].file, F_OK) != 0) {
       *remove |= 1 << k;

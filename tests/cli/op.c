@@ -496,25 +496,27 @@ Test(cli, compare_finds_nodes_named_as_kicad_names_them) {
   free(out);
 }
 
-/* ngspice 39 writes b3v33check.log into the working directory whenever it sets up a BSIM3 model:
- * the compare (the backend and the reading check) leaves none behind where there was none, and
- * refuses to let ngspice overwrite a file of that name that is not one of its logs, which stays
- * as it was. */
-Test(cli, compare_keeps_bsim3_check_logs_out_of_the_working_directory, .timeout = 60) {
-  const char *deck = kh_test_write_temp(
-      "bsim3_log.cir", "t\n.model n1 nmos level=49 version=3.3.0 tox=3.5n nch=2.4e17 vth0=0.6\n"
-                       "vd d 0 1.5\nvg g 0 1.2\nr1 d x 1k\nm1 x g 0 0 n1 w=7.5u l=0.35u\n");
-  char dir[1024], cmd[4096], log[1100], *out;
+/* ngspice 39 writes b3v33check.log (BSIM3v1, VERSION 3.1: b3v3_1check.log) into the working
+ * directory whenever it sets up a BSIM3 model: the compare (the backend and the reading check)
+ * leaves none behind where there was none, and refuses to let ngspice overwrite a file of that
+ * name that is not one of its logs, which stays as it was. */
+static void keeps_check_log(const char *version, const char *name) {
+  char text[512], dir[1024], cmd[4096], log[1100], *out;
+  snprintf(text, sizeof text,
+           "t\n.model n1 nmos level=49 version=%s tox=3.5n nch=2.4e17 vth0=0.6\n"
+           "vd d 0 1.5\nvg g 0 1.2\nr1 d x 1k\nm1 x g 0 0 n1 w=7.5u l=0.35u\n",
+           version);
+  const char *deck = kh_test_write_temp("bsim3_log.cir", text);
   snprintf(dir, sizeof dir, "%s", deck);
   *strrchr(dir, '/') = '\0';
-  snprintf(log, sizeof log, "%s/b3v33check.log", dir);
+  snprintf(log, sizeof log, "%s/%s", dir, name);
   snprintf(cmd, sizeof cmd, "cd '%s' && '%s' op --compare --quiet bsim3_log.cir 2>&1", dir,
            kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
   cr_expect(strstr(out, "ngspice on the file itself: 3 nodes compared"), "%s", out);
-  cr_expect(access(log, F_OK) != 0, "ngspice's log was left behind");
+  cr_expect(access(log, F_OK) != 0, "ngspice's %s was left behind", name);
   free(out);
-  kh_test_write_temp("b3v33check.log", "my notes\n");
+  kh_test_write_temp(name, "my notes\n");
   cr_expect_eq(kh_test_run(cmd, &out), 2, "%s", out);
   cr_expect(strstr(out, "would overwrite the file of that name here"), "%s", out);
   free(out);
@@ -522,4 +524,9 @@ Test(cli, compare_keeps_bsim3_check_logs_out_of_the_working_directory, .timeout 
   cr_expect(kept && !strcmp(kept, "my notes\n"), "the file became: %s", kept ? kept : "(gone)");
   free(kept);
   unlink(log);
+}
+
+Test(cli, compare_keeps_bsim3_check_logs_out_of_the_working_directory, .timeout = 60) {
+  keeps_check_log("3.3.0", "b3v33check.log");
+  keeps_check_log("3.1", "b3v3_1check.log");
 }

@@ -45,16 +45,17 @@ static int ngspice_op(const char *dir, const char *file, node_values *out) {
   char cmd[4096];
   snprintf(cmd, sizeof cmd, "cd '%s' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '%s' '%s' 2>&1", dir,
            raw, file);
-  /* ngspice's BSIM3 and BSIM3v32 write these into the working directory */
-  char *log, check_log[2][2048];
-  int had[2];
-  for (int k = 0; k < 2; k++) {
-    snprintf(check_log[k], sizeof check_log[k], "%s/b3v3%scheck.log", dir, k ? "2" : "3");
+  /* ngspice's BSIM3, BSIM3v32 and BSIM3v1 write these into the working directory */
+  static const char *const logs[3] = {"b3v33check.log", "b3v32check.log", "b3v3_1check.log"};
+  char *log, check_log[3][2048];
+  int had[3];
+  for (int k = 0; k < 3; k++) {
+    snprintf(check_log[k], sizeof check_log[k], "%s/%s", dir, logs[k]);
     had[k] = access(check_log[k], F_OK) == 0;
   }
   int rc = kh_test_run(cmd, &log);
   free(log);
-  for (int k = 0; k < 2; k++)
+  for (int k = 0; k < 3; k++)
     if (!had[k]) unlink(check_log[k]);
   if (rc != 0) return -1;
   FILE *f = fopen(raw, "r");

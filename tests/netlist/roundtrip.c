@@ -306,12 +306,14 @@ Test(roundtrip, off_is_kept_and_written_back) {
 
 /* A BSIM3 VERSION is written back as the text ngspice reads to the same model and revision: as a
  * decimal, 3.3 prints as 3.2999999999999998, which ngspice's front end takes to BSIM3v32 at no
- * revision it knows, and 3.24 as 3.2400000000000002 (no revision either). Both the written deck
+ * revision it knows, and 3.24 as 3.2400000000000002 (no revision either; 3.1 must stay exactly
+3.1 for BSIM3v1). Both the written deck
  * and the ngspice backend's get the text. */
 Test(roundtrip, bsim3_versions_are_written_as_text) {
-  static const char *const given[] = {"3.3", "3.3.0", "3.24", "3.2.4", "3.2.3", "3.22", "3.2"};
+  static const char *const given[] = {"3.3",   "3.3.0", "3.24", "3.2.4",
+                                      "3.2.3", "3.22",  "3.2",  "3.1"};
   static const char *const written_as[] = {"3.3.0", "3.3.0", "3.2.4", "3.2.4",
-                                           "3.2.3", "3.2.2", "3.2"};
+                                           "3.2.3", "3.2.2", "3.2",   "3.1"};
   for (size_t k = 0; k < sizeof given / sizeof *given; k++) {
     char text[256], want[64];
     snprintf(text, sizeof text,
