@@ -24,7 +24,7 @@ BASE = {
     "nsub": 6e16, "nch": 2.3e17, "ngate": 5e20, "gamma1": 0.5, "gamma2": 0.4, "vbx": -0.5,
     "vbm": -3, "xt": 1.5e-7, "k1": 0.55, "kt1": -0.11, "kt1l": 1e-9, "k2": 0.01, "kt2": 0.022,
     "k3": 2, "k3b": 1, "w0": 1e-6, "nlx": 1.7e-7, "dvt0": 1.5, "dvt1": 0.5, "dvt2": -0.03,
-    "dvt0w": 0.5, "dvt1w": 1e6, "dvt2w": -0.03, "drout": 0.6, "dsub": 0.5, "vth0": 0.4,
+    "dvt0w": 0.5, "dvt1w": 1e5, "dvt2w": -0.03, "drout": 0.6, "dsub": 0.5, "vth0": 0.4,
     "ua": 1e-9, "ua1": 4e-9, "ub": 1e-18, "ub1": -7e-18, "uc": 1e-11, "uc1": -5e-11, "u0": 0.03,
     "ute": -1.5, "voff": -0.08, "delta": 0.01, "rdsw": 200, "prwg": 0.2, "prwb": -0.1,
     "prt": 50, "eta0": 0.05, "etab": -0.05, "pclm": 1.3, "pdiblc1": 0.4, "pdiblc2": 0.005,
@@ -40,6 +40,7 @@ def deck(version, word, prefix, value):
     p = {k: v for k, v in BASE.items() if k != "ngate" and (k not in BODY or word in BODY)}
     if word in BODY:
         del p["k1"], p["k2"]
+        p.pop({"nsub": "gamma2", "xt": "vbx"}.get(word, ""), None)  # each read only without it
     if word == "ngate":
         p["ngate"] = BASE["ngate"]
     p[prefix + word] = value
