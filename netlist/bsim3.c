@@ -131,6 +131,24 @@ static double card_version(const kh_tokens *tok, size_t from, size_t to) {
   return 3.3;
 }
 
+/* TREF, HSPICE's TNOM, which every BSIM3 of ngspice 39 ignores (with a warning): accepted where
+ * it says what TNOM is anyway (the card's, else 27 C; the Predictive Technology Model's cards
+ * write TREF=27), refused where HSPICE and ngspice would differ. */
+static kh_status check_tref(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t i, size_t to) {
+  const kh_token *t = tok->items;
+  double tref, tnom = 27;
+  kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &tref);
+  for (size_t k = from; st == KH_OK && k + 2 < to; k += 3)
+    if (kh_token_eq(&t[k], "tnom")) st = kh_eval_token(p, line, &t[k + 2], NULL, &tnom);
+  if (st != KH_OK || tref == tnom) return st;
+  return kh_token_fail(p, line, &t[i],
+                       "BSIM3 'tref' (HSPICE's name for TNOM) is ignored by ngspice 39 (with a "
+                       "warning): here it says %g C where TNOM is %g C; give TNOM=%g to mean it, "
+                       "or remove TREF",
+                       tref, tnom, tref);
+}
+
 /* Whether BSIM3v1 knows the word (canonical, known to BSIM3 v3.3). */
 static int v31_word(const char *name) {
   size_t len = strlen(name);
@@ -147,6 +165,7 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
     return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len,
                          t[i].s);
   if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
+  if (kh_token_eq(&t[i], "tref")) return check_tref(p, line, tok, from, i, to);
   if (version == 3.1 && kh_token_eq(&t[i], "hdif"))
     return kh_token_fail(p, line, &t[i],
                          "BSIM3 v3.1's HDIF (areas and perimeters from W) is not implemented: give "
