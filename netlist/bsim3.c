@@ -149,6 +149,14 @@ static kh_status check_tref(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                        tref, tnom, tref);
 }
 
+/* XL or XW given as 0, which MOSIS's v3.1 cards often write: BSIM3v1 ignores them, and 0 is
+ * what it takes anyway. */
+static int zero_offset(kh_parser *p, uint32_t line, const char *name, const kh_token *value) {
+  double v;
+  return (!strcmp(name, "xl") || !strcmp(name, "xw")) &&
+         kh_eval_token(p, line, value, NULL, &v) == KH_OK && v == 0;
+}
+
 /* Whether BSIM3v1 knows the word (canonical, known to BSIM3 v3.3). */
 static int v31_word(const char *name) {
   size_t len = strlen(name);
@@ -188,7 +196,7 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          "BSIM3 v3.1's LDVT0W is dropped by ngspice 39 (its b3v1mpar.c marks LDVT0 "
                          "given in its place, and b3v1set.c then sets LDVT0W to 0): remove it to "
                          "get ngspice's answer, or give VERSION=3.3");
-  if (known && version == 3.1 && !v31_word(name))
+  if (known && version == 3.1 && !v31_word(name) && !zero_offset(p, line, name, &t[i + 2]))
     return kh_token_fail(p, line, &t[i],
                          "'%.*s' is not a BSIM3 v3.1 parameter: ngspice 39's BSIM3v1 ignores it "
                          "with a warning (it counts from v3.2 on, and in HSPICE): remove it to get "
