@@ -239,6 +239,7 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 2) * sizeof *params);
   if (!params) return kh_fail_nomem(p->ctx, "storing a model");
   size_t n = 0;
+  double version = card_version(tok, from, end);
   for (size_t i = from; i + 2 < end; i += 3) { /* every word checked (kh_check_bsim3_model) */
     char name[16];
     double v;
@@ -246,7 +247,8 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
       params[n++] = (kh_model_param){"version", version_code(&t[i + 2])};
       continue;
     }
-    if (!canonical(t[i].s, t[i].len, name)) continue;
+    if (!canonical(t[i].s, t[i].len, name) || (version == 3.1 && !v31_word(name)))
+      continue; /* what ngspice ignores (v3.1's XL = 0 and XW = 0) is not kept */
     const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
     if (!key) return kh_fail_nomem(p->ctx, "storing a model");
     kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);
