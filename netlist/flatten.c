@@ -240,17 +240,11 @@ static kh_status port_value(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   return KH_OK;
 }
 
-/* A source's DC value at tok[*i]: bare, `dc value`, `dc=value` or `dc = value`; after m= only
- * with `dc`, as ngspice 39 fails on a bare one there. */
+/* A source's DC value at tok[*i]: bare, `dc value`, `dc=value` or `dc = value`. */
 static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                          size_t *i, int after_copies, double *value) {
+                          size_t *i, double *value) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
-  if (after_copies && !kh_token_eq(&t[*i], "dc"))
-    return kh_token_fail(p, line, &t[*i],
-                         "a bare value after m=, which ngspice 39 fails on: write 'dc %.*s' or "
-                         "put the value first",
-                         (int)t[*i].len, t[*i].s);
   if (kh_token_eq(&t[*i], "dc")) {
     (*i)++;
     if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
@@ -263,7 +257,9 @@ static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, con
 
 /* V, I: name n+ n- followed, in any order ngspice accepts, by the DC value (bare, `dc value`,
  * `dc=value`, `dc = value`) and an AC specification (`ac mag [phase]`, `ac=mag`). Without a DC
- * value (only AC) the DC value is 0, as in ngspice. */
+ * value (only AC) the DC value is 0, as in ngspice. As ngspice 39's inp2v.c reads them: a bare
+ * value only right after the nodes (elsewhere ngspice fails), `dc` as often as given, the last
+ * one winning, and a bare value winning over every `dc` (ngspice sets it after the words). */
 static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                         kh_element_kind kind) {
   const kh_token *t = tok->items;
@@ -277,12 +273,11 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   if (st != KH_OK) return st;
   if (n == 3)
     return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
-  int have_dc = 0, have_small_signal = 0, have_wave = 0;
+  int have_dc = 0, lead = 0, have_small_signal = 0, have_wave = 0;
   double port = 0, z0 = 50; /* ngspice's default port impedance */
   const kh_token *z0_at = NULL;
   double at_zero = 0; /* a waveform's value at t = 0: the DC value when none is given */
   double copies = 1;  /* a current source's m=: parallel copies, any real number as in ngspice */
-  int copies_given = 0;
   kh_loc wave_loc = {0, 0, 0};
   while (i < n) {
     if (small_signal_word(&t[i]) & ~have_small_signal) {
@@ -307,12 +302,23 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
       if (kind != KH_ISOURCE)
         return kh_token_fail(p, line, &t[i], "m= on a voltage source, which ngspice 39 fails on");
       if ((st = kh_eval_token(p, line, &t[i + 2], s, &copies)) != KH_OK) return st;
-      i += 3, copies_given = 1; /* the last one given wins, as in ngspice */
+      i += 3; /* the last one given wins, as in ngspice */
       continue;
     }
-    if (have_dc) break;
-    if ((st = dc_value(p, line, tok, s, &i, copies_given, &e.value)) != KH_OK) return st;
-    have_dc = 1;
+    if (kh_token_eq(&t[i], "dc")) {
+      double v;
+      if ((st = dc_value(p, line, tok, s, &i, &v)) != KH_OK) return st;
+      e.value = lead ? e.value : v, have_dc = 1;
+      continue;
+    }
+    if (i != 3 && !is_name_token(&t[i]))
+      return kh_token_fail(p, line, &t[i],
+                           "a bare value that does not follow the nodes, which ngspice 39 fails "
+                           "on: write 'dc %.*s' or put the value right after the nodes",
+                           (int)t[i].len, t[i].s);
+    if (i != 3) break;
+    if ((st = dc_value(p, line, tok, s, &i, &e.value)) != KH_OK) return st;
+    have_dc = lead = 1;
   }
   if (i < n)
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'%s", (int)t[i].len,

@@ -5,6 +5,7 @@
  * stop time (a PULSE or SIN that starts before 0, a PWL with td=) is refused. */
 #include "parser.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -97,6 +98,25 @@ static kh_status value_at_zero(kh_parser *p, uint32_t line, const kh_token *name
   return KH_OK;
 }
 
+/* The waveform's values from tok[*k] on, appended to c, up to a word or name= (with bare_only,
+ * also up to any token that starts as a name does: after the ')', a source's own words). */
+static kh_status values(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                        const kh_token *name, size_t *k, double c[MAX_COEFFS], size_t *count,
+                        int bare_only) {
+  const kh_token *t = tok->items;
+  size_t n = tok->count;
+  for (; *k < n && !stops_arguments(&t[*k]) && !(*k + 1 < n && kh_token_eq(&t[*k + 1], "=")) &&
+         !(bare_only && (isalpha((unsigned char)t[*k].s[0]) || t[*k].s[0] == '_'));
+       (*k)++) {
+    if (*count == MAX_COEFFS)
+      return kh_token_fail(p, line, &t[*k], "'%.*s' has more than %d values", (int)name->len,
+                           name->s, MAX_COEFFS);
+    kh_status st = kh_eval_token(p, line, &t[*k], s, &c[(*count)++]);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
 kh_status kh_parse_waveform(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             size_t *i, double *at_zero) {
   const kh_token *t = tok->items, *name = &t[*i];
@@ -104,18 +124,16 @@ kh_status kh_parse_waveform(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   double c[MAX_COEFFS];
   int parens = k < n && kh_token_eq(&t[k], "(");
   if (parens) k++;
-  for (; k < n && !stops_arguments(&t[k]) && !(k + 1 < n && kh_token_eq(&t[k + 1], "=")); k++) {
-    if (count == MAX_COEFFS)
-      return kh_token_fail(p, line, &t[k], "'%.*s' has more than %d values", (int)name->len,
-                           name->s, MAX_COEFFS);
-    kh_status st = kh_eval_token(p, line, &t[k], s, &c[count++]);
-    if (st != KH_OK) return st;
-  }
+  kh_status st = values(p, line, tok, s, name, &k, c, &count, 0);
+  if (st != KH_OK) return st;
   if (parens) {
     if (k >= n || !kh_token_eq(&t[k], ")"))
       return kh_token_fail(p, line, k < n ? &t[k] : &t[n - 1], "')' missing after '%.*s('",
                            (int)name->len, name->s);
     k++;
+    /* ngspice's tokenizer takes the parentheses for blanks: bare values after ')' are the
+     * waveform's too (`sin(0 1 1k) 5` delays it by 5 s), not the DC value */
+    if ((st = values(p, line, tok, s, name, &k, c, &count, 1)) != KH_OK) return st;
   }
   double td = 0; /* PWL's own words: r= (repeat after the last point) and td= (delay) */
   int repeats = 0;

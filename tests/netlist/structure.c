@@ -509,11 +509,14 @@ Test(structure, streamed_lines_report_exact_locations) {
 }
 
 /* A source's DC value in every order ngspice accepts it (ngspice 39's v(a) on each line, checked
- * by hand: 5, 5, 5, 5, 0, 0). */
+ * by hand: 5, 5, 5, 5, 0, 0; a bare value after the nodes wins over `dc`, and of several `dc`
+ * the last: 5, 5, 4, 4). */
 Test(structure, source_values_in_ngspice_orders) {
-  const char *lines[] = {"v1 a 0 dc=5",      "v1 a 0 dc = 5", "v1 a 0 ac 1 dc 5",
-                         "v1 a 0 dc=5 ac=1", "v1 a 0 ac=1 5", "v1 a 0 ac 1"};
-  const double want[] = {5, 5, 5, 5, 0, 0};
+  const char *lines[] = {"v1 a 0 dc=5",      "v1 a 0 dc = 5",      "v1 a 0 ac 1 dc 5",
+                         "v1 a 0 dc=5 ac=1", "v1 a 0 ac=1 5",      "v1 a 0 ac 1",
+                         "v1 a 0 5 dc 3",    "v1 a 0 5 dc 3 dc 4", "v1 a 0 dc 3 ac 1 dc 4",
+                         "v1 a 0 dc=3 dc=4"};
+  const double want[] = {5, 5, 5, 5, 0, 0, 5, 5, 4, 4};
   for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
     char text[128];
     snprintf(text, sizeof text, "t\n%s\nr1 a 0 1k\n", lines[k]);
@@ -524,7 +527,10 @@ Test(structure, source_values_in_ngspice_orders) {
   cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 dc\nr1 a 0 1k\n"),
                    "test.cir:2:8: 'v1' needs a DC value after 'dc'"));
   cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 5 6\nr1 a 0 1k\n"),
-                   "test.cir:2:10: unexpected '6' in source 'v1'"));
+                   "test.cir:2:10: a bare value that does not follow the nodes, which ngspice 39 "
+                   "fails on"));
+  cr_expect(strstr(kh_test_parse_error("t\nv1 a 0 ac 1 0 5\nr1 a 0 1k\n"),
+                   "test.cir:2:15: a bare value that does not follow the nodes"));
 }
 
 /* Waveforms at t = 0 when no DC value is given, as ngspice 39 answered each line by hand (v(a)
@@ -546,7 +552,11 @@ Test(structure, waveforms_give_their_value_at_time_zero) {
                {"v1 a 0 sffm(0.5 1 1k 2 1k)", 0.5},
                {"v1 a 0 am(1 0.5 1k 10k 0)", 0},
                {"v1 a 0 0.7 ac 1 sin(0 1 1k)", 0.7},
-               {"v1 a 0 sin(0 1 1k) ac 1", 0}};
+               {"v1 a 0 sin(0 1 1k) ac 1", 0},
+               /* ngspice's tokenizer skips the parentheses: values after ')' are the
+                  waveform's (its phase here), not the DC value */
+               {"v1 a 0 sin(0.5 1 1k) 0 0 30", 1.0},
+               {"v1 a 0 sin(0.5 1 1k) 2", 0.5}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     char text[128];
     snprintf(text, sizeof text, "t\n%s\nr1 a 0 1k\n", cases[k].line);
