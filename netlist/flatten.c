@@ -305,20 +305,19 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
       i += 3; /* the last one given wins, as in ngspice */
       continue;
     }
-    if (kh_token_eq(&t[i], "dc")) {
+    if (i == 3 || kh_token_eq(&t[i], "dc")) {
       double v;
+      int bare = !kh_token_eq(&t[i], "dc");
       if ((st = dc_value(p, line, tok, s, &i, &v)) != KH_OK) return st;
-      e.value = lead ? e.value : v, have_dc = 1;
+      e.value = bare || !lead ? v : e.value, have_dc = 1, lead |= bare;
       continue;
     }
-    if (i != 3 && !is_name_token(&t[i]))
+    if (!is_name_token(&t[i]))
       return kh_token_fail(p, line, &t[i],
                            "a bare value that does not follow the nodes, which ngspice 39 fails "
                            "on: write 'dc %.*s' or put the value right after the nodes",
                            (int)t[i].len, t[i].s);
-    if (i != 3) break;
-    if ((st = dc_value(p, line, tok, s, &i, &e.value)) != KH_OK) return st;
-    have_dc = lead = 1;
+    break;
   }
   if (i < n)
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'%s", (int)t[i].len,
