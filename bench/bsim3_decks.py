@@ -10,7 +10,8 @@ without ALPHA0, which kirchhoff refuses there) with TOX, NCH
 parameters with probability 1/4 at a random value in its published range, maybe with BINUNIT
 and four binned terms (l, w or p); two instances of it, one forward and one in reverse, with
 resistive drain, source, gate and bulk, L and W from 0.18 to 5 um, maybe AD AS PD PS, NRD NRS
-and m (at 3.1 a third of the first's size and no AD..PS, whose perimeters ngspice's parameter
+and m, at ACM > 0 (a fifth of the cards, with HDIF, LDIF, LD, RD, RS, RDC, RSC, WMLT,
+RSH and CALCACM) maybe GEO (at 3.1 a third of the first's size and no AD..PS, whose perimeters ngspice's parameter
 check raises to Weff for one of the two only); maybe a .temp. --stress adds hard substrate current (ALPHA0, small BETA0), poly-gate
 depletion (NGATE), small IJTH, NQSMOD, CAPMOD, large DWG and DWB, and up to 0.9 V of forward
 bulk bias. `kirchhoff op --compare` solves each with kirchhoff and with ngspice on the deck as
@@ -59,6 +60,8 @@ RANGES = {
 }
 VERSIONS = ["3.3.0", "3.3", None, "3.2.4", "3.24", "3.2.3", "3.2.2", "3.2", "3.1"]
 NOT_V31 = {"xl", "xw", "toxm", "ijth", "vfb", "alpha0", "alpha1"}
+ACM_RANGES = {"hdif": (2e-7, 1e-6), "ldif": (0, 2e-7), "ld": (0, 1e-7), "rd": (0, 500),
+              "rs": (0, 500), "rdc": (0, 10), "rsc": (0, 10), "wmlt": (0.8, 1)}
 BINNED = ["vth0", "u0", "k1", "ua", "vsat", "rdsw", "pclm", "nch", "eta0", "voff", "a1", "keta",
           "dvt0"]
 
@@ -104,6 +107,13 @@ def card(r, kind, stress, version):
             p["capmod"] = r.choice([0, 1, 2, 3])
         if r.random() < 0.2:
             p["dwg"], p["dwb"] = -3e-7, 1e-7
+    if p["version"] != "3.1" and r.random() < 0.2:  # HSPICE's area calculation method
+        p["acm"] = r.choice([1, 2, 3, 11, 12, 13])
+        for name, (low, high) in ACM_RANGES.items():
+            if r.random() < 0.6:
+                p[name] = r.uniform(low, high)
+        p.pop("rsh", None)
+        p["rsh"], p["calcacm"] = r.uniform(0, 100), r.choice([0, 1])
     if p["version"] == "3.1":
         p = {k: v for k, v in p.items() if k not in NOT_V31 and k[1:] not in NOT_V31}
     return p
@@ -129,6 +139,8 @@ def deck(seed, stress, version=None):
         geometry += f" NRD={r.uniform(0, 3):.3f} NRS={r.uniform(0, 3):.3f}"
     if r.random() < 0.2:
         geometry += f" m={r.choice([2, 4])}"
+    if "acm" in p and r.random() < 0.5:
+        geometry += f" geo={r.choice([0, 1, 2, 3])}"
     lines += [f"M1 d g s b m1 {geometry}", f"M2 s g d b m1 L={length * 2} W={width}",
               f"R2 d 0 {r.choice([1e4, 1e5])}"]
     if p.get("version") == "3.1":

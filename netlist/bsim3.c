@@ -4,10 +4,11 @@
  * (capacitances, noise, the C-V model's own lengths), with the length, width and cross terms
  * (l, w and p before the name) of every parameter ngspice bins; and of BSIM3v32 (VERSION 3.2,
  * 3.2.2, 3.2.3, 3.2.4) and BSIM3v1 (VERSION 3.1, the MOSIS cards' version), which differ at DC
- * in a few places only (general_bsim3_eval.c) and know fewer words. Refused: another VERSION
- * (3.0 is another model in ngspice), ACM other than 0 and ACM's resistances (ngspice ignores
- * RD, RS and the rest at ACM=0 without a word), MOBMOD other than 1, 2 or 3, v3.1's HDIF, and
- * every word the version's model does not know (ngspice would warn and ignore it). */
+ * in a few places only (general_bsim3_eval.c) and know fewer words; ACM's words where ACM is
+ * 1, 2, 3, 11, 12 or 13. Refused: another VERSION (3.0 is another model in ngspice), another
+ * ACM, ACM's words at ACM=0 (ngspice ignores RD, RS and the rest there without a word), MOBMOD
+ * other than 1, 2 or 3, v3.1's HDIF, and every word the version's model does not know (ngspice
+ * would warn and ignore it). */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -43,18 +44,17 @@ static const char *const plain[] = {
     "vgs_max",  "vgd_max",  "vgb_max", "vds_max",  "vbs_max", "vbd_max", "vgsr_max", "vgdr_max",
     "vgbr_max", "vbsr_max", "vbdr_max"};
 
-/* ACM's words: ngspice 39 reads them only at ACM > 0 (and ignores them at ACM=0, the only one
- * kirchhoff reads). */
+/* ACM's words: ngspice 39 reads them only at ACM > 0 (and ignores them at ACM=0). */
 static const char *const acm_words[] = {"hdif", "ldif", "ld", "rd", "rs", "rdc", "rsc", "wmlt"};
 
 /* Words BSIM3v1 (VERSION 3.1, ngspice 39's bsim3v1 directory) does not know, and ngspice 39
  * ignores there with a warning: they came with v3.2 (XL, XW, TOXM, IJTH, the C-V offsets) or
  * v3.3. Binned ones with their l, w and p forms. */
 static const char *const not_v31[] = {
-    "toxm",    "ijth",     "xl",       "xw",       "llc",      "lwc",     "lwlc",    "wlc",
-    "wwc",     "wwlc",     "lintnoi",  "acnqsmod", "calcacm",  "tpb",     "tcj",     "tpbsw",
-    "tcjsw",   "tpbswg",   "tcjswg",   "vgs_max",  "vgd_max",  "vgb_max", "vds_max", "vbs_max",
-    "vbd_max", "vgsr_max", "vgdr_max", "vgbr_max", "vbsr_max", "vbdr_max"};
+    "acm",     "toxm",    "ijth",     "xl",       "xw",       "llc",      "lwc",     "lwlc",
+    "wlc",     "wwc",     "wwlc",     "lintnoi",  "acnqsmod", "calcacm",  "tpb",     "tcj",
+    "tpbsw",   "tcjsw",   "tpbswg",   "tcjswg",   "vgs_max",  "vgd_max",  "vgb_max", "vds_max",
+    "vbs_max", "vbd_max", "vgsr_max", "vgdr_max", "vgbr_max", "vbsr_max", "vbdr_max"};
 static const char *const not_v31_binned[] = {"vfb", "alpha1", "acde", "moin", "noff", "voffcv"};
 
 /* The instance words a card may give as its instances' default (inpgmod.c). */
@@ -74,7 +74,8 @@ static int canonical(const char *s, size_t len, char out[16]) {
   memcpy(out, s, len), out[len] = '\0';
   size_t at = (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && len > 4 ? 1 : 0;
   if (!strcmp(out + at, "vtho")) out[at + 3] = '0';
-  if (LISTED(plain, out, len) || LISTED(binned, out, len) || LISTED(instance_defaults, out, len))
+  if (LISTED(plain, out, len) || LISTED(binned, out, len) || LISTED(instance_defaults, out, len) ||
+      LISTED(acm_words, out, len))
     return 1;
   return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && LISTED(binned, out + 1, len - 1);
 }
@@ -149,11 +150,11 @@ static kh_status check_tref(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                        tref, tnom, tref);
 }
 
-/* XL or XW given as 0, which MOSIS's v3.1 cards often write: BSIM3v1 ignores them, and 0 is
- * what it takes anyway. */
+/* XL, XW or ACM given as 0, which MOSIS's v3.1 cards often write: BSIM3v1 ignores them, and 0
+ * is what it takes anyway. */
 static int zero_offset(kh_parser *p, uint32_t line, const char *name, const kh_token *value) {
   double v;
-  return (!strcmp(name, "xl") || !strcmp(name, "xw")) &&
+  return (!strcmp(name, "xl") || !strcmp(name, "xw") || !strcmp(name, "acm")) &&
          kh_eval_token(p, line, value, NULL, &v) == KH_OK && v == 0;
 }
 
@@ -166,7 +167,7 @@ static int v31_word(const char *name) {
 }
 
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                            size_t i, size_t to, double version) {
+                            size_t i, size_t to, double version, double acm) {
   const kh_token *t = tok->items;
   char name[16];
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
@@ -178,12 +179,12 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
     return kh_token_fail(p, line, &t[i],
                          "BSIM3 v3.1's HDIF (areas and perimeters from W) is not implemented: give "
                          "AS, AD, PS and PD on the instances");
-  if (LISTED(acm_words, t[i].s, t[i].len))
-    return kh_token_fail(
-        p, line, &t[i],
-        "BSIM3 '%.*s' is an ACM parameter: ngspice 39 ignores it at ACM=0 (the only "
-        "ACM kirchhoff reads; give the series resistance as RSH with NRD and NRS)",
-        (int)t[i].len, t[i].s);
+  if (acm == 0 && LISTED(acm_words, t[i].s, t[i].len))
+    return kh_token_fail(p, line, &t[i],
+                         "BSIM3 '%.*s' is an ACM parameter, which ngspice 39 ignores at ACM=0 (the "
+                         "default): give ACM=1, 2, 3, 11, 12 or 13 to mean it, or the series "
+                         "resistance as RSH with NRD and NRS",
+                         (int)t[i].len, t[i].s);
   int known = canonical(t[i].s, t[i].len, name);
   if (known && version >= 3.2 && version < 3.3 &&
       (!strcmp(name, "lintnoi") || !strcmp(name, "acnqsmod")))
@@ -210,10 +211,10 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          "unknown BSIM3 model parameter '%.*s' (ngspice 39 would ignore it with a "
                          "warning; docs/netlist.md lists them)",
                          (int)t[i].len, t[i].s);
-  if (!strcmp(name, "acm") && !kh_token_eq(&t[i + 2], "0"))
+  if (!strcmp(name, "acm") && acm != 0 && acm != 1 && acm != 2 && acm != 3 && acm != 11 &&
+      acm != 12 && acm != 13)
     return kh_token_fail(p, line, &t[i + 2],
-                         "BSIM3 ACM=%.*s is not implemented (ACM=0, the default, is: RSH times NRD "
-                         "and NRS)",
+                         "BSIM3 ACM=%.*s: ngspice 39 knows ACM 0, 1, 2, 3, 11, 12 and 13",
                          (int)t[i + 2].len, t[i + 2].s);
   if (!strcmp(name, "mobmod") && !kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "2") &&
       !kh_token_eq(&t[i + 2], "3"))
@@ -223,11 +224,16 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
 
 kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to) {
-  double version = card_version(tok, from, to);
+  double version = card_version(tok, from, to), acm = 0;
   for (size_t i = from; version == 0 && i + 2 < to; i += 3) /* the VERSION first: it says which */
     if (kh_token_eq(&tok->items[i], "version")) return check_version(p, line, &tok->items[i + 2]);
+  for (size_t i = from; i + 2 < to; i += 3) /* and the ACM: it says which words count */
+    if (kh_token_eq(&tok->items[i], "acm")) {
+      kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &acm);
+      if (st != KH_OK) return st;
+    }
   for (size_t i = from; i < to; i += 3) {
-    kh_status st = check_word(p, line, tok, from, i, to, version);
+    kh_status st = check_word(p, line, tok, from, i, to, version, acm);
     if (st != KH_OK) return st;
   }
   return KH_OK;

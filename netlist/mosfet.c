@@ -308,6 +308,35 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   kh_inst_temp_defaults(&in->t, model);
 }
 
+/* The drain and source series resistances over m, as ngspice 39 computes them: mos1temp.c's RD
+ * (else RSH NRD) and RS (else RSH NRS); BSIM3 at ACM > 0 as devsup.c's ACM_SourceDrainResistances
+ * (NRD and NRS 0 unless given: ACM 1 and 11 (LD + LDIF) RD / Weff + RSH NRD + RDC, 2, 3, 12 and
+ * 13 the same where NRD is given, else ((LD + LDIF) RD + HDIF WMLT RSH) / Weff + RDC, with
+ * Weff = W WMLT + XW; the source's likewise). */
+static void series_resistances(const kh_model *m, const kh_mos_inst *in, double *rd, double *rs) {
+  double rsh = kh_model_value(m, "rsh", 0), acm = is_bsim3(m) ? kh_model_value(m, "acm", 0) : 0;
+  const char *const rwords[2] = {"rd", "rs"}, *const cwords[2] = {"rdc", "rsc"};
+  double *out[2] = {rd, rs};
+  for (int k = 0; k < 2; k++) {
+    int squares_given = in->given & 1u << (KH_MOS_NRD + k);
+    double squares = in->geo[KH_MOS_NRD + k], r = kh_model_value(m, rwords[k], -1);
+    if (acm == 0) { /* RD (else RSH NRD) */
+      *out[k] = (r >= 0 ? r : rsh * squares) / in->m;
+      continue;
+    }
+    double ld = kh_model_value(m, "ld", 0) + kh_model_value(m, "ldif", 0);
+    double wmlt = kh_model_value(m, "wmlt", 1), hdif = kh_model_value(m, "hdif", 0);
+    double weff = in->geo[KH_MOS_W] * wmlt + kh_model_value(m, "xw", 0), rc;
+    r = r < 0 ? 0 : r, rc = kh_model_value(m, cwords[k], 0);
+    if (!squares_given) squares = 0;
+    if (acm == 1 || acm == 11 || squares_given)
+      *out[k] = ld / weff * r + rsh * squares + rc;
+    else
+      *out[k] = (ld * r + hdif * wmlt * rsh) / weff + rc;
+    *out[k] /= in->m;
+  }
+}
+
 /* delvto, mulu0 and geo are BSIM3's instance words from v3.2 on: ngspice 39's other levels, and
  * its BSIM3v1 (VERSION 3.1), stop at them as unknown parameters. */
 static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *tok,
@@ -399,12 +428,13 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st != KH_OK) return st;
   size_t k = nl->element_count - 1;
   const char *mname = kh_strmap_name(&nl->element_names, (uint32_t)k);
-  /* ngspice's mos1temp.c: RD (else RSH NRD) and RS (else RSH NRS), divided by m */
-  double rsh = kh_model_value(model, "rsh", 0), rd = 0, rs = 0;
-  int rd_given = kh_model_value(model, "rd", -1) >= 0,
-      rs_given = kh_model_value(model, "rs", -1) >= 0;
-  rd = (rd_given ? kh_model_value(model, "rd", 0) : rsh * scaled.geo[KH_MOS_NRD]) / inst.m;
-  rs = (rs_given ? kh_model_value(model, "rs", 0) : rsh * scaled.geo[KH_MOS_NRS]) / inst.m;
+  double rd, rs;
+  series_resistances(model, &scaled, &rd, &rs);
+  if (rd < 0 || rs < 0)
+    return kh_token_fail(p, line, &t[0],
+                         "'%.*s': its ACM drain and source resistances come to %g and %g ohm: a "
+                         "negative one leaves ngspice 39 an internal node with nothing on it",
+                         (int)t[0].len, t[0].s, rd * inst.m, rs * inst.m);
   uint32_t drain = inst.drain, source = inst.source;
   if (rd > 0) st = kh_series_part(p, line, &t[0], mname, "rd", rd, &drain);
   if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], mname, "rs", rs, &source);
@@ -425,6 +455,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];
   out.m = in.m, out.off = in.off, out.delvto = in.delvto;
   out.mulu0 = in.given & 1u << KH_MOS_MULU0 ? in.mulu0 : 1;
+  out.geo = (int)in.acm_geo, out.given = in.given & 0xffu; /* the geometry's bits */
   out.temperature = kh_inst_temp_kelvins(&in.t, nl);
   return out;
 }

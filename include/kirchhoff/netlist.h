@@ -135,12 +135,16 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
  * where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times `.options
  * scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um, 0, 0),
  * multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
- * instance's delvto= (0 unless given) and mulu0= (1). */
+ * instance's delvto= (0 unless given), mulu0= (1) and geo= (ACM's, 0), and which of l, w, ad,
+ * as, pd, ps, nrd and nrs the instance or its model card gives (bits 0 to 7: BSIM3's ACM
+ * computes the areas and perimeters not given). */
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
   int off;
   double delvto, mulu0;
+  int geo;
+  unsigned given;
 } kh_mosfet_instance;
 KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
 /* A bipolar transistor (Q card, ngspice 39's Gummel-Poon model; docs/netlist.md): its

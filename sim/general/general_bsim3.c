@@ -236,8 +236,39 @@ static void v31_perimeters(const card *c, size_t k, kh_mosfet_instance *in, doub
   if (in->ps < weff) in->ps = weff;
 }
 
+/* At ACM > 0 (devsup.c's ACM_saturationCurrents, which b3ld.c calls): the source's (side 0) or
+ * the drain's (1) saturation current from the areas and perimeters ACM computes where the
+ * instance gives none (ACM 1 and 11: Weff WMLT and Weff; 2, and 12 with CALCACM=1: 2 HDIF' Weff
+ * and 4 HDIF' + 2 Weff; 3 and 13: the same with GEO's shared sides, HDIF' Weff and 2 HDIF'),
+ * given ones times WMLT^2 and WMLT, with HDIF' = HDIF WMLT and Weff = W WMLT + XW; 1e-14 A where
+ * that comes to 0 or less. */
+static double acm_saturation(const card *c, const kh_mosfet_instance *in, int side, double js,
+                             double jsw) {
+  int acm = (int)plain(c, "acm", 0, NULL), geo = in->geo;
+  double wmlt = plain(c, "wmlt", 1, NULL), weff = in->w * wmlt + plain(c, "xw", 0, NULL);
+  double hw = plain(c, "hdif", 0, NULL) * wmlt;
+  double area = side ? in->ad : in->as, perimeter = side ? in->pd : in->ps;
+  int area_given = in->given & 1u << (side ? 2 : 3),
+      perimeter_given = in->given & 1u << (side ? 4 : 5);
+  int whole = side ? geo == 0 || geo == 2 : geo == 0 || geo == 1; /* ACM 3: no shared side */
+  if (acm == 1 || acm == 11) {
+    area = weff * wmlt, perimeter = weff;
+  } else if (acm == 2 || (acm == 12 && plain(c, "calcacm", 0, NULL) == 1)) {
+    area = area_given ? area * wmlt * wmlt : 2.0 * hw * weff;
+    perimeter = perimeter_given ? perimeter * wmlt : 4.0 * hw + 2.0 * weff;
+  } else if (acm == 3 || acm == 13) {
+    area = area_given ? area * wmlt * wmlt : whole ? 2.0 * hw * weff : hw * weff;
+    perimeter = perimeter_given ? perimeter * wmlt : whole ? 4.0 * hw + weff : 2.0 * hw;
+  }
+  double sat = area * js + perimeter * jsw;
+  return sat <= 0.0 ? 1.0e-14 : sat;
+}
+
 /* The bulk junctions' saturation currents at temperature (JS times AS plus JSW times PS, or
- * 1e-14 A with neither), and where IJTH linearizes them. */
+ * 1e-14 A with neither, or ACM's), and where IJTH linearizes them: BSIM3v32's b3v32temp.c from
+ * ACM's current, v3.3's b3temp.c from the first whatever ACM says (measured: where ACM's current
+ * is the larger, the junction then jumps down at that point, and ngspice and kirchhoff may each
+ * find an operating point on another side of it). */
 static void junctions(const card *c, const kh_mosfet_instance *in, double temp, double tnom,
                       double vtm0, kh_bsim3 *b) {
   double eg0 = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108.0);
@@ -253,12 +284,15 @@ static void junctions(const card *c, const kh_mosfet_instance *in, double temp, 
   double area[2] = {in->as, in->ad}, perimeter[2] = {in->ps, in->pd},
          *sat[2] = {&b->source_sat, &b->drain_sat};
   double *vjm[2] = {&b->vjsm, &b->vjdm}, *isev[2] = {&b->is_evjsm, &b->is_evjdm};
+  int acm = plain(c, "acm", 0, NULL) > 0;
   for (int k = 0; k < 2; k++) {
     *sat[k] = area[k] <= 0 && perimeter[k] <= 0 ? 1.0e-14 : area[k] * js + perimeter[k] * jsw;
+    if (acm && b->version < 3.3) *sat[k] = acm_saturation(c, in, k, js, jsw);
     if (*sat[k] > 0 && b->ijth > 0) {
       *vjm[k] = b->nvtm * log(b->ijth / *sat[k] + 1.0);
       *isev[k] = *sat[k] * exp(*vjm[k] / b->nvtm);
     }
+    if (acm) *sat[k] = acm_saturation(c, in, k, js, jsw);
   }
 }
 

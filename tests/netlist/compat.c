@@ -238,6 +238,10 @@ Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token,
     if (!fgets(title, sizeof title, f)) title[0] = 0;
     fclose(f);
     title[strcspn(title, "\r\n")] = 0;
+    /* ngspice 39 writing a rawfile aborts ("buffer overflow detected") on a title of some 500
+     * characters or more (measured: 500 wrote, 600 aborted) */
+    cr_expect(strlen(title) < 500, "%s: a title of %zu characters, where ngspice 39 -r aborts",
+              e->d_name, strlen(title));
     if (!strncmp(title, "accepted:", 9))
       accepted(staged, e->d_name, path, &t);
     else if (!strncmp(title, "refused at ", 11))
