@@ -248,8 +248,8 @@ static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kh_token_eq(&t[*i], "dc")) {
     (*i)++;
     if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
-    if (*i >= n)
-      return kh_token_fail(p, line, &t[n - 1], "'%.*s' needs a DC value after 'dc'", (int)t[0].len,
+    if (*i >= n || small_signal_word(&t[*i]) || kh_waveform_name(&t[*i]))
+      return kh_token_fail(p, line, &t[*i - 1], "'%.*s' needs a DC value after 'dc'", (int)t[0].len,
                            t[0].s);
   }
   return kh_eval_token(p, line, &t[(*i)++], s, value);
