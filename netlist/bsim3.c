@@ -216,8 +216,9 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
     return kh_token_fail(p, line, &t[i + 2],
                          "BSIM3 ACM=%.*s: ngspice 39 knows ACM 0, 1, 2, 3, 11, 12 and 13",
                          (int)t[i + 2].len, t[i + 2].s);
-  if (!strcmp(name, "mobmod") && !kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "2") &&
-      !kh_token_eq(&t[i + 2], "3"))
+  double mobmod = 1; /* as a number: HSPICE-made cards write MOBMOD =1.000e+00 */
+  if (!strcmp(name, "mobmod") && (kh_eval_token(p, line, &t[i + 2], NULL, &mobmod) != KH_OK ||
+                                  (mobmod != 1 && mobmod != 2 && mobmod != 3)))
     return kh_token_fail(p, line, &t[i + 2], "BSIM3 MOBMOD must be 1, 2 or 3");
   return KH_OK;
 }
@@ -232,11 +233,27 @@ kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok
       kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &acm);
       if (st != KH_OK) return st;
     }
+  /* every word checked, so that a card with several refused words (an HSPICE card's own)
+   * names them all at once, the first with its place and reason */
+  kh_status first = KH_OK;
+  char saved[2048], more[256] = "";
+  size_t others = 0;
   for (size_t i = from; i < to; i += 3) {
     kh_status st = check_word(p, line, tok, from, i, to, version, acm);
-    if (st != KH_OK) return st;
+    if (st == KH_OK) continue;
+    if (first == KH_OK) {
+      first = st;
+      snprintf(saved, sizeof saved, "%s", kh_last_error(p->ctx));
+    } else if (others++ < 12) {
+      size_t used = strlen(more);
+      snprintf(more + used, sizeof more - used, "%s'%.*s'", used ? ", " : "",
+               (int)tok->items[i].len, tok->items[i].s);
+    }
   }
-  return KH_OK;
+  if (first == KH_OK || !others)
+    return first == KH_OK ? KH_OK : kh_fail(p->ctx, first, "%s", saved);
+  return kh_fail(p->ctx, first, "%s; also refused on this card: %s%s", saved, more,
+                 others > 12 ? " and more" : "");
 }
 
 /* What BSIM3v1 reproduces of ngspice 39 that is not the circuit's, said where the deck asks
