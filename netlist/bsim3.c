@@ -81,11 +81,18 @@ static int canonical(const char *s, size_t len, char out[16]) {
 }
 
 int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
+  double level = kh_mos_card_level(tok, from, to);
+  return level == 8 || level == 49;
+}
+
+double kh_mos_card_level(const kh_tokens *tok, size_t from, size_t to) {
   const kh_token *t = tok->items;
-  for (size_t i = from; i + 2 < to; i += 3)
+  double level = 1;
+  size_t bad;
+  for (size_t i = from; i + 2 < to; i += 3) /* a number as ngspice reads it: 4.900e+01 is 49 */
     if (kh_token_eq(&t[i], "level"))
-      return kh_token_eq(&t[i + 2], "8") || kh_token_eq(&t[i + 2], "49");
-  return 0;
+      return kh_parse_number(t[i + 2].s, t[i + 2].len, &level, &bad) == KH_NUM_OK ? level : NAN;
+  return level;
 }
 
 /* The model a VERSION selects, as ngspice 39 reads it: its front end (inpdomod.c) takes one that

@@ -143,19 +143,17 @@ static const char *levels_in_words(unsigned levels) {
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to) {
   const kh_token *t = tok->items;
-  int level = 1;
+  double number = kh_mos_card_level(tok, from, to);
+  int level = (int)(number == 2 || number == 3 ? number : 1);
   if (kh_bsim3_card(tok, from, to)) return kh_check_bsim3_model(p, line, tok, from, to);
-  for (size_t i = from; i + 2 < to; i += 3) {
+  for (size_t i = from; i + 2 < to && number != 1 && number != 2 && number != 3; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
-    if (!c || strcmp(c, "level") != 0) continue;
-    if (!kh_token_eq(&t[i + 2], "1") && !kh_token_eq(&t[i + 2], "2") &&
-        !kh_token_eq(&t[i + 2], "3"))
+    if (c && !strcmp(c, "level"))
       return kh_token_fail(
           p, line, &t[i + 2],
           "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2, 3, and 8 or 49 "
-          "(BSIM3 v3.3) are)",
+          "(BSIM3 v3.3, v3.2.x and v3.1) are)",
           (int)t[i + 2].len, t[i + 2].s);
-    level = t[i + 2].s[0] - '0';
   }
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);

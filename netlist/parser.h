@@ -343,6 +343,9 @@ const char *kh_mos_param_canonical(const char *name);
  * check (kh_check_mos_model hands them over); and their reader (VERSION checked and left out,
  * aliases folded). */
 int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to);
+/* A MOSFET card's LEVEL as ngspice reads it, a number (1 where none is given; NAN where it is
+ * not a number: an expression, a name). */
+double kh_mos_card_level(const kh_tokens *tok, size_t from, size_t to);
 /* ngspice 39's model binning (inpgmod.c's INPgetModBin), for an instance whose model `name` is
  * no model: the first BSIM3 model, in the order defined, named name.N (N digits) whose LMIN,
  * LMAX, WMIN and WMAX (all four given) hold l and w (the instance's own, times .options scale),
