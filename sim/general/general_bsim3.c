@@ -217,23 +217,45 @@ static void doping_terms(const card *c, double npeak, double vtm0, double ni, do
  * junctions carry JSW Weff, 0 A by default, instead of the 1e-14 A of no area and perimeter).
  * ngspice keeps a model's instances last first (measured: of two instances of one size, the
  * later one's perimeters change), so the instance that sets a size up is the model's last
- * instance of that L and W. */
-static int sets_size_up(const kh_netlist *nl, const char *m, size_t k, double l, double w) {
-  for (size_t i = k + 1; i < kh_netlist_element_count(nl); i++) {
-    kh_element e = kh_netlist_element(nl, i);
-    if (e.kind != KH_MOSFET || !e.model || strcmp(e.model, m)) continue;
-    kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, i);
-    if (a.l == l && a.w == w) return 0;
-  }
-  return 1;
-}
-static void v31_perimeters(const card *c, size_t k, kh_mosfet_instance *in, double weff) {
+ * instance of that L and W (kh_mosfet_size_owners). */
+static void v31_perimeters(const card *c, int size_owner, kh_mosfet_instance *in, double weff) {
   double cjsw = plain(c, "cjsw", 5.0e-10, NULL), cjswg = plain(c, "cjswg", cjsw, NULL);
-  if (!(cjsw > 0 || cjswg > 0) || (in->pd >= weff && in->ps >= weff) ||
-      !sets_size_up(c->nl, c->m, k, in->l, in->w))
-    return;
+  if (!(cjsw > 0 || cjswg > 0) || !size_owner) return;
   if (in->pd < weff) in->pd = weff;
   if (in->ps < weff) in->ps = weff;
+}
+
+/* The MOSFETs' model, L, W and element index, sorted so that a size's instances are adjacent
+ * and the last of them last. */
+typedef struct {
+  const char *model;
+  double l, w;
+  size_t k;
+} sized;
+static int by_model_size(const void *a, const void *b) {
+  const sized *x = a, *y = b;
+  int m = strcmp(x->model, y->model);
+  if (m) return m;
+  if (x->l != y->l) return x->l < y->l ? -1 : 1;
+  if (x->w != y->w) return x->w < y->w ? -1 : 1;
+  return x->k < y->k ? -1 : x->k > y->k;
+}
+kh_status kh_mosfet_size_owners(kh_context *ctx, const kh_netlist *nl, unsigned char *owner) {
+  size_t n = kh_netlist_element_count(nl), count = 0;
+  sized *all = kh_malloc((n + 1) * sizeof *all);
+  if (!all) return kh_fail_nomem(ctx, "sorting the MOSFETs' sizes");
+  for (size_t k = 0; k < n; k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    if (e.kind != KH_MOSFET || !e.model) continue;
+    kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, k);
+    all[count++] = (sized){e.model, a.l, a.w, k};
+  }
+  qsort(all, count, sizeof *all, by_model_size);
+  for (size_t i = 0; i < count; i++) /* the last of its model and size */
+    owner[all[i].k] = i + 1 == count || strcmp(all[i].model, all[i + 1].model) ||
+                      all[i].l != all[i + 1].l || all[i].w != all[i + 1].w;
+  kh_free(all);
+  return KH_OK;
 }
 
 /* At ACM > 0 (devsup.c's ACM_saturationCurrents, which b3ld.c calls): the source's (side 0) or
@@ -329,7 +351,8 @@ static int stale_sizes(const kh_netlist *nl, const char *m, size_t k) {
   return distinct >= 2 && repeated;
 }
 
-kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
+kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
+                                int size_owner) {
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
   kh_bsim3 *b = &q->b3;
@@ -392,7 +415,7 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
                      "(from v3.2 on: drain and bulk), linearized about Vbseff; kirchhoff does not "
                      "reproduce that. Give ALPHA0=0, or VERSION=3.3",
                      e.file, e.line, e.col, e.name, e.model);
-    v31_perimeters(&c, k, &in, b->weff);
+    v31_perimeters(&c, size_owner, &in, b->weff);
   }
   junctions(&c, &in, temp, tnom, vtm0, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */
