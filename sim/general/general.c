@@ -77,7 +77,7 @@ static kh_status add_transistor(kh_context *ctx, kh_general *g, size_t k, kh_ele
     g->has_off |= q->off;
     g->bjt[k] = (long)count[0]++;
   } else if (kind == KH_MOSFET) {
-    st = kh_mosfet_from_netlist(ctx, g->nl, k, &g->mosfets[count[1]], g->size_owner[k]);
+    st = kh_mosfet_from_netlist(ctx, g->nl, k, &g->mosfets[count[1]], g->sizes[k]);
     if (st == KH_OK) kh_vdmos_inner_nodes(&g->mosfets[count[1]], n);
     g->has_off |= g->mosfets[count[1]].off;
     g->mosfet[k] = (long)count[1]++;
@@ -109,13 +109,13 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
   g->bjt = kh_malloc((g->elements + 1) * sizeof *g->bjt);
   g->bjts = kh_calloc(g->elements + 1, sizeof *g->bjts);
   g->switches = kh_calloc(g->elements + 1, sizeof *g->switches);
-  g->size_owner = kh_calloc(g->elements + 1, 1);
+  g->sizes = kh_calloc(g->elements + 1, 1);
   if (!g->branch || !g->control || !g->diode || !g->diodes || !g->vd || !g->diode_cold ||
       !g->diode_off || !g->on || !g->heat || !g->jfet || !g->jfets || !g->mosfet || !g->mosfets ||
-      !g->bjt || !g->bjts || !g->switches || !g->size_owner)
+      !g->bjt || !g->bjts || !g->switches || !g->sizes)
     return kh_fail_nomem(ctx, "general Newton");
-  kh_status owners = kh_mosfet_size_owners(ctx, nl, g->size_owner);
-  if (owners != KH_OK) return owners;
+  kh_status sized = kh_mosfet_sizes(ctx, nl, g->sizes);
+  if (sized != KH_OK) return sized;
   size_t count[3] = {0}, n = g->nodes - 1;
   for (size_t k = 0; k < g->elements; k++) {
     kh_element e = kh_netlist_element(nl, k);
@@ -180,7 +180,7 @@ static void release(kh_general *g) {
       kh_free(g->curve_last), kh_free(g->port_first), kh_free(g->ports), kh_free(g->port_last),
       kh_free(g->factors), kh_free(g->jfet), kh_free(g->jfets);
   kh_free(g->mosfet), kh_free(g->mosfets), kh_free(g->bjt), kh_free(g->bjts);
-  kh_free(g->switches), kh_free(g->size_owner);
+  kh_free(g->switches), kh_free(g->sizes);
 }
 
 /* .nodeset, on a cold start only (a guess is where the caller wants Newton to start) */

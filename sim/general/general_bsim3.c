@@ -217,10 +217,10 @@ static void doping_terms(const card *c, double npeak, double vtm0, double ni, do
  * junctions carry JSW Weff, 0 A by default, instead of the 1e-14 A of no area and perimeter).
  * ngspice keeps a model's instances last first (measured: of two instances of one size, the
  * later one's perimeters change), so the instance that sets a size up is the model's last
- * instance of that L and W (kh_mosfet_size_owners). */
-static void v31_perimeters(const card *c, int size_owner, kh_mosfet_instance *in, double weff) {
+ * instance of that L and W (kh_mosfet_sizes). */
+static void v31_perimeters(const card *c, unsigned sets_up, kh_mosfet_instance *in, double weff) {
   double cjsw = plain(c, "cjsw", 5.0e-10, NULL), cjswg = plain(c, "cjswg", cjsw, NULL);
-  if (!(cjsw > 0 || cjswg > 0) || !size_owner) return;
+  if (!(cjsw > 0 || cjswg > 0) || !sets_up) return;
   if (in->pd < weff) in->pd = weff;
   if (in->ps < weff) in->ps = weff;
 }
@@ -240,7 +240,10 @@ static int by_model_size(const void *a, const void *b) {
   if (x->w != y->w) return x->w < y->w ? -1 : 1;
   return x->k < y->k ? -1 : x->k > y->k;
 }
-kh_status kh_mosfet_size_owners(kh_context *ctx, const kh_netlist *nl, unsigned char *owner) {
+static int same_size(const sized *x, const sized *y) {
+  return !strcmp(x->model, y->model) && x->l == y->l && x->w == y->w;
+}
+kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *flags) {
   size_t n = kh_netlist_element_count(nl), count = 0;
   sized *all = kh_malloc((n + 1) * sizeof *all);
   if (!all) return kh_fail_nomem(ctx, "sorting the MOSFETs' sizes");
@@ -251,9 +254,17 @@ kh_status kh_mosfet_size_owners(kh_context *ctx, const kh_netlist *nl, unsigned 
     all[count++] = (sized){e.model, a.l, a.w, k};
   }
   qsort(all, count, sizeof *all, by_model_size);
-  for (size_t i = 0; i < count; i++) /* the last of its model and size */
-    owner[all[i].k] = i + 1 == count || strcmp(all[i].model, all[i + 1].model) ||
-                      all[i].l != all[i + 1].l || all[i].w != all[i + 1].w;
+  for (size_t from = 0, to; from < count; from = to) { /* one model's instances */
+    size_t distinct = 1, repeated = 0;
+    for (to = from + 1; to < count && !strcmp(all[to].model, all[from].model); to++) {
+      int same = same_size(&all[to], &all[to - 1]);
+      distinct += !same, repeated += same;
+    }
+    for (size_t i = from; i < to; i++)
+      flags[all[i].k] =
+          (unsigned char)((i + 1 == to || !same_size(&all[i], &all[i + 1]) ? KH_SIZE_SETS_UP : 0) |
+                          (distinct >= 2 && repeated ? KH_SIZE_STALE : 0));
+  }
   kh_free(all);
   return KH_OK;
 }
@@ -318,41 +329,13 @@ static void junctions(const card *c, const kh_mosfet_instance *in, double temp, 
   }
 }
 
-/* BSIM3v32 before 3.2.3 (b3v32temp.c): an instance whose L and W an instance set up before it
- * has takes its threshold and mobility from the size ngspice set up last (a stale pointer, fixed
- * in 3.2.3), so its answer depends on the order ngspice keeps the instances in (measured: 12 mV
- * at a drain). Whether model m has two sizes or more and one of them twice (1), not (0), or no
- * memory to tell (-1); checked at its first instance k only, sorting its sizes. */
-static int by_size(const void *a, const void *b) {
-  const double *x = a, *y = b;
-  return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] != y[1] ? (x[1] < y[1] ? -1 : 1) : 0;
-}
-static int stale_sizes(const kh_netlist *nl, const char *m, size_t k) {
-  size_t n = kh_netlist_element_count(nl), count = 0;
-  for (size_t i = 0; i < k; i++) { /* an instance before k was the first: checked there */
-    kh_element e = kh_netlist_element(nl, i);
-    if (e.kind == KH_MOSFET && e.model && !strcmp(e.model, m)) return 0;
-  }
-  double(*sizes)[2] = malloc(n * sizeof *sizes);
-  if (!sizes) return -1;
-  for (size_t i = k; i < n; i++) {
-    kh_element e = kh_netlist_element(nl, i);
-    if (e.kind != KH_MOSFET || !e.model || strcmp(e.model, m)) continue;
-    kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, i);
-    sizes[count][0] = a.l, sizes[count][1] = a.w, count++;
-  }
-  qsort(sizes, count, sizeof *sizes, by_size);
-  size_t distinct = count > 0, repeated = 0;
-  for (size_t i = 1; i < count; i++) {
-    int same = !by_size(sizes[i], sizes[i - 1]);
-    distinct += !same, repeated += same;
-  }
-  free(sizes);
-  return distinct >= 2 && repeated;
-}
-
+/* BSIM3v32 before 3.2.3 (b3v32temp.c) is refused at a model's first instance where the model
+ * has two sizes or more and one of them twice (KH_SIZE_STALE): an instance whose L and W an
+ * instance set up before it has takes its threshold and mobility from the size ngspice set up
+ * last (a stale pointer, fixed in 3.2.3), so its answer depends on the order ngspice keeps the
+ * instances in (measured: 12 mV at a drain). */
 kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
-                                int size_owner) {
+                                unsigned sizes) {
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
   kh_bsim3 *b = &q->b3;
@@ -360,9 +343,7 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), len4[4];
   b->m = in.m, b->mob_mod = (int)plain(&c, "mobmod", 1, NULL);
   b->version = plain(&c, "version", 3.3, NULL);
-  int stale = b->version >= 3.2 && b->version <= 3.22 ? stale_sizes(nl, e.model, k) : 0;
-  if (stale < 0) return kh_fail_nomem(ctx, "checking a BSIM3 model's sizes");
-  if (stale)
+  if (b->version >= 3.2 && b->version <= 3.22 && (sizes & KH_SIZE_STALE))
     return kh_fail(
         ctx, KH_ERR_INPUT,
         "%s:%u:%u: MOSFET '%s': BSIM3 model '%s' is VERSION %s, whose instances of a "
@@ -415,7 +396,7 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
                      "(from v3.2 on: drain and bulk), linearized about Vbseff; kirchhoff does not "
                      "reproduce that. Give ALPHA0=0, or VERSION=3.3",
                      e.file, e.line, e.col, e.name, e.model);
-    v31_perimeters(&c, size_owner, &in, b->weff);
+    v31_perimeters(&c, sizes & KH_SIZE_SETS_UP, &in, b->weff);
   }
   junctions(&c, &in, temp, tnom, vtm0, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */

@@ -162,7 +162,7 @@ typedef struct {
   unsigned char *on;
   unsigned char *diode_cold;  /* per diode: its next linearization at its critical voltage */
   unsigned char *diode_off;   /* per diode: `off` (held at 0 V, kh_general.holding) */
-  unsigned char *size_owner;  /* per element: a MOSFET ngspice sets its size up with (BSIM3v1) */
+  unsigned char *sizes;       /* per element: a MOSFET's KH_SIZE_ flags (kh_mosfet_sizes) */
   size_t diode_count, heated; /* heated: self-heating diodes among them */
   /* the matrix: entries in the order stamp() sees them, scattered into CSC through `slot` */
   size_t entries, entry_cap;
@@ -336,7 +336,7 @@ double kh_limvds(double vnew, double vold);
  * error at the element that closes it, whose current nothing determines. */
 kh_status kh_general_voltage_loops(kh_context *ctx, const kh_netlist *nl, size_t nodes);
 kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
-                                 int size_owner);
+                                 unsigned sizes);
 void kh_mosfet_follow(kh_mosfet *q, const double *x);
 /* A MOSFET's currents and conductances at one point (NMOS signs): the bulk junctions', the
  * channel's (its mode 1 normal, -1 drain and source swapped) and the turn-on voltage. */
@@ -348,11 +348,14 @@ typedef struct {
 /* BSIM3 v3.3 (general_bsim3.c): q from the netlist's element k (a level 8 or 49 model), with
  * ngspice 39's fatal parameter checks; its point at (vgs, vds, vbs), m included. */
 kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
-                                int size_owner);
-/* For each element: 1 where it is a MOSFET that no later MOSFET of its model matches in L and W
- * (the instance ngspice sets that size up with, as it keeps instances last first); BSIM3v1's
- * parameter check changes that one's perimeters only (general_bsim3.c). */
-kh_status kh_mosfet_size_owners(kh_context *ctx, const kh_netlist *nl, unsigned char *owner);
+                                unsigned sizes);
+/* For each MOSFET element, what its model's sizes say (general_bsim3.c): KH_SIZE_SETS_UP where
+ * no later MOSFET of its model has its L and W (the instance ngspice sets that size up with, as
+ * it keeps instances last first: BSIM3v1's parameter check changes its perimeters only), and
+ * KH_SIZE_STALE where its model has two sizes or more and one of them twice (BSIM3v32 before
+ * 3.2.3 answers those by instance order). Found once for the circuit, by sorting. */
+enum { KH_SIZE_SETS_UP = 1, KH_SIZE_STALE = 2 };
+kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *flags);
 kh_mos_point kh_bsim3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs);
 /* mos2 (general_mos2.c): its terms for q from the model card (cox: the oxide capacitance per
  * area, u0 the card's mobility, pb the junction potential at temperature, nsub the card's NSUB

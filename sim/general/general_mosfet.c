@@ -75,7 +75,7 @@ static process from_process(const kh_netlist *nl, const char *m, int type, int l
 }
 
 kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
-                                 int size_owner) {
+                                 unsigned sizes) {
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
   const char *m = e.model;
@@ -84,7 +84,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
   q->off = in.off;
   double level = kh_model_number(nl, m, "level", 1, NULL);
-  if (level == 8 || level == 49) return kh_bsim3_from_netlist(ctx, nl, k, q, size_owner);
+  if (level == 8 || level == 49) return kh_bsim3_from_netlist(ctx, nl, k, q, sizes);
   q->level = level == 3 ? 3 : level == 2 ? 2 : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   process p = from_process(nl, m, q->type, q->level, tnom);
