@@ -257,8 +257,7 @@ kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok
                (int)tok->items[i].len, tok->items[i].s);
     }
   }
-  if (first == KH_OK || !others)
-    return first == KH_OK ? KH_OK : kh_fail(p->ctx, first, "%s", saved);
+  if (!others) return first; /* the first failure's message is still the one recorded */
   return kh_fail(p->ctx, first, "%s; also refused on this card: %s%s", saved, more,
                  others > 12 ? " and more" : "");
 }

@@ -143,10 +143,10 @@ static const char *levels_in_words(unsigned levels) {
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to) {
   const kh_token *t = tok->items;
-  double number = kh_mos_card_level(tok, from, to);
-  int level = (int)(number == 2 || number == 3 ? number : 1);
   if (kh_bsim3_card(tok, from, to)) return kh_check_bsim3_model(p, line, tok, from, to);
-  for (size_t i = from; i + 2 < to && number != 1 && number != 2 && number != 3; i += 3) {
+  double number = kh_mos_card_level(tok, from, to); /* 1 unless a LEVEL token says otherwise */
+  int level = (int)(number == 2 || number == 3 ? number : 1);
+  for (size_t i = from; i + 2 < to && number != level; i += 3) { /* the LEVEL token, refused */
     const char *c = find_param(t[i].s, t[i].len);
     if (c && !strcmp(c, "level"))
       return kh_token_fail(

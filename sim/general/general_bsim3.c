@@ -319,13 +319,13 @@ static void junctions(const card *c, const kh_mosfet_instance *in, double temp, 
   double *vjm[2] = {&b->vjsm, &b->vjdm}, *isev[2] = {&b->is_evjsm, &b->is_evjdm};
   int acm = plain(c, "acm", 0, NULL) > 0;
   for (int k = 0; k < 2; k++) {
-    *sat[k] = area[k] <= 0 && perimeter[k] <= 0 ? 1.0e-14 : area[k] * js + perimeter[k] * jsw;
-    if (acm && b->version < 3.3) *sat[k] = acm_saturation(c, in, k, js, jsw);
-    if (*sat[k] > 0 && b->ijth > 0) {
-      *vjm[k] = b->nvtm * log(b->ijth / *sat[k] + 1.0);
-      *isev[k] = *sat[k] * exp(*vjm[k] / b->nvtm);
+    double own = area[k] <= 0 && perimeter[k] <= 0 ? 1.0e-14 : area[k] * js + perimeter[k] * jsw;
+    *sat[k] = acm ? acm_saturation(c, in, k, js, jsw) : own;
+    double at_ijth = b->version < 3.3 ? *sat[k] : own; /* v3.3: without ACM, whatever it says */
+    if (at_ijth > 0 && b->ijth > 0) {
+      *vjm[k] = b->nvtm * log(b->ijth / at_ijth + 1.0);
+      *isev[k] = at_ijth * exp(*vjm[k] / b->nvtm);
     }
-    if (acm) *sat[k] = acm_saturation(c, in, k, js, jsw);
   }
 }
 
