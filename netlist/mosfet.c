@@ -324,8 +324,9 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
     }
     double ld = kh_model_value(m, "ld", 0) + kh_model_value(m, "ldif", 0);
     double wmlt = kh_model_value(m, "wmlt", 1), hdif = kh_model_value(m, "hdif", 0);
-    double weff = in->geo[KH_MOS_W] * wmlt + kh_model_value(m, "xw", 0), rc;
-    r = r < 0 ? 0 : r, rc = kh_model_value(m, cwords[k], 0);
+    double weff = in->geo[KH_MOS_W] * wmlt + kh_model_value(m, "xw", 0);
+    double rc = kh_model_value(m, cwords[k], 0);
+    r = kh_model_value(m, rwords[k], 0); /* as given, a negative one too (-1 meant "none" above) */
     if (!squares_given) squares = 0;
     if (acm == 1 || acm == 11 || squares_given)
       *out[k] = ld / weff * r + rsh * squares + rc;
