@@ -8,7 +8,7 @@
  * 1, 2, 3, 11, 12 or 13. Refused: another VERSION (3.0 is another model in ngspice), another
  * ACM, ACM's words at ACM=0 (ngspice ignores RD, RS and the rest there without a word), MOBMOD
  * other than 1, 2 or 3, v3.1's HDIF, and every word the version's model does not know (ngspice
- * would warn and ignore it). */
+ * would warn and ignore it), except HSPICE's words with no DC effect (accepted, not kept). */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -32,17 +32,17 @@ static const char *const binned[] = {
 /* Parameters ngspice does not bin: the selectors, the oxide, temperature, the junctions' DC
  * terms, the channel's length and width offsets (DC and C-V), and what has no DC effect. */
 static const char *const plain[] = {
-    "level",    "mobmod",   "binunit", "paramchk", "capmod",  "noimod",  "nqsmod",   "acnqsmod",
-    "acm",      "calcacm",  "tox",     "toxm",     "tnom",    "rsh",     "js",       "jsw",
-    "nj",       "xti",      "ijth",    "lint",     "ll",      "lln",     "lw",       "lwn",
-    "lwl",      "wint",     "wl",      "wln",      "ww",      "wwn",     "wwl",      "xl",
-    "xw",       "dlc",      "llc",     "lwc",      "lwlc",    "dwc",     "wlc",      "wwc",
-    "wwlc",     "lintnoi",  "lmin",    "lmax",     "wmin",    "wmax",    "cgso",     "cgdo",
-    "cgbo",     "xpart",    "cj",      "mj",       "pb",      "pbsw",    "mjsw",     "pbswg",
-    "mjswg",    "cjsw",     "cjswg",   "tpb",      "tcj",     "tpbsw",   "tcjsw",    "tpbswg",
-    "tcjswg",   "noia",     "noib",    "noic",     "em",      "ef",      "af",       "kf",
-    "vgs_max",  "vgd_max",  "vgb_max", "vds_max",  "vbs_max", "vbd_max", "vgsr_max", "vgdr_max",
-    "vgbr_max", "vbsr_max", "vbdr_max"};
+    "level",    "mobmod",   "binunit",  "paramchk", "capmod",  "noimod",  "nqsmod",   "acnqsmod",
+    "acm",      "calcacm",  "tox",      "toxm",     "tnom",    "rsh",     "js",       "jsw",
+    "nj",       "xti",      "ijth",     "lint",     "ll",      "lln",     "lw",       "lwn",
+    "lwl",      "wint",     "wl",       "wln",      "ww",      "wwn",     "wwl",      "xl",
+    "xw",       "dlc",      "llc",      "lwc",      "lwlc",    "dwc",     "wlc",      "wwc",
+    "wwlc",     "lintnoi",  "lmin",     "lmax",     "wmin",    "wmax",    "cgso",     "cgdo",
+    "cgbo",     "xpart",    "cj",       "mj",       "pb",      "pbsw",    "mjsw",     "pbswg",
+    "mjswg",    "cjsw",     "cjswg",    "tpb",      "tcj",     "tpbsw",   "tcjsw",    "tpbswg",
+    "tcjswg",   "noia",     "noib",     "noic",     "em",      "ef",      "af",       "kf",
+    "vgs_max",  "vgd_max",  "vgb_max",  "vds_max",  "vbs_max", "vbd_max", "vgsr_max", "vgdr_max",
+    "vgbr_max", "vbsr_max", "vbdr_max", "lmlt"};
 
 /* ACM's words: ngspice 39 reads them only at ACM > 0 (and ignores them at ACM=0). */
 static const char *const acm_words[] = {"hdif", "ldif", "ld", "rd", "rs", "rdc", "rsc", "wmlt"};
@@ -57,6 +57,23 @@ static const char *const not_v31[] = {
     "vbs_max", "vbd_max", "vgsr_max", "vgdr_max", "vgbr_max", "vbsr_max", "vbdr_max"};
 static const char *const not_v31_binned[] = {"vfb", "alpha1", "acde", "moin", "noff", "voffcv"};
 
+/* HSPICE's words of foundry cards that have no DC effect in HSPICE either (capacitances, their
+ * temperature laws, charge partitioning, noise), and that ngspice 39 ignores with a warning:
+ * accepted, with a note, and not kept. CBD and CBS are among them at v3.1 only: at v3.2 and
+ * v3.3 ngspice stops at them (measured: "no such parameter on this device" at each instance). */
+static const char *const hspice_no_dc[] = {"nlev",  "gdsnoi", "fc",  "tt",  "php",
+                                           "cta",   "ctp",    "pta", "ptp", "cjgate",
+                                           "capop", "tlevc",  "xqc"};
+static const char *const hspice_zero_bias_caps[] = {"cbd", "cbs"};
+
+/* HSPICE's words of foundry cards that count at DC in HSPICE (its junctions' IS, N, NDS, VNDS,
+ * temperature laws and levels, binning references and flags), which ngspice 39 ignores with a
+ * warning: refused, since the two programs would disagree. */
+static const char *const hspice_dc[] = {"is",   "n",    "nds",     "vnds",     "eg",
+                                        "gap1", "gap2", "trd",     "trs",      "tlev",
+                                        "lref", "wref", "binflag", "sfvtflag", "vfbflag"};
+
+/* Whether the word is one of HSPICE's with no DC effect that the version's model ignores. */
 /* The instance words a card may give as its instances' default (inpgmod.c). */
 static const char *const instance_defaults[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
 
@@ -66,6 +83,12 @@ static int listed(const char *const *names, size_t n, const char *s, size_t len)
   return 0;
 }
 #define LISTED(names, s, len) listed(names, sizeof names / sizeof *names, s, len)
+
+/* Whether the word is one of HSPICE's with no DC effect that the version's model ignores. */
+static int hspice_without_dc_effect(const kh_token *w, double version) {
+  return LISTED(hspice_no_dc, w->s, w->len) ||
+         (version == 3.1 && LISTED(hspice_zero_bias_caps, w->s, w->len));
+}
 
 /* The canonical name of the word (lower case: the lexer's) into out, or 0 when BSIM3 has none:
  * vtho (and its l, w, p forms) is vth0. */
@@ -192,7 +215,26 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          "default): give ACM=1, 2, 3, 11, 12 or 13 to mean it, or the series "
                          "resistance as RSH with NRD and NRS",
                          (int)t[i].len, t[i].s);
+  if (hspice_without_dc_effect(&t[i], version)) return KH_OK;
+  if (LISTED(hspice_zero_bias_caps, t[i].s, t[i].len))
+    return kh_token_fail(p, line, &t[i],
+                         "HSPICE's '%.*s' (a zero-bias junction capacitance) stops ngspice 39 at "
+                         "every instance of this card (\"no such parameter on this device\"); it "
+                         "has no DC effect: remove it",
+                         (int)t[i].len, t[i].s);
+  if (LISTED(hspice_dc, t[i].s, t[i].len))
+    return kh_token_fail(p, line, &t[i],
+                         "HSPICE's '%.*s' counts at DC in HSPICE, and ngspice 39's BSIM3 ignores "
+                         "it (with a warning): the two would not agree; remove it to get "
+                         "ngspice's answer",
+                         (int)t[i].len, t[i].s);
   int known = canonical(t[i].s, t[i].len, name);
+  if (known && !strcmp(name, "lmlt") && !(version >= 3.2 && version < 3.3))
+    return kh_token_fail(p, line, &t[i],
+                         "LMLT (HSPICE's channel length multiplier) is read by ngspice 39's "
+                         "BSIM3v32 only; its BSIM3 v%s ignores it with a warning where HSPICE "
+                         "applies it: give VERSION=3.2.4 to mean it, or remove it",
+                         version == 3.1 ? "3.1" : "3.3");
   if (known && version >= 3.2 && version < 3.3 &&
       (!strcmp(name, "lintnoi") || !strcmp(name, "acnqsmod")))
     return kh_token_fail(p, line, &t[i],
@@ -272,6 +314,22 @@ static kh_status v31_note(kh_parser *p, uint32_t line, const kh_token *version) 
                         "ngspice's, not the circuit's");
 }
 
+/* The card's HSPICE words without DC effect, named at the first of them. */
+static kh_status hspice_note(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t first,
+                             size_t end, double version) {
+  char names[256] = "";
+  for (size_t i = first; i + 2 < end; i += 3)
+    if (hspice_without_dc_effect(&tok->items[i], version)) {
+      size_t used = strlen(names);
+      snprintf(names + used, sizeof names - used, "%s%.*s", used ? ", " : "",
+               (int)tok->items[i].len, tok->items[i].s);
+    }
+  return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[first]),
+                        "HSPICE's %s: capacitance and noise words with no DC effect, which "
+                        "ngspice 39's BSIM3 ignores (with a warning); not kept",
+                        names);
+}
+
 kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t end, kh_model_param **out, size_t *count) {
   const kh_token *t = tok->items;
@@ -279,6 +337,7 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   if (!params) return kh_fail_nomem(p->ctx, "storing a model");
   size_t n = 0;
   double version = card_version(tok, from, end);
+  int noted = 0;
   for (size_t i = from; i + 2 < end; i += 3) { /* every word checked (kh_check_bsim3_model) */
     char name[16];
     double v;
@@ -288,8 +347,13 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
       if (st != KH_OK) return st;
       continue;
     }
+    if (hspice_without_dc_effect(&t[i], version) && !noted) {
+      kh_status st = hspice_note(p, line, tok, i, end, version);
+      if (st != KH_OK) return st;
+      noted = 1;
+    }
     if (!canonical(t[i].s, t[i].len, name) || (version == 3.1 && !v31_word(name)))
-      continue; /* what ngspice ignores (v3.1's XL = 0 and XW = 0) is not kept */
+      continue; /* what ngspice ignores (v3.1's XL = 0 and XW = 0, HSPICE's CBD) is not kept */
     const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
     if (!key) return kh_fail_nomem(p->ctx, "storing a model");
     kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);

@@ -343,6 +343,7 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), len4[4];
   b->m = in.m, b->mob_mod = (int)plain(&c, "mobmod", 1, NULL);
   b->version = plain(&c, "version", 3.3, NULL);
+  in.l *= plain(&c, "lmlt", 1, NULL); /* BSIM3v32's b3v32set.c (the card has it at v3.2.x only) */
   if (b->version >= 3.2 && b->version <= 3.22 && (sizes & KH_SIZE_STALE))
     return kh_fail(
         ctx, KH_ERR_INPUT,
