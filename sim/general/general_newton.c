@@ -140,6 +140,46 @@ static void pin_rows(kh_general *g) {
     }
 }
 
+/* Whether the assembled matrix is well conditioned (Hager's estimate below 1e15) once its rows
+ * are scaled down to a largest entry of 1 and its branch currents' columns scaled either way
+ * (three rounds of each): the estimate of the matrix as assembled calls a well-posed system
+ * singular where a junction between two nodes that sources fix runs far forward: its
+ * conductance (1e18 S: an NMOS's drain 1.4 V below its grounded bulk) sits beside the source's
+ * unit entries, and only the source's current, which nothing else reads, depends on it (seen on a
+ * random deck that ngspice solves). Currents may be that large; voltages are not rescaled, and
+ * rows are not scaled up, so a voltage that rounding leaves undetermined stays so: a node no
+ * DC path fixes, or a B source's output 1/(v(a) + 2) at v(a) = -2, whose slope is 1e64. */
+static int well_conditioned_scaled(kh_general *g) {
+  double *bx = kh_malloc((g->nnz + 1) * sizeof *bx), *row = kh_malloc((g->n + 1) * sizeof *row),
+         *col = kh_malloc((g->n + 1) * sizeof *col);
+  int well = 0;
+  if (!bx || !row || !col) g->out_of_memory = 1;
+  for (size_t u = 0; bx && row && col && u < g->n; u++) row[u] = col[u] = 1;
+  for (int round = 0; bx && row && col && round < 4; round++) {
+    for (size_t u = 0; u < g->n; u++) row[u] = 0; /* each row's largest, columns scaled */
+    for (size_t j = 0; j < g->n; j++)
+      for (long p = g->ap[j]; p < g->ap[j + 1]; p++)
+        row[g->ai[p]] = fmax(row[g->ai[p]], fabs(g->ax[p]) * col[j]);
+    for (size_t u = 0; u < g->n; u++) row[u] = row[u] > 1 ? 1 / row[u] : 1;
+    for (size_t j = 0; round < 3 && j < g->n; j++) {
+      double big = 0;
+      for (long p = g->ap[j]; g->is_current[j] && p < g->ap[j + 1]; p++)
+        big = fmax(big, fabs(g->ax[p]) * row[g->ai[p]]);
+      if (big > 0) col[j] = 1 / big;
+    }
+  }
+  if (bx && row && col) {
+    for (size_t j = 0; j < g->n; j++)
+      for (long p = g->ap[j]; p < g->ap[j + 1]; p++) bx[p] = g->ax[p] * row[g->ai[p]] * col[j];
+    klu_l_numeric *num = klu_l_factor(g->ap, g->ai, bx, g->sym, &g->common);
+    well = num && g->common.status == KLU_OK && klu_l_condest(g->ap, bx, g->sym, num, &g->common) &&
+           g->common.condest < 1e15;
+    if (num) klu_l_free_numeric(&num, &g->common);
+  }
+  kh_free(bx), kh_free(row), kh_free(col);
+  return well;
+}
+
 /* Solves the assembled system into g->rhs (the next x). Returns 1 for a singular matrix: a zero
  * pivot, or a reciprocal condition estimate at round-off (a refactorization keeps the first
  * factorization's pivots, so an exact zero can come back as a tiny one). */
@@ -172,7 +212,8 @@ static int factor_solve(kh_general *g, kh_solve_stats *stats) {
    * singular. */
   g->ill =
       !(g->common.rcond > 1e-15) &&
-      (!klu_l_condest(g->ap, g->ax, g->sym, g->num, &g->common) || !(g->common.condest < 1e15));
+      (!klu_l_condest(g->ap, g->ax, g->sym, g->num, &g->common) || !(g->common.condest < 1e15)) &&
+      !well_conditioned_scaled(g);
   klu_l_solve(g->sym, g->num, (long)g->n, 1, g->rhs, &g->common);
   return g->common.status != KLU_OK;
 }

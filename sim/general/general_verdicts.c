@@ -51,7 +51,7 @@ kh_status kh_general_singular_fail(kh_context *ctx, const kh_general *g) {
   kh_behaviour_explain(g, why, sizeof why);
   return kh_fail(ctx, KH_ERR_INPUT,
                  "the nodal equations are singular: a node no DC path fixes (only capacitors or "
-                 "controlled outputs reach it), or conductances too far apart for double "
-                 "precision (a junction that a source drives far forward, say)%s",
+                 "controlled outputs reach it), or a voltage that double precision cannot "
+                 "determine (conductances or slopes too far apart)%s",
                  why);
 }
