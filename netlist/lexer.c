@@ -224,18 +224,6 @@ kh_number_error kh_scan_number(const char *s, size_t len, double *out, size_t *u
     v = strtod(buf, NULL);
     if (errno == ERANGE && isinf(v)) return KH_NUM_RANGE;
   }
-  /* the micro sign (U+00B5 in UTF-8), as LTspice writes 10µ: micro in ngspice 39 too, a unit
-   * after it (10µF); the Greek mu (U+03BC), which ngspice reads as nothing, stays an error */
-  if (len - i >= 2 && (unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] == 0xb5) {
-    size_t letters = i + 2;
-    while (letters < len && is_letter(s[letters])) letters++;
-    if (!is_unit(s + i + 2, letters - i - 2)) {
-      *bad_at = i + 2;
-      return KH_NUM_BAD_SUFFIX;
-    }
-    *out = v * 1e-6, *used = letters;
-    return KH_NUM_OK;
-  }
   size_t letters = i;
   while (letters < len && is_letter(s[letters])) letters++;
   if (letters > i) {

@@ -122,6 +122,72 @@ static kh_status nomem(reader *r) {
   return kh_fail_nomem(r->ctx, "reading the netlist");
 }
 
+/* Bytes in the UTF-8 sequence s[0..n) starts with (a character above ASCII), 0 where it is not
+ * one. */
+static size_t utf8_length(const unsigned char *s, size_t n) {
+  unsigned char c = s[0];
+  size_t k = c >= 0xc2 && c <= 0xdf   ? 2
+             : c >= 0xe0 && c <= 0xef ? 3
+             : c >= 0xf0 && c <= 0xf4 ? 4
+                                      : 0;
+  if (!k || k > n) return 0;
+  for (size_t j = 1; j < k; j++)
+    if ((s[j] & 0xc0) != 0x80) return 0;
+  if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+      (c == 0xf4 && s[1] > 0x8f))
+    return 0; /* overlong, a surrogate, or past U+10FFFF */
+  return k;
+}
+
+/* A piece of the logical line from its offset on, at file column col: after a micro sign read
+ * as one byte, so that later bytes keep their columns. */
+static kh_status split_segment(reader *r, kh_line *l, uint32_t offset, uint32_t line,
+                               uint32_t col) {
+  kh_source *src = r->src;
+  if (kh_reserve((void **)&src->segs, &src->seg_cap, src->seg_count + 1, sizeof *src->segs))
+    return nomem(r);
+  src->segs[src->seg_count++] = (kh_segment){offset, line, col};
+  l->nseg++;
+  return KH_OK;
+}
+
+/* s[0..n) lower-cased into dst, as ngspice 39 reads it: the micro sign is u wherever it stands,
+ * in a value (10µ) or a name, whether UTF-8's C2 B5 or Latin-1's lone B5 as LTspice IV writes
+ * it (measured: `aµ` is the node `au`), and any other byte that is not UTF-8 stops ngspice at
+ * the line ("UTF-8 syntax error"; comments and the title aside): refused there. Returns the
+ * bytes written through *written. */
+static kh_status copy_text(reader *r, kh_line *l, const char *s, size_t n, uint32_t line,
+                           uint32_t col, uint32_t offset, char *dst, size_t *written) {
+  size_t w = 0, i = 0;
+  for (; i < n && !((unsigned char)s[i] & 0x80); i++) /* ASCII: the whole line, nearly always */
+    dst[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+  for (w = i; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) {
+      dst[w++] = (char)tolower(c), i++;
+      continue;
+    }
+    size_t k = utf8_length((const unsigned char *)s + i, n - i);
+    if (c == 0xb5 || (k == 2 && c == 0xc2 && (unsigned char)s[i + 1] == 0xb5)) {
+      dst[w++] = 'u', i += c == 0xb5 ? 1 : 2;
+      kh_status st = c == 0xc2 && i < n
+                         ? split_segment(r, l, offset + (uint32_t)w, line, col + (uint32_t)i)
+                         : KH_OK;
+      if (st != KH_OK) return st;
+      continue;
+    }
+    if (!k)
+      return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT,
+                            (kh_loc){r->file, line, col + (uint32_t)i},
+                            "byte 0x%02X is not UTF-8, where ngspice 39 stops at the line (\"UTF-8 "
+                            "syntax error\"); save the file as UTF-8",
+                            c);
+    memcpy(dst + w, s + i, k), w += k, i += k;
+  }
+  *written = w;
+  return KH_OK;
+}
+
 static kh_status append_text(reader *r, const char *s, size_t n, uint32_t line, uint32_t col) {
   kh_source *src = r->src;
   kh_line *l = &src->lines[src->line_count - 1];
@@ -140,13 +206,13 @@ static kh_status append_text(reader *r, const char *s, size_t n, uint32_t line, 
   seg->line = line;
   seg->col = col;
   l->len = seg->offset;
-  char *dst = src->text + src->text_len;
-  for (size_t i = 0; i < n; i++) dst[i] = (char)tolower((unsigned char)s[i]);
-  src->text_len += n;
-  src->text[src->text_len++] = '\0';
-  l->len += (uint32_t)n;
   l->nseg++;
-  return KH_OK;
+  size_t w = 0;
+  kh_status st = copy_text(r, l, s, n, line, col, seg->offset, src->text + src->text_len, &w);
+  src->text_len += w;
+  src->text[src->text_len++] = '\0';
+  l->len += (uint32_t)w;
+  return st;
 }
 
 static kh_status begin_line(reader *r) {

@@ -62,6 +62,27 @@ Test(numbers, micro_sign) {
                    "test.cir:2:10: the Greek letter mu, which ngspice 39 reads as nothing"));
   cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 10\xc2\xb5x\nv1 a 0 1\n"),
                    "test.cir:2:12: unknown suffix or unit"));
+  /* Latin-1's micro sign (one byte, as LTspice IV writes it) too, and in names as well as
+   * values: ngspice 39 reads either as u wherever it stands (measured: the node a\xb5 is au,
+   * R\xb5 1 and Ru1 are one name twice), so a later column stays where it was */
+  expect_close(resistance_of("10\xb5"), 1e-5);
+  expect_close(resistance_of("2\xb5"
+                             "F"),
+               2e-6);
+  kh_netlist *nl = kh_test_parse("t\nv1 a\xb5 0 1\nr1 au 0 1k\nr2 a\xc2\xb5 0 1k\n");
+  cr_expect_eq(kh_netlist_node_count(nl), 2); /* ground and au */
+  kh_netlist_free(nl);
+  cr_assert(strstr(kh_test_parse_error("t\nv1 a 0 1\nr\xb5"
+                                       "1 a 0 1k\nru1 a 0 1k\n"),
+                   "test.cir:4:1: duplicate element name 'ru1'"));
+  cr_assert(strstr(kh_test_parse_error("t\nv1 a\xc2\xb5 0 1 x\nr1 au 0 1k\n"),
+                   "test.cir:2:12: unexpected 'x'"));
+  /* any other byte that is not UTF-8 stops ngspice 39 at its line: refused at that byte (a
+   * comment or the title may hold it) */
+  cr_assert(strstr(kh_test_parse_error("t 25\xb0"
+                                       "C\nv1 a 0 1 ; 25\xb0"
+                                       "C\nr1 a b\xb0 1k\n"),
+                   "test.cir:3:7: byte 0xB0 is not UTF-8"));
 }
 
 Test(numbers, exponents_and_signs) {
