@@ -22,6 +22,19 @@ static const char *const skipped_cards[] = {
     ".ic",    ".meas",  ".measure", ".four",    ".noise", ".tf",    ".sens",
     ".width", ".disto", ".pz",      ".csparam", ".title", ".sp",    ".pss"};
 
+/* LTspice's own directives, which its netlists carry (every exported one ends in .backanno):
+ * ngspice 39 stops at each (measured: "unimplemented control card" or "bad commands"). */
+static const struct {
+  const char *name, *what;
+} ltspice_cards[] = {{".backanno", "the schematic's back-annotation"},
+                     {".step", "a parameter sweep"},
+                     {".wave", "a WAV file of node voltages"},
+                     {".savebias", "saving an operating point"},
+                     {".loadbias", "loading a saved operating point"},
+                     {".net", "network parameters"},
+                     {".ferret", "a file download"},
+                     {".machine", "a state machine"}};
+
 static int is_skipped_card(const kh_token *t) {
   for (size_t i = 0; i < sizeof skipped_cards / sizeof skipped_cards[0]; i++)
     if (kh_token_eq(t, skipped_cards[i])) return 1;
@@ -126,6 +139,12 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                           "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,
                           t->s);
+  for (size_t i = 0; i < sizeof ltspice_cards / sizeof *ltspice_cards; i++)
+    if (kh_token_eq(t, ltspice_cards[i].name))
+      return kh_token_fail(p, line, t,
+                           "'%s' is LTspice's (%s), which ngspice 39 does not know and stops at: "
+                           "remove it",
+                           ltspice_cards[i].name, ltspice_cards[i].what);
   return kh_token_fail(p, line, t, "unsupported card '%.*s'", (int)t->len, t->s);
 }
 
