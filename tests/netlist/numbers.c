@@ -83,6 +83,8 @@ Test(numbers, micro_sign) {
                                        "C\nv1 a 0 1 ; 25\xb0"
                                        "C\nr1 a b\xb0 1k\n"),
                    "test.cir:3:7: byte 0xB0 is not UTF-8"));
+  kh_netlist_free(kh_test_parse("t\n.title 25\xb0"
+                                "C\nv1 a 0 1\nr1 a 0 1k\n")); /* nor does ngspice check .title */
 }
 
 Test(numbers, exponents_and_signs) {
