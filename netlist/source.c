@@ -158,9 +158,9 @@ static int title_line(const char *t, size_t len) {
 
 /* s[0..n) lower-cased into dst, as ngspice 39 reads it: the micro sign is u wherever it stands,
  * in a value (10µ) or a name, whether UTF-8's C2 B5 or Latin-1's lone B5 as LTspice IV writes
- * it (measured: `aµ` is the node `au`), and any other byte that is not UTF-8 stops ngspice at
- * the line ("UTF-8 syntax error"; comments, the title and .title aside): refused there. Returns the
- * bytes written through *written. */
+ * it (measured: `aµ` is the node `au`), every byte of any other character is '_', and any
+ * other byte that is not UTF-8 stops ngspice at the line ("UTF-8 syntax error"; comments, the
+ * title and .title aside): refused there. Returns the bytes written through *written. */
 static kh_status copy_text(reader *r, kh_line *l, const char *s, size_t n, uint32_t line,
                            uint32_t col, uint32_t offset, char *dst, size_t *written) {
   size_t w = 0, i = 0;
@@ -181,15 +181,25 @@ static kh_status copy_text(reader *r, kh_line *l, const char *s, size_t n, uint3
       if (st != KH_OK) return st;
       continue;
     }
-    if (!k && title_line(r->src->text + l->text, offset + w))
-      k = 1; /* a .title's text, which ngspice 39 does not check either (measured) */
+    int title = title_line(r->src->text + l->text, offset + w);
+    if (!k && title) k = 1; /* a .title's text, which ngspice 39 does not check either (measured) */
     if (!k)
       return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT,
                             (kh_loc){r->file, line, col + (uint32_t)i},
                             "byte 0x%02X is not UTF-8, where ngspice 39 stops at the line (\"UTF-8 "
                             "syntax error\"); save the file as UTF-8",
                             c);
-    memcpy(dst + w, s + i, k), w += k, i += k;
+    /* ngspice 39 writes each byte of any other character as '_' (measured: the node aε is
+     * a__, and a literal a__ joins it); the Greek mu after a digit is kept for the number's
+     * own message (ngspice reads 10μ as 10) */
+    int greek_mu = k == 2 && c == 0xce && (unsigned char)s[i + 1] == 0xbc && w > 0 &&
+                   (isdigit((unsigned char)dst[w - 1]) || dst[w - 1] == '.');
+    int bom = offset + w == 0 && k == 3 && !memcmp(s + i, "\xef\xbb\xbf", 3); /* named later */
+    if (title || greek_mu || bom)
+      memcpy(dst + w, s + i, k);
+    else
+      memset(dst + w, '_', k);
+    w += k, i += k;
   }
   *written = w;
   return KH_OK;

@@ -83,6 +83,10 @@ Test(numbers, micro_sign) {
                                        "C\nv1 a 0 1 ; 25\xb0"
                                        "C\nr1 a b\xb0 1k\n"),
                    "test.cir:3:7: byte 0xB0 is not UTF-8"));
+  /* and every byte of any other character is '_' there: a\xce\xb5 (a epsilon) is a__ */
+  nl = kh_test_parse("t\nv1 a\xce\xb5 0 1\nr1 a__ 0 1k\nr2 \xe2\x82\xac 0 1k\nv2 ___ 0 1\n");
+  cr_expect_eq(kh_netlist_node_count(nl), 3); /* ground, a__ and ___ */
+  kh_netlist_free(nl);
   kh_netlist_free(kh_test_parse("t\n.title 25\xb0"
                                 "C\nv1 a 0 1\nr1 a 0 1k\n")); /* nor does ngspice check .title */
 }
