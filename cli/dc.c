@@ -11,18 +11,22 @@
 void kh_help_dc(void) {
   printf("usage: kirchhoff dc FILE [--quiet]\n\n"
          "Runs the .dc card of the netlist FILE (.dc SRC START STOP STEP [SRC2 START2 STOP2\n"
-         "STEP2], SRC a V or I source, the first varying fastest, as in ngspice) and prints CSV:\n"
-         "one row per point, the swept values first (v-sweep or i-sweep, then the second\n"
-         "source's name), then every node voltage under its name as op --csv gives it, with\n"
-         "17 significant digits. Each point is certified as op's answer is.\n\n"
+         "STEP2], SRC a V or I source or TEMP, the circuit's temperature in degrees Celsius,\n"
+         "the first varying fastest, as in ngspice) and prints CSV: one row per point, the\n"
+         "swept values first (v-sweep, i-sweep or temp-sweep, then the second source's name),\n"
+         "then every node voltage under its name as op --csv gives it, with 17 significant\n"
+         "digits. Each point is certified as op's answer is; at each temperature the deck is\n"
+         "read again at it, as ngspice's sweep gives its .op at .temp T.\n\n"
          "  --quiet   no notes about skipped cards on stderr\n");
 }
 
 typedef struct {
-  size_t element;
+  size_t element; /* the swept source, or TEMPERATURE */
   size_t points;
   kh_dc_sweep sweep;
 } axis;
+
+#define TEMPERATURE ((size_t)-2) /* .dc TEMP: the circuit's temperature, degrees Celsius */
 
 /* ngspice's point count: from start, step by step while not past stop (a little slack for
  * rounding, as its loop has). */
@@ -35,13 +39,14 @@ static int resolve(const kh_netlist *nl, const kh_dc_sweep *w, axis *a, const ch
                    unsigned line, unsigned col) {
   a->sweep = *w;
   a->points = points_of(w);
+  if (!strcmp(w->source, "temp")) return a->element = TEMPERATURE, KH_EXIT_OK;
   a->element = kh_netlist_find_element(nl, w->source);
   kh_element_kind kind =
       a->element == (size_t)-1 ? KH_RESISTOR : kh_netlist_element(nl, a->element).kind;
   if (a->element == (size_t)-1 || (kind != KH_VSOURCE && kind != KH_ISOURCE)) {
     fprintf(stderr,
             "kirchhoff: input error: %s:%u:%u: .dc sweeps '%s', which is %s; kirchhoff dc "
-            "sweeps voltage and current sources\n",
+            "sweeps voltage and current sources and the temperature (TEMP)\n",
             file, line, col, w->source,
             a->element == (size_t)-1 ? "no element of the deck" : "not a V or I source");
     return KH_EXIT_INPUT;
@@ -77,6 +82,75 @@ static int switched(const kh_netlist *nl) {
   return 0;
 }
 
+/* The circuit a point solves: the deck as parsed, or at a TEMP sweep's temperature the deck
+ * parsed again at it (ngspice's sweep gives its .op at .temp T at each point: measured on
+ * diodes, BJTs, JFETs, MOSFETs of levels 1 and 49 at v3.3, v3.2.4 and v3.1, VDMOS, resistors
+ * with temperature coefficients, instances with temp= and dtemp=, and `temper` in .param, R and
+ * B), with its solver; each point starts from the last one's answer. */
+typedef struct {
+  kh_context *ctx;
+  const char *path;
+  const kh_netlist *deck;
+  kh_netlist *at; /* the deck at `celsius`, where a sweep sets the temperature */
+  double celsius, *values;
+  kh_circuit *c;
+  kh_solver *s;
+  int general, ready;
+} point_circuit;
+
+static void release(point_circuit *pc) {
+  kh_solver_free(pc->s), kh_circuit_free(pc->c), kh_netlist_free(pc->at);
+  pc->s = NULL, pc->c = NULL, pc->at = NULL, pc->ready = 0;
+}
+
+static const kh_netlist *current(const point_circuit *pc) {
+  return pc->at ? pc->at : pc->deck;
+}
+
+/* Sets up the circuit at celsius (NAN: the deck's own), once per temperature. */
+static kh_status circuit_at(point_circuit *pc, double celsius) {
+  if (pc->ready && (celsius == pc->celsius || (isnan(celsius) && isnan(pc->celsius)))) return KH_OK;
+  release(pc);
+  pc->celsius = celsius;
+  kh_status st =
+      isnan(celsius) ? KH_OK : kh_netlist_parse_file_at(pc->ctx, &pc->at, pc->path, celsius);
+  const kh_netlist *nl = current(pc);
+  if (st == KH_OK && (kh_netlist_node_count(nl) != kh_netlist_node_count(pc->deck) ||
+                      kh_netlist_element_count(nl) != kh_netlist_element_count(pc->deck)))
+    st = kh_set_error(pc->ctx, KH_ERR_INPUT, "%s changed while the sweep read it again", pc->path);
+  for (size_t k = 0; st == KH_OK && k < kh_netlist_element_count(nl); k++)
+    pc->values[k] = kh_netlist_element(nl, k).value;
+  if (st == KH_OK && !pc->general) st = kh_circuit_new(pc->ctx, &pc->c, nl);
+  if (st == KH_OK && !pc->general) st = kh_solver_new(pc->ctx, &pc->s, pc->c, "native");
+  pc->ready = st == KH_OK;
+  return st;
+}
+
+/* Solves one point: sources[k] at value[k] (the axes that are sources) into v. */
+static kh_status solve_point(point_circuit *pc, const axis *ax, const double *value, size_t count,
+                             int first, double *v) {
+  for (size_t k = 0; k < count; k++) {
+    if (ax[k].element == TEMPERATURE) continue;
+    pc->values[ax[k].element] = value[k];
+    kh_status st =
+        pc->general ? KH_OK : kh_circuit_set_source(pc->ctx, pc->c, ax[k].element, value[k]);
+    if (st != KH_OK) return st;
+  }
+  kh_solve_stats stats;
+  if (pc->general)
+    return kh_general_op(pc->ctx, current(pc), pc->values, first ? NULL : v, v, NULL, &stats);
+  return kh_solver_solve(pc->ctx, pc->s, v, NULL);
+}
+
+static void print_header(const kh_netlist *nl, const axis *ax, size_t count) {
+  printf("%s", ax[0].element == TEMPERATURE                               ? "temp-sweep"
+               : kh_netlist_element(nl, ax[0].element).kind == KH_VSOURCE ? "v-sweep"
+                                                                          : "i-sweep");
+  if (count == 2) printf(",%s", ax[1].sweep.source);
+  for (size_t i = 1; i < kh_netlist_node_count(nl); i++) printf(",%s", kh_netlist_node_name(nl, i));
+  printf("\n");
+}
+
 static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   kh_dc_sweep sweeps[2];
   const char *file = NULL;
@@ -92,50 +166,34 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
     int rc = resolve(nl, &sweeps[k], &ax[k], file, line, col);
     if (rc != KH_EXIT_OK) return rc;
   }
-  kh_circuit *c = NULL;
-  kh_solver *s = NULL;
-  size_t n = kh_netlist_node_count(nl), m = kh_netlist_element_count(nl);
+  size_t n = kh_netlist_node_count(nl);
   /* controlled sources without a co-content: general Newton, each point from the last */
-  int general = kh_netlist_general_count(nl, NULL) > 0;
-  if (general) kh_cli_note_other_operating_points(nl, 0);
-  double *v = calloc(n, sizeof *v), failed_at = NAN, *values = calloc(m + 1, sizeof *values);
-  for (size_t k = 0; values && k < m; k++) values[k] = kh_netlist_element(nl, k).value;
-  kh_status st = !v || !values ? KH_ERR_NOMEM : general ? KH_OK : kh_circuit_new(ctx, &c, nl);
-  if (st == KH_OK && !general) kh_cli_warn_floating(c);
-  if (st == KH_OK && !general) st = kh_solver_new(ctx, &s, c, "native");
-  if (st == KH_OK) {
-    printf("%s", kh_netlist_element(nl, ax[0].element).kind == KH_VSOURCE ? "v-sweep" : "i-sweep");
-    if (count == 2) printf(",%s", ax[1].sweep.source);
-    for (size_t i = 1; i < n; i++) printf(",%s", kh_netlist_node_name(nl, i));
-    printf("\n");
-  }
-  for (size_t j = 0; st == KH_OK && j < ax[1].points; j++) {
-    double outer = ax[1].sweep.start + (double)j * ax[1].sweep.step;
-    if (count == 2 && !general) st = kh_circuit_set_source(ctx, c, ax[1].element, outer);
-    if (count == 2) values[ax[1].element] = outer;
+  point_circuit pc = {.ctx = ctx, .path = path, .deck = nl, .celsius = NAN};
+  pc.general = kh_netlist_general_count(nl, NULL) > 0;
+  if (pc.general) kh_cli_note_other_operating_points(nl, 0);
+  double *v = calloc(n, sizeof *v), failed_at = NAN;
+  pc.values = calloc(kh_netlist_element_count(nl) + 1, sizeof *pc.values);
+  kh_status st = !v || !pc.values ? KH_ERR_NOMEM : circuit_at(&pc, NAN);
+  if (st == KH_OK && !pc.general) kh_cli_warn_floating(pc.c);
+  if (st == KH_OK) print_header(nl, ax, count);
+  for (size_t j = 0; st == KH_OK && j < ax[1].points; j++)
     for (size_t i = 0; st == KH_OK && i < ax[0].points; i++) {
-      double value = ax[0].sweep.start + (double)i * ax[0].sweep.step;
-      kh_solve_stats stats;
-      values[ax[0].element] = value;
-      if (general)
-        st = kh_general_op(ctx, nl, values, i + j ? v : NULL, v, NULL, &stats);
-      else
-        st = kh_circuit_set_source(ctx, c, ax[0].element, value);
-      if (st == KH_OK && !general) st = kh_solver_solve(ctx, s, v, NULL);
-      if (st != KH_OK) {
-        failed_at = value;
-        break;
-      }
-      print_row(value, count == 2 ? &outer : NULL, v + 1, n - 1);
+      double value[2] = {ax[0].sweep.start + (double)i * ax[0].sweep.step,
+                         ax[1].sweep.start + (double)j * ax[1].sweep.step};
+      double celsius = ax[0].element == TEMPERATURE                 ? value[0]
+                       : count == 2 && ax[1].element == TEMPERATURE ? value[1]
+                                                                    : NAN;
+      st = circuit_at(&pc, celsius);
+      if (st == KH_OK) st = solve_point(&pc, ax, value, count, i + j == 0, v);
+      if (st != KH_OK) failed_at = value[0];
+      if (st == KH_OK) print_row(value[0], count == 2 ? &value[1] : NULL, v + 1, n - 1);
     }
-  }
   int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, &path, 1);
   if (!isnan(failed_at))
     fprintf(stderr, "kirchhoff: the sweep stopped at %s = %.17g; the rows printed are complete\n",
             ax[0].sweep.source, failed_at);
-  kh_solver_free(s);
-  kh_circuit_free(c);
-  free(v), free(values);
+  release(&pc);
+  free(v), free(pc.values);
   return rc;
 }
 

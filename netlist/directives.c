@@ -94,6 +94,10 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
       kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
       if (st != KH_OK) return st;
       opt.has_value = 1;
+      if (!strcmp(opt.name, "temp") && p->temp_fixed) { /* a .dc TEMP sweep's point wins */
+        i += 2;
+        continue;
+      }
       if (!strcmp(opt.name, "temp") && p->dot_temp.line) { /* ngspice: .temp wins, anywhere */
         st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                             "temp=%g ignored: a .temp card above sets the temperature, and "
@@ -224,8 +228,8 @@ kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   if (st == KH_OK && !(opt.value > -273.15))
     st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
                        opt.value);
-  if (st == KH_OK) st = check_temper(p, line, &t[1], opt.value);
-  if (st != KH_OK) return st;
+  if (st == KH_OK && !p->temp_fixed) st = check_temper(p, line, &t[1], opt.value);
+  if (st != KH_OK || p->temp_fixed) return st;
   drop_option(p->nl, "temp");
   p->dot_temp = kh_token_loc(p, line, &t[0]);
   return add_option(p, opt);
@@ -260,4 +264,9 @@ kh_status kh_add_shunts(kh_parser *p) {
         .kind = KH_RESISTOR, .synthetic = 3, .node = {n, 0}, .model = KH_NOT_FOUND, .value = r};
   }
   return KH_OK;
+}
+
+kh_status kh_fix_temperature(kh_parser *p, double celsius) {
+  p->temp_fixed = 1;
+  return add_option(p, (kh_option){"temp", celsius, 1});
 }

@@ -309,7 +309,7 @@ static kh_status something_to_solve(kh_parser *p) {
 }
 
 static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
-                       const char *name) {
+                       const char *name, double celsius) {
   *out = NULL;
   kh_netlist *nl = kh_calloc(1, sizeof *nl);
   if (!nl) return kh_fail_nomem(ctx, "parsing");
@@ -329,6 +329,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   uint32_t ground;
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
+  if (st == KH_OK && !isnan(celsius)) st = kh_fix_temperature(&p, celsius);
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
@@ -383,10 +384,18 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
 }
 
 kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path) {
-  return parse(ctx, out, path, NULL, NULL);
+  return parse(ctx, out, path, NULL, NULL, NAN);
+}
+
+kh_status kh_netlist_parse_file_at(kh_context *ctx, kh_netlist **out, const char *path,
+                                   double celsius) {
+  if (!(celsius > -273.15) || !isfinite(celsius))
+    return kh_fail(ctx, KH_ERR_INPUT, "temperature %g degrees Celsius is below absolute zero",
+                   celsius);
+  return parse(ctx, out, path, NULL, NULL, celsius);
 }
 
 kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                   const char *name) {
-  return parse(ctx, out, NULL, text, name);
+  return parse(ctx, out, NULL, text, name, NAN);
 }

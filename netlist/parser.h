@@ -122,6 +122,8 @@ typedef struct {
   int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
   double temper;           /* ... as it was then; a later .temp may not change it */
   kh_loc dot_temp;         /* the last .temp card (line 0: none), which beats .options temp= */
+  int temp_fixed;          /* the caller set the temperature (a .dc TEMP sweep's point), which
+                            * beats .temp and .options temp= alike */
   /* .model cards inside .subckt bodies whose values hold expressions: read at each instance,
    * with its parameters (kh_instance_models), as ngspice reads them; the instances being
    * expanded hold their own models over the definitions' names ("sub.name"), innermost last */
@@ -245,6 +247,9 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
  * kh_add_shunts adds .options rshunt's resistors once every card is read. */
 kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok);
 kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok);
+/* The circuit at celsius whatever the deck's .temp and .options temp= say, as ngspice's .dc TEMP
+ * sweep sets it at each point (before reading: every `temper` reads it). */
+kh_status kh_fix_temperature(kh_parser *p, double celsius);
 kh_status kh_card_global(kh_parser *p, uint32_t line, const kh_tokens *tok);
 kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok);
 kh_status kh_card_dc(kh_parser *p, uint32_t line, const kh_tokens *tok);

@@ -55,6 +55,12 @@ typedef struct {
 
 /* Parses a netlist file; `.include` paths are relative to the including file. */
 KH_API kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path);
+/* As kh_netlist_parse_file, with the circuit at `celsius` degrees Celsius whatever the deck's
+ * .temp and .options temp= say (instances' temp= stay, dtemp= follow), as ngspice 39's .dc TEMP
+ * sweep sets it at each point: every temperature law, and every `temper` an expression reads,
+ * at that temperature (measured: ngspice's sweep gives its .op at .temp T at each point). */
+KH_API kh_status kh_netlist_parse_file_at(kh_context *ctx, kh_netlist **out, const char *path,
+                                          double celsius);
 /* Parses netlist text; `name` is used in messages; `.include` is relative to the working dir. */
 KH_API kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                          const char *name);

@@ -228,7 +228,7 @@ Test(cli, help_and_version) {
 
 /* kirchhoff dc: the deck's .dc with two sources, the first varying fastest; 27 rows as
  * ngspice 39 gives them, v(p) at VS = 0.25 V, I1 = 0 matching its 0.125000023235465 V. A sweep
- * of anything but a source is refused at the card. */
+ * of anything but a source or TEMP (a resistor, say) is refused at the card. */
 Test(cli, dc_sweeps) {
   const char *path = kh_test_write_temp(
       "sweep.cir", "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 0\nd1 a p dd\nrl p m 470\n"
@@ -245,10 +245,44 @@ Test(cli, dc_sweeps) {
   double vp = strtod(row + strlen("\n0.25,0,0.25,"), NULL);
   cr_expect(fabs(vp - 0.125000023235465) <= 1e-12, "%.17g", vp);
   free(out);
-  path = kh_test_write_temp("sweep_temp.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.dc temp 0 100 10\n");
+  path = kh_test_write_temp("sweep_r.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.dc r1 1k 2k 1k\n");
   snprintf(args, sizeof args, "dc --quiet %s", path);
   cr_expect_eq(kh_test_cli_run(args, &out), 2);
-  cr_expect(strstr(out, "sweep_temp.cir:4:1: .dc sweeps 'temp'"), "%s", out);
+  cr_expect(strstr(out, "sweep_r.cir:4:1: .dc sweeps 'r1', which is not a V or I source"), "%s",
+            out);
+  free(out);
+}
+
+/* .dc TEMP: the deck read again at each temperature (a .temp card of its own overruled), where
+ * ngspice 39's sweep gives its .op at .temp T: a diode, a BJT, a resistor with TC1 and a diode
+ * at dtemp=20, against ngspice's sweep of the same deck (reltol 1e-12): v(a), v(c), v(x) at
+ * -40 and 125 C. */
+Test(cli, dc_sweeps_the_temperature) {
+  const char *path = kh_test_write_temp(
+      "sweep_temp.cir",
+      "t\n.model dd d(is=1e-14 n=1.5 rs=10 eg=1.11 xti=3)\n"
+      ".model qn npn(is=1e-15 bf=150 vaf=80 xtb=1.5)\nv1 vdd 0 5\nr1 vdd a 2k\nd1 a 0 dd\n"
+      "r2 vdd c 1k tc1=2e-3\nq1 c b 0 qn\nr3 vdd b 200k\nd2 vdd x dd dtemp=20\nr4 x 0 1k\n"
+      ".temp 50\n.dc temp -40 125 55\n");
+  char args[600], *out = NULL;
+  snprintf(args, sizeof args, "dc --quiet %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "temp-sweep,vdd,a,d1#rs,c,b,x,d2#rs\n"), "%s", out);
+  static const struct {
+    const char *row;
+    double a, c, x;
+  } want[] = {{"\n-40,5,", 1.06637652168049, 3.09493085258723, 3.9026576963588},
+              {"\n125,5,", 0.968261132857137, 0.219402410043218, 3.98855993493056}};
+  for (size_t k = 0; k < 2; k++) {
+    const char *row = strstr(out, want[k].row);
+    cr_assert(row, "%s", out);
+    double v[6];
+    const char *at = row + strlen(want[k].row);
+    for (int j = 0; j < 6; j++) v[j] = strtod(at, (char **)&at), at += *at == ',';
+    cr_expect(fabs(v[0] - want[k].a) < 1e-9 && fabs(v[2] - want[k].c) < 1e-9 &&
+                  fabs(v[4] - want[k].x) < 1e-9,
+              "%s", row);
+  }
   free(out);
 }
 
