@@ -11,19 +11,21 @@
 void kh_help_dc(void) {
   printf("usage: kirchhoff dc FILE [--quiet]\n\n"
          "Runs the .dc card of the netlist FILE (.dc SRC START STOP STEP [SRC2 START2 STOP2\n"
-         "STEP2], SRC a V or I source or TEMP, the circuit's temperature in degrees Celsius,\n"
-         "the first varying fastest, as in ngspice) and prints CSV: one row per point, the\n"
-         "swept values first (v-sweep, i-sweep or temp-sweep, then the second source's name),\n"
-         "then every node voltage under its name as op --csv gives it, with 17 significant\n"
-         "digits. Each point is certified as op's answer is; at each temperature the deck is\n"
-         "read again at it, as ngspice's sweep gives its .op at .temp T.\n\n"
+         "STEP2], SRC a V or I source, a resistor, or TEMP, the circuit's temperature in degrees\n"
+         "Celsius, the first varying fastest, as in ngspice) and prints CSV: one row per\n"
+         "point, the swept values first (v-sweep, i-sweep, res-sweep or temp-sweep, then the\n"
+         "second sweep's name), then every node voltage under its name as op --csv gives it,\n"
+         "with 17 significant digits. Each point is certified as op's answer is; at each\n"
+         "temperature or resistance the deck is read again with it, as ngspice's sweep sets\n"
+         "them.\n\n"
          "  --quiet   no notes about skipped cards on stderr\n");
 }
 
 typedef struct {
-  size_t element; /* the swept source, or TEMPERATURE */
+  size_t element; /* the swept source or resistor, or TEMPERATURE */
   size_t points;
   kh_dc_sweep sweep;
+  int resistor; /* a resistor's resistance, as written */
 } axis;
 
 #define TEMPERATURE ((size_t)-2) /* .dc TEMP: the circuit's temperature, degrees Celsius */
@@ -42,15 +44,24 @@ static int resolve(const kh_netlist *nl, const kh_dc_sweep *w, axis *a, const ch
   if (!strcmp(w->source, "temp")) return a->element = TEMPERATURE, KH_EXIT_OK;
   a->element = kh_netlist_find_element(nl, w->source);
   kh_element_kind kind =
-      a->element == (size_t)-1 ? KH_RESISTOR : kh_netlist_element(nl, a->element).kind;
-  if (a->element == (size_t)-1 || (kind != KH_VSOURCE && kind != KH_ISOURCE)) {
+      a->element == (size_t)-1 ? KH_CAPACITOR : kh_netlist_element(nl, a->element).kind;
+  a->resistor = kind == KH_RESISTOR;
+  if (a->element == (size_t)-1 || (kind != KH_VSOURCE && kind != KH_ISOURCE && !a->resistor)) {
     fprintf(stderr,
             "kirchhoff: input error: %s:%u:%u: .dc sweeps '%s', which is %s; kirchhoff dc "
-            "sweeps voltage and current sources and the temperature (TEMP)\n",
+            "sweeps voltage and current sources, resistors and the temperature (TEMP)\n",
             file, line, col, w->source,
             a->element == (size_t)-1 ? "no element of the deck" : "not a V or I source");
     return KH_EXIT_INPUT;
   }
+  for (size_t i = 0; a->resistor && i < a->points; i++) /* ngspice sets RESresist to each */
+    if (!(w->start + (double)i * w->step > 0)) {
+      fprintf(stderr,
+              "kirchhoff: input error: %s:%u:%u: .dc sweeps resistor '%s' to %g ohms; a "
+              "resistance must be positive\n",
+              file, line, col, w->source, w->start + (double)i * w->step);
+      return KH_EXIT_INPUT;
+    }
   return KH_EXIT_OK;
 }
 
@@ -82,17 +93,20 @@ static int switched(const kh_netlist *nl) {
   return 0;
 }
 
-/* The circuit a point solves: the deck as parsed, or at a TEMP sweep's temperature the deck
- * parsed again at it (ngspice's sweep gives its .op at .temp T at each point: measured on
- * diodes, BJTs, JFETs, MOSFETs of levels 1 and 49 at v3.3, v3.2.4 and v3.1, VDMOS, resistors
- * with temperature coefficients, instances with temp= and dtemp=, and `temper` in .param, R and
- * B), with its solver; each point starts from the last one's answer. */
+/* The circuit a point solves: the deck as parsed, or where a sweep sets the temperature or a
+ * resistor, the deck parsed again with it (kh_netlist_parse_file_with: ngspice's TEMP sweep gives
+ * its .op at .temp T at each point, measured on diodes, BJTs, JFETs, MOSFETs of levels 1 and 49
+ * at v3.3, v3.2.4 and v3.1, VDMOS, resistors with temperature coefficients, instances with temp=
+ * and dtemp=, and `temper` in .param, R and B; its resistor sweep sets the resistance as written,
+ * then applies m, scale and the temperature coefficients, measured), with its solver; each
+ * point starts from the last one's answer. */
 typedef struct {
   kh_context *ctx;
   const char *path;
   const kh_netlist *deck;
-  kh_netlist *at; /* the deck at `celsius`, where a sweep sets the temperature */
-  double celsius, *values;
+  kh_netlist *at; /* the deck with `o`, where a sweep sets the temperature or a resistor */
+  kh_parse_overrides o;
+  double *values;
   kh_circuit *c;
   kh_solver *s;
   int general, ready;
@@ -107,13 +121,21 @@ static const kh_netlist *current(const point_circuit *pc) {
   return pc->at ? pc->at : pc->deck;
 }
 
-/* Sets up the circuit at celsius (NAN: the deck's own), once per temperature. */
-static kh_status circuit_at(point_circuit *pc, double celsius) {
-  if (pc->ready && (celsius == pc->celsius || (isnan(celsius) && isnan(pc->celsius)))) return KH_OK;
+static int same_double(double a, double b) {
+  return a == b || (isnan(a) && isnan(b));
+}
+
+/* Sets up the circuit with o (o.celsius NAN and o.resistor NULL: the deck as read), once per
+ * temperature and resistance. */
+static kh_status circuit_at(point_circuit *pc, kh_parse_overrides o) {
+  if (pc->ready && same_double(o.celsius, pc->o.celsius) && o.resistor == pc->o.resistor &&
+      same_double(o.ohms, pc->o.ohms))
+    return KH_OK;
   release(pc);
-  pc->celsius = celsius;
-  kh_status st =
-      isnan(celsius) ? KH_OK : kh_netlist_parse_file_at(pc->ctx, &pc->at, pc->path, celsius);
+  pc->o = o;
+  kh_status st = isnan(o.celsius) && !o.resistor
+                     ? KH_OK
+                     : kh_netlist_parse_file_with(pc->ctx, &pc->at, pc->path, &o);
   const kh_netlist *nl = current(pc);
   if (st == KH_OK && (kh_netlist_node_count(nl) != kh_netlist_node_count(pc->deck) ||
                       kh_netlist_element_count(nl) != kh_netlist_element_count(pc->deck)))
@@ -130,7 +152,7 @@ static kh_status circuit_at(point_circuit *pc, double celsius) {
 static kh_status solve_point(point_circuit *pc, const axis *ax, const double *value, size_t count,
                              int first, double *v) {
   for (size_t k = 0; k < count; k++) {
-    if (ax[k].element == TEMPERATURE) continue;
+    if (ax[k].element == TEMPERATURE || ax[k].resistor) continue;
     pc->values[ax[k].element] = value[k];
     kh_status st =
         pc->general ? KH_OK : kh_circuit_set_source(pc->ctx, pc->c, ax[k].element, value[k]);
@@ -142,8 +164,20 @@ static kh_status solve_point(point_circuit *pc, const axis *ax, const double *va
   return kh_solver_solve(pc->ctx, pc->s, v, NULL);
 }
 
+/* What the point's sweeps set other than sources: the temperature, a resistor. */
+static kh_parse_overrides overrides_at(const axis *ax, size_t count, const double *value) {
+  kh_parse_overrides o = {NAN, NULL, NAN};
+  for (size_t k = 0; k < count; k++)
+    if (ax[k].element == TEMPERATURE)
+      o.celsius = value[k];
+    else if (ax[k].resistor)
+      o.resistor = ax[k].sweep.source, o.ohms = value[k];
+  return o;
+}
+
 static void print_header(const kh_netlist *nl, const axis *ax, size_t count) {
   printf("%s", ax[0].element == TEMPERATURE                               ? "temp-sweep"
+               : ax[0].resistor                                           ? "res-sweep"
                : kh_netlist_element(nl, ax[0].element).kind == KH_VSOURCE ? "v-sweep"
                                                                           : "i-sweep");
   if (count == 2) printf(",%s", ax[1].sweep.source);
@@ -161,29 +195,26 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
     return KH_EXIT_INPUT;
   }
   if (switched(nl)) return KH_EXIT_INPUT;
-  axis ax[2] = {{0, 1, {0}}, {0, 1, {0}}};
+  axis ax[2] = {{0, 1, {0}, 0}, {0, 1, {0}, 0}};
   for (size_t k = 0; k < count; k++) {
     int rc = resolve(nl, &sweeps[k], &ax[k], file, line, col);
     if (rc != KH_EXIT_OK) return rc;
   }
   size_t n = kh_netlist_node_count(nl);
   /* controlled sources without a co-content: general Newton, each point from the last */
-  point_circuit pc = {.ctx = ctx, .path = path, .deck = nl, .celsius = NAN};
+  point_circuit pc = {.ctx = ctx, .path = path, .deck = nl, .o = {NAN, NULL, NAN}};
   pc.general = kh_netlist_general_count(nl, NULL) > 0;
   if (pc.general) kh_cli_note_other_operating_points(nl, 0);
   double *v = calloc(n, sizeof *v), failed_at = NAN;
   pc.values = calloc(kh_netlist_element_count(nl) + 1, sizeof *pc.values);
-  kh_status st = !v || !pc.values ? KH_ERR_NOMEM : circuit_at(&pc, NAN);
+  kh_status st = !v || !pc.values ? KH_ERR_NOMEM : circuit_at(&pc, pc.o);
   if (st == KH_OK && !pc.general) kh_cli_warn_floating(pc.c);
   if (st == KH_OK) print_header(nl, ax, count);
   for (size_t j = 0; st == KH_OK && j < ax[1].points; j++)
     for (size_t i = 0; st == KH_OK && i < ax[0].points; i++) {
       double value[2] = {ax[0].sweep.start + (double)i * ax[0].sweep.step,
                          ax[1].sweep.start + (double)j * ax[1].sweep.step};
-      double celsius = ax[0].element == TEMPERATURE                 ? value[0]
-                       : count == 2 && ax[1].element == TEMPERATURE ? value[1]
-                                                                    : NAN;
-      st = circuit_at(&pc, celsius);
+      st = circuit_at(&pc, overrides_at(ax, count, value));
       if (st == KH_OK) st = solve_point(&pc, ax, value, count, i + j == 0, v);
       if (st != KH_OK) failed_at = value[0];
       if (st == KH_OK) print_row(value[0], count == 2 ? &value[1] : NULL, v + 1, n - 1);

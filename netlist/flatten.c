@@ -138,6 +138,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s%s", (int)t[end].len,
                          t[end].s, what, kh_ltspice_hint(&t[end]));
   if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
+  if (kind == KH_RESISTOR && kh_swept_resistor(p, &t[0], s)) e.value = p->swept_ohms;
   if (kind == KH_RESISTOR && e.value == 0 &&
       (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK)
     return st;

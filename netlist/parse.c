@@ -309,7 +309,7 @@ static kh_status something_to_solve(kh_parser *p) {
 }
 
 static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
-                       const char *name, double celsius) {
+                       const char *name, const kh_parse_overrides *o) {
   *out = NULL;
   kh_netlist *nl = kh_calloc(1, sizeof *nl);
   if (!nl) return kh_fail_nomem(ctx, "parsing");
@@ -329,12 +329,18 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   uint32_t ground;
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
-  if (st == KH_OK && !isnan(celsius)) st = kh_fix_temperature(&p, celsius);
+  if (st == KH_OK && o && !isnan(o->celsius)) st = kh_fix_temperature(&p, o->celsius);
+  if (o && o->resistor) p.swept_resistor = o->resistor, p.swept_ohms = o->ohms;
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
   if (st == KH_OK) st = finish_scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
+  if (st == KH_OK && p.swept_resistor && !p.swept_found)
+    st = kh_fail(ctx, KH_ERR_INPUT,
+                 "'%s' is no resistor at the top level whose resistance a .dc "
+                 "sweep can set (a behavioural one reads the circuit)",
+                 p.swept_resistor);
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)%s",
@@ -384,18 +390,21 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
 }
 
 kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path) {
-  return parse(ctx, out, path, NULL, NULL, NAN);
+  return parse(ctx, out, path, NULL, NULL, NULL);
 }
 
-kh_status kh_netlist_parse_file_at(kh_context *ctx, kh_netlist **out, const char *path,
-                                   double celsius) {
-  if (!(celsius > -273.15) || !isfinite(celsius))
+kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const char *path,
+                                     const kh_parse_overrides *o) {
+  if (o && !isnan(o->celsius) && !(o->celsius > -273.15 && isfinite(o->celsius)))
     return kh_fail(ctx, KH_ERR_INPUT, "temperature %g degrees Celsius is below absolute zero",
-                   celsius);
-  return parse(ctx, out, path, NULL, NULL, celsius);
+                   o->celsius);
+  if (o && o->resistor && !(o->ohms > 0 && isfinite(o->ohms)))
+    return kh_fail(ctx, KH_ERR_INPUT, "resistance %g for '%s': it must be positive", o->ohms,
+                   o->resistor);
+  return parse(ctx, out, path, NULL, NULL, o);
 }
 
 kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                   const char *name) {
-  return parse(ctx, out, NULL, text, name, NAN);
+  return parse(ctx, out, NULL, text, name, NULL);
 }

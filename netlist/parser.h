@@ -114,16 +114,19 @@ typedef struct {
   kh_tokens scan_tokens;                  /* the line being scanned */
   /* Top-level element lines are flattened as they stream in, while they come in a leading run
    * that needs nothing defined later in the file (parse.c, kh_flatten_ahead). */
-  int streaming;           /* still in that run */
-  uint32_t pending_from;   /* streamed lines waiting at the end of the source: */
-  uint32_t pending;        /* [pending_from, pending_from + pending) */
-  size_t reserved_lines;   /* element storage is sized for this many lines */
-  int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
-  int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
-  double temper;           /* ... as it was then; a later .temp may not change it */
-  kh_loc dot_temp;         /* the last .temp card (line 0: none), which beats .options temp= */
-  int temp_fixed;          /* the caller set the temperature (a .dc TEMP sweep's point), which
-                            * beats .temp and .options temp= alike */
+  int streaming;              /* still in that run */
+  uint32_t pending_from;      /* streamed lines waiting at the end of the source: */
+  uint32_t pending;           /* [pending_from, pending_from + pending) */
+  size_t reserved_lines;      /* element storage is sized for this many lines */
+  int speculative, missed;    /* flattening ahead; it met a parameter or model not yet defined */
+  int temper_used;            /* an expression read `temper` (the circuit temperature, degrees C) */
+  double temper;              /* ... as it was then; a later .temp may not change it */
+  kh_loc dot_temp;            /* the last .temp card (line 0: none), which beats .options temp= */
+  int temp_fixed;             /* the caller set the temperature (a .dc TEMP sweep's point), which
+                               * beats .temp and .options temp= alike */
+  const char *swept_resistor; /* a .dc sweep's top-level resistor (NULL: none), whose written */
+  double swept_ohms;          /* resistance this is, and whether it was found */
+  int swept_found;
   /* .model cards inside .subckt bodies whose values hold expressions: read at each instance,
    * with its parameters (kh_instance_models), as ngspice reads them; the instances being
    * expanded hold their own models over the definitions' names ("sub.name"), innermost last */
@@ -576,6 +579,9 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
 const char *kh_resistor_param_canonical(const char *name);
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_resistor_temp *rt);
+/* Whether the resistor line's element is the .dc sweep's (top level, that name): its written
+ * resistance is then p->swept_ohms. */
+int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s);
 kh_status kh_finish_resistors(kh_parser *p);
 /* For an error at an unexpected word: " (an LTspice instance word: ...)" where t is one of
  * LTspice's (Rser=, Rpar=, Cpar=, ...), else "". */

@@ -181,6 +181,11 @@ kh_status kh_zero_resistance(kh_parser *p, uint32_t line, const kh_token *name, 
                         (int)name->len, name->s);
 }
 
+int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s) {
+  if (!p->swept_resistor || (s && s->def) || !kh_token_eq(name, p->swept_resistor)) return 0;
+  return p->swept_found = 1;
+}
+
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_resistor_temp *rt) {
   const kh_token *t = tok->items;
@@ -229,6 +234,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
     if ((st = kh_eval_token(p, line, &t[i], s, &w.value)) != KH_OK) return st;
     w.has_value = 1;
   }
+  if (kh_swept_resistor(p, &t[0], s)) w.value = p->swept_ohms, w.has_value = 1;
   if (model) from_model(model, &w);
   if (isnan(w.scale)) w.scale = 1;
   if (!(w.scale > 0)) /* a card's scale= (an instance's is checked where it is read) */

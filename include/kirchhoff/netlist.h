@@ -55,12 +55,21 @@ typedef struct {
 
 /* Parses a netlist file; `.include` paths are relative to the including file. */
 KH_API kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path);
-/* As kh_netlist_parse_file, with the circuit at `celsius` degrees Celsius whatever the deck's
- * .temp and .options temp= say (instances' temp= stay, dtemp= follow), as ngspice 39's .dc TEMP
- * sweep sets it at each point: every temperature law, and every `temper` an expression reads,
- * at that temperature (measured: ngspice's sweep gives its .op at .temp T at each point). */
-KH_API kh_status kh_netlist_parse_file_at(kh_context *ctx, kh_netlist **out, const char *path,
-                                          double celsius);
+/* What a .dc sweep changes from point to point, as ngspice 39 changes it: the circuit's
+ * temperature (`celsius`, NAN: the deck's own), in place of the deck's .temp and .options temp=
+ * (instances' temp= stay, dtemp= follow, every `temper` reads it: ngspice's sweep gives its .op
+ * at .temp T at each point, measured), and a top-level resistor's resistance as written
+ * (`resistor`, NULL: none; `ohms` > 0), in place of its value, its model's R or its geometry,
+ * with its m, scale and temperature coefficients applied as ngspice applies them to a swept
+ * resistance (measured). */
+typedef struct {
+  double celsius;
+  const char *resistor;
+  double ohms;
+} kh_parse_overrides;
+/* As kh_netlist_parse_file, with the overrides: what a .dc sweep reads at each point. */
+KH_API kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const char *path,
+                                            const kh_parse_overrides *o);
 /* Parses netlist text; `name` is used in messages; `.include` is relative to the working dir. */
 KH_API kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                          const char *name);

@@ -228,7 +228,7 @@ Test(cli, help_and_version) {
 
 /* kirchhoff dc: the deck's .dc with two sources, the first varying fastest; 27 rows as
  * ngspice 39 gives them, v(p) at VS = 0.25 V, I1 = 0 matching its 0.125000023235465 V. A sweep
- * of anything but a source or TEMP (a resistor, say) is refused at the card. */
+ * of anything but a source, a resistor or TEMP (a capacitor, say) is refused at the card. */
 Test(cli, dc_sweeps) {
   const char *path = kh_test_write_temp(
       "sweep.cir", "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 0\nd1 a p dd\nrl p m 470\n"
@@ -245,11 +245,30 @@ Test(cli, dc_sweeps) {
   double vp = strtod(row + strlen("\n0.25,0,0.25,"), NULL);
   cr_expect(fabs(vp - 0.125000023235465) <= 1e-12, "%.17g", vp);
   free(out);
-  path = kh_test_write_temp("sweep_r.cir", "t\nv1 a 0 1\nr1 a 0 1k\n.dc r1 1k 2k 1k\n");
+  path = kh_test_write_temp("sweep_c.cir", "t\nv1 a 0 1\nr1 a 0 1k\nc1 a 0 1n\n.dc c1 1n 2n 1n\n");
   snprintf(args, sizeof args, "dc --quiet %s", path);
   cr_expect_eq(kh_test_cli_run(args, &out), 2);
-  cr_expect(strstr(out, "sweep_r.cir:4:1: .dc sweeps 'r1', which is not a V or I source"), "%s",
+  cr_expect(strstr(out, "sweep_c.cir:5:1: .dc sweeps 'c1', which is not a V or I source"), "%s",
             out);
+  free(out);
+}
+
+/* .dc of a resistor: ngspice 39 sets its resistance as written and applies m and its temperature
+ * coefficients (measured); here m=2 and tc1=0.01 at 77 C beside a diode, against ngspice's sweep
+ * of the same deck at reltol 1e-12: v(b) at 1k and 3k. */
+Test(cli, dc_sweeps_a_resistor) {
+  const char *path =
+      kh_test_write_temp("sweep_r.cir", "t\nv1 a 0 1\nr1 a b 1k tc1=0.01 m=2\nr2 b 0 1k\n"
+                                        "d1 b 0 dd\n.model dd d(is=1e-14)\n.temp 77\n"
+                                        ".dc r1 1k 3k 500\n");
+  char args[600], *out = NULL;
+  snprintf(args, sizeof args, "dc --quiet %s", path);
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  cr_expect(strstr(out, "res-sweep,a,b\n"), "%s", out);
+  const char *lo = strstr(out, "\n1000,1,"), *hi = strstr(out, "\n3000,1,");
+  cr_assert(lo && hi, "%s", out);
+  cr_expect(fabs(strtod(lo + 8, NULL) - 0.507828348591837) < 1e-12, "%s", lo);
+  cr_expect(fabs(strtod(hi + 8, NULL) - 0.307557665088047) < 1e-12, "%s", hi);
   free(out);
 }
 
