@@ -226,16 +226,24 @@ Test(cli, help_and_version) {
   free(out);
 }
 
+/* kirchhoff dc --quiet on `deck`, written to a temporary `file`: its exit code, and its output in
+ * *out (to free). */
+static int run_dc(const char *file, const char *deck, char **out) {
+  char args[600];
+  snprintf(args, sizeof args, "dc --quiet %s", kh_test_write_temp(file, deck));
+  return kh_test_cli_run(args, out);
+}
+
 /* kirchhoff dc: the deck's .dc with two sources, the first varying fastest; 27 rows as
  * ngspice 39 gives them, v(p) at VS = 0.25 V, I1 = 0 matching its 0.125000023235465 V. A sweep
  * of anything but a source, a resistor or TEMP (a capacitor, say) is refused at the card. */
 Test(cli, dc_sweeps) {
-  const char *path = kh_test_write_temp(
-      "sweep.cir", "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 0\nd1 a p dd\nrl p m 470\n"
-                   "d2 m 0 dd\ni1 0 m 0\n.dc vs 0 2 0.25 i1 0 1m 0.5m\n");
-  char args[600], *out = NULL;
-  snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  char *out = NULL;
+  cr_assert_eq(run_dc("sweep.cir",
+                      "t\n.model dd d(is=1e-12 n=1.05)\nvs a 0 0\nd1 a p dd\nrl p m 470\n"
+                      "d2 m 0 dd\ni1 0 m 0\n.dc vs 0 2 0.25 i1 0 1m 0.5m\n",
+                      &out),
+               0, "%s", out);
   cr_expect(strncmp(out, "v-sweep,i1,a,p,m\n", 17) == 0, "%s", out);
   size_t rows = 0;
   for (const char *c = out; *c; c++) rows += *c == '\n';
@@ -245,9 +253,8 @@ Test(cli, dc_sweeps) {
   double vp = strtod(row + strlen("\n0.25,0,0.25,"), NULL);
   cr_expect(fabs(vp - 0.125000023235465) <= 1e-12, "%.17g", vp);
   free(out);
-  path = kh_test_write_temp("sweep_c.cir", "t\nv1 a 0 1\nr1 a 0 1k\nc1 a 0 1n\n.dc c1 1n 2n 1n\n");
-  snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_expect_eq(kh_test_cli_run(args, &out), 2);
+  cr_expect_eq(run_dc("sweep_c.cir", "t\nv1 a 0 1\nr1 a 0 1k\nc1 a 0 1n\n.dc c1 1n 2n 1n\n", &out),
+               2, "%s", out);
   cr_expect(strstr(out, "sweep_c.cir:5:1: .dc sweeps 'c1', which is not a V or I source"), "%s",
             out);
   free(out);
@@ -257,13 +264,13 @@ Test(cli, dc_sweeps) {
  * coefficients (measured); here m=2 and tc1=0.01 at 77 C beside a diode, against ngspice's sweep
  * of the same deck at reltol 1e-12: v(b) at 1k and 3k. */
 Test(cli, dc_sweeps_a_resistor) {
-  const char *path =
-      kh_test_write_temp("sweep_r.cir", "t\nv1 a 0 1\nr1 a b 1k tc1=0.01 m=2\nr2 b 0 1k\n"
-                                        "d1 b 0 dd\n.model dd d(is=1e-14)\n.temp 77\n"
-                                        ".dc r1 1k 3k 500\n");
-  char args[600], *out = NULL;
-  snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  char *out = NULL;
+  cr_assert_eq(run_dc("sweep_r.cir",
+                      "t\nv1 a 0 1\nr1 a b 1k tc1=0.01 m=2\nr2 b 0 1k\n"
+                      "d1 b 0 dd\n.model dd d(is=1e-14)\n.temp 77\n"
+                      ".dc r1 1k 3k 500\n",
+                      &out),
+               0, "%s", out);
   cr_expect(strstr(out, "res-sweep,a,b\n"), "%s", out);
   const char *lo = strstr(out, "\n1000,1,"), *hi = strstr(out, "\n3000,1,");
   cr_assert(lo && hi, "%s", out);
@@ -277,15 +284,15 @@ Test(cli, dc_sweeps_a_resistor) {
  * at dtemp=20, against ngspice's sweep of the same deck (reltol 1e-12): v(a), v(c), v(x) at
  * -40 and 125 C. */
 Test(cli, dc_sweeps_the_temperature) {
-  const char *path = kh_test_write_temp(
-      "sweep_temp.cir",
-      "t\n.model dd d(is=1e-14 n=1.5 rs=10 eg=1.11 xti=3)\n"
-      ".model qn npn(is=1e-15 bf=150 vaf=80 xtb=1.5)\nv1 vdd 0 5\nr1 vdd a 2k\nd1 a 0 dd\n"
-      "r2 vdd c 1k tc1=2e-3\nq1 c b 0 qn\nr3 vdd b 200k\nd2 vdd x dd dtemp=20\nr4 x 0 1k\n"
-      ".temp 50\n.dc temp -40 125 55\n");
-  char args[600], *out = NULL;
-  snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  char *out = NULL;
+  cr_assert_eq(
+      run_dc("sweep_temp.cir",
+             "t\n.model dd d(is=1e-14 n=1.5 rs=10 eg=1.11 xti=3)\n"
+             ".model qn npn(is=1e-15 bf=150 vaf=80 xtb=1.5)\nv1 vdd 0 5\nr1 vdd a 2k\nd1 a 0 dd\n"
+             "r2 vdd c 1k tc1=2e-3\nq1 c b 0 qn\nr3 vdd b 200k\nd2 vdd x dd dtemp=20\nr4 x 0 1k\n"
+             ".temp 50\n.dc temp -40 125 55\n",
+             &out),
+      0, "%s", out);
   cr_expect(strstr(out, "temp-sweep,vdd,a,d1#rs,c,b,x,d2#rs\n"), "%s", out);
   static const struct {
     const char *row;
@@ -449,12 +456,12 @@ Test(cli, amplifier_loops_without_energy_go_to_general_newton) {
 /* kirchhoff dc through general Newton (a G drives a diode clamp), each point from the last:
  * v(3) as ngspice 39 prints it for the same deck at reltol 1e-12. */
 Test(cli, dc_sweep_through_general_newton) {
-  const char *path = kh_test_write_temp(
-      "general_dc.cir", "t\n.model dd d(is=1e-14)\nv1 1 0 0\nr1 1 2 1k\ng1 3 0 2 0 1m\n"
-                        "r2 3 0 1k\nd1 0 3 dd\nr3 2 0 1k\n.dc v1 0 10 2.5\n");
-  char args[600], *out;
-  snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  char *out = NULL;
+  cr_assert_eq(run_dc("general_dc.cir",
+                      "t\n.model dd d(is=1e-14)\nv1 1 0 0\nr1 1 2 1k\ng1 3 0 2 0 1m\n"
+                      "r2 3 0 1k\nd1 0 3 dd\nr3 2 0 1k\n.dc v1 0 10 2.5\n",
+                      &out),
+               0, "%s", out);
   const double want[] = {-6.42237897577e-01, -6.70738044471e-01, -6.84095465136e-01,
                          -6.92887598599e-01};
   const char *row = strstr(out, "\n2.5,");
@@ -473,12 +480,12 @@ Test(cli, dc_sweep_through_general_newton) {
  * point (sweeping down from 4 V, VH = 0 turns it off at VT = 2 V exactly, where op and a fresh
  * point turn it on), which the sweep does not. */
 Test(cli, dc_sweeps_through_switches_are_refused) {
-  const char *path =
-      kh_test_write_temp("switch_dc.cir", "t\nv1 a 0 5\nr1 a b 1k\ns1 b 0 c 0 sm\nvc c 0 0\n"
-                                          ".model sm sw(vt=2 ron=10 roff=1meg)\n.dc vc 4 0 -0.5\n");
-  char args[600], *out;
-  snprintf(args, sizeof args, "dc --quiet %s", path);
-  cr_assert_eq(kh_test_cli_run(args, &out), 2, "%s", out);
+  char *out = NULL;
+  cr_assert_eq(run_dc("switch_dc.cir",
+                      "t\nv1 a 0 5\nr1 a b 1k\ns1 b 0 c 0 sm\nvc c 0 0\n"
+                      ".model sm sw(vt=2 ron=10 roff=1meg)\n.dc vc 4 0 -0.5\n",
+                      &out),
+               2, "%s", out);
   cr_expect(strstr(out, "switch_dc.cir:4:1: switch 's1': ngspice's .dc carries"), "%s", out);
   free(out);
 }
