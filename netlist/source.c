@@ -151,6 +151,10 @@ static kh_status split_segment(reader *r, kh_line *l, uint32_t offset, uint32_t 
   return KH_OK;
 }
 
+static char lower_ascii(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* Whether the logical line whose first `len` bytes are at t is a .title card. */
 static int title_line(const char *t, size_t len) {
   return len > 6 && !strncmp(t, ".title", 6) && (t[6] == ' ' || t[6] == '\t');
@@ -165,11 +169,11 @@ static kh_status copy_text(reader *r, kh_line *l, const char *s, size_t n, uint3
                            uint32_t col, uint32_t offset, char *dst, size_t *written) {
   size_t w = 0, i = 0;
   for (; i < n && !((unsigned char)s[i] & 0x80); i++) /* ASCII: the whole line, nearly always */
-    dst[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    dst[i] = lower_ascii(s[i]);
   for (w = i; i < n;) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80) {
-      dst[w++] = (char)tolower(c), i++;
+      dst[w++] = lower_ascii(s[i++]);
       continue;
     }
     size_t k = utf8_length((const unsigned char *)s + i, n - i);
