@@ -207,9 +207,16 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   if (pc.general) kh_cli_note_other_operating_points(nl, 0);
   double *v = calloc(n, sizeof *v), failed_at = NAN;
   pc.values = calloc(kh_netlist_element_count(nl) + 1, sizeof *pc.values);
-  kh_status st = !v || !pc.values ? KH_ERR_NOMEM : circuit_at(&pc, pc.o);
-  if (st == KH_OK && !pc.general) kh_cli_warn_floating(pc.c);
-  if (st == KH_OK) print_header(nl, ax, count);
+  /* the first point's circuit before the header, so that a sweep no point of which can be read
+   * (a resistor inside a subcircuit) prints nothing */
+  double first[2] = {ax[0].sweep.start, ax[1].sweep.start};
+  kh_status st = !v || !pc.values ? KH_ERR_NOMEM : circuit_at(&pc, overrides_at(ax, count, first));
+  if (st != KH_OK) {
+    free(v), free(pc.values), release(&pc);
+    return kh_cli_report_in(ctx, st, &path, 1);
+  }
+  if (!pc.general) kh_cli_warn_floating(pc.c);
+  print_header(nl, ax, count);
   for (size_t j = 0; st == KH_OK && j < ax[1].points; j++)
     for (size_t i = 0; st == KH_OK && i < ax[0].points; i++) {
       double value[2] = {ax[0].sweep.start + (double)i * ax[0].sweep.step,

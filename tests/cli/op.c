@@ -277,6 +277,15 @@ Test(cli, dc_sweeps_a_resistor) {
   cr_expect(fabs(strtod(lo + 8, NULL) - 0.507828348591837) < 1e-12, "%s", lo);
   cr_expect(fabs(strtod(hi + 8, NULL) - 0.307557665088047) < 1e-12, "%s", hi);
   free(out);
+  /* a resistor inside a subcircuit: refused at the card before any row */
+  cr_assert_eq(run_dc("sweep_rx.cir",
+                      "t\nv1 a 0 1\nx1 a b half\nr3 b 0 1k\n.subckt half p q\nr1 p q 1k\n"
+                      ".ends\n.dc r.x1.r1 1k 2k 500\n",
+                      &out),
+               2, "%s", out);
+  cr_expect(strstr(out, "sweep_rx.cir:8:1: 'r.x1.r1' is no resistor at the top level"), "%s", out);
+  cr_expect(!strstr(out, "res-sweep"), "%s", out);
+  free(out);
 }
 
 /* .dc TEMP: the deck read again at each temperature (a .temp card of its own overruled), where
