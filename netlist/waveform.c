@@ -16,8 +16,9 @@ typedef enum { SIN, PULSE, PWL, EXP, SFFM, AM, NOISE } waveform;
 static const struct {
   const char *name;
   waveform kind;
-} waveforms[] = {{"sin", SIN},   {"pulse", PULSE}, {"pwl", PWL},       {"exp", EXP},
-                 {"sffm", SFFM}, {"am", AM},       {"trnoise", NOISE}, {"trrandom", NOISE}};
+} waveforms[] = {{"sin", SIN}, {"sine", SIN},      {"pulse", PULSE},
+                 {"pwl", PWL}, {"exp", EXP},       {"sffm", SFFM},
+                 {"am", AM},   {"trnoise", NOISE}, {"trrandom", NOISE}};
 
 int kh_waveform_name(const kh_token *t) {
   for (size_t k = 0; k < sizeof waveforms / sizeof waveforms[0]; k++)
