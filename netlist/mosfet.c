@@ -456,5 +456,6 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.mulu0 = in.given & 1u << KH_MOS_MULU0 ? in.mulu0 : 1;
   out.geo = (int)in.acm_geo, out.given = in.given & 0xffu; /* the geometry's bits */
   out.temperature = kh_inst_temp_kelvins(&in.t, nl);
+  out.tj = in.tj, out.tc = in.tc, out.thermal = in.thermal;
   return out;
 }

@@ -6,8 +6,9 @@
  * them unknowns of their own, since ngspice keeps those nodes out of its answer), its gate in
  * ctrl[0]; the equations are in general_vdmos.c. Every model word ngspice 39 knows is read, at
  * DC or as having no DC effect; LTspice's part data (mfg=, Vds=, Ron=, Qg=), which ngspice drops
- * without a word, is read and dropped too; self-heating (an instance's `thermal`) is refused at
- * its token, and so is any other word. */
+ * without a word, is read and dropped too; any other word is refused at its token. `Mname d g s
+ * tj tc model [thermal]` gives the thermal nodes (the junction's and the case's) that
+ * self-heating heats (general_vdmos.c); without `thermal` the device leaves them alone. */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -193,15 +194,42 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   return check_quasi_saturation(p, line, at, m);
 }
 
-/* The words after the model: m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs
- * (a transient's start: read and left). `thermal` (self-heating) is refused. */
-static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
-                                const kh_scope *s, kh_mos_inst *inst) {
-  for (size_t k = i; k < tok->count; k++)
-    if (kh_token_eq(&tok->items[k], "thermal"))
-      return kh_token_fail(p, line, &tok->items[k],
-                           "VDMOS self-heating ('thermal') is not implemented; remove it, or "
-                           "simulate the deck in ngspice");
+/* `thermal` at k of the instance words (self-heating, sim/general/general_vdmos.c), as ngspice 39
+ * heats the device: with the thermal nodes and the model's RTHJC; not with quasi-saturation
+ * (not implemented with heating) nor with TRS1 or TRS2 (vdmostemp.c divides RS's conductance by
+ * its factor again at every iteration when heated, so ngspice's answer would depend on its path).
+ */
+static kh_status thermal_word(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                              kh_mos_inst *inst) {
+  if (!inst->thermal_nodes)
+    return kh_token_fail(p, line, at,
+                         "'thermal' needs the thermal nodes before the model (Mname d g s tj tc "
+                         "model thermal)");
+  if (!(kh_model_value(m, "rthjc", 0) > 0))
+    return kh_token_fail(p, line, at,
+                         "'thermal' with model '%s', which gives no RTHJC > 0 (junction to case): "
+                         "ngspice 39 then heats nothing",
+                         m->name);
+  if (kh_model_value(m, "rthca", 1000) <= 0)
+    return kh_token_fail(p, line, at, "model '%s': RTHCA must be positive", m->name);
+  if (kh_model_value(m, "rq", 0) != 0 || kh_model_value(m, "vq", 0) != 0)
+    return kh_token_fail(p, line, at,
+                         "self-heating with quasi-saturation (model '%s''s RQ, VQ) is not "
+                         "implemented",
+                         m->name);
+  if (kh_model_value(m, "trs1", 0) != 0 || kh_model_value(m, "trs2", 0) != 0)
+    return kh_token_fail(p, line, at,
+                         "self-heating with model '%s''s TRS1 or TRS2: ngspice 39 divides RS's "
+                         "conductance by its temperature factor again at every iteration",
+                         m->name);
+  inst->thermal = 1;
+  return KH_OK;
+}
+
+/* m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs (a transient's start: read
+ * and left). */
+static kh_status words_after_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                   const kh_scope *s, kh_mos_inst *inst) {
   unsigned given = 0;
   const kh_instance_word words[] = {{"m", &inst->m, '+', 0},
                                     {"temp", &inst->t.temp, 0, 1},
@@ -215,17 +243,44 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   return st;
 }
 
+/* The words after the model: m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs
+ * (a transient's start: read and left), `thermal` anywhere among them (an instance flag). */
+static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                const kh_scope *s, const kh_model *m, kh_mos_inst *inst) {
+  kh_tokens rest = *tok;
+  kh_token *kept = NULL;
+  for (size_t k = i; k < tok->count; k++) {
+    if (!kh_token_eq(&tok->items[k], "thermal")) continue;
+    kh_status st = thermal_word(p, line, &tok->items[k], m, inst);
+    if (st == KH_OK && !kept && !(kept = kh_malloc(tok->count * sizeof *kept)))
+      st = kh_fail_nomem(p->ctx, "reading a VDMOS line");
+    if (st != KH_OK) return kh_free(kept), st;
+    memcpy(kept, tok->items, k * sizeof *kept); /* the words but this one */
+    memcpy(kept + k, tok->items + k + 1, (tok->count - k - 1) * sizeof *kept);
+    rest.items = kept, rest.count = tok->count - 1;
+    break;
+  }
+  kh_status st = words_after_model(p, line, &rest, i, s, inst);
+  kh_free(kept);
+  return st;
+}
+
 kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                         uint32_t model) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
   kh_mos_inst inst = {.m = kh_scope_multiplier(s)};
   kh_elem e = {.kind = KH_MOSFET, .value = 1, .model = model};
+  /* Mname d g s model, or Mname d g s tj tc model with the thermal nodes */
+  size_t at = tok->count > 6 && kh_find_model(p, s, &t[4]) == KH_NOT_FOUND ? 6 : 4;
   kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &inst.gate);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
-  if (st == KH_OK) st = check_values(p, line, &t[4], &nl->models[model]);
-  if (st == KH_OK) st = instance_words(p, line, tok, 5, s, &inst);
+  if (st == KH_OK && at == 6) st = kh_resolve_node(p, line, s, &t[4], &inst.tj);
+  if (st == KH_OK && at == 6) st = kh_resolve_node(p, line, s, &t[5], &inst.tc);
+  inst.thermal_nodes = at == 6;
+  if (st == KH_OK) st = check_values(p, line, &t[at], &nl->models[model]);
+  if (st == KH_OK) st = instance_words(p, line, tok, at + 1, s, &nl->models[model], &inst);
   if (st != KH_OK) return st;
   inst.bulk = inst.source; /* none: the body diode runs from the source to the drain */
   if (kh_reserve((void **)&nl->mos_inst, &nl->mos_inst_cap, nl->mos_inst_count + 1,

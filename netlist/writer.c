@@ -404,9 +404,11 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
 static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
                          kh_write_flavor flavor) {
   const kh_mos_inst *in = &nl->mos_inst[e->ctrl[1]];
-  if (kh_is_vdmos(nl, e)) { /* Mname d g s model: its resistances are inside it for both */
-    fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, in->drain), node(nl, in->gate),
-            node(nl, in->source), nl->models[e->model].name);
+  if (kh_is_vdmos(nl, e)) { /* Mname d g s [tj tc] model: its resistances are inside it */
+    fprintf(out, "%s %s %s %s", elem_name(nl, i), node(nl, in->drain), node(nl, in->gate),
+            node(nl, in->source));
+    if (in->thermal_nodes) fprintf(out, " %s %s", node(nl, in->tj), node(nl, in->tc));
+    fprintf(out, " %s%s", nl->models[e->model].name, in->thermal ? " thermal" : "");
     write_transistor_tail(out, in->m, &in->t, in->off);
     return;
   }

@@ -152,7 +152,7 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
  * multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
  * instance's delvto= (0 unless given), mulu0= (1) and geo= (ACM's, 0), and which of l, w, ad,
  * as, pd, ps, nrd and nrs the instance or its model card gives (bits 0 to 7: BSIM3's ACM
- * computes the areas and perimeters not given). */
+ * computes the areas and perimeters not given). A VDMOS's thermal nodes and `thermal`. */
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
@@ -160,6 +160,8 @@ typedef struct {
   double delvto, mulu0;
   int geo;
   unsigned given;
+  size_t tj, tc; /* a VDMOS's thermal nodes (`Mname d g s tj tc model`; 0 without them) */
+  int thermal;   /* and `thermal`: self-heating */
 } kh_mosfet_instance;
 KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
 /* A bipolar transistor (Q card, ngspice 39's Gummel-Poon model; docs/netlist.md): its

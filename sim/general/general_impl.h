@@ -68,6 +68,14 @@ typedef struct {
   long dx, sx, bp;
   kh_diode body;
   double vd;
+  /* self-heating (`thermal`, general_vdmos_heat.c): the device at t0 + v(tj) kelvins */
+  int heated;
+  long tj, tc;                  /* the thermal nodes' unknowns */
+  double t0, rise;              /* the instance's temperature; the last linearization's rise */
+  double rthjc, rthca, ambient; /* ambient: the circuit's temperature in degrees C */
+  double mu, texp0;             /* the model's, applied once more when heated */
+  const kh_netlist *nl;
+  size_t element;
 } kh_vdmos;
 
 /* BSIM3 v3.3 at an instance (general_bsim3.c): b3temp.c's size-dependent parameters (binned and
@@ -379,6 +387,22 @@ int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
  * and its answer depends on its path by that much; 0 otherwise. */
 double kh_vdmos_quasi_reversed(const kh_mosfet *q, const double *x);
 double kh_vdmos_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
+/* The terms of element k's VDMOS that follow the temperature, at t kelvins (general_vdmos.c). */
+void kh_vdmos_at(const kh_netlist *nl, size_t k, double t, kh_mosfet *q);
+/* The stamp without heating's terms, at the present ones; the controlling voltages it used
+ * (vgs, vds and the body diode's, NMOS signs) in used. */
+int kh_vdmos_stamp_plain(kh_general *g, kh_mosfet *q, const double *x, int linearize,
+                         double used[3]);
+/* The currents leaving d, s, dx, sx and bp at the controlling voltages `at` (and x for the
+ * resistors), and the power ngspice 39 heats the device with: the channel's, RD's, the body
+ * diode's and RB's (not RS's or RDS's; vdmosload.c). */
+double kh_vdmos_flows(const kh_mosfet *q, const double *x, const double at[3], double leaving[5]);
+/* Self-heating (general_vdmos_heat.c): its terms for element k, where the instance has
+ * `thermal`; the stamp and the certificate's terms. */
+void kh_vdmos_heat_setup(const kh_netlist *nl, size_t k, kh_mosfet *q);
+int kh_vdmos_heat_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
+double kh_vdmos_heat_certify(const kh_general *g, const kh_mosfet *q, long double *sum,
+                             double *mag);
 void kh_vdmos_follow(kh_mosfet *q, const double *x);
 /* A VDMOS's RD, RS and RB inner ends (those it has): unknowns *n on (general.c numbers them);
  * nothing for another MOSFET. */

@@ -288,7 +288,9 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
 }
 
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
-  if (q->vdmos.on) return kh_vdmos_certify(g, q, sum, mag);
+  if (q->vdmos.on)
+    return q->vdmos.heated ? kh_vdmos_heat_certify(g, q, sum, mag)
+                           : kh_vdmos_certify(g, q, sum, mag);
   double vgs, vds, vbs;
   voltages(q, g->x, &vgs, &vds, &vbs);
   kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);

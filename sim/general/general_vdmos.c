@@ -54,6 +54,29 @@ static double conductance(const kh_netlist *nl, const char *m, const char *r, co
   return factor > 0 ? mult / ohms / factor : NAN;
 }
 
+/* The terms that follow the temperature t (vdmostemp.c's VDMOStempUpdate): beta, the threshold,
+ * KSUBTHRES, RD, RS, RB, RQ and the body diode. */
+void kh_vdmos_at(const kh_netlist *nl, size_t k, double t, kh_mosfet *q) {
+  const char *m = kh_netlist_element(nl, k).model;
+  double mult = kh_netlist_mosfet_instance(nl, k).m;
+  kh_vdmos *v = &q->vdmos;
+  double tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom, ratio = t / tnom;
+  q->vt = KH_BOLTZMANN / KH_CHARGE * t;
+  q->beta = param(nl, m, "kp", 25 + 10 * q->type) * mult * pow(ratio, param(nl, m, "mu", -1.5));
+  v->vth = v->vth0 - q->type * param(nl, m, "tcvth", 0) * dt;
+  v->ksub = param(nl, m, "ksubthres", 0.1) *
+            (1 + param(nl, m, "tksubthres1", 0) * dt + param(nl, m, "tksubthres2", 0) * dt * dt);
+  int texp0_given;
+  double texp0 = kh_model_number(nl, m, "texp0", 1.5, &texp0_given), rd = param(nl, m, "rd", 0);
+  v->grd = conductance(nl, m, "rd", "trd1", "trd2", mult, dt);
+  if (texp0_given && rd > 0) v->grd = mult / rd / pow(ratio, texp0);
+  v->grs = conductance(nl, m, "rs", "trs1", "trs2", mult, dt);
+  v->grb = conductance(nl, m, "rb", "trb1", "trb2", mult, dt);
+  v->rq = param(nl, m, "rq", 0) / mult * pow(ratio, param(nl, m, "texp1", 0.3));
+  body_diode(nl, m, mult, t, tnom, &v->body);
+  v->body.gmin = q->gmin;
+}
+
 kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q) {
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
@@ -62,37 +85,24 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   q->off = in.off;
   kh_vdmos *v = &q->vdmos;
   v->on = 1, q->type = param(nl, m, "pchan", 0) != 0 ? -1 : 1;
-  double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
-  double ratio = t / tnom;
-  q->vt = KH_BOLTZMANN / KH_CHARGE * t;
-  q->beta = param(nl, m, "kp", 25 + 10 * q->type) * in.m * pow(ratio, param(nl, m, "mu", -1.5));
+  double t = in.temperature;
   v->vth0 = param(nl, m, "vto", 3 * q->type);
-  v->vth = v->vth0 - q->type * param(nl, m, "tcvth", 0) * dt;
-  v->ksub = param(nl, m, "ksubthres", 0.1) *
-            (1 + param(nl, m, "tksubthres1", 0) * dt + param(nl, m, "tksubthres2", 0) * dt * dt);
   v->shift = param(nl, m, "subshift", 0), v->mtr = param(nl, m, "mtriode", 1);
   v->lambda = param(nl, m, "lambda", 0), v->theta = param(nl, m, "theta", 0);
-  int texp0_given;
-  double texp0 = kh_model_number(nl, m, "texp0", 1.5, &texp0_given), rd = param(nl, m, "rd", 0);
-  v->grd = conductance(nl, m, "rd", "trd1", "trd2", in.m, dt);
-  if (texp0_given && rd > 0) v->grd = in.m / rd / pow(ratio, texp0);
-  v->grs = conductance(nl, m, "rs", "trs1", "trs2", in.m, dt);
-  v->grb = conductance(nl, m, "rb", "trb1", "trb2", in.m, dt);
   int rq_given, vq_given;
-  double rq = kh_model_number(nl, m, "rq", 0, &rq_given),
-         vq = kh_model_number(nl, m, "vq", 0, &vq_given);
-  v->qs = rq_given && vq_given && v->grd > 0, v->vq = fabs(vq);
-  v->rq = rq / in.m * pow(ratio, param(nl, m, "texp1", 0.3));
+  kh_model_number(nl, m, "rq", 0, &rq_given);
+  double vq = kh_model_number(nl, m, "vq", 0, &vq_given);
   int rds_given;
   double rds = kh_model_number(nl, m, "rds", 0, &rds_given);
   v->gshunt = rds_given && rds > 0 ? in.m / rds : 1e-15;
   q->gmin = 1e-12;
   kh_netlist_option(nl, "gmin", &q->gmin);
-  body_diode(nl, m, in.m, t, tnom, &v->body);
-  v->body.gmin = q->gmin;
+  kh_vdmos_at(nl, k, t, q);
+  v->qs = rq_given && vq_given && v->grd > 0, v->vq = fabs(vq);
   v->dx = q->d = kh_general_at(e.node_pos), v->sx = q->s = kh_general_at(e.node_neg);
   v->bp = v->sx, q->g = kh_general_at(in.gate);
   q->von = q->type * v->vth;
+  kh_vdmos_heat_setup(nl, k, q);
   if (isnan(v->grd) || isnan(v->grs) || isnan(v->grb))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: VDMOS '%s': model '%s' at %.2f K makes %s negative (its temperature "
@@ -101,7 +111,7 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
                    isnan(v->grd)   ? "RD"
                    : isnan(v->grs) ? "RS"
                                    : "RB",
-                   dt);
+                   t - kh_netlist_nominal_temperature(nl, m));
   if (!isfinite(q->beta) || !isfinite(v->vth) || !(v->ksub > 0) || !(v->body.csat > 0))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: VDMOS '%s': model '%s' at %.2f K gives beta %g, threshold %g, "
@@ -224,6 +234,13 @@ double kh_vdmos_quasi_reversed(const kh_mosfet *q, const double *x) {
 }
 
 int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
+  if (q->vdmos.heated) return kh_vdmos_heat_stamp(g, q, x, linearize);
+  double used[3];
+  return kh_vdmos_stamp_plain(g, q, x, linearize, used);
+}
+
+int kh_vdmos_stamp_plain(kh_general *g, kh_mosfet *q, const double *x, int linearize,
+                         double used[3]) {
   kh_vdmos *v = &q->vdmos;
   double vgs, vds, vd, t = q->type;
   voltages(q, x, &vgs, &vds, &vd);
@@ -240,6 +257,7 @@ int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) 
   double phi, cd, gd;
   kh_diode_eval(&v->body, vd, &phi, &cd, &gd);
   if (linearize) q->vgs = vgs, q->vds = vds, v->vd = vd;
+  used[0] = vgs, used[1] = vds, used[2] = vd;
   double vgd = vgs - vds, gm = p.gm, gds = p.gds, nrm = p.mode > 0, rev = p.mode < 0;
   double cdreq =
       p.mode > 0 ? t * (p.cdrain - gds * vds - gm * vgs) : -t * (p.cdrain + gds * vds - gm * vgd);
@@ -256,6 +274,22 @@ int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) 
          kh_general_stamp(g, s, d, -gds - rev * gm) | drain_resistor(g, q, x, p.mode) |
          resistor(g, v->sx, s, v->grs) | resistor(g, v->sx, v->bp, v->grb) |
          resistor(g, v->dx, v->sx, v->gshunt) | resistor(g, v->bp, v->dx, gd);
+}
+
+double kh_vdmos_flows(const kh_mosfet *q, const double *x, const double at[3], double leaving[5]) {
+  const kh_vdmos *v = &q->vdmos;
+  double t = q->type, phi, cd, gd, slope;
+  kh_mos_point p = channel(q, at[0], at[1]);
+  kh_diode_eval(&v->body, at[2], &phi, &cd, &gd);
+  double grd = drain_conductance(q, x, p.mode, &slope);
+  double vdx = kh_general_value(x, v->dx), vd = kh_general_value(x, q->d);
+  double vsx = kh_general_value(x, v->sx), vs = kh_general_value(x, q->s);
+  double vrs = vsx - kh_general_value(x, v->bp), vrd = vdx - vd;
+  double ich = t * p.mode * p.cdrain, ird = grd * vrd, irs = v->grs * (vsx - vs);
+  double irb = v->grb * vrs, ishunt = v->gshunt * (vdx - vsx), ibody = t * cd;
+  leaving[0] = ich - ird, leaving[1] = -ich - irs, leaving[2] = ird + ishunt - ibody;
+  leaving[3] = irs + irb - ishunt, leaving[4] = ibody - irb;
+  return p.cdrain * fabs(at[1]) + ird * vrd + at[2] * cd + irb * vrs;
 }
 
 double kh_vdmos_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag) {
