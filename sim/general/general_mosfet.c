@@ -79,7 +79,11 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   kh_element e = kh_netlist_element(nl, k);
   kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
   const char *m = e.model;
-  if (!strcmp(kh_netlist_model_type(nl, m), "vdmos")) return kh_vdmos_from_netlist(ctx, nl, k, q);
+  if (!strcmp(kh_netlist_model_type(nl, m), "vdmos")) {
+    kh_status st = kh_vdmos_from_netlist(ctx, nl, k, q);
+    if (st == KH_OK) kh_vdmos_heat_setup(nl, k, q);
+    return st;
+  }
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pmos") ? -1 : 1;
   q->off = in.off;
@@ -249,7 +253,9 @@ static double v31_stray(const kh_mosfet *q) {
 }
 
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
-  if (q->vdmos.on) return kh_vdmos_stamp(g, q, x, linearize);
+  if (q->vdmos.on)
+    return q->vdmos.heated ? kh_vdmos_heat_stamp(g, q, x, linearize)
+                           : kh_vdmos_stamp(g, q, x, linearize);
   double vgs, vds, vbs;
   voltages(q, x, &vgs, &vds, &vbs);
   if (linearize && q->off && (q->cold || g->holding)) { /* `off`: mos1load.c holds it at 0 V */

@@ -102,7 +102,6 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   v->dx = q->d = kh_general_at(e.node_pos), v->sx = q->s = kh_general_at(e.node_neg);
   v->bp = v->sx, q->g = kh_general_at(in.gate);
   q->von = q->type * v->vth;
-  kh_vdmos_heat_setup(nl, k, q);
   if (isnan(v->grd) || isnan(v->grs) || isnan(v->grb))
     return kh_fail(ctx, KH_ERR_INPUT,
                    "%s:%u:%u: VDMOS '%s': model '%s' at %.2f K makes %s negative (its temperature "
@@ -234,7 +233,6 @@ double kh_vdmos_quasi_reversed(const kh_mosfet *q, const double *x) {
 }
 
 int kh_vdmos_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
-  if (q->vdmos.heated) return kh_vdmos_heat_stamp(g, q, x, linearize);
   double used[3];
   return kh_vdmos_stamp_plain(g, q, x, linearize, used);
 }
