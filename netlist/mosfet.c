@@ -386,11 +386,14 @@ static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, co
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
-  uint32_t vdmos = tok->count >= 5 ? kh_find_model(p, s, &t[4]) : KH_NOT_FOUND;
-  if (tok->count >= 7 && vdmos == KH_NOT_FOUND) /* Mname d g s tj tc model thermal */
-    vdmos = kh_find_model(p, s, &t[6]);
-  if (vdmos != KH_NOT_FOUND && !strcmp(nl->models[vdmos].type, "vdmos"))
-    return kh_vdmos_card(p, line, tok, s, vdmos); /* Mname d g s model: a VDMOS */
+  /* the first model name after three nodes: a VDMOS's (Mname d g s [n4 [n5]] model), or a
+   * MOSFET's after its bulk */
+  for (size_t at = 4; at <= 6 && at < tok->count; at++) {
+    uint32_t id = kh_find_model(p, s, &t[at]);
+    if (id == KH_NOT_FOUND) continue;
+    if (!strcmp(nl->models[id].type, "vdmos")) return kh_vdmos_card(p, line, tok, s, id, at);
+    break;
+  }
   if (tok->count < 6)
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs drain, gate, source and bulk nodes and a model (or drain, "

@@ -186,9 +186,10 @@ typedef struct {
   double delvto, mulu0, acm_geo; /* BSIM3's own (0, 1, 0 unless given) */
   kh_inst_temp t;
   uint8_t off; /* `off` (kh_diode_inst) */
-  /* a VDMOS's thermal nodes (`Mname d g s tj tc model`; 0 and 0 without them) and `thermal` */
+  /* a VDMOS's nodes after its source (extra_nodes of them: `Mname d g s tj tc model` gives the
+   * thermal nodes, `Mname d g s b model` one node the device leaves alone) and `thermal` */
   uint32_t tj, tc;
-  uint8_t thermal_nodes, thermal;
+  uint8_t extra_nodes, thermal;
 } kh_mos_inst;
 
 int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmos.c) */

@@ -517,12 +517,12 @@ kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
                               size_t to);
 const char *kh_gain_param_canonical(const char *name);
 /* VDMOS (vdmos.c): a .model VDMOS card's parameters (pchan: 1 for a p-channel device), and an M
- * card whose fourth word names such a model; whether an element is one. */
+ * card whose word `at` (4, 5 or 6: after three, four or five nodes) names such a model. */
 kh_status kh_vdmos_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t end, kh_model_param **out, size_t *count);
 const char *kh_vdmos_param_canonical(const char *name);
 kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                        uint32_t model);
+                        uint32_t model, size_t at);
 /* Ename n+ n- value=expr or Gname ..., or with table (TABLE {expr} = (x, y) ...) the curve of
  * expr (behavioural.c), the expression from token `from`: as ngspice 39, a B source's V= on an
  * inner node that the E (or G) follows with gain 1. */

@@ -201,10 +201,10 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
  */
 static kh_status thermal_word(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
                               kh_mos_inst *inst) {
-  if (!inst->thermal_nodes)
+  if (inst->extra_nodes != 2)
     return kh_token_fail(p, line, at,
                          "'thermal' needs the thermal nodes before the model (Mname d g s tj tc "
-                         "model thermal)");
+                         "model thermal; ngspice 39: \"We need exactly 5 nodes\")");
   if (!(kh_model_value(m, "rthjc", 0) > 0))
     return kh_token_fail(p, line, at,
                          "'thermal' with model '%s', which gives no RTHJC > 0 (junction to case): "
@@ -266,19 +266,20 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
 }
 
 kh_status kh_vdmos_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                        uint32_t model) {
+                        uint32_t model, size_t at) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
   kh_mos_inst inst = {.m = kh_scope_multiplier(s)};
   kh_elem e = {.kind = KH_MOSFET, .value = 1, .model = model};
-  /* Mname d g s model, or Mname d g s tj tc model with the thermal nodes */
-  size_t at = tok->count > 6 && kh_find_model(p, s, &t[4]) == KH_NOT_FOUND ? 6 : 4;
+  /* Mname d g s model; Mname d g s tj tc model with the thermal nodes; ngspice 39 also takes
+   * one node more than three (Mname d g s b model: as a bulk, written by habit) and leaves it
+   * alone (measured) */
   kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &inst.gate);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
-  if (st == KH_OK && at == 6) st = kh_resolve_node(p, line, s, &t[4], &inst.tj);
+  if (st == KH_OK && at >= 5) st = kh_resolve_node(p, line, s, &t[4], &inst.tj);
   if (st == KH_OK && at == 6) st = kh_resolve_node(p, line, s, &t[5], &inst.tc);
-  inst.thermal_nodes = at == 6;
+  inst.extra_nodes = (uint8_t)(at - 4);
   if (st == KH_OK) st = check_values(p, line, &t[at], &nl->models[model]);
   if (st == KH_OK) st = instance_words(p, line, tok, at + 1, s, &nl->models[model], &inst);
   if (st != KH_OK) return st;

@@ -407,7 +407,8 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   if (kh_is_vdmos(nl, e)) { /* Mname d g s [tj tc] model: its resistances are inside it */
     fprintf(out, "%s %s %s %s", elem_name(nl, i), node(nl, in->drain), node(nl, in->gate),
             node(nl, in->source));
-    if (in->thermal_nodes) fprintf(out, " %s %s", node(nl, in->tj), node(nl, in->tc));
+    if (in->extra_nodes > 0) fprintf(out, " %s", node(nl, in->tj));
+    if (in->extra_nodes > 1) fprintf(out, " %s", node(nl, in->tc));
     fprintf(out, " %s%s", nl->models[e->model].name, in->thermal ? " thermal" : "");
     write_transistor_tail(out, in->m, &in->t, in->off);
     return;
