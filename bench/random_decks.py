@@ -11,7 +11,7 @@ VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP wi
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC, TLEV=3 and RCO VO GAMMA,
 area, m= or temp=,
 maybe a substrate node), switches (SW
-with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
+with VT RON and maybe VH ROFF, on or off; CSW on a sense source's current), VDMOS power MOSFETs (n and p, LTspice-style cards, maybe RQ and VQ, or self-heating on a heat sink, or a fourth node), MOSFETs at levels 1, 2 and 3 (NMOS and PMOS with
 VTO KP GAMMA PHI LAMBDA RD RS IS LD, or TOX NSUB U0; l= w=, m= or temp=), B sources (I= and V=
 of random expressions of ngspice's operators and functions) and G value=, E and G TABLE
 cards and XSPICE pwl instances (A cards) on random points, XSPICE gain, limit, summer, mult,
@@ -688,6 +688,7 @@ def deck(seed):
             lines.append(f"{name('M')} {d} {g} {s_} {b} mm{j}{extra}")
     rv = random.Random(f"vdmos {seed}")  # VDMOS power MOSFETs (LTspice's cards), another stream
     rvq = random.Random(f"vdmos rq {seed}")  # their quasi-saturation (RQ, VQ), another
+    rvh = random.Random(f"vdmos heat {seed}")  # their self-heating and fourth nodes, another
     for j in range(rv.randint(1, 2) if rv.random() < 0.25 else 0):
         pchan = rv.random() < 0.4
         sign = -1 if pchan else 1
@@ -708,11 +709,28 @@ def deck(seed):
                 p.append(f"{word}={draw()}")
         if any(w.startswith("rd=") for w in p) and rvq.random() < 0.4:  # RQ, VQ need RD
             p += [f"rq={rvq.choice(['0.5', '3'])}", f"vq={rvq.choice(['1', '-4'])}"]
+        # self-heating (not with quasi-saturation, which kirchhoff refuses with it): RTHJC, maybe
+        # RTHCA, each instance's thermal nodes on a heat sink to ground or an ambient source
+        heated = not any(w.startswith("rq=") for w in p) and rvh.random() < 0.3
+        if heated:
+            p.append(f"rthjc={rvh.choice(['0.4', '1.5', '5'])}")
+            if rvh.random() < 0.5:
+                p.append(f"rthca={rvh.choice(['50', '400'])}")
         lines.append(f".model vd{j} VDMOS({' '.join(p)})")
         for _ in range(rv.randint(1, 2)):
             d, g, s_ = rv.sample(names + ["0"], 3)
             extra = rv.choice(["", f" m={rv.randint(1, 3)}", f" temp={rv.randint(0, 90)}"])
-            lines.append(f"{name('M')} {d} {g} {s_} vd{j}{extra}")
+            m_name = name('M')
+            if heated:
+                tj, tc = f"{m_name}_tj", f"{m_name}_tc"
+                ambient = rvh.choice(["0", "amb"])
+                if ambient == "amb" and not any(l.startswith("vamb ") for l in lines):
+                    lines.append(f"vamb amb 0 {rvh.choice(['25', '40'])}")
+                lines.append(f"{m_name} {d} {g} {s_} {tj} {tc} vd{j} thermal{extra}")
+                lines.append(f"{name('R')} {tc} {ambient} {rvh.choice(['0.5', '2', '8'])}")
+            else:  # ngspice also takes a fourth node, left alone (a bulk written by habit)
+                fourth = f" {s_}" if rvh.random() < 0.2 else ""
+                lines.append(f"{m_name} {d} {g} {s_}{fourth} vd{j}{extra}")
     rq = random.Random(f"bjt {seed}")  # BJTs, on a stream of their own as well
     rsub = random.Random(f"substrate {seed}")  # substrate junctions and nodes, another stream
     rco = random.Random(f"rco {seed}")  # quasi-saturation on BJT models, another

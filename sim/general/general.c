@@ -208,8 +208,11 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   g.ctx = ctx, g.values = values;
   memset(stats, 0, sizeof *stats);
   kh_status st = setup(ctx, &g, nl);
-  if (st == KH_OK && guess)
+  if (st == KH_OK && guess) {
     for (size_t v = 1; v < g.nodes; v++) g.x[kh_general_at(v)] = guess[v];
+    for (size_t k = 0; k < g.elements; k++)
+      if (g.mosfet[k] >= 0) kh_vdmos_warm_start(&g.mosfets[g.mosfet[k]], g.x);
+  }
   if (st == KH_OK && !guess) st = hold_nodesets(ctx, &g);
   for (size_t k = 0; st == KH_OK && k < g.elements; k++)
     if (g.diode[k] >= 0 && g.heat[g.diode[k]].tj >= 0 && kh_heat_start(&g, k, g.diode[k]))

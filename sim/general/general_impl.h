@@ -407,6 +407,11 @@ void kh_vdmos_follow(kh_mosfet *q, const double *x);
 /* A VDMOS's RD, RS and RB inner ends (those it has): unknowns *n on (general.c numbers them);
  * nothing for another MOSFET. */
 void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n);
+/* Where Newton starts from a guess of the node voltages (a sweep's last point): RD's, RS's and
+ * RB's inner ends, unknowns of the device's own that the guess does not give, at the outer
+ * drain and source (at 0 V the first iterate put the whole supply across RD: a self-heating
+ * device then took RD's 2 kW and ran away, seen in a sweep of ngspice's self-heating example). */
+void kh_vdmos_warm_start(const kh_mosfet *q, double *x);
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize);
 double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *sum, double *mag);
 /* Switches (general_switch.c): element k's model, in the state its card gives; the state at a

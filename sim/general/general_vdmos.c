@@ -119,6 +119,14 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   return KH_OK;
 }
 
+void kh_vdmos_warm_start(const kh_mosfet *q, double *x) {
+  const kh_vdmos *v = &q->vdmos;
+  if (!v->on) return;
+  if (q->d != v->dx) x[q->d] = kh_general_value(x, v->dx);
+  if (q->s != v->sx) x[q->s] = kh_general_value(x, v->sx);
+  if (v->bp != v->sx) x[v->bp] = kh_general_value(x, v->sx);
+}
+
 void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n) {
   if (!q->vdmos.on) return;
   if (q->vdmos.grd > 0) q->d = (long)(*n)++;

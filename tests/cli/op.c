@@ -288,6 +288,35 @@ Test(cli, dc_sweeps_a_resistor) {
   free(out);
 }
 
+/* .dc through a self-heating VDMOS (ngspice's own IRFP240 example on a 0.05 K/W sink): each
+ * point starts at the last one's answer, the device's inner drain and source with it; started
+ * at 0 V there, the supply across RD heated the device into a runaway at VD = 12 V (tj 675). At
+ * 12 V ngspice 39 gives tj 2.171005809558186 (reltol 1e-12), and the rise grows smoothly. */
+Test(cli, dc_sweeps_a_self_heating_vdmos) {
+  char *out = NULL;
+  cr_assert_eq(run_dc("sweep_heat.cir",
+                      "t\nm1 d g 0 tj tc irfp240 thermal\nrthk tc 0 0.05\nvg g 0 5\nvd d 0 2\n"
+                      ".model irfp240 vdmos nchan vto=4 kp=5.9 lambda=.001 theta=0.015 "
+                      "ksubthres=.27 rd=61m rs=18m rds=1e7 is=60p n=1.1 rb=14m xti=3 "
+                      "tcvth=0.0065 mu=-1.27 texp0=1.5 rthjc=0.02 rthca=1000 mtriode=0.8\n"
+                      ".dc vd 0.5 20 0.5\n",
+                      &out),
+               0, "%s", out);
+  const char *row = strstr(out, "\n12,12,5,");
+  cr_assert(row, "%s", out);
+  cr_expect(fabs(strtod(row + strlen("\n12,12,5,"), NULL) - 2.171005809558186) < 1e-9, "%s", row);
+  double last = 0;
+  int rows = 0;
+  for (const char *r = strstr(out, "\n0.5,"); r && r[1]; r = strchr(r + 1, '\n')) {
+    double sweep, d, g, tj;
+    if (sscanf(r + 1, "%lg,%lg,%lg,%lg", &sweep, &d, &g, &tj) != 4) break; /* the rows' end */
+    cr_expect(tj > last && tj < last + 1, "%.40s", r + 1);
+    last = tj, rows++;
+  }
+  cr_expect_eq(rows, 40);
+  free(out);
+}
+
 /* .dc TEMP: the deck read again at each temperature (a .temp card of its own overruled), where
  * ngspice 39's sweep gives its .op at .temp T: a diode, a BJT, a resistor with TC1 and a diode
  * at dtemp=20, against ngspice's sweep of the same deck (reltol 1e-12): v(a), v(c), v(x) at
