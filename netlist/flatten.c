@@ -680,8 +680,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static const struct {
   char letter;
   const char *what;
-} unsupported[] = {{'z', "MESFETs (Z)"},
-                   {'y', "transmission lines (Y)"},
+} unsupported[] = {{'y', "transmission lines (Y)"},
                    {'p', "coupled transmission lines (P)"},
                    {'n', "OSDI devices (N)"}};
 
@@ -706,6 +705,7 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'o': return kh_tline_card(p, line, tok, scope);
   case 'u': return kh_urc_card(p, line, tok, scope);
   case 'j': return kh_jfet_card(p, line, tok, scope);
+  case 'z': return kh_mesfet_card(p, line, tok, scope);
   case 'm': return kh_mosfet_card(p, line, tok, scope);
   case 'q': return kh_bjt_card(p, line, tok, scope);
   case 's':

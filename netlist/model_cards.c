@@ -29,6 +29,7 @@ static const model_family *family_of(const kh_token *type) {
   static const model_family families[] = {
       {{"d", NULL}, kh_check_diode_model, kh_diode_param_canonical},
       {{"njf", "pjf"}, kh_check_jfet_model, kh_jfet_param_canonical},
+      {{"nmf", "pmf"}, kh_check_mesfet_model, kh_mesfet_param_canonical},
       {{"nmos", "pmos"}, kh_check_mos_model, kh_mos_param_canonical},
       {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical},
       {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical},

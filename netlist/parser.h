@@ -343,6 +343,11 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
                               size_t to);
 const char *kh_jfet_param_canonical(const char *name);
 kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* MESFETs (mesfet.c): a .model NMF or PMF card's words, and a Z card (a KH_JFET element). */
+kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t to);
+const char *kh_mesfet_param_canonical(const char *name);
+kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Level-1 MOSFETs (mosfet.c): the same for .model NMOS/PMOS and the M card. */
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to);

@@ -212,7 +212,8 @@ static void write_model_words(const kh_model *m, FILE *out) {
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
-    if (!strcmp(m->type, "njf") || !strcmp(m->type, "pjf") || !strcmp(m->type, "nmos") ||
+    if (!strcmp(m->type, "njf") || !strcmp(m->type, "pjf") || !strcmp(m->type, "nmf") ||
+        !strcmp(m->type, "pmf") || !strcmp(m->type, "nmos") ||
         !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp") ||
         !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
       write_transistor_model(m, out);

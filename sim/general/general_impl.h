@@ -31,8 +31,10 @@ typedef struct {
   double csat, vt, vcrit, gmin, m;   /* csat: IS at temperature times the area */
   long d, g, s;                      /* the unknowns of drain, gate and source (ground: -1) */
   double vgs, vgd;                   /* the last linearization's, in the NJF's signs */
-  int cold; /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
-  int off;  /* `off`: linearized at vgs = vgd = 0 while Newton holds it (kh_general.holding) */
+  int cold;     /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
+  int off;      /* `off`: linearized at vgs = vgd = 0 while Newton holds it (kh_general.holding) */
+  int mes;      /* a MESFET (NMF, PMF): Statz's channel, b its doping tail, and alpha */
+  double alpha; /* the MESFET's saturation parameter (its saturation voltage is 3 / alpha) */
 } kh_jfet;
 
 /* mos3's model at an instance (general_mos3.c): the effective channel, the threshold's static

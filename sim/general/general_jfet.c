@@ -11,6 +11,25 @@
 #include <math.h>
 #include <string.h>
 
+/* A MESFET (mesload.c, mestemp.c): no temperature dependence at all, the gates' thermal voltage
+ * at 300.15 K (ngspice's CONSTvt0), vcrit from IS without the area; m is the area (mesfet.c). */
+static void mesfet_from_netlist(const kh_netlist *nl, size_t k, kh_jfet *j) {
+  kh_element e = kh_netlist_element(nl, k);
+  const char *m = e.model;
+  double area = kh_netlist_jfet_instance(nl, k).area,
+         is = kh_model_number(nl, m, "is", 1e-14, NULL);
+  j->mes = 1, j->m = 1;
+  j->type = !strcmp(kh_netlist_model_type(nl, m), "pmf") ? -1 : 1;
+  j->vt = KH_BOLTZMANN / KH_CHARGE * 300.15;
+  j->vto = kh_model_number(nl, m, "vto", -2, NULL);
+  j->beta = kh_model_number(nl, m, "beta", 2.5e-3, NULL) * area;
+  j->csat = is * area;
+  j->lambda = kh_model_number(nl, m, "lambda", 0, NULL);
+  j->b = kh_model_number(nl, m, "b", 0.3, NULL);
+  j->alpha = kh_model_number(nl, m, "alpha", 2, NULL);
+  j->vcrit = j->vt * log(j->vt / (M_SQRT2 * is));
+}
+
 kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_jfet *j) {
   kh_element e = kh_netlist_element(nl, k);
   kh_jfet_instance in = kh_netlist_jfet_instance(nl, k);
@@ -41,6 +60,8 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
             (kh_model_number(nl, m, "pb", 1, NULL) - vto); /* the model's PB and VTO, untempered */
   j->vcrit = vt * log(vt / (M_SQRT2 * sat));
   j->m = in.m;
+  const char *type = kh_netlist_model_type(nl, m);
+  if (!strcmp(type, "nmf") || !strcmp(type, "pmf")) mesfet_from_netlist(nl, k, j);
   j->gmin = 1e-12;
   kh_netlist_option(nl, "gmin", &j->gmin);
   j->d = kh_general_at(e.node_pos), j->g = kh_general_at(in.gate), j->s = kh_general_at(e.node_neg);
@@ -67,10 +88,32 @@ static void junction(const kh_jfet *j, double gmin, double v, double *i, double 
   }
 }
 
+/* A MESFET's channel (mesload.c, Statz et al.): beta vgst^2 / (1 + b vgst) times (1 + lambda vds)
+ * and, below vds = 3 / alpha, times 1 - (1 - alpha vds / 3)^3; in the same conventions as the
+ * JFET's (inverse mode for vds < 0, its gds less gm). */
+static void mes_channel(const kh_jfet *j, double vgs, double vgd, double *cdrain, double *gm,
+                        double *gds) {
+  double vds = vgs - vgd, lam = j->lambda, beta = j->beta, a = j->alpha;
+  int inverse = vds < 0;
+  double vgt = (inverse ? vgd : vgs) - j->vto, sign = inverse ? -1 : 1;
+  *cdrain = *gm = *gds = 0;
+  if (vgt <= 0) return; /* cut off */
+  double prod = 1 + sign * lam * vds, betap = beta * prod, denom = 1 + j->b * vgt;
+  double inv = 1 / denom, lfact = 1, slope = 0;
+  if (sign * vds < 3 / a) { /* linear */
+    double afact = 1 + sign * -a * vds / 3;
+    lfact = 1 - afact * afact * afact, slope = a * afact * afact * prod;
+  }
+  *cdrain = sign * betap * vgt * vgt * inv * lfact;
+  *gm = sign * betap * vgt * (1 + denom) * inv * inv * lfact;
+  *gds = beta * vgt * vgt * inv * (slope + lfact * lam) - (inverse ? *gm : 0);
+}
+
 /* The drain current (into the drain, out of the source) and its derivatives gm (by vgs) and gds
  * (by vds), normal mode for vds >= 0 and inverse mode otherwise (jfetload.c). */
 static void channel(const kh_jfet *j, double vgs, double vgd, double *cdrain, double *gm,
                     double *gds) {
+  if (j->mes) return mes_channel(j, vgs, vgd, cdrain, gm, gds);
   double vds = vgs - vgd, lam = j->lambda, b = j->b, beta = j->beta;
   *cdrain = *gm = *gds = 0;
   if (vds >= 0) {

@@ -164,3 +164,37 @@ Test(jfet, tl071_on_low_supplies_starts_its_diodes_as_ngspice_does) {
   kh_test_general_vs_ngspice(text, 1e-9);
   free(text);
 }
+
+/* A MESFET (Z card, NMF and PMF): Statz's drain current at the answer, written out here, where a
+ * resistor from the supply feeds the drain: (vdd - vd) / R = beta area (1 + lambda vds) vgst^2 /
+ * (1 + B vgst) (1 - (1 - alpha vds / 3)^3 below 3 / alpha), less the gate-drain junction's
+ * current (IS area (e^(vgd / Vt) - 1) + GMIN vgd, Vt at 300.15 K whatever .temp says), in the
+ * linear and the saturated region. A PMF is the NMF mirrored, its VTO as for the NMF (ngspice
+ * compares the mirrored vgs with VTO as written, as for a PJF). */
+Test(jfet, mesfet_in_closed_form) {
+  const char *const types[] = {"nmf", "pmf"};
+  const double vdds[] = {0.6, 5};
+  for (int k = 0; k < 2; k++)
+    for (int v = 0; v < 2; v++) {
+      double s = k ? -1 : 1, vdd = s * vdds[v], vg = s * -0.4, r = 200, area = 1.5;
+      double beta = 3e-3, alpha = 2.5, b = 0.4, lambda = 0.05, vto = -1.5, is = 1e-13;
+      char text[512];
+      snprintf(text, sizeof text,
+               "mes\n.temp 80\n.model zm %s(vto=%g beta=%g alpha=%g b=%g lambda=%g is=%g)\n"
+               "vdd dd 0 %g\nvg g 0 %g\nr1 dd d %g\nz1 d g 0 zm area=%g\n",
+               types[k], vto, beta, alpha, b, lambda, is, vdd, vg, r, area);
+      kh_netlist *nl = kh_test_parse(text);
+      kh_solve_stats stats;
+      double *x = kh_test_general(nl, NULL, &stats);
+      double vd = s * kh_test_node(nl, x, "d"), vgst = s * vg - vto, vds = vd;
+      double lfact = vds < 3 / alpha ? 1 - pow(1 - alpha * vds / 3, 3) : 1;
+      double id = beta * area * (1 + lambda * vds) * vgst * vgst / (1 + b * vgst) * lfact;
+      double vt = 1.38064852e-23 * 300.15 / 1.6021766208e-19, vgd = s * vg - vd;
+      double igd = is * area * expm1(vgd / vt) + 1e-12 * vgd;
+      double want = (s * vdd - vd) / r, got = id - igd;
+      cr_expect(fabs(want - got) <= 1e-9 * fabs(want), "%s at %g V: %.12g A through R, %.12g A",
+                types[k], vdd, want, got);
+      free(x);
+      kh_netlist_free(nl);
+    }
+}

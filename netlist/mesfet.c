@@ -1,0 +1,142 @@
+/* GaAs MESFETs as ngspice 39 reads them: the Z card (Zname nd ng ns model [area] [off]
+ * [area=A] [m=M] [ic=VDS,VGS]) and its .model NMF or PMF card, level 1 (Statz et al.'s model,
+ * ngspice's mes device; the equations are in sim/general/general_jfet.c beside the JFET's, whose
+ * gate junctions and stamps it shares). As in ngspice 39, m= is another name for the area
+ * (mes.c's table maps both to MES_AREA: m=2 answers as area=2, and the last of the two given
+ * wins, measured), a bare area after the model is ignored by ngspice 39 without a word
+ * (measured: refused here), and the device has no temperature dependence (no TNOM, no temp=, which
+ * ngspice stops at). The element is a KH_JFET whose model is of type nmf or pmf, RD and RS
+ * resistors of their own as a JFET's (netlist/jfet.c), divided by the area. */
+#include "parser.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+static const kh_param_alias mesfet_params[] = {
+    /* the instances' default (ngspice 39's inpgmod.c: an instance parameter on the card) */
+    {"area", "area"},
+    /* at DC */
+    {"level", "level"},
+    {"vto", "vto"},
+    {"vt0", "vto"},
+    {"alpha", "alpha"},
+    {"beta", "beta"},
+    {"lambda", "lambda"},
+    {"b", "b"},
+    {"rd", "rd"},
+    {"rs", "rs"},
+    {"is", "is"},
+    /* no DC effect: capacitances and noise */
+    {"cgs", "cgs"},
+    {"cgd", "cgd"},
+    {"pb", "pb"},
+    {"fc", "fc"},
+    {"kf", "kf"},
+    {"af", "af"},
+};
+
+static const char *find_param(const char *s, size_t len) {
+  return kh_param_alias_find(mesfet_params, sizeof mesfet_params / sizeof mesfet_params[0], s, len);
+}
+const char *kh_mesfet_param_canonical(const char *name) {
+  return kh_param_alias_canonical(mesfet_params, sizeof mesfet_params / sizeof mesfet_params[0],
+                                  name);
+}
+
+kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t to) {
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3) {
+    const char *c = find_param(t[i].s, t[i].len);
+    static const char *const defaults[] = {"area"};
+    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, defaults, 1);
+    if (st != KH_OK) return st;
+    if (!c)
+      return kh_token_fail(p, line, &t[i],
+                           "unknown MESFET model parameter '%.*s' (ngspice 39 would ignore it "
+                           "with a warning; docs/netlist.md lists them)",
+                           (int)t[i].len, t[i].s);
+    if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
+      return kh_token_fail(p, line, &t[i + 2],
+                           "MESFET LEVEL %.*s is not implemented (LEVEL=1, Statz's model, is)",
+                           (int)t[i + 2].len, t[i + 2].s);
+  }
+  return KH_OK;
+}
+
+/* The model's values that must hold for ngspice's equations to mean anything: ALPHA divides
+ * (3 / ALPHA, the saturation voltage), IS's logarithm gives vcrit. */
+static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
+  static const char *const nonnegative[] = {"beta", "rd", "rs", "b", "lambda"};
+  kh_status st =
+      kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
+  if (st != KH_OK) return st;
+  if (!(kh_model_value(m, "alpha", 2) > 0) || !isfinite(kh_model_value(m, "alpha", 2)))
+    return kh_token_fail(p, line, at,
+                         "model '%s': ALPHA must be positive (3/ALPHA is the "
+                         "saturation voltage)",
+                         m->name);
+  if (!(kh_model_value(m, "is", 1e-14) > 0))
+    return kh_token_fail(p, line, at,
+                         "model '%s': IS must be positive (ngspice takes its "
+                         "logarithm for the gates' limiting)",
+                         m->name);
+  return KH_OK;
+}
+
+kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  if (tok->count < 5)
+    return kh_token_fail(p, line, &t[tok->count - 1],
+                         "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
+                         t[0].s);
+  if (kh_scope_multiplier(s) != 1)
+    return kh_token_fail(p, line, &t[0],
+                         "a MESFET inside a subcircuit that an X line multiplies (m=): ngspice 39 "
+                         "appends m= to its line, which a MESFET reads as its area");
+  kh_jfet_inst inst = {.m = 1};
+  kh_elem e = {.kind = KH_JFET, .value = NAN};
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
+  if (st == KH_OK) st = kh_model_at(p, line, s, &t[4], &e.model);
+  if (st != KH_OK) return st;
+  const kh_model *model = &nl->models[e.model];
+  if (strcmp(model->type, "nmf") != 0 && strcmp(model->type, "pmf") != 0)
+    return kh_token_fail(p, line, &t[4],
+                         "model '%.*s' is of type '%s', a MESFET needs type 'nmf' or 'pmf'",
+                         (int)t[4].len, t[4].s, model->type);
+  st = check_values(p, line, &t[4], model);
+  if (tok->count > 5 && !kh_token_eq(&t[5], "off") && !(tok->count > 6 && kh_token_eq(&t[6], "=")))
+    return kh_token_fail(p, line, &t[5],
+                         "a MESFET's area after its model: ngspice 39 ignores it without a word "
+                         "(measured); write area=%.*s",
+                         (int)t[5].len, t[5].s);
+  const kh_instance_word words[] = {{"area", &e.value, '+', 0}, {"m", &e.value, '+', 0}};
+  const kh_instance_words w = {"MESFET", "area, m, ic and off", NULL, words, 2, 2, NULL, &inst.off};
+  if (st == KH_OK) st = kh_instance_words_parse(p, line, tok, 5, s, &w);
+  if (st != KH_OK) return st;
+  if (isnan(e.value)) e.value = kh_model_value(model, "area", 1);
+  st = kh_check_card_default(p, line, &t[4], model, "area", e.value, 0);
+  if (st == KH_OK && kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap,
+                                nl->jfet_inst_count + 1, sizeof *nl->jfet_inst))
+    st = kh_fail_nomem(p->ctx, "storing a MESFET");
+  if (st != KH_OK) return st;
+  e.node[0] = inst.drain, e.node[1] = inst.source;
+  e.ctrl[1] = (uint32_t)nl->jfet_inst_count;
+  nl->jfet_inst[nl->jfet_inst_count++] = inst;
+  st = kh_add_element(p, line, &t[0], s, e);
+  if (st != KH_OK) return st;
+  size_t j = nl->element_count - 1;
+  const char *name = kh_strmap_name(&nl->element_names, (uint32_t)j);
+  double rd = kh_model_value(model, "rd", 0), rs = kh_model_value(model, "rs", 0);
+  uint32_t drain = inst.drain, source = inst.source;
+  if (rd > 0) st = kh_series_part(p, line, &t[0], name, "rd", rd / e.value, &drain);
+  if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], name, "rs", rs / e.value, &source);
+  if (st != KH_OK) return st;
+  nl->elements[j].node[0] = drain, nl->elements[j].node[1] = source; /* the array may move */
+  return KH_OK;
+}
