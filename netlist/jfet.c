@@ -69,30 +69,37 @@ static const char *pspice_only(const kh_token *t) {
   return kh_word_note_find(params, t);
 }
 
-kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                              size_t to) {
+kh_status kh_check_fet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to, const kh_fet_model_words *w) {
   const kh_token *t = tok->items;
   for (size_t i = from; i < to; i += 3) {
-    const char *c = find_param(t[i].s, t[i].len);
-    static const char *const defaults[] = {"area", "temp", "dtemp"};
-    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, defaults, 3);
+    const char *c = w->find(t[i].s, t[i].len);
+    kh_status st =
+        kh_check_model_instance_word(p, line, tok, from, i, c != NULL, w->defaults, w->count);
     if (st != KH_OK) return st; /* m (PSpice's grading coefficient) is dropped silently */
-    if (!c && pspice_only(&t[i]))
+    const char *pspice = !c && w->pspice ? w->pspice(&t[i]) : NULL;
+    if (pspice)
       return kh_token_fail(p, line, &t[i],
-                           "'%.*s' is PSpice's JFET %s; ngspice 39 ignores it with a warning, so "
+                           "'%.*s' is PSpice's %s %s; ngspice 39 ignores it with a warning, so "
                            "neither program would give the model's PSpice answer: remove it from "
                            "the card for ngspice's",
-                           (int)t[i].len, t[i].s, pspice_only(&t[i]));
+                           (int)t[i].len, t[i].s, w->device, pspice);
     if (!c)
       return kh_token_fail(p, line, &t[i],
-                           "unknown JFET model parameter '%.*s' (docs/netlist.md lists them)",
-                           (int)t[i].len, t[i].s);
+                           "unknown %s model parameter '%.*s' (docs/netlist.md lists them)",
+                           w->device, (int)t[i].len, t[i].s);
     if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
-      return kh_token_fail(p, line, &t[i + 2],
-                           "JFET LEVEL %.*s is not implemented (LEVEL=1, the default, is)",
-                           (int)t[i + 2].len, t[i + 2].s);
+      return kh_token_fail(p, line, &t[i + 2], "%s LEVEL %.*s is not implemented (LEVEL=1, %s, is)",
+                           w->device, (int)t[i + 2].len, t[i + 2].s, w->level1);
   }
   return KH_OK;
+}
+
+kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to) {
+  static const char *const defaults[] = {"area", "temp", "dtemp"};
+  const kh_fet_model_words w = {"JFET", find_param, defaults, 3, pspice_only, "the default"};
+  return kh_check_fet_model(p, line, tok, from, to, &w);
 }
 
 /* The model's values that must hold for ngspice's equations to mean anything. */
@@ -153,19 +160,26 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   st = kh_check_card_default(p, line, &t[4], model, "area", e.value, 0);
   if (st != KH_OK) return st;
   kh_inst_temp_defaults(&inst.t, model);
+  return kh_fet_element(p, line, tok, s, e, &inst, e.value * inst.m); /* 1/R times area and m */
+}
+
+kh_status kh_fet_element(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         kh_elem e, const kh_jfet_inst *inst, double scale) {
+  kh_netlist *nl = p->nl;
+  const kh_token *t = tok->items;
+  const kh_model *model = &nl->models[e.model];
   if (kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap, nl->jfet_inst_count + 1,
                  sizeof *nl->jfet_inst))
-    return kh_fail_nomem(p->ctx, "storing a JFET");
-  e.node[0] = inst.drain, e.node[1] = inst.source;
+    return kh_fail_nomem(p->ctx, "storing a transistor");
+  e.node[0] = inst->drain, e.node[1] = inst->source;
   e.ctrl[1] = (uint32_t)nl->jfet_inst_count;
-  nl->jfet_inst[nl->jfet_inst_count++] = inst;
-  st = kh_add_element(p, line, &t[0], s, e);
+  nl->jfet_inst[nl->jfet_inst_count++] = *inst;
+  kh_status st = kh_add_element(p, line, &t[0], s, e);
   if (st != KH_OK) return st;
   size_t j = nl->element_count - 1;
   const char *jname = kh_strmap_name(&nl->element_names, (uint32_t)j);
-  double scale = e.value * inst.m; /* ngspice: conductance 1/R times area, stamps times m */
   double rd = kh_model_value(model, "rd", 0), rs = kh_model_value(model, "rs", 0);
-  uint32_t drain = inst.drain, source = inst.source;
+  uint32_t drain = inst->drain, source = inst->source;
   if (rd > 0) st = kh_series_part(p, line, &t[0], jname, "rd", rd / scale, &drain);
   if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], jname, "rs", rs / scale, &source);
   if (st != KH_OK) return st;

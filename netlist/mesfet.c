@@ -47,23 +47,9 @@ const char *kh_mesfet_param_canonical(const char *name) {
 
 kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t to) {
-  const kh_token *t = tok->items;
-  for (size_t i = from; i < to; i += 3) {
-    const char *c = find_param(t[i].s, t[i].len);
-    static const char *const defaults[] = {"area"};
-    kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, defaults, 1);
-    if (st != KH_OK) return st;
-    if (!c)
-      return kh_token_fail(p, line, &t[i],
-                           "unknown MESFET model parameter '%.*s' (ngspice 39 would ignore it "
-                           "with a warning; docs/netlist.md lists them)",
-                           (int)t[i].len, t[i].s);
-    if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
-      return kh_token_fail(p, line, &t[i + 2],
-                           "MESFET LEVEL %.*s is not implemented (LEVEL=1, Statz's model, is)",
-                           (int)t[i + 2].len, t[i + 2].s);
-  }
-  return KH_OK;
+  static const char *const defaults[] = {"area"};
+  const kh_fet_model_words w = {"MESFET", find_param, defaults, 1, NULL, "Statz's model"};
+  return kh_check_fet_model(p, line, tok, from, to, &w);
 }
 
 /* The model's values that must hold for ngspice's equations to mean anything: ALPHA divides
@@ -121,22 +107,5 @@ kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st != KH_OK) return st;
   if (isnan(e.value)) e.value = kh_model_value(model, "area", 1);
   st = kh_check_card_default(p, line, &t[4], model, "area", e.value, 0);
-  if (st == KH_OK && kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap,
-                                nl->jfet_inst_count + 1, sizeof *nl->jfet_inst))
-    st = kh_fail_nomem(p->ctx, "storing a MESFET");
-  if (st != KH_OK) return st;
-  e.node[0] = inst.drain, e.node[1] = inst.source;
-  e.ctrl[1] = (uint32_t)nl->jfet_inst_count;
-  nl->jfet_inst[nl->jfet_inst_count++] = inst;
-  st = kh_add_element(p, line, &t[0], s, e);
-  if (st != KH_OK) return st;
-  size_t j = nl->element_count - 1;
-  const char *name = kh_strmap_name(&nl->element_names, (uint32_t)j);
-  double rd = kh_model_value(model, "rd", 0), rs = kh_model_value(model, "rs", 0);
-  uint32_t drain = inst.drain, source = inst.source;
-  if (rd > 0) st = kh_series_part(p, line, &t[0], name, "rd", rd / e.value, &drain);
-  if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], name, "rs", rs / e.value, &source);
-  if (st != KH_OK) return st;
-  nl->elements[j].node[0] = drain, nl->elements[j].node[1] = source; /* the array may move */
-  return KH_OK;
+  return st == KH_OK ? kh_fet_element(p, line, tok, s, e, &inst, e.value) : st;
 }

@@ -343,6 +343,22 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
                               size_t to);
 const char *kh_jfet_param_canonical(const char *name);
 kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* A JFET's or MESFET's .model words (jfet.c): each one `find` knows (else refused, with what
+ * PSpice means by it where `pspice` says), the instance defaults among them once, LEVEL 1 only. */
+typedef struct {
+  const char *device;
+  const char *(*find)(const char *, size_t);
+  const char *const *defaults;
+  size_t count;
+  const char *(*pspice)(const kh_token *);
+  const char *level1; /* what LEVEL 1 is, for the refusal of another */
+} kh_fet_model_words;
+kh_status kh_check_fet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                             size_t to, const kh_fet_model_words *w);
+/* A JFET's or MESFET's element (jfet.c), its instance stored, with RD and RS of its model as
+ * resistors divided by scale (the area, times m for a JFET). */
+kh_status kh_fet_element(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         kh_elem e, const kh_jfet_inst *inst, double scale);
 /* MESFETs (mesfet.c): a .model NMF or PMF card's words, and a Z card (a KH_JFET element). */
 kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t to);

@@ -22,15 +22,14 @@ typedef struct {
   double gs, dgsdt;   /* RS's conductance and its derivative in the rise (0 without RS) */
 } heated;
 
-/* ngspice's DEVlimitlog (devsup.c): beyond RISE_LIMIT a step in the rise grows logarithmically. */
-static double limitlog(double rise, double old, int *limited) {
-  if (rise > old + RISE_LIMIT) {
+double kh_limitlog(double rise, double old, double limit, int *limited) {
+  if (rise > old + limit) {
     *limited = 1;
-    return old + RISE_LIMIT + log10((rise - old) / RISE_LIMIT);
+    return old + limit + log10((rise - old) / limit);
   }
-  if (rise < old - RISE_LIMIT) {
+  if (rise < old - limit) {
     *limited = 1;
-    return old - RISE_LIMIT - log10((old - rise) / RISE_LIMIT);
+    return old - limit - log10((old - rise) / limit);
   }
   return rise;
 }
@@ -74,7 +73,8 @@ static int evaluate(kh_general *g, size_t k, long d, const double *x, int linear
   h->a = kh_general_at(e.node_pos), h->b = kh_general_at(e.node_neg), h->t = th->tj;
   h->c = th->inner >= 0 ? th->inner : h->a;
   h->rise = x[h->t];
-  if (linearize) h->rise = limitlog(h->rise, th->rise, &g->limited), th->rise = h->rise;
+  if (linearize)
+    h->rise = kh_limitlog(h->rise, th->rise, RISE_LIMIT, &g->limited), th->rise = h->rise;
   if (model_at(g, k, d, h->rise, &g->diodes[d])) return -2;
   h->vd = kh_general_value(x, h->c) - kh_general_value(x, h->b);
   if (linearize) h->vd = kh_diode_limit(&g->diodes[d], h->vd, g->vd[d], &g->limited);

@@ -310,6 +310,9 @@ double kh_behaviour_certify(kh_general *g, size_t k, double va, double vb, doubl
                             int *failed);
 void kh_behaviour_explain(const kh_general *g, char *text, size_t size);
 
+/* ngspice's DEVlimitlog (devsup.c; general_heat.c): a step in a temperature rise beyond `limit`
+ * kelvins grows only logarithmically further (*limited set then). */
+double kh_limitlog(double rise, double old, double limit, int *limited);
 /* Stamps heated diode d (element k) linearized at x (limited when `linearize`): -1 out of
  * memory, -2 its model fails at the temperature reached (the message in g->ctx). */
 int kh_heat_stamp(kh_general *g, size_t k, long d, const double *x, int linearize);

@@ -47,19 +47,6 @@ static void heat_to(kh_mosfet *q, double rise) {
   v->grd /= pow(ratio, v->texp0);
 }
 
-/* ngspice's DEVlimitlog (devsup.c): beyond RISE_LIMIT a step in the rise grows logarithmically. */
-static double limitlog(double rise, double old, int *limited) {
-  if (rise > old + RISE_LIMIT) {
-    *limited = 1;
-    return old + RISE_LIMIT + log10((rise - old) / RISE_LIMIT);
-  }
-  if (rise < old - RISE_LIMIT) {
-    *limited = 1;
-    return old - RISE_LIMIT - log10((old - rise) / RISE_LIMIT);
-  }
-  return rise;
-}
-
 /* The device's unknowns in kh_vdmos_flows's order, and the gate. */
 static void unknowns(const kh_mosfet *q, long u[6]) {
   u[0] = q->d, u[1] = q->s, u[2] = q->vdmos.dx, u[3] = q->vdmos.sx, u[4] = q->vdmos.bp;
@@ -88,7 +75,7 @@ int kh_vdmos_heat_stamp(kh_general *g, kh_mosfet *q, const double *x, int linear
   kh_vdmos *v = &q->vdmos;
   double rise = kh_general_value(x, v->tj);
   if (linearize) /* MODEINITJCT starts at no rise */
-    rise = q->cold ? 0 : limitlog(rise, v->rise, &g->limited), v->rise = rise;
+    rise = q->cold ? 0 : kh_limitlog(rise, v->rise, RISE_LIMIT, &g->limited), v->rise = rise;
   heat_to(q, rise);
   double at[3];
   int bad = kh_vdmos_stamp_plain(g, q, x, linearize, at);
