@@ -7,7 +7,7 @@ Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resist
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
 sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
-VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), BJTs (NPN and PNP with IS BF BR
+VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), MESFETs (NMF and PMF, Statz's model, area= or m=), BJTs (NPN and PNP with IS BF BR
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC, TLEV=3 and RCO VO GAMMA,
 area, m= or temp=,
 maybe a substrate node), switches (SW
@@ -632,6 +632,25 @@ def deck(seed):
             jname, gate = name('J'), name("gate")
             lines += [f"{jname} {d} {gate} {s_} jm{j}{extra}",
                       f"{name('R')} {gate} {g} {rj.choice(['10k', '100k', '1meg'])}"]
+    rz = random.Random(f"mesfet {seed}")  # GaAs MESFETs (Z, Statz's model), a stream of theirs
+    for j in range(rz.randint(1, 2) if rz.random() < 0.15 else 0):
+        p = [f"vto={rz.uniform(-3, -0.5):.3g}", f"beta={rz.choice(['1m', '2.5m', '10m'])}"]
+        for word, draw in (("alpha", lambda: f"{rz.uniform(1, 4):.3g}"),
+                           ("b", lambda: f"{rz.uniform(0, 1):.3g}"),
+                           ("lambda", lambda: f"{rz.uniform(0, 0.1):.3g}"),
+                           ("rd", lambda: f"{rz.uniform(1, 20):.3g}"),
+                           ("rs", lambda: f"{rz.uniform(1, 20):.3g}"),
+                           ("is", lambda: rz.choice(["1e-14", "1e-12"])),
+                           ("cgs", lambda: "1p")):
+            if rz.random() < 0.4:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model zm{j} {rz.choice(['nmf', 'pmf'])}({' '.join(p)})")
+        for _ in range(rz.randint(1, 2)):
+            d, g, s_ = rz.sample(names + ["0"], 3)  # the gate through a resistor, as a JFET's
+            extra = rz.choice(["", f" area={rz.uniform(0.5, 3):.2f}", f" m={rz.randint(1, 3)}"])
+            zname, gate = name('Z'), name("gate")
+            lines += [f"{zname} {d} {gate} {s_} zm{j}{extra}",
+                      f"{name('R')} {gate} {g} {rz.choice(['10k', '100k', '1meg'])}"]
     rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too
     r3 = random.Random(f"mos3 {seed}")  # which are LEVEL 3, and their words: another stream
     r2 = random.Random(f"mos2 {seed}")  # which are LEVEL 2, and their words: another stream
