@@ -28,6 +28,7 @@ static void mesfet_from_netlist(const kh_netlist *nl, size_t k, kh_jfet *j) {
   j->b = kh_model_number(nl, m, "b", 0.3, NULL);
   j->alpha = kh_model_number(nl, m, "alpha", 2, NULL);
   j->vcrit = j->vt * log(j->vt / (M_SQRT2 * is));
+  j->bfac = 0; /* the JFET's doping-tail factor, (1 - B) / (PB - VTO): not a MESFET's */
 }
 
 kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_jfet *j) {
