@@ -209,14 +209,19 @@ static void write_model_words(const kh_model *m, FILE *out) {
   fprintf(out, ")\n");
 }
 
+/* The models whose series resistances kirchhoff writes as resistors (write_transistor_model). */
+static int written_as_transistor(const char *type) {
+  static const char *const types[] = {"njf",  "pjf", "nmf", "pmf", "nmos",
+                                      "pmos", "npn", "pnp", "sw",  "csw"};
+  for (size_t k = 0; k < sizeof types / sizeof *types; k++)
+    if (!strcmp(type, types[k])) return 1;
+  return 0;
+}
+
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
-    if (!strcmp(m->type, "njf") || !strcmp(m->type, "pjf") || !strcmp(m->type, "nmf") ||
-        !strcmp(m->type, "pmf") || !strcmp(m->type, "nmos") ||
-        !strcmp(m->type, "pmos") || !strcmp(m->type, "npn") || !strcmp(m->type, "pnp") ||
-        !strcmp(m->type, "sw") || !strcmp(m->type, "csw"))
-      write_transistor_model(m, out);
+    if (written_as_transistor(m->type)) write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra") || !strcmp(m->type, "urc"))
       write_model_words(m, out); /* VDMOS: RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || (kh_code_model_named(m->type) && strcmp(m->type, "pwl") != 0))
