@@ -327,7 +327,8 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
       "BJT",  "area, areab, areac, m, temp, dtemp, ic, icvbe, icvce and off",
       area,   words,
       8,      2,
-      &given, &inst->off};
+      &given, &inst->off,
+      NULL,   NULL};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;

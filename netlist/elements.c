@@ -239,6 +239,10 @@ kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *
       if (w->off) *w->off = 1;
       continue;
     }
+    if (w->flag && kh_token_eq(&t[i], w->flag)) {
+      *w->flag_at = i;
+      continue;
+    }
     if (i + 2 >= n || !kh_token_eq(&t[i + 1], "="))
       return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in %s '%.*s'", (int)t[i].len, t[i].s,
                            w->device, (int)t[0].len, t[0].s);

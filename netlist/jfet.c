@@ -126,7 +126,8 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
                                     {"temp", &inst->t.temp, 0, 1},
                                     {"dtemp", &inst->t.dtemp, 0, 2}};
   const kh_instance_words w = {
-      "JFET", "area, m, temp, dtemp, ic and off", area, words, 4, 2, &given, &inst->off};
+      "JFET", "area, m, temp, dtemp, ic and off", area, words, 4, 2, &given, &inst->off, NULL,
+      NULL};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
   return st;

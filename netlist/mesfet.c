@@ -102,7 +102,8 @@ kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
                          "(measured); write area=%.*s",
                          (int)t[5].len, t[5].s);
   const kh_instance_word words[] = {{"area", &e.value, '+', 0}, {"m", &e.value, '+', 0}};
-  const kh_instance_words w = {"MESFET", "area, m, ic and off", NULL, words, 2, 2, NULL, &inst.off};
+  const kh_instance_words w = {
+      "MESFET", "area, m, ic and off", NULL, words, 2, 2, NULL, &inst.off, NULL, NULL};
   if (st == KH_OK) st = kh_instance_words_parse(p, line, tok, 5, s, &w);
   if (st != KH_OK) return st;
   if (isnan(e.value)) e.value = kh_model_value(model, "area", 1);

@@ -266,7 +266,9 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
       14,
       3,
       &given,
-      &inst->off};
+      &inst->off,
+      NULL,
+      NULL};
   inst->mulu0 = 1;
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->given |= given & (0xffu | 7u << KH_MOS_DELVTO), inst->t.has_temp = (given >> 8) & 1;

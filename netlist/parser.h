@@ -567,7 +567,9 @@ typedef struct {
   size_t count;
   int ic_values;
   unsigned *given;
-  uint8_t *off; /* set to 1 where `off` is written (NULL: read and left) */
+  uint8_t *off;     /* set to 1 where `off` is written (NULL: read and left) */
+  const char *flag; /* another bare word the device takes (a VDMOS's `thermal`), or NULL */
+  size_t *flag_at;  /* its token's index where written (left as it was otherwise) */
 } kh_instance_words;
 /* Each of the model's `names` (0 when not given) must be finite and >= 0: else an error at `at`
  * naming it (the resistances, saturation currents and gains ngspice's equations need). */

@@ -226,42 +226,25 @@ static kh_status thermal_word(kh_parser *p, uint32_t line, const kh_token *at, c
   return KH_OK;
 }
 
-/* m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs (a transient's start: read
- * and left). */
-static kh_status words_after_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
-                                   const kh_scope *s, kh_mos_inst *inst) {
+/* The words after the model: m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs
+ * (a transient's start: read and left), and `thermal` anywhere among them (an instance flag). */
+static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
+                                const kh_scope *s, const kh_model *m, kh_mos_inst *inst) {
   unsigned given = 0;
+  size_t thermal = 0;
   const kh_instance_word words[] = {{"m", &inst->m, '+', 0},
                                     {"temp", &inst->t.temp, 0, 1},
                                     {"dtemp", &inst->t.dtemp, 0, 2},
                                     {"icvds", NULL, 0, 0},
                                     {"icvgs", NULL, 0, 0}};
-  const kh_instance_words w = {
-      "VDMOS", "m, temp, dtemp, ic, icvds, icvgs and off", NULL, words, 5, 2, &given, &inst->off};
+  const kh_instance_words w = {"VDMOS",   "m, temp, dtemp, ic, icvds, icvgs, off and thermal",
+                               NULL,      words,
+                               5,         2,
+                               &given,    &inst->off,
+                               "thermal", &thermal};
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
   inst->t.has_temp = given & 1, inst->t.has_dtemp = (given >> 1) & 1;
-  return st;
-}
-
-/* The words after the model: m, temp, dtemp (bits for temp and dtemp), off, ic and icvds/icvgs
- * (a transient's start: read and left), `thermal` anywhere among them (an instance flag). */
-static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
-                                const kh_scope *s, const kh_model *m, kh_mos_inst *inst) {
-  kh_tokens rest = *tok;
-  kh_token *kept = NULL;
-  for (size_t k = i; k < tok->count; k++) {
-    if (!kh_token_eq(&tok->items[k], "thermal")) continue;
-    kh_status st = thermal_word(p, line, &tok->items[k], m, inst);
-    if (st == KH_OK && !kept && !(kept = kh_malloc(tok->count * sizeof *kept)))
-      st = kh_fail_nomem(p->ctx, "reading a VDMOS line");
-    if (st != KH_OK) return kh_free(kept), st;
-    memcpy(kept, tok->items, k * sizeof *kept); /* the words but this one */
-    memcpy(kept + k, tok->items + k + 1, (tok->count - k - 1) * sizeof *kept);
-    rest.items = kept, rest.count = tok->count - 1;
-    break;
-  }
-  kh_status st = words_after_model(p, line, &rest, i, s, inst);
-  kh_free(kept);
+  if (st == KH_OK && thermal) st = thermal_word(p, line, &tok->items[thermal], m, inst);
   return st;
 }
 
