@@ -651,6 +651,40 @@ def deck(seed):
             zname, gate = name('Z'), name("gate")
             lines += [f"{zname} {d} {gate} {s_} zm{j}{extra}",
                       f"{name('R')} {gate} {g} {rz.choice(['10k', '100k', '1meg'])}"]
+    rp = random.Random(f"jfet2 {seed}")  # Parker-Skellern JFETs (LEVEL 2), a stream of theirs
+    for j in range(rp.randint(1, 2) if rp.random() < 0.15 else 0):
+        p = ["level=2", f"vto={rp.uniform(-3, -0.5):.3g}", f"beta={rp.choice(['1m', '0.3m', '3m'])}"]
+        for word, draw in (("lambda", lambda: f"{rp.uniform(0, 0.05):.3g}"),
+                           ("p", lambda: f"{rp.uniform(1.8, 3):.3g}"),
+                           ("q", lambda: f"{rp.uniform(1.8, 2.5):.3g}"),
+                           ("xi", lambda: f"{rp.uniform(5, 1000):.3g}"),
+                           ("mxi", lambda: f"{rp.uniform(0, 0.3):.3g}"),
+                           ("z", lambda: f"{rp.uniform(0.2, 2):.3g}"),
+                           ("vst", lambda: f"{rp.uniform(0.02, 0.1):.3g}"),
+                           ("mvst", lambda: f"{rp.uniform(0, 0.1):.3g}"),
+                           ("lfgam", lambda: f"{rp.uniform(0, 0.05):.3g}"),
+                           ("lfg1", lambda: f"{rp.uniform(0, 0.01):.3g}"),
+                           ("lfg2", lambda: f"{rp.uniform(0, 0.01):.3g}"),
+                           ("delta", lambda: f"{rp.uniform(0, 1):.3g}"),
+                           ("ibd", lambda: rp.choice(["1e-14", "1e-12"])),
+                           ("vbd", lambda: f"{rp.uniform(1, 5):.3g}"),
+                           ("n", lambda: f"{rp.uniform(1, 1.5):.3g}"),
+                           ("vbi", lambda: f"{rp.uniform(0.6, 1.2):.3g}"),
+                           ("rd", lambda: f"{rp.uniform(1, 30):.3g}"),
+                           ("rs", lambda: f"{rp.uniform(1, 30):.3g}"),
+                           ("is", lambda: rp.choice(["1e-14", "1e-12"])),
+                           ("tnom", lambda: f"{rp.randint(0, 60)}"),
+                           ("hfgam", lambda: "0.01")):
+            if rp.random() < 0.35:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model jp{j} {rp.choice(['njf', 'pjf'])}({' '.join(p)})")
+        for _ in range(rp.randint(1, 2)):
+            d, g, s_ = rp.sample(names + ["0"], 3)  # the gate through a resistor, as a JFET's
+            extra = rp.choice(["", f" area={rp.uniform(0.5, 3):.2f}", f" m={rp.randint(1, 3)}",
+                               f" temp={rp.randint(0, 90)}"])
+            jname, gate = name('J'), name("gate")
+            lines += [f"{jname} {d} {gate} {s_} jp{j}{extra}",
+                      f"{name('R')} {gate} {g} {rp.choice(['10k', '100k', '1meg'])}"]
     rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too
     r3 = random.Random(f"mos3 {seed}")  # which are LEVEL 3, and their words: another stream
     r2 = random.Random(f"mos2 {seed}")  # which are LEVEL 2, and their words: another stream

@@ -23,7 +23,8 @@ static const kh_param_alias jfet_params[] = {
     {"area", "area"},
     {"temp", "temp"},
     {"dtemp", "dtemp"},
-    /* at DC (PB through B's factor (1 - B) / (PB - VTO)) */
+    /* at DC, both levels (level 1: PB through B's factor (1 - B) / (PB - VTO); level 2: PB at
+     * temperature is VBI) */
     {"level", "level"},
     {"vto", "vto"},
     {"vt0", "vto"},
@@ -32,24 +33,75 @@ static const kh_param_alias jfet_params[] = {
     {"rd", "rd"},
     {"rs", "rs"},
     {"is", "is"},
-    {"b", "b"},
     {"pb", "pb"},
     {"tnom", "tnom"},
+    /* at DC, level 1 */
+    {"b", "b"},
     {"tcv", "tcv"},
     {"vtotc", "vtotc"},
     {"bex", "bex"},
     {"betatce", "betatce"},
     {"xti", "xti"},
     {"eg", "eg"},
-    /* no DC effect: capacitances and noise */
+    /* at DC, level 2 (jfet2parm.h; the LFG and HFG/HFE words act at DC through the voltages
+     * they are the quiescent values of, the rest of the HF ones not at all) */
+    {"vbi", "pb"},
+    {"n", "n"},
+    {"p", "p"},
+    {"q", "q"},
+    {"xi", "xi"},
+    {"mxi", "mxi"},
+    {"z", "z"},
+    {"vst", "vst"},
+    {"mvst", "mvst"},
+    {"lfgam", "lfgam"},
+    {"lfg1", "lfg1"},
+    {"lfg2", "lfg2"},
+    {"delta", "delta"},
+    {"ibd", "ibd"},
+    {"vbd", "vbd"},
+    {"hfeta", "hfeta"},
+    {"hfe1", "hfe1"},
+    {"hfe2", "hfe2"},
+    {"hfgam", "hfgam"},
+    {"hfg1", "hfg1"},
+    {"hfg2", "hfg2"},
+    {"taud", "taud"},
+    {"taug", "taug"},
+    {"acgam", "acgam"},
+    {"cds", "cds"},
+    {"xc", "xc"},
+    {"ver", "ver"},
+    /* no DC effect: capacitances and noise, both levels */
     {"cgs", "cgs"},
     {"cgd", "cgd"},
     {"fc", "fc"},
     {"kf", "kf"},
     {"af", "af"},
+    /* no DC effect, level 1 */
     {"nlev", "nlev"},
     {"gdsnoi", "gdsnoi"},
 };
+
+/* The words of one level only (canonical names; the rest belong to both). */
+static const char *const level1_only[] = {"b",   "tcv", "vtotc", "bex",   "betatce",
+                                          "xti", "eg",  "nlev",  "gdsnoi"};
+static const char *const level2_only[] = {
+    "n",    "p",    "q",     "xi",   "mxi",   "z",     "vst",  "mvst", "lfgam",
+    "lfg1", "lfg2", "delta", "ibd",  "vbd",   "hfeta", "hfe1", "hfe2", "hfgam",
+    "hfg1", "hfg2", "taud",  "taug", "acgam", "cds",   "xc",   "ver"};
+
+static int listed(const char *const *list, size_t n, const char *c) {
+  for (size_t k = 0; k < n; k++)
+    if (!strcmp(list[k], c)) return 1;
+  return 0;
+}
+
+/* The level a canonical word belongs to alone (0: both). */
+static int jfet_word_level(const char *c) {
+  if (listed(level1_only, sizeof level1_only / sizeof *level1_only, c)) return 1;
+  return listed(level2_only, sizeof level2_only / sizeof *level2_only, c) ? 2 : 0;
+}
 
 static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(jfet_params, sizeof jfet_params / sizeof jfet_params[0], s, len);
@@ -69,15 +121,37 @@ static const char *pspice_only(const kh_token *t) {
   return kh_word_note_find(params, t);
 }
 
+/* The card's LEVEL as a number (1 without one); a second LEVEL of another value refused. */
+static kh_status card_level(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t to, const kh_fet_model_words *w, int *level) {
+  const kh_token *t = tok->items;
+  double first = kh_mos_card_level(tok, from, to), number;
+  size_t bad;
+  for (size_t i = from; i + 2 < to; i += 3) {
+    if (!kh_token_eq(&t[i], "level")) continue;
+    if (kh_parse_number(t[i + 2].s, t[i + 2].len, &number, &bad) != KH_NUM_OK ||
+        !(number == 1 || (number == 2 && w->word_level)))
+      return kh_token_fail(p, line, &t[i + 2], "%s LEVEL %.*s is not implemented (%s)", w->device,
+                           (int)t[i + 2].len, t[i + 2].s, w->levels);
+    if (number != first)
+      return kh_token_fail(p, line, &t[i + 2], "a second LEVEL, %g after %g: write one", number,
+                           first);
+  }
+  *level = (int)first;
+  return KH_OK;
+}
+
 kh_status kh_check_fet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to, const kh_fet_model_words *w) {
   const kh_token *t = tok->items;
-  for (size_t i = from; i < to; i += 3) {
+  int level = 1;
+  kh_status st = card_level(p, line, tok, from, to, w, &level);
+  for (size_t i = from; st == KH_OK && i < to; i += 3) {
     const char *c = w->find(t[i].s, t[i].len);
-    kh_status st =
-        kh_check_model_instance_word(p, line, tok, from, i, c != NULL, w->defaults, w->count);
+    int only = c && w->word_level ? w->word_level(c) : 0;
+    st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, w->defaults, w->count);
     if (st != KH_OK) return st; /* m (PSpice's grading coefficient) is dropped silently */
-    const char *pspice = !c && w->pspice ? w->pspice(&t[i]) : NULL;
+    const char *pspice = (!c || (only && only != level)) && w->pspice ? w->pspice(&t[i]) : NULL;
     if (pspice)
       return kh_token_fail(p, line, &t[i],
                            "'%.*s' is PSpice's %s %s; ngspice 39 ignores it with a warning, so "
@@ -88,18 +162,61 @@ kh_status kh_check_fet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
       return kh_token_fail(p, line, &t[i],
                            "unknown %s model parameter '%.*s' (docs/netlist.md lists them)",
                            w->device, (int)t[i].len, t[i].s);
-    if (strcmp(c, "level") == 0 && i + 2 < to && !kh_token_eq(&t[i + 2], "1"))
-      return kh_token_fail(p, line, &t[i + 2], "%s LEVEL %.*s is not implemented (LEVEL=1, %s, is)",
-                           w->device, (int)t[i + 2].len, t[i + 2].s, w->level1);
+    if (only && only != level)
+      return kh_token_fail(p, line, &t[i],
+                           "'%.*s' belongs to %s LEVEL %d, this model is LEVEL %d (ngspice 39 "
+                           "would ignore it with a warning)",
+                           (int)t[i].len, t[i].s, w->device, only, level);
   }
+  return st;
+}
+
+/* ngspice 39's level-2 JFET stores dtemp= as the instance's temperature in kelvins
+ * (jfet2par.c: dtemp=30 runs it at 30 K), so a dtemp among tokens [from, to) is refused there. */
+static kh_status level2_dtemp(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to) {
+  for (size_t i = from; i < to; i++)
+    if (kh_token_eq(&tok->items[i], "dtemp"))
+      return kh_token_fail(p, line, &tok->items[i],
+                           "dtemp on a LEVEL 2 JFET: ngspice 39 takes it as the temperature in "
+                           "kelvins (dtemp=30 runs the device at 30 K); write temp= instead");
   return KH_OK;
 }
 
 kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to) {
   static const char *const defaults[] = {"area", "temp", "dtemp"};
-  const kh_fet_model_words w = {"JFET", find_param, defaults, 3, pspice_only, "the default"};
-  return kh_check_fet_model(p, line, tok, from, to, &w);
+  const kh_fet_model_words w = {"JFET",
+                                find_param,
+                                defaults,
+                                3,
+                                pspice_only,
+                                jfet_word_level,
+                                "LEVEL=1, the default, and 2, Parker-Skellern's, are"};
+  kh_status st = kh_check_fet_model(p, line, tok, from, to, &w);
+  if (st == KH_OK && kh_mos_card_level(tok, from, to) == 2)
+    st = level2_dtemp(p, line, tok, from, to);
+  return st;
+}
+
+/* A level-2 model's values that must hold for ngspice's equations to mean anything: N and VBD
+ * divide the junctions' voltages, XI and Z set the saturation knee (zero or negative ones give
+ * 0/0 or the square root of a negative number), P and Q are powers of the gate drive. */
+static kh_status check_level2(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
+  static const char *const nonnegative[] = {"ibd", "delta", "z", "mxi"};
+  static const struct {
+    const char *name;
+    double fallback;
+  } positive[] = {{"n", 1}, {"vbd", 1}, {"xi", 1000}, {"p", 2}, {"q", 2}};
+  kh_status st =
+      kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
+  for (size_t k = 0; st == KH_OK && k < sizeof positive / sizeof *positive; k++) {
+    double v = kh_model_value(m, positive[k].name, positive[k].fallback);
+    if (!(v > 0) || !isfinite(v))
+      st = kh_token_fail(p, line, at, "model '%s': %s (%g) must be positive", m->name,
+                         positive[k].name, v);
+  }
+  return st;
 }
 
 /* The model's values that must hold for ngspice's equations to mean anything. */
@@ -108,6 +225,7 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   kh_status st =
       kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
   if (st != KH_OK) return st;
+  if (kh_model_value(m, "level", 1) == 2) return check_level2(p, line, at, m);
   double pb = kh_model_value(m, "pb", 1), vto = kh_model_value(m, "vto", -2);
   if (!(pb - vto != 0) || !isfinite(pb - vto))
     return kh_token_fail(p, line, at,
@@ -154,6 +272,8 @@ kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
                          "model '%.*s' is of type '%s', a JFET needs type 'njf' or 'pjf'",
                          (int)t[4].len, t[4].s, model->type);
   st = check_values(p, line, &t[4], model);
+  if (st == KH_OK && kh_model_value(model, "level", 1) == 2)
+    st = level2_dtemp(p, line, tok, 5, tok->count);
   if (st == KH_OK) st = instance_words(p, line, tok, 5, s, &e.value, &inst);
   if (st != KH_OK) return st;
   /* what the instance leaves out, from the card (ngspice 39's instance defaults), else 1 and 0 */

@@ -48,7 +48,8 @@ const char *kh_mesfet_param_canonical(const char *name) {
 kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t to) {
   static const char *const defaults[] = {"area"};
-  const kh_fet_model_words w = {"MESFET", find_param, defaults, 1, NULL, "Statz's model"};
+  const kh_fet_model_words w = {
+      "MESFET", find_param, defaults, 1, NULL, NULL, "LEVEL=1, Statz's model, is"};
   return kh_check_fet_model(p, line, tok, from, to, &w);
 }
 

@@ -344,14 +344,16 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
 const char *kh_jfet_param_canonical(const char *name);
 kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* A JFET's or MESFET's .model words (jfet.c): each one `find` knows (else refused, with what
- * PSpice means by it where `pspice` says), the instance defaults among them once, LEVEL 1 only. */
+ * PSpice means by it where `pspice` says), the instance defaults among them once; LEVEL 1, or 2
+ * where word_level says which words belong to one level alone (1 or 2; 0: both). */
 typedef struct {
   const char *device;
   const char *(*find)(const char *, size_t);
   const char *const *defaults;
   size_t count;
   const char *(*pspice)(const kh_token *);
-  const char *level1; /* what LEVEL 1 is, for the refusal of another */
+  int (*word_level)(const char *canonical);
+  const char *levels; /* the levels there are, for the refusal of another */
 } kh_fet_model_words;
 kh_status kh_check_fet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to, const kh_fet_model_words *w);

@@ -69,6 +69,10 @@ static inline kh_dual kh_dual_exp(kh_dual a) {
   double v = exp(a.v);
   return kh_dual_chain(v, v, a);
 }
+/* a^c for a constant c */
+static inline kh_dual kh_dual_powc(kh_dual a, double c) {
+  return kh_dual_chain(pow(a.v, c), c * pow(a.v, c - 1), a);
+}
 static inline kh_dual kh_dual_log(kh_dual a) {
   return kh_dual_chain(log(a.v), 1 / a.v, a);
 }

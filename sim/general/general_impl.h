@@ -24,7 +24,16 @@ typedef struct {
   double rise; /* the temperature rise of the last linearization */
 } kh_heat;
 
-/* A JFET (general_jfet.c): ngspice 39's level-1 model at its temperature, area folded in. */
+/* A Parker-Skellern JFET's own terms (general_jfet2.c, ngspice 39's jfet2 names): the gate
+ * junctions' n Vt, IBD times the area and VBD; VST and MVST (subthreshold), LFGAM, LFG1, LFG2
+ * (drain feedback), P - Q, Q, D3 = P / Q / (VBI - VTO)^(P - Q), ZA = sqrt(1 + Z) / 2, Z, MXI, XI
+ * (VBI - VTO) and DELTA over the area (thermal reduction), VBI at the instance's temperature. */
+typedef struct {
+  double nvt, ibd, vbd, vst, mvst, lfg, lfg1, lfg2, pmq, q, d3, za, z, mxi, xi_woo, delta, vbi;
+} kh_jfet_ps;
+
+/* A JFET (general_jfet.c): ngspice 39's level-1 model at its temperature, area folded in, or
+ * its level 2 (ps, where parker is set). */
 typedef struct {
   int type;                          /* 1: NJF, -1: PJF */
   double beta, vto, lambda, b, bfac; /* at temperature; beta times the area */
@@ -35,7 +44,15 @@ typedef struct {
   int off;      /* `off`: linearized at vgs = vgd = 0 while Newton holds it (kh_general.holding) */
   int mes;      /* a MESFET (NMF, PMF): Statz's channel, b its doping tail, and alpha */
   double alpha; /* the MESFET's saturation parameter (its saturation voltage is 3 / alpha) */
+  int parker;   /* level 2: Parker-Skellern's channel and junctions (ps) */
+  kh_jfet_ps ps;
 } kh_jfet;
+
+/* A JFET's currents at (vgs, vgd), in the NJF's signs: into the gate (cg) and the drain (cd),
+ * the gate-drain junction's (cgd); the junctions' conductances, gm and gds at the other fixed. */
+typedef struct {
+  double cg, cgd, cd, ggs, ggd, gm, gds;
+} kh_jfet_point;
 
 /* mos3's model at an instance (general_mos3.c): the effective channel, the threshold's static
  * feedback ETA scaled by the channel (ngspice's eta), THETA, VMAX, KAPPA, XJ, LD, NFS's weak
@@ -335,6 +352,9 @@ int kh_product_holds(const kh_general *g, size_t k, long a, long b, double c);
  * at x (limited when `linearize`; -1 out of memory); its KCL terms at g->x for the certificate
  * (sum and mag indexed by unknown + 1), returning its drain current. */
 kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_jfet *j);
+/* a level-2 JFET's terms (general_jfet2.c), on j's type, area, m and gmin; its point */
+void kh_jfet2_from_netlist(const kh_netlist *nl, size_t k, double t, double area, kh_jfet *j);
+kh_jfet_point kh_jfet2_point(const kh_jfet *j, double gmin, double vgs, double vgd);
 void kh_jfet_follow(kh_jfet *j, const double *x);
 int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize);
 double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, double *mag);

@@ -63,6 +63,16 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
   j->m = in.m;
   const char *type = kh_netlist_model_type(nl, m);
   if (!strcmp(type, "nmf") || !strcmp(type, "pmf")) mesfet_from_netlist(nl, k, j);
+  if (kh_model_number(nl, m, "level", 1, NULL) == 2) { /* level 2 has neither B nor VTO's drift */
+    j->vto = vto, j->bfac = 0;
+    kh_jfet2_from_netlist(nl, k, t, in.area, j);
+    double vbi = j->ps.vbi;
+    if (!(vbi - vto > 0) || !isfinite(j->ps.d3))
+      return kh_fail(ctx, KH_ERR_INPUT,
+                     "%s:%u:%u: JFET '%s': model '%s' at %.2f K puts the gate junction's potential "
+                     "VBI at %g V, which must be above VTO (%g V)",
+                     e.file, e.line, e.col, e.name, m, t, vbi, vto);
+  }
   j->gmin = 1e-12;
   kh_netlist_option(nl, "gmin", &j->gmin);
   j->d = kh_general_at(e.node_pos), j->g = kh_general_at(in.gate), j->s = kh_general_at(e.node_neg);
@@ -153,12 +163,9 @@ static void channel(const kh_jfet *j, double vgs, double vgd, double *cdrain, do
 }
 
 /* Everything at (vgs, vgd), in the NJF's signs. */
-typedef struct {
-  double cg, cgd, cd, ggs, ggd, gm, gds;
-} jfet_point;
-
-static jfet_point evaluate(const kh_jfet *j, double gmin, double vgs, double vgd) {
-  jfet_point p;
+static kh_jfet_point evaluate(const kh_jfet *j, double gmin, double vgs, double vgd) {
+  if (j->parker) return kh_jfet2_point(j, gmin, vgs, vgd);
+  kh_jfet_point p;
   double cgs, cdrain;
   junction(j, gmin, vgs, &cgs, &p.ggs);
   junction(j, gmin, vgd, &p.cgd, &p.ggd);
@@ -224,7 +231,7 @@ int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize) {
     vgs = limit(j, vgs, j->vgs, &g->limited), vgd = limit(j, vgd, j->vgd, &g->limited);
     j->vgs = vgs, j->vgd = vgd;
   }
-  jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), vgs, vgd);
+  kh_jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), vgs, vgd);
   double vds = vgs - vgd, m = j->m, t = j->type;
   double ceqgd = t * (p.cgd - p.ggd * vgd), ceqgs = t * ((p.cg - p.cgd) - p.ggs * vgs),
          cdreq = t * ((p.cd + p.cgd) - p.gds * vds - p.gm * vgs);
@@ -244,7 +251,7 @@ double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, 
   double vd = kh_general_value(g->x, j->d), vgate = kh_general_value(g->x, j->g),
          vs = kh_general_value(g->x, j->s);
   double t = j->type, m = j->m;
-  jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), t * (vgate - vs), t * (vgate - vd));
+  kh_jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), t * (vgate - vs), t * (vgate - vd));
   double cgs = p.cg - p.cgd, cdrain = p.cd + p.cgd, ad = fabs(vd), ag = fabs(vgate), as = fabs(vs);
   /* three branches, each with the rounding scale of its own terms (general_mosfet.c says why) */
   kh_branch_terms(sum, mag, j->d, j->s, m * t * cdrain,
