@@ -378,6 +378,12 @@ int kh_bsim3_has_bins(const kh_netlist *nl, const kh_token *name) {
   return 0;
 }
 
+uint32_t kh_bsim3_held_bin(const kh_netlist *nl, const kh_token *name) {
+  for (size_t k = 0; k < nl->model_count; k++)
+    if (nl->models[k].refusal && bin_name(nl->models[k].name, name)) return (uint32_t)k;
+  return KH_NOT_FOUND;
+}
+
 uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w) {
   static const char *const limits[4] = {"lmin", "lmax", "wmin", "wmax"};
   for (size_t k = 0; k < nl->model_count; k++) {

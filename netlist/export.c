@@ -18,6 +18,7 @@
 static kh_status write_models(kh_context *ctx, const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
+    if (m->refusal) continue; /* a card set aside, which no element uses */
     if (kh_model_value(m, "kh_pwl", 0) != 0)
       return kh_fail(ctx, KH_ERR_USAGE,
                      "model '%s': PWL diodes have no ngspice diode model; "

@@ -143,7 +143,7 @@ kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner) 
         kh_strmap_find(&p->nl->model_names, key, strlen(key)) != KH_NOT_FOUND)
       return kh_token_fail(p, line, name, "model '%.*s' is defined twice", (int)name->len, name->s);
     p->model_scope = inner;
-    st = kh_read_model_card(p, line, tok, mname, strlen(mname));
+    st = kh_read_model_or_hold(p, line, tok, mname, strlen(mname));
     p->model_scope = NULL;
     if (st != KH_OK) return st;
     p->overrides[p->override_count++] =

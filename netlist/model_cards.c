@@ -52,8 +52,11 @@ static kh_status add_model(kh_parser *p, uint32_t line, const kh_tokens *tok, co
     return kh_fail_nomem(p->ctx, "storing a model");
   kh_model *m = &nl->models[nl->model_count++];
   *m = (kh_model){kh_strmap_name(&nl->model_names, id),
-                  kh_arena_strndup(&nl->arena, t[2].s, t[2].len), params, count,
-                  kh_token_loc(p, line, &t[1])};
+                  kh_arena_strndup(&nl->arena, t[2].s, t[2].len),
+                  params,
+                  count,
+                  kh_token_loc(p, line, &t[1]),
+                  NULL};
   return m->type ? KH_OK : kh_fail_nomem(p->ctx, "storing a model");
 }
 
@@ -113,7 +116,32 @@ kh_status kh_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[1]),
                           "model '%.*s' defined again: ignored, as ngspice uses the first one",
                           (int)t[1].len, t[1].s);
-  return kh_read_model_card(p, line, tok, mname, mlen);
+  return kh_read_model_or_hold(p, line, tok, mname, mlen);
+}
+
+/* ngspice 39 reads a .model card only when an element uses it: an unused card may name a level
+ * or a parameter it does not know, or not parse at all, and the deck runs (measured). So a card
+ * kirchhoff refuses is held as a model of that name and type without parameters that carries
+ * the refusal, raised where an element uses it (kh_model_refused); a deck where none does runs,
+ * with a note. Vendor libraries and PDK files hold many models a circuit never uses. */
+kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                const char *mname, size_t mlen) {
+  kh_status st = kh_read_model_card(p, line, tok, mname, mlen);
+  if (st != KH_ERR_INPUT) return st;
+  if (p->param_unknown && !p->inside && !p->reading_late_models)
+    return st; /* it reads a parameter defined further down: read again after the scan */
+  kh_netlist *nl = p->nl;
+  const char *why = kh_arena_strdup(&nl->arena, p->ctx->message);
+  if (!why) return kh_fail_nomem(p->ctx, "storing a model");
+  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
+  st = add_model(p, line, tok, mname, mlen, NULL, 0);
+  if (st != KH_OK) return st;
+  nl->models[nl->model_count - 1].refusal = why;
+  const kh_token *t = tok->items;
+  return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[1]),
+                        "model '%.*s' set aside, unread (%s): ngspice 39 reads a model only "
+                        "where an element uses it, and an element that uses this one is refused",
+                        (int)t[1].len, t[1].s, why);
 }
 
 kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,

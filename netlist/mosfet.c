@@ -371,8 +371,10 @@ static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, co
   *id = kh_find_model(p, s, at);
   if (*id == KH_NOT_FOUND && (inst->given & both) == both)
     *id = kh_bsim3_bin(p->nl, at, inst->geo[KH_MOS_L] * scale, inst->geo[KH_MOS_W] * scale);
-  if (*id != KH_NOT_FOUND) return KH_OK;
+  if (*id != KH_NOT_FOUND) return kh_model_refused(p, *id);
   if (p->speculative || !kh_bsim3_has_bins(p->nl, at)) return kh_model_at(p, line, s, at, id);
+  if (kh_bsim3_held_bin(p->nl, at) != KH_NOT_FOUND) /* a bin set aside might have held it */
+    return kh_model_refused(p, kh_bsim3_held_bin(p->nl, at));
   if ((inst->given & both) != both)
     return kh_token_fail(p, line, at,
                          "unknown model '%.*s': its bins (%.*s.1, ...) are chosen by L and W, and "
@@ -393,6 +395,8 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   for (size_t at = 4; at <= 6 && at < tok->count; at++) {
     uint32_t id = kh_find_model(p, s, &t[at]);
     if (id == KH_NOT_FOUND) continue;
+    kh_status st = kh_model_refused(p, id);
+    if (st != KH_OK) return st;
     if (!strcmp(nl->models[id].type, "vdmos")) return kh_vdmos_card(p, line, tok, s, id, at);
     break;
   }

@@ -50,6 +50,9 @@ typedef struct {
   kh_model_param *params;
   size_t param_count;
   kh_loc loc;
+  /* a card kirchhoff refused, held as a name alone (no params): the message an element that
+   * uses it gets (model_cards.c says why); NULL for a model read */
+  const char *refusal;
 } kh_model;
 
 typedef struct {

@@ -222,6 +222,12 @@ const char *kh_scoped_key(kh_parser *p, const char *prefix, const char *name, si
 /* A .model card's words from token 3 on, stored as model `mname`. */
 kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                              size_t mlen);
+/* The same, but a card it refuses is held under its name with the refusal and a note (ngspice
+ * reads only the models elements use); kh_model_refused raises it where an element uses model
+ * id (KH_OK for any other, and for KH_NOT_FOUND). */
+kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                const char *mname, size_t mlen);
+kh_status kh_model_refused(kh_parser *p, uint32_t id);
 /* The .param lines `cards` (n of them, tokenized into tok) into table in the order of their
  * dependencies, as ngspice sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads
  * this p2, not a caller's or a global one), evaluated in scope (instance_params.c). */
@@ -382,6 +388,8 @@ double kh_mos_card_level(const kh_tokens *tok, size_t from, size_t to);
  * LMAX, WMIN and WMAX (all four given) hold l and w (the instance's own, times .options scale),
  * ends included (measured); KH_NOT_FOUND for none. */
 uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w);
+/* The first bin name.N set aside unread (kh_read_model_or_hold), or KH_NOT_FOUND. */
+uint32_t kh_bsim3_held_bin(const kh_netlist *nl, const kh_token *name);
 /* Whether some model is named name.N (N digits): bins the instance's L and W missed. */
 int kh_bsim3_has_bins(const kh_netlist *nl, const kh_token *name);
 kh_status kh_check_bsim3_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,

@@ -213,6 +213,8 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                            "model name after the resistor's words: ngspice 39 reads it only "
                            "before them (\"unknown parameter\")");
     if (id != KH_NOT_FOUND && !model) {
+      kh_status refused = kh_model_refused(p, id);
+      if (refused != KH_OK) return refused;
       model = &p->nl->models[id];
       if (strcmp(model->type, "r") != 0 && strcmp(model->type, "res") != 0)
         return kh_token_fail(p, line, &t[i],

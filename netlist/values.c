@@ -275,13 +275,18 @@ uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token
   return find_scoped(p, &p->nl->model_names, scope, name);
 }
 
+kh_status kh_model_refused(kh_parser *p, uint32_t id) {
+  const char *why = id == KH_NOT_FOUND ? NULL : p->nl->models[id].refusal;
+  return why ? kh_fail(p->ctx, KH_ERR_INPUT, "%s", why) : KH_OK;
+}
+
 kh_status kh_model_at(kh_parser *p, uint32_t line, const kh_scope *scope, const kh_token *at,
                       uint32_t *id) {
   *id = kh_find_model(p, scope, at);
   if (*id == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (*id == KH_NOT_FOUND)
     return kh_token_fail(p, line, at, "unknown model '%.*s'", (int)at->len, at->s);
-  return KH_OK;
+  return kh_model_refused(p, *id);
 }
 
 uint32_t kh_find_subckt(const kh_parser *p, const kh_scope *scope, const kh_token *name) {

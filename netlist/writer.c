@@ -221,6 +221,7 @@ static int written_as_transistor(const char *type) {
 static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
   for (size_t k = 0; k < nl->model_count; k++) {
     const kh_model *m = &nl->models[k];
+    if (m->refusal) continue; /* a card set aside, which no element uses */
     if (written_as_transistor(m->type)) write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra") || !strcmp(m->type, "urc"))
       write_model_words(m, out); /* VDMOS: RD, RS, RB stay inside */
@@ -658,6 +659,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
   for (size_t m = 0; flavor == KH_WRITE_KIRCHHOFF && m < nl->model_count; m++) {
     const kh_model *md = &nl->models[m];
     if (!strcmp(md->type, "pwl")) continue; /* each pwl instance writes its own (write_table) */
+    if (md->refusal) continue;              /* a card set aside, which no element uses */
     write_model_words(md, out);
   }
   if (flavor == KH_WRITE_NGSPICE) {
