@@ -651,6 +651,15 @@ def deck(seed):
             zname, gate = name('Z'), name("gate")
             lines += [f"{zname} {d} {gate} {s_} zm{j}{extra}",
                       f"{name('R')} {gate} {g} {rz.choice(['10k', '100k', '1meg'])}"]
+    ru = random.Random(f"unused {seed}")  # library cards no element uses: ngspice never reads
+    for j in range(ru.randint(1, 3) if ru.random() < 0.1 else 0):  # them, kirchhoff sets them aside
+        lines.append(ru.choice([
+            f".model libn{j} nmos level=54 version=4.8 toxe=1.8n vth0=0.4 k1=0.5",
+            f".model libq{j} npn level=4 is=1e-16 bf=100",
+            f".model libd{j} d(is=1e-14 iave=1 vpk=50)",
+            f".model libj{j} njf(vto=-2 beta=1m betta=3)",
+            f".model libx{j} foo(a=1)",
+            f".model libm{j} nmos level=49 version=3.0 tox=4n"]))
     rp = random.Random(f"jfet2 {seed}")  # Parker-Skellern JFETs (LEVEL 2), a stream of theirs
     for j in range(rp.randint(1, 2) if rp.random() < 0.15 else 0):
         p = ["level=2", f"vto={rp.uniform(-3, -0.5):.3g}", f"beta={rp.choice(['1m', '0.3m', '3m'])}"]
