@@ -694,6 +694,34 @@ def deck(seed):
             jname, gate = name('J'), name("gate")
             lines += [f"{jname} {d} {gate} {s_} jp{j}{extra}",
                       f"{name('R')} {gate} {g} {rp.choice(['10k', '100k', '1meg'])}"]
+    r6 = random.Random(f"mos6 {seed}")  # LEVEL 6 MOSFETs (Sakurai-Newton), a stream of theirs
+    for j in range(r6.randint(1, 2) if r6.random() < 0.12 else 0):
+        kind = r6.choice(["nmos", "pmos"])
+        sign = 1 if kind == "nmos" else -1
+        p = ["level=6", f"vto={sign * r6.uniform(0.3, 1.2):.3g}"]
+        for word, draw in (("kc", lambda: r6.choice(["1e-5", "5e-5", "2e-4"])),
+                           ("nc", lambda: f"{r6.uniform(1, 2):.3g}"),
+                           ("kv", lambda: f"{r6.uniform(0.5, 3):.3g}"),
+                           ("nv", lambda: f"{r6.uniform(0.3, 1):.3g}"),
+                           ("gamma", lambda: f"{r6.uniform(0, 0.8):.3g}"),
+                           ("gamma1", lambda: f"{r6.uniform(0, 0.05):.3g}"),
+                           ("sigma", lambda: f"{r6.uniform(0, 0.05):.3g}"),
+                           ("lambda", lambda: f"{r6.uniform(0, 0.05):.3g}"),
+                           ("lambda1", lambda: f"{r6.uniform(0, 0.01):.3g}"),
+                           ("phi", lambda: f"{r6.uniform(0.5, 0.9):.3g}"),
+                           ("rd", lambda: f"{r6.uniform(1, 30):.3g}"),
+                           ("rs", lambda: f"{r6.uniform(1, 30):.3g}"),
+                           ("rsh", lambda: f"{r6.uniform(5, 50):.3g}"),
+                           ("tox", lambda: "20n"),
+                           ("tnom", lambda: f"{r6.randint(0, 60)}")):
+            if r6.random() < 0.35:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model m6m{j} {kind}({' '.join(p)})")
+        for _ in range(r6.randint(1, 2)):
+            d, g, s_ = r6.sample(names + ["0"], 3)
+            extra = r6.choice(["", " m=2", " nrd=2 nrs=1", " temp=70"])
+            lines.append(f"{name('M')} {d} {g} {s_} {s_} m6m{j} l={r6.choice(['1u', '2u'])} "
+                         f"w={r6.choice(['5u', '20u'])}{extra}")
     rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too
     r3 = random.Random(f"mos3 {seed}")  # which are LEVEL 3, and their words: another stream
     r2 = random.Random(f"mos2 {seed}")  # which are LEVEL 2, and their words: another stream

@@ -39,8 +39,21 @@ static const kh_param_alias mos_params[] = {
     {"tpg", "tpg"},
     {"nss", "nss"},
     {"tnom", "tnom"},
-    /* at DC, LEVELs 1 and 2 (mos1, mos2) */
+    /* at DC, LEVELs 1, 2 and 6 (mos1, mos2, mos6's LAMBDA0 where that is not given) */
     {"lambda", "lambda"},
+    /* at DC, LEVEL 6 only (mos6, Sakurai and Newton's n-th power law): the saturation voltage
+     * KV vgon^NV and current KC W/L vgon^NC, the threshold's GAMMA1 and SIGMA, and the
+     * channel-length modulation LAMBDA0 - LAMBDA1 vbs; NVTH has no effect (mos6load.c does not
+     * read it) */
+    {"kv", "kv"},
+    {"nv", "nv"},
+    {"kc", "kc"},
+    {"nc", "nc"},
+    {"nvth", "nvth"},
+    {"gamma1", "gamma1"},
+    {"sigma", "sigma"},
+    {"lambda0", "lambda0"},
+    {"lambda1", "lambda1"},
     /* at DC, LEVEL 2 only (mos2): mobility degradation and the channel charge's coefficient;
      * UTRA, SPICE2's transverse-field coefficient, which neither SPICE2 nor ngspice 39 uses (it
      * warns and ignores it), has no effect */
@@ -111,7 +124,19 @@ static unsigned levels_of_word(const char *canonical) {
   static const struct {
     const char *name;
     unsigned levels;
-  } only[] = {{"lambda", 1u << 1 | 1u << 2},
+  } only[] = {{"lambda", 1u << 1 | 1u << 2 | 1u << 6},
+              {"kp", 1u << 1 | 1u << 2 | 1u << 3},
+              {"kf", 1u << 1 | 1u << 2 | 1u << 3},
+              {"af", 1u << 1 | 1u << 2 | 1u << 3},
+              {"kv", 1u << 6},
+              {"nv", 1u << 6},
+              {"kc", 1u << 6},
+              {"nc", 1u << 6},
+              {"nvth", 1u << 6},
+              {"gamma1", 1u << 6},
+              {"sigma", 1u << 6},
+              {"lambda0", 1u << 6},
+              {"lambda1", 1u << 6},
               {"uexp", 1u << 2},
               {"ucrit", 1u << 2},
               {"neff", 1u << 2},
@@ -133,9 +158,11 @@ static unsigned levels_of_word(const char *canonical) {
 }
 static const char *levels_in_words(unsigned levels) {
   switch (levels) {
-  case 1u << 1 | 1u << 2: return "LEVELs 1 and 2";
+  case 1u << 1 | 1u << 2 | 1u << 6: return "LEVELs 1, 2 and 6";
+  case 1u << 1 | 1u << 2 | 1u << 3: return "LEVELs 1, 2 and 3";
   case 1u << 2: return "LEVEL 2";
   case 1u << 2 | 1u << 3: return "LEVELs 2 and 3";
+  case 1u << 6: return "LEVEL 6";
   default: return "LEVEL 3";
   }
 }
@@ -145,13 +172,13 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   const kh_token *t = tok->items;
   if (kh_bsim3_card(tok, from, to)) return kh_check_bsim3_model(p, line, tok, from, to);
   double number = kh_mos_card_level(tok, from, to); /* 1 unless a LEVEL token says otherwise */
-  int level = (int)(number == 2 || number == 3 ? number : 1);
+  int level = (int)(number == 2 || number == 3 || number == 6 ? number : 1);
   for (size_t i = from; i + 2 < to && number != level; i += 3) { /* the LEVEL token, refused */
     const char *c = find_param(t[i].s, t[i].len);
     if (c && !strcmp(c, "level"))
       return kh_token_fail(
           p, line, &t[i + 2],
-          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2, 3, and 8 or 49 "
+          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2, 3, 6, and 8 or 49 "
           "(BSIM3 v3.3, v3.2.x and v3.1) are)",
           (int)t[i + 2].len, t[i + 2].s);
   }
@@ -183,6 +210,12 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
 static int is_bsim3(const kh_model *m) {
   double level = kh_model_value(m, "level", 1);
   return level == 8 || level == 49;
+}
+
+/* Whether the instance gives NRD (k = KH_MOS_NRD) or NRS nonzero: a LEVEL 6 model's RSH acts
+ * only then (mos6set.c makes the inner node only then). */
+static int squares_given(const kh_mos_inst *in, int k) {
+  return (in->given & 1u << k) && in->geo[k] != 0;
 }
 
 /* What ngspice 39 refuses (PHI, NSUB) or computes to no meaning (a length of zero or less). */
@@ -217,7 +250,7 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          "biquadratic and ngspice 39 takes square roots of its rounding errors "
                          "(NaN at some biases; give GAMMA)",
                          m->name);
-  if (level != 1 && !(kh_model_value(m, "tox", 1e-7) > 0)) /* the oxide capacitance is 1/TOX */
+  if (level != 1 && level != 6 && !(kh_model_value(m, "tox", 1e-7) > 0)) /* cox is 1/TOX */
     return kh_token_fail(p, line, at, "model '%s': LEVEL %d TOX must be positive", m->name, level);
   if (level == 2 && (!(kh_model_value(m, "ucrit", 1e4) > 0) || !(kh_model_value(m, "neff", 1) > 0)))
     return kh_token_fail(p, line, at,
@@ -233,7 +266,15 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
                          "MOSFET channel %g m long (L - 2 LD + XL) and %g m wide (W - 2 WD + XW): "
                          "both must be positive",
                          length, width);
-  if (kh_model_value(m, "rd", -1) < 0 && kh_model_value(m, "rsh", 0) > 0 &&
+  if (level == 6 && (kh_model_value(m, "rd", -1) == 0 || kh_model_value(m, "rs", -1) == 0) &&
+      kh_model_value(m, "rsh", 0) != 0 &&
+      (squares_given(in, KH_MOS_NRD) || squares_given(in, KH_MOS_NRS)))
+    return kh_token_fail(p, line, at,
+                         "LEVEL 6 model '%s' with RD or RS 0 beside RSH and NRD or NRS: mos6set.c "
+                         "makes the inner node and mos6temp.c no conductance to it (the drain or "
+                         "source left open)",
+                         m->name);
+  if (level != 6 && kh_model_value(m, "rd", -1) < 0 && kh_model_value(m, "rsh", 0) > 0 &&
       in->geo[KH_MOS_NRD] == 0)
     return kh_token_fail(p, line, at,
                          "NRD=0 with model '%s''s RSH: ngspice 39 divides by it (give RD, or NRD)",
@@ -318,8 +359,12 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
   const char *const rwords[2] = {"rd", "rs"}, *const cwords[2] = {"rdc", "rsc"};
   double *out[2] = {rd, rs};
   for (int k = 0; k < 2; k++) {
-    int squares_given = in->given & 1u << (KH_MOS_NRD + k);
+    int given = in->given & 1u << (KH_MOS_NRD + k);
     double squares = in->geo[KH_MOS_NRD + k], r = kh_model_value(m, rwords[k], -1);
+    if (kh_model_value(m, "level", 1) == 6) { /* mos6set.c: RSH only with NRD given nonzero */
+      *out[k] = (r >= 0 ? r : squares_given(in, KH_MOS_NRD + k) ? rsh * squares : 0) / in->m;
+      continue;
+    }
     if (acm == 0) { /* RD (else RSH NRD) */
       *out[k] = (r >= 0 ? r : rsh * squares) / in->m;
       continue;
@@ -329,8 +374,8 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
     double weff = in->geo[KH_MOS_W] * wmlt + kh_model_value(m, "xw", 0);
     double rc = kh_model_value(m, cwords[k], 0);
     r = kh_model_value(m, rwords[k], 0); /* as given, a negative one too (-1 meant "none" above) */
-    if (!squares_given) squares = 0;
-    if (acm == 1 || acm == 11 || squares_given)
+    if (!given) squares = 0;
+    if (acm == 1 || acm == 11 || given)
       *out[k] = ld / weff * r + rsh * squares + rc;
     else
       *out[k] = (ld * r + hdif * wmlt * rsh) / weff + rc;
@@ -443,8 +488,15 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
                          "'%.*s': its ACM drain and source resistances come to %g and %g ohm: a "
                          "negative one leaves ngspice 39 an internal node with nothing on it",
                          (int)t[0].len, t[0].s, rd * inst.m, rs * inst.m);
+  if (kh_model_value(model, "level", 1) == 6 && kh_model_value(model, "rsh", 0) != 0 &&
+      (!squares_given(&scaled, KH_MOS_NRD) || !squares_given(&scaled, KH_MOS_NRS)))
+    st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[0]),
+                        "LEVEL 6 model's RSH without NRD or NRS on '%.*s': no drain or source "
+                        "resistance there, as ngspice 39's mos6set.c makes the inner node only "
+                        "for NRD or NRS given nonzero",
+                        (int)t[0].len, t[0].s);
   uint32_t drain = inst.drain, source = inst.source;
-  if (rd > 0) st = kh_series_part(p, line, &t[0], mname, "rd", rd, &drain);
+  if (st == KH_OK && rd > 0) st = kh_series_part(p, line, &t[0], mname, "rd", rd, &drain);
   if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], mname, "rs", rs, &source);
   if (st != KH_OK) return st;
   nl->elements[k].node[0] = drain, nl->elements[k].node[1] = source;

@@ -113,12 +113,18 @@ typedef struct {
   double nvtm, ijth, source_sat, drain_sat, vjsm, vjdm, is_evjsm, is_evjdm;
 } kh_bsim3;
 
+/* mos6's own terms (general_mos6.c): the saturation voltage's KV and NV, the current's NC, the
+ * threshold's GAMMA1 and SIGMA, the channel-length modulation's LAMBDA0 and LAMBDA1. */
+typedef struct {
+  double kv, nv, nc, gamma1, sigma, lambda0, lambda1;
+} kh_mos6;
+
 /* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1), 2
- * (mos2, whose own terms are in l2) or 3 (mos3, in l3), or a VDMOS (vdmos.on; d and s then inside
- * RD and RS). */
+ * (mos2, whose own terms are in l2), 3 (mos3, in l3) or 6 (mos6, in l6; beta is then KC W / L),
+ * or a VDMOS (vdmos.on; d and s then inside RD and RS). */
 typedef struct {
   int type;                               /* 1: NMOS, -1: PMOS */
-  int level;                              /* 1, 2, 3 or 49 (BSIM3, in b3) */
+  int level;                              /* 1, 2, 3, 6 or 49 (BSIM3, in b3) */
   double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / L (effective) times m */
   double drain_sat, source_sat, vt, gmin; /* the bulk junctions' IS (or JS times area) */
   double drain_vcrit, source_vcrit;
@@ -129,6 +135,7 @@ typedef struct {
   int off;          /* `off`: linearized at vgs = vds = vbs = 0 (a VDMOS's diode too) while held */
   kh_mos2 l2;
   kh_mos3 l3;
+  kh_mos6 l6;
   kh_bsim3 b3;
   kh_vdmos vdmos;
 } kh_mosfet;
@@ -397,6 +404,10 @@ kh_mos_point kh_bsim3_evaluate(const kh_mosfet *q, double gmin, double vgs, doub
 void kh_mos2_setup(kh_mosfet *q, const kh_netlist *nl, const char *model,
                    const kh_mosfet_instance *in, double cox, double u0, double pb, double nsub);
 void kh_mos2_channel(const kh_mosfet *q, double vgs, double vds, double vbs, kh_mos_point *p);
+/* mos6 (general_mos6.c): its terms for q from the model card, returning KC (cox and u0 as for
+ * mos2); the channel as kh_mos2_channel's. */
+double kh_mos6_setup(kh_mosfet *q, const kh_netlist *nl, const char *model, double cox, double u0);
+void kh_mos6_channel(const kh_mosfet *q, double vgs, double vds, double vbs, kh_mos_point *p);
 /* mos3 (general_mos3.c): its terms for q from the model card (cox: the oxide capacitance per
  * area, u0 the card's mobility, t and tnom in kelvins); its point at (vgs, vds, vbs). */
 void kh_mos3_setup(kh_mosfet *q, const kh_netlist *nl, const char *model,

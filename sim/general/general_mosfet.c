@@ -26,11 +26,11 @@ static double pbfact(double t) {
 }
 
 /* The model's process parameters (mos1temp.c, mos2temp.c, mos3temp.c): KP from U0 and TOX, and
- * PHI, GAMMA and VTO from NSUB, TPG and NSS, each only where the card does not give it. mos1 does
- * so only with TOX, against an intrinsic density of 1.45e10 cm^-3; mos2 always (TOX 1e-7 m by
- * default), against 1.45e10 cm^-3 too; mos3 always, against the intrinsic density at TNOM. cox: the
- * oxide capacitance per area (0: none); below_intrinsic: NSUB is given at or below that density
- * (ngspice stops there). */
+ * PHI, GAMMA and VTO from NSUB, TPG and NSS, each only where the card does not give it. mos1 (and
+ * mos6, whose KC general_mos6.c takes from U0 and TOX) does so only with TOX, against an intrinsic
+ * density of 1.45e10 cm^-3; mos2 always (TOX 1e-7 m by default), against 1.45e10 cm^-3 too; mos3
+ * always, against the intrinsic density at TNOM. cox: the oxide capacitance per area (0: none);
+ * below_intrinsic: NSUB is given at or below that density (ngspice stops there). */
 typedef struct {
   double vto, kp, gamma, phi, cox, u0;
   int below_intrinsic;
@@ -53,7 +53,7 @@ static process from_process(const kh_netlist *nl, const char *m, int type, int l
                0,
                kh_model_number(nl, m, "u0", 600, NULL),
                0};
-  double tox = kh_model_number(nl, m, "tox", level == 1 ? 0 : 1e-7, NULL),
+  double tox = kh_model_number(nl, m, "tox", level == 1 || level == 6 ? 0 : 1e-7, NULL),
          nsub = kh_model_number(nl, m, "nsub", 0, &nsub_given);
   if (!(tox > 0)) return p;
   double vtnom = KH_BOLTZMANN / KH_CHARGE * tnom, eg = band_gap(tnom);
@@ -89,7 +89,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->off = in.off;
   double level = kh_model_number(nl, m, "level", 1, NULL);
   if (level == 8 || level == 49) return kh_bsim3_from_netlist(ctx, nl, k, q, sizes);
-  q->level = level == 3 ? 3 : level == 2 ? 2 : 1;
+  q->level = level == 3 || level == 2 || level == 6 ? (int)level : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   process p = from_process(nl, m, q->type, q->level, tnom);
   if (p.below_intrinsic)
@@ -114,7 +114,8 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
     kh_mos2_setup(q, nl, m, &in, p.cox, p.u0, fact2 * pbo + pbfact(t),
                   kh_model_number(nl, m, "nsub", 0, NULL));
   }
-  q->beta = p.kp / (ratio * sqrt(ratio)) * in.m * width / length;
+  double kp = q->level == 6 ? kh_mos6_setup(q, nl, m, p.cox, p.u0) : p.kp; /* mos6: KC */
+  q->beta = kp / (ratio * sqrt(ratio)) * in.m * width / length;
   double scale = exp(-eg / vt + eg1 / vtnom);
   double sat = kh_model_number(nl, m, "is", 1e-14, NULL) * scale,
          dens = kh_model_number(nl, m, "js", 0, NULL) * scale;
@@ -125,6 +126,9 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->source_vcrit = vt * log(vt / (M_SQRT2 * q->source_sat));
   q->gmin = 1e-12;
   kh_netlist_option(nl, "gmin", &q->gmin);
+  if (q->level == 6)
+    q->gmin *= in.m; /* m copies mos6's junctions' GMIN too (measured: m=2 is two
+                        devices side by side there, not at mos1) */
   q->d = kh_general_at(e.node_pos), q->s = kh_general_at(e.node_neg);
   q->g = kh_general_at(in.gate), q->b = kh_general_at(in.bulk);
   q->von = q->type * (q->tvbi + q->type * q->gamma * sqrt(q->tphi)); /* VTO at t, NMOS signs */
@@ -155,8 +159,9 @@ static kh_mos_point evaluate(const kh_mosfet *q, double gmin, double vgs, double
   junction(q, gmin, q->drain_sat, vbd, &p.cbd, &p.gbd);
   p.mode = vds >= 0 ? 1 : -1;
   double vb = p.mode == 1 ? vbs : vbd, sarg;
-  if (q->level == 2) {
-    kh_mos2_channel(q, p.mode == 1 ? vgs : vgd, p.mode * vds, vb, &p);
+  if (q->level == 2 || q->level == 6) {
+    (q->level == 2 ? kh_mos2_channel : kh_mos6_channel)(q, p.mode == 1 ? vgs : vgd, p.mode * vds,
+                                                        vb, &p);
     return p;
   }
   if (vb <= 0) {
