@@ -124,6 +124,14 @@ kh_status kh_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
  * kirchhoff refuses is held as a model of that name and type without parameters that carries
  * the refusal, raised where an element uses it (kh_model_refused); a deck where none does runs,
  * with a note. Vendor libraries and PDK files hold many models a circuit never uses. */
+kh_status kh_note_held_models(kh_parser *p) {
+  if (p->held_models <= KH_HELD_MODEL_NOTES) return KH_OK;
+  return kh_source_note(p->ctx, &p->src, p->first_unnoted,
+                        "%zu more model cards set aside unread from here on, as the ones "
+                        "above: ngspice 39 reads a model only where an element uses it",
+                        p->held_models - KH_HELD_MODEL_NOTES);
+}
+
 kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                 const char *mname, size_t mlen) {
   kh_status st = kh_read_model_card(p, line, tok, mname, mlen);
@@ -138,6 +146,10 @@ kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *to
   if (st != KH_OK) return st;
   nl->models[nl->model_count - 1].refusal = why;
   const kh_token *t = tok->items;
+  if (++p->held_models > KH_HELD_MODEL_NOTES) {
+    if (p->held_models == KH_HELD_MODEL_NOTES + 1) p->first_unnoted = kh_token_loc(p, line, &t[1]);
+    return KH_OK;
+  }
   return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[1]),
                         "model '%.*s' set aside, unread (%s): ngspice 39 reads a model only "
                         "where an element uses it, and an element that uses this one is refused",

@@ -342,6 +342,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
   if (st == KH_OK) st = finish_scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
+  if (st == KH_OK) st = kh_note_held_models(&p);
   if (st == KH_OK && p.swept_resistor && !p.swept_found)
     st = nl->dc_count ? kh_source_fail(ctx, &p.src, KH_ERR_INPUT, nl->dc_loc, NO_SWEPT_RESISTOR,
                                        p.swept_resistor)

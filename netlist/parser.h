@@ -156,6 +156,10 @@ typedef struct {
   uint32_t *late_models; /* ... and .model lines, read after them */
   size_t late_model_count, late_model_cap;
   int reading_late_models; /* a model defined twice: only then may the first come later */
+  /* .model cards set aside (model_cards.c): the first few get a note each, the rest one note at
+   * the end, from the first of them (a PDK's library holds hundreds a circuit never uses) */
+  size_t held_models;
+  kh_loc first_unnoted;
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
@@ -228,6 +232,9 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
 kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                 const char *mname, size_t mlen);
 kh_status kh_model_refused(kh_parser *p, uint32_t id);
+/* The note for the cards set aside beyond the first KH_HELD_MODEL_NOTES (one for all of them). */
+enum { KH_HELD_MODEL_NOTES = 5 };
+kh_status kh_note_held_models(kh_parser *p);
 /* The .param lines `cards` (n of them, tokenized into tok) into table in the order of their
  * dependencies, as ngspice sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads
  * this p2, not a caller's or a global one), evaluated in scope (instance_params.c). */

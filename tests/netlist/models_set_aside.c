@@ -85,3 +85,18 @@ Test(models_set_aside, a_bin_set_aside) {
       "vd d 0 1\nm1 d d 0 0 nch l=1u w=1u\n");
   cr_expect(strstr(msg, "test.cir:2:66: unknown BSIM3 model parameter 'npeak'"), "%s", msg);
 }
+
+/* A library of many unused cards: a note each for the first five, one for the rest. */
+Test(models_set_aside, many_cards_one_note_for_the_rest) {
+  char text[1024] = "t\n";
+  for (int k = 1; k <= 9; k++)
+    snprintf(text + strlen(text), sizeof text - strlen(text), ".model n%d nmos level=54\n", k);
+  strcat(text, "v1 a 0 1\nr1 a 0 1k\n");
+  kh_netlist *nl = kh_test_parse(text);
+  cr_expect(set_aside_note(nl, "n5") && !set_aside_note(nl, "n6"));
+  int rest = 0;
+  for (size_t i = 0; i < kh_netlist_note_count(nl); i++)
+    rest += strstr(kh_netlist_note(nl, i), "test.cir:7:8: note: 4 more model cards set aside") != 0;
+  cr_expect_eq(rest, 1);
+  kh_netlist_free(nl);
+}
