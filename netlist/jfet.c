@@ -1,6 +1,8 @@
 /* JFETs as ngspice 39 reads them: the J card (Jname nd ng ns model [area] [off] [area=A] [m=M]
  * [temp=T] [dtemp=T] [ic=VDS,VGS]) and its .model NJF or PJF card, level 1 (Shichman-Hodges
- * with Sydney University's doping tail B; the equations are in sim/general/jfet.c). Every model
+ * with Sydney University's doping tail B; the equations are in sim/general/general_jfet.c) or
+ * level 2 (Parker-Skellern, sim/general/general_jfet2.c), each level's own words refused at the
+ * other. Every model
  * parameter ngspice 39 knows is read (at DC or as having no DC effect); any other word, PSpice's
  * above all, is refused: ngspice would ignore it with a warning and answer for another device.
  *

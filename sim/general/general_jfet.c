@@ -1,4 +1,5 @@
-/* JFETs in general Newton: ngspice 39's level-1 JFET (jfettemp.c and jfetload.c, read there):
+/* JFETs in general Newton (level 2, Parker-Skellern's, in general_jfet2.c, sharing the limiting
+ * and the stamp here): ngspice 39's level-1 JFET (jfettemp.c and jfetload.c, read there):
  * Shichman-Hodges drain current with Sydney University's doping tail B, two gate junctions
  * (gate-source and gate-drain) each with GMIN across it, channel-length modulation LAMBDA, and
  * the same temperature dependence. The element's ends are the drain and source inside RD and
