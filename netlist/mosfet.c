@@ -1,6 +1,6 @@
-/* MOSFETs as ngspice 39 reads them at levels 1, 2, 3 and 6: the M card (Mname nd ng ns nb model [l=]
- * [w=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [temp=] [dtemp=] [off] [ic=VDS,VGS,VBS]) and its
- * .model NMOS or PMOS card (mos1's Shichman-Hodges, mos2's Grove-Frohman, mos3's semi-empirical
+/* MOSFETs as ngspice 39 reads them at levels 1, 2, 3 and 6: the M card (Mname nd ng ns nb model
+ * [l=] [w=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [temp=] [dtemp=] [off] [ic=VDS,VGS,VBS]) and
+ * its .model NMOS or PMOS card (mos1's Shichman-Hodges, mos2's Grove-Frohman, mos3's semi-empirical
  * model, mos6's n-th power law; the equations are in sim/general/general_mosfet.c,
  * general_mos2.c, general_mos3.c and general_mos6.c).
  * Every parameter ngspice 39 knows at the card's level is read (at DC or as having no DC effect);
