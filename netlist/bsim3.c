@@ -73,21 +73,13 @@ static const char *const hspice_dc[] = {"is",   "n",    "nds",     "vnds",     "
                                         "gap1", "gap2", "trd",     "trs",      "tlev",
                                         "lref", "wref", "binflag", "sfvtflag", "vfbflag"};
 
-/* Whether the word is one of HSPICE's with no DC effect that the version's model ignores. */
 /* The instance words a card may give as its instances' default (inpgmod.c). */
 static const char *const instance_defaults[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
 
-static int listed(const char *const *names, size_t n, const char *s, size_t len) {
-  for (size_t k = 0; k < n; k++)
-    if (strlen(names[k]) == len && !strncmp(names[k], s, len)) return 1;
-  return 0;
-}
-#define LISTED(names, s, len) listed(names, sizeof names / sizeof *names, s, len)
-
 /* Whether the word is one of HSPICE's with no DC effect that the version's model ignores. */
 static int hspice_without_dc_effect(const kh_token *w, double version) {
-  return LISTED(hspice_no_dc, w->s, w->len) ||
-         (version == 3.1 && LISTED(hspice_zero_bias_caps, w->s, w->len));
+  return KH_LISTED(hspice_no_dc, w->s, w->len) ||
+         (version == 3.1 && KH_LISTED(hspice_zero_bias_caps, w->s, w->len));
 }
 
 /* The canonical name of the word (lower case: the lexer's) into out, or 0 when BSIM3 has none:
@@ -97,10 +89,10 @@ static int canonical(const char *s, size_t len, char out[16]) {
   memcpy(out, s, len), out[len] = '\0';
   size_t at = (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && len > 4 ? 1 : 0;
   if (!strcmp(out + at, "vtho")) out[at + 3] = '0';
-  if (LISTED(plain, out, len) || LISTED(binned, out, len) || LISTED(instance_defaults, out, len) ||
-      LISTED(acm_words, out, len))
+  if (KH_LISTED(plain, out, len) || KH_LISTED(binned, out, len) ||
+      KH_LISTED(instance_defaults, out, len) || KH_LISTED(acm_words, out, len))
     return 1;
-  return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && LISTED(binned, out + 1, len - 1);
+  return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && KH_LISTED(binned, out + 1, len - 1);
 }
 
 int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
@@ -191,9 +183,9 @@ static int zero_offset(kh_parser *p, uint32_t line, const char *name, const kh_t
 /* Whether BSIM3v1 knows the word (canonical, known to BSIM3 v3.3). */
 static int v31_word(const char *name) {
   size_t len = strlen(name);
-  if (LISTED(not_v31, name, len) || LISTED(not_v31_binned, name, len)) return 0;
+  if (KH_LISTED(not_v31, name, len) || KH_LISTED(not_v31_binned, name, len)) return 0;
   return !((name[0] == 'l' || name[0] == 'w' || name[0] == 'p') &&
-           LISTED(not_v31_binned, name + 1, len - 1));
+           KH_LISTED(not_v31_binned, name + 1, len - 1));
 }
 
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
@@ -209,20 +201,20 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
     return kh_token_fail(p, line, &t[i],
                          "BSIM3 v3.1's HDIF (areas and perimeters from W) is not implemented: give "
                          "AS, AD, PS and PD on the instances");
-  if (acm == 0 && LISTED(acm_words, t[i].s, t[i].len))
+  if (acm == 0 && KH_LISTED(acm_words, t[i].s, t[i].len))
     return kh_token_fail(p, line, &t[i],
                          "BSIM3 '%.*s' is an ACM parameter, which ngspice 39 ignores at ACM=0 (the "
                          "default): give ACM=1, 2, 3, 11, 12 or 13 to mean it, or the series "
                          "resistance as RSH with NRD and NRS",
                          (int)t[i].len, t[i].s);
   if (hspice_without_dc_effect(&t[i], version)) return KH_OK;
-  if (LISTED(hspice_zero_bias_caps, t[i].s, t[i].len))
+  if (KH_LISTED(hspice_zero_bias_caps, t[i].s, t[i].len))
     return kh_token_fail(p, line, &t[i],
                          "HSPICE's '%.*s' (a zero-bias junction capacitance) stops ngspice 39 at "
                          "every instance of this card (\"no such parameter on this device\"); it "
                          "has no DC effect: remove it",
                          (int)t[i].len, t[i].s);
-  if (LISTED(hspice_dc, t[i].s, t[i].len))
+  if (KH_LISTED(hspice_dc, t[i].s, t[i].len))
     return kh_token_fail(p, line, &t[i],
                          "HSPICE's '%.*s' counts at DC in HSPICE, and ngspice 39's BSIM3 ignores "
                          "it (with a warning): the two would not agree; remove it to get "

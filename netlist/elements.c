@@ -275,6 +275,12 @@ const char *kh_param_alias_canonical(const kh_param_alias *table, size_t n, cons
   return c ? c : name;
 }
 
+int kh_listed(const char *const *names, size_t n, const char *s, size_t len) {
+  for (size_t k = 0; k < n; k++)
+    if (strlen(names[k]) == len && !strncmp(names[k], s, len)) return 1;
+  return 0;
+}
+
 const char *kh_word_note_find(const kh_word_note *table, const kh_token *t) {
   for (size_t k = 0; table[k].name; k++)
     if (kh_token_eq(t, table[k].name)) return table[k].what;

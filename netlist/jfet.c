@@ -93,16 +93,10 @@ static const char *const level2_only[] = {
     "lfg1", "lfg2", "delta", "ibd",  "vbd",   "hfeta", "hfe1", "hfe2", "hfgam",
     "hfg1", "hfg2", "taud",  "taug", "acgam", "cds",   "xc",   "ver"};
 
-static int listed(const char *const *list, size_t n, const char *c) {
-  for (size_t k = 0; k < n; k++)
-    if (!strcmp(list[k], c)) return 1;
-  return 0;
-}
-
 /* The level a canonical word belongs to alone (0: both). */
 static int jfet_word_level(const char *c) {
-  if (listed(level1_only, sizeof level1_only / sizeof *level1_only, c)) return 1;
-  return listed(level2_only, sizeof level2_only / sizeof *level2_only, c) ? 2 : 0;
+  if (KH_LISTED(level1_only, c, strlen(c))) return 1;
+  return KH_LISTED(level2_only, c, strlen(c)) ? 2 : 0;
 }
 
 static const char *find_param(const char *s, size_t len) {

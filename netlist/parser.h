@@ -351,6 +351,9 @@ typedef struct {
   const char *name, *what;
 } kh_word_note;
 const char *kh_word_note_find(const kh_word_note *table, const kh_token *t);
+/* Whether s (len bytes) is one of names[0..n), as written (elements.c); KH_LISTED for an array. */
+int kh_listed(const char *const *names, size_t n, const char *s, size_t len);
+#define KH_LISTED(names, s, len) kh_listed(names, sizeof names / sizeof *names, s, len)
 /* JFETs (jfet.c): the .model NJF/PJF card's words, their stored names, and the J card. */
 kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);
