@@ -247,26 +247,35 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   return st;
 }
 
-kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
-  kh_netlist *nl = p->nl;
+kh_status kh_fet_terminals(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                           const char *device, const char *const types[2], kh_jfet_inst *inst,
+                           kh_elem *e) {
   const kh_token *t = tok->items;
   if (tok->count < 5)
     return kh_token_fail(p, line, &t[tok->count - 1],
                          "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
                          t[0].s);
+  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst->drain);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e->ctrl[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst->source);
+  if (st == KH_OK) st = kh_model_at(p, line, s, &t[4], &e->model);
+  if (st != KH_OK) return st;
+  const char *type = p->nl->models[e->model].type;
+  if (strcmp(type, types[0]) != 0 && strcmp(type, types[1]) != 0)
+    return kh_token_fail(p, line, &t[4],
+                         "model '%.*s' is of type '%s', a %s needs type '%s' or '%s'",
+                         (int)t[4].len, t[4].s, type, device, types[0], types[1]);
+  return KH_OK;
+}
+
+kh_status kh_jfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  static const char *const types[2] = {"njf", "pjf"};
+  const kh_token *t = tok->items;
   kh_jfet_inst inst = {.m = kh_scope_multiplier(s)};
   kh_elem e = {.kind = KH_JFET, .value = NAN};
-  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
+  kh_status st = kh_fet_terminals(p, line, tok, s, "JFET", types, &inst, &e);
   if (st != KH_OK) return st;
-  st = kh_model_at(p, line, s, &t[4], &e.model);
-  if (st != KH_OK) return st;
-  const kh_model *model = &nl->models[e.model];
-  if (strcmp(model->type, "njf") != 0 && strcmp(model->type, "pjf") != 0)
-    return kh_token_fail(p, line, &t[4],
-                         "model '%.*s' is of type '%s', a JFET needs type 'njf' or 'pjf'",
-                         (int)t[4].len, t[4].s, model->type);
+  const kh_model *model = &p->nl->models[e.model];
   st = check_values(p, line, &t[4], model);
   if (st == KH_OK && kh_model_value(model, "level", 1) == 2)
     st = level2_dtemp(p, line, tok, 5, tok->count);

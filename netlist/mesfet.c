@@ -74,28 +74,17 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
 }
 
 kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
-  kh_netlist *nl = p->nl;
+  static const char *const types[2] = {"nmf", "pmf"};
   const kh_token *t = tok->items;
-  if (tok->count < 5)
-    return kh_token_fail(p, line, &t[tok->count - 1],
-                         "'%.*s' needs drain, gate and source nodes and a model", (int)t[0].len,
-                         t[0].s);
-  if (kh_scope_multiplier(s) != 1)
+  if (tok->count >= 5 && kh_scope_multiplier(s) != 1)
     return kh_token_fail(p, line, &t[0],
                          "a MESFET inside a subcircuit that an X line multiplies (m=): ngspice 39 "
                          "appends m= to its line, which a MESFET reads as its area");
   kh_jfet_inst inst = {.m = 1};
   kh_elem e = {.kind = KH_JFET, .value = NAN};
-  kh_status st = kh_resolve_node(p, line, s, &t[1], &inst.drain);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.ctrl[0]);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[3], &inst.source);
-  if (st == KH_OK) st = kh_model_at(p, line, s, &t[4], &e.model);
+  kh_status st = kh_fet_terminals(p, line, tok, s, "MESFET", types, &inst, &e);
   if (st != KH_OK) return st;
-  const kh_model *model = &nl->models[e.model];
-  if (strcmp(model->type, "nmf") != 0 && strcmp(model->type, "pmf") != 0)
-    return kh_token_fail(p, line, &t[4],
-                         "model '%.*s' is of type '%s', a MESFET needs type 'nmf' or 'pmf'",
-                         (int)t[4].len, t[4].s, model->type);
+  const kh_model *model = &p->nl->models[e.model];
   st = check_values(p, line, &t[4], model);
   if (tok->count > 5 && !kh_token_eq(&t[5], "off") && !(tok->count > 6 && kh_token_eq(&t[6], "=")))
     return kh_token_fail(p, line, &t[5],

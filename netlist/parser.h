@@ -373,6 +373,11 @@ typedef struct {
 } kh_fet_model_words;
 kh_status kh_check_fet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to, const kh_fet_model_words *w);
+/* A J or Z card's drain, gate and source (into inst and e->ctrl[0]) and its model (e->model),
+ * which must be of type types[0] or types[1]; device names the card in the messages (jfet.c). */
+kh_status kh_fet_terminals(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                           const char *device, const char *const types[2], kh_jfet_inst *inst,
+                           kh_elem *e);
 /* A JFET's or MESFET's element (jfet.c), its instance stored, with RD and RS of its model as
  * resistors divided by scale (the area, times m for a JFET). */
 kh_status kh_fet_element(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
