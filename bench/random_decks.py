@@ -655,7 +655,7 @@ def deck(seed):
     for j in range(ru.randint(1, 3) if ru.random() < 0.1 else 0):  # them, kirchhoff sets them aside
         lines.append(ru.choice([
             f".model libn{j} nmos level=54 version=4.8 toxe=1.8n vth0=0.4 k1=0.5",
-            f".model libq{j} npn level=4 is=1e-16 bf=100",
+            f".model libq{j} npn level=8 is=1e-16 bf=100",
             f".model libd{j} d(is=1e-14 iave=1 vpk=50)",
             f".model libj{j} njf(vto=-2 beta=1m betta=3)",
             f".model libx{j} foo(a=1)",
@@ -722,6 +722,62 @@ def deck(seed):
             extra = r6.choice(["", " m=2", " nrd=2 nrs=1", " temp=70"])
             lines.append(f"{name('M')} {d} {g} {s_} {s_} m6m{j} l={r6.choice(['1u', '2u'])} "
                          f"w={r6.choice(['5u', '20u'])}{extra}")
+    rv = random.Random(f"vbic {seed}")  # VBIC bipolar transistors (LEVEL 4), a stream of theirs
+    for j in range(rv.randint(1, 2) if rv.random() < 0.12 else 0):
+        kind = rv.choice(["npn", "pnp"])
+        p = ["level=4", f"is={rv.choice(['1e-16', '2.3e-15', '1e-17'])}"]
+        for word, draw in (("rcx", lambda: rv.choice(["0.01", "10", "50"])),
+                           ("rci", lambda: rv.choice(["2.7", "60"])),
+                           ("rbx", lambda: rv.choice(["5", "10"])),
+                           ("rbi", lambda: rv.choice(["2", "40"])),
+                           ("re", lambda: rv.choice(["0.15", "2"])),
+                           ("rs", lambda: rv.choice(["20", "26"])),
+                           ("rbp", lambda: rv.choice(["40", "265"])),
+                           ("nf", lambda: f"{rv.uniform(0.98, 1.02):.4g}"),
+                           ("nr", lambda: f"{rv.uniform(0.98, 1.02):.4g}"),
+                           ("ibei", lambda: rv.choice(["1e-18", "1.9e-18"])),
+                           ("iben", lambda: rv.choice(["5e-15", "4.8e-15"])),
+                           ("nen", lambda: f"{rv.uniform(1.3, 2):.3g}"),
+                           ("ibci", lambda: rv.choice(["2e-17", "1.6e-16"])),
+                           ("ibcn", lambda: rv.choice(["5e-15", "4.9e-15"])),
+                           ("wbe", lambda: rv.choice(["1", "0.8"])),
+                           ("isp", lambda: rv.choice(["1e-15", "1e-16"])),
+                           ("ibcip", lambda: "1e-15"),
+                           ("ibeip", lambda: "1e-18"),
+                           ("ikp", lambda: rv.choice(["2e-4", "1e-3"])),
+                           ("vef", lambda: rv.choice(["10", "545"])),
+                           ("ver", lambda: rv.choice(["4", "3.3"])),
+                           ("ikf", lambda: rv.choice(["2e-3", "1"])),
+                           ("ikr", lambda: rv.choice(["2e-4", "0.012"])),
+                           ("vo", lambda: rv.choice(["2", "0.5"])),
+                           ("gamm", lambda: rv.choice(["2e-11", "5.7e-12"])),
+                           ("hrcf", lambda: rv.choice(["2", "0.21"])),
+                           ("avc1", lambda: "2"),
+                           ("avc2", lambda: rv.choice(["15", "29.5"])),
+                           ("pe", lambda: f"{rv.uniform(0.6, 0.9):.3g}"),
+                           ("pc", lambda: f"{rv.uniform(0.5, 0.8):.3g}"),
+                           ("aje", lambda: rv.choice(["-0.5", "-1", "0.1"])),
+                           ("ajc", lambda: rv.choice(["-0.5", "0.05"])),
+                           ("xis", lambda: f"{rv.uniform(-2, 4):.3g}"),
+                           ("xii", lambda: f"{rv.uniform(0, 5):.3g}"),
+                           ("xrc", lambda: f"{rv.uniform(0, 2):.3g}"),
+                           ("xrb", lambda: f"{rv.uniform(0, 2):.3g}"),
+                           ("tnom", lambda: f"{rv.randint(20, 30)}"),
+                           ("tf", lambda: "10p"),
+                           ("rth", lambda: "300")):
+            if rv.random() < 0.35:
+                p.append(f"{word}={draw()}")
+        lines.append(f".model qv{j} {kind}({' '.join(p)})")
+        for _ in range(rv.randint(1, 2)):
+            # the base through a resistor, as circuits bias it (a source straight on the
+            # junction drives it far forward)
+            c, b, e = rv.sample(names + ["0"], 3)
+            sub = rv.choice(["", f" {rv.choice(names + ['0'])}"])
+            extra = rv.choice(["", "", f" area={rv.uniform(0.5, 3):.2f}", f" m={rv.randint(1, 3)}",
+                               f" temp={rv.randint(0, 90)}", f" dtemp={rv.randint(-20, 40)}"])
+            qname, base = name("Q"), name("base")
+            lines += [f"{qname} {c} {base} {e}{sub} qv{j}{extra}",
+                      f"{name('R')} {base} {b} {rv.choice(['10k', '100k', '1meg'])}"]
     rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too
     r3 = random.Random(f"mos3 {seed}")  # which are LEVEL 3, and their words: another stream
     r2 = random.Random(f"mos2 {seed}")  # which are LEVEL 2, and their words: another stream

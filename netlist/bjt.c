@@ -215,6 +215,7 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_token *t,
 
 kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to) {
+  if (kh_vbic_card(tok, from, to)) return kh_check_vbic_model(p, line, tok, from, to);
   const kh_token *t = tok->items;
   static const char *const defaults[] = {"area", "areab", "areac", "temp", "dtemp"};
   for (size_t i = from; i < to; i += 3) {
@@ -226,7 +227,8 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     if (i + 2 >= to) continue;
     if (strcmp(c, "level") == 0 && !kh_token_eq(&t[i + 2], "1"))
       return kh_token_fail(p, line, &t[i + 2],
-                           "BJT LEVEL %.*s is not implemented (LEVEL=1, Gummel-Poon, is)",
+                           "BJT LEVEL %.*s is not implemented (LEVEL=1, Gummel-Poon, and 4 or "
+                           "9, VBIC, are)",
                            (int)t[i + 2].len, t[i + 2].s);
     if (strcmp(c, "tlev") == 0 && !kh_token_eq(&t[i + 2], "0") && !kh_token_eq(&t[i + 2], "1") &&
         !kh_token_eq(&t[i + 2], "3"))
@@ -354,6 +356,12 @@ static kh_status nodes_and_model(kh_parser *p, uint32_t line, const kh_tokens *t
       *next = 6;
     }
   }
+  if (*model == KH_NOT_FOUND && tok->count > 6 && kh_find_model(p, s, &t[6]) != KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[5],
+                         "a fifth node ('%.*s'): VBIC's thermal node, for self-heating, which "
+                         "kirchhoff does not compute; leave it out (or RTH 0) to simulate the "
+                         "transistor at its own temperature",
+                         (int)t[5].len, t[5].s);
   if (*model == KH_NOT_FOUND && p->speculative) p->missed = 1;
   if (*model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[4], "unknown model '%.*s'", (int)t[4].len, t[4].s);
@@ -363,7 +371,8 @@ static kh_status nodes_and_model(kh_parser *p, uint32_t line, const kh_tokens *t
     return kh_token_fail(p, line, &t[*next - 1],
                          "model '%s' is of type '%s', a BJT needs type 'npn' or 'pnp'", m->name,
                          m->type);
-  return check_values(p, line, &t[*next - 1], m);
+  return kh_vbic_model(m) ? kh_vbic_check_values(p, line, &t[*next - 1], m)
+                          : check_values(p, line, &t[*next - 1], m);
 }
 
 /* RC, RB or RE (`which`) at the instance's temperature: R (1 + TR1 dt + TR2 dt^2) / (area m),
@@ -402,7 +411,11 @@ static void model_defaults(const kh_model *m, double *area, kh_bjt_inst *in) {
   if (isnan(*area)) *area = kh_model_value(m, "area", 1);
   if (isnan(in->areab)) in->areab = kh_model_value(m, "areab", *area);
   if (isnan(in->areac)) in->areac = kh_model_value(m, "areac", *area);
+  kh_inst_temp t = in->t;
   kh_inst_temp_defaults(&in->t, m);
+  /* VBIC's DTEMP is the model's own (added to every instance's temperature, general_vbic.c),
+   * no default of the instances' (measured: dtemp=50 on the card heats by 50 degrees, once) */
+  if (kh_vbic_model(m)) in->t.dtemp = t.dtemp, in->t.has_dtemp = t.has_dtemp;
 }
 
 kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -419,6 +432,11 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   if (st == KH_OK) st = instance_words(p, line, tok, next, s, &e.value, &inst);
   if (st != KH_OK) return st;
   const kh_model *card = &nl->models[e.model];
+  if (kh_vbic_model(card) && !(isnan(inst.areab) && isnan(inst.areac)))
+    return kh_token_fail(p, line, &t[next - 1],
+                         "areab= and areac= are Gummel-Poon's: ngspice 39's VBIC (model '%s') "
+                         "stops at them; give area=",
+                         card->name);
   model_defaults(card, &e.value, &inst);
   const kh_token *at = &t[next - 1]; /* the model's name */
   st = kh_check_card_default(p, line, at, card, "area", e.value, 0);
@@ -437,6 +455,7 @@ kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   const char *qname = kh_strmap_name(&nl->element_names, (uint32_t)j);
   const kh_model *model = &nl->models[e.model];
   uint32_t c = inst.collector, b = inst.base, em = inst.emitter;
+  if (kh_vbic_model(model)) return KH_OK; /* VBIC keeps its resistances (general_vbic.c) */
   st = series_resistor(p, line, &t[0], qname, model, &inst, e.value, "c", &c);
   if (st == KH_OK && !kh_bjt_base_modulated(model))
     st = series_resistor(p, line, &t[0], qname, model, &inst, e.value, "b", &b);

@@ -256,11 +256,19 @@ static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   return kh_eval_token(p, line, &t[(*i)++], s, value);
 }
 
+/* An ammeter written without a value ("Vmeas 4 2"): ngspice 39 takes DC 0, with a note. */
+static kh_status no_value(kh_parser *p, uint32_t line, const kh_token *name) {
+  return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, name),
+                        "'%.*s' has no value: DC 0 assumed, as ngspice 39 does", (int)name->len,
+                        name->s);
+}
+
 /* V, I: name n+ n- followed, in any order ngspice accepts, by the DC value (bare, `dc value`,
  * `dc=value`, `dc = value`) and an AC specification (`ac mag [phase]`, `ac=mag`). Without a DC
- * value (only AC) the DC value is 0, as in ngspice. As ngspice 39's inp2v.c reads them: a bare
- * value only right after the nodes (elsewhere ngspice fails), `dc` as often as given, the last
- * one winning, and a bare value winning over every `dc` (ngspice sets it after the words). */
+ * value (only AC, or nothing at all) the DC value is 0, as in ngspice. As ngspice 39's inp2v.c
+ * reads them: a bare value only right after the nodes (elsewhere ngspice fails), `dc` as often as
+ * given, the last one winning, and a bare value winning over every `dc` (ngspice sets it after the
+ * words). */
 static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                         kh_element_kind kind) {
   const kh_token *t = tok->items;
@@ -272,8 +280,7 @@ static kh_status source(kh_parser *p, uint32_t line, const kh_tokens *tok, const
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
-  if (n == 3)
-    return kh_token_fail(p, line, &t[2], "'%.*s' needs a DC value", (int)t[0].len, t[0].s);
+  if (n == 3 && (st = no_value(p, line, &t[0])) != KH_OK) return st;
   int have_dc = 0, lead = 0, have_small_signal = 0, have_wave = 0;
   double port = 0, z0 = 50; /* ngspice's default port impedance */
   const kh_token *z0_at = NULL;

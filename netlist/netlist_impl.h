@@ -174,6 +174,8 @@ typedef struct {
 /* Whether a BJT model's base resistance is modulated by the current (RBM other than RB, or TRM1,
  * TRM2 other than TRB1, TRB2; bjt.c): the transistor then keeps it rather than a resistor. */
 int kh_bjt_base_modulated(const kh_model *m);
+/* Whether a BJT model is VBIC's, LEVEL 4 (vbic.c). */
+int kh_vbic_model(const kh_model *m);
 
 /* A MOSFET instance (mosfet.c): its terminals as written (the element's own drain and source are
  * inside RD and RS), and its geometry as given (before .options scale; `given` has bit k for

@@ -417,6 +417,14 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                              size_t to);
 const char *kh_bjt_param_canonical(const char *name);
 kh_status kh_bjt_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* VBIC (vbic.c): whether a BJT card's words [from, to) give LEVEL 4; the card's check, reader
+ * (aliases folded) and the values an instance needs. */
+int kh_vbic_card(const kh_tokens *tok, size_t from, size_t to);
+kh_status kh_check_vbic_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to);
+kh_status kh_vbic_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t end, kh_model_param **out, size_t *count);
+kh_status kh_vbic_check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m);
 /* Voltage-controlled switches (switch.c): the same for .model SW and the S card. */
 kh_status kh_check_switch_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t to);

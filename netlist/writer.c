@@ -131,6 +131,7 @@ static int written_as_resistor(const kh_model *m, const char *p) {
   static const char *const bjt[] = {"rc", "re",  "trc1", "trc2", "tre1", "tre2",
                                     "rb", "rbm", "trb1", "trb2", "trm1", "trm2"};
   int is_bjt = !strcmp(m->type, "npn") || !strcmp(m->type, "pnp");
+  if (is_bjt && kh_vbic_model(m)) return 0; /* VBIC keeps its resistances */
   const char *const *words = is_bjt ? bjt : fet;
   size_t n = !is_bjt ? 5 : kh_bjt_base_modulated(m) ? 6 : 12; /* a modulated RB: the model's */
   for (size_t k = 0; k < n; k++)

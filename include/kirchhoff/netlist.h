@@ -164,11 +164,12 @@ typedef struct {
   int thermal;   /* and `thermal`: self-heating */
 } kh_mosfet_instance;
 KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element);
-/* A bipolar transistor (Q card, ngspice 39's Gummel-Poon model; docs/netlist.md): its
+/* A bipolar transistor (Q card, ngspice 39's Gummel-Poon or VBIC model; docs/netlist.md): its
  * collector, base, emitter and substrate as written (ground where the card has no substrate;
  * node_pos and node_neg are inside RC and RE, "<name>#rc" and "<name>#re", and inner_base
  * inside RB, "<name>#rb", where the model has them; inner_base is the base itself where RB is
- * 0 or modulated by the current, RBM other than RB, which the transistor keeps), its area
+ * 0 or modulated by the current, RBM other than RB, which the transistor keeps; a VBIC keeps all
+ * its resistances, so these are the card's nodes), its area
  * (positional or area=, else 1), areab= and areac= (else the area), multiplier m= and temperature
  * in kelvins (temp=, else the circuit's plus dtemp=). */
 typedef struct {

@@ -247,6 +247,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
   char heat[320] = "";
   if (st == KH_OK && rc) kh_general_hottest(&g, heat, sizeof heat);
   if (st == KH_OK && rc && !heat[0]) kh_behaviour_explain(&g, heat, sizeof heat);
+  if (st == KH_OK && rc && !heat[0]) kh_vbic_explain(&g, heat, sizeof heat);
   if (st == KH_OK && rc)
     st = kh_fail(ctx, KH_ERR_NUMERIC,
                  "general Newton found no operating point (Newton, then dynamic and true gmin "

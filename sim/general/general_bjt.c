@@ -118,6 +118,10 @@ static void quasi_saturation(const kh_netlist *nl, const char *m, kh_bjt *q) {
 }
 
 void kh_bjt_inner_nodes(kh_bjt *q, size_t *n) {
+  if (q->level4) {
+    kh_vbic_inner_nodes(q, n);
+    return;
+  }
   if (!q->qs) return;
   if (q->subcon == q->c) q->subcon = (long)*n; /* a vertical device's substrate: intrinsic */
   q->c = (long)(*n)++;
@@ -130,6 +134,8 @@ kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, k
   memset(q, 0, sizeof *q);
   q->type = !strcmp(kh_netlist_model_type(nl, m), "pnp") ? -1 : 1;
   q->off = in.off;
+  double level = kh_model_number(nl, m, "level", 1, NULL);
+  if (level == 4 || level == 9) return kh_vbic_from_netlist(ctx, nl, k, q); /* as vbic.c reads */
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom;
   double vt = KH_BOLTZMANN / KH_CHARGE * t;
   int subs_given;
@@ -282,6 +288,10 @@ static int stamp_epi(kh_general *g, const kh_bjt *q, double gmin, double vbc, do
 }
 
 void kh_bjt_follow(kh_bjt *q, const double *x) {
+  if (q->level4) {
+    kh_vbic_follow(q, x);
+    return;
+  }
   double vb = kh_general_value(x, q->b);
   q->vbe = q->type * (vb - kh_general_value(x, q->e));
   q->vbc = q->type * (vb - kh_general_value(x, q->c));
@@ -289,6 +299,7 @@ void kh_bjt_follow(kh_bjt *q, const double *x) {
 }
 
 int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
+  if (q->level4) return kh_vbic_stamp(g, q, x, linearize);
   double vb = kh_general_value(x, q->b);
   double vbe = q->type * (vb - kh_general_value(x, q->e)),
          vbc = q->type * (vb - kh_general_value(x, q->c));
@@ -339,6 +350,7 @@ int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
 }
 
 double kh_bjt_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag) {
+  if (q->level4) return kh_vbic_certify(g, q, sum, mag);
   double vc = kh_general_value(g->x, q->c), vb = kh_general_value(g->x, q->b),
          ve = kh_general_value(g->x, q->e), vs = kh_general_value(g->x, q->sub),
          vsc = kh_general_value(g->x, q->subcon);

@@ -140,8 +140,25 @@ typedef struct {
   kh_vdmos vdmos;
 } kh_mosfet;
 
+/* A VBIC transistor's own (general_vbic.c): its parameters at temperature (vbictemp.c's, then
+ * those it leaves as they are). */
+typedef struct {
+  double rcx, rci, rbx, rbi, re, rs, rbp, ikf, is, isrr, isp, ibei, iben, ibci, ibcn, ibeip, ibenp,
+      ibcip, ibcnp, nf, nr, avc2, vbbe, nbbe, pe, pc, gamm, vo, ebbe, vtv;
+  double nfp, nei, nen, nci, ncn, ncip, ncnp, hrcf, fc, me, aje, mc, ajc, vrt, art, wbe, wsp, avc1,
+      ibbe, vef, ver, ikr, ikp, qbm, nkf, scale;
+  /* unknowns (ground: -1): the terminals, the nodes inside RCX, RBX, RE and RS (the terminal
+   * itself where the resistance is 0), and the intrinsic collector and base and the parasitic's
+   * base */
+  long c, b, e, s, cx, bx, ei, si, ci, bi, bp;
+  int rcx_node, rbx_node, re_node, rs_node;
+  /* the last linearization's junction voltages: vbei, vbex, vbci, vbcx, vbep, vbcp (NPN signs) */
+  double v[6];
+  int not_finite; /* the last linearization's currents were not all numbers */
+} kh_vbic;
+
 /* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,
- * areas folded in. */
+ * areas folded in, or (level4) VBIC's (general_vbic.c). */
 typedef struct {
   int type;                      /* 1: NPN, -1: PNP */
   double be_sat, bc_sat, c2, c4; /* IS (twice: ngspice's area quirk), ISE and ISC at T */
@@ -169,6 +186,8 @@ typedef struct {
   int qs;
   long cx;
   double rci, vo, epi_doping;
+  int level4; /* VBIC: everything below, and type, off, cold, vt, vcrit and gmin above */
+  kh_vbic vbic;
 } kh_bjt;
 
 /* A voltage-controlled switch (general_switch.c): its model and the state it is in. */
@@ -463,6 +482,15 @@ int kh_switches_flip_held(kh_general *g);
 /* BJTs (general_bjt.c): as for JFETs above; the certificate returns the collector current. */
 kh_status kh_bjt_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
 void kh_bjt_follow(kh_bjt *q, const double *x);
+/* VBIC (general_vbic.c), called by the kh_bjt_ functions for a level4 transistor */
+kh_status kh_vbic_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
+void kh_vbic_inner_nodes(kh_bjt *q, size_t *n);
+void kh_vbic_follow(kh_bjt *q, const double *x);
+int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
+double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);
+/* For a failure message: the VBIC transistor whose currents were not numbers at its last
+ * linearization, and why that happens; "" for none. */
+void kh_vbic_explain(const kh_general *g, char *text, size_t size);
 /* A BJT with quasi-saturation: its intrinsic collector, unknown *n on (nothing for another). */
 void kh_bjt_inner_nodes(kh_bjt *q, size_t *n);
 int kh_bjt_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);

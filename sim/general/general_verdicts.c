@@ -48,6 +48,8 @@ void kh_general_hottest(const kh_general *g, char *text, size_t size) {
 
 kh_status kh_general_singular_fail(kh_context *ctx, const kh_general *g) {
   char why[320] = "";
+  kh_vbic_explain(g, why, sizeof why); /* not the circuit's equations: a model's numbers */
+  if (why[0]) return kh_fail(ctx, KH_ERR_NUMERIC, "general Newton found no operating point%s", why);
   kh_behaviour_explain(g, why, sizeof why);
   return kh_fail(ctx, KH_ERR_INPUT,
                  "the nodal equations are singular: a node no DC path fixes (only capacitors or "

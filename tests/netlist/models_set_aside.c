@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const library = ".model nch nmos level=54 version=4.8 toxe=1.8n\n"
-                                   ".model qv npn level=4 is=1e-16\n"
+                                   ".model qv npn level=8 is=1e-16\n"
                                    ".model jx njf(vto=-2 foo=3)\n"
                                    ".model dd d(is=1e-14)\n";
 
@@ -45,8 +45,8 @@ Test(models_set_aside, an_element_that_uses_one_gets_the_cards_refusal) {
     const char *element, *message;
   } cases[] = {
       {"m1 d g 0 0 nch l=1u w=1u\n", "test.cir:2:23: MOSFET LEVEL 54 is not implemented"},
-      {"q1 d g 0 qv\n", "test.cir:3:21: BJT LEVEL 4 is not implemented"},
-      {"q1 d g 0 s qv\n", "test.cir:3:21: BJT LEVEL 4 is not implemented"},
+      {"q1 d g 0 qv\n", "test.cir:3:21: BJT LEVEL 8 is not implemented"},
+      {"q1 d g 0 s qv\n", "test.cir:3:21: BJT LEVEL 8 is not implemented"},
       {"j1 d g 0 jx\n", "test.cir:4:22: unknown JFET model parameter 'foo'"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {

@@ -1,0 +1,99 @@
+/* VBIC transistors (sim/general/general_vbic.c, ngspice 39's vbic at DC): the collector current
+ * at kirchhoff's answer against VBIC's transport current written out here, at TNOM and at 80
+ * degrees C, where ngspice 39 maps IS to the device's temperature but takes kT/q at TNOM in the
+ * exponential (measured; the test fails with kT/q at the device's temperature); the same deck
+ * as written for ngspice in libngspice; and the cards refused at their token. The compatibility
+ * corpus holds the rest against ngspice 39 (tests/data/compat/bjt_vbic_*.cir: a vendor's card,
+ * PNPs, the parasitic transistor, breakdown, avalanche, temperature laws). */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define K_VBIC 1.380662e-23 /* vbicload.c's own constants */
+#define Q_VBIC 1.602189e-19
+
+/* VBIC's forward and reverse transport current at vbe and vbc with no Early effect and no high
+ * injection (VEF, VER, IKF, IKR left out): (Ifi - Iri) / q1, where q1 is vbicload.c's smoothed
+ * 1 (0.5 (sqrt((1 - 1e-4)^2 + 1e-8) + 1 - 1e-4) + 1e-4), Ifi = IS(T) (e^(vbe / (NF Vt)) - 1)
+ * and IS(T) = IS ((T / TNOM)^XIS e^(-EA (1 - T / TNOM) / (k T / q)))^(1 / NF). exp_temp is the
+ * temperature in kelvins of Vt in the exponentials. */
+static double transport(double t, double exp_temp, double vbe, double vbc) {
+  double tnom = 300.15, is = 1e-16, xis = 3, ea = 1.12, nf = 1.02, nr = 1.05;
+  double rt = t / tnom, vtv = K_VBIC * t / Q_VBIC, vt = K_VBIC * exp_temp / Q_VBIC;
+  double is_t = is * pow(pow(rt, xis) * exp(-ea * (1 - rt) / vtv), 1 / nf);
+  double q1 = 0.5 * (sqrt((1 - 1e-4) * (1 - 1e-4) + 1e-8) + 1 - 1e-4) + 1e-4;
+  return is_t * (exp(vbe / (nf * vt)) - exp(vbc / (nr * vt))) / q1;
+}
+
+/* The base held at vb, the collector behind 1 kohm from 5 V: with no base currents (IBEI, IBCI
+ * 0) and RCI Kull's plain resistor (GAMM 0, VO 0), the current through the 1 kohm is the
+ * transport current at vbe = vb and vbc = vb - (vc - 0.1 ohm Ic), less the GMIN that vbicload.c
+ * puts across the base-collector junction and, through RBP, across the parasitic's two
+ * junctions (base to vc, substrate at 0 V to vc). */
+static void check_at(double celsius, double vb) {
+  char text[512];
+  snprintf(text, sizeof text,
+           "t\n.temp %g\nvcc vcc 0 5\nrl vcc c 1k\nvb b 0 %g\nq1 c b 0 qv\n"
+           ".model qv npn level=4 is=1e-16 nf=1.02 nr=1.05 ibei=0 ibci=0 rci=0.1\n",
+           celsius, vb);
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *x = kh_test_general(nl, NULL, &stats);
+  double vc = kh_test_node(nl, x, "c"), ic = (5 - vc) / 1e3, t = celsius + 273.15;
+  double vbc = vb - (vc - 0.1 * ic), leak = 1e-12 * (vbc + (vb - vc) + (0 - vc));
+  double want = transport(t, 300.15, vb, vbc) - leak;
+  cr_expect(fabs(ic - want) <= 1e-10 * want, "%g C, vb %g: %.12g A through R, VBIC gives %.12g A",
+            celsius, vb, ic, want);
+  if (celsius != 27) { /* and far from what kT/q at the device's temperature would give */
+    double other = transport(t, t, vb, vbc) - leak;
+    cr_expect(fabs(ic - other) > 0.5 * ic, "%g C: %.6g A, device-temperature kT/q %.6g A", celsius,
+              ic, other);
+  }
+  free(x);
+  kh_netlist_free(nl);
+}
+
+Test(vbic, collector_current_is_the_transport_current) {
+  check_at(27, 0.65);
+  check_at(27, 0.7);
+  check_at(80, 0.6);
+}
+
+/* The deck as written for ngspice solves the same in libngspice: an NPN and a PNP with every
+ * current of the model, substrate nodes, area and m. */
+Test(vbic, written_for_ngspice_solves_the_same) {
+  cr_assert_leq(
+      kh_test_general_vs_ngspice(
+          "t\nvcc vcc 0 5\nvsub sub 0 -1\nrb vcc b 100k\nrc vcc c 2k\nq1 c b e sub qn area=2\n"
+          "re e 0 100\nrp vcc ep 1k\nq2 cp bp ep qp m=2\nrbp bp 0 200k\nrcp cp 0 1k\n"
+          ".model qn npn level=4 is=1e-16 ibei=1e-18 iben=5e-15 ibci=2e-17 ibcn=5e-15 "
+          "isp=1e-15 rcx=10 rci=60 rbx=10 rbi=40 re=2 rs=20 rbp=40 vef=10 ver=4 ikf=2e-3 "
+          "ikr=2e-4 ikp=2e-4 vo=2 gamm=2e-11 hrcf=2 avc1=2 avc2=15 wbe=0.9 ibcip=1e-17\n"
+          ".model qp pnp level=9 is=2e-16 ibei=2e-18 iben=4e-15 vef=30 ikf=5e-3 rcx=5 rbx=20 "
+          "tnom=25\n",
+          1e-9),
+      1e-9);
+}
+
+Test(vbic, cards_it_does_not_compute_are_refused_at_their_token) {
+  const kh_test_error_case cases[] = {
+      {"t\nv1 c 0 5\nq1 c c 0 0 t qv\n.model qv npn level=4\n",
+       "test.cir:3:12: a fifth node ('t'): VBIC's thermal node"},
+      {"t\nv1 c 0 5\nq1 c c 0 qv areab=2\n.model qv npn level=4\n",
+       "test.cir:3:10: areab= and areac= are Gummel-Poon's"},
+      {"t\nv1 c 0 5\nq1 c c 0 qv\n.model qv npn level=4 selft=1\n",
+       "test.cir:4:23: unknown VBIC model parameter 'selft'"},
+      {"t\nv1 c 0 5\nq1 c c 0 qv\n.model qv npn level=4 bf=100\n",
+       "test.cir:4:23: unknown VBIC model parameter 'bf'"},
+      {"t\nv1 c 0 5\nq1 c c 0 qv\n.model qv npn level=4 mc=1\n",
+       "test.cir:3:10: model 'qv': VBIC's mc must be below 1"},
+      {"t\nv1 c 0 5\nq1 c c 0 qv\n.model qv npn level=4 nf=0\n",
+       "test.cir:3:10: model 'qv': VBIC's nf must be positive"},
+      {"t\nv1 c 0 5\nq1 c c 0 qv\n.model qv npn level=4 npn=1\n",
+       "test.cir:4:23: 'npn' as a parameter"},
+  };
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
+}
