@@ -345,7 +345,7 @@ static void residual(kh_general *g, long double *acc) {
 /* Newton from g->x at the present gshunt and scale; 0 when converged to round-off. */
 int kh_general_newton(kh_general *g, kh_solve_stats *stats, int *singular) {
   double last = INFINITY;
-  int ill_run = 0;
+  int ill_run = 0, plateau = 0;
   long double *acc = kh_malloc((g->n + 1) * sizeof *acc);
   if (!acc) return -1;
   int rc = 1;
@@ -396,11 +396,15 @@ int kh_general_newton(kh_general *g, kh_solve_stats *stats, int *singular) {
      * divergence, while the KCL certificate, scaled as rounding allows, can. A gmin or source
      * step is only a way to the answer, and the certificate does not describe its equations: a
      * plateau under 1e-9 of the solution ends it. */
-    /* stalled: no longer shrinking, or at 1e-12 of the solution, where round-off can keep the
-     * corrections alternating by more than 2 (a VBIC's parasitic base behind RBP's 0.01 ohm
-     * floor: 5e-15, 3e-14, 5e-15, ... for 130 steps at an answer the certificate accepts) */
+    /* Above 1e-9 of the solution a plateau is one only where it lasts, three corrections in a
+     * row within a factor 2 of each other: two passed a VBIC's 0.1 ohm inner base 1.5 nA out
+     * of balance (4.6e-4, then 6.4e-4, which the certificate's 1e-9 of its 22 A scale let
+     * through; the next step was 5e-6, then round-off). Corrections at 1e-12 of the solution
+     * are round-off however they alternate (a VBIC's parasitic base behind RBP's 0.01 ohm
+     * floor: 5e-15, 3e-14, 5e-15, ... for 130 steps at an answer the certificate accepts). */
+    plateau = change >= 0.5 * last && change <= 2 * last ? plateau + 1 : 0;
     int stepping = g->gshunt > 0 || g->gjunction > 0 || g->scale < 1 || g->pinning || g->holding,
-        stalled = (change >= 0.5 * last && change <= 2 * last) || (!stepping && change <= 1e-12);
+        stalled = plateau >= (change <= 1e-9 ? 1 : 2) || (!stepping && change <= 1e-12);
     if (!g->limited && !g->ill &&
         (change <= 1e-15 || (stalled && (stepping ? change <= 1e-9 : passes(g, stats))))) {
       if (kh_switches_flip_held(g)) {
