@@ -505,6 +505,12 @@ def tlines(rt, names, name):
     return lines
 
 
+def some_of(rng, table, chance):
+    """Each (word, draw) of the table, with the given chance, as word=value, in the table's
+    order (one draw of rng for the chance, then the value's own)."""
+    return [f"{word}={draw()}" for word, draw in table if rng.random() < chance]
+
+
 def deck(seed):
     """The netlist text of seed's random deck."""
     r = random.Random(seed)
@@ -610,17 +616,15 @@ def deck(seed):
     rj = random.Random(f"jfet {seed}")  # JFETs: their own draws leave the rest of the deck
     for j in range(rj.randint(0, 2) if rj.random() < 0.4 else 0):
         p = [f"vto={rj.uniform(-4, -0.5):.3g}", f"beta={rj.choice(['1m', '0.2m', '2.5m'])}"]
-        for word, draw in (("lambda", lambda: f"{rj.uniform(0, 0.05):.3g}"),
-                           ("b", lambda: f"{rj.uniform(0.6, 1.2):.3g}"),
-                           ("rd", lambda: f"{rj.uniform(1, 50):.3g}"),
-                           ("rs", lambda: f"{rj.uniform(1, 50):.3g}"),
-                           ("is", lambda: rj.choice(["1e-14", "1e-12", "3e-10"])),
-                           ("tcv", lambda: f"{rj.uniform(0, 3e-3):.3g}"),
-                           ("bex", lambda: f"{rj.uniform(-2, 0):.3g}"),
-                           ("xti", lambda: rj.choice(["3", "2"])),
-                           ("cgs", lambda: "3p")):
-            if rj.random() < 0.35:
-                p.append(f"{word}={draw()}")
+        p += some_of(rj, (("lambda", lambda: f"{rj.uniform(0, 0.05):.3g}"),
+                          ("b", lambda: f"{rj.uniform(0.6, 1.2):.3g}"),
+                          ("rd", lambda: f"{rj.uniform(1, 50):.3g}"),
+                          ("rs", lambda: f"{rj.uniform(1, 50):.3g}"),
+                          ("is", lambda: rj.choice(["1e-14", "1e-12", "3e-10"])),
+                          ("tcv", lambda: f"{rj.uniform(0, 3e-3):.3g}"),
+                          ("bex", lambda: f"{rj.uniform(-2, 0):.3g}"),
+                          ("xti", lambda: rj.choice(["3", "2"])),
+                          ("cgs", lambda: "3p")), 0.35)
         lines.append(f".model jm{j} {rj.choice(['njf', 'pjf'])}({' '.join(p)})")
         for _ in range(rj.randint(1, 2)):
             # the gate through a resistor, as circuits bias it: a source straight on a gate
@@ -635,15 +639,13 @@ def deck(seed):
     rz = random.Random(f"mesfet {seed}")  # GaAs MESFETs (Z, Statz's model), a stream of theirs
     for j in range(rz.randint(1, 2) if rz.random() < 0.15 else 0):
         p = [f"vto={rz.uniform(-3, -0.5):.3g}", f"beta={rz.choice(['1m', '2.5m', '10m'])}"]
-        for word, draw in (("alpha", lambda: f"{rz.uniform(1, 4):.3g}"),
-                           ("b", lambda: f"{rz.uniform(0, 1):.3g}"),
-                           ("lambda", lambda: f"{rz.uniform(0, 0.1):.3g}"),
-                           ("rd", lambda: f"{rz.uniform(1, 20):.3g}"),
-                           ("rs", lambda: f"{rz.uniform(1, 20):.3g}"),
-                           ("is", lambda: rz.choice(["1e-14", "1e-12"])),
-                           ("cgs", lambda: "1p")):
-            if rz.random() < 0.4:
-                p.append(f"{word}={draw()}")
+        p += some_of(rz, (("alpha", lambda: f"{rz.uniform(1, 4):.3g}"),
+                          ("b", lambda: f"{rz.uniform(0, 1):.3g}"),
+                          ("lambda", lambda: f"{rz.uniform(0, 0.1):.3g}"),
+                          ("rd", lambda: f"{rz.uniform(1, 20):.3g}"),
+                          ("rs", lambda: f"{rz.uniform(1, 20):.3g}"),
+                          ("is", lambda: rz.choice(["1e-14", "1e-12"])),
+                          ("cgs", lambda: "1p")), 0.4)
         lines.append(f".model zm{j} {rz.choice(['nmf', 'pmf'])}({' '.join(p)})")
         for _ in range(rz.randint(1, 2)):
             d, g, s_ = rz.sample(names + ["0"], 3)  # the gate through a resistor, as a JFET's
@@ -663,29 +665,27 @@ def deck(seed):
     rp = random.Random(f"jfet2 {seed}")  # Parker-Skellern JFETs (LEVEL 2), a stream of theirs
     for j in range(rp.randint(1, 2) if rp.random() < 0.15 else 0):
         p = ["level=2", f"vto={rp.uniform(-3, -0.5):.3g}", f"beta={rp.choice(['1m', '0.3m', '3m'])}"]
-        for word, draw in (("lambda", lambda: f"{rp.uniform(0, 0.05):.3g}"),
-                           ("p", lambda: f"{rp.uniform(1.8, 3):.3g}"),
-                           ("q", lambda: f"{rp.uniform(1.8, 2.5):.3g}"),
-                           ("xi", lambda: f"{rp.uniform(5, 1000):.3g}"),
-                           ("mxi", lambda: f"{rp.uniform(0, 0.3):.3g}"),
-                           ("z", lambda: f"{rp.uniform(0.2, 2):.3g}"),
-                           ("vst", lambda: f"{rp.uniform(0.02, 0.1):.3g}"),
-                           ("mvst", lambda: f"{rp.uniform(0, 0.1):.3g}"),
-                           ("lfgam", lambda: f"{rp.uniform(0, 0.05):.3g}"),
-                           ("lfg1", lambda: f"{rp.uniform(0, 0.01):.3g}"),
-                           ("lfg2", lambda: f"{rp.uniform(0, 0.01):.3g}"),
-                           ("delta", lambda: f"{rp.uniform(0, 1):.3g}"),
-                           ("ibd", lambda: rp.choice(["1e-14", "1e-12"])),
-                           ("vbd", lambda: f"{rp.uniform(1, 5):.3g}"),
-                           ("n", lambda: f"{rp.uniform(1, 1.5):.3g}"),
-                           ("vbi", lambda: f"{rp.uniform(0.6, 1.2):.3g}"),
-                           ("rd", lambda: f"{rp.uniform(1, 30):.3g}"),
-                           ("rs", lambda: f"{rp.uniform(1, 30):.3g}"),
-                           ("is", lambda: rp.choice(["1e-14", "1e-12"])),
-                           ("tnom", lambda: f"{rp.randint(0, 60)}"),
-                           ("hfgam", lambda: "0.01")):
-            if rp.random() < 0.35:
-                p.append(f"{word}={draw()}")
+        p += some_of(rp, (("lambda", lambda: f"{rp.uniform(0, 0.05):.3g}"),
+                          ("p", lambda: f"{rp.uniform(1.8, 3):.3g}"),
+                          ("q", lambda: f"{rp.uniform(1.8, 2.5):.3g}"),
+                          ("xi", lambda: f"{rp.uniform(5, 1000):.3g}"),
+                          ("mxi", lambda: f"{rp.uniform(0, 0.3):.3g}"),
+                          ("z", lambda: f"{rp.uniform(0.2, 2):.3g}"),
+                          ("vst", lambda: f"{rp.uniform(0.02, 0.1):.3g}"),
+                          ("mvst", lambda: f"{rp.uniform(0, 0.1):.3g}"),
+                          ("lfgam", lambda: f"{rp.uniform(0, 0.05):.3g}"),
+                          ("lfg1", lambda: f"{rp.uniform(0, 0.01):.3g}"),
+                          ("lfg2", lambda: f"{rp.uniform(0, 0.01):.3g}"),
+                          ("delta", lambda: f"{rp.uniform(0, 1):.3g}"),
+                          ("ibd", lambda: rp.choice(["1e-14", "1e-12"])),
+                          ("vbd", lambda: f"{rp.uniform(1, 5):.3g}"),
+                          ("n", lambda: f"{rp.uniform(1, 1.5):.3g}"),
+                          ("vbi", lambda: f"{rp.uniform(0.6, 1.2):.3g}"),
+                          ("rd", lambda: f"{rp.uniform(1, 30):.3g}"),
+                          ("rs", lambda: f"{rp.uniform(1, 30):.3g}"),
+                          ("is", lambda: rp.choice(["1e-14", "1e-12"])),
+                          ("tnom", lambda: f"{rp.randint(0, 60)}"),
+                          ("hfgam", lambda: "0.01")), 0.35)
         lines.append(f".model jp{j} {rp.choice(['njf', 'pjf'])}({' '.join(p)})")
         for _ in range(rp.randint(1, 2)):
             d, g, s_ = rp.sample(names + ["0"], 3)  # the gate through a resistor, as a JFET's
@@ -699,23 +699,21 @@ def deck(seed):
         kind = r6.choice(["nmos", "pmos"])
         sign = 1 if kind == "nmos" else -1
         p = ["level=6", f"vto={sign * r6.uniform(0.3, 1.2):.3g}"]
-        for word, draw in (("kc", lambda: r6.choice(["1e-5", "5e-5", "2e-4"])),
-                           ("nc", lambda: f"{r6.uniform(1, 2):.3g}"),
-                           ("kv", lambda: f"{r6.uniform(0.5, 3):.3g}"),
-                           ("nv", lambda: f"{r6.uniform(0.3, 1):.3g}"),
-                           ("gamma", lambda: f"{r6.uniform(0, 0.8):.3g}"),
-                           ("gamma1", lambda: f"{r6.uniform(0, 0.05):.3g}"),
-                           ("sigma", lambda: f"{r6.uniform(0, 0.05):.3g}"),
-                           ("lambda", lambda: f"{r6.uniform(0, 0.05):.3g}"),
-                           ("lambda1", lambda: f"{r6.uniform(0, 0.01):.3g}"),
-                           ("phi", lambda: f"{r6.uniform(0.5, 0.9):.3g}"),
-                           ("rd", lambda: f"{r6.uniform(1, 30):.3g}"),
-                           ("rs", lambda: f"{r6.uniform(1, 30):.3g}"),
-                           ("rsh", lambda: f"{r6.uniform(5, 50):.3g}"),
-                           ("tox", lambda: "20n"),
-                           ("tnom", lambda: f"{r6.randint(0, 60)}")):
-            if r6.random() < 0.35:
-                p.append(f"{word}={draw()}")
+        p += some_of(r6, (("kc", lambda: r6.choice(["1e-5", "5e-5", "2e-4"])),
+                          ("nc", lambda: f"{r6.uniform(1, 2):.3g}"),
+                          ("kv", lambda: f"{r6.uniform(0.5, 3):.3g}"),
+                          ("nv", lambda: f"{r6.uniform(0.3, 1):.3g}"),
+                          ("gamma", lambda: f"{r6.uniform(0, 0.8):.3g}"),
+                          ("gamma1", lambda: f"{r6.uniform(0, 0.05):.3g}"),
+                          ("sigma", lambda: f"{r6.uniform(0, 0.05):.3g}"),
+                          ("lambda", lambda: f"{r6.uniform(0, 0.05):.3g}"),
+                          ("lambda1", lambda: f"{r6.uniform(0, 0.01):.3g}"),
+                          ("phi", lambda: f"{r6.uniform(0.5, 0.9):.3g}"),
+                          ("rd", lambda: f"{r6.uniform(1, 30):.3g}"),
+                          ("rs", lambda: f"{r6.uniform(1, 30):.3g}"),
+                          ("rsh", lambda: f"{r6.uniform(5, 50):.3g}"),
+                          ("tox", lambda: "20n"),
+                          ("tnom", lambda: f"{r6.randint(0, 60)}")), 0.35)
         lines.append(f".model m6m{j} {kind}({' '.join(p)})")
         for _ in range(r6.randint(1, 2)):
             d, g, s_ = r6.sample(names + ["0"], 3)
@@ -726,47 +724,45 @@ def deck(seed):
     for j in range(rv.randint(1, 2) if rv.random() < 0.12 else 0):
         kind = rv.choice(["npn", "pnp"])
         p = ["level=4", f"is={rv.choice(['1e-16', '2.3e-15', '1e-17'])}"]
-        for word, draw in (("rcx", lambda: rv.choice(["0.01", "10", "50"])),
-                           ("rci", lambda: rv.choice(["2.7", "60"])),
-                           ("rbx", lambda: rv.choice(["5", "10"])),
-                           ("rbi", lambda: rv.choice(["2", "40"])),
-                           ("re", lambda: rv.choice(["0.15", "2"])),
-                           ("rs", lambda: rv.choice(["20", "26"])),
-                           ("rbp", lambda: rv.choice(["40", "265"])),
-                           ("nf", lambda: f"{rv.uniform(0.98, 1.02):.4g}"),
-                           ("nr", lambda: f"{rv.uniform(0.98, 1.02):.4g}"),
-                           ("ibei", lambda: rv.choice(["1e-18", "1.9e-18"])),
-                           ("iben", lambda: rv.choice(["5e-15", "4.8e-15"])),
-                           ("nen", lambda: f"{rv.uniform(1.3, 2):.3g}"),
-                           ("ibci", lambda: rv.choice(["2e-17", "1.6e-16"])),
-                           ("ibcn", lambda: rv.choice(["5e-15", "4.9e-15"])),
-                           ("wbe", lambda: rv.choice(["1", "0.8"])),
-                           ("isp", lambda: rv.choice(["1e-15", "1e-16"])),
-                           ("ibcip", lambda: "1e-15"),
-                           ("ibeip", lambda: "1e-18"),
-                           ("ikp", lambda: rv.choice(["2e-4", "1e-3"])),
-                           ("vef", lambda: rv.choice(["10", "545"])),
-                           ("ver", lambda: rv.choice(["4", "3.3"])),
-                           ("ikf", lambda: rv.choice(["2e-3", "1"])),
-                           ("ikr", lambda: rv.choice(["2e-4", "0.012"])),
-                           ("vo", lambda: rv.choice(["2", "0.5"])),
-                           ("gamm", lambda: rv.choice(["2e-11", "5.7e-12"])),
-                           ("hrcf", lambda: rv.choice(["2", "0.21"])),
-                           ("avc1", lambda: "2"),
-                           ("avc2", lambda: rv.choice(["15", "29.5"])),
-                           ("pe", lambda: f"{rv.uniform(0.6, 0.9):.3g}"),
-                           ("pc", lambda: f"{rv.uniform(0.5, 0.8):.3g}"),
-                           ("aje", lambda: rv.choice(["-0.5", "-1", "0.1"])),
-                           ("ajc", lambda: rv.choice(["-0.5", "0.05"])),
-                           ("xis", lambda: f"{rv.uniform(-2, 4):.3g}"),
-                           ("xii", lambda: f"{rv.uniform(0, 5):.3g}"),
-                           ("xrc", lambda: f"{rv.uniform(0, 2):.3g}"),
-                           ("xrb", lambda: f"{rv.uniform(0, 2):.3g}"),
-                           ("tnom", lambda: f"{rv.randint(20, 30)}"),
-                           ("tf", lambda: "10p"),
-                           ("rth", lambda: "300")):
-            if rv.random() < 0.35:
-                p.append(f"{word}={draw()}")
+        p += some_of(rv, (("rcx", lambda: rv.choice(["0.01", "10", "50"])),
+                          ("rci", lambda: rv.choice(["2.7", "60"])),
+                          ("rbx", lambda: rv.choice(["5", "10"])),
+                          ("rbi", lambda: rv.choice(["2", "40"])),
+                          ("re", lambda: rv.choice(["0.15", "2"])),
+                          ("rs", lambda: rv.choice(["20", "26"])),
+                          ("rbp", lambda: rv.choice(["40", "265"])),
+                          ("nf", lambda: f"{rv.uniform(0.98, 1.02):.4g}"),
+                          ("nr", lambda: f"{rv.uniform(0.98, 1.02):.4g}"),
+                          ("ibei", lambda: rv.choice(["1e-18", "1.9e-18"])),
+                          ("iben", lambda: rv.choice(["5e-15", "4.8e-15"])),
+                          ("nen", lambda: f"{rv.uniform(1.3, 2):.3g}"),
+                          ("ibci", lambda: rv.choice(["2e-17", "1.6e-16"])),
+                          ("ibcn", lambda: rv.choice(["5e-15", "4.9e-15"])),
+                          ("wbe", lambda: rv.choice(["1", "0.8"])),
+                          ("isp", lambda: rv.choice(["1e-15", "1e-16"])),
+                          ("ibcip", lambda: "1e-15"),
+                          ("ibeip", lambda: "1e-18"),
+                          ("ikp", lambda: rv.choice(["2e-4", "1e-3"])),
+                          ("vef", lambda: rv.choice(["10", "545"])),
+                          ("ver", lambda: rv.choice(["4", "3.3"])),
+                          ("ikf", lambda: rv.choice(["2e-3", "1"])),
+                          ("ikr", lambda: rv.choice(["2e-4", "0.012"])),
+                          ("vo", lambda: rv.choice(["2", "0.5"])),
+                          ("gamm", lambda: rv.choice(["2e-11", "5.7e-12"])),
+                          ("hrcf", lambda: rv.choice(["2", "0.21"])),
+                          ("avc1", lambda: "2"),
+                          ("avc2", lambda: rv.choice(["15", "29.5"])),
+                          ("pe", lambda: f"{rv.uniform(0.6, 0.9):.3g}"),
+                          ("pc", lambda: f"{rv.uniform(0.5, 0.8):.3g}"),
+                          ("aje", lambda: rv.choice(["-0.5", "-1", "0.1"])),
+                          ("ajc", lambda: rv.choice(["-0.5", "0.05"])),
+                          ("xis", lambda: f"{rv.uniform(-2, 4):.3g}"),
+                          ("xii", lambda: f"{rv.uniform(0, 5):.3g}"),
+                          ("xrc", lambda: f"{rv.uniform(0, 2):.3g}"),
+                          ("xrb", lambda: f"{rv.uniform(0, 2):.3g}"),
+                          ("tnom", lambda: f"{rv.randint(20, 30)}"),
+                          ("tf", lambda: "10p"),
+                          ("rth", lambda: "300")), 0.35)
         lines.append(f".model qv{j} {kind}({' '.join(p)})")
         for _ in range(rv.randint(1, 2)):
             # the base through a resistor, as circuits bias it (a source straight on the
@@ -785,16 +781,14 @@ def deck(seed):
         kind = rm.choice(["nmos", "pmos"])
         sign = 1 if kind == "nmos" else -1
         p = [f"vto={sign * rm.uniform(0.3, 1.2):.3g}", f"kp={rm.choice(['20u', '110u', '40u'])}"]
-        for word, draw in (("gamma", lambda: f"{rm.uniform(0, 0.8):.3g}"),
-                           ("phi", lambda: f"{rm.uniform(0.5, 0.9):.3g}"),
-                           ("lambda", lambda: f"{rm.uniform(0, 0.1):.3g}"),
-                           ("rd", lambda: f"{rm.uniform(1, 100):.3g}"),
-                           ("rs", lambda: f"{rm.uniform(1, 100):.3g}"),
-                           ("is", lambda: rm.choice(["1e-14", "1e-12"])),
-                           ("ld", lambda: "0.1u"),
-                           ("cgso", lambda: "1p")):
-            if rm.random() < 0.35:
-                p.append(f"{word}={draw()}")
+        p += some_of(rm, (("gamma", lambda: f"{rm.uniform(0, 0.8):.3g}"),
+                          ("phi", lambda: f"{rm.uniform(0.5, 0.9):.3g}"),
+                          ("lambda", lambda: f"{rm.uniform(0, 0.1):.3g}"),
+                          ("rd", lambda: f"{rm.uniform(1, 100):.3g}"),
+                          ("rs", lambda: f"{rm.uniform(1, 100):.3g}"),
+                          ("is", lambda: rm.choice(["1e-14", "1e-12"])),
+                          ("ld", lambda: "0.1u"),
+                          ("cgso", lambda: "1p")), 0.35)
         if rm.random() < 0.2:  # the process form: KP, PHI, GAMMA, VTO from TOX, U0, NSUB
             p = [f"tox={rm.choice(['20n', '40n'])}", f"nsub={rm.choice(['1e15', '3e16'])}",
                  f"u0={rm.choice(['600', '250'])}"]
@@ -840,19 +834,17 @@ def deck(seed):
         sign = -1 if pchan else 1
         p = (["pchan"] if pchan else []) + [f"vto={sign * rv.uniform(1, 4):.3g}",
                                             f"kp={rv.choice(['0.2', '2', '7'])}"]
-        for word, draw in (("rd", lambda: rv.choice(["44m", "0.1", "2"])),
-                           ("rs", lambda: rv.choice(["14m", "0.5"])),
-                           ("rb", lambda: rv.choice(["20m", "1"])),
-                           ("lambda", lambda: f"{rv.uniform(0, 0.05):.3g}"),
-                           ("theta", lambda: f"{rv.uniform(0, 0.1):.3g}"),
-                           ("ksubthres", lambda: f"{rv.uniform(0.05, 0.2):.3g}"),
-                           ("mtriode", lambda: f"{rv.uniform(1, 2):.3g}"),
-                           ("is", lambda: rv.choice(["16p", "1n"])),
-                           ("bv", lambda: rv.choice(["30", "100"])),
-                           ("rds", lambda: rv.choice(["100k", "1meg"])),
-                           ("cgs", lambda: "1n")):
-            if rv.random() < 0.4:
-                p.append(f"{word}={draw()}")
+        p += some_of(rv, (("rd", lambda: rv.choice(["44m", "0.1", "2"])),
+                          ("rs", lambda: rv.choice(["14m", "0.5"])),
+                          ("rb", lambda: rv.choice(["20m", "1"])),
+                          ("lambda", lambda: f"{rv.uniform(0, 0.05):.3g}"),
+                          ("theta", lambda: f"{rv.uniform(0, 0.1):.3g}"),
+                          ("ksubthres", lambda: f"{rv.uniform(0.05, 0.2):.3g}"),
+                          ("mtriode", lambda: f"{rv.uniform(1, 2):.3g}"),
+                          ("is", lambda: rv.choice(["16p", "1n"])),
+                          ("bv", lambda: rv.choice(["30", "100"])),
+                          ("rds", lambda: rv.choice(["100k", "1meg"])),
+                          ("cgs", lambda: "1n")), 0.4)
         if any(w.startswith("rd=") for w in p) and rvq.random() < 0.4:  # RQ, VQ need RD
             p += [f"rq={rvq.choice(['0.5', '3'])}", f"vq={rvq.choice(['1', '-4'])}"]
         # self-heating (not with quasi-saturation, which kirchhoff refuses with it): RTHJC, maybe
@@ -883,23 +875,21 @@ def deck(seed):
     for j in range(rq.randint(0, 2) if rq.random() < 0.4 else 0):
         kind = rq.choice(["npn", "pnp"])
         p = [f"is={rq.choice(['1e-16', '6.7e-15', '1e-14'])}", f"bf={rq.choice(['80', '200', '416'])}"]
-        for word, draw in (("br", lambda: f"{rq.uniform(0.5, 5):.3g}"),
-                           ("vaf", lambda: f"{rq.uniform(20, 120):.3g}"),
-                           ("var", lambda: f"{rq.uniform(5, 30):.3g}"),
-                           ("ikf", lambda: rq.choice(["10m", "66.8m", "0.3"])),
-                           ("ikr", lambda: rq.choice(["5m", "0.1"])),
-                           ("ise", lambda: rq.choice(["1e-15", "6.7e-15"])),
-                           ("ne", lambda: f"{rq.uniform(1.2, 2):.3g}"),
-                           ("isc", lambda: rq.choice(["1e-15", "2e-14"])),
-                           ("nf", lambda: f"{rq.uniform(1, 1.05):.3g}"),
-                           ("rb", lambda: f"{rq.uniform(5, 200):.3g}"),
-                           ("rc", lambda: f"{rq.uniform(0.5, 20):.3g}"),
-                           ("re", lambda: f"{rq.uniform(0.1, 3):.3g}"),
-                           ("xtb", lambda: "1.5"),
-                           ("trc1", lambda: "3m"),
-                           ("cje", lambda: "4p")):
-            if rq.random() < 0.35:
-                p.append(f"{word}={draw()}")
+        p += some_of(rq, (("br", lambda: f"{rq.uniform(0.5, 5):.3g}"),
+                          ("vaf", lambda: f"{rq.uniform(20, 120):.3g}"),
+                          ("var", lambda: f"{rq.uniform(5, 30):.3g}"),
+                          ("ikf", lambda: rq.choice(["10m", "66.8m", "0.3"])),
+                          ("ikr", lambda: rq.choice(["5m", "0.1"])),
+                          ("ise", lambda: rq.choice(["1e-15", "6.7e-15"])),
+                          ("ne", lambda: f"{rq.uniform(1.2, 2):.3g}"),
+                          ("isc", lambda: rq.choice(["1e-15", "2e-14"])),
+                          ("nf", lambda: f"{rq.uniform(1, 1.05):.3g}"),
+                          ("rb", lambda: f"{rq.uniform(5, 200):.3g}"),
+                          ("rc", lambda: f"{rq.uniform(0.5, 20):.3g}"),
+                          ("re", lambda: f"{rq.uniform(0.1, 3):.3g}"),
+                          ("xtb", lambda: "1.5"),
+                          ("trc1", lambda: "3m"),
+                          ("cje", lambda: "4p")), 0.35)
         if any(w.startswith("rb=") for w in p) and rq.random() < 0.5:  # modulated by the current
             p += [f"rbm={rq.uniform(1, 20):.3g}"] + (["irb=1m"] if rq.random() < 0.5 else [])
         if rsub.random() < 0.3:

@@ -444,6 +444,21 @@ static void resistors(const kh_vbic *v, long ends[4][2], double g[4]) {
   for (int k = 0; k < 4; k++) g[k] = r[k] > 0.0 ? 1.0 / r[k] * v->scale : 0.0;
 }
 
+/* Everything a stamp or a certificate reads at u: the currents, the voltages' unknowns, and each
+ * branch's ends with its current (cur points into p). */
+typedef struct {
+  vbic_point p;
+  long n[VOLTAGES][2];
+  branch b[10];
+  const kh_dual *cur[10];
+} linearized;
+
+static void linearize_at(const kh_vbic *v, double gmin, const double u[VOLTAGES], linearized *at) {
+  at->p = evaluate(v, gmin, u);
+  voltage_nodes(v, at->n);
+  branches(v, &at->p, at->b, at->cur);
+}
+
 void kh_vbic_follow(kh_bjt *q, const double *x) {
   double u[VOLTAGES];
   voltages_at(q, x, u);
@@ -473,12 +488,11 @@ int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   double u[VOLTAGES], t = q->type;
   voltages_at(q, x, u);
   if (linearize) linearization(g, q, u);
-  vbic_point p = evaluate(v, kh_junction_gmin(g, q->gmin), u);
-  long n[VOLTAGES][2], ends[4][2];
-  voltage_nodes(v, n);
-  branch b[10];
-  const kh_dual *cur[10];
-  branches(v, &p, b, cur);
+  linearized at;
+  linearize_at(v, kh_junction_gmin(g, q->gmin), u, &at);
+  long(*n)[2] = at.n, ends[4][2];
+  const branch *b = at.b;
+  const kh_dual *const *cur = at.cur;
   int bad = 0;
   q->vbic.not_finite = 0;
   for (int k = 0; k < 10; k++) {
@@ -509,12 +523,12 @@ double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, d
   const kh_vbic *v = &q->vbic;
   double u[VOLTAGES], t = q->type;
   voltages_at(q, g->x, u);
-  vbic_point p = evaluate(v, kh_junction_gmin(g, q->gmin), u);
-  long n[VOLTAGES][2], ends[4][2];
-  voltage_nodes(v, n);
-  branch b[10];
-  const kh_dual *cur[10];
-  branches(v, &p, b, cur);
+  linearized at;
+  linearize_at(v, kh_junction_gmin(g, q->gmin), u, &at);
+  long(*n)[2] = at.n, ends[4][2];
+  const branch *b = at.b;
+  const kh_dual *const *cur = at.cur;
+  const vbic_point *p = &at.p;
   for (int k = 0; k < 10; k++) {
     double scale = fabs(cur[k]->v);
     for (int d = 0; d < 3 && b[k].ctrl[d] >= 0; d++) {
@@ -535,7 +549,7 @@ double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, d
   }
   if (gr[0] != 0.0) return into_collector;
   /* no RCX: what enters at cx = c, RCI's current and the parasitic base's */
-  return t * (p.irci.v - p.irbp.v);
+  return t * (p->irci.v - p->irbp.v);
 }
 
 void kh_vbic_explain(const kh_general *g, char *text, size_t size) {
