@@ -772,6 +772,10 @@ def deck(seed):
             extra = rv.choice(["", "", f" area={rv.uniform(0.5, 3):.2f}", f" m={rv.randint(1, 3)}",
                                f" temp={rv.randint(0, 90)}", f" dtemp={rv.randint(-20, 40)}"])
             qname, base = name("Q"), name("base")
+            if kind == "npn" and "rth=300" in p and rv.random() < 0.5:  # self-heating: a thermal
+                tnode = name("tj")  # node, maybe on a heat sink (ngspice 39's fails on PNPs)
+                sub = f" {sub.strip() or '0'} {tnode}"
+                lines.append(f"{name('R')} {tnode} 0 {rv.choice(['100', '1k', '1meg'])}")
             lines += [f"{qname} {c} {base} {e}{sub} qv{j}{extra}",
                       f"{name('R')} {base} {b} {rv.choice(['10k', '100k', '1meg'])}"]
     rm = random.Random(f"mosfet {seed}")  # MOSFETs, on a stream of their own too

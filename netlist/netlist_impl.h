@@ -166,6 +166,7 @@ typedef struct {
  * beyond the area (areab and areac already defaulted to it). */
 typedef struct {
   uint32_t collector, base, emitter, substrate;
+  uint32_t thermal; /* a VBIC's fifth node, its temperature rise (0: none) */
   double areab, areac, m;
   kh_inst_temp t;
   uint8_t off; /* `off` (kh_diode_inst) */

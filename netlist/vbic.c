@@ -5,8 +5,8 @@
  * DC or as having no DC effect (charges, transit times, excess phase, noise, the thermal network,
  * the safe-operating-area limits); unknown words are refused, since ngspice would ignore them
  * with a warning. RCX, RBX, RE and RS stay in the transistor (its own inner nodes, as
- * vbicsetup.c makes them), not resistors of their own. Self-heating needs a fifth node, the
- * thermal one, which is refused (bjt.c). */
+ * vbicsetup.c makes them), not resistors of their own. Self-heating takes a fifth node, the
+ * thermal one (bjt.c reads it; an NPN with RTH > 0 only). */
 #include "parser.h"
 
 #include "core/alloc.h"
@@ -105,9 +105,10 @@ static const kh_param_alias vbic_params[] = {
     {"tvbbe2", "tvbbe2"},
     {"tnbbe", "tnbbe"},
     {"dtemp", "dtemp"}, /* the model's: added to every instance's temperature */
+    {"rth", "rth"}, /* the thermal resistance, with a thermal node (a fifth node) only */
     /* no DC effect: EBBE (vbictemp.c computes it from VBBE and NBBE), charges and capacitances,
-     * transit times and excess phase, noise, the thermal network (a fifth node), the revision
-     * numbers and the safe-operating-area limits (warnings) */
+     * transit times and excess phase, noise, the thermal capacitance, the revision numbers and
+     * the safe-operating-area limits (warnings) */
     {"ebbe", "ebbe"},
     {"cbeo", "cbeo"},
     {"cje", "cje"},
@@ -130,7 +131,6 @@ static const kh_param_alias vbic_params[] = {
     {"kfn", "kfn"},
     {"afn", "afn"},
     {"bfn", "bfn"},
-    {"rth", "rth"},
     {"cth", "cth"},
     {"vers", "vers"},
     {"vref", "vref"},

@@ -443,7 +443,8 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
   int own = flavor == KH_WRITE_KIRCHHOFF;
   fprintf(out, "%s %s %s %s", elem_name(nl, i), node(nl, own ? in->collector : e->node[0]),
           node(nl, own ? in->base : e->ctrl[0]), node(nl, own ? in->emitter : e->node[1]));
-  if (in->substrate) fprintf(out, " %s", node(nl, in->substrate));
+  if (in->substrate || in->thermal) fprintf(out, " %s", node(nl, in->substrate));
+  if (in->thermal) fprintf(out, " %s", node(nl, in->thermal));
   fprintf(out, " %s", nl->models[e->model].name);
   if (e->value != 1) fprintf(out, " area=%.17g", e->value);
   if (in->areab != e->value) fprintf(out, " areab=%.17g", in->areab);

@@ -174,6 +174,7 @@ KH_API kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_
  * in kelvins (temp=, else the circuit's plus dtemp=). */
 typedef struct {
   size_t collector, base, emitter, substrate, inner_base;
+  size_t thermal; /* a VBIC's fifth node, its temperature rise in kelvins (0: none) */
   double area, areab, areac, m, temperature;
   int off;
 } kh_bjt_instance;

@@ -140,6 +140,12 @@ typedef struct {
   kh_vdmos vdmos;
 } kh_mosfet;
 
+/* VBIC's temperature laws (general_vbic.c): exponents, activation energies and coefficients. */
+typedef struct {
+  double xis, xii, xin, xisr, ea, eaie, eaic, eais, eane, eanc, eans, dear, eap, xikf, xrcx, xrci,
+      xrbx, xrbi, xre, xrs, xrbp, xvo, tnf, tavc, tvbbe1, tvbbe2, tnbbe;
+} kh_vbic_laws;
+
 /* A VBIC transistor's own (general_vbic.c): its parameters at temperature (vbictemp.c's, then
  * those it leaves as they are). */
 typedef struct {
@@ -155,6 +161,12 @@ typedef struct {
   /* the last linearization's junction voltages: vbei, vbex, vbci, vbcx, vbep, vbcp (NPN signs) */
   double v[6];
   int not_finite; /* the last linearization's currents were not all numbers */
+  /* self-heating (a thermal node and RTH > 0): the laws that map the parameters to the rise,
+   * from tini (273.15 K + TNOM), the thermal conductance area m / RTH, the thermal node's
+   * unknown (-1: none) and the last linearization's rise */
+  kh_vbic_laws laws;
+  double tini, gth, rise;
+  long th;
 } kh_vbic;
 
 /* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,

@@ -1,5 +1,5 @@
-/* VBIC bipolar transistors (BJT LEVEL 4) in general Newton: ngspice 39's vbic device at DC
- * without self-heating (four nodes; netlist/vbic.c refuses a thermal node). vbicmpar.c's and
+/* VBIC bipolar transistors (BJT LEVEL 4 or 9) in general Newton: ngspice 39's vbic device at DC,
+ * self-heating on a fifth node (the rise) included (NPN only: netlist/bjt.c). vbicmpar.c's and
  * vbicsetup.c's parameters (a resistance given below 0.01 ohm is 0.01 ohm, one left out is 0 for
  * RCX, RBX, RE and RS, whose inner node is then the terminal itself), vbictemp.c's temperature
  * mappings, and vbicload.c's currents: the forward and reverse transport currents through the
@@ -11,7 +11,9 @@
  * on RCI's current). Excess phase (TD) changes nothing at DC. Each current is written once on
  * dual numbers (dual.h) in its controlling voltages, in vbicload.c's order of operations;
  * limiting (pnjlim on the six junction voltages, against IS at TNOM) and the starting point are
- * vbicload.c's. A PNP is an NPN with every voltage and current negated. */
+ * vbicload.c's. Self-heating re-maps the parameters at the rise as vbicload.c's heated path does,
+ * the rise's derivatives by central differences. A PNP is an NPN with every voltage and current
+ * negated. */
 #include "dual.h"
 #include "general_impl.h"
 
@@ -59,72 +61,106 @@ static double potential(double p, double rt, double vtv, double ea) {
   return psiin + 2.0 * vtv * log(0.5 * (1.0 + sqrt(1.0 + 4.0 * exp(-psiin / vtv))));
 }
 
-/* The parameters at the instance's temperature (vbictemp.c). */
-static void at_temperature(const kh_netlist *nl, const char *m, double tamb, kh_vbic *v) {
-  double tnom = kh_netlist_nominal_temperature(nl, m) - CTOK;
+/* The card's values at TNOM (resistances as vbicmpar.c and vbicsetup.c leave them) into v, and
+ * the temperature laws into l; *tnom in degrees Celsius, as written. */
+static void read_card(const kh_netlist *nl, const char *m, kh_vbic *v, kh_vbic_laws *l,
+                      double *tnom) {
   int tnom_given;
   double t = kh_model_number(nl, m, "tnom", 0, &tnom_given);
-  if (tnom_given) tnom = t; /* as written, without the round trip through kelvins */
-  double dtemp = number(nl, m, "dtemp", 0);
-  double tini = VBIC_ZERO_C + tnom, tdev = (VBIC_ZERO_C + tamb) + dtemp;
-  double vtv = VBIC_BOLTZMANN * tdev / VBIC_CHARGE, rt = tdev / tini, dt = tdev - tini;
-  double nf = number(nl, m, "nf", 1), nr = number(nl, m, "nr", 1), nfp = number(nl, m, "nfp", 1);
-  double nei = number(nl, m, "nei", 1), nen = number(nl, m, "nen", 2);
-  double nci = number(nl, m, "nci", 1), ncn = number(nl, m, "ncn", 2);
-  double ncip = number(nl, m, "ncip", 1), ncnp = number(nl, m, "ncnp", 2);
-  double xis = number(nl, m, "xis", 3), xii = number(nl, m, "xii", 3),
-         xin = number(nl, m, "xin", 3);
-  double eaie = number(nl, m, "eaie", 1.12), eaic = number(nl, m, "eaic", 1.12),
-         eais = number(nl, m, "eais", 1.12), eane = number(nl, m, "eane", 1.12),
-         eanc = number(nl, m, "eanc", 1.12), eans = number(nl, m, "eans", 1.12);
-  v->ikf = number(nl, m, "ikf", 0) * pow(rt, number(nl, m, "xikf", 0));
-  v->rcx = resistance(nl, m, "rcx", 0) * pow(rt, exponent(nl, m, "xrcx", "xrc"));
-  v->rci = resistance(nl, m, "rci", 0.1) * pow(rt, exponent(nl, m, "xrci", "xrc"));
-  v->rbx = resistance(nl, m, "rbx", 0) * pow(rt, exponent(nl, m, "xrbx", "xrb"));
-  v->rbi = resistance(nl, m, "rbi", 0.1) * pow(rt, exponent(nl, m, "xrbi", "xrb"));
-  v->re = resistance(nl, m, "re", 0) * pow(rt, number(nl, m, "xre", 0));
-  v->rs = resistance(nl, m, "rs", 0) * pow(rt, number(nl, m, "xrs", 0));
-  v->rbp = resistance(nl, m, "rbp", 0.1) * pow(rt, number(nl, m, "xrbp", 0));
-  v->is = saturation(number(nl, m, "is", 1e-16), rt, xis, number(nl, m, "ea", 1.12), vtv, nf);
-  v->isrr = saturation(number(nl, m, "isrr", 1), rt, number(nl, m, "xisr", 0),
-                       number(nl, m, "dear", 0), vtv, nr);
-  v->isp = saturation(number(nl, m, "isp", 0), rt, xis, number(nl, m, "eap", 1.12), vtv, nfp);
-  v->ibei = saturation(number(nl, m, "ibei", 1e-18), rt, xii, eaie, vtv, nei);
-  v->iben = saturation(number(nl, m, "iben", 0), rt, xin, eane, vtv, nen);
-  v->ibci = saturation(number(nl, m, "ibci", 1e-16), rt, xii, eaic, vtv, nci);
-  v->ibcn = saturation(number(nl, m, "ibcn", 0), rt, xin, eanc, vtv, ncn);
-  v->ibeip = saturation(number(nl, m, "ibeip", 0), rt, xii, eaic, vtv, nci);
-  v->ibenp = saturation(number(nl, m, "ibenp", 0), rt, xin, eanc, vtv, ncn);
-  v->ibcip = saturation(number(nl, m, "ibcip", 0), rt, xii, eais, vtv, ncip);
-  v->ibcnp = saturation(number(nl, m, "ibcnp", 0), rt, xin, eans, vtv, ncnp);
-  double tnf = number(nl, m, "tnf", 0);
-  v->nf = nf * (1.0 + dt * tnf), v->nr = nr * (1.0 + dt * tnf);
-  v->avc2 = number(nl, m, "avc2", 0) * (1.0 + dt * number(nl, m, "tavc", 0));
-  v->vbbe = number(nl, m, "vbbe", 0) *
-            (1.0 + dt * (number(nl, m, "tvbbe1", 0) + dt * number(nl, m, "tvbbe2", 0)));
-  v->nbbe = number(nl, m, "nbbe", 1) * (1.0 + dt * number(nl, m, "tnbbe", 0));
-  v->pe = potential(number(nl, m, "pe", 0.75), rt, vtv, eaie);
-  v->pc = potential(number(nl, m, "pc", 0.75), rt, vtv, eaic);
-  v->gamm =
-      number(nl, m, "gamm", 0) * pow(rt, xis) * exp(-number(nl, m, "ea", 1.12) * (1.0 - rt) / vtv);
-  v->vo = number(nl, m, "vo", 0) * pow(rt, number(nl, m, "xvo", 0));
-  v->ebbe = exp(-v->vbbe / (v->nbbe * vtv));
-  /* vbicload.c's thermal voltage: ngspice 39's copies the model's parameters, TNOM first, into
-   * the equations' p[0], and leaves it there, so the junctions' exponentials take kT/q at TNOM
-   * while the parameters are mapped to the instance's temperature (measured: IS e^(Vbe q / k
-   * TNOM) at 47 degrees C, 5.4 times what the device temperature gives at Vbe = 0.7 V) */
-  v->vtv = VBIC_BOLTZMANN * (VBIC_ZERO_C + tnom) / VBIC_CHARGE;
-  v->nfp = nfp, v->nei = nei, v->nen = nen, v->nci = nci, v->ncn = ncn;
-  v->ncip = ncip, v->ncnp = ncnp;
+  *tnom = tnom_given ? t : kh_netlist_nominal_temperature(nl, m) - CTOK; /* as written */
+  v->ikf = number(nl, m, "ikf", 0), v->ikr = number(nl, m, "ikr", 0),
+  v->ikp = number(nl, m, "ikp", 0);
+  v->rcx = resistance(nl, m, "rcx", 0), v->rci = resistance(nl, m, "rci", 0.1);
+  v->rbx = resistance(nl, m, "rbx", 0), v->rbi = resistance(nl, m, "rbi", 0.1);
+  v->re = resistance(nl, m, "re", 0), v->rs = resistance(nl, m, "rs", 0);
+  v->rbp = resistance(nl, m, "rbp", 0.1);
+  v->is = number(nl, m, "is", 1e-16), v->isrr = number(nl, m, "isrr", 1);
+  v->isp = number(nl, m, "isp", 0), v->ibei = number(nl, m, "ibei", 1e-18);
+  v->iben = number(nl, m, "iben", 0), v->ibci = number(nl, m, "ibci", 1e-16);
+  v->ibcn = number(nl, m, "ibcn", 0), v->ibeip = number(nl, m, "ibeip", 0);
+  v->ibenp = number(nl, m, "ibenp", 0), v->ibcip = number(nl, m, "ibcip", 0);
+  v->ibcnp = number(nl, m, "ibcnp", 0);
+  v->nf = number(nl, m, "nf", 1), v->nr = number(nl, m, "nr", 1), v->nfp = number(nl, m, "nfp", 1);
+  v->nei = number(nl, m, "nei", 1), v->nen = number(nl, m, "nen", 2);
+  v->nci = number(nl, m, "nci", 1), v->ncn = number(nl, m, "ncn", 2);
+  v->ncip = number(nl, m, "ncip", 1), v->ncnp = number(nl, m, "ncnp", 2);
+  v->avc1 = number(nl, m, "avc1", 0), v->avc2 = number(nl, m, "avc2", 0);
+  v->vbbe = number(nl, m, "vbbe", 0), v->nbbe = number(nl, m, "nbbe", 1);
+  v->ibbe = number(nl, m, "ibbe", 1e-6);
+  v->pe = number(nl, m, "pe", 0.75), v->pc = number(nl, m, "pc", 0.75);
+  v->gamm = number(nl, m, "gamm", 0), v->vo = number(nl, m, "vo", 0);
   v->hrcf = number(nl, m, "hrcf", 1), v->fc = number(nl, m, "fc", 0.9);
   v->me = number(nl, m, "me", 0.33), v->aje = number(nl, m, "aje", -0.5);
   v->mc = number(nl, m, "mc", 0.33), v->ajc = number(nl, m, "ajc", -0.5);
   v->vrt = number(nl, m, "vrt", 0), v->art = number(nl, m, "art", 0.1);
   v->wbe = number(nl, m, "wbe", 1), v->wsp = number(nl, m, "wsp", 1);
-  v->avc1 = number(nl, m, "avc1", 0), v->ibbe = number(nl, m, "ibbe", 1e-6);
   v->vef = number(nl, m, "vef", 0), v->ver = number(nl, m, "ver", 0);
-  v->ikr = number(nl, m, "ikr", 0), v->ikp = number(nl, m, "ikp", 0);
   v->qbm = number(nl, m, "qbm", 0), v->nkf = number(nl, m, "nkf", 0.5);
+  l->xis = number(nl, m, "xis", 3), l->xii = number(nl, m, "xii", 3);
+  l->xin = number(nl, m, "xin", 3), l->xisr = number(nl, m, "xisr", 0);
+  l->ea = number(nl, m, "ea", 1.12), l->eaie = number(nl, m, "eaie", 1.12);
+  l->eaic = number(nl, m, "eaic", 1.12), l->eais = number(nl, m, "eais", 1.12);
+  l->eane = number(nl, m, "eane", 1.12), l->eanc = number(nl, m, "eanc", 1.12);
+  l->eans = number(nl, m, "eans", 1.12), l->dear = number(nl, m, "dear", 0);
+  l->eap = number(nl, m, "eap", 1.12), l->xikf = number(nl, m, "xikf", 0);
+  l->xrcx = exponent(nl, m, "xrcx", "xrc"), l->xrci = exponent(nl, m, "xrci", "xrc");
+  l->xrbx = exponent(nl, m, "xrbx", "xrb"), l->xrbi = exponent(nl, m, "xrbi", "xrb");
+  l->xre = number(nl, m, "xre", 0), l->xrs = number(nl, m, "xrs", 0);
+  l->xrbp = number(nl, m, "xrbp", 0), l->xvo = number(nl, m, "xvo", 0);
+  l->tnf = number(nl, m, "tnf", 0), l->tavc = number(nl, m, "tavc", 0);
+  l->tvbbe1 = number(nl, m, "tvbbe1", 0), l->tvbbe2 = number(nl, m, "tvbbe2", 0);
+  l->tnbbe = number(nl, m, "tnbbe", 0);
+}
+
+/* from's parameters mapped from tini to tdev (kelvins) into to, as vbictemp.c maps the card's
+ * to the device's temperature, and vbicload.c's self-heating path maps those again to the rise
+ * above its p[0]; the parameters without a law copied; kT/q at tdev. */
+static void map_temperature(const kh_vbic_laws *l, const kh_vbic *from, double tini, double tdev,
+                            kh_vbic *to) {
+  double vtv = VBIC_BOLTZMANN * tdev / VBIC_CHARGE, rt = tdev / tini, dt = tdev - tini;
+  *to = *from;
+  to->ikf = from->ikf * pow(rt, l->xikf);
+  to->rcx = from->rcx * pow(rt, l->xrcx), to->rci = from->rci * pow(rt, l->xrci);
+  to->rbx = from->rbx * pow(rt, l->xrbx), to->rbi = from->rbi * pow(rt, l->xrbi);
+  to->re = from->re * pow(rt, l->xre), to->rs = from->rs * pow(rt, l->xrs);
+  to->rbp = from->rbp * pow(rt, l->xrbp);
+  to->is = saturation(from->is, rt, l->xis, l->ea, vtv, from->nf);
+  to->isrr = saturation(from->isrr, rt, l->xisr, l->dear, vtv, from->nr);
+  to->isp = saturation(from->isp, rt, l->xis, l->eap, vtv, from->nfp);
+  to->ibei = saturation(from->ibei, rt, l->xii, l->eaie, vtv, from->nei);
+  to->iben = saturation(from->iben, rt, l->xin, l->eane, vtv, from->nen);
+  to->ibci = saturation(from->ibci, rt, l->xii, l->eaic, vtv, from->nci);
+  to->ibcn = saturation(from->ibcn, rt, l->xin, l->eanc, vtv, from->ncn);
+  to->ibeip = saturation(from->ibeip, rt, l->xii, l->eaic, vtv, from->nci);
+  to->ibenp = saturation(from->ibenp, rt, l->xin, l->eanc, vtv, from->ncn);
+  to->ibcip = saturation(from->ibcip, rt, l->xii, l->eais, vtv, from->ncip);
+  to->ibcnp = saturation(from->ibcnp, rt, l->xin, l->eans, vtv, from->ncnp);
+  to->nf = from->nf * (1.0 + dt * l->tnf), to->nr = from->nr * (1.0 + dt * l->tnf);
+  to->avc2 = from->avc2 * (1.0 + dt * l->tavc);
+  to->vbbe = from->vbbe * (1.0 + dt * (l->tvbbe1 + dt * l->tvbbe2));
+  to->nbbe = from->nbbe * (1.0 + dt * l->tnbbe);
+  to->pe = potential(from->pe, rt, vtv, l->eaie), to->pc = potential(from->pc, rt, vtv, l->eaic);
+  to->gamm = from->gamm * pow(rt, l->xis) * exp(-l->ea * (1.0 - rt) / vtv);
+  to->vo = from->vo * pow(rt, l->xvo);
+  to->ebbe = exp(-to->vbbe / (to->nbbe * vtv));
+  to->vtv = vtv;
+}
+
+/* The parameters at the instance's temperature (vbictemp.c), tamb in degrees Celsius. */
+static void at_temperature(const kh_netlist *nl, const char *m, double tamb, kh_vbic *v) {
+  kh_vbic card = *v;
+  kh_vbic_laws laws;
+  double tnom;
+  read_card(nl, m, &card, &laws, &tnom);
+  double tini = VBIC_ZERO_C + tnom, tdev = (VBIC_ZERO_C + tamb) + number(nl, m, "dtemp", 0);
+  map_temperature(&laws, &card, tini, tdev, v);
+  v->laws = laws, v->tini = tini;
+  /* vbicload.c's thermal voltage: ngspice 39's copies the model's parameters, TNOM first, into
+   * the equations' p[0], and leaves it there, so the junctions' exponentials take kT/q at TNOM
+   * while the parameters are mapped to the instance's temperature (measured: IS e^(Vbe q / k
+   * TNOM) at 47 degrees C, 5.4 times what the device temperature gives at Vbe = 0.7 V); its
+   * self-heating path maps them once more, from TNOM to TNOM plus the rise */
+  v->vtv = VBIC_BOLTZMANN * tini / VBIC_CHARGE;
 }
 
 void kh_vbic_inner_nodes(kh_bjt *q, size_t *n) {
@@ -155,6 +191,9 @@ kh_status kh_vbic_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
   v->rcx_node = v->rcx != 0, v->rbx_node = v->rbx != 0;
   v->re_node = v->re != 0, v->rs_node = v->rs != 0;
   v->cx = v->c, v->bx = v->b, v->ei = v->e, v->si = v->s;
+  double rth = number(nl, m, "rth", 0); /* self-heating: a thermal node (bjt.c: RTH > 0) */
+  v->th = in.thermal ? kh_general_at(in.thermal) : -1;
+  v->gth = v->th >= 0 ? v->scale / rth : 0; /* vbicload.c scales Irth with the area and m */
   q->c = v->c, q->b = v->b, q->e = v->e, q->sub = v->s;
   const double checked[] = {v->rcx,  v->rci,   v->rbx,   v->rbi,   v->re,    v->rs,   v->rbp,
                             v->ikf,  v->is,    v->isrr,  v->isp,   v->ibei,  v->iben, v->ibci,
@@ -448,6 +487,7 @@ static void resistors(const kh_vbic *v, long ends[4][2], double g[4]) {
  * branch's ends with its current (cur points into p). */
 typedef struct {
   vbic_point p;
+  kh_vbic params; /* the parameters they were computed with */
   long n[VOLTAGES][2];
   branch b[10];
   const kh_dual *cur[10];
@@ -455,6 +495,7 @@ typedef struct {
 
 static void linearize_at(const kh_vbic *v, double gmin, const double u[VOLTAGES], linearized *at) {
   at->p = evaluate(v, gmin, u);
+  at->params = *v;
   voltage_nodes(v, at->n);
   branches(v, &at->p, at->b, at->cur);
 }
@@ -463,44 +504,147 @@ void kh_vbic_follow(kh_bjt *q, const double *x) {
   double u[VOLTAGES];
   voltages_at(q, x, u);
   memcpy(q->vbic.v, u, sizeof q->vbic.v);
+  q->vbic.rise = kh_general_value(x, q->vbic.th);
 }
 
 /* The voltages to linearize at: vbicload.c's starting point (MODEINITJCT) on the first call, 0
- * V for an `off` device while it is held, else x's with each junction voltage limited. */
-static void linearization(kh_general *g, kh_bjt *q, double u[VOLTAGES]) {
+ * V for an `off` device while it is held, else x's with each junction voltage limited (and a
+ * self-heating device's rise, as vbicload.c's DEVlimitlog limits it: 100 K a step, then slowly;
+ * 0 K at the start). */
+static void linearization(kh_general *g, kh_bjt *q, double u[VOLTAGES], double *rise) {
   kh_vbic *v = &q->vbic;
   if (q->off && (q->cold || g->holding)) {
     memset(u, 0, VOLTAGES * sizeof *u);
-    g->limited |= q->cold, q->cold = 0;
+    *rise = 0, g->limited |= q->cold, q->cold = 0;
   } else if (q->cold) {
     memset(u, 0, VOLTAGES * sizeof *u);
     u[VBEI] = u[VBEX] = q->vcrit, u[VBCI] = u[VBCP] = -q->vcrit;
-    q->cold = 0, g->limited = 1;
+    *rise = 0, q->cold = 0, g->limited = 1;
   } else {
     for (int k = VBEI; k <= VBCP; k++)
       u[k] = kh_pnjlim(u[k], v->v[k], q->vt, q->vcrit, &g->limited);
+    if (v->th >= 0) *rise = kh_limitlog(*rise, v->rise, 100, &g->limited);
   }
   memcpy(v->v, u, sizeof v->v);
+  v->rise = *rise;
+}
+
+/* The parameters at `rise` kelvins: vbicload.c's self-heating path maps the device's, already
+ * at its temperature, once more from TNOM to TNOM + rise, with kT/q there (ngspice 39's p[0] is
+ * TNOM; measured against its answers); without a thermal node the device's own. */
+static void params_at(const kh_vbic *v, double rise, kh_vbic *p) {
+  if (v->th < 0)
+    *p = *v;
+  else
+    map_temperature(&v->laws, v, v->tini, v->tini + rise, p);
+}
+
+/* A self-heating device's power and its derivatives: vbicload.c's Ith, each current times its
+ * branch's own voltage (without GMIN), RCX's, RBX's and RE's too but not RS's (ngspice 39 leaves
+ * the substrate resistance's out: measured, 5.4e-7 W short with 74 uA through RS = 100 ohm,
+ * exactly its I^2 RS), with the rise's derivatives by
+ * central differences of the re-mapped model (the currents' too: dI[k] for branch k, dg[k] for
+ * resistance k). */
+typedef struct {
+  double power, d_rise;   /* P and dP/drise */
+  double d_u[VOLTAGES];   /* dP/du, u the NPN-sign controlling voltages */
+  double d_i[10], d_g[4]; /* the branches' currents' and the resistances' d/drise */
+} heat;
+
+#define RISE_STEP 0.01 /* kelvins: the central differences' step, as general_heat.c's */
+
+/* P at u and x with p's parameters, and with d_u (may be NULL) its derivatives in u. */
+static double power_at(const kh_vbic *p, const double u[VOLTAGES], const double *x, double t,
+                       double d_u[VOLTAGES]) {
+  static const int plus[10] = {VBEI, VBEX, VBEI, VBCI, VBEP, VRCI, VRBI, VRBP, VBCP, VBEP};
+  static const int minus[10] = {-1, -1, VBCI, -1, -1, -1, -1, -1, -1, VBCP};
+  linearized at;
+  linearize_at(p, 0, u, &at);
+  double power = 0, gr[4];
+  long ends[4][2];
+  for (int k = 0; k < 10; k++) {
+    const kh_dual *i = at.cur[k];
+    double w = u[plus[k]] - (minus[k] >= 0 ? u[minus[k]] : 0);
+    power += i->v * w;
+    if (!d_u) continue;
+    for (int d = 0; d < 3 && at.b[k].ctrl[d] >= 0; d++) d_u[at.b[k].ctrl[d]] += i->d[d] * w;
+    d_u[plus[k]] += i->v;
+    if (minus[k] >= 0) d_u[minus[k]] -= i->v;
+  }
+  resistors(p, ends, gr);
+  for (int k = 0; k < 3; k++) { /* RCX, RBX and RE; ngspice 39 leaves RS's out (measured) */
+    double vr = t * (kh_general_value(x, ends[k][0]) - kh_general_value(x, ends[k][1]));
+    power += gr[k] * vr * vr;
+  }
+  return power;
+}
+
+static void heat_at(const kh_vbic *v, double rise, const double u[VOLTAGES], const double *x,
+                    double t, heat *h) {
+  kh_vbic p, hot, cold;
+  memset(h, 0, sizeof *h);
+  params_at(v, rise, &p), params_at(v, rise + RISE_STEP, &hot);
+  params_at(v, rise - RISE_STEP, &cold);
+  h->power = power_at(&p, u, x, t, h->d_u);
+  h->d_rise = (power_at(&hot, u, x, t, NULL) - power_at(&cold, u, x, t, NULL)) / (2 * RISE_STEP);
+  linearized up, down;
+  linearize_at(&hot, 0, u, &up), linearize_at(&cold, 0, u, &down);
+  for (int k = 0; k < 10; k++) h->d_i[k] = (up.cur[k]->v - down.cur[k]->v) / (2 * RISE_STEP);
+  double g_up[4], g_down[4];
+  long ends[4][2];
+  resistors(&hot, ends, g_up), resistors(&cold, ends, g_down);
+  for (int k = 0; k < 4; k++) h->d_g[k] = (g_up[k] - g_down[k]) / (2 * RISE_STEP);
+}
+
+/* The thermal node's row: J = P - area m / RTH rise flows into it (vbicload.c's Ith and Irth),
+ * linearized at (u, rise) and the resistances' x. */
+static int stamp_thermal(kh_general *g, const kh_vbic *v, const heat *h, const linearized *at,
+                         const double u[VOLTAGES], const double *x, double t, double rise) {
+  long th = v->th, ends[4][2];
+  double j = h->power - v->gth * rise, d_rise = h->d_rise - v->gth, eq = j - d_rise * rise;
+  int bad = kh_general_stamp(g, th, th, -d_rise);
+  for (int k = 0; k < VOLTAGES; k++) {
+    eq -= h->d_u[k] * u[k];
+    bad |= kh_general_stamp(g, th, at->n[k][0], -t * h->d_u[k]) |
+           kh_general_stamp(g, th, at->n[k][1], t * h->d_u[k]);
+  }
+  double gr[4];
+  resistors(&at->params, ends, gr);
+  for (int k = 0; k < 3; k++) { /* g vr^2: 2 g vr per volt at either end, vr as x has it */
+    double va = kh_general_value(x, ends[k][0]), vb = kh_general_value(x, ends[k][1]);
+    double slope = 2 * gr[k] * (va - vb);
+    eq -= slope * (va - vb);
+    bad |= kh_general_stamp(g, th, ends[k][0], -slope) | kh_general_stamp(g, th, ends[k][1], slope);
+  }
+  kh_general_rhs(g, th, eq);
+  return bad;
 }
 
 int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   kh_vbic *v = &q->vbic;
-  double u[VOLTAGES], t = q->type;
+  double u[VOLTAGES], t = q->type, rise = kh_general_value(x, v->th);
   voltages_at(q, x, u);
-  if (linearize) linearization(g, q, u);
+  if (linearize) linearization(g, q, u, &rise);
+  kh_vbic p;
+  params_at(v, rise, &p);
   linearized at;
-  linearize_at(v, kh_junction_gmin(g, q->gmin), u, &at);
+  linearize_at(&p, kh_junction_gmin(g, q->gmin), u, &at);
+  heat h;
+  memset(&h, 0, sizeof h);
+  if (v->th >= 0) heat_at(v, rise, u, x, t, &h);
   long(*n)[2] = at.n, ends[4][2];
   const branch *b = at.b;
   const kh_dual *const *cur = at.cur;
-  int bad = 0;
-  q->vbic.not_finite = 0;
+  int bad = v->th >= 0 ? stamp_thermal(g, v, &h, &at, u, x, t, rise) : 0;
+  v->not_finite = 0;
   for (int k = 0; k < 10; k++) {
     const kh_dual *i = cur[k];
-    q->vbic.not_finite |= !isfinite(i->v + i->d[0] + i->d[1] + i->d[2]);
-    double rhs = i->v;
+    v->not_finite |= !isfinite(i->v + i->d[0] + i->d[1] + i->d[2] + h.d_i[k]);
+    double rhs = i->v - h.d_i[k] * rise;
     for (int d = 0; d < 3 && b[k].ctrl[d] >= 0; d++) rhs -= i->d[d] * u[b[k].ctrl[d]];
     kh_general_rhs(g, b[k].from, -t * rhs), kh_general_rhs(g, b[k].to, t * rhs);
+    bad |= kh_general_stamp(g, b[k].from, v->th, t * h.d_i[k]) |
+           kh_general_stamp(g, b[k].to, v->th, -t * h.d_i[k]);
     for (int d = 0; d < 3 && b[k].ctrl[d] >= 0; d++) {
       long a = n[b[k].ctrl[d]][0], c = n[b[k].ctrl[d]][1];
       bad |= kh_general_stamp(g, b[k].from, a, i->d[d]) |
@@ -509,26 +653,30 @@ int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
     }
   }
   double gr[4];
-  resistors(v, ends, gr);
-  for (int k = 0; k < 4; k++)
-    if (gr[k] != 0.0)
-      bad |= kh_general_stamp(g, ends[k][0], ends[k][0], gr[k]) |
-             kh_general_stamp(g, ends[k][1], ends[k][1], gr[k]) |
-             kh_general_stamp(g, ends[k][0], ends[k][1], -gr[k]) |
-             kh_general_stamp(g, ends[k][1], ends[k][0], -gr[k]);
+  resistors(&p, ends, gr);
+  for (int k = 0; k < 4; k++) {
+    if (gr[k] == 0.0) continue;
+    long a = ends[k][0], c = ends[k][1];
+    double slope = h.d_g[k] * (kh_general_value(x, a) - kh_general_value(x, c)); /* d/drise */
+    kh_general_rhs(g, a, slope * rise), kh_general_rhs(g, c, -slope * rise);
+    bad |= kh_general_stamp(g, a, a, gr[k]) | kh_general_stamp(g, c, c, gr[k]) |
+           kh_general_stamp(g, a, c, -gr[k]) | kh_general_stamp(g, c, a, -gr[k]) |
+           kh_general_stamp(g, a, v->th, slope) | kh_general_stamp(g, c, v->th, -slope);
+  }
   return bad;
 }
 
 double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag) {
   const kh_vbic *v = &q->vbic;
-  double u[VOLTAGES], t = q->type;
+  double u[VOLTAGES], t = q->type, rise = kh_general_value(g->x, v->th);
   voltages_at(q, g->x, u);
+  kh_vbic p;
+  params_at(v, rise, &p);
   linearized at;
-  linearize_at(v, kh_junction_gmin(g, q->gmin), u, &at);
+  linearize_at(&p, kh_junction_gmin(g, q->gmin), u, &at);
   long(*n)[2] = at.n, ends[4][2];
   const branch *b = at.b;
   const kh_dual *const *cur = at.cur;
-  const vbic_point *p = &at.p;
   for (int k = 0; k < 10; k++) {
     double scale = fabs(cur[k]->v);
     for (int d = 0; d < 3 && b[k].ctrl[d] >= 0; d++) {
@@ -538,8 +686,13 @@ double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, d
     }
     kh_branch_terms(sum, mag, b[k].from, b[k].to, t * cur[k]->v, scale);
   }
+  if (v->th >= 0) { /* the power into the thermal node, what RTH takes from it */
+    double power = power_at(&p, u, g->x, t, NULL);
+    kh_branch_terms(sum, mag, -1, v->th, power - v->gth * rise,
+                    fmax(fabs(power), v->gth * fabs(rise)));
+  }
   double gr[4], into_collector = 0;
-  resistors(v, ends, gr);
+  resistors(&p, ends, gr);
   for (int k = 0; k < 4; k++) {
     if (gr[k] == 0.0) continue;
     double va = kh_general_value(g->x, ends[k][0]), vb = kh_general_value(g->x, ends[k][1]);
@@ -549,7 +702,7 @@ double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, d
   }
   if (gr[0] != 0.0) return into_collector;
   /* no RCX: what enters at cx = c, RCI's current and the parasitic base's */
-  return t * (p->irci.v - p->irbp.v);
+  return t * (at.p.irci.v - at.p.irbp.v);
 }
 
 void kh_vbic_explain(const kh_general *g, char *text, size_t size) {

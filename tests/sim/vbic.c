@@ -1,8 +1,9 @@
 /* VBIC transistors (sim/general/general_vbic.c, ngspice 39's vbic at DC): the collector current
  * at kirchhoff's answer against VBIC's transport current written out here, at TNOM and at 80
  * degrees C, where ngspice 39 maps IS to the device's temperature but takes kT/q at TNOM in the
- * exponential (measured; the test fails with kT/q at the device's temperature); the same deck
- * as written for ngspice in libngspice; and the cards refused at their token. The compatibility
+ * exponential (measured; the test fails with kT/q at the device's temperature); self-heating's
+ * rise against the power the terminals deliver (Tellegen) times RTH; the same decks as written
+ * for ngspice in libngspice; and the cards refused at their token. The compatibility
  * corpus holds the rest against ngspice 39 (tests/data/compat/bjt_vbic_*.cir: a vendor's card,
  * PNPs, the parasitic transistor, breakdown, avalanche, temperature laws). */
 #include "../support/support.h"
@@ -81,7 +82,11 @@ Test(vbic, written_for_ngspice_solves_the_same) {
 Test(vbic, cards_it_does_not_compute_are_refused_at_their_token) {
   const kh_test_error_case cases[] = {
       {"t\nv1 c 0 5\nq1 c c 0 0 t qv\n.model qv npn level=4\n",
-       "test.cir:3:12: a fifth node ('t'): VBIC's thermal node"},
+       "test.cir:3:12: thermal node 't' with model 'qv', whose RTH is not above 0"},
+      {"t\nv1 c 0 -5\nq1 c c 0 0 t qp\n.model qp pnp level=4 rth=100\n",
+       "test.cir:3:12: thermal node 't' on a PNP"},
+      {"t\nv1 c 0 5\nq1 c c 0 0 t qg\n.model qg npn is=1e-16\n",
+       "test.cir:3:12: a fifth node ('t') is VBIC's thermal node; model 'qg' is Gummel-Poon's"},
       {"t\nv1 c 0 5\nq1 c c 0 qv areab=2\n.model qv npn level=4\n",
        "test.cir:3:10: areab= and areac= are Gummel-Poon's"},
       {"t\nv1 c 0 5\nq1 c c 0 qv\n.model qv npn level=4 selft=1\n",
@@ -96,4 +101,36 @@ Test(vbic, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:4:23: 'npn' as a parameter"},
   };
   kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
+}
+
+/* Self-heating: with nothing else on the thermal node, the rise is RTH / (area m) times the
+ * power the device dissipates, which its terminals' currents give (the emitter and substrate at
+ * 0 V): Ic vc + Ib vb. RS is 0: ngspice 39 leaves RS's dissipation out of the power. */
+Test(vbic, the_rise_is_the_terminals_power_times_rth) {
+  const char *text = "t\nvcc vcc 0 5\nrc vcc c 200\nvb vb 0 0.85\nrb vb b 2k\nq1 c b 0 0 t qh m=2\n"
+                     ".model qh npn level=4 is=1e-16 ibei=1e-18 iben=5e-15 vef=20 ikf=2e-2 rcx=2 "
+                     "rbx=5 re=1 rth=300 xis=3.5\n";
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *x = kh_test_general(nl, NULL, &stats);
+  double vc = kh_test_node(nl, x, "c"), vb = kh_test_node(nl, x, "b");
+  double power = (5 - vc) / 200 * vc + (0.85 - vb) / 2e3 * vb, rise = kh_test_node(nl, x, "t");
+  cr_expect(rise > 1, "a rise of %g K: the test needs the heating to matter", rise);
+  /* to 1e-8: the terminals' currents carry GMIN's few 1e-11 W, which vbicload.c's power leaves
+   * out (the answer 3e-9 from the product) */
+  cr_expect(fabs(rise - power * 300 / 2) <= 1e-8 * rise, "rise %.12g K, power %.12g W x 150 K/W",
+            rise, power);
+  free(x);
+  kh_netlist_free(nl);
+}
+
+Test(vbic, heated_deck_written_for_ngspice_solves_the_same) {
+  cr_assert_leq(kh_test_general_vs_ngspice(
+                    "t\n.temp 70\nvcc vcc 0 6\nrc vcc c 47\nrb1 vcc b 22k\nrb2 b 0 4.7k\n"
+                    "re e 0 10\nq1 c b e 0 tj qh\nrsink tj 0 150\n"
+                    ".model qh npn level=4 tnom=25 is=2.3e-15 ibei=1.9e-18 iben=4.8e-15 vef=545 "
+                    "ikf=1 rcx=0.5 rci=2.7 vo=0.5 gamm=5.7e-12 rbx=5 rbi=2 re=0.15 rs=26 "
+                    "isp=1e-15 xis=-1.63 xrc=0.8 rth=80\n",
+                    1e-9),
+                1e-9);
 }
