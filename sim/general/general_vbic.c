@@ -540,11 +540,15 @@ static void params_at(const kh_vbic *v, double rise, kh_vbic *p) {
 }
 
 /* A self-heating device's power and its derivatives: vbicload.c's Ith, each current times its
- * branch's own voltage (without GMIN), RCX's, RBX's and RE's too but not RS's (ngspice 39 leaves
- * the substrate resistance's out: measured, 5.4e-7 W short with 74 uA through RS = 100 ohm,
- * exactly its I^2 RS), with the rise's derivatives by
- * central differences of the re-mapped model (the currents' too: dI[k] for branch k, dg[k] for
- * resistance k). */
+ * branch's own voltage (without GMIN), the resistances' I^2 R too, with the rise's derivatives by
+ * central differences of the re-mapped model (the currents' too: d_i[k] for branch k, d_g[k] for
+ * resistance k). What ngspice 39 carries into the thermal node at its fixed point is not quite
+ * that power: its vbicload.c stamps Ith's derivatives in Vbcp and Vcep against the substrate as
+ * written instead of the node inside RS (VBICtempSubsPtr), so its Newton settles where RTH
+ * carries P - (dP/dVbcp - dP/dVcep) Vrs, those in its variables (measured: 1.5e-6 W off with 0.12
+ * mA through RS = 20 ohm, and the whole I^2 RS where the parasitic transport current crosses
+ * RS). That is computed here as ngspice settles it; the Jacobian leaves the term's own
+ * derivatives out, which moves no fixed point. */
 typedef struct {
   double power, d_rise;   /* P and dP/drise */
   double d_u[VOLTAGES];   /* dP/du, u the NPN-sign controlling voltages */
@@ -553,30 +557,43 @@ typedef struct {
 
 #define RISE_STEP 0.01 /* kelvins: the central differences' step, as general_heat.c's */
 
-/* P at u and x with p's parameters, and with d_u (may be NULL) its derivatives in u. */
+/* Each branch's own voltage, u[plus] - u[minus] (-1: none) */
+static const int plus[10] = {VBEI, VBEX, VBEI, VBCI, VBEP, VRCI, VRBI, VRBP, VBCP, VBEP};
+static const int minus[10] = {-1, -1, VBCI, -1, -1, -1, -1, -1, -1, VBCP};
+
+/* The branches' power's derivatives in u, added to d_u. */
+static void power_gradient(const linearized *at, const double u[VOLTAGES], double d_u[VOLTAGES]) {
+  for (int k = 0; k < 10; k++) {
+    const kh_dual *i = at->cur[k];
+    double w = u[plus[k]] - (minus[k] >= 0 ? u[minus[k]] : 0);
+    for (int d = 0; d < 3 && at->b[k].ctrl[d] >= 0; d++) d_u[at->b[k].ctrl[d]] += i->d[d] * w;
+    d_u[plus[k]] += i->v;
+    if (minus[k] >= 0) d_u[minus[k]] -= i->v;
+  }
+}
+
+/* The power ngspice 39 settles on (heat above) at u and x with p's parameters, and with d_u (may
+ * be NULL) the branches' power's derivatives in u. */
 static double power_at(const kh_vbic *p, const double u[VOLTAGES], const double *x, double t,
                        double d_u[VOLTAGES]) {
-  static const int plus[10] = {VBEI, VBEX, VBEI, VBCI, VBEP, VRCI, VRBI, VRBP, VBCP, VBEP};
-  static const int minus[10] = {-1, -1, VBCI, -1, -1, -1, -1, -1, -1, VBCP};
   linearized at;
   linearize_at(p, 0, u, &at);
   double power = 0, gr[4];
   long ends[4][2];
-  for (int k = 0; k < 10; k++) {
-    const kh_dual *i = at.cur[k];
-    double w = u[plus[k]] - (minus[k] >= 0 ? u[minus[k]] : 0);
-    power += i->v * w;
-    if (!d_u) continue;
-    for (int d = 0; d < 3 && at.b[k].ctrl[d] >= 0; d++) d_u[at.b[k].ctrl[d]] += i->d[d] * w;
-    d_u[plus[k]] += i->v;
-    if (minus[k] >= 0) d_u[minus[k]] -= i->v;
-  }
+  for (int k = 0; k < 10; k++)
+    power += at.cur[k]->v * (u[plus[k]] - (minus[k] >= 0 ? u[minus[k]] : 0));
+  if (d_u) power_gradient(&at, u, d_u);
   resistors(p, ends, gr);
-  for (int k = 0; k < 3; k++) { /* RCX, RBX and RE; ngspice 39 leaves RS's out (measured) */
+  for (int k = 0; k < 4; k++) {
     double vr = t * (kh_general_value(x, ends[k][0]) - kh_general_value(x, ends[k][1]));
     power += gr[k] * vr * vr;
   }
-  return power;
+  /* ngspice's settling term (above): d/du[VBCP] here is its dP/dVbcp - dP/dVcep, Vcep being
+   * Vbep - Vbcp */
+  double du[VOLTAGES] = {0}, *grad = d_u ? d_u : du;
+  if (!d_u) power_gradient(&at, u, du);
+  double vrs = t * (kh_general_value(x, ends[3][0]) - kh_general_value(x, ends[3][1]));
+  return power - grad[VBCP] * vrs;
 }
 
 static void heat_at(const kh_vbic *v, double rise, const double u[VOLTAGES], const double *x,
@@ -610,7 +627,7 @@ static int stamp_thermal(kh_general *g, const kh_vbic *v, const heat *h, const l
   }
   double gr[4];
   resistors(&at->params, ends, gr);
-  for (int k = 0; k < 3; k++) { /* g vr^2: 2 g vr per volt at either end, vr as x has it */
+  for (int k = 0; k < 4; k++) { /* g vr^2: 2 g vr per volt at either end, vr as x has it */
     double va = kh_general_value(x, ends[k][0]), vb = kh_general_value(x, ends[k][1]);
     double slope = 2 * gr[k] * (va - vb);
     eq -= slope * (va - vb);

@@ -105,7 +105,8 @@ Test(vbic, cards_it_does_not_compute_are_refused_at_their_token) {
 
 /* Self-heating: with nothing else on the thermal node, the rise is RTH / (area m) times the
  * power the device dissipates, which its terminals' currents give (the emitter and substrate at
- * 0 V): Ic vc + Ib vb. RS is 0: ngspice 39 leaves RS's dissipation out of the power. */
+ * 0 V): Ic vc + Ib vb. RS is 0: with RS ngspice 39 settles a little off that (general_vbic.c),
+ * and kirchhoff with it. */
 Test(vbic, the_rise_is_the_terminals_power_times_rth) {
   const char *text = "t\nvcc vcc 0 5\nrc vcc c 200\nvb vb 0 0.85\nrb vb b 2k\nq1 c b 0 0 t qh m=2\n"
                      ".model qh npn level=4 is=1e-16 ibei=1e-18 iben=5e-15 vef=20 ikf=2e-2 rcx=2 "
