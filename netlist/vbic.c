@@ -105,7 +105,7 @@ static const kh_param_alias vbic_params[] = {
     {"tvbbe2", "tvbbe2"},
     {"tnbbe", "tnbbe"},
     {"dtemp", "dtemp"}, /* the model's: added to every instance's temperature */
-    {"rth", "rth"}, /* the thermal resistance, with a thermal node (a fifth node) only */
+    {"rth", "rth"},     /* the thermal resistance, with a thermal node (a fifth node) only */
     /* no DC effect: EBBE (vbictemp.c computes it from VBBE and NBBE), charges and capacitances,
      * transit times and excess phase, noise, the thermal capacitance, the revision numbers and
      * the safe-operating-area limits (warnings) */
