@@ -193,10 +193,12 @@ kh_status kh_vbic_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
 
 /* The model's values that vbicload.c and vbictemp.c divide by, take logarithms or powers of. */
 kh_status kh_vbic_check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
-  static const char *const positive[] = {"is",   "nf",   "nr", "nei", "nen", "nci",  "ncn", "nfp",
-                                         "ncip", "ncnp", "pe", "pc",  "nkf", "nbbe", "hrcf"};
-  static const double defaults[] = {1e-16, 1, 1, 1, 1, 1, 2, 1, 1, 2, 0.75, 0.75, 0.5, 1, 1};
-  for (size_t k = 0; k < sizeof positive / sizeof *positive; k++) {
+  /* NBBE only with VBBE (the breakdown current); HRCF at or below 0 is no factor (vbicload.c) */
+  int breakdown = kh_model_value(m, "vbbe", 0) > 0;
+  static const char *const positive[] = {"is",  "nf",   "nr",   "nei", "nen", "nci", "ncn",
+                                         "nfp", "ncip", "ncnp", "pe",  "pc",  "nkf", "nbbe"};
+  static const double defaults[] = {1e-16, 1, 1, 1, 1, 1, 2, 1, 1, 2, 0.75, 0.75, 0.5, 1};
+  for (size_t k = 0; k < sizeof positive / sizeof *positive - !breakdown; k++) {
     double v = kh_model_value(m, positive[k], defaults[k]);
     if (!(v > 0) || !isfinite(v))
       return kh_token_fail(p, line, at, "model '%s': VBIC's %s must be positive, got %g", m->name,

@@ -195,11 +195,17 @@ kh_status kh_vbic_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
   v->th = in.thermal ? kh_general_at(in.thermal) : -1;
   v->gth = v->th >= 0 ? v->scale / rth : 0; /* vbicload.c scales Irth with the area and m */
   q->c = v->c, q->b = v->b, q->e = v->e, q->sub = v->s;
-  const double checked[] = {v->rcx,  v->rci,   v->rbx,   v->rbi,   v->re,    v->rs,   v->rbp,
-                            v->ikf,  v->is,    v->isrr,  v->isp,   v->ibei,  v->iben, v->ibci,
-                            v->ibcn, v->ibeip, v->ibenp, v->ibcip, v->ibcnp, v->nf,   v->nr,
-                            v->avc2, v->vbbe,  v->nbbe,  v->pe,    v->pc,    v->gamm, v->vo,
-                            v->ebbe, v->vtv,   v->scale};
+  const double checked[] = {
+      v->rcx,   v->rci,   v->rbx,
+      v->rbi,   v->re,    v->rs,
+      v->rbp,   v->ikf,   v->is,
+      v->isrr,  v->isp,   v->ibei,
+      v->iben,  v->ibci,  v->ibcn,
+      v->ibeip, v->ibenp, v->ibcip,
+      v->ibcnp, v->nf,    v->nr,
+      v->avc2,  v->vbbe,  v->pe,
+      v->pc,    v->gamm,  v->vo,
+      v->vtv,   v->scale, v->vbbe > 0 ? v->ebbe + v->nbbe : 0}; /* with VBBE only */
   for (size_t j = 0; j < sizeof checked / sizeof *checked; j++)
     if (!isfinite(checked[j]) || !isfinite(q->vcrit))
       return kh_fail(ctx, KH_ERR_INPUT,
