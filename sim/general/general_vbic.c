@@ -580,16 +580,14 @@ static void power_gradient(const linearized *at, const double u[VOLTAGES], doubl
 
 /* The power ngspice 39 settles on (heat above) at u and x with p's parameters, and with d_u (may
  * be NULL) the branches' power's derivatives in u. */
-static double power_at(const kh_vbic *p, const double u[VOLTAGES], const double *x, double t,
+static double power_of(const linearized *at, const double u[VOLTAGES], const double *x, double t,
                        double d_u[VOLTAGES]) {
-  linearized at;
-  linearize_at(p, 0, u, &at);
   double power = 0, gr[4];
   long ends[4][2];
   for (int k = 0; k < 10; k++)
-    power += at.cur[k]->v * (u[plus[k]] - (minus[k] >= 0 ? u[minus[k]] : 0));
-  if (d_u) power_gradient(&at, u, d_u);
-  resistors(p, ends, gr);
+    power += at->cur[k]->v * (u[plus[k]] - (minus[k] >= 0 ? u[minus[k]] : 0));
+  if (d_u) power_gradient(at, u, d_u);
+  resistors(&at->params, ends, gr);
   for (int k = 0; k < 4; k++) {
     double vr = t * (kh_general_value(x, ends[k][0]) - kh_general_value(x, ends[k][1]));
     power += gr[k] * vr * vr;
@@ -597,21 +595,28 @@ static double power_at(const kh_vbic *p, const double u[VOLTAGES], const double 
   /* ngspice's settling term (above): d/du[VBCP] here is its dP/dVbcp - dP/dVcep, Vcep being
    * Vbep - Vbcp */
   double du[VOLTAGES] = {0}, *grad = d_u ? d_u : du;
-  if (!d_u) power_gradient(&at, u, du);
+  if (!d_u) power_gradient(at, u, du);
   double vrs = t * (kh_general_value(x, ends[3][0]) - kh_general_value(x, ends[3][1]));
   return power - grad[VBCP] * vrs;
 }
 
-static void heat_at(const kh_vbic *v, double rise, const double u[VOLTAGES], const double *x,
-                    double t, heat *h) {
-  kh_vbic p, hot, cold;
+static double power_at(const kh_vbic *p, const double u[VOLTAGES], const double *x, double t,
+                       double d_u[VOLTAGES]) {
+  linearized at;
+  linearize_at(p, 0, u, &at);
+  return power_of(&at, u, x, t, d_u);
+}
+
+/* p: v's parameters at the rise, as the stamp has them. */
+static void heat_at(const kh_vbic *v, const kh_vbic *p, double rise, const double u[VOLTAGES],
+                    const double *x, double t, heat *h) {
+  kh_vbic hot, cold;
   memset(h, 0, sizeof *h);
-  params_at(v, rise, &p), params_at(v, rise + RISE_STEP, &hot);
-  params_at(v, rise - RISE_STEP, &cold);
-  h->power = power_at(&p, u, x, t, h->d_u);
-  h->d_rise = (power_at(&hot, u, x, t, NULL) - power_at(&cold, u, x, t, NULL)) / (2 * RISE_STEP);
-  linearized up, down;
+  params_at(v, rise + RISE_STEP, &hot), params_at(v, rise - RISE_STEP, &cold);
+  h->power = power_at(p, u, x, t, h->d_u);
+  linearized up, down; /* each once: the power and the currents' differences read both */
   linearize_at(&hot, 0, u, &up), linearize_at(&cold, 0, u, &down);
+  h->d_rise = (power_of(&up, u, x, t, NULL) - power_of(&down, u, x, t, NULL)) / (2 * RISE_STEP);
   for (int k = 0; k < 10; k++) h->d_i[k] = (up.cur[k]->v - down.cur[k]->v) / (2 * RISE_STEP);
   double g_up[4], g_down[4];
   long ends[4][2];
@@ -654,7 +659,7 @@ int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize) {
   linearize_at(&p, kh_junction_gmin(g, q->gmin), u, &at);
   heat h;
   memset(&h, 0, sizeof h);
-  if (v->th >= 0) heat_at(v, rise, u, x, t, &h);
+  if (v->th >= 0) heat_at(v, &p, rise, u, x, t, &h);
   long(*n)[2] = at.n, ends[4][2];
   const branch *b = at.b;
   const kh_dual *const *cur = at.cur;
