@@ -382,7 +382,7 @@ uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, doub
     const kh_model *m = &nl->models[k];
     if (!bin_name(m->name, name) || (strcmp(m->type, "nmos") && strcmp(m->type, "pmos"))) continue;
     double level = kh_model_value(m, "level", 1), v[4];
-    int complete = level == 8 || level == 49;
+    int complete = level == 8 || level == 49 || level == 14 || level == 54; /* BSIM3, BSIM4 */
     for (int j = 0; j < 4; j++) complete &= !isnan(v[j] = kh_model_value(m, limits[j], NAN));
     if (complete && l >= v[0] && l <= v[1] && w >= v[2] && w <= v[3]) return (uint32_t)k;
   }

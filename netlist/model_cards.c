@@ -173,6 +173,8 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     return read_model(p, line, tok, from, end, mname, mlen, kh_code_model_params);
   if ((kh_token_eq(&t[2], "nmos") || kh_token_eq(&t[2], "pmos")) && kh_bsim3_card(tok, from, end))
     return read_model(p, line, tok, from, end, mname, mlen, kh_bsim3_model_params);
+  if ((kh_token_eq(&t[2], "nmos") || kh_token_eq(&t[2], "pmos")) && kh_bsim4_card(tok, from, end))
+    return read_model(p, line, tok, from, end, mname, mlen, kh_bsim4_model_params);
   if ((kh_token_eq(&t[2], "npn") || kh_token_eq(&t[2], "pnp")) && kh_vbic_card(tok, from, end))
     return read_model(p, line, tok, from, end, mname, mlen, kh_vbic_model_params);
   if (kh_token_eq(&t[2], "vdmos"))

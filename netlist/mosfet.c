@@ -172,6 +172,7 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                              size_t to) {
   const kh_token *t = tok->items;
   if (kh_bsim3_card(tok, from, to)) return kh_check_bsim3_model(p, line, tok, from, to);
+  if (kh_bsim4_card(tok, from, to)) return kh_check_bsim4_model(p, line, tok, from, to);
   double number = kh_mos_card_level(tok, from, to); /* 1 unless a LEVEL token says otherwise */
   int level = (int)(number == 2 || number == 3 || number == 6 ? number : 1);
   for (size_t i = from; i + 2 < to && number != level; i += 3) { /* the LEVEL token, refused */
@@ -179,8 +180,8 @@ kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     if (c && !strcmp(c, "level"))
       return kh_token_fail(
           p, line, &t[i + 2],
-          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2, 3, 6, and 8 or 49 "
-          "(BSIM3 v3.3, v3.2.x and v3.1) are)",
+          "MOSFET LEVEL %.*s is not implemented (LEVEL=1, the default, 2, 3, 6, 8 or 49 "
+          "(BSIM3 v3.3, v3.2.x and v3.1), and 14 or 54 (BSIM4 4.8) are)",
           (int)t[i + 2].len, t[i + 2].s);
   }
   for (size_t i = from; i < to; i += 3) {
@@ -223,11 +224,12 @@ static int squares_given(const kh_mos_inst *in, int k) {
 static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
                               const kh_mos_inst *in) {
   static const char *const nonnegative[] = {"kp", "rd", "rs", "rsh", "is", "js", "tox", "u0"};
-  if (is_bsim3(m))
+  if (is_bsim3(m) || kh_bsim4_model(m))
     return in->t.has_temp || in->t.has_dtemp
                ? kh_token_fail(p, line, at,
-                               "a BSIM3 instance has no temp= or dtemp= (ngspice 39 stops at an "
-                               "unknown parameter): BSIM3 runs at the circuit's .temp")
+                               "a BSIM%d instance has no temp= or dtemp= (ngspice 39 stops at an "
+                               "unknown parameter): BSIM%d runs at the circuit's .temp",
+                               is_bsim3(m) ? 3 : 4, is_bsim3(m) ? 3 : 4)
                : kh_check_nonnegative(p, line, at, m, nonnegative + 3, 1);
   kh_status st =
       kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
@@ -289,7 +291,7 @@ const char *const kh_mos_geometry_words[8] = {"l", "w", "ad", "as", "pd", "ps", 
 static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                 const kh_scope *s, kh_mos_inst *inst) {
   unsigned given = 0;
-  kh_instance_word words[14];
+  kh_instance_word words[14 + KH_BSIM4_INSTANCE_WORDS];
   for (size_t k = 0; k < 8; k++) /* geometry: bit k for geo[k] */
     words[k] =
         (kh_instance_word){kh_mos_geometry_words[k], &inst->geo[k], k < 2 ? '+' : '0', 1u << k};
@@ -299,13 +301,15 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
   words[11] = (kh_instance_word){"delvto", &inst->delvto, 0, 1u << KH_MOS_DELVTO};
   words[12] = (kh_instance_word){"mulu0", &inst->mulu0, '+', 1u << KH_MOS_MULU0};
   words[13] = (kh_instance_word){"geo", &inst->acm_geo, '0', 1u << KH_MOS_ACM_GEO};
+  double unread[KH_BSIM4_INSTANCE_WORDS];
+  kh_bsim4_instance_words(&inst->b4, unread, words + 14);
   const kh_instance_words w = {
       "MOSFET",
       "l, w, ad, as, pd, ps, nrd, nrs, m, temp, dtemp, ic and off (and BSIM3's delvto, mulu0 "
-      "and geo)",
+      "and geo; BSIM4's delvto, mulu0, nf, min, geomod and the rest docs/netlist.md lists)",
       NULL,
       words,
-      14,
+      14 + KH_BSIM4_INSTANCE_WORDS,
       3,
       &given,
       &inst->off,
@@ -313,7 +317,8 @@ static kh_status instance_words(kh_parser *p, uint32_t line, const kh_tokens *to
       NULL};
   inst->mulu0 = 1;
   kh_status st = kh_instance_words_parse(p, line, tok, i, s, &w);
-  inst->given |= given & (0xffu | 7u << KH_MOS_DELVTO), inst->t.has_temp = (given >> 8) & 1;
+  inst->given |= given & (0xffu | 7u << KH_MOS_DELVTO | 7u << KH_MOS_NF);
+  inst->t.has_temp = (given >> 8) & 1;
   inst->t.has_dtemp = (given >> 9) & 1;
   return st;
 }
@@ -330,7 +335,7 @@ static int model_word(const kh_model *m, const char *word, double *v) {
  * the temperature and its offset the model card's where the instance has none. */
 static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *in) {
   double scale = 1, defaults[4] = {100e-6, 100e-6, 0, 0}, v;
-  int bsim3 = is_bsim3(model);
+  int bsim3 = is_bsim3(model) || kh_bsim4_model(model); /* BSIM3's and BSIM4's 5 um */
   if (bsim3) defaults[0] = defaults[1] = 5e-6;
   static const char *const options[4] = {"defl", "defw", "defad", "defas"};
   kh_netlist_option(nl, "scale", &scale);
@@ -366,6 +371,10 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
       *out[k] = (r >= 0 ? r : squares_given(in, KH_MOS_NRD + k) ? rsh * squares : 0) / in->m;
       continue;
     }
+    if (kh_bsim4_model(m)) { /* b4set.c: RSH > 0 with NRD given > 0 (no RD, RS) */
+      *out[k] = rsh > 0 && given && squares > 0 ? rsh * squares / in->m : 0;
+      continue;
+    }
     if (acm == 0) { /* RD (else RSH NRD) */
       *out[k] = (r >= 0 ? r : rsh * squares) / in->m;
       continue;
@@ -391,7 +400,7 @@ static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *
   static const char *const words[3] = {"delvto", "mulu0", "geo"};
   int v31 = is_bsim3(model) && kh_model_value(model, "version", 3.3) == 3.1;
   if (is_bsim3(model) && !v31) return KH_OK;
-  for (int k = 0; k < 3; k++) {
+  for (int k = kh_bsim4_model(model) ? 2 : 0; k < 3; k++) { /* BSIM4 has delvto and mulu0 */
     if (!(inst->given & 1u << (KH_MOS_DELVTO + k))) continue;
     for (size_t i = 6; i < tok->count; i++)
       if (kh_token_eq(&tok->items[i], words[k]))
@@ -467,6 +476,7 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
                          "model '%.*s' is of type '%s', a MOSFET needs type 'nmos' or 'pmos'",
                          (int)t[5].len, t[5].s, model->type);
   st = bsim3_words_only(p, line, tok, model, &inst);
+  if (st == KH_OK) st = kh_bsim4_check_instance(p, line, tok, model, &inst);
   if (st != KH_OK) return st;
   kh_mos_inst scaled = inst;
   geometry(nl, model, &scaled);
@@ -507,7 +517,8 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
 kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
   kh_mosfet_instance out = {0};
-  out.m = 1, out.mulu0 = 1, out.temperature = kh_netlist_temperature(nl);
+  out.m = 1, out.mulu0 = 1, out.nf = 1, out.geomod = -1,
+  out.temperature = kh_netlist_temperature(nl);
   if (e->kind != KH_MOSFET) return out;
   kh_mos_inst in = nl->mos_inst[e->ctrl[1]];
   geometry(nl, &nl->models[e->model], &in);
@@ -517,6 +528,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.m = in.m, out.off = in.off, out.delvto = in.delvto;
   out.mulu0 = in.given & 1u << KH_MOS_MULU0 ? in.mulu0 : 1;
   out.geo = (int)in.acm_geo, out.given = in.given & 0xffu; /* the geometry's bits */
+  out.nf = in.b4.nf, out.min_sd = (int)in.b4.min_sd, out.geomod = (int)in.b4.geomod;
   out.temperature = kh_inst_temp_kelvins(&in.t, nl);
   out.tj = in.tj, out.tc = in.tc, out.thermal = in.thermal;
   return out;

@@ -184,12 +184,20 @@ int kh_vbic_model(const kh_model *m);
 enum { KH_MOS_L, KH_MOS_W, KH_MOS_AD, KH_MOS_AS, KH_MOS_PD, KH_MOS_PS, KH_MOS_NRD, KH_MOS_NRS };
 extern const char *const kh_mos_geometry_words[8];         /* "l", "w", ... "nrs" (mosfet.c) */
 enum { KH_MOS_DELVTO = 10, KH_MOS_MULU0, KH_MOS_ACM_GEO }; /* BSIM3's words' bits in given */
+enum { KH_MOS_NF = 13, KH_MOS_MIN, KH_MOS_GEOMOD };        /* BSIM4's words' bits in given */
+/* BSIM4's instance words with a DC effect (bsim4.c): NF (1), MIN (0), GEOMOD (-1: the model's),
+ * and those kirchhoff refuses at values that count: SA, SB and SD (stress), RBODYMOD, RGEOMOD,
+ * WNFLAG (0 unless given). */
+typedef struct {
+  double nf, min_sd, geomod, sa, sb, sd, rbodymod, rgeomod, wnflag;
+} kh_mos_bsim4;
 typedef struct {
   uint32_t drain, gate, source, bulk;
   double geo[8];
   unsigned given;
   double m;
   double delvto, mulu0, acm_geo; /* BSIM3's own (0, 1, 0 unless given) */
+  kh_mos_bsim4 b4;
   kh_inst_temp t;
   uint8_t off; /* `off` (kh_diode_inst) */
   /* a VDMOS's nodes after its source (extra_nodes of them: `Mname d g s tj tc model` gives the
@@ -203,6 +211,8 @@ int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmo
  * it back to the same model and revision (its decimal would not: 3.3 prints as 3.2999...98, which
  * ngspice takes to BSIM3v32), or NULL for another value. */
 const char *kh_bsim3_version_text(double code);
+/* Whether a stored model is BSIM4 (bsim4.c: an NMOS or PMOS at LEVEL 14 or 54). */
+int kh_bsim4_model(const kh_model *m);
 /* sep and model m's parameter i as name=value (writer.c): the value as %.17g writes it, a BSIM3
  * VERSION as its text. */
 void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i);

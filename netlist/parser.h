@@ -604,6 +604,19 @@ typedef struct {
   const char *flag; /* another bare word the device takes (a VDMOS's `thermal`), or NULL */
   size_t *flag_at;  /* its token's index where written (left as it was otherwise) */
 } kh_instance_words;
+/* BSIM4 4.8 cards (bsim4.c): whether the card's words [from, to) give LEVEL 14 or 54; the
+ * card's check and its parameters as stored (canonical names; VERSION as 4.8); its instance words
+ * (KH_BSIM4_INSTANCE_WORDS of them into words, the values with a DC effect into *b4, the rest into
+ * unread) and their check once the model is known (every other level refuses them). */
+#define KH_BSIM4_INSTANCE_WORDS 23
+int kh_bsim4_card(const kh_tokens *tok, size_t from, size_t to);
+kh_status kh_check_bsim4_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to);
+kh_status kh_bsim4_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count);
+void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words);
+kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                  const kh_model *model, const kh_mos_inst *in);
 /* Each of the model's `names` (0 when not given) must be finite and >= 0: else an error at `at`
  * naming it (the resistances, saturation currents and gains ngspice's equations need). */
 kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,

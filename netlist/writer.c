@@ -141,7 +141,8 @@ static int written_as_resistor(const kh_model *m, const char *p) {
 void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i) {
   const char *version = (!strcmp(m->type, "nmos") || !strcmp(m->type, "pmos")) &&
                                 !strcmp(m->params[i].name, "version")
-                            ? kh_bsim3_version_text(m->params[i].value)
+                            ? (kh_bsim4_model(m) ? (m->params[i].value == 4.82 ? "4.8.2" : "4.8")
+                                                 : kh_bsim3_version_text(m->params[i].value))
                             : NULL;
   if (version)
     fprintf(out, "%sversion=%s", sep, version);
@@ -431,6 +432,10 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   static const char *const bsim3_words[3] = {"delvto", "mulu0", "geo"};
   for (int k = 0; k < 3; k++)
     if (in->given & 1u << (KH_MOS_DELVTO + k)) fprintf(out, " %s=%.17g", bsim3_words[k], bsim3[k]);
+  const double bsim4[3] = {in->b4.nf, in->b4.min_sd, in->b4.geomod};
+  static const char *const bsim4_words[3] = {"nf", "min", "geomod"};
+  for (int k = 0; k < 3; k++)
+    if (in->given & 1u << (KH_MOS_NF + k)) fprintf(out, " %s=%.17g", bsim4_words[k], bsim4[k]);
   write_transistor_tail(out, in->m, &in->t, in->off);
 }
 

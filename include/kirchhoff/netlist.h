@@ -145,20 +145,23 @@ typedef struct {
   int off;
 } kh_jfet_instance;
 KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
-/* A MOSFET (M card, ngspice 39's mos1 or mos3; docs/netlist.md): its gate, bulk, drain and
- * source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and "<name>#rs",
- * where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times `.options
- * scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um, 0, 0),
- * multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
+/* A MOSFET (M card, ngspice 39's MOS levels, BSIM3 and BSIM4; docs/netlist.md): its gate, bulk,
+ * drain and source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and
+ * "<name>#rs", where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times
+ * `.options scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um,
+ * 0, 0), multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
  * instance's delvto= (0 unless given), mulu0= (1) and geo= (ACM's, 0), and which of l, w, ad,
  * as, pd, ps, nrd and nrs the instance or its model card gives (bits 0 to 7: BSIM3's ACM
- * computes the areas and perimeters not given). A VDMOS's thermal nodes and `thermal`. */
+ * computes the areas and perimeters not given; BSIM4's from GEOMOD); a BSIM4 instance's nf=
+ * (1), min= (0) and geomod= (-1: the model's). A VDMOS's thermal nodes and `thermal`. */
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
   int off;
   double delvto, mulu0;
   int geo;
+  double nf;
+  int min_sd, geomod;
   unsigned given;
   size_t tj, tc; /* a VDMOS's thermal nodes (`Mname d g s tj tc model`; 0 without them) */
   int thermal;   /* and `thermal`: self-heating */

@@ -229,7 +229,7 @@ static void v31_perimeters(const card *c, unsigned sets_up, kh_mosfet_instance *
  * and the last of them last. */
 typedef struct {
   const char *model;
-  double l, w;
+  double l, w, nf;
   size_t k;
 } sized;
 static int by_model_size(const void *a, const void *b) {
@@ -238,10 +238,11 @@ static int by_model_size(const void *a, const void *b) {
   if (m) return m;
   if (x->l != y->l) return x->l < y->l ? -1 : 1;
   if (x->w != y->w) return x->w < y->w ? -1 : 1;
+  if (x->nf != y->nf) return x->nf < y->nf ? -1 : 1;
   return x->k < y->k ? -1 : x->k > y->k;
 }
 static int same_size(const sized *x, const sized *y) {
-  return !strcmp(x->model, y->model) && x->l == y->l && x->w == y->w;
+  return !strcmp(x->model, y->model) && x->l == y->l && x->w == y->w && x->nf == y->nf;
 }
 kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *flags) {
   size_t n = kh_netlist_element_count(nl), count = 0;
@@ -251,7 +252,7 @@ kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *
     kh_element e = kh_netlist_element(nl, k);
     if (e.kind != KH_MOSFET || !e.model) continue;
     kh_mosfet_instance a = kh_netlist_mosfet_instance(nl, k);
-    all[count++] = (sized){e.model, a.l, a.w, k};
+    all[count++] = (sized){e.model, a.l, a.w, a.nf, k};
   }
   qsort(all, count, sizeof *all, by_model_size);
   for (size_t from = 0, to; from < count; from = to) { /* one model's instances */
@@ -263,7 +264,8 @@ kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *
     for (size_t i = from; i < to; i++)
       flags[all[i].k] =
           (unsigned char)((i + 1 == to || !same_size(&all[i], &all[i + 1]) ? KH_SIZE_SETS_UP : 0) |
-                          (distinct >= 2 && repeated ? KH_SIZE_STALE : 0));
+                          (distinct >= 2 && repeated ? KH_SIZE_STALE : 0) |
+                          (distinct >= 2 ? KH_SIZE_MANY : 0));
   }
   kh_free(all);
   return KH_OK;

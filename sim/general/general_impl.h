@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "kirchhoff/solver.h"
 #include "../circuit/diode.h"
+#include "general_bsim4_types.h"
 
 #include <klu.h>
 #include <math.h>
@@ -121,10 +122,10 @@ typedef struct {
 
 /* A MOSFET (general_mosfet.c) at its temperature, m and geometry folded in: level 1 (mos1), 2
  * (mos2, whose own terms are in l2), 3 (mos3, in l3) or 6 (mos6, in l6; beta is then KC W / L),
- * or a VDMOS (vdmos.on; d and s then inside RD and RS). */
+ * BSIM3 (49, in b3), BSIM4 (54, in b4), or a VDMOS (vdmos.on; d and s then inside RD and RS). */
 typedef struct {
   int type;                               /* 1: NMOS, -1: PMOS */
-  int level;                              /* 1, 2, 3, 6 or 49 (BSIM3, in b3) */
+  int level;                              /* 1, 2, 3, 6, 49 (BSIM3) or 54 (BSIM4) */
   double beta, lambda, gamma, tphi, tvbi; /* beta: KP W / L (effective) times m */
   double drain_sat, source_sat, vt, gmin; /* the bulk junctions' IS (or JS times area) */
   double drain_vcrit, source_vcrit;
@@ -137,6 +138,7 @@ typedef struct {
   kh_mos3 l3;
   kh_mos6 l6;
   kh_bsim3 b3;
+  kh_bsim4 b4;
   kh_vdmos vdmos;
 } kh_mosfet;
 
@@ -424,10 +426,16 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
  * no later MOSFET of its model has its L and W (the instance ngspice sets that size up with, as
  * it keeps instances last first: BSIM3v1's parameter check changes its perimeters only), and
  * KH_SIZE_STALE where its model has two sizes or more and one of them twice (BSIM3v32 before
- * 3.2.3 answers those by instance order). Found once for the circuit, by sorting. */
-enum { KH_SIZE_SETS_UP = 1, KH_SIZE_STALE = 2 };
+ * 3.2.3 answers those by instance order), KH_SIZE_MANY where it has two sizes or more (a size:
+ * L, W and BSIM4's NF). Found once for the circuit, by sorting. */
+enum { KH_SIZE_SETS_UP = 1, KH_SIZE_STALE = 2, KH_SIZE_MANY = 4 };
 kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *flags);
 kh_mos_point kh_bsim3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs);
+/* BSIM4 (general_bsim4.c): q from the netlist's element k (a level 14 or 54 model), with ngspice
+ * 39's fatal parameter checks and its corrections (refused where they would depend on the order
+ * ngspice sets sizes up in: KH_SIZE_MANY, the model has two sizes or more). */
+kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
+                                unsigned sizes);
 /* mos2 (general_mos2.c): its terms for q from the model card (cox: the oxide capacitance per
  * area, u0 the card's mobility, pb the junction potential at temperature, nsub the card's NSUB
  * or 0); the channel's current and conductances at local (vgs, vds, vbs) (the mode's: drain and

@@ -89,6 +89,7 @@ kh_status kh_mosfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k
   q->off = in.off;
   double level = kh_model_number(nl, m, "level", 1, NULL);
   if (level == 8 || level == 49) return kh_bsim3_from_netlist(ctx, nl, k, q, sizes);
+  if (level == 14 || level == 54) return kh_bsim4_from_netlist(ctx, nl, k, q, sizes);
   q->level = level == 3 || level == 2 || level == 6 ? (int)level : 1;
   double t = in.temperature, tnom = kh_netlist_nominal_temperature(nl, m);
   process p = from_process(nl, m, q->type, q->level, tnom);
@@ -257,6 +258,68 @@ static double v31_stray(const kh_mosfet *q) {
   return q->level == 49 && q->b3.version == 3.1;
 }
 
+/* A BSIM4 current i (NMOS signs, a function of the terminals' vgs, vds, vbs) leaving unknown a
+ * (times wa) and b (times wb: -1 where it enters b), linearized. The assembly maps each stamp
+ * to its slot by its place in the sequence, so every stamp makes the same calls whatever the
+ * bias: all four columns of both rows, zeros included. */
+static int bsim4_rows(kh_general *g, const kh_mosfet *q, long a, double wa, long b, double wb,
+                      kh_dual i, double vgs, double vds, double vbs) {
+  double t = q->type, ieq = t * (i.v - i.d[0] * vgs - i.d[1] * vds - i.d[2] * vbs);
+  double col[4] = {i.d[0], i.d[1], -(i.d[0] + i.d[1] + i.d[2]), i.d[2]}; /* g, d, s, b */
+  long node[4] = {q->g, q->d, q->s, q->b};
+  kh_general_rhs(g, a, -wa * ieq);
+  kh_general_rhs(g, b, -wb * ieq);
+  int bad = 0;
+  for (int c = 0; c < 4; c++)
+    bad |=
+        kh_general_stamp(g, a, node[c], wa * col[c]) | kh_general_stamp(g, b, node[c], wb * col[c]);
+  return bad;
+}
+
+/* BSIM4's six currents (general_bsim4_eval.c), each its own branch; the substrate current leaves
+ * the mode's drain, so its rows are the drain's and the source's both, one of them weighted 0. */
+static int bsim4_stamp(kh_general *g, kh_mosfet *q, double vgs, double vds, double vbs,
+                       int linearize) {
+  kh_bsim4_point p =
+      kh_bsim4_evaluate(&q->b4, q->type, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
+  if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
+  double fwd = p.mode > 0;
+  long d = q->d, s = q->s, b = q->b;
+  return kh_general_stamp(g, q->g, q->g, 0) | bsim4_rows(g, q, d, 1, s, -1, p.ids, vgs, vds, vbs) |
+         bsim4_rows(g, q, d, fwd, s, 1 - fwd, p.isub, vgs, vds, vbs) |
+         bsim4_rows(g, q, b, -1, b, 0, p.isub, vgs, vds, vbs) |
+         bsim4_rows(g, q, d, 1, b, -1, p.igidl, vgs, vds, vbs) |
+         bsim4_rows(g, q, s, 1, b, -1, p.igisl, vgs, vds, vbs) |
+         bsim4_rows(g, q, b, 1, d, -1, p.ibd, vgs, vds, vbs) |
+         bsim4_rows(g, q, b, 1, s, -1, p.ibs, vgs, vds, vbs);
+}
+
+/* The certificate's terms of one BSIM4 branch: its current and the rounding scale of its terms. */
+static void bsim4_terms(long double *sum, double *mag, long a, long b, kh_dual i, double t,
+                        double volts) {
+  double scale = fmax(fabs(i.v), (fabs(i.d[0]) + fabs(i.d[1]) + fabs(i.d[2])) * volts);
+  kh_branch_terms(sum, mag, a, b, t * i.v, scale);
+}
+
+static double bsim4_certify(const kh_general *g, const kh_mosfet *q, long double *sum,
+                            double *mag) {
+  double vgs, vds, vbs;
+  voltages(q, g->x, &vgs, &vds, &vbs);
+  kh_bsim4_point p =
+      kh_bsim4_evaluate(&q->b4, q->type, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
+  double t = q->type, vd = fabs(kh_general_value(g->x, q->d)),
+         vg = fabs(kh_general_value(g->x, q->g)), vs = fabs(kh_general_value(g->x, q->s)),
+         vb = fabs(kh_general_value(g->x, q->b)), all = vd + vg + vs + vb;
+  long from = p.mode > 0 ? q->d : q->s;
+  bsim4_terms(sum, mag, q->d, q->s, p.ids, t, all);
+  bsim4_terms(sum, mag, from, q->b, p.isub, t, all);
+  bsim4_terms(sum, mag, q->d, q->b, p.igidl, t, all);
+  bsim4_terms(sum, mag, q->s, q->b, p.igisl, t, all);
+  bsim4_terms(sum, mag, q->b, q->d, p.ibd, t, vb + vd);
+  bsim4_terms(sum, mag, q->b, q->s, p.ibs, t, vb + vs);
+  return t * (p.ids.v + (p.mode > 0 ? p.isub.v : 0) + p.igidl.v - p.ibd.v); /* into the drain */
+}
+
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {
   if (q->vdmos.on)
     return q->vdmos.heated ? kh_vdmos_heat_stamp(g, q, x, linearize)
@@ -271,6 +334,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   } else if (linearize) {
     limit(q, &vgs, &vds, &vbs, &g->limited);
   }
+  if (q->level == 54) return bsim4_stamp(g, q, vgs, vds, vbs, linearize);
   kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   double vbd = vbs - vds, vgd = vgs - vds, t = q->type;
@@ -302,6 +366,7 @@ double kh_mosfet_certify(const kh_general *g, const kh_mosfet *q, long double *s
   if (q->vdmos.on)
     return q->vdmos.heated ? kh_vdmos_heat_certify(g, q, sum, mag)
                            : kh_vdmos_certify(g, q, sum, mag);
+  if (q->level == 54) return bsim4_certify(g, q, sum, mag);
   double vgs, vds, vbs;
   voltages(q, g->x, &vgs, &vds, &vbs);
   kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);

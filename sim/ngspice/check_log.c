@@ -1,6 +1,7 @@
 /* ngspice 39's BSIM3 (b3check.c) opens "b3v33check.log" in the working directory for writing
  * each time it sets a BSIM3 model up, whatever the file held, its BSIM3v32 (VERSION 3.2.x)
- * "b3v32check.log" and its BSIM3v1 (VERSION 3.1) "b3v3_1check.log": run from a user's directory,
+ * "b3v32check.log" and its BSIM3v1 (VERSION 3.1) "b3v3_1check.log", and its BSIM4 (b4check.c)
+ * "bsim4.out" where its check has a warning to give: run from a user's directory,
  * the ngspice backend and the reading check of `op --compare` would overwrite a file of theirs of
  * that name, and leave a log behind where there was none. A file there that does not start as
  * ngspice's log does is refused instead, and a log that was not there before is removed. */
@@ -14,7 +15,7 @@
 
 /* Each log, how ngspice 39 starts it (an empty line, then this) and how later versions do (or
  * BSIM3v1's: no empty line), and the VERSIONs that write it (netlist/bsim3.c's codes: 3.3,
- * BSIM3v32's from 3.2 below 3.3, BSIM3v1's 3.1), from and below. */
+ * BSIM3v32's from 3.2 below 3.3, BSIM3v1's 3.1; BSIM4's, its LEVEL 14 or 54, from 4). */
 static const struct {
   const char *file, *head39, *head_later;
   double from, below;
@@ -24,6 +25,8 @@ static const struct {
     {"b3v32check.log", "Checking parameters for BSIM 3.2 model ", "BSIM3 Model (Supports: v3.2",
      3.2, 3.3},
     {"b3v3_1check.log", "BSIM3V3.1 Parameter Check", "BSIM3V3.1 Parameter Check", 3.1, 3.2},
+    {"bsim4.out", "Checking parameters for BSIM 4.8 model ",
+     "Checking parameters for BSIM 4.8 model ", 4, 5},
 };
 
 static int has_bsim3(const kh_netlist *nl, size_t log) {
@@ -31,8 +34,9 @@ static int has_bsim3(const kh_netlist *nl, size_t log) {
     kh_element e = kh_netlist_element(nl, k);
     double level = 1, version = 3.3;
     if (e.kind != KH_MOSFET || !e.model || !kh_netlist_model_param(nl, e.model, "level", &level) ||
-        (level != 8 && level != 49))
+        (level != 8 && level != 49 && level != 14 && level != 54))
       continue;
+    if (level == 14 || level == 54) version = 4.8; /* BSIM4: its VERSION is 4.8 when given */
     kh_netlist_model_param(nl, e.model, "version", &version);
     if (version >= logs[log].from && version < logs[log].below) return 1;
   }
@@ -61,10 +65,10 @@ kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int 
     if (f) fclose(f);
     if (!ours)
       return kh_fail(ctx, KH_ERR_IO,
-                     "ngspice 39 writes %s into the working directory when it sets up a BSIM3 "
+                     "ngspice 39 writes %s into the working directory when it sets up a BSIM%s "
                      "model, and would overwrite the file of that name here, which is not one of "
                      "its logs: move it, or run from another directory",
-                     logs[k].file);
+                     logs[k].file, logs[k].from >= 4 ? "4" : "3");
   }
   return KH_OK;
 }
@@ -72,4 +76,8 @@ kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int 
 void kh_ngspice_check_log_release(int remove) {
   for (size_t k = 0; k < sizeof logs / sizeof *logs; k++)
     if (remove & 1 << k) unlink(logs[k].file);
+}
+
+int kh_ngspice_has_bsim4(const kh_netlist *nl) {
+  return has_bsim3(nl, sizeof logs / sizeof *logs - 1);
 }

@@ -1,4 +1,5 @@
-/* ngspice 39's BSIM3 parameter check writes its log into the working directory (check_log.c). */
+/* ngspice 39's BSIM3 and BSIM4 parameter checks write their logs into the working directory
+ * (check_log.c). */
 #ifndef KH_SIM_NGSPICE_CHECK_LOG_H
 #define KH_SIM_NGSPICE_CHECK_LOG_H
 
@@ -11,5 +12,7 @@
  * ones ngspice writes go again (kh_ngspice_check_log_release). */
 kh_status kh_ngspice_check_log_claim(kh_context *ctx, const kh_netlist *nl, int *remove);
 void kh_ngspice_check_log_release(int remove);
+/* Whether nl has a BSIM4 model (LEVEL 14 or 54). */
+int kh_ngspice_has_bsim4(const kh_netlist *nl);
 
 #endif

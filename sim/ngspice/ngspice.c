@@ -216,6 +216,21 @@ static kh_status read_voltages(kh_context *ctx, const kh_netlist *nl, double *vo
   return KH_OK;
 }
 
+/* ngspice 39's BSIM4 parameter check (b4check.c) runs once per model name in a process: it keeps
+ * the last name it checked and skips a model that name starts with, so a second deck with a
+ * model of the same name (kirchhoff's reading of a file, then the file itself) would go unchecked
+ * and uncorrected (A2, PRWG, RDSW). A model named "~" set up in between (its defaults give no
+ * warning, and so no bsim4.out) has the next one checked. Under ng_lock, ngspice loaded. */
+static void reset_bsim4_check(const kh_netlist *nl) {
+  static char title[] = "kirchhoff: BSIM4 check reset", model[] = ".model ~ nmos level=54",
+              fet[] = "m~ 1 1 0 0 ~", source[] = "v~ 1 0 1", end[] = ".end";
+  char *lines[] = {title, model, fet, source, end, NULL};
+  if (!ng.ready || !kh_ngspice_has_bsim4(nl)) return;
+  command("destroy all");
+  command("remcirc");
+  if (!ng.circ(lines)) command("op");
+}
+
 /* The netlist with element values `values` (NULL: as parsed) as a deck; `extra` goes in before
  * its .end line. */
 static kh_status load_netlist(kh_context *ctx, const kh_netlist *nl, const double *values,
@@ -248,6 +263,7 @@ static kh_status load_netlist(kh_context *ctx, const kh_netlist *nl, const doubl
     kh_free(full);
     return kh_fail_nomem(ctx, "passing the circuit to ngspice");
   }
+  reset_bsim4_check(nl);
   command("destroy all");
   command("remcirc");
   ng.log_len = 0;
@@ -404,6 +420,7 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
   /* forked under the lock: no other thread of this process is inside ngspice then, whose
    * half-done state (and the lock itself, held) the child would inherit */
   pthread_mutex_lock(&ng_lock);
+  reset_bsim4_check(nl);
   pid_t pid = fork();
   pthread_mutex_unlock(&ng_lock);
   if (pid == 0) close(fds[0]), op_file_child(fds[1], cmd, nl, voltages, found);

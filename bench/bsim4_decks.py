@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
+
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR]
+
+Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
+and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
+range (threshold, subthreshold, mobility, saturation, output resistance, pocket implant,
+temperature, junctions with trap-assisted tunnelling, GIDL and GISL, substrate current, poly
+depletion, velocity overshoot, the source-end velocity limit), the selectors MOBMOD (0 to 6),
+DIOMOD, TEMPMOD, GIDLMOD, GEOMOD and PERMOD at random, binned terms at BINUNIT 0, 1 or 2; one
+instance with a resistive drain (and maybe source, and a drain-to-gate resistor), NF, AD AS
+PD PS, DELVTO, MULU0, MIN, RSH with NRD and NRS, at -40 to 125 C. Each goes through
+`kirchhoff op --compare` and is classified as bench/bsim3_decks.py does (matching, loose,
+stalled, refused, other). Exit status 1 if any deck is `other`.
+"""
+import argparse
+import os
+import random
+import sys
+import tempfile
+
+from bsim3_decks import classify
+
+def u(a,b): return random.uniform(a,b)
+def lu(a,b): return 10**random.uniform(a,b)
+def deck(seed):
+    random.seed(seed)
+    t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
+    p = {}
+    p['level'] = random.choice([14,54])
+    if random.random()<0.5: p['version']=random.choice(['4.8','4.8.2','4.8.1','4.80'])
+    p['toxe']=lu(-9.2,-8.3)
+    if random.random()<0.5: p['toxp']=p['toxe']*u(0.7,1.0)
+    if random.random()<0.3: p['toxm']=p['toxe']*u(0.9,1.1)
+    if random.random()<0.3: p['dtox']=u(0,3e-10)
+    p['vth0']=s*u(0.2,0.7)
+    for k,(a,b) in {'k1':(0.2,0.8),'k2':(-0.05,0.05),'k3':(0,100),'k3b':(-5,5),'w0':(1e-7,3e-6),
+        'dvt0':(0.5,5),'dvt1':(0.3,1),'dvt2':(-0.05,0),'dvt0w':(0,1),'dvt1w':(1e5,1e7),'dvt2w':(-0.05,0),
+        'nfactor':(0.5,2.5),'cdsc':(0,5e-4),'cdscd':(0,1e-4),'cdscb':(-1e-4,1e-4),'cit':(0,1e-4),
+        'eta0':(0,0.2),'etab':(-0.1,0),'dsub':(0.1,1),'u0':(0.01,0.06),'ua':(1e-10,3e-9),'ub':(1e-19,2e-18),
+        'uc':(-1e-10,1e-10),'vsat':(5e4,2e5),'a0':(0.5,2),'ags':(0,1.5),'b0':(0,1e-7),'b1':(0,1e-6),'keta':(-0.1,0.05),
+        'a1':(0,0.5),'a2':(0.3,1),'rdsw':(50,500),'prwg':(0,1),'prwb':(-0.1,0.1),'wr':(0.8,1),'voff':(-0.15,-0.05),
+        'minv':(-0.5,0.5),'pclm':(0.5,2),'pdiblc1':(0,0.5),'pdiblc2':(0,0.02),'pdiblcb':(-0.1,0),'drout':(0.2,1),
+        'pscbe1':(1e8,9e8),'pscbe2':(1e-6,1e-4),'pvag':(0,2),'delta':(0.005,0.03),'fprout':(0,300),'pdits':(0,0.5),
+        'pditsd':(0,0.5),'pditsl':(0,1e6),'lpe0':(0,2e-7),'lpeb':(-1e-8,1e-8),'dvtp0':(0,2e-8),'dvtp1':(0,1),
+        'dwg':(-1e-8,0),'dwb':(-1e-8,0),'xj':(2e-8,1.5e-7),'ndep':(1e17,5e18),'nsd':(1e19,1e20),'phin':(-0.1,0.1),
+        'kt1':(-0.4,0),'kt2':(-0.05,0.05),'ute':(-2,-1),'ua1':(0,4e-9),'ub1':(-3e-18,0),'uc1':(-1e-10,0),'at':(1e4,5e4),
+        'prt':(0,100),'alpha0':(0,1e-5),'alpha1':(0,1),'beta0':(5,30),'agidl':(0,1e-8),'bgidl':(1e9,3e9),'cgidl':(0.1,1),
+        'egidl':(0.1,1),'rdswmin':(0,50),'ud':(0,1e14),'up':(0,0.1),'lp':(1e-8,1e-7),'eu':(1,2),'ucs':(1,2),
+        'dvtp2':(0,0.1),'dvtp3':(0,1),'dvtp4':(0,1),'dvtp5':(0,0.05),'tvoff':(0,1e-3),'tnfactor':(0,1),'teta0':(0,1e-4),
+        'ngate':(1e19,5e20),'lint':(0,2e-8),'wint':(0,2e-8),'xl':(-1e-8,1e-8),'xw':(-1e-8,1e-8),
+        'jss':(1e-7,1e-5),'jsws':(1e-13,1e-11),'jswgs':(1e-13,1e-11),'njs':(0.9,1.2),'xtis':(2,4),'ijthsfwd':(0.01,0.1),
+        'ijthsrev':(0.01,0.1),'bvs':(5,15),'xjbvs':(0.5,1.5),'jtss':(0,1e-6),'jtssws':(0,1e-11),'jtsswgs':(0,1e-11),
+        'njts':(10,30),'vtss':(5,15),'xtss':(0,0.05),'tnjts':(0,0.1),'dmcg':(0,1e-7),'dmci':(0,1e-7),'dmdg':(0,1e-7),
+        'lambda':(1e-11,1e-9),'vtl':(1e5,3e5),'lc':(0,1e-8),'xn':(3,5),'kgidl':(0,0.5),'fgidl':(0,0.5),'rgidl':(0.5,1.5),
+        'agisl':(0,1e-8),'bgisl':(1e9,3e9)}.items():
+        if random.random()<0.4: p[k]=u(a,b)
+    if 'ngate' in p and random.random()<0.5: del p['ngate']
+    if 'lambda' in p and random.random()<0.6: del p['lambda']
+    if 'vtl' in p and random.random()<0.6: del p['vtl']
+    for k in ['mobmod','diomod','tempmod','gidlmod','geomod','permod']:
+        if random.random()<0.4:
+            p[k]={'mobmod':random.randint(0,6),'diomod':random.randint(0,2),'tempmod':random.randint(0,3),
+                  'gidlmod':random.randint(0,1),'geomod':random.randint(0,10),'permod':random.randint(0,1)}[k]
+    if p.get('tempmod', 0) > 0:  # there AT and PRT are relative coefficients (1/K)
+        p['at'], p['prt'] = u(0, 2e-3), u(0, 2e-3)
+    for k in ['vth0','k1','u0','vsat','rdsw','voff','ua','eta0']:
+        for pre in 'lwp':
+            if random.random()<0.08: p[pre+k]=p.get(k,0.1)*u(-0.05,0.05)*1e-6
+    if random.random()<0.3: p['binunit']=random.choice([0,1,2])
+    if p.get('binunit') in (0,2):
+        for k in list(p):
+            if k[0] in 'lwp' and k[1:] in ('vth0','k1','u0','vsat','rdsw','voff','ua','eta0'):
+                p[k]*= (1e-6 if k[0]!='p' else 1e-12)
+    temp = random.choice([27,27,-40,85,125,0])
+    L = lu(-7.5,-5); W = L*lu(0,1.5); nf=random.choice([1,1,1,2,3,4])
+    inst=f"l={L:.4g} w={W:.4g}"
+    if nf>1: inst+=f" nf={nf}"
+    if random.random()<0.5: inst+=f" ad={W*2e-7:.4g} as={W*2e-7:.4g} pd={2*W+4e-7:.4g} ps={2*W+4e-7:.4g}"
+    if random.random()<0.2: inst+=f" delvto={u(-0.05,0.05):.4g}"
+    if random.random()<0.2: inst+=f" mulu0={u(0.8,1.2):.4g}"
+    if random.random()<0.2: inst+=f" min=1"
+    vdd = random.choice([0.5,1,1.2,1.8,3.3,5])
+    vb = random.choice([0,0,0,-0.3*vdd,0.2])
+    rd=lu(2,5); rs=random.choice([0,0,lu(1,3)])
+    if random.random()<0.2: p['rsh']=u(1,20); inst+=" nrd=2 nrs=1.5"
+    model=' '.join(f"{k}={v:.6g}" if not isinstance(v,str) else f"{k}={v}" for k,v in p.items())
+    lines=[f"bsim4 random {seed}", f".model q1 {t} {model}"]
+    if t=='nmos':
+        lines += [f"vdd vdd 0 {vdd}", f"vg g 0 {u(0,vdd):.4g}", f"vb b 0 {vb:.4g}", f"rd vdd d {rd:.4g}",
+                  (f"rs s 0 {rs:.4g}" if rs else "vs s 0 0"), f"m1 d g s b q1 {inst}"]
+    else:
+        lines += [f"vdd vdd 0 {vdd}", f"vg g 0 {u(0,vdd):.4g}", f"vb b 0 {vdd-vb:.4g}", f"rd d 0 {rd:.4g}",
+                  (f"rs vdd s {rs:.4g}" if rs else "vs s vdd 0"), f"m1 d g s b q1 {inst}"]
+    if random.random()<0.3: lines.append(f"rdg d g {lu(3,6):.4g}")
+    lines += [f".temp {temp}", ".op", ".end"]
+    return "\n".join(lines)+"\n"
+
+
+def main():
+    a = argparse.ArgumentParser()
+    a.add_argument("first", type=int)
+    a.add_argument("last", type=int)
+    a.add_argument("--kirchhoff", default="build/release/cli/kirchhoff")
+    a.add_argument("--keep")
+    o = a.parse_args()
+    o.kirchhoff = os.path.abspath(o.kirchhoff)
+    where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
+    os.makedirs(where, exist_ok=True)
+    counts = {"matching": 0, "loose": 0, "stalled": 0, "refused": 0, "other": 0}
+    worst = (0.0, None)
+    for seed in range(o.first, o.last + 1):
+        path = os.path.join(where, f"d{seed}.cir")
+        with open(path, "w") as f:
+            f.write(deck(seed))
+        kind, dv, line = classify(o, path, where)
+        counts[kind] += 1
+        if dv > worst[0]:
+            worst = (dv, seed)
+        if kind != "matching":
+            print(seed, kind, line)
+    print(counts, f"largest |dV| of the matching: {worst[0]:.3g} V (seed {worst[1]})")
+    return 1 if counts["other"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,551 @@
+/* BSIM4 model cards (LEVEL 14 or 54) as ngspice 39 reads them (its bsim4 directory, BSIM4 4.8.2:
+ * b4.c's names, b4mpar.c, b4set.c's defaults); the equations are in sim/general/general_bsim4.c
+ * and general_bsim4_eval.c. Every model parameter ngspice 39's BSIM4 knows is read, with the
+ * length, width and cross terms (l, w and p before the name) of every parameter it bins. What
+ * kirchhoff does not compute is refused at its word, so that no answer leaves it out: another
+ * VERSION (ngspice 39 takes 4.0 to 4.5 to its BSIM4v5, 4.6 to BSIM4v6 and 4.7 to BSIM4v7, other
+ * models), the gate tunnelling currents (IGCMOD, IGBMOD), the bias-dependent source and drain
+ * resistances (RDSMOD=1), the body resistance network (RBODYMOD), other gate and substrate
+ * materials (MTRLMOD), the well proximity effect (WPEMOD) and RGEOMOD's resistances; and every
+ * word BSIM4 does not know (ngspice would warn and ignore it). */
+#include "parser.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Parameters ngspice bins (b4temp.c: value + l/Leff + w/Weff + p/(Leff Weff)), at DC and not. */
+static const char *const binned[] = {
+    "cdsc",     "cdscb",     "cdscd",   "cit",      "nfactor", "xj",      "vsat",    "at",
+    "a0",       "ags",       "a1",      "a2",       "keta",    "nsub",    "ndep",    "nsd",
+    "phin",     "ngate",     "gamma1",  "gamma2",   "vbx",     "vbm",     "xt",      "k1",
+    "kt1",      "kt1l",      "kt2",     "k2",       "k3",      "k3b",     "w0",      "dvtp0",
+    "dvtp1",    "dvtp2",     "dvtp3",   "dvtp4",    "dvtp5",   "lpe0",    "lpeb",    "dvt0",
+    "dvt1",     "dvt2",      "dvt0w",   "dvt1w",    "dvt2w",   "drout",   "dsub",    "vth0",
+    "ua",       "ua1",       "ub",      "ub1",      "uc",      "uc1",     "ud",      "ud1",
+    "up",       "lp",        "u0",      "eu",       "ucs",     "ute",     "ucste",   "voff",
+    "minv",     "minvcv",    "delta",   "rdsw",     "rsw",     "rdw",     "prwg",    "prwb",
+    "prt",      "eta0",      "etab",    "pclm",     "pdiblc1", "pdiblc2", "pdiblcb", "fprout",
+    "pdits",    "pditsd",    "pscbe1",  "pscbe2",   "pvag",    "vfbcv",   "vfb",     "acde",
+    "moin",     "noff",      "voffcv",  "xrcrg1",   "xrcrg2",  "lambda",  "vtl",     "xn",
+    "vfbsdoff", "tvfbsdoff", "tvoff",   "tnfactor", "teta0",   "tvoffcv", "wr",      "dwg",
+    "dwb",      "b0",        "b1",      "cgsl",     "cgdl",    "ckappas", "ckappad", "cf",
+    "clc",      "cle",       "alpha0",  "alpha1",   "beta0",   "agidl",   "bgidl",   "cgidl",
+    "rgidl",    "kgidl",     "fgidl",   "egidl",    "agisl",   "bgisl",   "cgisl",   "rgisl",
+    "kgisl",    "fgisl",     "egisl",   "aigc",     "bigc",    "cigc",    "aigsd",   "bigsd",
+    "cigsd",    "aigs",      "bigs",    "cigs",     "aigd",    "bigd",    "cigd",    "aigbacc",
+    "bigbacc",  "cigbacc",   "aigbinv", "bigbinv",  "cigbinv", "nigc",    "nigbinv", "nigbacc",
+    "ntox",     "eigbinv",   "pigcd",   "poxedge",  "ku0",     "kvth0",   "kvth0we", "k2we",
+    "ku0we"};
+/* Parameters ngspice does not bin: the selectors, the oxide, temperature, the junctions, the
+ * length and width offsets, the parasitics' geometry, noise and the rest. */
+static const char *const plain[] = {"level",
+                                    "cvchargemod",
+                                    "capmod",
+                                    "diomod",
+                                    "rdsmod",
+                                    "trnqsmod",
+                                    "acnqsmod",
+                                    "mobmod",
+                                    "rbodymod",
+                                    "rgatemod",
+                                    "permod",
+                                    "geomod",
+                                    "rgeomod",
+                                    "fnoimod",
+                                    "tnoimod",
+                                    "mtrlmod",
+                                    "mtrlcompatmod",
+                                    "igcmod",
+                                    "igbmod",
+                                    "tempmod",
+                                    "gidlmod",
+                                    "paramchk",
+                                    "binunit",
+                                    "version",
+                                    "eot",
+                                    "vddeot",
+                                    "tempeot",
+                                    "leffeot",
+                                    "weffeot",
+                                    "ados",
+                                    "bdos",
+                                    "toxe",
+                                    "toxp",
+                                    "toxm",
+                                    "toxref",
+                                    "dtox",
+                                    "epsrox",
+                                    "phig",
+                                    "epsrgate",
+                                    "easub",
+                                    "epsrsub",
+                                    "ni0sub",
+                                    "bg0sub",
+                                    "tbgasub",
+                                    "tbgbsub",
+                                    "voffl",
+                                    "voffcvl",
+                                    "tnom",
+                                    "cgso",
+                                    "cgdo",
+                                    "cgbo",
+                                    "xpart",
+                                    "rsh",
+                                    "rdswmin",
+                                    "rdwmin",
+                                    "rswmin",
+                                    "pditsl",
+                                    "jss",
+                                    "jsws",
+                                    "jswgs",
+                                    "pbs",
+                                    "njs",
+                                    "xtis",
+                                    "mjs",
+                                    "pbsws",
+                                    "mjsws",
+                                    "pbswgs",
+                                    "mjswgs",
+                                    "cjs",
+                                    "cjsws",
+                                    "cjswgs",
+                                    "jsd",
+                                    "jswd",
+                                    "jswgd",
+                                    "pbd",
+                                    "njd",
+                                    "xtid",
+                                    "mjd",
+                                    "pbswd",
+                                    "mjswd",
+                                    "pbswgd",
+                                    "mjswgd",
+                                    "cjd",
+                                    "cjswd",
+                                    "cjswgd",
+                                    "tpb",
+                                    "tcj",
+                                    "tpbsw",
+                                    "tcjsw",
+                                    "tpbswg",
+                                    "tcjswg",
+                                    "dmcg",
+                                    "dmci",
+                                    "dmdg",
+                                    "dmcgt",
+                                    "xgw",
+                                    "xgl",
+                                    "rshg",
+                                    "ngcon",
+                                    "lc",
+                                    "lintnoi",
+                                    "lint",
+                                    "ll",
+                                    "llc",
+                                    "lln",
+                                    "lw",
+                                    "lwc",
+                                    "lwn",
+                                    "lwl",
+                                    "lwlc",
+                                    "lmin",
+                                    "lmax",
+                                    "wint",
+                                    "wl",
+                                    "wlc",
+                                    "wln",
+                                    "ww",
+                                    "wwc",
+                                    "wwn",
+                                    "wwl",
+                                    "wwlc",
+                                    "wmin",
+                                    "wmax",
+                                    "dwc",
+                                    "dlc",
+                                    "xw",
+                                    "xl",
+                                    "dlcig",
+                                    "dlcigd",
+                                    "dwj",
+                                    "ijthdfwd",
+                                    "ijthsfwd",
+                                    "ijthdrev",
+                                    "ijthsrev",
+                                    "xjbvd",
+                                    "xjbvs",
+                                    "bvd",
+                                    "bvs",
+                                    "jtss",
+                                    "jtsd",
+                                    "jtssws",
+                                    "jtsswd",
+                                    "jtsswgs",
+                                    "jtsswgd",
+                                    "jtweff",
+                                    "njts",
+                                    "njtssw",
+                                    "njtsswg",
+                                    "njtsd",
+                                    "njtsswd",
+                                    "njtsswgd",
+                                    "xtss",
+                                    "xtsd",
+                                    "xtssws",
+                                    "xtsswd",
+                                    "xtsswgs",
+                                    "xtsswgd",
+                                    "tnjts",
+                                    "tnjtssw",
+                                    "tnjtsswg",
+                                    "tnjtsd",
+                                    "tnjtsswd",
+                                    "tnjtsswgd",
+                                    "vtss",
+                                    "vtsd",
+                                    "vtssws",
+                                    "vtsswd",
+                                    "vtsswgs",
+                                    "vtsswgd",
+                                    "gbmin",
+                                    "rbdb",
+                                    "rbpb",
+                                    "rbsb",
+                                    "rbps",
+                                    "rbpd",
+                                    "rbps0",
+                                    "rbpsl",
+                                    "rbpsw",
+                                    "rbpsnf",
+                                    "rbpd0",
+                                    "rbpdl",
+                                    "rbpdw",
+                                    "rbpdnf",
+                                    "rbpbx0",
+                                    "rbpbxl",
+                                    "rbpbxw",
+                                    "rbpbxnf",
+                                    "rbpby0",
+                                    "rbpbyl",
+                                    "rbpbyw",
+                                    "rbpbynf",
+                                    "rbsbx0",
+                                    "rbsby0",
+                                    "rbdbx0",
+                                    "rbdby0",
+                                    "rbsdbxl",
+                                    "rbsdbxw",
+                                    "rbsdbxnf",
+                                    "rbsdbyl",
+                                    "rbsdbyw",
+                                    "rbsdbynf",
+                                    "saref",
+                                    "sbref",
+                                    "wlod",
+                                    "kvsat",
+                                    "tku0",
+                                    "llodku0",
+                                    "wlodku0",
+                                    "llodvth",
+                                    "wlodvth",
+                                    "stk2",
+                                    "lodk2",
+                                    "steta0",
+                                    "lodeta0",
+                                    "web",
+                                    "wec",
+                                    "scref",
+                                    "wpemod",
+                                    "noia",
+                                    "noib",
+                                    "noic",
+                                    "tnoia",
+                                    "tnoib",
+                                    "tnoic",
+                                    "rnoia",
+                                    "rnoib",
+                                    "rnoic",
+                                    "gidlclamp",
+                                    "idovvds",
+                                    "ntnoi",
+                                    "em",
+                                    "ef",
+                                    "af",
+                                    "kf",
+                                    "vgs_max",
+                                    "vgd_max",
+                                    "vgb_max",
+                                    "vds_max",
+                                    "vbs_max",
+                                    "vbd_max",
+                                    "vgsr_max",
+                                    "vgdr_max",
+                                    "vgbr_max",
+                                    "vbsr_max",
+                                    "vbdr_max"};
+
+/* The instance words a card may give as its instances' default (inpgmod.c). */
+static const char *const instance_defaults[] = {"l", "w", "ad", "as", "pd", "ps", "nrd", "nrs"};
+
+/* Selectors kirchhoff computes at the values listed (-1 ends a list): each other value is
+ * refused with the reason. */
+static const struct {
+  const char *name;
+  double values[12];
+  const char *why;
+} selectors[] = {
+    {"mobmod",
+     {0, 1, 2, 3, 4, 5, 6, -1},
+     "BSIM4 MOBMOD must be 0 to 6 (ngspice 39 takes another as 0)"},
+    {"diomod", {0, 1, 2, -1}, "BSIM4 DIOMOD must be 0, 1 or 2 (ngspice 39 takes another as 1)"},
+    {"tempmod", {0, 1, 2, 3, -1}, "BSIM4 TEMPMOD must be 0 to 3 (ngspice 39 takes another as 0)"},
+    {"gidlmod", {0, 1, -1}, "BSIM4 GIDLMOD must be 0 or 1"},
+    {"permod", {0, 1, -1}, "BSIM4 PERMOD must be 0 or 1 (ngspice 39 takes another as 1)"},
+    {"geomod", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1}, "BSIM4 GEOMOD must be 0 to 10"},
+    {"rgatemod", {0, 1, 2, 3, -1}, "BSIM4 RGATEMOD must be 0 to 3 (ngspice 39 takes another as 0)"},
+    {"rdsmod",
+     {0, -1},
+     "BSIM4 RDSMOD=1 (bias-dependent source and drain resistances on nodes of their own) is not "
+     "implemented: kirchhoff reads RDSMOD=0, RDSW inside the channel"},
+    {"rbodymod",
+     {0, -1},
+     "BSIM4 RBODYMOD (the substrate resistance network) is not implemented: kirchhoff reads "
+     "RBODYMOD=0"},
+    {"igcmod",
+     {0, -1},
+     "BSIM4 IGCMOD (gate-to-channel tunnelling current) is not implemented: kirchhoff reads "
+     "IGCMOD=0"},
+    {"igbmod",
+     {0, -1},
+     "BSIM4 IGBMOD (gate-to-body tunnelling current) is not implemented: kirchhoff reads IGBMOD=0"},
+    {"mtrlmod",
+     {0, -1},
+     "BSIM4 MTRLMOD=1 (non-silicon substrate, metal gate) is not implemented: kirchhoff reads "
+     "MTRLMOD=0"},
+    {"wpemod",
+     {0, -1},
+     "BSIM4 WPEMOD=1 (the well proximity effect) is not implemented: kirchhoff reads WPEMOD=0"},
+};
+
+/* The canonical name of the word into out, or 0 when BSIM4 has none: vtho (and its l, w, p
+ * forms) is vth0. */
+static int canonical(const char *s, size_t len, char out[24]) {
+  if (len == 0 || len >= 24) return 0;
+  memcpy(out, s, len), out[len] = '\0';
+  size_t at = (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && len > 4 ? 1 : 0;
+  if (!strcmp(out + at, "vtho")) out[at + 3] = '0';
+  if (KH_LISTED(plain, out, len) || KH_LISTED(binned, out, len) ||
+      KH_LISTED(instance_defaults, out, len))
+    return 1;
+  return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && KH_LISTED(binned, out + 1, len - 1);
+}
+
+int kh_bsim4_card(const kh_tokens *tok, size_t from, size_t to) {
+  double level = kh_mos_card_level(tok, from, to);
+  return level == 14 || level == 54;
+}
+
+/* Whether a VERSION is one ngspice 39 takes to its BSIM4 (4.8.2): 4.8 and what starts so (in
+ * double quotes or none). */
+static int version_48(const kh_token *v) {
+  const char *s = v->s;
+  size_t len = v->len;
+  if (len >= 2 && s[0] == '"') s++, len -= 2;
+  return len >= 3 && !strncmp(s, "4.8", 3);
+}
+
+/* The version's code as stored: 4.82 where b4set.c takes 4.8.1's and 4.8.2's defaults (VERSION
+ * 4.8.1 or 4.8.2, or one that starts with 4.81 or 4.82: UA 1e-15 at MOBMOD 6, UC and UC1 in 1/V
+ * at MOBMOD 5, as with none), 4.8 for the rest (4.8, 4.8.0, 4.80, 4.8.3, ...), measured. */
+static double version_code(const kh_token *v) {
+  const char *s = v->s;
+  size_t len = v->len;
+  if (len >= 2 && s[0] == '"') s++, len -= 2;
+  int newer = (len == 5 && (!strncmp(s, "4.8.1", 5) || !strncmp(s, "4.8.2", 5))) ||
+              (len >= 4 && (!strncmp(s, "4.81", 4) || !strncmp(s, "4.82", 4)));
+  return newer ? 4.82 : 4.8;
+}
+
+static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
+  if (v->len >= 1 && v->s[0] == '\'')
+    return kh_token_fail(p, line, v,
+                         "a VERSION in single quotes stops ngspice 39 (a fatal error: quotes "
+                         "there are an expression's); write it bare or in double quotes");
+  if (version_48(v)) return KH_OK;
+  return kh_token_fail(p, line, v,
+                       "BSIM4 VERSION %.*s is not implemented: ngspice 39 takes 4.0 to 4.5 to its "
+                       "BSIM4v5, 4.6 to BSIM4v6 and 4.7 to BSIM4v7, models of their own; "
+                       "kirchhoff reads BSIM4 4.8 (VERSION 4.8, 4.8.x, or none)",
+                       (int)v->len, v->s);
+}
+
+static kh_status check_selector(kh_parser *p, uint32_t line, const kh_token *name,
+                                const kh_token *value) {
+  for (size_t k = 0; k < sizeof selectors / sizeof *selectors; k++) {
+    if (!kh_token_eq(name, selectors[k].name)) continue;
+    double v;
+    kh_status st = kh_eval_token(p, line, value, NULL, &v);
+    if (st != KH_OK) return st;
+    for (const double *ok = selectors[k].values; *ok >= 0; ok++)
+      if (v == *ok) return KH_OK;
+    return kh_token_fail(p, line, value, "%s (here %g)", selectors[k].why, v);
+  }
+  return KH_OK;
+}
+
+/* The value of the card's word (NaN where it has none or it does not evaluate). */
+static double card_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from, size_t to,
+                         const char *word) {
+  double v = NAN;
+  for (size_t i = from; i + 2 < to; i += 3)
+    if (kh_token_eq(&tok->items[i], word) &&
+        kh_eval_token(p, line, &tok->items[i + 2], NULL, &v) != KH_OK)
+      return NAN;
+  return v;
+}
+
+static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t i, size_t to) {
+  const kh_token *t = tok->items;
+  char name[24];
+  if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
+    return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len,
+                         t[i].s);
+  if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
+  int known = canonical(t[i].s, t[i].len, name);
+  kh_status st = kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
+                                              sizeof instance_defaults / sizeof *instance_defaults);
+  if (st != KH_OK) return st;
+  if (!known)
+    return kh_token_fail(p, line, &t[i],
+                         "unknown BSIM4 model parameter '%.*s' (ngspice 39 would ignore it with a "
+                         "warning; docs/netlist.md lists them)",
+                         (int)t[i].len, t[i].s);
+  st = check_selector(p, line, &t[i], &t[i + 2]);
+  if (st != KH_OK) return st;
+  double v;
+  if (!strcmp(name, "rgeomod") && kh_eval_token(p, line, &t[i + 2], NULL, &v) == KH_OK && v != 0 &&
+      card_value(p, line, tok, from, to, "rsh") > 0)
+    return kh_token_fail(p, line, &t[i],
+                         "BSIM4 RGEOMOD with RSH (the source and drain resistances from the "
+                         "diffusions' geometry where an instance gives no NRS or NRD) is not "
+                         "implemented: give NRD and NRS on the instances, or RGEOMOD=0");
+  if ((!strcmp(name, "njs") || !strcmp(name, "njd")) &&
+      kh_eval_token(p, line, &t[i + 2], NULL, &v) == KH_OK && v < 0.1)
+    return kh_token_fail(p, line, &t[i + 2],
+                         "BSIM4 %s = %g: ngspice 39 sets the junctions' saturation up with it and "
+                         "then raises it to 0.1 for their current (b4check.c); give at least 0.1",
+                         name, v);
+  return KH_OK;
+}
+
+kh_status kh_check_bsim4_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                               size_t to) {
+  for (size_t i = from; i < to; i += 3) {
+    kh_status st = check_word(p, line, tok, from, i, to);
+    if (st != KH_OK) return st;
+  }
+  return KH_OK;
+}
+
+kh_status kh_bsim4_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                size_t end, kh_model_param **out, size_t *count) {
+  const kh_token *t = tok->items;
+  kh_model_param *params = kh_arena_alloc(&p->nl->arena, (end - from + 2) * sizeof *params);
+  if (!params) return kh_fail_nomem(p->ctx, "storing a model");
+  size_t n = 0;
+  for (size_t i = from; i + 2 < end; i += 3) { /* every word checked (kh_check_bsim4_model) */
+    char name[24];
+    double v;
+    if (kh_token_eq(&t[i], "version")) { /* 4.8.x all read by BSIM4 4.8.2 */
+      params[n++] = (kh_model_param){"version", version_code(&t[i + 2])};
+      continue;
+    }
+    if (!canonical(t[i].s, t[i].len, name)) continue;
+    const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
+    if (!key) return kh_fail_nomem(p->ctx, "storing a model");
+    kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);
+    if (st != KH_OK) return st;
+    params[n++] = (kh_model_param){key, v};
+  }
+  *out = params, *count = n;
+  return KH_OK;
+}
+
+int kh_bsim4_model(const kh_model *m) {
+  double level = kh_model_value(m, "level", 1);
+  return (!strcmp(m->type, "nmos") || !strcmp(m->type, "pmos")) && (level == 14 || level == 54);
+}
+
+/* BSIM4's instance words (b4.c) beyond the MOSFETs' and BSIM3's: those with a DC effect kept in
+ * kh_mos_bsim4, those without (the gate resistance's, the body resistances' and the well
+ * proximity's geometry, the NQS selectors) read and left. */
+static const char *const with_dc[] = {"nf", "min",      "geomod",  "sa",    "sb",
+                                      "sd", "rbodymod", "rgeomod", "wnflag"};
+static const char *const without_dc[] = {"sca",   "scb",      "scc",      "sc",      "rbdb",
+                                         "rbsb",  "rbpb",     "rbps",     "rbpd",    "xgw",
+                                         "ngcon", "trnqsmod", "acnqsmod", "rgatemod"};
+
+void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words) {
+  *b4 = (kh_mos_bsim4){1, 0, -1, 0, 0, 0, 0, 0, 0};
+  double *at[9] = {&b4->nf, &b4->min_sd,   &b4->geomod,  &b4->sa,    &b4->sb,
+                   &b4->sd, &b4->rbodymod, &b4->rgeomod, &b4->wnflag};
+  for (int k = 0; k < 9; k++)
+    words[k] = (kh_instance_word){with_dc[k], at[k],
+                                  k == 0  ? '+'
+                                  : k < 3 ? '0'
+                                          : 0,
+                                  k < 3 ? 1u << (KH_MOS_NF + k) : 0};
+  for (int k = 0; k < 14; k++) words[9 + k] = (kh_instance_word){without_dc[k], &unread[k], 0, 0};
+}
+
+/* The first of the instance's tokens (after its nodes and model) that is one of words, or NULL. */
+static const kh_token *written(const kh_tokens *tok, const char *const *words, size_t n) {
+  for (size_t i = 6; i + 1 < tok->count; i++)
+    for (size_t k = 0; k < n; k++)
+      if (kh_token_eq(&tok->items[i], words[k]) && kh_token_eq(&tok->items[i + 1], "="))
+        return &tok->items[i];
+  return NULL;
+}
+
+kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                  const kh_model *model, const kh_mos_inst *in) {
+  const kh_token *w = written(tok, with_dc, 9);
+  if (!w) w = written(tok, without_dc, 14);
+  if (!kh_bsim4_model(model))
+    return w ? kh_token_fail(
+                   p, line, w,
+                   "'%.*s' is a BSIM4 instance parameter: ngspice 39's MOSFET at LEVEL %g "
+                   "stops at it as unknown",
+                   (int)w->len, w->s, kh_model_value(model, "level", 1))
+             : KH_OK;
+  const kh_mos_bsim4 *b = &in->b4;
+  const kh_token *at = &tok->items[5];
+  if (b->sa > 0 && b->sb > 0 && (b->nf == 1 || (b->nf > 1 && b->sd > 0)))
+    return kh_token_fail(p, line, written(tok, with_dc + 3, 2),
+                         "BSIM4's stress effect (SA and SB, with SD between fingers) is not "
+                         "implemented: give SA=0 or SB=0");
+  if (b->rbodymod != 0)
+    return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
+                         "BSIM4 RBODYMOD (the substrate resistance network) is not implemented: "
+                         "kirchhoff reads RBODYMOD=0");
+  if (b->wnflag != 0)
+    return kh_token_fail(p, line, written(tok, with_dc + 8, 1),
+                         "BSIM4 WNFLAG (bins chosen by the width per finger) is not implemented");
+  if (b->nf != floor(b->nf))
+    return kh_token_fail(p, line, written(tok, with_dc, 1),
+                         "BSIM4 NF=%g: ngspice 39 counts the fingers' diffusions by its integer "
+                         "part and scales by the whole; give a whole number",
+                         b->nf);
+  unsigned both = 1u << KH_MOS_NRD | 1u << KH_MOS_NRS;
+  double rgeo = b->rgeomod != 0 ? b->rgeomod : kh_model_value(model, "rgeomod", 0);
+  if (rgeo != 0 && kh_model_value(model, "rsh", 0) > 0 && (in->given & both) != both)
+    return kh_token_fail(p, line, at,
+                         "BSIM4 RGEOMOD with RSH (the source and drain resistances from the "
+                         "diffusions' geometry where an instance gives no NRS or NRD) is not "
+                         "implemented: give NRD and NRS on the instance, or RGEOMOD=0");
+  if (b->geomod > 10 || b->geomod != floor(b->geomod))
+    return kh_token_fail(p, line, written(tok, with_dc + 2, 1),
+                         "BSIM4 GEOMOD must be a whole number from 0 to 10");
+  return KH_OK;
+}

@@ -1,0 +1,113 @@
+/* BSIM4 4.8 MOSFETs (sim/general/general_bsim4.c, ngspice 39's bsim4 at DC): the bulk junctions'
+ * current against their saturation current written out here from the diffusions' geometry
+ * (b4geo.c's areas and perimeters of NF fingers, GEOMOD 0) and the temperature law; decks as
+ * written for ngspice in libngspice; and the cards and instances refused at their token. The
+ * compatibility corpus holds the rest against ngspice 39 (tests/data/compat/mosfet_bsim4_*.cir:
+ * a 45 nm-class process card, the mobility models, temperature laws, bins, junctions, GIDL). */
+#include "../support/support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define KBOQ 8.617087e-5 /* b4temp.c's own k/q */
+
+/* Four fingers of 2 um (W = 8 um, no offsets: Weff_cj 2 um), no AS, AD, PS or PD, MIN=0: the
+ * source has 2 diffusions at the ends and 2 inside, the drain 4 inside (b4geo.c's counts for an
+ * even NF), so at GEOMOD 0 As = 2 (DMCG + DMCI) Wcj + 2 DMCG Wcj, Ps = 2 (2 (DMCG + DMCI) + Wcj)
+ * + 2 (2 DMCG), Ad = 4 DMCG Wcj, Pd = 4 (2 DMCG); each junction's saturation current is
+ * JSS A + JSWS P + JSWGS Wcj NF, scaled at temperature by exp((Eg0 / vt0 - Eg / vt + XTIS
+ * ln(T / TNOM)) / NJS). With the gate, drain and source at 0 V the bulk's current is the two
+ * junctions' (and GMIN across each): checked with the bulk driven forward through 1 kohm. */
+static void check_junctions(double celsius) {
+  char text[512];
+  snprintf(text, sizeof text,
+           "t\n.temp %g\nvb v 0 0.6\nrb v b 1k\nm1 0 0 0 b nj l=1u w=8u nf=4\n"
+           ".model nj nmos level=54 toxe=2n diomod=1 ijthsfwd=10 jss=2e-5 jsws=3e-11 jswgs=4e-11 "
+           "dmcg=0.2u dmci=0.3u njs=1.1 xtis=2.5\n",
+           celsius);
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *x = kh_test_general(nl, NULL, &stats);
+  double vb = kh_test_node(nl, x, "b"), current = (0.6 - vb) / 1e3;
+  double wcj = 2e-6, dmcg = 0.2e-6, dmci = 0.3e-6, t = celsius + 273.15, tnom = 300.15;
+  double as = 2 * (dmcg + dmci) * wcj + 2 * dmcg * wcj,
+         ps = 2 * (2 * (dmcg + dmci) + wcj) + 4 * dmcg;
+  double ad = 4 * dmcg * wcj, pd = 4 * 2 * dmcg;
+  double eg0 = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108),
+         eg = 1.16 - 7.02e-4 * t * t / (t + 1108);
+  double scale = exp((eg0 / (KBOQ * tnom) - eg / (KBOQ * t) + 2.5 * log(t / tnom)) / 1.1);
+  double sat = scale * ((as + ad) * 2e-5 + (ps + pd) * 3e-11 + 2 * wcj * 4 * 4e-11);
+  double want = sat * (exp(vb / (1.1 * KBOQ * t)) - 1) + 2 * 1e-12 * vb;
+  cr_expect(fabs(current - want) <= 1e-10 * want, "%g C: %.12g A into the bulk, want %.12g A",
+            celsius, current, want);
+  free(x);
+  kh_netlist_free(nl);
+}
+
+Test(bsim4, junction_currents_are_the_diffusions_geometry) {
+  check_junctions(27);
+  check_junctions(80);
+}
+
+/* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
+ * with GIDL, the substrate current, binned terms, NF, RSH with NRD and NRS, and m. */
+Test(bsim4, written_for_ngspice_solves_the_same) {
+  cr_assert_leq(
+      kh_test_general_vs_ngspice(
+          "t\n.temp 85\nvdd vdd 0 1.2\nvin in 0 0.55\nmn out in 0 0 nn l=60n w=300n nf=2 nrd=1 "
+          "nrs=1\nmp out in vdd vdd pp l=60n w=600n m=2\nrl vdd x 10k\nmx x x 0 0 nn l=1u w=1u\n"
+          ".model nn nmos level=54 toxe=1.6n vth0=0.38 lvth0=2e-3 k1=0.45 u0=0.03 vsat=1.1e5 "
+          "rdsw=120 rsh=8 agidl=1e-8 bgidl=1.5e9 egidl=0.3 alpha0=1e-6 beta0=15 dvtp0=4e-9 "
+          "dvtp1=0.2 eta0=0.05 pditsd=0.2 pdits=0.05\n"
+          ".model pp pmos level=14 toxe=1.7n vth0=-0.4 u0=0.01 vsat=8e4 rdsw=250 mobmod=1 "
+          "ua=1e-9 uc=-0.03 gidlmod=1 agidl=1e-8 bgidl=1.2e9 egidl=0.2\n",
+          1e-9),
+      1e-9);
+}
+
+Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
+  const kh_test_error_case cases[] = {
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.5\n",
+       "test.cir:4:33: BSIM4 VERSION 4.5 is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 igcmod=1\n",
+       "test.cir:4:32: BSIM4 IGCMOD (gate-to-channel tunnelling current) is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=1\n",
+       "test.cir:4:34: BSIM4 RBODYMOD (the substrate resistance network) is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=1\n.model nm nmos level=54\n",
+       "test.cir:3:15: BSIM4 RBODYMOD (the substrate resistance network) is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=1\n",
+       "test.cir:4:32: BSIM4 RDSMOD=1"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm sa=1u sb=1u\n.model nm nmos level=54\n",
+       "test.cir:3:15: BSIM4's stress effect"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 js=1e-4\n",
+       "test.cir:4:25: unknown BSIM4 model parameter 'js'"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm nf=2\n.model nm nmos level=3\n",
+       "test.cir:3:15: 'nf' is a BSIM4 instance parameter"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm geo=1\n.model nm nmos level=54\n",
+       "test.cir:3:15: 'geo' is a BSIM3 instance parameter"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm temp=50\n.model nm nmos level=54\n",
+       "a BSIM4 instance has no temp= or dtemp="},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 njs=0.05\n",
+       "test.cir:4:29: BSIM4 njs = 0.05"},
+  };
+  kh_test_parse_errors(cases, sizeof cases / sizeof *cases);
+}
+
+/* What the instance's size decides, refused where the solve sets the device up: ngspice 39's
+ * fatal checks, and its parameter check's corrections where the model has two sizes (it makes
+ * them for the size it checks, the first it sets up, only); with one size they are made. */
+Test(bsim4, sizes_refused_where_ngspice_would_stop_or_depend_on_its_order) {
+  kh_test_general_fails("t\nv1 d 0 1\nm1 d d 0 0 nm l=1u\nm2 d d 0 0 nm l=2u\n"
+                        ".model nm nmos level=54 a2=1.2\n",
+                        KH_ERR_INPUT, "test.cir:3:1: MOSFET 'm1': BSIM4 model 'nm' has A2 outside");
+  kh_test_general_fails(
+      "t\n.temp 100\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 vsat=1e4 at=1e5\n",
+      KH_ERR_INPUT, "U0 and VSAT at temperature must be positive");
+  cr_assert_leq(kh_test_general_vs_ngspice("t\nv1 v 0 1\nr1 v d 1k\nm1 d d 0 0 nm l=1u\n"
+                                           "m2 d d 0 0 nm l=1u m=2\n.model nm nmos level=54 "
+                                           "a2=1.2 a1=0.1\n",
+                                           1e-9),
+                1e-9);
+}
