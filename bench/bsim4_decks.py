@@ -7,7 +7,8 @@ Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) wi
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
 range (threshold, subthreshold, mobility, saturation, output resistance, pocket implant,
 temperature, junctions with trap-assisted tunnelling, GIDL and GISL, substrate current, poly
-depletion, velocity overshoot, the source-end velocity limit), the selectors MOBMOD (0 to 6),
+depletion, velocity overshoot, the source-end velocity limit; on a third of the cards the gate
+tunnelling currents, IGCMOD 0 to 2 and IGBMOD 0 or 1, maybe through RGATEMOD=1's resistance), the selectors MOBMOD (0 to 6),
 DIOMOD, TEMPMOD, GIDLMOD, GEOMOD and PERMOD at random, binned terms at BINUNIT 0, 1 or 2; one
 instance with a resistive drain (and maybe source, and a drain-to-gate resistor), NF, AD AS
 PD PS, DELVTO, MULU0, MIN, RSH with NRD and NRS, at -40 to 125 C. Each goes through
@@ -63,6 +64,23 @@ def deck(seed):
         if random.random()<0.4:
             p[k]={'mobmod':random.randint(0,6),'diomod':random.randint(0,2),'tempmod':random.randint(0,3),
                   'gidlmod':random.randint(0,1),'geomod':random.randint(0,10),'permod':random.randint(0,1)}[k]
+    tunnel = random.random() < 0.35
+    if tunnel:  # gate tunnelling at its defaults' scale by type, maybe through RGATEMOD=1
+        p['igcmod'] = random.choice([0, 1, 2])
+        p['igbmod'] = random.choice([0, 1])
+        p['toxe'] = u(1.2e-9, 2.5e-9)
+        p.pop('toxp', None), p.pop('toxm', None), p.pop('dtox', None)
+        n = t == 'nmos'
+        for k, v in {'aigc': 1.36e-2 if n else 9.8e-3, 'bigc': 1.71e-3 if n else 7.59e-4,
+                     'cigc': 0.075 if n else 0.03, 'aigsd': 1.36e-2 if n else 9.8e-3,
+                     'bigsd': 1.71e-3 if n else 7.59e-4, 'cigsd': 0.075 if n else 0.03,
+                     'nigc': 1, 'poxedge': 1, 'pigcd': 1, 'ntox': 1, 'toxref': 3e-9,
+                     'dlcig': 1e-8, 'aigbacc': 1.36e-2, 'aigbinv': 1.11e-2, 'nigbinv': 3,
+                     'eigbinv': 1.1}.items():
+            if random.random() < 0.4:
+                p[k] = v * u(0.8, 1.2)
+        if random.random() < 0.5:
+            p['rgatemod'], p['rshg'] = 1, u(0.1, 50)
     if p.get('tempmod', 0) > 0:  # there AT and PRT are relative coefficients (1/K)
         p['at'], p['prt'] = u(0, 2e-3), u(0, 2e-3)
     for k in ['vth0','k1','u0','vsat','rdsw','voff','ua','eta0']:
@@ -81,7 +99,7 @@ def deck(seed):
     if random.random()<0.2: inst+=f" delvto={u(-0.05,0.05):.4g}"
     if random.random()<0.2: inst+=f" mulu0={u(0.8,1.2):.4g}"
     if random.random()<0.2: inst+=f" min=1"
-    vdd = random.choice([0.5,1,1.2,1.8,3.3,5])
+    vdd = random.choice([0.5,1,1.2] if tunnel else [0.5,1,1.2,1.8,3.3,5])
     vb = random.choice([0,0,0,-0.3*vdd,0.2])
     rd=lu(2,5); rs=random.choice([0,0,lu(1,3)])
     if random.random()<0.2: p['rsh']=u(1,20); inst+=" nrd=2 nrs=1.5"

@@ -311,13 +311,8 @@ static const struct {
      {0, -1},
      "BSIM4 RBODYMOD (the substrate resistance network) is not implemented: kirchhoff reads "
      "RBODYMOD=0"},
-    {"igcmod",
-     {0, -1},
-     "BSIM4 IGCMOD (gate-to-channel tunnelling current) is not implemented: kirchhoff reads "
-     "IGCMOD=0"},
-    {"igbmod",
-     {0, -1},
-     "BSIM4 IGBMOD (gate-to-body tunnelling current) is not implemented: kirchhoff reads IGBMOD=0"},
+    {"igcmod", {0, 1, 2, -1}, "BSIM4 IGCMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
+    {"igbmod", {0, 1, -1}, "BSIM4 IGBMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
     {"mtrlmod",
      {0, -1},
      "BSIM4 MTRLMOD=1 (non-silicon substrate, metal gate) is not implemented: kirchhoff reads "
@@ -439,13 +434,40 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return KH_OK;
 }
 
+/* The gate resistance carries DC only where a tunnelling current flows through it: RGATEMOD=1
+ * is then read as a resistor (its NGCON 1 or 2), 2 and 3 (a gate charge's resistance, two gate
+ * nodes) are refused. */
+static kh_status check_gate(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                            size_t to) {
+  double igc = card_value(p, line, tok, from, to, "igcmod"),
+         igb = card_value(p, line, tok, from, to, "igbmod");
+  double rgate = card_value(p, line, tok, from, to, "rgatemod"),
+         ngcon = card_value(p, line, tok, from, to, "ngcon");
+  int tunnel = (!isnan(igc) && igc != 0) || (!isnan(igb) && igb != 0);
+  if (!tunnel || isnan(rgate) || rgate == 0) return KH_OK;
+  for (size_t i = from; i + 2 < to; i += 3) {
+    const kh_token *t = &tok->items[i];
+    if (kh_token_eq(t, "rgatemod") && rgate != 1)
+      return kh_token_fail(p, line, t,
+                           "BSIM4 RGATEMOD=%g with a gate tunnelling current (IGCMOD or IGBMOD) "
+                           "is not implemented: kirchhoff reads RGATEMOD 0 and 1 there",
+                           rgate);
+    if (kh_token_eq(t, "ngcon") && ngcon != 1 && ngcon != 2)
+      return kh_token_fail(p, line, t,
+                           "BSIM4 NGCON=%g: ngspice 39's check sets it to 1 for the one instance "
+                           "it checks; give 1 or 2",
+                           ngcon);
+  }
+  return KH_OK;
+}
+
 kh_status kh_check_bsim4_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to) {
   for (size_t i = from; i < to; i += 3) {
     kh_status st = check_word(p, line, tok, from, i, to);
     if (st != KH_OK) return st;
   }
-  return KH_OK;
+  return check_gate(p, line, tok, from, to);
 }
 
 kh_status kh_bsim4_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
@@ -537,6 +559,17 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
                          "BSIM4 NF=%g: ngspice 39 counts the fingers' diffusions by its integer "
                          "part and scales by the whole; give a whole number",
                          b->nf);
+  int tunnel = kh_model_value(model, "igcmod", 0) != 0 || kh_model_value(model, "igbmod", 0) != 0;
+  static const char *const gate_words[] = {"rgatemod", "xgw", "ngcon"};
+  const kh_token *gw = written(tok, gate_words, 3);
+  if (tunnel && gw)
+    return kh_token_fail(p, line, gw,
+                         "BSIM4 instance '%.*s' beside gate tunnelling currents: the gate "
+                         "resistance's words are read from the model card only; give them there",
+                         (int)gw->len, gw->s);
+  if (tunnel && kh_model_value(model, "rgatemod", 0) == 1 &&
+      !(in->geo[KH_MOS_L] + kh_model_value(model, "xl", 0) > kh_model_value(model, "xgl", 0)))
+    return kh_token_fail(p, line, at, "BSIM4 XGL must be below L + XL (ngspice 39 stops)");
   unsigned both = 1u << KH_MOS_NRD | 1u << KH_MOS_NRS;
   double rgeo = b->rgeomod != 0 ? b->rgeomod : kh_model_value(model, "rgeomod", 0);
   if (rgeo != 0 && kh_model_value(model, "rsh", 0) > 0 && (in->given & both) != both)

@@ -448,6 +448,11 @@ static const char *fatal(const card *c, const kh_bsim4 *b, double ndep, double n
   if (b->fprout < 0 || b->pdits < 0 || b->pditsl < 0)
     return "FPROUT, PDITS and PDITSL must not be negative";
   if (binned(c, "clc", 0.1e-6) < 0) return "CLC must not be negative";
+  const kh_bsim4_tunnel *g = &b->tunnel;
+  if (g->igb_mod && (!(g->nigbinv > 0) || !(g->nigbacc > 0)))
+    return "NIGBINV and NIGBACC must be positive (IGBMOD)";
+  if (g->igc_mod && (!(g->nigc > 0) || !(binned(c, "poxedge", 1.0) > 0) || !(g->pigcd > 0)))
+    return "NIGC, POXEDGE and PIGCD must be positive (IGCMOD)";
   static const char *const positive[] = {"rbps0",  "rbpd0",  "rbpbx0", "rbpby0",
                                          "rbdbx0", "rbdby0", "rbsbx0", "rbsby0"};
   for (size_t k = 0; k < sizeof positive / sizeof *positive; k++)
@@ -498,6 +503,7 @@ static void instance_terms(const kh_mosfet_instance *in, int type, double k2, do
   }
   if (b->vbsc > vbm) b->vbsc = vbm;
   b->k2ox = k2 * b->toxe / toxm;
+  b->tunnel.vfbzb += type * b->vth0;
 }
 
 /* ndep as b4temp.c takes it: from GAMMA1 where NDEP is not given and GAMMA1 is. */
@@ -510,6 +516,21 @@ static double doping(const card *c, double coxe) {
     ndep = 3.01248e22 * t0 * t0;
   }
   return ndep;
+}
+
+static void tunnel_terms(const card *c, int type, double tratio, double del_temp, double vtm0,
+                         kh_bsim4 *b);
+
+/* RGATEMOD=1's gate resistance (b4temp.c): RSHG (XGW + Weff_cj / (3 NGCON)) / (NGCON NF (Lnew -
+ * XGL)), 1 mohm where that is not positive; kept only where a gate current flows through it
+ * (IGCMOD or IGBMOD), as without one no DC current does. */
+static void gate_resistance(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b) {
+  b->ggate = 0;
+  if (plain(c, "rgatemod", 0, NULL) != 1 || (!b->tunnel.igc_mod && !b->tunnel.igb_mod)) return;
+  double ngcon = plain(c, "ngcon", 1.0, NULL), lnew = in->l + plain(c, "xl", 0, NULL);
+  double r = plain(c, "rshg", 0.1, NULL) * (plain(c, "xgw", 0, NULL) + b->weff_cj / 3.0 / ngcon) /
+             (ngcon * b->nf * (lnew - plain(c, "xgl", 0, NULL)));
+  b->ggate = (r > 0.0 ? 1.0 / r : 1.0e3) * b->m;
 }
 
 static kh_status refuse(kh_context *ctx, kh_element e, const char *what) {
@@ -570,6 +591,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   body_terms(&c, q->type, ndep, nsub, b, &k2, &vbm);
   b->k1ox = b->k1 * b->toxe / toxm;
   if (b->mob_mod == 3) b->vgsteff_vth = vgsteff_at_vth(b);
+  tunnel_terms(&c, q->type, tratio, temp - tnom, vtm0, b);
   instance_terms(&in, q->type, k2, vbm, toxm, b);
   double ps, as, pd, ad;
   junction_geometry(&c, &in, b, 0, &ps, &as);
@@ -593,6 +615,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
         "(the first it sets up) and leaves as given at the others: with two sizes or more "
         "the answer depends on that order. Give each size a model of its own, or values "
         "in range");
+  gate_resistance(&c, &in, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */
   q->level = 54, q->vt = vt0, q->gmin = 1e-12;
   q->drain_vcrit = q->source_vcrit = vt0 * log(vt0 / (M_SQRT2 * 1.0e-14));
@@ -602,4 +625,71 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   q->d = kh_general_at(e.node_pos), q->s = kh_general_at(e.node_neg);
   q->g = kh_general_at(in.gate), q->b = kh_general_at(in.bulk);
   return KH_OK;
+}
+
+/* b4temp.c's vfbzbfactor: the flat band at zero bias less VTH0 (the gate tunnelling's Vfb). */
+static double flat_band_factor(const kh_bsim4 *b, double tratio) {
+  double tmp1 = b->vbi - b->phi, tmp2 = b->factor1 * sqrt(b->xdep0);
+  double t8 = b->dvt0w * theta(b->dvt1w * b->weff * b->leff / tmp2) * tmp1;
+  double t9 = b->dvt0 * theta(b->dvt1 * b->leff / tmp2) * tmp1;
+  double t4 = b->toxe * b->phi / (b->weff + b->w0), t0 = sqrt(1.0 + b->lpe0 / b->leff);
+  double t3 =
+      b->temp_mod < 2 ? (b->kt1 + b->kt1l / b->leff) * (tratio - 1.0) : -b->kt1 * (tratio - 1.0);
+  double t5 = b->k1ox * (t0 - 1.0) * b->sqrt_phi + t3;
+  return -t8 - t9 + b->k3 * t4 + t5 - b->phi - b->k1 * b->sqrt_phi;
+}
+
+/* The source and drain edges' A, B and C (b4set.c: AIGSD, BIGSD and CIGSD give both, else
+ * AIGS, AIGD and the rest, each with its l, w and p terms; the defaults by type). */
+static double edge_term(const card *c, const char *sd, const char *own, double fallback) {
+  int sd_given, s_given, d_given;
+  char s_name[8], d_name[8];
+  snprintf(s_name, sizeof s_name, "%.3ss", sd), snprintf(d_name, sizeof d_name, "%.3sd", sd);
+  plain(c, sd, 0, &sd_given), plain(c, s_name, 0, &s_given), plain(c, d_name, 0, &d_given);
+  if (sd_given || !(s_given || d_given)) return binned(c, sd, fallback);
+  return binned(c, own, fallback);
+}
+
+/* The gate tunnelling currents' terms (b4temp.c): the oxide ratios with NTOX, TOXREF and
+ * POXEDGE, the coefficients by type, the edges' flat band (VFBSD from NGATE and NSD, and
+ * VFBSDOFF at temperature), the flat band at zero bias. */
+static void tunnel_terms(const card *c, int type, double tratio, double del_temp, double vtm0,
+                         kh_bsim4 *b) {
+  kh_bsim4_tunnel *g = &b->tunnel;
+  g->igc_mod = (int)plain(c, "igcmod", 0, NULL), g->igb_mod = (int)plain(c, "igbmod", 0, NULL);
+  int n = type > 0;
+  double toxe = b->toxe, ntox = binned(c, "ntox", 1.0), toxref = plain(c, "toxref", 30.0e-10, NULL);
+  double poxedge = binned(c, "poxedge", 1.0), lint = plain(c, "lint", 0, NULL);
+  double tox_ratio = exp(ntox * log(toxref / toxe)) / toxe / toxe;
+  double tox_ratio_edge =
+      exp(ntox * log(toxref / (toxe * poxedge))) / toxe / toxe / poxedge / poxedge;
+  double aechvb = n ? 4.97232e-7 : 3.42537e-7, bechvb = n ? 7.45669e11 : 1.16645e12;
+  int dlcig_given;
+  double dlcig = plain(c, "dlcig", lint, &dlcig_given);
+  double dlcigd = plain(c, "dlcigd", dlcig_given ? dlcig : lint, NULL);
+  g->aechvb_edge_s = aechvb * b->weff * dlcig * tox_ratio_edge;
+  g->aechvb_edge_d = aechvb * b->weff * dlcigd * tox_ratio_edge;
+  g->bechvb_edge = -bechvb * toxe * poxedge;
+  g->aechvb = aechvb * (b->weff * b->leff * tox_ratio), g->bechvb = bechvb * -toxe;
+  g->igb_area = 4.97232e-7 * b->weff * b->leff * tox_ratio;
+  g->aigc = binned(c, "aigc", n ? 1.36e-2 : 9.80e-3),
+  g->bigc = binned(c, "bigc", n ? 1.71e-3 : 7.59e-4);
+  g->cigc = binned(c, "cigc", n ? 0.075 : 0.03);
+  g->aigs = edge_term(c, "aigsd", "aigs", n ? 1.36e-2 : 9.80e-3);
+  g->aigd = edge_term(c, "aigsd", "aigd", n ? 1.36e-2 : 9.80e-3);
+  g->bigs = edge_term(c, "bigsd", "bigs", n ? 1.71e-3 : 7.59e-4);
+  g->bigd = edge_term(c, "bigsd", "bigd", n ? 1.71e-3 : 7.59e-4);
+  g->cigs = edge_term(c, "cigsd", "cigs", n ? 0.075 : 0.03);
+  g->cigd = edge_term(c, "cigsd", "cigd", n ? 0.075 : 0.03);
+  g->nigc = binned(c, "nigc", 1.0), g->pigcd = binned(c, "pigcd", 1.0);
+  plain(c, "pigcd", 0, &g->pigcd_given);
+  double ngate = b->ngate, nsd = binned_like(c, "nsd", 1.0e20, NULL, 1e23);
+  double vfbsd = ngate > 0.0 ? vtm0 * log(ngate / nsd) : 0.0;
+  g->vfbsd = vfbsd + binned(c, "vfbsdoff", 0) * (1.0 + binned(c, "tvfbsdoff", 0) * del_temp);
+  g->aigbacc = binned(c, "aigbacc", 1.36e-2), g->bigbacc = binned(c, "bigbacc", 1.71e-3);
+  g->cigbacc = binned(c, "cigbacc", 0.075), g->aigbinv = binned(c, "aigbinv", 1.11e-2);
+  g->bigbinv = binned(c, "bigbinv", 9.49e-4), g->cigbinv = binned(c, "cigbinv", 0.006);
+  g->nigbacc = binned(c, "nigbacc", 1.0), g->nigbinv = binned(c, "nigbinv", 3.0);
+  g->eigbinv = binned(c, "eigbinv", 1.1);
+  g->vfbzb = flat_band_factor(b, tratio); /* VTH0 (with DELVTO) added by instance_terms */
 }

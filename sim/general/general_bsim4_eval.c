@@ -345,15 +345,23 @@ static D oxide_capacitance(const kh_bsim4 *b, D vgsteff) {
   return kh_dual_cdiv(EPSSI * b->coxp, ADDC(MULC(tcen, b->coxp), EPSSI));
 }
 
-/* The channel current from the mode's drain to its source, and the substrate current from the
- * mode's drain into the bulk, at the mode's (vgs, vds, vbs). */
-static void currents(const kh_bsim4 *b, int type, D vgs, D vds, D vbs, D *cdrain, D *isub,
-                     double *von) {
+/* What the mode's frame gives: the channel current from the mode's drain to its source, the
+ * substrate current from the mode's drain into the bulk, the gate-to-channel currents to the
+ * mode's source and drain and the gate-to-body current (before NF), and the threshold. */
+typedef struct {
+  D cdrain, isub, igcs, igcd, igb;
+  double von;
+} mode_currents;
+
+static mode_currents currents(const kh_bsim4 *b, int type, D vgs, D vds, D vbs) {
+  mode_currents r;
+  D *cdrain = &r.cdrain, *isub = &r.isub;
   body y = body_at(b, vbs);
   threshold t = threshold_at(b, type, &y, vds);
-  *von = t.vth.v;
+  r.von = t.vth.v;
   channel c;
-  c.vgsteff = gate_overdrive(b, SUB(gate_effective(b, vgs), t.vth), t.n);
+  D vgs_eff = gate_effective(b, vgs);
+  c.vgsteff = gate_overdrive(b, SUB(vgs_eff, t.vth), t.n);
   width_and_bulk(b, &y, &t, &c);
   mobility(b, &y, t.vth, &c);
   saturation(b, &c);
@@ -389,7 +397,9 @@ static void currents(const kh_bsim4 *b, int type, D vgs, D vds, D vbs, D *cdrain
       *cdrain = MUL(*cdrain, kh_dual_cdiv(1.0, kh_dual_exp(kh_dual_divc(kh_dual_log(t2), 6.0))));
     }
   }
-  if (b->nf != 1.0) *cdrain = MULC(*cdrain, b->nf), *isub = MULC(*isub, b->nf);
+  kh_bsim4_gate_currents(b, type, vgs_eff, y.vbseff, c.vgsteff, t.vth, vdseff, &r.igcs, &r.igcd,
+                         &r.igb);
+  return r;
 }
 
 /* GIDL (from the drain into the bulk: at vds, the gate's poly-depleted vgs and vbd) or GISL
@@ -474,14 +484,15 @@ kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, doubl
   p.ibs = MULC(junction_current(b, &b->source, gmin, bs), m);
   p.ibd = MULC(junction_current(b, &b->drain, gmin, bd), m);
   p.mode = vds >= 0 ? 1 : -1;
-  D cdrain, isub;
-  if (p.mode > 0)
-    currents(b, type, gs, ds, bs, &cdrain, &isub, &p.von);
-  else
-    currents(b, type, gd, MULC(ds, -1.0), bd, &cdrain, &isub, &p.von);
-  p.ids = MULC(cdrain, p.mode * m), p.isub = MULC(isub, m);
+  mode_currents r =
+      p.mode > 0 ? currents(b, type, gs, ds, bs) : currents(b, type, gd, MULC(ds, -1.0), bd);
+  double nfm = b->nf * m; /* b4ld.c scales each current by NF, the load by m */
+  p.von = r.von, p.ids = MULC(r.cdrain, p.mode * nfm), p.isub = MULC(r.isub, nfm);
+  p.igcs = MULC(r.igcs, nfm), p.igcd = MULC(r.igcd, nfm), p.igb = MULC(r.igb, nfm);
   D vgs_eff = gate_effective(b, gs), vgd_eff = gate_effective(b, gd);
-  p.igidl = MULC(gate_induced(b, &b->gidl, ds, vgs_eff, bd), b->nf * m);
-  p.igisl = MULC(gate_induced(b, &b->gisl, MULC(ds, -1.0), vgd_eff, bs), b->nf * m);
+  p.igidl = MULC(gate_induced(b, &b->gidl, ds, vgs_eff, bd), nfm);
+  p.igisl = MULC(gate_induced(b, &b->gisl, MULC(ds, -1.0), vgd_eff, bs), nfm);
+  p.igs = MULC(kh_bsim4_edge_current(b, gs, 0), nfm);
+  p.igd = MULC(kh_bsim4_edge_current(b, gd, 1), nfm);
   return p;
 }

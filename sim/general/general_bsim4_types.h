@@ -20,6 +20,18 @@ typedef struct {
   double a, b, c, e, r, k, f;
 } kh_bsim4_gidl;
 
+/* The gate tunnelling currents' terms (b4temp.c; IGCMOD 1 or 2, IGBMOD 1): the flat band at
+ * zero bias, the coefficients with the oxide ratios folded in (Aechvb, Bechvb and the edges'),
+ * the binned A, B, C of the channel's, the source and drain edges' and the body's currents,
+ * NIGC, PIGCD (given or computed), the edges' flat band VFBSD + VFBSDOFF, NIGBACC, NIGBINV,
+ * EIGBINV. */
+typedef struct {
+  int igc_mod, igb_mod, pigcd_given;
+  double vfbzb, aechvb, bechvb, aechvb_edge_s, aechvb_edge_d, bechvb_edge, igb_area;
+  double aigc, bigc, cigc, aigs, bigs, cigs, aigd, bigd, cigd, nigc, pigcd, vfbsd;
+  double aigbacc, bigbacc, cigbacc, aigbinv, bigbinv, cigbinv, nigbacc, nigbinv, eigbinv;
+} kh_bsim4_tunnel;
+
 typedef struct {
   int mob_mod, dio_mod, temp_mod, gidl_mod;
   double m, nf, vtm, vtm0, temp_ratio, toxe, coxe, toxp, coxp, factor1, ados, bdos;
@@ -34,18 +46,34 @@ typedef struct {
   int lambda_on, vtl_on; /* LAMBDA (velocity overshoot), VTL (source-end velocity) given > 0 */
   kh_bsim4_gidl gidl, gisl;
   kh_bsim4_junction source, drain;
+  kh_bsim4_tunnel tunnel;
+  /* RGATEMOD=1 with gate current: the gate's resistance as a conductance (b4temp.c's grgeltd,
+   * times m) from the gate as written (gx, an unknown) to the inner gate (the MOSFET's g, an
+   * unknown of its own); 0: none */
+  double ggate;
+  long gx;
 } kh_bsim4;
 
 /* The instance's DC currents at its (vgs, vds, vbs) in the NMOS's signs, m and NF included, as
  * functions of those three (dual.h): the channel's from drain to source, the substrate current
  * from the mode's drain (the drain, or the source where vds < 0) into the bulk, GIDL from the
- * drain and GISL from the source into the bulk, and the bulk junctions' from the bulk into the
- * drain and the source (GMIN across each); the threshold of the mode's, which limiting reads. */
+ * drain and GISL from the source into the bulk, the bulk junctions' from the bulk into the
+ * drain and the source (GMIN across each), and the gate's tunnelling currents from the gate:
+ * the channel's to the mode's source (igcs) and drain (igcd), the edges' to the source (igs)
+ * and drain (igd), the body's (igb); the threshold of the mode's, which limiting reads. */
 typedef struct {
-  kh_dual ids, isub, igidl, igisl, ibd, ibs;
+  kh_dual ids, isub, igidl, igisl, ibd, ibs, igcs, igcd, igs, igd, igb;
   int mode;
   double von;
 } kh_bsim4_point;
+
+/* The gate tunnelling currents (general_bsim4_gate.c), before NF and m: the channel's and the
+ * body's in the mode's frame from its poly-depleted Vgs, Vbseff, Vgsteff, Vth and Vdseff; an
+ * edge's (drain 0: the source's) at the terminals' vgs (or vgd). */
+void kh_bsim4_gate_currents(const kh_bsim4 *b, int type, kh_dual vgs_eff, kh_dual vbseff,
+                            kh_dual vgsteff, kh_dual vth, kh_dual vdseff, kh_dual *igcs,
+                            kh_dual *igcd, kh_dual *igb);
+kh_dual kh_bsim4_edge_current(const kh_bsim4 *b, kh_dual vg, int drain);
 
 kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, double vgs, double vds,
                                  double vbs);

@@ -479,8 +479,8 @@ int kh_vdmos_heat_stamp(kh_general *g, kh_mosfet *q, const double *x, int linear
 double kh_vdmos_heat_certify(const kh_general *g, const kh_mosfet *q, long double *sum,
                              double *mag);
 void kh_vdmos_follow(kh_mosfet *q, const double *x);
-/* A VDMOS's RD, RS and RB inner ends (those it has): unknowns *n on (general.c numbers them);
- * nothing for another MOSFET. */
+/* A VDMOS's RD, RS and RB inner ends (those it has), or a BSIM4's inner gate behind its gate
+ * resistance: unknowns *n on (general.c numbers them); nothing for another MOSFET. */
 void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n);
 /* Where Newton starts from a guess of the node voltages (a sweep's last point): RD's, RS's and
  * RB's inner ends, unknowns of the device's own that the guess does not give, at the outer

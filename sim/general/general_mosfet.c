@@ -276,22 +276,33 @@ static int bsim4_rows(kh_general *g, const kh_mosfet *q, long a, double wa, long
   return bad;
 }
 
-/* BSIM4's six currents (general_bsim4_eval.c), each its own branch; the substrate current leaves
- * the mode's drain, so its rows are the drain's and the source's both, one of them weighted 0. */
+/* BSIM4's currents (general_bsim4_eval.c), each its own branch; those that leave or enter the
+ * mode's drain or source (the substrate current, the gate-to-channel currents) stamp the drain's
+ * and the source's rows both, one of them weighted 0. */
 static int bsim4_stamp(kh_general *g, kh_mosfet *q, double vgs, double vds, double vbs,
                        int linearize) {
   kh_bsim4_point p =
       kh_bsim4_evaluate(&q->b4, q->type, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
-  double fwd = p.mode > 0;
-  long d = q->d, s = q->s, b = q->b;
-  return kh_general_stamp(g, q->g, q->g, 0) | bsim4_rows(g, q, d, 1, s, -1, p.ids, vgs, vds, vbs) |
-         bsim4_rows(g, q, d, fwd, s, 1 - fwd, p.isub, vgs, vds, vbs) |
+  double fwd = p.mode > 0, rev = 1 - fwd, gg = q->b4.ggate;
+  long d = q->d, s = q->s, b = q->b, gt = q->g, gx = q->b4.gx;
+  int bad = gg > 0 ? kh_general_stamp(g, gx, gx, gg) | kh_general_stamp(g, gt, gt, gg) |
+                         kh_general_stamp(g, gx, gt, -gg) | kh_general_stamp(g, gt, gx, -gg)
+                   : 0; /* RGATEMOD=1's gate resistance, linear */
+  return bad | bsim4_rows(g, q, d, 1, s, -1, p.ids, vgs, vds, vbs) |
+         bsim4_rows(g, q, d, fwd, s, rev, p.isub, vgs, vds, vbs) |
          bsim4_rows(g, q, b, -1, b, 0, p.isub, vgs, vds, vbs) |
          bsim4_rows(g, q, d, 1, b, -1, p.igidl, vgs, vds, vbs) |
          bsim4_rows(g, q, s, 1, b, -1, p.igisl, vgs, vds, vbs) |
          bsim4_rows(g, q, b, 1, d, -1, p.ibd, vgs, vds, vbs) |
-         bsim4_rows(g, q, b, 1, s, -1, p.ibs, vgs, vds, vbs);
+         bsim4_rows(g, q, b, 1, s, -1, p.ibs, vgs, vds, vbs) |
+         bsim4_rows(g, q, gt, 1, s, -1, p.igs, vgs, vds, vbs) |
+         bsim4_rows(g, q, gt, 1, d, -1, p.igd, vgs, vds, vbs) |
+         bsim4_rows(g, q, gt, 1, b, -1, p.igb, vgs, vds, vbs) |
+         bsim4_rows(g, q, gt, 1, gt, 0, p.igcs, vgs, vds, vbs) |
+         bsim4_rows(g, q, s, -fwd, d, -rev, p.igcs, vgs, vds, vbs) |
+         bsim4_rows(g, q, gt, 1, gt, 0, p.igcd, vgs, vds, vbs) |
+         bsim4_rows(g, q, d, -fwd, s, -rev, p.igcd, vgs, vds, vbs);
 }
 
 /* The certificate's terms of one BSIM4 branch: its current and the rounding scale of its terms. */
@@ -317,7 +328,19 @@ static double bsim4_certify(const kh_general *g, const kh_mosfet *q, long double
   bsim4_terms(sum, mag, q->s, q->b, p.igisl, t, all);
   bsim4_terms(sum, mag, q->b, q->d, p.ibd, t, vb + vd);
   bsim4_terms(sum, mag, q->b, q->s, p.ibs, t, vb + vs);
-  return t * (p.ids.v + (p.mode > 0 ? p.isub.v : 0) + p.igidl.v - p.ibd.v); /* into the drain */
+  long to_s = p.mode > 0 ? q->s : q->d, to_d = p.mode > 0 ? q->d : q->s; /* the mode's */
+  bsim4_terms(sum, mag, q->g, q->s, p.igs, t, vg + vs);
+  bsim4_terms(sum, mag, q->g, q->d, p.igd, t, vg + vd);
+  bsim4_terms(sum, mag, q->g, q->b, p.igb, t, all);
+  bsim4_terms(sum, mag, q->g, to_s, p.igcs, t, all);
+  bsim4_terms(sum, mag, q->g, to_d, p.igcd, t, all);
+  if (q->b4.ggate > 0) { /* RGATEMOD=1's gate resistance, from the gate as written */
+    double vgx = kh_general_value(g->x, q->b4.gx), vgi = kh_general_value(g->x, q->g);
+    kh_branch_terms(sum, mag, q->b4.gx, q->g, q->b4.ggate * (vgx - vgi),
+                    q->b4.ggate * (fabs(vgx) + fabs(vgi)));
+  }
+  double gate_in = p.igd.v + (p.mode > 0 ? p.igcd.v : p.igcs.v); /* from the gate to the drain */
+  return t * (p.ids.v + (p.mode > 0 ? p.isub.v : 0) + p.igidl.v - p.ibd.v - gate_in);
 }
 
 int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize) {

@@ -71,8 +71,10 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
   const kh_test_error_case cases[] = {
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.5\n",
        "test.cir:4:33: BSIM4 VERSION 4.5 is not implemented"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 igcmod=1\n",
-       "test.cir:4:32: BSIM4 IGCMOD (gate-to-channel tunnelling current) is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 igcmod=1 rgatemod=3\n",
+       "test.cir:4:34: BSIM4 RGATEMOD=3 with a gate tunnelling current"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm xgw=1u\n.model nm nmos level=54 igbmod=1 rgatemod=1\n",
+       "test.cir:3:15: BSIM4 instance 'xgw' beside gate tunnelling currents"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=1\n",
        "test.cir:4:34: BSIM4 RBODYMOD (the substrate resistance network) is not implemented"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=1\n.model nm nmos level=54\n",
