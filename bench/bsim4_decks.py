@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
-Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR]
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -13,7 +13,9 @@ DIOMOD, TEMPMOD, GIDLMOD, GEOMOD and PERMOD at random, binned terms at BINUNIT 0
 instance with a resistive drain (and maybe source, and a drain-to-gate resistor), NF, AD AS
 PD PS, DELVTO, MULU0, MIN, RSH with NRD and NRS, at -40 to 125 C. Each goes through
 `kirchhoff op --compare` and is classified as bench/bsim3_decks.py does (matching, loose,
-stalled, refused, other). Exit status 1 if any deck is `other`.
+stalled, refused, other). Exit status 1 if any deck is `other`. With --v5 each card is made a
+BSIM4v5 one (VERSION 4.0 to 4.5: ngspice 39's model of its own, MOBMOD and TEMPMOD 0 to 2,
+without the words it does not know), from the same draws.
 """
 import argparse
 import os
@@ -25,7 +27,24 @@ from bsim3_decks import classify
 
 def u(a,b): return random.uniform(a,b)
 def lu(a,b): return 10**random.uniform(a,b)
-def deck(seed):
+# BSIM4 4.8's words that ngspice 39's BSIM4v5 (VERSION 4.0 to 4.5) does not know
+NOT_V5 = {'ucs', 'dvtp2', 'dvtp3', 'dvtp4', 'dvtp5', 'tnfactor', 'teta0', 'kgidl', 'fgidl', 'rgidl',
+          'agisl', 'bgisl', 'gidlmod'}
+
+
+def as_v5(p, r):
+    """The card made a BSIM4v5 one: a VERSION from 4.0 to 4.5, its MOBMOD and TEMPMOD (0 to 2),
+    without the words it does not know."""
+    p['version'] = r.choice(['4.0', '4.2', '4.3.0', '4.4', '4.5', '4.5.0', '"4.5"'])
+    for k in NOT_V5:
+        p.pop(k, None)
+    if 'mobmod' in p:
+        p['mobmod'] = r.randint(0, 2)
+    if 'tempmod' in p:
+        p['tempmod'] = min(p['tempmod'], 2)
+
+
+def deck(seed, v5=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -103,6 +122,8 @@ def deck(seed):
     vb = random.choice([0,0,0,-0.3*vdd,0.2])
     rd=lu(2,5); rs=random.choice([0,0,lu(1,3)])
     if random.random()<0.2: p['rsh']=u(1,20); inst+=" nrd=2 nrs=1.5"
+    if v5:
+        as_v5(p, random.Random(seed + 1000000))
     model=' '.join(f"{k}={v:.6g}" if not isinstance(v,str) else f"{k}={v}" for k,v in p.items())
     lines=[f"bsim4 random {seed}", f".model q1 {t} {model}"]
     if t=='nmos':
@@ -122,6 +143,7 @@ def main():
     a.add_argument("last", type=int)
     a.add_argument("--kirchhoff", default="build/release/cli/kirchhoff")
     a.add_argument("--keep")
+    a.add_argument("--v5", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
@@ -131,7 +153,7 @@ def main():
     for seed in range(o.first, o.last + 1):
         path = os.path.join(where, f"d{seed}.cir")
         with open(path, "w") as f:
-            f.write(deck(seed))
+            f.write(deck(seed, o.v5))
         kind, dv, line = classify(o, path, where)
         counts[kind] += 1
         if dv > worst[0]:

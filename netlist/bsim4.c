@@ -340,19 +340,23 @@ int kh_bsim4_card(const kh_tokens *tok, size_t from, size_t to) {
   return level == 14 || level == 54;
 }
 
-/* Whether a VERSION is one ngspice 39 takes to its BSIM4 (4.8.2): 4.8 and what starts so (in
- * double quotes or none). */
-static int version_48(const kh_token *v) {
+/* The model a VERSION selects in ngspice 39 (its front end reads the first three characters, in
+ * double quotes or none): 48 for its BSIM4 (4.8.2) from "4.8", 5 for its BSIM4v5 (4.5.0) from
+ * "4.0" to "4.5", 6 and 7 for BSIM4v6 and BSIM4v7, 0 for none (ngspice stops: "not available"). */
+static int version_model(const kh_token *v) {
   const char *s = v->s;
   size_t len = v->len;
   if (len >= 2 && s[0] == '"') s++, len -= 2;
-  return len >= 3 && !strncmp(s, "4.8", 3);
+  if (len < 3 || strncmp(s, "4.", 2) || s[2] < '0' || s[2] > '8') return 0;
+  return s[2] == '8' ? 48 : s[2] <= '5' ? 5 : s[2] - '0';
 }
 
-/* The version's code as stored: 4.82 where b4set.c takes 4.8.1's and 4.8.2's defaults (VERSION
- * 4.8.1 or 4.8.2, or one that starts with 4.81 or 4.82: UA 1e-15 at MOBMOD 6, UC and UC1 in 1/V
- * at MOBMOD 5, as with none), 4.8 for the rest (4.8, 4.8.0, 4.80, 4.8.3, ...), measured. */
+/* The version's code as stored: 4.5 for BSIM4v5; 4.82 where b4set.c takes 4.8.1's and 4.8.2's
+ * defaults (VERSION 4.8.1 or 4.8.2, or one that starts with 4.81 or 4.82: UA 1e-15 at MOBMOD 6,
+ * UC and UC1 in 1/V at MOBMOD 5, as with none), 4.8 for the rest (4.8, 4.8.0, 4.80, 4.8.3, ...),
+ * measured. */
 static double version_code(const kh_token *v) {
+  if (version_model(v) == 5) return 4.5;
   const char *s = v->s;
   size_t len = v->len;
   if (len >= 2 && s[0] == '"') s++, len -= 2;
@@ -361,17 +365,54 @@ static double version_code(const kh_token *v) {
   return newer ? 4.82 : 4.8;
 }
 
+const char *kh_bsim4_version_text(double code) {
+  return code == 4.82 ? "4.8.2" : code == 4.5 ? "4.5" : "4.8";
+}
+
+/* The card's version code (4.82 where it gives none). */
+static double card_version(const kh_tokens *tok, size_t from, size_t to) {
+  for (size_t i = from; i + 2 < to; i += 3)
+    if (kh_token_eq(&tok->items[i], "version")) return version_code(&tok->items[i + 2]);
+  return 4.82;
+}
+
 static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
   if (v->len >= 1 && v->s[0] == '\'')
     return kh_token_fail(p, line, v,
                          "a VERSION in single quotes stops ngspice 39 (a fatal error: quotes "
                          "there are an expression's); write it bare or in double quotes");
-  if (version_48(v)) return KH_OK;
+  int model = version_model(v);
+  if (model == 48 || model == 5) return KH_OK;
+  if (model == 0)
+    return kh_token_fail(p, line, v,
+                         "BSIM4 VERSION %.*s: ngspice 39 has no BSIM4 of that version (it stops: "
+                         "\"not available in this binary\"); give 4.0 to 4.5 or 4.8",
+                         (int)v->len, v->s);
   return kh_token_fail(p, line, v,
-                       "BSIM4 VERSION %.*s is not implemented: ngspice 39 takes 4.0 to 4.5 to its "
-                       "BSIM4v5, 4.6 to BSIM4v6 and 4.7 to BSIM4v7, models of their own; "
-                       "kirchhoff reads BSIM4 4.8 (VERSION 4.8, 4.8.x, or none)",
-                       (int)v->len, v->s);
+                       "BSIM4 VERSION %.*s is not implemented: ngspice 39 takes it to its "
+                       "BSIM4v%d, a model of its own; kirchhoff reads BSIM4 4.8 (VERSION 4.8, "
+                       "4.8.x, or none) and BSIM4v5 (4.0 to 4.5)",
+                       (int)v->len, v->s, model);
+}
+
+/* The words BSIM4 4.8 knows and ngspice 39's BSIM4v5 (VERSION 4.0 to 4.5) does not (it would
+ * warn and ignore them): binned ones with their l, w and p forms. */
+static const char *const not_v5[] = {
+    "ados",     "bdos",    "bg0sub",    "cvchargemod", "dlcigd",   "easub",     "eot",
+    "epsrgate", "epsrsub", "gidlclamp", "gidlmod",     "idovvds",  "jtweff",    "mtrlcompatmod",
+    "mtrlmod",  "ni0sub",  "njtsd",     "njtsswd",     "njtsswgd", "phig",      "rnoic",
+    "tbgasub",  "tbgbsub", "tempeot",   "tnjtsd",      "tnjtsswd", "tnjtsswgd", "tnoic",
+    "vddeot",   "voffcvl", "leffeot",   "weffeot"};
+static const char *const not_v5_binned[] = {
+    "agisl",  "aigd",  "aigs",  "bgisl", "bigd",     "bigs",    "cgisl", "cigd",  "cigs",
+    "dvtp2",  "dvtp3", "dvtp4", "dvtp5", "egisl",    "fgidl",   "fgisl", "kgidl", "kgisl",
+    "minvcv", "rgidl", "rgisl", "teta0", "tnfactor", "tvoffcv", "ucs",   "ucste"};
+
+static int v5_word(const char *name) {
+  size_t len = strlen(name);
+  if (KH_LISTED(not_v5, name, len) || KH_LISTED(not_v5_binned, name, len)) return 0;
+  return !((name[0] == 'l' || name[0] == 'w' || name[0] == 'p') &&
+           KH_LISTED(not_v5_binned, name + 1, len - 1));
 }
 
 static kh_status check_selector(kh_parser *p, uint32_t line, const kh_token *name,
@@ -400,7 +441,7 @@ static double card_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size
 }
 
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                            size_t i, size_t to) {
+                            size_t i, size_t to, double version) {
   const kh_token *t = tok->items;
   char name[24];
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
@@ -416,6 +457,18 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          "unknown BSIM4 model parameter '%.*s' (ngspice 39 would ignore it with a "
                          "warning; docs/netlist.md lists them)",
                          (int)t[i].len, t[i].s);
+  if (version == 4.5 && !v5_word(name))
+    return kh_token_fail(p, line, &t[i],
+                         "'%.*s' is not a BSIM4v5 parameter (VERSION 4.0 to 4.5): ngspice 39's "
+                         "BSIM4v5 ignores it with a warning; remove it, or give VERSION=4.8",
+                         (int)t[i].len, t[i].s);
+  double v5_sel;
+  if (version == 4.5 && (kh_token_eq(&t[i], "mobmod") || kh_token_eq(&t[i], "tempmod")) &&
+      kh_eval_token(p, line, &t[i + 2], NULL, &v5_sel) == KH_OK && v5_sel != 0 && v5_sel != 1 &&
+      v5_sel != 2)
+    return kh_token_fail(p, line, &t[i + 2],
+                         "BSIM4v5 (VERSION 4.0 to 4.5) %s must be 0, 1 or 2 (here %g)", name,
+                         v5_sel);
   st = check_selector(p, line, &t[i], &t[i + 2]);
   if (st != KH_OK) return st;
   double v;
@@ -463,8 +516,9 @@ static kh_status check_gate(kh_parser *p, uint32_t line, const kh_tokens *tok, s
 
 kh_status kh_check_bsim4_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to) {
+  double version = card_version(tok, from, to);
   for (size_t i = from; i < to; i += 3) {
-    kh_status st = check_word(p, line, tok, from, i, to);
+    kh_status st = check_word(p, line, tok, from, i, to, version);
     if (st != KH_OK) return st;
   }
   return check_gate(p, line, tok, from, to);

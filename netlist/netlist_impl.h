@@ -211,6 +211,9 @@ int kh_is_vdmos(const kh_netlist *nl, const kh_elem *e); /* a VDMOS M card (vdmo
  * it back to the same model and revision (its decimal would not: 3.3 prints as 3.2999...98, which
  * ngspice takes to BSIM3v32), or NULL for another value. */
 const char *kh_bsim3_version_text(double code);
+/* The VERSION text of a stored BSIM4 version code (bsim4.c): 4.82 as "4.8.2", 4.5 (BSIM4v5) as
+ * "4.5", the rest as "4.8", each read back by ngspice 39 to the same model and defaults. */
+const char *kh_bsim4_version_text(double code);
 /* Whether a stored model is BSIM4 (bsim4.c: an NMOS or PMOS at LEVEL 14 or 54). */
 int kh_bsim4_model(const kh_model *m);
 /* sep and model m's parameter i as name=value (writer.c): the value as %.17g writes it, a BSIM3

@@ -141,7 +141,7 @@ static int written_as_resistor(const kh_model *m, const char *p) {
 void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i) {
   const char *version = (!strcmp(m->type, "nmos") || !strcmp(m->type, "pmos")) &&
                                 !strcmp(m->params[i].name, "version")
-                            ? (kh_bsim4_model(m) ? (m->params[i].value == 4.82 ? "4.8.2" : "4.8")
+                            ? (kh_bsim4_model(m) ? kh_bsim4_version_text(m->params[i].value)
                                                  : kh_bsim3_version_text(m->params[i].value))
                             : NULL;
   if (version)

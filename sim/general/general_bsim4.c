@@ -183,7 +183,8 @@ static void at_temperature(const card *c, int type, double tratio, double del_te
   double ub = binned(c, "ub", 1.0e-19), ub1 = binned(c, "ub1", -1.0e-18);
   double uc = binned(c, "uc", mob1 ? -0.0465 : -0.0465e-9);
   double uc1 = binned(c, "uc1", mob1 ? -0.056 : -0.056e-9);
-  double ud = binned(c, "ud", 0), ud1 = binned(c, "ud1", 0), vsat = binned(c, "vsat", 8.0e4);
+  double ud = binned(c, "ud", b->v5 ? 1.0e14 : 0), ud1 = binned(c, "ud1", 0),
+         vsat = binned(c, "vsat", 8.0e4);
   double at = binned(c, "at", 3.3e4), prt = binned(c, "prt", 0), rdsw = binned(c, "rdsw", 200);
   double rdswmin = plain(c, "rdswmin", 0, NULL);
   b->ucs = b->ucs * pow(tratio, binned(c, "ucste", -4.775e-3));
@@ -257,7 +258,7 @@ static void doping_terms(const card *c, double ndep, double vtm0, double ni, dou
   b->phi = vtm0 * log(ndep / ni) + binned(c, "phin", 0) + 0.4;
   b->sqrt_phi = sqrt(b->phi);
   b->xdep0 = sqrt(2.0 * EPSSI / (CHARGE_Q * ndep * 1.0e6)) * b->sqrt_phi;
-  b->litl = sqrt(3.0 * 3.9 / epsrox * b->xj * b->toxe);
+  b->litl = b->v5 ? sqrt(3.0 * b->xj * b->toxe) : sqrt(3.0 * 3.9 / epsrox * b->xj * b->toxe);
   b->vbi = vtm0 * log(binned_like(c, "nsd", 1.0e20, NULL, 1e23) * ndep / (ni * ni));
   b->cdep0 = sqrt(CHARGE_Q * EPSSI * ndep * 1.0e6 / 2.0 / b->phi);
   b->mstar = 0.5 + atan(binned(c, "minv", 0)) / PI_B4;
@@ -323,6 +324,11 @@ static void junction_geometry(const card *c, const kh_mosfet_instance *in, const
   geometry_pa(b->nf, geo, in->min_sd, b->weff_cj, dm, side, &p_geo, &a_geo);
   double p = side ? in->pd : in->ps, a = side ? in->ad : in->as;
   int p_given = in->given & 1u << (side ? 4 : 5), a_given = in->given & 1u << (side ? 2 : 3);
+  if (b->v5) { /* b4v5temp.c: as given (less the gate edge at PERMOD=1), not clamped */
+    *perimeter = !p_given ? p_geo : plain(c, "permod", 1, NULL) == 0 ? p : p - b->weff_cj * b->nf;
+    *area = a_given ? a : a_geo;
+    return;
+  }
   if (!p_given)
     *perimeter = p_geo;
   else if (p <= 0.0)
@@ -374,8 +380,8 @@ static void junction(const card *c, const kh_bsim4 *b, int side, double area, do
   if ((b->dio_mod == 2 && xjbv <= 0) || (b->dio_mod == 0 && xjbv < 0)) xjbv = 0;
   memset(j, 0, sizeof *j);
   j->nvtm = vtm * nj, j->xjbv = xjbv, j->bv = bv;
-  j->sat = area <= 0.0 && perimeter <= 0.0
-               ? 0.0
+  j->sat = area <= 0.0 && perimeter <= 0.0 /* BSIM4v5: 1e-14 A then, 4.8: none */
+               ? (b->v5 ? 1.0e-14 : 0.0)
                : area * js + perimeter * jsw + b->weff_cj * b->nf * jswg;
   double sat = j->sat, nvtm = j->nvtm;
   if (sat > 0.0) {
@@ -559,6 +565,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   kh_bsim4 *b = &q->b4;
   card c = {nl, e.model, {0, 0, 0}};
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), geo[5];
+  b->v5 = plain(&c, "version", 4.82, NULL) == 4.5; /* netlist/bsim4.c's code for 4.0 to 4.5 */
   b->m = in.m, b->nf = in.nf, b->mob_mod = (int)plain(&c, "mobmod", 0, NULL);
   b->dio_mod = (int)plain(&c, "diomod", 1, NULL), b->temp_mod = (int)plain(&c, "tempmod", 0, NULL);
   b->gidl_mod = (int)plain(&c, "gidlmod", 0, NULL);

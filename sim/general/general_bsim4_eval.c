@@ -184,6 +184,27 @@ static void width_and_bulk(const kh_bsim4 *b, const body *y, const threshold *t,
   c->abulk = MUL(abulk, scale);
 }
 
+/* BSIM4v5's (b4v5ld.c, MOBMOD 0 to 2): UD's Coulomb term is UD Vth^2 / (T0 / TOXE)^2 from the
+ * field's T0 (and at MOBMOD 2 from T0 / TOXE, as it is written there). */
+static D degradation_v5(const kh_bsim4 *b, const body *y, D vth, D vgsteff) {
+  double toxe = b->toxe;
+  if (b->mob_mod == 2) {
+    D t0 = kh_dual_divc(ADDC(vgsteff, b->vtfbphi1), toxe);
+    D t1 = kh_dual_exp(MULC(kh_dual_log(t0), b->eu));
+    D t3 = kh_dual_divc(t0, toxe);
+    D t6 = MUL(MUL(DIV(DIV(K(b->ud), t3), t3), vth), vth);
+    return ADD(MUL(t1, ADDC(MULC(y->vbseff, b->uc), b->ua)), t6);
+  }
+  D t3 = kh_dual_divc(ADD(ADD(vgsteff, vth), vth), toxe);
+  D t6 = MUL(MUL(DIV(DIV(K(b->ud), t3), t3), vth), vth);
+  if (b->mob_mod == 1) {
+    D t4 = MUL(t3, ADDC(MULC(t3, b->ub), b->ua));
+    return ADD(MUL(t4, ADDC(MULC(y->vbseff, b->uc), 1.0)), t6);
+  }
+  D t2 = ADDC(MULC(y->vbseff, b->uc), b->ua);
+  return ADD(MUL(t3, ADD(t2, MULC(t3, b->ub))), t6);
+}
+
 /* The mobility's degradation at Vth's and Vgsteff's field: MOBMOD 0 to 6. */
 static D degradation(const kh_bsim4 *b, const body *y, D vth, D vgsteff) {
   double toxe = b->toxe, ud = b->ud, v1 = b->vtfbphi1;
@@ -195,6 +216,7 @@ static D degradation(const kh_bsim4 *b, const body *y, D vth, D vgsteff) {
     D t10 = kh_dual_exp(MULC(kh_dual_log(r), b->ucs));
     return ADD(MUL(t1, ADDC(MULC(y->vbseff, b->uc), b->ua)), kh_dual_cdiv(ud, t10));
   }
+  if (b->v5) return degradation_v5(b, y, vth, vgsteff);
   D vx = m <= 2 ? vth : K(v1); /* 4 to 6 take the work-function term's place of Vth */
   D t12 = SQRT(ADDC(MUL(vx, vx), 0.0001));
   D t10 = DIV(K(toxe), ADD(vgsteff, MULC(t12, 2.0)));
@@ -279,7 +301,7 @@ static void overshoot(const kh_bsim4 *b, channel *c, D diff_vds) {
   D t7 = kh_dual_cdiv(2.0, ADDC(MUL(t6, t6), 1.0));
   D t10 = ADDC(MUL(t2, kh_dual_csub(1.0, t7)), 1.0);
   c->esatl = MUL(c->esatl, t10);
-  c->esat = kh_dual_divc(c->esatl, b->leff);
+  if (!b->v5) c->esat = kh_dual_divc(c->esatl, b->leff); /* BSIM4v5 keeps Esat for CLM */
 }
 
 /* The Early voltages and the current's factors: Vasat, FP, PVAG's term, CLM (Cclm and VACLM),
@@ -326,7 +348,7 @@ static early early_voltages(const kh_bsim4 *b, const body *y, const channel *c, 
     r.vadits = MUL(kh_dual_divc(ADDC(MULC(t1d, t2), 1.0), b->pdits), fp);
   }
   r.vascbe = K(MAX_EXP);
-  if (b->pscbe2 > 0.0 && b->pscbe1 >= 0.0) {
+  if (b->pscbe2 > 0.0 && (b->pscbe1 >= 0.0 || b->v5)) { /* BSIM4v5 takes any PSCBE1 */
     if (diff_vds.v > b->pscbe1 * b->litl / EXP_THRESHOLD) {
       D t0s = kh_dual_cdiv(b->pscbe1 * b->litl, diff_vds);
       r.vascbe = kh_dual_divc(MULC(kh_dual_exp(t0s), b->leff), b->pscbe2);

@@ -1,10 +1,11 @@
 /* ngspice 39's BSIM3 (b3check.c) opens "b3v33check.log" in the working directory for writing
  * each time it sets a BSIM3 model up, whatever the file held, its BSIM3v32 (VERSION 3.2.x)
  * "b3v32check.log" and its BSIM3v1 (VERSION 3.1) "b3v3_1check.log", and its BSIM4 (b4check.c)
- * "bsim4.out" where its check has a warning to give: run from a user's directory,
- * the ngspice backend and the reading check of `op --compare` would overwrite a file of theirs of
- * that name, and leave a log behind where there was none. A file there that does not start as
- * ngspice's log does is refused instead, and a log that was not there before is removed. */
+ * "bsim4.out" (its BSIM4v5, VERSION 4.0 to 4.5, "bsim4v5.out") where its check has a warning to
+ * give: run from a user's directory, the ngspice backend and the reading check of `op --compare`
+ * would overwrite a file of theirs of that name, and leave a log behind where there was none. A
+ * file there that does not start as ngspice's log does is refused instead, and a log that was not
+ * there before is removed. */
 #include "check_log.h"
 
 #include "core/context.h"
@@ -15,7 +16,8 @@
 
 /* Each log, how ngspice 39 starts it (an empty line, then this) and how later versions do (or
  * BSIM3v1's: no empty line), and the VERSIONs that write it (netlist/bsim3.c's codes: 3.3,
- * BSIM3v32's from 3.2 below 3.3, BSIM3v1's 3.1; BSIM4's, its LEVEL 14 or 54, from 4). */
+ * BSIM3v32's from 3.2 below 3.3, BSIM3v1's 3.1; BSIM4's, its LEVEL 14 or 54: 4.8 and 4.82,
+ * BSIM4v5's 4.5). */
 static const struct {
   const char *file, *head39, *head_later;
   double from, below;
@@ -26,7 +28,9 @@ static const struct {
      3.2, 3.3},
     {"b3v3_1check.log", "BSIM3V3.1 Parameter Check", "BSIM3V3.1 Parameter Check", 3.1, 3.2},
     {"bsim4.out", "Checking parameters for BSIM 4.8 model ",
-     "Checking parameters for BSIM 4.8 model ", 4, 5},
+     "Checking parameters for BSIM 4.8 model ", 4.8, 5},
+    {"bsim4v5.out", "Checking parameters for BSIM 4.5 model ",
+     "Checking parameters for BSIM 4.5 model ", 4.5, 4.6},
 };
 
 static int has_bsim3(const kh_netlist *nl, size_t log) {
@@ -79,5 +83,6 @@ void kh_ngspice_check_log_release(int remove) {
 }
 
 int kh_ngspice_has_bsim4(const kh_netlist *nl) {
-  return has_bsim3(nl, sizeof logs / sizeof *logs - 1);
+  size_t n = sizeof logs / sizeof *logs;
+  return has_bsim3(nl, n - 2) || has_bsim3(nl, n - 1);
 }

@@ -216,15 +216,17 @@ static kh_status read_voltages(kh_context *ctx, const kh_netlist *nl, double *vo
   return KH_OK;
 }
 
-/* ngspice 39's BSIM4 parameter check (b4check.c) runs once per model name in a process: it keeps
- * the last name it checked and skips a model that name starts with, so a second deck with a
- * model of the same name (kirchhoff's reading of a file, then the file itself) would go unchecked
- * and uncorrected (A2, PRWG, RDSW). A model named "~" set up in between (its defaults give no
- * warning, and so no bsim4.out) has the next one checked. Under ng_lock, ngspice loaded. */
+/* ngspice 39's BSIM4 parameter check (b4check.c, and BSIM4v5's) runs once per model name in a
+ * process: it keeps the last name it checked and skips a model that name starts with, so a second
+ * deck with a model of the same name (kirchhoff's reading of a file, then the file itself) would go
+ * unchecked and uncorrected (A2, PRWG, RDSW). A model named "~" set up in between (its defaults
+ * give no warning, and so no bsim4.out; "~v" its BSIM4v5 twin) has the next one checked. Under
+ * ng_lock, ngspice loaded. */
 static void reset_bsim4_check(const kh_netlist *nl) {
   static char title[] = "kirchhoff: BSIM4 check reset", model[] = ".model ~ nmos level=54",
-              fet[] = "m~ 1 1 0 0 ~", source[] = "v~ 1 0 1", end[] = ".end";
-  char *lines[] = {title, model, fet, source, end, NULL};
+              fet[] = "m~ 1 1 0 0 ~", model_v5[] = ".model ~v nmos level=54 version=4.5",
+              fet_v5[] = "m~v 1 1 0 0 ~v", source[] = "v~ 1 0 1", end[] = ".end";
+  char *lines[] = {title, model, fet, model_v5, fet_v5, source, end, NULL};
   if (!ng.ready || !kh_ngspice_has_bsim4(nl)) return;
   command("destroy all");
   command("remcirc");

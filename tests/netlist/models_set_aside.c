@@ -91,7 +91,7 @@ Test(models_set_aside, many_cards_one_note_for_the_rest) {
   char text[1024] = "t\n";
   for (int k = 1; k <= 9; k++)
     snprintf(text + strlen(text), sizeof text - strlen(text),
-             ".model n%d nmos level=54 version=4.5\n", k);
+             ".model n%d nmos level=54 version=4.6\n", k);
   strcat(text, "v1 a 0 1\nr1 a 0 1k\n");
   kh_netlist *nl = kh_test_parse(text);
   cr_expect(set_aside_note(nl, "n5") && !set_aside_note(nl, "n6"));

@@ -51,6 +51,31 @@ Test(bsim4, junction_currents_are_the_diffusions_geometry) {
   check_junctions(80);
 }
 
+/* BSIM4v5 (VERSION 4.0 to 4.5, b4v5temp.c) gives a junction with no area and no perimeter a
+ * saturation current of 1e-14 A where 4.8 gives it none (GMIN alone): with AS = PS = AD = PD = 0
+ * at PERMOD=0 the bulk driven forward through 1 kohm carries 2 (1e-14 (exp(vb / NJS vt) - 1) +
+ * GMIN vb), and at 4.8 2 GMIN vb (the bulk then within a nanovolt of 0.6 V). */
+Test(bsim4, v5_junction_without_geometry_is_1e_14_amperes) {
+  const char *const versions[] = {"4.5", "4.8"};
+  for (int k = 0; k < 2; k++) {
+    char text[400];
+    snprintf(text, sizeof text,
+             "t\nvb v 0 0.6\nrb v b 1k\nm1 0 0 0 b nj l=1u w=8u as=0 ps=0 ad=0 pd=0\n"
+             ".model nj nmos level=54 version=%s toxe=2n permod=0 ijthsfwd=10 njs=1.05\n",
+             versions[k]);
+    kh_netlist *nl = kh_test_parse(text);
+    kh_solve_stats stats;
+    double *x = kh_test_general(nl, NULL, &stats);
+    double vb = kh_test_node(nl, x, "b"), current = (0.6 - vb) / 1e3;
+    double sat = k == 0 ? 1e-14 : 0, vt = KBOQ * 300.15;
+    double want = 2 * (sat * (exp(vb / (1.05 * vt)) - 1) + 1e-12 * vb);
+    cr_expect(fabs(current - want) <= 1e-9 * want + 1e-18, "VERSION %s: %.12g A, want %.12g A",
+              versions[k], current, want);
+    free(x);
+    kh_netlist_free(nl);
+  }
+}
+
 /* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
  * with GIDL, the substrate current, binned terms, NF, RSH with NRD and NRS, and m. */
 Test(bsim4, written_for_ngspice_solves_the_same) {
@@ -69,8 +94,16 @@ Test(bsim4, written_for_ngspice_solves_the_same) {
 
 Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
   const kh_test_error_case cases[] = {
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.5\n",
-       "test.cir:4:33: BSIM4 VERSION 4.5 is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.6\n",
+       "test.cir:4:33: BSIM4 VERSION 4.6 is not implemented: ngspice 39 takes it to its BSIM4v6"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=3.9\n",
+       "test.cir:4:33: BSIM4 VERSION 3.9: ngspice 39 has no BSIM4 of that version"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.5 ucs=1\n",
+       "test.cir:4:37: 'ucs' is not a BSIM4v5 parameter"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.0 lagisl=1\n",
+       "test.cir:4:37: 'lagisl' is not a BSIM4v5 parameter"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=4.1 tempmod=3\n",
+       "test.cir:4:45: BSIM4v5 (VERSION 4.0 to 4.5) tempmod must be 0, 1 or 2"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 igcmod=1 rgatemod=3\n",
        "test.cir:4:34: BSIM4 RGATEMOD=3 with a gate tunnelling current"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm xgw=1u\n.model nm nmos level=54 igbmod=1 rgatemod=1\n",
