@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
-Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5]
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5] [--body]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -15,7 +15,8 @@ PD PS, DELVTO, MULU0, MIN, RSH with NRD and NRS, at -40 to 125 C. Each goes thro
 `kirchhoff op --compare` and is classified as bench/bsim3_decks.py does (matching, loose,
 stalled, refused, other). Exit status 1 if any deck is `other`. With --v5 each card is made a
 BSIM4v5 one (VERSION 4.0 to 4.5: ngspice 39's model of its own, MOBMOD and TEMPMOD 0 to 2,
-without the words it does not know), from the same draws.
+without the words it does not know), from the same draws; with --body each has RBODYMOD=1 (on
+the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance.
 """
 import argparse
 import os
@@ -44,7 +45,27 @@ def as_v5(p, r):
         p['tempmod'] = min(p['tempmod'], 2)
 
 
-def deck(seed, v5=False):
+def with_body(p, r):
+    """RBODYMOD=1 on the card (or on the instance) with body resistances from 1 mohm to 1 kohm,
+    some on the instance: the instance's words."""
+    words = ''
+    if r.random() < 0.5:
+        p['rbodymod'] = 1
+    else:
+        words += ' rbodymod=1'
+    if r.random() < 0.5:
+        p['gbmin'] = 10 ** r.uniform(-12, -9)
+    for k in ['rbdb', 'rbsb', 'rbpb', 'rbps', 'rbpd']:
+        if r.random() < 0.5:
+            v = 10 ** r.uniform(-3.5, 3)
+            if r.random() < 0.5:
+                p[k] = v
+            else:
+                words += f' {k}={v:.4g}'
+    return words
+
+
+def deck(seed, v5=False, body=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -124,6 +145,8 @@ def deck(seed, v5=False):
     if random.random()<0.2: p['rsh']=u(1,20); inst+=" nrd=2 nrs=1.5"
     if v5:
         as_v5(p, random.Random(seed + 1000000))
+    if body:
+        inst += with_body(p, random.Random(seed + 2000000))
     model=' '.join(f"{k}={v:.6g}" if not isinstance(v,str) else f"{k}={v}" for k,v in p.items())
     lines=[f"bsim4 random {seed}", f".model q1 {t} {model}"]
     if t=='nmos':
@@ -144,6 +167,7 @@ def main():
     a.add_argument("--kirchhoff", default="build/release/cli/kirchhoff")
     a.add_argument("--keep")
     a.add_argument("--v5", action="store_true")
+    a.add_argument("--body", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
@@ -153,7 +177,7 @@ def main():
     for seed in range(o.first, o.last + 1):
         path = os.path.join(where, f"d{seed}.cir")
         with open(path, "w") as f:
-            f.write(deck(seed, o.v5))
+            f.write(deck(seed, o.v5, o.body))
         kind, dv, line = classify(o, path, where)
         counts[kind] += 1
         if dv > worst[0]:

@@ -3,9 +3,9 @@
  * and general_bsim4_eval.c. Every model parameter ngspice 39's BSIM4 knows is read, with the
  * length, width and cross terms (l, w and p before the name) of every parameter it bins. What
  * kirchhoff does not compute is refused at its word, so that no answer leaves it out: another
- * VERSION (ngspice 39 takes 4.0 to 4.5 to its BSIM4v5, 4.6 to BSIM4v6 and 4.7 to BSIM4v7, other
- * models), the gate tunnelling currents (IGCMOD, IGBMOD), the bias-dependent source and drain
- * resistances (RDSMOD=1), the body resistance network (RBODYMOD), other gate and substrate
+ * VERSION (ngspice 39 takes 4.0 to 4.5 to its BSIM4v5, read here too, 4.6 to BSIM4v6 and 4.7 to
+ * BSIM4v7, other models), RGATEMOD 2 and 3 beside gate tunnelling, the bias-dependent source and
+ * drain resistances (RDSMOD=1), the scalable body resistances (RBODYMOD=2), other gate and substrate
  * materials (MTRLMOD), the well proximity effect (WPEMOD) and RGEOMOD's resistances; and every
  * word BSIM4 does not know (ngspice would warn and ignore it). */
 #include "parser.h"
@@ -308,9 +308,9 @@ static const struct {
      "BSIM4 RDSMOD=1 (bias-dependent source and drain resistances on nodes of their own) is not "
      "implemented: kirchhoff reads RDSMOD=0, RDSW inside the channel"},
     {"rbodymod",
-     {0, -1},
-     "BSIM4 RBODYMOD (the substrate resistance network) is not implemented: kirchhoff reads "
-     "RBODYMOD=0"},
+     {0, 1, -1},
+     "BSIM4 RBODYMOD: kirchhoff reads 0 and 1 (the five body resistances); 2, the scalable body "
+     "resistance model, is not implemented"},
     {"igcmod", {0, 1, 2, -1}, "BSIM4 IGCMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
     {"igbmod", {0, 1, -1}, "BSIM4 IGBMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
     {"mtrlmod",
@@ -556,23 +556,24 @@ int kh_bsim4_model(const kh_model *m) {
 /* BSIM4's instance words (b4.c) beyond the MOSFETs' and BSIM3's: those with a DC effect kept in
  * kh_mos_bsim4, those without (the gate resistance's, the body resistances' and the well
  * proximity's geometry, the NQS selectors) read and left. */
-static const char *const with_dc[] = {"nf", "min",      "geomod",  "sa",    "sb",
-                                      "sd", "rbodymod", "rgeomod", "wnflag"};
-static const char *const without_dc[] = {"sca",   "scb",      "scc",      "sc",      "rbdb",
-                                         "rbsb",  "rbpb",     "rbps",     "rbpd",    "xgw",
+static const char *const with_dc[] = {"nf",   "min",      "geomod",  "sa",     "sb",
+                                      "sd",   "rbodymod", "rgeomod", "wnflag", "rbdb",
+                                      "rbsb", "rbpb",     "rbps",    "rbpd"};
+static const char *const without_dc[] = {"sca",   "scb",      "scc",      "sc",      "xgw",
                                          "ngcon", "trnqsmod", "acnqsmod", "rgatemod"};
 
 void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words) {
-  *b4 = (kh_mos_bsim4){1, 0, -1, 0, 0, 0, 0, 0, 0};
-  double *at[9] = {&b4->nf, &b4->min_sd,   &b4->geomod,  &b4->sa,    &b4->sb,
-                   &b4->sd, &b4->rbodymod, &b4->rgeomod, &b4->wnflag};
-  for (int k = 0; k < 9; k++)
+  *b4 = (kh_mos_bsim4){1, 0, -1, 0, 0, 0, -1, 0, 0, {NAN, NAN, NAN, NAN, NAN}};
+  double *at[14] = {&b4->nf,       &b4->min_sd,   &b4->geomod,   &b4->sa,      &b4->sb,
+                    &b4->sd,       &b4->rbodymod, &b4->rgeomod,  &b4->wnflag,  &b4->rbody[0],
+                    &b4->rbody[1], &b4->rbody[2], &b4->rbody[3], &b4->rbody[4]};
+  for (int k = 0; k < 14; k++)
     words[k] = (kh_instance_word){with_dc[k], at[k],
                                   k == 0  ? '+'
                                   : k < 3 ? '0'
                                           : 0,
                                   k < 3 ? 1u << (KH_MOS_NF + k) : 0};
-  for (int k = 0; k < 14; k++) words[9 + k] = (kh_instance_word){without_dc[k], &unread[k], 0, 0};
+  for (int k = 0; k < 9; k++) words[14 + k] = (kh_instance_word){without_dc[k], &unread[k], 0, 0};
 }
 
 /* The first of the instance's tokens (after its nodes and model) that is one of words, or NULL. */
@@ -586,8 +587,8 @@ static const kh_token *written(const kh_tokens *tok, const char *const *words, s
 
 kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                   const kh_model *model, const kh_mos_inst *in) {
-  const kh_token *w = written(tok, with_dc, 9);
-  if (!w) w = written(tok, without_dc, 14);
+  const kh_token *w = written(tok, with_dc, 14);
+  if (!w) w = written(tok, without_dc, 9);
   if (!kh_bsim4_model(model))
     return w ? kh_token_fail(
                    p, line, w,
@@ -601,10 +602,11 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
     return kh_token_fail(p, line, written(tok, with_dc + 3, 2),
                          "BSIM4's stress effect (SA and SB, with SD between fingers) is not "
                          "implemented: give SA=0 or SB=0");
-  if (b->rbodymod != 0)
+  if (b->rbodymod != -1 && b->rbodymod != 0 && b->rbodymod != 1)
     return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
-                         "BSIM4 RBODYMOD (the substrate resistance network) is not implemented: "
-                         "kirchhoff reads RBODYMOD=0");
+                         "BSIM4 RBODYMOD=%g: kirchhoff reads 0 and 1 (the five body resistances); "
+                         "2, the scalable body resistance model, is not implemented",
+                         b->rbodymod);
   if (b->wnflag != 0)
     return kh_token_fail(p, line, written(tok, with_dc + 8, 1),
                          "BSIM4 WNFLAG (bins chosen by the width per finger) is not implemented");

@@ -206,6 +206,11 @@ static kh_status eval_value(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                             size_t end, size_t to, size_t first_value, int whole_at_end,
                             const kh_scope *scope, double *out) {
   const kh_token *first = &tok->items[at], *last = &tok->items[end - 1];
+  double number;
+  size_t bad = 0;
+  if (end == at + 1 && whole_at_end && !starts_like_name(first->s[0]) &&
+      kh_parse_number(first->s, first->len, &number, &bad) == KH_NUM_TRAILING)
+    return eval_expression(p, line, first, 0, first->len, scope, out); /* `.param w = 3*w_min` */
   if (end == at + 1) return kh_eval_token(p, line, first, scope, out);
   if (!whole_at_end || end != to || at != first_value)
     return kh_token_fail(p, line, &tok->items[at + 1],

@@ -153,7 +153,9 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
  * instance's delvto= (0 unless given), mulu0= (1) and geo= (ACM's, 0), and which of l, w, ad,
  * as, pd, ps, nrd and nrs the instance or its model card gives (bits 0 to 7: BSIM3's ACM
  * computes the areas and perimeters not given; BSIM4's from GEOMOD); a BSIM4 instance's nf=
- * (1), min= (0) and geomod= (-1: the model's). A VDMOS's thermal nodes and `thermal`. */
+ * (1), min= (0), geomod= (-1: the model's), rbodymod= (-1: the model's) and its body
+ * resistances rbdb=, rbsb=, rbpb=, rbps=, rbpd= (NaN: the model's). A VDMOS's thermal nodes and
+ * `thermal`. */
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
@@ -161,7 +163,8 @@ typedef struct {
   double delvto, mulu0;
   int geo;
   double nf;
-  int min_sd, geomod;
+  int min_sd, geomod, rbodymod;
+  double rbody[5]; /* rbdb, rbsb, rbpb, rbps, rbpd */
   unsigned given;
   size_t tj, tc; /* a VDMOS's thermal nodes (`Mname d g s tj tc model`; 0 without them) */
   int thermal;   /* and `thermal`: self-heating */

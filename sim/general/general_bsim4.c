@@ -539,6 +539,21 @@ static void gate_resistance(const card *c, const kh_mosfet_instance *in, kh_bsim
   b->ggate = (r > 0.0 ? 1.0 / r : 1.0e3) * b->m;
 }
 
+/* RBODYMOD=1's body resistances (the instance's RBODYMOD, else the model's): each the
+ * instance's RBDB ... RBPD, else the model's (50 ohm), as b4temp.c's conductance GBMIN + 1 / R
+ * (1e3 S below 1 mohm), times m. */
+static void body_resistances(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b) {
+  static const char *const names[5] = {"rbdb", "rbsb", "rbpb", "rbps", "rbpd"};
+  double *at[5] = {&b->grbdb, &b->grbsb, &b->grbpb, &b->grbps, &b->grbpd};
+  int mode = in->rbodymod >= 0 ? in->rbodymod : (int)plain(c, "rbodymod", 0, NULL);
+  b->rbody = mode == 1;
+  double gbmin = plain(c, "gbmin", 1.0e-12, NULL);
+  for (int k = 0; k < 5; k++) {
+    double r = isnan(in->rbody[k]) ? plain(c, names[k], 50.0, NULL) : in->rbody[k];
+    *at[k] = b->rbody ? (r < 1.0e-3 ? 1.0e3 : gbmin + 1.0 / r) * b->m : 0;
+  }
+}
+
 static kh_status refuse(kh_context *ctx, kh_element e, const char *what) {
   return kh_fail(ctx, KH_ERR_INPUT, "%s:%u:%u: MOSFET '%s': BSIM4 model '%s' %s", e.file, e.line,
                  e.col, e.name, e.model, what);
@@ -623,6 +638,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
         "the answer depends on that order. Give each size a model of its own, or values "
         "in range");
   gate_resistance(&c, &in, b);
+  body_resistances(&c, &in, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */
   q->level = 54, q->vt = vt0, q->gmin = 1e-12;
   q->drain_vcrit = q->source_vcrit = vt0 * log(vt0 / (M_SQRT2 * 1.0e-14));

@@ -497,14 +497,18 @@ static D junction_current(const kh_bsim4 *b, const kh_bsim4_junction *j, double 
   return SUB(i, tat);
 }
 
+kh_dual kh_bsim4_junction_current(const kh_bsim4 *b, int drain, double gmin, double v) {
+  return MULC(junction_current(b, drain ? &b->drain : &b->source, gmin, kh_dual_var(v, 0)), b->m);
+}
+
 kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, double vgs, double vds,
                                  double vbs) {
   kh_bsim4_point p;
   D gs = kh_dual_var(vgs, 0), ds = kh_dual_var(vds, 1), bs = kh_dual_var(vbs, 2);
   D gd = SUB(gs, ds), bd = SUB(bs, ds);
   double m = b->m;
-  p.ibs = MULC(junction_current(b, &b->source, gmin, bs), m);
-  p.ibd = MULC(junction_current(b, &b->drain, gmin, bd), m);
+  p.ibs = b->rbody ? K(0.0) : MULC(junction_current(b, &b->source, gmin, bs), m);
+  p.ibd = b->rbody ? K(0.0) : MULC(junction_current(b, &b->drain, gmin, bd), m);
   p.mode = vds >= 0 ? 1 : -1;
   mode_currents r =
       p.mode > 0 ? currents(b, type, gs, ds, bs) : currents(b, type, gd, MULC(ds, -1.0), bd);

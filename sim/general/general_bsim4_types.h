@@ -53,6 +53,14 @@ typedef struct {
    * unknown of its own); 0: none */
   double ggate;
   long gx;
+  /* RBODYMOD=1: the body resistances as conductances (b4temp.c: GBMIN + 1 / R, 1e3 S below
+   * 1 mohm; times m) among the inner body bp (the MOSFET's b, an unknown of its own, which the
+   * channel, the substrate current, GIDL and Igb see), the junctions' inner ends db and sb
+   * (unknowns of their own) and the bulk as written (bx); the junctions' voltages at the last
+   * linearization, db and sb to the source (NMOS signs). */
+  int rbody;
+  double grbpd, grbps, grbpb, grbdb, grbsb, vdbs, vsbs;
+  long bx, db, sb;
 } kh_bsim4;
 
 /* The instance's DC currents at its (vgs, vds, vbs) in the NMOS's signs, m and NF included, as
@@ -75,6 +83,11 @@ void kh_bsim4_gate_currents(const kh_bsim4 *b, int type, kh_dual vgs_eff, kh_dua
                             kh_dual vgsteff, kh_dual vth, kh_dual vdseff, kh_dual *igcs,
                             kh_dual *igcd, kh_dual *igb);
 kh_dual kh_bsim4_edge_current(const kh_bsim4 *b, kh_dual vg, int drain);
+
+/* A bulk junction's current (drain 1: the drain's) from its bulk end into the diffusion, m
+ * included, at v, the bulk end's voltage to it (dual in v); RBODYMOD=1's, whose voltages are
+ * their own. */
+kh_dual kh_bsim4_junction_current(const kh_bsim4 *b, int drain, double gmin, double v);
 
 kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, double vgs, double vds,
                                  double vbs);

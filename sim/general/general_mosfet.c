@@ -226,6 +226,11 @@ void kh_mosfet_follow(kh_mosfet *q, const double *x) {
     return;
   }
   voltages(q, x, &q->vgs, &q->vds, &q->vbs);
+  if (q->level == 54 && q->b4.rbody) {
+    double vs = kh_general_value(x, q->s);
+    q->b4.vdbs = q->type * (kh_general_value(x, q->b4.db) - vs);
+    q->b4.vsbs = q->type * (kh_general_value(x, q->b4.sb) - vs);
+  }
 }
 
 /* BSIM3's substrate current: from the mode's drain (the drain, or the source where vds < 0) into
@@ -276,19 +281,68 @@ static int bsim4_rows(kh_general *g, const kh_mosfet *q, long a, double wa, long
   return bad;
 }
 
+/* A linear conductance between unknowns a and b. */
+static int conductance(kh_general *g, long a, long b, double c) {
+  return kh_general_stamp(g, a, a, c) | kh_general_stamp(g, b, b, c) |
+         kh_general_stamp(g, a, b, -c) | kh_general_stamp(g, b, a, -c);
+}
+
+/* A junction's current i(v) from a into b (v = type (V(a) - V(b))), linearized. */
+static int junction_rows(kh_general *g, const kh_mosfet *q, long a, long b, kh_dual i, double v) {
+  double ieq = q->type * (i.v - i.d[0] * v);
+  kh_general_rhs(g, a, -ieq);
+  kh_general_rhs(g, b, ieq);
+  return conductance(g, a, b, i.d[0]);
+}
+
+/* RBODYMOD=1's junction voltages (db and sb to the source, NMOS signs) at x, limited as b4ld.c
+ * limits them against the last linearization's: in the normal mode vdbs and vsbs, in the
+ * reverse one vdbd and vsbd (pnjlim at the device's vcrit). */
+static void body_junctions(kh_mosfet *q, const double *x, double vds, int linearize, int cold,
+                           int *limited, double *vdbs, double *vsbs) {
+  double vs = kh_general_value(x, q->s), t = q->type;
+  *vdbs = t * (kh_general_value(x, q->b4.db) - vs),
+  *vsbs = t * (kh_general_value(x, q->b4.sb) - vs);
+  if (!linearize) return;
+  if (cold) { /* b4ld.c's first iterate: both at its vbs */
+    *vdbs = *vsbs = q->cold_v[2];
+  } else if (vds >= 0) {
+    *vdbs = kh_pnjlim(*vdbs, q->b4.vdbs, q->vt, q->drain_vcrit, limited);
+    *vsbs = kh_pnjlim(*vsbs, q->b4.vsbs, q->vt, q->source_vcrit, limited);
+  } else {
+    *vdbs = kh_pnjlim(*vdbs - vds, q->b4.vdbs - q->vds, q->vt, q->drain_vcrit, limited) + vds;
+    *vsbs = kh_pnjlim(*vsbs - vds, q->b4.vsbs - q->vds, q->vt, q->source_vcrit, limited) + vds;
+  }
+  q->b4.vdbs = *vdbs, q->b4.vsbs = *vsbs;
+}
+
+/* RBODYMOD=1's network: the junctions between db (sb) and the drain (source), and the five body
+ * resistances. */
+static int body_network(kh_general *g, kh_mosfet *q, const double *x, double vds, int linearize,
+                        int cold) {
+  kh_bsim4 *b = &q->b4;
+  double vdbs, vsbs, gmin = kh_junction_gmin(g, q->gmin);
+  body_junctions(q, x, vds, linearize, cold, &g->limited, &vdbs, &vsbs);
+  return junction_rows(g, q, b->db, q->d, kh_bsim4_junction_current(b, 1, gmin, vdbs - vds),
+                       vdbs - vds) |
+         junction_rows(g, q, b->sb, q->s, kh_bsim4_junction_current(b, 0, gmin, vsbs), vsbs) |
+         conductance(g, q->b, b->db, b->grbpd) | conductance(g, q->b, b->sb, b->grbps) |
+         conductance(g, q->b, b->bx, b->grbpb) | conductance(g, b->db, b->bx, b->grbdb) |
+         conductance(g, b->sb, b->bx, b->grbsb);
+}
+
 /* BSIM4's currents (general_bsim4_eval.c), each its own branch; those that leave or enter the
  * mode's drain or source (the substrate current, the gate-to-channel currents) stamp the drain's
  * and the source's rows both, one of them weighted 0. */
-static int bsim4_stamp(kh_general *g, kh_mosfet *q, double vgs, double vds, double vbs,
-                       int linearize) {
+static int bsim4_stamp(kh_general *g, kh_mosfet *q, const double *x, double vgs, double vds,
+                       double vbs, int linearize, int cold) {
   kh_bsim4_point p =
       kh_bsim4_evaluate(&q->b4, q->type, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
-  if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   double fwd = p.mode > 0, rev = 1 - fwd, gg = q->b4.ggate;
   long d = q->d, s = q->s, b = q->b, gt = q->g, gx = q->b4.gx;
-  int bad = gg > 0 ? kh_general_stamp(g, gx, gx, gg) | kh_general_stamp(g, gt, gt, gg) |
-                         kh_general_stamp(g, gx, gt, -gg) | kh_general_stamp(g, gt, gx, -gg)
-                   : 0; /* RGATEMOD=1's gate resistance, linear */
+  int bad = gg > 0 ? conductance(g, gx, gt, gg) : 0; /* RGATEMOD=1's gate resistance, linear */
+  if (q->b4.rbody) bad |= body_network(g, q, x, vds, linearize, cold);
+  if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   return bad | bsim4_rows(g, q, d, 1, s, -1, p.ids, vgs, vds, vbs) |
          bsim4_rows(g, q, d, fwd, s, rev, p.isub, vgs, vds, vbs) |
          bsim4_rows(g, q, b, -1, b, 0, p.isub, vgs, vds, vbs) |
@@ -303,6 +357,35 @@ static int bsim4_stamp(kh_general *g, kh_mosfet *q, double vgs, double vds, doub
          bsim4_rows(g, q, s, -fwd, d, -rev, p.igcs, vgs, vds, vbs) |
          bsim4_rows(g, q, gt, 1, gt, 0, p.igcd, vgs, vds, vbs) |
          bsim4_rows(g, q, d, -fwd, s, -rev, p.igcd, vgs, vds, vbs);
+}
+
+/* The certificate's terms of a linear conductance c from a to b. */
+static void resistor_terms(const kh_general *g, long a, long b, double c, long double *sum,
+                           double *mag) {
+  double va = kh_general_value(g->x, a), vb = kh_general_value(g->x, b);
+  kh_branch_terms(sum, mag, a, b, c * (va - vb), c * (fabs(va) + fabs(vb)));
+}
+
+/* RBODYMOD=1's terms: the junctions (their own voltages) and the body resistances; the drain
+ * junction's current (from db into the drain). */
+static kh_dual body_certify(const kh_general *g, const kh_mosfet *q, long double *sum,
+                            double *mag) {
+  const kh_bsim4 *b = &q->b4;
+  double t = q->type, gmin = kh_junction_gmin(g, q->gmin);
+  double vd = kh_general_value(g->x, q->d), vs = kh_general_value(g->x, q->s);
+  double vdb = kh_general_value(g->x, b->db), vsb = kh_general_value(g->x, b->sb);
+  kh_dual jd = kh_bsim4_junction_current(b, 1, gmin, t * (vdb - vd));
+  kh_dual js = kh_bsim4_junction_current(b, 0, gmin, t * (vsb - vs));
+  kh_branch_terms(sum, mag, b->db, q->d, t * jd.v,
+                  fmax(fabs(jd.v), fabs(jd.d[0]) * (fabs(vdb) + fabs(vd))));
+  kh_branch_terms(sum, mag, b->sb, q->s, t * js.v,
+                  fmax(fabs(js.v), fabs(js.d[0]) * (fabs(vsb) + fabs(vs))));
+  resistor_terms(g, q->b, b->db, b->grbpd, sum, mag);
+  resistor_terms(g, q->b, b->sb, b->grbps, sum, mag);
+  resistor_terms(g, q->b, b->bx, b->grbpb, sum, mag);
+  resistor_terms(g, b->db, b->bx, b->grbdb, sum, mag);
+  resistor_terms(g, b->sb, b->bx, b->grbsb, sum, mag);
+  return jd;
 }
 
 /* The certificate's terms of one BSIM4 branch: its current and the rounding scale of its terms. */
@@ -334,11 +417,9 @@ static double bsim4_certify(const kh_general *g, const kh_mosfet *q, long double
   bsim4_terms(sum, mag, q->g, q->b, p.igb, t, all);
   bsim4_terms(sum, mag, q->g, to_s, p.igcs, t, all);
   bsim4_terms(sum, mag, q->g, to_d, p.igcd, t, all);
-  if (q->b4.ggate > 0) { /* RGATEMOD=1's gate resistance, from the gate as written */
-    double vgx = kh_general_value(g->x, q->b4.gx), vgi = kh_general_value(g->x, q->g);
-    kh_branch_terms(sum, mag, q->b4.gx, q->g, q->b4.ggate * (vgx - vgi),
-                    q->b4.ggate * (fabs(vgx) + fabs(vgi)));
-  }
+  if (q->b4.ggate > 0) /* RGATEMOD=1's gate resistance, from the gate as written */
+    resistor_terms(g, q->b4.gx, q->g, q->b4.ggate, sum, mag);
+  if (q->b4.rbody) p.ibd = body_certify(g, q, sum, mag);
   double gate_in = p.igd.v + (p.mode > 0 ? p.igcd.v : p.igcs.v); /* from the gate to the drain */
   return t * (p.ids.v + (p.mode > 0 ? p.isub.v : 0) + p.igidl.v - p.ibd.v - gate_in);
 }
@@ -348,6 +429,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
     return q->vdmos.heated ? kh_vdmos_heat_stamp(g, q, x, linearize)
                            : kh_vdmos_stamp(g, q, x, linearize);
   double vgs, vds, vbs;
+  int cold = linearize && q->cold;
   voltages(q, x, &vgs, &vds, &vbs);
   if (linearize && q->off && (q->cold || g->holding)) { /* `off`: mos1load.c holds it at 0 V */
     vgs = vds = vbs = 0, g->limited |= q->cold, q->cold = 0;
@@ -357,7 +439,7 @@ int kh_mosfet_stamp(kh_general *g, kh_mosfet *q, const double *x, int linearize)
   } else if (linearize) {
     limit(q, &vgs, &vds, &vbs, &g->limited);
   }
-  if (q->level == 54) return bsim4_stamp(g, q, vgs, vds, vbs, linearize);
+  if (q->level == 54) return bsim4_stamp(g, q, x, vgs, vds, vbs, linearize, cold);
   kh_mos_point p = evaluate(q, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   double vbd = vbs - vds, vgd = vgs - vds, t = q->type;

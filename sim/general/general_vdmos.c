@@ -122,6 +122,8 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
 void kh_vdmos_warm_start(const kh_mosfet *q, double *x) {
   const kh_vdmos *v = &q->vdmos;
   if (q->level == 54 && q->b4.ggate > 0) x[q->g] = kh_general_value(x, q->b4.gx);
+  if (q->level == 54 && q->b4.rbody) /* the body network's inner nodes at the bulk */
+    x[q->b] = x[q->b4.db] = x[q->b4.sb] = kh_general_value(x, q->b4.bx);
   if (!v->on) return;
   if (q->d != v->dx) x[q->d] = kh_general_value(x, v->dx);
   if (q->s != v->sx) x[q->s] = kh_general_value(x, v->sx);
@@ -129,8 +131,11 @@ void kh_vdmos_warm_start(const kh_mosfet *q, double *x) {
 }
 
 void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n) {
-  if (q->level == 54 && q->b4.ggate > 0) { /* BSIM4's inner gate behind RGATEMOD=1's resistance */
-    q->b4.gx = q->g, q->g = (long)(*n)++;
+  if (q->level == 54) {
+    if (q->b4.ggate > 0) /* BSIM4's inner gate behind RGATEMOD=1's resistance */
+      q->b4.gx = q->g, q->g = (long)(*n)++;
+    if (q->b4.rbody) /* RBODYMOD=1: the inner body and the junctions' inner ends */
+      q->b4.bx = q->b, q->b = (long)(*n)++, q->b4.db = (long)(*n)++, q->b4.sb = (long)(*n)++;
     return;
   }
   if (!q->vdmos.on) return;

@@ -76,6 +76,38 @@ Test(bsim4, v5_junction_without_geometry_is_1e_14_amperes) {
   }
 }
 
+/* RBODYMOD=1: with the bulk driven forward through 10 ohm the junctions' current crosses the
+ * body resistances too (RBSB, RBDB and the paths through the inner body), so less of it flows
+ * and the bulk sits higher than at RBODYMOD=0 (2.6 mV here); the deck agrees with libngspice at
+ * both. */
+Test(bsim4, body_network_carries_the_junction_current) {
+  const char *deck = "t\nvb bx 0 0.85\nrbx bx b 10\nvdd vdd 0 1\nrd vdd d 1k\n"
+                     "m1 d d 0 b nj l=45n w=1u nf=2 rbodymod=%d rbdb=20 rbsb=20\n"
+                     ".model nj nmos level=54 toxe=1.25n vth0=0.45 jss=1e-4 jsws=1e-11 "
+                     "rbpb=5 rbps=15 rbpd=15\n";
+  double vb[2];
+  for (int mode = 0; mode < 2; mode++) {
+    char text[400];
+    snprintf(text, sizeof text, deck, mode);
+    cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "RBODYMOD=%d", mode);
+    kh_netlist *nl = kh_test_parse(text);
+    kh_solve_stats stats;
+    double *x = kh_test_general(nl, NULL, &stats);
+    vb[mode] = kh_test_node(nl, x, "b");
+    free(x);
+    kh_netlist_free(nl);
+  }
+  cr_expect(vb[1] - vb[0] > 1e-3, "bulk %.9g V at RBODYMOD=0, %.9g V at 1", vb[0], vb[1]);
+  /* a body resistance below 1 mohm is b4temp.c's 1e3 S, the rest GBMIN + 1 / R */
+  cr_assert_leq(kh_test_general_vs_ngspice("t\nvb bx 0 0.85\nrbx bx b 10\nvdd vdd 0 1\n"
+                                           "rd vdd d 1k\nm1 d d 0 b nj l=45n w=1u m=3 "
+                                           "rbodymod=1 rbsb=0.0005 rbdb=1e-4\n"
+                                           ".model nj nmos level=54 toxe=1.25n jss=1e-4 "
+                                           "gbmin=1e-9 rbpb=2\n",
+                                           1e-9),
+                1e-9);
+}
+
 /* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
  * with GIDL, the substrate current, binned terms, NF, RSH with NRD and NRS, and m. */
 Test(bsim4, written_for_ngspice_solves_the_same) {
@@ -108,10 +140,10 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:4:34: BSIM4 RGATEMOD=3 with a gate tunnelling current"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm xgw=1u\n.model nm nmos level=54 igbmod=1 rgatemod=1\n",
        "test.cir:3:15: BSIM4 instance 'xgw' beside gate tunnelling currents"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=1\n",
-       "test.cir:4:34: BSIM4 RBODYMOD (the substrate resistance network) is not implemented"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=1\n.model nm nmos level=54\n",
-       "test.cir:3:15: BSIM4 RBODYMOD (the substrate resistance network) is not implemented"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=2\n",
+       "test.cir:4:34: BSIM4 RBODYMOD: kirchhoff reads 0 and 1"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=2\n.model nm nmos level=54\n",
+       "test.cir:3:15: BSIM4 RBODYMOD=2: kirchhoff reads 0 and 1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=1\n",
        "test.cir:4:32: BSIM4 RDSMOD=1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm sa=1u sb=1u\n.model nm nmos level=54\n",
