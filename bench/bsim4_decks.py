@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
-Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5] [--body]
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5] [--body] [--lod]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -16,7 +16,8 @@ PD PS, DELVTO, MULU0, MIN, RSH with NRD and NRS, at -40 to 125 C. Each goes thro
 stalled, refused, other). Exit status 1 if any deck is `other`. With --v5 each card is made a
 BSIM4v5 one (VERSION 4.0 to 4.5: ngspice 39's model of its own, MOBMOD and TEMPMOD 0 to 2,
 without the words it does not know), from the same draws; with --body each has RBODYMOD=1 (on
-the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance.
+the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance;
+with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card).
 """
 import argparse
 import os
@@ -65,7 +66,26 @@ def with_body(p, r):
     return words
 
 
-def deck(seed, v5=False, body=False):
+def with_stress(p, r, nf):
+    """The stress effect: SA and SB (and SD, or 2 DMCG, between fingers) on the instance, KU0,
+    KVSAT, KVTH0, STK2, STETA0 and some of their length and width terms on the card: the
+    instance's words."""
+    for k, (a, b) in {'ku0': (-5e-8, 5e-8), 'kvsat': (-1, 1), 'kvth0': (-1e-8, 1e-8),
+                      'stk2': (-5e-9, 5e-9), 'steta0': (-5e-9, 5e-9), 'lodk2': (0.5, 1.5),
+                      'lodeta0': (0.5, 1.5), 'saref': (0.3e-6, 2e-6), 'sbref': (0.3e-6, 2e-6),
+                      'wlod': (0, 2e-7), 'tku0': (-3e-3, 3e-3), 'lku0': (-3e-7, 3e-7),
+                      'wku0': (-3e-7, 3e-7), 'lkvth0': (-3e-7, 3e-7), 'wkvth0': (-3e-7, 3e-7),
+                      'llodku0': (0.5, 1.5), 'wlodku0': (0.5, 1.5), 'llodvth': (0.5, 1.5),
+                      'wlodvth': (0.5, 1.5)}.items():
+        if r.random() < 0.5:
+            p[k] = r.uniform(a, b)
+    words = f' sa={r.uniform(0.1e-6, 3e-6):.4g} sb={r.uniform(0.1e-6, 3e-6):.4g}'
+    if nf > 1 and r.random() < 0.5:
+        words += f' sd={r.uniform(0.1e-6, 0.5e-6):.4g}'
+    return words
+
+
+def deck(seed, v5=False, body=False, lod=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -147,6 +167,8 @@ def deck(seed, v5=False, body=False):
         as_v5(p, random.Random(seed + 1000000))
     if body:
         inst += with_body(p, random.Random(seed + 2000000))
+    if lod:
+        inst += with_stress(p, random.Random(seed + 3000000), nf)
     model=' '.join(f"{k}={v:.6g}" if not isinstance(v,str) else f"{k}={v}" for k,v in p.items())
     lines=[f"bsim4 random {seed}", f".model q1 {t} {model}"]
     if t=='nmos':
@@ -168,6 +190,7 @@ def main():
     a.add_argument("--keep")
     a.add_argument("--v5", action="store_true")
     a.add_argument("--body", action="store_true")
+    a.add_argument("--lod", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
@@ -177,7 +200,7 @@ def main():
     for seed in range(o.first, o.last + 1):
         path = os.path.join(where, f"d{seed}.cir")
         with open(path, "w") as f:
-            f.write(deck(seed, o.v5, o.body))
+            f.write(deck(seed, o.v5, o.body, o.lod))
         kind, dv, line = classify(o, path, where)
         counts[kind] += 1
         if dv > worst[0]:

@@ -5,9 +5,9 @@
  * kirchhoff does not compute is refused at its word, so that no answer leaves it out: another
  * VERSION (ngspice 39 takes 4.0 to 4.5 to its BSIM4v5, read here too, 4.6 to BSIM4v6 and 4.7 to
  * BSIM4v7, other models), RGATEMOD 2 and 3 beside gate tunnelling, the bias-dependent source and
- * drain resistances (RDSMOD=1), the scalable body resistances (RBODYMOD=2), other gate and substrate
- * materials (MTRLMOD), the well proximity effect (WPEMOD) and RGEOMOD's resistances; and every
- * word BSIM4 does not know (ngspice would warn and ignore it). */
+ * drain resistances (RDSMOD=1), the scalable body resistances (RBODYMOD=2), other gate and
+ * substrate materials (MTRLMOD), the well proximity effect (WPEMOD) and RGEOMOD's resistances; and
+ * every word BSIM4 does not know (ngspice would warn and ignore it). */
 #include "parser.h"
 
 #include <math.h>
@@ -563,7 +563,7 @@ static const char *const without_dc[] = {"sca",   "scb",      "scc",      "sc", 
                                          "ngcon", "trnqsmod", "acnqsmod", "rgatemod"};
 
 void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words) {
-  *b4 = (kh_mos_bsim4){1, 0, -1, 0, 0, 0, -1, 0, 0, {NAN, NAN, NAN, NAN, NAN}};
+  *b4 = (kh_mos_bsim4){1, 0, -1, 0, 0, NAN, -1, 0, 0, {NAN, NAN, NAN, NAN, NAN}};
   double *at[14] = {&b4->nf,       &b4->min_sd,   &b4->geomod,   &b4->sa,      &b4->sb,
                     &b4->sd,       &b4->rbodymod, &b4->rgeomod,  &b4->wnflag,  &b4->rbody[0],
                     &b4->rbody[1], &b4->rbody[2], &b4->rbody[3], &b4->rbody[4]};
@@ -598,10 +598,6 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
              : KH_OK;
   const kh_mos_bsim4 *b = &in->b4;
   const kh_token *at = &tok->items[5];
-  if (b->sa > 0 && b->sb > 0 && (b->nf == 1 || (b->nf > 1 && b->sd > 0)))
-    return kh_token_fail(p, line, written(tok, with_dc + 3, 2),
-                         "BSIM4's stress effect (SA and SB, with SD between fingers) is not "
-                         "implemented: give SA=0 or SB=0");
   if (b->rbodymod != -1 && b->rbodymod != 0 && b->rbodymod != 1)
     return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
                          "BSIM4 RBODYMOD=%g: kirchhoff reads 0 and 1 (the five body resistances); "

@@ -438,6 +438,9 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
     if (in->given & 1u << (KH_MOS_NF + k)) fprintf(out, " %s=%.17g", bsim4_words[k], bsim4[k]);
   static const char *const body_words[5] = {"rbdb", "rbsb", "rbpb", "rbps", "rbpd"};
   int b4 = kh_bsim4_model(&nl->models[e->model]);
+  if (b4 && in->b4.sa != 0) fprintf(out, " sa=%.17g", in->b4.sa);
+  if (b4 && in->b4.sb != 0) fprintf(out, " sb=%.17g", in->b4.sb);
+  if (b4 && !isnan(in->b4.sd)) fprintf(out, " sd=%.17g", in->b4.sd);
   if (b4 && in->b4.rbodymod >= 0) fprintf(out, " rbodymod=%.17g", in->b4.rbodymod);
   for (int k = 0; k < 5; k++)
     if (b4 && !isnan(in->b4.rbody[k])) fprintf(out, " %s=%.17g", body_words[k], in->b4.rbody[k]);

@@ -108,6 +108,37 @@ Test(bsim4, body_network_carries_the_junction_current) {
                 1e-9);
 }
 
+/* The stress effect with KVTH0 alone shifts VTH0 (not VFB, given here) by KVTH0 / sqrt(1 + 1e-9)
+ * times the difference of the inverse diffusion distances (b4temp.c: over two fingers of SA +
+ * L/2 and SA + SD + 3L/2, and SB's, against 1 / (SAREF + L/2) + 1 / (SBREF + L/2)): the same drain
+ * voltage as the device without SA and SB on a card with VTH0 shifted so. */
+Test(bsim4, stress_threshold_shift_is_vth0s) {
+  double l = 0.1e-6, sa = 0.3e-6, sb = 0.5e-6, sd = 0.25e-6, kvth0 = 8e-9, nf = 2;
+  double inv = 0;
+  for (int i = 0; i < 2; i++)
+    inv += 1 / nf / (sa + 0.5 * l + i * (sd + l)) + 1 / nf / (sb + 0.5 * l + i * (sd + l));
+  double shift = kvth0 / sqrt(1 + 1e-9) * (inv - (1 / (1e-6 + 0.5 * l) + 1 / (1e-6 + 0.5 * l)));
+  const char *deck =
+      "t\nvdd vdd 0 1.2\nvg g 0 0.7\nrd vdd d 5k\nm1 d g 0 0 nk l=0.1u w=2u nf=2 %s\n"
+      ".model nk nmos level=54 toxe=1.8n vfb=-0.9 vth0=%.17g kvth0=%g\n";
+  char words[80], texts[2][400];
+  snprintf(words, sizeof words, "sa=%g sb=%g sd=%g", sa, sb, sd);
+  snprintf(texts[0], sizeof texts[0], deck, words, 0.4, kvth0);
+  snprintf(texts[1], sizeof texts[1], deck, "", 0.4 + shift, kvth0);
+  double v[2];
+  for (int k = 0; k < 2; k++) {
+    kh_netlist *nl = kh_test_parse(texts[k]);
+    kh_solve_stats stats;
+    double *x = kh_test_general(nl, NULL, &stats);
+    v[k] = kh_test_node(nl, x, "d");
+    free(x);
+    kh_netlist_free(nl);
+  }
+  cr_expect(fabs(shift) > 5e-3, "a shift of %g V", shift);
+  cr_expect(fabs(v[0] - v[1]) <= 1e-12, "%.15g V with SA and SB, %.15g V with VTH0 shifted", v[0],
+            v[1]);
+}
+
 /* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
  * with GIDL, the substrate current, binned terms, NF, RSH with NRD and NRS, and m. */
 Test(bsim4, written_for_ngspice_solves_the_same) {
@@ -146,8 +177,6 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:3:15: BSIM4 RBODYMOD=2: kirchhoff reads 0 and 1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=1\n",
        "test.cir:4:32: BSIM4 RDSMOD=1"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm sa=1u sb=1u\n.model nm nmos level=54\n",
-       "test.cir:3:15: BSIM4's stress effect"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 js=1e-4\n",
        "test.cir:4:25: unknown BSIM4 model parameter 'js'"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm nf=2\n.model nm nmos level=3\n",
