@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
-Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5] [--body] [--lod]
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5] [--body] [--lod] [--wpe]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -17,7 +17,8 @@ stalled, refused, other). Exit status 1 if any deck is `other`. With --v5 each c
 BSIM4v5 one (VERSION 4.0 to 4.5: ngspice 39's model of its own, MOBMOD and TEMPMOD 0 to 2,
 without the words it does not know), from the same draws; with --body each has RBODYMOD=1 (on
 the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance;
-with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card).
+with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card);
+with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance).
 """
 import argparse
 import os
@@ -85,7 +86,21 @@ def with_stress(p, r, nf):
     return words
 
 
-def deck(seed, v5=False, body=False, lod=False):
+def with_well(p, r):
+    """WPEMOD=1 with WEB, WEC, KVTH0WE, K2WE, KU0WE on the card and SCA, SCB, SCC (some negative)
+    or SC on the instance: the instance's words."""
+    p['wpemod'] = 1
+    for k, (a, b) in {'web': (0, 10), 'wec': (0, 5), 'kvth0we': (-5e-3, 5e-3),
+                      'k2we': (-5e-3, 5e-3), 'ku0we': (-1e-2, 1e-2), 'scref': (0.5e-6, 2e-6)}.items():
+        if r.random() < 0.6:
+            p[k] = r.uniform(a, b)
+    if r.random() < 0.5:
+        return f' sc={r.uniform(0.2e-6, 3e-6):.4g}'
+    return ''.join(f' {k}={r.uniform(-0.5, 5):.4g}' for k in ['sca', 'scb', 'scc']
+                   if r.random() < 0.7)
+
+
+def deck(seed, v5=False, body=False, lod=False, wpe=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -169,6 +184,8 @@ def deck(seed, v5=False, body=False, lod=False):
         inst += with_body(p, random.Random(seed + 2000000))
     if lod:
         inst += with_stress(p, random.Random(seed + 3000000), nf)
+    if wpe:
+        inst += with_well(p, random.Random(seed + 4000000))
     model=' '.join(f"{k}={v:.6g}" if not isinstance(v,str) else f"{k}={v}" for k,v in p.items())
     lines=[f"bsim4 random {seed}", f".model q1 {t} {model}"]
     if t=='nmos':
@@ -191,6 +208,7 @@ def main():
     a.add_argument("--v5", action="store_true")
     a.add_argument("--body", action="store_true")
     a.add_argument("--lod", action="store_true")
+    a.add_argument("--wpe", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
@@ -200,7 +218,7 @@ def main():
     for seed in range(o.first, o.last + 1):
         path = os.path.join(where, f"d{seed}.cir")
         with open(path, "w") as f:
-            f.write(deck(seed, o.v5, o.body, o.lod))
+            f.write(deck(seed, o.v5, o.body, o.lod, o.wpe))
         kind, dv, line = classify(o, path, where)
         counts[kind] += 1
         if dv > worst[0]:

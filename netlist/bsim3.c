@@ -193,8 +193,7 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   const kh_token *t = tok->items;
   char name[16];
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
-    return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len,
-                         t[i].s);
+    return kh_model_word_expected(p, line, tok, from, i);
   if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
   if (kh_token_eq(&t[i], "tref")) return check_tref(p, line, tok, from, i, to);
   if (version == 3.1 && kh_token_eq(&t[i], "hdif"))

@@ -317,9 +317,7 @@ static const struct {
      {0, -1},
      "BSIM4 MTRLMOD=1 (non-silicon substrate, metal gate) is not implemented: kirchhoff reads "
      "MTRLMOD=0"},
-    {"wpemod",
-     {0, -1},
-     "BSIM4 WPEMOD=1 (the well proximity effect) is not implemented: kirchhoff reads WPEMOD=0"},
+    {"wpemod", {0, 1, -1}, "BSIM4 WPEMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
 };
 
 /* The canonical name of the word into out, or 0 when BSIM4 has none: vtho (and its l, w, p
@@ -445,8 +443,7 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   const kh_token *t = tok->items;
   char name[24];
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
-    return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len,
-                         t[i].s);
+    return kh_model_word_expected(p, line, tok, from, i);
   if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
   int known = canonical(t[i].s, t[i].len, name);
   kh_status st = kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
@@ -554,26 +551,29 @@ int kh_bsim4_model(const kh_model *m) {
 }
 
 /* BSIM4's instance words (b4.c) beyond the MOSFETs' and BSIM3's: those with a DC effect kept in
- * kh_mos_bsim4, those without (the gate resistance's, the body resistances' and the well
- * proximity's geometry, the NQS selectors) read and left. */
-static const char *const with_dc[] = {"nf",   "min",      "geomod",  "sa",     "sb",
-                                      "sd",   "rbodymod", "rgeomod", "wnflag", "rbdb",
-                                      "rbsb", "rbpb",     "rbps",    "rbpd"};
-static const char *const without_dc[] = {"sca",   "scb",      "scc",      "sc",      "xgw",
-                                         "ngcon", "trnqsmod", "acnqsmod", "rgatemod"};
+ * kh_mos_bsim4, those without (the gate resistance's, the NQS selectors) read and left. */
+static const char *const with_dc[] = {"nf",       "min",     "geomod", "sa",   "sb",   "sd",
+                                      "rbodymod", "rgeomod", "wnflag", "rbdb", "rbsb", "rbpb",
+                                      "rbps",     "rbpd",    "sca",    "scb",  "scc",  "sc"};
+static const char *const without_dc[] = {"xgw", "ngcon", "trnqsmod", "acnqsmod", "rgatemod"};
+#define WITH_DC (sizeof with_dc / sizeof *with_dc)
+#define WITHOUT_DC (sizeof without_dc / sizeof *without_dc)
 
 void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words) {
-  *b4 = (kh_mos_bsim4){1, 0, -1, 0, 0, NAN, -1, 0, 0, {NAN, NAN, NAN, NAN, NAN}};
-  double *at[14] = {&b4->nf,       &b4->min_sd,   &b4->geomod,   &b4->sa,      &b4->sb,
-                    &b4->sd,       &b4->rbodymod, &b4->rgeomod,  &b4->wnflag,  &b4->rbody[0],
-                    &b4->rbody[1], &b4->rbody[2], &b4->rbody[3], &b4->rbody[4]};
-  for (int k = 0; k < 14; k++)
+  *b4 = (kh_mos_bsim4){
+      1, 0, -1, 0, 0, NAN, -1, 0, 0, {NAN, NAN, NAN, NAN, NAN}, {NAN, NAN, NAN, NAN}};
+  double *at[WITH_DC] = {&b4->nf,       &b4->min_sd,   &b4->geomod,   &b4->sa,       &b4->sb,
+                         &b4->sd,       &b4->rbodymod, &b4->rgeomod,  &b4->wnflag,   &b4->rbody[0],
+                         &b4->rbody[1], &b4->rbody[2], &b4->rbody[3], &b4->rbody[4], &b4->sc[0],
+                         &b4->sc[1],    &b4->sc[2],    &b4->sc[3]};
+  for (size_t k = 0; k < WITH_DC; k++)
     words[k] = (kh_instance_word){with_dc[k], at[k],
                                   k == 0  ? '+'
                                   : k < 3 ? '0'
                                           : 0,
                                   k < 3 ? 1u << (KH_MOS_NF + k) : 0};
-  for (int k = 0; k < 9; k++) words[14 + k] = (kh_instance_word){without_dc[k], &unread[k], 0, 0};
+  for (size_t k = 0; k < WITHOUT_DC; k++)
+    words[WITH_DC + k] = (kh_instance_word){without_dc[k], &unread[k], 0, 0};
 }
 
 /* The first of the instance's tokens (after its nodes and model) that is one of words, or NULL. */
@@ -587,8 +587,8 @@ static const kh_token *written(const kh_tokens *tok, const char *const *words, s
 
 kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                   const kh_model *model, const kh_mos_inst *in) {
-  const kh_token *w = written(tok, with_dc, 14);
-  if (!w) w = written(tok, without_dc, 9);
+  const kh_token *w = written(tok, with_dc, WITH_DC);
+  if (!w) w = written(tok, without_dc, WITHOUT_DC);
   if (!kh_bsim4_model(model))
     return w ? kh_token_fail(
                    p, line, w,

@@ -194,6 +194,20 @@ double kh_inst_temp_kelvins(const kh_inst_temp *t, const kh_netlist *nl) {
   return t->has_temp ? t->temp + KH_CELSIUS_TO_KELVIN : kh_netlist_temperature(nl) + t->dtemp;
 }
 
+kh_status kh_model_word_expected(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                 size_t i) {
+  const kh_token *t = tok->items;
+  int op = t[i].len == 1 && strchr("+-*/", t[i].s[0]) != NULL;
+  if (op && i >= from + 3 && kh_token_eq(&t[i - 2], "="))
+    return kh_token_fail(p, line, &t[i],
+                         "ngspice 39 reads only '%.*s' as the value of '%.*s' and ignores the "
+                         "rest of the expression (\"unrecognized parameter (%.*s)\"); write it in "
+                         "braces: {...}",
+                         (int)t[i - 1].len, t[i - 1].s, (int)t[i - 3].len, t[i - 3].s,
+                         (int)t[i].len, t[i].s);
+  return kh_token_fail(p, line, &t[i], "expected name=value, found '%.*s'", (int)t[i].len, t[i].s);
+}
+
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                        size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count) {

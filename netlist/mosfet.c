@@ -518,7 +518,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   const kh_elem *e = &nl->elements[element];
   kh_mosfet_instance out = {0};
   out.m = 1, out.mulu0 = 1, out.nf = 1, out.geomod = -1, out.rbodymod = -1, out.sd = NAN,
-  out.temperature = kh_netlist_temperature(nl);
+  out.sc[0] = out.sc[1] = out.sc[2] = out.sc[3] = NAN, out.temperature = kh_netlist_temperature(nl);
   if (e->kind != KH_MOSFET) return out;
   kh_mos_inst in = nl->mos_inst[e->ctrl[1]];
   geometry(nl, &nl->models[e->model], &in);
@@ -532,6 +532,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.rbodymod = (int)in.b4.rbodymod;
   for (int k = 0; k < 5; k++) out.rbody[k] = in.b4.rbody[k];
   out.sa = in.b4.sa, out.sb = in.b4.sb, out.sd = in.b4.sd;
+  for (int k = 0; k < 4; k++) out.sc[k] = in.b4.sc[k];
   out.temperature = kh_inst_temp_kelvins(&in.t, nl);
   out.tj = in.tj, out.tc = in.tc, out.thermal = in.thermal;
   return out;

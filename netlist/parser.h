@@ -626,6 +626,10 @@ kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, 
  * model words): refused when it is one of `defaults` given before on the card (ngspice takes the
  * first as the default and the last everywhere else), and when it is `m` and no model word
  * (ngspice drops it without a word: no default for the multiplier). */
+/* The refusal of a .model word at token i that is not name=value: where it is an operator after
+ * a value (`vth0 = 0.49 + dvth`), that ngspice reads the first word only and asks for braces. */
+kh_status kh_model_word_expected(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                 size_t i);
 kh_status kh_check_model_instance_word(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                        size_t from, size_t i, int model_word,
                                        const char *const *defaults, size_t count);

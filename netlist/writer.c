@@ -441,6 +441,9 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   if (b4 && in->b4.sa != 0) fprintf(out, " sa=%.17g", in->b4.sa);
   if (b4 && in->b4.sb != 0) fprintf(out, " sb=%.17g", in->b4.sb);
   if (b4 && !isnan(in->b4.sd)) fprintf(out, " sd=%.17g", in->b4.sd);
+  static const char *const well_words[4] = {"sca", "scb", "scc", "sc"};
+  for (int k = 0; k < 4; k++)
+    if (b4 && !isnan(in->b4.sc[k])) fprintf(out, " %s=%.17g", well_words[k], in->b4.sc[k]);
   if (b4 && in->b4.rbodymod >= 0) fprintf(out, " rbodymod=%.17g", in->b4.rbodymod);
   for (int k = 0; k < 5; k++)
     if (b4 && !isnan(in->b4.rbody[k])) fprintf(out, " %s=%.17g", body_words[k], in->b4.rbody[k]);

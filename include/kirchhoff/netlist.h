@@ -155,7 +155,8 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
  * computes the areas and perimeters not given; BSIM4's from GEOMOD); a BSIM4 instance's nf=
  * (1), min= (0), geomod= (-1: the model's), rbodymod= (-1: the model's) and its body
  * resistances rbdb=, rbsb=, rbpb=, rbps=, rbpd= (NaN: the model's), and its stress effect's
- * sa= and sb= (0) and sd= (NaN: twice the model's DMCG). A VDMOS's thermal nodes and `thermal`. */
+ * sa= and sb= (0) and sd= (NaN: twice the model's DMCG), and its well proximity's sca=, scb=,
+ * scc=, sc= (NaN: not given). A VDMOS's thermal nodes and `thermal`. */
 typedef struct {
   size_t gate, bulk, drain, source;
   double l, w, ad, as, pd, ps, m, temperature;
@@ -165,7 +166,7 @@ typedef struct {
   double nf;
   int min_sd, geomod, rbodymod;
   double rbody[5]; /* rbdb, rbsb, rbpb, rbps, rbpd */
-  double sa, sb, sd;
+  double sa, sb, sd, sc[4];
   unsigned given;
   size_t tj, tc; /* a VDMOS's thermal nodes (`Mname d g s tj tc model`; 0 without them) */
   int thermal;   /* and `thermal`: self-heating */

@@ -583,6 +583,32 @@ static void stress(const card *c, const kh_mosfet_instance *in, double tratio, k
             plain(c, "steta0", 0, NULL) / pow(kvth0, plain(c, "lodeta0", 1.0, NULL)) * od_offset;
 }
 
+/* b4temp.c's well proximity effect (WPEMOD=1): SCEFF = SCA + WEB SCB + WEC SCC from the
+ * instance's SCA, SCB and SCC (not given: 0; none of them given: from its SC above 0, the
+ * distance to the well edge, over SCREF and W / NF; 4.8 takes a negative one as 0, BSIM4v5 as
+ * given) moves VTH0 by KVTH0WE SCEFF and K2 by K2WE SCEFF (binned); KU0WE's mobility factor is
+ * lost as the stress effect's is (ngspice 39 takes the mobility back when it applies MULU0). */
+static void well_proximity(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b, double *k2) {
+  if (plain(c, "wpemod", 0, NULL) != 1) return;
+  double s[3] = {in->sc[0], in->sc[1], in->sc[2]}, sc = in->sc[3];
+  if (isnan(s[0]) && isnan(s[1]) && isnan(s[2]) && !isnan(sc) && sc > 0.0) {
+    double wdrn = in->w / b->nf, scref = plain(c, "scref", 1.0e-6, NULL);
+    double t1 = sc + wdrn, t2 = 1.0 / scref;
+    s[0] = scref * scref / (sc * t1);
+    s[1] = ((0.1 * sc + 0.01 * scref) * exp(-10.0 * sc * t2) -
+            (0.1 * t1 + 0.01 * scref) * exp(-10.0 * t1 * t2)) /
+           wdrn;
+    s[2] = ((0.05 * sc + 0.0025 * scref) * exp(-20.0 * sc * t2) -
+            (0.05 * t1 + 0.0025 * scref) * exp(-20.0 * t1 * t2)) /
+           wdrn;
+  }
+  for (int k = 0; k < 3; k++)
+    if (isnan(s[k]) || (!b->v5 && s[k] < 0.0)) s[k] = 0.0;
+  double sceff = s[0] + plain(c, "web", 0, NULL) * s[1] + plain(c, "wec", 0, NULL) * s[2];
+  b->vth0 += binned(c, "kvth0we", 0) * sceff;
+  *k2 += binned(c, "k2we", 0) * sceff;
+}
+
 /* RBODYMOD=1's body resistances (the instance's RBODYMOD, else the model's): each the
  * instance's RBDB ... RBPD, else the model's (50 ohm), as b4temp.c's conductance GBMIN + 1 / R
  * (1e3 S below 1 mohm), times m. */
@@ -659,6 +685,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   if (b->mob_mod == 3) b->vgsteff_vth = vgsteff_at_vth(b);
   tunnel_terms(&c, q->type, tratio, temp - tnom, vtm0, b);
   stress(&c, &in, tratio, b, &k2);
+  well_proximity(&c, &in, b, &k2);
   instance_terms(&in, q->type, k2, vbm, toxm, b);
   double ps, as, pd, ad;
   junction_geometry(&c, &in, b, 0, &ps, &as);

@@ -13,6 +13,16 @@
 
 #define KBOQ 8.617087e-5 /* b4temp.c's own k/q */
 
+/* The voltage of node `name` in general Newton's answer for the deck `text`. */
+static double node_voltage(const char *text, const char *name) {
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *x = kh_test_general(nl, NULL, &stats), v = kh_test_node(nl, x, name);
+  free(x);
+  kh_netlist_free(nl);
+  return v;
+}
+
 /* Four fingers of 2 um (W = 8 um, no offsets: Weff_cj 2 um), no AS, AD, PS or PD, MIN=0: the
  * source has 2 diffusions at the ends and 2 inside, the drain 4 inside (b4geo.c's counts for an
  * even NF), so at GEOMOD 0 As = 2 (DMCG + DMCI) Wcj + 2 DMCG Wcj, Ps = 2 (2 (DMCG + DMCI) + Wcj)
@@ -90,12 +100,7 @@ Test(bsim4, body_network_carries_the_junction_current) {
     char text[400];
     snprintf(text, sizeof text, deck, mode);
     cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "RBODYMOD=%d", mode);
-    kh_netlist *nl = kh_test_parse(text);
-    kh_solve_stats stats;
-    double *x = kh_test_general(nl, NULL, &stats);
-    vb[mode] = kh_test_node(nl, x, "b");
-    free(x);
-    kh_netlist_free(nl);
+    vb[mode] = node_voltage(text, "b");
   }
   cr_expect(vb[1] - vb[0] > 1e-3, "bulk %.9g V at RBODYMOD=0, %.9g V at 1", vb[0], vb[1]);
   /* a body resistance below 1 mohm is b4temp.c's 1e3 S, the rest GBMIN + 1 / R */
@@ -125,18 +130,28 @@ Test(bsim4, stress_threshold_shift_is_vth0s) {
   snprintf(words, sizeof words, "sa=%g sb=%g sd=%g", sa, sb, sd);
   snprintf(texts[0], sizeof texts[0], deck, words, 0.4, kvth0);
   snprintf(texts[1], sizeof texts[1], deck, "", 0.4 + shift, kvth0);
-  double v[2];
-  for (int k = 0; k < 2; k++) {
-    kh_netlist *nl = kh_test_parse(texts[k]);
-    kh_solve_stats stats;
-    double *x = kh_test_general(nl, NULL, &stats);
-    v[k] = kh_test_node(nl, x, "d");
-    free(x);
-    kh_netlist_free(nl);
-  }
+  double v[2] = {node_voltage(texts[0], "d"), node_voltage(texts[1], "d")};
   cr_expect(fabs(shift) > 5e-3, "a shift of %g V", shift);
   cr_expect(fabs(v[0] - v[1]) <= 1e-12, "%.15g V with SA and SB, %.15g V with VTH0 shifted", v[0],
             v[1]);
+}
+
+/* The well proximity effect with KVTH0WE alone shifts VTH0 by KVTH0WE (SCA + WEB SCB + WEC SCC):
+ * the same drain voltage as the card without WPEMOD whose VTH0 is shifted so (VFB given). */
+Test(bsim4, well_proximity_shift_is_vth0s) {
+  double shift = 3e-3 * (4 + 2 * 0.5 + 3 * 0.1);
+  const char *deck = "t\nvdd vdd 0 1.2\nvg g 0 0.7\nrd vdd d 5k\nm1 d g 0 0 nk l=0.1u w=2u "
+                     "sca=4 scb=0.5 scc=0.1\n.model nk nmos level=54 toxe=1.8n vfb=-0.9 "
+                     "vth0=%.17g wpemod=%d web=2 wec=3 kvth0we=3e-3\n";
+  char texts[3][300];
+  snprintf(texts[0], sizeof texts[0], deck, 0.4, 1);
+  snprintf(texts[1], sizeof texts[1], deck, 0.4 + shift, 0);
+  snprintf(texts[2], sizeof texts[2], deck, 0.4, 0);
+  double v[3] = {node_voltage(texts[0], "d"), node_voltage(texts[1], "d"),
+                 node_voltage(texts[2], "d")};
+  cr_expect(fabs(v[0] - v[1]) <= 1e-12, "%.15g V with WPEMOD, %.15g V with VTH0 shifted", v[0],
+            v[1]);
+  cr_expect(fabs(v[0] - v[2]) > 1e-3, "WPEMOD moves the drain from %.15g V", v[2]);
 }
 
 /* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
@@ -171,6 +186,8 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:4:34: BSIM4 RGATEMOD=3 with a gate tunnelling current"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm xgw=1u\n.model nm nmos level=54 igbmod=1 rgatemod=1\n",
        "test.cir:3:15: BSIM4 instance 'xgw' beside gate tunnelling currents"},
+      {"t\n.param dv=0.1\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 vth0 = 0.4 + dv\n",
+       "test.cir:5:36: ngspice 39 reads only '0.4' as the value of 'vth0'"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=2\n",
        "test.cir:4:34: BSIM4 RBODYMOD: kirchhoff reads 0 and 1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=2\n.model nm nmos level=54\n",
