@@ -387,3 +387,27 @@ uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, doub
   }
   return KH_NOT_FOUND;
 }
+
+kh_bin_lookup kh_find_model_bin(const kh_parser *p, const kh_scope *scope, const kh_token *name,
+                                int sized, double l, double w) {
+  kh_bin_lookup r = {KH_NOT_FOUND, KH_NOT_FOUND, 0};
+  char key[512];
+  const kh_subckt *d = scope ? scope->def : NULL;
+  /* this instance's own models (read per instance where they read its parameters) first, then
+   * its definition's and the enclosing ones', then the top level's */
+  for (int own = d && scope->path[0] ? 1 : 0;; own = 0) {
+    int n = own ? snprintf(key, sizeof key, "%s.%.*s", scope->path, (int)name->len, name->s)
+            : d ? snprintf(key, sizeof key, "%s.%.*s", d->key, (int)name->len, name->s)
+                : snprintf(key, sizeof key, "%.*s", (int)name->len, name->s);
+    kh_token base = {key, n > 0 && (size_t)n < sizeof key ? (uint32_t)n : 0, name->off};
+    if (base.len && kh_bsim3_has_bins(p->nl, &base)) {
+      r.any = 1;
+      if (sized) r.bin = kh_bsim3_bin(p->nl, &base, l, w);
+      if (r.bin != KH_NOT_FOUND) return r;
+      if (r.held == KH_NOT_FOUND) r.held = kh_bsim3_held_bin(p->nl, &base);
+    }
+    if (own) continue;
+    if (!d) return r;
+    d = d->parent == KH_NOT_FOUND ? NULL : &p->subckts[d->parent];
+  }
+}

@@ -424,12 +424,15 @@ static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, co
   double scale = 1;
   kh_netlist_option(p->nl, "scale", &scale);
   *id = kh_find_model(p, s, at);
-  if (*id == KH_NOT_FOUND && (inst->given & both) == both)
-    *id = kh_bsim3_bin(p->nl, at, inst->geo[KH_MOS_L] * scale, inst->geo[KH_MOS_W] * scale);
+  kh_bin_lookup bins = {KH_NOT_FOUND, KH_NOT_FOUND, 0};
+  if (*id == KH_NOT_FOUND)
+    bins = kh_find_model_bin(p, s, at, (inst->given & both) == both, inst->geo[KH_MOS_L] * scale,
+                             inst->geo[KH_MOS_W] * scale);
+  if (*id == KH_NOT_FOUND) *id = bins.bin;
   if (*id != KH_NOT_FOUND) return kh_model_refused(p, *id);
-  if (p->speculative || !kh_bsim3_has_bins(p->nl, at)) return kh_model_at(p, line, s, at, id);
-  if (kh_bsim3_held_bin(p->nl, at) != KH_NOT_FOUND) /* a bin set aside might have held it */
-    return kh_model_refused(p, kh_bsim3_held_bin(p->nl, at));
+  if (p->speculative || !bins.any) return kh_model_at(p, line, s, at, id);
+  if (bins.held != KH_NOT_FOUND) /* a bin set aside might have held it */
+    return kh_model_refused(p, bins.held);
   if ((inst->given & both) != both)
     return kh_token_fail(p, line, at,
                          "unknown model '%.*s': its bins (%.*s.1, ...) are chosen by L and W, and "

@@ -290,6 +290,16 @@ kh_status kh_body_done(kh_parser *p, const kh_if_state *state);
 /* Scoped names: the model or subcircuit `name` as seen from scope (its definition's own, then
  * each enclosing definition's, then the top level's); KH_NOT_FOUND when none. */
 uint32_t kh_find_model(const kh_parser *p, const kh_scope *scope, const kh_token *name);
+/* Model bins (name.N with LMIN, LMAX, WMIN and WMAX) of `name` as the scope sees them (bsim3.c):
+ * the instance's own (read per instance), its definition's and the enclosing ones', the top
+ * level's, inner first: the bin holding L and W (where `sized`), a bin set aside under the same
+ * name, and whether any bins exist. */
+typedef struct {
+  uint32_t bin, held;
+  int any;
+} kh_bin_lookup;
+kh_bin_lookup kh_find_model_bin(const kh_parser *p, const kh_scope *scope, const kh_token *name,
+                                int sized, double l, double w);
 /* The model a card names at token `at` into *id, or an error there ("unknown model"); a model
  * not found while flattening ahead marks the line as missed (it may be defined further down). */
 kh_status kh_model_at(kh_parser *p, uint32_t line, const kh_scope *scope, const kh_token *at,

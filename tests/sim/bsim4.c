@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define KBOQ 8.617087e-5 /* b4temp.c's own k/q */
 
@@ -152,6 +153,33 @@ Test(bsim4, well_proximity_shift_is_vth0s) {
   cr_expect(fabs(v[0] - v[1]) <= 1e-12, "%.15g V with WPEMOD, %.15g V with VTH0 shifted", v[0],
             v[1]);
   cr_expect(fabs(v[0] - v[2]) > 1e-3, "WPEMOD moves the drain from %.15g V", v[2]);
+}
+
+/* Model bins inside a subcircuit, as the SkyWater sky130 PDK's ngspice models are laid out: the
+ * device a subcircuit whose MOSFET reads its l, w, nf and sa parameters in braces, bins .0 and .1
+ * (LMIN ... WMAX) of a BSIM4v5 card defined in the body, one reading the instance's l and w (so
+ * read per instance); each instance takes the bin its L and W fall in, as ngspice does (until
+ * the thirty-third session bins were looked for at the top level only: "unknown model"). */
+Test(bsim4, model_bins_inside_a_subcircuit) {
+  cr_assert_leq(
+      kh_test_general_vs_ngspice(
+          "t\n.param slope=0\n.subckt nf d g s b l=1 w=1 nf=1 sa=0 sb=0 mult=1\n"
+          "msky d g s b nm l={l*1e-6} w={w*1e-6} nf={nf} sa={sa*1e-6} sb={sb*1e-6} m={mult}\n"
+          ".model nm.0 nmos lmin=1.5e-7 lmax=1e-6 wmin=4e-7 wmax=1e-4 level=54 version=4.5 "
+          "toxe=4.148e-9 binunit=2 rbodymod=1 vth0={0.418+slope/sqrt(l*w*mult)} k1=0.47 "
+          "u0=0.032 lu0=1.1e-3 kvth0=4e-9 ku0=-2e-8 kvsat=0.2 saref=3e-6 sbref=3e-6\n"
+          ".model nm.1 nmos lmin=1e-6 lmax=1e-4 wmin=4e-7 wmax=1e-4 level=54 version=4.5 "
+          "toxe=4.148e-9 vth0=0.45 u0=0.033 rbpb=30\n.ends\n"
+          "vdd vdd 0 1.8\nvin in 0 0.75\nrl vdd out 20k\nx1 out in 0 0 nf l=0.18 w=1\n"
+          "rl2 vdd out2 5k\nx2 out2 in 0 0 nf l=0.5 w=4 nf=4 sa=0.3 sb=0.6 mult=2\n"
+          "rl3 vdd out3 10k\nx3 out3 in 0 0 nf l=2 w=1\n",
+          1e-9),
+      1e-9);
+  cr_expect(strstr(kh_test_parse_error("t\n.subckt nf d g s b l=1\nm1 d g s b nm l={l*1e-6} "
+                                       "w=1u\n.model nm.0 nmos lmin=1e-6 lmax=2e-6 wmin=1e-7 "
+                                       "wmax=1e-5 level=54\n.ends\nx1 d d 0 0 nf l=5\n"
+                                       "v1 d 0 1\n"),
+                   "no bin nm.N"));
 }
 
 /* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
