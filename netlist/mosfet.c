@@ -352,6 +352,9 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
   }
   for (int k = KH_MOS_NRD; k <= KH_MOS_NRS; k++)
     if (!(in->given & (1u << k))) in->geo[k] = 1;
+  if (kh_bsim4_model(model)) { /* ngspice 39's BSIM4 scales SA, SB, SD and SC too (measured) */
+    in->b4.sa *= scale, in->b4.sb *= scale, in->b4.sd *= scale, in->b4.sc[3] *= scale;
+  }
   kh_inst_temp_defaults(&in->t, model);
 }
 

@@ -182,6 +182,20 @@ Test(bsim4, model_bins_inside_a_subcircuit) {
                    "no bin nm.N"));
 }
 
+/* `.options scale` multiplies SA, SB, SD and SC as it does L and W (ngspice 39's BSIM4, measured:
+ * SA = 0.3 at scale 1e-6 is SA = 0.3e-6 without it): a deck in microns at scale 1e-6 solves as
+ * the same deck in metres. */
+Test(bsim4, scale_multiplies_the_layout_distances) {
+  const char *deck = "t\n%s.model nm nmos level=54 toxe=2n kvth0=4e-9 kvsat=0.2 wpemod=1 "
+                     "kvth0we=3e-3 web=2\nvdd vdd 0 1.8\nvin in 0 0.75\nrl vdd out 5k\n"
+                     "m1 out in 0 0 nm l=%g w=%g nf=2 sa=%g sb=%g sd=%g sc=%g\n";
+  char microns[400], metres[400];
+  snprintf(microns, sizeof microns, deck, ".options scale=1e-6\n", 0.5, 4.0, 0.3, 0.6, 0.25, 1.5);
+  snprintf(metres, sizeof metres, deck, "", 0.5e-6, 4e-6, 0.3e-6, 0.6e-6, 0.25e-6, 1.5e-6);
+  double a = node_voltage(microns, "out"), b = node_voltage(metres, "out");
+  cr_expect(fabs(a - b) <= 1e-12, "%.15g V in microns at scale 1e-6, %.15g V in metres", a, b);
+}
+
 /* The decks as written for ngspice solve the same in libngspice: an NMOS and PMOS pair at 85 C
  * with GIDL, the substrate current, binned terms, NF, RSH with NRD and NRS, and m. */
 Test(bsim4, written_for_ngspice_solves_the_same) {
