@@ -75,23 +75,6 @@ Test(structure, local_params_and_global_params) {
   kh_netlist_free(nl);
 }
 
-/* A .param value written as one word that starts with a number and goes on as an expression
- * (`.param w_p = 3*w_min`, as HSPICE-style decks write it) is that expression, as ngspice's
- * numparam reads it (measured: 3*b with b=2 gives 6, beside another assignment too); a word that
- * is no number and no expression stays refused. */
-Test(structure, param_word_that_is_an_expression) {
-  kh_netlist *nl =
-      kh_test_parse("t\n.param w_min = 0.2u\n.param w_p = 3*w_min\n"
-                    ".param b=2\n.param a=3*b c=5\n.param e=-2*b+1\n"
-                    "r1 n 0 {w_p*1e9}\nr2 n 0 {a}\nr3 n 0 {c}\nr4 n 0 {-e}\nv1 n 0 1\n");
-  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r1")).value, 600, 1e-9);
-  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r2")).value, 6, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r3")).value, 5, 0);
-  cr_assert_float_eq(kh_netlist_element(nl, kh_test_element(nl, "r4")).value, 3, 0);
-  kh_netlist_free(nl);
-  cr_expect(strstr(kh_test_parse_error("t\n.param a=3*\nr1 n 0 {a}\nv1 n 0 1\n"), "test.cir:2:"));
-}
-
 /* Parameter tables of 32 names and more are looked up through a hash index (netlist/values.c):
  * the same values as the short tables' scan, early names and late ones, a redefinition, and an
  * instance's given values against the subcircuit's own .param lines. */
