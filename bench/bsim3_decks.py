@@ -193,6 +193,26 @@ def classify(o, path, where):
     return ("loose" if worst > 1e-9 else "matching"), worst, f"max |dV| {worst:.3g} V"
 
 
+def run_stream(o, where, make_deck, prefix="d"):
+    """Each seed's deck (make_deck(seed)) written into `where` and classified: the non-matching
+    printed, then the counts. Exit status 1 if any deck is `other`."""
+    os.makedirs(where, exist_ok=True)
+    counts = {"matching": 0, "loose": 0, "stalled": 0, "refused": 0, "other": 0}
+    worst = (0.0, None)
+    for seed in range(o.first, o.last + 1):
+        path = os.path.join(where, f"{prefix}{seed}.cir")
+        with open(path, "w") as f:
+            f.write(make_deck(seed))
+        kind, dv, line = classify(o, path, where)
+        counts[kind] += 1
+        if dv > worst[0]:
+            worst = (dv, seed)
+        if kind != "matching":
+            print(seed, kind, line)
+    print(counts, f"largest |dV| of the matching: {worst[0]:.3g} V (seed {worst[1]})")
+    return 1 if counts["other"] else 0
+
+
 def main():
     a = argparse.ArgumentParser()
     a.add_argument("first", type=int)
@@ -204,22 +224,8 @@ def main():
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim3_decks_")
-    os.makedirs(where, exist_ok=True)
-    counts = {"matching": 0, "loose": 0, "stalled": 0, "refused": 0, "other": 0}
-    worst = (0.0, None)
-    for seed in range(o.first, o.last + 1):
-        path = os.path.join(where, f"{'s' if o.stress else 'd'}{seed}.cir")
-        with open(path, "w") as f:
-            f.write(deck(seed, o.stress, o.version))
-        kind, dv, line = classify(o, path, where)
-        counts[kind] += 1
-        if dv > worst[0]:
-            worst = (dv, seed)
-        if kind != "matching":
-            print(seed, kind, line)
-    print(counts, f"largest |dV| of the matching: {worst[0]:.3g} V (seed {worst[1]})")
-    return 1 if counts["other"] else 0
-
+    return run_stream(o, where, lambda seed: deck(seed, o.stress, o.version),
+                      "s" if o.stress else "d")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,7 +26,7 @@ import random
 import sys
 import tempfile
 
-from bsim3_decks import classify
+from bsim3_decks import run_stream
 
 def u(a,b): return random.uniform(a,b)
 def lu(a,b): return 10**random.uniform(a,b)
@@ -212,22 +212,7 @@ def main():
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
-    os.makedirs(where, exist_ok=True)
-    counts = {"matching": 0, "loose": 0, "stalled": 0, "refused": 0, "other": 0}
-    worst = (0.0, None)
-    for seed in range(o.first, o.last + 1):
-        path = os.path.join(where, f"d{seed}.cir")
-        with open(path, "w") as f:
-            f.write(deck(seed, o.v5, o.body, o.lod, o.wpe))
-        kind, dv, line = classify(o, path, where)
-        counts[kind] += 1
-        if dv > worst[0]:
-            worst = (dv, seed)
-        if kind != "matching":
-            print(seed, kind, line)
-    print(counts, f"largest |dV| of the matching: {worst[0]:.3g} V (seed {worst[1]})")
-    return 1 if counts["other"] else 0
-
+    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe))
 
 if __name__ == "__main__":
     sys.exit(main())

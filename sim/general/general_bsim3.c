@@ -4,6 +4,7 @@
  * value) compute it, in their order, so that the rounding is theirs too. The DC equations are in
  * general_bsim3_eval.c; the stamp and limiting are the levels' shared ones (general_mosfet.c).
  * Constants are BSIM3's own (b3temp.c), not the rest of ngspice's. */
+#include "general_card.h"
 #include "general_impl.h"
 
 #include "core/context.h"
@@ -18,34 +19,16 @@
 #define EPSSI 1.03594e-10
 #define CHARGE_Q 1.60219e-19
 
-/* Reads the card's parameters of one instance: binned ones are value + l/Leff + w/Weff +
- * p/(Leff Weff) (per micron with BINUNIT=1), in b3temp.c's order of additions. */
-typedef struct {
-  const kh_netlist *nl;
-  const char *m;
-  double inv[3]; /* 1/Leff, 1/Weff, 1/(Leff Weff) in the bin unit */
-} card;
+typedef kh_card card;
 
 static double plain(const card *c, const char *name, double fallback, int *given) {
-  return kh_model_number(c->nl, c->m, name, fallback, given);
+  return kh_card_plain(c, name, fallback, given);
 }
-
-/* b3mpar.c scales a doping given in m^-3 to cm^-3: NCH above 1e20 (its l, w and p terms too),
- * NGATE above 1.000001e24 (its terms above 1e23); limit 0: none. */
-static double per_cm3(double v, double limit) {
-  return limit > 0 && v > limit ? v * 1e-6 : v;
-}
-
+/* The binned value (general_card.h), NCH above 1e20 (its terms too) and NGATE above 1.000001e24
+ * (its terms above 1e23) read in m^-3 as b3mpar.c reads them. */
 static double binned_scaled(const card *c, const char *name, double fallback, double limit,
                             double term_limit) {
-  static const char prefix[3] = {'l', 'w', 'p'};
-  double v = per_cm3(plain(c, name, fallback, NULL), limit);
-  for (int k = 0; k < 3; k++) {
-    char key[24];
-    snprintf(key, sizeof key, "%c%s", prefix[k], name);
-    v = v + per_cm3(plain(c, key, 0, NULL), term_limit) * c->inv[k];
-  }
-  return v;
+  return kh_card_binned(c, name, fallback, NULL, limit, term_limit);
 }
 static double binned(const card *c, const char *name, double fallback) {
   return binned_scaled(c, name, fallback, 0, 0);

@@ -172,21 +172,22 @@ static D mobility(const kh_bsim3 *b, const body *y, D vth, D vgsteff) {
   return kh_dual_cdiv(b->u0temp, denomi);
 }
 
+kh_dual kh_bsim_lambda(double a1, double a2, kh_dual vgsteff) {
+  if (a1 == 0.0) return K(a2);
+  if (a1 > 0.0) {
+    double t0 = 1.0 - a2;
+    D t1 = kh_dual_csub(t0 - 0.0001, MULC(vgsteff, a1));
+    D t2 = kh_dual_sqrt(ADDC(MUL(t1, t1), 0.0004 * t0));
+    return kh_dual_csub(a2 + t0, MULC(ADD(t1, t2), 0.5));
+  }
+  D t1 = ADDC(MULC(vgsteff, a1), a2 - 0.0001);
+  D t2 = kh_dual_sqrt(ADDC(MUL(t1, t1), 0.0004 * a2));
+  return MULC(ADD(t1, t2), 0.5);
+}
+
 /* Lambda (A1, A2) and Vdsat. */
 static void saturation(const kh_bsim3 *b, channel *c) {
-  double a1 = b->a1, a2 = b->a2;
-  if (a1 == 0.0) {
-    c->lambda = K(a2);
-  } else if (a1 > 0.0) {
-    double t0 = 1.0 - a2;
-    D t1 = kh_dual_csub(t0 - 0.0001, MULC(c->vgsteff, a1));
-    D t2 = kh_dual_sqrt(ADDC(MUL(t1, t1), 0.0004 * t0));
-    c->lambda = kh_dual_csub(a2 + t0, MULC(ADD(t1, t2), 0.5));
-  } else {
-    D t1 = ADDC(MULC(c->vgsteff, a1), a2 - 0.0001);
-    D t2 = kh_dual_sqrt(ADDC(MUL(t1, t1), 0.0004 * a2));
-    c->lambda = MULC(ADD(t1, t2), 0.5);
-  }
+  c->lambda = kh_bsim_lambda(b->a1, b->a2, c->vgsteff);
   D wvcox_rds = MUL(MULC(c->weff, b->vsattemp * b->cox), c->rds);
   if (c->rds.v == 0.0 && c->lambda.v == 1.0) {
     D t0 = kh_dual_cdiv(1.0, ADD(MUL(c->abulk, c->esatl), c->vgst2vtm));

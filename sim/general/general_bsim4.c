@@ -5,6 +5,7 @@
  * compute it, in their order, so that the rounding is theirs too. The DC equations are in
  * general_bsim4_eval.c; the stamp and limiting are the MOSFETs' (general_mosfet.c). Constants
  * are BSIM4's own (b4temp.c), not the rest of ngspice's. */
+#include "general_card.h"
 #include "general_impl.h"
 
 #include "core/context.h"
@@ -29,42 +30,16 @@ static double dexp(double a) {
   return exp(a);
 }
 
-/* Reads the card's parameters of one instance: binned ones are value + l/Leff + w/Weff +
- * p/(Leff Weff) (per micron with BINUNIT=1), in b4temp.c's order of additions. */
-typedef struct {
-  const kh_netlist *nl;
-  const char *m;
-  double inv[3]; /* 1/Leff, 1/Weff, 1/(Leff Weff) in the bin unit */
-} card;
+typedef kh_card card;
 
 static double plain(const card *c, const char *name, double fallback, int *given) {
-  return kh_model_number(c->nl, c->m, name, fallback, given);
+  return kh_card_plain(c, name, fallback, given);
 }
-
-/* b4mpar.c takes NDEP above 1e20 (NSD and NGATE above 1e23), and each of their l, w and p
- * terms alike, as given in m^-3: to cm^-3. limit 0: none. */
-static double per_cm3(double v, double limit) {
-  return limit > 0 && v > limit ? v * 1e-6 : v;
-}
-
-/* The binned value with the term defaults of b4set.c: each term's own, else the same term of
- * `like` (GISL's terms default to GIDL's), else 0. */
+/* The binned value (general_card.h); NDEP above 1e20 and NSD and NGATE above 1e23 (and their
+ * terms) read in m^-3 as b4mpar.c reads them. */
 static double binned_like(const card *c, const char *name, double fallback, const char *like,
                           double limit) {
-  static const char prefix[3] = {'l', 'w', 'p'};
-  double v = per_cm3(plain(c, name, fallback, NULL), limit);
-  for (int k = 0; k < 3; k++) {
-    char key[24], other[24];
-    int given;
-    snprintf(key, sizeof key, "%c%s", prefix[k], name);
-    double term = plain(c, key, 0, &given);
-    if (!given && like) {
-      snprintf(other, sizeof other, "%c%s", prefix[k], like);
-      term = plain(c, other, 0, NULL);
-    }
-    v = v + per_cm3(term, limit) * c->inv[k];
-  }
-  return v;
+  return kh_card_binned(c, name, fallback, like, limit, limit);
 }
 static double binned(const card *c, const char *name, double fallback) {
   return binned_like(c, name, fallback, NULL, 0);

@@ -247,19 +247,7 @@ static void mobility(const kh_bsim4 *b, const body *y, D vth, channel *c) {
 
 /* Lambda (A1, A2) and Vdsat. */
 static void saturation(const kh_bsim4 *b, channel *c) {
-  double a1 = b->a1, a2 = b->a2;
-  if (a1 == 0.0) {
-    c->lambda = K(a2);
-  } else if (a1 > 0.0) {
-    double t0 = 1.0 - a2;
-    D t1 = kh_dual_csub(t0 - 0.0001, MULC(c->vgsteff, a1));
-    D t2 = SQRT(ADDC(MUL(t1, t1), 0.0004 * t0));
-    c->lambda = kh_dual_csub(a2 + t0, MULC(ADD(t1, t2), 0.5));
-  } else {
-    D t1 = ADDC(MULC(c->vgsteff, a1), a2 - 0.0001);
-    D t2 = SQRT(ADDC(MUL(t1, t1), 0.0004 * a2));
-    c->lambda = MULC(ADD(t1, t2), 0.5);
-  }
+  c->lambda = kh_bsim_lambda(b->a1, b->a2, c->vgsteff); /* b4ld.c's as b3ld.c's */
   c->vgst2vtm = ADDC(c->vgsteff, 2.0 * b->vtm);
   D wvcox_rds = MUL(MULC(c->weff, b->vsattemp * b->coxe), c->rds);
   if (c->rds.v == 0.0 && c->lambda.v == 1.0) {

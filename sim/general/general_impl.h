@@ -430,6 +430,8 @@ kh_status kh_bsim3_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
  * L, W and BSIM4's NF). Found once for the circuit, by sorting. */
 enum { KH_SIZE_SETS_UP = 1, KH_SIZE_STALE = 2, KH_SIZE_MANY = 4 };
 kh_status kh_mosfet_sizes(kh_context *ctx, const kh_netlist *nl, unsigned char *flags);
+/* b3ld.c's and b4ld.c's Lambda from A1 and A2 at Vgsteff (general_bsim3_eval.c). */
+kh_dual kh_bsim_lambda(double a1, double a2, kh_dual vgsteff);
 kh_mos_point kh_bsim3_evaluate(const kh_mosfet *q, double gmin, double vgs, double vds, double vbs);
 /* BSIM4 (general_bsim4.c): q from the netlist's element k (a level 14 or 54 model), with ngspice
  * 39's fatal parameter checks and its corrections (refused where they would depend on the order
