@@ -375,6 +375,14 @@ uint32_t kh_bsim3_held_bin(const kh_netlist *nl, const kh_token *name) {
   return KH_NOT_FOUND;
 }
 
+/* ngspice 39's in_range (inpgmod.c): within min and max, or within 1e-9 (metres, absolute) of
+ * either end; measured: W = 1.5995u is in a bin from WMIN = 1.6u, 3.0009u in one to WMAX = 3u, and
+ * the first bin in the file that holds it wins, so a W just past an earlier bin's end takes that
+ * bin. */
+static int in_bin_range(double v, double min, double max) {
+  return fabs(v - min) < 1e-9 || fabs(v - max) < 1e-9 || (min < v && v < max);
+}
+
 uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, double w) {
   static const char *const limits[4] = {"lmin", "lmax", "wmin", "wmax"};
   for (size_t k = 0; k < nl->model_count; k++) {
@@ -383,7 +391,7 @@ uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, doub
     double level = kh_model_value(m, "level", 1), v[4];
     int complete = level == 8 || level == 49 || level == 14 || level == 54; /* BSIM3, BSIM4 */
     for (int j = 0; j < 4; j++) complete &= !isnan(v[j] = kh_model_value(m, limits[j], NAN));
-    if (complete && l >= v[0] && l <= v[1] && w >= v[2] && w <= v[3]) return (uint32_t)k;
+    if (complete && in_bin_range(l, v[0], v[1]) && in_bin_range(w, v[2], v[3])) return (uint32_t)k;
   }
   return KH_NOT_FOUND;
 }

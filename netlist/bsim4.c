@@ -561,7 +561,7 @@ static const char *const without_dc[] = {"xgw", "ngcon", "trnqsmod", "acnqsmod",
 
 void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words) {
   *b4 = (kh_mos_bsim4){
-      1, 0, -1, 0, 0, NAN, -1, 0, 0, {NAN, NAN, NAN, NAN, NAN}, {NAN, NAN, NAN, NAN}};
+      1, 0, -1, 0, 0, NAN, -1, 0, NAN, {NAN, NAN, NAN, NAN, NAN}, {NAN, NAN, NAN, NAN}};
   double *at[WITH_DC] = {&b4->nf,       &b4->min_sd,   &b4->geomod,   &b4->sa,       &b4->sb,
                          &b4->sd,       &b4->rbodymod, &b4->rgeomod,  &b4->wnflag,   &b4->rbody[0],
                          &b4->rbody[1], &b4->rbody[2], &b4->rbody[3], &b4->rbody[4], &b4->sc[0],
@@ -603,9 +603,6 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
                          "BSIM4 RBODYMOD=%g: kirchhoff reads 0 and 1 (the five body resistances); "
                          "2, the scalable body resistance model, is not implemented",
                          b->rbodymod);
-  if (b->wnflag != 0)
-    return kh_token_fail(p, line, written(tok, with_dc + 8, 1),
-                         "BSIM4 WNFLAG (bins chosen by the width per finger) is not implemented");
   if (b->nf != floor(b->nf))
     return kh_token_fail(p, line, written(tok, with_dc, 1),
                          "BSIM4 NF=%g: ngspice 39 counts the fingers' diffusions by its integer "

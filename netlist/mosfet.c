@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const kh_param_alias mos_params[] = {
     /* at DC */
@@ -419,8 +420,27 @@ static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *
   return KH_OK;
 }
 
+/* The width ngspice 39 bins by (inpgmod.c's INPgetModBin): W per finger where NF is on the line
+ * and WNFLAG asks for it, else W. The instance's wnflag asks when nonzero; without one, the last
+ * `.options wnflag=N` does when N's integer part is nonzero (a bare `.options wnflag` is a flag
+ * that the numeric reading does not see: 0). Measured: W = 2u, NF = 2 binned as 1u under
+ * `.option wnflag=1`, 2, -1 or 1.6, or instance wnflag=1 or 0.4; as 2u without the option, with
+ * wnflag=0.7, -0.5 or bare, with instance wnflag=0 under the option, or without NF. */
+static double bin_width(const kh_netlist *nl, const kh_mos_inst *inst) {
+  double w = inst->geo[KH_MOS_W];
+  if (!(inst->given & 1u << KH_MOS_NF)) return w;
+  int per_finger = 0;
+  if (!isnan(inst->b4.wnflag))
+    per_finger = inst->b4.wnflag != 0;
+  else
+    for (size_t i = 0; i < nl->option_count; i++)
+      if (strcasecmp(nl->options[i].name, "wnflag") == 0)
+        per_finger = nl->options[i].has_value && trunc(nl->options[i].value) != 0;
+  return per_finger ? w / inst->b4.nf : w;
+}
+
 /* The instance's model: the one named, else (where the instance gives L and W itself) the BSIM3
- * bin ngspice 39 would choose (bsim3.c), else an error at the name. */
+ * or BSIM4 bin ngspice 39 would choose (bsim3.c, bin_width), else an error at the name. */
 static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *at,
                               const kh_mos_inst *inst, uint32_t *id) {
   unsigned both = 1u << KH_MOS_L | 1u << KH_MOS_W;
@@ -428,9 +448,10 @@ static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, co
   kh_netlist_option(p->nl, "scale", &scale);
   *id = kh_find_model(p, s, at);
   kh_bin_lookup bins = {KH_NOT_FOUND, KH_NOT_FOUND, 0};
+  double w = bin_width(p->nl, inst);
   if (*id == KH_NOT_FOUND)
     bins = kh_find_model_bin(p, s, at, (inst->given & both) == both, inst->geo[KH_MOS_L] * scale,
-                             inst->geo[KH_MOS_W] * scale);
+                             w * scale);
   if (*id == KH_NOT_FOUND) *id = bins.bin;
   if (*id != KH_NOT_FOUND) return kh_model_refused(p, *id);
   if (p->speculative || !bins.any) return kh_model_at(p, line, s, at, id);
@@ -442,10 +463,10 @@ static kh_status model_or_bin(kh_parser *p, uint32_t line, const kh_scope *s, co
                          "ngspice 39 takes them from the instance line only (give l= and w=)",
                          (int)at->len, at->s, (int)at->len, at->s);
   return kh_token_fail(p, line, at,
-                       "unknown model '%.*s': no bin %.*s.N (a BSIM3 model with LMIN, LMAX, WMIN "
-                       "and WMAX, ends included) holds L = %g and W = %g",
+                       "unknown model '%.*s': no bin %.*s.N (a BSIM3 or BSIM4 model with LMIN, "
+                       "LMAX, WMIN and WMAX, ends included to 1e-9) holds L = %g and W = %g%s",
                        (int)at->len, at->s, (int)at->len, at->s, inst->geo[KH_MOS_L] * scale,
-                       inst->geo[KH_MOS_W] * scale);
+                       w * scale, w != inst->geo[KH_MOS_W] ? " (per finger: WNFLAG)" : "");
 }
 
 kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {

@@ -188,8 +188,8 @@ enum { KH_MOS_NF = 13, KH_MOS_MIN, KH_MOS_GEOMOD };        /* BSIM4's words' bit
 /* BSIM4's instance words with a DC effect (bsim4.c): NF (1), MIN (0), GEOMOD (-1: the model's),
  * the stress effect's SA and SB (0) and SD (NaN: 2 DMCG), RBODYMOD (-1: the model's) and the body
  * resistances RBDB, RBSB, RBPB, RBPS, RBPD (NaN: the model's), the well proximity's SCA, SCB,
- * SCC and SC (NaN: not given), and those kirchhoff refuses at values that count: RGEOMOD, WNFLAG
- * (0 unless given). */
+ * SCC and SC (NaN: not given), RGEOMOD, which kirchhoff refuses at values that count, and WNFLAG
+ * (NaN: not given), which only chooses the bin (mosfet.c). */
 typedef struct {
   double nf, min_sd, geomod, sa, sb, sd, rbodymod, rgeomod, wnflag;
   double rbody[5], sc[4];
