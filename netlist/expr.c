@@ -17,6 +17,12 @@ typedef struct {
   kh_expr_error *err;
   kh_function_lookup functions;
   void *function_user; /* what `functions` is asked with (the outermost user) */
+  /* Whether the value just computed depends on a random draw (agauss, gauss, aunif, unif,
+   * limit): 0 if not, else 1 + the offset of the call it depends on. Each parse_ function sets
+   * it for the value it returns. */
+  size_t drawn;
+  /* A '-' right after a binary operator, pending: 0, else 1 + its offset (see negation). */
+  size_t negate;
 } parser;
 
 /* A user function's arguments bound to its parameter names, in front of the caller's scope. */
@@ -61,6 +67,49 @@ static int is_ident(int c) {
 
 static int parse_sum(parser *p, double *out);
 static int parse_expr(parser *p, double *out);
+
+/* A '-' right after a binary operator (`+ - * / % ^`, comparisons, `&& || ? :`) is not a sign in
+ * ngspice 39's .param and {...} values (numparam's formula()): it negates the next number
+ * written at the same level of parentheses (a group's or an argument's own), wherever that is,
+ * and stops the deck where none follows ("wrongly determined negation"). Measured:
+ * 1+-sw*sqrt(4)+3 is 0 with sw = 1 (the 3 negated), 1*-2^2 is 4, 2^-sw*3 is -6, 3*-(2)+4 is 2,
+ * 1 ? -sw : 3 is sw, and 1+-sqrt(4), 1*-sw and 2^-sw stop ngspice. A '+' there is its
+ * "Misplaced operator". kirchhoff reads them the same way, and stops where ngspice stops. */
+static int after_operator(const parser *p, size_t at) {
+  while (at > 0 && (p->s[at - 1] == ' ' || p->s[at - 1] == '\t')) at--;
+  return at > 0 && strchr("+-*/%^<>=&|?:", p->s[at - 1]) != NULL;
+}
+
+/* A new level of parentheses: the outer level's pending negation waits outside it. */
+static size_t level_enter(parser *p) {
+  size_t outer = p->negate;
+  p->negate = 0;
+  return outer;
+}
+
+/* The level's end: a negation still pending is where ngspice 39 stops. */
+static int level_leave(parser *p, size_t outer) {
+  if (p->negate)
+    return fail(p, p->negate - 1,
+                "'-' right after an operator negates only a number written after it in ngspice "
+                "39, which stops here ('wrongly determined negation'); write (-x)");
+  p->negate = outer;
+  return 0;
+}
+
+/* A sign at p->pos (c): 0 to go on, -1 on error; after an operator a '-' becomes the pending
+ * negation and *c is cleared, a '+' is refused. */
+static int sign_after_operator(parser *p, int *c) {
+  if ((*c != '-' && *c != '+') || !after_operator(p, p->pos)) return 0;
+  if (*c == '+')
+    return fail(p, p->pos,
+                "'+' right after an operator: ngspice 39 stops at it ('Misplaced "
+                "operator'); leave it out");
+  p->negate = p->pos + 1;
+  *c = 0;
+  return 0;
+}
+
 static int parse_unary(parser *p, double *out);
 
 /* ngspice's expression functions, with its semantics where they differ from C's (checked
@@ -103,18 +152,22 @@ enum { MAX_ARGS = 16 };
 /* Arguments of a call, p->pos at the '(': up to MAX_ARGS, into arg; returns their count or -1. */
 static int parse_arguments(parser *p, double *arg) {
   int n = 0;
+  size_t drawn = 0;
   p->pos++;           /* '(' */
   if (peek(p) == ')') /* f(): a .func of no parameters, as ngspice 39 calls one (measured) */
-    return p->pos++, 0;
+    return p->pos++, p->drawn = 0, 0;
   for (;;) {
     if (n == MAX_ARGS) return fail(p, p->pos, "too many arguments");
-    if (parse_expr(p, &arg[n++])) return -1;
+    size_t outer = level_enter(p);
+    if (parse_expr(p, &arg[n++]) || level_leave(p, outer)) return -1;
+    if (!drawn) drawn = p->drawn;
     int c = peek(p);
     if (c == ')') break;
     if (c != ',') return fail(p, p->pos, "expected ',' or ')'");
     p->pos++;
   }
   p->pos++;
+  p->drawn = drawn; /* the call's value depends on a draw where an argument does */
   return n;
 }
 
@@ -129,27 +182,58 @@ static int call_user(parser *p, size_t at, const kh_user_function *f, double *ou
              f->arity == 1 ? "" : "s", n);
     return fail(p, at, msg);
   }
+  size_t args_drawn = p->drawn;
   binding b = {f, arg, p->lookup, p->user};
   kh_expr_error inner;
-  parser q = {f->body,      f->body_len,     0, p->depth + 8, bound_lookup, &b, &inner,
-              p->functions, p->function_user};
+  parser q = {f->body,          f->body_len, 0,      p->depth + 8,
+              bound_lookup,     &b,          &inner, p->functions,
+              p->function_user, 0,           0};
   /* checked with room to spare, so that a recursive .func ends here rather than in the nesting
    * check of the expressions between its calls */
   if (q.depth > MAX_DEPTH - 16)
     return fail(p, at, "functions call each other too deeply (a .func that calls itself?)");
-  if (parse_expr(&q, out) || (peek(&q) >= 0 && fail(&q, q.pos, "unexpected character"))) {
+  if (parse_expr(&q, out) || (peek(&q) >= 0 && fail(&q, q.pos, "unexpected character")) ||
+      level_leave(&q, 0)) {
     char msg[160];
     const char *prefix = "in its body: "; /* once, however deep the calls went */
     snprintf(msg, sizeof msg, "%s%.120s",
              strncmp(inner.message, prefix, strlen(prefix)) == 0 ? "" : prefix, inner.message);
     return fail(p, at, msg);
   }
+  p->drawn = args_drawn ? args_drawn : q.drawn ? at + 1 : 0;
   return 0;
 }
 
 int kh_expr_is_builtin(const char *name, size_t len) {
   for (size_t k = 0; k < sizeof functions / sizeof functions[0]; k++)
     if (strlen(functions[k].name) == len && memcmp(functions[k].name, name, len) == 0) return 1;
+  return 0;
+}
+
+/* ngspice's Monte Carlo functions: a new random value per run. */
+static int is_random(const char *name, size_t len) {
+  static const char *const random[] = {"agauss", "gauss", "aunif", "unif", "limit"};
+  for (size_t r = 0; r < sizeof random / sizeof random[0]; r++)
+    if (strlen(random[r]) == len && memcmp(random[r], name, len) == 0) return 1;
+  return 0;
+}
+
+/* A random function's call, p->pos at the '(': ngspice 39 takes one to three arguments (a
+ * fourth is its syntax error) and draws. kirchhoff stands in the nominal value (the first) and
+ * marks the value as drawn: a value that still depends on it at the end is refused
+ * (kh_expr_eval_functions); one multiplied by an exact 0 no longer does, as PDK cards write
+ * mismatch (`vth0 = {0.519 + MC_SWITCH*AGAUSS(0,1.0,1)*...}` with MC_SWITCH = 0), where
+ * ngspice's value is that of the card without the term (measured: 1k + 0*agauss(...) is 1k in
+ * every run, 1k + agauss(5,1,1) is not). */
+static int parse_draw(parser *p, size_t at, double *out) {
+  double arg[MAX_ARGS];
+  int n = parse_arguments(p, arg);
+  if (n < 0) return -1;
+  if (n < 1 || n > 3)
+    return fail(p, at,
+                "a random function takes one to three arguments (nominal, variation, sigma)");
+  *out = arg[0];
+  p->drawn = at + 1;
   return 0;
 }
 
@@ -162,18 +246,10 @@ static int parse_call(parser *p, size_t at, size_t end, double *out) {
   while (k < nf && !(strlen(functions[k].name) == end - at &&
                      memcmp(functions[k].name, p->s + at, end - at) == 0))
     k++;
+  if (k == nf && is_random(p->s + at, end - at)) return parse_draw(p, at, out);
   if (k == nf) {
     char msg[160];
-    static const char *const random[] = {"agauss", "gauss", "aunif", "unif", "limit"};
-    int is_random = 0;
-    for (size_t r = 0; r < sizeof random / sizeof random[0]; r++)
-      is_random |= strlen(random[r]) == end - at && memcmp(random[r], p->s + at, end - at) == 0;
-    if (is_random)
-      snprintf(msg, sizeof msg,
-               "'%.*s' draws a random value (ngspice: a new one per run); kirchhoff does not "
-               "draw parameters, write the value",
-               (int)(end - at), p->s + at);
-    else if (end - at == 1 && (p->s[at] == 'v' || p->s[at] == 'i'))
+    if (end - at == 1 && (p->s[at] == 'v' || p->s[at] == 'i'))
       /* ngspice turns such an element into a behavioural source (B) */
       snprintf(
           msg, sizeof msg,
@@ -208,10 +284,13 @@ static int parse_call(parser *p, size_t at, size_t end, double *out) {
 static int parse_primary(parser *p, double *out) {
   int c = peek(p);
   size_t at = p->pos;
+  p->drawn = 0; /* a number or a parameter (a drawn .param value is refused where it is set) */
   if (c == '(') {
     p->pos++;
+    size_t outer = level_enter(p);
     if (parse_expr(p, out)) return -1;
     if (peek(p) != ')') return fail(p, p->pos, "expected ')'");
+    if (level_leave(p, outer)) return -1;
     p->pos++;
     return 0;
   }
@@ -220,6 +299,7 @@ static int parse_primary(parser *p, double *out) {
     kh_number_error e = kh_scan_number(p->s + at, p->len - at, out, &used, &bad);
     if (e != KH_NUM_OK) return fail(p, at + bad, kh_number_error_text(e));
     p->pos = at + used;
+    if (p->negate) *out = -*out, p->negate = 0;
     return 0;
   }
   if (is_ident_start(c)) {
@@ -239,11 +319,13 @@ static int parse_primary(parser *p, double *out) {
   return fail(p, at, "expected a number, a parameter or '('");
 }
 
-/* An exponent: a primary, maybe after one sign ('-', '+' or '!'), as ngspice 39 reads 2^-1^2
- * (measured: (2^-1)^2 = 0.25). */
+/* An exponent: a primary, maybe after '!' or a '-' that negates the next number (negation), as
+ * ngspice 39 reads 2^-1^2 (measured: (2^-1)^2 = 0.25). */
 static int parse_exponent(parser *p, double *out) {
   int c = peek(p);
-  if (c == '-' || c == '+' || c == '!') p->pos++;
+  int sign = c == '-' || c == '+' || c == '!';
+  if (sign_after_operator(p, &c)) return -1;
+  if (sign) p->pos++;
   if (parse_primary(p, out)) return -1;
   if (c == '-') *out = -*out;
   if (c == '!') *out = *out == 0;
@@ -262,8 +344,10 @@ static int parse_power(parser *p, double *out) {
     if (c != '^' && !two_stars) return 0;
     p->pos += two_stars ? 2 : 1;
     double exponent;
+    size_t drawn = p->drawn;
     if (parse_exponent(p, &exponent)) return -1;
-    *out = pow(*out, exponent);
+    if (drawn) p->drawn = drawn;
+    *out = pow(fabs(*out), exponent); /* numparam's '^' (measured: (-2)^3 is 8, (-2)^0.5 1.41) */
     if (!isfinite(*out)) return fail(p, at, "power is not a finite number");
   }
 }
@@ -273,7 +357,9 @@ static int parse_power(parser *p, double *out) {
 static int parse_unary(parser *p, double *out) {
   if (++p->depth > MAX_DEPTH) return fail(p, p->pos, "expression nested too deeply");
   int c = peek(p), r;
-  if (c == '-' || c == '+' || c == '!') { /* '!' is logical not: 1 for 0, else 0 */
+  int sign = c == '-' || c == '+' || c == '!';
+  if (sign_after_operator(p, &c)) return -1;
+  if (sign) { /* '!' is logical not: 1 for 0, else 0 */
     size_t at = p->pos++;
     int next = peek(p);
     if (next == '-' || next == '+' || next == '!')
@@ -301,7 +387,13 @@ static int parse_product(parser *p, double *out) {
       return 0;
     p->pos++;
     double rhs;
+    size_t drawn = p->drawn;
     if (parse_unary(p, &rhs)) return -1;
+    /* an exact 0 that is not drawn times a drawn value is 0 whatever the draw */
+    if (c == '*' && ((*out == 0 && !drawn) || (rhs == 0 && !p->drawn)))
+      p->drawn = 0;
+    else if (drawn)
+      p->drawn = drawn;
     if (c != '*' && rhs == 0)
       return fail(p, at, c == '/' ? "division by zero" : "remainder of a division by zero");
     *out = c == '*' ? *out * rhs : c == '/' ? *out / rhs : fmod(*out, rhs);
@@ -318,7 +410,9 @@ static int parse_sum(parser *p, double *out) {
     if (c != '+' && c != '-') break;
     p->pos++;
     double rhs;
+    size_t drawn = p->drawn;
     if (parse_product(p, &rhs)) return -1;
+    if (drawn) p->drawn = drawn;
     *out = c == '+' ? *out + rhs : *out - rhs;
     if (!isfinite(*out)) return fail(p, at, "result is not a finite number");
   }
@@ -349,7 +443,9 @@ static int parse_comparison(parser *p, double *out) {
   for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
     if (!match(p, ops[k])) continue;
     double rhs;
+    size_t drawn = p->drawn;
     if (parse_sum(p, &rhs)) return -1;
+    if (drawn) p->drawn = drawn;
     double a = *out;
     *out = k == 0 || k == 6 ? a == rhs
            : k == 1         ? a != rhs
@@ -366,7 +462,9 @@ static int parse_and(parser *p, double *out) {
   if (parse_comparison(p, out)) return -1;
   while (match(p, "&&")) {
     double rhs;
+    size_t drawn = p->drawn;
     if (parse_comparison(p, &rhs)) return -1;
+    if (drawn) p->drawn = drawn;
     *out = *out != 0 && rhs != 0;
   }
   return 0;
@@ -376,7 +474,9 @@ static int parse_or(parser *p, double *out) {
   if (parse_and(p, out)) return -1;
   while (match(p, "||")) {
     double rhs;
+    size_t drawn = p->drawn;
     if (parse_and(p, &rhs)) return -1;
+    if (drawn) p->drawn = drawn;
     *out = *out != 0 || rhs != 0;
   }
   return 0;
@@ -389,10 +489,13 @@ static int parse_expr(parser *p, double *out) {
   if (peek(p) == '?') {
     p->pos++;
     double a, b;
+    size_t drawn = p->drawn, drawn_a;
     if (parse_expr(p, &a)) return -1;
+    drawn_a = p->drawn;
     if (peek(p) != ':') return fail(p, p->pos, "expected ':'");
     p->pos++;
     if (parse_expr(p, &b)) return -1;
+    p->drawn = drawn ? drawn : *out != 0 ? drawn_a : p->drawn; /* the branch taken */
     *out = *out != 0 ? a : b;
   }
   p->depth--;
@@ -402,8 +505,19 @@ static int parse_expr(parser *p, double *out) {
 int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
                            kh_function_lookup functions, void *user, double *out,
                            kh_expr_error *err) {
-  parser p = {s, len, 0, 0, lookup, user, err, functions, user};
+  parser p = {s, len, 0, 0, lookup, user, err, functions, user, 0, 0};
   if (parse_expr(&p, out)) return -1;
   if (peek(&p) >= 0) return fail(&p, p.pos, "unexpected character in expression");
+  if (level_leave(&p, 0)) return -1;
+  if (p.drawn) {
+    size_t at = p.drawn - 1, end = at;
+    while (end < len && is_ident(s[end])) end++;
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "the value depends on the random draw of '%.*s' (ngspice: a new one per run); "
+             "kirchhoff does not draw parameters: set its switch to 0 or write the value",
+             (int)(end - at > 40 ? 40 : end - at), s + at);
+    return fail(&p, at, msg);
+  }
   return 0;
 }

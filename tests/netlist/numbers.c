@@ -156,6 +156,46 @@ Test(expressions, arithmetic) {
   expect_close(param("a - b + c"), 5);
 }
 
+/* A '-' right after an operator negates the next number written at its level, as ngspice 39's
+ * numparam reads it (each value measured there with a = 2, b = 3); where no number follows,
+ * ngspice stops ("wrongly determined negation"), and a '+' there is its "Misplaced operator".
+ * '^' is |x|^y. Until 2026-12-06 kirchhoff read these as signs: 1+-a*sqrt(4)+3 was 1. */
+Test(expressions, negation_after_an_operator) {
+  expect_close(param("1+-a*sqrt(4)+3+10"), 12); /* 1 + 2*2 - 3 + 10: the 3 negated */
+  expect_close(param("1*-2^2"), 4);
+  expect_close(param("2^-a*3+20"), 8);  /* 2^2 * -3 + 20 */
+  expect_close(param("3*-(2)+4"), 2);   /* 3*2 - 4 */
+  expect_close(param("1 ? -a : 3"), 2); /* the 3 is negated, a is not */
+  expect_close(param("(-2)^3"), 8);
+  expect_close(param("1*-a*-2*4+20"), 4); /* 1*2*(-2)*4 + 20 */
+  expect_close(param("max(3,-a)"), 3);    /* an argument's start is not after an operator */
+  const char *stops[] = {"1+-a", "1*-sqrt(4)", "2^-a", "1+-(2)", "(1>-a)+1", "0 ? 3 : -a"};
+  for (size_t k = 0; k < sizeof stops / sizeof *stops; k++) {
+    char deck[128];
+    snprintf(deck, sizeof deck, "t\n.param a=2\nr1 x 0 {%s}\nv1 x 0 1\n", stops[k]);
+    cr_expect(strstr(kh_test_parse_error(deck), "wrongly determined negation"), "%s", stops[k]);
+  }
+  cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {2*+3}\nv1 x 0 1\n"), "Misplaced operator"));
+}
+
+/* ngspice's random functions: kept where an exact 0 multiplies them (PDK mismatch terms behind
+ * a switch that is 0), refused where the value depends on the draw. */
+Test(expressions, random_draws_switched_off) {
+  expect_close(param("1k + 0*agauss(0, 1, 1)"), 1000);
+  expect_close(param("1k + agauss(5, 1, 3)*(a-2)*7"), 1000);
+  expect_close(param("1k*(1 + (b-3)*gauss(0, 0.1, 3)) + 0*aunif(1, 2) + unif(1, 2)*0"), 1000);
+  expect_close(param("(a-2) ? agauss(0, 1, 1) : 5"), 5); /* the branch not taken */
+  const char *drawn[] = {"1k + agauss(0, 1, 1)", "1k*(1 + a*gauss(0, 0.1, 3))",
+                         "a ? limit(1, 2) : 5", "1k + 0*agauss(0, 1, 1) + aunif(1, 2)"};
+  for (size_t k = 0; k < sizeof drawn / sizeof *drawn; k++) {
+    char deck[128];
+    snprintf(deck, sizeof deck, "t\n.param a=2\nr1 x 0 {%s}\nv1 x 0 1\n", drawn[k]);
+    cr_expect(strstr(kh_test_parse_error(deck), "depends on the random draw"), "%s", drawn[k]);
+  }
+  cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {0*agauss(0,1,1,1)}\nv1 x 0 1\n"),
+                   "one to three arguments"));
+}
+
 Test(expressions, bare_parameter_as_value) {
   kh_netlist *nl = kh_test_parse("t\n.param r0=1.5k\nr1 x 0 r0\nv1 x 0 1\n");
   expect_close(kh_netlist_element(nl, 0).value, 1500);
