@@ -205,8 +205,13 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
     for (size_t k = 0; k < b->count; k++)
       if (strlen(b->names[k]) == len && !memcmp(b->names[k], name, len)) return b->nodes[k];
   double v;
-  if (kh_param_value(r->p, r->scope, name, len, &v))
-    return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
+  int found = kh_param_value(r->p, r->scope, name, len, &v);
+  if (found == KH_PARAM_DRAWN)
+    return kh_reader_fail(r, name,
+                          "'%.*s' is a random draw (agauss ...: ngspice draws a new one per run); "
+                          "kirchhoff does not draw parameters: write the value",
+                          (int)len, name);
+  if (found) return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
   static const struct {
     const char *name;
     double value;

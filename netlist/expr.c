@@ -307,7 +307,9 @@ static int parse_primary(parser *p, double *out) {
     while (end < p->len && is_ident(p->s[end])) end++;
     p->pos = end;
     if (peek(p) == '(') return parse_call(p, at, end, out);
-    if (!p->lookup || !p->lookup(p->user, p->s + at, end - at, out)) {
+    int found = p->lookup ? p->lookup(p->user, p->s + at, end - at, out) : 0;
+    if (found == KH_PARAM_DRAWN) p->drawn = at + 1;
+    if (!found) {
       char msg[120];
       snprintf(msg, sizeof msg, "unknown parameter '%.*s'", (int)(end - at > 60 ? 60 : end - at),
                p->s + at);
@@ -505,18 +507,32 @@ static int parse_expr(parser *p, double *out) {
 int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
                            kh_function_lookup functions, void *user, double *out,
                            kh_expr_error *err) {
+  return kh_expr_eval_drawn(s, len, lookup, functions, user, out, err, NULL);
+}
+
+int kh_expr_eval_drawn(const char *s, size_t len, kh_param_lookup lookup,
+                       kh_function_lookup functions, void *user, double *out, kh_expr_error *err,
+                       int *drawn) {
   parser p = {s, len, 0, 0, lookup, user, err, functions, user, 0, 0};
   if (parse_expr(&p, out)) return -1;
   if (peek(&p) >= 0) return fail(&p, p.pos, "unexpected character in expression");
   if (level_leave(&p, 0)) return -1;
-  if (p.drawn) {
+  if (drawn) *drawn = p.drawn != 0;
+  if (p.drawn && !drawn) {
     size_t at = p.drawn - 1, end = at;
     while (end < len && is_ident(s[end])) end++;
     char msg[160];
-    snprintf(msg, sizeof msg,
-             "the value depends on the random draw of '%.*s' (ngspice: a new one per run); "
-             "kirchhoff does not draw parameters: set its switch to 0 or write the value",
-             (int)(end - at > 40 ? 40 : end - at), s + at);
+    int n = (int)(end - at > 40 ? 40 : end - at);
+    if (is_random(s + at, end - at))
+      snprintf(msg, sizeof msg,
+               "the value depends on the random draw of '%.*s' (ngspice: a new one per run); "
+               "kirchhoff does not draw parameters: set its switch to 0 or write the value",
+               n, s + at);
+    else
+      snprintf(msg, sizeof msg,
+               "the value depends on '%.*s', which holds a random draw (agauss ...: a new one "
+               "per ngspice run); kirchhoff does not draw parameters: set its switch to 0",
+               n, s + at);
     return fail(&p, at, msg);
   }
   return 0;

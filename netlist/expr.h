@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
-/* Returns 1 and sets *value when `name[0..len)` is a defined parameter, else 0. */
+/* Returns 1 and sets *value when `name[0..len)` is a defined parameter, 2 when it is one whose
+ * value depends on a random draw (KH_PARAM_DRAWN), else 0. */
+enum { KH_PARAM_DRAWN = 2 };
 typedef int (*kh_param_lookup)(void *user, const char *name, size_t len, double *value);
 
 typedef struct {
@@ -32,5 +34,12 @@ int kh_expr_is_builtin(const char *name, size_t len);
 int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
                            kh_function_lookup functions, void *user, double *out,
                            kh_expr_error *err);
+/* As kh_expr_eval_functions, but a value that depends on a random draw (agauss, gauss, aunif,
+ * unif, limit, or a parameter drawn so) is returned with *drawn set, where
+ * kh_expr_eval_functions refuses it: a .param's value, which a later expression may multiply
+ * by 0. */
+int kh_expr_eval_drawn(const char *s, size_t len, kh_param_lookup lookup,
+                       kh_function_lookup functions, void *user, double *out, kh_expr_error *err,
+                       int *drawn);
 
 #endif

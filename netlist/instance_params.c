@@ -40,7 +40,9 @@ kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards
       if (done[k]) continue;
       st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok);
       p->param_blocked = 0;
+      p->pending_card = (uint32_t)k + 1;
       if (st == KH_OK) st = kh_parse_param_card(p, cards[k], tok, inner, table);
+      p->pending_card = 0;
       if (st != KH_OK && p->param_blocked) {
         st = KH_OK; /* reads a name still pending: the next round */
         continue;
@@ -54,7 +56,9 @@ kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards
     if (done[k] || (st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) != KH_OK)
       continue;
     p->param_blocked = 0;
+    p->pending_card = (uint32_t)k + 1;
     st = kh_parse_param_card(p, cards[k], tok, inner, table);
+    p->pending_card = 0;
     if (st == KH_OK || p->param_blocked)
       st = kh_token_fail(p, cards[k], &tok->items[0],
                          "these .param values depend on each other in a circle, through the "
@@ -168,15 +172,16 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
                            uint32_t def_line, const kh_tokens *head, size_t def_params_at,
                            const kh_scope *outer, kh_param_table *table, size_t *header_count) {
   kh_scope own = {.path = outer->path, .params = table, .outer = outer};
-  kh_status st = kh_parse_assignments(p, def_line, head, def_params_at, head->count, &own, table);
+  kh_status st =
+      kh_parse_instance_assignments(p, def_line, head, def_params_at, head->count, &own, table, 1);
   if (st != KH_OK) return st;
   *header_count = table->count;
-  st = kh_parse_assignments(p, line, tok, params_at, tok->count, outer, table);
+  st = kh_parse_instance_assignments(p, line, tok, params_at, tok->count, outer, table, 0);
   /* the defaults again, now that the line's values stand: those not given read them */
   for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
     end = kh_assignment_end(head, i + 2, head->count);
     if (params_at < tok->count && !given_on_line(tok, params_at, &head->items[i]))
-      st = kh_parse_assignments(p, def_line, head, i, end, &own, table);
+      st = kh_parse_instance_assignments(p, def_line, head, i, end, &own, table, 1);
   }
   return st;
 }

@@ -39,6 +39,9 @@ typedef struct {
     /* A global's value was read (by an element, a model, another .param): a later .param that
      * gives it another value is refused, since ngspice gives every use the last definition. */
     unsigned char read;
+    /* The value depends on a random draw (agauss ..., netlist/expr.c): kept for expressions that
+     * multiply it by 0, refused where a value that counts reads it. */
+    unsigned char drawn;
   } * items;
   size_t count, capacity;
   kh_strmap *index; /* names to items, once the table is long (kh_param_set); else NULL */
@@ -150,6 +153,9 @@ typedef struct {
   } * pending_params;
   size_t pending_param_count, pending_param_cap;
   int param_blocked;
+  /* 1 + the index of the pending .param line being evaluated (0: none): its names are read as
+   * soon as the line assigns them, so `.param a=2 b='a*2'` reads its own a (kh_params_in_order) */
+  uint32_t pending_card;
   int param_unknown;     /* a name was looked up and not found */
   uint32_t *late_params; /* top-level .param lines that read a name defined further down */
   size_t late_count, late_cap;
@@ -316,15 +322,23 @@ size_t kh_split_params(const kh_tokens *tok, size_t from, size_t *params_at);
  * ngspice 39 does (kh_subckt.multiplied_at), and refuses what that rewrite makes order-dependent
  * or silently drops. Before flattening. */
 kh_status kh_mark_multiplied(kh_parser *p);
-/* Parses `name = value ...` assignments from tokens [from, to) into table (evaluated in scope). */
 /* The index just after the value of `name = value ...` whose value starts at value_at: the next
  * `name =` or to (a value may be several tokens, as in `.param y = max(1, 2) + 3`). */
 size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to);
+/* Parses `name = value ...` assignments from tokens [from, to) into table (evaluated in scope):
+ * a model's, .input's or .bounds' words, each value one word, none a random draw. */
 kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to, const kh_scope *scope, kh_param_table *table);
-/* A .param line's assignments: a line with one may write it without braces, spaces included. */
+/* A .param line's assignments: a line with one may write it without braces, spaces included;
+ * a value may be a random draw (kept as drawn, netlist/expr.c) and, beside others, a word whose
+ * parentheses hold spaces (`b=max(a, 3)`), as ngspice 39 reads them. */
 kh_status kh_parse_param_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                               const kh_scope *scope, kh_param_table *table);
+/* An X line's values (as a .param line's, one word each) or a .subckt line's defaults (drawn
+ * values kept; parentheses with spaces inside are ngspice's formula error there). */
+kh_status kh_parse_instance_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                        size_t from, size_t to, const kh_scope *scope,
+                                        kh_param_table *table, int header);
 int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v);
 void kh_param_release(kh_param_table *t);
 /* Returns 1 and sets *v when the table defines name[0..len). */

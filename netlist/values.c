@@ -63,13 +63,13 @@ int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t le
     if (e->given) /* the instance's value stands */
       e->given = KH_PARAM_GIVEN_DECLARED;
     else
-      e->value = v;
+      e->value = v, e->drawn = 0;
     return 0;
   }
   if (kh_reserve((void **)&t->items, &t->capacity, t->count + 1, sizeof *t->items)) return -1;
   const char *copy = kh_arena_strndup(arena, name, len);
   if (!copy) return -1;
-  t->items[t->count++] = (struct kh_param){copy, v, 0, 0};
+  t->items[t->count++] = (struct kh_param){copy, v, 0, 0, 0};
   if (t->index) return index_item(t, t->count - 1);
   return t->count >= PARAM_INDEX_FROM ? build_index(arena, t) : 0;
 }
@@ -81,10 +81,11 @@ void kh_param_release(kh_param_table *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* 1 and *v for a parameter of the table, KH_PARAM_DRAWN for one whose value is drawn, else 0. */
 int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v) {
   const struct kh_param *e = kh_param_find(t, name, len);
   if (e) *v = e->value;
-  return e != NULL;
+  return !e ? 0 : e->drawn ? KH_PARAM_DRAWN : 1;
 }
 
 typedef struct {
@@ -102,12 +103,14 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
     }
   }
   const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
-  for (; scope; scope = scope->outer)
-    if (scope->params && kh_param_get(scope->params, name, len, v)) return 1;
+  for (; scope; scope = scope->outer) {
+    int found = scope->params ? kh_param_get(scope->params, name, len, v) : 0;
+    if (found) return found;
+  }
   struct kh_param *global = kh_param_find(&env->p->globals, name, len);
   if (global) {
     *v = global->value, global->read = 1;
-    return 1;
+    return global->drawn ? KH_PARAM_DRAWN : 1;
   }
   if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
     *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
@@ -158,19 +161,20 @@ static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
 
-/* Evaluates t's text from base for len bytes as an expression; errors point into t. */
+/* Evaluates t's text from base for len bytes as an expression; errors point into t. drawn: NULL
+ * to refuse a value that depends on a random draw, else where to say whether it does. */
 static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t, size_t base,
-                                 size_t len, const kh_scope *scope, double *out) {
+                                 size_t len, const kh_scope *scope, double *out, int *drawn) {
   lookup_env env = {p, scope};
   kh_expr_error err;
-  if (kh_expr_eval_functions(t->s + base, len, lookup, function, &env, out, &err) == 0)
+  if (kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, drawn) == 0)
     return KH_OK;
   kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
   return kh_token_fail(p, line, &at, "%s", err.message);
 }
 
-kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
-                        double *out) {
+static kh_status eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                            double *out, int *drawn) {
   const char *s = t->s;
   size_t len = t->len, base = 0;
   if (len >= 2 && (s[0] == '{' || s[0] == '\'')) { /* {expr} or 'expr' */
@@ -184,7 +188,12 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
     kh_token at = {t->s + bad, t->len - (uint32_t)bad, t->off + (uint32_t)bad};
     return kh_token_fail(p, line, &at, "%s in '%.*s'", kh_number_error_text(e), (int)t->len, t->s);
   }
-  return eval_expression(p, line, t, base, len, scope, out);
+  return eval_expression(p, line, t, base, len, scope, out, drawn);
+}
+
+kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                        double *out) {
+  return eval_token(p, line, t, scope, out, NULL);
 }
 
 size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
@@ -196,34 +205,59 @@ size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
   return k;
 }
 
+/* How a card's values are read (assignments). */
+enum {
+  WHOLE_AT_END = 1, /* a .param line's one assignment: its value whole, spaces included */
+  KEEP_DRAWN = 2,   /* a parameter table's: a random draw is kept, marked (netlist/expr.c) */
+  PAREN_WORDS = 4   /* a word runs on through spaces inside parentheses (.param and X lines) */
+};
+
+/* The end of the value's first word from token at: the first token after a space outside
+ * parentheses, as ngspice 39 splits a .param or X line's values (measured: `b=max(a, 3)` is 3
+ * beside another assignment, `b = max(1, 2) * 3 a=2` gives b = 2, the rest dropped). */
+static size_t word_end(const kh_tokens *tok, size_t at, size_t end) {
+  int depth = 0;
+  for (size_t k = at; k < end; k++) {
+    const kh_token *t = &tok->items[k], *before = &tok->items[k - (k > at)];
+    if (k > at && depth <= 0 && t->s > before->s + before->len) return k;
+    for (uint32_t c = 0; c < t->len; c++) depth += (t->s[c] == '(') - (t->s[c] == ')');
+  }
+  return end;
+}
+
 /* The value of `name = value` from tokens [at, end): one token as kh_eval_token reads it, or,
  * where the card allows it, several as the expression their text spells. ngspice 39 reads a
  * value without braces or quotes whole only when it is a .param line's one assignment
  * (`.param y = 2k + 500`); beside another assignment, or on an X or .subckt line, it reads the
  * first word and drops the rest silently (measured: `.param a = 1k * 2 b=3` and `.param b=3 a =
- * 2k + 500` both give a = the first word), so that is refused. */
+ * 2k + 500` both give a = the first word), so that is refused. A word on a .param or X line runs
+ * on through spaces inside parentheses (word_end); a .subckt line's `p=max(1, 3)` is ngspice's
+ * formula error. */
 static kh_status eval_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
-                            size_t end, size_t to, size_t first_value, int whole_at_end,
-                            const kh_scope *scope, double *out) {
+                            size_t end, size_t to, size_t first_value, int how,
+                            const kh_scope *scope, double *out, int *drawn) {
   const kh_token *first = &tok->items[at], *last = &tok->items[end - 1];
   double number;
   size_t bad = 0;
-  if (end == at + 1 && whole_at_end && !starts_like_name(first->s[0]) &&
+  if (end == at + 1 && (how & WHOLE_AT_END) && !starts_like_name(first->s[0]) &&
       kh_parse_number(first->s, first->len, &number, &bad) == KH_NUM_TRAILING)
-    return eval_expression(p, line, first, 0, first->len, scope, out); /* `.param w = 3*w_min` */
-  if (end == at + 1) return kh_eval_token(p, line, first, scope, out);
-  if (!whole_at_end || end != to || at != first_value)
-    return kh_token_fail(p, line, &tok->items[at + 1],
+    return eval_expression(p, line, first, 0, first->len, scope, out, drawn); /* `3*w_min` */
+  if (end == at + 1) return eval_token(p, line, first, scope, out, drawn);
+  size_t word = how & PAREN_WORDS ? word_end(tok, at, end) : at + 1;
+  int whole = (how & WHOLE_AT_END) && end == to && at == first_value;
+  if (word < end && !whole) {
+    const kh_token *w = &tok->items[word - 1];
+    return kh_token_fail(p, line, &tok->items[word],
                          "ngspice 39 reads only '%.*s' as this value and drops the rest "
                          "silently; write the expression in braces: {...}",
-                         (int)first->len, first->s);
+                         (int)(w->s + w->len - first->s), first->s);
+  }
   kh_token span = {first->s, (uint32_t)(last->s + last->len - first->s), first->off};
-  return eval_expression(p, line, &span, 0, span.len, scope, out);
+  return eval_expression(p, line, &span, 0, span.len, scope, out, drawn);
 }
 
 static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
-                             size_t to, int whole_at_end, const kh_scope *scope,
-                             kh_param_table *table) {
+                             size_t to, int how, const kh_scope *scope, kh_param_table *table) {
   for (size_t i = from, end; i < to; i = end) {
     const kh_token *name = &tok->items[i];
     if (!starts_like_name(name->s[0]))
@@ -234,8 +268,10 @@ static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                            "expected '=' after '%.*s'", (int)name->len, name->s);
     if (i + 2 >= to) return kh_token_fail(p, line, &tok->items[i + 1], "missing value after '='");
     double v;
+    int drawn = 0; /* a parameter may hold a draw that the expressions reading it multiply by 0 */
     end = kh_assignment_end(tok, i + 2, to);
-    kh_status st = eval_value(p, line, tok, i + 2, end, to, from + 2, whole_at_end, scope, &v);
+    kh_status st = eval_value(p, line, tok, i + 2, end, to, from + 2, how, scope, &v,
+                              how & KEEP_DRAWN ? &drawn : NULL);
     if (st != KH_OK) return st;
     const struct kh_param *old =
         table == &p->globals ? kh_param_find(table, name->s, name->len) : NULL;
@@ -245,8 +281,17 @@ static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                            "read it: ngspice gives every use the last definition, kirchhoff "
                            "read the one before (define it once, or before its first use)",
                            (int)name->len, name->s);
+    struct kh_param *e = kh_param_find(table, name->s, name->len);
+    int instance_value_stands = e && e->given;
     if (kh_param_set(&p->nl->arena, table, name->s, name->len, v))
       return kh_fail_nomem(p->ctx, "storing parameters");
+    if (!instance_value_stands) kh_param_find(table, name->s, name->len)->drawn = (uint8_t)drawn;
+    for (size_t q = 0; p->pending_card && q < p->pending_param_count; q++) {
+      struct kh_pending_param *pend = &p->pending_params[q];
+      if (pend->card + 1 == p->pending_card && pend->len == name->len &&
+          !memcmp(pend->name, name->s, name->len))
+        pend->done = 1; /* assigned: the rest of its line may read it */
+    }
   }
   return KH_OK;
 }
@@ -256,9 +301,16 @@ kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok
   return assignments(p, line, tok, from, to, 0, scope, table);
 }
 
+kh_status kh_parse_instance_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                        size_t from, size_t to, const kh_scope *scope,
+                                        kh_param_table *table, int header) {
+  return assignments(p, line, tok, from, to, KEEP_DRAWN | (header ? 0 : PAREN_WORDS), scope, table);
+}
+
 kh_status kh_parse_param_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                               const kh_scope *scope, kh_param_table *table) {
-  return assignments(p, line, tok, 1, tok->count, 1, scope, table);
+  return assignments(p, line, tok, 1, tok->count, WHOLE_AT_END | KEEP_DRAWN | PAREN_WORDS, scope,
+                     table);
 }
 
 static uint32_t find_scoped(const kh_parser *p, const kh_strmap *names, const kh_scope *scope,

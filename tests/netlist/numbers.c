@@ -194,6 +194,19 @@ Test(expressions, random_draws_switched_off) {
   }
   cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {0*agauss(0,1,1,1)}\nv1 x 0 1\n"),
                    "one to three arguments"));
+  /* a parameter may hold a draw (gf180mcu's mis_vth=agauss(0,var_vth,1)): kept where an exact 0
+   * multiplies it, refused at the value that reads it otherwise, and in a B source */
+  expect_close(first_value("t\n.param sw=0 d=agauss(0,1,1)\nr1 x 0 {1k + d*sw}\nv1 x 0 1\n", ""),
+               1000);
+  expect_close(first_value("t\n.param d=agauss(0,1,1) e={2*d}\nr1 x 0 {1k + 0*e}\nv1 x 0 1\n", ""),
+               1000);
+  cr_expect(strstr(kh_test_parse_error("t\n.param d=gauss(1,1,1)\nr1 x 0 {1k + d}\nv1 x 0 1\n"),
+                   "test.cir:3:14: the value depends on 'd', which holds a random draw"));
+  cr_expect(strstr(kh_test_parse_error("t\n.param d=unif(1,1)\nb1 x 0 v=d\nr1 x 0 1k\n"),
+                   "'d' is a random draw"));
+  cr_expect(strstr(kh_test_parse_error("t\n.model dm d is={1e-14 + agauss(0,1e-15,1)}\n"
+                                       "d1 x 0 dm\nv1 x 0 1\n"),
+                   "random draw of 'agauss'"));
 }
 
 Test(expressions, bare_parameter_as_value) {
