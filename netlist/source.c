@@ -405,7 +405,10 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
   kh_loc loc = {r->file, lineno, (uint32_t)i + 1};
   const char *c = s + i;
   size_t m = end - i;
+  /* a section not asked for, or (in a file read for a section) lines outside every section */
+  int skipping = r->lib_state == SKIPPING_SECTION || (r->section && r->lib_state == OUTSIDE_LIB);
   if (c[0] == '+') {
+    if (skipping) return KH_OK; /* continues a line skipped with its section */
     if (!r->can_continue)
       return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc,
                             "continuation line '+' has no line to continue");
@@ -422,8 +425,7 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
     r->can_continue = 0;
     return KH_OK;
   }
-  /* a section not asked for, or (in a file read for a section) lines outside every section */
-  if (r->lib_state == SKIPPING_SECTION || (r->section && r->lib_state == OUTSIDE_LIB)) {
+  if (skipping) {
     r->can_continue = 0;
     return KH_OK;
   }
