@@ -163,11 +163,104 @@ static int given_on_line(const kh_tokens *tok, size_t params_at, const kh_token 
   return 0;
 }
 
+/* Whether a header default is written bare (a number or a name): X-line values read those; one
+ * in braces or quotes they do not see (measured: `.subckt sub d wf={w*2}` and `x1 d sub
+ * ad='wf*10'` read the caller's wf, or stop ngspice 39 without one; `wf=2k` is read). */
+static int bare_default(const kh_tokens *head, size_t at, size_t end) {
+  char c = head->items[at + 2].s[0];
+  return end == at + 3 && c != '{' && c != '\'';
+}
+
+/* The header's bare defaults the X line does not replace, into visible. */
+static kh_status visible_defaults(kh_parser *p, const kh_tokens *tok, size_t params_at,
+                                  const kh_tokens *head, size_t def_params_at,
+                                  const kh_param_table *table, kh_param_table *visible) {
+  for (size_t i = def_params_at, end; i + 2 < head->count; i = end) {
+    end = kh_assignment_end(head, i + 2, head->count);
+    const kh_token *name = &head->items[i];
+    const struct kh_param *e = kh_param_find(table, name->s, name->len);
+    if (!e || !bare_default(head, i, end) || given_on_line(tok, params_at, name)) continue;
+    if (kh_param_set(&p->nl->arena, visible, name->s, name->len, e->value))
+      return kh_fail_nomem(p->ctx, "parameters");
+    kh_param_find(visible, name->s, name->len)->drawn = e->drawn;
+  }
+  return KH_OK;
+}
+
+/* One X-line value (tokens [at, end)) into given, in scope own; its own name reads outer. */
+static kh_status line_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
+                            size_t end, uint32_t card, const kh_scope *own, const kh_scope *outer,
+                            kh_param_table *given) {
+  p->param_blocked = 0;
+  p->pending_card = card + 1;
+  p->self_name = tok->items[at].s, p->self_len = tok->items[at].len, p->self_outer = outer;
+  kh_status st = kh_parse_instance_assignments(p, line, tok, at, end, own, given, 0);
+  p->pending_card = 0, p->self_name = NULL, p->self_outer = NULL;
+  return st;
+}
+
+/* The X line's values (tok from params_at on) into table, as ngspice 39 evaluates them
+ * (measured, in a caller with w=9, nf=5, of `.subckt sub d w=1 nf=1 ad=0`): a name the line
+ * gives reads the line's value, in the order of their dependencies (`ad='w*10+nf' w=3 nf=2` is
+ * 32); a name the header gives a bare default reads it (`ad='w*10'` is 10, `ad='nf+w'` 6); a
+ * value's own name and every other name read the caller's scope (`w=w ad='w*10'` is 90,
+ * `w='w+1' ad='w*10'` 100). Until 2026-12-06 kirchhoff read them all in the caller's scope:
+ * 90, 14, and 90 where ngspice gives 10, 6 and 100, and refused xschem's sky130 lines
+ * (`nf=2 ad='int((nf+1)/2) * W/nf * 0.29'`). */
+static kh_status line_values(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
+                             const kh_tokens *head, size_t def_params_at, const kh_scope *outer,
+                             kh_param_table *table) {
+  kh_param_table visible = {0}, given = {0};
+  kh_scope vis = {.path = outer->path, .params = &visible, .outer = outer};
+  kh_scope own = {.path = outer->path, .params = &given, .outer = &vis};
+  size_t base = p->pending_param_count, n = 0;
+  kh_status st = visible_defaults(p, tok, params_at, head, def_params_at, table, &visible);
+  for (size_t i = params_at; st == KH_OK && i + 2 < tok->count;
+       i = kh_assignment_end(tok, i + 2, tok->count), n++) {
+    const kh_token *name = &tok->items[i];
+    if (kh_reserve((void **)&p->pending_params, &p->pending_param_cap, p->pending_param_count + 1,
+                   sizeof *p->pending_params))
+      st = kh_fail_nomem(p->ctx, "parameters");
+    else /* cards past the pending lines', so that they never meet */
+      p->pending_params[p->pending_param_count++] =
+          (struct kh_pending_param){name->s, name->len, (uint32_t)(base + n), 0};
+  }
+  size_t left = n, before = n + 1;
+  while (st == KH_OK && left && left != before) { /* rounds, as kh_params_in_order's */
+    before = left;
+    for (size_t k = 0, i = params_at; st == KH_OK && k < n;
+         k++, i = kh_assignment_end(tok, i + 2, tok->count)) {
+      struct kh_pending_param *e = &p->pending_params[base + k];
+      if (e->done) continue;
+      st = line_value(p, line, tok, i, kh_assignment_end(tok, i + 2, tok->count),
+                      (uint32_t)(base + k), &own, outer, &given);
+      if (st != KH_OK && p->param_blocked)
+        st = KH_OK; /* the next round */
+      else if (st == KH_OK)
+        e->done = 1, left--;
+    }
+  }
+  if (st == KH_OK && left)
+    st = kh_token_fail(p, line, &tok->items[params_at],
+                       "these values read each other in a circle (ngspice stops too)");
+  for (size_t k = 0; st == KH_OK && k < given.count; k++) {
+    const struct kh_param *g = &given.items[k];
+    if (kh_param_set(&p->nl->arena, table, g->name, strlen(g->name), g->value))
+      st = kh_fail_nomem(p->ctx, "parameters");
+    else
+      kh_param_find(table, g->name, strlen(g->name))->drawn = g->drawn;
+  }
+  p->pending_param_count = base;
+  kh_param_release(&visible);
+  kh_param_release(&given);
+  return st;
+}
+
 /* The header's parameters (head from def_params_at on) and the X line's values (tok from
  * params_at on) into table, *header_count the header's. As ngspice scopes them (measured): the
- * X line's values in the caller's scope (its parameters, its callers', the globals); a default
- * in the instance's own, so that `m2={j*3}` after `j=2` reads this instance's j, the X line's
- * value where it gives one, and otherwise the caller's scope. */
+ * X line's values as line_values reads them; a default in the instance's own, so that
+ * `m2={j*3}` after `j=2` reads this instance's j, the X line's value where it gives one, and
+ * otherwise the caller's scope. */
 kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
                            uint32_t def_line, const kh_tokens *head, size_t def_params_at,
                            const kh_scope *outer, kh_param_table *table, size_t *header_count) {
@@ -176,7 +269,7 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
       kh_parse_instance_assignments(p, def_line, head, def_params_at, head->count, &own, table, 1);
   if (st != KH_OK) return st;
   *header_count = table->count;
-  st = kh_parse_instance_assignments(p, line, tok, params_at, tok->count, outer, table, 0);
+  st = line_values(p, line, tok, params_at, head, def_params_at, outer, table);
   /* the defaults again, now that the line's values stand: those not given read them */
   for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
     end = kh_assignment_end(head, i + 2, head->count);

@@ -156,6 +156,11 @@ typedef struct {
   /* 1 + the index of the pending .param line being evaluated (0: none): its names are read as
    * soon as the line assigns them, so `.param a=2 b='a*2'` reads its own a (kh_params_in_order) */
   uint32_t pending_card;
+  /* While an X line's value is evaluated (instance_params.c): its own name, which reads the
+   * caller's scope (self_outer) and never waits (NULL otherwise). */
+  const char *self_name;
+  size_t self_len;
+  const struct kh_scope *self_outer;
   int param_unknown;     /* a name was looked up and not found */
   uint32_t *late_params; /* top-level .param lines that read a name defined further down */
   size_t late_count, late_cap;

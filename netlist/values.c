@@ -95,7 +95,8 @@ typedef struct {
 
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
-  for (size_t k = 0; k < env->p->pending_param_count; k++) { /* a body's .param not yet evaluated */
+  int self = env->p->self_name && env->p->self_len == len && !memcmp(env->p->self_name, name, len);
+  for (size_t k = 0; !self && k < env->p->pending_param_count; k++) { /* not yet evaluated */
     const struct kh_pending_param *q = &env->p->pending_params[k];
     if (!q->done && q->len == len && !memcmp(q->name, name, len)) {
       env->p->param_blocked = 1;
@@ -103,6 +104,7 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
     }
   }
   const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
+  if (self) scope = env->p->self_outer; /* `x1 a sub w=w`: the caller's w */
   for (; scope; scope = scope->outer) {
     int found = scope->params ? kh_param_get(scope->params, name, len, v) : 0;
     if (found) return found;
