@@ -75,6 +75,7 @@ case "${1:-}" in
     build_release
     bench/grid.sh build/release/cli/kirchhoff
     bench/diodes.sh build/release/cli/kirchhoff
+    bench/pdk.sh build/release/cli/kirchhoff
     bench/pg.sh build/release/cli/kirchhoff
     bench/adjoint.sh build/release
     scripts/fetch-data.sh --small data

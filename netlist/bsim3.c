@@ -82,17 +82,15 @@ static int hspice_without_dc_effect(const kh_token *w, double version) {
          (version == 3.1 && KH_LISTED(hspice_zero_bias_caps, w->s, w->len));
 }
 
-/* The canonical name of the word (lower case: the lexer's) into out, or 0 when BSIM3 has none:
- * vtho (and its l, w, p forms) is vth0. */
-static int canonical(const char *s, size_t len, char out[16]) {
-  if (len == 0 || len >= 16) return 0;
-  memcpy(out, s, len), out[len] = '\0';
-  size_t at = (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && len > 4 ? 1 : 0;
-  if (!strcmp(out + at, "vtho")) out[at + 3] = '0';
-  if (KH_LISTED(plain, out, len) || KH_LISTED(binned, out, len) ||
-      KH_LISTED(instance_defaults, out, len) || KH_LISTED(acm_words, out, len))
-    return 1;
-  return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && KH_LISTED(binned, out + 1, len - 1);
+/* The canonical name of a word (lower case: the lexer's; kh_model_word: vtho is vth0), 1 and
+ * *name, 0 when BSIM3 has none, -1 out of memory. */
+static int canonical(kh_parser *p, const kh_token *t, const char **name) {
+  static const kh_word_list lists[] = {
+      {plain, sizeof plain / sizeof *plain, 0},
+      {binned, sizeof binned / sizeof *binned, 1},
+      {instance_defaults, sizeof instance_defaults / sizeof *instance_defaults, 0},
+      {acm_words, sizeof acm_words / sizeof *acm_words, 0}};
+  return kh_model_word(&p->bsim_words[0], lists, 4, t->s, t->len, name);
 }
 
 int kh_bsim3_card(const kh_tokens *tok, size_t from, size_t to) {
@@ -191,7 +189,7 @@ static int v31_word(const char *name) {
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                             size_t i, size_t to, double version, double acm) {
   const kh_token *t = tok->items;
-  char name[16];
+  const char *name = NULL;
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
     return kh_model_word_expected(p, line, tok, from, i);
   if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
@@ -219,7 +217,8 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          "it (with a warning): the two would not agree; remove it to get "
                          "ngspice's answer",
                          (int)t[i].len, t[i].s);
-  int known = canonical(t[i].s, t[i].len, name);
+  int known = canonical(p, &t[i], &name);
+  if (known < 0) return kh_fail_nomem(p->ctx, "reading a model");
   if (known && !strcmp(name, "lmlt") && !(version >= 3.2 && version < 3.3))
     return kh_token_fail(p, line, &t[i],
                          "LMLT (HSPICE's channel length multiplier) is read by ngspice 39's "
@@ -330,7 +329,7 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   double version = card_version(tok, from, end);
   int noted = 0;
   for (size_t i = from; i + 2 < end; i += 3) { /* every word checked (kh_check_bsim3_model) */
-    char name[16];
+    const char *key = NULL;
     double v;
     if (kh_token_eq(&t[i], "version")) { /* as its code, which ngspice reads back the same */
       params[n++] = (kh_model_param){"version", version_code(&t[i + 2])};
@@ -343,10 +342,10 @@ kh_status kh_bsim3_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
       if (st != KH_OK) return st;
       noted = 1;
     }
-    if (!canonical(t[i].s, t[i].len, name) || (version == 3.1 && !v31_word(name)))
+    int known = canonical(p, &t[i], &key);
+    if (known < 0) return kh_fail_nomem(p->ctx, "storing a model");
+    if (!known || (version == 3.1 && !v31_word(key)))
       continue; /* what ngspice ignores (v3.1's XL = 0 and XW = 0, HSPICE's CBD) is not kept */
-    const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
-    if (!key) return kh_fail_nomem(p->ctx, "storing a model");
     kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);
     if (st != KH_OK) return st;
     params[n++] = (kh_model_param){key, v};

@@ -320,17 +320,14 @@ static const struct {
     {"wpemod", {0, 1, -1}, "BSIM4 WPEMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
 };
 
-/* The canonical name of the word into out, or 0 when BSIM4 has none: vtho (and its l, w, p
- * forms) is vth0. */
-static int canonical(const char *s, size_t len, char out[24]) {
-  if (len == 0 || len >= 24) return 0;
-  memcpy(out, s, len), out[len] = '\0';
-  size_t at = (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && len > 4 ? 1 : 0;
-  if (!strcmp(out + at, "vtho")) out[at + 3] = '0';
-  if (KH_LISTED(plain, out, len) || KH_LISTED(binned, out, len) ||
-      KH_LISTED(instance_defaults, out, len))
-    return 1;
-  return (out[0] == 'l' || out[0] == 'w' || out[0] == 'p') && KH_LISTED(binned, out + 1, len - 1);
+/* The canonical name of a word (kh_model_word: vtho is vth0), 1 and *name, 0 when BSIM4 has
+ * none, -1 out of memory. */
+static int canonical(kh_parser *p, const kh_token *t, const char **name) {
+  static const kh_word_list lists[] = {
+      {plain, sizeof plain / sizeof *plain, 0},
+      {binned, sizeof binned / sizeof *binned, 1},
+      {instance_defaults, sizeof instance_defaults / sizeof *instance_defaults, 0}};
+  return kh_model_word(&p->bsim_words[1], lists, 3, t->s, t->len, name);
 }
 
 int kh_bsim4_card(const kh_tokens *tok, size_t from, size_t to) {
@@ -441,11 +438,12 @@ static double card_value(kh_parser *p, uint32_t line, const kh_tokens *tok, size
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                             size_t i, size_t to, double version) {
   const kh_token *t = tok->items;
-  char name[24];
+  const char *name = NULL;
   if (i + 2 >= to || !kh_token_eq(&t[i + 1], "="))
     return kh_model_word_expected(p, line, tok, from, i);
   if (kh_token_eq(&t[i], "version")) return check_version(p, line, &t[i + 2]);
-  int known = canonical(t[i].s, t[i].len, name);
+  int known = canonical(p, &t[i], &name);
+  if (known < 0) return kh_fail_nomem(p->ctx, "reading a model");
   kh_status st = kh_check_model_instance_word(p, line, tok, from, i, known, instance_defaults,
                                               sizeof instance_defaults / sizeof *instance_defaults);
   if (st != KH_OK) return st;
@@ -528,15 +526,15 @@ kh_status kh_bsim4_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
   if (!params) return kh_fail_nomem(p->ctx, "storing a model");
   size_t n = 0;
   for (size_t i = from; i + 2 < end; i += 3) { /* every word checked (kh_check_bsim4_model) */
-    char name[24];
+    const char *key = NULL;
     double v;
     if (kh_token_eq(&t[i], "version")) { /* 4.8.x all read by BSIM4 4.8.2 */
       params[n++] = (kh_model_param){"version", version_code(&t[i + 2])};
       continue;
     }
-    if (!canonical(t[i].s, t[i].len, name)) continue;
-    const char *key = kh_arena_strndup(&p->nl->arena, name, strlen(name));
-    if (!key) return kh_fail_nomem(p->ctx, "storing a model");
+    int known = canonical(p, &t[i], &key);
+    if (known < 0) return kh_fail_nomem(p->ctx, "storing a model");
+    if (!known) continue;
     kh_status st = kh_eval_token(p, line, &t[i + 2], NULL, &v);
     if (st != KH_OK) return st;
     params[n++] = (kh_model_param){key, v};

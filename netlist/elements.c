@@ -289,10 +289,41 @@ const char *kh_param_alias_canonical(const kh_param_alias *table, size_t n, cons
   return c ? c : name;
 }
 
+/* The first character first: the BSIM lists hold hundreds of names, looked up for every word of
+ * every model card (a PDK's per-instance bins: a strlen per name was half of parse time). */
 int kh_listed(const char *const *names, size_t n, const char *s, size_t len) {
-  for (size_t k = 0; k < n; k++)
-    if (strlen(names[k]) == len && !strncmp(names[k], s, len)) return 1;
+  for (size_t k = 0; len && k < n; k++)
+    if (names[k][0] == s[0] && !strncmp(names[k], s, len) && names[k][len] == '\0') return 1;
   return 0;
+}
+
+static int intern_words(kh_strmap *table, const kh_word_list *lists, size_t nlists) {
+  for (size_t l = 0; l < nlists; l++)
+    for (size_t k = 0; k < lists[l].count; k++)
+      for (int form = 0; form < (lists[l].with_lwp ? 4 : 1); form++) {
+        char word[40];
+        int n = snprintf(word, sizeof word, "%s%s",
+                         form ? (const char *[]){"l", "w", "p"}[form - 1] : "", lists[l].names[k]);
+        uint32_t id;
+        if (n < 0 || (size_t)n >= sizeof word ||
+            kh_strmap_intern(table, word, (size_t)n, &id, NULL))
+          return -1;
+      }
+  return 0;
+}
+
+int kh_model_word(kh_strmap *table, const kh_word_list *lists, size_t nlists, const char *s,
+                  size_t len, const char **out) {
+  char word[40];
+  if (len == 0 || len >= sizeof word) return 0;
+  if (table->count == 0 && intern_words(table, lists, nlists)) return -1;
+  memcpy(word, s, len), word[len] = '\0';
+  size_t at = (word[0] == 'l' || word[0] == 'w' || word[0] == 'p') && len > 4 ? 1 : 0;
+  if (!strcmp(word + at, "vtho")) word[at + 3] = '0';
+  uint32_t id = kh_strmap_find(table, word, len);
+  if (id == KH_NOT_FOUND) return 0;
+  *out = kh_strmap_name(table, id);
+  return 1;
 }
 
 const char *kh_word_note_find(const kh_word_note *table, const kh_token *t) {
@@ -303,7 +334,8 @@ const char *kh_word_note_find(const kh_word_note *table, const kh_token *t) {
 
 const char *kh_param_alias_find(const kh_param_alias *table, size_t n, const char *s, size_t len) {
   for (size_t i = 0; i < n; i++)
-    if (strlen(table[i].name) == len && memcmp(table[i].name, s, len) == 0)
+    if (len && table[i].name[0] == s[0] && !strncmp(table[i].name, s, len) &&
+        table[i].name[len] == '\0')
       return table[i].canonical;
   return NULL;
 }

@@ -332,6 +332,8 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_init(&p.instance_names, &nl->arena);
   kh_strmap_init(&p.global_nodes, &nl->arena);
   kh_strmap_init(&p.func_names, &nl->arena);
+  kh_strmap_init(&p.bsim_words[0], &nl->arena);
+  kh_strmap_init(&p.bsim_words[1], &nl->arena);
   uint32_t ground;
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
@@ -370,6 +372,8 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_release(&p.instance_names);
   kh_strmap_release(&p.global_nodes);
   kh_strmap_release(&p.func_names);
+  kh_strmap_release(&p.bsim_words[0]);
+  kh_strmap_release(&p.bsim_words[1]);
   for (size_t i = 0; i < p.subckt_count; i++) kh_subckt_release(&p.subckts[i]);
   kh_free(p.subckts);
   kh_free(p.deferred_models);

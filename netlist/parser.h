@@ -92,8 +92,10 @@ typedef struct {
   kh_strmap subckt_names;
   kh_strmap instance_names;
   kh_strmap global_nodes; /* .global: node names that subcircuits share with the top level */
-  kh_strmap func_names;   /* .func names, ids indexing funcs */
-  struct kh_func {        /* .func name(params) = {body} */
+  kh_strmap func_names;
+  /* BSIM3's and BSIM4's model words (kh_model_word), built at the first card of each */
+  kh_strmap bsim_words[2]; /* .func names, ids indexing funcs */
+  struct kh_func {         /* .func name(params) = {body} */
     const char *body;
     const char **params;
     size_t arity;
@@ -382,6 +384,18 @@ typedef struct {
 const char *kh_word_note_find(const kh_word_note *table, const kh_token *t);
 /* Whether s (len bytes) is one of names[0..n), as written (elements.c); KH_LISTED for an array. */
 int kh_listed(const char *const *names, size_t n, const char *s, size_t len);
+/* A family's model words: lists of names, those with_lwp also with their l, w and p forms. */
+typedef struct {
+  const char *const *names;
+  size_t count;
+  int with_lwp;
+} kh_word_list;
+/* The canonical name of a BSIM model word s[0..len) (vtho, lvtho ... are vth0, lvth0 ...),
+ * interned in table, which is filled from lists at its first use (a PDK deck reads thousands
+ * of cards per run: a scan of the lists per word was most of its parse): 1 and *out, 0 for a
+ * word the family does not know, -1 out of memory. */
+int kh_model_word(kh_strmap *table, const kh_word_list *lists, size_t nlists, const char *s,
+                  size_t len, const char **out);
 #define KH_LISTED(names, s, len) kh_listed(names, sizeof names / sizeof *names, s, len)
 /* JFETs (jfet.c): the .model NJF/PJF card's words, their stored names, and the J card. */
 kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
