@@ -314,6 +314,15 @@ static kh_status something_to_solve(kh_parser *p) {
                         "solve");
 }
 
+/* The parser's own name tables (subcircuits, instances, global nodes, functions, BSIM words):
+ * set up in the netlist's arena, or released. */
+static void parser_tables(kh_parser *p, int release) {
+  kh_strmap *t[] = {&p->subckt_names, &p->instance_names, &p->global_nodes,
+                    &p->func_names,   &p->bsim_words[0],  &p->bsim_words[1]};
+  for (size_t k = 0; k < sizeof t / sizeof *t; k++)
+    release ? kh_strmap_release(t[k]) : kh_strmap_init(t[k], &p->nl->arena);
+}
+
 static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
                        const char *name, const kh_parse_overrides *o) {
   *out = NULL;
@@ -328,12 +337,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_source_init(&p.src, &nl->arena);
   p.src.on_line = take_line;
   p.src.on_line_user = &p;
-  kh_strmap_init(&p.subckt_names, &nl->arena);
-  kh_strmap_init(&p.instance_names, &nl->arena);
-  kh_strmap_init(&p.global_nodes, &nl->arena);
-  kh_strmap_init(&p.func_names, &nl->arena);
-  kh_strmap_init(&p.bsim_words[0], &nl->arena);
-  kh_strmap_init(&p.bsim_words[1], &nl->arena);
+  parser_tables(&p, 0);
   uint32_t ground;
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
@@ -368,12 +372,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK) st = adopt_source(&p);
   kh_source_release(&p.src);
   kh_param_release(&p.globals);
-  kh_strmap_release(&p.subckt_names);
-  kh_strmap_release(&p.instance_names);
-  kh_strmap_release(&p.global_nodes);
-  kh_strmap_release(&p.func_names);
-  kh_strmap_release(&p.bsim_words[0]);
-  kh_strmap_release(&p.bsim_words[1]);
+  parser_tables(&p, 1);
   for (size_t i = 0; i < p.subckt_count; i++) kh_subckt_release(&p.subckts[i]);
   kh_free(p.subckts);
   kh_free(p.deferred_models);
