@@ -438,10 +438,13 @@ static int match(parser *p, const char *op) {
   return 1;
 }
 
+/* Comparisons share one level and chain left to right, as ngspice 39's numparam reads them
+ * (measured: 0==1<2 is (0==1)<2 = 1, 3<2<1 is 1, 1<=1<=0 is 0), `<>` is `!=`, and a lone '='
+ * is equality too (ngspice's own tests write .elseif (x = 2)). Until 2026-12-06 kirchhoff read
+ * one comparison and refused a second. */
 static int parse_comparison(parser *p, double *out) {
   if (parse_sum(p, out)) return -1;
-  /* a lone '=' is equality too, as ngspice reads it (its own tests write .elseif (x = 2)) */
-  static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">", "="};
+  static const char *const ops[] = {"==", "!=", "<>", "<=", ">=", "<", ">", "="};
   for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
     if (!match(p, ops[k])) continue;
     double rhs;
@@ -449,13 +452,13 @@ static int parse_comparison(parser *p, double *out) {
     if (parse_sum(p, &rhs)) return -1;
     if (drawn) p->drawn = drawn;
     double a = *out;
-    *out = k == 0 || k == 6 ? a == rhs
-           : k == 1         ? a != rhs
-           : k == 2         ? a <= rhs
-           : k == 3         ? a >= rhs
-           : k == 4         ? a < rhs
-                            : a > rhs;
-    return 0;
+    *out = k == 0 || k == 7   ? a == rhs
+           : k == 1 || k == 2 ? a != rhs
+           : k == 3           ? a <= rhs
+           : k == 4           ? a >= rhs
+           : k == 5           ? a < rhs
+                              : a > rhs;
+    k = (size_t)-1; /* the next comparison, if any, takes this one's value */
   }
   return 0;
 }

@@ -178,6 +178,15 @@ Test(expressions, negation_after_an_operator) {
   cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {2*+3}\nv1 x 0 1\n"), "Misplaced operator"));
 }
 
+/* Comparisons chain left to right at one level, `<>` is `!=` (ngspice 39's numparam, measured). */
+Test(expressions, comparisons_chain) {
+  expect_close(param("(0==1<2)+1"), 2);
+  expect_close(param("(3<2<1)+1"), 2);
+  expect_close(param("(1<=1<=0)+1"), 1);
+  expect_close(param("(2<>3)+(2<>2)+1"), 2);
+  expect_close(param("(a==2==1)+1"), 2);
+}
+
 /* ngspice's random functions: kept where an exact 0 multiplies them (PDK mismatch terms behind
  * a switch that is 0), refused where the value depends on the draw. */
 Test(expressions, random_draws_switched_off) {
