@@ -4,13 +4,13 @@
 # against the ngspice program on the same file, whole processes, interleaved (timing.sh: 5
 # rounds of three kirchhoff runs and one ngspice run; the ratio is the median of the rounds').
 # Then the answers against each other (kirchhoff op --compare) on the first size.
-# Usage: bench/pdk.sh [KIRCHHOFF_BINARY] [BINS:INSTANCES ...]   (default 20:50 60:200)
+# Usage: bench/pdk.sh [KIRCHHOFF_BINARY] [BINS:INSTANCES ...]   (default 20:50 60:200 20:1000)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kirchhoff=${1:-$here/../build/release/cli/kirchhoff}
 shift || true
 sizes=("$@")
-((${#sizes[@]})) || sizes=(20:50 60:200)
+((${#sizes[@]})) || sizes=(20:50 60:200 20:1000)
 out=$here/out
 mkdir -p "$out"
 # shellcheck source=bench/timing.sh
