@@ -378,7 +378,7 @@ uint32_t kh_bsim3_held_bin(const kh_netlist *nl, const kh_token *name) {
  * either end; measured: W = 1.5995u is in a bin from WMIN = 1.6u, 3.0009u in one to WMAX = 3u, and
  * the first bin in the file that holds it wins, so a W just past an earlier bin's end takes that
  * bin. */
-static int in_bin_range(double v, double min, double max) {
+int kh_bin_range_holds(double v, double min, double max) {
   return fabs(v - min) < 1e-9 || fabs(v - max) < 1e-9 || (min < v && v < max);
 }
 
@@ -390,7 +390,8 @@ uint32_t kh_bsim3_bin(const kh_netlist *nl, const kh_token *name, double l, doub
     double level = kh_model_value(m, "level", 1), v[4];
     int complete = level == 8 || level == 49 || level == 14 || level == 54; /* BSIM3, BSIM4 */
     for (int j = 0; j < 4; j++) complete &= !isnan(v[j] = kh_model_value(m, limits[j], NAN));
-    if (complete && in_bin_range(l, v[0], v[1]) && in_bin_range(w, v[2], v[3])) return (uint32_t)k;
+    if (complete && kh_bin_range_holds(l, v[0], v[1]) && kh_bin_range_holds(w, v[2], v[3]))
+      return (uint32_t)k;
   }
   return KH_NOT_FOUND;
 }

@@ -125,35 +125,46 @@ kh_status kh_note_unused_given(kh_parser *p, uint32_t line, const kh_tokens *tok
   return KH_OK;
 }
 
+/* Deferred model k, read for this instance with its parameters: stored as "<instance>.<name>"
+ * (x1.dm), held over "<definition>.<name>" (sub.dm). */
+static kh_status instance_model(kh_parser *p, size_t k, const kh_scope *inner, kh_tokens *tok) {
+  uint32_t def = p->deferred_models[k].def, line = p->deferred_models[k].line;
+  kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+  if (st != KH_OK) return st;
+  const kh_token *name = &tok->items[1];
+  size_t plen = strlen(inner->path), klen = strlen(p->subckts[def].key);
+  char *mname = kh_arena_alloc(&p->nl->arena, plen + name->len + 2),
+       *key = kh_arena_alloc(&p->nl->arena, klen + name->len + 2);
+  if (!mname || !key ||
+      kh_reserve((void **)&p->overrides, &p->override_cap, p->override_count + 1,
+                 sizeof *p->overrides))
+    return kh_fail_nomem(p->ctx, "storing a model");
+  snprintf(mname, plen + name->len + 2, "%s.%.*s", inner->path, (int)name->len, name->s);
+  snprintf(key, klen + name->len + 2, "%s.%.*s", p->subckts[def].key, (int)name->len, name->s);
+  if (kh_strmap_find(&p->nl->model_names, mname, strlen(mname)) != KH_NOT_FOUND ||
+      kh_strmap_find(&p->nl->model_names, key, strlen(key)) != KH_NOT_FOUND)
+    return kh_token_fail(p, line, name, "model '%.*s' is defined twice", (int)name->len, name->s);
+  p->model_scope = inner;
+  st = kh_read_model_or_hold(p, line, tok, mname, strlen(mname));
+  p->model_scope = NULL;
+  if (st != KH_OK) return st;
+  p->overrides[p->override_count++] =
+      (struct kh_model_override){key, (uint32_t)(p->nl->model_count - 1)};
+  return KH_OK;
+}
+
+/* The deferred models of def, read for this instance: all but the bins its MOSFETs cannot
+ * choose (bin_choice.c). */
 kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner) {
   kh_tokens *tok = &p->line_tokens[inner->depth];
-  for (size_t k = 0; k < p->deferred_count; k++) {
-    if (p->deferred_models[k].def != def) continue;
-    uint32_t line = p->deferred_models[k].line;
-    kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
-    if (st != KH_OK) return st;
-    const kh_token *name = &tok->items[1];
-    /* stored as "<instance>.<name>" (x1.dm), held over "<definition>.<name>" (sub.dm) */
-    size_t plen = strlen(inner->path), klen = strlen(p->subckts[def].key);
-    char *mname = kh_arena_alloc(&p->nl->arena, plen + name->len + 2),
-         *key = kh_arena_alloc(&p->nl->arena, klen + name->len + 2);
-    if (!mname || !key ||
-        kh_reserve((void **)&p->overrides, &p->override_cap, p->override_count + 1,
-                   sizeof *p->overrides))
-      return kh_fail_nomem(p->ctx, "storing a model");
-    snprintf(mname, plen + name->len + 2, "%s.%.*s", inner->path, (int)name->len, name->s);
-    snprintf(key, klen + name->len + 2, "%s.%.*s", p->subckts[def].key, (int)name->len, name->s);
-    if (kh_strmap_find(&p->nl->model_names, mname, strlen(mname)) != KH_NOT_FOUND ||
-        kh_strmap_find(&p->nl->model_names, key, strlen(key)) != KH_NOT_FOUND)
-      return kh_token_fail(p, line, name, "model '%.*s' is defined twice", (int)name->len, name->s);
-    p->model_scope = inner;
-    st = kh_read_model_or_hold(p, line, tok, mname, strlen(mname));
-    p->model_scope = NULL;
-    if (st != KH_OK) return st;
-    p->overrides[p->override_count++] =
-        (struct kh_model_override){key, (uint32_t)(p->nl->model_count - 1)};
-  }
-  return KH_OK;
+  unsigned char *read = p->deferred_count ? kh_malloc(p->deferred_count) : NULL;
+  if (p->deferred_count && !read) return kh_fail_nomem(p->ctx, "reading models");
+  if (read) memset(read, 1, p->deferred_count);
+  kh_status st = kh_choose_bins(p, def, inner, read);
+  for (size_t k = 0; st == KH_OK && k < p->deferred_count; k++)
+    if (p->deferred_models[k].def == def && read[k]) st = instance_model(p, k, inner, tok);
+  kh_free(read);
+  return st;
 }
 
 /* Whether the X line `tok` gives parameter `name` a value (from params_at on). */

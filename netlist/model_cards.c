@@ -92,9 +92,9 @@ kh_status kh_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     if (kh_reserve((void **)&p->deferred_models, &p->deferred_cap, p->deferred_count + 1,
                    sizeof *p->deferred_models))
       return kh_fail_nomem(p->ctx, "storing a model");
-    p->deferred_models[p->deferred_count++] =
-        (struct kh_deferred_model){line, p->open[p->inside - 1]};
-    return KH_OK;
+    struct kh_deferred_model *d = &p->deferred_models[p->deferred_count++];
+    *d = (struct kh_deferred_model){line, p->open[p->inside - 1], NULL, 0, {0, 0, 0, 0}};
+    return kh_bin_facts(p, tok, d);
   }
   /* a model inside a .subckt body is that definition's own: "sub.name" */
   const char *key =

@@ -426,17 +426,21 @@ static kh_status bsim3_words_only(kh_parser *p, uint32_t line, const kh_tokens *
  * that the numeric reading does not see: 0). Measured: W = 2u, NF = 2 binned as 1u under
  * `.option wnflag=1`, 2, -1 or 1.6, or instance wnflag=1 or 0.4; as 2u without the option, with
  * wnflag=0.7, -0.5 or bare, with instance wnflag=0 under the option, or without NF. */
-static double bin_width(const kh_netlist *nl, const kh_mos_inst *inst) {
-  double w = inst->geo[KH_MOS_W];
-  if (!(inst->given & 1u << KH_MOS_NF)) return w;
+double kh_bin_width(const kh_netlist *nl, double w, int nf_given, double nf, double wnflag) {
+  if (!nf_given) return w;
   int per_finger = 0;
-  if (!isnan(inst->b4.wnflag))
-    per_finger = inst->b4.wnflag != 0;
+  if (!isnan(wnflag))
+    per_finger = wnflag != 0;
   else
     for (size_t i = 0; i < nl->option_count; i++)
       if (strcasecmp(nl->options[i].name, "wnflag") == 0)
         per_finger = nl->options[i].has_value && trunc(nl->options[i].value) != 0;
-  return per_finger ? w / inst->b4.nf : w;
+  return per_finger ? w / nf : w;
+}
+
+static double bin_width(const kh_netlist *nl, const kh_mos_inst *inst) {
+  return kh_bin_width(nl, inst->geo[KH_MOS_W], (inst->given & 1u << KH_MOS_NF) != 0, inst->b4.nf,
+                      inst->b4.wnflag);
 }
 
 /* The instance's model: the one named, else (where the instance gives L and W itself) the BSIM3

@@ -137,6 +137,11 @@ typedef struct {
    * expanded hold their own models over the definitions' names ("sub.name"), innermost last */
   struct kh_deferred_model {
     uint32_t line, def;
+    /* A BSIM3 or BSIM4 bin whose LMIN, LMAX, WMIN and WMAX are plain numbers (bin_choice.c):
+     * its name, the length of its base (name.N), and the limits; name NULL otherwise */
+    const char *name;
+    size_t base_len;
+    double limit[4];
   } * deferred_models;
   size_t deferred_count, deferred_cap;
   struct kh_model_override {
@@ -270,6 +275,19 @@ kh_status kh_body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner, kh
 /* The models of definition `def` read at its instance `inner` (instance_params.c), held over the
  * definition's names until the override count is set back. */
 kh_status kh_instance_models(kh_parser *p, uint32_t def, const kh_scope *inner);
+/* Which bins of a deferred model card an instance may choose (bin_choice.c): the card's bin
+ * facts when it is deferred, then, per instance, read[k] cleared for each deferred bin of def
+ * that none of the body's uses of its base name can choose. */
+kh_status kh_bin_facts(kh_parser *p, const kh_tokens *tok, struct kh_deferred_model *d);
+kh_status kh_choose_bins(kh_parser *p, uint32_t def, const kh_scope *inner, unsigned char *read);
+/* The width a MOSFET is binned by (mosfet.c): W, or W/NF where NF is given and WNFLAG asks (the
+ * instance's wnflag, NaN when not given, else .options wnflag). */
+double kh_bin_width(const kh_netlist *nl, double w, int nf_given, double nf, double wnflag);
+/* Whether a bin's range [min, max] holds v as ngspice 39's in_range does (bsim3.c). */
+int kh_bin_range_holds(double v, double min, double max);
+/* A value evaluated without an error message (values.c): 0 and *out, or -1 where it fails,
+ * reads a random draw, or a name not defined yet. */
+int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out);
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
 /* Directive cards (directives.c): each parses its logical line's tokens into the netlist;

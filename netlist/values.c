@@ -198,6 +198,23 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
   return eval_token(p, line, t, scope, out, NULL);
 }
 
+int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out) {
+  const char *s = t->s;
+  size_t len = t->len, bad = 0;
+  if (len >= 2 && (s[0] == '{' || s[0] == '\'')) {
+    s++, len -= 2;
+  } else if (!starts_like_name(s[0])) {
+    return kh_parse_number(s, len, out, &bad) == KH_NUM_OK ? 0 : -1;
+  }
+  /* the lookups' marks (a name not found, a read that would wait) are the real reading's */
+  int unknown = p->param_unknown, missed = p->missed, blocked = p->param_blocked, drawn = 0;
+  lookup_env env = {p, scope};
+  kh_expr_error err;
+  int r = kh_expr_eval_drawn(s, len, lookup, function, &env, out, &err, &drawn);
+  p->param_unknown = unknown, p->missed = missed, p->param_blocked = blocked;
+  return r == 0 && !drawn ? 0 : -1;
+}
+
 size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
   size_t k = value_at + 1;
   while (k < to && !(k + 1 < to && starts_like_name(tok->items[k].s[0]) &&
