@@ -108,6 +108,11 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
       ".subckt pm a b k=2\n.param q={k2*2}\n.param k2={k*1}\n.model pd d(is={1e-15*q})\n"
       "d1 a b pd\n.ends\nxp a pb pm k={late}\nrpb pb 0 1k\n"
       ".subckt half a b params: r=1k\nrh a b {r}\ndh b 0 dd\n.ends\n"
+      ".param sw=0 mm=agauss(0,1,1)\nrmm a 0 {10k + mm*sw + 1+-sw*sqrt(4)+3}\n"
+      ".subckt bn d g l=1 w=2\nm1 d g 0 0 bm l={l*1u} w={w*1u}\n"
+      ".model bm.0 nmos level=54 lmin=0.1u lmax=2u wmin=0.5u wmax=50u toxe={2n*l}\n"
+      ".model bm.1 nmos level=54 lmin=2u lmax=10u wmin=0.5u wmax=50u toxe={2n*l/2}\n.ends\n"
+      "xb a gb bn w='l+1' l=3\nvgb gb 0 1\n"
       ".subckt sub a b y\n"
       "va a sa 0\nrsa sa 0 1k\nvb b sb 0\nrsb sb 0 2k\n"
       "e1 y1 0 poly(2) (a,0) (b,0) 0.1 1 2 0.5 0 0.25\nry1 y1 0 1k\n"
@@ -310,7 +315,8 @@ Test(alloc_torture, general_newton_solve) {
           "multiplied subcircuit, B sources, TABLE, pwl, gain, limit, mult, divide, climit, "
           "aswitch, "
           "sidiode and zener curves, potentiometer, ilimit, int and memristor cards, T, O and U "
-          "lines, .nodeset, .param order, models per instance), general Newton solve");
+          "lines, .nodeset, .param order, models per instance, BSIM4 bins chosen per instance, "
+          "a draw behind a switch), general Newton solve");
 }
 
 Test(alloc_torture, active_set_solve) {
