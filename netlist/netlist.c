@@ -63,8 +63,12 @@ int kh_netlist_model_param(const kh_netlist *nl, const char *model, const char *
   size_t m = find_lower(&nl->model_names, model);
   if (m == (size_t)-1) return 0;
   const kh_model *md = &nl->models[m];
+  /* the first letter first: a BSIM device reads some 1,200 words of a 270-word card as it is
+   * set up, and a strcasecmp per word was most of a PDK deck's time */
+  int first = tolower((unsigned char)param[0]);
   for (size_t i = md->param_count; i-- > 0;)
-    if (strcasecmp(md->params[i].name, param) == 0) {
+    if (tolower((unsigned char)md->params[i].name[0]) == first &&
+        strcasecmp(md->params[i].name, param) == 0) {
       *value = md->params[i].value;
       return 1;
     }
