@@ -156,6 +156,13 @@ Test(expressions, arithmetic) {
   expect_close(param("a - b + c"), 5);
 }
 
+/* A resistance {expr} (with a = 2) refused with `why` in the message. */
+static void expect_refused(const char *expr, const char *why) {
+  char deck[160];
+  snprintf(deck, sizeof deck, "t\n.param a=2\nr1 x 0 {%s}\nv1 x 0 1\n", expr);
+  cr_expect(strstr(kh_test_parse_error(deck), why), "%s", expr);
+}
+
 /* A '-' right after an operator negates the next number written at its level, as ngspice 39's
  * numparam reads it (each value measured there with a = 2, b = 3); where no number follows,
  * ngspice stops ("wrongly determined negation"), and a '+' there is its "Misplaced operator".
@@ -170,11 +177,8 @@ Test(expressions, negation_after_an_operator) {
   expect_close(param("1*-a*-2*4+20"), 4); /* 1*2*(-2)*4 + 20 */
   expect_close(param("max(3,-a)"), 3);    /* an argument's start is not after an operator */
   const char *stops[] = {"1+-a", "1*-sqrt(4)", "2^-a", "1+-(2)", "(1>-a)+1", "0 ? 3 : -a"};
-  for (size_t k = 0; k < sizeof stops / sizeof *stops; k++) {
-    char deck[128];
-    snprintf(deck, sizeof deck, "t\n.param a=2\nr1 x 0 {%s}\nv1 x 0 1\n", stops[k]);
-    cr_expect(strstr(kh_test_parse_error(deck), "wrongly determined negation"), "%s", stops[k]);
-  }
+  for (size_t k = 0; k < sizeof stops / sizeof *stops; k++)
+    expect_refused(stops[k], "wrongly determined negation");
   cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {2*+3}\nv1 x 0 1\n"), "Misplaced operator"));
 }
 
@@ -196,11 +200,8 @@ Test(expressions, random_draws_switched_off) {
   expect_close(param("(a-2) ? agauss(0, 1, 1) : 5"), 5); /* the branch not taken */
   const char *drawn[] = {"1k + agauss(0, 1, 1)", "1k*(1 + a*gauss(0, 0.1, 3))",
                          "a ? limit(1, 2) : 5", "1k + 0*agauss(0, 1, 1) + aunif(1, 2)"};
-  for (size_t k = 0; k < sizeof drawn / sizeof *drawn; k++) {
-    char deck[128];
-    snprintf(deck, sizeof deck, "t\n.param a=2\nr1 x 0 {%s}\nv1 x 0 1\n", drawn[k]);
-    cr_expect(strstr(kh_test_parse_error(deck), "depends on the random draw"), "%s", drawn[k]);
-  }
+  for (size_t k = 0; k < sizeof drawn / sizeof *drawn; k++)
+    expect_refused(drawn[k], "depends on the random draw");
   cr_expect(strstr(kh_test_parse_error("t\nr1 x 0 {0*agauss(0,1,1,1)}\nv1 x 0 1\n"),
                    "one to three arguments"));
   /* a parameter may hold a draw (gf180mcu's mis_vth=agauss(0,var_vth,1)): kept where an exact 0
