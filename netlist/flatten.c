@@ -693,6 +693,9 @@ static const struct {
                    {'n', "OSDI devices (N)"}};
 
 static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope) {
+  /* a card (read when the file was scanned) is not tokenized again per instance: a PDK body's
+   * .model cards, some 270 words each, were most of a large deck's parse */
+  if (kh_line_text(&p->src, &p->src.lines[line])[0] == '.') return KH_OK;
   kh_tokens *tok = &p->line_tokens[scope->depth];
   kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
   if (st != KH_OK || tok->count == 0 || tok->items[0].s[0] == '.') return st;

@@ -81,7 +81,9 @@ kh_status kh_body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner, kh
        line = kh_next_body_line(p, line)) {
     int read;
     st = kh_body_line(p, line, inner, &branches, &read);
-    if (st != KH_OK || !read) continue;
+    /* lines are stored lower case from their first word: only .param lines need their tokens */
+    if (st != KH_OK || !read || strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6))
+      continue;
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
     if (st == KH_OK && tok->count && kh_token_eq(&tok->items[0], ".param")) {
       if (kh_reserve((void **)&lines, &cap, *cards + 1, sizeof *lines))
