@@ -9,7 +9,6 @@
 
 #include "core/alloc.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -63,13 +62,12 @@ static int names_bin(const kh_token *t, const struct kh_deferred_model *d) {
   return t->len == strlen(d->name) && !memcmp(t->s, d->name, t->len) ? 2 : 0;
 }
 
-/* One body line's uses of def's bins: want[k] set for each bin it may choose. *unsure: the
- * line is one this reading does not judge (an X line). */
-static kh_status line_uses(kh_parser *p, uint32_t line, uint32_t def, const kh_scope *inner,
-                           unsigned char *want, int *unsure) {
-  const char *text = kh_line_text(&p->src, &p->src.lines[line]);
-  while (*text == ' ' || *text == '\t') text++;
-  char c = (char)tolower((unsigned char)*text);
+/* One body line's uses of def's bins (the deferred models bins[0..n)): want[k] set for each
+ * bin k it may choose. *unsure: the line is one this reading does not judge (an X line). Lines
+ * are stored lower case from their first word. */
+static kh_status line_uses(kh_parser *p, uint32_t line, const size_t *bins, size_t n,
+                           const kh_scope *inner, unsigned char *want, int *unsure) {
+  char c = kh_line_text(&p->src, &p->src.lines[line])[0];
   if (c == '.' || c == '\0') return KH_OK; /* cards: .model, .param, .if ... */
   if (c == 'x') return *unsure = 1, KH_OK;
   kh_tokens *tok = &p->line_tokens[inner->depth];
@@ -77,9 +75,10 @@ static kh_status line_uses(kh_parser *p, uint32_t line, uint32_t def, const kh_s
   int known = -1; /* whether this line's geometry evaluated (-1: not tried) */
   double l = 0, w = 0;
   for (size_t i = 0; st == KH_OK && i < tok->count; i++)
-    for (size_t k = 0; k < p->deferred_count; k++) {
+    for (size_t b = 0; b < n; b++) {
+      size_t k = bins[b];
       const struct kh_deferred_model *d = &p->deferred_models[k];
-      int use = d->def == def && d->name ? names_bin(&tok->items[i], d) : 0;
+      int use = names_bin(&tok->items[i], d);
       if (!use) continue;
       if (use == 1 && i == 5 && c == 'm' && known < 0) known = geometry(p, tok, inner, &l, &w);
       want[k] |= use == 2 || i != 5 || c != 'm' || !known ||
@@ -90,20 +89,23 @@ static kh_status line_uses(kh_parser *p, uint32_t line, uint32_t def, const kh_s
 }
 
 kh_status kh_choose_bins(kh_parser *p, uint32_t def, const kh_scope *inner, unsigned char *read) {
-  size_t bins = 0;
+  if (p->deferred_count == 0) return KH_OK;
+  size_t n = 0, *bins = kh_malloc((p->deferred_count + 1) * sizeof *bins); /* def's bins */
+  unsigned char *want = kh_calloc(p->deferred_count + 1, 1);
+  if (!bins || !want) {
+    kh_free(bins), kh_free(want);
+    return kh_fail_nomem(p->ctx, "reading models");
+  }
   for (size_t k = 0; k < p->deferred_count; k++)
-    bins += p->deferred_models[k].def == def && p->deferred_models[k].name;
-  if (bins == 0) return KH_OK;
-  unsigned char *want = kh_calloc(p->deferred_count, 1);
-  if (!want) return kh_fail_nomem(p->ctx, "reading models");
+    if (p->deferred_models[k].def == def && p->deferred_models[k].name) bins[n++] = k;
   const kh_subckt *d = &p->subckts[def];
   int unsure = 0;
   kh_status st = KH_OK;
-  for (uint32_t line = d->first; st == KH_OK && !unsure && line < d->end;
+  for (uint32_t line = d->first; n && st == KH_OK && !unsure && line < d->end;
        line = kh_next_body_line(p, line))
-    st = line_uses(p, line, def, inner, want, &unsure);
-  for (size_t k = 0; st == KH_OK && !unsure && k < p->deferred_count; k++)
-    if (p->deferred_models[k].def == def && p->deferred_models[k].name && !want[k]) read[k] = 0;
-  kh_free(want);
+    st = line_uses(p, line, bins, n, inner, want, &unsure);
+  for (size_t b = 0; st == KH_OK && !unsure && b < n; b++)
+    if (!want[bins[b]]) read[bins[b]] = 0;
+  kh_free(bins), kh_free(want);
   return st;
 }

@@ -289,11 +289,16 @@ const char *kh_param_alias_canonical(const kh_param_alias *table, size_t n, cons
   return c ? c : name;
 }
 
-/* The first character first: the BSIM lists hold hundreds of names, looked up for every word of
- * every model card (a PDK's per-instance bins: a strlen per name was half of parse time). */
+/* Whether name is s[0..len). The first character first: the BSIM lists hold hundreds of names,
+ * looked up for every word of every model card (a PDK's per-instance bins: a strlen per name
+ * was half of parse time). */
+static int is_word(const char *name, const char *s, size_t len) {
+  return len && name[0] == s[0] && !strncmp(name, s, len) && name[len] == '\0';
+}
+
 int kh_listed(const char *const *names, size_t n, const char *s, size_t len) {
-  for (size_t k = 0; len && k < n; k++)
-    if (names[k][0] == s[0] && !strncmp(names[k], s, len) && names[k][len] == '\0') return 1;
+  for (size_t k = 0; k < n; k++)
+    if (is_word(names[k], s, len)) return 1;
   return 0;
 }
 
@@ -334,8 +339,6 @@ const char *kh_word_note_find(const kh_word_note *table, const kh_token *t) {
 
 const char *kh_param_alias_find(const kh_param_alias *table, size_t n, const char *s, size_t len) {
   for (size_t i = 0; i < n; i++)
-    if (len && table[i].name[0] == s[0] && !strncmp(table[i].name, s, len) &&
-        table[i].name[len] == '\0')
-      return table[i].canonical;
+    if (is_word(table[i].name, s, len)) return table[i].canonical;
   return NULL;
 }

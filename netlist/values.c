@@ -175,17 +175,20 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   return kh_token_fail(p, line, &at, "%s", err.message);
 }
 
+/* Whether a value token is a number (1) or an expression (0): {expr} or 'expr' (its text from
+ * *base for *len bytes), or one that starts like a name. */
+static int number_token(const kh_token *t, size_t *base, size_t *len) {
+  int braced = t->len >= 2 && (t->s[0] == '{' || t->s[0] == '\'');
+  *base = braced, *len = braced ? t->len - 2 : t->len;
+  return !braced && !starts_like_name(t->s[0]);
+}
+
 static kh_status eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                             double *out, int *drawn) {
-  const char *s = t->s;
-  size_t len = t->len, base = 0;
-  if (len >= 2 && (s[0] == '{' || s[0] == '\'')) { /* {expr} or 'expr' */
-    s++;
-    len -= 2;
-    base = 1;
-  } else if (!starts_like_name(s[0])) {
+  size_t base, len;
+  if (number_token(t, &base, &len)) {
     size_t bad = 0;
-    kh_number_error e = kh_parse_number(s, len, out, &bad);
+    kh_number_error e = kh_parse_number(t->s, len, out, &bad);
     if (e == KH_NUM_OK) return KH_OK;
     kh_token at = {t->s + bad, t->len - (uint32_t)bad, t->off + (uint32_t)bad};
     return kh_token_fail(p, line, &at, "%s in '%.*s'", kh_number_error_text(e), (int)t->len, t->s);
@@ -199,18 +202,14 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
 }
 
 int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out) {
-  const char *s = t->s;
-  size_t len = t->len, bad = 0;
-  if (len >= 2 && (s[0] == '{' || s[0] == '\'')) {
-    s++, len -= 2;
-  } else if (!starts_like_name(s[0])) {
-    return kh_parse_number(s, len, out, &bad) == KH_NUM_OK ? 0 : -1;
-  }
+  size_t base, len, bad = 0;
+  if (number_token(t, &base, &len))
+    return kh_parse_number(t->s, len, out, &bad) == KH_NUM_OK ? 0 : -1;
   /* the lookups' marks (a name not found, a read that would wait) are the real reading's */
   int unknown = p->param_unknown, missed = p->missed, blocked = p->param_blocked, drawn = 0;
   lookup_env env = {p, scope};
   kh_expr_error err;
-  int r = kh_expr_eval_drawn(s, len, lookup, function, &env, out, &err, &drawn);
+  int r = kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, &drawn);
   p->param_unknown = unknown, p->missed = missed, p->param_blocked = blocked;
   return r == 0 && !drawn ? 0 : -1;
 }
