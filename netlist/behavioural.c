@@ -460,7 +460,7 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
                                      const kh_token *a, const kh_token *b, size_t from, int form,
-                                     kh_curve *points, double m) {
+                                     kh_curve *points, kh_xwords words) {
   const kh_token *t = tok->items;
   kh_elem e = {.kind = kind, .model = KH_NOT_FOUND, .value = 1};
   kh_status st = kh_resolve_node(p, line, s, a, &e.node[0]);
@@ -474,21 +474,21 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .end = last->s + last->len,
               .pos = t[from].s,
               .first = &t[from],
-              .words = {.m = m}};
+              .words = words};
   if (form == TABLE && t[from].s[0] != '{' && t[from].s[0] != '\'')
     kh_reader_fail(&r, t[from].s,
                    "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "
                    "as a constant)");
+  uint32_t across = 0; /* v(a, b) of a resistance, first: as its written text reads back */
+  if (form == RESISTANCE)
+    across = kh_reader_binary(&r, KH_X_SUB, kh_reader_input(&r, e.node[0], NULL),
+                              kh_reader_input(&r, e.node[1], NULL));
   uint32_t root = expression(&r);
   double *xy = NULL;
   size_t count = 0;
   if (form == TABLE) table_points(&r, t[from].s, &xy, &count);
   if (points) points->xy = xy, points->points = count / 2;
-  if (form == RESISTANCE && r.st == KH_OK) {
-    uint32_t across = kh_reader_binary(&r, KH_X_SUB, kh_reader_input(&r, e.node[0], NULL),
-                                       kh_reader_input(&r, e.node[1], NULL));
-    root = kh_reader_binary(&r, KH_X_DIV, across, root);
-  }
+  if (form == RESISTANCE) root = kh_reader_binary(&r, KH_X_DIV, across, root);
   blanks(&r);
   size_t k = from; /* the token the expression ends before, where words may follow */
   while (k < tok->count && t[k].s < r.pos) k++;
@@ -510,7 +510,7 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                          "'%.*s' needs two nodes and I=expression or V=expression", (int)t[0].len,
                          t[0].s);
   return behavioural_element(p, line, tok, s, voltage_source ? KH_BEHAVIOURAL_V : KH_BEHAVIOURAL_I,
-                             &t[0], &t[1], &t[2], 5, B_CARD, NULL, 1);
+                             &t[0], &t[1], &t[2], 5, B_CARD, NULL, (kh_xwords){.m = 1});
 }
 
 /* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
@@ -567,7 +567,8 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
   kh_curve_ports ports = {{0, 0}, {e.ctrl[0], 0}, NULL, 0}; /* node 0: ground */
   if (st == KH_OK)
     st = behavioural_element(p, line, &words, s, KH_BEHAVIOURAL_V, &name, table ? &at : &node,
-                             &ground, from, table ? TABLE : VALUE, table ? &c : NULL, m);
+                             &ground, from, table ? TABLE : VALUE, table ? &c : NULL,
+                             (kh_xwords){.m = m});
   if (st == KH_OK && table) st = kh_xspice_name(p, line, &t[0], s);
   if (st == KH_OK && table) st = kh_resolve_node(p, line, s, &at, &ports.in[0]);
   if (st == KH_OK && table) st = kh_xspice_port_node(p, line, &t[0], ports.in[0]);
@@ -588,19 +589,17 @@ int kh_reads_solution(const kh_token *t) {
 }
 
 /* As ngspice 39's front end rewrites `r20 1 0 '1k*v(200)'` (its listing, measured): the B source
- * `br20 1 0 i=v(1, 0) / (1k*v(200))`, so the current is the voltage over the expression. */
-kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                  const kh_scope *s) {
+ * `br20 1 0 i=v(1, 0) / (1k*v(200))`, so the current is the voltage over the expression (token
+ * `at`), with the words the rewrite keeps (resistor_source.c). */
+kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
+                                  const kh_scope *s, kh_xwords words) {
   const kh_token *t = tok->items;
-  if (tok->count > 4)
-    return kh_token_fail(p, line, &t[4],
-                         "unexpected '%.*s' after a resistance that reads the solution (ngspice "
-                         "makes the resistor a B source; kirchhoff reads it with no other words)",
-                         (int)t[4].len, t[4].s);
   char source[224];
   kh_token name;
+  kh_tokens expression = *tok;
+  expression.count = at + 1; /* the expression alone: the words were read */
   kh_status st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
-  return st == KH_OK ? behavioural_element(p, line, tok, s, KH_BEHAVIOURAL_I, &name, &t[1], &t[2],
-                                           3, RESISTANCE, NULL, 1)
+  return st == KH_OK ? behavioural_element(p, line, &expression, s, KH_BEHAVIOURAL_I, &name, &t[1],
+                                           &t[2], at, RESISTANCE, NULL, words)
                      : st;
 }

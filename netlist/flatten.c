@@ -113,6 +113,16 @@ static kh_status series_resistance(kh_parser *p, uint32_t line, const kh_token *
   return st == KH_OK ? kh_add_element(p, line, &resistor, s, rs) : st;
 }
 
+/* Whether a C or L card gives its value by name, as ngspice 39 reads it (measured): `c1 a b
+ * c=1p` (or cap=, capacitance=), `l1 a b l=1u` (or inductance=). */
+static int value_keyword(const kh_tokens *tok, kh_element_kind kind) {
+  static const char *const names[] = {"c", "cap", "capacitance", "l", "inductance"};
+  if (kind == KH_RESISTOR || tok->count < 6 || !kh_token_eq(&tok->items[4], "=")) return 0;
+  for (size_t k = kind == KH_CAPACITOR ? 0 : 3; k < (kind == KH_CAPACITOR ? 3u : 5u); k++)
+    if (kh_token_eq(&tok->items[3], names[k])) return 1;
+  return 0;
+}
+
 /* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
@@ -127,17 +137,17 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
-  if (kind == KH_RESISTOR && kh_reads_solution(&t[3])) /* ngspice makes it a B source */
-    return kh_behavioural_resistor(p, line, tok, s);
+  if (kind == KH_RESISTOR && kh_resistor_is_b_source(p, tok, s)) /* as ngspice 39 rewrites it */
+    return kh_resistor_source(p, line, tok, s);
   if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
-  size_t end = 4;
+  size_t at = value_keyword(tok, kind) ? 5 : 3, end = at + 1; /* the value's token, the words' */
   double m = 1;
   if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end, &m)) != KH_OK) return st;
   if (tok->count > end)
     return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s%s", (int)t[end].len,
                          t[end].s, what, kh_ltspice_hint(&t[end]));
-  if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
+  if ((st = kh_eval_token(p, line, &t[at], s, &e.value)) != KH_OK) return st;
   if (kind == KH_RESISTOR && kh_swept_resistor(p, &t[0], s)) e.value = p->swept_ohms;
   if (kind == KH_RESISTOR && e.value == 0 &&
       (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK)
@@ -145,7 +155,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (kind == KH_RESISTOR && !(e.value > 0))
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
   if (kind != KH_RESISTOR && !(e.value >= 0))
-    return kh_token_fail(p, line, &t[3], "%s must not be negative, got %g", what, e.value);
+    return kh_token_fail(p, line, &t[at], "%s must not be negative, got %g", what, e.value);
   if (kind == KH_RESISTOR) m = kh_scope_multiplier(s);
   e.value = kind == KH_CAPACITOR ? e.value * m : e.value / m;
   double rseries;

@@ -195,7 +195,8 @@ static kh_status visible_defaults(kh_parser *p, const kh_tokens *tok, size_t par
     if (!e || !bare_default(head, i, end) || given_on_line(tok, params_at, name)) continue;
     if (kh_param_set(&p->nl->arena, visible, name->s, name->len, e->value))
       return kh_fail_nomem(p->ctx, "parameters");
-    kh_param_find(visible, name->s, name->len)->drawn = e->drawn;
+    struct kh_param *set = kh_param_find(visible, name->s, name->len);
+    set->drawn = e->drawn, set->temper = e->temper;
   }
   return KH_OK;
 }
@@ -261,7 +262,7 @@ static kh_status line_values(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     if (kh_param_set(&p->nl->arena, table, g->name, strlen(g->name), g->value))
       st = kh_fail_nomem(p->ctx, "parameters");
     else
-      kh_param_find(table, g->name, strlen(g->name))->drawn = g->drawn;
+      kh_param_find(table, g->name, strlen(g->name))->drawn = g->drawn; /* temper: refused */
   }
   p->pending_param_count = base;
   kh_param_release(&visible);

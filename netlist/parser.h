@@ -3,6 +3,7 @@
 #define KH_NETLIST_PARSER_H
 
 #include "expr.h"
+#include "expression.h"
 #include "lexer.h"
 #include "netlist_impl.h"
 
@@ -42,6 +43,10 @@ typedef struct {
     /* The value depends on a random draw (agauss ..., netlist/expr.c): kept for expressions that
      * multiply it by 0, refused where a value that counts reads it. */
     unsigned char drawn;
+    /* The value read `temper`, itself or through another parameter or a .func: ngspice 39 writes
+     * such a parameter into the lines that read it, where a resistor's value makes the resistor
+     * a B source (resistor_source.c). */
+    unsigned char temper;
   } * items;
   size_t count, capacity;
   kh_strmap *index; /* names to items, once the table is long (kh_param_set); else NULL */
@@ -119,16 +124,17 @@ typedef struct {
   kh_tokens scan_tokens;                  /* the line being scanned */
   /* Top-level element lines are flattened as they stream in, while they come in a leading run
    * that needs nothing defined later in the file (parse.c, kh_flatten_ahead). */
-  int streaming;              /* still in that run */
-  uint32_t pending_from;      /* streamed lines waiting at the end of the source: */
-  uint32_t pending;           /* [pending_from, pending_from + pending) */
-  size_t reserved_lines;      /* element storage is sized for this many lines */
-  int speculative, missed;    /* flattening ahead; it met a parameter or model not yet defined */
-  int temper_used;            /* an expression read `temper` (the circuit temperature, degrees C) */
-  double temper;              /* ... as it was then; a later .temp may not change it */
-  kh_loc dot_temp;            /* the last .temp card (line 0: none), which beats .options temp= */
-  int temp_fixed;             /* the caller set the temperature (a .dc TEMP sweep's point), which
-                               * beats .temp and .options temp= alike */
+  int streaming;           /* still in that run */
+  uint32_t pending_from;   /* streamed lines waiting at the end of the source: */
+  uint32_t pending;        /* [pending_from, pending_from + pending) */
+  size_t reserved_lines;   /* element storage is sized for this many lines */
+  int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
+  int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
+  double temper;           /* ... as it was then; a later .temp may not change it */
+  size_t temper_reads;     /* reads of `temper` or of a parameter that read it, so far (a count) */
+  kh_loc dot_temp;         /* the last .temp card (line 0: none), which beats .options temp= */
+  int temp_fixed;          /* the caller set the temperature (a .dc TEMP sweep's point), which
+                            * beats .temp and .options temp= alike */
   const char *swept_resistor; /* a .dc sweep's top-level resistor (NULL: none), whose written */
   double swept_ohms;          /* resistance this is, and whether it was found */
   int swept_found;
@@ -366,8 +372,6 @@ kh_status kh_parse_instance_assignments(kh_parser *p, uint32_t line, const kh_to
                                         kh_param_table *table, int header);
 int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t len, double v);
 void kh_param_release(kh_param_table *t);
-/* Returns 1 and sets *v when the table defines name[0..len). */
-int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v);
 /* The table's entry for name[0..len), or NULL. */
 struct kh_param *kh_param_find(const kh_param_table *t, const char *name, size_t len);
 /* Frees what flattening built for a definition (its port index). */
@@ -496,11 +500,15 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
  * and its words' factor computed (behavioural_inputs.c). */
 kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resolve_behavioural(kh_parser *p);
-/* Whether a value token ({...} or '...') reads the solution, v(...) or i(...); Rname n+ n-
- * {expr} with such a value is then the B source ngspice 39 makes of it (behavioural.c). */
+/* Whether a value token ({...} or '...') reads the solution, v(...) or i(...) (behavioural.c). */
 int kh_reads_solution(const kh_token *t);
-kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                  const kh_scope *s);
+/* A resistor ngspice 39 makes a B source (resistor_source.c): whether its words after the nodes
+ * make it one, and the card read so: a B source of current v(n+, n-) / expr (token at) with the
+ * words kept (behavioural.c), or a linear resistor where expr is a constant at DC. */
+int kh_resistor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_resistor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
+                                  const kh_scope *s, kh_xwords words);
 /* A curve through points (x0, y0, x1, ...) as ngspice 39's XSPICE pwl code model computes it:
  * its corners rounded over domain (a fraction of the shorter segment beside each point, or
  * volts), its ends held (limit) or extended. */

@@ -63,13 +63,13 @@ int kh_param_set(kh_arena *arena, kh_param_table *t, const char *name, size_t le
     if (e->given) /* the instance's value stands */
       e->given = KH_PARAM_GIVEN_DECLARED;
     else
-      e->value = v, e->drawn = 0;
+      e->value = v, e->drawn = 0, e->temper = 0;
     return 0;
   }
   if (kh_reserve((void **)&t->items, &t->capacity, t->count + 1, sizeof *t->items)) return -1;
   const char *copy = kh_arena_strndup(arena, name, len);
   if (!copy) return -1;
-  t->items[t->count++] = (struct kh_param){copy, v, 0, 0, 0};
+  t->items[t->count++] = (struct kh_param){copy, v, 0, 0, 0, 0};
   if (t->index) return index_item(t, t->count - 1);
   return t->count >= PARAM_INDEX_FROM ? build_index(arena, t) : 0;
 }
@@ -79,13 +79,6 @@ void kh_param_release(kh_param_table *t) {
   kh_free(t->index);
   kh_free(t->items);
   memset(t, 0, sizeof *t);
-}
-
-/* 1 and *v for a parameter of the table, KH_PARAM_DRAWN for one whose value is drawn, else 0. */
-int kh_param_get(const kh_param_table *t, const char *name, size_t len, double *v) {
-  const struct kh_param *e = kh_param_find(t, name, len);
-  if (e) *v = e->value;
-  return !e ? 0 : e->drawn ? KH_PARAM_DRAWN : 1;
 }
 
 typedef struct {
@@ -105,18 +98,18 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   }
   const kh_scope *scope = env->scope ? env->scope : env->p->model_scope; /* kh_instance_models */
   if (self) scope = env->p->self_outer; /* `x1 a sub w=w`: the caller's w */
-  for (; scope; scope = scope->outer) {
-    int found = scope->params ? kh_param_get(scope->params, name, len, v) : 0;
-    if (found) return found;
-  }
-  struct kh_param *global = kh_param_find(&env->p->globals, name, len);
-  if (global) {
-    *v = global->value, global->read = 1;
-    return global->drawn ? KH_PARAM_DRAWN : 1;
+  const struct kh_param *e = NULL;
+  for (; scope && !e; scope = scope->outer)
+    e = scope->params ? kh_param_find(scope->params, name, len) : NULL;
+  struct kh_param *global = e ? NULL : kh_param_find(&env->p->globals, name, len);
+  if (global) global->read = 1, e = global;
+  if (e) {
+    *v = e->value, env->p->temper_reads += e->temper;
+    return e->drawn ? KH_PARAM_DRAWN : 1;
   }
   if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
     *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
-    env->p->temper_used = 1, env->p->temper = *v;
+    env->p->temper_used = 1, env->p->temper = *v, env->p->temper_reads++;
     return 1;
   }
   if (env->p->speculative) env->p->missed = 1; /* a .param further down, maybe */
@@ -227,7 +220,8 @@ size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
 enum {
   WHOLE_AT_END = 1, /* a .param line's one assignment: its value whole, spaces included */
   KEEP_DRAWN = 2,   /* a parameter table's: a random draw is kept, marked (netlist/expr.c) */
-  PAREN_WORDS = 4   /* a word runs on through spaces inside parentheses (.param and X lines) */
+  PAREN_WORDS = 4,  /* a word runs on through spaces inside parentheses (.param and X lines) */
+  LINE_VALUE = 8    /* an X line's: reading temper is refused, as ngspice 39 refuses it */
 };
 
 /* The end of the value's first word from token at: the first token after a space outside
@@ -287,10 +281,15 @@ static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     if (i + 2 >= to) return kh_token_fail(p, line, &tok->items[i + 1], "missing value after '='");
     double v;
     int drawn = 0; /* a parameter may hold a draw that the expressions reading it multiply by 0 */
+    size_t temper_reads = p->temper_reads;
     end = kh_assignment_end(tok, i + 2, to);
     kh_status st = eval_value(p, line, tok, i + 2, end, to, from + 2, how, scope, &v,
                               how & KEEP_DRAWN ? &drawn : NULL);
     if (st != KH_OK) return st;
+    if ((how & LINE_VALUE) && p->temper_reads != temper_reads)
+      return kh_token_fail(p, line, &tok->items[i + 2],
+                           "an X line's value that reads temper: ngspice 39 stops at it "
+                           "(\"Subckt call, symbol not understood\"); give it in the subcircuit");
     const struct kh_param *old =
         table == &p->globals ? kh_param_find(table, name->s, name->len) : NULL;
     if (old && old->read && old->value != v) /* a card read the value this one changes */
@@ -303,7 +302,10 @@ static kh_status assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, 
     int instance_value_stands = e && e->given;
     if (kh_param_set(&p->nl->arena, table, name->s, name->len, v))
       return kh_fail_nomem(p->ctx, "storing parameters");
-    if (!instance_value_stands) kh_param_find(table, name->s, name->len)->drawn = (uint8_t)drawn;
+    if (!instance_value_stands) {
+      struct kh_param *set = kh_param_find(table, name->s, name->len);
+      set->drawn = (uint8_t)drawn, set->temper = p->temper_reads != temper_reads;
+    }
     for (size_t q = 0; p->pending_card && q < p->pending_param_count; q++) {
       struct kh_pending_param *pend = &p->pending_params[q];
       if (pend->card + 1 == p->pending_card && pend->len == name->len &&
@@ -322,7 +324,8 @@ kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok
 kh_status kh_parse_instance_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                         size_t from, size_t to, const kh_scope *scope,
                                         kh_param_table *table, int header) {
-  return assignments(p, line, tok, from, to, KEEP_DRAWN | (header ? 0 : PAREN_WORDS), scope, table);
+  return assignments(p, line, tok, from, to, KEEP_DRAWN | (header ? 0 : PAREN_WORDS | LINE_VALUE),
+                     scope, table);
 }
 
 kh_status kh_parse_param_card(kh_parser *p, uint32_t line, const kh_tokens *tok,

@@ -72,3 +72,37 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
   };
   kh_test_parse_errors(errors, sizeof errors / sizeof *errors);
 }
+
+/* A resistor whose value reads temper (in its text, or through a .param or a .func) is the B
+ * source ngspice 39 makes of it: i = m v / (expr (1 + tc1 d + tc2 d^2)), d = T - 27 C, the first
+ * tc1=, tc2= and m= kept and every other word dropped (measured on ngspice 39: scale=, dtemp=,
+ * temp= and the model's tc1 change nothing). At .temp 40, d = 13. A resistor read with its words
+ * gives 3000, 1230, 1000 (tc1 from T = 27 is 0), 1130 and 1500 for the first five. */
+Test(structure, resistor_reading_temper_keeps_only_tc1_tc2_and_m) {
+  const struct {
+    const char *words;
+    double ohms;
+  } cases[] = {{"{1k*temper/40}", 1000},
+               {"{1k*temper/40} scale=3", 1000},
+               {"{1k*temper/40} dtemp=10 tc1=0.01", 1130},
+               {"{1k*temper/40} temp=27 tc1=0.01", 1130},
+               {"rmod r={1k*temper/40}", 1000},
+               {"rmod r={1k*temper/40} m=2", 500},
+               {"{rt} scale=3", 1000},
+               {"{rr} scale=3", 2000},
+               {"{rf(2)} scale=3", 1000},
+               {"{1k*temper/40} tc1=0.01 tc1=0.5 tc2=1e-4 m=2 m=4", 573.45},
+               {"{rn} scale=3", 3000}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "t\n.model rmod r(tc1=0.01 tnom=20)\n.temp 40\n.param rt='1k*temper/40' "
+             "rn=1k\n.param rr='rt*2'\n.func rf(x) 'x*500*temper/40'\nv1 a 0 1\nr1 a 0 %s\n",
+             cases[k].words);
+    kh_netlist *nl = kh_test_parse(text);
+    double got = kh_netlist_element(nl, kh_test_element(nl, "r1")).value;
+    cr_expect(fabs(got - cases[k].ohms) <= 1e-9 * cases[k].ohms, "%s: %.17g, ngspice %.17g",
+              cases[k].words, got, cases[k].ohms);
+    kh_netlist_free(nl);
+  }
+}
