@@ -172,13 +172,15 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
   if (len == 3 && !memcmp(name, "pwl", 3)) return pwl_call(r, name);
   uint32_t arg[3];
   size_t n = 0;
+  uint32_t user = kh_strmap_find(&r->p->func_names, name, len);
+  if (user != KH_NOT_FOUND && take(r, ")")) /* f(): a .func of no parameters, as ngspice reads it */
+    return user_call(r, name, len, &r->p->funcs[user], arg, 0);
   do {
     if (n == 3) return kh_reader_fail(r, r->pos, "too many arguments");
     arg[n++] = expression(r);
   } while (r->st == KH_OK && take(r, ","));
   if (r->st != KH_OK) return UINT32_MAX;
   if (!take(r, ")")) return kh_reader_fail(r, r->pos, "expected ')' or ','");
-  uint32_t user = kh_strmap_find(&r->p->func_names, name, len);
   if (user != KH_NOT_FOUND) return user_call(r, name, len, &r->p->funcs[user], arg, n);
   if (len == 11 && !memcmp(name, "ternary_fcn", 11)) {
     if (n != 3) return kh_reader_fail(r, name, "ternary_fcn takes three arguments");

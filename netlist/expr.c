@@ -40,7 +40,7 @@ static int bound_lookup(void *user, const char *name, size_t len, double *value)
       *value = b->args[k];
       return 1;
     }
-  return b->outer && b->outer(b->outer_user, name, len, value);
+  return b->outer ? b->outer(b->outer_user, name, len, value) : 0; /* drawn, temper: as found */
 }
 
 static int fail(parser *p, size_t at, const char *what) {
@@ -309,6 +309,16 @@ static int parse_primary(parser *p, double *out) {
     if (peek(p) == '(') return parse_call(p, at, end, out);
     int found = p->lookup ? p->lookup(p->user, p->s + at, end - at, out) : 0;
     if (found == KH_PARAM_DRAWN) p->drawn = at + 1;
+    if (found == KH_PARAM_TEMPER_UNDEFINED) {
+      char msg[160];
+      int self = end - at == 6 && !memcmp(p->s + at, "temper", 6);
+      snprintf(msg, sizeof msg,
+               "%s%.*s%s, which ngspice 39 leaves undefined in a V, I, E or G card's value "
+               "(\"Undefined parameter [temper]\")",
+               self ? "" : "'", self ? 0 : (int)(end - at > 40 ? 40 : end - at), p->s + at,
+               self ? "temper" : "' reads temper");
+      return fail(p, at, msg);
+    }
     if (!found) {
       char msg[120];
       snprintf(msg, sizeof msg, "unknown parameter '%.*s'", (int)(end - at > 60 ? 60 : end - at),

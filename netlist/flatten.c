@@ -504,6 +504,23 @@ static kh_status positional_words(kh_parser *p, uint32_t line, const kh_tokens *
   return KH_OK;
 }
 
+typedef kh_status (*card_reader)(kh_parser *, uint32_t, const kh_tokens *, const kh_scope *);
+
+static kh_status source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  return source(p, line, tok, s, tok->items[0].s[0] == 'v' ? KH_VSOURCE : KH_ISOURCE);
+}
+
+/* A V or I card, or an E's or G's POLY or gain, read as ngspice 39's numparam reads them: without
+ * temper, which it substitutes only in the other cards (its front end rewrites an F or H that
+ * reads it into a B source, and an E's or G's value=). */
+static kh_status without_temper(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                const kh_scope *s, card_reader read) {
+  p->temper_undefined = 1;
+  kh_status st = (read ? read : source_card)(p, line, tok, s);
+  p->temper_undefined = 0;
+  return st;
+}
+
 static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   char letter = t[0].s[0];
@@ -513,7 +530,7 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
    * only) would be, followed by what only the keyword takes; a node or source of that name
    * followed by anything else is still one */
   if (tok->count > 4 && kh_token_eq(&t[3], "poly") && kh_token_eq(&t[4], "("))
-    return kh_poly_source(p, line, tok, s);
+    return vcvs ? without_temper(p, line, tok, s, kh_poly_source) : kh_poly_source(p, line, tok, s);
   /* E value=, vol=, G value=, cur=, the '=' optional before braces or quotes, as in ngspice 39 */
   if (vcvs && tok->count > 4 &&
       (kh_token_eq(&t[3], "value") || kh_token_eq(&t[3], letter == 'e' ? "vol" : "cur"))) {
@@ -532,6 +549,7 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                            "value=expression, POLY, and linear ones: nodes or a controlling "
                            "source, and a gain)",
                            (int)t[0].len, t[0].s);
+  if (vcvs && !p->temper_undefined) return without_temper(p, line, tok, s, controlled);
   size_t at[6] = {0}, i, gain_at;
   kh_status st = positional_words(p, line, tok, want, at, &i, &gain_at);
   if (st != KH_OK) return st;
@@ -713,8 +731,8 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   case 'r': return two_terminal(p, line, tok, scope, KH_RESISTOR);
   case 'c': return two_terminal(p, line, tok, scope, KH_CAPACITOR);
   case 'l': return two_terminal(p, line, tok, scope, KH_INDUCTOR);
-  case 'v': return source(p, line, tok, scope, KH_VSOURCE);
-  case 'i': return source(p, line, tok, scope, KH_ISOURCE);
+  case 'v':
+  case 'i': return without_temper(p, line, tok, scope, NULL);
   case 'd': return diode(p, line, tok, scope);
   case 'e':
   case 'f':

@@ -132,6 +132,7 @@ typedef struct {
   int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
   double temper;           /* ... as it was then; a later .temp may not change it */
   size_t temper_reads;     /* reads of `temper` or of a parameter that read it, so far (a count) */
+  int temper_undefined;    /* reading a V, I, E or G value, where ngspice 39 has no temper */
   kh_loc dot_temp;         /* the last .temp card (line 0: none), which beats .options temp= */
   int temp_fixed;          /* the caller set the temperature (a .dc TEMP sweep's point), which
                             * beats .temp and .options temp= alike */

@@ -105,9 +105,11 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   if (global) global->read = 1, e = global;
   if (e) {
     *v = e->value, env->p->temper_reads += e->temper;
+    if (e->temper && env->p->temper_undefined) return KH_PARAM_TEMPER_UNDEFINED;
     return e->drawn ? KH_PARAM_DRAWN : 1;
   }
   if (len == 6 && memcmp(name, "temper", 6) == 0) { /* ngspice's circuit temperature, in C */
+    if (env->p->temper_undefined) return KH_PARAM_TEMPER_UNDEFINED;
     *v = kh_netlist_temperature(env->p->nl) - KH_CELSIUS_TO_KELVIN;
     env->p->temper_used = 1, env->p->temper = *v, env->p->temper_reads++;
     return 1;
