@@ -517,8 +517,8 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
 
 /* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
  * element (`be1`, `e1_int1`), told at the element's own token. */
-static kh_status derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
-                              const char *suffix, char *buf, size_t size, kh_token *out) {
+kh_status kh_derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
+                          const char *suffix, char *buf, size_t size, kh_token *out) {
   if (t->len > 200 || t->len + strlen(prefix) + strlen(suffix) >= size)
     return kh_token_fail(p, line, t, "element name too long");
   snprintf(buf, size, "%s%.*s%s", prefix, (int)t->len, t->s, suffix);
@@ -541,11 +541,11 @@ kh_status kh_behavioural_value(kh_parser *p, uint32_t line, const kh_tokens *tok
                          (int)t[0].len, t[0].s);
   char inner[224], source[224], computed[224], pwl[224];
   kh_token node, name, ground = {"0", 1, t[0].off}, at, curve;
-  kh_status st = derived_name(p, line, &t[0], "", "_int1", inner, sizeof inner, &node);
-  if (st == KH_OK) st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
+  kh_status st = kh_derived_name(p, line, &t[0], "", "_int1", inner, sizeof inner, &node);
+  if (st == KH_OK) st = kh_derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
   if (st == KH_OK && table) /* be1 computes the expression at e1_int2, ae1 the curve at e1_int1 */
-    st = derived_name(p, line, &t[0], "", "_int2", computed, sizeof computed, &at);
-  if (st == KH_OK && table) st = derived_name(p, line, &t[0], "a", "", pwl, sizeof pwl, &curve);
+    st = kh_derived_name(p, line, &t[0], "", "_int2", computed, sizeof computed, &at);
+  if (st == KH_OK && table) st = kh_derived_name(p, line, &t[0], "a", "", pwl, sizeof pwl, &curve);
   kh_elem e = {.kind = t[0].s[0] == 'e' ? KH_VCVS : KH_VCCS, .model = KH_NOT_FOUND, .value = 1};
   /* a last `m = M`, where ngspice 39 puts it (measured with m=2): a G's on the G of gain 1
    * (g1_int1 keeps the expression's value, the output doubles), an E's on its B source (e1_int1
@@ -592,7 +592,7 @@ int kh_reads_solution(const kh_token *t) {
 
 /* As ngspice 39's front end rewrites `r20 1 0 '1k*v(200)'` (its listing, measured): the B source
  * `br20 1 0 i=v(1, 0) / (1k*v(200))`, so the current is the voltage over the expression (token
- * `at`), with the words the rewrite keeps (resistor_source.c). */
+ * `at`), with the words the rewrite keeps (b_rewrites.c). */
 kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
                                   const kh_scope *s, kh_xwords words) {
   const kh_token *t = tok->items;
@@ -600,8 +600,20 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
   kh_token name;
   kh_tokens expression = *tok;
   expression.count = at + 1; /* the expression alone: the words were read */
-  kh_status st = derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
+  kh_status st = kh_derived_name(p, line, &t[0], "b", "", source, sizeof source, &name);
   return st == KH_OK ? behavioural_element(p, line, &expression, s, KH_BEHAVIOURAL_I, &name, &t[1],
                                            &t[2], at, RESISTANCE, NULL, words)
                      : st;
+}
+
+kh_status kh_behavioural_check(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s) {
+  reader r = {
+      .p = p, .line = line, .scope = s, .s = t->s, .end = t->s + t->len, .pos = t->s, .first = t};
+  expression(&r);
+  blanks(&r);
+  if (r.st == KH_OK && r.pos < r.end)
+    kh_reader_fail(&r, r.pos, "unexpected '%.*s' after the expression",
+                   (int)((r.end - r.pos) > 20 ? 20 : (r.end - r.pos)), r.pos);
+  kh_free(r.nodes), kh_free(r.inputs), kh_free(r.sources);
+  return r.st;
 }

@@ -45,7 +45,7 @@ typedef struct {
     unsigned char drawn;
     /* The value read `temper`, itself or through another parameter or a .func: ngspice 39 writes
      * such a parameter into the lines that read it, where a resistor's value makes the resistor
-     * a B source (resistor_source.c). */
+     * a B source (b_rewrites.c). */
     unsigned char temper;
   } * items;
   size_t count, capacity;
@@ -503,13 +503,22 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
 kh_status kh_resolve_behavioural(kh_parser *p);
 /* Whether a value token ({...} or '...') reads the solution, v(...) or i(...) (behavioural.c). */
 int kh_reads_solution(const kh_token *t);
-/* A resistor ngspice 39 makes a B source (resistor_source.c): whether its words after the nodes
+/* A resistor ngspice 39 makes a B source (b_rewrites.c): whether its words after the nodes
  * make it one, and the card read so: a B source of current v(n+, n-) / expr (token at) with the
  * words kept (behavioural.c), or a linear resistor where expr is a constant at DC. */
 int kh_resistor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resistor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
                                   const kh_scope *s, kh_xwords words);
+/* The same test and rewrite for a capacitor (capacitor_source.c), whose line with `q=` is one
+ * too; and a B source's expression (token t) read for its errors alone (behavioural.c). */
+int kh_capacitor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+kh_status kh_behavioural_check(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s);
+/* The token "<prefix><t><suffix>" (in buf, size bytes) for the parts ngspice's rewrites name
+ * after an element (`be1`, `e1_int1`), told at t (behavioural.c). */
+kh_status kh_derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
+                          const char *suffix, char *buf, size_t size, kh_token *out);
 /* A curve through points (x0, y0, x1, ...) as ngspice 39's XSPICE pwl code model computes it:
  * its corners rounded over domain (a fraction of the shorter segment beside each point, or
  * volts), its ends held (limit) or extended. */
