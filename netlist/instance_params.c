@@ -279,8 +279,25 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
                            uint32_t def_line, const kh_tokens *head, size_t def_params_at,
                            const kh_scope *outer, kh_param_table *table, size_t *header_count) {
   kh_scope own = {.path = outer->path, .params = table, .outer = outer};
-  kh_status st =
-      kh_parse_instance_assignments(p, def_line, head, def_params_at, head->count, &own, table, 1);
+  kh_status st = KH_OK;
+  for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
+    end = kh_assignment_end(head, i + 2, head->count);
+    const kh_token *name = &head->items[i];
+    /* where the X line gives values, a default it replaces is not read (`l=length`, as PDK cards
+     * write them, which ngspice reads), and one that cannot be read yet (it reads a replaced
+     * one) is read once the line's values stand, below, where its errors are told */
+    double v = 0;
+    int quiet = end == i + 3 && params_at < tok->count
+                    ? kh_eval_quiet(p, &head->items[i + 2], &own, &v)
+                    : 0;
+    if (quiet < 0 ||
+        (end == i + 3 && params_at < tok->count && given_on_line(tok, params_at, name))) {
+      if (kh_param_set(&p->nl->arena, table, name->s, name->len, quiet < 0 ? 0 : v))
+        st = kh_fail_nomem(p->ctx, "parameters");
+    } else {
+      st = kh_parse_instance_assignments(p, def_line, head, i, end, &own, table, 1);
+    }
+  }
   if (st != KH_OK) return st;
   *header_count = table->count;
   st = line_values(p, line, tok, params_at, head, def_params_at, outer, table);

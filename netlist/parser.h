@@ -292,8 +292,8 @@ kh_status kh_choose_bins(kh_parser *p, uint32_t def, const kh_scope *inner, unsi
 double kh_bin_width(const kh_netlist *nl, double w, int nf_given, double nf, double wnflag);
 /* Whether a bin's range [min, max] holds v as ngspice 39's in_range does (bsim3.c). */
 int kh_bin_range_holds(double v, double min, double max);
-/* A value evaluated without an error message (values.c): 0 and *out, or -1 where it fails,
- * reads a random draw, or a name not defined yet. */
+/* A value evaluated without an error message (values.c): 0 and *out; 1 and *out where it
+ * depends on a random draw; -1 where it fails or reads a name not defined yet. */
 int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out);
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);

@@ -206,7 +206,7 @@ int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double
   kh_expr_error err;
   int r = kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, &drawn);
   p->param_unknown = unknown, p->missed = missed, p->param_blocked = blocked;
-  return r == 0 && !drawn ? 0 : -1;
+  return r != 0 ? -1 : drawn ? 1 : 0;
 }
 
 size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to) {
