@@ -177,6 +177,11 @@ static const kh_param_alias bjt_params[] = {
     {"ib_max", "ib_max"},
     {"te_max", "te_max"},
     {"rth0", "rth0"},
+    /* HSPICE's extrinsic capacitances (gf180mcu's PNP cards give them), which ngspice 39 ignores
+     * with a warning ("unrecognized parameter", measured) */
+    {"cbcp", "cbcp"},
+    {"cbep", "cbep"},
+    {"ccsp", "ccsp"},
 };
 
 static const char *find_param(const char *s, size_t len) {
