@@ -58,7 +58,7 @@ static int reads_temper(kh_parser *p, const kh_token *t, const kh_scope *s) {
   return p->temper_reads != before;
 }
 
-static int rewritten(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
+int kh_resistor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   for (size_t k = 3; k < tok->count; k++) {
     if (names_rewrite_word(t[k].s, t[k].s + t[k].len, 1)) return 1;
@@ -66,10 +66,6 @@ static int rewritten(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
     if (value && reads_temper(p, &t[k], s)) return 1;
   }
   return 0;
-}
-
-int kh_resistor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
-  return rewritten(p, tok, s);
 }
 
 /* Whether the line's text has `<letter>=` as ngspice's strstr finds it once it has taken the
@@ -86,7 +82,7 @@ static int line_has(const kh_tokens *tok, char letter) {
 }
 
 int kh_capacitor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
-  return line_has(tok, 'q') || rewritten(p, tok, s);
+  return line_has(tok, 'q') || kh_resistor_is_b_source(p, tok, s);
 }
 
 /* Appends word (a model's name, or `name=`) to the list of those dropped. */
