@@ -97,8 +97,10 @@ static void drop(char *list, size_t size, const kh_token *word, int assigned) {
  * the expression is token at, the `r =` before it neither. */
 static kh_status kept_words(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
                             const kh_scope *s, kh_xwords *w, char *dropped, size_t size) {
-  static const char *const value_names[] = {"r", "resistance", "c", "cap", "capacitance", "q"};
-  size_t from = tok->items[0].s[0] == 'r' ? 0 : 2, to = from ? 6 : 2;
+  static const char *const value_names[] = {"r",           "resistance", "c", "cap",
+                                            "capacitance", "q",          "l", "inductance"};
+  char letter = tok->items[0].s[0];
+  size_t from = letter == 'r' ? 0 : letter == 'c' ? 2 : 6, to = letter == 'c' ? 6 : from + 2;
   const kh_token *t = tok->items;
   static const char *const kept[] = {"tc1", "tc2", "m"};
   int have[3] = {0, 0, 0};
@@ -244,4 +246,40 @@ kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok,
                     (kh_elem){
                         .kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}})
              : st;
+}
+
+/* An inductor is rewritten on the same words as a resistor:
+ *   f<name> <name>_int2 0 b<name> -1;  l<name> <name>_int2 0 1;  b<name> n- n+ v = v(<name>_int2) *
+ *   (expr) / M
+ * a short at DC (the inductor holds <name>_int2 at 0 V, so the B source's voltage is 0), with one
+ * node more than the inductor: kirchhoff builds l<name> and the node, and the short between n+
+ * and n- as an inductor under the card's own name; the expression is read for its errors. */
+kh_status kh_inductor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  const kh_token *t = tok->items;
+  size_t at;
+  kh_xwords w;
+  char inner_text[224];
+  kh_token inner;
+  uint32_t n[2], node;
+  double rseries;
+  if (kh_netlist_option(p->nl, "rseries", &rseries))
+    return kh_token_fail(p, line, &t[0],
+                         "an inductor that ngspice 39 makes a B source, under .options rseries: "
+                         "kirchhoff does not put the series resistance in its rewrite");
+  kh_status st = rewrite(p, line, tok, s, "inductor", &at, &w);
+  if (st == KH_OK) st = kh_behavioural_check(p, line, &t[at], s);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &n[0]);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &n[1]);
+  if (st == KH_OK)
+    st = kh_derived_name(p, line, &t[0], "", "_int2", inner_text, sizeof inner_text, &inner);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &inner, &node);
+  if (st == KH_OK)
+    st = part(p, line, &t[0], s, "l",
+              (kh_elem){.kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}});
+  return st == KH_OK ? kh_add_element(p, line, &t[0], s,
+                                      (kh_elem){.kind = KH_INDUCTOR,
+                                                .model = KH_NOT_FOUND,
+                                                .value = 1,
+                                                .node = {n[0], n[1]}})
+                     : st;
 }

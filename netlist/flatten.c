@@ -141,6 +141,8 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_resistor_source(p, line, tok, s);
   if (kind == KH_CAPACITOR && kh_capacitor_is_b_source(p, tok, s))
     return kh_capacitor_source(p, line, tok, s);
+  if (kind == KH_INDUCTOR && kh_resistor_is_b_source(p, tok, s))
+    return kh_inductor_source(p, line, tok, s);
   if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
   size_t at = value_keyword(tok, kind) ? 5 : 3, end = at + 1; /* the value's token, the words' */

@@ -514,6 +514,8 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
  * too; and a B source's expression (token t) read for its errors alone (behavioural.c). */
 int kh_capacitor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* An inductor ngspice 39 rewrites on the same words as a resistor (b_rewrites.c). */
+kh_status kh_inductor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_behavioural_check(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s);
 /* The token "<prefix><t><suffix>" (in buf, size bytes) for the parts ngspice's rewrites name
  * after an element (`be1`, `e1_int1`), told at t (behavioural.c). */
