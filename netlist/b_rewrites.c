@@ -205,21 +205,30 @@ static kh_status part(kh_parser *p, uint32_t line, const kh_token *name, const k
   return st;
 }
 
-kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                              const kh_scope *s) {
+/* A capacitor's or inductor's rewrite (`what`): its words (*w), its expression read for errors,
+ * its nodes (n) and the node of its own, <name><suffix> (*node). */
+static kh_status reactive(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                          const char *what, const char *suffix, kh_xwords *w, uint32_t *n,
+                          uint32_t *node) {
   const kh_token *t = tok->items;
   size_t at;
-  kh_xwords w;
   char inner_text[224];
   kh_token inner;
-  uint32_t n[2], node;
-  kh_status st = rewrite(p, line, tok, s, "capacitor", &at, &w);
+  kh_status st = rewrite(p, line, tok, s, what, &at, w);
   if (st == KH_OK) st = kh_behavioural_check(p, line, &t[at], s);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &n[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &n[1]);
   if (st == KH_OK)
-    st = kh_derived_name(p, line, &t[0], "", "_int1", inner_text, sizeof inner_text, &inner);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &inner, &node);
+    st = kh_derived_name(p, line, &t[0], "", suffix, inner_text, sizeof inner_text, &inner);
+  return st == KH_OK ? kh_resolve_node(p, line, s, &inner, node) : st;
+}
+
+kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                              const kh_scope *s) {
+  const kh_token *t = tok->items;
+  kh_xwords w;
+  uint32_t n[2], node;
+  kh_status st = reactive(p, line, tok, s, "capacitor", "_int1", &w, n, &node);
   if (st != KH_OK) return st;
   if (line_has(tok, 'c')) { /* e<name>: <name>_int1 at m (v(n-) - v(n+)); c<name>, open */
     st = part(p, line, &t[0], s, "e",
@@ -256,23 +265,14 @@ kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok,
  * and n- as an inductor under the card's own name; the expression is read for its errors. */
 kh_status kh_inductor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
-  size_t at;
   kh_xwords w;
-  char inner_text[224];
-  kh_token inner;
   uint32_t n[2], node;
   double rseries;
   if (kh_netlist_option(p->nl, "rseries", &rseries))
     return kh_token_fail(p, line, &t[0],
                          "an inductor that ngspice 39 makes a B source, under .options rseries: "
                          "kirchhoff does not put the series resistance in its rewrite");
-  kh_status st = rewrite(p, line, tok, s, "inductor", &at, &w);
-  if (st == KH_OK) st = kh_behavioural_check(p, line, &t[at], s);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[1], &n[0]);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &n[1]);
-  if (st == KH_OK)
-    st = kh_derived_name(p, line, &t[0], "", "_int2", inner_text, sizeof inner_text, &inner);
-  if (st == KH_OK) st = kh_resolve_node(p, line, s, &inner, &node);
+  kh_status st = reactive(p, line, tok, s, "inductor", "_int2", &w, n, &node);
   if (st == KH_OK)
     st = part(p, line, &t[0], s, "l",
               (kh_elem){.kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}});
