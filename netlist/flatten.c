@@ -553,7 +553,8 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                            "value=expression, POLY, and linear ones: nodes or a controlling "
                            "source, and a gain)",
                            (int)t[0].len, t[0].s);
-  if (vcvs && !p->temper_undefined) return without_temper(p, line, tok, s, controlled);
+  if (vcvs && !p->temper_undefined) /* a linear E or G: read again, its gain without temper */
+    return without_temper(p, line, tok, s, controlled);
   size_t at[6] = {0}, i, gain_at;
   kh_status st = positional_words(p, line, tok, want, at, &i, &gain_at);
   if (st != KH_OK) return st;
