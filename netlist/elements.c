@@ -129,6 +129,33 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
   return KH_OK;
 }
 
+kh_status kh_add_behind_resistor(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                                 const kh_scope *s, kh_elem e, const char *tag, double r,
+                                 uint8_t marks[2], uint32_t *index) {
+  kh_netlist *nl = p->nl;
+  kh_status st = kh_add_element(p, line, name_tok, s, e);
+  if (st != KH_OK) return st;
+  *index = (uint32_t)nl->element_count - 1;
+  const char *name = kh_strmap_name(&nl->element_names, *index);
+  size_t size = strlen(name) + strlen(tag) + 2;
+  char *node = kh_arena_alloc(&nl->arena, size), *rname = kh_arena_alloc(&nl->arena, size);
+  if (!node || !rname) return kh_fail_nomem(p->ctx, "adding a series resistance");
+  snprintf(node, size, "%s#%s", name, tag);
+  snprintf(rname, size, "%s#%s", tag, name);
+  uint32_t internal;
+  st = kh_internal_node(p, line, name_tok, node, &internal);
+  kh_elem res = {.kind = KH_RESISTOR,
+                 .node = {nl->elements[*index].node[0], internal},
+                 .model = KH_NOT_FOUND,
+                 .value = r,
+                 .synthetic = marks[0]};
+  if (st == KH_OK) st = kh_add_part(p, line, name_tok, rname, res);
+  if (st != KH_OK) return st;
+  kh_elem *moved = &nl->elements[*index]; /* after the part: adding it may move the array */
+  moved->ctrl[0] = moved->node[0], moved->node[0] = internal, moved->synthetic = marks[1];
+  return KH_OK;
+}
+
 /* The word name=value at token *i, checked against w (kh_instance_words_parse). */
 static kh_status instance_pair(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t *i,
                                const kh_scope *s, const kh_instance_words *w) {

@@ -238,6 +238,14 @@ kh_status kh_resolve_couplings(kh_parser *p);
 /* Adds e under `name` (flattened, in the arena): an element a line adds beside its own (a
  * diode's RS, an RF port's z0, a POLY card's parts), at the line's place; a name taken is an
  * error at name_tok. */
+/* Adds e under name_tok with its first node behind a resistor of r ohms, as ngspice builds a
+ * diode's RS (tag "rs") and an RF port's z0 ("res"): the internal node "<name>#<tag>", the
+ * resistor "<tag>#<name>" from e's first node to it; e keeps that node in ctrl[0], and the
+ * resistor and e are marked synthetic marks[0] and marks[1] (the writer puts e back on it for
+ * kirchhoff's own text). *index: e's. */
+kh_status kh_add_behind_resistor(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                                 const kh_scope *s, kh_elem e, const char *tag, double r,
+                                 uint8_t marks[2], uint32_t *index);
 kh_status kh_add_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *name,
                       kh_elem e);
 /* An E, F, G or H line with POLY(d) (poly.c), t[3] being "poly" and t[4] "(". */
@@ -514,6 +522,8 @@ kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *
  * too; and a B source's expression (token t) read for its errors alone (behavioural.c). */
 int kh_capacitor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* A V or I card (independent_sources.c). */
+kh_status kh_source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* An inductor ngspice 39 rewrites on the same words as a resistor (b_rewrites.c). */
 kh_status kh_inductor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_behavioural_check(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s);
