@@ -35,6 +35,10 @@ static kh_status plain_names(kh_parser *p, uint32_t line, const kh_token *names,
       return kh_token_fail(p, line, &names[k],
                            "a name with parentheses or brackets in an A card's port (XSPICE "
                            "reads them as the port's)");
+    if (names[k].s[0] == '$') /* glued after a bracket; written back it would start a word */
+      return kh_token_fail(p, line, &names[k],
+                           "a word starting with '$' (after a blank, '$' starts a comment): "
+                           "put a blank before it or rename it");
     if (memchr(names[k].s, '=', names[k].len) || memchr(names[k].s, ',', names[k].len))
       return kh_token_fail(p, line, &names[k],
                            "a name with '=' or ',' in an A card's port (elsewhere they split "
