@@ -413,7 +413,7 @@ static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *na
   if (!(ohms > 0)) return KH_OK;
   kh_status st = kh_series_part(p, line, name_tok, owner, r, ohms / (area * in->m), inner);
   if (st != KH_OK) return st;
-  kh_resistor_temp rt = {.tc1 = kh_model_value(m, tr1, 0),
+  kh_passive_temp rt = {.tc1 = kh_model_value(m, tr1, 0),
                          .tc2 = kh_model_value(m, tr2, 0),
                          .temp = in->t.temp,
                          .dtemp = in->t.dtemp,
@@ -422,11 +422,11 @@ static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *na
   rt.given = KH_RT_TC1 | KH_RT_TC2 | (in->t.has_temp ? KH_RT_TEMP : 0u) |
              (isnan(rt.tnom) ? 0u : KH_RT_TNOM);
   kh_netlist *nl = p->nl;
-  if (kh_reserve((void **)&nl->resistor_temp, &nl->resistor_temp_cap, nl->resistor_temp_count + 1,
-                 sizeof *nl->resistor_temp))
+  if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
+                 sizeof *nl->passive_temp))
     return kh_fail_nomem(p->ctx, "storing a BJT's series resistance");
-  nl->resistor_temp[nl->resistor_temp_count++] = rt;
-  nl->elements[nl->element_count - 1].ctrl[1] = (uint32_t)nl->resistor_temp_count;
+  nl->passive_temp[nl->passive_temp_count++] = rt;
+  nl->elements[nl->element_count - 1].ctrl[1] = (uint32_t)nl->passive_temp_count;
   return KH_OK;
 }
 

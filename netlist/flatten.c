@@ -42,11 +42,10 @@ static kh_status index_ports(kh_parser *p, kh_subckt *def, const kh_token *ports
   return KH_OK;
 }
 
-/* Words after a C or L value that only the transient analysis reads: ic= (the initial
- * voltage or current) and m= (parallel copies: a capacitor stays open and an inductor a short at
- * DC). Returns the index of the first other token, and in *m the copies (1 without m=): the
- * value written back, and the capacitance the oscillating nudge's node dynamics use, is the
- * whole element's, C·m or L/m, as ngspice takes it. */
+/* Words after an L value that only the transient analysis reads: ic= (the initial current) and
+ * m= (parallel copies: an inductor stays a short at DC). Returns the index of the first other
+ * token, and in *m the copies (1 without m=): the value written back is the whole element's,
+ * L/m, as ngspice takes it. */
 static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                  const kh_scope *s, size_t *i, double *m) {
   const kh_token *t = tok->items;
@@ -64,22 +63,36 @@ static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *t
   return KH_OK;
 }
 
+/* A resistor or capacitor added with its temperature dependence and geometry, where it has one
+ * (folded into its value once every card is read). */
+static kh_status add_passive(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                             kh_elem e, const kh_passive_temp *rt) {
+  if (rt->given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY)) {
+    kh_netlist *nl = p->nl;
+    if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
+                   sizeof *nl->passive_temp))
+      return kh_fail_nomem(p->ctx, "storing an element");
+    nl->passive_temp[nl->passive_temp_count++] = *rt;
+    e.ctrl[1] = (uint32_t)nl->passive_temp_count;
+  }
+  return kh_add_element(p, line, &tok->items[0], s, e);
+}
+
 static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_elem e) {
-  kh_resistor_temp rt = {0};
+  kh_passive_temp rt = {0};
   kh_status st = kh_parse_resistor(p, line, tok, s, &e, &rt);
   if (st != KH_OK) return st;
   if (!(e.value > 0))
     return kh_token_fail(p, line, &tok->items[3], "resistance must be positive, got %g", e.value);
-  if (rt.given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY)) {
-    kh_netlist *nl = p->nl;
-    if (kh_reserve((void **)&nl->resistor_temp, &nl->resistor_temp_cap, nl->resistor_temp_count + 1,
-                   sizeof *nl->resistor_temp))
-      return kh_fail_nomem(p->ctx, "storing a resistor");
-    nl->resistor_temp[nl->resistor_temp_count++] = rt;
-    e.ctrl[1] = (uint32_t)nl->resistor_temp_count;
-  }
-  return kh_add_element(p, line, &tok->items[0], s, e);
+  return add_passive(p, line, tok, s, e, &rt);
+}
+
+static kh_status capacitor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                           kh_elem e) {
+  kh_passive_temp ct = {0};
+  kh_status st = kh_parse_capacitor(p, line, tok, s, &e, &ct);
+  return st == KH_OK ? add_passive(p, line, tok, s, e, &ct) : st;
 }
 
 /* `.options rseries=R`, as ngspice 39's front end applies it to `l1 a b L` (its listing,
@@ -100,17 +113,15 @@ static kh_status series_resistance(kh_parser *p, uint32_t line, const kh_token *
   return st == KH_OK ? kh_add_element(p, line, &resistor, s, rs) : st;
 }
 
-/* Whether a C or L card gives its value by name, as ngspice 39 reads it (measured): `c1 a b
- * c=1p` (or cap=, capacitance=), `l1 a b l=1u` (or inductance=). */
+/* Whether an L card gives its value by name, as ngspice 39 reads it (measured): `l1 a b l=1u`
+ * (or inductance=). */
 static int value_keyword(const kh_tokens *tok, kh_element_kind kind) {
-  static const char *const names[] = {"c", "cap", "capacitance", "l", "inductance"};
-  if (kind == KH_RESISTOR || tok->count < 6 || !kh_token_eq(&tok->items[4], "=")) return 0;
-  for (size_t k = kind == KH_CAPACITOR ? 0 : 3; k < (kind == KH_CAPACITOR ? 3u : 5u); k++)
-    if (kh_token_eq(&tok->items[3], names[k])) return 1;
-  return 0;
+  return kind == KH_INDUCTOR && tok->count >= 6 && kh_token_eq(&tok->items[4], "=") &&
+         (kh_token_eq(&tok->items[3], "l") || kh_token_eq(&tok->items[3], "inductance"));
 }
 
-/* R, C, L: name n1 n2 value (C and L: then ic= and m=, which have no DC effect) */
+/* R, C, L: name n1 n2 value (L: then ic= and m=, which have no DC effect; a capacitor's words:
+ * capacitor.c) */
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
   const kh_token *t = tok->items;
@@ -128,6 +139,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_resistor_source(p, line, tok, s);
   if (kind == KH_CAPACITOR && kh_capacitor_is_b_source(p, tok, s))
     return kh_capacitor_source(p, line, tok, s);
+  if (kind == KH_CAPACITOR) return capacitor(p, line, tok, s, e);
   if (kind == KH_INDUCTOR && kh_resistor_is_b_source(p, tok, s))
     return kh_inductor_source(p, line, tok, s);
   if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
@@ -148,7 +160,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (kind != KH_RESISTOR && !(e.value >= 0))
     return kh_token_fail(p, line, &t[at], "%s must not be negative, got %g", what, e.value);
   if (kind == KH_RESISTOR) m = kh_scope_multiplier(s);
-  e.value = kind == KH_CAPACITOR ? e.value * m : e.value / m;
+  e.value /= m;
   double rseries;
   if (kind == KH_INDUCTOR && kh_netlist_option(p->nl, "rseries", &rseries))
     return series_resistance(p, line, &t[0], s, e, rseries);

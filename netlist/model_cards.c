@@ -34,6 +34,7 @@ static const model_family *family_of(const kh_token *type) {
       {{"npn", "pnp"}, kh_check_bjt_model, kh_bjt_param_canonical},
       {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical},
       {{"r", "res"}, kh_check_resistor_model, kh_resistor_param_canonical},
+      {{"c", NULL}, kh_check_capacitor_model, kh_capacitor_param_canonical},
       {{"gain", NULL}, kh_check_gain_model, kh_gain_param_canonical}};
   for (size_t k = 0; k < sizeof families / sizeof *families; k++)
     for (size_t j = 0; j < 2 && families[k].types[j]; j++)
@@ -73,12 +74,16 @@ static kh_status read_model(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return st == KH_OK ? add_model(p, line, tok, mname, mlen, params, count) : st;
 }
 
-/* Whether a .model card's values hold an expression ({...} or '...'). */
+/* Whether a .model card's values hold an expression ({...} or '...') or a bare name, which
+ * ngspice 39 reads as a parameter too (gf180mcu's MIM cards: `cap=c_c0` in a subcircuit). */
 static int has_expression(const kh_tokens *tok) {
-  for (size_t i = 3; i < tok->count; i++)
-    if (memchr(tok->items[i].s, '{', tok->items[i].len) ||
-        memchr(tok->items[i].s, '\'', tok->items[i].len))
+  const kh_token *t = tok->items;
+  for (size_t i = 3; i < tok->count; i++) {
+    char first = t[i].len ? t[i].s[0] : '\0';
+    if (memchr(t[i].s, '{', t[i].len) || memchr(t[i].s, '\'', t[i].len) ||
+        (kh_token_eq(&t[i - 1], "=") && ((first >= 'a' && first <= 'z') || first == '_')))
       return 1;
+  }
   return 0;
 }
 

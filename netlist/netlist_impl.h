@@ -26,7 +26,7 @@ typedef struct {
   union {                /* 48 bytes in all: a million-line netlist touches 8 MB less */
     uint32_t ctrl[2];    /* E, G: the controlling nodes; a diode: ctrl[0] its anode when RS moved
                           * it (else unused), ctrl[1] its kh_diode_inst + 1 (0: defaults); a
-                          * resistor: ctrl[1] its kh_resistor_temp + 1 (0: none); a JFET:
+                          * resistor: ctrl[1] its kh_passive_temp + 1 (0: none); a JFET:
                           * ctrl[0] its gate, ctrl[1] its kh_jfet_inst; a MOSFET: ctrl[0] its
                           * gate, ctrl[1] its kh_mos_inst; a BJT: ctrl[0] its inner base, ctrl[1]
                           * its kh_bjt_inst; an S switch: its control nodes; a B source: ctrl[0]
@@ -65,8 +65,9 @@ typedef struct {
   uint32_t pos, neg; /* element indices; neg is KH_NOT_FOUND for a single source */
 } kh_input_pair;
 
-/* A resistor's temperature dependence (netlist/resistor.c); the element's ctrl[1] is its index
- * + 1, or 0 for none. Temperatures in degrees Celsius, as written. */
+/* A resistor's or capacitor's temperature dependence and geometry (netlist/resistor.c,
+ * netlist/capacitor.c), folded into its value once every card is read; the element's ctrl[1] is
+ * its index + 1, or 0 for none. Temperatures in degrees Celsius, as written. */
 enum {
   KH_RT_TC1 = 1,
   KH_RT_TC2 = 2,
@@ -84,7 +85,10 @@ typedef struct {
    * is known (kh_finish_resistors): rsh (l - 2 short) / (w - 2 narrow), l and w scaled where
    * the instance gave them */
   double l, w, rsh, shrink_l, shrink_w, model_r; /* model_r NAN: none */
-} kh_resistor_temp;
+  /* a capacitor's KH_RT_GEOMETRY: cj (l - short) (w - narrow) + cjsw 2 ((l - short) +
+   * (w - narrow)) (kh_finish_capacitors) */
+  double cj, cjsw;
+} kh_passive_temp;
 
 /* An instance's temp= (degrees Celsius, as written) and dtemp=, each with whether the line gave
  * it, or its .model card, whose instance words ngspice 39 (inpgmod.c) reads as the instances'
@@ -265,8 +269,8 @@ struct kh_netlist {
   kh_dc_sweep dc[2]; /* the .dc card (dc_count 0: none) */
   size_t dc_count;
   kh_loc dc_loc;
-  kh_resistor_temp *resistor_temp;
-  size_t resistor_temp_count, resistor_temp_cap;
+  kh_passive_temp *passive_temp;
+  size_t passive_temp_count, passive_temp_cap;
   char **notes;
   size_t note_count;
   uint32_t control_blocks; /* .control blocks the deck held (skipped) */

@@ -271,7 +271,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->jfet_inst);
   kh_free(nl->bjt_inst);
   kh_free(nl->mos_inst);
-  kh_free(nl->resistor_temp);
+  kh_free(nl->passive_temp);
   kh_free(nl->inputs);
   kh_free(nl->amplifiers);
   kh_free(nl->couplings), kh_free(nl->tlines);
@@ -361,6 +361,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
                               "which ngspice does not split either: convert them to newlines"
                             : "");
   if (st == KH_OK) st = kh_finish_resistors(&p);
+  if (st == KH_OK) st = kh_finish_capacitors(&p);
   if (st == KH_OK) st = something_to_solve(&p);
   if (st == KH_OK) st = kh_add_shunts(&p);
   if (st == KH_OK) kh_resolve_tlines(p.nl);

@@ -742,11 +742,25 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
                                   size_t to);
 const char *kh_resistor_param_canonical(const char *name);
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                            kh_elem *e, kh_resistor_temp *rt);
+                            kh_elem *e, kh_passive_temp *rt);
 /* Whether the resistor line's element is the .dc sweep's (top level, that name): its written
  * resistance is then p->swept_ohms. */
 int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s);
 kh_status kh_finish_resistors(kh_parser *p);
+/* A resistor's or capacitor's factor 1 + tc1 dT + tc2 dT^2 (a resistor's tce: 1.01^(tce dT)), dT
+ * from its tnom (the circuit's nominal temperature where not given) to its temp, else the
+ * circuit's plus its dtemp (*kelvins). */
+double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt,
+                                     double *kelvins);
+/* Capacitors (capacitor.c), as ngspice 39 reads them: a C model checked over tokens [from, to)
+ * and its words stored under one name each; a C line parsed into e->value (m and scale folded
+ * in) and its temperature dependence and geometry, folded in once every card is read. */
+kh_status kh_check_capacitor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                   size_t to);
+const char *kh_capacitor_param_canonical(const char *name);
+kh_status kh_parse_capacitor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                             kh_elem *e, kh_passive_temp *ct);
+kh_status kh_finish_capacitors(kh_parser *p);
 /* For an error at an unexpected word: " (an LTspice instance word: ...)" where t is one of
  * LTspice's (Rser=, Rpar=, Cpar=, ...), else "". */
 const char *kh_ltspice_hint(const kh_token *t);

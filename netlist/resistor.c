@@ -77,12 +77,12 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
 typedef struct {
   double value, m, scale, l, w;         /* scale, l, w: NAN when not given */
   int has_value, has_dtemp, from_model; /* from_model: the value is the model's R */
-  kh_resistor_temp temp;
+  kh_passive_temp temp;
 } words;
 
 static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name,
                                const kh_token *at, double v, words *w) {
-  kh_resistor_temp *rt = &w->temp;
+  kh_passive_temp *rt = &w->temp;
   if (kh_token_eq(name, "r") || kh_token_eq(name, "resistance")) {
     w->value = v, w->has_value = 1;
   } else if (kh_token_eq(name, "tc1") || kh_token_eq(name, "tc")) { /* tc: ngspice's alias */
@@ -115,7 +115,7 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
 /* Model parameters the instance did not give: the instance parameters on the card first (ngspice
  * 39 reads them as the instance's own), then the model's. */
 static void from_model(const kh_model *m, words *w) {
-  kh_resistor_temp *rt = &w->temp;
+  kh_passive_temp *rt = &w->temp;
   double v,
       model_r =
           kh_model_value(m, "r", kh_model_value(m, "res", kh_model_value(m, "resistance", NAN)));
@@ -187,7 +187,7 @@ int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s) {
 }
 
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                            kh_elem *e, kh_resistor_temp *rt) {
+                            kh_elem *e, kh_passive_temp *rt) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
   words w = {.m = kh_scope_multiplier(s), .scale = NAN, .l = NAN, .w = NAN};
@@ -254,12 +254,23 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   return KH_OK;
 }
 
+double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt,
+                                     double *kelvins) {
+  double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
+                                    : kh_netlist_temperature(nl) + rt->dtemp;
+  double tnom = rt->given & KH_RT_TNOM ? rt->tnom + KH_CELSIUS_TO_KELVIN
+                                       : kh_netlist_nominal_temperature(nl, NULL);
+  double dt = t - tnom;
+  *kelvins = t;
+  return rt->given & KH_RT_TCE ? pow(1.01, rt->tce * dt) : 1 + rt->tc1 * dt + rt->tc2 * dt * dt;
+}
+
 kh_status kh_finish_resistors(kh_parser *p) {
   kh_netlist *nl = p->nl;
   for (size_t k = 0; k < nl->element_count; k++) {
     kh_elem *r = &nl->elements[k];
     if (r->kind != KH_RESISTOR || !r->ctrl[1]) continue;
-    const kh_resistor_temp *rt = &nl->resistor_temp[r->ctrl[1] - 1];
+    const kh_passive_temp *rt = &nl->passive_temp[r->ctrl[1] - 1];
     if (rt->given & KH_RT_GEOMETRY) { /* ngspice 39's ressetup.c, l and w times .options scale */
       double scale = 1, l, w;
       kh_netlist_option(nl, "scale", &scale);
@@ -286,14 +297,8 @@ kh_status kh_finish_resistors(kh_parser *p) {
         continue;
       }
     }
-    double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
-                                      : kh_netlist_temperature(nl) + rt->dtemp;
-    double tnom = rt->given & KH_RT_TNOM ? rt->tnom + KH_CELSIUS_TO_KELVIN
-                                         : kh_netlist_nominal_temperature(nl, NULL);
-    double dt = t - tnom;
-    double factor =
-        rt->given & KH_RT_TCE ? pow(1.01, rt->tce * dt) : 1 + rt->tc1 * dt + rt->tc2 * dt * dt;
-    r->value *= factor;
+    double t;
+    r->value *= kh_passive_temperature_factor(nl, rt, &t);
     if (!(r->value > 0) || !isfinite(r->value))
       return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
                             "resistor '%s' is %g ohms at %.2f K (its temperature coefficients); "

@@ -7,29 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-  const char *words;
-  double ohms;
-} resistance_case;
-
-/* Each case's `r1 a 0 <words>` after the deck's head: its resistance as ngspice 39 reports it. */
-static void expect_resistances(const char *head, const resistance_case *cases, size_t n) {
-  for (size_t k = 0; k < n; k++) {
-    char text[768];
-    snprintf(text, sizeof text, "%sr1 a 0 %s\n", head, cases[k].words);
-    kh_netlist *nl = kh_test_parse(text);
-    double got = kh_netlist_element(nl, kh_test_element(nl, "r1")).value;
-    cr_expect(fabs(got - cases[k].ohms) <= 1e-9 * cases[k].ohms, "%s: %.17g, ngspice %.17g",
-              cases[k].words, got, cases[k].ohms);
-    kh_netlist_free(nl);
-  }
-}
-
 /* Resistor instance words and R models at .temp 40, each resistance as ngspice 39 reports it
  * (1/i(v1) with 1 V across): tc1/tc2/tce with the instance over the model, temp=/dtemp=, m= and
  * scale=, words without DC effect, and the 1 mOhm it takes where it finds no resistance. */
 Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
-  static const resistance_case cases[] = {
+  static const kh_test_value_case cases[] = {
       {"1k", 1000},
       {"r=1k", 1000},
       {"1k tc1=0.01", 1130},
@@ -58,10 +40,10 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
       /* tc= with tc2 after it, as ngspice 39 reads `tc=a b` and `tc=a, b` */
       {"1k tc=0.001 0.0002", 1046.8},
       {"1k tc=0.001, 0.0002", 1046.8}};
-  expect_resistances("t\n.model rmod r(tc1=0.01 tnom=20)\n.model rmod2 r(rsh=10)\n"
-                     ".model rmod3 r(tc2=1e-4 tce=0.5)\n.model rmod4 r(r=5k)\n.model rmod5 "
-                     "r(r=0.5m)\n.temp 40\nv1 a 0 1\n",
-                     cases, sizeof cases / sizeof cases[0]);
+  kh_test_expect_values("t\n.model rmod r(tc1=0.01 tnom=20)\n.model rmod2 r(rsh=10)\n"
+                        ".model rmod3 r(tc2=1e-4 tce=0.5)\n.model rmod4 r(r=5k)\n.model rmod5 "
+                        "r(r=0.5m)\n.temp 40\nv1 a 0 1\n",
+                        "r1", cases, sizeof cases / sizeof cases[0]);
   /* unknown words, and what ngspice 39 refuses ("unknown parameter"): tc=a,b and tc=a , b, and a
    * model name or a value after the words */
   static const kh_test_error_case errors[] = {
@@ -85,7 +67,7 @@ Test(structure, resistor_words_and_models_as_ngspice_reads_them) {
  * temp= and the model's tc1 change nothing). At .temp 40, d = 13. A resistor read with its words
  * gives 3000, 1230, 1000 (tc1 from T = 27 is 0), 1130 and 1500 for the first five. */
 Test(structure, resistor_reading_temper_keeps_only_tc1_tc2_and_m) {
-  static const resistance_case cases[] = {
+  static const kh_test_value_case cases[] = {
       {"{1k*temper/40}", 1000},
       {"{1k*temper/40} scale=3", 1000},
       {"{1k*temper/40} dtemp=10 tc1=0.01", 1130},
@@ -97,7 +79,7 @@ Test(structure, resistor_reading_temper_keeps_only_tc1_tc2_and_m) {
       {"{rf(2)} scale=3", 1000},
       {"{1k*temper/40} tc1=0.01 tc1=0.5 tc2=1e-4 m=2 m=4", 573.45},
       {"{rn} scale=3", 3000}};
-  expect_resistances("t\n.model rmod r(tc1=0.01 tnom=20)\n.temp 40\n.param rt='1k*temper/40' "
-                     "rn=1k\n.param rr='rt*2'\n.func rf(x) 'x*500*temper/40'\nv1 a 0 1\n",
-                     cases, sizeof cases / sizeof cases[0]);
+  kh_test_expect_values("t\n.model rmod r(tc1=0.01 tnom=20)\n.temp 40\n.param rt='1k*temper/40' "
+                        "rn=1k\n.param rr='rt*2'\n.func rf(x) 'x*500*temper/40'\nv1 a 0 1\n",
+                        "r1", cases, sizeof cases / sizeof cases[0]);
 }

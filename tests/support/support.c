@@ -127,6 +127,19 @@ void kh_test_parse_errors(const kh_test_error_case *cases, size_t count) {
   }
 }
 
+void kh_test_expect_values(const char *head, const char *element, const kh_test_value_case *cases,
+                           size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s a 0 %s\n", head, element, cases[k].words);
+    kh_netlist *nl = kh_test_parse(text);
+    double got = kh_netlist_element(nl, kh_test_element(nl, element)).value;
+    cr_expect(fabs(got - cases[k].value) <= 1e-9 * fabs(cases[k].value), "%s: %.17g, ngspice %.17g",
+              cases[k].words, got, cases[k].value);
+    kh_netlist_free(nl);
+  }
+}
+
 const char *kh_test_parse_error(const char *text) {
   static char message[1024];
   kh_context *ctx;

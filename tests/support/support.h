@@ -58,6 +58,14 @@ typedef struct {
   const char *text, *message;
 } kh_test_error_case;
 void kh_test_parse_errors(const kh_test_error_case *cases, size_t count);
+/* Each case's `<element> a 0 <words>` after the deck's head parses to an element of that value
+ * (to 1e-9 relative): the value ngspice 39 reports for the same line. */
+typedef struct {
+  const char *words;
+  double value;
+} kh_test_value_case;
+void kh_test_expect_values(const char *head, const char *element, const kh_test_value_case *cases,
+                           size_t count);
 
 /* A parsed netlist with its context, circuit and solver, each step asserted. */
 typedef struct {
