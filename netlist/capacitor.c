@@ -195,10 +195,9 @@ kh_status kh_finish_capacitors(kh_parser *p) {
     if (c->kind != KH_CAPACITOR || !c->ctrl[1]) continue;
     const kh_passive_temp *ct = &nl->passive_temp[c->ctrl[1] - 1];
     if (ct->given & KH_RT_GEOMETRY) { /* captemp.c, l and w given times .options scale */
-      double scale = 1;
-      kh_netlist_option(nl, "scale", &scale);
-      double l = ct->l * (ct->given & KH_RT_L ? scale : 1) - ct->shrink_l,
-             w = ct->w * (ct->given & KH_RT_W ? scale : 1) - ct->shrink_w;
+      double l, w;
+      kh_passive_size(nl, ct, &l, &w);
+      l -= ct->shrink_l, w -= ct->shrink_w;
       c->value *= ct->cj * l * w + ct->cjsw * 2 * (l + w);
     }
     double kelvins;

@@ -752,6 +752,8 @@ kh_status kh_finish_resistors(kh_parser *p);
  * circuit's plus its dtemp (*kelvins). */
 double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt,
                                      double *kelvins);
+/* Its l and w (for KH_RT_GEOMETRY), each times .options scale where the instance gave it. */
+void kh_passive_size(const kh_netlist *nl, const kh_passive_temp *rt, double *l, double *w);
 /* Capacitors (capacitor.c), as ngspice 39 reads them: a C model checked over tokens [from, to)
  * and its words stored under one name each; a C line parsed into e->value (m and scale folded
  * in) and its temperature dependence and geometry, folded in once every card is read. */

@@ -265,6 +265,12 @@ double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp
   return rt->given & KH_RT_TCE ? pow(1.01, rt->tce * dt) : 1 + rt->tc1 * dt + rt->tc2 * dt * dt;
 }
 
+void kh_passive_size(const kh_netlist *nl, const kh_passive_temp *rt, double *l, double *w) {
+  double scale = 1;
+  kh_netlist_option(nl, "scale", &scale);
+  *l = rt->l * (rt->given & KH_RT_L ? scale : 1), *w = rt->w * (rt->given & KH_RT_W ? scale : 1);
+}
+
 kh_status kh_finish_resistors(kh_parser *p) {
   kh_netlist *nl = p->nl;
   for (size_t k = 0; k < nl->element_count; k++) {
@@ -272,9 +278,8 @@ kh_status kh_finish_resistors(kh_parser *p) {
     if (r->kind != KH_RESISTOR || !r->ctrl[1]) continue;
     const kh_passive_temp *rt = &nl->passive_temp[r->ctrl[1] - 1];
     if (rt->given & KH_RT_GEOMETRY) { /* ngspice 39's ressetup.c, l and w times .options scale */
-      double scale = 1, l, w;
-      kh_netlist_option(nl, "scale", &scale);
-      l = rt->l * (rt->given & KH_RT_L ? scale : 1), w = rt->w * (rt->given & KH_RT_W ? scale : 1);
+      double l, w;
+      kh_passive_size(nl, rt, &l, &w);
       if (l * w * rt->rsh > 0)
         r->value *= rt->rsh * (l - 2 * rt->shrink_l) / (w - 2 * rt->shrink_w);
       else {
