@@ -42,40 +42,17 @@ static kh_status index_ports(kh_parser *p, kh_subckt *def, const kh_token *ports
   return KH_OK;
 }
 
-/* Words after an L value that only the transient analysis reads: ic= (the initial current) and
- * m= (parallel copies: an inductor stays a short at DC). Returns the index of the first other
- * token, and in *m the copies (1 without m=): the value written back is the whole element's,
- * L/m, as ngspice takes it. */
-static kh_status transient_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                 const kh_scope *s, size_t *i, double *m) {
-  const kh_token *t = tok->items;
-  *m = kh_scope_multiplier(s);
-  while (*i + 2 < tok->count + 0 && kh_token_eq(&t[*i + 1], "=") &&
-         (kh_token_eq(&t[*i], "ic") || kh_token_eq(&t[*i], "m"))) {
-    double v;
-    kh_status st = kh_eval_token(p, line, &t[*i + 2], s, &v);
-    if (st != KH_OK) return st;
-    if (kh_token_eq(&t[*i], "m") && !(v > 0 && isfinite(v)))
-      return kh_token_fail(p, line, &t[*i + 2], "m must be positive, got %g", v);
-    if (kh_token_eq(&t[*i], "m")) *m = v;
-    *i += 3;
-  }
+/* A resistor, capacitor or inductor's temperature dependence and geometry, where it has one,
+ * stored for the element e (folded into its value once every card is read). */
+static kh_status keep_passive_temp(kh_parser *p, kh_elem *e, const kh_passive_temp *rt) {
+  if (!(rt->given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY))) return KH_OK;
+  kh_netlist *nl = p->nl;
+  if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
+                 sizeof *nl->passive_temp))
+    return kh_fail_nomem(p->ctx, "storing an element");
+  nl->passive_temp[nl->passive_temp_count++] = *rt;
+  e->ctrl[1] = (uint32_t)nl->passive_temp_count;
   return KH_OK;
-}
-
-/* A resistor or capacitor added with its temperature dependence and geometry, where it has one
- * (folded into its value once every card is read). */
-static kh_status add_passive(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                             kh_elem e, const kh_passive_temp *rt) {
-  if (rt->given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY)) {
-    kh_netlist *nl = p->nl;
-    if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
-                   sizeof *nl->passive_temp))
-      return kh_fail_nomem(p->ctx, "storing an element");
-    nl->passive_temp[nl->passive_temp_count++] = *rt;
-    e.ctrl[1] = (uint32_t)nl->passive_temp_count;
-  }
-  return kh_add_element(p, line, &tok->items[0], s, e);
 }
 
 static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
@@ -85,14 +62,8 @@ static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_token
   if (st != KH_OK) return st;
   if (!(e.value > 0))
     return kh_token_fail(p, line, &tok->items[3], "resistance must be positive, got %g", e.value);
-  return add_passive(p, line, tok, s, e, &rt);
-}
-
-static kh_status capacitor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                           kh_elem e) {
-  kh_passive_temp ct = {0};
-  kh_status st = kh_parse_capacitor(p, line, tok, s, &e, &ct);
-  return st == KH_OK ? add_passive(p, line, tok, s, e, &ct) : st;
+  if ((st = keep_passive_temp(p, &e, &rt)) != KH_OK) return st;
+  return kh_add_element(p, line, &tok->items[0], s, e);
 }
 
 /* `.options rseries=R`, as ngspice 39's front end applies it to `l1 a b L` (its listing,
@@ -113,15 +84,22 @@ static kh_status series_resistance(kh_parser *p, uint32_t line, const kh_token *
   return st == KH_OK ? kh_add_element(p, line, &resistor, s, rs) : st;
 }
 
-/* Whether an L card gives its value by name, as ngspice 39 reads it (measured): `l1 a b l=1u`
- * (or inductance=). */
-static int value_keyword(const kh_tokens *tok, kh_element_kind kind) {
-  return kind == KH_INDUCTOR && tok->count >= 6 && kh_token_eq(&tok->items[4], "=") &&
-         (kh_token_eq(&tok->items[3], "l") || kh_token_eq(&tok->items[3], "inductance"));
+/* A capacitor or inductor with its words (reactive.c); an inductor under .options rseries
+ * behind its series resistance. */
+static kh_status reactive(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                          kh_elem e) {
+  kh_passive_temp ct = {0};
+  double rseries;
+  kh_status st = kh_parse_reactive(p, line, tok, s, &e, &ct);
+  if (st == KH_OK) st = keep_passive_temp(p, &e, &ct);
+  if (st != KH_OK) return st;
+  if (e.kind == KH_INDUCTOR && kh_netlist_option(p->nl, "rseries", &rseries))
+    return series_resistance(p, line, &tok->items[0], s, e, rseries);
+  return kh_add_element(p, line, &tok->items[0], s, e);
 }
 
-/* R, C, L: name n1 n2 value (L: then ic= and m=, which have no DC effect; a capacitor's words:
- * capacitor.c) */
+/* R, C, L: name n1 n2 value and words (resistor.c, reactive.c), or the B source ngspice 39 makes
+ * of the line (b_rewrites.c) */
 static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                               kh_element_kind kind) {
   const kh_token *t = tok->items;
@@ -139,31 +117,17 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return kh_resistor_source(p, line, tok, s);
   if (kind == KH_CAPACITOR && kh_capacitor_is_b_source(p, tok, s))
     return kh_capacitor_source(p, line, tok, s);
-  if (kind == KH_CAPACITOR) return capacitor(p, line, tok, s, e);
   if (kind == KH_INDUCTOR && kh_resistor_is_b_source(p, tok, s))
     return kh_inductor_source(p, line, tok, s);
-  if (kind == KH_RESISTOR && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
+  if (kind != KH_RESISTOR) return reactive(p, line, tok, s, e);
+  if (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND)
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
-  size_t at = value_keyword(tok, kind) ? 5 : 3, end = at + 1; /* the value's token, the words' */
-  double m = 1;
-  if (kind != KH_RESISTOR && (st = transient_words(p, line, tok, s, &end, &m)) != KH_OK) return st;
-  if (tok->count > end)
-    return kh_token_fail(p, line, &t[end], "unexpected '%.*s' after the %s%s", (int)t[end].len,
-                         t[end].s, what, kh_ltspice_hint(&t[end]));
-  if ((st = kh_eval_token(p, line, &t[at], s, &e.value)) != KH_OK) return st;
-  if (kind == KH_RESISTOR && kh_swept_resistor(p, &t[0], s)) e.value = p->swept_ohms;
-  if (kind == KH_RESISTOR && e.value == 0 &&
-      (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK)
-    return st;
-  if (kind == KH_RESISTOR && !(e.value > 0))
+  if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
+  if (kh_swept_resistor(p, &t[0], s)) e.value = p->swept_ohms;
+  if (e.value == 0 && (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK) return st;
+  if (!(e.value > 0))
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);
-  if (kind != KH_RESISTOR && !(e.value >= 0))
-    return kh_token_fail(p, line, &t[at], "%s must not be negative, got %g", what, e.value);
-  if (kind == KH_RESISTOR) m = kh_scope_multiplier(s);
-  e.value /= m;
-  double rseries;
-  if (kind == KH_INDUCTOR && kh_netlist_option(p->nl, "rseries", &rseries))
-    return series_resistance(p, line, &t[0], s, e, rseries);
+  e.value /= kh_scope_multiplier(s);
   return kh_add_element(p, line, &t[0], s, e);
 }
 

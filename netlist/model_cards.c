@@ -35,6 +35,7 @@ static const model_family *family_of(const kh_token *type) {
       {{"sw", "csw"}, kh_check_switch_model, kh_switch_param_canonical},
       {{"r", "res"}, kh_check_resistor_model, kh_resistor_param_canonical},
       {{"c", NULL}, kh_check_capacitor_model, kh_capacitor_param_canonical},
+      {{"l", NULL}, kh_check_inductor_model, NULL}, /* no aliases */
       {{"gain", NULL}, kh_check_gain_model, kh_gain_param_canonical}};
   for (size_t k = 0; k < sizeof families / sizeof *families; k++)
     for (size_t j = 0; j < 2 && families[k].types[j]; j++)
@@ -194,7 +195,8 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   if (st == KH_OK && !stored) st = kh_fail_nomem(p->ctx, "storing a model");
   for (size_t i = 0; st == KH_OK && i < params.count; i++)
     stored[i] =
-        (kh_model_param){family ? family->canonical(params.items[i].name) : params.items[i].name,
+        (kh_model_param){family && family->canonical ? family->canonical(params.items[i].name)
+                                                     : params.items[i].name,
                          params.items[i].value};
   if (st == KH_OK) st = add_model(p, line, tok, mname, mlen, stored, params.count);
   kh_param_release(&params);

@@ -361,7 +361,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
                               "which ngspice does not split either: convert them to newlines"
                             : "");
   if (st == KH_OK) st = kh_finish_resistors(&p);
-  if (st == KH_OK) st = kh_finish_capacitors(&p);
+  if (st == KH_OK) st = kh_finish_reactive(&p);
   if (st == KH_OK) st = something_to_solve(&p);
   if (st == KH_OK) st = kh_add_shunts(&p);
   if (st == KH_OK) kh_resolve_tlines(p.nl);

@@ -754,15 +754,18 @@ double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp
                                      double *kelvins);
 /* Its l and w (for KH_RT_GEOMETRY), each times .options scale where the instance gave it. */
 void kh_passive_size(const kh_netlist *nl, const kh_passive_temp *rt, double *l, double *w);
-/* Capacitors (capacitor.c), as ngspice 39 reads them: a C model checked over tokens [from, to)
- * and its words stored under one name each; a C line parsed into e->value (m and scale folded
- * in) and its temperature dependence and geometry, folded in once every card is read. */
+/* Capacitors and inductors (reactive.c), as ngspice 39 reads them: a C or L model checked over
+ * tokens [from, to) and its words stored under one name each; a C or L line (e->kind) parsed
+ * into e->value (m and scale folded in) and its temperature dependence and geometry, folded in
+ * once every card is read. */
 kh_status kh_check_capacitor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                    size_t to);
+kh_status kh_check_inductor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                                  size_t to);
 const char *kh_capacitor_param_canonical(const char *name);
-kh_status kh_parse_capacitor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                             kh_elem *e, kh_passive_temp *ct);
-kh_status kh_finish_capacitors(kh_parser *p);
+kh_status kh_parse_reactive(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                            kh_elem *e, kh_passive_temp *ct);
+kh_status kh_finish_reactive(kh_parser *p);
 /* For an error at an unexpected word: " (an LTspice instance word: ...)" where t is one of
  * LTspice's (Rser=, Rpar=, Cpar=, ...), else "". */
 const char *kh_ltspice_hint(const kh_token *t);

@@ -64,13 +64,15 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
  * with their series resistors, a BJT with a modulated base resistance, a
  * switch, a B source and an E's value= (their expressions), XSPICE potentiometer, ilimit, int and
  * memristor cards, resistors and capacitors ngspice makes B sources (reading the solution or
- * temper), a capacitor with a C model's geometry, .param lines read in the order of their
- * dependencies, and a model per subcircuit instance (its expressions of the instance's parameters).
+ * temper), a capacitor and an inductor with their models' geometry, .param lines read in the order
+ * of their dependencies, and a model per subcircuit instance (its expressions of the instance's
+ * parameters).
  */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
   const char *text =
       "general\n.model dd d(is=1e-14 rs=2)\nv1 a 0 2\nv2 b 0 -1\nr1 a 0 1\n"
-      "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m 1m\nrm m 0 1k\nl2 b p 1m\n"
+      "r2 b 0 2\nx1 a b o sub\nro o 0 1k\nl1 a m lgx nt=2 tc1=1m\nrm m 0 1k\nl2 b p 1m\n"
+      ".model lgx l(length=1e-2 csect=1e-4)\n"
       "rp p 0 1k\nk1 l1 l2 0.5\n.nodeset v(o)=0.1\nj1 a g1 s1 jx 2\n"
       "rg g1 b 10k\nrs1 s1 0 1k\n.model jx njf(vto=-1.5 beta=1m rd=5 rs=3)\n"
       "m1 a b s2 0 mx w=4u\nrs2 s2 0 2k\n.model mx pmos(vto=-0.6 kp=50u rsh=2)\n"
