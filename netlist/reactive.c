@@ -104,6 +104,7 @@ kh_status kh_check_inductor_model(kh_parser *p, uint32_t line, const kh_tokens *
 typedef struct {
   double value, m, scale, l, w, nt; /* scale, l, w, nt: NAN where not given */
   int has_value, has_dtemp;
+  const kh_token *value_at; /* the value's token, where the line gives it */
   kh_passive_temp temp;
 } words;
 
@@ -112,7 +113,7 @@ static kh_status instance_word(kh_parser *p, uint32_t line, const kh_token *name
   kh_passive_temp *ct = &w->temp;
   int is_c = k == &capacitor;
   if (kh_listed(k->values, k->value_count, name->s, name->len))
-    w->value = v, w->has_value = 1;
+    w->value = v, w->has_value = 1, w->value_at = at;
   else if (kh_token_eq(name, "tc1"))
     ct->tc1 = v, ct->given |= KH_RT_TC1;
   else if (kh_token_eq(name, "tc2"))
@@ -231,7 +232,7 @@ static kh_status head(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
   if (i < n && !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
     kh_status st = kh_eval_token(p, line, &t[i], s, &w->value);
     if (st != KH_OK) return st;
-    w->has_value = 1, i++;
+    w->has_value = 1, w->value_at = &t[i++];
   }
   *at = i;
   return KH_OK;
@@ -262,6 +263,8 @@ static kh_status parse_reactive(kh_parser *p, uint32_t line, const kh_tokens *to
   if (!w.has_value) (k == &capacitor ? capacitor_value : inductor_value)(model, &w);
   if (isnan(w.scale)) w.scale = 1;
   e->value = k == &capacitor ? w.value * w.scale * w.m : w.value * w.scale / w.m;
+  if (w.value_at && !(w.value >= 0))
+    return kh_token_fail(p, line, w.value_at, "%s must not be negative, got %g", k->what, w.value);
   if (!(e->value >= 0) || !isfinite(e->value))
     return kh_token_fail(p, line, &t[0], "'%.*s': %s must not be negative, got %g", (int)t[0].len,
                          t[0].s, k->what, e->value);

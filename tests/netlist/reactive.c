@@ -49,7 +49,9 @@ Test(structure, capacitor_words_and_models_as_ngspice_reads_them) {
        "test.cir:2:20: capacitor model parameter 'tref' is not supported"},
       {"t\n.model cm c(cap=1p m=2)\nv1 a 0 1\nc1 a 0 cm\n", "test.cir:2:20: m on a .model card"},
       {"t\n.model cm r(r=1k)\nv1 a 0 1\nc1 a 0 cm\n", "test.cir:4:8: model 'cm' is of type 'r'"},
-      {"t\nv1 a 0 1\nc1 a 0 -1p\n", "test.cir:3:1: 'c1': capacitance must not be negative"},
+      {"t\nv1 a 0 1\nc1 a 0 -1p\n", "test.cir:3:8: capacitance must not be negative"},
+      {"t\n.model cm c(cap=-1p)\nv1 a 0 1\nc1 a 0 cm\n",
+       "test.cir:4:1: 'c1': capacitance must not be negative"},
       {"t\n.model cm c(cj=1 narrow=3u)\nv1 a 0 1\nc1 a 0 cm l=1u w=1u\n",
        "test.cir:4:1: capacitor 'c1' is -"},
   };
