@@ -379,7 +379,7 @@ static kh_status instantiate(kh_parser *p, uint32_t line, const kh_tokens *tok,
     if (st != KH_OK) return st;
   }
   size_t header_count;
-  st = kh_header_params(p, line, tok, params_at, def->line, head, def_params_at, outer, table,
+  st = kh_header_params(p, line, tok, params_at, def, head, def_params_at, outer, table,
                         &header_count);
   if (st != KH_OK) return st;
   kh_mark_given(table, tok, params_at, header_count);

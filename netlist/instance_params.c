@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The names line `card` (tokens tok) assigns, pending (p->pending). */
-static kh_status pend_names(kh_parser *p, const kh_tokens *tok, uint32_t card) {
-  for (size_t i = 1; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
+/* The names that tokens [from, ...) assign as item `card` of a round, pending (p->pending):
+ * a .param line's from 1 on, a header default's one. */
+static kh_status pend_names(kh_parser *p, const kh_tokens *tok, size_t from, int one,
+                            uint32_t card) {
+  for (size_t i = from; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count)) {
     const kh_token *name = &tok->items[i];
     const char *copy = kh_arena_strndup(&p->nl->arena, name->s, name->len);
     if (!copy || kh_reserve((void **)&p->pending_params, &p->pending_param_cap,
@@ -19,30 +21,52 @@ static kh_status pend_names(kh_parser *p, const kh_tokens *tok, uint32_t card) {
       return kh_fail_nomem(p->ctx, "parameters");
     p->pending_params[p->pending_param_count++] =
         (struct kh_pending_param){copy, name->len, card, 0};
+    if (one) break;
   }
   return KH_OK;
 }
 
-/* Rounds over the lines left, each evaluated once nothing it reads is still pending; a round
- * without progress is a circle, or a line's own error. */
+/* Item k of a round: .param line cards[k] (k < n), else header default k - n of held. */
+static kh_status read_item(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
+                           const kh_held_defaults *held, size_t k, const kh_scope *inner,
+                           kh_param_table *table) {
+  p->param_blocked = 0;
+  p->pending_card = (uint32_t)k + 1;
+  kh_status st;
+  if (k < n) {
+    st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok);
+    if (st == KH_OK) st = kh_parse_param_card(p, cards[k], tok, inner, table);
+  } else {
+    size_t at = held->at[k - n];
+    st = kh_parse_instance_assignments(p, held->line, held->head, at,
+                                       kh_assignment_end(held->head, at + 2, held->head->count),
+                                       inner, table, 1);
+  }
+  p->pending_card = 0;
+  return st;
+}
+
+/* Rounds over the items left (the .param lines, then the header defaults held back), each
+ * evaluated once nothing it reads is still pending; a round without progress is a circle, or an
+ * item's own error. */
 kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
-                             const kh_scope *inner, kh_param_table *table) {
+                             const kh_held_defaults *held, const kh_scope *inner,
+                             kh_param_table *table) {
   kh_status st = KH_OK;
-  unsigned char *done = n ? kh_calloc(n, 1) : NULL;
-  if (n && !done) return kh_fail_nomem(p->ctx, "parameters");
-  for (size_t k = 0; st == KH_OK && k < n; k++)
-    if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) == KH_OK)
-      st = pend_names(p, tok, (uint32_t)k);
-  size_t left = n, before = n + 1;
+  size_t items = n + (held ? held->count : 0);
+  unsigned char *done = items ? kh_calloc(items, 1) : NULL;
+  if (items && !done) return kh_fail_nomem(p->ctx, "parameters");
+  for (size_t k = 0; st == KH_OK && k < items; k++)
+    if (k >= n)
+      st = pend_names(p, held->head, held->at[k - n], 1, (uint32_t)k);
+    else if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) == KH_OK)
+      st = pend_names(p, tok, 1, 0, (uint32_t)k);
+  size_t left = items, before = items + 1;
   while (st == KH_OK && left && left != before) {
     before = left;
-    for (size_t k = 0; st == KH_OK && k < n; k++) {
+    for (size_t k = 0; st == KH_OK && k < items; k++) {
       if (done[k]) continue;
-      st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok);
-      p->param_blocked = 0;
-      p->pending_card = (uint32_t)k + 1;
-      if (st == KH_OK) st = kh_parse_param_card(p, cards[k], tok, inner, table);
-      p->pending_card = 0;
+      st = read_item(p, tok, cards, n, held, k, inner, table);
       if (st != KH_OK && p->param_blocked) {
         st = KH_OK; /* reads a name still pending: the next round */
         continue;
@@ -52,17 +76,16 @@ kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards
       done[k] = st == KH_OK, left -= st == KH_OK;
     }
   }
-  for (size_t k = 0; st == KH_OK && left && k < n; k++) { /* stuck: its own error, or a circle */
-    if (done[k] || (st = kh_tokenize(p->ctx, &p->src, &p->src.lines[cards[k]], tok)) != KH_OK)
-      continue;
-    p->param_blocked = 0;
-    p->pending_card = (uint32_t)k + 1;
-    st = kh_parse_param_card(p, cards[k], tok, inner, table);
-    p->pending_card = 0;
-    if (st == KH_OK || p->param_blocked)
-      st = kh_token_fail(p, cards[k], &tok->items[0],
-                         "these .param values depend on each other in a circle, through the "
-                         "other .param lines (ngspice stops too)");
+  for (size_t k = 0; st == KH_OK && left && k < items; k++) { /* stuck: its own error, a circle */
+    if (done[k]) continue;
+    st = read_item(p, tok, cards, n, held, k, inner, table);
+    if (st != KH_OK && !p->param_blocked) continue;
+    st = k < n ? kh_token_fail(p, cards[k], &tok->items[0],
+                               "these .param values depend on each other in a circle, through "
+                               "the other .param lines (ngspice stops too)")
+               : kh_token_fail(p, held->line, &held->head->items[held->at[k - n]],
+                               "this default and the subcircuit's .param lines depend on each "
+                               "other in a circle (ngspice stops too)");
   }
   p->pending_param_count = 0;
   kh_free(done);
@@ -92,7 +115,8 @@ kh_status kh_body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner, kh
         lines[(*cards)++] = line;
     }
   }
-  if (st == KH_OK) st = kh_params_in_order(p, tok, lines, *cards, inner, table);
+  if (st == KH_OK) st = kh_params_in_order(p, tok, lines, *cards, &p->held_defaults, inner, table);
+  p->held_defaults.count = 0;
   kh_free(lines);
   return st;
 }
@@ -176,6 +200,13 @@ static int given_on_line(const kh_tokens *tok, size_t params_at, const kh_token 
   return 0;
 }
 
+/* Whether header default i is held back for kh_body_params. */
+static int held_back(const kh_held_defaults *held, size_t i) {
+  for (size_t k = 0; k < held->count; k++)
+    if (held->at[k] == i) return 1;
+  return 0;
+}
+
 /* Whether a header default is written bare (a number or a name): X-line values read those; one
  * in braces or quotes they do not see (measured: `.subckt sub d wf={w*2}` and `x1 d sub
  * ad='wf*10'` read the caller's wf, or stop ngspice 39 without one; `wf=2k` is read). */
@@ -192,7 +223,9 @@ static kh_status visible_defaults(kh_parser *p, const kh_tokens *tok, size_t par
     end = kh_assignment_end(head, i + 2, head->count);
     const kh_token *name = &head->items[i];
     const struct kh_param *e = kh_param_find(table, name->s, name->len);
-    if (!e || !bare_default(head, i, end) || given_on_line(tok, params_at, name)) continue;
+    if (!e || !bare_default(head, i, end) || given_on_line(tok, params_at, name) ||
+        held_back(&p->held_defaults, i))
+      continue;
     if (kh_param_set(&p->nl->arena, visible, name->s, name->len, e->value))
       return kh_fail_nomem(p->ctx, "parameters");
     struct kh_param *set = kh_param_find(visible, name->s, name->len);
@@ -270,16 +303,61 @@ static kh_status line_values(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   return st;
 }
 
+/* Header default [i, end) of head read into table in scope own, or, where it reads a name the
+ * body's .param lines assign (pending) or one not known yet (a default declared after it), held
+ * back for kh_body_params with a placeholder of 0 (the header's parameters stay declared first
+ * in table); one the X line replaces is just dropped then. */
+static kh_status read_default(kh_parser *p, const kh_tokens *tok, size_t params_at,
+                              const kh_tokens *head, size_t i, size_t end, const kh_scope *own,
+                              kh_param_table *table) {
+  kh_held_defaults *held = &p->held_defaults;
+  int unknown = p->param_unknown;
+  p->param_unknown = 0, p->param_blocked = 0;
+  kh_status st = kh_parse_instance_assignments(p, held->line, head, i, end, own, table, 1);
+  int hold = st == KH_ERR_INPUT && (p->param_unknown || p->param_blocked);
+  p->param_unknown |= unknown;
+  if (!hold) return st;
+  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
+  const kh_token *name = &head->items[i];
+  if (!kh_param_find(table, name->s, name->len) &&
+      kh_param_set(&p->nl->arena, table, name->s, name->len, 0))
+    return kh_fail_nomem(p->ctx, "parameters");
+  if (given_on_line(tok, params_at, name)) return KH_OK;
+  if (kh_reserve((void **)&held->at, &held->cap, held->count + 1, sizeof *held->at))
+    return kh_fail_nomem(p->ctx, "parameters");
+  held->at[held->count++] = i;
+  return KH_OK;
+}
+
+/* The names def's body .param lines assign (in every .if branch), pending while the header's
+ * defaults are read: a default that reads one reads the body's value, as in ngspice (measured:
+ * `.subckt s a b r=rr` with `.param rr=2k` inside takes 2k over a global rr), so it waits for
+ * the body's lines (read_default). */
+static kh_status pend_body_names(kh_parser *p, const kh_subckt *def, kh_tokens *tok) {
+  kh_status st = KH_OK;
+  for (uint32_t line = def->first; st == KH_OK && line < def->end;
+       line = kh_next_body_line(p, line)) {
+    if (strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6)) continue;
+    st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
+    if (st == KH_OK && tok->count && kh_token_eq(&tok->items[0], ".param"))
+      st = pend_names(p, tok, 1, 0, UINT32_MAX - 1);
+  }
+  return st;
+}
+
 /* The header's parameters (head from def_params_at on) and the X line's values (tok from
  * params_at on) into table, *header_count the header's. As ngspice scopes them (measured): the
  * X line's values as line_values reads them; a default in the instance's own, so that
  * `m2={j*3}` after `j=2` reads this instance's j, the X line's value where it gives one, and
  * otherwise the caller's scope. */
 kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
-                           uint32_t def_line, const kh_tokens *head, size_t def_params_at,
+                           const kh_subckt *def, const kh_tokens *head, size_t def_params_at,
                            const kh_scope *outer, kh_param_table *table, size_t *header_count) {
   kh_scope own = {.path = outer->path, .params = table, .outer = outer};
-  kh_status st = KH_OK;
+  kh_tokens *scratch = &p->line_tokens[outer->depth + 1]; /* the body's, not read yet */
+  size_t base = p->pending_param_count;
+  p->held_defaults.head = head, p->held_defaults.line = def->line, p->held_defaults.count = 0;
+  kh_status st = pend_body_names(p, def, scratch);
   for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
     end = kh_assignment_end(head, i + 2, head->count);
     const kh_token *name = &head->items[i];
@@ -295,17 +373,24 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
       if (kh_param_set(&p->nl->arena, table, name->s, name->len, quiet < 0 ? 0 : v))
         st = kh_fail_nomem(p->ctx, "parameters");
     } else {
-      st = kh_parse_instance_assignments(p, def_line, head, i, end, &own, table, 1);
+      st = read_default(p, tok, params_at, head, i, end, &own, table);
     }
   }
+  p->pending_param_count = base; /* the X line's values do not see the body */
   if (st != KH_OK) return st;
   *header_count = table->count;
   st = line_values(p, line, tok, params_at, head, def_params_at, outer, table);
-  /* the defaults again, now that the line's values stand: those not given read them */
+  /* the defaults again, now that the line's values stand: those not given read them (and are
+   * held back again where they still cannot) */
+  if (params_at < tok->count) {
+    p->held_defaults.count = 0;
+    if (st == KH_OK) st = pend_body_names(p, def, scratch);
+  }
   for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
     end = kh_assignment_end(head, i + 2, head->count);
     if (params_at < tok->count && !given_on_line(tok, params_at, &head->items[i]))
-      st = kh_parse_instance_assignments(p, def_line, head, i, end, &own, table, 1);
+      st = read_default(p, tok, params_at, head, i, end, &own, table);
   }
+  p->pending_param_count = base;
   return st;
 }

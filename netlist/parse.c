@@ -243,7 +243,8 @@ static kh_status take_line(void *user, uint32_t line) {
 static kh_status finish_scan(kh_parser *p) {
   kh_status st = flush_streamed(p);
   if (st == KH_OK && p->late_count)
-    st = kh_params_in_order(p, &p->scan_tokens, p->late_params, p->late_count, NULL, &p->globals);
+    st = kh_params_in_order(p, &p->scan_tokens, p->late_params, p->late_count, NULL, NULL,
+                            &p->globals);
   p->reading_late_models = 1;
   for (size_t k = 0; st == KH_OK && k < p->late_model_count; k++)
     if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[p->late_models[k]], &p->scan_tokens)) ==
@@ -379,6 +380,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.deferred_models);
   kh_free(p.overrides);
   kh_free(p.pending_params);
+  kh_free(p.held_defaults.at);
   kh_free(p.late_params);
   kh_free(p.late_models);
   kh_free(p.funcs);

@@ -87,6 +87,17 @@ static inline double kh_scope_multiplier(const kh_scope *s) {
   return s->multiplier > 0 ? s->multiplier : 1;
 }
 
+/* Header defaults an instance cannot read before the body's .param lines (one reads a parameter
+ * the body defines, or a default declared after it, as ngspice reads them: `.subckt s a b r=rr`
+ * with `.param rr=2k` inside, `r={w*2} w=1k`): kh_header_params holds them back and
+ * kh_body_params reads them with the .param lines, in the order of their dependencies. */
+typedef struct {
+  const kh_tokens *head; /* the .subckt line's tokens */
+  uint32_t line;         /* its line */
+  size_t *at;            /* each default's name token in head */
+  size_t count, cap;
+} kh_held_defaults;
+
 typedef struct {
   kh_context *ctx;
   kh_netlist *nl;
@@ -170,6 +181,7 @@ typedef struct {
   /* 1 + the index of the pending .param line being evaluated (0: none): its names are read as
    * soon as the line assigns them, so `.param a=2 b='a*2'` reads its own a (kh_params_in_order) */
   uint32_t pending_card;
+  kh_held_defaults held_defaults; /* the instance's, from kh_header_params to kh_body_params */
   /* While an X line's value is evaluated (instance_params.c): its own name, which reads the
    * caller's scope (self_outer) and never waits (NULL otherwise). */
   const char *self_name;
@@ -270,16 +282,18 @@ enum { KH_HELD_MODEL_NOTES = 5 };
 kh_status kh_note_held_models(kh_parser *p);
 /* The .param lines `cards` (n of them, tokenized into tok) into table in the order of their
  * dependencies, as ngspice sorts them (measured: `.param p1={p2*2}` before `.param p2=4` reads
- * this p2, not a caller's or a global one), evaluated in scope (instance_params.c). */
+ * this p2, not a caller's or a global one), evaluated in scope (instance_params.c); with them the
+ * header defaults held back (held, or NULL). */
 kh_status kh_params_in_order(kh_parser *p, kh_tokens *tok, const uint32_t *cards, size_t n,
-                             const kh_scope *scope, kh_param_table *table);
+                             const kh_held_defaults *held, const kh_scope *scope,
+                             kh_param_table *table);
 /* A subcircuit instance's parameters (instance_params.c): the header's defaults and the X
  * line's values into table (kh_header_params: *header_count the header's), the X line's values
  * marked as standing against the body's .param lines (kh_mark_given), a note for each value the
  * subcircuit never declares (kh_note_unused_given), and the body's .param lines in the order of
  * their dependencies (kh_body_params: *cards how many). */
 kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t params_at,
-                           uint32_t def_line, const kh_tokens *head, size_t def_params_at,
+                           const kh_subckt *def, const kh_tokens *head, size_t def_params_at,
                            const kh_scope *outer, kh_param_table *table, size_t *header_count);
 void kh_mark_given(kh_param_table *table, const kh_tokens *tok, size_t params_at,
                    size_t header_count);

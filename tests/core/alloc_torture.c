@@ -64,9 +64,9 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
  * with their series resistors, a BJT with a modulated base resistance, a
  * switch, a B source and an E's value= (their expressions), XSPICE potentiometer, ilimit, int and
  * memristor cards, resistors and capacitors ngspice makes B sources (reading the solution or
- * temper), a capacitor and an inductor with their models' geometry, .param lines read in the order
- * of their dependencies, and a model per subcircuit instance (its expressions of the instance's
- * parameters).
+ * temper), a capacitor and an inductor with their models' geometry, .param lines (and a header
+ * default that reads one) read in the order of their dependencies, and a model per subcircuit
+ * instance (its expressions of the instance's parameters).
  */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
   const char *text =
@@ -112,7 +112,8 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
       "rtp a 0 {rtt} scale=2\ncvx a 0 c={1p*(1+v(a))}\ncvq a b q={1p*v(a, b)}\n"
       "cgm a 0 cgx l=2u dtemp=3\n.model cgx c(cj=1m cjsw=1n tc1=1m)\n.param "
       "late={early*2}\n.param early=3\n"
-      ".subckt pm a b k=2\n.param q={k2*2}\n.param k2={k*1}\n.model pd d(is={1e-15*q})\n"
+      ".subckt pm a b k=2 s=k2\n.param q={k2*2}\n.param k2={k*1}\n"
+      ".model pd d(is={1e-15*q*s/k2})\n"
       "d1 a b pd\n.ends\nxp a pb pm k={late}\nrpb pb 0 1k\n"
       ".subckt half a b params: r=1k\nrh a b {r}\ndh b 0 dd\n.ends\n"
       ".param sw=0 mm=agauss(0,1,1)\nrmm a 0 {10k + mm*sw + 1+-sw*sqrt(4)+3}\n"
