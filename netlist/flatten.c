@@ -9,6 +9,8 @@
 #include <string.h>
 
 static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope);
+static kh_status element_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                              const kh_scope *scope);
 
 /* Definitions with this many ports get an index of their names: a scan per node name made a
  * subcircuit of n ports and n elements cost n^2 (80,000 pins: 7 s to parse). */
@@ -474,6 +476,18 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
   kh_tokens *tok = &p->line_tokens[scope->depth];
   kh_status st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
   if (st != KH_OK || tok->count == 0 || tok->items[0].s[0] == '.') return st;
+  /* ngspice 39 alters a device's value that reads temper to its %g text; R, C and L lines that
+   * read it are B sources, V I B E F G H evaluate it apart or refuse it, and an X line refuses it
+   */
+  p->temper_printed = !strchr("rclvibefghx", tok->items[0].s[0]);
+  st = element_card(p, line, tok, scope);
+  p->temper_printed = 0;
+  return st;
+}
+
+/* The element of line `line` (tokens tok), by its letter. */
+static kh_status element_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                              const kh_scope *scope) {
   switch (tok->items[0].s[0]) {
   case 'r': return two_terminal(p, line, tok, scope, KH_RESISTOR);
   case 'c': return two_terminal(p, line, tok, scope, KH_CAPACITOR);

@@ -162,8 +162,21 @@ kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *to
                         (int)t[1].len, t[1].s, why);
 }
 
+static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
+                           size_t mlen);
+
+/* A card's value that reads temper is rounded to %g, as ngspice 39 alters it (values.c). */
 kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                              size_t mlen) {
+  int printed = p->temper_printed;
+  p->temper_printed = 1;
+  kh_status st = read_card(p, line, tok, mname, mlen);
+  p->temper_printed = printed;
+  return st;
+}
+
+static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
+                           size_t mlen) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
   /* parameters in parentheses, or (as ngspice also reads them) without */

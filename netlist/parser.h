@@ -187,7 +187,10 @@ typedef struct {
   const char *self_name;
   size_t self_len;
   const struct kh_scope *self_outer;
-  int param_unknown;     /* a name was looked up and not found */
+  int param_unknown; /* a name was looked up and not found */
+  /* reading a .model card or a device line (not R C L V I B E F G H X): a value that reads temper
+   * is rounded to %g, as ngspice 39 alters it (values.c) */
+  int temper_printed;
   uint32_t *late_params; /* top-level .param lines that read a name defined further down */
   size_t late_count, late_cap;
   uint32_t *late_models; /* ... and .model lines, read after them */

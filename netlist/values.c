@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 kh_loc kh_token_loc(const kh_parser *p, uint32_t line, const kh_token *t) {
@@ -158,14 +159,28 @@ static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
 
+/* A value as ngspice 39 prints it with %g: 6 significant digits. */
+static double printed_g(double v) {
+  char text[32];
+  snprintf(text, sizeof text, "%g", v);
+  return strtod(text, NULL);
+}
+
 /* Evaluates t's text from base for len bytes as an expression; errors point into t. drawn: NULL
- * to refuse a value that depends on a random draw, else where to say whether it does. */
+ * to refuse a value that depends on a random draw, else where to say whether it does. A value
+ * that reads temper on a .model card or a device's line (p->temper_printed) is rounded as
+ * ngspice 39 rounds it: its front end evaluates such a value apart, prints it with %g and alters
+ * the parameter to that text (inp_evaluate_temper in frontend/inp.c; measured: a diode's
+ * is={1e-14*temper/27} at 50 C solves as is=1.85185e-14, 2.8e-8 V from the unrounded value). */
 static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t, size_t base,
                                  size_t len, const kh_scope *scope, double *out, int *drawn) {
   lookup_env env = {p, scope};
   kh_expr_error err;
-  if (kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, drawn) == 0)
+  size_t temper_reads = p->temper_reads;
+  if (kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, drawn) == 0) {
+    if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
     return KH_OK;
+  }
   kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
   return kh_token_fail(p, line, &at, "%s", err.message);
 }
