@@ -222,7 +222,7 @@ kh_status kh_parse_diode_instance(kh_parser *p, uint32_t line, const kh_tokens *
   kh_status st = KH_OK;
   if (i < n && !kh_token_eq(&t[i], "off") && !kh_token_eq(&t[i], "thermal") &&
       !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
-    st = kh_eval_token(p, line, &t[i], s, area); /* the area, positionally */
+    st = kh_eval_positional_area(p, line, &t[i], s, area); /* the area, positionally */
     if (st != KH_OK) return st;
     inst->has_area = 1;
     if (!(*area > 0))

@@ -262,13 +262,24 @@ kh_status kh_check_card_default(kh_parser *p, uint32_t line, const kh_token *at,
                        m->name, name, value, zero_ok ? "at least 0" : "positive");
 }
 
+kh_status kh_eval_positional_area(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s,
+                                  double *area) {
+  size_t temper_reads = p->temper_reads;
+  kh_status st = kh_eval_token(p, line, t, s, area);
+  if (st != KH_OK || p->temper_reads == temper_reads) return st;
+  return kh_token_fail(p, line, t,
+                       "an area after the model that reads temper: ngspice 39 sets only name=value "
+                       "words to their value at the temperature, and stops at this one; write "
+                       "area=");
+}
+
 kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                   const kh_scope *s, const kh_instance_words *w) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
   if (w->positional && i < n && !kh_token_eq(&t[i], "off") &&
       !(i + 1 < n && kh_token_eq(&t[i + 1], "="))) {
-    kh_status st = kh_eval_token(p, line, &t[i], s, w->positional);
+    kh_status st = kh_eval_positional_area(p, line, &t[i], s, w->positional);
     if (st != KH_OK) return st;
     if (!(*w->positional > 0) || !isfinite(*w->positional))
       return kh_token_fail(p, line, &t[i], "%s area must be positive, got %g", w->device,

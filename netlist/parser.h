@@ -748,6 +748,10 @@ kh_status kh_check_card_default(kh_parser *p, uint32_t line, const kh_token *at,
                                 const char *name, double value, int zero_ok);
 kh_status kh_instance_words_parse(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t i,
                                   const kh_scope *s, const kh_instance_words *w);
+/* A device's area written after its model (token t), refused where it reads temper: ngspice 39
+ * evaluates temper only in name=value words (inp_parse_temper) and stops at such a value. */
+kh_status kh_eval_positional_area(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s,
+                                  double *area);
 /* A transistor's RD or RS (`which`, "rd" or "rs"; elements.c): a resistor "rd#<owner>" of
  * `ohms` from node *inner (as written) to the internal node "<owner>#rd", which *inner becomes. */
 kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, const char *owner,
