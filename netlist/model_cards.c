@@ -165,13 +165,29 @@ kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *to
 static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                            size_t mlen);
 
-/* A card's value that reads temper is rounded to %g, as ngspice 39 alters it (values.c). */
+/* A card's value that reads temper is rounded to %g, as ngspice 39 alters it (values.c). In a
+ * .dc TEMP sweep's point (p->temp_fixed) such a card is refused: ngspice 39 keeps its value at
+ * the deck's own temperature through the sweep (measured: a diode's rs={temper/7} stays 27/7 at
+ * every point of `dc temp 10 100 10`, while an instance's area reading temper follows the sweep,
+ * and so does its .op at each .temp), so a point read again at its temperature would differ. */
 kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                              size_t mlen) {
   int printed = p->temper_printed;
+  size_t temper_reads = p->temper_reads;
   p->temper_printed = 1;
   kh_status st = read_card(p, line, tok, mname, mlen);
   p->temper_printed = printed;
+  if (st != KH_OK || !p->temp_fixed || p->temper_reads == temper_reads) return st;
+  /* stored, and refused where an element uses it (as a card set aside is) */
+  kh_token_fail(p, line, &tok->items[1],
+                "model '%.*s' reads temper, and this deck sweeps TEMP: ngspice 39 keeps such a "
+                "model value at the deck's own temperature through its .dc TEMP sweep, where "
+                "kirchhoff would read it at each point; run op at each .temp instead",
+                (int)tok->items[1].len, tok->items[1].s);
+  const char *why = kh_arena_strdup(&p->nl->arena, p->ctx->message);
+  if (!why) return kh_fail_nomem(p->ctx, "storing a model");
+  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
+  p->nl->models[p->nl->model_count - 1].refusal = why;
   return st;
 }
 

@@ -350,6 +350,39 @@ Test(cli, dc_sweeps_the_temperature) {
   free(out);
 }
 
+/* .dc TEMP over values that read temper: an instance's (a diode's area) follows the sweep in
+ * ngspice 39, as kirchhoff reads it (ngspice's sweep with reltol 1e-12: v(c) = 0.668236841155640
+ * at 10 C, 0.427155172224431 at 100 C; each is %g-rounded as ngspice alters it); a model card's
+ * stays at the deck's temperature in ngspice's sweep (rs={temper/7} is 27/7 at every point), so
+ * kirchhoff refuses the sweep at that card. */
+Test(cli, dc_temperature_sweeps_over_values_that_read_temper) {
+  char *out = NULL;
+  cr_assert_eq(run_dc("temper_area_dc.cir",
+                      "t\n.model d3 d is=3.3e-14\ni3 0 c 1m\ndc c 0 d3 area={2*temper/33}\n"
+                      ".dc temp 10 100 90\n",
+                      &out),
+               0, "%s", out);
+  static const struct {
+    const char *row;
+    double c;
+  } want[] = {{"\n10,", 0.668236841155640}, {"\n100,", 0.427155172224431}};
+  for (size_t k = 0; k < 2; k++) {
+    const char *row = strstr(out, want[k].row);
+    cr_assert(row, "%s", out);
+    cr_expect(fabs(strtod(row + strlen(want[k].row), NULL) - want[k].c) < 1e-9, "%s", row);
+  }
+  free(out);
+  cr_assert_eq(run_dc("temper_model_dc.cir",
+                      "t\n.model d2 d is=3.3e-14 rs={temper/7}\ni2 0 b 1m\ndb b 0 d2\n"
+                      ".dc temp 10 100 45\n",
+                      &out),
+               2, "%s", out);
+  cr_expect(strstr(out, "temper_model_dc.cir:2:8: model 'd2' reads temper, and this deck sweeps "
+                        "TEMP"),
+            "%s", out);
+  free(out);
+}
+
 typedef struct {
   const char *name;
   double amps;
