@@ -414,10 +414,10 @@ static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *na
   kh_status st = kh_series_part(p, line, name_tok, owner, r, ohms / (area * in->m), inner);
   if (st != KH_OK) return st;
   kh_passive_temp rt = {.tc1 = kh_model_value(m, tr1, 0),
-                         .tc2 = kh_model_value(m, tr2, 0),
-                         .temp = in->t.temp,
-                         .dtemp = in->t.dtemp,
-                         .tnom = kh_model_value(m, "tnom", NAN)};
+                        .tc2 = kh_model_value(m, tr2, 0),
+                        .temp = in->t.temp,
+                        .dtemp = in->t.dtemp,
+                        .tnom = kh_model_value(m, "tnom", NAN)};
   if (rt.tc1 == 0 && rt.tc2 == 0) return KH_OK;
   rt.given = KH_RT_TC1 | KH_RT_TC2 | (in->t.has_temp ? KH_RT_TEMP : 0u) |
              (isnan(rt.tnom) ? 0u : KH_RT_TNOM);
