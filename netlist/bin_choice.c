@@ -5,6 +5,7 @@
  * (the first bin in the file holding its L and W is among those read, in the same order) at a
  * fraction of the cost. Where a use of a bin's name cannot be judged (another element, an X line
  * in the body, a geometry that does not evaluate), every bin is read, as before. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

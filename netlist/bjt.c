@@ -14,6 +14,7 @@
  * base in ctrl[0]. A base resistance that the current modulates (RBM other than RB, or TRM1,
  * TRM2 other than TRB1, TRB2) is no resistor: the transistor keeps it, between the base as
  * written (then ctrl[0]) and an inner base of its own (general_bjt.c), as ngspice does. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -9,6 +9,7 @@
  * ACM, ACM's words at ACM=0 (ngspice ignores RD, RS and the rest there without a word), MOBMOD
  * other than 1, 2 or 3, v3.1's HDIF, and every word the version's model does not know (ngspice
  * would warn and ignore it), except HSPICE's words with no DC effect (accepted, not kept). */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -8,6 +8,7 @@
  * drain resistances (RDSMOD=1), the scalable body resistances (RBODYMOD=2), other gate and
  * substrate materials (MTRLMOD), the well proximity effect (WPEMOD) and RGEOMOD's resistances; and
  * every word BSIM4 does not know (ngspice would warn and ignore it). */
+#include "device_cards.h"
 #include "parser.h"
 
 #include <math.h>

@@ -1,5 +1,6 @@
 /* Stage 2: expanding element lines into flat elements, instantiating subcircuits with
  * ngspice's names (node `n` of instance `x1` is `x1.n`; its `r2` is `r.x1.r2`). */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -12,6 +12,7 @@
  * them, "<name>#drain" and "<name>#source", are ones it never reports (nor "#internal",
  * "#collector", ...: measured, ngspice 39), so the deck kirchhoff writes for it carries RD and RS
  * as these resistors, onto nodes it reports. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

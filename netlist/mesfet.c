@@ -7,6 +7,7 @@
  * (measured: refused here), and the device has no temperature dependence (no TNOM, no temp=, which
  * ngspice stops at). The element is a KH_JFET whose model is of type nmf or pmf, RD and RS
  * resistors of their own as a JFET's (netlist/jfet.c), divided by the area. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

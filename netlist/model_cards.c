@@ -1,5 +1,6 @@
 /* .model cards (stage 1, and per subcircuit instance where their values are expressions of its
  * parameters): each device family's words checked and stored under one name per parameter. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -11,6 +11,7 @@
  * the drain and source as written to internal nodes "<name>#rd" and "<name>#rs", as for JFETs
  * (jfet.c), so that the element itself (kind KH_MOSFET) joins the drain and source inside
  * them; its gate and bulk are in its kh_mos_inst. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

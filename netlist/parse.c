@@ -1,5 +1,6 @@
 /* Entry points and stage 1: sorting logical lines into directives, subcircuit bodies and
  * top-level elements; global .param, .model and .options are evaluated here. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -18,6 +18,7 @@
  * and what the oscillating nudge's node dynamics use. Until 2026-12-06 a capacitor or inductor
  * with a model or words other than ic= and m= was refused (gf180mcu's MIM capacitor cards among
  * them). */
+#include "device_cards.h"
 #include "parser.h"
 
 #include <math.h>

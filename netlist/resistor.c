@@ -8,6 +8,7 @@
  * card is read (kh_finish_resistors). Where ngspice 39 finds no usable resistance it takes
  * 1 mOhm (kh_ngspice_least_resistance), and so does kirchhoff, with a note. Each rule was checked
  * against ngspice 39's answer. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -6,6 +6,7 @@
  * `control` (W), its value the state it starts in (1 on, 0 off, the default), which ngspice
  * keeps through its first iterations. A negative VH or IH (ngspice's "negative hysteresis", which
  * depends on the last transient step's state) is refused. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include <math.h>

@@ -7,6 +7,7 @@
  * with a warning. RCX, RBX, RE and RS stay in the transistor (its own inner nodes, as
  * vbicsetup.c makes them), not resistors of their own. Self-heating takes a fifth node, the
  * thermal one (bjt.c reads it; an NPN with RTH > 0 only). */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"
