@@ -225,8 +225,9 @@ static kh_status head(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
                            (*model)->name, (*model)->type, k == &capacitor ? "a" : "an", k->device,
                            type);
     i = 4;
-  } else if (p->speculative && t[3].s[0] >= 'a' && t[3].s[0] <= 'z') {
-    p->missed = 1; /* a model defined further down, maybe */
+  } else if (p->speculative && t[3].s[0] >= 'a' && t[3].s[0] <= 'z' &&
+             !(n > 4 && kh_token_eq(&t[4], "="))) {
+    p->missed = 1; /* a model defined further down, maybe (not a word's name: c=, l=) */
   }
   if (k == &inductor && i == 3 && n > 5 && kh_token_eq(&t[3], "l") && kh_token_eq(&t[4], "="))
     i = 5;
