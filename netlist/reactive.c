@@ -47,26 +47,30 @@ static const kh_param_alias c_aliases[] = {
     {"cox", "cj"}, {"capsw", "cjsw"}, {"w", "defw"}, {"l", "defl"}};
 
 typedef struct {
-  const char *device, *what, *model_value, *known; /* known: its instance words, for messages */
+  const char *device, *what, *known; /* known: its instance words, for messages */
   const char *const *model_words, *const *defaults, *const *values;
   size_t model_count, default_count, value_count;
 } reactive_kind;
 
 static const reactive_kind capacitor = {
-    "capacitor",
-    "capacitance",
-    "cap",
-    "c cap capacitance ic temp dtemp w l m tc1 tc2 scale bv_max",
-    c_model,
-    c_defaults,
-    c_values,
-    COUNT(c_model),
-    COUNT(c_defaults),
-    COUNT(c_values)};
-static const reactive_kind inductor = {
-    "inductor",        "inductance",   "ind",    "inductance ic temp dtemp m nt tc1 tc2 scale",
-    l_model,           l_defaults,     l_values, COUNT(l_model),
-    COUNT(l_defaults), COUNT(l_values)};
+    .device = "capacitor",
+    .what = "capacitance",
+    .known = "c cap capacitance ic temp dtemp w l m tc1 tc2 scale bv_max",
+    .model_words = c_model,
+    .defaults = c_defaults,
+    .values = c_values,
+    .model_count = COUNT(c_model),
+    .default_count = COUNT(c_defaults),
+    .value_count = COUNT(c_values)};
+static const reactive_kind inductor = {.device = "inductor",
+                                       .what = "inductance",
+                                       .known = "inductance ic temp dtemp m nt tc1 tc2 scale",
+                                       .model_words = l_model,
+                                       .defaults = l_defaults,
+                                       .values = l_values,
+                                       .model_count = COUNT(l_model),
+                                       .default_count = COUNT(l_defaults),
+                                       .value_count = COUNT(l_values)};
 
 const char *kh_capacitor_param_canonical(const char *name) {
   return kh_param_alias_canonical(c_aliases, COUNT(c_aliases), name);
