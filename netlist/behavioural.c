@@ -208,6 +208,11 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
       if (strlen(b->names[k]) == len && !memcmp(b->names[k], name, len)) return b->nodes[k];
   double v;
   int found = kh_param_value(r->p, r->scope, name, len, &v);
+  if (found == KH_PARAM_TEMPER_GLOBAL)
+    return kh_reader_fail(r, name,
+                          "'%.*s' is a global .param reading temper: ngspice 39 leaves it "
+                          "undefined in a subcircuit; define it there, or as a .func",
+                          (int)len, name);
   if (found == KH_PARAM_DRAWN)
     return kh_reader_fail(r, name,
                           "'%.*s' is a random draw (agauss ...: ngspice draws a new one per run); "

@@ -309,6 +309,14 @@ static int parse_primary(parser *p, double *out) {
     if (peek(p) == '(') return parse_call(p, at, end, out);
     int found = p->lookup ? p->lookup(p->user, p->s + at, end - at, out) : 0;
     if (found == KH_PARAM_DRAWN) p->drawn = at + 1;
+    if (found == KH_PARAM_TEMPER_GLOBAL) {
+      char msg[160];
+      snprintf(msg, sizeof msg,
+               "'%.*s' is a global .param reading temper: ngspice 39 leaves it undefined in a "
+               "subcircuit; define it there, or as a .func",
+               (int)(end - at > 30 ? 30 : end - at), p->s + at);
+      return fail(p, at, msg);
+    }
     if (found == KH_PARAM_TEMPER_UNDEFINED) {
       char msg[160];
       int self = end - at == 6 && !memcmp(p->s + at, "temper", 6);

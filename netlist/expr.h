@@ -7,8 +7,10 @@
 
 /* Returns 1 and sets *value when `name[0..len)` is a defined parameter, 2 when it is one whose
  * value depends on a random draw (KH_PARAM_DRAWN), 3 when it reads temper where ngspice 39 leaves
- * temper undefined (KH_PARAM_TEMPER_UNDEFINED: refused), else 0. */
-enum { KH_PARAM_DRAWN = 2, KH_PARAM_TEMPER_UNDEFINED = 3 };
+ * temper undefined (KH_PARAM_TEMPER_UNDEFINED: refused), 4 when it is a global parameter that
+ * reads temper, read inside a subcircuit, where ngspice 39 leaves it undefined
+ * (KH_PARAM_TEMPER_GLOBAL: refused), else 0. */
+enum { KH_PARAM_DRAWN = 2, KH_PARAM_TEMPER_UNDEFINED = 3, KH_PARAM_TEMPER_GLOBAL = 4 };
 typedef int (*kh_param_lookup)(void *user, const char *name, size_t len, double *value);
 
 typedef struct {

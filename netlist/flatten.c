@@ -270,6 +270,62 @@ static kh_status without_temper(kh_parser *p, uint32_t line, const kh_tokens *to
   return st;
 }
 
+/* Element e named <prefix><name of the card>. */
+static kh_status add_derived(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s,
+                             const char *prefix, kh_elem e) {
+  char text[224];
+  kh_token t;
+  kh_status st = kh_derived_name(p, line, name, prefix, "", text, sizeof text, &t);
+  return st == KH_OK ? kh_add_element(p, line, &t, s, e) : st;
+}
+
+/* An F or H (e, its gain e.value) whose gain reads temper, as ngspice 39's front end rewrites it
+ * (measured, its listing): `f1 n+ n- vbf1 -1`, `bf1 f1_int1 0 i = i(vs) * (gain)` and `vbf1
+ * f1_int1 0 dc 0`, h1 likewise, an m= on the card (m_word) dropped. kirchhoff builds the same
+ * node and sources, the B source as the linear F of the gain it is at DC, named f<name> (a B
+ * line written back would not read as one). Before 2026-12-06 the card was read as written: the
+ * node f1_int1 missing, and m= applied where ngspice drops it (3 times the current). */
+static kh_status temper_gain(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                             kh_elem e, const kh_token *m_word) {
+  const kh_token *name = &tok->items[0];
+  if (kh_scope_multiplier(s) != 1)
+    return kh_token_fail(p, line, name,
+                         "an F or H whose gain reads temper inside a subcircuit an X line "
+                         "multiplies (m=): ngspice 39 makes it a B source, and kirchhoff does not "
+                         "apply the X line's m to that");
+  char node_text[224], v_text[224];
+  kh_token node_name, v_name;
+  uint32_t node;
+  const char *control;
+  size_t len;
+  kh_status st =
+      kh_derived_name(p, line, name, "", "_int1", node_text, sizeof node_text, &node_name);
+  if (st == KH_OK) st = kh_resolve_node(p, line, s, &node_name, &node);
+  if (st == KH_OK) st = kh_derived_name(p, line, name, "vb", "", v_text, sizeof v_text, &v_name);
+  if (st == KH_OK) st = kh_qualify_name(p, 'v', s->path, v_name.s, v_name.len, &control, &len);
+  if (st != KH_OK) return st;
+  kh_elem b = {.kind = KH_CCCS,
+               .model = KH_NOT_FOUND,
+               .value = e.value,
+               .node = {node, 0},
+               .control = e.control};
+  e.value = -1;
+  if (!(e.control = kh_arena_strndup(&p->nl->arena, control, len)))
+    return kh_fail_nomem(p->ctx, "storing elements");
+  st = add_derived(p, line, name, s, "f", b);
+  if (st == KH_OK)
+    st = add_derived(p, line, name, s, "vb",
+                     (kh_elem){.kind = KH_VSOURCE, .model = KH_NOT_FOUND, .node = {node, 0}});
+  if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
+  if (st == KH_OK) p->controlled_count += 2;
+  if (st == KH_OK && m_word)
+    st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, m_word),
+                        "'%.*s': its gain reads temper, so ngspice 39 makes it a B source and "
+                        "drops m=; so does kirchhoff",
+                        (int)name->len, name->s);
+  return st;
+}
+
 static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   char letter = t[0].s[0];
@@ -304,6 +360,7 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   kh_status st = positional_words(p, line, tok, want, at, &i, &gain_at);
   if (st != KH_OK) return st;
   double m = 1; /* G and F take m= (parallel copies), the last one given winning, as in ngspice */
+  const kh_token *m_word = NULL;
   for (; st == KH_OK && i < tok->count; i += 3) {
     int multiplier = (letter == 'g' || letter == 'f') && i + 2 < tok->count &&
                      kh_token_eq(&t[i], "m") && kh_token_eq(&t[i + 1], "=");
@@ -319,6 +376,7 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
                            letter == 'g' || letter == 'f' ? ", and m="
                                                           : "; ngspice 39 takes no m=");
     st = kh_eval_token(p, line, &t[i + 2], s, &m);
+    m_word = &t[i];
   }
   static const struct {
     char letter;
@@ -338,7 +396,10 @@ static kh_status controlled(kh_parser *p, uint32_t line, const kh_tokens *tok, c
     if (st == KH_OK && !(e.control = kh_arena_strndup(&p->nl->arena, name, len)))
       st = kh_fail_nomem(p->ctx, "storing elements");
   }
+  size_t temper_reads = p->temper_reads;
   if (st == KH_OK) st = kh_eval_token(p, line, &t[at[want - 1]], s, &e.value);
+  if (st == KH_OK && !vcvs && p->temper_reads != temper_reads)
+    return temper_gain(p, line, tok, s, e, m_word);
   if (letter == 'g' || letter == 'f') e.value *= m * kh_scope_multiplier(s); /* and an X line's */
   if (st == KH_OK) st = kh_add_element(p, line, &t[0], s, e);
   if (st == KH_OK) p->controlled_count++;

@@ -87,6 +87,17 @@ typedef struct {
   const kh_scope *scope;
 } lookup_env;
 
+/* Whether a lookup reads from inside a subcircuit instance (its parameters, or its definition's
+ * body): ngspice 39 substitutes a global .param that reads temper only into the top level's
+ * lines, and leaves it undefined in a subcircuit's (measured: R, E value=, B, a diode's area, a
+ * body .param and a .model card there stop it with "Undefined parameter"; a .func that reads
+ * temper is read everywhere). */
+static int inside_subcircuit(const lookup_env *env) {
+  for (const kh_scope *s = env->scope ? env->scope : env->p->model_scope; s; s = s->outer)
+    if (s->def || s->params) return 1;
+  return 0;
+}
+
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
   int self = env->p->self_name && env->p->self_len == len && !memcmp(env->p->self_name, name, len);
@@ -103,6 +114,7 @@ static int lookup(void *user, const char *name, size_t len, double *v) {
   for (; scope && !e; scope = scope->outer)
     e = scope->params ? kh_param_find(scope->params, name, len) : NULL;
   struct kh_param *global = e ? NULL : kh_param_find(&env->p->globals, name, len);
+  if (global && global->temper && inside_subcircuit(env)) return KH_PARAM_TEMPER_GLOBAL;
   if (global) global->read = 1, e = global;
   if (e) {
     *v = e->value, env->p->temper_reads += e->temper;
