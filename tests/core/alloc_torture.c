@@ -64,9 +64,9 @@ static kh_status solve_shockley(kh_context *ctx, double *result, size_t *n) {
  * with their series resistors, a BJT with a modulated base resistance, a
  * switch, a B source and an E's value= (their expressions), XSPICE potentiometer, ilimit, int and
  * memristor cards, resistors and capacitors ngspice makes B sources (reading the solution or
- * temper), a capacitor and an inductor with their models' geometry, .param lines (and a header
- * default that reads one) read in the order of their dependencies, and a model per subcircuit
- * instance (its expressions of the instance's parameters).
+ * temper), an F whose gain reads temper, a capacitor and an inductor with their models' geometry,
+ * .param lines (and a header default that reads one) read in the order of their dependencies, and a
+ * model per subcircuit instance (its expressions of the instance's parameters).
  */
 static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
   const char *text =
@@ -110,7 +110,8 @@ static kh_status solve_general(kh_context *ctx, double *result, size_t *n) {
       "out_upper_limit=1)\namem a 0 mr\n.model mr memristor(rinit=50k)\n"
       "rvb a bz rmq r={2k+100*v(a)} tc1=1m m=2\nrbz bz 0 1k\n.param rtt='1k*temper/27'\n"
       "rtp a 0 {rtt} scale=2\ncvx a 0 c={1p*(1+v(a))}\ncvq a b q={1p*v(a, b)}\n"
-      "cgm a 0 cgx l=2u dtemp=3\n.model cgx c(cj=1m cjsw=1n tc1=1m)\n.param "
+      "cgm a 0 cgx l=2u dtemp=3\n.model cgx c(cj=1m cjsw=1n tc1=1m)\n"
+      "vtt a tt 0\nrtt tt 0 1k\nftt 0 ttf vtt {temper/27}\nrttf ttf 0 1k\n.param "
       "late={early*2}\n.param early=3\n"
       ".subckt pm a b k=2 s=k2\n.param q={k2*2}\n.param k2={k*1}\n"
       ".model pd d(is={1e-15*q*s/k2})\n"
