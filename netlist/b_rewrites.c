@@ -194,17 +194,6 @@ kh_status kh_resistor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   return linear_resistor(p, line, tok, at, s, &w);
 }
 
-/* One part of a rewritten capacitor: element e, named <prefix><name>. */
-static kh_status part(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s,
-                      const char *prefix, kh_elem e) {
-  char text[224];
-  kh_token t;
-  kh_status st = kh_derived_name(p, line, name, prefix, "", text, sizeof text, &t);
-  if (st == KH_OK) st = kh_add_element(p, line, &t, s, e);
-  if (st == KH_OK && (e.kind == KH_VCVS || e.kind == KH_VCCS)) p->controlled_count++;
-  return st;
-}
-
 /* A capacitor's or inductor's rewrite (`what`): its words (*w), its expression read for errors,
  * its nodes (n) and the node of its own, <name><suffix> (*node). */
 static kh_status reactive(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -231,29 +220,30 @@ kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok,
   kh_status st = reactive(p, line, tok, s, "capacitor", "_int1", &w, n, &node);
   if (st != KH_OK) return st;
   if (line_has(tok, 'c')) { /* e<name>: <name>_int1 at m (v(n-) - v(n+)); c<name>, open */
-    st = part(p, line, &t[0], s, "e",
-              (kh_elem){.kind = KH_VCVS,
-                        .model = KH_NOT_FOUND,
-                        .value = w.m,
-                        .node = {node, 0},
-                        .ctrl = {n[1], n[0]}});
-    return st == KH_OK ? part(p, line, &t[0], s, "c",
-                              (kh_elem){.kind = KH_CAPACITOR,
-                                        .model = KH_NOT_FOUND,
-                                        .value = 1,
-                                        .node = {node, 0}})
+    st = kh_add_derived(p, line, &t[0], s, "e",
+                        (kh_elem){.kind = KH_VCVS,
+                                  .model = KH_NOT_FOUND,
+                                  .value = w.m,
+                                  .node = {node, 0},
+                                  .ctrl = {n[1], n[0]}});
+    return st == KH_OK ? kh_add_derived(p, line, &t[0], s, "c",
+                                        (kh_elem){.kind = KH_CAPACITOR,
+                                                  .model = KH_NOT_FOUND,
+                                                  .value = 1,
+                                                  .node = {node, 0}})
                        : st;
   } /* g<name>: m v(<name>_int1) from n+ to n-; l<name> holds <name>_int1 at 0 */
-  st = part(p, line, &t[0], s, "g",
-            (kh_elem){.kind = KH_VCCS,
-                      .model = KH_NOT_FOUND,
-                      .value = w.m,
-                      .node = {n[0], n[1]},
-                      .ctrl = {node, 0}});
+  st = kh_add_derived(p, line, &t[0], s, "g",
+                      (kh_elem){.kind = KH_VCCS,
+                                .model = KH_NOT_FOUND,
+                                .value = w.m,
+                                .node = {n[0], n[1]},
+                                .ctrl = {node, 0}});
   return st == KH_OK
-             ? part(p, line, &t[0], s, "l",
-                    (kh_elem){
-                        .kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}})
+             ? kh_add_derived(
+                   p, line, &t[0], s, "l",
+                   (kh_elem){
+                       .kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}})
              : st;
 }
 
@@ -274,8 +264,9 @@ kh_status kh_inductor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                          "kirchhoff does not put the series resistance in its rewrite");
   kh_status st = reactive(p, line, tok, s, "inductor", "_int2", &w, n, &node);
   if (st == KH_OK)
-    st = part(p, line, &t[0], s, "l",
-              (kh_elem){.kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}});
+    st = kh_add_derived(
+        p, line, &t[0], s, "l",
+        (kh_elem){.kind = KH_INDUCTOR, .model = KH_NOT_FOUND, .value = 1, .node = {node, 0}});
   return st == KH_OK ? kh_add_element(p, line, &t[0], s,
                                       (kh_elem){.kind = KH_INDUCTOR,
                                                 .model = KH_NOT_FOUND,

@@ -520,17 +520,6 @@ kh_status kh_behavioural_card(kh_parser *p, uint32_t line, const kh_tokens *tok,
                              &t[0], &t[1], &t[2], 5, B_CARD, NULL, (kh_xwords){.m = 1});
 }
 
-/* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
- * element (`be1`, `e1_int1`), told at the element's own token. */
-kh_status kh_derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
-                          const char *suffix, char *buf, size_t size, kh_token *out) {
-  if (t->len > 200 || t->len + strlen(prefix) + strlen(suffix) >= size)
-    return kh_token_fail(p, line, t, "element name too long");
-  snprintf(buf, size, "%s%.*s%s", prefix, (int)t->len, t->s, suffix);
-  *out = (kh_token){buf, (uint32_t)strlen(buf), t->off};
-  return KH_OK;
-}
-
 /* As ngspice 39's front end rewrites `e1 n+ n- value={expr}` (its listing, measured): `e1 n+ n-
  * e1_int1 0 1` and `be1 e1_int1 0 v=expr`, a G the same with its VCCS of gain 1; so the node
  * e1_int1 and the source be1 are the deck's too, as in ngspice. `e1 n+ n- table {expr} = (x,

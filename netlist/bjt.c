@@ -422,13 +422,7 @@ static kh_status series_resistor(kh_parser *p, uint32_t line, const kh_token *na
   if (rt.tc1 == 0 && rt.tc2 == 0) return KH_OK;
   rt.given = KH_RT_TC1 | KH_RT_TC2 | (in->t.has_temp ? KH_RT_TEMP : 0u) |
              (isnan(rt.tnom) ? 0u : KH_RT_TNOM);
-  kh_netlist *nl = p->nl;
-  if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
-                 sizeof *nl->passive_temp))
-    return kh_fail_nomem(p->ctx, "storing a BJT's series resistance");
-  nl->passive_temp[nl->passive_temp_count++] = rt;
-  nl->elements[nl->element_count - 1].ctrl[1] = (uint32_t)nl->passive_temp_count;
-  return KH_OK;
+  return kh_keep_passive_temp(p, &p->nl->elements[p->nl->element_count - 1], &rt);
 }
 
 /* The words the instance leaves out (NaN; temp: has_temp 0) from the model card, where ngspice 39

@@ -19,6 +19,10 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
  * resistance is then p->swept_ohms. */
 int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s);
 kh_status kh_finish_resistors(kh_parser *p);
+/* A resistor's, capacitor's or inductor's temperature dependence and geometry, where it has
+ * one (a coefficient or a geometry given), stored for element e (its ctrl[1]), to be folded into
+ * its value once every card is read. */
+kh_status kh_keep_passive_temp(kh_parser *p, kh_elem *e, const kh_passive_temp *rt);
 /* A resistor's or capacitor's factor 1 + tc1 dT + tc2 dT^2 (a resistor's tce: 1.01^(tce dT)), dT
  * from its tnom (the circuit's nominal temperature where not given) to its temp, else the
  * circuit's plus its dtemp (*kelvins). */

@@ -129,6 +129,32 @@ kh_status kh_add_element(kh_parser *p, uint32_t line, const kh_token *name_tok, 
   return KH_OK;
 }
 
+/* The token "<prefix><name><suffix>" (in buf) for the parts ngspice's rewrites name after an
+ * element (`be1`, `e1_int1`), told at the element's own token. */
+kh_status kh_derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
+                          const char *suffix, char *buf, size_t size, kh_token *out) {
+  size_t plen = strlen(prefix), slen = strlen(suffix);
+  if (t->len > 200 || plen + t->len + slen >= size)
+    return kh_token_fail(p, line, t, "element name too long");
+  memcpy(buf, prefix, plen);
+  memcpy(buf + plen, t->s, t->len);
+  memcpy(buf + plen + t->len, suffix, slen + 1);
+  *out = (kh_token){buf, (uint32_t)(plen + t->len + slen), t->off};
+  return KH_OK;
+}
+
+kh_status kh_add_derived(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s,
+                         const char *prefix, kh_elem e) {
+  char text[224];
+  kh_token t;
+  kh_status st = kh_derived_name(p, line, name, prefix, "", text, sizeof text, &t);
+  if (st == KH_OK) st = kh_add_element(p, line, &t, s, e);
+  if (st == KH_OK &&
+      (e.kind == KH_VCVS || e.kind == KH_VCCS || e.kind == KH_CCCS || e.kind == KH_CCVS))
+    p->controlled_count++; /* general Newton solves them (amplifiers.c) */
+  return st;
+}
+
 kh_status kh_add_behind_resistor(kh_parser *p, uint32_t line, const kh_token *name_tok,
                                  const kh_scope *s, kh_elem e, const char *tag, double r,
                                  uint8_t marks[2], uint32_t *index) {

@@ -45,19 +45,6 @@ static kh_status index_ports(kh_parser *p, kh_subckt *def, const kh_token *ports
   return KH_OK;
 }
 
-/* A resistor, capacitor or inductor's temperature dependence and geometry, where it has one,
- * stored for the element e (folded into its value once every card is read). */
-static kh_status keep_passive_temp(kh_parser *p, kh_elem *e, const kh_passive_temp *rt) {
-  if (!(rt->given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY))) return KH_OK;
-  kh_netlist *nl = p->nl;
-  if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
-                 sizeof *nl->passive_temp))
-    return kh_fail_nomem(p->ctx, "storing an element");
-  nl->passive_temp[nl->passive_temp_count++] = *rt;
-  e->ctrl[1] = (uint32_t)nl->passive_temp_count;
-  return KH_OK;
-}
-
 static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_elem e) {
   kh_passive_temp rt = {0};
@@ -65,7 +52,7 @@ static kh_status resistor_with_words(kh_parser *p, uint32_t line, const kh_token
   if (st != KH_OK) return st;
   if (!(e.value > 0))
     return kh_token_fail(p, line, &tok->items[3], "resistance must be positive, got %g", e.value);
-  if ((st = keep_passive_temp(p, &e, &rt)) != KH_OK) return st;
+  if ((st = kh_keep_passive_temp(p, &e, &rt)) != KH_OK) return st;
   return kh_add_element(p, line, &tok->items[0], s, e);
 }
 
@@ -94,7 +81,7 @@ static kh_status reactive(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   kh_passive_temp ct = {0};
   double rseries;
   kh_status st = kh_parse_reactive(p, line, tok, s, &e, &ct);
-  if (st == KH_OK) st = keep_passive_temp(p, &e, &ct);
+  if (st == KH_OK) st = kh_keep_passive_temp(p, &e, &ct);
   if (st != KH_OK) return st;
   if (e.kind == KH_INDUCTOR && kh_netlist_option(p->nl, "rseries", &rseries))
     return series_resistance(p, line, &tok->items[0], s, e, rseries);
@@ -270,15 +257,6 @@ static kh_status without_temper(kh_parser *p, uint32_t line, const kh_tokens *to
   return st;
 }
 
-/* Element e named <prefix><name of the card>. */
-static kh_status add_derived(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s,
-                             const char *prefix, kh_elem e) {
-  char text[224];
-  kh_token t;
-  kh_status st = kh_derived_name(p, line, name, prefix, "", text, sizeof text, &t);
-  return st == KH_OK ? kh_add_element(p, line, &t, s, e) : st;
-}
-
 /* An F or H (e, its gain e.value) whose gain reads temper, as ngspice 39's front end rewrites it
  * (measured, its listing): `f1 n+ n- vbf1 -1`, `bf1 f1_int1 0 i = i(vs) * (gain)` and `vbf1
  * f1_int1 0 dc 0`, h1 likewise, an m= on the card (m_word) dropped. kirchhoff builds the same
@@ -312,12 +290,12 @@ static kh_status temper_gain(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   e.value = -1;
   if (!(e.control = kh_arena_strndup(&p->nl->arena, control, len)))
     return kh_fail_nomem(p->ctx, "storing elements");
-  st = add_derived(p, line, name, s, "f", b);
+  st = kh_add_derived(p, line, name, s, "f", b);
   if (st == KH_OK)
-    st = add_derived(p, line, name, s, "vb",
-                     (kh_elem){.kind = KH_VSOURCE, .model = KH_NOT_FOUND, .node = {node, 0}});
+    st = kh_add_derived(p, line, name, s, "vb",
+                        (kh_elem){.kind = KH_VSOURCE, .model = KH_NOT_FOUND, .node = {node, 0}});
   if (st == KH_OK) st = kh_add_element(p, line, name, s, e);
-  if (st == KH_OK) p->controlled_count += 2;
+  if (st == KH_OK) p->controlled_count++; /* the card's own; f<name> is counted */
   if (st == KH_OK && m_word)
     st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, m_word),
                         "'%.*s': its gain reads temper, so ngspice 39 makes it a B source and "

@@ -357,7 +357,8 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
   kh_tokens *scratch = &p->line_tokens[outer->depth + 1]; /* the body's, not read yet */
   size_t base = p->pending_param_count;
   p->held_defaults.head = head, p->held_defaults.line = def->line, p->held_defaults.count = 0;
-  kh_status st = pend_body_names(p, def, scratch);
+  int defaults = def_params_at + 2 < head->count; /* else no body line to scan (PDK cells) */
+  kh_status st = defaults ? pend_body_names(p, def, scratch) : KH_OK;
   for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
     end = kh_assignment_end(head, i + 2, head->count);
     const kh_token *name = &head->items[i];
@@ -384,7 +385,7 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
    * held back again where they still cannot) */
   if (params_at < tok->count) {
     p->held_defaults.count = 0;
-    if (st == KH_OK) st = pend_body_names(p, def, scratch);
+    if (st == KH_OK && defaults) st = pend_body_names(p, def, scratch);
   }
   for (size_t i = def_params_at, end; st == KH_OK && i + 2 < head->count; i = end) {
     end = kh_assignment_end(head, i + 2, head->count);

@@ -469,9 +469,13 @@ kh_status kh_source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
 kh_status kh_inductor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_behavioural_check(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s);
 /* The token "<prefix><t><suffix>" (in buf, size bytes) for the parts ngspice's rewrites name
- * after an element (`be1`, `e1_int1`), told at t (behavioural.c). */
+ * after an element (`be1`, `e1_int1`), told at t (elements.c). */
 kh_status kh_derived_name(kh_parser *p, uint32_t line, const kh_token *t, const char *prefix,
                           const char *suffix, char *buf, size_t size, kh_token *out);
+/* Element e added as one of those parts, named <prefix><name> (a controlled one counted for
+ * general Newton; elements.c). */
+kh_status kh_add_derived(kh_parser *p, uint32_t line, const kh_token *name, const kh_scope *s,
+                         const char *prefix, kh_elem e);
 /* A curve through points (x0, y0, x1, ...) as ngspice 39's XSPICE pwl code model computes it:
  * its corners rounded over domain (a fraction of the shorter segment beside each point, or
  * volts), its ends held (limit) or extended. */

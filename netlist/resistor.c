@@ -255,6 +255,17 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   return KH_OK;
 }
 
+kh_status kh_keep_passive_temp(kh_parser *p, kh_elem *e, const kh_passive_temp *rt) {
+  if (!(rt->given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE | KH_RT_GEOMETRY))) return KH_OK;
+  kh_netlist *nl = p->nl;
+  if (kh_reserve((void **)&nl->passive_temp, &nl->passive_temp_cap, nl->passive_temp_count + 1,
+                 sizeof *nl->passive_temp))
+    return kh_fail_nomem(p->ctx, "storing an element's temperature dependence");
+  nl->passive_temp[nl->passive_temp_count++] = *rt;
+  e->ctrl[1] = (uint32_t)nl->passive_temp_count;
+  return KH_OK;
+}
+
 double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt,
                                      double *kelvins) {
   double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
