@@ -175,8 +175,11 @@ def kirchhoff_csv(kirchhoff, path, where):
 
 def classify(o, path, where):
     """The deck's category, its largest |dV| (matching and loose) and the line to print."""
-    run = subprocess.run([o.kirchhoff, "op", "--compare", path], capture_output=True, text=True,
-                         timeout=300, cwd=where)
+    try:
+        run = subprocess.run([o.kirchhoff, "op", "--compare", path], capture_output=True,
+                             text=True, timeout=300, cwd=where)
+    except subprocess.TimeoutExpired:  # seen: ngspice's source stepping crawling at reltol 1e-9
+        return "other", 0.0, "kirchhoff op --compare did not finish in 300 s"
     out = run.stdout + run.stderr
     last = (out.strip().splitlines() or [""])[-1][:240]
     if run.returncode == 2:

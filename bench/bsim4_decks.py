@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
-Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5] [--body] [--lod] [--wpe]
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5 | --v7] [--body] [--lod]
+       [--wpe]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -15,7 +16,8 @@ PD PS, DELVTO, MULU0, MIN, RSH with NRD and NRS, at -40 to 125 C. Each goes thro
 `kirchhoff op --compare` and is classified as bench/bsim3_decks.py does (matching, loose,
 stalled, refused, other). Exit status 1 if any deck is `other`. With --v5 each card is made a
 BSIM4v5 one (VERSION 4.0 to 4.5: ngspice 39's model of its own, MOBMOD and TEMPMOD 0 to 2,
-without the words it does not know), from the same draws; with --body each has RBODYMOD=1 (on
+without the words it does not know), from the same draws; with --v7 a BSIM4v7 one (VERSION 4.7:
+MOBMOD 0 to 3, without GIDLCLAMP and IDOVVDS); with --body each has RBODYMOD=1 (on
 the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance;
 with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card);
 with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance).
@@ -45,6 +47,16 @@ def as_v5(p, r):
         p['mobmod'] = r.randint(0, 2)
     if 'tempmod' in p:
         p['tempmod'] = min(p['tempmod'], 2)
+
+
+def as_v7(p, r):
+    """The card made a BSIM4v7 one: VERSION 4.7 as cards write it, MOBMOD 0 to 3 (ngspice 39's
+    BSIM4v7 has no other), without the two words it does not know."""
+    p['version'] = r.choice(['4.7', '4.7.0', '4.70', '"4.7"'])
+    for k in ('gidlclamp', 'idovvds'):
+        p.pop(k, None)
+    if 'mobmod' in p:
+        p['mobmod'] = r.randint(0, 3)
 
 
 def with_body(p, r):
@@ -100,7 +112,7 @@ def with_well(p, r):
                    if r.random() < 0.7)
 
 
-def deck(seed, v5=False, body=False, lod=False, wpe=False):
+def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -180,6 +192,8 @@ def deck(seed, v5=False, body=False, lod=False, wpe=False):
     if random.random()<0.2: p['rsh']=u(1,20); inst+=" nrd=2 nrs=1.5"
     if v5:
         as_v5(p, random.Random(seed + 1000000))
+    if v7:
+        as_v7(p, random.Random(seed + 5000000))
     if body:
         inst += with_body(p, random.Random(seed + 2000000))
     if lod:
@@ -205,14 +219,16 @@ def main():
     a.add_argument("last", type=int)
     a.add_argument("--kirchhoff", default="build/release/cli/kirchhoff")
     a.add_argument("--keep")
-    a.add_argument("--v5", action="store_true")
+    v = a.add_mutually_exclusive_group()
+    v.add_argument("--v5", action="store_true")
+    v.add_argument("--v7", action="store_true")
     a.add_argument("--body", action="store_true")
     a.add_argument("--lod", action="store_true")
     a.add_argument("--wpe", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
-    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe))
+    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7))
 
 if __name__ == "__main__":
     sys.exit(main())

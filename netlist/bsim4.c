@@ -3,8 +3,9 @@
  * and general_bsim4_eval.c. Every model parameter ngspice 39's BSIM4 knows is read, with the
  * length, width and cross terms (l, w and p before the name) of every parameter it bins. What
  * kirchhoff does not compute is refused at its word, so that no answer leaves it out: another
- * VERSION (ngspice 39 takes 4.0 to 4.5 to its BSIM4v5, read here too, 4.6 to BSIM4v6 and 4.7 to
- * BSIM4v7, other models), RGATEMOD 2 and 3 beside gate tunnelling, the bias-dependent source and
+ * VERSION (ngspice 39 takes 4.0 to 4.5 to its BSIM4v5, 4.6 to its BSIM4v6 and 4.7 to its
+ * BSIM4v7, each read here too), RGATEMOD 2 and 3 beside gate tunnelling, the bias-dependent
+ * source and
  * drain resistances (RDSMOD=1), the scalable body resistances (RBODYMOD=2), other gate and
  * substrate materials (MTRLMOD), the well proximity effect (WPEMOD) and RGEOMOD's resistances; and
  * every word BSIM4 does not know (ngspice would warn and ignore it). */
@@ -347,12 +348,15 @@ static int version_model(const kh_token *v) {
   return s[2] == '8' ? 48 : s[2] <= '5' ? 5 : s[2] - '0';
 }
 
-/* The version's code as stored: 4.5 for BSIM4v5; 4.82 where b4set.c takes 4.8.1's and 4.8.2's
- * defaults (VERSION 4.8.1 or 4.8.2, or one that starts with 4.81 or 4.82: UA 1e-15 at MOBMOD 6,
- * UC and UC1 in 1/V at MOBMOD 5, as with none), 4.8 for the rest (4.8, 4.8.0, 4.80, 4.8.3, ...),
- * measured. */
+/* The version's code as stored: 4.5 for BSIM4v5, 4.6 and 4.7 for BSIM4v6 and BSIM4v7; 4.82
+ * where b4set.c takes
+ * 4.8.1's and 4.8.2's defaults (VERSION 4.8.1 or 4.8.2, or one that starts with 4.81 or 4.82: UA
+ * 1e-15 at MOBMOD 6, UC and UC1 in 1/V at MOBMOD 5, as with none), 4.8 for the rest (4.8, 4.8.0,
+ * 4.80, 4.8.3, ...), measured. */
 static double version_code(const kh_token *v) {
-  if (version_model(v) == 5) return 4.5;
+  int model = version_model(v);
+  if (model == 5) return 4.5;
+  if (model == 6 || model == 7) return model == 6 ? 4.6 : 4.7;
   const char *s = v->s;
   size_t len = v->len;
   if (len >= 2 && s[0] == '"') s++, len -= 2;
@@ -362,7 +366,11 @@ static double version_code(const kh_token *v) {
 }
 
 const char *kh_bsim4_version_text(double code) {
-  return code == 4.82 ? "4.8.2" : code == 4.5 ? "4.5" : "4.8";
+  return code == 4.82  ? "4.8.2"
+         : code == 4.5 ? "4.5"
+         : code == 4.6 ? "4.6"
+         : code == 4.7 ? "4.7"
+                       : "4.8";
 }
 
 /* The card's version code (4.82 where it gives none). */
@@ -377,18 +385,11 @@ static kh_status check_version(kh_parser *p, uint32_t line, const kh_token *v) {
     return kh_token_fail(p, line, v,
                          "a VERSION in single quotes stops ngspice 39 (a fatal error: quotes "
                          "there are an expression's); write it bare or in double quotes");
-  int model = version_model(v);
-  if (model == 48 || model == 5) return KH_OK;
-  if (model == 0)
-    return kh_token_fail(p, line, v,
-                         "BSIM4 VERSION %.*s: ngspice 39 has no BSIM4 of that version (it stops: "
-                         "\"not available in this binary\"); give 4.0 to 4.5 or 4.8",
-                         (int)v->len, v->s);
+  if (version_model(v)) return KH_OK;
   return kh_token_fail(p, line, v,
-                       "BSIM4 VERSION %.*s is not implemented: ngspice 39 takes it to its "
-                       "BSIM4v%d, a model of its own; kirchhoff reads BSIM4 4.8 (VERSION 4.8, "
-                       "4.8.x, or none) and BSIM4v5 (4.0 to 4.5)",
-                       (int)v->len, v->s, model);
+                       "BSIM4 VERSION %.*s: ngspice 39 has no BSIM4 of that version (it stops: "
+                       "\"not available in this binary\"); give 4.0 to 4.8",
+                       (int)v->len, v->s);
 }
 
 /* The words BSIM4 4.8 knows and ngspice 39's BSIM4v5 (VERSION 4.0 to 4.5) does not (it would
@@ -404,11 +405,28 @@ static const char *const not_v5_binned[] = {
     "dvtp2",  "dvtp3", "dvtp4", "dvtp5", "egisl",    "fgidl",   "fgisl", "kgidl", "kgisl",
     "minvcv", "rgidl", "rgisl", "teta0", "tnfactor", "tvoffcv", "ucs",   "ucste"};
 
-static int v5_word(const char *name) {
+/* The words BSIM4 4.8 knows and ngspice 39's BSIM4v7 (VERSION 4.7) does not, and those its
+ * BSIM4v6 (4.6) does not know beside them (binned ones with their l, w and p forms): each of the
+ * words kirchhoff reads, given to ngspice 39 on a 4.7 and a 4.6 card, measured. */
+static const char *const not_v7[] = {"gidlclamp", "idovvds"};
+static const char *const not_v6[] = {"mtrlcompatmod", "gidlmod", "tnoic", "rnoic"};
+static const char *const not_v6_binned[] = {"dvtp2", "dvtp3",   "dvtp4", "dvtp5", "tnfactor",
+                                            "teta0", "tvoffcv", "rgidl", "kgidl", "fgidl",
+                                            "rgisl", "kgisl",   "fgisl"};
+
+/* Whether a binned word (or its l, w or p form) is one of the list's. */
+#define BINNED_LISTED(list, name, len)                                                             \
+  (KH_LISTED(list, name, len) ||                                                                   \
+   ((name[0] == 'l' || name[0] == 'w' || name[0] == 'p') && KH_LISTED(list, name + 1, len - 1)))
+
+/* Whether the version's model knows a word BSIM4 4.8 knows. */
+static int version_knows(double version, const char *name) {
   size_t len = strlen(name);
-  if (KH_LISTED(not_v5, name, len) || KH_LISTED(not_v5_binned, name, len)) return 0;
-  return !((name[0] == 'l' || name[0] == 'w' || name[0] == 'p') &&
-           KH_LISTED(not_v5_binned, name + 1, len - 1));
+  if (version == 4.5)
+    return !KH_LISTED(not_v5, name, len) && !BINNED_LISTED(not_v5_binned, name, len);
+  if (version == 4.6 && (KH_LISTED(not_v6, name, len) || BINNED_LISTED(not_v6_binned, name, len)))
+    return 0;
+  return !((version == 4.6 || version == 4.7) && KH_LISTED(not_v7, name, len));
 }
 
 static kh_status check_selector(kh_parser *p, uint32_t line, const kh_token *name,
@@ -453,18 +471,31 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          "unknown BSIM4 model parameter '%.*s' (ngspice 39 would ignore it with a "
                          "warning; docs/netlist.md lists them)",
                          (int)t[i].len, t[i].s);
-  if (version == 4.5 && !v5_word(name))
+  if (!version_knows(version, name))
     return kh_token_fail(p, line, &t[i],
-                         "'%.*s' is not a BSIM4v5 parameter (VERSION 4.0 to 4.5): ngspice 39's "
-                         "BSIM4v5 ignores it with a warning; remove it, or give VERSION=4.8",
-                         (int)t[i].len, t[i].s);
-  double v5_sel;
+                         "'%.*s' is not a BSIM4v%s parameter (VERSION %s): ngspice 39's BSIM4v%s "
+                         "ignores it with a warning; remove it, or give VERSION=4.8",
+                         (int)t[i].len, t[i].s,
+                         version == 4.5   ? "5"
+                         : version == 4.6 ? "6"
+                                          : "7",
+                         version == 4.5 ? "4.0 to 4.5" : kh_bsim4_version_text(version),
+                         version == 4.5   ? "5"
+                         : version == 4.6 ? "6"
+                                          : "7");
+  double sel;
   if (version == 4.5 && (kh_token_eq(&t[i], "mobmod") || kh_token_eq(&t[i], "tempmod")) &&
-      kh_eval_token(p, line, &t[i + 2], NULL, &v5_sel) == KH_OK && v5_sel != 0 && v5_sel != 1 &&
-      v5_sel != 2)
+      kh_eval_token(p, line, &t[i + 2], NULL, &sel) == KH_OK && sel != 0 && sel != 1 && sel != 2)
     return kh_token_fail(p, line, &t[i + 2],
-                         "BSIM4v5 (VERSION 4.0 to 4.5) %s must be 0, 1 or 2 (here %g)", name,
-                         v5_sel);
+                         "BSIM4v5 (VERSION 4.0 to 4.5) %s must be 0, 1 or 2 (here %g)", name, sel);
+  if ((version == 4.6 || version == 4.7) && kh_token_eq(&t[i], "mobmod") &&
+      kh_eval_token(p, line, &t[i + 2], NULL, &sel) == KH_OK && sel != 0 && sel != 1 && sel != 2 &&
+      sel != 3)
+    return kh_token_fail(p, line, &t[i + 2],
+                         "BSIM4v%s (VERSION %s) MOBMOD must be 0 to 3 (here %g; ngspice 39's "
+                         "BSIM4v%s takes another as 0)",
+                         version == 4.6 ? "6" : "7", kh_bsim4_version_text(version), sel,
+                         version == 4.6 ? "6" : "7");
   st = check_selector(p, line, &t[i], &t[i + 2]);
   if (st != KH_OK) return st;
   double v;
@@ -597,6 +628,12 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
              : KH_OK;
   const kh_mos_bsim4 *b = &in->b4;
   const kh_token *at = &tok->items[5];
+  double version = kh_model_value(model, "version", 4.82);
+  if (!isnan(b->wnflag) && (version == 4.5 || version == 4.6))
+    return kh_token_fail(p, line, written(tok, with_dc + 8, 1),
+                         "'wnflag' is not a BSIM4v%s instance parameter (VERSION %s): ngspice "
+                         "39 stops at it as unknown; give .options wnflag instead, or VERSION=4.8",
+                         version == 4.5 ? "5" : "6", version == 4.5 ? "4.0 to 4.5" : "4.6");
   if (b->rbodymod != -1 && b->rbodymod != 0 && b->rbodymod != 1)
     return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
                          "BSIM4 RBODYMOD=%g: kirchhoff reads 0 and 1 (the five body resistances); "

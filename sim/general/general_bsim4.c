@@ -86,7 +86,8 @@ static void oxide(const card *c, kh_bsim4 *b, double *toxm) {
     toxp = toxe - dtox;
   } else if (!toxe_g && toxp_g) {
     toxe = toxp + dtox;
-    if (!toxm_g) *toxm = toxe;
+    /* 4.7 on; BSIM4v5 and BSIM4v6 keep TOXM at TOXE's default (measured: 97 mV at a drain) */
+    if (!toxm_g && !b->v5 && !b->v6) *toxm = toxe;
   }
   double epsrox = plain(c, "epsrox", 3.9, NULL);
   b->toxe = toxe, b->toxp = toxp;
@@ -448,7 +449,8 @@ static const char *fatal(const card *c, const kh_bsim4 *b, double ndep, double n
 
 /* b4check.c's corrections with PARAMCHK=1 (A2 into [0.01, 1], A1 0 where A2 is above 1; PRWG,
  * RDSW's Rds0 and RDSWMIN at least 0): whether one applies. ngspice 39 makes them on the
- * size-dependent parameters of the one instance it checks per model, its first set up. */
+ * size-dependent parameters of the one instance it checks per model, its first set up; its
+ * BSIM4v6 and BSIM4v7 on those of every size. */
 static int corrections(const card *c, kh_bsim4 *b) {
   if (plain(c, "paramchk", 1, NULL) != 1) return 0;
   int any = 0;
@@ -618,6 +620,25 @@ static double leakage_terms(const card *c, double del_temp, double tnom, kh_bsim
   return voff;
 }
 
+/* PARAMCHK's corrections where ngspice 39 makes them at every size the model has: refused
+ * where it would make them at one size of several (4.8 and BSIM4v5: the first it sets up). */
+static kh_status check_corrections(kh_context *ctx, kh_element e, const card *c, kh_bsim4 *b,
+                                   unsigned sizes) {
+  /* BSIM4v6 and BSIM4v7 (VERSION 4.6, 4.7) check every size as they set it up (measured: a
+   * warning per size) */
+  double version = plain(c, "version", 4.82, NULL);
+  int every_size = version == 4.6 || version == 4.7;
+  if (corrections(c, b) && (sizes & KH_SIZE_MANY) && !every_size)
+    return refuse(
+        ctx, e,
+        "has A2 outside [0.01, 1] or PRWG, RDSW or RDSWMIN below 0 at this size, which "
+        "ngspice 39's parameter check corrects for the one size of each model it checks "
+        "(the first it sets up) and leaves as given at the others: with two sizes or more "
+        "the answer depends on that order. Give each size a model of its own, or values "
+        "in range");
+  return KH_OK;
+}
+
 kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_mosfet *q,
                                 unsigned sizes) {
   kh_element e = kh_netlist_element(nl, k);
@@ -626,6 +647,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   card c = {nl, e.model, {0, 0, 0}};
   double temp = in.temperature, tnom = kh_netlist_nominal_temperature(nl, e.model), geo[5];
   b->v5 = plain(&c, "version", 4.82, NULL) == 4.5; /* netlist/bsim4.c's code for 4.0 to 4.5 */
+  b->v6 = plain(&c, "version", 4.82, NULL) == 4.6;
   b->m = in.m, b->nf = in.nf, b->mob_mod = (int)plain(&c, "mobmod", 0, NULL);
   b->dio_mod = (int)plain(&c, "diomod", 1, NULL), b->temp_mod = (int)plain(&c, "tempmod", 0, NULL);
   b->gidl_mod = (int)plain(&c, "gidlmod", 0, NULL);
@@ -676,14 +698,8 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
              in.l, in.w, bad);
     return refuse(ctx, e, what);
   }
-  if (corrections(&c, b) && (sizes & KH_SIZE_MANY))
-    return refuse(
-        ctx, e,
-        "has A2 outside [0.01, 1] or PRWG, RDSW or RDSWMIN below 0 at this size, which "
-        "ngspice 39's parameter check corrects for the one size of each model it checks "
-        "(the first it sets up) and leaves as given at the others: with two sizes or more "
-        "the answer depends on that order. Give each size a model of its own, or values "
-        "in range");
+  kh_status checked = check_corrections(ctx, e, &c, b, sizes);
+  if (checked != KH_OK) return checked;
   gate_resistance(&c, &in, b);
   body_resistances(&c, &in, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */

@@ -71,8 +71,8 @@ static void channel_current(const kh_bsim4 *b, int type, D vgs_eff, D vth, D vgs
   D pigcd = K(g->pigcd);
   if (!g->pigcd_given) {
     D t12 = ADDC(vgsteff, 1.0e-20);
-    /* BSIM4v5 (b4v5ld.c) takes Bechvb times TOXE where 4.8 takes -Bechvb */
-    double t11 = b->v5 ? g->bechvb * b->toxe : -g->bechvb;
+    /* BSIM4v5 and BSIM4v6 (b4v5ld.c, b4v6ld.c) take Bechvb times TOXE where 4.8 takes -Bechvb */
+    double t11 = b->v5 || b->v6 ? g->bechvb * b->toxe : -g->bechvb;
     D t13 = DIV(kh_dual_cdiv(t11, t12), t12);
     pigcd = MUL(t13, kh_dual_csub(1.0, MULC(DIV(vdseff, t12), 0.5)));
   }

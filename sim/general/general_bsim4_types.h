@@ -35,6 +35,7 @@ typedef struct {
 typedef struct {
   int mob_mod, dio_mod, temp_mod, gidl_mod;
   int v5; /* ngspice 39's BSIM4v5 (VERSION 4.0 to 4.5) where its equations differ */
+  int v6; /* its BSIM4v6 (VERSION 4.6), where they differ: PIGCD's default */
   double m, nf, vtm, vtm0, temp_ratio, toxe, coxe, toxp, coxp, factor1, ados, bdos;
   double leff, weff, weff_cj, litl, cdep0, vbsc, phi, sqrt_phi, xdep0, vbi;
   double vth0, vfb, k1, k1ox, k2ox, k3, k3b, w0, lpe0, lpeb, kt1, kt1l, kt2;

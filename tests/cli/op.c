@@ -628,15 +628,16 @@ Test(cli, compare_finds_nodes_named_as_kicad_names_them) {
 }
 
 /* ngspice 39 writes b3v33check.log (BSIM3v1, VERSION 3.1: b3v3_1check.log) into the working
- * directory whenever it sets up a BSIM3 model: the compare (the backend and the reading check)
- * leaves none behind where there was none, and refuses to let ngspice overwrite a file of that
- * name that is not one of its logs, which stays as it was. */
-static void keeps_check_log(const char *version, const char *name) {
+ * directory whenever it sets up a BSIM3 model, and its BSIM4 bsim4.out (BSIM4v6 and BSIM4v7:
+ * bsim4v6.out, bsim4v7.out) where its check warns: the compare (the backend and the reading check)
+ * leaves none behind where there was none, and refuses to let ngspice overwrite a file of that name
+ * that is not one of its logs, which stays as it was. */
+static void keeps_check_log(const char *card, const char *name) {
   char text[512], dir[1024], cmd[4096], log[1100], *out;
   snprintf(text, sizeof text,
-           "t\n.model n1 nmos level=49 version=%s tox=3.5n nch=2.4e17 vth0=0.6\n"
+           "t\n.model n1 nmos %s\n"
            "vd d 0 1.5\nvg g 0 1.2\nr1 d x 1k\nm1 x g 0 0 n1 w=7.5u l=0.35u\n",
-           version);
+           card);
   const char *deck = kh_test_write_temp("bsim3_log.cir", text);
   snprintf(dir, sizeof dir, "%s", deck);
   *strrchr(dir, '/') = '\0';
@@ -657,7 +658,10 @@ static void keeps_check_log(const char *version, const char *name) {
   unlink(log);
 }
 
-Test(cli, compare_keeps_bsim3_check_logs_out_of_the_working_directory, .timeout = 60) {
-  keeps_check_log("3.3.0", "b3v33check.log");
-  keeps_check_log("3.1", "b3v3_1check.log");
+Test(cli, compare_keeps_bsim_check_logs_out_of_the_working_directory, .timeout = 60) {
+  keeps_check_log("level=49 version=3.3.0 tox=3.5n nch=2.4e17 vth0=0.6", "b3v33check.log");
+  keeps_check_log("level=49 version=3.1 tox=3.5n nch=2.4e17 vth0=0.6", "b3v3_1check.log");
+  keeps_check_log("level=54 toxe=3.5n vth0=0.6 a2=1.2", "bsim4.out");
+  keeps_check_log("level=54 version=4.7 toxe=3.5n vth0=0.6 a2=1.2", "bsim4v7.out");
+  keeps_check_log("level=54 version=4.6.5 toxe=3.5n vth0=0.6 a2=1.2", "bsim4v6.out");
 }
