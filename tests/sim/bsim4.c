@@ -309,3 +309,20 @@ Test(bsim4, v5_and_v6_pigcd_and_toxm_defaults) {
     cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "VERSION %s", versions[k]);
   }
 }
+
+/* A subthreshold inverter at 85 C whose currents are picoamperes: every node is within ABSTOL's
+ * 1e-12 A of balance long before the answer, and Newton descends the exponentials one N Vt per
+ * step (24.6 mV). Three such steps in a row were taken for a round-off plateau and ended Newton
+ * 3.4 mV from ngspice's answer (17.7 mV at 0.5 V in): the plateau rule now asks that the
+ * corrections not keep moving one unknown one way. */
+Test(bsim4, subthreshold_picoamperes_converge_to_the_answer) {
+  cr_assert_leq(
+      kh_test_general_vs_ngspice(
+          "t\n.temp 85\nvdd vdd 0 1\nvin in 0 0.45\nmn1 out in 0 0 n l=45n w=90n\n"
+          "mp1 out in vdd vdd p l=45n w=180n\n"
+          ".model n nmos level=54 mobmod=3 toxe=1.25e-9 ud=5e13\n"
+          ".model p pmos level=54 toxe=1.3e-9 vth0=-0.49158 k1=0.4 u0=0.00389 ndep=2.54e18 "
+          "a2=0.005\n",
+          1e-9),
+      1e-9);
+}
