@@ -309,10 +309,7 @@ static const struct {
      {0, -1},
      "BSIM4 RDSMOD=1 (bias-dependent source and drain resistances on nodes of their own) is not "
      "implemented: kirchhoff reads RDSMOD=0, RDSW inside the channel"},
-    {"rbodymod",
-     {0, 1, -1},
-     "BSIM4 RBODYMOD: kirchhoff reads 0 and 1 (the five body resistances); 2, the scalable body "
-     "resistance model, is not implemented"},
+    {"rbodymod", {0, 1, 2, -1}, "BSIM4 RBODYMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
     {"igcmod", {0, 1, 2, -1}, "BSIM4 IGCMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
     {"igbmod", {0, 1, -1}, "BSIM4 IGBMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
     {"mtrlmod",
@@ -634,10 +631,9 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
                          "'wnflag' is not a BSIM4v%s instance parameter (VERSION %s): ngspice "
                          "39 stops at it as unknown; give .options wnflag instead, or VERSION=4.8",
                          version == 4.5 ? "5" : "6", version == 4.5 ? "4.0 to 4.5" : "4.6");
-  if (b->rbodymod != -1 && b->rbodymod != 0 && b->rbodymod != 1)
+  if (b->rbodymod != -1 && b->rbodymod != 0 && b->rbodymod != 1 && b->rbodymod != 2)
     return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
-                         "BSIM4 RBODYMOD=%g: kirchhoff reads 0 and 1 (the five body resistances); "
-                         "2, the scalable body resistance model, is not implemented",
+                         "BSIM4 RBODYMOD=%g: it must be 0, 1 or 2 (ngspice 39 takes another as 0)",
                          b->rbodymod);
   if (b->nf != floor(b->nf))
     return kh_token_fail(p, line, written(tok, with_dc, 1),

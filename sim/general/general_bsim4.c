@@ -586,19 +586,65 @@ static void well_proximity(const card *c, const kh_mosfet_instance *in, kh_bsim4
   *k2 += binned(c, "k2we", 0) * sceff;
 }
 
-/* RBODYMOD=1's body resistances (the instance's RBODYMOD, else the model's): each the
- * instance's RBDB ... RBPD, else the model's (50 ohm), as b4temp.c's conductance GBMIN + 1 / R
- * (1e3 S below 1 mohm), times m. */
+/* RBODYMOD=2's scalable resistance (b4temp.c): R0 (Leff / 1 um)^L (Weff / 1 um)^W NF^NF. */
+static double scalable(const card *c, const char *r0, double r0_default, const char *const exps[3],
+                       const double ln[3]) {
+  return plain(c, r0, r0_default, NULL) *
+         exp(plain(c, exps[0], 0, NULL) * ln[0] + plain(c, exps[1], 0, NULL) * ln[1] +
+             plain(c, exps[2], 0, NULL) * ln[2]);
+}
+
+/* Two scalable resistances in parallel (b4temp.c's x and y parts of RBSB, RBDB and RBPB). */
+static double parallel(double x, double y) {
+  return x * y / (x + y);
+}
+
+/* RBODYMOD=2's resistances as b4temp.c scales them (r: RBDB, RBSB, RBPB, RBPS, RBPD), by its
+ * bodymode: 5 with RBPS0 and RBPD0 and an x or y part of both junctions' given, all five; 3
+ * without a junction's, the three to the inner body; 1 without RBPS0 or RBPD0, RBPB only. */
+static int scalable_body(const card *c, const kh_bsim4 *b, double r[5]) {
+  /* each resistance's exponents of L, W and NF (the junctions' x and y parts share theirs) */
+  static const char *const exponents[6][3] = {
+      {"rbsdbxl", "rbsdbxw", "rbsdbxnf"}, {"rbsdbyl", "rbsdbyw", "rbsdbynf"},
+      {"rbpsl", "rbpsw", "rbpsnf"},       {"rbpdl", "rbpdw", "rbpdnf"},
+      {"rbpbxl", "rbpbxw", "rbpbxnf"},    {"rbpbyl", "rbpbyw", "rbpbynf"}};
+  const double ln[3] = {log(b->leff * 1.0e6), log(b->weff * 1.0e6), log(b->nf)};
+  int given[6];
+  static const char *const zeros[6] = {"rbps0", "rbpd0", "rbsbx0", "rbsby0", "rbdbx0", "rbdby0"};
+  for (int k = 0; k < 6; k++) plain(c, zeros[k], 0, &given[k]);
+  int mode = !given[0] || !given[1]                                 ? 1
+             : (!given[2] && !given[3]) || (!given[4] && !given[5]) ? 3
+                                                                    : 5;
+  if (mode == 5) {
+    r[1] = parallel(scalable(c, "rbsbx0", 100.0, exponents[0], ln),
+                    scalable(c, "rbsby0", 100.0, exponents[1], ln));
+    r[0] = parallel(scalable(c, "rbdbx0", 100.0, exponents[0], ln),
+                    scalable(c, "rbdby0", 100.0, exponents[1], ln));
+  }
+  if (mode >= 3)
+    r[3] = scalable(c, "rbps0", 50.0, exponents[2], ln),
+    r[4] = scalable(c, "rbpd0", 50.0, exponents[3], ln);
+  r[2] = parallel(scalable(c, "rbpbx0", 100.0, exponents[4], ln),
+                  scalable(c, "rbpby0", 100.0, exponents[5], ln));
+  return mode;
+}
+
+/* The body network's conductances (b4temp.c): GBMIN + 1 / R each (1e3 S below 1 mohm), times m;
+ * with RBODYMOD=2 as its bodymode leaves them: below 5 the junctions' inner nodes held to the
+ * bulk by GBMIN alone, and at 1 RBPS and RBPD shorted (1e3 S). */
 static void body_resistances(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b) {
   static const char *const names[5] = {"rbdb", "rbsb", "rbpb", "rbps", "rbpd"};
-  double *at[5] = {&b->grbdb, &b->grbsb, &b->grbpb, &b->grbps, &b->grbpd};
+  double *at[5] = {&b->grbdb, &b->grbsb, &b->grbpb, &b->grbps, &b->grbpd}, r[5];
   int mode = in->rbodymod >= 0 ? in->rbodymod : (int)plain(c, "rbodymod", 0, NULL);
-  b->rbody = mode == 1;
+  b->rbody = mode == 1 || mode == 2;
   double gbmin = plain(c, "gbmin", 1.0e-12, NULL);
-  for (int k = 0; k < 5; k++) {
-    double r = isnan(in->rbody[k]) ? plain(c, names[k], 50.0, NULL) : in->rbody[k];
-    *at[k] = b->rbody ? (r < 1.0e-3 ? 1.0e3 : gbmin + 1.0 / r) * b->m : 0;
-  }
+  for (int k = 0; k < 5; k++)
+    r[k] = isnan(in->rbody[k]) ? plain(c, names[k], 50.0, NULL) : in->rbody[k];
+  int body_mode = mode == 2 ? scalable_body(c, b, r) : 5;
+  for (int k = 0; k < 5; k++)
+    *at[k] = b->rbody ? (r[k] < 1.0e-3 ? 1.0e3 : gbmin + 1.0 / r[k]) * b->m : 0;
+  if (body_mode < 5) b->grbdb = b->grbsb = gbmin * b->m;
+  if (body_mode == 1) b->grbps = b->grbpd = 1.0e3 * b->m;
 }
 
 static kh_status refuse(kh_context *ctx, kh_element e, const char *what) {

@@ -240,10 +240,10 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:3:15: BSIM4 instance 'xgw' beside gate tunnelling currents"},
       {"t\n.param dv=0.1\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 vth0 = 0.4 + dv\n",
        "test.cir:5:36: ngspice 39 reads only '0.4' as the value of 'vth0'"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=2\n",
-       "test.cir:4:34: BSIM4 RBODYMOD: kirchhoff reads 0 and 1"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=2\n.model nm nmos level=54\n",
-       "test.cir:3:15: BSIM4 RBODYMOD=2: kirchhoff reads 0 and 1"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rbodymod=3\n",
+       "test.cir:4:34: BSIM4 RBODYMOD must be 0, 1 or 2"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=3\n.model nm nmos level=54\n",
+       "test.cir:3:15: BSIM4 RBODYMOD=3: it must be 0, 1 or 2"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=1\n",
        "test.cir:4:32: BSIM4 RDSMOD=1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 js=1e-4\n",
@@ -325,4 +325,27 @@ Test(bsim4, subthreshold_picoamperes_converge_to_the_answer) {
           "a2=0.005\n",
           1e-9),
       1e-9);
+}
+
+/* RBODYMOD=2 (b4temp.c): the body resistances scale as R0 (Leff/1um)^L (Weff/1um)^W NF^NF by
+ * bodymode, 5 (all five, from RBPS0, RBPD0 and the junctions' x or y parts), 3 (a junction's
+ * parts missing: its inner nodes on GBMIN alone) or 1 (RBPS0 or RBPD0 missing: RBPS and RBPD
+ * shorted, RBPB scaled); a forward bulk through 10 ohm carries the junctions' current across
+ * them. Against libngspice; RBODYMOD=1 on the same cards moves the answer by millivolts. */
+Test(bsim4, scalable_body_resistances_in_each_bodymode) {
+  static const char *const cards[3] = {
+      "rbps0=30 rbpd0=20 rbpsl=0.2 rbpsnf=0.5 rbpdw=-0.2 rbsbx0=80 rbsby0=120 rbdbx0=90 "
+      "rbsdbxl=0.3 rbsdbynf=0.3 rbpbx0=40 rbpby0=70 rbpbxnf=0.2",
+      "rbps0=30 rbpd0=20 rbpsl=0.2 rbsbx0=80 rbpbx0=40 rbpbyl=0.1",
+      "rbps0=30 rbpbx0=40 rbpby0=70 rbpbxnf=0.2"};
+  for (int k = 0; k < 3; k++) {
+    char text[700];
+    snprintf(text, sizeof text,
+             "t\n.temp 60\nvb bx 0 0.82\nrbx bx b 10\nvdd vdd 0 1.1\nrd vdd d 1k\n"
+             "m1 d d 0 b nb l=45n w=1u nf=2 m=2\n"
+             ".model nb nmos level=54 toxe=1.6n vth0=0.35 rbodymod=2 jss=2e-5 jsws=1e-11 "
+             "alpha0=5e-5 beta0=12 %s\n",
+             cards[k]);
+    cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "%s", cards[k]);
+  }
 }
