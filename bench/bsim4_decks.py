@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
-Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5 | --v7] [--body] [--lod]
-       [--wpe]
+Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5 | --v7]
+       [--body | --scalable-body] [--lod] [--wpe]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -18,7 +18,8 @@ stalled, refused, other). Exit status 1 if any deck is `other`. With --v5 each c
 BSIM4v5 one (VERSION 4.0 to 4.5: ngspice 39's model of its own, MOBMOD and TEMPMOD 0 to 2,
 without the words it does not know), from the same draws; with --v7 a BSIM4v7 one (VERSION 4.7:
 MOBMOD 0 to 3, without GIDLCLAMP and IDOVVDS); with --body each has RBODYMOD=1 (on
-the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance;
+the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance
+(with --scalable-body RBODYMOD=2 and its scalable resistances and exponents instead);
 with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card);
 with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance).
 """
@@ -76,6 +77,29 @@ def with_body(p, r):
                 p[k] = v
             else:
                 words += f' {k}={v:.4g}'
+    return words
+
+
+def with_scalable_body(p, r):
+    """RBODYMOD=2 on the card (or on the instance) with its scalable resistances: each R0 (RBPS0,
+    RBPD0, the x and y parts of RBPB, RBSB and RBDB) given with probability 0.6, from 1 mohm to
+    1 kohm, each exponent of L, W and NF with probability 0.3 in [-0.5, 0.5] (so every bodymode
+    comes up): the instance's words."""
+    words = ''
+    if r.random() < 0.5:
+        p['rbodymod'] = 2
+    else:
+        words += ' rbodymod=2'
+    if r.random() < 0.5:
+        p['gbmin'] = 10 ** r.uniform(-12, -9)
+    for k in ['rbps0', 'rbpd0', 'rbpbx0', 'rbpby0', 'rbsbx0', 'rbsby0', 'rbdbx0', 'rbdby0']:
+        if r.random() < 0.6:
+            p[k] = 10 ** r.uniform(-3, 3)
+    for k in ['rbpsl', 'rbpsw', 'rbpsnf', 'rbpdl', 'rbpdw', 'rbpdnf', 'rbpbxl', 'rbpbxw', 'rbpbxnf',
+              'rbpbyl', 'rbpbyw', 'rbpbynf', 'rbsdbxl', 'rbsdbxw', 'rbsdbxnf', 'rbsdbyl', 'rbsdbyw',
+              'rbsdbynf']:
+        if r.random() < 0.3:
+            p[k] = r.uniform(-0.5, 0.5)
     return words
 
 
@@ -194,7 +218,9 @@ def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False):
         as_v5(p, random.Random(seed + 1000000))
     if v7:
         as_v7(p, random.Random(seed + 5000000))
-    if body:
+    if body == 2:
+        inst += with_scalable_body(p, random.Random(seed + 6000000))
+    elif body:
         inst += with_body(p, random.Random(seed + 2000000))
     if lod:
         inst += with_stress(p, random.Random(seed + 3000000), nf)
@@ -222,7 +248,8 @@ def main():
     v = a.add_mutually_exclusive_group()
     v.add_argument("--v5", action="store_true")
     v.add_argument("--v7", action="store_true")
-    a.add_argument("--body", action="store_true")
+    a.add_argument("--body", action="store_const", const=1, default=0)
+    a.add_argument("--scalable-body", dest="body", action="store_const", const=2)
     a.add_argument("--lod", action="store_true")
     a.add_argument("--wpe", action="store_true")
     o = a.parse_args()
