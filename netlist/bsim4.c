@@ -416,6 +416,15 @@ static const char *const not_v6_binned[] = {"dvtp2", "dvtp3",   "dvtp4", "dvtp5"
   (KH_LISTED(list, name, len) ||                                                                   \
    ((name[0] == 'l' || name[0] == 'w' || name[0] == 'p') && KH_LISTED(list, name + 1, len - 1)))
 
+/* The older model a version code selects, as messages name it (BSIM4v5, v6 or v7), and its
+ * VERSIONs. */
+static const char *older_model(double version) {
+  return version == 4.5 ? "BSIM4v5" : version == 4.6 ? "BSIM4v6" : "BSIM4v7";
+}
+static const char *older_versions(double version) {
+  return version == 4.5 ? "4.0 to 4.5" : kh_bsim4_version_text(version);
+}
+
 /* Whether the version's model knows a word BSIM4 4.8 knows. */
 static int version_knows(double version, const char *name) {
   size_t len = strlen(name);
@@ -470,16 +479,10 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
                          (int)t[i].len, t[i].s);
   if (!version_knows(version, name))
     return kh_token_fail(p, line, &t[i],
-                         "'%.*s' is not a BSIM4v%s parameter (VERSION %s): ngspice 39's BSIM4v%s "
-                         "ignores it with a warning; remove it, or give VERSION=4.8",
-                         (int)t[i].len, t[i].s,
-                         version == 4.5   ? "5"
-                         : version == 4.6 ? "6"
-                                          : "7",
-                         version == 4.5 ? "4.0 to 4.5" : kh_bsim4_version_text(version),
-                         version == 4.5   ? "5"
-                         : version == 4.6 ? "6"
-                                          : "7");
+                         "'%.*s' is not a %s parameter (VERSION %s): ngspice 39's %s ignores it "
+                         "with a warning; remove it, or give VERSION=4.8",
+                         (int)t[i].len, t[i].s, older_model(version), older_versions(version),
+                         older_model(version));
   double sel;
   if (version == 4.5 && (kh_token_eq(&t[i], "mobmod") || kh_token_eq(&t[i], "tempmod")) &&
       kh_eval_token(p, line, &t[i + 2], NULL, &sel) == KH_OK && sel != 0 && sel != 1 && sel != 2)
@@ -489,10 +492,9 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
       kh_eval_token(p, line, &t[i + 2], NULL, &sel) == KH_OK && sel != 0 && sel != 1 && sel != 2 &&
       sel != 3)
     return kh_token_fail(p, line, &t[i + 2],
-                         "BSIM4v%s (VERSION %s) MOBMOD must be 0 to 3 (here %g; ngspice 39's "
-                         "BSIM4v%s takes another as 0)",
-                         version == 4.6 ? "6" : "7", kh_bsim4_version_text(version), sel,
-                         version == 4.6 ? "6" : "7");
+                         "%s (VERSION %s) MOBMOD must be 0 to 3 (here %g; ngspice 39's %s takes "
+                         "another as 0)",
+                         older_model(version), older_versions(version), sel, older_model(version));
   st = check_selector(p, line, &t[i], &t[i + 2]);
   if (st != KH_OK) return st;
   double v;
@@ -628,9 +630,9 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
   double version = kh_model_value(model, "version", 4.82);
   if (!isnan(b->wnflag) && (version == 4.5 || version == 4.6))
     return kh_token_fail(p, line, written(tok, with_dc + 8, 1),
-                         "'wnflag' is not a BSIM4v%s instance parameter (VERSION %s): ngspice "
-                         "39 stops at it as unknown; give .options wnflag instead, or VERSION=4.8",
-                         version == 4.5 ? "5" : "6", version == 4.5 ? "4.0 to 4.5" : "4.6");
+                         "'wnflag' is not a %s instance parameter (VERSION %s): ngspice 39 stops "
+                         "at it as unknown; give .options wnflag instead, or VERSION=4.8",
+                         older_model(version), older_versions(version));
   if (b->rbodymod != -1 && b->rbodymod != 0 && b->rbodymod != 1 && b->rbodymod != 2)
     return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
                          "BSIM4 RBODYMOD=%g: it must be 0, 1 or 2 (ngspice 39 takes another as 0)",
