@@ -1,0 +1,21 @@
+/* BSIM4's terms from an instance's layout (general_bsim4_layout.c), as b4temp.c sets them after
+ * binning: the stress effect, the well proximity effect, RGATEMOD=1's gate resistance and the
+ * body network's resistances. Private to sim/general. */
+#ifndef KH_SIM_GENERAL_BSIM4_LAYOUT_H
+#define KH_SIM_GENERAL_BSIM4_LAYOUT_H
+
+#include "general_card.h"
+#include "general_impl.h"
+
+/* The stress effect: moves b's saturation velocity, VTH0 and ETA0, and *k2. */
+void kh_bsim4_stress(const kh_card *c, const kh_mosfet_instance *in, double tratio, kh_bsim4 *b,
+                     double *k2);
+/* The well proximity effect (WPEMOD=1): moves b's VTH0 and *k2. */
+void kh_bsim4_well_proximity(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b,
+                             double *k2);
+/* RGATEMOD=1's gate conductance (b->ggate), where a gate current flows through it. */
+void kh_bsim4_gate_resistance(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
+/* RBODYMOD=1's and 2's body network (b->rbody and its five conductances). */
+void kh_bsim4_body_resistances(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
+
+#endif
