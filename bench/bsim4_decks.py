@@ -2,7 +2,7 @@
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
 Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5 | --v7]
-       [--body | --scalable-body] [--lod] [--wpe]
+       [--body | --scalable-body] [--lod] [--wpe] [--rdsmod]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -21,7 +21,9 @@ MOBMOD 0 to 3, without GIDLCLAMP and IDOVVDS); with --body each has RBODYMOD=1 (
 the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on the instance
 (with --scalable-body RBODYMOD=2 and its scalable resistances and exponents instead);
 with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card);
-with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance).
+with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance); with
+--rdsmod RDSMOD=1's bias-dependent source and drain resistances (RSW, RDW, RSWMIN, RDWMIN, PRWG,
+PRWB, WR, NGATE, RSH with NRS and NRD or one of them, m=).
 """
 import argparse
 import os
@@ -136,7 +138,29 @@ def with_well(p, r):
                    if r.random() < 0.7)
 
 
-def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False):
+def with_rdsmod(p, r):
+    """RDSMOD=1: RSW and RDW from 10 ohm um to 3 kohm um (and their length and width terms),
+    RSWMIN and RDWMIN, PRWG (sometimes negative: PARAMCHK's correction), PRWB, WR, NGATE (VFBSD),
+    RSH with NRS and NRD or one of them, m= on the instance: the instance's words."""
+    p['rdsmod'] = 1
+    for k, (a, b) in {'rsw': (1, 3.5), 'rdw': (1, 3.5)}.items():
+        if r.random() < 0.8:
+            p[k] = 10 ** r.uniform(a, b)
+    for k, (a, b) in {'rswmin': (0, 50), 'rdwmin': (0, 50), 'prwg': (-0.3, 2), 'prwb': (-0.3, 0.3),
+                      'wr': (0.8, 1.1), 'ngate': (1e19, 5e20), 'lrsw': (-1e-7, 1e-7),
+                      'wrdw': (-1e-7, 1e-7)}.items():
+        if r.random() < 0.4:
+            p[k] = r.uniform(a, b)
+    words = ''
+    if r.random() < 0.4:
+        p['rsh'] = r.uniform(1, 50)
+        words += r.choice([' nrs=1.5 nrd=2', ' nrs=3', ' nrd=0.5', ''])
+    if r.random() < 0.3:
+        words += f' m={r.choice([2, 3])}'
+    return words
+
+
+def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -222,6 +246,8 @@ def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False):
         inst += with_scalable_body(p, random.Random(seed + 6000000))
     elif body:
         inst += with_body(p, random.Random(seed + 2000000))
+    if rdsmod:
+        inst = inst.replace(" nrd=2 nrs=1.5", "") + with_rdsmod(p, random.Random(seed + 7000000))
     if lod:
         inst += with_stress(p, random.Random(seed + 3000000), nf)
     if wpe:
@@ -252,10 +278,11 @@ def main():
     a.add_argument("--scalable-body", dest="body", action="store_const", const=2)
     a.add_argument("--lod", action="store_true")
     a.add_argument("--wpe", action="store_true")
+    a.add_argument("--rdsmod", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
-    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7))
+    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod))
 
 if __name__ == "__main__":
     sys.exit(main())

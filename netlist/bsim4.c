@@ -305,10 +305,7 @@ static const struct {
     {"permod", {0, 1, -1}, "BSIM4 PERMOD must be 0 or 1 (ngspice 39 takes another as 1)"},
     {"geomod", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1}, "BSIM4 GEOMOD must be 0 to 10"},
     {"rgatemod", {0, 1, 2, 3, -1}, "BSIM4 RGATEMOD must be 0 to 3 (ngspice 39 takes another as 0)"},
-    {"rdsmod",
-     {0, -1},
-     "BSIM4 RDSMOD=1 (bias-dependent source and drain resistances on nodes of their own) is not "
-     "implemented: kirchhoff reads RDSMOD=0, RDSW inside the channel"},
+    {"rdsmod", {0, 1, -1}, "BSIM4 RDSMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
     {"rbodymod", {0, 1, 2, -1}, "BSIM4 RBODYMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
     {"igcmod", {0, 1, 2, -1}, "BSIM4 IGCMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
     {"igbmod", {0, 1, -1}, "BSIM4 IGBMOD must be 0 or 1 (ngspice 39 takes another as 0)"},

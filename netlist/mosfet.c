@@ -376,8 +376,10 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
       *out[k] = (r >= 0 ? r : squares_given(in, KH_MOS_NRD + k) ? rsh * squares : 0) / in->m;
       continue;
     }
-    if (kh_bsim4_model(m)) { /* b4set.c: RSH > 0 with NRD given > 0 (no RD, RS) */
-      *out[k] = rsh > 0 && given && squares > 0 ? rsh * squares / in->m : 0;
+    if (kh_bsim4_model(m)) { /* b4set.c: RSH > 0 with NRD given > 0 (no RD, RS); RDSMOD=1's
+                                are the device's (sim/general/general_bsim4_layout.c) */
+      int own = kh_model_value(m, "rdsmod", 0) == 1;
+      *out[k] = !own && rsh > 0 && given && squares > 0 ? rsh * squares / in->m : 0;
       continue;
     }
     if (acm == 0) { /* RD (else RSH NRD) */
@@ -557,6 +559,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.gate = in.gate, out.bulk = in.bulk, out.drain = in.drain, out.source = in.source;
   out.l = in.geo[KH_MOS_L], out.w = in.geo[KH_MOS_W], out.ad = in.geo[KH_MOS_AD];
   out.as = in.geo[KH_MOS_AS], out.pd = in.geo[KH_MOS_PD], out.ps = in.geo[KH_MOS_PS];
+  out.nrd = in.geo[KH_MOS_NRD], out.nrs = in.geo[KH_MOS_NRS];
   out.m = in.m, out.off = in.off, out.delvto = in.delvto;
   out.mulu0 = in.given & 1u << KH_MOS_MULU0 ? in.mulu0 : 1;
   out.geo = (int)in.acm_geo, out.given = in.given & 0xffu; /* the geometry's bits */

@@ -152,14 +152,16 @@ KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t el
  * 0, 0), multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
  * instance's delvto= (0 unless given), mulu0= (1) and geo= (ACM's, 0), and which of l, w, ad,
  * as, pd, ps, nrd and nrs the instance or its model card gives (bits 0 to 7: BSIM3's ACM
- * computes the areas and perimeters not given; BSIM4's from GEOMOD); a BSIM4 instance's nf=
+ * computes the areas and perimeters not given; BSIM4's from GEOMOD) and its nrd= and nrs= (1
+ * unless given; at BSIM4's RDSMOD=1 the sheet resistances are the device's own, the element's
+ * nodes the drain and source as written); a BSIM4 instance's nf=
  * (1), min= (0), geomod= (-1: the model's), rbodymod= (-1: the model's) and its body
  * resistances rbdb=, rbsb=, rbpb=, rbps=, rbpd= (NaN: the model's), and its stress effect's
  * sa= and sb= (0) and sd= (NaN: twice the model's DMCG), and its well proximity's sca=, scb=,
  * scc=, sc= (NaN: not given). A VDMOS's thermal nodes and `thermal`. */
 typedef struct {
   size_t gate, bulk, drain, source;
-  double l, w, ad, as, pd, ps, m, temperature;
+  double l, w, ad, as, pd, ps, nrd, nrs, m, temperature;
   int off;
   double delvto, mulu0;
   int geo;

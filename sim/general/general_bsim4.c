@@ -146,6 +146,22 @@ static void gidl_terms(const card *c, kh_bsim4 *b) {
   }
 }
 
+/* RDSMOD=1's resistances outside the channel at temperature (b4temp.c): RDW, RDWMIN, RSW and
+ * RSWMIN plus PRT dT/TNOM (TEMPMOD 0: t10 = PRT (T/TNOM - 1), scaled 0) or times 1 + PRT dT
+ * (t10, scaled 1), negatives set to 0 (with ngspice's warning), over Weff_cj^WR NF. */
+static void external_resistances(const card *c, double t10, int scaled, double pow_weff_wr,
+                                 kh_bsim4 *b) {
+  if (!b->rdsmod) return;
+  double r[4] = {binned(c, "rdw", 100), plain(c, "rdwmin", 0, NULL), binned(c, "rsw", 100),
+                 plain(c, "rswmin", 0, NULL)};
+  for (int k = 0; k < 4; k++) {
+    r[k] = scaled ? r[k] * t10 : r[k] + t10;
+    if (r[k] < 0.0) r[k] = 0.0;
+    r[k] /= pow_weff_wr;
+  }
+  b->rd0 = r[0], b->rdwmin = r[1], b->rs0 = r[2], b->rswmin = r[3];
+}
+
 /* b4temp.c's mobility, saturation velocity and internal series resistance at temperature
  * (TEMPMOD 0: linear in T/TNOM - 1; 1 and 2: in T - TNOM; 3: powers of T/TNOM). */
 static void at_temperature(const card *c, int type, double tratio, double del_temp, double weff_cj,
@@ -171,6 +187,7 @@ static void at_temperature(const card *c, int type, double tratio, double del_te
     b->vsattemp = vsat - at * t0;
     double t10 = prt * t0;
     b->rds0 = (rdsw + t10) * nf / pow_weff_wr, b->rdswmin = (rdswmin + t10) * nf / pow_weff_wr;
+    external_resistances(c, t10, 0, pow_weff_wr, b);
   } else {
     if (b->temp_mod == 3) {
       b->ua = ua * pow(tratio, ua1), b->ub = ub * pow(tratio, ub1);
@@ -182,6 +199,7 @@ static void at_temperature(const card *c, int type, double tratio, double del_te
     b->vsattemp = vsat * (1.0 - at * del_temp);
     double t10 = 1.0 + prt * del_temp;
     b->rds0 = rdsw * t10 * nf / pow_weff_wr, b->rdswmin = rdswmin * t10 * nf / pow_weff_wr;
+    external_resistances(c, t10, 1, pow_weff_wr, b);
   }
   double u0 = binned(c, "u0", type > 0 ? 0.067 : 0.025);
   if (u0 > 1.0) u0 = u0 / 1.0e4;
@@ -555,7 +573,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   b->v5 = version == 4.5, b->v6 = version == 4.6;
   b->m = in.m, b->nf = in.nf, b->mob_mod = (int)plain(&c, "mobmod", 0, NULL);
   b->dio_mod = (int)plain(&c, "diomod", 1, NULL), b->temp_mod = (int)plain(&c, "tempmod", 0, NULL);
-  b->gidl_mod = (int)plain(&c, "gidlmod", 0, NULL);
+  b->gidl_mod = (int)plain(&c, "gidlmod", 0, NULL), b->rdsmod = plain(&c, "rdsmod", 0, NULL) == 1;
   double toxm;
   oxide(&c, b, &toxm);
   double vtm0 = KBOQ * tnom, eg0 = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108.0);
@@ -607,6 +625,7 @@ kh_status kh_bsim4_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   if (checked != KH_OK) return checked;
   kh_bsim4_gate_resistance(&c, &in, b);
   kh_bsim4_body_resistances(&c, &in, b);
+  kh_bsim4_sheet_conductances(&c, &in, b);
   double vt0 = KH_BOLTZMANN * KH_TEMPERATURE / KH_CHARGE; /* ngspice's CONSTvt0 */
   q->level = 54, q->vt = vt0, q->gmin = 1e-12;
   q->drain_vcrit = q->source_vcrit = vt0 * log(vt0 / (M_SQRT2 * 1.0e-14));
@@ -676,6 +695,7 @@ static void tunnel_terms(const card *c, int type, double tratio, double del_temp
   plain(c, "pigcd", 0, &g->pigcd_given);
   double ngate = b->ngate, nsd = binned_like(c, "nsd", 1.0e20, NULL, 1e23);
   double vfbsd = ngate > 0.0 ? vtm0 * log(ngate / nsd) : 0.0;
+  b->vfbsd = vfbsd; /* RDSMOD=1's, without the edges' offset */
   g->vfbsd = vfbsd + binned(c, "vfbsdoff", 0) * (1.0 + binned(c, "tvfbsdoff", 0) * del_temp);
   g->aigbacc = binned(c, "aigbacc", 1.36e-2), g->bigbacc = binned(c, "bigbacc", 1.71e-3);
   g->cigbacc = binned(c, "cigbacc", 0.075), g->aigbinv = binned(c, "aigbinv", 1.11e-2);

@@ -169,7 +169,7 @@ static void width_and_bulk(const kh_bsim4 *b, const body *y, const threshold *t,
     c->weff = DIV(MULC(kh_dual_csub(4.0e-8, c->weff), 2.0e-8), ADDC(MULC(c->weff, -2.0), 6.0e-8));
   D t0 = ADDC(MULC(c->vgsteff, b->prwg), 1.0), t2 = ADD(kh_dual_cdiv(1.0, t0), MULC(t9, b->prwb));
   D t3 = ADD(t2, SQRT(ADDC(MUL(t2, t2), 0.01)));
-  c->rds = ADDC(MULC(t3, b->rds0 * 0.5), b->rdswmin);
+  c->rds = b->rdsmod ? K(0.0) : ADDC(MULC(t3, b->rds0 * 0.5), b->rdswmin);
   D t9a = DIV(MULC(t->lpe_vb, 0.5 * b->k1ox), y->sqrt_phis);
   D t1 = SUB(ADDC(t9a, b->k2ox), MULC(t->vth_narrow_w, b->k3b));
   D s9 = SQRT(MULC(y->xdep, b->xj));
@@ -489,6 +489,21 @@ kh_dual kh_bsim4_junction_current(const kh_bsim4 *b, int drain, double gmin, dou
   return MULC(junction_current(b, drain ? &b->drain : &b->source, gmin, kh_dual_var(v, 0)), b->m);
 }
 
+/* RDSMOD=1's series conductance on the source's side (b4ld.c's gstot, at the terminals' vgs and
+ * vbs; the drain's, gdtot, at vgd and vbd with RDW's terms): the sheet's in series with
+ * Rs = RSWMIN + RSW/2 (x + sqrt(x^2 + 0.01)), x = 1 / (1 + PRWG Vgs_eff) - PRWB vbs, Vgs_eff
+ * the gate's drive above VFBSD smoothed over 10 mV. */
+static D series_conductance(const kh_bsim4 *b, D vg, D vb, int drain) {
+  D t0 = ADDC(vg, -b->vfbsd);
+  D vg_eff = MULC(ADD(t0, SQRT(ADDC(MUL(t0, t0), 1.0e-4))), 0.5);
+  D t2 = SUB(kh_dual_cdiv(1.0, ADDC(MULC(vg_eff, b->prwg), 1.0)), MULC(vb, b->prwb));
+  D t3 = ADD(t2, SQRT(ADDC(MUL(t2, t2), 0.01)));
+  double r0 = drain ? b->rd0 : b->rs0, rmin = drain ? b->rdwmin : b->rswmin;
+  double gsheet = drain ? b->gsheet_d : b->gsheet_s;
+  D r = ADDC(MULC(t3, r0 * 0.5), rmin);
+  return kh_dual_cdiv(gsheet, ADDC(MULC(r, gsheet), 1.0));
+}
+
 kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, double vgs, double vds,
                                  double vbs) {
   kh_bsim4_point p;
@@ -508,5 +523,7 @@ kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, doubl
   p.igisl = MULC(gate_induced(b, &b->gisl, MULC(ds, -1.0), vgd_eff, bs), nfm);
   p.igs = MULC(kh_bsim4_edge_current(b, gs, 0), nfm);
   p.igd = MULC(kh_bsim4_edge_current(b, gd, 1), nfm);
+  p.gs = b->rdsmod ? MULC(series_conductance(b, gs, bs, 0), m) : K(0.0);
+  p.gd = b->rdsmod ? MULC(series_conductance(b, gd, bd, 1), m) : K(0.0);
   return p;
 }

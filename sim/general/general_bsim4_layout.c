@@ -155,3 +155,17 @@ void kh_bsim4_body_resistances(const card *c, const kh_mosfet_instance *in, kh_b
   if (body_mode < 5) b->grbdb = b->grbsb = gbmin * b->m;
   if (body_mode == 1) b->grbps = b->grbpd = 1.0e3 * b->m;
 }
+
+/* RDSMOD=1's diffusions (b4temp.c, with the inner source and drain ngspice makes at RDSMOD=1):
+ * 1 / (RSH NRS) where the instance (or its card) gives NRS and that is positive, else 1e3 S
+ * (RGEOMOD's resistances from the layout, which would come between, are refused with RSH where
+ * NRS or NRD is not given, netlist/bsim4.c, and are 0 without RSH); the drain's alike. */
+void kh_bsim4_sheet_conductances(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b) {
+  double rsh = plain(c, "rsh", 0, NULL), squares[2] = {in->nrs, in->nrd}, g[2];
+  unsigned given[2] = {in->given & 1u << 7, in->given & 1u << 6}; /* nrs, nrd (netlist.h) */
+  for (int k = 0; k < 2; k++) {
+    double r = given[k] ? rsh * squares[k] : 0.0;
+    g[k] = r > 0.0 ? 1.0 / r : 1.0e3;
+  }
+  b->gsheet_s = g[0], b->gsheet_d = g[1];
+}

@@ -1,6 +1,7 @@
 /* BSIM4's terms from an instance's layout (general_bsim4_layout.c), as b4temp.c sets them after
- * binning: the stress effect, the well proximity effect, RGATEMOD=1's gate resistance and the
- * body network's resistances. Private to sim/general. */
+ * binning: the stress effect, the well proximity effect, RGATEMOD=1's gate resistance, the
+ * body network's resistances and RDSMOD=1's diffusions' sheet resistances. Private to sim/general.
+ */
 #ifndef KH_SIM_GENERAL_BSIM4_LAYOUT_H
 #define KH_SIM_GENERAL_BSIM4_LAYOUT_H
 
@@ -17,5 +18,7 @@ void kh_bsim4_well_proximity(const kh_card *c, const kh_mosfet_instance *in, kh_
 void kh_bsim4_gate_resistance(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
 /* RBODYMOD=1's and 2's body network (b->rbody and its five conductances). */
 void kh_bsim4_body_resistances(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
+/* RDSMOD=1's diffusions' sheet conductances (b->gsheet_s, b->gsheet_d). */
+void kh_bsim4_sheet_conductances(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
 
 #endif

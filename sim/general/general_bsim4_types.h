@@ -62,6 +62,14 @@ typedef struct {
   int rbody;
   double grbpd, grbps, grbpb, grbdb, grbsb, vdbs, vsbs;
   long bx, db, sb;
+  /* RDSMOD=1: the source's and drain's resistances outside the channel (which then has no
+   * RDSW's): b4temp.c's RSW and RDW (over Weff_cj^WR NF) and RSWMIN and RDWMIN at temperature,
+   * VFBSD (NGATE and NSD, without VFBSDOFF), the diffusions' sheet conductances (1 / (RSH NRS),
+   * 1e3 S where that is not positive), between the source and drain as written (sx, dx, the
+   * card's nodes) and the MOSFET's s and d (unknowns of their own). */
+  int rdsmod;
+  double rs0, rswmin, rd0, rdwmin, vfbsd, gsheet_s, gsheet_d;
+  long sx, dx;
 } kh_bsim4;
 
 /* The instance's DC currents at its (vgs, vds, vbs) in the NMOS's signs, m and NF included, as
@@ -70,9 +78,12 @@ typedef struct {
  * drain and GISL from the source into the bulk, the bulk junctions' from the bulk into the
  * drain and the source (GMIN across each), and the gate's tunnelling currents from the gate:
  * the channel's to the mode's source (igcs) and drain (igcd), the edges' to the source (igs)
- * and drain (igd), the body's (igb); the threshold of the mode's, which limiting reads. */
+ * and drain (igd), the body's (igb); the threshold of the mode's, which limiting reads. At
+ * RDSMOD=1 also the series conductances (b4ld.c's gstot and gdtot times m, functions of the
+ * same three: Rs of vgs and vbs, Rd of vgd and vbd), 0 otherwise. */
 typedef struct {
   kh_dual ids, isub, igidl, igisl, ibd, ibs, igcs, igcd, igs, igd, igb;
+  kh_dual gs, gd; /* RDSMOD=1: the source's and drain's series conductances, m included */
   int mode;
   double von;
 } kh_bsim4_point;

@@ -244,8 +244,8 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:4:34: BSIM4 RBODYMOD must be 0, 1 or 2"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm rbodymod=3\n.model nm nmos level=54\n",
        "test.cir:3:15: BSIM4 RBODYMOD=3: it must be 0, 1 or 2"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=1\n",
-       "test.cir:4:32: BSIM4 RDSMOD=1"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=2\n",
+       "test.cir:4:32: BSIM4 RDSMOD must be 0 or 1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 js=1e-4\n",
        "test.cir:4:25: unknown BSIM4 model parameter 'js'"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm nf=2\n.model nm nmos level=3\n",
@@ -348,4 +348,40 @@ Test(bsim4, scalable_body_resistances_in_each_bodymode) {
              cards[k]);
     cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "%s", cards[k]);
   }
+}
+
+/* RDSMOD=1 (b4temp.c, b4ld.c): the source's and drain's resistances leave the channel for nodes
+ * of their own, RSWMIN + RSW/2 (x + sqrt(x^2 + 0.01)) with x = 1 / (1 + PRWG Vgs_eff) - PRWB
+ * vbs over Weff^WR NF at temperature (PRT), in series with the diffusion's sheet (RSH NRS, 1
+ * mohm where NRS is not given); an NMOS in either mode and a PMOS at VERSION 4.8, 4.7 and 4.5
+ * against libngspice. The same cards at RDSMOD=0 (RDSW in the channel) move the drains by
+ * tens of millivolts. */
+Test(bsim4, rdsmod_series_resistances_against_ngspice) {
+  static const char *const versions[3] = {"4.8", "4.7", "4.5"};
+  for (int k = 0; k < 6; k++) {
+    char text[1200];
+    snprintf(text, sizeof text,
+             "t\n.temp 85\nvdd vdd 0 1.2\nvg g 0 1.0\nrd vdd d 2k\n"
+             "m1 d g s 0 nb l=60n w=2u nf=2 m=2 nrs=2\nrs s 0 50\n"
+             "rx vdd x 1k\nm2 0 g x 0 nb l=0.1u w=1u nrd=3 nrs=1\n"
+             "rp vdd pd 3k\nmp 0 0 pd vdd pb l=60n w=3u\n"
+             ".model nb nmos level=54 version=%s toxe=1.8n vth0=0.35 rdsmod=%d rsw=150 rdw=250 "
+             "rswmin=20 rdwmin=30 prwg=0.8 prwb=0.1 wr=0.95 ngate=3e20 rsh=20 tempmod=1 at=1e-3 "
+             "prt=1e-3\n"
+             ".model pb pmos level=54 version=%s toxe=1.8n vth0=-0.4 rdsmod=%d rsw=300 rdw=200 "
+             "prwg=1.5 prt=50\n",
+             versions[k % 3], k < 3, versions[k % 3], k < 3);
+    cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "VERSION %s RDSMOD=%d",
+                  versions[k % 3], k < 3);
+  }
+  double v[2];
+  for (int mode = 0; mode < 2; mode++) {
+    char text[600];
+    snprintf(text, sizeof text,
+             "t\nvdd vdd 0 1.2\nvg g 0 1.0\nrd vdd d 2k\nm1 d g 0 0 nb l=60n w=2u\n"
+             ".model nb nmos level=54 toxe=1.8n vth0=0.35 rdsmod=%d rsw=150 rdw=250 rdsw=400\n",
+             mode);
+    v[mode] = node_voltage(text, "d");
+  }
+  cr_assert_gt(fabs(v[1] - v[0]), 0.01, "RDSMOD=0 %g V, RDSMOD=1 %g V", v[0], v[1]);
 }
