@@ -2,7 +2,7 @@
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
 Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5 | --v7]
-       [--body | --scalable-body] [--lod] [--wpe] [--rdsmod]
+       [--body | --scalable-body] [--lod] [--wpe] [--rdsmod] [--rgeo]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -23,7 +23,8 @@ the card or the instance) and body resistances from 0.3 mohm to 1 kohm, some on 
 with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH on the card);
 with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance); with
 --rdsmod RDSMOD=1's bias-dependent source and drain resistances (RSW, RDW, RSWMIN, RDWMIN, PRWG,
-PRWB, WR, NGATE, RSH with NRS and NRD or one of them, m=).
+PRWB, WR, NGATE, RSH with NRS and NRD or one of them, m=); with --rgeo RGEOMOD=1's resistances
+from the layout (RSH, DMCG, DMCI, DMDG, GEOMOD 0 to 10, m=).
 """
 import argparse
 import os
@@ -160,7 +161,29 @@ def with_rdsmod(p, r):
     return words
 
 
-def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=False):
+def with_rgeo(p, r):
+    """RGEOMOD=1 (on the card or the instance) with RSH from 1 to 200 ohm, DMCG, DMCI, DMDG (and
+    DMCGT), GEOMOD 0 to 10, NRS or NRD given on a third of the instances, m= 1 to 4: the
+    instance's words."""
+    p['rsh'] = 10 ** r.uniform(0, 2.3)
+    for k in ['dmcg', 'dmci', 'dmdg']:
+        if r.random() < 0.8:
+            p[k] = r.uniform(5e-8, 4e-7)
+    if r.random() < 0.2:
+        p['dmcgt'] = r.uniform(0, 3e-8)
+    p['geomod'] = r.randint(0, 10)
+    words = ''
+    if r.random() < 0.5:
+        p['rgeomod'] = 1
+    else:
+        words += ' rgeomod=1'
+    words += r.choice(['', '', '', ' nrs=1.5', ' nrd=0.7'])
+    if r.random() < 0.6:
+        words += f' m={r.choice([2, 3, 4, 2.5])}'
+    return words
+
+
+def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=False, rgeo=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -248,6 +271,8 @@ def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=Fals
         inst += with_body(p, random.Random(seed + 2000000))
     if rdsmod:
         inst = inst.replace(" nrd=2 nrs=1.5", "") + with_rdsmod(p, random.Random(seed + 7000000))
+    if rgeo:
+        inst = inst.replace(" nrd=2 nrs=1.5", "") + with_rgeo(p, random.Random(seed + 8000000))
     if lod:
         inst += with_stress(p, random.Random(seed + 3000000), nf)
     if wpe:
@@ -279,10 +304,11 @@ def main():
     a.add_argument("--lod", action="store_true")
     a.add_argument("--wpe", action="store_true")
     a.add_argument("--rdsmod", action="store_true")
+    a.add_argument("--rgeo", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
-    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod))
+    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod, o.rgeo))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -307,6 +307,10 @@ static const struct {
     {"rgatemod", {0, 1, 2, 3, -1}, "BSIM4 RGATEMOD must be 0 to 3 (ngspice 39 takes another as 0)"},
     {"rdsmod", {0, 1, -1}, "BSIM4 RDSMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
     {"rbodymod", {0, 1, 2, -1}, "BSIM4 RBODYMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
+    {"rgeomod",
+     {0, 1, -1},
+     "BSIM4 RGEOMOD must be 0 or 1 (ngspice 39 takes another as 1, with a warning, and computes "
+     "no contact other than 1's)"},
     {"igcmod", {0, 1, 2, -1}, "BSIM4 IGCMOD must be 0, 1 or 2 (ngspice 39 takes another as 0)"},
     {"igbmod", {0, 1, -1}, "BSIM4 IGBMOD must be 0 or 1 (ngspice 39 takes another as 0)"},
     {"mtrlmod",
@@ -495,12 +499,6 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   st = check_selector(p, line, &t[i], &t[i + 2]);
   if (st != KH_OK) return st;
   double v;
-  if (!strcmp(name, "rgeomod") && kh_eval_token(p, line, &t[i + 2], NULL, &v) == KH_OK && v != 0 &&
-      card_value(p, line, tok, from, to, "rsh") > 0)
-    return kh_token_fail(p, line, &t[i],
-                         "BSIM4 RGEOMOD with RSH (the source and drain resistances from the "
-                         "diffusions' geometry where an instance gives no NRS or NRD) is not "
-                         "implemented: give NRD and NRS on the instances, or RGEOMOD=0");
   if ((!strcmp(name, "njs") || !strcmp(name, "njd")) &&
       kh_eval_token(p, line, &t[i + 2], NULL, &v) == KH_OK && v < 0.1)
     return kh_token_fail(p, line, &t[i + 2],
@@ -587,7 +585,7 @@ static const char *const without_dc[] = {"xgw", "ngcon", "trnqsmod", "acnqsmod",
 
 void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words) {
   *b4 = (kh_mos_bsim4){
-      1, 0, -1, 0, 0, NAN, -1, 0, NAN, {NAN, NAN, NAN, NAN, NAN}, {NAN, NAN, NAN, NAN}};
+      1, 0, -1, 0, 0, NAN, -1, -1, NAN, {NAN, NAN, NAN, NAN, NAN}, {NAN, NAN, NAN, NAN}};
   double *at[WITH_DC] = {&b4->nf,       &b4->min_sd,   &b4->geomod,   &b4->sa,       &b4->sb,
                          &b4->sd,       &b4->rbodymod, &b4->rgeomod,  &b4->wnflag,   &b4->rbody[0],
                          &b4->rbody[1], &b4->rbody[2], &b4->rbody[3], &b4->rbody[4], &b4->sc[0],
@@ -650,13 +648,11 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
   if (tunnel && kh_model_value(model, "rgatemod", 0) == 1 &&
       !(in->geo[KH_MOS_L] + kh_model_value(model, "xl", 0) > kh_model_value(model, "xgl", 0)))
     return kh_token_fail(p, line, at, "BSIM4 XGL must be below L + XL (ngspice 39 stops)");
-  unsigned both = 1u << KH_MOS_NRD | 1u << KH_MOS_NRS;
-  double rgeo = b->rgeomod != 0 ? b->rgeomod : kh_model_value(model, "rgeomod", 0);
-  if (rgeo != 0 && kh_model_value(model, "rsh", 0) > 0 && (in->given & both) != both)
-    return kh_token_fail(p, line, at,
-                         "BSIM4 RGEOMOD with RSH (the source and drain resistances from the "
-                         "diffusions' geometry where an instance gives no NRS or NRD) is not "
-                         "implemented: give NRD and NRS on the instance, or RGEOMOD=0");
+  if (b->rgeomod != -1 && b->rgeomod != 0 && b->rgeomod != 1)
+    return kh_token_fail(p, line, written(tok, with_dc + 7, 1),
+                         "BSIM4 RGEOMOD=%g: it must be 0 or 1 (ngspice 39 takes another as the "
+                         "model's, with a warning)",
+                         b->rgeomod);
   if (b->geomod > 10 || b->geomod != floor(b->geomod))
     return kh_token_fail(p, line, written(tok, with_dc + 2, 1),
                          "BSIM4 GEOMOD must be a whole number from 0 to 10");

@@ -376,10 +376,9 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
       *out[k] = (r >= 0 ? r : squares_given(in, KH_MOS_NRD + k) ? rsh * squares : 0) / in->m;
       continue;
     }
-    if (kh_bsim4_model(m)) { /* b4set.c: RSH > 0 with NRD given > 0 (no RD, RS); RDSMOD=1's
-                                are the device's (sim/general/general_bsim4_layout.c) */
-      int own = kh_model_value(m, "rdsmod", 0) == 1;
-      *out[k] = !own && rsh > 0 && given && squares > 0 ? rsh * squares / in->m : 0;
+    if (kh_bsim4_model(m)) { /* BSIM4's (RSH NRD, RGEOMOD's, RDSMOD=1's) are the device's own
+                                (sim/general/general_bsim4_layout.c) */
+      *out[k] = 0;
       continue;
     }
     if (acm == 0) { /* RD (else RSH NRD) */
@@ -551,8 +550,9 @@ kh_status kh_mosfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
 kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t element) {
   const kh_elem *e = &nl->elements[element];
   kh_mosfet_instance out = {0};
-  out.m = 1, out.mulu0 = 1, out.nf = 1, out.geomod = -1, out.rbodymod = -1, out.sd = NAN,
-  out.sc[0] = out.sc[1] = out.sc[2] = out.sc[3] = NAN, out.temperature = kh_netlist_temperature(nl);
+  out.m = 1, out.mulu0 = 1, out.nf = 1, out.geomod = -1, out.rbodymod = out.rgeomod = -1,
+  out.sd = NAN, out.sc[0] = out.sc[1] = out.sc[2] = out.sc[3] = NAN,
+  out.temperature = kh_netlist_temperature(nl);
   if (e->kind != KH_MOSFET) return out;
   kh_mos_inst in = nl->mos_inst[e->ctrl[1]];
   geometry(nl, &nl->models[e->model], &in);
@@ -564,7 +564,7 @@ kh_mosfet_instance kh_netlist_mosfet_instance(const kh_netlist *nl, size_t eleme
   out.mulu0 = in.given & 1u << KH_MOS_MULU0 ? in.mulu0 : 1;
   out.geo = (int)in.acm_geo, out.given = in.given & 0xffu; /* the geometry's bits */
   out.nf = in.b4.nf, out.min_sd = (int)in.b4.min_sd, out.geomod = (int)in.b4.geomod;
-  out.rbodymod = (int)in.b4.rbodymod;
+  out.rbodymod = (int)in.b4.rbodymod, out.rgeomod = (int)in.b4.rgeomod;
   for (int k = 0; k < 5; k++) out.rbody[k] = in.b4.rbody[k];
   out.sa = in.b4.sa, out.sb = in.b4.sb, out.sd = in.b4.sd;
   for (int k = 0; k < 4; k++) out.sc[k] = in.b4.sc[k];

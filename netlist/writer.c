@@ -125,15 +125,14 @@ static int model_heats(const kh_netlist *nl, uint32_t model) {
 /* A JFET, MOSFET or BJT model for ngspice: RD and RS (a MOSFET's RSH, and BSIM3 ACM's RDC and
  * RSC; a BJT's RB, RC and RE, with their temperature coefficients) are the resistors kirchhoff
  * added (written as such, at their temperature, onto the same internal nodes), so the model
- * leaves them out; VBIC and BSIM4 at RDSMOD=1 keep theirs, kirchhoff's device computing them. */
+ * leaves them out; VBIC and BSIM4 keep theirs, kirchhoff's device computing them. */
 static int written_as_resistor(const kh_model *m, const char *p) {
   static const char *const fet[] = {"rd", "rs", "rsh", "rdc", "rsc"};
   static const char *const bjt[] = {"rc", "re",  "trc1", "trc2", "tre1", "tre2",
                                     "rb", "rbm", "trb1", "trb2", "trm1", "trm2"};
   int is_bjt = !strcmp(m->type, "npn") || !strcmp(m->type, "pnp");
-  if (is_bjt && kh_vbic_model(m)) return 0; /* VBIC keeps its resistances */
-  if (!is_bjt && kh_bsim4_model(m) && kh_model_value(m, "rdsmod", 0) == 1)
-    return 0; /* BSIM4's RDSMOD=1 keeps them too */
+  if (is_bjt && kh_vbic_model(m)) return 0;   /* VBIC keeps its resistances */
+  if (!is_bjt && kh_bsim4_model(m)) return 0; /* BSIM4 keeps its RSH too */
   const char *const *words = is_bjt ? bjt : fet;
   size_t n = !is_bjt ? 5 : kh_bjt_base_modulated(m) ? 6 : 12; /* a modulated RB: the model's */
   for (size_t k = 0; k < n; k++)
@@ -447,6 +446,7 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   for (int k = 0; k < 4; k++)
     if (b4 && !isnan(in->b4.sc[k])) fprintf(out, " %s=%.17g", well_words[k], in->b4.sc[k]);
   if (b4 && in->b4.rbodymod >= 0) fprintf(out, " rbodymod=%.17g", in->b4.rbodymod);
+  if (b4 && in->b4.rgeomod >= 0) fprintf(out, " rgeomod=%.17g", in->b4.rgeomod);
   for (int k = 0; k < 5; k++)
     if (b4 && !isnan(in->b4.rbody[k])) fprintf(out, " %s=%.17g", body_words[k], in->b4.rbody[k]);
   write_transistor_tail(out, in->m, &in->t, in->off);

@@ -147,15 +147,16 @@ typedef struct {
 KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
 /* A MOSFET (M card, ngspice 39's MOS levels, BSIM3 and BSIM4; docs/netlist.md): its gate, bulk,
  * drain and source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and
- * "<name>#rs", where the model has them), its geometry in metres (l=, w=, ad=, as=, pd=, ps= times
+ * "<name>#rs", where a model other than BSIM4 has them), its geometry in metres (l=, w=, ad=, as=,
+ * pd=, ps= times
  * `.options scale`, squared for the areas; else `.options defl defw defad defas`, 100 um, 100 um,
  * 0, 0), multiplier m= and temperature in kelvins (temp=, else the circuit's plus dtemp=); a BSIM3
  * instance's delvto= (0 unless given), mulu0= (1) and geo= (ACM's, 0), and which of l, w, ad,
  * as, pd, ps, nrd and nrs the instance or its model card gives (bits 0 to 7: BSIM3's ACM
  * computes the areas and perimeters not given; BSIM4's from GEOMOD) and its nrd= and nrs= (1
- * unless given; at BSIM4's RDSMOD=1 the sheet resistances are the device's own, the element's
- * nodes the drain and source as written); a BSIM4 instance's nf=
- * (1), min= (0), geomod= (-1: the model's), rbodymod= (-1: the model's) and its body
+ * unless given; BSIM4's sheet resistances are the device's own, its element's nodes the drain
+ * and source as written); a BSIM4 instance's nf=
+ * (1), min= (0), geomod= (-1: the model's), rbodymod= and rgeomod= (-1: the model's), its body
  * resistances rbdb=, rbsb=, rbpb=, rbps=, rbpd= (NaN: the model's), and its stress effect's
  * sa= and sb= (0) and sd= (NaN: twice the model's DMCG), and its well proximity's sca=, scb=,
  * scc=, sc= (NaN: not given). A VDMOS's thermal nodes and `thermal`. */
@@ -166,7 +167,7 @@ typedef struct {
   double delvto, mulu0;
   int geo;
   double nf;
-  int min_sd, geomod, rbodymod;
+  int min_sd, geomod, rbodymod, rgeomod;
   double rbody[5]; /* rbdb, rbsb, rbpb, rbps, rbpd */
   double sa, sb, sd, sc[4];
   unsigned given;

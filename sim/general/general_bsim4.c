@@ -268,24 +268,12 @@ static void doping_terms(const card *c, double ndep, double vtm0, double ni, dou
       binned(c, "dvtp5", 0) + binned(c, "dvtp2", 0) * dexp(-binned(c, "dvtp3", 0) * log(b->leff));
 }
 
-/* b4geo.c's numbers of the fingers' drain and source diffusions at their ends and inside. */
-static void finger_diffusions(double nf, int min_sd,
-                              double nu[4]) { /* int D, end D, int S, end S */
-  if ((int)nf % 2 != 0) {
-    nu[1] = nu[3] = 1.0, nu[0] = nu[2] = 2.0 * fmax((nf - 1.0) / 2.0, 0.0);
-  } else if (min_sd == 1) { /* fewer sources */
-    nu[1] = 2.0, nu[0] = 2.0 * fmax(nf / 2.0 - 1.0, 0.0), nu[3] = 0.0, nu[2] = nf;
-  } else {
-    nu[1] = 0.0, nu[0] = nf, nu[3] = 2.0, nu[2] = 2.0 * fmax(nf / 2.0 - 1.0, 0.0);
-  }
-}
-
 /* b4geo.c's BSIM4PAeffGeo: the source's (side 0) and drain's (1) perimeter and area from the
  * diffusions' geometry (GEOMOD: isolated, shared or merged ends). */
 static void geometry_pa(double nf, int geo, int min_sd, double weff_cj, const double dm[3],
                         int side, double *perimeter, double *area) {
   double nu[4] = {0, 0, 0, 0};
-  if (geo < 9) finger_diffusions(nf, min_sd, nu);
+  if (geo < 9) kh_bsim4_finger_diffusions(nf, min_sd, nu);
   double t0 = dm[0] + dm[1], t1 = dm[0] + dm[0], t2 = dm[2] + dm[2];
   double p_iso = t0 + t0 + weff_cj, p_sha = t1, p_mer = t2;
   double a_iso = t0 * weff_cj, a_sha = dm[0] * weff_cj, a_mer = dm[2] * weff_cj;

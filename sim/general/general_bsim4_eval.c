@@ -523,7 +523,7 @@ kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, doubl
   p.igisl = MULC(gate_induced(b, &b->gisl, MULC(ds, -1.0), vgd_eff, bs), nfm);
   p.igs = MULC(kh_bsim4_edge_current(b, gs, 0), nfm);
   p.igd = MULC(kh_bsim4_edge_current(b, gd, 1), nfm);
-  p.gs = b->rdsmod ? MULC(series_conductance(b, gs, bs, 0), m) : K(0.0);
-  p.gd = b->rdsmod ? MULC(series_conductance(b, gd, bd, 1), m) : K(0.0);
+  p.gs = b->rdsmod ? MULC(series_conductance(b, gs, bs, 0), m) : K(b->gsheet_s * m);
+  p.gd = b->rdsmod ? MULC(series_conductance(b, gd, bd, 1), m) : K(b->gsheet_d * m);
   return p;
 }

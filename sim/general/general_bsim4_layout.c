@@ -156,15 +156,76 @@ void kh_bsim4_body_resistances(const card *c, const kh_mosfet_instance *in, kh_b
   if (body_mode == 1) b->grbps = b->grbpd = 1.0e3 * b->m;
 }
 
-/* RDSMOD=1's diffusions (b4temp.c, with the inner source and drain ngspice makes at RDSMOD=1):
- * 1 / (RSH NRS) where the instance (or its card) gives NRS and that is positive, else 1e3 S
- * (RGEOMOD's resistances from the layout, which would come between, are refused with RSH where
- * NRS or NRD is not given, netlist/bsim4.c, and are 0 without RSH); the drain's alike. */
+void kh_bsim4_finger_diffusions(double nf, int min_sd, double nu[4]) {
+  if ((int)nf % 2 != 0) {
+    nu[1] = nu[3] = 1.0, nu[0] = nu[2] = 2.0 * fmax((nf - 1.0) / 2.0, 0.0);
+  } else if (min_sd == 1) { /* fewer sources */
+    nu[1] = 2.0, nu[0] = 2.0 * fmax(nf / 2.0 - 1.0, 0.0), nu[3] = 0.0, nu[2] = nf;
+  } else {
+    nu[1] = 0.0, nu[0] = nf, nu[3] = 2.0, nu[2] = 2.0 * fmax(nf / 2.0 - 1.0, 0.0);
+  }
+}
+
+/* b4geo.c's BSIM4RdseffGeo at RGEOMOD 1 (the only value ngspice 39 computes with: netlist/bsim4.c
+ * refuses the others): the source's (drain 0) or drain's resistance from the diffusions'
+ * geometry, dm = DMCG, DMCI, DMDG (less DMCGT): the inside diffusions' (RSH DMCG / (Wcj nu_int))
+ * in parallel with the ends' by GEOMOD (isolated or shared: RSH DMCG / (Wcj nu_end); merged:
+ * RSH DMDG / Wcj, over nu_end at GEOMOD 5 and 7 only; 9 and 10, NF even, with all contacts
+ * wide). */
+static double geometry_resistance(double nf, int geo, int min_sd, double wcj, double rsh,
+                                  const double dm[3], int drain) {
+  double nu[4] = {0, 0, 0, 0}, r_int = 0.0, r_end = 0.0;
+  if (geo < 9) {
+    kh_bsim4_finger_diffusions(nf, min_sd, nu);
+    double inside = drain ? nu[0] : nu[2];
+    r_int = inside == 0.0 ? 0.0 : rsh * dm[0] / (wcj * inside);
+  }
+  double end = drain ? nu[1] : nu[3];
+  /* the GEOMODs whose source's (drain's) end is merged */
+  int merged = drain ? geo == 4 || geo == 5 || geo == 8 : geo == 6 || geo == 7 || geo == 8;
+  if (geo == 9 || geo == 10) {
+    int two_ends = (geo == 9) == !drain;
+    r_end = two_ends ? 0.5 * rsh * dm[0] / wcj : 0.0;
+    r_int = !two_ends   ? rsh * dm[0] / (wcj * nf)
+            : nf == 2.0 ? 0.0
+                        : rsh * dm[0] / (wcj * (nf - 2.0));
+  } else if (merged) {
+    r_end = rsh * dm[2] / (geo == 5 || geo == 7 ? wcj * end : wcj);
+  } else {
+    r_end = end == 0.0 ? 0.0 : rsh * dm[0] / (wcj * end);
+  }
+  if (r_int <= 0.0) return r_end;
+  if (r_end <= 0.0) return r_int;
+  return r_int * r_end / (r_int + r_end);
+}
+
+/* The source's and drain's series resistances (b4set.c makes their inner nodes, b4temp.c their
+ * conductances): RSH NRS where the instance (or its card) gives NRS, else RGEOMOD's from the
+ * layout where RGEOMOD (the instance's, else the card's) is 1, else none. A side has its inner
+ * node at RDSMOD=1, and at RDSMOD=0 with RSH above 0 where NRS is given above 0 or, without
+ * NRS, where RGEOMOD's resistance comes out positive as b4set.c computes it, over NF m fingers
+ * of the drawn W (so that an even NF m loses GEOMOD 5's merged drain end, measured); its
+ * conductance is 1 / that resistance at NF and Weff_cj where positive, else 1e3 S. */
 void kh_bsim4_sheet_conductances(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b) {
   double rsh = plain(c, "rsh", 0, NULL), squares[2] = {in->nrs, in->nrd}, g[2];
   unsigned given[2] = {in->given & 1u << 7, in->given & 1u << 6}; /* nrs, nrd (netlist.h) */
+  int rgeo = in->rgeomod >= 0 ? in->rgeomod : (int)plain(c, "rgeomod", 0, NULL);
+  int geo = in->geomod >= 0 ? in->geomod : (int)plain(c, "geomod", 0, NULL);
+  double dmcg = plain(c, "dmcg", 0, NULL), dmcgt = plain(c, "dmcgt", 0, NULL);
+  const double dm[3] = {dmcg - dmcgt, plain(c, "dmci", dmcg, NULL),
+                        plain(c, "dmdg", 0, NULL) - dmcgt};
   for (int k = 0; k < 2; k++) {
-    double r = given[k] ? rsh * squares[k] : 0.0;
+    double r = 0.0;
+    int node = b->rdsmod;
+    if (given[k]) {
+      r = rsh * squares[k];
+      node |= rsh > 0.0 && squares[k] > 0.0;
+    } else if (rgeo == 1) {
+      r = geometry_resistance(b->nf, geo, in->min_sd, b->weff_cj, rsh, dm, k);
+      node |=
+          rsh > 0.0 && geometry_resistance(b->nf * b->m, geo, in->min_sd, in->w, rsh, dm, k) > 0.0;
+    }
+    b->series[k] = node;
     g[k] = r > 0.0 ? 1.0 / r : 1.0e3;
   }
   b->gsheet_s = g[0], b->gsheet_d = g[1];

@@ -18,7 +18,12 @@ void kh_bsim4_well_proximity(const kh_card *c, const kh_mosfet_instance *in, kh_
 void kh_bsim4_gate_resistance(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
 /* RBODYMOD=1's and 2's body network (b->rbody and its five conductances). */
 void kh_bsim4_body_resistances(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
-/* RDSMOD=1's diffusions' sheet conductances (b->gsheet_s, b->gsheet_d). */
+/* The source's and drain's resistances the device holds on inner nodes of its own: RDSMOD=1's
+ * sheets (and their bias-dependent parts, general_bsim4_eval.c), RGEOMOD's from the layout
+ * (b->series, b->gsheet_s, b->gsheet_d). */
 void kh_bsim4_sheet_conductances(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
+/* b4geo.c's numbers of the fingers' drain and source diffusions, inside and at the ends: nu[0]
+ * inside D, nu[1] end D, nu[2] inside S, nu[3] end S. */
+void kh_bsim4_finger_diffusions(double nf, int min_sd, double nu[4]);
 
 #endif

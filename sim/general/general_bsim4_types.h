@@ -62,14 +62,19 @@ typedef struct {
   int rbody;
   double grbpd, grbps, grbpb, grbdb, grbsb, vdbs, vsbs;
   long bx, db, sb;
-  /* RDSMOD=1: the source's and drain's resistances outside the channel (which then has no
-   * RDSW's): b4temp.c's RSW and RDW (over Weff_cj^WR NF) and RSWMIN and RDWMIN at temperature,
-   * VFBSD (NGATE and NSD, without VFBSDOFF), the diffusions' sheet conductances (1 / (RSH NRS),
-   * 1e3 S where that is not positive), between the source and drain as written (sx, dx, the
-   * card's nodes) and the MOSFET's s and d (unknowns of their own). */
+  /* The source's and drain's resistances outside the channel, between the source and drain as
+   * written (sx, dx, the card's nodes) and the MOSFET's s and d (unknowns of their own): the
+   * diffusions' sheet conductances (1 / (RSH NRS) or RGEOMOD's, layout.c); at RDSMOD=1 (the
+   * channel then without RDSW's) in series with b4temp.c's RSW and RDW (over Weff_cj^WR NF) and
+   * RSWMIN and RDWMIN at temperature, bias-dependent through VFBSD (NGATE and NSD, without
+   * VFBSDOFF). */
   int rdsmod;
   double rs0, rswmin, rd0, rdwmin, vfbsd, gsheet_s, gsheet_d;
   long sx, dx;
+  /* Which of the source (0) and drain (1) have such an inner node: both at RDSMOD=1; at RDSMOD=0
+   * a side with a sheet resistance (RSH NRS, or RGEOMOD's from the layout; its conductance
+   * gsheet, linear). */
+  int series[2];
 } kh_bsim4;
 
 /* The instance's DC currents at its (vgs, vds, vbs) in the NMOS's signs, m and NF included, as
@@ -78,12 +83,13 @@ typedef struct {
  * drain and GISL from the source into the bulk, the bulk junctions' from the bulk into the
  * drain and the source (GMIN across each), and the gate's tunnelling currents from the gate:
  * the channel's to the mode's source (igcs) and drain (igcd), the edges' to the source (igs)
- * and drain (igd), the body's (igb); the threshold of the mode's, which limiting reads. At
- * RDSMOD=1 also the series conductances (b4ld.c's gstot and gdtot times m, functions of the
- * same three: Rs of vgs and vbs, Rd of vgd and vbd), 0 otherwise. */
+ * and drain (igd), the body's (igb); the threshold of the mode's, which limiting reads. Also
+ * the series conductances the device holds (b->series): RDSMOD=1's b4ld.c gstot and gdtot
+ * times m, functions of the same three (Rs of vgs and vbs, Rd of vgd and vbd), RGEOMOD's at
+ * RDSMOD=0 constant; 0 where none. */
 typedef struct {
   kh_dual ids, isub, igidl, igisl, ibd, ibs, igcs, igcd, igs, igd, igb;
-  kh_dual gs, gd; /* RDSMOD=1: the source's and drain's series conductances, m included */
+  kh_dual gs, gd; /* the source's and drain's series conductances held inside, m included */
   int mode;
   double von;
 } kh_bsim4_point;

@@ -331,7 +331,8 @@ static int body_network(kh_general *g, kh_mosfet *q, const double *x, double vds
          conductance(g, b->sb, b->bx, b->grbsb);
 }
 
-/* RDSMOD=1's series resistance: the current c u from a (the drain or source as written) into n
+/* A series resistance BSIM4 holds (RDSMOD=1's, RGEOMOD's): the current c u from a (the drain or
+ * source as written) into n
  * (the MOSFET's), u = V(a) - V(n), c (m included) a function of the terminals' (vgs, vds, vbs)
  * in the NMOS's signs, linearized there and at u. */
 static int series_rows(kh_general *g, const kh_mosfet *q, const double *x, long a, long n,
@@ -360,9 +361,8 @@ static int bsim4_stamp(kh_general *g, kh_mosfet *q, const double *x, double vgs,
   long d = q->d, s = q->s, b = q->b, gt = q->g, gx = q->b4.gx;
   int bad = gg > 0 ? conductance(g, gx, gt, gg) : 0; /* RGATEMOD=1's gate resistance, linear */
   if (q->b4.rbody) bad |= body_network(g, q, x, vds, linearize, cold);
-  if (q->b4.rdsmod)
-    bad |= series_rows(g, q, x, q->b4.sx, s, p.gs, vgs, vds, vbs) |
-           series_rows(g, q, x, q->b4.dx, d, p.gd, vgs, vds, vbs);
+  if (q->b4.series[0]) bad |= series_rows(g, q, x, q->b4.sx, s, p.gs, vgs, vds, vbs);
+  if (q->b4.series[1]) bad |= series_rows(g, q, x, q->b4.dx, d, p.gd, vgs, vds, vbs);
   if (linearize) q->vgs = vgs, q->vds = vds, q->vbs = vbs, q->von = p.von;
   return bad | bsim4_rows(g, q, d, 1, s, -1, p.ids, vgs, vds, vbs) |
          bsim4_rows(g, q, d, fwd, s, rev, p.isub, vgs, vds, vbs) |
@@ -409,7 +409,7 @@ static kh_dual body_certify(const kh_general *g, const kh_mosfet *q, long double
   return jd;
 }
 
-/* The certificate's terms of RDSMOD=1's series resistance from a into n (series_rows). */
+/* The certificate's terms of a series resistance BSIM4 holds, from a into n (series_rows). */
 static void series_terms(const kh_general *g, long a, long n, kh_dual c, long double *sum,
                          double *mag) {
   double va = kh_general_value(g->x, a), vn = kh_general_value(g->x, n);
@@ -448,9 +448,8 @@ static double bsim4_certify(const kh_general *g, const kh_mosfet *q, long double
   if (q->b4.ggate > 0) /* RGATEMOD=1's gate resistance, from the gate as written */
     resistor_terms(g, q->b4.gx, q->g, q->b4.ggate, sum, mag);
   if (q->b4.rbody) p.ibd = body_certify(g, q, sum, mag);
-  if (q->b4.rdsmod)
-    series_terms(g, q->b4.sx, q->s, p.gs, sum, mag),
-        series_terms(g, q->b4.dx, q->d, p.gd, sum, mag);
+  if (q->b4.series[0]) series_terms(g, q->b4.sx, q->s, p.gs, sum, mag);
+  if (q->b4.series[1]) series_terms(g, q->b4.dx, q->d, p.gd, sum, mag);
   double gate_in = p.igd.v + (p.mode > 0 ? p.igcd.v : p.igcs.v); /* from the gate to the drain */
   return t * (p.ids.v + (p.mode > 0 ? p.isub.v : 0) + p.igidl.v - p.ibd.v - gate_in);
 }

@@ -124,8 +124,10 @@ void kh_vdmos_warm_start(const kh_mosfet *q, double *x) {
   if (q->level == 54 && q->b4.ggate > 0) x[q->g] = kh_general_value(x, q->b4.gx);
   if (q->level == 54 && q->b4.rbody) /* the body network's inner nodes at the bulk */
     x[q->b] = x[q->b4.db] = x[q->b4.sb] = kh_general_value(x, q->b4.bx);
-  if (q->level == 54 && q->b4.rdsmod) /* RDSMOD=1's inner drain and source where written */
-    x[q->d] = kh_general_value(x, q->b4.dx), x[q->s] = kh_general_value(x, q->b4.sx);
+  if (q->level == 54 && q->b4.series[1]) /* BSIM4's inner drain at the drain as written */
+    x[q->d] = kh_general_value(x, q->b4.dx);
+  if (q->level == 54 && q->b4.series[0]) /* and its inner source */
+    x[q->s] = kh_general_value(x, q->b4.sx);
   if (!v->on) return;
   if (q->d != v->dx) x[q->d] = kh_general_value(x, v->dx);
   if (q->s != v->sx) x[q->s] = kh_general_value(x, v->sx);
@@ -138,8 +140,10 @@ void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n) {
       q->b4.gx = q->g, q->g = (long)(*n)++;
     if (q->b4.rbody) /* RBODYMOD=1: the inner body and the junctions' inner ends */
       q->b4.bx = q->b, q->b = (long)(*n)++, q->b4.db = (long)(*n)++, q->b4.sb = (long)(*n)++;
-    if (q->b4.rdsmod) /* RDSMOD=1: the inner drain and source behind their resistances */
-      q->b4.dx = q->d, q->d = (long)(*n)++, q->b4.sx = q->s, q->s = (long)(*n)++;
+    if (q->b4.series[1]) /* the inner drain behind RDSMOD=1's (or RGEOMOD's) resistance */
+      q->b4.dx = q->d, q->d = (long)(*n)++;
+    if (q->b4.series[0]) /* and the inner source */
+      q->b4.sx = q->s, q->s = (long)(*n)++;
     return;
   }
   if (!q->vdmos.on) return;

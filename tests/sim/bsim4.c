@@ -246,6 +246,10 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:3:15: BSIM4 RBODYMOD=3: it must be 0, 1 or 2"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rdsmod=2\n",
        "test.cir:4:32: BSIM4 RDSMOD must be 0 or 1"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 rgeomod=2 rsh=5\n",
+       "test.cir:4:33: BSIM4 RGEOMOD must be 0 or 1"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm rgeomod=3\n.model nm nmos level=54 rsh=5\n",
+       "test.cir:3:15: BSIM4 RGEOMOD=3: it must be 0 or 1"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 js=1e-4\n",
        "test.cir:4:25: unknown BSIM4 model parameter 'js'"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm nf=2\n.model nm nmos level=3\n",
@@ -384,4 +388,39 @@ Test(bsim4, rdsmod_series_resistances_against_ngspice) {
     v[mode] = node_voltage(text, "d");
   }
   cr_assert_gt(fabs(v[1] - v[0]), 0.01, "RDSMOD=0 %g V, RDSMOD=1 %g V", v[0], v[1]);
+}
+
+/* RGEOMOD=1 with RSH and no NRS or NRD (b4geo.c's BSIM4RdseffGeo): the diffusions' resistances
+ * from the layout, the inside ones (RSH DMCG / (Weff_cj nu)) in parallel with the ends' by
+ * GEOMOD (isolated or shared RSH DMCG / (Weff_cj nu), merged RSH DMDG / Weff_cj, over nu at
+ * GEOMOD 5 and 7), on inner nodes where b4set.c's reckoning over NF m fingers of the drawn W
+ * comes out positive: at an even NF m GEOMOD 5's merged drain end has none (b4geo.c divides by
+ * its 0 ends) and ngspice leaves that resistance out. Against libngspice at m 1 to 4, GEOMOD
+ * 0, 5, 7 and 9, NF 1 to 4, one side given NRS, RDSMOD 0 and 1; RGEOMOD=0 on the same deck
+ * moves the drain by more than 10 mV. */
+Test(bsim4, rgeomod_resistances_from_the_layout) {
+  static const char *const cases[] = {"geomod=0 nf=1 m=1",       "geomod=5 nf=1 m=2",
+                                      "geomod=5 nf=3 m=3",       "geomod=7 nf=2 m=1 min=1",
+                                      "geomod=9 nf=4 m=2",       "geomod=0 nf=3 m=4 nrs=2",
+                                      "geomod=5 nf=1 m=2 rdsmod"};
+  double v[2];
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    char inst[64], rds[16] = "";
+    snprintf(inst, sizeof inst, "%s", cases[k]);
+    char *r = strstr(inst, " rdsmod");
+    if (r) *r = 0, snprintf(rds, sizeof rds, "rdsmod=1");
+    char text[800];
+    snprintf(text, sizeof text,
+             "t\nvdd vdd 0 1.2\nvg g 0 1.2\nrd vdd d 200\nm1 d g 0 0 nm l=60n w=3.2u %s\n"
+             ".model nm nmos level=54 toxe=1.8n vth0=0.35 rsh=500 dmcg=1.1e-7 dmci=2e-7 "
+             "dmdg=8e-8 rgeomod=1 %s\n",
+             inst, rds);
+    cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "%s", cases[k]);
+    if (k == 0) v[0] = node_voltage(text, "d");
+  }
+  v[1] = node_voltage("t\nvdd vdd 0 1.2\nvg g 0 1.2\nrd vdd d 200\nm1 d g 0 0 nm l=60n w=3.2u\n"
+                      ".model nm nmos level=54 toxe=1.8n vth0=0.35 rsh=500 dmcg=1.1e-7 "
+                      "dmci=2e-7 dmdg=8e-8 rgeomod=0\n",
+                      "d");
+  cr_assert_gt(fabs(v[1] - v[0]), 0.01, "RGEOMOD=1 %g V, 0 %g V", v[0], v[1]);
 }
