@@ -28,17 +28,23 @@ void kh_help_op(void) {
          "                  node, as ngspice's i(name): a supplying source is negative) and\n"
          "                  the power it absorbs; with --csv a second block\n"
          "                  'element,current,power'\n"
-         "  --quiet         no notes about skipped cards on stderr\n");
+         "  --quiet         no notes about skipped cards on stderr\n"
+         "  --ngspice-limit SECONDS\n"
+         "                  stop an ngspice run of --compare (and of --backend ngspice on\n"
+         "                  transistor circuits) past this many seconds, with an error\n"
+         "                  (default 120; 0: none). ngspice's gmin and source stepping can\n"
+         "                  crawl for minutes and cannot be interrupted: those runs go in a\n"
+         "                  child process\n");
 }
 
 typedef struct {
   const char *file, *backend;
   int csv, compare, quiet, timing, currents;
-  double tol;
+  double tol, ngspice_limit;
 } op_options;
 
 static int parse_options(int argc, char **argv, op_options *o) {
-  *o = (op_options){NULL, "native", 0, 0, 0, 0, 0, 1e-6};
+  *o = (op_options){NULL, "native", 0, 0, 0, 0, 0, 1e-6, 120};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (kh_cli_is_help(a)) {
@@ -54,19 +60,23 @@ static int parse_options(int argc, char **argv, op_options *o) {
       o->compare = 1;
     else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
       o->quiet = 1;
-    else if (!strcmp(a, "--backend") || !strcmp(a, "--tol")) {
+    else if (!strcmp(a, "--backend") || !strcmp(a, "--tol") || !strcmp(a, "--ngspice-limit")) {
       if (i + 1 >= argc) return kh_cli_usage("op", "%s needs a value", a);
       const char *v = argv[++i];
-      if (!strcmp(a, "--backend"))
+      char *end;
+      if (!strcmp(a, "--backend")) {
         o->backend = v;
-      else {
-        char *end;
+      } else if (!strcmp(a, "--tol")) {
         o->tol = strtod(v, &end);
         if (*end || !(o->tol >= 0)) return kh_cli_usage("op", "--tol needs a voltage >= 0");
+      } else {
+        o->ngspice_limit = strtod(v, &end);
+        if (*end || !*v || !(o->ngspice_limit >= 0) || isinf(o->ngspice_limit))
+          return kh_cli_usage("op", "--ngspice-limit needs seconds >= 0 (0: none)");
       }
     } else if (a[0] == '-' && a[1]) {
       static const char *const names[] = {"--backend", "--csv",   "--timing", "--currents",
-                                          "--compare", "--quiet", "--tol"};
+                                          "--compare", "--quiet", "--tol",    "--ngspice-limit"};
       return kh_cli_unknown("op", "option", a, names, sizeof names / sizeof names[0]);
     } else if (o->file)
       return kh_cli_usage("op", "only one FILE, got '%s' and '%s'", o->file, a);
@@ -326,6 +336,7 @@ int kh_cmd_op(int argc, char **argv) {
   int rc = parse_options(argc, argv, &o);
   if (rc != KH_EXIT_OK) return rc;
   kh_cli_prefer_huge_pages(o.file);
+  kh_ngspice_set_time_limit(o.ngspice_limit);
   kh_context *ctx = NULL;
   if (kh_context_new(&ctx) != KH_OK) return fprintf(stderr, "kirchhoff: out of memory\n"), 4;
   kh_netlist *nl = NULL;

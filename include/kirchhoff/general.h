@@ -42,6 +42,12 @@ KH_API kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const doub
  * CLI sets them from KH_NGSPICE_LIBRARY and KH_NGSPICE_DECK. */
 KH_API void kh_ngspice_configure(const char *library, const char *deck_dump);
 KH_API kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages);
+/* A time limit in seconds on each ngspice run of kh_ngspice_op and kh_ngspice_op_file (0, the
+ * default: none). Under one, kh_ngspice_op runs ngspice in a child process as
+ * kh_ngspice_op_file always does, and a run that outlasts it is stopped with an error:
+ * libngspice cannot interrupt a DC operating point, whose gmin and source stepping can crawl
+ * for minutes. */
+KH_API void kh_ngspice_set_time_limit(double seconds);
 /* ngspice's .op of the file at `path` as ngspice itself reads it (its includes, parameters and
  * models by its own rules), at the tolerances kh_ngspice_op uses: the voltages of nl's nodes
  * that its answer names (found[n] = 1; nl is the same file as kirchhoff read it), for checking

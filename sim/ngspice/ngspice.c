@@ -4,6 +4,7 @@
  * simulator per process, is used under a lock: the only global state kirchhoff has. */
 #include "../backend.h"
 #include "check_log.h"
+#include "child.h"
 #include "kirchhoff/general.h"
 
 #include "core/alloc.h"
@@ -36,6 +37,7 @@ static struct {
   char log[LOG_CAPACITY]; /* ngspice's recent output, for error messages */
   size_t log_len;
   char library[4096], dump[4096]; /* kh_ngspice_configure ("": the default, none) */
+  double time_limit;              /* kh_ngspice_set_time_limit (0: none) */
 } ng;
 
 void kh_ngspice_configure(const char *library, const char *deck_dump) {
@@ -305,16 +307,74 @@ static kh_status run_op(kh_context *ctx, const kh_circuit *c, double *voltages) 
   return st == KH_OK ? op_loaded(ctx, c->nl, voltages) : st;
 }
 
+/* What a child process's work reads: the `source` command (NULL: none) and the netlist. */
+typedef struct {
+  char *cmd;
+  const kh_netlist *nl;
+} op_job;
+
+static kh_status in_child(kh_context *ctx, const kh_netlist *nl, kh_child_work work, void *arg,
+                          double *voltages, unsigned char *found, const char *doing);
+
+/* kh_child_work for kh_ngspice_op under a time limit: the netlist as written, its .op, on one
+ * thread (op_file_here says why). */
+static kh_status op_work(kh_context *ctx, void *arg, double *voltages, unsigned char *found) {
+  const kh_netlist *nl = ((const op_job *)arg)->nl;
+  pthread_mutex_lock(&ng_lock);
+  kh_status st = load(ctx);
+  if (st == KH_OK) command("set num_threads=1"), st = load_netlist(ctx, nl, NULL, NULL);
+  if (st == KH_OK) st = op_loaded(ctx, nl, voltages);
+  pthread_mutex_unlock(&ng_lock);
+  memset(found, 1, kh_netlist_node_count(nl));
+  return st;
+}
+
+void kh_ngspice_set_time_limit(double seconds) {
+  pthread_mutex_lock(&ng_lock);
+  ng.time_limit = seconds > 0 ? seconds : 0;
+  pthread_mutex_unlock(&ng_lock);
+}
+
 kh_status kh_ngspice_op(kh_context *ctx, const kh_netlist *nl, double *voltages) {
   int remove_log;
   kh_status st = kh_ngspice_check_log_claim(ctx, nl, &remove_log);
   if (st != KH_OK) return st;
   pthread_mutex_lock(&ng_lock);
-  st = load_netlist(ctx, nl, NULL, NULL);
-  if (st == KH_OK) st = op_loaded(ctx, nl, voltages);
+  int limited = ng.time_limit > 0;
+  if (!limited) {
+    st = load_netlist(ctx, nl, NULL, NULL);
+    if (st == KH_OK) st = op_loaded(ctx, nl, voltages);
+  }
   pthread_mutex_unlock(&ng_lock);
+  if (limited) { /* in a child, which can be stopped */
+    op_job job = {NULL, nl};
+    unsigned char *found = kh_malloc(kh_netlist_node_count(nl));
+    st = found ? in_child(ctx, nl, op_work, &job, voltages, found, "finding the operating point")
+               : kh_fail_nomem(ctx, "running ngspice");
+    kh_free(found);
+  }
   kh_ngspice_check_log_release(remove_log);
   return st;
+}
+
+/* work in a forked child (child.c), its answer back here by the time limit. Forked under the
+ * lock, after resetting BSIM4's check: no other thread of this process is inside ngspice then,
+ * whose half-done state (and the lock itself, held) the child would inherit. */
+static kh_status in_child(kh_context *ctx, const kh_netlist *nl, kh_child_work work, void *arg,
+                          double *voltages, unsigned char *found, const char *doing) {
+  size_t n = kh_netlist_node_count(nl);
+  memset(found, 0, n);
+  int fds[2];
+  if (pipe(fds)) return kh_fail(ctx, KH_ERR_BACKEND, "no pipe for ngspice's run");
+  fflush(stdout), fflush(stderr); /* else the child would print what is buffered again */
+  pthread_mutex_lock(&ng_lock);
+  reset_bsim4_check(nl);
+  double seconds = ng.time_limit;
+  pid_t pid = fork();
+  pthread_mutex_unlock(&ng_lock);
+  if (pid == 0) close(fds[0]), kh_child_run(fds[1], work, arg, n, voltages, found);
+  close(fds[1]);
+  return kh_child_collect(ctx, pid, fds[0], n, voltages, found, seconds, doing);
 }
 
 /* ngspice's .op of the file at `path` as ngspice itself reads it (`source`: its includes,
@@ -362,36 +422,10 @@ static kh_status op_file_here(kh_context *ctx, char *cmd, const kh_netlist *nl, 
   return st;
 }
 
-static int write_all(int fd, const void *data, size_t size) {
-  for (const char *p = data; size;) {
-    ssize_t w = write(fd, p, size);
-    if (w <= 0) return -1;
-    p += w, size -= (size_t)w;
-  }
-  return 0;
-}
-
-static int read_all(int fd, void *data, size_t size) {
-  for (char *p = data; size;) {
-    ssize_t r = read(fd, p, size);
-    if (r <= 0) return -1;
-    p += r, size -= (size_t)r;
-  }
-  return 0;
-}
-
-/* The child's side: its status, the voltages and found flags, and its message, down fd. */
-static void op_file_child(int fd, char *cmd, const kh_netlist *nl, double *voltages,
-                          unsigned char *found) {
-  kh_context *ctx = NULL;
-  kh_status st = kh_context_new(&ctx);
-  if (st == KH_OK) st = op_file_here(ctx, cmd, nl, voltages, found);
-  const char *msg = st == KH_OK || !ctx ? "" : kh_last_error(ctx);
-  size_t n = kh_netlist_node_count(nl), len = strlen(msg);
-  int code = (int)st,
-      bad = write_all(fd, &code, sizeof code) || write_all(fd, voltages, n * sizeof *voltages) ||
-            write_all(fd, found, n) || write_all(fd, &len, sizeof len) || write_all(fd, msg, len);
-  _exit(bad);
+/* kh_child_work for kh_ngspice_op_file: arg is the `source` command. */
+static kh_status op_file_work(kh_context *ctx, void *arg, double *voltages, unsigned char *found) {
+  const op_job *job = arg;
+  return op_file_here(ctx, job->cmd, job->nl, voltages, found);
 }
 
 /* A user's file may take ngspice's parser where it crashes the process (seen: a subcircuit
@@ -416,37 +450,11 @@ kh_status kh_ngspice_op_file(kh_context *ctx, const char *path, const kh_netlist
   char *cmd = kh_malloc(strlen(path) + 16);
   if (!cmd) return kh_fail_nomem(ctx, "passing the file to ngspice");
   sprintf(cmd, "source %s", path);
-  int fds[2];
-  if (pipe(fds)) return kh_free(cmd), kh_fail(ctx, KH_ERR_BACKEND, "no pipe for ngspice's run");
-  fflush(stdout), fflush(stderr); /* else the child would print what is buffered again */
-  /* forked under the lock: no other thread of this process is inside ngspice then, whose
-   * half-done state (and the lock itself, held) the child would inherit */
-  pthread_mutex_lock(&ng_lock);
-  reset_bsim4_check(nl);
-  pid_t pid = fork();
-  pthread_mutex_unlock(&ng_lock);
-  if (pid == 0) close(fds[0]), op_file_child(fds[1], cmd, nl, voltages, found);
-  close(fds[1]);
+  op_job job = {cmd, nl};
+  kh_status st = in_child(ctx, nl, op_file_work, &job, voltages, found, "reading the file");
   kh_free(cmd);
-  int code = KH_ERR_BACKEND, status = 0;
-  size_t len = 0;
-  char msg[1024] = "";
-  int bad = pid < 0 || read_all(fds[0], &code, sizeof code) ||
-            read_all(fds[0], voltages, n * sizeof *voltages) || read_all(fds[0], found, n) ||
-            read_all(fds[0], &len, sizeof len) ||
-            read_all(fds[0], msg, len < sizeof msg ? len : sizeof msg - 1);
-  close(fds[0]);
-  if (pid > 0) waitpid(pid, &status, 0);
   kh_ngspice_check_log_release(remove_log);
-  if (bad || code < KH_OK || code > KH_ERR_BACKEND) {
-    memset(found, 0, n);
-    if (pid > 0 && WIFSIGNALED(status))
-      return kh_fail(ctx, KH_ERR_BACKEND, "ngspice crashed reading the file (%s)",
-                     strsignal(WTERMSIG(status)));
-    return kh_fail(ctx, KH_ERR_BACKEND, "ngspice %s the file",
-                   pid < 0 ? "could not be started to read" : "stopped reading");
-  }
-  return code == KH_OK ? KH_OK : kh_fail(ctx, (kh_status)code, "%s", msg);
+  return st;
 }
 
 /* The oscillating nudge for ngspice: a SIN oscillator at node kh_osc whose voltage is the

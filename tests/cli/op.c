@@ -174,6 +174,29 @@ Test(cli, the_ngspice_backend_fails_at_once_without_transient_op, .timeout = 60)
   free(out);
 }
 
+/* --ngspice-limit stops a run that never ends (the stand-in libngspice whose `op` waits
+ * forever on a circuit titled "hang", support/crashing_ngspice.c) with exit 4 and says so; a
+ * negative limit is a usage error. */
+Test(cli, compare_stops_ngspice_past_its_time_limit, .timeout = 60) {
+  const char *fake = getenv("KH_CRASHING_NGSPICE");
+  cr_assert(fake, "KH_CRASHING_NGSPICE not set");
+  const char *deck = kh_test_write_temp(
+      "hang.cir", "hang\n.model nm nmos level=54\nvdd d 0 1\nr1 d x 1k\nm1 x x 0 0 nm\n");
+  char args[1200], *out;
+  snprintf(args, sizeof args, "op --compare %s --ngspice-limit 1", deck);
+  setenv("KH_NGSPICE_LIBRARY", fake, 1);
+  int rc = kh_test_cli_run(args, &out);
+  unsetenv("KH_NGSPICE_LIBRARY");
+  cr_assert_eq(rc, 4, "%s", out);
+  cr_expect(strstr(out, "ngspice took longer than 1 s finding the operating point and was "
+                        "stopped"),
+            "%s", out);
+  free(out);
+  cr_assert_eq(kh_test_cli_run("op x.cir --ngspice-limit -1", &out), 1);
+  cr_expect(strstr(out, "--ngspice-limit needs seconds >= 0"), "%s", out);
+  free(out);
+}
+
 Test(cli, exit_codes) {
   char *out;
   cr_assert_eq(kh_test_cli_run("", &out), 1);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Circuits with controlled sources (no co-content) go through general Newton and ngspice's .op
  * on the netlist, as `kirchhoff op` solves them. */
@@ -204,6 +205,39 @@ Test(ngspice_agreement, a_crash_reading_a_users_file_is_an_error) {
   cr_expect(strstr(kh_last_error(ctx), "ngspice crashed reading the file"), "%s",
             kh_last_error(ctx));
   cr_expect(!found[1], "a node found by a crashed ngspice");
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}
+
+/* Under a time limit an ngspice run that never ends (a stand-in library whose `op` and `source`
+ * wait forever, support/crashing_ngspice.c, as libngspice's gmin and source stepping can crawl
+ * for minutes) is stopped there with an error that says so, kirchhoff's reading of the deck and
+ * the file itself both; without one, kh_ngspice_op stays in this process. */
+Test(ngspice_agreement, a_run_past_the_time_limit_is_stopped) {
+  const char *fake = getenv("KH_CRASHING_NGSPICE");
+  cr_assert(fake, "KH_CRASHING_NGSPICE not set");
+  kh_ngspice_configure(fake, NULL);
+  kh_ngspice_set_time_limit(1);
+  const char *path = kh_test_write_temp("hang.cir", "hang\nv1 a 0 1\nr1 a 0 1k\n");
+  kh_context *ctx;
+  kh_context_new(&ctx);
+  kh_netlist *nl = NULL;
+  cr_assert_eq(kh_netlist_parse_file(ctx, &nl, path), KH_OK, "%s", kh_last_error(ctx));
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  double v[2] = {0, 0};
+  cr_expect_eq(kh_ngspice_op(ctx, nl, v), KH_ERR_BACKEND);
+  cr_expect(strstr(kh_last_error(ctx), "ngspice took longer than 1 s finding the operating "
+                                       "point and was stopped"),
+            "%s", kh_last_error(ctx));
+  unsigned char found[2] = {1, 1};
+  cr_expect_eq(kh_ngspice_op_file(ctx, path, nl, v, found), KH_ERR_BACKEND);
+  cr_expect(strstr(kh_last_error(ctx), "ngspice took longer than 1 s reading the file"), "%s",
+            kh_last_error(ctx));
+  cr_expect(!found[1], "a node found by a stopped ngspice");
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  double took = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+  cr_expect(took < 10, "the two stopped runs took %.1f s", took);
   kh_netlist_free(nl);
   kh_context_free(ctx);
 }
