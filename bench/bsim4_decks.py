@@ -2,7 +2,7 @@
 """kirchhoff op against ngspice 39 on random BSIM4 4.8 (LEVEL 14 and 54) decks.
 
 Usage: bench/bsim4_decks.py FIRST LAST [--kirchhoff PATH] [--keep DIR] [--v5 | --v7]
-       [--body | --scalable-body] [--lod] [--wpe] [--rdsmod] [--rgeo]
+       [--body | --scalable-body] [--lod] [--wpe] [--rdsmod] [--rgeo] [--rgate]
 
 Each seed makes one deck: an NMOS or a PMOS card (VERSION 4.8, 4.8.x or none) with TOXE, VTH0
 and each of some 150 DC parameters with probability 0.4 at a random value in a published-like
@@ -24,7 +24,8 @@ with --lod the stress effect (SA, SB, maybe SD, on the instance; KU0 ... WLODVTH
 with --wpe the well proximity effect (WPEMOD=1; SC, or SCA, SCB, SCC, on the instance); with
 --rdsmod RDSMOD=1's bias-dependent source and drain resistances (RSW, RDW, RSWMIN, RDWMIN, PRWG,
 PRWB, WR, NGATE, RSH with NRS and NRD or one of them, m=); with --rgeo RGEOMOD=1's resistances
-from the layout (RSH, DMCG, DMCI, DMDG, GEOMOD 0 to 10, m=).
+from the layout (RSH, DMCG, DMCI, DMDG, GEOMOD 0 to 10, m=); with --rgate every card has a gate
+tunnelling current through RGATEMOD 1, 2 or 3 (RSHG, XGW, NGCON, XRCRG1, XRCRG2).
 """
 import argparse
 import os
@@ -183,7 +184,24 @@ def with_rgeo(p, r):
     return words
 
 
-def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=False, rgeo=False):
+def with_rgate(p, r):
+    """A gate tunnelling current through RGATEMOD 1, 2 or 3: RSHG from 1 to 1000 ohm, XGW, NGCON
+    1 or 2, XRCRG1 and XRCRG2 from 1e-3 to 30 (their length terms too) on the card."""
+    p['rgatemod'] = r.choice([1, 2, 3])
+    p['rshg'] = 10 ** r.uniform(0, 3)
+    for k, (a, b) in {'xrcrg1': (-3, 1.5), 'xrcrg2': (-3, 1.5)}.items():
+        if r.random() < 0.8:
+            p[k] = 10 ** r.uniform(a, b)
+    if r.random() < 0.3:
+        p['lxrcrg1'] = r.uniform(-1e-7, 1e-7)
+    if r.random() < 0.4:
+        p['xgw'] = r.uniform(0, 1e-6)
+    if r.random() < 0.3:
+        p['ngcon'] = 2
+
+
+def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=False, rgeo=False,
+         rgate=False):
     random.seed(seed)
     t = random.choice(['nmos','pmos']); s = 1 if t=='nmos' else -1
     p = {}
@@ -222,7 +240,7 @@ def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=Fals
         if random.random()<0.4:
             p[k]={'mobmod':random.randint(0,6),'diomod':random.randint(0,2),'tempmod':random.randint(0,3),
                   'gidlmod':random.randint(0,1),'geomod':random.randint(0,10),'permod':random.randint(0,1)}[k]
-    tunnel = random.random() < 0.35
+    tunnel = random.random() < 0.35 or rgate
     if tunnel:  # gate tunnelling at its defaults' scale by type, maybe through RGATEMOD=1
         p['igcmod'] = random.choice([0, 1, 2])
         p['igbmod'] = random.choice([0, 1])
@@ -271,6 +289,8 @@ def deck(seed, v5=False, body=False, lod=False, wpe=False, v7=False, rdsmod=Fals
         inst += with_body(p, random.Random(seed + 2000000))
     if rdsmod:
         inst = inst.replace(" nrd=2 nrs=1.5", "") + with_rdsmod(p, random.Random(seed + 7000000))
+    if rgate:
+        with_rgate(p, random.Random(seed + 9000000))
     if rgeo:
         inst = inst.replace(" nrd=2 nrs=1.5", "") + with_rgeo(p, random.Random(seed + 8000000))
     if lod:
@@ -305,10 +325,12 @@ def main():
     a.add_argument("--wpe", action="store_true")
     a.add_argument("--rdsmod", action="store_true")
     a.add_argument("--rgeo", action="store_true")
+    a.add_argument("--rgate", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
-    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod, o.rgeo))
+    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod, o.rgeo,
+                                                       o.rgate))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -508,9 +508,8 @@ static kh_status check_word(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   return KH_OK;
 }
 
-/* The gate resistance carries DC only where a tunnelling current flows through it: RGATEMOD=1
- * is then read as a resistor (its NGCON 1 or 2), 2 and 3 (a gate charge's resistance, two gate
- * nodes) are refused. */
+/* The gate resistance carries DC only where a tunnelling current flows through it (RGATEMOD 1
+ * to 3, sim/general/general_bsim4_layout.c): its NGCON must then be 1 or 2. */
 static kh_status check_gate(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                             size_t to) {
   double igc = card_value(p, line, tok, from, to, "igcmod"),
@@ -521,11 +520,6 @@ static kh_status check_gate(kh_parser *p, uint32_t line, const kh_tokens *tok, s
   if (!tunnel || isnan(rgate) || rgate == 0) return KH_OK;
   for (size_t i = from; i + 2 < to; i += 3) {
     const kh_token *t = &tok->items[i];
-    if (kh_token_eq(t, "rgatemod") && rgate != 1)
-      return kh_token_fail(p, line, t,
-                           "BSIM4 RGATEMOD=%g with a gate tunnelling current (IGCMOD or IGBMOD) "
-                           "is not implemented: kirchhoff reads RGATEMOD 0 and 1 there",
-                           rgate);
     if (kh_token_eq(t, "ngcon") && ngcon != 1 && ngcon != 2)
       return kh_token_fail(p, line, t,
                            "BSIM4 NGCON=%g: ngspice 39's check sets it to 1 for the one instance "
@@ -645,7 +639,7 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
                          "BSIM4 instance '%.*s' beside gate tunnelling currents: the gate "
                          "resistance's words are read from the model card only; give them there",
                          (int)gw->len, gw->s);
-  if (tunnel && kh_model_value(model, "rgatemod", 0) == 1 &&
+  if (tunnel && kh_model_value(model, "rgatemod", 0) >= 1 &&
       !(in->geo[KH_MOS_L] + kh_model_value(model, "xl", 0) > kh_model_value(model, "xgl", 0)))
     return kh_token_fail(p, line, at, "BSIM4 XGL must be below L + XL (ngspice 39 stops)");
   if (b->rgeomod != -1 && b->rgeomod != 0 && b->rgeomod != 1)

@@ -360,6 +360,7 @@ static D oxide_capacitance(const kh_bsim4 *b, D vgsteff) {
  * mode's source and drain and the gate-to-body current (before NF), and the threshold. */
 typedef struct {
   D cdrain, isub, igcs, igcd, igb;
+  D beta, ids; /* b4ld.c's beta and Ids (the current over Vdseff), for RGATEMOD 2 and 3 */
   double von;
 } mode_currents;
 
@@ -399,6 +400,7 @@ static mode_currents currents(const kh_bsim4 *b, int type, D vgs, D vds, D vbs) 
   }
   D ids = MUL(idsa, ADDC(DIV(diff_vds, e.vascbe), 1.0));
   *cdrain = MUL(ids, vdseff);
+  r.beta = beta, r.ids = ids;
   if (b->vtl_on) { /* the source-end velocity limit */
     D vs = MUL(*cdrain, DIV(kh_dual_cdiv(1.0 / b->leff, coxeff_wovl), c.vgsteff));
     D t1 = kh_dual_divc(vs, b->vtl * b->tfactor);
@@ -504,6 +506,15 @@ static D series_conductance(const kh_bsim4 *b, D vg, D vb, int drain) {
   return kh_dual_cdiv(gsheet, ADDC(MULC(r, gsheet), 1.0));
 }
 
+/* RGATEMOD 2's and 3's gate conductance before m (b4ld.c): the channel's XRCRG1 (XRCRG2 vtm beta
+ * + Ids) times NF, at 2 in series with the electrode's. */
+static D gate_conductance(const kh_bsim4 *b, const mode_currents *r) {
+  D g = MULC(ADD(MULC(r->beta, b->xrcrg2 * b->vtm), r->ids), b->xrcrg1);
+  if (b->nf != 1.0) g = MULC(g, b->nf);
+  if (b->rgate == 2) g = DIV(MULC(g, b->grgeltd), ADDC(g, b->grgeltd));
+  return g;
+}
+
 kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, double vgs, double vds,
                                  double vbs) {
   kh_bsim4_point p;
@@ -523,6 +534,7 @@ kh_bsim4_point kh_bsim4_evaluate(const kh_bsim4 *b, int type, double gmin, doubl
   p.igisl = MULC(gate_induced(b, &b->gisl, MULC(ds, -1.0), vgd_eff, bs), nfm);
   p.igs = MULC(kh_bsim4_edge_current(b, gs, 0), nfm);
   p.igd = MULC(kh_bsim4_edge_current(b, gd, 1), nfm);
+  p.gcrg = b->rgate >= 2 ? MULC(gate_conductance(b, &r), m) : K(0.0);
   p.gs = b->rdsmod ? MULC(series_conductance(b, gs, bs, 0), m) : K(b->gsheet_s * m);
   p.gd = b->rdsmod ? MULC(series_conductance(b, gd, bd, 1), m) : K(b->gsheet_d * m);
   return p;

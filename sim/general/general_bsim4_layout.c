@@ -13,16 +13,21 @@ static double binned(const card *c, const char *name, double fallback) {
   return kh_card_binned(c, name, fallback, NULL, 0, 0);
 }
 
-/* RGATEMOD=1's gate resistance (b4temp.c): RSHG (XGW + Weff_cj / (3 NGCON)) / (NGCON NF (Lnew -
- * XGL)), 1 mohm where that is not positive; kept only where a gate current flows through it
- * (IGCMOD or IGBMOD), as without one no DC current does. */
+/* The gate electrode's resistance (b4temp.c): RSHG (XGW + Weff_cj / (3 NGCON)) / (NGCON NF
+ * (Lnew - XGL)), 1 mohm where that is not positive, at RGATEMOD 1 to 3, and XRCRG1 and XRCRG2
+ * for 2's and 3's intrinsic part (general_bsim4_eval.c); kept only where a gate current flows
+ * through it (IGCMOD or IGBMOD), as without one no DC current does. */
 void kh_bsim4_gate_resistance(const card *c, const kh_mosfet_instance *in, kh_bsim4 *b) {
-  b->ggate = 0;
-  if (plain(c, "rgatemod", 0, NULL) != 1 || (!b->tunnel.igc_mod && !b->tunnel.igb_mod)) return;
+  b->ggate = 0, b->rgate = 0;
+  int mode = (int)plain(c, "rgatemod", 0, NULL);
+  if (mode < 1 || mode > 3 || (!b->tunnel.igc_mod && !b->tunnel.igb_mod)) return;
   double ngcon = plain(c, "ngcon", 1.0, NULL), lnew = in->l + plain(c, "xl", 0, NULL);
   double r = plain(c, "rshg", 0.1, NULL) * (plain(c, "xgw", 0, NULL) + b->weff_cj / 3.0 / ngcon) /
              (ngcon * b->nf * (lnew - plain(c, "xgl", 0, NULL)));
-  b->ggate = (r > 0.0 ? 1.0 / r : 1.0e3) * b->m;
+  b->rgate = mode;
+  b->grgeltd = r > 0.0 ? 1.0 / r : 1.0e3;
+  b->ggate = b->grgeltd * b->m;
+  b->xrcrg1 = binned(c, "xrcrg1", 12.0), b->xrcrg2 = binned(c, "xrcrg2", 1.0);
 }
 
 /* b4temp.c's stress effect (since the thirty-third session): with SA and SB above 0 (and SD

@@ -14,7 +14,8 @@ void kh_bsim4_stress(const kh_card *c, const kh_mosfet_instance *in, double trat
 /* The well proximity effect (WPEMOD=1): moves b's VTH0 and *k2. */
 void kh_bsim4_well_proximity(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b,
                              double *k2);
-/* RGATEMOD=1's gate conductance (b->ggate), where a gate current flows through it. */
+/* The gate resistance's terms (b->rgate, b->ggate, XRCRG1, XRCRG2), where a gate current flows
+ * through it. */
 void kh_bsim4_gate_resistance(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);
 /* RBODYMOD=1's and 2's body network (b->rbody and its five conductances). */
 void kh_bsim4_body_resistances(const kh_card *c, const kh_mosfet_instance *in, kh_bsim4 *b);

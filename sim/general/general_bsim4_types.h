@@ -49,11 +49,14 @@ typedef struct {
   kh_bsim4_gidl gidl, gisl;
   kh_bsim4_junction source, drain;
   kh_bsim4_tunnel tunnel;
-  /* RGATEMOD=1 with gate current: the gate's resistance as a conductance (b4temp.c's grgeltd,
-   * times m) from the gate as written (gx, an unknown) to the inner gate (the MOSFET's g, an
-   * unknown of its own); 0: none */
-  double ggate;
-  long gx;
+  /* The gate resistance where a gate current flows through it (IGCMOD or IGBMOD): rgate is its
+   * RGATEMOD (0: none at DC), ggate b4temp.c's grgeltd (the electrode's conductance, times m);
+   * RGATEMOD=1 puts ggate from the gate as written (gx, an unknown) to the inner gate (the
+   * MOSFET's g, an unknown of its own), 2 ggate in series with b4ld.c's bias-dependent gcrg
+   * (XRCRG1 (XRCRG2 vtm beta + Ids) NF), 3 ggate to a middle node (gmid) and gcrg on from it. */
+  int rgate;
+  double ggate, grgeltd, xrcrg1, xrcrg2; /* grgeltd: ggate before m */
+  long gx, gmid;
   /* RBODYMOD=1: the body resistances as conductances (b4temp.c: GBMIN + 1 / R, 1e3 S below
    * 1 mohm; times m) among the inner body bp (the MOSFET's b, an unknown of its own, which the
    * channel, the substrate current, GIDL and Igb see), the junctions' inner ends db and sb
@@ -90,6 +93,7 @@ typedef struct {
 typedef struct {
   kh_dual ids, isub, igidl, igisl, ibd, ibs, igcs, igcd, igs, igd, igb;
   kh_dual gs, gd; /* the source's and drain's series conductances held inside, m included */
+  kh_dual gcrg;   /* RGATEMOD 2's (with the electrode's) and 3's gate conductance, m included */
   int mode;
   double von;
 } kh_bsim4_point;

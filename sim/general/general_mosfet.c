@@ -350,6 +350,20 @@ static int series_rows(kh_general *g, const kh_mosfet *q, const double *x, long 
   return bad;
 }
 
+/* The gate resistance where a tunnelling current flows through it: RGATEMOD=1's electrode,
+ * linear; 2's electrode and channel in series, bias-dependent; 3's electrode to the middle node
+ * and the channel's on from it. */
+static int gate_network(kh_general *g, const kh_mosfet *q, const double *x, const kh_bsim4_point *p,
+                        double vgs, double vds, double vbs) {
+  const kh_bsim4 *b = &q->b4;
+  if (b->rgate == 1) return conductance(g, b->gx, q->g, b->ggate);
+  if (b->rgate == 2) return series_rows(g, q, x, b->gx, q->g, p->gcrg, vgs, vds, vbs);
+  if (b->rgate == 3)
+    return conductance(g, b->gx, b->gmid, b->ggate) |
+           series_rows(g, q, x, b->gmid, q->g, p->gcrg, vgs, vds, vbs);
+  return 0;
+}
+
 /* BSIM4's currents (general_bsim4_eval.c), each its own branch; those that leave or enter the
  * mode's drain or source (the substrate current, the gate-to-channel currents) stamp the drain's
  * and the source's rows both, one of them weighted 0. */
@@ -357,9 +371,9 @@ static int bsim4_stamp(kh_general *g, kh_mosfet *q, const double *x, double vgs,
                        double vbs, int linearize, int cold) {
   kh_bsim4_point p =
       kh_bsim4_evaluate(&q->b4, q->type, kh_junction_gmin(g, q->gmin), vgs, vds, vbs);
-  double fwd = p.mode > 0, rev = 1 - fwd, gg = q->b4.ggate;
-  long d = q->d, s = q->s, b = q->b, gt = q->g, gx = q->b4.gx;
-  int bad = gg > 0 ? conductance(g, gx, gt, gg) : 0; /* RGATEMOD=1's gate resistance, linear */
+  double fwd = p.mode > 0, rev = 1 - fwd;
+  long d = q->d, s = q->s, b = q->b, gt = q->g;
+  int bad = gate_network(g, q, x, &p, vgs, vds, vbs);
   if (q->b4.rbody) bad |= body_network(g, q, x, vds, linearize, cold);
   if (q->b4.series[0]) bad |= series_rows(g, q, x, q->b4.sx, s, p.gs, vgs, vds, vbs);
   if (q->b4.series[1]) bad |= series_rows(g, q, x, q->b4.dx, d, p.gd, vgs, vds, vbs);
@@ -445,8 +459,12 @@ static double bsim4_certify(const kh_general *g, const kh_mosfet *q, long double
   bsim4_terms(sum, mag, q->g, q->b, p.igb, t, all);
   bsim4_terms(sum, mag, q->g, to_s, p.igcs, t, all);
   bsim4_terms(sum, mag, q->g, to_d, p.igcd, t, all);
-  if (q->b4.ggate > 0) /* RGATEMOD=1's gate resistance, from the gate as written */
-    resistor_terms(g, q->b4.gx, q->g, q->b4.ggate, sum, mag);
+  const kh_bsim4 *b4 = &q->b4; /* the gate resistance, from the gate as written */
+  if (b4->rgate == 1) resistor_terms(g, b4->gx, q->g, b4->ggate, sum, mag);
+  if (b4->rgate == 2) series_terms(g, b4->gx, q->g, p.gcrg, sum, mag);
+  if (b4->rgate == 3)
+    resistor_terms(g, b4->gx, b4->gmid, b4->ggate, sum, mag),
+        series_terms(g, b4->gmid, q->g, p.gcrg, sum, mag);
   if (q->b4.rbody) p.ibd = body_certify(g, q, sum, mag);
   if (q->b4.series[0]) series_terms(g, q->b4.sx, q->s, p.gs, sum, mag);
   if (q->b4.series[1]) series_terms(g, q->b4.dx, q->d, p.gd, sum, mag);

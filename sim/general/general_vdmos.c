@@ -121,7 +121,9 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
 
 void kh_vdmos_warm_start(const kh_mosfet *q, double *x) {
   const kh_vdmos *v = &q->vdmos;
-  if (q->level == 54 && q->b4.ggate > 0) x[q->g] = kh_general_value(x, q->b4.gx);
+  if (q->level == 54 && q->b4.rgate) /* the inner gate (and middle node) at the gate */
+    x[q->g] = kh_general_value(x, q->b4.gx);
+  if (q->level == 54 && q->b4.rgate == 3) x[q->b4.gmid] = kh_general_value(x, q->b4.gx);
   if (q->level == 54 && q->b4.rbody) /* the body network's inner nodes at the bulk */
     x[q->b] = x[q->b4.db] = x[q->b4.sb] = kh_general_value(x, q->b4.bx);
   if (q->level == 54 && q->b4.series[1]) /* BSIM4's inner drain at the drain as written */
@@ -136,8 +138,10 @@ void kh_vdmos_warm_start(const kh_mosfet *q, double *x) {
 
 void kh_vdmos_inner_nodes(kh_mosfet *q, size_t *n) {
   if (q->level == 54) {
-    if (q->b4.ggate > 0) /* BSIM4's inner gate behind RGATEMOD=1's resistance */
+    if (q->b4.rgate) /* BSIM4's inner gate behind its resistance (RGATEMOD 1 to 3) */
       q->b4.gx = q->g, q->g = (long)(*n)++;
+    if (q->b4.rgate == 3) /* and RGATEMOD=3's middle node */
+      q->b4.gmid = (long)(*n)++;
     if (q->b4.rbody) /* RBODYMOD=1: the inner body and the junctions' inner ends */
       q->b4.bx = q->b, q->b = (long)(*n)++, q->b4.db = (long)(*n)++, q->b4.sb = (long)(*n)++;
     if (q->b4.series[1]) /* the inner drain behind RDSMOD=1's (or RGEOMOD's) resistance */

@@ -234,8 +234,8 @@ Test(bsim4, cards_it_does_not_compute_are_refused_at_their_token) {
        "test.cir:4:44: BSIM4v7 (VERSION 4.7) MOBMOD must be 0 to 3"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 version=\"4.7.0\" idovvds=1\n",
        "test.cir:4:41: 'idovvds' is not a BSIM4v7 parameter"},
-      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 igcmod=1 rgatemod=3\n",
-       "test.cir:4:34: BSIM4 RGATEMOD=3 with a gate tunnelling current"},
+      {"t\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 igcmod=1 rgatemod=3 ngcon=3\n",
+       "test.cir:4:45: BSIM4 NGCON=3"},
       {"t\nv1 d 0 1\nm1 d d 0 0 nm xgw=1u\n.model nm nmos level=54 igbmod=1 rgatemod=1\n",
        "test.cir:3:15: BSIM4 instance 'xgw' beside gate tunnelling currents"},
       {"t\n.param dv=0.1\nv1 d 0 1\nm1 d d 0 0 nm\n.model nm nmos level=54 vth0 = 0.4 + dv\n",
@@ -423,4 +423,28 @@ Test(bsim4, rgeomod_resistances_from_the_layout) {
                       "dmci=2e-7 dmdg=8e-8 rgeomod=0\n",
                       "d");
   cr_assert_gt(fabs(v[1] - v[0]), 0.01, "RGEOMOD=1 %g V, 0 %g V", v[0], v[1]);
+}
+
+/* RGATEMOD 2 and 3 with a gate tunnelling current (b4ld.c): the electrode's resistance in series
+ * with the channel's bias-dependent 1 / (XRCRG1 (XRCRG2 vtm beta + Ids) NF), at 3 through a
+ * middle node; NMOS and PMOS, NF and m, against libngspice. With a small XRCRG1 the channel's
+ * part is kilohms: RGATEMOD=1 on the same deck moves the drain by more than 1 uV (the tunnelling
+ * current is microamperes). */
+Test(bsim4, rgatemod_2_and_3_carry_the_tunnelling_current) {
+  double v[4];
+  for (int mode = 1; mode <= 3; mode++) {
+    char text[900];
+    snprintf(text, sizeof text,
+             "t\n.temp 60\nvdd vdd 0 1.0\nvg gx 0 1.0\nrg gx g 2k\nrd vdd d 1k\n"
+             "m1 d g 0 0 nm l=60n w=5u nf=2 m=2\nvp gp 0 0\nrp p 0 1k\n"
+             "mp p gp vdd vdd pm l=60n w=4u\n"
+             ".model nm nmos level=54 toxe=1.3n vth0=0.35 igcmod=1 igbmod=1 rgatemod=%d "
+             "rshg=200 xrcrg1=1e-3 xrcrg2=1e-3 xgw=1u\n"
+             ".model pm pmos level=54 toxe=1.3n vth0=-0.35 igcmod=2 rgatemod=%d rshg=50 "
+             "xrcrg1=2e-3 ngcon=2\n",
+             mode, mode);
+    cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9, "RGATEMOD=%d", mode);
+    v[mode] = node_voltage(text, "d");
+  }
+  cr_assert_gt(fabs(v[2] - v[1]), 1e-6, "RGATEMOD=1 %.12g V, 2 %.12g V", v[1], v[2]);
 }
