@@ -20,12 +20,21 @@ from . import _native
 from ._native import BackendError, Error, FileError, InputError, NumericError, UsageError
 
 __all__ = ["Circuit", "Model", "net", "Trainer", "read_metrics", "read_snapshot", "export", "validate", "PRESETS", "Error", "UsageError", "InputError", "FileError", "NumericError",
-           "BackendError", "version", "live_allocations"]
+           "BackendError", "version", "live_allocations", "set_ngspice_time_limit"]
 
 
 def version():
     """The C library's version, "MAJOR.MINOR.PATCH"."""
     return _native.version()
+
+
+def set_ngspice_time_limit(seconds):
+    """Stops each later ngspice run of ``solve("ngspice")`` on a circuit the general path
+    solves, and of ``check_reading``, past ``seconds`` with a :class:`BackendError` (0, the
+    default: no limit). Under a limit those runs go in a child process: libngspice cannot
+    interrupt a DC operating point, whose gmin and source stepping can crawl for minutes. As
+    ``kirchhoff op --ngspice-limit``."""
+    _native.ngspice_time_limit(float(seconds))
 
 
 def live_allocations():

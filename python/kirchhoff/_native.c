@@ -307,6 +307,17 @@ static PyObject *live_allocations(PyObject *self, PyObject *unused) {
   return PyLong_FromLong(kh_live_allocations());
 }
 
+/* ngspice_time_limit(seconds): kh_ngspice_set_time_limit */
+static PyObject *ngspice_time_limit(PyObject *self, PyObject *arg) {
+  (void)self;
+  double seconds = PyFloat_AsDouble(arg);
+  if (seconds == -1.0 && PyErr_Occurred()) return NULL;
+  if (!(seconds >= 0) || isinf(seconds))
+    return PyErr_Format(PyExc_ValueError, "the time limit must be seconds >= 0 (0: none)");
+  kh_ngspice_set_time_limit(seconds);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"parse", parse, METH_VARARGS, "parse(source, is_text, name) -> netlist handle"},
     {"nodes", nodes, METH_O, "nodes(netlist) -> node names without ground"},
@@ -314,6 +325,7 @@ static PyMethodDef methods[] = {
     {"circuit", circuit, METH_O, "circuit(netlist) -> circuit handle, or None (general path)"},
     {"solve", solve, METH_VARARGS, "solve(netlist, circuit, backend) -> (voltages, stats)"},
     {"ngspice_file", ngspice_file, METH_VARARGS, "ngspice_file(netlist, path) -> (volts, named)"},
+    {"ngspice_time_limit", ngspice_time_limit, METH_O, "ngspice_time_limit(seconds)"},
     {"values", values, METH_VARARGS, "values(circuit, kind, indices) -> doubles"},
     {"set_values", set_values, METH_VARARGS, "set_values(circuit, kind, indices, doubles)"},
     {"net", net, METH_VARARGS, "net(arch, options) -> netlist text"},
@@ -383,6 +395,8 @@ static int add_errors(PyObject *m) {
 }
 
 PyMODINIT_FUNC PyInit__native(void) {
+  /* where libngspice is, as the command reads it (KH_NGSPICE_LIBRARY; unset: the system's) */
+  kh_ngspice_configure(getenv("KH_NGSPICE_LIBRARY"), getenv("KH_NGSPICE_DECK"));
   PyObject *m = PyModule_Create(&module);
   if (m && add_errors(m)) Py_CLEAR(m);
   return m;

@@ -3,6 +3,7 @@ the command line's own output, error mapping, and no leaks (the library's count 
 allocations back where it was after each test)."""
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -154,3 +155,31 @@ def test_help_reads_well():
     assert "from_netlist" in kirchhoff.Circuit.__doc__ or kirchhoff.Circuit.from_netlist.__doc__
     assert "file:line:col" in kirchhoff.Circuit.from_netlist.__doc__
     assert kirchhoff.version().count(".") == 2
+
+
+def test_ngspice_time_limit_stops_a_run_that_never_ends(tmp_path):
+    """set_ngspice_time_limit: an ngspice run past it raises BackendError (a stand-in
+    libngspice whose `op` never ends on a circuit titled "hang", tests/support/crashing_ngspice.c,
+    loaded by KH_NGSPICE_LIBRARY in a fresh interpreter); a negative limit is a ValueError."""
+    fake = os.environ.get("KH_CRASHING_NGSPICE")
+    if not fake:
+        pytest.skip("KH_CRASHING_NGSPICE not set (run by meson test)")
+    script = (
+        "import kirchhoff, time\n"
+        "c = kirchhoff.Circuit.from_netlist('hang\\n.model nm nmos level=54\\n"
+        "vdd d 0 1\\nr1 d x 1k\\nm1 x x 0 0 nm\\n')\n"
+        "kirchhoff.set_ngspice_time_limit(1)\n"
+        "t = time.monotonic()\n"
+        "try:\n"
+        "    c.solve('ngspice')\n"
+        "except kirchhoff.BackendError as e:\n"
+        "    print('stopped', round(time.monotonic() - t, 1), e)\n")
+    env = dict(os.environ, KH_NGSPICE_LIBRARY=fake)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("stopped"), out.stdout + out.stderr
+    assert "took longer than 1 s" in out.stdout
+    assert float(out.stdout.split()[1]) < 10
+    with pytest.raises(ValueError):
+        kirchhoff.set_ngspice_time_limit(-1)
