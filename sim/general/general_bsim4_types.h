@@ -88,8 +88,8 @@ typedef struct {
  * the channel's to the mode's source (igcs) and drain (igcd), the edges' to the source (igs)
  * and drain (igd), the body's (igb); the threshold of the mode's, which limiting reads. Also
  * the series conductances the device holds (b->series): RDSMOD=1's b4ld.c gstot and gdtot
- * times m, functions of the same three (Rs of vgs and vbs, Rd of vgd and vbd), RGEOMOD's at
- * RDSMOD=0 constant; 0 where none. */
+ * times m, functions of the same three (Rs of vgs and vbs, Rd of vgd and vbd), the sheets'
+ * alone at RDSMOD=0, constant; RGATEMOD 2's and 3's gate conductance likewise. */
 typedef struct {
   kh_dual ids, isub, igidl, igisl, ibd, ibs, igcs, igcd, igs, igd, igb;
   kh_dual gs, gd; /* the source's and drain's series conductances held inside, m included */

@@ -331,10 +331,10 @@ static int body_network(kh_general *g, kh_mosfet *q, const double *x, double vds
          conductance(g, b->sb, b->bx, b->grbsb);
 }
 
-/* A series resistance BSIM4 holds (RDSMOD=1's, RGEOMOD's): the current c u from a (the drain or
- * source as written) into n
- * (the MOSFET's), u = V(a) - V(n), c (m included) a function of the terminals' (vgs, vds, vbs)
- * in the NMOS's signs, linearized there and at u. */
+/* A series resistance BSIM4 holds (the sheets', RDSMOD=1's, RGATEMOD 2's and 3's): the current
+ * c u from a (the drain, source or gate as written) into n (the MOSFET's), u = V(a) - V(n), c
+ * (m included) a function of the terminals' (vgs, vds, vbs) in the NMOS's signs, linearized
+ * there and at u. */
 static int series_rows(kh_general *g, const kh_mosfet *q, const double *x, long a, long n,
                        kh_dual c, double vgs, double vds, double vbs) {
   double u = kh_general_value(x, a) - kh_general_value(x, n), t = q->type;
