@@ -364,8 +364,13 @@ static void geometry(const kh_netlist *nl, const kh_model *model, kh_mos_inst *i
  * (else RSH NRD) and RS (else RSH NRS); BSIM3 at ACM > 0 as devsup.c's ACM_SourceDrainResistances
  * (NRD and NRS 0 unless given: ACM 1 and 11 (LD + LDIF) RD / Weff + RSH NRD + RDC, 2, 3, 12 and
  * 13 the same where NRD is given, else ((LD + LDIF) RD + HDIF WMLT RSH) / Weff + RDC, with
- * Weff = W WMLT + XW; the source's likewise). */
+ * Weff = W WMLT + XW; the source's likewise). None for BSIM4, whose (RSH NRD, RGEOMOD's,
+ * RDSMOD=1's) are the device's own (sim/general/general_bsim4_layout.c). */
 static void series_resistances(const kh_model *m, const kh_mos_inst *in, double *rd, double *rs) {
+  if (kh_bsim4_model(m)) {
+    *rd = *rs = 0;
+    return;
+  }
   double rsh = kh_model_value(m, "rsh", 0), acm = is_bsim3(m) ? kh_model_value(m, "acm", 0) : 0;
   const char *const rwords[2] = {"rd", "rs"}, *const cwords[2] = {"rdc", "rsc"};
   double *out[2] = {rd, rs};
@@ -374,11 +379,6 @@ static void series_resistances(const kh_model *m, const kh_mos_inst *in, double 
     double squares = in->geo[KH_MOS_NRD + k], r = kh_model_value(m, rwords[k], -1);
     if (kh_model_value(m, "level", 1) == 6) { /* mos6set.c: RSH only with NRD given nonzero */
       *out[k] = (r >= 0 ? r : squares_given(in, KH_MOS_NRD + k) ? rsh * squares : 0) / in->m;
-      continue;
-    }
-    if (kh_bsim4_model(m)) { /* BSIM4's (RSH NRD, RGEOMOD's, RDSMOD=1's) are the device's own
-                                (sim/general/general_bsim4_layout.c) */
-      *out[k] = 0;
       continue;
     }
     if (acm == 0) { /* RD (else RSH NRD) */
