@@ -36,8 +36,12 @@ void kh_cli_prefer_huge_pages(const char *input_file);
 /* The cores this process may use (its CPU affinity; cores.c). */
 int kh_cli_cores(void);
 
-/* The netlist's notes (skipped cards, ignored AC specifications) on stderr, unless quiet. */
+/* The netlist's notes (skipped cards, ignored AC specifications) on stderr, unless quiet, and
+ * the compatibility mode ngspice's start-up file sets, if one does (kh_cli_note_compat_mode). */
 void kh_cli_print_notes(const kh_netlist *nl, int quiet);
+/* Says on stderr where ngspice's start-up file (.spiceinit, spice.rc) sets `ngbehavior`, which
+ * makes that ngspice read decks as another simulator does (spiceinit.c). */
+void kh_cli_note_compat_mode(void);
 /* Says on stderr which nodes float in islands the circuit holds at 0 V (kh_circuit_floating_nodes):
  * ngspice solves such decks the same way, but they are often a mistyped node name. */
 void kh_cli_warn_floating(const kh_circuit *c);

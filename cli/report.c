@@ -13,6 +13,7 @@
 void kh_cli_print_notes(const kh_netlist *nl, int quiet) {
   for (size_t i = 0; !quiet && i < kh_netlist_note_count(nl); i++)
     fprintf(stderr, "%s\n", kh_netlist_note(nl, i));
+  if (!quiet) kh_cli_note_compat_mode();
 }
 
 void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropped) {

@@ -232,7 +232,40 @@ kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   if (st != KH_OK || p->temp_fixed) return st;
   drop_option(p->nl, "temp");
   p->dot_temp = kh_token_loc(p, line, &t[0]);
+  p->dot_temp_card = line + 1;
   return add_option(p, opt);
+}
+
+/* Whether the options hold `name` with a value other than the one tok[at] gives (another card
+ * set it otherwise). */
+static int option_set_otherwise(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at) {
+  const kh_token *name = &tok->items[at];
+  double v;
+  if (at + 2 >= tok->count || kh_eval_token(p, line, &tok->items[at + 2], NULL, &v) != KH_OK)
+    return 0; /* the card's own reading says what is wrong with it */
+  for (size_t i = 0; i < p->nl->option_count; i++)
+    if (p->nl->options[i].has_value && strlen(p->nl->options[i].name) == name->len &&
+        !strncmp(p->nl->options[i].name, name->s, name->len) && p->nl->options[i].value != v)
+      return 1;
+  return 0;
+}
+
+kh_status kh_late_directive(kh_parser *p, uint32_t line, const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  if (kh_token_eq(&t[0], ".temp") && p->dot_temp_card > line + 1)
+    return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[0]),
+                          ".temp ignored: a .temp card further down sets the temperature, and "
+                          "ngspice lets the last one win");
+  if (kh_token_eq(&t[0], ".temp")) return kh_card_temp(p, line, tok);
+  for (size_t i = 1; i + 1 < tok->count; i++)
+    if (kh_token_eq(&t[i + 1], "=") && option_set_otherwise(p, line, tok, i) &&
+        !(kh_token_eq(&t[i], "temp") && p->dot_temp.line))
+      return kh_token_fail(p, line, &t[i],
+                           "option '%.*s' is set otherwise on another card, and this card reads "
+                           "a parameter defined further down, so it is read after the other: "
+                           "which one comes last (ngspice uses it) is not kept",
+                           (int)t[i].len, t[i].s);
+  return kh_card_options(p, line, tok);
 }
 
 /* .options rshunt=R: a resistor R from every node to ground, as ngspice adds one (internal

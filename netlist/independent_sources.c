@@ -37,22 +37,22 @@ static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens 
   int ac = kh_token_eq(&t[*i], "ac");
   (*i)++;
   if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
-  for (size_t k = 0; k < 2 && *i < n && !kh_token_eq(&t[*i], "dc") && !kh_waveform_name(&t[*i]) &&
-                     !small_signal_word(&t[*i]) && !kh_token_eq(&t[*i], "portnum") &&
+  if (ac && *i < n && is_name_token(&t[*i]) && !kh_source_word(&t[*i]))
+    /* inpcom.c writes `ac ( 1 0 )` where no number follows `ac`, and the name after it then
+     * makes a third value, where ngspice stops (measured) */
+    return kh_token_fail(p, line, &t[*i],
+                         "'%.*s' after 'ac': ngspice 39 reads 'ac' without a number as 'ac 1 0' "
+                         "and stops at the name; write {%.*s}",
+                         (int)t[*i].len, t[*i].s, (int)t[*i].len, t[*i].s);
+  for (size_t k = 0; k < 2 && *i < n && !kh_source_word(&t[*i]) &&
                      !(*i + 1 < n && kh_token_eq(&t[*i + 1], "=")); /* m=, z0= */
        k++, (*i)++) {
     double ignored; /* the magnitude, then an optional phase */
-    kh_status st = kh_eval_token(p, line, &t[*i], s, &ignored);
+    kh_status st = kh_source_value(p, line, &t[*i], s, &ignored);
     if (st != KH_OK) return st;
   }
   return kh_source_note(p->ctx, &p->src, loc, "%s ignored (DC analysis)",
                         ac ? "AC specification" : "distortion input");
-}
-
-/* The words of an RF port on a V line: portnum, z0, and .sp's pwr and freq. */
-static int port_word(const kh_token *t) {
-  return kh_token_eq(t, "portnum") || kh_token_eq(t, "z0") || kh_token_eq(t, "pwr") ||
-         kh_token_eq(t, "freq");
 }
 
 /* An RF port (portnum N [z0 Z], ngspice 39): the source sits on an internal node "<name>#res"
@@ -75,7 +75,7 @@ static kh_status port_value(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   const kh_token *t = tok->items;
   double v;
   size_t at = *i + 1 + (kh_token_eq(&t[*i + 1], "=") && *i + 2 < tok->count);
-  kh_status st = kh_eval_token(p, line, &t[at], s, &v);
+  kh_status st = kh_source_value(p, line, &t[at], s, &v);
   if (st != KH_OK) return st;
   if (kh_token_eq(&t[*i], "portnum"))
     *port = v;
@@ -86,7 +86,10 @@ static kh_status port_value(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   return KH_OK;
 }
 
-/* A source's DC value at tok[*i]: bare, `dc value`, `dc=value` or `dc = value`. */
+/* A source's DC value at tok[*i]: bare, `dc value`, `dc=value` or `dc = value`. A `dc` without a
+ * number after it (at the end, or before another word) is DC 0, as ngspice 39 reads it: its
+ * INPgetValue ignores the failed number, and the source's DC value is given (`dc sin(1 1 1k)`
+ * holds 0, not the sine's 1; measured). */
 static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           size_t *i, double *value) {
   const kh_token *t = tok->items;
@@ -94,11 +97,12 @@ static kh_status dc_value(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kh_token_eq(&t[*i], "dc")) {
     (*i)++;
     if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
-    if (*i >= n || small_signal_word(&t[*i]) || kh_waveform_name(&t[*i]))
-      return kh_token_fail(p, line, &t[*i - 1], "'%.*s' needs a DC value after 'dc'", (int)t[0].len,
-                           t[0].s);
+    if (*i >= n || kh_source_word(&t[*i]) || (*i + 1 < n && kh_token_eq(&t[*i + 1], "="))) {
+      *value = 0;
+      return KH_OK;
+    }
   }
-  return kh_eval_token(p, line, &t[(*i)++], s, value);
+  return kh_source_value(p, line, &t[(*i)++], s, value);
 }
 
 /* An ammeter written without a value ("Vmeas 4 2"): ngspice 39 takes DC 0, with a note. */
@@ -144,17 +148,14 @@ kh_status kh_source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
       if ((st = kh_parse_waveform(p, line, tok, s, &i, &at_zero)) != KH_OK) return st;
       continue;
     }
-    if (is_name_token(&t[i]) && i + 1 < n && kh_token_eq(&t[i + 1], "("))
-      return kh_token_fail(p, line, &t[i], "time-dependent source '%.*s(...)' is not supported",
-                           (int)t[i].len, t[i].s);
-    if (port_word(&t[i]) && kind == KH_VSOURCE && i + 1 < n) {
+    if (kh_port_word(&t[i]) && kind == KH_VSOURCE && i + 1 < n) {
       if ((st = port_value(p, line, tok, s, &i, &port, &z0, &z0_at)) != KH_OK) return st;
       continue;
     }
     if (kh_token_eq(&t[i], "m") && i + 2 < n && kh_token_eq(&t[i + 1], "=")) {
       if (kind != KH_ISOURCE)
         return kh_token_fail(p, line, &t[i], "m= on a voltage source, which ngspice 39 fails on");
-      if ((st = kh_eval_token(p, line, &t[i + 2], s, &copies)) != KH_OK) return st;
+      if ((st = kh_source_value(p, line, &t[i + 2], s, &copies)) != KH_OK) return st;
       i += 3; /* the last one given wins, as in ngspice */
       continue;
     }

@@ -91,6 +91,22 @@ static void drop_node_parentheses(kh_tokens *t) {
   t->count = kept;
 }
 
+/* A V or I line's parentheses after its nodes: ngspice 39 reads its sources' words and values with
+ * a tokenizer that takes '(' and ')' for blanks (INPgetTok, INPevaluate), so `5 (ac 1)`,
+ * `(pwl 0 2 1 3)`, `pwl (0 2) (1 3)` and `dc (5)` are the words and numbers without them
+ * (measured). A parameter name glued after a '(' stays refused by the source's reader (ngspice
+ * does not substitute it there), which finds the '(' in the line's text. */
+static void drop_source_parentheses(kh_tokens *t) {
+  if (t->count < 4 || ((t->items[0].s[0] | 0x20) != 'v' && (t->items[0].s[0] | 0x20) != 'i'))
+    return;
+  size_t kept = 3;
+  for (size_t i = 3; i < t->count; i++) {
+    const kh_token *w = &t->items[i];
+    if (!(w->len == 1 && (w->s[0] == '(' || w->s[0] == ')'))) t->items[kept++] = *w;
+  }
+  t->count = kept;
+}
+
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out) {
   const char *s = kh_line_text(src, line);
   size_t n = line->len, i = 0;
@@ -140,6 +156,7 @@ kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line
     out->items[out->count++] = (kh_token){s + start, (uint32_t)(i - start), (uint32_t)start};
   }
   drop_node_parentheses(out);
+  drop_source_parentheses(out);
   return KH_OK;
 }
 
@@ -158,9 +175,11 @@ static int letters_eq(const char *s, size_t n, const char *word) {
 }
 
 /* unit words ngspice reads and ignores after the scale (10ohms is 10, 1.5volts is 1.5; 10R,
- * the European resistor label, is 10: its RKM form 4R7 is refused by kh_parse_number) */
-static const char *const units[] = {"",   "v",    "a",    "ohm",   "r",   "f",    "h",   "s",
-                                    "hz", "ohms", "volt", "volts", "amp", "amps", "sec", "secs"};
+ * the European resistor label, is 10: its RKM form 4R7 is refused by kh_parse_number; 2mW is
+ * 2m and 27C, a temperature in ngspice's examples, 27) */
+static const char *const units[] = {"",    "v",    "a",   "ohm",  "r",    "f",
+                                    "h",   "s",    "hz",  "ohms", "volt", "volts",
+                                    "amp", "amps", "sec", "secs", "w",    "c"};
 
 static int is_unit(const char *s, size_t n) {
   for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
@@ -259,7 +278,8 @@ const char *kh_number_error_text(kh_number_error e) {
   case KH_NUM_OK: return "ok";
   case KH_NUM_NOT_A_NUMBER: return "expected a number";
   case KH_NUM_BAD_SUFFIX:
-    return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm R F H S Hz s)";
+    return "unknown suffix or unit (suffixes: f p n u m k meg g t; units: V A Ohm R F H S Hz s W "
+           "C)";
   case KH_NUM_TRAILING: return "unexpected characters after the number";
   case KH_NUM_GREEK_MU:
     return "the Greek letter mu, which ngspice 39 reads as nothing (10\xce\xbc is 10 there, a "

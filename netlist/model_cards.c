@@ -202,6 +202,14 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
     from = 4; /* ngspice reads a model whose ')' never comes (a ")" line is a comment there) */
     if (kh_token_eq(&t[end - 1], ")")) end--;
   }
+  static const char *const cider[] = {"numd", "numd2", "nbjt", "nbjt2", "numos"};
+  for (size_t k = 0; k < sizeof cider / sizeof *cider; k++)
+    if (kh_token_eq(&t[2], cider[k]))
+      return kh_token_fail(p, line, &t[2],
+                           "model type '%s' is a CIDER numerical device (ngspice solves its "
+                           "semiconductor equations on the card's mesh), which kirchhoff does "
+                           "not implement",
+                           cider[k]);
   const model_family *family = family_of(&t[2]);
   kh_status st = family ? family->check(p, line, tok, from, end) : KH_OK;
   if (st != KH_OK) return st;

@@ -111,6 +111,19 @@ static kh_status close_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok,
   return KH_OK;
 }
 
+/* A .temp or .options card, or (where it reads a parameter defined further down, as ngspice reads
+ * every .param first: `.temp {envtemp}` above `.param envtemp=40` in its examples) the same card
+ * after the scan, in file order (finish_scan), with what it added before that name undone. */
+static kh_status now_or_late(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                             kh_status (*card)(kh_parser *, uint32_t, const kh_tokens *)) {
+  size_t options = p->nl->option_count;
+  p->param_unknown = 0;
+  kh_status st = card(p, line, tok);
+  if (st == KH_OK || !p->param_unknown || p->inside) return st;
+  p->nl->option_count = options;
+  return push_line(p, &p->late_directives, &p->late_directive_count, &p->late_directive_cap, line);
+}
+
 static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, int *inside) {
   const kh_token *t = &tok->items[0];
   if (kh_token_eq(t, ".subckt")) return open_subckt(p, line, tok, inside);
@@ -137,8 +150,8 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
     return push_line(p, &p->cards, &p->card_count, &p->card_cap, line);
   }
   if (kh_token_eq(t, ".options") || kh_token_eq(t, ".option") || kh_token_eq(t, ".opt"))
-    return kh_card_options(p, line, tok);
-  if (kh_token_eq(t, ".temp")) return kh_card_temp(p, line, tok);
+    return now_or_late(p, line, tok, kh_card_options);
+  if (kh_token_eq(t, ".temp")) return now_or_late(p, line, tok, kh_card_temp);
   if (kh_token_eq(t, ".dc")) return kh_card_dc(p, line, tok);
   if (kh_token_eq(t, ".global")) return kh_card_global(p, line, tok);
   if (kh_token_eq(t, ".func")) return kh_card_func(p, line, tok);
@@ -177,6 +190,12 @@ static kh_status scan_line(kh_parser *p, uint32_t line) {
                          "the line starts with a UTF-8 byte-order mark (bytes EF BB BF, invisible "
                          "in most editors), which ngspice 39 also reads as part of the first word "
                          "and stops on: save the file without it");
+  unsigned char first = (unsigned char)tok->items[0].s[0];
+  if (first < 0x20 || first == 0x7f)
+    return kh_token_fail(p, line, &tok->items[0],
+                         "the line starts with the control character 0x%02X, invisible in most "
+                         "editors, where ngspice 39 stops (\"unknown device type\")",
+                         first);
   return kh_token_fail(p, line, &tok->items[0],
                        "expected an element name or a '.' card, found '%.*s'",
                        (int)tok->items[0].len, tok->items[0].s);
@@ -251,6 +270,10 @@ static kh_status finish_scan(kh_parser *p) {
     if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[p->late_models[k]], &p->scan_tokens)) ==
         KH_OK)
       st = kh_model_card(p, p->late_models[k], &p->scan_tokens);
+  for (size_t k = 0; st == KH_OK && k < p->late_directive_count; k++)
+    if ((st = kh_tokenize(p->ctx, &p->src, &p->src.lines[p->late_directives[k]],
+                          &p->scan_tokens)) == KH_OK)
+      st = kh_late_directive(p, p->late_directives[k], &p->scan_tokens);
   if (st == KH_OK) st = kh_body_done(p, &p->top_if);
   if (st == KH_OK && p->inside) {
     kh_subckt *s = &p->subckts[p->subckt_count - 1];
@@ -384,6 +407,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_free(p.held_defaults.at);
   kh_free(p.late_params);
   kh_free(p.late_models);
+  kh_free(p.late_directives);
   kh_free(p.funcs);
   kh_free(p.top);
   kh_free(p.cards);

@@ -195,7 +195,10 @@ typedef struct {
   size_t late_count, late_cap;
   uint32_t *late_models; /* ... and .model lines, read after them */
   size_t late_model_count, late_model_cap;
-  int reading_late_models; /* a model defined twice: only then may the first come later */
+  int reading_late_models;   /* a model defined twice: only then may the first come later */
+  uint32_t *late_directives; /* ... and .temp and .options lines, read after the models */
+  size_t late_directive_count, late_directive_cap;
+  uint32_t dot_temp_card; /* the logical line of the .temp card read last, plus 1 (0: none) */
   /* .model cards set aside (model_cards.c): the first few get a note each, the rest one note at
    * the end, from the first of them (a PDK's library holds hundreds a circuit never uses) */
   size_t held_models;
@@ -326,6 +329,9 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
  * kh_add_shunts adds .options rshunt's resistors once every card is read. */
 kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok);
 kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok);
+/* A .temp or .options card that read a parameter defined further down, after the scan: a .temp
+ * card further down beats it; an option another card sets too is refused (the order is lost). */
+kh_status kh_late_directive(kh_parser *p, uint32_t line, const kh_tokens *tok);
 /* The circuit at celsius whatever the deck's .temp and .options temp= say, as ngspice's .dc TEMP
  * sweep sets it at each point (before reading: every `temper` reads it). */
 kh_status kh_fix_temperature(kh_parser *p, double celsius);
@@ -688,6 +694,14 @@ kh_status kh_series_part(kh_parser *p, uint32_t line, const kh_token *name_tok, 
  * trrandom), and the one at token *i parsed, with or without parentheses, to its value at
  * t = 0 (ngspice's DC value for a source given no DC value); *i moves past it. */
 int kh_waveform_name(const kh_token *t);
+/* A V or I line's own words (waveform.c): dc, ac, distof1, distof2, a waveform's name, an RF
+ * port's words (kh_port_word: portnum, z0, pwr and freq). */
+int kh_source_word(const kh_token *t);
+int kh_port_word(const kh_token *t);
+/* A V or I line's number or parameter at t, refusing a parameter name glued after a '(', which
+ * ngspice 39 leaves unsubstituted and stops at. */
+kh_status kh_source_value(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s,
+                          double *value);
 kh_status kh_parse_waveform(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             size_t *i, double *at_zero);
 /* Flattens the top-level R, C, V, I and D lines [from, end) while the file is still being read.

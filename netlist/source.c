@@ -396,6 +396,10 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
       return KH_OK;
     }
   }
+  if (n - i == 1 && s[i] == '\x1a') /* vendors' libraries written on DOS end with one */
+    return kh_source_note(r->ctx, r->src, (kh_loc){r->file, lineno, (uint32_t)i + 1},
+                          "a line of one Ctrl-Z (byte 0x1A, DOS's end-of-file mark) is skipped, "
+                          "as ngspice 39 skips it");
   if (strchr(")(=[]?&%!:,\f", s[i])) /* ngspice 39 turns such a line into a comment */
     return kh_source_note(r->ctx, r->src, (kh_loc){r->file, lineno, (uint32_t)i + 1},
                           "a line starting with '%c' is a comment, as ngspice reads it", s[i]);

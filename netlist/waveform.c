@@ -2,10 +2,10 @@
  * operating point uses a source's DC value when one is given, and otherwise its waveform at
  * t = 0 (vsrcload.c, isrcload.c). The value at t = 0 is exact where it does not depend on the
  * transient analysis (delays >= 0); a waveform whose value at t = 0 would need .tran's step or
- * stop time (a PULSE or SIN that starts before 0, a PWL with td=) is refused. */
+ * stop time (a PULSE or SIN that starts before 0, a PWL with td=) is refused. Also the words and
+ * values of a V or I line as ngspice's front end leaves them (kh_source_word, kh_source_value). */
 #include "parser.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -26,16 +26,48 @@ int kh_waveform_name(const kh_token *t) {
   return 0;
 }
 
+static int name_token(const kh_token *t) {
+  return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
+}
+
+/* The words of an RF port on a V line: portnum, z0, and .sp's pwr and freq. */
+int kh_port_word(const kh_token *t) {
+  return kh_token_eq(t, "portnum") || kh_token_eq(t, "z0") || kh_token_eq(t, "pwr") ||
+         kh_token_eq(t, "freq");
+}
+
+int kh_source_word(const kh_token *t) {
+  return kh_token_eq(t, "dc") || kh_token_eq(t, "ac") || kh_token_eq(t, "distof1") ||
+         kh_token_eq(t, "distof2") || kh_waveform_name(t) || kh_port_word(t);
+}
+
+/* A number or parameter of a V or I line at t. ngspice 39 puts braces around a bare parameter name
+ * only where a blank, '=' or ',' precedes it (inpcom.c's inp_quote_params); glued after a '('
+ * (`pulse(vdd ...)`, `(vdd)`, which its tokenizer then reads as a blank) the name stays a word,
+ * and ngspice stops at the card (measured), so kirchhoff refuses it there. */
+kh_status kh_source_value(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s,
+                          double *value) {
+  if (name_token(t) && t->off > 0 && t->s[-1] == '(')
+    return kh_token_fail(p, line, t,
+                         "parameter '%.*s' right after '(': ngspice 39 substitutes a parameter "
+                         "name there only after a blank, '=' or ',' and stops at this card; write "
+                         "'( %.*s' or {%.*s}",
+                         (int)t->len, t->s, (int)t->len, t->s, (int)t->len, t->s);
+  const char *before = t->s;
+  while (t->off > 0 && before > t->s - t->off && before[-1] == ' ') before--;
+  if (name_token(t) && t->off > 0 && before[-1] == '=' && t->s[t->len] == ')')
+    return kh_token_fail(p, line, t,
+                         "'%.*s)' after '=': ngspice 39 reads a name there up to the next blank, "
+                         "')' included, and stops at the expression; write {%.*s} or put a blank "
+                         "before ')'",
+                         (int)t->len, t->s, (int)t->len, t->s);
+  return kh_eval_token(p, line, t, s, value);
+}
+
 static waveform kind_of(const kh_token *t) {
   for (size_t k = 0; k < sizeof waveforms / sizeof waveforms[0]; k++)
     if (kh_token_eq(t, waveforms[k].name)) return waveforms[k].kind;
   return NOISE;
-}
-
-static int stops_arguments(const kh_token *t) {
-  return kh_token_eq(t, "dc") || kh_token_eq(t, "ac") || kh_token_eq(t, ")") ||
-         kh_token_eq(t, "distof1") || kh_token_eq(t, "distof2") || kh_waveform_name(t) ||
-         kh_token_eq(t, "=");
 }
 
 #define DEG (3.14159265358979323846 / 180.0)
@@ -99,20 +131,20 @@ static kh_status value_at_zero(kh_parser *p, uint32_t line, const kh_token *name
   return KH_OK;
 }
 
-/* The waveform's values from tok[*k] on, appended to c, up to a word or name= (with bare_only,
- * also up to any token that starts as a name does: after the ')', a source's own words). */
+/* The waveform's values from tok[*k] on, appended to c, up to one of the source's own words or
+ * name= (the V or I line's parentheses are gone: ngspice reads them as blanks, so that bare
+ * values after `sin(0 1 1k)` are the sine's too, `sin(0 1 1k) 5` delaying it by 5 s). */
 static kh_status values(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                        const kh_token *name, size_t *k, double c[MAX_COEFFS], size_t *count,
-                        int bare_only) {
+                        const kh_token *name, size_t *k, double c[MAX_COEFFS], size_t *count) {
   const kh_token *t = tok->items;
   size_t n = tok->count;
-  for (; *k < n && !stops_arguments(&t[*k]) && !(*k + 1 < n && kh_token_eq(&t[*k + 1], "=")) &&
-         !(bare_only && (isalpha((unsigned char)t[*k].s[0]) || t[*k].s[0] == '_'));
+  for (; *k < n && !kh_source_word(&t[*k]) && !kh_token_eq(&t[*k], "=") &&
+         !(*k + 1 < n && kh_token_eq(&t[*k + 1], "="));
        (*k)++) {
     if (*count == MAX_COEFFS)
       return kh_token_fail(p, line, &t[*k], "'%.*s' has more than %d values", (int)name->len,
                            name->s, MAX_COEFFS);
-    kh_status st = kh_eval_token(p, line, &t[*k], s, &c[(*count)++]);
+    kh_status st = kh_source_value(p, line, &t[*k], s, &c[(*count)++]);
     if (st != KH_OK) return st;
   }
   return KH_OK;
@@ -123,25 +155,14 @@ kh_status kh_parse_waveform(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   const kh_token *t = tok->items, *name = &t[*i];
   size_t n = tok->count, k = *i + 1, count = 0;
   double c[MAX_COEFFS];
-  int parens = k < n && kh_token_eq(&t[k], "(");
-  if (parens) k++;
-  kh_status st = values(p, line, tok, s, name, &k, c, &count, 0);
+  kh_status st = values(p, line, tok, s, name, &k, c, &count);
   if (st != KH_OK) return st;
-  if (parens) {
-    if (k >= n || !kh_token_eq(&t[k], ")"))
-      return kh_token_fail(p, line, k < n ? &t[k] : &t[n - 1], "')' missing after '%.*s('",
-                           (int)name->len, name->s);
-    k++;
-    /* ngspice's tokenizer takes the parentheses for blanks: bare values after ')' are the
-     * waveform's too (`sin(0 1 1k) 5` delays it by 5 s), not the DC value */
-    if ((st = values(p, line, tok, s, name, &k, c, &count, 1)) != KH_OK) return st;
-  }
   double td = 0; /* PWL's own words: r= (repeat after the last point) and td= (delay) */
   int repeats = 0;
   while (kind_of(name) == PWL && k + 2 < n && kh_token_eq(&t[k + 1], "=") &&
          (kh_token_eq(&t[k], "r") || kh_token_eq(&t[k], "td"))) {
     double v;
-    kh_status st = kh_eval_token(p, line, &t[k + 2], s, &v);
+    kh_status st = kh_source_value(p, line, &t[k + 2], s, &v);
     if (st != KH_OK) return st;
     if (kh_token_eq(&t[k], "td")) {
       td = v;

@@ -688,3 +688,31 @@ Test(cli, compare_keeps_bsim_check_logs_out_of_the_working_directory, .timeout =
   keeps_check_log("level=54 version=4.7 toxe=3.5n vth0=0.6 a2=1.2", "bsim4v7.out");
   keeps_check_log("level=54 version=4.6.5 toxe=3.5n vth0=0.6 a2=1.2", "bsim4v6.out");
 }
+
+/* ngspice's start-up file can set a compatibility mode (`set ngbehavior=ps`), in which that
+ * ngspice reads decks as PSpice does; kirchhoff reads ngspice's own mode, and says so where the
+ * file ngspice would read (here the working directory's .spiceinit) sets one. */
+Test(cli, op_notes_the_compatibility_mode_of_ngspices_startup_file) {
+  const char *deck = kh_test_write_temp("compat_mode.cir", "t\nv1 a 0 1\nr1 a 0 1k\n");
+  char dir[1024], cmd[4096], *out;
+  snprintf(dir, sizeof dir, "%s", deck);
+  *strrchr(dir, '/') = '\0';
+  const char *forms[] = {"", "--quiet "};
+  for (int quiet = 0; quiet < 2; quiet++) {
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/mode' && cd '%s/mode' && printf '* mine\\nset ngbehavior = psa\\n' > "
+             ".spiceinit && HOME=/nonexistent SPICE_USERINIT_DIR= '%s' op %s../compat_mode.cir "
+             "2>&1; rm -f .spiceinit",
+             dir, dir, kh_test_cli(), forms[quiet]);
+    cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+    int noted = strstr(out, ".spiceinit:2 sets ngbehavior=psa: ngspice on this machine reads "
+                            "decks in that compatibility mode") != NULL;
+    cr_expect_eq(noted, !quiet, "%s", out);
+    free(out);
+  }
+  snprintf(cmd, sizeof cmd, "cd '%s/mode' && HOME=/nonexistent '%s' op ../compat_mode.cir 2>&1",
+           dir, kh_test_cli());
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  cr_expect(!strstr(out, "ngbehavior"), "without the file: %s", out);
+  free(out);
+}

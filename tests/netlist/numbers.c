@@ -114,7 +114,7 @@ Test(numbers, unit_words_and_mil) {
 Test(numbers, letters_that_are_not_suffixes_are_errors) {
   cr_assert_str_eq(kh_test_parse_error("t\nr1 a 0 1.5mk\n"),
                    "test.cir:2:12: unknown suffix or unit (suffixes: f p n u m k meg g t; units: "
-                   "V A Ohm R F H S Hz s) in '1.5mk'");
+                   "V A Ohm R F H S Hz s W C) in '1.5mk'");
   cr_assert(strstr(kh_test_parse_error("t\nr1 a 0 1x\n"), "test.cir:2:9:"));
   cr_assert(
       strstr(kh_test_parse_error("t\nr1 a 0 1k5\n"),
