@@ -62,7 +62,7 @@ void kh_vdmos_at(const kh_netlist *nl, size_t k, double t, kh_mosfet *q) {
   kh_vdmos *v = &q->vdmos;
   double tnom = kh_netlist_nominal_temperature(nl, m), dt = t - tnom, ratio = t / tnom;
   q->vt = KH_BOLTZMANN / KH_CHARGE * t;
-  q->beta = param(nl, m, "kp", 25 + 10 * q->type) * mult * pow(ratio, param(nl, m, "mu", -1.5));
+  q->beta = param(nl, m, "kp", 1) * mult * pow(ratio, param(nl, m, "mu", -1.5));
   v->vth = v->vth0 - q->type * param(nl, m, "tcvth", 0) * dt;
   v->ksub = param(nl, m, "ksubthres", 0.1) *
             (1 + param(nl, m, "tksubthres1", 0) * dt + param(nl, m, "tksubthres2", 0) * dt * dt);
@@ -86,7 +86,7 @@ kh_status kh_vdmos_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k,
   kh_vdmos *v = &q->vdmos;
   v->on = 1, q->type = param(nl, m, "pchan", 0) != 0 ? -1 : 1;
   double t = in.temperature;
-  v->vth0 = param(nl, m, "vto", 3 * q->type);
+  v->vth0 = param(nl, m, "vto", 0); /* vdmosset.c's defaults, as KP's 1 */
   v->shift = param(nl, m, "subshift", 0), v->mtr = param(nl, m, "mtriode", 1);
   v->lambda = param(nl, m, "lambda", 0), v->theta = param(nl, m, "theta", 0);
   int rq_given, vq_given;
