@@ -48,10 +48,37 @@ static int listed(const kh_token *t, const char *const *names, size_t n) {
   return 0;
 }
 
+/* PSpice's T_ABS (the device's own temperature, as TI's op-amp models write R_NOISELESS
+ * RES(T_ABS=-273.15) for resistors without noise): ngspice 39 ignores it with a warning, so its
+ * answer is the card's without it. That is also PSpice's where the card has no temperature
+ * coefficient (the resistance does not follow the temperature then): there it is ignored with a
+ * note; beside TC1, TC2 or TCE the two simulators differ and the card is refused. */
+static kh_status pspice_absolute_temperature(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                             size_t from, size_t to, size_t at) {
+  static const char *const coefficients[] = {"tc1", "tc2", "tce", "tc1r", "tc2r", "tc"};
+  const kh_token *t = tok->items;
+  for (size_t i = from; i < to; i += 3)
+    if (listed(&t[i], coefficients, sizeof coefficients / sizeof *coefficients))
+      return kh_token_fail(p, line, &t[at],
+                           "'t_abs' is PSpice's absolute device temperature, which ngspice 39 "
+                           "ignores (with a warning): beside '%.*s' the two give different "
+                           "resistances; remove it to get ngspice's",
+                           (int)t[i].len, t[i].s);
+  return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[at]),
+                        "'t_abs' (PSpice's absolute device temperature) ignored, as ngspice 39 "
+                        "ignores it: without temperature coefficients (here or on its resistors, "
+                        "which are refused) the resistance is the same at any temperature");
+}
+
 kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                   size_t to) {
   const kh_token *t = tok->items;
   for (size_t i = from; i < to; i += 3) {
+    if (kh_token_eq(&t[i], "t_abs")) {
+      kh_status st = pspice_absolute_temperature(p, line, tok, from, to, i);
+      if (st != KH_OK) return st;
+      continue;
+    }
     if (listed(&t[i], model_ignored, sizeof model_ignored / sizeof *model_ignored)) {
       kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[i]),
                                     "'%.*s' ignored, as ngspice 39 ignores it (not one of its R "
@@ -239,6 +266,13 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
   }
   if (kh_swept_resistor(p, &t[0], s)) w.value = p->swept_ohms, w.has_value = 1;
   if (model) from_model(model, &w);
+  if (model && !isnan(kh_model_value(model, "t_abs", NAN)) &&
+      (w.temp.given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE)))
+    return kh_token_fail(p, line, &t[0],
+                         "'%.*s' has temperature coefficients and model '%s' PSpice's T_ABS, "
+                         "which ngspice 39 ignores: the two simulators give different "
+                         "resistances; remove T_ABS to get ngspice's",
+                         (int)t[0].len, t[0].s, model->name);
   if (isnan(w.scale)) w.scale = 1;
   if (!(w.scale > 0)) /* a card's scale= (an instance's is checked where it is read) */
     return kh_token_fail(p, line, &t[0], "'%.*s': its model's scale must be positive, got %g",
