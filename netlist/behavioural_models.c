@@ -302,17 +302,29 @@ kh_status kh_behavioural_aswitch(kh_parser *p, uint32_t line, const kh_scope *s,
         kh_reader_binary(&r, KH_X_ADD, kh_reader_binary(&r, KH_X_MUL, cntl, constant(&r, k)),
                          constant(&r, (r_off * on - r_on * off) / (on - off)));
   }
-  /* at least 1e-9 ohm (cm_aswitch: r <= 1e-9 is 1e-9) */
-  uint32_t floor = constant(&r, 1.0e-9);
-  resistance = choose(&r, test(&r, KH_XF_LE0, kh_reader_binary(&r, KH_X_SUB, resistance, floor)),
-                      floor, resistance);
+  int limit = kh_model_value(m, "limit", 0) != 0;
+  if (limit) { /* cm_aswitch's limit: r below r_on is r_on, and then above r_off r_off */
+    uint32_t lower = constant(&r, r_on), upper = constant(&r, r_off);
+    resistance = choose(&r, test(&r, KH_XF_LT0, kh_reader_binary(&r, KH_X_SUB, resistance, lower)),
+                        lower, resistance);
+    resistance = choose(&r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, resistance, upper)),
+                        upper, resistance);
+    if (logarithmic) /* e^x past a double: r infinite, limited to r_off */
+      resistance = choose(
+          &r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, exponent, constant(&r, overflow))),
+          upper, resistance);
+  } else { /* at least 1e-9 ohm (cm_aswitch: r <= 1e-9 is 1e-9) */
+    uint32_t floor = constant(&r, 1.0e-9);
+    resistance = choose(&r, test(&r, KH_XF_LE0, kh_reader_binary(&r, KH_X_SUB, resistance, floor)),
+                        floor, resistance);
+  }
   /* the port's own voltage over it (its current from out[0] through it to out[1]) */
   kh_curve_ports across = {{out->out[0], out->out[1]}, {0, 0}, NULL, 0};
   uint32_t v = port_input(&r, &across);
   uint32_t current = quotient(&r, v, resistance);
   /* where e^x overflows, cm_aswitch's r is infinite and its current and partials 0: the same
    * without the infinity, which the tree's evaluation refuses */
-  if (logarithmic)
+  if (logarithmic && !limit)
     current = choose(
         &r, test(&r, KH_XF_GT0, kh_reader_binary(&r, KH_X_SUB, exponent, constant(&r, overflow))),
         constant(&r, 0), current);

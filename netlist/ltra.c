@@ -15,8 +15,11 @@
 #include <math.h>
 #include <string.h>
 
-/* The model's numbers (ltra.c's table; rel and abs are read-only there) and its flags. */
-static const char *const numbers[] = {"r", "l", "g", "c", "len", "compactrel", "compactabs"};
+/* The model's numbers and its flags. rel and abs (breakpoints in a transient) are output-only in
+ * ltra.c's table, but its model reader sets them all the same (ltrampar.c), without a word, as
+ * ngspice's own examples write them (`.model lline ltra rel=1 r=12.45 ...`). */
+static const char *const numbers[] = {"r",          "l",          "g",   "c",  "len",
+                                      "compactrel", "compactabs", "rel", "abs"};
 static const char *const flags[] = {"ltra",        "nocontrol", "steplimit",
                                     "nosteplimit", "lininterp", "quadinterp",
                                     "mixedinterp", "truncnr",   "truncdontcut"};
@@ -49,7 +52,7 @@ kh_status kh_ltra_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
     if (!name)
       return kh_token_fail(p, line, &t[i],
                            "unknown LTRA model parameter '%.*s' (r, l, g, c, len, compactrel, "
-                           "compactabs, and the flags nocontrol, steplimit, nosteplimit, "
+                           "compactabs, rel, abs, and the flags nocontrol, steplimit, nosteplimit, "
                            "lininterp, quadinterp, mixedinterp, truncnr, truncdontcut)",
                            (int)t[i].len, t[i].s);
     kh_status st = kh_line_model_number(p, line, tok, i, end, name, params, &n);
