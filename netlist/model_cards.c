@@ -192,16 +192,38 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   return st;
 }
 
+static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
+                            size_t mlen);
+
+static int parenthesis(const kh_token *t) {
+  return t->len == 1 && (t->s[0] == '(' || t->s[0] == ')');
+}
+
+/* The card's words after its type, without parentheses: ngspice 39 reads a model's words with a
+ * tokenizer that takes '(' and ')' for blanks (INPgetTok), so the parameters stand in
+ * parentheses or without, a ')' that closes nothing (`+ )` on a card that opened none, as
+ * ngspice's x_fer example writes it) or one that never comes changes nothing (measured). */
 static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                            size_t mlen) {
+  size_t parentheses = 0;
+  for (size_t i = 3; i < tok->count; i++) parentheses += parenthesis(&tok->items[i]);
+  if (!parentheses) return read_words(p, line, tok, mname, mlen);
+  kh_tokens words = {0};
+  if (kh_reserve((void **)&words.items, &words.capacity, tok->count - parentheses,
+                 sizeof *words.items))
+    return kh_fail_nomem(p->ctx, "reading a model");
+  for (size_t i = 0; i < tok->count; i++)
+    if (i < 3 || !parenthesis(&tok->items[i])) words.items[words.count++] = tok->items[i];
+  kh_status st = read_words(p, line, &words, mname, mlen);
+  kh_tokens_release(&words);
+  return st;
+}
+
+static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
+                            size_t mlen) {
   kh_netlist *nl = p->nl;
   const kh_token *t = tok->items;
-  /* parameters in parentheses, or (as ngspice also reads them) without */
   size_t end = tok->count, from = 3;
-  if (tok->count > 3 && kh_token_eq(&t[3], "(")) {
-    from = 4; /* ngspice reads a model whose ')' never comes (a ")" line is a comment there) */
-    if (kh_token_eq(&t[end - 1], ")")) end--;
-  }
   static const char *const cider[] = {"numd", "numd2", "nbjt", "nbjt2", "numos"};
   for (size_t k = 0; k < sizeof cider / sizeof *cider; k++)
     if (kh_token_eq(&t[2], cider[k]))
@@ -227,6 +249,8 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
     return read_model(p, line, tok, from, end, mname, mlen, kh_ltra_model_params);
   if (kh_token_eq(&t[2], "urc"))
     return read_model(p, line, tok, from, end, mname, mlen, kh_urc_model_params);
+  if (!family) /* a type no element of kirchhoff's reads: the element that uses it says so */
+    return add_model(p, line, tok, mname, mlen, NULL, 0);
   kh_param_table params = {0};
   st = kh_parse_assignments(p, line, tok, from, end, NULL, &params);
   kh_model_param *stored = kh_arena_alloc(&nl->arena, (params.count + 1) * sizeof *stored);

@@ -45,11 +45,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One number of an array or a scalar: a number or a {expression} (ngspice's front end
- * substitutes those), not a bare name, which XSPICE's parse does not know. */
+/* One number of an array or a scalar: a number or a {expression} or 'expression' (ngspice's front
+ * end substitutes those: ngspice's memristor example writes beta='20e3/stime'), not a bare
+ * name, which XSPICE's parse does not know. */
 static kh_status number(kh_parser *p, uint32_t line, const kh_token *t, double *v) {
   char c = t->len ? t->s[0] : 0;
-  if (!(c == '{' || c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9')))
+  if (!(c == '{' || c == '\'' || c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9')))
     return kh_token_fail(p, line, t, "expected a number or {expression} in an XSPICE model");
   return kh_eval_token(p, line, t, NULL, v);
 }

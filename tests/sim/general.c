@@ -453,7 +453,7 @@ Test(general, lossy_line_in_closed_form) {
       {"t\no1 a 0 b 0 m\n.model m ltra(r=1 l=1n c=0 len=1)\n", "an RL line is not supported"},
       {"t\no1 a 0 b 0 m\n.model m ltra(g=1 c=1p len=1)\n", "G beside L or C"},
       {"t\no1 a 0 b 0 m\n.model m ltra(c=1p len=1)\n", "at least two of R, L, G and C"},
-      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 c=1p len=1 rel=1)\n", "test.cir:3:30: unknown LTRA"},
+      {"t\no1 a 0 b 0 m\n.model m ltra(r=1 c=1p len=1 rell=1)\n", "test.cir:3:30: unknown LTRA"},
       {"t\no1 a 0 b 0 m\n.model m d\n", "test.cir:2:12: model 'm' is of type 'd', an O line"},
       {"t\no1 a 0 b 0 m z0=50\n.model m ltra(r=1 c=1p len=1)\n", "unknown O line parameter 'z0'"},
       {"t\no1 a 0 b\n", "'o1' needs four nodes and an LTRA model"},
