@@ -9,7 +9,7 @@ included library's unused cells do not count). Decks made only of the elements k
 (R L C V I D J Q M S W E F G H K X, B, A of the XSPICE models it knows, T O U transmission lines
 and Z MESFETs; a model or level it does not implement is refused, and counted so) are solved twice, on a copy of DIR (so that .include and .lib find their files) where each deck
 has its .control blocks, .save and its other analyses (.tran .ac .dc .meas ...) removed, `.options reltol=1e-9 abstol=1e-15
-vntol=1e-12` after its title and `.op` at its end: by `kirchhoff op --csv` and by ngspice's own
+vntol=1e-12` and `.op` at its end (after the deck's own .options, which it beats): by `kirchhoff op --csv` and by ngspice's own
 .op (ngspice -b, read from an ASCII rawfile). ngspice's pa_NN nodes, which it adds to evaluate
 par('...') in .measure and .probe, are not the deck's and are dropped.
 
@@ -124,14 +124,15 @@ def dc_copy(path):
     """The deck as both programs solve it (see the module's docstring)."""
     with open(path, errors="replace") as f:
         lines = f.read().splitlines()
-    out = [lines[0] if lines else "", TIGHT.rstrip("\n")]
+    out = [lines[0] if lines else ""]
     # .save would keep the other nodes out of ngspice's rawfile, and the other analyses would
     # count their time as the operating point's
     out += [raw for raw in without_control(lines[1:]) if not re.match(
         r"\.end\s*$|\.(save|tran|ac|dc|noise|pz|tf|sens|disto|four|meas|measure|print|plot|probe"
         r"|pss|sp)\b",
         raw.strip(), re.I)]
-    out += [".op", ".end", ""]
+    # the tight tolerances last, where they beat the deck's own .options (the last one given wins)
+    out += [TIGHT.rstrip("\n"), ".op", ".end", ""]
     with open(path, "w") as f:
         f.write("\n".join(out))
 

@@ -1143,7 +1143,13 @@ def syntax_deck(seed, folder):
                          [case("dc"), f"{v:.4f}", case("ac"), "1"],
                          [f"{case('sin')}({v:.4f} 1 1k)"],
                          [f"{case('pulse')}({v:.4f} 5 1u 1n 1n 1u 2u)"],
-                         [f"{case('pwl')}(0 {v:.4f} 1m 2)"]])
+                         [f"{case('pwl')}(0 {v:.4f} 1m 2)"],
+                         # parentheses are blanks on V and I lines, as ngspice's tokenizer reads
+                         # them, and dc without a number is DC 0 (here beside a waveform)
+                         [f"({case('dc')} {v:.4f})"], [f"{v:.4f}", f"({case('ac')} 1)"],
+                         [f"({case('pwl')} 0 {v:.4f} 1m 2)", f"({case('ac')} 1)"],
+                         [f"{case('pwl')} (0 {v:.4f}) (1m 2)"], [case("dc"), f"({v:.4f})"],
+                         [case("dc"), f"{case('sin')}({v:.4f} 1 1k)"]])
         lines.append(element([name("V"), node(n), "0"] + spec))
     for _ in range(r.randint(0, 2)):
         a, b = r.sample(base + ["0"], 2)
