@@ -122,15 +122,16 @@ static uint32_t user_call(reader *r, const char *name, size_t len, const struct 
 
 /* pwl(x, x0, y0, x1, y1, ...) from the '(' on, as ngspice 39 takes it (inpptree.c,
  * prepare_PTF_PWL): the points numbers (a parameter, or a negated number, is one), at least two,
- * the abscissas ascending. x a number crashes ngspice (`v(a) + pwl(3, ...)`: a segmentation
- * fault, measured): refused. A parameter in x, or a negated one among the points, fails ngspice's
- * parse in some decks and not in others (measured: `pwl(kk + v(a), ...)` fails in a deck
- * without subcircuit parameters, and is read in one with them): read, and never written so. */
+ * the abscissas ascending. x a number crashes ngspice where the expression reads a voltage or a
+ * current (`v(a) + pwl(3, ...)`: a segmentation fault, measured; its derivative calls PTpwl
+ * without data), refused there (finish, behavioural_reader.c); an expression of numbers alone
+ * (`pwl(0.5, -10, -8, 2, 4)`, as ngspice's bxpressn-1 test writes them) ngspice evaluates. A
+ * parameter in x, or a negated one among the points, fails ngspice's parse in some decks and not in
+ * others (measured: `pwl(kk + v(a), ...)` fails in a deck without subcircuit parameters, and is
+ * read in one with them): read, and never written so. */
 static uint32_t pwl_call(reader *r, const char *name) {
   uint32_t x = expression(r);
-  if (r->st == KH_OK && r->nodes[x].op == KH_X_CONST) /* its derivative calls PTpwl without data */
-    kh_reader_fail(r, name,
-                   "pwl of a number, on which ngspice 39 crashes (write the value it gives)");
+  if (r->st == KH_OK && r->nodes[x].op == KH_X_CONST && !r->constant_pwl) r->constant_pwl = name;
   double *points = NULL;
   size_t count = 0, cap = 0;
   while (r->st == KH_OK && take(r, ",")) {

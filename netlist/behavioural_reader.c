@@ -109,6 +109,10 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
 static kh_status finish(reader *r, uint32_t root, const kh_token *name, const char *part,
                         kh_elem e) {
   kh_status st = KH_OK;
+  if (r->st == KH_OK && r->constant_pwl && r->input_count)
+    kh_reader_fail(r, r->constant_pwl,
+                   "pwl of a number in an expression that reads a voltage or a current, on "
+                   "which ngspice 39 crashes (write the value it gives)");
   if (r->st == KH_OK) st = store(r, root, &e.ctrl[0]);
   kh_free(r->nodes), kh_free(r->inputs), kh_free(r->sources);
   if (r->st != KH_OK) return r->st;

@@ -32,6 +32,7 @@ typedef struct kh_expr_reader {
   size_t input_count, input_cap, source_cap;
   kh_xwords words;
   uint8_t xspice; /* an XSPICE instance's tree (behavioural_models.c): its ports are limited */
+  const char *constant_pwl; /* the first pwl of a number, refused if the tree reads an input */
   kh_status st;
 } kh_expr_reader;
 

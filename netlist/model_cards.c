@@ -199,6 +199,28 @@ static int parenthesis(const kh_token *t) {
   return t->len == 1 && (t->s[0] == '(' || t->s[0] == ')');
 }
 
+/* Marks in keep[] the parentheses of a call written without braces after a `=` (`vth0=agauss(0.6,
+ * 0.1, 3)`: a '(' glued to the name before it, through its ')'), which stay for the value's
+ * reader to refuse or read; the others are blanks. */
+static void keep_calls(const kh_tokens *tok, unsigned char *keep) {
+  const kh_token *t = tok->items;
+  for (size_t i = 5; i < tok->count; i++) {
+    if (!(t[i].len == 1 && t[i].s[0] == '(') || !kh_token_eq(&t[i - 2], "=") ||
+        t[i - 1].off + t[i - 1].len != t[i].off ||
+        !((t[i - 1].s[0] >= 'a' && t[i - 1].s[0] <= 'z') || t[i - 1].s[0] == '_'))
+      continue;
+    int depth = 0;
+    for (size_t k = i; k < tok->count; k++) {
+      depth += parenthesis(&t[k]) ? (t[k].s[0] == '(' ? 1 : -1) : 0;
+      keep[k] = parenthesis(&t[k]);
+      if (depth == 0) {
+        i = k;
+        break;
+      }
+    }
+  }
+}
+
 /* The card's words after its type, without parentheses: ngspice 39 reads a model's words with a
  * tokenizer that takes '(' and ')' for blanks (INPgetTok), so the parameters stand in
  * parentheses or without, a ')' that closes nothing (`+ )` on a card that opened none, as
@@ -209,13 +231,19 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
   for (size_t i = 3; i < tok->count; i++) parentheses += parenthesis(&tok->items[i]);
   if (!parentheses) return read_words(p, line, tok, mname, mlen);
   kh_tokens words = {0};
-  if (kh_reserve((void **)&words.items, &words.capacity, tok->count - parentheses,
-                 sizeof *words.items))
+  unsigned char *keep = kh_calloc(tok->count, 1);
+  if (!keep ||
+      kh_reserve((void **)&words.items, &words.capacity, tok->count, sizeof *words.items)) {
+    kh_free(keep);
     return kh_fail_nomem(p->ctx, "reading a model");
+  }
+  keep_calls(tok, keep);
   for (size_t i = 0; i < tok->count; i++)
-    if (i < 3 || !parenthesis(&tok->items[i])) words.items[words.count++] = tok->items[i];
+    if (i < 3 || keep[i] || !parenthesis(&tok->items[i]))
+      words.items[words.count++] = tok->items[i];
   kh_status st = read_words(p, line, &words, mname, mlen);
   kh_tokens_release(&words);
+  kh_free(keep);
   return st;
 }
 
