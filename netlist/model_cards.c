@@ -199,15 +199,29 @@ static int parenthesis(const kh_token *t) {
   return t->len == 1 && (t->s[0] == '(' || t->s[0] == ')');
 }
 
-/* Marks in keep[] the parentheses of a call written without braces after a `=` (`vth0=agauss(0.6,
- * 0.1, 3)`: a '(' glued to the name before it, through its ')'), which stay for the value's
- * reader to refuse or read; the others are blanks. */
+/* Whether the value at s, scanned as ngspice's front end makes an expression of it (to the next
+ * blank outside parentheses, inp_fix_param_values), closes each of its parentheses and no more. */
+static int balanced_value(const char *s) {
+  int depth = 0;
+  for (; *s && (depth > 0 || (*s != ' ' && *s != '\t')); s++) {
+    depth += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+    if (depth < 0) return 0;
+  }
+  return depth == 0;
+}
+
+/* Marks in keep[] the parentheses of a value written without braces after a `=`: a call
+ * (`vth0=agauss(0.6, 0.1, 3)`: a '(' glued to the name before it) or a '(' right after the `=`
+ * whose value does not close as ngspice reads it (`d(n=(1.5))`: its expression takes the card's
+ * `)` too, where ngspice stops; `n=(1.5) is=...` it reads), each through its ')'. They stay for
+ * the value's reader to refuse or read; the others are blanks. */
 static void keep_calls(const kh_tokens *tok, unsigned char *keep) {
   const kh_token *t = tok->items;
-  for (size_t i = 5; i < tok->count; i++) {
-    if (!(t[i].len == 1 && t[i].s[0] == '(') || !kh_token_eq(&t[i - 2], "=") ||
-        t[i - 1].off + t[i - 1].len != t[i].off ||
-        !((t[i - 1].s[0] >= 'a' && t[i - 1].s[0] <= 'z') || t[i - 1].s[0] == '_'))
+  for (size_t i = 4; i < tok->count; i++) {
+    int call = i >= 5 && kh_token_eq(&t[i - 2], "=") && t[i - 1].off + t[i - 1].len == t[i].off &&
+               ((t[i - 1].s[0] >= 'a' && t[i - 1].s[0] <= 'z') || t[i - 1].s[0] == '_');
+    if (!(t[i].len == 1 && t[i].s[0] == '(') ||
+        !(call || (kh_token_eq(&t[i - 1], "=") && !balanced_value(t[i].s))))
       continue;
     int depth = 0;
     for (size_t k = i; k < tok->count; k++) {

@@ -45,17 +45,26 @@ int kh_source_word(const kh_token *t) {
  * only where a blank, '=' or ',' precedes it (inpcom.c's inp_quote_params); glued after a '('
  * (`pulse(vdd ...)`, `(vdd)`, which its tokenizer then reads as a blank) the name stays a word,
  * and ngspice stops at the card (measured), so kirchhoff refuses it there. */
+/* Whether the character before `s` (at offset `off` of its line), blanks skipped, is `c`. */
+static int after(const char *s, uint32_t off, char c) {
+  while (off > 0 && (s[-1] == ' ' || s[-1] == '\t')) s--, off--;
+  return off > 0 && s[-1] == c;
+}
+
 kh_status kh_source_value(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s,
                           double *value) {
-  if (name_token(t) && t->off > 0 && t->s[-1] == '(')
+  /* `dc=(vdd)`: after a `=` ngspice's front end makes an expression of the value up to the next
+   * blank (inp_fix_param_values), so a name in one pair of parentheses there is read */
+  int braced = name_token(t) && t->off > 0 && t->s[-1] == '(' && after(t->s - 1, t->off - 1, '=') &&
+               t->s[t->len] == ')' &&
+               (t->s[t->len + 1] == '\0' || t->s[t->len + 1] == ' ' || t->s[t->len + 1] == '\t');
+  if (name_token(t) && t->off > 0 && t->s[-1] == '(' && !braced)
     return kh_token_fail(p, line, t,
                          "parameter '%.*s' right after '(': ngspice 39 substitutes a parameter "
                          "name there only after a blank, '=' or ',' and stops at this card; write "
                          "'( %.*s' or {%.*s}",
                          (int)t->len, t->s, (int)t->len, t->s, (int)t->len, t->s);
-  const char *before = t->s;
-  while (t->off > 0 && before > t->s - t->off && before[-1] == ' ') before--;
-  if (name_token(t) && t->off > 0 && before[-1] == '=' && t->s[t->len] == ')')
+  if (name_token(t) && after(t->s, t->off, '=') && t->s[t->len] == ')')
     return kh_token_fail(p, line, t,
                          "'%.*s)' after '=': ngspice 39 reads a name there up to the next blank, "
                          "')' included, and stops at the expression; write {%.*s} or put a blank "
