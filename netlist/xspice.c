@@ -628,6 +628,22 @@ static const struct {
                    {"s_xfer", 1},
                    {"hyst", 1}};
 
+/* Which of code_models model m is (the count of them where none). */
+static size_t code_model_kind(const kh_model *m) {
+  size_t kind = 0;
+  while (kind < sizeof code_models / sizeof *code_models && strcmp(m->type, code_models[kind].type))
+    kind++;
+  return kind;
+}
+
+static kh_status unsupported(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
+  return kh_token_fail(p, line, at,
+                       "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
+                       "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
+                       "ilimit, aswitch, sidiode, zener, memristor and potentiometer)",
+                       m->type);
+}
+
 /* The A card in tok, its brackets split off; its model at its last token. */
 static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                           kh_curve_ports *in) {
@@ -636,15 +652,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   kh_status st = kh_model_at(p, line, s, at, &id);
   if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[id];
-  size_t kind = 0, count, i = 1;
-  while (kind < sizeof code_models / sizeof *code_models && strcmp(m->type, code_models[kind].type))
-    kind++;
-  if (kind == sizeof code_models / sizeof *code_models)
-    return kh_token_fail(p, line, at,
-                         "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
-                         "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
-                         "ilimit, aswitch, sidiode, zener, memristor and potentiometer)",
-                         m->type);
+  size_t kind = code_model_kind(m), count, i = 1;
+  if (kind == sizeof code_models / sizeof *code_models) return unsupported(p, line, at, m);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
   size_t inputs = code_models[kind].inputs;
@@ -682,6 +691,11 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
 }
 
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  uint32_t id;
+  if (tok->count < 4 && tok->count > 2 && /* a code model of one port (pwlts, a source): named */
+      kh_model_at(p, line, s, &tok->items[tok->count - 1], &id) == KH_OK &&
+      code_model_kind(&p->nl->models[id]) == sizeof code_models / sizeof *code_models)
+    return unsupported(p, line, &tok->items[tok->count - 1], &p->nl->models[id]);
   if (tok->count < 4)
     return kh_token_fail(p, line, &tok->items[0], "'%.*s' needs an input, an output and a model",
                          (int)tok->items[0].len, tok->items[0].s);
