@@ -580,7 +580,8 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\nb1 a 0 v=i(v1\n", "test.cir:2:14: expected ')' after i(...)'s source"},
       {"t\nb1 a 0 v=pwl(v(a), 1, 0, 0, 1)\n", "test.cir:2:10: pwl's abscissas must ascend"},
       {"t\nb1 a 0 v=pwl(v(a), 1, 0)\n", "test.cir:2:10: pwl takes its input and two or more"},
-      {"t\nb1 a 0 v=v(a) + pwl(3, 0, 0, 1, 1)\n", "test.cir:2:17: pwl of a number in an expression that reads a voltage or a current"},
+      {"t\nb1 a 0 v=v(a) + pwl(3, 0, 0, 1, 1)\n",
+       "test.cir:2:17: pwl of a number in an expression that reads a voltage or a current"},
       /* a .func's errors are told at its call */
       {"t\n.func f(x) {x + y}\nb1 a 0 v=2*f(1)\n", "test.cir:3:12: unknown name 'y'"},
       {"t\n.func f(x) {x}\nb1 a 0 v=f(1, 2)\n", "test.cir:3:10: 'f' takes 1 argument, got 2"},
