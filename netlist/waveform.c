@@ -41,16 +41,16 @@ int kh_source_word(const kh_token *t) {
          kh_token_eq(t, "distof2") || kh_waveform_name(t) || kh_port_word(t);
 }
 
-/* A number or parameter of a V or I line at t. ngspice 39 puts braces around a bare parameter name
- * only where a blank, '=' or ',' precedes it (inpcom.c's inp_quote_params); glued after a '('
- * (`pulse(vdd ...)`, `(vdd)`, which its tokenizer then reads as a blank) the name stays a word,
- * and ngspice stops at the card (measured), so kirchhoff refuses it there. */
 /* Whether the character before `s` (at offset `off` of its line), blanks skipped, is `c`. */
 static int after(const char *s, uint32_t off, char c) {
   while (off > 0 && (s[-1] == ' ' || s[-1] == '\t')) s--, off--;
   return off > 0 && s[-1] == c;
 }
 
+/* A number or parameter of a V or I line at t. ngspice 39 puts braces around a bare parameter name
+ * only where a blank, '=' or ',' precedes it (inpcom.c's inp_quote_params); glued after a '('
+ * (`pulse(vdd ...)`, `(vdd)`, which its tokenizer then reads as a blank) the name stays a word,
+ * and ngspice stops at the card (measured), so kirchhoff refuses it there. */
 kh_status kh_source_value(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s,
                           double *value) {
   /* `dc=(vdd)`: after a `=` ngspice's front end makes an expression of the value up to the next
