@@ -15,10 +15,6 @@ const char *kh_ltspice_hint(const kh_token *t) {
   return "";
 }
 
-static int is_name_token(const kh_token *t) {
-  return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
-}
-
 /* Which small-signal word t is, as a bit (each may appear once): 0 for anything else. */
 static int small_signal_word(const kh_token *t) {
   return kh_token_eq(t, "ac")        ? 1
@@ -37,7 +33,7 @@ static kh_status small_signal_spec(kh_parser *p, uint32_t line, const kh_tokens 
   int ac = kh_token_eq(&t[*i], "ac");
   (*i)++;
   if (*i < n && kh_token_eq(&t[*i], "=")) (*i)++;
-  if (ac && *i < n && is_name_token(&t[*i]) && !kh_source_word(&t[*i]))
+  if (ac && *i < n && kh_token_name(&t[*i]) && !kh_source_word(&t[*i]))
     /* inpcom.c writes `ac ( 1 0 )` where no number follows `ac`, and the name after it then
      * makes a third value, where ngspice stops (measured) */
     return kh_token_fail(p, line, &t[*i],
@@ -166,7 +162,7 @@ kh_status kh_source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
       e.value = bare || !lead ? v : e.value, have_dc = 1, lead |= bare;
       continue;
     }
-    if (!is_name_token(&t[i]))
+    if (!kh_token_name(&t[i]))
       return kh_token_fail(p, line, &t[i],
                            "a bare value that does not follow the nodes, which ngspice 39 fails "
                            "on: write 'dc %.*s' or put the value right after the nodes",

@@ -84,8 +84,7 @@ static void drop_node_parentheses(kh_tokens *t) {
     if ((w->len == 7 && !strncasecmp(w->s, "params:", 7)) ||
         (i + 1 < t->count && t->items[i + 1].len == 1 && t->items[i + 1].s[0] == '='))
       break;
-    int parenthesis = w->len == 1 && (w->s[0] == '(' || w->s[0] == ')');
-    if (!(x ? glued_parenthesis(t, i) : parenthesis)) t->items[kept++] = *w;
+    if (!(x ? glued_parenthesis(t, i) : kh_token_parenthesis(w))) t->items[kept++] = *w;
   }
   for (; i < t->count; i++) t->items[kept++] = t->items[i];
   t->count = kept;
@@ -100,10 +99,8 @@ static void drop_source_parentheses(kh_tokens *t) {
   if (t->count < 4 || ((t->items[0].s[0] | 0x20) != 'v' && (t->items[0].s[0] | 0x20) != 'i'))
     return;
   size_t kept = 3;
-  for (size_t i = 3; i < t->count; i++) {
-    const kh_token *w = &t->items[i];
-    if (!(w->len == 1 && (w->s[0] == '(' || w->s[0] == ')'))) t->items[kept++] = *w;
-  }
+  for (size_t i = 3; i < t->count; i++)
+    if (!kh_token_parenthesis(&t->items[i])) t->items[kept++] = t->items[i];
   t->count = kept;
 }
 

@@ -26,6 +26,14 @@ void kh_tokens_release(kh_tokens *t);
  * name of a logical line, which starts at its first word). */
 size_t kh_first_word_length(const char *s);
 
+/* Whether t is a lone '(' or ')', and whether it starts as a (lower-cased) name does. */
+static inline int kh_token_parenthesis(const kh_token *t) {
+  return t->len == 1 && (t->s[0] == '(' || t->s[0] == ')');
+}
+static inline int kh_token_name(const kh_token *t) {
+  return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
+}
+
 static inline int kh_token_eq(const kh_token *t, const char *word) {
   size_t i = 0;
   for (; i < t->len; i++)

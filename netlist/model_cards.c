@@ -195,10 +195,6 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
 static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                             size_t mlen);
 
-static int parenthesis(const kh_token *t) {
-  return t->len == 1 && (t->s[0] == '(' || t->s[0] == ')');
-}
-
 /* Whether the value at s, scanned as ngspice's front end makes an expression of it (to the next
  * blank outside parentheses, inp_fix_param_values), closes each of its parentheses and no more. */
 static int balanced_value(const char *s) {
@@ -219,14 +215,14 @@ static void keep_calls(const kh_tokens *tok, unsigned char *keep) {
   const kh_token *t = tok->items;
   for (size_t i = 4; i < tok->count; i++) {
     int call = i >= 5 && kh_token_eq(&t[i - 2], "=") && t[i - 1].off + t[i - 1].len == t[i].off &&
-               ((t[i - 1].s[0] >= 'a' && t[i - 1].s[0] <= 'z') || t[i - 1].s[0] == '_');
+               kh_token_name(&t[i - 1]);
     if (!(t[i].len == 1 && t[i].s[0] == '(') ||
         !(call || (kh_token_eq(&t[i - 1], "=") && !balanced_value(t[i].s))))
       continue;
     int depth = 0;
     for (size_t k = i; k < tok->count; k++) {
-      depth += parenthesis(&t[k]) ? (t[k].s[0] == '(' ? 1 : -1) : 0;
-      keep[k] = parenthesis(&t[k]);
+      depth += kh_token_parenthesis(&t[k]) ? (t[k].s[0] == '(' ? 1 : -1) : 0;
+      keep[k] = kh_token_parenthesis(&t[k]);
       if (depth == 0) {
         i = k;
         break;
@@ -242,7 +238,7 @@ static void keep_calls(const kh_tokens *tok, unsigned char *keep) {
 static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                            size_t mlen) {
   size_t parentheses = 0;
-  for (size_t i = 3; i < tok->count; i++) parentheses += parenthesis(&tok->items[i]);
+  for (size_t i = 3; i < tok->count; i++) parentheses += kh_token_parenthesis(&tok->items[i]);
   if (!parentheses) return read_words(p, line, tok, mname, mlen);
   kh_tokens words = {0};
   unsigned char *keep = kh_calloc(tok->count, 1);
@@ -253,7 +249,7 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
   }
   keep_calls(tok, keep);
   for (size_t i = 0; i < tok->count; i++)
-    if (i < 3 || keep[i] || !parenthesis(&tok->items[i]))
+    if (i < 3 || keep[i] || !kh_token_parenthesis(&tok->items[i]))
       words.items[words.count++] = tok->items[i];
   kh_status st = read_words(p, line, &words, mname, mlen);
   kh_tokens_release(&words);

@@ -26,10 +26,6 @@ int kh_waveform_name(const kh_token *t) {
   return 0;
 }
 
-static int name_token(const kh_token *t) {
-  return t->len && ((t->s[0] >= 'a' && t->s[0] <= 'z') || t->s[0] == '_');
-}
-
 /* The words of an RF port on a V line: portnum, z0, and .sp's pwr and freq. */
 int kh_port_word(const kh_token *t) {
   return kh_token_eq(t, "portnum") || kh_token_eq(t, "z0") || kh_token_eq(t, "pwr") ||
@@ -55,16 +51,16 @@ kh_status kh_source_value(kh_parser *p, uint32_t line, const kh_token *t, const 
                           double *value) {
   /* `dc=(vdd)`: after a `=` ngspice's front end makes an expression of the value up to the next
    * blank (inp_fix_param_values), so a name in one pair of parentheses there is read */
-  int braced = name_token(t) && t->off > 0 && t->s[-1] == '(' && after(t->s - 1, t->off - 1, '=') &&
-               t->s[t->len] == ')' &&
+  int braced = kh_token_name(t) && t->off > 0 && t->s[-1] == '(' &&
+               after(t->s - 1, t->off - 1, '=') && t->s[t->len] == ')' &&
                (t->s[t->len + 1] == '\0' || t->s[t->len + 1] == ' ' || t->s[t->len + 1] == '\t');
-  if (name_token(t) && t->off > 0 && t->s[-1] == '(' && !braced)
+  if (kh_token_name(t) && t->off > 0 && t->s[-1] == '(' && !braced)
     return kh_token_fail(p, line, t,
                          "parameter '%.*s' right after '(': ngspice 39 substitutes a parameter "
                          "name there only after a blank, '=' or ',' and stops at this card; write "
                          "'( %.*s' or {%.*s}",
                          (int)t->len, t->s, (int)t->len, t->s, (int)t->len, t->s);
-  if (name_token(t) && after(t->s, t->off, '=') && t->s[t->len] == ')')
+  if (kh_token_name(t) && after(t->s, t->off, '=') && t->s[t->len] == ')')
     return kh_token_fail(p, line, t,
                          "'%.*s)' after '=': ngspice 39 reads a name there up to the next blank, "
                          "')' included, and stops at the expression; write {%.*s} or put a blank "
