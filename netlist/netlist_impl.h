@@ -132,6 +132,9 @@ enum { KH_SYNTHETIC_ILIMIT_POS = 13, KH_SYNTHETIC_ILIMIT_NEG = 14 };
 /* ... and an XSPICE memristor, a resistor whose ctrl[0] is its model (written back as its A card)
  */
 enum { KH_SYNTHETIC_MEMRISTOR = 15 };
+/* ... and an XSPICE pswitch's control port, the resistor r_cntl_in after its output's element
+ * (which is written back as the A card: this one never is) */
+enum { KH_SYNTHETIC_PSWITCH_CONTROL = 16 };
 
 /* A T line (tline.c): its sensing source's element index (its H, E and F follow it), and the
  * values of z0, td, f, nl, v1, i1, v2, i2 (given: bit k for the k-th, as written back). */

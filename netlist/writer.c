@@ -291,13 +291,13 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
 /* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
  * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
  * current; %id for a current out), its inputs in brackets for a vector (summer, mult). */
-enum {
-  A_VECTOR = 1,
-  A_CONDUCTANCE = 2
-}; /* An A card's input port, " %vnam source", " %vd(a b)" or " %v(a)" (kind 2: a source's current).
-    */
+enum { A_VECTOR = 1, A_CONDUCTANCE = 2, A_CONDUCTANCE_INPUT = 4 };
+/* An A card's input port, " %vnam source", " %vd(a b)" or " %v(a)" (kind 2: a source's current;
+ * A_CONDUCTANCE_INPUT for kind: " %gd(a b)", pswitch's control). */
 static void write_input_port(const kh_netlist *nl, const size_t in[2], int kind, FILE *out) {
-  if (kind == 2)
+  if (kind == A_CONDUCTANCE_INPUT)
+    fprintf(out, " %%gd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
+  else if (kind == 2)
     fprintf(out, " %%vnam %s", elem_name(nl, in[0]));
   else if (in[1])
     fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
@@ -341,8 +341,9 @@ static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *
   size_t in[KH_CODE_MODEL_PORTS][2];
   int kinds[KH_CODE_MODEL_PORTS];
   size_t n = kh_expression_model_ports(x, in, kinds, KH_CODE_MODEL_PORTS);
-  size_t aswitch = !strcmp(m->type, "aswitch"),
+  size_t pswitch = !strcmp(m->type, "pswitch"), aswitch = pswitch || !strcmp(m->type, "aswitch"),
          own = aswitch || !strcmp(m->type, "sidiode") || !strcmp(m->type, "zener");
+  if (pswitch) kinds[0] = A_CONDUCTANCE_INPUT; /* its control's resistor is the card's */
   int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
              (own ? A_CONDUCTANCE : 0);
   if (n <= aswitch) return 0; /* a control that is the port itself: written as a B source */
@@ -497,7 +498,8 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
 }
 
 /* Element i where it is one part of a card both programs read (a T, O or U line, an XSPICE
- * potentiometer or memristor, an ilimit's supplies, whose card its output writes): the card,
+ * potentiometer or memristor, an ilimit's supplies or a pswitch's control, whose card its output
+ * writes): the card,
  * written at its first part (1), nothing at the others (1), or 0 for an element of its own. */
 static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_elem *e = &nl->elements[i];
@@ -512,7 +514,7 @@ static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
   return e->synthetic == KH_SYNTHETIC_MEMRISTOR || e->synthetic == KH_SYNTHETIC_TLINE ||
          e->synthetic == KH_SYNTHETIC_TLINE_PART || e->synthetic == KH_SYNTHETIC_POT ||
          e->synthetic == KH_SYNTHETIC_POT_PART || e->synthetic == KH_SYNTHETIC_ILIMIT_POS ||
-         e->synthetic == KH_SYNTHETIC_ILIMIT_NEG;
+         e->synthetic == KH_SYNTHETIC_ILIMIT_NEG || e->synthetic == KH_SYNTHETIC_PSWITCH_CONTROL;
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,

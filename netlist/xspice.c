@@ -165,6 +165,13 @@ static const struct {
       {"r_off", WORD_NUMBER},
       {"r_on", WORD_NUMBER},
       {"limit", WORD_BOOLEAN}}},
+    {"pswitch",
+     {{"cntl_off", WORD_NUMBER},
+      {"cntl_on", WORD_NUMBER},
+      {"log", WORD_BOOLEAN},
+      {"r_off", WORD_NUMBER},
+      {"r_on", WORD_NUMBER},
+      {"r_cntl_in", WORD_NUMBER}}},
     {"sidiode",
      {{"ron", WORD_NUMBER},
       {"roff", WORD_NUMBER},
@@ -605,6 +612,22 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
   return kh_behavioural_curve(p, line, s, name, ports, &c, KH_NOT_FOUND);
 }
 
+/* An instance of pswitch model `id` from token i on: its control and output, conductance ports
+ * both, and the model. */
+static kh_status pswitch_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                  const kh_scope *s, size_t i, uint32_t id) {
+  kh_curve_ports cntl, out;
+  kh_status st = kh_xspice_port(p, line, tok, s, &i, KH_XSPICE_GD_OUT, &cntl);
+  if (st == KH_OK) st = kh_xspice_port(p, line, tok, s, &i, KH_XSPICE_GD_OUT, &out);
+  if (st == KH_OK && i + 1 != tok->count)
+    return kh_token_fail(p, line, &tok->items[i < tok->count ? i : tok->count - 1],
+                         "'%.*s' takes its control (a b), its output (a b) and a model",
+                         (int)tok->items[0].len, tok->items[0].s);
+  /* the ports were read as outputs: the control's nodes go to its input */
+  cntl.in[0] = cntl.out[0], cntl.in[1] = cntl.out[1];
+  return st == KH_OK ? kh_pswitch(p, line, s, &tok->items[0], &cntl, &out, id) : st;
+}
+
 /* The code models read, each with its input connections: single ports (0 to 3) or a vector. */
 static const struct {
   const char *type;
@@ -618,6 +641,7 @@ static const struct {
                    {"climit", 3},
                    {"slew", 1},
                    {"aswitch", 1},
+                   {"pswitch", 1},
                    {"sidiode", 0},
                    {"zener", 0},
                    {"int", 1},
@@ -640,7 +664,7 @@ static kh_status unsupported(kh_parser *p, uint32_t line, const kh_token *at, co
   return kh_token_fail(p, line, at,
                        "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
                        "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
-                       "ilimit, aswitch, sidiode, zener, memristor and potentiometer)",
+                       "ilimit, aswitch, pswitch, sidiode, zener, memristor and potentiometer)",
                        m->type);
 }
 
@@ -656,6 +680,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (kind == sizeof code_models / sizeof *code_models) return unsupported(p, line, at, m);
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
+  if (!strcmp(m->type, "pswitch")) return pswitch_instance(p, line, tok, s, i, id);
   size_t inputs = code_models[kind].inputs;
   if (inputs != KH_XSPICE_VECTOR && kh_token_eq(&t[1], "["))
     return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,
