@@ -42,6 +42,9 @@ void kh_cli_print_notes(const kh_netlist *nl, int quiet);
 /* Says on stderr where ngspice's start-up file (.spiceinit, spice.rc) sets `ngbehavior`, which
  * makes that ngspice read decks as another simulator does (spiceinit.c). */
 void kh_cli_note_compat_mode(void);
+/* The mode op and dc read decks in: ngspice's PSpice mode where that start-up file sets
+ * ngbehavior=ps or psa, else ngspice's own. */
+kh_compat kh_cli_compat_mode(void);
 /* Says on stderr which nodes float in islands the circuit holds at 0 V (kh_circuit_floating_nodes):
  * ngspice solves such decks the same way, but they are often a mistyped node name. */
 void kh_cli_warn_floating(const kh_circuit *c);

@@ -133,9 +133,10 @@ static kh_status circuit_at(point_circuit *pc, kh_parse_overrides o) {
     return KH_OK;
   release(pc);
   pc->o = o;
-  kh_status st = isnan(o.celsius) && !o.resistor
-                     ? KH_OK
-                     : kh_netlist_parse_file_with(pc->ctx, &pc->at, pc->path, &o);
+  kh_status st =
+      isnan(o.celsius) && !o.resistor
+          ? KH_OK
+          : kh_netlist_parse_file_compat(pc->ctx, &pc->at, pc->path, &o, kh_cli_compat_mode());
   const kh_netlist *nl = current(pc);
   if (st == KH_OK && (kh_netlist_node_count(nl) != kh_netlist_node_count(pc->deck) ||
                       kh_netlist_element_count(nl) != kh_netlist_element_count(pc->deck)))
@@ -256,7 +257,7 @@ int kh_cmd_dc(int argc, char **argv) {
   kh_context *ctx = NULL;
   if (kh_context_new(&ctx) != KH_OK) return fprintf(stderr, "kirchhoff: out of memory\n"), 4;
   kh_netlist *nl = NULL;
-  kh_status st = kh_netlist_parse_file(ctx, &nl, path);
+  kh_status st = kh_netlist_parse_file_compat(ctx, &nl, path, NULL, kh_cli_compat_mode());
   int rc;
   if (st != KH_OK) {
     rc = kh_cli_report(ctx, st);

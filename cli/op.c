@@ -341,7 +341,7 @@ int kh_cmd_op(int argc, char **argv) {
   if (kh_context_new(&ctx) != KH_OK) return fprintf(stderr, "kirchhoff: out of memory\n"), 4;
   kh_netlist *nl = NULL;
   double t0 = kh_cli_now();
-  kh_status st = kh_netlist_parse_file(ctx, &nl, o.file);
+  kh_status st = kh_netlist_parse_file_compat(ctx, &nl, o.file, NULL, kh_cli_compat_mode());
   double parse_s = kh_cli_now() - t0;
   if (st != KH_OK) {
     rc = kh_cli_report(ctx, st);

@@ -38,21 +38,48 @@ static int ngbehavior_line(const char *line, char *mode, size_t size) {
   return n > 0;
 }
 
-void kh_cli_note_compat_mode(void) {
-  char path[4096], line[1024], mode[64], found[64] = "";
-  FILE *f = open_startup_file(path, sizeof path);
-  if (!f) return;
-  unsigned lineno = 0, at = 0;
+/* The mode the start-up file sets (its last `set ngbehavior`), where it sets one: 1 and its path,
+ * line and mode; else 0. */
+static int startup_mode(char path[4096], unsigned *at, char found[64]) {
+  char line[1024], mode[64];
+  FILE *f = open_startup_file(path, 4096);
+  if (!f) return 0;
+  unsigned lineno = 0;
+  *at = 0;
   while (fgets(line, sizeof line, f)) {
     lineno++;
     if (ngbehavior_line(line, mode, sizeof mode)) /* the last one set wins */
-      memcpy(found, mode, sizeof found), at = lineno;
+      memcpy(found, mode, 64), *at = lineno;
   }
   fclose(f);
-  if (!at) return;
-  fprintf(stderr,
-          "kirchhoff: note: %s:%u sets ngbehavior=%s: ngspice on this machine reads decks in "
-          "that compatibility mode, kirchhoff in ngspice's own mode only (\"No compatibility "
-          "mode selected\"); where a deck reads differently in the two, op --compare shows it\n",
-          path, at, found);
+  return *at != 0;
+}
+
+kh_compat kh_cli_compat_mode(void) {
+  char path[4096], mode[64];
+  unsigned at;
+  if (!startup_mode(path, &at, mode)) return KH_COMPAT_NGSPICE;
+  /* ngspice 39 tests the value's letters as typed (inpcom.c's set_compat_mode: `PS` is not ps) */
+  return !strcmp(mode, "ps")    ? KH_COMPAT_PS
+         : !strcmp(mode, "psa") ? KH_COMPAT_PSA
+                                : KH_COMPAT_NGSPICE;
+}
+
+void kh_cli_note_compat_mode(void) {
+  char path[4096], found[64];
+  unsigned at;
+  if (!startup_mode(path, &at, found)) return;
+  kh_compat mode = kh_cli_compat_mode();
+  if (mode != KH_COMPAT_NGSPICE)
+    fprintf(stderr,
+            "kirchhoff: note: %s:%u sets ngbehavior=%s: kirchhoff reads %s as ngspice's PSpice "
+            "mode rewrites them (docs/netlist.md, \"PSpice mode\")\n",
+            path, at, found, mode == KH_COMPAT_PS ? "included files" : "the whole deck");
+  else
+    fprintf(stderr,
+            "kirchhoff: note: %s:%u sets ngbehavior=%s: ngspice on this machine reads decks in "
+            "that compatibility mode, kirchhoff in ngspice's own mode only (\"No compatibility "
+            "mode selected\"; it reads ps and psa); where a deck reads differently in the two, op "
+            "--compare shows it\n",
+            path, at, found);
 }

@@ -195,6 +195,12 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
     if (n != want)
       return kh_reader_fail(r, name, "'%.*s' takes %s", (int)len, name,
                             want == 2 ? "two arguments" : "one argument");
+    if (r->p->src.compat && (fn == KH_XF_EXP || fn == KH_XF_PWR)) /* ptfuncs.c's PTexp, PTpwr */
+      return kh_reader_fail(r, name,
+                            "'%.*s' in a B source, which ngspice's PSpice mode computes otherwise "
+                            "in every file (exp linear past 14, pwr(0, x < 0) moved off 0): not "
+                            "in kirchhoff's PSpice mode",
+                            (int)len, name);
     return call(r, (kh_xfunction)fn, arg[0], n == 2 ? arg[1] : 0);
   }
   return kh_reader_fail(

@@ -349,7 +349,7 @@ static void parser_tables(kh_parser *p, int release) {
 }
 
 static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
-                       const char *name, const kh_parse_overrides *o) {
+                       const char *name, const kh_parse_overrides *o, kh_compat mode) {
   *out = NULL;
   kh_netlist *nl = kh_calloc(1, sizeof *nl);
   if (!nl) return kh_fail_nomem(ctx, "parsing");
@@ -362,6 +362,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_source_init(&p.src, &nl->arena);
   p.src.on_line = take_line;
   p.src.on_line_user = &p;
+  p.src.compat = mode;
   parser_tables(&p, 0);
   uint32_t ground;
   kh_status st =
@@ -427,21 +428,28 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
 }
 
 kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path) {
-  return parse(ctx, out, path, NULL, NULL, NULL);
+  return parse(ctx, out, path, NULL, NULL, NULL, KH_COMPAT_NGSPICE);
 }
 
 kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const char *path,
                                      const kh_parse_overrides *o) {
+  return kh_netlist_parse_file_compat(ctx, out, path, o, KH_COMPAT_NGSPICE);
+}
+
+kh_status kh_netlist_parse_file_compat(kh_context *ctx, kh_netlist **out, const char *path,
+                                       const kh_parse_overrides *o, kh_compat mode) {
+  if (mode != KH_COMPAT_NGSPICE && mode != KH_COMPAT_PS && mode != KH_COMPAT_PSA)
+    return kh_fail(ctx, KH_ERR_USAGE, "compatibility mode %d: not one of kh_compat's", (int)mode);
   if (o && !isnan(o->celsius) && !(o->celsius > -273.15 && isfinite(o->celsius)))
     return kh_fail(ctx, KH_ERR_INPUT, "temperature %g degrees Celsius is below absolute zero",
                    o->celsius);
   if (o && o->resistor && !(o->ohms > 0 && isfinite(o->ohms)))
     return kh_fail(ctx, KH_ERR_INPUT, "resistance %g for '%s': it must be positive", o->ohms,
                    o->resistor);
-  return parse(ctx, out, path, NULL, NULL, o);
+  return parse(ctx, out, path, NULL, NULL, o, mode);
 }
 
 kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                   const char *name) {
-  return parse(ctx, out, NULL, text, name, NULL);
+  return parse(ctx, out, NULL, text, name, NULL, KH_COMPAT_NGSPICE);
 }

@@ -69,10 +69,6 @@ kh_status kh_pswitch(kh_parser *p, uint32_t line, const kh_scope *s, const kh_to
   if (!(r_in > 0) || !isfinite(r_in) || (log_r && !(r_off > 0)))
     return kh_token_fail(p, line, name, "pswitch model '%s': r_cntl_in (%g) must be above 0%s",
                          m->name, r_in, log_r ? ", and r_off too with log (its logarithm)" : "");
-  if ((cntl->in[0] == out->out[0] && cntl->in[1] == out->out[1]) ||
-      (cntl->in[0] == out->out[1] && cntl->in[1] == out->out[0]))
-    return kh_token_fail(p, line, name, "pswitch '%.*s' controlled by its own port: not supported",
-                         (int)name->len, name->s);
   const char *qualified;
   size_t len;
   char part[512];

@@ -1,5 +1,9 @@
 #include "source.h"
 
+#include "pspice.h"
+
+#include "kirchhoff/netlist.h"
+
 #include "core/alloc.h"
 
 #include <ctype.h>
@@ -38,11 +42,113 @@ void kh_source_remove_lines(kh_source *src, uint32_t from, uint32_t to) {
                                        : src->offered;
 }
 
-/* Hands every complete line not yet offered to on_line. */
-static kh_status offer_lines(kh_source *src) {
-  while (src->on_line && src->offered < src->line_count) {
-    kh_status st = src->on_line(src->on_line_user, src->offered++);
+int kh_source_pspice_line(const kh_source *src, uint32_t line) {
+  return src->compat == KH_COMPAT_PSA ||
+         (src->compat == KH_COMPAT_PS && src->lines[line].file != 0);
+}
+
+static kh_status out_of_memory(kh_context *ctx) {
+  return kh_fail_nomem(ctx, "reading the netlist");
+}
+
+/* Appends the complete logical line `text` (lower case ASCII) of file `file` at line:col. */
+static kh_status append_line(kh_context *ctx, kh_source *src, uint32_t file, uint32_t line,
+                             uint32_t col, const char *text) {
+  size_t n = strlen(text);
+  if (kh_reserve((void **)&src->lines, &src->line_cap, src->line_count + 1, sizeof *src->lines) ||
+      kh_reserve((void **)&src->text, &src->text_cap, src->text_len + n + 1, 1) ||
+      kh_reserve((void **)&src->segs, &src->seg_cap, src->seg_count + 1, sizeof *src->segs))
+    return out_of_memory(ctx);
+  src->lines[src->line_count++] = (kh_line){
+      .text = src->text_len, .len = (uint32_t)n, .file = file, .seg = src->seg_count, .nseg = 1};
+  src->segs[src->seg_count++] = (kh_segment){0, line, col};
+  memcpy(src->text + src->text_len, text, n + 1);
+  src->text_len += n + 1;
+  return KH_OK;
+}
+
+/* Logical line i (the last one) replaced by e's text, each byte located where e->from says its
+ * byte of the line as read was. */
+static kh_status replace_line(kh_context *ctx, kh_source *src, uint32_t i, const kh_edit *e) {
+  kh_line *l = &src->lines[i];
+  if (i + 1 != src->line_count || l->text + l->len + 1 != src->text_len ||
+      l->seg + l->nseg != src->seg_count)
+    return kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, l, 0),
+                          "PSpice mode: a line rewritten after the next one began");
+  kh_line old = *l;
+  kh_segment *was = kh_malloc(old.nseg * sizeof *was);
+  if (!was) return out_of_memory(ctx);
+  memcpy(was, src->segs + old.seg, old.nseg * sizeof *was);
+  kh_source view = *src;
+  view.segs = was, old.seg = 0;
+  src->seg_count = l->seg, src->text_len = l->text, l->nseg = 0;
+  kh_status st = KH_OK;
+  if (kh_reserve((void **)&src->text, &src->text_cap, src->text_len + e->n + 1, 1) ||
+      kh_reserve((void **)&src->segs, &src->seg_cap, src->seg_count + e->n + 1, sizeof *src->segs))
+    st = out_of_memory(ctx);
+  for (size_t o = 0; st == KH_OK && o < e->n; o++) {
+    kh_loc at = kh_source_loc(&view, &old, e->from[o]);
+    const kh_segment *last = l->nseg ? &src->segs[src->seg_count - 1] : NULL;
+    if (!last || last->line != at.line || last->col + (o - last->offset) != at.col)
+      src->segs[src->seg_count++] = (kh_segment){(uint32_t)o, at.line, at.col}, l->nseg++;
+  }
+  if (st == KH_OK && !l->nseg) src->segs[src->seg_count++] = was[0], l->nseg = 1;
+  kh_free(was);
+  if (st != KH_OK) return st;
+  memcpy(src->text + src->text_len, e->t, e->n);
+  src->text_len += e->n;
+  src->text[src->text_len++] = '\0';
+  l->len = (uint32_t)e->n;
+  return KH_OK;
+}
+
+/* Appends a complete synthetic line (append_line) and hands it on at once: the parser takes
+ * each line as the last one read (parse.c streams and removes lines behind it). */
+static kh_status take_synthetic_line(kh_context *ctx, kh_source *src, uint32_t file, uint32_t line,
+                                     uint32_t col, const char *text) {
+  kh_status st = append_line(ctx, src, file, line, col, text);
+  if (st != KH_OK || !src->on_line) return src->offered += st == KH_OK, st;
+  return src->on_line(src->on_line_user, src->offered++);
+}
+
+/* Line i as ngspice's PSpice mode rewrites it (pspice.c); *subckt: whether it opens a .subckt,
+ * after which ngspice adds parameters. */
+static kh_status pspice_line(kh_context *ctx, kh_source *src, uint32_t i, int *subckt) {
+  kh_edit e = {0};
+  kh_pspice_result res;
+  const kh_line *l = &src->lines[i];
+  if (kh_pspice_rewrite(kh_line_text(src, l), l->len, kh_source_pspice_line(src, i),
+                        &src->pspice_depth, &e, &res))
+    return kh_edit_release(&e), out_of_memory(ctx);
+  kh_status st = KH_OK;
+  if (res.why[0])
+    st = kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, l, res.why_at),
+                        "%s (ngspice's PSpice mode, from its start-up file)", res.why);
+  else if (e.n != l->len || memcmp(e.t, kh_line_text(src, l), e.n))
+    st = replace_line(ctx, src, i, &e);
+  kh_edit_release(&e);
+  *subckt = res.opens_subckt;
+  return st;
+}
+
+/* Hands every complete line not yet offered to on_line (rewritten first in PSpice mode, and
+ * after a rewritten .subckt line the parameters ngspice adds there). */
+static kh_status offer_lines(kh_context *ctx, kh_source *src) {
+  while (src->offered < src->line_count) {
+    uint32_t i = src->offered;
+    int subckt = 0;
+    kh_status st = src->compat ? pspice_line(ctx, src, i, &subckt) : KH_OK;
     if (st != KH_OK) return st;
+    kh_line l = src->lines[i];
+    kh_segment at = src->segs[l.seg]; /* the line may be gone once taken */
+    if (!src->on_line)
+      src->offered++;
+    else if ((st = src->on_line(src->on_line_user, src->offered++)) != KH_OK)
+      return st;
+    for (size_t k = 0; subckt && kh_pspice_subckt_params[k]; k++)
+      if ((st = take_synthetic_line(ctx, src, l.file, at.line, at.col,
+                                    kh_pspice_subckt_params[k])) != KH_OK)
+        return st;
   }
   return KH_OK;
 }
@@ -238,7 +344,7 @@ static kh_status append_text(reader *r, const char *s, size_t n, uint32_t line, 
 
 static kh_status begin_line(reader *r) {
   kh_source *src = r->src;
-  kh_status st = offer_lines(src); /* a new line begins: the last one is complete */
+  kh_status st = offer_lines(r->ctx, src); /* a new line begins: the last one is complete */
   if (st != KH_OK) return st;
   if (kh_reserve((void **)&src->lines, &src->line_cap, src->line_count + 1, sizeof *src->lines) ||
       kh_reserve((void **)&src->text, &src->text_cap, src->text_len + 1, 1))
@@ -260,10 +366,11 @@ static int is_blank(char c) {
 /* Length of s[0..n) once ';' comments and '$' comments (after a blank, a comma or a leading
  * continuation '+', which all separate words: "a,$" or "+$x" must not give the node "$" or
  * "$x", which written back after a blank would read as a comment) are cut off. */
-static size_t strip_inline_comment(const char *s, size_t n) {
+static size_t strip_inline_comment(const char *s, size_t n, int dollar) {
   for (size_t i = 0; i < n; i++) {
     if (s[i] == ';') return i;
-    if (s[i] == '$' && (i == 0 || is_blank(s[i - 1]) || s[i - 1] == ',' || (i == 1 && s[0] == '+')))
+    if (dollar && s[i] == '$' &&
+        (i == 0 || is_blank(s[i - 1]) || s[i - 1] == ',' || (i == 1 && s[0] == '+')))
       return i;
   }
   return n;
@@ -376,6 +483,22 @@ static kh_status lib_card(reader *r, const char *c, size_t m, kh_loc loc) {
   return KH_OK;
 }
 
+/* ngspice's PSpice mode reads every `.lib` as `.inc` (inpcom.c): the first word is a file,
+ * included whole; the words after it are not read. */
+static kh_status pspice_lib(reader *r, const char *c, size_t m, kh_loc loc) {
+  const char *word[2] = {0};
+  size_t len[2] = {0};
+  size_t count = card_words(c, m, word, len);
+  if (count == 0)
+    return kh_source_fail(r->ctx, r->src, KH_ERR_INPUT, loc, ".lib needs a file name");
+  kh_status st = count == 1 ? KH_OK
+                            : kh_source_note(r->ctx, r->src, loc,
+                                             "in ngspice's PSpice mode .lib includes the whole "
+                                             "file, as .inc (its section '%.*s' is not read)",
+                                             (int)len[1], word[1]);
+  return st == KH_OK ? include_file(r, word[0], len[0], NULL, 0, loc) : st;
+}
+
 /* Handles one physical line (without its newline). */
 static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t lineno) {
   size_t i = 0;
@@ -403,7 +526,8 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
   if (strchr(")(=[]?&%!:,\f", s[i])) /* ngspice 39 turns such a line into a comment */
     return kh_source_note(r->ctx, r->src, (kh_loc){r->file, lineno, (uint32_t)i + 1},
                           "a line starting with '%c' is a comment, as ngspice reads it", s[i]);
-  size_t end = i + strip_inline_comment(s + i, n - i);
+  /* ngspice's PSpice mode reads '$' as part of a word everywhere (inpcom.c's stripcomments) */
+  size_t end = i + strip_inline_comment(s + i, n - i, !r->src->compat);
   while (end > i && is_blank(s[end - 1])) end--;
   if (end == i) return KH_OK;
   kh_loc loc = {r->file, lineno, (uint32_t)i + 1};
@@ -421,6 +545,7 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
     if (j == m) return KH_OK;
     return append_text(r, c + j, m - j, lineno, (uint32_t)(i + j + 1));
   }
+  if (word_is(c, m, ".lib") && r->src->compat) return r->can_continue = 0, pspice_lib(r, c, m, loc);
   if (word_is(c, m, ".lib")) return r->can_continue = 0, lib_card(r, c, m, loc);
   if (word_is(c, m, ".endl")) {
     if (r->lib_state == OUTSIDE_LIB)
@@ -641,6 +766,14 @@ static void directory_of(const char *path, char dir[PATH_MAX]) {
     dir[0] = '\0';
 }
 
+/* The lines ngspice's PSpice mode puts before a file's own (kh_pspice_header), at `where`. */
+static kh_status pspice_header(kh_context *ctx, kh_source *src, uint32_t file, kh_loc where) {
+  kh_status st = offer_lines(ctx, src); /* the line before is complete */
+  for (size_t k = 0; st == KH_OK && kh_pspice_header[k]; k++)
+    st = take_synthetic_line(ctx, src, file, where.line, where.col, kh_pspice_header[k]);
+  return st;
+}
+
 static kh_status read_file_at(reader *parent, const char *path, const char *section, kh_loc where) {
   kh_source *src = parent->src;
   kh_context *ctx = parent->ctx;
@@ -666,6 +799,13 @@ static kh_status read_file_at(reader *parent, const char *path, const char *sect
     return kh_fail_nomem(ctx, "reading the netlist");
   }
   src->include_stack[src->include_depth++] = canon_copy;
+  /* PSpice mode: the lines ngspice puts before an included file's, at the .include */
+  if (src->compat == KH_COMPAT_PS) st = pspice_header(parent->ctx, src, parent->file, where);
+  if (st != KH_OK) {
+    fclose(f);
+    kh_free(src->include_stack[--src->include_depth]);
+    return st;
+  }
   char dir[PATH_MAX];
   directory_of(path, dir);
   reader r = {.src = src, .ctx = ctx, .dir = dir, .section = section};
@@ -692,7 +832,7 @@ kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *tex
   reader r = {.src = src, .ctx = ctx, .dir = ""};
   kh_status st = add_file(ctx, src, name, &r.file);
   if (st == KH_OK) st = read_buffer(&r, text, len, 1);
-  return st == KH_OK ? offer_lines(src) : st;
+  return st == KH_OK ? offer_lines(ctx, src) : st;
 }
 
 kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path) {
@@ -715,10 +855,13 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
   directory_of(path, dir);
   reader r = {.src = src, .ctx = ctx, .dir = dir};
   st = add_file(ctx, src, path, &r.file);
+  /* `psa`: ngspice's PSpice mode rewrites the whole deck, its lines after the title first */
+  if (st == KH_OK && src->compat == KH_COMPAT_PSA)
+    st = pspice_header(ctx, src, r.file, (kh_loc){r.file, 1, 1});
   if (st != KH_OK) {
     fclose(f);
     return st;
   }
   st = read_opened(NULL, &r, (kh_loc){0, 0, 0}, path, f, size, 1);
-  return st == KH_OK ? offer_lines(src) : st;
+  return st == KH_OK ? offer_lines(ctx, src) : st;
 }

@@ -63,6 +63,10 @@ typedef struct {
   /* reader state */
   char *include_stack[KH_MAX_INCLUDE_DEPTH + 1]; /* canonical paths being read: cycles */
   size_t include_depth;
+  /* ngspice's PSpice mode (kh_compat: set before reading): lines rewritten as it rewrites them
+   * (pspice.c); the .subckt nesting of the rewritten lines so far */
+  int compat;
+  int pspice_depth;
 } kh_source;
 
 void kh_source_init(kh_source *src, kh_arena *arena);
@@ -71,6 +75,9 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
 kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *text, size_t len,
                                 const char *name);
 
+/* Whether logical line `line` is one ngspice's PSpice mode rewrites (of an included file with
+ * KH_COMPAT_PS, of any with KH_COMPAT_PSA). */
+int kh_source_pspice_line(const kh_source *src, uint32_t line);
 /* Removes logical lines [from, to); later lines move down (only cheap near the end). */
 void kh_source_remove_lines(kh_source *src, uint32_t from, uint32_t to);
 

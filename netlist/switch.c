@@ -87,6 +87,21 @@ static int glued_control(const kh_tokens *tok) {
          t[5].off > t[4].off + t[4].len && t[5].s == gap + blank && !memchr(gap, ',', blank);
 }
 
+/* An S line of a VSWITCH model with VON and VOFF in ngspice's PSpice mode, which rewrites it as
+ * `aNAME %gd(c+ c-) %gd(n+ n-) model` (pspice_compat; its words after the model dropped): that
+ * pswitch instance, named so. */
+static kh_status vswitch(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                         const kh_elem *e) {
+  const kh_token *t = tok->items;
+  char *name = kh_arena_alloc(&p->nl->arena, t[0].len + 1);
+  if (!name) return kh_fail_nomem(p->ctx, "storing elements");
+  name[0] = 'a', memcpy(name + 1, t[0].s, t[0].len);
+  kh_token a = {name, t[0].len + 1, t[0].off};
+  kh_curve_ports cntl = {{e->ctrl[0], e->ctrl[1]}, {0, 0}, NULL, 0};
+  kh_curve_ports out = {{0, 0}, {e->node[0], e->node[1]}, NULL, 1};
+  return kh_pswitch(p, line, s, &a, &cntl, &out, e->model);
+}
+
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   kh_token unwrapped[64];
   kh_tokens copy = *tok;
@@ -116,6 +131,8 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   st = kh_model_at(p, line, s, &t[at], &e.model);
   if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[e.model];
+  if (!current && !strcmp(m->type, "pswitch") && kh_source_pspice_line(&p->src, line))
+    return vswitch(p, line, tok, s, &e);
   if (strcmp(m->type, current ? "csw" : "sw") != 0)
     return kh_token_fail(p, line, &t[at], "model '%s' is of type '%s', %s needs type '%s'", m->name,
                          m->type, current ? "a W switch" : "a switch", current ? "csw" : "sw");

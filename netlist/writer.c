@@ -291,13 +291,11 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
 /* An XSPICE instance element i, a B source for kirchhoff, as the A card it is in ngspice 39:
  * `aname %vd(a b) %vd(n+ n-) model` (%v(a) for v(a), kind 2: %vnam vname for a source's
  * current; %id for a current out), its inputs in brackets for a vector (summer, mult). */
-enum { A_VECTOR = 1, A_CONDUCTANCE = 2, A_CONDUCTANCE_INPUT = 4 };
-/* An A card's input port, " %vnam source", " %vd(a b)" or " %v(a)" (kind 2: a source's current;
- * A_CONDUCTANCE_INPUT for kind: " %gd(a b)", pswitch's control). */
+enum { A_VECTOR = 1, A_CONDUCTANCE = 2 };
+/* An A card's input port, " %vnam source", " %vd(a b)" or " %v(a)" (kind 2: a source's current).
+ */
 static void write_input_port(const kh_netlist *nl, const size_t in[2], int kind, FILE *out) {
-  if (kind == A_CONDUCTANCE_INPUT)
-    fprintf(out, " %%gd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
-  else if (kind == 2)
+  if (kind == 2)
     fprintf(out, " %%vnam %s", elem_name(nl, in[0]));
   else if (in[1])
     fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
@@ -341,9 +339,15 @@ static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *
   size_t in[KH_CODE_MODEL_PORTS][2];
   int kinds[KH_CODE_MODEL_PORTS];
   size_t n = kh_expression_model_ports(x, in, kinds, KH_CODE_MODEL_PORTS);
-  size_t pswitch = !strcmp(m->type, "pswitch"), aswitch = pswitch || !strcmp(m->type, "aswitch"),
+  size_t pswitch = !strcmp(m->type, "pswitch"), aswitch = !strcmp(m->type, "aswitch"),
          own = aswitch || !strcmp(m->type, "sidiode") || !strcmp(m->type, "zener");
-  if (pswitch) kinds[0] = A_CONDUCTANCE_INPUT; /* its control's resistor is the card's */
+  if (pswitch) { /* its control: the nodes of its resistor, the element after it */
+    const kh_elem *c = &nl->elements[i + 1];
+    fprintf(out, "%s %%gd(%s %s) %%gd(%s %s) %s\n", elem_name(nl, i), node(nl, c->node[0]),
+            node(nl, c->node[1]), node(nl, nl->elements[i].node[0]),
+            node(nl, nl->elements[i].node[1]), m->name);
+    return 1;
+  }
   int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
              (own ? A_CONDUCTANCE : 0);
   if (n <= aswitch) return 0; /* a control that is the port itself: written as a B source */

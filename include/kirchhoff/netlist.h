@@ -70,6 +70,14 @@ typedef struct {
 /* As kh_netlist_parse_file, with the overrides: what a .dc sweep reads at each point. */
 KH_API kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const char *path,
                                             const kh_parse_overrides *o);
+/* How ngspice's start-up file has ngspice read decks (`set ngbehavior=...` in .spiceinit):
+ * its own mode, or its PSpice compatibility mode for included files (`ps`: vendors' model
+ * libraries) or for the whole deck (`psa`), as ngspice 39 rewrites those lines (docs/netlist.md,
+ * "PSpice mode"; what kirchhoff does not rewrite as ngspice does is refused at its token). */
+typedef enum { KH_COMPAT_NGSPICE = 0, KH_COMPAT_PS = 1, KH_COMPAT_PSA = 2 } kh_compat;
+/* As kh_netlist_parse_file_with (o may be NULL), reading the deck in compatibility mode `mode`. */
+KH_API kh_status kh_netlist_parse_file_compat(kh_context *ctx, kh_netlist **out, const char *path,
+                                              const kh_parse_overrides *o, kh_compat mode);
 /* Parses netlist text; `name` is used in messages; `.include` is relative to the working dir. */
 KH_API kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                          const char *name);

@@ -700,12 +700,12 @@ Test(cli, op_notes_the_compatibility_mode_of_ngspices_startup_file) {
   const char *forms[] = {"", "--quiet "};
   for (int quiet = 0; quiet < 2; quiet++) {
     snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/mode' && cd '%s/mode' && printf '* mine\\nset ngbehavior = psa\\n' > "
+             "mkdir -p '%s/mode' && cd '%s/mode' && printf '* mine\\nset ngbehavior = ltpsa\\n' > "
              ".spiceinit && HOME=/nonexistent SPICE_USERINIT_DIR= '%s' op %s../compat_mode.cir "
              "2>&1; rm -f .spiceinit",
              dir, dir, kh_test_cli(), forms[quiet]);
     cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
-    int noted = strstr(out, ".spiceinit:2 sets ngbehavior=psa: ngspice on this machine reads "
+    int noted = strstr(out, ".spiceinit:2 sets ngbehavior=ltpsa: ngspice on this machine reads "
                             "decks in that compatibility mode") != NULL;
     cr_expect_eq(noted, !quiet, "%s", out);
     free(out);
@@ -714,5 +714,48 @@ Test(cli, op_notes_the_compatibility_mode_of_ngspices_startup_file) {
            dir, kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
   cr_expect(!strstr(out, "ngbehavior"), "without the file: %s", out);
+  free(out);
+}
+
+/* With `set ngbehavior=ps` in ngspice's start-up file, ngspice rewrites included files as PSpice
+ * reads them (VSWITCH, TC=a,b, T_ABS, LIMIT/IF/PWR and VT, & and |), and so does kirchhoff: the
+ * library below is refused in ngspice's own mode and agrees with ngspice in PSpice mode on each
+ * side of the switches' thresholds, at 50 degrees C (the TC and temper). */
+Test(cli, op_reads_included_libraries_in_pspice_mode_as_ngspice_does) {
+  const char *lib = kh_test_write_temp(
+      "vendor.lib", "* a vendor's library\n.subckt amp in out\n"
+                    ".model sw1 vswitch(ron=10 roff=1e6 von=0.6 voff=0.4)\n"
+                    ".model swt vswitch(vt=0.5 vh=0.1 ron=5 roff=1e7)\n"
+                    ".model r_noiseless res(t_abs=-273.15)\nr1 in mid r_noiseless 1k tc=1m,2u\n"
+                    "s1 mid 0 in 0 sw1\ns2 mid out out mid sw1\ns3 out 0 in 0 swt\nr2 mid out 2k\n"
+                    "g1 0 out value={limit(v(in)*2, -1, 1)*1m}\n"
+                    "b1 0 out i={if(v(in) > 0.3 & v(mid) > 0 | v(in) < 0, 1m, 0)}\n"
+                    "rl out 0 {pwr(2,3)*100*vt/vt}\n.ends\n");
+  char dir[1024], cmd[4096], *out;
+  snprintf(dir, sizeof dir, "%s", lib);
+  *strrchr(dir, '/') = '\0';
+  const double volts[] = {0.45, 0.55, 0.7, -0.2};
+  for (size_t k = 0; k < 4; k++) {
+    char text[256];
+    snprintf(text, sizeof text,
+             "t\n.temp 50\n.include vendor.lib\nv1 in 0 %g\nx1 in out amp\nrload out 0 10k\n",
+             volts[k]);
+    kh_test_write_temp("pspice_deck.cir", text);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && printf 'set ngbehavior=ps\\n' > .spiceinit && HOME=/nonexistent "
+             "SPICE_USERINIT_DIR= '%s' op --compare --tol 1e-9 pspice_deck.cir 2>&1; rm -f "
+             ".spiceinit",
+             dir, kh_test_cli());
+    cr_assert_eq(kh_test_run(cmd, &out), 0, "at %g V: %s", volts[k], out);
+    cr_expect(strstr(out, "ngspice on the file itself: 4 nodes compared"), "%s", out);
+    cr_expect(strstr(out, "reads included files as ngspice's PSpice mode rewrites them"), "%s",
+              out);
+    free(out);
+  }
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && HOME=/nonexistent SPICE_USERINIT_DIR= '%s' op pspice_deck.cir 2>&1", dir,
+           kh_test_cli());
+  cr_expect_eq(kh_test_run(cmd, &out), 2, "ngspice's own mode: %s", out);
+  cr_expect(strstr(out, "vendor.lib:6:32: unexpected '2u'"), "refused in the library: %s", out);
   free(out);
 }

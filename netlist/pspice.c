@@ -1,0 +1,297 @@
+/* ngspice 39's PSpice compatibility mode (`set ngbehavior=ps` in .spiceinit; inpcom.c's
+ * pspice_compat and rem_mfg_from_models, read there): a logical line rewritten as ngspice
+ * rewrites it before reading. Where ngspice's rewrite is one kirchhoff does not make, the line is
+ * refused at its token, never read in ngspice's own mode instead. */
+#include "pspice.h"
+
+#include "core/alloc.h"
+#include "core/context.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const kh_pspice_header[] = {
+    ".param temp = 'temper'",
+    ".param vt = '(temper + 273.15) * 8.6173303e-5'",
+    ".param gmin = 1e-12",
+    ".func limit(x, a, b) { ternary_fcn(a > b, max(min(x, a), b), max(min(x, b), a)) }",
+    ".func pwr(x, a) { pow(x, a) }",
+    ".func pwrs(x, a) { sgn(x) * pow(x, a) }",
+    ".func stp(x) { u(x) }",
+    ".func if(a, b, c) {ternary_fcn( a , b , c )}",
+    ".func int(x) { sign(x)*floor(abs(x)) }",
+    NULL};
+const char *const kh_pspice_subckt_params[] = {
+    ".param temp = 'temper'", ".param vt = '(temper + 273.15) * 8.6173303e-5'", NULL};
+
+void kh_edit_release(kh_edit *e) {
+  kh_free(e->t), kh_free(e->from);
+  *e = (kh_edit){0};
+}
+
+static int put(kh_edit *e, char c, uint32_t from) {
+  if (e->n + 2 > e->cap) {
+    size_t cap = e->cap ? 2 * e->cap : 256;
+    char *t = kh_realloc(e->t, cap);
+    if (!t) return -1;
+    e->t = t;
+    uint32_t *f = kh_realloc(e->from, cap * sizeof *f);
+    if (!f) return -1;
+    e->from = f, e->cap = cap;
+  }
+  e->t[e->n] = c, e->from[e->n++] = from, e->t[e->n] = '\0';
+  return 0;
+}
+
+/* e = e[0, at) + insert + e[at + cut, n), through tmp */
+static int splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *insert) {
+  tmp->n = 0;
+  for (size_t i = 0; i < at; i++)
+    if (put(tmp, e->t[i], e->from[i])) return -1;
+  uint32_t here = at < e->n ? e->from[at] : e->n ? e->from[e->n - 1] + 1 : 0;
+  for (const char *s = insert; *s; s++)
+    if (put(tmp, *s, here)) return -1;
+  for (size_t i = at + cut; i < e->n; i++)
+    if (put(tmp, e->t[i], e->from[i])) return -1;
+  if (!tmp->t && (put(tmp, ' ', 0) || (tmp->n = 0, tmp->t[0] = '\0'))) return -1;
+  kh_edit t = *e;
+  *e = *tmp, *tmp = t;
+  return 0;
+}
+
+static int is_ident(char c) {
+  return isalnum((unsigned char)c) || c == '_';
+}
+
+/* The first `word` in s standing alone, as search_plain_identifier finds it; NULL where none. */
+static char *plain_word(char *s, const char *word) {
+  size_t n = strlen(word);
+  for (char *at = strstr(s, word); at; at = strstr(at + 1, word))
+    if ((at == s || !is_ident(at[-1])) && !is_ident(at[n])) return at;
+  return NULL;
+}
+
+static int starts(const char *s, const char *word) {
+  return !strncmp(s, word, strlen(word));
+}
+
+static int blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+/* The start of the word after `skip` blank-separated words, or NULL. */
+static char *word_after(char *s, int skip) {
+  while (blank(*s)) s++;
+  for (int k = 0; k < skip && *s; k++) {
+    while (*s && !blank(*s)) s++;
+    while (blank(*s)) s++;
+  }
+  return *s ? s : NULL;
+}
+
+static int refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...)
+    KH_PRINTF(4, 5);
+static int refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(res->why, sizeof res->why, fmt, ap);
+  va_end(ap);
+  res->why_at = at && at < e->t + e->n ? e->from[at - e->t] : 0;
+  return 0;
+}
+
+/* & to && and | to ||, in pspice_compat's loop: each lone `c` from the first on becomes two, the
+ * search going on past the last pair, and stopping at a pair already written. */
+static int double_operator(kh_edit *e, kh_edit *tmp, char c) {
+  char pair[3] = {c, c, 0};
+  char *t = strchr(e->t, c);
+  while (t && t[1] != c) {
+    if (splice(e, tmp, (size_t)(t - e->t), 1, pair)) return -1;
+    char *last = NULL;
+    for (char *u = e->t; (u = strstr(u, pair)) != NULL; u += 2) last = u + 2;
+    if (!last) break;
+    t = strchr(last, c);
+  }
+  return 0;
+}
+
+/* rem_mfg_from_models: `word=value` blanked where `word` stands alone (every .model card). */
+static void blank_word_value(kh_edit *e, const char *word) {
+  char *at = plain_word(e->t, word);
+  size_t n = strlen(word);
+  if (!at || at[n] != '=') return;
+  while (*at && !blank(*at)) *at++ = ' ';
+}
+
+/* Blanks around every '=' removed (inpcom.c's inp_remove_ws, as the VSWITCH rewrite reads). */
+static int close_equals(kh_edit *e, kh_edit *tmp) {
+  for (size_t i = 0; i < e->n; i++) {
+    if (e->t[i] != '=') continue;
+    size_t a = i, b = i + 1;
+    while (a > 0 && blank(e->t[a - 1])) a--;
+    while (b < e->n && blank(e->t[b])) b++;
+    if (a == i && b == i + 1) continue;
+    if (splice(e, tmp, a, b - a, "=")) return -1;
+    i = a;
+  }
+  return 0;
+}
+
+/* `name=` renamed (its first occurrence) or, absent, `dflt` put first in the parameters at p */
+static int rename_or_default(kh_edit *e, kh_edit *tmp, size_t p, const char *name, const char *to,
+                             const char *dflt) {
+  char *at = strstr(e->t + p, name);
+  if (at) return splice(e, tmp, (size_t)(at - e->t), strlen(name), to);
+  return splice(e, tmp, p, 0, dflt);
+}
+
+/* A VSWITCH model: with VT or VH the switch ngspice's SW model is (its parameters and defaults
+ * are SW's), with VON or VOFF the pswitch code model, its parameters renamed and ngspice's
+ * defaults for the absent ones written first, log=true. `type`: the type word's offset. */
+static int vswitch(kh_edit *e, kh_edit *tmp, size_t type, kh_pspice_result *res) {
+  memcpy(e->t + type, "sw     ", 7); /* "vswitch": 7 bytes */
+  size_t p = type + 7;
+  while (p < e->n && (blank(e->t[p]) || e->t[p] == '(')) p++;
+  if (strstr(e->t + p, "vt=") || strstr(e->t + p, "vh=")) return 0;
+  if (!strstr(e->t + p, "von=") && !strstr(e->t + p, "voff="))
+    return refuse(res, e, e->t + type,
+                  "VSWITCH model with neither VT, VH nor VON, VOFF (ngspice 39: \"Bad switch "
+                  "model\")");
+  memcpy(e->t + type, "pswitch", 7);
+  int paren = memchr(e->t + type, '(', e->n - type) != NULL;
+  if (!paren && (splice(e, tmp, e->n, 0, " log=true)") || splice(e, tmp, type + 7, 0, "(")))
+    return -1;
+  if (paren && splice(e, tmp, p, 0, "log=true ")) return -1;
+  p = (size_t)(strchr(e->t + type, '(') - e->t) + 1;
+  if (rename_or_default(e, tmp, p, "ron=", "r_on=", "r_on=1.0 ") ||
+      rename_or_default(e, tmp, p, "roff=", "r_off=", "r_off=1.0e6 ") ||
+      rename_or_default(e, tmp, p, "von=", "cntl_on=", "cntl_on=1 ") ||
+      rename_or_default(e, tmp, p, "voff=", "cntl_off=", "cntl_off=0 "))
+    return -1;
+  return 0;
+}
+
+/* A .model card: T_ABS, T_REL_GLOBAL and T_MEASURED renamed (the first of them, as
+ * pspice_compat renames it), VSWITCH, and the rewrites kirchhoff does not make refused. */
+static int model_card(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
+  char *t;
+  if ((t = strstr(e->t, "t_abs")) != NULL)
+    memcpy(t, " temp", 5);
+  else if ((t = strstr(e->t, "t_rel_global")) != NULL)
+    memcpy(t, "       dtemp", 12);
+  else if ((t = strstr(e->t, "t_measured")) != NULL)
+    memcpy(t, "      tnom", 10);
+  char *type = word_after(e->t, 2);
+  if (!type) return 0;
+  if (starts(type, "ako:"))
+    return refuse(res, e, type, "PSpice AKO model: kirchhoff's PSpice mode does not copy models");
+  if (starts(type, "iswitch") || starts(type, "lpnp"))
+    return refuse(res, e, type, "PSpice %s model: not in kirchhoff's PSpice mode",
+                  starts(type, "lpnp") ? "LPNP" : "ISWITCH");
+  if (starts(type, "vswitch")) {
+    size_t at = (size_t)(type - e->t);
+    return close_equals(e, tmp) || vswitch(e, tmp, at, res) ? -1 : 0;
+  }
+  char *w;
+  if ((starts(type, "nmos") || starts(type, "pmos") || starts(type, "npn") ||
+       starts(type, "pnp")) &&
+      (w = plain_word(e->t, "level")) != NULL)
+    return refuse(res, e, w,
+                  "a LEVEL on a PSpice MOSFET or BJT model, which ngspice 39's PSpice mode maps "
+                  "to its own levels: not in kirchhoff's PSpice mode");
+  if ((w = plain_word(e->t, "dev")) != NULL || (w = plain_word(e->t, "lot")) != NULL)
+    return refuse(res, e, w, "PSpice DEV/LOT tolerances: not in kirchhoff's PSpice mode");
+  return 0;
+}
+
+/* The values after R's, L's or C's TC: TC1= and TC2= for them (pspice_compat's rewrite, which
+ * drops whatever follows: refused there). */
+static int temperature_coefficients(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
+  char *from = word_after(e->t, 3), *tc = from ? plain_word(from, "tc") : NULL;
+  if (!tc) return 0;
+  char *s = tc + 2, *value[2] = {0};
+  size_t len[2] = {0};
+  while (blank(*s)) s++;
+  if (*s != '=')
+    return refuse(res, e, tc, "TC without '=': not in kirchhoff's PSpice mode (write TC=a,b)");
+  s++;
+  for (int k = 0; k < 3; k++) {
+    while (blank(*s) || *s == ',' || *s == '(' || *s == ')') s++;
+    if (!*s) break;
+    if (k == 2)
+      return refuse(res, e, s,
+                    "words after TC=a,b, which ngspice 39's PSpice mode drops: put them before "
+                    "TC");
+    value[k] = s;
+    while (*s && !blank(*s) && *s != ',' && *s != '(' && *s != ')') s++;
+    len[k] = (size_t)(s - value[k]);
+    if (memchr(value[k], '=', len[k]) || strpbrk(value[k], "{'") == value[k])
+      return refuse(res, e, value[k],
+                    "TC's values as ngspice 39's PSpice mode splits them (numbers): write TC1= "
+                    "and TC2= instead");
+  }
+  if (!value[0])
+    return refuse(res, e, tc, "TC without values (ngspice 39's PSpice mode removes it)");
+  char words[160];
+  if (snprintf(words, sizeof words, "tc1=%.*s%s%.*s", (int)len[0], value[0],
+               value[1] ? " tc2=" : "", (int)len[1], value[1] ? value[1] : "") >= (int)sizeof words)
+    return refuse(res, e, tc, "TC's values too long");
+  return splice(e, tmp, (size_t)(tc - e->t), e->n - (size_t)(tc - e->t), words);
+}
+
+/* rem_double_braces: in a .model card or inside a .subckt, braces inside the first brace pair
+ * are parentheses. */
+static void inner_braces(kh_edit *e) {
+  char *s = strchr(e->t, '{');
+  if (!s) return;
+  for (int level = 1; *++s;) {
+    if (*s == '{' && ++level > 1)
+      *s = '(';
+    else if (*s == '}' && level-- > 1)
+      *s = ')';
+  }
+}
+
+/* The rewrites of a line of a rewritten file, in pspice_compat's order. */
+static int library_line(kh_edit *e, kh_edit *tmp, int *depth, kh_pspice_result *res) {
+  char c = e->t[0];
+  if (starts(e->t, ".distribution"))
+    return refuse(res, e, e->t, "PSpice .distribution: not in kirchhoff's PSpice mode");
+  if (starts(e->t, ".subckt")) ++*depth, res->opens_subckt = 1;
+  if (starts(e->t, ".ends")) --*depth;
+  if (starts(e->t, ".model") || *depth > 0) inner_braces(e);
+  if ((c == 'e' || c == 'g') && (plain_word(e->t, "value") || plain_word(e->t, "cur")) &&
+      strstr(e->t, "table("))
+    return refuse(res, e, strstr(e->t, "table("),
+                  "PSpice TABLE() in a VALUE: not in kirchhoff's PSpice mode");
+  if (c == 'r' || c == 'l' || c == 'c') {
+    if (temperature_coefficients(e, tmp, res)) return -1;
+    if (res->why[0]) return 0;
+  }
+  if (double_operator(e, tmp, '&') || double_operator(e, tmp, '|')) return -1;
+  if (c != 'a')
+    for (char *t = e->t; (t = strchr(t, '~')) != NULL;) *t = '!';
+  if (starts(e->t, ".model")) return model_card(e, tmp, res);
+  char *node4 = c == 'q' ? word_after(e->t, 4) : NULL;
+  if (node4 && *node4 == '[' && strchr(node4, ']')) *node4 = ' ', *strchr(node4, ']') = ' ';
+  return 0;
+}
+
+int kh_pspice_rewrite(const char *s, size_t n, int in_library, int *depth, kh_edit *out,
+                      kh_pspice_result *res) {
+  kh_edit tmp = {0};
+  *res = (kh_pspice_result){.why = ""};
+  out->n = 0;
+  for (size_t i = 0; i < n; i++)
+    if (put(out, s[i], (uint32_t)i)) return -1;
+  if (!out->t && (put(out, ' ', 0) || (out->n = 0, out->t[0] = '\0'))) return -1;
+  int st = in_library ? library_line(out, &tmp, depth, res) : 0;
+  if (st == 0 && !res->why[0] && starts(out->t, ".model"))
+    for (size_t k = 0; k < 4; k++)
+      blank_word_value(out, (const char *[]){"mfg", "icrating", "vceo", "type"}[k]);
+  kh_edit_release(&tmp);
+  return st;
+}
