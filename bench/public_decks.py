@@ -27,7 +27,9 @@ The issue's target: at least 90 % matching, none wrong. Prints one line per deck
 and both programs' whole-process times. Exit status 0 unless a deck is wrong or failed.
 
 A .spiceinit beside a deck is removed from the copy: its `set ngbehavior=...` would have ngspice
-read the deck as PSpice or LTspice do, where kirchhoff reads ngspice's default mode.
+read the deck as PSpice or LTspice do, where kirchhoff reads ngspice's default mode. With
+--pspice each is replaced by `set ngbehavior=ps` instead, as ngspice's p-to-n-examples README
+tells its users to set it: both programs then read the included libraries in PSpice mode.
 
 Where to get decks: ngspice-39's examples/ and tests/ (the source tarball at
 http://deb.debian.org/debian/pool/main/n/ngspice/ngspice_39.3+ds.orig.tar.gz), vendor diode model
@@ -91,7 +93,7 @@ def read_cards(path, seen, top, subckts):
         words = low.split()
         where = subckts[stack[-1]] if stack else top
         if low.startswith((".include", ".inc ", ".lib")) and len(words) >= 2:
-            name = words[1].strip("'\"")
+            name = line.split()[1].strip("'\"")  # as written: file names keep their case
             read_cards(os.path.join(os.path.dirname(path), name), seen, top, subckts)
         elif low.startswith(".subckt") and len(words) >= 2:
             stack.append(words[1])
@@ -229,8 +231,11 @@ def main():
     for folder, _, files in os.walk(copy):
         if ".spiceinit" in files:
             # a compatibility mode (set ngbehavior=ps, lt, ...) there would make ngspice read the
-            # decks beside it as PSpice or LTspice do; kirchhoff reads ngspice's default mode
+            # decks beside it as PSpice or LTspice do; kirchhoff reads ngspice's own mode and ps
             os.remove(os.path.join(folder, ".spiceinit"))
+            if "--pspice" in args:
+                with open(os.path.join(folder, ".spiceinit"), "w") as f:
+                    f.write("set ngbehavior=ps\n")
     counts = dict(matching=0, several=0, refused=0, wrong=0, failed=0, not_dc=0, other_elements=0)
     times = [0.0, 0.0]
     worst = 0.0

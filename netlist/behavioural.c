@@ -431,35 +431,30 @@ static int table_number(reader *r, double *v) {
   return 1;
 }
 
-/* An E or G TABLE's points after its expression, as ngspice 39 takes them (its listing,
- * measured): an optional '=', then the pairs (x, y), the commas inside and between them
- * optional, all of them inside one more pair of parentheses or not; at least two, the
+/* An E or G TABLE's points after its expression, as ngspice 39 takes them (inpcom.c's
+ * inp_compat, read there, and measured): an optional '=', then numbers, which it pairs as x and
+ * y, blanks, commas and parentheses between them all alike (`((0,0)(1,2)` and Microchip's
+ * `((-1,-1n)(0,0)(3.4k,1n))(3.5k,1))` read as their numbers); at least two points, the
  * abscissas ascending (ngspice makes one point a constant, and answers nonsense for points out
- * of order: refused). Into *xy (x0, y0, x1, ...), *count numbers. */
+ * of order: refused), their count even (ngspice drops an odd last one with "Missing token":
+ * refused). Into *xy (x0, y0, x1, ...), *count numbers. */
 static void table_points(reader *r, const char *card, double **xy, size_t *count) {
   take(r, "=");
-  blanks(r);
-  int outer = r->end - r->pos > 1 && r->pos[0] == '(';
-  for (const char *q = r->pos + 1; outer && q < r->end; q++)
-    if (*q != ' ' && *q != '\t') {
-      outer = *q == '(';
-      break;
-    }
-  if (outer) take(r, "(");
   size_t cap = 0;
-  while (r->st == KH_OK && take(r, "(")) {
-    if (kh_reserve((void **)xy, &cap, *count + 2, sizeof **xy)) {
+  while (r->st == KH_OK) {
+    while (r->pos < r->end && strchr(" \t,()", *r->pos)) r->pos++;
+    if (r->pos >= r->end) break;
+    if (kh_reserve((void **)xy, &cap, *count + 1, sizeof **xy)) {
       r->st = kh_fail_nomem(r->p->ctx, "reading a TABLE");
       break;
     }
-    double *point = *xy + *count;
-    if (!table_number(r, &point[0]) || (take(r, ","), !table_number(r, &point[1]))) break;
-    if (!take(r, ")")) kh_reader_fail(r, r->pos, "expected ')' after a TABLE's point");
-    *count += 2;
-    take(r, ",");
+    if (table_number(r, *xy + *count)) ++*count;
   }
-  if (r->st == KH_OK && outer && !take(r, ")"))
-    kh_reader_fail(r, r->pos, "expected ')' after the points");
+  if (r->st == KH_OK && *count % 2)
+    kh_reader_fail(r, card,
+                   "a TABLE's numbers come in pairs (x, y), and these are %zu (ngspice 39 drops "
+                   "the last with \"Missing token\")",
+                   *count);
   if (r->st == KH_OK && *count < 4)
     kh_reader_fail(r, card, "a TABLE takes two or more points (x, y) after its expression");
   for (size_t k = 2; r->st == KH_OK && k < *count; k += 2)

@@ -46,8 +46,7 @@ static int put(kh_edit *e, char c, uint32_t from) {
   return 0;
 }
 
-/* e = e[0, at) + insert + e[at + cut, n), through tmp */
-static int splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *insert) {
+int kh_edit_splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *insert) {
   tmp->n = 0;
   for (size_t i = 0; i < at; i++)
     if (put(tmp, e->t[i], e->from[i])) return -1;
@@ -92,9 +91,8 @@ static char *word_after(char *s, int skip) {
   return *s ? s : NULL;
 }
 
-static int refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...)
-    KH_PRINTF(4, 5);
-static int refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...) {
+int kh_pspice_refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt,
+                     ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(res->why, sizeof res->why, fmt, ap);
@@ -109,7 +107,7 @@ static int double_operator(kh_edit *e, kh_edit *tmp, char c) {
   char pair[3] = {c, c, 0};
   char *t = strchr(e->t, c);
   while (t && t[1] != c) {
-    if (splice(e, tmp, (size_t)(t - e->t), 1, pair)) return -1;
+    if (kh_edit_splice(e, tmp, (size_t)(t - e->t), 1, pair)) return -1;
     char *last = NULL;
     for (char *u = e->t; (u = strstr(u, pair)) != NULL; u += 2) last = u + 2;
     if (!last) break;
@@ -134,7 +132,7 @@ static int close_equals(kh_edit *e, kh_edit *tmp) {
     while (a > 0 && blank(e->t[a - 1])) a--;
     while (b < e->n && blank(e->t[b])) b++;
     if (a == i && b == i + 1) continue;
-    if (splice(e, tmp, a, b - a, "=")) return -1;
+    if (kh_edit_splice(e, tmp, a, b - a, "=")) return -1;
     i = a;
   }
   return 0;
@@ -144,8 +142,8 @@ static int close_equals(kh_edit *e, kh_edit *tmp) {
 static int rename_or_default(kh_edit *e, kh_edit *tmp, size_t p, const char *name, const char *to,
                              const char *dflt) {
   char *at = strstr(e->t + p, name);
-  if (at) return splice(e, tmp, (size_t)(at - e->t), strlen(name), to);
-  return splice(e, tmp, p, 0, dflt);
+  if (at) return kh_edit_splice(e, tmp, (size_t)(at - e->t), strlen(name), to);
+  return kh_edit_splice(e, tmp, p, 0, dflt);
 }
 
 /* A VSWITCH model: with VT or VH the switch ngspice's SW model is (its parameters and defaults
@@ -157,14 +155,16 @@ static int vswitch(kh_edit *e, kh_edit *tmp, size_t type, kh_pspice_result *res)
   while (p < e->n && (blank(e->t[p]) || e->t[p] == '(')) p++;
   if (strstr(e->t + p, "vt=") || strstr(e->t + p, "vh=")) return 0;
   if (!strstr(e->t + p, "von=") && !strstr(e->t + p, "voff="))
-    return refuse(res, e, e->t + type,
-                  "VSWITCH model with neither VT, VH nor VON, VOFF (ngspice 39: \"Bad switch "
-                  "model\")");
+    return kh_pspice_refuse(
+        res, e, e->t + type,
+        "VSWITCH model with neither VT, VH nor VON, VOFF (ngspice 39: \"Bad switch "
+        "model\")");
   memcpy(e->t + type, "pswitch", 7);
   int paren = memchr(e->t + type, '(', e->n - type) != NULL;
-  if (!paren && (splice(e, tmp, e->n, 0, " log=true)") || splice(e, tmp, type + 7, 0, "(")))
+  if (!paren &&
+      (kh_edit_splice(e, tmp, e->n, 0, " log=true)") || kh_edit_splice(e, tmp, type + 7, 0, "(")))
     return -1;
-  if (paren && splice(e, tmp, p, 0, "log=true ")) return -1;
+  if (paren && kh_edit_splice(e, tmp, p, 0, "log=true ")) return -1;
   p = (size_t)(strchr(e->t + type, '(') - e->t) + 1;
   if (rename_or_default(e, tmp, p, "ron=", "r_on=", "r_on=1.0 ") ||
       rename_or_default(e, tmp, p, "roff=", "r_off=", "r_off=1.0e6 ") ||
@@ -174,36 +174,67 @@ static int vswitch(kh_edit *e, kh_edit *tmp, size_t type, kh_pspice_result *res)
   return 0;
 }
 
-/* A .model card: T_ABS, T_REL_GLOBAL and T_MEASURED renamed (the first of them, as
- * pspice_compat renames it), VSWITCH, and the rewrites kirchhoff does not make refused. */
+/* The end of the type word at `type` (gettok_noparens: up to a blank or a parenthesis). */
+static size_t type_end(const kh_edit *e, const char *type) {
+  const char *t = type;
+  while (*t && !blank(*t) && *t != '(' && *t != ')') t++;
+  return (size_t)(t - e->t);
+}
+
+/* A MOSFET's or BJT's LEVEL as pspice_compat maps it: NMOS and PMOS levels 6 and 7 to BSIM3
+ * 3.2.4 (`level=8 version=3.2.4`, the words between the type and the level dropped, as it drops
+ * them), the levels it maps to models kirchhoff lacks refused, the others kept. */
+static int mapped_level(kh_edit *e, kh_edit *tmp, const char *type, kh_pspice_result *res) {
+  int mos = starts(type, "nmos") || starts(type, "pmos");
+  char *lv = strstr(type, "level=");
+  if (!lv || !(mos || starts(type, "npn") || starts(type, "pnp"))) return 0;
+  int level = atoi(lv + 6);
+  if (mos && (level == 5 || level == 8))
+    return kh_pspice_refuse(
+        res, e, lv,
+        "PSpice MOSFET LEVEL=%d, which ngspice 39's PSpice mode reads as %s: not in "
+        "kirchhoff",
+        level, level == 5 ? "EKV (level 44)" : "BSIM4 4.5.0 (level 14)");
+  if (!mos && level == 2)
+    return kh_pspice_refuse(
+        res, e, lv,
+        "PSpice BJT LEVEL=2, which ngspice 39's PSpice mode reads as MEXTRAM (level 6): "
+        "not in kirchhoff");
+  if (!mos || (level != 6 && level != 7)) return 0;
+  size_t from = type_end(e, type), to = (size_t)(lv - e->t);
+  while (to < e->n && !blank(e->t[to])) to++;
+  return kh_edit_splice(e, tmp, from, to - from, " level=8 version=3.2.4");
+}
+
+/* pspice_compat's Monte-Carlo words removed: tokens after the type starting dev= or lot=. */
+static void drop_tolerances(char *type) {
+  for (char *w = word_after(type, 1); w; w = word_after(w, 1))
+    if (starts(w, "dev=") || starts(w, "lot="))
+      while (*w && !blank(*w)) *w++ = ' ';
+}
+
+/* A .model card: LEVELs mapped, DEV and LOT dropped, T_ABS, T_REL_GLOBAL and T_MEASURED
+ * renamed (the first of them, as pspice_compat renames it), LPNP as PNP, VSWITCH; AKO cards are
+ * copied before (pspice_ako). */
 static int model_card(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
-  char *t;
+  if (close_equals(e, tmp)) return -1;
+  char *type = word_after(e->t, 2), *t;
+  if (!type) return 0;
+  size_t at = (size_t)(type - e->t);
+  if (starts(type, "iswitch"))
+    return kh_pspice_refuse(res, e, type, "PSpice ISWITCH model: not in kirchhoff's PSpice mode");
+  if (mapped_level(e, tmp, e->t + at, res)) return -1;
+  if (res->why[0]) return 0;
+  drop_tolerances(e->t + at);
   if ((t = strstr(e->t, "t_abs")) != NULL)
     memcpy(t, " temp", 5);
   else if ((t = strstr(e->t, "t_rel_global")) != NULL)
     memcpy(t, "       dtemp", 12);
   else if ((t = strstr(e->t, "t_measured")) != NULL)
     memcpy(t, "      tnom", 10);
-  char *type = word_after(e->t, 2);
-  if (!type) return 0;
-  if (starts(type, "ako:"))
-    return refuse(res, e, type, "PSpice AKO model: kirchhoff's PSpice mode does not copy models");
-  if (starts(type, "iswitch") || starts(type, "lpnp"))
-    return refuse(res, e, type, "PSpice %s model: not in kirchhoff's PSpice mode",
-                  starts(type, "lpnp") ? "LPNP" : "ISWITCH");
-  if (starts(type, "vswitch")) {
-    size_t at = (size_t)(type - e->t);
-    return close_equals(e, tmp) || vswitch(e, tmp, at, res) ? -1 : 0;
-  }
-  char *w;
-  if ((starts(type, "nmos") || starts(type, "pmos") || starts(type, "npn") ||
-       starts(type, "pnp")) &&
-      (w = plain_word(e->t, "level")) != NULL)
-    return refuse(res, e, w,
-                  "a LEVEL on a PSpice MOSFET or BJT model, which ngspice 39's PSpice mode maps "
-                  "to its own levels: not in kirchhoff's PSpice mode");
-  if ((w = plain_word(e->t, "dev")) != NULL || (w = plain_word(e->t, "lot")) != NULL)
-    return refuse(res, e, w, "PSpice DEV/LOT tolerances: not in kirchhoff's PSpice mode");
+  if (starts(e->t + at, "lpnp")) /* a lateral PNP: the substrate at the base */
+    return kh_edit_splice(e, tmp, at, type_end(e, e->t + at) - at, "pnp level=1 subs=-1");
+  if (starts(e->t + at, "vswitch")) return vswitch(e, tmp, at, res);
   return 0;
 }
 
@@ -216,30 +247,33 @@ static int temperature_coefficients(kh_edit *e, kh_edit *tmp, kh_pspice_result *
   size_t len[2] = {0};
   while (blank(*s)) s++;
   if (*s != '=')
-    return refuse(res, e, tc, "TC without '=': not in kirchhoff's PSpice mode (write TC=a,b)");
+    return kh_pspice_refuse(res, e, tc,
+                            "TC without '=': not in kirchhoff's PSpice mode (write TC=a,b)");
   s++;
   for (int k = 0; k < 3; k++) {
     while (blank(*s) || *s == ',' || *s == '(' || *s == ')') s++;
     if (!*s) break;
     if (k == 2)
-      return refuse(res, e, s,
-                    "words after TC=a,b, which ngspice 39's PSpice mode drops: put them before "
-                    "TC");
+      return kh_pspice_refuse(
+          res, e, s,
+          "words after TC=a,b, which ngspice 39's PSpice mode drops: put them before "
+          "TC");
     value[k] = s;
     while (*s && !blank(*s) && *s != ',' && *s != '(' && *s != ')') s++;
     len[k] = (size_t)(s - value[k]);
     if (memchr(value[k], '=', len[k]) || strpbrk(value[k], "{'") == value[k])
-      return refuse(res, e, value[k],
-                    "TC's values as ngspice 39's PSpice mode splits them (numbers): write TC1= "
-                    "and TC2= instead");
+      return kh_pspice_refuse(
+          res, e, value[k],
+          "TC's values as ngspice 39's PSpice mode splits them (numbers): write TC1= "
+          "and TC2= instead");
   }
   if (!value[0])
-    return refuse(res, e, tc, "TC without values (ngspice 39's PSpice mode removes it)");
+    return kh_pspice_refuse(res, e, tc, "TC without values (ngspice 39's PSpice mode removes it)");
   char words[160];
   if (snprintf(words, sizeof words, "tc1=%.*s%s%.*s", (int)len[0], value[0],
                value[1] ? " tc2=" : "", (int)len[1], value[1] ? value[1] : "") >= (int)sizeof words)
-    return refuse(res, e, tc, "TC's values too long");
-  return splice(e, tmp, (size_t)(tc - e->t), e->n - (size_t)(tc - e->t), words);
+    return kh_pspice_refuse(res, e, tc, "TC's values too long");
+  return kh_edit_splice(e, tmp, (size_t)(tc - e->t), e->n - (size_t)(tc - e->t), words);
 }
 
 /* rem_double_braces: in a .model card or inside a .subckt, braces inside the first brace pair
@@ -256,17 +290,21 @@ static void inner_braces(kh_edit *e) {
 }
 
 /* The rewrites of a line of a rewritten file, in pspice_compat's order. */
-static int library_line(kh_edit *e, kh_edit *tmp, int *depth, kh_pspice_result *res) {
+static int library_line(kh_edit *e, kh_edit *tmp, uint32_t file, int whole, kh_pspice_state *st,
+                        kh_pspice_result *res) {
   char c = e->t[0];
-  if (starts(e->t, ".distribution"))
-    return refuse(res, e, e->t, "PSpice .distribution: not in kirchhoff's PSpice mode");
-  if (starts(e->t, ".subckt")) ++*depth, res->opens_subckt = 1;
-  if (starts(e->t, ".ends")) --*depth;
-  if (starts(e->t, ".model") || *depth > 0) inner_braces(e);
+  if (starts(e->t, ".distribution")) /* a comment for pspice_compat */
+    return res->drop = 1, 0;
+  if (starts(e->t, ".subckt")) /* ako_model's subcircuit: the last .subckt, none after .ends */
+    res->opens_subckt = 1, st->depth++, st->scope = ++st->scopes;
+  if (starts(e->t, ".ends")) st->depth--, st->scope = 0;
+  if (starts(e->t, ".model") && kh_pspice_ako(st, file, whole, e, tmp, res)) return -1;
+  if (res->why[0]) return 0;
+  if (starts(e->t, ".model") || st->depth > 0) inner_braces(e);
   if ((c == 'e' || c == 'g') && (plain_word(e->t, "value") || plain_word(e->t, "cur")) &&
       strstr(e->t, "table("))
-    return refuse(res, e, strstr(e->t, "table("),
-                  "PSpice TABLE() in a VALUE: not in kirchhoff's PSpice mode");
+    return kh_pspice_refuse(res, e, strstr(e->t, "table("),
+                            "PSpice TABLE() in a VALUE: not in kirchhoff's PSpice mode");
   if (c == 'r' || c == 'l' || c == 'c') {
     if (temperature_coefficients(e, tmp, res)) return -1;
     if (res->why[0]) return 0;
@@ -280,15 +318,15 @@ static int library_line(kh_edit *e, kh_edit *tmp, int *depth, kh_pspice_result *
   return 0;
 }
 
-int kh_pspice_rewrite(const char *s, size_t n, int in_library, int *depth, kh_edit *out,
-                      kh_pspice_result *res) {
+int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, int whole,
+                      kh_pspice_state *state, kh_edit *out, kh_pspice_result *res) {
   kh_edit tmp = {0};
   *res = (kh_pspice_result){.why = ""};
   out->n = 0;
   for (size_t i = 0; i < n; i++)
     if (put(out, s[i], (uint32_t)i)) return -1;
   if (!out->t && (put(out, ' ', 0) || (out->n = 0, out->t[0] = '\0'))) return -1;
-  int st = in_library ? library_line(out, &tmp, depth, res) : 0;
+  int st = in_library ? library_line(out, &tmp, file, whole, state, res) : 0;
   if (st == 0 && !res->why[0] && starts(out->t, ".model"))
     for (size_t k = 0; k < 4; k++)
       blank_word_value(out, (const char *[]){"mfg", "icrating", "vceo", "type"}[k]);

@@ -14,20 +14,47 @@ typedef struct {
 } kh_edit;
 
 /* What the rewrite of one line found: a refusal (why[0] set, at offset why_at of the line as
- * read), and whether the line opened a .subckt (ngspice adds .param temp and vt after it). */
+ * read), whether the line opened a .subckt (ngspice adds .param temp and vt after it), and
+ * whether it is dropped. */
 typedef struct {
   char why[320];
   size_t why_at;
   int opens_subckt;
+  int drop; /* a card ngspice makes a comment */
 } kh_pspice_result;
 
-/* Rewrites the logical line s[0..n) (lower case) into *out as ngspice 39's PSpice mode rewrites
- * it: `in_library` for a line that pspice_compat rewrites (of an included file; of any file in
- * `psa`), else only what that mode changes in every line. *depth: the .subckt nesting of the
- * rewritten lines so far. Returns -1 when out of memory, 0 otherwise (res->why set where the line
- * is refused). */
-int kh_pspice_rewrite(const char *s, size_t n, int in_library, int *depth, kh_edit *out,
-                      kh_pspice_result *res);
+/* What the rewrites carry from line to line: the .subckt nesting, and the .model cards read so
+ * far as written (name, type, the text after the type; their file and scope: 0 at the top
+ * level, else the .subckt they stand in directly, UINT32_MAX deeper), which an AKO card copies
+ * (pspice_ako.c). */
+typedef struct {
+  int depth;
+  uint32_t scope, scopes;
+  struct kh_pspice_model {
+    char *name, *type, *rest;
+    uint32_t file, scope;
+  } * models;
+  size_t model_count, model_cap;
+} kh_pspice_state;
+void kh_pspice_state_release(kh_pspice_state *st);
+
+/* Rewrites the logical line s[0..n) (lower case) of file `file` into *out as ngspice 39's PSpice
+ * mode rewrites it: `in_library` for a line that pspice_compat rewrites (of an included file; of
+ * any file in `psa`, `whole`), else only what that mode changes in every line. Returns -1 when
+ * out of memory, 0 otherwise (res->why set where the line is refused). */
+int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, int whole,
+                      kh_pspice_state *st, kh_edit *out, kh_pspice_result *res);
+/* An AKO card (`.model new ako:base type (params)`) as pspice_compat's ako_model writes it: the
+ * base's card (in the card's .subckt, else at the top level, of its file where not `whole`)
+ * with the new name and the card's parameters after the base's; the other .model cards recorded
+ * (pspice_ako.c). Returns -1 when out of memory. */
+int kh_pspice_ako(kh_pspice_state *st, uint32_t file, int whole, kh_edit *e, kh_edit *tmp,
+                  kh_pspice_result *res);
+/* e = e[0, at) + insert + e[at + cut, n), through tmp (pspice.c); -1 when out of memory. */
+int kh_edit_splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *insert);
+/* res->why and res->why_at (from `at` in e), for a refusal; returns 0. */
+int kh_pspice_refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void kh_edit_release(kh_edit *e);
 
 /* The lines pspice_compat puts before a rewritten file's (or deck's) own, in order; NULL ends. */

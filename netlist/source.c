@@ -111,14 +111,14 @@ static kh_status take_synthetic_line(kh_context *ctx, kh_source *src, uint32_t f
   return src->on_line(src->on_line_user, src->offered++);
 }
 
-/* Line i as ngspice's PSpice mode rewrites it (pspice.c); *subckt: whether it opens a .subckt,
- * after which ngspice adds parameters. */
+/* Line i as ngspice's PSpice mode rewrites it (pspice.c); *subckt: 1 where it opens a .subckt,
+ * after which ngspice adds parameters, -1 where ngspice drops it. */
 static kh_status pspice_line(kh_context *ctx, kh_source *src, uint32_t i, int *subckt) {
   kh_edit e = {0};
   kh_pspice_result res;
   const kh_line *l = &src->lines[i];
-  if (kh_pspice_rewrite(kh_line_text(src, l), l->len, kh_source_pspice_line(src, i),
-                        &src->pspice_depth, &e, &res))
+  if (kh_pspice_rewrite(kh_line_text(src, l), l->len, kh_source_pspice_line(src, i), l->file,
+                        src->compat == KH_COMPAT_PSA, &src->pspice, &e, &res))
     return kh_edit_release(&e), out_of_memory(ctx);
   kh_status st = KH_OK;
   if (res.why[0])
@@ -128,6 +128,7 @@ static kh_status pspice_line(kh_context *ctx, kh_source *src, uint32_t i, int *s
     st = replace_line(ctx, src, i, &e);
   kh_edit_release(&e);
   *subckt = res.opens_subckt;
+  if (st == KH_OK && res.drop) *subckt = -1;
   return st;
 }
 
@@ -141,6 +142,10 @@ static kh_status offer_lines(kh_context *ctx, kh_source *src) {
     if (st != KH_OK) return st;
     kh_line l = src->lines[i];
     kh_segment at = src->segs[l.seg]; /* the line may be gone once taken */
+    if (subckt < 0) {                 /* dropped (the last line: rewritten lines are) */
+      kh_source_remove_lines(src, i, i + 1);
+      continue;
+    }
     if (!src->on_line)
       src->offered++;
     else if ((st = src->on_line(src->on_line_user, src->offered++)) != KH_OK)
@@ -160,6 +165,7 @@ void kh_source_release(kh_source *src) {
   kh_free(src->files);
   kh_free(src->notes);
   for (size_t i = 0; i < src->include_depth; i++) kh_free(src->include_stack[i]);
+  kh_pspice_state_release(&src->pspice);
   kh_source_init(src, src->arena);
 }
 

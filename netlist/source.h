@@ -4,6 +4,8 @@
 #ifndef KH_NETLIST_SOURCE_H
 #define KH_NETLIST_SOURCE_H
 
+#include "pspice.h"
+
 #include "core/arena.h"
 #include "core/context.h"
 #include "kirchhoff/status.h"
@@ -64,9 +66,9 @@ typedef struct {
   char *include_stack[KH_MAX_INCLUDE_DEPTH + 1]; /* canonical paths being read: cycles */
   size_t include_depth;
   /* ngspice's PSpice mode (kh_compat: set before reading): lines rewritten as it rewrites them
-   * (pspice.c); the .subckt nesting of the rewritten lines so far */
+   * (pspice.c), with what the rewrites carry from line to line */
   int compat;
-  int pspice_depth;
+  kh_pspice_state pspice;
 } kh_source;
 
 void kh_source_init(kh_source *src, kh_arena *arena);
