@@ -41,6 +41,32 @@ static uint32_t call(reader *r, kh_xfunction fn, uint32_t a, uint32_t b) {
 static uint32_t expression(reader *r);
 static uint32_t unary(reader *r);
 
+/* exp and pwr as ngspice 39's PSpice mode computes them in every B source (ptfuncs.c's PTexp
+ * and PTpwr, read there): exp(u) linear past u = 14 (EXPMAX (u - 14 + 1), EXPMAX = exp(14) as
+ * ngspice writes it), pwr(x, a) with x = 0 moved to gmin 1e-20 where a < 0 (the .options gmin
+ * read so far). */
+static uint32_t pspice_call(reader *r, kh_xfunction fn, uint32_t a, uint32_t b) {
+  if (r->st != KH_OK) return UINT32_MAX;
+  uint32_t k[3];
+  double gmin = 1e-12;
+  kh_netlist_option(r->p->nl, "gmin", &gmin);
+  double constants[3] = {14.0, 1202604.284, gmin * 1.0e-20};
+  for (int i = 0; i < 3; i++)
+    k[i] = kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = constants[i]});
+  if (fn == KH_XF_EXP) {
+    uint32_t past = kh_reader_binary(r, KH_X_SUB, a, k[0]);
+    uint32_t one = kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = 1.0});
+    uint32_t line = kh_reader_binary(r, KH_X_MUL, k[1], kh_reader_binary(r, KH_X_ADD, past, one));
+    uint32_t above = call(r, KH_XF_GT0, past, 0);
+    return kh_reader_add(
+        r, (kh_xnode){.op = KH_X_TERN, .a = above, .b = line, .c = call(r, fn, a, 0)});
+  }
+  uint32_t at_zero =
+      kh_reader_binary(r, KH_X_MUL, call(r, KH_XF_EQ0, a, 0), call(r, KH_XF_LT0, b, 0));
+  uint32_t x = kh_reader_binary(r, KH_X_ADD, a, kh_reader_binary(r, KH_X_MUL, at_zero, k[2]));
+  return call(r, fn, x, b);
+}
+
 static int name_char(char c, int first) {
   return (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
 }
@@ -195,12 +221,8 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
     if (n != want)
       return kh_reader_fail(r, name, "'%.*s' takes %s", (int)len, name,
                             want == 2 ? "two arguments" : "one argument");
-    if (r->p->src.compat && (fn == KH_XF_EXP || fn == KH_XF_PWR)) /* ptfuncs.c's PTexp, PTpwr */
-      return kh_reader_fail(r, name,
-                            "'%.*s' in a B source, which ngspice's PSpice mode computes otherwise "
-                            "in every file (exp linear past 14, pwr(0, x < 0) moved off 0): not "
-                            "in kirchhoff's PSpice mode",
-                            (int)len, name);
+    if (r->p->src.compat && (fn == KH_XF_EXP || fn == KH_XF_PWR))
+      return pspice_call(r, (kh_xfunction)fn, arg[0], arg[1]);
     return call(r, (kh_xfunction)fn, arg[0], n == 2 ? arg[1] : 0);
   }
   return kh_reader_fail(

@@ -155,10 +155,14 @@ static int vswitch(kh_edit *e, kh_edit *tmp, size_t type, kh_pspice_result *res)
   while (p < e->n && (blank(e->t[p]) || e->t[p] == '(')) p++;
   if (strstr(e->t + p, "vt=") || strstr(e->t + p, "vh=")) return 0;
   if (!strstr(e->t + p, "von=") && !strstr(e->t + p, "voff="))
-    return kh_pspice_refuse(
-        res, e, e->t + type,
-        "VSWITCH model with neither VT, VH nor VON, VOFF (ngspice 39: \"Bad switch "
-        "model\")");
+    return kh_pspice_refuse(res, e, e->t + type,
+                            "VSWITCH model with neither VT, VH nor VON, VOFF (ngspice 39: \"Bad "
+                            "switch model\")");
+  if (!strstr(e->t + p, "von=") || !strstr(e->t + p, "voff="))
+    return kh_pspice_refuse(res, e, e->t + type,
+                            "VSWITCH model without %s, on which ngspice 39's PSpice mode fails "
+                            "(measured: \"double free or corruption\"): give both VON and VOFF",
+                            strstr(e->t + p, "von=") ? "VOFF" : "VON");
   memcpy(e->t + type, "pswitch", 7);
   int paren = memchr(e->t + type, '(', e->n - type) != NULL;
   if (!paren &&
@@ -208,9 +212,11 @@ static int mapped_level(kh_edit *e, kh_edit *tmp, const char *type, kh_pspice_re
 
 /* pspice_compat's Monte-Carlo words removed: tokens after the type starting dev= or lot=. */
 static void drop_tolerances(char *type) {
-  for (char *w = word_after(type, 1); w; w = word_after(w, 1))
-    if (starts(w, "dev=") || starts(w, "lot="))
-      while (*w && !blank(*w)) *w++ = ' ';
+  for (char *w = word_after(type, 1); w;) {
+    int drop = starts(w, "dev=") || starts(w, "lot=");
+    while (drop && *w && !blank(*w)) *w++ = ' ';
+    w = word_after(w, !drop); /* past the word kept, or to the next after the blanked one */
+  }
 }
 
 /* A .model card: LEVELs mapped, DEV and LOT dropped, T_ABS, T_REL_GLOBAL and T_MEASURED

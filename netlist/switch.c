@@ -133,6 +133,12 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   const kh_model *m = &p->nl->models[e.model];
   if (!current && !strcmp(m->type, "pswitch") && kh_source_pspice_line(&p->src, line))
     return vswitch(p, line, tok, s, &e);
+  if (!current && !strcmp(m->type, "pswitch") && p->src.compat)
+    return kh_token_fail(p, line, &t[at],
+                         "model '%s' is a PSpice VSWITCH (a pswitch in ngspice's PSpice mode), "
+                         "whose S lines ngspice 39 rewrites in its library only: from this file "
+                         "it fails (measured: \"double free or corruption\")",
+                         m->name);
   if (strcmp(m->type, current ? "csw" : "sw") != 0)
     return kh_token_fail(p, line, &t[at], "model '%s' is of type '%s', %s needs type '%s'", m->name,
                          m->type, current ? "a W switch" : "a switch", current ? "csw" : "sw");

@@ -1,5 +1,7 @@
 /* The compatibility corpus (tests/data/compat): decks the project writes, one per row of
- * docs/netlist.md's tables. The title line says what each must do:
+ * docs/netlist.md's tables; and its PSpice-mode part (tests/data/compat_pspice), whose decks
+ * both programs read in a directory whose .spiceinit sets ngbehavior=ps, beside the libraries
+ * they include (read in PSpice mode). The title line says what each must do:
  *   accepted: ...           kirchhoff op agrees with ngspice 39 run on the same file (its own
  *                           .op, read from an ASCII rawfile), both with tight tolerances
  *                           (a copy of the deck with `.options reltol=1e-12 abstol=1e-18
@@ -110,12 +112,23 @@ static int ngspice_op(const char *dir, const char *file, node_values *out) {
   return value == vars && vars > 0 ? 0 : -1;
 }
 
+/* Where kirchhoff runs (NULL: here), with no start-up file but that directory's. */
+static const char *cli_dir;
+
+static int cli(const char *args, char **out) {
+  if (!cli_dir) return kh_test_cli_run(args, out);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "cd '%s' && HOME=/nonexistent SPICE_USERINIT_DIR= '%s' %s 2>&1",
+           cli_dir, kh_test_cli(), args);
+  return kh_test_run(cmd, out);
+}
+
 /* kirchhoff op --csv on the file: its node voltages (RS nodes, with '#', left out: ngspice keeps
  * its internal nodes out of the rawfile too). */
 static int kirchhoff_op(const char *path, node_values *out, char **text) {
   char args[2048];
   snprintf(args, sizeof args, "op --csv --quiet '%s'", path);
-  int rc = kh_test_cli_run(args, text);
+  int rc = cli(args, text);
   out->count = 0;
   char *p = strstr(*text, "node,voltage\n");
   for (p = p ? strchr(p, '\n') + 1 : NULL; p && *p && out->count < MAX_NODES;) {
@@ -201,14 +214,19 @@ static void accepted(const char *dir, const char *file, const char *original, ta
   free(text);
 }
 
+/* "refused at L:C: text" (in the deck) or "refused at FILE:L:C: text" (in a file it includes) */
 static void refused(const char *file, const char *path, const char *title, tally *t) {
   unsigned line, col;
   int at = 0;
-  cr_assert_eq(sscanf(title, "refused at %u:%u: %n", &line, &col, &at), 2, "%s: title", file);
+  char where[256];
+  snprintf(where, sizeof where, "%s", file);
+  if (sscanf(title, "refused at %u:%u: %n", &line, &col, &at) != 2)
+    cr_assert_eq(sscanf(title, "refused at %255[^: ]:%u:%u: %n", where, &line, &col, &at), 3,
+                 "%s: title", file);
   char want[1024], args[2048], *out;
-  snprintf(want, sizeof want, "%s:%u:%u: %s", file, line, col, title + at);
+  snprintf(want, sizeof want, "%s:%u:%u: %s", where, line, col, title + at);
   snprintf(args, sizeof args, "op --quiet '%s'", path);
-  int rc = kh_test_cli_run(args, &out);
+  int rc = cli(args, &out);
   int ok = rc == 2 && strstr(out, want);
   cr_expect(ok, "%s: exit %d, want 2 and '%s' in: %s", file, rc, want, out);
   if (ok)
@@ -218,19 +236,25 @@ static void refused(const char *file, const char *path, const char *title, tally
   free(out);
 }
 
-Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token, .timeout = 300) {
+/* Every deck of tests/data/<name>, in a scratch copy (with a .spiceinit setting ngbehavior=ps
+ * for `pspice`); returns the tally. */
+static tally corpus(const char *name, int pspice) {
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s/compat", kh_test_data_dir());
+  snprintf(dir, sizeof dir, "%s/%s", kh_test_data_dir(), name);
   DIR *d = opendir(dir);
   cr_assert_not_null(d, "cannot open %s", dir);
   /* a scratch copy of the corpus, for the tightened decks beside their include files */
   const char *stamp = kh_test_write_temp("compat.stamp", "");
-  char *staged = malloc(strlen(stamp) + 16), cmd[4096], *log;
+  size_t cap = strlen(stamp) + strlen(name) + 16;
+  char *staged = malloc(cap), cmd[4096], *log;
   cr_assert_not_null(staged);
-  snprintf(staged, strlen(stamp) + 16, "%.*s/compat", (int)(strrchr(stamp, '/') - stamp), stamp);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", staged, dir, staged);
+  snprintf(staged, cap, "%.*s/%s", (int)(strrchr(stamp, '/') - stamp), stamp, name);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'%s%s%s", staged, dir, staged,
+           pspice ? " && printf 'set ngbehavior=ps\\n' > '" : "", pspice ? staged : "",
+           pspice ? "/.spiceinit'" : "");
   cr_assert_eq(kh_test_run(cmd, &log), 0, "%s", log);
   free(log);
+  cli_dir = pspice ? staged : NULL;
   tally t = {0};
   struct dirent *e;
   while ((e = readdir(d))) {
@@ -256,9 +280,25 @@ Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token,
   }
   closedir(d);
   free(staged);
+  cli_dir = NULL;
+  return t;
+}
+
+Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token, .timeout = 300) {
+  tally t = corpus("compat", 0);
   cr_log_info("compatibility corpus: %u accepted and matching ngspice (worst %.2g max(1, |V|) V), "
               "%u refused at their token, %u wrong, %u failed; kirchhoff %.3f s, ngspice %.3f s "
               "as whole processes",
               t.matched, t.worst, t.refused, t.wrong, t.failed, t.kirchhoff_s, t.ngspice_s);
   cr_expect_geq(t.matched + t.refused, 40, "the corpus shrank");
+}
+
+/* The same in ngspice's PSpice mode, both programs reading the included libraries as it
+ * rewrites them (docs/netlist.md, "PSpice mode"). */
+Test(compat, pspice_mode_decks_agree_with_ngspice_in_pspice_mode_or_are_refused, .timeout = 300) {
+  tally t = corpus("compat_pspice", 1);
+  cr_log_info("PSpice-mode corpus: %u accepted and matching ngspice in PSpice mode (worst %.2g "
+              "max(1, |V|) V), %u refused at their token, %u wrong, %u failed",
+              t.matched, t.worst, t.refused, t.wrong, t.failed);
+  cr_expect_geq(t.matched + t.refused, 5, "the corpus shrank");
 }
