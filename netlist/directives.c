@@ -18,8 +18,11 @@ static kh_status check_temper(kh_parser *p, uint32_t line, const kh_token *at, d
   if (!p->temper_used || celsius == p->temper) return KH_OK;
   return kh_token_fail(p, line, at,
                        "the temperature changes to %g degrees C after an expression above read "
-                       "'temper' as %g; put .temp or .options temp= before the first 'temper'",
-                       celsius, p->temper);
+                       "'temper' as %g; put .temp or .options temp= before the first 'temper'%s",
+                       celsius, p->temper,
+                       p->src.compat ? " (in PSpice mode the .param temp and vt that ngspice puts "
+                                       "before a library read it: before the .include)"
+                                     : "");
 }
 
 static kh_status append_option(kh_context *ctx, kh_netlist *nl, kh_option opt) {

@@ -27,40 +27,6 @@ const char *const kh_pspice_header[] = {
 const char *const kh_pspice_subckt_params[] = {
     ".param temp = 'temper'", ".param vt = '(temper + 273.15) * 8.6173303e-5'", NULL};
 
-void kh_edit_release(kh_edit *e) {
-  kh_free(e->t), kh_free(e->from);
-  *e = (kh_edit){0};
-}
-
-static int put(kh_edit *e, char c, uint32_t from) {
-  if (e->n + 2 > e->cap) {
-    size_t cap = e->cap ? 2 * e->cap : 256;
-    char *t = kh_realloc(e->t, cap);
-    if (!t) return -1;
-    e->t = t;
-    uint32_t *f = kh_realloc(e->from, cap * sizeof *f);
-    if (!f) return -1;
-    e->from = f, e->cap = cap;
-  }
-  e->t[e->n] = c, e->from[e->n++] = from, e->t[e->n] = '\0';
-  return 0;
-}
-
-int kh_edit_splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *insert) {
-  tmp->n = 0;
-  for (size_t i = 0; i < at; i++)
-    if (put(tmp, e->t[i], e->from[i])) return -1;
-  uint32_t here = at < e->n ? e->from[at] : e->n ? e->from[e->n - 1] + 1 : 0;
-  for (const char *s = insert; *s; s++)
-    if (put(tmp, *s, here)) return -1;
-  for (size_t i = at + cut; i < e->n; i++)
-    if (put(tmp, e->t[i], e->from[i])) return -1;
-  if (!tmp->t && (put(tmp, ' ', 0) || (tmp->n = 0, tmp->t[0] = '\0'))) return -1;
-  kh_edit t = *e;
-  *e = *tmp, *tmp = t;
-  return 0;
-}
-
 static int is_ident(char c) {
   return isalnum((unsigned char)c) || c == '_';
 }
@@ -89,16 +55,6 @@ static char *word_after(char *s, int skip) {
     while (blank(*s)) s++;
   }
   return *s ? s : NULL;
-}
-
-int kh_pspice_refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt,
-                     ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(res->why, sizeof res->why, fmt, ap);
-  va_end(ap);
-  res->why_at = at && at < e->t + e->n ? e->from[at - e->t] : 0;
-  return 0;
 }
 
 /* & to && and | to ||, in pspice_compat's loop: each lone `c` from the first on becomes two, the
@@ -295,6 +251,37 @@ static void inner_braces(kh_edit *e) {
   }
 }
 
+/* replace_table: each `table(x, x0, y0, ...)` in an E's or G's VALUE (or a G's CUR) as
+ * ` v(table_new_N)`, the node of `btable_new_N table_new_N 0 v=pwl(x, x0, y0, ...)` put after
+ * the line (each new one right after it, so the last first), N counting from 0 over the run. */
+static int value_tables(kh_edit *e, kh_edit *tmp, kh_pspice_state *st, kh_pspice_result *res) {
+  char *t;
+  while ((t = strstr(e->t, "table(")) != NULL) {
+    char *q = t + 5;
+    for (int depth = 0; *q; q++)
+      if (*q == '(')
+        depth++;
+      else if (*q == ')' && --depth == 0)
+        break;
+    if (!*q)
+      return kh_pspice_refuse(res, e, t,
+                              "TABLE( without its ')', on which ngspice 39's PSpice mode fails");
+    if (res->after_count == KH_PSPICE_AFTER)
+      return kh_pspice_refuse(res, e, t, "more than %d TABLE( functions in one line",
+                              KH_PSPICE_AFTER);
+    size_t len = (size_t)(q - (t + 5)) + 1, cap = len + 64;
+    char *line = kh_malloc(cap), node[40];
+    if (!line) return -1;
+    snprintf(line, cap, "btable_new_%u table_new_%u 0 v=pwl%.*s", st->tables, st->tables, (int)len,
+             t + 5);
+    memmove(res->after + 1, res->after, res->after_count * sizeof *res->after);
+    res->after[0] = line, res->after_count++;
+    snprintf(node, sizeof node, " v(table_new_%u)", st->tables++);
+    if (kh_edit_splice(e, tmp, (size_t)(t - e->t), (size_t)(q + 1 - t), node)) return -1;
+  }
+  return 0;
+}
+
 /* The rewrites of a line of a rewritten file, in pspice_compat's order. */
 static int library_line(kh_edit *e, kh_edit *tmp, uint32_t file, int whole, kh_pspice_state *st,
                         kh_pspice_result *res) {
@@ -307,10 +294,11 @@ static int library_line(kh_edit *e, kh_edit *tmp, uint32_t file, int whole, kh_p
   if (starts(e->t, ".model") && kh_pspice_ako(st, file, whole, e, tmp, res)) return -1;
   if (res->why[0]) return 0;
   if (starts(e->t, ".model") || st->depth > 0) inner_braces(e);
-  if ((c == 'e' || c == 'g') && (plain_word(e->t, "value") || plain_word(e->t, "cur")) &&
-      strstr(e->t, "table("))
-    return kh_pspice_refuse(res, e, strstr(e->t, "table("),
-                            "PSpice TABLE() in a VALUE: not in kirchhoff's PSpice mode");
+  if ((c == 'e' && plain_word(e->t, "value")) ||
+      (c == 'g' && (plain_word(e->t, "value") || plain_word(e->t, "cur")))) {
+    if (value_tables(e, tmp, st, res)) return -1;
+    if (res->why[0]) return 0;
+  }
   if (c == 'r' || c == 'l' || c == 'c') {
     if (temperature_coefficients(e, tmp, res)) return -1;
     if (res->why[0]) return 0;
@@ -329,9 +317,7 @@ int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, in
   kh_edit tmp = {0};
   *res = (kh_pspice_result){.why = ""};
   out->n = 0;
-  for (size_t i = 0; i < n; i++)
-    if (put(out, s[i], (uint32_t)i)) return -1;
-  if (!out->t && (put(out, ' ', 0) || (out->n = 0, out->t[0] = '\0'))) return -1;
+  if (kh_edit_from_text(out, s, n)) return -1;
   int st = in_library ? library_line(out, &tmp, file, whole, state, res) : 0;
   if (st == 0 && !res->why[0] && starts(out->t, ".model"))
     for (size_t k = 0; k < 4; k++)

@@ -13,6 +13,7 @@ typedef struct {
   size_t n, cap;
 } kh_edit;
 
+enum { KH_PSPICE_AFTER = 8 };
 /* What the rewrite of one line found: a refusal (why[0] set, at offset why_at of the line as
  * read), whether the line opened a .subckt (ngspice adds .param temp and vt after it), and
  * whether it is dropped. */
@@ -21,7 +22,11 @@ typedef struct {
   size_t why_at;
   int opens_subckt;
   int drop; /* a card ngspice makes a comment */
+  /* lines ngspice puts after this one, in that order (kh_malloc'd; kh_pspice_result_release) */
+  char *after[KH_PSPICE_AFTER];
+  size_t after_count;
 } kh_pspice_result;
+void kh_pspice_result_release(kh_pspice_result *res);
 
 /* What the rewrites carry from line to line: the .subckt nesting, and the .model cards read so
  * far as written (name, type, the text after the type; their file and scope: 0 at the top
@@ -30,6 +35,7 @@ typedef struct {
 typedef struct {
   int depth;
   uint32_t scope, scopes;
+  unsigned tables; /* TABLE( functions rewritten so far: their nodes are table_new_<n> */
   struct kh_pspice_model {
     char *name, *type, *rest;
     uint32_t file, scope;
@@ -50,7 +56,9 @@ int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, in
  * (pspice_ako.c). Returns -1 when out of memory. */
 int kh_pspice_ako(kh_pspice_state *st, uint32_t file, int whole, kh_edit *e, kh_edit *tmp,
                   kh_pspice_result *res);
-/* e = e[0, at) + insert + e[at + cut, n), through tmp (pspice.c); -1 when out of memory. */
+/* e = s[0, n), each byte standing for itself (pspice_edit.c); -1 when out of memory. */
+int kh_edit_from_text(kh_edit *e, const char *s, size_t n);
+/* e = e[0, at) + insert + e[at + cut, n), through tmp; -1 when out of memory. */
 int kh_edit_splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *insert);
 /* res->why and res->why_at (from `at` in e), for a refusal; returns 0. */
 int kh_pspice_refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...)

@@ -111,49 +111,55 @@ static kh_status take_synthetic_line(kh_context *ctx, kh_source *src, uint32_t f
   return src->on_line(src->on_line_user, src->offered++);
 }
 
-/* Line i as ngspice's PSpice mode rewrites it (pspice.c); *subckt: 1 where it opens a .subckt,
- * after which ngspice adds parameters, -1 where ngspice drops it. */
-static kh_status pspice_line(kh_context *ctx, kh_source *src, uint32_t i, int *subckt) {
+/* Line i as ngspice's PSpice mode rewrites it (pspice.c), *res what else that rewrite asks. */
+static kh_status pspice_line(kh_context *ctx, kh_source *src, uint32_t i, kh_pspice_result *res) {
   kh_edit e = {0};
-  kh_pspice_result res;
   const kh_line *l = &src->lines[i];
   if (kh_pspice_rewrite(kh_line_text(src, l), l->len, kh_source_pspice_line(src, i), l->file,
-                        src->compat == KH_COMPAT_PSA, &src->pspice, &e, &res))
+                        src->compat == KH_COMPAT_PSA, &src->pspice, &e, res))
     return kh_edit_release(&e), out_of_memory(ctx);
   kh_status st = KH_OK;
-  if (res.why[0])
-    st = kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, l, res.why_at),
-                        "%s (ngspice's PSpice mode, from its start-up file)", res.why);
+  if (res->why[0])
+    st = kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, l, res->why_at),
+                        "%s (ngspice's PSpice mode, from its start-up file)", res->why);
   else if (e.n != l->len || memcmp(e.t, kh_line_text(src, l), e.n))
     st = replace_line(ctx, src, i, &e);
   kh_edit_release(&e);
-  *subckt = res.opens_subckt;
-  if (st == KH_OK && res.drop) *subckt = -1;
   return st;
 }
 
-/* Hands every complete line not yet offered to on_line (rewritten first in PSpice mode, and
- * after a rewritten .subckt line the parameters ngspice adds there). */
+/* The lines ngspice's PSpice mode puts after a rewritten one (the parameters after a .subckt,
+ * a TABLE( function's B source), at its place. */
+static kh_status lines_after(kh_context *ctx, kh_source *src, const kh_pspice_result *res,
+                             uint32_t file, kh_segment at) {
+  kh_status st = KH_OK;
+  for (size_t k = 0; st == KH_OK && res->opens_subckt && kh_pspice_subckt_params[k]; k++)
+    st = take_synthetic_line(ctx, src, file, at.line, at.col, kh_pspice_subckt_params[k]);
+  for (size_t k = 0; st == KH_OK && k < res->after_count; k++)
+    st = take_synthetic_line(ctx, src, file, at.line, at.col, res->after[k]);
+  return st;
+}
+
+/* Hands every complete line not yet offered to on_line (rewritten first in PSpice mode, with
+ * the lines that mode puts after it). */
 static kh_status offer_lines(kh_context *ctx, kh_source *src) {
   while (src->offered < src->line_count) {
     uint32_t i = src->offered;
-    int subckt = 0;
-    kh_status st = src->compat ? pspice_line(ctx, src, i, &subckt) : KH_OK;
-    if (st != KH_OK) return st;
+    kh_pspice_result res = {.why = ""};
+    kh_status st = src->compat ? pspice_line(ctx, src, i, &res) : KH_OK;
     kh_line l = src->lines[i];
     kh_segment at = src->segs[l.seg]; /* the line may be gone once taken */
-    if (subckt < 0) {                 /* dropped (the last line: rewritten lines are) */
+    if (st == KH_OK && res.drop) {    /* the last line: rewritten lines are */
       kh_source_remove_lines(src, i, i + 1);
       continue;
     }
-    if (!src->on_line)
+    if (st == KH_OK && !src->on_line)
       src->offered++;
-    else if ((st = src->on_line(src->on_line_user, src->offered++)) != KH_OK)
-      return st;
-    for (size_t k = 0; subckt && kh_pspice_subckt_params[k]; k++)
-      if ((st = take_synthetic_line(ctx, src, l.file, at.line, at.col,
-                                    kh_pspice_subckt_params[k])) != KH_OK)
-        return st;
+    else if (st == KH_OK)
+      st = src->on_line(src->on_line_user, src->offered++);
+    if (st == KH_OK) st = lines_after(ctx, src, &res, l.file, at);
+    kh_pspice_result_release(&res);
+    if (st != KH_OK) return st;
   }
   return KH_OK;
 }

@@ -25,7 +25,8 @@ for h in "${harnesses[@]}"; do
   work=$dir/corpus/$h
   mkdir -p "$work"
   seeds=(tests/fuzz/corpus/$h)
-  [[ $h == netlist ]] && seeds=(examples/circuits tests/data/good tests/data/bad tests/data/compat)
+  [[ $h == netlist ]] && seeds=(examples/circuits tests/data/good tests/data/bad tests/data/compat
+    tests/data/compat_pspice)
   log=$dir/$h.log
   if "$dir/tests/fuzz/fuzz_$h" "$work" "${seeds[@]}" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$dir/artifacts/$h-" >"$log" 2>&1; then

@@ -1,11 +1,43 @@
-/* libFuzzer harness: the netlist parser. Any input either parses or fails with a message; what
- * parses is written back as canonical text, which must parse again (kirchhoff reads its own
- * files) and whose circuit must assemble or fail cleanly. */
+/* libFuzzer harness: the netlist parser, in ngspice's own mode and (the input as a file) in its
+ * PSpice mode for the whole deck, whose rewrites (netlist/pspice.c) then see every line. Any
+ * input either parses or fails with a message; what parses is written back as canonical text,
+ * which must parse again in ngspice's own mode (kirchhoff reads its own files) and whose circuit
+ * must assemble or fail cleanly. */
+#include "fuzz_scratch.h"
 #include "kirchhoff/kirchhoff.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The input parsed in PSpice mode (psa), checked as above. */
+static void pspice(const uint8_t *data, size_t size) {
+  static char path[64];
+  if (!path[0]) {
+    snprintf(path, sizeof path, "/tmp/kh-fuzz-netlist-%d.cir", (int)getpid());
+    kh_fuzz_scratch(path);
+  }
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fwrite(data, 1, size, f);
+  fclose(f);
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) abort();
+  kh_netlist *nl = NULL, *again = NULL;
+  if (kh_netlist_parse_file_compat(ctx, &nl, path, NULL, KH_COMPAT_PSA) == KH_OK) {
+    char *canonical = NULL;
+    if (kh_netlist_write_string(ctx, nl, &canonical) != KH_OK) abort();
+    if (kh_netlist_parse_string(ctx, &again, canonical, "canonical.cir") != KH_OK) abort();
+    kh_netlist_free(again);
+    free(canonical);
+  } else if (!kh_last_error(ctx)[0]) {
+    abort(); /* a failure without a message */
+  }
+  kh_netlist_free(nl);
+  kh_context_free(ctx);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *text = malloc(size + 1);
@@ -29,5 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kh_netlist_free(nl);
   kh_context_free(ctx);
   free(text);
+  pspice(data, size);
   return 0;
 }
