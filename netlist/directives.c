@@ -13,16 +13,18 @@ static int starts_like_name(char c) {
 }
 
 /* A circuit temperature that an expression's `temper` has already read otherwise: ngspice reads
- * the whole deck first, kirchhoff in order, so such a deck is refused rather than split. */
+ * the whole deck first, kirchhoff in order, so the deck is read again from that temperature
+ * (parse.c), and refused where it conflicts again rather than split. */
 static kh_status check_temper(kh_parser *p, uint32_t line, const kh_token *at, double celsius) {
   if (!p->temper_used || celsius == p->temper) return KH_OK;
+  p->temper_conflict = celsius;
   return kh_token_fail(p, line, at,
                        "the temperature changes to %g degrees C after an expression above read "
-                       "'temper' as %g; put .temp or .options temp= before the first 'temper'%s",
-                       celsius, p->temper,
-                       p->src.compat ? " (in PSpice mode the .param temp and vt that ngspice puts "
-                                       "before a library read it: before the .include)"
-                                     : "");
+                       "'temper' as %g, which a card above set: ngspice would read every "
+                       "'temper' at the last temperature, kirchhoff reads in order (and a deck "
+                       "read again from the last one still meets the one above); keep one "
+                       "temperature card",
+                       celsius, p->temper);
 }
 
 static kh_status append_option(kh_context *ctx, kh_netlist *nl, kh_option opt) {

@@ -348,8 +348,37 @@ static void parser_tables(kh_parser *p, int release) {
     release ? kh_strmap_release(t[k]) : kh_strmap_init(t[k], &p->nl->arena);
 }
 
-static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
-                       const char *name, const kh_parse_overrides *o, kh_compat mode) {
+/* What a reading holds besides the netlist, freed. */
+static void release_parser(kh_parser *p) {
+  kh_source_release(&p->src);
+  kh_param_release(&p->globals);
+  parser_tables(p, 1);
+  for (size_t i = 0; i < p->subckt_count; i++) kh_subckt_release(&p->subckts[i]);
+  kh_free(p->subckts);
+  kh_free(p->deferred_models);
+  kh_free(p->overrides);
+  kh_free(p->pending_params);
+  kh_free(p->held_defaults.at);
+  kh_free(p->late_params);
+  kh_free(p->late_models);
+  kh_free(p->late_directives);
+  kh_free(p->funcs);
+  kh_free(p->top);
+  kh_free(p->cards);
+  kh_free(p->scratch);
+  kh_free(p->internal);
+  kh_tokens_release(&p->scan_tokens);
+  for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
+    kh_tokens_release(&p->line_tokens[i]);
+    kh_tokens_release(&p->header_tokens[i]);
+  }
+}
+
+/* One reading of the deck, its circuit temperature `start` degrees C (NAN: 27) until a card sets
+ * it; *conflict: the temperature a card set after an expression had read another (NAN: none). */
+static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
+                            const char *name, const kh_parse_overrides *o, kh_compat mode,
+                            double start, double *conflict) {
   *out = NULL;
   kh_netlist *nl = kh_calloc(1, sizeof *nl);
   if (!nl) return kh_fail_nomem(ctx, "parsing");
@@ -358,7 +387,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_strmap_init(&nl->nodes, &nl->arena);
   kh_strmap_init(&nl->element_names, &nl->arena);
   kh_strmap_init(&nl->model_names, &nl->arena);
-  kh_parser p = {.ctx = ctx, .nl = nl, .streaming = 1};
+  kh_parser p = {.ctx = ctx, .nl = nl, .streaming = 1, .temper_conflict = NAN};
   kh_source_init(&p.src, &nl->arena);
   p.src.on_line = take_line;
   p.src.on_line_user = &p;
@@ -368,6 +397,7 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
   if (st == KH_OK && o && !isnan(o->celsius)) st = kh_fix_temperature(&p, o->celsius);
+  if (st == KH_OK && !isnan(start)) st = kh_netlist_set_option(ctx, nl, "temp", start);
   if (o && o->resistor) p.swept_resistor = o->resistor, p.swept_ohms = o->ohms;
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
@@ -397,34 +427,26 @@ static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, cons
   if (st == KH_OK) st = kh_resolve_couplings(&p);
   if (st == KH_OK) st = kh_resolve_cards(&p);
   if (st == KH_OK) st = adopt_source(&p);
-  kh_source_release(&p.src);
-  kh_param_release(&p.globals);
-  parser_tables(&p, 1);
-  for (size_t i = 0; i < p.subckt_count; i++) kh_subckt_release(&p.subckts[i]);
-  kh_free(p.subckts);
-  kh_free(p.deferred_models);
-  kh_free(p.overrides);
-  kh_free(p.pending_params);
-  kh_free(p.held_defaults.at);
-  kh_free(p.late_params);
-  kh_free(p.late_models);
-  kh_free(p.late_directives);
-  kh_free(p.funcs);
-  kh_free(p.top);
-  kh_free(p.cards);
-  kh_free(p.scratch);
-  kh_free(p.internal);
-  kh_tokens_release(&p.scan_tokens);
-  for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
-    kh_tokens_release(&p.line_tokens[i]);
-    kh_tokens_release(&p.header_tokens[i]);
-  }
+  *conflict = p.temper_conflict;
+  release_parser(&p);
   if (st != KH_OK) {
     kh_netlist_free(nl);
     return st;
   }
   *out = nl;
   return KH_OK;
+}
+
+/* The deck read as ngspice reads it, whole: where a .temp (or .options temp=) comes after an
+ * expression that read `temper`, read again from that temperature, once (a second conflict is
+ * refused: kirchhoff reads in order). */
+static kh_status parse(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
+                       const char *name, const kh_parse_overrides *o, kh_compat mode) {
+  double conflict = NAN, again;
+  kh_status st = parse_once(ctx, out, path, text, name, o, mode, NAN, &conflict);
+  if (st == KH_OK || isnan(conflict)) return st;
+  kh_clear_error(ctx);
+  return parse_once(ctx, out, path, text, name, o, mode, conflict, &again);
 }
 
 kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const char *path) {

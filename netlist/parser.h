@@ -142,11 +142,14 @@ typedef struct {
   int speculative, missed; /* flattening ahead; it met a parameter or model not yet defined */
   int temper_used;         /* an expression read `temper` (the circuit temperature, degrees C) */
   double temper;           /* ... as it was then; a later .temp may not change it */
-  size_t temper_reads;     /* reads of `temper` or of a parameter that read it, so far (a count) */
-  int temper_undefined;    /* reading a V, I, E or G value, where ngspice 39 has no temper */
-  kh_loc dot_temp;         /* the last .temp card (line 0: none), which beats .options temp= */
-  int temp_fixed;          /* the caller set the temperature (a .dc TEMP sweep's point), which
-                            * beats .temp and .options temp= alike */
+  /* the temperature a later card set where an expression had read another (NAN: none): parse.c
+   * reads the deck again from that temperature, which ngspice's whole-deck reading gives */
+  double temper_conflict;
+  size_t temper_reads;  /* reads of `temper` or of a parameter that read it, so far (a count) */
+  int temper_undefined; /* reading a V, I, E or G value, where ngspice 39 has no temper */
+  kh_loc dot_temp;      /* the last .temp card (line 0: none), which beats .options temp= */
+  int temp_fixed;       /* the caller set the temperature (a .dc TEMP sweep's point), which
+                         * beats .temp and .options temp= alike */
   const char *swept_resistor; /* a .dc sweep's top-level resistor (NULL: none), whose written */
   double swept_ohms;          /* resistance this is, and whether it was found */
   int swept_found;
