@@ -586,6 +586,11 @@ kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
  * out[1], r set by in[0] between r_off at cntl_off and r_on at cntl_on (exponentially with
  * `log`, else linearly, and beyond them) and at least 1e-9 ohm, as cm_aswitch computes it (a B
  * source, written back as the A card of `model`). */
+/* An XSPICE aswitch instance `name` of model `id` (xspice.c), refused at `at` where ngspice 39
+ * stops: cntl_on and cntl_off apart, r_off above 0 with `log`. */
+kh_status kh_xspice_aswitch(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                            const kh_token *at, const kh_curve_ports *in, const kh_curve_ports *out,
+                            uint32_t id);
 /* An XSPICE pswitch (pswitch.c): the element `name` carrying v(out) / r from out->out[0] through
  * it to out->out[1], r set by v(cntl->in[0], cntl->in[1]) as cm_pswitch sets it, then the
  * control's resistor r_cntl_in. */

@@ -102,34 +102,48 @@ static int rename_or_default(kh_edit *e, kh_edit *tmp, size_t p, const char *nam
   return kh_edit_splice(e, tmp, p, 0, dflt);
 }
 
-/* A VSWITCH model: with VT or VH the switch ngspice's SW model is (its parameters and defaults
- * are SW's), with VON or VOFF the pswitch code model, its parameters renamed and ngspice's
- * defaults for the absent ones written first, log=true. `type`: the type word's offset. */
-static int vswitch(kh_edit *e, kh_edit *tmp, size_t type, kh_pspice_result *res) {
-  memcpy(e->t + type, "sw     ", 7); /* "vswitch": 7 bytes */
+/* PSpice's switch models as pspice_compat rewrites them: VSWITCH (S lines) and ISWITCH (W). */
+static const struct switch_kind {
+  const char *type, *name, *t, *h, *on, *off, *plain, *coded, *words, *letter;
+} switch_kinds[2] = {
+    {"vswitch", "VSWITCH", "vt=", "vh=", "von=", "voff=", "sw     ", "pswitch", "log=true", "V"},
+    {"iswitch", "ISWITCH", "it=", "ih=", "ion=", "ioff=", "csw    ", "aswitch",
+     "log=true limit=true", "I"}};
+
+/* A VSWITCH or ISWITCH model: with VT or VH (IT, IH) the SW (CSW) model it is (their parameters
+ * and defaults are the same), with VON and VOFF (ION, IOFF) the pswitch (aswitch) code model, its
+ * parameters renamed and ngspice's defaults for RON and ROFF written first, log=true (and
+ * limit=true). `type`: the type word's offset. */
+static int switch_model(kh_edit *e, kh_edit *tmp, size_t type, const struct switch_kind *k,
+                        kh_pspice_result *res) {
+  memcpy(e->t + type, k->plain, 7); /* "vswitch" and "iswitch": 7 bytes */
   size_t p = type + 7;
   while (p < e->n && (blank(e->t[p]) || e->t[p] == '(')) p++;
-  if (strstr(e->t + p, "vt=") || strstr(e->t + p, "vh=")) return 0;
-  if (!strstr(e->t + p, "von=") && !strstr(e->t + p, "voff="))
+  if (strstr(e->t + p, k->t) || strstr(e->t + p, k->h)) return 0;
+  int on = strstr(e->t + p, k->on) != NULL, off = strstr(e->t + p, k->off) != NULL;
+  if (!on && !off)
     return kh_pspice_refuse(res, e, e->t + type,
-                            "VSWITCH model with neither VT, VH nor VON, VOFF (ngspice 39: \"Bad "
-                            "switch model\")");
-  if (!strstr(e->t + p, "von=") || !strstr(e->t + p, "voff="))
+                            "%s model with neither %sT, %sH nor %sON, %sOFF (ngspice 39: \"Bad "
+                            "switch model\")",
+                            k->name, k->letter, k->letter, k->letter, k->letter);
+  if (!on || !off)
     return kh_pspice_refuse(res, e, e->t + type,
-                            "VSWITCH model without %s, on which ngspice 39's PSpice mode fails "
-                            "(measured: \"double free or corruption\"): give both VON and VOFF",
-                            strstr(e->t + p, "von=") ? "VOFF" : "VON");
-  memcpy(e->t + type, "pswitch", 7);
+                            "%s model without %s%s, on which ngspice 39's PSpice mode fails "
+                            "(measured: \"double free or corruption\"): give both",
+                            k->name, k->letter, on ? "OFF" : "ON");
+  memcpy(e->t + type, k->coded, 7);
   int paren = memchr(e->t + type, '(', e->n - type) != NULL;
+  char words[40];
+  snprintf(words, sizeof words, paren ? "%s " : " %s)", k->words);
   if (!paren &&
-      (kh_edit_splice(e, tmp, e->n, 0, " log=true)") || kh_edit_splice(e, tmp, type + 7, 0, "(")))
+      (kh_edit_splice(e, tmp, e->n, 0, words) || kh_edit_splice(e, tmp, type + 7, 0, "(")))
     return -1;
-  if (paren && kh_edit_splice(e, tmp, p, 0, "log=true ")) return -1;
+  if (paren && kh_edit_splice(e, tmp, p, 0, words)) return -1;
   p = (size_t)(strchr(e->t + type, '(') - e->t) + 1;
   if (rename_or_default(e, tmp, p, "ron=", "r_on=", "r_on=1.0 ") ||
       rename_or_default(e, tmp, p, "roff=", "r_off=", "r_off=1.0e6 ") ||
-      rename_or_default(e, tmp, p, "von=", "cntl_on=", "cntl_on=1 ") ||
-      rename_or_default(e, tmp, p, "voff=", "cntl_off=", "cntl_off=0 "))
+      rename_or_default(e, tmp, p, k->on, "cntl_on=", "") ||
+      rename_or_default(e, tmp, p, k->off, "cntl_off=", ""))
     return -1;
   return 0;
 }
@@ -176,15 +190,13 @@ static void drop_tolerances(char *type) {
 }
 
 /* A .model card: LEVELs mapped, DEV and LOT dropped, T_ABS, T_REL_GLOBAL and T_MEASURED
- * renamed (the first of them, as pspice_compat renames it), LPNP as PNP, VSWITCH; AKO cards are
- * copied before (pspice_ako). */
+ * renamed (the first of them, as pspice_compat renames it), LPNP as PNP, VSWITCH and ISWITCH;
+ * AKO cards are copied before (pspice_ako). */
 static int model_card(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
   if (close_equals(e, tmp)) return -1;
   char *type = word_after(e->t, 2), *t;
   if (!type) return 0;
   size_t at = (size_t)(type - e->t);
-  if (starts(type, "iswitch"))
-    return kh_pspice_refuse(res, e, type, "PSpice ISWITCH model: not in kirchhoff's PSpice mode");
   if (mapped_level(e, tmp, e->t + at, res)) return -1;
   if (res->why[0]) return 0;
   drop_tolerances(e->t + at);
@@ -196,7 +208,9 @@ static int model_card(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
     memcpy(t, "      tnom", 10);
   if (starts(e->t + at, "lpnp")) /* a lateral PNP: the substrate at the base */
     return kh_edit_splice(e, tmp, at, type_end(e, e->t + at) - at, "pnp level=1 subs=-1");
-  if (starts(e->t + at, "vswitch")) return vswitch(e, tmp, at, res);
+  for (int k = 0; k < 2; k++)
+    if (starts(e->t + at, switch_kinds[k].type))
+      return switch_model(e, tmp, at, &switch_kinds[k], res);
   return 0;
 }
 

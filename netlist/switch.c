@@ -87,11 +87,12 @@ static int glued_control(const kh_tokens *tok) {
          t[5].off > t[4].off + t[4].len && t[5].s == gap + blank && !memchr(gap, ',', blank);
 }
 
-/* An S line of a VSWITCH model with VON and VOFF in ngspice's PSpice mode, which rewrites it as
- * `aNAME %gd(c+ c-) %gd(n+ n-) model` (pspice_compat; its words after the model dropped): that
- * pswitch instance, named so. */
-static kh_status vswitch(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                         const kh_elem *e) {
+/* An S line of a VSWITCH model with VON and VOFF, or a W line of an ISWITCH model with ION and
+ * IOFF, in ngspice's PSpice mode, which rewrites it as `aNAME %gd(c+ c-) %gd(n+ n-) model` (a
+ * pswitch) or `aNAME %vnam(vname) %gd(n+ n-) model` (an aswitch; pspice_compat, its words after
+ * the model dropped): that instance, named so. */
+static kh_status coded_switch(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                              const kh_elem *e, int current, size_t at) {
   const kh_token *t = tok->items;
   char *name = kh_arena_alloc(&p->nl->arena, t[0].len + 1);
   if (!name) return kh_fail_nomem(p->ctx, "storing elements");
@@ -99,7 +100,9 @@ static kh_status vswitch(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   kh_token a = {name, t[0].len + 1, t[0].off};
   kh_curve_ports cntl = {{e->ctrl[0], e->ctrl[1]}, {0, 0}, NULL, 0};
   kh_curve_ports out = {{0, 0}, {e->node[0], e->node[1]}, NULL, 1};
-  return kh_pswitch(p, line, s, &a, &cntl, &out, e->model);
+  if (!current) return kh_pswitch(p, line, s, &a, &cntl, &out, e->model);
+  cntl = (kh_curve_ports){{0, 0}, {0, 0}, e->control, 0};
+  return kh_xspice_aswitch(p, line, s, &a, &t[at], &cntl, &out, e->model);
 }
 
 kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
@@ -131,14 +134,15 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   st = kh_model_at(p, line, s, &t[at], &e.model);
   if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[e.model];
-  if (!current && !strcmp(m->type, "pswitch") && kh_source_pspice_line(&p->src, line))
-    return vswitch(p, line, tok, s, &e);
-  if (!current && !strcmp(m->type, "pswitch") && p->src.compat)
+  const char *coded = current ? "aswitch" : "pswitch";
+  if (!strcmp(m->type, coded) && kh_source_pspice_line(&p->src, line))
+    return coded_switch(p, line, tok, s, &e, current, at);
+  if (!strcmp(m->type, coded) && p->src.compat)
     return kh_token_fail(p, line, &t[at],
-                         "model '%s' is a PSpice VSWITCH (a pswitch in ngspice's PSpice mode), "
-                         "whose S lines ngspice 39 rewrites in its library only: from this file "
-                         "it fails (measured: \"double free or corruption\")",
-                         m->name);
+                         "model '%s' is a PSpice %s (a %s in ngspice's PSpice mode), whose %c "
+                         "lines ngspice 39 rewrites in its library only: from this file it fails "
+                         "(measured: \"double free or corruption\")",
+                         m->name, current ? "ISWITCH" : "VSWITCH", coded, current ? 'W' : 'S');
   if (strcmp(m->type, current ? "csw" : "sw") != 0)
     return kh_token_fail(p, line, &t[at], "model '%s' is of type '%s', %s needs type '%s'", m->name,
                          m->type, current ? "a W switch" : "a switch", current ? "csw" : "sw");

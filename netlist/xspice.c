@@ -458,26 +458,22 @@ static kh_status divide_instance(kh_parser *p, uint32_t line, const kh_scope *s,
   return kh_behavioural_divide(p, line, s, &tok->items[0], in, out, id);
 }
 
-/* An instance of aswitch model `id`: cntl_on and cntl_off apart (ngspice 39 prints an error and
- * leaves the output at 0 otherwise), r_off and r_on above 0 with `log` (cm_aswitch takes the
- * logarithm of their ratio). */
-static kh_status aswitch_instance(kh_parser *p, uint32_t line, const kh_scope *s,
-                                  const kh_tokens *tok, size_t i, const kh_curve_ports *in,
-                                  const kh_curve_ports *out, uint32_t id) {
+kh_status kh_xspice_aswitch(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                            const kh_token *at, const kh_curve_ports *in, const kh_curve_ports *out,
+                            uint32_t id) {
   const kh_model *m = &p->nl->models[id];
   double on = param(m->params, m->param_count, "cntl_on", 1.0),
          off = param(m->params, m->param_count, "cntl_off", 0.0),
          r_off = param(m->params, m->param_count, "r_off", 1.0e12);
   if (!(fabs(on - off) >= 1.0e-12))
-    return kh_token_fail(p, line, &tok->items[i],
+    return kh_token_fail(p, line, at,
                          "aswitch model '%s': cntl_on and cntl_off less than 1e-12 apart "
                          "(ngspice 39: \"CONTROL voltage delta less than 1.0e-12\")",
                          m->name);
   if (param(m->params, m->param_count, "log", 1) != 0 && !(r_off > 0))
-    return kh_token_fail(p, line, &tok->items[i],
-                         "aswitch model '%s': r_off must be above 0 with log (its logarithm)",
-                         m->name);
-  return kh_behavioural_aswitch(p, line, s, &tok->items[0], in, out, id);
+    return kh_token_fail(
+        p, line, at, "aswitch model '%s': r_off must be above 0 with log (its logarithm)", m->name);
+  return kh_behavioural_aswitch(p, line, s, name, in, out, id);
 }
 
 /* An instance of zener model `id`: v_breakdown given (ngspice 39 stops without it), and cm_zener's
@@ -702,7 +698,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (inputs == KH_XSPICE_VECTOR) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
   if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);
-  if (aswitch) return aswitch_instance(p, line, s, tok, i, in, &ports, id);
+  if (aswitch) return kh_xspice_aswitch(p, line, s, &t[0], &t[i], in, &ports, id);
   ports.in[0] = in[0].in[0], ports.in[1] = in[0].in[1], ports.source = in[0].source;
   /* slew follows its input at DC (cm_slew's DC branch): gain's tree at the defaults */
   if (!strcmp(m->type, "gain") || !strcmp(m->type, "slew"))
