@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on decks people publish (not in this repository).
 
-Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep]
+Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep] [--pspice]
 
 Every *.cir, *.sp, *.spi, *.spice, *.ckt and *.net file under DIR (any case) is classified by
 the elements of the circuit it builds (its own cards and the subcircuits it instantiates, so an
