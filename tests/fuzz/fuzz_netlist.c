@@ -12,42 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The input parsed in PSpice mode (psa), checked as above. */
-static void pspice(const uint8_t *data, size_t size) {
-  static char path[64];
-  if (!path[0]) {
-    snprintf(path, sizeof path, "/tmp/kh-fuzz-netlist-%d.cir", (int)getpid());
-    kh_fuzz_scratch(path);
-  }
-  FILE *f = fopen(path, "wb");
-  if (!f) return;
-  fwrite(data, 1, size, f);
-  fclose(f);
-  kh_context *ctx;
-  if (kh_context_new(&ctx) != KH_OK) abort();
-  kh_netlist *nl = NULL, *again = NULL;
-  if (kh_netlist_parse_file_compat(ctx, &nl, path, NULL, KH_COMPAT_PSA) == KH_OK) {
-    char *canonical = NULL;
-    if (kh_netlist_write_string(ctx, nl, &canonical) != KH_OK) abort();
-    if (kh_netlist_parse_string(ctx, &again, canonical, "canonical.cir") != KH_OK) abort();
-    kh_netlist_free(again);
-    free(canonical);
-  } else if (!kh_last_error(ctx)[0]) {
-    abort(); /* a failure without a message */
-  }
-  kh_netlist_free(nl);
-  kh_context_free(ctx);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  char *text = malloc(size + 1);
-  if (!text) return 0;
-  memcpy(text, data, size);
-  text[size] = '\0';
-  kh_context *ctx;
-  if (kh_context_new(&ctx) != KH_OK) abort();
-  kh_netlist *nl = NULL, *again = NULL;
-  if (kh_netlist_parse_string(ctx, &nl, text, "fuzz.cir") == KH_OK) {
+/* A reading's promises: what parsed writes canonical text that parses again in ngspice's own
+ * mode and assembles or fails cleanly; a failure has a message. Frees nl and ctx. */
+static void check(kh_context *ctx, kh_status st, kh_netlist *nl) {
+  if (st == KH_OK) {
+    kh_netlist *again = NULL;
     char *canonical = NULL;
     if (kh_netlist_write_string(ctx, nl, &canonical) != KH_OK) abort();
     if (kh_netlist_parse_string(ctx, &again, canonical, "canonical.cir") != KH_OK) abort();
@@ -60,6 +29,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   kh_netlist_free(nl);
   kh_context_free(ctx);
+}
+
+/* The input as a file, parsed in PSpice mode (psa). */
+static void pspice(const uint8_t *data, size_t size) {
+  static char path[64];
+  if (!path[0]) {
+    snprintf(path, sizeof path, "/tmp/kh-fuzz-netlist-%d.cir", (int)getpid());
+    kh_fuzz_scratch(path);
+  }
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fwrite(data, 1, size, f);
+  fclose(f);
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) abort();
+  kh_netlist *nl = NULL;
+  check(ctx, kh_netlist_parse_file_compat(ctx, &nl, path, NULL, KH_COMPAT_PSA), nl);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  char *text = malloc(size + 1);
+  if (!text) return 0;
+  memcpy(text, data, size);
+  text[size] = '\0';
+  kh_context *ctx;
+  if (kh_context_new(&ctx) != KH_OK) abort();
+  kh_netlist *nl = NULL;
+  check(ctx, kh_netlist_parse_string(ctx, &nl, text, "fuzz.cir"), nl);
   free(text);
   pspice(data, size);
   return 0;
