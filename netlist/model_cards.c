@@ -206,18 +206,15 @@ static int balanced_value(const char *s) {
   return depth == 0;
 }
 
-/* Marks in keep[] the parentheses of a value written without braces after a `=`: a call
- * (`vth0=agauss(0.6, 0.1, 3)`: a '(' glued to the name before it) or a '(' right after the `=`
- * whose value does not close as ngspice reads it (`d(n=(1.5))`: its expression takes the card's
- * `)` too, where ngspice stops; `n=(1.5) is=...` it reads), each through its ')'. They stay for
- * the value's reader to refuse or read; the others are blanks. */
+/* Marks in keep[] the parentheses of a value written without braces after a `=` whose '(' comes
+ * right after the `=` and does not close as ngspice reads it (`d(n=(1.5))`: its expression takes
+ * the card's `)` too, where ngspice stops; `n=(1.5) is=...` it reads), each through its ')'. They
+ * stay for the value's reader to refuse; the others are blanks. */
 static void keep_calls(const kh_tokens *tok, unsigned char *keep) {
   const kh_token *t = tok->items;
   for (size_t i = 4; i < tok->count; i++) {
-    int call = i >= 5 && kh_token_eq(&t[i - 2], "=") && t[i - 1].off + t[i - 1].len == t[i].off &&
-               kh_token_name(&t[i - 1]);
     if (!(t[i].len == 1 && t[i].s[0] == '(') ||
-        !(call || (kh_token_eq(&t[i - 1], "=") && !balanced_value(t[i].s))))
+        !(kh_token_eq(&t[i - 1], "=") && !balanced_value(t[i].s)))
       continue;
     int depth = 0;
     for (size_t k = i; k < tok->count; k++) {
@@ -229,6 +226,25 @@ static void keep_calls(const kh_tokens *tok, unsigned char *keep) {
       }
     }
   }
+}
+
+/* The last token of a value after a `=` that starts with a call (`is=max(1e-14, 1e-15)*2`,
+ * `vth0=agauss(0.6, 0.1, 3)`): ngspice 39's front end puts such a value in braces, from its name
+ * to the first blank outside parentheses (inpcom.c's inp_fix_param_values), and numparam reads
+ * it; i where the token at i starts no such value (or its parentheses never close), SIZE_MAX
+ * where a ')' the value does not open is glued after it. */
+static size_t call_value_end(const kh_tokens *tok, size_t i) {
+  const kh_token *t = tok->items;
+  if (i < 4 || i + 1 >= tok->count || !kh_token_eq(&t[i - 1], "=") || !kh_token_name(&t[i]) ||
+      !kh_token_eq(&t[i + 1], "(") || t[i].off + t[i].len != t[i + 1].off)
+    return i;
+  int depth = 0;
+  for (size_t k = i + 1; k < tok->count; k++) {
+    depth += kh_token_parenthesis(&t[k]) ? (t[k].s[0] == '(' ? 1 : -1) : 0;
+    if (depth < 0) return SIZE_MAX; /* a ')' glued on: ngspice's numparam stops at it */
+    if (depth == 0 && (k + 1 == tok->count || t[k + 1].off != t[k].off + t[k].len)) return k;
+  }
+  return i;
 }
 
 /* The card's words after its type, without parentheses: ngspice 39 reads a model's words with a
@@ -248,9 +264,24 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
     return kh_fail_nomem(p->ctx, "reading a model");
   }
   keep_calls(tok, keep);
-  for (size_t i = 0; i < tok->count; i++)
-    if (i < 3 || keep[i] || !kh_token_parenthesis(&tok->items[i]))
-      words.items[words.count++] = tok->items[i];
+  for (size_t i = 0; i < tok->count; i++) {
+    const kh_token *t = &tok->items[i];
+    size_t last = call_value_end(tok, i);
+    if (last == SIZE_MAX) {
+      kh_free(keep), kh_tokens_release(&words);
+      return kh_token_fail(p, line, t,
+                           "a ')' that the value does not open glued after it, which ngspice "
+                           "39 reads into the value and stops at (\"Syntax error\"): put a "
+                           "blank before the card's ')'");
+    }
+    if (last > i) { /* the value whole: one expression, as ngspice braces it */
+      const kh_token *end = &tok->items[last];
+      words.items[words.count++] = (kh_token){t->s, end->off + end->len - t->off, t->off};
+      i = last;
+    } else if (i < 3 || keep[i] || !kh_token_parenthesis(t)) {
+      words.items[words.count++] = *t;
+    }
+  }
   kh_status st = read_words(p, line, &words, mname, mlen);
   kh_tokens_release(&words);
   kh_free(keep);
