@@ -104,6 +104,36 @@ static void drop_source_parentheses(kh_tokens *t) {
   t->count = kept;
 }
 
+/* A device line's value written as a call after a `=` (`r=max(1k, 2k)`, `area=min(2,3)*2`):
+ * ngspice 39's front end braces it, from its name to the next blank outside parentheses
+ * (inpcom.c's inp_fix_param_values), and numparam reads it, so it is one token here, which the
+ * readers evaluate as an expression. A ')' glued on that the value does not open leaves it
+ * apart (the reader refuses it, where ngspice stops). .model cards do the same (model_cards.c);
+ * .param, X, B, E, F, G, H, V and I lines read their values their own ways. */
+static void brace_calls(const char *line, kh_tokens *out) {
+  if (!strchr("rcldqjmzswtouk", line[0])) return;
+  kh_token *t = out->items;
+  size_t w = 0;
+  for (size_t i = 0; i < out->count; i++) {
+    size_t last = i;
+    if (i >= 2 && i + 1 < out->count && kh_token_eq(&t[i - 1], "=") && kh_token_name(&t[i]) &&
+        kh_token_eq(&t[i + 1], "(") && t[i].off + t[i].len == t[i + 1].off) {
+      int depth = 0;
+      for (size_t k = i + 1; k < out->count && depth >= 0; k++) {
+        depth += kh_token_parenthesis(&t[k]) ? (t[k].s[0] == '(' ? 1 : -1) : 0;
+        if (depth == 0 && (k + 1 == out->count || t[k + 1].off != t[k].off + t[k].len)) {
+          last = k;
+          break;
+        }
+      }
+    }
+    kh_token merged = {t[i].s, t[last].off + t[last].len - t[i].off, t[i].off};
+    t[w++] = merged;
+    i = last;
+  }
+  out->count = w;
+}
+
 kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line, kh_tokens *out) {
   const char *s = kh_line_text(src, line);
   size_t n = line->len, i = 0;
@@ -154,6 +184,7 @@ kh_status kh_tokenize(kh_context *ctx, const kh_source *src, const kh_line *line
   }
   drop_node_parentheses(out);
   drop_source_parentheses(out);
+  brace_calls(s, out);
   return KH_OK;
 }
 
