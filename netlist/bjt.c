@@ -375,6 +375,7 @@ static kh_status nodes_and_model(kh_parser *p, uint32_t line, const kh_tokens *t
   if (*model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[4], "unknown model '%.*s'", (int)t[4].len, t[4].s);
   if ((st = kh_model_refused(p, *model)) != KH_OK) return st;
+  if ((st = kh_ngspice_model_use(p, line, &t[*next - 1], *model)) != KH_OK) return st;
   const kh_model *m = &p->nl->models[*model];
   if (strcmp(m->type, "npn") != 0 && strcmp(m->type, "pnp") != 0)
     return kh_token_fail(p, line, &t[*next - 1],

@@ -180,6 +180,7 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   if (e.model == KH_NOT_FOUND)
     return kh_token_fail(p, line, &t[3], "unknown model '%.*s'", (int)t[3].len, t[3].s);
   if ((st = kh_model_refused(p, e.model)) != KH_OK) return st;
+  if ((st = kh_ngspice_model_use(p, line, &t[at], e.model)) != KH_OK) return st;
   const kh_model *model = &p->nl->models[e.model];
   if (strcmp(model->type, "d") != 0)
     return kh_token_fail(p, line, &t[at], "model '%.*s' is of type '%s', a diode needs type 'd'",

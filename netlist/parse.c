@@ -246,6 +246,7 @@ static kh_status take_line(void *user, uint32_t line) {
   kh_parser *p = user;
   kh_status st = reserve_elements(p);
   if (st != KH_OK) return st;
+  p->saw_if |= kh_is_conditional(kh_line_text(&p->src, &p->src.lines[line]));
   if (kh_is_conditional(kh_line_text(&p->src, &p->src.lines[line])) || p->top_if.depth) {
     if ((st = flush_streamed(p)) != KH_OK) return st;
     int read;
@@ -342,8 +343,8 @@ static kh_status something_to_solve(kh_parser *p) {
 /* The parser's own name tables (subcircuits, instances, global nodes, functions, BSIM words):
  * set up in the netlist's arena, or released. */
 static void parser_tables(kh_parser *p, int release) {
-  kh_strmap *t[] = {&p->subckt_names, &p->instance_names, &p->global_nodes,
-                    &p->func_names,   &p->bsim_words[0],  &p->bsim_words[1]};
+  kh_strmap *t[] = {&p->subckt_names,  &p->instance_names, &p->global_nodes, &p->func_names,
+                    &p->bsim_words[0], &p->bsim_words[1],  &p->model_uses};
   for (size_t k = 0; k < sizeof t / sizeof *t; k++)
     release ? kh_strmap_release(t[k]) : kh_strmap_init(t[k], &p->nl->arena);
 }
@@ -367,6 +368,7 @@ static void release_parser(kh_parser *p) {
   kh_free(p->cards);
   kh_free(p->scratch);
   kh_free(p->internal);
+  kh_free(p->model_use);
   kh_tokens_release(&p->scan_tokens);
   for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
     kh_tokens_release(&p->line_tokens[i]);
@@ -405,6 +407,7 @@ static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path,
   if (st == KH_OK) st = finish_scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
   if (st == KH_OK) st = kh_note_held_models(&p);
+  if (st == KH_OK) st = kh_check_dropped_models(&p);
   if (st == KH_OK && p.swept_resistor && !p.swept_found)
     st = nl->dc_count ? kh_source_fail(ctx, &p.src, KH_ERR_INPUT, nl->dc_loc, NO_SWEPT_RESISTOR,
                                        p.swept_resistor)

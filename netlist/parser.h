@@ -206,6 +206,19 @@ typedef struct {
    * the end, from the first of them (a PDK's library holds hundreds a circuit never uses) */
   size_t held_models;
   kh_loc first_unnoted;
+  /* The model cards D and Q lines use, as ngspice's front end guesses each line's model word
+   * (dropped_models.c): by "file:line:name" of the card, whether a line names it as ngspice
+   * guesses and the first that does not; and whether the deck has .if (ngspice drops no card
+   * then). */
+  kh_strmap model_uses;
+  struct kh_model_use {
+    uint32_t model;
+    kh_loc at;
+    unsigned char seen, misread;
+    char word[48];
+  } * model_use;
+  size_t model_use_cap;
+  int saw_if;
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;
@@ -328,6 +341,12 @@ int kh_bin_range_holds(double v, double min, double max);
 int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out);
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
+/* A D or Q line at `line` naming model `model` by name_tok, and whether ngspice 39's front end
+ * would guess that word as its model (dropped_models.c); the check, once the deck is read, that
+ * refuses a line whose model no line names as ngspice guesses (where the deck has no .if). */
+kh_status kh_ngspice_model_use(kh_parser *p, uint32_t line, const kh_token *name_tok,
+                               uint32_t model);
+kh_status kh_check_dropped_models(kh_parser *p);
 /* Directive cards (directives.c): each parses its logical line's tokens into the netlist;
  * kh_add_shunts adds .options rshunt's resistors once every card is read. */
 kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok);
