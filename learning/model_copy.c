@@ -73,7 +73,7 @@ kh_status kh_model_copy_open(kh_context *ctx, const kh_model *m, const char *car
   kh_model_copy *k = kh_calloc(1, sizeof *k);
   char *text = NULL;
   kh_status st = k ? copy_text(ctx, m, cards, &text) : kh_fail_nomem(ctx, "a copy of the circuit");
-  if (st == KH_OK) st = kh_netlist_parse_string(ctx, &k->nl, text, "<the circuit's copy>");
+  if (st == KH_OK) st = kh_netlist_parse_own_text(ctx, &k->nl, text, "<the circuit's copy>");
   kh_free(text);
   if (k) k->added_count = count;
   if (st == KH_OK) st = copy_arrays(ctx, k, m);

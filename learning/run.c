@@ -102,11 +102,11 @@ static kh_status generate(kh_context *ctx, kh_run *r, char **text) {
 static kh_status load_network(kh_context *ctx, kh_run *r, char *resumed_text) {
   kh_status st;
   if (resumed_text) {
-    st = kh_netlist_parse_string(ctx, &r->nl, resumed_text, r->o.resume);
+    st = kh_netlist_parse_own_text(ctx, &r->nl, resumed_text, r->o.resume);
   } else if (r->o.arch) {
     char *text = NULL;
     st = generate(ctx, r, &text);
-    if (st == KH_OK) st = kh_netlist_parse_string(ctx, &r->nl, text, "generated network");
+    if (st == KH_OK) st = kh_netlist_parse_own_text(ctx, &r->nl, text, "generated network");
     free(text);
   } else if (r->o.netlist) {
     st = kh_netlist_parse_file(ctx, &r->nl, r->o.netlist);

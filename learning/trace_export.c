@@ -67,7 +67,7 @@ kh_status kh_trace_export(kh_context *ctx, const char *trace, long epoch, const 
   kh_netlist *nl = NULL;
   double *values = NULL;
   kh_status st = kh_trace_read_snapshot(ctx, trace, epoch, &s);
-  if (st == KH_OK) st = kh_netlist_parse_string(ctx, &nl, s.netlist_text, trace);
+  if (st == KH_OK) st = kh_netlist_parse_own_text(ctx, &nl, s.netlist_text, trace);
   if (st == KH_OK && !(values = malloc((kh_netlist_element_count(nl) + 1) * sizeof *values)))
     st = kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
   if (st == KH_OK) st = values_from(ctx, nl, &s, hw, values);

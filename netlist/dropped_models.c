@@ -146,12 +146,15 @@ kh_status kh_check_dropped_models(kh_parser *p) {
   for (size_t k = 0; !p->saw_if && k < p->model_uses.count; k++) {
     const struct kh_model_use *u = &p->model_use[k];
     if (!u->misread || u->seen) continue;
+    char guess[80];
+    snprintf(guess, sizeof guess,
+             u->word[0] ? "takes '%s' for its model word" : "finds no model word%s", u->word);
     return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, u->at,
                           "ngspice 39 would stop here (\"could not find a valid modelname\"): "
-                          "its front end counts this line's nodes from its words, takes '%s' "
-                          "for its model word, finds no line that uses model '%s' and drops the "
-                          "card; give the area as area= (or a parameter without parentheses)",
-                          u->word, p->nl->models[u->model].name);
+                          "its front end counts this line's nodes from its words, %s, finds no "
+                          "line that uses model '%s' and drops the card; give the area as area= "
+                          "(and values without parentheses on a BJT)",
+                          guess, p->nl->models[u->model].name);
   }
   return KH_OK;
 }

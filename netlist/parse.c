@@ -376,6 +376,9 @@ static void release_parser(kh_parser *p) {
   }
 }
 
+/* A mode bit of parse_once's: text kirchhoff wrote (kh_netlist_parse_own_text). */
+enum { OWN_TEXT = 0x100 };
+
 /* One reading of the deck, its circuit temperature `start` degrees C (NAN: 27) until a card sets
  * it; *conflict: the temperature a card set after an expression had read another (NAN: none). */
 static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path, const char *text,
@@ -393,7 +396,7 @@ static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path,
   kh_source_init(&p.src, &nl->arena);
   p.src.on_line = take_line;
   p.src.on_line_user = &p;
-  p.src.compat = mode;
+  p.src.compat = (int)(mode & ~OWN_TEXT), p.own_text = (mode & OWN_TEXT) != 0;
   parser_tables(&p, 0);
   uint32_t ground;
   kh_status st =
@@ -407,7 +410,7 @@ static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path,
   if (st == KH_OK) st = finish_scan(&p);
   if (st == KH_OK) st = kh_flatten(&p);
   if (st == KH_OK) st = kh_note_held_models(&p);
-  if (st == KH_OK) st = kh_check_dropped_models(&p);
+  if (st == KH_OK && !p.own_text) st = kh_check_dropped_models(&p);
   if (st == KH_OK && p.swept_resistor && !p.swept_found)
     st = nl->dc_count ? kh_source_fail(ctx, &p.src, KH_ERR_INPUT, nl->dc_loc, NO_SWEPT_RESISTOR,
                                        p.swept_resistor)
@@ -477,4 +480,9 @@ kh_status kh_netlist_parse_file_compat(kh_context *ctx, kh_netlist **out, const 
 kh_status kh_netlist_parse_string(kh_context *ctx, kh_netlist **out, const char *text,
                                   const char *name) {
   return parse(ctx, out, NULL, text, name, NULL, KH_COMPAT_NGSPICE);
+}
+
+kh_status kh_netlist_parse_own_text(kh_context *ctx, kh_netlist **out, const char *text,
+                                    const char *name) {
+  return parse(ctx, out, NULL, text, name, NULL, (kh_compat)(KH_COMPAT_NGSPICE | OWN_TEXT));
 }

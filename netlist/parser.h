@@ -219,6 +219,7 @@ typedef struct {
   } * model_use;
   size_t model_use_cap;
   int saw_if;
+  int own_text; /* text kirchhoff wrote: what only ngspice's front end stops at is read */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */
   kh_tokens header_tokens[KH_MAX_SUBCKT_DEPTH + 2]; /* .subckt line of each active instance */
 } kh_parser;

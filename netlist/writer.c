@@ -560,12 +560,13 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     else
       fprintf(out, "%s %s %s dc %.17g\n", name, a, b, e->value);
     break;
-  case KH_DIODE: /* ngspice 39 reads only area= after the model; kirchhoff reads both */
+  case KH_DIODE: /* area=: ngspice 39 takes a number after the model for a node (and then
+                  * drops the model as unused) */
     fprintf(out, "%s %s %s", name, a, b);
     if (heated(nl, i)) fprintf(out, " %s", node(nl, heated(nl, i)->thermal_node));
     fprintf(out, " %s", nl->models[e->model].name);
     if (e->value != kh_model_value(&nl->models[e->model], "area", 1.0))
-      fprintf(out, exporting ? " area=%.17g" : " %.17g", e->value);
+      fprintf(out, " area=%.17g", e->value);
     write_diode_instance(nl, i, out);
     fputc('\n', out);
     break;

@@ -85,7 +85,7 @@ Test(cli, compare_checks_the_reading_against_ngspice_reading_the_file) {
 Test(cli, compare_holds_a_zener_at_the_knee_ngspice_holds) {
   const char *path =
       kh_test_write_temp("zener.cir", "zener at the default reltol\nv1 a 0 10\nr1 a k 1k\n"
-                                      "d1 0 k dz 0.71\n"
+                                      "d1 0 k dz area=0.71\n"
                                       ".model dz d(is=2.52n n=1.17 rs=3.22 bv=5.51 ibv=1e-6)\n");
   char args[600], *out;
   snprintf(args, sizeof args, "op --compare --quiet %s", path);
@@ -98,7 +98,7 @@ Test(cli, compare_holds_a_zener_at_the_knee_ngspice_holds) {
   for (int tight = 0; tight < 2; tight++) {
     const char *deck =
         tight ? kh_test_write_temp("zener_tight.cir", "zener at reltol 1e-9\n.options reltol=1e-9\n"
-                                                      "v1 a 0 10\nr1 a k 1k\nd1 0 k dz 0.71\n"
+                                                      "v1 a 0 10\nr1 a k 1k\nd1 0 k dz area=0.71\n"
                                                       ".model dz d(is=2.52n n=1.17 rs=3.22 bv=5.51 "
                                                       "ibv=1e-6)\n")
               : path;

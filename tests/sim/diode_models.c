@@ -195,7 +195,7 @@ static double against_ngspice(const char *text, double tol) {
  * the co-content solver, against ngspice on the same deck. */
 Test(diode_models, sidewall_current_matches_ngspice) {
   const double temps[] = {-40, 27, 125}, supplies[] = {1, -3, -12};
-  const char *const instances[] = {"d1 2 0 dj pj=2", "d1 2 0 dj 3 pj=0.5 m=2", "d1 2 0 dm"};
+  const char *const instances[] = {"d1 2 0 dj pj=2", "d1 2 0 dj area=3 pj=0.5 m=2", "d1 2 0 dm"};
   double worst = 0;
   for (int t = 0; t < 3; t++)
     for (int v = 0; v < 3; v++)

@@ -295,7 +295,7 @@ Test(diodes, series_resistance) {
   double log_z = log(R * IS / nvt) + (V + R * IS) / nvt;
   double vd = V + R * IS - nvt * lambert_w_of_log(log_z), i = (V - vd) / R;
   const char *text = "rs\n.options gmin=0\n.model dr d(is=1e-14 rs=10)\nv1 a 0 1\nr1 a b 1k\n"
-                     "d1 b 0 dr 2\n";
+                     "d1 b 0 dr area=2\n";
   kh_netlist *nl = kh_test_parse(text);
   double *v = kh_test_solve(nl, "native"), *ng = kh_test_solve(nl, "ngspice");
   double b = kh_test_node(nl, v, "b"), junction = kh_test_node(nl, v, "d1#rs");
@@ -307,7 +307,7 @@ Test(diodes, series_resistance) {
   kh_context *ctx;
   kh_context_new(&ctx);
   cr_assert_eq(kh_netlist_write_string(ctx, nl, &written), KH_OK);
-  cr_expect(strstr(written, "d1 b 0 dr 2\n") && !strstr(written, "rs#d1"), "%s", written);
+  cr_expect(strstr(written, "d1 b 0 dr area=2\n") && !strstr(written, "rs#d1"), "%s", written);
   free(written), free(v), free(ng);
   kh_context_free(ctx);
   kh_netlist_free(nl);
