@@ -43,11 +43,21 @@ def live_allocations():
     return _native.live_allocations()
 
 
-def _parse(netlist, name=None):
-    """A netlist handle from a path, or from the text itself (a string with a newline in it)."""
+_COMPAT = {"ngspice": 0, "ps": 1, "psa": 2}
+
+
+def _parse(netlist, name=None, compat="ngspice"):
+    """A netlist handle from a path, or from the text itself (a string with a newline in it);
+    ``compat``: ngspice's mode for the file ("ngspice", or its PSpice mode "ps" or "psa")."""
+    if compat not in _COMPAT:
+        raise UsageError(f"compat={compat!r}: one of 'ngspice', 'ps' (PSpice mode for included "
+                         "files) and 'psa' (for the whole deck)")
     if isinstance(netlist, str) and "\n" in netlist:
-        return _native.parse(netlist, True, name)
-    return _native.parse(_os.fspath(netlist), False, name)
+        if compat != "ngspice":
+            raise UsageError("compat applies to a netlist file (ngspice's PSpice mode rewrites "
+                             "its included files); text is read in ngspice's own mode")
+        return _native.parse(netlist, True, name, 0)
+    return _native.parse(_os.fspath(netlist), False, name, _COMPAT[compat])
 
 
 def _doubles(data):
@@ -83,15 +93,18 @@ class Circuit:
         self._path = None  # the file it was read from (check_reading), None for text
 
     @classmethod
-    def from_netlist(cls, path_or_text, name=None):
+    def from_netlist(cls, path_or_text, name=None, compat="ngspice"):
         """Parses a netlist: a path to a file (``.include`` relative to it), or the text itself
         (a string with a newline in it; ``.include`` relative to the working directory).
-        ``name`` is the name messages give the text. Raises :class:`InputError` with
+        ``name`` is the name messages give the text. ``compat``: how ngspice's start-up file
+        (``set ngbehavior=...``) has ngspice read the file: "ngspice" (its own mode), "ps" (its
+        PSpice mode for the included files: vendors' model libraries) or "psa" (for the whole
+        deck); docs/netlist.md, "PSpice mode". Raises :class:`InputError` with
         ``file:line:col:`` for what kirchhoff does not read exactly as ngspice does, and
         :class:`FileError` for a file it cannot read."""
         is_text = isinstance(path_or_text, str) and "\n" in path_or_text
         source = path_or_text if is_text else _os.fspath(path_or_text)
-        circuit = cls(_parse(source, name), name or ("<string>" if is_text else source))
+        circuit = cls(_parse(source, name, compat), name or ("<string>" if is_text else source))
         circuit._path = None if is_text else _os.path.abspath(source)
         return circuit
 

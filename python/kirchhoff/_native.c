@@ -70,19 +70,19 @@ static kh_circuit *circuit_of(PyObject *capsule) {
   return PyCapsule_GetPointer(capsule, CIRCUIT);
 }
 
-/* parse(source, is_text, name) -> netlist capsule */
+/* parse(source, is_text, name, compat) -> netlist capsule (compat: a kh_compat, for a file) */
 static PyObject *parse(PyObject *self, PyObject *args) {
   (void)self;
   const char *source, *name;
-  int is_text;
-  if (!PyArg_ParseTuple(args, "spz", &source, &is_text, &name)) return NULL;
+  int is_text, compat;
+  if (!PyArg_ParseTuple(args, "spzi", &source, &is_text, &name, &compat)) return NULL;
   kh_context *ctx = kh_py_context();
   if (!ctx) return NULL;
   kh_netlist *nl = NULL;
   kh_status st;
   Py_BEGIN_ALLOW_THREADS;
   st = is_text ? kh_netlist_parse_string(ctx, &nl, source, name ? name : "<string>")
-               : kh_netlist_parse_file(ctx, &nl, source);
+               : kh_netlist_parse_file_compat(ctx, &nl, source, NULL, (kh_compat)compat);
   Py_END_ALLOW_THREADS;
   if (st != KH_OK) return kh_py_raise(ctx, st);
   kh_context_free(ctx);
@@ -319,7 +319,7 @@ static PyObject *ngspice_time_limit(PyObject *self, PyObject *arg) {
 }
 
 static PyMethodDef methods[] = {
-    {"parse", parse, METH_VARARGS, "parse(source, is_text, name) -> netlist handle"},
+    {"parse", parse, METH_VARARGS, "parse(source, is_text, name, compat) -> netlist handle"},
     {"nodes", nodes, METH_O, "nodes(netlist) -> node names without ground"},
     {"elements", elements, METH_O, "elements(netlist) -> (name, kind, value, pos, neg) rows"},
     {"circuit", circuit, METH_O, "circuit(netlist) -> circuit handle, or None (general path)"},

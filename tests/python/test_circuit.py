@@ -185,3 +185,23 @@ def test_ngspice_time_limit_stops_a_run_that_never_ends(tmp_path):
     assert float(out.stdout.split()[1]) < 10
     with pytest.raises(ValueError):
         kirchhoff.set_ngspice_time_limit(-1)
+
+
+def test_pspice_mode_reads_a_vendor_library(tmp_path):
+    """compat="ps" reads the included library as ngspice's PSpice mode rewrites it (LIMIT, TC=a,b,
+    a VSWITCH); ngspice's own mode refuses the same file at its first PSpice word."""
+    (tmp_path / "vendor.lib").write_text(
+        "* PSpice syntax\n.subckt lim in out\nG1 0 out VALUE={LIMIT(V(in)*2, -1m, 1m)}\n"
+        "R1 out 0 1k TC=1m,2u\n.model sw VSWITCH(Ron=1 Roff=1e9 Von=0.6 Voff=0.4)\n"
+        "S1 out 0 in 0 sw\n.ends\n")
+    (tmp_path / "deck.cir").write_text("t\n.include vendor.lib\nv1 in 0 0.3\nx1 in out lim\n")
+    c = kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir", compat="ps")
+    # 0.6 V limited to 1 mA into 1 kohm (27 C: TC adds nothing), the switch off (0.3 < Voff):
+    # 1e9 ohm beside it
+    assert c.solve()["out"] == pytest.approx(1e-3 / (1e-3 + 1e-9), rel=1e-12)
+    with pytest.raises(kirchhoff.InputError, match="vendor.lib:3:"):
+        kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir")
+    with pytest.raises(kirchhoff.UsageError, match="compat applies to a netlist file"):
+        kirchhoff.Circuit.from_netlist("t\nv1 a 0 1\nr1 a 0 1k\n", compat="ps")
+    with pytest.raises(kirchhoff.UsageError, match="one of 'ngspice', 'ps'"):
+        kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir", compat="lt")
