@@ -116,22 +116,38 @@ static size_t model_word(const char *line, int terminals, const char **word) {
   return (size_t)(p - *word);
 }
 
+/* The record of model `model`'s card (by "file:line:name": instances' copies of a card share
+ * it), cached by model index; UINT32_MAX for a name too long to key. */
+static kh_status use_of(kh_parser *p, uint32_t model, uint32_t *id) {
+  if (model < p->use_of_model_cap && p->use_of_model[model])
+    return *id = p->use_of_model[model] - 1, KH_OK;
+  const kh_model *m = &p->nl->models[model];
+  char key[512];
+  int len = snprintf(key, sizeof key, "%u:%u:%s", m->loc.file, m->loc.line, m->name), added;
+  *id = UINT32_MAX;
+  if (len < 0 || (size_t)len >= sizeof key) return KH_OK;
+  size_t had = p->use_of_model_cap;
+  if (kh_strmap_intern(&p->model_uses, key, (size_t)len, id, &added) ||
+      kh_reserve((void **)&p->model_use, &p->model_use_cap, *id + 1, sizeof *p->model_use) ||
+      kh_reserve((void **)&p->use_of_model, &p->use_of_model_cap, model + 1,
+                 sizeof *p->use_of_model))
+    return kh_fail_nomem(p->ctx, "reading models");
+  memset(p->use_of_model + had, 0, (p->use_of_model_cap - had) * sizeof *p->use_of_model);
+  if (added) p->model_use[*id] = (struct kh_model_use){0};
+  p->use_of_model[model] = *id + 1;
+  return KH_OK;
+}
+
 kh_status kh_ngspice_model_use(kh_parser *p, uint32_t line, const kh_token *name_tok,
                                uint32_t model) {
   const char *text = kh_line_text(&p->src, &p->src.lines[line]), *w = text;
   int terminals = text[0] == 'd' ? diode_terminals(text) : bjt_terminals(text);
   size_t n = terminals > 0 ? model_word(text, terminals, &w) : 0;
   int seen = n == name_tok->len && !memcmp(w, name_tok->s, n);
-  const kh_model *m = &p->nl->models[model];
-  char key[512];
-  int len = snprintf(key, sizeof key, "%u:%u:%s", m->loc.file, m->loc.line, m->name);
   uint32_t id;
-  int added;
-  if (len < 0 || (size_t)len >= sizeof key) return KH_OK;
-  if (kh_strmap_intern(&p->model_uses, key, (size_t)len, &id, &added) ||
-      kh_reserve((void **)&p->model_use, &p->model_use_cap, id + 1, sizeof *p->model_use))
-    return kh_fail_nomem(p->ctx, "reading models");
-  if (added) p->model_use[id] = (struct kh_model_use){0};
+  kh_status st = use_of(p, model, &id);
+  if (st != KH_OK) return st;
+  if (id == UINT32_MAX) return KH_OK;
   struct kh_model_use *u = &p->model_use[id];
   u->seen |= seen;
   if (!seen && !u->misread) {

@@ -369,6 +369,7 @@ static void release_parser(kh_parser *p) {
   kh_free(p->scratch);
   kh_free(p->internal);
   kh_free(p->model_use);
+  kh_free(p->use_of_model);
   kh_tokens_release(&p->scan_tokens);
   for (size_t i = 0; i < KH_MAX_SUBCKT_DEPTH + 2; i++) {
     kh_tokens_release(&p->line_tokens[i]);

@@ -218,6 +218,8 @@ typedef struct {
     char word[48];
   } * model_use;
   size_t model_use_cap;
+  uint32_t *use_of_model; /* by model index: its record's index + 1 (0: not looked up yet) */
+  size_t use_of_model_cap;
   int saw_if;
   int own_text; /* text kirchhoff wrote: what only ngspice's front end stops at is read */
   kh_tokens line_tokens[KH_MAX_SUBCKT_DEPTH + 2];   /* one buffer per nesting depth */

@@ -102,13 +102,18 @@ static kh_status replace_line(kh_context *ctx, kh_source *src, uint32_t i, const
   return KH_OK;
 }
 
+/* Hands line `offered` to on_line (counts it where there is none). */
+static kh_status hand_on(kh_source *src) {
+  if (!src->on_line) return src->offered++, KH_OK;
+  return src->on_line(src->on_line_user, src->offered++);
+}
+
 /* Appends a complete synthetic line (append_line) and hands it on at once: the parser takes
  * each line as the last one read (parse.c streams and removes lines behind it). */
 static kh_status take_synthetic_line(kh_context *ctx, kh_source *src, uint32_t file, uint32_t line,
                                      uint32_t col, const char *text) {
   kh_status st = append_line(ctx, src, file, line, col, text);
-  if (st != KH_OK || !src->on_line) return src->offered += st == KH_OK, st;
-  return src->on_line(src->on_line_user, src->offered++);
+  return st == KH_OK ? hand_on(src) : st;
 }
 
 /* Line i as ngspice's PSpice mode rewrites it (pspice.c), *res what else that rewrite asks. */
@@ -140,25 +145,26 @@ static kh_status lines_after(kh_context *ctx, kh_source *src, const kh_pspice_re
   return st;
 }
 
-/* Hands every complete line not yet offered to on_line (rewritten first in PSpice mode, with
- * the lines that mode puts after it). */
+/* The next line in PSpice mode: rewritten, then handed on with the lines that mode puts after
+ * it (or dropped). */
+static kh_status offer_pspice_line(kh_context *ctx, kh_source *src) {
+  uint32_t i = src->offered;
+  kh_pspice_result res = {.why = ""};
+  kh_status st = pspice_line(ctx, src, i, &res);
+  kh_line l = src->lines[i];
+  kh_segment at = src->segs[l.seg]; /* the line may be gone once taken */
+  if (st == KH_OK && res.drop)      /* the last line: rewritten lines are */
+    kh_source_remove_lines(src, i, i + 1);
+  else if (st == KH_OK && (st = hand_on(src)) == KH_OK)
+    st = lines_after(ctx, src, &res, l.file, at);
+  kh_pspice_result_release(&res);
+  return st;
+}
+
+/* Hands every complete line not yet offered to on_line (in PSpice mode rewritten first). */
 static kh_status offer_lines(kh_context *ctx, kh_source *src) {
   while (src->offered < src->line_count) {
-    uint32_t i = src->offered;
-    kh_pspice_result res = {.why = ""};
-    kh_status st = src->compat ? pspice_line(ctx, src, i, &res) : KH_OK;
-    kh_line l = src->lines[i];
-    kh_segment at = src->segs[l.seg]; /* the line may be gone once taken */
-    if (st == KH_OK && res.drop) {    /* the last line: rewritten lines are */
-      kh_source_remove_lines(src, i, i + 1);
-      continue;
-    }
-    if (st == KH_OK && !src->on_line)
-      src->offered++;
-    else if (st == KH_OK)
-      st = src->on_line(src->on_line_user, src->offered++);
-    if (st == KH_OK) st = lines_after(ctx, src, &res, l.file, at);
-    kh_pspice_result_release(&res);
+    kh_status st = src->compat ? offer_pspice_line(ctx, src) : hand_on(src);
     if (st != KH_OK) return st;
   }
   return KH_OK;
