@@ -80,6 +80,14 @@ kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *tex
 /* Whether logical line `line` is one ngspice's PSpice mode rewrites (of an included file with
  * KH_COMPAT_PS, of any with KH_COMPAT_PSA). */
 int kh_source_pspice_line(const kh_source *src, uint32_t line);
+/* Hands line `offered` to on_line (counts it where there is none). */
+kh_status kh_source_hand_on(kh_source *src);
+/* PSpice mode (source_pspice.c): the next line rewritten and handed on, with the lines that mode
+ * puts after it (or dropped); a complete synthetic line (lower case ASCII) of file `file` at
+ * line:col, appended and handed on at once (the parser takes each line as the last one read). */
+kh_status kh_source_offer_pspice_line(kh_context *ctx, kh_source *src);
+kh_status kh_source_take_synthetic_line(kh_context *ctx, kh_source *src, uint32_t file,
+                                        uint32_t line, uint32_t col, const char *text);
 /* Removes logical lines [from, to); later lines move down (only cheap near the end). */
 void kh_source_remove_lines(kh_source *src, uint32_t from, uint32_t to);
 
