@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice 39 on decks people publish (not in this repository).
 
-Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep] [--pspice]
+Usage: bench/public_decks.py DIR [--kirchhoff PATH] [--keep] [--pspice] [--mode MODE]
 
 Every *.cir, *.sp, *.spi, *.spice, *.ckt and *.net file under DIR (any case) is classified by
 the elements of the circuit it builds (its own cards and the subcircuits it instantiates, so an
@@ -29,7 +29,9 @@ and both programs' whole-process times. Exit status 0 unless a deck is wrong or 
 A .spiceinit beside a deck is removed from the copy: its `set ngbehavior=...` would have ngspice
 read the deck as PSpice or LTspice do, where kirchhoff reads ngspice's default mode. With
 --pspice each is replaced by `set ngbehavior=ps` instead, as ngspice's p-to-n-examples README
-tells its users to set it: both programs then read the included libraries in PSpice mode.
+tells its users to set it: both programs then read the included libraries in PSpice mode. With
+--mode MODE every folder of the copy gets `set ngbehavior=MODE` (ngspice's LTspice examples say
+in a comment that they need `lt` or `lta`), which both programs read.
 
 Where to get decks: ngspice-39's examples/ and tests/ (the source tarball at
 http://deb.debian.org/debian/pool/main/n/ngspice/ngspice_39.3+ds.orig.tar.gz), vendor diode model
@@ -236,6 +238,9 @@ def main():
             if "--pspice" in args:
                 with open(os.path.join(folder, ".spiceinit"), "w") as f:
                     f.write("set ngbehavior=ps\n")
+        if "--mode" in args:
+            with open(os.path.join(folder, ".spiceinit"), "w") as f:
+                f.write("set ngbehavior=%s\n" % args[args.index("--mode") + 1])
     counts = dict(matching=0, several=0, refused=0, wrong=0, failed=0, not_dc=0, other_elements=0)
     times = [0.0, 0.0]
     worst = 0.0

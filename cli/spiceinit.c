@@ -1,8 +1,10 @@
 /* ngspice's compatibility mode (`set ngbehavior=ps`, `lt`, `hs`, ...) lives in its start-up file,
  * not in the deck: the same deck reads as PSpice or LTspice would read it there, and as ngspice's
- * own mode otherwise. kirchhoff reads ngspice's own mode only, so where the ngspice on this
- * machine would start in another one, the commands that read a deck say so (a note, since most
- * decks read the same in every mode; --compare runs that ngspice and shows where they differ). */
+ * own mode otherwise. kirchhoff reads ngspice's own mode and its ps, lt and a modes
+ * (kh_compat_from_ngbehavior), so the commands that read a deck take the mode from the start-up
+ * file ngspice would read, and say so; where it also sets a mode kirchhoff does not read (hs,
+ * spe, xs, s3), they say that instead (a note, since most decks read the same in every mode;
+ * --compare runs that ngspice and shows where they differ). */
 #include "cli.h"
 
 #include <ctype.h>
@@ -58,28 +60,38 @@ static int startup_mode(char path[4096], unsigned *at, char found[64]) {
 kh_compat kh_cli_compat_mode(void) {
   char path[4096], mode[64];
   unsigned at;
-  if (!startup_mode(path, &at, mode)) return KH_COMPAT_NGSPICE;
-  /* ngspice 39 tests the value's letters as typed (inpcom.c's set_compat_mode: `PS` is not ps) */
-  return !strcmp(mode, "ps")    ? KH_COMPAT_PS
-         : !strcmp(mode, "psa") ? KH_COMPAT_PSA
-                                : KH_COMPAT_NGSPICE;
+  kh_compat read = KH_COMPAT_NGSPICE;
+  if (startup_mode(path, &at, mode)) kh_compat_from_ngbehavior(mode, &read);
+  return read;
+}
+
+/* What the mode's rewrites are, for the note: "PSpice's", "LTspice's" or both. */
+static const char *mode_names(kh_compat mode) {
+  int ps = (mode & KH_COMPAT_PS) != 0, lt = (mode & KH_COMPAT_LT) != 0;
+  return ps && lt ? "LTspice and PSpice modes rewrite"
+         : ps     ? "PSpice mode rewrites"
+         : lt     ? "LTspice mode rewrites"
+                  : "own mode reads";
 }
 
 void kh_cli_note_compat_mode(void) {
   char path[4096], found[64];
   unsigned at;
   if (!startup_mode(path, &at, found)) return;
-  kh_compat mode = kh_cli_compat_mode();
-  if (mode != KH_COMPAT_NGSPICE)
+  kh_compat mode;
+  int read = kh_compat_from_ngbehavior(found, &mode);
+  if (read && mode == KH_COMPAT_NGSPICE) return; /* ki, eg, mc: nothing a DC deck reads changes */
+  if (read)
     fprintf(stderr,
-            "kirchhoff: note: %s:%u sets ngbehavior=%s: kirchhoff reads %s as ngspice's PSpice "
-            "mode rewrites them (docs/netlist.md, \"PSpice mode\")\n",
-            path, at, found, mode == KH_COMPAT_PS ? "included files" : "the whole deck");
+            "kirchhoff: note: %s:%u sets ngbehavior=%s: kirchhoff reads %s as ngspice's %s them "
+            "(docs/netlist.md, \"Compatibility modes\")\n",
+            path, at, found, mode & KH_COMPAT_WHOLE ? "the whole deck" : "included files",
+            mode_names(mode));
   else
     fprintf(stderr,
             "kirchhoff: note: %s:%u sets ngbehavior=%s: ngspice on this machine reads decks in "
-            "that compatibility mode, kirchhoff in ngspice's own mode only (\"No compatibility "
-            "mode selected\"; it reads ps and psa); where a deck reads differently in the two, op "
-            "--compare shows it\n",
-            path, at, found);
+            "that compatibility mode, kirchhoff only in ngspice's own mode and its ps, lt and a "
+            "modes (it reads this deck as ngspice's %s it); where a deck reads differently in "
+            "the two, op --compare shows it\n",
+            path, at, found, mode_names(mode));
 }

@@ -20,7 +20,10 @@
 typedef kh_expr_reader reader;
 
 static void blanks(reader *r) {
-  while (r->pos < r->end && (*r->pos == ' ' || *r->pos == '\t')) r->pos++;
+  while (r->pos < r->end &&
+         (*r->pos == ' ' || *r->pos == '\t' ||
+          (r->blank_braces && (*r->pos == '{' || *r->pos == '}' || *r->pos == '\''))))
+    r->pos++;
 }
 
 /* Consumes `word` (an operator) if the text continues with it. */
@@ -75,7 +78,7 @@ static int name_char(char c, int first) {
 /* A name in v(...) or i(...), ended as ngspice's lexer ends it: at a blank, comma or parenthesis.
  * Returns its length (0: none), r->pos after it. */
 static size_t probe_name(reader *r) {
-  blanks(r);
+  while (r->pos < r->end && (*r->pos == ' ' || *r->pos == '\t')) r->pos++; /* a quote stays */
   const char *at = r->pos;
   while (r->pos < r->end && !strchr(" \t,()", *r->pos)) r->pos++;
   for (const char *c = at; c < r->pos; c++) /* the lexer's: no other line could name it */
@@ -221,7 +224,9 @@ static uint32_t function_call(reader *r, const char *name, size_t len) {
     if (n != want)
       return kh_reader_fail(r, name, "'%.*s' takes %s", (int)len, name,
                             want == 2 ? "two arguments" : "one argument");
-    if (r->p->src.compat && (fn == KH_XF_EXP || fn == KH_XF_PWR))
+    if ((r->p->src.compat & KH_COMPAT_LT) && fn == KH_XF_POW)
+      return kh_reader_ltspice_power(r, arg[0], arg[1], name);
+    if ((r->p->src.compat & KH_COMPAT_PS) && (fn == KH_XF_EXP || fn == KH_XF_PWR))
       return pspice_call(r, (kh_xfunction)fn, arg[0], arg[1]);
     return call(r, (kh_xfunction)fn, arg[0], n == 2 ? arg[1] : 0);
   }
@@ -296,8 +301,10 @@ static uint32_t power(reader *r) {
   uint32_t v = primary(r);
   while (r->st == KH_OK && (take(r, "^") || take(r, "**"))) {
     blanks(r);
+    const char *at = r->pos;
     uint32_t rhs = r->pos < r->end && strchr("-+!", *r->pos) ? unary(r) : primary(r);
-    v = kh_reader_binary(r, KH_X_POW, v, rhs);
+    v = r->p->src.compat & KH_COMPAT_LT ? kh_reader_ltspice_power(r, v, rhs, at)
+                                        : kh_reader_binary(r, KH_X_POW, v, rhs);
   }
   return v;
 }
@@ -488,6 +495,35 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
 /* The element named `name` between tokens a and b whose value is the expression from token
  * `from` to the end of the line (or, for a B card, to its words; for a TABLE, to its points,
  * into *points, whose xy the caller frees). */
+/* Whether s[0, n) holds `=pwl(`, blanks aside. */
+static int equals_pwl(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] != '=') continue;
+    const char *want = "pwl(";
+    for (size_t j = i + 1; j < n && *want; j++)
+      if (s[j] == *want)
+        want++;
+      else if (s[j] != ' ' && s[j] != '\t')
+        break;
+    if (!*want) return 1;
+  }
+  return 0;
+}
+
+/* Whether ngspice 39 leaves the braces of this expression (token `at` on, in form `form`) to
+ * its parameter evaluation, grouping as parentheses do: on a B line that holds `=pwl(`, blanks
+ * aside, which inp_bsource_compat skips (an E's or G's VALUE becomes `v = VALUE`). */
+static int numparam_braces(kh_parser *p, uint32_t line, const kh_token *at, int form) {
+  const char *text = kh_line_text(&p->src, &p->src.lines[line]);
+  if (form == B_CARD) return equals_pwl(text, strlen(text));
+  if (form != VALUE) return 0;
+  char head[8] = "=";
+  size_t n = 1;
+  for (uint32_t k = 0; k < at->len && n < 6; k++)
+    if (at->s[k] != ' ' && at->s[k] != '\t') head[n++] = at->s[k];
+  return equals_pwl(head, n);
+}
+
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
                                      const kh_token *a, const kh_token *b, size_t from, int form,
@@ -505,7 +541,8 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .end = last->s + last->len,
               .pos = t[from].s,
               .first = &t[from],
-              .words = words};
+              .words = words,
+              .blank_braces = form != TABLE && !numparam_braces(p, line, &t[from], form)};
   if (form == TABLE && t[from].s[0] != '{' && t[from].s[0] != '\'')
     kh_reader_fail(&r, t[from].s,
                    "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "

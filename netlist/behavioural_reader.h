@@ -32,6 +32,10 @@ typedef struct kh_expr_reader {
   size_t input_count, input_cap, source_cap;
   kh_xwords words;
   uint8_t xspice; /* an XSPICE instance's tree (behavioural_models.c): its ports are limited */
+  /* braces and quotes read as blanks, as ngspice 39 reads them in a B source's expression (and
+   * in the E, G, R, C and L values it makes B sources of; inpcom.c's inp_bsource_compat), not as
+   * parentheses: `v(in)*{k+1}` is v(in)*k + 1 there */
+  uint8_t blank_braces;
   const char *constant_pwl; /* the first pwl of a number, refused if the tree reads an input */
   kh_status st;
 } kh_expr_reader;
@@ -46,6 +50,9 @@ uint32_t kh_reader_fail(kh_expr_reader *r, const char *at, const char *fmt, ...)
 uint32_t kh_reader_add(kh_expr_reader *r, kh_xnode n);
 uint32_t kh_reader_binary(kh_expr_reader *r, uint8_t op, uint32_t a, uint32_t b);
 uint32_t kh_reader_input(kh_expr_reader *r, uint32_t node, const char *source);
+/* a^b as ngspice's LTspice mode computes a B source's powers (ltspice_power.c); b must not read
+ * an input (refused at `at`). */
+uint32_t kh_reader_ltspice_power(kh_expr_reader *r, uint32_t a, uint32_t b, const char *at);
 /* Stores the reader's tree (its value at root) as element e's expression and adds e as `name`,
  * the reader's work freed either way. */
 kh_status kh_reader_finish(kh_expr_reader *r, uint32_t root, const kh_token *name, kh_elem e);

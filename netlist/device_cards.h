@@ -15,6 +15,15 @@ kh_status kh_check_resistor_model(kh_parser *p, uint32_t line, const kh_tokens *
 const char *kh_resistor_param_canonical(const char *name);
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                             kh_elem *e, kh_passive_temp *rt);
+/* An R, C or L line's value token right after its nodes in ngspice's LTspice mode, read as
+ * resistor-code (rkm.c: 4k7): 1 with *st (KH_OK and *out, or the refusal) where the mode reads
+ * the token so, 0 where it is read as in ngspice's own mode. */
+int kh_rkm_value(kh_parser *p, uint32_t line, const kh_token *t, double *out, kh_status *st);
+/* A D line of ngspice's LTspice mode whose model word names an ideal diode's card it rewrote as
+ * sidiode (ltspice_diode.c): 1 with *st where the line is read (as the XSPICE sidiode ngspice
+ * writes for it) or refused, 0 where it is a diode's line. */
+int kh_ltspice_diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                     kh_status *st);
 /* Whether the resistor line's element is the .dc sweep's (top level, that name): its written
  * resistance is then p->swept_ohms. */
 int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s);

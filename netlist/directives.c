@@ -163,6 +163,15 @@ kh_status kh_card_dc(kh_parser *p, uint32_t line, const kh_tokens *tok) {
                         ".dc kept for 'kirchhoff dc' (op computes the operating point)");
 }
 
+/* Whether function f has these parameters and this body. */
+static int same_function(const struct kh_func *f, const char *const *params, size_t arity,
+                         const char *body) {
+  if (f->arity != arity || strcmp(f->body, body)) return 0;
+  for (size_t k = 0; k < arity; k++)
+    if (strcmp(f->params[k], params[k])) return 0;
+  return 1;
+}
+
 /* .func name(a, b) [=] {body} (or 'body', or a bare body token): a function of its parameters
  * and the global parameters, usable in every expression after it. */
 kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
@@ -170,8 +179,7 @@ kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   size_t n = tok->count, i = 3;
   if (n < 4 || !starts_like_name(t[1].s[0]) || !kh_token_eq(&t[2], "("))
     return kh_token_fail(p, line, &t[n > 1 ? 1 : 0], ".func needs name(parameters) and a body");
-  if (kh_strmap_find(&p->func_names, t[1].s, t[1].len) != KH_NOT_FOUND)
-    return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len, t[1].s);
+  uint32_t before = kh_strmap_find(&p->func_names, t[1].s, t[1].len);
   kh_arena *a = &p->nl->arena;
   const char **params = kh_arena_alloc(a, (n + 1) * sizeof *params);
   size_t arity = 0;
@@ -188,6 +196,11 @@ kh_status kh_card_func(kh_parser *p, uint32_t line, const kh_tokens *tok) {
   const kh_token *body = &t[i];
   size_t skip = body->s[0] == '{' || body->s[0] == '\'' ? 1 : 0;
   const char *text = kh_arena_strndup(a, body->s + skip, body->len - 2 * skip);
+  if (before != KH_NOT_FOUND && params && text &&
+      same_function(&p->funcs[before], params, arity, text))
+    return KH_OK; /* the same again: ngspice's compatibility modes put theirs before each file */
+  if (before != KH_NOT_FOUND)
+    return kh_token_fail(p, line, &t[1], "function '%.*s' is defined twice", (int)t[1].len, t[1].s);
   if (!params || !text ||
       kh_reserve((void **)&p->funcs, &p->func_cap, p->func_count + 1, sizeof *p->funcs))
     return kh_fail_nomem(p->ctx, "storing .func");

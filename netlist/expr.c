@@ -2,6 +2,7 @@
 
 #include "lexer.h"
 
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +24,25 @@ typedef struct {
   size_t drawn;
   /* A '-' right after a binary operator, pending: 0, else 1 + its offset (see negation). */
   size_t negate;
+  unsigned flags; /* KH_EXPR_LT_POWER */
 } parser;
+
+int kh_ltspice_integer(double y, double *n) {
+  *n = nearbyint(y);
+  if (*n == y) return 1;
+  int64_t a, b; /* AlmostEqualUlps: the doubles' bits ordered as two's-complement integers */
+  memcpy(&a, n, sizeof a), memcpy(&b, &y, sizeof b);
+  if (a < 0) a = INT64_MIN - a;
+  if (b < 0) b = INT64_MIN - b;
+  uint64_t diff = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
+  return diff <= 10;
+}
+
+double kh_ltspice_power(double x, double y) {
+  double n;
+  if (x >= 0) return pow(x, y);
+  return kh_ltspice_integer(y, &n) ? pow(x, n) : 0;
+}
 
 /* A user function's arguments bound to its parameter names, in front of the caller's scope. */
 typedef struct {
@@ -187,7 +206,7 @@ static int call_user(parser *p, size_t at, const kh_user_function *f, double *ou
   kh_expr_error inner;
   parser q = {f->body,          f->body_len, 0,      p->depth + 8,
               bound_lookup,     &b,          &inner, p->functions,
-              p->function_user, 0,           0};
+              p->function_user, 0,           0,      p->flags};
   /* checked with room to spare, so that a recursive .func ends here rather than in the nesting
    * check of the expressions between its calls */
   if (q.depth > MAX_DEPTH - 16)
@@ -367,7 +386,9 @@ static int parse_power(parser *p, double *out) {
     size_t drawn = p->drawn;
     if (parse_exponent(p, &exponent)) return -1;
     if (drawn) p->drawn = drawn;
-    *out = pow(fabs(*out), exponent); /* numparam's '^' (measured: (-2)^3 is 8, (-2)^0.5 1.41) */
+    /* numparam's '^' (measured: (-2)^3 is 8, (-2)^0.5 1.41; LTspice mode: -8 and 0) */
+    *out =
+        p->flags & KH_EXPR_LT_POWER ? kh_ltspice_power(*out, exponent) : pow(fabs(*out), exponent);
     if (!isfinite(*out)) return fail(p, at, "power is not a finite number");
   }
 }
@@ -534,7 +555,13 @@ int kh_expr_eval_functions(const char *s, size_t len, kh_param_lookup lookup,
 int kh_expr_eval_drawn(const char *s, size_t len, kh_param_lookup lookup,
                        kh_function_lookup functions, void *user, double *out, kh_expr_error *err,
                        int *drawn) {
-  parser p = {s, len, 0, 0, lookup, user, err, functions, user, 0, 0};
+  return kh_expr_eval_with(s, len, lookup, functions, user, 0, out, err, drawn);
+}
+
+int kh_expr_eval_with(const char *s, size_t len, kh_param_lookup lookup,
+                      kh_function_lookup functions, void *user, unsigned flags, double *out,
+                      kh_expr_error *err, int *drawn) {
+  parser p = {s, len, 0, 0, lookup, user, err, functions, user, 0, 0, flags};
   if (parse_expr(&p, out)) return -1;
   if (peek(&p) >= 0) return fail(&p, p.pos, "unexpected character in expression");
   if (level_leave(&p, 0)) return -1;

@@ -45,4 +45,16 @@ int kh_expr_eval_drawn(const char *s, size_t len, kh_param_lookup lookup,
                        kh_function_lookup functions, void *user, double *out, kh_expr_error *err,
                        int *drawn);
 
+/* As kh_expr_eval_drawn, with KH_EXPR_LT_POWER: '^' and '**' as ngspice's LTspice mode computes
+ * them (kh_ltspice_power). */
+enum { KH_EXPR_LT_POWER = 1 };
+int kh_expr_eval_with(const char *s, size_t len, kh_param_lookup lookup,
+                      kh_function_lookup functions, void *user, unsigned flags, double *out,
+                      kh_expr_error *err, int *drawn);
+/* x^y in ngspice's LTspice mode (xpressn.c's '^', ptfuncs.c's PTpower, read there): pow(x, y)
+ * for x >= 0; for x < 0, pow(x, n) where y is within 10 units in the last place of the integer
+ * n (ngspice's AlmostEqualUlps), else 0. kh_ltspice_integer: whether y is so (n out). */
+double kh_ltspice_power(double x, double y);
+int kh_ltspice_integer(double y, double *n);
+
 #endif

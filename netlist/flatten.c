@@ -110,9 +110,11 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   if (kind == KH_INDUCTOR && kh_resistor_is_b_source(p, tok, s))
     return kh_inductor_source(p, line, tok, s);
   if (kind != KH_RESISTOR) return reactive(p, line, tok, s, e);
-  if (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND)
+  int rkm = tok->count == 4 && kh_rkm_value(p, line, &t[3], &e.value, &st); /* LTspice's 4k7 */
+  if (!rkm && (tok->count > 4 || kh_find_model(p, s, &t[3]) != KH_NOT_FOUND))
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
-  if ((st = kh_eval_token(p, line, &t[3], s, &e.value)) != KH_OK) return st;
+  if (!rkm) st = kh_eval_token(p, line, &t[3], s, &e.value);
+  if (st != KH_OK) return st;
   if (kh_swept_resistor(p, &t[0], s)) e.value = p->swept_ohms;
   if (e.value == 0 && (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK) return st;
   if (!(e.value > 0))
@@ -165,7 +167,9 @@ static kh_status diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
                          (int)t[0].len, t[0].s);
   kh_elem e = {.kind = KH_DIODE, .value = 1.0};
   kh_diode_inst inst = {.m = kh_scope_multiplier(s)};
-  kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
+  kh_status st;
+  if (kh_ltspice_diode(p, line, tok, s, &st)) return st; /* LTspice's ideal diode, as sidiode */
+  st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
   size_t at = 3; /* the model's token */

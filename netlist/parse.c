@@ -467,8 +467,9 @@ kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const ch
 
 kh_status kh_netlist_parse_file_compat(kh_context *ctx, kh_netlist **out, const char *path,
                                        const kh_parse_overrides *o, kh_compat mode) {
-  if (mode != KH_COMPAT_NGSPICE && mode != KH_COMPAT_PS && mode != KH_COMPAT_PSA)
+  if ((unsigned)mode > KH_COMPAT_LTPSA)
     return kh_fail(ctx, KH_ERR_USAGE, "compatibility mode %d: not one of kh_compat's", (int)mode);
+  if (mode == KH_COMPAT_WHOLE) mode = KH_COMPAT_NGSPICE; /* `a` alone rewrites nothing */
   if (o && !isnan(o->celsius) && !(o->celsius > -273.15 && isfinite(o->celsius)))
     return kh_fail(ctx, KH_ERR_INPUT, "temperature %g degrees Celsius is below absolute zero",
                    o->celsius);

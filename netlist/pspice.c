@@ -4,6 +4,8 @@
  * refused at its token, never read in ngspice's own mode instead. */
 #include "pspice.h"
 
+#include "kirchhoff/netlist.h"
+
 #include "core/alloc.h"
 #include "core/context.h"
 
@@ -302,9 +304,7 @@ static int library_line(kh_edit *e, kh_edit *tmp, uint32_t file, int whole, kh_p
   char c = e->t[0];
   if (starts(e->t, ".distribution")) /* a comment for pspice_compat */
     return res->drop = 1, 0;
-  if (starts(e->t, ".subckt")) /* ako_model's subcircuit: the last .subckt, none after .ends */
-    res->opens_subckt = 1, st->depth++, st->scope = ++st->scopes;
-  if (starts(e->t, ".ends")) st->depth--, st->scope = 0;
+  res->opens_subckt = starts(e->t, ".subckt");
   if (starts(e->t, ".model") && kh_pspice_ako(st, file, whole, e, tmp, res)) return -1;
   if (res->why[0]) return 0;
   if (starts(e->t, ".model") || st->depth > 0) inner_braces(e);
@@ -326,13 +326,34 @@ static int library_line(kh_edit *e, kh_edit *tmp, uint32_t file, int whole, kh_p
   return 0;
 }
 
-int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, int whole,
+/* The .subckt nesting both modes' rewrites follow (ako_model's subcircuit: the last .subckt, none
+ * after .ends). */
+static void nesting(const char *t, kh_pspice_state *st) {
+  if (starts(t, ".subckt")) st->depth++, st->scope = ++st->scopes;
+  if (starts(t, ".ends")) st->depth--, st->scope = 0;
+}
+
+/* A line of a rewritten file: ltspice_compat's rewrites (rem_double_braces's among them, where
+ * pspice_compat does not make them), then pspice_compat's. */
+static int rewritten_line(kh_edit *e, kh_edit *tmp, uint32_t file, int mode, kh_pspice_state *st,
+                          kh_pspice_result *res) {
+  nesting(e->t, st);
+  if (mode & KH_COMPAT_LT) {
+    if (kh_ltspice_line(e, tmp, res)) return -1;
+    if (res->drop || res->why[0]) return 0;
+    if (!(mode & KH_COMPAT_PS) && (starts(e->t, ".model") || st->depth > 0)) inner_braces(e);
+  }
+  if (!(mode & KH_COMPAT_PS)) return 0;
+  return library_line(e, tmp, file, (mode & KH_COMPAT_WHOLE) != 0, st, res);
+}
+
+int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, int mode,
                       kh_pspice_state *state, kh_edit *out, kh_pspice_result *res) {
   kh_edit tmp = {0};
-  *res = (kh_pspice_result){.why = ""};
+  *res = (kh_pspice_result){.why = "", .ideal_at = SIZE_MAX};
   out->n = 0;
   if (kh_edit_from_text(out, s, n)) return -1;
-  int st = in_library ? library_line(out, &tmp, file, whole, state, res) : 0;
+  int st = in_library ? rewritten_line(out, &tmp, file, mode, state, res) : 0;
   if (st == 0 && !res->why[0] && starts(out->t, ".model"))
     for (size_t k = 0; k < 4; k++)
       blank_word_value(out, (const char *[]){"mfg", "icrating", "vceo", "type"}[k]);

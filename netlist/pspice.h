@@ -1,4 +1,5 @@
-/* ngspice 39's PSpice compatibility mode: the rewrites of a logical line (pspice.c). */
+/* ngspice 39's compatibility modes: the rewrites of a logical line (PSpice's: pspice.c;
+ * LTspice's: ltspice.c). */
 #ifndef KH_NETLIST_PSPICE_H
 #define KH_NETLIST_PSPICE_H
 
@@ -22,6 +23,9 @@ typedef struct {
   size_t why_at;
   int opens_subckt;
   int drop; /* a card ngspice makes a comment */
+  /* LTspice mode: the line is an ideal diode's card rewritten as sidiode, its name at this
+   * offset of the line as read (SIZE_MAX: none) */
+  size_t ideal_at;
   /* lines ngspice puts after this one, in that order (kh_malloc'd; kh_pspice_result_release) */
   char *after[KH_PSPICE_AFTER];
   size_t after_count;
@@ -41,15 +45,25 @@ typedef struct {
     uint32_t file, scope;
   } * models;
   size_t model_count, model_cap;
+  /* LTspice mode: where the names of the ideal diodes' cards rewritten as sidiode are (file,
+   * line, column), which their D lines are read against (kh_ltspice_diode) */
+  struct kh_ideal_diode {
+    uint32_t file, line, col;
+  } * ideal;
+  size_t ideal_count, ideal_cap;
 } kh_pspice_state;
 void kh_pspice_state_release(kh_pspice_state *st);
 
-/* Rewrites the logical line s[0..n) (lower case) of file `file` into *out as ngspice 39's PSpice
- * mode rewrites it: `in_library` for a line that pspice_compat rewrites (of an included file; of
- * any file in `psa`, `whole`), else only what that mode changes in every line. Returns -1 when
- * out of memory, 0 otherwise (res->why set where the line is refused). */
-int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, int whole,
+/* Rewrites the logical line s[0..n) (lower case) of file `file` into *out as ngspice 39's
+ * compatibility modes `mode` (kh_compat's flags) rewrite it: `in_library` for a line that
+ * ltspice_compat and pspice_compat rewrite (of an included file; of any file with
+ * KH_COMPAT_WHOLE), else only what those modes change in every line. Returns -1 when out of
+ * memory, 0 otherwise (res->why set where the line is refused). */
+int kh_pspice_rewrite(const char *s, size_t n, int in_library, uint32_t file, int mode,
                       kh_pspice_state *st, kh_edit *out, kh_pspice_result *res);
+/* ltspice_compat's rewrites of one line (ltspice.c): .backanno dropped, a resistor's
+ * `noiseless`, an ideal diode's card. Returns -1 when out of memory. */
+int kh_ltspice_line(kh_edit *e, kh_edit *tmp, kh_pspice_result *res);
 /* An AKO card (`.model new ako:base type (params)`) as pspice_compat's ako_model writes it: the
  * base's card (in the card's .subckt, else at the top level, of its file where not `whole`)
  * with the new name and the card's parameters after the base's; the other .model cards recorded
@@ -69,5 +83,7 @@ void kh_edit_release(kh_edit *e);
 extern const char *const kh_pspice_header[];
 /* ... and after each .subckt line */
 extern const char *const kh_pspice_subckt_params[];
+/* The functions ltspice_compat puts before a rewritten file's (or deck's) lines; NULL ends. */
+extern const char *const kh_ltspice_header[];
 
 #endif

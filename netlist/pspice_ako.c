@@ -14,7 +14,7 @@ void kh_pspice_state_release(kh_pspice_state *st) {
   for (size_t k = 0; k < st->model_count; k++) {
     kh_free(st->models[k].name), kh_free(st->models[k].type), kh_free(st->models[k].rest);
   }
-  kh_free(st->models);
+  kh_free(st->models), kh_free(st->ideal);
   *st = (kh_pspice_state){0};
 }
 

@@ -218,6 +218,13 @@ static kh_status head(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
                       const reactive_kind *k, words *w, const kh_model **model, size_t *at) {
   const kh_token *t = tok->items;
   size_t n = tok->count, i = 3;
+  kh_status rkm;
+  if (n > 3 && !(n > 4 && kh_token_eq(&t[4], "=")) &&
+      kh_rkm_value(p, line, &t[3], &w->value, &rkm)) {
+    if (rkm != KH_OK) return rkm; /* LTspice mode's 4u7 */
+    w->has_value = 1, w->value_at = &t[3], *at = 4;
+    return KH_OK;
+  }
   uint32_t id = kh_find_model(p, s, &t[3]);
   const char *type = k == &capacitor ? "c" : "l";
   if (id != KH_NOT_FOUND) {

@@ -235,6 +235,11 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
       }
       continue;
     }
+    if (i == 3 && kh_rkm_value(p, line, &t[3], &w.value, &st)) { /* LTspice mode's 4k7 */
+      if (st != KH_OK) return st;
+      w.has_value = 1;
+      continue;
+    }
     uint32_t id = t[i].len ? kh_find_model(p, s, &t[i]) : KH_NOT_FOUND;
     if (id != KH_NOT_FOUND && !model && after_words)
       return kh_token_fail(p, line, &t[i],

@@ -345,7 +345,7 @@ static kh_status read_physical_line(reader *r, const char *s, size_t n, uint32_t
     return kh_source_note(r->ctx, r->src, (kh_loc){r->file, lineno, (uint32_t)i + 1},
                           "a line starting with '%c' is a comment, as ngspice reads it", s[i]);
   /* ngspice's PSpice mode reads '$' as part of a word everywhere (inpcom.c's stripcomments) */
-  size_t end = i + strip_inline_comment(s + i, n - i, !r->src->compat);
+  size_t end = i + strip_inline_comment(s + i, n - i, !(r->src->compat & KH_COMPAT_PS));
   while (end > i && is_blank(s[end - 1])) end--;
   if (end == i) return KH_OK;
   kh_loc loc = {r->file, lineno, (uint32_t)i + 1};
@@ -584,11 +584,15 @@ static void directory_of(const char *path, char dir[PATH_MAX]) {
     dir[0] = '\0';
 }
 
-/* The lines ngspice's PSpice mode puts before a file's own (kh_pspice_header), at `where`. */
-static kh_status pspice_header(kh_context *ctx, kh_source *src, uint32_t file, kh_loc where) {
+/* The lines ngspice's compatibility modes put before a rewritten file's own, at `where`:
+ * pspice_compat's (kh_pspice_header) before ltspice_compat's (kh_ltspice_header), which it
+ * rewrites after. */
+static kh_status compat_header(kh_context *ctx, kh_source *src, uint32_t file, kh_loc where) {
   kh_status st = offer_lines(ctx, src); /* the line before is complete */
-  for (size_t k = 0; st == KH_OK && kh_pspice_header[k]; k++)
+  for (size_t k = 0; st == KH_OK && (src->compat & KH_COMPAT_PS) && kh_pspice_header[k]; k++)
     st = kh_source_take_synthetic_line(ctx, src, file, where.line, where.col, kh_pspice_header[k]);
+  for (size_t k = 0; st == KH_OK && (src->compat & KH_COMPAT_LT) && kh_ltspice_header[k]; k++)
+    st = kh_source_take_synthetic_line(ctx, src, file, where.line, where.col, kh_ltspice_header[k]);
   return st;
 }
 
@@ -617,8 +621,9 @@ static kh_status read_file_at(reader *parent, const char *path, const char *sect
     return kh_fail_nomem(ctx, "reading the netlist");
   }
   src->include_stack[src->include_depth++] = canon_copy;
-  /* PSpice mode: the lines ngspice puts before an included file's, at the .include */
-  if (src->compat == KH_COMPAT_PS) st = pspice_header(parent->ctx, src, parent->file, where);
+  /* ps, lt: the lines ngspice puts before an included file's, at the .include */
+  if (src->compat && !(src->compat & KH_COMPAT_WHOLE))
+    st = compat_header(parent->ctx, src, parent->file, where);
   if (st != KH_OK) {
     fclose(f);
     kh_free(src->include_stack[--src->include_depth]);
@@ -673,9 +678,9 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
   directory_of(path, dir);
   reader r = {.src = src, .ctx = ctx, .dir = dir};
   st = add_file(ctx, src, path, &r.file);
-  /* `psa`: ngspice's PSpice mode rewrites the whole deck, its lines after the title first */
-  if (st == KH_OK && src->compat == KH_COMPAT_PSA)
-    st = pspice_header(ctx, src, r.file, (kh_loc){r.file, 1, 1});
+  /* `psa`, `lta`: ngspice's modes rewrite the whole deck, its lines after the title first */
+  if (st == KH_OK && (src->compat & KH_COMPAT_WHOLE))
+    st = compat_header(ctx, src, r.file, (kh_loc){r.file, 1, 1});
   if (st != KH_OK) {
     fclose(f);
     return st;

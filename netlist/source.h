@@ -65,8 +65,8 @@ typedef struct {
   /* reader state */
   char *include_stack[KH_MAX_INCLUDE_DEPTH + 1]; /* canonical paths being read: cycles */
   size_t include_depth;
-  /* ngspice's PSpice mode (kh_compat: set before reading): lines rewritten as it rewrites them
-   * (pspice.c), with what the rewrites carry from line to line */
+  /* ngspice's compatibility modes (kh_compat's flags: set before reading): lines rewritten as
+   * they rewrite them (ltspice.c, pspice.c), with what the rewrites carry from line to line */
   int compat;
   kh_pspice_state pspice;
 } kh_source;
@@ -77,8 +77,8 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
 kh_status kh_source_read_string(kh_context *ctx, kh_source *src, const char *text, size_t len,
                                 const char *name);
 
-/* Whether logical line `line` is one ngspice's PSpice mode rewrites (of an included file with
- * KH_COMPAT_PS, of any with KH_COMPAT_PSA). */
+/* Whether logical line `line` is one ngspice's compatibility modes rewrite (of an included file,
+ * of any with KH_COMPAT_WHOLE). */
 int kh_source_pspice_line(const kh_source *src, uint32_t line);
 /* Hands line `offered` to on_line (counts it where there is none). */
 kh_status kh_source_hand_on(kh_source *src);

@@ -11,8 +11,7 @@
 #include <string.h>
 
 int kh_source_pspice_line(const kh_source *src, uint32_t line) {
-  return src->compat == KH_COMPAT_PSA ||
-         (src->compat == KH_COMPAT_PS && src->lines[line].file != 0);
+  return (src->compat & KH_COMPAT_WHOLE) || (src->compat && src->lines[line].file != 0);
 }
 
 static kh_status out_of_memory(kh_context *ctx) {
@@ -84,18 +83,31 @@ kh_status kh_source_take_synthetic_line(kh_context *ctx, kh_source *src, uint32_
   return st == KH_OK ? kh_source_hand_on(src) : st;
 }
 
-/* Line i as ngspice's PSpice mode rewrites it (pspice.c), *res what else that rewrite asks. */
+/* Where an ideal diode's card rewritten in LTspice mode has its name; -1 when out of memory. */
+static int record_ideal(kh_source *src, kh_loc at) {
+  kh_pspice_state *ps = &src->pspice;
+  if (kh_reserve((void **)&ps->ideal, &ps->ideal_cap, ps->ideal_count + 1, sizeof *ps->ideal))
+    return -1;
+  ps->ideal[ps->ideal_count++] = (struct kh_ideal_diode){at.file, at.line, at.col};
+  return 0;
+}
+
+/* Line i as ngspice's compatibility modes rewrite it (pspice.c), *res what else that rewrite asks.
+ */
 static kh_status pspice_line(kh_context *ctx, kh_source *src, uint32_t i, kh_pspice_result *res) {
   kh_edit e = {0};
   const kh_line *l = &src->lines[i];
   if (kh_pspice_rewrite(kh_line_text(src, l), l->len, kh_source_pspice_line(src, i), l->file,
-                        src->compat == KH_COMPAT_PSA, &src->pspice, &e, res))
+                        src->compat, &src->pspice, &e, res))
     return kh_edit_release(&e), out_of_memory(ctx);
   kh_status st = KH_OK;
   if (res->why[0])
     st = kh_source_fail(ctx, src, KH_ERR_INPUT, kh_source_loc(src, l, res->why_at),
-                        "%s (ngspice's PSpice mode, from its start-up file)", res->why);
-  else if (e.n != l->len || memcmp(e.t, kh_line_text(src, l), e.n))
+                        "%s (ngspice's %s mode, from its start-up file)", res->why,
+                        src->compat & KH_COMPAT_PS ? "PSpice" : "LTspice");
+  else if (res->ideal_at != SIZE_MAX && record_ideal(src, kh_source_loc(src, l, res->ideal_at)))
+    st = out_of_memory(ctx);
+  if (st == KH_OK && !res->why[0] && (e.n != l->len || memcmp(e.t, kh_line_text(src, l), e.n)))
     st = replace_line(ctx, src, i, &e);
   kh_edit_release(&e);
   return st;

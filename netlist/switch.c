@@ -135,9 +135,10 @@ kh_status kh_switch_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st != KH_OK) return st;
   const kh_model *m = &p->nl->models[e.model];
   const char *coded = current ? "aswitch" : "pswitch";
-  if (!strcmp(m->type, coded) && kh_source_pspice_line(&p->src, line))
+  int ps = (p->src.compat & KH_COMPAT_PS) != 0;
+  if (!strcmp(m->type, coded) && ps && kh_source_pspice_line(&p->src, line))
     return coded_switch(p, line, tok, s, &e, current, at);
-  if (!strcmp(m->type, coded) && p->src.compat)
+  if (!strcmp(m->type, coded) && ps)
     return kh_token_fail(p, line, &t[at],
                          "model '%s' is a PSpice %s (a %s in ngspice's PSpice mode), whose %c "
                          "lines ngspice 39 rewrites in its library only: from this file it fails "

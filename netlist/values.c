@@ -98,6 +98,11 @@ static int inside_subcircuit(const lookup_env *env) {
   return 0;
 }
 
+/* How the deck's expressions compute: '^' as ngspice's LTspice mode computes it, there. */
+static unsigned expr_flags(const kh_parser *p) {
+  return p->src.compat & KH_COMPAT_LT ? KH_EXPR_LT_POWER : 0;
+}
+
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
   int self = env->p->self_name && env->p->self_len == len && !memcmp(env->p->self_name, name, len);
@@ -161,7 +166,8 @@ kh_status kh_eval_line(kh_parser *p, uint32_t line, size_t at, const kh_scope *s
   if (at == len)
     return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, 0),
                           "a condition is missing");
-  if (kh_expr_eval_functions(text + at, len - at, lookup, function, &env, out, &err) != 0)
+  if (kh_expr_eval_with(text + at, len - at, lookup, function, &env, expr_flags(p), out, &err,
+                        NULL) != 0)
     return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, kh_source_loc(&p->src, l, at + err.offset),
                           "%s", err.message);
   return KH_OK;
@@ -189,7 +195,8 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   lookup_env env = {p, scope};
   kh_expr_error err;
   size_t temper_reads = p->temper_reads;
-  if (kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, drawn) == 0) {
+  if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, expr_flags(p), out, &err,
+                        drawn) == 0) {
     if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
     return KH_OK;
   }
@@ -231,7 +238,8 @@ int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double
   int unknown = p->param_unknown, missed = p->missed, blocked = p->param_blocked, drawn = 0;
   lookup_env env = {p, scope};
   kh_expr_error err;
-  int r = kh_expr_eval_drawn(t->s + base, len, lookup, function, &env, out, &err, &drawn);
+  int r =
+      kh_expr_eval_with(t->s + base, len, lookup, function, &env, expr_flags(p), out, &err, &drawn);
   p->param_unknown = unknown, p->missed = missed, p->param_blocked = blocked;
   return r != 0 ? -1 : drawn ? 1 : 0;
 }

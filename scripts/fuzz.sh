@@ -26,7 +26,7 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$work"
   seeds=(tests/fuzz/corpus/$h)
   [[ $h == netlist ]] && seeds=(examples/circuits tests/data/good tests/data/bad tests/data/compat
-    tests/data/compat_pspice)
+    tests/data/compat_pspice tests/data/compat_ltspice)
   log=$dir/$h.log
   if "$dir/tests/fuzz/fuzz_$h" "$work" "${seeds[@]}" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$dir/artifacts/$h-" >"$log" 2>&1; then

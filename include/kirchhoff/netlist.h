@@ -70,11 +70,27 @@ typedef struct {
 /* As kh_netlist_parse_file, with the overrides: what a .dc sweep reads at each point. */
 KH_API kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const char *path,
                                             const kh_parse_overrides *o);
-/* How ngspice's start-up file has ngspice read decks (`set ngbehavior=...` in .spiceinit):
- * its own mode, or its PSpice compatibility mode for included files (`ps`: vendors' model
- * libraries) or for the whole deck (`psa`), as ngspice 39 rewrites those lines (docs/netlist.md,
- * "PSpice mode"; what kirchhoff does not rewrite as ngspice does is refused at its token). */
-typedef enum { KH_COMPAT_NGSPICE = 0, KH_COMPAT_PS = 1, KH_COMPAT_PSA = 2 } kh_compat;
+/* How ngspice's start-up file has ngspice read decks (`set ngbehavior=...` in .spiceinit): its
+ * own mode, or its compatibility modes, which combine: PSpice's (`ps`: vendors' model libraries)
+ * and LTspice's (`lt`: resistor-code values, LTspice's powers, uplim/dnlim, its ideal diodes),
+ * each rewriting the lines of included files, or with `a` those of the whole deck, as ngspice 39
+ * rewrites them (docs/netlist.md, "Compatibility modes"; what kirchhoff does not read as ngspice
+ * does is refused at its token). The values are flags: KH_COMPAT_LT | KH_COMPAT_PSA is `ltpsa`. */
+typedef enum {
+  KH_COMPAT_NGSPICE = 0,
+  KH_COMPAT_PS = 1,    /* ps */
+  KH_COMPAT_WHOLE = 2, /* a: the rewrites apply to every line, not only included files' */
+  KH_COMPAT_PSA = 3,   /* psa */
+  KH_COMPAT_LT = 4,    /* lt */
+  KH_COMPAT_LTPS = 5,  /* ltps */
+  KH_COMPAT_LTA = 6,   /* lta */
+  KH_COMPAT_LTPSA = 7  /* ltpsa */
+} kh_compat;
+/* The mode `set ngbehavior=VALUE` selects, VALUE read as ngspice 39 reads it (its letters as
+ * typed, each mode found anywhere in it: `psa` is ps and a, `mc` resets every mode, `spe` drops
+ * ps and lt): 1 with *mode set where kirchhoff reads that mode, 0 where VALUE also selects one it
+ * does not read (hs, xs, ki, eg, s3, spe; *mode is then what it reads of VALUE). */
+KH_API int kh_compat_from_ngbehavior(const char *value, kh_compat *mode);
 /* As kh_netlist_parse_file_with (o may be NULL), reading the deck in compatibility mode `mode`. */
 KH_API kh_status kh_netlist_parse_file_compat(kh_context *ctx, kh_netlist **out, const char *path,
                                               const kh_parse_overrides *o, kh_compat mode);

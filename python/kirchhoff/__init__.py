@@ -43,19 +43,22 @@ def live_allocations():
     return _native.live_allocations()
 
 
-_COMPAT = {"ngspice": 0, "ps": 1, "psa": 2}
+# kh_compat's flags: ps 1, a (the whole deck) 2, lt 4
+_COMPAT = {"ngspice": 0, "ps": 1, "psa": 3, "lt": 4, "ltps": 5, "lta": 6, "ltpsa": 7}
 
 
 def _parse(netlist, name=None, compat="ngspice"):
     """A netlist handle from a path, or from the text itself (a string with a newline in it);
-    ``compat``: ngspice's mode for the file ("ngspice", or its PSpice mode "ps" or "psa")."""
+    ``compat``: ngspice's mode for the file ("ngspice", or its compatibility modes: "ps", "lt",
+    "ltps" for included files, "psa", "lta", "ltpsa" for the whole deck)."""
     if compat not in _COMPAT:
-        raise UsageError(f"compat={compat!r}: one of 'ngspice', 'ps' (PSpice mode for included "
-                         "files) and 'psa' (for the whole deck)")
+        raise UsageError(f"compat={compat!r}: one of 'ngspice', 'ps', 'lt', 'ltps' (ngspice's "
+                         "PSpice and LTspice modes for included files) and 'psa', 'lta', "
+                         "'ltpsa' (for the whole deck)")
     if isinstance(netlist, str) and "\n" in netlist:
         if compat != "ngspice":
-            raise UsageError("compat applies to a netlist file (ngspice's PSpice mode rewrites "
-                             "its included files); text is read in ngspice's own mode")
+            raise UsageError("compat applies to a netlist file (ngspice's compatibility modes "
+                             "rewrite its included files); text is read in ngspice's own mode")
         return _native.parse(netlist, True, name, 0)
     return _native.parse(_os.fspath(netlist), False, name, _COMPAT[compat])
 
@@ -98,8 +101,9 @@ class Circuit:
         (a string with a newline in it; ``.include`` relative to the working directory).
         ``name`` is the name messages give the text. ``compat``: how ngspice's start-up file
         (``set ngbehavior=...``) has ngspice read the file: "ngspice" (its own mode), "ps" (its
-        PSpice mode for the included files: vendors' model libraries) or "psa" (for the whole
-        deck); docs/netlist.md, "PSpice mode". Raises :class:`InputError` with
+        PSpice mode for the included files: vendors' model libraries), "lt" (its LTspice mode:
+        4k7 values, LTspice's powers and ideal diodes), "ltps" (both), or with "a" for the whole
+        deck ("psa", "lta", "ltpsa"); docs/netlist.md, "Compatibility modes". Raises :class:`InputError` with
         ``file:line:col:`` for what kirchhoff does not read exactly as ngspice does, and
         :class:`FileError` for a file it cannot read."""
         is_text = isinstance(path_or_text, str) and "\n" in path_or_text

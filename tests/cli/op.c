@@ -697,19 +697,25 @@ Test(cli, op_notes_the_compatibility_mode_of_ngspices_startup_file) {
   char dir[1024], cmd[4096], *out;
   snprintf(dir, sizeof dir, "%s", deck);
   *strrchr(dir, '/') = '\0';
+  /* a mode kirchhoff reads (ngspice's letters anywhere in the value), and one it does not */
+  const char *modes[] = {"ltpsa", "hs"};
+  const char *notes[] = {
+      ".spiceinit:2 sets ngbehavior=ltpsa: kirchhoff reads the whole deck as ngspice's LTspice "
+      "and PSpice modes rewrite them",
+      ".spiceinit:2 sets ngbehavior=hs: ngspice on this machine reads decks in that compatibility "
+      "mode, kirchhoff only in ngspice's own mode and its ps, lt and a modes"};
   const char *forms[] = {"", "--quiet "};
-  for (int quiet = 0; quiet < 2; quiet++) {
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/mode' && cd '%s/mode' && printf '* mine\\nset ngbehavior = ltpsa\\n' > "
-             ".spiceinit && HOME=/nonexistent SPICE_USERINIT_DIR= '%s' op %s../compat_mode.cir "
-             "2>&1; rm -f .spiceinit",
-             dir, dir, kh_test_cli(), forms[quiet]);
-    cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
-    int noted = strstr(out, ".spiceinit:2 sets ngbehavior=ltpsa: ngspice on this machine reads "
-                            "decks in that compatibility mode") != NULL;
-    cr_expect_eq(noted, !quiet, "%s", out);
-    free(out);
-  }
+  for (int m = 0; m < 2; m++)
+    for (int quiet = 0; quiet < 2; quiet++) {
+      snprintf(cmd, sizeof cmd,
+               "mkdir -p '%s/mode' && cd '%s/mode' && printf '* mine\\nset ngbehavior = %s\\n' "
+               "> .spiceinit && HOME=/nonexistent SPICE_USERINIT_DIR= '%s' op %s"
+               "../compat_mode.cir 2>&1; rm -f .spiceinit",
+               dir, dir, modes[m], kh_test_cli(), forms[quiet]);
+      cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+      cr_expect_eq(strstr(out, notes[m]) != NULL, !quiet, "%s", out);
+      free(out);
+    }
   snprintf(cmd, sizeof cmd, "cd '%s/mode' && HOME=/nonexistent '%s' op ../compat_mode.cir 2>&1",
            dir, kh_test_cli());
   cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);

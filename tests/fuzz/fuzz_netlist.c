@@ -31,8 +31,9 @@ static void check(kh_context *ctx, kh_status st, kh_netlist *nl) {
   kh_context_free(ctx);
 }
 
-/* The input as a file, parsed in PSpice mode (psa). */
-static void pspice(const uint8_t *data, size_t size) {
+/* The input as a file, parsed in ngspice's compatibility modes: PSpice's and LTspice's rewrites on
+ * every line (ltpsa), and LTspice's alone (lta: its own resistor codes, powers, ideal diodes). */
+static void compat_modes(const uint8_t *data, size_t size) {
   static char path[64];
   if (!path[0]) {
     snprintf(path, sizeof path, "/tmp/kh-fuzz-netlist-%d.cir", (int)getpid());
@@ -42,10 +43,13 @@ static void pspice(const uint8_t *data, size_t size) {
   if (!f) return;
   fwrite(data, 1, size, f);
   fclose(f);
-  kh_context *ctx;
-  if (kh_context_new(&ctx) != KH_OK) abort();
-  kh_netlist *nl = NULL;
-  check(ctx, kh_netlist_parse_file_compat(ctx, &nl, path, NULL, KH_COMPAT_PSA), nl);
+  const kh_compat modes[] = {KH_COMPAT_LTPSA, KH_COMPAT_LTA};
+  for (size_t m = 0; m < 2; m++) {
+    kh_context *ctx;
+    if (kh_context_new(&ctx) != KH_OK) abort();
+    kh_netlist *nl = NULL;
+    check(ctx, kh_netlist_parse_file_compat(ctx, &nl, path, NULL, modes[m]), nl);
+  }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -58,6 +62,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kh_netlist *nl = NULL;
   check(ctx, kh_netlist_parse_string(ctx, &nl, text, "fuzz.cir"), nl);
   free(text);
-  pspice(data, size);
+  compat_modes(data, size);
   return 0;
 }

@@ -1,17 +1,15 @@
 /* The compatibility corpus (tests/data/compat): decks the project writes, one per row of
- * docs/netlist.md's tables; and its PSpice-mode part (tests/data/compat_pspice), whose decks
- * both programs read in a directory whose .spiceinit sets ngbehavior=ps, beside the libraries
- * they include (read in PSpice mode). The title line says what each must do:
- *   accepted: ...           kirchhoff op agrees with ngspice 39 run on the same file (its own
- *                           .op, read from an ASCII rawfile), both with tight tolerances
- *                           (a copy of the deck with `.options reltol=1e-12 abstol=1e-18
- *                           vntol=1e-14` after its title; a deck's own options still win):
- *                           every node within 1e-9 max(1, |V|) V, 1e-8 max(1, |V|) V with
- *                           diodes or transistors (the worst deck: 5.7e-10; until 2026-12-06
- *                           1e-6, loose enough to pass ngspice's 1e-6 relative rounding of
- *                           values that read temper), and the same node names on both sides;
- *   refused at L:C: text    kirchhoff op exits 2 with "<file>:L:C: text".
- * The counts and both programs' times are logged (the issue's closing figures). */
+ * docs/netlist.md's tables; and its PSpice- and LTspice-mode parts (tests/data/compat_pspice,
+ * compat_ltspice), whose decks both programs read in a directory whose .spiceinit sets
+ * ngbehavior=ps (lt), beside the libraries they include (read in that mode). The title line says
+ * what each must do: accepted: ...           kirchhoff op agrees with ngspice 39 run on the same
+ * file (its own .op, read from an ASCII rawfile), both with tight tolerances (a copy of the deck
+ * with `.options reltol=1e-12 abstol=1e-18 vntol=1e-14` after its title; a deck's own options still
+ * win): every node within 1e-9 max(1, |V|) V, 1e-8 max(1, |V|) V with diodes or transistors (the
+ * worst deck: 5.7e-10; until 2026-12-06 1e-6, loose enough to pass ngspice's 1e-6 relative rounding
+ * of values that read temper), and the same node names on both sides; refused at L:C: text
+ * kirchhoff op exits 2 with "<file>:L:C: text". The counts and both programs' times are logged (the
+ * issue's closing figures). */
 #include "../support/support.h"
 
 #include <criterion/criterion.h>
@@ -236,9 +234,9 @@ static void refused(const char *file, const char *path, const char *title, tally
   free(out);
 }
 
-/* Every deck of tests/data/<name>, in a scratch copy (with a .spiceinit setting ngbehavior=ps
- * for `pspice`); returns the tally. */
-static tally corpus(const char *name, int pspice) {
+/* Every deck of tests/data/<name>, in a scratch copy (with a .spiceinit setting ngbehavior to
+ * `mode`, where not NULL); returns the tally. */
+static tally corpus(const char *name, const char *mode) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/%s", kh_test_data_dir(), name);
   DIR *d = opendir(dir);
@@ -249,12 +247,13 @@ static tally corpus(const char *name, int pspice) {
   char *staged = malloc(cap), cmd[4096], *log;
   cr_assert_not_null(staged);
   snprintf(staged, cap, "%.*s/%s", (int)(strrchr(stamp, '/') - stamp), stamp, name);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'%s%s%s", staged, dir, staged,
-           pspice ? " && printf 'set ngbehavior=ps\\n' > '" : "", pspice ? staged : "",
-           pspice ? "/.spiceinit'" : "");
+  int n = snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", staged, dir, staged);
+  if (mode)
+    snprintf(cmd + n, sizeof cmd - (size_t)n, " && printf 'set ngbehavior=%s\\n' > '%s/.spiceinit'",
+             mode, staged);
   cr_assert_eq(kh_test_run(cmd, &log), 0, "%s", log);
   free(log);
-  cli_dir = pspice ? staged : NULL;
+  cli_dir = mode ? staged : NULL;
   tally t = {0};
   struct dirent *e;
   while ((e = readdir(d))) {
@@ -285,7 +284,7 @@ static tally corpus(const char *name, int pspice) {
 }
 
 Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token, .timeout = 300) {
-  tally t = corpus("compat", 0);
+  tally t = corpus("compat", NULL);
   cr_log_info("compatibility corpus: %u accepted and matching ngspice (worst %.2g max(1, |V|) V), "
               "%u refused at their token, %u wrong, %u failed; kirchhoff %.3f s, ngspice %.3f s "
               "as whole processes",
@@ -294,10 +293,21 @@ Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token,
 }
 
 /* The same in ngspice's PSpice mode, both programs reading the included libraries as it
- * rewrites them (docs/netlist.md, "PSpice mode"). */
+ * rewrites them (docs/netlist.md, "Compatibility modes"). */
 Test(compat, pspice_mode_decks_agree_with_ngspice_in_pspice_mode_or_are_refused, .timeout = 300) {
-  tally t = corpus("compat_pspice", 1);
+  tally t = corpus("compat_pspice", "ps");
   cr_log_info("PSpice-mode corpus: %u accepted and matching ngspice in PSpice mode (worst %.2g "
+              "max(1, |V|) V), %u refused at their token, %u wrong, %u failed",
+              t.matched, t.worst, t.refused, t.wrong, t.failed);
+  cr_expect_geq(t.matched + t.refused, 5, "the corpus shrank");
+}
+
+/* The same in ngspice's LTspice mode (`lt`: resistor-code values and LTspice's powers in every
+ * line, the included libraries' ideal diodes, uplim and dnlim, .backanno; docs/netlist.md,
+ * "Compatibility modes"). */
+Test(compat, ltspice_mode_decks_agree_with_ngspice_in_ltspice_mode_or_are_refused, .timeout = 300) {
+  tally t = corpus("compat_ltspice", "lt");
+  cr_log_info("LTspice-mode corpus: %u accepted and matching ngspice in LTspice mode (worst %.2g "
               "max(1, |V|) V), %u refused at their token, %u wrong, %u failed",
               t.matched, t.worst, t.refused, t.wrong, t.failed);
   cr_expect_geq(t.matched + t.refused, 5, "the corpus shrank");

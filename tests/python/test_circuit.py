@@ -203,5 +203,23 @@ def test_pspice_mode_reads_a_vendor_library(tmp_path):
         kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir")
     with pytest.raises(kirchhoff.UsageError, match="compat applies to a netlist file"):
         kirchhoff.Circuit.from_netlist("t\nv1 a 0 1\nr1 a 0 1k\n", compat="ps")
-    with pytest.raises(kirchhoff.UsageError, match="one of 'ngspice', 'ps'"):
-        kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir", compat="lt")
+    with pytest.raises(kirchhoff.UsageError, match="one of 'ngspice', 'ps', 'lt'"):
+        kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir", compat="hs")
+
+
+def test_ltspice_mode_reads_resistor_codes_powers_and_ideal_diodes(tmp_path):
+    """compat="lta" reads an LTspice deck as ngspice's LTspice mode does: 4k7 is 4.7 kohm, a
+    negative base to an integer power keeps its sign, the ideal diode conducts past Vfwd through
+    Ron; ngspice's own mode refuses the resistor code."""
+    (tmp_path / "deck.cir").write_text(
+        "LTspice deck\nv1 in 0 2\nr1 in out 4k7\nr2 out 0 2r2\n"
+        "b1 p 0 v=(-2)^3\nrp p 0 1k\n"
+        "d1 in k ideal\nrk k 0 1k\n.model ideal d(ron=10 roff=1meg vfwd=0.5)\n.backanno\n")
+    v = kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir", compat="lta").solve()
+    assert v["out"] == pytest.approx(2 * 2.2 / (4700 + 2.2), rel=1e-12)
+    assert v["p"] == pytest.approx(-8, rel=1e-12)
+    # on past Vfwd (cm_sidiode's line: i = Vfwd/Roff + (vd - Vfwd)/Ron), in series with 1 kohm:
+    # i (1 + 1000/Ron) = Vfwd/Roff + (2 - Vfwd)/Ron
+    assert v["k"] == pytest.approx(1000 * (0.5e-6 + 1.5 / 10) / 101, rel=1e-12)
+    with pytest.raises(kirchhoff.InputError, match="deck.cir:3:13: resistor-code notation"):
+        kirchhoff.Circuit.from_netlist(tmp_path / "deck.cir")
