@@ -193,15 +193,16 @@ const char *kh_bjt_param_canonical(const char *name) {
 }
 
 /* Words ngspice 39 knows whose DC effect kirchhoff does not compute, and what each is. */
-/* LTspice's libraries (standard.bjt) tag each card with its ratings and maker: what ngspice 39
- * does with each (measured). */
+/* LTspice's libraries (standard.bjt) tag each card with its maker, at which ngspice 39 stops
+ * (measured; its LTspice and PSpice modes drop these words before reading), and its ratings
+ * (Vceo, Icrating), which ngspice ignores with a warning and LTspice computes nothing from. */
 static const char *ltspice_metadata(const kh_token *t) {
-  static const kh_word_note words[] = {{"vceo", "ignores it with a warning"},
-                                       {"icrating", "ignores it with a warning"},
-                                       {"mfg", "stops at it with a fatal error"},
-                                       {"type", "stops at it"},
-                                       {NULL, NULL}};
+  static const kh_word_note words[] = {
+      {"mfg", "stops at it with a fatal error"}, {"type", "stops at it"}, {NULL, NULL}};
   return kh_word_note_find(words, t);
+}
+static int ltspice_rating(const kh_token *t) {
+  return kh_token_eq(t, "vceo") || kh_token_eq(t, "icrating");
 }
 
 /* One refused word's message, or KH_OK for a known one (*canonical set). */
@@ -226,6 +227,14 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   static const char *const defaults[] = {"area", "areab", "areac", "temp", "dtemp"};
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
+    if (!c && ltspice_rating(&t[i])) {
+      kh_status noted = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[i]),
+                                       "'%.*s' is LTspice's rating of the part, which ngspice 39 "
+                                       "ignores with a warning: ignored",
+                                       (int)t[i].len, t[i].s);
+      if (noted != KH_OK) return noted;
+      continue;
+    }
     kh_status st = kh_check_model_instance_word(p, line, tok, from, i, c != NULL, defaults,
                                                 sizeof defaults / sizeof *defaults);
     if (st == KH_OK) st = check_word(p, line, &t[i], &c);

@@ -142,9 +142,15 @@ static int is_ltspice_ideal(const kh_token *t) {
   return in_list(t, words, sizeof words / sizeof words[0]);
 }
 
-/* LTspice's libraries (standard.dio) tag each card with its rating and maker. */
+/* LTspice's libraries (standard.dio) tag each card with its maker and kind, at which ngspice 39
+ * stops (its LTspice and PSpice modes drop them before reading), and its ratings, which ngspice
+ * ignores with a warning and LTspice computes nothing from (measured). */
 static int is_ltspice_metadata(const kh_token *t) {
-  static const char *const words[] = {"iave", "vpk", "mfg", "type"};
+  static const char *const words[] = {"mfg", "type"};
+  return in_list(t, words, sizeof words / sizeof words[0]);
+}
+static int is_ltspice_rating(const kh_token *t) {
+  static const char *const words[] = {"iave", "vpk"};
   return in_list(t, words, sizeof words / sizeof words[0]);
 }
 
@@ -176,6 +182,14 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
       ideal_or_pwl = 1;
   for (size_t i = from; i < to; i += 3) {
     const param_row *r = find_param(t[i].s, t[i].len);
+    if (!r && is_ltspice_rating(&t[i])) {
+      kh_status noted = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[i]),
+                                       "'%.*s' is LTspice's rating of the part, which ngspice 39 "
+                                       "ignores with a warning: ignored",
+                                       (int)t[i].len, t[i].s);
+      if (noted != KH_OK) return noted;
+      continue;
+    }
     if (!r && is_ltspice_metadata(&t[i]))
       return kh_token_fail(p, line, &t[i],
                            "'%.*s' is LTspice's part data, which ngspice 39 does not read "
