@@ -304,11 +304,12 @@ static int parse_primary(parser *p, double *out) {
   int c = peek(p);
   size_t at = p->pos;
   p->drawn = 0; /* a number or a parameter (a drawn .param value is refused where it is set) */
-  if (c == '(') {
+  if (c == '(' || (c == '{' && (p->flags & KH_EXPR_INNER_BRACES))) {
+    int close = c == '(' ? ')' : '}';
     p->pos++;
     size_t outer = level_enter(p);
     if (parse_expr(p, out)) return -1;
-    if (peek(p) != ')') return fail(p, p->pos, "expected ')'");
+    if (peek(p) != close) return fail(p, p->pos, close == ')' ? "expected ')'" : "expected '}'");
     if (level_leave(p, outer)) return -1;
     p->pos++;
     return 0;
@@ -355,6 +356,10 @@ static int parse_primary(parser *p, double *out) {
     return 0;
   }
   if (c < 0) return fail(p, p->pos, "expression ends where a value was expected");
+  if (c == '{')
+    return fail(p, at,
+                "a brace inside the value of a '.' card, where ngspice 39 fails on it (\"Syntax "
+                "error: letter [{]\"): write parentheses");
   return fail(p, at, "expected a number, a parameter or '('");
 }
 

@@ -45,9 +45,11 @@ int kh_expr_eval_drawn(const char *s, size_t len, kh_param_lookup lookup,
                        kh_function_lookup functions, void *user, double *out, kh_expr_error *err,
                        int *drawn);
 
-/* As kh_expr_eval_drawn, with KH_EXPR_LT_POWER: '^' and '**' as ngspice's LTspice mode computes
- * them (kh_ltspice_power). */
-enum { KH_EXPR_LT_POWER = 1 };
+/* As kh_expr_eval_drawn, with flags: KH_EXPR_LT_POWER, '^' and '**' as ngspice's LTspice mode
+ * computes them (kh_ltspice_power); KH_EXPR_INNER_BRACES, braces inside the expression group as
+ * parentheses, as ngspice 39 reads an element line's values (`{2*{k+1}}` is 6 there; in .param
+ * and .model cards it fails on them). */
+enum { KH_EXPR_LT_POWER = 1, KH_EXPR_INNER_BRACES = 2 };
 int kh_expr_eval_with(const char *s, size_t len, kh_param_lookup lookup,
                       kh_function_lookup functions, void *user, unsigned flags, double *out,
                       kh_expr_error *err, int *drawn);

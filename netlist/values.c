@@ -195,8 +195,12 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   lookup_env env = {p, scope};
   kh_expr_error err;
   size_t temper_reads = p->temper_reads;
-  if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, expr_flags(p), out, &err,
-                        drawn) == 0) {
+  /* an element line's values group inner braces as parentheses, where .param and .model cards
+   * fail on them (measured) */
+  unsigned flags =
+      expr_flags(p) |
+      (kh_line_text(&p->src, &p->src.lines[line])[0] != '.' ? KH_EXPR_INNER_BRACES : 0);
+  if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, flags, out, &err, drawn) == 0) {
     if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
     return KH_OK;
   }
