@@ -350,6 +350,7 @@ static int read_grad_words(int argc, char **argv, kh_run_options *s, grad_words 
       kh_cli_oscillation_apply("grad", &w->osc, &w->oscillation, &w->harmonics))
     return KH_EXIT_USAGE;
   s->netlist = npos ? pos[0] : NULL;
+  if (s->netlist) s->compat = kh_cli_compat_mode(); /* as ngspice on this machine reads it */
   if (parse_lists(w)) return KH_EXIT_USAGE;
   w->ne = parse_estimators(w->ests, w->est, KH_EST_COUNT);
   if (precondition(w)) return KH_EXIT_USAGE;
@@ -600,6 +601,7 @@ int kh_cmd_grad(int argc, char **argv) {
   grad_words w;
   int rc = read_grad_words(argc, argv, &s, &w);
   if (rc != KH_EXIT_OK) return rc;
+  if (s.netlist) kh_cli_note_compat_mode();
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
   kh_run *run = NULL;

@@ -65,12 +65,12 @@ kh_compat kh_cli_compat_mode(void) {
   return read;
 }
 
-/* What the mode's rewrites are, for the note: "PSpice's", "LTspice's" or both. */
+/* The modes and their verb, for the note: PSpice's, LTspice's, both or ngspice's own. */
 static const char *mode_names(kh_compat mode) {
   int ps = (mode & KH_COMPAT_PS) != 0, lt = (mode & KH_COMPAT_LT) != 0;
-  return ps && lt ? "LTspice and PSpice modes rewrite"
-         : ps     ? "PSpice mode rewrites"
-         : lt     ? "LTspice mode rewrites"
+  return ps && lt ? "LTspice and PSpice modes read"
+         : ps     ? "PSpice mode reads"
+         : lt     ? "LTspice mode reads"
                   : "own mode reads";
 }
 
@@ -83,15 +83,15 @@ void kh_cli_note_compat_mode(void) {
   if (read && mode == KH_COMPAT_NGSPICE) return; /* ki, eg, mc: nothing a DC deck reads changes */
   if (read)
     fprintf(stderr,
-            "kirchhoff: note: %s:%u sets ngbehavior=%s: kirchhoff reads %s as ngspice's %s them "
-            "(docs/netlist.md, \"Compatibility modes\")\n",
-            path, at, found, mode & KH_COMPAT_WHOLE ? "the whole deck" : "included files",
-            mode_names(mode));
+            "kirchhoff: note: %s:%u sets ngbehavior=%s: kirchhoff reads the deck as ngspice's %s "
+            "it (rewriting %s; docs/netlist.md, \"Compatibility modes\")\n",
+            path, at, found, mode_names(mode),
+            mode & KH_COMPAT_WHOLE ? "every line" : "the included files' lines");
   else
     fprintf(stderr,
             "kirchhoff: note: %s:%u sets ngbehavior=%s: ngspice on this machine reads decks in "
             "that compatibility mode, kirchhoff only in ngspice's own mode and its ps, lt and a "
-            "modes (it reads this deck as ngspice's %s it); where a deck reads differently in "
-            "the two, op --compare shows it\n",
+            "modes (it reads this deck as ngspice's %s it); where a deck reads differently "
+            "in the two, op --compare shows it\n",
             path, at, found, mode_names(mode));
 }

@@ -469,6 +469,8 @@ int kh_cli_train(int argc, char **argv, int flags, double *final_test_error) {
   for (int i = 0; i < argc && used < sizeof command; i++)
     used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[i]);
   s.command = command;
+  if (s.netlist) s.compat = kh_cli_compat_mode(); /* as ngspice on this machine reads it */
+  if (s.netlist && !w.quiet && !(flags & KH_TRAIN_SILENT)) kh_cli_note_compat_mode();
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) return 4;
   rc = run(ctx, &s, w.quiet, flags, final_test_error);

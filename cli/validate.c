@@ -38,7 +38,8 @@ int kh_cmd_validate(int argc, char **argv) {
   kh_validation r;
   double shown = 0;
   kh_cli_progress("validate: reading %s and %s", pos[0], data);
-  kh_status st = kh_netlist_parse_file(ctx, &nl, pos[0]);
+  kh_cli_note_compat_mode(); /* the mode ngspice reads the deck in here, and so does kirchhoff */
+  kh_status st = kh_netlist_parse_file_compat(ctx, &nl, pos[0], NULL, kh_cli_compat_mode());
   if (st == KH_OK) st = kh_dataset_load(ctx, &d, data, 0);
   if (st == KH_OK) st = kh_validate(ctx, nl, d, samples, progress, &shown, &r);
   kh_cli_progress_done();

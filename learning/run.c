@@ -109,7 +109,7 @@ static kh_status load_network(kh_context *ctx, kh_run *r, char *resumed_text) {
     if (st == KH_OK) st = kh_netlist_parse_own_text(ctx, &r->nl, text, "generated network");
     free(text);
   } else if (r->o.netlist) {
-    st = kh_netlist_parse_file(ctx, &r->nl, r->o.netlist);
+    st = kh_netlist_parse_file_compat(ctx, &r->nl, r->o.netlist, NULL, r->o.compat);
   } else {
     st = kh_fail(ctx, KH_ERR_USAGE, "a run needs a network: an architecture or a netlist");
   }

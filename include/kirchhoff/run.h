@@ -30,6 +30,7 @@ typedef struct {
   /* the network: `arch` ("64-64-10", generated with `net`) or `netlist` (a path); neither with
    * `resume` (the trace holds it) */
   const char *arch, *netlist;
+  kh_compat compat;      /* how ngspice's start-up file has `netlist` read (its own mode: 0) */
   kh_netgen_options net; /* its seed is the training seed */
   /* the data: `data` and `test` (paths, kh_data_policy), or sets in memory in their place: the
    * run takes `train_data` and `test_data` over (scales and frees them); without `test_data` it

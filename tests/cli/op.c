@@ -700,8 +700,8 @@ Test(cli, op_notes_the_compatibility_mode_of_ngspices_startup_file) {
   /* a mode kirchhoff reads (ngspice's letters anywhere in the value), and one it does not */
   const char *modes[] = {"ltpsa", "hs"};
   const char *notes[] = {
-      ".spiceinit:2 sets ngbehavior=ltpsa: kirchhoff reads the whole deck as ngspice's LTspice "
-      "and PSpice modes rewrite them",
+      ".spiceinit:2 sets ngbehavior=ltpsa: kirchhoff reads the deck as ngspice's LTspice and "
+      "PSpice modes read it (rewriting every line",
       ".spiceinit:2 sets ngbehavior=hs: ngspice on this machine reads decks in that compatibility "
       "mode, kirchhoff only in ngspice's own mode and its ps, lt and a modes"};
   const char *forms[] = {"", "--quiet "};
@@ -754,7 +754,7 @@ Test(cli, op_reads_included_libraries_in_pspice_mode_as_ngspice_does) {
              dir, kh_test_cli());
     cr_assert_eq(kh_test_run(cmd, &out), 0, "at %g V: %s", volts[k], out);
     cr_expect(strstr(out, "ngspice on the file itself: 4 nodes compared"), "%s", out);
-    cr_expect(strstr(out, "reads included files as ngspice's PSpice mode rewrites them"), "%s",
+    cr_expect(strstr(out, "reads the deck as ngspice's PSpice mode reads it (rewriting the included files' lines"), "%s",
               out);
     free(out);
   }

@@ -364,6 +364,46 @@ Test(train_cli, grad_compares_estimators_with_the_exact_gradient) {
   kh_test_cli_expect("grad --arch 4-6-3 --scale bogus", 1, "--scale");
 }
 
+/* grad, train and validate read a netlist in the compatibility mode ngspice's start-up file
+ * sets, as op does: an LTspice deck's resistor codes (2k2) read where .spiceinit says lt, and are
+ * refused (ngspice's own mode reads 2k2 as 2k) where nothing does. */
+Test(train_cli, grad_train_and_validate_read_the_deck_in_ngspices_mode) {
+  char deck[1024]; /* kh_test_write_temp's path is overwritten by its next call */
+  snprintf(deck, sizeof deck, "%s",
+           kh_test_write_temp("lt_net.cir",
+                              "t\n*kh .input vin1 vin2\n*kh .output out out2\n*kh .train rw*\n"
+                              "*kh .bounds gmin=1e-9 gmax=1\nvin1 in1 0 0.5\nvin2 in2 0 -0.25\n"
+                              "rw1 in1 h 2k2\nrw2 in2 h 1k\nrw3 h out 1k5\nrload out 0 10k\n"
+                              "rleak h 0 100k\nrw4 h out2 1k\nrload2 out2 0 10k\n"));
+  kh_test_write_temp("lt_d.csv", "x1,x2,y\n0.5,-0.25,0\n0.2,0.3,1\n0.1,0.1,0\n0.3,-0.1,1\n"
+                                 "0.5,0.5,0\n");
+  char dir[1024], cmd[4096], *out;
+  snprintf(dir, sizeof dir, "%s", deck);
+  strcpy(strrchr(dir, '/'), "/lt"); /* a folder of its own for the start-up file */
+  snprintf(cmd, sizeof cmd,
+           "mkdir -p '%s' && cp '%s' '%s/net.cir' && cp '%.*s/lt_d.csv' '%s/d.csv'", dir, deck, dir,
+           (int)(strrchr(deck, '/') - deck), deck, dir);
+  cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+  free(out);
+  const char *runs[] = {"grad net.cir --data d.csv --samples 2",
+                        "train net.cir --data d.csv --epochs 1",
+                        "validate net.cir --data d.csv --samples 2"};
+  for (int k = 0; k < 3; k++) {
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && printf 'set ngbehavior=lt\\n' > .spiceinit && HOME=/nonexistent "
+             "SPICE_USERINIT_DIR= '%s' %s 2>&1",
+             dir, kh_test_cli(), runs[k]);
+    cr_assert_eq(kh_test_run(cmd, &out), 0, "%s", out);
+    cr_expect(strstr(out, "reads the deck as ngspice's LTspice mode reads it"), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm .spiceinit && HOME=/nonexistent '%s' %s 2>&1", dir,
+             kh_test_cli(), runs[k]);
+    cr_expect_neq(kh_test_run(cmd, &out), 0, "%s", out);
+    cr_expect(strstr(out, "net.cir:8:13: resistor-code notation"), "%s", out);
+    free(out);
+  }
+}
+
 /* The oscillating estimator from the command line: grad (native and ngspice), and train with
  * its settings in the trace, resumed with them. */
 Test(train_cli, oscillating_estimator_in_grad_and_train) {
