@@ -19,10 +19,14 @@
 
 typedef kh_expr_reader reader;
 
+/* How ngspice reads the brace or quote at r->pos (KH_BRACE_*; 0 for another byte, or where
+ * braces group as parentheses). */
+static int brace_kind(const reader *r) {
+  return r->brace_kind && r->pos < r->end ? r->brace_kind[r->pos - r->s] : 0;
+}
+
 static void blanks(reader *r) {
-  while (r->pos < r->end &&
-         (*r->pos == ' ' || *r->pos == '\t' ||
-          (r->blank_braces && (*r->pos == '{' || *r->pos == '}' || *r->pos == '\''))))
+  while (r->pos < r->end && (*r->pos == ' ' || *r->pos == '\t' || brace_kind(r) == KH_BRACE_BLANK))
     r->pos++;
 }
 
@@ -138,6 +142,7 @@ static uint32_t user_call(reader *r, const char *name, size_t len, const struct 
   reader body = *r;
   body.s = body.pos = f->body, body.end = f->body + strlen(f->body);
   body.call = r->call ? r->call : name, body.bound = &b;
+  body.brace_kind = NULL; /* the body's own text: its braces group, as its .func card reads */
   uint32_t v = expression(&body);
   blanks(&body);
   if (body.st == KH_OK && body.pos < body.end)
@@ -271,7 +276,17 @@ static uint32_t primary(reader *r) {
   if (r->pos == r->end) return kh_reader_fail(r, at, "the expression ends where a value should be");
   static const char *const close[] = {")", "}", "'"};
   const char *open = strchr("({'", *r->pos);
-  if (open && *open) { /* braces and quotes group as parentheses do */
+  if (brace_kind(r) == KH_BRACE_OPEN) { /* braces inside braces that ngspice makes parentheses */
+    char want = *r->pos == '{' ? '}' : '\'';
+    r->pos++;
+    uint32_t v = expression(r);
+    blanks(r);
+    if (r->st == KH_OK && brace_kind(r) != KH_BRACE_CLOSE)
+      return kh_reader_fail(r, r->pos, "expected '%c'", want);
+    r->pos++;
+    return v;
+  }
+  if (open && *open && (*r->pos == '(' || !r->brace_kind)) { /* braces group as parentheses do */
     r->pos++;
     uint32_t v = expression(r);
     const char *want = close[open - "({'"];
@@ -541,8 +556,9 @@ static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_token
               .end = last->s + last->len,
               .pos = t[from].s,
               .first = &t[from],
-              .words = words,
-              .blank_braces = form != TABLE && !numparam_braces(p, line, &t[from], form)};
+              .words = words};
+  if (form != TABLE && !numparam_braces(p, line, &t[from], form))
+    kh_reader_brace_kinds(&r, kh_inner_braces_group(p, line, s));
   if (form == TABLE && t[from].s[0] != '{' && t[from].s[0] != '\'')
     kh_reader_fail(&r, t[from].s,
                    "a TABLE's expression in braces or quotes (ngspice 39 reads a bare one "

@@ -104,6 +104,27 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
   return KH_OK;
 }
 
+void kh_reader_brace_kinds(reader *r, int group) {
+  size_t n = (size_t)(r->end - r->s);
+  if (!(r->brace_kind = kh_malloc(n + 1))) {
+    r->st = kh_fail_nomem(r->p->ctx, "reading a B source");
+    return;
+  }
+  int level = 0, quoted = 0; /* ngspice has made each quoted span a braced one before */
+  for (size_t i = 0; i < n; i++) {
+    char c = r->s[i];
+    int open = c == '{' || (c == '\'' && !quoted), close = c == '}' || (c == '\'' && quoted);
+    if (c == '\'') quoted = !quoted;
+    uint8_t inner = group && level + open > 1;
+    r->brace_kind[i] = !open && !close ? 0
+                       : !inner        ? KH_BRACE_BLANK
+                       : open          ? KH_BRACE_OPEN
+                                       : KH_BRACE_CLOSE;
+    level += open - close;
+  }
+  r->brace_kind[n] = 0;
+}
+
 /* Stores the reader's tree (its value at root) as element e's expression and adds e under its
  * card's name, or (part not NULL) as that part; the reader's work freed either way. */
 static kh_status finish(reader *r, uint32_t root, const kh_token *name, const char *part,
@@ -114,7 +135,7 @@ static kh_status finish(reader *r, uint32_t root, const kh_token *name, const ch
                    "pwl of a number in an expression that reads a voltage or a current, on "
                    "which ngspice 39 crashes (write the value it gives)");
   if (r->st == KH_OK) st = store(r, root, &e.ctrl[0]);
-  kh_free(r->nodes), kh_free(r->inputs), kh_free(r->sources);
+  kh_free(r->nodes), kh_free(r->inputs), kh_free(r->sources), kh_free(r->brace_kind);
   if (r->st != KH_OK) return r->st;
   if (st == KH_OK)
     st = part ? kh_add_part(r->p, r->line, name, part, e)

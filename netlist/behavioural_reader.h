@@ -32,10 +32,12 @@ typedef struct kh_expr_reader {
   size_t input_count, input_cap, source_cap;
   kh_xwords words;
   uint8_t xspice; /* an XSPICE instance's tree (behavioural_models.c): its ports are limited */
-  /* braces and quotes read as blanks, as ngspice 39 reads them in a B source's expression (and
-   * in the E, G, R, C and L values it makes B sources of; inpcom.c's inp_bsource_compat), not as
-   * parentheses: `v(in)*{k+1}` is v(in)*k + 1 there */
-  uint8_t blank_braces;
+  /* How ngspice 39 reads each brace and quote of a B source's expression (and of the E, G, R,
+   * C and L values it makes B sources of; kh_reader_brace_kinds), per byte from s: a blank
+   * (inp_bsource_compat blanks them: `v(in)*{k+1}` is v(in)*k + 1 there), or a parenthesis
+   * (braces inside braces, which inp_quote_params makes parentheses first where
+   * kh_inner_braces_group says); NULL: braces and quotes group as parentheses. */
+  uint8_t *brace_kind;
   const char *constant_pwl; /* the first pwl of a number, refused if the tree reads an input */
   kh_status st;
 } kh_expr_reader;
@@ -50,6 +52,11 @@ uint32_t kh_reader_fail(kh_expr_reader *r, const char *at, const char *fmt, ...)
 uint32_t kh_reader_add(kh_expr_reader *r, kh_xnode n);
 uint32_t kh_reader_binary(kh_expr_reader *r, uint8_t op, uint32_t a, uint32_t b);
 uint32_t kh_reader_input(kh_expr_reader *r, uint32_t node, const char *source);
+enum { KH_BRACE_BLANK = 1, KH_BRACE_OPEN = 2, KH_BRACE_CLOSE = 3 };
+/* r->brace_kind for its text (kh_malloc'd, freed by kh_reader_finish; none where out of memory:
+ * r->st says so): with `group`, braces and quotes inside the first level are parentheses, the
+ * others blanks; without, all blanks. */
+void kh_reader_brace_kinds(kh_expr_reader *r, int group);
 /* a^b as ngspice's LTspice mode computes a B source's powers (ltspice_power.c); b must not read
  * an input (refused at `at`). */
 uint32_t kh_reader_ltspice_power(kh_expr_reader *r, uint32_t a, uint32_t b, const char *at);

@@ -358,8 +358,8 @@ static int parse_primary(parser *p, double *out) {
   if (c < 0) return fail(p, p->pos, "expression ends where a value was expected");
   if (c == '{')
     return fail(p, at,
-                "a brace inside the value of a '.' card, where ngspice 39 fails on it (\"Syntax "
-                "error: letter [{]\"): write parentheses");
+                "a brace inside braces, which ngspice 39 fails on here (it reads them as "
+                "parentheses only on element lines beside a .param): write parentheses");
   return fail(p, at, "expected a number, a parameter or '('");
 }
 

@@ -88,7 +88,7 @@ static kh_status open_subckt(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   const char *name = kh_arena_strndup(&p->nl->arena, t[1].s, t[1].len);
   if (!name) return kh_fail_nomem(p->ctx, "parsing .subckt");
   p->subckts[p->subckt_count++] =
-      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL, 0, ignored};
+      (kh_subckt){name, line, line + 1, line + 1, 0, parent, key, NULL, NULL, 0, ignored, 0};
   p->open[(*inside)++] = id;
   return KH_OK;
 }
@@ -130,7 +130,8 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".ends")) return close_subckt(p, line, tok, inside);
   if (*inside && p->subckts[p->open[*inside - 1]].ignored) return KH_OK;
   if (kh_token_eq(t, ".param")) {
-    if (*inside) return KH_OK; /* evaluated per instance */
+    if (*inside) return p->subckts[p->open[*inside - 1]].has_params = 1, KH_OK; /* per instance */
+    p->top_params = 1;
     p->param_unknown = 0;
     kh_status st = kh_parse_param_card(p, line, tok, NULL, &p->globals);
     if (st == KH_OK || !p->param_unknown) return st;

@@ -27,6 +27,7 @@ typedef struct {
   uint32_t multiplied_at;
   /* a redefinition ngspice ignores, or a definition inside one: none of its cards is read */
   int ignored;
+  int has_params; /* its body holds a .param card (kh_inner_braces_group) */
 } kh_subckt;
 
 typedef struct {
@@ -131,6 +132,7 @@ typedef struct {
   size_t amplifier_cap;
   size_t controlled_count; /* E and F elements: amplifiers are paired only when there are any */
   int inside;              /* how many .subckt bodies the scan is in */
+  int top_params;          /* a .param card outside every .subckt (kh_inner_braces_group) */
   uint32_t open[KH_MAX_SUBCKT_DEPTH + 1]; /* their definitions, innermost last */
   kh_tokens scan_tokens;                  /* the line being scanned */
   /* Top-level element lines are flattened as they stream in, while they come in a leading run
@@ -644,6 +646,11 @@ kh_status kh_behavioural_zener(kh_parser *p, uint32_t line, const kh_scope *s, c
  * zener code models (xspice.c); the gain card's words checked and named (the others' are read by
  * kh_code_model_params: an array's values once each, in order, a boolean as 1 or 0). */
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* Whether ngspice 39 makes the braces inside braces of element line `line` (in scope s)
+ * parentheses (braces.c): where a .param card stands at the top level, or in the line's
+ * subcircuit or one around it, and the line reads no v(, i(, temper, hertz or time. Elsewhere
+ * its parameter reading fails on them, and a B source's expression reads them as blanks. */
+int kh_inner_braces_group(const kh_parser *p, uint32_t line, const kh_scope *s);
 kh_status kh_check_gain_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                               size_t to);
 const char *kh_gain_param_canonical(const char *name);

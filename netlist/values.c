@@ -195,11 +195,11 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   lookup_env env = {p, scope};
   kh_expr_error err;
   size_t temper_reads = p->temper_reads;
-  /* an element line's values group inner braces as parentheses, where .param and .model cards
-   * fail on them (measured) */
-  unsigned flags =
-      expr_flags(p) |
-      (kh_line_text(&p->src, &p->src.lines[line])[0] != '.' ? KH_EXPR_INNER_BRACES : 0);
+  /* braces inside braces: parentheses where ngspice 39 makes them so (kh_inner_braces_group),
+   * else refused, as ngspice fails on them */
+  unsigned flags = expr_flags(p);
+  if (kh_line_text(&p->src, &p->src.lines[line])[0] != '.' && kh_inner_braces_group(p, line, scope))
+    flags |= KH_EXPR_INNER_BRACES;
   if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, flags, out, &err, drawn) == 0) {
     if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
     return KH_OK;
