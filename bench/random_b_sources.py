@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Random behavioural expressions, read by kirchhoff and by ngspice 39: a differential test of
-how each reads a B source's text (braces and quotes, which ngspice's front end blanks or makes
-parentheses; signs, powers, parameters, functions, the ternary).
+"""Random expressions, read by kirchhoff and by ngspice 39: a differential test of how each reads
+a B source's text (braces and quotes, which ngspice's front end blanks or makes parentheses;
+signs, powers, parameters, functions, the ternary), or with --values an element's `{...}` value
+(ngspice's parameter evaluation, numparam: its precedence, comparisons, ternaries, functions).
 
-Usage: bench/random_b_sources.py [SEEDS] [--kirchhoff PATH] [--mode MODE]
+Usage: bench/random_b_sources.py [SEEDS] [--values] [--kirchhoff PATH] [--mode MODE]
 
-Each seed writes one deck of 25 B sources (`v=EXPR` into 1 kohm) over two fixed node voltages and
-two parameters, runs `kirchhoff op` and ngspice's `.op` on it in a scratch directory (with
-`set ngbehavior=MODE` in its .spiceinit where --mode is given), and compares every output node
-(relative 1e-5: ngspice prints 7 digits). Prints each difference with its expression, the decks
-one program refuses or fails and the other solves, and the counts. Exit status 1 where an
+Each seed writes one deck of 25 B sources (`v=EXPR` into 1 kohm; with --values 5 V sources of
+value `{EXPR}` or `'EXPR'`) over two fixed node voltages and two parameters, runs `kirchhoff op`
+and ngspice's `.op` on it in a scratch directory (with `set ngbehavior=MODE` in its .spiceinit
+where --mode is given), and compares every output node (relative 1e-5: ngspice prints 7
+digits). Prints each difference with its expression, the decks one program refuses or fails and
+the other solves (kirchhoff refuses some forms on purpose: two signs in a row, a bare ternary in
+another's first branch, a value that is not finite), and the counts. Exit status 1 where an
 expression differs. The expressions keep to domains where both can solve (integer powers,
 divisors that are constants): the aim is how the text is read, not Newton.
 """
@@ -70,6 +73,41 @@ def expression(rng, depth=0):
     return text
 
 
+def value_expression(rng, depth=0):
+    """A numparam expression of the parameters k and m (no node voltages)."""
+    if depth > 3:
+        return rng.choice(["2", "k", "1.5"])
+    pick = lambda: (rng.choice(["k", "m", "2", "0.5", "3", "1k", "2m", "{k}", "(k+1)"])
+                    if rng.random() < 0.6 else value_expression(rng, depth + 1))
+    a, b, r = pick(), pick(), rng.random()
+    if r < 0.5:
+        op = rng.choice(["+", "-", "*", "/", "^", "**", "%"])
+        if op in ("^", "**"):
+            b = rng.choice(["2", "3", "k", "0.5"])
+        if op in ("/", "%"):
+            b = rng.choice(["2", "k", "3", "(k+1)"])
+        text = a + op + b
+    elif r < 0.6:
+        text = "-" + a
+    elif r < 0.72:
+        fn = rng.choice(["abs", "sqrt", "exp", "sin", "cos", "atan", "tanh", "sgn", "floor",
+                         "ceil", "int", "nint", "ln", "log10", "sqr"])
+        text = "%s(abs(%s)+1)" % (fn, a)
+    elif r < 0.8:
+        text = "%s(%s,%s)" % (rng.choice(["min", "max", "pwr", "pow"]), a,
+                              b if rng.random() < 0.5 else "2")
+    elif r < 0.88:
+        text = "%s > %s ? %s : %s" % (a, b, a, b)
+    else:
+        text = "%s %s %s" % (a, rng.choice(["==", "!=", "<=", ">=", "&&", "||"]), b)
+    wrap = rng.random()
+    if wrap < 0.3:
+        return "(" + text + ")"
+    if wrap < 0.45:
+        return "{" + text + "}"
+    return text
+
+
 def values(text, pattern):
     found = {}
     for line in text.splitlines():
@@ -79,13 +117,17 @@ def values(text, pattern):
     return found
 
 
-def run_seed(seed, exe, work):
+def run_seed(seed, exe, work, element_values):
     rng = random.Random(seed)
     lines = ["random B sources", ".param k=2", ".param m=-1.5", "v1 in 0 -1.37", "v2 in2 0 0.71"]
     texts = []
-    for i in range(EXPRESSIONS):
-        texts.append(expression(rng))
-        lines += ["b%d n%d 0 v=%s" % (i, i, texts[-1]), "r%d n%d 0 1k" % (i, i)]
+    for i in range(5 if element_values else EXPRESSIONS):
+        if element_values:  # one refused value stops a deck: fewer per deck
+            texts.append(rng.choice(["{%s}", "'%s'"]) % value_expression(rng))
+            lines += ["vx%d n%d 0 %s" % (i, i, texts[-1]), "r%d n%d 0 1k" % (i, i)]
+        else:
+            texts.append("v=" + expression(rng))
+            lines += ["b%d n%d 0 %s" % (i, i, texts[-1]), "r%d n%d 0 1k" % (i, i)]
     deck = "\n".join(lines) + "\n"
     with open(os.path.join(work, "k.cir"), "w") as f:
         f.write(deck + ".op\n.end\n")
@@ -115,7 +157,7 @@ def main():
             f.write("set ngbehavior=%s\n" % args[args.index("--mode") + 1])
     compared = differ = one_side = 0
     for seed in range(1, seeds + 1):
-        texts, k, kv, nv = run_seed(seed, exe, work)
+        texts, k, kv, nv = run_seed(seed, exe, work, "--values" in args)
         if bool(kv) != bool(nv):
             one_side += 1
             print("seed %d: %s" % (seed, "ngspice fails, kirchhoff solves" if kv else
@@ -126,7 +168,7 @@ def main():
                 compared += 1
                 if abs(kv[name] - nv[name]) > 1e-5 * max(1, abs(nv[name])):
                     differ += 1
-                    print("seed %d %s: kirchhoff %.9g, ngspice %.9g: v=%s" %
+                    print("seed %d %s: kirchhoff %.9g, ngspice %.9g: %s" %
                           (seed, name, kv[name], nv[name], text))
     print("%d expressions compared over %d decks: %d differ; %d decks solved by one program only"
           % (compared, seeds, differ, one_side))

@@ -531,7 +531,8 @@ static int parse_or(parser *p, double *out) {
   return 0;
 }
 
-/* c ? a : b, right-associative; both branches are evaluated (they must be valid). */
+/* c ? a : b, right-associative (a ternary in the first branch needs parentheses); both
+ * branches are evaluated (they must be valid). */
 static int parse_expr(parser *p, double *out) {
   if (++p->depth > MAX_DEPTH) return fail(p, p->pos, "expression nested too deeply");
   if (parse_or(p, out)) return -1;
@@ -539,7 +540,13 @@ static int parse_expr(parser *p, double *out) {
     p->pos++;
     double a, b;
     size_t drawn = p->drawn, drawn_a;
-    if (parse_expr(p, &a)) return -1;
+    /* a bare ternary in the first branch: ngspice 39's parameter evaluation (its operator
+     * stack, xpressn.c) reads `1 ? 0 ? 6 : 7 : 8` as 6 (measured), no grammar's answer */
+    if (parse_or(p, &a)) return -1;
+    if (peek(p) == '?')
+      return fail(p, p->pos,
+                  "a ternary inside another's first branch, which ngspice 39 reads its own way "
+                  "(1 ? 0 ? 6 : 7 : 8 is 6 there): write parentheses");
     drawn_a = p->drawn;
     if (peek(p) != ':') return fail(p, p->pos, "expected ':'");
     p->pos++;
