@@ -201,9 +201,6 @@ static const char *ltspice_metadata(const kh_token *t) {
       {"mfg", "stops at it with a fatal error"}, {"type", "stops at it"}, {NULL, NULL}};
   return kh_word_note_find(words, t);
 }
-static int ltspice_rating(const kh_token *t) {
-  return kh_token_eq(t, "vceo") || kh_token_eq(t, "icrating");
-}
 
 /* One refused word's message, or KH_OK for a known one (*canonical set). */
 static kh_status check_word(kh_parser *p, uint32_t line, const kh_token *t,
@@ -227,11 +224,9 @@ kh_status kh_check_bjt_model(kh_parser *p, uint32_t line, const kh_tokens *tok, 
   static const char *const defaults[] = {"area", "areab", "areac", "temp", "dtemp"};
   for (size_t i = from; i < to; i += 3) {
     const char *c = find_param(t[i].s, t[i].len);
-    if (!c && ltspice_rating(&t[i])) {
-      kh_status noted = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[i]),
-                                       "'%.*s' is LTspice's rating of the part, which ngspice 39 "
-                                       "ignores with a warning: ignored",
-                                       (int)t[i].len, t[i].s);
+    static const char *const ratings[] = {"vceo", "icrating", NULL};
+    kh_status noted;
+    if (!c && kh_ltspice_rating(p, line, &t[i], ratings, &noted)) {
       if (noted != KH_OK) return noted;
       continue;
     }

@@ -149,10 +149,6 @@ static int is_ltspice_metadata(const kh_token *t) {
   static const char *const words[] = {"mfg", "type"};
   return in_list(t, words, sizeof words / sizeof words[0]);
 }
-static int is_ltspice_rating(const kh_token *t) {
-  static const char *const words[] = {"iave", "vpk"};
-  return in_list(t, words, sizeof words / sizeof words[0]);
-}
 
 /* PSpice's diode parameters that ngspice 39 does not know: it warns and ignores them, so its
  * answer is not the model author's. Vendor zener cards carry them (IBVL=1m NBVL=.93 TBV1=263u);
@@ -182,11 +178,9 @@ kh_status kh_check_diode_model(kh_parser *p, uint32_t line, const kh_tokens *tok
       ideal_or_pwl = 1;
   for (size_t i = from; i < to; i += 3) {
     const param_row *r = find_param(t[i].s, t[i].len);
-    if (!r && is_ltspice_rating(&t[i])) {
-      kh_status noted = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &t[i]),
-                                       "'%.*s' is LTspice's rating of the part, which ngspice 39 "
-                                       "ignores with a warning: ignored",
-                                       (int)t[i].len, t[i].s);
+    static const char *const ratings[] = {"iave", "vpk", NULL};
+    kh_status noted;
+    if (!r && kh_ltspice_rating(p, line, &t[i], ratings, &noted)) {
       if (noted != KH_OK) return noted;
       continue;
     }

@@ -226,6 +226,19 @@ size_t kh_split_params(const kh_tokens *tok, size_t from, size_t *params_at) {
   return k;
 }
 
+int kh_ltspice_rating(kh_parser *p, uint32_t line, const kh_token *t, const char *const *words,
+                      kh_status *st) {
+  for (; *words; words++)
+    if (kh_token_eq(t, *words)) {
+      *st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
+                           "'%.*s' is LTspice's rating of the part, which ngspice 39 ignores with "
+                           "a warning: ignored",
+                           (int)t->len, t->s);
+      return 1;
+    }
+  return 0;
+}
+
 kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
                                const char *const *names, size_t count) {
   for (size_t k = 0; k < count; k++) {

@@ -701,6 +701,11 @@ kh_status kh_bsim4_model_params(kh_parser *p, uint32_t line, const kh_tokens *to
 void kh_bsim4_instance_words(kh_mos_bsim4 *b4, double *unread, kh_instance_word *words);
 kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                   const kh_model *model, const kh_mos_inst *in);
+/* LTspice's ratings of a part on a .model card (standard.dio's Iave and Vpk, standard.bjt's Vceo
+ * and Icrating), which ngspice 39 ignores with a warning and LTspice computes nothing from: 1
+ * where t is one of `words` (NULL ends them), with a note (*st its status), else 0. */
+int kh_ltspice_rating(kh_parser *p, uint32_t line, const kh_token *t, const char *const *words,
+                      kh_status *st);
 /* Each of the model's `names` (0 when not given) must be finite and >= 0: else an error at `at`
  * naming it (the resistances, saturation currents and gains ngspice's equations need). */
 kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,

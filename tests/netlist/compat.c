@@ -292,23 +292,25 @@ Test(compat, every_deck_is_accepted_and_matches_ngspice_or_refused_at_its_token,
   cr_expect_geq(t.matched + t.refused, 40, "the corpus shrank");
 }
 
+/* A mode's part of the corpus, in a directory whose .spiceinit sets `mode`: logged as `label`,
+ * at least `least` decks. */
+static void mode_corpus(const char *name, const char *mode, const char *label, unsigned least) {
+  tally t = corpus(name, mode);
+  cr_log_info("%s corpus: %u accepted and matching ngspice in that mode (worst %.2g max(1, |V|) "
+              "V), %u refused at their token, %u wrong, %u failed",
+              label, t.matched, t.worst, t.refused, t.wrong, t.failed);
+  cr_expect_geq(t.matched + t.refused, least, "the corpus shrank");
+}
+
 /* The same in ngspice's PSpice mode, both programs reading the included libraries as it
  * rewrites them (docs/netlist.md, "Compatibility modes"). */
 Test(compat, pspice_mode_decks_agree_with_ngspice_in_pspice_mode_or_are_refused, .timeout = 300) {
-  tally t = corpus("compat_pspice", "ps");
-  cr_log_info("PSpice-mode corpus: %u accepted and matching ngspice in PSpice mode (worst %.2g "
-              "max(1, |V|) V), %u refused at their token, %u wrong, %u failed",
-              t.matched, t.worst, t.refused, t.wrong, t.failed);
-  cr_expect_geq(t.matched + t.refused, 5, "the corpus shrank");
+  mode_corpus("compat_pspice", "ps", "PSpice-mode", 5);
 }
 
 /* The same in ngspice's LTspice mode (`lt`: resistor-code values and LTspice's powers in every
  * line, the included libraries' ideal diodes, uplim and dnlim, .backanno; docs/netlist.md,
  * "Compatibility modes"). */
 Test(compat, ltspice_mode_decks_agree_with_ngspice_in_ltspice_mode_or_are_refused, .timeout = 300) {
-  tally t = corpus("compat_ltspice", "lt");
-  cr_log_info("LTspice-mode corpus: %u accepted and matching ngspice in LTspice mode (worst %.2g "
-              "max(1, |V|) V), %u refused at their token, %u wrong, %u failed",
-              t.matched, t.worst, t.refused, t.wrong, t.failed);
-  cr_expect_geq(t.matched + t.refused, 5, "the corpus shrank");
+  mode_corpus("compat_ltspice", "lt", "LTspice-mode", 5);
 }
