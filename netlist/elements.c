@@ -51,7 +51,8 @@ static size_t port_of(const kh_scope *s, const kh_token *t) {
 
 kh_status kh_resolve_node(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *t,
                           uint32_t *id) {
-  if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{')
+  if (kh_token_eq(t, "=") || kh_token_eq(t, "(") || kh_token_eq(t, ")") || t->s[0] == '{' ||
+      t->s[0] == '\'') /* ngspice makes a quoted span a braced one */
     return kh_token_fail(p, line, t, "expected a node name, found '%.*s'", (int)t->len, t->s);
   if (is_ground(t)) {
     *id = 0;
