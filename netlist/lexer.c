@@ -209,7 +209,7 @@ static const char *const units[] = {"",    "v",    "a",   "ohm",  "r",    "f",
                                     "h",   "s",    "hz",  "ohms", "volt", "volts",
                                     "amp", "amps", "sec", "secs", "w",    "c"};
 
-static int is_unit(const char *s, size_t n) {
+int kh_number_unit(const char *s, size_t n) {
   for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
     if (letters_eq(s, n, units[u])) return 1;
   return 0;
@@ -233,7 +233,7 @@ static double suffix_scale(const char *s, size_t n, size_t *bad) {
       break;
     }
   }
-  if (is_unit(s + used, n - used)) return scale;
+  if (kh_number_unit(s + used, n - used)) return scale;
   *bad = used;
   return 0;
 }

@@ -56,6 +56,9 @@ typedef enum {
  * engineering suffix (f p n u m k meg g t) and optional unit (v a ohm f h s hz).
  * On failure *bad_at is the offset of the offending character. */
 kh_number_error kh_parse_number(const char *s, size_t len, double *out, size_t *bad_at);
+/* Whether s[0, n) is a unit word ngspice reads and ignores after a number's scale (ohm, v, hz,
+ * ...: none too), in any case. */
+int kh_number_unit(const char *s, size_t n);
 /* Like kh_parse_number but stops after the number's letters; *used gets the bytes consumed.
  * Used inside expressions, where an operator may follow. */
 kh_number_error kh_scan_number(const char *s, size_t len, double *out, size_t *used,

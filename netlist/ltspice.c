@@ -17,20 +17,8 @@ const char *const kh_ltspice_header[] = {
     ".func uplim_tanh(x, pos, z) { min(x, pos - z) + tanh(max(0, x - pos + z) / z)*z }",
     ".func dnlim_tanh(x, neg, z) { max(x, neg + z) - tanh(max(0, neg + z - x) / z)*z }", NULL};
 
-static int is_ident(char c) {
-  return isalnum((unsigned char)c) || c == '_';
-}
-
 static int blank(char c) {
   return c == ' ' || c == '\t';
-}
-
-/* The first `word` in s standing alone, as search_plain_identifier finds it; NULL where none. */
-static char *plain_word(char *s, const char *word) {
-  size_t n = strlen(word);
-  for (char *at = strstr(s, word); at; at = strstr(at + 1, word))
-    if ((at == s || !is_ident(at[-1])) && !is_ident(at[n])) return at;
-  return NULL;
 }
 
 /* A resistor's `noiseless` (the first, where it is a word of its own) as `noisy=0  `. */
@@ -49,14 +37,14 @@ static int ideal_diode(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
                                       "epsilon", "revepsilon", "ilimit", "revilimit"};
   int ideal = 0;
   for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-    ideal |= plain_word(e->t, words[k]) != NULL;
-  if (!ideal || !plain_word(e->t, "d")) return 0;
+    ideal |= kh_plain_word(e->t, words[k]) != NULL;
+  if (!ideal || !kh_plain_word(e->t, "d")) return 0;
   size_t name = 6, end, type;
   while (blank(e->t[name])) name++;
   for (end = name; end < e->n && !blank(e->t[end]) && e->t[end] != '('; end++) continue;
   for (type = end; blank(e->t[type]); type++) continue;
   if (end == name || e->t[type] != 'd') return 0; /* ngspice rewrites only a type starting d */
-  char *quiet = plain_word(e->t, "noiseless");
+  char *quiet = kh_plain_word(e->t, "noiseless");
   if (quiet) memset(quiet, ' ', 9);
   res->ideal_at = e->from[name];
   if (kh_edit_splice(e, tmp, type, 1, "sidiode")) return -1;

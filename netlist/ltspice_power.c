@@ -1,7 +1,7 @@
 /* A B source's power in ngspice's LTspice mode (ptfuncs.c's PTpower and PTpowerH, read there):
  * `^`, `**` and pow() as kh_ltspice_power computes them, built from the tree's own nodes, so that
  * it is solved, differentiated and written back as any other expression. */
-#include "behavioural_reader.h"
+#include "behavioural_steps.h"
 #include "expr.h"
 
 #include "core/alloc.h"
@@ -32,14 +32,6 @@ static int constant_value(kh_expr_reader *r, uint32_t i, double *value) {
   return failed;
 }
 
-static uint32_t constant(kh_expr_reader *r, double k) {
-  return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = k});
-}
-
-static uint32_t call(kh_expr_reader *r, kh_xfunction fn, uint32_t a, uint32_t b) {
-  return kh_reader_add(r, (kh_xnode){.op = KH_X_CALL, .fn = (uint8_t)fn, .a = a, .b = b});
-}
-
 uint32_t kh_reader_ltspice_power(kh_expr_reader *r, uint32_t a, uint32_t b, const char *at) {
   if (r->st != KH_OK) return UINT32_MAX;
   double y, n;
@@ -52,11 +44,12 @@ uint32_t kh_reader_ltspice_power(kh_expr_reader *r, uint32_t a, uint32_t b, cons
   int integer = kh_ltspice_integer(y, &n);
   int odd = integer && fmod(n, 2) != 0;
   /* |a|^n is a^n for an even n, and pwr(a, n) = sign(a) |a|^n for an odd one */
-  uint32_t negative = !integer ? constant(r, 0)
-                      : odd    ? call(r, KH_XF_PWR, a, constant(r, n))
-                               : kh_reader_binary(r, KH_X_POW, a, constant(r, n));
+  uint32_t negative =
+      !integer ? constant(r, 0)
+      : odd    ? kh_reader_add(
+                     r, (kh_xnode){.op = KH_X_CALL, .fn = KH_XF_PWR, .a = a, .b = constant(r, n)})
+            : kh_reader_binary(r, KH_X_POW, a, constant(r, n));
   if (integer && y == n) return negative;
   uint32_t positive = kh_reader_binary(r, KH_X_POW, a, constant(r, y));
-  return kh_reader_add(
-      r, (kh_xnode){.op = KH_X_TERN, .a = call(r, KH_XF_GE0, a, 0), .b = positive, .c = negative});
+  return choose(r, test(r, KH_XF_GE0, a), positive, negative);
 }

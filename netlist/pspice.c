@@ -29,18 +29,6 @@ const char *const kh_pspice_header[] = {
 const char *const kh_pspice_subckt_params[] = {
     ".param temp = 'temper'", ".param vt = '(temper + 273.15) * 8.6173303e-5'", NULL};
 
-static int is_ident(char c) {
-  return isalnum((unsigned char)c) || c == '_';
-}
-
-/* The first `word` in s standing alone, as search_plain_identifier finds it; NULL where none. */
-static char *plain_word(char *s, const char *word) {
-  size_t n = strlen(word);
-  for (char *at = strstr(s, word); at; at = strstr(at + 1, word))
-    if ((at == s || !is_ident(at[-1])) && !is_ident(at[n])) return at;
-  return NULL;
-}
-
 static int starts(const char *s, const char *word) {
   return !strncmp(s, word, strlen(word));
 }
@@ -76,7 +64,7 @@ static int double_operator(kh_edit *e, kh_edit *tmp, char c) {
 
 /* rem_mfg_from_models: `word=value` blanked where `word` stands alone (every .model card). */
 static void blank_word_value(kh_edit *e, const char *word) {
-  char *at = plain_word(e->t, word);
+  char *at = kh_plain_word(e->t, word);
   size_t n = strlen(word);
   if (!at || at[n] != '=') return;
   while (*at && !blank(*at)) *at++ = ' ';
@@ -219,7 +207,7 @@ static int model_card(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
 /* The values after R's, L's or C's TC: TC1= and TC2= for them (pspice_compat's rewrite, which
  * drops whatever follows: refused there). */
 static int temperature_coefficients(kh_edit *e, kh_edit *tmp, kh_pspice_result *res) {
-  char *from = word_after(e->t, 3), *tc = from ? plain_word(from, "tc") : NULL;
+  char *from = word_after(e->t, 3), *tc = from ? kh_plain_word(from, "tc") : NULL;
   if (!tc) return 0;
   char *s = tc + 2, *value[2] = {0};
   size_t len[2] = {0};
@@ -308,8 +296,8 @@ static int library_line(kh_edit *e, kh_edit *tmp, uint32_t file, int whole, kh_p
   if (starts(e->t, ".model") && kh_pspice_ako(st, file, whole, e, tmp, res)) return -1;
   if (res->why[0]) return 0;
   if (starts(e->t, ".model") || st->depth > 0) inner_braces(e);
-  if ((c == 'e' && plain_word(e->t, "value")) ||
-      (c == 'g' && (plain_word(e->t, "value") || plain_word(e->t, "cur")))) {
+  if ((c == 'e' && kh_plain_word(e->t, "value")) ||
+      (c == 'g' && (kh_plain_word(e->t, "value") || kh_plain_word(e->t, "cur")))) {
     if (value_tables(e, tmp, st, res)) return -1;
     if (res->why[0]) return 0;
   }

@@ -78,6 +78,9 @@ int kh_edit_splice(kh_edit *e, kh_edit *tmp, size_t at, size_t cut, const char *
 int kh_pspice_refuse(kh_pspice_result *res, const kh_edit *e, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void kh_edit_release(kh_edit *e);
+/* The first `word` in s standing alone, as inpcom.c's search_plain_identifier finds it (no
+ * letter, digit or '_' on either side); NULL where none. */
+char *kh_plain_word(char *s, const char *word);
 
 /* The lines pspice_compat puts before a rewritten file's (or deck's) own, in order; NULL ends. */
 extern const char *const kh_pspice_header[];

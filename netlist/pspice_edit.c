@@ -1,8 +1,10 @@
-/* The edit buffer of ngspice's PSpice-mode rewrites (pspice.h's kh_edit) and their refusals. */
+/* The edit buffer of ngspice's compatibility-mode rewrites (pspice.h's kh_edit), their refusals,
+ * and the word search they share. */
 #include "pspice.h"
 
 #include "core/alloc.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,4 +64,15 @@ int kh_pspice_refuse(kh_pspice_result *res, const kh_edit *e, const char *at, co
 void kh_pspice_result_release(kh_pspice_result *res) {
   for (size_t k = 0; k < res->after_count; k++) kh_free(res->after[k]);
   res->after_count = 0;
+}
+
+static int is_ident(char c) {
+  return isalnum((unsigned char)c) || c == '_';
+}
+
+char *kh_plain_word(char *s, const char *word) {
+  size_t n = strlen(word);
+  for (char *at = strstr(s, word); at; at = strstr(at + 1, word))
+    if ((at == s || !is_ident(at[-1])) && !is_ident(at[n])) return at;
+  return NULL;
 }

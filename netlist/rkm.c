@@ -5,6 +5,7 @@
  * (no femto there: 1 ohm), digits after a suffix that follows a decimal point or an exponent
  * (`2.5k3` is 2530 there), letters after the value that are not a unit. */
 #include "device_cards.h"
+#include "lexer.h"
 #include "parser.h"
 
 #include <math.h>
@@ -12,16 +13,6 @@
 
 static int digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-/* unit words after the value (lexer.c's, which ngspice reads and ignores there too) */
-static int unit(const char *s, size_t n) {
-  static const char *const units[] = {"v",    "a",   "ohm",  "r",    "f",     "h",
-                                      "s",    "hz",  "ohms", "volt", "volts", "amp",
-                                      "amps", "sec", "secs", "w",    "c"};
-  for (size_t k = 0; k < sizeof units / sizeof *units; k++)
-    if (strlen(units[k]) == n && !memcmp(units[k], s, n)) return 1;
-  return n == 0;
 }
 
 typedef struct {
@@ -87,7 +78,7 @@ static const char *read_rkm(const char *s, size_t n, char device, double *out, s
   if (leading_r && (!places || (device == 'r' && r.at < n)))
     return *bad = 0, "not a value ngspice's LTspice mode reads as written (it reads a leading r "
                      "as a decimal point: r47 is 0.47)";
-  if (!unit(s + r.at, n - r.at))
+  if (!kh_number_unit(s + r.at, n - r.at))
     return *bad = r.at, "unknown suffix or unit (suffixes: f p n u m l k meg g t, r as a decimal "
                         "point; units: V A Ohm R F H S Hz s W C)";
   r.mantissa += deci * pow(10.0, -places);

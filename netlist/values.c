@@ -198,7 +198,8 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   /* braces inside braces: parentheses where ngspice 39 makes them so (kh_inner_braces_group),
    * else refused, as ngspice fails on them */
   unsigned flags = expr_flags(p);
-  if (kh_line_text(&p->src, &p->src.lines[line])[0] != '.' && kh_inner_braces_group(p, line, scope))
+  if (memchr(t->s + base, '{', len) && kh_line_text(&p->src, &p->src.lines[line])[0] != '.' &&
+      kh_inner_braces_group(p, line, scope))
     flags |= KH_EXPR_INNER_BRACES;
   if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, flags, out, &err, drawn) == 0) {
     if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
