@@ -4,7 +4,8 @@ a B source's text (braces and quotes, which ngspice's front end blanks or makes 
 signs, powers, parameters, functions, the ternary), or with --values an element's `{...}` value
 (ngspice's parameter evaluation, numparam: its precedence, comparisons, ternaries, functions).
 
-Usage: bench/random_b_sources.py [SEEDS] [--values] [--kirchhoff PATH] [--mode MODE]
+Usage: bench/random_b_sources.py [SEEDS] [--values | --cards KIND] [--kirchhoff PATH]
+                                  [--mode MODE]
 
 Each seed writes one deck of 25 B sources (`v=EXPR` into 1 kohm; with --values 5 V sources of
 value `{EXPR}` or `'EXPR'`) over two fixed node voltages and two parameters, runs `kirchhoff op`
@@ -15,6 +16,14 @@ the other solves (kirchhoff refuses some forms on purpose: two signs in a row, a
 another's first branch, a value that is not finite), and the counts. Exit status 1 where an
 expression differs. The expressions keep to domains where both can solve (integer powers,
 divisors that are constants): the aim is how the text is read, not Newton.
+
+--cards KIND writes other cards instead, each deck a few outputs n0, n1, ...: `numbers` (R values
+with every suffix and unit, resistor codes, junk letters), `subckt` (subcircuit parameters:
+defaults reading each other and globals, .param in the body, overrides on X lines, a nested
+instance), `func` (.func definitions calling each other, in V values and B sources), `if`
+(.if/.elseif/.else on parameter conditions), `models` (diode and R cards whose values are
+expressions, a card in a subcircuit reading its parameter, .temp; both programs at tight
+tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode).
 """
 import os
 import random
@@ -108,6 +117,110 @@ def value_expression(rng, depth=0):
     return text
 
 
+def suffixed(rng):
+    return rng.choice(["1", "2.5", ".5", "10", "4.7", "1e3", "2.2e-3", "1E2", "3.", "0.47"]) + \
+        rng.choice(["", "k", "K", "meg", "Meg", "m", "M", "u", "n", "p", "f", "g", "t", "mil",
+                    "k7", "r", "ohm", "kohm", "Ohms", "megohm", "v", "x", "e", "d3", "k5", "u2"])
+
+
+def cards_numbers(rng):
+    texts = [suffixed(rng) for _ in range(4)]
+    lines = ["v1 in 0 1"]
+    for i, text in enumerate(texts):
+        lines += ["r%d in n%d %s" % (i, i, text), "rl%d n%d 0 1k" % (i, i)]
+    return lines, texts
+
+
+def braced(rng, names):
+    a, b = rng.choice(names + ["2", "3", "0.5"]), rng.choice(names + ["2", "1.5"])
+    op = rng.choice(["+", "*", "/"])
+    return rng.choice(["{%s}", "'%s'"]) % (a + op + (rng.choice(["2", "4"]) if op == "/" else b))
+
+
+def cards_subckt(rng):
+    lines = [".param g=%s" % rng.choice(["2", "3", "0.5"]), ".param h={g*2}",
+             ".subckt inner a b q=%s" % rng.choice(["1", "2", "{g}", "{g+1}"]),
+             "r1 a b %s" % braced(rng, ["q", "g", "h"]), ".ends",
+             ".subckt s a b p1=%s p2=%s" % (rng.choice(["1", "{g}", "{h/2}"]),
+                                            rng.choice(["{p1*2}", "{p1+g}", "3", "{h}"])),
+             ".param loc={p1+p2}", "r1 a m %s" % braced(rng, ["p1", "p2", "g", "loc"]),
+             "x1 m b inner%s" % rng.choice(["", " q=p1", " q={p2*2}", " q=loc", " q={g}"]),
+             ".ends", "v1 in 0 1"]
+    texts = [rng.choice(["", " p1=4", " p2=5", " p1={g*3} p2={h}", " p1=2.5"]) for _ in range(4)]
+    for i, text in enumerate(texts):
+        lines += ["xs%d in n%d s%s" % (i, i, text), "rl%d n%d 0 10" % (i, i)]
+    return lines, texts
+
+
+def cards_func(rng):
+    lines = [".param x=%s" % rng.choice(["2", "3", "0.5"]), ".param k={x+1}",
+             ".func f(x) {%s}" % rng.choice(["x*2+k", "x+x*x", "(x+1)*k", "x/2-k", "min(x,k)",
+                                             "x>k ? x : k"]),
+             ".func g(a,b) {%s}" % rng.choice(["a*b+f(a)", "f(a+b)-b", "a-b*f(b)",
+                                               "max(a,f(b))", "f(f(a))+b"]),
+             "v1 in 0 %s" % rng.choice(["-1.37", "0.71", "2.3"])]
+    texts = []
+    for i in range(5):
+        e = rng.choice(["f(x)", "g(x,k)", "f(2)*3", "g(1,2)+x", "-f(k)", "f(x)^2", "g(f(1),x)"])
+        if rng.random() < 0.5:
+            texts.append("{%s}" % e)
+            lines += ["vx%d n%d 0 %s" % (i, i, texts[-1]), "r%d n%d 0 1k" % (i, i)]
+        else:
+            texts.append("v=" + (e.replace("x", "v(in)") if rng.random() < 0.5 else e))
+            lines += ["b%d n%d 0 %s" % (i, i, texts[-1]), "r%d n%d 0 1k" % (i, i)]
+    return lines, texts
+
+
+def condition(rng):
+    text = "%s %s %s" % (rng.choice(["a", "b", "a+b", "a*2", "1", "0"]),
+                         rng.choice(["==", "!=", "<", ">", "<=", ">=", "&&", "||"]),
+                         rng.choice(["1", "2", "b", "a-1", "0.5"]))
+    if rng.random() < 0.3:
+        text = "(%s) %s (%s == %s)" % (text, rng.choice(["&&", "||"]), rng.choice(["a", "b"]),
+                                       rng.choice(["1", "2"]))
+    return "!(%s)" % text if rng.random() < 0.2 else text
+
+
+def cards_if(rng):
+    lines = [".param a=%s b=%s" % (rng.choice(["0", "1", "2"]), rng.choice(["0", "1", "0.5"])),
+             "v1 in 0 1"]
+    texts = []
+    for i in range(3):
+        texts.append(condition(rng))
+        lines += [".if (%s)" % texts[-1], "r%d in n%d 1k" % (i, i)]
+        if rng.random() < 0.5:
+            lines += [".elseif (%s)" % condition(rng), "r%d in n%d 2k" % (i, i)]
+        lines += [".else", "r%d in n%d 3k" % (i, i), ".endif", "rl%d n%d 0 1k" % (i, i)]
+    return lines, texts
+
+
+def model_value(rng, base):
+    return rng.choice([base, "{%s*k}" % base, "'%s/(k+1)*2'" % base, "{%s*(1+k/10)}" % base])
+
+
+def cards_models(rng):
+    texts = [model_value(rng, "1e-14"), model_value(rng, "1k"), model_value(rng, "1.2")]
+    lines = [".options reltol=1e-12 abstol=1e-18 vntol=1e-14",
+             ".param k=%s" % rng.choice(["1", "2", "0.5"]),
+             "v1 in 0 %s" % rng.choice(["1", "5", "-2"]),
+             ".model dm d(is=%s n=%s rs=%s bv=%s)" % (texts[0], model_value(rng, "1.5"),
+                                                      model_value(rng, "2"),
+                                                      model_value(rng, "10")),
+             ".model rm r(r=%s tc1=%s)" % (texts[1], model_value(rng, "1e-3")),
+             ".subckt cell a b w=1", ".model dl d(is={1e-15*w} n=%s)" % texts[2],
+             "d1 a m dl %s" % rng.choice(["", "area=2", "m=2", "area={w}"]),
+             "r1 m b %s" % model_value(rng, "500"), ".ends",
+             "d1 in n0 dm", "rl0 n0 0 1k", "r2 in n1 rm", "rl1 n1 0 1k",
+             "x1 in n2 cell w=%s" % rng.choice(["1", "2", "{k}"]), "rl2 n2 0 1k"]
+    if rng.random() < 0.5:
+        lines.append(".temp %s" % rng.choice(["0", "50", "100"]))
+    return lines, texts
+
+
+CARDS = {"numbers": cards_numbers, "subckt": cards_subckt, "func": cards_func, "if": cards_if,
+         "models": cards_models}
+
+
 def values(text, pattern):
     found = {}
     for line in text.splitlines():
@@ -117,11 +230,14 @@ def values(text, pattern):
     return found
 
 
-def run_seed(seed, exe, work, element_values):
+def run_seed(seed, exe, work, element_values, cards):
     rng = random.Random(seed)
     lines = ["random B sources", ".param k=2", ".param m=-1.5", "v1 in 0 -1.37", "v2 in2 0 0.71"]
     texts = []
-    for i in range(5 if element_values else EXPRESSIONS):
+    if cards:
+        more, texts = cards(rng)
+        lines = ["random cards"] + more
+    for i in range(0 if cards else 5 if element_values else EXPRESSIONS):
         if element_values:  # one refused value stops a deck: fewer per deck
             texts.append(rng.choice(["{%s}", "'%s'"]) % value_expression(rng))
             lines += ["vx%d n%d 0 %s" % (i, i, texts[-1]), "r%d n%d 0 1k" % (i, i)]
@@ -155,9 +271,10 @@ def main():
     with open(os.path.join(work, ".spiceinit"), "w") as f:
         if "--mode" in args:
             f.write("set ngbehavior=%s\n" % args[args.index("--mode") + 1])
+    cards = CARDS[args[args.index("--cards") + 1]] if "--cards" in args else None
     compared = differ = one_side = 0
     for seed in range(1, seeds + 1):
-        texts, k, kv, nv = run_seed(seed, exe, work, "--values" in args)
+        texts, k, kv, nv = run_seed(seed, exe, work, "--values" in args, cards)
         if bool(kv) != bool(nv):
             one_side += 1
             print("seed %d: %s" % (seed, "ngspice fails, kirchhoff solves" if kv else
