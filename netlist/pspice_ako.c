@@ -61,10 +61,12 @@ static int record(kh_pspice_state *st, uint32_t file, const char *line) {
   return 0;
 }
 
-/* The last card recorded of that name in scope (of that file unless `whole`), or NULL. */
+/* The first card recorded of that name in scope (of that file unless `whole`), or NULL: ngspice's
+ * find_model takes the first in file order (measured: of two `.model base` cards, the AKO copy
+ * has the first's parameters; kirchhoff took the last until 2026-12-07). */
 static const struct kh_pspice_model *find(const kh_pspice_state *st, uint32_t file, int whole,
                                           uint32_t scope, const char *name, size_t len) {
-  for (size_t k = st->model_count; k-- > 0;) {
+  for (size_t k = 0; k < st->model_count; k++) {
     const struct kh_pspice_model *m = &st->models[k];
     if (m->scope == scope && (whole || m->file == file) && strlen(m->name) == len &&
         !memcmp(m->name, name, len))
