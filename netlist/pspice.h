@@ -23,6 +23,7 @@ typedef struct {
   size_t why_at;
   int opens_subckt;
   int drop; /* a card ngspice makes a comment */
+  int hold; /* an AKO card whose base is not read yet: held to its scope's end (source_pspice.c) */
   /* LTspice mode: the line is an ideal diode's card rewritten as sidiode, its name at this
    * offset of the line as read (SIZE_MAX: none) */
   size_t ideal_at;
@@ -40,6 +41,7 @@ typedef struct {
   int depth;
   uint32_t scope, scopes;
   unsigned tables; /* TABLE( functions rewritten so far: their nodes are table_new_<n> */
+  int releasing;   /* held AKO cards are read again: a base still missing is refused */
   struct kh_pspice_model {
     char *name, *type, *rest;
     uint32_t file, scope;

@@ -84,11 +84,12 @@ int kh_pspice_ako(kh_pspice_state *st, uint32_t file, int whole, kh_edit *e, kh_
   const char *name = word(&s, 0, &nl), *base = word(&after, 0, &bl), *type = word(&after, 1, &tl);
   const struct kh_pspice_model *m = st->scope ? find(st, file, whole, st->scope, base, bl) : NULL;
   if (!m) m = find(st, file, whole, 0, base, bl);
+  if (!m && !st->releasing && st->depth <= 1) /* read again at its .subckt's or file's end */
+    return res->hold = 1, 0;
   if (!m)
     return kh_pspice_refuse(res, e, base,
-                            "AKO base model '%.*s' is not among the .model cards above it (in its "
-                            ".subckt or at the top level%s): ngspice 39 looks below it too, "
-                            "kirchhoff's PSpice mode does not",
+                            "AKO base model '%.*s' is no .model card of its .subckt or of the "
+                            "top level%s above it (ngspice 39 stops: \"no model found\")",
                             (int)bl, base, whole ? "" : " of its file");
   if (strlen(m->type) != tl || memcmp(m->type, type, tl))
     return kh_pspice_refuse(res, e, type,

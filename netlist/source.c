@@ -637,6 +637,10 @@ static kh_status read_file_at(reader *parent, const char *path, const char *sect
     st = read_opened(parent, &r, where, path, f, size, 0);
   else
     fclose(f);
+  /* ps: the file's AKO cards whose base came after them, at its end */
+  if (st == KH_OK && src->held_count && !(src->compat & KH_COMPAT_WHOLE) &&
+      (st = offer_lines(ctx, src)) == KH_OK)
+    st = kh_source_release_held(ctx, src, r.file, 0, 0);
   if (st == KH_OK && section && !r.section_found)
     st = kh_source_fail(ctx, src, KH_ERR_INPUT, where, "'%s' has no .lib section '%s'", path,
                         section);
@@ -686,5 +690,7 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
     return st;
   }
   st = read_opened(NULL, &r, (kh_loc){0, 0, 0}, path, f, size, 1);
-  return st == KH_OK ? offer_lines(ctx, src) : st;
+  if (st == KH_OK) st = offer_lines(ctx, src);
+  /* psa: the deck's AKO cards whose base came after them, at its end */
+  return st == KH_OK && src->held_count ? kh_source_release_held(ctx, src, 0, 1, 0) : st;
 }

@@ -69,6 +69,14 @@ typedef struct {
    * they rewrite them (ltspice.c, pspice.c), with what the rewrites carry from line to line */
   int compat;
   kh_pspice_state pspice;
+  /* PSpice mode's AKO cards whose base comes after them, held (as read) to their scope's end:
+   * the .ends of their .subckt, or their file's end (source_pspice.c) */
+  struct kh_held_line {
+    char *text;
+    kh_segment *segs;
+    uint32_t len, nseg, file, scope;
+  } * held;
+  size_t held_count, held_cap;
 } kh_source;
 
 void kh_source_init(kh_source *src, kh_arena *arena);
@@ -88,6 +96,15 @@ kh_status kh_source_hand_on(kh_source *src);
 kh_status kh_source_offer_pspice_line(kh_context *ctx, kh_source *src);
 kh_status kh_source_take_synthetic_line(kh_context *ctx, kh_source *src, uint32_t file,
                                         uint32_t line, uint32_t col, const char *text);
+/* PSpice mode's AKO cards whose base comes after them (source_pspice.c): line i (the last) held,
+ * out of the store, in scope `scope`; the held cards of scope `scope` (of file `file` unless
+ * `any_file`) put back as the last lines and read again, where the base now is or is refused. */
+kh_status kh_source_hold_line(kh_context *ctx, kh_source *src, uint32_t i, uint32_t scope);
+kh_status kh_source_release_held(kh_context *ctx, kh_source *src, uint32_t file, int any_file,
+                                 uint32_t scope);
+/* Before the line to offer, where it is the .ends closing a .subckt with held cards: those cards,
+ * put back and read again. */
+kh_status kh_source_release_before_ends(kh_context *ctx, kh_source *src);
 /* Removes logical lines [from, to); later lines move down (only cheap near the end). */
 void kh_source_remove_lines(kh_source *src, uint32_t from, uint32_t to);
 

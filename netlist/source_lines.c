@@ -43,6 +43,9 @@ void kh_source_release(kh_source *src) {
   kh_free(src->notes);
   for (size_t i = 0; i < src->include_depth; i++) kh_free(src->include_stack[i]);
   kh_pspice_state_release(&src->pspice);
+  for (size_t k = 0; k < src->held_count; k++)
+    kh_free(src->held[k].text), kh_free(src->held[k].segs);
+  kh_free(src->held);
   kh_source_init(src, src->arena);
 }
 

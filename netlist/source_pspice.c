@@ -1,6 +1,7 @@
-/* The source's side of ngspice's PSpice mode (pspice.c rewrites a line's text): which lines it
- * rewrites, a rewritten line put in place of the one read (its bytes keeping their file:line:col),
- * and the lines that mode adds, each handed on as it is complete. */
+/* The source's side of ngspice's compatibility modes (pspice.c and ltspice.c rewrite a line's
+ * text): which lines they rewrite, a rewritten line put in place of the one read (its bytes
+ * keeping their file:line:col), the lines the modes add, each handed on as it is complete, and
+ * PSpice's AKO cards held to their scope's end. */
 #include "pspice.h"
 #include "source.h"
 
@@ -8,6 +9,7 @@
 
 #include "core/alloc.h"
 
+#include <stdint.h>
 #include <string.h>
 
 int kh_source_pspice_line(const kh_source *src, uint32_t line) {
@@ -128,15 +130,107 @@ static kh_status lines_after(kh_context *ctx, kh_source *src, const kh_pspice_re
 /* The next line in PSpice mode: rewritten, then handed on with the lines that mode puts after
  * it (or dropped). */
 kh_status kh_source_offer_pspice_line(kh_context *ctx, kh_source *src) {
+  kh_status st = kh_source_release_before_ends(ctx, src);
+  if (st != KH_OK) return st;
   uint32_t i = src->offered;
   kh_pspice_result res = {.why = ""};
-  kh_status st = pspice_line(ctx, src, i, &res);
+  uint32_t scope = src->pspice.depth ? src->pspice.scope : 0;
+  st = pspice_line(ctx, src, i, &res);
   kh_line l = src->lines[i];
   kh_segment at = src->segs[l.seg]; /* the line may be gone once taken */
   if (st == KH_OK && res.drop)      /* the last line: rewritten lines are */
     kh_source_remove_lines(src, i, i + 1);
+  else if (st == KH_OK && res.hold) /* an AKO card whose base is not read yet */
+    st = kh_source_hold_line(ctx, src, i, scope);
   else if (st == KH_OK && (st = kh_source_hand_on(src)) == KH_OK)
     st = lines_after(ctx, src, &res, l.file, at);
   kh_pspice_result_release(&res);
+  return st;
+}
+
+/* ---- AKO cards whose base comes after them ----
+ * ngspice 39's ako_model looks the base up in the card's .subckt, then at its file's top level,
+ * below the card as above it; kirchhoff's source streams its lines to the parser, so such a card
+ * is held out of the store as read and put back, to be rewritten as any other line, at its
+ * scope's end: before the .ends of its .subckt, or at its file's end (the deck's with `psa`).
+ * Its location stays its own. */
+
+static void free_held(struct kh_held_line *h) {
+  kh_free(h->text), kh_free(h->segs);
+  h->text = NULL, h->segs = NULL;
+}
+
+/* Line i's text and segments copied into *h; -1 when out of memory. */
+static int copy_line(const kh_source *src, uint32_t i, struct kh_held_line *h) {
+  const kh_line *l = &src->lines[i];
+  *h = (struct kh_held_line){
+      kh_malloc(l->len + 1), kh_malloc(l->nseg * sizeof *h->segs), l->len, l->nseg, l->file, 0};
+  if (!h->text || !h->segs) return free_held(h), -1;
+  memcpy(h->text, kh_line_text(src, l), l->len + 1);
+  memcpy(h->segs, src->segs + l->seg, l->nseg * sizeof *h->segs);
+  return 0;
+}
+
+/* *h appended as the last, complete line (its segments keep their file:line:col). */
+static kh_status put_line(kh_context *ctx, kh_source *src, const struct kh_held_line *h) {
+  if (kh_reserve((void **)&src->lines, &src->line_cap, src->line_count + 1, sizeof *src->lines) ||
+      kh_reserve((void **)&src->text, &src->text_cap, src->text_len + h->len + 1, 1) ||
+      kh_reserve((void **)&src->segs, &src->seg_cap, src->seg_count + h->nseg, sizeof *src->segs))
+    return out_of_memory(ctx);
+  src->lines[src->line_count++] = (kh_line){.text = src->text_len,
+                                            .len = h->len,
+                                            .file = h->file,
+                                            .seg = src->seg_count,
+                                            .nseg = h->nseg};
+  memcpy(src->segs + src->seg_count, h->segs, h->nseg * sizeof *h->segs);
+  src->seg_count += h->nseg;
+  memcpy(src->text + src->text_len, h->text, h->len + 1);
+  src->text_len += h->len + 1;
+  return KH_OK;
+}
+
+kh_status kh_source_hold_line(kh_context *ctx, kh_source *src, uint32_t i, uint32_t scope) {
+  if (kh_reserve((void **)&src->held, &src->held_cap, src->held_count + 1, sizeof *src->held))
+    return out_of_memory(ctx);
+  struct kh_held_line *h = &src->held[src->held_count];
+  if (copy_line(src, i, h)) return out_of_memory(ctx);
+  h->scope = scope, src->held_count++;
+  kh_source_remove_lines(src, i, i + 1);
+  return KH_OK;
+}
+
+kh_status kh_source_release_held(kh_context *ctx, kh_source *src, uint32_t file, int any_file,
+                                 uint32_t scope) {
+  kh_status st = KH_OK;
+  size_t kept = 0;
+  for (size_t k = 0; k < src->held_count; k++) {
+    struct kh_held_line h = src->held[k];
+    if (st != KH_OK || h.scope != scope || (!any_file && h.file != file)) {
+      src->held[kept++] = h;
+      continue;
+    }
+    st = put_line(ctx, src, &h);
+    src->pspice.releasing = 1; /* a base still missing is refused now */
+    if (st == KH_OK) st = kh_source_offer_pspice_line(ctx, src);
+    src->pspice.releasing = 0;
+    free_held(&h);
+  }
+  src->held_count = kept;
+  return st;
+}
+
+kh_status kh_source_release_before_ends(kh_context *ctx, kh_source *src) {
+  uint32_t i = src->offered, scope = src->pspice.scope;
+  const char *text = kh_line_text(src, &src->lines[i]);
+  int any = 0;
+  for (size_t k = 0; k < src->held_count && !any; k++) any = src->held[k].scope == scope;
+  if (!any || src->pspice.depth != 1 || strncmp(text, ".ends", 5) || !kh_source_pspice_line(src, i))
+    return KH_OK;
+  struct kh_held_line ends; /* the .ends itself out of the way, then back after its cards */
+  if (copy_line(src, i, &ends)) return out_of_memory(ctx);
+  kh_source_remove_lines(src, i, i + 1);
+  kh_status st = kh_source_release_held(ctx, src, 0, 1, scope);
+  if (st == KH_OK) st = put_line(ctx, src, &ends);
+  free_held(&ends);
   return st;
 }
