@@ -754,8 +754,9 @@ Test(cli, op_reads_included_libraries_in_pspice_mode_as_ngspice_does) {
              dir, kh_test_cli());
     cr_assert_eq(kh_test_run(cmd, &out), 0, "at %g V: %s", volts[k], out);
     cr_expect(strstr(out, "ngspice on the file itself: 4 nodes compared"), "%s", out);
-    cr_expect(strstr(out, "reads the deck as ngspice's PSpice mode reads it (rewriting the included files' lines"), "%s",
-              out);
+    cr_expect(strstr(out, "reads the deck as ngspice's PSpice mode reads it (rewriting the "
+                          "included files' lines"),
+              "%s", out);
     free(out);
   }
   snprintf(cmd, sizeof cmd,
