@@ -51,19 +51,19 @@ static int names_rewrite_word(const char *s, const char *end, int temper) {
 }
 
 /* Whether value token t reads temper through a parameter or a .func (its text aside). */
-static int reads_temper(kh_parser *p, const kh_token *t, const kh_scope *s) {
+static int reads_temper(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *s) {
   size_t before = p->temper_reads;
   double v;
-  kh_eval_quiet(p, t, s, &v);
+  kh_eval_quiet(p, line, t, s, &v);
   return p->temper_reads != before;
 }
 
-int kh_resistor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
+int kh_resistor_is_b_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   const kh_token *t = tok->items;
   for (size_t k = 3; k < tok->count; k++) {
     if (names_rewrite_word(t[k].s, t[k].s + t[k].len, 1)) return 1;
     int value = t[k].s[0] == '{' || t[k].s[0] == '\'' || kh_token_eq(&t[k - 1], "=");
-    if (value && reads_temper(p, &t[k], s)) return 1;
+    if (value && reads_temper(p, line, &t[k], s)) return 1;
   }
   return 0;
 }
@@ -81,8 +81,8 @@ static int line_has(const kh_tokens *tok, char letter) {
   return 0;
 }
 
-int kh_capacitor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s) {
-  return line_has(tok, 'q') || kh_resistor_is_b_source(p, tok, s);
+int kh_capacitor_is_b_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
+  return line_has(tok, 'q') || kh_resistor_is_b_source(p, line, tok, s);
 }
 
 /* Appends word (a model's name, or `name=`) to the list of those dropped. */

@@ -507,9 +507,6 @@ static void table_points(reader *r, const char *card, double **xy, size_t *count
                      (*xy)[k - 2]);
 }
 
-/* The element named `name` between tokens a and b whose value is the expression from token
- * `from` to the end of the line (or, for a B card, to its words; for a TABLE, to its points,
- * into *points, whose xy the caller frees). */
 /* Whether s[0, n) holds `=pwl(`, blanks aside. */
 static int equals_pwl(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -539,6 +536,9 @@ static int numparam_braces(kh_parser *p, uint32_t line, const kh_token *at, int 
   return equals_pwl(head, n);
 }
 
+/* The element named `name` between tokens a and b whose value is the expression from token
+ * `from` to the end of the line (or, for a B card, to its words; for a TABLE, to its points,
+ * into *points, whose xy the caller frees). */
 static kh_status behavioural_element(kh_parser *p, uint32_t line, const kh_tokens *tok,
                                      const kh_scope *s, kh_element_kind kind, const kh_token *name,
                                      const kh_token *a, const kh_token *b, size_t from, int form,

@@ -40,14 +40,14 @@ kh_status kh_bin_facts(kh_parser *p, const kh_tokens *tok, struct kh_deferred_mo
 
 /* The L and binning W of an M line whose model is at tok[5], in scope, as mosfet.c bins them
  * (times .options scale); 0 where they do not evaluate (or are not both given). */
-static int geometry(kh_parser *p, const kh_tokens *tok, const kh_scope *scope, double *l,
-                    double *w) {
+static int geometry(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *scope,
+                    double *l, double *w) {
   double v[4] = {NAN, NAN, NAN, NAN}; /* l, w, nf, wnflag */
   static const char *const words[4] = {"l", "w", "nf", "wnflag"};
   for (size_t i = 6; i + 2 < tok->count; i++)
     for (int k = 0; k < 4; k++)
       if (kh_token_eq(&tok->items[i], words[k]) && kh_token_eq(&tok->items[i + 1], "=") &&
-          kh_eval_quiet(p, &tok->items[i + 2], scope, &v[k]))
+          kh_eval_quiet(p, line, &tok->items[i + 2], scope, &v[k]))
         return 0;
   if (isnan(v[0]) || isnan(v[1])) return 0;
   double scale = 1;
@@ -81,7 +81,8 @@ static kh_status line_uses(kh_parser *p, uint32_t line, const size_t *bins, size
       const struct kh_deferred_model *d = &p->deferred_models[k];
       int use = names_bin(&tok->items[i], d);
       if (!use) continue;
-      if (use == 1 && i == 5 && c == 'm' && known < 0) known = geometry(p, tok, inner, &l, &w);
+      if (use == 1 && i == 5 && c == 'm' && known < 0)
+        known = geometry(p, line, tok, inner, &l, &w);
       want[k] |= use == 2 || i != 5 || c != 'm' || !known ||
                  (kh_bin_range_holds(l, d->limit[0], d->limit[1]) &&
                   kh_bin_range_holds(w, d->limit[2], d->limit[3]));

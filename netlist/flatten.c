@@ -103,11 +103,12 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
   kh_status st = kh_resolve_node(p, line, s, &t[1], &e.node[0]);
   if (st == KH_OK) st = kh_resolve_node(p, line, s, &t[2], &e.node[1]);
   if (st != KH_OK) return st;
-  if (kind == KH_RESISTOR && kh_resistor_is_b_source(p, tok, s)) /* as ngspice 39 rewrites it */
+  if (kind == KH_RESISTOR &&
+      kh_resistor_is_b_source(p, line, tok, s)) /* as ngspice 39 rewrites it */
     return kh_resistor_source(p, line, tok, s);
-  if (kind == KH_CAPACITOR && kh_capacitor_is_b_source(p, tok, s))
+  if (kind == KH_CAPACITOR && kh_capacitor_is_b_source(p, line, tok, s))
     return kh_capacitor_source(p, line, tok, s);
-  if (kind == KH_INDUCTOR && kh_resistor_is_b_source(p, tok, s))
+  if (kind == KH_INDUCTOR && kh_resistor_is_b_source(p, line, tok, s))
     return kh_inductor_source(p, line, tok, s);
   if (kind != KH_RESISTOR) return reactive(p, line, tok, s, e);
   int rkm = tok->count == 4 && kh_rkm_value(p, line, &t[3], &e.value, &st); /* LTspice's 4k7 */

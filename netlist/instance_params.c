@@ -367,7 +367,7 @@ kh_status kh_header_params(kh_parser *p, uint32_t line, const kh_tokens *tok, si
      * one) is read once the line's values stand, below, where its errors are told */
     double v = 0;
     int quiet = end == i + 3 && params_at < tok->count
-                    ? kh_eval_quiet(p, &head->items[i + 2], &own, &v)
+                    ? kh_eval_quiet(p, def->line, &head->items[i + 2], &own, &v)
                     : 0;
     if (quiet < 0 ||
         (end == i + 3 && params_at < tok->count && given_on_line(tok, params_at, name))) {

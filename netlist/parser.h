@@ -341,9 +341,11 @@ kh_status kh_choose_bins(kh_parser *p, uint32_t def, const kh_scope *inner, unsi
 double kh_bin_width(const kh_netlist *nl, double w, int nf_given, double nf, double wnflag);
 /* Whether a bin's range [min, max] holds v as ngspice 39's in_range does (bsim3.c). */
 int kh_bin_range_holds(double v, double min, double max);
-/* A value evaluated without an error message (values.c): 0 and *out; 1 and *out where it
- * depends on a random draw; -1 where it fails or reads a name not defined yet. */
-int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out);
+/* A value of line `line` evaluated without an error message (values.c), as kh_eval_token reads
+ * it: 0 and *out; 1 and *out where it depends on a random draw; -1 where it fails or reads a
+ * name not defined yet. */
+int kh_eval_quiet(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                  double *out);
 kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                         double *out);
 /* A D or Q line at `line` naming model `model` by name_tok, and whether ngspice 39's front end
@@ -488,13 +490,13 @@ int kh_reads_solution(const kh_token *t);
 /* A resistor ngspice 39 makes a B source (b_rewrites.c): whether its words after the nodes
  * make it one, and the card read so: a B source of current v(n+, n-) / expr (token at) with the
  * words kept (behavioural.c), or a linear resistor where expr is a constant at DC. */
-int kh_resistor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
+int kh_resistor_is_b_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_resistor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_behavioural_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t at,
                                   const kh_scope *s, kh_xwords words);
 /* The same test and rewrite for a capacitor (capacitor_source.c), whose line with `q=` is one
  * too; and a B source's expression (token t) read for its errors alone (behavioural.c). */
-int kh_capacitor_is_b_source(kh_parser *p, const kh_tokens *tok, const kh_scope *s);
+int kh_capacitor_is_b_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 kh_status kh_capacitor_source(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* A V or I card (independent_sources.c). */
 kh_status kh_source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);

@@ -103,6 +103,18 @@ static unsigned expr_flags(const kh_parser *p) {
   return p->src.compat & KH_COMPAT_LT ? KH_EXPR_LT_POWER : 0;
 }
 
+/* ... and how a value s[0, len) of line `line` reads: braces inside its braces as parentheses
+ * where ngspice 39 makes them so (kh_inner_braces_group), else refused, as ngspice fails on
+ * them. */
+static unsigned value_flags(const kh_parser *p, uint32_t line, const kh_scope *scope, const char *s,
+                            size_t len) {
+  unsigned flags = expr_flags(p);
+  if (memchr(s, '{', len) && kh_line_text(&p->src, &p->src.lines[line])[0] != '.' &&
+      kh_inner_braces_group(p, line, scope))
+    flags |= KH_EXPR_INNER_BRACES;
+  return flags;
+}
+
 static int lookup(void *user, const char *name, size_t len, double *v) {
   lookup_env *env = user;
   int self = env->p->self_name && env->p->self_len == len && !memcmp(env->p->self_name, name, len);
@@ -195,12 +207,7 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   lookup_env env = {p, scope};
   kh_expr_error err;
   size_t temper_reads = p->temper_reads;
-  /* braces inside braces: parentheses where ngspice 39 makes them so (kh_inner_braces_group),
-   * else refused, as ngspice fails on them */
-  unsigned flags = expr_flags(p);
-  if (memchr(t->s + base, '{', len) && kh_line_text(&p->src, &p->src.lines[line])[0] != '.' &&
-      kh_inner_braces_group(p, line, scope))
-    flags |= KH_EXPR_INNER_BRACES;
+  unsigned flags = value_flags(p, line, scope, t->s + base, len);
   if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, flags, out, &err, drawn) == 0) {
     if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
     return KH_OK;
@@ -235,7 +242,8 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
   return eval_token(p, line, t, scope, out, NULL);
 }
 
-int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double *out) {
+int kh_eval_quiet(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
+                  double *out) {
   size_t base, len, bad = 0;
   if (number_token(t, &base, &len))
     return kh_parse_number(t->s, len, out, &bad) == KH_NUM_OK ? 0 : -1;
@@ -243,8 +251,8 @@ int kh_eval_quiet(kh_parser *p, const kh_token *t, const kh_scope *scope, double
   int unknown = p->param_unknown, missed = p->missed, blocked = p->param_blocked, drawn = 0;
   lookup_env env = {p, scope};
   kh_expr_error err;
-  int r =
-      kh_expr_eval_with(t->s + base, len, lookup, function, &env, expr_flags(p), out, &err, &drawn);
+  int r = kh_expr_eval_with(t->s + base, len, lookup, function, &env,
+                            value_flags(p, line, scope, t->s + base, len), out, &err, &drawn);
   p->param_unknown = unknown, p->missed = missed, p->param_blocked = blocked;
   return r != 0 ? -1 : drawn ? 1 : 0;
 }
