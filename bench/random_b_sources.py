@@ -23,7 +23,10 @@ defaults reading each other and globals, .param in the body, overrides on X line
 instance), `func` (.func definitions calling each other, in V values and B sources), `if`
 (.if/.elseif/.else on parameter conditions), `models` (diode and R cards whose values are
 expressions, a card in a subcircuit reading its parameter, .temp; both programs at tight
-tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode).
+tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode), `tables`
+(XSPICE table2d and table3d instances of a random table file written beside the deck: uneven
+axes, suffixes, separators, comments, blank lines, CRLF; inputs inside, on the points and past
+the ends, every port type).
 """
 import os
 import random
@@ -217,8 +220,85 @@ def cards_models(rng):
     return lines, texts
 
 
+def table_number(rng, v):
+    """v written as a table file may write it: plain, with a suffix (2.5k, 1meg, 3mil), or with
+    a unit letter that scales by 1 (2V)."""
+    form = rng.random()
+    if form < 0.5:
+        return repr(v)
+    if form < 0.8:
+        suffix, scale = rng.choice([("k", 1e3), ("m", 1e-3), ("u", 1e-6), ("meg", 1e6),
+                                    ("mil", 25.4e-6), ("n", 1e-9), ("K", 1e3), ("Meg", 1e6)])
+        return "%.17g%s" % (v / scale, suffix)
+    return "%.17g%s" % (v, rng.choice(["V", "A", "x"]))
+
+
+def table_file(rng, dims):
+    """A random table file for table2d (dims 2) or table3d, and its sizes: uneven ascending
+    axes, values of either sign, written with suffixes, commas, parentheses, comments, blank
+    lines and maybe CRLF line ends."""
+    sizes = [rng.randint(2, 6) for _ in range(dims)]
+    axes = []
+    for n in sizes:
+        at, axis = rng.uniform(-3, 1), []
+        for _ in range(n):
+            axis.append(round(at, 6))
+            at += rng.choice([0.1, 0.5, 1, 2, 0.03]) * rng.uniform(0.5, 2)
+        axes.append(axis)
+    sep = rng.choice([" ", ", ", "\t", " ( ", "  "])
+    def row(values):
+        return sep.join(table_number(rng, v) for v in values)
+    lines = ["* random table"] + ["%d" % n for n in sizes]
+    if rng.random() < 0.3:
+        lines.insert(2, "* a comment between the counts")
+    lines += [row(axis) for axis in axes]
+    rows = sizes[1] * (sizes[2] if dims == 3 else 1)
+    for r in range(rows):
+        if dims == 3 and r % sizes[1] == 0:
+            lines.append("* z = %g" % axes[2][r // sizes[1]])
+        lines.append(row([round(rng.uniform(-5, 5), 4) for _ in range(sizes[0])]))
+        if rng.random() < 0.1:
+            lines.append("")
+    end = "\r\n" if rng.random() < 0.2 and "" not in lines else "\n"
+    return end.join(lines) + end, sizes, axes
+
+
+def table_input(rng, axis, name):
+    """A source setting an input inside the axis, on one of its points, or past either end."""
+    where = rng.random()
+    v = (rng.uniform(axis[0], axis[-1]) if where < 0.6 else rng.choice(axis) if where < 0.8
+         else axis[0] - rng.uniform(0, 2) if where < 0.9 else axis[-1] + rng.uniform(0, 2))
+    return "v%s %s 0 %.10g" % (name, name, v)
+
+
+def cards_tables(rng):
+    """table2d and table3d instances reading a random table file (written beside the deck) at
+    random inputs, through every port type, into resistors; both programs at tight tolerances."""
+    dims = rng.choice([2, 3])
+    text, sizes, axes = table_file(rng, dims)
+    fits3 = sizes[0] >= 3 and sizes[1] >= 4 and (dims == 2 or sizes[2] >= 4)
+    order = "" if fits3 and rng.random() < 0.5 else " order=2"
+    lines = [".options reltol=1e-12 abstol=1e-18 vntol=1e-14",
+             ".model tab table%dd (offset=%s gain=%s%s file=\"t.table\")"
+             % (dims, rng.choice(["0", "0.5", "-1.25"]), rng.choice(["1", "2", "-0.3", "1m"]),
+                order)]
+    texts = []
+    for i in range(4):
+        ports = []
+        for d in range(dims):
+            node = "i%d_%d" % (i, d)
+            lines.append(table_input(rng, axes[d], node))
+            ports.append(rng.choice(["%s" % node, "%%v(%s)" % node, "%%vd(%s 0)" % node,
+                                     "%%vnam v%s" % node]))
+        out = rng.choice(["%%v(n%d)", "%%vd(n%d 0)", "%%i(n%d)", "%%id(0 n%d)"]) % i
+        lines += ["a%d %s %s tab" % (i, " ".join(ports), out), "rl%d n%d 0 %s" %
+                  (i, i, rng.choice(["1k", "10", "100"]))]
+        texts.append("a%d %s" % (i, " ".join(ports)))
+    return lines, texts, {"t.table": text}
+
+
 CARDS = {"numbers": cards_numbers, "subckt": cards_subckt, "func": cards_func, "if": cards_if,
-         "models": cards_models}
+         "models": cards_models, "tables": cards_tables}
 
 
 def values(text, pattern):
@@ -235,7 +315,11 @@ def run_seed(seed, exe, work, element_values, cards):
     lines = ["random B sources", ".param k=2", ".param m=-1.5", "v1 in 0 -1.37", "v2 in2 0 0.71"]
     texts = []
     if cards:
-        more, texts = cards(rng)
+        made = cards(rng)
+        more, texts = made[0], made[1]
+        for name, text in (made[2] if len(made) > 2 else {}).items():  # files beside the deck
+            with open(os.path.join(work, name), "w", newline="") as f:
+                f.write(text)
         lines = ["random cards"] + more
     for i in range(0 if cards else 5 if element_values else EXPRESSIONS):
         if element_values:  # one refused value stops a deck: fewer per deck

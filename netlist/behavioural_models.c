@@ -2,6 +2,7 @@
  * expression is the model's output computed in its cfunc.mod's order, written back as the A
  * card of its model (the element's ctrl[1] is that model's index + 1). */
 #include "behavioural_steps.h"
+#include "table_grid.h"
 
 #include <float.h>
 #include <math.h>
@@ -464,4 +465,23 @@ kh_status kh_behavioural_zener(kh_parser *p, uint32_t line, const kh_scope *s, c
   }
   /* the leakage conductance i_rev / v_breakdown in parallel */
   return kh_reader_finish(&r, kh_reader_binary(&r, KH_X_ADD, current, times(&r, z->g, v)), name, e);
+}
+
+kh_status kh_behavioural_grid(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *in, const kh_curve_ports *out, uint32_t model) {
+  kh_elem e = port_element(out, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  const kh_model *m = &p->nl->models[model];
+  const kh_grid *g = p->nl->grids[(size_t)kh_model_value(m, "file", 0)];
+  r.grid = g;
+  /* the ports in their order (x, y, z: the writer lists them so) */
+  uint32_t x = port_input(&r, &in[0]), y = port_input(&r, &in[1]);
+  uint32_t z = g->dims == 3 ? port_input(&r, &in[2]) : 0;
+  uint32_t f = kh_reader_add(
+      &r, (kh_xnode){.op = KH_X_GRID, .fn = (uint8_t)g->dims, .a = x, .b = y, .c = z});
+  /* cm_table2D: offset + gain * value */
+  uint32_t scaled = kh_reader_binary(&r, KH_X_MUL, constant(&r, kh_model_value(m, "gain", 1)), f);
+  return kh_reader_finish(
+      &r, kh_reader_binary(&r, KH_X_ADD, constant(&r, kh_model_value(m, "offset", 0)), scaled),
+      name, e);
 }

@@ -66,8 +66,10 @@ static int tree_depth(const reader *r, uint32_t *deepest) {
       d = depth[n->a];
       int two = (n->op >= KH_X_ADD && n->op <= KH_X_POW) || n->op == KH_X_TERN ||
                 (n->op == KH_X_CALL && n->fn >= KH_XF_POW);
+      two |= n->op == KH_X_GRID;
       if (two && depth[n->b] > d) d = depth[n->b];
-      if (n->op == KH_X_TERN && depth[n->c] > d) d = depth[n->c];
+      if ((n->op == KH_X_TERN || (n->op == KH_X_GRID && n->fn == 3)) && depth[n->c] > d)
+        d = depth[n->c];
     }
     depth[i] = d + 1, *deepest = depth[i] > *deepest ? depth[i] : *deepest;
   }
@@ -98,8 +100,8 @@ static kh_status store(reader *r, uint32_t root, uint32_t *index) {
     memcpy(sources, r->sources, r->input_count * sizeof *sources);
   }
   nl->expressions[nl->expression_count] = (struct kh_expression){
-      nodes, (uint32_t)r->count, root, inputs, sources, (uint32_t)r->input_count, r->words,
-      1,     r->xspice};
+      nodes, (uint32_t)r->count, root,   inputs, sources, (uint32_t)r->input_count, r->words,
+      1,     r->xspice,          r->grid};
   *index = (uint32_t)nl->expression_count++;
   return KH_OK;
 }

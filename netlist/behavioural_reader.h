@@ -32,6 +32,7 @@ typedef struct kh_expr_reader {
   size_t input_count, input_cap, source_cap;
   kh_xwords words;
   uint8_t xspice; /* an XSPICE instance's tree (behavioural_models.c): its ports are limited */
+  const struct kh_grid *grid; /* the table its KH_X_GRID node reads (table2d, table3d) */
   /* How ngspice 39 reads each brace and quote of a B source's expression (and of the E, G, R,
    * C and L values it makes B sources of; kh_reader_brace_kinds), per byte from s: a blank
    * (inp_bsource_compat blanks them: `v(in)*{k+1}` is v(in)*k + 1 there), or a parenthesis

@@ -30,11 +30,10 @@ static kh_status write_models(kh_context *ctx, const kh_netlist *nl, FILE *out) 
                      "model '%s': ideal diodes with a threshold cannot be "
                      "exported as one ngspice model yet",
                      m->name);
-    fprintf(out, ".model %s %s(", m->name, m->type);
-    if (ideal) fprintf(out, "is=%g n=%g kh_ideal=1", STEEP_IS, STEEP_N);
-    for (size_t i = 0; !ideal && i < m->param_count; i++)
-      kh_write_model_word(out, i ? " " : "", m, i);
-    fprintf(out, ")\n");
+    if (ideal)
+      fprintf(out, ".model %s %s(is=%g n=%g kh_ideal=1)\n", m->name, m->type, STEEP_IS, STEEP_N);
+    else
+      kh_write_model_words(nl, m, out);
   }
   return KH_OK;
 }

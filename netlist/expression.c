@@ -4,6 +4,7 @@
 #include "expression.h"
 
 #include "netlist_impl.h"
+#include "table_grid.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -284,7 +285,8 @@ static int code_model_node(const kh_xnode *n) {
   case KH_X_MUL:
   case KH_X_DIV:
   case KH_X_TERN:
-  case KH_X_TABLE: return 1;
+  case KH_X_TABLE:
+  case KH_X_GRID: return 1;
   case KH_X_CALL: return n->fn < KH_XF_POW;
   default: return 0;
   }
@@ -353,6 +355,11 @@ static int forward(eval_state *s, uint32_t i) {
     double slope;
     if (forward(s, n->a)) return -1;
     v = (n->op == KH_X_PWL ? pwl : table)(s, n, s->val[n->a], &slope);
+  } else if (n->op == KH_X_GRID) {
+    double in[3];
+    if (forward(s, n->a) || forward(s, n->b) || (n->fn == 3 && forward(s, n->c))) return -1;
+    in[0] = s->val[n->a], in[1] = s->val[n->b], in[2] = n->fn == 3 ? s->val[n->c] : 0;
+    v = kh_grid_value(s->x->grid, in, NULL);
   } else if (n->op == KH_X_TERN) {
     if (forward(s, n->a)) return -1;
     uint32_t taken = s->val[n->a] != 0 ? n->b : n->c;
@@ -391,6 +398,13 @@ static void backward(eval_state *s, uint32_t i, double w) {
     double slope;
     (n->op == KH_X_PWL ? pwl : table)(s, n, s->val[n->a], &slope);
     return backward(s, n->a, w * slope);
+  }
+  if (n->op == KH_X_GRID) {
+    const uint32_t at[3] = {n->a, n->b, n->c};
+    double in[3] = {s->val[n->a], s->val[n->b], n->fn == 3 ? s->val[n->c] : 0}, slope[3];
+    kh_grid_value(s->x->grid, in, slope);
+    for (uint32_t d = 0; d < n->fn; d++) backward(s, at[d], w * slope[d]);
+    return;
   }
   double a = s->val[n->a], b = 0, da = 0, db = 0;
   int two = n->op != KH_X_CALL || n->fn >= KH_XF_POW;

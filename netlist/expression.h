@@ -21,9 +21,13 @@ typedef enum {
   KH_X_CALL,  /* function fn of a (and b for two arguments) */
   KH_X_TERN,  /* a != 0 ? b : c */
   KH_X_PWL,   /* pwl(a, x0, y0, ...): c points, constants from node b on (x0, y0, x1, ...) */
-  KH_X_TABLE  /* the curve of a as ngspice 39's XSPICE pwl code model computes it (an A card's,
-               * or an E or G TABLE card's): c points laid out as KH_X_PWL's, input_domain k,
-               * fn bit 0 fraction, bit 1 limit (behavioural.c: kh_curve) */
+  /* the curve of a as ngspice 39's XSPICE pwl code model computes it (an A card's, or an E or G
+   * TABLE card's): c points laid out as KH_X_PWL's, input_domain k, fn bit 0 fraction, bit 1
+   * limit (behavioural.c: kh_curve) */
+  KH_X_TABLE,
+  /* the expression's grid (an XSPICE table2d's or table3d's) at a, b and, with fn 3, c: fn is
+   * the grid's dimensions (table_grid.h) */
+  KH_X_GRID
 } kh_xop;
 
 /* ngspice 39's functions (ptfuncs.c), in kh_xfunction_names' order. */
@@ -95,6 +99,7 @@ struct kh_expression {
   kh_xwords words;
   double scale;   /* the words' factor at the circuit's temperature (kh_resolve_behavioural) */
   uint8_t xspice; /* an XSPICE instance's (an A card's, or an E or G TABLE's pwl) */
+  const struct kh_grid *grid; /* the table a KH_X_GRID node reads (NULL where none does) */
 };
 
 /* A number as written in an expression becomes in ngspice 39: 11 significant digits. */

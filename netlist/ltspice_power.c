@@ -13,7 +13,8 @@ static int reads_input(const kh_expr_reader *r, uint32_t i) {
   const kh_xnode *n = &r->nodes[i];
   switch (n->op) {
   case KH_X_CONST: return 0;
-  case KH_X_INPUT: return 1;
+  case KH_X_INPUT:
+  case KH_X_GRID: return 1; /* an XSPICE table's, which reads its ports */
   case KH_X_TERN: return reads_input(r, n->a) || reads_input(r, n->b) || reads_input(r, n->c);
   case KH_X_PWL:
   case KH_X_TABLE: return reads_input(r, n->a);

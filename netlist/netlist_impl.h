@@ -229,6 +229,10 @@ int kh_bsim4_model(const kh_model *m);
 /* sep and model m's parameter i as name=value (writer.c): the value as %.17g writes it, a BSIM3
  * VERSION as its text. */
 void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i);
+/* `.model name type(...)` with every parameter m holds as kirchhoff reads it back: the last of a
+ * name given twice, a code model's arrays in brackets and booleans as true or false, a table's
+ * file by its path, a VDMOS's polarity and an LTRA's flags as words (writer.c). */
+void kh_write_model_words(const kh_netlist *nl, const kh_model *m, FILE *out);
 
 /* A POLY card's product term (poly.c): an E element (KH_SYNTHETIC_PRODUCT) whose ctrl[0] indexes
  * nl->products; its factors are factors[first, first + count). */
@@ -302,6 +306,10 @@ struct kh_netlist {
   size_t factor_count, factor_cap;
   struct kh_expression *expressions; /* B sources' (behavioural.c): an element's ctrl[0] */
   size_t expression_count, expression_cap;
+  /* the tables of XSPICE table2d and table3d models (table_file.c), each read once: a model's
+   * `file` parameter holds its index */
+  const struct kh_grid **grids;
+  size_t grid_count, grid_cap;
   size_t general_count, first_general; /* kh_netlist_general_count */
   /* .scale: how raw features become the x of .input (kh_netlist_scale) */
   int scale_kind; /* kh_netlist_scale_kind; 0: no card */
@@ -337,6 +345,9 @@ size_t kh_model_array_size(const kh_model *m, const char *name);
 int kh_code_model_boolean(const char *type, const char *name);
 /* Whether it is an array word (summer's in_gain, s_xfer's num_coeff, ...). */
 int kh_code_model_array(const char *type, const char *name);
+/* Whether word `name` of code model `type` is a table's file (its value the index of its grid in
+ * the netlist's grids). */
+int kh_code_model_file(const char *type, const char *name);
 /* Whether a .model type is an XSPICE code model of kirchhoff's but gain (xspice.c). */
 int kh_code_model_named(const char *type);
 

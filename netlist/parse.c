@@ -304,6 +304,7 @@ void kh_netlist_free(kh_netlist *nl) {
   kh_free(nl->couplings), kh_free(nl->tlines);
   kh_free(nl->products);
   kh_free(nl->expressions);
+  kh_free(nl->grids);
   kh_free(nl->factors);
   kh_free(nl->scale_mean);
   kh_free(nl->scale_inv_std);

@@ -601,6 +601,17 @@ kh_status kh_behavioural_divide(kh_parser *p, uint32_t line, const kh_scope *s,
 kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,
                                 const kh_token *name, const kh_curve_ports *in,
                                 const kh_curve_ports *out, uint32_t model);
+/* The file of a table2d (dims 2) or table3d (3) model, its name the quoted token `at` of the card
+ * on `line`, found and read as ngspice 39 finds and reads it (table_file.c; a file read before is
+ * not read again): its index in the netlist's grids, or KH_ERR_INPUT at `at` with the file's
+ * line and column. */
+kh_status kh_table_file_read(kh_parser *p, uint32_t line, const kh_token *at, uint32_t dims,
+                             size_t *index);
+/* The element `name` holding its output at XSPICE table2d's or table3d's: offset + gain f(in),
+ * f the model's grid interpolated as cm_table2D and cm_table3D do (a B source, written back as
+ * the A card of `model`). */
+kh_status kh_behavioural_grid(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
+                              const kh_curve_ports *in, const kh_curve_ports *out, uint32_t model);
 /* Whether a .model type is one of the XSPICE code models whose words kh_code_model_params reads
  * (pwl, limit, summer, mult, divide, climit and the others but gain, whose are checked as other
  * devices' are); those

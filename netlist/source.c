@@ -682,6 +682,8 @@ kh_status kh_source_read_file(kh_context *ctx, kh_source *src, const char *path)
   directory_of(path, dir);
   reader r = {.src = src, .ctx = ctx, .dir = dir};
   st = add_file(ctx, src, path, &r.file);
+  if (st == KH_OK && !(src->deck_dir = kh_arena_strdup(src->arena, dir)))
+    st = kh_fail_nomem(ctx, "reading the netlist");
   /* `psa`, `lta`: ngspice's modes rewrite the whole deck, its lines after the title first */
   if (st == KH_OK && (src->compat & KH_COMPAT_WHOLE))
     st = compat_header(ctx, src, r.file, (kh_loc){r.file, 1, 1});

@@ -68,6 +68,9 @@ typedef struct {
   /* ngspice's compatibility modes (kh_compat's flags: set before reading): lines rewritten as
    * they rewrite them (ltspice.c, pspice.c), with what the rewrites carry from line to line */
   int compat;
+  /* the directory of the deck read from a file ("" for the working directory; NULL for a deck
+   * read from a string), where ngspice 39 looks for an XSPICE table's file first */
+  const char *deck_dir;
   kh_pspice_state pspice;
   /* PSpice mode's AKO cards whose base comes after them, held (as read) to their scope's end:
    * the .ends of their .subckt, or their file's end (source_pspice.c) */

@@ -5,6 +5,7 @@
 #include "core/decimal.h"
 #include "expression.h"
 #include "netlist_impl.h"
+#include "table_grid.h"
 
 #include "core/alloc.h"
 #include "core/context.h"
@@ -186,9 +187,8 @@ static void write_array(const kh_model *m, size_t i, const char *sep, FILE *out)
   fputc(']', out);
 }
 
-/* A model card with every parameter it holds, the last of a name given twice alone, arrays in
- * brackets; a VDMOS's polarity as the flag both programs read (`pchan`), not as a value. */
-static void write_model_words(const kh_model *m, FILE *out) {
+/* netlist_impl.h; a VDMOS's polarity as the flag both programs read (`pchan`), not as a value */
+void kh_write_model_words(const kh_netlist *nl, const kh_model *m, FILE *out) {
   fprintf(out, ".model %s %s(", m->name, m->type);
   const char *sep = "";
   for (size_t i = 0; i < m->param_count; i++) {
@@ -202,7 +202,9 @@ static void write_model_words(const kh_model *m, FILE *out) {
     if (!strcmp(m->type, "vdmos") && !strcmp(m->params[i].name, "pchan"))
       fprintf(out, "%s%s", sep, m->params[i].value != 0 ? "pchan" : "nchan");
     else if (!strcmp(m->type, "ltra") && kh_ltra_flag(m->params[i].name))
-      fprintf(out, "%s%s", sep, m->params[i].name);             /* a flag stands alone */
+      fprintf(out, "%s%s", sep, m->params[i].name); /* a flag stands alone */
+    else if (kh_code_model_file(m->type, m->params[i].name))
+      fprintf(out, "%sfile=\"%s\"", sep, nl->grids[(size_t)m->params[i].value]->path);
     else if (kh_code_model_boolean(m->type, m->params[i].name)) /* XSPICE's true or false */
       fprintf(out, "%s%s=%s", sep, m->params[i].name, m->params[i].value != 0 ? "true" : "false");
     else
@@ -227,9 +229,9 @@ static void write_models_for_ngspice(const kh_netlist *nl, FILE *out) {
     if (m->refusal) continue; /* a card set aside, which no element uses */
     if (written_as_transistor(m->type)) write_transistor_model(m, out);
     if (!strcmp(m->type, "vdmos") || !strcmp(m->type, "ltra") || !strcmp(m->type, "urc"))
-      write_model_words(m, out); /* VDMOS: RD, RS, RB stay inside */
+      kh_write_model_words(nl, m, out); /* VDMOS: RD, RS, RB stay inside */
     if (!strcmp(m->type, "gain") || (kh_code_model_named(m->type) && strcmp(m->type, "pwl") != 0))
-      write_model_words(m, out); /* XSPICE code models' (pwl instances write their own) */
+      kh_write_model_words(nl, m, out); /* XSPICE code models' (pwl instances write their own) */
     if (strcmp(m->type, "d") != 0 || kh_model_value(m, "kh_pwl", 0) != 0) continue;
     if (kh_model_value(m, "kh_ideal", 0) != 0) {
       fprintf(out, "* ideal diode model %s as a steep Shockley diode\n.model %s d(is=%g n=%g)\n",
@@ -687,7 +689,7 @@ kh_status kh_netlist_write_values(kh_context *ctx, const kh_netlist *nl, FILE *o
     const kh_model *md = &nl->models[m];
     if (!strcmp(md->type, "pwl")) continue; /* each pwl instance writes its own (write_table) */
     if (md->refusal) continue;              /* a card set aside, which no element uses */
-    write_model_words(md, out);
+    kh_write_model_words(nl, md, out);
   }
   if (flavor == KH_WRITE_NGSPICE) {
     write_models_for_ngspice(nl, out);

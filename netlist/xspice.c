@@ -34,10 +34,14 @@
  *   a node): two resistors (potentiometer.c).
  * - ilimit: `Aname IN POS_PWR NEG_PWR OUT model`, a current-limited output stage (ilimit.c).
  * - memristor: `Aname M model`, M a conductance port as aswitch's OUT: at DC the resistor rinit.
+ * - table2d and table3d: `Aname X Y [Z] OUT model`, `.model model table2d([offset=0] [gain=1]
+ *   [order=3] [verbose=0] file="name")`: OUT = offset + gain f(X, Y[, Z]), f the file's table
+ *   (table_file.c) interpolated as cm_table2D and cm_table3D do (table_interp.c).
  * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
  * at their token. */
 #include "netlist_impl.h"
 #include "parser.h"
+#include "table_grid.h"
 
 #include "core/alloc.h"
 
@@ -114,7 +118,7 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
  * ngspice stops only then), summer's and mult's (alike), divide's, climit's, slew's, int's and
  * d_dt's (their limits alike), ilimit's, aswitch's, sidiode's, zener's, memristor's and
  * potentiometer's. */
-enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN };
+enum { WORD_NUMBER, WORD_ARRAY, WORD_BOOLEAN, WORD_FILE };
 typedef struct {
   const char *name;
   unsigned char kind;
@@ -241,6 +245,18 @@ static const struct {
       {"out_upper_limit", WORD_NUMBER},
       {"input_domain", WORD_NUMBER},
       {"fraction", WORD_BOOLEAN}}},
+    {"table2d",
+     {{"order", WORD_NUMBER},
+      {"verbose", WORD_NUMBER},
+      {"offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"file", WORD_FILE}}},
+    {"table3d",
+     {{"order", WORD_NUMBER},
+      {"verbose", WORD_NUMBER},
+      {"offset", WORD_NUMBER},
+      {"gain", WORD_NUMBER},
+      {"file", WORD_FILE}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -301,6 +317,11 @@ static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, s
     kh_status st = KH_OK;
     if (words[which].kind == WORD_ARRAY) {
       st = array(p, line, tok, &i, end, name, params, &n);
+    } else if (words[which].kind == WORD_FILE) { /* its value: the table's index */
+      size_t index = 0;
+      st = kh_table_file_read(p, line, &t[i], code_model_words[model].type[5] == '3' ? 3 : 2,
+                              &index);
+      params[n].value = (double)index, params[n++].name = name, i++;
     } else {
       st = (words[which].kind == WORD_NUMBER ? number(p, line, &t[i], &params[n].value)
                                              : boolean(p, line, &t[i], name, &params[n].value));
@@ -320,6 +341,10 @@ static int word_kind(const char *type, const char *name) {
         if (!strcmp(name, code_model_words[k].words[w].name))
           return code_model_words[k].words[w].kind;
   return -1;
+}
+
+int kh_code_model_file(const char *type, const char *name) {
+  return word_kind(type, name) == WORD_FILE;
 }
 
 int kh_code_model_boolean(const char *type, const char *name) {
@@ -342,12 +367,48 @@ int kh_code_model_type(const kh_token *type) {
   return 0;
 }
 
+/* A table2d or table3d card's words: its file given (ngspice 39 would look for a default name),
+ * verbose 0, 1 or 2 (an int there, which only its messages read) and order a whole number that
+ * ngspice can set up its derivative estimates with: cfunc.mod raises an order below 2 to 2, and
+ * its ENO tables (mada/eno2.c, eno3.c) need order points on x and 2 order - 2 on y (and z); with
+ * fewer, the table is not set up, the instance gives no output, and ngspice 39 crashes
+ * (measured: a 3 x 3 table at the default order 3). */
+static kh_status check_table_words(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                   const kh_model_param *params, size_t count) {
+  const kh_token *at = &tok->items[1];
+  double file = param(params, count, "file", NAN);
+  if (isnan(file))
+    return kh_token_fail(p, line, at,
+                         "a %.*s model needs file=\"name\" (ngspice 39 would look for a "
+                         "default file name)",
+                         (int)tok->items[2].len, tok->items[2].s);
+  double order = param(params, count, "order", 3), verbose = param(params, count, "verbose", 0);
+  if (!(order == floor(order) && fabs(order) < 1e6) ||
+      !(verbose == 0 || verbose == 1 || verbose == 2))
+    return kh_token_fail(p, line, at,
+                         "a table model's order must be a whole number and its verbose 0, 1 or "
+                         "2");
+  const kh_grid *g = p->nl->grids[(size_t)file];
+  double k = order < 2 ? 2 : order, across = 2 * k - 2;
+  char size[40];
+  snprintf(size, sizeof size, g->dims == 3 ? "%u x %u x %u" : "%u x %u", g->n[0], g->n[1], g->n[2]);
+  if (k > g->n[0] || across > g->n[1] || (g->dims == 3 && across > g->n[2]))
+    return kh_token_fail(p, line, at,
+                         "order %g needs %g or more points on x and %g or more on y%s (ngspice "
+                         "39 sets up its derivative estimates so, and without them gives no "
+                         "output and crashes); this table is %s: lower order",
+                         k, k, across, g->dims == 3 ? " and z" : "", size);
+  return KH_OK;
+}
+
 kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t end, kh_model_param **out, size_t *count) {
   size_t model = 0;
   while (!kh_token_eq(&tok->items[2], code_model_words[model].type)) model++;
   unsigned given = 0;
   kh_status st = read_words(p, line, tok, from, end, model, out, count, &given);
+  if (st == KH_OK && !strncmp(code_model_words[model].type, "table", 5))
+    return check_table_words(p, line, tok, *out, *count);
   if (st != KH_OK || model != 0) return st;
   if ((given & 3) != 3) /* pwl */
     return kh_token_fail(p, line, &tok->items[1], "a pwl model needs x_array and y_array");
@@ -646,7 +707,9 @@ static const struct {
                    {"potentiometer", 0},
                    {"ilimit", 0},
                    {"s_xfer", 1},
-                   {"hyst", 1}};
+                   {"hyst", 1},
+                   {"table2d", 2},
+                   {"table3d", 3}};
 
 /* Which of code_models model m is (the count of them where none). */
 static size_t code_model_kind(const kh_model *m) {
@@ -660,7 +723,8 @@ static kh_status unsupported(kh_parser *p, uint32_t line, const kh_token *at, co
   return kh_token_fail(p, line, at,
                        "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
                        "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
-                       "ilimit, aswitch, pswitch, sidiode, zener, memristor and potentiometer)",
+                       "ilimit, aswitch, pswitch, sidiode, zener, memristor, potentiometer, "
+                       "table2d and table3d)",
                        m->type);
 }
 
@@ -696,6 +760,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
                                        : "an input");
   if (diode) return diode_instance(p, line, s, tok, i, &ports, id);
   if (inputs == KH_XSPICE_VECTOR) return vector_instance(p, line, s, tok, i, in, count, &ports, id);
+  if (!strncmp(m->type, "table", 5)) return kh_behavioural_grid(p, line, s, &t[0], in, &ports, id);
   if (inputs == 2) return divide_instance(p, line, s, tok, i, in, &ports, id);
   if (inputs == 3) return kh_behavioural_climit(p, line, s, &t[0], in, &ports, id);
   if (aswitch) return kh_xspice_aswitch(p, line, s, &t[0], &t[i], in, &ports, id);

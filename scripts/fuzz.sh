@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${1:-60}
 shift || true
 harnesses=("$@")
-((${#harnesses[@]})) || harnesses=(netlist expr csv idx trace)
+((${#harnesses[@]})) || harnesses=(netlist expr csv idx trace table)
 dir=build/fuzz
 if [[ ! -f $dir/build.ninja ]]; then
   CC=clang meson setup "$dir" --buildtype=debugoptimized -Dfuzz=true -Dtests=false \
