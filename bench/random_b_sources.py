@@ -26,7 +26,7 @@ expressions, a card in a subcircuit reading its parameter, .temp; both programs 
 tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode), `tables`
 (XSPICE table2d and table3d instances of a random table file written beside the deck: uneven
 axes, suffixes, separators, comments, blank lines, CRLF; inputs inside, on the points and past
-the ends, every port type).
+the ends, every port type, currents into %i and %id ports among them).
 """
 import os
 import random
@@ -288,8 +288,11 @@ def cards_tables(rng):
         for d in range(dims):
             node = "i%d_%d" % (i, d)
             lines.append(table_input(rng, axes[d], node))
-            ports.append(rng.choice(["%s" % node, "%%v(%s)" % node, "%%vd(%s 0)" % node,
-                                     "%%vnam v%s" % node]))
+            kind = rng.choice(["%s", "%%v(%s)", "%%vd(%s 0)", "%%vnam v%s", "%%i(%s_c)",
+                               "%%id(%s_c 0)"])
+            if "_c" in kind:  # a current input: the source's voltage across 1 ohm into it
+                lines.append("r%s %s %s_c 1" % (node, node, node))
+            ports.append(kind % node)
         out = rng.choice(["%%v(n%d)", "%%vd(n%d 0)", "%%i(n%d)", "%%id(0 n%d)"]) % i
         lines += ["a%d %s %s tab" % (i, " ".join(ports), out), "rl%d n%d 0 %s" %
                   (i, i, rng.choice(["1k", "10", "100"]))]

@@ -135,6 +135,9 @@ enum { KH_SYNTHETIC_MEMRISTOR = 15 };
 /* ... and an XSPICE pswitch's control port, the resistor r_cntl_in after its output's element
  * (which is written back as the A card: this one never is) */
 enum { KH_SYNTHETIC_PSWITCH_CONTROL = 16 };
+/* ... and the 0 V source of an XSPICE current input (%i, %id; xspice_ports.c), whose current the
+ * A card's tree reads (never written: the A card writes the port) */
+enum { KH_SYNTHETIC_XSPICE_INPUT = 17 };
 
 /* A T line (tline.c): its sensing source's element index (its H, E and F follow it), and the
  * values of z0, td, f, nl, v1, i1, v2, i2 (given: bit k for the k-th, as written back). */

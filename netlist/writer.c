@@ -297,7 +297,13 @@ enum { A_VECTOR = 1, A_CONDUCTANCE = 2 };
 /* An A card's input port, " %vnam source", " %vd(a b)" or " %v(a)" (kind 2: a source's current).
  */
 static void write_input_port(const kh_netlist *nl, const size_t in[2], int kind, FILE *out) {
-  if (kind == 2)
+  const kh_elem *branch = kind == 2 ? &nl->elements[in[0]] : NULL;
+  if (branch && branch->synthetic == KH_SYNTHETIC_XSPICE_INPUT) { /* %i, %id: its own branch */
+    if (branch->node[1])
+      fprintf(out, " %%id(%s %s)", node(nl, branch->node[0]), node(nl, branch->node[1]));
+    else
+      fprintf(out, " %%i(%s)", node(nl, branch->node[0]));
+  } else if (kind == 2)
     fprintf(out, " %%vnam %s", elem_name(nl, in[0]));
   else if (in[1])
     fprintf(out, " %%vd(%s %s)", node(nl, (uint32_t)in[0]), node(nl, (uint32_t)in[1]));
@@ -504,8 +510,8 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
 }
 
 /* Element i where it is one part of a card both programs read (a T, O or U line, an XSPICE
- * potentiometer or memristor, an ilimit's supplies or a pswitch's control, whose card its output
- * writes): the card,
+ * potentiometer or memristor, an ilimit's supplies, a pswitch's control or a current input's
+ * branch, whose card its output writes): the card,
  * written at its first part (1), nothing at the others (1), or 0 for an element of its own. */
 static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_elem *e = &nl->elements[i];
@@ -517,10 +523,11 @@ static int write_card_of_parts(const kh_netlist *nl, size_t i, FILE *out) {
   if (e->synthetic == KH_SYNTHETIC_MEMRISTOR)
     fprintf(out, "%s %%gd(%s %s) %s\n", elem_name(nl, i), node(nl, e->node[0]),
             node(nl, e->node[1]), nl->models[e->ctrl[0]].name);
-  return e->synthetic == KH_SYNTHETIC_MEMRISTOR || e->synthetic == KH_SYNTHETIC_TLINE ||
-         e->synthetic == KH_SYNTHETIC_TLINE_PART || e->synthetic == KH_SYNTHETIC_POT ||
-         e->synthetic == KH_SYNTHETIC_POT_PART || e->synthetic == KH_SYNTHETIC_ILIMIT_POS ||
-         e->synthetic == KH_SYNTHETIC_ILIMIT_NEG || e->synthetic == KH_SYNTHETIC_PSWITCH_CONTROL;
+  return e->synthetic == KH_SYNTHETIC_MEMRISTOR || e->synthetic == KH_SYNTHETIC_XSPICE_INPUT ||
+         e->synthetic == KH_SYNTHETIC_TLINE || e->synthetic == KH_SYNTHETIC_TLINE_PART ||
+         e->synthetic == KH_SYNTHETIC_POT || e->synthetic == KH_SYNTHETIC_POT_PART ||
+         e->synthetic == KH_SYNTHETIC_ILIMIT_POS || e->synthetic == KH_SYNTHETIC_ILIMIT_NEG ||
+         e->synthetic == KH_SYNTHETIC_PSWITCH_CONTROL;
 }
 
 void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_write_flavor flavor,

@@ -1,9 +1,9 @@
 /* XSPICE A cards as ngspice 39 runs them, of sixteen code models (src/xspice/icm/analog:
  * ifspec.ifs and cfunc.mod of each, read there): `Aname IN OUT model`, the ports read by
  * xspice_ports.c: IN a voltage (`%v node`, `%vd a b`, with or without parentheses, or a bare node,
- * the default type) or a voltage source's current (`%vnam vname`), OUT a voltage, or a current (`%i
- * node`,
- * `%id a b`: from the first through the instance to the second, or ground, measured).
+ * the default type), a current into the port (`%i node`, `%id a b`) or a voltage source's current
+ * (`%vnam vname`), OUT a voltage, or a current (`%i node`, `%id a b`: from the first through the
+ * instance to the second, or ground, measured).
  * - pwl: `.model model pwl(x_array=[x0 x1 ...] y_array=[y0 y1 ...] [input_domain=0.01]
  *   [fraction=true] [limit=false])`; kirchhoff holds OUT at the curve of IN
  *   (kh_behavioural_curve, computed as cm_pwl does in netlist/expression.c).
@@ -37,8 +37,7 @@
  * - table2d and table3d: `Aname X Y [Z] OUT model`, `.model model table2d([offset=0] [gain=1]
  *   [order=3] [verbose=0] file="name")`: OUT = offset + gain f(X, Y[, Z]), f the file's table
  *   (table_file.c) interpolated as cm_table2D and cm_table3D do (table_interp.c).
- * Current inputs (%i, %id: a 0 V branch of the port's own) and the other code models are refused
- * at their token. */
+ * The other code models are refused at their token. */
 #include "netlist_impl.h"
 #include "parser.h"
 #include "table_grid.h"
@@ -612,6 +611,14 @@ static kh_status s_xfer_instance(kh_parser *p, uint32_t line, const kh_scope *s,
                         ? "has a highest den_coeff of 0 (ngspice divides by it)"
                         : NULL;
   if (why) return kh_token_fail(p, line, &tok->items[i], "s_xfer model '%s' %s", m->name, why);
+  uint32_t source =
+      ports->source ? kh_strmap_find(&p->nl->element_names, ports->source, strlen(ports->source))
+                    : KH_NOT_FOUND;
+  if (ports->source &&
+      (source == KH_NOT_FOUND || p->nl->elements[source].synthetic != KH_SYNTHETIC_XSPICE_INPUT))
+    return kh_token_fail(p, line, &tok->items[1],
+                         "s_xfer's input takes %%v, %%vd, %%i or %%id, not %%vnam (ngspice 39 "
+                         "stops: its interface allows no %%vnam there)");
   kh_status st = kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[0]),
                                 "s_xfer '%.*s' at DC: its integrators hold int_ic, as ngspice's "
                                 "do (its output is not the transfer function's gain at s = 0)",

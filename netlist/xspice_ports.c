@@ -107,18 +107,17 @@ static kh_status port_names(kh_parser *p, uint32_t line, const kh_tokens *tok, s
 }
 
 /* The type of the port at `at` (its letters at[0, *type)), checked for the direction (`output`,
- * a kh_xspice_direction): inputs a voltage or a voltage source's current, outputs a voltage or
- * a current, or aswitch's and sidiode's conductance port (%gd) alone, or the potentiometer's
- * single-ended one (%g). XSPICE's %i and %id inputs (a current through the port's own 0 V
- * branch) are refused. */
+ * a kh_xspice_direction): inputs a voltage, a current through the port's own 0 V branch or a
+ * voltage source's current, outputs a voltage or a current, or aswitch's and sidiode's
+ * conductance port (%gd) alone, or the potentiometer's single-ended one (%g). */
 static kh_status checked_type(kh_parser *p, uint32_t line, const kh_token *at, int output,
                               int *kind, size_t *type) {
-  static const char *const allowed[] = {"%v, %vd, %vnam", "%v, %vd, %i, %id", "%gd", "%g"};
+  static const char *const allowed[] = {"%v, %vd, %i, %id, %vnam", "%v, %vd, %i, %id", "%gd", "%g"};
   *kind = port_type(at, type);
   int ok = output == KH_XSPICE_GD_OUT ? *kind == PORT_GD
            : output == KH_XSPICE_G    ? *kind == PORT_G
            : output ? *kind && *kind != PORT_VNAM && *kind != PORT_GD && *kind != PORT_G
-                    : *kind == PORT_V || *kind == PORT_VD || *kind == PORT_VNAM;
+                    : *kind && *kind != PORT_GD && *kind != PORT_G;
   if (!ok)
     return kh_token_fail(p, line, at, "port type '%.*s': kirchhoff reads these %s ports (%s)",
                          (int)*type, at->s,
@@ -127,6 +126,36 @@ static kh_status checked_type(kh_parser *p, uint32_t line, const kh_token *at, i
                                                : "input",
                          allowed[output]);
   return KH_OK;
+}
+
+/* An input port of type %i or %id between c->in[0] and c->in[1] (ground for %i): XSPICE reads
+ * the current through a 0 V branch of the port's own, from the first node to the second.
+ * kirchhoff adds that branch as the 0 V source "v#<card>#in<column>" (KH_SYNTHETIC_XSPICE_INPUT;
+ * the A card writes the port back) and reads its current, as a %vnam port reads its source's.
+ * Refused across one node, where the branch would short it to itself (a singular matrix). */
+static kh_status current_input(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
+                               const kh_token *at, kh_curve_ports *c) {
+  if (c->in[0] == c->in[1])
+    return kh_token_fail(p, line, at,
+                         "a current input between a node and itself (its 0 V branch shorts "
+                         "nothing and carries any current: ngspice 39's matrix is singular)");
+  const kh_token *card = &tok->items[0];
+  const char *qualified;
+  size_t len;
+  kh_status st = kh_qualify_name(p, card->s[0], s->path, card->s, card->len, &qualified, &len);
+  size_t cap = len + 32;
+  char *name = st == KH_OK ? kh_arena_alloc(&p->nl->arena, cap) : NULL;
+  if (st == KH_OK && !name) st = kh_fail_nomem(p->ctx, "storing elements");
+  if (st != KH_OK) return st;
+  snprintf(name, cap, "v#%.*s#in%u", (int)len, qualified, at->off + 1);
+  kh_elem v = {.kind = KH_VSOURCE,
+               .model = KH_NOT_FOUND,
+               .value = 0,
+               .synthetic = KH_SYNTHETIC_XSPICE_INPUT,
+               .node = {c->in[0], c->in[1]}};
+  st = kh_add_part(p, line, at, name, v);
+  if (st == KH_OK) c->source = name;
+  return st;
 }
 
 /* A port from token *i on into c (the input's fields, or with `output` the output's). `held` is
@@ -187,6 +216,8 @@ static kh_status port(kh_parser *p, uint32_t line, const kh_tokens *tok, const k
     st = kh_resolve_node(p, line, s, &names[k], &nodes[k]);
     if (st == KH_OK) st = kh_xspice_port_node(p, line, &names[k], nodes[k]);
   }
+  if (st == KH_OK && !output && (kind == PORT_I || kind == PORT_ID))
+    st = current_input(p, line, tok, s, at, c);
   return st;
 }
 

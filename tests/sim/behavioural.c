@@ -611,16 +611,19 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
       {"t\na1 [a [b c]] o m\n.model m summer\n", "test.cir:2:7: expected a port in the vector"},
       {"t\na1 %vd [a b c] o m\n.model m summer\n",
        "test.cir:2:13: a port of the type in force takes 2 names"},
-      {"t\na1 %i [a b] o m\n.model m summer\n",
-       "test.cir:2:4: port type '%i': kirchhoff reads these input"},
+      {"t\na1 %gd [a b c d] o m\n.model m summer\n",
+       "test.cir:2:4: port type '%gd': kirchhoff reads these input ports (%v, %vd, %i, %id, "
+       "%vnam)"},
       {"t\na1 a [o p] m\n.model m gain\n", "test.cir:2:6: an A card's ports here are single"},
       {"t\na1 [a b] o m\n.model m mult(in_gain=[1 2 3])\n",
        "test.cir:2:12: mult model 'm' has 3 in_gain values for 2 inputs"},
       {"t\n.model m summer(in_gain=1)\na1 [a b] o m\n", "test.cir:2:25: in_gain takes [values]"},
       {"t\n.model m summer(out_gain=[1])\na1 [a b] o m\n",
        "test.cir:2:26: expected a number or {expression}"},
-      {"t\na1 %id(a b) %v(o) m\n.model m gain\n",
-       "test.cir:2:4: port type '%id': kirchhoff reads these input"},
+      {"t\na1 %id(a a) %v(o) m\n.model m gain\n",
+       "test.cir:2:4: a current input between a node and itself"},
+      {"t\na1 %g(a) %v(o) m\n.model m gain\n",
+       "test.cir:2:4: port type '%g': kirchhoff reads these input"},
       {"t\na1 %v(a) %vnam v1 m\n.model m gain\n",
        "test.cir:2:10: port type '%vnam': kirchhoff reads these out"},
       {"t\na1 a o m\n", "test.cir:2:8: unknown model 'm'"},
@@ -687,7 +690,7 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
        "input_domain must lie"},
       {"t\n.model m gain(gain=2 noise_voltage=1)\na1 a o m\n",
        "test.cir:2:22: unknown gain model parameter"},
-      {"t\n.model m gain(gain=2)\na1 %i(a) %v(o) m\n", "test.cir:3:4: port type '%i'"},
+      {"t\n.model m gain(gain=2)\na1 %gd(a b) %v(o) m\n", "test.cir:3:4: port type '%gd'"},
       {"t\n.model m limit(out_lower_limit=0 fraction=t)\na1 a o m\n",
        "test.cir:2:43: fraction takes true"},
       {"t\n.model m limit(gain=1 gain=2)\na1 a o m\n", "test.cir:2:23: 'gain' is given twice"},
@@ -711,4 +714,22 @@ Test(behavioural, circuits_without_a_co_content_and_bad_cards) {
   for (int k = 0; k < 1100; k++) strcat(deep, "(");
   cr_expect(strstr(kh_test_parse_error(deep), "nested too deeply"), "%s",
             kh_test_parse_error(deep));
+}
+
+/* XSPICE current inputs: the current into %id(a b) (and %i(a)) through the port's own 0 V
+ * branch, in closed form: 2 V through 1 kOhm and both branches in series is 2 mA; gain 500 with
+ * in_offset 1m gives 1.5 V, and a summer of the two (in_gain 1k, -2k) -2 V. Written back, the
+ * ports are the ports as written, and the branches no elements of their own. */
+Test(behavioural, current_inputs_read_the_current_through_their_own_branch) {
+  static const char deck[] = "t\nv1 a 0 2\nr1 a b 1k\na1 %id(b c) %v(o1) g\n"
+                             "a2 [%i(c) %vd(a 0)] %v(o2) s\nro1 o1 0 1k\nro2 o2 0 1k\n"
+                             ".model g gain(in_offset=1m gain=500)\n"
+                             ".model s summer(in_gain=[1k -1])\n";
+  cr_expect(fabs(kh_test_general_node(deck, "o1") - 1.5) <= 1e-12);
+  cr_expect(fabs(kh_test_general_node(deck, "o2") - 0) <= 1e-12);
+  char *text = kh_test_written_back(deck);
+  cr_expect(strstr(text, "a1 %id(b c) %vd(o1 0) g") && strstr(text, "[ %i(c) %v(a) ]") &&
+                !strstr(text, "v#"),
+            "%s", text);
+  free(text);
 }
