@@ -8,21 +8,32 @@
 #include <math.h>
 #include <string.h>
 
+/* The curve c of node x in r's tree. */
+static uint32_t curve_of(kh_expr_reader *r, uint32_t x, const kh_curve *c) {
+  uint32_t first = (uint32_t)r->count;
+  for (size_t k = 0; k < 2 * c->points; k++) constant(r, c->xy[k]);
+  return kh_reader_add(r, (kh_xnode){.op = KH_X_TABLE,
+                                     .fn = (uint8_t)(c->fraction | c->limit << 1),
+                                     .a = x,
+                                     .b = first,
+                                     .c = (uint32_t)c->points,
+                                     .k = c->domain});
+}
+
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, const kh_curve *c, uint32_t model) {
   kh_elem e = port_element(ports, model);
   kh_expr_reader r = reader_for(p, line, s, name);
   uint32_t x = port_input(&r, ports);
-  uint32_t first = (uint32_t)r.count;
-  for (size_t k = 0; k < 2 * c->points; k++)
-    kh_reader_add(&r, (kh_xnode){.op = KH_X_CONST, .k = c->xy[k]});
-  uint32_t root = kh_reader_add(&r, (kh_xnode){.op = KH_X_TABLE,
-                                               .fn = (uint8_t)(c->fraction | c->limit << 1),
-                                               .a = x,
-                                               .b = first,
-                                               .c = (uint32_t)c->points,
-                                               .k = c->domain});
-  return kh_reader_finish(&r, root, name, e);
+  return kh_reader_finish(&r, curve_of(&r, x, c), name, e);
+}
+
+kh_status kh_behavioural_time_curve(kh_parser *p, uint32_t line, const kh_scope *s,
+                                    const kh_token *name, const kh_curve_ports *ports,
+                                    const kh_curve *c, uint32_t model) {
+  kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
+  kh_expr_reader r = reader_for(p, line, s, name);
+  return kh_reader_finish(&r, curve_of(&r, constant(&r, 0), c), name, e); /* TIME 0 */
 }
 
 /* gain (input + in_offset) of the gain or limit model m, in cm_gain's and cm_limit's order */

@@ -533,6 +533,11 @@ typedef struct {
  * that is not KH_NOT_FOUND: hyst's leg). */
 kh_status kh_behavioural_curve(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                                const kh_curve_ports *ports, const kh_curve *c, uint32_t model);
+/* The element `name` holding its output at XSPICE pwlts's at DC: the curve at TIME 0, as cm_pwlts
+ * computes it (cm_pwl's curve of the time; a B source, written back as the A card of `model`). */
+kh_status kh_behavioural_time_curve(kh_parser *p, uint32_t line, const kh_scope *s,
+                                    const kh_token *name, const kh_curve_ports *ports,
+                                    const kh_curve *c, uint32_t model);
 /* The element `name` holding its output at out_offset + gain (input + in_offset), XSPICE's gain
  * code model (a B source for kirchhoff, written back as the A card of `model`, a gain model). */
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,

@@ -358,6 +358,10 @@ static int write_coded(const kh_netlist *nl, size_t i, const kh_model *m, FILE *
   }
   int form = (!strcmp(m->type, "summer") || !strcmp(m->type, "mult") ? A_VECTOR : 0) |
              (own ? A_CONDUCTANCE : 0);
+  if (!strcmp(m->type, "pwlts")) { /* no input: its output and model */
+    write_a_card(nl, i, (const size_t(*)[2])in, kinds, 0, 0, m->name, out);
+    return 1;
+  }
   if (n <= aswitch) return 0; /* a control that is the port itself: written as a B source */
   if (!strcmp(m->type, "ilimit")) {
     write_ilimit(nl, i, in[0], kinds[0], m->name, out);

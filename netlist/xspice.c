@@ -34,6 +34,8 @@
  *   a node): two resistors (potentiometer.c).
  * - ilimit: `Aname IN POS_PWR NEG_PWR OUT model`, a current-limited output stage (ilimit.c).
  * - memristor: `Aname M model`, M a conductance port as aswitch's OUT: at DC the resistor rinit.
+ * - pwlts: `Aname OUT model`, `.model model pwlts(...)` with pwl's words: at DC OUT is pwl's curve
+ *   at TIME 0, as cm_pwlts computes it (kh_behavioural_time_curve).
  * - table2d and table3d: `Aname X Y [Z] OUT model`, `.model model table2d([offset=0] [gain=1]
  *   [order=3] [verbose=0] file="name")`: OUT = offset + gain f(X, Y[, Z]), f the file's table
  *   (table_file.c) interpolated as cm_table2D and cm_table3D do (table_interp.c).
@@ -86,7 +88,7 @@ static double param(const kh_model_param *params, size_t count, const char *name
 
 /* The points ascend, and with an absolute input_domain no two corners' roundings overlap (ngspice
  * prints "Violation of 50% rule" and goes on with curves that jump). */
-static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
+static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at, const char *type,
                               const kh_model_param *params, size_t count) {
   size_t n = 0;
   double x[2] = {0, 0}, domain = param(params, count, "input_domain", 0.01);
@@ -101,14 +103,14 @@ static kh_status check_points(kh_parser *p, uint32_t line, const kh_token *at,
     if (strcmp(params[k].name, "x_array") != 0) continue;
     x[0] = x[1], x[1] = params[k].value;
     if (seen++ && !(x[0] < x[1]))
-      return kh_token_fail(p, line, at, "pwl's x_array must ascend (%g after %g)", x[1], x[0]);
+      return kh_token_fail(p, line, at, "%s's x_array must ascend (%g after %g)", type, x[1], x[0]);
     if (seen > 1 && !fraction && x[1] - x[0] < 2 * domain)
       return kh_token_fail(p, line, at,
-                           "pwl's segment from %g to %g is shorter than twice input_domain (%g): "
+                           "%s's segment from %g to %g is shorter than twice input_domain (%g): "
                            "the roundings of its corners would overlap",
-                           x[0], x[1], domain);
+                           type, x[0], x[1], domain);
   }
-  if (seen < 2) return kh_token_fail(p, line, at, "a pwl model needs two or more points");
+  if (seen < 2) return kh_token_fail(p, line, at, "a %s model needs two or more points", type);
   return KH_OK;
 }
 
@@ -128,6 +130,12 @@ static const struct {
   code_word words[MAX_WORDS];
 } code_model_words[] = {
     {"pwl",
+     {{"x_array", WORD_ARRAY},
+      {"y_array", WORD_ARRAY},
+      {"input_domain", WORD_NUMBER},
+      {"fraction", WORD_BOOLEAN},
+      {"limit", WORD_BOOLEAN}}},
+    {"pwlts",
      {{"x_array", WORD_ARRAY},
       {"y_array", WORD_ARRAY},
       {"input_domain", WORD_NUMBER},
@@ -408,10 +416,11 @@ kh_status kh_code_model_params(kh_parser *p, uint32_t line, const kh_tokens *tok
   kh_status st = read_words(p, line, tok, from, end, model, out, count, &given);
   if (st == KH_OK && !strncmp(code_model_words[model].type, "table", 5))
     return check_table_words(p, line, tok, *out, *count);
-  if (st != KH_OK || model != 0) return st;
-  if ((given & 3) != 3) /* pwl */
-    return kh_token_fail(p, line, &tok->items[1], "a pwl model needs x_array and y_array");
-  return check_points(p, line, &tok->items[1], *out, *count);
+  const char *type = code_model_words[model].type;
+  if (st != KH_OK || (strcmp(type, "pwl") && strcmp(type, "pwlts"))) return st;
+  if ((given & 3) != 3)
+    return kh_token_fail(p, line, &tok->items[1], "a %s model needs x_array and y_array", type);
+  return check_points(p, line, &tok->items[1], type, *out, *count);
 }
 
 static const kh_param_alias gain_params[] = {
@@ -676,6 +685,31 @@ static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, co
   return kh_behavioural_curve(p, line, s, name, ports, &c, KH_NOT_FOUND);
 }
 
+/* An instance of pwlts model `id` (`Aname OUT model`): its output, a voltage or a current port,
+ * at the curve of TIME, 0 at DC (cm_pwlts: cm_pwl's curve with the time for its input). */
+static kh_status pwlts_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                const kh_scope *s, uint32_t id) {
+  size_t i = 1;
+  kh_curve_ports out;
+  kh_status st = kh_xspice_port(p, line, tok, s, &i, KH_XSPICE_OUT, &out);
+  if (st == KH_OK && i + 1 != tok->count)
+    return kh_token_fail(p, line, &tok->items[i < tok->count ? i : tok->count - 1],
+                         "'%.*s' takes its output and a model (pwlts has no input)",
+                         (int)tok->items[0].len, tok->items[0].s);
+  if (st != KH_OK) return st;
+  const kh_model *m = &p->nl->models[id];
+  size_t points = 0;
+  double xy[2 * m->param_count + 2];
+  for (size_t k = 0, xs = 0, ys = 0; k < m->param_count; k++) {
+    if (!strcmp(m->params[k].name, "x_array")) xy[2 * xs++] = m->params[k].value, points = xs;
+    if (!strcmp(m->params[k].name, "y_array")) xy[2 * ys++ + 1] = m->params[k].value;
+  }
+  kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
+                param(m->params, m->param_count, "fraction", 1) != 0,
+                param(m->params, m->param_count, "limit", 0) != 0};
+  return kh_behavioural_time_curve(p, line, s, &tok->items[0], &out, &c, id);
+}
+
 /* An instance of pswitch model `id` from token i on: its control and output, conductance ports
  * both, and the model. */
 static kh_status pswitch_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
@@ -716,7 +750,8 @@ static const struct {
                    {"s_xfer", 1},
                    {"hyst", 1},
                    {"table2d", 2},
-                   {"table3d", 3}};
+                   {"table3d", 3},
+                   {"pwlts", 0}};
 
 /* Which of code_models model m is (the count of them where none). */
 static size_t code_model_kind(const kh_model *m) {
@@ -731,7 +766,7 @@ static kh_status unsupported(kh_parser *p, uint32_t line, const kh_token *at, co
                        "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
                        "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
                        "ilimit, aswitch, pswitch, sidiode, zener, memristor, potentiometer, "
-                       "table2d and table3d)",
+                       "table2d, table3d and pwlts)",
                        m->type);
 }
 
@@ -748,6 +783,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (!strcmp(m->type, "potentiometer")) return kh_potentiometer(p, line, tok, s, i, id);
   if (!strcmp(m->type, "ilimit")) return kh_ilimit(p, line, tok, s, i, id);
   if (!strcmp(m->type, "pswitch")) return pswitch_instance(p, line, tok, s, i, id);
+  if (!strcmp(m->type, "pwlts")) return pwlts_instance(p, line, tok, s, id);
   size_t inputs = code_models[kind].inputs;
   if (inputs != KH_XSPICE_VECTOR && kh_token_eq(&t[1], "["))
     return kh_token_fail(p, line, &t[1], "%s's %s a single port, not a vector", m->type,
@@ -785,11 +821,15 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
 
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   uint32_t id;
-  if (tok->count < 4 && tok->count > 2 && /* a code model of one port (pwlts, a source): named */
-      kh_model_at(p, line, s, &tok->items[tok->count - 1], &id) == KH_OK &&
-      code_model_kind(&p->nl->models[id]) == sizeof code_models / sizeof *code_models)
-    return unsupported(p, line, &tok->items[tok->count - 1], &p->nl->models[id]);
-  if (tok->count < 4)
+  int one_port = 0; /* a code model of one port (pwlts, a source): named where unsupported */
+  if (tok->count < 4 && tok->count > 2 &&
+      (id = kh_find_model(p, s, &tok->items[tok->count - 1])) != KH_NOT_FOUND) {
+    const kh_model *m = &p->nl->models[id];
+    if (!m->refusal && code_model_kind(m) == sizeof code_models / sizeof *code_models)
+      return unsupported(p, line, &tok->items[tok->count - 1], m);
+    one_port = !strcmp(m->type, "pwlts");
+  }
+  if (tok->count < 4 && !one_port)
     return kh_token_fail(p, line, &tok->items[0], "'%.*s' needs an input, an output and a model",
                          (int)tok->items[0].len, tok->items[0].s);
   kh_tokens split = {0};

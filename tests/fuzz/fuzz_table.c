@@ -4,6 +4,7 @@
  * deck that names it. A file either reads or fails with a message; what reads is solved (the
  * interpolation at inputs anywhere, inside the table or past it) to a finite answer or a clean
  * failure, and written back as text that reads again. */
+#include "fuzz_reading.h"
 #include "fuzz_scratch.h"
 #include "kirchhoff/kirchhoff.h"
 
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* What read solves to a finite answer, or fails cleanly. */
 static void solve(kh_context *ctx, const kh_netlist *nl) {
   size_t n = kh_netlist_node_count(nl);
   double *v = calloc(n + 1, sizeof *v);
@@ -49,19 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kh_context *ctx;
   if (kh_context_new(&ctx) != KH_OK) abort();
   kh_netlist *nl = NULL;
-  kh_status st = kh_netlist_parse_string(ctx, &nl, deck, "fuzz.cir");
-  if (st == KH_OK) {
-    char *canonical = NULL;
-    kh_netlist *again = NULL;
-    if (kh_netlist_write_string(ctx, nl, &canonical) != KH_OK) abort();
-    if (kh_netlist_parse_string(ctx, &again, canonical, "canonical.cir") != KH_OK) abort();
-    solve(ctx, nl);
-    kh_netlist_free(again);
-    free(canonical);
-  } else if (!kh_last_error(ctx)[0]) {
-    abort(); /* a failure without a message */
-  }
-  kh_netlist_free(nl);
-  kh_context_free(ctx);
+  kh_fuzz_check_reading(ctx, kh_netlist_parse_string(ctx, &nl, deck, "fuzz.cir"), nl, solve);
   return 0;
 }

@@ -91,27 +91,8 @@ Test(behavioural, derivatives_match_central_differences) {
       "t\nb1 y 0 v=tanh(v(a)*v(b)) + v(a)/(v(b)+3) + pwr(v(a), 2.5) + v(b)^v(a)"
       " + sqrt(v(a)^2 + 1) * atan(v(b)) + min(v(a), v(b)) + (v(a) > 0 ? exp(v(b)) : 0)\n"
       "ry y 0 1\nva a 0 1\nvb b 0 1\n");
-  const kh_expression *x = kh_netlist_expression(nl, 0);
-  cr_assert(x && kh_expression_input_count(x) == 2);
-  double *scratch = malloc(kh_expression_scratch(x) * sizeof *scratch);
   static const double points[][2] = {{0.7, 1.3}, {-0.4, 0.9}, {1.9, -0.6}};
-  for (size_t p = 0; p < 3; p++) {
-    double in[2], f, grad[2];
-    for (size_t k = 0; k < 2; k++) /* inputs in node order: a then b */
-      in[k] =
-          kh_expression_input(x, k) == kh_netlist_find_node(nl, "a") ? points[p][0] : points[p][1];
-    cr_assert_eq(kh_expression_eval(x, in, 1e-12, &f, grad, scratch, NULL), 0);
-    for (size_t k = 0; k < 2; k++) {
-      double h = 1e-6, up, down, save = in[k];
-      in[k] = save + h, kh_expression_eval(x, in, 1e-12, &up, NULL, scratch, NULL);
-      in[k] = save - h, kh_expression_eval(x, in, 1e-12, &down, NULL, scratch, NULL);
-      in[k] = save;
-      double fd = (up - down) / (2 * h);
-      cr_expect(fabs(grad[k] - fd) <= 1e-7 * fmax(1, fabs(fd)),
-                "point %zu input %zu: %.12g vs %.12g", p, k, grad[k], fd);
-    }
-  }
-  free(scratch);
+  kh_test_expect_gradient(nl, "b1", "a", points, 3);
   kh_netlist_free(nl);
 }
 

@@ -95,27 +95,8 @@ Test(tables, derivatives_match_central_differences) {
   char *deck = deck_at(0.5, 0.5, path);
   kh_netlist *nl = kh_test_parse(deck);
   free(deck);
-  const kh_expression *x = kh_netlist_expression(nl, kh_test_element(nl, "a1"));
-  cr_assert(x && kh_expression_input_count(x) == 2);
-  double *scratch = malloc(kh_expression_scratch(x) * sizeof *scratch);
   static const double points[][2] = {{0.5, 0.5}, {-0.3, 3.7}, {3.1, 2.2}, {1.7, 1.4}};
-  for (size_t p = 0; p < 4; p++) {
-    double in[2], f, grad[2];
-    for (size_t k = 0; k < 2; k++) /* inputs in node order: x then y */
-      in[k] =
-          kh_expression_input(x, k) == kh_netlist_find_node(nl, "x") ? points[p][0] : points[p][1];
-    cr_assert_eq(kh_expression_eval(x, in, 1e-12, &f, grad, scratch, NULL), 0);
-    for (size_t k = 0; k < 2; k++) {
-      double h = 1e-6, up, down, save = in[k];
-      in[k] = save + h, kh_expression_eval(x, in, 1e-12, &up, NULL, scratch, NULL);
-      in[k] = save - h, kh_expression_eval(x, in, 1e-12, &down, NULL, scratch, NULL);
-      in[k] = save;
-      double fd = (up - down) / (2 * h);
-      cr_expect(fabs(grad[k] - fd) <= 1e-7 * fmax(1, fabs(fd)),
-                "point %zu input %zu: %.12g vs %.12g", p, k, grad[k], fd);
-    }
-  }
-  free(scratch);
+  kh_test_expect_gradient(nl, "a1", "x", points, 4);
   kh_netlist_free(nl);
 }
 

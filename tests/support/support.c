@@ -536,3 +536,27 @@ size_t kh_test_element(const kh_netlist *nl, const char *name) {
   cr_assert_neq(i, (size_t)-1, "no element '%s'", name);
   return i;
 }
+
+void kh_test_expect_gradient(const kh_netlist *nl, const char *element, const char *a,
+                             const double (*points)[2], size_t count) {
+  const kh_expression *x = kh_netlist_expression(nl, kh_test_element(nl, element));
+  cr_assert(x && kh_expression_input_count(x) == 2);
+  double *scratch = malloc(kh_expression_scratch(x) * sizeof *scratch);
+  for (size_t p = 0; p < count; p++) {
+    double in[2], f, grad[2];
+    for (size_t k = 0; k < 2; k++)
+      in[k] =
+          kh_expression_input(x, k) == kh_netlist_find_node(nl, a) ? points[p][0] : points[p][1];
+    cr_assert_eq(kh_expression_eval(x, in, 1e-12, &f, grad, scratch, NULL), 0);
+    for (size_t k = 0; k < 2; k++) {
+      double h = 1e-6, up, down, save = in[k];
+      in[k] = save + h, kh_expression_eval(x, in, 1e-12, &up, NULL, scratch, NULL);
+      in[k] = save - h, kh_expression_eval(x, in, 1e-12, &down, NULL, scratch, NULL);
+      in[k] = save;
+      double fd = (up - down) / (2 * h);
+      cr_expect(fabs(grad[k] - fd) <= 1e-7 * fmax(1, fabs(fd)),
+                "point %zu input %zu: %.12g vs %.12g", p, k, grad[k], fd);
+    }
+  }
+  free(scratch);
+}

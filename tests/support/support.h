@@ -49,6 +49,11 @@ void kh_test_no_co_content(const char *text, const char *message);
 
 /* Parses text, asserting success; returns the netlist. */
 kh_netlist *kh_test_parse(const char *text);
+/* The gradient of element `element`'s expression (two inputs: node `a` and another, in nl) at
+ * each of `count` points (v(a), the other) against central differences of its value (1e-7
+ * relative). */
+void kh_test_expect_gradient(const kh_netlist *nl, const char *element, const char *a,
+                             const double (*points)[2], size_t count);
 /* Parses text expecting failure; returns the error message (static buffer). */
 const char *kh_test_parse_error(const char *text);
 /* The index of element `name` in nl (the test fails where there is none). */
