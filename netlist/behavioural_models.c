@@ -236,17 +236,24 @@ static double held_in_limits(const kh_model *m, double out) {
   return out;
 }
 
+/* What a code model whose output does not follow its input at DC (TIME 0) gives there: int its
+ * out_ic and d_dt 0, held in their limits as cm_int and cm_d_dt hold them; sine the middle of
+ * out_low and out_high, square and triangle out_low (their MIF_DC branches). */
+static double held_value(const kh_model *m) {
+  double low = kh_model_value(m, "out_low", -1.0);
+  if (!strcmp(m->type, "sine")) return (kh_model_value(m, "out_high", 1.0) + low) / 2;
+  if (!strcmp(m->type, "square") || !strcmp(m->type, "triangle")) return low;
+  return held_in_limits(m, strcmp(m->type, "int") ? 0.0 : kh_model_value(m, "out_ic", 0));
+}
+
 kh_status kh_behavioural_held(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model) {
   kh_elem e = port_element(ports, model); /* ctrl[1]: the model, for the writer */
   kh_expr_reader r = reader_for(p, line, s, name);
-  const kh_model *m = &p->nl->models[model];
-  /* at DC (TIME 0) cm_int gives out_ic and cm_d_dt 0, whatever the input; the input stays in
-   * the tree as 0 input, so that the card is written back with its port */
-  double start = strcmp(m->type, "int") ? 0.0 : kh_model_value(m, "out_ic", 0);
+  /* the input stays in the tree as 0 input, so that the card is written back with its port */
   uint32_t unread = kh_reader_binary(&r, KH_X_MUL, constant(&r, 0), port_input(&r, ports));
-  return kh_reader_finish(
-      &r, kh_reader_binary(&r, KH_X_ADD, unread, constant(&r, held_in_limits(m, start))), name, e);
+  double value = held_value(&p->nl->models[model]);
+  return kh_reader_finish(&r, kh_reader_binary(&r, KH_X_ADD, unread, constant(&r, value)), name, e);
 }
 
 kh_status kh_behavioural_climit(kh_parser *p, uint32_t line, const kh_scope *s,

@@ -543,8 +543,9 @@ kh_status kh_behavioural_time_curve(kh_parser *p, uint32_t line, const kh_scope 
 kh_status kh_behavioural_gain(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model);
 /* The element `name` holding its output where XSPICE's int (out_ic) or d_dt (0) puts it at DC,
- * held in the model's limits as they hold it (a B source whose tree reads its input times 0,
- * written back as the A card of `model`). */
+ * held in the model's limits as they hold it, or its oscillators sine ((out_low + out_high) / 2),
+ * square and triangle (out_low) (a B source whose tree reads its input times 0, written back as
+ * the A card of `model`). */
 kh_status kh_behavioural_held(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
                               const kh_curve_ports *ports, uint32_t model);
 /* The element `name` holding its output where XSPICE's s_xfer puts it at DC: its integrators

@@ -34,6 +34,9 @@
  *   a node): two resistors (potentiometer.c).
  * - ilimit: `Aname IN POS_PWR NEG_PWR OUT model`, a current-limited output stage (ilimit.c).
  * - memristor: `Aname M model`, M a conductance port as aswitch's OUT: at DC the resistor rinit.
+ * - sine, square and triangle: `Aname CNTL OUT model`, oscillators whose frequency CNTL sets: at
+ *   DC (their MIF_DC branches) sine gives (out_low + out_high) / 2, square and triangle out_low,
+ *   whatever CNTL is (kh_behavioural_held).
  * - pwlts: `Aname OUT model`, `.model model pwlts(...)` with pwl's words: at DC OUT is pwl's curve
  *   at TIME 0, as cm_pwlts computes it (kh_behavioural_time_curve).
  * - table2d and table3d: `Aname X Y [Z] OUT model`, `.model model table2d([offset=0] [gain=1]
@@ -264,6 +267,25 @@ static const struct {
       {"offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
       {"file", WORD_FILE}}},
+    {"sine",
+     {{"cntl_array", WORD_ARRAY},
+      {"freq_array", WORD_ARRAY},
+      {"out_low", WORD_NUMBER},
+      {"out_high", WORD_NUMBER}}},
+    {"square",
+     {{"cntl_array", WORD_ARRAY},
+      {"freq_array", WORD_ARRAY},
+      {"out_low", WORD_NUMBER},
+      {"out_high", WORD_NUMBER},
+      {"duty_cycle", WORD_NUMBER},
+      {"rise_time", WORD_NUMBER},
+      {"fall_time", WORD_NUMBER}}},
+    {"triangle",
+     {{"cntl_array", WORD_ARRAY},
+      {"freq_array", WORD_ARRAY},
+      {"out_low", WORD_NUMBER},
+      {"out_high", WORD_NUMBER},
+      {"duty_cycle", WORD_NUMBER}}},
     {"climit",
      {{"in_offset", WORD_NUMBER},
       {"gain", WORD_NUMBER},
@@ -488,6 +510,22 @@ static kh_status held_instance(kh_parser *p, uint32_t line, const kh_scope *s, c
                          "%s model '%s' needs out_lower_limit and out_upper_limit (ngspice 39 "
                          "stops: they have no default)",
                          m->type, m->name);
+  return kh_behavioural_held(p, line, s, &tok->items[0], ports, id);
+}
+
+/* An instance of the oscillator sine, square or triangle, model `id`: its cntl_array and
+ * freq_array given, of one length of two or more (ngspice 39 requires them; with lengths apart
+ * cm_sine and the others print an error and give no output). At DC its output is fixed. */
+static kh_status oscillator_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                     const kh_tokens *tok, size_t i, const kh_curve_ports *ports,
+                                     uint32_t id) {
+  const kh_model *m = &p->nl->models[id];
+  size_t cntl = kh_model_array_size(m, "cntl_array"), freq = kh_model_array_size(m, "freq_array");
+  if (cntl < 2 || cntl != freq)
+    return kh_token_fail(p, line, &tok->items[i],
+                         "%s model '%s' needs cntl_array and freq_array of one length, two or "
+                         "more (it has %zu and %zu)",
+                         m->type, m->name, cntl, freq);
   return kh_behavioural_held(p, line, s, &tok->items[0], ports, id);
 }
 
@@ -751,7 +789,10 @@ static const struct {
                    {"hyst", 1},
                    {"table2d", 2},
                    {"table3d", 3},
-                   {"pwlts", 0}};
+                   {"pwlts", 0},
+                   {"sine", 1},
+                   {"square", 1},
+                   {"triangle", 1}};
 
 /* Which of code_models model m is (the count of them where none). */
 static size_t code_model_kind(const kh_model *m) {
@@ -766,7 +807,7 @@ static kh_status unsupported(kh_parser *p, uint32_t line, const kh_token *at, co
                        "XSPICE code model '%s' is not supported (kirchhoff reads pwl, gain, "
                        "limit, summer, mult, divide, climit, slew, int, d_dt, s_xfer, hyst, "
                        "ilimit, aswitch, pswitch, sidiode, zener, memristor, potentiometer, "
-                       "table2d, table3d and pwlts)",
+                       "table2d, table3d, pwlts, sine, square and triangle)",
                        m->type);
 }
 
@@ -816,6 +857,8 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
   if (!strcmp(m->type, "hyst")) return hyst_instance(p, line, s, tok, i, &ports, id);
   if (!strcmp(m->type, "int") || !strcmp(m->type, "d_dt"))
     return held_instance(p, line, s, tok, i, &ports, id);
+  if (!strcmp(m->type, "sine") || !strcmp(m->type, "square") || !strcmp(m->type, "triangle"))
+    return oscillator_instance(p, line, s, tok, i, &ports, id);
   return pwl_instance(p, line, s, &t[0], &ports, m);
 }
 
