@@ -2,10 +2,12 @@
 
 #include "lexer.h"
 
-#include <stdint.h>
+#include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 enum { MAX_DEPTH = 200 }; /* bounds recursion on inputs like "((((((..." */
 
@@ -26,6 +28,16 @@ typedef struct {
   size_t negate;
   unsigned flags; /* KH_EXPR_LT_POWER */
 } parser;
+
+/* Whether the text names temper (as a word, in any case). */
+static int reads_temper(const parser *p) {
+  for (size_t i = 0; i + 6 <= p->len; i++)
+    if (!strncasecmp(p->s + i, "temper", 6) &&
+        (i == 0 || !(isalnum((unsigned char)p->s[i - 1]) || p->s[i - 1] == '_')) &&
+        (i + 6 == p->len || !(isalnum((unsigned char)p->s[i + 6]) || p->s[i + 6] == '_')))
+      return 1;
+  return 0;
+}
 
 int kh_ltspice_integer(double y, double *n) {
   *n = nearbyint(y);
@@ -356,6 +368,10 @@ static int parse_primary(parser *p, double *out) {
     return 0;
   }
   if (c < 0) return fail(p, p->pos, "expression ends where a value was expected");
+  if (c == '{' && reads_temper(p))
+    return fail(p, at,
+                "a brace inside braces in an expression that reads temper, where ngspice 39 "
+                "makes a .param a .func and may read them as blanks: write parentheses");
   if (c == '{')
     return fail(p, at,
                 "a brace inside braces, which ngspice 39 fails on here (it reads them as "
