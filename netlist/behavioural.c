@@ -6,8 +6,9 @@
  * v(n, m) and i(vname) are the expression's inputs; a .func is expanded at its call, and pwl's
  * points kept as a table. Anything else is refused where it stands. Numbers written
  * in the expression keep 11 significant digits, as ngspice's front end leaves them (it reprints
- * them with %.10e: 0.33333333333333331 is 0.3333333333 there, measured), while parameters keep
- * their full value. */
+ * them with %.10e: 0.33333333333333331 is 0.3333333333 there, measured), parameters 16 (numparam
+ * substitutes them % 23.15e), each then read as ngspice's B-source parser reads numbers
+ * (kh_expression_literal, kh_expression_parameter). */
 #include "behavioural_reader.h"
 #include "expression.h"
 #include "parser.h"
@@ -257,7 +258,7 @@ static uint32_t named_value(reader *r, const char *name, size_t len) {
                           "'%.*s' is a random draw (agauss ...: ngspice draws a new one per run); "
                           "kirchhoff does not draw parameters: write the value",
                           (int)len, name);
-  if (found) return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = v});
+  if (found) return kh_reader_add(r, (kh_xnode){.op = KH_X_CONST, .k = kh_expression_parameter(v)});
   static const struct {
     const char *name;
     double value;
@@ -327,9 +328,16 @@ static uint32_t power(reader *r) {
 static uint32_t unary(reader *r) {
   if (++r->depth > MAX_DEPTH) return kh_reader_fail(r, r->pos, "expression nested too deeply");
   uint32_t v;
-  if (take(r, "-"))
-    v = call(r, KH_XF_UMINUS, unary(r), 0);
-  else if (take(r, "!=")) /* not a unary '!' */
+  if (take(r, "-")) {
+    size_t before = r->count;
+    v = unary(r);
+    /* a number or parameter negated is a number, as ngspice's parser folds it (inpptree.c's mkf),
+     * and as kirchhoff writes a negative constant back: "-0.001" reads as it was written */
+    if (r->st == KH_OK && v == before && r->count == before + 1 && r->nodes[v].op == KH_X_CONST)
+      r->nodes[v].k = -r->nodes[v].k;
+    else
+      v = call(r, KH_XF_UMINUS, v, 0);
+  } else if (take(r, "!=")) /* not a unary '!' */
     v = kh_reader_fail(r, r->pos - 2, "'!=' where a value should be");
   else if (take(r, "!"))
     v = call(r, KH_XF_EQ0, unary(r), 0);

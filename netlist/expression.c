@@ -464,8 +464,34 @@ const kh_expression *kh_netlist_expression(const kh_netlist *nl, size_t element)
   return &nl->expressions[e->ctrl[0]];
 }
 
+/* A number printed with %e as ngspice 39's B-source parser reads it (INPevaluate, inpeval.c): its
+ * digits accumulated as 10 m + d in a double, times pow(10, its exponent), not correctly rounded:
+ * 0.1 printed %.10e reads 0.09999999999999999 there, and the parameter -1.5 printed % 23.15e
+ * reads -1.5000000000000002 (measured: floor(m + m) is -4 in ngspice's B source). */
+static double inp_evaluate(const char *s) {
+  double mantis = 0, sign = 1;
+  int expo1 = 0, expo2 = 0, expsgn = 1;
+  while (*s == ' ') s++;
+  if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
+  for (; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + (*s - '0');
+  if (*s == '.')
+    for (s++; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + (*s - '0'), expo1--;
+  if (*s == 'e' || *s == 'E') {
+    s++;
+    if (*s == '+' || *s == '-') expsgn = *s++ == '-' ? -1 : 1;
+    for (; *s >= '0' && *s <= '9'; s++) expo2 = 10 * expo2 + (*s - '0');
+  }
+  return sign * mantis * pow(10.0, (double)(expo1 + expsgn * expo2));
+}
+
 double kh_expression_literal(double v) {
   char text[40];
   snprintf(text, sizeof text, "%.10e", v);
-  return strtod(text, NULL);
+  return isfinite(v) ? inp_evaluate(text) : v;
+}
+
+double kh_expression_parameter(double v) {
+  char text[40];
+  snprintf(text, sizeof text, "% 23.15e", v); /* numparam's substitution (xpressn.c) */
+  return isfinite(v) ? inp_evaluate(text) : v;
 }

@@ -102,8 +102,12 @@ struct kh_expression {
   const struct kh_grid *grid; /* the table a KH_X_GRID node reads (NULL where none does) */
 };
 
-/* A number as written in an expression becomes in ngspice 39: 11 significant digits. */
+/* A number as written in an expression becomes in ngspice 39: 11 significant digits (its front
+ * end reprints it %.10e), read as its B-source parser reads numbers (not correctly rounded). */
 double kh_expression_literal(double v);
+/* A parameter's value as an expression reads it in ngspice 39: numparam substitutes its text
+ * (% 23.15e), which the B-source parser reads as it reads every number. */
+double kh_expression_parameter(double v);
 
 /* Writes the expression as ngspice reads it back into the same tree (expression_writer.c): its
  * own syntax with the parentheses precedence needs, inputs as v(name) with name(user, node),

@@ -200,10 +200,23 @@ void kh_expression_write(const struct kh_expression *x, FILE *out,
   kh_free((void *)w.in_pwl);
 }
 
+/* A value whose parameter an expression reads as k (kh_expression_parameter: its 16 digits read
+ * back, not always k itself): k, or the nearest double a few units in the last place away. */
+static double parameter_for(double k) {
+  double up = k, down = k;
+  for (int step = 0; step < 16; step++) {
+    if (kh_expression_parameter(up) == k) return up;
+    if (kh_expression_parameter(down) == k) return down;
+    up = nextafter(up, INFINITY), down = nextafter(down, -INFINITY);
+  }
+  return k;
+}
+
 void kh_expression_write_params(const struct kh_expression *x, FILE *out, const char *prefix) {
   unsigned char *in_pwl = pwl_inputs(x);
   for (uint32_t i = 0; i < x->count; i++)
-    if (as_parameter(x, in_pwl, i)) fprintf(out, ".param %s%u = %.17g\n", prefix, i, x->nodes[i].k);
+    if (as_parameter(x, in_pwl, i))
+      fprintf(out, ".param %s%u = %.17g\n", prefix, i, parameter_for(x->nodes[i].k));
   kh_free(in_pwl);
 }
 
