@@ -16,10 +16,9 @@
  * it (a number, then a scale from its first letter other than e: t g k u n p f m, meg and mil,
  * any other letter 1). Where ngspice would read a file otherwise than as it is written, it is
  * refused at its line and column: a token that is no number (ngspice reads its start or 0), a
- * count that is
- * not a whole number of 2 or more, an axis that does not ascend, a row of too many or too few
- * numbers, too few rows (ngspice leaves the rest 0), more rows (table2d writes past its table;
- * table3d ignores them), a line of blanks alone (a row of no numbers there). */
+ * count that is not a whole number of 2 or more, an axis that does not ascend, a row of too many
+ * or too few numbers, too few rows (ngspice leaves the rest 0), more rows (table2d writes past
+ * its table; table3d ignores them), a line of blanks alone (a row of no numbers there). */
 #include "netlist_impl.h"
 #include "parser.h"
 #include "table_grid.h"
@@ -30,6 +29,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
