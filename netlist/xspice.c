@@ -708,33 +708,11 @@ static kh_status hyst_instance(kh_parser *p, uint32_t line, const kh_scope *s, c
   return st == KH_OK ? kh_behavioural_curve(p, line, s, &tok->items[0], ports, &c, id) : st;
 }
 
-/* The pwl curve of model m on port `ports`. */
-static kh_status pwl_instance(kh_parser *p, uint32_t line, const kh_scope *s, const kh_token *name,
-                              const kh_curve_ports *ports, const kh_model *m) {
-  size_t points = 0;
-  double xy[2 * m->param_count + 2];
-  for (size_t k = 0, xs = 0, ys = 0; k < m->param_count; k++) {
-    if (!strcmp(m->params[k].name, "x_array")) xy[2 * xs++] = m->params[k].value, points = xs;
-    if (!strcmp(m->params[k].name, "y_array")) xy[2 * ys++ + 1] = m->params[k].value;
-  }
-  kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
-                param(m->params, m->param_count, "fraction", 1) != 0,
-                param(m->params, m->param_count, "limit", 0) != 0};
-  return kh_behavioural_curve(p, line, s, name, ports, &c, KH_NOT_FOUND);
-}
-
-/* An instance of pwlts model `id` (`Aname OUT model`): its output, a voltage or a current port,
- * at the curve of TIME, 0 at DC (cm_pwlts: cm_pwl's curve with the time for its input). */
-static kh_status pwlts_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
-                                const kh_scope *s, uint32_t id) {
-  size_t i = 1;
-  kh_curve_ports out;
-  kh_status st = kh_xspice_port(p, line, tok, s, &i, KH_XSPICE_OUT, &out);
-  if (st == KH_OK && i + 1 != tok->count)
-    return kh_token_fail(p, line, &tok->items[i < tok->count ? i : tok->count - 1],
-                         "'%.*s' takes its output and a model (pwlts has no input)",
-                         (int)tok->items[0].len, tok->items[0].s);
-  if (st != KH_OK) return st;
+/* The curve of model `id`'s points (pwl's words, and pwlts's) on `ports`: of its input, or (with
+ * `time`) of the time, at DC 0 (cm_pwlts: cm_pwl's curve with TIME for its input). */
+static kh_status curve_instance(kh_parser *p, uint32_t line, const kh_scope *s,
+                                const kh_token *name, const kh_curve_ports *ports, uint32_t id,
+                                int time) {
   const kh_model *m = &p->nl->models[id];
   size_t points = 0;
   double xy[2 * m->param_count + 2];
@@ -745,7 +723,22 @@ static kh_status pwlts_instance(kh_parser *p, uint32_t line, const kh_tokens *to
   kh_curve c = {xy, points, param(m->params, m->param_count, "input_domain", 0.01),
                 param(m->params, m->param_count, "fraction", 1) != 0,
                 param(m->params, m->param_count, "limit", 0) != 0};
-  return kh_behavioural_time_curve(p, line, s, &tok->items[0], &out, &c, id);
+  return time ? kh_behavioural_time_curve(p, line, s, name, ports, &c, id)
+              : kh_behavioural_curve(p, line, s, name, ports, &c, KH_NOT_FOUND);
+}
+
+/* An instance of pwlts model `id` (`Aname OUT model`): its output, a voltage or a current port,
+ * at the curve of the time. */
+static kh_status pwlts_instance(kh_parser *p, uint32_t line, const kh_tokens *tok,
+                                const kh_scope *s, uint32_t id) {
+  size_t i = 1;
+  kh_curve_ports out;
+  kh_status st = kh_xspice_port(p, line, tok, s, &i, KH_XSPICE_OUT, &out);
+  if (st == KH_OK && i + 1 != tok->count)
+    return kh_token_fail(p, line, &tok->items[i < tok->count ? i : tok->count - 1],
+                         "'%.*s' takes its output and a model (pwlts has no input)",
+                         (int)tok->items[0].len, tok->items[0].s);
+  return st == KH_OK ? curve_instance(p, line, s, &tok->items[0], &out, id, 1) : st;
 }
 
 /* An instance of pswitch model `id` from token i on: its control and output, conductance ports
@@ -859,7 +852,7 @@ static kh_status instance(kh_parser *p, uint32_t line, const kh_tokens *tok, con
     return held_instance(p, line, s, tok, i, &ports, id);
   if (!strcmp(m->type, "sine") || !strcmp(m->type, "square") || !strcmp(m->type, "triangle"))
     return oscillator_instance(p, line, s, tok, i, &ports, id);
-  return pwl_instance(p, line, s, &t[0], &ports, m);
+  return curve_instance(p, line, s, &t[0], &ports, id, 0);
 }
 
 kh_status kh_xspice_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
