@@ -473,9 +473,10 @@ static double inp_evaluate(const char *s) {
   int expo1 = 0, expo2 = 0, expsgn = 1;
   while (*s == ' ') s++;
   if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
-  for (; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + (*s - '0');
+  /* in its order, (10 m + c) - '0': above 2^53 the sum rounds before the '0' comes off */
+  for (; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + *s - '0';
   if (*s == '.')
-    for (s++; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + (*s - '0'), expo1--;
+    for (s++; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + *s - '0', expo1--;
   if (*s == 'e' || *s == 'E') {
     s++;
     if (*s == '+' || *s == '-') expsgn = *s++ == '-' ? -1 : 1;
