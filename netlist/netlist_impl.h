@@ -351,6 +351,9 @@ int kh_code_model_array(const char *type, const char *name);
 /* Whether word `name` of code model `type` is a table's file (its value the index of its grid in
  * the netlist's grids). */
 int kh_code_model_file(const char *type, const char *name);
+/* The first value of word `name` among a code model's params (an array's first), or absent
+ * (xspice_models.c). */
+double kh_param_first(const kh_model_param *params, size_t count, const char *name, double absent);
 /* Whether a .model type is an XSPICE code model of kirchhoff's but gain (xspice.c). */
 int kh_code_model_named(const char *type);
 
