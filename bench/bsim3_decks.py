@@ -226,9 +226,12 @@ def main():
     a.add_argument("--keep")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
-    where = o.keep or tempfile.mkdtemp(prefix="bsim3_decks_")
-    return run_stream(o, where, lambda seed: deck(seed, o.stress, o.version),
-                      "s" if o.stress else "d")
+    make, prefix = (lambda seed: deck(seed, o.stress, o.version)), "s" if o.stress else "d"
+    if o.keep:  # the decks stay where asked; otherwise they go with the run
+        return run_stream(o, o.keep, make, prefix)
+    with tempfile.TemporaryDirectory(prefix="bsim3_decks_") as where:
+        return run_stream(o, where, make, prefix)
+
 
 if __name__ == "__main__":
     sys.exit(main())

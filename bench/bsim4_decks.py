@@ -328,9 +328,13 @@ def main():
     a.add_argument("--rgate", action="store_true")
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
-    where = o.keep or tempfile.mkdtemp(prefix="bsim4_decks_")
-    return run_stream(o, where, lambda seed: deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod, o.rgeo,
-                                                       o.rgate))
+    def make(seed):
+        return deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod, o.rgeo, o.rgate)
+    if o.keep:  # the decks stay where asked; otherwise they go with the run
+        return run_stream(o, o.keep, make)
+    with tempfile.TemporaryDirectory(prefix="bsim4_decks_") as where:
+        return run_stream(o, where, make)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -354,7 +354,12 @@ def main():
     if "--kirchhoff" in args:
         exe = args[args.index("--kirchhoff") + 1]
     exe = os.path.abspath(exe)
-    work = tempfile.mkdtemp(prefix="kh-random-b-")
+    with tempfile.TemporaryDirectory(prefix="kh-random-b-") as work:
+        return compare(args, seeds, exe, work)
+
+
+def compare(args, seeds, exe, work):
+    """Runs seeds 1..seeds in `work`; prints what differs; 1 where anything does."""
     with open(os.path.join(work, ".spiceinit"), "w") as f:
         if "--mode" in args:
             f.write("set ngbehavior=%s\n" % args[args.index("--mode") + 1])

@@ -14,27 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A directory of lowercase name (ngspice 39 reads a table's name in lower case), made once. */
-static const char *table_dir(void) {
-  static char dir[64];
-  if (!dir[0]) {
-    snprintf(dir, sizeof dir, "/tmp/kh-tables-%ld", (long)getpid());
-    mkdir(dir, 0700);
-  }
-  return dir;
-}
-
-/* Writes `text` as table file `name` there; returns its full path (static). */
-static const char *table_file(const char *name, const char *text) {
-  static char path[128];
-  snprintf(path, sizeof path, "%s/%s", table_dir(), name);
-  FILE *f = fopen(path, "w");
-  cr_assert_not_null(f, "cannot write %s", path);
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
-
 /* x: -1 0 2 4, y: 0 1 3 4 (order 3 needs 3 points on x and 4 on y) */
 static const char grid2[] = "* f(x, y)\n4\n4\n-1 0 2 4\n0 1 3 4\n"
                             "1 2 3 4\n5 6 7 8\n0 0 2 -2\n1 1 1 1\n";
@@ -62,7 +41,7 @@ static char *deck_at(double x, double y, const char *path) {
 }
 
 Test(tables, table2d_is_bilinear_and_held_at_the_ends) {
-  const char *path = table_file("grid2.table", grid2);
+  const char *path = kh_test_write_temp("grid2.table", grid2);
   static const double points[][2] = {{0.5, 0.5}, {-0.3, 3.7}, {3, 2},  {4, 4}, {-1, 0},
                                      {9, -5},    {-7, 2.5},   {1, 10}, {2, 1}, {0, 3}};
   for (size_t k = 0; k < sizeof points / sizeof *points; k++) {
@@ -78,8 +57,8 @@ Test(tables, table2d_is_bilinear_and_held_at_the_ends) {
 /* A 3 x 2 x 2 table at (0.4, 0.25, 3.5): across x 0.4 of the way, y 0.625, z 0.7; by hand
  * 23.6075 (tests/data/compat/xspice_table3d.cir's a1, where ngspice 39 agrees). */
 Test(tables, table3d_is_trilinear) {
-  const char *path = table_file("grid3.table", "3\n2\n2\n0 1 3\n-1 1\n0 5\n0 1 2\n3 4 5\n"
-                                               "10 20 30\n40 50 60.5\n");
+  const char *path = kh_test_write_temp("grid3.table", "3\n2\n2\n0 1 3\n-1 1\n0 5\n0 1 2\n3 4 5\n"
+                                                       "10 20 30\n40 50 60.5\n");
   char deck[512];
   snprintf(deck, sizeof deck,
            "t\nvx x 0 0.4\nvy y 0 0.25\nvz z 0 3.5\na1 x y z %%v(o) t3\nro o 0 1k\n"
@@ -91,7 +70,7 @@ Test(tables, table3d_is_trilinear) {
 
 /* The gradient of the tree against central differences, inside cells (off their edges). */
 Test(tables, derivatives_match_central_differences) {
-  const char *path = table_file("grid2.table", grid2);
+  const char *path = kh_test_write_temp("grid2.table", grid2);
   char *deck = deck_at(0.5, 0.5, path);
   kh_netlist *nl = kh_test_parse(deck);
   free(deck);
@@ -128,7 +107,7 @@ Test(tables, a_table_read_otherwise_is_refused_at_its_line_and_column) {
       {"", "bad.table:1:1: the file ends before the x axis' number of points"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-    const char *path = table_file("bad.table", cases[k].table);
+    const char *path = kh_test_write_temp("bad.table", cases[k].table);
     char deck[512];
     snprintf(deck, sizeof deck,
              "t\nvx x 0 1\na1 x x %%v(o) tab\nro o 0 1k\n.model tab table2d (file=\"%s\")\n", path);
@@ -142,8 +121,8 @@ Test(tables, a_table_read_otherwise_is_refused_at_its_line_and_column) {
  * and parentheses as blanks, comment lines and blank lines skipped: the table 1 2 / 3 4000 on
  * axes 0 1m and 0 1. */
 Test(tables, numbers_and_lines_read_as_ngspice_reads_them) {
-  const char *path = table_file("spelled.table", "* a comment\n\n2\n* and another\n2\n"
-                                                 "0, 1mil\n(0) 1\n1 2V\n\n3 4k\n");
+  const char *path = kh_test_write_temp("spelled.table", "* a comment\n\n2\n* and another\n2\n"
+                                                         "0, 1mil\n(0) 1\n1 2V\n\n3 4k\n");
   char deck[512];
   snprintf(deck, sizeof deck,
            "t\nvx x 0 1\nvy y 0 1\na1 x y %%v(o) tab\nro o 0 1k\n"
@@ -157,8 +136,8 @@ Test(tables, numbers_and_lines_read_as_ngspice_reads_them) {
  * $NGSPICE_INPUT_DIR, then from the working directory; the name in lower case. */
 Test(tables, the_file_is_found_where_ngspice_looks) {
   char deck_dir[128], other[128], deck[256], cmd[512];
-  snprintf(deck_dir, sizeof deck_dir, "%s/decks", table_dir());
-  snprintf(other, sizeof other, "%s/inputs", table_dir());
+  snprintf(deck_dir, sizeof deck_dir, "%s/decks", kh_test_temp_dir());
+  snprintf(other, sizeof other, "%s/inputs", kh_test_temp_dir());
   mkdir(deck_dir, 0700), mkdir(other, 0700);
   static const char line[] = "t\nvx x 0 0.5\nvy y 0 0.5\na1 x y %v(o) tab\nro o 0 1k\n"
                              ".model tab table2d (file=\"Beside.Table\")\n.op\n.end\n";
@@ -189,7 +168,7 @@ Test(tables, the_file_is_found_where_ngspice_looks) {
 /* Too high an order for the table's size: ngspice 39 cannot set up its derivative estimates and
  * crashes (measured on a 3 x 3 table at the default order 3). */
 Test(tables, an_order_the_table_cannot_carry_is_refused) {
-  const char *path = table_file("small.table", "3\n3\n0 1 2\n0 1 2\n1 2 3\n4 5 6\n7 8 9\n");
+  const char *path = kh_test_write_temp("small.table", "3\n3\n0 1 2\n0 1 2\n1 2 3\n4 5 6\n7 8 9\n");
   char deck[512];
   snprintf(deck, sizeof deck,
            "t\nvx x 0 1\na1 x x %%v(o) tab\nro o 0 1k\n.model tab table2d (file=\"%s\")\n", path);
@@ -204,7 +183,7 @@ Test(tables, an_order_the_table_cannot_carry_is_refused) {
 /* The deck kirchhoff writes names the table by its full path: read back by kirchhoff, and by
  * ngspice 39 (libngspice, the tight tolerances of the agreement tests). */
 Test(tables, the_written_deck_reads_the_same_table_in_both_programs) {
-  const char *path = table_file("grid2.table", grid2);
+  const char *path = kh_test_write_temp("grid2.table", grid2);
   char deck[1024];
   snprintf(deck, sizeof deck,
            "t\nvx x 0 0.7\nvy y 0 2.2\na1 x y %%v(o) tab\nro o 0 1k\n"

@@ -2,6 +2,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdarg.h>
@@ -57,15 +58,25 @@ static void remove_temp_dir(void) {
   if (temp_dir[0] && getpid() == temp_owner) nftw(temp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-const char *kh_test_write_temp(const char *name, const char *text) {
-  if (!temp_dir[0]) {
-    snprintf(temp_dir, sizeof temp_dir, "/tmp/kh-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(temp_dir));
+/* Named by the process (digits, no capitals: ngspice 39 reads an XSPICE table's file name in
+ * lower case, so a table written here must be found under the name ngspice reads). */
+const char *kh_test_temp_dir(void) {
+  for (int k = 0; !temp_dir[0]; k++) {
+    snprintf(temp_dir, sizeof temp_dir, "/tmp/kh-test-%ld-%d", (long)getpid(), k);
+    if (mkdir(temp_dir, 0700) != 0) {
+      cr_assert(errno == EEXIST && k < 100, "cannot make %s", temp_dir);
+      temp_dir[0] = '\0';
+      continue;
+    }
     temp_owner = getpid();
     atexit(remove_temp_dir);
   }
+  return temp_dir;
+}
+
+const char *kh_test_write_temp(const char *name, const char *text) {
   static char path[512];
-  snprintf(path, sizeof path, "%s/%s", temp_dir, name);
+  snprintf(path, sizeof path, "%s/%s", kh_test_temp_dir(), name);
   FILE *f = fopen(path, "wb");
   cr_assert_not_null(f, "cannot write %s", path);
   fputs(text, f);

@@ -14,7 +14,10 @@ const char *kh_test_cli(void);
 
 /* Whole file as a NUL-terminated string (NULL if unreadable); free() it. */
 char *kh_test_read_file(const char *path);
-/* Writes text to a fresh file in a per-process temporary directory; returns its path. */
+/* This test process's scratch directory (lowercase), removed with everything in it when the
+ * process ends. */
+const char *kh_test_temp_dir(void);
+/* Writes text to a fresh file in that directory; returns its path. */
 const char *kh_test_write_temp(const char *name, const char *text);
 
 /* Runs a shell command; returns its exit code and (if out) its stdout, free()d by the caller. */
