@@ -26,7 +26,9 @@ expressions, a card in a subcircuit reading its parameter, .temp; both programs 
 tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode), `tables`
 (XSPICE table2d and table3d instances of a random table file written beside the deck: uneven
 axes, suffixes, separators, comments, blank lines, CRLF; inputs inside, on the points and past
-the ends, every port type, currents into %i and %id ports among them).
+the ends, every port type, currents into %i and %id ports among them), `thresholds` (V and E
+sources of short decimals, braced or not, through parameters, each compared by a B source with
+its own text: which side of the threshold each program's reading falls on).
 """
 import os
 import random
@@ -300,8 +302,37 @@ def cards_tables(rng):
     return lines, texts, {"t.table": text}
 
 
+def decimal_text(rng, mil=False):
+    """A short decimal as decks write them: 1 to 4 digits, a point somewhere, maybe a suffix
+    (`mil` only where asked: kirchhoff refuses it in a parameter or braces, where ngspice reads
+    it as milli)."""
+    digits = str(rng.randint(1, 9999))
+    point = rng.randint(0, len(digits))
+    text = (digits[:point] or "0") + ("." + digits[point:] if point < len(digits) else "")
+    return text + rng.choice(["", "", "", "k", "m", "u", "meg", "e-2", "e3"] + ["mil"] * mil)
+
+
+def cards_thresholds(rng):
+    """Sources whose values sit exactly on a B source's threshold: whether each program reads the
+    source's value and the literal as the same double decides the output (ngspice's device parser
+    reads 0.3 as 0.30000000000000004, its B-source parser and numparam otherwise)."""
+    lines, texts = [".param pa=%s pb=%s" % (decimal_text(rng), decimal_text(rng)), "vin in 0 1"], []
+    for i in range(6):
+        text = decimal_text(rng, mil=True)
+        value = rng.choice([text, text, "{%s}" % text.replace("mil", "m"), "{pa}", "{pb*2}", "pa"])
+        kind = rng.choice(["v", "v", "e"])
+        lines.append("%s%d s%d 0 %s%s" % (kind, i, i, "in 0 " if kind == "e" else "", value))
+        lines.append("rs%d s%d 0 1k" % (i, i))
+        literal = {"{pa}": "pa", "{pb*2}": "pb*2", "pa": "pa"}.get(value, text)
+        test = rng.choice(["v(s%d) <= %s ? 1 : 0", "v(s%d) >= %s ? 1 : 0", "v(s%d) == %s ? 1 : 0",
+                           "v(s%d) < %s ? 1 : 0", "floor(v(s%d) / (%s) * 1e3)"]) % (i, literal)
+        texts.append("%s = %s: v = %s" % (lines[-2].split()[0], value, test))
+        lines += ["b%d n%d 0 v = %s" % (i, i, test), "rl%d n%d 0 1k" % (i, i)]
+    return lines, texts
+
+
 CARDS = {"numbers": cards_numbers, "subckt": cards_subckt, "func": cards_func, "if": cards_if,
-         "models": cards_models, "tables": cards_tables}
+         "models": cards_models, "tables": cards_tables, "thresholds": cards_thresholds}
 
 
 def values(text, pattern):

@@ -13,12 +13,16 @@
 #include <math.h>
 #include <string.h>
 
-/* The plain-number value of `word = value` among a card's words (from 3 on), or 0. */
+/* The plain-number value of `word = value` among a card's words (from 3 on), read as the card's
+ * reading reads it (ngspice's INPevaluate), or 0. */
 static int plain_word(const kh_tokens *tok, const char *word, double *v) {
   size_t bad = 0;
   for (size_t i = 3; i + 2 < tok->count; i += 3)
-    if (kh_token_eq(&tok->items[i], word) && kh_token_eq(&tok->items[i + 1], "="))
-      return kh_parse_number(tok->items[i + 2].s, tok->items[i + 2].len, v, &bad) == KH_NUM_OK;
+    if (kh_token_eq(&tok->items[i], word) && kh_token_eq(&tok->items[i + 1], "=")) {
+      const kh_token *t = &tok->items[i + 2];
+      if (kh_parse_number(t->s, t->len, v, &bad) != KH_NUM_OK) return 0;
+      return *v = kh_inp_evaluate(t->s, t->len), 1;
+    }
   return 0;
 }
 

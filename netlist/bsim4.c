@@ -626,11 +626,6 @@ kh_status kh_bsim4_check_instance(kh_parser *p, uint32_t line, const kh_tokens *
     return kh_token_fail(p, line, written(tok, with_dc + 6, 1),
                          "BSIM4 RBODYMOD=%g: it must be 0, 1 or 2 (ngspice 39 takes another as 0)",
                          b->rbodymod);
-  if (b->nf != floor(b->nf))
-    return kh_token_fail(p, line, written(tok, with_dc, 1),
-                         "BSIM4 NF=%g: ngspice 39 counts the fingers' diffusions by its integer "
-                         "part and scales by the whole; give a whole number",
-                         b->nf);
   int tunnel = kh_model_value(model, "igcmod", 0) != 0 || kh_model_value(model, "igbmod", 0) != 0;
   static const char *const gate_words[] = {"rgatemod", "xgw", "ngcon"};
   const kh_token *gw = written(tok, gate_words, 3);

@@ -80,6 +80,6 @@ kh_status kh_resolve_couplings(kh_parser *p) {
 
 void kh_netlist_write_couplings(const kh_netlist *nl, FILE *out) {
   for (size_t i = 0; i < nl->coupling_count; i++)
-    fprintf(out, "%s %s %s %.17g\n", nl->couplings[i].name, nl->couplings[i].l1,
-            nl->couplings[i].l2, nl->couplings[i].k);
+    fprintf(out, "%s %s %s %s\n", nl->couplings[i].name, nl->couplings[i].l1, nl->couplings[i].l2,
+            KH_INP(nl->couplings[i].k));
 }

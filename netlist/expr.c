@@ -330,6 +330,8 @@ static int parse_primary(parser *p, double *out) {
     size_t used = 0, bad = 0;
     kh_number_error e = kh_scan_number(p->s + at, p->len - at, out, &used, &bad);
     if (e != KH_NUM_OK) return fail(p, at + bad, kh_number_error_text(e));
+    size_t mil = kh_number_mil_at(p->s + at, used);
+    if (mil) return fail(p, at + mil, KH_MIL_IN_EXPRESSION);
     p->pos = at + used;
     if (p->negate) *out = -*out, p->negate = 0;
     return 0;

@@ -2,12 +2,14 @@
  * compute it, every derivative by one backward pass, and its text for ngspice. Recursion
  * follows the tree, whose depth the reader bounds (netlist/behavioural.c). */
 #include "expression.h"
+#include "lexer.h"
 
 #include "netlist_impl.h"
 #include "table_grid.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *const kh_xfunction_names[KH_XF_COUNT] = {
     "abs",   "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "exp",
@@ -464,35 +466,18 @@ const kh_expression *kh_netlist_expression(const kh_netlist *nl, size_t element)
   return &nl->expressions[e->ctrl[0]];
 }
 
-/* A number printed with %e as ngspice 39's B-source parser reads it (INPevaluate, inpeval.c): its
- * digits accumulated as 10 m + d in a double, times pow(10, its exponent), not correctly rounded:
- * 0.1 printed %.10e reads 0.09999999999999999 there, and the parameter -1.5 printed % 23.15e
- * reads -1.5000000000000002 (measured: floor(m + m) is -4 in ngspice's B source). */
-static double inp_evaluate(const char *s) {
-  double mantis = 0, sign = 1;
-  int expo1 = 0, expo2 = 0, expsgn = 1;
-  while (*s == ' ') s++;
-  if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
-  /* in its order, (10 m + c) - '0': above 2^53 the sum rounds before the '0' comes off */
-  for (; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + *s - '0';
-  if (*s == '.')
-    for (s++; *s >= '0' && *s <= '9'; s++) mantis = 10 * mantis + *s - '0', expo1--;
-  if (*s == 'e' || *s == 'E') {
-    s++;
-    if (*s == '+' || *s == '-') expsgn = *s++ == '-' ? -1 : 1;
-    for (; *s >= '0' && *s <= '9'; s++) expo2 = 10 * expo2 + (*s - '0');
-  }
-  return sign * mantis * pow(10.0, (double)(expo1 + expsgn * expo2));
-}
-
+/* A number printed with %e as ngspice 39's B-source parser reads it (INPevaluate, inpeval.c:
+ * kh_inp_evaluate), not correctly rounded: 0.1 printed %.10e reads 0.09999999999999999 there, and
+ * the parameter -1.5 printed % 23.15e reads -1.5000000000000002 (measured: floor(m + m) is -4 in
+ * ngspice's B source). */
 double kh_expression_literal(double v) {
   char text[40];
   snprintf(text, sizeof text, "%.10e", v);
-  return isfinite(v) ? inp_evaluate(text) : v;
+  return isfinite(v) ? kh_inp_evaluate(text, strlen(text)) : v;
 }
 
 double kh_expression_parameter(double v) {
   char text[40];
   snprintf(text, sizeof text, "% 23.15e", v); /* numparam's substitution (xpressn.c) */
-  return isfinite(v) ? inp_evaluate(text) : v;
+  return isfinite(v) ? kh_inp_evaluate(text, strlen(text)) : v;
 }

@@ -6,6 +6,7 @@
  * a long sum or a chain of comparisons reads back within the reader's depth (a fully
  * parenthesized form did not: found by fuzzing). */
 #include "expression.h"
+#include "lexer.h"
 
 #include "core/alloc.h"
 
@@ -245,11 +246,11 @@ void kh_expression_write_table_model(const struct kh_expression *x, FILE *out, c
   for (int axis = 0; axis < 2; axis++) {
     fprintf(out, axis ? " y_array=[" : ".model %s pwl(x_array=[", name);
     for (uint32_t k = 0; k < n->c; k++)
-      fprintf(out, k ? " %.17g" : "%.17g", x->nodes[n->b + 2 * k + (uint32_t)axis].k);
+      fprintf(out, k ? " %s" : "%s", KH_INP(x->nodes[n->b + 2 * k + (uint32_t)axis].k));
     fputc(']', out);
   }
-  fprintf(out, " input_domain=%.17g fraction=%s limit=%s)\n", n->k, n->fn & 1 ? "true" : "false",
-          n->fn & 2 ? "true" : "false");
+  fprintf(out, " input_domain=%s fraction=%s limit=%s)\n", KH_INP(n->k),
+          n->fn & 1 ? "true" : "false", n->fn & 2 ? "true" : "false");
 }
 
 void kh_expression_write_words(const struct kh_expression *x, FILE *out) {
@@ -258,7 +259,7 @@ void kh_expression_write_words(const struct kh_expression *x, FILE *out) {
   double values[] = {w->tc1, w->tc2, w->temp, w->dtemp, w->m}, plain[] = {0, 0, 0, 0, 1};
   for (int k = 0; k < 5; k++)
     if ((values[k] != plain[k] || (k == 2 && w->has_temp)) && !(k == 3 && w->has_temp))
-      fprintf(out, " %s=%.17g", names[k], values[k]);
+      fprintf(out, " %s=%s", names[k], KH_INP(values[k]));
   if (w->reciproctc) fputs(" reciproctc=1", out);
   if (w->reciprocm) fputs(" reciprocm=1", out);
 }

@@ -526,8 +526,9 @@ static kh_status expand_line(kh_parser *p, uint32_t line, const kh_scope *scope)
    * read it are B sources, V I B E F G H evaluate it apart or refuse it, and an X line refuses it
    */
   p->temper_printed = !strchr("rclvibefghx", tok->items[0].s[0]);
+  p->device_values = tok->items[0].s[0] != 'x'; /* an X line's values are numparam's */
   st = element_card(p, line, tok, scope);
-  p->temper_printed = 0;
+  p->temper_printed = p->device_values = 0;
   return st;
 }
 

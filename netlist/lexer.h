@@ -63,6 +63,34 @@ int kh_number_unit(const char *s, size_t n);
  * Used inside expressions, where an operator may follow. */
 kh_number_error kh_scan_number(const char *s, size_t len, double *out, size_t *used,
                                size_t *bad_at);
+/* A number as ngspice 39's device and model-card parsers read it (INPevaluate, inpeval.c): the
+ * digits accumulated as 10 m + d in a double, the fraction's places, the exponent and the first
+ * scale letter summed into one power of ten, m times pow(10, that); not correctly rounded (0.3 is
+ * 3 * 0.1 = 0.30000000000000004 there). For text kh_parse_number accepted (leading blanks
+ * skipped); it reads as far as INPevaluate does and ignores the rest. */
+double kh_inp_evaluate(const char *s, size_t len);
+/* Writes text that kh_inp_evaluate reads as x (finite), so that ngspice's device parser gets x
+ * itself: "%.17g" where that reads so, else 17 digits whose sum INPevaluate rounds to x.
+ * Returns the length; out: 32 bytes. */
+int kh_format_inp(char *out, double x);
+/* kh_format_inp's text of x in out (32 bytes), returned; KH_INP(x) in a call's arguments gives
+ * each value its own buffer, alive to the end of the statement. */
+static inline const char *kh_inp_text(char *out, double x) {
+  kh_format_inp(out, x);
+  return out;
+}
+#define KH_INP(x) kh_inp_text((char[32]){0}, (x))
+/* A number as ngspice 39's front end reads it (ft_numparse, frontend/parser/numparse.c): the
+ * integer digits accumulated, plus the fraction's digits times pow(10, -places), times pow(10,
+ * the exponent or scale); how `alter` reads the %g text of a value that reads temper. */
+double kh_ft_numparse(const char *s);
+/* The offset of a number's `mil` suffix in s[0, len) (a number kh_scan_number read), or 0 for
+ * none. ngspice 39's parameter evaluation (numparam's parseunit) reads `mil` as milli, 1e-3,
+ * where its device parser reads 25.4e-6: such a value is refused there (KH_MIL_IN_EXPRESSION). */
+size_t kh_number_mil_at(const char *s, size_t len);
+#define KH_MIL_IN_EXPRESSION                                                                       \
+  "'mil' in a parameter or expression, which ngspice 39 reads as milli (1e-3) there, not 25.4e-6 " \
+  "as on a device line: write 25.4u per mil"
 /* "unknown suffix", ... (for messages). */
 const char *kh_number_error_text(kh_number_error e);
 

@@ -173,11 +173,11 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
  * and so does its .op at each .temp), so a point read again at its temperature would differ. */
 kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                              size_t mlen) {
-  int printed = p->temper_printed;
+  int printed = p->temper_printed, device = p->device_values;
   size_t temper_reads = p->temper_reads;
-  p->temper_printed = 1;
+  p->temper_printed = p->device_values = 1;
   kh_status st = read_card(p, line, tok, mname, mlen);
-  p->temper_printed = printed;
+  p->temper_printed = printed, p->device_values = device;
   if (st != KH_OK || !p->temp_fixed || p->temper_reads == temper_reads) return st;
   /* stored, and refused where an element uses it (as a card set aside is) */
   kh_token_fail(p, line, &tok->items[1],

@@ -8,6 +8,7 @@
  * crosspoint nodes xr<l>_<j>_<k> (row wire from the neuron) and xc<l>_<j>_<k> (column wire from
  * the input), and the wire segments are rwr<l>_<j>_<k> and rwc<l>_<j>_<k>. */
 #include "core/decimal.h"
+#include "lexer.h"
 #include "core/context.h"
 #include "core/rng.h"
 #include "core/text_stream.h"
@@ -102,8 +103,8 @@ static void write_header(const kh_netgen_options *o, FILE *out) {
           kh_version(), (unsigned long long)o->seed, o->input_gain);
   fprintf(out, ".model dclamp d(kh_ideal=1)\n");
   if (o->layer_count > 2) {
-    fprintf(out, "vbias_hi bias_hi 0 dc %.17g\n", o->bias_voltage);
-    fprintf(out, "vbias_lo bias_lo 0 dc %.17g\n", 0.0 - o->bias_voltage);
+    fprintf(out, "vbias_hi bias_hi 0 dc %s\n", KH_INP(o->bias_voltage));
+    fprintf(out, "vbias_lo bias_lo 0 dc %s\n", KH_INP(0.0 - o->bias_voltage));
   }
   for (size_t i = 0; i < o->layers[0]; i++)
     fprintf(out, "vx%zup x%zup 0 dc 0\nvx%zun x%zun 0 dc 0\n", i, i, i, i);
@@ -152,24 +153,24 @@ static void source_name(const kh_netgen_options *o, size_t l, size_t k, char *bu
     node_name(o, l, k, buf);
 }
 
-/* "r<l>_<j>_<k> <a> <b> <ohms>" as "%.17g" writes it, without printf's parsing of the format
- * or its slow path for the value: most of the time of writing a large network (1.6 million
+/* "r<l>_<j>_<k> <a> <b> <ohms>", the value as ngspice reads it back (kh_format_inp), without
+ * printf's parsing of the format: most of the time of writing a large network (1.6 million
  * lines for DRN-1H). a and b: node names shorter than 80 characters. */
 static void resistor_line(FILE *out, size_t l, size_t j, size_t k, const char *a, const char *b,
                           double ohms) {
   char line[256], *p = line;
   *p++ = 'r', p = put_size(p, l), *p++ = '_', p = put_size(p, j), *p++ = '_', p = put_size(p, k);
   *p++ = ' ', p = stpcpy(p, a), *p++ = ' ', p = stpcpy(p, b), *p++ = ' ';
-  p += kh_format_g17(p, ohms);
+  p += kh_format_inp(p, ohms);
   *p++ = '\n';
   fwrite(line, 1, (size_t)(p - line), out);
 }
 
 static void write_amplifier(const kh_netgen_options *o, size_t l, size_t j, FILE *out) {
   double A = o->amp_gain[l - 1];
-  fprintf(out, "ea%zu_%zu ao%zu_%zu 0 h%zu_%zu 0 %.17g\n", l, j, l, j, l, j, A);
+  fprintf(out, "ea%zu_%zu ao%zu_%zu 0 h%zu_%zu 0 %s\n", l, j, l, j, l, j, KH_INP(A));
   fprintf(out, "vsa%zu_%zu ao%zu_%zu ab%zu_%zu 0\n", l, j, l, j, l, j);
-  fprintf(out, "fa%zu_%zu h%zu_%zu 0 vsa%zu_%zu %.17g\n", l, j, l, j, l, j, 1.0 / A);
+  fprintf(out, "fa%zu_%zu h%zu_%zu 0 vsa%zu_%zu %s\n", l, j, l, j, l, j, KH_INP(1.0 / A));
 }
 
 static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE *out) {
@@ -189,15 +190,15 @@ static void write_layer(const kh_netgen_options *o, size_t l, kh_rng *rng, FILE 
         /* row wire: neuron a, then crosspoints k = 0, 1, ...; column wire: the input b, then
          * crosspoints j = 0, 1, ... of the layer */
         if (k == 0)
-          fprintf(out, "rwr%zu_%zu_%zu %s %s %.17g\n", l, j, k, a, row, o->wire_resistance);
+          fprintf(out, "rwr%zu_%zu_%zu %s %s %s\n", l, j, k, a, row, KH_INP(o->wire_resistance));
         else
-          fprintf(out, "rwr%zu_%zu_%zu xr%zu_%zu_%zu %s %.17g\n", l, j, k, l, j, k - 1, row,
-                  o->wire_resistance);
+          fprintf(out, "rwr%zu_%zu_%zu xr%zu_%zu_%zu %s %s\n", l, j, k, l, j, k - 1, row,
+                  KH_INP(o->wire_resistance));
         if (j == 0)
-          fprintf(out, "rwc%zu_%zu_%zu %s %s %.17g\n", l, j, k, b, col, o->wire_resistance);
+          fprintf(out, "rwc%zu_%zu_%zu %s %s %s\n", l, j, k, b, col, KH_INP(o->wire_resistance));
         else
-          fprintf(out, "rwc%zu_%zu_%zu xc%zu_%zu_%zu %s %.17g\n", l, j, k, l, j - 1, k, col,
-                  o->wire_resistance);
+          fprintf(out, "rwc%zu_%zu_%zu xc%zu_%zu_%zu %s %s\n", l, j, k, l, j - 1, k, col,
+                  KH_INP(o->wire_resistance));
       } else {
         resistor_line(out, l, j, k, a, b, r);
       }

@@ -196,6 +196,10 @@ typedef struct {
   /* reading a .model card or a device line (not R C L V I B E F G H X): a value that reads temper
    * is rounded to %g, as ngspice 39 alters it (values.c) */
   int temper_printed;
+  /* reading a device line (not X) or a .model card: ngspice 39's device parsers read its numbers
+   * with INPevaluate, and an expression's value from the % 23.15e text numparam puts in its
+   * place (values.c: as_device_reads) */
+  int device_values;
   uint32_t *late_params; /* top-level .param lines that read a name defined further down */
   size_t late_count, late_cap;
   uint32_t *late_models; /* ... and .model lines, read after them */

@@ -189,19 +189,27 @@ static int starts_like_name(char c) {
   return (c >= 'a' && c <= 'z') || c == '_';
 }
 
-/* A value as ngspice 39 prints it with %g: 6 significant digits. */
-static double printed_g(double v) {
+/* A device line's or .model card's value as ngspice 39's device parser gets it (p->device_values;
+ * else v): a number token's text read by INPevaluate; an expression's value (numparam's) put in
+ * its place as % 23.15e text (xpressn.c) and read so (kh_expression_parameter), or, where it
+ * reads temper on a line that ngspice alters so, printed %g and read back by alter's number
+ * parser (inp_evaluate_temper in frontend/inp.c; measured: a diode's is={1e-14*temper/27} at
+ * 50 C solves as is=1.85185e-14, 2.8e-8 V from the unrounded value). Read otherwise, `v1 a 0 0.3`
+ * and a B source's `v(a) <= 0.3` compared as equal, where ngspice finds 0.30000000000000004
+ * above it (tests/data/compat/values_as_ngspice_reads_them.cir). */
+static double as_device_reads(const kh_parser *p, double v, const kh_token *number, int temper) {
+  if (!p->device_values) return v;
+  if (number) return kh_inp_evaluate(number->s, number->len);
+  if (!temper || !p->temper_printed) return kh_expression_parameter(v);
   char text[32];
   snprintf(text, sizeof text, "%g", v);
-  return strtod(text, NULL);
+  return isfinite(v) ? kh_ft_numparse(text) : v;
 }
 
 /* Evaluates t's text from base for len bytes as an expression; errors point into t. drawn: NULL
- * to refuse a value that depends on a random draw, else where to say whether it does. A value
- * that reads temper on a .model card or a device's line (p->temper_printed) is rounded as
- * ngspice 39 rounds it: its front end evaluates such a value apart, prints it with %g and alters
- * the parameter to that text (inp_evaluate_temper in frontend/inp.c; measured: a diode's
- * is={1e-14*temper/27} at 50 C solves as is=1.85185e-14, 2.8e-8 V from the unrounded value). */
+ * to refuse a value that depends on a random draw, else where to say whether it does. On a
+ * device line or .model card the value is the one ngspice's device parser gets
+ * (as_device_reads). */
 static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t, size_t base,
                                  size_t len, const kh_scope *scope, double *out, int *drawn) {
   lookup_env env = {p, scope};
@@ -209,7 +217,7 @@ static kh_status eval_expression(kh_parser *p, uint32_t line, const kh_token *t,
   size_t temper_reads = p->temper_reads;
   unsigned flags = value_flags(p, line, scope, t->s + base, len);
   if (kh_expr_eval_with(t->s + base, len, lookup, function, &env, flags, out, &err, drawn) == 0) {
-    if (p->temper_printed && p->temper_reads != temper_reads) *out = printed_g(*out);
+    *out = as_device_reads(p, *out, NULL, p->temper_reads != temper_reads);
     return KH_OK;
   }
   kh_token at = {t->s + base + err.offset, 1, t->off + (uint32_t)(base + err.offset)};
@@ -230,7 +238,12 @@ static kh_status eval_token(kh_parser *p, uint32_t line, const kh_token *t, cons
   if (number_token(t, &base, &len)) {
     size_t bad = 0;
     kh_number_error e = kh_parse_number(t->s, len, out, &bad);
-    if (e == KH_NUM_OK) return KH_OK;
+    size_t mil = e == KH_NUM_OK && !p->device_values ? kh_number_mil_at(t->s, len) : 0;
+    if (mil) {
+      kh_token at = {t->s + mil, t->len - (uint32_t)mil, t->off + (uint32_t)mil};
+      return kh_token_fail(p, line, &at, KH_MIL_IN_EXPRESSION);
+    }
+    if (e == KH_NUM_OK) return *out = as_device_reads(p, *out, t, 0), KH_OK;
     kh_token at = {t->s + bad, t->len - (uint32_t)bad, t->off + (uint32_t)bad};
     return kh_token_fail(p, line, &at, "%s in '%.*s'", kh_number_error_text(e), (int)t->len, t->s);
   }
@@ -245,14 +258,18 @@ kh_status kh_eval_token(kh_parser *p, uint32_t line, const kh_token *t, const kh
 int kh_eval_quiet(kh_parser *p, uint32_t line, const kh_token *t, const kh_scope *scope,
                   double *out) {
   size_t base, len, bad = 0;
-  if (number_token(t, &base, &len))
-    return kh_parse_number(t->s, len, out, &bad) == KH_NUM_OK ? 0 : -1;
+  if (number_token(t, &base, &len)) {
+    if (kh_parse_number(t->s, len, out, &bad) != KH_NUM_OK) return -1;
+    return *out = as_device_reads(p, *out, t, 0), 0;
+  }
   /* the lookups' marks (a name not found, a read that would wait) are the real reading's */
   int unknown = p->param_unknown, missed = p->missed, blocked = p->param_blocked, drawn = 0;
   lookup_env env = {p, scope};
   kh_expr_error err;
+  size_t temper_reads = p->temper_reads;
   int r = kh_expr_eval_with(t->s + base, len, lookup, function, &env,
                             value_flags(p, line, scope, t->s + base, len), out, &err, &drawn);
+  if (r == 0) *out = as_device_reads(p, *out, NULL, p->temper_reads != temper_reads);
   p->param_unknown = unknown, p->missed = missed, p->param_blocked = blocked;
   return r != 0 ? -1 : drawn ? 1 : 0;
 }

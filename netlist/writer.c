@@ -4,6 +4,7 @@
 #include "core/text_stream.h"
 #include "core/decimal.h"
 #include "expression.h"
+#include "lexer.h"
 #include "netlist_impl.h"
 #include "table_grid.h"
 
@@ -34,8 +35,8 @@ static const char *elem_name(const kh_netlist *nl, size_t i) {
 
 /* An instance's temp= and dtemp=, as given */
 static void write_temperature(FILE *out, const kh_inst_temp *t) {
-  if (t->has_temp) fprintf(out, " temp=%.17g", t->temp);
-  if (t->dtemp != 0) fprintf(out, " dtemp=%.17g", t->dtemp);
+  if (t->has_temp) fprintf(out, " temp=%s", KH_INP(t->temp));
+  if (t->dtemp != 0) fprintf(out, " dtemp=%s", KH_INP(t->dtemp));
 }
 
 /* A diode's m=, temp=, dtemp=, pj=, w= and l=, as given. */
@@ -43,11 +44,11 @@ static void write_diode_instance(const kh_netlist *nl, size_t i, FILE *out) {
   uint32_t k = nl->elements[i].ctrl[1];
   if (!k) return;
   const kh_diode_inst *in = &nl->diode_inst[k - 1];
-  if (in->m != 1.0) fprintf(out, " m=%.17g", in->m);
+  if (in->m != 1.0) fprintf(out, " m=%s", KH_INP(in->m));
   write_temperature(out, &in->t);
-  if (in->has_pj) fprintf(out, " pj=%.17g", in->pj);
-  if (in->w > 0) fprintf(out, " w=%.17g", in->w);
-  if (in->l > 0) fprintf(out, " l=%.17g", in->l);
+  if (in->has_pj) fprintf(out, " pj=%s", KH_INP(in->pj));
+  if (in->w > 0) fprintf(out, " w=%s", KH_INP(in->w));
+  if (in->l > 0) fprintf(out, " l=%s", KH_INP(in->l));
   if (in->thermal) fprintf(out, " thermal");
   if (in->off) fprintf(out, " off");
 }
@@ -82,14 +83,14 @@ static void write_diode_for_ngspice(const kh_netlist *nl, size_t i, FILE *out) {
     fprintf(out, "%s %s %s %s %s" HEATED_MODEL_SUFFIX, name, a, b, node(nl, th->thermal_node),
             m->name);
   } else if (kh_model_value(m, "kh_ideal", 0) != 0 && vth != 0) {
-    fprintf(out, "vkh.%s %s kh.%s dc %.17g\n", name, a, name, vth);
+    fprintf(out, "vkh.%s %s kh.%s dc %s\n", name, a, name, KH_INP(vth));
     fprintf(out, "%s kh.%s %s %s", name, name, b, m->name);
   } else {
     fprintf(out, "%s %s %s %s", name, a, b, m->name);
   }
   /* ngspice 39 rejects a positional area after the model ("could not find a valid
    * modelname"); area= is what it reads. The model's own AREA is not written (below). */
-  if (area != 1.0) fprintf(out, " area=%.17g", area);
+  if (area != 1.0) fprintf(out, " area=%s", KH_INP(area));
   write_diode_instance(nl, i, out);
   fputc('\n', out);
 }
@@ -110,7 +111,7 @@ static void write_model_card(const kh_model *m, int heated_copy, FILE *out) {
     const char *p = m->params[i].name;
     int series = !strcmp(p, "rs") || !strcmp(p, "trs") || !strcmp(p, "trs2");
     if (written_elsewhere(p) && !(heated_copy && series)) continue;
-    fprintf(out, "%s%s=%.17g", sep, p, m->params[i].value);
+    fprintf(out, "%s%s=%s", sep, p, KH_INP(m->params[i].value));
     sep = " ";
   }
   fprintf(out, ")\n");
@@ -149,7 +150,7 @@ void kh_write_model_word(FILE *out, const char *sep, const kh_model *m, size_t i
   if (version)
     fprintf(out, "%sversion=%s", sep, version);
   else
-    fprintf(out, "%s%s=%.17g", sep, m->params[i].name, m->params[i].value);
+    fprintf(out, "%s%s=%s", sep, m->params[i].name, KH_INP(m->params[i].value));
 }
 
 static void write_transistor_model(const kh_model *m, FILE *out) {
@@ -183,7 +184,7 @@ static void write_array(const kh_model *m, size_t i, const char *sep, FILE *out)
   fprintf(out, "%s%s=[", sep, m->params[i].name);
   for (size_t j = i, first = 1; j < m->param_count; j++)
     if (!strcmp(m->params[j].name, m->params[i].name))
-      fprintf(out, first ? "%.17g" : " %.17g", m->params[j].value), first = 0;
+      fprintf(out, first ? "%s" : " %s", KH_INP(m->params[j].value)), first = 0;
   fputc(']', out);
 }
 
@@ -249,12 +250,12 @@ int kh_format_double(char *out, double x) {
 
 /* Feature f drives element e with sign +-1 (0: e is no input). */
 
-/* "<name> <a> <b> <value>", the value as "%.17g" writes it: the bulk of a large network's text
- * (1.6 million lines for DRN-1H), without printf's parsing of a format or its slow path. */
+/* "<name> <a> <b> <value>", the value as ngspice reads it back (kh_format_inp): the bulk of a
+ * large network's text (1.6 million lines for DRN-1H), without printf's parsing of a format. */
 static void two_terminal_line(FILE *out, const char *name, const char *a, const char *b,
                               double value) {
   char v[32];
-  kh_format_g17(v, value);
+  kh_format_inp(v, value);
   fputs(name, out), fputc(' ', out), fputs(a, out), fputc(' ', out), fputs(b, out);
   fputc(' ', out), fputs(v, out), fputc('\n', out);
 }
@@ -283,7 +284,7 @@ static void write_product(const kh_netlist *nl, const kh_elem *e, const char *na
     same = 1;
     for (size_t k = 0; k < m->count; k++) same &= powers[k] == f[k].power;
     if (same)
-      fprintf(out, " %.17g", e->value);
+      fprintf(out, " %s", KH_INP(e->value));
     else
       fprintf(out, " 0");
   }
@@ -406,7 +407,7 @@ static void write_behavioural(const kh_netlist *nl, size_t i, FILE *out) {
 
 /* A transistor card's m=, temp=, dtemp= and off where given, and its line's end. */
 static void write_transistor_tail(FILE *out, double m, const kh_inst_temp *t, int off) {
-  if (m != 1) fprintf(out, " m=%.17g", m);
+  if (m != 1) fprintf(out, " m=%s", KH_INP(m));
   write_temperature(out, t);
   if (off) fprintf(out, " off");
   fputc('\n', out);
@@ -422,7 +423,7 @@ static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *o
            s = flavor == KH_WRITE_KIRCHHOFF ? in->source : e->node[1];
   fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, e->ctrl[0]), node(nl, s),
           nl->models[e->model].name);
-  if (e->value != 1) fprintf(out, " area=%.17g", e->value);
+  if (e->value != 1) fprintf(out, " area=%s", KH_INP(e->value));
   write_transistor_tail(out, in->m, &in->t, in->off);
 }
 
@@ -445,27 +446,29 @@ static void write_mosfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE 
   fprintf(out, "%s %s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, in->gate), node(nl, s),
           node(nl, in->bulk), nl->models[e->model].name);
   for (int k = 0; k < 8; k++)
-    if (in->given & (1u << k)) fprintf(out, " %s=%.17g", kh_mos_geometry_words[k], in->geo[k]);
+    if (in->given & (1u << k)) fprintf(out, " %s=%s", kh_mos_geometry_words[k], KH_INP(in->geo[k]));
   const double bsim3[3] = {in->delvto, in->mulu0, in->acm_geo};
   static const char *const bsim3_words[3] = {"delvto", "mulu0", "geo"};
   for (int k = 0; k < 3; k++)
-    if (in->given & 1u << (KH_MOS_DELVTO + k)) fprintf(out, " %s=%.17g", bsim3_words[k], bsim3[k]);
+    if (in->given & 1u << (KH_MOS_DELVTO + k))
+      fprintf(out, " %s=%s", bsim3_words[k], KH_INP(bsim3[k]));
   const double bsim4[3] = {in->b4.nf, in->b4.min_sd, in->b4.geomod};
   static const char *const bsim4_words[3] = {"nf", "min", "geomod"};
   for (int k = 0; k < 3; k++)
-    if (in->given & 1u << (KH_MOS_NF + k)) fprintf(out, " %s=%.17g", bsim4_words[k], bsim4[k]);
+    if (in->given & 1u << (KH_MOS_NF + k)) fprintf(out, " %s=%s", bsim4_words[k], KH_INP(bsim4[k]));
   static const char *const body_words[5] = {"rbdb", "rbsb", "rbpb", "rbps", "rbpd"};
   int b4 = kh_bsim4_model(&nl->models[e->model]);
-  if (b4 && in->b4.sa != 0) fprintf(out, " sa=%.17g", in->b4.sa);
-  if (b4 && in->b4.sb != 0) fprintf(out, " sb=%.17g", in->b4.sb);
-  if (b4 && !isnan(in->b4.sd)) fprintf(out, " sd=%.17g", in->b4.sd);
+  if (b4 && in->b4.sa != 0) fprintf(out, " sa=%s", KH_INP(in->b4.sa));
+  if (b4 && in->b4.sb != 0) fprintf(out, " sb=%s", KH_INP(in->b4.sb));
+  if (b4 && !isnan(in->b4.sd)) fprintf(out, " sd=%s", KH_INP(in->b4.sd));
   static const char *const well_words[4] = {"sca", "scb", "scc", "sc"};
   for (int k = 0; k < 4; k++)
-    if (b4 && !isnan(in->b4.sc[k])) fprintf(out, " %s=%.17g", well_words[k], in->b4.sc[k]);
-  if (b4 && in->b4.rbodymod >= 0) fprintf(out, " rbodymod=%.17g", in->b4.rbodymod);
-  if (b4 && in->b4.rgeomod >= 0) fprintf(out, " rgeomod=%.17g", in->b4.rgeomod);
+    if (b4 && !isnan(in->b4.sc[k])) fprintf(out, " %s=%s", well_words[k], KH_INP(in->b4.sc[k]));
+  if (b4 && in->b4.rbodymod >= 0) fprintf(out, " rbodymod=%s", KH_INP(in->b4.rbodymod));
+  if (b4 && in->b4.rgeomod >= 0) fprintf(out, " rgeomod=%s", KH_INP(in->b4.rgeomod));
   for (int k = 0; k < 5; k++)
-    if (b4 && !isnan(in->b4.rbody[k])) fprintf(out, " %s=%.17g", body_words[k], in->b4.rbody[k]);
+    if (b4 && !isnan(in->b4.rbody[k]))
+      fprintf(out, " %s=%s", body_words[k], KH_INP(in->b4.rbody[k]));
   write_transistor_tail(out, in->m, &in->t, in->off);
 }
 
@@ -481,9 +484,9 @@ static void write_bjt(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *ou
   if (in->substrate || in->thermal) fprintf(out, " %s", node(nl, in->substrate));
   if (in->thermal) fprintf(out, " %s", node(nl, in->thermal));
   fprintf(out, " %s", nl->models[e->model].name);
-  if (e->value != 1) fprintf(out, " area=%.17g", e->value);
-  if (in->areab != e->value) fprintf(out, " areab=%.17g", in->areab);
-  if (in->areac != e->value) fprintf(out, " areac=%.17g", in->areac);
+  if (e->value != 1) fprintf(out, " area=%s", KH_INP(e->value));
+  if (in->areab != e->value) fprintf(out, " areab=%s", KH_INP(in->areab));
+  if (in->areac != e->value) fprintf(out, " areac=%s", KH_INP(in->areac));
   write_transistor_tail(out, in->m, &in->t, in->off);
 }
 
@@ -494,9 +497,10 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
   const kh_tline *l = kh_tline_at(nl, i);
   if (l && l->rc) { /* a U line: its resistor, its third node, its model and words */
     const kh_elem *r = &nl->elements[i];
-    fprintf(out, "%s %s %s %s %s l=%.17g", elem_name(nl, i), node(nl, r->node[0]),
-            node(nl, r->node[1]), node(nl, l->ground), nl->models[l->model].name, l->value[0]);
-    if (l->given & 2u) fprintf(out, " n=%.17g", l->value[1]);
+    fprintf(out, "%s %s %s %s %s l=%s", elem_name(nl, i), node(nl, r->node[0]),
+            node(nl, r->node[1]), node(nl, l->ground), nl->models[l->model].name,
+            KH_INP(l->value[0]));
+    if (l->given & 2u) fprintf(out, " n=%s", KH_INP(l->value[1]));
     fputc('\n', out);
     return;
   }
@@ -509,7 +513,7 @@ static void write_tline(const kh_netlist *nl, size_t i, FILE *out) {
           node(nl, n2));
   if (l && l->lossy) fprintf(out, " %s", nl->models[l->model].name);
   for (int k = 0; l && k < KH_TLINE_WORDS; k++)
-    if (l->given & 1u << k) fprintf(out, " %s=%.17g", kh_tline_word(k), l->value[k]);
+    if (l->given & 1u << k) fprintf(out, " %s=%s", kh_tline_word(k), KH_INP(l->value[k]));
   fputc('\n', out);
 }
 
@@ -547,8 +551,8 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 4) return; /* a port's z0: on its source */
   if (write_card_of_parts(nl, i, out)) return;
   if (flavor == KH_WRITE_KIRCHHOFF && e->synthetic == 5) { /* an RF port, as it was given */
-    fprintf(out, "%s %s %s dc %.17g portnum %u z0 %.17g\n", name, node(nl, e->ctrl[0]), b, e->value,
-            e->ctrl[1], nl->elements[i + 1].value);
+    fprintf(out, "%s %s %s dc %s portnum %u z0 %s\n", name, node(nl, e->ctrl[0]), b,
+            KH_INP(e->value), e->ctrl[1], KH_INP(nl->elements[i + 1].value));
     return;
   }
   if (flavor == KH_WRITE_NGSPICE && e->kind == KH_DIODE) {
@@ -571,7 +575,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     if (exporting && (sign = input_of(nl, i, &f))) /* driven by .param kh_in<f> */
       fprintf(out, "%s %s %s dc {%.17g*kh_in%zu}\n", name, a, b, sign * nl->input_gain, f);
     else
-      fprintf(out, "%s %s %s dc %.17g\n", name, a, b, e->value);
+      fprintf(out, "%s %s %s dc %s\n", name, a, b, KH_INP(e->value));
     break;
   case KH_DIODE: /* area=: ngspice 39 takes a number after the model for a node (and then
                   * drops the model as unused) */
@@ -579,7 +583,7 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
     if (heated(nl, i)) fprintf(out, " %s", node(nl, heated(nl, i)->thermal_node));
     fprintf(out, " %s", nl->models[e->model].name);
     if (e->value != kh_model_value(&nl->models[e->model], "area", 1.0))
-      fprintf(out, " area=%.17g", e->value);
+      fprintf(out, " area=%s", KH_INP(e->value));
     write_diode_instance(nl, i, out);
     fputc('\n', out);
     break;
@@ -589,11 +593,11 @@ void kh_netlist_write_element(const kh_netlist *nl, size_t i, FILE *out, kh_writ
       write_product(nl, e, name, a, b, out);
       break;
     }
-    fprintf(out, "%s %s %s %s %s %.17g\n", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]),
-            e->value);
+    fprintf(out, "%s %s %s %s %s %s\n", name, a, b, node(nl, e->ctrl[0]), node(nl, e->ctrl[1]),
+            KH_INP(e->value));
     break;
   case KH_CCCS:
-  case KH_CCVS: fprintf(out, "%s %s %s %s %.17g\n", name, a, b, e->control, e->value); break;
+  case KH_CCVS: fprintf(out, "%s %s %s %s %s\n", name, a, b, e->control, KH_INP(e->value)); break;
   case KH_JFET: write_jfet(nl, i, e, out, flavor); break;
   case KH_MOSFET: write_mosfet(nl, i, e, out, flavor); break;
   case KH_BJT: write_bjt(nl, i, e, out, flavor); break;
