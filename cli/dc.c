@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "names.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,20 +30,37 @@ typedef struct {
 } axis;
 
 #define TEMPERATURE ((size_t)-2) /* .dc TEMP: the circuit's temperature, degrees Celsius */
+#define CELSIUS_TO_KELVIN 273.15 /* ngspice's CONSTCtoK */
 
-/* ngspice's point count: from start, step by step while not past stop (a little slack for
- * rounding, as its loop has). */
-static size_t points_of(const kh_dc_sweep *w) {
-  double n = (w->stop - w->start) / w->step;
-  return (size_t)floor(n + 1e-9 * (1 + fabs(n))) + 1;
+/* ngspice 39's sweep (dctrcurv.c): the value starts at START and each point adds STEP to the
+ * last (not START + i STEP: its 0.6 of `.dc v1 0 1 0.1` is 0.59999999999999998, and a B source's
+ * v(a) <= 0.6 holds there), while sign(STEP) (value - STOP) stays within 1e3 DBL_EPSILON; a
+ * temperature is summed in kelvin, read back in degrees Celsius. */
+static double sweep_first(const axis *a) {
+  return a->element == TEMPERATURE ? a->sweep.start + CELSIUS_TO_KELVIN : a->sweep.start;
+}
+static double sweep_next(const axis *a, double at) {
+  return at + a->sweep.step;
+}
+static double sweep_value(const axis *a, double at) { /* the value the point is solved at */
+  return a->element == TEMPERATURE ? at - CELSIUS_TO_KELVIN : at;
+}
+static int sweep_within(const axis *a, double at) {
+  return (a->sweep.step > 0 ? 1 : -1) * (sweep_value(a, at) - a->sweep.stop) <= DBL_EPSILON * 1e3;
+}
+
+static size_t points_of(const axis *a) {
+  size_t n = 0;
+  for (double at = sweep_first(a); sweep_within(a, at); at = sweep_next(a, at)) n++;
+  return n;
 }
 
 static int resolve(const kh_netlist *nl, const kh_dc_sweep *w, axis *a, const char *file,
                    unsigned line, unsigned col) {
   a->sweep = *w;
-  a->points = points_of(w);
-  if (!strcmp(w->source, "temp")) return a->element = TEMPERATURE, KH_EXIT_OK;
-  a->element = kh_netlist_find_element(nl, w->source);
+  a->element = !strcmp(w->source, "temp") ? TEMPERATURE : kh_netlist_find_element(nl, w->source);
+  a->points = points_of(a);
+  if (a->element == TEMPERATURE) return KH_EXIT_OK;
   kh_element_kind kind =
       a->element == (size_t)-1 ? KH_CAPACITOR : kh_netlist_element(nl, a->element).kind;
   a->resistor = kind == KH_RESISTOR;
@@ -54,12 +72,13 @@ static int resolve(const kh_netlist *nl, const kh_dc_sweep *w, axis *a, const ch
             a->element == (size_t)-1 ? "no element of the deck" : "not a V or I source");
     return KH_EXIT_INPUT;
   }
-  for (size_t i = 0; a->resistor && i < a->points; i++) /* ngspice sets RESresist to each */
-    if (!(w->start + (double)i * w->step > 0)) {
+  double at = sweep_first(a); /* ngspice sets RESresist to each */
+  for (size_t i = 0; a->resistor && i < a->points; i++, at = sweep_next(a, at))
+    if (!(at > 0)) {
       fprintf(stderr,
               "kirchhoff: input error: %s:%u:%u: .dc sweeps resistor '%s' to %g ohms; a "
               "resistance must be positive\n",
-              file, line, col, w->source, w->start + (double)i * w->step);
+              file, line, col, w->source, at);
       return KH_EXIT_INPUT;
     }
   return KH_EXIT_OK;
@@ -218,15 +237,17 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
   }
   if (!pc.general) kh_cli_warn_floating(pc.c);
   print_header(nl, ax, count);
-  for (size_t j = 0; st == KH_OK && j < ax[1].points; j++)
-    for (size_t i = 0; st == KH_OK && i < ax[0].points; i++) {
-      double value[2] = {ax[0].sweep.start + (double)i * ax[0].sweep.step,
-                         ax[1].sweep.start + (double)j * ax[1].sweep.step};
+  double outer = sweep_first(&ax[1]);
+  for (size_t j = 0; st == KH_OK && j < ax[1].points; j++, outer = sweep_next(&ax[1], outer)) {
+    double inner = sweep_first(&ax[0]); /* the inner sweep starts again, as in ngspice */
+    for (size_t i = 0; st == KH_OK && i < ax[0].points; i++, inner = sweep_next(&ax[0], inner)) {
+      double value[2] = {sweep_value(&ax[0], inner), sweep_value(&ax[1], outer)};
       st = circuit_at(&pc, overrides_at(ax, count, value));
       if (st == KH_OK) st = solve_point(&pc, ax, value, count, i + j == 0, v);
       if (st != KH_OK) failed_at = value[0];
       if (st == KH_OK) print_row(value[0], count == 2 ? &value[1] : NULL, v + 1, n - 1);
     }
+  }
   int rc = st == KH_OK ? KH_EXIT_OK : kh_cli_report_in(ctx, st, &path, 1);
   if (!isnan(failed_at))
     fprintf(stderr, "kirchhoff: the sweep stopped at %s = %.17g; the rows printed are complete\n",

@@ -147,8 +147,10 @@ kh_status kh_card_dc(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     w->source = kh_arena_strndup(&nl->arena, src->s, src->len);
     if (!w->source) return kh_fail_nomem(p->ctx, "storing .dc");
     double *v[3] = {&w->start, &w->stop, &w->step};
-    for (int j = 0; j < 3; j++) {
+    for (int j = 0; j < 3; j++) { /* read as a device's values are: inp2dot.c's INPgetValue */
+      p->device_values = 1;
       kh_status st = kh_eval_token(p, line, &t[2 + 4 * k + j], NULL, v[j]);
+      p->device_values = 0;
       if (st != KH_OK) return st;
     }
     if (!(w->step != 0) || (w->stop - w->start) / w->step < 0)

@@ -283,6 +283,33 @@ Test(cli, dc_sweeps) {
   free(out);
 }
 
+/* ngspice 39's sweep adds STEP to the last value (dctrcurv.c), and goes on while the value is
+ * within 1e3 DBL_EPSILON of STOP: measured, `.dc v1 0 1 0.1` runs at 0.59999999999999998 and
+ * 0.89999999999999991 (where v(a) <= 0.6 and v(a) <= 0.9 hold: ngspice's o4 and o3 are 1 there),
+ * and `.dc i1 0 1p 0.1p` has 13 points (its last two past STOP by less than that slack). Until
+ * 2026-12-07 kirchhoff swept START + i STEP: 0.6000000000000001 and 0.9, the other side of both
+ * thresholds, and 11 points. */
+Test(cli, dc_sweeps_as_ngspice_steps) {
+  char *out = NULL;
+  cr_assert_eq(run_dc("steps.cir",
+                      "t\nv1 a 0 0\nr1 a 0 1k\nb3 o3 0 v = v(a) <= 0.9 ? 1 : 0\n"
+                      "b4 o4 0 v = v(a) <= 0.6 ? 1 : 0\nro3 o3 0 1\nro4 o4 0 1\n"
+                      ".dc v1 0 1 0.1\n",
+                      &out),
+               0, "%s", out);
+  cr_expect(strstr(out, "v-sweep,a,o3,o4\n"), "%s", out);
+  cr_expect(strstr(out, "\n0.59999999999999998,0.59999999999999998,1,1\n"), "%s", out);
+  cr_expect(strstr(out, "\n0.89999999999999991,0.89999999999999991,1,0\n"), "%s", out);
+  cr_expect(strstr(out, "\n0.99999999999999989,0.99999999999999989,0,0\n"), "%s", out);
+  free(out);
+  cr_assert_eq(run_dc("picoamps.cir", "t\ni1 0 a 0\nr1 a 0 1k\n.dc i1 0 1p 0.1p\n", &out), 0, "%s",
+               out);
+  size_t rows = 0;
+  for (const char *c = out; *c; c++) rows += *c == '\n';
+  cr_expect_eq(rows, 14, "%s", out); /* the header and ngspice's 13 points */
+  free(out);
+}
+
 /* .dc of a resistor: ngspice 39 sets its resistance as written and applies m and its temperature
  * coefficients (measured); here m=2 and tc1=0.01 at 77 C beside a diode, against ngspice's sweep
  * of the same deck at reltol 1e-12: v(b) at 1k and 3k. */
