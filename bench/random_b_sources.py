@@ -27,8 +27,9 @@ tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode)
 (XSPICE table2d and table3d instances of a random table file written beside the deck: uneven
 axes, suffixes, separators, comments, blank lines, CRLF; inputs inside, on the points and past
 the ends, every port type, currents into %i and %id ports among them), `thresholds` (V and E
-sources of short decimals, braced or not, through parameters, each compared by a B source with
-its own text: which side of the threshold each program's reading falls on).
+sources, I sources into 1 ohm and subcircuit parameters of short decimals, braced or not,
+through parameters, each compared by a B source with its own text: which side of the threshold
+each program's reading falls on).
 """
 import os
 import random
@@ -316,13 +317,18 @@ def cards_thresholds(rng):
     """Sources whose values sit exactly on a B source's threshold: whether each program reads the
     source's value and the literal as the same double decides the output (ngspice's device parser
     reads 0.3 as 0.30000000000000004, its B-source parser and numparam otherwise)."""
-    lines, texts = [".param pa=%s pb=%s" % (decimal_text(rng), decimal_text(rng)), "vin in 0 1"], []
+    lines = [".param pa=%s pb=%s" % (decimal_text(rng), decimal_text(rng)), "vin in 0 1",
+             ".subckt src a b val=1", "vv a b {val}", ".ends"]
+    texts = []
     for i in range(6):
         text = decimal_text(rng, mil=True)
         value = rng.choice([text, text, "{%s}" % text.replace("mil", "m"), "{pa}", "{pb*2}", "pa"])
-        kind = rng.choice(["v", "v", "e"])
-        lines.append("%s%d s%d 0 %s%s" % (kind, i, i, "in 0 " if kind == "e" else "", value))
-        lines.append("rs%d s%d 0 1k" % (i, i))
+        kind = rng.choice(["v", "v", "e", "i", "x"])
+        if kind == "x":  # the value through a subcircuit's parameter (numparam's, then {val})
+            value = value.replace("mil", "m")
+        lines.append({"v": "v%d s%d 0 %s", "e": "e%d s%d 0 in 0 %s", "i": "i%d 0 s%d %s",
+                      "x": "x%d s%d 0 src val=%s"}[kind] % (i, i, value))
+        lines.append("rs%d s%d 0 %s" % (i, i, "1" if kind == "i" else "1k"))
         literal = {"{pa}": "pa", "{pb*2}": "pb*2", "pa": "pa"}.get(value, text)
         test = rng.choice(["v(s%d) <= %s ? 1 : 0", "v(s%d) >= %s ? 1 : 0", "v(s%d) == %s ? 1 : 0",
                            "v(s%d) < %s ? 1 : 0", "floor(v(s%d) / (%s) * 1e3)"]) % (i, literal)
