@@ -27,7 +27,8 @@ tolerances, since ngspice's default ones leave 1e-5 of its own error on a diode)
 (XSPICE table2d and table3d instances of a random table file written beside the deck: uneven
 axes, suffixes, separators, comments, blank lines, CRLF; inputs inside, on the points and past
 the ends, every port type, currents into %i and %id ports among them), `thresholds` (V and E
-sources, I sources into 1 ohm and subcircuit parameters of short decimals, braced or not,
+sources, I sources into 1 ohm, subcircuit parameters and XSPICE gain models of short decimals,
+braced or not,
 through parameters, each compared by a B source with its own text: which side of the threshold
 each program's reading falls on).
 """
@@ -323,11 +324,14 @@ def cards_thresholds(rng):
     for i in range(6):
         text = decimal_text(rng, mil=True)
         value = rng.choice([text, text, "{%s}" % text.replace("mil", "m"), "{pa}", "{pb*2}", "pa"])
-        kind = rng.choice(["v", "v", "e", "i", "x"])
+        kind = rng.choice(["v", "v", "e", "i", "x", "a"])
         if kind == "x":  # the value through a subcircuit's parameter (numparam's, then {val})
             value = value.replace("mil", "m")
+        if kind == "a":  # a .model card's value: XSPICE gain of 1 V, out = gain
+            lines.append(".model amp%d gain(gain=%s )" % (i, value))  # `gain=pa)` stops ngspice
         lines.append({"v": "v%d s%d 0 %s", "e": "e%d s%d 0 in 0 %s", "i": "i%d 0 s%d %s",
-                      "x": "x%d s%d 0 src val=%s"}[kind] % (i, i, value))
+                      "x": "x%d s%d 0 src val=%s", "a": "a%d in s%d amp%d"}[kind]
+                     % ((i, i, i) if kind == "a" else (i, i, value)))
         lines.append("rs%d s%d 0 %s" % (i, i, "1" if kind == "i" else "1k"))
         literal = {"{pa}": "pa", "{pb*2}": "pb*2", "pa": "pa"}.get(value, text)
         test = rng.choice(["v(s%d) <= %s ? 1 : 0", "v(s%d) >= %s ? 1 : 0", "v(s%d) == %s ? 1 : 0",
