@@ -37,9 +37,10 @@ def test_random_decks_agree_with_ngspice(tmp_path):
     # ngspice's operating point; 145 too with aswitch ranges 200-400 V wide, 2026-12-06: 2, 21
     # and 112 solved by neither, 4 by kirchhoff alone, 145 refused; 144 with MESFETs drawn,
     # where 7 is solved by neither; 2026-12-07, with device values read as ngspice's INPevaluate
-    # reads them: 143 matching, 2, 7 and 112 solved by neither, 38 and 46 by kirchhoff alone,
-    # 103 with several operating points, 145 refused; 4 matching, where ngspice -b fails from its
-    # own start but stays at kirchhoff's answer when started there)
+    # reads them: 145 matching, 2, 7 and 112 solved by neither, 103 with several operating
+    # points, 145 refused; 4 matching, where ngspice -b fails from its own start but stays at
+    # kirchhoff's answer when started there, and 38 and 46, where ngspice fails on the deck as
+    # kirchhoff writes it and agrees on the file itself)
     assert len(verdicts["matching"]) >= 142
 
 
