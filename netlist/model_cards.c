@@ -251,6 +251,24 @@ static size_t call_value_end(const kh_tokens *tok, size_t i) {
  * tokenizer that takes '(' and ')' for blanks (INPgetTok), so the parameters stand in
  * parentheses or without, a ')' that closes nothing (`+ )` on a card that opened none, as
  * ngspice's x_fer example writes it) or one that never comes changes nothing (measured). */
+/* The ')' glued after a value that starts with a name (`is=pa)`, `is=pa*1)`): ngspice 39's front
+ * end braces such a value (not true or false) from its start to the next blank, a ')' that
+ * closes nothing included (inpcom.c's inp_fix_param_values), and numparam stops at it (measured:
+ * "Syntax error: letter [)]", a fatal error; `is=pa )` it reads). That ')''s token index, or 0. */
+static size_t braced_past_close(const kh_tokens *tok) {
+  const kh_token *t = tok->items;
+  for (size_t i = 4; i < tok->count; i++) {
+    if (!kh_token_eq(&t[i - 1], "=") || !kh_token_name(&t[i]) ||
+        (t[i].len >= 4 && !strncmp(t[i].s, "true", 4)) ||
+        (t[i].len >= 5 && !strncmp(t[i].s, "false", 5)))
+      continue;
+    int depth = 0;
+    for (size_t k = i + 1; k < tok->count && t[k].off == t[k - 1].off + t[k - 1].len; k++)
+      if (kh_token_parenthesis(&t[k]) && (depth += t[k].s[0] == '(' ? 1 : -1) < 0) return k;
+  }
+  return 0;
+}
+
 static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                            size_t mlen) {
   size_t parentheses = 0;
@@ -282,10 +300,25 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
       words.items[words.count++] = *t;
     }
   }
+  size_t models = p->nl->model_count;
   kh_status st = read_words(p, line, &words, mname, mlen);
   kh_tokens_release(&words);
   kh_free(keep);
-  return st;
+  size_t glued = st == KH_OK && p->nl->model_count == models + 1 ? braced_past_close(tok) : 0;
+  if (!glued) return st;
+  /* stored, and refused where an element uses it (as a card set aside is); after its words, whose
+   * own refusals (LTspice's part data) say more */
+  kh_token_fail(p, line, &tok->items[glued],
+                "a ')' glued after a value that starts with a name, which ngspice 39's front end "
+                "braces to the next blank, ')' included, and stops at (\"Syntax error\"): put a "
+                "blank before the card's ')'");
+  const char *why = kh_arena_strdup(&p->nl->arena, p->ctx->message);
+  if (!why) return kh_fail_nomem(p->ctx, "storing a model");
+  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
+  p->nl->models[models].refusal = why;
+  return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[1]),
+                        "model '%.*s' set aside (%s): an element that uses it is refused",
+                        (int)tok->items[1].len, tok->items[1].s, why);
 }
 
 static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
