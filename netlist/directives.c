@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int starts_like_name(char c) {
@@ -235,6 +236,18 @@ static void drop_option(kh_netlist *nl, const char *name) {
   nl->option_count = kept;
 }
 
+/* Whether .temp's value is one ngspice 39 reads: in braces or quotes (numparam's number), or a
+ * number strtod reads whole (frontend/inp.c; measured: `.temp 50C`, `50k` and a parameter's
+ * bare name all run at 27 degrees C there). */
+static int plain_temperature(const kh_token *t) {
+  if (t->len >= 2 && (t->s[0] == '{' || t->s[0] == '\'')) return 1;
+  char text[64], *end;
+  if (t->len == 0 || t->len >= sizeof text) return 0;
+  memcpy(text, t->s, t->len), text[t->len] = '\0';
+  strtod(text, &end);
+  return end == text + t->len;
+}
+
 /* .temp T: the circuit temperature in degrees Celsius, stored as `.options temp=T`. ngspice 39
  * gives the last .temp card precedence over every `.options temp=`, before or after it
  * (measured), so those are dropped, and later ones ignored (kh_card_options). */
@@ -244,6 +257,12 @@ kh_status kh_card_temp(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     return kh_token_fail(p, line, &t[tok->count > 2 ? 2 : 0],
                          ".temp takes one temperature in degrees Celsius");
   kh_option opt = {"temp", 0, 1};
+  if (!plain_temperature(&t[1]))
+    return kh_token_fail(p, line, &t[1],
+                         "'%.*s': ngspice 39 reads .temp with strtod and, where anything but a "
+                         "plain number is written (a unit, a scale, a parameter's name), runs "
+                         "at 27 degrees C with a warning; write the number alone or in braces",
+                         (int)t[1].len, t[1].s);
   kh_status st = kh_eval_token(p, line, &t[1], NULL, &opt.value);
   if (st == KH_OK && !(opt.value > -273.15))
     st = kh_token_fail(p, line, &t[1], "temperature %g degrees Celsius is below absolute zero",
