@@ -97,7 +97,15 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
     if (!opt.name) return kh_fail_nomem(p->ctx, "storing options");
     if (i + 1 < tok->count && kh_token_eq(&tok->items[i + 1], "=")) {
       if (i + 2 >= tok->count) return kh_token_fail(p, line, &tok->items[i + 1], "missing value");
-      kh_status st = kh_eval_token(p, line, &tok->items[i + 2], NULL, &opt.value);
+      const kh_token *v = &tok->items[i + 2];
+      if (kh_token_name(v)) /* no braces: the front end reads a number or a word */
+        return kh_token_fail(p, line, v,
+                             "'%.*s': ngspice 39 reads an option's value as a number, and a "
+                             "parameter's bare name as a word (\"bad type given for option\") "
+                             "and leaves the option as it was (measured: temp=tval runs at 27 "
+                             "C); write {%.*s}",
+                             (int)v->len, v->s, (int)v->len, v->s);
+      kh_status st = kh_eval_token(p, line, v, NULL, &opt.value);
       if (st != KH_OK) return st;
       opt.has_value = 1;
       if (!strcmp(opt.name, "temp") && p->temp_fixed) { /* a .dc TEMP sweep's point wins */
