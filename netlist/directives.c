@@ -105,7 +105,9 @@ kh_status kh_card_options(kh_parser *p, uint32_t line, const kh_tokens *tok) {
                              "and leaves the option as it was (measured: temp=tval runs at 27 "
                              "C); write {%.*s}",
                              (int)v->len, v->s, (int)v->len, v->s);
+      p->option_values = 1;
       kh_status st = kh_eval_token(p, line, v, NULL, &opt.value);
+      p->option_values = 0;
       if (st != KH_OK) return st;
       opt.has_value = 1;
       if (!strcmp(opt.name, "temp") && p->temp_fixed) { /* a .dc TEMP sweep's point wins */

@@ -200,6 +200,8 @@ typedef struct {
    * with INPevaluate, and an expression's value from the % 23.15e text numparam puts in its
    * place (values.c: as_device_reads) */
   int device_values;
+  int option_values;     /* reading an .options value: ngspice's front end (ft_numparse) reads `mil`
+                          * as 25.4e-6, as kirchhoff does */
   uint32_t *late_params; /* top-level .param lines that read a name defined further down */
   size_t late_count, late_cap;
   uint32_t *late_models; /* ... and .model lines, read after them */

@@ -238,7 +238,8 @@ static kh_status eval_token(kh_parser *p, uint32_t line, const kh_token *t, cons
   if (number_token(t, &base, &len)) {
     size_t bad = 0;
     kh_number_error e = kh_parse_number(t->s, len, out, &bad);
-    size_t mil = e == KH_NUM_OK && !p->device_values ? kh_number_mil_at(t->s, len) : 0;
+    size_t mil =
+        e == KH_NUM_OK && !p->device_values && !p->option_values ? kh_number_mil_at(t->s, len) : 0;
     if (mil) {
       kh_token at = {t->s + mil, t->len - (uint32_t)mil, t->off + (uint32_t)mil};
       return kh_token_fail(p, line, &at, KH_MIL_IN_EXPRESSION);
