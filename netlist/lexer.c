@@ -317,7 +317,8 @@ double kh_inp_evaluate(const char *s, size_t len) {
   }
   if (s < end && strchr("eEdD", *s)) {
     if (++s < end && (*s == '+' || *s == '-')) expsgn = *s++ == '-' ? -1 : 1;
-    for (; s < end && is_digit(*s); s++) expo2 = 10 * expo2 + (*s - '0');
+    for (; s < end && is_digit(*s); s++) /* held past 1e6 (int overflow; pow is inf or 0) */
+      expo2 = expo2 < 1000000 ? 10 * expo2 + (*s - '0') : expo2;
   }
   switch (s < end ? *s | 0x20 : 0) {
   case 't': expo1 += 12; break;
