@@ -196,10 +196,18 @@ def classify(o, path, where):
     return ("loose" if worst > 1e-9 else "matching"), worst, f"max |dV| {worst:.3g} V"
 
 
-def run_stream(o, where, make_deck, prefix="d"):
-    """Each seed's deck (make_deck(seed)) written into `where` and classified: the non-matching
-    printed, then the counts. Exit status 1 if any deck is `other`."""
-    os.makedirs(where, exist_ok=True)
+def run_stream(o, make_deck, prefix="d"):
+    """Each seed's deck (make_deck(seed)) written into o.keep (kept) or a scratch directory
+    (removed after) and classified: the non-matching printed, then the counts. Exit status 1 if
+    any deck is `other`."""
+    if not o.keep:
+        with tempfile.TemporaryDirectory(prefix="kh-bsim-decks-") as where:
+            return stream_in(o, where, make_deck, prefix)
+    os.makedirs(o.keep, exist_ok=True)
+    return stream_in(o, o.keep, make_deck, prefix)
+
+
+def stream_in(o, where, make_deck, prefix):
     counts = {"matching": 0, "loose": 0, "stalled": 0, "refused": 0, "other": 0}
     worst = (0.0, None)
     for seed in range(o.first, o.last + 1):
@@ -227,10 +235,7 @@ def main():
     o = a.parse_args()
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     make, prefix = (lambda seed: deck(seed, o.stress, o.version)), "s" if o.stress else "d"
-    if o.keep:  # the decks stay where asked; otherwise they go with the run
-        return run_stream(o, o.keep, make, prefix)
-    with tempfile.TemporaryDirectory(prefix="bsim3_decks_") as where:
-        return run_stream(o, where, make, prefix)
+    return run_stream(o, make, prefix)
 
 
 if __name__ == "__main__":

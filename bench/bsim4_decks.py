@@ -31,7 +31,6 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 
 from bsim3_decks import run_stream
 
@@ -330,10 +329,7 @@ def main():
     o.kirchhoff = os.path.abspath(o.kirchhoff)
     def make(seed):
         return deck(seed, o.v5, o.body, o.lod, o.wpe, o.v7, o.rdsmod, o.rgeo, o.rgate)
-    if o.keep:  # the decks stay where asked; otherwise they go with the run
-        return run_stream(o, o.keep, make)
-    with tempfile.TemporaryDirectory(prefix="bsim4_decks_") as where:
-        return run_stream(o, where, make)
+    return run_stream(o, make)
 
 
 if __name__ == "__main__":

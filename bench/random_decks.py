@@ -1482,6 +1482,15 @@ def held_at(kirchhoff, path):
                for a, n in zip(amps, names))
 
 
+def ngspice_reading_from(path, voltages):
+    """ngspice -b's answer on the file itself, started by .nodeset at `voltages` (None if none)."""
+    copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in voltages.items())],
+                     for_ngspice=True)
+    back = ngspice_reading(copy)
+    os.remove(copy)
+    return back
+
+
 def reading(kirchhoff, path):
     """Whether kirchhoff reads the deck as ngspice reads it. op --compare hands ngspice the deck
     as kirchhoff read it, so a value or card kirchhoff reads otherwise than ngspice would pass
@@ -1504,10 +1513,7 @@ def reading(kirchhoff, path):
         return None
     mine = csv_voltages(run)
     if theirs is None:  # ngspice's own start fails: started at kirchhoff's answer, does it stay?
-        copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in mine.items())],
-                         for_ngspice=True)
-        back = ngspice_reading(copy)
-        os.remove(copy)
+        back = ngspice_reading_from(path, mine)
         if back is not None and set(back) == set(mine) and not differing(mine, back):
             return None
         return "unchecked", "ngspice -b gives no answer on the file itself"
@@ -1526,10 +1532,7 @@ def reading(kirchhoff, path):
     os.remove(copy)
     held = run is not None and run.returncode == 0 and not differing(csv_voltages(run), theirs)
     # and the other way: ngspice reading the file, started at kirchhoff's answer, stays there
-    copy = tightened(path, [".nodeset " + " ".join(f"v({k})={v!r}" for k, v in mine.items())],
-                     for_ngspice=True)
-    back = ngspice_reading(copy)
-    os.remove(copy)
+    back = ngspice_reading_from(path, mine)
     held = held and back is not None and not differing(mine, back)
     if held:
         return "several", what

@@ -470,14 +470,17 @@ const kh_expression *kh_netlist_expression(const kh_netlist *nl, size_t element)
  * kh_inp_evaluate), not correctly rounded: 0.1 printed %.10e reads 0.09999999999999999 there, and
  * the parameter -1.5 printed % 23.15e reads -1.5000000000000002 (measured: floor(m + m) is -4 in
  * ngspice's B source). */
-double kh_expression_literal(double v) {
+/* v printed %.<digits>e (the blanks the front end pads with INPevaluate skips) and read back. */
+static double printed_and_read(double v, int digits) {
   char text[40];
-  snprintf(text, sizeof text, "%.10e", v);
+  snprintf(text, sizeof text, "%.*e", digits, v);
   return isfinite(v) ? kh_inp_evaluate(text, strlen(text)) : v;
 }
 
+double kh_expression_literal(double v) {
+  return printed_and_read(v, 10); /* the front end's %.10e */
+}
+
 double kh_expression_parameter(double v) {
-  char text[40];
-  snprintf(text, sizeof text, "% 23.15e", v); /* numparam's substitution (xpressn.c) */
-  return isfinite(v) ? kh_inp_evaluate(text, strlen(text)) : v;
+  return printed_and_read(v, 15); /* numparam's substitution, % 23.15e (xpressn.c) */
 }

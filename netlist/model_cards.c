@@ -166,6 +166,16 @@ kh_status kh_read_model_or_hold(kh_parser *p, uint32_t line, const kh_tokens *to
 static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
                            size_t mlen);
 
+/* The refusal just failed into the context (kh_token_fail) made model `model`'s, raised where an
+ * element uses it, and the context cleared; the refusal's text, or NULL out of memory. */
+static const char *refuse_stored(kh_parser *p, size_t model) {
+  const char *why = kh_arena_strdup(&p->nl->arena, p->ctx->message);
+  if (!why) return NULL;
+  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
+  p->nl->models[model].refusal = why;
+  return why;
+}
+
 /* A card's value that reads temper is rounded to %g, as ngspice 39 alters it (values.c). In a
  * .dc TEMP sweep's point (p->temp_fixed) such a card is refused: ngspice 39 keeps its value at
  * the deck's own temperature through the sweep (measured: a diode's rs={temper/7} stays 27/7 at
@@ -185,11 +195,8 @@ kh_status kh_read_model_card(kh_parser *p, uint32_t line, const kh_tokens *tok, 
                 "model value at the deck's own temperature through its .dc TEMP sweep, where "
                 "kirchhoff would read it at each point; run op at each .temp instead",
                 (int)tok->items[1].len, tok->items[1].s);
-  const char *why = kh_arena_strdup(&p->nl->arena, p->ctx->message);
-  if (!why) return kh_fail_nomem(p->ctx, "storing a model");
-  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
-  p->nl->models[p->nl->model_count - 1].refusal = why;
-  return st;
+  return refuse_stored(p, p->nl->model_count - 1) ? KH_OK
+                                                  : kh_fail_nomem(p->ctx, "storing a model");
 }
 
 static kh_status read_words(kh_parser *p, uint32_t line, const kh_tokens *tok, const char *mname,
@@ -312,10 +319,8 @@ static kh_status read_card(kh_parser *p, uint32_t line, const kh_tokens *tok, co
                 "a ')' glued after a value that starts with a name, which ngspice 39's front end "
                 "braces to the next blank, ')' included, and stops at (\"Syntax error\"): put a "
                 "blank before the card's ')'");
-  const char *why = kh_arena_strdup(&p->nl->arena, p->ctx->message);
+  const char *why = refuse_stored(p, models);
   if (!why) return kh_fail_nomem(p->ctx, "storing a model");
-  p->ctx->status = KH_OK, p->ctx->message[0] = '\0';
-  p->nl->models[models].refusal = why;
   return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, &tok->items[1]),
                         "model '%.*s' set aside (%s): an element that uses it is refused",
                         (int)tok->items[1].len, tok->items[1].s, why);
