@@ -400,7 +400,9 @@ static kh_status instance_multiplier(kh_parser *p, uint32_t line, const kh_token
     e = kh_param_find(table, "m", 1);
   }
   e->given = KH_PARAM_GIVEN_DECLARED; /* used: no note that the subcircuit ignores it */
-  *m = e->value;
+  /* each element reads it from the `m={m}` ngspice appends: numparam's text, read by INPevaluate
+   * (m=3 reaches them as 3.0000000000000004) */
+  *m = kh_expression_parameter(e->value);
   if (*m > 0 && isfinite(*m)) return KH_OK;
   for (size_t i = params_at; i + 2 < tok->count; i = kh_assignment_end(tok, i + 2, tok->count))
     if (kh_token_eq(&tok->items[i], "m"))

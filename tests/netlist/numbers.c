@@ -374,6 +374,15 @@ Test(numbers, device_values_are_read_as_ngspice_reads_them) {
                                  "v1 x 0 1\n");
   cr_expect(kh_netlist_element(nl, 0).value == 0.3, "%.17e", kh_netlist_element(nl, 0).value);
   kh_netlist_free(nl);
+  /* an X line's m reaches its elements through the m={m} ngspice appends to them: ngspice's own
+   * @r.x1.r1[m] is 3.00000000000000044 for m=3 and 0.666666666666666630 for m={2/3} */
+  nl = kh_test_parse("t\n.subckt s a b\nr1 a b 1k\n.ends\nx1 x 0 s m=3\nx2 x 0 s m={2/3}\n"
+                     "v1 x 0 1\n");
+  const double ngspice_m[] = {3.00000000000000044e+00, 6.66666666666666630e-01};
+  for (size_t k = 0; k < 2; k++)
+    cr_expect(kh_netlist_element(nl, k).value == 1e3 / ngspice_m[k], "x%zu: %.17e", k + 1,
+              kh_netlist_element(nl, k).value);
+  kh_netlist_free(nl);
 }
 
 /* The writer gives each device value a text ngspice's reader takes back to the same double
