@@ -34,8 +34,9 @@ kh_status kh_finish_resistors(kh_parser *p);
 kh_status kh_keep_passive_temp(kh_parser *p, kh_elem *e, const kh_passive_temp *rt);
 /* A resistor's or capacitor's factor 1 + tc1 dT + tc2 dT^2 (a resistor's tce: 1.01^(tce dT)), dT
  * from its tnom (the circuit's nominal temperature where not given) to its temp, else the
- * circuit's plus its dtemp (*kelvins). */
-double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt,
+ * circuit's plus its dtemp (*kelvins); rounded as ngspice 39 computes it for a resistor (nested,
+ * restemp.c) or a capacitor (captemp.c) as `resistor` says. */
+double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt, int resistor,
                                      double *kelvins);
 /* Its l and w (for KH_RT_GEOMETRY), each times .options scale where the instance gave it. */
 void kh_passive_size(const kh_netlist *nl, const kh_passive_temp *rt, double *l, double *w);

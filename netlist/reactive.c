@@ -303,7 +303,7 @@ kh_status kh_finish_reactive(kh_parser *p) {
       c->value *= ct->cj * l * w + ct->cjsw * 2 * (l + w);
     }
     double kelvins;
-    c->value *= kh_passive_temperature_factor(nl, ct, &kelvins);
+    c->value *= kh_passive_temperature_factor(nl, ct, 0, &kelvins);
     if (!(c->value >= 0) || !isfinite(c->value))
       return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, c->loc,
                             "%s '%s' is %g %s at %.2f K (its geometry and temperature "

@@ -305,7 +305,7 @@ kh_status kh_keep_passive_temp(kh_parser *p, kh_elem *e, const kh_passive_temp *
   return KH_OK;
 }
 
-double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt,
+double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp *rt, int resistor,
                                      double *kelvins) {
   double t = rt->given & KH_RT_TEMP ? rt->temp + KH_CELSIUS_TO_KELVIN
                                     : kh_netlist_temperature(nl) + rt->dtemp;
@@ -313,7 +313,8 @@ double kh_passive_temperature_factor(const kh_netlist *nl, const kh_passive_temp
                                        : kh_netlist_nominal_temperature(nl, NULL);
   double dt = t - tnom;
   *kelvins = t;
-  return rt->given & KH_RT_TCE ? pow(1.01, rt->tce * dt) : 1 + rt->tc1 * dt + rt->tc2 * dt * dt;
+  if (rt->given & KH_RT_TCE) return pow(1.01, rt->tce * dt);
+  return resistor ? (rt->tc2 * dt + rt->tc1) * dt + 1 : 1 + rt->tc1 * dt + rt->tc2 * dt * dt;
 }
 
 void kh_passive_size(const kh_netlist *nl, const kh_passive_temp *rt, double *l, double *w) {
@@ -354,7 +355,7 @@ kh_status kh_finish_resistors(kh_parser *p) {
       }
     }
     double t;
-    r->value *= kh_passive_temperature_factor(nl, rt, &t);
+    r->value *= kh_passive_temperature_factor(nl, rt, 1, &t);
     if (!(r->value > 0) || !isfinite(r->value))
       return kh_source_fail(p->ctx, &p->src, KH_ERR_INPUT, r->loc,
                             "resistor '%s' is %g ohms at %.2f K (its temperature coefficients); "

@@ -83,3 +83,14 @@ Test(structure, resistor_reading_temper_keeps_only_tc1_tc2_and_m) {
                         "rn=1k\n.param rr='rt*2'\n.func rf(x) 'x*500*temper/40'\nv1 a 0 1\n",
                         "r1", cases, sizeof cases / sizeof cases[0]);
 }
+
+/* A resistor's temperature factor rounded as restemp.c nests it, (tc2 dT + tc1) dT + 1 (a
+ * capacitor's captemp.c sums 1 + tc1 dT + tc2 dT^2): at 50 C, tc=0.001 0.0001, 1 kohm is
+ * 1075.9000000000001 where the sum gives 1075.8999999999999, and ngspice's v(b) of this divider
+ * (numdgt=17) is 0.481718772580567445, which the sum missed by an ulp. */
+Test(structure, resistor_temperature_factor_rounds_as_ngspice) {
+  kh_netlist *nl = kh_test_parse("t\nv1 a 0 1\nr1 a b 1k tc=0.001 0.0001\nr2 b 0 1k\n.temp 50\n");
+  cr_expect(kh_netlist_element(nl, 1).value == 1.07590000000000009e+03, "%.17e",
+            kh_netlist_element(nl, 1).value);
+  kh_netlist_free(nl);
+}
