@@ -144,16 +144,22 @@ static int same_double(double a, double b) {
   return a == b || (isnan(a) && isnan(b));
 }
 
-/* Sets up the circuit with o (o.celsius NAN and o.resistor NULL: the deck as read), once per
- * temperature and resistance. */
+/* Whether two points' overrides read the deck alike. */
+static int same_overrides(const kh_parse_overrides *a, const kh_parse_overrides *b) {
+  int same = same_double(a->celsius, b->celsius);
+  for (size_t k = 0; k < 2; k++)
+    same &= a->resistor[k] == b->resistor[k] && same_double(a->ohms[k], b->ohms[k]);
+  return same;
+}
+
+/* Sets up the circuit with o (o.celsius NAN and no o.resistor: the deck as read), once per
+ * temperature and resistances. */
 static kh_status circuit_at(point_circuit *pc, kh_parse_overrides o) {
-  if (pc->ready && same_double(o.celsius, pc->o.celsius) && o.resistor == pc->o.resistor &&
-      same_double(o.ohms, pc->o.ohms))
-    return KH_OK;
+  if (pc->ready && same_overrides(&o, &pc->o)) return KH_OK;
   release(pc);
   pc->o = o;
   kh_status st =
-      isnan(o.celsius) && !o.resistor
+      isnan(o.celsius) && !o.resistor[0] && !o.resistor[1]
           ? KH_OK
           : kh_netlist_parse_file_compat(pc->ctx, &pc->at, pc->path, &o, kh_cli_compat_mode());
   const kh_netlist *nl = current(pc);
@@ -168,6 +174,29 @@ static kh_status circuit_at(point_circuit *pc, kh_parse_overrides o) {
   return st;
 }
 
+/* A point of general Newton, from the last point's answer; where that fails, from scratch, as
+ * ngspice's sweep falls back from Newton at the last point (NIiter) to its whole operating-point
+ * search (CKTop from MODEINITJCT, dctrcurv.c): seen on a VBIC stage whose Newton from the last
+ * point stepped where the base charge is NaN, while both programs' op solve the point. The first
+ * failure is the one reported where the fresh start fails too (or cannot be made: ideal diodes
+ * need a start). */
+static kh_status general_point(point_circuit *pc, int first, double *v) {
+  kh_solve_stats stats;
+  kh_status st = kh_general_op(pc->ctx, current(pc), pc->values, first ? NULL : v, v, NULL, &stats);
+  if (st != KH_ERR_NUMERIC || first) return st;
+  char *why = strdup(kh_last_error(pc->ctx));
+  if (!why) return st;
+  kh_clear_error(pc->ctx);
+  if (kh_general_op(pc->ctx, current(pc), pc->values, NULL, v, NULL, &stats) == KH_OK) {
+    free(why);
+    return KH_OK;
+  }
+  kh_clear_error(pc->ctx);
+  kh_set_error(pc->ctx, st, "%s", why);
+  free(why);
+  return st;
+}
+
 /* Solves one point: sources[k] at value[k] (the axes that are sources) into v. */
 static kh_status solve_point(point_circuit *pc, const axis *ax, const double *value, size_t count,
                              int first, double *v) {
@@ -178,20 +207,18 @@ static kh_status solve_point(point_circuit *pc, const axis *ax, const double *va
         pc->general ? KH_OK : kh_circuit_set_source(pc->ctx, pc->c, ax[k].element, value[k]);
     if (st != KH_OK) return st;
   }
-  kh_solve_stats stats;
-  if (pc->general)
-    return kh_general_op(pc->ctx, current(pc), pc->values, first ? NULL : v, v, NULL, &stats);
+  if (pc->general) return general_point(pc, first, v);
   return kh_solver_solve(pc->ctx, pc->s, v, NULL);
 }
 
 /* What the point's sweeps set other than sources: the temperature, a resistor. */
 static kh_parse_overrides overrides_at(const axis *ax, size_t count, const double *value) {
-  kh_parse_overrides o = {NAN, NULL, NAN};
+  kh_parse_overrides o = {NAN, {NULL, NULL}, {NAN, NAN}};
   for (size_t k = 0; k < count; k++)
     if (ax[k].element == TEMPERATURE)
       o.celsius = value[k];
     else if (ax[k].resistor)
-      o.resistor = ax[k].sweep.source, o.ohms = value[k];
+      o.resistor[k] = ax[k].sweep.source, o.ohms[k] = value[k]; /* both, where both are */
   return o;
 }
 
@@ -220,9 +247,16 @@ static int run(kh_context *ctx, const kh_netlist *nl, const char *path) {
     int rc = resolve(nl, &sweeps[k], &ax[k], file, line, col);
     if (rc != KH_EXIT_OK) return rc;
   }
+  if (count == 2 && ax[0].element == ax[1].element) { /* measured: 10 s, no point, not ended */
+    fprintf(stderr,
+            "kirchhoff: input error: %s:%u:%u: .dc sweeps '%s' in both of its sweeps, where "
+            "ngspice 39 steps it in each and never ends; sweep two different things\n",
+            file, line, col, ax[0].sweep.source);
+    return KH_EXIT_INPUT;
+  }
   size_t n = kh_netlist_node_count(nl);
   /* controlled sources without a co-content: general Newton, each point from the last */
-  point_circuit pc = {.ctx = ctx, .path = path, .deck = nl, .o = {NAN, NULL, NAN}};
+  point_circuit pc = {.ctx = ctx, .path = path, .deck = nl, .o = {NAN, {NULL, NULL}, {NAN, NAN}}};
   pc.general = kh_netlist_general_count(nl, NULL) > 0;
   if (pc.general) kh_cli_note_other_operating_points(nl, 0);
   double *v = calloc(n, sizeof *v), failed_at = NAN;

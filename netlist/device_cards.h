@@ -24,9 +24,9 @@ int kh_rkm_value(kh_parser *p, uint32_t line, const kh_token *t, double *out, kh
  * writes for it) or refused, 0 where it is a diode's line. */
 int kh_ltspice_diode(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                      kh_status *st);
-/* Whether the resistor line's element is the .dc sweep's (top level, that name): its written
- * resistance is then p->swept_ohms. */
-int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s);
+/* Whether the resistor line's element is one that the .dc card sweeps (top level, that name):
+ * its written resistance is then *ohms. */
+int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s, double *ohms);
 kh_status kh_finish_resistors(kh_parser *p);
 /* A resistor's, capacitor's or inductor's temperature dependence and geometry, where it has
  * one (a coefficient or a geometry given), stored for element e (its ctrl[1]), to be folded into

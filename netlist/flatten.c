@@ -116,7 +116,7 @@ static kh_status two_terminal(kh_parser *p, uint32_t line, const kh_tokens *tok,
     return resistor_with_words(p, line, tok, s, e); /* instance words or a model: resistor.c */
   if (!rkm) st = kh_eval_token(p, line, &t[3], s, &e.value);
   if (st != KH_OK) return st;
-  if (kh_swept_resistor(p, &t[0], s)) e.value = p->swept_ohms;
+  kh_swept_resistor(p, &t[0], s, &e.value);
   if (e.value == 0 && (st = kh_zero_resistance(p, line, &t[0], &e.value)) != KH_OK) return st;
   if (!(e.value > 0))
     return kh_token_fail(p, line, &t[3], "resistance must be positive, got %g", e.value);

@@ -406,7 +406,8 @@ static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path,
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
   if (st == KH_OK && o && !isnan(o->celsius)) st = kh_fix_temperature(&p, o->celsius);
   if (st == KH_OK && !isnan(start)) st = kh_netlist_set_option(ctx, nl, "temp", start);
-  if (o && o->resistor) p.swept_resistor = o->resistor, p.swept_ohms = o->ohms;
+  for (size_t k = 0; o && k < 2; k++)
+    p.swept_resistor[k] = o->resistor[k], p.swept_ohms[k] = o->ohms[k];
   if (st == KH_OK)
     st = path ? kh_source_read_file(ctx, &p.src, path)
               : kh_source_read_string(ctx, &p.src, text, strlen(text), name);
@@ -414,10 +415,11 @@ static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path,
   if (st == KH_OK) st = kh_flatten(&p);
   if (st == KH_OK) st = kh_note_held_models(&p);
   if (st == KH_OK && !p.own_text) st = kh_check_dropped_models(&p);
-  if (st == KH_OK && p.swept_resistor && !p.swept_found)
-    st = nl->dc_count ? kh_source_fail(ctx, &p.src, KH_ERR_INPUT, nl->dc_loc, NO_SWEPT_RESISTOR,
-                                       p.swept_resistor)
-                      : kh_fail(ctx, KH_ERR_INPUT, NO_SWEPT_RESISTOR, p.swept_resistor);
+  for (size_t k = 0; k < 2; k++)
+    if (st == KH_OK && p.swept_resistor[k] && !p.swept_found[k])
+      st = nl->dc_count ? kh_source_fail(ctx, &p.src, KH_ERR_INPUT, nl->dc_loc, NO_SWEPT_RESISTOR,
+                                         p.swept_resistor[k])
+                        : kh_fail(ctx, KH_ERR_INPUT, NO_SWEPT_RESISTOR, p.swept_resistor[k]);
   if (st == KH_OK && nl->element_count == 0)
     st = kh_source_fail(ctx, &p.src, KH_ERR_INPUT, (kh_loc){0, 1, 1},
                         "netlist has no elements (line 1 is always the title)%s",
@@ -475,9 +477,10 @@ kh_status kh_netlist_parse_file_compat(kh_context *ctx, kh_netlist **out, const 
   if (o && !isnan(o->celsius) && !(o->celsius > -273.15 && isfinite(o->celsius)))
     return kh_fail(ctx, KH_ERR_INPUT, "temperature %g degrees Celsius is below absolute zero",
                    o->celsius);
-  if (o && o->resistor && !(o->ohms > 0 && isfinite(o->ohms)))
-    return kh_fail(ctx, KH_ERR_INPUT, "resistance %g for '%s': it must be positive", o->ohms,
-                   o->resistor);
+  for (size_t k = 0; o && k < 2; k++)
+    if (o->resistor[k] && !(o->ohms[k] > 0 && isfinite(o->ohms[k])))
+      return kh_fail(ctx, KH_ERR_INPUT, "resistance %g for '%s': it must be positive", o->ohms[k],
+                     o->resistor[k]);
   return parse(ctx, out, path, NULL, NULL, o, mode);
 }
 

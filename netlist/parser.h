@@ -152,9 +152,9 @@ typedef struct {
   kh_loc dot_temp;      /* the last .temp card (line 0: none), which beats .options temp= */
   int temp_fixed;       /* the caller set the temperature (a .dc TEMP sweep's point), which
                          * beats .temp and .options temp= alike */
-  const char *swept_resistor; /* a .dc sweep's top-level resistor (NULL: none), whose written */
-  double swept_ohms;          /* resistance this is, and whether it was found */
-  int swept_found;
+  const char *swept_resistor[2]; /* a .dc card's top-level resistors (NULL: none), whose */
+  double swept_ohms[2];          /* written resistances these are, and whether each was found */
+  int swept_found[2];
   /* .model cards inside .subckt bodies whose values hold expressions: read at each instance,
    * with its parameters (kh_instance_models), as ngspice reads them; the instances being
    * expanded hold their own models over the definitions' names ("sub.name"), innermost last */

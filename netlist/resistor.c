@@ -209,9 +209,13 @@ kh_status kh_zero_resistance(kh_parser *p, uint32_t line, const kh_token *name, 
                         (int)name->len, name->s);
 }
 
-int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s) {
-  if (!p->swept_resistor || (s && s->def) || !kh_token_eq(name, p->swept_resistor)) return 0;
-  return p->swept_found = 1;
+int kh_swept_resistor(kh_parser *p, const kh_token *name, const kh_scope *s, double *ohms) {
+  for (size_t k = 0; k < 2 && !(s && s->def); k++)
+    if (p->swept_resistor[k] && kh_token_eq(name, p->swept_resistor[k])) {
+      *ohms = p->swept_ohms[k];
+      return p->swept_found[k] = 1;
+    }
+  return 0;
 }
 
 kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
@@ -269,7 +273,7 @@ kh_status kh_parse_resistor(kh_parser *p, uint32_t line, const kh_tokens *tok, c
     if ((st = kh_eval_token(p, line, &t[i], s, &w.value)) != KH_OK) return st;
     w.has_value = 1;
   }
-  if (kh_swept_resistor(p, &t[0], s)) w.value = p->swept_ohms, w.has_value = 1;
+  if (kh_swept_resistor(p, &t[0], s, &w.value)) w.has_value = 1;
   if (model) from_model(model, &w);
   if (model && !isnan(kh_model_value(model, "t_abs", NAN)) &&
       (w.temp.given & (KH_RT_TC1 | KH_RT_TC2 | KH_RT_TCE)))

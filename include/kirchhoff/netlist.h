@@ -58,14 +58,14 @@ KH_API kh_status kh_netlist_parse_file(kh_context *ctx, kh_netlist **out, const 
 /* What a .dc sweep changes from point to point, as ngspice 39 changes it: the circuit's
  * temperature (`celsius`, NAN: the deck's own), in place of the deck's .temp and .options temp=
  * (instances' temp= stay, dtemp= follow, every `temper` reads it: ngspice's sweep gives its .op
- * at .temp T at each point, measured), and a top-level resistor's resistance as written
- * (`resistor`, NULL: none; `ohms` > 0), in place of its value, its model's R or its geometry,
- * with its m, scale and temperature coefficients applied as ngspice applies them to a swept
- * resistance (measured). */
+ * at .temp T at each point, measured), and up to two top-level resistors' resistances as
+ * written (`resistor[k]`, NULL: none; `ohms[k]` > 0: a .dc card's two sweeps can both be
+ * resistors), each in place of its value, its model's R or its geometry, with its m, scale and
+ * temperature coefficients applied as ngspice applies them to a swept resistance (measured). */
 typedef struct {
   double celsius;
-  const char *resistor;
-  double ohms;
+  const char *resistor[2];
+  double ohms[2];
 } kh_parse_overrides;
 /* As kh_netlist_parse_file, with the overrides: what a .dc sweep reads at each point. */
 KH_API kh_status kh_netlist_parse_file_with(kh_context *ctx, kh_netlist **out, const char *path,

@@ -310,6 +310,29 @@ Test(cli, dc_sweeps_as_ngspice_steps) {
   free(out);
 }
 
+/* Where Newton from the last point fails, the point is solved from scratch, as ngspice's sweep
+ * falls back from NIiter to CKTop (dctrcurv.c): in this deck (bench/random_dc.py seed 20,
+ * reduced) Newton from the point at R1 = 85595 steps a VBIC transistor where its base charge is
+ * NaN, and until 2026-12-07 the sweep stopped there; ngspice 39's own sweep of the file gives
+ * v(n5) 121.0131040132124 V at R1 = 100700 (reltol 1e-9) and all nine points. */
+Test(cli, dc_point_that_newton_from_the_last_misses_is_solved_afresh) {
+  char args[600], *out = NULL;
+  snprintf(args, sizeof args, "dc --quiet %s/good/dc_vbic_warm_start.cir", kh_test_data_dir());
+  cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+  const char *header = strstr(out, "res-sweep,"), *row = strstr(out, "\n100700,");
+  cr_assert(header && row, "%s", out);
+  size_t rows = 0;
+  for (const char *c = header; *c; c++) rows += *c == '\n';
+  cr_expect_eq(rows, 10, "%s", out); /* the header and nine points */
+  size_t column = 0;                 /* n5's */
+  for (const char *c = header; *c != '\n' && strncmp(c, ",n5,", 4); c++) column += *c == ',';
+  for (size_t k = 0; k < column + 1; k++) row = strchr(row + 1, ',');
+  cr_assert(row, "%s", out);
+  double n5 = strtod(row + 1, NULL);
+  cr_expect(fabs(n5 - 121.0131040132124) <= 1e-6 * 121, "%.17g", n5);
+  free(out);
+}
+
 /* .dc of a resistor: ngspice 39 sets its resistance as written and applies m and its temperature
  * coefficients (measured); here m=2 and tc1=0.01 at 77 C beside a diode, against ngspice's sweep
  * of the same deck at reltol 1e-12: v(b) at 1k and 3k. */
@@ -336,6 +359,34 @@ Test(cli, dc_sweeps_a_resistor) {
   cr_expect(strstr(out, "sweep_rx.cir:8:1: 'r.x1.r1' is no resistor at the top level"), "%s", out);
   cr_expect(!strstr(out, "res-sweep"), "%s", out);
   free(out);
+}
+
+/* A .dc card's two sweeps can both be resistors: each point sets both, as ngspice 39's own sweep
+ * of this divider gives v(b) = r2 / (r1 + r2) at all six points (until 2026-12-07 the inner
+ * resistor kept its written 1k: 0.5 where ngspice gives 0.333 at r1 = 2k, r2 = 1k; found by
+ * bench/random_dc.py). One thing swept in both is refused: ngspice 39 steps it in each loop and
+ * gives no point (v1, r1 and temp measured: stopped after 10 s). */
+Test(cli, dc_sweeps_two_resistors) {
+  char *out = NULL;
+  cr_assert_eq(run_dc("sweep_rr.cir",
+                      "t\nv1 a 0 1\nr1 a b 1k\nr2 b 0 1k\n.dc r1 1k 2k 1k r2 1k 3k 1k\n", &out),
+               0, "%s", out);
+  static const char *const rows[] = {"\n1000,1000,1,0.5\n", "\n2000,1000,1,0.33333333333333331\n",
+                                     "\n2000,2000,1,0.5\n", "\n1000,3000,1,0.75\n",
+                                     "\n2000,3000,1,0.59999999999999998\n"};
+  for (size_t k = 0; k < sizeof rows / sizeof *rows; k++)
+    cr_expect(strstr(out, rows[k]), "%s not in %s", rows[k], out);
+  free(out);
+  static const char *const twice[] = {"r1 1k 2k 1k r1 5k 6k 1k", "v1 1 2 1 v1 5 6 1",
+                                      "temp 0 20 10 temp 50 60 10"};
+  for (size_t k = 0; k < sizeof twice / sizeof *twice; k++) {
+    char deck[160];
+    snprintf(deck, sizeof deck, "t\nv1 a 0 1\nr1 a b 1k\nr2 b 0 1k\n.dc %s\n", twice[k]);
+    cr_expect_eq(run_dc("sweep_twice.cir", deck, &out), 2, "%s", out);
+    cr_expect(strstr(out, "sweep_twice.cir:5:1: .dc sweeps '") && strstr(out, "in both of its"),
+              "%s", out);
+    free(out);
+  }
 }
 
 /* .dc through a self-heating VDMOS (ngspice's own IRFP240 example on a 0.05 K/W sink): each
