@@ -202,9 +202,11 @@ static kh_status solve_point(point_circuit *pc, const axis *ax, const double *va
                              int first, double *v) {
   for (size_t k = 0; k < count; k++) {
     if (ax[k].element == TEMPERATURE || ax[k].resistor) continue;
-    pc->values[ax[k].element] = value[k];
+    /* the DC value as written, times a current source's m, as isrcload.c loads it */
+    double source = value[k] * kh_netlist_source_multiplier(current(pc), ax[k].element);
+    pc->values[ax[k].element] = source;
     kh_status st =
-        pc->general ? KH_OK : kh_circuit_set_source(pc->ctx, pc->c, ax[k].element, value[k]);
+        pc->general ? KH_OK : kh_circuit_set_source(pc->ctx, pc->c, ax[k].element, source);
     if (st != KH_OK) return st;
   }
   if (pc->general) return general_point(pc, first, v);

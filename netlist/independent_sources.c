@@ -173,7 +173,10 @@ kh_status kh_source_card(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
     return kh_token_fail(p, line, &t[i], "unexpected '%.*s' in source '%.*s'%s", (int)t[i].len,
                          t[i].s, (int)t[0].len, t[0].s, kh_ltspice_hint(&t[i]));
   if (!have_dc) e.value = at_zero;
-  if (kind == KH_ISOURCE) e.value *= copies * kh_scope_multiplier(s); /* and an X line's m= */
+  if (kind == KH_ISOURCE) { /* and an X line's m= */
+    e.multiplier = copies * kh_scope_multiplier(s);
+    e.value *= e.multiplier;
+  }
   if (have_wave &&
       (st = kh_source_note(p->ctx, &p->src, wave_loc,
                            "transient specification: the DC operating point uses %s "

@@ -35,6 +35,11 @@ size_t kh_netlist_element_count(const kh_netlist *nl) {
   return nl->element_count;
 }
 
+double kh_netlist_source_multiplier(const kh_netlist *nl, size_t i) {
+  const kh_elem *e = &nl->elements[i];
+  return e->kind == KH_ISOURCE && e->multiplier > 0 ? e->multiplier : 1;
+}
+
 kh_element kh_netlist_element(const kh_netlist *nl, size_t i) {
   const kh_elem *e = &nl->elements[i];
   kh_element out = {(kh_element_kind)e->kind,

@@ -33,6 +33,8 @@ typedef struct {
                           * its index into expressions */
     const char *control; /* F, H and W switches: the flattened name of the controlling voltage
                           * source */
+    double multiplier;   /* an I source's m (its own or an X line's), folded into value; 0 (an
+                          * I source made otherwise): 1 */
   };
 } kh_elem; /* its name is element_names' entry with the same index */
 

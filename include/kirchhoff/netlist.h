@@ -116,6 +116,10 @@ KH_API size_t kh_netlist_element_count(const kh_netlist *nl);
 KH_API kh_element kh_netlist_element(const kh_netlist *nl, size_t index);
 /* Index of an element by (case-insensitive) flattened name, or (size_t)-1. */
 KH_API size_t kh_netlist_find_element(const kh_netlist *nl, const char *name);
+/* A current source's m (its own, or the X line's that multiplies its subcircuit), which its
+ * value includes: ngspice's .dc sets a swept source's DC value as written and multiplies it by
+ * m (isrcload.c); 1 for every other element. */
+KH_API double kh_netlist_source_multiplier(const kh_netlist *nl, size_t index);
 
 /* Looks up parameter `param` of model `model` (as written in .model). Returns 1 and sets *value
  * if given there, 0 otherwise. */

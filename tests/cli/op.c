@@ -361,6 +361,28 @@ Test(cli, dc_sweeps_a_resistor) {
   free(out);
 }
 
+/* A swept current source keeps its m (its own, or an X line's): ngspice 39 sets the DC value as
+ * written and loads m times it (isrcload.c); its own sweep gives v(b) 1 V at I1 = 0.5 mA with m=2
+ * into 1k, and 1.5 V at 0.5 mA for the m=3 instance's source. Until 2026-12-07 the sweep set the
+ * bare value: 0.5 V (found by bench/random_dc.py's probes). */
+Test(cli, dc_sweeps_a_current_source_with_its_multiplier) {
+  char *out = NULL;
+  cr_assert_eq(run_dc("sweep_im.cir", "t\ni1 0 b 1m m=2\nr1 b 0 1k\n.dc i1 0 2m 0.5m\n", &out), 0,
+               "%s", out);
+  cr_expect(strstr(out, "\n0.00050000000000000001,1\n"), "%s", out);
+  cr_expect(strstr(out, "\n0.002,4\n"), "%s", out);
+  free(out);
+  cr_assert_eq(run_dc("sweep_ix.cir",
+                      "t\nx1 b sub m=3\n.subckt sub p\ni1 0 p 1m\n.ends\nr1 b 0 1k\n"
+                      ".dc i.x1.i1 0 1m 0.5m\n",
+                      &out),
+               0, "%s", out);
+  const char *row = strstr(out, "\n0.00050000000000000001,");
+  cr_assert(row, "%s", out);
+  cr_expect(fabs(strtod(row + 24, NULL) - 1.5) < 1e-12, "%s", row);
+  free(out);
+}
+
 /* A .dc card's two sweeps can both be resistors: each point sets both, as ngspice 39's own sweep
  * of this divider gives v(b) = r2 / (r1 + r2) at all six points (until 2026-12-07 the inner
  * resistor kept its written 1k: 0.5 where ngspice gives 0.333 at r1 = 2k, r2 = 1k; found by
