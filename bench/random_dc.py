@@ -62,11 +62,14 @@ def plain_value(word):
 
 def sweepable(cards):
     """(kind, name, value) for each top-level V or I source whose DC value is a plain number
-    (`v1 a b 1.5` or `v1 a b dc 1.5`) and each resistor whose value is one."""
+    (`v1 a b 1.5` or `v1 a b dc 1.5`; an I source maybe with m=) and each resistor whose value
+    is one."""
     found = []
     for card in cards:
         words = card.split(";")[0].split()
-        if len(words) < 4 or not words[0][0].lower() in "vir" or "=" in card:
+        if len(words) < 4 or not words[0][0].lower() in "vir" or any(
+                "=" in w and not (words[0][0].lower() == "i" and w.lower().startswith("m="))
+                for w in words):
             continue
         at = 4 if words[3].lower() == "dc" and len(words) > 4 else 3
         value = plain_value(words[at])

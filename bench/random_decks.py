@@ -5,7 +5,7 @@ Usage: bench/random_decks.py FIRST LAST [--syntax] [--kirchhoff PATH] [--keep DI
 
 Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resistors with
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
-sources, diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
+sources (I maybe with m=), diode models with IS N RS BV IBV NBV EG XTI TNOM IKF JSW NS (and capacitance
 parameters, which DC ignores), diode instances with area, m= or temp=, JFETs (NJF and PJF with
 VTO BETA LAMBDA B RD RS IS TCV BEX XTI, area, m= or temp=), MESFETs (NMF and PMF, Statz's model, area= or m=), BJTs (NPN and PNP with IS BF BR
 VAF VAR IKF IKR ISE NE ISC NF RB RBM IRB RC RE XTB TRC1, maybe ISS NS SUBS, IBE IBC, TLEV=3 and RCO VO GAMMA,
@@ -564,9 +564,13 @@ def deck(seed):
         if node not in driven:
             driven.add(node)
             lines.append(f"{name('V')} {node} 0 dc {r.uniform(-1.5, 1.5):.3f}")
+    ri = random.Random(f"isource m {seed}")  # an I source's m=, on a stream of its own
     for _ in range(r.randint(0, 2)):
         a, b = r.sample(names + ["0"], 2)
         lines.append(f"{name('I')} {a} {b} dc {r.uniform(-5e-3, 5e-3):.4g}")
+        if ri.random() < 0.3:
+            lines[-1] += f" m={ri.choice(['2', '3', '0.5'])}"
+
     models = []
     for j in range(r.randint(0, 3)):
         p = [f"is={r.choice(['1e-14', '2.52n', '4.35e-9', '1e-12', '3e-15'])}",
