@@ -17,9 +17,12 @@ run the file with `.options reltol=1e-9 abstol=1e-15 vntol=1e-12` at its end: `k
   none      ngspice gives no DC plot (it fails on the deck or on a point), and kirchhoff
             fails too or answers (counted as unchecked in the latter case);
   unchecked kirchhoff answers, ngspice does not;
-  several   the points differ at nodes, but kirchhoff's `op` with the swept values fixed and a
-            .nodeset at ngspice's point... is not tried: these are listed for a reader, with
-            the first differing point;
+  several   a point differs at nodes, and kirchhoff's answer there is an operating point by
+            ngspice's own equations (the point written as an .op, every node held at
+            kirchhoff's voltage through a micro-ohm: no node draws more than rounding, as
+            random_decks.py tests its `several`): each program followed another branch;
+  differ    a point differs at nodes and ngspice so held draws more: listed with the first
+            differing point, for a reader;
   wrong     the swept values or the number of points differ, or kirchhoff fails where ngspice
             answers.
 Prints the decks that are not matching and the counts; exits 1 if any is wrong.
@@ -170,7 +173,42 @@ def ngspice_rows(path):
     return names, rows
 
 
-def compare(kirchhoff, path):
+def at_point(text, card, values):
+    """The deck's text solving the .dc card's point `values` (first sweep's, maybe the second's)
+    as an .op: each swept source's or resistor's value word set to it, a swept TEMP as the last
+    `.temp` (which beats .options temp=), the .dc card gone."""
+    words = card.split()[1:]
+    dropped = (".dc", ".end") + ((".temp",) if "temp" in words[::4] else ())
+    lines = [l for l in text.splitlines() if not l.lower().startswith(dropped)]
+    for k, value in enumerate(values):
+        name = words[4 * k].lower()
+        if name == "temp":
+            lines.append(f".temp {value!r}")
+            continue
+        for i, line in enumerate(lines):
+            w = line.split()
+            if w and w[0].lower() == name:
+                at = 4 if len(w) > 4 and w[3].lower() == "dc" else 3
+                w[at] = repr(value)
+                lines[i] = " ".join(w)
+                break
+    return "\n".join(lines + [".op", ".end"]) + "\n"
+
+
+def held(path, card, values, voltages):
+    """Whether kirchhoff's answer at the point (`voltages`: node -> volts) is an operating point
+    by ngspice's own equations: ngspice reading the point as an .op (at_point) with every node
+    held at it through a micro-ohm draws no more than rounding into any node
+    (random_decks.drawn_at, its `several` test)."""
+    copy = path[:-4] + ".point.cir"
+    with open(copy, "w") as f:
+        f.write(at_point(open(path).read(), card, values))
+    drawn = random_decks.drawn_at(copy, voltages)
+    os.remove(copy)
+    return drawn is not None and drawn <= 1
+
+
+def compare(kirchhoff, path, card):
     """The deck's verdict and a message."""
     header, mine = kirchhoff_rows(kirchhoff, path)
     theirs = ngspice_rows(path)
@@ -183,8 +221,7 @@ def compare(kirchhoff, path):
     names, rows = theirs
     if len(rows) != len(mine):
         return "wrong", f"{len(mine)} points, ngspice {len(rows)}"
-    sweeps = [h for h in header if h.endswith("-sweep") or h.endswith("sweep")]
-    swept = len([h for h in header if "sweep" in h]) or 1
+    swept = len(card.split()) // 4  # the swept values' columns: one per sweep
     column = {n[2:-1]: i for i, n in enumerate(names) if n.startswith("v(") and "#" not in n}
     for k, (a, b) in enumerate(zip(mine, rows)):
         if abs(a[0] - b[0]) > 1e-12 * max(1.0, abs(b[0])):
@@ -194,9 +231,10 @@ def compare(kirchhoff, path):
                 continue
             theirs_v = b[column[name]]
             if not abs(a[i] - theirs_v) <= 1e-6 * max(1.0, abs(theirs_v)):
-                return "several", (f"point {k} ({header[0]} {a[0]!r}): {name} {a[i]!r}, "
-                                   f"ngspice {theirs_v!r}")
-    del sweeps
+                voltages = {n: a[j] for j, n in enumerate(header[swept:], swept) if "#" not in n}
+                kind = "several" if held(path, card, a[:swept], voltages) else "differ"
+                return kind, (f"point {k} ({header[0]} {a[0]!r}): {name} {a[i]!r}, "
+                              f"ngspice {theirs_v!r}")
     return "matching", ""
 
 
@@ -219,8 +257,8 @@ def main(argv):
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    counts = dict.fromkeys(["matching", "refused", "none", "unchecked", "several", "wrong",
-                            "no sweep"], 0)
+    counts = dict.fromkeys(["matching", "refused", "none", "unchecked", "several", "differ",
+                            "wrong", "no sweep"], 0)
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep or scratch
         os.makedirs(folder, exist_ok=True)
@@ -233,7 +271,7 @@ def main(argv):
             path = os.path.join(folder, f"dc{seed}.cir")
             with open(path, "w") as f:
                 f.write(drawn[0])
-            kind, message = compare(kirchhoff, path)
+            kind, message = compare(kirchhoff, path, drawn[1])
             counts[kind] += 1
             if kind != "matching":
                 print(f"seed {seed}: {kind}: {drawn[1]}: {message}")

@@ -1457,17 +1457,45 @@ def held_at(kirchhoff, path):
     run = op(kirchhoff, ["--csv", path])
     if run is None or run.returncode != 0:
         return None
-    mine = csv_voltages(run)
+    return drawn_at(path, csv_voltages(run))
+
+
+def source_nodes(lines):
+    """The nodes of the deck's top-level V, E and H cards and B cards with V=: their voltages
+    follow from the others' through the source, and a node held beside one (a 0 V ammeter's two
+    ends both held) splits its current between the source and the holds, which moves what an H
+    that reads it gives (seen: bench/random_dc.py seed 52)."""
+    nodes, depth = set(), 0
+    for line in lines:
+        words = line.split(";")[0].split()
+        if not words:
+            continue
+        head = words[0].lower()
+        depth += head.startswith(".subckt") - head.startswith(".ends")
+        if depth == 0 and len(words) >= 3 and (head[0] in "veh" or (
+                head[0] == "b" and re.search(r"\bv\s*=", line, re.I))):
+            nodes.update(w.lower() for w in words[1:3])
+    return nodes - {"0", "gnd"}
+
+
+def drawn_at(path, mine):
+    """held_at's measure for the node voltages `mine` (node -> volts) on the deck at path. The
+    nodes of its top-level voltage sources (source_nodes) are not held; each must come out
+    within 1e-6 max(1, |V|) V of mine, else the measure is infinite (one whose name print would
+    read as an expression, `net-3`, is held as before)."""
     lines = area_words(open(path).read().splitlines())
     at = max((i for i, l in enumerate(lines) if l.strip().lower() == ".end"), default=len(lines))
-    names = sorted(mine)
+    free = sorted(n for n in source_nodes(lines[1:at])  # names `print v(...)` reads whole
+                  if n in mine and re.fullmatch(r"[a-z0-9_]+", n))
+    names = sorted(set(mine) - set(free))
     holds = [card for k, n in enumerate(names) for card in
              (f"vhold{k} hold{k} 0 {mine[n]!r}", f"rhold{k} {n} hold{k} {HOLD_OHMS!r}")]
     probe = path[:-4] + "_held.cir"
     with open(probe, "w") as f:
         f.write("\n".join(lines[:at] + holds + [
-            TIGHT, ".control", "set numdgt=12", "op",
-            "print " + " ".join(f"vhold{k}#branch" for k in range(len(names))), ".endc"] +
+            TIGHT, ".control", "set numdgt=17", "op",
+            "print " + " ".join(f"vhold{k}#branch" for k in range(len(names))),
+            *(["print " + " ".join(f"v({n})" for n in free)] if free else []), ".endc"] +
             lines[at:]) + "\n")
     try:
         run = subprocess.run(["ngspice", "-b", os.path.basename(probe)], capture_output=True,
@@ -1480,6 +1508,10 @@ def held_at(kirchhoff, path):
     amps = [float(a) for a in re.findall(r"^vhold\d+#branch = (\S+)$", run.stdout, re.M)]
     if len(amps) != len(names) or not names:
         return None
+    volts = {n.lower(): float(v) for n, v in re.findall(r"^v\((\S+)\) = (\S+)$", run.stdout, re.M)}
+    if any(n not in volts or not abs(volts[n] - mine[n]) <= 1e-6 * max(1.0, abs(mine[n]))
+           for n in free):
+        return math.inf
     # beyond HOLD_AMPS, each node may draw its voltage's rounding (1e-15 relative, a few ulps)
     # over HOLD_OHMS: a node a source of the deck fixes draws that much from an exact answer
     return max(abs(a) / (HOLD_AMPS + 1e-15 * max(1.0, abs(mine[n])) / HOLD_OHMS)
