@@ -98,6 +98,10 @@ double kh_netlist_temperature(const kh_netlist *nl) {
   return t + KH_CELSIUS_TO_KELVIN;
 }
 
+int kh_netlist_set_up_again(const kh_netlist *nl) {
+  return nl->set_up_again;
+}
+
 double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model) {
   double t = DEFAULT_CELSIUS;
   kh_netlist_option(nl, "tnom", &t);

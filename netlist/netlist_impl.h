@@ -259,6 +259,7 @@ typedef struct {
 struct kh_netlist {
   kh_arena arena;
   char *title;
+  int set_up_again; /* read for a .dc TEMP or resistor sweep's point (kh_netlist_set_up_again) */
   const char **files;
   size_t file_count;
   kh_strmap nodes; /* id 0 is ground, "0" */

@@ -405,6 +405,7 @@ static kh_status parse_once(kh_context *ctx, kh_netlist **out, const char *path,
   kh_status st =
       kh_strmap_intern(&nl->nodes, "0", 1, &ground, NULL) ? kh_fail_nomem(ctx, "parsing") : KH_OK;
   if (st == KH_OK && o && !isnan(o->celsius)) st = kh_fix_temperature(&p, o->celsius);
+  nl->set_up_again = o && (!isnan(o->celsius) || o->resistor[0] || o->resistor[1]);
   if (st == KH_OK && !isnan(start)) st = kh_netlist_set_option(ctx, nl, "temp", start);
   for (size_t k = 0; o && k < 2; k++)
     p.swept_resistor[k] = o->resistor[k], p.swept_ohms[k] = o->ohms[k];

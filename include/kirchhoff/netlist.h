@@ -146,6 +146,11 @@ KH_API double kh_netlist_temperature(const kh_netlist *nl);
 /* The temperature a model's parameters were measured at, in kelvins: its TNOM, else `.options
  * tnom=`, else 27 degrees Celsius. model may be NULL. */
 KH_API double kh_netlist_nominal_temperature(const kh_netlist *nl, const char *model);
+/* 1 where nl was read for a .dc TEMP or resistor sweep's point (kh_parse_overrides with a
+ * temperature or a resistor): ngspice 39 sets its devices' temperatures up again there
+ * (CKTtemp, dctrcurv.c), after the setup at which its BSIM4 (4.8, and 4.0 to 4.5) parameter
+ * check made its corrections, once per model name and process; the points go without them. */
+KH_API int kh_netlist_set_up_again(const kh_netlist *nl);
 /* A diode instance as ngspice 39 reads it: area (positional or area=, else the model's AREA,
  * else 1), multiplier m=, its temperature in kelvins (temp=, else the circuit's plus dtemp=) and
  * its perimeter factor (pj=, else the model's PJ, else 0). An instance with w= or l= defaults to

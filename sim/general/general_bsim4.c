@@ -458,9 +458,14 @@ static const char *fatal(const card *c, const kh_bsim4 *b, double ndep, double n
 /* b4check.c's corrections with PARAMCHK=1 (A2 into [0.01, 1], A1 0 where A2 is above 1; PRWG,
  * RDSW's Rds0 and RDSWMIN at least 0): whether one applies. ngspice 39 makes them on the
  * size-dependent parameters of the one instance it checks per model, its first set up; its
- * BSIM4v6 and BSIM4v7 on those of every size. */
-static int corrections(const card *c, kh_bsim4 *b) {
+ * BSIM4v6 and BSIM4v7 on those of every size, each time it sets them up. BSIM4 4.8's and
+ * BSIM4v5's check runs once per model name, at the circuit's first setup, so a .dc TEMP or
+ * resistor sweep, whose points set the parameters up again, has none of them (measured: PRT
+ * 25.8 makes Rds0 negative at -40 C, clamped at .op there, v(d) 0.861934 V; the sweep's point
+ * at -40 C keeps it negative, 0.861215 V, and so does an .op after that sweep). */
+static int corrections(const card *c, double version, kh_bsim4 *b) {
   if (plain(c, "paramchk", 1, NULL) != 1) return 0;
+  if (kh_netlist_set_up_again(c->nl) && version != 4.6 && version != 4.7) return 0;
   int any = 0;
   if (b->a2 < 0.01) {
     b->a2 = 0.01, any = 1;
@@ -539,7 +544,7 @@ static kh_status check_corrections(kh_context *ctx, kh_element e, const card *c,
    * warning per size) */
   double version = plain(c, "version", 4.82, NULL);
   int every_size = version == 4.6 || version == 4.7;
-  if (corrections(c, b) && (sizes & KH_SIZE_MANY) && !every_size)
+  if (corrections(c, version, b) && (sizes & KH_SIZE_MANY) && !every_size)
     return refuse(
         ctx, e,
         "has A2 outside [0.01, 1] or PRWG, RDSW or RDSWMIN below 0 at this size, which "

@@ -361,6 +361,30 @@ Test(cli, dc_sweeps_a_resistor) {
   free(out);
 }
 
+/* A BSIM4 4.8 model's parameter-check corrections are made once per model, at ngspice 39's
+ * first setup (b4check.c's static model name), so a .dc TEMP sweep's points, which set the
+ * parameters up again, go without them: here PRT makes Rds0 negative at -40 C, which .op at
+ * .temp -40 clamps to 0 (v(d) 0.43237072412035676 V, kirchhoff and ngspice alike) and ngspice's
+ * sweep keeps (its point: 0.4314415106522117 V). Until 2026-12-07 kirchhoff's sweep clamped it
+ * (found by bench/random_dc.py's BSIM4 decks). */
+Test(cli, dc_temperature_sweep_of_bsim4_goes_without_the_checks_corrections) {
+  static const char deck[] = "t\n.model q1 nmos level=54 prt=25.8\nvdd vdd 0 1.8\n"
+                             "vg g 0 1.781\nvb b 0 -0.54\nrd vdd d 827.7\nrs s 0 58.04\n"
+                             "m1 d g s b q1 l=1.206e-06 w=1.025e-05 nf=4\nrdg d g 8667\n"
+                             ".dc temp -40 60 50\n";
+  char *out = NULL;
+  cr_assert_eq(run_dc("sweep_b4.cir", deck, &out), 0, "%s", out);
+  const char *header = strstr(out, "temp-sweep,"), *row = strstr(out, "\n-40,");
+  cr_assert(header && row, "%s", out);
+  size_t column = 0; /* d's */
+  for (const char *c = header; *c != '\n' && strncmp(c, ",d,", 3); c++) column += *c == ',';
+  for (size_t k = 0; k < column + 1; k++) row = strchr(row + 1, ',');
+  cr_assert(row, "%s", out);
+  double d = strtod(row + 1, NULL);
+  cr_expect(fabs(d - 0.4314415106522117) < 1e-8, "%.17g", d);
+  free(out);
+}
+
 /* A swept current source keeps its m (its own, or an X line's): ngspice 39 sets the DC value as
  * written and loads m times it (isrcload.c); its own sweep gives v(b) 1 V at I1 = 0.5 mA with m=2
  * into 1k, and 1.5 V at 0.5 mA for the m=3 instance's source. Until 2026-12-07 the sweep set the
