@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """kirchhoff dc against ngspice's .dc on random decks: every point of every sweep.
 
-Usage: bench/random_dc.py FIRST LAST [--syntax] [--kirchhoff PATH] [--keep DIR]
+Usage: bench/random_dc.py FIRST LAST [--syntax | --bsim3 | --bsim4] [--kirchhoff PATH] [--keep DIR]
 
-Each seed takes bench/random_decks.py's deck of that seed (its syntax_deck with --syntax) and
+Each seed takes bench/random_decks.py's deck of that seed (its syntax_deck with --syntax;
+bench/bsim3_decks.py's or bench/bsim4_decks.py's transistor stage with --bsim3 or --bsim4) and
 replaces its .op with a .dc card drawn on a stream of its own: a top-level V or I source swept
 around its DC value (up or down, 3 to 12 steps, a step that is a short decimal or a third), a
 resistor swept from half to twice its value, or TEMP from -40 to 125 °C, maybe with a second
@@ -238,14 +239,29 @@ def compare(kirchhoff, path, card):
     return "matching", ""
 
 
+def deck_of(kind, seed, folder):
+    """The text of seed's deck of that kind."""
+    if kind == "syntax":
+        return random_decks.syntax_deck(seed, folder)
+    if kind == "bsim3":
+        import bsim3_decks
+        return bsim3_decks.deck(seed, False)
+    if kind == "bsim4":
+        import bsim4_decks
+        return bsim4_decks.deck(seed)
+    return random_decks.deck(seed)
+
+
 def main(argv):
     args = argv[1:]
     kirchhoff = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
                              "release", "cli", "kirchhoff")
     keep = None
-    syntax = "--syntax" in args
-    if syntax:
-        args.remove("--syntax")
+    kind_of_deck = "random"
+    for flag in ("--syntax", "--bsim3", "--bsim4"):
+        if flag in args:
+            args.remove(flag)
+            kind_of_deck = flag[2:]
     if "--kirchhoff" in args:
         i = args.index("--kirchhoff")
         kirchhoff = args[i + 1]
@@ -263,7 +279,7 @@ def main(argv):
         folder = keep or scratch
         os.makedirs(folder, exist_ok=True)
         for seed in range(int(args[0]), int(args[1]) + 1):
-            text = random_decks.syntax_deck(seed, folder) if syntax else random_decks.deck(seed)
+            text = deck_of(kind_of_deck, seed, folder)
             drawn = with_dc(text, seed)
             if drawn is None:
                 counts["no sweep"] += 1
