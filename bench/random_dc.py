@@ -21,7 +21,10 @@ run the file with `.options reltol=1e-9 abstol=1e-15 vntol=1e-12` at its end: `k
   several   a point differs at nodes, and kirchhoff's answer there is an operating point by
             ngspice's own equations (the point written as an .op, every node held at
             kirchhoff's voltage through a micro-ohm: no node draws more than rounding, as
-            random_decks.py tests its `several`): each program followed another branch;
+            random_decks.py tests its `several`): each program followed another branch. That
+            asks .op's equations, which a sweep's points need not share (a BSIM4 card's
+            parameter-check corrections, made at .op and not at a TEMP sweep's points, were
+            found as `several`): read these;
   differ    a point differs at nodes and ngspice so held draws more: listed with the first
             differing point, for a reader;
   wrong     the swept values or the number of points differ, or kirchhoff fails where ngspice
@@ -179,8 +182,9 @@ def at_point(text, card, values):
     as an .op: each swept source's or resistor's value word set to it, a swept TEMP as the last
     `.temp` (which beats .options temp=), the .dc card gone."""
     words = card.split()[1:]
-    dropped = (".dc", ".end") + ((".temp",) if "temp" in words[::4] else ())
-    lines = [l for l in text.splitlines() if not l.lower().startswith(dropped)]
+    dropped = (".dc",) + ((".temp",) if "temp" in words[::4] else ())
+    lines = [l for l in text.splitlines()
+             if not l.lower().startswith(dropped) and l.strip().lower() != ".end"]
     for k, value in enumerate(values):
         name = words[4 * k].lower()
         if name == "temp":
