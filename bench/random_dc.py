@@ -147,34 +147,9 @@ def kirchhoff_rows(kirchhoff, path):
 
 
 def ngspice_rows(path):
-    """(names, rows) of ngspice's DC plot on the file itself, or None."""
-    raw = path[:-4] + ".raw"
-    try:
-        run = subprocess.run(["ngspice", "-b", "-r", os.path.basename(raw),
-                              os.path.basename(path)], cwd=os.path.dirname(path) or ".",
-                             capture_output=True, text=True, errors="replace", timeout=TIMEOUT,
-                             env=dict(os.environ, SPICE_ASCIIRAWFILE="1"))
-    except subprocess.TimeoutExpired:
-        return None
-    if run.returncode != 0 or not os.path.exists(raw):
-        return None
-    names, rows, section, plot = [], [], None, False
-    for line in open(raw):
-        if line.startswith("Plotname:"):
-            plot, section = "DC transfer" in line, None
-        elif plot and line.startswith(("Variables:", "Values:")):
-            section = line.split(":")[0]
-        elif plot and section == "Variables" and line.split():
-            names.append(line.split()[1].lower())
-        elif plot and section == "Values" and line.split():
-            words = line.split()
-            if len(words) == 2:
-                rows.append([])
-            rows[-1].append(float(words[-1]))
-    os.remove(raw)
-    if not names or not rows or any(len(row) != len(names) for row in rows):
-        return None
-    return names, rows
+    """(names, rows) of ngspice's DC plot on the file itself (names in lower case), or None."""
+    plot = random_decks.ngspice_plot(path, "DC transfer")
+    return None if plot is None else ([n.lower() for n in plot[0]], plot[1])
 
 
 def at_point(text, card, values):
@@ -258,22 +233,13 @@ def deck_of(kind, seed, folder):
 
 def main(argv):
     args = argv[1:]
-    kirchhoff = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
-                             "release", "cli", "kirchhoff")
-    keep = None
     kind_of_deck = "random"
     for flag in ("--syntax", "--bsim3", "--bsim4"):
         if flag in args:
             args.remove(flag)
             kind_of_deck = flag[2:]
-    if "--kirchhoff" in args:
-        i = args.index("--kirchhoff")
-        kirchhoff = args[i + 1]
-        del args[i:i + 2]
-    if "--keep" in args:
-        i = args.index("--keep")
-        keep = args[i + 1]
-        del args[i:i + 2]
+    kirchhoff = random_decks.taken(args, "--kirchhoff", random_decks.BUILT)
+    keep = random_decks.taken(args, "--keep", None)
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2

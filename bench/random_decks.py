@@ -1346,10 +1346,10 @@ def differing(mine, theirs):
             if not abs(mine[k] - theirs[k]) <= 1e-6 * max(1.0, abs(theirs[k]))}
 
 
-def ngspice_reading(path):
-    """Node name -> volts from ngspice 39 reading the file itself (`ngspice -b`, its own parser
-    and its own .op), or None when it fails or runs past TIMEOUT. Internal nodes (with '#')
-    are left out, as kirchhoff's are below."""
+def ngspice_plot(path, plot):
+    """(names, rows) of the plot whose name holds `plot` ("Operating Point", "DC transfer") in
+    ngspice 39's ASCII rawfile of the file itself (`ngspice -b -r`), names as it writes them; None
+    when it fails, runs past TIMEOUT or gives no such plot, or a row is short."""
     raw = path[:-4] + ".raw"
     try:
         run = subprocess.run(["ngspice", "-b", "-r", os.path.basename(raw), os.path.basename(path)],
@@ -1357,23 +1357,38 @@ def ngspice_reading(path):
                              errors="replace", timeout=TIMEOUT,
                              env=dict(os.environ, SPICE_ASCIIRAWFILE="1"))
     except subprocess.TimeoutExpired:
+        run = None
+    if run is None or run.returncode != 0 or not os.path.exists(raw):
+        if os.path.exists(raw):
+            os.remove(raw)  # what a failed run wrote
         return None
-    if run.returncode != 0 or not os.path.exists(raw):
-        return None
-    names, values, section, op_plot = [], [], None, False
+    names, rows, section, wanted = [], [], None, False
     for line in open(raw):
         if line.startswith("Plotname:"):
-            op_plot, section = "Operating Point" in line, None
-        elif op_plot and line.startswith(("Variables:", "Values:")):
+            wanted, section = plot in line, None
+        elif wanted and line.startswith(("Variables:", "Values:")):
             section = line.split(":")[0]
-        elif op_plot and section == "Variables" and line.split():
+        elif wanted and section == "Variables" and line.split():
             names.append(line.split()[1])
-        elif op_plot and section == "Values" and line.split():
-            values.append(float(line.split()[-1]))
+        elif wanted and section == "Values" and line.split():
+            words = line.split()
+            if len(words) == 2 or not rows:  # a point's first value follows its index
+                rows.append([])
+            rows[-1].append(float(words[-1]))
     os.remove(raw)
-    if not names or len(values) != len(names):
+    if not names or not rows or any(len(row) != len(names) for row in rows):
         return None
-    return {n[2:-1].lower(): v for n, v in zip(names, values)
+    return names, rows
+
+
+def ngspice_reading(path):
+    """Node name -> volts from ngspice 39 reading the file itself (`ngspice -b`, its own parser
+    and its own .op), or None when it fails or runs past TIMEOUT. Internal nodes (with '#')
+    are left out, as kirchhoff's are below."""
+    plot = ngspice_plot(path, "Operating Point")
+    if plot is None or len(plot[1]) != 1:
+        return None
+    return {n[2:-1].lower(): v for n, v in zip(plot[0], plot[1][0])
             if n.startswith("v(") and n.endswith(")") and "#" not in n}
 
 
@@ -1629,22 +1644,26 @@ def classify(kirchhoff, path):
     return "wrong", f"{message} ({worst:.3g} relative)"
 
 
+def taken(args, flag, default):
+    """The value after `flag` in args (both removed from it), else default."""
+    if flag not in args:
+        return default
+    i = args.index(flag)
+    value = args[i + 1]
+    del args[i:i + 2]
+    return value
+
+
+BUILT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "release", "cli",
+                     "kirchhoff")
+
+
 def main(argv):
     args = argv[1:]
-    kirchhoff = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
-                             "release", "cli", "kirchhoff")
-    keep = None
     syntax = "--syntax" in args
     if syntax:
         args.remove("--syntax")
-    if "--kirchhoff" in args:
-        i = args.index("--kirchhoff")
-        kirchhoff = args[i + 1]
-        del args[i:i + 2]
-    if "--keep" in args:
-        i = args.index("--keep")
-        keep = args[i + 1]
-        del args[i:i + 2]
+    kirchhoff, keep = taken(args, "--kirchhoff", BUILT), taken(args, "--keep", None)
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
