@@ -40,24 +40,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import random_decks  # noqa: E402
 
-TIMEOUT = 120
-
-
-def top_level(lines):
-    """The deck's cards outside .subckt blocks and after its title, continuation lines joined."""
-    cards, depth = [], 0
-    for line in lines[1:]:
-        if line.startswith("+") and cards:
-            cards[-1] += " " + line[1:]
-            continue
-        word = line.split()[0].lower() if line.split() else ""
-        if word.startswith(".subckt"):
-            depth += 1
-        elif word.startswith(".ends"):
-            depth -= 1
-        elif depth == 0:
-            cards.append(line)
-    return cards
+TIMEOUT = 120  # seconds for either program's whole sweep
 
 
 def plain_value(word):
@@ -112,7 +95,7 @@ def with_dc(text, seed):
     the tight options before .end."""
     lines = text.splitlines()
     r = random.Random(f"dc {seed}")
-    choices = sweepable(top_level(lines))
+    choices = sweepable(random_decks.top_level(lines))
     first = a_sweep(r, choices, set())
     if first is None:
         return None
@@ -148,7 +131,7 @@ def kirchhoff_rows(kirchhoff, path):
 
 def ngspice_rows(path):
     """(names, rows) of ngspice's DC plot on the file itself (names in lower case), or None."""
-    plot = random_decks.ngspice_plot(path, "DC transfer")
+    plot = random_decks.ngspice_plot(path, "DC transfer", TIMEOUT)
     return None if plot is None else ([n.lower() for n in plot[0]], plot[1])
 
 

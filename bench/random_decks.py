@@ -1346,15 +1346,15 @@ def differing(mine, theirs):
             if not abs(mine[k] - theirs[k]) <= 1e-6 * max(1.0, abs(theirs[k]))}
 
 
-def ngspice_plot(path, plot):
+def ngspice_plot(path, plot, timeout=TIMEOUT):
     """(names, rows) of the plot whose name holds `plot` ("Operating Point", "DC transfer") in
     ngspice 39's ASCII rawfile of the file itself (`ngspice -b -r`), names as it writes them; None
-    when it fails, runs past TIMEOUT or gives no such plot, or a row is short."""
+    when it fails, runs past `timeout` seconds or gives no such plot, or a row is short."""
     raw = path[:-4] + ".raw"
     try:
         run = subprocess.run(["ngspice", "-b", "-r", os.path.basename(raw), os.path.basename(path)],
                              cwd=os.path.dirname(path) or ".", capture_output=True, text=True,
-                             errors="replace", timeout=TIMEOUT,
+                             errors="replace", timeout=timeout,
                              env=dict(os.environ, SPICE_ASCIIRAWFILE="1"))
     except subprocess.TimeoutExpired:
         run = None
@@ -1475,20 +1475,34 @@ def held_at(kirchhoff, path):
     return drawn_at(path, csv_voltages(run))
 
 
+def top_level(lines):
+    """The deck's cards outside .subckt blocks and after its title, continuation lines joined."""
+    cards, depth = [], 0
+    for line in lines[1:]:
+        if line.startswith("+") and cards:
+            cards[-1] += " " + line[1:]
+            continue
+        word = line.split()[0].lower() if line.split() else ""
+        if word.startswith(".subckt"):
+            depth += 1
+        elif word.startswith(".ends"):
+            depth -= 1
+        elif depth == 0:
+            cards.append(line)
+    return cards
+
+
 def source_nodes(lines):
     """The nodes of the deck's top-level V, E and H cards and B cards with V=: their voltages
     follow from the others' through the source, and a node held beside one (a 0 V ammeter's two
     ends both held) splits its current between the source and the holds, which moves what an H
     that reads it gives (seen: bench/random_dc.py seed 52)."""
-    nodes, depth = set(), 0
-    for line in lines:
-        words = line.split(";")[0].split()
-        if not words:
-            continue
-        head = words[0].lower()
-        depth += head.startswith(".subckt") - head.startswith(".ends")
-        if depth == 0 and len(words) >= 3 and (head[0] in "veh" or (
-                head[0] == "b" and re.search(r"\bv\s*=", line, re.I))):
+    nodes = set()
+    for card in top_level(lines):
+        words = card.split(";")[0].split()
+        head = words[0].lower() if words else ""
+        if len(words) >= 3 and (head[0] in "veh" or (
+                head[0] == "b" and re.search(r"\bv\s*=", card, re.I))):
             nodes.update(w.lower() for w in words[1:3])
     return nodes - {"0", "gnd"}
 
@@ -1500,7 +1514,7 @@ def drawn_at(path, mine):
     read as an expression, `net-3`, is held as before)."""
     lines = area_words(open(path).read().splitlines())
     at = max((i for i, l in enumerate(lines) if l.strip().lower() == ".end"), default=len(lines))
-    free = sorted(n for n in source_nodes(lines[1:at])  # names `print v(...)` reads whole
+    free = sorted(n for n in source_nodes(lines[:at])  # names `print v(...)` reads whole
                   if n in mine and re.fullmatch(r"[a-z0-9_]+", n))
     names = sorted(set(mine) - set(free))
     holds = [card for k, n in enumerate(names) for card in
