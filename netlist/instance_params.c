@@ -108,7 +108,7 @@ kh_status kh_body_params(kh_parser *p, const kh_subckt *def, kh_scope *inner, kh
     if (st != KH_OK || !read || strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6))
       continue;
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
-    if (st == KH_OK && tok->count && kh_token_eq(&tok->items[0], ".param")) {
+    if (st == KH_OK && tok->count && kh_param_card_kind(p, line, &tok->items[0]) == KH_PARAM_CARD) {
       if (kh_reserve((void **)&lines, &cap, *cards + 1, sizeof *lines))
         st = kh_fail_nomem(p->ctx, "parameters");
       else
@@ -339,7 +339,7 @@ static kh_status pend_body_names(kh_parser *p, const kh_subckt *def, kh_tokens *
        line = kh_next_body_line(p, line)) {
     if (strncmp(kh_line_text(&p->src, &p->src.lines[line]), ".param", 6)) continue;
     st = kh_tokenize(p->ctx, &p->src, &p->src.lines[line], tok);
-    if (st == KH_OK && tok->count && kh_token_eq(&tok->items[0], ".param"))
+    if (st == KH_OK && tok->count && kh_param_card_kind(p, line, &tok->items[0]) == KH_PARAM_CARD)
       st = pend_names(p, tok, 1, 0, UINT32_MAX - 1);
   }
   return st;

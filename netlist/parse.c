@@ -22,6 +22,12 @@ static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t
   return KH_OK;
 }
 
+kh_param_kind kh_param_card_kind(const kh_parser *p, uint32_t line, const kh_token *t) {
+  if (t->len < 6 || memcmp(t->s, ".param", 6)) return KH_NOT_PARAM;
+  const kh_line *l = &p->src.lines[line];
+  return memchr(kh_line_text(&p->src, l), '=', l->len) ? KH_PARAM_CARD : KH_PARAM_IGNORED;
+}
+
 static const char *const skipped_cards[] = {
     ".op",    ".tran",  ".ac",      ".print",   ".plot",  ".probe", ".save",
     ".ic",    ".meas",  ".measure", ".four",    ".noise", ".tf",    ".sens",
@@ -129,7 +135,11 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".subckt")) return open_subckt(p, line, tok, inside);
   if (kh_token_eq(t, ".ends")) return close_subckt(p, line, tok, inside);
   if (*inside && p->subckts[p->open[*inside - 1]].ignored) return KH_OK;
-  if (kh_token_eq(t, ".param")) {
+  kh_param_kind param = kh_param_card_kind(p, line, t);
+  if (param == KH_PARAM_IGNORED)
+    return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
+                          "%.*s without '=' ignored, as ngspice 39 ignores it", (int)t->len, t->s);
+  if (param == KH_PARAM_CARD) {
     if (*inside) return p->subckts[p->open[*inside - 1]].has_params = 1, KH_OK; /* per instance */
     p->top_params = 1;
     p->param_unknown = 0;
@@ -156,6 +166,12 @@ static kh_status directive(kh_parser *p, uint32_t line, const kh_tokens *tok, in
   if (kh_token_eq(t, ".dc")) return kh_card_dc(p, line, tok);
   if (kh_token_eq(t, ".global")) return kh_card_global(p, line, tok);
   if (kh_token_eq(t, ".func")) return kh_card_func(p, line, tok);
+  /* HSPICE's protection marks, around the cards of many foundry libraries: ngspice 39 only
+   * leaves the lines between them out of its listing (inp.c), and reads them */
+  if (kh_token_eq(t, ".prot") || kh_token_eq(t, ".unprot"))
+    return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
+                          "%.*s ignored, as ngspice 39 ignores it (the cards after it are read)",
+                          (int)t->len, t->s);
   if (is_skipped_card(t))
     return kh_source_note(p->ctx, &p->src, kh_token_loc(p, line, t),
                           "%.*s skipped (kirchhoff computes the DC operating point)", (int)t->len,

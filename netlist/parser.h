@@ -427,6 +427,12 @@ size_t kh_assignment_end(const kh_tokens *tok, size_t value_at, size_t to);
  * a model's, .input's or .bounds' words, each value one word, none a random draw. */
 kh_status kh_parse_assignments(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                size_t to, const kh_scope *scope, kh_param_table *table);
+/* What card logical line `line`, first word t, is to ngspice 39's front end: KH_PARAM_CARD for
+ * any word that starts with .param (numparam's prefix test: .params, .parameters, measured),
+ * KH_PARAM_IGNORED for one of those without '=' anywhere in the line (inpcom.c turns it into a
+ * comment), KH_NOT_PARAM otherwise. */
+typedef enum { KH_NOT_PARAM, KH_PARAM_CARD, KH_PARAM_IGNORED } kh_param_kind;
+kh_param_kind kh_param_card_kind(const kh_parser *p, uint32_t line, const kh_token *t);
 /* A .param line's assignments: a line with one may write it without braces, spaces included;
  * a value may be a random draw (kept as drawn, netlist/expr.c) and, beside others, a word whose
  * parentheses hold spaces (`b=max(a, 3)`), as ngspice 39 reads them. */
