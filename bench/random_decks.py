@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kirchhoff op against ngspice on random decks that mix the cards users write.
 
-Usage: bench/random_decks.py FIRST LAST [--syntax] [--kirchhoff PATH] [--keep DIR]
+Usage: bench/random_decks.py FIRST LAST [--syntax] [--supply] [--kirchhoff PATH] [--keep DIR]
 
 Each seed makes one deck (deck(seed)): numeric and mixed-case node names, resistors with
 suffixed values, .param expressions, a .func, tc1/tc2 and m=, .temp or .options temp, V and I
@@ -28,6 +28,11 @@ inductors, .nodeset and .ic, .global, subcircuit parameters with defaults and pa
 G H in POLY form (a first-order coefficient, maybe a constant, and the same control twice with
 maybe a square term) or linear with the control pair in parentheses and G and F with m=, K couplings of its inductors, and B sources whose expressions read nodes
 by their odd names (v(net-3), v(n<0>), v(out4+)), in any case, braced or not.
+
+--supply scales each deck's independent sources (their DC values; the rails of the output
+stages) by a factor of its own, log-uniform so that a 1.5 V source becomes anything from
+0.1 V to 1 kV (scaled_supplies()): the same circuits at the supplies users run, diodes in
+breakdown at hundreds of volts and transistors at millivolts included.
 
 `kirchhoff op --compare` solves each with kirchhoff and with ngspice (libngspice, tight
 tolerances) and compares every node (1e-6 V). That hands ngspice the deck as kirchhoff read it,
@@ -1266,6 +1271,24 @@ def syntax_deck(seed, folder):
 TIMEOUT = 60  # seconds: ngspice at reltol 1e-9 can source-step for minutes (seen)
 
 
+SOURCE_VALUE = re.compile(r"^([VvIi]\S*\s+\S+\s+\S+\s+(?:dc\s+)?)(-?[0-9.]+(?:e[-+]?[0-9]+)?)(\s.*)?$")
+
+
+def scaled_supplies(text, seed):
+    """The deck with the value of every independent V and I line that gives a bare number (dc
+    or not) multiplied by one factor, drawn for the seed log-uniformly in [0.1 / 1.5, 1000 /
+    1.5]."""
+    factor = math.exp(random.Random(f"supply {seed}").uniform(math.log(0.1 / 1.5),
+                                                                math.log(1000 / 1.5)))
+    lines = []
+    for line in text.split("\n"):
+        m = SOURCE_VALUE.match(line)
+        if m:
+            line = f"{m.group(1)}{float(m.group(2)) * factor:.6g}{m.group(3) or ''}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def op(kirchhoff, args):
     """`kirchhoff op --quiet ARGS`, or None when it runs past TIMEOUT."""
     try:
@@ -1674,9 +1697,10 @@ BUILT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", 
 
 def main(argv):
     args = argv[1:]
-    syntax = "--syntax" in args
-    if syntax:
-        args.remove("--syntax")
+    syntax, supply = "--syntax" in args, "--supply" in args
+    for flag in ("--syntax", "--supply"):
+        if flag in args:
+            args.remove(flag)
     kirchhoff, keep = taken(args, "--kirchhoff", BUILT), taken(args, "--keep", None)
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -1689,7 +1713,8 @@ def main(argv):
         for seed in range(int(args[0]), int(args[1]) + 1):
             path = os.path.join(folder, f"random{seed}.cir")
             with open(path, "w") as f:
-                f.write(syntax_deck(seed, folder) if syntax else deck(seed))
+                text = syntax_deck(seed, folder) if syntax else deck(seed)
+                f.write(scaled_supplies(text, seed) if supply else text)
             kind, message = classify(kirchhoff, path)
             counts[kind] += 1
             if kind != "matching":

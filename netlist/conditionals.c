@@ -129,3 +129,9 @@ kh_status kh_top_line(kh_parser *p, uint32_t line, int *read) {
   *read = reading(&p->top_if);
   return KH_OK;
 }
+
+kh_param_kind kh_param_card_kind(const kh_parser *p, uint32_t line, const kh_token *t) {
+  if (t->len < 6 || memcmp(t->s, ".param", 6)) return KH_NOT_PARAM;
+  const kh_line *l = &p->src.lines[line];
+  return memchr(kh_line_text(&p->src, l), '=', l->len) ? KH_PARAM_CARD : KH_PARAM_IGNORED;
+}

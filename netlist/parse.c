@@ -22,12 +22,6 @@ static kh_status push_line(kh_parser *p, uint32_t **items, size_t *count, size_t
   return KH_OK;
 }
 
-kh_param_kind kh_param_card_kind(const kh_parser *p, uint32_t line, const kh_token *t) {
-  if (t->len < 6 || memcmp(t->s, ".param", 6)) return KH_NOT_PARAM;
-  const kh_line *l = &p->src.lines[line];
-  return memchr(kh_line_text(&p->src, l), '=', l->len) ? KH_PARAM_CARD : KH_PARAM_IGNORED;
-}
-
 static const char *const skipped_cards[] = {
     ".op",    ".tran",  ".ac",      ".print",   ".plot",  ".probe", ".save",
     ".ic",    ".meas",  ".measure", ".four",    ".noise", ".tf",    ".sens",

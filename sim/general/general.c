@@ -147,6 +147,8 @@ static kh_status setup(kh_context *ctx, kh_general *g, const kh_netlist *nl) {
     }
   }
   g->n = n;
+  kh_status inherited = kh_vbic_inherit_rises(ctx, g);
+  if (inherited != KH_OK) return inherited;
   g->is_current = kh_calloc(n + 1, 1);
   if (!g->is_current || kh_product_setup(g) || kh_behaviour_setup(g))
     return kh_fail_nomem(ctx, "general Newton");

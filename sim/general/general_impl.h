@@ -169,6 +169,9 @@ typedef struct {
   kh_vbic_laws laws;
   double tini, gth, rise;
   long th;
+  /* without self-heating: the thermal node whose rise ngspice 39 evaluates it at all the same
+   * (kh_vbic_inherit_rises; -1: none, 0 K) */
+  long inherited;
 } kh_vbic;
 
 /* A bipolar transistor (general_bjt.c): ngspice 39's Gummel-Poon model at its temperature,
@@ -507,6 +510,7 @@ void kh_bjt_follow(kh_bjt *q, const double *x);
 /* VBIC (general_vbic.c), called by the kh_bjt_ functions for a level4 transistor */
 kh_status kh_vbic_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
 void kh_vbic_inner_nodes(kh_bjt *q, size_t *n);
+kh_status kh_vbic_inherit_rises(kh_context *ctx, kh_general *g);
 void kh_vbic_follow(kh_bjt *q, const double *x);
 int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
 double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);

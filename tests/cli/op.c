@@ -197,6 +197,25 @@ Test(cli, compare_stops_ngspice_past_its_time_limit, .timeout = 60) {
   free(out);
 }
 
+/* op --compare calls ngspice's answer another operating point only when kirchhoff's Newton,
+ * started there, stays there; where that Newton fails (here from the stand-in libngspice's NaN,
+ * support/crashing_ngspice.c), the backends disagree, exit 3 (until 2026-12-07 a failed Newton
+ * counted as staying: "another operating point", exit 0). */
+Test(cli, compare_does_not_take_an_answer_newton_cannot_start_from) {
+  const char *fake = getenv("KH_CRASHING_NGSPICE");
+  cr_assert(fake, "KH_CRASHING_NGSPICE not set");
+  const char *deck = kh_test_write_temp("nan.cir", "nan\nv1 a 0 1\ng1 0 b a 0 1m\nr1 b 0 1k\n");
+  char args[1200], *out;
+  snprintf(args, sizeof args, "op --compare %s", deck);
+  setenv("KH_NGSPICE_LIBRARY", fake, 1);
+  int rc = kh_test_cli_run(args, &out);
+  unsetenv("KH_NGSPICE_LIBRARY");
+  cr_expect_eq(rc, 3, "%s", out);
+  cr_expect(strstr(out, "backends disagree"), "%s", out);
+  cr_expect(!strstr(out, "another operating point"), "%s", out);
+  free(out);
+}
+
 Test(cli, exit_codes) {
   char *out;
   cr_assert_eq(kh_test_cli_run("", &out), 1);
