@@ -177,16 +177,24 @@ Test(cli, the_ngspice_backend_fails_at_once_without_transient_op, .timeout = 60)
 /* --ngspice-limit stops a run that never ends (the stand-in libngspice whose `op` waits
  * forever on a circuit titled "hang", support/crashing_ngspice.c) with exit 4 and says so; a
  * negative limit is a usage error. */
-Test(cli, compare_stops_ngspice_past_its_time_limit, .timeout = 60) {
+/* `kirchhoff op --compare` on a deck named `name` holding `text`, with `more` options, beside the
+ * stand-in libngspice (support/crashing_ngspice.c): the exit code, its output into *out. */
+static int compare_with_stand_in(const char *name, const char *text, const char *more, char **out) {
   const char *fake = getenv("KH_CRASHING_NGSPICE");
   cr_assert(fake, "KH_CRASHING_NGSPICE not set");
-  const char *deck = kh_test_write_temp(
-      "hang.cir", "hang\n.model nm nmos level=54\nvdd d 0 1\nr1 d x 1k\nm1 x x 0 0 nm\n");
-  char args[1200], *out;
-  snprintf(args, sizeof args, "op --compare %s --ngspice-limit 1", deck);
+  char args[1200];
+  snprintf(args, sizeof args, "op --compare %s %s", kh_test_write_temp(name, text), more);
   setenv("KH_NGSPICE_LIBRARY", fake, 1);
-  int rc = kh_test_cli_run(args, &out);
+  int rc = kh_test_cli_run(args, out);
   unsetenv("KH_NGSPICE_LIBRARY");
+  return rc;
+}
+
+Test(cli, compare_stops_ngspice_past_its_time_limit, .timeout = 60) {
+  char *out;
+  int rc = compare_with_stand_in(
+      "hang.cir", "hang\n.model nm nmos level=54\nvdd d 0 1\nr1 d x 1k\nm1 x x 0 0 nm\n",
+      "--ngspice-limit 1", &out);
   cr_assert_eq(rc, 4, "%s", out);
   cr_expect(strstr(out, "ngspice took longer than 1 s finding the operating point and was "
                         "stopped"),
@@ -202,14 +210,8 @@ Test(cli, compare_stops_ngspice_past_its_time_limit, .timeout = 60) {
  * support/crashing_ngspice.c), the backends disagree, exit 3 (until 2026-12-07 a failed Newton
  * counted as staying: "another operating point", exit 0). */
 Test(cli, compare_does_not_take_an_answer_newton_cannot_start_from) {
-  const char *fake = getenv("KH_CRASHING_NGSPICE");
-  cr_assert(fake, "KH_CRASHING_NGSPICE not set");
-  const char *deck = kh_test_write_temp("nan.cir", "nan\nv1 a 0 1\ng1 0 b a 0 1m\nr1 b 0 1k\n");
-  char args[1200], *out;
-  snprintf(args, sizeof args, "op --compare %s", deck);
-  setenv("KH_NGSPICE_LIBRARY", fake, 1);
-  int rc = kh_test_cli_run(args, &out);
-  unsetenv("KH_NGSPICE_LIBRARY");
+  char *out;
+  int rc = compare_with_stand_in("nan.cir", "nan\nv1 a 0 1\ng1 0 b a 0 1m\nr1 b 0 1k\n", "", &out);
   cr_expect_eq(rc, 3, "%s", out);
   cr_expect(strstr(out, "backends disagree"), "%s", out);
   cr_expect(!strstr(out, "another operating point"), "%s", out);
