@@ -163,3 +163,20 @@ Test(vbic, an_unheated_device_runs_at_the_rise_ngspice_loads_before_it) {
   cr_expect(c1[1] - c1[0] > 4e-4, "c1 at %.9g V and %.9g V: the inherited rise is lost", c1[0],
             c1[1]);
 }
+
+/* The inherited rise is limited as the heated device limits its own (ngspice's stale Vrth is
+ * that limited value): unlimited, Newton on this deck (a 2.1 K rise, the unheated device at
+ * 60 degrees C) ended singular at the default tolerances. */
+Test(vbic, an_inherited_rise_is_limited_as_its_device_limits_it) {
+  const char *text = "t\nv1 vcc 0 10\n.model qh npn level=4 is=1e-16 ibei=1e-18 rth=3000\n"
+                     ".model qc npn level=4 is=1e-16 ibei=1e-18\n"
+                     "qc1 c1 b1 0 0 qc temp=60\nrb1 vcc b1 1meg\nrc1 vcc c1 10k\n"
+                     "qh c2 b2 0 0 th qh\nrb2 vcc b2 100k\nrc2 vcc c2 2k\n";
+  kh_netlist *nl = kh_test_parse(text);
+  kh_solve_stats stats;
+  double *x = kh_test_general(nl, NULL, &stats);
+  cr_expect(kh_test_node(nl, x, "th") > 2, "a rise of %g K", kh_test_node(nl, x, "th"));
+  free(x);
+  kh_netlist_free(nl);
+  cr_assert_leq(kh_test_general_vs_ngspice(text, 1e-9), 1e-9);
+}
