@@ -52,6 +52,8 @@ void kh_cli_warn_floating(const kh_circuit *c);
  * current steps or falls (IKR, ISR), or controlled sources acting with diodes (a latch has
  * three). */
 void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropped);
+/* Says on stderr which self-heating devices settled hotter than silicon's melting point. */
+void kh_cli_note_hot_devices(const kh_netlist *nl, const double *voltages);
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);

@@ -48,6 +48,37 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
                 : ", starting from .nodeset as ngspice does");
 }
 
+/* Silicon melts at 1414 degrees C: a self-heating device settled hotter is a thermal runaway that
+ * the model's equations allow and no device survives (seen: a VDMOS at 37601 degrees C, where
+ * ngspice's source stepping settles at 92; bench/random_decks.py seed 8138). Each of these
+ * devices sits at its temperature plus its thermal node's voltage, as ngspice 39 adds them. */
+#define SILICON_MELTS_C 1414.0
+
+void kh_cli_note_hot_devices(const kh_netlist *nl, const double *voltages) {
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element e = kh_netlist_element(nl, k);
+    size_t node = 0;
+    double kelvin = 0;
+    if (e.kind == KH_DIODE) {
+      kh_diode_instance in = kh_netlist_diode_instance(nl, k);
+      node = in.thermal_node, kelvin = in.temperature;
+    } else if (e.kind == KH_MOSFET) {
+      kh_mosfet_instance in = kh_netlist_mosfet_instance(nl, k);
+      node = in.thermal ? in.tj : 0, kelvin = in.temperature;
+    } else if (e.kind == KH_BJT) {
+      kh_bjt_instance in = kh_netlist_bjt_instance(nl, k);
+      node = in.thermal, kelvin = in.temperature;
+    }
+    double celsius = kelvin + (node ? voltages[node] : 0) - 273.15;
+    if (node && celsius > SILICON_MELTS_C)
+      fprintf(stderr,
+              "kirchhoff: note: '%s' settles at %.6g degrees C (its thermal node '%s'): a thermal "
+              "runaway that its equations allow and no silicon device survives (it melts at "
+              "1414); ngspice may settle at a cooler operating point\n",
+              e.name, celsius, kh_netlist_node_name(nl, node));
+  }
+}
+
 void kh_cli_warn_floating(const kh_circuit *c) {
   size_t first = 0, n = kh_circuit_floating_nodes(c, &first);
   if (!n) return;
