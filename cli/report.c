@@ -49,8 +49,8 @@ void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropp
 }
 
 /* Silicon melts at 1414 degrees C: a self-heating device settled hotter is a thermal runaway that
- * the model's equations allow and no device survives (seen: a VDMOS at 37601 degrees C, where
- * ngspice's source stepping settles at 92; bench/random_decks.py seed 8138). Each of these
+ * the model's equations allow and no device survives (seen: a VDMOS at 37601 degrees C, the only
+ * operating point past a fold; bench/random_decks.py seed 8138, docs/netlist.md). Each of these
  * devices sits at its temperature plus its thermal node's voltage, as ngspice 39 adds them. */
 #define SILICON_MELTS_C 1414.0
 
@@ -74,7 +74,7 @@ void kh_cli_note_hot_devices(const kh_netlist *nl, const double *voltages) {
       fprintf(stderr,
               "kirchhoff: note: '%s' settles at %.6g degrees C (its thermal node '%s'): a thermal "
               "runaway that its equations allow and no silicon device survives (it melts at "
-              "1414); ngspice may settle at a cooler operating point\n",
+              "1414): look at its heat path and supplies\n",
               e.name, celsius, kh_netlist_node_name(nl, node));
   }
 }

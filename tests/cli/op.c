@@ -219,10 +219,9 @@ Test(cli, compare_does_not_take_an_answer_newton_cannot_start_from) {
 }
 
 /* A self-heating device settled hotter than silicon melts is told: this VDMOS (two bare diodes
- * around it) has a thermal-runaway operating point at 37601 degrees C and 3.6 MA, where general
- * Newton lands, and one at 92 degrees C that ngspice's source stepping reaches
- * (bench/random_decks.py seed 8138, reduced). The compatibility corpus's self-heating decks say
- * nothing of the kind. */
+ * around it) settles at 37601 degrees C and 3.6 MA, past the fold where its cool states end
+ * (bench/random_decks.py seed 8138, reduced; docs/netlist.md). The compatibility corpus's
+ * self-heating decks say nothing of the kind. */
 Test(cli, a_device_hotter_than_melting_silicon_is_noted) {
   const char *deck = kh_test_write_temp(
       "runaway.cir", "runaway\n.temp -20\nv15 x5 0 -1.291\nv16 5 0 1.49\n"
