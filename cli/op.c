@@ -95,8 +95,10 @@ static kh_status solve_general(kh_context *ctx, const kh_netlist *nl, const char
   memset(stats, 0, sizeof *stats);
   if (strcmp(backend, "ngspice")) {
     kh_status st = kh_general_op(ctx, nl, NULL, NULL, voltages, currents, stats);
-    if (st == KH_OK) kh_cli_note_other_operating_points(nl, (int)stats->nodesets_dropped);
-    if (st == KH_OK) kh_cli_note_hot_devices(nl, voltages);
+    if (st == KH_OK) {
+      kh_cli_note_other_operating_points(nl, (int)stats->nodesets_dropped);
+      kh_cli_note_hot_devices(nl, voltages);
+    }
     return st;
   }
   stats->residual = NAN; /* the general path certifies its own answers only */

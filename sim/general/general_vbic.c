@@ -765,9 +765,11 @@ void kh_vbic_explain(const kh_general *g, char *text, size_t size) {
  * with a non-heated VBIC's card before a heated one's (0.35 K rise), ngspice 39 puts its collector
  * 0.49 mV lower than with the cards the other way round, which it evaluates at 0 K. */
 kh_status kh_vbic_inherit_rises(kh_context *ctx, kh_general *g) {
-  size_t count = 0;
-  for (size_t k = 0; k < g->elements; k++) count += g->bjt[k] >= 0 && g->bjts[g->bjt[k]].level4;
-  if (count == 0) return KH_OK;
+  size_t count = 0, heated = 0; /* without a heated VBIC every rise is 0 K: nothing to order */
+  for (size_t k = 0; k < g->elements; k++)
+    if (g->bjt[k] >= 0 && g->bjts[g->bjt[k]].level4)
+      count++, heated += number(g->nl, kh_netlist_element(g->nl, k).model, "rth", 0) > 0;
+  if (heated == 0) return KH_OK;
   size_t *order = kh_malloc(count * sizeof *order), *rank = kh_malloc(count * sizeof *rank);
   if (!order || !rank) {
     kh_free(order), kh_free(rank);
