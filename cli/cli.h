@@ -54,6 +54,8 @@ void kh_cli_warn_floating(const kh_circuit *c);
 void kh_cli_note_other_operating_points(const kh_netlist *nl, int nodesets_dropped);
 /* Says on stderr which self-heating devices settled hotter than silicon's melting point. */
 void kh_cli_note_hot_devices(const kh_netlist *nl, const double *voltages);
+/* A note where an element of the answer carries more than a megaampere. */
+void kh_cli_note_huge_currents(const kh_netlist *nl, const double *currents);
 
 int kh_cmd_op(int argc, char **argv);
 void kh_help_op(void);

@@ -112,7 +112,7 @@ static kh_status solve_general(kh_context *ctx, const kh_netlist *nl, const char
 /* Assembles and solves with one backend; *seconds covers both. */
 /* seconds[0]: assembly and symbolic analysis; seconds[1]: the solve (factorization, solve,
  * refinement and the KCL certificate). currents (or NULL): each element's, from the answer. */
-static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *backend,
+static kh_status solve_once(kh_context *ctx, const kh_netlist *nl, const char *backend,
                             double *voltages, double seconds[2], kh_solve_stats *stats,
                             double *currents) {
   double t0 = kh_cli_now();
@@ -146,6 +146,21 @@ static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *b
   if (st == KH_OK && currents) st = kh_circuit_currents(ctx, c, voltages, currents);
   kh_solver_free(s);
   kh_circuit_free(c);
+  return st;
+}
+
+/* solve_once; and from the native backend each element's current, which --currents prints and
+ * kh_cli_note_huge_currents reads. */
+static kh_status solve_with(kh_context *ctx, const kh_netlist *nl, const char *backend,
+                            double *voltages, double seconds[2], kh_solve_stats *stats,
+                            double *currents) {
+  int native = strcmp(backend, "ngspice") != 0;
+  double *own = !currents && native ? calloc(kh_netlist_element_count(nl) + 1, sizeof *own) : NULL,
+         *i = currents ? currents : own;
+  if (!currents && native && !own) return kh_set_error(ctx, KH_ERR_NOMEM, "out of memory");
+  kh_status st = solve_once(ctx, nl, backend, voltages, seconds, stats, i);
+  if (st == KH_OK && native) kh_cli_note_huge_currents(nl, i);
+  free(own);
   return st;
 }
 

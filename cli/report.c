@@ -3,7 +3,9 @@
  * commands, so that no command calls back into the dispatcher. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,33 @@ void kh_cli_note_hot_devices(const kh_netlist *nl, const double *voltages) {
               "1414): look at its heat path and supplies\n",
               e.name, celsius, kh_netlist_node_name(nl, node));
   }
+}
+
+/* No device conducts a megaampere (the largest thyristors' surge ratings are some 100 kA): an
+ * answer with an element past it is a model's equations far outside their range, or supplies and
+ * resistances no bench has. Both programs can agree on such an answer (8.2e293 A, IS e^709,
+ * through a PMOS's drain junction that a 58 V supply forward-biases, bench/random_decks.py
+ * --supply seed 332), so it is said, not hidden. */
+#define MEGAAMPERE 1e6
+
+void kh_cli_note_huge_currents(const kh_netlist *nl, const double *currents) {
+  size_t source = SIZE_MAX, device = SIZE_MAX;
+  for (size_t k = 0; k < kh_netlist_element_count(nl); k++) {
+    kh_element_kind kind = kh_netlist_element(nl, k).kind;
+    size_t *best = kind == KH_VSOURCE || kind == KH_ISOURCE ? &source : &device;
+    if (*best == SIZE_MAX || fabs(currents[k]) > fabs(currents[*best])) *best = k;
+  }
+  /* name the device that draws it, where one does, rather than the source that supplies it */
+  size_t worst = device;
+  if (source != SIZE_MAX &&
+      (device == SIZE_MAX || fabs(currents[device]) < fabs(currents[source]) / 2))
+    worst = source;
+  if (worst != SIZE_MAX && fabs(currents[worst]) > MEGAAMPERE)
+    fprintf(stderr,
+            "kirchhoff: note: '%s' carries %.3g A, more than any device conducts (a megaampere): "
+            "some model is far outside the range of its equations, or the supplies and "
+            "resistances are beyond any circuit's; look at both\n",
+            kh_netlist_element(nl, worst).name, currents[worst]);
 }
 
 void kh_cli_warn_floating(const kh_circuit *c) {

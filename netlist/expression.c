@@ -140,7 +140,17 @@ static double binary_value(const eval_state *s, const kh_xnode *n, double a, dou
 }
 
 static const char *name_of(const kh_xnode *n) {
-  static const char *const ops[] = {"", "", "+", "-", "*", "/", "^", "", "?:", "pwl", "table"};
+  static const char *const ops[] = {[KH_X_CONST] = "a constant",
+                                    [KH_X_INPUT] = "an input that is not finite",
+                                    [KH_X_ADD] = "+",
+                                    [KH_X_SUB] = "-",
+                                    [KH_X_MUL] = "*",
+                                    [KH_X_DIV] = "/",
+                                    [KH_X_POW] = "^",
+                                    [KH_X_TERN] = "?:",
+                                    [KH_X_PWL] = "pwl",
+                                    [KH_X_TABLE] = "the curve",
+                                    [KH_X_GRID] = "the table"};
   return n->op == KH_X_CALL ? kh_xfunction_names[n->fn] : ops[n->op];
 }
 

@@ -146,18 +146,25 @@ double kh_behaviour_certify(kh_general *g, size_t k, double va, double vb, doubl
   return g->x[g->branch[k]];
 }
 
+/* What the deck calls the element named name (its card's letter): an expression is a B source's,
+ * an E or G card's VALUE or TABLE, or an XSPICE block's. */
+static const char *kind_of(const char *name) {
+  return name[0] == 'a' ? "XSPICE block" : name[0] == 'b' ? "B source" : "controlled source";
+}
+
 void kh_behaviour_explain(const kh_general *g, char *text, size_t size) {
   if (!g->bad_expression && g->by_zero) {
+    const char *name = kh_netlist_element(g->nl, g->by_zero - 1).name;
     snprintf(text, size,
-             "; B source '%s' divided by zero at the last step (ngspice moves the divisor to "
+             "; %s '%s' divided by zero at the last step (ngspice moves the divisor to "
              "GMIN 1e-20 and answers with that quotient)",
-             kh_netlist_element(g->nl, g->by_zero - 1).name);
+             kind_of(name), name);
     return;
   }
   if (!g->bad_expression) return;
   kh_element e = kh_netlist_element(g->nl, g->bad_expression - 1);
   snprintf(text, size,
-           "; B source '%s' was out of range (%s) at the last step that failed, where ngspice's "
+           "; %s '%s' was out of range (%s) at the last step that failed, where ngspice's "
            "evaluation fails too",
-           e.name, g->bad_what ? g->bad_what : "?");
+           kind_of(e.name), e.name, g->bad_what ? g->bad_what : "?");
 }

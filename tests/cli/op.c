@@ -243,6 +243,36 @@ Test(cli, a_device_hotter_than_melting_silicon_is_noted) {
   }
 }
 
+/* A megaampere is past any device: the note names the element (the device that draws it rather
+ * than the source), on the co-content path and on general Newton's, and not at 100 A. */
+Test(cli, a_current_past_a_megaampere_is_noted) {
+  struct {
+    const char *text, *note;
+  } decks[] = {
+      {"short\nv1 a 0 1k\nr1 a 0 1u\n", "note: 'r1' carries 1e+09 A"},
+      /* bench/random_decks.py --supply seed 332, reduced: ngspice agrees at 8.2e293 A */
+      {"mos2\nV15 n6 0 dc -20.9095\nV16 x0 0 dc 58.0958\nI17 n6 4a dc 0.0587344\n"
+       ".model zm0 pmf(vto=-0.513 beta=2.5m lambda=0.0994 rd=3.5)\nZ32 6a gate33 x0 zm0 m=1\n"
+       ".model qv1 npn(level=4 is=1e-17 rbx=10 re=0.15 rs=20 nen=1.85 ibeip=1e-18 ikp=1e-3 "
+       "ver=3.3 ikf=2e-3 avc1=2 ajc=0.05 xis=-1.03 xrc=0.812 rth=300)\n"
+       "Q38 4a base39 6a x4 qv1 temp=69\nR40 base39 n6 10k\n.model mm0 pmos(vto=-1.06 kp=40u "
+       "phi=0.667 lambda=0.0249 level=2 vmax=5e4 ucrit=6e4 neff=4 nfs=8e11 nsub=2e15)\n"
+       "M46 x0 x4 4a 0 mm0 l=5u w=2u\n",
+       "note: 'm46' carries 8.2"},
+      {"hundred amperes\nv1 a 0 1k\nr1 a 0 10\n", NULL},
+  };
+  for (size_t k = 0; k < sizeof decks / sizeof *decks; k++) {
+    char args[1200], *out;
+    snprintf(args, sizeof args, "op %s", kh_test_write_temp("huge.cir", decks[k].text));
+    cr_assert_eq(kh_test_cli_run(args, &out), 0, "%s", out);
+    if (decks[k].note)
+      cr_expect(strstr(out, decks[k].note), "%s", out);
+    else
+      cr_expect(!strstr(out, "megaampere"), "%s", out);
+    free(out);
+  }
+}
+
 Test(cli, exit_codes) {
   char *out;
   cr_assert_eq(kh_test_cli_run("", &out), 1);

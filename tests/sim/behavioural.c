@@ -441,6 +441,11 @@ Test(behavioural, out_of_range_and_the_branch_not_taken) {
   /* ngspice's 1/0 is 1e32 (its divisor moved by GMIN 1e-20): kirchhoff says what happened */
   kh_test_general_fails("t\nv1 a 0 -2\nr0 a 0 1k\nb6 o 0 v=1/(v(a)+2)\nr7 o 0 1k\n", KH_ERR_INPUT,
                         "B source 'b6' divided by zero at the last step");
+  /* an XSPICE block is named as one (it was called a B source, with an empty "()" where an input
+   * had overflowed, random deck 593 --supply) */
+  kh_test_general_fails("t\nv1 in 0 1e10\nr0 in 0 1k\na1 %v(in) %v(out) big\n"
+                        ".model big gain(gain=1e300)\nr1 out 0 1k\n",
+                        KH_ERR_INPUT, "XSPICE block 'a1' was out of range (*)");
 }
 
 Test(behavioural, written_back_and_for_ngspice) {
