@@ -93,6 +93,12 @@ kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *to
                                 size_t to);
 const char *kh_mesfet_param_canonical(const char *name);
 kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
+/* MESA MESFETs (mesa.c, a .model NMF of LEVEL 2, 3 or 4): the card's words (kh_mesfet.c hands
+ * them over), their one name each (NULL for a word not of the device) and the Z card. */
+kh_status kh_check_mesa_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
+                              size_t to);
+const char *kh_mesa_param_canonical(const char *name);
+kh_status kh_mesa_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s);
 /* Level-1 MOSFETs (mosfet.c): the same for .model NMOS/PMOS and the M card. */
 kh_status kh_check_mos_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                              size_t to);

@@ -6,7 +6,8 @@
  * wins, measured), a bare area after the model is ignored by ngspice 39 without a word
  * (measured: refused here), and the device has no temperature dependence (no TNOM, no temp=, which
  * ngspice stops at). The element is a KH_JFET whose model is of type nmf or pmf, RD and RS
- * resistors of their own as a JFET's (netlist/jfet.c), divided by the area. */
+ * resistors of their own as a JFET's (netlist/jfet.c), divided by the area. A model of LEVEL 2, 3
+ * or 4 is ngspice's MESA device instead (mesa.c). */
 #include "device_cards.h"
 #include "parser.h"
 
@@ -41,16 +42,30 @@ static const kh_param_alias mesfet_params[] = {
 static const char *find_param(const char *s, size_t len) {
   return kh_param_alias_find(mesfet_params, sizeof mesfet_params / sizeof mesfet_params[0], s, len);
 }
+/* Statz's words first, then MESA's (mesa.c): a word of both means the same in each. */
 const char *kh_mesfet_param_canonical(const char *name) {
-  return kh_param_alias_canonical(mesfet_params, sizeof mesfet_params / sizeof mesfet_params[0],
-                                  name);
+  const char *c = kh_param_alias_find(mesfet_params, sizeof mesfet_params / sizeof mesfet_params[0],
+                                      name, strlen(name));
+  if (!c) c = kh_mesa_param_canonical(name);
+  return c ? c : name;
+}
+
+static int mesa_level(double level) {
+  return level == 2 || level == 3 || level == 4;
 }
 
 kh_status kh_check_mesfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok, size_t from,
                                 size_t to) {
+  if (mesa_level(kh_mos_card_level(tok, from, to)))
+    return kh_check_mesa_model(p, line, tok, from, to);
   static const char *const defaults[] = {"area"};
-  const kh_fet_model_words w = {
-      "MESFET", find_param, defaults, 1, NULL, NULL, "LEVEL=1, Statz's model, is"};
+  const kh_fet_model_words w = {"MESFET",
+                                find_param,
+                                defaults,
+                                1,
+                                NULL,
+                                NULL,
+                                "LEVEL=1, Statz's model, and 2, 3 and 4, ngspice's MESA, are"};
   return kh_check_fet_model(p, line, tok, from, to, &w);
 }
 
@@ -77,15 +92,16 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
 kh_status kh_mesfet_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   static const char *const types[2] = {"nmf", "pmf"};
   const kh_token *t = tok->items;
-  if (tok->count >= 5 && kh_scope_multiplier(s) != 1)
-    return kh_token_fail(p, line, &t[0],
-                         "a MESFET inside a subcircuit that an X line multiplies (m=): ngspice 39 "
-                         "appends m= to its line, which a MESFET reads as its area");
   kh_jfet_inst inst = {.m = 1};
   kh_elem e = {.kind = KH_JFET, .value = NAN};
   kh_status st = kh_fet_terminals(p, line, tok, s, "MESFET", types, &inst, &e);
   if (st != KH_OK) return st;
   const kh_model *model = &p->nl->models[e.model];
+  if (mesa_level(kh_model_value(model, "level", 1))) return kh_mesa_card(p, line, tok, s);
+  if (kh_scope_multiplier(s) != 1)
+    return kh_token_fail(p, line, &t[0],
+                         "a MESFET inside a subcircuit that an X line multiplies (m=): ngspice 39 "
+                         "appends m= to its line, which a MESFET reads as its area");
   st = check_values(p, line, &t[4], model);
   if (tok->count > 5 && !kh_token_eq(&t[5], "off") && !(tok->count > 6 && kh_token_eq(&t[6], "=")))
     return kh_token_fail(p, line, &t[5],

@@ -165,12 +165,16 @@ const char *kh_tline_word(int k);
 void kh_resolve_tlines(kh_netlist *nl);
 
 /* A JFET instance (jfet.c): its drain and source as written (the element's own ends are inside
- * RD and RS), and its words beyond the area. */
+ * RD and RS), and its words beyond the area. A MESA MESFET's (mesa.c, mesa 1): its gate as
+ * written too (the element's is inside RG), L and W, t its source side's temperature (temp: ts)
+ * and td its drain side's (degrees Celsius, NAN: the circuit's plus dtemp). */
 typedef struct {
-  uint32_t drain, source;
+  uint32_t drain, source, gate;
   double m;
   kh_inst_temp t;
   uint8_t off; /* `off` (kh_diode_inst) */
+  uint8_t mesa;
+  double l, w, td;
 } kh_jfet_inst;
 
 /* A BJT instance (bjt.c): its terminals as written (the element's own collector, base and emitter

@@ -130,6 +130,8 @@ static int model_heats(const kh_netlist *nl, uint32_t model) {
  * leaves them out; VBIC and BSIM4 keep theirs, kirchhoff's device computing them. */
 static int written_as_resistor(const kh_model *m, const char *p) {
   static const char *const fet[] = {"rd", "rs", "rsh", "rdc", "rsc"};
+  if (!strcmp(m->type, "nmf") && kh_model_value(m, "level", 1) >= 2) /* MESA: RG too */
+    return !strcmp(p, "rd") || !strcmp(p, "rs") || !strcmp(p, "rg");
   static const char *const bjt[] = {"rc", "re",  "trc1", "trc2", "tre1", "tre2",
                                     "rb", "rbm", "trb1", "trb2", "trm1", "trm2"};
   int is_bjt = !strcmp(m->type, "npn") || !strcmp(m->type, "pnp");
@@ -419,10 +421,20 @@ static void write_transistor_tail(FILE *out, double m, const kh_inst_temp *t, in
 static void write_jfet(const kh_netlist *nl, size_t i, const kh_elem *e, FILE *out,
                        kh_write_flavor flavor) {
   const kh_jfet_inst *in = &nl->jfet_inst[e->ctrl[1]];
-  uint32_t d = flavor == KH_WRITE_KIRCHHOFF ? in->drain : e->node[0],
-           s = flavor == KH_WRITE_KIRCHHOFF ? in->source : e->node[1];
-  fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, e->ctrl[0]), node(nl, s),
+  int outer = flavor == KH_WRITE_KIRCHHOFF;
+  uint32_t d = outer ? in->drain : e->node[0], s = outer ? in->source : e->node[1],
+           g = outer && in->mesa ? in->gate : e->ctrl[0];
+  fprintf(out, "%s %s %s %s %s", elem_name(nl, i), node(nl, d), node(nl, g), node(nl, s),
           nl->models[e->model].name);
+  if (in->mesa) { /* l= w= m= ts= td= dtemp=, resolved (the card's defaults folded in) */
+    fprintf(out, " l=%s w=%s", KH_INP(in->l), KH_INP(in->w));
+    if (in->m != 1) fprintf(out, " m=%s", KH_INP(in->m));
+    if (in->t.has_temp) fprintf(out, " ts=%s", KH_INP(in->t.temp));
+    if (!isnan(in->td)) fprintf(out, " td=%s", KH_INP(in->td));
+    if (in->t.dtemp != 0) fprintf(out, " dtemp=%s", KH_INP(in->t.dtemp));
+    fprintf(out, "%s\n", in->off ? " off" : "");
+    return;
+  }
   if (e->value != 1) fprintf(out, " area=%s", KH_INP(e->value));
   write_transistor_tail(out, in->m, &in->t, in->off);
 }

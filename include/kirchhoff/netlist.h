@@ -184,6 +184,14 @@ typedef struct {
   int off;
 } kh_jfet_instance;
 KH_API kh_jfet_instance kh_netlist_jfet_instance(const kh_netlist *nl, size_t element);
+/* A MESFET of ngspice's MESA device (a Z card whose NMF model is of LEVEL 2, 3 or 4; its gate in
+ * kh_jfet_instance is inside RG, "<name>#rg", where the model has it): its channel's length and
+ * width in metres and its source and drain sides' temperatures in kelvins (ts=, td= or the
+ * circuit's plus dtemp=); all 0 for another element. */
+typedef struct {
+  double l, w, ts, td;
+} kh_mesa_instance;
+KH_API kh_mesa_instance kh_netlist_mesa_instance(const kh_netlist *nl, size_t element);
 /* A MOSFET (M card, ngspice 39's MOS levels, BSIM3 and BSIM4; docs/netlist.md): its gate, bulk,
  * drain and source as written (node_pos and node_neg are inside RD and RS, "<name>#rd" and
  * "<name>#rs", where a model other than BSIM4 has them), its geometry in metres (l=, w=, ad=, as=,

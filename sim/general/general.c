@@ -256,6 +256,7 @@ kh_status kh_general_op(kh_context *ctx, const kh_netlist *nl, const double *val
                  "stepping, source stepping and pseudo-transient, %u iterations)%s",
                  stats->iterations, heat);
   if (st == KH_OK) st = kh_general_ideal_states_hold(ctx, &g);
+  if (st == KH_OK) st = kh_mesa_inverse_verdict(ctx, &g);
   for (size_t k = 0; st == KH_OK && k < g.elements; k++) {
     double amps = g.mosfet[k] >= 0 ? kh_vdmos_quasi_reversed(&g.mosfets[g.mosfet[k]], g.x) : 0;
     kh_element e = amps > 0 ? kh_netlist_element(nl, k) : (kh_element){0};

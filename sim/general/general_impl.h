@@ -33,20 +33,37 @@ typedef struct {
   double nvt, ibd, vbd, vst, mvst, lfg, lfg1, lfg2, pmq, q, d3, za, z, mxi, xi_woo, delta, vbi;
 } kh_jfet_ps;
 
+/* A MESA MESFET's own terms (general_mesa.c, ngspice 39's mesa names at the instance's
+ * temperatures): its level (2, 3 or 4: mesa1, mesa2, mesa3), the source side's kT/q, n kT/q and
+ * their drain side's, the gate junctions' saturation currents csatfs and csatfd, the leakage
+ * ggrwl, DEL; the channel's constants (mesatemp.c's and the model's). */
+typedef struct {
+  int level;
+  double vts, vtes, vtd, vted, csatfs, csatfd, ggrwl, del, ag;
+  double vto, sigma0, vsigmat, vsigma, mu, theta, vs, length, beta, vpo, vpod, vpou, delta_sqr;
+  double nd, d, du, ndu, th, ndelta, n0, nsb0, gchi0, isatb0, imax, tc, m0, alpha, lambda, eta;
+  double rsi, rdi, rsi_model, nmax, gamma, beta_model;
+} kh_jfet_mesa;
+
 /* A JFET (general_jfet.c): ngspice 39's level-1 model at its temperature, area folded in, or
- * its level 2 (ps, where parker is set). */
+ * its level 2 (ps, where parker is set); a MESFET (Statz's, mes) or a MESA MESFET (ma, where
+ * mesa is set). The drain side's junction limits with vtd and vcritd (a MESA's drain side can
+ * sit at another temperature; the source side's otherwise). */
 typedef struct {
   int type;                          /* 1: NJF, -1: PJF */
   double beta, vto, lambda, b, bfac; /* at temperature; beta times the area */
   double csat, vt, vcrit, gmin, m;   /* csat: IS at temperature times the area */
-  long d, g, s;                      /* the unknowns of drain, gate and source (ground: -1) */
-  double vgs, vgd;                   /* the last linearization's, in the NJF's signs */
-  int cold;     /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
+  double vtd, vcritd;
+  long d, g, s;    /* the unknowns of drain, gate and source (ground: -1) */
+  double vgs, vgd; /* the last linearization's, in the NJF's signs */
+  int cold;        /* the next linearization is ngspice's first (MODEINITJCT): vgs = vgd = -1 */
   int off;      /* `off`: linearized at vgs = vgd = 0 while Newton holds it (kh_general.holding) */
   int mes;      /* a MESFET (NMF, PMF): Statz's channel, b its doping tail, and alpha */
   double alpha; /* the MESFET's saturation parameter (its saturation voltage is 3 / alpha) */
   int parker;   /* level 2: Parker-Skellern's channel and junctions (ps) */
   kh_jfet_ps ps;
+  int mesa;
+  kh_jfet_mesa ma;
 } kh_jfet;
 
 /* A JFET's currents at (vgs, vgd), in the NJF's signs: into the gate (cg) and the drain (cd),
@@ -398,6 +415,11 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
 /* a level-2 JFET's terms (general_jfet2.c), on j's type, area, m and gmin; its point */
 void kh_jfet2_from_netlist(const kh_netlist *nl, size_t k, double t, double area, kh_jfet *j);
 kh_jfet_point kh_jfet2_point(const kh_jfet *j, double gmin, double vgs, double vgd);
+/* A MESA MESFET (general_mesa.c): its terms into j (its limiting's thermal voltages and critical
+ * voltages, as mesatemp.c sets them; vto the threshold at the source side's temperature), and
+ * everything at (vgs, vgd). */
+void kh_mesa_from_netlist(const kh_netlist *nl, size_t k, kh_jfet *j);
+kh_jfet_point kh_mesa_point(const kh_jfet *j, double gmin, double vgs, double vgd);
 void kh_jfet_follow(kh_jfet *j, const double *x);
 int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize);
 double kh_jfet_certify(const kh_general *g, const kh_jfet *j, long double *sum, double *mag);
@@ -511,6 +533,13 @@ void kh_bjt_follow(kh_bjt *q, const double *x);
 kh_status kh_vbic_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, kh_bjt *q);
 void kh_vbic_inner_nodes(kh_bjt *q, size_t *n);
 kh_status kh_vbic_inherit_rises(kh_context *ctx, kh_general *g);
+/* The elements for which member says 1, in ngspice 39's load order (general_load_order.c), *count
+ * of them; NULL where out of memory (kh_free it). */
+size_t *kh_general_load_order(const kh_general *g, int (*member)(const kh_general *, size_t),
+                              size_t *count);
+/* An error where ngspice 39's mesaload.c would load a MESA MESFET in normal mode (vds > 0 at
+ * g->x) after one in inverse mode, whose flag it keeps (general_mesa.c); else KH_OK. */
+kh_status kh_mesa_inverse_verdict(kh_context *ctx, const kh_general *g);
 void kh_vbic_follow(kh_bjt *q, const double *x);
 int kh_vbic_stamp(kh_general *g, kh_bjt *q, const double *x, int linearize);
 double kh_vbic_certify(const kh_general *g, const kh_bjt *q, long double *sum, double *mag);

@@ -63,8 +63,10 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
   j->vcrit = vt * log(vt / (M_SQRT2 * sat));
   j->m = in.m;
   const char *type = kh_netlist_model_type(nl, m);
-  if (!strcmp(type, "nmf") || !strcmp(type, "pmf")) mesfet_from_netlist(nl, k, j);
-  if (kh_model_number(nl, m, "level", 1, NULL) == 2) { /* level 2 has neither B nor VTO's drift */
+  int mesa = !strcmp(type, "nmf") && kh_model_number(nl, m, "level", 1, NULL) >= 2;
+  if (mesa) kh_mesa_from_netlist(nl, k, j);
+  if (!mesa && (!strcmp(type, "nmf") || !strcmp(type, "pmf"))) mesfet_from_netlist(nl, k, j);
+  if (!mesa && kh_model_number(nl, m, "level", 1, NULL) == 2) { /* no B, no VTO's drift */
     j->vto = vto, j->bfac = 0;
     kh_jfet2_from_netlist(nl, k, t, in.area, j);
     double vbi = j->ps.vbi;
@@ -74,6 +76,7 @@ kh_status kh_jfet_from_netlist(kh_context *ctx, const kh_netlist *nl, size_t k, 
                      "VBI at %g V, which must be above VTO (%g V)",
                      e.file, e.line, e.col, e.name, m, t, vbi, vto);
   }
+  if (!mesa) j->vtd = j->vt, j->vcritd = j->vcrit; /* one temperature for both junctions */
   j->gmin = 1e-12;
   kh_netlist_option(nl, "gmin", &j->gmin);
   j->d = kh_general_at(e.node_pos), j->g = kh_general_at(in.gate), j->s = kh_general_at(e.node_neg);
@@ -166,6 +169,7 @@ static void channel(const kh_jfet *j, double vgs, double vgd, double *cdrain, do
 /* Everything at (vgs, vgd), in the NJF's signs. */
 static kh_jfet_point evaluate(const kh_jfet *j, double gmin, double vgs, double vgd) {
   if (j->parker) return kh_jfet2_point(j, gmin, vgs, vgd);
+  if (j->mesa) return kh_mesa_point(j, gmin, vgs, vgd);
   kh_jfet_point p;
   double cgs, cdrain;
   junction(j, gmin, vgs, &cgs, &p.ggs);
@@ -205,8 +209,9 @@ double kh_fetlim(double vnew, double vold, double vto) {
   return vnew;
 }
 
-static double limit(const kh_jfet *j, double v, double vold, int *limited) {
-  double u = kh_pnjlim(v, vold, j->vt, j->vcrit, limited);
+static double limit(const kh_jfet *j, double v, double vold, double vt, double vcrit,
+                    int *limited) {
+  double u = kh_pnjlim(v, vold, vt, vcrit, limited);
   u = kh_fetlim(u, vold, j->vto);
   if (kh_limit_moved(u, v)) *limited = 1;
   return u;
@@ -229,7 +234,8 @@ int kh_jfet_stamp(kh_general *g, kh_jfet *j, const double *x, int linearize) {
     vgs = vgd = -1, j->cold = 0, g->limited = 1;
     j->vgs = vgs, j->vgd = vgd;
   } else if (linearize) {
-    vgs = limit(j, vgs, j->vgs, &g->limited), vgd = limit(j, vgd, j->vgd, &g->limited);
+    vgs = limit(j, vgs, j->vgs, j->vt, j->vcrit, &g->limited);
+    vgd = limit(j, vgd, j->vgd, j->vtd, j->vcritd, &g->limited);
     j->vgs = vgs, j->vgd = vgd;
   }
   kh_jfet_point p = evaluate(j, kh_junction_gmin(g, j->gmin), vgs, vgd);
