@@ -85,7 +85,7 @@ kh_status kh_fet_terminals(kh_parser *p, uint32_t line, const kh_tokens *tok, co
                            const char *device, const char *const types[2], kh_jfet_inst *inst,
                            kh_elem *e);
 /* A JFET's or MESFET's element (jfet.c), its instance stored, with RD and RS of its model as
- * resistors divided by scale (the area, times m for a JFET). */
+ * resistors divided by scale (the area, times m for a JFET; m for a MESA MESFET, whose RG too). */
 kh_status kh_fet_element(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
                          kh_elem e, const kh_jfet_inst *inst, double scale);
 /* MESFETs (mesfet.c): a .model NMF or PMF card's words, and a Z card (a KH_JFET element). */

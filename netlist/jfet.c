@@ -305,12 +305,15 @@ kh_status kh_fet_element(kh_parser *p, uint32_t line, const kh_tokens *tok, cons
   if (st != KH_OK) return st;
   size_t j = nl->element_count - 1;
   const char *jname = kh_strmap_name(&nl->element_names, (uint32_t)j);
-  double rd = kh_model_value(model, "rd", 0), rs = kh_model_value(model, "rs", 0);
-  uint32_t drain = inst->drain, source = inst->source;
-  if (rd > 0) st = kh_series_part(p, line, &t[0], jname, "rd", rd / scale, &drain);
-  if (st == KH_OK && rs > 0) st = kh_series_part(p, line, &t[0], jname, "rs", rs / scale, &source);
+  static const char *const words[3] = {"rd", "rs", "rg"}; /* RG: a MESA MESFET's */
+  uint32_t ends[3] = {inst->drain, inst->source, inst->gate};
+  for (int k = 0; k < (inst->mesa ? 3 : 2) && st == KH_OK; k++) {
+    double ohms = kh_model_value(model, words[k], 0);
+    if (ohms > 0) st = kh_series_part(p, line, &t[0], jname, words[k], ohms / scale, &ends[k]);
+  }
   if (st != KH_OK) return st;
-  nl->elements[j].node[0] = drain, nl->elements[j].node[1] = source; /* the array may move */
+  nl->elements[j].node[0] = ends[0], nl->elements[j].node[1] = ends[1]; /* the array may move */
+  if (inst->mesa) nl->elements[j].ctrl[0] = ends[2];
   return KH_OK;
 }
 

@@ -166,33 +166,6 @@ static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, c
   return KH_OK;
 }
 
-/* The element inside RD, RS and RG (each over m), as kh_fet_element adds a JFET's. */
-static kh_status add_element(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s,
-                             kh_elem e, const kh_jfet_inst *inst) {
-  kh_netlist *nl = p->nl;
-  const kh_token *t = tok->items;
-  const kh_model *model = &nl->models[e.model];
-  if (kh_reserve((void **)&nl->jfet_inst, &nl->jfet_inst_cap, nl->jfet_inst_count + 1,
-                 sizeof *nl->jfet_inst))
-    return kh_fail_nomem(p->ctx, "storing a transistor");
-  e.node[0] = inst->drain, e.node[1] = inst->source;
-  e.ctrl[1] = (uint32_t)nl->jfet_inst_count;
-  nl->jfet_inst[nl->jfet_inst_count++] = *inst;
-  kh_status st = kh_add_element(p, line, &t[0], s, e);
-  size_t j = nl->element_count - 1;
-  const char *name = kh_strmap_name(&nl->element_names, (uint32_t)j);
-  static const char *const words[3] = {"rd", "rs", "rg"};
-  uint32_t ends[3] = {inst->drain, inst->source, inst->gate};
-  for (int k = 0; k < 3 && st == KH_OK; k++) {
-    double ohms = kh_model_value(model, words[k], 0);
-    if (ohms > 0) st = kh_series_part(p, line, &t[0], name, words[k], ohms / inst->m, &ends[k]);
-  }
-  if (st != KH_OK) return st;
-  nl->elements[j].node[0] = ends[0], nl->elements[j].node[1] = ends[1]; /* the array may move */
-  nl->elements[j].ctrl[0] = ends[2];
-  return KH_OK;
-}
-
 kh_status kh_mesa_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const kh_scope *s) {
   static const char *const types[2] = {"nmf", "pmf"};
   const kh_token *t = tok->items;
@@ -236,7 +209,7 @@ kh_status kh_mesa_card(kh_parser *p, uint32_t line, const kh_tokens *tok, const 
   inst.t.has_temp = !isnan(ts), inst.t.temp = ts, inst.t.has_dtemp = 1;
   if (!(inst.l > 0) || !(inst.w > 0))
     return kh_token_fail(p, line, &t[4], "model '%s': L and W must be positive", model->name);
-  return add_element(p, line, tok, s, e, &inst);
+  return kh_fet_element(p, line, tok, s, e, &inst, inst.m); /* RD, RS and RG over m */
 }
 
 kh_mesa_instance kh_netlist_mesa_instance(const kh_netlist *nl, size_t element) {
