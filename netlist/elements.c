@@ -240,6 +240,17 @@ int kh_ltspice_rating(kh_parser *p, uint32_t line, const kh_token *t, const char
   return 0;
 }
 
+kh_status kh_check_positive(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                            const kh_model_default *words, size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    double v = kh_model_value(m, words[k].name, words[k].fallback);
+    if (!(v > 0) || !isfinite(v))
+      return kh_token_fail(p, line, at, "model '%s': %s (%g) must be positive", m->name,
+                           words[k].name, v);
+  }
+  return KH_OK;
+}
+
 kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
                                const char *const *names, size_t count) {
   for (size_t k = 0; k < count; k++) {

@@ -201,18 +201,12 @@ kh_status kh_check_jfet_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
  * 0/0 or the square root of a negative number), P and Q are powers of the gate drive. */
 static kh_status check_level2(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
   static const char *const nonnegative[] = {"ibd", "delta", "z", "mxi"};
-  static const struct {
-    const char *name;
-    double fallback;
-  } positive[] = {{"n", 1}, {"vbd", 1}, {"xi", 1000}, {"p", 2}, {"q", 2}};
+  static const kh_model_default positive[] = {
+      {"n", 1}, {"vbd", 1}, {"xi", 1000}, {"p", 2}, {"q", 2}};
   kh_status st =
       kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
-  for (size_t k = 0; st == KH_OK && k < sizeof positive / sizeof *positive; k++) {
-    double v = kh_model_value(m, positive[k].name, positive[k].fallback);
-    if (!(v > 0) || !isfinite(v))
-      st = kh_token_fail(p, line, at, "model '%s': %s (%g) must be positive", m->name,
-                         positive[k].name, v);
-  }
+  if (st == KH_OK)
+    st = kh_check_positive(p, line, at, m, positive, sizeof positive / sizeof *positive);
   return st;
 }
 

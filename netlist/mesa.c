@@ -131,19 +131,13 @@ kh_status kh_check_mesa_model(kh_parser *p, uint32_t line, const kh_tokens *tok,
 static kh_status check_values(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m) {
   static const char *const nonnegative[] = {"rd",  "rs",  "rg",    "ri", "rf",
                                             "rdi", "rsi", "astar", "ggr"};
-  static const struct {
-    const char *name;
-    double fallback;
-  } positive[] = {{"d", 0.12e-6},  {"du", 0.035e-6}, {"vs", 1.5e5}, {"eta", 1.73},  {"n", 1},
-                  {"vsigma", 0.1}, {"mu", 0.23},     {"m", 2.5},    {"nmax", 2e16}, {"gamma", 3}};
+  static const kh_model_default positive[] = {
+      {"d", 0.12e-6},  {"du", 0.035e-6}, {"vs", 1.5e5}, {"eta", 1.73},  {"n", 1},
+      {"vsigma", 0.1}, {"mu", 0.23},     {"m", 2.5},    {"nmax", 2e16}, {"gamma", 3}};
   kh_status st =
       kh_check_nonnegative(p, line, at, m, nonnegative, sizeof nonnegative / sizeof *nonnegative);
-  for (size_t k = 0; st == KH_OK && k < sizeof positive / sizeof *positive; k++) {
-    double v = kh_model_value(m, positive[k].name, positive[k].fallback);
-    if (!(v > 0) || !isfinite(v))
-      st = kh_token_fail(p, line, at, "model '%s': %s (%g) must be positive", m->name,
-                         positive[k].name, v);
-  }
+  if (st == KH_OK)
+    st = kh_check_positive(p, line, at, m, positive, sizeof positive / sizeof *positive);
   if (st != KH_OK) return st;
   if (!strcmp(m->type, "pmf"))
     return kh_token_fail(p, line, at,
