@@ -7,6 +7,16 @@
 
 #include "parser.h"
 
+/* Each of the model's words (its default where not given) must be finite and above 0: else an
+ * error at `at` naming it (elements.c; (the lengths, powers and factors ngspice's equations divide
+ * by)). */
+typedef struct {
+  const char *name;
+  double fallback;
+} kh_model_default;
+kh_status kh_check_positive(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
+                            const kh_model_default *words, size_t count);
+
 /* Resistors (resistor.c): an R model checked over tokens [from, to); an R line with more than
  * its value parsed into e->value (m and scale folded in) and its temperature dependence; the
  * temperature factor folded in once every card is read. */

@@ -1,5 +1,6 @@
 /* Stage 2's naming (flatten.c, poly.c): flattened element and node names, nodes resolved in
  * their scope, and elements added under their names. */
+#include "device_cards.h"
 #include "parser.h"
 
 #include "core/alloc.h"

@@ -741,14 +741,6 @@ int kh_ltspice_rating(kh_parser *p, uint32_t line, const kh_token *t, const char
  * naming it (the resistances, saturation currents and gains ngspice's equations need). */
 kh_status kh_check_nonnegative(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
                                const char *const *names, size_t count);
-/* Each of the model's words (its default where not given) must be finite and above 0: else an
- * error at `at` naming it (the lengths, powers and factors ngspice's equations divide by). */
-typedef struct {
-  const char *name;
-  double fallback;
-} kh_model_default;
-kh_status kh_check_positive(kh_parser *p, uint32_t line, const kh_token *at, const kh_model *m,
-                            const kh_model_default *words, size_t count);
 /* ngspice 39 (inpgmod.c) reads an instance parameter written on a .model card as the default of
  * every instance of the model. For the card's word at token i (model_word: one of the device's
  * model words): refused when it is one of `defaults` given before on the card (ngspice takes the
